@@ -1,0 +1,20 @@
+/**
+ * What activities need from the outside world, built once per worker from the validated
+ * configuration. Tests build it with clients pointed at the local stack, or hand in fakes.
+ */
+import { S3Client } from '@aws-sdk/client-s3';
+import { createS3Client } from '../src/clients/s3';
+import { Config } from '../src/config/config';
+import { createNotifier, Notifier } from '../src/notify/notifier';
+
+export interface ActivityDeps {
+  config: Config;
+  s3: S3Client;
+  notifier: Notifier;
+  now: () => Date;
+}
+
+export function createActivityDeps(config: Config): ActivityDeps {
+  if (!config.storage) throw new Error('the worker needs storage configuration (BACKUP_S3_BUCKET)');
+  return { config, s3: createS3Client(config.storage), notifier: createNotifier(config.notifications), now: () => new Date() };
+}

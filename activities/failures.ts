@@ -1,0 +1,26 @@
+/**
+ * Crossing from activity code into Temporal: pgwarden's typed errors become
+ * ApplicationFailures whose type is the error's class name (mapped back to an exit code by
+ * the CLI) and which are non-retryable when a retry cannot help (a wrong password, a
+ * missing bucket). Anything unexpected stays retryable.
+ */
+import { ApplicationFailure } from '@temporalio/common';
+import { PgwardenError } from '../src/errors/errors';
+
+export function toActivityFailure(err: unknown): unknown {
+  if (err instanceof PgwardenError) {
+    return ApplicationFailure.create({ type: err.name, message: err.message, nonRetryable: !err.retryable });
+  }
+  return err;
+}
+
+/** Wraps an activity so every PgwardenError it throws crosses the boundary typed. */
+export function typedFailures<A extends unknown[], R>(fn: (...args: A) => Promise<R>): (...args: A) => Promise<R> {
+  return async (...args: A) => {
+    try {
+      return await fn(...args);
+    } catch (err) {
+      throw toActivityFailure(err);
+    }
+  };
+}

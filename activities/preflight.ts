@@ -1,0 +1,100 @@
+/**
+ * Preflight: before any work, prove every dependency of a backup is there: the database
+ * answers, the worker's pg_dump can dump it, the bucket exists and takes writes, the
+ * encryption key is loaded. Configuration errors fail fast and clearly; transient ones
+ * (a server restarting) are retried by Temporal.
+ */
+import { randomUUID } from 'node:crypto';
+import { DeleteObjectCommand, HeadBucketCommand, PutObjectCommand } from '@aws-sdk/client-s3';
+import { log } from '@temporalio/activity';
+import { connectDatabase, libpqEnvironment } from '../src/clients/postgres';
+import { findDatabase } from '../src/config/config';
+import { BackupError, ConfigError } from '../src/errors/errors';
+import { pgProgram } from '../src/postgres/binaries';
+import { dumpCompatibility, parseToolMajor, serverMajor } from '../src/postgres/versions';
+import { runCommand } from '../src/process/run-command';
+import { storageError } from '../src/storage/s3-errors';
+import { ActivityDeps } from './deps';
+
+export interface PreflightInput {
+  /** Configured database id (see `pgwarden check --database`). */
+  database: string;
+}
+
+export interface PreflightReport {
+  database: string;
+  host: string;
+  serverVersion: string;
+  serverMajor: number;
+  pgDump: { path: string; version: string; major: number };
+  storage: { bucket: string; prefix: string; endpoint?: string; writable: true };
+  encryption: { algorithm: string; keyId: string };
+  notifications: { email: boolean; slack: boolean };
+  checkedAt: string;
+}
+
+export function preflightActivity(deps: ActivityDeps) {
+  return async function preflight(input: PreflightInput): Promise<PreflightReport> {
+    const { config } = deps;
+    const target = findDatabase(config, input.database);
+    if (!target) {
+      const known = config.databases.map((d) => d.id).join(', ') || 'none';
+      throw new ConfigError([`database "${input.database}" is not configured on this worker (configured: ${known}); check DATABASE_URL / BACKUP_DATABASES`]);
+    }
+
+    const client = await connectDatabase(target);
+    let serverVersion: string;
+    let versionNum: number;
+    try {
+      const { rows } = await client.query<{ v: string; n: string }>("SELECT current_setting('server_version') AS v, current_setting('server_version_num') AS n");
+      serverVersion = rows[0].v;
+      versionNum = Number(rows[0].n);
+    } finally {
+      await client.end();
+    }
+    log.info('database reachable', { database: target.id, serverVersion });
+
+    const pgDumpPath = pgProgram('pg_dump', config.tools.pgBinDir);
+    let pgDumpVersion: string;
+    try {
+      pgDumpVersion = (await runCommand(pgDumpPath, ['--version'], { env: libpqEnvironment(target), timeoutMs: 10_000 })).stdout.trim();
+    } catch (err) {
+      throw new BackupError(`pg_dump is not usable on this worker (${(err as Error).message}); install the PostgreSQL client tools or set PG_BIN_DIR`);
+    }
+    const dumpMajor = parseToolMajor(pgDumpVersion);
+    if (dumpMajor === undefined) throw new BackupError(`cannot read the version of ${pgDumpPath} ("${pgDumpVersion}")`);
+    const compat = dumpCompatibility(dumpMajor, serverMajor(versionNum));
+    if (!compat.ok) throw new BackupError(compat.reason);
+
+    const storage = config.storage!;
+    const ctx = { bucket: storage.bucket, endpoint: storage.endpoint };
+    try {
+      await deps.s3.send(new HeadBucketCommand({ Bucket: storage.bucket }));
+    } catch (err) {
+      throw storageError(err, { ...ctx, operation: 'HeadBucket' });
+    }
+    // A bucket can exist yet refuse writes (policy, Object Lock defaults, quota): prove a write.
+    const probeKey = `${storage.prefix ? storage.prefix + '/' : ''}.pgwarden/preflight-${randomUUID()}`;
+    try {
+      await deps.s3.send(new PutObjectCommand({ Bucket: storage.bucket, Key: probeKey, Body: 'pgwarden preflight\n' }));
+    } catch (err) {
+      throw storageError(err, { ...ctx, operation: 'PutObject' });
+    }
+    await deps.s3.send(new DeleteObjectCommand({ Bucket: storage.bucket, Key: probeKey })).catch((err: Error) => {
+      log.warn('could not delete the preflight probe object', { key: probeKey, error: err.message });
+    });
+
+    const encryption = config.encryption!;
+    return {
+      database: target.id,
+      host: `${target.host}:${target.port}`,
+      serverVersion,
+      serverMajor: serverMajor(versionNum),
+      pgDump: { path: pgDumpPath, version: pgDumpVersion, major: dumpMajor },
+      storage: { bucket: storage.bucket, prefix: storage.prefix, endpoint: storage.endpoint, writable: true },
+      encryption: { algorithm: encryption.algorithm, keyId: encryption.activeKeyId },
+      notifications: { email: Boolean(config.notifications.email), slack: Boolean(config.notifications.slackWebhookUrl) },
+      checkedAt: deps.now().toISOString(),
+    };
+  };
+}

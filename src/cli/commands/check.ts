@@ -1,0 +1,64 @@
+/** `pgwarden check`: runs PreflightWorkflow on the worker and prints what it found. */
+import { Client } from '@temporalio/client';
+import { temporal } from '@temporalio/proto';
+import type { PreflightReport } from '../../../activities';
+import { DatabaseSA, OperationSA } from '../../temporal/search-attributes';
+import { WorkflowType, workflowId } from '../../temporal/definitions';
+import { CommandContext } from '../context';
+
+export interface CheckOptions {
+  database?: string;
+  json?: boolean;
+}
+
+/** Warns (without failing) when no worker polls the queue: the run would wait for one. */
+export async function warnIfNoWorker(client: Client, taskQueue: string): Promise<void> {
+  const res = await client.workflowService.describeTaskQueue({
+    namespace: client.options.namespace,
+    taskQueue: { name: taskQueue },
+    taskQueueType: temporal.api.enums.v1.TaskQueueType.TASK_QUEUE_TYPE_WORKFLOW,
+  });
+  if ((res.pollers ?? []).length === 0) {
+    process.stderr.write(`pgwarden: no worker is polling task queue "${taskQueue}" yet; the run waits until one starts (pgwarden worker)\n`);
+  }
+}
+
+export function runLink(uiUrl: string | undefined, namespace: string, id: string): string | undefined {
+  return uiUrl ? `${uiUrl}/namespaces/${encodeURIComponent(namespace)}/workflows/${encodeURIComponent(id)}` : undefined;
+}
+
+export function formatPreflight(report: PreflightReport): string {
+  return [
+    `database   ${report.database} at ${report.host}: PostgreSQL ${report.serverVersion}`,
+    `pg_dump    ${report.pgDump.version} (${report.pgDump.path})`,
+    `storage    s3://${report.storage.bucket}/${report.storage.prefix}${report.storage.endpoint ? ` via ${report.storage.endpoint}` : ''}: writable`,
+    `encryption ${report.encryption.algorithm}, active key ${report.encryption.keyId}`,
+    `notify     e-mail ${report.notifications.email ? 'on' : 'off'}, Slack ${report.notifications.slack ? 'on' : 'off'}`,
+  ].join('\n');
+}
+
+export async function runCheckCommand(ctx: CommandContext, options: CheckOptions): Promise<void> {
+  const config = ctx.config();
+  const database = ctx.pickDatabase(config, options.database);
+  const client = await ctx.temporalClient();
+  try {
+    await warnIfNoWorker(client, config.temporal.taskQueue);
+    const id = workflowId('preflight', database, new Date());
+    const handle = await client.workflow.start(WorkflowType.preflight, {
+      taskQueue: config.temporal.taskQueue,
+      workflowId: id,
+      args: [{ database }],
+      typedSearchAttributes: [
+        { key: DatabaseSA, value: database },
+        { key: OperationSA, value: 'preflight' },
+      ],
+      staticSummary: `Preflight check of database ${database}`,
+    });
+    const link = runLink(config.temporal.uiUrl, client.options.namespace, id);
+    if (!options.json) process.stderr.write(`pgwarden: checking ${database} (workflow ${id}${link ? `, ${link}` : ''})\n`);
+    const report: PreflightReport = await handle.result();
+    process.stdout.write(options.json ? JSON.stringify({ workflowId: id, ...report }, null, 2) + '\n' : formatPreflight(report) + '\nall checks passed\n');
+  } finally {
+    await client.connection.close();
+  }
+}

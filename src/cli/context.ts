@@ -1,0 +1,41 @@
+/**
+ * What every command starts from: the environment (with the env file layered in), the
+ * validated configuration, and, when needed, a Temporal client.
+ */
+import { Client } from '@temporalio/client';
+import { Config, loadConfig, RequiredPart } from '../config/config';
+import { Env, environmentWithFile } from '../config/env-file';
+import { connectClient, temporalTarget } from '../clients/temporal';
+import { UsageError } from '../errors/errors';
+
+export interface GlobalOptions {
+  config?: string;
+}
+
+export class CommandContext {
+  readonly env: Env;
+  constructor(options: GlobalOptions, baseEnv: Env = process.env) {
+    this.env = environmentWithFile(baseEnv, options.config);
+  }
+
+  config(require: RequiredPart[] = []): Config {
+    return loadConfig(this.env, { require });
+  }
+
+  async temporalClient(): Promise<Client> {
+    return connectClient(temporalTarget(this.env));
+  }
+
+  /** The `--database` given, or the only configured one. */
+  pickDatabase(config: Config, given: string | undefined): string {
+    if (given) {
+      if (config.databases.length > 0 && !config.databases.some((d) => d.id === given)) {
+        throw new UsageError(`--database ${given}: not configured; configured databases: ${config.databases.map((d) => d.id).join(', ')}`);
+      }
+      return given;
+    }
+    if (config.databases.length === 1) return config.databases[0].id;
+    if (config.databases.length === 0) throw new UsageError('no database given; pass --database NAME (or set DATABASE_URL)');
+    throw new UsageError(`several databases are configured (${config.databases.map((d) => d.id).join(', ')}); pass --database NAME`);
+  }
+}

@@ -1,0 +1,37 @@
+/**
+ * How the CLI reports a failure: one line per problem on stderr and an exit code from
+ * the documented table. A failed workflow is traced to its root ApplicationFailure, whose
+ * type names pgwarden's error class.
+ */
+import { ApplicationFailure, TemporalFailure } from '@temporalio/common';
+import { WorkflowFailedError } from '@temporalio/client';
+import { ConfigError, exitCodeForFailureType, PgwardenError } from '../errors/errors';
+import { ExitCode, ExitCodeValue } from '../errors/exit-codes';
+
+export interface CliFailure {
+  lines: string[];
+  exitCode: ExitCodeValue;
+}
+
+function rootCause(err: unknown): unknown {
+  let current = err;
+  while (current instanceof TemporalFailure && current.cause) current = current.cause;
+  return current;
+}
+
+export function describeFailure(err: unknown): CliFailure {
+  if (err instanceof ConfigError) return { lines: err.problems.map((p) => `configuration: ${p}`), exitCode: err.exitCode };
+  if (err instanceof PgwardenError) return { lines: [err.message], exitCode: err.exitCode };
+  if (err instanceof WorkflowFailedError) {
+    const cause = rootCause(err.cause);
+    if (cause instanceof ApplicationFailure) {
+      return { lines: [cause.message], exitCode: exitCodeForFailureType(cause.type) };
+    }
+    return { lines: [`${err.message}: ${(cause as Error)?.message ?? 'unknown cause'}`], exitCode: ExitCode.GeneralFailure };
+  }
+  const code = (err as { code?: string }).code;
+  if (typeof code === 'string' && code.startsWith('commander.')) {
+    return { lines: [], exitCode: ExitCode.Usage }; // commander already printed the problem
+  }
+  return { lines: [(err as Error)?.message ?? String(err)], exitCode: ExitCode.GeneralFailure };
+}

@@ -1,0 +1,72 @@
+/**
+ * `pgwarden`: the single entry point for people. Commands validate their input and the
+ * configuration first, then talk to Temporal; every failure ends in one clear line per
+ * problem and an exit code from the README's table.
+ */
+import { Command, CommanderError, Option } from 'commander';
+import { ExitCode } from '../errors/exit-codes';
+import { runCheckCommand } from './commands/check';
+import { runWorkerCommand } from './commands/worker';
+import { CommandContext, GlobalOptions } from './context';
+import { describeFailure } from './failure';
+
+export function buildProgram(run: (action: () => Promise<void>) => Promise<void>): Command {
+  const program = new Command('pgwarden')
+    .description('Durable PostgreSQL backup, verification and disaster recovery on Temporal')
+    .addOption(new Option('--config <file>', 'read settings from an env file (KEY=value lines; variables set in the environment win)').env('PGWARDEN_CONFIG'))
+    .showHelpAfterError('(run with --help for usage)')
+    .exitOverride();
+  const ctx = () => new CommandContext(program.opts<GlobalOptions>());
+
+  program
+    .command('worker')
+    .description('run the worker that executes pgwarden workflows and activities')
+    .action(() => run(() => runWorkerCommand(ctx())));
+
+  program
+    .command('check')
+    .description('check that a database can be backed up: database, pg_dump, bucket, key (runs on the worker)')
+    .option('-d, --database <name>', 'configured database id (default: the only one configured)')
+    .option('--json', 'print the report as JSON')
+    .action((opts) => run(() => runCheckCommand(ctx(), opts)));
+
+  return program;
+}
+
+export async function main(argv: string[]): Promise<number> {
+  let exitCode: number = ExitCode.Ok;
+  const run = async (action: () => Promise<void>) => {
+    try {
+      await action();
+    } catch (err) {
+      const failure = describeFailure(err);
+      for (const line of failure.lines) process.stderr.write(`pgwarden: ${line}\n`);
+      exitCode = failure.exitCode;
+    }
+  };
+  const program = buildProgram(run);
+  if (argv.length === 0) {
+    program.outputHelp();
+    return ExitCode.Usage;
+  }
+  try {
+    await program.parseAsync(argv, { from: 'user' });
+  } catch (err) {
+    if (err instanceof CommanderError) {
+      // --help and --version end here with code 0; anything else is bad input.
+      return err.exitCode === 0 ? ExitCode.Ok : ExitCode.Usage;
+    }
+    throw err;
+  }
+  return exitCode;
+}
+
+if (require.main === module) {
+  main(process.argv.slice(2)).then(
+    (code) => process.exit(code),
+    (err: Error) => {
+      process.stderr.write(`pgwarden: ${err.message}\n`);
+      process.exit(ExitCode.GeneralFailure);
+    },
+  );
+}

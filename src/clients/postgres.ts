@@ -1,0 +1,94 @@
+/**
+ * Connections to the databases being backed up, and the libpq environment for the
+ * pg_dump / pg_restore child processes. Connection failures become DatabaseConnectionError
+ * with a message that names host, port, user and database, never the password.
+ */
+import { Client } from 'pg';
+import { DatabaseTarget } from '../config/databases';
+import { DatabaseConnectionError } from '../errors/errors';
+
+export interface ConnectOptions {
+  /** Connect to another database of the same server (e.g. postgres, or a restore target). */
+  database?: string;
+  connectTimeoutMs?: number;
+}
+
+export function describeTarget(target: DatabaseTarget, database = target.database): string {
+  return `database "${database}" at ${target.host}:${target.port} as ${target.user}`;
+}
+
+export async function connectDatabase(target: DatabaseTarget, options: ConnectOptions = {}): Promise<Client> {
+  const database = options.database ?? target.database;
+  const client = new Client({
+    host: target.host,
+    port: target.port,
+    user: target.user,
+    database,
+    password: target.password?.reveal(),
+    ssl: sslFor(target.sslMode),
+    application_name: 'pgwarden',
+    connectionTimeoutMillis: options.connectTimeoutMs ?? 10_000,
+  });
+  try {
+    await client.connect();
+  } catch (err) {
+    await client.end().catch(() => undefined);
+    throw connectionError(target, database, err);
+  }
+  // An idle connection that errors (server restart) must not crash the worker process.
+  client.on('error', () => undefined);
+  return client;
+}
+
+function sslFor(mode: string | undefined): boolean | { rejectUnauthorized: boolean } | undefined {
+  if (!mode || mode === 'disable' || mode === 'allow' || mode === 'prefer') return undefined;
+  return { rejectUnauthorized: mode === 'verify-ca' || mode === 'verify-full' };
+}
+
+/** Classifies a connect failure: what went wrong, how to fix it, and whether a retry may help. */
+export function connectionError(target: DatabaseTarget, database: string, err: unknown): DatabaseConnectionError {
+  const e = err as { code?: string; message?: string };
+  const where = describeTarget(target, database);
+  const fixes: Record<string, [string, boolean]> = {
+    ECONNREFUSED: ['connection refused; check the server is running and the host/port in DATABASE_URL or PGHOST/PGPORT', true],
+    ENOTFOUND: ['host not found; check the host name in DATABASE_URL or PGHOST', false],
+    EAI_AGAIN: ['host name lookup failed; check DNS and the host name in DATABASE_URL or PGHOST', true],
+    ETIMEDOUT: ['connection timed out; check network access and firewalls to the server', true],
+    ECONNRESET: ['connection reset by the server; check the server log', true],
+    '28P01': ['password authentication failed; check the password in DATABASE_URL or PGPASSWORD', false],
+    '28000': ['the server rejected the login (pg_hba.conf); allow this host and user, or fix the user name', false],
+    '3D000': ['the database does not exist; check the database name in DATABASE_URL, PGDATABASE or BACKUP_DATABASES', false],
+    '57P03': ['the server is starting up or shutting down; retry shortly', true],
+    '53300': ['too many connections; raise max_connections or free connections', true],
+  };
+  const known = e.code ? fixes[e.code] : undefined;
+  if (known) return new DatabaseConnectionError(`cannot connect to ${where}: ${known[0]}`, { retryable: known[1] });
+  const detail = /timeout/i.test(e.message ?? '') ? 'connection timed out; check network access to the server' : redactPassword(e.message ?? String(err), target);
+  return new DatabaseConnectionError(`cannot connect to ${where}: ${detail}`, { retryable: true });
+}
+
+function redactPassword(text: string, target: DatabaseTarget): string {
+  const password = target.password?.reveal();
+  return password ? text.split(password).join('[redacted]') : text;
+}
+
+/**
+ * Environment for libpq child processes (pg_dump, pg_restore, psql): the password travels in
+ * PGPASSWORD, never on a command line where `ps` would show it.
+ */
+export function libpqEnvironment(target: DatabaseTarget, database = target.database): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = {
+    PATH: process.env.PATH,
+    HOME: process.env.HOME,
+    LANG: process.env.LANG ?? 'C.UTF-8',
+    PGHOST: target.host,
+    PGPORT: String(target.port),
+    PGUSER: target.user,
+    PGDATABASE: database,
+    PGAPPNAME: 'pgwarden',
+    PGCONNECT_TIMEOUT: '10',
+  };
+  if (target.password) env.PGPASSWORD = target.password.reveal();
+  if (target.sslMode) env.PGSSLMODE = target.sslMode;
+  return env;
+}

@@ -1,0 +1,88 @@
+/**
+ * pgwarden's configuration, read once from the environment (and an optional env file) into
+ * one typed object. Variable names follow the strategy document (BACKUP_S3_BUCKET, S3_PREFIX,
+ * BACKUP_ENCRYPTION_KEY, ENCRYPTION_ALGORITHM, S3_SERVER_SIDE_ENCRYPTION, ...), libpq (PG*),
+ * the AWS SDK (AWS_*) and Temporal's own client settings (TEMPORAL_ADDRESS, ...).
+ *
+ * Every problem is reported at once, one line per variable, and no secret is ever echoed.
+ */
+import { ConfigError } from '../errors/errors';
+import { DatabaseTarget, readDatabases } from './databases';
+import { EncryptionConfig, readEncryption } from './encryption';
+import { Env } from './env-file';
+import { EnvReader } from './env-reader';
+import { NotificationConfig, readNotifications } from './notifications';
+import { StorageConfig, readStorage } from './storage';
+
+export const BACKUP_FORMATS = ['custom', 'plain'] as const;
+export type BackupFormat = (typeof BACKUP_FORMATS)[number];
+
+export interface BackupPolicy {
+  /** pg_dump format: custom (-Fc, parallel and per-table restore) or plain SQL, gzipped. */
+  format: BackupFormat;
+  compressionLevel: number;
+  /** The strategy's "Retention: 30 days (configurable)". */
+  retentionDays: number;
+  /** Whether role passwords go into the globals dump (off: roles are restored without them). */
+  globalsWithPasswords: boolean;
+}
+
+export interface TemporalSettings {
+  /** Task queue the worker polls and clients start workflows on. */
+  taskQueue: string;
+  /** Base URL of the Temporal Web UI, used to print links to runs. */
+  uiUrl?: string;
+}
+
+export interface ToolSettings {
+  /** Folder with pg_dump / pg_restore / psql; default: the newest /usr/lib/postgresql/<v>/bin, else PATH. */
+  pgBinDir?: string;
+}
+
+export interface Config {
+  databases: DatabaseTarget[];
+  storage?: StorageConfig;
+  encryption?: EncryptionConfig;
+  backup: BackupPolicy;
+  notifications: NotificationConfig;
+  temporal: TemporalSettings;
+  tools: ToolSettings;
+}
+
+/** The parts a process cannot run without: a worker needs all of them, a CLI client none. */
+export type RequiredPart = 'databases' | 'storage' | 'encryption';
+
+export interface LoadOptions {
+  require?: RequiredPart[];
+}
+
+/** Parses and validates; throws ConfigError listing every problem. */
+export function loadConfig(env: Env, options: LoadOptions = {}): Config {
+  const need = new Set(options.require ?? []);
+  const r = new EnvReader(env);
+  const config: Config = {
+    databases: readDatabases(r, need.has('databases')),
+    storage: readStorage(r, need.has('storage')),
+    encryption: readEncryption(r, need.has('encryption')),
+    backup: {
+      format: r.oneOf('BACKUP_FORMAT', BACKUP_FORMATS, 'custom'),
+      compressionLevel: r.integer('BACKUP_COMPRESSION_LEVEL', 6, { min: 0, max: 9 }),
+      retentionDays: r.integer('BACKUP_RETENTION_DAYS', 30, { min: 1, max: 36500 }),
+      globalsWithPasswords: r.boolean('BACKUP_GLOBALS_WITH_PASSWORDS', false),
+    },
+    notifications: readNotifications(r),
+    temporal: {
+      taskQueue: r.string('PGWARDEN_TASK_QUEUE', 'pgwarden'),
+      uiUrl: r.string('TEMPORAL_UI_URL')?.replace(/\/+$/, ''),
+    },
+    tools: { pgBinDir: r.string('PG_BIN_DIR') },
+  };
+  if (r.problems.length > 0) throw new ConfigError(r.problems);
+  return config;
+}
+
+export const WORKER_NEEDS: RequiredPart[] = ['databases', 'storage', 'encryption'];
+
+export function findDatabase(config: Config, id: string): DatabaseTarget | undefined {
+  return config.databases.find((d) => d.id === id);
+}

@@ -1,0 +1,109 @@
+/**
+ * Which databases pgwarden backs up, and how to reach them.
+ *
+ * - `DATABASE_URL` (postgres://user:password@host:port/db) or the libpq PG* variables name one
+ *   server; `BACKUP_DATABASES=app,billing` backs up several databases of that server.
+ * - `DATABASE_URL_<ALIAS>` adds a database on another server, known to pgwarden as <alias>.
+ *
+ * A target's `id` is what workflows, S3 keys and the CLI use; the password stays here and is
+ * resolved inside activities, never passed through Temporal.
+ */
+import { EnvReader } from './env-reader';
+import { Secret } from './secret';
+
+export interface DatabaseTarget {
+  /** Stable name used in S3 keys, workflow ids and `--database`. */
+  id: string;
+  host: string;
+  port: number;
+  user: string;
+  database: string;
+  password?: Secret;
+  /** libpq sslmode, e.g. require / verify-full; undefined leaves libpq's default. */
+  sslMode?: string;
+}
+
+const ID_PATTERN = /^[a-z0-9][a-z0-9_-]{0,62}$/;
+const URL_SHAPE = 'expected postgres://user:password@host:5432/database (value not shown: it may hold a password)';
+
+interface Server {
+  host: string;
+  port: number;
+  user: string;
+  database?: string;
+  password?: Secret;
+  sslMode?: string;
+}
+
+function parseUrl(r: EnvReader, name: string): Server | undefined {
+  let url: URL;
+  try {
+    url = new URL(r.env[name]!.trim());
+  } catch {
+    r.problem(name, URL_SHAPE);
+    return undefined;
+  }
+  if (url.protocol !== 'postgres:' && url.protocol !== 'postgresql:') {
+    r.problem(name, URL_SHAPE);
+    return undefined;
+  }
+  const port = url.port ? Number(url.port) : 5432;
+  const database = decodeURIComponent(url.pathname.replace(/^\//, '')) || undefined;
+  return {
+    host: decodeURIComponent(url.hostname) || 'localhost',
+    port,
+    user: decodeURIComponent(url.username) || 'postgres',
+    database,
+    password: url.password ? new Secret(decodeURIComponent(url.password)) : undefined,
+    sslMode: url.searchParams.get('sslmode') ?? undefined,
+  };
+}
+
+function fromPgVariables(r: EnvReader): Server | undefined {
+  if (!['PGHOST', 'PGDATABASE', 'PGUSER', 'PGPORT'].some((n) => r.has(n))) return undefined;
+  return {
+    host: r.string('PGHOST', 'localhost'),
+    port: r.integer('PGPORT', 5432, { min: 1, max: 65535 }),
+    user: r.string('PGUSER', 'postgres'),
+    database: r.string('PGDATABASE'),
+    password: r.secret('PGPASSWORD'),
+    sslMode: r.string('PGSSLMODE'),
+  };
+}
+
+function toId(name: string): string {
+  return name.toLowerCase().replace(/[^a-z0-9_-]+/g, '-');
+}
+
+export function readDatabases(r: EnvReader, required: boolean): DatabaseTarget[] {
+  const targets: DatabaseTarget[] = [];
+  const main = r.has('DATABASE_URL') ? parseUrl(r, 'DATABASE_URL') : fromPgVariables(r);
+  if (main) {
+    const names = r.list('BACKUP_DATABASES');
+    if (names.length === 0 && main.database) names.push(main.database);
+    if (names.length === 0) {
+      r.problem('BACKUP_DATABASES', 'no database named; set it (app,billing) or put the database in DATABASE_URL or PGDATABASE');
+    }
+    for (const database of names) targets.push({ ...main, id: toId(database), database });
+  }
+  for (const name of Object.keys(r.env).filter((k) => /^DATABASE_URL_[A-Za-z0-9_]+$/.test(k)).sort()) {
+    if (!r.has(name)) continue;
+    const server = parseUrl(r, name);
+    if (!server) continue;
+    if (!server.database) {
+      r.problem(name, 'the URL names no database; add /database to its path');
+      continue;
+    }
+    targets.push({ ...server, database: server.database, id: toId(name.slice('DATABASE_URL_'.length)) });
+  }
+  if (required && targets.length === 0 && !r.problems.some((p) => p.startsWith('DATABASE_URL'))) {
+    r.problem('DATABASE_URL', `missing; set DATABASE_URL or PGHOST/PGUSER/PGDATABASE (${URL_SHAPE})`);
+  }
+  const seen = new Set<string>();
+  for (const t of targets) {
+    if (!ID_PATTERN.test(t.id)) r.problem('BACKUP_DATABASES', `"${t.id}" is not a usable name; use letters, digits, - and _`);
+    if (seen.has(t.id)) r.problem('BACKUP_DATABASES', `database "${t.id}" is configured twice; give one of them another DATABASE_URL_<ALIAS>`);
+    seen.add(t.id);
+  }
+  return targets;
+}

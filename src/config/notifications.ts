@@ -1,0 +1,56 @@
+/**
+ * Where success and failure notices go (the strategy's "Email and Slack"). Each channel is
+ * optional; a channel that is half configured is a configuration error, not a silent skip.
+ */
+import { EnvReader } from './env-reader';
+import { Secret } from './secret';
+
+export interface EmailSettings {
+  host: string;
+  port: number;
+  secure: boolean;
+  auth?: { user: string; password: Secret };
+  from: string;
+  to: string[];
+}
+
+export interface NotificationConfig {
+  email?: EmailSettings;
+  slackWebhookUrl?: Secret;
+}
+
+const EMAIL = /^[^\s@,]+@[^\s@,]+$/;
+
+export function readNotifications(r: EnvReader): NotificationConfig {
+  const config: NotificationConfig = {};
+  if (r.has('SMTP_HOST')) {
+    const port = r.integer('SMTP_PORT', 587, { min: 1, max: 65535 });
+    const user = r.string('SMTP_USER');
+    const password = r.secret('SMTP_PASSWORD');
+    if (Boolean(user) !== Boolean(password)) {
+      r.problem(user ? 'SMTP_PASSWORD' : 'SMTP_USER', 'set both SMTP_USER and SMTP_PASSWORD, or neither for a relay without login');
+    }
+    const to = r.list('NOTIFY_EMAIL_TO');
+    if (to.length === 0) r.problem('NOTIFY_EMAIL_TO', 'missing; SMTP_HOST is set, so name who gets backup notices (a,b@example.com)');
+    for (const address of [...to, r.string('NOTIFY_EMAIL_FROM', 'pgwarden@localhost')]) {
+      if (!EMAIL.test(address)) r.problem(to.includes(address) ? 'NOTIFY_EMAIL_TO' : 'NOTIFY_EMAIL_FROM', `"${address}" is not an e-mail address`);
+    }
+    config.email = {
+      host: r.string('SMTP_HOST', ''),
+      port,
+      secure: r.boolean('SMTP_SECURE', port === 465),
+      auth: user && password ? { user, password } : undefined,
+      from: r.string('NOTIFY_EMAIL_FROM', 'pgwarden@localhost'),
+      to,
+    };
+  }
+  const webhook = r.secret('SLACK_WEBHOOK_URL');
+  if (webhook) {
+    if (!/^https?:\/\/[^\s]+$/.test(webhook.reveal().trim())) {
+      r.problem('SLACK_WEBHOOK_URL', 'expected an https:// URL from Slack\'s "Incoming Webhooks" (value not shown)');
+    } else {
+      config.slackWebhookUrl = new Secret(webhook.reveal().trim());
+    }
+  }
+  return config;
+}

@@ -1,0 +1,159 @@
+/**
+ * A private PostgreSQL cluster from Debian's `postgresql` package: initdb into the state
+ * folder, its own port on loopback, password authentication over TCP. PostgreSQL refuses to
+ * run as root, so under root it runs as the `postgres` system user the package creates.
+ */
+import { execFileSync, spawnSync } from 'node:child_process';
+import { chownSync, existsSync, mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createHash } from 'node:crypto';
+import { Client } from 'pg';
+import { repoRoot, stateDir } from '../paths';
+import { startDetached } from '../processes';
+import { StackState } from '../state';
+import { logFileOf, Service } from './service';
+
+export const SUPERUSER = 'pgwarden';
+/** The database pgwarden backs up out of the box (the quick start fills it with sample data). */
+export const SAMPLE_DATABASE = 'sample';
+
+function findBinDir(): string | undefined {
+  if (process.env.PG_BIN_DIR) return process.env.PG_BIN_DIR;
+  const root = '/usr/lib/postgresql';
+  if (!existsSync(root)) return undefined;
+  const versions = readdirSync(root)
+    .filter((v) => existsSync(join(root, v, 'bin', 'postgres')))
+    .sort((a, b) => Number(b) - Number(a));
+  return versions[0] ? join(root, versions[0], 'bin') : undefined;
+}
+
+/** Debian's package, installed with apt when missing (the stack's one system package). */
+export function ensurePostgresInstalled(log: (line: string) => void): string {
+  let bin = findBinDir();
+  if (bin) return bin;
+  if (process.getuid?.() !== 0) {
+    throw new Error('PostgreSQL server binaries not found; install them (sudo apt-get install -y postgresql) or set PG_BIN_DIR');
+  }
+  log('installing PostgreSQL with apt-get (package postgresql)');
+  execFileSync('apt-get', ['update', '-qq'], { stdio: 'inherit' });
+  execFileSync('apt-get', ['install', '-y', '-qq', '--no-install-recommends', 'postgresql'], { stdio: 'inherit', env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' } });
+  bin = findBinDir();
+  if (!bin) throw new Error('apt-get installed postgresql but no server binary was found under /usr/lib/postgresql');
+  return bin;
+}
+
+interface RunAs {
+  uid?: number;
+  gid?: number;
+}
+
+function serverUser(): RunAs {
+  if (process.getuid?.() !== 0) return {};
+  const id = (flag: string) => Number(execFileSync('id', [flag, 'postgres'], { encoding: 'utf8' }).trim());
+  try {
+    return { uid: id('-u'), gid: id('-g') };
+  } catch {
+    execFileSync('useradd', ['--system', '--no-create-home', '--shell', '/usr/sbin/nologin', 'postgres']);
+    return { uid: id('-u'), gid: id('-g') };
+  }
+}
+
+/** The cluster folder: in the state dir when the server user can reach it, else under /tmp. */
+function clusterDir(runAs: RunAs): string {
+  const preferred = join(stateDir, 'postgres');
+  if (runAs.uid === undefined) return preferred;
+  mkdirSync(preferred, { recursive: true });
+  chownSync(preferred, runAs.uid, runAs.gid!);
+  const probe = spawnSync('test', ['-w', preferred], { uid: runAs.uid, gid: runAs.gid });
+  if (probe.status === 0) return preferred;
+  const hash = createHash('sha256').update(repoRoot).digest('hex').slice(0, 10);
+  const fallback = join(tmpdir(), `pgwarden-stack-${hash}`, 'postgres');
+  mkdirSync(fallback, { recursive: true });
+  chownSync(join(fallback, '..'), runAs.uid, runAs.gid!);
+  chownSync(fallback, runAs.uid, runAs.gid!);
+  return fallback;
+}
+
+function adminClient(state: StackState, database = 'postgres'): Client {
+  return new Client({
+    host: '127.0.0.1',
+    port: state.ports.postgres,
+    user: SUPERUSER,
+    password: state.credentials.postgresPassword,
+    database,
+    connectionTimeoutMillis: 2000,
+  });
+}
+
+let binDir: string | undefined;
+let runAs: RunAs = {};
+
+export const postgresService: Service = {
+  name: 'postgres',
+  ports: ['postgres'],
+  startTimeoutMs: 60_000,
+  stopSignal: 'SIGINT', // "fast" shutdown: roll back open transactions, exit cleanly
+  async prepare(state, log) {
+    binDir = ensurePostgresInstalled(log);
+    runAs = serverUser();
+    const dir = state.postgresDir ?? clusterDir(runAs);
+    state.postgresDir = dir;
+    const data = join(dir, 'data');
+    if (existsSync(join(data, 'PG_VERSION'))) return;
+    log(`initialising a PostgreSQL cluster in ${data}`);
+    rmSync(data, { recursive: true, force: true });
+    mkdirSync(join(dir, 'run'), { recursive: true });
+    const pwfile = join(dir, 'initdb.pw');
+    writeFileSync(pwfile, state.credentials.postgresPassword + '\n', { mode: 0o600 });
+    if (runAs.uid !== undefined) {
+      chownSync(dir, runAs.uid, runAs.gid!);
+      chownSync(join(dir, 'run'), runAs.uid, runAs.gid!);
+      chownSync(pwfile, runAs.uid, runAs.gid!);
+    }
+    try {
+      execFileSync(join(binDir, 'initdb'), ['-D', data, '-U', SUPERUSER, `--pwfile=${pwfile}`, '--auth-local=trust', '--auth-host=scram-sha-256', '--encoding=UTF8', '--no-locale'], {
+        uid: runAs.uid,
+        gid: runAs.gid,
+        stdio: ['ignore', 'ignore', 'pipe'],
+      });
+    } finally {
+      rmSync(pwfile, { force: true });
+    }
+  },
+  start(state) {
+    const dir = state.postgresDir!;
+    return startDetached({
+      name: 'postgres',
+      command: join(binDir!, 'postgres'),
+      args: ['-D', join(dir, 'data'), '-p', String(state.ports.postgres), '-c', 'listen_addresses=127.0.0.1', '-c', `unix_socket_directories=${join(dir, 'run')}`, '-c', 'max_connections=200'],
+      logFile: logFileOf('postgres'),
+      uid: runAs.uid,
+      gid: runAs.gid,
+      env: { PATH: process.env.PATH, LANG: 'C.UTF-8' },
+    });
+  },
+  async ready(state) {
+    const client = adminClient(state);
+    try {
+      await client.connect();
+      await client.query('SELECT 1');
+      return true;
+    } finally {
+      await client.end().catch(() => undefined);
+    }
+  },
+  async afterReady(state) {
+    const client = adminClient(state);
+    await client.connect();
+    try {
+      const { rowCount } = await client.query('SELECT 1 FROM pg_database WHERE datname = $1', [SAMPLE_DATABASE]);
+      if (!rowCount) await client.query(`CREATE DATABASE ${SAMPLE_DATABASE}`);
+    } finally {
+      await client.end();
+    }
+  },
+  describe(state) {
+    return `postgres://${SUPERUSER}:***@127.0.0.1:${state.ports.postgres}/${SAMPLE_DATABASE} (data in ${state.postgresDir})`;
+  },
+};

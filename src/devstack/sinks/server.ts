@@ -1,0 +1,144 @@
+/**
+ * Capturing stand-ins for the outside world: an SMTP server that keeps every message it is
+ * given (with login required, so credentials are really exercised) and an HTTP receiver for
+ * Slack incoming webhooks. Both are inspectable over HTTP, which is how tests assert on what
+ * actually arrived.
+ *
+ *   POST /slack/...        a webhook call; a path containing /fail answers 500, like an outage
+ *   GET  /api/mail         captured messages, newest last     (?contains=TEXT filters)
+ *   GET  /api/webhooks     captured webhook calls, newest last (?contains=TEXT filters)
+ *   DELETE /api/mail | /api/webhooks
+ */
+import { createServer, IncomingMessage, Server, ServerResponse } from 'node:http';
+import { simpleParser } from 'mailparser';
+import { SMTPServer } from 'smtp-server';
+
+export interface CapturedMail {
+  id: number;
+  receivedAt: string;
+  authUser?: string;
+  envelopeFrom?: string;
+  envelopeTo: string[];
+  subject: string;
+  text: string;
+}
+
+export interface CapturedWebhook {
+  id: number;
+  receivedAt: string;
+  path: string;
+  status: number;
+  body: unknown;
+}
+
+export interface SinkOptions {
+  host?: string;
+  smtpPort: number;
+  httpPort: number;
+  smtpUser: string;
+  smtpPassword: string;
+  /** Oldest entries are dropped past this many, so a long-running stack stays small. */
+  keep?: number;
+}
+
+export interface Sinks {
+  close(): Promise<void>;
+}
+
+export async function startSinks(options: SinkOptions): Promise<Sinks> {
+  const host = options.host ?? '127.0.0.1';
+  const keep = options.keep ?? 2000;
+  const mail: CapturedMail[] = [];
+  const webhooks: CapturedWebhook[] = [];
+  let nextId = 1;
+  const push = <T>(list: T[], item: T) => {
+    list.push(item);
+    if (list.length > keep) list.splice(0, list.length - keep);
+  };
+
+  const smtp = new SMTPServer({
+    secure: false,
+    disabledCommands: ['STARTTLS'],
+    allowInsecureAuth: true,
+    authMethods: ['PLAIN', 'LOGIN'],
+    logger: false,
+    onAuth(auth, _session, callback) {
+      if (auth.username === options.smtpUser && auth.password === options.smtpPassword) return callback(null, { user: auth.username });
+      return callback(new Error('Invalid username or password'));
+    },
+    onData(stream, session, callback) {
+      simpleParser(stream)
+        .then((parsed) => {
+          push(mail, {
+            id: nextId++,
+            receivedAt: new Date().toISOString(),
+            authUser: typeof session.user === 'string' ? session.user : undefined,
+            envelopeFrom: session.envelope.mailFrom ? session.envelope.mailFrom.address : undefined,
+            envelopeTo: session.envelope.rcptTo.map((r) => r.address),
+            subject: parsed.subject ?? '',
+            text: parsed.text ?? '',
+          });
+          callback();
+        })
+        .catch((err: Error) => callback(err));
+    },
+  });
+
+  const readBody = (req: IncomingMessage) =>
+    new Promise<string>((resolve, reject) => {
+      const chunks: Buffer[] = [];
+      req.on('data', (c: Buffer) => chunks.push(c));
+      req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
+      req.on('error', reject);
+    });
+
+  const send = (res: ServerResponse, status: number, body: unknown) => {
+    res.writeHead(status, { 'content-type': typeof body === 'string' ? 'text/plain' : 'application/json' });
+    res.end(typeof body === 'string' ? body : JSON.stringify(body));
+  };
+
+  const http: Server = createServer((req, res) => {
+    const url = new URL(req.url ?? '/', `http://${host}`);
+    const contains = url.searchParams.get('contains');
+    const filter = <T>(items: T[]) => (contains ? items.filter((i) => JSON.stringify(i).includes(contains)) : items);
+    (async () => {
+      if (req.method === 'GET' && url.pathname === '/health') return send(res, 200, 'ok');
+      if (req.method === 'POST' && url.pathname.startsWith('/slack/')) {
+        const raw = await readBody(req);
+        let body: unknown = raw;
+        try {
+          body = JSON.parse(raw);
+        } catch {
+          /* keep raw text */
+        }
+        const status = url.pathname.includes('/fail') ? 500 : 200;
+        push(webhooks, { id: nextId++, receivedAt: new Date().toISOString(), path: url.pathname, status, body });
+        return send(res, status, status === 200 ? 'ok' : 'internal_error');
+      }
+      if (url.pathname === '/api/mail') {
+        if (req.method === 'DELETE') mail.length = 0;
+        return send(res, 200, filter(mail));
+      }
+      if (url.pathname === '/api/webhooks') {
+        if (req.method === 'DELETE') webhooks.length = 0;
+        return send(res, 200, filter(webhooks));
+      }
+      return send(res, 404, 'not found');
+    })().catch((err: Error) => send(res, 500, err.message));
+  });
+
+  await new Promise<void>((resolve, reject) => {
+    smtp.once('error', reject);
+    smtp.listen(options.smtpPort, host, () => resolve());
+  });
+  await new Promise<void>((resolve, reject) => {
+    http.once('error', reject);
+    http.listen(options.httpPort, host, () => resolve());
+  });
+  return {
+    close: async () => {
+      await new Promise<void>((r) => smtp.close(() => r()));
+      await new Promise<void>((r) => http.close(() => r()));
+    },
+  };
+}

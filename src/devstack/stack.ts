@@ -1,0 +1,139 @@
+/**
+ * The local stack: real servers on loopback for the quick start and the tests, no Docker.
+ * `up` is idempotent (a running, healthy service is left alone), `down` stops every process
+ * it started, and the settings pgwarden needs are written to an env file.
+ */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { envFile, stateDir } from './paths';
+import { isAlive, stopProcess, waitUntilReady } from './processes';
+import { SAMPLE_DATABASE, SUPERUSER, postgresService } from './services/postgres';
+import { BUCKET, REGION, seaweedfsService } from './services/seaweedfs';
+import { logFileOf, Service } from './services/service';
+import { sinksService } from './services/sinks';
+import { NAMESPACE, temporalService } from './services/temporal';
+import { createState, loadState, refreshPorts, saveState, StackState } from './state';
+import { probeTestServer } from './test-server';
+import { PINNED, toolPath } from './tools';
+
+export const SERVICES: Service[] = [postgresService, seaweedfsService, sinksService, temporalService];
+
+type Log = (line: string) => void;
+
+export interface UpResult {
+  state: StackState;
+  /** Services this call started (empty when everything was already running). */
+  started: string[];
+}
+
+async function healthy(service: Service, state: StackState): Promise<boolean> {
+  if (!isAlive(state.pids[service.name])) return false;
+  return service.ready(state).catch(() => false);
+}
+
+export async function up(log: Log = () => undefined): Promise<UpResult> {
+  mkdirSync(stateDir, { recursive: true });
+  const state = loadState() ?? (await createState());
+  const started: string[] = [];
+  const down: Service[] = [];
+  for (const service of SERVICES) if (!(await healthy(service, state))) down.push(service);
+  // A service that is down may have lost a port to another program since the last run.
+  await refreshPorts(state, down.flatMap((s) => s.ports));
+  saveState(state);
+
+  for (const service of down) {
+    const stale = state.pids[service.name];
+    if (stale && isAlive(stale)) await stopProcess(stale, service.stopSignal); // alive but unhealthy
+    await service.prepare?.(state, log);
+    log(`starting ${service.name}`);
+    const pid = service.start(state);
+    state.pids[service.name] = pid;
+    saveState(state);
+    await waitUntilReady(service.name, () => service.ready(state), { timeoutMs: service.startTimeoutMs, logFile: logFileOf(service.name), pid });
+    started.push(service.name);
+  }
+  for (const service of SERVICES) await service.afterReady?.(state);
+  if (started.length > 0) await probeTestServer(log);
+  writeEnvFile(state);
+  return { state, started };
+}
+
+export async function down(log: Log = () => undefined): Promise<string[]> {
+  const state = loadState();
+  if (!state) return [];
+  const stopped: string[] = [];
+  for (const service of [...SERVICES].reverse()) {
+    const pid = state.pids[service.name];
+    if (pid && isAlive(pid)) {
+      log(`stopping ${service.name}`);
+      await stopProcess(pid, service.stopSignal);
+      stopped.push(service.name);
+    }
+    delete state.pids[service.name];
+  }
+  saveState(state);
+  return stopped;
+}
+
+export interface ServiceStatus {
+  name: string;
+  running: boolean;
+  healthy: boolean;
+  pid?: number;
+  detail: string;
+}
+
+export async function status(): Promise<ServiceStatus[]> {
+  const state = loadState();
+  if (!state) return SERVICES.map((s) => ({ name: s.name, running: false, healthy: false, detail: 'never started' }));
+  const result: ServiceStatus[] = [];
+  for (const service of SERVICES) {
+    const pid = state.pids[service.name];
+    const running = isAlive(pid);
+    result.push({ name: service.name, running, healthy: running && (await healthy(service, state)), pid: running ? pid : undefined, detail: service.describe(state) });
+  }
+  return result;
+}
+
+/** Settings for pgwarden (and the tests) against this stack. Holds local secrets: mode 0600. */
+export function stackEnvironment(state: StackState): Record<string, string> {
+  const p = state.ports;
+  const c = state.credentials;
+  return {
+    TEMPORAL_ADDRESS: `127.0.0.1:${p.temporal}`,
+    TEMPORAL_NAMESPACE: NAMESPACE,
+    TEMPORAL_UI_URL: `http://127.0.0.1:${p.temporalUi}`,
+    DATABASE_URL: `postgres://${SUPERUSER}:${c.postgresPassword}@127.0.0.1:${p.postgres}/${SAMPLE_DATABASE}`,
+    BACKUP_S3_BUCKET: BUCKET,
+    S3_PREFIX: 'database-backups',
+    S3_ENDPOINT: `http://127.0.0.1:${p.s3}`,
+    S3_FORCE_PATH_STYLE: 'true',
+    AWS_REGION: REGION,
+    AWS_ACCESS_KEY_ID: c.s3AccessKey,
+    AWS_SECRET_ACCESS_KEY: c.s3SecretKey,
+    // SeaweedFS encrypts at rest on its own terms; SSE headers are for AWS (see README).
+    S3_SERVER_SIDE_ENCRYPTION: 'none',
+    ENCRYPTION_ALGORITHM: 'AES-256-GCM',
+    BACKUP_ENCRYPTION_KEY: c.encryptionKey,
+    SMTP_HOST: '127.0.0.1',
+    SMTP_PORT: String(p.smtp),
+    SMTP_SECURE: 'false',
+    SMTP_USER: c.smtpUser,
+    SMTP_PASSWORD: c.smtpPassword,
+    NOTIFY_EMAIL_FROM: 'pgwarden@localhost',
+    NOTIFY_EMAIL_TO: 'devops@example.com',
+    SLACK_WEBHOOK_URL: `http://127.0.0.1:${p.sinksHttp}/slack/T00000000/B00000000/local-stack`,
+    // For tests and the quick start, not read by pgwarden itself:
+    PGWARDEN_SINKS_URL: `http://127.0.0.1:${p.sinksHttp}`,
+    PGWARDEN_TEST_SERVER_PATH: toolPath('temporalTestServer'),
+    PGWARDEN_TEMPORAL_CLI_PATH: toolPath('temporal'),
+  };
+}
+
+function writeEnvFile(state: StackState): void {
+  const lines = [
+    '# Written by scripts/stack for the local stack; regenerated on every `up`.',
+    `# Tools: temporal ${PINNED.temporal.version}, temporal-test-server ${PINNED.temporalTestServer.version}, seaweedfs ${PINNED.seaweedfs.version}`,
+    ...Object.entries(stackEnvironment(state)).map(([k, v]) => `${k}=${v}`),
+  ];
+  writeFileSync(envFile, lines.join('\n') + '\n', { mode: 0o600 });
+}

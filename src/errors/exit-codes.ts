@@ -1,0 +1,26 @@
+/**
+ * Exit codes of the `pgwarden` CLI. 1-5 are the strategy document's (backup-strategy.md,
+ * "Error Codes") so existing alerting on the old scripts keeps working; the rest follow
+ * sysexits.h for failures the old scripts never distinguished.
+ */
+export const ExitCode = {
+  Ok: 0,
+  /** General backup failure (strategy: exit code 1). */
+  GeneralFailure: 1,
+  /** Database connection failure (strategy: exit code 2). */
+  DatabaseConnection: 2,
+  /** S3 upload / storage failure (strategy: exit code 3). */
+  StorageFailure: 3,
+  /** Encryption failure, including a wrong or missing key (strategy: exit code 4). */
+  EncryptionFailure: 4,
+  /** Cleanup failure (strategy: exit code 5). */
+  CleanupFailure: 5,
+  /** Bad command-line input (EX_USAGE). */
+  Usage: 64,
+  /** The Temporal service cannot be reached (EX_UNAVAILABLE). */
+  TemporalUnavailable: 69,
+  /** Invalid or missing configuration (EX_CONFIG). */
+  Config: 78,
+} as const;
+
+export type ExitCodeValue = (typeof ExitCode)[keyof typeof ExitCode];

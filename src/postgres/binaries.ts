@@ -1,0 +1,19 @@
+/** Finds the PostgreSQL client programs (pg_dump, pg_restore, psql) the worker runs. */
+import { existsSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
+
+/**
+ * Path of a PostgreSQL program: from PG_BIN_DIR when set, else Debian's newest
+ * /usr/lib/postgresql/<version>/bin (whose pg_dump can dump every older server), else PATH.
+ */
+export function pgProgram(name: 'pg_dump' | 'pg_dumpall' | 'pg_restore' | 'psql', pgBinDir?: string): string {
+  if (pgBinDir) return join(pgBinDir, name);
+  const root = '/usr/lib/postgresql';
+  if (existsSync(root)) {
+    const newest = readdirSync(root)
+      .filter((v) => /^\d+$/.test(v) && existsSync(join(root, v, 'bin', name)))
+      .sort((a, b) => Number(b) - Number(a))[0];
+    if (newest) return join(root, newest, 'bin', name);
+  }
+  return name;
+}

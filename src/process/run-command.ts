@@ -1,0 +1,32 @@
+/**
+ * The one way pgwarden runs a short external command (pg_dump --version, psql -c ...):
+ * arguments as an array (no shell), an environment passed explicitly, a time limit, and a
+ * failure message that names the command and the tail of its stderr.
+ */
+import { execFile } from 'node:child_process';
+
+export interface CommandResult {
+  stdout: string;
+  stderr: string;
+}
+
+export class CommandError extends Error {
+  constructor(
+    message: string,
+    readonly code: string | number | null,
+    readonly stderr: string,
+  ) {
+    super(message);
+  }
+}
+
+export function runCommand(command: string, args: string[], options: { env?: NodeJS.ProcessEnv; timeoutMs?: number } = {}): Promise<CommandResult> {
+  return new Promise((resolve, reject) => {
+    execFile(command, args, { env: options.env ?? process.env, timeout: options.timeoutMs ?? 60_000, maxBuffer: 16 * 1024 * 1024 }, (err, stdout, stderr) => {
+      if (!err) return resolve({ stdout, stderr });
+      const code = (err as NodeJS.ErrnoException).code ?? null;
+      const reason = code === 'ENOENT' ? 'not found on PATH' : stderr.trim().split('\n').slice(-3).join(' | ') || err.message;
+      reject(new CommandError(`${command} failed: ${reason}`, code, stderr));
+    });
+  });
+}

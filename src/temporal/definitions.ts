@@ -1,0 +1,19 @@
+/**
+ * Names shared by workflows, the worker, the CLI and the tests: the task queue default,
+ * workflow types and how workflow ids are made. Imported by workflow code, so it must stay
+ * free of Node built-ins and I/O.
+ */
+export const DEFAULT_TASK_QUEUE = 'pgwarden';
+
+export const WorkflowType = {
+  preflight: 'PreflightWorkflow',
+} as const;
+
+/**
+ * Workflow ids that mean something in the UI list: `<operation>-<database>-<UTC time>`,
+ * e.g. `preflight-sample-20261124T013000Z`.
+ */
+export function workflowId(operation: string, database: string, at: Date): string {
+  const stamp = at.toISOString().replace(/[-:]/g, '').replace(/\.\d{3}Z$/, 'Z');
+  return `${operation}-${database}-${stamp}`;
+}

@@ -1,0 +1,19 @@
+/**
+ * PreflightWorkflow: checks that a database can be backed up from this worker: database,
+ * pg_dump, bucket and key. `pgwarden check` runs it; the backup workflow does the same step
+ * first. Transient failures are retried with backoff; configuration errors are not.
+ */
+import { log, proxyActivities } from '@temporalio/workflow';
+import type { Activities, PreflightInput, PreflightReport } from '../activities';
+
+const { preflight } = proxyActivities<Activities>({
+  startToCloseTimeout: '2 minutes',
+  retry: { initialInterval: '2 seconds', backoffCoefficient: 2, maximumInterval: '30 seconds', maximumAttempts: 5 },
+});
+
+export async function PreflightWorkflow(input: PreflightInput): Promise<PreflightReport> {
+  log.info('preflight started', { database: input.database });
+  const report = await preflight(input);
+  log.info('preflight passed', { database: report.database, serverVersion: report.serverVersion });
+  return report;
+}
