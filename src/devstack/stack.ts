@@ -57,11 +57,13 @@ export async function up(log: Log = () => undefined): Promise<UpResult> {
   return { state, started };
 }
 
-export async function down(log: Log = () => undefined): Promise<string[]> {
+/** Stops every service, or only the named ones (what a test run started). */
+export async function down(log: Log = () => undefined, only?: string[]): Promise<string[]> {
   const state = loadState();
   if (!state) return [];
   const stopped: string[] = [];
   for (const service of [...SERVICES].reverse()) {
+    if (only && !only.includes(service.name)) continue;
     const pid = state.pids[service.name];
     if (pid && isAlive(pid)) {
       log(`stopping ${service.name}`);

@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createHash } from 'node:crypto';
 import { Client } from 'pg';
-import { repoRoot, stateDir } from '../paths';
+import { stateDir } from '../paths';
 import { startDetached } from '../processes';
 import { StackState } from '../state';
 import { logFileOf, Service } from './service';
@@ -67,7 +67,7 @@ function clusterDir(runAs: RunAs): string {
   chownSync(preferred, runAs.uid, runAs.gid!);
   const probe = spawnSync('test', ['-w', preferred], { uid: runAs.uid, gid: runAs.gid });
   if (probe.status === 0) return preferred;
-  const hash = createHash('sha256').update(repoRoot).digest('hex').slice(0, 10);
+  const hash = createHash('sha256').update(stateDir).digest('hex').slice(0, 10);
   const fallback = join(tmpdir(), `pgwarden-stack-${hash}`, 'postgres');
   mkdirSync(fallback, { recursive: true });
   chownSync(join(fallback, '..'), runAs.uid, runAs.gid!);

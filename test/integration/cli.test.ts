@@ -1,0 +1,77 @@
+/** The built `pgwarden` CLI as a user runs it: clear lines, documented exit codes, no secrets. */
+import { spawnSync } from 'node:child_process';
+import { join } from 'node:path';
+import { repoRoot, envFile } from '../../src/devstack/paths';
+import { stackEnv } from '../support/stack-env';
+import { devServer, waitForPoller } from '../support/temporal';
+
+const bin = join(repoRoot, 'bin', 'pgwarden');
+
+function pgwarden(args: string[], env: Record<string, string | undefined> = {}) {
+  const res = spawnSync(process.execPath, [bin, ...args], {
+    env: { PATH: process.env.PATH, HOME: '/nonexistent', ...env } as NodeJS.ProcessEnv,
+    encoding: 'utf8',
+    timeout: 60_000,
+  });
+  return { code: res.status, stdout: res.stdout, stderr: res.stderr };
+}
+
+describe('pgwarden CLI', () => {
+  it('rejects a bad setting with one line per problem, exit 78, and no secret', () => {
+    const { code, stderr, stdout } = pgwarden(['worker'], {
+      DATABASE_URL: 'postgres://app:TopSecretPw@db:99999999/app',
+      BACKUP_ENCRYPTION_KEY: 'TopSecretKey',
+      BACKUP_RETENTION_DAYS: 'forever',
+    });
+    expect(code).toBe(78);
+    expect(stdout).toBe('');
+    const lines = stderr.trim().split('\n');
+    expect(lines).toEqual([
+      expect.stringMatching(/^pgwarden: configuration: DATABASE_URL: expected postgres:\/\//),
+      'pgwarden: configuration: BACKUP_S3_BUCKET: missing; name the S3 bucket that holds the backups',
+      expect.stringMatching(/^pgwarden: configuration: BACKUP_ENCRYPTION_KEY: expected 32 random bytes/),
+      'pgwarden: configuration: BACKUP_RETENTION_DAYS: expected a whole number from 1 to 36500, got "forever"',
+    ]);
+    expect(stderr).not.toMatch(/TopSecret/);
+  });
+
+  it('exits 64 on bad command-line input', () => {
+    expect(pgwarden(['frobnicate']).code).toBe(64);
+    const badOption = pgwarden(['check', '--no-such-option']);
+    expect(badOption.code).toBe(64);
+    expect(badOption.stderr).toMatch(/unknown option '--no-such-option'/);
+  });
+
+  it('exits 64 when --database names an unconfigured database', () => {
+    const { code, stderr } = pgwarden(['check', '--database', 'nope'], { DATABASE_URL: 'postgres://u:p@h/app' });
+    expect(code).toBe(64);
+    expect(stderr.trim()).toBe('pgwarden: --database nope: not configured; configured databases: app');
+  });
+
+  it('exits 69 with the address when Temporal is unreachable', () => {
+    const { code, stderr } = pgwarden(['check'], { DATABASE_URL: 'postgres://u:p@h/app', TEMPORAL_ADDRESS: '127.0.0.1:1' });
+    expect(code).toBe(69);
+    expect(stderr.trim()).toMatch(/^pgwarden: cannot reach Temporal at 127\.0\.0\.1:1 \(namespace default\): .*set TEMPORAL_ADDRESS$/);
+  });
+
+  it('runs a real preflight through a worker and the dev server', async () => {
+    const env = { PGWARDEN_CONFIG: envFile, PGWARDEN_TASK_QUEUE: `cli-${Date.now()}` };
+    const { spawn } = await import('node:child_process');
+    const worker = spawn(process.execPath, [bin, 'worker'], { env: { PATH: process.env.PATH, ...env }, stdio: ['ignore', 'ignore', 'pipe'] });
+    const server = await devServer();
+    try {
+      await waitForPoller(server.client, env.PGWARDEN_TASK_QUEUE);
+      const { code, stdout, stderr } = pgwarden(['check', '--json'], env);
+      expect(stderr).toBe('');
+      expect(code).toBe(0);
+      const report = JSON.parse(stdout);
+      expect(report).toMatchObject({ database: 'sample', serverMajor: 15, storage: { writable: true } });
+      expect(report.workflowId).toMatch(/^preflight-sample-\d{8}T\d{6}Z$/);
+      expect(stdout).not.toContain(stackEnv().BACKUP_ENCRYPTION_KEY!);
+    } finally {
+      await server.close();
+      worker.kill('SIGTERM');
+      await new Promise((r) => worker.once('exit', r));
+    }
+  });
+});

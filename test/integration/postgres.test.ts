@@ -1,0 +1,39 @@
+import { connectDatabase } from '../../src/clients/postgres';
+import { Secret } from '../../src/config/secret';
+import { DatabaseConnectionError } from '../../src/errors/errors';
+import { stackConfig } from '../support/stack-env';
+
+describe('PostgreSQL (local stack)', () => {
+  const target = stackConfig().databases[0];
+
+  it('answers a query over a password-authenticated connection', async () => {
+    const client = await connectDatabase(target);
+    try {
+      const { rows } = await client.query<{ db: string; n: number }>('SELECT current_database() AS db, 6 * 7 AS n');
+      expect(rows).toEqual([{ db: 'sample', n: 42 }]);
+    } finally {
+      await client.end();
+    }
+  });
+
+  it('rejects a wrong password as a non-retryable DatabaseConnectionError that hides the password', async () => {
+    const bad = { ...target, password: new Secret('definitely-wrong-password') };
+    const err = await connectDatabase(bad).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(DatabaseConnectionError);
+    expect((err as DatabaseConnectionError).retryable).toBe(false);
+    expect((err as Error).message).toMatch(/password authentication failed/);
+    expect((err as Error).message).not.toContain('definitely-wrong-password');
+  });
+
+  it('reports an unreachable server as retryable with the host and port', async () => {
+    const err = await connectDatabase({ ...target, port: 1 }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(DatabaseConnectionError);
+    expect((err as DatabaseConnectionError).retryable).toBe(true);
+    expect((err as Error).message).toMatch(/^cannot connect to database "sample" at 127\.0\.0\.1:1 as pgwarden: connection refused/);
+  });
+
+  it('names a missing database', async () => {
+    const err = await connectDatabase(target, { database: 'no_such_db' }).catch((e: unknown) => e);
+    expect((err as Error).message).toMatch(/database "no_such_db".*does not exist/);
+  });
+});

@@ -1,0 +1,36 @@
+import { randomUUID } from 'node:crypto';
+import { DeleteObjectCommand, GetObjectCommand, HeadBucketCommand, PutObjectCommand } from '@aws-sdk/client-s3';
+import { createS3Client } from '../../src/clients/s3';
+import { storageError } from '../../src/storage/s3-errors';
+import { stackConfig } from '../support/stack-env';
+
+describe('S3 (local SeaweedFS)', () => {
+  const storage = stackConfig().storage!;
+  const s3 = createS3Client(storage);
+  afterAll(() => s3.destroy());
+
+  it('stores and returns an object byte for byte', async () => {
+    const key = `${storage.prefix}/test/${randomUUID()}.bin`;
+    const body = Buffer.from(Array.from({ length: 70_000 }, (_, i) => i % 251));
+    await s3.send(new PutObjectCommand({ Bucket: storage.bucket, Key: key, Body: body, Metadata: { database: 'sample' } }));
+    const got = await s3.send(new GetObjectCommand({ Bucket: storage.bucket, Key: key }));
+    expect(Buffer.from(await got.Body!.transformToByteArray())).toEqual(body);
+    expect(got.Metadata).toEqual({ database: 'sample' });
+    await s3.send(new DeleteObjectCommand({ Bucket: storage.bucket, Key: key }));
+  });
+
+  it('reports a missing bucket clearly', async () => {
+    const err = await s3.send(new HeadBucketCommand({ Bucket: 'no-such-bucket-here' })).catch((e: unknown) => e);
+    const e = storageError(err, { bucket: 'no-such-bucket-here', endpoint: storage.endpoint, operation: 'HeadBucket' });
+    expect(e.retryable).toBe(false);
+    expect(e.message).toMatch(/bucket "no-such-bucket-here" at http:\/\/127\.0\.0\.1:\d+ does not exist; create it or fix BACKUP_S3_BUCKET/);
+  });
+
+  it('rejects wrong credentials', async () => {
+    const wrong = createS3Client({ ...storage, credentials: { accessKeyId: 'nobody', secretAccessKey: storage.credentials!.secretAccessKey } });
+    const err = await wrong.send(new HeadBucketCommand({ Bucket: storage.bucket })).catch((e: unknown) => e);
+    wrong.destroy();
+    const e = storageError(err, { bucket: storage.bucket, operation: 'HeadBucket' });
+    expect(e.message).toMatch(/access denied|rejected the credentials/);
+  });
+});

@@ -1,0 +1,58 @@
+/**
+ * The stack script itself: a second, independent stack in a temporary state folder must pick
+ * ports that do not clash with the running one, treat a second `up` as a no-op, and leave no
+ * process behind after `down`.
+ */
+import { spawnSync } from 'node:child_process';
+import { chmodSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { repoRoot } from '../../src/devstack/paths';
+import { isPortFree } from '../../src/devstack/ports';
+import { isAlive } from '../../src/devstack/processes';
+import type { StackState } from '../../src/devstack/state';
+import { stackEnv } from '../support/stack-env';
+
+const dir = mkdtempSync(join(tmpdir(), 'pgwarden-stack-test-'));
+chmodSync(dir, 0o755); // the postgres server user must reach its data folder
+
+function stack(command: string) {
+  const res = spawnSync(process.execPath, [join(repoRoot, 'dist', 'src', 'devstack', 'main.js'), command], {
+    env: { ...process.env, PGWARDEN_STACK_DIR: dir },
+    encoding: 'utf8',
+    timeout: 180_000,
+  });
+  return { code: res.status, out: res.stdout + res.stderr };
+}
+
+afterAll(() => {
+  stack('down');
+  rmSync(dir, { recursive: true, force: true });
+});
+
+describe('scripts/stack', () => {
+  it('starts a second stack beside the first, idempotently, and stops it completely', async () => {
+    const first = stack('up');
+    expect(first).toMatchObject({ code: 0 });
+    expect(first.out).toMatch(/started postgres, s3, sinks, temporal/);
+    const state = JSON.parse(readFileSync(join(dir, 'stack.json'), 'utf8')) as StackState;
+    // No clash with the stack the test run uses.
+    const mainPorts = new Set(Object.values(stackEnv()).flatMap((v) => (v ?? '').match(/127\.0\.0\.1:(\d+)/)?.slice(1) ?? []).map(Number));
+    for (const port of Object.values(state.ports)) expect(mainPorts.has(port)).toBe(false);
+
+    const second = stack('up');
+    expect(second.code).toBe(0);
+    expect(second.out).toContain('already running; nothing to do');
+    const again = JSON.parse(readFileSync(join(dir, 'stack.json'), 'utf8')) as StackState;
+    expect(again.pids).toEqual(state.pids);
+
+    const status = stack('status');
+    expect(status.code).toBe(0);
+    expect(status.out.match(/healthy/g)).toHaveLength(4);
+
+    expect(stack('down').code).toBe(0);
+    for (const pid of Object.values(state.pids)) expect(isAlive(pid)).toBe(false);
+    for (const port of Object.values(state.ports)) expect(await isPortFree(port)).toBe(true);
+    expect(stack('status').code).toBe(3);
+  });
+});

@@ -1,0 +1,141 @@
+import { inspect } from 'node:util';
+import { loadConfig, WORKER_NEEDS } from '../../src/config/config';
+import { deriveKeyId } from '../../src/config/encryption';
+import { EnvReader } from '../../src/config/env-reader';
+import { readDatabases } from '../../src/config/databases';
+import { ConfigError } from '../../src/errors/errors';
+
+const KEY_HEX = 'a'.repeat(64);
+const KEY_B64 = Buffer.alloc(32, 7).toString('base64');
+
+const valid = {
+  DATABASE_URL: 'postgres://app:s3cret-pw@db.internal:5433/shop',
+  BACKUP_S3_BUCKET: 'acme-backups',
+  BACKUP_ENCRYPTION_KEY: KEY_HEX,
+};
+
+function problemsOf(env: Record<string, string>, require = WORKER_NEEDS): string[] {
+  try {
+    loadConfig(env, { require });
+  } catch (err) {
+    if (err instanceof ConfigError) return err.problems;
+    throw err;
+  }
+  return [];
+}
+
+describe('loadConfig', () => {
+  it('reads a minimal worker configuration with the strategy defaults', () => {
+    const c = loadConfig(valid, { require: WORKER_NEEDS });
+    expect(c.databases).toEqual([
+      expect.objectContaining({ id: 'shop', host: 'db.internal', port: 5433, user: 'app', database: 'shop' }),
+    ]);
+    expect(c.databases[0].password?.reveal()).toBe('s3cret-pw');
+    expect(c.storage).toMatchObject({ bucket: 'acme-backups', prefix: 'database-backups', storageClass: 'STANDARD_IA', serverSideEncryption: 'AES256', forcePathStyle: false, region: 'us-east-1' });
+    expect(c.encryption?.algorithm).toBe('AES-256-GCM');
+    expect(c.encryption?.activeKeyId).toBe(deriveKeyId(KEY_HEX));
+    expect(c.backup).toEqual({ format: 'custom', compressionLevel: 6, retentionDays: 30, globalsWithPasswords: false });
+    expect(c.temporal.taskQueue).toBe('pgwarden');
+  });
+
+  it('needs nothing but valid values for a CLI client', () => {
+    expect(problemsOf({}, [])).toEqual([]);
+  });
+
+  it.each([
+    [{ BACKUP_S3_BUCKET: undefined }, 'BACKUP_S3_BUCKET: missing'],
+    [{ BACKUP_ENCRYPTION_KEY: undefined }, 'BACKUP_ENCRYPTION_KEY: missing'],
+    [{ DATABASE_URL: undefined }, 'DATABASE_URL: missing'],
+    [{ BACKUP_S3_BUCKET: 'Bad_Bucket' }, 'BACKUP_S3_BUCKET: "Bad_Bucket" is not a valid bucket name'],
+    [{ BACKUP_RETENTION_DAYS: 'thirty' }, 'BACKUP_RETENTION_DAYS: expected a whole number from 1 to 36500, got "thirty"'],
+    [{ BACKUP_COMPRESSION_LEVEL: '12' }, 'BACKUP_COMPRESSION_LEVEL: expected a whole number from 0 to 9'],
+    [{ ENCRYPTION_ALGORITHM: 'ROT13' }, 'ENCRYPTION_ALGORITHM: expected one of AES-256-GCM, AES-256-CBC, got "ROT13"'],
+    [{ S3_SERVER_SIDE_ENCRYPTION: 'aws:kms' }, 'S3_SSE_KMS_KEY_ID: missing'],
+    [{ S3_ENDPOINT: 'localhost:9000' }, 'S3_ENDPOINT: expected an http(s) URL'],
+    [{ AWS_ACCESS_KEY_ID: 'AKIDEXAMPLE' }, 'AWS_SECRET_ACCESS_KEY: set both'],
+    [{ S3_OBJECT_LOCK_MODE: 'COMPLIANCE' }, 'S3_OBJECT_LOCK_DAYS: missing'],
+    [{ SMTP_HOST: 'mail.example.com' }, 'NOTIFY_EMAIL_TO: missing'],
+    [{ SMTP_HOST: 'mail.example.com', NOTIFY_EMAIL_TO: 'ops', SMTP_USER: 'u' }, 'SMTP_PASSWORD: set both'],
+    [{ SLACK_WEBHOOK_URL: 'not a url' }, 'SLACK_WEBHOOK_URL: expected an https:// URL'],
+    [{ BACKUP_FORMAT: 'tar' }, 'BACKUP_FORMAT: expected one of custom, plain'],
+  ])('reports %j as a problem naming the variable', (change, expected) => {
+    const env = { ...valid, ...change } as Record<string, string>;
+    for (const [k, v] of Object.entries(change)) if (v === undefined) delete env[k];
+    const problems = problemsOf(env);
+    expect(problems.some((p) => p.startsWith(expected))).toBe(true);
+  });
+
+  it('reports every problem at once, one line each', () => {
+    const problems = problemsOf({ BACKUP_RETENTION_DAYS: '-1', ENCRYPTION_ALGORITHM: 'x' });
+    expect(problems.length).toBeGreaterThanOrEqual(4);
+    for (const p of problems) expect(p).not.toContain('\n');
+  });
+
+  it('never echoes a secret in a problem', () => {
+    const problems = problemsOf({
+      DATABASE_URL: 'postgres://app:hunter2-database@db:notaport/x',
+      BACKUP_S3_BUCKET: 'acme-backups',
+      BACKUP_ENCRYPTION_KEY: 'hunter2-passphrase',
+      SLACK_WEBHOOK_URL: 'hunter2-webhook',
+      BACKUP_ENCRYPTION_PREVIOUS_KEYS: 'old:hunter2-old-key',
+    });
+    expect(problems.length).toBeGreaterThanOrEqual(3);
+    expect(problems.join('\n')).not.toMatch(/hunter2/);
+  });
+
+  it('accepts a base64 key, and a passphrase only for AES-256-CBC', () => {
+    expect(problemsOf({ ...valid, BACKUP_ENCRYPTION_KEY: KEY_B64 })).toEqual([]);
+    expect(problemsOf({ ...valid, BACKUP_ENCRYPTION_KEY: 'correct horse battery staple' })[0]).toMatch(/^BACKUP_ENCRYPTION_KEY: expected 32 random bytes/);
+    const cbc = loadConfig({ ...valid, ENCRYPTION_ALGORITHM: 'aes-256-cbc', BACKUP_ENCRYPTION_KEY: 'correct horse battery staple' }, { require: WORKER_NEEDS });
+    expect(cbc.encryption?.algorithm).toBe('AES-256-CBC');
+    expect(cbc.encryption?.keys.get(cbc.encryption.activeKeyId)?.bytes).toBeUndefined();
+  });
+
+  it('keeps a key ring: the active key plus previous keys by id', () => {
+    const c = loadConfig({ ...valid, BACKUP_ENCRYPTION_KEY_ID: 'k2026', BACKUP_ENCRYPTION_PREVIOUS_KEYS: `k2025:${'b'.repeat(64)}, k2024:${KEY_B64}` }, { require: WORKER_NEEDS });
+    expect(c.encryption?.activeKeyId).toBe('k2026');
+    expect([...c.encryption!.keys.keys()]).toEqual(['k2026', 'k2025', 'k2024']);
+    expect(c.encryption!.keys.get('k2024')!.bytes).toEqual(Buffer.alloc(32, 7));
+    expect(problemsOf({ ...valid, BACKUP_ENCRYPTION_KEY_ID: 'k1', BACKUP_ENCRYPTION_PREVIOUS_KEYS: `k1:${'b'.repeat(64)}` })[0]).toMatch(/used twice/);
+  });
+
+  it('masks secrets however the configuration is printed', () => {
+    const c = loadConfig({ ...valid, SLACK_WEBHOOK_URL: 'https://hooks.example/T/B/xyz-secret', AWS_ACCESS_KEY_ID: 'AKID', AWS_SECRET_ACCESS_KEY: 'aws-secret-value' }, { require: WORKER_NEEDS });
+    const printed = [JSON.stringify(c), inspect(c, { depth: 10 }), String(c.databases[0].password), `${c.notifications.slackWebhookUrl}`].join('\n');
+    for (const secret of ['s3cret-pw', 'xyz-secret', 'aws-secret-value', KEY_HEX]) expect(printed).not.toContain(secret);
+    expect(printed).toContain('[redacted]');
+  });
+});
+
+describe('database targets', () => {
+  const read = (env: Record<string, string>) => {
+    const r = new EnvReader(env);
+    return { targets: readDatabases(r, true), problems: r.problems };
+  };
+
+  it('backs up several databases of one server with BACKUP_DATABASES', () => {
+    const { targets } = read({ DATABASE_URL: 'postgresql://u:p@h/ignored', BACKUP_DATABASES: 'app, billing' });
+    expect(targets.map((t) => [t.id, t.database, t.port])).toEqual([['app', 'app', 5432], ['billing', 'billing', 5432]]);
+  });
+
+  it('adds databases on other servers with DATABASE_URL_<ALIAS>', () => {
+    const { targets } = read({ DATABASE_URL: 'postgres://u:p@h/app', DATABASE_URL_REPORTING: 'postgres://r:q@other:6432/reports' });
+    expect(targets.map((t) => [t.id, t.host, t.database])).toEqual([['app', 'h', 'app'], ['reporting', 'other', 'reports']]);
+  });
+
+  it('reads the libpq PG* variables', () => {
+    const { targets } = read({ PGHOST: 'pg', PGPORT: '6543', PGUSER: 'me', PGPASSWORD: 'pw', PGDATABASE: 'orders', PGSSLMODE: 'require' });
+    expect(targets).toEqual([expect.objectContaining({ id: 'orders', host: 'pg', port: 6543, user: 'me', sslMode: 'require' })]);
+  });
+
+  it('rejects a database configured twice', () => {
+    const { problems } = read({ DATABASE_URL: 'postgres://u:p@h/app', DATABASE_URL_APP: 'postgres://u:p@other/app' });
+    expect(problems).toEqual([expect.stringContaining('database "app" is configured twice')]);
+  });
+
+  it('says what a malformed URL should look like without showing it', () => {
+    const { problems } = read({ DATABASE_URL: 'mysql://root:topsecret@h/app' });
+    expect(problems[0]).toMatch(/^DATABASE_URL: expected postgres:\/\/user:password@host:5432\/database/);
+    expect(problems[0]).not.toContain('topsecret');
+  });
+});

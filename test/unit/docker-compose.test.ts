@@ -1,0 +1,80 @@
+/**
+ * docker-compose.yml cannot run here (no Docker engine), so it is checked against the code:
+ * every service the product needs is there, every reference resolves, and the worker is
+ * configured only with variables the configuration module knows.
+ */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { parse } from 'yaml';
+import { CONFIG_VARIABLES } from '../../src/config/variables';
+import { ALL_SEARCH_ATTRIBUTES, cliTypeName } from '../../src/temporal/search-attributes';
+
+const root = join(__dirname, '..', '..');
+const text = readFileSync(join(root, 'docker-compose.yml'), 'utf8');
+const compose = parse(text) as { services: Record<string, Service>; volumes?: Record<string, unknown> };
+
+interface Service {
+  image?: string;
+  build?: string;
+  environment?: Record<string, string>;
+  depends_on?: string[] | Record<string, { condition: string }>;
+  volumes?: string[];
+  command?: string | string[];
+}
+
+const services = compose.services;
+const worker = services.worker;
+const known = new Set(CONFIG_VARIABLES.map((v) => v.name));
+
+describe('docker-compose.yml', () => {
+  it('has Temporal with its own database and UI, the PostgreSQL to back up, MinIO, a mail catcher and the worker', () => {
+    expect(services.temporal.image).toMatch(/^temporalio\/auto-setup:\d/);
+    expect(services['temporal-ui'].image).toMatch(/^temporalio\/ui:\d/);
+    expect(services.temporal.environment?.POSTGRES_SEEDS).toBe('temporal-db');
+    expect(services['temporal-db'].image).toMatch(/^postgres:/);
+    expect(services.postgres.image).toBe('postgres:15');
+    expect(services.minio.image).toMatch(/^minio\/minio:/);
+    expect(services.mailpit.image).toMatch(/^axllent\/mailpit:/);
+    expect(worker.build).toBe('.');
+    expect(readFileSync(join(root, 'Dockerfile'), 'utf8')).toMatch(/ENTRYPOINT \["node", "bin\/pgwarden"\]\nCMD \["worker"\]/);
+  });
+
+  it('pins every image to a version', () => {
+    for (const [name, s] of Object.entries(services)) if (s.image) expect([name, s.image]).toEqual([name, expect.stringMatching(/:[\w.-]*\d/)]);
+  });
+
+  it('configures the worker only with variables pgwarden reads', () => {
+    const unknown = Object.keys(worker.environment ?? {}).filter((k) => !known.has(k));
+    expect(unknown).toEqual([]);
+    for (const required of ['DATABASE_URL', 'BACKUP_S3_BUCKET', 'BACKUP_ENCRYPTION_KEY', 'TEMPORAL_ADDRESS']) expect(worker.environment).toHaveProperty(required);
+  });
+
+  it('interpolates only documented variables from the host', () => {
+    const interpolated = [...text.matchAll(/\$\{([A-Z0-9_]+)/g)].map((m) => m[1]);
+    expect(interpolated.length).toBeGreaterThan(0);
+    expect(interpolated.filter((v) => !known.has(v))).toEqual([]);
+  });
+
+  it('points the worker at hosts that are services of this file', () => {
+    const hosts = Object.values(worker.environment ?? {})
+      .flatMap((v) => [...String(v).matchAll(/(?:\/\/(?:[^@/]*@)?|^)([a-z][a-z0-9-]*):\d+/g)].map((m) => m[1]))
+      .filter((h) => h !== 'localhost');
+    expect(hosts.sort()).toEqual(['minio', 'postgres', 'temporal']);
+    for (const h of hosts) expect(services).toHaveProperty(h);
+    expect(services).toHaveProperty(worker.environment!.SMTP_HOST);
+  });
+
+  it('depends only on services that exist, and declares its volumes', () => {
+    for (const s of Object.values(services)) {
+      const deps = Array.isArray(s.depends_on) ? s.depends_on : Object.keys(s.depends_on ?? {});
+      for (const d of deps) expect(services).toHaveProperty(d);
+      for (const v of s.volumes ?? []) expect(compose.volumes).toHaveProperty(v.split(':')[0]);
+    }
+  });
+
+  it('registers exactly the search attributes the workflows use', () => {
+    const command = String(services['temporal-setup'].command);
+    const registered = [...command.matchAll(/(Pgwarden\w+)=(\w+)/g)].map((m) => `${m[1]}=${m[2]}`);
+    expect(registered).toEqual(ALL_SEARCH_ATTRIBUTES.map((k) => `${k.name}=${cliTypeName(k.type)}`));
+  });
+});

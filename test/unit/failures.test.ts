@@ -1,0 +1,75 @@
+import { ApplicationFailure, ActivityFailure, RetryState } from '@temporalio/common';
+import { WorkflowFailedError } from '@temporalio/client';
+import { describeFailure } from '../../src/cli/failure';
+import { connectionError } from '../../src/clients/postgres';
+import { Secret } from '../../src/config/secret';
+import { ConfigError, DatabaseConnectionError, exitCodeForFailureType, StorageError } from '../../src/errors/errors';
+import { ExitCode } from '../../src/errors/exit-codes';
+import { storageError } from '../../src/storage/s3-errors';
+
+describe('exit codes', () => {
+  it.each([
+    ['BackupError', 1],
+    ['DatabaseConnectionError', 2],
+    ['StorageError', 3],
+    ['EncryptionError', 4],
+    ['CleanupError', 5],
+    ['UsageError', 64],
+    ['TemporalUnavailableError', 69],
+    ['ConfigError', 78],
+    ['SomethingUnexpected', 1],
+    [undefined, 1],
+  ])('%s exits with %i', (type, code) => {
+    expect(exitCodeForFailureType(type)).toBe(code);
+  });
+
+  it('follows a failed workflow to the activity failure that caused it', () => {
+    const cause = ApplicationFailure.create({ type: 'DatabaseConnectionError', message: 'cannot connect to database "app": refused', nonRetryable: true });
+    const activity = new ActivityFailure('activity failed', 'preflight', '1', RetryState.NON_RETRYABLE_FAILURE, 'id', cause);
+    const err = new WorkflowFailedError('Workflow execution failed', activity, RetryState.NON_RETRYABLE_FAILURE);
+    expect(describeFailure(err)).toEqual({ lines: ['cannot connect to database "app": refused'], exitCode: ExitCode.DatabaseConnection });
+  });
+
+  it('prints configuration problems one per line', () => {
+    expect(describeFailure(new ConfigError(['A: missing', 'B: bad']))).toEqual({ lines: ['configuration: A: missing', 'configuration: B: bad'], exitCode: 78 });
+  });
+});
+
+describe('database connection errors', () => {
+  const target = { id: 'app', host: 'db', port: 5432, user: 'backup', database: 'app', password: new Secret('pw-never-shown') };
+  it.each([
+    ['ECONNREFUSED', true, /connection refused; check the server is running/],
+    ['ENOTFOUND', false, /host not found/],
+    ['28P01', false, /password authentication failed; check the password/],
+    ['3D000', false, /database does not exist/],
+    ['57P03', true, /starting up/],
+  ])('%s: retryable=%s', (code, retryable, message) => {
+    const err = connectionError(target, 'app', Object.assign(new Error('x pw-never-shown'), { code }));
+    expect(err).toBeInstanceOf(DatabaseConnectionError);
+    expect(err.retryable).toBe(retryable);
+    expect(err.message).toMatch(/^cannot connect to database "app" at db:5432 as backup: /);
+    expect(err.message).toMatch(message);
+  });
+
+  it('scrubs the password from an unknown driver message', () => {
+    const err = connectionError(target, 'app', new Error('weird failure mentioning pw-never-shown'));
+    expect(err.message).not.toContain('pw-never-shown');
+  });
+});
+
+describe('S3 errors', () => {
+  const ctx = { bucket: 'backups', endpoint: 'http://s3.local', operation: 'HeadBucket' };
+  const sdkError = (name: string, status?: number) => Object.assign(new Error(name), { name, $metadata: { httpStatusCode: status } });
+  it.each([
+    [sdkError('NotFound', 404), false, /bucket "backups" at http:\/\/s3.local does not exist; create it or fix BACKUP_S3_BUCKET/],
+    [sdkError('AccessDenied', 403), false, /access denied/],
+    [sdkError('InvalidAccessKeyId', 403), false, /AWS_ACCESS_KEY_ID/],
+    [Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:9'), { code: 'ECONNREFUSED' }), true, /cannot reach/],
+    [sdkError('InternalError', 500), true, /InternalError/],
+  ])('%s', (err, retryable, message) => {
+    const e = storageError(err, ctx);
+    expect(e).toBeInstanceOf(StorageError);
+    expect(e.retryable).toBe(retryable);
+    expect(e.message).toMatch(message);
+  });
+});

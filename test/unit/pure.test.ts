@@ -1,0 +1,65 @@
+import { renderEmail, renderSlack } from '../../src/notify/notice';
+import { dumpCompatibility, parseToolMajor, serverMajor } from '../../src/postgres/versions';
+import { workflowId } from '../../src/temporal/definitions';
+import { cliTypeName, ALL_SEARCH_ATTRIBUTES } from '../../src/temporal/search-attributes';
+
+describe('PostgreSQL versions', () => {
+  it.each([
+    ['pg_dump (PostgreSQL) 15.18 (Debian 15.18-0+deb12u1)', 15],
+    ['pg_dump (PostgreSQL) 9.6.24', 9],
+    ['pg_restore (PostgreSQL) 17beta1', 17],
+    ['something else', undefined],
+  ])('%s -> %s', (text, major) => expect(parseToolMajor(text)).toBe(major));
+
+  it.each([
+    [150018, 15],
+    [90624, 9],
+    [170000, 17],
+  ])('server_version_num %i is major %i', (n, major) => expect(serverMajor(n)).toBe(major));
+
+  it('lets pg_dump dump its own and older servers only', () => {
+    expect(dumpCompatibility(15, 15)).toEqual({ ok: true });
+    expect(dumpCompatibility(16, 12)).toEqual({ ok: true });
+    const newer = dumpCompatibility(15, 16);
+    expect(newer.ok).toBe(false);
+    expect(!newer.ok && newer.reason).toMatch(/pg_dump 15 cannot dump a PostgreSQL 16 server; install the PostgreSQL 16 client tools/);
+  });
+});
+
+describe('workflow ids', () => {
+  it('say what ran, on which database, when (UTC)', () => {
+    expect(workflowId('backup', 'shop', new Date('2026-11-24T02:00:00.123Z'))).toBe('backup-shop-20261124T020000Z');
+  });
+});
+
+describe('search attributes', () => {
+  it('register under the names and types the temporal CLI takes', () => {
+    expect(ALL_SEARCH_ATTRIBUTES.map((k) => `${k.name}=${cliTypeName(k.type)}`)).toEqual([
+      'PgwardenDatabase=Keyword',
+      'PgwardenOperation=Keyword',
+      'PgwardenIncidentStatus=Keyword',
+      'PgwardenIncidentStep=Keyword',
+      'PgwardenEscalationLevel=Int',
+      'PgwardenSeverity=Keyword',
+    ]);
+  });
+});
+
+describe('notices', () => {
+  const notice = {
+    event: 'backup.failed',
+    severity: 'critical' as const,
+    title: 'Backup of shop failed',
+    facts: [['Database', 'shop'], ['Error', 'bucket missing']] as Array<[string, string]>,
+    action: 'create the bucket',
+  };
+  it('render as e-mail with aligned facts and what to do', () => {
+    const { subject, text } = renderEmail(notice);
+    expect(subject).toBe('[pgwarden] FAILED: Backup of shop failed');
+    expect(text).toContain('Database: shop\nError:    bucket missing');
+    expect(text).toContain('What to do: create the bucket');
+  });
+  it('render as Slack mrkdwn', () => {
+    expect(renderSlack(notice).text).toBe(':rotating_light: *Backup of shop failed*\n• *Database:* shop\n• *Error:* bucket missing\n*What to do:* create the bucket');
+  });
+});

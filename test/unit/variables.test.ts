@@ -1,0 +1,41 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { loadConfig, WORKER_NEEDS } from '../../src/config/config';
+import { CONFIG_VARIABLES } from '../../src/config/variables';
+
+/** An environment where every branch of the readers runs, recording each name they look up. */
+function recordReads(): Set<string> {
+  const full: Record<string, string> = {
+    DATABASE_URL: 'postgres://u:p@h/app', DATABASE_URL_OTHER: 'postgres://u:p@o/other', PGHOST: 'h', PGPORT: '5432', PGUSER: 'u', PGPASSWORD: 'p', PGDATABASE: 'd', PGSSLMODE: 'require',
+    BACKUP_DATABASES: 'app', BACKUP_S3_BUCKET: 'bucket', S3_PREFIX: 'p', S3_ENDPOINT: 'http://s3', S3_FORCE_PATH_STYLE: 'true', AWS_REGION: 'eu-west-1', AWS_DEFAULT_REGION: 'eu-west-1',
+    AWS_ACCESS_KEY_ID: 'a', AWS_SECRET_ACCESS_KEY: 'b', S3_STORAGE_CLASS: 'STANDARD', S3_SERVER_SIDE_ENCRYPTION: 'aws:kms', S3_SSE_KMS_KEY_ID: 'k', S3_OBJECT_LOCK_MODE: 'GOVERNANCE', S3_OBJECT_LOCK_DAYS: '7',
+    ENCRYPTION_ALGORITHM: 'AES-256-GCM', BACKUP_ENCRYPTION_KEY: 'a'.repeat(64), BACKUP_ENCRYPTION_KEY_ID: 'k1', BACKUP_ENCRYPTION_PREVIOUS_KEYS: `k0:${'b'.repeat(64)}`,
+    BACKUP_FORMAT: 'plain', BACKUP_COMPRESSION_LEVEL: '3', BACKUP_RETENTION_DAYS: '30', BACKUP_GLOBALS_WITH_PASSWORDS: 'false', PG_BIN_DIR: '/usr/bin',
+    SMTP_HOST: 'mail', SMTP_PORT: '25', SMTP_SECURE: 'false', SMTP_USER: 'u', SMTP_PASSWORD: 'p', NOTIFY_EMAIL_FROM: 'a@b', NOTIFY_EMAIL_TO: 'c@d',
+    SLACK_WEBHOOK_URL: 'https://hooks.example/x', PGWARDEN_TASK_QUEUE: 'q', TEMPORAL_UI_URL: 'http://ui',
+  };
+  const reads = new Set<string>();
+  const env = new Proxy(full, {
+    get(target, key) {
+      if (typeof key === 'string') reads.add(key);
+      return target[key as string];
+    },
+  });
+  loadConfig(env, { require: WORKER_NEEDS });
+  return reads;
+}
+
+describe('the variable table', () => {
+  const documented = new Set(CONFIG_VARIABLES.map((v) => v.name));
+
+  it('lists every variable the configuration readers use', () => {
+    const undocumented = [...recordReads()].filter((name) => !documented.has(name) && !name.startsWith('DATABASE_URL_'));
+    expect(undocumented).toEqual([]);
+  });
+
+  it('is what the README documents', () => {
+    const readme = readFileSync(join(__dirname, '..', '..', 'README.md'), 'utf8');
+    const missing = CONFIG_VARIABLES.map((v) => v.name).filter((name) => !readme.includes(`\`${name}\``));
+    expect(missing).toEqual([]);
+  });
+});
