@@ -9,6 +9,9 @@ import { tail } from './processes';
 import { down, SERVICES, status, up } from './stack';
 import { loadState } from './state';
 
+// The pinned AWS SDK supports Node 20; its notice about future releases is not actionable here.
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
+
 const log = (line: string) => process.stderr.write(`stack: ${line}\n`);
 
 async function main(argv: string[]): Promise<number> {
