@@ -1,0 +1,46 @@
+/** A FIFO of byte chunks that hands out exact-size pieces without re-copying the whole buffer. */
+export class ByteQueue {
+  private chunks: Buffer[] = [];
+  private head = 0; // offset into chunks[0]
+  length = 0;
+
+  push(chunk: Buffer): void {
+    if (chunk.length === 0) return;
+    this.chunks.push(chunk);
+    this.length += chunk.length;
+  }
+
+  /** Removes and returns the first n bytes (n <= length). */
+  take(n: number): Buffer {
+    if (n > this.length) throw new RangeError(`take(${n}) with only ${this.length} bytes queued`);
+    const out = Buffer.allocUnsafe(n);
+    let filled = 0;
+    while (filled < n) {
+      const first = this.chunks[0];
+      const available = first.length - this.head;
+      const copy = Math.min(available, n - filled);
+      first.copy(out, filled, this.head, this.head + copy);
+      filled += copy;
+      this.head += copy;
+      if (this.head === first.length) {
+        this.chunks.shift();
+        this.head = 0;
+      }
+    }
+    this.length -= n;
+    return out;
+  }
+
+  /** The first n bytes without removing them. */
+  peek(n: number): Buffer {
+    const parts: Buffer[] = [];
+    let need = Math.min(n, this.length);
+    for (let i = 0; need > 0; i++) {
+      const start = i === 0 ? this.head : 0;
+      const part = this.chunks[i].subarray(start, start + need);
+      parts.push(part);
+      need -= part.length;
+    }
+    return Buffer.concat(parts);
+  }
+}
