@@ -5,7 +5,6 @@ const common = {
   transform,
   moduleFileExtensions: ['ts', 'js', 'json'],
   modulePathIgnorePatterns: ['<rootDir>/dist/', '<rootDir>/.state/', '<rootDir>/.tools/'],
-  testTimeout: 120000,
 };
 // Layers that talk to real servers start the local stack once per run (or reuse a running one)
 // and stop it afterwards if this run started it. Unit tests need no servers.
@@ -14,6 +13,8 @@ const withStack = {
   globalTeardown: '<rootDir>/test/support/global-teardown.ts',
 };
 module.exports = {
+  // A global option: jest ignores it inside projects.
+  testTimeout: 120000,
   projects: [
     { ...common, displayName: 'unit', testMatch: ['<rootDir>/test/unit/**/*.test.ts'] },
     { ...common, ...withStack, displayName: 'integration', testMatch: ['<rootDir>/test/integration/**/*.test.ts'] },

@@ -5,10 +5,13 @@
  * (a server restarting) are retried by Temporal.
  */
 import { randomUUID } from 'node:crypto';
-import { DeleteObjectCommand, HeadBucketCommand, PutObjectCommand } from '@aws-sdk/client-s3';
+import { DeleteObjectCommand, GetObjectCommand, HeadBucketCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { log } from '@temporalio/activity';
 import { connectDatabase, libpqEnvironment } from '../src/clients/postgres';
 import { findDatabase } from '../src/config/config';
+import { StorageConfig } from '../src/config/storage';
+import { keyCheckKey, makeKeyCheck, verifyKeyCheck } from '../src/crypto/key-check';
+import { Keyring } from '../src/crypto/keyring';
 import { BackupError, ConfigError } from '../src/errors/errors';
 import { pgProgram } from '../src/postgres/binaries';
 import { dumpCompatibility, parseToolMajor, serverMajor } from '../src/postgres/versions';
@@ -85,6 +88,7 @@ export function preflightActivity(deps: ActivityDeps) {
     });
 
     const encryption = config.encryption!;
+    await checkKey(deps.s3, storage, Keyring.from(encryption));
     return {
       database: target.id,
       host: `${target.host}:${target.port}`,
@@ -97,4 +101,28 @@ export function preflightActivity(deps: ActivityDeps) {
       checkedAt: deps.now().toISOString(),
     };
   };
+}
+
+/** Proves the active key is the one its id stands for in this bucket (see key-check.ts). */
+async function checkKey(s3: S3Client, storage: StorageConfig, keyring: Keyring): Promise<void> {
+  const key = keyCheckKey(storage.prefix, keyring.activeKeyId);
+  const location = `s3://${storage.bucket}/${key}`;
+  let stored: Buffer | undefined;
+  try {
+    const res = await s3.send(new GetObjectCommand({ Bucket: storage.bucket, Key: key }));
+    stored = Buffer.from(await res.Body!.transformToByteArray());
+  } catch (err) {
+    const e = err as { name?: string; $metadata?: { httpStatusCode?: number } };
+    if (e.$metadata?.httpStatusCode !== 404 && e.name !== 'NoSuchKey') throw storageError(err, { bucket: storage.bucket, endpoint: storage.endpoint, operation: `GetObject ${key}` });
+  }
+  if (stored) return verifyKeyCheck(stored, keyring, location);
+  try {
+    await s3.send(new PutObjectCommand({ Bucket: storage.bucket, Key: key, Body: await makeKeyCheck(keyring), IfNoneMatch: '*' }));
+    log.info('recorded a key check for a new key id', { keyId: keyring.activeKeyId, key });
+  } catch (err) {
+    const e = err as { name?: string; $metadata?: { httpStatusCode?: number } };
+    // Another worker wrote it first: check against theirs.
+    if (e.$metadata?.httpStatusCode === 412) return checkKey(s3, storage, keyring);
+    throw storageError(err, { bucket: storage.bucket, endpoint: storage.endpoint, operation: `PutObject ${key}` });
+  }
 }

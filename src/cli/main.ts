@@ -5,6 +5,7 @@
  */
 import { Command, CommanderError, Option } from 'commander';
 import { ExitCode } from '../errors/exit-codes';
+import { runBackupCommand } from './commands/backup';
 import { runCheckCommand } from './commands/check';
 import { runWorkerCommand } from './commands/worker';
 import { CommandContext, GlobalOptions } from './context';
@@ -29,6 +30,16 @@ export function buildProgram(run: (action: () => Promise<void>) => Promise<void>
     .option('-d, --database <name>', 'configured database id (default: the only one configured)')
     .option('--json', 'print the report as JSON')
     .action((opts) => run(() => runCheckCommand(ctx(), opts)));
+
+  program
+    .command('backup')
+    .description('back up a database now: pg_dump, compress, encrypt, upload to S3 with a manifest (runs on the worker)')
+    .option('-d, --database <name>', 'configured database id (default: the only one configured)')
+    .option('-r, --reason <text>', 'why (recorded in the manifest and notices), e.g. "before migration 42"')
+    .option('--no-wait', 'start the backup and return at once with its workflow id')
+    .option('--fail-fast', 'give up at the first failure instead of retrying transient ones')
+    .option('--json', 'print the result as JSON')
+    .action((opts) => run(() => runBackupCommand(ctx(), opts)));
 
   return program;
 }

@@ -7,6 +7,7 @@ export const DEFAULT_TASK_QUEUE = 'pgwarden';
 
 export const WorkflowType = {
   preflight: 'PreflightWorkflow',
+  backup: 'BackupWorkflow',
 } as const;
 
 /**

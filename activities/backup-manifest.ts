@@ -1,0 +1,78 @@
+/**
+ * Commits a backup by writing its manifest, last. Written with If-None-Match so a manifest is
+ * never replaced; a retry after a lost reply finds its own manifest and succeeds.
+ */
+import { GetObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
+import { BackupManifest, MANIFEST_FORMAT_VERSION, MANIFEST_KIND, parseManifest, sortTables } from '../src/backup/manifest';
+import { BackupError } from '../src/errors/errors';
+import { storageError } from '../src/storage/s3-errors';
+import { PGWARDEN_VERSION } from '../src/version';
+import { ActivityDeps } from './deps';
+import type { DumpResult } from './dump-and-upload';
+
+export interface ManifestInput {
+  dump: DumpResult;
+  reason: string;
+  workflow: { id: string; runId: string };
+  startedAt: string;
+}
+
+export function buildManifest(input: ManifestInput, finishedAt: Date): BackupManifest {
+  const d = input.dump;
+  return {
+    kind: MANIFEST_KIND,
+    formatVersion: MANIFEST_FORMAT_VERSION,
+    backupId: d.backupId,
+    database: d.database,
+    databaseName: d.databaseName,
+    server: d.server,
+    pgDump: d.pgDump,
+    compression: d.compression,
+    encryption: d.encryption,
+    data: d.data,
+    globals: d.globals,
+    tables: sortTables(d.tables),
+    snapshot: d.snapshot,
+    startedAt: input.startedAt,
+    finishedAt: finishedAt.toISOString(),
+    durationMs: finishedAt.getTime() - new Date(input.startedAt).getTime(),
+    workflow: input.workflow,
+    storage: d.storage,
+    reason: input.reason,
+    pgwarden: { version: PGWARDEN_VERSION },
+  };
+}
+
+export function writeManifestActivity(deps: ActivityDeps) {
+  return async function writeManifest(input: ManifestInput): Promise<BackupManifest> {
+    const storage = deps.config.storage!;
+    const key = input.dump.keys.manifest;
+    const manifest = buildManifest(input, deps.now());
+    try {
+      await deps.s3.send(
+        new PutObjectCommand({
+          Bucket: storage.bucket,
+          Key: key,
+          Body: JSON.stringify(manifest, null, 2) + '\n',
+          ContentType: 'application/json',
+          // Manifests stay instantly readable: listing never waits for an archive retrieval.
+          StorageClass: 'STANDARD',
+          IfNoneMatch: '*',
+          Metadata: { 'pgwarden-database': manifest.database, 'pgwarden-backup-id': manifest.backupId, 'pgwarden-run-id': input.workflow.runId },
+          ...(storage.serverSideEncryption === 'none' ? {} : { ServerSideEncryption: storage.serverSideEncryption, SSEKMSKeyId: storage.kmsKeyId }),
+        }),
+      );
+      return manifest;
+    } catch (err) {
+      const e = err as { name?: string; $metadata?: { httpStatusCode?: number } };
+      if (e.$metadata?.httpStatusCode !== 412 && e.name !== 'PreconditionFailed') {
+        throw storageError(err, { bucket: storage.bucket, endpoint: storage.endpoint, operation: `PutObject ${key}` });
+      }
+    }
+    // The manifest exists: ours from an attempt whose reply was lost, or another run's.
+    const existing = await deps.s3.send(new GetObjectCommand({ Bucket: storage.bucket, Key: key }));
+    const stored = parseManifest(await existing.Body!.transformToString(), key);
+    if (stored.workflow.runId !== input.workflow.runId) throw new BackupError(`manifest ${key} was already written by run ${stored.workflow.runId}`);
+    return stored;
+  };
+}

@@ -1,0 +1,202 @@
+/**
+ * The backup's main activity: in one REPEATABLE READ snapshot, count every table's rows and
+ * run `pg_dump --snapshot`, streaming its output through compression and encryption into an
+ * S3 multipart upload while hashing the stored bytes; then the cluster's globals. Heartbeats
+ * carry the phase and byte counts; cancellation kills pg_dump and aborts the upload.
+ */
+import { DeleteObjectCommand, HeadObjectCommand } from '@aws-sdk/client-s3';
+import { Context, log } from '@temporalio/activity';
+import { BackupKeys, backupKeys } from '../src/backup/naming';
+import { StoredObject, TableCount } from '../src/backup/manifest';
+import { streamProgramToS3 } from '../src/backup/program-to-s3';
+import { BackupPhase, progress } from '../src/backup/progress';
+import { connectDatabase, libpqEnvironment } from '../src/clients/postgres';
+import { BackupFormat, findDatabase } from '../src/config/config';
+import { EncryptionFacts, encryptorFor } from '../src/crypto/encryptor';
+import { Keyring } from '../src/crypto/keyring';
+import { BackupError, ConfigError } from '../src/errors/errors';
+import { pgProgram } from '../src/postgres/binaries';
+import { countRows, listTables } from '../src/postgres/tables';
+import { runCommand } from '../src/process/run-command';
+import { storageError } from '../src/storage/s3-errors';
+import { abortUnfinishedUploads } from '../src/storage/upload';
+import { ActivityDeps } from './deps';
+
+export interface DumpInput {
+  database: string;
+  backupId: string;
+  workflowId: string;
+  runId: string;
+}
+
+export interface DumpResult {
+  backupId: string;
+  database: string;
+  databaseName: string;
+  keys: BackupKeys;
+  server: { host: string; version: string; versionNum: number };
+  pgDump: { version: string; format: BackupFormat };
+  compression: { algorithm: 'gzip'; level: number };
+  encryption: EncryptionFacts;
+  data: StoredObject;
+  globals: StoredObject & { withPasswords: boolean };
+  tables: TableCount[];
+  snapshot: { id: string; takenAt: string };
+  storage: { bucket: string; storageClass: string; serverSideEncryption: string; objectLockUntil: string | null };
+}
+
+export function dumpAndUploadActivity(deps: ActivityDeps) {
+  return async function dumpAndUpload(input: DumpInput): Promise<DumpResult> {
+    const ctx = Context.current();
+    const { config, s3 } = deps;
+    const target = findDatabase(config, input.database);
+    if (!target) throw new ConfigError([`database "${input.database}" is not configured on this worker`]);
+    const storage = config.storage!;
+    const policy = config.backup;
+    const keyring = Keyring.from(config.encryption);
+    const encryption = encryptorFor(keyring);
+    const keys = backupKeys(storage.prefix, target.id, input.backupId, policy.format);
+    const started = Date.now();
+
+    let state = { phase: 'connecting' as BackupPhase, rawBytes: 0, storedBytes: 0, tablesCounted: 0, tablesTotal: 0 };
+    const beat = (patch: Partial<typeof state>) => {
+      state = { ...state, ...patch };
+      ctx.heartbeat(progress({ ...state, elapsedMs: Date.now() - started }));
+    };
+    beat({});
+
+    await prepareKeys(deps, keys, input);
+    const objectLockUntil = storage.objectLock ? new Date(deps.now().getTime() + storage.objectLock.days * 86_400_000) : undefined;
+    const metadata = {
+      'pgwarden-database': target.id,
+      'pgwarden-backup-id': input.backupId,
+      'pgwarden-algorithm': encryption.facts.algorithm,
+      'pgwarden-key-id': encryption.facts.keyId,
+      'pgwarden-workflow-id': input.workflowId,
+      'pgwarden-run-id': input.runId,
+    };
+    const upload = (key: string, format: string) => ({
+      key,
+      metadata: { ...metadata, 'pgwarden-format': format },
+      tags: { 'pgwarden-kind': 'data', 'pgwarden-database': target.id },
+      storageClass: storage.storageClass,
+      objectLockUntil,
+    });
+    const env = libpqEnvironment(target);
+    const pgDump = pgProgram('pg_dump', config.tools.pgBinDir);
+    const pgDumpVersion = (await runCommand(pgDump, ['--version'], { env, timeoutMs: 10_000 })).stdout.trim();
+
+    const client = await connectDatabase(target);
+    let data: StoredObject;
+    let tables: TableCount[] = [];
+    let snapshot: { id: string; takenAt: string };
+    let server: DumpResult['server'];
+    try {
+      // The snapshot both the counts and pg_dump see; it lives as long as this transaction.
+      await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY');
+      const snap = (await client.query<{ id: string; at: Date; v: string; n: string }>(
+        "SELECT pg_export_snapshot() AS id, clock_timestamp() AS at, current_setting('server_version') AS v, current_setting('server_version_num') AS n",
+      )).rows[0];
+      snapshot = { id: snap.id, takenAt: snap.at.toISOString() };
+      server = { host: `${target.host}:${target.port}`, version: snap.v, versionNum: Number(snap.n) };
+      const list = await listTables(client);
+      beat({ phase: 'counting rows', tablesTotal: list.length });
+      for (const t of list) {
+        ctx.cancellationSignal.throwIfAborted();
+        tables.push(await countRows(client, t));
+        beat({ tablesCounted: tables.length });
+      }
+      beat({ phase: 'dumping' });
+      const formatArgs = policy.format === 'custom' ? ['--format=custom', `--compress=${policy.compressionLevel}`] : ['--format=plain'];
+      data = await streamProgramToS3({
+        s3,
+        storage,
+        program: pgDump,
+        programName: 'pg_dump',
+        args: [`--snapshot=${snapshot.id}`, '--no-password', ...formatArgs, `--dbname=${target.database}`],
+        env,
+        gzipLevel: policy.format === 'plain' ? policy.compressionLevel : undefined,
+        encryptor: encryption.create,
+        upload: upload(keys.data, policy.format === 'custom' ? 'pg_dump-custom' : 'pg_dump-plain-gzip'),
+        signal: ctx.cancellationSignal,
+        onProgress: (rawBytes, storedBytes) => beat({ rawBytes, storedBytes }),
+      });
+    } finally {
+      await client.query('ROLLBACK').catch(() => undefined);
+      await client.end().catch(() => undefined);
+    }
+
+    beat({ phase: 'uploading globals' });
+    const globals = await streamProgramToS3({
+      s3,
+      storage,
+      program: pgProgram('pg_dumpall', config.tools.pgBinDir),
+      programName: 'pg_dumpall',
+      args: ['--globals-only', '--no-password', `--database=${target.database}`, ...(policy.globalsWithPasswords ? [] : ['--no-role-passwords'])],
+      env,
+      gzipLevel: policy.compressionLevel,
+      encryptor: encryption.create,
+      upload: upload(keys.globals, 'pg_dumpall-globals-gzip'),
+      signal: ctx.cancellationSignal,
+      onProgress: () => beat({}),
+    });
+    beat({ phase: 'uploaded' });
+    log.info('backup uploaded', { database: target.id, key: keys.data, storedBytes: data.storedBytes, tables: tables.length });
+
+    return {
+      backupId: input.backupId,
+      database: target.id,
+      databaseName: target.database,
+      keys,
+      server: server!,
+      pgDump: { version: pgDumpVersion, format: policy.format },
+      compression: { algorithm: 'gzip', level: policy.compressionLevel },
+      encryption: encryption.facts,
+      data,
+      globals: { ...globals, withPasswords: policy.globalsWithPasswords },
+      tables,
+      snapshot: snapshot!,
+      storage: {
+        bucket: storage.bucket,
+        storageClass: storage.storageClass,
+        serverSideEncryption: storage.serverSideEncryption,
+        objectLockUntil: objectLockUntil?.toISOString() ?? null,
+      },
+    };
+  };
+}
+
+/**
+ * Makes a retry start clean: aborts unfinished multipart uploads a crashed attempt left, and
+ * removes a data object that an earlier attempt of this same run finished uploading but never
+ * committed (no manifest exists, so it never was a backup). Objects of other runs are never
+ * touched.
+ */
+async function prepareKeys(deps: ActivityDeps, keys: BackupKeys, input: DumpInput): Promise<void> {
+  const { s3 } = deps;
+  const storage = deps.config.storage!;
+  const bucket = storage.bucket;
+  const head = async (key: string) => {
+    try {
+      return await s3.send(new HeadObjectCommand({ Bucket: bucket, Key: key }));
+    } catch (err) {
+      const e = err as { name?: string; $metadata?: { httpStatusCode?: number } };
+      if (e.$metadata?.httpStatusCode === 404 || e.name === 'NotFound') return undefined;
+      throw storageError(err, { bucket, endpoint: storage.endpoint, operation: `HeadObject ${key}` });
+    }
+  };
+  if (await head(keys.manifest)) throw new BackupError(`backup ${input.backupId} of ${input.database} is already complete (its manifest exists)`);
+  for (const key of [keys.data, keys.globals]) {
+    const aborted = await abortUnfinishedUploads(s3, bucket, key).catch((err: unknown) => {
+      throw storageError(err, { bucket, endpoint: storage.endpoint, operation: 'ListMultipartUploads' });
+    });
+    if (aborted) log.warn('aborted unfinished uploads of an earlier attempt', { key, count: aborted });
+    const existing = await head(key);
+    if (!existing) continue;
+    if (existing.Metadata?.['pgwarden-run-id'] !== input.runId) {
+      throw new BackupError(`s3://${bucket}/${key} already exists from another run; start the backup again for a new backup id`);
+    }
+    log.warn('removing an uncommitted object of an earlier attempt of this run', { key });
+    await s3.send(new DeleteObjectCommand({ Bucket: bucket, Key: key }));
+  }
+}

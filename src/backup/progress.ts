@@ -1,0 +1,48 @@
+/** Progress of a running backup as heartbeat details: figures for machines, a line for people. */
+export type BackupPhase = 'connecting' | 'counting rows' | 'dumping' | 'uploading globals' | 'uploaded';
+
+export interface BackupProgress {
+  phase: BackupPhase;
+  /** Bytes read from pg_dump so far. */
+  rawBytes: number;
+  /** Bytes uploaded (encrypted) so far. */
+  storedBytes: number;
+  tablesCounted: number;
+  tablesTotal: number;
+  elapsedMs: number;
+  /** A sentence a person reads in the Temporal UI's pending-activity view. */
+  summary: string;
+}
+
+export function formatBytes(n: number): string {
+  const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
+  let v = n;
+  let u = 0;
+  while (v >= 1024 && u < units.length - 1) {
+    v /= 1024;
+    u++;
+  }
+  return `${u === 0 ? v : v.toFixed(1)} ${units[u]}`;
+}
+
+export function describeProgress(p: Omit<BackupProgress, 'summary'>): string {
+  const seconds = p.elapsedMs / 1000;
+  switch (p.phase) {
+    case 'connecting':
+      return 'connecting to the database';
+    case 'counting rows':
+      return `counting rows in the dump snapshot: ${p.tablesCounted} of ${p.tablesTotal} tables`;
+    case 'dumping': {
+      const rate = seconds > 0 ? ` at ${formatBytes(p.storedBytes / seconds)}/s` : '';
+      return `dumping: ${formatBytes(p.rawBytes)} from pg_dump, ${formatBytes(p.storedBytes)} encrypted and uploaded${rate}`;
+    }
+    case 'uploading globals':
+      return `uploading roles and tablespaces (globals); database dump done: ${formatBytes(p.storedBytes)}`;
+    case 'uploaded':
+      return `uploaded ${formatBytes(p.storedBytes)} in ${seconds.toFixed(1)}s`;
+  }
+}
+
+export function progress(p: Omit<BackupProgress, 'summary'>): BackupProgress {
+  return { ...p, summary: describeProgress(p) };
+}

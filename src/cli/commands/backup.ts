@@ -1,0 +1,103 @@
+/**
+ * `pgwarden backup`: starts BackupWorkflow, shows live progress from the dump's heartbeats,
+ * prints a summary, and exits with the strategy's codes.
+ */
+import { WorkflowHandle } from '@temporalio/client';
+import { defaultPayloadConverter } from '@temporalio/common';
+import type { BackupSummary } from '../../../workflows/backup';
+import { BackupProgress, formatBytes } from '../../backup/progress';
+import { backupStatusQuery } from '../../temporal/messages';
+import { DatabaseSA, OperationSA } from '../../temporal/search-attributes';
+import { WorkflowType, workflowId } from '../../temporal/definitions';
+import { CommandContext } from '../context';
+import { progressLine } from '../progress-line';
+import { runLink, warnIfNoWorker } from './check';
+
+export interface BackupOptions {
+  database?: string;
+  reason?: string;
+  wait: boolean;
+  json?: boolean;
+  failFast?: boolean;
+}
+
+async function latestProgress(handle: WorkflowHandle): Promise<BackupProgress | undefined> {
+  const { raw } = await handle.describe();
+  const details = raw.pendingActivities?.find((a) => a.activityType?.name === 'dumpAndUpload')?.heartbeatDetails?.payloads?.[0];
+  return details ? defaultPayloadConverter.fromPayload<BackupProgress>(details) : undefined;
+}
+
+/** Redraws one line on a terminal; elsewhere prints a line when the phase changes or every 10 s. */
+async function showProgress(handle: WorkflowHandle, done: Promise<unknown>): Promise<void> {
+  const tty = process.stderr.isTTY;
+  const started = Date.now();
+  let finished = false;
+  void done.finally(() => (finished = true)).catch(() => undefined);
+  let lastPhase = '';
+  let lastPrint = 0;
+  while (!finished) {
+    try {
+      const [p, status] = await Promise.all([latestProgress(handle), handle.query(backupStatusQuery).catch(() => undefined)]);
+      const line = progressLine(p, status?.step ?? 'starting', Date.now() - started);
+      const phase = `${status?.step}/${p?.phase}`;
+      if (tty) process.stderr.write(`\r\x1b[2K${line}`);
+      else if (phase !== lastPhase || Date.now() - lastPrint > 10_000) {
+        process.stderr.write(`${line}\n`);
+        lastPrint = Date.now();
+      }
+      lastPhase = phase;
+    } catch {
+      /* a transient describe failure only skips one redraw */
+    }
+    await Promise.race([done.catch(() => undefined), new Promise((r) => setTimeout(r, tty ? 500 : 1000))]);
+  }
+  if (tty) process.stderr.write('\r\x1b[2K');
+}
+
+export function formatSummary(s: BackupSummary): string {
+  const failed = s.notifications.filter((n) => !n.ok);
+  return [
+    `backup     ${s.backupId} of ${s.database}: OK`,
+    `stored     s3://${s.bucket}/${s.dataKey}`,
+    `manifest   s3://${s.bucket}/${s.manifestKey}`,
+    `size       ${formatBytes(s.storedBytes)} stored, ${formatBytes(s.rawBytes)} from pg_dump`,
+    `contents   ${s.tables} tables, ${s.rows} rows`,
+    `duration   ${(s.durationMs / 1000).toFixed(1)}s`,
+    `encryption ${s.encryption.algorithm}, key ${s.encryption.keyId}; sha256 ${s.sha256}`,
+    `notified   ${s.notifications.map((n) => `${n.channel} ${n.ok ? 'ok' : 'FAILED'}`).join(', ') || 'no channel configured'}`,
+    ...failed.map((n) => `warning    ${n.channel} notice not delivered: ${n.error}`),
+  ].join('\n');
+}
+
+export async function runBackupCommand(ctx: CommandContext, options: BackupOptions): Promise<void> {
+  const config = ctx.config();
+  const database = ctx.pickDatabase(config, options.database);
+  const client = await ctx.temporalClient();
+  try {
+    await warnIfNoWorker(client, config.temporal.taskQueue);
+    const id = workflowId('backup', database, new Date());
+    const reason = options.reason ?? 'manual';
+    const handle = await client.workflow.start(WorkflowType.backup, {
+      taskQueue: config.temporal.taskQueue,
+      workflowId: id,
+      args: [{ database, reason, failFast: options.failFast }],
+      typedSearchAttributes: [
+        { key: DatabaseSA, value: database },
+        { key: OperationSA, value: 'backup' },
+      ],
+      staticSummary: `Backup of ${database} (${reason})`,
+    });
+    const link = runLink(config.temporal.uiUrl, client.options.namespace, id);
+    if (!options.wait) {
+      process.stdout.write(options.json ? JSON.stringify({ workflowId: id, runId: handle.firstExecutionRunId, link }) + '\n' : `started ${id}${link ? `\nwatch: ${link}` : ''}\n`);
+      return;
+    }
+    if (!options.json) process.stderr.write(`pgwarden: backing up ${database} (workflow ${id}${link ? `, ${link}` : ''})\n`);
+    const result = handle.result() as Promise<BackupSummary>;
+    if (!options.json) await showProgress(handle, result);
+    const summary = await result;
+    process.stdout.write(options.json ? JSON.stringify({ workflowId: id, link, ...summary }, null, 2) + '\n' : formatSummary(summary) + (link ? `\nrun        ${link}` : '') + '\n');
+  } finally {
+    await client.connection.close();
+  }
+}

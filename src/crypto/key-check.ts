@@ -1,0 +1,38 @@
+/**
+ * Key checks: a small object per key id, stored beside the backups, holding a known text
+ * encrypted with that key. A worker whose key of the same id cannot decrypt it has the wrong
+ * key, and is stopped before it writes backups nobody could restore with the original key.
+ */
+import { Readable } from 'node:stream';
+import { buffer } from 'node:stream/consumers';
+import { EncryptionError } from '../errors/errors';
+import { openDecryption } from './decrypt';
+import { encryptorFor } from './encryptor';
+import { Keyring } from './keyring';
+
+const KNOWN_TEXT = 'pgwarden key check v1\n';
+
+export function keyCheckKey(prefix: string, keyId: string): string {
+  return `${prefix ? `${prefix}/` : ''}.pgwarden/keys/${keyId}.check`;
+}
+
+/** The key check for the active key, encrypted as backups are. */
+export async function makeKeyCheck(keyring: Keyring): Promise<Buffer> {
+  return buffer(Readable.from([Buffer.from(KNOWN_TEXT)]).pipe(encryptorFor(keyring).create()));
+}
+
+export async function verifyKeyCheck(stored: Buffer, keyring: Keyring, location: string): Promise<void> {
+  const keyId = keyring.activeKeyId;
+  let plain: Buffer;
+  try {
+    plain = await buffer((await openDecryption(Readable.from([stored]), { keyring, keyId })).plaintext);
+  } catch {
+    plain = Buffer.alloc(0);
+  }
+  if (plain.toString('utf8') !== KNOWN_TEXT) {
+    throw new EncryptionError(
+      `wrong key: BACKUP_ENCRYPTION_KEY is not the key that id "${keyId}" stands for in this bucket (${location}); ` +
+        'restore the original key, or give a new key a new BACKUP_ENCRYPTION_KEY_ID',
+    );
+  }
+}

@@ -1,0 +1,25 @@
+/**
+ * Tables whose rows a backup records: ordinary tables (including partitions and unlogged
+ * tables) and populated materialized views, outside the system schemas. Partitioned parents
+ * are left out because their rows are counted in their partitions.
+ */
+import { Client } from 'pg';
+import { TableCount } from '../backup/manifest';
+
+export async function listTables(client: Client): Promise<Array<{ schema: string; table: string }>> {
+  const { rows } = await client.query<{ schema: string; table: string }>(`
+    SELECT n.nspname AS schema, c.relname AS table
+      FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+     WHERE (c.relkind = 'r' OR (c.relkind = 'm' AND c.relispopulated))
+       AND n.nspname NOT IN ('pg_catalog', 'information_schema')
+       AND n.nspname NOT LIKE 'pg\\_toast%' AND n.nspname NOT LIKE 'pg\\_temp\\_%'
+     ORDER BY 1, 2`);
+  return rows;
+}
+
+/** Exact row count; identifiers quoted by the server, so any name is safe. */
+export async function countRows(client: Client, t: { schema: string; table: string }): Promise<TableCount> {
+  const sql = (await client.query<{ q: string }>(`SELECT format('SELECT count(*) AS n FROM %I.%I', $1::text, $2::text) AS q`, [t.schema, t.table])).rows[0].q;
+  const { rows } = await client.query<{ n: string }>(sql);
+  return { schema: t.schema, table: t.table, rows: Number(rows[0].n) };
+}

@@ -1,0 +1,34 @@
+/**
+ * The way pgwarden runs a long external program whose output is streamed (pg_dump,
+ * pg_dumpall): no shell, explicit environment, stderr kept (its tail) for the error
+ * message, and a kill that works whether or not the program is still writing.
+ */
+import { spawn } from 'node:child_process';
+import { Readable } from 'node:stream';
+
+export interface StreamingProcess {
+  stdout: Readable;
+  /** Resolves when the program exits, with its status and the tail of its stderr. */
+  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null; stderr: string }>;
+  kill(): void;
+}
+
+export function spawnStreaming(command: string, args: string[], env: NodeJS.ProcessEnv): StreamingProcess {
+  const child = spawn(command, args, { env, stdio: ['ignore', 'pipe', 'pipe'] });
+  let stderr = '';
+  child.stderr.setEncoding('utf8');
+  child.stderr.on('data', (s: string) => {
+    stderr = (stderr + s).slice(-4000);
+  });
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null; stderr: string }>((resolve) => {
+    child.once('error', (err) => resolve({ code: null, signal: null, stderr: `${err.message}${(err as NodeJS.ErrnoException).code === 'ENOENT' ? ' (not found)' : ''}` }));
+    child.once('close', (code, signal) => resolve({ code, signal, stderr }));
+  });
+  return {
+    stdout: child.stdout,
+    exited,
+    kill() {
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
+    },
+  };
+}

@@ -1,0 +1,74 @@
+/**
+ * Streams a body to one S3 key with everything pgwarden's data objects need: multipart in
+ * bounded memory, a SHA-256 checksum per part that the store verifies, server-side
+ * encryption, storage class, tags, optional Object Lock, and `If-None-Match: *` so an
+ * existing object is never overwritten. A failed or aborted upload aborts its multipart.
+ */
+import { AbortMultipartUploadCommand, ListMultipartUploadsCommand, PutObjectCommandInput, S3Client } from '@aws-sdk/client-s3';
+import { Upload } from '@aws-sdk/lib-storage';
+import { Readable } from 'node:stream';
+import { StorageConfig } from '../config/storage';
+import { StorageError } from '../errors/errors';
+import { storageError } from './s3-errors';
+
+export const PART_SIZE = 8 * 1024 * 1024;
+export const PARTS_IN_FLIGHT = 2;
+
+export interface UploadSpec {
+  key: string;
+  body: Readable | Buffer | string;
+  metadata?: Record<string, string>;
+  tags?: Record<string, string>;
+  storageClass?: string;
+  contentType?: string;
+  objectLockUntil?: Date;
+  signal?: AbortSignal;
+}
+
+export function uploadParams(storage: StorageConfig, spec: UploadSpec): PutObjectCommandInput {
+  return {
+    Bucket: storage.bucket,
+    Key: spec.key,
+    Body: spec.body,
+    Metadata: spec.metadata,
+    StorageClass: spec.storageClass as PutObjectCommandInput['StorageClass'],
+    ContentType: spec.contentType ?? 'application/octet-stream',
+    ChecksumAlgorithm: 'SHA256',
+    IfNoneMatch: '*',
+    ...(storage.serverSideEncryption === 'none' ? {} : { ServerSideEncryption: storage.serverSideEncryption }),
+    ...(storage.serverSideEncryption === 'aws:kms' ? { SSEKMSKeyId: storage.kmsKeyId } : {}),
+    ...(spec.objectLockUntil && storage.objectLock ? { ObjectLockMode: storage.objectLock.mode, ObjectLockRetainUntilDate: spec.objectLockUntil } : {}),
+  } as PutObjectCommandInput;
+}
+
+export async function uploadOnce(s3: S3Client, storage: StorageConfig, spec: UploadSpec): Promise<void> {
+  const upload = new Upload({
+    client: s3,
+    params: uploadParams(storage, spec),
+    tags: Object.entries(spec.tags ?? {}).map(([Key, Value]) => ({ Key, Value })),
+    partSize: PART_SIZE,
+    queueSize: PARTS_IN_FLIGHT,
+    leavePartsOnError: false,
+  });
+  const onAbort = () => void upload.abort().catch(() => undefined);
+  spec.signal?.addEventListener('abort', onAbort, { once: true });
+  try {
+    await upload.done();
+  } catch (err) {
+    const e = err as { name?: string; $metadata?: { httpStatusCode?: number } };
+    if (e.$metadata?.httpStatusCode === 412 || e.name === 'PreconditionFailed') {
+      throw new StorageError(`s3://${storage.bucket}/${spec.key} already exists; pgwarden never overwrites a stored object`);
+    }
+    throw err instanceof StorageError || !e.$metadata ? err : storageError(err, { bucket: storage.bucket, endpoint: storage.endpoint, operation: `upload of ${spec.key}` });
+  } finally {
+    spec.signal?.removeEventListener('abort', onAbort);
+  }
+}
+
+/** Aborts unfinished multipart uploads of one key: what a crashed earlier attempt left. */
+export async function abortUnfinishedUploads(s3: S3Client, bucket: string, key: string): Promise<number> {
+  const res = await s3.send(new ListMultipartUploadsCommand({ Bucket: bucket, Prefix: key }));
+  const stale = (res.Uploads ?? []).filter((u) => u.Key === key && u.UploadId);
+  for (const u of stale) await s3.send(new AbortMultipartUploadCommand({ Bucket: bucket, Key: key, UploadId: u.UploadId }));
+  return stale.length;
+}

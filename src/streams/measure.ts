@@ -1,0 +1,30 @@
+/** A pass-through that counts bytes and, optionally, hashes them (SHA-256 and MD5) on the way. */
+import { createHash, Hash } from 'node:crypto';
+import { Transform, TransformCallback } from 'node:stream';
+
+export class Measure extends Transform {
+  bytes = 0;
+  private readonly sha256?: Hash;
+  private readonly md5?: Hash;
+
+  constructor(options: { hash?: boolean } = {}) {
+    super();
+    if (options.hash) {
+      this.sha256 = createHash('sha256');
+      this.md5 = createHash('md5');
+    }
+  }
+
+  override _transform(chunk: Buffer, _e: BufferEncoding, done: TransformCallback): void {
+    this.bytes += chunk.length;
+    this.sha256?.update(chunk);
+    this.md5?.update(chunk);
+    done(null, chunk);
+  }
+
+  /** Hex digests; call once, after the stream has ended. */
+  digests(): { sha256: string; md5: string } {
+    if (!this.sha256 || !this.md5) throw new Error('this Measure does not hash');
+    return { sha256: this.sha256.digest('hex'), md5: this.md5.digest('hex') };
+  }
+}

@@ -1,0 +1,79 @@
+/** Throw-away databases on the stack's PostgreSQL, and ways to compare two of them. */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { randomUUID } from 'node:crypto';
+import { Client } from 'pg';
+import { connectDatabase } from '../../src/clients/postgres';
+import { DatabaseTarget } from '../../src/config/databases';
+import { stackConfig } from './stack-env';
+
+export const stackServer = (): DatabaseTarget => stackConfig().databases[0];
+
+export async function withClient<T>(database: string, fn: (c: Client) => Promise<T>): Promise<T> {
+  const client = await connectDatabase(stackServer(), { database });
+  try {
+    return await fn(client);
+  } finally {
+    await client.end();
+  }
+}
+
+export function uniqueDatabaseName(prefix: string): string {
+  return `${prefix}_${randomUUID().replace(/-/g, '').slice(0, 10)}`;
+}
+
+export async function createDatabase(name: string, fixture?: string): Promise<void> {
+  await withClient('postgres', (c) => c.query(`CREATE DATABASE "${name}"`));
+  if (fixture) {
+    const sql = readFileSync(join(__dirname, '..', 'fixtures', fixture), 'utf8');
+    await withClient(name, (c) => c.query(sql));
+  }
+}
+
+export async function dropDatabase(name: string): Promise<void> {
+  await withClient('postgres', (c) => c.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`));
+}
+
+/** Per table: row count and an order-independent digest of every row's text form. */
+export async function tableFingerprints(database: string): Promise<Record<string, { rows: number; digest: string }>> {
+  return withClient(database, async (c) => {
+    const { rows: tables } = await c.query<{ s: string; t: string }>(
+      `SELECT n.nspname AS s, c.relname AS t FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+        WHERE c.relkind IN ('r', 'm') AND n.nspname NOT IN ('pg_catalog', 'information_schema') AND n.nspname NOT LIKE 'pg_toast%' ORDER BY 1, 2`,
+    );
+    const out: Record<string, { rows: number; digest: string }> = {};
+    for (const { s, t } of tables) {
+      const q = (await c.query<{ q: string }>(`SELECT format($f$SELECT count(*) AS n, md5(coalesce(string_agg(md5(x::text), '' ORDER BY md5(x::text)), '')) AS d FROM %I.%I x$f$, $1::text, $2::text) AS q`, [s, t])).rows[0].q;
+      const r = (await c.query<{ n: string; d: string }>(q)).rows[0];
+      out[`${s}.${t}`] = { rows: Number(r.n), digest: r.d };
+    }
+    return out;
+  });
+}
+
+/** DATABASE_URL for another database on the stack's server. */
+export function databaseUrl(database: string): string {
+  const t = stackServer();
+  return `postgres://${t.user}:${encodeURIComponent(t.password!.reveal())}@${t.host}:${t.port}/${database}`;
+}
+
+/** Feeds a plaintext dump to pg_restore (custom format) or psql (plain SQL) for `database`. */
+export async function restoreInto(plaintext: NodeJS.ReadableStream, database: string, format: 'custom' | 'plain-gz'): Promise<void> {
+  const { spawn } = await import('node:child_process');
+  const { createGunzip } = await import('node:zlib');
+  const { pipeline } = await import('node:stream/promises');
+  const { libpqEnvironment } = await import('../../src/clients/postgres');
+  const { pgProgram } = await import('../../src/postgres/binaries');
+  const env = libpqEnvironment(stackServer(), database);
+  const child =
+    format === 'custom'
+      ? spawn(pgProgram('pg_restore'), ['--no-owner', '--exit-on-error', `--dbname=${database}`], { env, stdio: ['pipe', 'ignore', 'pipe'] })
+      : spawn(pgProgram('psql'), ['-q', '-v', 'ON_ERROR_STOP=1', `--dbname=${database}`], { env, stdio: ['pipe', 'ignore', 'pipe'] });
+  let stderr = '';
+  child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+  const exited = new Promise<number | null>((r) => child.once('close', r));
+  if (format === 'plain-gz') await pipeline(plaintext, createGunzip(), child.stdin);
+  else await pipeline(plaintext, child.stdin);
+  const code = await exited;
+  if (code !== 0) throw new Error(`restore into ${database} failed (${code}): ${stderr}`);
+}

@@ -1,0 +1,233 @@
+/**
+ * BackupWorkflow end to end on the real stack: a database with awkward content is backed up,
+ * then downloaded, decrypted and restored into a new database, and compared table by table.
+ */
+import { GetObjectCommand, ListMultipartUploadsCommand, ListObjectsV2Command, PutObjectCommand } from '@aws-sdk/client-s3';
+import { WorkflowFailedError } from '@temporalio/client';
+import { Worker } from '@temporalio/worker';
+import { buffer } from 'node:stream/consumers';
+import { gunzipSync } from 'node:zlib';
+import { createActivities } from '../../activities';
+import { createActivityDeps } from '../../activities/deps';
+import { parseManifest } from '../../src/backup/manifest';
+import { openDecryptedObject } from '../../src/backup/read-object';
+import { describeFailure } from '../../src/cli/failure';
+import { createS3Client } from '../../src/clients/s3';
+import { Config } from '../../src/config/config';
+import { Keyring } from '../../src/crypto/keyring';
+import { keyCheckKey } from '../../src/crypto/key-check';
+import { WorkflowType } from '../../src/temporal/definitions';
+import type { BackupSummary } from '../../workflows/backup';
+import { createDatabase, databaseUrl, dropDatabase, restoreInto, tableFingerprints, uniqueDatabaseName, withClient } from '../support/databases';
+import { capturedMail, capturedWebhooks, waitForCaptured } from '../support/sinks';
+import { stackConfig } from '../support/stack-env';
+import { bundledWorker, devServer, DevServer, uniqueSuffix, uniqueTaskQueue } from '../support/temporal';
+
+describe('BackupWorkflow (dev server, real PostgreSQL and S3)', () => {
+  let server: DevServer;
+  const created: string[] = [];
+  const workers: Array<{ worker: Worker; running: Promise<void> }> = [];
+
+  beforeAll(async () => {
+    server = await devServer();
+  });
+  afterAll(async () => {
+    for (const w of workers) w.worker.shutdown();
+    await Promise.all(workers.map((w) => w.running));
+    for (const db of created) await dropDatabase(db);
+    await server?.close();
+  });
+
+  /** A worker whose configuration backs up `database`, with optional overrides. */
+  async function workerFor(database: string, overrides: Record<string, string | undefined> = {}): Promise<{ taskQueue: string; config: Config }> {
+    const config = stackConfig({ DATABASE_URL: databaseUrl(database), ...overrides });
+    const taskQueue = uniqueTaskQueue('backup');
+    const worker = await bundledWorker(server, taskQueue, createActivities(createActivityDeps(config)));
+    workers.push({ worker, running: worker.run() });
+    return { taskQueue, config };
+  }
+
+  async function backup(database: string, taskQueue: string, extra: object = {}): Promise<BackupSummary> {
+    return server.client.workflow.execute(WorkflowType.backup, {
+      taskQueue,
+      workflowId: `backup-${database}-${uniqueSuffix()}`,
+      args: [{ database, reason: 'test', failFast: true, ...extra }],
+    });
+  }
+
+  it('round-trips awkward content: schemas, quoted and non-ASCII names, bytea, jsonb, large objects, partitions, sequences, views', async () => {
+    const db = uniqueDatabaseName('awkward');
+    const restored = uniqueDatabaseName('restored');
+    created.push(db, restored);
+    await createDatabase(db, 'awkward.sql');
+    const { taskQueue, config } = await workerFor(db);
+    const summary = await backup(db, taskQueue);
+
+    const s3 = createS3Client(config.storage!);
+    const manifestObject = await s3.send(new GetObjectCommand({ Bucket: summary.bucket, Key: summary.manifestKey }));
+    expect(manifestObject.StorageClass ?? 'STANDARD').toBe('STANDARD');
+    const manifest = parseManifest(await manifestObject.Body!.transformToString(), summary.manifestKey);
+    const source = await tableFingerprints(db);
+    // The manifest counts every table the dump holds, exactly.
+    expect(Object.fromEntries(manifest.tables.map((t) => [`${t.schema}.${t.table}`, t.rows]))).toEqual(
+      Object.fromEntries(Object.entries(source).map(([k, v]) => [k, v.rows])),
+    );
+    expect(manifest.tables.find((t) => t.table === 'Orders "quoted" ✓')).toEqual({ schema: 'Sales Ünïcode', table: 'Orders "quoted" ✓', rows: 3000 });
+    expect(manifest).toMatchObject({ database: db, encryption: { algorithm: 'AES-256-GCM', container: 'pgwarden-gcm-v1' }, pgDump: { format: 'custom' }, reason: 'test' });
+    expect(manifest.data.sha256).toBe(summary.sha256);
+
+    // Stored bytes match the manifest's checksums; the data object is tagged for lifecycle rules.
+    const stored = Buffer.from(await (await s3.send(new GetObjectCommand({ Bucket: summary.bucket, Key: summary.dataKey }))).Body!.transformToByteArray());
+    const { createHash } = await import('node:crypto');
+    expect(createHash('sha256').update(stored).digest('hex')).toBe(manifest.data.sha256);
+    expect(createHash('md5').update(stored).digest('hex')).toBe(manifest.data.md5);
+    expect(stored.length).toBe(manifest.data.storedBytes);
+
+    // Download, decrypt, pg_restore into a new database: identical data.
+    const keyring = Keyring.from(config.encryption);
+    const decrypted = await openDecryptedObject(s3, config.storage!, summary.dataKey, keyring, manifest.encryption.keyId);
+    await createDatabase(restored);
+    await restoreInto(decrypted.plaintext, restored, 'custom');
+    expect(await tableFingerprints(restored)).toEqual(source);
+    await withClient(restored, async (c) => {
+      expect((await c.query(`SELECT last_value FROM public.invoice_no`)).rows[0].last_value).toBe('1004');
+      const lo = await c.query(`SELECT encode(lo_get(blob), 'hex') AS h FROM public.documents WHERE id = 1`);
+      expect(lo.rows[0].h).toBe('deadbeefcafe');
+      expect((await c.query(`SELECT count(*)::int AS n FROM public.big_orders`)).rows[0].n).toBeGreaterThan(0);
+    });
+
+    // Globals: roles, so a new server has them.
+    const globals = await openDecryptedObject(s3, config.storage!, manifest.globals.key, keyring);
+    expect(gunzipSync(await buffer(globals.plaintext)).toString()).toMatch(/CREATE ROLE pgwarden;/);
+
+    // Notified by e-mail and Slack.
+    expect(summary.notifications).toEqual([{ channel: 'email', ok: true }, { channel: 'slack', ok: true }]);
+    const [mail] = await waitForCaptured(capturedMail, summary.dataKey);
+    expect(mail.subject).toBe(`[pgwarden] OK: Backup of ${db} succeeded`);
+    expect(mail.text).toContain(summary.dataKey);
+    expect(await waitForCaptured(capturedWebhooks, summary.dataKey)).toHaveLength(1);
+    s3.destroy();
+  });
+
+  it('writes plain SQL, gzip and AES-256-CBC that OpenSSL-style readers restore', async () => {
+    const db = uniqueDatabaseName('plain');
+    const restored = uniqueDatabaseName('plainrest');
+    created.push(db, restored);
+    await createDatabase(db, 'awkward.sql');
+    const { taskQueue, config } = await workerFor(db, {
+      BACKUP_FORMAT: 'plain',
+      ENCRYPTION_ALGORITHM: 'AES-256-CBC',
+      BACKUP_ENCRYPTION_KEY: 'a passphrase as the old scripts had',
+      BACKUP_ENCRYPTION_KEY_ID: `cbc-${uniqueSuffix()}`,
+    });
+    const summary = await backup(db, taskQueue);
+    expect(summary.dataKey).toMatch(/\/data\/backup_\d{8}_\d{6}\.sql\.gz\.enc$/);
+    const s3 = createS3Client(config.storage!);
+    const decrypted = await openDecryptedObject(s3, config.storage!, summary.dataKey, Keyring.from(config.encryption), summary.encryption.keyId);
+    expect(decrypted.kdf).toBe('pbkdf2-sha256-10000');
+    await createDatabase(restored);
+    await restoreInto(decrypted.plaintext, restored, 'plain-gz');
+    expect(await tableFingerprints(restored)).toEqual(await tableFingerprints(db));
+    s3.destroy();
+  });
+
+  it.each([
+    ['an unreachable database', (db: string) => ({ DATABASE_URL: `postgres://pgwarden:x@127.0.0.1:1/${db}` }), 'DatabaseConnectionError', 2, /connection refused/],
+    ['a missing bucket', () => ({ BACKUP_S3_BUCKET: 'no-such-bucket' }), 'StorageError', 3, /bucket "no-such-bucket".* does not exist/],
+  ])('fails on %s with its typed error, exit code and a notice', async (_what, overrides, type, exitCode, message) => {
+    const db = uniqueDatabaseName('fail');
+    created.push(db);
+    await createDatabase(db);
+    const { taskQueue } = await workerFor(db, overrides(db));
+    const workflowId = `backup-${db}-${uniqueSuffix()}`;
+    const err = await server.client.workflow
+      .execute(WorkflowType.backup, { taskQueue, workflowId, args: [{ database: db, failFast: true }] })
+      .catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(WorkflowFailedError);
+    const failure = describeFailure(err);
+    expect(failure.exitCode).toBe(exitCode);
+    expect(failure.lines[0]).toMatch(message);
+    const [mail] = await waitForCaptured(capturedMail, workflowId);
+    expect(mail.subject).toMatch(/FAILED: Backup of .* FAILED/);
+    expect(mail.text).toContain(type);
+    expect(mail.text).toMatch(/What to do: /);
+    expect(await waitForCaptured(capturedWebhooks, workflowId)).toHaveLength(1);
+  });
+
+  it('refuses a wrong key for a known key id (exit code 4) before writing anything', async () => {
+    const db = uniqueDatabaseName('wrongkey');
+    created.push(db);
+    await createDatabase(db, 'awkward.sql');
+    const keyId = `rotating-${uniqueSuffix()}`;
+    const first = await workerFor(db, { BACKUP_ENCRYPTION_KEY: 'a'.repeat(64), BACKUP_ENCRYPTION_KEY_ID: keyId });
+    await backup(db, first.taskQueue);
+    const second = await workerFor(db, { BACKUP_ENCRYPTION_KEY: 'b'.repeat(64), BACKUP_ENCRYPTION_KEY_ID: keyId });
+    const workflowId = `backup-${db}-${uniqueSuffix()}`;
+    const err = await server.client.workflow.execute(WorkflowType.backup, { taskQueue: second.taskQueue, workflowId, args: [{ database: db, failFast: true }] }).catch((e: unknown) => e);
+    const failure = describeFailure(err);
+    expect(failure.exitCode).toBe(4);
+    expect(failure.lines[0]).toContain(`wrong key: BACKUP_ENCRYPTION_KEY is not the key that id "${keyId}" stands for in this bucket`);
+    expect(failure.lines[0]).toContain(keyCheckKey('database-backups', keyId));
+    const [mail] = await waitForCaptured(capturedMail, workflowId);
+    expect(mail.text).toContain('EncryptionError');
+    // Only the first backup's objects exist.
+    const s3 = createS3Client(second.config.storage!);
+    const listed = await s3.send(new ListObjectsV2Command({ Bucket: second.config.storage!.bucket, Prefix: `database-backups/${db}/` }));
+    expect((listed.Contents ?? []).filter((o) => o.Key!.includes('/manifests/'))).toHaveLength(1);
+    s3.destroy();
+  });
+
+  it('counts rows in the dump snapshot while writers keep inserting', async () => {
+    const db = uniqueDatabaseName('busy');
+    const restored = uniqueDatabaseName('busyrest');
+    created.push(db, restored);
+    await createDatabase(db);
+    await withClient(db, (c) => c.query(`CREATE TABLE ticks (id bigserial PRIMARY KEY, at timestamptz DEFAULT clock_timestamp(), pad text);
+      INSERT INTO ticks (pad) SELECT repeat(md5(g::text), 8) FROM generate_series(1, 200000) g`));
+    const { taskQueue, config } = await workerFor(db);
+    let writing = true;
+    let inserted = 0;
+    const writer = withClient(db, async (c) => {
+      while (writing) {
+        await c.query(`INSERT INTO ticks (pad) SELECT md5(random()::text) FROM generate_series(1, 50)`);
+        inserted += 50;
+      }
+    });
+    const summary = await backup(db, taskQueue).finally(() => (writing = false));
+    await writer;
+    expect(inserted).toBeGreaterThan(0);
+    const s3 = createS3Client(config.storage!);
+    const manifest = parseManifest(await (await s3.send(new GetObjectCommand({ Bucket: summary.bucket, Key: summary.manifestKey }))).Body!.transformToString(), summary.manifestKey);
+    await createDatabase(restored);
+    await restoreInto((await openDecryptedObject(s3, config.storage!, summary.dataKey, Keyring.from(config.encryption))).plaintext, restored, 'custom');
+    const restoredCount = await withClient(restored, async (c) => Number((await c.query('SELECT count(*) AS n FROM ticks')).rows[0].n));
+    const liveCount = await withClient(db, async (c) => Number((await c.query('SELECT count(*) AS n FROM ticks')).rows[0].n));
+    expect(manifest.tables).toEqual([{ schema: 'public', table: 'ticks', rows: restoredCount }]);
+    expect(liveCount).toBeGreaterThan(restoredCount);
+    // No upload is left unfinished by a successful run.
+    const uploads = await s3.send(new ListMultipartUploadsCommand({ Bucket: summary.bucket, Prefix: `database-backups/${db}/` }));
+    expect(uploads.Uploads ?? []).toEqual([]);
+    s3.destroy();
+  });
+
+  it('rejects a tampered or truncated GCM object in storage', async () => {
+    const db = uniqueDatabaseName('tamper');
+    created.push(db);
+    await createDatabase(db, 'awkward.sql');
+    const { taskQueue, config } = await workerFor(db);
+    const summary = await backup(db, taskQueue);
+    const s3 = createS3Client(config.storage!);
+    const stored = Buffer.from(await (await s3.send(new GetObjectCommand({ Bucket: summary.bucket, Key: summary.dataKey }))).Body!.transformToByteArray());
+    const keyring = Keyring.from(config.encryption);
+    const put = (key: string, body: Buffer) => s3.send(new PutObjectCommand({ Bucket: summary.bucket, Key: key, Body: body }));
+    const flipped = Buffer.from(stored);
+    flipped[Math.floor(stored.length / 2)] ^= 0x04;
+    await put(`${summary.dataKey}.flipped`, flipped);
+    await put(`${summary.dataKey}.truncated`, stored.subarray(0, stored.length - 100));
+    for (const [suffix, message] of [['.flipped', /failed authentication/], ['.truncated', /failed authentication|truncated/]] as const) {
+      const d = await openDecryptedObject(s3, config.storage!, summary.dataKey + suffix, keyring);
+      await expect(buffer(d.plaintext)).rejects.toThrow(message);
+    }
+    s3.destroy();
+  });
+});

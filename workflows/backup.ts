@@ -1,0 +1,148 @@
+/**
+ * BackupWorkflow: the strategy's nightly backup_database.sh as a durable run.
+ *   1. preflight: database, pg_dump, bucket and key are usable (fails fast on configuration)
+ *   2. dump: one snapshot: row counts + pg_dump -> gzip -> encrypt -> S3, heartbeating
+ *   3. manifest: written last, it commits the backup
+ *   4. notify: e-mail and Slack, success or failure; a failed notice never fails the backup
+ */
+import {
+  ActivityCancellationType,
+  ActivityFailure,
+  ApplicationFailure,
+  CancellationScope,
+  isCancellation,
+  log,
+  proxyActivities,
+  setHandler,
+  upsertSearchAttributes,
+  workflowInfo,
+} from '@temporalio/workflow';
+import type { Activities } from '../activities';
+import { backupIdFor } from '../src/backup/naming';
+import type { BackupOutcome } from '../src/backup/notices';
+import type { ChannelResult } from '../src/notify/notifier';
+import { backupStatusQuery, BackupStep } from '../src/temporal/messages';
+import { DatabaseSA, OperationSA } from '../src/temporal/search-attributes';
+
+export interface BackupInput {
+  /** Configured database id. */
+  database: string;
+  /** Why this backup was taken (scheduled, before a migration, ...); recorded in the manifest. */
+  reason?: string;
+  /** How long the dump may go without a heartbeat before Temporal retries it elsewhere. */
+  heartbeatTimeoutSeconds?: number;
+  /** Give up at the first failure instead of retrying transient ones (an operator at the keyboard). */
+  failFast?: boolean;
+}
+
+export interface BackupSummary {
+  database: string;
+  backupId: string;
+  bucket: string;
+  dataKey: string;
+  manifestKey: string;
+  rawBytes: number;
+  storedBytes: number;
+  sha256: string;
+  tables: number;
+  rows: number;
+  durationMs: number;
+  encryption: { algorithm: string; keyId: string };
+  notifications: ChannelResult[];
+}
+
+const NON_RETRYABLE = ['ConfigError', 'EncryptionError'];
+
+function preflightActivity(failFast: boolean) {
+  return proxyActivities<Activities>({
+    startToCloseTimeout: '2 minutes',
+    retry: { initialInterval: '5 seconds', backoffCoefficient: 2, maximumInterval: '1 minute', maximumAttempts: failFast ? 1 : 5, nonRetryableErrorTypes: NON_RETRYABLE },
+  }).preflight;
+}
+const { writeManifest } = proxyActivities<Activities>({
+  startToCloseTimeout: '1 minute',
+  retry: { initialInterval: '2 seconds', maximumAttempts: 10, nonRetryableErrorTypes: NON_RETRYABLE },
+});
+const { notifyBackup } = proxyActivities<Activities>({ startToCloseTimeout: '1 minute', retry: { maximumAttempts: 3 } });
+
+function dumpActivity(heartbeatTimeoutSeconds: number, failFast: boolean) {
+  return proxyActivities<Activities>({
+    startToCloseTimeout: '24 hours',
+    heartbeatTimeout: `${heartbeatTimeoutSeconds} seconds`,
+    // Wait until pg_dump is killed and the upload aborted before the workflow moves on.
+    cancellationType: ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
+    retry: { initialInterval: '10 seconds', backoffCoefficient: 2, maximumInterval: '5 minutes', maximumAttempts: failFast ? 1 : 4, nonRetryableErrorTypes: NON_RETRYABLE },
+  }).dumpAndUpload;
+}
+
+/** The typed error behind an activity failure, for the notice and the CLI's exit code. */
+function describeError(err: unknown): { errorType: string; message: string } {
+  let cause: unknown = err;
+  while (cause instanceof ActivityFailure && cause.cause) cause = cause.cause;
+  if (cause instanceof ApplicationFailure) return { errorType: cause.type ?? 'Error', message: cause.message };
+  return { errorType: (cause as Error)?.name ?? 'Error', message: (cause as Error)?.message ?? String(cause) };
+}
+
+export async function BackupWorkflow(input: BackupInput): Promise<BackupSummary> {
+  const info = workflowInfo();
+  const startedAt = new Date(info.startTime);
+  const backupId = backupIdFor(startedAt);
+  const reason = input.reason?.trim() || 'manual';
+  let step: BackupStep = 'preflight';
+  setHandler(backupStatusQuery, () => ({ step, backupId, database: input.database }));
+  upsertSearchAttributes([
+    { key: DatabaseSA, value: input.database },
+    { key: OperationSA, value: 'backup' },
+  ]);
+  log.info('backup started', { database: input.database, backupId, reason });
+
+  try {
+    await preflightActivity(input.failFast ?? false)({ database: input.database });
+    step = 'dump';
+    const dump = await dumpActivity(input.heartbeatTimeoutSeconds ?? 120, input.failFast ?? false)({ database: input.database, backupId, workflowId: info.workflowId, runId: info.runId });
+    step = 'manifest';
+    const manifest = await writeManifest({ dump, reason, workflow: { id: info.workflowId, runId: info.runId }, startedAt: startedAt.toISOString() });
+    step = 'notify';
+    const outcome: BackupOutcome = {
+      status: 'succeeded',
+      database: input.database,
+      backupId,
+      dataKey: dump.data.key,
+      bucket: dump.storage.bucket,
+      storedBytes: dump.data.storedBytes,
+      rawBytes: dump.data.rawBytes,
+      tables: dump.tables.length,
+      durationMs: manifest.durationMs,
+      reason,
+      workflowId: info.workflowId,
+    };
+    const notifications = await notifyBackup(outcome);
+    step = 'done';
+    return {
+      database: input.database,
+      backupId,
+      bucket: dump.storage.bucket,
+      dataKey: dump.data.key,
+      manifestKey: dump.keys.manifest,
+      rawBytes: dump.data.rawBytes,
+      storedBytes: dump.data.storedBytes,
+      sha256: dump.data.sha256,
+      tables: dump.tables.length,
+      rows: dump.tables.reduce((n, t) => n + t.rows, 0),
+      durationMs: manifest.durationMs,
+      encryption: { algorithm: dump.encryption.algorithm, keyId: dump.encryption.keyId },
+      notifications,
+    };
+  } catch (err) {
+    if (step === 'notify') throw err; // the backup is committed; a notice problem is not a backup failure
+    step = 'failed';
+    const cancelled = isCancellation(err);
+    const { errorType, message } = cancelled ? { errorType: 'Cancelled', message: 'the backup was cancelled' } : describeError(err);
+    log.error('backup failed', { database: input.database, backupId, errorType, message });
+    // Tell people even when the run itself was cancelled.
+    await CancellationScope.nonCancellable(() =>
+      notifyBackup({ status: 'failed', database: input.database, backupId, errorType, message, reason, workflowId: info.workflowId }),
+    );
+    throw err;
+  }
+}
