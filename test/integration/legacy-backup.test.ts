@@ -1,0 +1,49 @@
+/**
+ * Backups of the strategy's old shell script (`pg_dump | gzip | openssl enc -aes-256-cbc
+ * -salt`), stored in S3 as backup_YYYYMMDD_HHMMSS.sql.gz.enc, decrypt and restore.
+ */
+import { execFileSync } from 'node:child_process';
+import { PutObjectCommand } from '@aws-sdk/client-s3';
+import { openDecryptedObject } from '../../src/backup/read-object';
+import { createS3Client } from '../../src/clients/s3';
+import { libpqEnvironment } from '../../src/clients/postgres';
+import { Keyring } from '../../src/crypto/keyring';
+import { pgProgram } from '../../src/postgres/binaries';
+import { createDatabase, dropDatabase, restoreInto, stackServer, tableFingerprints, uniqueDatabaseName } from '../support/databases';
+import { stackConfig } from '../support/stack-env';
+
+const passphrase = 'pasargad-prints old key';
+
+describe.each([
+  ['openssl enc -aes-256-cbc -salt', ''],
+  ['openssl enc -aes-256-cbc -salt -pbkdf2', '-pbkdf2'],
+])('a backup of `pg_dump | gzip | %s`', (_name, extra) => {
+  const source = uniqueDatabaseName('legacy');
+  const restored = uniqueDatabaseName('legacyrest');
+  afterAll(async () => {
+    await dropDatabase(source);
+    await dropDatabase(restored);
+  });
+
+  it('decrypts with the configured passphrase and restores', async () => {
+    await createDatabase(source, 'awkward.sql');
+    const config = stackConfig({ ENCRYPTION_ALGORITHM: 'AES-256-CBC', BACKUP_ENCRYPTION_KEY: passphrase, BACKUP_ENCRYPTION_KEY_ID: 'legacy' });
+    // The strategy's backup_database.sh pipeline, as it ran from cron.
+    const script = `set -o pipefail; "${pgProgram('pg_dump')}" "$PGDATABASE" | gzip | openssl enc -aes-256-cbc -salt ${extra} -k "$BACKUP_ENCRYPTION_KEY"`;
+    const encrypted = execFileSync('bash', ['-c', script], {
+      env: { ...libpqEnvironment(stackServer(), source), BACKUP_ENCRYPTION_KEY: passphrase },
+      maxBuffer: 64 * 1024 * 1024,
+    });
+    const storage = config.storage!;
+    const key = `${storage.prefix}/backup_20240101_120000-${source}.sql.gz.enc`;
+    const s3 = createS3Client(storage);
+    await s3.send(new PutObjectCommand({ Bucket: storage.bucket, Key: key, Body: encrypted }));
+
+    const decrypted = await openDecryptedObject(s3, storage, key, Keyring.from(config.encryption));
+    expect(decrypted.container).toBe('openssl-cbc');
+    await createDatabase(restored);
+    await restoreInto(decrypted.plaintext, restored, 'plain-gz');
+    expect(await tableFingerprints(restored)).toEqual(await tableFingerprints(source));
+    s3.destroy();
+  });
+});

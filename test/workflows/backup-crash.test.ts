@@ -1,0 +1,88 @@
+/**
+ * A worker killed in the middle of an upload (its whole process group, as when a machine
+ * dies) and another one taking over: exactly one complete backup, no stray multipart upload.
+ */
+import { spawn } from 'node:child_process';
+import { GetObjectCommand, ListMultipartUploadsCommand, ListObjectsV2Command, ListPartsCommand } from '@aws-sdk/client-s3';
+import { createHash } from 'node:crypto';
+import { join } from 'node:path';
+import { createActivities } from '../../activities';
+import { createActivityDeps } from '../../activities/deps';
+import { parseManifest } from '../../src/backup/manifest';
+import { createS3Client } from '../../src/clients/s3';
+import { envFile, repoRoot } from '../../src/devstack/paths';
+import { WorkflowType } from '../../src/temporal/definitions';
+import type { BackupSummary } from '../../workflows/backup';
+import { createDatabase, databaseUrl, dropDatabase, uniqueDatabaseName, withClient } from '../support/databases';
+import { stackConfig } from '../support/stack-env';
+import { bundledWorker, devServer, uniqueSuffix, uniqueTaskQueue } from '../support/temporal';
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+it('survives a worker killed mid-upload with one complete backup and no stray upload', async () => {
+  const db = uniqueDatabaseName('crash');
+  await createDatabase(db);
+  await withClient(db, (c) =>
+    c.query(`CREATE TABLE big AS SELECT g AS id, md5(g::text) || md5((g * 3)::text) || md5((g * 7)::text) AS pad FROM generate_series(1, 1200000) g`),
+  );
+  const taskQueue = uniqueTaskQueue('crash');
+  const overrides = { DATABASE_URL: databaseUrl(db), PGWARDEN_TASK_QUEUE: taskQueue, BACKUP_COMPRESSION_LEVEL: '9' };
+  const config = stackConfig(overrides);
+  const storage = config.storage!;
+  const s3 = createS3Client(storage);
+  const prefix = `database-backups/${db}/`;
+  const server = await devServer();
+
+  // Worker 1: a separate process group, so it can die the way a machine does.
+  const doomed = spawn(process.execPath, [join(repoRoot, 'bin', 'pgwarden'), 'worker'], {
+    env: { PATH: process.env.PATH, PGWARDEN_CONFIG: envFile, ...overrides },
+    detached: true,
+    stdio: 'ignore',
+  });
+  const handle = await server.client.workflow.start(WorkflowType.backup, {
+    taskQueue,
+    workflowId: `backup-${db}-${uniqueSuffix()}`,
+    args: [{ database: db, reason: 'crash test', heartbeatTimeoutSeconds: 5 }],
+  });
+
+  // Wait until a multipart upload of the data object has at least one part stored.
+  const deadline = Date.now() + 90_000;
+  let killedMidUpload = false;
+  while (Date.now() < deadline && !killedMidUpload) {
+    const { Uploads = [] } = await s3.send(new ListMultipartUploadsCommand({ Bucket: storage.bucket, Prefix: `${prefix}data/` }));
+    for (const u of Uploads.filter((u) => u.Key!.endsWith('.dump.enc'))) {
+      const { Parts = [] } = await s3.send(new ListPartsCommand({ Bucket: storage.bucket, Key: u.Key, UploadId: u.UploadId }));
+      if (Parts.length > 0) {
+        process.kill(-doomed.pid!, 'SIGKILL');
+        killedMidUpload = true;
+      }
+    }
+    await sleep(100);
+  }
+  expect(killedMidUpload).toBe(true);
+
+  // Worker 2 picks the run up once the dump's heartbeat times out.
+  const worker = await bundledWorker(server, taskQueue, createActivities(createActivityDeps(config)));
+  const summary = (await worker.runUntil(handle.result())) as BackupSummary;
+
+  const history = await handle.fetchHistory();
+  const attempts = (history.events ?? []).filter((e) => e.activityTaskStartedEventAttributes).map((e) => e.activityTaskStartedEventAttributes!.attempt ?? 0);
+  expect(Math.max(...attempts)).toBeGreaterThanOrEqual(2);
+
+  const { Contents = [] } = await s3.send(new ListObjectsV2Command({ Bucket: storage.bucket, Prefix: prefix }));
+  expect(Contents.map((o) => o.Key!.slice(prefix.length)).sort()).toEqual([
+    `data/${summary.backupId}.dump.enc`,
+    `data/${summary.backupId}.globals.sql.gz.enc`,
+    `manifests/${summary.backupId}.json`,
+  ]);
+  const { Uploads = [] } = await s3.send(new ListMultipartUploadsCommand({ Bucket: storage.bucket, Prefix: prefix }));
+  expect(Uploads).toEqual([]);
+  const manifest = parseManifest(await (await s3.send(new GetObjectCommand({ Bucket: storage.bucket, Key: summary.manifestKey }))).Body!.transformToString(), summary.manifestKey);
+  const stored = Buffer.from(await (await s3.send(new GetObjectCommand({ Bucket: storage.bucket, Key: summary.dataKey }))).Body!.transformToByteArray());
+  expect(createHash('sha256').update(stored).digest('hex')).toBe(manifest.data.sha256);
+  expect(manifest.tables).toEqual([{ schema: 'public', table: 'big', rows: 1200000 }]);
+
+  s3.destroy();
+  await server.close();
+  await dropDatabase(db);
+}, 240_000);
