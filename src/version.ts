@@ -1,4 +1,4 @@
 /** pgwarden's version, recorded in every manifest. */
-import { version } from '../package.json';
+import { packageRoot } from './package-root';
 
-export const PGWARDEN_VERSION: string = version;
+export const PGWARDEN_VERSION: string = packageRoot.version;

@@ -6,6 +6,7 @@ import { readFileSync } from 'node:fs';
 import { envFile, logsDir } from './paths';
 import { logFileOf } from './services/service';
 import { tail } from './processes';
+import { seedSampleData } from './seed';
 import { down, SERVICES, status, up } from './stack';
 import { loadState } from './state';
 
@@ -38,13 +39,18 @@ async function main(argv: string[]): Promise<number> {
       process.stdout.write(readFileSync(envFile, 'utf8'));
       return 0;
     }
+    case 'seed': {
+      const tables = await seedSampleData();
+      log(`sample database ready: ${tables}`);
+      return 0;
+    }
     case 'logs': {
       const names = arg ? [arg] : SERVICES.map((s) => s.name);
       for (const name of names) process.stdout.write(`==> ${logFileOf(name)} <==\n${tail(logFileOf(name), 40)}\n\n`);
       return 0;
     }
     default:
-      process.stderr.write(`usage: scripts/stack up|down|status|env|logs [service]   (logs are in ${logsDir})\n`);
+      process.stderr.write(`usage: scripts/stack up|down|status|env|seed|logs [service]   (logs are in ${logsDir})\n`);
       return 64;
   }
 }

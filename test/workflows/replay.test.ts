@@ -1,0 +1,28 @@
+/**
+ * Determinism guard: histories recorded from real runs (test/fixtures/histories, exported
+ * with `temporal workflow show -o json`) must replay against the current workflow code. A
+ * change that would break running workflows fails here; such a change needs patching
+ * (`patched()`) or a new workflow type, and a new recorded history.
+ */
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { historyFromJSON } from '@temporalio/common/lib/proto-utils';
+import { Worker } from '@temporalio/worker';
+import { bundlePath } from '../support/run-state';
+import { quietRuntime } from '../support/temporal';
+
+const dir = join(__dirname, '..', 'fixtures', 'histories');
+const files = readdirSync(dir).filter((f) => f.endsWith('.json')).sort();
+
+describe('recorded histories replay against the current workflows', () => {
+  beforeAll(() => quietRuntime());
+
+  it('has histories of successful, failed and retried runs', () => {
+    expect(files).toEqual(expect.arrayContaining(['backup-succeeded.json', 'backup-retried-after-worker-crash.json', 'backup-failed-storage.json', 'preflight-succeeded.json']));
+  });
+
+  it.each(files)('%s', async (file) => {
+    const history = historyFromJSON(JSON.parse(readFileSync(join(dir, file), 'utf8')));
+    await Worker.runReplayHistory({ workflowBundle: { code: readFileSync(bundlePath, 'utf8') } }, history);
+  });
+});
