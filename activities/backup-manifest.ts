@@ -5,7 +5,7 @@
 import { GetObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import { BackupManifest, MANIFEST_FORMAT_VERSION, MANIFEST_KIND, parseManifest, sortTables } from '../src/backup/manifest';
 import { BackupError } from '../src/errors/errors';
-import { storageError } from '../src/storage/s3-errors';
+import { isPreconditionFailed, storageError } from '../src/storage/s3-errors';
 import { PGWARDEN_VERSION } from '../src/version';
 import { ActivityDeps } from './deps';
 import type { DumpResult } from './dump-and-upload';
@@ -64,10 +64,7 @@ export function writeManifestActivity(deps: ActivityDeps) {
       );
       return manifest;
     } catch (err) {
-      const e = err as { name?: string; $metadata?: { httpStatusCode?: number } };
-      if (e.$metadata?.httpStatusCode !== 412 && e.name !== 'PreconditionFailed') {
-        throw storageError(err, { bucket: storage.bucket, endpoint: storage.endpoint, operation: `PutObject ${key}` });
-      }
+      if (!isPreconditionFailed(err)) throw storageError(err, { bucket: storage.bucket, endpoint: storage.endpoint, operation: `PutObject ${key}` });
     }
     // The manifest exists: ours from an attempt whose reply was lost, or another run's.
     const existing = await deps.s3.send(new GetObjectCommand({ Bucket: storage.bucket, Key: key }));

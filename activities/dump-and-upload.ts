@@ -18,7 +18,7 @@ import { BackupError, ConfigError } from '../src/errors/errors';
 import { pgProgram } from '../src/postgres/binaries';
 import { countRows, listTables } from '../src/postgres/tables';
 import { runCommand } from '../src/process/run-command';
-import { storageError } from '../src/storage/s3-errors';
+import { isNotFound, storageError } from '../src/storage/s3-errors';
 import { abortUnfinishedUploads } from '../src/storage/upload';
 import { ActivityDeps } from './deps';
 
@@ -88,7 +88,7 @@ export function dumpAndUploadActivity(deps: ActivityDeps) {
 
     const client = await connectDatabase(target);
     let data: StoredObject;
-    let tables: TableCount[] = [];
+    const tables: TableCount[] = [];
     let snapshot: { id: string; takenAt: string };
     let server: DumpResult['server'];
     try {
@@ -100,15 +100,14 @@ export function dumpAndUploadActivity(deps: ActivityDeps) {
       snapshot = { id: snap.id, takenAt: snap.at.toISOString() };
       server = { host: `${target.host}:${target.port}`, version: snap.v, versionNum: Number(snap.n) };
       const list = await listTables(client);
-      beat({ phase: 'counting rows', tablesTotal: list.length });
-      for (const t of list) {
-        ctx.cancellationSignal.throwIfAborted();
-        tables.push(await countRows(client, t));
-        beat({ tablesCounted: tables.length });
-      }
-      beat({ phase: 'dumping' });
+      beat({ phase: 'dumping', tablesTotal: list.length });
+      // Counting runs beside pg_dump, in the same snapshot: the counts match the dump exactly,
+      // and the backup takes about as long as pg_dump alone. A failed count stops the dump.
+      const stopDump = new AbortController();
+      const onCancel = () => stopDump.abort();
+      ctx.cancellationSignal.addEventListener('abort', onCancel, { once: true });
       const formatArgs = policy.format === 'custom' ? ['--format=custom', `--compress=${policy.compressionLevel}`] : ['--format=plain'];
-      data = await streamProgramToS3({
+      const dumping = streamProgramToS3({
         s3,
         storage,
         program: pgDump,
@@ -118,9 +117,24 @@ export function dumpAndUploadActivity(deps: ActivityDeps) {
         gzipLevel: policy.format === 'plain' ? policy.compressionLevel : undefined,
         encryptor: encryption.create,
         upload: upload(keys.data, policy.format === 'custom' ? 'pg_dump-custom' : 'pg_dump-plain-gzip'),
-        signal: ctx.cancellationSignal,
+        signal: stopDump.signal,
         onProgress: (rawBytes, storedBytes) => beat({ rawBytes, storedBytes }),
       });
+      const counting = (async () => {
+        for (const t of list) {
+          ctx.cancellationSignal.throwIfAborted();
+          tables.push(await countRows(client, t));
+          beat({ tablesCounted: tables.length });
+        }
+      })().catch((err: unknown) => {
+        stopDump.abort();
+        throw err;
+      });
+      try {
+        [data] = await Promise.all([dumping, counting]);
+      } finally {
+        ctx.cancellationSignal.removeEventListener('abort', onCancel);
+      }
     } finally {
       await client.query('ROLLBACK').catch(() => undefined);
       await client.end().catch(() => undefined);
@@ -180,8 +194,7 @@ async function prepareKeys(deps: ActivityDeps, keys: BackupKeys, input: DumpInpu
     try {
       return await s3.send(new HeadObjectCommand({ Bucket: bucket, Key: key }));
     } catch (err) {
-      const e = err as { name?: string; $metadata?: { httpStatusCode?: number } };
-      if (e.$metadata?.httpStatusCode === 404 || e.name === 'NotFound') return undefined;
+      if (isNotFound(err)) return undefined;
       throw storageError(err, { bucket, endpoint: storage.endpoint, operation: `HeadObject ${key}` });
     }
   };

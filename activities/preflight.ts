@@ -16,7 +16,7 @@ import { BackupError, ConfigError } from '../src/errors/errors';
 import { pgProgram } from '../src/postgres/binaries';
 import { dumpCompatibility, parseToolMajor, serverMajor } from '../src/postgres/versions';
 import { runCommand } from '../src/process/run-command';
-import { storageError } from '../src/storage/s3-errors';
+import { isNotFound, isPreconditionFailed, storageError } from '../src/storage/s3-errors';
 import { ActivityDeps } from './deps';
 
 export interface PreflightInput {
@@ -112,17 +112,15 @@ async function checkKey(s3: S3Client, storage: StorageConfig, keyring: Keyring):
     const res = await s3.send(new GetObjectCommand({ Bucket: storage.bucket, Key: key }));
     stored = Buffer.from(await res.Body!.transformToByteArray());
   } catch (err) {
-    const e = err as { name?: string; $metadata?: { httpStatusCode?: number } };
-    if (e.$metadata?.httpStatusCode !== 404 && e.name !== 'NoSuchKey') throw storageError(err, { bucket: storage.bucket, endpoint: storage.endpoint, operation: `GetObject ${key}` });
+    if (!isNotFound(err)) throw storageError(err, { bucket: storage.bucket, endpoint: storage.endpoint, operation: `GetObject ${key}` });
   }
   if (stored) return verifyKeyCheck(stored, keyring, location);
   try {
     await s3.send(new PutObjectCommand({ Bucket: storage.bucket, Key: key, Body: await makeKeyCheck(keyring), IfNoneMatch: '*' }));
     log.info('recorded a key check for a new key id', { keyId: keyring.activeKeyId, key });
   } catch (err) {
-    const e = err as { name?: string; $metadata?: { httpStatusCode?: number } };
     // Another worker wrote it first: check against theirs.
-    if (e.$metadata?.httpStatusCode === 412) return checkKey(s3, storage, keyring);
+    if (isPreconditionFailed(err)) return checkKey(s3, storage, keyring);
     throw storageError(err, { bucket: storage.bucket, endpoint: storage.endpoint, operation: `PutObject ${key}` });
   }
 }

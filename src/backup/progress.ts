@@ -34,7 +34,8 @@ export function describeProgress(p: Omit<BackupProgress, 'summary'>): string {
       return `counting rows in the dump snapshot: ${p.tablesCounted} of ${p.tablesTotal} tables`;
     case 'dumping': {
       const rate = seconds > 0 ? ` at ${formatBytes(p.storedBytes / seconds)}/s` : '';
-      return `dumping: ${formatBytes(p.rawBytes)} from pg_dump, ${formatBytes(p.storedBytes)} encrypted and uploaded${rate}`;
+      const counting = p.tablesCounted < p.tablesTotal ? `; rows counted in ${p.tablesCounted} of ${p.tablesTotal} tables` : '';
+      return `dumping: ${formatBytes(p.rawBytes)} from pg_dump, ${formatBytes(p.storedBytes)} encrypted and uploaded${rate}${counting}`;
     }
     case 'uploading globals':
       return `uploading roles and tablespaces (globals); database dump done: ${formatBytes(p.storedBytes)}`;

@@ -31,3 +31,17 @@ export function storageError(err: unknown, ctx: S3Context): StorageError {
   const transient = status !== undefined && (status >= 500 || status === 429);
   return new StorageError(`${ctx.operation} failed on ${where}: ${name || 'error'}${e.message ? `: ${e.message.split('\n')[0]}` : ''}`, { retryable: transient || status === undefined });
 }
+
+type SdkError = { name?: string; $metadata?: { httpStatusCode?: number } };
+
+/** The key (or bucket) does not exist. */
+export function isNotFound(err: unknown): boolean {
+  const e = err as SdkError;
+  return e?.$metadata?.httpStatusCode === 404 || e?.name === 'NotFound' || e?.name === 'NoSuchKey';
+}
+
+/** An If-None-Match / If-Match condition failed: the object already exists (or changed). */
+export function isPreconditionFailed(err: unknown): boolean {
+  const e = err as SdkError;
+  return e?.$metadata?.httpStatusCode === 412 || e?.name === 'PreconditionFailed';
+}

@@ -9,7 +9,7 @@ import { Upload } from '@aws-sdk/lib-storage';
 import { Readable } from 'node:stream';
 import { StorageConfig } from '../config/storage';
 import { StorageError } from '../errors/errors';
-import { storageError } from './s3-errors';
+import { isPreconditionFailed, storageError } from './s3-errors';
 
 export const PART_SIZE = 8 * 1024 * 1024;
 export const PARTS_IN_FLIGHT = 2;
@@ -55,11 +55,10 @@ export async function uploadOnce(s3: S3Client, storage: StorageConfig, spec: Upl
   try {
     await upload.done();
   } catch (err) {
-    const e = err as { name?: string; $metadata?: { httpStatusCode?: number } };
-    if (e.$metadata?.httpStatusCode === 412 || e.name === 'PreconditionFailed') {
+    if (isPreconditionFailed(err)) {
       throw new StorageError(`s3://${storage.bucket}/${spec.key} already exists; pgwarden never overwrites a stored object`);
     }
-    throw err instanceof StorageError || !e.$metadata ? err : storageError(err, { bucket: storage.bucket, endpoint: storage.endpoint, operation: `upload of ${spec.key}` });
+    throw err instanceof StorageError || !(err as { $metadata?: unknown }).$metadata ? err : storageError(err, { bucket: storage.bucket, endpoint: storage.endpoint, operation: `upload of ${spec.key}` });
   } finally {
     spec.signal?.removeEventListener('abort', onAbort);
   }

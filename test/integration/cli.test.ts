@@ -54,6 +54,31 @@ describe('pgwarden CLI', () => {
     expect(stderr.trim()).toMatch(/^pgwarden: cannot reach Temporal at 127\.0\.0\.1:1 \(namespace default\): .*set TEMPORAL_ADDRESS$/);
   });
 
+  it('backs up through a worker, with --json, and exits 3 when the worker cannot reach its bucket', async () => {
+    const { spawn } = await import('node:child_process');
+    const good = { PGWARDEN_CONFIG: envFile, PGWARDEN_TASK_QUEUE: `cli-ok-${Date.now()}` };
+    const bad = { PGWARDEN_CONFIG: envFile, PGWARDEN_TASK_QUEUE: `cli-bad-${Date.now()}` };
+    const workers = [good, { ...bad, BACKUP_S3_BUCKET: 'cli-missing-bucket' }].map((env) =>
+      spawn(process.execPath, [bin, 'worker'], { env: { PATH: process.env.PATH, ...env }, stdio: ['ignore', 'ignore', 'pipe'] }),
+    );
+    const server = await devServer();
+    try {
+      await waitForPoller(server.client, good.PGWARDEN_TASK_QUEUE);
+      await waitForPoller(server.client, bad.PGWARDEN_TASK_QUEUE);
+      const ok = pgwarden(['backup', '--json', '--reason', 'cli test'], good);
+      expect(ok.code).toBe(0);
+      const summary = JSON.parse(ok.stdout);
+      expect(summary).toMatchObject({ database: 'sample', dataKey: expect.stringMatching(/^database-backups\/sample\/data\/backup_\d{8}_\d{6}\.dump\.enc$/) });
+      const failed = pgwarden(['backup', '--fail-fast'], bad);
+      expect(failed.code).toBe(3);
+      expect(failed.stderr).toMatch(/pgwarden: HeadBucket failed: bucket "cli-missing-bucket" .*does not exist; create it or fix BACKUP_S3_BUCKET/);
+    } finally {
+      await server.close();
+      for (const w of workers) w.kill('SIGTERM');
+      await Promise.all(workers.map((w) => new Promise((r) => w.once('exit', r))));
+    }
+  });
+
   it('runs a real preflight through a worker and the dev server', async () => {
     const env = { PGWARDEN_CONFIG: envFile, PGWARDEN_TASK_QUEUE: `cli-${Date.now()}` };
     const { spawn } = await import('node:child_process');

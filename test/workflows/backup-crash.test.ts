@@ -9,15 +9,53 @@ import { join } from 'node:path';
 import { createActivities } from '../../activities';
 import { createActivityDeps } from '../../activities/deps';
 import { parseManifest } from '../../src/backup/manifest';
+import { describeFailure } from '../../src/cli/failure';
 import { createS3Client } from '../../src/clients/s3';
 import { envFile, repoRoot } from '../../src/devstack/paths';
 import { WorkflowType } from '../../src/temporal/definitions';
 import type { BackupSummary } from '../../workflows/backup';
 import { createDatabase, databaseUrl, dropDatabase, uniqueDatabaseName, withClient } from '../support/databases';
+import { capturedMail, waitForCaptured } from '../support/sinks';
 import { stackConfig } from '../support/stack-env';
 import { bundledWorker, devServer, uniqueSuffix, uniqueTaskQueue } from '../support/temporal';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+it('on cancellation kills pg_dump, aborts the upload and leaves nothing behind', async () => {
+  const db = uniqueDatabaseName('cancel');
+  await createDatabase(db);
+  await withClient(db, (c) => c.query(`CREATE TABLE big AS SELECT g AS id, md5(g::text) || md5((g * 3)::text) || md5((g * 7)::text) AS pad FROM generate_series(1, 1200000) g`));
+  const taskQueue = uniqueTaskQueue('cancel');
+  const config = stackConfig({ DATABASE_URL: databaseUrl(db), BACKUP_COMPRESSION_LEVEL: '9' });
+  const storage = config.storage!;
+  const s3 = createS3Client(storage);
+  const prefix = `database-backups/${db}/`;
+  const server = await devServer();
+  const worker = await bundledWorker(server, taskQueue, createActivities(createActivityDeps(config)));
+  await worker.runUntil(async () => {
+    const handle = await server.client.workflow.start(WorkflowType.backup, { taskQueue, workflowId: `backup-${db}-${uniqueSuffix()}`, args: [{ database: db, heartbeatTimeoutSeconds: 5 }] });
+    const deadline = Date.now() + 60_000;
+    for (;;) {
+      const { Uploads = [] } = await s3.send(new ListMultipartUploadsCommand({ Bucket: storage.bucket, Prefix: `${prefix}data/` }));
+      if (Uploads.length > 0 || Date.now() > deadline) break;
+      await sleep(100);
+    }
+    await handle.cancel();
+    const err = await handle.result().catch((e: unknown) => e);
+    expect(describeFailure(err).lines.join(' ')).toMatch(/cancel/i);
+  });
+  const { Uploads = [] } = await s3.send(new ListMultipartUploadsCommand({ Bucket: storage.bucket, Prefix: prefix }));
+  expect(Uploads).toEqual([]);
+  const { Contents = [] } = await s3.send(new ListObjectsV2Command({ Bucket: storage.bucket, Prefix: prefix }));
+  expect(Contents).toEqual([]);
+  const dumps = await withClient('postgres', async (c) => (await c.query(`SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = $1 AND application_name = 'pg_dump'`, [db])).rows[0].n);
+  expect(dumps).toBe(0);
+  const [mail] = await waitForCaptured(capturedMail, db);
+  expect(mail.text).toContain('the backup was cancelled');
+  s3.destroy();
+  await server.close();
+  await dropDatabase(db);
+}, 180_000);
 
 it('survives a worker killed mid-upload with one complete backup and no stray upload', async () => {
   const db = uniqueDatabaseName('crash');

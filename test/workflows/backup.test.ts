@@ -2,7 +2,7 @@
  * BackupWorkflow end to end on the real stack: a database with awkward content is backed up,
  * then downloaded, decrypted and restored into a new database, and compared table by table.
  */
-import { GetObjectCommand, ListMultipartUploadsCommand, ListObjectsV2Command, PutObjectCommand } from '@aws-sdk/client-s3';
+import { CreateBucketCommand, GetObjectCommand, HeadObjectCommand, ListMultipartUploadsCommand, ListObjectsV2Command, PutObjectCommand } from '@aws-sdk/client-s3';
 import { WorkflowFailedError } from '@temporalio/client';
 import { Worker } from '@temporalio/worker';
 import { buffer } from 'node:stream/consumers';
@@ -207,6 +207,28 @@ describe('BackupWorkflow (dev server, real PostgreSQL and S3)', () => {
     // No upload is left unfinished by a successful run.
     const uploads = await s3.send(new ListMultipartUploadsCommand({ Bucket: summary.bucket, Prefix: `database-backups/${db}/` }));
     expect(uploads.Uploads ?? []).toEqual([]);
+    s3.destroy();
+  });
+
+  it('locks backups with S3 Object Lock when configured', async () => {
+    const db = uniqueDatabaseName('locked');
+    created.push(db);
+    await createDatabase(db, 'awkward.sql');
+    const bucket = `locked-${uniqueSuffix()}`;
+    const plain = createS3Client(stackConfig().storage!);
+    await plain.send(new CreateBucketCommand({ Bucket: bucket, ObjectLockEnabledForBucket: true }));
+    plain.destroy();
+    const { taskQueue, config } = await workerFor(db, { BACKUP_S3_BUCKET: bucket, S3_OBJECT_LOCK_MODE: 'GOVERNANCE', S3_OBJECT_LOCK_DAYS: '2' });
+    const before = Date.now();
+    const summary = await backup(db, taskQueue);
+    const s3 = createS3Client(config.storage!);
+    const head = await s3.send(new HeadObjectCommand({ Bucket: bucket, Key: summary.dataKey }));
+    expect(head.ObjectLockMode).toBe('GOVERNANCE');
+    const until = head.ObjectLockRetainUntilDate!.getTime();
+    expect(until).toBeGreaterThan(before + 2 * 86_400_000 - 60_000);
+    expect(until).toBeLessThan(Date.now() + 2 * 86_400_000 + 60_000);
+    const manifest = parseManifest(await (await s3.send(new GetObjectCommand({ Bucket: bucket, Key: summary.manifestKey }))).Body!.transformToString(), summary.manifestKey);
+    expect(Date.parse(manifest.storage.objectLockUntil!)).toBe(until);
     s3.destroy();
   });
 

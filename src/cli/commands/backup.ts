@@ -2,10 +2,11 @@
  * `pgwarden backup`: starts BackupWorkflow, shows live progress from the dump's heartbeats,
  * prints a summary, and exits with the strategy's codes.
  */
-import { WorkflowHandle } from '@temporalio/client';
+import { WorkflowExecutionAlreadyStartedError, WorkflowHandle } from '@temporalio/client';
 import { defaultPayloadConverter } from '@temporalio/common';
 import type { BackupSummary } from '../../../workflows/backup';
 import { BackupProgress, formatBytes } from '../../backup/progress';
+import { UsageError } from '../../errors/errors';
 import { backupStatusQuery } from '../../temporal/messages';
 import { DatabaseSA, OperationSA } from '../../temporal/search-attributes';
 import { WorkflowType, workflowId } from '../../temporal/definitions';
@@ -77,7 +78,8 @@ export async function runBackupCommand(ctx: CommandContext, options: BackupOptio
     await warnIfNoWorker(client, config.temporal.taskQueue);
     const id = workflowId('backup', database, new Date());
     const reason = options.reason ?? 'manual';
-    const handle = await client.workflow.start(WorkflowType.backup, {
+    const handle = await client.workflow
+      .start(WorkflowType.backup, {
       taskQueue: config.temporal.taskQueue,
       workflowId: id,
       args: [{ database, reason, failFast: options.failFast }],
@@ -86,7 +88,13 @@ export async function runBackupCommand(ctx: CommandContext, options: BackupOptio
         { key: OperationSA, value: 'backup' },
       ],
       staticSummary: `Backup of ${database} (${reason})`,
-    });
+      })
+      .catch((err: unknown) => {
+        if (err instanceof WorkflowExecutionAlreadyStartedError) {
+          throw new UsageError(`a backup of ${database} was started this very second (${id}); backups are named per second, so start again in a moment`);
+        }
+        throw err;
+      });
     const link = runLink(config.temporal.uiUrl, client.options.namespace, id);
     if (!options.wait) {
       process.stdout.write(options.json ? JSON.stringify({ workflowId: id, runId: handle.firstExecutionRunId, link }) + '\n' : `started ${id}${link ? `\nwatch: ${link}` : ''}\n`);

@@ -1,0 +1,174 @@
+/**
+ * Backup benchmark. For pgbench databases of the given scales, in one run:
+ *   1. baseline: plain `pg_dump -Fc > /dev/null`
+ *   2. the strategy's shell pipeline: `pg_dump | gzip | openssl enc -aes-256-cbc` to a file
+ *   3. pgwarden: BackupWorkflow through a fresh worker process into the local S3
+ * and prints times, ratios to the baseline, throughput, and the worker's peak memory (VmHWM)
+ * per size. Usage: npm run bench:backup -- [--scales 10,100] [--repeat 1]
+ */
+import { spawn, spawnSync } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import { readFileSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { DeleteObjectsCommand, ListObjectsV2Command } from '@aws-sdk/client-s3';
+import { Client, Connection } from '@temporalio/client';
+import { createS3Client } from '../src/clients/s3';
+import { connectDatabase, libpqEnvironment } from '../src/clients/postgres';
+import { loadConfig, WORKER_NEEDS } from '../src/config/config';
+import { readEnvFile } from '../src/config/env-file';
+import { envFile, repoRoot } from '../src/devstack/paths';
+import { up } from '../src/devstack/stack';
+import { pgProgram } from '../src/postgres/binaries';
+import { WorkflowType } from '../src/temporal/definitions';
+import type { BackupSummary } from '../workflows/backup';
+
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
+
+const args = process.argv.slice(2);
+const option = (name: string, fallback: string) => {
+  const i = args.indexOf(`--${name}`);
+  return i >= 0 ? args[i + 1] : fallback;
+};
+const scales = option('scales', '10,100').split(',').map(Number);
+const repeat = Number(option('repeat', '1'));
+
+const MiB = 1024 * 1024;
+const seconds = (ms: number) => (ms / 1000).toFixed(2);
+
+async function timed(fn: () => Promise<void> | void): Promise<number> {
+  const t0 = process.hrtime.bigint();
+  await fn();
+  return Number(process.hrtime.bigint() - t0) / 1e6;
+}
+
+function best(times: number[]): number {
+  return Math.min(...times);
+}
+
+function run(command: string, argv: string[], env: NodeJS.ProcessEnv): void {
+  const res = spawnSync(command, argv, { env, stdio: ['ignore', 'ignore', 'pipe'], maxBuffer: 64 * MiB });
+  if (res.status !== 0) throw new Error(`${command} ${argv.join(' ')} failed: ${res.stderr}`);
+}
+
+function peakRssMiB(pid: number): { peak: number; now: number } {
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+  const kb = (field: string) => Number(new RegExp(`${field}:\\s+(\\d+) kB`).exec(status)![1]);
+  return { peak: kb('VmHWM') / 1024, now: kb('VmRSS') / 1024 };
+}
+
+async function ensurePgbenchDatabase(baseEnv: Record<string, string | undefined>, scale: number): Promise<string> {
+  const name = `bench_s${scale}`;
+  const config = loadConfig(baseEnv, { require: WORKER_NEEDS });
+  const server = config.databases[0];
+  const admin = await connectDatabase(server, { database: 'postgres' });
+  try {
+    const exists = (await admin.query('SELECT 1 FROM pg_database WHERE datname = $1', [name])).rowCount;
+    if (exists) {
+      const c = await connectDatabase(server, { database: name });
+      const n = await c.query<{ n: string }>('SELECT count(*) AS n FROM pgbench_branches').catch(() => ({ rows: [{ n: '0' }] }));
+      if (Number(n.rows[0].n) === scale) {
+        await c.end();
+        run(pgProgram('psql'), ['-q', '-c', 'VACUUM (ANALYZE)', name], libpqEnvironment(server, name));
+        return name;
+      }
+      await c.end();
+      await admin.query(`DROP DATABASE "${name}" WITH (FORCE)`);
+    }
+    await admin.query(`CREATE DATABASE "${name}"`);
+  } finally {
+    await admin.end();
+  }
+  process.stderr.write(`bench: generating ${name} (pgbench -i -s ${scale})...\n`);
+  // With pgbench's own vacuum, as autovacuum leaves a real database: visibility maps set.
+  run(pgProgram('psql').replace(/psql$/, 'pgbench'), ['-i', '-q', '-s', String(scale), name], libpqEnvironment(server, name));
+  return name;
+}
+
+async function main(): Promise<void> {
+  await up((line) => process.stderr.write(`stack: ${line}\n`));
+  const stackEnv = readEnvFile(envFile);
+  const rows: string[][] = [];
+  for (const scale of scales) {
+    const database = await ensurePgbenchDatabase(stackEnv, scale);
+    const env: Record<string, string> = { ...stackEnv, DATABASE_URL: stackEnv.DATABASE_URL!.replace(/\/[^/]+$/, `/${database}`) };
+    const config = loadConfig(env, { require: WORKER_NEEDS });
+    const target = config.databases[0];
+    const pgEnv = libpqEnvironment(target);
+    const sizeBytes = await (async () => {
+      const c = await connectDatabase(target);
+      const r = await c.query<{ s: string }>('SELECT pg_database_size(current_database()) AS s');
+      await c.end();
+      return Number(r.rows[0].s);
+    })();
+
+    // 1. Baseline: plain pg_dump in custom format, to /dev/null.
+    const baseline: number[] = [];
+    for (let i = 0; i < repeat; i++) baseline.push(await timed(() => run(pgProgram('pg_dump'), ['-Fc', '-Z6', database], pgEnv)));
+
+    // 2. The strategy's shell pipeline, to a file.
+    const shell: number[] = [];
+    let shellBytes = 0;
+    for (let i = 0; i < repeat; i++) {
+      const file = join(tmpdir(), `bench-${randomUUID()}.sql.gz.enc`);
+      shell.push(
+        await timed(() =>
+          run('bash', ['-c', `set -o pipefail; "${pgProgram('pg_dump')}" "$PGDATABASE" | gzip -6 | openssl enc -aes-256-cbc -salt -pbkdf2 -pass env:K > "${file}"`], { ...pgEnv, K: 'bench passphrase' }),
+        ),
+      );
+      shellBytes = statSync(file).size;
+      rmSync(file);
+    }
+
+    // 3. pgwarden: a fresh worker process per size, so its peak memory belongs to this size.
+    const taskQueue = `bench-${randomUUID().slice(0, 8)}`;
+    const worker = spawn(process.execPath, [join(repoRoot, 'bin', 'pgwarden'), 'worker'], {
+      env: { PATH: process.env.PATH, PGWARDEN_CONFIG: envFile, DATABASE_URL: env.DATABASE_URL, PGWARDEN_TASK_QUEUE: taskQueue },
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
+    await new Promise<void>((resolve) => worker.stderr.on('data', (d: Buffer) => d.toString().includes('pgwarden worker:') && resolve()));
+    const connection = await Connection.connect({ address: env.TEMPORAL_ADDRESS! });
+    const client = new Client({ connection, namespace: env.TEMPORAL_NAMESPACE });
+    const idle = peakRssMiB(worker.pid!);
+    const ours: number[] = [];
+    let summary: BackupSummary | undefined;
+    for (let i = 0; i < repeat; i++) {
+      // Backup ids are per second (backup_YYYYMMDD_HHMMSS): never two in the same second.
+      await new Promise((r) => setTimeout(r, 1100));
+      ours.push(
+        await timed(async () => {
+          summary = await client.workflow.execute(WorkflowType.backup, { taskQueue, workflowId: `bench-${database}-${randomUUID().slice(0, 8)}`, args: [{ database, reason: 'benchmark', failFast: true }] });
+        }),
+      );
+    }
+    const memory = peakRssMiB(worker.pid!);
+    worker.kill('SIGTERM');
+    await connection.close();
+
+    // Do not keep benchmark backups around.
+    const s3 = createS3Client(config.storage!);
+    const listed = await s3.send(new ListObjectsV2Command({ Bucket: config.storage!.bucket, Prefix: `${config.storage!.prefix}/${database}/` }));
+    if (listed.Contents?.length) await s3.send(new DeleteObjectsCommand({ Bucket: config.storage!.bucket, Delete: { Objects: listed.Contents.map((o) => ({ Key: o.Key! })) } }));
+    s3.destroy();
+
+    const b = best(baseline);
+    rows.push([
+      `scale ${scale}`,
+      `${(sizeBytes / MiB).toFixed(0)} MiB`,
+      `${seconds(b)} s (${(sizeBytes / MiB / (b / 1000)).toFixed(1)} MiB/s)`,
+      `${seconds(best(shell))} s  x${(best(shell) / b).toFixed(2)}  ${(shellBytes / MiB).toFixed(1)} MiB`,
+      `${seconds(best(ours))} s  x${(best(ours) / b).toFixed(2)}  ${(summary!.storedBytes / MiB).toFixed(1)} MiB`,
+      `${memory.peak.toFixed(0)} MiB (${idle.peak.toFixed(0)} after start)`,
+    ]);
+  }
+  const header = ['database', 'size', 'pg_dump -Fc > /dev/null', 'shell pipeline (ratio, stored)', 'pgwarden backup (ratio, stored)', 'worker peak RSS (VmHWM)'];
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
+  const line = (cells: string[]) => cells.map((c, i) => c.padEnd(widths[i])).join(' | ');
+  process.stdout.write(`\nbackup benchmark (best of ${repeat}; ratios against pg_dump -Fc of the same database in this run)\n`);
+  process.stdout.write(`${line(header)}\n${widths.map((w) => '-'.repeat(w)).join('-|-')}\n${rows.map(line).join('\n')}\n`);
+}
+
+main().catch((err: Error) => {
+  process.stderr.write(`bench: ${err.message}\n`);
+  process.exit(1);
+});
