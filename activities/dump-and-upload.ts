@@ -66,7 +66,8 @@ export function dumpAndUploadActivity(deps: ActivityDeps) {
     beat({});
 
     await prepareKeys(deps, keys, input);
-    const objectLockUntil = storage.objectLock ? new Date(deps.now().getTime() + storage.objectLock.days * 86_400_000) : undefined;
+    // Whole seconds: S3 keeps retain-until dates at that precision, and the manifest says what S3 has.
+    const objectLockUntil = storage.objectLock ? new Date(Math.floor((deps.now().getTime() + storage.objectLock.days * 86_400_000) / 1000) * 1000) : undefined;
     const metadata = {
       'pgwarden-database': target.id,
       'pgwarden-backup-id': input.backupId,
