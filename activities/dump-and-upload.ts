@@ -95,6 +95,8 @@ export function dumpAndUploadActivity(deps: ActivityDeps) {
     try {
       // The snapshot both the counts and pg_dump see; it lives as long as this transaction.
       await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY');
+      // The counts run beside pg_dump: one core, no JIT, so they never crowd pg_dump out.
+      await client.query('SET LOCAL max_parallel_workers_per_gather = 0; SET LOCAL jit = off');
       const snap = (await client.query<{ id: string; at: Date; v: string; n: string }>(
         "SELECT pg_export_snapshot() AS id, clock_timestamp() AS at, current_setting('server_version') AS v, current_setting('server_version_num') AS n",
       )).rows[0];
