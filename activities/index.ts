@@ -1,21 +1,29 @@
 /**
  * All of pgwarden's activities, made from their dependencies. Workflows import only the
- * type: `proxyActivities<Activities>()`.
+ * type: `proxyActivities<Activities>()`. Every activity's PgwardenErrors cross into Temporal
+ * typed (see failures.ts).
  */
-import { ActivityDeps } from './deps';
-import { typedFailures } from './failures';
 import { writeManifestActivity } from './backup-manifest';
+import { ActivityDeps } from './deps';
 import { dumpAndUploadActivity } from './dump-and-upload';
+import { typedFailures } from './failures';
 import { notifyBackupActivity } from './notify';
 import { preflightActivity } from './preflight';
+import { verifyActivities } from './verify';
+
+/** typedFailures for every function of a group. */
+function typedAll<T extends Record<string, (...args: never[]) => Promise<unknown>>>(group: T): T {
+  return Object.fromEntries(Object.entries(group).map(([name, fn]) => [name, typedFailures(fn as (...args: unknown[]) => Promise<unknown>)])) as unknown as T;
+}
 
 export function createActivities(deps: ActivityDeps) {
-  return {
-    preflight: typedFailures(preflightActivity(deps)),
-    dumpAndUpload: typedFailures(dumpAndUploadActivity(deps)),
-    writeManifest: typedFailures(writeManifestActivity(deps)),
+  return typedAll({
+    preflight: preflightActivity(deps),
+    dumpAndUpload: dumpAndUploadActivity(deps),
+    writeManifest: writeManifestActivity(deps),
     notifyBackup: notifyBackupActivity(deps),
-  };
+    ...verifyActivities(deps),
+  });
 }
 
 export type Activities = ReturnType<typeof createActivities>;

@@ -1,3 +1,5 @@
 /** Every workflow the pgwarden worker runs. This folder is bundled for the workflow sandbox. */
 export { BackupWorkflow } from './backup';
+export { ListBackupsWorkflow } from './list-backups';
 export { PreflightWorkflow } from './preflight';
+export { VerifyBackupWorkflow } from './verify';

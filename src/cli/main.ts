@@ -7,6 +7,8 @@ import { Command, CommanderError, Option } from 'commander';
 import { ExitCode } from '../errors/exit-codes';
 import { runBackupCommand } from './commands/backup';
 import { runCheckCommand } from './commands/check';
+import { runListCommand, runVerifyCommand } from './commands/verify';
+import { UsageError } from '../errors/errors';
 import { runWorkerCommand } from './commands/worker';
 import { CommandContext, GlobalOptions } from './context';
 import { describeFailure } from './failure';
@@ -40,6 +42,28 @@ export function buildProgram(run: (action: () => Promise<void>) => Promise<void>
     .option('--fail-fast', 'give up at the first failure instead of retrying transient ones')
     .option('--json', 'print the result as JSON')
     .action((opts) => run(() => runBackupCommand(ctx(), opts)));
+
+  program
+    .command('verify')
+    .description('verify backups: checksums, full decryption, test restore into a temporary database, row counts, size (runs on the worker)')
+    .option('-d, --database <name>', 'configured database id (default: the only one configured)')
+    .option('-b, --backup <id>', 'the backup to verify, e.g. backup_20240101_120000 (default: the newest)')
+    .option('--all-unverified', 'verify every backup that was never verified, oldest first')
+    .option('--json', 'print the results as JSON')
+    .action((opts) => run(() => runVerifyCommand(ctx(), opts)));
+
+  program
+    .command('restore')
+    .description('list complete backups (--list); restoring itself arrives with the restore workflow')
+    .option('-d, --database <name>', 'configured database id (default: the only one configured)')
+    .option('--list', 'list complete backups, newest first: time, size, format, verified, storage class')
+    .option('--json', 'with --list: print JSON')
+    .action((opts) =>
+      run(async () => {
+        if (!opts.list) throw new UsageError('only pgwarden restore --list is available in this version; restoring into a database is not implemented yet (see the README roadmap)');
+        await runListCommand(ctx(), opts);
+      }),
+    );
 
   return program;
 }

@@ -7,7 +7,8 @@
  * Every problem is reported at once, one line per variable, and no secret is ever echoed.
  */
 import { ConfigError } from '../errors/errors';
-import { DatabaseTarget, readDatabases } from './databases';
+import { tmpdir } from 'node:os';
+import { DatabaseTarget, readDatabases, readVerifyServer } from './databases';
 import { EncryptionConfig, readEncryption } from './encryption';
 import { Env } from './env-file';
 import { EnvReader } from './env-reader';
@@ -34,6 +35,19 @@ export interface TemporalSettings {
   uiUrl?: string;
 }
 
+export interface VerifySettings {
+  /** Where test restores run; default: the server of the backed-up database. */
+  server?: DatabaseTarget;
+  /** A size change beyond this percentage of the median of earlier backups is a warning. */
+  sizeChangePercent: number;
+  /** How many earlier backups the size is compared with. */
+  sizeHistory: number;
+  /** pg_restore --jobs for custom-format test restores. */
+  restoreJobs: number;
+  /** Folder for the decrypted dump a parallel pg_restore reads; removed after each restore. */
+  workDir: string;
+}
+
 export interface ToolSettings {
   /** Folder with pg_dump / pg_restore / psql; default: the newest /usr/lib/postgresql/<v>/bin, else PATH. */
   pgBinDir?: string;
@@ -47,6 +61,7 @@ export interface Config {
   notifications: NotificationConfig;
   temporal: TemporalSettings;
   tools: ToolSettings;
+  verify: VerifySettings;
 }
 
 /** The parts a process cannot run without: a worker needs all of them, a CLI client none. */
@@ -76,6 +91,13 @@ export function loadConfig(env: Env, options: LoadOptions = {}): Config {
       uiUrl: r.string('TEMPORAL_UI_URL')?.replace(/\/+$/, ''),
     },
     tools: { pgBinDir: r.string('PG_BIN_DIR') },
+    verify: {
+      server: readVerifyServer(r),
+      sizeChangePercent: r.integer('VERIFY_SIZE_CHANGE_PERCENT', 50, { min: 1, max: 10000 }),
+      sizeHistory: r.integer('VERIFY_SIZE_HISTORY', 7, { min: 1, max: 365 }),
+      restoreJobs: r.integer('VERIFY_RESTORE_JOBS', 2, { min: 1, max: 64 }),
+      workDir: r.string('PGWARDEN_WORK_DIR', tmpdir()),
+    },
   };
   if (r.problems.length > 0) throw new ConfigError(r.problems);
   return config;

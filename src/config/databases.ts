@@ -107,3 +107,12 @@ export function readDatabases(r: EnvReader, required: boolean): DatabaseTarget[]
   }
   return targets;
 }
+
+/** VERIFY_DATABASE_URL: a scratch server for test restores, so verification does not load production. */
+export function readVerifyServer(r: EnvReader): DatabaseTarget | undefined {
+  if (!r.has('VERIFY_DATABASE_URL')) return undefined;
+  const server = parseUrl(r, 'VERIFY_DATABASE_URL');
+  if (!server) return undefined;
+  const database = server.database ?? 'postgres';
+  return { ...server, database, id: 'verify' };
+}

@@ -32,3 +32,32 @@ export function spawnStreaming(command: string, args: string[], env: NodeJS.Proc
     },
   };
 }
+
+/**
+ * Runs a program to completion, optionally feeding it a stream on stdin; rejects with the
+ * tail of its stderr when it fails. An abort signal kills it.
+ */
+export async function runToCompletion(command: string, args: string[], env: NodeJS.ProcessEnv, options: { stdin?: Readable; signal?: AbortSignal } = {}): Promise<void> {
+  const child = spawn(command, args, { env, stdio: [options.stdin ? 'pipe' : 'ignore', 'ignore', 'pipe'] });
+  let stderr = '';
+  child.stderr!.setEncoding('utf8');
+  child.stderr!.on('data', (s: string) => (stderr = (stderr + s).slice(-4000)));
+  const kill = () => child.kill('SIGTERM');
+  options.signal?.addEventListener('abort', kill, { once: true });
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null; error?: Error }>((resolve) => {
+    child.once('error', (error) => resolve({ code: null, signal: null, error }));
+    child.once('close', (code, signal) => resolve({ code, signal }));
+  });
+  if (options.stdin) {
+    options.stdin.on('error', (err) => child.stdin!.destroy(err));
+    child.stdin!.on('error', () => undefined); // the program may exit before reading everything
+    options.stdin.pipe(child.stdin!);
+  }
+  const result = await exited;
+  options.signal?.removeEventListener('abort', kill);
+  if (result.code !== 0) {
+    const why = result.error ? result.error.message : result.signal ? `killed by ${result.signal}` : `exit ${result.code}`;
+    const last = stderr.trim().split('\n').filter(Boolean).slice(-2).join(' | ');
+    throw new Error(`${command.split('/').pop()} failed (${why})${last ? `: ${last}` : ''}`);
+  }
+}

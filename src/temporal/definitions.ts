@@ -8,6 +8,8 @@ export const DEFAULT_TASK_QUEUE = 'pgwarden';
 export const WorkflowType = {
   preflight: 'PreflightWorkflow',
   backup: 'BackupWorkflow',
+  verify: 'VerifyBackupWorkflow',
+  listBackups: 'ListBackupsWorkflow',
 } as const;
 
 /**

@@ -8,3 +8,6 @@ export type BackupStep = 'preflight' | 'dump' | 'manifest' | 'notify' | 'done' |
 
 /** Where a backup run stands: its step and, once known, its backup id. */
 export const backupStatusQuery = defineQuery<{ step: BackupStep; backupId: string; database: string }>('backupStatus');
+
+/** Where a verification run stands: its current step and the results so far. */
+export const verifyStatusQuery = defineQuery<{ step: string; verified: string[] }>('verifyStatus');

@@ -69,6 +69,14 @@ describe('pgwarden CLI', () => {
       expect(ok.code).toBe(0);
       const summary = JSON.parse(ok.stdout);
       expect(summary).toMatchObject({ database: 'sample', dataKey: expect.stringMatching(/^database-backups\/sample\/data\/backup_\d{8}_\d{6}\.dump\.enc$/) });
+      const verified = pgwarden(['verify', '--backup', summary.backupId, '--json'], good);
+      expect(verified.code).toBe(0);
+      expect(JSON.parse(verified.stdout).verified).toEqual([expect.objectContaining({ backupId: summary.backupId, status: 'passed' })]);
+      const listed = pgwarden(['restore', '--list', '--json'], good);
+      expect(listed.code).toBe(0);
+      expect(JSON.parse(listed.stdout)[0]).toMatchObject({ backupId: summary.backupId, verification: { status: 'passed' } });
+      expect(pgwarden(['restore'], good).code).toBe(64);
+      expect(pgwarden(['verify', '--backup', 'yesterday'], good)).toMatchObject({ code: 64, stderr: expect.stringContaining('expected a backup id like backup_20240101_120000') });
       const failed = pgwarden(['backup', '--fail-fast'], bad);
       expect(failed.code).toBe(3);
       expect(failed.stderr).toMatch(/pgwarden: HeadBucket failed: bucket "cli-missing-bucket" .*does not exist; create it or fix BACKUP_S3_BUCKET/);

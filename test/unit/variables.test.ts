@@ -13,6 +13,7 @@ function recordReads(): Set<string> {
     BACKUP_FORMAT: 'plain', BACKUP_COMPRESSION_LEVEL: '3', BACKUP_RETENTION_DAYS: '30', BACKUP_GLOBALS_WITH_PASSWORDS: 'false', PG_BIN_DIR: '/usr/bin',
     SMTP_HOST: 'mail', SMTP_PORT: '25', SMTP_SECURE: 'false', SMTP_USER: 'u', SMTP_PASSWORD: 'p', NOTIFY_EMAIL_FROM: 'a@b', NOTIFY_EMAIL_TO: 'c@d',
     SLACK_WEBHOOK_URL: 'https://hooks.example/x', PGWARDEN_TASK_QUEUE: 'q', TEMPORAL_UI_URL: 'http://ui',
+    VERIFY_DATABASE_URL: 'postgres://u:p@scratch/postgres', VERIFY_SIZE_CHANGE_PERCENT: '50', VERIFY_SIZE_HISTORY: '7', VERIFY_RESTORE_JOBS: '2', PGWARDEN_WORK_DIR: '/tmp',
   };
   const reads = new Set<string>();
   const env = new Proxy(full, {

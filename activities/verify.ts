@@ -1,0 +1,239 @@
+/**
+ * Verification activities: the strategy's verify_backup.sh checks, each reporting findings
+ * (a failed check is a result, not an error; only infrastructure failures throw and retry).
+ *   1. checksums of the stored objects against the manifest  } one download
+ *   2. the whole object decrypts with the recorded key        }
+ *   3. a test restore into a temporary database, dropped whatever happens
+ *   4. every table's row count against the manifest
+ *   5. the size against earlier backups
+ */
+import { createWriteStream } from 'node:fs';
+import { rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import { PassThrough, Writable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { createGunzip } from 'node:zlib';
+import { Context, log } from '@temporalio/activity';
+import { Client } from 'pg';
+import { BackupManifest, StoredObject } from '../src/backup/manifest';
+import { formatBytes } from '../src/backup/progress';
+import { openStoredObject } from '../src/backup/read-object';
+import { BackupStore } from '../src/backup/store';
+import { checkSize, compareRowCounts, IntegrityFindings, RestoreFindings, SizeCheck, VerificationRecord } from '../src/backup/verification';
+import { CatalogEntry } from '../src/backup/catalog';
+import { verificationNotice } from '../src/backup/notices';
+import { connectDatabase, libpqEnvironment } from '../src/clients/postgres';
+import { findDatabase } from '../src/config/config';
+import { DatabaseTarget } from '../src/config/databases';
+import { openDecryption } from '../src/crypto/decrypt';
+import { Keyring } from '../src/crypto/keyring';
+import { BackupError, ConfigError } from '../src/errors/errors';
+import { ChannelResult } from '../src/notify/notifier';
+import { pgProgram } from '../src/postgres/binaries';
+import { countRows, listTables } from '../src/postgres/tables';
+import { runToCompletion } from '../src/process/spawn-stream';
+import { Measure } from '../src/streams/measure';
+import { ActivityDeps } from './deps';
+
+export interface BackupRef {
+  database: string;
+  backupId: string;
+}
+
+export interface TestRestoreInput extends BackupRef {
+  /** Name of the temporary database; made by the workflow so a retry reuses it. */
+  tempDatabase: string;
+  workflowId: string;
+  runId: string;
+}
+
+export const TEMP_DATABASE_PREFIX = 'pgwarden_verify_';
+const COMMENT = /^pgwarden verify (\S+) (\S+)$/;
+
+const sink = () => new Writable({ write: (_c, _e, done) => done() });
+
+export function verifyActivities(deps: ActivityDeps) {
+  const store = () => new BackupStore(deps.s3, deps.config.storage!);
+  const target = (database: string): DatabaseTarget => {
+    const t = findDatabase(deps.config, database);
+    if (!t) throw new ConfigError([`database "${database}" is not configured on this worker`]);
+    return t;
+  };
+  const manifestOf = async (ref: BackupRef): Promise<BackupManifest> => {
+    const found = await store().manifest(ref.database, ref.backupId);
+    if (!found) throw new BackupError(`no complete backup ${ref.backupId} of ${ref.database} (no manifest); list backups with pgwarden restore --list`);
+    return found.manifest;
+  };
+  /** The server test restores run on, and the database to connect to for CREATE/DROP DATABASE. */
+  const restoreServer = (database: string): DatabaseTarget => deps.config.verify.server ?? target(database);
+
+  /** Hashes one stored object and, in the same pass, decrypts (and gunzips) all of it. */
+  async function checkObject(obj: StoredObject, gzipped: boolean, keyring: Keyring, keyId: string): Promise<{ hash: { sha256: string; md5: string; bytes: number }; decrypted?: number; error?: string }> {
+    const stored = new Measure({ hash: true });
+    const body = await openStoredObject(deps.s3, deps.config.storage!, obj.key);
+    const tee = new PassThrough();
+    const hashing = pipeline(body, stored, tee);
+    let decrypted: number | undefined;
+    let error: string | undefined;
+    try {
+      const d = await openDecryption(tee, { keyring, keyId });
+      const plain = new Measure();
+      if (gzipped) await pipeline(d.plaintext, createGunzip(), plain, sink());
+      else await pipeline(d.plaintext, plain, sink());
+      decrypted = plain.bytes;
+    } catch (err) {
+      error = (err as Error).message;
+      tee.resume(); // keep hashing the rest
+    }
+    await hashing.catch(() => undefined);
+    if (error !== undefined || stored.bytes !== obj.storedBytes) {
+      // A failed decryption may have cut the stream short: hash the object in a pass of its own.
+      const again = new Measure({ hash: true });
+      await pipeline(await openStoredObject(deps.s3, deps.config.storage!, obj.key), again, sink());
+      return { hash: { ...again.digests(), bytes: again.bytes }, decrypted, error };
+    }
+    return { hash: { ...stored.digests(), bytes: stored.bytes }, decrypted, error };
+  }
+
+  return {
+    async listBackups(input: { database: string }): Promise<CatalogEntry[]> {
+      return store().catalog(input.database);
+    },
+
+    async verifyStoredObjects(ref: BackupRef): Promise<IntegrityFindings> {
+      const manifest = await manifestOf(ref);
+      const keyring = Keyring.from(deps.config.encryption);
+      const checksumProblems: string[] = [];
+      const decryptProblems: string[] = [];
+      const objects: Array<[string, StoredObject, boolean]> = [
+        ['data', manifest.data, manifest.pgDump.format === 'plain'],
+        ['globals', manifest.globals, true],
+      ];
+      for (const [label, obj, gzipped] of objects) {
+        Context.current().heartbeat({ step: `checking the ${label} object`, key: obj.key });
+        const r = await checkObject(obj, gzipped, keyring, manifest.encryption.keyId);
+        const where = `${label} object s3://${deps.config.storage!.bucket}/${obj.key}`;
+        if (r.hash.bytes !== obj.storedBytes) checksumProblems.push(`${where}: expected ${obj.storedBytes} bytes, found ${r.hash.bytes}`);
+        if (r.hash.sha256 !== obj.sha256) checksumProblems.push(`${where}: expected sha256 ${obj.sha256}, computed ${r.hash.sha256}`);
+        if (r.hash.md5 !== obj.md5) checksumProblems.push(`${where}: expected md5 ${obj.md5}, computed ${r.hash.md5}`);
+        if (r.error) decryptProblems.push(`${where}: ${r.error}`);
+        else if (r.decrypted !== obj.rawBytes) decryptProblems.push(`${where}: decrypted to ${r.decrypted} bytes, the manifest says ${obj.rawBytes}`);
+      }
+      return {
+        checksums: checksumProblems.length ? { ok: false, detail: checksumProblems.join('; ') } : { ok: true, detail: `sha256 and md5 match for data (${formatBytes(manifest.data.storedBytes)}) and globals` },
+        decryption: decryptProblems.length ? { ok: false, detail: decryptProblems.join('; ') } : { ok: true, detail: `decrypted completely with key ${manifest.encryption.keyId} (${manifest.encryption.algorithm})` },
+      };
+    },
+
+    async testRestore(input: TestRestoreInput): Promise<RestoreFindings> {
+      const ctx = Context.current();
+      const manifest = await manifestOf(input);
+      const server = restoreServer(input.database);
+      const keyring = Keyring.from(deps.config.encryption);
+      const admin = await connectDatabase(server);
+      const temp = admin.escapeIdentifier(input.tempDatabase);
+      const file = join(deps.config.verify.workDir, `${input.tempDatabase}.dump`);
+      const beat = (step: string) => ctx.heartbeat({ step, database: input.tempDatabase });
+      const started = Date.now();
+      const ticker = setInterval(() => beat(`restoring into ${input.tempDatabase} (${Math.round((Date.now() - started) / 1000)}s)`), 5000);
+      try {
+        await admin.query(`DROP DATABASE IF EXISTS ${temp} WITH (FORCE)`); // a retry starts clean
+        await admin.query(`CREATE DATABASE ${temp}`);
+        await admin.query(`COMMENT ON DATABASE ${temp} IS ${admin.escapeLiteral(`pgwarden verify ${input.workflowId} ${input.runId}`)}`);
+        beat(`restoring into ${input.tempDatabase}`);
+        const decrypted = await openDecryption(await openStoredObject(deps.s3, deps.config.storage!, manifest.data.key), { keyring, keyId: manifest.encryption.keyId });
+        const env = libpqEnvironment(server, input.tempDatabase);
+        try {
+          if (manifest.pgDump.format === 'custom') {
+            // Parallel pg_restore needs a seekable file; it is removed right after.
+            await pipeline(decrypted.plaintext, createWriteStream(file, { mode: 0o600 }));
+            await runToCompletion(pgProgram('pg_restore', deps.config.tools.pgBinDir), ['--no-owner', '--no-acl', '--exit-on-error', `--jobs=${deps.config.verify.restoreJobs}`, `--dbname=${input.tempDatabase}`, file], env, { signal: ctx.cancellationSignal });
+          } else {
+            await runToCompletion(pgProgram('psql', deps.config.tools.pgBinDir), ['-q', '-v', 'ON_ERROR_STOP=1', `--dbname=${input.tempDatabase}`], env, { stdin: decrypted.plaintext.pipe(createGunzip()), signal: ctx.cancellationSignal });
+          }
+        } catch (err) {
+          if (ctx.cancellationSignal.aborted) throw err;
+          return { restore: { ok: false, detail: (err as Error).message, restoreMs: Date.now() - started }, rowCounts: { ok: false, tables: 0, differences: [] } };
+        }
+        const restoreMs = Date.now() - started;
+        beat('counting rows in the restored database');
+        const restored = await connectDatabase(server, { database: input.tempDatabase });
+        let actual;
+        try {
+          actual = [];
+          for (const t of await listTables(restored)) actual.push(await countRows(restored, t));
+        } finally {
+          await restored.end();
+        }
+        const differences = compareRowCounts(manifest.tables, actual);
+        return {
+          restore: { ok: true, detail: `restored into a temporary database in ${(restoreMs / 1000).toFixed(1)}s`, restoreMs },
+          rowCounts: { ok: differences.length === 0, tables: manifest.tables.length, differences },
+        };
+      } finally {
+        clearInterval(ticker);
+        await rm(file, { force: true });
+        await admin.query(`DROP DATABASE IF EXISTS ${temp} WITH (FORCE)`).catch((err: Error) => log.error('could not drop the temporary database; the next verify removes it', { database: input.tempDatabase, error: err.message }));
+        await admin.end();
+      }
+    },
+
+    async checkBackupSize(ref: BackupRef): Promise<SizeCheck> {
+      const entries = await store().catalog(ref.database);
+      const index = entries.findIndex((e) => e.backupId === ref.backupId);
+      if (index < 0) throw new BackupError(`no complete backup ${ref.backupId} of ${ref.database}`);
+      const previous = entries.slice(index + 1, index + 1 + deps.config.verify.sizeHistory).map((e) => e.storedBytes);
+      return checkSize(entries[index].storedBytes, previous, deps.config.verify.sizeChangePercent);
+    },
+
+    async recordVerification(record: VerificationRecord): Promise<string> {
+      return store().putVerification(record);
+    },
+
+    /**
+     * Removes temporary databases left by verifications that are no longer running (a worker
+     * crash, a killed process): each carries the id of the run that made it in its comment.
+     */
+    async dropOrphanVerifyDatabases(input: { databases: string[] }): Promise<string[]> {
+      const client = Context.current().client;
+      const dropped: string[] = [];
+      const servers = new Map<string, DatabaseTarget>();
+      for (const db of input.databases) {
+        const s = restoreServer(db);
+        servers.set(`${s.host}:${s.port}`, s);
+      }
+      for (const server of servers.values()) {
+        const admin: Client = await connectDatabase(server);
+        try {
+          const { rows } = await admin.query<{ name: string; comment: string | null }>(
+            `SELECT datname AS name, shobj_description(oid, 'pg_database') AS comment FROM pg_database WHERE datname LIKE $1`,
+            [`${TEMP_DATABASE_PREFIX.replace(/_/g, '\\_')}%`],
+          );
+          for (const row of rows) {
+            const m = COMMENT.exec(row.comment ?? '');
+            if (m) {
+              const running = await client.workflow
+                .getHandle(m[1], m[2])
+                .describe()
+                .then((d) => d.status.name === 'RUNNING')
+                .catch(() => false);
+              if (running) continue;
+            }
+            await admin.query(`DROP DATABASE IF EXISTS ${admin.escapeIdentifier(row.name)} WITH (FORCE)`);
+            dropped.push(row.name);
+            log.warn('dropped a temporary database left by an earlier verification', { database: row.name });
+          }
+        } finally {
+          await admin.end();
+        }
+      }
+      return dropped;
+    },
+
+    async notifyVerification(record: VerificationRecord): Promise<ChannelResult[]> {
+      const results = await deps.notifier.send(verificationNotice(record));
+      for (const r of results.filter((r) => !r.ok)) log.warn('notification not delivered', { channel: r.channel, error: r.error });
+      return results;
+    },
+  };
+}

@@ -1,0 +1,90 @@
+/**
+ * Reading what backups left in the bucket: manifests, verification records and the data
+ * objects' current storage classes, for one database. Listing reads manifests only, which
+ * stay in an instantly readable class; it never touches archived data.
+ */
+import { GetObjectCommand, ListObjectsV2Command, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { StorageConfig } from '../config/storage';
+import { isNotFound, storageError } from '../storage/s3-errors';
+import { CatalogEntry, catalogEntry, newestFirst } from './catalog';
+import { BackupManifest, parseManifest } from './manifest';
+import { databaseRoot, manifestPrefix } from './naming';
+import { VerificationRecord, verificationKey, verificationPrefix } from './verification';
+
+export class BackupStore {
+  constructor(
+    private readonly s3: S3Client,
+    private readonly storage: StorageConfig,
+  ) {}
+
+  private fail(err: unknown, operation: string): never {
+    throw storageError(err, { bucket: this.storage.bucket, endpoint: this.storage.endpoint, operation });
+  }
+
+  async listKeys(prefix: string): Promise<Array<{ key: string; storageClass?: string; size: number; lastModified?: Date }>> {
+    const out: Array<{ key: string; storageClass?: string; size: number; lastModified?: Date }> = [];
+    let token: string | undefined;
+    do {
+      const res = await this.s3.send(new ListObjectsV2Command({ Bucket: this.storage.bucket, Prefix: prefix, ContinuationToken: token })).catch((err: unknown) => this.fail(err, `ListObjectsV2 ${prefix}`));
+      for (const o of res.Contents ?? []) out.push({ key: o.Key!, storageClass: o.StorageClass, size: o.Size ?? 0, lastModified: o.LastModified });
+      token = res.IsTruncated ? res.NextContinuationToken : undefined;
+    } while (token);
+    return out;
+  }
+
+  async getText(key: string): Promise<string | undefined> {
+    try {
+      const res = await this.s3.send(new GetObjectCommand({ Bucket: this.storage.bucket, Key: key }));
+      return await res.Body!.transformToString();
+    } catch (err) {
+      if (isNotFound(err)) return undefined;
+      return this.fail(err, `GetObject ${key}`);
+    }
+  }
+
+  async manifest(database: string, backupId: string): Promise<{ manifest: BackupManifest; key: string } | undefined> {
+    const key = `${manifestPrefix(this.storage.prefix, database)}${backupId}.json`;
+    const text = await this.getText(key);
+    return text === undefined ? undefined : { manifest: parseManifest(text, key), key };
+  }
+
+  async verification(database: string, backupId: string): Promise<VerificationRecord | undefined> {
+    const text = await this.getText(verificationKey(this.storage.prefix, database, backupId));
+    return text === undefined ? undefined : (JSON.parse(text) as VerificationRecord);
+  }
+
+  async putVerification(record: VerificationRecord): Promise<string> {
+    const key = verificationKey(this.storage.prefix, record.database, record.backupId);
+    await this.s3
+      .send(
+        new PutObjectCommand({
+          Bucket: this.storage.bucket,
+          Key: key,
+          Body: JSON.stringify(record, null, 2) + '\n',
+          ContentType: 'application/json',
+          StorageClass: 'STANDARD',
+          ...(this.storage.serverSideEncryption === 'none' ? {} : { ServerSideEncryption: this.storage.serverSideEncryption, SSEKMSKeyId: this.storage.kmsKeyId }),
+        }),
+      )
+      .catch((err: unknown) => this.fail(err, `PutObject ${key}`));
+    return key;
+  }
+
+  /** Complete backups of a database, newest first, with verification state and storage class. */
+  async catalog(database: string): Promise<CatalogEntry[]> {
+    const [manifests, verifications, data] = await Promise.all([
+      this.listKeys(manifestPrefix(this.storage.prefix, database)),
+      this.listKeys(verificationPrefix(this.storage.prefix, database)),
+      this.listKeys(`${databaseRoot(this.storage.prefix, database)}data/`),
+    ]);
+    const verified = new Set(verifications.map((v) => v.key.slice(v.key.lastIndexOf('/') + 1, -'.json'.length)));
+    const classes = new Map(data.map((d) => [d.key, d.storageClass]));
+    const entries: CatalogEntry[] = [];
+    for (const m of manifests.filter((k) => k.key.endsWith('.json'))) {
+      const manifest = parseManifest((await this.getText(m.key))!, m.key);
+      const verification = verified.has(manifest.backupId) ? await this.verification(database, manifest.backupId) : undefined;
+      entries.push(catalogEntry(manifest, m.key, classes.get(manifest.data.key), verification));
+    }
+    return newestFirst(entries);
+  }
+}

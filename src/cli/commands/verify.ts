@@ -1,0 +1,90 @@
+/** `pgwarden verify` and `pgwarden restore --list`: verification runs and the backup catalog. */
+import type { CatalogEntry } from '../../backup/catalog';
+import { formatBytes } from '../../backup/progress';
+import { BackupError, UsageError } from '../../errors/errors';
+import { DatabaseSA, OperationSA } from '../../temporal/search-attributes';
+import { WorkflowType, workflowId } from '../../temporal/definitions';
+import type { VerifyResult } from '../../../workflows/verify';
+import { CommandContext } from '../context';
+import { runLink, warnIfNoWorker } from './check';
+
+export interface VerifyOptions {
+  database?: string;
+  backup?: string;
+  allUnverified?: boolean;
+  json?: boolean;
+}
+
+export function formatVerifyResult(r: VerifyResult): string {
+  if (r.verified.length === 0) return `nothing to verify for ${r.database}`;
+  return r.verified
+    .flatMap((v) => [
+      `${v.backupId}: ${v.status === 'passed' ? 'PASSED' : 'FAILED'}${v.restoreMs !== null ? ` (test restore ${(v.restoreMs / 1000).toFixed(1)}s, total ${(v.durationMs / 1000).toFixed(1)}s)` : ''}`,
+      ...v.failures.map((f) => `  failed:  ${f}`),
+      ...v.warnings.map((w) => `  warning: ${w}`),
+    ])
+    .join('\n');
+}
+
+export async function runVerifyCommand(ctx: CommandContext, options: VerifyOptions): Promise<void> {
+  if (options.backup && options.allUnverified) throw new UsageError('--backup and --all-unverified exclude each other; pass one');
+  if (options.backup && !/^backup_\d{8}_\d{6}$/.test(options.backup)) throw new UsageError(`--backup ${options.backup}: expected a backup id like backup_20240101_120000 (see pgwarden restore --list)`);
+  const config = ctx.config();
+  const database = ctx.pickDatabase(config, options.database);
+  const client = await ctx.temporalClient();
+  try {
+    await warnIfNoWorker(client, config.temporal.taskQueue);
+    const id = workflowId('verify', database, new Date());
+    const handle = await client.workflow.start(WorkflowType.verify, {
+      taskQueue: config.temporal.taskQueue,
+      workflowId: id,
+      args: [{ database, backupId: options.backup, allUnverified: options.allUnverified }],
+      typedSearchAttributes: [
+        { key: DatabaseSA, value: database },
+        { key: OperationSA, value: 'verify' },
+      ],
+      staticSummary: `Verification of ${database} ${options.backup ?? (options.allUnverified ? 'unverified backups' : 'newest backup')}`,
+    });
+    const link = runLink(config.temporal.uiUrl, client.options.namespace, id);
+    if (!options.json) process.stderr.write(`pgwarden: verifying ${database} (workflow ${id}${link ? `, ${link}` : ''})\n`);
+    const result: VerifyResult = await handle.result();
+    process.stdout.write(options.json ? JSON.stringify({ workflowId: id, ...result }, null, 2) + '\n' : formatVerifyResult(result) + '\n');
+    const failed = result.verified.filter((v) => v.status === 'failed');
+    if (failed.length) throw new BackupError(`${failed.length} of ${result.verified.length} verification(s) failed: ${failed.map((f) => f.backupId).join(', ')}`);
+  } finally {
+    await client.connection.close();
+  }
+}
+
+export function formatCatalog(database: string, entries: CatalogEntry[]): string {
+  if (entries.length === 0) return `no complete backups of ${database}`;
+  const rows = entries.map((e) => [
+    e.backupId,
+    e.takenAt.replace('T', ' ').replace(/\.\d+Z$/, 'Z'),
+    formatBytes(e.storedBytes),
+    e.format,
+    e.verification.status === 'never' ? 'no' : e.verification.status,
+    e.storageClass,
+    e.reason,
+  ]);
+  const header = ['BACKUP', 'SNAPSHOT (UTC)', 'SIZE', 'FORMAT', 'VERIFIED', 'CLASS', 'REASON'];
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
+  return [header, ...rows].map((r) => r.map((c, i) => c.padEnd(widths[i])).join('  ').trimEnd()).join('\n');
+}
+
+export async function runListCommand(ctx: CommandContext, options: { database?: string; json?: boolean }): Promise<void> {
+  const config = ctx.config();
+  const database = ctx.pickDatabase(config, options.database);
+  const client = await ctx.temporalClient();
+  try {
+    await warnIfNoWorker(client, config.temporal.taskQueue);
+    const entries: CatalogEntry[] = await client.workflow.execute(WorkflowType.listBackups, {
+      taskQueue: config.temporal.taskQueue,
+      workflowId: `${workflowId('list', database, new Date())}-${Math.random().toString(36).slice(2, 8)}`,
+      args: [{ database }],
+    });
+    process.stdout.write(options.json ? JSON.stringify(entries, null, 2) + '\n' : formatCatalog(database, entries) + '\n');
+  } finally {
+    await client.connection.close();
+  }
+}

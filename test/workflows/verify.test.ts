@@ -1,0 +1,153 @@
+/**
+ * VerifyBackupWorkflow on the real stack: a good backup passes; a flipped byte, a truncated
+ * object, a wrong key and a manifest whose counts differ each fail with the precise reason;
+ * temporary databases never outlive their run.
+ */
+import { GetObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
+import { Worker } from '@temporalio/worker';
+import { createActivities } from '../../activities';
+import { createActivityDeps } from '../../activities/deps';
+import { BackupStore } from '../../src/backup/store';
+import { createS3Client } from '../../src/clients/s3';
+import { Config } from '../../src/config/config';
+import { WorkflowType } from '../../src/temporal/definitions';
+import type { BackupSummary } from '../../workflows/backup';
+import type { VerifyResult } from '../../workflows/verify';
+import { createDatabase, databaseUrl, dropDatabase, uniqueDatabaseName, withClient } from '../support/databases';
+import { capturedMail, waitForCaptured } from '../support/sinks';
+import { stackConfig } from '../support/stack-env';
+import { bundledWorker, devServer, DevServer, uniqueSuffix, uniqueTaskQueue } from '../support/temporal';
+
+describe('VerifyBackupWorkflow (dev server, real PostgreSQL and S3)', () => {
+  let server: DevServer;
+  const created: string[] = [];
+  const workers: Array<{ worker: Worker; running: Promise<void> }> = [];
+
+  beforeAll(async () => {
+    server = await devServer();
+  });
+  afterAll(async () => {
+    for (const w of workers) w.worker.shutdown();
+    await Promise.all(workers.map((w) => w.running));
+    for (const db of created) await dropDatabase(db);
+    await server?.close();
+  });
+
+  async function workerFor(database: string, overrides: Record<string, string> = {}): Promise<{ taskQueue: string; config: Config }> {
+    const config = stackConfig({ DATABASE_URL: databaseUrl(database), ...overrides });
+    const taskQueue = uniqueTaskQueue('verify');
+    const worker = await bundledWorker(server, taskQueue, createActivities(createActivityDeps(config)));
+    workers.push({ worker, running: worker.run() });
+    return { taskQueue, config };
+  }
+
+  async function freshDatabase(fixture?: string): Promise<string> {
+    const db = uniqueDatabaseName('verify');
+    created.push(db);
+    await createDatabase(db, fixture);
+    return db;
+  }
+
+  const backup = (database: string, taskQueue: string): Promise<BackupSummary> =>
+    server.client.workflow.execute(WorkflowType.backup, { taskQueue, workflowId: `backup-${database}-${uniqueSuffix()}`, args: [{ database, failFast: true }] });
+  const verify = (database: string, taskQueue: string, extra: object = {}): Promise<VerifyResult> =>
+    server.client.workflow.execute(WorkflowType.verify, { taskQueue, workflowId: `verify-${database}-${uniqueSuffix()}`, args: [{ database, ...extra }] });
+  const tempDatabases = () => withClient('postgres', async (c) => (await c.query<{ d: string }>(`SELECT datname AS d FROM pg_database WHERE datname LIKE 'pgwarden\\_verify\\_%'`)).rows.map((r) => r.d));
+
+  it('passes a good backup, records the result beside it and notifies', async () => {
+    const db = await freshDatabase('awkward.sql');
+    const { taskQueue, config } = await workerFor(db);
+    const b = await backup(db, taskQueue);
+    const result = await verify(db, taskQueue);
+    expect(result.verified).toEqual([expect.objectContaining({ backupId: b.backupId, status: 'passed', failures: [], warnings: [] })]);
+    expect(result.verified[0].restoreMs).toBeGreaterThan(0);
+
+    const s3 = createS3Client(config.storage!);
+    const store = new BackupStore(s3, config.storage!);
+    const record = (await store.verification(db, b.backupId))!;
+    expect(record.checks.rowCounts).toEqual({ ok: true, tables: 7, differences: [] });
+    expect(record.checks.checksums.ok && record.checks.decryption.ok && record.checks.restore.ok).toBe(true);
+    const [entry] = await store.catalog(db);
+    expect(entry.verification).toMatchObject({ status: 'passed' });
+    s3.destroy();
+    expect((await tempDatabases()).filter((d) => d.includes(b.backupId.slice(7)))).toEqual([]);
+    const [mail] = await waitForCaptured(capturedMail, `Backup ${b.backupId} of ${db} verified`);
+    expect(mail.subject).toBe(`[pgwarden] OK: Backup ${b.backupId} of ${db} verified`);
+  });
+
+  it.each([
+    ['a flipped byte', (stored: Buffer) => { const b = Buffer.from(stored); b[Math.floor(b.length / 2)] ^= 0x10; return b; }, [/^checksums: data object s3:\/\/.*: expected sha256 [0-9a-f]{64}, computed [0-9a-f]{64}/, /^decryption: data object .*failed authentication/, /^test restore: not attempted/]],
+    ['a truncated object', (stored: Buffer) => stored.subarray(0, stored.length - 1000), [/^checksums: data object .*: expected \d+ bytes, found \d+/, /^decryption: data object .*(failed authentication|truncated)/, /^test restore: not attempted/]],
+  ])('fails on %s with the precise reason', async (_what, damage, expected) => {
+    const db = await freshDatabase('awkward.sql');
+    const { taskQueue, config } = await workerFor(db);
+    const b = await backup(db, taskQueue);
+    const s3 = createS3Client(config.storage!);
+    const stored = Buffer.from(await (await s3.send(new GetObjectCommand({ Bucket: b.bucket, Key: b.dataKey }))).Body!.transformToByteArray());
+    await s3.send(new PutObjectCommand({ Bucket: b.bucket, Key: b.dataKey, Body: damage(stored) }));
+    s3.destroy();
+    const result = await verify(db, taskQueue, { backupId: b.backupId });
+    expect(result.verified[0].status).toBe('failed');
+    expect(result.verified[0].failures).toEqual(expected.map((e) => expect.stringMatching(e)));
+    const [mail] = await waitForCaptured(capturedMail, `Verification of ${db} backup ${b.backupId} FAILED`);
+    expect(mail.text).toContain('do not rely on this backup');
+  });
+
+  it('fails with the key id when the worker holds a different key under that id', async () => {
+    const db = await freshDatabase('awkward.sql');
+    const keyId = `verify-${uniqueSuffix()}`;
+    const writer = await workerFor(db, { BACKUP_ENCRYPTION_KEY: 'c'.repeat(64), BACKUP_ENCRYPTION_KEY_ID: keyId });
+    const b = await backup(db, writer.taskQueue);
+    const reader = await workerFor(db, { BACKUP_ENCRYPTION_KEY: 'd'.repeat(64), BACKUP_ENCRYPTION_KEY_ID: keyId });
+    const result = await verify(db, reader.taskQueue, { backupId: b.backupId });
+    expect(result.verified[0].failures).toEqual([
+      expect.stringMatching(new RegExp(`^decryption: data object .*chunk 0 (\\(the last\\) )?failed authentication with key "${keyId}": the key is wrong for this id`)),
+      expect.stringMatching(/^test restore: not attempted/),
+    ]);
+  });
+
+  it('lists table by table where the restored counts differ from the manifest', async () => {
+    const db = await freshDatabase('awkward.sql');
+    const { taskQueue, config } = await workerFor(db);
+    const b = await backup(db, taskQueue);
+    const s3 = createS3Client(config.storage!);
+    const manifest = JSON.parse(await (await s3.send(new GetObjectCommand({ Bucket: b.bucket, Key: b.manifestKey }))).Body!.transformToString());
+    manifest.tables = manifest.tables.map((t: { table: string; rows: number }) => (t.table === 'items' ? { ...t, rows: t.rows + 1 } : t));
+    manifest.tables.push({ schema: 'public', table: 'ghost', rows: 5 });
+    await s3.send(new PutObjectCommand({ Bucket: b.bucket, Key: b.manifestKey, Body: JSON.stringify(manifest) }));
+    s3.destroy();
+    const result = await verify(db, taskQueue, { backupId: b.backupId });
+    expect(result.verified[0].failures).toEqual([
+      'row counts differ in 2 table(s): inventory.items: manifest 701 rows, restored 700; public.ghost: in the manifest (5 rows) but missing after restore',
+    ]);
+  });
+
+  it('removes temporary databases that crashed runs left behind', async () => {
+    const db = await freshDatabase();
+    const { taskQueue } = await workerFor(db);
+    const orphan = `pgwarden_verify_orphan_${uniqueSuffix()}`;
+    await withClient('postgres', async (c) => {
+      await c.query(`CREATE DATABASE ${c.escapeIdentifier(orphan)}`);
+      await c.query(`COMMENT ON DATABASE ${c.escapeIdentifier(orphan)} IS 'pgwarden verify verify-gone-${uniqueSuffix()} 00000000-0000-0000-0000-000000000000'`);
+    });
+    await backup(db, taskQueue);
+    await verify(db, taskQueue);
+    expect(await tempDatabases()).not.toContain(orphan);
+  });
+
+  it('warns when the size jumps against earlier backups, and verifies all unverified backups', async () => {
+    const db = await freshDatabase();
+    const { taskQueue, config } = await workerFor(db);
+    await withClient(db, (c) => c.query(`CREATE TABLE t (v text); INSERT INTO t SELECT md5(g::text) FROM generate_series(1, 2000) g`));
+    const first = await backup(db, taskQueue);
+    await new Promise((r) => setTimeout(r, 1100)); // backup ids are per second
+    await withClient(db, (c) => c.query(`INSERT INTO t SELECT md5(g::text) || md5(g::text) FROM generate_series(1, 20000) g`));
+    const second = await backup(db, taskQueue);
+    const result = await verify(db, taskQueue, { allUnverified: true });
+    expect(result.verified.map((v) => [v.backupId, v.status])).toEqual([[first.backupId, 'passed'], [second.backupId, 'passed']]);
+    expect(result.verified[1].warnings).toEqual([expect.stringMatching(/^size: \d+ bytes is \+\d+(\.\d)?% against the median \d+ of the previous 1 backups \(threshold 50%\)$/)]);
+    expect((await verify(db, taskQueue, { allUnverified: true })).verified).toEqual([]);
+    const store = new BackupStore(createS3Client(config.storage!), config.storage!);
+    expect((await store.catalog(db)).map((e) => e.verification.status)).toEqual(['passed', 'passed']);
+  });
+});

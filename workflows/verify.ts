@@ -1,0 +1,84 @@
+/**
+ * VerifyBackupWorkflow: the strategy's weekly verify_backup.sh, proving a backup restores.
+ *   0. janitor: drop temporary databases of earlier verifications that died
+ *   1-2. checksums and a full decryption of the stored objects
+ *   3-4. test restore into a temporary database and row counts against the manifest
+ *   5. size against earlier backups (a warning, not a failure)
+ * The outcome is stored beside the backup and notified; a failed verification is an alert.
+ */
+import { log, proxyActivities, setHandler, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
+import type { Activities } from '../activities';
+import type { CatalogEntry } from '../src/backup/catalog';
+import { buildVerificationRecord, VerificationRecord } from '../src/backup/verification';
+import { verifyStatusQuery } from '../src/temporal/messages';
+import { DatabaseSA, OperationSA } from '../src/temporal/search-attributes';
+
+export interface VerifyInput {
+  database: string;
+  /** A backup id (backup_YYYYMMDD_HHMMSS); default: the newest complete backup. */
+  backupId?: string;
+  /** Verify every backup that has never been verified, oldest first. */
+  allUnverified?: boolean;
+}
+
+export interface VerifyResult {
+  database: string;
+  verified: Array<Pick<VerificationRecord, 'backupId' | 'status' | 'failures' | 'warnings' | 'durationMs'> & { restoreMs: number | null }>;
+}
+
+const NON_RETRYABLE = ['ConfigError', 'EncryptionError'];
+const quick = proxyActivities<Activities>({ startToCloseTimeout: '2 minutes', retry: { maximumAttempts: 5, nonRetryableErrorTypes: NON_RETRYABLE } });
+const long = proxyActivities<Activities>({
+  startToCloseTimeout: '12 hours',
+  heartbeatTimeout: '2 minutes',
+  retry: { initialInterval: '10 seconds', maximumAttempts: 3, nonRetryableErrorTypes: NON_RETRYABLE },
+});
+
+/** Deterministic and unique per run, so a retried restore reuses (and first drops) its own database. */
+export function tempDatabaseName(backupId: string, runId: string): string {
+  return `pgwarden_verify_${backupId.replace(/^backup_/, '')}_${runId.replace(/-/g, '').slice(0, 12)}`.toLowerCase();
+}
+
+export async function VerifyBackupWorkflow(input: VerifyInput): Promise<VerifyResult> {
+  const info = workflowInfo();
+  let current = 'janitor';
+  const done: VerifyResult['verified'] = [];
+  setHandler(verifyStatusQuery, () => ({ step: current, verified: done.map((d) => `${d.backupId}: ${d.status}`) }));
+  upsertSearchAttributes([
+    { key: DatabaseSA, value: input.database },
+    { key: OperationSA, value: 'verify' },
+  ]);
+
+  await quick.dropOrphanVerifyDatabases({ databases: [input.database] });
+
+  current = 'choosing backups';
+  let backupIds: string[];
+  if (input.backupId) backupIds = [input.backupId];
+  else {
+    const catalog: CatalogEntry[] = await quick.listBackups({ database: input.database });
+    backupIds = input.allUnverified ? catalog.filter((e) => e.verification.status === 'never').map((e) => e.backupId).reverse() : catalog.slice(0, 1).map((e) => e.backupId);
+  }
+  if (backupIds.length === 0) log.warn('nothing to verify', { database: input.database, allUnverified: input.allUnverified ?? false });
+
+  for (const backupId of backupIds) {
+    const startedAt = new Date();
+    const ref = { database: input.database, backupId };
+    current = `${backupId}: checksums and decryption`;
+    const integrity = await long.verifyStoredObjects(ref);
+    let restore;
+    if (integrity.checksums.ok && integrity.decryption.ok) {
+      current = `${backupId}: test restore and row counts`;
+      restore = await long.testRestore({ ...ref, tempDatabase: tempDatabaseName(backupId, info.runId), workflowId: info.workflowId, runId: info.runId });
+    }
+    current = `${backupId}: size against earlier backups`;
+    const size = await quick.checkBackupSize(ref);
+    const record = buildVerificationRecord({ ...ref, integrity, restore, size, startedAt, finishedAt: new Date(), workflow: { id: info.workflowId, runId: info.runId } });
+    current = `${backupId}: recording and notifying`;
+    await quick.recordVerification(record);
+    await quick.notifyVerification(record);
+    if (record.status === 'failed') log.error('verification failed', { database: input.database, backupId, failures: record.failures });
+    done.push({ backupId, status: record.status, failures: record.failures, warnings: record.warnings, durationMs: record.durationMs, restoreMs: record.checks.restore.restoreMs });
+  }
+  current = 'done';
+  return { database: input.database, verified: done };
+}
