@@ -9,6 +9,7 @@ import { dumpAndUploadActivity } from './dump-and-upload';
 import { typedFailures } from './failures';
 import { notifyBackupActivity } from './notify';
 import { preflightActivity } from './preflight';
+import { restoreActivities } from './restore';
 import { verifyActivities } from './verify';
 
 /** typedFailures for every function of a group. */
@@ -23,6 +24,7 @@ export function createActivities(deps: ActivityDeps) {
     writeManifest: writeManifestActivity(deps),
     notifyBackup: notifyBackupActivity(deps),
     ...verifyActivities(deps),
+    ...restoreActivities(deps),
   });
 }
 

@@ -2,4 +2,5 @@
 export { BackupWorkflow } from './backup';
 export { ListBackupsWorkflow } from './list-backups';
 export { PreflightWorkflow } from './preflight';
+export { RestoreWorkflow } from './restore';
 export { VerifyBackupWorkflow } from './verify';

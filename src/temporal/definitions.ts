@@ -10,6 +10,7 @@ export const WorkflowType = {
   backup: 'BackupWorkflow',
   verify: 'VerifyBackupWorkflow',
   listBackups: 'ListBackupsWorkflow',
+  restore: 'RestoreWorkflow',
 } as const;
 
 /**

@@ -75,7 +75,8 @@ function clusterDir(runAs: RunAs): string {
   return fallback;
 }
 
-function adminClient(state: StackState, database = 'postgres'): Client {
+// template1 always exists, so health checks work even if a test dropped `postgres`.
+function adminClient(state: StackState, database = 'template1'): Client {
   return new Client({
     host: '127.0.0.1',
     port: state.ports.postgres,
@@ -147,8 +148,10 @@ export const postgresService: Service = {
     const client = adminClient(state);
     await client.connect();
     try {
-      const { rowCount } = await client.query('SELECT 1 FROM pg_database WHERE datname = $1', [SAMPLE_DATABASE]);
-      if (!rowCount) await client.query(`CREATE DATABASE ${SAMPLE_DATABASE}`);
+      for (const db of ['postgres', SAMPLE_DATABASE]) {
+        const { rowCount } = await client.query('SELECT 1 FROM pg_database WHERE datname = $1', [db]);
+        if (!rowCount) await client.query(`CREATE DATABASE ${db}`);
+      }
     } finally {
       await client.end();
     }

@@ -1,0 +1,236 @@
+/**
+ * Restore activities: the strategy's restore_database.sh. A restore always loads into a fresh
+ * database: for --new-db that is the result; in place, the loaded database is checked against
+ * the manifest and only then renamed over the target, whose old contents are kept renamed
+ * (`<db>_before_<backup>`) so a bad restore never destroys the live database.
+ */
+import { createWriteStream } from 'node:fs';
+import { rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import { pipeline } from 'node:stream/promises';
+import { createGunzip } from 'node:zlib';
+import { HeadObjectCommand, RestoreObjectCommand } from '@aws-sdk/client-s3';
+import { Context, log } from '@temporalio/activity';
+import { Client } from 'pg';
+import { TableCount } from '../src/backup/manifest';
+import { openStoredObject } from '../src/backup/read-object';
+import { keptName, parseRestoreFile, retrievalEstimate, stagingName, validDatabaseName } from '../src/backup/restore-plan';
+import { BackupStore } from '../src/backup/store';
+import { compareRowCounts, describeDifference } from '../src/backup/verification';
+import { RestoreOutcome, restoreNotice } from '../src/backup/notices';
+import { connectDatabase, libpqEnvironment } from '../src/clients/postgres';
+import { findDatabase } from '../src/config/config';
+import { DatabaseTarget } from '../src/config/databases';
+import { openDecryption } from '../src/crypto/decrypt';
+import { Keyring } from '../src/crypto/keyring';
+import { BackupError, ConfigError, UsageError } from '../src/errors/errors';
+import { ChannelResult } from '../src/notify/notifier';
+import { pgProgram } from '../src/postgres/binaries';
+import { countRows, listTables } from '../src/postgres/tables';
+import { runToCompletion } from '../src/process/spawn-stream';
+import { isNotFound, storageError } from '../src/storage/s3-errors';
+import { ActivityDeps } from './deps';
+
+export interface RestoreSource {
+  kind: 'pgwarden' | 'legacy';
+  backupId: string;
+  dataKey: string;
+  format: 'custom' | 'plain-gz';
+  keyId?: string;
+  takenAt?: string;
+  storageClass?: string;
+  storedBytes: number;
+}
+
+export interface RestoreDatabaseInput {
+  database: string;
+  source: RestoreSource;
+  mode: 'new' | 'existing';
+  /** --new-db name, or the configured database's own name in place. */
+  targetName: string;
+  workflowId: string;
+  runId: string;
+}
+
+export interface RestoreDatabaseResult {
+  restoredInto: string;
+  keptAs: string | null;
+  restoreMs: number;
+  tables: number;
+  rowCountsChecked: boolean;
+}
+
+const MARK = (workflowId: string, runId: string) => `pgwarden restore ${workflowId} ${runId}`;
+
+export function restoreActivities(deps: ActivityDeps) {
+  const storage = () => deps.config.storage!;
+  const store = () => new BackupStore(deps.s3, storage());
+  const target = (database: string): DatabaseTarget => {
+    const t = findDatabase(deps.config, database);
+    if (!t) throw new ConfigError([`database "${database}" is not configured on this worker`]);
+    return t;
+  };
+  const head = async (key: string) => {
+    try {
+      return await deps.s3.send(new HeadObjectCommand({ Bucket: storage().bucket, Key: key }));
+    } catch (err) {
+      if (isNotFound(err)) return undefined;
+      throw storageError(err, { bucket: storage().bucket, endpoint: storage().endpoint, operation: `HeadObject ${key}` });
+    }
+  };
+
+  /** Loads the backup into `database`; a failed pg_restore / psql is a BackupError with its own words. */
+  async function loadInto(server: DatabaseTarget, database: string, source: RestoreSource, signal: AbortSignal): Promise<void> {
+    try {
+      await load(server, database, source, signal);
+    } catch (err) {
+      if (signal.aborted || !(err instanceof Error) || err.name !== 'Error') throw err;
+      throw new BackupError(`restore of ${source.backupId} into ${database} failed: ${err.message}`);
+    }
+  }
+
+  async function load(server: DatabaseTarget, database: string, source: RestoreSource, signal: AbortSignal): Promise<void> {
+    const keyring = Keyring.from(deps.config.encryption);
+    const decrypted = await openDecryption(await openStoredObject(deps.s3, storage(), source.dataKey), { keyring, keyId: source.keyId });
+    const env = libpqEnvironment(server, database);
+    if (source.format === 'custom') {
+      const file = join(deps.config.verify.workDir, `${database}.dump`);
+      try {
+        await pipeline(decrypted.plaintext, createWriteStream(file, { mode: 0o600 }));
+        await runToCompletion(pgProgram('pg_restore', deps.config.tools.pgBinDir), ['--no-owner', '--exit-on-error', `--jobs=${deps.config.verify.restoreJobs}`, `--dbname=${database}`, file], env, { signal });
+      } finally {
+        await rm(file, { force: true });
+      }
+    } else {
+      await runToCompletion(pgProgram('psql', deps.config.tools.pgBinDir), ['-q', '-v', 'ON_ERROR_STOP=1', `--dbname=${database}`], env, { stdin: decrypted.plaintext.pipe(createGunzip()), signal });
+    }
+  }
+
+  async function createFresh(admin: Client, name: string, mark: string): Promise<void> {
+    const existing = await admin.query<{ c: string | null }>(`SELECT shobj_description(oid, 'pg_database') AS c FROM pg_database WHERE datname = $1`, [name]);
+    if (existing.rowCount) {
+      // Our own earlier attempt: start over. Anybody else's database: never touched.
+      if (existing.rows[0].c !== mark) throw new UsageError(`database "${name}" already exists; choose another name with --new-db, or drop it first`);
+      await admin.query(`DROP DATABASE ${admin.escapeIdentifier(name)} WITH (FORCE)`);
+    }
+    await admin.query(`CREATE DATABASE ${admin.escapeIdentifier(name)}`);
+    await admin.query(`COMMENT ON DATABASE ${admin.escapeIdentifier(name)} IS ${admin.escapeLiteral(mark)}`);
+  }
+
+  async function countAll(server: DatabaseTarget, database: string): Promise<TableCount[]> {
+    const c = await connectDatabase(server, { database });
+    try {
+      const out: TableCount[] = [];
+      for (const t of await listTables(c)) out.push(await countRows(c, t));
+      return out;
+    } finally {
+      await c.end();
+    }
+  }
+
+  return {
+    async resolveRestoreSource(input: { database: string; file?: string }): Promise<RestoreSource> {
+      const st = storage();
+      if (!input.file) {
+        const [newest] = await store().catalog(input.database);
+        if (!newest) throw new BackupError(`no complete backup of ${input.database} to restore; run pgwarden backup first`);
+        return { kind: 'pgwarden', backupId: newest.backupId, dataKey: newest.dataKey, format: newest.format === 'custom' ? 'custom' : 'plain-gz', keyId: newest.encryption.keyId, takenAt: newest.takenAt, storageClass: newest.storageClass, storedBytes: newest.storedBytes };
+      }
+      const ref = parseRestoreFile(input.file, st.prefix);
+      if (!ref) throw new UsageError(`--file ${input.file}: expected a backup id (backup_20240101_120000), a backup's key, or an old script's backup_YYYYMMDD_HHMMSS.sql.gz.enc`);
+      const found = ref.legacyKey && ref.explicitPath ? undefined : await store().manifest(input.database, ref.backupId);
+      if (found) {
+        const m = found.manifest;
+        const h = await head(m.data.key);
+        if (!h) throw new BackupError(`backup ${m.backupId} of ${input.database} has a manifest but its data object ${m.data.key} is missing`);
+        return { kind: 'pgwarden', backupId: m.backupId, dataKey: m.data.key, format: m.pgDump.format === 'custom' ? 'custom' : 'plain-gz', keyId: m.encryption.keyId, takenAt: m.snapshot.takenAt, storageClass: h.StorageClass ?? 'STANDARD', storedBytes: m.data.storedBytes };
+      }
+      if (ref.legacyKey) {
+        const h = await head(ref.legacyKey);
+        if (h) return { kind: 'legacy', backupId: ref.backupId, dataKey: ref.legacyKey, format: 'plain-gz', storageClass: h.StorageClass ?? 'STANDARD', storedBytes: h.ContentLength ?? 0 };
+      }
+      throw new BackupError(`no backup ${input.file} of ${input.database} in s3://${st.bucket}/${st.prefix}; list them with pgwarden restore --list`);
+    },
+
+    /** Whether an archived object can be read now. */
+    async archiveState(input: { key: string }): Promise<'readable' | 'archived' | 'retrieving'> {
+      const h = await head(input.key);
+      if (!h) throw new BackupError(`s3://${storage().bucket}/${input.key} does not exist`);
+      if (h.StorageClass !== 'GLACIER' && h.StorageClass !== 'DEEP_ARCHIVE') return 'readable';
+      if (!h.Restore) return 'archived';
+      return /ongoing-request="true"/.test(h.Restore) ? 'retrieving' : 'readable';
+    },
+
+    /** Asks S3 to bring an archived object back for `days` days (idempotent: S3 accepts repeats). */
+    async requestArchiveRetrieval(input: { key: string; storageClass: string; days: number }): Promise<string> {
+      const { tier, hours } = retrievalEstimate(input.storageClass);
+      try {
+        await deps.s3.send(new RestoreObjectCommand({ Bucket: storage().bucket, Key: input.key, RestoreRequest: { Days: input.days, GlacierJobParameters: { Tier: tier } } }));
+      } catch (err) {
+        const name = (err as { name?: string }).name;
+        if (name !== 'RestoreAlreadyInProgress') throw storageError(err, { bucket: storage().bucket, endpoint: storage().endpoint, operation: `RestoreObject ${input.key}` });
+      }
+      return `retrieval from ${input.storageClass} requested (${tier} tier, usually ${hours})`;
+    },
+
+    async restoreDatabase(input: RestoreDatabaseInput): Promise<RestoreDatabaseResult> {
+      const ctx = Context.current();
+      if (!validDatabaseName(input.targetName)) throw new UsageError(`"${input.targetName}" cannot be restored into: use letters, digits, _ and -, and not postgres, template0 or template1`);
+      const server = target(input.database);
+      const mark = MARK(input.workflowId, input.runId);
+      const loadName = input.mode === 'new' ? input.targetName : stagingName(input.targetName, input.runId);
+      const admin = await connectDatabase(server, { database: input.mode === 'existing' ? 'postgres' : server.database });
+      const started = Date.now();
+      const ticker = setInterval(() => ctx.heartbeat({ step: `restoring ${input.source.backupId} into ${loadName}`, elapsedSeconds: Math.round((Date.now() - started) / 1000) }), 5000);
+      // Only a database this run created may ever be dropped here.
+      let created = false;
+      let swapped = false;
+      try {
+        ctx.heartbeat({ step: `creating ${loadName}` });
+        await createFresh(admin, loadName, mark);
+        created = true;
+        await loadInto(server, loadName, input.source, ctx.cancellationSignal);
+        const restoreMs = Date.now() - started;
+
+        let tables = 0;
+        let checked = false;
+        if (input.source.kind === 'pgwarden') {
+          const found = await store().manifest(input.database, input.source.backupId);
+          const differences = compareRowCounts(found!.manifest.tables, await countAll(server, loadName));
+          if (differences.length) {
+            throw new BackupError(`the restored data does not match the manifest (${differences.map(describeDifference).join('; ')}); ${input.mode === 'existing' ? 'the existing database was left untouched' : `check ${loadName}`}`);
+          }
+          tables = found!.manifest.tables.length;
+          checked = true;
+        }
+        if (input.mode === 'new') return { restoredInto: loadName, keptAs: null, restoreMs, tables, rowCountsChecked: checked };
+
+        // In place: swap the loaded database in, keeping the old one under another name.
+        const kept = keptName(input.targetName, input.source.backupId);
+        ctx.heartbeat({ step: `swapping ${loadName} in as ${input.targetName}` });
+        const exists = async (name: string) => Boolean((await admin.query('SELECT 1 FROM pg_database WHERE datname = $1', [name])).rowCount);
+        if (await exists(kept)) throw new UsageError(`database "${kept}" (an earlier restore's copy) exists; drop or rename it, then restore again`);
+        await admin.query('SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid()', [input.targetName]);
+        if (await exists(input.targetName)) await admin.query(`ALTER DATABASE ${admin.escapeIdentifier(input.targetName)} RENAME TO ${admin.escapeIdentifier(kept)}`);
+        await admin.query(`ALTER DATABASE ${admin.escapeIdentifier(loadName)} RENAME TO ${admin.escapeIdentifier(input.targetName)}`);
+        await admin.query(`COMMENT ON DATABASE ${admin.escapeIdentifier(input.targetName)} IS NULL`);
+        swapped = true;
+        log.info('restored in place', { database: input.targetName, keptAs: kept, backupId: input.source.backupId });
+        return { restoredInto: input.targetName, keptAs: kept, restoreMs, tables, rowCountsChecked: checked };
+      } catch (err) {
+        // Never leave a half-loaded database behind; never drop one that was swapped in, or one that is not ours.
+        if (created && !swapped) await admin.query(`DROP DATABASE IF EXISTS ${admin.escapeIdentifier(loadName)} WITH (FORCE)`).catch(() => undefined);
+        throw err;
+      } finally {
+        clearInterval(ticker);
+        await admin.end();
+      }
+    },
+
+    async notifyRestore(outcome: RestoreOutcome): Promise<ChannelResult[]> {
+      const results = await deps.notifier.send(restoreNotice(outcome));
+      for (const r of results.filter((r) => !r.ok)) log.warn('notification not delivered', { channel: r.channel, error: r.error });
+      return results;
+    },
+  };
+}

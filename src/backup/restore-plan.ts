@@ -1,0 +1,60 @@
+/**
+ * Pure decisions of a restore: what `--file` names, what the databases involved are called,
+ * whether an object needs an archive retrieval, and the recovery-time figures.
+ */
+import { parseBackupId } from './naming';
+
+export interface RestoreFileRef {
+  backupId: string;
+  /** Where an old script's file of that name would be; set for .sql.gz.enc names outside data/. */
+  legacyKey?: string;
+  /** The name was given with a path, so that exact object is meant. */
+  explicitPath: boolean;
+}
+
+/**
+ * `--file` accepts a backup id (backup_20240101_120000), a pgwarden key or file name of one,
+ * or an old script's file (backup_20240101_120000.sql.gz.enc), as a key or a bare name under
+ * the prefix. Which of those exists is decided against the bucket.
+ */
+export function parseRestoreFile(file: string, prefix: string): RestoreFileRef | undefined {
+  const name = file.slice(file.lastIndexOf('/') + 1);
+  const m = /^(backup_\d{8}_\d{6})(\.dump\.enc|\.sql\.gz\.enc|\.json)?$/.exec(name);
+  if (!m || !parseBackupId(m[1])) return undefined;
+  const explicitPath = file.includes('/');
+  const legacyKey = m[2] === '.sql.gz.enc' && !file.includes('/data/') ? (explicitPath ? file : `${prefix ? `${prefix}/` : ''}${file}`) : undefined;
+  return { backupId: m[1], legacyKey, explicitPath };
+}
+
+const IDENT = /^[a-z_][a-z0-9_$-]{0,62}$/i;
+
+export function validDatabaseName(name: string): boolean {
+  return IDENT.test(name) && !/^(postgres|template0|template1)$/.test(name);
+}
+
+/** The database a restore is loaded into before it is renamed over the target (in-place mode). */
+export function stagingName(target: string, runId: string): string {
+  return `${target.slice(0, 30)}_restore_${runId.replace(/-/g, '').slice(0, 12)}`.toLowerCase();
+}
+
+/** Where the replaced database goes when an in-place restore swaps in the restored one. */
+export function keptName(target: string, backupId: string): string {
+  return `${target.slice(0, 30)}_before_${backupId.replace(/^backup_/, '')}`.toLowerCase();
+}
+
+/** Storage classes whose objects must be retrieved (RestoreObject) before they can be read. */
+export function needsRetrieval(storageClass: string | undefined): boolean {
+  return storageClass === 'GLACIER' || storageClass === 'DEEP_ARCHIVE';
+}
+
+/** How long a retrieval takes, to tell people and to pace the durable wait. */
+export function retrievalEstimate(storageClass: string | undefined): { tier: 'Standard'; hours: string; pollMinutes: number } {
+  return storageClass === 'DEEP_ARCHIVE' ? { tier: 'Standard', hours: '12-48 h', pollMinutes: 60 } : { tier: 'Standard', hours: '3-5 h', pollMinutes: 30 };
+}
+
+/** Recovery figures against the strategy's objectives (RTO database restore 2-4 h; RPO 24 h). */
+export function recoveryFigures(input: { startedAt: Date; finishedAt: Date; backupTakenAt: Date | undefined }): { recoveryMs: number; backupAgeHours: number | null; withinRto: boolean; withinRpo: boolean | null } {
+  const recoveryMs = input.finishedAt.getTime() - input.startedAt.getTime();
+  const backupAgeHours = input.backupTakenAt ? Math.round(((input.startedAt.getTime() - input.backupTakenAt.getTime()) / 3_600_000) * 10) / 10 : null;
+  return { recoveryMs, backupAgeHours, withinRto: recoveryMs <= 4 * 3_600_000, withinRpo: backupAgeHours === null ? null : backupAgeHours <= 24 };
+}

@@ -1,0 +1,166 @@
+/**
+ * RestoreWorkflow on the real stack: into a new database, in place with approval (update and
+ * signal), forced, rejected and timed out; and an old script's backup.
+ */
+import { execFileSync } from 'node:child_process';
+import { PutObjectCommand } from '@aws-sdk/client-s3';
+import { WorkflowFailedError, WorkflowHandle, WorkflowUpdateFailedError } from '@temporalio/client';
+import { Worker } from '@temporalio/worker';
+import { createActivities } from '../../activities';
+import { createActivityDeps } from '../../activities/deps';
+import { describeFailure } from '../../src/cli/failure';
+import { createS3Client } from '../../src/clients/s3';
+import { libpqEnvironment } from '../../src/clients/postgres';
+import { pgProgram } from '../../src/postgres/binaries';
+import { WorkflowType } from '../../src/temporal/definitions';
+import { approveRestoreSignal, approveRestoreUpdate, rejectRestoreUpdate, restoreStatusQuery } from '../../src/temporal/messages';
+import type { BackupSummary } from '../../workflows/backup';
+import type { RestoreResult } from '../../workflows/restore';
+import { createDatabase, databaseUrl, dropDatabase, stackServer, tableFingerprints, uniqueDatabaseName, withClient } from '../support/databases';
+import { capturedMail, waitForCaptured } from '../support/sinks';
+import { stackConfig } from '../support/stack-env';
+import { bundledWorker, devServer, DevServer, uniqueSuffix, uniqueTaskQueue } from '../support/temporal';
+
+describe('RestoreWorkflow (dev server, real PostgreSQL and S3)', () => {
+  let server: DevServer;
+  const created: string[] = [];
+  const workers: Array<{ worker: Worker; running: Promise<void> }> = [];
+
+  beforeAll(async () => {
+    server = await devServer();
+  });
+  afterAll(async () => {
+    for (const w of workers) w.worker.shutdown();
+    await Promise.all(workers.map((w) => w.running));
+    const leftovers = await withClient('postgres', async (c) => (await c.query<{ d: string }>(`SELECT datname AS d FROM pg_database WHERE datname LIKE 'restore\\_%'`)).rows.map((r) => r.d));
+    for (const db of [...created, ...leftovers]) await dropDatabase(db);
+    await server?.close();
+  });
+
+  async function setUp(fixture = 'awkward.sql'): Promise<{ db: string; taskQueue: string; backup: BackupSummary }> {
+    const db = uniqueDatabaseName('restore');
+    created.push(db);
+    await createDatabase(db, fixture);
+    const config = stackConfig({ DATABASE_URL: databaseUrl(db) });
+    const taskQueue = uniqueTaskQueue('restore');
+    const worker = await bundledWorker(server, taskQueue, createActivities(createActivityDeps(config)));
+    workers.push({ worker, running: worker.run() });
+    const backup: BackupSummary = await server.client.workflow.execute(WorkflowType.backup, { taskQueue, workflowId: `backup-${db}-${uniqueSuffix()}`, args: [{ database: db, failFast: true }] });
+    return { db, taskQueue, backup };
+  }
+
+  const start = (db: string, taskQueue: string, args: object) =>
+    server.client.workflow.start(WorkflowType.restore, { taskQueue, workflowId: `restore-${db}-${uniqueSuffix()}`, args: [{ database: db, ...args }] });
+
+  async function untilAwaitingApproval(handle: WorkflowHandle): Promise<void> {
+    for (let i = 0; i < 200; i++) {
+      if ((await handle.query(restoreStatusQuery)).awaitingApproval) return;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    throw new Error('the restore never asked for approval');
+  }
+
+  it('restores into a new database, checked against the manifest', async () => {
+    const { db, taskQueue, backup } = await setUp();
+    const target = `${db}_copy`;
+    created.push(target);
+    const handle = await start(db, taskQueue, { file: backup.backupId, newDatabase: target });
+    const result: RestoreResult = await handle.result();
+    expect(result).toMatchObject({ backupId: backup.backupId, source: 'pgwarden', restoredInto: target, keptAs: null, approvedBy: null, rowCountsChecked: true, withinRto: true });
+    expect(result.backupAgeHours).toBeLessThan(1);
+    expect(await tableFingerprints(target)).toEqual(await tableFingerprints(db));
+    const mails = await waitForCaptured(capturedMail, handle.workflowId, 2);
+    expect(mails.map((m) => m.subject)).toEqual([`[pgwarden] OK: Restore of ${db} started`, `[pgwarden] OK: Restore of ${db} succeeded`]);
+    expect(mails[1].text).toMatch(/Recovery time: +\d+\.\d min \(RTO for a database restore: 2-4 h\)/);
+  });
+
+  it('refuses to restore over a database that exists and is not its own, and leaves it alone', async () => {
+    const { db, taskQueue, backup } = await setUp();
+    const other = `${db}_someone_elses`;
+    created.push(other);
+    await createDatabase(other);
+    await withClient(other, (c) => c.query('CREATE TABLE precious (v int); INSERT INTO precious VALUES (1)'));
+    const err = await start(db, taskQueue, { file: backup.backupId, newDatabase: other }).then((h) => h.result()).catch((e: unknown) => e);
+    expect(describeFailure(err)).toEqual({ lines: [`database "${other}" already exists; choose another name with --new-db, or drop it first`], exitCode: 64 });
+    expect(await withClient(other, async (c) => (await c.query('SELECT v FROM precious')).rows)).toEqual([{ v: 1 }]);
+    const system = await start(db, taskQueue, { file: backup.backupId, newDatabase: 'postgres' }).then((h) => h.result()).catch((e: unknown) => e);
+    expect(describeFailure(system).lines).toEqual(['"postgres" cannot be restored into: use letters, digits, _ and -, and not postgres, template0 or template1']);
+    expect(await withClient('postgres', async (c) => (await c.query('SELECT 1 AS ok')).rows)).toEqual([{ ok: 1 }]);
+  });
+
+  it('restores in place only after an approval, keeping the old data and checking the approver', async () => {
+    const { db, taskQueue, backup } = await setUp();
+    const before = await tableFingerprints(db);
+    await withClient(db, (c) => c.query(`DELETE FROM inventory.items WHERE qty < 25`));
+    const handle = await start(db, taskQueue, { file: backup.backupId });
+    await untilAwaitingApproval(handle);
+    // A validator rejects a nameless approval: nothing recorded, still waiting.
+    await expect(handle.executeUpdate(approveRestoreUpdate, { args: [{ by: ' ' }] })).rejects.toBeInstanceOf(WorkflowUpdateFailedError);
+    expect((await handle.query(restoreStatusQuery)).awaitingApproval).toBe(true);
+    const [ask] = await waitForCaptured(capturedMail, handle.workflowId);
+    expect(ask.subject).toBe(`[pgwarden] WARNING: Restore of ${db} in place is waiting for approval`);
+    const status = await handle.executeUpdate(approveRestoreUpdate, { args: [{ by: 'alice' }] });
+    expect(status).toMatchObject({ approvedBy: 'alice', awaitingApproval: false });
+    const result: RestoreResult = await handle.result();
+    expect(result).toMatchObject({ restoredInto: db, approvedBy: 'alice', keptAs: `${db}_before_${backup.backupId.slice(7)}` });
+    created.push(result.keptAs!);
+    expect(await tableFingerprints(db)).toEqual(before);
+    const kept = await withClient(result.keptAs!, async (c) => Number((await c.query('SELECT count(*) AS n FROM inventory.items')).rows[0].n));
+    expect(kept).toBeLessThan(700);
+  });
+
+  it('takes the approval as a signal too, and restores in place at once with force', async () => {
+    const { db, taskQueue, backup } = await setUp();
+    const viaSignal = await start(db, taskQueue, { file: backup.backupId });
+    await untilAwaitingApproval(viaSignal);
+    await viaSignal.signal(approveRestoreSignal, { by: 'bob (Temporal UI)' });
+    const first: RestoreResult = await viaSignal.result();
+    expect(first.approvedBy).toBe('bob (Temporal UI)');
+    created.push(first.keptAs!);
+    await withClient('postgres', (c) => c.query(`DROP DATABASE ${c.escapeIdentifier(first.keptAs!)} WITH (FORCE)`));
+    const forced: RestoreResult = await (await start(db, taskQueue, { file: backup.backupId, force: true })).result();
+    expect(forced).toMatchObject({ approvedBy: null, restoredInto: db });
+    created.push(forced.keptAs!);
+  });
+
+  it.each([
+    ['rejected', async (h: WorkflowHandle) => h.executeUpdate(rejectRestoreUpdate, { args: [{ by: 'carol', note: 'wrong backup' }] }), 'rejected by carol: wrong backup; nothing was changed'],
+    ['not approved in time', async () => undefined, 'no approval within 0.05 minutes; nothing was changed'],
+  ])('changes nothing when %s', async (_what, act, message) => {
+    const { db, taskQueue, backup } = await setUp();
+    await withClient(db, (c) => c.query(`DELETE FROM inventory.items`));
+    const handle = await start(db, taskQueue, { file: backup.backupId, approvalTimeoutMinutes: 0.05 });
+    await untilAwaitingApproval(handle);
+    await act(handle);
+    const err = await handle.result().catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(WorkflowFailedError);
+    expect(describeFailure(err)).toEqual({ lines: [message], exitCode: 1 });
+    expect(await withClient(db, async (c) => Number((await c.query('SELECT count(*) AS n FROM inventory.items')).rows[0].n))).toBe(0);
+  });
+
+  it("restores an old script's backup_YYYYMMDD_HHMMSS.sql.gz.enc", async () => {
+    const db = uniqueDatabaseName('restore');
+    created.push(db);
+    await createDatabase(db, 'awkward.sql');
+    const passphrase = 'old cron passphrase';
+    const config = stackConfig({ DATABASE_URL: databaseUrl(db), ENCRYPTION_ALGORITHM: 'AES-256-CBC', BACKUP_ENCRYPTION_KEY: passphrase, BACKUP_ENCRYPTION_KEY_ID: `legacy-${uniqueSuffix()}` });
+    const encrypted = execFileSync('bash', ['-c', `set -o pipefail; "${pgProgram('pg_dump')}" "$PGDATABASE" | gzip | openssl enc -aes-256-cbc -salt -pbkdf2 -k "$K"`], {
+      env: { ...libpqEnvironment(stackServer(), db), K: passphrase },
+      maxBuffer: 64 * 1024 * 1024,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    const s3 = createS3Client(config.storage!);
+    const name = `backup_20240101_1200${String(Math.floor(Math.random() * 60)).padStart(2, '0')}.sql.gz.enc`;
+    const key = `${config.storage!.prefix}/${db}-old/${name}`;
+    await s3.send(new PutObjectCommand({ Bucket: config.storage!.bucket, Key: key, Body: encrypted }));
+    s3.destroy();
+    const taskQueue = uniqueTaskQueue('legacy');
+    const worker = await bundledWorker(server, taskQueue, createActivities(createActivityDeps(config)));
+    workers.push({ worker, running: worker.run() });
+    const target = `${db}_from_old`;
+    created.push(target);
+    const result: RestoreResult = await (await start(db, taskQueue, { file: key, newDatabase: target })).result();
+    expect(result).toMatchObject({ source: 'legacy', restoredInto: target, rowCountsChecked: false });
+    expect(await tableFingerprints(target)).toEqual(await tableFingerprints(db));
+  });
+});

@@ -1,0 +1,129 @@
+/**
+ * RestoreWorkflow: the strategy's restore_database.sh as a durable run.
+ *   1. find the backup (a pgwarden backup, or an old script's .sql.gz.enc)
+ *   2. if it sits in GLACIER / DEEP_ARCHIVE: request a retrieval and wait for it on a timer
+ *   3. in place: wait for an explicit approval (update or signal), or give up safely
+ *   4. restore into a fresh database, check the row counts, and for in place swap it in
+ *   5. notify start, success (with the recovery time) and failure
+ */
+import { ApplicationFailure, condition, log, proxyActivities, setHandler, sleep, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
+import type { Activities } from '../activities';
+import type { RestoreSource } from '../activities/restore';
+import { needsRetrieval, recoveryFigures, retrievalEstimate } from '../src/backup/restore-plan';
+import { approveRestoreSignal, approveRestoreUpdate, rejectRestoreUpdate, RestoreApproval, RestoreStatus, restoreStatusQuery } from '../src/temporal/messages';
+import { DatabaseSA, OperationSA } from '../src/temporal/search-attributes';
+
+export interface RestoreInput {
+  /** Configured database whose backups are restored. */
+  database: string;
+  /** Backup id, backup key or old-script file; default: the newest complete backup. */
+  file?: string;
+  /** Restore into this new database; without it, restore in place (needs approval unless forced). */
+  newDatabase?: string;
+  /** In place without waiting for an approval. */
+  force?: boolean;
+  /** How long an in-place restore waits for approval before giving up (nothing changed). */
+  approvalTimeoutMinutes?: number;
+  /** Days an archived object stays retrieved. */
+  retrievalDays?: number;
+}
+
+export interface RestoreResult {
+  database: string;
+  backupId: string;
+  source: RestoreSource['kind'];
+  restoredInto: string;
+  keptAs: string | null;
+  approvedBy: string | null;
+  recoveryMs: number;
+  restoreMs: number;
+  backupAgeHours: number | null;
+  withinRto: boolean;
+  rowCountsChecked: boolean;
+}
+
+const NON_RETRYABLE = ['ConfigError', 'EncryptionError', 'UsageError', 'BackupError'];
+const quick = proxyActivities<Activities>({ startToCloseTimeout: '2 minutes', retry: { maximumAttempts: 5, nonRetryableErrorTypes: NON_RETRYABLE } });
+const long = proxyActivities<Activities>({
+  startToCloseTimeout: '24 hours',
+  heartbeatTimeout: '2 minutes',
+  retry: { initialInterval: '30 seconds', maximumAttempts: 3, nonRetryableErrorTypes: NON_RETRYABLE },
+});
+
+export async function RestoreWorkflow(input: RestoreInput): Promise<RestoreResult> {
+  const info = workflowInfo();
+  const startedAt = new Date();
+  const mode = input.newDatabase ? 'new' : 'existing';
+  const status: RestoreStatus = { step: 'finding the backup', database: input.database, backupId: null, mode, target: input.newDatabase ?? input.database, awaitingApproval: false, approvedBy: null, rejectedBy: null };
+  let rejection: RestoreApproval | undefined;
+
+  setHandler(restoreStatusQuery, () => status);
+  const validate = (a: RestoreApproval) => {
+    if (!a?.by?.trim()) throw new Error('say who you are: "by" is required');
+    if (!status.awaitingApproval) throw new Error(`this restore is not waiting for approval (step: ${status.step})`);
+  };
+  setHandler(approveRestoreUpdate, (a) => ((status.approvedBy = a.by.trim()), (status.awaitingApproval = false), status), { validator: validate });
+  setHandler(rejectRestoreUpdate, (a) => ((rejection = a), (status.rejectedBy = a.by.trim()), (status.awaitingApproval = false), status), { validator: validate });
+  setHandler(approveRestoreSignal, (a) => {
+    try {
+      validate(a);
+      status.approvedBy = a.by.trim();
+      status.awaitingApproval = false;
+    } catch (err) {
+      log.warn('approval signal ignored', { reason: (err as Error).message });
+    }
+  });
+  upsertSearchAttributes([
+    { key: DatabaseSA, value: input.database },
+    { key: OperationSA, value: 'restore' },
+  ]);
+
+  const source = await quick.resolveRestoreSource({ database: input.database, file: input.file });
+  status.backupId = source.backupId;
+  try {
+    if (needsRetrieval(source.storageClass)) {
+      const { pollMinutes } = retrievalEstimate(source.storageClass);
+      status.step = await quick.requestArchiveRetrieval({ key: source.dataKey, storageClass: source.storageClass!, days: input.retrievalDays ?? 2 });
+      while ((await quick.archiveState({ key: source.dataKey })) !== 'readable') await sleep(`${pollMinutes} minutes`);
+    }
+
+    if (mode === 'existing' && !input.force) {
+      const timeoutMinutes = input.approvalTimeoutMinutes ?? 60;
+      status.step = 'awaiting approval';
+      status.awaitingApproval = true;
+      await quick.notifyRestore({ status: 'approval-needed', database: input.database, backupId: source.backupId, workflowId: info.workflowId, timeoutMinutes });
+      const decided = await condition(() => !status.awaitingApproval, `${timeoutMinutes} minutes`);
+      if (!decided) {
+        status.awaitingApproval = false;
+        throw ApplicationFailure.create({ type: 'RestoreNotApproved', message: `no approval within ${timeoutMinutes} minutes; nothing was changed`, nonRetryable: true });
+      }
+      if (rejection) throw ApplicationFailure.create({ type: 'RestoreNotApproved', message: `rejected by ${rejection.by}${rejection.note ? `: ${rejection.note}` : ''}; nothing was changed`, nonRetryable: true });
+    }
+
+    status.step = 'restoring';
+    await quick.notifyRestore({ status: 'started', database: input.database, backupId: source.backupId, target: status.target, mode, workflowId: info.workflowId });
+    const restored = await long.restoreDatabase({ database: input.database, source, mode, targetName: status.target, workflowId: info.workflowId, runId: info.runId });
+    const figures = recoveryFigures({ startedAt, finishedAt: new Date(), backupTakenAt: source.takenAt ? new Date(source.takenAt) : undefined });
+    status.step = 'done';
+    await quick.notifyRestore({ status: 'succeeded', database: input.database, backupId: source.backupId, target: restored.restoredInto, keptAs: restored.keptAs, recoveryMs: figures.recoveryMs, backupAgeHours: figures.backupAgeHours, withinRto: figures.withinRto, workflowId: info.workflowId });
+    return {
+      database: input.database,
+      backupId: source.backupId,
+      source: source.kind,
+      restoredInto: restored.restoredInto,
+      keptAs: restored.keptAs,
+      approvedBy: status.approvedBy,
+      recoveryMs: figures.recoveryMs,
+      restoreMs: restored.restoreMs,
+      backupAgeHours: figures.backupAgeHours,
+      withinRto: figures.withinRto,
+      rowCountsChecked: restored.rowCountsChecked,
+    };
+  } catch (err) {
+    status.step = 'failed';
+    let cause: unknown = err;
+    while ((cause as { cause?: unknown })?.cause) cause = (cause as { cause?: unknown }).cause;
+    await quick.notifyRestore({ status: 'failed', database: input.database, backupId: source.backupId, target: status.target, message: (cause as Error)?.message ?? String(err), workflowId: info.workflowId });
+    throw err;
+  }
+}
