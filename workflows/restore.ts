@@ -62,13 +62,28 @@ export async function RestoreWorkflow(input: RestoreInput): Promise<RestoreResul
     if (!a?.by?.trim()) throw new Error('say who you are: "by" is required');
     if (!status.awaitingApproval) throw new Error(`this restore is not waiting for approval (step: ${status.step})`);
   };
-  setHandler(approveRestoreUpdate, (a) => ((status.approvedBy = a.by.trim()), (status.awaitingApproval = false), status), { validator: validate });
-  setHandler(rejectRestoreUpdate, (a) => ((rejection = a), (status.rejectedBy = a.by.trim()), (status.awaitingApproval = false), status), { validator: validate });
+  const approve = (a: RestoreApproval) => {
+    status.approvedBy = a.by.trim();
+    status.awaitingApproval = false;
+    status.step = `approved by ${status.approvedBy}`;
+    return status;
+  };
+  setHandler(approveRestoreUpdate, approve, { validator: validate });
+  setHandler(
+    rejectRestoreUpdate,
+    (a) => {
+      rejection = a;
+      status.rejectedBy = a.by.trim();
+      status.awaitingApproval = false;
+      status.step = `rejected by ${status.rejectedBy}`;
+      return status;
+    },
+    { validator: validate },
+  );
   setHandler(approveRestoreSignal, (a) => {
     try {
       validate(a);
-      status.approvedBy = a.by.trim();
-      status.awaitingApproval = false;
+      approve(a);
     } catch (err) {
       log.warn('approval signal ignored', { reason: (err as Error).message });
     }

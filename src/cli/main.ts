@@ -7,8 +7,8 @@ import { Command, CommanderError, Option } from 'commander';
 import { ExitCode } from '../errors/exit-codes';
 import { runBackupCommand } from './commands/backup';
 import { runCheckCommand } from './commands/check';
-import { runListCommand, runVerifyCommand } from './commands/verify';
-import { UsageError } from '../errors/errors';
+import { runRestoreCommand } from './commands/restore';
+import { runVerifyCommand } from './commands/verify';
 import { runWorkerCommand } from './commands/worker';
 import { CommandContext, GlobalOptions } from './context';
 import { describeFailure } from './failure';
@@ -54,16 +54,20 @@ export function buildProgram(run: (action: () => Promise<void>) => Promise<void>
 
   program
     .command('restore')
-    .description('list complete backups (--list); restoring itself arrives with the restore workflow')
+    .description('restore a backup into a new database (--new-db) or in place after an approval; list backups (--list); approve or reject a waiting restore')
     .option('-d, --database <name>', 'configured database id (default: the only one configured)')
+    .option('-f, --file <backup>', 'backup id, backup key, or an old script\'s backup_YYYYMMDD_HHMMSS.sql.gz.enc (default: the newest complete backup)')
+    .option('--new-db <name>', 'restore into this new database instead of in place')
+    .option('--force', 'in place: do not wait for an approval')
+    .option('--approval-timeout <minutes>', 'in place: give up (changing nothing) without an approval within this time', '60')
+    .option('--approve <workflow-id>', 'approve a restore that waits for approval')
+    .option('--reject <workflow-id>', 'reject a restore that waits for approval')
+    .option('--as <name>', 'who approves or rejects (default: your user name)')
+    .option('--note <text>', 'a note with --approve / --reject')
     .option('--list', 'list complete backups, newest first: time, size, format, verified, storage class')
-    .option('--json', 'with --list: print JSON')
-    .action((opts) =>
-      run(async () => {
-        if (!opts.list) throw new UsageError('only pgwarden restore --list is available in this version; restoring into a database is not implemented yet (see the README roadmap)');
-        await runListCommand(ctx(), opts);
-      }),
-    );
+    .option('--no-wait', 'start the restore and return at once with its workflow id')
+    .option('--json', 'print JSON')
+    .action((opts) => run(() => runRestoreCommand(ctx(), opts)));
 
   return program;
 }

@@ -3,6 +3,7 @@ import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { repoRoot, envFile } from '../../src/devstack/paths';
 import { stackEnv } from '../support/stack-env';
+import { withClient } from '../support/databases';
 import { devServer, waitForPoller } from '../support/temporal';
 
 const bin = join(repoRoot, 'bin', 'pgwarden');
@@ -75,7 +76,13 @@ describe('pgwarden CLI', () => {
       const listed = pgwarden(['restore', '--list', '--json'], good);
       expect(listed.code).toBe(0);
       expect(JSON.parse(listed.stdout)[0]).toMatchObject({ backupId: summary.backupId, verification: { status: 'passed' } });
-      expect(pgwarden(['restore'], good).code).toBe(64);
+      const copy = `sample_cli_${Date.now()}`;
+      const restored = pgwarden(['restore', '--file', summary.backupId, '--new-db', copy, '--json'], good);
+      expect(restored.code).toBe(0);
+      expect(JSON.parse(restored.stdout)).toMatchObject({ backupId: summary.backupId, restoredInto: copy, rowCountsChecked: true });
+      await withClient('postgres', (c) => c.query(`DROP DATABASE ${c.escapeIdentifier(copy)} WITH (FORCE)`));
+      expect(pgwarden(['restore', '--approve', 'restore-nothing-here', '--as', 'me'], good)).toMatchObject({ code: 64, stderr: expect.stringContaining('is not a restore waiting for approval') });
+      expect(pgwarden(['restore', '--new-db', 'x', '--force'], good).code).toBe(64);
       expect(pgwarden(['verify', '--backup', 'yesterday'], good)).toMatchObject({ code: 64, stderr: expect.stringContaining('expected a backup id like backup_20240101_120000') });
       const failed = pgwarden(['backup', '--fail-fast'], bad);
       expect(failed.code).toBe(3);

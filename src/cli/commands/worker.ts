@@ -2,7 +2,8 @@
 import { Runtime } from '@temporalio/worker';
 import { createActivities } from '../../../activities';
 import { createActivityDeps } from '../../../activities/deps';
-import { connectWorker, temporalTarget } from '../../clients/temporal';
+import { connectClient, connectWorker, temporalTarget } from '../../clients/temporal';
+import { ensureSearchAttributes } from '../../temporal/ensure-search-attributes';
 import { WORKER_NEEDS } from '../../config/config';
 import { createWorker } from '../../worker/create-worker';
 import { CommandContext } from '../context';
@@ -11,6 +12,12 @@ export async function runWorkerCommand(ctx: CommandContext): Promise<void> {
   const config = ctx.config(WORKER_NEEDS);
   const target = temporalTarget(ctx.env);
   Runtime.install({}); // default logger; shutdown signals are handled by Worker.run()
+  const client = await connectClient(target);
+  try {
+    await ensureSearchAttributes(client.connection, target.namespace);
+  } finally {
+    await client.connection.close();
+  }
   const connection = await connectWorker(target);
   const worker = await createWorker({
     connection,

@@ -1,0 +1,126 @@
+/**
+ * `pgwarden restore`: restore a backup into a new database (--new-db) or in place (after an
+ * approval: typed at the prompt, given by another operator with --approve, or sent as a
+ * signal from the Temporal UI; --force skips it). Also --approve/--reject ID and --list.
+ */
+import { userInfo } from 'node:os';
+import { createInterface } from 'node:readline/promises';
+import { WorkflowHandle, WorkflowNotFoundError, WorkflowUpdateFailedError } from '@temporalio/client';
+import { UsageError } from '../../errors/errors';
+import { approveRestoreUpdate, rejectRestoreUpdate, restoreStatusQuery } from '../../temporal/messages';
+import { DatabaseSA, OperationSA } from '../../temporal/search-attributes';
+import { WorkflowType, workflowId } from '../../temporal/definitions';
+import type { RestoreResult } from '../../../workflows/restore';
+import { CommandContext } from '../context';
+import { runLink, warnIfNoWorker } from './check';
+import { runListCommand } from './verify';
+
+export interface RestoreOptions {
+  database?: string;
+  file?: string;
+  newDb?: string;
+  force?: boolean;
+  approvalTimeout?: string;
+  approve?: string;
+  reject?: string;
+  as?: string;
+  note?: string;
+  list?: boolean;
+  wait: boolean;
+  json?: boolean;
+}
+
+export function formatRestoreResult(r: RestoreResult): string {
+  return [
+    `restore    ${r.backupId} of ${r.database}: OK${r.source === 'legacy' ? " (an old script's backup)" : ''}`,
+    `into       ${r.restoredInto}${r.keptAs ? ` (previous data kept as ${r.keptAs}; drop it when no longer needed)` : ''}`,
+    ...(r.approvedBy ? [`approved   by ${r.approvedBy}`] : []),
+    `checked    ${r.rowCountsChecked ? 'row counts match the manifest' : 'no manifest to check row counts against'}`,
+    `recovery   ${(r.recoveryMs / 60000).toFixed(1)} min (restore ${(r.restoreMs / 1000).toFixed(1)}s); RTO 2-4 h: ${r.withinRto ? 'met' : 'MISSED'}`,
+    `backup age ${r.backupAgeHours === null ? 'unknown' : `${r.backupAgeHours} h (RPO 24 h)`}`,
+  ].join('\n');
+}
+
+async function decide(ctx: CommandContext, id: string, approve: boolean, by: string, note: string | undefined): Promise<void> {
+  const client = await ctx.temporalClient();
+  try {
+    const handle = client.workflow.getHandle(id);
+    const status = await handle.executeUpdate(approve ? approveRestoreUpdate : rejectRestoreUpdate, { args: [{ by, note }] });
+    process.stdout.write(`${approve ? 'approved' : 'rejected'} ${id} as ${by}; restore is now: ${status.step}\n`);
+  } catch (err) {
+    if (err instanceof WorkflowUpdateFailedError) throw new UsageError(`${id}: ${(err.cause as Error)?.message ?? err.message}`);
+    if (err instanceof WorkflowNotFoundError || /already completed/.test((err as Error).message)) {
+      throw new UsageError(`${id} is not a restore waiting for approval (it has finished, or the id is wrong); see pgwarden restore --list or the Temporal UI`);
+    }
+    throw err;
+  } finally {
+    await client.connection.close();
+  }
+}
+
+/** On a terminal, asks for the database name as confirmation; elsewhere explains how to approve. */
+async function obtainApproval(handle: WorkflowHandle, database: string, backupId: string, by: string): Promise<void> {
+  if (!process.stdin.isTTY) {
+    process.stderr.write(`pgwarden: waiting for approval to restore ${backupId} over ${database}: pgwarden restore --approve ${handle.workflowId} --as <name> (or --reject), or send approveRestoreSignal from the Temporal UI\n`);
+    return;
+  }
+  const rl = createInterface({ input: process.stdin, output: process.stderr });
+  const answer = (await rl.question(`Restore ${backupId} over the live database "${database}"? Its current data is kept renamed. Type the database name to approve: `)).trim();
+  rl.close();
+  const update = answer === database ? approveRestoreUpdate : rejectRestoreUpdate;
+  await handle.executeUpdate(update, { args: [{ by, note: answer === database ? 'confirmed at the CLI prompt' : 'not confirmed at the CLI prompt' }] });
+}
+
+export async function runRestoreCommand(ctx: CommandContext, options: RestoreOptions): Promise<void> {
+  const by = options.as?.trim() || userInfo().username;
+  if (options.list) return runListCommand(ctx, options);
+  if (options.approve || options.reject) return decide(ctx, (options.approve ?? options.reject)!, Boolean(options.approve), by, options.note);
+  if (options.newDb && options.force) throw new UsageError('--force is for restores in place; a restore into --new-db needs no approval');
+  const timeout = options.approvalTimeout === undefined ? 60 : Number(options.approvalTimeout);
+  if (!Number.isFinite(timeout) || timeout <= 0) throw new UsageError(`--approval-timeout ${options.approvalTimeout}: expected minutes, e.g. 60`);
+
+  const config = ctx.config();
+  const database = ctx.pickDatabase(config, options.database);
+  const client = await ctx.temporalClient();
+  try {
+    await warnIfNoWorker(client, config.temporal.taskQueue);
+    const id = workflowId('restore', database, new Date());
+    const handle = await client.workflow.start(WorkflowType.restore, {
+      taskQueue: config.temporal.taskQueue,
+      workflowId: id,
+      args: [{ database, file: options.file, newDatabase: options.newDb, force: options.force, approvalTimeoutMinutes: timeout }],
+      typedSearchAttributes: [
+        { key: DatabaseSA, value: database },
+        { key: OperationSA, value: 'restore' },
+      ],
+      staticSummary: `Restore of ${database} ${options.file ?? '(newest backup)'} into ${options.newDb ?? `${database} (in place)`}`,
+    });
+    const link = runLink(config.temporal.uiUrl, client.options.namespace, id);
+    if (!options.wait) {
+      process.stdout.write(options.json ? JSON.stringify({ workflowId: id, link }) + '\n' : `started ${id}${link ? `\nwatch: ${link}` : ''}\n`);
+      return;
+    }
+    if (!options.json) process.stderr.write(`pgwarden: restoring ${database} (workflow ${id}${link ? `, ${link}` : ''})\n`);
+    const result = handle.result() as Promise<RestoreResult>;
+    let finished = false;
+    void result.finally(() => (finished = true)).catch(() => undefined);
+    let lastStep = '';
+    let asked = false;
+    while (!finished) {
+      const status = await handle.query(restoreStatusQuery).catch(() => undefined);
+      if (status && status.step !== lastStep) {
+        lastStep = status.step;
+        if (!options.json) process.stderr.write(`pgwarden: ${status.step}${status.backupId ? ` (${status.backupId} into ${status.target})` : ''}\n`);
+      }
+      if (status?.awaitingApproval && !asked) {
+        asked = true;
+        await obtainApproval(handle, database, status.backupId ?? 'the backup', by);
+      }
+      await Promise.race([result.catch(() => undefined), new Promise((r) => setTimeout(r, 500))]);
+    }
+    const r = await result;
+    process.stdout.write(options.json ? JSON.stringify({ workflowId: id, link, ...r }, null, 2) + '\n' : formatRestoreResult(r) + '\n');
+  } finally {
+    await client.connection.close();
+  }
+}
