@@ -9,6 +9,7 @@ import { dumpAndUploadActivity } from './dump-and-upload';
 import { typedFailures } from './failures';
 import { notifyBackupActivity } from './notify';
 import { preflightActivity } from './preflight';
+import { cleanupActivities } from './cleanup';
 import { restoreActivities } from './restore';
 import { verifyActivities } from './verify';
 
@@ -25,6 +26,7 @@ export function createActivities(deps: ActivityDeps) {
     notifyBackup: notifyBackupActivity(deps),
     ...verifyActivities(deps),
     ...restoreActivities(deps),
+    ...cleanupActivities(deps),
   });
 }
 

@@ -137,3 +137,35 @@ export function restoreNotice(o: RestoreOutcome): Notice {
       };
   }
 }
+
+export interface CleanupReport {
+  database: string;
+  dryRun: boolean;
+  kept: Array<{ backupId: string; reasons: string[] }>;
+  locked: Array<{ backupId: string; until: string }>;
+  deleted: string[];
+  orphansRemoved: number;
+  uploadsAborted: number;
+  lifecycle: string;
+  warnings: string[];
+  workflowId: string;
+}
+
+export function cleanupNotice(r: CleanupReport): Notice {
+  return {
+    event: 'cleanup.done',
+    severity: r.warnings.length ? 'warning' : 'info',
+    title: `Cleanup of ${r.database} backups: ${r.deleted.length} deleted, ${r.kept.length} kept`,
+    facts: [
+      ['Database', r.database],
+      ['Deleted', r.deleted.length ? r.deleted.join(', ') : 'none'],
+      ['Kept', String(r.kept.length)],
+      ...(r.locked.length ? ([['Locked (kept until)', r.locked.map((l) => `${l.backupId} until ${l.until}`).join(', ')]] as Array<[string, string]>) : []),
+      ['Leftovers removed', `${r.orphansRemoved} object(s), ${r.uploadsAborted} unfinished upload(s)`],
+      ['Lifecycle', r.lifecycle],
+      ...(r.warnings.length ? ([['Warnings', r.warnings.join(' | ')]] as Array<[string, string]>) : []),
+      ['Workflow', r.workflowId],
+    ],
+    action: r.warnings.length ? 'check the warnings above' : undefined,
+  };
+}

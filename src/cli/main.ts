@@ -7,6 +7,7 @@ import { Command, CommanderError, Option } from 'commander';
 import { ExitCode } from '../errors/exit-codes';
 import { runBackupCommand } from './commands/backup';
 import { runCheckCommand } from './commands/check';
+import { runCleanupCommand } from './commands/cleanup';
 import { runRestoreCommand } from './commands/restore';
 import { runVerifyCommand } from './commands/verify';
 import { runWorkerCommand } from './commands/worker';
@@ -68,6 +69,14 @@ export function buildProgram(run: (action: () => Promise<void>) => Promise<void>
     .option('--no-wait', 'start the restore and return at once with its workflow id')
     .option('--json', 'print JSON')
     .action((opts) => run(() => runRestoreCommand(ctx(), opts)));
+
+  program
+    .command('cleanup')
+    .description('delete backups outside the retention policy (never the newest ones or the newest verified), remove leftovers, apply the S3 lifecycle (runs on the worker)')
+    .option('-d, --database <name>', 'configured database id (default: the only one configured)')
+    .option('--dry-run', 'list what would be deleted and why; change nothing')
+    .option('--json', 'print the report as JSON')
+    .action((opts) => run(() => runCleanupCommand(ctx(), opts)));
 
   return program;
 }

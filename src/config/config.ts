@@ -35,6 +35,16 @@ export interface TemporalSettings {
   uiUrl?: string;
 }
 
+export interface CleanupSettings {
+  /** The newest N complete backups are kept whatever their age. */
+  keepLast: number;
+  /** Grandfather-father-son set; when set it replaces age retention. */
+  gfs?: { daily: number; weekly: number; monthly: number };
+  /** Data objects without a manifest and unfinished uploads older than this are removed. */
+  graceHours: number;
+  lifecycle: { enabled: boolean; glacierAfterDays: number; deepArchiveAfterDays: number };
+}
+
 export interface VerifySettings {
   /** Where test restores run; default: the server of the backed-up database. */
   server?: DatabaseTarget;
@@ -62,6 +72,7 @@ export interface Config {
   temporal: TemporalSettings;
   tools: ToolSettings;
   verify: VerifySettings;
+  cleanup: CleanupSettings;
 }
 
 /** The parts a process cannot run without: a worker needs all of them, a CLI client none. */
@@ -91,6 +102,7 @@ export function loadConfig(env: Env, options: LoadOptions = {}): Config {
       uiUrl: r.string('TEMPORAL_UI_URL')?.replace(/\/+$/, ''),
     },
     tools: { pgBinDir: r.string('PG_BIN_DIR') },
+    cleanup: readCleanup(r),
     verify: {
       server: readVerifyServer(r),
       sizeChangePercent: r.integer('VERIFY_SIZE_CHANGE_PERCENT', 50, { min: 1, max: 10000 }),
@@ -101,6 +113,23 @@ export function loadConfig(env: Env, options: LoadOptions = {}): Config {
   };
   if (r.problems.length > 0) throw new ConfigError(r.problems);
   return config;
+}
+
+function readCleanup(r: EnvReader): CleanupSettings {
+  const gfsNames = ['BACKUP_GFS_DAILY', 'BACKUP_GFS_WEEKLY', 'BACKUP_GFS_MONTHLY'] as const;
+  const given = gfsNames.filter((n) => r.has(n));
+  if (given.length > 0 && given.length < 3) r.problem(gfsNames.find((n) => !r.has(n))!, 'missing; set all of BACKUP_GFS_DAILY, BACKUP_GFS_WEEKLY and BACKUP_GFS_MONTHLY, or none for age retention');
+  const [daily, weekly, monthly] = gfsNames.map((n) => r.integer(n, 0, { min: 0, max: 10000 }));
+  const glacierAfterDays = r.integer('S3_LIFECYCLE_GLACIER_DAYS', 30, { min: 1, max: 36500 });
+  const deepArchiveAfterDays = r.integer('S3_LIFECYCLE_DEEP_ARCHIVE_DAYS', 90, { min: 1, max: 36500 });
+  // The colder class comes later; a rule in the other order would be refused by S3.
+  if (deepArchiveAfterDays <= glacierAfterDays) r.problem('S3_LIFECYCLE_DEEP_ARCHIVE_DAYS', `must be greater than S3_LIFECYCLE_GLACIER_DAYS (${glacierAfterDays})`);
+  return {
+    keepLast: r.integer('BACKUP_KEEP_LAST', 3, { min: 1, max: 10000 }),
+    gfs: given.length === 3 ? { daily, weekly, monthly } : undefined,
+    graceHours: r.integer('CLEANUP_GRACE_HOURS', 24, { min: 0, max: 8760 }),
+    lifecycle: { enabled: r.boolean('S3_LIFECYCLE', true), glacierAfterDays, deepArchiveAfterDays },
+  };
 }
 
 export const WORKER_NEEDS: RequiredPart[] = ['databases', 'storage', 'encryption'];

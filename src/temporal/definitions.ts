@@ -11,6 +11,7 @@ export const WorkflowType = {
   verify: 'VerifyBackupWorkflow',
   listBackups: 'ListBackupsWorkflow',
   restore: 'RestoreWorkflow',
+  cleanup: 'CleanupWorkflow',
 } as const;
 
 /**

@@ -1,0 +1,114 @@
+/**
+ * CleanupWorkflow on the real stack, over a bucket holding a database's backups spread over 100
+ * simulated days: exactly what the policy keeps stays (the newest verified among them, a locked
+ * one until its lock ends), leftovers of interrupted runs go, and a second run deletes nothing.
+ */
+import { CreateMultipartUploadCommand, ListMultipartUploadsCommand, ListObjectsV2Command, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { Worker } from '@temporalio/worker';
+import { buildManifest } from '../../activities/backup-manifest';
+import { createActivities } from '../../activities';
+import { createActivityDeps } from '../../activities/deps';
+import { backupIdFor, backupKeys } from '../../src/backup/naming';
+import { verificationKey } from '../../src/backup/verification';
+import { createS3Client } from '../../src/clients/s3';
+import { StorageConfig } from '../../src/config/storage';
+import { WorkflowType } from '../../src/temporal/definitions';
+import type { CleanupWorkflow } from '../../workflows/cleanup';
+import { capturedMail, waitForCaptured } from '../support/sinks';
+import { stackConfig } from '../support/stack-env';
+import { bundledWorker, devServer, DevServer, uniqueSuffix, uniqueTaskQueue } from '../support/temporal';
+
+type Report = Awaited<ReturnType<typeof CleanupWorkflow>>;
+const DAY = 86_400_000;
+
+async function putBackup(s3: S3Client, storage: StorageConfig, database: string, takenAt: Date, extra: { verified?: 'passed' | 'failed'; lockedUntil?: Date } = {}): Promise<string> {
+  const backupId = backupIdFor(takenAt);
+  const keys = backupKeys(storage.prefix, database, backupId, 'custom');
+  const object = { rawBytes: 10, storedBytes: 20, sha256: 'a'.repeat(64), md5: 'b'.repeat(32) };
+  const manifest = buildManifest(
+    {
+      dump: {
+        backupId, database, databaseName: database, keys,
+        server: { host: 'h:5432', version: '15', versionNum: 150000 }, pgDump: { version: 'pg_dump 15', format: 'custom' }, compression: { algorithm: 'gzip', level: 6 },
+        encryption: { algorithm: 'AES-256-GCM', keyId: 'k', container: 'pgwarden-gcm-v1' },
+        data: { key: keys.data, ...object }, globals: { key: keys.globals, ...object, withPasswords: false },
+        tables: [{ schema: 'public', table: 't', rows: 1 }], snapshot: { id: 's', takenAt: takenAt.toISOString() },
+        storage: { bucket: storage.bucket, storageClass: 'STANDARD_IA', serverSideEncryption: 'AES256', objectLockUntil: extra.lockedUntil?.toISOString() ?? null },
+      },
+      reason: 'simulated', workflow: { id: 'w', runId: 'r' }, startedAt: takenAt.toISOString(),
+    },
+    new Date(takenAt.getTime() + 60_000),
+  );
+  const put = (Key: string, Body: string) => s3.send(new PutObjectCommand({ Bucket: storage.bucket, Key, Body }));
+  await put(keys.data, 'data');
+  await put(keys.globals, 'globals');
+  if (extra.verified) await put(verificationKey(storage.prefix, database, backupId), JSON.stringify({ kind: 'pgwarden.verification', status: extra.verified, failures: [], finishedAt: takenAt.toISOString() }));
+  await put(keys.manifest, JSON.stringify(manifest));
+  return backupId;
+}
+
+describe('CleanupWorkflow (dev server, real S3)', () => {
+  let server: DevServer;
+  let worker: Worker;
+  let running: Promise<void>;
+  const database = `cleanup_${uniqueSuffix()}`;
+  const taskQueue = uniqueTaskQueue('cleanup');
+  const config = stackConfig({ DATABASE_URL: `postgres://u:p@127.0.0.1:1/${database}`, BACKUP_RETENTION_DAYS: '30', BACKUP_KEEP_LAST: '3', CLEANUP_GRACE_HOURS: '0' });
+  const storage = config.storage!;
+  const s3 = createS3Client(storage);
+  const root = `${storage.prefix}/${database}/`;
+
+  beforeAll(async () => {
+    server = await devServer();
+    worker = await bundledWorker(server, taskQueue, createActivities(createActivityDeps(config)));
+    running = worker.run();
+  });
+  afterAll(async () => {
+    worker?.shutdown();
+    await running;
+    await server?.close();
+    s3.destroy();
+  });
+
+  const cleanup = (dryRun = false): Promise<Report> => server.client.workflow.execute(WorkflowType.cleanup, { taskQueue, workflowId: `cleanup-${database}-${uniqueSuffix()}`, args: [{ database, dryRun }] });
+  const keys = async () => ((await s3.send(new ListObjectsV2Command({ Bucket: storage.bucket, Prefix: root }))).Contents ?? []).map((o) => o.Key!.slice(root.length)).sort();
+
+  it('keeps exactly what the policy says over 100 days of backups, and a second run deletes nothing', async () => {
+    const now = Date.now();
+    const ids: string[] = [];
+    for (let age = 0; age < 100; age++) {
+      const takenAt = new Date(Math.floor((now - age * DAY - 3_600_000) / 1000) * 1000);
+      ids.push(await putBackup(s3, storage, database, takenAt, { verified: age === 60 ? 'passed' : age === 10 ? 'failed' : undefined, lockedUntil: age === 80 ? new Date(now + 7 * DAY) : undefined }));
+    }
+    // Leftovers: a data object without a manifest and an upload that never finished.
+    await s3.send(new PutObjectCommand({ Bucket: storage.bucket, Key: `${root}data/backup_20200101_000000.dump.enc`, Body: 'interrupted' }));
+    await s3.send(new CreateMultipartUploadCommand({ Bucket: storage.bucket, Key: `${root}data/backup_20200102_000000.dump.enc` }));
+
+    const dry = await cleanup(true);
+    expect(dry.dryRun).toBe(true);
+    expect(dry.plan.filter((p) => p.action === 'delete')).toHaveLength(68);
+    expect((await keys()).filter((k) => k.startsWith('manifests/'))).toHaveLength(100); // nothing changed
+
+    const report = await cleanup();
+    const expectedKept = [...ids.slice(0, 30), ids[60]];
+    expect(report.kept.map((k) => k.backupId).sort()).toEqual([...expectedKept].sort());
+    expect(report.kept.find((k) => k.backupId === ids[60])!.reasons).toEqual(['the newest verified backup']);
+    expect(report.locked).toEqual([{ backupId: ids[80], until: expect.any(String) }]);
+    expect(report.deleted.sort()).toEqual(ids.filter((id) => !expectedKept.includes(id) && id !== ids[80]).sort());
+    expect(report).toMatchObject({ orphansRemoved: 1, uploadsAborted: 1, lifecycle: 'unsupported', warnings: [expect.stringContaining('does not support lifecycle rules')] });
+
+    const survivors = [...expectedKept, ids[80]].sort();
+    const left = await keys();
+    expect(left.filter((k) => k.startsWith('manifests/')).map((k) => k.slice('manifests/'.length, -'.json'.length)).sort()).toEqual(survivors);
+    expect(left.filter((k) => k.startsWith('data/') && k.endsWith('.dump.enc'))).toHaveLength(survivors.length);
+    // Verification records go with their backups: the kept ones (age 10 failed, age 60 passed) remain.
+    expect(left.filter((k) => k.startsWith('verifications/'))).toEqual([ids[60], ids[10]].map((id) => `verifications/${id}.json`).sort());
+    expect((await s3.send(new ListMultipartUploadsCommand({ Bucket: storage.bucket, Prefix: root }))).Uploads ?? []).toEqual([]);
+    const [mail] = await waitForCaptured(capturedMail, report.workflowId);
+    expect(mail.subject).toBe(`[pgwarden] WARNING: Cleanup of ${database} backups: 68 deleted, 31 kept`);
+
+    const again = await cleanup();
+    expect(again).toMatchObject({ deleted: [], orphansRemoved: 0, uploadsAborted: 0 });
+    expect(await keys()).toEqual(left);
+  });
+});

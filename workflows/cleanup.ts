@@ -1,0 +1,44 @@
+/**
+ * CleanupWorkflow: the strategy's monthly cleanup_old_backups.sh.
+ *   1. plan: which backups the retention policy keeps (and why) and which go; leftovers of
+ *      interrupted runs; unfinished uploads
+ *   2. unless --dry-run: delete (manifest first), remove leftovers, abort uploads
+ *   3. apply the S3 lifecycle rule for data objects, and warn about rules that expire early
+ *   4. report and notify
+ */
+import { proxyActivities, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
+import type { Activities } from '../activities';
+import type { CleanupReport } from '../src/backup/notices';
+import { DatabaseSA, OperationSA } from '../src/temporal/search-attributes';
+
+export interface CleanupInput {
+  database: string;
+  /** List what would go and why; change nothing. */
+  dryRun?: boolean;
+}
+
+const acts = proxyActivities<Activities>({ startToCloseTimeout: '30 minutes', retry: { maximumAttempts: 3, nonRetryableErrorTypes: ['ConfigError'] } });
+
+export async function CleanupWorkflow(input: CleanupInput): Promise<CleanupReport & { plan: Array<{ backupId: string; action: string; reasons: string[] }> }> {
+  upsertSearchAttributes([
+    { key: DatabaseSA, value: input.database },
+    { key: OperationSA, value: 'cleanup' },
+  ]);
+  const plan = await acts.planCleanup({ database: input.database, now: new Date().toISOString() });
+  const applied = input.dryRun ? undefined : await acts.applyCleanup(plan);
+  const lifecycle = input.dryRun ? undefined : await acts.applyLifecycle();
+  const report: CleanupReport = {
+    database: input.database,
+    dryRun: input.dryRun ?? false,
+    kept: plan.decisions.filter((d) => d.action === 'keep').map((d) => ({ backupId: d.backupId, reasons: d.reasons })),
+    locked: plan.decisions.filter((d) => d.action === 'locked').map((d) => ({ backupId: d.backupId, until: d.lockedUntil! })),
+    deleted: applied?.deleted ?? [],
+    orphansRemoved: applied?.orphansRemoved.length ?? 0,
+    uploadsAborted: applied?.uploadsAborted ?? 0,
+    lifecycle: lifecycle?.status ?? 'not applied (dry run)',
+    warnings: lifecycle?.warnings ?? [],
+    workflowId: workflowInfo().workflowId,
+  };
+  if (!input.dryRun) await acts.notifyCleanup(report);
+  return { ...report, plan: plan.decisions.map((d) => ({ backupId: d.backupId, action: d.action, reasons: d.reasons })) };
+}
