@@ -6,9 +6,8 @@
  * and prints times, ratios to the baseline, throughput, and the worker's peak memory (VmHWM)
  * per size. Usage: npm run bench:backup -- [--scales 10,100] [--repeat 1]
  */
-import { spawn, spawnSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { readFileSync, rmSync, statSync } from 'node:fs';
+import { rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DeleteObjectsCommand, ListObjectsV2Command } from '@aws-sdk/client-s3';
@@ -17,73 +16,16 @@ import { createS3Client } from '../src/clients/s3';
 import { connectDatabase, libpqEnvironment } from '../src/clients/postgres';
 import { loadConfig, WORKER_NEEDS } from '../src/config/config';
 import { readEnvFile } from '../src/config/env-file';
-import { envFile, repoRoot } from '../src/devstack/paths';
+import { envFile } from '../src/devstack/paths';
 import { up } from '../src/devstack/stack';
 import { pgProgram } from '../src/postgres/binaries';
 import { WorkflowType } from '../src/temporal/definitions';
 import type { BackupSummary } from '../workflows/backup';
+import { ensurePgbenchDatabase, memoryMiB, MiB, option, printTable, run, seconds, startWorker, timed } from './support';
 
-process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
-
-const args = process.argv.slice(2);
-const option = (name: string, fallback: string) => {
-  const i = args.indexOf(`--${name}`);
-  return i >= 0 ? args[i + 1] : fallback;
-};
 const scales = option('scales', '10,100').split(',').map(Number);
 const repeat = Number(option('repeat', '1'));
-
-const MiB = 1024 * 1024;
-const seconds = (ms: number) => (ms / 1000).toFixed(2);
-
-async function timed(fn: () => Promise<void> | void): Promise<number> {
-  const t0 = process.hrtime.bigint();
-  await fn();
-  return Number(process.hrtime.bigint() - t0) / 1e6;
-}
-
-function best(times: number[]): number {
-  return Math.min(...times);
-}
-
-function run(command: string, argv: string[], env: NodeJS.ProcessEnv): void {
-  const res = spawnSync(command, argv, { env, stdio: ['ignore', 'ignore', 'pipe'], maxBuffer: 64 * MiB });
-  if (res.status !== 0) throw new Error(`${command} ${argv.join(' ')} failed: ${res.stderr}`);
-}
-
-function peakRssMiB(pid: number): { peak: number; now: number } {
-  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
-  const kb = (field: string) => Number(new RegExp(`${field}:\\s+(\\d+) kB`).exec(status)![1]);
-  return { peak: kb('VmHWM') / 1024, now: kb('VmRSS') / 1024 };
-}
-
-async function ensurePgbenchDatabase(baseEnv: Record<string, string | undefined>, scale: number): Promise<string> {
-  const name = `bench_s${scale}`;
-  const config = loadConfig(baseEnv, { require: WORKER_NEEDS });
-  const server = config.databases[0];
-  const admin = await connectDatabase(server, { database: 'postgres' });
-  try {
-    const exists = (await admin.query('SELECT 1 FROM pg_database WHERE datname = $1', [name])).rowCount;
-    if (exists) {
-      const c = await connectDatabase(server, { database: name });
-      const n = await c.query<{ n: string }>('SELECT count(*) AS n FROM pgbench_branches').catch(() => ({ rows: [{ n: '0' }] }));
-      if (Number(n.rows[0].n) === scale) {
-        await c.end();
-        run(pgProgram('psql'), ['-q', '-c', 'VACUUM (ANALYZE)', name], libpqEnvironment(server, name));
-        return name;
-      }
-      await c.end();
-      await admin.query(`DROP DATABASE "${name}" WITH (FORCE)`);
-    }
-    await admin.query(`CREATE DATABASE "${name}"`);
-  } finally {
-    await admin.end();
-  }
-  process.stderr.write(`bench: generating ${name} (pgbench -i -s ${scale})...\n`);
-  // With pgbench's own vacuum, as autovacuum leaves a real database: visibility maps set.
-  run(pgProgram('psql').replace(/psql$/, 'pgbench'), ['-i', '-q', '-s', String(scale), name], libpqEnvironment(server, name));
-  return name;
-}
+const best = (times: number[]) => Math.min(...times);
 
 async function main(): Promise<void> {
   await up((line) => process.stderr.write(`stack: ${line}\n`));
@@ -122,14 +64,10 @@ async function main(): Promise<void> {
 
     // 3. pgwarden: a fresh worker process per size, so its peak memory belongs to this size.
     const taskQueue = `bench-${randomUUID().slice(0, 8)}`;
-    const worker = spawn(process.execPath, [join(repoRoot, 'bin', 'pgwarden'), 'worker'], {
-      env: { PATH: process.env.PATH, PGWARDEN_CONFIG: envFile, DATABASE_URL: env.DATABASE_URL, PGWARDEN_TASK_QUEUE: taskQueue },
-      stdio: ['ignore', 'ignore', 'pipe'],
-    });
-    await new Promise<void>((resolve) => worker.stderr.on('data', (d: Buffer) => d.toString().includes('pgwarden worker:') && resolve()));
+    const worker = await startWorker(env, taskQueue);
     const connection = await Connection.connect({ address: env.TEMPORAL_ADDRESS! });
     const client = new Client({ connection, namespace: env.TEMPORAL_NAMESPACE });
-    const idle = peakRssMiB(worker.pid!);
+    const idle = memoryMiB(worker.pid!);
     const ours: number[] = [];
     let summary: BackupSummary | undefined;
     for (let i = 0; i < repeat; i++) {
@@ -141,7 +79,7 @@ async function main(): Promise<void> {
         }),
       );
     }
-    const memory = peakRssMiB(worker.pid!);
+    const memory = memoryMiB(worker.pid!);
     worker.kill('SIGTERM');
     await connection.close();
 
@@ -161,11 +99,11 @@ async function main(): Promise<void> {
       `${memory.peak.toFixed(0)} MiB (${idle.peak.toFixed(0)} after start)`,
     ]);
   }
-  const header = ['database', 'size', 'pg_dump -Fc > /dev/null', 'shell pipeline (ratio, stored)', 'pgwarden backup (ratio, stored)', 'worker peak RSS (VmHWM)'];
-  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
-  const line = (cells: string[]) => cells.map((c, i) => c.padEnd(widths[i])).join(' | ');
-  process.stdout.write(`\nbackup benchmark (best of ${repeat}; ratios against pg_dump -Fc of the same database in this run)\n`);
-  process.stdout.write(`${line(header)}\n${widths.map((w) => '-'.repeat(w)).join('-|-')}\n${rows.map(line).join('\n')}\n`);
+  printTable(
+    `backup benchmark (best of ${repeat}; ratios against pg_dump -Fc of the same database in this run)`,
+    ['database', 'size', 'pg_dump -Fc > /dev/null', 'shell pipeline (ratio, stored)', 'pgwarden backup (ratio, stored)', 'worker peak RSS (VmHWM)'],
+    rows,
+  );
 }
 
 main().catch((err: Error) => {

@@ -4,61 +4,30 @@
  */
 import { CreateBucketCommand, GetObjectCommand, HeadObjectCommand, ListMultipartUploadsCommand, ListObjectsV2Command, PutObjectCommand } from '@aws-sdk/client-s3';
 import { WorkflowFailedError } from '@temporalio/client';
-import { Worker } from '@temporalio/worker';
 import { buffer } from 'node:stream/consumers';
 import { gunzipSync } from 'node:zlib';
-import { createActivities } from '../../activities';
-import { createActivityDeps } from '../../activities/deps';
 import { parseManifest } from '../../src/backup/manifest';
 import { openDecryptedObject } from '../../src/backup/read-object';
 import { describeFailure } from '../../src/cli/failure';
 import { createS3Client } from '../../src/clients/s3';
-import { Config } from '../../src/config/config';
 import { Keyring } from '../../src/crypto/keyring';
 import { keyCheckKey } from '../../src/crypto/key-check';
 import { WorkflowType } from '../../src/temporal/definitions';
-import type { BackupSummary } from '../../workflows/backup';
-import { createDatabase, databaseUrl, dropDatabase, restoreInto, tableFingerprints, uniqueDatabaseName, withClient } from '../support/databases';
+import { createDatabase, restoreInto, tableFingerprints, uniqueDatabaseName, withClient } from '../support/databases';
 import { capturedMail, capturedWebhooks, waitForCaptured } from '../support/sinks';
 import { stackConfig } from '../support/stack-env';
-import { bundledWorker, devServer, DevServer, uniqueSuffix, uniqueTaskQueue } from '../support/temporal';
+import { uniqueSuffix } from '../support/temporal';
+import { workflowSuite } from '../support/workflow-suite';
 
 describe('BackupWorkflow (dev server, real PostgreSQL and S3)', () => {
-  let server: DevServer;
-  const created: string[] = [];
-  const workers: Array<{ worker: Worker; running: Promise<void> }> = [];
-
-  beforeAll(async () => {
-    server = await devServer();
-  });
-  afterAll(async () => {
-    for (const w of workers) w.worker.shutdown();
-    await Promise.all(workers.map((w) => w.running));
-    for (const db of created) await dropDatabase(db);
-    await server?.close();
-  });
-
-  /** A worker whose configuration backs up `database`, with optional overrides. */
-  async function workerFor(database: string, overrides: Record<string, string | undefined> = {}): Promise<{ taskQueue: string; config: Config }> {
-    const config = stackConfig({ DATABASE_URL: databaseUrl(database), ...overrides });
-    const taskQueue = uniqueTaskQueue('backup');
-    const worker = await bundledWorker(server, taskQueue, createActivities(createActivityDeps(config)));
-    workers.push({ worker, running: worker.run() });
-    return { taskQueue, config };
-  }
-
-  async function backup(database: string, taskQueue: string, extra: object = {}): Promise<BackupSummary> {
-    return server.client.workflow.execute(WorkflowType.backup, {
-      taskQueue,
-      workflowId: `backup-${database}-${uniqueSuffix()}`,
-      args: [{ database, reason: 'test', failFast: true, ...extra }],
-    });
-  }
+  const suite = workflowSuite('backup');
+  const { workerFor, backup } = suite;
+  const { track } = suite;
 
   it('round-trips awkward content: schemas, quoted and non-ASCII names, bytea, jsonb, large objects, partitions, sequences, views', async () => {
     const db = uniqueDatabaseName('awkward');
     const restored = uniqueDatabaseName('restored');
-    created.push(db, restored);
+    track(db, restored);
     await createDatabase(db, 'awkward.sql');
     const { taskQueue, config } = await workerFor(db);
     const summary = await backup(db, taskQueue);
@@ -112,7 +81,7 @@ describe('BackupWorkflow (dev server, real PostgreSQL and S3)', () => {
   it('writes plain SQL, gzip and AES-256-CBC that OpenSSL-style readers restore', async () => {
     const db = uniqueDatabaseName('plain');
     const restored = uniqueDatabaseName('plainrest');
-    created.push(db, restored);
+    track(db, restored);
     await createDatabase(db, 'awkward.sql');
     const { taskQueue, config } = await workerFor(db, {
       BACKUP_FORMAT: 'plain',
@@ -136,11 +105,11 @@ describe('BackupWorkflow (dev server, real PostgreSQL and S3)', () => {
     ['a missing bucket', () => ({ BACKUP_S3_BUCKET: 'no-such-bucket' }), 'StorageError', 3, /bucket "no-such-bucket".* does not exist/],
   ])('fails on %s with its typed error, exit code and a notice', async (_what, overrides, type, exitCode, message) => {
     const db = uniqueDatabaseName('fail');
-    created.push(db);
+    track(db);
     await createDatabase(db);
     const { taskQueue } = await workerFor(db, overrides(db));
     const workflowId = `backup-${db}-${uniqueSuffix()}`;
-    const err = await server.client.workflow
+    const err = await suite.server.client.workflow
       .execute(WorkflowType.backup, { taskQueue, workflowId, args: [{ database: db, failFast: true }] })
       .catch((e: unknown) => e);
     expect(err).toBeInstanceOf(WorkflowFailedError);
@@ -156,14 +125,14 @@ describe('BackupWorkflow (dev server, real PostgreSQL and S3)', () => {
 
   it('refuses a wrong key for a known key id (exit code 4) before writing anything', async () => {
     const db = uniqueDatabaseName('wrongkey');
-    created.push(db);
+    track(db);
     await createDatabase(db, 'awkward.sql');
     const keyId = `rotating-${uniqueSuffix()}`;
     const first = await workerFor(db, { BACKUP_ENCRYPTION_KEY: 'a'.repeat(64), BACKUP_ENCRYPTION_KEY_ID: keyId });
     await backup(db, first.taskQueue);
     const second = await workerFor(db, { BACKUP_ENCRYPTION_KEY: 'b'.repeat(64), BACKUP_ENCRYPTION_KEY_ID: keyId });
     const workflowId = `backup-${db}-${uniqueSuffix()}`;
-    const err = await server.client.workflow.execute(WorkflowType.backup, { taskQueue: second.taskQueue, workflowId, args: [{ database: db, failFast: true }] }).catch((e: unknown) => e);
+    const err = await suite.server.client.workflow.execute(WorkflowType.backup, { taskQueue: second.taskQueue, workflowId, args: [{ database: db, failFast: true }] }).catch((e: unknown) => e);
     const failure = describeFailure(err);
     expect(failure.exitCode).toBe(4);
     expect(failure.lines[0]).toContain(`wrong key: BACKUP_ENCRYPTION_KEY is not the key that id "${keyId}" stands for in this bucket`);
@@ -180,7 +149,7 @@ describe('BackupWorkflow (dev server, real PostgreSQL and S3)', () => {
   it('counts rows in the dump snapshot while writers keep inserting', async () => {
     const db = uniqueDatabaseName('busy');
     const restored = uniqueDatabaseName('busyrest');
-    created.push(db, restored);
+    track(db, restored);
     await createDatabase(db);
     await withClient(db, (c) => c.query(`CREATE TABLE ticks (id bigserial PRIMARY KEY, at timestamptz DEFAULT clock_timestamp(), pad text);
       INSERT INTO ticks (pad) SELECT repeat(md5(g::text), 8) FROM generate_series(1, 200000) g`));
@@ -212,7 +181,7 @@ describe('BackupWorkflow (dev server, real PostgreSQL and S3)', () => {
 
   it('locks backups with S3 Object Lock when configured', async () => {
     const db = uniqueDatabaseName('locked');
-    created.push(db);
+    track(db);
     await createDatabase(db, 'awkward.sql');
     const bucket = `locked-${uniqueSuffix()}`;
     const plain = createS3Client(stackConfig().storage!);
@@ -234,7 +203,7 @@ describe('BackupWorkflow (dev server, real PostgreSQL and S3)', () => {
 
   it('rejects a tampered or truncated GCM object in storage', async () => {
     const db = uniqueDatabaseName('tamper');
-    created.push(db);
+    track(db);
     await createDatabase(db, 'awkward.sql');
     const { taskQueue, config } = await workerFor(db);
     const summary = await backup(db, taskQueue);

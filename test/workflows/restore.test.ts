@@ -5,9 +5,6 @@
 import { execFileSync } from 'node:child_process';
 import { PutObjectCommand } from '@aws-sdk/client-s3';
 import { WorkflowFailedError, WorkflowHandle, WorkflowUpdateFailedError } from '@temporalio/client';
-import { Worker } from '@temporalio/worker';
-import { createActivities } from '../../activities';
-import { createActivityDeps } from '../../activities/deps';
 import { describeFailure } from '../../src/cli/failure';
 import { createS3Client } from '../../src/clients/s3';
 import { libpqEnvironment } from '../../src/clients/postgres';
@@ -16,41 +13,24 @@ import { WorkflowType } from '../../src/temporal/definitions';
 import { approveRestoreSignal, approveRestoreUpdate, rejectRestoreUpdate, restoreStatusQuery } from '../../src/temporal/messages';
 import type { BackupSummary } from '../../workflows/backup';
 import type { RestoreResult } from '../../workflows/restore';
-import { createDatabase, databaseUrl, dropDatabase, stackServer, tableFingerprints, uniqueDatabaseName, withClient } from '../support/databases';
+import { createDatabase, databaseUrl, stackServer, tableFingerprints, uniqueDatabaseName, withClient } from '../support/databases';
 import { capturedMail, waitForCaptured } from '../support/sinks';
 import { stackConfig } from '../support/stack-env';
-import { bundledWorker, devServer, DevServer, uniqueSuffix, uniqueTaskQueue } from '../support/temporal';
+import { uniqueSuffix } from '../support/temporal';
+import { workflowSuite } from '../support/workflow-suite';
 
 describe('RestoreWorkflow (dev server, real PostgreSQL and S3)', () => {
-  let server: DevServer;
-  const created: string[] = [];
-  const workers: Array<{ worker: Worker; running: Promise<void> }> = [];
-
-  beforeAll(async () => {
-    server = await devServer();
-  });
-  afterAll(async () => {
-    for (const w of workers) w.worker.shutdown();
-    await Promise.all(workers.map((w) => w.running));
-    const leftovers = await withClient('postgres', async (c) => (await c.query<{ d: string }>(`SELECT datname AS d FROM pg_database WHERE datname LIKE 'restore\\_%'`)).rows.map((r) => r.d));
-    for (const db of [...created, ...leftovers]) await dropDatabase(db);
-    await server?.close();
-  });
+  const suite = workflowSuite('restore');
+  const { track } = suite;
 
   async function setUp(fixture = 'awkward.sql'): Promise<{ db: string; taskQueue: string; backup: BackupSummary }> {
-    const db = uniqueDatabaseName('restore');
-    created.push(db);
-    await createDatabase(db, fixture);
-    const config = stackConfig({ DATABASE_URL: databaseUrl(db) });
-    const taskQueue = uniqueTaskQueue('restore');
-    const worker = await bundledWorker(server, taskQueue, createActivities(createActivityDeps(config)));
-    workers.push({ worker, running: worker.run() });
-    const backup: BackupSummary = await server.client.workflow.execute(WorkflowType.backup, { taskQueue, workflowId: `backup-${db}-${uniqueSuffix()}`, args: [{ database: db, failFast: true }] });
-    return { db, taskQueue, backup };
+    const db = await suite.freshDatabase('restore', fixture);
+    const { taskQueue } = await suite.workerFor(db);
+    return { db, taskQueue, backup: await suite.backup(db, taskQueue) };
   }
 
   const start = (db: string, taskQueue: string, args: object) =>
-    server.client.workflow.start(WorkflowType.restore, { taskQueue, workflowId: `restore-${db}-${uniqueSuffix()}`, args: [{ database: db, ...args }] });
+    suite.server.client.workflow.start(WorkflowType.restore, { taskQueue, workflowId: `restore-${db}-${uniqueSuffix()}`, args: [{ database: db, ...args }] });
 
   async function untilAwaitingApproval(handle: WorkflowHandle): Promise<void> {
     for (let i = 0; i < 200; i++) {
@@ -63,7 +43,7 @@ describe('RestoreWorkflow (dev server, real PostgreSQL and S3)', () => {
   it('restores into a new database, checked against the manifest', async () => {
     const { db, taskQueue, backup } = await setUp();
     const target = `${db}_copy`;
-    created.push(target);
+    track(target);
     const handle = await start(db, taskQueue, { file: backup.backupId, newDatabase: target });
     const result: RestoreResult = await handle.result();
     expect(result).toMatchObject({ backupId: backup.backupId, source: 'pgwarden', restoredInto: target, keptAs: null, approvedBy: null, rowCountsChecked: true, withinRto: true });
@@ -77,7 +57,7 @@ describe('RestoreWorkflow (dev server, real PostgreSQL and S3)', () => {
   it('refuses to restore over a database that exists and is not its own, and leaves it alone', async () => {
     const { db, taskQueue, backup } = await setUp();
     const other = `${db}_someone_elses`;
-    created.push(other);
+    track(other);
     await createDatabase(other);
     await withClient(other, (c) => c.query('CREATE TABLE precious (v int); INSERT INTO precious VALUES (1)'));
     const err = await start(db, taskQueue, { file: backup.backupId, newDatabase: other }).then((h) => h.result()).catch((e: unknown) => e);
@@ -103,7 +83,7 @@ describe('RestoreWorkflow (dev server, real PostgreSQL and S3)', () => {
     expect(status).toMatchObject({ approvedBy: 'alice', awaitingApproval: false });
     const result: RestoreResult = await handle.result();
     expect(result).toMatchObject({ restoredInto: db, approvedBy: 'alice', keptAs: `${db}_before_${backup.backupId.slice(7)}` });
-    created.push(result.keptAs!);
+    track(result.keptAs!);
     expect(await tableFingerprints(db)).toEqual(before);
     const kept = await withClient(result.keptAs!, async (c) => Number((await c.query('SELECT count(*) AS n FROM inventory.items')).rows[0].n));
     expect(kept).toBeLessThan(700);
@@ -116,11 +96,11 @@ describe('RestoreWorkflow (dev server, real PostgreSQL and S3)', () => {
     await viaSignal.signal(approveRestoreSignal, { by: 'bob (Temporal UI)' });
     const first: RestoreResult = await viaSignal.result();
     expect(first.approvedBy).toBe('bob (Temporal UI)');
-    created.push(first.keptAs!);
+    track(first.keptAs!);
     await withClient('postgres', (c) => c.query(`DROP DATABASE ${c.escapeIdentifier(first.keptAs!)} WITH (FORCE)`));
     const forced: RestoreResult = await (await start(db, taskQueue, { file: backup.backupId, force: true })).result();
     expect(forced).toMatchObject({ approvedBy: null, restoredInto: db });
-    created.push(forced.keptAs!);
+    track(forced.keptAs!);
   });
 
   it.each([
@@ -140,7 +120,7 @@ describe('RestoreWorkflow (dev server, real PostgreSQL and S3)', () => {
 
   it("restores an old script's backup_YYYYMMDD_HHMMSS.sql.gz.enc", async () => {
     const db = uniqueDatabaseName('restore');
-    created.push(db);
+    track(db);
     await createDatabase(db, 'awkward.sql');
     const passphrase = 'old cron passphrase';
     const config = stackConfig({ DATABASE_URL: databaseUrl(db), ENCRYPTION_ALGORITHM: 'AES-256-CBC', BACKUP_ENCRYPTION_KEY: passphrase, BACKUP_ENCRYPTION_KEY_ID: `legacy-${uniqueSuffix()}` });
@@ -154,11 +134,9 @@ describe('RestoreWorkflow (dev server, real PostgreSQL and S3)', () => {
     const key = `${config.storage!.prefix}/${db}-old/${name}`;
     await s3.send(new PutObjectCommand({ Bucket: config.storage!.bucket, Key: key, Body: encrypted }));
     s3.destroy();
-    const taskQueue = uniqueTaskQueue('legacy');
-    const worker = await bundledWorker(server, taskQueue, createActivities(createActivityDeps(config)));
-    workers.push({ worker, running: worker.run() });
+    const { taskQueue } = await suite.workerFor(db, { ENCRYPTION_ALGORITHM: 'AES-256-CBC', BACKUP_ENCRYPTION_KEY: passphrase, BACKUP_ENCRYPTION_KEY_ID: config.encryption!.activeKeyId });
     const target = `${db}_from_old`;
-    created.push(target);
+    track(target);
     const result: RestoreResult = await (await start(db, taskQueue, { file: key, newDatabase: target })).result();
     expect(result).toMatchObject({ source: 'legacy', restoredInto: target, rowCountsChecked: false });
     expect(await tableFingerprints(target)).toEqual(await tableFingerprints(db));

@@ -4,54 +4,22 @@
  * temporary databases never outlive their run.
  */
 import { GetObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
-import { Worker } from '@temporalio/worker';
-import { createActivities } from '../../activities';
-import { createActivityDeps } from '../../activities/deps';
 import { BackupStore } from '../../src/backup/store';
 import { createS3Client } from '../../src/clients/s3';
-import { Config } from '../../src/config/config';
 import { WorkflowType } from '../../src/temporal/definitions';
-import type { BackupSummary } from '../../workflows/backup';
 import type { VerifyResult } from '../../workflows/verify';
-import { createDatabase, databaseUrl, dropDatabase, uniqueDatabaseName, withClient } from '../support/databases';
+import { withClient } from '../support/databases';
 import { capturedMail, waitForCaptured } from '../support/sinks';
-import { stackConfig } from '../support/stack-env';
-import { bundledWorker, devServer, DevServer, uniqueSuffix, uniqueTaskQueue } from '../support/temporal';
+import { uniqueSuffix } from '../support/temporal';
+import { workflowSuite } from '../support/workflow-suite';
 
 describe('VerifyBackupWorkflow (dev server, real PostgreSQL and S3)', () => {
-  let server: DevServer;
-  const created: string[] = [];
-  const workers: Array<{ worker: Worker; running: Promise<void> }> = [];
-
-  beforeAll(async () => {
-    server = await devServer();
-  });
-  afterAll(async () => {
-    for (const w of workers) w.worker.shutdown();
-    await Promise.all(workers.map((w) => w.running));
-    for (const db of created) await dropDatabase(db);
-    await server?.close();
-  });
-
-  async function workerFor(database: string, overrides: Record<string, string> = {}): Promise<{ taskQueue: string; config: Config }> {
-    const config = stackConfig({ DATABASE_URL: databaseUrl(database), ...overrides });
-    const taskQueue = uniqueTaskQueue('verify');
-    const worker = await bundledWorker(server, taskQueue, createActivities(createActivityDeps(config)));
-    workers.push({ worker, running: worker.run() });
-    return { taskQueue, config };
-  }
-
-  async function freshDatabase(fixture?: string): Promise<string> {
-    const db = uniqueDatabaseName('verify');
-    created.push(db);
-    await createDatabase(db, fixture);
-    return db;
-  }
-
-  const backup = (database: string, taskQueue: string): Promise<BackupSummary> =>
-    server.client.workflow.execute(WorkflowType.backup, { taskQueue, workflowId: `backup-${database}-${uniqueSuffix()}`, args: [{ database, failFast: true }] });
+  const suite = workflowSuite('verify');
+  const { workerFor } = suite;
+  const freshDatabase = (fixture?: string) => suite.freshDatabase('verify', fixture);
+  const backup = (database: string, taskQueue: string) => suite.backup(database, taskQueue);
   const verify = (database: string, taskQueue: string, extra: object = {}): Promise<VerifyResult> =>
-    server.client.workflow.execute(WorkflowType.verify, { taskQueue, workflowId: `verify-${database}-${uniqueSuffix()}`, args: [{ database, ...extra }] });
+    suite.server.client.workflow.execute(WorkflowType.verify, { taskQueue, workflowId: `verify-${database}-${uniqueSuffix()}`, args: [{ database, ...extra }] });
   const tempDatabases = () => withClient('postgres', async (c) => (await c.query<{ d: string }>(`SELECT datname AS d FROM pg_database WHERE datname LIKE 'pgwarden\\_verify\\_%'`)).rows.map((r) => r.d));
 
   it('passes a good backup, records the result beside it and notifies', async () => {

@@ -8,11 +8,10 @@ import type { BackupSummary } from '../../../workflows/backup';
 import { BackupProgress, formatBytes } from '../../backup/progress';
 import { UsageError } from '../../errors/errors';
 import { backupStatusQuery } from '../../temporal/messages';
-import { DatabaseSA, OperationSA } from '../../temporal/search-attributes';
-import { WorkflowType, workflowId } from '../../temporal/definitions';
+import { WorkflowType } from '../../temporal/definitions';
+import { announce, startRun } from '../start-run';
 import { CommandContext } from '../context';
 import { progressLine } from '../progress-line';
-import { runLink, warnIfNoWorker } from './check';
 
 export interface BackupOptions {
   database?: string;
@@ -75,32 +74,19 @@ export async function runBackupCommand(ctx: CommandContext, options: BackupOptio
   const database = ctx.pickDatabase(config, options.database);
   const client = await ctx.temporalClient();
   try {
-    await warnIfNoWorker(client, config.temporal.taskQueue);
-    const id = workflowId('backup', database, new Date());
     const reason = options.reason ?? 'manual';
-    const handle = await client.workflow
-      .start(WorkflowType.backup, {
-      taskQueue: config.temporal.taskQueue,
-      workflowId: id,
-      args: [{ database, reason, failFast: options.failFast }],
-      typedSearchAttributes: [
-        { key: DatabaseSA, value: database },
-        { key: OperationSA, value: 'backup' },
-      ],
-      staticSummary: `Backup of ${database} (${reason})`,
-      })
-      .catch((err: unknown) => {
-        if (err instanceof WorkflowExecutionAlreadyStartedError) {
-          throw new UsageError(`a backup of ${database} was started this very second (${id}); backups are named per second, so start again in a moment`);
-        }
-        throw err;
-      });
-    const link = runLink(config.temporal.uiUrl, client.options.namespace, id);
+    const run = await startRun(client, config, { workflowType: WorkflowType.backup, operation: 'backup', database, args: [{ database, reason, failFast: options.failFast }], summary: `Backup of ${database} (${reason})` }).catch((err: unknown) => {
+      if (err instanceof WorkflowExecutionAlreadyStartedError) {
+        throw new UsageError(`a backup of ${database} was started this very second; backups are named per second, so start again in a moment`);
+      }
+      throw err;
+    });
+    const { handle, id, link } = run;
     if (!options.wait) {
       process.stdout.write(options.json ? JSON.stringify({ workflowId: id, runId: handle.firstExecutionRunId, link }) + '\n' : `started ${id}${link ? `\nwatch: ${link}` : ''}\n`);
       return;
     }
-    if (!options.json) process.stderr.write(`pgwarden: backing up ${database} (workflow ${id}${link ? `, ${link}` : ''})\n`);
+    if (!options.json) announce(`backing up ${database}`, run);
     const result = handle.result() as Promise<BackupSummary>;
     if (!options.json) await showProgress(handle, result);
     const summary = await result;

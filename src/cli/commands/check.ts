@@ -2,8 +2,8 @@
 import { Client } from '@temporalio/client';
 import { temporal } from '@temporalio/proto';
 import type { PreflightReport } from '../../../activities';
-import { DatabaseSA, OperationSA } from '../../temporal/search-attributes';
-import { WorkflowType, workflowId } from '../../temporal/definitions';
+import { WorkflowType } from '../../temporal/definitions';
+import { announce, startRun } from '../start-run';
 import { CommandContext } from '../context';
 
 export interface CheckOptions {
@@ -49,20 +49,9 @@ export async function runCheckCommand(ctx: CommandContext, options: CheckOptions
   const database = ctx.pickDatabase(config, options.database);
   const client = await ctx.temporalClient();
   try {
-    await warnIfNoWorker(client, config.temporal.taskQueue);
-    const id = workflowId('preflight', database, new Date());
-    const handle = await client.workflow.start(WorkflowType.preflight, {
-      taskQueue: config.temporal.taskQueue,
-      workflowId: id,
-      args: [{ database }],
-      typedSearchAttributes: [
-        { key: DatabaseSA, value: database },
-        { key: OperationSA, value: 'preflight' },
-      ],
-      staticSummary: `Preflight check of database ${database}`,
-    });
-    const link = runLink(config.temporal.uiUrl, client.options.namespace, id);
-    if (!options.json) process.stderr.write(`pgwarden: checking ${database} (workflow ${id}${link ? `, ${link}` : ''})\n`);
+    const run = await startRun(client, config, { workflowType: WorkflowType.preflight, operation: 'preflight', database, args: [{ database }], summary: `Preflight check of database ${database}` });
+    if (!options.json) announce(`checking ${database}`, run);
+    const { handle, id } = run;
     const report: PreflightReport = await handle.result();
     process.stdout.write(options.json ? JSON.stringify({ workflowId: id, ...report }, null, 2) + '\n' : formatPreflight(report) + '\nall checks passed\n');
   } finally {

@@ -1,9 +1,8 @@
 /** `pgwarden cleanup [--dry-run]`: retention, leftovers and the S3 lifecycle, on the worker. */
-import { DatabaseSA, OperationSA } from '../../temporal/search-attributes';
-import { WorkflowType, workflowId } from '../../temporal/definitions';
+import { WorkflowType } from '../../temporal/definitions';
+import { announce, startRun } from '../start-run';
 import type { CleanupReport } from '../../backup/notices';
 import { CommandContext } from '../context';
-import { runLink, warnIfNoWorker } from './check';
 
 type Result = CleanupReport & { plan: Array<{ backupId: string; action: string; reasons: string[] }> };
 
@@ -23,20 +22,16 @@ export async function runCleanupCommand(ctx: CommandContext, options: { database
   const database = ctx.pickDatabase(config, options.database);
   const client = await ctx.temporalClient();
   try {
-    await warnIfNoWorker(client, config.temporal.taskQueue);
-    const id = workflowId(options.dryRun ? 'cleanup-dry-run' : 'cleanup', database, new Date());
-    const handle = await client.workflow.start(WorkflowType.cleanup, {
-      taskQueue: config.temporal.taskQueue,
-      workflowId: id,
+    const run = await startRun(client, config, {
+      workflowType: WorkflowType.cleanup,
+      operation: 'cleanup',
+      idWord: options.dryRun ? 'cleanup-dry-run' : 'cleanup',
+      database,
       args: [{ database, dryRun: options.dryRun }],
-      typedSearchAttributes: [
-        { key: DatabaseSA, value: database },
-        { key: OperationSA, value: 'cleanup' },
-      ],
-      staticSummary: `Cleanup of ${database} backups${options.dryRun ? ' (dry run)' : ''}`,
+      summary: `Cleanup of ${database} backups${options.dryRun ? ' (dry run)' : ''}`,
     });
-    const link = runLink(config.temporal.uiUrl, client.options.namespace, id);
-    if (!options.json) process.stderr.write(`pgwarden: cleaning up ${database} (workflow ${id}${link ? `, ${link}` : ''})\n`);
+    if (!options.json) announce(`cleaning up ${database}`, run);
+    const { handle } = run;
     const result: Result = await handle.result();
     process.stdout.write(options.json ? JSON.stringify(result, null, 2) + '\n' : formatCleanup(result) + '\n');
   } finally {

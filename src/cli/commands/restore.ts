@@ -8,11 +8,10 @@ import { createInterface } from 'node:readline/promises';
 import { WorkflowHandle, WorkflowNotFoundError, WorkflowUpdateFailedError } from '@temporalio/client';
 import { UsageError } from '../../errors/errors';
 import { approveRestoreUpdate, rejectRestoreUpdate, restoreStatusQuery } from '../../temporal/messages';
-import { DatabaseSA, OperationSA } from '../../temporal/search-attributes';
-import { WorkflowType, workflowId } from '../../temporal/definitions';
+import { WorkflowType } from '../../temporal/definitions';
+import { announce, startRun } from '../start-run';
 import type { RestoreResult } from '../../../workflows/restore';
 import { CommandContext } from '../context';
-import { runLink, warnIfNoWorker } from './check';
 import { runListCommand } from './verify';
 
 export interface RestoreOptions {
@@ -83,24 +82,19 @@ export async function runRestoreCommand(ctx: CommandContext, options: RestoreOpt
   const database = ctx.pickDatabase(config, options.database);
   const client = await ctx.temporalClient();
   try {
-    await warnIfNoWorker(client, config.temporal.taskQueue);
-    const id = workflowId('restore', database, new Date());
-    const handle = await client.workflow.start(WorkflowType.restore, {
-      taskQueue: config.temporal.taskQueue,
-      workflowId: id,
+    const run = await startRun(client, config, {
+      workflowType: WorkflowType.restore,
+      operation: 'restore',
+      database,
       args: [{ database, file: options.file, newDatabase: options.newDb, force: options.force, approvalTimeoutMinutes: timeout }],
-      typedSearchAttributes: [
-        { key: DatabaseSA, value: database },
-        { key: OperationSA, value: 'restore' },
-      ],
-      staticSummary: `Restore of ${database} ${options.file ?? '(newest backup)'} into ${options.newDb ?? `${database} (in place)`}`,
+      summary: `Restore of ${database} ${options.file ?? '(newest backup)'} into ${options.newDb ?? `${database} (in place)`}`,
     });
-    const link = runLink(config.temporal.uiUrl, client.options.namespace, id);
+    const { handle, id, link } = run;
     if (!options.wait) {
       process.stdout.write(options.json ? JSON.stringify({ workflowId: id, link }) + '\n' : `started ${id}${link ? `\nwatch: ${link}` : ''}\n`);
       return;
     }
-    if (!options.json) process.stderr.write(`pgwarden: restoring ${database} (workflow ${id}${link ? `, ${link}` : ''})\n`);
+    if (!options.json) announce(`restoring ${database}`, run);
     const result = handle.result() as Promise<RestoreResult>;
     let finished = false;
     void result.finally(() => (finished = true)).catch(() => undefined);

@@ -2,11 +2,11 @@
 import type { CatalogEntry } from '../../backup/catalog';
 import { formatBytes } from '../../backup/progress';
 import { BackupError, UsageError } from '../../errors/errors';
-import { DatabaseSA, OperationSA } from '../../temporal/search-attributes';
 import { WorkflowType, workflowId } from '../../temporal/definitions';
 import type { VerifyResult } from '../../../workflows/verify';
 import { CommandContext } from '../context';
-import { runLink, warnIfNoWorker } from './check';
+import { warnIfNoWorker } from './check';
+import { announce, startRun } from '../start-run';
 
 export interface VerifyOptions {
   database?: string;
@@ -33,20 +33,15 @@ export async function runVerifyCommand(ctx: CommandContext, options: VerifyOptio
   const database = ctx.pickDatabase(config, options.database);
   const client = await ctx.temporalClient();
   try {
-    await warnIfNoWorker(client, config.temporal.taskQueue);
-    const id = workflowId('verify', database, new Date());
-    const handle = await client.workflow.start(WorkflowType.verify, {
-      taskQueue: config.temporal.taskQueue,
-      workflowId: id,
+    const run = await startRun(client, config, {
+      workflowType: WorkflowType.verify,
+      operation: 'verify',
+      database,
       args: [{ database, backupId: options.backup, allUnverified: options.allUnverified }],
-      typedSearchAttributes: [
-        { key: DatabaseSA, value: database },
-        { key: OperationSA, value: 'verify' },
-      ],
-      staticSummary: `Verification of ${database} ${options.backup ?? (options.allUnverified ? 'unverified backups' : 'newest backup')}`,
+      summary: `Verification of ${database} ${options.backup ?? (options.allUnverified ? 'unverified backups' : 'newest backup')}`,
     });
-    const link = runLink(config.temporal.uiUrl, client.options.namespace, id);
-    if (!options.json) process.stderr.write(`pgwarden: verifying ${database} (workflow ${id}${link ? `, ${link}` : ''})\n`);
+    if (!options.json) announce(`verifying ${database}`, run);
+    const { handle, id } = run;
     const result: VerifyResult = await handle.result();
     process.stdout.write(options.json ? JSON.stringify({ workflowId: id, ...result }, null, 2) + '\n' : formatVerifyResult(result) + '\n');
     const failed = result.verified.filter((v) => v.status === 'failed');

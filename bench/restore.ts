@@ -1,0 +1,89 @@
+/**
+ * Restore benchmark. For pgbench databases of the given scales, in one run:
+ *   1. baseline: plain `pg_restore --jobs=2` of a `pg_dump -Fc` file into a new database
+ *   2. pgwarden: RestoreWorkflow --new-db of a pgwarden backup of the same database
+ *      (download, decrypt, parallel pg_restore, row counts against the manifest)
+ *   3. pgwarden: VerifyBackupWorkflow of that backup (checksums, full decryption, test restore,
+ *      row counts, size)
+ * and prints the times and their ratios to the baseline. Usage:
+ *   npm run bench:restore -- [--scales 10,100] [--repeat 1]
+ */
+import { randomUUID } from 'node:crypto';
+import { rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { DeleteObjectsCommand, ListObjectsV2Command } from '@aws-sdk/client-s3';
+import { Client, Connection } from '@temporalio/client';
+import { createS3Client } from '../src/clients/s3';
+import { connectDatabase, libpqEnvironment } from '../src/clients/postgres';
+import { loadConfig, WORKER_NEEDS } from '../src/config/config';
+import { readEnvFile } from '../src/config/env-file';
+import { envFile } from '../src/devstack/paths';
+import { up } from '../src/devstack/stack';
+import { pgProgram } from '../src/postgres/binaries';
+import { WorkflowType } from '../src/temporal/definitions';
+import type { BackupSummary } from '../workflows/backup';
+import { ensurePgbenchDatabase, MiB, option, printTable, run, seconds, startWorker, timed } from './support';
+
+const scales = option('scales', '10,100').split(',').map(Number);
+const repeat = Number(option('repeat', '1'));
+const best = (times: number[]) => Math.min(...times);
+
+async function main(): Promise<void> {
+  await up((line) => process.stderr.write(`stack: ${line}\n`));
+  const stackEnv = readEnvFile(envFile);
+  const rows: string[][] = [];
+  for (const scale of scales) {
+    const database = await ensurePgbenchDatabase(stackEnv, scale);
+    const env: Record<string, string> = { ...stackEnv, DATABASE_URL: stackEnv.DATABASE_URL!.replace(/\/[^/]+$/, `/${database}`) };
+    const config = loadConfig(env, { require: WORKER_NEEDS });
+    const target = config.databases[0];
+    const admin = await connectDatabase(target, { database: 'postgres' });
+    const drop = (name: string) => admin.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
+
+    // 1. Baseline: pg_dump -Fc to a file once, then pg_restore --jobs=2 into a new database.
+    const file = join(tmpdir(), `bench-${randomUUID()}.dump`);
+    run(pgProgram('pg_dump'), ['-Fc', '-Z6', '-f', file, '--no-sync', database], libpqEnvironment(target));
+    const baseline: number[] = [];
+    for (let i = 0; i < repeat; i++) {
+      const name = `${database}_plain_restore`;
+      await drop(name);
+      await admin.query(`CREATE DATABASE "${name}"`);
+      baseline.push(await timed(() => run(pgProgram('pg_restore'), ['--no-owner', '--jobs=2', `--dbname=${name}`, file], libpqEnvironment(target, name))));
+      await drop(name);
+    }
+    rmSync(file);
+
+    // 2 and 3: pgwarden's restore and verify through a worker, of one backup of the same database.
+    const taskQueue = `bench-${randomUUID().slice(0, 8)}`;
+    const worker = await startWorker(env, taskQueue);
+    const connection = await Connection.connect({ address: env.TEMPORAL_ADDRESS });
+    const client = new Client({ connection, namespace: env.TEMPORAL_NAMESPACE });
+    const backup: BackupSummary = await client.workflow.execute(WorkflowType.backup, { taskQueue, workflowId: `bench-${database}-${randomUUID().slice(0, 8)}`, args: [{ database, reason: 'benchmark', failFast: true }] });
+    const restores: number[] = [];
+    const verifies: number[] = [];
+    for (let i = 0; i < repeat; i++) {
+      const name = `${database}_pgwarden_restore`;
+      await drop(name);
+      restores.push(await timed(() => client.workflow.execute(WorkflowType.restore, { taskQueue, workflowId: `bench-restore-${randomUUID().slice(0, 8)}`, args: [{ database, file: backup.backupId, newDatabase: name }] })));
+      await drop(name);
+      verifies.push(await timed(() => client.workflow.execute(WorkflowType.verify, { taskQueue, workflowId: `bench-verify-${randomUUID().slice(0, 8)}`, args: [{ database, backupId: backup.backupId }] })));
+    }
+    worker.kill('SIGTERM');
+    await connection.close();
+    await admin.end();
+    const s3 = createS3Client(config.storage!);
+    const listed = await s3.send(new ListObjectsV2Command({ Bucket: config.storage!.bucket, Prefix: `${config.storage!.prefix}/${database}/` }));
+    if (listed.Contents?.length) await s3.send(new DeleteObjectsCommand({ Bucket: config.storage!.bucket, Delete: { Objects: listed.Contents.map((o) => ({ Key: o.Key! })) } }));
+    s3.destroy();
+
+    const b = best(baseline);
+    rows.push([`scale ${scale}`, `${(backup.rawBytes / MiB).toFixed(1)} MiB dump`, `${seconds(b)} s`, `${seconds(best(restores))} s  x${(best(restores) / b).toFixed(2)}`, `${seconds(best(verifies))} s  x${(best(verifies) / b).toFixed(2)}`]);
+  }
+  printTable(`restore benchmark (best of ${repeat}; ratios against pg_restore --jobs=2 of the same dump in this run)`, ['database', 'dump', 'pg_restore -j2', 'pgwarden restore --new-db (ratio)', 'pgwarden verify (ratio)'], rows);
+}
+
+main().catch((err: Error) => {
+  process.stderr.write(`bench: ${err.message}\n`);
+  process.exit(1);
+});

@@ -1,0 +1,81 @@
+/** Shared pieces of the benchmarks: timing, pgbench databases, a worker process, its memory. */
+import { ChildProcess, spawn, spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { connectDatabase, libpqEnvironment } from '../src/clients/postgres';
+import { loadConfig, WORKER_NEEDS } from '../src/config/config';
+import { envFile, repoRoot } from '../src/devstack/paths';
+import { pgProgram } from '../src/postgres/binaries';
+
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
+
+export const MiB = 1024 * 1024;
+export const seconds = (ms: number) => (ms / 1000).toFixed(2);
+
+export function option(name: string, fallback: string): string {
+  const args = process.argv.slice(2);
+  const i = args.indexOf(`--${name}`);
+  return i >= 0 ? args[i + 1] : fallback;
+}
+
+export async function timed(fn: () => Promise<unknown> | unknown): Promise<number> {
+  const t0 = process.hrtime.bigint();
+  await fn();
+  return Number(process.hrtime.bigint() - t0) / 1e6;
+}
+
+export function run(command: string, argv: string[], env: NodeJS.ProcessEnv): void {
+  const res = spawnSync(command, argv, { env, stdio: ['ignore', 'ignore', 'pipe'], maxBuffer: 64 * MiB });
+  if (res.status !== 0) throw new Error(`${command} ${argv.join(' ')} failed: ${res.stderr}`);
+}
+
+export function memoryMiB(pid: number): { peak: number; now: number } {
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+  const kb = (field: string) => Number(new RegExp(`${field}:\\s+(\\d+) kB`).exec(status)![1]);
+  return { peak: kb('VmHWM') / 1024, now: kb('VmRSS') / 1024 };
+}
+
+/** A pgbench database of the given scale, generated once and reused (vacuumed, as in production). */
+export async function ensurePgbenchDatabase(baseEnv: Record<string, string | undefined>, scale: number): Promise<string> {
+  const name = `bench_s${scale}`;
+  const server = loadConfig(baseEnv, { require: WORKER_NEEDS }).databases[0];
+  const admin = await connectDatabase(server, { database: 'postgres' });
+  try {
+    const exists = (await admin.query('SELECT 1 FROM pg_database WHERE datname = $1', [name])).rowCount;
+    if (exists) {
+      const c = await connectDatabase(server, { database: name });
+      const n = await c.query<{ n: string }>('SELECT count(*) AS n FROM pgbench_branches').catch(() => ({ rows: [{ n: '0' }] }));
+      await c.end();
+      if (Number(n.rows[0].n) === scale) {
+        run(pgProgram('psql'), ['-q', '-c', 'VACUUM (ANALYZE)', name], libpqEnvironment(server, name));
+        return name;
+      }
+      await admin.query(`DROP DATABASE "${name}" WITH (FORCE)`);
+    }
+    await admin.query(`CREATE DATABASE "${name}"`);
+  } finally {
+    await admin.end();
+  }
+  process.stderr.write(`bench: generating ${name} (pgbench -i -s ${scale})...\n`);
+  run(pgProgram('psql').replace(/psql$/, 'pgbench'), ['-i', '-q', '-s', String(scale), name], libpqEnvironment(server, name));
+  return name;
+}
+
+/** A fresh `pgwarden worker` process for one database, ready once it says so. */
+export async function startWorker(env: Record<string, string>, taskQueue: string): Promise<ChildProcess> {
+  const worker = spawn(process.execPath, [join(repoRoot, 'bin', 'pgwarden'), 'worker'], {
+    env: { PATH: process.env.PATH, PGWARDEN_CONFIG: envFile, DATABASE_URL: env.DATABASE_URL, PGWARDEN_TASK_QUEUE: taskQueue },
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
+  await new Promise<void>((resolve, reject) => {
+    worker.stderr!.on('data', (d: Buffer) => d.toString().includes('pgwarden worker:') && resolve());
+    worker.once('exit', (code) => reject(new Error(`worker exited with ${code}`)));
+  });
+  return worker;
+}
+
+export function printTable(title: string, header: string[], rows: string[][]): void {
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
+  const line = (cells: string[]) => cells.map((c, i) => c.padEnd(widths[i])).join(' | ');
+  process.stdout.write(`\n${title}\n${line(header)}\n${widths.map((w) => '-'.repeat(w)).join('-|-')}\n${rows.map(line).join('\n')}\n`);
+}
