@@ -10,18 +10,15 @@ import { randomUUID } from 'node:crypto';
 import { rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { DeleteObjectsCommand, ListObjectsV2Command } from '@aws-sdk/client-s3';
 import { Client, Connection } from '@temporalio/client';
-import { createS3Client } from '../src/clients/s3';
 import { connectDatabase, libpqEnvironment } from '../src/clients/postgres';
-import { loadConfig, WORKER_NEEDS } from '../src/config/config';
 import { readEnvFile } from '../src/config/env-file';
 import { envFile } from '../src/devstack/paths';
 import { up } from '../src/devstack/stack';
 import { pgProgram } from '../src/postgres/binaries';
 import { WorkflowType } from '../src/temporal/definitions';
 import type { BackupSummary } from '../workflows/backup';
-import { ensurePgbenchDatabase, memoryMiB, MiB, option, printTable, run, seconds, startWorker, timed } from './support';
+import { benchDatabase, deleteBenchBackups, memoryMiB, MiB, option, printTable, run, seconds, startWorker, timed } from './support';
 
 const scales = option('scales', '10,100').split(',').map(Number);
 const repeat = Number(option('repeat', '1'));
@@ -32,10 +29,8 @@ async function main(): Promise<void> {
   const stackEnv = readEnvFile(envFile);
   const rows: string[][] = [];
   for (const scale of scales) {
-    const database = await ensurePgbenchDatabase(stackEnv, scale);
-    const env: Record<string, string> = { ...stackEnv, DATABASE_URL: stackEnv.DATABASE_URL!.replace(/\/[^/]+$/, `/${database}`) };
-    const config = loadConfig(env, { require: WORKER_NEEDS });
-    const target = config.databases[0];
+    const bench = await benchDatabase(stackEnv, scale);
+    const { database, env, config, target } = bench;
     const pgEnv = libpqEnvironment(target);
     const sizeBytes = await (async () => {
       const c = await connectDatabase(target);
@@ -84,10 +79,7 @@ async function main(): Promise<void> {
     await connection.close();
 
     // Do not keep benchmark backups around.
-    const s3 = createS3Client(config.storage!);
-    const listed = await s3.send(new ListObjectsV2Command({ Bucket: config.storage!.bucket, Prefix: `${config.storage!.prefix}/${database}/` }));
-    if (listed.Contents?.length) await s3.send(new DeleteObjectsCommand({ Bucket: config.storage!.bucket, Delete: { Objects: listed.Contents.map((o) => ({ Key: o.Key! })) } }));
-    s3.destroy();
+    await deleteBenchBackups(bench);
 
     const b = best(baseline);
     rows.push([

@@ -12,18 +12,15 @@ import { randomUUID } from 'node:crypto';
 import { rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { DeleteObjectsCommand, ListObjectsV2Command } from '@aws-sdk/client-s3';
 import { Client, Connection } from '@temporalio/client';
-import { createS3Client } from '../src/clients/s3';
 import { connectDatabase, libpqEnvironment } from '../src/clients/postgres';
-import { loadConfig, WORKER_NEEDS } from '../src/config/config';
 import { readEnvFile } from '../src/config/env-file';
 import { envFile } from '../src/devstack/paths';
 import { up } from '../src/devstack/stack';
 import { pgProgram } from '../src/postgres/binaries';
 import { WorkflowType } from '../src/temporal/definitions';
 import type { BackupSummary } from '../workflows/backup';
-import { ensurePgbenchDatabase, MiB, option, printTable, run, seconds, startWorker, timed } from './support';
+import { benchDatabase, deleteBenchBackups, MiB, option, printTable, run, seconds, startWorker, timed } from './support';
 
 const scales = option('scales', '10,100').split(',').map(Number);
 const repeat = Number(option('repeat', '1'));
@@ -34,10 +31,8 @@ async function main(): Promise<void> {
   const stackEnv = readEnvFile(envFile);
   const rows: string[][] = [];
   for (const scale of scales) {
-    const database = await ensurePgbenchDatabase(stackEnv, scale);
-    const env: Record<string, string> = { ...stackEnv, DATABASE_URL: stackEnv.DATABASE_URL!.replace(/\/[^/]+$/, `/${database}`) };
-    const config = loadConfig(env, { require: WORKER_NEEDS });
-    const target = config.databases[0];
+    const bench = await benchDatabase(stackEnv, scale);
+    const { database, env, config, target } = bench;
     const admin = await connectDatabase(target, { database: 'postgres' });
     const drop = (name: string) => admin.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
 
@@ -72,10 +67,7 @@ async function main(): Promise<void> {
     worker.kill('SIGTERM');
     await connection.close();
     await admin.end();
-    const s3 = createS3Client(config.storage!);
-    const listed = await s3.send(new ListObjectsV2Command({ Bucket: config.storage!.bucket, Prefix: `${config.storage!.prefix}/${database}/` }));
-    if (listed.Contents?.length) await s3.send(new DeleteObjectsCommand({ Bucket: config.storage!.bucket, Delete: { Objects: listed.Contents.map((o) => ({ Key: o.Key! })) } }));
-    s3.destroy();
+    await deleteBenchBackups(bench);
 
     const b = best(baseline);
     rows.push([`scale ${scale}`, `${(backup.rawBytes / MiB).toFixed(1)} MiB dump`, `${seconds(b)} s`, `${seconds(best(restores))} s  x${(best(restores) / b).toFixed(2)}`, `${seconds(best(verifies))} s  x${(best(verifies) / b).toFixed(2)}`]);

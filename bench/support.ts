@@ -2,7 +2,9 @@
 import { ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { DeleteObjectsCommand, ListObjectsV2Command } from '@aws-sdk/client-s3';
 import { connectDatabase, libpqEnvironment } from '../src/clients/postgres';
+import { createS3Client } from '../src/clients/s3';
 import { loadConfig, WORKER_NEEDS } from '../src/config/config';
 import { envFile, repoRoot } from '../src/devstack/paths';
 import { pgProgram } from '../src/postgres/binaries';
@@ -78,4 +80,31 @@ export function printTable(title: string, header: string[], rows: string[][]): v
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
   const line = (cells: string[]) => cells.map((c, i) => c.padEnd(widths[i])).join(' | ');
   process.stdout.write(`\n${title}\n${line(header)}\n${widths.map((w) => '-'.repeat(w)).join('-|-')}\n${rows.map(line).join('\n')}\n`);
+}
+
+export interface BenchDatabase {
+  database: string;
+  env: Record<string, string>;
+  config: ReturnType<typeof loadConfig>;
+  target: ReturnType<typeof loadConfig>['databases'][number];
+}
+
+/** The pgbench database of a scale and pgwarden's settings pointed at it. */
+export async function benchDatabase(stackEnv: Record<string, string>, scale: number): Promise<BenchDatabase> {
+  const database = await ensurePgbenchDatabase(stackEnv, scale);
+  const env: Record<string, string> = { ...stackEnv, DATABASE_URL: stackEnv.DATABASE_URL!.replace(/\/[^/]+$/, `/${database}`) };
+  const config = loadConfig(env, { require: WORKER_NEEDS });
+  return { database, env, config, target: config.databases[0] };
+}
+
+/** Benchmark backups are not kept: removes everything stored for the database. */
+export async function deleteBenchBackups(bench: BenchDatabase): Promise<void> {
+  const storage = bench.config.storage!;
+  const s3 = createS3Client(storage);
+  try {
+    const listed = await s3.send(new ListObjectsV2Command({ Bucket: storage.bucket, Prefix: `${storage.prefix}/${bench.database}/` }));
+    if (listed.Contents?.length) await s3.send(new DeleteObjectsCommand({ Bucket: storage.bucket, Delete: { Objects: listed.Contents.map((o) => ({ Key: o.Key! })) } }));
+  } finally {
+    s3.destroy();
+  }
 }
