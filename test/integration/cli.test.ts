@@ -3,7 +3,7 @@ import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { repoRoot, envFile } from '../../src/devstack/paths';
 import { stackEnv } from '../support/stack-env';
-import { withClient } from '../support/databases';
+import { createDatabase, databaseUrl, dropDatabase, uniqueDatabaseName, withClient } from '../support/databases';
 import { devServer, waitForPoller } from '../support/temporal';
 
 const bin = join(repoRoot, 'bin', 'pgwarden');
@@ -57,7 +57,10 @@ describe('pgwarden CLI', () => {
 
   it('backs up through a worker, with --json, and exits 3 when the worker cannot reach its bucket', async () => {
     const { spawn } = await import('node:child_process');
-    const good = { PGWARDEN_CONFIG: envFile, PGWARDEN_TASK_QUEUE: `cli-ok-${Date.now()}` };
+    // A database of its own, so the sample database's backup history stays the quick start's.
+    const db = uniqueDatabaseName('cli');
+    await createDatabase(db, 'awkward.sql');
+    const good = { PGWARDEN_CONFIG: envFile, PGWARDEN_TASK_QUEUE: `cli-ok-${Date.now()}`, DATABASE_URL: databaseUrl(db) };
     const bad = { PGWARDEN_CONFIG: envFile, PGWARDEN_TASK_QUEUE: `cli-bad-${Date.now()}` };
     const workers = [good, { ...bad, BACKUP_S3_BUCKET: 'cli-missing-bucket' }].map((env) =>
       spawn(process.execPath, [bin, 'worker'], { env: { PATH: process.env.PATH, ...env }, stdio: ['ignore', 'ignore', 'pipe'] }),
@@ -69,14 +72,14 @@ describe('pgwarden CLI', () => {
       const ok = pgwarden(['backup', '--json', '--reason', 'cli test'], good);
       expect(ok.code).toBe(0);
       const summary = JSON.parse(ok.stdout);
-      expect(summary).toMatchObject({ database: 'sample', dataKey: expect.stringMatching(/^database-backups\/sample\/data\/backup_\d{8}_\d{6}\.dump\.enc$/) });
+      expect(summary).toMatchObject({ database: db, dataKey: expect.stringMatching(new RegExp(`^database-backups/${db}/data/backup_\\d{8}_\\d{6}\\.dump\\.enc$`)) });
       const verified = pgwarden(['verify', '--backup', summary.backupId, '--json'], good);
       expect(verified.code).toBe(0);
       expect(JSON.parse(verified.stdout).verified).toEqual([expect.objectContaining({ backupId: summary.backupId, status: 'passed' })]);
       const listed = pgwarden(['restore', '--list', '--json'], good);
       expect(listed.code).toBe(0);
       expect(JSON.parse(listed.stdout)[0]).toMatchObject({ backupId: summary.backupId, verification: { status: 'passed' } });
-      const copy = `sample_cli_${Date.now()}`;
+      const copy = `${db}_copy`;
       const restored = pgwarden(['restore', '--file', summary.backupId, '--new-db', copy, '--json'], good);
       expect(restored.code).toBe(0);
       expect(JSON.parse(restored.stdout)).toMatchObject({ backupId: summary.backupId, restoredInto: copy, rowCountsChecked: true });
@@ -91,6 +94,7 @@ describe('pgwarden CLI', () => {
       await server.close();
       for (const w of workers) w.kill('SIGTERM');
       await Promise.all(workers.map((w) => new Promise((r) => w.once('exit', r))));
+      await dropDatabase(db);
     }
   });
 
