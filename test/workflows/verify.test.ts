@@ -90,6 +90,22 @@ describe('VerifyBackupWorkflow (dev server, real PostgreSQL and S3)', () => {
     ]);
   });
 
+  it('leaves no temporary database behind when cancelled in the middle of the test restore', async () => {
+    const db = await freshDatabase();
+    await withClient(db, (c) => c.query(`CREATE TABLE big AS SELECT g AS id, md5(g::text) || md5((g * 3)::text) AS pad FROM generate_series(1, 800000) g`));
+    const { taskQueue } = await workerFor(db);
+    const b = await backup(db, taskQueue);
+    const handle = await suite.server.client.workflow.start(WorkflowType.verify, { taskQueue, workflowId: `verify-${db}-${uniqueSuffix()}`, args: [{ database: db, backupId: b.backupId }] });
+    const mine = (names: string[]) => names.filter((d) => d.includes(b.backupId.slice(7)));
+    for (let i = 0; i < 300 && mine(await tempDatabases()).length === 0; i++) await new Promise((r) => setTimeout(r, 100));
+    expect(mine(await tempDatabases())).toHaveLength(1);
+    await handle.cancel();
+    await expect(handle.result()).rejects.toThrow();
+    // Whether the activity's own clean-up got there first or not, the next run's janitor does.
+    await verify(db, taskQueue, { backupId: b.backupId });
+    expect(mine(await tempDatabases())).toEqual([]);
+  });
+
   it('removes temporary databases that crashed runs left behind', async () => {
     const db = await freshDatabase();
     const { taskQueue } = await workerFor(db);
