@@ -8,6 +8,7 @@ import { ExitCode } from '../errors/exit-codes';
 import { runBackupCommand } from './commands/backup';
 import { runCheckCommand } from './commands/check';
 import { runCleanupCommand } from './commands/cleanup';
+import { runSchedulesAction, runSchedulesApply, runSchedulesList } from './commands/schedules';
 import { runRestoreCommand } from './commands/restore';
 import { runVerifyCommand } from './commands/verify';
 import { runWorkerCommand } from './commands/worker';
@@ -77,6 +78,28 @@ export function buildProgram(run: (action: () => Promise<void>) => Promise<void>
     .option('--dry-run', 'list what would be deleted and why; change nothing')
     .option('--json', 'print the report as JSON')
     .action((opts) => run(() => runCleanupCommand(ctx(), opts)));
+
+  const schedules = program.command('schedules').description('Temporal Schedules instead of cron: daily backup, weekly verify, monthly cleanup per database');
+  schedules
+    .command('apply')
+    .description('create or update the schedules from configuration (idempotent)')
+    .option('--prune', 'remove pgwarden schedules of databases no longer configured')
+    .option('--json', 'print the result as JSON')
+    .action((opts) => run(() => runSchedulesApply(ctx(), opts)));
+  schedules.command('list').description('pgwarden schedules: state, next and last run').option('--json', 'print JSON').action((opts) => run(() => runSchedulesList(ctx(), opts)));
+  for (const action of ['pause', 'unpause', 'trigger'] as const) {
+    schedules
+      .command(`${action} <schedule-id>`)
+      .description(`${action} a schedule`)
+      .option('--note <text>', 'why (pause/unpause)')
+      .action((id, opts) => run(() => runSchedulesAction(ctx(), action, id, opts)));
+  }
+  schedules
+    .command('backfill <schedule-id>')
+    .description('run the schedule for the times it would have run between --from and --to')
+    .requiredOption('--from <time>', 'ISO time')
+    .requiredOption('--to <time>', 'ISO time')
+    .action((id, opts) => run(() => runSchedulesAction(ctx(), 'backfill', id, opts)));
 
   return program;
 }

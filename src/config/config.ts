@@ -35,6 +35,13 @@ export interface TemporalSettings {
   uiUrl?: string;
 }
 
+export interface ScheduleSettings {
+  timezone: string;
+  backupCron: string;
+  verifyCron: string;
+  cleanupCron: string;
+}
+
 export interface CleanupSettings {
   /** The newest N complete backups are kept whatever their age. */
   keepLast: number;
@@ -73,6 +80,7 @@ export interface Config {
   tools: ToolSettings;
   verify: VerifySettings;
   cleanup: CleanupSettings;
+  schedules: ScheduleSettings;
 }
 
 /** The parts a process cannot run without: a worker needs all of them, a CLI client none. */
@@ -103,6 +111,7 @@ export function loadConfig(env: Env, options: LoadOptions = {}): Config {
     },
     tools: { pgBinDir: r.string('PG_BIN_DIR') },
     cleanup: readCleanup(r),
+    schedules: readSchedules(r),
     verify: {
       server: readVerifyServer(r),
       sizeChangePercent: r.integer('VERIFY_SIZE_CHANGE_PERCENT', 50, { min: 1, max: 10000 }),
@@ -113,6 +122,29 @@ export function loadConfig(env: Env, options: LoadOptions = {}): Config {
   };
   if (r.problems.length > 0) throw new ConfigError(r.problems);
   return config;
+}
+
+const CRON = /^(\S+\s+){4}\S+$/;
+
+/** The strategy's crontab, as Temporal Schedules: times and time zone configurable. */
+function readSchedules(r: EnvReader): ScheduleSettings {
+  const cron = (name: string, fallback: string) => {
+    const v = r.string(name, fallback);
+    if (!CRON.test(v)) r.problem(name, `expected a 5-field cron expression like "${fallback}", got "${v}"`);
+    return v;
+  };
+  const timezone = r.string('SCHEDULE_TIMEZONE', 'UTC');
+  try {
+    new Intl.DateTimeFormat('en', { timeZone: timezone });
+  } catch {
+    r.problem('SCHEDULE_TIMEZONE', `"${timezone}" is not an IANA time zone (e.g. UTC, Europe/Berlin)`);
+  }
+  return {
+    timezone,
+    backupCron: cron('SCHEDULE_BACKUP_CRON', '0 2 * * *'),
+    verifyCron: cron('SCHEDULE_VERIFY_CRON', '0 3 * * 0'),
+    cleanupCron: cron('SCHEDULE_CLEANUP_CRON', '0 4 1 * *'),
+  };
 }
 
 function readCleanup(r: EnvReader): CleanupSettings {
