@@ -10,6 +10,7 @@ import { typedFailures } from './failures';
 import { notifyBackupActivity } from './notify';
 import { preflightActivity } from './preflight';
 import { cleanupActivities } from './cleanup';
+import { freshnessActivities } from './freshness';
 import { restoreActivities } from './restore';
 import { verifyActivities } from './verify';
 
@@ -27,6 +28,7 @@ export function createActivities(deps: ActivityDeps) {
     ...verifyActivities(deps),
     ...restoreActivities(deps),
     ...cleanupActivities(deps),
+    ...freshnessActivities(deps),
   });
 }
 

@@ -1,5 +1,6 @@
 /** Every workflow the pgwarden worker runs. This folder is bundled for the workflow sandbox. */
 export { BackupWorkflow } from './backup';
+export { CheckBackupsWorkflow } from './check-backups';
 export { CleanupWorkflow } from './cleanup';
 export { ListBackupsWorkflow } from './list-backups';
 export { PreflightWorkflow } from './preflight';

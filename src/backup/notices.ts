@@ -1,6 +1,7 @@
 /** What a backup tells people when it ends: the wording of success and failure notices. */
 import type { Notice } from '../notify/notice';
 import type { VerificationRecord } from './verification';
+import type { FreshnessReport } from './freshness';
 import { formatBytes } from './progress';
 
 export interface BackupSucceeded {
@@ -167,5 +168,21 @@ export function cleanupNotice(r: CleanupReport): Notice {
       ['Workflow', r.workflowId],
     ],
     action: r.warnings.length ? 'check the warnings above' : undefined,
+  };
+}
+
+export function freshnessNotice(r: FreshnessReport, workflowId: string): Notice {
+  return {
+    event: 'backup.missing',
+    severity: 'critical',
+    title: `Backups of ${r.database} are missing or stale`,
+    facts: [
+      ['Database', r.database],
+      ['Problems', r.problems.join(' | ')],
+      ['Newest backup', r.newestBackup ? `${r.newestBackup.backupId} (${r.newestBackup.ageHours} h old)` : 'none'],
+      ['Newest verified', r.newestVerified ? `${r.newestVerified.backupId} (${r.newestVerified.ageDays} days old)` : 'none'],
+      ['Workflow', workflowId],
+    ],
+    action: 'check pgwarden schedules list (paused? failing runs?) and that a worker is running; run pgwarden backup / pgwarden verify now',
   };
 }

@@ -40,6 +40,10 @@ export interface ScheduleSettings {
   backupCron: string;
   verifyCron: string;
   cleanupCron: string;
+  checkCron: string;
+  /** The missing-backup check's limits. */
+  maxBackupAgeHours: number;
+  maxVerifiedAgeDays: number;
 }
 
 export interface CleanupSettings {
@@ -144,6 +148,9 @@ function readSchedules(r: EnvReader): ScheduleSettings {
     backupCron: cron('SCHEDULE_BACKUP_CRON', '0 2 * * *'),
     verifyCron: cron('SCHEDULE_VERIFY_CRON', '0 3 * * 0'),
     cleanupCron: cron('SCHEDULE_CLEANUP_CRON', '0 4 1 * *'),
+    checkCron: cron('SCHEDULE_CHECK_CRON', '0 6 * * *'),
+    maxBackupAgeHours: r.integer('MISSING_BACKUP_MAX_AGE_HOURS', 26, { min: 1, max: 8760 }),
+    maxVerifiedAgeDays: r.integer('MISSING_VERIFICATION_MAX_AGE_DAYS', 8, { min: 1, max: 3650 }),
   };
 }
 

@@ -1,6 +1,7 @@
 /**
  * The schedules configuration asks for, one set per configured database: the strategy's
- * crontab (daily backup, weekly verification, monthly cleanup) as Temporal Schedules. Each
+ * crontab (daily backup, weekly verification, monthly cleanup) as Temporal Schedules, plus the
+ * daily missing-backup check. Each
  * carries a fingerprint of what it should be, so `schedules apply` can tell "unchanged" from
  * "update in place" without comparing Temporal's structured calendars.
  */
@@ -13,7 +14,7 @@ export const SCHEDULE_PREFIX = 'pgwarden-';
 export interface DesiredSchedule {
   scheduleId: string;
   database: string;
-  operation: 'backup' | 'verify' | 'cleanup';
+  operation: 'backup' | 'verify' | 'cleanup' | 'check';
   workflowType: string;
   args: unknown[];
   cron: string;
@@ -36,6 +37,7 @@ export function desiredSchedules(config: Config): DesiredSchedule[] {
     };
     out.push(make('backup', WorkflowType.backup, [{ database: db.id, reason: 'scheduled' }], s.backupCron, `Daily backup of ${db.id} (strategy: 02:00 UTC), replaces backup_database.sh in cron`, 6 * 60));
     out.push(make('verify', WorkflowType.verify, [{ database: db.id }], s.verifyCron, `Weekly verification of ${db.id}'s newest backup (strategy: Sundays 03:00 UTC), replaces verify_backup.sh`, 24 * 60));
+    out.push(make('check', WorkflowType.check, [{ database: db.id }], s.checkCron, `Daily missing-backup check of ${db.id}: alerts when the newest backup is over ${s.maxBackupAgeHours} h or the newest verified over ${s.maxVerifiedAgeDays} days old`, 6 * 60));
     out.push(make('cleanup', WorkflowType.cleanup, [{ database: db.id }], s.cleanupCron, `Monthly cleanup of ${db.id}'s backups (strategy: the 1st, 04:00 UTC), replaces cleanup_old_backups.sh`, 7 * 24 * 60));
   }
   return out;

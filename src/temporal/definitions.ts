@@ -12,6 +12,7 @@ export const WorkflowType = {
   listBackups: 'ListBackupsWorkflow',
   restore: 'RestoreWorkflow',
   cleanup: 'CleanupWorkflow',
+  check: 'CheckBackupsWorkflow',
 } as const;
 
 /**

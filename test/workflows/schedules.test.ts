@@ -24,7 +24,7 @@ describe('schedules (dev server)', () => {
 
     const first = await apply();
     try {
-    expect(first.created.sort()).toEqual([`pgwarden-backup-${db}`, `pgwarden-backup-other`, `pgwarden-cleanup-${db}`, `pgwarden-cleanup-other`, `pgwarden-verify-${db}`, `pgwarden-verify-other`].sort());
+    expect(first.created.sort()).toEqual([`pgwarden-backup-${db}`, `pgwarden-backup-other`, `pgwarden-check-${db}`, `pgwarden-check-other`, `pgwarden-cleanup-${db}`, `pgwarden-cleanup-other`, `pgwarden-verify-${db}`, `pgwarden-verify-other`].sort());
     expect(await apply()).toMatchObject({ created: [], updated: [], unchanged: expect.arrayContaining(first.created) });
 
     const backupId = `pgwarden-backup-${db}`;
@@ -49,8 +49,8 @@ describe('schedules (dev server)', () => {
     const pruned = await apply(onlyMine, true);
     expect(pruned.removed).not.toContain(foreign);
     await client.schedule.getHandle(foreign).delete();
-    expect(pruned.removed).toEqual(expect.arrayContaining(['pgwarden-backup-other', 'pgwarden-verify-other', 'pgwarden-cleanup-other']));
-    expect(pruned.unchanged.sort()).toEqual([backupId, `pgwarden-cleanup-${db}`, `pgwarden-verify-${db}`].sort());
+    expect(pruned.removed).toEqual(expect.arrayContaining(['pgwarden-backup-other', 'pgwarden-check-other', 'pgwarden-verify-other', 'pgwarden-cleanup-other']));
+    expect(pruned.unchanged.sort()).toEqual([backupId, `pgwarden-check-${db}`, `pgwarden-cleanup-${db}`, `pgwarden-verify-${db}`].sort());
 
     await client.schedule.getHandle(backupId).trigger();
     let workflowId: string | undefined;

@@ -1,0 +1,21 @@
+/** The missing-backup check's activity: read the catalog, judge its age, alert when stale. */
+import { log } from '@temporalio/activity';
+import { checkFreshness, FreshnessReport } from '../src/backup/freshness';
+import { freshnessNotice } from '../src/backup/notices';
+import { BackupStore } from '../src/backup/store';
+import { ActivityDeps } from './deps';
+
+export function freshnessActivities(deps: ActivityDeps) {
+  return {
+    async checkBackupFreshness(input: { database: string; now: string; workflowId: string }): Promise<FreshnessReport & { notified: boolean }> {
+      const catalog = await new BackupStore(deps.s3, deps.config.storage!).catalog(input.database);
+      const { maxBackupAgeHours, maxVerifiedAgeDays } = deps.config.schedules;
+      const report = checkFreshness(input.database, catalog, { maxBackupAgeHours, maxVerifiedAgeDays }, new Date(input.now));
+      if (report.problems.length === 0) return { ...report, notified: false };
+      log.error('backups missing or stale', { database: input.database, problems: report.problems });
+      const results = await deps.notifier.send(freshnessNotice(report, input.workflowId));
+      for (const r of results.filter((r) => !r.ok)) log.warn('notification not delivered', { channel: r.channel, error: r.error });
+      return { ...report, notified: results.some((r) => r.ok) };
+    },
+  };
+}

@@ -1,0 +1,42 @@
+/** The daily missing-backup check on the real stack: quiet when recent, an alert when stale. */
+import { createS3Client } from '../../src/clients/s3';
+import { WorkflowType } from '../../src/temporal/definitions';
+import type { CheckBackupsWorkflow } from '../../workflows/check-backups';
+import { capturedMail, capturedWebhooks, waitForCaptured } from '../support/sinks';
+import { DAY, putBackup } from '../support/simulated-backups';
+import { stackConfig } from '../support/stack-env';
+import { uniqueSuffix } from '../support/temporal';
+import { workflowSuite } from '../support/workflow-suite';
+
+type Report = Awaited<ReturnType<typeof CheckBackupsWorkflow>>;
+
+describe('CheckBackupsWorkflow (dev server, real S3)', () => {
+  const suite = workflowSuite('check');
+
+  it.each([
+    ['stays quiet when both are recent', 2 * 3_600_000, 3 * DAY, []],
+    ['alerts when the newest backup is too old', 30 * 3_600_000, 3 * DAY, [/^the newest complete backup of .* is 30 h old, over the 26 h limit, missing since \d{4}-/]],
+    ['alerts when the newest verified backup is too old', 2 * 3_600_000, 9 * DAY, [/^the newest verified backup of .* is 9(\.\d)? days old, over the 8-day limit/]],
+  ])('%s', async (_what, newestAge, verifiedAge, expected) => {
+    const database = `check_${uniqueSuffix()}`;
+    const { taskQueue } = await suite.workerFor(database, { DATABASE_URL: `postgres://u:p@127.0.0.1:1/${database}` });
+    const storage = stackConfig().storage!;
+    const s3 = createS3Client(storage);
+    const now = Date.now();
+    await putBackup(s3, storage, database, new Date(Math.floor((now - verifiedAge) / 1000) * 1000), { verified: 'passed' });
+    await putBackup(s3, storage, database, new Date(Math.floor((now - newestAge) / 1000) * 1000));
+    s3.destroy();
+    const workflowId = `check-${database}-${uniqueSuffix()}`;
+    const report: Report = await suite.server.client.workflow.execute(WorkflowType.check, { taskQueue, workflowId, args: [{ database }] });
+    expect(report.problems).toEqual(expected.map((e) => expect.stringMatching(e)));
+    expect(report.notified).toBe(expected.length > 0);
+    if (expected.length) {
+      const [mail] = await waitForCaptured(capturedMail, workflowId);
+      expect(mail.subject).toBe(`[pgwarden] FAILED: Backups of ${database} are missing or stale`);
+      expect(await waitForCaptured(capturedWebhooks, workflowId)).toHaveLength(1);
+    } else {
+      await new Promise((r) => setTimeout(r, 500));
+      expect(await capturedMail(workflowId)).toEqual([]);
+    }
+  });
+});
