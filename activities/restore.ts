@@ -4,30 +4,21 @@
  * the manifest and only then renamed over the target, whose old contents are kept renamed
  * (`<db>_before_<backup>`) so a bad restore never destroys the live database.
  */
-import { createWriteStream } from 'node:fs';
-import { rm } from 'node:fs/promises';
-import { join } from 'node:path';
-import { pipeline } from 'node:stream/promises';
-import { createGunzip } from 'node:zlib';
 import { HeadObjectCommand, RestoreObjectCommand } from '@aws-sdk/client-s3';
 import { Context, log } from '@temporalio/activity';
 import { Client } from 'pg';
 import { TableCount } from '../src/backup/manifest';
-import { openStoredObject } from '../src/backup/read-object';
+import { loadBackup } from '../src/backup/load-backup';
 import { keptName, parseRestoreFile, retrievalEstimate, stagingName, validDatabaseName } from '../src/backup/restore-plan';
 import { BackupStore } from '../src/backup/store';
 import { compareRowCounts, describeDifference } from '../src/backup/verification';
 import { RestoreOutcome, restoreNotice } from '../src/backup/notices';
-import { connectDatabase, libpqEnvironment } from '../src/clients/postgres';
+import { connectDatabase } from '../src/clients/postgres';
 import { findDatabase } from '../src/config/config';
 import { DatabaseTarget } from '../src/config/databases';
-import { openDecryption } from '../src/crypto/decrypt';
-import { Keyring } from '../src/crypto/keyring';
 import { BackupError, ConfigError, UsageError } from '../src/errors/errors';
 import { ChannelResult } from '../src/notify/notifier';
-import { pgProgram } from '../src/postgres/binaries';
 import { countRows, listTables } from '../src/postgres/tables';
-import { runToCompletion } from '../src/process/spawn-stream';
 import { isNotFound, storageError } from '../src/storage/s3-errors';
 import { ActivityDeps } from './deps';
 
@@ -82,27 +73,10 @@ export function restoreActivities(deps: ActivityDeps) {
   /** Loads the backup into `database`; a failed pg_restore / psql is a BackupError with its own words. */
   async function loadInto(server: DatabaseTarget, database: string, source: RestoreSource, signal: AbortSignal): Promise<void> {
     try {
-      await load(server, database, source, signal);
+      await loadBackup(deps.s3, deps.config, { server, database, dataKey: source.dataKey, keyId: source.keyId, format: source.format, signal });
     } catch (err) {
       if (signal.aborted || !(err instanceof Error) || err.name !== 'Error') throw err;
       throw new BackupError(`restore of ${source.backupId} into ${database} failed: ${err.message}`);
-    }
-  }
-
-  async function load(server: DatabaseTarget, database: string, source: RestoreSource, signal: AbortSignal): Promise<void> {
-    const keyring = Keyring.from(deps.config.encryption);
-    const decrypted = await openDecryption(await openStoredObject(deps.s3, storage(), source.dataKey), { keyring, keyId: source.keyId });
-    const env = libpqEnvironment(server, database);
-    if (source.format === 'custom') {
-      const file = join(deps.config.verify.workDir, `${database}.dump`);
-      try {
-        await pipeline(decrypted.plaintext, createWriteStream(file, { mode: 0o600 }));
-        await runToCompletion(pgProgram('pg_restore', deps.config.tools.pgBinDir), ['--no-owner', '--exit-on-error', `--jobs=${deps.config.verify.restoreJobs}`, `--dbname=${database}`, file], env, { signal });
-      } finally {
-        await rm(file, { force: true });
-      }
-    } else {
-      await runToCompletion(pgProgram('psql', deps.config.tools.pgBinDir), ['-q', '-v', 'ON_ERROR_STOP=1', `--dbname=${database}`], env, { stdin: decrypted.plaintext.pipe(createGunzip()), signal });
     }
   }
 

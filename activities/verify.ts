@@ -7,9 +7,6 @@
  *   4. every table's row count against the manifest
  *   5. the size against earlier backups
  */
-import { createWriteStream } from 'node:fs';
-import { rm } from 'node:fs/promises';
-import { join } from 'node:path';
 import { PassThrough, Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { createGunzip } from 'node:zlib';
@@ -22,16 +19,15 @@ import { BackupStore } from '../src/backup/store';
 import { checkSize, compareRowCounts, IntegrityFindings, RestoreFindings, SizeCheck, VerificationRecord } from '../src/backup/verification';
 import { CatalogEntry } from '../src/backup/catalog';
 import { verificationNotice } from '../src/backup/notices';
-import { connectDatabase, libpqEnvironment } from '../src/clients/postgres';
+import { loadBackup } from '../src/backup/load-backup';
+import { connectDatabase } from '../src/clients/postgres';
 import { findDatabase } from '../src/config/config';
 import { DatabaseTarget } from '../src/config/databases';
 import { openDecryption } from '../src/crypto/decrypt';
 import { Keyring } from '../src/crypto/keyring';
 import { BackupError, ConfigError } from '../src/errors/errors';
 import { ChannelResult } from '../src/notify/notifier';
-import { pgProgram } from '../src/postgres/binaries';
 import { countRows, listTables } from '../src/postgres/tables';
-import { runToCompletion } from '../src/process/spawn-stream';
 import { Measure } from '../src/streams/measure';
 import { ActivityDeps } from './deps';
 
@@ -129,10 +125,8 @@ export function verifyActivities(deps: ActivityDeps) {
       const ctx = Context.current();
       const manifest = await manifestOf(input);
       const server = restoreServer(input.database);
-      const keyring = Keyring.from(deps.config.encryption);
       const admin = await connectDatabase(server);
       const temp = admin.escapeIdentifier(input.tempDatabase);
-      const file = join(deps.config.verify.workDir, `${input.tempDatabase}.dump`);
       const beat = (step: string) => ctx.heartbeat({ step, database: input.tempDatabase });
       const started = Date.now();
       const ticker = setInterval(() => beat(`restoring into ${input.tempDatabase} (${Math.round((Date.now() - started) / 1000)}s)`), 5000);
@@ -141,16 +135,16 @@ export function verifyActivities(deps: ActivityDeps) {
         await admin.query(`CREATE DATABASE ${temp}`);
         await admin.query(`COMMENT ON DATABASE ${temp} IS ${admin.escapeLiteral(`pgwarden verify ${input.workflowId} ${input.runId}`)}`);
         beat(`restoring into ${input.tempDatabase}`);
-        const decrypted = await openDecryption(await openStoredObject(deps.s3, deps.config.storage!, manifest.data.key), { keyring, keyId: manifest.encryption.keyId });
-        const env = libpqEnvironment(server, input.tempDatabase);
         try {
-          if (manifest.pgDump.format === 'custom') {
-            // Parallel pg_restore needs a seekable file; it is removed right after.
-            await pipeline(decrypted.plaintext, createWriteStream(file, { mode: 0o600 }));
-            await runToCompletion(pgProgram('pg_restore', deps.config.tools.pgBinDir), ['--no-owner', '--no-acl', '--exit-on-error', `--jobs=${deps.config.verify.restoreJobs}`, `--dbname=${input.tempDatabase}`, file], env, { signal: ctx.cancellationSignal });
-          } else {
-            await runToCompletion(pgProgram('psql', deps.config.tools.pgBinDir), ['-q', '-v', 'ON_ERROR_STOP=1', `--dbname=${input.tempDatabase}`], env, { stdin: decrypted.plaintext.pipe(createGunzip()), signal: ctx.cancellationSignal });
-          }
+          await loadBackup(deps.s3, deps.config, {
+            server,
+            database: input.tempDatabase,
+            dataKey: manifest.data.key,
+            keyId: manifest.encryption.keyId,
+            format: manifest.pgDump.format === 'custom' ? 'custom' : 'plain-gz',
+            noAcl: true,
+            signal: ctx.cancellationSignal,
+          });
         } catch (err) {
           if (ctx.cancellationSignal.aborted) throw err;
           return { restore: { ok: false, detail: (err as Error).message, restoreMs: Date.now() - started }, rowCounts: { ok: false, tables: 0, differences: [] } };
@@ -172,7 +166,6 @@ export function verifyActivities(deps: ActivityDeps) {
         };
       } finally {
         clearInterval(ticker);
-        await rm(file, { force: true });
         await admin.query(`DROP DATABASE IF EXISTS ${temp} WITH (FORCE)`).catch((err: Error) => log.error('could not drop the temporary database; the next verify removes it', { database: input.tempDatabase, error: err.message }));
         await admin.end();
       }
