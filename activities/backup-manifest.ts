@@ -6,6 +6,7 @@ import { GetObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import { BackupManifest, MANIFEST_FORMAT_VERSION, MANIFEST_KIND, parseManifest, sortTables } from '../src/backup/manifest';
 import { BackupError } from '../src/errors/errors';
 import { isPreconditionFailed, storageError } from '../src/storage/s3-errors';
+import { sseParams } from '../src/storage/upload';
 import { PGWARDEN_VERSION } from '../src/version';
 import { ActivityDeps } from './deps';
 import type { DumpResult } from './dump-and-upload';
@@ -59,7 +60,7 @@ export function writeManifestActivity(deps: ActivityDeps) {
           StorageClass: 'STANDARD',
           IfNoneMatch: '*',
           Metadata: { 'pgwarden-database': manifest.database, 'pgwarden-backup-id': manifest.backupId, 'pgwarden-run-id': input.workflow.runId },
-          ...(storage.serverSideEncryption === 'none' ? {} : { ServerSideEncryption: storage.serverSideEncryption, SSEKMSKeyId: storage.kmsKeyId }),
+          ...sseParams(storage),
         }),
       );
       return manifest;

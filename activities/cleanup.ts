@@ -13,6 +13,7 @@ import { CleanupError } from '../src/errors/errors';
 import { expiryWarnings, mergeRules, pgwardenRule } from '../src/storage/lifecycle';
 import { storageError } from '../src/storage/s3-errors';
 import { ActivityDeps } from './deps';
+import { deliver } from './notify';
 import { CleanupReport, cleanupNotice } from '../src/backup/notices';
 import { ChannelResult } from '../src/notify/notifier';
 
@@ -126,9 +127,7 @@ export function cleanupActivities(deps: ActivityDeps) {
     },
 
     async notifyCleanup(report: CleanupReport): Promise<ChannelResult[]> {
-      const results = await deps.notifier.send(cleanupNotice(report));
-      for (const r of results.filter((r) => !r.ok)) log.warn('notification not delivered', { channel: r.channel, error: r.error });
-      return results;
+      return deliver(deps, cleanupNotice(report));
     },
   };
 }

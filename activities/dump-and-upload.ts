@@ -11,10 +11,10 @@ import { StoredObject, TableCount } from '../src/backup/manifest';
 import { streamProgramToS3 } from '../src/backup/program-to-s3';
 import { BackupPhase, progress } from '../src/backup/progress';
 import { connectDatabase, libpqEnvironment } from '../src/clients/postgres';
-import { BackupFormat, findDatabase } from '../src/config/config';
+import { BackupFormat, requireDatabase } from '../src/config/config';
 import { EncryptionFacts, encryptorFor } from '../src/crypto/encryptor';
 import { Keyring } from '../src/crypto/keyring';
-import { BackupError, ConfigError } from '../src/errors/errors';
+import { BackupError } from '../src/errors/errors';
 import { pgProgram } from '../src/postgres/binaries';
 import { countRows, listTables } from '../src/postgres/tables';
 import { runCommand } from '../src/process/run-command';
@@ -49,8 +49,7 @@ export function dumpAndUploadActivity(deps: ActivityDeps) {
   return async function dumpAndUpload(input: DumpInput): Promise<DumpResult> {
     const ctx = Context.current();
     const { config, s3 } = deps;
-    const target = findDatabase(config, input.database);
-    if (!target) throw new ConfigError([`database "${input.database}" is not configured on this worker`]);
+    const target = requireDatabase(config, input.database);
     const storage = config.storage!;
     const policy = config.backup;
     const keyring = Keyring.from(config.encryption);

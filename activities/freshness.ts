@@ -4,6 +4,7 @@ import { checkFreshness, FreshnessReport } from '../src/backup/freshness';
 import { freshnessNotice } from '../src/backup/notices';
 import { BackupStore } from '../src/backup/store';
 import { ActivityDeps } from './deps';
+import { deliver } from './notify';
 
 export function freshnessActivities(deps: ActivityDeps) {
   return {
@@ -13,8 +14,7 @@ export function freshnessActivities(deps: ActivityDeps) {
       const report = checkFreshness(input.database, catalog, { maxBackupAgeHours, maxVerifiedAgeDays }, new Date(input.now));
       if (report.problems.length === 0) return { ...report, notified: false };
       log.error('backups missing or stale', { database: input.database, problems: report.problems });
-      const results = await deps.notifier.send(freshnessNotice(report, input.workflowId));
-      for (const r of results.filter((r) => !r.ok)) log.warn('notification not delivered', { channel: r.channel, error: r.error });
+      const results = await deliver(deps, freshnessNotice(report, input.workflowId));
       return { ...report, notified: results.some((r) => r.ok) };
     },
   };

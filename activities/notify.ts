@@ -1,16 +1,22 @@
 /**
- * Sends the end-of-run notice. Never fails: a channel that cannot be reached is logged and
+ * Sends notices. Never fails: a channel that cannot be reached is logged and
  * reported in the result, and the backup's own outcome stands.
  */
 import { log } from '@temporalio/activity';
 import { BackupOutcome, backupNotice } from '../src/backup/notices';
+import { Notice } from '../src/notify/notice';
 import { ChannelResult } from '../src/notify/notifier';
 import { ActivityDeps } from './deps';
 
+/** Sends a notice from an activity; undelivered channels are logged, never thrown. */
+export async function deliver(deps: ActivityDeps, notice: Notice): Promise<ChannelResult[]> {
+  const results = await deps.notifier.send(notice);
+  for (const r of results.filter((r) => !r.ok)) log.warn('notification not delivered', { channel: r.channel, error: r.error });
+  return results;
+}
+
 export function notifyBackupActivity(deps: ActivityDeps) {
   return async function notifyBackup(outcome: BackupOutcome): Promise<ChannelResult[]> {
-    const results = await deps.notifier.send(backupNotice(outcome));
-    for (const r of results.filter((r) => !r.ok)) log.warn('notification not delivered', { channel: r.channel, error: r.error });
-    return results;
+    return deliver(deps, backupNotice(outcome));
   };
 }

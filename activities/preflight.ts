@@ -8,11 +8,11 @@ import { randomUUID } from 'node:crypto';
 import { DeleteObjectCommand, GetObjectCommand, HeadBucketCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { log } from '@temporalio/activity';
 import { connectDatabase, libpqEnvironment } from '../src/clients/postgres';
-import { findDatabase } from '../src/config/config';
+import { requireDatabase } from '../src/config/config';
 import { StorageConfig } from '../src/config/storage';
 import { keyCheckKey, makeKeyCheck, verifyKeyCheck } from '../src/crypto/key-check';
 import { Keyring } from '../src/crypto/keyring';
-import { BackupError, ConfigError } from '../src/errors/errors';
+import { BackupError } from '../src/errors/errors';
 import { pgProgram } from '../src/postgres/binaries';
 import { dumpCompatibility, parseToolMajor, serverMajor } from '../src/postgres/versions';
 import { runCommand } from '../src/process/run-command';
@@ -39,11 +39,7 @@ export interface PreflightReport {
 export function preflightActivity(deps: ActivityDeps) {
   return async function preflight(input: PreflightInput): Promise<PreflightReport> {
     const { config } = deps;
-    const target = findDatabase(config, input.database);
-    if (!target) {
-      const known = config.databases.map((d) => d.id).join(', ') || 'none';
-      throw new ConfigError([`database "${input.database}" is not configured on this worker (configured: ${known}); check DATABASE_URL / BACKUP_DATABASES`]);
-    }
+    const target = requireDatabase(config, input.database);
 
     const client = await connectDatabase(target);
     let serverVersion: string;

@@ -14,13 +14,14 @@ import { BackupStore } from '../src/backup/store';
 import { compareRowCounts, describeDifference } from '../src/backup/verification';
 import { RestoreOutcome, restoreNotice } from '../src/backup/notices';
 import { connectDatabase } from '../src/clients/postgres';
-import { findDatabase } from '../src/config/config';
+import { requireDatabase } from '../src/config/config';
 import { DatabaseTarget } from '../src/config/databases';
-import { BackupError, ConfigError, UsageError } from '../src/errors/errors';
+import { BackupError, UsageError } from '../src/errors/errors';
 import { ChannelResult } from '../src/notify/notifier';
-import { countRows, listTables } from '../src/postgres/tables';
+import { countAllTables } from '../src/postgres/tables';
 import { isNotFound, storageError } from '../src/storage/s3-errors';
 import { ActivityDeps } from './deps';
+import { deliver } from './notify';
 
 export interface RestoreSource {
   kind: 'pgwarden' | 'legacy';
@@ -56,11 +57,7 @@ const MARK = (workflowId: string, runId: string) => `pgwarden restore ${workflow
 export function restoreActivities(deps: ActivityDeps) {
   const storage = () => deps.config.storage!;
   const store = () => new BackupStore(deps.s3, storage());
-  const target = (database: string): DatabaseTarget => {
-    const t = findDatabase(deps.config, database);
-    if (!t) throw new ConfigError([`database "${database}" is not configured on this worker`]);
-    return t;
-  };
+  const target = (database: string): DatabaseTarget => requireDatabase(deps.config, database);
   const head = async (key: string) => {
     try {
       return await deps.s3.send(new HeadObjectCommand({ Bucket: storage().bucket, Key: key }));
@@ -94,9 +91,7 @@ export function restoreActivities(deps: ActivityDeps) {
   async function countAll(server: DatabaseTarget, database: string): Promise<TableCount[]> {
     const c = await connectDatabase(server, { database });
     try {
-      const out: TableCount[] = [];
-      for (const t of await listTables(c)) out.push(await countRows(c, t));
-      return out;
+      return await countAllTables(c);
     } finally {
       await c.end();
     }
@@ -202,9 +197,7 @@ export function restoreActivities(deps: ActivityDeps) {
     },
 
     async notifyRestore(outcome: RestoreOutcome): Promise<ChannelResult[]> {
-      const results = await deps.notifier.send(restoreNotice(outcome));
-      for (const r of results.filter((r) => !r.ok)) log.warn('notification not delivered', { channel: r.channel, error: r.error });
-      return results;
+      return deliver(deps, restoreNotice(outcome));
     },
   };
 }

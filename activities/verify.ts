@@ -21,15 +21,16 @@ import { CatalogEntry } from '../src/backup/catalog';
 import { verificationNotice } from '../src/backup/notices';
 import { loadBackup } from '../src/backup/load-backup';
 import { connectDatabase } from '../src/clients/postgres';
-import { findDatabase } from '../src/config/config';
+import { requireDatabase } from '../src/config/config';
 import { DatabaseTarget } from '../src/config/databases';
 import { openDecryption } from '../src/crypto/decrypt';
 import { Keyring } from '../src/crypto/keyring';
-import { BackupError, ConfigError } from '../src/errors/errors';
+import { BackupError } from '../src/errors/errors';
 import { ChannelResult } from '../src/notify/notifier';
-import { countRows, listTables } from '../src/postgres/tables';
+import { countAllTables } from '../src/postgres/tables';
 import { Measure } from '../src/streams/measure';
 import { ActivityDeps } from './deps';
+import { deliver } from './notify';
 
 export interface BackupRef {
   database: string;
@@ -50,11 +51,7 @@ const sink = () => new Writable({ write: (_c, _e, done) => done() });
 
 export function verifyActivities(deps: ActivityDeps) {
   const store = () => new BackupStore(deps.s3, deps.config.storage!);
-  const target = (database: string): DatabaseTarget => {
-    const t = findDatabase(deps.config, database);
-    if (!t) throw new ConfigError([`database "${database}" is not configured on this worker`]);
-    return t;
-  };
+  const target = (database: string): DatabaseTarget => requireDatabase(deps.config, database);
   const manifestOf = async (ref: BackupRef): Promise<BackupManifest> => {
     const found = await store().manifest(ref.database, ref.backupId);
     if (!found) throw new BackupError(`no complete backup ${ref.backupId} of ${ref.database} (no manifest); list backups with pgwarden restore --list`);
@@ -154,8 +151,7 @@ export function verifyActivities(deps: ActivityDeps) {
         const restored = await connectDatabase(server, { database: input.tempDatabase });
         let actual;
         try {
-          actual = [];
-          for (const t of await listTables(restored)) actual.push(await countRows(restored, t));
+          actual = await countAllTables(restored);
         } finally {
           await restored.end();
         }
@@ -224,9 +220,7 @@ export function verifyActivities(deps: ActivityDeps) {
     },
 
     async notifyVerification(record: VerificationRecord): Promise<ChannelResult[]> {
-      const results = await deps.notifier.send(verificationNotice(record));
-      for (const r of results.filter((r) => !r.ok)) log.warn('notification not delivered', { channel: r.channel, error: r.error });
-      return results;
+      return deliver(deps, verificationNotice(record));
     },
   };
 }

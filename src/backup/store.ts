@@ -6,6 +6,7 @@
 import { GetObjectCommand, ListObjectsV2Command, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { StorageConfig } from '../config/storage';
 import { isNotFound, storageError } from '../storage/s3-errors';
+import { sseParams } from '../storage/upload';
 import { CatalogEntry, catalogEntry, newestFirst } from './catalog';
 import { BackupManifest, parseManifest } from './manifest';
 import { databaseRoot, manifestPrefix } from './naming';
@@ -63,7 +64,7 @@ export class BackupStore {
           Body: JSON.stringify(record, null, 2) + '\n',
           ContentType: 'application/json',
           StorageClass: 'STANDARD',
-          ...(this.storage.serverSideEncryption === 'none' ? {} : { ServerSideEncryption: this.storage.serverSideEncryption, SSEKMSKeyId: this.storage.kmsKeyId }),
+          ...sseParams(this.storage),
         }),
       )
       .catch((err: unknown) => this.fail(err, `PutObject ${key}`));

@@ -176,3 +176,11 @@ export const WORKER_NEEDS: RequiredPart[] = ['databases', 'storage', 'encryption
 export function findDatabase(config: Config, id: string): DatabaseTarget | undefined {
   return config.databases.find((d) => d.id === id);
 }
+
+/** The configured database `id`, or a ConfigError naming the ones this worker has. */
+export function requireDatabase(config: Config, id: string): DatabaseTarget {
+  const target = findDatabase(config, id);
+  if (target) return target;
+  const known = config.databases.map((d) => d.id).join(', ') || 'none';
+  throw new ConfigError([`database "${id}" is not configured on this worker (configured: ${known}); check DATABASE_URL / BACKUP_DATABASES`]);
+}

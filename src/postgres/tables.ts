@@ -17,6 +17,13 @@ export async function listTables(client: Client): Promise<Array<{ schema: string
   return rows;
 }
 
+/** Exact row counts of every table listTables finds, in its order. */
+export async function countAllTables(client: Client): Promise<TableCount[]> {
+  const counts: TableCount[] = [];
+  for (const t of await listTables(client)) counts.push(await countRows(client, t));
+  return counts;
+}
+
 /** Exact row count; identifiers quoted by the server, so any name is safe. */
 export async function countRows(client: Client, t: { schema: string; table: string }): Promise<TableCount> {
   const sql = (await client.query<{ q: string }>(`SELECT format('SELECT count(*) AS n FROM %I.%I', $1::text, $2::text) AS q`, [t.schema, t.table])).rows[0].q;

@@ -25,6 +25,12 @@ export interface UploadSpec {
   signal?: AbortSignal;
 }
 
+/** Server-side encryption request parameters for the configured mode (none adds nothing). */
+export function sseParams(storage: StorageConfig): Pick<PutObjectCommandInput, 'ServerSideEncryption' | 'SSEKMSKeyId'> {
+  if (storage.serverSideEncryption === 'none') return {};
+  return { ServerSideEncryption: storage.serverSideEncryption, ...(storage.serverSideEncryption === 'aws:kms' ? { SSEKMSKeyId: storage.kmsKeyId } : {}) };
+}
+
 export function uploadParams(storage: StorageConfig, spec: UploadSpec): PutObjectCommandInput {
   return {
     Bucket: storage.bucket,
@@ -35,8 +41,7 @@ export function uploadParams(storage: StorageConfig, spec: UploadSpec): PutObjec
     ContentType: spec.contentType ?? 'application/octet-stream',
     ChecksumAlgorithm: 'SHA256',
     IfNoneMatch: '*',
-    ...(storage.serverSideEncryption === 'none' ? {} : { ServerSideEncryption: storage.serverSideEncryption }),
-    ...(storage.serverSideEncryption === 'aws:kms' ? { SSEKMSKeyId: storage.kmsKeyId } : {}),
+    ...sseParams(storage),
     ...(spec.objectLockUntil && storage.objectLock ? { ObjectLockMode: storage.objectLock.mode, ObjectLockRetainUntilDate: spec.objectLockUntil } : {}),
   } as PutObjectCommandInput;
 }
