@@ -30,7 +30,7 @@ async function main(): Promise<void> {
   const rows: string[][] = [];
   for (const scale of scales) {
     const bench = await benchDatabase(stackEnv, scale);
-    const { database, env, config, target } = bench;
+    const { database, env, target } = bench;
     const pgEnv = libpqEnvironment(target);
     const sizeBytes = await (async () => {
       const c = await connectDatabase(target);

@@ -32,7 +32,7 @@ async function main(): Promise<void> {
   const rows: string[][] = [];
   for (const scale of scales) {
     const bench = await benchDatabase(stackEnv, scale);
-    const { database, env, config, target } = bench;
+    const { database, env, target } = bench;
     const admin = await connectDatabase(target, { database: 'postgres' });
     const drop = (name: string) => admin.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
 

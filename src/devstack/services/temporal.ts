@@ -8,7 +8,6 @@ import { Connection } from '@temporalio/client';
 import { ALL_SEARCH_ATTRIBUTES, cliTypeName } from '../../temporal/search-attributes';
 import { stateDir } from '../paths';
 import { startDetached } from '../processes';
-import { StackState } from '../state';
 import { ensureTool } from '../tools';
 import { logFileOf, Service } from './service';
 
