@@ -63,6 +63,8 @@ export function writeManifestActivity(deps: ActivityDeps) {
           ...sseParams(storage),
         }),
       );
+      // Counted by the attempt that committed the backup, so a retry never counts it twice.
+      deps.metrics.backupSucceeded(manifest.database, { storedBytes: manifest.data.storedBytes, rawBytes: manifest.data.rawBytes, durationMs: manifest.durationMs, finishedAt: new Date(manifest.finishedAt) });
       return manifest;
     } catch (err) {
       if (!isPreconditionFailed(err)) throw storageError(err, { bucket: storage.bucket, endpoint: storage.endpoint, operation: `PutObject ${key}` });

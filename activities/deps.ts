@@ -5,6 +5,7 @@
 import { S3Client } from '@aws-sdk/client-s3';
 import { createS3Client } from '../src/clients/s3';
 import { Config } from '../src/config/config';
+import { createPgwardenMetrics, PgwardenMetrics } from '../src/metrics/backup-metrics';
 import { createNotifier, Notifier } from '../src/notify/notifier';
 
 export interface ActivityDeps {
@@ -12,9 +13,11 @@ export interface ActivityDeps {
   s3: S3Client;
   notifier: Notifier;
   now: () => Date;
+  /** pgwarden's Prometheus metrics; a no-op unless the worker serves metrics. */
+  metrics: PgwardenMetrics;
 }
 
-export function createActivityDeps(config: Config): ActivityDeps {
+export function createActivityDeps(config: Config, metrics: PgwardenMetrics = createPgwardenMetrics()): ActivityDeps {
   if (!config.storage) throw new Error('the worker needs storage configuration (BACKUP_S3_BUCKET)');
-  return { config, s3: createS3Client(config.storage), notifier: createNotifier(config.notifications), now: () => new Date() };
+  return { config, s3: createS3Client(config.storage), notifier: createNotifier(config.notifications), now: () => new Date(), metrics };
 }

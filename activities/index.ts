@@ -13,6 +13,8 @@ import { cleanupActivities } from './cleanup';
 import { freshnessActivities } from './freshness';
 import { restoreActivities } from './restore';
 import { verifyActivities } from './verify';
+import { recordActivities } from './records';
+import { reportActivities } from './report';
 
 /** typedFailures for every function of a group. */
 function typedAll<T extends Record<string, (...args: never[]) => Promise<unknown>>>(group: T): T {
@@ -29,6 +31,8 @@ export function createActivities(deps: ActivityDeps) {
     ...restoreActivities(deps),
     ...cleanupActivities(deps),
     ...freshnessActivities(deps),
+    ...recordActivities(deps),
+    ...reportActivities(deps),
   });
 }
 

@@ -176,7 +176,9 @@ export function verifyActivities(deps: ActivityDeps) {
     },
 
     async recordVerification(record: VerificationRecord): Promise<string> {
-      return store().putVerification(record);
+      const key = await store().putVerification(record);
+      deps.metrics.verificationRecorded(record.database, record.status, record.checks.restore.restoreMs);
+      return key;
     },
 
     /**

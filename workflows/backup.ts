@@ -12,6 +12,7 @@ import {
   CancellationScope,
   isCancellation,
   log,
+  patched,
   proxyActivities,
   setHandler,
   upsertSearchAttributes,
@@ -64,6 +65,7 @@ const { writeManifest } = proxyActivities<Activities>({
   retry: { initialInterval: '2 seconds', maximumAttempts: 10, nonRetryableErrorTypes: NON_RETRYABLE },
 });
 const { notifyBackup } = proxyActivities<Activities>({ startToCloseTimeout: '1 minute', retry: { maximumAttempts: 3 } });
+const { recordBackupFailure } = proxyActivities<Activities>({ startToCloseTimeout: '1 minute', retry: { maximumAttempts: 3 } });
 
 function dumpActivity(heartbeatTimeoutSeconds: number, failFast: boolean) {
   return proxyActivities<Activities>({
@@ -139,10 +141,16 @@ export async function BackupWorkflow(input: BackupInput): Promise<BackupSummary>
     const cancelled = isCancellation(err);
     const { errorType, message } = cancelled ? { errorType: 'Cancelled', message: 'the backup was cancelled' } : describeError(err);
     log.error('backup failed', { database: input.database, backupId, errorType, message });
-    // Tell people even when the run itself was cancelled.
-    await CancellationScope.nonCancellable(() =>
-      notifyBackup({ status: 'failed', database: input.database, backupId, errorType, message, reason, workflowId: info.workflowId }),
-    );
+    // Record and tell people even when the run itself was cancelled.
+    await CancellationScope.nonCancellable(async () => {
+      if (patched('backup-failure-record')) {
+        // For the report's success rate; a bucket that cannot take it (often the very failure) is logged only.
+        await recordBackupFailure({ database: input.database, backupId, errorType, message, startedAt: startedAt.toISOString(), workflow: { id: info.workflowId, runId: info.runId } }).catch((e: Error) =>
+          log.warn('backup failure record not written', { error: e.message }),
+        );
+      }
+      await notifyBackup({ status: 'failed', database: input.database, backupId, errorType, message, reason, workflowId: info.workflowId });
+    });
     throw err;
   }
 }

@@ -6,7 +6,7 @@
  *   4. restore into a fresh database, check the row counts, and for in place swap it in
  *   5. notify start, success (with the recovery time) and failure
  */
-import { ApplicationFailure, condition, log, proxyActivities, setHandler, sleep, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
+import { ApplicationFailure, CancellationScope, condition, log, patched, proxyActivities, setHandler, sleep, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
 import type { Activities } from '../activities';
 import type { RestoreSource } from '../activities/restore';
 import { needsRetrieval, recoveryFigures, retrievalEstimate } from '../src/backup/restore-plan';
@@ -93,6 +93,16 @@ export async function RestoreWorkflow(input: RestoreInput): Promise<RestoreResul
     { key: OperationSA, value: 'restore' },
   ]);
 
+  /** The restore's record for the report; a bucket that cannot take it never fails the restore. */
+  async function recordRestore(r: { status: 'succeeded' | 'failed'; startedAt: Date; finishedAt: Date; recoveryMs: number; restoreMs: number | null; backupAgeHours: number | null; target: string }) {
+    if (!patched('restore-record')) return;
+    try {
+      await quick.recordRestore({ ...r, database: input.database, backupId: status.backupId!, mode, startedAt: r.startedAt.toISOString(), finishedAt: r.finishedAt.toISOString(), workflow: { id: info.workflowId, runId: info.runId } });
+    } catch (err) {
+      log.warn('restore record not written; the report will miss this restore', { error: (err as Error).message });
+    }
+  }
+
   const source = await quick.resolveRestoreSource({ database: input.database, file: input.file });
   status.backupId = source.backupId;
   try {
@@ -120,6 +130,7 @@ export async function RestoreWorkflow(input: RestoreInput): Promise<RestoreResul
     const restored = await long.restoreDatabase({ database: input.database, source, mode, targetName: status.target, workflowId: info.workflowId, runId: info.runId });
     const figures = recoveryFigures({ startedAt, finishedAt: new Date(), backupTakenAt: source.takenAt ? new Date(source.takenAt) : undefined });
     status.step = 'done';
+    await recordRestore({ status: 'succeeded', startedAt, finishedAt: new Date(), recoveryMs: figures.recoveryMs, restoreMs: restored.restoreMs, backupAgeHours: figures.backupAgeHours, target: restored.restoredInto });
     await quick.notifyRestore({ status: 'succeeded', database: input.database, backupId: source.backupId, target: restored.restoredInto, keptAs: restored.keptAs, recoveryMs: figures.recoveryMs, backupAgeHours: figures.backupAgeHours, withinRto: figures.withinRto, workflowId: info.workflowId });
     return {
       database: input.database,
@@ -135,7 +146,13 @@ export async function RestoreWorkflow(input: RestoreInput): Promise<RestoreResul
       rowCountsChecked: restored.rowCountsChecked,
     };
   } catch (err) {
+    const loadWasTried = status.step === 'restoring';
     status.step = 'failed';
+    if (loadWasTried) {
+      await CancellationScope.nonCancellable(() =>
+        recordRestore({ status: 'failed', startedAt, finishedAt: new Date(), recoveryMs: Date.now() - startedAt.getTime(), restoreMs: null, backupAgeHours: null, target: status.target }),
+      );
+    }
     let cause: unknown = err;
     while ((cause as { cause?: unknown })?.cause) cause = (cause as { cause?: unknown }).cause;
     await quick.notifyRestore({ status: 'failed', database: input.database, backupId: source.backupId, target: status.target, message: (cause as Error)?.message ?? String(err), workflowId: info.workflowId });

@@ -3,7 +3,7 @@
  * objects' current storage classes, for one database. Listing reads manifests only, which
  * stay in an instantly readable class; it never touches archived data.
  */
-import { GetObjectCommand, ListObjectsV2Command, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { GetObjectCommand, HeadBucketCommand, ListObjectsV2Command, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { StorageConfig } from '../config/storage';
 import { isNotFound, storageError } from '../storage/s3-errors';
 import { sseParams } from '../storage/upload';
@@ -33,6 +33,17 @@ export class BackupStore {
     return out;
   }
 
+  /** Whether the bucket exists (some S3-compatible servers create a bucket on the first PUT). */
+  async bucketExists(): Promise<boolean> {
+    try {
+      await this.s3.send(new HeadBucketCommand({ Bucket: this.storage.bucket }));
+      return true;
+    } catch (err) {
+      if (isNotFound(err)) return false;
+      return this.fail(err, `HeadBucket ${this.storage.bucket}`);
+    }
+  }
+
   async getText(key: string): Promise<string | undefined> {
     try {
       const res = await this.s3.send(new GetObjectCommand({ Bucket: this.storage.bucket, Key: key }));
@@ -55,13 +66,17 @@ export class BackupStore {
   }
 
   async putVerification(record: VerificationRecord): Promise<string> {
-    const key = verificationKey(this.storage.prefix, record.database, record.backupId);
+    return this.putJson(verificationKey(this.storage.prefix, record.database, record.backupId), record);
+  }
+
+  /** A small JSON record in an instantly readable class; replacing it with the same content is harmless. */
+  async putJson(key: string, value: unknown): Promise<string> {
     await this.s3
       .send(
         new PutObjectCommand({
           Bucket: this.storage.bucket,
           Key: key,
-          Body: JSON.stringify(record, null, 2) + '\n',
+          Body: JSON.stringify(value, null, 2) + '\n',
           ContentType: 'application/json',
           StorageClass: 'STANDARD',
           ...sseParams(this.storage),
@@ -69,6 +84,17 @@ export class BackupStore {
       )
       .catch((err: unknown) => this.fail(err, `PutObject ${key}`));
     return key;
+  }
+
+  /** Every JSON object under a prefix, parsed; `keep` filters by key before anything is read. */
+  async readJsonUnder<T>(prefix: string, keep: (key: string) => boolean = () => true): Promise<T[]> {
+    const keys = (await this.listKeys(prefix)).map((o) => o.key).filter((k) => k.endsWith('.json') && keep(k));
+    const out: T[] = [];
+    for (const key of keys) {
+      const text = await this.getText(key);
+      if (text !== undefined) out.push(JSON.parse(text) as T);
+    }
+    return out;
   }
 
   /** Complete backups of a database, newest first, with verification state and storage class. */

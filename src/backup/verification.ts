@@ -71,12 +71,17 @@ export function describeDifference(d: TableDifference): string {
   return `${name}: manifest ${d.expected} rows, restored ${d.actual}`;
 }
 
+/** The middle value (mean of the middle two for an even count) of a non-empty list. */
+export function medianOf(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
+}
+
 /** The backup's size against the median of earlier ones; a jump or drop past the threshold warns. */
 export function checkSize(storedBytes: number, previous: number[], thresholdPercent: number): SizeCheck {
   if (previous.length === 0) return { ok: true, storedBytes, medianOfPrevious: null, changePercent: null, previousCount: 0, thresholdPercent };
-  const sorted = [...previous].sort((a, b) => a - b);
-  const mid = Math.floor(sorted.length / 2);
-  const median = sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
+  const median = medianOf(previous);
   const changePercent = median === 0 ? (storedBytes === 0 ? 0 : 100) : ((storedBytes - median) / median) * 100;
   return { ok: Math.abs(changePercent) <= thresholdPercent, storedBytes, medianOfPrevious: median, changePercent: Math.round(changePercent * 10) / 10, previousCount: previous.length, thresholdPercent };
 }

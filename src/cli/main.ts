@@ -9,6 +9,7 @@ import { runBackupCommand } from './commands/backup';
 import { runCheckCommand } from './commands/check';
 import { runCleanupCommand } from './commands/cleanup';
 import { runSchedulesAction, runSchedulesApply, runSchedulesList } from './commands/schedules';
+import { runReportCommand } from './commands/report';
 import { runRestoreCommand } from './commands/restore';
 import { runVerifyCommand } from './commands/verify';
 import { runWorkerCommand } from './commands/worker';
@@ -78,6 +79,14 @@ export function buildProgram(run: (action: () => Promise<void>) => Promise<void>
     .option('--dry-run', 'list what would be deleted and why; change nothing')
     .option('--json', 'print the report as JSON')
     .action((opts) => run(() => runCleanupCommand(ctx(), opts)));
+
+  program
+    .command('report')
+    .description('backup success rate, size and duration trends, verification and restore times, storage used and its monthly cost (runs on the worker)')
+    .option('-d, --database <name>', 'one configured database (default: all configured)')
+    .option('--days <n>', 'the window, in days up to today', '30')
+    .option('--json', 'print the figures as JSON')
+    .action((opts) => run(() => runReportCommand(ctx(), opts)));
 
   const schedules = program.command('schedules').description('Temporal Schedules instead of cron: daily backup, weekly verify, monthly cleanup per database');
   schedules

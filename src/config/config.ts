@@ -14,6 +14,7 @@ import { Env } from './env-file';
 import { EnvReader } from './env-reader';
 import { NotificationConfig, readNotifications } from './notifications';
 import { StorageConfig, readStorage } from './storage';
+import { parsePrices, PriceTable } from '../report/prices';
 
 export const BACKUP_FORMATS = ['custom', 'plain'] as const;
 export type BackupFormat = (typeof BACKUP_FORMATS)[number];
@@ -85,6 +86,13 @@ export interface Config {
   verify: VerifySettings;
   cleanup: CleanupSettings;
   schedules: ScheduleSettings;
+  report: { prices: PriceTable };
+  metrics: MetricsSettings;
+}
+
+export interface MetricsSettings {
+  /** Prometheus endpoint of the worker; null: off (METRICS_PORT=0). */
+  bindAddress: string | null;
 }
 
 /** The parts a process cannot run without: a worker needs all of them, a CLI client none. */
@@ -116,6 +124,8 @@ export function loadConfig(env: Env, options: LoadOptions = {}): Config {
     tools: { pgBinDir: r.string('PG_BIN_DIR') },
     cleanup: readCleanup(r),
     schedules: readSchedules(r),
+    report: { prices: readPrices(r) },
+    metrics: readMetrics(r),
     verify: {
       server: readVerifyServer(r),
       sizeChangePercent: r.integer('VERIFY_SIZE_CHANGE_PERCENT', 50, { min: 1, max: 10000 }),
@@ -126,6 +136,18 @@ export function loadConfig(env: Env, options: LoadOptions = {}): Config {
   };
   if (r.problems.length > 0) throw new ConfigError(r.problems);
   return config;
+}
+
+function readPrices(r: EnvReader): PriceTable {
+  const { prices, problems } = parsePrices(r.string('S3_STORAGE_PRICES'));
+  for (const p of problems) r.problem('S3_STORAGE_PRICES', p);
+  return prices;
+}
+
+function readMetrics(r: EnvReader): MetricsSettings {
+  const port = r.integer('METRICS_PORT', 9464, { min: 0, max: 65535 });
+  const host = r.string('METRICS_HOST', '0.0.0.0');
+  return { bindAddress: port === 0 ? null : `${host}:${port}` };
 }
 
 const CRON = /^(\S+\s+){4}\S+$/;

@@ -123,6 +123,8 @@ export function stackEnvironment(state: StackState): Record<string, string> {
     NOTIFY_EMAIL_FROM: 'pgwarden@localhost',
     NOTIFY_EMAIL_TO: 'devops@example.com',
     SLACK_WEBHOOK_URL: `http://127.0.0.1:${p.sinksHttp}/slack/T00000000/B00000000/local-stack`,
+    // A stack made before this port existed has none; 19464 is its preferred value.
+    METRICS_PORT: String(p.workerMetrics ?? 19464),
     // For tests and the quick start, not read by pgwarden itself:
     PGWARDEN_SINKS_URL: `http://127.0.0.1:${p.sinksHttp}`,
     PGWARDEN_TEST_SERVER_PATH: toolPath('temporalTestServer'),

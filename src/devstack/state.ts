@@ -27,6 +27,8 @@ export interface StackPorts {
   seaweedLance: number;
   smtp: number;
   sinksHttp: number;
+  /** The quick start's worker serves Prometheus metrics here. */
+  workerMetrics: number;
 }
 
 export interface StackState {
@@ -65,6 +67,7 @@ const PREFERRED: StackPorts = {
   seaweedLance: 19101,
   smtp: 12525,
   sinksHttp: 18025,
+  workerMetrics: 19464,
 };
 
 const token = (bytes: number) => randomBytes(bytes).toString('hex');

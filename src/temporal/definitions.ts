@@ -13,6 +13,7 @@ export const WorkflowType = {
   restore: 'RestoreWorkflow',
   cleanup: 'CleanupWorkflow',
   check: 'CheckBackupsWorkflow',
+  report: 'BackupReportWorkflow',
 } as const;
 
 /**

@@ -2,6 +2,7 @@
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { repoRoot, envFile } from '../../src/devstack/paths';
+import { ephemeralPort } from '../../src/devstack/ports';
 import { stackEnv } from '../support/stack-env';
 import { createDatabase, databaseUrl, dropDatabase, uniqueDatabaseName, withClient } from '../support/databases';
 import { devServer, waitForPoller } from '../support/temporal';
@@ -55,13 +56,14 @@ describe('pgwarden CLI', () => {
     expect(stderr.trim()).toMatch(/^pgwarden: cannot reach Temporal at 127\.0\.0\.1:1 \(namespace default\): .*set TEMPORAL_ADDRESS$/);
   });
 
-  it('backs up through a worker, with --json, and exits 3 when the worker cannot reach its bucket', async () => {
+  it('backs up through a worker, with --json, reports and counts it, and exits 3 when the worker cannot reach its bucket', async () => {
     const { spawn } = await import('node:child_process');
     // A database of its own, so the sample database's backup history stays the quick start's.
     const db = uniqueDatabaseName('cli');
     await createDatabase(db, 'awkward.sql');
-    const good = { PGWARDEN_CONFIG: envFile, PGWARDEN_TASK_QUEUE: `cli-ok-${Date.now()}`, DATABASE_URL: databaseUrl(db) };
-    const bad = { PGWARDEN_CONFIG: envFile, PGWARDEN_TASK_QUEUE: `cli-bad-${Date.now()}` };
+    const [goodMetrics, badMetrics] = [await ephemeralPort(), await ephemeralPort()];
+    const good = { PGWARDEN_CONFIG: envFile, PGWARDEN_TASK_QUEUE: `cli-ok-${Date.now()}`, DATABASE_URL: databaseUrl(db), METRICS_PORT: String(goodMetrics), METRICS_HOST: '127.0.0.1' };
+    const bad = { PGWARDEN_CONFIG: envFile, PGWARDEN_TASK_QUEUE: `cli-bad-${Date.now()}`, METRICS_PORT: String(badMetrics), METRICS_HOST: '127.0.0.1' };
     const workers = [good, { ...bad, BACKUP_S3_BUCKET: 'cli-missing-bucket' }].map((env) =>
       spawn(process.execPath, [bin, 'worker'], { env: { PATH: process.env.PATH, ...env }, stdio: ['ignore', 'ignore', 'pipe'] }),
     );
@@ -90,6 +92,28 @@ describe('pgwarden CLI', () => {
       const failed = pgwarden(['backup', '--fail-fast'], bad);
       expect(failed.code).toBe(3);
       expect(failed.stderr).toMatch(/pgwarden: HeadBucket failed: bucket "cli-missing-bucket" .*does not exist; create it or fix BACKUP_S3_BUCKET/);
+
+      const report = pgwarden(['report', '--days', '1', '--json'], good);
+      expect(report.stderr).toBe('');
+      expect(JSON.parse(report.stdout)).toEqual([
+        expect.objectContaining({ database: db, backups: expect.objectContaining({ succeeded: 1, failed: 0, successRate: 100 }), restores: expect.objectContaining({ succeeded: 1 }) }),
+      ]);
+      const text = pgwarden(['report'], good);
+      expect(text.stdout).toMatch(new RegExp(`^${db}: last 30 days \\(.*\\n  backups       1 succeeded, 0 failed; success rate 100%`));
+      expect(pgwarden(['report', '--days', 'week'], good)).toMatchObject({ code: 64, stderr: expect.stringContaining('--days week: expected a whole number of days') });
+
+      // The workers' Prometheus endpoints: the SDK's metrics and pgwarden's counters.
+      const scrape = async (port: number) => (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
+      const metrics = await scrape(goodMetrics);
+      const sample = (name: string, labels = `database="${db}"`) => Number(new RegExp(`^${name}\\{${labels}\\} (\\S+)$`, 'm').exec(metrics)?.[1]);
+      expect(sample('pgwarden_backups_total', `database="${db}",outcome="succeeded"`)).toBe(1);
+      expect(sample('pgwarden_backup_stored_bytes_total')).toBe(summary.storedBytes);
+      expect(sample('pgwarden_last_backup_success_timestamp_seconds')).toBeGreaterThan(Date.now() / 1000 - 600);
+      expect(sample('pgwarden_backup_duration_seconds_count')).toBe(1);
+      expect(sample('pgwarden_verifications_total', `database="${db}",outcome="passed"`)).toBe(1);
+      expect(sample('pgwarden_restores_total', `database="${db}",outcome="succeeded"`)).toBe(1);
+      expect(metrics).toMatch(/^temporal_worker_start\{.*task_queue="cli-ok-\d+".*\} 1$/m);
+      expect(await scrape(badMetrics)).toMatch(/^pgwarden_backups_total\{database="sample",error_type="StorageError",outcome="failed"\} 1$/m);
     } finally {
       await server.close();
       for (const w of workers) w.kill('SIGTERM');
@@ -99,7 +123,7 @@ describe('pgwarden CLI', () => {
   });
 
   it('runs a real preflight through a worker and the dev server', async () => {
-    const env = { PGWARDEN_CONFIG: envFile, PGWARDEN_TASK_QUEUE: `cli-${Date.now()}` };
+    const env = { PGWARDEN_CONFIG: envFile, PGWARDEN_TASK_QUEUE: `cli-${Date.now()}`, METRICS_PORT: '0' };
     const { spawn } = await import('node:child_process');
     const worker = spawn(process.execPath, [bin, 'worker'], { env: { PATH: process.env.PATH, ...env }, stdio: ['ignore', 'ignore', 'pipe'] });
     const server = await devServer();

@@ -46,8 +46,11 @@ it('on cancellation kills pg_dump, aborts the upload and leaves nothing behind',
   });
   const { Uploads = [] } = await s3.send(new ListMultipartUploadsCommand({ Bucket: storage.bucket, Prefix: prefix }));
   expect(Uploads).toEqual([]);
+  // No data, no manifest: only the record of the cancelled run, for the report's success rate.
   const { Contents = [] } = await s3.send(new ListObjectsV2Command({ Bucket: storage.bucket, Prefix: prefix }));
-  expect(Contents).toEqual([]);
+  expect(Contents.map((o) => o.Key)).toEqual([expect.stringMatching(new RegExp(`^${prefix}records/backup-failures/backup_\\d{8}_\\d{6}\\.json$`))]);
+  const record = await s3.send(new GetObjectCommand({ Bucket: storage.bucket, Key: Contents[0].Key }));
+  expect(JSON.parse(await record.Body!.transformToString())).toMatchObject({ kind: 'pgwarden.backup-failure', database: db, errorType: 'Cancelled' });
   const dumps = await withClient('postgres', async (c) => (await c.query(`SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = $1 AND application_name = 'pg_dump'`, [db])).rows[0].n);
   expect(dumps).toBe(0);
   const [mail] = await waitForCaptured(capturedMail, db);
@@ -64,7 +67,7 @@ it('survives a worker killed mid-upload with one complete backup and no stray up
     c.query(`CREATE TABLE big AS SELECT g AS id, md5(g::text) || md5((g * 3)::text) || md5((g * 7)::text) AS pad FROM generate_series(1, 1200000) g`),
   );
   const taskQueue = uniqueTaskQueue('crash');
-  const overrides = { DATABASE_URL: databaseUrl(db), PGWARDEN_TASK_QUEUE: taskQueue, BACKUP_COMPRESSION_LEVEL: '9' };
+  const overrides = { DATABASE_URL: databaseUrl(db), PGWARDEN_TASK_QUEUE: taskQueue, BACKUP_COMPRESSION_LEVEL: '9', METRICS_PORT: '0' };
   const config = stackConfig(overrides);
   const storage = config.storage!;
   const s3 = createS3Client(storage);

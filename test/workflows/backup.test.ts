@@ -2,7 +2,7 @@
  * BackupWorkflow end to end on the real stack: a database with awkward content is backed up,
  * then downloaded, decrypted and restored into a new database, and compared table by table.
  */
-import { CreateBucketCommand, GetObjectCommand, HeadObjectCommand, ListMultipartUploadsCommand, ListObjectsV2Command, PutObjectCommand } from '@aws-sdk/client-s3';
+import { CreateBucketCommand, GetObjectCommand, HeadObjectCommand, ListBucketsCommand, ListMultipartUploadsCommand, ListObjectsV2Command, PutObjectCommand } from '@aws-sdk/client-s3';
 import { WorkflowFailedError } from '@temporalio/client';
 import { buffer } from 'node:stream/consumers';
 import { gunzipSync } from 'node:zlib';
@@ -121,6 +121,14 @@ describe('BackupWorkflow (dev server, real PostgreSQL and S3)', () => {
     expect(mail.text).toContain(type);
     expect(mail.text).toMatch(/What to do: /);
     expect(await waitForCaptured(capturedWebhooks, workflowId)).toHaveLength(1);
+    // Recorded for the report where the bucket exists, and no bucket created where it does not.
+    const storage = stackConfig().storage!;
+    const s3 = createS3Client(storage);
+    const buckets = (await s3.send(new ListBucketsCommand({}))).Buckets?.map((b) => b.Name) ?? [];
+    const { Contents = [] } = await s3.send(new ListObjectsV2Command({ Bucket: storage.bucket, Prefix: `${storage.prefix}/${db}/records/backup-failures/` }));
+    s3.destroy();
+    expect(buckets.includes('no-such-bucket')).toBe(false);
+    expect(Contents).toHaveLength(type === 'StorageError' ? 0 : 1);
   });
 
   it('refuses a wrong key for a known key id (exit code 4) before writing anything', async () => {

@@ -1,5 +1,12 @@
 /** `pgwarden worker`: runs the worker until SIGINT/SIGTERM. */
 import { Runtime } from '@temporalio/worker';
+import { BackupStore } from '../../backup/store';
+import { manifestPrefix } from '../../backup/naming';
+import { parseManifest } from '../../backup/manifest';
+import { Config } from '../../config/config';
+import { createPgwardenMetrics, PgwardenMetrics } from '../../metrics/backup-metrics';
+import { installRuntime } from '../../worker/telemetry';
+import { ActivityDeps } from '../../../activities/deps';
 import { createActivities } from '../../../activities';
 import { createActivityDeps } from '../../../activities/deps';
 import { connectClient, connectWorker, temporalTarget } from '../../clients/temporal';
@@ -11,27 +18,47 @@ import { CommandContext } from '../context';
 export async function runWorkerCommand(ctx: CommandContext): Promise<void> {
   const config = ctx.config(WORKER_NEEDS);
   const target = temporalTarget(ctx.env);
-  Runtime.install({}); // default logger; shutdown signals are handled by Worker.run()
+  installRuntime(config.metrics.bindAddress); // default logger; shutdown signals are handled by Worker.run()
   const client = await connectClient(target);
   try {
     await ensureSearchAttributes(client.connection, target.namespace);
   } finally {
     await client.connection.close();
   }
+  const metrics = createPgwardenMetrics(Runtime.instance().metricMeter);
+  const deps = createActivityDeps(config, metrics);
+  if (config.metrics.bindAddress) await seedLastSuccess(config, deps, metrics);
   const connection = await connectWorker(target);
   const worker = await createWorker({
     connection,
     namespace: target.namespace,
     taskQueue: config.temporal.taskQueue,
-    activities: createActivities(createActivityDeps(config)),
+    activities: createActivities(deps),
   });
   process.stderr.write(
     `pgwarden worker: task queue "${config.temporal.taskQueue}" on ${target.address} (namespace ${target.namespace}); ` +
-      `databases: ${config.databases.map((d) => d.id).join(', ')}\n`,
+      `databases: ${config.databases.map((d) => d.id).join(', ')}` +
+      (config.metrics.bindAddress ? `; metrics on http://${config.metrics.bindAddress}/metrics` : '') +
+      '\n',
   );
   try {
     await worker.run();
   } finally {
     await connection.close();
+  }
+}
+
+/** The newest complete backup of each database, so the last-success gauge is right from the start. */
+async function seedLastSuccess(config: Config, deps: ActivityDeps, metrics: PgwardenMetrics): Promise<void> {
+  const store = new BackupStore(deps.s3, config.storage!);
+  for (const db of config.databases) {
+    try {
+      const keys = (await store.listKeys(manifestPrefix(config.storage!.prefix, db.id))).map((k) => k.key).filter((k) => k.endsWith('.json')).sort();
+      const newest = keys[keys.length - 1];
+      const text = newest && (await store.getText(newest));
+      if (text) metrics.lastSuccessSeen(db.id, new Date(parseManifest(text, newest).finishedAt));
+    } catch (err) {
+      process.stderr.write(`pgwarden worker: warning: no last-backup time for ${db.id} yet (${(err as Error).message})\n`);
+    }
   }
 }

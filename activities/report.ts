@@ -1,0 +1,54 @@
+/**
+ * Gathers the report's facts for one database from the bucket: manifests and records inside
+ * the window (chosen by key before anything is read), and every object for storage used.
+ */
+import type { BackupManifest } from '../src/backup/manifest';
+import { parseBackupId, databaseRoot, manifestPrefix } from '../src/backup/naming';
+import { BackupFailureRecord, failurePrefix, RestoreRecord, restorePrefix } from '../src/backup/run-records';
+import { BackupStore } from '../src/backup/store';
+import { VerificationRecord, verificationPrefix } from '../src/backup/verification';
+import { requireDatabase } from '../src/config/config';
+import { buildReport, DatabaseReport } from '../src/report/report';
+import { ActivityDeps } from './deps';
+
+export interface ReportRequest {
+  database: string;
+  days: number;
+}
+
+const DAY = 86_400_000;
+
+export function reportActivities(deps: ActivityDeps) {
+  return {
+    async backupReport(input: ReportRequest): Promise<DatabaseReport> {
+      requireDatabase(deps.config, input.database);
+      const storage = deps.config.storage!;
+      const store = new BackupStore(deps.s3, storage);
+      const now = deps.now();
+      // A day of slack: a backup id is its start time, the window is about finish times.
+      const since = now.getTime() - (input.days + 1) * DAY;
+      const recent = (key: string) => {
+        const at = parseBackupId(key.slice(key.lastIndexOf('/') + 1, -'.json'.length));
+        return at === undefined || at.getTime() >= since;
+      };
+      const [manifests, failures, verifications, restores, objects] = await Promise.all([
+        store.readJsonUnder<BackupManifest>(manifestPrefix(storage.prefix, input.database), recent),
+        store.readJsonUnder<BackupFailureRecord>(failurePrefix(storage.prefix, input.database), recent),
+        store.readJsonUnder<VerificationRecord>(verificationPrefix(storage.prefix, input.database)),
+        store.readJsonUnder<RestoreRecord>(restorePrefix(storage.prefix, input.database)),
+        store.listKeys(databaseRoot(storage.prefix, input.database)),
+      ]);
+      return buildReport({
+        database: input.database,
+        now,
+        days: input.days,
+        backups: manifests.map((m) => ({ backupId: m.backupId, finishedAt: m.finishedAt, storedBytes: m.data.storedBytes, rawBytes: m.data.rawBytes, durationMs: m.durationMs })),
+        failures: failures.map((f) => ({ backupId: f.backupId, failedAt: f.failedAt, errorType: f.errorType, message: f.message })),
+        verifications: verifications.map((v) => ({ backupId: v.backupId, status: v.status, finishedAt: v.finishedAt, restoreMs: v.checks.restore.restoreMs })),
+        restores: restores.map((r) => ({ backupId: r.backupId, status: r.status, finishedAt: r.finishedAt, recoveryMs: r.recoveryMs, restoreMs: r.restoreMs })),
+        objects: objects.map((o) => ({ key: o.key, size: o.size, storageClass: o.storageClass })),
+        prices: deps.config.report.prices,
+      });
+    },
+  };
+}

@@ -1,0 +1,73 @@
+/**
+ * pgwarden's own Prometheus metrics, recorded through the Temporal runtime's meter so they are
+ * served on the same endpoint as the SDK's metrics. Activities record them where the outcome
+ * becomes certain: the manifest written, the failure recorded, the verification stored, the
+ * restore recorded. Counters start at zero with each worker process, as Prometheus expects.
+ */
+import { MetricMeter, noopMetricMeter } from '@temporalio/common';
+
+export interface PgwardenMetrics {
+  backupSucceeded(database: string, figures: { storedBytes: number; rawBytes: number; durationMs: number; finishedAt: Date }): void;
+  backupFailed(database: string, errorType: string): void;
+  /** The newest complete backup found in the bucket at worker start, so the gauge is right before the next backup. */
+  lastSuccessSeen(database: string, finishedAt: Date): void;
+  verificationRecorded(database: string, status: 'passed' | 'failed', restoreMs: number | null): void;
+  restoreFinished(database: string, status: 'succeeded' | 'failed', recoveryMs: number): void;
+}
+
+export const METRIC_NAMES = {
+  backups: 'pgwarden_backups_total',
+  backupBytes: 'pgwarden_backup_stored_bytes_total',
+  backupRawBytes: 'pgwarden_backup_raw_bytes_total',
+  backupDuration: 'pgwarden_backup_duration_seconds',
+  lastBackupSize: 'pgwarden_last_backup_stored_bytes',
+  lastSuccess: 'pgwarden_last_backup_success_timestamp_seconds',
+  verifications: 'pgwarden_verifications_total',
+  testRestoreDuration: 'pgwarden_test_restore_duration_seconds',
+  restores: 'pgwarden_restores_total',
+  recoveryDuration: 'pgwarden_restore_recovery_duration_seconds',
+} as const;
+
+/** Buckets for hour-scale work (seconds), instead of the exporter's millisecond defaults. */
+export const DURATION_BUCKETS_SECONDS = [1, 5, 15, 30, 60, 120, 300, 600, 1200, 1800, 3600, 7200, 14400, 28800];
+
+export function histogramBuckets(): Record<string, number[]> {
+  return Object.fromEntries([METRIC_NAMES.backupDuration, METRIC_NAMES.testRestoreDuration, METRIC_NAMES.recoveryDuration].map((n) => [n, DURATION_BUCKETS_SECONDS]));
+}
+
+export function createPgwardenMetrics(meter: MetricMeter = noopMetricMeter): PgwardenMetrics {
+  const backups = meter.createCounter(METRIC_NAMES.backups, undefined, 'finished backup runs by database and outcome');
+  const storedBytes = meter.createCounter(METRIC_NAMES.backupBytes, 'bytes', 'bytes stored in S3 by complete backups');
+  const rawBytes = meter.createCounter(METRIC_NAMES.backupRawBytes, 'bytes', 'bytes of dump output before compression and encryption');
+  const duration = meter.createHistogram(METRIC_NAMES.backupDuration, 'float', 's', 'backup duration, start to manifest');
+  const lastSize = meter.createGauge(METRIC_NAMES.lastBackupSize, 'int', 'bytes', 'stored size of the newest complete backup');
+  const lastSuccess = meter.createGauge(METRIC_NAMES.lastSuccess, 'float', 's', 'Unix time the newest complete backup finished');
+  const verifications = meter.createCounter(METRIC_NAMES.verifications, undefined, 'verifications by database and outcome');
+  const testRestore = meter.createHistogram(METRIC_NAMES.testRestoreDuration, 'float', 's', 'test restore time during verification');
+  const restores = meter.createCounter(METRIC_NAMES.restores, undefined, 'restores by database and outcome');
+  const recovery = meter.createHistogram(METRIC_NAMES.recoveryDuration, 'float', 's', 'restore recovery time, request to usable database');
+  return {
+    backupSucceeded(database, f) {
+      backups.add(1, { database, outcome: 'succeeded' });
+      storedBytes.add(f.storedBytes, { database });
+      rawBytes.add(f.rawBytes, { database });
+      duration.record(f.durationMs / 1000, { database });
+      lastSize.set(f.storedBytes, { database });
+      lastSuccess.set(f.finishedAt.getTime() / 1000, { database });
+    },
+    backupFailed(database, errorType) {
+      backups.add(1, { database, outcome: 'failed', error_type: errorType });
+    },
+    lastSuccessSeen(database, finishedAt) {
+      lastSuccess.set(finishedAt.getTime() / 1000, { database });
+    },
+    verificationRecorded(database, status, restoreMs) {
+      verifications.add(1, { database, outcome: status });
+      if (restoreMs !== null) testRestore.record(restoreMs / 1000, { database });
+    },
+    restoreFinished(database, status, recoveryMs) {
+      restores.add(1, { database, outcome: status });
+      if (status === 'succeeded') recovery.record(recoveryMs / 1000, { database });
+    },
+  };
+}

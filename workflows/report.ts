@@ -1,0 +1,18 @@
+/**
+ * BackupReportWorkflow: the strategy's metrics per database, read from the bucket on the
+ * worker so the operator's machine needs no S3 credentials (`pgwarden report`).
+ */
+import { proxyActivities } from '@temporalio/workflow';
+import type { Activities } from '../activities';
+import type { DatabaseReport } from '../src/report/report';
+
+const { backupReport } = proxyActivities<Activities>({ startToCloseTimeout: '5 minutes', retry: { maximumAttempts: 3, nonRetryableErrorTypes: ['ConfigError'] } });
+
+export interface ReportInput {
+  databases: string[];
+  days: number;
+}
+
+export async function BackupReportWorkflow(input: ReportInput): Promise<DatabaseReport[]> {
+  return Promise.all(input.databases.map((database) => backupReport({ database, days: input.days })));
+}
