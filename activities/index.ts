@@ -15,6 +15,7 @@ import { restoreActivities } from './restore';
 import { verifyActivities } from './verify';
 import { recordActivities } from './records';
 import { reportActivities } from './report';
+import { incidentActivities } from './incident';
 
 /** typedFailures for every function of a group. */
 function typedAll<T extends Record<string, (...args: never[]) => Promise<unknown>>>(group: T): T {
@@ -33,6 +34,7 @@ export function createActivities(deps: ActivityDeps) {
     ...freshnessActivities(deps),
     ...recordActivities(deps),
     ...reportActivities(deps),
+    ...incidentActivities(deps),
   });
 }
 

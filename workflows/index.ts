@@ -7,3 +7,4 @@ export { BackupReportWorkflow } from './report';
 export { PreflightWorkflow } from './preflight';
 export { RestoreWorkflow } from './restore';
 export { VerifyBackupWorkflow } from './verify';
+export { DisasterRecoveryWorkflow } from './disaster-recovery';

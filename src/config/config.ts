@@ -15,6 +15,7 @@ import { EnvReader } from './env-reader';
 import { NotificationConfig, readNotifications } from './notifications';
 import { StorageConfig, readStorage } from './storage';
 import { parsePrices, PriceTable } from '../report/prices';
+import { IncidentSettings, readIncident } from './incident';
 
 export const BACKUP_FORMATS = ['custom', 'plain'] as const;
 export type BackupFormat = (typeof BACKUP_FORMATS)[number];
@@ -88,6 +89,7 @@ export interface Config {
   schedules: ScheduleSettings;
   report: { prices: PriceTable };
   metrics: MetricsSettings;
+  incident: IncidentSettings;
 }
 
 export interface MetricsSettings {
@@ -106,6 +108,7 @@ export interface LoadOptions {
 export function loadConfig(env: Env, options: LoadOptions = {}): Config {
   const need = new Set(options.require ?? []);
   const r = new EnvReader(env);
+  const notifications = readNotifications(r);
   const config: Config = {
     databases: readDatabases(r, need.has('databases')),
     storage: readStorage(r, need.has('storage')),
@@ -116,7 +119,7 @@ export function loadConfig(env: Env, options: LoadOptions = {}): Config {
       retentionDays: r.integer('BACKUP_RETENTION_DAYS', 30, { min: 1, max: 36500 }),
       globalsWithPasswords: r.boolean('BACKUP_GLOBALS_WITH_PASSWORDS', false),
     },
-    notifications: readNotifications(r),
+    notifications,
     temporal: {
       taskQueue: r.string('PGWARDEN_TASK_QUEUE', 'pgwarden'),
       uiUrl: r.string('TEMPORAL_UI_URL')?.replace(/\/+$/, ''),
@@ -126,6 +129,7 @@ export function loadConfig(env: Env, options: LoadOptions = {}): Config {
     schedules: readSchedules(r),
     report: { prices: readPrices(r) },
     metrics: readMetrics(r),
+    incident: readIncident(r, notifications.email?.to ?? []),
     verify: {
       server: readVerifyServer(r),
       sizeChangePercent: r.integer('VERIFY_SIZE_CHANGE_PERCENT', 50, { min: 1, max: 10000 }),

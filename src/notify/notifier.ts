@@ -19,7 +19,8 @@ export interface ChannelResult {
 }
 
 export interface Notifier {
-  send(notice: Notice): Promise<ChannelResult[]>;
+  /** `to` replaces the configured e-mail recipients (an escalation level's contacts). */
+  send(notice: Notice, options?: { to?: string[] }): Promise<ChannelResult[]>;
 }
 
 export function createNotifier(config: NotificationConfig): Notifier {
@@ -50,11 +51,12 @@ export function createNotifier(config: NotificationConfig): Notifier {
   }
 
   return {
-    async send(notice) {
+    async send(notice, options = {}) {
       const sends: Array<Promise<ChannelResult>> = [];
-      if (transport && email) {
+      const to = options.to?.length ? options.to : email?.to;
+      if (transport && email && to?.length) {
         const { subject, text } = renderEmail(notice);
-        sends.push(attempt('email', () => transport.sendMail({ from: email.from, to: email.to, subject, text })));
+        sends.push(attempt('email', () => transport.sendMail({ from: email.from, to, subject, text })));
       }
       if (webhook) sends.push(attempt('slack', () => webhook.send(renderSlack(notice))));
       return Promise.all(sends);

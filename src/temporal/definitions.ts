@@ -14,6 +14,7 @@ export const WorkflowType = {
   cleanup: 'CleanupWorkflow',
   check: 'CheckBackupsWorkflow',
   report: 'BackupReportWorkflow',
+  disasterRecovery: 'DisasterRecoveryWorkflow',
 } as const;
 
 /**

@@ -30,9 +30,7 @@ export async function warnIfNoWorker(client: Client, taskQueue: string, graceMs 
   process.stderr.write(`pgwarden: no worker is polling task queue "${taskQueue}"; the run waits until one starts (pgwarden worker)\n`);
 }
 
-export function runLink(uiUrl: string | undefined, namespace: string, id: string): string | undefined {
-  return uiUrl ? `${uiUrl}/namespaces/${encodeURIComponent(namespace)}/workflows/${encodeURIComponent(id)}` : undefined;
-}
+export { runLink } from '../../temporal/links';
 
 export function formatPreflight(report: PreflightReport): string {
   return [

@@ -1,0 +1,151 @@
+/**
+ * The disaster-recovery runbook's automatic work: open the incident (defaults, the frozen
+ * escalation matrix), identify the failure, propose a backup, check a chosen one, verify the
+ * recovery, and send the escalation notices. Secrets (the health URL, webhooks, passwords)
+ * are resolved here and never returned.
+ */
+import { Context } from '@temporalio/activity';
+import { BackupStore } from '../src/backup/store';
+import { CatalogEntry } from '../src/backup/catalog';
+import { needsRetrieval, retrievalEstimate } from '../src/backup/restore-plan';
+import { compareRowCounts, describeDifference } from '../src/backup/verification';
+import { connectDatabase } from '../src/clients/postgres';
+import { requireDatabase } from '../src/config/config';
+import { BackupError, ConfigError } from '../src/errors/errors';
+import type { BackupProposal, Findings, RecoveryCheck } from '../src/incident/incident';
+import type { EscalationMatrix } from '../src/incident/matrix';
+import { IncidentBrief, incidentNotice, IncidentNoticeKind } from '../src/incident/notices';
+import { ChannelResult } from '../src/notify/notifier';
+import { countAllTables } from '../src/postgres/tables';
+import { runLink } from '../src/temporal/links';
+import { ActivityDeps } from './deps';
+import { deliver } from './notify';
+
+export interface OpenedIncident {
+  database: string;
+  matrix: EscalationMatrix;
+  /** What the verification step will check (counts only: the queries and URL stay in configuration). */
+  smokeChecks: { queries: number; healthUrl: boolean };
+}
+
+const hoursBetween = (from: string, to: Date) => Math.round(((to.getTime() - Date.parse(from)) / 3_600_000) * 10) / 10;
+const entryFacts = (e: CatalogEntry | undefined, now: Date) => (e ? { backupId: e.backupId, takenAt: e.takenAt, ageHours: hoursBetween(e.takenAt, now) } : null);
+
+export function incidentActivities(deps: ActivityDeps) {
+  const store = () => new BackupStore(deps.s3, deps.config.storage!);
+  return {
+    async openIncident(input: { database?: string; matrix?: string }): Promise<OpenedIncident> {
+      const configured = deps.config.databases.map((d) => d.id);
+      let database = input.database?.trim();
+      if (!database) {
+        if (configured.length !== 1) throw new ConfigError([`say which database failed: "database" is one of ${configured.join(', ') || 'none configured'}`]);
+        database = configured[0];
+      }
+      requireDatabase(deps.config, database);
+      const name = input.matrix?.trim() || 'default';
+      const matrix = deps.config.incident.matrices[name];
+      if (!matrix) throw new ConfigError([`escalation matrix "${name}" is not configured (known: ${Object.keys(deps.config.incident.matrices).join(', ')}); see ESCALATION_MATRICES`]);
+      return { database, matrix, smokeChecks: { queries: deps.config.incident.smokeQueries.length, healthUrl: Boolean(deps.config.incident.healthUrl) } };
+    },
+
+    async identifyFailure(input: { database: string }): Promise<Findings> {
+      const now = deps.now();
+      const target = requireDatabase(deps.config, input.database);
+      let databaseReachable = false;
+      let databaseDetail: string;
+      try {
+        const client = await connectDatabase(target, { connectTimeoutMs: 5000 });
+        try {
+          const { rows } = await client.query<{ tables: number }>(`SELECT count(*)::int AS tables FROM pg_class WHERE relkind IN ('r','p') AND relnamespace NOT IN (SELECT oid FROM pg_namespace WHERE nspname IN ('pg_catalog','information_schema'))`);
+          databaseReachable = true;
+          databaseDetail = `reachable; ${rows[0].tables} tables`;
+        } finally {
+          await client.end();
+        }
+      } catch (err) {
+        databaseDetail = `not reachable: ${(err as Error).message}`;
+      }
+      const catalog = await store().catalog(input.database);
+      return {
+        databaseReachable,
+        databaseDetail,
+        newestBackup: entryFacts(catalog[0], now),
+        newestVerified: entryFacts(catalog.find((e) => e.verification.status === 'passed'), now),
+      };
+    },
+
+    /** The newest verified backup taken before the failure; the newest complete one when none is verified. */
+    async proposeBackup(input: { database: string; failureTime: string }): Promise<BackupProposal> {
+      const candidates = (await store().catalog(input.database)).filter((e) => Date.parse(e.takenAt) < Date.parse(input.failureTime));
+      const verified = candidates.find((e) => e.verification.status === 'passed');
+      const pick = verified ?? candidates[0];
+      if (!pick) throw new BackupError(`no complete backup of ${input.database} was taken before the failure time ${input.failureTime}; choose one with pgwarden restore --list and select it by id, or skip the restore`);
+      const archived = needsRetrieval(pick.storageClass);
+      return {
+        backupId: pick.backupId,
+        takenAt: pick.takenAt,
+        verified: Boolean(verified),
+        storageClass: pick.storageClass,
+        retrieval: archived ? `in ${pick.storageClass}: an archive retrieval takes ${retrievalEstimate(pick.storageClass).hours} before the restore can start` : null,
+        why: verified ? 'the newest verified backup taken before the failure' : 'the newest complete backup before the failure; none of those is verified',
+      };
+    },
+
+    /** Confirms a chosen backup exists and is complete; the restore itself checks it again. */
+    async describeBackupChoice(input: { database: string; backupId: string }): Promise<{ backupId: string; takenAt: string; storageClass: string }> {
+      const entry = (await store().catalog(input.database)).find((e) => e.backupId === input.backupId);
+      if (!entry) throw new BackupError(`${input.backupId} is not a complete backup of ${input.database}; see pgwarden restore --list`);
+      return { backupId: entry.backupId, takenAt: entry.takenAt, storageClass: entry.storageClass };
+    },
+
+    /** Step 5: row counts against the manifest, the smoke queries, the health URL. */
+    async verifyRecovery(input: { database: string; restoredInto: string; backupId?: string }): Promise<RecoveryCheck[]> {
+      const target = requireDatabase(deps.config, input.database);
+      const checks: RecoveryCheck[] = [];
+      // Without a restore (step skipped) there is no manifest to count against: smoke checks only.
+      const found = input.backupId ? await store().manifest(input.database, input.backupId) : undefined;
+      const client = await connectDatabase(target, { database: input.restoredInto });
+      try {
+        if (found) {
+          const differences = compareRowCounts(found.manifest.tables, await countAllTables(client));
+          checks.push({
+            name: 'row counts',
+            ok: differences.length === 0,
+            detail: differences.length === 0 ? `all ${found.manifest.tables.length} tables match the manifest` : differences.slice(0, 5).map(describeDifference).join('; '),
+          });
+        } else if (input.backupId) {
+          checks.push({ name: 'row counts', ok: false, detail: `no manifest for ${input.backupId}` });
+        }
+        for (const [i, sql] of deps.config.incident.smokeQueries.entries()) {
+          Context.current().heartbeat(`smoke query ${i + 1}`);
+          const name = `smoke query ${i + 1}`;
+          try {
+            const res = await client.query(sql);
+            checks.push({ name, ok: (res.rowCount ?? 0) > 0, detail: (res.rowCount ?? 0) > 0 ? `${res.rowCount} row(s)` : `returned no rows: ${sql.slice(0, 80)}` });
+          } catch (err) {
+            checks.push({ name, ok: false, detail: `failed: ${(err as Error).message}` });
+          }
+        }
+      } finally {
+        await client.end();
+      }
+      const url = deps.config.incident.healthUrl?.reveal();
+      if (url) {
+        const host = new URL(url).host; // the URL may carry a token: only its host is reported
+        try {
+          const res = await fetch(url, { signal: AbortSignal.timeout(10_000) });
+          checks.push({ name: 'health URL', ok: res.status === 200, detail: `${host} answered ${res.status}` });
+        } catch (err) {
+          checks.push({ name: 'health URL', ok: false, detail: `${host} did not answer: ${(err as Error).message}` });
+        }
+      }
+      return checks;
+    },
+
+    /** `at` is the workflow's time, so "open for 1.0 h" is right even on a time-skipping server. */
+    async notifyIncident(input: { kind: IncidentNoticeKind; brief: IncidentBrief; to: string[]; at: string }): Promise<ChannelResult[]> {
+      const link = runLink(deps.config.temporal.uiUrl, Context.current().info.workflowNamespace ?? 'default', input.brief.incidentId);
+      return deliver(deps, incidentNotice(input.kind, input.brief, new Date(input.at), link), input.to);
+    },
+  };
+}

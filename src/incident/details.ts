@@ -1,0 +1,28 @@
+/**
+ * The incident in a few lines, for the Temporal UI's "current details" of the run (markdown)
+ * and for `pgwarden dr status`.
+ */
+import { IncidentState, STEP_TITLES } from './incident';
+import { LEVEL_NAMES, EscalationLevel } from './matrix';
+
+export function incidentDetails(s: IncidentState): string {
+  const level = s.escalation.level ? `level ${s.escalation.level} (${LEVEL_NAMES[s.escalation.level as EscalationLevel]})` : 'none yet';
+  const lines = [
+    `**[${s.severity}] ${s.database}**: ${s.summary}`,
+    `**Status:** ${s.status}${s.closedAt ? ` at ${s.closedAt}` : ''}; step ${STEP_TITLES[s.step]} (${s.stepStatus})`,
+    ...(s.waitingFor ? [`**Waiting for:** ${s.waitingFor}`] : []),
+    `**Escalation:** ${level} reached${s.escalation.next ? `; next level ${s.escalation.next.level} at ${s.escalation.next.at}` : ''}; ${s.escalation.acknowledgedBy ? `acknowledged by ${s.escalation.acknowledgedBy}` : 'NOT acknowledged'}`,
+  ];
+  if (s.selection) lines.push(`**Backup:** ${s.selection.backupId}${s.selection.newDatabase ? ` into new database ${s.selection.newDatabase}` : ' in place'}`);
+  else if (s.proposal) lines.push(`**Proposed backup:** ${s.proposal.backupId} (${s.proposal.why})${s.proposal.retrieval ? `; ${s.proposal.retrieval}` : ''}`);
+  if (s.restore) lines.push(`**Restore:** ${s.restore.status}: ${s.restore.detail} (run ${s.restore.workflowId})`);
+  if (s.recovery) {
+    const r = s.recovery;
+    lines.push(
+      `**Recovery:** full service in ${(r.fullServiceMs / 3_600_000).toFixed(2)} h (RTO 4-6 h: ${r.fullServiceWithinRto ? 'met' : 'MISSED'})` +
+        (r.restoreMs !== null ? `; restore ${(r.restoreMs / 3_600_000).toFixed(2)} h (RTO 2-4 h: ${r.restoreWithinRto ? 'met' : 'MISSED'})` : '') +
+        (r.dataLossHours !== null ? `; data since ${r.dataLossHours} h before the failure lost (RPO 24 h: ${r.withinRpo ? 'met' : 'MISSED'})` : ''),
+    );
+  }
+  return lines.join('\n');
+}

@@ -1,0 +1,130 @@
+/**
+ * An incident as the DisasterRecoveryWorkflow keeps it: the strategy's six recovery steps,
+ * what was found and decided at each, the escalation reached, and an append-only timeline of
+ * who did what when. This is what the `incidentState` query returns.
+ */
+import type { EscalationLevel, EscalationMatrix } from './matrix';
+
+export const STEPS = ['identify', 'assess', 'select', 'restore', 'verify', 'resume'] as const;
+export type Step = (typeof STEPS)[number];
+
+export const STEP_TITLES: Record<Step, string> = {
+  identify: '1. Identify failure',
+  assess: '2. Assess impact',
+  select: '3. Select backup',
+  restore: '4. Execute restore',
+  verify: '5. Verify recovery',
+  resume: '6. Resume operations',
+};
+
+export const SEVERITIES = ['SEV1', 'SEV2', 'SEV3'] as const;
+export type Severity = (typeof SEVERITIES)[number];
+
+export type IncidentStatus = 'open' | 'resolved' | 'aborted';
+/** running: pgwarden is working; waiting: for a person; failed: for a retry, skip or abort. */
+export type StepStatus = 'running' | 'waiting' | 'failed' | 'done';
+
+/** What on-call types into the Temporal UI's start form; everything but the summary has a default. */
+export interface DisasterRecoveryInput {
+  summary: string;
+  /** Configured database id; default: the only one configured. */
+  database?: string;
+  /** When the failure happened (ISO 8601); default: when the incident opened. The backup proposed is older. */
+  failureTime?: string;
+  severity?: Severity;
+  /** Escalation matrix name; default: "default". */
+  matrix?: string;
+  /** Who opened the incident. */
+  openedBy?: string;
+}
+
+export interface TimelineEntry {
+  at: string;
+  step: Step | 'incident' | 'escalation';
+  by: string;
+  what: string;
+}
+
+export interface Findings {
+  databaseReachable: boolean;
+  databaseDetail: string;
+  newestBackup: { backupId: string; takenAt: string; ageHours: number } | null;
+  newestVerified: { backupId: string; takenAt: string; ageHours: number } | null;
+}
+
+export interface Assessment {
+  by: string;
+  dataLossScope: string;
+  customerImpact: boolean;
+  notes?: string;
+}
+
+export interface BackupProposal {
+  backupId: string;
+  takenAt: string;
+  verified: boolean;
+  storageClass: string;
+  /** null when instantly readable; otherwise how long an archive retrieval takes. */
+  retrieval: string | null;
+  why: string;
+}
+
+export interface Selection {
+  by: string;
+  backupId: string;
+  /** Restore into this new database instead of in place. */
+  newDatabase?: string;
+}
+
+export interface RecoveryCheck {
+  name: string;
+  ok: boolean;
+  detail: string;
+}
+
+export interface RecoveryFigures {
+  /** Restore request to a usable database, against the strategy's 2-4 h. */
+  restoreMs: number | null;
+  restoreWithinRto: boolean | null;
+  /** Incident opened to operations resumed, against the strategy's 4-6 h. */
+  fullServiceMs: number;
+  fullServiceWithinRto: boolean;
+  /** Failure time minus the restored backup's snapshot, against the strategy's 24 h RPO. */
+  dataLossHours: number | null;
+  withinRpo: boolean | null;
+}
+
+export interface IncidentState {
+  incidentId: string;
+  summary: string;
+  database: string;
+  severity: Severity;
+  status: IncidentStatus;
+  step: Step;
+  stepStatus: StepStatus;
+  /** What the incident waits for, and the command that gives it. */
+  waitingFor: string | null;
+  openedAt: string;
+  openedBy: string;
+  failureTime: string;
+  closedAt: string | null;
+  matrix: EscalationMatrix | null;
+  escalation: {
+    /** Highest level notified so far. */
+    level: number;
+    sent: EscalationLevel[];
+    level1Sends: number;
+    acknowledgedBy: string | null;
+    acknowledgedAt: string | null;
+    next: { level: number; at: string } | null;
+  };
+  findings: Findings | null;
+  assessment: Assessment | null;
+  proposal: BackupProposal | null;
+  selection: Selection | null;
+  restore: { workflowId: string; status: 'running' | 'succeeded' | 'failed'; restoredInto: string | null; detail: string } | null;
+  checks: RecoveryCheck[] | null;
+  recovery: RecoveryFigures | null;
+  skipped: Step[];
+  timeline: TimelineEntry[];
+}

@@ -1,0 +1,163 @@
+/**
+ * The escalation matrix on the time-skipping server: hours of incident in seconds. The
+ * notices are real (the stack's SMTP and webhook sinks capture them); the database, S3 and
+ * restore work is faked, since the subject here is the timers and who hears what when.
+ */
+import { TestWorkflowEnvironment } from '@temporalio/testing';
+import { Worker } from '@temporalio/worker';
+import { WorkflowHandle } from '@temporalio/client';
+import { createActivities } from '../../activities';
+import { createActivityDeps } from '../../activities/deps';
+import type { IncidentState } from '../../src/incident/incident';
+import { registerSearchAttributes } from '../../src/temporal/ensure-search-attributes';
+import * as m from '../../src/temporal/messages';
+import { capturedMail, capturedWebhooks, waitForCaptured } from '../support/sinks';
+import { stackConfig, stackEnv } from '../support/stack-env';
+import { quietRuntime, uniqueSuffix, uniqueTaskQueue } from '../support/temporal';
+
+const MINUTE = 60_000;
+const CONTACTS = { ESCALATION_L1_EMAIL: 'devops@example.com', ESCALATION_L2_EMAIL: 'manager@example.com', ESCALATION_L3_EMAIL: 'exec@example.com', ESCALATION_L4_EMAIL: 'customers@example.com', ESCALATION_L1_REPEAT_MINUTES: '20' };
+
+describe('DisasterRecoveryWorkflow escalation (time-skipping server, real notices)', () => {
+  let env: TestWorkflowEnvironment;
+  let worker: Worker;
+  let running: Promise<void>;
+  const taskQueue = uniqueTaskQueue('dr-esc');
+
+  beforeAll(async () => {
+    quietRuntime();
+    env = await TestWorkflowEnvironment.createTimeSkipping({ server: { executable: { type: 'existing-path', path: stackEnv().PGWARDEN_TEST_SERVER_PATH! } } });
+    await registerSearchAttributes(env.connection, env.namespace ?? 'default');
+    const real = createActivities(createActivityDeps(stackConfig(CONTACTS)));
+    // The server's clock runs ahead of ours once time was skipped: tests give the failure time
+    // (now, by our clock), and backups are 5 h older than that.
+    const takenAt = () => new Date(Date.now() - 5 * 3_600_000).toISOString();
+    const activities = {
+      openIncident: real.openIncident,
+      notifyIncident: real.notifyIncident,
+      identifyFailure: async () => ({ databaseReachable: false, databaseDetail: 'not reachable: connection refused', newestBackup: null, newestVerified: null }),
+      proposeBackup: async () => ({ backupId: 'backup_20261124_020000', takenAt: takenAt(), verified: true, storageClass: 'STANDARD_IA', retrieval: null, why: 'the newest verified backup taken before the failure' }),
+      describeBackupChoice: async (i: { backupId: string }) => ({ backupId: i.backupId, takenAt: takenAt(), storageClass: 'STANDARD_IA' }),
+      verifyRecovery: async () => [{ name: 'row counts', ok: true, detail: 'all 5 tables match the manifest' }],
+      resolveRestoreSource: async () => ({ kind: 'pgwarden', backupId: 'backup_20261124_020000', dataKey: 'k', format: 'custom', keyId: 'k', takenAt: takenAt(), storageClass: 'STANDARD_IA', storedBytes: 1 }),
+      notifyRestore: async () => [],
+      recordRestore: async () => 'record',
+      restoreDatabase: async (i: { targetName: string }) => ({ restoredInto: i.targetName, keptAs: null, restoreMs: 1000, tables: 5, rowCountsChecked: true }),
+    };
+    worker = await Worker.create({ connection: env.nativeConnection, taskQueue, workflowsPath: require.resolve('../../workflows'), activities });
+    running = worker.run();
+  });
+  afterAll(async () => {
+    worker?.shutdown();
+    await running;
+    await env?.teardown();
+  });
+
+  async function open(extra: object = {}): Promise<WorkflowHandle> {
+    return env.client.workflow.start('DisasterRecoveryWorkflow', { taskQueue, workflowId: `dr-esc-${uniqueSuffix()}`, args: [{ summary: 'orders database lost', database: 'sample', failureTime: new Date().toISOString(), ...extra }] });
+  }
+  const state = (h: WorkflowHandle) => h.query(m.incidentStateQuery);
+  const mailTo = async (id: string, address: string) => (await capturedMail(id)).filter((mail) => mail.envelopeTo.includes(address));
+  /** Minutes after opening, to the second: a timer fires at its time plus the workflow task's few ms. */
+  const minutesAfterOpen = (s: IncidentState, what: RegExp) => s.timeline.filter((t) => what.test(t.what)).map((t) => Math.floor((Date.parse(t.at) - Date.parse(s.openedAt)) / 1000) / 60);
+
+  /** Drives the runbook to its last step quickly: ack, assess, select into a new database, restore, verify. */
+  async function driveToResume(h: WorkflowHandle, customerImpact: boolean): Promise<void> {
+    await h.signal(m.acknowledgeSignal, { by: 'alice' });
+    await waitUntil(h, (s) => s.step === 'assess' && s.stepStatus === 'waiting');
+    await h.signal(m.assessSignal, { by: 'alice', dataLossScope: 'orders since 02:00', customerImpact });
+    await waitUntil(h, (s) => s.step === 'select' && s.stepStatus === 'waiting');
+    await h.signal(m.selectBackupSignal, { by: 'alice', newDatabase: 'sample_recovered' });
+    await waitUntil(h, (s) => s.step === 'resume' && s.stepStatus === 'waiting');
+  }
+
+  async function waitUntil(h: WorkflowHandle, ok: (s: IncidentState) => boolean): Promise<IncidentState> {
+    const deadline = Date.now() + 20_000;
+    for (;;) {
+      const s = await state(h);
+      if (ok(s)) return s;
+      if (Date.now() > deadline) throw new Error(`timed out; incident at ${s.step} (${s.stepStatus}): ${JSON.stringify(s.timeline.slice(-3))}`);
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  }
+
+  it('alerts level 1 at once and every 20 min until acknowledged, level 2 at exactly 1 h and level 3 at exactly 4 h', async () => {
+    const h = await open();
+    const id = h.workflowId;
+    await waitUntil(h, (s) => s.escalation.level1Sends === 1);
+    await env.sleep('50 minutes'); // reminders at 20 and 40 min
+    let s = await waitUntil(h, (x) => x.escalation.level1Sends === 3);
+    await h.executeUpdate(m.acknowledgeUpdate, { args: [{ by: 'alice' }] });
+    await env.sleep('9 minutes'); // 59 min: still level 1
+    s = await state(h);
+    expect(s.escalation).toMatchObject({ level: 1, sent: [1], level1Sends: 3, acknowledgedBy: 'alice', next: { level: 2 } });
+    expect(Date.parse(s.escalation.next!.at) - Date.parse(s.openedAt)).toBe(60 * MINUTE);
+    expect(await mailTo(id, 'manager@example.com')).toEqual([]);
+
+    await env.sleep('2 minutes');
+    s = await waitUntil(h, (x) => x.escalation.level === 2);
+    expect(minutesAfterOpen(s, /^level 2 /)).toEqual([60]);
+    await env.sleep('3 hours');
+    s = await waitUntil(h, (x) => x.escalation.level === 3);
+    expect(minutesAfterOpen(s, /^level 3 /)).toEqual([240]);
+    expect(minutesAfterOpen(s, /^level 1 reminder/)).toEqual([20, 40]);
+    expect(s.escalation.next).toBeNull();
+    await env.sleep('5 hours'); // nothing more is due: no repeats after the acknowledgement, no level 4 without impact
+    await h.executeUpdate(m.abortUpdate, { args: [{ by: 'alice', reason: 'drill over' }] });
+    const final: IncidentState = await h.result();
+    expect(final.status).toBe('aborted');
+
+    await waitForCaptured(capturedMail, id, 6);
+    expect(await mailTo(id, 'devops@example.com')).toHaveLength(4); // level 1, two reminders, the closing notice
+    expect((await mailTo(id, 'devops@example.com')).filter((x) => /reminder/.test(x.subject))).toHaveLength(2);
+    expect(await mailTo(id, 'manager@example.com')).toHaveLength(2); // level 2 and the closing notice
+    expect((await mailTo(id, 'manager@example.com'))[0].subject).toMatch(/^\[pgwarden\] FAILED: \[SEV1\] sample: incident open for 1\.0 h: manager notification/);
+    expect(await mailTo(id, 'exec@example.com')).toHaveLength(2);
+    expect((await mailTo(id, 'exec@example.com'))[0].subject).toMatch(/incident open for 4\.0 h: executive notification/);
+    expect(await mailTo(id, 'customers@example.com')).toEqual([]);
+    expect(await capturedWebhooks(id)).toHaveLength(6);
+  });
+
+  it('sends no level 2 or 3 when resolved at 59 minutes, and closes with the recovery figures', async () => {
+    const h = await open();
+    const id = h.workflowId;
+    await driveToResume(h, false);
+    await env.sleep('59 minutes');
+    const before = await state(h);
+    expect(before.escalation.level).toBe(1);
+    await h.executeUpdate(m.resumeUpdate, { args: [{ by: 'bob', note: 'shop is taking orders' }] });
+    const final: IncidentState = await h.result();
+    expect(final.status).toBe('resolved');
+    expect(final.escalation).toMatchObject({ level: 1, sent: [1], level1Sends: 1, next: null });
+    expect(final.recovery).toMatchObject({ fullServiceWithinRto: true, restoreWithinRto: true, withinRpo: true });
+    expect(final.recovery!.dataLossHours).toBeCloseTo(5, 0);
+    expect(final.recovery!.fullServiceMs).toBeGreaterThanOrEqual(59 * MINUTE);
+    expect(final.restore).toMatchObject({ status: 'succeeded', restoredInto: 'sample_recovered' });
+    expect(final.timeline.map((t) => t.step)).toEqual(expect.arrayContaining(['identify', 'assess', 'select', 'restore', 'verify', 'resume']));
+    await env.sleep('5 hours'); // nothing is left to fire
+    await waitForCaptured(capturedMail, id, 2);
+    await new Promise((r) => setTimeout(r, 500));
+    const mails = await capturedMail(id);
+    expect(mails.map((x) => x.subject)).toEqual([expect.stringMatching(/disaster recovery started/), expect.stringMatching(/incident resolved/)]);
+    expect(mails[1].text).toMatch(/full service in 0\.98 h \(RTO 4-6 h: met\)/);
+  });
+
+  it('notifies customers once, only after an assessment with customer impact, and again at resolution', async () => {
+    const quiet = await open();
+    await driveToResume(quiet, false);
+    await quiet.executeUpdate(m.resumeUpdate, { args: [{ by: 'bob' }] });
+    await quiet.result();
+    expect(await mailTo(quiet.workflowId, 'customers@example.com')).toEqual([]);
+
+    const h = await open({ severity: 'SEV2' });
+    await driveToResume(h, true);
+    let s = await state(h);
+    expect(s.escalation).toMatchObject({ level: 4, sent: [1, 4] });
+    await env.sleep('30 minutes');
+    await h.executeUpdate(m.resumeUpdate, { args: [{ by: 'bob' }] });
+    s = await h.result();
+    const customers = await waitForCaptured((c) => mailTo(c, 'customers@example.com'), h.workflowId, 2);
+    expect(customers.map((x) => x.subject)).toEqual([expect.stringMatching(/^\[pgwarden\] FAILED: \[SEV2\] sample: customer-facing impact/), expect.stringMatching(/service restored: tell customers/)]);
+    expect(minutesAfterOpen(s, /^level 4 /)).toHaveLength(1);
+  });
+});
