@@ -10,6 +10,7 @@ import { runCheckCommand } from './commands/check';
 import { runCleanupCommand } from './commands/cleanup';
 import { runSchedulesAction, runSchedulesApply, runSchedulesList } from './commands/schedules';
 import { runReportCommand } from './commands/report';
+import { runDrList, runDrStart, runDrStatus, runDrStep } from './commands/dr';
 import { runRestoreCommand } from './commands/restore';
 import { runVerifyCommand } from './commands/verify';
 import { runWorkerCommand } from './commands/worker';
@@ -109,6 +110,38 @@ export function buildProgram(run: (action: () => Promise<void>) => Promise<void>
     .requiredOption('--from <time>', 'ISO time')
     .requiredOption('--to <time>', 'ISO time')
     .action((id, opts) => run(() => runSchedulesAction(ctx(), 'backfill', id, opts)));
+
+  const dr = program.command('dr').description('disaster recovery: the six-step runbook with escalation (also driven from the Temporal UI)');
+  dr.command('start')
+    .description('open an incident: DisasterRecoveryWorkflow, level 1 alert at once')
+    .requiredOption('-s, --summary <text>', 'one line saying what failed')
+    .option('-d, --database <name>', 'configured database id (default: the only one configured)')
+    .option('--failure-time <iso>', 'when it failed (default: now); the backup proposed is older')
+    .option('--severity <sev>', 'SEV1, SEV2 or SEV3', 'SEV1')
+    .option('--matrix <name>', 'escalation matrix (default: default)')
+    .option('--as <name>', 'who opens it (default: your user name)')
+    .option('--json', 'print JSON')
+    .action((opts) => run(() => runDrStart(ctx(), opts)));
+  dr.command('status <incident-id>').description('where the incident stands: step, escalation, backup, restore, timeline').option('--json', 'print the whole state as JSON').action((id, opts) => run(() => runDrStatus(ctx(), id, opts)));
+  dr.command('list').description('open incidents (--all: closed ones too)').option('--all', 'include closed incidents').option('--json', 'print JSON').action((opts) => run(() => runDrList(ctx(), opts)));
+  const step = (name: string, description: string) => dr.command(`${name} <incident-id>`).description(description).option('--as <name>', 'who (default: your user name)').option('--json', 'print the incident state as JSON');
+  step('ack', 'acknowledge: stops the level 1 reminders (levels 2 and 3 still follow unless resolved)').action((id, opts) => run(() => runDrStep(ctx(), 'ack', id, opts)));
+  step('assess', 'step 2: record the impact assessment')
+    .option('--scope <text>', 'scope of data loss, e.g. "orders since 02:00"')
+    .option('--customer-impact <yes|no>', 'customer-facing service impact (yes: level 4, customer notification)')
+    .option('--notes <text>', 'anything else')
+    .action((id, opts) => run(() => runDrStep(ctx(), 'assess', id, opts)));
+  step('select', 'step 3: confirm the proposed backup, or pick another; in place unless --new-db')
+    .option('--backup <id>', 'another backup than the proposed one')
+    .option('--new-db <name>', 'restore into this new database instead of in place')
+    .action((id, opts) => run(() => runDrStep(ctx(), 'select', id, opts)));
+  step('approve', 'step 4: approve the in-place restore').option('--note <text>', 'a note').action((id, opts) => run(() => runDrStep(ctx(), 'approve', id, opts)));
+  step('resume', 'step 6: confirm operations resumed; closes the incident').option('--note <text>', 'a note').action((id, opts) => run(() => runDrStep(ctx(), 'resume', id, opts)));
+  for (const action of ['retry', 'skip', 'abort'] as const) {
+    step(action, action === 'abort' ? 'stop the runbook (cancels a running restore and the escalation)' : `${action} the current step`)
+      .option('--reason <text>', 'why (required)')
+      .action((id, opts) => run(() => runDrStep(ctx(), action, id, opts)));
+  }
 
   return program;
 }

@@ -1,0 +1,176 @@
+/**
+ * The whole runbook on the dev server, driven from the CLI as on-call would: a real backup
+ * and verification first, then the failure (data destroyed), the six steps with a real
+ * in-place restore behind its own approval, the recovery checks, and the close. The worker
+ * is replaced halfway; the validators refuse bad steps without recording anything.
+ */
+import { spawn } from 'node:child_process';
+import { join } from 'node:path';
+import { WorkflowUpdateFailedError } from '@temporalio/client';
+import { Worker } from '@temporalio/worker';
+import { createActivities } from '../../activities';
+import { createActivityDeps } from '../../activities/deps';
+import { keptName } from '../../src/backup/restore-plan';
+import { envFile, repoRoot } from '../../src/devstack/paths';
+import type { IncidentState } from '../../src/incident/incident';
+import { WorkflowType } from '../../src/temporal/definitions';
+import * as m from '../../src/temporal/messages';
+import { IncidentStatusSA, IncidentStepSA } from '../../src/temporal/search-attributes';
+import { databaseUrl, tableFingerprints, withClient } from '../support/databases';
+import { capturedMail, waitForCaptured } from '../support/sinks';
+import { stackConfig, stackEnv } from '../support/stack-env';
+import { bundledWorker, uniqueSuffix, uniqueTaskQueue, waitForPoller } from '../support/temporal';
+import { workflowSuite } from '../support/workflow-suite';
+
+const bin = join(repoRoot, 'bin', 'pgwarden');
+
+describe('DisasterRecoveryWorkflow (dev server, real restore, CLI)', () => {
+  const suite = workflowSuite('dr');
+
+  it('runs the six steps from the CLI with a real in-place restore, across a worker restart', async () => {
+    const db = await suite.freshDatabase('dr', 'awkward.sql');
+    const taskQueue = uniqueTaskQueue('dr');
+    const settings = {
+      DATABASE_URL: databaseUrl(db),
+      PGWARDEN_TASK_QUEUE: taskQueue,
+      ESCALATION_L1_EMAIL: 'oncall@example.com',
+      DR_SMOKE_QUERIES: `SELECT 1 FROM inventory.items WHERE qty > 10; SELECT count(*) FROM public.events`,
+      DR_HEALTH_URL: `${stackEnv().PGWARDEN_SINKS_URL}/health`,
+    };
+    const activities = createActivities(createActivityDeps(stackConfig(settings)));
+    const startWorker = async () => {
+      const worker: Worker = await bundledWorker(suite.server, taskQueue, activities);
+      return { worker, running: worker.run() };
+    };
+    let current = await startWorker();
+    // Asynchronous: the worker runs in this process and must keep working while the CLI waits.
+    const cli = (...args: string[]) =>
+      new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => {
+        const child = spawn(process.execPath, [bin, 'dr', ...args], { env: { PATH: process.env.PATH, PGWARDEN_CONFIG: envFile, ...settings } });
+        let stdout = '';
+        let stderr = '';
+        child.stdout.on('data', (d) => (stdout += d));
+        child.stderr.on('data', (d) => (stderr += d));
+        child.on('close', (code) => resolve({ code, stdout, stderr }));
+      });
+    const client = suite.server.client;
+
+    try {
+      const backup = await suite.backup(db, taskQueue);
+      await client.workflow.execute(WorkflowType.verify, { taskQueue, workflowId: `verify-${db}-${uniqueSuffix()}`, args: [{ database: db, backupId: backup.backupId }] });
+      const before = await tableFingerprints(db);
+      await new Promise((r) => setTimeout(r, 1100)); // the failure comes after the backup
+      await withClient(db, (c) => c.query('DELETE FROM inventory.items WHERE qty < 25'));
+
+      const started = await cli('start', '--summary', 'items wiped by a bad migration', '--severity', 'SEV2', '--as', 'carol', '--json');
+      expect(started).toMatchObject({ code: 0, stderr: '' });
+      const id: string = JSON.parse(started.stdout).incidentId;
+      expect(id).toMatch(new RegExp(`^dr-${db}-\\d{8}T\\d{6}Z$`));
+      const h = client.workflow.getHandle(id);
+      const waitUntil = async (ok: (s: IncidentState) => boolean) => {
+        const deadline = Date.now() + 60_000;
+        for (;;) {
+          const s = await h.query(m.incidentStateQuery);
+          if (ok(s)) return s;
+          if (Date.now() > deadline) throw new Error(`incident at ${s.step} (${s.stepStatus}); last: ${JSON.stringify(s.timeline.slice(-2))}`);
+          await new Promise((r) => setTimeout(r, 200));
+        }
+      };
+
+      // 1. Identify: automatic findings.
+      let s = await waitUntil((x) => x.step === 'assess' && x.stepStatus === 'waiting');
+      expect(s.findings).toMatchObject({ databaseReachable: true, newestBackup: { backupId: backup.backupId }, newestVerified: { backupId: backup.backupId } });
+      expect(s.matrix!.level1.contacts).toEqual(['oncall@example.com']);
+
+      // Bad steps are refused with a clear message, and nothing is recorded.
+      const recorded = s.timeline.length;
+      const refusal = async (update: Parameters<typeof h.executeUpdate>[0], arg: object) => {
+        const err = await h.executeUpdate(update, { args: [arg] }).catch((e: unknown) => e);
+        expect(err).toBeInstanceOf(WorkflowUpdateFailedError);
+        return ((err as WorkflowUpdateFailedError).cause as Error).message;
+      };
+      expect(await refusal(m.assessUpdate, { by: 'dave', customerImpact: false })).toMatch(/"dataLossScope" is required/);
+      expect(await refusal(m.assessUpdate, { dataLossScope: 'x', customerImpact: false })).toMatch(/"by" is required/);
+      expect(await refusal(m.selectBackupUpdate, { by: 'dave' })).toMatch(/choosing a backup belongs to step "3. Select backup", but the incident is at "2. Assess impact" \(waiting\)/);
+      expect(await refusal(m.resumeUpdate, { by: 'dave' })).toMatch(/belongs to step "6. Resume operations"/);
+      expect(await refusal(m.retryStepUpdate, { by: 'dave', reason: 'again' })).toMatch(/has not failed/);
+      expect(await refusal(m.abortUpdate, { by: 'dave' })).toMatch(/"reason" is required/);
+      await h.signal(m.assessSignal, { by: 'dave', dataLossScope: '' } as never); // ignored, as a bad UI click
+      expect(await cli('assess', id, '--scope', 'x', '--customer-impact', 'maybe')).toMatchObject({ code: 64, stderr: 'pgwarden: --customer-impact maybe: answer yes or no\n' });
+      expect(await cli('select', id, '--as', 'dave')).toMatchObject({ code: 64, stderr: expect.stringMatching(/^pgwarden: dr-.*: choosing a backup belongs to step "3. Select backup", but the incident is at "2. Assess impact"/) });
+      s = await h.query(m.incidentStateQuery);
+      expect(s.timeline).toHaveLength(recorded);
+      expect(s.assessment).toBeNull();
+
+      // 2. Assess, acknowledge.
+      expect(await cli('ack', id, '--as', 'dave')).toMatchObject({ code: 0 });
+      expect(await cli('ack', id, '--as', 'erin')).toMatchObject({ code: 64, stderr: expect.stringContaining('already acknowledged by dave') });
+      expect(await cli('assess', id, '--scope', 'inventory items with qty < 25', '--customer-impact', 'no', '--as', 'dave')).toMatchObject({ code: 0 });
+
+      // 3. Select: the proposal is the verified backup from before the failure.
+      s = await waitUntil((x) => x.step === 'select' && x.stepStatus === 'waiting');
+      expect(s.proposal).toMatchObject({ backupId: backup.backupId, verified: true, retrieval: null });
+
+      // The worker goes away and a new one takes over; the incident carries on.
+      current.worker.shutdown();
+      await current.running;
+      current = await startWorker();
+      await waitForPoller(client, taskQueue);
+
+      expect(await cli('select', id, '--backup', 'yesterday', '--as', 'dave')).toMatchObject({ code: 64, stderr: expect.stringMatching(/^pgwarden: dr-.*: "backupId" "yesterday" is not a backup id/) });
+      // Well-formed but not a backup: taken, checked, refused in the timeline, and the step waits again.
+      expect(await cli('select', id, '--backup', 'backup_20000101_000000', '--as', 'dave')).toMatchObject({ code: 0 });
+      s = await waitUntil((x) => x.timeline.some((t) => /^refused backup_20000101_000000: .*not a complete backup/.test(t.what)) && x.stepStatus === 'waiting');
+      expect(s.selection).toBeNull();
+      expect(await cli('select', id, '--as', 'dave')).toMatchObject({ code: 0 });
+
+      // 4. Restore in place, behind the restore's own approval.
+      s = await waitUntil((x) => x.step === 'restore' && x.restore?.status === 'running');
+      const status = await cli('status', id);
+      expect(status.stdout).toMatch(/^incident   dr-.*: \[SEV2\] .*: items wiped by a bad migration$/m);
+      expect(status.stdout).toMatch(/^restore    running: restoring backup_\d{8}_\d{6} in place; needs approval/m);
+      const listed = await cli('list', '--json');
+      expect(JSON.parse(listed.stdout)).toEqual(expect.arrayContaining([expect.objectContaining({ incident: id, severity: 'SEV2', status: 'open' })]));
+      expect(await waitForCaptured(capturedMail, s.restore!.workflowId)).toEqual([expect.objectContaining({ subject: expect.stringMatching(/approval/i) })]);
+      expect(await cli('approve', id, '--as', 'dave', '--note', 'go')).toMatchObject({ code: 0 });
+
+      // 5. Verify: row counts, smoke queries, health URL.
+      s = await waitUntil((x) => x.step === 'resume' && x.stepStatus === 'waiting');
+      expect(s.restore).toMatchObject({ status: 'succeeded', restoredInto: db });
+      suite.track(keptName(db, backup.backupId));
+      expect(s.checks).toEqual([
+        { name: 'row counts', ok: true, detail: expect.stringMatching(/^all \d+ tables match the manifest$/) },
+        { name: 'smoke query 1', ok: true, detail: expect.any(String) },
+        { name: 'smoke query 2', ok: true, detail: '1 row(s)' },
+        { name: 'health URL', ok: true, detail: expect.stringMatching(/^127\.0\.0\.1:\d+ answered 200$/) },
+      ]);
+      expect(await tableFingerprints(db)).toEqual(before);
+
+      // 6. Resume: closes the incident with the timeline and the recovery figures.
+      expect(await cli('resume', id, '--as', 'dave', '--note', 'items are back')).toMatchObject({ code: 0 });
+      const final: IncidentState = await h.result();
+      expect(final).toMatchObject({ status: 'resolved', step: 'resume', skipped: [] });
+      expect(final.recovery).toMatchObject({ restoreWithinRto: true, fullServiceWithinRto: true, withinRpo: true });
+      expect(final.timeline.filter((t) => t.by === 'dave').map((t) => t.what)).toEqual([
+        expect.stringMatching(/^acknowledged/),
+        'data loss: inventory items with qty < 25; customer-facing impact: no',
+        expect.stringMatching(new RegExp(`^chose ${backup.backupId} .*in place$`)),
+        'approved the restore: go',
+        'operations resumed: items are back',
+      ]);
+      const described = await h.describe();
+      expect(described.typedSearchAttributes.get(IncidentStatusSA)).toBe('resolved');
+      expect(described.typedSearchAttributes.get(IncidentStepSA)).toBe('resume');
+      const mails = await waitForCaptured(capturedMail, id, 2);
+      expect(mails.filter((x) => x.envelopeTo.includes('oncall@example.com')).map((x) => x.subject)).toEqual([
+        expect.stringMatching(/disaster recovery started/),
+        expect.stringMatching(/incident resolved/),
+      ]);
+      expect((await cli('list', '--json')).stdout).not.toContain(id);
+      expect(await cli('ack', id, '--as', 'late')).toMatchObject({ code: 64 });
+    } finally {
+      current.worker.shutdown();
+      await current.running;
+    }
+  });
+});
