@@ -3,15 +3,15 @@
  * and for `pgwarden dr status`.
  */
 import { IncidentState, STEP_TITLES } from './incident';
-import { LEVEL_NAMES, EscalationLevel } from './matrix';
+import { LEVEL_NAMES } from './matrix';
 
 export function incidentDetails(s: IncidentState): string {
-  const level = s.escalation.level ? `level ${s.escalation.level} (${LEVEL_NAMES[s.escalation.level as EscalationLevel]})` : 'none yet';
+  const level = s.escalation.sent.length ? `level${s.escalation.sent.length > 1 ? 's' : ''} ${s.escalation.sent.map((l) => `${l} (${LEVEL_NAMES[l]})`).join(', ')}` : 'no level yet';
   const lines = [
     `**[${s.severity}] ${s.database}**: ${s.summary}`,
     `**Status:** ${s.status}${s.closedAt ? ` at ${s.closedAt}` : ''}; step ${STEP_TITLES[s.step]} (${s.stepStatus})`,
     ...(s.waitingFor ? [`**Waiting for:** ${s.waitingFor}`] : []),
-    `**Escalation:** ${level} reached${s.escalation.next ? `; next level ${s.escalation.next.level} at ${s.escalation.next.at}` : ''}; ${s.escalation.acknowledgedBy ? `acknowledged by ${s.escalation.acknowledgedBy}` : 'NOT acknowledged'}`,
+    `**Escalation:** ${level} sent${s.escalation.next ? `; next level ${s.escalation.next.level} at ${s.escalation.next.at}` : ''}; ${s.escalation.acknowledgedBy ? `acknowledged by ${s.escalation.acknowledgedBy}` : 'NOT acknowledged'}`,
   ];
   if (s.selection) lines.push(`**Backup:** ${s.selection.backupId}${s.selection.newDatabase ? ` into new database ${s.selection.newDatabase}` : ' in place'}`);
   else if (s.proposal) lines.push(`**Proposed backup:** ${s.proposal.backupId} (${s.proposal.why})${s.proposal.retrieval ? `; ${s.proposal.retrieval}` : ''}`);

@@ -4,6 +4,7 @@
  * restore work is faked, since the subject here is the timers and who hears what when.
  */
 import { TestWorkflowEnvironment } from '@temporalio/testing';
+import { Context } from '@temporalio/activity';
 import { Worker } from '@temporalio/worker';
 import { WorkflowHandle } from '@temporalio/client';
 import { createActivities } from '../../activities';
@@ -31,6 +32,7 @@ describe('DisasterRecoveryWorkflow escalation (time-skipping server, real notice
     const real = createActivities(createActivityDeps(stackConfig(CONTACTS)));
     // The server's clock runs ahead of ours once time was skipped: tests give the failure time
     // (now, by our clock), and backups are 5 h older than that.
+    let verifyCalls = 0;
     const takenAt = () => new Date(Date.now() - 5 * 3_600_000).toISOString();
     const activities = {
       openIncident: real.openIncident,
@@ -38,7 +40,11 @@ describe('DisasterRecoveryWorkflow escalation (time-skipping server, real notice
       identifyFailure: async () => ({ databaseReachable: false, databaseDetail: 'not reachable: connection refused', newestBackup: null, newestVerified: null }),
       proposeBackup: async () => ({ backupId: 'backup_20261124_020000', takenAt: takenAt(), verified: true, storageClass: 'STANDARD_IA', retrieval: null, why: 'the newest verified backup taken before the failure' }),
       describeBackupChoice: async (i: { backupId: string }) => ({ backupId: i.backupId, takenAt: takenAt(), storageClass: 'STANDARD_IA' }),
-      verifyRecovery: async () => [{ name: 'row counts', ok: true, detail: 'all 5 tables match the manifest' }],
+      // The first check of a "flaky-health" incident fails, as a health URL still down would.
+      verifyRecovery: async () => {
+        const flaky = (Context.current().info.workflowExecution?.workflowId ?? '').includes('flaky') && verifyCalls++ === 0;
+        return [{ name: 'health URL', ok: !flaky, detail: flaky ? 'shop.example answered 503' : 'shop.example answered 200' }];
+      },
       resolveRestoreSource: async () => ({ kind: 'pgwarden', backupId: 'backup_20261124_020000', dataKey: 'k', format: 'custom', keyId: 'k', takenAt: takenAt(), storageClass: 'STANDARD_IA', storedBytes: 1 }),
       notifyRestore: async () => [],
       recordRestore: async () => 'record',
@@ -53,8 +59,8 @@ describe('DisasterRecoveryWorkflow escalation (time-skipping server, real notice
     await env?.teardown();
   });
 
-  async function open(extra: object = {}): Promise<WorkflowHandle> {
-    return env.client.workflow.start('DisasterRecoveryWorkflow', { taskQueue, workflowId: `dr-esc-${uniqueSuffix()}`, args: [{ summary: 'orders database lost', database: 'sample', failureTime: new Date().toISOString(), ...extra }] });
+  async function open(extra: object = {}, idWord = 'esc'): Promise<WorkflowHandle> {
+    return env.client.workflow.start('DisasterRecoveryWorkflow', { taskQueue, workflowId: `dr-${idWord}-${uniqueSuffix()}`, args: [{ summary: 'orders database lost', database: 'sample', failureTime: new Date().toISOString(), ...extra }] });
   }
   const state = (h: WorkflowHandle) => h.query(m.incidentStateQuery);
   const mailTo = async (id: string, address: string) => (await capturedMail(id)).filter((mail) => mail.envelopeTo.includes(address));
@@ -159,5 +165,36 @@ describe('DisasterRecoveryWorkflow escalation (time-skipping server, real notice
     const customers = await waitForCaptured((c) => mailTo(c, 'customers@example.com'), h.workflowId, 2);
     expect(customers.map((x) => x.subject)).toEqual([expect.stringMatching(/^\[pgwarden\] FAILED: \[SEV2\] sample: customer-facing impact/), expect.stringMatching(/service restored: tell customers/)]);
     expect(minutesAfterOpen(s, /^level 4 /)).toHaveLength(1);
+  });
+
+  it('waits after a failed step for a retry, and lets a waiting step be skipped with a reason', async () => {
+    const h = await open({}, 'flaky');
+    await waitUntil(h, (s) => s.step === 'assess' && s.stepStatus === 'waiting');
+    await h.executeUpdate(m.skipStepUpdate, { args: [{ by: 'alice', reason: 'assessed on the bridge call' }] });
+    await waitUntil(h, (s) => s.step === 'select' && s.stepStatus === 'waiting');
+    await h.executeUpdate(m.selectBackupUpdate, { args: [{ by: 'alice', newDatabase: 'sample_recovered' }] });
+    let s = await waitUntil(h, (x) => x.step === 'verify' && x.stepStatus === 'failed');
+    expect(s.waitingFor).toMatch(/^a decision on the failed step: pgwarden dr retry\|skip/);
+    expect(s.checks).toEqual([{ name: 'health URL', ok: false, detail: 'shop.example answered 503' }]);
+    await expect(h.executeUpdate(m.resumeUpdate, { args: [{ by: 'alice' }] })).rejects.toThrow();
+    await h.executeUpdate(m.retryStepUpdate, { args: [{ by: 'alice', reason: 'load balancer fixed' }] });
+    s = await waitUntil(h, (x) => x.step === 'resume' && x.stepStatus === 'waiting');
+    await h.signal(m.resumeSignal, { by: 'alice' });
+    const final: IncidentState = await h.result();
+    expect(final.skipped).toEqual(['assess']);
+    expect(final.assessment).toBeNull();
+    expect(final.timeline.filter((t) => t.by === 'alice').map((t) => [t.step, t.what])).toEqual([
+      ['assess', 'skipped: assessed on the bridge call'],
+      ['select', expect.stringMatching(/^chose backup_20261124_020000 .*into new database sample_recovered$/)],
+      ['verify', 'retry: load balancer fixed'],
+      ['resume', 'operations resumed'],
+    ]);
+    expect(final.timeline.filter((t) => t.step === 'verify' && t.by === 'pgwarden').map((t) => t.what)).toEqual([
+      '5. Verify recovery: started',
+      'health URL: FAILED (shop.example answered 503)',
+      'failed: 1 recovery check(s) failed: health URL',
+      '5. Verify recovery: started',
+      'health URL: ok (shop.example answered 200)',
+    ]);
   });
 });

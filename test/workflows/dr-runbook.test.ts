@@ -7,6 +7,7 @@
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { WorkflowUpdateFailedError } from '@temporalio/client';
+import type { UpdateDefinition } from '@temporalio/common';
 import { Worker } from '@temporalio/worker';
 import { createActivities } from '../../activities';
 import { createActivityDeps } from '../../activities/deps';
@@ -54,6 +55,7 @@ describe('DisasterRecoveryWorkflow (dev server, real restore, CLI)', () => {
         child.on('close', (code) => resolve({ code, stdout, stderr }));
       });
     const client = suite.server.client;
+    let incident: string | undefined;
 
     try {
       const backup = await suite.backup(db, taskQueue);
@@ -65,6 +67,7 @@ describe('DisasterRecoveryWorkflow (dev server, real restore, CLI)', () => {
       const started = await cli('start', '--summary', 'items wiped by a bad migration', '--severity', 'SEV2', '--as', 'carol', '--json');
       expect(started).toMatchObject({ code: 0, stderr: '' });
       const id: string = JSON.parse(started.stdout).incidentId;
+      incident = id;
       expect(id).toMatch(new RegExp(`^dr-${db}-\\d{8}T\\d{6}Z$`));
       const h = client.workflow.getHandle(id);
       const waitUntil = async (ok: (s: IncidentState) => boolean) => {
@@ -84,17 +87,17 @@ describe('DisasterRecoveryWorkflow (dev server, real restore, CLI)', () => {
 
       // Bad steps are refused with a clear message, and nothing is recorded.
       const recorded = s.timeline.length;
-      const refusal = async (update: Parameters<typeof h.executeUpdate>[0], arg: object) => {
+      const refusal = async <A>(update: UpdateDefinition<IncidentState, [A]>, arg: A) => {
         const err = await h.executeUpdate(update, { args: [arg] }).catch((e: unknown) => e);
         expect(err).toBeInstanceOf(WorkflowUpdateFailedError);
         return ((err as WorkflowUpdateFailedError).cause as Error).message;
       };
-      expect(await refusal(m.assessUpdate, { by: 'dave', customerImpact: false })).toMatch(/"dataLossScope" is required/);
-      expect(await refusal(m.assessUpdate, { dataLossScope: 'x', customerImpact: false })).toMatch(/"by" is required/);
+      expect(await refusal(m.assessUpdate, { by: 'dave', customerImpact: false } as never)).toMatch(/"dataLossScope" is required/);
+      expect(await refusal(m.assessUpdate, { dataLossScope: 'x', customerImpact: false } as never)).toMatch(/"by" is required/);
       expect(await refusal(m.selectBackupUpdate, { by: 'dave' })).toMatch(/choosing a backup belongs to step "3. Select backup", but the incident is at "2. Assess impact" \(waiting\)/);
       expect(await refusal(m.resumeUpdate, { by: 'dave' })).toMatch(/belongs to step "6. Resume operations"/);
       expect(await refusal(m.retryStepUpdate, { by: 'dave', reason: 'again' })).toMatch(/has not failed/);
-      expect(await refusal(m.abortUpdate, { by: 'dave' })).toMatch(/"reason" is required/);
+      expect(await refusal(m.abortUpdate, { by: 'dave' } as never)).toMatch(/"reason" is required/);
       await h.signal(m.assessSignal, { by: 'dave', dataLossScope: '' } as never); // ignored, as a bad UI click
       expect(await cli('assess', id, '--scope', 'x', '--customer-impact', 'maybe')).toMatchObject({ code: 64, stderr: 'pgwarden: --customer-impact maybe: answer yes or no\n' });
       expect(await cli('select', id, '--as', 'dave')).toMatchObject({ code: 64, stderr: expect.stringMatching(/^pgwarden: dr-.*: choosing a backup belongs to step "3. Select backup", but the incident is at "2. Assess impact"/) });
@@ -169,6 +172,8 @@ describe('DisasterRecoveryWorkflow (dev server, real restore, CLI)', () => {
       expect((await cli('list', '--json')).stdout).not.toContain(id);
       expect(await cli('ack', id, '--as', 'late')).toMatchObject({ code: 64 });
     } finally {
+      // A failed run must not leave an open incident behind on the shared dev server.
+      if (incident) await client.workflow.getHandle(incident).terminate('test ended').catch(() => undefined);
       current.worker.shutdown();
       await current.running;
     }

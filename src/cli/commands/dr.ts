@@ -8,7 +8,7 @@ import { userInfo } from 'node:os';
 import { Client, WorkflowNotFoundError, WorkflowUpdateFailedError } from '@temporalio/client';
 import { UsageError } from '../../errors/errors';
 import { DisasterRecoveryInput, IncidentState, SEVERITIES, Severity, STEP_TITLES } from '../../incident/incident';
-import { LEVEL_NAMES, EscalationLevel } from '../../incident/matrix';
+import { LEVEL_NAMES } from '../../incident/matrix';
 import { WorkflowType, workflowId } from '../../temporal/definitions';
 import * as m from '../../temporal/messages';
 import { DatabaseSA, EscalationLevelSA, IncidentStatusSA, IncidentStepSA, OperationSA, SeveritySA } from '../../temporal/search-attributes';
@@ -57,12 +57,12 @@ export function startInput(o: DrOptions, database: string): DisasterRecoveryInpu
 }
 
 export function formatIncident(s: IncidentState, restoreStep?: string): string {
-  const level = s.escalation.level ? `level ${s.escalation.level} (${LEVEL_NAMES[s.escalation.level as EscalationLevel]})` : 'none';
+  const level = s.escalation.sent.length ? `level${s.escalation.sent.length > 1 ? 's' : ''} ${s.escalation.sent.map((l) => `${l} (${LEVEL_NAMES[l]})`).join(', ')}` : 'no level';
   const lines = [
     `incident   ${s.incidentId}: [${s.severity}] ${s.database}: ${s.summary}`,
     `status     ${s.status}${s.closedAt ? ` at ${when(s.closedAt)}` : ''}; step ${STEP_TITLES[s.step]} (${s.stepStatus}); opened ${when(s.openedAt)} by ${s.openedBy}; failure at ${when(s.failureTime)}`,
     ...(s.waitingFor ? [`waiting    for ${s.waitingFor}`] : []),
-    `escalation ${level} reached${s.escalation.next ? `; next: level ${s.escalation.next.level} at ${when(s.escalation.next.at)}` : ''}; ${s.escalation.acknowledgedBy ? `acknowledged by ${s.escalation.acknowledgedBy} at ${when(s.escalation.acknowledgedAt)}` : `NOT acknowledged (level 1 sent ${s.escalation.level1Sends}x)`}`,
+    `escalation ${level} sent${s.escalation.next ? `; next: level ${s.escalation.next.level} at ${when(s.escalation.next.at)}` : ''}; ${s.escalation.acknowledgedBy ? `acknowledged by ${s.escalation.acknowledgedBy} at ${when(s.escalation.acknowledgedAt)}` : `NOT acknowledged (level 1 sent ${s.escalation.level1Sends}x)`}`,
   ];
   if (s.findings) lines.push(`findings   database ${s.findings.databaseDetail}; newest backup ${s.findings.newestBackup?.backupId ?? 'none'}; newest verified ${s.findings.newestVerified?.backupId ?? 'none'}`);
   if (s.assessment) lines.push(`assessment ${s.assessment.dataLossScope}; customer impact ${s.assessment.customerImpact ? 'yes' : 'no'} (by ${s.assessment.by})`);
