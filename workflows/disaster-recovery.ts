@@ -400,7 +400,8 @@ export async function DisasterRecoveryWorkflow(input: DisasterRecoveryInput): Pr
     publish();
     escalation?.scope.cancel();
     await escalation?.done;
-    const matrix = state.matrix!;
+    const matrix = state.matrix;
+    if (!matrix) return; // aborted before the incident opened: nobody was alerted, nobody to tell
     const outcome = status === 'resolved' ? incidentDetails(state).split('\n').find((l) => l.startsWith('**Recovery:**'))?.replace('**Recovery:** ', '') ?? 'resolved' : `aborted by ${aborted!.by}: ${aborted!.reason}`;
     const team = [...new Set([...matrix.level1.contacts, ...(sent.has(2) ? matrix.level2.contacts : []), ...(sent.has(3) ? matrix.level3.contacts : [])])];
     await notify(status, team, { outcome });
