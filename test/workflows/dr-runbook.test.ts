@@ -149,6 +149,14 @@ describe('DisasterRecoveryWorkflow (dev server, real restore, CLI)', () => {
       ]);
       expect(await tableFingerprints(db)).toEqual(before);
 
+      // What the Temporal UI shows as the run's current details.
+      const metadata = await h.query<{ currentDetails?: string }>('__temporal_workflow_metadata');
+      expect(metadata.currentDetails?.split('\n').slice(0, 3)).toEqual([
+        `**[SEV2] ${db}**: items wiped by a bad migration`,
+        '**Status:** open; step 6. Resume operations (waiting)',
+        `**Waiting for:** confirmation that operations resumed: pgwarden dr resume ${id} --as NAME`,
+      ]);
+
       // 6. Resume: closes the incident with the timeline and the recovery figures.
       expect(await cli('resume', id, '--as', 'dave', '--note', 'items are back')).toMatchObject({ code: 0 });
       const final: IncidentState = await h.result();
