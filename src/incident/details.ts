@@ -5,8 +5,13 @@
 import { IncidentState, STEP_TITLES } from './incident';
 import { LEVEL_NAMES } from './matrix';
 
+/** "levels 1 (DevOps team), 4 (customer notification)": which levels were sent. */
+export function levelsSent(sent: IncidentState['escalation']['sent']): string {
+  return sent.length ? `level${sent.length > 1 ? 's' : ''} ${sent.map((l) => `${l} (${LEVEL_NAMES[l]})`).join(', ')}` : 'no level yet';
+}
+
 export function incidentDetails(s: IncidentState): string {
-  const level = s.escalation.sent.length ? `level${s.escalation.sent.length > 1 ? 's' : ''} ${s.escalation.sent.map((l) => `${l} (${LEVEL_NAMES[l]})`).join(', ')}` : 'no level yet';
+  const level = levelsSent(s.escalation.sent);
   const lines = [
     `**[${s.severity}] ${s.database}**: ${s.summary}`,
     `**Status:** ${s.status}${s.closedAt ? ` at ${s.closedAt}` : ''}; step ${STEP_TITLES[s.step]} (${s.stepStatus})`,

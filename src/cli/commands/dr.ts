@@ -8,7 +8,7 @@ import { userInfo } from 'node:os';
 import { Client, WorkflowNotFoundError, WorkflowUpdateFailedError } from '@temporalio/client';
 import { UsageError } from '../../errors/errors';
 import { DisasterRecoveryInput, IncidentState, SEVERITIES, Severity, STEP_TITLES } from '../../incident/incident';
-import { LEVEL_NAMES } from '../../incident/matrix';
+import { levelsSent } from '../../incident/details';
 import { WorkflowType, workflowId } from '../../temporal/definitions';
 import * as m from '../../temporal/messages';
 import { DatabaseSA, EscalationLevelSA, IncidentStatusSA, IncidentStepSA, OperationSA, SeveritySA } from '../../temporal/search-attributes';
@@ -57,7 +57,7 @@ export function startInput(o: DrOptions, database: string): DisasterRecoveryInpu
 }
 
 export function formatIncident(s: IncidentState, restoreStep?: string): string {
-  const level = s.escalation.sent.length ? `level${s.escalation.sent.length > 1 ? 's' : ''} ${s.escalation.sent.map((l) => `${l} (${LEVEL_NAMES[l]})`).join(', ')}` : 'no level';
+  const level = levelsSent(s.escalation.sent);
   const lines = [
     `incident   ${s.incidentId}: [${s.severity}] ${s.database}: ${s.summary}`,
     `status     ${s.status}${s.closedAt ? ` at ${when(s.closedAt)}` : ''}; step ${STEP_TITLES[s.step]} (${s.stepStatus}); opened ${when(s.openedAt)} by ${s.openedBy}; failure at ${when(s.failureTime)}`,
