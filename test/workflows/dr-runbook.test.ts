@@ -25,6 +25,18 @@ import { workflowSuite } from '../support/workflow-suite';
 
 const bin = join(repoRoot, 'bin', 'pgwarden');
 
+/** The CLI, asynchronously: the worker runs in this process and must keep working while the CLI waits. */
+function pgwarden(env: Record<string, string>, ...args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, [bin, ...args], { env: { PATH: process.env.PATH, PGWARDEN_CONFIG: envFile, ...env } });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d) => (stdout += d));
+    child.stderr.on('data', (d) => (stderr += d));
+    child.on('close', (code) => resolve({ code, stdout, stderr }));
+  });
+}
+
 describe('DisasterRecoveryWorkflow (dev server, real restore, CLI)', () => {
   const suite = workflowSuite('dr');
 
@@ -44,16 +56,7 @@ describe('DisasterRecoveryWorkflow (dev server, real restore, CLI)', () => {
       return { worker, running: worker.run() };
     };
     let current = await startWorker();
-    // Asynchronous: the worker runs in this process and must keep working while the CLI waits.
-    const cli = (...args: string[]) =>
-      new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => {
-        const child = spawn(process.execPath, [bin, 'dr', ...args], { env: { PATH: process.env.PATH, PGWARDEN_CONFIG: envFile, ...settings } });
-        let stdout = '';
-        let stderr = '';
-        child.stdout.on('data', (d) => (stdout += d));
-        child.stderr.on('data', (d) => (stderr += d));
-        child.on('close', (code) => resolve({ code, stdout, stderr }));
-      });
+    const cli = (...args: string[]) => pgwarden(settings, 'dr', ...args);
     const client = suite.server.client;
     let incident: string | undefined;
 
@@ -185,5 +188,13 @@ describe('DisasterRecoveryWorkflow (dev server, real restore, CLI)', () => {
       current.worker.shutdown();
       await current.running;
     }
+  });
+
+  it('fails to open an incident for a database the worker does not have, and says so', async () => {
+    const { taskQueue } = await suite.workerFor('sample');
+    const id = `dr-nope-${uniqueSuffix()}`;
+    const handle = await suite.server.client.workflow.start(WorkflowType.disasterRecovery, { taskQueue, workflowId: id, args: [{ summary: 'wrong database', database: 'nope' }] });
+    await expect(handle.result()).rejects.toThrow();
+    expect(await pgwarden({}, 'dr', 'status', id)).toEqual({ code: 64, stdout: '', stderr: `pgwarden: ${id} is not running: failed: database "nope" is not configured on this worker (configured: sample); check DATABASE_URL / BACKUP_DATABASES\n` });
   });
 });

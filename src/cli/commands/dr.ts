@@ -13,6 +13,7 @@ import { WorkflowType, workflowId } from '../../temporal/definitions';
 import * as m from '../../temporal/messages';
 import { DatabaseSA, EscalationLevelSA, IncidentStatusSA, IncidentStepSA, OperationSA, SeveritySA } from '../../temporal/search-attributes';
 import { CommandContext } from '../context';
+import { describeFailure } from '../failure';
 import { runLink, warnIfNoWorker } from './check';
 
 export interface DrOptions {
@@ -125,7 +126,15 @@ export async function runDrStart(ctx: CommandContext, o: DrOptions): Promise<voi
 
 export async function runDrStatus(ctx: CommandContext, id: string, o: DrOptions): Promise<void> {
   await withClient(ctx, async (client) => {
-    const state = await client.workflow.getHandle(id).query(m.incidentStateQuery);
+    const handle = client.workflow.getHandle(id);
+    const run = await handle.describe();
+    const ended = run.status.name !== 'RUNNING' && run.status.name !== 'COMPLETED';
+    if (ended) {
+      // Failed to open (unknown database or matrix), terminated or timed out: the state would still say "open".
+      const failure = await handle.result().then(() => '', (err: Error) => describeFailure(err).lines.join('; '));
+      throw new UsageError(`${id} is not running: ${run.status.name.toLowerCase()}${failure ? `: ${failure}` : ''}`);
+    }
+    const state = await handle.query(m.incidentStateQuery);
     let restoreStep: string | undefined;
     if (state.restore?.status === 'running') restoreStep = await client.workflow.getHandle(state.restore.workflowId).query(m.restoreStatusQuery).then((r) => r.step, () => undefined);
     process.stdout.write(o.json ? JSON.stringify(state, null, 2) + '\n' : formatIncident(state, restoreStep) + '\n');
