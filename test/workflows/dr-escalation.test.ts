@@ -197,4 +197,27 @@ describe('DisasterRecoveryWorkflow escalation (time-skipping server, real notice
       'health URL: ok (shop.example answered 200)',
     ]);
   });
+
+  it('aborts with a reason while an in-place restore waits for approval, cancelling that restore', async () => {
+    const h = await open();
+    await h.signal(m.acknowledgeSignal, { by: 'alice' });
+    await waitUntil(h, (s) => s.step === 'assess' && s.stepStatus === 'waiting');
+    await h.signal(m.assessSignal, { by: 'alice', dataLossScope: 'all of it', customerImpact: false });
+    await waitUntil(h, (s) => s.step === 'select' && s.stepStatus === 'waiting');
+    await h.executeUpdate(m.selectBackupUpdate, { args: [{ by: 'alice' }] });
+    const s = await waitUntil(h, (x) => x.restore?.status === 'running');
+    const child = env.client.workflow.getHandle(s.restore!.workflowId);
+    for (let tries = 0; !(await child.query(m.restoreStatusQuery)).awaitingApproval; tries++) {
+      if (tries > 100) throw new Error('the restore never asked for approval');
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    await expect(h.executeUpdate(m.skipStepUpdate, { args: [{ by: 'alice', reason: 'x' }] })).rejects.toThrow();
+    await h.executeUpdate(m.abortUpdate, { args: [{ by: 'alice', reason: 'failing over to the replica instead' }] });
+    const final: IncidentState = await h.result();
+    expect(final).toMatchObject({ status: 'aborted', step: 'restore', recovery: null });
+    expect(final.timeline.slice(-2).map((t) => t.what)).toEqual(['aborted: failing over to the replica instead', 'closed without recovery']);
+    expect((await child.describe()).status.name).toBe('CANCELLED');
+    const mails = await waitForCaptured(capturedMail, h.workflowId, 2);
+    expect(mails.map((x) => x.subject)).toEqual([expect.stringMatching(/disaster recovery started/), expect.stringMatching(/^\[pgwarden\] WARNING: \[SEV1\] sample: disaster recovery aborted/)]);
+  });
 });
