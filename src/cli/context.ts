@@ -26,6 +26,16 @@ export class CommandContext {
     return connectClient(temporalTarget(this.env));
   }
 
+  /** Runs `fn` with a Temporal client and closes its connection afterwards, whatever happens. */
+  async withTemporalClient<T>(fn: (client: Client) => Promise<T>): Promise<T> {
+    const client = await this.temporalClient();
+    try {
+      return await fn(client);
+    } finally {
+      await client.connection.close();
+    }
+  }
+
   /** The `--database` given, or the only configured one. */
   pickDatabase(config: Config, given: string | undefined): string {
     if (given) {

@@ -72,8 +72,7 @@ export function formatSummary(s: BackupSummary): string {
 export async function runBackupCommand(ctx: CommandContext, options: BackupOptions): Promise<void> {
   const config = ctx.config();
   const database = ctx.pickDatabase(config, options.database);
-  const client = await ctx.temporalClient();
-  try {
+  await ctx.withTemporalClient(async (client) => {
     const reason = options.reason ?? 'manual';
     const run = await startRun(client, config, { workflowType: WorkflowType.backup, operation: 'backup', database, args: [{ database, reason, failFast: options.failFast }], summary: `Backup of ${database} (${reason})` }).catch((err: unknown) => {
       if (err instanceof WorkflowExecutionAlreadyStartedError) {
@@ -91,7 +90,5 @@ export async function runBackupCommand(ctx: CommandContext, options: BackupOptio
     if (!options.json) await showProgress(handle, result);
     const summary = await result;
     process.stdout.write(options.json ? JSON.stringify({ workflowId: id, link, ...summary }, null, 2) + '\n' : formatSummary(summary) + (link ? `\nrun        ${link}` : '') + '\n');
-  } finally {
-    await client.connection.close();
-  }
+  });
 }

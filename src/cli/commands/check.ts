@@ -45,14 +45,11 @@ export function formatPreflight(report: PreflightReport): string {
 export async function runCheckCommand(ctx: CommandContext, options: CheckOptions): Promise<void> {
   const config = ctx.config();
   const database = ctx.pickDatabase(config, options.database);
-  const client = await ctx.temporalClient();
-  try {
+  await ctx.withTemporalClient(async (client) => {
     const run = await startRun(client, config, { workflowType: WorkflowType.preflight, operation: 'preflight', database, args: [{ database }], summary: `Preflight check of database ${database}` });
     if (!options.json) announce(`checking ${database}`, run);
     const { handle, id } = run;
     const report: PreflightReport = await handle.result();
     process.stdout.write(options.json ? JSON.stringify({ workflowId: id, ...report }, null, 2) + '\n' : formatPreflight(report) + '\nall checks passed\n');
-  } finally {
-    await client.connection.close();
-  }
+  });
 }

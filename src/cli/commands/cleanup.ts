@@ -20,8 +20,7 @@ export function formatCleanup(r: Result): string {
 export async function runCleanupCommand(ctx: CommandContext, options: { database?: string; dryRun?: boolean; json?: boolean }): Promise<void> {
   const config = ctx.config();
   const database = ctx.pickDatabase(config, options.database);
-  const client = await ctx.temporalClient();
-  try {
+  await ctx.withTemporalClient(async (client) => {
     const run = await startRun(client, config, {
       workflowType: WorkflowType.cleanup,
       operation: 'cleanup',
@@ -34,7 +33,5 @@ export async function runCleanupCommand(ctx: CommandContext, options: { database
     const { handle } = run;
     const result: Result = await handle.result();
     process.stdout.write(options.json ? JSON.stringify(result, null, 2) + '\n' : formatCleanup(result) + '\n');
-  } finally {
-    await client.connection.close();
-  }
+  });
 }

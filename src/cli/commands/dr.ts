@@ -85,16 +85,16 @@ export function formatIncident(s: IncidentState, restoreStep?: string): string {
   return lines.join('\n');
 }
 
+/** A Temporal client for `run`; an unknown incident id becomes a usage error that says where to look. */
 async function withClient<T>(ctx: CommandContext, run: (client: Client) => Promise<T>): Promise<T> {
-  const client = await ctx.temporalClient();
-  try {
-    return await run(client);
-  } catch (err) {
-    if (err instanceof WorkflowNotFoundError) throw new UsageError(`${err.workflowId ?? 'that id'} is not an incident (see pgwarden dr list)`);
-    throw err;
-  } finally {
-    await client.connection.close();
-  }
+  return ctx.withTemporalClient(async (client) => {
+    try {
+      return await run(client);
+    } catch (err) {
+      if (err instanceof WorkflowNotFoundError) throw new UsageError(`${err.workflowId ?? 'that id'} is not an incident (see pgwarden dr list)`);
+      throw err;
+    }
+  });
 }
 
 export async function runDrStart(ctx: CommandContext, o: DrOptions): Promise<void> {

@@ -26,8 +26,7 @@ export async function runReportCommand(ctx: CommandContext, options: ReportOptio
   const config = ctx.config();
   const databases = options.database ? [ctx.pickDatabase(config, options.database)] : config.databases.map((d) => d.id);
   if (databases.length === 0) throw new UsageError('no database given; pass --database NAME (or set DATABASE_URL)');
-  const client = await ctx.temporalClient();
-  try {
+  await ctx.withTemporalClient(async (client) => {
     await warnIfNoWorker(client, config.temporal.taskQueue);
     const reports: DatabaseReport[] = await client.workflow.execute(WorkflowType.report, {
       taskQueue: config.temporal.taskQueue,
@@ -35,7 +34,5 @@ export async function runReportCommand(ctx: CommandContext, options: ReportOptio
       args: [{ databases, days }],
     });
     process.stdout.write(options.json ? JSON.stringify(reports, null, 2) + '\n' : reports.map(formatReport).join('\n\n') + '\n');
-  } finally {
-    await client.connection.close();
-  }
+  });
 }

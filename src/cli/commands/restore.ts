@@ -41,20 +41,18 @@ export function formatRestoreResult(r: RestoreResult): string {
 }
 
 async function decide(ctx: CommandContext, id: string, approve: boolean, by: string, note: string | undefined): Promise<void> {
-  const client = await ctx.temporalClient();
-  try {
-    const handle = client.workflow.getHandle(id);
-    const status = await handle.executeUpdate(approve ? approveRestoreUpdate : rejectRestoreUpdate, { args: [{ by, note }] });
-    process.stdout.write(`${approve ? 'approved' : 'rejected'} ${id} as ${by}; restore is now: ${status.step}\n`);
-  } catch (err) {
-    if (err instanceof WorkflowUpdateFailedError) throw new UsageError(`${id}: ${(err.cause as Error)?.message ?? err.message}`);
-    if (err instanceof WorkflowNotFoundError || /already completed/.test((err as Error).message)) {
-      throw new UsageError(`${id} is not a restore waiting for approval (it has finished, or the id is wrong); see pgwarden restore --list or the Temporal UI`);
+  await ctx.withTemporalClient(async (client) => {
+    try {
+      const status = await client.workflow.getHandle(id).executeUpdate(approve ? approveRestoreUpdate : rejectRestoreUpdate, { args: [{ by, note }] });
+      process.stdout.write(`${approve ? 'approved' : 'rejected'} ${id} as ${by}; restore is now: ${status.step}\n`);
+    } catch (err) {
+      if (err instanceof WorkflowUpdateFailedError) throw new UsageError(`${id}: ${(err.cause as Error)?.message ?? err.message}`);
+      if (err instanceof WorkflowNotFoundError || /already completed/.test((err as Error).message)) {
+        throw new UsageError(`${id} is not a restore waiting for approval (it has finished, or the id is wrong); see pgwarden restore --list or the Temporal UI`);
+      }
+      throw err;
     }
-    throw err;
-  } finally {
-    await client.connection.close();
-  }
+  });
 }
 
 /** On a terminal, asks for the database name as confirmation; elsewhere explains how to approve. */
@@ -80,8 +78,7 @@ export async function runRestoreCommand(ctx: CommandContext, options: RestoreOpt
 
   const config = ctx.config();
   const database = ctx.pickDatabase(config, options.database);
-  const client = await ctx.temporalClient();
-  try {
+  await ctx.withTemporalClient(async (client) => {
     const run = await startRun(client, config, {
       workflowType: WorkflowType.restore,
       operation: 'restore',
@@ -114,7 +111,5 @@ export async function runRestoreCommand(ctx: CommandContext, options: RestoreOpt
     }
     const r = await result;
     process.stdout.write(options.json ? JSON.stringify({ workflowId: id, link, ...r }, null, 2) + '\n' : formatRestoreResult(r) + '\n');
-  } finally {
-    await client.connection.close();
-  }
+  });
 }

@@ -1,20 +1,20 @@
 /** `pgwarden schedules apply | list | pause | unpause | trigger | backfill`: Temporal Schedules instead of cron. */
-import { ScheduleNotFoundError, ScheduleOverlapPolicy } from '@temporalio/client';
+import { Client, ScheduleNotFoundError, ScheduleOverlapPolicy } from '@temporalio/client';
 import { UsageError } from '../../errors/errors';
 import { applySchedules } from '../../schedules/apply';
 import { desiredSchedules, SCHEDULE_PREFIX } from '../../schedules/desired';
 import { CommandContext } from '../context';
 
-async function withClient<T>(ctx: CommandContext, fn: (client: Awaited<ReturnType<CommandContext['temporalClient']>>) => Promise<T>): Promise<T> {
-  const client = await ctx.temporalClient();
-  try {
-    return await fn(client);
-  } catch (err) {
-    if (err instanceof ScheduleNotFoundError) throw new UsageError(`no schedule "${err.scheduleId}"; see pgwarden schedules list`);
-    throw err;
-  } finally {
-    await client.connection.close();
-  }
+/** A Temporal client for `fn`; an unknown schedule id becomes a usage error that says where to look. */
+async function withClient<T>(ctx: CommandContext, fn: (client: Client) => Promise<T>): Promise<T> {
+  return ctx.withTemporalClient(async (client) => {
+    try {
+      return await fn(client);
+    } catch (err) {
+      if (err instanceof ScheduleNotFoundError) throw new UsageError(`no schedule "${err.scheduleId}"; see pgwarden schedules list`);
+      throw err;
+    }
+  });
 }
 
 export async function runSchedulesApply(ctx: CommandContext, opts: { prune?: boolean; json?: boolean }): Promise<void> {

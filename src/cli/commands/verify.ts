@@ -31,8 +31,7 @@ export async function runVerifyCommand(ctx: CommandContext, options: VerifyOptio
   if (options.backup && !/^backup_\d{8}_\d{6}$/.test(options.backup)) throw new UsageError(`--backup ${options.backup}: expected a backup id like backup_20240101_120000 (see pgwarden restore --list)`);
   const config = ctx.config();
   const database = ctx.pickDatabase(config, options.database);
-  const client = await ctx.temporalClient();
-  try {
+  await ctx.withTemporalClient(async (client) => {
     const run = await startRun(client, config, {
       workflowType: WorkflowType.verify,
       operation: 'verify',
@@ -46,9 +45,7 @@ export async function runVerifyCommand(ctx: CommandContext, options: VerifyOptio
     process.stdout.write(options.json ? JSON.stringify({ workflowId: id, ...result }, null, 2) + '\n' : formatVerifyResult(result) + '\n');
     const failed = result.verified.filter((v) => v.status === 'failed');
     if (failed.length) throw new BackupError(`${failed.length} of ${result.verified.length} verification(s) failed: ${failed.map((f) => f.backupId).join(', ')}`);
-  } finally {
-    await client.connection.close();
-  }
+  });
 }
 
 export function formatCatalog(database: string, entries: CatalogEntry[]): string {
@@ -70,8 +67,7 @@ export function formatCatalog(database: string, entries: CatalogEntry[]): string
 export async function runListCommand(ctx: CommandContext, options: { database?: string; json?: boolean }): Promise<void> {
   const config = ctx.config();
   const database = ctx.pickDatabase(config, options.database);
-  const client = await ctx.temporalClient();
-  try {
+  await ctx.withTemporalClient(async (client) => {
     await warnIfNoWorker(client, config.temporal.taskQueue);
     const entries: CatalogEntry[] = await client.workflow.execute(WorkflowType.listBackups, {
       taskQueue: config.temporal.taskQueue,
@@ -79,7 +75,5 @@ export async function runListCommand(ctx: CommandContext, options: { database?: 
       args: [{ database }],
     });
     process.stdout.write(options.json ? JSON.stringify(entries, null, 2) + '\n' : formatCatalog(database, entries) + '\n');
-  } finally {
-    await client.connection.close();
-  }
+  });
 }
