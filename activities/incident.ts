@@ -16,7 +16,7 @@ import type { BackupProposal, Findings, RecoveryCheck } from '../src/incident/in
 import type { EscalationMatrix } from '../src/incident/matrix';
 import { IncidentBrief, incidentNotice, IncidentNoticeKind } from '../src/incident/notices';
 import { ChannelResult } from '../src/notify/notifier';
-import { countAllTables } from '../src/postgres/tables';
+import { countAllTables, listTables } from '../src/postgres/tables';
 import { runLink } from '../src/temporal/links';
 import { ActivityDeps } from './deps';
 import { deliver } from './notify';
@@ -56,9 +56,9 @@ export function incidentActivities(deps: ActivityDeps) {
       try {
         const client = await connectDatabase(target, { connectTimeoutMs: 5000 });
         try {
-          const { rows } = await client.query<{ tables: number }>(`SELECT count(*)::int AS tables FROM pg_class WHERE relkind IN ('r','p') AND relnamespace NOT IN (SELECT oid FROM pg_namespace WHERE nspname IN ('pg_catalog','information_schema'))`);
+          const tables = await listTables(client); // the tables a backup counts
           databaseReachable = true;
-          databaseDetail = `reachable; ${rows[0].tables} tables`;
+          databaseDetail = `reachable; ${tables.length} tables`;
         } finally {
           await client.end();
         }
