@@ -3,7 +3,7 @@
  * the window (chosen by key before anything is read), and every object for storage used.
  */
 import type { BackupManifest } from '../src/backup/manifest';
-import { parseBackupId, databaseRoot, manifestPrefix } from '../src/backup/naming';
+import { databaseRoot, manifestPrefix, parseBackupId, recordName } from '../src/backup/naming';
 import { BackupFailureRecord, failurePrefix, RestoreRecord, restorePrefix } from '../src/backup/run-records';
 import { BackupStore } from '../src/backup/store';
 import { VerificationRecord, verificationPrefix } from '../src/backup/verification';
@@ -28,7 +28,7 @@ export function reportActivities(deps: ActivityDeps) {
       // A day of slack: a backup id is its start time, the window is about finish times.
       const since = now.getTime() - (input.days + 1) * DAY;
       const recent = (key: string) => {
-        const at = parseBackupId(key.slice(key.lastIndexOf('/') + 1, -'.json'.length));
+        const at = parseBackupId(recordName(key));
         return at === undefined || at.getTime() >= since;
       };
       const [manifests, failures, verifications, restores, objects] = await Promise.all([

@@ -44,3 +44,6 @@ export function backupKeys(prefix: string, database: string, backupId: string, f
 }
 
 export const manifestPrefix = (prefix: string, database: string) => `${databaseRoot(prefix, database)}manifests/`;
+
+/** The backup id a per-backup JSON record is named by (`.../manifests/backup_<stamp>.json`, verifications, failures). */
+export const recordName = (key: string) => key.slice(key.lastIndexOf('/') + 1, -'.json'.length);

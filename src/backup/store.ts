@@ -9,7 +9,7 @@ import { isNotFound, storageError } from '../storage/s3-errors';
 import { sseParams } from '../storage/upload';
 import { CatalogEntry, catalogEntry, newestFirst } from './catalog';
 import { BackupManifest, parseManifest } from './manifest';
-import { databaseRoot, manifestPrefix } from './naming';
+import { databaseRoot, manifestPrefix, recordName } from './naming';
 import { VerificationRecord, verificationKey, verificationPrefix } from './verification';
 
 export class BackupStore {
@@ -104,7 +104,7 @@ export class BackupStore {
       this.listKeys(verificationPrefix(this.storage.prefix, database)),
       this.listKeys(`${databaseRoot(this.storage.prefix, database)}data/`),
     ]);
-    const verified = new Set(verifications.map((v) => v.key.slice(v.key.lastIndexOf('/') + 1, -'.json'.length)));
+    const verified = new Set(verifications.map((v) => recordName(v.key)));
     const classes = new Map(data.map((d) => [d.key, d.storageClass]));
     const entries: CatalogEntry[] = [];
     for (const m of manifests.filter((k) => k.key.endsWith('.json'))) {
