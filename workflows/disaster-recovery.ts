@@ -35,6 +35,7 @@ import { briefOf, IncidentNoticeKind } from '../src/incident/notices';
 import { incidentRecovery } from '../src/incident/recovery';
 import * as v from '../src/incident/validate';
 import * as m from '../src/temporal/messages';
+import { rootCauseMessage } from '../src/temporal/root-cause';
 import { DatabaseSA, EscalationLevelSA, IncidentStatusSA, IncidentStepSA, OperationSA, SeveritySA } from '../src/temporal/search-attributes';
 import { RestoreWorkflow } from './restore';
 
@@ -43,12 +44,6 @@ const quick = proxyActivities<Activities>({ startToCloseTimeout: '2 minutes', re
 const checks = proxyActivities<Activities>({ startToCloseTimeout: '15 minutes', heartbeatTimeout: '2 minutes', retry: { maximumAttempts: 3, nonRetryableErrorTypes: NON_RETRYABLE } });
 // Notices never throw for an unreachable channel; retries only cover a lost worker.
 const notices = proxyActivities<Activities>({ startToCloseTimeout: '1 minute', retry: { maximumAttempts: 5 } });
-
-const messageOf = (err: unknown): string => {
-  let cause = err as { cause?: unknown; message?: string };
-  while (cause?.cause) cause = cause.cause as typeof cause;
-  return cause?.message ?? String(err);
-};
 
 function usage(message: string): never {
   throw ApplicationFailure.create({ type: 'UsageError', message, nonRetryable: true });
@@ -210,7 +205,7 @@ export async function DisasterRecoveryWorkflow(input: DisasterRecoveryInput): Pr
         if (isCancellation(err)) throw err;
         state.stepStatus = 'failed';
         state.waitingFor = `a decision on the failed step: pgwarden dr retry|skip ${id} --reason TEXT (or abort)`;
-        record(step, 'pgwarden', `failed: ${messageOf(err)}`);
+        record(step, 'pgwarden', `failed: ${rootCauseMessage(err)}`);
         publish();
         await condition(() => decision !== null);
         if (decision === 'skip') {
@@ -238,7 +233,7 @@ export async function DisasterRecoveryWorkflow(input: DisasterRecoveryInput): Pr
       await notices.notifyIncident({ kind, brief: briefOf(state, extra), to, at: new Date().toISOString() });
     } catch (err) {
       if (isCancellation(err)) throw err;
-      log.error('incident notice not sent', { kind, error: messageOf(err) });
+      log.error('incident notice not sent', { kind, error: rootCauseMessage(err) });
     }
   }
   function reached(level: EscalationLevel, matrix: EscalationMatrix, what: string): void {
@@ -294,7 +289,7 @@ export async function DisasterRecoveryWorkflow(input: DisasterRecoveryInput): Pr
       escalation = {
         scope,
         done: scope.run(() => Promise.all([level1(opened.matrix), timedLevels(opened.matrix), customerLevel(opened.matrix)])).catch((err) => {
-          if (!isCancellation(err)) log.error('escalation stopped', { error: messageOf(err) });
+          if (!isCancellation(err)) log.error('escalation stopped', { error: rootCauseMessage(err) });
         }),
       };
 
@@ -315,7 +310,7 @@ export async function DisasterRecoveryWorkflow(input: DisasterRecoveryInput): Pr
           record('select', 'pgwarden', `proposed ${state.proposal.backupId} taken ${state.proposal.takenAt}: ${state.proposal.why}${state.proposal.retrieval ? `; ${state.proposal.retrieval}` : ''}`);
         } catch (err) {
           if (isCancellation(err)) throw err;
-          record('select', 'pgwarden', `no proposal: ${messageOf(err)}`);
+          record('select', 'pgwarden', `no proposal: ${rootCauseMessage(err)}`);
         }
         for (;;) {
           const choice = await waitFor(`a backup: pgwarden dr select ${id} [--backup ID] [--new-db NAME] --as NAME`, () => pendingSelection);
@@ -329,7 +324,7 @@ export async function DisasterRecoveryWorkflow(input: DisasterRecoveryInput): Pr
             return;
           } catch (err) {
             if (isCancellation(err)) throw err;
-            record('select', 'pgwarden', `refused ${backupId}: ${messageOf(err)}`);
+            record('select', 'pgwarden', `refused ${backupId}: ${rootCauseMessage(err)}`);
           }
         }
       });
@@ -361,7 +356,7 @@ export async function DisasterRecoveryWorkflow(input: DisasterRecoveryInput): Pr
           };
           record('restore', 'pgwarden', state.restore.detail);
         } catch (err) {
-          if (!isCancellation(err)) state.restore = { ...state.restore, status: 'failed', detail: messageOf(err) };
+          if (!isCancellation(err)) state.restore = { ...state.restore, status: 'failed', detail: rootCauseMessage(err) };
           throw err;
         }
       });

@@ -11,6 +11,7 @@ import type { Activities } from '../activities';
 import type { RestoreSource } from '../activities/restore';
 import { needsRetrieval, recoveryFigures, retrievalEstimate } from '../src/backup/restore-plan';
 import { approveRestoreSignal, approveRestoreUpdate, rejectRestoreUpdate, RestoreApproval, RestoreStatus, restoreStatusQuery } from '../src/temporal/messages';
+import { rootCauseMessage } from '../src/temporal/root-cause';
 import { DatabaseSA, OperationSA } from '../src/temporal/search-attributes';
 
 export interface RestoreInput {
@@ -153,9 +154,7 @@ export async function RestoreWorkflow(input: RestoreInput): Promise<RestoreResul
         recordRestore({ status: 'failed', startedAt, finishedAt: new Date(), recoveryMs: Date.now() - startedAt.getTime(), restoreMs: null, backupAgeHours: null, target: status.target }),
       );
     }
-    let cause: unknown = err;
-    while ((cause as { cause?: unknown })?.cause) cause = (cause as { cause?: unknown }).cause;
-    await quick.notifyRestore({ status: 'failed', database: input.database, backupId: source.backupId, target: status.target, message: (cause as Error)?.message ?? String(err), workflowId: info.workflowId });
+    await quick.notifyRestore({ status: 'failed', database: input.database, backupId: source.backupId, target: status.target, message: rootCauseMessage(err), workflowId: info.workflowId });
     throw err;
   }
 }
