@@ -12,21 +12,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import { connectDatabase, libpqEnvironment } from '../src/clients/postgres';
-import { readEnvFile } from '../src/config/env-file';
-import { envFile } from '../src/devstack/paths';
-import { up } from '../src/devstack/stack';
 import { pgProgram } from '../src/postgres/binaries';
 import { WorkflowType } from '../src/temporal/definitions';
 import type { BackupSummary } from '../workflows/backup';
-import { benchDatabase, deleteBenchBackups, memoryMiB, MiB, option, printTable, run, seconds, startWorker, timed } from './support';
-
-const scales = option('scales', '10,100').split(',').map(Number);
-const repeat = Number(option('repeat', '1'));
-const best = (times: number[]) => Math.min(...times);
+import { benchDatabase, benchSetup, best, deleteBenchBackups, memoryMiB, MiB, printTable, run, seconds, startWorker, timed } from './support';
 
 async function main(): Promise<void> {
-  await up((line) => process.stderr.write(`stack: ${line}\n`));
-  const stackEnv = readEnvFile(envFile);
+  const { scales, repeat, stackEnv } = await benchSetup();
   const rows: string[][] = [];
   for (const scale of scales) {
     const bench = await benchDatabase(stackEnv, scale);

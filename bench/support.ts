@@ -6,13 +6,17 @@ import { DeleteObjectsCommand, ListObjectsV2Command } from '@aws-sdk/client-s3';
 import { connectDatabase, libpqEnvironment } from '../src/clients/postgres';
 import { createS3Client } from '../src/clients/s3';
 import { loadConfig, WORKER_NEEDS } from '../src/config/config';
+import { readEnvFile } from '../src/config/env-file';
 import { envFile, repoRoot } from '../src/devstack/paths';
+import { up } from '../src/devstack/stack';
 import { pgProgram } from '../src/postgres/binaries';
 
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
 
 export const MiB = 1024 * 1024;
 export const seconds = (ms: number) => (ms / 1000).toFixed(2);
+/** The best of repeated runs: the least disturbed by the rest of the machine. */
+export const best = (times: number[]) => Math.min(...times);
 
 export function option(name: string, fallback: string): string {
   const args = process.argv.slice(2);
@@ -107,4 +111,12 @@ export async function deleteBenchBackups(bench: BenchDatabase): Promise<void> {
   } finally {
     s3.destroy();
   }
+}
+
+/** What every benchmark starts from: `--scales` and `--repeat`, the local stack up, and its settings. */
+export async function benchSetup(): Promise<{ scales: number[]; repeat: number; stackEnv: Record<string, string> }> {
+  const scales = option('scales', '10,100').split(',').map(Number);
+  const repeat = Number(option('repeat', '1'));
+  await up((line) => process.stderr.write(`stack: ${line}\n`));
+  return { scales, repeat, stackEnv: readEnvFile(envFile) };
 }
