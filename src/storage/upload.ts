@@ -3,6 +3,8 @@
  * bounded memory, a SHA-256 checksum per part that the store verifies, server-side
  * encryption, storage class, tags, optional Object Lock, and `If-None-Match: *` so an
  * existing object is never overwritten. A failed or aborted upload aborts its multipart.
+ * Tags go with the upload itself (`x-amz-tagging`), so an object never exists untagged and
+ * no extra request follows the upload.
  */
 import { AbortMultipartUploadCommand, ListMultipartUploadsCommand, PutObjectCommandInput, S3Client } from '@aws-sdk/client-s3';
 import { Upload } from '@aws-sdk/lib-storage';
@@ -31,6 +33,13 @@ export function sseParams(storage: StorageConfig): Pick<PutObjectCommandInput, '
   return { ServerSideEncryption: storage.serverSideEncryption, ...(storage.serverSideEncryption === 'aws:kms' ? { SSEKMSKeyId: storage.kmsKeyId } : {}) };
 }
 
+/** `x-amz-tagging`: tags as URL query parameters, percent-encoded (never `+` for a space). */
+export function taggingHeader(tags: Record<string, string>): string {
+  return Object.entries(tags)
+    .map(([k, v]) => `${encodeURIComponent(k)}=${encodeURIComponent(v)}`)
+    .join('&');
+}
+
 export function uploadParams(storage: StorageConfig, spec: UploadSpec): PutObjectCommandInput {
   return {
     Bucket: storage.bucket,
@@ -39,6 +48,7 @@ export function uploadParams(storage: StorageConfig, spec: UploadSpec): PutObjec
     Metadata: spec.metadata,
     StorageClass: spec.storageClass as PutObjectCommandInput['StorageClass'],
     ContentType: spec.contentType ?? 'application/octet-stream',
+    ...(spec.tags && Object.keys(spec.tags).length ? { Tagging: taggingHeader(spec.tags) } : {}),
     ChecksumAlgorithm: 'SHA256',
     IfNoneMatch: '*',
     ...sseParams(storage),
@@ -50,7 +60,6 @@ export async function uploadOnce(s3: S3Client, storage: StorageConfig, spec: Upl
   const upload = new Upload({
     client: s3,
     params: uploadParams(storage, spec),
-    tags: Object.entries(spec.tags ?? {}).map(([Key, Value]) => ({ Key, Value })),
     partSize: PART_SIZE,
     queueSize: PARTS_IN_FLIGHT,
     leavePartsOnError: false,

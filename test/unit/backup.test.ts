@@ -130,6 +130,10 @@ describe('upload parameters', () => {
       ObjectLockRetainUntilDate: until,
     });
   });
+  it('tag the object in the upload itself, URL-encoded as x-amz-tagging wants', () => {
+    expect(uploadParams(config.storage!, { key: 'k', body: 'x', tags: { 'pgwarden-kind': 'data', 'pgwarden-database': 'a b&c' } }).Tagging).toBe('pgwarden-kind=data&pgwarden-database=a%20b%26c');
+    expect(uploadParams(config.storage!, { key: 'k', body: 'x' })).not.toHaveProperty('Tagging');
+  });
 });
 
 describe('key checks', () => {
