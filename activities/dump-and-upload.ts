@@ -1,8 +1,9 @@
 /**
  * The backup's main activity: in one REPEATABLE READ snapshot, count every table's rows and
  * run `pg_dump --snapshot`, streaming its output through compression and encryption into an
- * S3 multipart upload while hashing the stored bytes; then the cluster's globals. Heartbeats
- * carry the phase and byte counts; cancellation kills pg_dump and aborts the upload.
+ * S3 multipart upload while hashing the stored bytes; the cluster's globals upload alongside.
+ * Heartbeats carry the phase and byte counts; cancellation, or a failure of any part, kills
+ * pg_dump and pg_dumpall and aborts their uploads.
  */
 import { DeleteObjectCommand, HeadObjectCommand } from '@aws-sdk/client-s3';
 import { Context, log } from '@temporalio/activity';
@@ -64,7 +65,6 @@ export function dumpAndUploadActivity(deps: ActivityDeps) {
     };
     beat({});
 
-    await prepareKeys(deps, keys, input);
     // Whole seconds: S3 keeps retain-until dates at that precision, and the manifest says what S3 has.
     const objectLockUntil = storage.objectLock ? new Date(Math.floor((deps.now().getTime() + storage.objectLock.days * 86_400_000) / 1000) * 1000) : undefined;
     const metadata = {
@@ -84,78 +84,112 @@ export function dumpAndUploadActivity(deps: ActivityDeps) {
     });
     const env = libpqEnvironment(target);
     const pgDump = pgProgram('pg_dump', config.tools.pgBinDir);
-    const pgDumpVersion = (await runCommand(pgDump, ['--version'], { env, timeoutMs: 10_000 })).stdout.trim();
+    // Independent set-up steps run together: each is a round trip, and a backup pays them all.
+    const [pgDumpVersion] = await Promise.all([runCommand(pgDump, ['--version'], { env, timeoutMs: 10_000 }).then((r) => r.stdout.trim()), prepareKeys(deps, keys, input)]);
 
-    const client = await connectDatabase(target);
+    // One stop for everything this attempt runs: cancellation, or the first failure of any part.
+    // That first failure is the one reported; the others are only the stop it caused.
+    const stop = new AbortController();
+    const onCancel = () => stop.abort();
+    ctx.cancellationSignal.addEventListener('abort', onCancel, { once: true });
+    let firstFailure: unknown;
+    const stopOnFailure = <T>(work: Promise<T>) =>
+      work.catch((err: unknown) => {
+        if (!stop.signal.aborted) firstFailure = err;
+        stop.abort();
+        throw err;
+      });
+    // Objects this attempt finished storing: a failed attempt removes them, so it leaves nothing.
+    const stored: string[] = [];
+    const running: Array<Promise<unknown>> = [];
+    const storing = (work: Promise<StoredObject>) => {
+      const part = stopOnFailure(work.then((o) => (stored.push(o.key), o)));
+      running.push(part.catch(() => undefined));
+      return part;
+    };
+    // The cluster's globals are small and need no snapshot: they upload while the database dumps.
+    const uploadingGlobals = storing(
+      streamProgramToS3({
+        s3,
+        storage,
+        program: pgProgram('pg_dumpall', config.tools.pgBinDir),
+        programName: 'pg_dumpall',
+        args: ['--globals-only', '--no-password', `--database=${target.database}`, ...(policy.globalsWithPasswords ? [] : ['--no-role-passwords'])],
+        env,
+        gzipLevel: policy.compressionLevel,
+        encryptor: encryption.create,
+        upload: upload(keys.globals, 'pg_dumpall-globals-gzip'),
+        signal: stop.signal,
+        onProgress: () => undefined,
+      }),
+    );
+
     let data: StoredObject;
     const tables: TableCount[] = [];
     let snapshot: { id: string; takenAt: string };
     let server: DumpResult['server'];
+    let globals: StoredObject;
     try {
-      // The snapshot both the counts and pg_dump see; it lives as long as this transaction.
-      await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY');
-      // The counts run beside pg_dump: one core, no JIT, so they never crowd pg_dump out.
-      await client.query('SET LOCAL max_parallel_workers_per_gather = 0; SET LOCAL jit = off');
-      const snap = (await client.query<{ id: string; at: Date; v: string; n: string }>(
-        "SELECT pg_export_snapshot() AS id, clock_timestamp() AS at, current_setting('server_version') AS v, current_setting('server_version_num') AS n",
-      )).rows[0];
-      snapshot = { id: snap.id, takenAt: snap.at.toISOString() };
-      server = { host: `${target.host}:${target.port}`, version: snap.v, versionNum: Number(snap.n) };
-      const list = await listTables(client);
-      beat({ phase: 'dumping', tablesTotal: list.length });
-      // Counting runs beside pg_dump, in the same snapshot: the counts match the dump exactly,
-      // and the backup takes about as long as pg_dump alone. A failed count stops the dump.
-      const stopDump = new AbortController();
-      const onCancel = () => stopDump.abort();
-      ctx.cancellationSignal.addEventListener('abort', onCancel, { once: true });
-      const formatArgs = policy.format === 'custom' ? ['--format=custom', `--compress=${policy.compressionLevel}`] : ['--format=plain'];
-      const dumping = streamProgramToS3({
-        s3,
-        storage,
-        program: pgDump,
-        programName: 'pg_dump',
-        args: [`--snapshot=${snapshot.id}`, '--no-password', ...formatArgs, `--dbname=${target.database}`],
-        env,
-        gzipLevel: policy.format === 'plain' ? policy.compressionLevel : undefined,
-        encryptor: encryption.create,
-        upload: upload(keys.data, policy.format === 'custom' ? 'pg_dump-custom' : 'pg_dump-plain-gzip'),
-        signal: stopDump.signal,
-        onProgress: (rawBytes, storedBytes) => beat({ rawBytes, storedBytes }),
-      });
-      const counting = (async () => {
-        for (const t of list) {
-          ctx.cancellationSignal.throwIfAborted();
-          tables.push(await countRows(client, t));
-          beat({ tablesCounted: tables.length });
-        }
-      })().catch((err: unknown) => {
-        stopDump.abort();
-        throw err;
-      });
+      const client = await connectDatabase(target);
       try {
+        // The snapshot both the counts and pg_dump see; it lives as long as this transaction.
+        await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY');
+        // The counts run beside pg_dump: one core, no JIT, so they never crowd pg_dump out.
+        await client.query('SET LOCAL max_parallel_workers_per_gather = 0; SET LOCAL jit = off');
+        const snap = (await client.query<{ id: string; at: Date; v: string; n: string }>(
+          "SELECT pg_export_snapshot() AS id, clock_timestamp() AS at, current_setting('server_version') AS v, current_setting('server_version_num') AS n",
+        )).rows[0];
+        snapshot = { id: snap.id, takenAt: snap.at.toISOString() };
+        server = { host: `${target.host}:${target.port}`, version: snap.v, versionNum: Number(snap.n) };
+        const list = await listTables(client);
+        beat({ phase: 'dumping', tablesTotal: list.length });
+        // Counting runs beside pg_dump, in the same snapshot: the counts match the dump exactly,
+        // and the backup takes about as long as pg_dump alone. A failed count stops the dump.
+        const formatArgs = policy.format === 'custom' ? ['--format=custom', `--compress=${policy.compressionLevel}`] : ['--format=plain'];
+        const dumping = storing(
+          streamProgramToS3({
+            s3,
+            storage,
+            program: pgDump,
+            programName: 'pg_dump',
+            args: [`--snapshot=${snapshot.id}`, '--no-password', ...formatArgs, `--dbname=${target.database}`],
+            env,
+            gzipLevel: policy.format === 'plain' ? policy.compressionLevel : undefined,
+            encryptor: encryption.create,
+            upload: upload(keys.data, policy.format === 'custom' ? 'pg_dump-custom' : 'pg_dump-plain-gzip'),
+            signal: stop.signal,
+            onProgress: (rawBytes, storedBytes) => beat({ rawBytes, storedBytes }),
+          }),
+        );
+        const counting = stopOnFailure(
+          (async () => {
+            for (const t of list) {
+              stop.signal.throwIfAborted();
+              tables.push(await countRows(client, t));
+              beat({ tablesCounted: tables.length });
+            }
+          })(),
+        );
         [data] = await Promise.all([dumping, counting]);
       } finally {
-        ctx.cancellationSignal.removeEventListener('abort', onCancel);
+        await client.query('ROLLBACK').catch(() => undefined);
+        await client.end().catch(() => undefined);
       }
+      beat({ phase: 'uploading globals' });
+      globals = await uploadingGlobals;
+    } catch (err) {
+      // Whatever failed first, nothing of this attempt keeps running: pg_dumpall included.
+      stop.abort();
+      // pg_dump and pg_dumpall are gone and their uploads aborted or finished before going on.
+      await Promise.all(running);
+      // What this attempt stored belongs to no backup now: remove it, as a retry would.
+      for (const key of stored) {
+        await s3.send(new DeleteObjectCommand({ Bucket: storage.bucket, Key: key })).catch((e: Error) => log.warn('an object of a failed attempt was not removed; cleanup removes it', { key, error: e.message }));
+      }
+      throw firstFailure ?? err;
     } finally {
-      await client.query('ROLLBACK').catch(() => undefined);
-      await client.end().catch(() => undefined);
+      ctx.cancellationSignal.removeEventListener('abort', onCancel);
     }
-
-    beat({ phase: 'uploading globals' });
-    const globals = await streamProgramToS3({
-      s3,
-      storage,
-      program: pgProgram('pg_dumpall', config.tools.pgBinDir),
-      programName: 'pg_dumpall',
-      args: ['--globals-only', '--no-password', `--database=${target.database}`, ...(policy.globalsWithPasswords ? [] : ['--no-role-passwords'])],
-      env,
-      gzipLevel: policy.compressionLevel,
-      encryptor: encryption.create,
-      upload: upload(keys.globals, 'pg_dumpall-globals-gzip'),
-      signal: ctx.cancellationSignal,
-      onProgress: () => beat({}),
-    });
     beat({ phase: 'uploaded' });
     log.info('backup uploaded', { database: target.id, key: keys.data, storedBytes: data.storedBytes, tables: tables.length });
 

@@ -46,6 +46,7 @@ export interface ProgramToS3 {
 }
 
 export async function streamProgramToS3(spec: ProgramToS3): Promise<StoredObject> {
+  spec.signal.throwIfAborted();
   const proc = spawnStreaming(spec.program, spec.args, spec.env);
   const raw = new Measure();
   const stored = new Measure({ hash: true });

@@ -2,15 +2,19 @@
  * BackupWorkflow end to end on the real stack: a database with awkward content is backed up,
  * then downloaded, decrypted and restored into a new database, and compared table by table.
  */
-import { CreateBucketCommand, GetObjectCommand, HeadObjectCommand, ListBucketsCommand, ListMultipartUploadsCommand, ListObjectsV2Command, PutObjectCommand } from '@aws-sdk/client-s3';
+import { CreateBucketCommand, GetObjectCommand, GetObjectTaggingCommand, HeadObjectCommand, ListBucketsCommand, ListMultipartUploadsCommand, ListObjectsV2Command, PutObjectCommand } from '@aws-sdk/client-s3';
 import { WorkflowFailedError } from '@temporalio/client';
 import { buffer } from 'node:stream/consumers';
+import { mkdtempSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { parseManifest } from '../../src/backup/manifest';
 import { openDecryptedObject } from '../../src/backup/read-object';
 import { describeFailure } from '../../src/cli/failure';
 import { createS3Client } from '../../src/clients/s3';
 import { Keyring } from '../../src/crypto/keyring';
+import { pgProgram } from '../../src/postgres/binaries';
 import { keyCheckKey } from '../../src/crypto/key-check';
 import { WorkflowType } from '../../src/temporal/definitions';
 import { createDatabase, restoreInto, tableFingerprints, uniqueDatabaseName, withClient } from '../support/databases';
@@ -51,6 +55,11 @@ describe('BackupWorkflow (dev server, real PostgreSQL and S3)', () => {
     expect(createHash('sha256').update(stored).digest('hex')).toBe(manifest.data.sha256);
     expect(createHash('md5').update(stored).digest('hex')).toBe(manifest.data.md5);
     expect(stored.length).toBe(manifest.data.storedBytes);
+    const tags = async (key: string) => Object.fromEntries(((await s3.send(new GetObjectTaggingCommand({ Bucket: summary.bucket, Key: key }))).TagSet ?? []).map((t) => [t.Key, t.Value]));
+    expect(await tags(summary.dataKey)).toEqual({ 'pgwarden-kind': 'data', 'pgwarden-database': db });
+    expect(await tags(manifest.globals.key)).toEqual({ 'pgwarden-kind': 'data', 'pgwarden-database': db });
+    // The manifest stays out of lifecycle transitions: always readable without a retrieval.
+    expect(await tags(summary.manifestKey)).toEqual({});
 
     // Download, decrypt, pg_restore into a new database: identical data.
     const keyring = Keyring.from(config.encryption);
@@ -206,6 +215,29 @@ describe('BackupWorkflow (dev server, real PostgreSQL and S3)', () => {
     expect(until).toBeLessThan(Date.now() + 2 * 86_400_000 + 60_000);
     const manifest = parseManifest(await (await s3.send(new GetObjectCommand({ Bucket: bucket, Key: summary.manifestKey }))).Body!.transformToString(), summary.manifestKey);
     expect(Date.parse(manifest.storage.objectLockUntil!)).toBe(until);
+    s3.destroy();
+  });
+
+  it('stops everything when the globals dump fails beside the database dump, names pg_dumpall, and leaves no object behind', async () => {
+    const db = uniqueDatabaseName('globalsfail');
+    track(db);
+    await createDatabase(db, 'awkward.sql');
+    // The real client tools, except a pg_dumpall that fails after pg_dump has had time to finish.
+    const bin = mkdtempSync(join(tmpdir(), 'pgwarden-bin-'));
+    const real = dirname(pgProgram('pg_dump'));
+    for (const tool of readdirSync(real)) if (tool !== 'pg_dumpall') symlinkSync(join(real, tool), join(bin, tool));
+    writeFileSync(join(bin, 'pg_dumpall'), '#!/bin/sh\nsleep 2\necho "pg_dumpall: error: query failed: ERROR:  permission denied for table pg_authid" >&2\nexit 1\n', { mode: 0o755 });
+    const { taskQueue, config } = await workerFor(db, { PG_BIN_DIR: bin });
+    const err = await backup(db, taskQueue).catch((e: unknown) => e);
+    rmSync(bin, { recursive: true, force: true });
+    const failure = describeFailure(err);
+    expect(failure.lines[0]).toContain('pg_dumpall failed (exit 1): query failed: ERROR:  permission denied for table pg_authid; grant the backup user read access');
+    // The data object pg_dump finished is removed: no data, no manifest, only the failure record.
+    const s3 = createS3Client(config.storage!);
+    const { Contents = [] } = await s3.send(new ListObjectsV2Command({ Bucket: config.storage!.bucket, Prefix: `database-backups/${db}/` }));
+    expect(Contents.map((o) => o.Key)).toEqual([expect.stringMatching(new RegExp(`^database-backups/${db}/records/backup-failures/`))]);
+    const { Uploads = [] } = await s3.send(new ListMultipartUploadsCommand({ Bucket: config.storage!.bucket, Prefix: `database-backups/${db}/` }));
+    expect(Uploads).toEqual([]);
     s3.destroy();
   });
 
