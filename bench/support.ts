@@ -3,6 +3,7 @@ import { ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { DeleteObjectsCommand, ListObjectsV2Command } from '@aws-sdk/client-s3';
+import type { temporal } from '@temporalio/proto';
 import { connectDatabase, libpqEnvironment } from '../src/clients/postgres';
 import { createS3Client } from '../src/clients/s3';
 import { loadConfig, WORKER_NEEDS } from '../src/config/config';
@@ -29,6 +30,24 @@ export async function timed(fn: () => Promise<unknown> | unknown): Promise<numbe
   await fn();
   return Number(process.hrtime.bigint() - t0) / 1e6;
 }
+
+/** Busy CPU time of the whole machine so far (all processes, all cores), from /proc/stat. */
+export function machineBusyMs(): number {
+  const [, ...fields] = readFileSync('/proc/stat', 'utf8').split('\n')[0].trim().split(/\s+/);
+  const [user, nice, system, , , irq, softirq, steal] = fields.map(Number);
+  return ((user + nice + system + irq + softirq + steal) * 1000) / CLOCK_TICKS;
+}
+const CLOCK_TICKS = 100;
+
+/** Wall time and the machine's busy CPU time of one run: on a saturated machine the two go together. */
+export async function timedWithCpu(fn: () => Promise<unknown> | unknown): Promise<{ ms: number; cpuMs: number }> {
+  const cpu0 = machineBusyMs();
+  const ms = await timed(fn);
+  return { ms, cpuMs: machineBusyMs() - cpu0 };
+}
+
+/** The run with the shortest wall time (see best). */
+export const fastest = <T extends { ms: number }>(runs: T[]) => runs.reduce((a, b) => (b.ms < a.ms ? b : a));
 
 export function run(command: string, argv: string[], env: NodeJS.ProcessEnv): void {
   const res = spawnSync(command, argv, { env, stdio: ['ignore', 'ignore', 'pipe'], maxBuffer: 64 * MiB });
@@ -119,4 +138,25 @@ export async function benchSetup(): Promise<{ scales: number[]; repeat: number; 
   const repeat = Number(option('repeat', '1'));
   await up((line) => process.stderr.write(`stack: ${line}\n`));
   return { scales, repeat, stackEnv: readEnvFile(envFile) };
+}
+
+/**
+ * A workflow's time by activity, from its history: each activity from scheduled to completed
+ * (so its queueing is included), and the whole run from the first event to the last.
+ */
+export function activitySteps(history: temporal.api.history.v1.IHistory): { total: number; activities: Array<{ name: string; ms: number }> } {
+  const events = history.events ?? [];
+  const at = (e: temporal.api.history.v1.IHistoryEvent) => Number(e.eventTime!.seconds) * 1000 + Math.round((e.eventTime!.nanos ?? 0) / 1e6);
+  const scheduled = new Map<string, { name: string; at: number }>();
+  const activities: Array<{ name: string; ms: number }> = [];
+  for (const e of events) {
+    const name = e.activityTaskScheduledEventAttributes?.activityType?.name;
+    if (name) scheduled.set(String(e.eventId), { name, at: at(e) });
+    const done = e.activityTaskCompletedEventAttributes;
+    if (done) {
+      const s = scheduled.get(String(done.scheduledEventId))!;
+      activities.push({ name: s.name, ms: at(e) - s.at });
+    }
+  }
+  return { total: at(events[events.length - 1]) - at(events[0]), activities };
 }
