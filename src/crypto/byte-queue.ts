@@ -31,6 +31,26 @@ export class ByteQueue {
     return out;
   }
 
+  /** Removes the first n bytes (n <= length) and returns them as views of the queued chunks, not copies. */
+  takeViews(n: number): Buffer[] {
+    if (n > this.length) throw new RangeError(`take(${n}) with only ${this.length} bytes queued`);
+    const out: Buffer[] = [];
+    let left = n;
+    while (left > 0) {
+      const first = this.chunks[0];
+      const part = first.subarray(this.head, this.head + Math.min(first.length - this.head, left));
+      out.push(part);
+      left -= part.length;
+      this.head += part.length;
+      if (this.head === first.length) {
+        this.chunks.shift();
+        this.head = 0;
+      }
+    }
+    this.length -= n;
+    return out;
+  }
+
   /** The first n bytes without removing them. */
   peek(n: number): Buffer {
     const parts: Buffer[] = [];

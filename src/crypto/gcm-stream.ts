@@ -32,19 +32,20 @@ export class GcmEncryptStream extends Transform {
     this.push(this.header);
   }
 
-  private seal(plaintext: Buffer, final: boolean): void {
+  /** Encrypts one chunk, given as the pieces it arrived in: no copy of the plaintext is made. */
+  private seal(plaintext: Buffer[], final: boolean): void {
     const cipher = createCipheriv('aes-256-gcm', this.options.key, chunkNonce(this.prefix, this.index++, final), { authTagLength: GCM_TAG_BYTES });
     cipher.setAAD(this.header);
-    const body = cipher.update(plaintext);
+    for (const piece of plaintext) this.push(cipher.update(piece));
     cipher.final();
-    this.push(Buffer.concat([body, cipher.getAuthTag()]));
+    this.push(cipher.getAuthTag());
   }
 
   override _transform(chunk: Buffer, _enc: BufferEncoding, done: TransformCallback): void {
     try {
       this.pending.push(chunk);
       // Hold back a full chunk until more data proves it is not the last one.
-      while (this.pending.length > this.chunkSize) this.seal(this.pending.take(this.chunkSize), false);
+      while (this.pending.length > this.chunkSize) this.seal(this.pending.takeViews(this.chunkSize), false);
       done();
     } catch (err) {
       done(err as Error);
@@ -53,7 +54,7 @@ export class GcmEncryptStream extends Transform {
 
   override _flush(done: TransformCallback): void {
     try {
-      this.seal(this.pending.take(this.pending.length), true);
+      this.seal(this.pending.takeViews(this.pending.length), true);
       done();
     } catch (err) {
       done(err as Error);
