@@ -5,6 +5,7 @@ import { manifestPrefix } from '../../backup/naming';
 import { parseManifest } from '../../backup/manifest';
 import { Config } from '../../config/config';
 import { createPgwardenMetrics, PgwardenMetrics } from '../../metrics/backup-metrics';
+import { tuneHeapForStreaming } from '../../worker/heap-tuning';
 import { installRuntime } from '../../worker/telemetry';
 import { ActivityDeps } from '../../../activities/deps';
 import { createActivities } from '../../../activities';
@@ -18,6 +19,7 @@ import { CommandContext } from '../context';
 export async function runWorkerCommand(ctx: CommandContext): Promise<void> {
   const config = ctx.config(WORKER_NEEDS);
   const target = temporalTarget(ctx.env);
+  tuneHeapForStreaming();
   installRuntime(config.metrics.bindAddress); // default logger; shutdown signals are handled by Worker.run()
   const client = await connectClient(target);
   try {
