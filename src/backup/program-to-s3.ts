@@ -11,9 +11,13 @@ import { StorageConfig } from '../config/storage';
 import { PgwardenError } from '../errors/errors';
 import { classifyDumpFailure } from '../postgres/dump-errors';
 import { spawnStreaming } from '../process/spawn-stream';
+import { Coalesce } from '../streams/coalesce';
 import { Measure } from '../streams/measure';
 import { uploadOnce, UploadSpec } from '../storage/upload';
 import { StoredObject } from './manifest';
+
+/** The program's output is passed on in pieces of this size (see Coalesce). */
+const COALESCE_BYTES = 256 * 1024;
 
 type ExitResult = { code: number | null; signal: NodeJS.Signals | null; stderr: string };
 
@@ -52,7 +56,7 @@ export async function streamProgramToS3(spec: ProgramToS3): Promise<StoredObject
   const stored = new Measure({ hash: true });
   let streamError: Error | undefined;
   const gzip = spec.gzipLevel !== undefined ? [createGzip({ level: spec.gzipLevel })] : [];
-  pipeline([proc.stdout, new ExitGate(proc.exited, spec.programName), raw, ...gzip, spec.encryptor(), stored], (err) => {
+  pipeline([proc.stdout, new Coalesce(COALESCE_BYTES), new ExitGate(proc.exited, spec.programName), raw, ...gzip, spec.encryptor(), stored], (err) => {
     if (err) streamError = err;
   });
   const body = stored;
