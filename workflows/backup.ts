@@ -7,8 +7,6 @@
  */
 import {
   ActivityCancellationType,
-  ActivityFailure,
-  ApplicationFailure,
   CancellationScope,
   isCancellation,
   log,
@@ -23,6 +21,7 @@ import { backupIdFor } from '../src/backup/naming';
 import type { BackupOutcome } from '../src/backup/notices';
 import type { ChannelResult } from '../src/notify/notifier';
 import { backupStatusQuery, BackupStep } from '../src/temporal/messages';
+import { rootCause } from '../src/temporal/root-cause';
 import { DatabaseSA, OperationSA } from '../src/temporal/search-attributes';
 
 export interface BackupInput {
@@ -75,14 +74,6 @@ function dumpActivity(heartbeatTimeoutSeconds: number, failFast: boolean) {
     cancellationType: ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
     retry: { initialInterval: '10 seconds', backoffCoefficient: 2, maximumInterval: '5 minutes', maximumAttempts: failFast ? 1 : 4, nonRetryableErrorTypes: NON_RETRYABLE },
   }).dumpAndUpload;
-}
-
-/** The typed error behind an activity failure, for the notice and the CLI's exit code. */
-function describeError(err: unknown): { errorType: string; message: string } {
-  let cause: unknown = err;
-  while (cause instanceof ActivityFailure && cause.cause) cause = cause.cause;
-  if (cause instanceof ApplicationFailure) return { errorType: cause.type ?? 'Error', message: cause.message };
-  return { errorType: (cause as Error)?.name ?? 'Error', message: (cause as Error)?.message ?? String(cause) };
 }
 
 export async function BackupWorkflow(input: BackupInput): Promise<BackupSummary> {
@@ -139,7 +130,7 @@ export async function BackupWorkflow(input: BackupInput): Promise<BackupSummary>
     if (step === 'notify') throw err; // the backup is committed; a notice problem is not a backup failure
     step = 'failed';
     const cancelled = isCancellation(err);
-    const { errorType, message } = cancelled ? { errorType: 'Cancelled', message: 'the backup was cancelled' } : describeError(err);
+    const { errorType, message } = cancelled ? { errorType: 'Cancelled', message: 'the backup was cancelled' } : rootCause(err);
     log.error('backup failed', { database: input.database, backupId, errorType, message });
     // Record and tell people even when the run itself was cancelled.
     await CancellationScope.nonCancellable(async () => {
