@@ -11,10 +11,10 @@ import { BackupStore } from '../src/backup/store';
 import { verificationKey, verificationPrefix } from '../src/backup/verification';
 import { CleanupError } from '../src/errors/errors';
 import { expiryWarnings, mergeRules, pgwardenRule } from '../src/storage/lifecycle';
-import { storageError } from '../src/storage/s3-errors';
+import { DeleteFailure, deleteFailuresMessage, storageError } from '../src/storage/s3-errors';
 import { ActivityDeps } from './deps';
 import { deliver } from './notify';
-import { CleanupReport, cleanupNotice } from '../src/backup/notices';
+import { CleanupFailed, cleanupFailedNotice, CleanupReport, cleanupNotice } from '../src/backup/notices';
 import { ChannelResult } from '../src/notify/notifier';
 
 export interface CleanupPlan {
@@ -72,13 +72,13 @@ export function cleanupActivities(deps: ActivityDeps) {
 
     async applyCleanup(plan: CleanupPlan): Promise<{ deleted: string[]; orphansRemoved: string[]; uploadsAborted: number }> {
       const st = storage();
-      const failures: string[] = [];
+      const failures: DeleteFailure[] = [];
+      const deleted: string[] = [];
       const remove = async (keys: string[]) => {
         if (!keys.length) return;
         const res = await deps.s3.send(new DeleteObjectsCommand({ Bucket: st.bucket, Delete: { Objects: keys.map((Key) => ({ Key })), Quiet: true } })).catch((err: unknown) => fail(err, 'DeleteObjects'));
-        for (const e of res.Errors ?? []) failures.push(`${e.Key}: ${e.Code} ${e.Message ?? ''}`.trim());
+        for (const e of res.Errors ?? []) failures.push({ key: e.Key ?? '?', code: e.Code ?? 'Error' });
       };
-      const deleted: string[] = [];
       for (const d of plan.decisions.filter((x) => x.action === 'delete')) {
         const found = await store().manifest(plan.database, d.backupId);
         const format = found?.manifest.pgDump.format ?? 'custom';
@@ -93,9 +93,9 @@ export function cleanupActivities(deps: ActivityDeps) {
       }
       await remove(plan.orphans);
       for (const u of plan.staleUploads) {
-        await deps.s3.send(new AbortMultipartUploadCommand({ Bucket: st.bucket, Key: u.key, UploadId: u.uploadId })).catch((err: Error) => failures.push(`${u.key} (upload ${u.uploadId}): ${err.name}`));
+        await deps.s3.send(new AbortMultipartUploadCommand({ Bucket: st.bucket, Key: u.key, UploadId: u.uploadId })).catch((err: Error) => failures.push({ key: `${u.key} (upload ${u.uploadId})`, code: err.name }));
       }
-      if (failures.length) throw new CleanupError(`cleanup of ${plan.database} could not delete ${failures.length} object(s): ${failures.slice(0, 5).join('; ')}${failures.length > 5 ? '; ...' : ''}`);
+      if (failures.length) throw new CleanupError(`cleanup of ${plan.database} ${deleteFailuresMessage(failures, deleted.length)}`);
       log.info('cleanup done', { database: plan.database, deleted: deleted.length, orphans: plan.orphans.length, uploads: plan.staleUploads.length });
       return { deleted, orphansRemoved: plan.orphans, uploadsAborted: plan.staleUploads.length };
     },
@@ -128,6 +128,10 @@ export function cleanupActivities(deps: ActivityDeps) {
 
     async notifyCleanup(report: CleanupReport): Promise<ChannelResult[]> {
       return deliver(deps, cleanupNotice(report));
+    },
+
+    async notifyCleanupFailed(failure: CleanupFailed): Promise<ChannelResult[]> {
+      return deliver(deps, cleanupFailedNotice(failure));
     },
   };
 }

@@ -4,11 +4,12 @@
  *      interrupted runs; unfinished uploads
  *   2. unless --dry-run: delete (manifest first), remove leftovers, abort uploads
  *   3. apply the S3 lifecycle rule for data objects, and warn about rules that expire early
- *   4. report and notify
+ *   4. report and notify; a run that fails notifies too
  */
-import { proxyActivities, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
+import { CancellationScope, isCancellation, log, patched, proxyActivities, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
 import type { Activities } from '../activities';
 import type { CleanupReport } from '../src/backup/notices';
+import { rootCause, rootCauseMessage } from '../src/temporal/root-cause';
 import { DatabaseSA, OperationSA } from '../src/temporal/search-attributes';
 
 export interface CleanupInput {
@@ -24,9 +25,21 @@ export async function CleanupWorkflow(input: CleanupInput): Promise<CleanupRepor
     { key: DatabaseSA, value: input.database },
     { key: OperationSA, value: 'cleanup' },
   ]);
-  const plan = await acts.planCleanup({ database: input.database, now: new Date().toISOString() });
-  const applied = input.dryRun ? undefined : await acts.applyCleanup(plan);
-  const lifecycle = input.dryRun ? undefined : await acts.applyLifecycle();
+  let steps: Awaited<ReturnType<typeof cleanUp>>;
+  try {
+    steps = await cleanUp(input);
+  } catch (err) {
+    // A scheduled monthly run has nobody watching it: its failure must reach people.
+    if (!input.dryRun && patched('cleanup-failure-notice')) {
+      const { errorType, message } = isCancellation(err) ? { errorType: 'Cancelled', message: 'the cleanup was cancelled' } : rootCause(err);
+      log.error('cleanup failed', { database: input.database, errorType, message });
+      await CancellationScope.nonCancellable(() => acts.notifyCleanupFailed({ database: input.database, errorType, message, workflowId: workflowInfo().workflowId })).catch((e: Error) =>
+        log.warn('cleanup failure notice not sent', { error: rootCauseMessage(e) }),
+      );
+    }
+    throw err;
+  }
+  const { plan, applied, lifecycle } = steps;
   const report: CleanupReport = {
     database: input.database,
     dryRun: input.dryRun ?? false,
@@ -41,4 +54,11 @@ export async function CleanupWorkflow(input: CleanupInput): Promise<CleanupRepor
   };
   if (!input.dryRun) await acts.notifyCleanup(report);
   return { ...report, plan: plan.decisions.map((d) => ({ backupId: d.backupId, action: d.action, reasons: d.reasons })) };
+}
+
+async function cleanUp(input: CleanupInput) {
+  const plan = await acts.planCleanup({ database: input.database, now: new Date().toISOString() });
+  const applied = input.dryRun ? undefined : await acts.applyCleanup(plan);
+  const lifecycle = input.dryRun ? undefined : await acts.applyLifecycle();
+  return { plan, applied, lifecycle };
 }

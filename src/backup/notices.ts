@@ -171,6 +171,28 @@ export function cleanupNotice(r: CleanupReport): Notice {
   };
 }
 
+export interface CleanupFailed {
+  database: string;
+  errorType: string;
+  message: string;
+  workflowId: string;
+}
+
+/** A cleanup that stopped: nobody watches a monthly run, so its failure is an alert. */
+export function cleanupFailedNotice(f: CleanupFailed): Notice {
+  return {
+    event: 'cleanup.failed',
+    severity: 'critical',
+    title: `Cleanup of ${f.database} backups FAILED`,
+    facts: [
+      ['Database', f.database],
+      ['Error', `${f.errorType}: ${f.message}`],
+      ['Workflow', f.workflowId],
+    ],
+    action: `fix the cause named above, then run pgwarden cleanup --database ${f.database} again; it goes on from where this run stopped (a backup whose manifest was deleted is gone already)`,
+  };
+}
+
 export function freshnessNotice(r: FreshnessReport, workflowId: string): Notice {
   return {
     event: 'backup.missing',

@@ -7,7 +7,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { envFile, stateDir } from './paths';
 import { isAlive, stopProcess, waitUntilReady } from './processes';
 import { SAMPLE_DATABASE, SUPERUSER, postgresService } from './services/postgres';
-import { BUCKET, REGION, seaweedfsService } from './services/seaweedfs';
+import { BUCKET, readOnlyS3Credentials, REGION, seaweedfsService } from './services/seaweedfs';
 import { logFileOf, Service } from './services/service';
 import { sinksService } from './services/sinks';
 import { NAMESPACE, temporalService } from './services/temporal';
@@ -129,6 +129,8 @@ export function stackEnvironment(state: StackState): Record<string, string> {
     PGWARDEN_SINKS_URL: `http://127.0.0.1:${p.sinksHttp}`,
     PGWARDEN_TEST_SERVER_PATH: toolPath('temporalTestServer'),
     PGWARDEN_TEMPORAL_CLI_PATH: toolPath('temporal'),
+    PGWARDEN_TEST_S3_READ_ONLY_ACCESS_KEY_ID: readOnlyS3Credentials(state).accessKeyId,
+    PGWARDEN_TEST_S3_READ_ONLY_SECRET_ACCESS_KEY: readOnlyS3Credentials(state).secretAccessKey,
   };
 }
 

@@ -45,3 +45,26 @@ export function isPreconditionFailed(err: unknown): boolean {
   const e = err as SdkError;
   return e?.$metadata?.httpStatusCode === 412 || e?.name === 'PreconditionFailed';
 }
+
+export interface DeleteFailure {
+  key: string;
+  /** The store's error code for this key, e.g. AccessDenied. */
+  code: string;
+}
+
+const DELETE_HINTS: Record<string, string> = {
+  AccessDenied: 'the S3 credentials (AWS_ACCESS_KEY_ID) may not delete objects here: allow s3:DeleteObject on the bucket',
+};
+
+/**
+ * One line for the objects a cleanup could not delete: how many, which error codes, one
+ * example key, and what to do. Pure.
+ */
+export function deleteFailuresMessage(failures: DeleteFailure[], backupsDeleted: number): string {
+  const byCode = new Map<string, number>();
+  for (const f of failures) byCode.set(f.code, (byCode.get(f.code) ?? 0) + 1);
+  const codes = [...byCode].map(([code, n]) => (n > 1 ? `${code} x${n}` : code)).join(', ');
+  const hints = [...byCode.keys()].map((code) => DELETE_HINTS[code]).filter(Boolean);
+  const todo = hints.length ? `${hints.join('; ')}, then run pgwarden cleanup again` : 'run pgwarden cleanup again; if it fails the same way, check the S3 store';
+  return `deleted ${backupsDeleted} backup(s) but could not delete ${failures.length} object(s) (${codes}; e.g. ${failures[0].key}): ${todo}`;
+}

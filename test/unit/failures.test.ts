@@ -5,7 +5,7 @@ import { connectionError } from '../../src/clients/postgres';
 import { Secret } from '../../src/config/secret';
 import { ConfigError, DatabaseConnectionError, exitCodeForFailureType, StorageError } from '../../src/errors/errors';
 import { ExitCode } from '../../src/errors/exit-codes';
-import { storageError } from '../../src/storage/s3-errors';
+import { deleteFailuresMessage, storageError } from '../../src/storage/s3-errors';
 
 describe('exit codes', () => {
   it.each([
@@ -71,5 +71,20 @@ describe('S3 errors', () => {
     expect(e).toBeInstanceOf(StorageError);
     expect(e.retryable).toBe(retryable);
     expect(e.message).toMatch(message);
+  });
+});
+
+describe('cleanup delete failures', () => {
+  it('say how many, which codes, one example and what to do, in one line', () => {
+    const failures = [
+      { key: 'p/db/manifests/backup_20240101_000000.json', code: 'AccessDenied' },
+      { key: 'p/db/manifests/backup_20240102_000000.json', code: 'AccessDenied' },
+      { key: 'p/db/data/x (upload u1)', code: 'NoSuchUpload' },
+    ];
+    expect(deleteFailuresMessage(failures, 2)).toBe(
+      'deleted 2 backup(s) but could not delete 3 object(s) (AccessDenied x2, NoSuchUpload; e.g. p/db/manifests/backup_20240101_000000.json): ' +
+        'the S3 credentials (AWS_ACCESS_KEY_ID) may not delete objects here: allow s3:DeleteObject on the bucket, then run pgwarden cleanup again',
+    );
+    expect(deleteFailuresMessage([{ key: 'k', code: 'InternalError' }], 0)).toBe('deleted 0 backup(s) but could not delete 1 object(s) (InternalError; e.g. k): run pgwarden cleanup again; if it fails the same way, check the S3 store');
   });
 });

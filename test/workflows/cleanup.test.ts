@@ -2,7 +2,10 @@
  * CleanupWorkflow on the real stack, over a bucket holding a database's backups spread over 100
  * simulated days: exactly what the policy keeps stays (the newest verified among them, a locked
  * one until its lock ends), leftovers of interrupted runs go, and a second run deletes nothing.
+ * And a store that refuses deletes: `pgwarden cleanup` exits 5 with one line, and people are told.
  */
+import { spawn } from 'node:child_process';
+import { join } from 'node:path';
 import { CreateMultipartUploadCommand, ListMultipartUploadsCommand, ListObjectsV2Command, PutObjectCommand } from '@aws-sdk/client-s3';
 import { Worker } from '@temporalio/worker';
 import { createActivities } from '../../activities';
@@ -10,9 +13,10 @@ import { createActivityDeps } from '../../activities/deps';
 import { createS3Client } from '../../src/clients/s3';
 import { WorkflowType } from '../../src/temporal/definitions';
 import type { CleanupWorkflow } from '../../workflows/cleanup';
+import { envFile, repoRoot } from '../../src/devstack/paths';
 import { capturedMail, waitForCaptured } from '../support/sinks';
 import { DAY, putBackup } from '../support/simulated-backups';
-import { stackConfig } from '../support/stack-env';
+import { stackConfig, stackEnv } from '../support/stack-env';
 import { bundledWorker, devServer, DevServer, uniqueSuffix, uniqueTaskQueue } from '../support/temporal';
 
 type Report = Awaited<ReturnType<typeof CleanupWorkflow>>;
@@ -80,5 +84,49 @@ describe('CleanupWorkflow (dev server, real S3)', () => {
     const again = await cleanup();
     expect(again).toMatchObject({ deleted: [], orphansRemoved: 0, uploadsAborted: 0 });
     expect(await keys()).toEqual(left);
+  });
+
+  it('exits 5 with one clear line and a notice when the store refuses the deletes, and deletes nothing', async () => {
+    const refused = `cleanup_refused_${uniqueSuffix()}`;
+    const ids: string[] = [];
+    for (let age = 0; age < 40; age += 5) ids.push(await putBackup(s3, storage, refused, new Date(Math.floor((Date.now() - age * DAY - 3_600_000) / 1000) * 1000)));
+    // A worker whose S3 identity may read and list, but not delete.
+    const env = stackEnv();
+    const readOnlyQueue = uniqueTaskQueue('cleanup-ro');
+    const readOnly = stackConfig({
+      DATABASE_URL: `postgres://u:p@127.0.0.1:1/${refused}`,
+      BACKUP_RETENTION_DAYS: '10',
+      BACKUP_KEEP_LAST: '1',
+      AWS_ACCESS_KEY_ID: env.PGWARDEN_TEST_S3_READ_ONLY_ACCESS_KEY_ID,
+      AWS_SECRET_ACCESS_KEY: env.PGWARDEN_TEST_S3_READ_ONLY_SECRET_ACCESS_KEY,
+    });
+    const roWorker = await bundledWorker(server, readOnlyQueue, createActivities(createActivityDeps(readOnly)));
+    const cli = await roWorker.runUntil(
+      () =>
+        new Promise<{ code: number | null; stderr: string }>((resolve) => {
+          // Asynchronously: the worker runs in this process and must keep working while the CLI waits.
+          const child = spawn(process.execPath, [join(repoRoot, 'bin', 'pgwarden'), 'cleanup', '--database', refused], {
+            env: { PATH: process.env.PATH, PGWARDEN_CONFIG: envFile, DATABASE_URL: `postgres://u:p@127.0.0.1:1/${refused}`, PGWARDEN_TASK_QUEUE: readOnlyQueue },
+          });
+          let stderr = '';
+          child.stderr.on('data', (d) => (stderr += d));
+          child.on('close', (code) => resolve({ code, stderr }));
+        }),
+    );
+    expect(cli.code).toBe(5);
+    // After the line that names the run, exactly one line: what failed and what to do.
+    const lines = cli.stderr.trim().split('\n').filter((l) => l.startsWith('pgwarden:') && !l.startsWith(`pgwarden: cleaning up ${refused}`));
+    // Kept: the two younger than BACKUP_RETENTION_DAYS=10 (ages 0 and 5 days); each other manifest was refused.
+    const deletable = ids.length - 2;
+    expect(lines).toEqual([
+      `pgwarden: cleanup of ${refused} deleted 0 backup(s) but could not delete ${deletable} object(s) (AccessDenied x${deletable}; e.g. ${storage.prefix}/${refused}/manifests/${ids[2]}.json): ` +
+        'the S3 credentials (AWS_ACCESS_KEY_ID) may not delete objects here: allow s3:DeleteObject on the bucket, then run pgwarden cleanup again',
+    ]);
+    // Nothing was deleted, and people were told.
+    const manifests = ((await s3.send(new ListObjectsV2Command({ Bucket: storage.bucket, Prefix: `${storage.prefix}/${refused}/manifests/` }))).Contents ?? []).length;
+    expect(manifests).toBe(ids.length);
+    const [mail] = await waitForCaptured(capturedMail, `Cleanup of ${refused} backups FAILED`);
+    expect(mail.text).toContain('CleanupError: cleanup of');
+    expect(mail.text).toContain(`run pgwarden cleanup --database ${refused} again`);
   });
 });

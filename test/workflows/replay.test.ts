@@ -20,7 +20,7 @@ describe('recorded histories replay against the current workflows', () => {
   beforeAll(() => quietRuntime());
 
   it('has histories of successful, failed and retried runs', () => {
-    expect(files).toEqual(expect.arrayContaining(['backup-succeeded.json', 'backup-retried-after-worker-crash.json', 'backup-failed-storage.json', 'preflight-succeeded.json', 'verify-passed.json', 'verify-failed-checksum.json', 'list-backups.json', 'restore-approved.json', 'restore-newdb.json', 'restore-rejected.json', 'cleanup-deleted.json', 'cleanup-dry-run.json', 'backup-failed-recorded.json', 'restore-recorded.json', 'report.json', 'dr-resolved-in-place.json', 'dr-aborted.json', 'dr-escalated-aborted.json']));
+    expect(files).toEqual(expect.arrayContaining(['backup-succeeded.json', 'backup-retried-after-worker-crash.json', 'backup-failed-storage.json', 'preflight-succeeded.json', 'verify-passed.json', 'verify-failed-checksum.json', 'list-backups.json', 'restore-approved.json', 'restore-newdb.json', 'restore-rejected.json', 'cleanup-deleted.json', 'cleanup-dry-run.json', 'cleanup-failed-notified.json', 'backup-failed-recorded.json', 'restore-recorded.json', 'report.json', 'dr-resolved-in-place.json', 'dr-aborted.json', 'dr-escalated-aborted.json']));
   });
 
   it.each(files)('%s', async (file) => {

