@@ -44,6 +44,7 @@ export function buildProgram(run: (action: () => Promise<void>) => Promise<void>
     .option('-r, --reason <text>', 'why (recorded in the manifest and notices), e.g. "before migration 42"')
     .option('--no-wait', 'start the backup and return at once with its workflow id')
     .option('--fail-fast', 'give up at the first failure instead of retrying transient ones')
+    .option('--allow-concurrent', 'start even while another backup of the same database is running')
     .option('--json', 'print the result as JSON')
     .action((opts) => run(() => runBackupCommand(ctx(), opts)));
 

@@ -35,6 +35,9 @@ export class CleanupError extends PgwardenError {
 export class UsageError extends PgwardenError {
   readonly exitCode = ExitCode.Usage;
 }
+export class BusyError extends PgwardenError {
+  readonly exitCode = ExitCode.Busy;
+}
 export class TemporalUnavailableError extends PgwardenError {
   readonly exitCode = ExitCode.TemporalUnavailable;
 }
@@ -54,6 +57,7 @@ const exitCodeByType: Record<string, ExitCodeValue> = {
   CleanupError: ExitCode.CleanupFailure,
   UsageError: ExitCode.Usage,
   TemporalUnavailableError: ExitCode.TemporalUnavailable,
+  BusyError: ExitCode.Busy,
   ConfigError: ExitCode.Config,
 };
 

@@ -19,6 +19,8 @@ export const ExitCode = {
   Usage: 64,
   /** The Temporal service cannot be reached (EX_UNAVAILABLE). */
   TemporalUnavailable: 69,
+  /** Another run is in the way, e.g. a backup of the same database is running; try later (EX_TEMPFAIL). */
+  Busy: 75,
   /** Invalid or missing configuration (EX_CONFIG). */
   Config: 78,
 } as const;

@@ -5,7 +5,9 @@ import { repoRoot, envFile } from '../../src/devstack/paths';
 import { ephemeralPort } from '../../src/devstack/ports';
 import { stackEnv } from '../support/stack-env';
 import { createDatabase, databaseUrl, dropDatabase, uniqueDatabaseName, withClient } from '../support/databases';
-import { devServer, waitForPoller } from '../support/temporal';
+import { WorkflowType } from '../../src/temporal/definitions';
+import { DatabaseSA } from '../../src/temporal/search-attributes';
+import { devServer, uniqueSuffix, uniqueTaskQueue, waitForPoller } from '../support/temporal';
 
 const bin = join(repoRoot, 'bin', 'pgwarden');
 
@@ -140,6 +142,46 @@ describe('pgwarden CLI', () => {
       await server.close();
       worker.kill('SIGTERM');
       await new Promise((r) => worker.once('exit', r));
+    }
+  });
+
+  it('refuses a second backup of a database while one runs (exit 75, one line), unless --allow-concurrent', async () => {
+    const server = await devServer();
+    const db = `busy_${uniqueSuffix()}`;
+    // No worker polls this queue: the first backup stays running for as long as the test needs.
+    const env = { PGWARDEN_CONFIG: envFile, DATABASE_URL: `postgres://u:p@127.0.0.1:1/${db}`, PGWARDEN_TASK_QUEUE: uniqueTaskQueue('busy') };
+    const ids: string[] = [];
+    try {
+      const first = await server.client.workflow.start(WorkflowType.backup, {
+        taskQueue: env.PGWARDEN_TASK_QUEUE,
+        workflowId: `backup-${db}-scheduled`,
+        args: [{ database: db, reason: 'scheduled' }],
+        typedSearchAttributes: [{ key: DatabaseSA, value: db }],
+      });
+      ids.push(first.workflowId);
+      // Visibility follows the start closely, not at once.
+      for (let i = 0; i < 100; i++) {
+        const listed = server.client.workflow.list({ query: `PgwardenDatabase = '${db}' AND ExecutionStatus = 'Running'` });
+        let found = false;
+        for await (const _ of listed) found = true;
+        if (found) break;
+        await new Promise((r) => setTimeout(r, 100));
+      }
+      const refused = pgwarden(['backup', '--no-wait'], env);
+      expect(refused.code).toBe(75);
+      expect(refused.stdout).toBe('');
+      expect(refused.stderr.trim().split('\n')).toEqual([
+        expect.stringMatching(new RegExp(`^pgwarden: a backup of ${db} is already running \\(workflow backup-${db}-scheduled, started less than a minute ago, http://\\S+\\); wait for it, or pass --allow-concurrent to start another$`)),
+      ]);
+
+      const allowed = pgwarden(['backup', '--no-wait', '--allow-concurrent'], env);
+      expect(allowed.code).toBe(0);
+      const started = /^started (\S+)$/m.exec(allowed.stdout)![1];
+      ids.push(started);
+      expect(started).toMatch(new RegExp(`^backup-${db}-\\d{8}T\\d{6}Z$`));
+    } finally {
+      for (const id of ids) await server.client.workflow.getHandle(id).terminate('test done').catch(() => undefined);
+      await server.close();
     }
   });
 });

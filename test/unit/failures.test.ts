@@ -16,6 +16,7 @@ describe('exit codes', () => {
     ['CleanupError', 5],
     ['UsageError', 64],
     ['TemporalUnavailableError', 69],
+    ['BusyError', 75],
     ['ConfigError', 78],
     ['SomethingUnexpected', 1],
     [undefined, 1],

@@ -2,14 +2,16 @@
  * `pgwarden backup`: starts BackupWorkflow, shows live progress from the dump's heartbeats,
  * prints a summary, and exits with the strategy's codes.
  */
-import { WorkflowExecutionAlreadyStartedError, WorkflowHandle } from '@temporalio/client';
+import { Client, WorkflowExecutionAlreadyStartedError, WorkflowHandle } from '@temporalio/client';
 import { defaultPayloadConverter } from '@temporalio/common';
 import type { BackupSummary } from '../../../workflows/backup';
 import { BackupProgress, formatBytes } from '../../backup/progress';
-import { UsageError } from '../../errors/errors';
+import { BusyError } from '../../errors/errors';
+import { DatabaseSA } from '../../temporal/search-attributes';
 import { backupStatusQuery } from '../../temporal/messages';
 import { WorkflowType } from '../../temporal/definitions';
 import { announce, startRun } from '../start-run';
+import { runLink } from '../../temporal/links';
 import { CommandContext } from '../context';
 import { progressLine } from '../progress-line';
 
@@ -19,6 +21,21 @@ export interface BackupOptions {
   wait: boolean;
   json?: boolean;
   failFast?: boolean;
+  /** Start even while another backup of the same database runs (two dumps load the server twice). */
+  allowConcurrent?: boolean;
+}
+
+/** A backup of the database that is still running, scheduled or manual, if any. */
+async function runningBackup(client: Client, database: string): Promise<{ id: string; startTime: Date } | undefined> {
+  // Database ids are [a-z0-9_-] (config), safe inside the quotes.
+  const query = `WorkflowType = '${WorkflowType.backup}' AND ExecutionStatus = 'Running' AND ${DatabaseSA.name} = '${database}'`;
+  for await (const w of client.workflow.list({ query, pageSize: 1 })) return { id: w.workflowId, startTime: w.startTime };
+  return undefined;
+}
+
+function minutesAgo(t: Date): string {
+  const min = Math.round((Date.now() - t.getTime()) / 60_000);
+  return min < 1 ? 'less than a minute ago' : min === 1 ? '1 minute ago' : `${min} minutes ago`;
 }
 
 async function latestProgress(handle: WorkflowHandle): Promise<BackupProgress | undefined> {
@@ -74,9 +91,18 @@ export async function runBackupCommand(ctx: CommandContext, options: BackupOptio
   const database = ctx.pickDatabase(config, options.database);
   await ctx.withTemporalClient(async (client) => {
     const reason = options.reason ?? 'manual';
+    if (!options.allowConcurrent) {
+      const running = await runningBackup(client, database);
+      if (running) {
+        const link = runLink(config.temporal.uiUrl, client.options.namespace, running.id);
+        throw new BusyError(
+          `a backup of ${database} is already running (workflow ${running.id}, started ${minutesAgo(running.startTime)}${link ? `, ${link}` : ''}); wait for it, or pass --allow-concurrent to start another`,
+        );
+      }
+    }
     const run = await startRun(client, config, { workflowType: WorkflowType.backup, operation: 'backup', database, args: [{ database, reason, failFast: options.failFast }], summary: `Backup of ${database} (${reason})` }).catch((err: unknown) => {
       if (err instanceof WorkflowExecutionAlreadyStartedError) {
-        throw new UsageError(`a backup of ${database} was started this very second; backups are named per second, so start again in a moment`);
+        throw new BusyError(`a backup of ${database} was started this very second; backups are named per second, so start again in a moment`);
       }
       throw err;
     });
