@@ -10,25 +10,9 @@ export class ByteQueue {
     this.length += chunk.length;
   }
 
-  /** Removes and returns the first n bytes (n <= length). */
+  /** Removes and returns the first n bytes (n <= length), as one new buffer. */
   take(n: number): Buffer {
-    if (n > this.length) throw new RangeError(`take(${n}) with only ${this.length} bytes queued`);
-    const out = Buffer.allocUnsafe(n);
-    let filled = 0;
-    while (filled < n) {
-      const first = this.chunks[0];
-      const available = first.length - this.head;
-      const copy = Math.min(available, n - filled);
-      first.copy(out, filled, this.head, this.head + copy);
-      filled += copy;
-      this.head += copy;
-      if (this.head === first.length) {
-        this.chunks.shift();
-        this.head = 0;
-      }
-    }
-    this.length -= n;
-    return out;
+    return Buffer.concat(this.takeViews(n), n);
   }
 
   /** Removes the first n bytes (n <= length) and returns them as views of the queued chunks, not copies. */
