@@ -31,13 +31,15 @@ export async function timed(fn: () => Promise<unknown> | unknown): Promise<numbe
   return Number(process.hrtime.bigint() - t0) / 1e6;
 }
 
+/** /proc/stat counts in USER_HZ, 100 on Linux (getconf CLK_TCK). */
+const CLOCK_TICKS = 100;
+
 /** Busy CPU time of the whole machine so far (all processes, all cores), from /proc/stat. */
 export function machineBusyMs(): number {
   const [, ...fields] = readFileSync('/proc/stat', 'utf8').split('\n')[0].trim().split(/\s+/);
   const [user, nice, system, , , irq, softirq, steal] = fields.map(Number);
   return ((user + nice + system + irq + softirq + steal) * 1000) / CLOCK_TICKS;
 }
-const CLOCK_TICKS = 100;
 
 /** Wall time and the machine's busy CPU time of one run: on a saturated machine the two go together. */
 export async function timedWithCpu(fn: () => Promise<unknown> | unknown): Promise<{ ms: number; cpuMs: number }> {
