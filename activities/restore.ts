@@ -7,8 +7,10 @@
 import { HeadObjectCommand, RestoreObjectCommand } from '@aws-sdk/client-s3';
 import { Context, log } from '@temporalio/activity';
 import { Client } from 'pg';
-import { TableCount } from '../src/backup/manifest';
-import { loadBackup } from '../src/backup/load-backup';
+import { BackupManifest, TableCount } from '../src/backup/manifest';
+import { ExpectedObject } from '../src/backup/object-integrity';
+import { loadBackup, LoadProgress } from '../src/backup/load-backup';
+import { formatBytes } from '../src/backup/progress';
 import { keptName, parseRestoreFile, retrievalEstimate, stagingName, validDatabaseName } from '../src/backup/restore-plan';
 import { BackupStore } from '../src/backup/store';
 import { compareRowCounts, describeDifference } from '../src/backup/verification';
@@ -16,7 +18,7 @@ import { RestoreOutcome, restoreNotice } from '../src/backup/notices';
 import { connectDatabase } from '../src/clients/postgres';
 import { requireDatabase } from '../src/config/config';
 import { DatabaseTarget } from '../src/config/databases';
-import { BackupError, UsageError } from '../src/errors/errors';
+import { BackupError, IntegrityError, UsageError } from '../src/errors/errors';
 import { ChannelResult } from '../src/notify/notifier';
 import { countAllTables } from '../src/postgres/tables';
 import { isNotFound, storageError } from '../src/storage/s3-errors';
@@ -68,9 +70,9 @@ export function restoreActivities(deps: ActivityDeps) {
   };
 
   /** Loads the backup into `database`; a failed pg_restore / psql is a BackupError with its own words. */
-  async function loadInto(server: DatabaseTarget, database: string, source: RestoreSource, signal: AbortSignal): Promise<void> {
+  async function loadInto(server: DatabaseTarget, database: string, source: RestoreSource, expected: ExpectedObject | undefined, signal: AbortSignal, progress: LoadProgress): Promise<void> {
     try {
-      await loadBackup(deps.s3, deps.config, { server, database, dataKey: source.dataKey, keyId: source.keyId, format: source.format, signal });
+      await loadBackup(deps.s3, deps.config, { server, database, dataKey: source.dataKey, expected, keyId: source.keyId, format: source.format, signal }, progress);
     } catch (err) {
       if (signal.aborted || !(err instanceof Error) || err.name !== 'Error') throw err;
       throw new BackupError(`restore of ${source.backupId} into ${database} failed: ${err.message}`);
@@ -150,26 +152,37 @@ export function restoreActivities(deps: ActivityDeps) {
       const loadName = input.mode === 'new' ? input.targetName : stagingName(input.targetName, input.runId);
       const admin = await connectDatabase(server, { database: input.mode === 'existing' ? 'postgres' : server.database });
       const started = Date.now();
-      const ticker = setInterval(() => ctx.heartbeat({ step: `restoring ${input.source.backupId} into ${loadName}`, elapsedSeconds: Math.round((Date.now() - started) / 1000) }), 5000);
+      const loaded: LoadProgress = { storedBytes: 0 };
+      const ticker = setInterval(() => {
+        const step = `restoring ${input.source.backupId} into ${loadName}`;
+        const read = `${formatBytes(loaded.storedBytes)} of ${formatBytes(input.source.storedBytes)} read`;
+        ctx.heartbeat({ step, storedBytes: loaded.storedBytes, of: input.source.storedBytes, elapsedSeconds: Math.round((Date.now() - started) / 1000), summary: `${step}: ${read}` });
+      }, 5000);
       // Only a database this run created may ever be dropped here.
       let created = false;
       let swapped = false;
       try {
+        // Our own backups are checked against their manifest while they stream (size and hashes)
+        // and after loading (row counts); without a manifest there is nothing to trust.
+        let manifest: BackupManifest | undefined;
+        if (input.source.kind === 'pgwarden') {
+          manifest = (await store().manifest(input.database, input.source.backupId))?.manifest;
+          if (!manifest) throw new IntegrityError(`backup ${input.source.backupId} of ${input.database} has no manifest any more; restore another backup (pgwarden restore --list)`);
+        }
         ctx.heartbeat({ step: `creating ${loadName}` });
         await createFresh(admin, loadName, mark);
         created = true;
-        await loadInto(server, loadName, input.source, ctx.cancellationSignal);
+        await loadInto(server, loadName, input.source, manifest?.data, ctx.cancellationSignal, loaded);
         const restoreMs = Date.now() - started;
 
         let tables = 0;
         let checked = false;
-        if (input.source.kind === 'pgwarden') {
-          const found = await store().manifest(input.database, input.source.backupId);
-          const differences = compareRowCounts(found!.manifest.tables, await countAll(server, loadName));
+        if (manifest) {
+          const differences = compareRowCounts(manifest.tables, await countAll(server, loadName));
           if (differences.length) {
             throw new BackupError(`the restored data does not match the manifest (${differences.map(describeDifference).join('; ')}); ${input.mode === 'existing' ? 'the existing database was left untouched' : `check ${loadName}`}`);
           }
-          tables = found!.manifest.tables.length;
+          tables = manifest.tables.length;
           checked = true;
         }
         if (input.mode === 'new') return { restoredInto: loadName, keptAs: null, restoreMs, tables, rowCountsChecked: checked };

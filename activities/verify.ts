@@ -7,7 +7,7 @@
  *   4. every table's row count against the manifest
  *   5. the size against earlier backups
  */
-import { PassThrough, Writable } from 'node:stream';
+import { pipeline as streamPipeline, Readable, Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { createGunzip } from 'node:zlib';
 import { Context, log } from '@temporalio/activity';
@@ -18,6 +18,7 @@ import { openStoredObject } from '../src/backup/read-object';
 import { BackupStore } from '../src/backup/store';
 import { checkSize, compareRowCounts, IntegrityFindings, RestoreFindings, SizeCheck, VerificationRecord } from '../src/backup/verification';
 import { CatalogEntry } from '../src/backup/catalog';
+import { MeasuredObject, objectMismatches } from '../src/backup/object-integrity';
 import { verificationNotice } from '../src/backup/notices';
 import { loadBackup } from '../src/backup/load-backup';
 import { connectDatabase } from '../src/clients/postgres';
@@ -25,11 +26,12 @@ import { requireDatabase } from '../src/config/config';
 import { DatabaseTarget } from '../src/config/databases';
 import { openDecryption } from '../src/crypto/decrypt';
 import { Keyring } from '../src/crypto/keyring';
-import { BackupError } from '../src/errors/errors';
+import { BackupError, IntegrityError } from '../src/errors/errors';
 import { ChannelResult } from '../src/notify/notifier';
 import { countAllTables } from '../src/postgres/tables';
 import { Measure } from '../src/streams/measure';
 import { ActivityDeps } from './deps';
+import { whileBeating } from './heartbeat';
 import { deliver } from './notify';
 
 export interface BackupRef {
@@ -60,32 +62,48 @@ export function verifyActivities(deps: ActivityDeps) {
   /** The server test restores run on, and the database to connect to for CREATE/DROP DATABASE. */
   const restoreServer = (database: string): DatabaseTarget => deps.config.verify.server ?? target(database);
 
-  /** Hashes one stored object and, in the same pass, decrypts (and gunzips) all of it. */
-  async function checkObject(obj: StoredObject, gzipped: boolean, keyring: Keyring, keyId: string): Promise<{ hash: { sha256: string; md5: string; bytes: number }; decrypted?: number; error?: string }> {
+  /**
+   * Reads one stored object once: hashes the stored bytes and decrypts (and gunzips) all of
+   * them in the same pass. One chain of streams, no branches: when decryption stops early the
+   * download is destroyed and the object is hashed in a pass of its own, so nothing waits on
+   * a branch nobody reads. A missing object is a finding, not an error.
+   */
+  async function checkObject(label: string, obj: StoredObject, gzipped: boolean, keyring: Keyring, keyId: string): Promise<{ hash?: MeasuredObject; decrypted?: number; error?: string }> {
+    const where = `${label} object (${formatBytes(obj.storedBytes)})`;
+    const open = async (): Promise<Readable | string> => {
+      try {
+        return await openStoredObject(deps.s3, deps.config.storage!, obj.key);
+      } catch (err) {
+        if (err instanceof IntegrityError) return err.message;
+        throw err;
+      }
+    };
+    const first = await open();
+    if (typeof first === 'string') return { error: first };
     const stored = new Measure({ hash: true });
-    const body = await openStoredObject(deps.s3, deps.config.storage!, obj.key);
-    const tee = new PassThrough();
-    const hashing = pipeline(body, stored, tee);
+    const beat = (step: string, m: Measure) => () => ({ step, key: obj.key, bytes: m.bytes, of: obj.storedBytes, summary: `${step}: ${formatBytes(m.bytes)} of ${formatBytes(obj.storedBytes)}` });
     let decrypted: number | undefined;
     let error: string | undefined;
-    try {
-      const d = await openDecryption(tee, { keyring, keyId });
-      const plain = new Measure();
-      if (gzipped) await pipeline(d.plaintext, createGunzip(), plain, sink());
-      else await pipeline(d.plaintext, plain, sink());
-      decrypted = plain.bytes;
-    } catch (err) {
-      error = (err as Error).message;
-      tee.resume(); // keep hashing the rest
-    }
-    await hashing.catch(() => undefined);
-    if (error !== undefined || stored.bytes !== obj.storedBytes) {
-      // A failed decryption may have cut the stream short: hash the object in a pass of its own.
-      const again = new Measure({ hash: true });
-      await pipeline(await openStoredObject(deps.s3, deps.config.storage!, obj.key), again, sink());
-      return { hash: { ...again.digests(), bytes: again.bytes }, decrypted, error };
-    }
-    return { hash: { ...stored.digests(), bytes: stored.bytes }, decrypted, error };
+    await whileBeating(beat(`checking and decrypting the ${where}`, stored), async () => {
+      const source = streamPipeline(first, stored, () => undefined);
+      try {
+        const d = await openDecryption(source, { keyring, keyId });
+        const plain = new Measure();
+        await pipeline([d.plaintext, ...(gzipped ? [createGunzip()] : []), plain, sink()]);
+        decrypted = plain.bytes;
+      } catch (err) {
+        error = (err as Error).message;
+      } finally {
+        first.destroy();
+      }
+    });
+    if (error === undefined && stored.writableFinished && stored.bytes === obj.storedBytes) return { hash: { bytes: stored.bytes, ...stored.digests() }, decrypted };
+    // Decryption stopped early (or left bytes unread): hash the whole object on its own.
+    const again = await open();
+    if (typeof again === 'string') return { error: again };
+    const whole = new Measure({ hash: true });
+    await whileBeating(beat(`hashing the ${where}`, whole), () => pipeline(again, whole, sink()));
+    return { hash: { bytes: whole.bytes, ...whole.digests() }, decrypted, error };
   }
 
   return {
@@ -103,12 +121,15 @@ export function verifyActivities(deps: ActivityDeps) {
         ['globals', manifest.globals, true],
       ];
       for (const [label, obj, gzipped] of objects) {
-        Context.current().heartbeat({ step: `checking the ${label} object`, key: obj.key });
-        const r = await checkObject(obj, gzipped, keyring, manifest.encryption.keyId);
+        const r = await checkObject(label, obj, gzipped, keyring, manifest.encryption.keyId);
         const where = `${label} object s3://${deps.config.storage!.bucket}/${obj.key}`;
-        if (r.hash.bytes !== obj.storedBytes) checksumProblems.push(`${where}: expected ${obj.storedBytes} bytes, found ${r.hash.bytes}`);
-        if (r.hash.sha256 !== obj.sha256) checksumProblems.push(`${where}: expected sha256 ${obj.sha256}, computed ${r.hash.sha256}`);
-        if (r.hash.md5 !== obj.md5) checksumProblems.push(`${where}: expected md5 ${obj.md5}, computed ${r.hash.md5}`);
+        if (!r.hash) {
+          // Missing: the message names the object already.
+          checksumProblems.push(r.error!);
+          decryptProblems.push(`${label} object: not attempted, the object is missing`);
+          continue;
+        }
+        checksumProblems.push(...objectMismatches(obj, r.hash).map((p) => `${where}: ${p}`));
         if (r.error) decryptProblems.push(`${where}: ${r.error}`);
         else if (r.decrypted !== obj.rawBytes) decryptProblems.push(`${where}: decrypted to ${r.decrypted} bytes, the manifest says ${obj.rawBytes}`);
       }
@@ -137,6 +158,7 @@ export function verifyActivities(deps: ActivityDeps) {
             server,
             database: input.tempDatabase,
             dataKey: manifest.data.key,
+            expected: manifest.data,
             keyId: manifest.encryption.keyId,
             format: manifest.pgDump.format === 'custom' ? 'custom' : 'plain-gz',
             noAcl: true,

@@ -4,13 +4,16 @@ import { Readable } from 'node:stream';
 import { StorageConfig } from '../config/storage';
 import { Decryption, openDecryption } from '../crypto/decrypt';
 import { Keyring } from '../crypto/keyring';
-import { storageError } from '../storage/s3-errors';
+import { IntegrityError } from '../errors/errors';
+import { isNotFound, storageError } from '../storage/s3-errors';
 
+/** Opens an object for reading; a missing one is an IntegrityError naming it (a backup lost a part). */
 export async function openStoredObject(s3: S3Client, storage: StorageConfig, key: string): Promise<Readable> {
   try {
     const res = await s3.send(new GetObjectCommand({ Bucket: storage.bucket, Key: key }));
     return res.Body as Readable;
   } catch (err) {
+    if (isNotFound(err)) throw new IntegrityError(`s3://${storage.bucket}/${key} is missing (NoSuchKey): the backup lost this object; restore another backup (pgwarden restore --list)`);
     throw storageError(err, { bucket: storage.bucket, endpoint: storage.endpoint, operation: `GetObject ${key}` });
   }
 }

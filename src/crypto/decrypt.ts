@@ -75,12 +75,17 @@ export async function openDecryption(source: Readable, opts: DecryptOptions): Pr
   const head = Buffer.concat(headParts);
   const rest = Readable.from(
     (async function* () {
-      yield head;
-      if (ended) return;
-      for (;;) {
-        const next = await iterator.next();
-        if (next.done) return;
-        yield next.value;
+      try {
+        yield head;
+        if (ended) return;
+        for (;;) {
+          const next = await iterator.next();
+          if (next.done) return;
+          yield next.value;
+        }
+      } finally {
+        // A consumer that stops early releases the source (and its download) too.
+        if (!ended) await iterator.return?.();
       }
     })(),
   );

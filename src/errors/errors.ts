@@ -20,6 +20,10 @@ export abstract class PgwardenError extends Error {
 export class BackupError extends PgwardenError {
   readonly exitCode = ExitCode.GeneralFailure;
 }
+/** A stored object is not what its manifest recorded (replaced, damaged or missing). */
+export class IntegrityError extends PgwardenError {
+  readonly exitCode = ExitCode.GeneralFailure;
+}
 export class DatabaseConnectionError extends PgwardenError {
   readonly exitCode = ExitCode.DatabaseConnection;
 }
@@ -51,6 +55,7 @@ export class ConfigError extends PgwardenError {
 
 const exitCodeByType: Record<string, ExitCodeValue> = {
   BackupError: ExitCode.GeneralFailure,
+  IntegrityError: ExitCode.GeneralFailure,
   DatabaseConnectionError: ExitCode.DatabaseConnection,
   StorageError: ExitCode.StorageFailure,
   EncryptionError: ExitCode.EncryptionFailure,

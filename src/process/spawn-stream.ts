@@ -48,13 +48,21 @@ export async function runToCompletion(command: string, args: string[], env: Node
     child.once('error', (error) => resolve({ code: null, signal: null, error }));
     child.once('close', (code, signal) => resolve({ code, signal }));
   });
+  // A failed input (a download cut short, a checksum that does not match) fails the run even
+  // if the program exits 0 on the truncated input; it is stopped before it can finish.
+  let inputError: Error | undefined;
   if (options.stdin) {
-    options.stdin.on('error', (err) => child.stdin!.destroy(err));
+    options.stdin.on('error', (err) => {
+      inputError ??= err;
+      kill();
+      child.stdin!.destroy();
+    });
     child.stdin!.on('error', () => undefined); // the program may exit before reading everything
     options.stdin.pipe(child.stdin!);
   }
   const result = await exited;
   options.signal?.removeEventListener('abort', kill);
+  if (inputError) throw inputError;
   if (result.code !== 0) {
     const why = result.error ? result.error.message : result.signal ? `killed by ${result.signal}` : `exit ${result.code}`;
     const last = stderr.trim().split('\n').filter(Boolean).slice(-2).join(' | ');

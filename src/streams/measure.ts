@@ -16,10 +16,15 @@ export class Measure extends Transform {
   }
 
   override _transform(chunk: Buffer, _e: BufferEncoding, done: TransformCallback): void {
+    this.add(chunk);
+    done(null, chunk);
+  }
+
+  /** Counts (and hashes) bytes that did not pass through this stream. */
+  add(chunk: Buffer): void {
     this.bytes += chunk.length;
     this.sha256?.update(chunk);
     this.md5?.update(chunk);
-    done(null, chunk);
   }
 
   /** Hex digests; call once, after the stream has ended. */

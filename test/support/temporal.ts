@@ -4,6 +4,7 @@ import { readFileSync } from 'node:fs';
 import { Client, Connection } from '@temporalio/client';
 import { NativeConnection, Runtime, DefaultLogger, Worker } from '@temporalio/worker';
 import { temporal } from '@temporalio/proto';
+import type * as activity from '@temporalio/activity';
 import { MockActivityEnvironment } from '@temporalio/testing';
 import { Activities } from '../../activities';
 import { createWorker } from '../../src/worker/create-worker';
@@ -59,8 +60,8 @@ export function bundledWorker(server: DevServer, taskQueue: string, activities: 
 }
 
 /** An activity context for calling activities directly, logging only errors. */
-export function activityEnvironment(): MockActivityEnvironment {
-  return new MockActivityEnvironment(undefined, { logger: new DefaultLogger('ERROR') });
+export function activityEnvironment(info?: Partial<activity.Info>): MockActivityEnvironment {
+  return new MockActivityEnvironment(info, { logger: new DefaultLogger('ERROR') });
 }
 
 /** Waits until a worker polls the task queue, so a test never races the worker's start. */

@@ -3,7 +3,7 @@
  * signal), forced, rejected and timed out; and an old script's backup.
  */
 import { execFileSync } from 'node:child_process';
-import { PutObjectCommand } from '@aws-sdk/client-s3';
+import { CopyObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import { WorkflowFailedError, WorkflowHandle, WorkflowUpdateFailedError } from '@temporalio/client';
 import { describeFailure } from '../../src/cli/failure';
 import { createS3Client } from '../../src/clients/s3';
@@ -52,6 +52,33 @@ describe('RestoreWorkflow (dev server, real PostgreSQL and S3)', () => {
     const mails = await waitForCaptured(capturedMail, handle.workflowId, 2);
     expect(mails.map((m) => m.subject)).toEqual([`[pgwarden] OK: Restore of ${db} started`, `[pgwarden] OK: Restore of ${db} succeeded`]);
     expect(mails[1].text).toMatch(/Recovery time: +\d+\.\d min \(RTO for a database restore: 2-4 h\)/);
+  });
+
+  it.each([
+    ['custom', 'into a new database'],
+    ['custom', 'in place'],
+    ['plain', 'into a new database'],
+  ])('refuses a %s data object swapped for an older backup\'s, restoring %s: nothing kept or swapped in', async (format, where) => {
+    const db = await suite.freshDatabase('restore', 'awkward.sql');
+    const { taskQueue, config } = await suite.workerFor(db, { BACKUP_FORMAT: format });
+    const older = await suite.backup(db, taskQueue);
+    await new Promise((r) => setTimeout(r, 1100)); // backup ids are per second
+    await withClient(db, (c) => c.query(`DELETE FROM inventory.items WHERE qty < 25`));
+    const newer = await suite.backup(db, taskQueue);
+    const s3 = createS3Client(config.storage!);
+    await s3.send(new CopyObjectCommand({ Bucket: newer.bucket, Key: newer.dataKey, CopySource: `${older.bucket}/${older.dataKey}` }));
+    s3.destroy();
+    const before = await tableFingerprints(db);
+    const target = where === 'in place' ? undefined : `${db}_swapped`;
+    if (target) track(target);
+    const err = await start(db, taskQueue, { file: newer.backupId, newDatabase: target, force: true }).then((h) => h.result()).catch((e: unknown) => e);
+    expect(describeFailure(err)).toEqual({
+      lines: [expect.stringMatching(new RegExp(`^data object s3://${newer.bucket}/${newer.dataKey} does not match its manifest \\(expected \\d+ bytes, found \\d+; expected sha256 [0-9a-f]{64}, computed [0-9a-f]{64}; expected md5 .*\\): it was replaced or damaged after the backup; restore another backup`))],
+      exitCode: 1,
+    });
+    expect(await tableFingerprints(db)).toEqual(before);
+    const left = await withClient('postgres', async (c) => (await c.query<{ d: string }>(`SELECT datname AS d FROM pg_database WHERE datname LIKE $1`, [`${db}%`])).rows.map((r) => r.d));
+    expect(left).toEqual([db]);
   });
 
   it('refuses to restore over a database that exists and is not its own, and leaves it alone', async () => {

@@ -3,14 +3,19 @@
  * object, a wrong key and a manifest whose counts differ each fail with the precise reason;
  * temporary databases never outlive their run.
  */
-import { GetObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
+import { DeleteObjectCommand, GetObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
+import { Readable, Transform } from 'node:stream';
+import { createActivities } from '../../activities';
+import { createActivityDeps } from '../../activities/deps';
 import { BackupStore } from '../../src/backup/store';
+import type { IntegrityFindings } from '../../src/backup/verification';
 import { createS3Client } from '../../src/clients/s3';
+import { Config } from '../../src/config/config';
 import { WorkflowType } from '../../src/temporal/definitions';
 import type { VerifyResult } from '../../workflows/verify';
 import { withClient } from '../support/databases';
 import { capturedMail, waitForCaptured } from '../support/sinks';
-import { uniqueSuffix } from '../support/temporal';
+import { activityEnvironment, uniqueSuffix } from '../support/temporal';
 import { workflowSuite } from '../support/workflow-suite';
 
 describe('VerifyBackupWorkflow (dev server, real PostgreSQL and S3)', () => {
@@ -72,6 +77,94 @@ describe('VerifyBackupWorkflow (dev server, real PostgreSQL and S3)', () => {
       expect.stringMatching(new RegExp(`^decryption: data object .*chunk 0 (\\(the last\\) )?failed authentication with key "${keyId}": the key is wrong for this id`)),
       expect.stringMatching(/^test restore: not attempted/),
     ]);
+  });
+
+  // Larger than the streams' buffers, so a check that stops early leaves most of it unread.
+  async function largerDatabase(): Promise<string> {
+    const db = await freshDatabase();
+    await withClient(db, (c) => c.query(`CREATE TABLE big AS SELECT g AS id, md5(g::text) || md5((g * 7)::text) AS pad FROM generate_series(1, 200000) g`));
+    return db;
+  }
+
+  async function expectRecordedAndAlerted(db: string, backupId: string, config: Config): Promise<void> {
+    const s3 = createS3Client(config.storage!);
+    const store = new BackupStore(s3, config.storage!);
+    expect((await store.verification(db, backupId))?.status).toBe('failed');
+    expect((await store.catalog(db)).find((e) => e.backupId === backupId)?.verification.status).toBe('failed');
+    s3.destroy();
+    const [mail] = await waitForCaptured(capturedMail, `Verification of ${db} backup ${backupId} FAILED`);
+    expect(mail.text).toContain('do not rely on this backup');
+  }
+
+  it.each([
+    ['a byte flipped in the middle', {}, /^decryption: data object .*failed authentication/],
+    ['a wrong key under the recorded key id', { BACKUP_ENCRYPTION_KEY: 'd'.repeat(64) }, /^decryption: data object .*failed authentication with key "larger-[0-9a-f]+": the key is wrong for this id/],
+    ['a key missing from the key ring', { BACKUP_ENCRYPTION_KEY: 'd'.repeat(64), BACKUP_ENCRYPTION_KEY_ID: 'another-key' }, /^decryption: data object .*key "larger-[0-9a-f]+" is not configured on this worker/],
+  ])('fails within seconds on %s of a larger object, recorded and alerted', async (what, readerKeys, expected) => {
+    const db = await largerDatabase();
+    const keyId = `larger-${uniqueSuffix()}`;
+    const writer = await workerFor(db, { BACKUP_ENCRYPTION_KEY: 'c'.repeat(64), BACKUP_ENCRYPTION_KEY_ID: keyId });
+    const b = await backup(db, writer.taskQueue);
+    expect(b.storedBytes).toBeGreaterThan(4 * 1024 * 1024);
+    if (what.startsWith('a byte')) {
+      const s3 = createS3Client(writer.config.storage!);
+      const stored = Buffer.from(await (await s3.send(new GetObjectCommand({ Bucket: b.bucket, Key: b.dataKey }))).Body!.transformToByteArray());
+      stored[Math.floor(stored.length / 2)] ^= 0x10;
+      await s3.send(new PutObjectCommand({ Bucket: b.bucket, Key: b.dataKey, Body: stored }));
+      s3.destroy();
+    }
+    const reader = Object.keys(readerKeys).length ? await workerFor(db, { BACKUP_ENCRYPTION_KEY_ID: keyId, ...readerKeys }) : writer;
+    const started = Date.now();
+    const result = await verify(db, reader.taskQueue, { backupId: b.backupId });
+    expect(Date.now() - started).toBeLessThan(30_000);
+    expect(result.verified[0].status).toBe('failed');
+    expect(result.verified[0].failures).toContainEqual(expect.stringMatching(expected));
+    expect(result.verified[0].failures).toContainEqual(expect.stringMatching(/^test restore: not attempted/));
+    await expectRecordedAndAlerted(db, b.backupId, writer.config);
+  });
+
+  it('reports a missing data object as a failed verification naming the key', async () => {
+    const db = await freshDatabase('awkward.sql');
+    const { taskQueue, config } = await workerFor(db);
+    const b = await backup(db, taskQueue);
+    const s3 = createS3Client(config.storage!);
+    await s3.send(new DeleteObjectCommand({ Bucket: b.bucket, Key: b.dataKey }));
+    s3.destroy();
+    const result = await verify(db, taskQueue, { backupId: b.backupId });
+    expect(result.verified[0].failures).toEqual([
+      `checksums: s3://${b.bucket}/${b.dataKey} is missing (NoSuchKey): the backup lost this object; restore another backup (pgwarden restore --list)`,
+      'decryption: data object: not attempted, the object is missing',
+      expect.stringMatching(/^test restore: not attempted/),
+    ]);
+    await expectRecordedAndAlerted(db, b.backupId, config);
+  });
+
+  it('heartbeats with progress all through a download longer than the heartbeat timeout', async () => {
+    const db = await largerDatabase();
+    const { taskQueue, config } = await workerFor(db);
+    const b = await backup(db, taskQueue);
+    const deps = createActivityDeps(config);
+    // The real store, read slowly: about 1 MiB/s, so the data object takes several seconds.
+    const send = deps.s3.send.bind(deps.s3) as (command: unknown) => Promise<{ Body?: unknown }>;
+    deps.s3.send = (async (command: unknown) => {
+      const res = await send(command);
+      if (!(command instanceof GetObjectCommand) || command.input.Key !== b.dataKey) return res;
+      const slow = new Transform({ transform: (chunk: Buffer, _e, done) => void setTimeout(() => done(null, chunk), chunk.length / 1024) });
+      return { ...res, Body: (res.Body as Readable).pipe(slow) };
+    }) as typeof deps.s3.send;
+    const env = activityEnvironment({ heartbeatTimeoutMs: 1500 });
+    const beats: Array<{ at: number; details: { bytes?: number; summary?: string } }> = [];
+    env.on('heartbeat', (details) => beats.push({ at: Date.now(), details }));
+    const started = Date.now();
+    const findings = (await env.run(createActivities(deps).verifyStoredObjects, { database: db, backupId: b.backupId })) as IntegrityFindings;
+    const finished = Date.now();
+    deps.s3.destroy();
+    expect(findings.checksums.ok && findings.decryption.ok).toBe(true);
+    expect(finished - started).toBeGreaterThan(3 * 1500);
+    const gaps = [...beats.map((x) => x.at), finished].map((at, i, all) => at - (i ? all[i - 1] : started));
+    expect(Math.max(...gaps)).toBeLessThan(1500);
+    const summaries = beats.map((x) => x.details.summary).filter((x): x is string => Boolean(x));
+    expect(summaries).toContainEqual(expect.stringMatching(/^checking and decrypting the data object \(.*\): [1-9][\d.]* MiB of /));
   });
 
   it('lists table by table where the restored counts differ from the manifest', async () => {
