@@ -11,7 +11,7 @@ import { BackupManifest, TableCount } from '../src/backup/manifest';
 import { ExpectedObject } from '../src/backup/object-integrity';
 import { loadBackup, LoadProgress } from '../src/backup/load-backup';
 import { formatBytes } from '../src/backup/progress';
-import { keptName, parseRestoreFile, retrievalEstimate, stagingName, validDatabaseName } from '../src/backup/restore-plan';
+import { keptName, newDatabaseRefusal, parseRestoreFile, restoreFileRefusal, retrievalEstimate, stagingName, validDatabaseName } from '../src/backup/restore-plan';
 import { BackupStore } from '../src/backup/store';
 import { compareRowCounts, describeDifference } from '../src/backup/verification';
 import { RestoreOutcome, restoreNotice } from '../src/backup/notices';
@@ -107,6 +107,8 @@ export function restoreActivities(deps: ActivityDeps) {
         if (!newest) throw new BackupError(`no complete backup of ${input.database} to restore; run pgwarden backup first`);
         return { kind: 'pgwarden', backupId: newest.backupId, dataKey: newest.dataKey, format: newest.format === 'custom' ? 'custom' : 'plain-gz', keyId: newest.encryption.keyId, takenAt: newest.takenAt, storageClass: newest.storageClass, storedBytes: newest.storedBytes };
       }
+      const refused = restoreFileRefusal(input.file, st.prefix, input.database);
+      if (refused) throw new UsageError(refused);
       const ref = parseRestoreFile(input.file, st.prefix);
       if (!ref) throw new UsageError(`--file ${input.file}: expected a backup id (backup_20240101_120000), a backup's key, or an old script's backup_YYYYMMDD_HHMMSS.sql.gz.enc`);
       const found = ref.legacyKey && ref.explicitPath ? undefined : await store().manifest(input.database, ref.backupId);
@@ -144,9 +146,33 @@ export function restoreActivities(deps: ActivityDeps) {
       return `retrieval from ${input.storageClass} requested (${tier} tier, usually ${hours})`;
     },
 
+    /**
+     * The checks that need no data, run before an approval is asked, anyone is notified or a
+     * byte is loaded: a refused target changes nothing. restoreDatabase checks again (races).
+     */
+    async checkRestoreTarget(input: Omit<RestoreDatabaseInput, 'source'> & { backupId: string }): Promise<void> {
+      if (!validDatabaseName(input.targetName)) throw new UsageError(newDatabaseRefusal(input.targetName));
+      const admin = await connectDatabase(target(input.database), { database: 'postgres' });
+      try {
+        const comment = async (name: string) => {
+          const { rows } = await admin.query<{ c: string | null }>(`SELECT shobj_description(oid, 'pg_database') AS c FROM pg_database WHERE datname = $1`, [name]);
+          return rows.length ? { comment: rows[0].c } : undefined;
+        };
+        if (input.mode === 'new') {
+          const existing = await comment(input.targetName);
+          if (existing && existing.comment !== MARK(input.workflowId, input.runId)) throw new UsageError(`database "${input.targetName}" already exists; choose another name with --new-db, or drop it first`);
+          return;
+        }
+        const kept = keptName(input.targetName, input.backupId);
+        if (await comment(kept)) throw new UsageError(`database "${kept}" (an earlier restore's copy) exists; drop or rename it, then restore again`);
+      } finally {
+        await admin.end();
+      }
+    },
+
     async restoreDatabase(input: RestoreDatabaseInput): Promise<RestoreDatabaseResult> {
       const ctx = Context.current();
-      if (!validDatabaseName(input.targetName)) throw new UsageError(`"${input.targetName}" cannot be restored into: use letters, digits, _ and -, and not postgres, template0 or template1`);
+      if (!validDatabaseName(input.targetName)) throw new UsageError(newDatabaseRefusal(input.targetName));
       const server = target(input.database);
       const mark = MARK(input.workflowId, input.runId);
       const loadName = input.mode === 'new' ? input.targetName : stagingName(input.targetName, input.runId);

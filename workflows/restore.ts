@@ -106,6 +106,11 @@ export async function RestoreWorkflow(input: RestoreInput): Promise<RestoreResul
 
   const source = await quick.resolveRestoreSource({ database: input.database, file: input.file });
   status.backupId = source.backupId;
+  if (patched('restore-checks-before-notices')) {
+    // A refused target fails here: before any approval, notice or record.
+    status.step = 'checking the target';
+    await quick.checkRestoreTarget({ database: input.database, backupId: source.backupId, mode, targetName: status.target, workflowId: info.workflowId, runId: info.runId });
+  }
   try {
     if (needsRetrieval(source.storageClass)) {
       const { pollMinutes } = retrievalEstimate(source.storageClass);

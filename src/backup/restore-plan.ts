@@ -2,7 +2,7 @@
  * Pure decisions of a restore: what `--file` names, what the databases involved are called,
  * whether an object needs an archive retrieval, and the recovery-time figures.
  */
-import { parseBackupId } from './naming';
+import { databaseRoot, parseBackupId } from './naming';
 
 export interface RestoreFileRef {
   backupId: string;
@@ -26,10 +26,33 @@ export function parseRestoreFile(file: string, prefix: string): RestoreFileRef |
   return { backupId: m[1], legacyKey, explicitPath };
 }
 
+/**
+ * Why `--file` cannot name a backup of `database`, or undefined when it can: a path that
+ * climbs or wanders ('..', '.', '//', a leading '/', a backslash), or a pgwarden key in
+ * another database's folder (backup ids repeat across databases, so a key names its
+ * database). Old scripts' files outside any data/ folder are not tied to a database. Pure.
+ */
+export function restoreFileRefusal(file: string, prefix: string, database: string): string | undefined {
+  const segments = file.split('/');
+  if (file.startsWith('/') || file.includes('\\') || segments.some((s) => s === '..' || s === '.' || s === '')) {
+    return `--file ${file}: a key may not start with "/" or contain "..", "." or "//" segments; give the backup id (e.g. backup_20240101_120000) or the key as pgwarden restore --list shows it`;
+  }
+  const dataFolder = `${databaseRoot(prefix, database)}data/`;
+  if (file.includes('/data/') && !(file.startsWith(dataFolder) && !file.slice(dataFolder.length).includes('/'))) {
+    return `--file ${file}: that key is not one of ${database}'s backups (they are under ${dataFolder}); pass --database for the database it belongs to, or give the backup id`;
+  }
+  return undefined;
+}
+
 const IDENT = /^[a-z_][a-z0-9_$-]{0,62}$/i;
 
 export function validDatabaseName(name: string): boolean {
   return IDENT.test(name) && !/^(postgres|template0|template1)$/.test(name);
+}
+
+/** The line a name that validDatabaseName refuses is refused with. */
+export function newDatabaseRefusal(name: string): string {
+  return `"${name}" cannot be restored into: use letters, digits, _ and -, and not postgres, template0 or template1`;
 }
 
 /** The database a restore is loaded into before it is renamed over the target (in-place mode). */

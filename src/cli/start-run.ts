@@ -3,7 +3,8 @@
  * says what and where and when, the search attributes the UI filters on, a summary line, and
  * the link to the run in the Temporal Web UI.
  */
-import { Client, WorkflowHandleWithFirstExecutionRunId } from '@temporalio/client';
+import { Client, WorkflowExecutionAlreadyStartedError, WorkflowHandleWithFirstExecutionRunId } from '@temporalio/client';
+import { BusyError } from '../errors/errors';
 import { Config } from '../config/config';
 import { workflowId } from '../temporal/definitions';
 import { DatabaseSA, OperationSA } from '../temporal/search-attributes';
@@ -29,16 +30,22 @@ export interface StartedRun {
 export async function startRun(client: Client, config: Config, spec: RunSpec): Promise<StartedRun> {
   await warnIfNoWorker(client, config.temporal.taskQueue);
   const id = workflowId(spec.idWord ?? spec.operation, spec.database, new Date());
-  const handle = await client.workflow.start(spec.workflowType, {
-    taskQueue: config.temporal.taskQueue,
-    workflowId: id,
-    args: spec.args,
-    typedSearchAttributes: [
-      { key: DatabaseSA, value: spec.database },
-      { key: OperationSA, value: spec.operation },
-    ],
-    staticSummary: spec.summary,
-  });
+  const handle = await client.workflow
+    .start(spec.workflowType, {
+      taskQueue: config.temporal.taskQueue,
+      workflowId: id,
+      args: spec.args,
+      typedSearchAttributes: [
+        { key: DatabaseSA, value: spec.database },
+        { key: OperationSA, value: spec.operation },
+      ],
+      staticSummary: spec.summary,
+    })
+    .catch((err: unknown) => {
+      if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
+      const link = runLink(config.temporal.uiUrl, client.options.namespace, id);
+      throw new BusyError(`a ${spec.operation} of ${spec.database} was started this very second (workflow ${id}${link ? `, ${link}` : ''}); runs are named per second, so start again in a moment`);
+    });
   return { handle, id, link: runLink(config.temporal.uiUrl, client.options.namespace, id) };
 }
 

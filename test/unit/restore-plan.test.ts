@@ -1,4 +1,4 @@
-import { keptName, needsRetrieval, parseRestoreFile, recoveryFigures, retrievalEstimate, stagingName, validDatabaseName } from '../../src/backup/restore-plan';
+import { keptName, needsRetrieval, parseRestoreFile, recoveryFigures, restoreFileRefusal, retrievalEstimate, stagingName, validDatabaseName } from '../../src/backup/restore-plan';
 import { ensureSearchAttributes } from '../../src/temporal/ensure-search-attributes';
 import { ConfigError } from '../../src/errors/errors';
 
@@ -12,6 +12,29 @@ describe('--file', () => {
     ['backup_20241399_120000', undefined],
     ['yesterday', undefined],
   ])('%s', (file, expected) => expect(parseRestoreFile(file, 'db')).toEqual(expected));
+});
+
+describe('--file that cannot name a backup of the database', () => {
+  const climbs = /^--file .*: a key may not start with "\/" or contain "\.\.", "\." or "\/\/" segments/;
+  const elsewhere = /^--file .*: that key is not one of shop's backups \(they are under db\/shop\/data\/\)/;
+  it.each([
+    ['backup_20240101_120000', undefined],
+    ['backup_20240101_120000.dump.enc', undefined],
+    ['db/shop/data/backup_20240101_120000.dump.enc', undefined],
+    ['old/backup_20240101_120000.sql.gz.enc', undefined],
+    ['db/bench/data/backup_20240101_120000.dump.enc', elsewhere],
+    ['shop/data/backup_20240101_120000.dump.enc', elsewhere],
+    ['db/shop/data/x/backup_20240101_120000.dump.enc', elsewhere],
+    ['db/shop/../bench/data/backup_20240101_120000.dump.enc', climbs],
+    ['../../sample/data/backup_20240101_120000.dump.enc', climbs],
+    ['/db/shop/data/backup_20240101_120000.dump.enc', climbs],
+    ['db//shop/data/backup_20240101_120000.dump.enc', climbs],
+    ['db/./shop/data/backup_20240101_120000.dump.enc', climbs],
+  ])('%s', (file, expected) => {
+    const refusal = restoreFileRefusal(file, 'db', 'shop');
+    if (expected) expect(refusal).toMatch(expected);
+    else expect(refusal).toBeUndefined();
+  });
 });
 
 describe('restore names and figures', () => {

@@ -87,12 +87,38 @@ describe('RestoreWorkflow (dev server, real PostgreSQL and S3)', () => {
     track(other);
     await createDatabase(other);
     await withClient(other, (c) => c.query('CREATE TABLE precious (v int); INSERT INTO precious VALUES (1)'));
-    const err = await start(db, taskQueue, { file: backup.backupId, newDatabase: other }).then((h) => h.result()).catch((e: unknown) => e);
+    const refusedRun = await start(db, taskQueue, { file: backup.backupId, newDatabase: other });
+    const err = await refusedRun.result().catch((e: unknown) => e);
     expect(describeFailure(err)).toEqual({ lines: [`database "${other}" already exists; choose another name with --new-db, or drop it first`], exitCode: 64 });
+    // Refused before anything happened: no notice went out.
+    expect(await capturedMail(refusedRun.workflowId)).toEqual([]);
     expect(await withClient(other, async (c) => (await c.query('SELECT v FROM precious')).rows)).toEqual([{ v: 1 }]);
     const system = await start(db, taskQueue, { file: backup.backupId, newDatabase: 'postgres' }).then((h) => h.result()).catch((e: unknown) => e);
     expect(describeFailure(system).lines).toEqual(['"postgres" cannot be restored into: use letters, digits, _ and -, and not postgres, template0 or template1']);
     expect(await withClient('postgres', async (c) => (await c.query('SELECT 1 AS ok')).rows)).toEqual([{ ok: 1 }]);
+  });
+
+  it('refuses before the approval when an earlier restore\'s copy of the same backup is in the way, notifying nobody', async () => {
+    const { db, taskQueue, backup } = await setUp();
+    const kept = `${db}_before_${backup.backupId.slice(7)}`;
+    track(kept);
+    await createDatabase(kept);
+    const handle = await start(db, taskQueue, { file: backup.backupId });
+    const err = await handle.result().catch((e: unknown) => e);
+    expect(describeFailure(err)).toEqual({ lines: [`database "${kept}" (an earlier restore's copy) exists; drop or rename it, then restore again`], exitCode: 64 });
+    expect(await capturedMail(handle.workflowId)).toEqual([]);
+  });
+
+  it.each([
+    ['another database\'s key', (prefix: string, id: string) => `${prefix}/sample/data/${id}.dump.enc`, /^--file .*: that key is not one of restore_[0-9a-f]+'s backups \(they are under .*\/restore_[0-9a-f]+\/data\/\); pass --database/],
+    ['a path that climbs', (prefix: string, id: string) => `${prefix}/x/../sample/data/${id}.dump.enc`, /^--file .*: a key may not start with "\/" or contain "\.\.", "\." or "\/\/" segments/],
+  ])('refuses --file naming %s, notifying nobody', async (_what, file, expected) => {
+    const { db, taskQueue, backup } = await setUp();
+    const prefix = stackConfig({}).storage!.prefix;
+    const handle = await start(db, taskQueue, { file: file(prefix, backup.backupId), newDatabase: `${db}_x` });
+    const err = await handle.result().catch((e: unknown) => e);
+    expect(describeFailure(err)).toEqual({ lines: [expect.stringMatching(expected)], exitCode: 64 });
+    expect(await capturedMail(handle.workflowId)).toEqual([]);
   });
 
   it('restores in place only after an approval, keeping the old data and checking the approver', async () => {

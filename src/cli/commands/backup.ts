@@ -2,7 +2,7 @@
  * `pgwarden backup`: starts BackupWorkflow, shows live progress from the dump's heartbeats,
  * prints a summary, and exits with the strategy's codes.
  */
-import { Client, WorkflowExecutionAlreadyStartedError, WorkflowHandle } from '@temporalio/client';
+import { Client, WorkflowHandle } from '@temporalio/client';
 import { defaultPayloadConverter } from '@temporalio/common';
 import type { BackupSummary } from '../../../workflows/backup';
 import { BackupProgress, formatBytes } from '../../backup/progress';
@@ -100,12 +100,7 @@ export async function runBackupCommand(ctx: CommandContext, options: BackupOptio
         );
       }
     }
-    const run = await startRun(client, config, { workflowType: WorkflowType.backup, operation: 'backup', database, args: [{ database, reason, failFast: options.failFast }], summary: `Backup of ${database} (${reason})` }).catch((err: unknown) => {
-      if (err instanceof WorkflowExecutionAlreadyStartedError) {
-        throw new BusyError(`a backup of ${database} was started this very second; backups are named per second, so start again in a moment`);
-      }
-      throw err;
-    });
+    const run = await startRun(client, config, { workflowType: WorkflowType.backup, operation: 'backup', database, args: [{ database, reason, failFast: options.failFast }], summary: `Backup of ${database} (${reason})` });
     const { handle, id, link } = run;
     if (!options.wait) {
       process.stdout.write(options.json ? JSON.stringify({ workflowId: id, runId: handle.firstExecutionRunId, link }) + '\n' : `started ${id}${link ? `\nwatch: ${link}` : ''}\n`);

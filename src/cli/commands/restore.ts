@@ -6,6 +6,7 @@
 import { userInfo } from 'node:os';
 import { createInterface } from 'node:readline/promises';
 import { WorkflowHandle, WorkflowNotFoundError, WorkflowUpdateFailedError } from '@temporalio/client';
+import { newDatabaseRefusal, restoreFileRefusal, validDatabaseName } from '../../backup/restore-plan';
 import { UsageError } from '../../errors/errors';
 import { approveRestoreUpdate, rejectRestoreUpdate, restoreStatusQuery } from '../../temporal/messages';
 import { WorkflowType } from '../../temporal/definitions';
@@ -78,6 +79,10 @@ export async function runRestoreCommand(ctx: CommandContext, options: RestoreOpt
 
   const config = ctx.config();
   const database = ctx.pickDatabase(config, options.database);
+  // Refused inputs change nothing and notify nobody: checked before a run exists.
+  if (options.newDb !== undefined && !validDatabaseName(options.newDb)) throw new UsageError(newDatabaseRefusal(options.newDb));
+  const refused = options.file === undefined ? undefined : restoreFileRefusal(options.file, config.storage?.prefix ?? '', database);
+  if (refused) throw new UsageError(refused);
   await ctx.withTemporalClient(async (client) => {
     const run = await startRun(client, config, {
       workflowType: WorkflowType.restore,
