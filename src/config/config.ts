@@ -16,6 +16,7 @@ import { NotificationConfig, readNotifications } from './notifications';
 import { StorageConfig, readStorage } from './storage';
 import { parsePrices, PriceTable } from '../report/prices';
 import { IncidentSettings, readIncident } from './incident';
+import { cronProblem } from './cron';
 
 export const BACKUP_FORMATS = ['custom', 'plain'] as const;
 export type BackupFormat = (typeof BACKUP_FORMATS)[number];
@@ -154,13 +155,12 @@ function readMetrics(r: EnvReader): MetricsSettings {
   return { bindAddress: port === 0 ? null : `${host}:${port}` };
 }
 
-const CRON = /^(\S+\s+){4}\S+$/;
-
 /** The strategy's crontab, as Temporal Schedules: times and time zone configurable. */
 function readSchedules(r: EnvReader): ScheduleSettings {
   const cron = (name: string, fallback: string) => {
     const v = r.string(name, fallback);
-    if (!CRON.test(v)) r.problem(name, `expected a 5-field cron expression like "${fallback}", got "${v}"`);
+    const problem = cronProblem(v);
+    if (problem) r.problem(name, `"${v}" is not a cron expression like "${fallback}": ${problem}`);
     return v;
   };
   const timezone = r.string('SCHEDULE_TIMEZONE', 'UTC');

@@ -39,6 +39,12 @@ describe('pgwarden CLI', () => {
     expect(stderr).not.toMatch(/TopSecret/);
   });
 
+  it('refuses every schedule when one cron value is invalid: exit 78 naming the variable, before Temporal is asked', () => {
+    const { code, stderr } = pgwarden(['schedules', 'apply'], { DATABASE_URL: 'postgres://u:p@h/app', TEMPORAL_ADDRESS: '127.0.0.1:1', SCHEDULE_BACKUP_CRON: '99 99 * * *' });
+    expect(code).toBe(78);
+    expect(stderr).toContain('pgwarden: configuration: SCHEDULE_BACKUP_CRON: "99 99 * * *" is not a cron expression like "0 2 * * *": minute: 99 is out of range 0-59');
+  });
+
   it('exits 64 on bad command-line input', () => {
     expect(pgwarden(['frobnicate']).code).toBe(64);
     const badOption = pgwarden(['check', '--no-such-option']);
