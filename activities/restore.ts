@@ -23,6 +23,8 @@ import { ChannelResult } from '../src/notify/notifier';
 import { countAllTables } from '../src/postgres/tables';
 import { isNotFound, storageError } from '../src/storage/s3-errors';
 import { ActivityDeps } from './deps';
+import { isDead } from './run-state';
+import type { RunRef } from '../src/backup/work-files';
 import { deliver } from './notify';
 
 export interface RestoreSource {
@@ -56,6 +58,12 @@ export interface RestoreDatabaseResult {
 
 const MARK = (workflowId: string, runId: string) => `pgwarden restore ${workflowId} ${runId}`;
 
+/** The run named in a database's restore mark, if it carries one. Pure. */
+export function restoreMarkRun(comment: string | null): RunRef | undefined {
+  const m = /^pgwarden restore (\S+) (\S+)$/.exec(comment ?? '');
+  return m ? { workflowId: m[1], runId: m[2] } : undefined;
+}
+
 export function restoreActivities(deps: ActivityDeps) {
   const storage = () => deps.config.storage!;
   const store = () => new BackupStore(deps.s3, storage());
@@ -70,9 +78,10 @@ export function restoreActivities(deps: ActivityDeps) {
   };
 
   /** Loads the backup into `database`; a failed pg_restore / psql is a BackupError with its own words. */
-  async function loadInto(server: DatabaseTarget, database: string, source: RestoreSource, expected: ExpectedObject | undefined, signal: AbortSignal, progress: LoadProgress): Promise<void> {
+  async function loadInto(server: DatabaseTarget, database: string, source: RestoreSource, expected: ExpectedObject | undefined, run: RunRef, progress: LoadProgress): Promise<void> {
+    const signal = Context.current().cancellationSignal;
     try {
-      await loadBackup(deps.s3, deps.config, { server, database, dataKey: source.dataKey, expected, keyId: source.keyId, format: source.format, signal }, progress);
+      await loadBackup(deps.s3, deps.config, { server, database, dataKey: source.dataKey, expected, keyId: source.keyId, format: source.format, signal, run }, progress);
     } catch (err) {
       if (signal.aborted || !(err instanceof Error) || err.name !== 'Error') throw err;
       throw new BackupError(`restore of ${source.backupId} into ${database} failed: ${err.message}`);
@@ -160,8 +169,15 @@ export function restoreActivities(deps: ActivityDeps) {
         };
         if (input.mode === 'new') {
           const existing = await comment(input.targetName);
-          if (existing && existing.comment !== MARK(input.workflowId, input.runId)) throw new UsageError(`database "${input.targetName}" already exists; choose another name with --new-db, or drop it first`);
-          return;
+          if (!existing || existing.comment === MARK(input.workflowId, input.runId)) return;
+          // Half loaded by a restore whose run died: pgwarden's own leftover, removed.
+          const leftBy = restoreMarkRun(existing.comment);
+          if (leftBy && (await isDead(leftBy))) {
+            await admin.query(`DROP DATABASE ${admin.escapeIdentifier(input.targetName)} WITH (FORCE)`);
+            log.warn('dropped a database half loaded by a restore that died', { database: input.targetName, workflowId: leftBy.workflowId });
+            return;
+          }
+          throw new UsageError(`database "${input.targetName}" already exists; choose another name with --new-db, or drop it first`);
         }
         const kept = keptName(input.targetName, input.backupId);
         if (await comment(kept)) throw new UsageError(`database "${kept}" (an earlier restore's copy) exists; drop or rename it, then restore again`);
@@ -198,7 +214,7 @@ export function restoreActivities(deps: ActivityDeps) {
         ctx.heartbeat({ step: `creating ${loadName}` });
         await createFresh(admin, loadName, mark);
         created = true;
-        await loadInto(server, loadName, input.source, manifest?.data, ctx.cancellationSignal, loaded);
+        await loadInto(server, loadName, input.source, manifest?.data, { workflowId: input.workflowId, runId: input.runId }, loaded);
         const restoreMs = Date.now() - started;
 
         let tables = 0;
@@ -211,7 +227,11 @@ export function restoreActivities(deps: ActivityDeps) {
           tables = manifest.tables.length;
           checked = true;
         }
-        if (input.mode === 'new') return { restoredInto: loadName, keptAs: null, restoreMs, tables, rowCountsChecked: checked };
+        if (input.mode === 'new') {
+          // Complete: no longer marked as a restore in progress (the janitor leaves it alone).
+          await admin.query(`COMMENT ON DATABASE ${admin.escapeIdentifier(loadName)} IS NULL`);
+          return { restoredInto: loadName, keptAs: null, restoreMs, tables, rowCountsChecked: checked };
+        }
 
         // In place: swap the loaded database in, keeping the old one under another name.
         const kept = keptName(input.targetName, input.source.backupId);

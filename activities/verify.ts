@@ -19,6 +19,7 @@ import { BackupStore } from '../src/backup/store';
 import { checkSize, compareRowCounts, IntegrityFindings, RestoreFindings, SizeCheck, VerificationRecord } from '../src/backup/verification';
 import { CatalogEntry } from '../src/backup/catalog';
 import { MeasuredObject, objectMismatches } from '../src/backup/object-integrity';
+import { removeDeadRunFiles } from '../src/backup/work-files';
 import { verificationNotice } from '../src/backup/notices';
 import { loadBackup } from '../src/backup/load-backup';
 import { connectDatabase } from '../src/clients/postgres';
@@ -32,6 +33,8 @@ import { countAllTables } from '../src/postgres/tables';
 import { Measure } from '../src/streams/measure';
 import { ActivityDeps } from './deps';
 import { whileBeating } from './heartbeat';
+import { restoreMarkRun } from './restore';
+import { isDead } from './run-state';
 import { deliver } from './notify';
 
 export interface BackupRef {
@@ -163,6 +166,7 @@ export function verifyActivities(deps: ActivityDeps) {
             format: manifest.pgDump.format === 'custom' ? 'custom' : 'plain-gz',
             noAcl: true,
             signal: ctx.cancellationSignal,
+            run: { workflowId: input.workflowId, runId: input.runId },
           });
         } catch (err) {
           if (ctx.cancellationSignal.aborted) throw err;
@@ -212,8 +216,8 @@ export function verifyActivities(deps: ActivityDeps) {
       const dropped: string[] = [];
       const servers = new Map<string, DatabaseTarget>();
       for (const db of input.databases) {
-        const s = restoreServer(db);
-        servers.set(`${s.host}:${s.port}`, s);
+        // Test restores run on the verify server; restores on the database's own.
+        for (const s of [restoreServer(db), target(db)]) if (!servers.has(`${s.host}:${s.port}`)) servers.set(`${s.host}:${s.port}`, s);
       }
       for (const server of servers.values()) {
         const admin: Client = await connectDatabase(server);
@@ -236,10 +240,23 @@ export function verifyActivities(deps: ActivityDeps) {
             dropped.push(row.name);
             log.warn('dropped a temporary database left by an earlier verification', { database: row.name });
           }
+          // Databases half loaded by restores whose run died (a complete restore clears its mark).
+          const marked = await admin.query<{ name: string; comment: string }>(
+            `SELECT datname AS name, shobj_description(oid, 'pg_database') AS comment FROM pg_database WHERE shobj_description(oid, 'pg_database') LIKE 'pgwarden restore %'`,
+          );
+          for (const row of marked.rows) {
+            const run = restoreMarkRun(row.comment);
+            if (!run || !(await isDead(run))) continue;
+            await admin.query(`DROP DATABASE IF EXISTS ${admin.escapeIdentifier(row.name)} WITH (FORCE)`);
+            dropped.push(row.name);
+            log.warn('dropped a database half loaded by a restore that died', { database: row.name, workflowId: run.workflowId });
+          }
         } finally {
           await admin.end();
         }
       }
+      const files = await removeDeadRunFiles(deps.config.verify.workDir, isDead);
+      if (files.length) log.warn('removed decrypted files left by runs that died', { files });
       return dropped;
     },
 

@@ -21,6 +21,7 @@ import { runToCompletion } from '../process/spawn-stream';
 import { Measure } from '../streams/measure';
 import { ExpectedObject, IntegrityCheck } from './object-integrity';
 import { openStoredObject } from './read-object';
+import { privateWorkDir, RunRef, workFileName } from './work-files';
 
 export interface LoadSpec {
   server: DatabaseTarget;
@@ -33,6 +34,8 @@ export interface LoadSpec {
   format: 'custom' | 'plain-gz';
   /** Skip GRANT/REVOKE (a throw-away test restore needs no privileges of absent roles). */
   noAcl?: boolean;
+  /** The run loading it: names the decrypted file, so the janitor can tell a dead run's. */
+  run: RunRef;
   signal: AbortSignal;
 }
 
@@ -59,7 +62,7 @@ export async function loadBackup(s3: S3Client, config: Config, spec: LoadSpec, p
       return;
     }
     // The custom format is checked whole before pg_restore reads a byte of it.
-    const file = join(config.verify.workDir, `${spec.database}.dump`);
+    const file = join(await privateWorkDir(config.verify.workDir), workFileName(spec.run, `${spec.database}.dump`));
     try {
       await pipeline(decrypted.plaintext, createWriteStream(file, { mode: 0o600 }));
       const args = ['--no-owner', ...(spec.noAcl ? ['--no-acl'] : []), '--exit-on-error', `--jobs=${config.verify.restoreJobs}`, `--dbname=${spec.database}`, file];

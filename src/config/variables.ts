@@ -62,7 +62,7 @@ export const CONFIG_VARIABLES: VariableDoc[] = [
   { name: 'VERIFY_SIZE_CHANGE_PERCENT', description: 'size change against earlier backups that warns', default: '50' },
   { name: 'VERIFY_SIZE_HISTORY', description: 'how many earlier backups the size is compared with', default: '7' },
   { name: 'VERIFY_RESTORE_JOBS', description: 'pg_restore --jobs for test restores', default: '2' },
-  { name: 'PGWARDEN_WORK_DIR', description: 'folder for the decrypted dump a parallel test restore reads (removed afterwards)', default: 'the system temp folder' },
+  { name: 'PGWARDEN_WORK_DIR', description: 'folder under which a private pgwarden-work/ (mode 0700) holds the decrypted dump a parallel restore reads; removed afterwards, and by the janitor when its run died', default: 'the system temp folder' },
   { name: 'SCHEDULE_TIMEZONE', description: 'time zone of the schedules', default: 'UTC' },
   { name: 'SCHEDULE_BACKUP_CRON', description: 'daily backup (strategy: 02:00 UTC)', default: '0 2 * * *' },
   { name: 'SCHEDULE_VERIFY_CRON', description: 'weekly verification (strategy: Sundays 03:00 UTC)', default: '0 3 * * 0' },

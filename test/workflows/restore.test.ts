@@ -3,6 +3,9 @@
  * signal), forced, rejected and timed out; and an old script's backup.
  */
 import { execFileSync } from 'node:child_process';
+import { stat, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { privateWorkDir, workFileName } from '../../src/backup/work-files';
 import { CopyObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import { WorkflowFailedError, WorkflowHandle, WorkflowUpdateFailedError } from '@temporalio/client';
 import { describeFailure } from '../../src/cli/failure';
@@ -119,6 +122,46 @@ describe('RestoreWorkflow (dev server, real PostgreSQL and S3)', () => {
     const err = await handle.result().catch((e: unknown) => e);
     expect(describeFailure(err)).toEqual({ lines: [expect.stringMatching(expected)], exitCode: 64 });
     expect(await capturedMail(handle.workflowId)).toEqual([]);
+  });
+
+  it('removes what a restore whose run died left (half-loaded database, decrypted file), and nothing of a completed one', async () => {
+    const { db, taskQueue, backup } = await setUp();
+    const config = stackConfig({ DATABASE_URL: databaseUrl(db) });
+    // A run that died: started where no worker polls, then terminated.
+    const dead = await suite.server.client.workflow.start(WorkflowType.restore, { taskQueue: `nobody-${uniqueSuffix()}`, workflowId: `restore-${db}-dead-${uniqueSuffix()}`, args: [{ database: db }] });
+    await dead.terminate('its worker died');
+    const run = { workflowId: dead.workflowId, runId: dead.firstExecutionRunId };
+    const half = `${db}_half`;
+    track(half);
+    await createDatabase(half);
+    await withClient('postgres', (c) => c.query(`COMMENT ON DATABASE ${c.escapeIdentifier(half)} IS ${c.escapeLiteral(`pgwarden restore ${run.workflowId} ${run.runId}`)}`));
+    const dir = await privateWorkDir(config.verify.workDir);
+    expect((await stat(dir)).mode & 0o777).toBe(0o700);
+    const plaintext = join(dir, workFileName(run, `${half}.dump`));
+    await writeFile(plaintext, 'PGDMP left by a dead run');
+
+    // The next restore into that name is not blocked by the dead run's database.
+    const completed = await start(db, taskQueue, { file: backup.backupId, newDatabase: half });
+    const result: RestoreResult = await completed.result();
+    expect(result.restoredInto).toBe(half);
+    expect(await tableFingerprints(half)).toEqual(await tableFingerprints(db));
+
+    // A database marked by a run that completed (as restores before this change left them) stays.
+    const done = { workflowId: completed.workflowId, runId: completed.firstExecutionRunId };
+    const kept = `${db}_completed`;
+    track(kept);
+    await createDatabase(kept);
+    await withClient('postgres', (c) => c.query(`COMMENT ON DATABASE ${c.escapeIdentifier(kept)} IS ${c.escapeLiteral(`pgwarden restore ${done.workflowId} ${done.runId}`)}`));
+    const again = `${db}_half2`;
+    track(again);
+    await createDatabase(again);
+    await withClient('postgres', (c) => c.query(`COMMENT ON DATABASE ${c.escapeIdentifier(again)} IS ${c.escapeLiteral(`pgwarden restore ${run.workflowId} ${run.runId}`)}`));
+
+    // The janitor (verify's first step) removes the dead run's file and database, and only those.
+    await suite.server.client.workflow.execute(WorkflowType.verify, { taskQueue, workflowId: `verify-${db}-${uniqueSuffix()}`, args: [{ database: db }] });
+    await expect(stat(plaintext)).rejects.toThrow(/ENOENT/);
+    const names = await withClient('postgres', async (c) => (await c.query<{ d: string }>(`SELECT datname AS d FROM pg_database WHERE datname LIKE $1`, [`${db}%`])).rows.map((r) => r.d));
+    expect(names.sort()).toEqual([db, half, kept].sort());
   });
 
   it('restores in place only after an approval, keeping the old data and checking the approver', async () => {

@@ -14,6 +14,8 @@ import { connectClient, connectWorker, temporalTarget } from '../../clients/temp
 import { ensureSearchAttributes } from '../../temporal/ensure-search-attributes';
 import { WORKER_NEEDS } from '../../config/config';
 import { createWorker } from '../../worker/create-worker';
+import { removeDeadRunFiles } from '../../backup/work-files';
+import { runIsDead } from '../../temporal/run-state';
 import { CommandContext } from '../context';
 
 export async function runWorkerCommand(ctx: CommandContext): Promise<void> {
@@ -24,6 +26,9 @@ export async function runWorkerCommand(ctx: CommandContext): Promise<void> {
   const client = await connectClient(target);
   try {
     await ensureSearchAttributes(client.connection, target.namespace);
+    // Plaintext a run left when its worker died goes before this worker takes work.
+    const removed = await removeDeadRunFiles(config.verify.workDir, (run) => runIsDead(client, run));
+    if (removed.length) process.stderr.write(`pgwarden worker: removed ${removed.length} decrypted file(s) left by runs that died\n`);
   } finally {
     await client.connection.close();
   }
