@@ -64,155 +64,160 @@ export function dumpAndUploadActivity(deps: ActivityDeps) {
       ctx.heartbeat(progress({ ...state, elapsedMs: Date.now() - started }));
     };
     beat({});
-
-    // Whole seconds: S3 keeps retain-until dates at that precision, and the manifest says what S3 has.
-    const objectLockUntil = storage.objectLock ? new Date(Math.floor((deps.now().getTime() + storage.objectLock.days * 86_400_000) / 1000) * 1000) : undefined;
-    const metadata = {
-      'pgwarden-database': target.id,
-      'pgwarden-backup-id': input.backupId,
-      'pgwarden-algorithm': encryption.facts.algorithm,
-      'pgwarden-key-id': encryption.facts.keyId,
-      'pgwarden-workflow-id': input.workflowId,
-      'pgwarden-run-id': input.runId,
-    };
-    const upload = (key: string, format: string) => ({
-      key,
-      metadata: { ...metadata, 'pgwarden-format': format },
-      tags: { 'pgwarden-kind': 'data', 'pgwarden-database': target.id },
-      storageClass: storage.storageClass,
-      objectLockUntil,
-    });
-    const env = libpqEnvironment(target);
-    const pgDump = pgProgram('pg_dump', config.tools.pgBinDir);
-    // Independent set-up steps run together: each is a round trip, and a backup pays them all.
-    const [pgDumpVersion] = await Promise.all([runCommand(pgDump, ['--version'], { env, timeoutMs: 10_000 }).then((r) => r.stdout.trim()), prepareKeys(deps, keys, input)]);
-
-    // One stop for everything this attempt runs: cancellation, or the first failure of any part.
-    // That first failure is the one reported; the others are only the stop it caused.
-    const stop = new AbortController();
-    const onCancel = () => stop.abort();
-    ctx.cancellationSignal.addEventListener('abort', onCancel, { once: true });
-    let firstFailure: unknown;
-    const stopOnFailure = <T>(work: Promise<T>) =>
-      work.catch((err: unknown) => {
-        if (!stop.signal.aborted) firstFailure = err;
-        stop.abort();
-        throw err;
-      });
-    // Objects this attempt finished storing: a failed attempt removes them, so it leaves nothing.
-    const stored: string[] = [];
-    const running: Array<Promise<unknown>> = [];
-    const storing = (work: Promise<StoredObject>) => {
-      const part = stopOnFailure(work.then((o) => (stored.push(o.key), o)));
-      running.push(part.catch(() => undefined));
-      return part;
-    };
-    // The cluster's globals are small and need no snapshot: they upload while the database dumps.
-    const uploadingGlobals = storing(
-      streamProgramToS3({
-        s3,
-        storage,
-        program: pgProgram('pg_dumpall', config.tools.pgBinDir),
-        programName: 'pg_dumpall',
-        args: ['--globals-only', '--no-password', `--database=${target.database}`, ...(policy.globalsWithPasswords ? [] : ['--no-role-passwords'])],
-        env,
-        gzipLevel: policy.compressionLevel,
-        encryptor: encryption.create,
-        upload: upload(keys.globals, 'pg_dumpall-globals-gzip'),
-        signal: stop.signal,
-        onProgress: () => undefined,
-      }),
-    );
-
-    let data: StoredObject;
-    const tables: TableCount[] = [];
-    let snapshot: { id: string; takenAt: string };
-    let server: DumpResult['server'];
-    let globals: StoredObject;
+    // Between progress events (connecting, a slow S3 call) the elapsed time still moves.
+    const keepAlive = setInterval(() => beat({}), 5000);
     try {
-      const client = await connectDatabase(target);
-      try {
-        // The snapshot both the counts and pg_dump see; it lives as long as this transaction.
-        await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY');
-        // The counts run beside pg_dump: one core, no JIT, so they never crowd pg_dump out.
-        await client.query('SET LOCAL max_parallel_workers_per_gather = 0; SET LOCAL jit = off');
-        const snap = (await client.query<{ id: string; at: Date; v: string; n: string }>(
-          "SELECT pg_export_snapshot() AS id, clock_timestamp() AS at, current_setting('server_version') AS v, current_setting('server_version_num') AS n",
-        )).rows[0];
-        snapshot = { id: snap.id, takenAt: snap.at.toISOString() };
-        server = { host: `${target.host}:${target.port}`, version: snap.v, versionNum: Number(snap.n) };
-        const list = await listTables(client);
-        beat({ phase: 'dumping', tablesTotal: list.length });
-        // Counting runs beside pg_dump, in the same snapshot: the counts match the dump exactly,
-        // and the backup takes about as long as pg_dump alone. A failed count stops the dump.
-        const formatArgs = policy.format === 'custom' ? ['--format=custom', `--compress=${policy.compressionLevel}`] : ['--format=plain'];
-        const dumping = storing(
-          streamProgramToS3({
-            s3,
-            storage,
-            program: pgDump,
-            programName: 'pg_dump',
-            args: [`--snapshot=${snapshot.id}`, '--no-password', ...formatArgs, `--dbname=${target.database}`],
-            env,
-            gzipLevel: policy.format === 'plain' ? policy.compressionLevel : undefined,
-            encryptor: encryption.create,
-            upload: upload(keys.data, policy.format === 'custom' ? 'pg_dump-custom' : 'pg_dump-plain-gzip'),
-            signal: stop.signal,
-            onProgress: (rawBytes, storedBytes) => beat({ rawBytes, storedBytes }),
-          }),
-        );
-        const counting = stopOnFailure(
-          (async () => {
-            for (const t of list) {
-              stop.signal.throwIfAborted();
-              tables.push(await countRows(client, t));
-              beat({ tablesCounted: tables.length });
-            }
-          })(),
-        );
-        [data] = await Promise.all([dumping, counting]);
-      } finally {
-        await client.query('ROLLBACK').catch(() => undefined);
-        await client.end().catch(() => undefined);
-      }
-      beat({ phase: 'uploading globals' });
-      globals = await uploadingGlobals;
-    } catch (err) {
-      // Whatever failed first, nothing of this attempt keeps running: pg_dumpall included.
-      stop.abort();
-      // pg_dump and pg_dumpall are gone and their uploads aborted or finished before going on.
-      await Promise.all(running);
-      // What this attempt stored belongs to no backup now: remove it, as a retry would.
-      for (const key of stored) {
-        await s3.send(new DeleteObjectCommand({ Bucket: storage.bucket, Key: key })).catch((e: Error) => log.warn('an object of a failed attempt was not removed; cleanup removes it', { key, error: e.message }));
-      }
-      throw firstFailure ?? err;
-    } finally {
-      ctx.cancellationSignal.removeEventListener('abort', onCancel);
-    }
-    beat({ phase: 'uploaded' });
-    log.info('backup uploaded', { database: target.id, key: keys.data, storedBytes: data.storedBytes, tables: tables.length });
-
-    return {
-      backupId: input.backupId,
-      database: target.id,
-      databaseName: target.database,
-      keys,
-      server: server!,
-      pgDump: { version: pgDumpVersion, format: policy.format },
-      compression: { algorithm: 'gzip', level: policy.compressionLevel },
-      encryption: encryption.facts,
-      data,
-      globals: { ...globals, withPasswords: policy.globalsWithPasswords },
-      tables,
-      snapshot: snapshot!,
-      storage: {
-        bucket: storage.bucket,
+      // Whole seconds: S3 keeps retain-until dates at that precision, and the manifest says what S3 has.
+      const objectLockUntil = storage.objectLock ? new Date(Math.floor((deps.now().getTime() + storage.objectLock.days * 86_400_000) / 1000) * 1000) : undefined;
+      const metadata = {
+        'pgwarden-database': target.id,
+        'pgwarden-backup-id': input.backupId,
+        'pgwarden-algorithm': encryption.facts.algorithm,
+        'pgwarden-key-id': encryption.facts.keyId,
+        'pgwarden-workflow-id': input.workflowId,
+        'pgwarden-run-id': input.runId,
+      };
+      const upload = (key: string, format: string) => ({
+        key,
+        metadata: { ...metadata, 'pgwarden-format': format },
+        tags: { 'pgwarden-kind': 'data', 'pgwarden-database': target.id },
         storageClass: storage.storageClass,
-        serverSideEncryption: storage.serverSideEncryption,
-        objectLockUntil: objectLockUntil?.toISOString() ?? null,
-      },
-    };
+        objectLockUntil,
+      });
+      const env = libpqEnvironment(target);
+      const pgDump = pgProgram('pg_dump', config.tools.pgBinDir);
+      // Independent set-up steps run together: each is a round trip, and a backup pays them all.
+      const [pgDumpVersion] = await Promise.all([runCommand(pgDump, ['--version'], { env, timeoutMs: 10_000 }).then((r) => r.stdout.trim()), prepareKeys(deps, keys, input)]);
+
+      // One stop for everything this attempt runs: cancellation, or the first failure of any part.
+      // That first failure is the one reported; the others are only the stop it caused.
+      const stop = new AbortController();
+      const onCancel = () => stop.abort();
+      ctx.cancellationSignal.addEventListener('abort', onCancel, { once: true });
+      let firstFailure: unknown;
+      const stopOnFailure = <T>(work: Promise<T>) =>
+        work.catch((err: unknown) => {
+          if (!stop.signal.aborted) firstFailure = err;
+          stop.abort();
+          throw err;
+        });
+      // Objects this attempt finished storing: a failed attempt removes them, so it leaves nothing.
+      const stored: string[] = [];
+      const running: Array<Promise<unknown>> = [];
+      const storing = (work: Promise<StoredObject>) => {
+        const part = stopOnFailure(work.then((o) => (stored.push(o.key), o)));
+        running.push(part.catch(() => undefined));
+        return part;
+      };
+      // The cluster's globals are small and need no snapshot: they upload while the database dumps.
+      const uploadingGlobals = storing(
+        streamProgramToS3({
+          s3,
+          storage,
+          program: pgProgram('pg_dumpall', config.tools.pgBinDir),
+          programName: 'pg_dumpall',
+          args: ['--globals-only', '--no-password', `--database=${target.database}`, ...(policy.globalsWithPasswords ? [] : ['--no-role-passwords'])],
+          env,
+          gzipLevel: policy.compressionLevel,
+          encryptor: encryption.create,
+          upload: upload(keys.globals, 'pg_dumpall-globals-gzip'),
+          signal: stop.signal,
+          onProgress: () => undefined,
+        }),
+      );
+
+      let data: StoredObject;
+      const tables: TableCount[] = [];
+      let snapshot: { id: string; takenAt: string };
+      let server: DumpResult['server'];
+      let globals: StoredObject;
+      try {
+        const client = await connectDatabase(target);
+        try {
+          // The snapshot both the counts and pg_dump see; it lives as long as this transaction.
+          await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY');
+          // The counts run beside pg_dump: one core, no JIT, so they never crowd pg_dump out.
+          await client.query('SET LOCAL max_parallel_workers_per_gather = 0; SET LOCAL jit = off');
+          const snap = (await client.query<{ id: string; at: Date; v: string; n: string }>(
+            "SELECT pg_export_snapshot() AS id, clock_timestamp() AS at, current_setting('server_version') AS v, current_setting('server_version_num') AS n",
+          )).rows[0];
+          snapshot = { id: snap.id, takenAt: snap.at.toISOString() };
+          server = { host: `${target.host}:${target.port}`, version: snap.v, versionNum: Number(snap.n) };
+          const list = await listTables(client);
+          beat({ phase: 'dumping', tablesTotal: list.length });
+          // Counting runs beside pg_dump, in the same snapshot: the counts match the dump exactly,
+          // and the backup takes about as long as pg_dump alone. A failed count stops the dump.
+          const formatArgs = policy.format === 'custom' ? ['--format=custom', `--compress=${policy.compressionLevel}`] : ['--format=plain'];
+          const dumping = storing(
+            streamProgramToS3({
+              s3,
+              storage,
+              program: pgDump,
+              programName: 'pg_dump',
+              args: [`--snapshot=${snapshot.id}`, '--no-password', ...formatArgs, `--dbname=${target.database}`],
+              env,
+              gzipLevel: policy.format === 'plain' ? policy.compressionLevel : undefined,
+              encryptor: encryption.create,
+              upload: upload(keys.data, policy.format === 'custom' ? 'pg_dump-custom' : 'pg_dump-plain-gzip'),
+              signal: stop.signal,
+              onProgress: (rawBytes, storedBytes) => beat({ rawBytes, storedBytes }),
+            }),
+          );
+          const counting = stopOnFailure(
+            (async () => {
+              for (const t of list) {
+                stop.signal.throwIfAborted();
+                tables.push(await countRows(client, t));
+                beat({ tablesCounted: tables.length });
+              }
+            })(),
+          );
+          [data] = await Promise.all([dumping, counting]);
+        } finally {
+          await client.query('ROLLBACK').catch(() => undefined);
+          await client.end().catch(() => undefined);
+        }
+        beat({ phase: 'uploading globals' });
+        globals = await uploadingGlobals;
+      } catch (err) {
+        // Whatever failed first, nothing of this attempt keeps running: pg_dumpall included.
+        stop.abort();
+        // pg_dump and pg_dumpall are gone and their uploads aborted or finished before going on.
+        await Promise.all(running);
+        // What this attempt stored belongs to no backup now: remove it, as a retry would.
+        for (const key of stored) {
+          await s3.send(new DeleteObjectCommand({ Bucket: storage.bucket, Key: key })).catch((e: Error) => log.warn('an object of a failed attempt was not removed; cleanup removes it', { key, error: e.message }));
+        }
+        throw firstFailure ?? err;
+      } finally {
+        ctx.cancellationSignal.removeEventListener('abort', onCancel);
+      }
+      beat({ phase: 'uploaded' });
+      log.info('backup uploaded', { database: target.id, key: keys.data, storedBytes: data.storedBytes, tables: tables.length });
+
+      return {
+        backupId: input.backupId,
+        database: target.id,
+        databaseName: target.database,
+        keys,
+        server: server!,
+        pgDump: { version: pgDumpVersion, format: policy.format },
+        compression: { algorithm: 'gzip', level: policy.compressionLevel },
+        encryption: encryption.facts,
+        data,
+        globals: { ...globals, withPasswords: policy.globalsWithPasswords },
+        tables,
+        snapshot: snapshot!,
+        storage: {
+          bucket: storage.bucket,
+          storageClass: storage.storageClass,
+          serverSideEncryption: storage.serverSideEncryption,
+          objectLockUntil: objectLockUntil?.toISOString() ?? null,
+        },
+      };
+    } finally {
+      clearInterval(keepAlive);
+    }
   };
 }
 

@@ -21,6 +21,7 @@ import { backupIdFor } from '../src/backup/naming';
 import type { BackupOutcome } from '../src/backup/notices';
 import type { ChannelResult } from '../src/notify/notifier';
 import { backupStatusQuery, BackupStep } from '../src/temporal/messages';
+import { retryPolicyFor } from '../src/temporal/retry-window';
 import { rootCause } from '../src/temporal/root-cause';
 import { DatabaseSA, OperationSA } from '../src/temporal/search-attributes';
 
@@ -33,6 +34,8 @@ export interface BackupInput {
   heartbeatTimeoutSeconds?: number;
   /** Give up at the first failure instead of retrying transient ones (an operator at the keyboard). */
   failFast?: boolean;
+  /** How long to keep retrying while S3 or PostgreSQL is unavailable (BACKUP_RETRY_WINDOW_MINUTES). */
+  retryWindowMinutes?: number;
 }
 
 export interface BackupSummary {
@@ -53,10 +56,16 @@ export interface BackupSummary {
 
 const NON_RETRYABLE = ['ConfigError', 'EncryptionError'];
 
-function preflightActivity(failFast: boolean) {
+// Retries ride out an outage of the configured window; a dead worker's dump moves within the heartbeat timeout.
+const PREFLIGHT_BACKOFF = { initialSeconds: 5, coefficient: 2, maximumIntervalSeconds: 60 };
+const DUMP_BACKOFF = { initialSeconds: 10, coefficient: 2, maximumIntervalSeconds: 60 };
+const DEFAULT_RETRY_WINDOW_MINUTES = 10;
+const DEFAULT_HEARTBEAT_TIMEOUT_SECONDS = 30;
+
+function preflightActivity(windowSeconds: number, failFast: boolean) {
   return proxyActivities<Activities>({
     startToCloseTimeout: '2 minutes',
-    retry: { initialInterval: '5 seconds', backoffCoefficient: 2, maximumInterval: '1 minute', maximumAttempts: failFast ? 1 : 5, nonRetryableErrorTypes: NON_RETRYABLE },
+    retry: retryPolicyFor(windowSeconds, PREFLIGHT_BACKOFF, failFast, NON_RETRYABLE),
   }).preflight;
 }
 const { writeManifest } = proxyActivities<Activities>({
@@ -66,13 +75,13 @@ const { writeManifest } = proxyActivities<Activities>({
 const { notifyBackup } = proxyActivities<Activities>({ startToCloseTimeout: '1 minute', retry: { maximumAttempts: 3 } });
 const { recordBackupFailure } = proxyActivities<Activities>({ startToCloseTimeout: '1 minute', retry: { maximumAttempts: 3 } });
 
-function dumpActivity(heartbeatTimeoutSeconds: number, failFast: boolean) {
+function dumpActivity(heartbeatTimeoutSeconds: number, windowSeconds: number, failFast: boolean) {
   return proxyActivities<Activities>({
     startToCloseTimeout: '24 hours',
     heartbeatTimeout: `${heartbeatTimeoutSeconds} seconds`,
     // Wait until pg_dump is killed and the upload aborted before the workflow moves on.
     cancellationType: ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
-    retry: { initialInterval: '10 seconds', backoffCoefficient: 2, maximumInterval: '5 minutes', maximumAttempts: failFast ? 1 : 4, nonRetryableErrorTypes: NON_RETRYABLE },
+    retry: retryPolicyFor(windowSeconds, DUMP_BACKOFF, failFast, NON_RETRYABLE),
   }).dumpAndUpload;
 }
 
@@ -90,9 +99,11 @@ export async function BackupWorkflow(input: BackupInput): Promise<BackupSummary>
   log.info('backup started', { database: input.database, backupId, reason });
 
   try {
-    await preflightActivity(input.failFast ?? false)({ database: input.database });
+    const windowSeconds = (input.retryWindowMinutes ?? DEFAULT_RETRY_WINDOW_MINUTES) * 60;
+    const failFast = input.failFast ?? false;
+    await preflightActivity(windowSeconds, failFast)({ database: input.database });
     step = 'dump';
-    const dump = await dumpActivity(input.heartbeatTimeoutSeconds ?? 120, input.failFast ?? false)({ database: input.database, backupId, workflowId: info.workflowId, runId: info.runId });
+    const dump = await dumpActivity(input.heartbeatTimeoutSeconds ?? DEFAULT_HEARTBEAT_TIMEOUT_SECONDS, windowSeconds, failFast)({ database: input.database, backupId, workflowId: info.workflowId, runId: info.runId });
     step = 'manifest';
     const manifest = await writeManifest({ dump, reason, workflow: { id: info.workflowId, runId: info.runId }, startedAt: startedAt.toISOString() });
     step = 'notify';

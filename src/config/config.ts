@@ -29,6 +29,8 @@ export interface BackupPolicy {
   retentionDays: number;
   /** Whether role passwords go into the globals dump (off: roles are restored without them). */
   globalsWithPasswords: boolean;
+  /** How long a backup keeps retrying while S3 or PostgreSQL is unavailable. */
+  retryWindowMinutes: number;
 }
 
 export interface TemporalSettings {
@@ -119,6 +121,7 @@ export function loadConfig(env: Env, options: LoadOptions = {}): Config {
       compressionLevel: r.integer('BACKUP_COMPRESSION_LEVEL', 6, { min: 0, max: 9 }),
       retentionDays: r.integer('BACKUP_RETENTION_DAYS', 30, { min: 1, max: 36500 }),
       globalsWithPasswords: r.boolean('BACKUP_GLOBALS_WITH_PASSWORDS', false),
+      retryWindowMinutes: r.integer('BACKUP_RETRY_WINDOW_MINUTES', 10, { min: 1, max: 1440 }),
     },
     notifications,
     temporal: {

@@ -39,6 +39,7 @@ export const CONFIG_VARIABLES: VariableDoc[] = [
   { name: 'BACKUP_ENCRYPTION_PREVIOUS_KEYS', description: 'retired keys for decrypting older backups: id:key,id:key', secret: true },
   { name: 'BACKUP_FORMAT', description: 'custom (pg_dump -Fc) or plain (SQL, gzip)', default: 'custom' },
   { name: 'BACKUP_COMPRESSION_LEVEL', description: 'gzip level 0-9', default: '6' },
+  { name: 'BACKUP_RETRY_WINDOW_MINUTES', description: 'how long a backup keeps retrying while S3 or PostgreSQL is unavailable before it fails (1-1440)', default: '10' },
   { name: 'BACKUP_RETENTION_DAYS', description: 'days backups are kept (strategy: 30)', default: '30' },
   { name: 'BACKUP_KEEP_LAST', description: 'the newest N complete backups cleanup always keeps', default: '3' },
   { name: 'BACKUP_GFS_DAILY', description: 'grandfather-father-son: newest backup of each of the last D days (set all three to use GFS instead of age)' },

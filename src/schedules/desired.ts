@@ -35,7 +35,7 @@ export function desiredSchedules(config: Config): DesiredSchedule[] {
       const { taskQueue: _t, ...rest } = base;
       return { ...rest, fingerprint };
     };
-    out.push(make('backup', WorkflowType.backup, [{ database: db.id, reason: 'scheduled' }], s.backupCron, `Daily backup of ${db.id} (strategy: 02:00 UTC), replaces backup_database.sh in cron`, 6 * 60));
+    out.push(make('backup', WorkflowType.backup, [{ database: db.id, reason: 'scheduled', retryWindowMinutes: config.backup.retryWindowMinutes }], s.backupCron, `Daily backup of ${db.id} (strategy: 02:00 UTC), replaces backup_database.sh in cron`, 6 * 60));
     out.push(make('verify', WorkflowType.verify, [{ database: db.id }], s.verifyCron, `Weekly verification of ${db.id}'s newest backup (strategy: Sundays 03:00 UTC), replaces verify_backup.sh`, 24 * 60));
     out.push(make('check', WorkflowType.check, [{ database: db.id }], s.checkCron, `Daily missing-backup check of ${db.id}: alerts when the newest backup is over ${s.maxBackupAgeHours} h or the newest verified over ${s.maxVerifiedAgeDays} days old`, 6 * 60));
     out.push(make('cleanup', WorkflowType.cleanup, [{ database: db.id }], s.cleanupCron, `Monthly cleanup of ${db.id}'s backups (strategy: the 1st, 04:00 UTC), replaces cleanup_old_backups.sh`, 7 * 24 * 60));

@@ -22,5 +22,8 @@ export function createWorker(setup: WorkerSetup): Promise<Worker> {
     ...(setup.workflowBundle ? { workflowBundle: setup.workflowBundle } : { workflowsPath: require.resolve('../../workflows') }),
     // Long dumps heartbeat; give a stuck activity's slot back promptly on shutdown.
     shutdownGraceTime: '30 seconds',
+    // Heartbeats reach the server at most this far apart (the SDK's default is up to 60 s), so
+    // the progress the CLI and the UI show moves every few seconds.
+    maxHeartbeatThrottleInterval: '2 seconds',
   });
 }

@@ -34,7 +34,7 @@ describe('loadConfig', () => {
     expect(c.storage).toMatchObject({ bucket: 'acme-backups', prefix: 'database-backups', storageClass: 'STANDARD_IA', serverSideEncryption: 'AES256', forcePathStyle: false, region: 'us-east-1' });
     expect(c.encryption?.algorithm).toBe('AES-256-GCM');
     expect(c.encryption?.activeKeyId).toBe(deriveKeyId(KEY_HEX));
-    expect(c.backup).toEqual({ format: 'custom', compressionLevel: 6, retentionDays: 30, globalsWithPasswords: false });
+    expect(c.backup).toEqual({ format: 'custom', compressionLevel: 6, retentionDays: 30, globalsWithPasswords: false, retryWindowMinutes: 10 });
     expect(c.temporal.taskQueue).toBe('pgwarden');
   });
 

@@ -100,7 +100,7 @@ export async function runBackupCommand(ctx: CommandContext, options: BackupOptio
         );
       }
     }
-    const run = await startRun(client, config, { workflowType: WorkflowType.backup, operation: 'backup', database, args: [{ database, reason, failFast: options.failFast }], summary: `Backup of ${database} (${reason})` });
+    const run = await startRun(client, config, { workflowType: WorkflowType.backup, operation: 'backup', database, args: [{ database, reason, failFast: options.failFast, retryWindowMinutes: config.backup.retryWindowMinutes }], summary: `Backup of ${database} (${reason})` });
     const { handle, id, link } = run;
     if (!options.wait) {
       process.stdout.write(options.json ? JSON.stringify({ workflowId: id, runId: handle.firstExecutionRunId, link }) + '\n' : `started ${id}${link ? `\nwatch: ${link}` : ''}\n`);
