@@ -23,6 +23,20 @@ export interface CleanupPlan {
   /** Keys with no manifest (interrupted runs, half-deleted backups) older than the grace period. */
   orphans: string[];
   staleUploads: Array<{ key: string; uploadId: string }>;
+  /** Every leftover found, to be listed: those above, and younger ones kept until the grace period ends. */
+  leftovers?: Leftover[];
+}
+
+/** An object without a manifest, or an unfinished multipart upload, as cleanup lists it. */
+export interface Leftover {
+  kind: 'object' | 'upload';
+  key: string;
+  /** Stored bytes (objects only). */
+  bytes?: number;
+  /** When it was written or the upload started. */
+  since: string;
+  /** Removed now, or only once CLEANUP_GRACE_HOURS have passed (it may belong to a running backup). */
+  action: 'remove' | 'wait';
 }
 
 export interface LifecycleOutcome {
@@ -59,15 +73,19 @@ export function cleanupActivities(deps: ActivityDeps) {
       const idOf = (key: string) => /(backup_\d{8}_\d{6})/.exec(key.slice(key.lastIndexOf('/') + 1))?.[1];
       const root = databaseRoot(st.prefix, input.database);
       const leftovers = [...(await store().listKeys(`${root}data/`)), ...(await store().listKeys(verificationPrefix(st.prefix, input.database)))];
-      const orphans = leftovers
-        .filter((o) => {
-          const id = idOf(o.key);
-          return id && parseBackupId(id) && !known.has(id) && (o.lastModified?.getTime() ?? 0) <= graceEdge;
-        })
-        .map((o) => o.key);
+      const unclaimed = leftovers.filter((o) => {
+        const id = idOf(o.key);
+        return id && parseBackupId(id) && !known.has(id);
+      });
+      const old = (at: Date | undefined) => (at?.getTime() ?? 0) <= graceEdge;
+      const orphans = unclaimed.filter((o) => old(o.lastModified)).map((o) => o.key);
       const uploads = await deps.s3.send(new ListMultipartUploadsCommand({ Bucket: st.bucket, Prefix: root })).catch((err: unknown) => fail(err, 'ListMultipartUploads'));
-      const staleUploads = (uploads.Uploads ?? []).filter((u) => (u.Initiated?.getTime() ?? 0) <= graceEdge).map((u) => ({ key: u.Key!, uploadId: u.UploadId! }));
-      return { database: input.database, decisions, orphans, staleUploads };
+      const staleUploads = (uploads.Uploads ?? []).filter((u) => old(u.Initiated)).map((u) => ({ key: u.Key!, uploadId: u.UploadId! }));
+      const listed: Leftover[] = [
+        ...unclaimed.map((o): Leftover => ({ kind: 'object', key: o.key, bytes: o.size, since: (o.lastModified ?? now).toISOString(), action: old(o.lastModified) ? 'remove' : 'wait' })),
+        ...(uploads.Uploads ?? []).map((u): Leftover => ({ kind: 'upload', key: u.Key!, since: (u.Initiated ?? now).toISOString(), action: old(u.Initiated) ? 'remove' : 'wait' })),
+      ];
+      return { database: input.database, decisions, orphans, staleUploads, leftovers: listed };
     },
 
     async applyCleanup(plan: CleanupPlan): Promise<{ deleted: string[]; orphansRemoved: string[]; uploadsAborted: number }> {

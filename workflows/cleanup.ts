@@ -8,6 +8,7 @@
  */
 import { CancellationScope, isCancellation, log, patched, proxyActivities, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
 import type { Activities } from '../activities';
+import type { Leftover } from '../activities/cleanup';
 import type { CleanupReport } from '../src/backup/notices';
 import { rootCause, rootCauseMessage } from '../src/temporal/root-cause';
 import { DatabaseSA, OperationSA } from '../src/temporal/search-attributes';
@@ -18,9 +19,11 @@ export interface CleanupInput {
   dryRun?: boolean;
 }
 
+export type CleanupResult = CleanupReport & { plan: Array<{ backupId: string; action: string; reasons: string[] }>; leftovers: Leftover[] };
+
 const acts = proxyActivities<Activities>({ startToCloseTimeout: '30 minutes', retry: { maximumAttempts: 3, nonRetryableErrorTypes: ['ConfigError'] } });
 
-export async function CleanupWorkflow(input: CleanupInput): Promise<CleanupReport & { plan: Array<{ backupId: string; action: string; reasons: string[] }> }> {
+export async function CleanupWorkflow(input: CleanupInput): Promise<CleanupResult> {
   upsertSearchAttributes([
     { key: DatabaseSA, value: input.database },
     { key: OperationSA, value: 'cleanup' },
@@ -53,7 +56,7 @@ export async function CleanupWorkflow(input: CleanupInput): Promise<CleanupRepor
     workflowId: workflowInfo().workflowId,
   };
   if (!input.dryRun) await acts.notifyCleanup(report);
-  return { ...report, plan: plan.decisions.map((d) => ({ backupId: d.backupId, action: d.action, reasons: d.reasons })) };
+  return { ...report, plan: plan.decisions.map((d) => ({ backupId: d.backupId, action: d.action, reasons: d.reasons })), leftovers: plan.leftovers ?? [] };
 }
 
 async function cleanUp(input: CleanupInput) {

@@ -1,3 +1,4 @@
+import { innermost } from '../../activities/unrecorded-failures';
 /** The report's pure parts: figures from facts, prices, the terminal trend, --days. */
 import { parseDays } from '../../src/cli/commands/report';
 import { formatReport, sparkline } from '../../src/report/format';
@@ -125,4 +126,12 @@ describe('prices', () => {
 describe('--days', () => {
   it.each([[undefined, 30], ['7', 7], ['3650', 3650]])('%s -> %d', (text, days) => expect(parseDays(text)).toBe(days));
   it.each(['0', '-1', '1.5', 'week', '3651'])('rejects %s', (text) => expect(() => parseDays(text)).toThrow(UsageError));
+});
+
+describe('failed runs the bucket has no record of', () => {
+  it.each([
+    [{ message: 'Activity task failed', cause: { message: 'HeadBucket failed: cannot reach', applicationFailureInfo: { type: 'StorageError' } } }, { errorType: 'StorageError', message: 'HeadBucket failed: cannot reach' }],
+    [{ message: 'plain', applicationFailureInfo: {} }, { errorType: 'Error', message: 'plain' }],
+    [undefined, { errorType: 'Error', message: 'the run failed' }],
+  ])('%j reads as its innermost cause', (failure, expected) => expect(innermost(failure)).toEqual(expected));
 });

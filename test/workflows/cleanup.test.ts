@@ -17,6 +17,7 @@ import { envFile, repoRoot } from '../../src/devstack/paths';
 import { capturedMail, waitForCaptured } from '../support/sinks';
 import { DAY, putBackup } from '../support/simulated-backups';
 import { stackConfig, stackEnv } from '../support/stack-env';
+import { formatCleanup } from '../../src/cli/commands/cleanup';
 import { bundledWorker, devServer, DevServer, uniqueSuffix, uniqueTaskQueue } from '../support/temporal';
 
 type Report = Awaited<ReturnType<typeof CleanupWorkflow>>;
@@ -62,6 +63,18 @@ describe('CleanupWorkflow (dev server, real S3)', () => {
     expect(dry.dryRun).toBe(true);
     expect(dry.plan.filter((p) => p.action === 'delete')).toHaveLength(68);
     expect((await keys()).filter((k) => k.startsWith('manifests/'))).toHaveLength(100); // nothing changed
+    // The dry run lists every leftover it would remove (a globals object a failed run left too).
+    expect(dry.leftovers.map((l) => [l.kind, l.key.slice(root.length), l.action])).toEqual([
+      ['object', 'data/backup_20200101_000000.dump.enc', 'remove'],
+      ['upload', 'data/backup_20200102_000000.dump.enc', 'remove'],
+    ]);
+    expect(formatCleanup(dry).split('\n')).toEqual(
+      expect.arrayContaining([
+        `would remove ${root}data/backup_20200101_000000.dump.enc  (object without a manifest, 11 B, written ${dry.leftovers[0].since})`,
+        `would abort  ${root}data/backup_20200102_000000.dump.enc  (unfinished upload started ${dry.leftovers[1].since})`,
+        'dry run: 68 backup(s) would be deleted, 31 kept, 1 locked; 2 leftover(s) would be removed; nothing was changed',
+      ]),
+    );
 
     const report = await cleanup();
     const expectedKept = [...ids.slice(0, 30), ids[60]];

@@ -1,6 +1,6 @@
 /**
- * `pgwarden report`'s figures on the real stack: real backups, a real failed backup, a
- * verification and a restore, then the report checked against the manifests and records
+ * `pgwarden report`'s figures on the real stack: real backups, real failed backups (one that
+ * could not record its own failure, S3 being the failure), a verification and a restore, then the report checked against the manifests and records
  * read back from the bucket.
  */
 import { createS3Client } from '../../src/clients/s3';
@@ -31,6 +31,10 @@ describe('BackupReportWorkflow (dev server, real PostgreSQL and S3)', () => {
     await new Promise((r) => setTimeout(r, 1100)); // backup ids have one-second resolution
     await expect(suite.backup(db, broken.taskQueue)).rejects.toThrow();
     await new Promise((r) => setTimeout(r, 1100));
+    // And one whose S3 is unreachable: it cannot write its own failure record; Temporal knows of it.
+    const noStore = await suite.workerFor(db, { S3_ENDPOINT: 'http://127.0.0.1:1' });
+    await expect(suite.backup(db, noStore.taskQueue)).rejects.toThrow();
+    await new Promise((r) => setTimeout(r, 1100));
     const second = await suite.backup(db, taskQueue);
     await client.workflow.execute(WorkflowType.verify, { taskQueue, workflowId: `verify-${db}-${uniqueSuffix()}`, args: [{ database: db, backupId: second.backupId }] });
     const copy = `${db}_copy`;
@@ -55,10 +59,10 @@ describe('BackupReportWorkflow (dev server, real PostgreSQL and S3)', () => {
     expect(failureKeys[0]).not.toBe(failureKey(storage.prefix, db, first.backupId));
     expect(report.backups).toEqual({
       succeeded: 2,
-      failed: 1,
-      successRate: 66.7,
+      failed: 2,
+      successRate: 50,
       lastSuccessAt: manifests[1].finishedAt,
-      lastFailure: expect.objectContaining({ errorType: 'DatabaseConnectionError' }),
+      lastFailure: expect.objectContaining({ errorType: 'StorageError', message: expect.stringMatching(/^HeadBucket failed: cannot reach bucket .* \(ECONNREFUSED\)/) }),
     });
     expect(report.size).toMatchObject({
       latestBytes: manifests[1].data.storedBytes,
