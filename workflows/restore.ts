@@ -47,7 +47,8 @@ const NON_RETRYABLE = ['ConfigError', 'EncryptionError', 'UsageError', 'BackupEr
 const quick = proxyActivities<Activities>({ startToCloseTimeout: '2 minutes', retry: { maximumAttempts: 5, nonRetryableErrorTypes: NON_RETRYABLE } });
 const long = proxyActivities<Activities>({
   startToCloseTimeout: '24 hours',
-  heartbeatTimeout: '2 minutes',
+  // Transfers and loads beat every few seconds: a dead worker's run moves on within 30 s.
+  heartbeatTimeout: '30 seconds',
   retry: { initialInterval: '30 seconds', maximumAttempts: 3, nonRetryableErrorTypes: NON_RETRYABLE },
 });
 

@@ -30,7 +30,8 @@ const NON_RETRYABLE = ['ConfigError', 'EncryptionError'];
 const quick = proxyActivities<Activities>({ startToCloseTimeout: '2 minutes', retry: { maximumAttempts: 5, nonRetryableErrorTypes: NON_RETRYABLE } });
 const long = proxyActivities<Activities>({
   startToCloseTimeout: '12 hours',
-  heartbeatTimeout: '2 minutes',
+  // Transfers and loads beat every few seconds: a dead worker's run moves on within 30 s.
+  heartbeatTimeout: '30 seconds',
   retry: { initialInterval: '10 seconds', maximumAttempts: 3, nonRetryableErrorTypes: NON_RETRYABLE },
 });
 

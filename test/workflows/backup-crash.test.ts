@@ -1,6 +1,7 @@
 /**
  * A worker killed in the middle of an upload (its whole process group, as when a machine
- * dies) and another one taking over: exactly one complete backup, no stray multipart upload.
+ * dies) and another one taking over within the default 30 s heartbeat timeout: exactly one
+ * complete backup, no stray multipart upload.
  */
 import { spawn } from 'node:child_process';
 import { GetObjectCommand, ListMultipartUploadsCommand, ListObjectsV2Command, ListPartsCommand } from '@aws-sdk/client-s3';
@@ -83,7 +84,8 @@ it('survives a worker killed mid-upload with one complete backup and no stray up
   const handle = await server.client.workflow.start(WorkflowType.backup, {
     taskQueue,
     workflowId: `backup-${db}-${uniqueSuffix()}`,
-    args: [{ database: db, reason: 'crash test', heartbeatTimeoutSeconds: 5 }],
+    // The default heartbeat timeout: a dead worker's dump must move on within about 30 s.
+    args: [{ database: db, reason: 'crash test' }],
   });
 
   // Wait until a multipart upload of the data object has at least one part stored.
@@ -101,10 +103,13 @@ it('survives a worker killed mid-upload with one complete backup and no stray up
     await sleep(100);
   }
   expect(killedMidUpload).toBe(true);
+  const killedAt = Date.now();
 
   // Worker 2 picks the run up once the dump's heartbeat times out.
   const worker = await bundledWorker(server, taskQueue, createActivities(createActivityDeps(config)));
   const summary = (await worker.runUntil(handle.result())) as BackupSummary;
+  // 30 s heartbeat timeout + 10 s backoff + the dump again; with the old 120 s it took over two minutes.
+  expect(Date.now() - killedAt).toBeLessThan(75_000);
 
   const history = await handle.fetchHistory();
   const attempts = (history.events ?? []).filter((e) => e.activityTaskStartedEventAttributes).map((e) => e.activityTaskStartedEventAttributes!.attempt ?? 0);
