@@ -33,6 +33,8 @@ export function buildManifest(input: ManifestInput, finishedAt: Date): BackupMan
     data: d.data,
     globals: d.globals,
     tables: sortTables(d.tables),
+    databaseProperties: d.databaseProperties,
+    roles: d.roles,
     snapshot: d.snapshot,
     startedAt: input.startedAt,
     finishedAt: finishedAt.toISOString(),

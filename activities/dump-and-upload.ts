@@ -17,6 +17,7 @@ import { EncryptionFacts, encryptorFor } from '../src/crypto/encryptor';
 import { Keyring } from '../src/crypto/keyring';
 import { BackupError } from '../src/errors/errors';
 import { pgProgram } from '../src/postgres/binaries';
+import { DatabaseProperties, readDatabaseProperties, readRoleDependencies, RoleDependencies } from '../src/postgres/database-properties';
 import { countRows, listTables } from '../src/postgres/tables';
 import { runCommand } from '../src/process/run-command';
 import { isNotFound, storageError } from '../src/storage/s3-errors';
@@ -42,6 +43,9 @@ export interface DumpResult {
   data: StoredObject;
   globals: StoredObject & { withPasswords: boolean };
   tables: TableCount[];
+  /** Optional: dump results recorded in older histories lack them. */
+  databaseProperties?: DatabaseProperties;
+  roles?: RoleDependencies;
   snapshot: { id: string; takenAt: string };
   storage: { bucket: string; storageClass: string; serverSideEncryption: string; objectLockUntil: string | null };
 }
@@ -130,6 +134,8 @@ export function dumpAndUploadActivity(deps: ActivityDeps) {
       const tables: TableCount[] = [];
       let snapshot: { id: string; takenAt: string };
       let server: DumpResult['server'];
+      let databaseProperties: DatabaseProperties;
+      let roles: RoleDependencies;
       let globals: StoredObject;
       try {
         const client = await connectDatabase(target);
@@ -144,6 +150,8 @@ export function dumpAndUploadActivity(deps: ActivityDeps) {
           snapshot = { id: snap.id, takenAt: snap.at.toISOString() };
           server = { host: `${target.host}:${target.port}`, version: snap.v, versionNum: Number(snap.n) };
           const list = await listTables(client);
+          databaseProperties = await readDatabaseProperties(client);
+          roles = await readRoleDependencies(client);
           beat({ phase: 'dumping', tablesTotal: list.length });
           // Counting runs beside pg_dump, in the same snapshot: the counts match the dump exactly,
           // and the backup takes about as long as pg_dump alone. A failed count stops the dump.
@@ -207,6 +215,8 @@ export function dumpAndUploadActivity(deps: ActivityDeps) {
         data,
         globals: { ...globals, withPasswords: policy.globalsWithPasswords },
         tables,
+        databaseProperties: databaseProperties!,
+        roles: roles!,
         snapshot: snapshot!,
         storage: {
           bucket: storage.bucket,

@@ -48,6 +48,17 @@ export function preflightActivity(deps: ActivityDeps) {
       const { rows } = await client.query<{ v: string; n: string }>("SELECT current_setting('server_version') AS v, current_setting('server_version_num') AS n");
       serverVersion = rows[0].v;
       versionNum = Number(rows[0].n);
+      // pg_dump refuses rows hidden by row-level security, and exact counts must see them all.
+      const rls = await client.query<{ t: string; u: string }>(`
+        SELECT format('%I.%I', n.nspname, c.relname) AS t, current_user AS u
+          FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace, pg_roles r
+         WHERE c.relrowsecurity AND r.rolname = current_user AND NOT (r.rolsuper OR r.rolbypassrls)
+           AND (c.relforcerowsecurity OR NOT pg_has_role(current_user, c.relowner, 'USAGE'))
+         ORDER BY 1 LIMIT 1`);
+      if (rls.rowCount) {
+        const { t, u } = rls.rows[0];
+        throw new BackupError(`table ${t} has row-level security the backup user "${u}" does not bypass, so a dump would miss rows: run ALTER ROLE "${u}" BYPASSRLS; as a superuser`);
+      }
     } finally {
       await client.end();
     }

@@ -20,6 +20,7 @@ import { requireDatabase } from '../src/config/config';
 import { DatabaseTarget } from '../src/config/databases';
 import { BackupError, IntegrityError, UsageError } from '../src/errors/errors';
 import { ChannelResult } from '../src/notify/notifier';
+import { createDatabaseStatement, DatabaseProperties, databasePropertyStatements, readDatabaseProperties, RoleDependencies } from '../src/postgres/database-properties';
 import { countAllTables } from '../src/postgres/tables';
 import { isNotFound, storageError } from '../src/storage/s3-errors';
 import { ActivityDeps } from './deps';
@@ -44,6 +45,8 @@ export interface RestoreDatabaseInput {
   mode: 'new' | 'existing';
   /** --new-db name, or the configured database's own name in place. */
   targetName: string;
+  /** --no-owner: everything restored belongs to the backup user, as pg_restore --no-owner does. */
+  noOwner?: boolean;
   workflowId: string;
   runId: string;
 }
@@ -54,6 +57,31 @@ export interface RestoreDatabaseResult {
   restoreMs: number;
   tables: number;
   rowCountsChecked: boolean;
+}
+
+/**
+ * The first role a restore cannot give objects to (missing, or not one the backup user may act
+ * as), as one line with its fix; referenced roles (grants, policies) must exist. undefined when
+ * all is well.
+ */
+export async function roleProblem(admin: Client, roles: RoleDependencies, backupId: string, where: string): Promise<string | undefined> {
+  const { rows } = await admin.query<{ role: string; owner: boolean; present: boolean; member: boolean | null; me: string }>(
+    `SELECT r.role, r.owner, p.rolname IS NOT NULL AS present,
+            CASE WHEN p.rolname IS NOT NULL THEN pg_has_role(current_user, p.oid, 'MEMBER') END AS member, current_user AS me
+       FROM unnest($1::text[], $2::boolean[]) AS r(role, owner) LEFT JOIN pg_roles p ON p.rolname = r.role
+      ORDER BY r.owner DESC, r.role`,
+    [[...roles.owners, ...roles.referenced], [...roles.owners.map(() => true), ...roles.referenced.map(() => false)]],
+  );
+  for (const r of rows) {
+    if (!r.present) {
+      const what = r.owner ? 'owns objects' : 'is granted privileges';
+      return `role "${r.role}" ${what} in ${backupId} but does not exist on ${where}: create it first (the backup's globals object holds its definition)${r.owner ? ', or restore with --no-owner' : ''}`;
+    }
+    if (r.owner && !r.member) {
+      return `the backup user "${r.me}" cannot act as role "${r.role}", which owns objects in ${backupId}: run GRANT "${r.role}" TO "${r.me}"; and restore again, or restore with --no-owner`;
+    }
+  }
+  return undefined;
 }
 
 const MARK = (workflowId: string, runId: string) => `pgwarden restore ${workflowId} ${runId}`;
@@ -78,25 +106,67 @@ export function restoreActivities(deps: ActivityDeps) {
   };
 
   /** Loads the backup into `database`; a failed pg_restore / psql is a BackupError with its own words. */
-  async function loadInto(server: DatabaseTarget, database: string, source: RestoreSource, expected: ExpectedObject | undefined, run: RunRef, progress: LoadProgress): Promise<void> {
+  async function loadInto(server: DatabaseTarget, database: string, source: RestoreSource, expected: ExpectedObject | undefined, run: RunRef, progress: LoadProgress, noOwner: boolean): Promise<void> {
     const signal = Context.current().cancellationSignal;
     try {
-      await loadBackup(deps.s3, deps.config, { server, database, dataKey: source.dataKey, expected, keyId: source.keyId, format: source.format, signal, run }, progress);
+      await loadBackup(deps.s3, deps.config, { server, database, dataKey: source.dataKey, expected, keyId: source.keyId, format: source.format, signal, run, noOwner }, progress);
     } catch (err) {
       if (signal.aborted || !(err instanceof Error) || err.name !== 'Error') throw err;
       throw new BackupError(`restore of ${source.backupId} into ${database} failed: ${err.message}`);
     }
   }
 
-  async function createFresh(admin: Client, name: string, mark: string): Promise<void> {
+  async function createFresh(admin: Client, name: string, mark: string, props: DatabaseProperties | undefined, noOwner: boolean): Promise<void> {
     const existing = await admin.query<{ c: string | null }>(`SELECT shobj_description(oid, 'pg_database') AS c FROM pg_database WHERE datname = $1`, [name]);
     if (existing.rowCount) {
       // Our own earlier attempt: start over. Anybody else's database: never touched.
       if (existing.rows[0].c !== mark) throw new UsageError(`database "${name}" already exists; choose another name with --new-db, or drop it first`);
       await admin.query(`DROP DATABASE ${admin.escapeIdentifier(name)} WITH (FORCE)`);
     }
-    await admin.query(`CREATE DATABASE ${admin.escapeIdentifier(name)}`);
+    if (!props) await admin.query(`CREATE DATABASE ${admin.escapeIdentifier(name)}`);
+    else {
+      const version = Number((await admin.query<{ v: string }>(`SELECT current_setting('server_version_num') AS v`)).rows[0].v);
+      const tablespace = (await admin.query('SELECT 1 FROM pg_tablespace WHERE spcname = $1', [props.tablespace])).rowCount ? props.tablespace : 'pg_default';
+      if (tablespace !== props.tablespace) log.warn('the recorded tablespace does not exist here; the restored database uses pg_default', { tablespace: props.tablespace });
+      await admin.query(createDatabaseStatement(name, { ...props, tablespace }, version, { owner: !noOwner }));
+    }
     await admin.query(`COMMENT ON DATABASE ${admin.escapeIdentifier(name)} IS ${admin.escapeLiteral(mark)}`);
+  }
+
+  /** What the restored database should be around its contents: the backup's record, else the source's own now. */
+  async function propertiesFor(server: DatabaseTarget, manifest: BackupManifest | undefined): Promise<DatabaseProperties | undefined> {
+    if (manifest?.databaseProperties) return manifest.databaseProperties;
+    const c = await connectDatabase(server).catch(() => undefined);
+    if (!c) return undefined; // gone (a disaster): an older backup restores with the server's defaults
+    try {
+      return await readDatabaseProperties(c);
+    } finally {
+      await c.end();
+    }
+  }
+
+  /**
+   * Gives the loaded database its comment, privileges and settings (replacing the restore's
+   * mark), as its owner so grants carry the owner as grantor. A setting of one role in this
+   * database needs the right to alter that role: without it, a warning, not a failed restore.
+   */
+  async function finalize(admin: Client, name: string, props: DatabaseProperties | undefined, noOwner: boolean): Promise<string[]> {
+    if (!props) {
+      await admin.query(`COMMENT ON DATABASE ${admin.escapeIdentifier(name)} IS NULL`);
+      return [];
+    }
+    const warnings: string[] = [];
+    if (!noOwner) await admin.query(`SET ROLE ${admin.escapeIdentifier(props.owner)}`);
+    try {
+      for (const statement of databasePropertyStatements(name, props)) {
+        if (!statement.startsWith('ALTER ROLE ')) await admin.query(statement);
+        else await admin.query(statement).catch((err: Error) => warnings.push(`not restored: ${statement} (${err.message})`));
+      }
+    } finally {
+      if (!noOwner) await admin.query('RESET ROLE');
+    }
+    for (const w of warnings) log.warn(w);
+    return warnings;
   }
 
   async function countAll(server: DatabaseTarget, database: string): Promise<TableCount[]> {
@@ -159,10 +229,17 @@ export function restoreActivities(deps: ActivityDeps) {
      * The checks that need no data, run before an approval is asked, anyone is notified or a
      * byte is loaded: a refused target changes nothing. restoreDatabase checks again (races).
      */
-    async checkRestoreTarget(input: Omit<RestoreDatabaseInput, 'source'> & { backupId: string }): Promise<void> {
+    async checkRestoreTarget(input: Omit<RestoreDatabaseInput, 'source'> & { backupId: string; kind?: RestoreSource['kind'] }): Promise<void> {
       if (!validDatabaseName(input.targetName)) throw new UsageError(newDatabaseRefusal(input.targetName));
-      const admin = await connectDatabase(target(input.database), { database: 'postgres' });
+      const server = target(input.database);
+      const admin = await connectDatabase(server, { database: 'postgres' });
       try {
+        // Rights first: a restore that would fail on ALTER ... OWNER TO fails here, before any approval.
+        const manifest = input.kind === 'legacy' ? undefined : (await store().manifest(input.database, input.backupId))?.manifest;
+        if (manifest?.roles && !input.noOwner) {
+          const problem = await roleProblem(admin, manifest.roles, input.backupId, `${server.host}:${server.port}`);
+          if (problem) throw new UsageError(problem);
+        }
         const comment = async (name: string) => {
           const { rows } = await admin.query<{ c: string | null }>(`SELECT shobj_description(oid, 'pg_database') AS c FROM pg_database WHERE datname = $1`, [name]);
           return rows.length ? { comment: rows[0].c } : undefined;
@@ -211,10 +288,12 @@ export function restoreActivities(deps: ActivityDeps) {
           manifest = (await store().manifest(input.database, input.source.backupId))?.manifest;
           if (!manifest) throw new IntegrityError(`backup ${input.source.backupId} of ${input.database} has no manifest any more; restore another backup (pgwarden restore --list)`);
         }
+        const noOwner = input.noOwner ?? false;
+        const props = await propertiesFor(server, manifest);
         ctx.heartbeat({ step: `creating ${loadName}` });
-        await createFresh(admin, loadName, mark);
+        await createFresh(admin, loadName, mark, props, noOwner);
         created = true;
-        await loadInto(server, loadName, input.source, manifest?.data, { workflowId: input.workflowId, runId: input.runId }, loaded);
+        await loadInto(server, loadName, input.source, manifest?.data, { workflowId: input.workflowId, runId: input.runId }, loaded, noOwner);
         const restoreMs = Date.now() - started;
 
         let tables = 0;
@@ -227,11 +306,10 @@ export function restoreActivities(deps: ActivityDeps) {
           tables = manifest.tables.length;
           checked = true;
         }
-        if (input.mode === 'new') {
-          // Complete: no longer marked as a restore in progress (the janitor leaves it alone).
-          await admin.query(`COMMENT ON DATABASE ${admin.escapeIdentifier(loadName)} IS NULL`);
-          return { restoredInto: loadName, keptAs: null, restoreMs, tables, rowCountsChecked: checked };
-        }
+        // Complete: its own comment replaces the restore's mark (the janitor leaves it alone).
+        ctx.heartbeat({ step: `giving ${loadName} its owner's privileges, settings and comment` });
+        await finalize(admin, loadName, props, noOwner);
+        if (input.mode === 'new') return { restoredInto: loadName, keptAs: null, restoreMs, tables, rowCountsChecked: checked };
 
         // In place: swap the loaded database in, keeping the old one under another name.
         const kept = keptName(input.targetName, input.source.backupId);
@@ -241,7 +319,6 @@ export function restoreActivities(deps: ActivityDeps) {
         await admin.query('SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid()', [input.targetName]);
         if (await exists(input.targetName)) await admin.query(`ALTER DATABASE ${admin.escapeIdentifier(input.targetName)} RENAME TO ${admin.escapeIdentifier(kept)}`);
         await admin.query(`ALTER DATABASE ${admin.escapeIdentifier(loadName)} RENAME TO ${admin.escapeIdentifier(input.targetName)}`);
-        await admin.query(`COMMENT ON DATABASE ${admin.escapeIdentifier(input.targetName)} IS NULL`);
         swapped = true;
         log.info('restored in place', { database: input.targetName, keptAs: kept, backupId: input.source.backupId });
         return { restoredInto: input.targetName, keptAs: kept, restoreMs, tables, rowCountsChecked: checked };

@@ -164,7 +164,9 @@ export function verifyActivities(deps: ActivityDeps) {
             expected: manifest.data,
             keyId: manifest.encryption.keyId,
             format: manifest.pgDump.format === 'custom' ? 'custom' : 'plain-gz',
+            // A throw-away copy, perhaps on a server without the application's roles.
             noAcl: true,
+            noOwner: true,
             signal: ctx.cancellationSignal,
             run: { workflowId: input.workflowId, runId: input.runId },
           });

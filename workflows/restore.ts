@@ -27,6 +27,8 @@ export interface RestoreInput {
   approvalTimeoutMinutes?: number;
   /** Days an archived object stays retrieved. */
   retrievalDays?: number;
+  /** Leave object ownership out: everything belongs to the backup user (pg_restore --no-owner). */
+  noOwner?: boolean;
 }
 
 export interface RestoreResult {
@@ -110,7 +112,7 @@ export async function RestoreWorkflow(input: RestoreInput): Promise<RestoreResul
   if (patched('restore-checks-before-notices')) {
     // A refused target fails here: before any approval, notice or record.
     status.step = 'checking the target';
-    await quick.checkRestoreTarget({ database: input.database, backupId: source.backupId, mode, targetName: status.target, workflowId: info.workflowId, runId: info.runId });
+    await quick.checkRestoreTarget({ database: input.database, backupId: source.backupId, kind: source.kind, mode, targetName: status.target, noOwner: input.noOwner, workflowId: info.workflowId, runId: info.runId });
   }
   try {
     if (needsRetrieval(source.storageClass)) {
@@ -134,7 +136,7 @@ export async function RestoreWorkflow(input: RestoreInput): Promise<RestoreResul
 
     status.step = 'restoring';
     await quick.notifyRestore({ status: 'started', database: input.database, backupId: source.backupId, target: status.target, mode, workflowId: info.workflowId });
-    const restored = await long.restoreDatabase({ database: input.database, source, mode, targetName: status.target, workflowId: info.workflowId, runId: info.runId });
+    const restored = await long.restoreDatabase({ database: input.database, source, mode, targetName: status.target, noOwner: input.noOwner, workflowId: info.workflowId, runId: info.runId });
     const figures = recoveryFigures({ startedAt, finishedAt: new Date(), backupTakenAt: source.takenAt ? new Date(source.takenAt) : undefined });
     status.step = 'done';
     await recordRestore({ status: 'succeeded', startedAt, finishedAt: new Date(), recoveryMs: figures.recoveryMs, restoreMs: restored.restoreMs, backupAgeHours: figures.backupAgeHours, target: restored.restoredInto });

@@ -17,6 +17,7 @@ import { DatabaseTarget } from '../config/databases';
 import { openDecryption } from '../crypto/decrypt';
 import { Keyring } from '../crypto/keyring';
 import { pgProgram } from '../postgres/binaries';
+import { plainSqlFilter } from '../postgres/plain-filter';
 import { runToCompletion } from '../process/spawn-stream';
 import { Measure } from '../streams/measure';
 import { ExpectedObject, IntegrityCheck } from './object-integrity';
@@ -34,6 +35,8 @@ export interface LoadSpec {
   format: 'custom' | 'plain-gz';
   /** Skip GRANT/REVOKE (a throw-away test restore needs no privileges of absent roles). */
   noAcl?: boolean;
+  /** Skip ALTER ... OWNER TO: everything belongs to the user restoring (explicit --no-owner, test restores). */
+  noOwner?: boolean;
   /** The run loading it: names the decrypted file, so the janitor can tell a dead run's. */
   run: RunRef;
   signal: AbortSignal;
@@ -57,7 +60,8 @@ export async function loadBackup(s3: S3Client, config: Config, spec: LoadSpec, p
     if (spec.format === 'plain-gz') {
       // psql applies statements as they arrive: a mismatch found at the end fails the load,
       // and the caller drops the database it loaded into.
-      const sql = streamPipeline(decrypted.plaintext, createGunzip(), () => undefined);
+      const gunzipped = streamPipeline(decrypted.plaintext, createGunzip(), () => undefined);
+      const sql = spec.noOwner || spec.noAcl ? streamPipeline(gunzipped, plainSqlFilter({ noOwner: spec.noOwner ?? false, noAcl: spec.noAcl ?? false }), () => undefined) : gunzipped;
       await runToCompletion(pgProgram('psql', config.tools.pgBinDir), ['-q', '-v', 'ON_ERROR_STOP=1', `--dbname=${spec.database}`], env, { stdin: sql, signal: spec.signal });
       return;
     }
@@ -65,7 +69,7 @@ export async function loadBackup(s3: S3Client, config: Config, spec: LoadSpec, p
     const file = join(await privateWorkDir(config.verify.workDir), workFileName(spec.run, `${spec.database}.dump`));
     try {
       await pipeline(decrypted.plaintext, createWriteStream(file, { mode: 0o600 }));
-      const args = ['--no-owner', ...(spec.noAcl ? ['--no-acl'] : []), '--exit-on-error', `--jobs=${config.verify.restoreJobs}`, `--dbname=${spec.database}`, file];
+      const args = [...(spec.noOwner ? ['--no-owner'] : []), ...(spec.noAcl ? ['--no-acl'] : []), '--exit-on-error', `--jobs=${config.verify.restoreJobs}`, `--dbname=${spec.database}`, file];
       await runToCompletion(pgProgram('pg_restore', config.tools.pgBinDir), args, env, { signal: spec.signal });
     } finally {
       await rm(file, { force: true });

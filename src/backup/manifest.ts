@@ -4,6 +4,7 @@
  */
 import type { BackupFormat } from '../config/config';
 import type { EncryptionAlgorithm } from '../config/encryption';
+import type { DatabaseProperties, RoleDependencies } from '../postgres/database-properties';
 
 export const MANIFEST_KIND = 'pgwarden.backup';
 export const MANIFEST_FORMAT_VERSION = 1;
@@ -35,6 +36,10 @@ export interface BackupManifest {
   data: StoredObject;
   globals: StoredObject & { withPasswords: boolean };
   tables: TableCount[];
+  /** The database around its contents (owner, locale, privileges, settings); absent in older manifests. */
+  databaseProperties?: DatabaseProperties;
+  /** Roles the database's objects belong to or are granted to; absent in older manifests. */
+  roles?: RoleDependencies;
   snapshot: { id: string; takenAt: string };
   startedAt: string;
   finishedAt: string;

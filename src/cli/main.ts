@@ -64,6 +64,7 @@ export function buildProgram(run: (action: () => Promise<void>) => Promise<void>
     .option('-f, --file <backup>', 'backup id, backup key, or an old script\'s backup_YYYYMMDD_HHMMSS.sql.gz.enc (default: the newest complete backup)')
     .option('--new-db <name>', 'restore into this new database instead of in place')
     .option('--force', 'in place: do not wait for an approval')
+    .option('--no-owner', 'leave object ownership out: everything restored belongs to the backup user (default: owners as backed up)')
     .option('--approval-timeout <minutes>', 'in place: give up (changing nothing) without an approval within this time', '60')
     .option('--approve <workflow-id>', 'approve a restore that waits for approval')
     .option('--reject <workflow-id>', 'reject a restore that waits for approval')

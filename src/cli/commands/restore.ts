@@ -20,6 +20,8 @@ export interface RestoreOptions {
   file?: string;
   newDb?: string;
   force?: boolean;
+  /** false with --no-owner (commander's negated option). */
+  owner?: boolean;
   approvalTimeout?: string;
   approve?: string;
   reject?: string;
@@ -88,7 +90,7 @@ export async function runRestoreCommand(ctx: CommandContext, options: RestoreOpt
       workflowType: WorkflowType.restore,
       operation: 'restore',
       database,
-      args: [{ database, file: options.file, newDatabase: options.newDb, force: options.force, approvalTimeoutMinutes: timeout }],
+      args: [{ database, file: options.file, newDatabase: options.newDb, force: options.force, approvalTimeoutMinutes: timeout, ...(options.owner === false ? { noOwner: true } : {}) }],
       summary: `Restore of ${database} ${options.file ?? '(newest backup)'} into ${options.newDb ?? `${database} (in place)`}`,
     });
     const { handle, id, link } = run;

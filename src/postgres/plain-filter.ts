@@ -1,0 +1,61 @@
+/**
+ * For plain-SQL dumps, what `pg_restore --no-owner` and `--no-acl` do for the custom format:
+ * leaves out `ALTER ... OWNER TO` statements, and the sections pg_dump marks `Type: ACL` or
+ * `Type: DEFAULT ACL`. pg_dump writes each of those as whole lines at the start of a line;
+ * COPY data is passed through untouched, whatever its rows hold.
+ */
+import { Transform, TransformCallback } from 'node:stream';
+import { StringDecoder } from 'node:string_decoder';
+
+export interface PlainFilterOptions {
+  noOwner: boolean;
+  noAcl: boolean;
+}
+
+const OWNER = /^ALTER [A-Z ]+ .+ OWNER TO .+;$/;
+const SECTION = /^-- (?:Data for )?Name: .*; Type: ([A-Z ]+);/;
+const COPY_START = /^COPY .+ FROM stdin;$/;
+
+/** Decides line by line; keeps the state a plain dump needs (inside COPY data, inside an ACL section). */
+export class PlainLineFilter {
+  private inCopy = false;
+  private inAclSection = false;
+
+  constructor(private readonly options: PlainFilterOptions) {}
+
+  keep(line: string): boolean {
+    if (this.inCopy) {
+      if (line === '\\.') this.inCopy = false;
+      return true;
+    }
+    if (COPY_START.test(line)) {
+      this.inCopy = true;
+      return true;
+    }
+    const section = SECTION.exec(line);
+    if (section) this.inAclSection = section[1] === 'ACL' || section[1] === 'DEFAULT ACL';
+    if (this.options.noAcl && this.inAclSection && !line.startsWith('--') && line !== '') return false;
+    if (this.options.noOwner && OWNER.test(line)) return false;
+    return true;
+  }
+}
+
+/** The filter as a stream over SQL text. */
+export function plainSqlFilter(options: PlainFilterOptions): Transform {
+  const filter = new PlainLineFilter(options);
+  // A chunk may end inside a multi-byte character: decode across chunks.
+  const decoder = new StringDecoder('utf8');
+  let rest = '';
+  const emit = (lines: string[]) => lines.filter((l) => filter.keep(l)).map((l) => `${l}\n`).join('');
+  return new Transform({
+    transform(chunk: Buffer, _e, done: TransformCallback) {
+      const lines = (rest + decoder.write(chunk)).split('\n');
+      rest = lines.pop()!;
+      done(null, emit(lines));
+    },
+    flush(done: TransformCallback) {
+      rest += decoder.end();
+      done(null, rest === '' ? '' : emit([rest]).slice(0, -1));
+    },
+  });
+}
