@@ -11,6 +11,7 @@ import { BackupManifest, TableCount } from '../src/backup/manifest';
 import { ExpectedObject } from '../src/backup/object-integrity';
 import { loadBackup, LoadProgress } from '../src/backup/load-backup';
 import { formatBytes } from '../src/backup/progress';
+import { legacyKey, parseBackupId } from '../src/backup/naming';
 import { keptName, newDatabaseRefusal, parseRestoreFile, restoreFileRefusal, retrievalEstimate, stagingName, validDatabaseName } from '../src/backup/restore-plan';
 import { BackupStore } from '../src/backup/store';
 import { compareRowCounts, describeDifference } from '../src/backup/verification';
@@ -18,7 +19,7 @@ import { RestoreOutcome, restoreNotice } from '../src/backup/notices';
 import { connectDatabase } from '../src/clients/postgres';
 import { requireDatabase } from '../src/config/config';
 import { DatabaseTarget } from '../src/config/databases';
-import { BackupError, IntegrityError, UsageError } from '../src/errors/errors';
+import { BackupError, BackupNotFoundError, IntegrityError, UsageError } from '../src/errors/errors';
 import { ChannelResult } from '../src/notify/notifier';
 import { createDatabaseStatement, DatabaseProperties, databasePropertyStatements, readDatabaseProperties, RoleDependencies } from '../src/postgres/database-properties';
 import { countAllTables } from '../src/postgres/tables';
@@ -183,7 +184,7 @@ export function restoreActivities(deps: ActivityDeps) {
       const st = storage();
       if (!input.file) {
         const [newest] = await store().catalog(input.database);
-        if (!newest) throw new BackupError(`no complete backup of ${input.database} to restore; run pgwarden backup first`);
+        if (!newest) throw new BackupNotFoundError(`no complete backup of ${input.database} to restore; run pgwarden backup first`);
         return { kind: 'pgwarden', backupId: newest.backupId, dataKey: newest.dataKey, format: newest.format === 'custom' ? 'custom' : 'plain-gz', keyId: newest.encryption.keyId, takenAt: newest.takenAt, storageClass: newest.storageClass, storedBytes: newest.storedBytes };
       }
       const refused = restoreFileRefusal(input.file, st.prefix, input.database);
@@ -197,11 +198,14 @@ export function restoreActivities(deps: ActivityDeps) {
         if (!h) throw new BackupError(`backup ${m.backupId} of ${input.database} has a manifest but its data object ${m.data.key} is missing`);
         return { kind: 'pgwarden', backupId: m.backupId, dataKey: m.data.key, format: m.pgDump.format === 'custom' ? 'custom' : 'plain-gz', keyId: m.encryption.keyId, takenAt: m.snapshot.takenAt, storageClass: h.StorageClass ?? 'STANDARD', storedBytes: m.data.storedBytes };
       }
-      if (ref.legacyKey) {
-        const h = await head(ref.legacyKey);
-        if (h) return { kind: 'legacy', backupId: ref.backupId, dataKey: ref.legacyKey, format: 'plain-gz', storageClass: h.StorageClass ?? 'STANDARD', storedBytes: h.ContentLength ?? 0 };
+      // An old script's file: named by its key, or by the id restore --list shows for it. Its name is its time.
+      const legacy = ref.legacyKey ?? (ref.explicitPath ? undefined : legacyKey(st.prefix, ref.backupId));
+      if (legacy) {
+        const h = await head(legacy);
+        const takenAt = parseBackupId(ref.backupId)?.toISOString();
+        if (h) return { kind: 'legacy', backupId: ref.backupId, dataKey: legacy, format: 'plain-gz', takenAt, storageClass: h.StorageClass ?? 'STANDARD', storedBytes: h.ContentLength ?? 0 };
       }
-      throw new BackupError(`no backup ${input.file} of ${input.database} in s3://${st.bucket}/${st.prefix}; list them with pgwarden restore --list`);
+      throw new BackupNotFoundError(`no backup ${input.file} of ${input.database} in s3://${st.bucket}/${st.prefix}; list them with pgwarden restore --list`);
     },
 
     /** Whether an archived object can be read now. */

@@ -17,7 +17,7 @@ import { formatBytes } from '../src/backup/progress';
 import { openStoredObject } from '../src/backup/read-object';
 import { BackupStore } from '../src/backup/store';
 import { checkSize, compareRowCounts, IntegrityFindings, RestoreFindings, SizeCheck, VerificationRecord } from '../src/backup/verification';
-import { CatalogEntry } from '../src/backup/catalog';
+import { CatalogEntry, newestFirst } from '../src/backup/catalog';
 import { MeasuredObject, objectMismatches } from '../src/backup/object-integrity';
 import { removeDeadRunFiles } from '../src/backup/work-files';
 import { verificationNotice } from '../src/backup/notices';
@@ -27,7 +27,7 @@ import { requireDatabase } from '../src/config/config';
 import { DatabaseTarget } from '../src/config/databases';
 import { openDecryption } from '../src/crypto/decrypt';
 import { Keyring } from '../src/crypto/keyring';
-import { BackupError, IntegrityError } from '../src/errors/errors';
+import { BackupNotFoundError, IntegrityError } from '../src/errors/errors';
 import { ChannelResult } from '../src/notify/notifier';
 import { countAllTables } from '../src/postgres/tables';
 import { Measure } from '../src/streams/measure';
@@ -57,10 +57,13 @@ const sink = () => new Writable({ write: (_c, _e, done) => done() });
 export function verifyActivities(deps: ActivityDeps) {
   const store = () => new BackupStore(deps.s3, deps.config.storage!);
   const target = (database: string): DatabaseTarget => requireDatabase(deps.config, database);
-  const manifestOf = async (ref: BackupRef): Promise<BackupManifest> => {
+  /** A pgwarden backup (its manifest) or an old script's file of that id; neither is BackupNotFoundError. */
+  const backupOf = async (ref: BackupRef): Promise<{ manifest: BackupManifest } | { legacy: { key: string; size: number } }> => {
     const found = await store().manifest(ref.database, ref.backupId);
-    if (!found) throw new BackupError(`no complete backup ${ref.backupId} of ${ref.database} (no manifest); list backups with pgwarden restore --list`);
-    return found.manifest;
+    if (found) return { manifest: found.manifest };
+    const legacy = await store().legacyObject(ref.backupId);
+    if (legacy) return { legacy };
+    throw new BackupNotFoundError(`no complete backup ${ref.backupId} of ${ref.database} (no manifest); list backups with pgwarden restore --list`);
   };
   /** The server test restores run on, and the database to connect to for CREATE/DROP DATABASE. */
   const restoreServer = (database: string): DatabaseTarget => deps.config.verify.server ?? target(database);
@@ -71,8 +74,10 @@ export function verifyActivities(deps: ActivityDeps) {
    * download is destroyed and the object is hashed in a pass of its own, so nothing waits on
    * a branch nobody reads. A missing object is a finding, not an error.
    */
-  async function checkObject(label: string, obj: StoredObject, gzipped: boolean, keyring: Keyring, keyId: string): Promise<{ hash?: MeasuredObject; decrypted?: number; error?: string }> {
+  async function checkObject(label: string, obj: StoredObject, gzipped: boolean, keyring: Keyring, keyId: string | undefined): Promise<{ hash?: MeasuredObject; decrypted?: number; error?: string }> {
     const where = `${label} object (${formatBytes(obj.storedBytes)})`;
+    // Without a manifest (an old script's file) the object is read whole once, whatever its length.
+    const expectedBytes = obj.sha256 ? obj.storedBytes : undefined;
     const open = async (): Promise<Readable | string> => {
       try {
         return await openStoredObject(deps.s3, deps.config.storage!, obj.key);
@@ -100,7 +105,7 @@ export function verifyActivities(deps: ActivityDeps) {
         first.destroy();
       }
     });
-    if (error === undefined && stored.writableFinished && stored.bytes === obj.storedBytes) return { hash: { bytes: stored.bytes, ...stored.digests() }, decrypted };
+    if (error === undefined && stored.writableFinished && (expectedBytes === undefined || stored.bytes === expectedBytes)) return { hash: { bytes: stored.bytes, ...stored.digests() }, decrypted };
     // Decryption stopped early (or left bytes unread): hash the whole object on its own.
     const again = await open();
     if (typeof again === 'string') return { error: again };
@@ -111,12 +116,24 @@ export function verifyActivities(deps: ActivityDeps) {
 
   return {
     async listBackups(input: { database: string }): Promise<CatalogEntry[]> {
-      return store().catalog(input.database);
+      const [own, legacy] = await Promise.all([store().catalog(input.database), store().legacyCatalog(input.database)]);
+      return newestFirst([...own, ...legacy]);
     },
 
     async verifyStoredObjects(ref: BackupRef): Promise<IntegrityFindings> {
-      const manifest = await manifestOf(ref);
+      const backup = await backupOf(ref);
       const keyring = Keyring.from(deps.config.encryption);
+      if ('legacy' in backup) {
+        // No manifest to compare with: the hashes found are recorded, and the file must decrypt and gunzip whole.
+        const obj: StoredObject = { key: backup.legacy.key, storedBytes: backup.legacy.size, rawBytes: -1, sha256: '', md5: '' };
+        const r = await checkObject('data', obj, true, keyring, undefined);
+        const where = `old script's backup s3://${deps.config.storage!.bucket}/${obj.key}`;
+        return {
+          checksums: r.hash ? { ok: true, detail: `${where} has no manifest to compare with; found ${r.hash.bytes} bytes, sha256 ${r.hash.sha256}, md5 ${r.hash.md5}` } : { ok: false, detail: r.error! },
+          decryption: r.hash && !r.error ? { ok: true, detail: `decrypted and gunzipped completely (${formatBytes(r.decrypted ?? 0)} of SQL)` } : { ok: false, detail: `${where}: ${r.error ?? 'not attempted, the object is missing'}` },
+        };
+      }
+      const manifest = backup.manifest;
       const checksumProblems: string[] = [];
       const decryptProblems: string[] = [];
       const objects: Array<[string, StoredObject, boolean]> = [
@@ -144,7 +161,8 @@ export function verifyActivities(deps: ActivityDeps) {
 
     async testRestore(input: TestRestoreInput): Promise<RestoreFindings> {
       const ctx = Context.current();
-      const manifest = await manifestOf(input);
+      const backup = await backupOf(input);
+      const manifest = 'manifest' in backup ? backup.manifest : undefined;
       const server = restoreServer(input.database);
       const admin = await connectDatabase(server);
       const temp = admin.escapeIdentifier(input.tempDatabase);
@@ -160,10 +178,10 @@ export function verifyActivities(deps: ActivityDeps) {
           await loadBackup(deps.s3, deps.config, {
             server,
             database: input.tempDatabase,
-            dataKey: manifest.data.key,
-            expected: manifest.data,
-            keyId: manifest.encryption.keyId,
-            format: manifest.pgDump.format === 'custom' ? 'custom' : 'plain-gz',
+            dataKey: manifest ? manifest.data.key : ('legacy' in backup ? backup.legacy.key : ''),
+            expected: manifest?.data,
+            keyId: manifest?.encryption.keyId,
+            format: manifest?.pgDump.format === 'custom' ? 'custom' : 'plain-gz',
             // A throw-away copy, perhaps on a server without the application's roles.
             noAcl: true,
             noOwner: true,
@@ -183,6 +201,10 @@ export function verifyActivities(deps: ActivityDeps) {
         } finally {
           await restored.end();
         }
+        if (!manifest) {
+          // An old script's backup: these are the first counts known of it, recorded with the verification.
+          return { restore: { ok: true, detail: `restored into a temporary database in ${(restoreMs / 1000).toFixed(1)}s`, restoreMs }, rowCounts: { ok: true, tables: actual.length, differences: [] }, counts: actual };
+        }
         const differences = compareRowCounts(manifest.tables, actual);
         return {
           restore: { ok: true, detail: `restored into a temporary database in ${(restoreMs / 1000).toFixed(1)}s`, restoreMs },
@@ -196,9 +218,11 @@ export function verifyActivities(deps: ActivityDeps) {
     },
 
     async checkBackupSize(ref: BackupRef): Promise<SizeCheck> {
+      const legacy = await store().legacyObject(ref.backupId);
+      if (legacy && !(await store().manifest(ref.database, ref.backupId))) return checkSize(legacy.size, [], deps.config.verify.sizeChangePercent);
       const entries = await store().catalog(ref.database);
       const index = entries.findIndex((e) => e.backupId === ref.backupId);
-      if (index < 0) throw new BackupError(`no complete backup ${ref.backupId} of ${ref.database}`);
+      if (index < 0) throw new BackupNotFoundError(`no complete backup ${ref.backupId} of ${ref.database}; list backups with pgwarden restore --list`);
       const previous = entries.slice(index + 1, index + 1 + deps.config.verify.sizeHistory).map((e) => e.storedBytes);
       return checkSize(entries[index].storedBytes, previous, deps.config.verify.sizeChangePercent);
     },

@@ -91,12 +91,18 @@ export async function ensurePgbenchDatabase(baseEnv: Record<string, string | und
 /** A fresh `pgwarden worker` process for one database, ready once it says so. */
 export async function startWorker(env: Record<string, string>, taskQueue: string): Promise<ChildProcess> {
   const worker = spawn(process.execPath, [join(repoRoot, 'bin', 'pgwarden'), 'worker'], {
-    env: { PATH: process.env.PATH, PGWARDEN_CONFIG: envFile, DATABASE_URL: env.DATABASE_URL, PGWARDEN_TASK_QUEUE: taskQueue },
+    // No metrics endpoint: the stack's port may be held by the quick start's worker.
+    env: { PATH: process.env.PATH, PGWARDEN_CONFIG: envFile, DATABASE_URL: env.DATABASE_URL, PGWARDEN_TASK_QUEUE: taskQueue, METRICS_PORT: '0' },
     stdio: ['ignore', 'ignore', 'pipe'],
   });
+  let said = '';
   await new Promise<void>((resolve, reject) => {
-    worker.stderr!.on('data', (d: Buffer) => d.toString().includes('pgwarden worker:') && resolve());
-    worker.once('exit', (code) => reject(new Error(`worker exited with ${code}`)));
+    worker.stderr!.on('data', (d: Buffer) => {
+      said = (said + d.toString()).slice(-4000);
+      if (said.includes('pgwarden worker:')) resolve();
+    });
+    // Its own words, not only a number: the line that says what is wrong and how to fix it.
+    worker.once('exit', (code) => reject(new Error(`worker exited with ${code}: ${said.trim().split('\n').slice(-3).join(' | ') || 'no output'}`)));
   });
   return worker;
 }

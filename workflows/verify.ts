@@ -57,7 +57,8 @@ export async function VerifyBackupWorkflow(input: VerifyInput): Promise<VerifyRe
   if (input.backupId) backupIds = [input.backupId];
   else {
     const catalog: CatalogEntry[] = await quick.listBackups({ database: input.database });
-    backupIds = input.allUnverified ? catalog.filter((e) => e.verification.status === 'never').map((e) => e.backupId).reverse() : catalog.slice(0, 1).map((e) => e.backupId);
+    // The newest of pgwarden's own backups by default; --all-unverified takes the old scripts' files too.
+    backupIds = input.allUnverified ? catalog.filter((e) => e.verification.status === 'never').map((e) => e.backupId).reverse() : catalog.filter((e) => e.source !== 'old-script').slice(0, 1).map((e) => e.backupId);
   }
   if (backupIds.length === 0) log.warn('nothing to verify', { database: input.database, allUnverified: input.allUnverified ?? false });
 

@@ -47,3 +47,7 @@ export const manifestPrefix = (prefix: string, database: string) => `${databaseR
 
 /** The backup id a per-backup JSON record is named by (`.../manifests/backup_<stamp>.json`, verifications, failures). */
 export const recordName = (key: string) => key.slice(key.lastIndexOf('/') + 1, -'.json'.length);
+
+/** Where the strategy's old scripts put their backups: `<S3_PREFIX>/backup_YYYYMMDD_HHMMSS.sql.gz.enc`. */
+export const legacyKey = (prefix: string, backupId: string) => `${prefix ? `${prefix}/` : ''}${backupId}.sql.gz.enc`;
+export const LEGACY_NAME = /^(backup_\d{8}_\d{6})\.sql\.gz\.enc$/;

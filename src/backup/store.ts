@@ -7,9 +7,9 @@ import { GetObjectCommand, HeadBucketCommand, ListObjectsV2Command, PutObjectCom
 import { StorageConfig } from '../config/storage';
 import { isNotFound, storageError } from '../storage/s3-errors';
 import { sseParams } from '../storage/upload';
-import { CatalogEntry, catalogEntry, newestFirst } from './catalog';
+import { CatalogEntry, catalogEntry, legacyCatalogEntry, newestFirst } from './catalog';
 import { BackupManifest, parseManifest } from './manifest';
-import { databaseRoot, manifestPrefix, recordName } from './naming';
+import { databaseRoot, LEGACY_NAME, legacyKey, manifestPrefix, recordName } from './naming';
 import { VerificationRecord, verificationKey, verificationPrefix } from './verification';
 
 export class BackupStore {
@@ -95,6 +95,24 @@ export class BackupStore {
       if (text !== undefined) out.push(JSON.parse(text) as T);
     }
     return out;
+  }
+
+  /** The old scripts' backups (`<S3_PREFIX>/backup_*.sql.gz.enc`), as this database's, newest first. */
+  async legacyCatalog(database: string): Promise<CatalogEntry[]> {
+    const top = this.storage.prefix ? `${this.storage.prefix}/` : '';
+    const objects = (await this.listKeys(`${top}backup_`)).filter((o) => LEGACY_NAME.test(o.key.slice(top.length)));
+    const entries: CatalogEntry[] = [];
+    for (const o of objects) {
+      const backupId = LEGACY_NAME.exec(o.key.slice(top.length))![1];
+      entries.push(legacyCatalogEntry(database, o, backupId, await this.verification(database, backupId)));
+    }
+    return newestFirst(entries);
+  }
+
+  /** An old script's file by backup id, if there is one. */
+  async legacyObject(backupId: string): Promise<{ key: string; size: number; storageClass?: string } | undefined> {
+    const key = legacyKey(this.storage.prefix, backupId);
+    return (await this.listKeys(key)).find((o) => o.key === key);
   }
 
   /** Complete backups of a database, newest first, with verification state and storage class. */

@@ -45,6 +45,8 @@ export interface VerificationRecord {
   finishedAt: string;
   durationMs: number;
   workflow: { id: string; runId: string };
+  /** Row counts found by the test restore of an old script's backup: the first counts known of it. */
+  counts?: TableCount[];
 }
 
 export const verificationKey = (prefix: string, database: string, backupId: string) => `${databaseRoot(prefix, database)}verifications/${backupId}.json`;
@@ -94,6 +96,8 @@ export interface IntegrityFindings {
 export interface RestoreFindings {
   restore: { ok: boolean; detail: string; restoreMs: number | null };
   rowCounts: { ok: boolean; tables: number; differences: TableDifference[] };
+  /** Counted in the test restore of a backup without a manifest (an old script's). */
+  counts?: TableCount[];
 }
 
 /** Assembles the stored record from the checks' findings; the status is failed if any check failed. */
@@ -107,7 +111,7 @@ export function buildVerificationRecord(input: {
   finishedAt: Date;
   workflow: { id: string; runId: string };
 }): VerificationRecord {
-  const skipped = { restore: { ok: false, detail: 'not attempted: the stored object failed its integrity checks', restoreMs: null }, rowCounts: { ok: false, tables: 0, differences: [] } };
+  const skipped: RestoreFindings = { restore: { ok: false, detail: 'not attempted: the stored object failed its integrity checks', restoreMs: null }, rowCounts: { ok: false, tables: 0, differences: [] } };
   const restore = input.restore ?? skipped;
   const failures: string[] = [];
   if (!input.integrity.checksums.ok) failures.push(`checksums: ${input.integrity.checksums.detail}`);
@@ -132,5 +136,6 @@ export function buildVerificationRecord(input: {
     finishedAt: input.finishedAt.toISOString(),
     durationMs: input.finishedAt.getTime() - input.startedAt.getTime(),
     workflow: input.workflow,
+    ...(restore.counts ? { counts: restore.counts } : {}),
   };
 }

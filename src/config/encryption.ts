@@ -6,7 +6,8 @@
  *   BACKUP_ENCRYPTION_KEY            the active key: 32 bytes as 64 hex chars or base64
  *                                    (AES-256-CBC also accepts the old scripts' passphrase)
  *   BACKUP_ENCRYPTION_KEY_ID         its id (default: derived from the key, not reversible)
- *   BACKUP_ENCRYPTION_PREVIOUS_KEYS  id:key,id:key  retired keys, for decryption only
+ *   BACKUP_ENCRYPTION_PREVIOUS_KEYS  id:key,id:key  retired keys, for decryption only (passphrases of
+ *                                    the old scripts too, whatever the algorithm)
  */
 import { createHash } from 'node:crypto';
 import { EnvReader } from './env-reader';
@@ -48,9 +49,9 @@ export function deriveKeyId(material: string): string {
   return 'k-' + createHash('sha256').update('pgwarden key id\0').update(material).digest('hex').slice(0, 12);
 }
 
-function readKey(r: EnvReader, variable: string, material: Secret, algorithm: EncryptionAlgorithm, id?: string): EncryptionKey | undefined {
+function readKey(r: EnvReader, variable: string, material: Secret, algorithm: EncryptionAlgorithm, id?: string, options: { passphrase?: boolean } = {}): EncryptionKey | undefined {
   const bytes = decodeKeyBytes(material.reveal());
-  if (!bytes && algorithm === 'AES-256-GCM') {
+  if (!bytes && algorithm === 'AES-256-GCM' && !options.passphrase) {
     r.problem(variable, `${id ? `key "${id}": ` : ''}${KEY_HINT}; passphrases are only accepted with ENCRYPTION_ALGORITHM=AES-256-CBC`);
     return undefined;
   }
@@ -79,7 +80,8 @@ export function readEncryption(r: EnvReader, required: boolean): EncryptionConfi
       r.problem('BACKUP_ENCRYPTION_PREVIOUS_KEYS', 'expected id:key pairs separated by commas, each id 1-64 letters, digits, dots, dashes or underscores');
       continue;
     }
-    const key = readKey(r, 'BACKUP_ENCRYPTION_PREVIOUS_KEYS', new Secret(entry.slice(colon + 1)), algorithm, id);
+    // Retired keys only decrypt: an old script's passphrase is welcome whatever encrypts new backups.
+    const key = readKey(r, 'BACKUP_ENCRYPTION_PREVIOUS_KEYS', new Secret(entry.slice(colon + 1)), algorithm, id, { passphrase: true });
     if (!key) continue;
     if (keys.has(id)) r.problem('BACKUP_ENCRYPTION_PREVIOUS_KEYS', `key id "${id}" is used twice; every key needs its own id`);
     else keys.set(id, key);

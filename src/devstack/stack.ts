@@ -11,7 +11,7 @@ import { BUCKET, readOnlyS3Credentials, REGION, seaweedfsService } from './servi
 import { logFileOf, Service } from './services/service';
 import { sinksService } from './services/sinks';
 import { NAMESPACE, temporalService } from './services/temporal';
-import { createState, loadState, refreshPorts, saveState, StackState } from './state';
+import { createState, loadState, movePorts, refreshPorts, saveState, StackState } from './state';
 import { probeTestServer } from './test-server';
 import { PINNED, toolPath } from './tools';
 
@@ -44,11 +44,25 @@ export async function up(log: Log = () => undefined): Promise<UpResult> {
     const stale = state.pids[service.name];
     if (stale && isAlive(stale)) await stopProcess(stale, service.stopSignal); // alive but unhealthy
     await service.prepare?.(state, log);
-    log(`starting ${service.name}`);
-    const pid = service.start(state);
-    state.pids[service.name] = pid;
-    saveState(state);
-    await waitUntilReady(service.name, () => service.ready(state), { timeoutMs: service.startTimeoutMs, logFile: logFileOf(service.name), pid });
+    // A port checked free can be taken before the service binds it (another stack starting):
+    // then the service starts again on other ports, a few times at most.
+    for (let attempt = 1; ; attempt++) {
+      log(`starting ${service.name}`);
+      const pid = service.start(state);
+      state.pids[service.name] = pid;
+      saveState(state);
+      try {
+        await waitUntilReady(service.name, () => service.ready(state), { timeoutMs: service.startTimeoutMs, logFile: logFileOf(service.name), pid });
+        break;
+      } catch (err) {
+        const lostPort = /address already in use|EADDRINUSE|bind\(\)|could not bind/i.test((err as Error).message);
+        if (!lostPort || attempt >= 3) throw lostPort ? new Error(`${(err as Error).message}\n${service.name} lost its port to another program ${attempt} times; stop what holds ports ${service.ports.map((n) => state.ports[n]).join(', ')} or run scripts/stack up again`) : err;
+        if (isAlive(pid)) await stopProcess(pid, service.stopSignal);
+        await movePorts(state, service.ports);
+        saveState(state);
+        log(`${service.name}: a port was taken before it could bind it; starting again on ${service.ports.map((n) => state.ports[n]).join(', ')}`);
+      }
+    }
     started.push(service.name);
   }
   for (const service of SERVICES) await service.afterReady?.(state);

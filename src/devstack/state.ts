@@ -5,7 +5,7 @@
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { stateDir, stateFile } from './paths';
-import { allocatePort } from './ports';
+import { allocatePort, ephemeralPort } from './ports';
 
 export interface StackPorts {
   postgres: number;
@@ -118,4 +118,10 @@ export async function refreshPorts(state: StackState, stopped: Array<keyof Stack
     }
   }
   return changed;
+}
+
+/** Gives these services' ports new free ones (another program took one between picking and binding). */
+export async function movePorts(state: StackState, names: Array<keyof StackPorts>): Promise<void> {
+  const taken = new Set(Object.values(state.ports));
+  for (const name of names) state.ports[name] = await allocatePort(await ephemeralPort(), taken);
 }

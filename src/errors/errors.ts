@@ -24,6 +24,10 @@ export class BackupError extends PgwardenError {
 export class IntegrityError extends PgwardenError {
   readonly exitCode = ExitCode.GeneralFailure;
 }
+/** The backup asked for does not exist (no manifest, no such old-script file). */
+export class BackupNotFoundError extends PgwardenError {
+  readonly exitCode = ExitCode.NoSuchBackup;
+}
 export class DatabaseConnectionError extends PgwardenError {
   readonly exitCode = ExitCode.DatabaseConnection;
 }
@@ -56,6 +60,9 @@ export class ConfigError extends PgwardenError {
 const exitCodeByType: Record<string, ExitCodeValue> = {
   BackupError: ExitCode.GeneralFailure,
   IntegrityError: ExitCode.GeneralFailure,
+  BackupNotFoundError: ExitCode.NoSuchBackup,
+  // Raised by RestoreWorkflow itself (an ApplicationFailure type, not a class).
+  RestoreNotApproved: ExitCode.NotApproved,
   DatabaseConnectionError: ExitCode.DatabaseConnection,
   StorageError: ExitCode.StorageFailure,
   EncryptionError: ExitCode.EncryptionFailure,

@@ -17,10 +17,14 @@ export const ExitCode = {
   CleanupFailure: 5,
   /** Bad command-line input (EX_USAGE). */
   Usage: 64,
+  /** The backup asked for does not exist (EX_NOINPUT). */
+  NoSuchBackup: 66,
   /** The Temporal service cannot be reached (EX_UNAVAILABLE). */
   TemporalUnavailable: 69,
   /** Another run is in the way, e.g. a backup of the same database is running; try later (EX_TEMPFAIL). */
   Busy: 75,
+  /** An in-place restore was rejected or not approved in time; nothing was changed (EX_NOPERM). */
+  NotApproved: 77,
   /** Invalid or missing configuration (EX_CONFIG). */
   Config: 78,
 } as const;

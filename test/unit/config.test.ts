@@ -91,6 +91,13 @@ describe('loadConfig', () => {
     expect(cbc.encryption?.keys.get(cbc.encryption.activeKeyId)?.bytes).toBeUndefined();
   });
 
+  it('keeps an old script\'s passphrase as a previous key whatever the active algorithm', () => {
+    const gcm = loadConfig({ ...valid, BACKUP_ENCRYPTION_PREVIOUS_KEYS: 'cron:correct horse battery staple' }, { require: WORKER_NEEDS });
+    expect(gcm.encryption?.algorithm).toBe('AES-256-GCM');
+    expect(gcm.encryption!.keys.get('cron')?.bytes).toBeUndefined();
+    expect(gcm.encryption!.keys.get('cron')?.material.reveal()).toBe('correct horse battery staple');
+  });
+
   it('keeps a key ring: the active key plus previous keys by id', () => {
     const c = loadConfig({ ...valid, BACKUP_ENCRYPTION_KEY_ID: 'k2026', BACKUP_ENCRYPTION_PREVIOUS_KEYS: `k2025:${'b'.repeat(64)}, k2024:${KEY_B64}` }, { require: WORKER_NEEDS });
     expect(c.encryption?.activeKeyId).toBe('k2026');

@@ -14,6 +14,10 @@ import { pgProgram } from '../../src/postgres/binaries';
 import { WorkflowType } from '../../src/temporal/definitions';
 import { approveRestoreUpdate, restoreStatusQuery } from '../../src/temporal/messages';
 import type { RestoreResult } from '../../workflows/restore';
+import type { VerifyResult } from '../../workflows/verify';
+import type { CatalogEntry } from '../../src/backup/catalog';
+import { createS3Client } from '../../src/clients/s3';
+import { PutObjectCommand } from '@aws-sdk/client-s3';
 import { databaseUrl, stackServer, tableFingerprints, withClient } from '../support/databases';
 import { capturedMail } from '../support/sinks';
 import { uniqueSuffix } from '../support/temporal';
@@ -165,6 +169,43 @@ describe('restore fidelity (dev server, real PostgreSQL and S3)', () => {
     await inPlace.executeUpdate(approveRestoreUpdate, { args: [{ by: 'fidelity test' }] });
     const result: RestoreResult = await inPlace.result();
     suite.track(result.keptAs!);
+    expect(await snapshot(db)).toEqual(before);
+  });
+
+  it("an old script's backup is listed, verified with its counts recorded, and restored faithfully, its passphrase a previous key beside GCM", async () => {
+    const db = await productionLike();
+    const prefix = `old-scripts-${sfx}`; // old files sit at the prefix's top, shared by every database: a prefix of its own
+    const passphrase = `pasargad cron ${sfx}`;
+    const { taskQueue, config } = await suite.workerFor(db, { S3_PREFIX: prefix, BACKUP_ENCRYPTION_PREVIOUS_KEYS: `cron:${passphrase}` });
+    expect(config.encryption!.algorithm).toBe('AES-256-GCM');
+    const before = await snapshot(db);
+    // The strategy's backup_database.sh: pg_dump | gzip | openssl enc -aes-256-cbc -salt.
+    const backupId = 'backup_20240101_020000';
+    const encrypted = execFileSync('bash', ['-c', `set -o pipefail; "${pgProgram('pg_dump')}" "$PGDATABASE" | gzip | openssl enc -aes-256-cbc -salt -pbkdf2 -k "$K"`], {
+      env: { ...libpqEnvironment(stackServer(), db), K: passphrase },
+      maxBuffer: 64 * 1024 * 1024,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    const s3 = createS3Client(config.storage!);
+    await s3.send(new PutObjectCommand({ Bucket: config.storage!.bucket, Key: `${prefix}/${backupId}.sql.gz.enc`, Body: encrypted }));
+    s3.destroy();
+
+    const listed: CatalogEntry[] = await suite.server.client.workflow.execute(WorkflowType.listBackups, { taskQueue, workflowId: `list-${db}-${uniqueSuffix()}`, args: [{ database: db }] });
+    expect(listed).toEqual([expect.objectContaining({ backupId, source: 'old-script', takenAt: '2024-01-01T02:00:00.000Z', format: 'plain (old script)', verification: { status: 'never', at: null, failures: [] } })]);
+
+    const verified: VerifyResult = await suite.server.client.workflow.execute(WorkflowType.verify, { taskQueue, workflowId: `verify-${db}-${uniqueSuffix()}`, args: [{ database: db, allUnverified: true }] });
+    expect(verified.verified).toEqual([expect.objectContaining({ backupId, status: 'passed', failures: [] })]);
+    const [entry]: CatalogEntry[] = await suite.server.client.workflow.execute(WorkflowType.listBackups, { taskQueue, workflowId: `list-${db}-${uniqueSuffix()}`, args: [{ database: db }] });
+    expect(entry).toMatchObject({ verification: { status: 'passed' }, tables: 2, rows: 550 });
+
+    const copy = `${db}_copy`;
+    suite.track(copy);
+    const restored: RestoreResult = await (await restore(db, taskQueue, { file: backupId, newDatabase: copy })).result();
+    expect(restored).toMatchObject({ source: 'legacy', backupAgeHours: expect.any(Number) });
+    expect(await snapshot(copy)).toEqual(before);
+    await withClient(db, (c) => c.query('DELETE FROM app.orders'));
+    const inPlace: RestoreResult = await (await restore(db, taskQueue, { file: `${backupId}.sql.gz.enc`, force: true })).result();
+    suite.track(inPlace.keptAs!);
     expect(await snapshot(db)).toEqual(before);
   });
 

@@ -210,7 +210,7 @@ describe('RestoreWorkflow (dev server, real PostgreSQL and S3)', () => {
     await act(handle);
     const err = await handle.result().catch((e: unknown) => e);
     expect(err).toBeInstanceOf(WorkflowFailedError);
-    expect(describeFailure(err)).toEqual({ lines: [message], exitCode: 1 });
+    expect(describeFailure(err)).toEqual({ lines: [message], exitCode: 77 });
     expect(await withClient(db, async (c) => Number((await c.query('SELECT count(*) AS n FROM inventory.items')).rows[0].n))).toBe(0);
   });
 

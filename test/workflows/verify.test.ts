@@ -9,6 +9,7 @@ import { createActivities } from '../../activities';
 import { createActivityDeps } from '../../activities/deps';
 import { BackupStore } from '../../src/backup/store';
 import type { IntegrityFindings } from '../../src/backup/verification';
+import { describeFailure } from '../../src/cli/failure';
 import { createS3Client } from '../../src/clients/s3';
 import { Config } from '../../src/config/config';
 import { WorkflowType } from '../../src/temporal/definitions';
@@ -165,6 +166,25 @@ describe('VerifyBackupWorkflow (dev server, real PostgreSQL and S3)', () => {
     expect(Math.max(...gaps)).toBeLessThan(1500);
     const summaries = beats.map((x) => x.details.summary).filter((x): x is string => Boolean(x));
     expect(summaries).toContainEqual(expect.stringMatching(/^checking and decrypting the data object \(.*\): [1-9][\d.]* MiB of /));
+  });
+
+  it('says there is no such backup with its own exit code (66), not "a verification failed" (1)', async () => {
+    const db = await freshDatabase();
+    const { taskQueue } = await workerFor(db);
+    const err = await verify(db, taskQueue, { backupId: 'backup_20000101_000000' }).catch((e: unknown) => e);
+    expect(describeFailure(err)).toEqual({ lines: [`no complete backup backup_20000101_000000 of ${db} (no manifest); list backups with pgwarden restore --list`], exitCode: 66 });
+  });
+
+  it.each(['plain', 'custom'])('verifies a %s backup on a server without the application\'s roles', async (format) => {
+    const db = await freshDatabase('awkward.sql');
+    const role = `gone_${uniqueSuffix()}`;
+    await withClient(db, (c) => c.query(`CREATE ROLE ${role} NOLOGIN; CREATE SCHEMA owned AUTHORIZATION ${role}; CREATE TABLE owned.t (v int); ALTER TABLE owned.t OWNER TO ${role}; GRANT SELECT ON inventory.items TO ${role}; INSERT INTO owned.t VALUES (1), (2)`));
+    const { taskQueue } = await workerFor(db, { BACKUP_FORMAT: format });
+    const b = await backup(db, taskQueue);
+    // The test-restore server lacks the role the backup's objects belong to (as a separate VERIFY_DATABASE_URL server would).
+    await withClient(db, (c) => c.query(`REASSIGN OWNED BY ${role} TO CURRENT_USER; DROP OWNED BY ${role}; DROP ROLE ${role}`));
+    const result = await verify(db, taskQueue, { backupId: b.backupId });
+    expect(result.verified[0]).toMatchObject({ status: 'passed', failures: [] });
   });
 
   it('lists table by table where the restored counts differ from the manifest', async () => {

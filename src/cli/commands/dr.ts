@@ -5,6 +5,7 @@
  * a wrong step or a missing field is refused with the workflow's own message (exit 64).
  */
 import { userInfo } from 'node:os';
+import { operatorIdentity } from '../operator';
 import { Client, WorkflowNotFoundError, WorkflowUpdateFailedError } from '@temporalio/client';
 import { UsageError } from '../../errors/errors';
 import { DisasterRecoveryInput, IncidentState, SEVERITIES, Severity, STEP_TITLES } from '../../incident/incident';
@@ -35,10 +36,10 @@ export interface DrOptions {
 
 type StepAction = 'ack' | 'assess' | 'select' | 'approve' | 'resume' | 'retry' | 'skip' | 'abort';
 
-const who = (o: DrOptions) => o.as?.trim() || userInfo().username;
+const who = (o: DrOptions, env: { PGWARDEN_OPERATOR?: string }) => operatorIdentity(o.as, env, userInfo().username);
 const when = (iso: string | null | undefined) => (iso ? iso.replace('T', ' ').replace(/\.\d+Z$/, 'Z') : '-');
 
-export function startInput(o: DrOptions, database: string): DisasterRecoveryInput {
+export function startInput(o: DrOptions, database: string, env: { PGWARDEN_OPERATOR?: string } = process.env): DisasterRecoveryInput {
   if (!o.summary?.trim()) throw new UsageError('--summary is required: one line saying what failed, e.g. --summary "orders database corrupted"');
   const severity = (o.severity ?? 'SEV1').toUpperCase();
   if (!SEVERITIES.includes(severity as Severity)) throw new UsageError(`--severity ${o.severity}: use one of ${SEVERITIES.join(', ')}`);
@@ -53,7 +54,7 @@ export function startInput(o: DrOptions, database: string): DisasterRecoveryInpu
     severity: severity as Severity,
     ...(o.failureTime ? { failureTime: new Date(o.failureTime).toISOString() } : {}),
     ...(o.matrix ? { matrix: o.matrix } : {}),
-    openedBy: who(o),
+    openedBy: who(o, env),
   };
 }
 
@@ -100,7 +101,7 @@ async function withClient<T>(ctx: CommandContext, run: (client: Client) => Promi
 export async function runDrStart(ctx: CommandContext, o: DrOptions): Promise<void> {
   const config = ctx.config();
   const database = ctx.pickDatabase(config, o.database);
-  const input = startInput(o, database);
+  const input = startInput(o, database, ctx.env);
   await withClient(ctx, async (client) => {
     await warnIfNoWorker(client, config.temporal.taskQueue);
     const id = workflowId('dr', database, new Date());
@@ -149,7 +150,7 @@ function customerImpact(text: string | undefined): boolean {
 }
 
 export async function runDrStep(ctx: CommandContext, action: StepAction, id: string, o: DrOptions): Promise<void> {
-  const by = who(o);
+  const by = who(o, ctx.env);
   const send = async (client: Client): Promise<IncidentState> => {
     const h = client.workflow.getHandle(id);
     switch (action) {

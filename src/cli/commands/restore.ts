@@ -4,6 +4,7 @@
  * signal from the Temporal UI; --force skips it). Also --approve/--reject ID and --list.
  */
 import { userInfo } from 'node:os';
+import { operatorIdentity } from '../operator';
 import { createInterface } from 'node:readline/promises';
 import { WorkflowHandle, WorkflowNotFoundError, WorkflowUpdateFailedError } from '@temporalio/client';
 import { newDatabaseRefusal, restoreFileRefusal, validDatabaseName } from '../../backup/restore-plan';
@@ -72,8 +73,8 @@ async function obtainApproval(handle: WorkflowHandle, database: string, backupId
 }
 
 export async function runRestoreCommand(ctx: CommandContext, options: RestoreOptions): Promise<void> {
-  const by = options.as?.trim() || userInfo().username;
   if (options.list) return runListCommand(ctx, options);
+  const by = operatorIdentity(options.as, ctx.env, userInfo().username);
   if (options.approve || options.reject) return decide(ctx, (options.approve ?? options.reject)!, Boolean(options.approve), by, options.note);
   if (options.newDb && options.force) throw new UsageError('--force is for restores in place; a restore into --new-db needs no approval');
   const timeout = options.approvalTimeout === undefined ? 60 : Number(options.approvalTimeout);

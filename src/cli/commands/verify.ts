@@ -28,7 +28,9 @@ export function formatVerifyResult(r: VerifyResult): string {
 
 export async function runVerifyCommand(ctx: CommandContext, options: VerifyOptions): Promise<void> {
   if (options.backup && options.allUnverified) throw new UsageError('--backup and --all-unverified exclude each other; pass one');
-  if (options.backup && !/^backup_\d{8}_\d{6}$/.test(options.backup)) throw new UsageError(`--backup ${options.backup}: expected a backup id like backup_20240101_120000 (see pgwarden restore --list)`);
+  // An old script's file name (backup_..._sql.gz.enc) names the same backup as its id.
+  if (options.backup) options = { ...options, backup: options.backup.replace(/^.*\//, '').replace(/\.sql\.gz\.enc$/, '') };
+  if (options.backup && !/^backup_\d{8}_\d{6}$/.test(options.backup)) throw new UsageError(`--backup ${options.backup}: expected a backup id like backup_20240101_120000 or an old script's backup_20240101_120000.sql.gz.enc (see pgwarden restore --list)`);
   const config = ctx.config();
   const database = ctx.pickDatabase(config, options.database);
   await ctx.withTemporalClient(async (client) => {
