@@ -6,6 +6,7 @@
  */
 import { HeadObjectCommand, RestoreObjectCommand } from '@aws-sdk/client-s3';
 import { Context, log } from '@temporalio/activity';
+import { statfs } from 'node:fs/promises';
 import { Client } from 'pg';
 import { BackupManifest, TableCount } from '../src/backup/manifest';
 import { ExpectedObject } from '../src/backup/object-integrity';
@@ -19,14 +20,14 @@ import { RestoreOutcome, restoreNotice } from '../src/backup/notices';
 import { connectDatabase } from '../src/clients/postgres';
 import { requireDatabase } from '../src/config/config';
 import { DatabaseTarget } from '../src/config/databases';
-import { BackupError, BackupNotFoundError, IntegrityError, UsageError } from '../src/errors/errors';
+import { BackupError, BackupNotFoundError, ConfigError, IntegrityError, UsageError } from '../src/errors/errors';
 import { ChannelResult } from '../src/notify/notifier';
 import { createDatabaseStatement, DatabaseProperties, databasePropertyStatements, readDatabaseProperties, RoleDependencies } from '../src/postgres/database-properties';
 import { countAllTables } from '../src/postgres/tables';
 import { isNotFound, storageError } from '../src/storage/s3-errors';
 import { ActivityDeps } from './deps';
 import { isDead } from './run-state';
-import type { RunRef } from '../src/backup/work-files';
+import { privateWorkDir, type RunRef } from '../src/backup/work-files';
 import { deliver } from './notify';
 
 export interface RestoreSource {
@@ -157,15 +158,16 @@ export function restoreActivities(deps: ActivityDeps) {
       return [];
     }
     const warnings: string[] = [];
+    const statements = databasePropertyStatements(name, props);
+    const perRole = (s: string) => s.startsWith('ALTER ROLE ');
     if (!noOwner) await admin.query(`SET ROLE ${admin.escapeIdentifier(props.owner)}`);
     try {
-      for (const statement of databasePropertyStatements(name, props)) {
-        if (!statement.startsWith('ALTER ROLE ')) await admin.query(statement);
-        else await admin.query(statement).catch((err: Error) => warnings.push(`not restored: ${statement} (${err.message})`));
-      }
+      for (const statement of statements.filter((s) => !perRole(s))) await admin.query(statement);
     } finally {
       if (!noOwner) await admin.query('RESET ROLE');
     }
+    // A role's setting in this database is the role's to change: as the backup user itself.
+    for (const statement of statements.filter(perRole)) await admin.query(statement).catch((err: Error) => warnings.push(`not restored: ${statement} (${err.message})`));
     for (const w of warnings) log.warn(w);
     return warnings;
   }
@@ -238,8 +240,19 @@ export function restoreActivities(deps: ActivityDeps) {
       const server = target(input.database);
       const admin = await connectDatabase(server, { database: 'postgres' });
       try {
-        // Rights first: a restore that would fail on ALTER ... OWNER TO fails here, before any approval.
+        // Rights first: a restore that would fail on CREATE DATABASE or ALTER ... OWNER TO fails here, before any approval.
+        const me = (await admin.query<{ u: string; ok: boolean }>(`SELECT current_user AS u, rolcreatedb OR rolsuper AS ok FROM pg_roles WHERE rolname = current_user`)).rows[0];
+        if (!me.ok) throw new UsageError(`the backup user "${me.u}" may not create databases, and every restore loads into a new one: run ALTER ROLE "${me.u}" CREATEDB; as a superuser`);
         const manifest = input.kind === 'legacy' ? undefined : (await store().manifest(input.database, input.backupId))?.manifest;
+        // A custom-format dump is decrypted to a file for the parallel pg_restore: room for it first.
+        if (manifest?.pgDump.format === 'custom') {
+          const dir = await privateWorkDir(deps.config.verify.workDir);
+          const fs = await statfs(dir);
+          const free = fs.bavail * fs.bsize;
+          if (free < manifest.data.rawBytes * 1.05) {
+            throw new ConfigError([`PGWARDEN_WORK_DIR: ${dir} has ${formatBytes(free)} free, and the decrypted dump of ${input.backupId} needs ${formatBytes(manifest.data.rawBytes)}; point PGWARDEN_WORK_DIR at a larger disk`]);
+          }
+        }
         if (manifest?.roles && !input.noOwner) {
           const problem = await roleProblem(admin, manifest.roles, input.backupId, `${server.host}:${server.port}`);
           if (problem) throw new UsageError(problem);

@@ -46,6 +46,7 @@ describe('DisasterRecoveryWorkflow escalation (time-skipping server, real notice
         return [{ name: 'health URL', ok: !flaky, detail: flaky ? 'shop.example answered 503' : 'shop.example answered 200' }];
       },
       resolveRestoreSource: async () => ({ kind: 'pgwarden', backupId: 'backup_20261124_020000', dataKey: 'k', format: 'custom', keyId: 'k', takenAt: takenAt(), storageClass: 'STANDARD_IA', storedBytes: 1 }),
+      checkRestoreTarget: async () => undefined,
       notifyRestore: async () => [],
       recordRestore: async () => 'record',
       restoreDatabase: async (i: { targetName: string }) => ({ restoredInto: i.targetName, keptAs: null, restoreMs: 1000, tables: 5, rowCountsChecked: true }),

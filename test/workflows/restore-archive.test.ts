@@ -29,6 +29,7 @@ describe('RestoreWorkflow from an archive storage class (time-skipping server)',
     const source: RestoreSource = { kind: 'pgwarden', backupId: 'backup_20240101_120000', dataKey: 'p/db/data/backup_20240101_120000.dump.enc', format: 'custom', keyId: 'k', takenAt: new Date().toISOString(), storageClass, storedBytes: 10 };
     const activities = {
       resolveRestoreSource: async () => source,
+      checkRestoreTarget: async () => undefined,
       requestArchiveRetrieval: async (i: { key: string; storageClass: string; days: number }) => (calls.push(`retrieve ${i.key} ${i.storageClass} ${i.days}d`), 'requested'),
       archiveState: async () => (calls.push('state'), pending.shift()),
       notifyRestore: async (o: { status: string }) => (calls.push(`notify ${o.status}`), []),
