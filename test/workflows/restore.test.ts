@@ -12,7 +12,8 @@ import { describeFailure } from '../../src/cli/failure';
 import { createS3Client } from '../../src/clients/s3';
 import { libpqEnvironment } from '../../src/clients/postgres';
 import { pgProgram } from '../../src/postgres/binaries';
-import { WorkflowType } from '../../src/temporal/definitions';
+import { startRun } from '../../src/cli/start-run';
+import { WorkflowType, workflowId } from '../../src/temporal/definitions';
 import { approveRestoreSignal, approveRestoreUpdate, rejectRestoreUpdate, restoreStatusQuery } from '../../src/temporal/messages';
 import type { BackupSummary } from '../../workflows/backup';
 import type { RestoreResult } from '../../workflows/restore';
@@ -162,6 +163,23 @@ describe('RestoreWorkflow (dev server, real PostgreSQL and S3)', () => {
     await expect(stat(plaintext)).rejects.toThrow(/ENOENT/);
     const names = await withClient('postgres', async (c) => (await c.query<{ d: string }>(`SELECT datname AS d FROM pg_database WHERE datname LIKE $1`, [`${db}%`])).rows.map((r) => r.d));
     expect(names.sort()).toEqual([db, half, kept].sort());
+  });
+
+  it('says which run holds the name when a restore of the same database starts in the same second (exit 75)', async () => {
+    const db = await suite.freshDatabase('restore');
+    const { taskQueue } = await suite.workerFor(db);
+    const config = stackConfig({ DATABASE_URL: databaseUrl(db), PGWARDEN_TASK_QUEUE: taskQueue });
+    // Runs holding this second's names (and the next few), where no worker picks them up.
+    const now = Date.now();
+    const holders = await Promise.all(
+      [0, 1, 2, 3].map((s) => suite.server.client.workflow.start(WorkflowType.restore, { taskQueue: `nobody-${uniqueSuffix()}`, workflowId: workflowId('restore', db, new Date(now + s * 1000)), args: [{ database: db }] })),
+    );
+    try {
+      const err = await startRun(suite.server.client, config, { workflowType: WorkflowType.restore, operation: 'restore', database: db, args: [{ database: db }], summary: 'test' }).catch((e: unknown) => e);
+      expect(describeFailure(err)).toEqual({ lines: [expect.stringMatching(new RegExp(`^a restore of ${db} was started this very second \\(workflow restore-${db}-\\d{8}T\\d{6}Z.*\\); runs are named per second, so start again in a moment$`))], exitCode: 75 });
+    } finally {
+      await Promise.all(holders.map((h) => h.terminate('test over')));
+    }
   });
 
   it('restores in place only after an approval, keeping the old data and checking the approver', async () => {
