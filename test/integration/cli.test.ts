@@ -45,6 +45,16 @@ describe('pgwarden CLI', () => {
     expect(stderr).toContain('pgwarden: configuration: SCHEDULE_BACKUP_CRON: "99 99 * * *" is not a cron expression like "0 2 * * *": minute: 99 is out of range 0-59');
   });
 
+  it.each([
+    [['--new-db', 'template1'], '"template1" cannot be restored into: use letters, digits, _ and -, and not postgres, template0 or template1'],
+    [['--new-db', 'x; DROP DATABASE app'], '"x; DROP DATABASE app" cannot be restored into: use letters, digits, _ and -, and not postgres, template0 or template1'],
+    [['--file', '../../sample/data/backup_20240101_120000.dump.enc', '--new-db', 'copy'], expect.stringMatching(/^--file \.\.\/\.\.\/sample\/data\/backup_20240101_120000\.dump\.enc: a key may not start with/)],
+  ])('refuses restore %j before it starts anything: exit 64, Temporal never asked', (args, line) => {
+    const { code, stderr } = pgwarden(['restore', ...args], { DATABASE_URL: 'postgres://u:p@h/app', TEMPORAL_ADDRESS: '127.0.0.1:1' });
+    expect(code).toBe(64);
+    expect(stderr.trim().split('\n')).toEqual([typeof line === 'string' ? `pgwarden: ${line}` : expect.stringMatching(new RegExp(`^pgwarden: ${(line as { sample: RegExp }).sample.source.slice(1)}`))]);
+  });
+
   it('exits 64 on bad command-line input', () => {
     expect(pgwarden(['frobnicate']).code).toBe(64);
     const badOption = pgwarden(['check', '--no-such-option']);

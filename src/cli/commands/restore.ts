@@ -74,8 +74,10 @@ async function obtainApproval(handle: WorkflowHandle, database: string, backupId
 
 export async function runRestoreCommand(ctx: CommandContext, options: RestoreOptions): Promise<void> {
   if (options.list) return runListCommand(ctx, options);
-  const by = operatorIdentity(options.as, ctx.env, userInfo().username);
-  if (options.approve || options.reject) return decide(ctx, (options.approve ?? options.reject)!, Boolean(options.approve), by, options.note);
+  const identity = () => operatorIdentity(options.as, ctx.env, userInfo().username);
+  if (options.approve || options.reject) return decide(ctx, (options.approve ?? options.reject)!, Boolean(options.approve), identity(), options.note);
+  // Who approves at the prompt is recorded and notified: known before the restore starts.
+  const by = !options.newDb && !options.force && process.stdin.isTTY ? identity() : 'the CLI';
   if (options.newDb && options.force) throw new UsageError('--force is for restores in place; a restore into --new-db needs no approval');
   const timeout = options.approvalTimeout === undefined ? 60 : Number(options.approvalTimeout);
   if (!Number.isFinite(timeout) || timeout <= 0) throw new UsageError(`--approval-timeout ${options.approvalTimeout}: expected minutes, e.g. 60`);
