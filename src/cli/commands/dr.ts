@@ -150,6 +150,12 @@ function customerImpact(text: string | undefined): boolean {
 }
 
 export async function runDrStep(ctx: CommandContext, action: StepAction, id: string, o: DrOptions): Promise<void> {
+  // The step's own options first, then who acts: a mistyped option is the first thing said.
+  if (action === 'assess') {
+    if (!o.scope?.trim()) throw new UsageError('--scope is required: what data is lost or at risk, e.g. --scope "orders since 02:00"');
+    customerImpact(o.customerImpact);
+  }
+  if ((action === 'retry' || action === 'skip' || action === 'abort') && !o.reason?.trim()) throw new UsageError(`--reason is required for ${action}: say why, for the timeline`);
   const by = who(o, ctx.env);
   const send = async (client: Client): Promise<IncidentState> => {
     const h = client.workflow.getHandle(id);
