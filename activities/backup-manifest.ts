@@ -61,20 +61,31 @@ export function writeManifestActivity(deps: ActivityDeps) {
           // Manifests stay instantly readable: listing never waits for an archive retrieval.
           StorageClass: 'STANDARD',
           IfNoneMatch: '*',
-          Metadata: { 'pgwarden-database': manifest.database, 'pgwarden-backup-id': manifest.backupId, 'pgwarden-run-id': input.workflow.runId },
+          Metadata: {
+            'pgwarden-database': manifest.database,
+            'pgwarden-backup-id': manifest.backupId,
+            'pgwarden-run-id': input.workflow.runId,
+          },
           ...sseParams(storage),
         }),
       );
       // Counted by the attempt that committed the backup, so a retry never counts it twice.
-      deps.metrics.backupSucceeded(manifest.database, { storedBytes: manifest.data.storedBytes, rawBytes: manifest.data.rawBytes, durationMs: manifest.durationMs, finishedAt: new Date(manifest.finishedAt) });
+      deps.metrics.backupSucceeded(manifest.database, {
+        storedBytes: manifest.data.storedBytes,
+        rawBytes: manifest.data.rawBytes,
+        durationMs: manifest.durationMs,
+        finishedAt: new Date(manifest.finishedAt),
+      });
       return manifest;
     } catch (err) {
-      if (!isPreconditionFailed(err)) throw storageError(err, { bucket: storage.bucket, endpoint: storage.endpoint, operation: `PutObject ${key}` });
+      if (!isPreconditionFailed(err))
+        throw storageError(err, { bucket: storage.bucket, endpoint: storage.endpoint, operation: `PutObject ${key}` });
     }
     // The manifest exists: ours from an attempt whose reply was lost, or another run's.
     const existing = await deps.s3.send(new GetObjectCommand({ Bucket: storage.bucket, Key: key }));
     const stored = parseManifest(await existing.Body!.transformToString(), key);
-    if (stored.workflow.runId !== input.workflow.runId) throw new BackupError(`manifest ${key} was already written by run ${stored.workflow.runId}`);
+    if (stored.workflow.runId !== input.workflow.runId)
+      throw new BackupError(`manifest ${key} was already written by run ${stored.workflow.runId}`);
     return stored;
   };
 }

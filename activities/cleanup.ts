@@ -3,7 +3,14 @@
  * manifest first, so it stops being a backup at once; its data, globals and verification
  * record follow, and anything left by a failure is an orphan the next run removes.
  */
-import { AbortMultipartUploadCommand, DeleteObjectsCommand, GetBucketLifecycleConfigurationCommand, LifecycleRule, ListMultipartUploadsCommand, PutBucketLifecycleConfigurationCommand } from '@aws-sdk/client-s3';
+import {
+  AbortMultipartUploadCommand,
+  DeleteObjectsCommand,
+  GetBucketLifecycleConfigurationCommand,
+  LifecycleRule,
+  ListMultipartUploadsCommand,
+  PutBucketLifecycleConfigurationCommand,
+} from '@aws-sdk/client-s3';
 import { log } from '@temporalio/activity';
 import { backupKeys, databaseRoot, manifestPrefix, parseBackupId } from '../src/backup/naming';
 import { decideRetention, RetentionDecision } from '../src/backup/retention';
@@ -56,14 +63,20 @@ export function cleanupActivities(deps: ActivityDeps) {
       const now = new Date(input.now);
       const st = storage();
       const catalog = await store().catalog(input.database);
-      const manifests = new Map((await Promise.all(catalog.map(async (e) => [e.backupId, (await store().manifest(input.database, e.backupId))!.manifest] as const))));
+      const manifests = new Map(
+        await Promise.all(
+          catalog.map(async (e) => [e.backupId, (await store().manifest(input.database, e.backupId))!.manifest] as const),
+        ),
+      );
       const { cleanup, backup } = deps.config;
       const decisions = decideRetention(
         catalog.map((e) => ({
           backupId: e.backupId,
           takenAt: new Date(e.takenAt),
           verified: e.verification.status === 'passed',
-          lockedUntil: manifests.get(e.backupId)?.storage.objectLockUntil ? new Date(manifests.get(e.backupId)!.storage.objectLockUntil!) : null,
+          lockedUntil: manifests.get(e.backupId)?.storage.objectLockUntil
+            ? new Date(manifests.get(e.backupId)!.storage.objectLockUntil!)
+            : null,
         })),
         { retentionDays: backup.retentionDays, keepLast: cleanup.keepLast, gfs: cleanup.gfs },
         now,
@@ -72,18 +85,36 @@ export function cleanupActivities(deps: ActivityDeps) {
       const known = new Set(catalog.map((e) => e.backupId));
       const idOf = (key: string) => /(backup_\d{8}_\d{6})/.exec(key.slice(key.lastIndexOf('/') + 1))?.[1];
       const root = databaseRoot(st.prefix, input.database);
-      const leftovers = [...(await store().listKeys(`${root}data/`)), ...(await store().listKeys(verificationPrefix(st.prefix, input.database)))];
+      const leftovers = [
+        ...(await store().listKeys(`${root}data/`)),
+        ...(await store().listKeys(verificationPrefix(st.prefix, input.database))),
+      ];
       const unclaimed = leftovers.filter((o) => {
         const id = idOf(o.key);
         return id && parseBackupId(id) && !known.has(id);
       });
       const old = (at: Date | undefined) => (at?.getTime() ?? 0) <= graceEdge;
       const orphans = unclaimed.filter((o) => old(o.lastModified)).map((o) => o.key);
-      const uploads = await deps.s3.send(new ListMultipartUploadsCommand({ Bucket: st.bucket, Prefix: root })).catch((err: unknown) => fail(err, 'ListMultipartUploads'));
-      const staleUploads = (uploads.Uploads ?? []).filter((u) => old(u.Initiated)).map((u) => ({ key: u.Key!, uploadId: u.UploadId! }));
+      const uploads = await deps.s3
+        .send(new ListMultipartUploadsCommand({ Bucket: st.bucket, Prefix: root }))
+        .catch((err: unknown) => fail(err, 'ListMultipartUploads'));
+      const staleUploads = (uploads.Uploads ?? [])
+        .filter((u) => old(u.Initiated))
+        .map((u) => ({ key: u.Key!, uploadId: u.UploadId! }));
       const listed: Leftover[] = [
-        ...unclaimed.map((o): Leftover => ({ kind: 'object', key: o.key, bytes: o.size, since: (o.lastModified ?? now).toISOString(), action: old(o.lastModified) ? 'remove' : 'wait' })),
-        ...(uploads.Uploads ?? []).map((u): Leftover => ({ kind: 'upload', key: u.Key!, since: (u.Initiated ?? now).toISOString(), action: old(u.Initiated) ? 'remove' : 'wait' })),
+        ...unclaimed.map((o): Leftover => ({
+          kind: 'object',
+          key: o.key,
+          bytes: o.size,
+          since: (o.lastModified ?? now).toISOString(),
+          action: old(o.lastModified) ? 'remove' : 'wait',
+        })),
+        ...(uploads.Uploads ?? []).map((u): Leftover => ({
+          kind: 'upload',
+          key: u.Key!,
+          since: (u.Initiated ?? now).toISOString(),
+          action: old(u.Initiated) ? 'remove' : 'wait',
+        })),
       ];
       return { database: input.database, decisions, orphans, staleUploads, leftovers: listed };
     },
@@ -94,7 +125,9 @@ export function cleanupActivities(deps: ActivityDeps) {
       const deleted: string[] = [];
       const remove = async (keys: string[]) => {
         if (!keys.length) return;
-        const res = await deps.s3.send(new DeleteObjectsCommand({ Bucket: st.bucket, Delete: { Objects: keys.map((Key) => ({ Key })), Quiet: true } })).catch((err: unknown) => fail(err, 'DeleteObjects'));
+        const res = await deps.s3
+          .send(new DeleteObjectsCommand({ Bucket: st.bucket, Delete: { Objects: keys.map((Key) => ({ Key })), Quiet: true } }))
+          .catch((err: unknown) => fail(err, 'DeleteObjects'));
         for (const e of res.Errors ?? []) failures.push({ key: e.Key ?? '?', code: e.Code ?? 'Error' });
       };
       for (const d of plan.decisions.filter((x) => x.action === 'delete')) {
@@ -111,10 +144,18 @@ export function cleanupActivities(deps: ActivityDeps) {
       }
       await remove(plan.orphans);
       for (const u of plan.staleUploads) {
-        await deps.s3.send(new AbortMultipartUploadCommand({ Bucket: st.bucket, Key: u.key, UploadId: u.uploadId })).catch((err: Error) => failures.push({ key: `${u.key} (upload ${u.uploadId})`, code: err.name }));
+        await deps.s3
+          .send(new AbortMultipartUploadCommand({ Bucket: st.bucket, Key: u.key, UploadId: u.uploadId }))
+          .catch((err: Error) => failures.push({ key: `${u.key} (upload ${u.uploadId})`, code: err.name }));
       }
-      if (failures.length) throw new CleanupError(`cleanup of ${plan.database} ${deleteFailuresMessage(failures, deleted.length)}`);
-      log.info('cleanup done', { database: plan.database, deleted: deleted.length, orphans: plan.orphans.length, uploads: plan.staleUploads.length });
+      if (failures.length)
+        throw new CleanupError(`cleanup of ${plan.database} ${deleteFailuresMessage(failures, deleted.length)}`);
+      log.info('cleanup done', {
+        database: plan.database,
+        deleted: deleted.length,
+        orphans: plan.orphans.length,
+        uploads: plan.staleUploads.length,
+      });
       return { deleted, orphansRemoved: plan.orphans, uploadsAborted: plan.staleUploads.length };
     },
 
@@ -127,18 +168,37 @@ export function cleanupActivities(deps: ActivityDeps) {
         existing = (await deps.s3.send(new GetBucketLifecycleConfigurationCommand({ Bucket: st.bucket }))).Rules ?? [];
       } catch (err) {
         const e = err as { name?: string; $metadata?: { httpStatusCode?: number } };
-        if (e.name === 'NotImplemented' || e.$metadata?.httpStatusCode === 501) return { status: 'unsupported', warnings: ['this S3 store does not support lifecycle rules; storage classes are not moved automatically'] };
+        if (e.name === 'NotImplemented' || e.$metadata?.httpStatusCode === 501)
+          return {
+            status: 'unsupported',
+            warnings: ['this S3 store does not support lifecycle rules; storage classes are not moved automatically'],
+          };
         if (e.name !== 'NoSuchLifecycleConfiguration') fail(err, 'GetBucketLifecycleConfiguration');
       }
       const warnings = expiryWarnings(existing, st.prefix, keepDays);
       if (!lifecycle.enabled) return { status: 'disabled', warnings };
-      const { rules, changed } = mergeRules(existing, pgwardenRule(st.prefix, { glacierAfterDays: lifecycle.glacierAfterDays, deepArchiveAfterDays: lifecycle.deepArchiveAfterDays }));
+      const { rules, changed } = mergeRules(
+        existing,
+        pgwardenRule(st.prefix, {
+          glacierAfterDays: lifecycle.glacierAfterDays,
+          deepArchiveAfterDays: lifecycle.deepArchiveAfterDays,
+        }),
+      );
       if (!changed) return { status: 'unchanged', warnings };
       try {
-        await deps.s3.send(new PutBucketLifecycleConfigurationCommand({ Bucket: st.bucket, LifecycleConfiguration: { Rules: rules } }));
+        await deps.s3.send(
+          new PutBucketLifecycleConfigurationCommand({ Bucket: st.bucket, LifecycleConfiguration: { Rules: rules } }),
+        );
       } catch (err) {
         const e = err as { name?: string; $metadata?: { httpStatusCode?: number } };
-        if (e.name === 'NotImplemented' || e.$metadata?.httpStatusCode === 501) return { status: 'unsupported', warnings: [...warnings, 'this S3 store does not support lifecycle rules; storage classes are not moved automatically'] };
+        if (e.name === 'NotImplemented' || e.$metadata?.httpStatusCode === 501)
+          return {
+            status: 'unsupported',
+            warnings: [
+              ...warnings,
+              'this S3 store does not support lifecycle rules; storage classes are not moved automatically',
+            ],
+          };
         fail(err, 'PutBucketLifecycleConfiguration');
       }
       return { status: 'applied', warnings };

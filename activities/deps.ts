@@ -19,5 +19,11 @@ export interface ActivityDeps {
 
 export function createActivityDeps(config: Config, metrics: PgwardenMetrics = createPgwardenMetrics()): ActivityDeps {
   if (!config.storage) throw new Error('the worker needs storage configuration (BACKUP_S3_BUCKET)');
-  return { config, s3: createS3Client(config.storage), notifier: createNotifier(config.notifications), now: () => new Date(), metrics };
+  return {
+    config,
+    s3: createS3Client(config.storage),
+    notifier: createNotifier(config.notifications),
+    now: () => new Date(),
+    metrics,
+  };
 }

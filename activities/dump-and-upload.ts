@@ -17,7 +17,12 @@ import { EncryptionFacts, encryptorFor } from '../src/crypto/encryptor';
 import { Keyring } from '../src/crypto/keyring';
 import { BackupError } from '../src/errors/errors';
 import { pgProgram } from '../src/postgres/binaries';
-import { DatabaseProperties, readDatabaseProperties, readRoleDependencies, RoleDependencies } from '../src/postgres/database-properties';
+import {
+  DatabaseProperties,
+  readDatabaseProperties,
+  readRoleDependencies,
+  RoleDependencies,
+} from '../src/postgres/database-properties';
 import { countRows, listTables } from '../src/postgres/tables';
 import { runCommand } from '../src/process/run-command';
 import { isNotFound, storageError } from '../src/storage/s3-errors';
@@ -72,7 +77,9 @@ export function dumpAndUploadActivity(deps: ActivityDeps) {
     const keepAlive = setInterval(() => beat({}), 5000);
     try {
       // Whole seconds: S3 keeps retain-until dates at that precision, and the manifest says what S3 has.
-      const objectLockUntil = storage.objectLock ? new Date(Math.floor((deps.now().getTime() + storage.objectLock.days * 86_400_000) / 1000) * 1000) : undefined;
+      const objectLockUntil = storage.objectLock
+        ? new Date(Math.floor((deps.now().getTime() + storage.objectLock.days * 86_400_000) / 1000) * 1000)
+        : undefined;
       const metadata = {
         'pgwarden-database': target.id,
         'pgwarden-backup-id': input.backupId,
@@ -91,7 +98,10 @@ export function dumpAndUploadActivity(deps: ActivityDeps) {
       const env = libpqEnvironment(target);
       const pgDump = pgProgram('pg_dump', config.tools.pgBinDir);
       // Independent set-up steps run together: each is a round trip, and a backup pays them all.
-      const [pgDumpVersion] = await Promise.all([runCommand(pgDump, ['--version'], { env, timeoutMs: 10_000 }).then((r) => r.stdout.trim()), prepareKeys(deps, keys, input)]);
+      const [pgDumpVersion] = await Promise.all([
+        runCommand(pgDump, ['--version'], { env, timeoutMs: 10_000 }).then((r) => r.stdout.trim()),
+        prepareKeys(deps, keys, input),
+      ]);
 
       // One stop for everything this attempt runs: cancellation, or the first failure of any part.
       // That first failure is the one reported; the others are only the stop it caused.
@@ -120,7 +130,12 @@ export function dumpAndUploadActivity(deps: ActivityDeps) {
           storage,
           program: pgProgram('pg_dumpall', config.tools.pgBinDir),
           programName: 'pg_dumpall',
-          args: ['--globals-only', '--no-password', `--database=${target.database}`, ...(policy.globalsWithPasswords ? [] : ['--no-role-passwords'])],
+          args: [
+            '--globals-only',
+            '--no-password',
+            `--database=${target.database}`,
+            ...(policy.globalsWithPasswords ? [] : ['--no-role-passwords']),
+          ],
           env,
           gzipLevel: policy.compressionLevel,
           encryptor: encryption.create,
@@ -144,9 +159,11 @@ export function dumpAndUploadActivity(deps: ActivityDeps) {
           await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY');
           // The counts run beside pg_dump: one core, no JIT, so they never crowd pg_dump out.
           await client.query('SET LOCAL max_parallel_workers_per_gather = 0; SET LOCAL jit = off');
-          const snap = (await client.query<{ id: string; at: Date; v: string; n: string }>(
-            "SELECT pg_export_snapshot() AS id, clock_timestamp() AS at, current_setting('server_version') AS v, current_setting('server_version_num') AS n",
-          )).rows[0];
+          const snap = (
+            await client.query<{ id: string; at: Date; v: string; n: string }>(
+              "SELECT pg_export_snapshot() AS id, clock_timestamp() AS at, current_setting('server_version') AS v, current_setting('server_version_num') AS n",
+            )
+          ).rows[0];
           snapshot = { id: snap.id, takenAt: snap.at.toISOString() };
           server = { host: `${target.host}:${target.port}`, version: snap.v, versionNum: Number(snap.n) };
           const list = await listTables(client);
@@ -155,7 +172,8 @@ export function dumpAndUploadActivity(deps: ActivityDeps) {
           beat({ phase: 'dumping', tablesTotal: list.length });
           // Counting runs beside pg_dump, in the same snapshot: the counts match the dump exactly,
           // and the backup takes about as long as pg_dump alone. A failed count stops the dump.
-          const formatArgs = policy.format === 'custom' ? ['--format=custom', `--compress=${policy.compressionLevel}`] : ['--format=plain'];
+          const formatArgs =
+            policy.format === 'custom' ? ['--format=custom', `--compress=${policy.compressionLevel}`] : ['--format=plain'];
           const dumping = storing(
             streamProgramToS3({
               s3,
@@ -194,7 +212,11 @@ export function dumpAndUploadActivity(deps: ActivityDeps) {
         await Promise.all(running);
         // What this attempt stored belongs to no backup now: remove it, as a retry would.
         for (const key of stored) {
-          await s3.send(new DeleteObjectCommand({ Bucket: storage.bucket, Key: key })).catch((e: Error) => log.warn('an object of a failed attempt was not removed; cleanup removes it', { key, error: e.message }));
+          await s3
+            .send(new DeleteObjectCommand({ Bucket: storage.bucket, Key: key }))
+            .catch((e: Error) =>
+              log.warn('an object of a failed attempt was not removed; cleanup removes it', { key, error: e.message }),
+            );
         }
         throw firstFailure ?? err;
       } finally {
@@ -249,7 +271,8 @@ async function prepareKeys(deps: ActivityDeps, keys: BackupKeys, input: DumpInpu
       throw storageError(err, { bucket, endpoint: storage.endpoint, operation: `HeadObject ${key}` });
     }
   };
-  if (await head(keys.manifest)) throw new BackupError(`backup ${input.backupId} of ${input.database} is already complete (its manifest exists)`);
+  if (await head(keys.manifest))
+    throw new BackupError(`backup ${input.backupId} of ${input.database} is already complete (its manifest exists)`);
   for (const key of [keys.data, keys.globals]) {
     const aborted = await abortUnfinishedUploads(s3, bucket, key).catch((err: unknown) => {
       throw storageError(err, { bucket, endpoint: storage.endpoint, operation: 'ListMultipartUploads' });

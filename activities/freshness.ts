@@ -8,7 +8,11 @@ import { deliver } from './notify';
 
 export function freshnessActivities(deps: ActivityDeps) {
   return {
-    async checkBackupFreshness(input: { database: string; now: string; workflowId: string }): Promise<FreshnessReport & { notified: boolean }> {
+    async checkBackupFreshness(input: {
+      database: string;
+      now: string;
+      workflowId: string;
+    }): Promise<FreshnessReport & { notified: boolean }> {
       const catalog = await new BackupStore(deps.s3, deps.config.storage!).catalog(input.database);
       const { maxBackupAgeHours, maxVerifiedAgeDays } = deps.config.schedules;
       const report = checkFreshness(input.database, catalog, { maxBackupAgeHours, maxVerifiedAgeDays }, new Date(input.now));

@@ -29,7 +29,8 @@ export interface OpenedIncident {
 }
 
 const hoursBetween = (from: string, to: Date) => Math.round(((to.getTime() - Date.parse(from)) / 3_600_000) * 10) / 10;
-const entryFacts = (e: CatalogEntry | undefined, now: Date) => (e ? { backupId: e.backupId, takenAt: e.takenAt, ageHours: hoursBetween(e.takenAt, now) } : null);
+const entryFacts = (e: CatalogEntry | undefined, now: Date) =>
+  e ? { backupId: e.backupId, takenAt: e.takenAt, ageHours: hoursBetween(e.takenAt, now) } : null;
 
 export function incidentActivities(deps: ActivityDeps) {
   const store = () => new BackupStore(deps.s3, deps.config.storage!);
@@ -38,14 +39,24 @@ export function incidentActivities(deps: ActivityDeps) {
       const configured = deps.config.databases.map((d) => d.id);
       let database = input.database?.trim();
       if (!database) {
-        if (configured.length !== 1) throw new ConfigError([`say which database failed: "database" is one of ${configured.join(', ') || 'none configured'}`]);
+        if (configured.length !== 1)
+          throw new ConfigError([
+            `say which database failed: "database" is one of ${configured.join(', ') || 'none configured'}`,
+          ]);
         database = configured[0];
       }
       requireDatabase(deps.config, database);
       const name = input.matrix?.trim() || 'default';
       const matrix = deps.config.incident.matrices[name];
-      if (!matrix) throw new ConfigError([`escalation matrix "${name}" is not configured (known: ${Object.keys(deps.config.incident.matrices).join(', ')}); see ESCALATION_MATRICES`]);
-      return { database, matrix, smokeChecks: { queries: deps.config.incident.smokeQueries.length, healthUrl: Boolean(deps.config.incident.healthUrl) } };
+      if (!matrix)
+        throw new ConfigError([
+          `escalation matrix "${name}" is not configured (known: ${Object.keys(deps.config.incident.matrices).join(', ')}); see ESCALATION_MATRICES`,
+        ]);
+      return {
+        database,
+        matrix,
+        smokeChecks: { queries: deps.config.incident.smokeQueries.length, healthUrl: Boolean(deps.config.incident.healthUrl) },
+      };
     },
 
     async identifyFailure(input: { database: string }): Promise<Findings> {
@@ -70,31 +81,47 @@ export function incidentActivities(deps: ActivityDeps) {
         databaseReachable,
         databaseDetail,
         newestBackup: entryFacts(catalog[0], now),
-        newestVerified: entryFacts(catalog.find((e) => e.verification.status === 'passed'), now),
+        newestVerified: entryFacts(
+          catalog.find((e) => e.verification.status === 'passed'),
+          now,
+        ),
       };
     },
 
     /** The newest verified backup taken before the failure; the newest complete one when none is verified. */
     async proposeBackup(input: { database: string; failureTime: string }): Promise<BackupProposal> {
-      const candidates = (await store().catalog(input.database)).filter((e) => Date.parse(e.takenAt) < Date.parse(input.failureTime));
+      const candidates = (await store().catalog(input.database)).filter(
+        (e) => Date.parse(e.takenAt) < Date.parse(input.failureTime),
+      );
       const verified = candidates.find((e) => e.verification.status === 'passed');
       const pick = verified ?? candidates[0];
-      if (!pick) throw new BackupError(`no complete backup of ${input.database} was taken before the failure time ${input.failureTime}; choose one with pgwarden restore --list and select it by id, or skip the restore`);
+      if (!pick)
+        throw new BackupError(
+          `no complete backup of ${input.database} was taken before the failure time ${input.failureTime}; choose one with pgwarden restore --list and select it by id, or skip the restore`,
+        );
       const archived = needsRetrieval(pick.storageClass);
       return {
         backupId: pick.backupId,
         takenAt: pick.takenAt,
         verified: Boolean(verified),
         storageClass: pick.storageClass,
-        retrieval: archived ? `in ${pick.storageClass}: an archive retrieval takes ${retrievalEstimate(pick.storageClass).hours} before the restore can start` : null,
-        why: verified ? 'the newest verified backup taken before the failure' : 'the newest complete backup before the failure; none of those is verified',
+        retrieval: archived
+          ? `in ${pick.storageClass}: an archive retrieval takes ${retrievalEstimate(pick.storageClass).hours} before the restore can start`
+          : null,
+        why: verified
+          ? 'the newest verified backup taken before the failure'
+          : 'the newest complete backup before the failure; none of those is verified',
       };
     },
 
     /** Confirms a chosen backup exists and is complete; the restore itself checks it again. */
-    async describeBackupChoice(input: { database: string; backupId: string }): Promise<{ backupId: string; takenAt: string; storageClass: string }> {
+    async describeBackupChoice(input: {
+      database: string;
+      backupId: string;
+    }): Promise<{ backupId: string; takenAt: string; storageClass: string }> {
       const entry = (await store().catalog(input.database)).find((e) => e.backupId === input.backupId);
-      if (!entry) throw new BackupError(`${input.backupId} is not a complete backup of ${input.database}; see pgwarden restore --list`);
+      if (!entry)
+        throw new BackupError(`${input.backupId} is not a complete backup of ${input.database}; see pgwarden restore --list`);
       return { backupId: entry.backupId, takenAt: entry.takenAt, storageClass: entry.storageClass };
     },
 
@@ -111,7 +138,10 @@ export function incidentActivities(deps: ActivityDeps) {
           checks.push({
             name: 'row counts',
             ok: differences.length === 0,
-            detail: differences.length === 0 ? `all ${found.manifest.tables.length} tables match the manifest` : differences.slice(0, 5).map(describeDifference).join('; '),
+            detail:
+              differences.length === 0
+                ? `all ${found.manifest.tables.length} tables match the manifest`
+                : differences.slice(0, 5).map(describeDifference).join('; '),
           });
         } else if (input.backupId) {
           checks.push({ name: 'row counts', ok: false, detail: `no manifest for ${input.backupId}` });
@@ -121,7 +151,11 @@ export function incidentActivities(deps: ActivityDeps) {
           const name = `smoke query ${i + 1}`;
           try {
             const res = await client.query(sql);
-            checks.push({ name, ok: (res.rowCount ?? 0) > 0, detail: (res.rowCount ?? 0) > 0 ? `${res.rowCount} row(s)` : `returned no rows: ${sql.slice(0, 80)}` });
+            checks.push({
+              name,
+              ok: (res.rowCount ?? 0) > 0,
+              detail: (res.rowCount ?? 0) > 0 ? `${res.rowCount} row(s)` : `returned no rows: ${sql.slice(0, 80)}`,
+            });
           } catch (err) {
             checks.push({ name, ok: false, detail: `failed: ${(err as Error).message}` });
           }
@@ -143,8 +177,17 @@ export function incidentActivities(deps: ActivityDeps) {
     },
 
     /** `at` is the workflow's time, so "open for 1.0 h" is right even on a time-skipping server. */
-    async notifyIncident(input: { kind: IncidentNoticeKind; brief: IncidentBrief; to: string[]; at: string }): Promise<ChannelResult[]> {
-      const link = runLink(deps.config.temporal.uiUrl, Context.current().info.workflowNamespace ?? 'default', input.brief.incidentId);
+    async notifyIncident(input: {
+      kind: IncidentNoticeKind;
+      brief: IncidentBrief;
+      to: string[];
+      at: string;
+    }): Promise<ChannelResult[]> {
+      const link = runLink(
+        deps.config.temporal.uiUrl,
+        Context.current().info.workflowNamespace ?? 'default',
+        input.brief.incidentId,
+      );
       return deliver(deps, incidentNotice(input.kind, input.brief, new Date(input.at), link), input.to);
     },
   };

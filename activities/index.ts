@@ -19,7 +19,9 @@ import { incidentActivities } from './incident';
 
 /** typedFailures for every function of a group. */
 function typedAll<T extends Record<string, (...args: never[]) => Promise<unknown>>>(group: T): T {
-  return Object.fromEntries(Object.entries(group).map(([name, fn]) => [name, typedFailures(fn as (...args: unknown[]) => Promise<unknown>)])) as unknown as T;
+  return Object.fromEntries(
+    Object.entries(group).map(([name, fn]) => [name, typedFailures(fn as (...args: unknown[]) => Promise<unknown>)]),
+  ) as unknown as T;
 }
 
 export function createActivities(deps: ActivityDeps) {

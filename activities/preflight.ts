@@ -45,7 +45,9 @@ export function preflightActivity(deps: ActivityDeps) {
     let serverVersion: string;
     let versionNum: number;
     try {
-      const { rows } = await client.query<{ v: string; n: string }>("SELECT current_setting('server_version') AS v, current_setting('server_version_num') AS n");
+      const { rows } = await client.query<{ v: string; n: string }>(
+        "SELECT current_setting('server_version') AS v, current_setting('server_version_num') AS n",
+      );
       serverVersion = rows[0].v;
       versionNum = Number(rows[0].n);
       // pg_dump refuses rows hidden by row-level security, and exact counts must see them all.
@@ -57,7 +59,9 @@ export function preflightActivity(deps: ActivityDeps) {
          ORDER BY 1 LIMIT 1`);
       if (rls.rowCount) {
         const { t, u } = rls.rows[0];
-        throw new BackupError(`table ${t} has row-level security the backup user "${u}" does not bypass, so a dump would miss rows: run ALTER ROLE "${u}" BYPASSRLS; as a superuser`);
+        throw new BackupError(
+          `table ${t} has row-level security the backup user "${u}" does not bypass, so a dump would miss rows: run ALTER ROLE "${u}" BYPASSRLS; as a superuser`,
+        );
       }
     } finally {
       await client.end();
@@ -67,9 +71,13 @@ export function preflightActivity(deps: ActivityDeps) {
     const pgDumpPath = pgProgram('pg_dump', config.tools.pgBinDir);
     let pgDumpVersion: string;
     try {
-      pgDumpVersion = (await runCommand(pgDumpPath, ['--version'], { env: libpqEnvironment(target), timeoutMs: 10_000 })).stdout.trim();
+      pgDumpVersion = (
+        await runCommand(pgDumpPath, ['--version'], { env: libpqEnvironment(target), timeoutMs: 10_000 })
+      ).stdout.trim();
     } catch (err) {
-      throw new BackupError(`pg_dump is not usable on this worker (${(err as Error).message}); install the PostgreSQL client tools or set PG_BIN_DIR`);
+      throw new BackupError(
+        `pg_dump is not usable on this worker (${(err as Error).message}); install the PostgreSQL client tools or set PG_BIN_DIR`,
+      );
     }
     const dumpMajor = parseToolMajor(pgDumpVersion);
     if (dumpMajor === undefined) throw new BackupError(`cannot read the version of ${pgDumpPath} ("${pgDumpVersion}")`);
@@ -119,11 +127,14 @@ async function checkKey(s3: S3Client, storage: StorageConfig, keyring: Keyring):
     const res = await s3.send(new GetObjectCommand({ Bucket: storage.bucket, Key: key }));
     stored = Buffer.from(await res.Body!.transformToByteArray());
   } catch (err) {
-    if (!isNotFound(err)) throw storageError(err, { bucket: storage.bucket, endpoint: storage.endpoint, operation: `GetObject ${key}` });
+    if (!isNotFound(err))
+      throw storageError(err, { bucket: storage.bucket, endpoint: storage.endpoint, operation: `GetObject ${key}` });
   }
   if (stored) return verifyKeyCheck(stored, keyring, location);
   try {
-    await s3.send(new PutObjectCommand({ Bucket: storage.bucket, Key: key, Body: await makeKeyCheck(keyring), IfNoneMatch: '*' }));
+    await s3.send(
+      new PutObjectCommand({ Bucket: storage.bucket, Key: key, Body: await makeKeyCheck(keyring), IfNoneMatch: '*' }),
+    );
     log.info('recorded a key check for a new key id', { keyId: keyring.activeKeyId, key });
   } catch (err) {
     // Another worker wrote it first: check against theirs.

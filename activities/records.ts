@@ -4,7 +4,14 @@
  * rewrites the same key with the same content.
  */
 import { Context, log } from '@temporalio/activity';
-import { BACKUP_FAILURE_KIND, BackupFailureRecord, failureKey, RESTORE_RECORD_KIND, RestoreRecord, restoreKey } from '../src/backup/run-records';
+import {
+  BACKUP_FAILURE_KIND,
+  BackupFailureRecord,
+  failureKey,
+  RESTORE_RECORD_KIND,
+  RestoreRecord,
+  restoreKey,
+} from '../src/backup/run-records';
 import { BackupStore } from '../src/backup/store';
 import { ActivityDeps } from './deps';
 
@@ -19,7 +26,12 @@ export function recordActivities(deps: ActivityDeps) {
   return {
     async recordBackupFailure(input: BackupFailureInput): Promise<string | null> {
       if (firstAttempt()) deps.metrics.backupFailed(input.database, input.errorType);
-      const record: BackupFailureRecord = { kind: BACKUP_FAILURE_KIND, formatVersion: 1, ...input, failedAt: deps.now().toISOString() };
+      const record: BackupFailureRecord = {
+        kind: BACKUP_FAILURE_KIND,
+        formatVersion: 1,
+        ...input,
+        failedAt: deps.now().toISOString(),
+      };
       // A missing bucket is often the failure itself; never create one by writing into it.
       if (!(await store().bucketExists())) {
         log.warn('backup failure not recorded: the bucket does not exist', { bucket: deps.config.storage!.bucket });
@@ -33,7 +45,10 @@ export function recordActivities(deps: ActivityDeps) {
     async recordRestore(input: RestoreRecordInput): Promise<string> {
       if (firstAttempt()) deps.metrics.restoreFinished(input.database, input.status, input.recoveryMs);
       const record: RestoreRecord = { kind: RESTORE_RECORD_KIND, formatVersion: 1, ...input };
-      return store().putJson(restoreKey(deps.config.storage!.prefix, input.database, input.finishedAt, input.workflow.id), record);
+      return store().putJson(
+        restoreKey(deps.config.storage!.prefix, input.database, input.finishedAt, input.workflow.id),
+        record,
+      );
     },
   };
 }

@@ -40,16 +40,42 @@ export function reportActivities(deps: ActivityDeps) {
         store.listKeys(databaseRoot(storage.prefix, input.database)),
       ]);
       // Failed runs the bucket never heard of (S3 was the failure, or the worker died): from Temporal.
-      const known = new Set([...manifests.map((m) => m.workflow?.id), ...failures.map((f) => f.workflow?.id)].filter((id): id is string => Boolean(id)));
+      const known = new Set(
+        [...manifests.map((m) => m.workflow?.id), ...failures.map((f) => f.workflow?.id)].filter((id): id is string =>
+          Boolean(id),
+        ),
+      );
       const unrecorded = await unrecordedBackupFailures(input.database, new Date(since), known);
       return buildReport({
         database: input.database,
         now,
         days: input.days,
-        backups: manifests.map((m) => ({ backupId: m.backupId, finishedAt: m.finishedAt, storedBytes: m.data.storedBytes, rawBytes: m.data.rawBytes, durationMs: m.durationMs })),
-        failures: [...failures, ...unrecorded].map((f) => ({ backupId: f.backupId, failedAt: f.failedAt, errorType: f.errorType, message: f.message })),
-        verifications: verifications.map((v) => ({ backupId: v.backupId, status: v.status, finishedAt: v.finishedAt, restoreMs: v.checks.restore.restoreMs })),
-        restores: restores.map((r) => ({ backupId: r.backupId, status: r.status, finishedAt: r.finishedAt, recoveryMs: r.recoveryMs, restoreMs: r.restoreMs })),
+        backups: manifests.map((m) => ({
+          backupId: m.backupId,
+          finishedAt: m.finishedAt,
+          storedBytes: m.data.storedBytes,
+          rawBytes: m.data.rawBytes,
+          durationMs: m.durationMs,
+        })),
+        failures: [...failures, ...unrecorded].map((f) => ({
+          backupId: f.backupId,
+          failedAt: f.failedAt,
+          errorType: f.errorType,
+          message: f.message,
+        })),
+        verifications: verifications.map((v) => ({
+          backupId: v.backupId,
+          status: v.status,
+          finishedAt: v.finishedAt,
+          restoreMs: v.checks.restore.restoreMs,
+        })),
+        restores: restores.map((r) => ({
+          backupId: r.backupId,
+          status: r.status,
+          finishedAt: r.finishedAt,
+          recoveryMs: r.recoveryMs,
+          restoreMs: r.restoreMs,
+        })),
         objects: objects.map((o) => ({ key: o.key, size: o.size, storageClass: o.storageClass })),
         prices: deps.config.report.prices,
       });

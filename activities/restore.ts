@@ -13,7 +13,15 @@ import { ExpectedObject } from '../src/backup/object-integrity';
 import { loadBackup, LoadProgress } from '../src/backup/load-backup';
 import { formatBytes } from '../src/backup/progress';
 import { legacyKey, parseBackupId } from '../src/backup/naming';
-import { keptName, newDatabaseRefusal, parseRestoreFile, restoreFileRefusal, retrievalEstimate, stagingName, validDatabaseName } from '../src/backup/restore-plan';
+import {
+  keptName,
+  newDatabaseRefusal,
+  parseRestoreFile,
+  restoreFileRefusal,
+  retrievalEstimate,
+  stagingName,
+  validDatabaseName,
+} from '../src/backup/restore-plan';
 import { BackupStore } from '../src/backup/store';
 import { compareRowCounts, describeDifference } from '../src/backup/verification';
 import { RestoreOutcome, restoreNotice } from '../src/backup/notices';
@@ -22,7 +30,13 @@ import { requireDatabase } from '../src/config/config';
 import { DatabaseTarget } from '../src/config/databases';
 import { BackupError, BackupNotFoundError, ConfigError, IntegrityError, UsageError } from '../src/errors/errors';
 import { ChannelResult } from '../src/notify/notifier';
-import { createDatabaseStatement, DatabaseProperties, databasePropertyStatements, readDatabaseProperties, RoleDependencies } from '../src/postgres/database-properties';
+import {
+  createDatabaseStatement,
+  DatabaseProperties,
+  databasePropertyStatements,
+  readDatabaseProperties,
+  RoleDependencies,
+} from '../src/postgres/database-properties';
 import { countAllTables } from '../src/postgres/tables';
 import { isNotFound, storageError } from '../src/storage/s3-errors';
 import { ActivityDeps } from './deps';
@@ -66,13 +80,21 @@ export interface RestoreDatabaseResult {
  * as), as one line with its fix; referenced roles (grants, policies) must exist. undefined when
  * all is well.
  */
-export async function roleProblem(admin: Client, roles: RoleDependencies, backupId: string, where: string): Promise<string | undefined> {
+export async function roleProblem(
+  admin: Client,
+  roles: RoleDependencies,
+  backupId: string,
+  where: string,
+): Promise<string | undefined> {
   const { rows } = await admin.query<{ role: string; owner: boolean; present: boolean; member: boolean | null; me: string }>(
     `SELECT r.role, r.owner, p.rolname IS NOT NULL AS present,
             CASE WHEN p.rolname IS NOT NULL THEN pg_has_role(current_user, p.oid, 'MEMBER') END AS member, current_user AS me
        FROM unnest($1::text[], $2::boolean[]) AS r(role, owner) LEFT JOIN pg_roles p ON p.rolname = r.role
       ORDER BY r.owner DESC, r.role`,
-    [[...roles.owners, ...roles.referenced], [...roles.owners.map(() => true), ...roles.referenced.map(() => false)]],
+    [
+      [...roles.owners, ...roles.referenced],
+      [...roles.owners.map(() => true), ...roles.referenced.map(() => false)],
+    ],
   );
   for (const r of rows) {
     if (!r.present) {
@@ -108,35 +130,66 @@ export function restoreActivities(deps: ActivityDeps) {
   };
 
   /** Loads the backup into `database`; a failed pg_restore / psql is a BackupError with its own words. */
-  async function loadInto(server: DatabaseTarget, database: string, source: RestoreSource, expected: ExpectedObject | undefined, run: RunRef, progress: LoadProgress, noOwner: boolean): Promise<void> {
+  async function loadInto(
+    server: DatabaseTarget,
+    database: string,
+    source: RestoreSource,
+    expected: ExpectedObject | undefined,
+    run: RunRef,
+    progress: LoadProgress,
+    noOwner: boolean,
+  ): Promise<void> {
     const signal = Context.current().cancellationSignal;
     try {
-      await loadBackup(deps.s3, deps.config, { server, database, dataKey: source.dataKey, expected, keyId: source.keyId, format: source.format, signal, run, noOwner }, progress);
+      await loadBackup(
+        deps.s3,
+        deps.config,
+        { server, database, dataKey: source.dataKey, expected, keyId: source.keyId, format: source.format, signal, run, noOwner },
+        progress,
+      );
     } catch (err) {
       if (signal.aborted || !(err instanceof Error) || err.name !== 'Error') throw err;
       throw new BackupError(`restore of ${source.backupId} into ${database} failed: ${err.message}`);
     }
   }
 
-  async function createFresh(admin: Client, name: string, mark: string, props: DatabaseProperties | undefined, noOwner: boolean): Promise<void> {
-    const existing = await admin.query<{ c: string | null }>(`SELECT shobj_description(oid, 'pg_database') AS c FROM pg_database WHERE datname = $1`, [name]);
+  async function createFresh(
+    admin: Client,
+    name: string,
+    mark: string,
+    props: DatabaseProperties | undefined,
+    noOwner: boolean,
+  ): Promise<void> {
+    const existing = await admin.query<{ c: string | null }>(
+      `SELECT shobj_description(oid, 'pg_database') AS c FROM pg_database WHERE datname = $1`,
+      [name],
+    );
     if (existing.rowCount) {
       // Our own earlier attempt: start over. Anybody else's database: never touched.
-      if (existing.rows[0].c !== mark) throw new UsageError(`database "${name}" already exists; choose another name with --new-db, or drop it first`);
+      if (existing.rows[0].c !== mark)
+        throw new UsageError(`database "${name}" already exists; choose another name with --new-db, or drop it first`);
       await admin.query(`DROP DATABASE ${admin.escapeIdentifier(name)} WITH (FORCE)`);
     }
     if (!props) await admin.query(`CREATE DATABASE ${admin.escapeIdentifier(name)}`);
     else {
       const version = Number((await admin.query<{ v: string }>(`SELECT current_setting('server_version_num') AS v`)).rows[0].v);
-      const tablespace = (await admin.query('SELECT 1 FROM pg_tablespace WHERE spcname = $1', [props.tablespace])).rowCount ? props.tablespace : 'pg_default';
-      if (tablespace !== props.tablespace) log.warn('the recorded tablespace does not exist here; the restored database uses pg_default', { tablespace: props.tablespace });
+      const tablespace = (await admin.query('SELECT 1 FROM pg_tablespace WHERE spcname = $1', [props.tablespace])).rowCount
+        ? props.tablespace
+        : 'pg_default';
+      if (tablespace !== props.tablespace)
+        log.warn('the recorded tablespace does not exist here; the restored database uses pg_default', {
+          tablespace: props.tablespace,
+        });
       await admin.query(createDatabaseStatement(name, { ...props, tablespace }, version, { owner: !noOwner }));
     }
     await admin.query(`COMMENT ON DATABASE ${admin.escapeIdentifier(name)} IS ${admin.escapeLiteral(mark)}`);
   }
 
   /** What the restored database should be around its contents: the backup's record, else the source's own now. */
-  async function propertiesFor(server: DatabaseTarget, manifest: BackupManifest | undefined): Promise<DatabaseProperties | undefined> {
+  async function propertiesFor(
+    server: DatabaseTarget,
+    manifest: BackupManifest | undefined,
+  ): Promise<DatabaseProperties | undefined> {
     if (manifest?.databaseProperties) return manifest.databaseProperties;
     const c = await connectDatabase(server).catch(() => undefined);
     if (!c) return undefined; // gone (a disaster): an older backup restores with the server's defaults
@@ -152,7 +205,12 @@ export function restoreActivities(deps: ActivityDeps) {
    * mark), as its owner so grants carry the owner as grantor. A setting of one role in this
    * database needs the right to alter that role: without it, a warning, not a failed restore.
    */
-  async function finalize(admin: Client, name: string, props: DatabaseProperties | undefined, noOwner: boolean): Promise<string[]> {
+  async function finalize(
+    admin: Client,
+    name: string,
+    props: DatabaseProperties | undefined,
+    noOwner: boolean,
+  ): Promise<string[]> {
     if (!props) {
       await admin.query(`COMMENT ON DATABASE ${admin.escapeIdentifier(name)} IS NULL`);
       return [];
@@ -167,7 +225,8 @@ export function restoreActivities(deps: ActivityDeps) {
       if (!noOwner) await admin.query('RESET ROLE');
     }
     // A role's setting in this database is the role's to change: as the backup user itself.
-    for (const statement of statements.filter(perRole)) await admin.query(statement).catch((err: Error) => warnings.push(`not restored: ${statement} (${err.message})`));
+    for (const statement of statements.filter(perRole))
+      await admin.query(statement).catch((err: Error) => warnings.push(`not restored: ${statement} (${err.message})`));
     for (const w of warnings) log.warn(w);
     return warnings;
   }
@@ -186,28 +245,64 @@ export function restoreActivities(deps: ActivityDeps) {
       const st = storage();
       if (!input.file) {
         const [newest] = await store().catalog(input.database);
-        if (!newest) throw new BackupNotFoundError(`no complete backup of ${input.database} to restore; run pgwarden backup first`);
-        return { kind: 'pgwarden', backupId: newest.backupId, dataKey: newest.dataKey, format: newest.format === 'custom' ? 'custom' : 'plain-gz', keyId: newest.encryption.keyId, takenAt: newest.takenAt, storageClass: newest.storageClass, storedBytes: newest.storedBytes };
+        if (!newest)
+          throw new BackupNotFoundError(`no complete backup of ${input.database} to restore; run pgwarden backup first`);
+        return {
+          kind: 'pgwarden',
+          backupId: newest.backupId,
+          dataKey: newest.dataKey,
+          format: newest.format === 'custom' ? 'custom' : 'plain-gz',
+          keyId: newest.encryption.keyId,
+          takenAt: newest.takenAt,
+          storageClass: newest.storageClass,
+          storedBytes: newest.storedBytes,
+        };
       }
       const refused = restoreFileRefusal(input.file, st.prefix, input.database);
       if (refused) throw new UsageError(refused);
       const ref = parseRestoreFile(input.file, st.prefix);
-      if (!ref) throw new UsageError(`--file ${input.file}: expected a backup id (backup_20240101_120000), a backup's key, or an old script's backup_YYYYMMDD_HHMMSS.sql.gz.enc`);
+      if (!ref)
+        throw new UsageError(
+          `--file ${input.file}: expected a backup id (backup_20240101_120000), a backup's key, or an old script's backup_YYYYMMDD_HHMMSS.sql.gz.enc`,
+        );
       const found = ref.legacyKey && ref.explicitPath ? undefined : await store().manifest(input.database, ref.backupId);
       if (found) {
         const m = found.manifest;
         const h = await head(m.data.key);
-        if (!h) throw new BackupError(`backup ${m.backupId} of ${input.database} has a manifest but its data object ${m.data.key} is missing`);
-        return { kind: 'pgwarden', backupId: m.backupId, dataKey: m.data.key, format: m.pgDump.format === 'custom' ? 'custom' : 'plain-gz', keyId: m.encryption.keyId, takenAt: m.snapshot.takenAt, storageClass: h.StorageClass ?? 'STANDARD', storedBytes: m.data.storedBytes };
+        if (!h)
+          throw new BackupError(
+            `backup ${m.backupId} of ${input.database} has a manifest but its data object ${m.data.key} is missing`,
+          );
+        return {
+          kind: 'pgwarden',
+          backupId: m.backupId,
+          dataKey: m.data.key,
+          format: m.pgDump.format === 'custom' ? 'custom' : 'plain-gz',
+          keyId: m.encryption.keyId,
+          takenAt: m.snapshot.takenAt,
+          storageClass: h.StorageClass ?? 'STANDARD',
+          storedBytes: m.data.storedBytes,
+        };
       }
       // An old script's file: named by its key, or by the id restore --list shows for it. Its name is its time.
       const legacy = ref.legacyKey ?? (ref.explicitPath ? undefined : legacyKey(st.prefix, ref.backupId));
       if (legacy) {
         const h = await head(legacy);
         const takenAt = parseBackupId(ref.backupId)?.toISOString();
-        if (h) return { kind: 'legacy', backupId: ref.backupId, dataKey: legacy, format: 'plain-gz', takenAt, storageClass: h.StorageClass ?? 'STANDARD', storedBytes: h.ContentLength ?? 0 };
+        if (h)
+          return {
+            kind: 'legacy',
+            backupId: ref.backupId,
+            dataKey: legacy,
+            format: 'plain-gz',
+            takenAt,
+            storageClass: h.StorageClass ?? 'STANDARD',
+            storedBytes: h.ContentLength ?? 0,
+          };
       }
-      throw new BackupNotFoundError(`no backup ${input.file} of ${input.database} in s3://${st.bucket}/${st.prefix}; list them with pgwarden restore --list`);
+      throw new BackupNotFoundError(
+        `no backup ${input.file} of ${input.database} in s3://${st.bucket}/${st.prefix}; list them with pgwarden restore --list`,
+      );
     },
 
     /** Whether an archived object can be read now. */
@@ -223,10 +318,21 @@ export function restoreActivities(deps: ActivityDeps) {
     async requestArchiveRetrieval(input: { key: string; storageClass: string; days: number }): Promise<string> {
       const { tier, hours } = retrievalEstimate(input.storageClass);
       try {
-        await deps.s3.send(new RestoreObjectCommand({ Bucket: storage().bucket, Key: input.key, RestoreRequest: { Days: input.days, GlacierJobParameters: { Tier: tier } } }));
+        await deps.s3.send(
+          new RestoreObjectCommand({
+            Bucket: storage().bucket,
+            Key: input.key,
+            RestoreRequest: { Days: input.days, GlacierJobParameters: { Tier: tier } },
+          }),
+        );
       } catch (err) {
         const name = (err as { name?: string }).name;
-        if (name !== 'RestoreAlreadyInProgress') throw storageError(err, { bucket: storage().bucket, endpoint: storage().endpoint, operation: `RestoreObject ${input.key}` });
+        if (name !== 'RestoreAlreadyInProgress')
+          throw storageError(err, {
+            bucket: storage().bucket,
+            endpoint: storage().endpoint,
+            operation: `RestoreObject ${input.key}`,
+          });
       }
       return `retrieval from ${input.storageClass} requested (${tier} tier, usually ${hours})`;
     },
@@ -235,14 +341,23 @@ export function restoreActivities(deps: ActivityDeps) {
      * The checks that need no data, run before an approval is asked, anyone is notified or a
      * byte is loaded: a refused target changes nothing. restoreDatabase checks again (races).
      */
-    async checkRestoreTarget(input: Omit<RestoreDatabaseInput, 'source'> & { backupId: string; kind?: RestoreSource['kind'] }): Promise<void> {
+    async checkRestoreTarget(
+      input: Omit<RestoreDatabaseInput, 'source'> & { backupId: string; kind?: RestoreSource['kind'] },
+    ): Promise<void> {
       if (!validDatabaseName(input.targetName)) throw new UsageError(newDatabaseRefusal(input.targetName));
       const server = target(input.database);
       const admin = await connectDatabase(server, { database: 'postgres' });
       try {
         // Rights first: a restore that would fail on CREATE DATABASE or ALTER ... OWNER TO fails here, before any approval.
-        const me = (await admin.query<{ u: string; ok: boolean }>(`SELECT current_user AS u, rolcreatedb OR rolsuper AS ok FROM pg_roles WHERE rolname = current_user`)).rows[0];
-        if (!me.ok) throw new UsageError(`the backup user "${me.u}" may not create databases, and every restore loads into a new one: run ALTER ROLE "${me.u}" CREATEDB; as a superuser`);
+        const me = (
+          await admin.query<{ u: string; ok: boolean }>(
+            `SELECT current_user AS u, rolcreatedb OR rolsuper AS ok FROM pg_roles WHERE rolname = current_user`,
+          )
+        ).rows[0];
+        if (!me.ok)
+          throw new UsageError(
+            `the backup user "${me.u}" may not create databases, and every restore loads into a new one: run ALTER ROLE "${me.u}" CREATEDB; as a superuser`,
+          );
         const manifest = input.kind === 'legacy' ? undefined : (await store().manifest(input.database, input.backupId))?.manifest;
         // A custom-format dump is decrypted to a file for the parallel pg_restore: room for it first.
         if (manifest?.pgDump.format === 'custom') {
@@ -250,7 +365,9 @@ export function restoreActivities(deps: ActivityDeps) {
           const fs = await statfs(dir);
           const free = fs.bavail * fs.bsize;
           if (free < manifest.data.rawBytes * 1.05) {
-            throw new ConfigError([`PGWARDEN_WORK_DIR: ${dir} has ${formatBytes(free)} free, and the decrypted dump of ${input.backupId} needs ${formatBytes(manifest.data.rawBytes)}; point PGWARDEN_WORK_DIR at a larger disk`]);
+            throw new ConfigError([
+              `PGWARDEN_WORK_DIR: ${dir} has ${formatBytes(free)} free, and the decrypted dump of ${input.backupId} needs ${formatBytes(manifest.data.rawBytes)}; point PGWARDEN_WORK_DIR at a larger disk`,
+            ]);
           }
         }
         if (manifest?.roles && !input.noOwner) {
@@ -258,7 +375,10 @@ export function restoreActivities(deps: ActivityDeps) {
           if (problem) throw new UsageError(problem);
         }
         const comment = async (name: string) => {
-          const { rows } = await admin.query<{ c: string | null }>(`SELECT shobj_description(oid, 'pg_database') AS c FROM pg_database WHERE datname = $1`, [name]);
+          const { rows } = await admin.query<{ c: string | null }>(
+            `SELECT shobj_description(oid, 'pg_database') AS c FROM pg_database WHERE datname = $1`,
+            [name],
+          );
           return rows.length ? { comment: rows[0].c } : undefined;
         };
         if (input.mode === 'new') {
@@ -268,13 +388,19 @@ export function restoreActivities(deps: ActivityDeps) {
           const leftBy = restoreMarkRun(existing.comment);
           if (leftBy && (await isDead(leftBy))) {
             await admin.query(`DROP DATABASE ${admin.escapeIdentifier(input.targetName)} WITH (FORCE)`);
-            log.warn('dropped a database half loaded by a restore that died', { database: input.targetName, workflowId: leftBy.workflowId });
+            log.warn('dropped a database half loaded by a restore that died', {
+              database: input.targetName,
+              workflowId: leftBy.workflowId,
+            });
             return;
           }
-          throw new UsageError(`database "${input.targetName}" already exists; choose another name with --new-db, or drop it first`);
+          throw new UsageError(
+            `database "${input.targetName}" already exists; choose another name with --new-db, or drop it first`,
+          );
         }
         const kept = keptName(input.targetName, input.backupId);
-        if (await comment(kept)) throw new UsageError(`database "${kept}" (an earlier restore's copy) exists; drop or rename it, then restore again`);
+        if (await comment(kept))
+          throw new UsageError(`database "${kept}" (an earlier restore's copy) exists; drop or rename it, then restore again`);
       } finally {
         await admin.end();
       }
@@ -292,7 +418,13 @@ export function restoreActivities(deps: ActivityDeps) {
       const ticker = setInterval(() => {
         const step = `restoring ${input.source.backupId} into ${loadName}`;
         const read = `${formatBytes(loaded.storedBytes)} of ${formatBytes(input.source.storedBytes)} read`;
-        ctx.heartbeat({ step, storedBytes: loaded.storedBytes, of: input.source.storedBytes, elapsedSeconds: Math.round((Date.now() - started) / 1000), summary: `${step}: ${read}` });
+        ctx.heartbeat({
+          step,
+          storedBytes: loaded.storedBytes,
+          of: input.source.storedBytes,
+          elapsedSeconds: Math.round((Date.now() - started) / 1000),
+          summary: `${step}: ${read}`,
+        });
       }, 5000);
       // Only a database this run created may ever be dropped here.
       let created = false;
@@ -303,14 +435,25 @@ export function restoreActivities(deps: ActivityDeps) {
         let manifest: BackupManifest | undefined;
         if (input.source.kind === 'pgwarden') {
           manifest = (await store().manifest(input.database, input.source.backupId))?.manifest;
-          if (!manifest) throw new IntegrityError(`backup ${input.source.backupId} of ${input.database} has no manifest any more; restore another backup (pgwarden restore --list)`);
+          if (!manifest)
+            throw new IntegrityError(
+              `backup ${input.source.backupId} of ${input.database} has no manifest any more; restore another backup (pgwarden restore --list)`,
+            );
         }
         const noOwner = input.noOwner ?? false;
         const props = await propertiesFor(server, manifest);
         ctx.heartbeat({ step: `creating ${loadName}` });
         await createFresh(admin, loadName, mark, props, noOwner);
         created = true;
-        await loadInto(server, loadName, input.source, manifest?.data, { workflowId: input.workflowId, runId: input.runId }, loaded, noOwner);
+        await loadInto(
+          server,
+          loadName,
+          input.source,
+          manifest?.data,
+          { workflowId: input.workflowId, runId: input.runId },
+          loaded,
+          noOwner,
+        );
         const restoreMs = Date.now() - started;
 
         let tables = 0;
@@ -318,7 +461,9 @@ export function restoreActivities(deps: ActivityDeps) {
         if (manifest) {
           const differences = compareRowCounts(manifest.tables, await countAll(server, loadName));
           if (differences.length) {
-            throw new BackupError(`the restored data does not match the manifest (${differences.map(describeDifference).join('; ')}); ${input.mode === 'existing' ? 'the existing database was left untouched' : `check ${loadName}`}`);
+            throw new BackupError(
+              `the restored data does not match the manifest (${differences.map(describeDifference).join('; ')}); ${input.mode === 'existing' ? 'the existing database was left untouched' : `check ${loadName}`}`,
+            );
           }
           tables = manifest.tables.length;
           checked = true;
@@ -331,17 +476,28 @@ export function restoreActivities(deps: ActivityDeps) {
         // In place: swap the loaded database in, keeping the old one under another name.
         const kept = keptName(input.targetName, input.source.backupId);
         ctx.heartbeat({ step: `swapping ${loadName} in as ${input.targetName}` });
-        const exists = async (name: string) => Boolean((await admin.query('SELECT 1 FROM pg_database WHERE datname = $1', [name])).rowCount);
-        if (await exists(kept)) throw new UsageError(`database "${kept}" (an earlier restore's copy) exists; drop or rename it, then restore again`);
-        await admin.query('SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid()', [input.targetName]);
-        if (await exists(input.targetName)) await admin.query(`ALTER DATABASE ${admin.escapeIdentifier(input.targetName)} RENAME TO ${admin.escapeIdentifier(kept)}`);
-        await admin.query(`ALTER DATABASE ${admin.escapeIdentifier(loadName)} RENAME TO ${admin.escapeIdentifier(input.targetName)}`);
+        const exists = async (name: string) =>
+          Boolean((await admin.query('SELECT 1 FROM pg_database WHERE datname = $1', [name])).rowCount);
+        if (await exists(kept))
+          throw new UsageError(`database "${kept}" (an earlier restore's copy) exists; drop or rename it, then restore again`);
+        await admin.query(
+          'SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid()',
+          [input.targetName],
+        );
+        if (await exists(input.targetName))
+          await admin.query(
+            `ALTER DATABASE ${admin.escapeIdentifier(input.targetName)} RENAME TO ${admin.escapeIdentifier(kept)}`,
+          );
+        await admin.query(
+          `ALTER DATABASE ${admin.escapeIdentifier(loadName)} RENAME TO ${admin.escapeIdentifier(input.targetName)}`,
+        );
         swapped = true;
         log.info('restored in place', { database: input.targetName, keptAs: kept, backupId: input.source.backupId });
         return { restoredInto: input.targetName, keptAs: kept, restoreMs, tables, rowCountsChecked: checked };
       } catch (err) {
         // Never leave a half-loaded database behind; never drop one that was swapped in, or one that is not ours.
-        if (created && !swapped) await admin.query(`DROP DATABASE IF EXISTS ${admin.escapeIdentifier(loadName)} WITH (FORCE)`).catch(() => undefined);
+        if (created && !swapped)
+          await admin.query(`DROP DATABASE IF EXISTS ${admin.escapeIdentifier(loadName)} WITH (FORCE)`).catch(() => undefined);
         throw err;
       } finally {
         clearInterval(ticker);

@@ -33,7 +33,11 @@ export function innermost(failure: ProtoFailure | null | undefined): { errorType
 }
 
 /** Database ids are [a-z0-9_-] (config), safe inside the query's quotes. */
-export async function unrecordedBackupFailures(database: string, since: Date, knownWorkflowIds: Set<string>): Promise<UnrecordedFailure[]> {
+export async function unrecordedBackupFailures(
+  database: string,
+  since: Date,
+  knownWorkflowIds: Set<string>,
+): Promise<UnrecordedFailure[]> {
   const client = Context.current().client;
   const query =
     `WorkflowType = '${WorkflowType.backup}' AND ${DatabaseSA.name} = '${database}' AND CloseTime >= '${since.toISOString()}'` +
@@ -44,7 +48,13 @@ export async function unrecordedBackupFailures(database: string, since: Date, kn
     const failedAt = (run.closeTime ?? new Date()).toISOString();
     const backupId = backupIdFor(run.startTime);
     if (run.status.name !== 'FAILED') {
-      found.push({ backupId, failedAt, errorType: run.status.name === 'TERMINATED' ? 'Terminated' : 'TimedOut', message: `the run was ${run.status.name === 'TERMINATED' ? 'terminated' : 'timed out'} before it finished`, workflowId: run.workflowId });
+      found.push({
+        backupId,
+        failedAt,
+        errorType: run.status.name === 'TERMINATED' ? 'Terminated' : 'TimedOut',
+        message: `the run was ${run.status.name === 'TERMINATED' ? 'terminated' : 'timed out'} before it finished`,
+        workflowId: run.workflowId,
+      });
       continue;
     }
     const history = await client.workflow.getHandle(run.workflowId, run.runId).fetchHistory();

@@ -16,7 +16,14 @@ import { BackupManifest, StoredObject } from '../src/backup/manifest';
 import { formatBytes } from '../src/backup/progress';
 import { openStoredObject } from '../src/backup/read-object';
 import { BackupStore } from '../src/backup/store';
-import { checkSize, compareRowCounts, IntegrityFindings, RestoreFindings, SizeCheck, VerificationRecord } from '../src/backup/verification';
+import {
+  checkSize,
+  compareRowCounts,
+  IntegrityFindings,
+  RestoreFindings,
+  SizeCheck,
+  VerificationRecord,
+} from '../src/backup/verification';
 import { CatalogEntry, newestFirst } from '../src/backup/catalog';
 import { MeasuredObject, objectMismatches } from '../src/backup/object-integrity';
 import { removeDeadRunFiles } from '../src/backup/work-files';
@@ -63,7 +70,9 @@ export function verifyActivities(deps: ActivityDeps) {
     if (found) return { manifest: found.manifest };
     const legacy = await store().legacyObject(ref.backupId);
     if (legacy) return { legacy };
-    throw new BackupNotFoundError(`no complete backup ${ref.backupId} of ${ref.database} (no manifest); list backups with pgwarden restore --list`);
+    throw new BackupNotFoundError(
+      `no complete backup ${ref.backupId} of ${ref.database} (no manifest); list backups with pgwarden restore --list`,
+    );
   };
   /** The server test restores run on, and the database to connect to for CREATE/DROP DATABASE. */
   const restoreServer = (database: string): DatabaseTarget => deps.config.verify.server ?? target(database);
@@ -74,7 +83,13 @@ export function verifyActivities(deps: ActivityDeps) {
    * download is destroyed and the object is hashed in a pass of its own, so nothing waits on
    * a branch nobody reads. A missing object is a finding, not an error.
    */
-  async function checkObject(label: string, obj: StoredObject, gzipped: boolean, keyring: Keyring, keyId: string | undefined): Promise<{ hash?: MeasuredObject; decrypted?: number; error?: string }> {
+  async function checkObject(
+    label: string,
+    obj: StoredObject,
+    gzipped: boolean,
+    keyring: Keyring,
+    keyId: string | undefined,
+  ): Promise<{ hash?: MeasuredObject; decrypted?: number; error?: string }> {
     const where = `${label} object (${formatBytes(obj.storedBytes)})`;
     // Without a manifest (an old script's file) the object is read whole once, whatever its length.
     const expectedBytes = obj.sha256 ? obj.storedBytes : undefined;
@@ -89,7 +104,13 @@ export function verifyActivities(deps: ActivityDeps) {
     const first = await open();
     if (typeof first === 'string') return { error: first };
     const stored = new Measure({ hash: true });
-    const beat = (step: string, m: Measure) => () => ({ step, key: obj.key, bytes: m.bytes, of: obj.storedBytes, summary: `${step}: ${formatBytes(m.bytes)} of ${formatBytes(obj.storedBytes)}` });
+    const beat = (step: string, m: Measure) => () => ({
+      step,
+      key: obj.key,
+      bytes: m.bytes,
+      of: obj.storedBytes,
+      summary: `${step}: ${formatBytes(m.bytes)} of ${formatBytes(obj.storedBytes)}`,
+    });
     let decrypted: number | undefined;
     let error: string | undefined;
     await whileBeating(beat(`checking and decrypting the ${where}`, stored), async () => {
@@ -105,7 +126,8 @@ export function verifyActivities(deps: ActivityDeps) {
         first.destroy();
       }
     });
-    if (error === undefined && stored.writableFinished && (expectedBytes === undefined || stored.bytes === expectedBytes)) return { hash: { bytes: stored.bytes, ...stored.digests() }, decrypted };
+    if (error === undefined && stored.writableFinished && (expectedBytes === undefined || stored.bytes === expectedBytes))
+      return { hash: { bytes: stored.bytes, ...stored.digests() }, decrypted };
     // Decryption stopped early (or left bytes unread): hash the whole object on its own.
     const again = await open();
     if (typeof again === 'string') return { error: again };
@@ -129,8 +151,16 @@ export function verifyActivities(deps: ActivityDeps) {
         const r = await checkObject('data', obj, true, keyring, undefined);
         const where = `old script's backup s3://${deps.config.storage!.bucket}/${obj.key}`;
         return {
-          checksums: r.hash ? { ok: true, detail: `${where} has no manifest to compare with; found ${r.hash.bytes} bytes, sha256 ${r.hash.sha256}, md5 ${r.hash.md5}` } : { ok: false, detail: r.error! },
-          decryption: r.hash && !r.error ? { ok: true, detail: `decrypted and gunzipped completely (${formatBytes(r.decrypted ?? 0)} of SQL)` } : { ok: false, detail: `${where}: ${r.error ?? 'not attempted, the object is missing'}` },
+          checksums: r.hash
+            ? {
+                ok: true,
+                detail: `${where} has no manifest to compare with; found ${r.hash.bytes} bytes, sha256 ${r.hash.sha256}, md5 ${r.hash.md5}`,
+              }
+            : { ok: false, detail: r.error! },
+          decryption:
+            r.hash && !r.error
+              ? { ok: true, detail: `decrypted and gunzipped completely (${formatBytes(r.decrypted ?? 0)} of SQL)` }
+              : { ok: false, detail: `${where}: ${r.error ?? 'not attempted, the object is missing'}` },
         };
       }
       const manifest = backup.manifest;
@@ -151,11 +181,16 @@ export function verifyActivities(deps: ActivityDeps) {
         }
         checksumProblems.push(...objectMismatches(obj, r.hash).map((p) => `${where}: ${p}`));
         if (r.error) decryptProblems.push(`${where}: ${r.error}`);
-        else if (r.decrypted !== obj.rawBytes) decryptProblems.push(`${where}: decrypted to ${r.decrypted} bytes, the manifest says ${obj.rawBytes}`);
+        else if (r.decrypted !== obj.rawBytes)
+          decryptProblems.push(`${where}: decrypted to ${r.decrypted} bytes, the manifest says ${obj.rawBytes}`);
       }
       return {
-        checksums: checksumProblems.length ? { ok: false, detail: checksumProblems.join('; ') } : { ok: true, detail: `sha256 and md5 match for data (${formatBytes(manifest.data.storedBytes)}) and globals` },
-        decryption: decryptProblems.length ? { ok: false, detail: decryptProblems.join('; ') } : { ok: true, detail: `decrypted completely with key ${manifest.encryption.keyId} (${manifest.encryption.algorithm})` },
+        checksums: checksumProblems.length
+          ? { ok: false, detail: checksumProblems.join('; ') }
+          : { ok: true, detail: `sha256 and md5 match for data (${formatBytes(manifest.data.storedBytes)}) and globals` },
+        decryption: decryptProblems.length
+          ? { ok: false, detail: decryptProblems.join('; ') }
+          : { ok: true, detail: `decrypted completely with key ${manifest.encryption.keyId} (${manifest.encryption.algorithm})` },
       };
     },
 
@@ -168,17 +203,22 @@ export function verifyActivities(deps: ActivityDeps) {
       const temp = admin.escapeIdentifier(input.tempDatabase);
       const beat = (step: string) => ctx.heartbeat({ step, database: input.tempDatabase });
       const started = Date.now();
-      const ticker = setInterval(() => beat(`restoring into ${input.tempDatabase} (${Math.round((Date.now() - started) / 1000)}s)`), 5000);
+      const ticker = setInterval(
+        () => beat(`restoring into ${input.tempDatabase} (${Math.round((Date.now() - started) / 1000)}s)`),
+        5000,
+      );
       try {
         await admin.query(`DROP DATABASE IF EXISTS ${temp} WITH (FORCE)`); // a retry starts clean
         await admin.query(`CREATE DATABASE ${temp}`);
-        await admin.query(`COMMENT ON DATABASE ${temp} IS ${admin.escapeLiteral(`pgwarden verify ${input.workflowId} ${input.runId}`)}`);
+        await admin.query(
+          `COMMENT ON DATABASE ${temp} IS ${admin.escapeLiteral(`pgwarden verify ${input.workflowId} ${input.runId}`)}`,
+        );
         beat(`restoring into ${input.tempDatabase}`);
         try {
           await loadBackup(deps.s3, deps.config, {
             server,
             database: input.tempDatabase,
-            dataKey: manifest ? manifest.data.key : ('legacy' in backup ? backup.legacy.key : ''),
+            dataKey: manifest ? manifest.data.key : 'legacy' in backup ? backup.legacy.key : '',
             expected: manifest?.data,
             keyId: manifest?.encryption.keyId,
             format: manifest?.pgDump.format === 'custom' ? 'custom' : 'plain-gz',
@@ -190,7 +230,10 @@ export function verifyActivities(deps: ActivityDeps) {
           });
         } catch (err) {
           if (ctx.cancellationSignal.aborted) throw err;
-          return { restore: { ok: false, detail: (err as Error).message, restoreMs: Date.now() - started }, rowCounts: { ok: false, tables: 0, differences: [] } };
+          return {
+            restore: { ok: false, detail: (err as Error).message, restoreMs: Date.now() - started },
+            rowCounts: { ok: false, tables: 0, differences: [] },
+          };
         }
         const restoreMs = Date.now() - started;
         beat('counting rows in the restored database');
@@ -203,7 +246,11 @@ export function verifyActivities(deps: ActivityDeps) {
         }
         if (!manifest) {
           // An old script's backup: these are the first counts known of it, recorded with the verification.
-          return { restore: { ok: true, detail: `restored into a temporary database in ${(restoreMs / 1000).toFixed(1)}s`, restoreMs }, rowCounts: { ok: true, tables: actual.length, differences: [] }, counts: actual };
+          return {
+            restore: { ok: true, detail: `restored into a temporary database in ${(restoreMs / 1000).toFixed(1)}s`, restoreMs },
+            rowCounts: { ok: true, tables: actual.length, differences: [] },
+            counts: actual,
+          };
         }
         const differences = compareRowCounts(manifest.tables, actual);
         return {
@@ -212,17 +259,26 @@ export function verifyActivities(deps: ActivityDeps) {
         };
       } finally {
         clearInterval(ticker);
-        await admin.query(`DROP DATABASE IF EXISTS ${temp} WITH (FORCE)`).catch((err: Error) => log.error('could not drop the temporary database; the next verify removes it', { database: input.tempDatabase, error: err.message }));
+        await admin.query(`DROP DATABASE IF EXISTS ${temp} WITH (FORCE)`).catch((err: Error) =>
+          log.error('could not drop the temporary database; the next verify removes it', {
+            database: input.tempDatabase,
+            error: err.message,
+          }),
+        );
         await admin.end();
       }
     },
 
     async checkBackupSize(ref: BackupRef): Promise<SizeCheck> {
       const legacy = await store().legacyObject(ref.backupId);
-      if (legacy && !(await store().manifest(ref.database, ref.backupId))) return checkSize(legacy.size, [], deps.config.verify.sizeChangePercent);
+      if (legacy && !(await store().manifest(ref.database, ref.backupId)))
+        return checkSize(legacy.size, [], deps.config.verify.sizeChangePercent);
       const entries = await store().catalog(ref.database);
       const index = entries.findIndex((e) => e.backupId === ref.backupId);
-      if (index < 0) throw new BackupNotFoundError(`no complete backup ${ref.backupId} of ${ref.database}; list backups with pgwarden restore --list`);
+      if (index < 0)
+        throw new BackupNotFoundError(
+          `no complete backup ${ref.backupId} of ${ref.database}; list backups with pgwarden restore --list`,
+        );
       const previous = entries.slice(index + 1, index + 1 + deps.config.verify.sizeHistory).map((e) => e.storedBytes);
       return checkSize(entries[index].storedBytes, previous, deps.config.verify.sizeChangePercent);
     },
@@ -243,7 +299,8 @@ export function verifyActivities(deps: ActivityDeps) {
       const servers = new Map<string, DatabaseTarget>();
       for (const db of input.databases) {
         // Test restores run on the verify server; restores on the database's own.
-        for (const s of [restoreServer(db), target(db)]) if (!servers.has(`${s.host}:${s.port}`)) servers.set(`${s.host}:${s.port}`, s);
+        for (const s of [restoreServer(db), target(db)])
+          if (!servers.has(`${s.host}:${s.port}`)) servers.set(`${s.host}:${s.port}`, s);
       }
       for (const server of servers.values()) {
         const admin: Client = await connectDatabase(server);

@@ -16,7 +16,20 @@ import { connectDatabase, libpqEnvironment } from '../src/clients/postgres';
 import { pgProgram } from '../src/postgres/binaries';
 import { WorkflowType } from '../src/temporal/definitions';
 import type { BackupSummary } from '../workflows/backup';
-import { activitySteps, benchDatabase, benchSetup, deleteBenchBackups, fastest, memoryMiB, MiB, printTable, run, seconds, startWorker, timedWithCpu } from './support';
+import {
+  activitySteps,
+  benchDatabase,
+  benchSetup,
+  deleteBenchBackups,
+  fastest,
+  memoryMiB,
+  MiB,
+  printTable,
+  run,
+  seconds,
+  startWorker,
+  timedWithCpu,
+} from './support';
 
 async function main(): Promise<void> {
   const { scales, repeat, stackEnv } = await benchSetup();
@@ -36,7 +49,8 @@ async function main(): Promise<void> {
 
     // 1. Baseline: plain pg_dump in custom format, to /dev/null.
     const baseline: Array<{ ms: number; cpuMs: number }> = [];
-    for (let i = 0; i < repeat; i++) baseline.push(await timedWithCpu(() => run(pgProgram('pg_dump'), ['-Fc', '-Z6', database], pgEnv)));
+    for (let i = 0; i < repeat; i++)
+      baseline.push(await timedWithCpu(() => run(pgProgram('pg_dump'), ['-Fc', '-Z6', database], pgEnv)));
 
     // 2. The strategy's shell pipeline, to a file.
     const shell: Array<{ ms: number; cpuMs: number }> = [];
@@ -45,7 +59,14 @@ async function main(): Promise<void> {
       const file = join(tmpdir(), `bench-${randomUUID()}.sql.gz.enc`);
       shell.push(
         await timedWithCpu(() =>
-          run('bash', ['-c', `set -o pipefail; "${pgProgram('pg_dump')}" "$PGDATABASE" | gzip -6 | openssl enc -aes-256-cbc -salt -pbkdf2 -pass env:K > "${file}"`], { ...pgEnv, K: 'bench passphrase' }),
+          run(
+            'bash',
+            [
+              '-c',
+              `set -o pipefail; "${pgProgram('pg_dump')}" "$PGDATABASE" | gzip -6 | openssl enc -aes-256-cbc -salt -pbkdf2 -pass env:K > "${file}"`,
+            ],
+            { ...pgEnv, K: 'bench passphrase' },
+          ),
         ),
       );
       shellBytes = statSync(file).size;
@@ -65,7 +86,11 @@ async function main(): Promise<void> {
       await new Promise((r) => setTimeout(r, 1100));
       const workflowId = `bench-${database}-${randomUUID().slice(0, 8)}`;
       const measured = await timedWithCpu(async () => {
-        summary = await client.workflow.execute(WorkflowType.backup, { taskQueue, workflowId, args: [{ database, reason: 'benchmark', failFast: true }] });
+        summary = await client.workflow.execute(WorkflowType.backup, {
+          taskQueue,
+          workflowId,
+          args: [{ database, reason: 'benchmark', failFast: true }],
+        });
       });
       ours.push({ ...measured, workflowId });
     }
@@ -92,14 +117,28 @@ async function main(): Promise<void> {
     ]);
     const { total, activities } = activitySteps(history);
     const inActivities = activities.reduce((n, a) => n + a.ms, 0);
-    steps.push([`scale ${scale}`, ...activities.map((a) => `${a.name} ${seconds(a.ms)} s`), `task round trips ${seconds(total - inActivities)} s`, `workflow ${seconds(total)} s`]);
+    steps.push([
+      `scale ${scale}`,
+      ...activities.map((a) => `${a.name} ${seconds(a.ms)} s`),
+      `task round trips ${seconds(total - inActivities)} s`,
+      `workflow ${seconds(total)} s`,
+    ]);
   }
   printTable(
     `backup benchmark (best of ${repeat}; ratios against pg_dump -Fc of the same database in this run)`,
-    ['database', 'size', 'pg_dump -Fc > /dev/null (rate, machine CPU)', 'shell pipeline (rate, ratio, stored, CPU)', 'pgwarden backup (rate, ratio, stored, CPU)', 'worker peak RSS (VmHWM)'],
+    [
+      'database',
+      'size',
+      'pg_dump -Fc > /dev/null (rate, machine CPU)',
+      'shell pipeline (rate, ratio, stored, CPU)',
+      'pgwarden backup (rate, ratio, stored, CPU)',
+      'worker peak RSS (VmHWM)',
+    ],
     rows,
   );
-  process.stdout.write(`\nwhere the fastest pgwarden backup's time went (from its workflow history; each activity from scheduled to completed)\n${steps.map((r) => r.join(' | ')).join('\n')}\n`);
+  process.stdout.write(
+    `\nwhere the fastest pgwarden backup's time went (from its workflow history; each activity from scheduled to completed)\n${steps.map((r) => r.join(' | ')).join('\n')}\n`,
+  );
 }
 
 main().catch((err: Error) => {

@@ -17,7 +17,18 @@ import { connectDatabase, libpqEnvironment } from '../src/clients/postgres';
 import { pgProgram } from '../src/postgres/binaries';
 import { WorkflowType } from '../src/temporal/definitions';
 import type { BackupSummary } from '../workflows/backup';
-import { benchDatabase, benchSetup, best, deleteBenchBackups, MiB, printTable, run, seconds, startWorker, timed } from './support';
+import {
+  benchDatabase,
+  benchSetup,
+  best,
+  deleteBenchBackups,
+  MiB,
+  printTable,
+  run,
+  seconds,
+  startWorker,
+  timed,
+} from './support';
 
 async function main(): Promise<void> {
   const { scales, repeat, stackEnv } = await benchSetup();
@@ -36,7 +47,11 @@ async function main(): Promise<void> {
       const name = `${database}_plain_restore`;
       await drop(name);
       await admin.query(`CREATE DATABASE "${name}"`);
-      baseline.push(await timed(() => run(pgProgram('pg_restore'), ['--no-owner', '--jobs=2', `--dbname=${name}`, file], libpqEnvironment(target, name))));
+      baseline.push(
+        await timed(() =>
+          run(pgProgram('pg_restore'), ['--no-owner', '--jobs=2', `--dbname=${name}`, file], libpqEnvironment(target, name)),
+        ),
+      );
       await drop(name);
     }
     rmSync(file);
@@ -46,15 +61,35 @@ async function main(): Promise<void> {
     const worker = await startWorker(env, taskQueue);
     const connection = await Connection.connect({ address: env.TEMPORAL_ADDRESS });
     const client = new Client({ connection, namespace: env.TEMPORAL_NAMESPACE });
-    const backup: BackupSummary = await client.workflow.execute(WorkflowType.backup, { taskQueue, workflowId: `bench-${database}-${randomUUID().slice(0, 8)}`, args: [{ database, reason: 'benchmark', failFast: true }] });
+    const backup: BackupSummary = await client.workflow.execute(WorkflowType.backup, {
+      taskQueue,
+      workflowId: `bench-${database}-${randomUUID().slice(0, 8)}`,
+      args: [{ database, reason: 'benchmark', failFast: true }],
+    });
     const restores: number[] = [];
     const verifies: number[] = [];
     for (let i = 0; i < repeat; i++) {
       const name = `${database}_pgwarden_restore`;
       await drop(name);
-      restores.push(await timed(() => client.workflow.execute(WorkflowType.restore, { taskQueue, workflowId: `bench-restore-${randomUUID().slice(0, 8)}`, args: [{ database, file: backup.backupId, newDatabase: name }] })));
+      restores.push(
+        await timed(() =>
+          client.workflow.execute(WorkflowType.restore, {
+            taskQueue,
+            workflowId: `bench-restore-${randomUUID().slice(0, 8)}`,
+            args: [{ database, file: backup.backupId, newDatabase: name }],
+          }),
+        ),
+      );
       await drop(name);
-      verifies.push(await timed(() => client.workflow.execute(WorkflowType.verify, { taskQueue, workflowId: `bench-verify-${randomUUID().slice(0, 8)}`, args: [{ database, backupId: backup.backupId }] })));
+      verifies.push(
+        await timed(() =>
+          client.workflow.execute(WorkflowType.verify, {
+            taskQueue,
+            workflowId: `bench-verify-${randomUUID().slice(0, 8)}`,
+            args: [{ database, backupId: backup.backupId }],
+          }),
+        ),
+      );
     }
     worker.kill('SIGTERM');
     await connection.close();
@@ -62,9 +97,19 @@ async function main(): Promise<void> {
     await deleteBenchBackups(bench);
 
     const b = best(baseline);
-    rows.push([`scale ${scale}`, `${(backup.rawBytes / MiB).toFixed(1)} MiB dump`, `${seconds(b)} s`, `${seconds(best(restores))} s  x${(best(restores) / b).toFixed(2)}`, `${seconds(best(verifies))} s  x${(best(verifies) / b).toFixed(2)}`]);
+    rows.push([
+      `scale ${scale}`,
+      `${(backup.rawBytes / MiB).toFixed(1)} MiB dump`,
+      `${seconds(b)} s`,
+      `${seconds(best(restores))} s  x${(best(restores) / b).toFixed(2)}`,
+      `${seconds(best(verifies))} s  x${(best(verifies) / b).toFixed(2)}`,
+    ]);
   }
-  printTable(`restore benchmark (best of ${repeat}; ratios against pg_restore --jobs=2 of the same dump in this run)`, ['database', 'dump', 'pg_restore -j2', 'pgwarden restore --new-db (ratio)', 'pgwarden verify (ratio)'], rows);
+  printTable(
+    `restore benchmark (best of ${repeat}; ratios against pg_restore --jobs=2 of the same dump in this run)`,
+    ['database', 'dump', 'pg_restore -j2', 'pgwarden restore --new-db (ratio)', 'pgwarden verify (ratio)'],
+    rows,
+  );
 }
 
 main().catch((err: Error) => {

@@ -92,7 +92,13 @@ export async function ensurePgbenchDatabase(baseEnv: Record<string, string | und
 export async function startWorker(env: Record<string, string>, taskQueue: string): Promise<ChildProcess> {
   const worker = spawn(process.execPath, [join(repoRoot, 'bin', 'pgwarden'), 'worker'], {
     // No metrics endpoint: the stack's port may be held by the quick start's worker.
-    env: { PATH: process.env.PATH, PGWARDEN_CONFIG: envFile, DATABASE_URL: env.DATABASE_URL, PGWARDEN_TASK_QUEUE: taskQueue, METRICS_PORT: '0' },
+    env: {
+      PATH: process.env.PATH,
+      PGWARDEN_CONFIG: envFile,
+      DATABASE_URL: env.DATABASE_URL,
+      PGWARDEN_TASK_QUEUE: taskQueue,
+      METRICS_PORT: '0',
+    },
     stdio: ['ignore', 'ignore', 'pipe'],
   });
   let said = '';
@@ -102,7 +108,9 @@ export async function startWorker(env: Record<string, string>, taskQueue: string
       if (said.includes('pgwarden worker:')) resolve();
     });
     // Its own words, not only a number: the line that says what is wrong and how to fix it.
-    worker.once('exit', (code) => reject(new Error(`worker exited with ${code}: ${said.trim().split('\n').slice(-3).join(' | ') || 'no output'}`)));
+    worker.once('exit', (code) =>
+      reject(new Error(`worker exited with ${code}: ${said.trim().split('\n').slice(-3).join(' | ') || 'no output'}`)),
+    );
   });
   return worker;
 }
@@ -110,7 +118,9 @@ export async function startWorker(env: Record<string, string>, taskQueue: string
 export function printTable(title: string, header: string[], rows: string[][]): void {
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
   const line = (cells: string[]) => cells.map((c, i) => c.padEnd(widths[i])).join(' | ');
-  process.stdout.write(`\n${title}\n${line(header)}\n${widths.map((w) => '-'.repeat(w)).join('-|-')}\n${rows.map(line).join('\n')}\n`);
+  process.stdout.write(
+    `\n${title}\n${line(header)}\n${widths.map((w) => '-'.repeat(w)).join('-|-')}\n${rows.map(line).join('\n')}\n`,
+  );
 }
 
 export interface BenchDatabase {
@@ -133,8 +143,13 @@ export async function deleteBenchBackups(bench: BenchDatabase): Promise<void> {
   const storage = bench.config.storage!;
   const s3 = createS3Client(storage);
   try {
-    const listed = await s3.send(new ListObjectsV2Command({ Bucket: storage.bucket, Prefix: `${storage.prefix}/${bench.database}/` }));
-    if (listed.Contents?.length) await s3.send(new DeleteObjectsCommand({ Bucket: storage.bucket, Delete: { Objects: listed.Contents.map((o) => ({ Key: o.Key! })) } }));
+    const listed = await s3.send(
+      new ListObjectsV2Command({ Bucket: storage.bucket, Prefix: `${storage.prefix}/${bench.database}/` }),
+    );
+    if (listed.Contents?.length)
+      await s3.send(
+        new DeleteObjectsCommand({ Bucket: storage.bucket, Delete: { Objects: listed.Contents.map((o) => ({ Key: o.Key! })) } }),
+      );
   } finally {
     s3.destroy();
   }
@@ -152,9 +167,13 @@ export async function benchSetup(): Promise<{ scales: number[]; repeat: number; 
  * A workflow's time by activity, from its history: each activity from scheduled to completed
  * (so its queueing is included), and the whole run from the first event to the last.
  */
-export function activitySteps(history: temporal.api.history.v1.IHistory): { total: number; activities: Array<{ name: string; ms: number }> } {
+export function activitySteps(history: temporal.api.history.v1.IHistory): {
+  total: number;
+  activities: Array<{ name: string; ms: number }>;
+} {
   const events = history.events ?? [];
-  const at = (e: temporal.api.history.v1.IHistoryEvent) => Number(e.eventTime!.seconds) * 1000 + Math.round((e.eventTime!.nanos ?? 0) / 1e6);
+  const at = (e: temporal.api.history.v1.IHistoryEvent) =>
+    Number(e.eventTime!.seconds) * 1000 + Math.round((e.eventTime!.nanos ?? 0) / 1e6);
   const scheduled = new Map<string, { name: string; at: number }>();
   const activities: Array<{ name: string; ms: number }> = [];
   for (const e of events) {

@@ -103,9 +103,18 @@ export async function BackupWorkflow(input: BackupInput): Promise<BackupSummary>
     const failFast = input.failFast ?? false;
     await preflightActivity(windowSeconds, failFast)({ database: input.database });
     step = 'dump';
-    const dump = await dumpActivity(input.heartbeatTimeoutSeconds ?? DEFAULT_HEARTBEAT_TIMEOUT_SECONDS, windowSeconds, failFast)({ database: input.database, backupId, workflowId: info.workflowId, runId: info.runId });
+    const dump = await dumpActivity(
+      input.heartbeatTimeoutSeconds ?? DEFAULT_HEARTBEAT_TIMEOUT_SECONDS,
+      windowSeconds,
+      failFast,
+    )({ database: input.database, backupId, workflowId: info.workflowId, runId: info.runId });
     step = 'manifest';
-    const manifest = await writeManifest({ dump, reason, workflow: { id: info.workflowId, runId: info.runId }, startedAt: startedAt.toISOString() });
+    const manifest = await writeManifest({
+      dump,
+      reason,
+      workflow: { id: info.workflowId, runId: info.runId },
+      startedAt: startedAt.toISOString(),
+    });
     step = 'notify';
     const outcome: BackupOutcome = {
       status: 'succeeded',
@@ -147,11 +156,24 @@ export async function BackupWorkflow(input: BackupInput): Promise<BackupSummary>
     await CancellationScope.nonCancellable(async () => {
       if (patched('backup-failure-record')) {
         // For the report's success rate; a bucket that cannot take it (often the very failure) is logged only.
-        await recordBackupFailure({ database: input.database, backupId, errorType, message, startedAt: startedAt.toISOString(), workflow: { id: info.workflowId, runId: info.runId } }).catch((e: Error) =>
-          log.warn('backup failure record not written', { error: e.message }),
-        );
+        await recordBackupFailure({
+          database: input.database,
+          backupId,
+          errorType,
+          message,
+          startedAt: startedAt.toISOString(),
+          workflow: { id: info.workflowId, runId: info.runId },
+        }).catch((e: Error) => log.warn('backup failure record not written', { error: e.message }));
       }
-      await notifyBackup({ status: 'failed', database: input.database, backupId, errorType, message, reason, workflowId: info.workflowId });
+      await notifyBackup({
+        status: 'failed',
+        database: input.database,
+        backupId,
+        errorType,
+        message,
+        reason,
+        workflowId: info.workflowId,
+      });
     });
     throw err;
   }

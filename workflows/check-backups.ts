@@ -8,7 +8,10 @@ import type { Activities } from '../activities';
 import type { FreshnessReport } from '../src/backup/freshness';
 import { DatabaseSA, OperationSA } from '../src/temporal/search-attributes';
 
-const { checkBackupFreshness } = proxyActivities<Activities>({ startToCloseTimeout: '2 minutes', retry: { maximumAttempts: 5, nonRetryableErrorTypes: ['ConfigError'] } });
+const { checkBackupFreshness } = proxyActivities<Activities>({
+  startToCloseTimeout: '2 minutes',
+  retry: { maximumAttempts: 5, nonRetryableErrorTypes: ['ConfigError'] },
+});
 
 export async function CheckBackupsWorkflow(input: { database: string }): Promise<FreshnessReport & { notified: boolean }> {
   upsertSearchAttributes([

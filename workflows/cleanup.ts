@@ -6,7 +6,15 @@
  *   3. apply the S3 lifecycle rule for data objects, and warn about rules that expire early
  *   4. report and notify; a run that fails notifies too
  */
-import { CancellationScope, isCancellation, log, patched, proxyActivities, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
+import {
+  CancellationScope,
+  isCancellation,
+  log,
+  patched,
+  proxyActivities,
+  upsertSearchAttributes,
+  workflowInfo,
+} from '@temporalio/workflow';
 import type { Activities } from '../activities';
 import type { Leftover } from '../activities/cleanup';
 import type { CleanupReport } from '../src/backup/notices';
@@ -19,9 +27,15 @@ export interface CleanupInput {
   dryRun?: boolean;
 }
 
-export type CleanupResult = CleanupReport & { plan: Array<{ backupId: string; action: string; reasons: string[] }>; leftovers: Leftover[] };
+export type CleanupResult = CleanupReport & {
+  plan: Array<{ backupId: string; action: string; reasons: string[] }>;
+  leftovers: Leftover[];
+};
 
-const acts = proxyActivities<Activities>({ startToCloseTimeout: '30 minutes', retry: { maximumAttempts: 3, nonRetryableErrorTypes: ['ConfigError'] } });
+const acts = proxyActivities<Activities>({
+  startToCloseTimeout: '30 minutes',
+  retry: { maximumAttempts: 3, nonRetryableErrorTypes: ['ConfigError'] },
+});
 
 export async function CleanupWorkflow(input: CleanupInput): Promise<CleanupResult> {
   upsertSearchAttributes([
@@ -34,11 +48,13 @@ export async function CleanupWorkflow(input: CleanupInput): Promise<CleanupResul
   } catch (err) {
     // A scheduled monthly run has nobody watching it: its failure must reach people.
     if (!input.dryRun && patched('cleanup-failure-notice')) {
-      const { errorType, message } = isCancellation(err) ? { errorType: 'Cancelled', message: 'the cleanup was cancelled' } : rootCause(err);
+      const { errorType, message } = isCancellation(err)
+        ? { errorType: 'Cancelled', message: 'the cleanup was cancelled' }
+        : rootCause(err);
       log.error('cleanup failed', { database: input.database, errorType, message });
-      await CancellationScope.nonCancellable(() => acts.notifyCleanupFailed({ database: input.database, errorType, message, workflowId: workflowInfo().workflowId })).catch((e: Error) =>
-        log.warn('cleanup failure notice not sent', { error: rootCauseMessage(e) }),
-      );
+      await CancellationScope.nonCancellable(() =>
+        acts.notifyCleanupFailed({ database: input.database, errorType, message, workflowId: workflowInfo().workflowId }),
+      ).catch((e: Error) => log.warn('cleanup failure notice not sent', { error: rootCauseMessage(e) }));
     }
     throw err;
   }
@@ -56,7 +72,11 @@ export async function CleanupWorkflow(input: CleanupInput): Promise<CleanupResul
     workflowId: workflowInfo().workflowId,
   };
   if (!input.dryRun) await acts.notifyCleanup(report);
-  return { ...report, plan: plan.decisions.map((d) => ({ backupId: d.backupId, action: d.action, reasons: d.reasons })), leftovers: plan.leftovers ?? [] };
+  return {
+    ...report,
+    plan: plan.decisions.map((d) => ({ backupId: d.backupId, action: d.action, reasons: d.reasons })),
+    leftovers: plan.leftovers ?? [],
+  };
 }
 
 async function cleanUp(input: CleanupInput) {

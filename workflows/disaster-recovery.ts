@@ -30,18 +30,40 @@ import type { SignalDefinition, UpdateDefinition } from '@temporalio/common';
 import type { Activities } from '../activities';
 import { incidentDetails } from '../src/incident/details';
 import { DisasterRecoveryInput, IncidentState, SEVERITIES, Step, STEP_TITLES } from '../src/incident/incident';
-import { customerNoticeDue, EscalationLevel, EscalationMatrix, LEVEL_NAMES, level1Repeats, pendingEscalations } from '../src/incident/matrix';
+import {
+  customerNoticeDue,
+  EscalationLevel,
+  EscalationMatrix,
+  LEVEL_NAMES,
+  level1Repeats,
+  pendingEscalations,
+} from '../src/incident/matrix';
 import { briefOf, IncidentNoticeKind } from '../src/incident/notices';
 import { incidentRecovery } from '../src/incident/recovery';
 import * as v from '../src/incident/validate';
-import * as m from '../src/temporal/messages';
+import * as m from '../src/incident/messages';
+import { approveRestoreSignal } from '../src/temporal/messages';
 import { rootCauseMessage } from '../src/temporal/root-cause';
-import { DatabaseSA, EscalationLevelSA, IncidentStatusSA, IncidentStepSA, OperationSA, SeveritySA } from '../src/temporal/search-attributes';
+import {
+  DatabaseSA,
+  EscalationLevelSA,
+  IncidentStatusSA,
+  IncidentStepSA,
+  OperationSA,
+  SeveritySA,
+} from '../src/temporal/search-attributes';
 import { RestoreWorkflow } from './restore';
 
 const NON_RETRYABLE = ['ConfigError', 'BackupError', 'UsageError'];
-const quick = proxyActivities<Activities>({ startToCloseTimeout: '2 minutes', retry: { initialInterval: '5 seconds', maximumAttempts: 5, nonRetryableErrorTypes: NON_RETRYABLE } });
-const checks = proxyActivities<Activities>({ startToCloseTimeout: '15 minutes', heartbeatTimeout: '2 minutes', retry: { maximumAttempts: 3, nonRetryableErrorTypes: NON_RETRYABLE } });
+const quick = proxyActivities<Activities>({
+  startToCloseTimeout: '2 minutes',
+  retry: { initialInterval: '5 seconds', maximumAttempts: 5, nonRetryableErrorTypes: NON_RETRYABLE },
+});
+const checks = proxyActivities<Activities>({
+  startToCloseTimeout: '15 minutes',
+  heartbeatTimeout: '2 minutes',
+  retry: { maximumAttempts: 3, nonRetryableErrorTypes: NON_RETRYABLE },
+});
 // Notices never throw for an unreachable channel; retries only cover a lost worker.
 const notices = proxyActivities<Activities>({ startToCloseTimeout: '1 minute', retry: { maximumAttempts: 5 } });
 
@@ -53,11 +75,13 @@ export async function DisasterRecoveryWorkflow(input: DisasterRecoveryInput): Pr
   const info = workflowInfo();
   const id = info.workflowId;
   const openedAt = new Date();
-  if (typeof input?.summary !== 'string' || !input.summary.trim()) usage('"summary" is required: one line saying what failed, e.g. {"summary": "orders database corrupted"}');
+  if (typeof input?.summary !== 'string' || !input.summary.trim())
+    usage('"summary" is required: one line saying what failed, e.g. {"summary": "orders database corrupted"}');
   const severity = input.severity ?? 'SEV1';
   if (!SEVERITIES.includes(severity)) usage(`"severity" ${JSON.stringify(input.severity)}: use one of ${SEVERITIES.join(', ')}`);
   const failureTime = input.failureTime ? new Date(input.failureTime) : openedAt;
-  if (Number.isNaN(failureTime.getTime())) usage(`"failureTime" ${JSON.stringify(input.failureTime)} is not an ISO time like 2026-11-24T02:15:00Z`);
+  if (Number.isNaN(failureTime.getTime()))
+    usage(`"failureTime" ${JSON.stringify(input.failureTime)} is not an ISO time like 2026-11-24T02:15:00Z`);
   if (failureTime.getTime() > openedAt.getTime()) usage(`"failureTime" ${input.failureTime} is in the future`);
 
   const state: IncidentState = {
@@ -98,7 +122,8 @@ export async function DisasterRecoveryWorkflow(input: DisasterRecoveryInput): Pr
   const main = new CancellationScope();
 
   const isOpen = () => state.status === 'open';
-  const record = (step: IncidentState['timeline'][number]['step'], by: string, what: string) => state.timeline.push({ at: new Date().toISOString(), step, by, what });
+  const record = (step: IncidentState['timeline'][number]['step'], by: string, what: string) =>
+    state.timeline.push({ at: new Date().toISOString(), step, by, what });
 
   // What the UI list filters on and the run's details, republished after every change.
   let published = '';
@@ -119,7 +144,12 @@ export async function DisasterRecoveryWorkflow(input: DisasterRecoveryInput): Pr
   }
 
   // --- Human steps: Update (validated, rejected before anything is recorded) and Signal.
-  function bind<A>(update: UpdateDefinition<IncidentState, [A]>, signal: SignalDefinition<[A]>, validate: (s: IncidentState, a: A) => void, apply: (a: A) => void | Promise<void>): void {
+  function bind<A>(
+    update: UpdateDefinition<IncidentState, [A]>,
+    signal: SignalDefinition<[A]>,
+    validate: (s: IncidentState, a: A) => void,
+    apply: (a: A) => void | Promise<void>,
+  ): void {
     setHandler(
       update,
       async (a) => {
@@ -147,14 +177,26 @@ export async function DisasterRecoveryWorkflow(input: DisasterRecoveryInput): Pr
     record('escalation', a.by.trim(), 'acknowledged; level 1 reminders stop (levels 2 and 3 still follow unless resolved)');
   });
   bind(m.assessUpdate, m.assessSignal, v.validateAssess, (a) => {
-    state.assessment = { by: a.by.trim(), dataLossScope: a.dataLossScope.trim(), customerImpact: a.customerImpact, notes: a.notes?.trim() || undefined };
-    record('assess', a.by.trim(), `data loss: ${state.assessment.dataLossScope}; customer-facing impact: ${a.customerImpact ? 'yes' : 'no'}${state.assessment.notes ? `; ${state.assessment.notes}` : ''}`);
+    state.assessment = {
+      by: a.by.trim(),
+      dataLossScope: a.dataLossScope.trim(),
+      customerImpact: a.customerImpact,
+      notes: a.notes?.trim() || undefined,
+    };
+    record(
+      'assess',
+      a.by.trim(),
+      `data loss: ${state.assessment.dataLossScope}; customer-facing impact: ${a.customerImpact ? 'yes' : 'no'}${state.assessment.notes ? `; ${state.assessment.notes}` : ''}`,
+    );
   });
   bind(m.selectBackupUpdate, m.selectBackupSignal, v.validateSelect, (a) => {
     pendingSelection = a;
   });
   bind(m.approveIncidentRestoreUpdate, m.approveIncidentRestoreSignal, v.validateApproveRestore, async (a) => {
-    await getExternalWorkflowHandle(state.restore!.workflowId).signal(m.approveRestoreSignal, { by: a.by.trim(), note: a.note ?? `disaster recovery ${id}` });
+    await getExternalWorkflowHandle(state.restore!.workflowId).signal(approveRestoreSignal, {
+      by: a.by.trim(),
+      note: a.note ?? `disaster recovery ${id}`,
+    });
     record('restore', a.by.trim(), `approved the restore${a.note ? `: ${a.note}` : ''}`);
   });
   bind(m.resumeUpdate, m.resumeSignal, v.validateResume, (a) => {
@@ -228,7 +270,11 @@ export async function DisasterRecoveryWorkflow(input: DisasterRecoveryInput): Pr
   }
 
   // --- Escalation: runs beside the steps until the incident closes.
-  async function notify(kind: IncidentNoticeKind, to: string[], extra: { reminder?: number; outcome?: string } = {}): Promise<void> {
+  async function notify(
+    kind: IncidentNoticeKind,
+    to: string[],
+    extra: { reminder?: number; outcome?: string } = {},
+  ): Promise<void> {
     try {
       await notices.notifyIncident({ kind, brief: briefOf(state, extra), to, at: new Date().toISOString() });
     } catch (err) {
@@ -240,7 +286,14 @@ export async function DisasterRecoveryWorkflow(input: DisasterRecoveryInput): Pr
     sent.add(level);
     state.escalation.sent = [...sent].sort();
     state.escalation.level = Math.max(state.escalation.level, level);
-    const contacts = level === 1 ? matrix.level1.contacts : level === 2 ? matrix.level2.contacts : level === 3 ? matrix.level3.contacts : matrix.level4.contacts;
+    const contacts =
+      level === 1
+        ? matrix.level1.contacts
+        : level === 2
+          ? matrix.level2.contacts
+          : level === 3
+            ? matrix.level3.contacts
+            : matrix.level4.contacts;
     record('escalation', 'pgwarden', `level ${level} (${LEVEL_NAMES[level]}) ${what}: ${contacts.join(', ') || 'Slack only'}`);
     publish();
   }
@@ -249,7 +302,10 @@ export async function DisasterRecoveryWorkflow(input: DisasterRecoveryInput): Pr
     reached(1, matrix, 'notified');
     await notify('level1', matrix.level1.contacts);
     while (level1Repeats(Boolean(state.escalation.acknowledgedBy), !isOpen())) {
-      const stopped = await condition(() => !level1Repeats(Boolean(state.escalation.acknowledgedBy), !isOpen()), `${matrix.level1.repeatMinutes} minutes`);
+      const stopped = await condition(
+        () => !level1Repeats(Boolean(state.escalation.acknowledgedBy), !isOpen()),
+        `${matrix.level1.repeatMinutes} minutes`,
+      );
       if (stopped) return;
       state.escalation.level1Sends += 1;
       record('escalation', 'pgwarden', `level 1 reminder ${state.escalation.level1Sends - 1}: not acknowledged`);
@@ -265,7 +321,11 @@ export async function DisasterRecoveryWorkflow(input: DisasterRecoveryInput): Pr
       if (!next) return;
       const closedFirst = await condition(() => !isOpen(), Math.max(1, next.at.getTime() - Date.now()));
       if (closedFirst) return;
-      reached(next.level, matrix, `notified after ${next.level === 2 ? matrix.level2.afterMinutes : matrix.level3.afterMinutes} min open`);
+      reached(
+        next.level,
+        matrix,
+        `notified after ${next.level === 2 ? matrix.level2.afterMinutes : matrix.level3.afterMinutes} min open`,
+      );
       await notify(next.level === 2 ? 'level2' : 'level3', next.level === 2 ? matrix.level2.contacts : matrix.level3.contacts);
     }
   }
@@ -284,43 +344,67 @@ export async function DisasterRecoveryWorkflow(input: DisasterRecoveryInput): Pr
       const opened = await quick.openIncident({ database: input.database, matrix: input.matrix });
       state.database = opened.database;
       state.matrix = opened.matrix;
-      record('incident', state.openedBy, `opened: ${state.summary} (${severity}; failure at ${state.failureTime}; escalation matrix "${opened.matrix.name}" frozen)`);
+      record(
+        'incident',
+        state.openedBy,
+        `opened: ${state.summary} (${severity}; failure at ${state.failureTime}; escalation matrix "${opened.matrix.name}" frozen)`,
+      );
       const scope = new CancellationScope();
       escalation = {
         scope,
-        done: scope.run(() => Promise.all([level1(opened.matrix), timedLevels(opened.matrix), customerLevel(opened.matrix)])).catch((err) => {
-          if (!isCancellation(err)) log.error('escalation stopped', { error: rootCauseMessage(err) });
-        }),
+        done: scope
+          .run(() => Promise.all([level1(opened.matrix), timedLevels(opened.matrix), customerLevel(opened.matrix)]))
+          .catch((err) => {
+            if (!isCancellation(err)) log.error('escalation stopped', { error: rootCauseMessage(err) });
+          }),
       };
 
       await runStep('identify', async () => {
         const f = await quick.identifyFailure({ database: state.database });
         state.findings = f;
         const age = (b: typeof f.newestBackup) => (b ? `${b.backupId} (${b.ageHours} h old)` : 'none');
-        record('identify', 'pgwarden', `database ${f.databaseDetail}; newest backup ${age(f.newestBackup)}; newest verified ${age(f.newestVerified)}`);
+        record(
+          'identify',
+          'pgwarden',
+          `database ${f.databaseDetail}; newest backup ${age(f.newestBackup)}; newest verified ${age(f.newestVerified)}`,
+        );
       });
 
       await runStep('assess', async () => {
-        await waitFor(`the assessment: pgwarden dr assess ${id} --scope TEXT --customer-impact yes|no --as NAME`, () => state.assessment);
+        await waitFor(
+          `the assessment: pgwarden dr assess ${id} --scope TEXT --customer-impact yes|no --as NAME`,
+          () => state.assessment,
+        );
       });
 
       await runStep('select', async () => {
         try {
           state.proposal = await quick.proposeBackup({ database: state.database, failureTime: state.failureTime });
-          record('select', 'pgwarden', `proposed ${state.proposal.backupId} taken ${state.proposal.takenAt}: ${state.proposal.why}${state.proposal.retrieval ? `; ${state.proposal.retrieval}` : ''}`);
+          record(
+            'select',
+            'pgwarden',
+            `proposed ${state.proposal.backupId} taken ${state.proposal.takenAt}: ${state.proposal.why}${state.proposal.retrieval ? `; ${state.proposal.retrieval}` : ''}`,
+          );
         } catch (err) {
           if (isCancellation(err)) throw err;
           record('select', 'pgwarden', `no proposal: ${rootCauseMessage(err)}`);
         }
         for (;;) {
-          const choice = await waitFor(`a backup: pgwarden dr select ${id} [--backup ID] [--new-db NAME] --as NAME`, () => pendingSelection);
+          const choice = await waitFor(
+            `a backup: pgwarden dr select ${id} [--backup ID] [--new-db NAME] --as NAME`,
+            () => pendingSelection,
+          );
           pendingSelection = null;
           const backupId = choice.backupId ?? state.proposal!.backupId;
           try {
             const chosen = await quick.describeBackupChoice({ database: state.database, backupId });
             selectedTakenAt = chosen.takenAt;
             state.selection = { by: choice.by.trim(), backupId, newDatabase: choice.newDatabase };
-            record('select', choice.by.trim(), `chose ${backupId} (taken ${chosen.takenAt}, ${chosen.storageClass}), ${choice.newDatabase ? `into new database ${choice.newDatabase}` : 'in place'}`);
+            record(
+              'select',
+              choice.by.trim(),
+              `chose ${backupId} (taken ${chosen.takenAt}, ${chosen.storageClass}), ${choice.newDatabase ? `into new database ${choice.newDatabase}` : 'in place'}`,
+            );
             return;
           } catch (err) {
             if (isCancellation(err)) throw err;
@@ -331,20 +415,30 @@ export async function DisasterRecoveryWorkflow(input: DisasterRecoveryInput): Pr
 
       await runStep('restore', async () => {
         const selection = state.selection;
-        if (!selection) throw ApplicationFailure.nonRetryable('no backup was selected (that step was skipped); skip this step too, or abort');
+        if (!selection)
+          throw ApplicationFailure.nonRetryable('no backup was selected (that step was skipped); skip this step too, or abort');
         restoreAttempts += 1;
         const childId = `${id}-restore${restoreAttempts > 1 ? `-${restoreAttempts}` : ''}`;
         state.restore = {
           workflowId: childId,
           status: 'running',
           restoredInto: null,
-          detail: selection.newDatabase ? `restoring ${selection.backupId} into new database ${selection.newDatabase}` : `restoring ${selection.backupId} in place; needs approval: pgwarden dr approve ${id} --as NAME`,
+          detail: selection.newDatabase
+            ? `restoring ${selection.backupId} into new database ${selection.newDatabase}`
+            : `restoring ${selection.backupId} in place; needs approval: pgwarden dr approve ${id} --as NAME`,
         };
         publish();
         try {
           const result = await executeChild(RestoreWorkflow, {
             workflowId: childId,
-            args: [{ database: state.database, file: selection.backupId, newDatabase: selection.newDatabase, approvalTimeoutMinutes: 24 * 60 }],
+            args: [
+              {
+                database: state.database,
+                file: selection.backupId,
+                newDatabase: selection.newDatabase,
+                approvalTimeoutMinutes: 24 * 60,
+              },
+            ],
             staticSummary: `Restore of ${state.database} for incident ${id}`,
           });
           restoreMs = result.recoveryMs;
@@ -363,10 +457,21 @@ export async function DisasterRecoveryWorkflow(input: DisasterRecoveryInput): Pr
 
       await runStep('verify', async () => {
         const into = state.restore?.restoredInto ?? state.database;
-        state.checks = await checks.verifyRecovery({ database: state.database, restoredInto: into, backupId: state.restore?.status === 'succeeded' ? state.selection!.backupId : undefined });
+        state.checks = await checks.verifyRecovery({
+          database: state.database,
+          restoredInto: into,
+          backupId: state.restore?.status === 'succeeded' ? state.selection!.backupId : undefined,
+        });
         const failed = state.checks.filter((c) => !c.ok);
-        record('verify', 'pgwarden', state.checks.map((c) => `${c.name}: ${c.ok ? 'ok' : 'FAILED'} (${c.detail})`).join('; ') || 'no checks configured');
-        if (failed.length) throw ApplicationFailure.nonRetryable(`${failed.length} recovery check(s) failed: ${failed.map((c) => c.name).join(', ')}`);
+        record(
+          'verify',
+          'pgwarden',
+          state.checks.map((c) => `${c.name}: ${c.ok ? 'ok' : 'FAILED'} (${c.detail})`).join('; ') || 'no checks configured',
+        );
+        if (failed.length)
+          throw ApplicationFailure.nonRetryable(
+            `${failed.length} recovery check(s) failed: ${failed.map((c) => c.name).join(', ')}`,
+          );
       });
 
       await runStep('resume', async () => {
@@ -389,16 +494,38 @@ export async function DisasterRecoveryWorkflow(input: DisasterRecoveryInput): Pr
     state.waitingFor = null;
     state.escalation.next = null;
     if (status === 'resolved') {
-      state.recovery = incidentRecovery({ openedAt, resumedAt: closedAt, restoreMs, failureTime, backupTakenAt: selectedTakenAt ? new Date(selectedTakenAt) : null });
+      state.recovery = incidentRecovery({
+        openedAt,
+        resumedAt: closedAt,
+        restoreMs,
+        failureTime,
+        backupTakenAt: selectedTakenAt ? new Date(selectedTakenAt) : null,
+      });
     }
-    record('incident', status === 'resolved' ? 'pgwarden' : aborted!.by.trim(), status === 'resolved' ? 'resolved' : 'closed without recovery');
+    record(
+      'incident',
+      status === 'resolved' ? 'pgwarden' : aborted!.by.trim(),
+      status === 'resolved' ? 'resolved' : 'closed without recovery',
+    );
     publish();
     escalation?.scope.cancel();
     await escalation?.done;
     const matrix = state.matrix;
     if (!matrix) return; // aborted before the incident opened: nobody was alerted, nobody to tell
-    const outcome = status === 'resolved' ? incidentDetails(state).split('\n').find((l) => l.startsWith('**Recovery:**'))?.replace('**Recovery:** ', '') ?? 'resolved' : `aborted by ${aborted!.by}: ${aborted!.reason}`;
-    const team = [...new Set([...matrix.level1.contacts, ...(sent.has(2) ? matrix.level2.contacts : []), ...(sent.has(3) ? matrix.level3.contacts : [])])];
+    const outcome =
+      status === 'resolved'
+        ? (incidentDetails(state)
+            .split('\n')
+            .find((l) => l.startsWith('**Recovery:**'))
+            ?.replace('**Recovery:** ', '') ?? 'resolved')
+        : `aborted by ${aborted!.by}: ${aborted!.reason}`;
+    const team = [
+      ...new Set([
+        ...matrix.level1.contacts,
+        ...(sent.has(2) ? matrix.level2.contacts : []),
+        ...(sent.has(3) ? matrix.level3.contacts : []),
+      ]),
+    ];
     await notify(status, team, { outcome });
     if (sent.has(4)) await notify('customer-closing', matrix.level4.contacts, { outcome });
   }

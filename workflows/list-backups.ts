@@ -6,7 +6,10 @@ import { proxyActivities } from '@temporalio/workflow';
 import type { Activities } from '../activities';
 import type { CatalogEntry } from '../src/backup/catalog';
 
-const { listBackups } = proxyActivities<Activities>({ startToCloseTimeout: '2 minutes', retry: { maximumAttempts: 3, nonRetryableErrorTypes: ['ConfigError'] } });
+const { listBackups } = proxyActivities<Activities>({
+  startToCloseTimeout: '2 minutes',
+  retry: { maximumAttempts: 3, nonRetryableErrorTypes: ['ConfigError'] },
+});
 
 export async function ListBackupsWorkflow(input: { database: string }): Promise<CatalogEntry[]> {
   return listBackups(input);

@@ -6,7 +6,10 @@ import { proxyActivities } from '@temporalio/workflow';
 import type { Activities } from '../activities';
 import type { DatabaseReport } from '../src/report/report';
 
-const { backupReport } = proxyActivities<Activities>({ startToCloseTimeout: '5 minutes', retry: { maximumAttempts: 3, nonRetryableErrorTypes: ['ConfigError'] } });
+const { backupReport } = proxyActivities<Activities>({
+  startToCloseTimeout: '5 minutes',
+  retry: { maximumAttempts: 3, nonRetryableErrorTypes: ['ConfigError'] },
+});
 
 export interface ReportInput {
   databases: string[];

@@ -6,11 +6,29 @@
  *   4. restore into a fresh database, check the row counts, and for in place swap it in
  *   5. notify start, success (with the recovery time) and failure
  */
-import { ApplicationFailure, CancellationScope, condition, log, patched, proxyActivities, setHandler, sleep, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
+import {
+  ApplicationFailure,
+  CancellationScope,
+  condition,
+  log,
+  patched,
+  proxyActivities,
+  setHandler,
+  sleep,
+  upsertSearchAttributes,
+  workflowInfo,
+} from '@temporalio/workflow';
 import type { Activities } from '../activities';
 import type { RestoreSource } from '../activities/restore';
 import { needsRetrieval, recoveryFigures, retrievalEstimate } from '../src/backup/restore-plan';
-import { approveRestoreSignal, approveRestoreUpdate, rejectRestoreUpdate, RestoreApproval, RestoreStatus, restoreStatusQuery } from '../src/temporal/messages';
+import {
+  approveRestoreSignal,
+  approveRestoreUpdate,
+  rejectRestoreUpdate,
+  RestoreApproval,
+  RestoreStatus,
+  restoreStatusQuery,
+} from '../src/temporal/messages';
 import { rootCauseMessage } from '../src/temporal/root-cause';
 import { DatabaseSA, OperationSA } from '../src/temporal/search-attributes';
 
@@ -46,7 +64,10 @@ export interface RestoreResult {
 }
 
 const NON_RETRYABLE = ['ConfigError', 'EncryptionError', 'UsageError', 'BackupError'];
-const quick = proxyActivities<Activities>({ startToCloseTimeout: '2 minutes', retry: { maximumAttempts: 5, nonRetryableErrorTypes: NON_RETRYABLE } });
+const quick = proxyActivities<Activities>({
+  startToCloseTimeout: '2 minutes',
+  retry: { maximumAttempts: 5, nonRetryableErrorTypes: NON_RETRYABLE },
+});
 const long = proxyActivities<Activities>({
   startToCloseTimeout: '24 hours',
   // Transfers and loads beat every few seconds: a dead worker's run moves on within 30 s.
@@ -58,7 +79,16 @@ export async function RestoreWorkflow(input: RestoreInput): Promise<RestoreResul
   const info = workflowInfo();
   const startedAt = new Date();
   const mode = input.newDatabase ? 'new' : 'existing';
-  const status: RestoreStatus = { step: 'finding the backup', database: input.database, backupId: null, mode, target: input.newDatabase ?? input.database, awaitingApproval: false, approvedBy: null, rejectedBy: null };
+  const status: RestoreStatus = {
+    step: 'finding the backup',
+    database: input.database,
+    backupId: null,
+    mode,
+    target: input.newDatabase ?? input.database,
+    awaitingApproval: false,
+    approvedBy: null,
+    rejectedBy: null,
+  };
   let rejection: RestoreApproval | undefined;
 
   setHandler(restoreStatusQuery, () => status);
@@ -98,10 +128,26 @@ export async function RestoreWorkflow(input: RestoreInput): Promise<RestoreResul
   ]);
 
   /** The restore's record for the report; a bucket that cannot take it never fails the restore. */
-  async function recordRestore(r: { status: 'succeeded' | 'failed'; startedAt: Date; finishedAt: Date; recoveryMs: number; restoreMs: number | null; backupAgeHours: number | null; target: string }) {
+  async function recordRestore(r: {
+    status: 'succeeded' | 'failed';
+    startedAt: Date;
+    finishedAt: Date;
+    recoveryMs: number;
+    restoreMs: number | null;
+    backupAgeHours: number | null;
+    target: string;
+  }) {
     if (!patched('restore-record')) return;
     try {
-      await quick.recordRestore({ ...r, database: input.database, backupId: status.backupId!, mode, startedAt: r.startedAt.toISOString(), finishedAt: r.finishedAt.toISOString(), workflow: { id: info.workflowId, runId: info.runId } });
+      await quick.recordRestore({
+        ...r,
+        database: input.database,
+        backupId: status.backupId!,
+        mode,
+        startedAt: r.startedAt.toISOString(),
+        finishedAt: r.finishedAt.toISOString(),
+        workflow: { id: info.workflowId, runId: info.runId },
+      });
     } catch (err) {
       log.warn('restore record not written; the report will miss this restore', { error: (err as Error).message });
     }
@@ -112,12 +158,25 @@ export async function RestoreWorkflow(input: RestoreInput): Promise<RestoreResul
   if (patched('restore-checks-before-notices')) {
     // A refused target fails here: before any approval, notice or record.
     status.step = 'checking the target';
-    await quick.checkRestoreTarget({ database: input.database, backupId: source.backupId, kind: source.kind, mode, targetName: status.target, noOwner: input.noOwner, workflowId: info.workflowId, runId: info.runId });
+    await quick.checkRestoreTarget({
+      database: input.database,
+      backupId: source.backupId,
+      kind: source.kind,
+      mode,
+      targetName: status.target,
+      noOwner: input.noOwner,
+      workflowId: info.workflowId,
+      runId: info.runId,
+    });
   }
   try {
     if (needsRetrieval(source.storageClass)) {
       const { pollMinutes } = retrievalEstimate(source.storageClass);
-      status.step = await quick.requestArchiveRetrieval({ key: source.dataKey, storageClass: source.storageClass!, days: input.retrievalDays ?? 2 });
+      status.step = await quick.requestArchiveRetrieval({
+        key: source.dataKey,
+        storageClass: source.storageClass!,
+        days: input.retrievalDays ?? 2,
+      });
       while ((await quick.archiveState({ key: source.dataKey })) !== 'readable') await sleep(`${pollMinutes} minutes`);
     }
 
@@ -125,22 +184,74 @@ export async function RestoreWorkflow(input: RestoreInput): Promise<RestoreResul
       const timeoutMinutes = input.approvalTimeoutMinutes ?? 60;
       status.step = 'awaiting approval';
       status.awaitingApproval = true;
-      await quick.notifyRestore({ status: 'approval-needed', database: input.database, backupId: source.backupId, workflowId: info.workflowId, timeoutMinutes });
+      await quick.notifyRestore({
+        status: 'approval-needed',
+        database: input.database,
+        backupId: source.backupId,
+        workflowId: info.workflowId,
+        timeoutMinutes,
+      });
       const decided = await condition(() => !status.awaitingApproval, `${timeoutMinutes} minutes`);
       if (!decided) {
         status.awaitingApproval = false;
-        throw ApplicationFailure.create({ type: 'RestoreNotApproved', message: `no approval within ${timeoutMinutes} minutes; nothing was changed`, nonRetryable: true });
+        throw ApplicationFailure.create({
+          type: 'RestoreNotApproved',
+          message: `no approval within ${timeoutMinutes} minutes; nothing was changed`,
+          nonRetryable: true,
+        });
       }
-      if (rejection) throw ApplicationFailure.create({ type: 'RestoreNotApproved', message: `rejected by ${rejection.by}${rejection.note ? `: ${rejection.note}` : ''}; nothing was changed`, nonRetryable: true });
+      if (rejection)
+        throw ApplicationFailure.create({
+          type: 'RestoreNotApproved',
+          message: `rejected by ${rejection.by}${rejection.note ? `: ${rejection.note}` : ''}; nothing was changed`,
+          nonRetryable: true,
+        });
     }
 
     status.step = 'restoring';
-    await quick.notifyRestore({ status: 'started', database: input.database, backupId: source.backupId, target: status.target, mode, workflowId: info.workflowId });
-    const restored = await long.restoreDatabase({ database: input.database, source, mode, targetName: status.target, noOwner: input.noOwner, workflowId: info.workflowId, runId: info.runId });
-    const figures = recoveryFigures({ startedAt, finishedAt: new Date(), backupTakenAt: source.takenAt ? new Date(source.takenAt) : undefined });
+    await quick.notifyRestore({
+      status: 'started',
+      database: input.database,
+      backupId: source.backupId,
+      target: status.target,
+      mode,
+      workflowId: info.workflowId,
+    });
+    const restored = await long.restoreDatabase({
+      database: input.database,
+      source,
+      mode,
+      targetName: status.target,
+      noOwner: input.noOwner,
+      workflowId: info.workflowId,
+      runId: info.runId,
+    });
+    const figures = recoveryFigures({
+      startedAt,
+      finishedAt: new Date(),
+      backupTakenAt: source.takenAt ? new Date(source.takenAt) : undefined,
+    });
     status.step = 'done';
-    await recordRestore({ status: 'succeeded', startedAt, finishedAt: new Date(), recoveryMs: figures.recoveryMs, restoreMs: restored.restoreMs, backupAgeHours: figures.backupAgeHours, target: restored.restoredInto });
-    await quick.notifyRestore({ status: 'succeeded', database: input.database, backupId: source.backupId, target: restored.restoredInto, keptAs: restored.keptAs, recoveryMs: figures.recoveryMs, backupAgeHours: figures.backupAgeHours, withinRto: figures.withinRto, workflowId: info.workflowId });
+    await recordRestore({
+      status: 'succeeded',
+      startedAt,
+      finishedAt: new Date(),
+      recoveryMs: figures.recoveryMs,
+      restoreMs: restored.restoreMs,
+      backupAgeHours: figures.backupAgeHours,
+      target: restored.restoredInto,
+    });
+    await quick.notifyRestore({
+      status: 'succeeded',
+      database: input.database,
+      backupId: source.backupId,
+      target: restored.restoredInto,
+      keptAs: restored.keptAs,
+      recoveryMs: figures.recoveryMs,
+      backupAgeHours: figures.backupAgeHours,
+      withinRto: figures.withinRto,
+      workflowId: info.workflowId,
+    });
     return {
       database: input.database,
       backupId: source.backupId,
@@ -159,10 +270,25 @@ export async function RestoreWorkflow(input: RestoreInput): Promise<RestoreResul
     status.step = 'failed';
     if (loadWasTried) {
       await CancellationScope.nonCancellable(() =>
-        recordRestore({ status: 'failed', startedAt, finishedAt: new Date(), recoveryMs: Date.now() - startedAt.getTime(), restoreMs: null, backupAgeHours: null, target: status.target }),
+        recordRestore({
+          status: 'failed',
+          startedAt,
+          finishedAt: new Date(),
+          recoveryMs: Date.now() - startedAt.getTime(),
+          restoreMs: null,
+          backupAgeHours: null,
+          target: status.target,
+        }),
       );
     }
-    await quick.notifyRestore({ status: 'failed', database: input.database, backupId: source.backupId, target: status.target, message: rootCauseMessage(err), workflowId: info.workflowId });
+    await quick.notifyRestore({
+      status: 'failed',
+      database: input.database,
+      backupId: source.backupId,
+      target: status.target,
+      message: rootCauseMessage(err),
+      workflowId: info.workflowId,
+    });
     throw err;
   }
 }

@@ -23,11 +23,16 @@ export interface VerifyInput {
 
 export interface VerifyResult {
   database: string;
-  verified: Array<Pick<VerificationRecord, 'backupId' | 'status' | 'failures' | 'warnings' | 'durationMs'> & { restoreMs: number | null }>;
+  verified: Array<
+    Pick<VerificationRecord, 'backupId' | 'status' | 'failures' | 'warnings' | 'durationMs'> & { restoreMs: number | null }
+  >;
 }
 
 const NON_RETRYABLE = ['ConfigError', 'EncryptionError'];
-const quick = proxyActivities<Activities>({ startToCloseTimeout: '2 minutes', retry: { maximumAttempts: 5, nonRetryableErrorTypes: NON_RETRYABLE } });
+const quick = proxyActivities<Activities>({
+  startToCloseTimeout: '2 minutes',
+  retry: { maximumAttempts: 5, nonRetryableErrorTypes: NON_RETRYABLE },
+});
 const long = proxyActivities<Activities>({
   startToCloseTimeout: '12 hours',
   // Transfers and loads beat every few seconds: a dead worker's run moves on within 30 s.
@@ -58,9 +63,18 @@ export async function VerifyBackupWorkflow(input: VerifyInput): Promise<VerifyRe
   else {
     const catalog: CatalogEntry[] = await quick.listBackups({ database: input.database });
     // The newest of pgwarden's own backups by default; --all-unverified takes the old scripts' files too.
-    backupIds = input.allUnverified ? catalog.filter((e) => e.verification.status === 'never').map((e) => e.backupId).reverse() : catalog.filter((e) => e.source !== 'old-script').slice(0, 1).map((e) => e.backupId);
+    backupIds = input.allUnverified
+      ? catalog
+          .filter((e) => e.verification.status === 'never')
+          .map((e) => e.backupId)
+          .reverse()
+      : catalog
+          .filter((e) => e.source !== 'old-script')
+          .slice(0, 1)
+          .map((e) => e.backupId);
   }
-  if (backupIds.length === 0) log.warn('nothing to verify', { database: input.database, allUnverified: input.allUnverified ?? false });
+  if (backupIds.length === 0)
+    log.warn('nothing to verify', { database: input.database, allUnverified: input.allUnverified ?? false });
 
   for (const backupId of backupIds) {
     const startedAt = new Date();
@@ -70,16 +84,37 @@ export async function VerifyBackupWorkflow(input: VerifyInput): Promise<VerifyRe
     let restore;
     if (integrity.checksums.ok && integrity.decryption.ok) {
       current = `${backupId}: test restore and row counts`;
-      restore = await long.testRestore({ ...ref, tempDatabase: tempDatabaseName(backupId, info.runId), workflowId: info.workflowId, runId: info.runId });
+      restore = await long.testRestore({
+        ...ref,
+        tempDatabase: tempDatabaseName(backupId, info.runId),
+        workflowId: info.workflowId,
+        runId: info.runId,
+      });
     }
     current = `${backupId}: size against earlier backups`;
     const size = await quick.checkBackupSize(ref);
-    const record = buildVerificationRecord({ ...ref, integrity, restore, size, startedAt, finishedAt: new Date(), workflow: { id: info.workflowId, runId: info.runId } });
+    const record = buildVerificationRecord({
+      ...ref,
+      integrity,
+      restore,
+      size,
+      startedAt,
+      finishedAt: new Date(),
+      workflow: { id: info.workflowId, runId: info.runId },
+    });
     current = `${backupId}: recording and notifying`;
     await quick.recordVerification(record);
     await quick.notifyVerification(record);
-    if (record.status === 'failed') log.error('verification failed', { database: input.database, backupId, failures: record.failures });
-    done.push({ backupId, status: record.status, failures: record.failures, warnings: record.warnings, durationMs: record.durationMs, restoreMs: record.checks.restore.restoreMs });
+    if (record.status === 'failed')
+      log.error('verification failed', { database: input.database, backupId, failures: record.failures });
+    done.push({
+      backupId,
+      status: record.status,
+      failures: record.failures,
+      warnings: record.warnings,
+      durationMs: record.durationMs,
+      restoreMs: record.checks.restore.restoreMs,
+    });
   }
   current = 'done';
   return { database: input.database, verified: done };

@@ -27,7 +27,12 @@ export interface CatalogEntry {
 }
 
 /** An old script's file as a catalog entry: time from its name, counts from its first verification. */
-export function legacyCatalogEntry(database: string, object: { key: string; size: number; storageClass?: string }, backupId: string, verification: VerificationRecord | undefined): CatalogEntry {
+export function legacyCatalogEntry(
+  database: string,
+  object: { key: string; size: number; storageClass?: string },
+  backupId: string,
+  verification: VerificationRecord | undefined,
+): CatalogEntry {
   const counts = verification?.counts ?? [];
   return {
     backupId,
@@ -42,12 +47,19 @@ export function legacyCatalogEntry(database: string, object: { key: string; size
     dataKey: object.key,
     manifestKey: '',
     storageClass: object.storageClass ?? 'STANDARD',
-    verification: verification ? { status: verification.status, at: verification.finishedAt, failures: verification.failures } : { status: 'never', at: null, failures: [] },
+    verification: verification
+      ? { status: verification.status, at: verification.finishedAt, failures: verification.failures }
+      : { status: 'never', at: null, failures: [] },
     source: 'old-script',
   };
 }
 
-export function catalogEntry(manifest: BackupManifest, manifestKey: string, storageClass: string | undefined, verification: VerificationRecord | undefined): CatalogEntry {
+export function catalogEntry(
+  manifest: BackupManifest,
+  manifestKey: string,
+  storageClass: string | undefined,
+  verification: VerificationRecord | undefined,
+): CatalogEntry {
   return {
     backupId: manifest.backupId,
     database: manifest.database,
@@ -61,7 +73,9 @@ export function catalogEntry(manifest: BackupManifest, manifestKey: string, stor
     dataKey: manifest.data.key,
     manifestKey,
     storageClass: storageClass ?? manifest.storage.storageClass,
-    verification: verification ? { status: verification.status, at: verification.finishedAt, failures: verification.failures } : { status: 'never', at: null, failures: [] },
+    verification: verification
+      ? { status: verification.status, at: verification.finishedAt, failures: verification.failures }
+      : { status: 'never', at: null, failures: [] },
   };
 }
 

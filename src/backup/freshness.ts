@@ -27,18 +27,28 @@ export function checkFreshness(database: string, catalog: CatalogEntry[], policy
   const age = (e: CatalogEntry) => (now.getTime() - new Date(e.takenAt).getTime()) / HOUR;
   const round = (n: number) => Math.round(n * 10) / 10;
   const problems: string[] = [];
-  if (!newest) problems.push(`no complete backup of ${database} exists at all; check the backup schedule (pgwarden schedules list) and the worker`);
+  if (!newest)
+    problems.push(
+      `no complete backup of ${database} exists at all; check the backup schedule (pgwarden schedules list) and the worker`,
+    );
   else if (age(newest) > policy.maxBackupAgeHours) {
-    problems.push(`the newest complete backup of ${database} (${newest.backupId}) is ${round(age(newest))} h old, over the ${policy.maxBackupAgeHours} h limit, missing since ${new Date(new Date(newest.takenAt).getTime() + policy.maxBackupAgeHours * HOUR).toISOString()}; check the backup schedule and its recent runs`);
+    problems.push(
+      `the newest complete backup of ${database} (${newest.backupId}) is ${round(age(newest))} h old, over the ${policy.maxBackupAgeHours} h limit, missing since ${new Date(new Date(newest.takenAt).getTime() + policy.maxBackupAgeHours * HOUR).toISOString()}; check the backup schedule and its recent runs`,
+    );
   }
-  if (!verified) problems.push(`no backup of ${database} has passed verification; run pgwarden verify and check the verification schedule`);
+  if (!verified)
+    problems.push(`no backup of ${database} has passed verification; run pgwarden verify and check the verification schedule`);
   else if (age(verified) / 24 > policy.maxVerifiedAgeDays) {
-    problems.push(`the newest verified backup of ${database} (${verified.backupId}) is ${round(age(verified) / 24)} days old, over the ${policy.maxVerifiedAgeDays}-day limit; check the verification schedule and its recent runs`);
+    problems.push(
+      `the newest verified backup of ${database} (${verified.backupId}) is ${round(age(verified) / 24)} days old, over the ${policy.maxVerifiedAgeDays}-day limit; check the verification schedule and its recent runs`,
+    );
   }
   return {
     database,
     newestBackup: newest ? { backupId: newest.backupId, takenAt: newest.takenAt, ageHours: round(age(newest)) } : null,
-    newestVerified: verified ? { backupId: verified.backupId, takenAt: verified.takenAt, ageDays: round(age(verified) / 24) } : null,
+    newestVerified: verified
+      ? { backupId: verified.backupId, takenAt: verified.takenAt, ageDays: round(age(verified) / 24) }
+      : null,
     problems,
   };
 }

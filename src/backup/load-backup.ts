@@ -47,7 +47,12 @@ export interface LoadProgress {
   storedBytes: number;
 }
 
-export async function loadBackup(s3: S3Client, config: Config, spec: LoadSpec, progress: LoadProgress = { storedBytes: 0 }): Promise<void> {
+export async function loadBackup(
+  s3: S3Client,
+  config: Config,
+  spec: LoadSpec,
+  progress: LoadProgress = { storedBytes: 0 },
+): Promise<void> {
   const keyring = Keyring.from(config.encryption);
   const body = await openStoredObject(s3, config.storage!, spec.dataKey);
   const where = `data object s3://${config.storage!.bucket}/${spec.dataKey}`;
@@ -61,15 +66,34 @@ export async function loadBackup(s3: S3Client, config: Config, spec: LoadSpec, p
       // psql applies statements as they arrive: a mismatch found at the end fails the load,
       // and the caller drops the database it loaded into.
       const gunzipped = streamPipeline(decrypted.plaintext, createGunzip(), () => undefined);
-      const sql = spec.noOwner || spec.noAcl ? streamPipeline(gunzipped, plainSqlFilter({ noOwner: spec.noOwner ?? false, noAcl: spec.noAcl ?? false }), () => undefined) : gunzipped;
-      await runToCompletion(pgProgram('psql', config.tools.pgBinDir), ['-q', '-v', 'ON_ERROR_STOP=1', `--dbname=${spec.database}`], env, { stdin: sql, signal: spec.signal });
+      const sql =
+        spec.noOwner || spec.noAcl
+          ? streamPipeline(
+              gunzipped,
+              plainSqlFilter({ noOwner: spec.noOwner ?? false, noAcl: spec.noAcl ?? false }),
+              () => undefined,
+            )
+          : gunzipped;
+      await runToCompletion(
+        pgProgram('psql', config.tools.pgBinDir),
+        ['-q', '-v', 'ON_ERROR_STOP=1', `--dbname=${spec.database}`],
+        env,
+        { stdin: sql, signal: spec.signal },
+      );
       return;
     }
     // The custom format is checked whole before pg_restore reads a byte of it.
     const file = join(await privateWorkDir(config.verify.workDir), workFileName(spec.run, `${spec.database}.dump`));
     try {
       await pipeline(decrypted.plaintext, createWriteStream(file, { mode: 0o600 }));
-      const args = [...(spec.noOwner ? ['--no-owner'] : []), ...(spec.noAcl ? ['--no-acl'] : []), '--exit-on-error', `--jobs=${config.verify.restoreJobs}`, `--dbname=${spec.database}`, file];
+      const args = [
+        ...(spec.noOwner ? ['--no-owner'] : []),
+        ...(spec.noAcl ? ['--no-acl'] : []),
+        '--exit-on-error',
+        `--jobs=${config.verify.restoreJobs}`,
+        `--dbname=${spec.database}`,
+        file,
+      ];
       await runToCompletion(pgProgram('pg_restore', config.tools.pgBinDir), args, env, { signal: spec.signal });
     } finally {
       await rm(file, { force: true });

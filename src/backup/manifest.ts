@@ -5,6 +5,9 @@
 import type { BackupFormat } from '../config/config';
 import type { EncryptionAlgorithm } from '../config/encryption';
 import type { DatabaseProperties, RoleDependencies } from '../postgres/database-properties';
+import type { TableCount } from '../postgres/tables';
+
+export type { TableCount };
 
 export const MANIFEST_KIND = 'pgwarden.backup';
 export const MANIFEST_FORMAT_VERSION = 1;
@@ -17,12 +20,6 @@ export interface StoredObject {
   md5: string;
 }
 
-export interface TableCount {
-  schema: string;
-  table: string;
-  rows: number;
-}
-
 export interface BackupManifest {
   kind: typeof MANIFEST_KIND;
   formatVersion: number;
@@ -32,7 +29,12 @@ export interface BackupManifest {
   server: { host: string; version: string; versionNum: number };
   pgDump: { version: string; format: BackupFormat };
   compression: { algorithm: 'gzip'; level: number };
-  encryption: { algorithm: EncryptionAlgorithm; keyId: string; container: 'pgwarden-gcm-v1' | 'openssl-pbkdf2-v1'; chunkSize?: number };
+  encryption: {
+    algorithm: EncryptionAlgorithm;
+    keyId: string;
+    container: 'pgwarden-gcm-v1' | 'openssl-pbkdf2-v1';
+    chunkSize?: number;
+  };
   data: StoredObject;
   globals: StoredObject & { withPasswords: boolean };
   tables: TableCount[];
@@ -60,7 +62,10 @@ export function parseManifest(text: string, key: string): BackupManifest {
   }
   const m = value as Partial<BackupManifest>;
   if (m?.kind !== MANIFEST_KIND) throw new Error(`${key} is not a pgwarden backup manifest`);
-  if (m.formatVersion !== MANIFEST_FORMAT_VERSION) throw new Error(`manifest ${key} has format version ${m.formatVersion}; this pgwarden reads version ${MANIFEST_FORMAT_VERSION}`);
+  if (m.formatVersion !== MANIFEST_FORMAT_VERSION)
+    throw new Error(
+      `manifest ${key} has format version ${m.formatVersion}; this pgwarden reads version ${MANIFEST_FORMAT_VERSION}`,
+    );
   for (const field of ['backupId', 'database', 'data', 'globals', 'tables', 'encryption'] as const) {
     if (m[field] === undefined) throw new Error(`manifest ${key} lacks "${field}"`);
   }
@@ -68,5 +73,7 @@ export function parseManifest(text: string, key: string): BackupManifest {
 }
 
 export function sortTables(tables: TableCount[]): TableCount[] {
-  return [...tables].sort((a, b) => (a.schema === b.schema ? (a.table < b.table ? -1 : a.table > b.table ? 1 : 0) : a.schema < b.schema ? -1 : 1));
+  return [...tables].sort((a, b) =>
+    a.schema === b.schema ? (a.table < b.table ? -1 : a.table > b.table ? 1 : 0) : a.schema < b.schema ? -1 : 1,
+  );
 }

@@ -31,8 +31,10 @@ export interface BackupFailed {
 export type BackupOutcome = BackupSucceeded | BackupFailed;
 
 const ACTIONS: Record<string, string> = {
-  DatabaseConnectionError: 'check that the database server is up and that DATABASE_URL (or PG*) on the worker is right, then run pgwarden backup again',
-  StorageError: 'check the bucket (BACKUP_S3_BUCKET), the S3 credentials and S3_ENDPOINT on the worker, then run pgwarden backup again',
+  DatabaseConnectionError:
+    'check that the database server is up and that DATABASE_URL (or PG*) on the worker is right, then run pgwarden backup again',
+  StorageError:
+    'check the bucket (BACKUP_S3_BUCKET), the S3 credentials and S3_ENDPOINT on the worker, then run pgwarden backup again',
   EncryptionError: 'check BACKUP_ENCRYPTION_KEY / BACKUP_ENCRYPTION_KEY_ID on the worker, then run pgwarden backup again',
   ConfigError: 'fix the worker configuration named above and restart the worker',
 };
@@ -66,7 +68,9 @@ export function backupNotice(o: BackupOutcome): Notice {
       ['Reason', o.reason],
       ['Workflow', o.workflowId],
     ],
-    action: ACTIONS[o.errorType] ?? 'open the workflow in the Temporal Web UI for the full error and history, fix the cause, and run pgwarden backup again',
+    action:
+      ACTIONS[o.errorType] ??
+      'open the workflow in the Temporal Web UI for the full error and history, fix the cause, and run pgwarden backup again',
   };
 }
 
@@ -76,7 +80,9 @@ export function verificationNotice(r: VerificationRecord): Notice {
   return {
     event: failed ? 'verify.failed' : 'verify.passed',
     severity: failed ? 'critical' : r.warnings.length ? 'warning' : 'info',
-    title: failed ? `Verification of ${r.database} backup ${r.backupId} FAILED` : `Backup ${r.backupId} of ${r.database} verified`,
+    title: failed
+      ? `Verification of ${r.database} backup ${r.backupId} FAILED`
+      : `Backup ${r.backupId} of ${r.database} verified`,
     facts: [
       ['Database', r.database],
       ['Backup', r.backupId],
@@ -86,14 +92,28 @@ export function verificationNotice(r: VerificationRecord): Notice {
       ['Duration', `${(r.durationMs / 1000).toFixed(1)}s`],
       ['Workflow', r.workflow.id],
     ],
-    action: failed ? 'do not rely on this backup: check the findings above, take a new backup (pgwarden backup) and verify it' : r.warnings.length ? 'check why the backup size changed (data growth, a dropped table, a failed load)' : undefined,
+    action: failed
+      ? 'do not rely on this backup: check the findings above, take a new backup (pgwarden backup) and verify it'
+      : r.warnings.length
+        ? 'check why the backup size changed (data growth, a dropped table, a failed load)'
+        : undefined,
   };
 }
 
 export type RestoreOutcome =
   | { status: 'approval-needed'; database: string; backupId: string; workflowId: string; timeoutMinutes: number }
   | { status: 'started'; database: string; backupId: string; target: string; mode: 'new' | 'existing'; workflowId: string }
-  | { status: 'succeeded'; database: string; backupId: string; target: string; keptAs: string | null; recoveryMs: number; backupAgeHours: number | null; withinRto: boolean; workflowId: string }
+  | {
+      status: 'succeeded';
+      database: string;
+      backupId: string;
+      target: string;
+      keptAs: string | null;
+      recoveryMs: number;
+      backupAgeHours: number | null;
+      withinRto: boolean;
+      workflowId: string;
+    }
   | { status: 'failed'; database: string; backupId: string; target: string; message: string; workflowId: string };
 
 /** The strategy's send_restore_notification: approval needed, start, success (with RTO) and failure. */
@@ -112,7 +132,16 @@ export function restoreNotice(o: RestoreOutcome): Notice {
         action: `approve with: pgwarden restore --approve ${o.workflowId} --as <your name> (or send the approveRestoreSignal from the Temporal UI); reject with --reject`,
       };
     case 'started':
-      return { event: 'restore.started', severity: 'info', title: `Restore of ${o.database} started`, facts: [...common, ['Into', `${o.target} (${o.mode === 'new' ? 'new database' : 'in place'})`], ['Workflow', o.workflowId]] };
+      return {
+        event: 'restore.started',
+        severity: 'info',
+        title: `Restore of ${o.database} started`,
+        facts: [
+          ...common,
+          ['Into', `${o.target} (${o.mode === 'new' ? 'new database' : 'in place'})`],
+          ['Workflow', o.workflowId],
+        ],
+      };
     case 'succeeded':
       return {
         event: 'restore.succeeded',
@@ -161,7 +190,9 @@ export function cleanupNotice(r: CleanupReport): Notice {
       ['Database', r.database],
       ['Deleted', r.deleted.length ? r.deleted.join(', ') : 'none'],
       ['Kept', String(r.kept.length)],
-      ...(r.locked.length ? ([['Locked (kept until)', r.locked.map((l) => `${l.backupId} until ${l.until}`).join(', ')]] as Array<[string, string]>) : []),
+      ...(r.locked.length
+        ? ([['Locked (kept until)', r.locked.map((l) => `${l.backupId} until ${l.until}`).join(', ')]] as Array<[string, string]>)
+        : []),
       ['Leftovers removed', `${r.orphansRemoved} object(s), ${r.uploadsAborted} unfinished upload(s)`],
       ['Lifecycle', r.lifecycle],
       ...(r.warnings.length ? ([['Warnings', r.warnings.join(' | ')]] as Array<[string, string]>) : []),
@@ -205,6 +236,7 @@ export function freshnessNotice(r: FreshnessReport, workflowId: string): Notice 
       ['Newest verified', r.newestVerified ? `${r.newestVerified.backupId} (${r.newestVerified.ageDays} days old)` : 'none'],
       ['Workflow', workflowId],
     ],
-    action: 'check pgwarden schedules list (paused? failing runs?) and that a worker is running; run pgwarden backup / pgwarden verify now',
+    action:
+      'check pgwarden schedules list (paused? failing runs?) and that a worker is running; run pgwarden backup / pgwarden verify now',
   };
 }

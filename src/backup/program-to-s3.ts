@@ -23,14 +23,20 @@ type ExitResult = { code: number | null; signal: NodeJS.Signals | null; stderr: 
 
 /** Holds the end of the stream until the program has exited, and fails it unless with status 0. */
 class ExitGate extends Transform {
-  constructor(private readonly exited: Promise<ExitResult>, private readonly program: string) {
+  constructor(
+    private readonly exited: Promise<ExitResult>,
+    private readonly program: string,
+  ) {
     super();
   }
   override _transform(chunk: Buffer, _e: BufferEncoding, done: TransformCallback): void {
     done(null, chunk);
   }
   override _flush(done: TransformCallback): void {
-    this.exited.then((r) => (r.code === 0 ? done() : done(classifyDumpFailure(this.program, r))));
+    this.exited.then(
+      (r) => (r.code === 0 ? done() : done(classifyDumpFailure(this.program, r))),
+      (err: Error) => done(err),
+    );
   }
 }
 
@@ -56,9 +62,20 @@ export async function streamProgramToS3(spec: ProgramToS3): Promise<StoredObject
   const stored = new Measure({ hash: true });
   let streamError: Error | undefined;
   const gzip = spec.gzipLevel !== undefined ? [createGzip({ level: spec.gzipLevel })] : [];
-  pipeline([proc.stdout, new Coalesce(COALESCE_BYTES), new ExitGate(proc.exited, spec.programName), raw, ...gzip, spec.encryptor(), stored], (err) => {
-    if (err) streamError = err;
-  });
+  pipeline(
+    [
+      proc.stdout,
+      new Coalesce(COALESCE_BYTES),
+      new ExitGate(proc.exited, spec.programName),
+      raw,
+      ...gzip,
+      spec.encryptor(),
+      stored,
+    ],
+    (err) => {
+      if (err) streamError = err;
+    },
+  );
   const body = stored;
   const onAbort = () => proc.kill();
   spec.signal.addEventListener('abort', onAbort, { once: true });

@@ -13,11 +13,20 @@ export async function openStoredObject(s3: S3Client, storage: StorageConfig, key
     const res = await s3.send(new GetObjectCommand({ Bucket: storage.bucket, Key: key }));
     return res.Body as Readable;
   } catch (err) {
-    if (isNotFound(err)) throw new IntegrityError(`s3://${storage.bucket}/${key} is missing (NoSuchKey): the backup lost this object; restore another backup (pgwarden restore --list)`);
+    if (isNotFound(err))
+      throw new IntegrityError(
+        `s3://${storage.bucket}/${key} is missing (NoSuchKey): the backup lost this object; restore another backup (pgwarden restore --list)`,
+      );
     throw storageError(err, { bucket: storage.bucket, endpoint: storage.endpoint, operation: `GetObject ${key}` });
   }
 }
 
-export async function openDecryptedObject(s3: S3Client, storage: StorageConfig, key: string, keyring: Keyring, keyId?: string): Promise<Decryption> {
+export async function openDecryptedObject(
+  s3: S3Client,
+  storage: StorageConfig,
+  key: string,
+  keyring: Keyring,
+  keyId?: string,
+): Promise<Decryption> {
   return openDecryption(await openStoredObject(s3, storage, key), { keyring, keyId });
 }

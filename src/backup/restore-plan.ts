@@ -22,7 +22,12 @@ export function parseRestoreFile(file: string, prefix: string): RestoreFileRef |
   const m = /^(backup_\d{8}_\d{6})(\.dump\.enc|\.sql\.gz\.enc|\.json)?$/.exec(name);
   if (!m || !parseBackupId(m[1])) return undefined;
   const explicitPath = file.includes('/');
-  const legacyKey = m[2] === '.sql.gz.enc' && !file.includes('/data/') ? (explicitPath ? file : `${prefix ? `${prefix}/` : ''}${file}`) : undefined;
+  const legacyKey =
+    m[2] === '.sql.gz.enc' && !file.includes('/data/')
+      ? explicitPath
+        ? file
+        : `${prefix ? `${prefix}/` : ''}${file}`
+      : undefined;
   return { backupId: m[1], legacyKey, explicitPath };
 }
 
@@ -72,12 +77,26 @@ export function needsRetrieval(storageClass: string | undefined): boolean {
 
 /** How long a retrieval takes, to tell people and to pace the durable wait. */
 export function retrievalEstimate(storageClass: string | undefined): { tier: 'Standard'; hours: string; pollMinutes: number } {
-  return storageClass === 'DEEP_ARCHIVE' ? { tier: 'Standard', hours: '12-48 h', pollMinutes: 60 } : { tier: 'Standard', hours: '3-5 h', pollMinutes: 30 };
+  return storageClass === 'DEEP_ARCHIVE'
+    ? { tier: 'Standard', hours: '12-48 h', pollMinutes: 60 }
+    : { tier: 'Standard', hours: '3-5 h', pollMinutes: 30 };
 }
 
 /** Recovery figures against the strategy's objectives (RTO database restore 2-4 h; RPO 24 h). */
-export function recoveryFigures(input: { startedAt: Date; finishedAt: Date; backupTakenAt: Date | undefined }): { recoveryMs: number; backupAgeHours: number | null; withinRto: boolean; withinRpo: boolean | null } {
+export function recoveryFigures(input: { startedAt: Date; finishedAt: Date; backupTakenAt: Date | undefined }): {
+  recoveryMs: number;
+  backupAgeHours: number | null;
+  withinRto: boolean;
+  withinRpo: boolean | null;
+} {
   const recoveryMs = input.finishedAt.getTime() - input.startedAt.getTime();
-  const backupAgeHours = input.backupTakenAt ? Math.round(((input.startedAt.getTime() - input.backupTakenAt.getTime()) / 3_600_000) * 10) / 10 : null;
-  return { recoveryMs, backupAgeHours, withinRto: recoveryMs <= 4 * 3_600_000, withinRpo: backupAgeHours === null ? null : backupAgeHours <= 24 };
+  const backupAgeHours = input.backupTakenAt
+    ? Math.round(((input.startedAt.getTime() - input.backupTakenAt.getTime()) / 3_600_000) * 10) / 10
+    : null;
+  return {
+    recoveryMs,
+    backupAgeHours,
+    withinRto: recoveryMs <= 4 * 3_600_000,
+    withinRpo: backupAgeHours === null ? null : backupAgeHours <= 24,
+  };
 }

@@ -82,7 +82,12 @@ export function decideRetention(candidates: RetentionCandidate[], policy: Retent
     if (why.length) return { backupId: b.backupId, action: 'keep', reasons: why };
     const expired = policy.gfs ? 'outside the daily/weekly/monthly set' : `older than ${policy.retentionDays} days`;
     if (b.lockedUntil && b.lockedUntil > now) {
-      return { backupId: b.backupId, action: 'locked', reasons: [expired, `S3 Object Lock until ${b.lockedUntil.toISOString()}`], lockedUntil: b.lockedUntil.toISOString() };
+      return {
+        backupId: b.backupId,
+        action: 'locked',
+        reasons: [expired, `S3 Object Lock until ${b.lockedUntil.toISOString()}`],
+        lockedUntil: b.lockedUntil.toISOString(),
+      };
     }
     return { backupId: b.backupId, action: 'delete', reasons: [expired] };
   });

@@ -42,7 +42,8 @@ export interface RestoreRecord {
 export const recordsRoot = (prefix: string, database: string) => `${databaseRoot(prefix, database)}records/`;
 export const failurePrefix = (prefix: string, database: string) => `${recordsRoot(prefix, database)}backup-failures/`;
 export const restorePrefix = (prefix: string, database: string) => `${recordsRoot(prefix, database)}restores/`;
-export const failureKey = (prefix: string, database: string, backupId: string) => `${failurePrefix(prefix, database)}${backupId}.json`;
+export const failureKey = (prefix: string, database: string, backupId: string) =>
+  `${failurePrefix(prefix, database)}${backupId}.json`;
 /** Restore records sort by time: the key starts with the finish time. */
 export const restoreKey = (prefix: string, database: string, finishedAt: string, workflowId: string) =>
   `${restorePrefix(prefix, database)}${finishedAt.replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z')}_${workflowId.replace(/[^A-Za-z0-9_.-]/g, '_')}.json`;

@@ -26,8 +26,11 @@ export class BackupStore {
     const out: Array<{ key: string; storageClass?: string; size: number; lastModified?: Date }> = [];
     let token: string | undefined;
     do {
-      const res = await this.s3.send(new ListObjectsV2Command({ Bucket: this.storage.bucket, Prefix: prefix, ContinuationToken: token })).catch((err: unknown) => this.fail(err, `ListObjectsV2 ${prefix}`));
-      for (const o of res.Contents ?? []) out.push({ key: o.Key!, storageClass: o.StorageClass, size: o.Size ?? 0, lastModified: o.LastModified });
+      const res = await this.s3
+        .send(new ListObjectsV2Command({ Bucket: this.storage.bucket, Prefix: prefix, ContinuationToken: token }))
+        .catch((err: unknown) => this.fail(err, `ListObjectsV2 ${prefix}`));
+      for (const o of res.Contents ?? [])
+        out.push({ key: o.Key!, storageClass: o.StorageClass, size: o.Size ?? 0, lastModified: o.LastModified });
       token = res.IsTruncated ? res.NextContinuationToken : undefined;
     } while (token);
     return out;

@@ -49,7 +49,8 @@ export interface VerificationRecord {
   counts?: TableCount[];
 }
 
-export const verificationKey = (prefix: string, database: string, backupId: string) => `${databaseRoot(prefix, database)}verifications/${backupId}.json`;
+export const verificationKey = (prefix: string, database: string, backupId: string) =>
+  `${databaseRoot(prefix, database)}verifications/${backupId}.json`;
 export const verificationPrefix = (prefix: string, database: string) => `${databaseRoot(prefix, database)}verifications/`;
 
 /** Tables whose restored count differs from the manifest, including tables missing on either side. */
@@ -82,10 +83,18 @@ export function medianOf(values: number[]): number {
 
 /** The backup's size against the median of earlier ones; a jump or drop past the threshold warns. */
 export function checkSize(storedBytes: number, previous: number[], thresholdPercent: number): SizeCheck {
-  if (previous.length === 0) return { ok: true, storedBytes, medianOfPrevious: null, changePercent: null, previousCount: 0, thresholdPercent };
+  if (previous.length === 0)
+    return { ok: true, storedBytes, medianOfPrevious: null, changePercent: null, previousCount: 0, thresholdPercent };
   const median = medianOf(previous);
   const changePercent = median === 0 ? (storedBytes === 0 ? 0 : 100) : ((storedBytes - median) / median) * 100;
-  return { ok: Math.abs(changePercent) <= thresholdPercent, storedBytes, medianOfPrevious: median, changePercent: Math.round(changePercent * 10) / 10, previousCount: previous.length, thresholdPercent };
+  return {
+    ok: Math.abs(changePercent) <= thresholdPercent,
+    storedBytes,
+    medianOfPrevious: median,
+    changePercent: Math.round(changePercent * 10) / 10,
+    previousCount: previous.length,
+    thresholdPercent,
+  };
 }
 
 export interface IntegrityFindings {
@@ -111,17 +120,25 @@ export function buildVerificationRecord(input: {
   finishedAt: Date;
   workflow: { id: string; runId: string };
 }): VerificationRecord {
-  const skipped: RestoreFindings = { restore: { ok: false, detail: 'not attempted: the stored object failed its integrity checks', restoreMs: null }, rowCounts: { ok: false, tables: 0, differences: [] } };
+  const skipped: RestoreFindings = {
+    restore: { ok: false, detail: 'not attempted: the stored object failed its integrity checks', restoreMs: null },
+    rowCounts: { ok: false, tables: 0, differences: [] },
+  };
   const restore = input.restore ?? skipped;
   const failures: string[] = [];
   if (!input.integrity.checksums.ok) failures.push(`checksums: ${input.integrity.checksums.detail}`);
   if (!input.integrity.decryption.ok) failures.push(`decryption: ${input.integrity.decryption.detail}`);
   if (!restore.restore.ok) failures.push(`test restore: ${restore.restore.detail}`);
-  else if (!restore.rowCounts.ok) failures.push(`row counts differ in ${restore.rowCounts.differences.length} table(s): ${restore.rowCounts.differences.map(describeDifference).join('; ')}`);
+  else if (!restore.rowCounts.ok)
+    failures.push(
+      `row counts differ in ${restore.rowCounts.differences.length} table(s): ${restore.rowCounts.differences.map(describeDifference).join('; ')}`,
+    );
   const warnings: string[] = [];
   const s = input.size;
   if (!s.ok) {
-    warnings.push(`size: ${s.storedBytes} bytes is ${s.changePercent! > 0 ? '+' : ''}${s.changePercent}% against the median ${s.medianOfPrevious} of the previous ${s.previousCount} backups (threshold ${s.thresholdPercent}%)`);
+    warnings.push(
+      `size: ${s.storedBytes} bytes is ${s.changePercent! > 0 ? '+' : ''}${s.changePercent}% against the median ${s.medianOfPrevious} of the previous ${s.previousCount} backups (threshold ${s.thresholdPercent}%)`,
+    );
   }
   return {
     kind: VERIFICATION_KIND,
@@ -131,7 +148,13 @@ export function buildVerificationRecord(input: {
     status: failures.length ? 'failed' : 'passed',
     failures,
     warnings,
-    checks: { checksums: input.integrity.checksums, decryption: input.integrity.decryption, restore: restore.restore, rowCounts: restore.rowCounts, size: input.size },
+    checks: {
+      checksums: input.integrity.checksums,
+      decryption: input.integrity.decryption,
+      restore: restore.restore,
+      rowCounts: restore.rowCounts,
+      size: input.size,
+    },
     startedAt: input.startedAt.toISOString(),
     finishedAt: input.finishedAt.toISOString(),
     durationMs: input.finishedAt.getTime() - input.startedAt.getTime(),

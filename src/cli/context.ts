@@ -40,12 +40,16 @@ export class CommandContext {
   pickDatabase(config: Config, given: string | undefined): string {
     if (given) {
       if (config.databases.length > 0 && !config.databases.some((d) => d.id === given)) {
-        throw new UsageError(`--database ${given}: not configured; configured databases: ${config.databases.map((d) => d.id).join(', ')}`);
+        throw new UsageError(
+          `--database ${given}: not configured; configured databases: ${config.databases.map((d) => d.id).join(', ')}`,
+        );
       }
       return given;
     }
     if (config.databases.length === 1) return config.databases[0].id;
     if (config.databases.length === 0) throw new UsageError('no database given; pass --database NAME (or set DATABASE_URL)');
-    throw new UsageError(`several databases are configured (${config.databases.map((d) => d.id).join(', ')}); pass --database NAME`);
+    throw new UsageError(
+      `several databases are configured (${config.databases.map((d) => d.id).join(', ')}); pass --database NAME`,
+    );
   }
 }

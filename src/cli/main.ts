@@ -20,7 +20,11 @@ import { describeFailure } from './failure';
 export function buildProgram(run: (action: () => Promise<void>) => Promise<void>): Command {
   const program = new Command('pgwarden')
     .description('Durable PostgreSQL backup, verification and disaster recovery on Temporal')
-    .addOption(new Option('--config <file>', 'read settings from an env file (KEY=value lines; variables set in the environment win)').env('PGWARDEN_CONFIG'))
+    .addOption(
+      new Option('--config <file>', 'read settings from an env file (KEY=value lines; variables set in the environment win)').env(
+        'PGWARDEN_CONFIG',
+      ),
+    )
     .showHelpAfterError('(run with --help for usage)')
     .exitOverride();
   const ctx = () => new CommandContext(program.opts<GlobalOptions>());
@@ -50,7 +54,9 @@ export function buildProgram(run: (action: () => Promise<void>) => Promise<void>
 
   program
     .command('verify')
-    .description('verify backups: checksums, full decryption, test restore into a temporary database, row counts, size (runs on the worker)')
+    .description(
+      'verify backups: checksums, full decryption, test restore into a temporary database, row counts, size (runs on the worker)',
+    )
     .option('-d, --database <name>', 'configured database id (default: the only one configured)')
     .option('-b, --backup <id>', 'the backup to verify, e.g. backup_20240101_120000 (default: the newest)')
     .option('--all-unverified', 'verify every backup that was never verified, oldest first')
@@ -59,12 +65,20 @@ export function buildProgram(run: (action: () => Promise<void>) => Promise<void>
 
   program
     .command('restore')
-    .description('restore a backup into a new database (--new-db) or in place after an approval; list backups (--list); approve or reject a waiting restore')
+    .description(
+      'restore a backup into a new database (--new-db) or in place after an approval; list backups (--list); approve or reject a waiting restore',
+    )
     .option('-d, --database <name>', 'configured database id (default: the only one configured)')
-    .option('-f, --file <backup>', 'backup id, backup key, or an old script\'s backup_YYYYMMDD_HHMMSS.sql.gz.enc (default: the newest complete backup)')
+    .option(
+      '-f, --file <backup>',
+      "backup id, backup key, or an old script's backup_YYYYMMDD_HHMMSS.sql.gz.enc (default: the newest complete backup)",
+    )
     .option('--new-db <name>', 'restore into this new database instead of in place')
     .option('--force', 'in place: do not wait for an approval')
-    .option('--no-owner', 'leave object ownership out: everything restored belongs to the backup user (default: owners as backed up)')
+    .option(
+      '--no-owner',
+      'leave object ownership out: everything restored belongs to the backup user (default: owners as backed up)',
+    )
     .option('--approval-timeout <minutes>', 'in place: give up (changing nothing) without an approval within this time', '60')
     .option('--approve <workflow-id>', 'approve a restore that waits for approval')
     .option('--reject <workflow-id>', 'reject a restore that waits for approval')
@@ -77,7 +91,9 @@ export function buildProgram(run: (action: () => Promise<void>) => Promise<void>
 
   program
     .command('cleanup')
-    .description('delete backups outside the retention policy (never the newest ones or the newest verified), remove leftovers, apply the S3 lifecycle (runs on the worker)')
+    .description(
+      'delete backups outside the retention policy (never the newest ones or the newest verified), remove leftovers, apply the S3 lifecycle (runs on the worker)',
+    )
     .option('-d, --database <name>', 'configured database id (default: the only one configured)')
     .option('--dry-run', 'list what would be deleted and why; change nothing')
     .option('--json', 'print the report as JSON')
@@ -85,20 +101,28 @@ export function buildProgram(run: (action: () => Promise<void>) => Promise<void>
 
   program
     .command('report')
-    .description('backup success rate, size and duration trends, verification and restore times, storage used and its monthly cost (runs on the worker)')
+    .description(
+      'backup success rate, size and duration trends, verification and restore times, storage used and its monthly cost (runs on the worker)',
+    )
     .option('-d, --database <name>', 'one configured database (default: all configured)')
     .option('--days <n>', 'the window, in days up to today', '30')
     .option('--json', 'print the figures as JSON')
     .action((opts) => run(() => runReportCommand(ctx(), opts)));
 
-  const schedules = program.command('schedules').description('Temporal Schedules instead of cron: daily backup, weekly verify, monthly cleanup per database');
+  const schedules = program
+    .command('schedules')
+    .description('Temporal Schedules instead of cron: daily backup, weekly verify, monthly cleanup per database');
   schedules
     .command('apply')
     .description('create or update the schedules from configuration (idempotent)')
     .option('--prune', 'remove pgwarden schedules of databases no longer configured')
     .option('--json', 'print the result as JSON')
     .action((opts) => run(() => runSchedulesApply(ctx(), opts)));
-  schedules.command('list').description('pgwarden schedules: state, next and last run').option('--json', 'print JSON').action((opts) => run(() => runSchedulesList(ctx(), opts)));
+  schedules
+    .command('list')
+    .description('pgwarden schedules: state, next and last run')
+    .option('--json', 'print JSON')
+    .action((opts) => run(() => runSchedulesList(ctx(), opts)));
   for (const action of ['pause', 'unpause', 'trigger'] as const) {
     schedules
       .command(`${action} <schedule-id>`)
@@ -113,7 +137,9 @@ export function buildProgram(run: (action: () => Promise<void>) => Promise<void>
     .requiredOption('--to <time>', 'ISO time')
     .action((id, opts) => run(() => runSchedulesAction(ctx(), 'backfill', id, opts)));
 
-  const dr = program.command('dr').description('disaster recovery: the six-step runbook with escalation (also driven from the Temporal UI)');
+  const dr = program
+    .command('dr')
+    .description('disaster recovery: the six-step runbook with escalation (also driven from the Temporal UI)');
   dr.command('start')
     .description('open an incident: DisasterRecoveryWorkflow, level 1 alert at once')
     .requiredOption('-s, --summary <text>', 'one line saying what failed')
@@ -124,10 +150,24 @@ export function buildProgram(run: (action: () => Promise<void>) => Promise<void>
     .option('--as <name>', 'who opens it (default: your user name)')
     .option('--json', 'print JSON')
     .action((opts) => run(() => runDrStart(ctx(), opts)));
-  dr.command('status <incident-id>').description('where the incident stands: step, escalation, backup, restore, timeline').option('--json', 'print the whole state as JSON').action((id, opts) => run(() => runDrStatus(ctx(), id, opts)));
-  dr.command('list').description('open incidents (--all: closed ones too)').option('--all', 'include closed incidents').option('--json', 'print JSON').action((opts) => run(() => runDrList(ctx(), opts)));
-  const step = (name: string, description: string) => dr.command(`${name} <incident-id>`).description(description).option('--as <name>', 'who (default: your user name)').option('--json', 'print the incident state as JSON');
-  step('ack', 'acknowledge: stops the level 1 reminders (levels 2 and 3 still follow unless resolved)').action((id, opts) => run(() => runDrStep(ctx(), 'ack', id, opts)));
+  dr.command('status <incident-id>')
+    .description('where the incident stands: step, escalation, backup, restore, timeline')
+    .option('--json', 'print the whole state as JSON')
+    .action((id, opts) => run(() => runDrStatus(ctx(), id, opts)));
+  dr.command('list')
+    .description('open incidents (--all: closed ones too)')
+    .option('--all', 'include closed incidents')
+    .option('--json', 'print JSON')
+    .action((opts) => run(() => runDrList(ctx(), opts)));
+  const step = (name: string, description: string) =>
+    dr
+      .command(`${name} <incident-id>`)
+      .description(description)
+      .option('--as <name>', 'who (default: your user name)')
+      .option('--json', 'print the incident state as JSON');
+  step('ack', 'acknowledge: stops the level 1 reminders (levels 2 and 3 still follow unless resolved)').action((id, opts) =>
+    run(() => runDrStep(ctx(), 'ack', id, opts)),
+  );
   step('assess', 'step 2: record the impact assessment')
     .option('--scope <text>', 'scope of data loss, e.g. "orders since 02:00"')
     .option('--customer-impact <yes|no>', 'customer-facing service impact (yes: level 4, customer notification)')
@@ -137,10 +177,17 @@ export function buildProgram(run: (action: () => Promise<void>) => Promise<void>
     .option('--backup <id>', 'another backup than the proposed one')
     .option('--new-db <name>', 'restore into this new database instead of in place')
     .action((id, opts) => run(() => runDrStep(ctx(), 'select', id, opts)));
-  step('approve', 'step 4: approve the in-place restore').option('--note <text>', 'a note').action((id, opts) => run(() => runDrStep(ctx(), 'approve', id, opts)));
-  step('resume', 'step 6: confirm operations resumed; closes the incident').option('--note <text>', 'a note').action((id, opts) => run(() => runDrStep(ctx(), 'resume', id, opts)));
+  step('approve', 'step 4: approve the in-place restore')
+    .option('--note <text>', 'a note')
+    .action((id, opts) => run(() => runDrStep(ctx(), 'approve', id, opts)));
+  step('resume', 'step 6: confirm operations resumed; closes the incident')
+    .option('--note <text>', 'a note')
+    .action((id, opts) => run(() => runDrStep(ctx(), 'resume', id, opts)));
   for (const action of ['retry', 'skip', 'abort'] as const) {
-    step(action, action === 'abort' ? 'stop the runbook (cancels a running restore and the escalation)' : `${action} the current step`)
+    step(
+      action,
+      action === 'abort' ? 'stop the runbook (cancels a running restore and the escalation)' : `${action} the current step`,
+    )
       .option('--reason <text>', 'why (required)')
       .action((id, opts) => run(() => runDrStep(ctx(), action, id, opts)));
   }

@@ -9,7 +9,9 @@ export function operatorIdentity(as: string | undefined, env: { PGWARDEN_OPERATO
   const named = as?.trim() || env.PGWARDEN_OPERATOR?.trim();
   if (named) return named;
   if (loginName === 'root' || loginName === '') {
-    throw new UsageError('say who you are: pass --as <name> or set PGWARDEN_OPERATOR (the login name here is root, which tells the people notified nothing)');
+    throw new UsageError(
+      'say who you are: pass --as <name> or set PGWARDEN_OPERATOR (the login name here is root, which tells the people notified nothing)',
+    );
   }
   return loginName;
 }

@@ -8,7 +8,8 @@ import { BusyError } from '../errors/errors';
 import { Config } from '../config/config';
 import { workflowId } from '../temporal/definitions';
 import { DatabaseSA, OperationSA } from '../temporal/search-attributes';
-import { runLink, warnIfNoWorker } from './commands/check';
+import { runLink } from '../temporal/links';
+import { warnIfNoWorker } from './no-worker';
 
 export interface RunSpec {
   workflowType: string;
@@ -44,7 +45,9 @@ export async function startRun(client: Client, config: Config, spec: RunSpec): P
     .catch((err: unknown) => {
       if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
       const link = runLink(config.temporal.uiUrl, client.options.namespace, id);
-      throw new BusyError(`a ${spec.operation} of ${spec.database} was started this very second (workflow ${id}${link ? `, ${link}` : ''}); runs are named per second, so start again in a moment`);
+      throw new BusyError(
+        `a ${spec.operation} of ${spec.database} was started this very second (workflow ${id}${link ? `, ${link}` : ''}); runs are named per second, so start again in a moment`,
+      );
     });
   return { handle, id, link: runLink(config.temporal.uiUrl, client.options.namespace, id) };
 }

@@ -63,7 +63,9 @@ export function connectionError(target: DatabaseTarget, database: string, err: u
   };
   const known = e.code ? fixes[e.code] : undefined;
   if (known) return new DatabaseConnectionError(`cannot connect to ${where}: ${known[0]}`, { retryable: known[1] });
-  const detail = /timeout/i.test(e.message ?? '') ? 'connection timed out; check network access to the server' : redactPassword(e.message ?? String(err), target);
+  const detail = /timeout/i.test(e.message ?? '')
+    ? 'connection timed out; check network access to the server'
+    : redactPassword(e.message ?? String(err), target);
   return new DatabaseConnectionError(`cannot connect to ${where}: ${detail}`, { retryable: true });
 }
 

@@ -36,7 +36,9 @@ function unavailable(target: TemporalTarget, err: unknown): TemporalUnavailableE
 
 export async function connectClient(target: TemporalTarget): Promise<Client> {
   try {
-    const connection = await Connection.connect({ ...target.options, connectTimeout: '10s' } as Parameters<typeof Connection.connect>[0]);
+    const connection = await Connection.connect({ ...target.options, connectTimeout: '10s' } as Parameters<
+      typeof Connection.connect
+    >[0]);
     return new Client({ connection, namespace: target.namespace });
   } catch (err) {
     throw unavailable(target, err);

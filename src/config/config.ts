@@ -14,7 +14,7 @@ import { Env } from './env-file';
 import { EnvReader } from './env-reader';
 import { NotificationConfig, readNotifications } from './notifications';
 import { StorageConfig, readStorage } from './storage';
-import { parsePrices, PriceTable } from '../report/prices';
+import { parsePrices, PriceTable } from './prices';
 import { IncidentSettings, readIncident } from './incident';
 import { cronProblem } from './cron';
 
@@ -186,12 +186,17 @@ function readSchedules(r: EnvReader): ScheduleSettings {
 function readCleanup(r: EnvReader): CleanupSettings {
   const gfsNames = ['BACKUP_GFS_DAILY', 'BACKUP_GFS_WEEKLY', 'BACKUP_GFS_MONTHLY'] as const;
   const given = gfsNames.filter((n) => r.has(n));
-  if (given.length > 0 && given.length < 3) r.problem(gfsNames.find((n) => !r.has(n))!, 'missing; set all of BACKUP_GFS_DAILY, BACKUP_GFS_WEEKLY and BACKUP_GFS_MONTHLY, or none for age retention');
+  if (given.length > 0 && given.length < 3)
+    r.problem(
+      gfsNames.find((n) => !r.has(n))!,
+      'missing; set all of BACKUP_GFS_DAILY, BACKUP_GFS_WEEKLY and BACKUP_GFS_MONTHLY, or none for age retention',
+    );
   const [daily, weekly, monthly] = gfsNames.map((n) => r.integer(n, 0, { min: 0, max: 10000 }));
   const glacierAfterDays = r.integer('S3_LIFECYCLE_GLACIER_DAYS', 30, { min: 1, max: 36500 });
   const deepArchiveAfterDays = r.integer('S3_LIFECYCLE_DEEP_ARCHIVE_DAYS', 90, { min: 1, max: 36500 });
   // The colder class comes later; a rule in the other order would be refused by S3.
-  if (deepArchiveAfterDays <= glacierAfterDays) r.problem('S3_LIFECYCLE_DEEP_ARCHIVE_DAYS', `must be greater than S3_LIFECYCLE_GLACIER_DAYS (${glacierAfterDays})`);
+  if (deepArchiveAfterDays <= glacierAfterDays)
+    r.problem('S3_LIFECYCLE_DEEP_ARCHIVE_DAYS', `must be greater than S3_LIFECYCLE_GLACIER_DAYS (${glacierAfterDays})`);
   return {
     keepLast: r.integer('BACKUP_KEEP_LAST', 3, { min: 1, max: 10000 }),
     gfs: given.length === 3 ? { daily, weekly, monthly } : undefined,
@@ -211,5 +216,7 @@ export function requireDatabase(config: Config, id: string): DatabaseTarget {
   const target = findDatabase(config, id);
   if (target) return target;
   const known = config.databases.map((d) => d.id).join(', ') || 'none';
-  throw new ConfigError([`database "${id}" is not configured on this worker (configured: ${known}); check DATABASE_URL / BACKUP_DATABASES`]);
+  throw new ConfigError([
+    `database "${id}" is not configured on this worker (configured: ${known}); check DATABASE_URL / BACKUP_DATABASES`,
+  ]);
 }

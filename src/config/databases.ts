@@ -86,7 +86,9 @@ export function readDatabases(r: EnvReader, required: boolean): DatabaseTarget[]
     }
     for (const database of names) targets.push({ ...main, id: toId(database), database });
   }
-  for (const name of Object.keys(r.env).filter((k) => /^DATABASE_URL_[A-Za-z0-9_]+$/.test(k)).sort()) {
+  for (const name of Object.keys(r.env)
+    .filter((k) => /^DATABASE_URL_[A-Za-z0-9_]+$/.test(k))
+    .sort()) {
     if (!r.has(name)) continue;
     const server = parseUrl(r, name);
     if (!server) continue;
@@ -102,7 +104,8 @@ export function readDatabases(r: EnvReader, required: boolean): DatabaseTarget[]
   const seen = new Set<string>();
   for (const t of targets) {
     if (!ID_PATTERN.test(t.id)) r.problem('BACKUP_DATABASES', `"${t.id}" is not a usable name; use letters, digits, - and _`);
-    if (seen.has(t.id)) r.problem('BACKUP_DATABASES', `database "${t.id}" is configured twice; give one of them another DATABASE_URL_<ALIAS>`);
+    if (seen.has(t.id))
+      r.problem('BACKUP_DATABASES', `database "${t.id}" is configured twice; give one of them another DATABASE_URL_<ALIAS>`);
     seen.add(t.id);
   }
   return targets;

@@ -49,10 +49,20 @@ export function deriveKeyId(material: string): string {
   return 'k-' + createHash('sha256').update('pgwarden key id\0').update(material).digest('hex').slice(0, 12);
 }
 
-function readKey(r: EnvReader, variable: string, material: Secret, algorithm: EncryptionAlgorithm, id?: string, options: { passphrase?: boolean } = {}): EncryptionKey | undefined {
+function readKey(
+  r: EnvReader,
+  variable: string,
+  material: Secret,
+  algorithm: EncryptionAlgorithm,
+  id?: string,
+  options: { passphrase?: boolean } = {},
+): EncryptionKey | undefined {
   const bytes = decodeKeyBytes(material.reveal());
   if (!bytes && algorithm === 'AES-256-GCM' && !options.passphrase) {
-    r.problem(variable, `${id ? `key "${id}": ` : ''}${KEY_HINT}; passphrases are only accepted with ENCRYPTION_ALGORITHM=AES-256-CBC`);
+    r.problem(
+      variable,
+      `${id ? `key "${id}": ` : ''}${KEY_HINT}; passphrases are only accepted with ENCRYPTION_ALGORITHM=AES-256-CBC`,
+    );
     return undefined;
   }
   return { id: id ?? deriveKeyId(material.reveal()), bytes, material };
@@ -73,15 +83,23 @@ export function readEncryption(r: EnvReader, required: boolean): EncryptionConfi
   const keys = new Map<string, EncryptionKey>();
   if (active) keys.set(active.id, active);
   const previous = r.secret('BACKUP_ENCRYPTION_PREVIOUS_KEYS');
-  for (const entry of (previous?.reveal() ?? '').split(',').map((e) => e.trim()).filter(Boolean)) {
+  for (const entry of (previous?.reveal() ?? '')
+    .split(',')
+    .map((e) => e.trim())
+    .filter(Boolean)) {
     const colon = entry.indexOf(':');
     const id = colon > 0 ? entry.slice(0, colon) : '';
     if (!KEY_ID.test(id)) {
-      r.problem('BACKUP_ENCRYPTION_PREVIOUS_KEYS', 'expected id:key pairs separated by commas, each id 1-64 letters, digits, dots, dashes or underscores');
+      r.problem(
+        'BACKUP_ENCRYPTION_PREVIOUS_KEYS',
+        'expected id:key pairs separated by commas, each id 1-64 letters, digits, dots, dashes or underscores',
+      );
       continue;
     }
     // Retired keys only decrypt: an old script's passphrase is welcome whatever encrypts new backups.
-    const key = readKey(r, 'BACKUP_ENCRYPTION_PREVIOUS_KEYS', new Secret(entry.slice(colon + 1)), algorithm, id, { passphrase: true });
+    const key = readKey(r, 'BACKUP_ENCRYPTION_PREVIOUS_KEYS', new Secret(entry.slice(colon + 1)), algorithm, id, {
+      passphrase: true,
+    });
     if (!key) continue;
     if (keys.has(id)) r.problem('BACKUP_ENCRYPTION_PREVIOUS_KEYS', `key id "${id}" is used twice; every key needs its own id`);
     else keys.set(id, key);

@@ -28,12 +28,17 @@ export function readNotifications(r: EnvReader): NotificationConfig {
     const user = r.string('SMTP_USER');
     const password = r.secret('SMTP_PASSWORD');
     if (Boolean(user) !== Boolean(password)) {
-      r.problem(user ? 'SMTP_PASSWORD' : 'SMTP_USER', 'set both SMTP_USER and SMTP_PASSWORD, or neither for a relay without login');
+      r.problem(
+        user ? 'SMTP_PASSWORD' : 'SMTP_USER',
+        'set both SMTP_USER and SMTP_PASSWORD, or neither for a relay without login',
+      );
     }
     const to = r.list('NOTIFY_EMAIL_TO');
-    if (to.length === 0) r.problem('NOTIFY_EMAIL_TO', 'missing; SMTP_HOST is set, so name who gets backup notices (a,b@example.com)');
+    if (to.length === 0)
+      r.problem('NOTIFY_EMAIL_TO', 'missing; SMTP_HOST is set, so name who gets backup notices (a,b@example.com)');
     for (const address of [...to, r.string('NOTIFY_EMAIL_FROM', 'pgwarden@localhost')]) {
-      if (!EMAIL.test(address)) r.problem(to.includes(address) ? 'NOTIFY_EMAIL_TO' : 'NOTIFY_EMAIL_FROM', `"${address}" is not an e-mail address`);
+      if (!EMAIL.test(address))
+        r.problem(to.includes(address) ? 'NOTIFY_EMAIL_TO' : 'NOTIFY_EMAIL_FROM', `"${address}" is not an e-mail address`);
     }
     config.email = {
       host: r.string('SMTP_HOST', ''),

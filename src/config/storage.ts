@@ -43,7 +43,10 @@ export function readStorage(r: EnvReader, required: boolean): StorageConfig | un
   const accessKeyId = r.string('AWS_ACCESS_KEY_ID');
   const secretAccessKey = r.secret('AWS_SECRET_ACCESS_KEY');
   if (Boolean(accessKeyId) !== Boolean(secretAccessKey)) {
-    r.problem(accessKeyId ? 'AWS_SECRET_ACCESS_KEY' : 'AWS_ACCESS_KEY_ID', 'set both AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or neither to use the default AWS credential chain');
+    r.problem(
+      accessKeyId ? 'AWS_SECRET_ACCESS_KEY' : 'AWS_ACCESS_KEY_ID',
+      'set both AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or neither to use the default AWS credential chain',
+    );
   }
   const serverSideEncryption = r.oneOf('S3_SERVER_SIDE_ENCRYPTION', SSE_MODES, 'AES256');
   const kmsKeyId = r.string('S3_SSE_KMS_KEY_ID');
@@ -54,7 +57,8 @@ export function readStorage(r: EnvReader, required: boolean): StorageConfig | un
   if (r.has('S3_OBJECT_LOCK_MODE')) {
     const mode = r.oneOf('S3_OBJECT_LOCK_MODE', OBJECT_LOCK_MODES, 'GOVERNANCE');
     const days = r.integer('S3_OBJECT_LOCK_DAYS', 0, { min: 1, max: 36500 });
-    if (!r.has('S3_OBJECT_LOCK_DAYS')) r.problem('S3_OBJECT_LOCK_DAYS', 'missing; S3_OBJECT_LOCK_MODE needs the number of days to lock each backup');
+    if (!r.has('S3_OBJECT_LOCK_DAYS'))
+      r.problem('S3_OBJECT_LOCK_DAYS', 'missing; S3_OBJECT_LOCK_MODE needs the number of days to lock each backup');
     objectLock = { mode, days };
   }
   const storage: StorageConfig = {

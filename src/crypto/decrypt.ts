@@ -9,7 +9,15 @@ import { EncryptionError } from '../errors/errors';
 import { startsWithGcmMagic } from './gcm-format';
 import { GcmDecryptStream } from './gcm-stream';
 import { Keyring } from './keyring';
-import { CBC_HEADER_BYTES, CbcDecryptStream, CbcKdf, decryptFirstBlock, deriveCbcKey, LEGACY_KDFS, startsWithSalted } from './openssl-cbc';
+import {
+  CBC_HEADER_BYTES,
+  CbcDecryptStream,
+  CbcKdf,
+  decryptFirstBlock,
+  deriveCbcKey,
+  LEGACY_KDFS,
+  startsWithSalted,
+} from './openssl-cbc';
 
 /** What a correct key turns the first block into: gzip, or pg_dump's custom format. */
 const PLAINTEXT_MAGICS = [Buffer.from([0x1f, 0x8b, 0x08]), Buffer.from('PGDMP', 'ascii')];
@@ -53,8 +61,13 @@ function chooseCbcKey(head: Buffer, opts: DecryptOptions): { keyId: string; kdf:
       if (PLAINTEXT_MAGICS.some((m) => plain.subarray(0, m.length).equals(m))) return { keyId: k.id, kdf, key: derived };
     }
   }
-  if (opts.keyId) throw new EncryptionError(`key "${opts.keyId}" does not decrypt this object: wrong key for this id, or the object is corrupt`);
-  throw new EncryptionError(`none of the configured keys (${keys.map((k) => k.id).join(', ')}) decrypts this object; add the key it was written with to BACKUP_ENCRYPTION_PREVIOUS_KEYS`);
+  if (opts.keyId)
+    throw new EncryptionError(
+      `key "${opts.keyId}" does not decrypt this object: wrong key for this id, or the object is corrupt`,
+    );
+  throw new EncryptionError(
+    `none of the configured keys (${keys.map((k) => k.id).join(', ')}) decrypts this object; add the key it was written with to BACKUP_ENCRYPTION_PREVIOUS_KEYS`,
+  );
 }
 
 /** Reads the first bytes of `source` to recognise the container, then decrypts the stream. */
@@ -94,7 +107,8 @@ export async function openDecryption(source: Readable, opts: DecryptOptions): Pr
   let result: Omit<Decryption, 'plaintext'>;
   if (startsWithGcmMagic(head)) {
     const gcm = new GcmDecryptStream((id) => {
-      if (opts.keyId && id !== opts.keyId) throw new EncryptionError(`the object was written with key "${id}" but its manifest names key "${opts.keyId}"`);
+      if (opts.keyId && id !== opts.keyId)
+        throw new EncryptionError(`the object was written with key "${id}" but its manifest names key "${opts.keyId}"`);
       return opts.keyring.bytes(id);
     });
     decryptor = gcm;
@@ -102,7 +116,10 @@ export async function openDecryption(source: Readable, opts: DecryptOptions): Pr
   } else if (startsWithSalted(head)) {
     if (head.length < HEAD_BYTES) throw new EncryptionError('the object is truncated: shorter than one encrypted block');
     const chosen = chooseCbcKey(head, opts);
-    decryptor = new CbcDecryptStream(chosen.key, () => new EncryptionError('the object is corrupt or truncated: its final block has invalid padding'));
+    decryptor = new CbcDecryptStream(
+      chosen.key,
+      () => new EncryptionError('the object is corrupt or truncated: its final block has invalid padding'),
+    );
     // The Salted__ header is not ciphertext.
     const stripHeader = new SkipBytes(CBC_HEADER_BYTES);
     const plaintext = pipeline(rest, stripHeader, decryptor, () => undefined);

@@ -24,7 +24,8 @@ export interface GcmHeader {
 
 export function encodeHeader(h: GcmHeader): Buffer {
   if (!KEY_ID.test(h.keyId)) throw new EncryptionError(`key id "${h.keyId}" cannot be written: use 1-64 letters, digits, . _ -`);
-  if (h.chunkSize < MIN_CHUNK_SIZE || h.chunkSize > MAX_CHUNK_SIZE) throw new RangeError(`chunk size ${h.chunkSize} out of range`);
+  if (h.chunkSize < MIN_CHUNK_SIZE || h.chunkSize > MAX_CHUNK_SIZE)
+    throw new RangeError(`chunk size ${h.chunkSize} out of range`);
   if (h.noncePrefix.length !== GCM_NONCE_PREFIX_BYTES) throw new RangeError('nonce prefix must be 7 bytes');
   const id = Buffer.from(h.keyId, 'ascii');
   const out = Buffer.alloc(GCM_FIXED_HEADER_BYTES + id.length);
@@ -50,11 +51,13 @@ export function decodeHeader(bytes: Buffer): { header: GcmHeader; length: number
   if (bytes.length < GCM_FIXED_HEADER_BYTES) return undefined;
   if (!startsWithGcmMagic(bytes)) throw new EncryptionError('not a pgwarden-gcm-v1 object: the header magic is missing');
   const version = bytes.readUInt8(6);
-  if (version !== GCM_CONTAINER_VERSION) throw new EncryptionError(`unsupported pgwarden container version ${version}; upgrade pgwarden to read it`);
+  if (version !== GCM_CONTAINER_VERSION)
+    throw new EncryptionError(`unsupported pgwarden container version ${version}; upgrade pgwarden to read it`);
   const algorithm = bytes.readUInt8(7);
   if (algorithm !== GCM_ALGORITHM_AES_256) throw new EncryptionError(`unknown algorithm id ${algorithm} in the container header`);
   const chunkSize = bytes.readUInt32BE(8);
-  if (chunkSize < MIN_CHUNK_SIZE || chunkSize > MAX_CHUNK_SIZE) throw new EncryptionError(`corrupt container header: chunk size ${chunkSize} is out of range`);
+  if (chunkSize < MIN_CHUNK_SIZE || chunkSize > MAX_CHUNK_SIZE)
+    throw new EncryptionError(`corrupt container header: chunk size ${chunkSize} is out of range`);
   const idLength = bytes.readUInt8(19);
   if (idLength < 1 || idLength > 64) throw new EncryptionError(`corrupt container header: key id length ${idLength}`);
   const length = GCM_FIXED_HEADER_BYTES + idLength;

@@ -8,7 +8,15 @@ import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
 import { Transform, TransformCallback } from 'node:stream';
 import { EncryptionError } from '../errors/errors';
 import { ByteQueue } from './byte-queue';
-import { chunkNonce, decodeHeader, DEFAULT_CHUNK_SIZE, encodeHeader, GCM_NONCE_PREFIX_BYTES, GCM_TAG_BYTES, GcmHeader } from './gcm-format';
+import {
+  chunkNonce,
+  decodeHeader,
+  DEFAULT_CHUNK_SIZE,
+  encodeHeader,
+  GCM_NONCE_PREFIX_BYTES,
+  GCM_TAG_BYTES,
+  GcmHeader,
+} from './gcm-format';
 
 export interface GcmEncryptOptions {
   key: Buffer;
@@ -34,7 +42,9 @@ export class GcmEncryptStream extends Transform {
 
   /** Encrypts one chunk, given as the pieces it arrived in: no copy of the plaintext is made. */
   private seal(plaintext: Buffer[], final: boolean): void {
-    const cipher = createCipheriv('aes-256-gcm', this.options.key, chunkNonce(this.prefix, this.index++, final), { authTagLength: GCM_TAG_BYTES });
+    const cipher = createCipheriv('aes-256-gcm', this.options.key, chunkNonce(this.prefix, this.index++, final), {
+      authTagLength: GCM_TAG_BYTES,
+    });
     cipher.setAAD(this.header);
     for (const piece of plaintext) this.push(cipher.update(piece));
     cipher.final();
@@ -82,7 +92,9 @@ export class GcmDecryptStream extends Transform {
 
   private open(sealed: Buffer, final: boolean): Buffer {
     const h = this.header!;
-    const decipher = createDecipheriv('aes-256-gcm', this.key!, chunkNonce(h.noncePrefix, this.index, final), { authTagLength: GCM_TAG_BYTES });
+    const decipher = createDecipheriv('aes-256-gcm', this.key!, chunkNonce(h.noncePrefix, this.index, final), {
+      authTagLength: GCM_TAG_BYTES,
+    });
     decipher.setAAD(this.headerBytes!);
     decipher.setAuthTag(sealed.subarray(sealed.length - GCM_TAG_BYTES));
     const plain = decipher.update(sealed.subarray(0, sealed.length - GCM_TAG_BYTES));
@@ -91,7 +103,9 @@ export class GcmDecryptStream extends Transform {
     } catch {
       const where = `chunk ${this.index}${final ? ' (the last)' : ''}`;
       if (this.index === 0) {
-        throw new EncryptionError(`${where} failed authentication with key "${h.keyId}": the key is wrong for this id, or the object is corrupt`);
+        throw new EncryptionError(
+          `${where} failed authentication with key "${h.keyId}": the key is wrong for this id, or the object is corrupt`,
+        );
       }
       throw new EncryptionError(`${where} failed authentication: the object is corrupt, truncated or was tampered with`);
     }
@@ -145,7 +159,9 @@ export class GcmDecryptStream extends Transform {
         // A full chunk that verifies as non-final means the object was cut at a chunk boundary.
         const index = this.index;
         if (last.length === this.header.chunkSize + GCM_TAG_BYTES && this.verifiesAsNonFinal(last)) {
-          throw new EncryptionError(`the object is truncated: chunk ${index} is not the final chunk, so the chunks after it are missing`);
+          throw new EncryptionError(
+            `the object is truncated: chunk ${index} is not the final chunk, so the chunks after it are missing`,
+          );
         }
         throw err;
       }

@@ -26,7 +26,9 @@ export class Keyring {
     const key = this.keys.get(id);
     if (!key) {
       const known = [...this.keys.keys()].join(', ') || 'none';
-      throw new EncryptionError(`key "${id}" is not configured on this worker (configured: ${known}); add it to BACKUP_ENCRYPTION_PREVIOUS_KEYS as ${id}:<key>`);
+      throw new EncryptionError(
+        `key "${id}" is not configured on this worker (configured: ${known}); add it to BACKUP_ENCRYPTION_PREVIOUS_KEYS as ${id}:<key>`,
+      );
     }
     return key;
   }

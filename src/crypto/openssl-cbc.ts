@@ -25,7 +25,9 @@ function evpBytesToKey(passphrase: Buffer, salt: Buffer, hash: 'md5' | 'sha256')
   let prev = Buffer.alloc(0);
   let total = 0;
   while (total < 48) {
-    prev = createHash(hash).update(Buffer.concat([prev, passphrase, salt])).digest();
+    prev = createHash(hash)
+      .update(Buffer.concat([prev, passphrase, salt]))
+      .digest();
     out.push(prev);
     total += prev.length;
   }
@@ -74,7 +76,10 @@ export class CbcEncryptStream extends Transform {
 /** Decrypts ciphertext that follows a Salted__ header, with an already chosen key and IV. */
 export class CbcDecryptStream extends Transform {
   private readonly decipher;
-  constructor(k: CbcKeyIv, private readonly onBadPadding: () => Error) {
+  constructor(
+    k: CbcKeyIv,
+    private readonly onBadPadding: () => Error,
+  ) {
     super();
     this.decipher = createDecipheriv('aes-256-cbc', k.key, k.iv);
   }

@@ -21,7 +21,11 @@ async function main(argv: string[]): Promise<number> {
     case 'up': {
       const t0 = Date.now();
       const { started } = await up(log);
-      log(started.length ? `started ${started.join(', ')} in ${((Date.now() - t0) / 1000).toFixed(1)}s` : 'already running; nothing to do');
+      log(
+        started.length
+          ? `started ${started.join(', ')} in ${((Date.now() - t0) / 1000).toFixed(1)}s`
+          : 'already running; nothing to do',
+      );
       await printStatus();
       process.stdout.write(`settings for pgwarden: ${envFile}\n`);
       return 0;
@@ -59,7 +63,9 @@ async function printStatus(): Promise<boolean> {
   const rows = await status();
   for (const r of rows) {
     const state = r.healthy ? 'healthy' : r.running ? 'UNHEALTHY' : 'stopped';
-    process.stdout.write(`${r.name.padEnd(9)} ${state.padEnd(9)} ${r.pid ? `pid ${r.pid}`.padEnd(10) : ''.padEnd(10)} ${r.detail}\n`);
+    process.stdout.write(
+      `${r.name.padEnd(9)} ${state.padEnd(9)} ${r.pid ? `pid ${r.pid}`.padEnd(10) : ''.padEnd(10)} ${r.detail}\n`,
+    );
   }
   return rows.every((r) => r.healthy);
 }

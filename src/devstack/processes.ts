@@ -87,7 +87,11 @@ export function tail(file: string, lines = 20): string {
 }
 
 /** Polls `check` until it returns true; on time-out, names the service and shows its log. */
-export async function waitUntilReady(name: string, check: () => Promise<boolean>, options: { timeoutMs: number; logFile: string; pid?: number }): Promise<void> {
+export async function waitUntilReady(
+  name: string,
+  check: () => Promise<boolean>,
+  options: { timeoutMs: number; logFile: string; pid?: number },
+): Promise<void> {
   const deadline = Date.now() + options.timeoutMs;
   let lastError = '';
   while (Date.now() < deadline) {

@@ -9,7 +9,13 @@ import { loadState } from './state';
 export async function seedSampleData(): Promise<string> {
   const state = loadState();
   if (!state) throw new Error('the stack has never been started; run: scripts/stack up');
-  const client = new Client({ host: '127.0.0.1', port: state.ports.postgres, user: SUPERUSER, password: state.credentials.postgresPassword, database: SAMPLE_DATABASE });
+  const client = new Client({
+    host: '127.0.0.1',
+    port: state.ports.postgres,
+    user: SUPERUSER,
+    password: state.credentials.postgresPassword,
+    database: SAMPLE_DATABASE,
+  });
   await client.connect();
   try {
     await client.query(readFileSync(join(repoRoot, 'src', 'devstack', 'sample-data.sql'), 'utf8'));

@@ -37,7 +37,10 @@ export async function up(log: Log = () => undefined): Promise<UpResult> {
   const down: Service[] = [];
   for (const service of SERVICES) if (!(await healthy(service, state))) down.push(service);
   // A service that is down may have lost a port to another program since the last run.
-  await refreshPorts(state, down.flatMap((s) => s.ports));
+  await refreshPorts(
+    state,
+    down.flatMap((s) => s.ports),
+  );
   saveState(state);
 
   for (const service of down) {
@@ -52,15 +55,26 @@ export async function up(log: Log = () => undefined): Promise<UpResult> {
       state.pids[service.name] = pid;
       saveState(state);
       try {
-        await waitUntilReady(service.name, () => service.ready(state), { timeoutMs: service.startTimeoutMs, logFile: logFileOf(service.name), pid });
+        await waitUntilReady(service.name, () => service.ready(state), {
+          timeoutMs: service.startTimeoutMs,
+          logFile: logFileOf(service.name),
+          pid,
+        });
         break;
       } catch (err) {
         const lostPort = /address already in use|EADDRINUSE|bind\(\)|could not bind/i.test((err as Error).message);
-        if (!lostPort || attempt >= 3) throw lostPort ? new Error(`${(err as Error).message}\n${service.name} lost its port to another program ${attempt} times; stop what holds ports ${service.ports.map((n) => state.ports[n]).join(', ')} or run scripts/stack up again`) : err;
+        if (!lostPort || attempt >= 3)
+          throw lostPort
+            ? new Error(
+                `${(err as Error).message}\n${service.name} lost its port to another program ${attempt} times; stop what holds ports ${service.ports.map((n) => state.ports[n]).join(', ')} or run scripts/stack up again`,
+              )
+            : err;
         if (isAlive(pid)) await stopProcess(pid, service.stopSignal);
         await movePorts(state, service.ports);
         saveState(state);
-        log(`${service.name}: a port was taken before it could bind it; starting again on ${service.ports.map((n) => state.ports[n]).join(', ')}`);
+        log(
+          `${service.name}: a port was taken before it could bind it; starting again on ${service.ports.map((n) => state.ports[n]).join(', ')}`,
+        );
       }
     }
     started.push(service.name);
@@ -105,7 +119,13 @@ export async function status(): Promise<ServiceStatus[]> {
   for (const service of SERVICES) {
     const pid = state.pids[service.name];
     const running = isAlive(pid);
-    result.push({ name: service.name, running, healthy: running && (await healthy(service, state)), pid: running ? pid : undefined, detail: service.describe(state) });
+    result.push({
+      name: service.name,
+      running,
+      healthy: running && (await healthy(service, state)),
+      pid: running ? pid : undefined,
+      detail: service.describe(state),
+    });
   }
   return result;
 }

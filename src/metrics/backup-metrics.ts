@@ -7,7 +7,10 @@
 import { MetricMeter, noopMetricMeter } from '@temporalio/common';
 
 export interface PgwardenMetrics {
-  backupSucceeded(database: string, figures: { storedBytes: number; rawBytes: number; durationMs: number; finishedAt: Date }): void;
+  backupSucceeded(
+    database: string,
+    figures: { storedBytes: number; rawBytes: number; durationMs: number; finishedAt: Date },
+  ): void;
   backupFailed(database: string, errorType: string): void;
   /** The newest complete backup found in the bucket at worker start, so the gauge is right before the next backup. */
   lastSuccessSeen(database: string, finishedAt: Date): void;
@@ -32,20 +35,39 @@ export const METRIC_NAMES = {
 export const DURATION_BUCKETS_SECONDS = [1, 5, 15, 30, 60, 120, 300, 600, 1200, 1800, 3600, 7200, 14400, 28800];
 
 export function histogramBuckets(): Record<string, number[]> {
-  return Object.fromEntries([METRIC_NAMES.backupDuration, METRIC_NAMES.testRestoreDuration, METRIC_NAMES.recoveryDuration].map((n) => [n, DURATION_BUCKETS_SECONDS]));
+  return Object.fromEntries(
+    [METRIC_NAMES.backupDuration, METRIC_NAMES.testRestoreDuration, METRIC_NAMES.recoveryDuration].map((n) => [
+      n,
+      DURATION_BUCKETS_SECONDS,
+    ]),
+  );
 }
 
 export function createPgwardenMetrics(meter: MetricMeter = noopMetricMeter): PgwardenMetrics {
   const backups = meter.createCounter(METRIC_NAMES.backups, undefined, 'finished backup runs by database and outcome');
   const storedBytes = meter.createCounter(METRIC_NAMES.backupBytes, 'bytes', 'bytes stored in S3 by complete backups');
-  const rawBytes = meter.createCounter(METRIC_NAMES.backupRawBytes, 'bytes', 'bytes of dump output before compression and encryption');
+  const rawBytes = meter.createCounter(
+    METRIC_NAMES.backupRawBytes,
+    'bytes',
+    'bytes of dump output before compression and encryption',
+  );
   const duration = meter.createHistogram(METRIC_NAMES.backupDuration, 'float', 's', 'backup duration, start to manifest');
   const lastSize = meter.createGauge(METRIC_NAMES.lastBackupSize, 'int', 'bytes', 'stored size of the newest complete backup');
   const lastSuccess = meter.createGauge(METRIC_NAMES.lastSuccess, 'float', 's', 'Unix time the newest complete backup finished');
   const verifications = meter.createCounter(METRIC_NAMES.verifications, undefined, 'verifications by database and outcome');
-  const testRestore = meter.createHistogram(METRIC_NAMES.testRestoreDuration, 'float', 's', 'test restore time during verification');
+  const testRestore = meter.createHistogram(
+    METRIC_NAMES.testRestoreDuration,
+    'float',
+    's',
+    'test restore time during verification',
+  );
   const restores = meter.createCounter(METRIC_NAMES.restores, undefined, 'restores by database and outcome');
-  const recovery = meter.createHistogram(METRIC_NAMES.recoveryDuration, 'float', 's', 'restore recovery time, request to usable database');
+  const recovery = meter.createHistogram(
+    METRIC_NAMES.recoveryDuration,
+    'float',
+    's',
+    'restore recovery time, request to usable database',
+  );
   return {
     backupSucceeded(database, f) {
       backups.add(1, { database, outcome: 'succeeded' });

@@ -24,7 +24,9 @@ export interface Notifier {
 }
 
 export function createNotifier(config: NotificationConfig): Notifier {
-  const secrets = [config.slackWebhookUrl?.reveal(), config.email?.auth?.password.reveal()].filter((s): s is string => Boolean(s));
+  const secrets = [config.slackWebhookUrl?.reveal(), config.email?.auth?.password.reveal()].filter((s): s is string =>
+    Boolean(s),
+  );
   const scrub = (text: string) => secrets.reduce((t, s) => t.split(s).join('[redacted]'), text);
 
   const email = config.email;

@@ -34,7 +34,14 @@ export interface RoleDependencies {
 
 /** Reads them for the database `client` is connected to; works on every supported server version. */
 export async function readDatabaseProperties(client: Client): Promise<DatabaseProperties> {
-  const { rows } = await client.query<{ d: Record<string, unknown>; owner: string; encoding: string; tablespace: string; comment: string | null; acl: string[] | null }>(`
+  const { rows } = await client.query<{
+    d: Record<string, unknown>;
+    owner: string;
+    encoding: string;
+    tablespace: string;
+    comment: string | null;
+    acl: string[] | null;
+  }>(`
     SELECT to_jsonb(d) AS d, pg_get_userbyid(d.datdba) AS owner, pg_encoding_to_char(d.encoding) AS encoding,
            t.spcname AS tablespace, shobj_description(d.oid, 'pg_database') AS comment, d.datacl::text[] AS acl
       FROM pg_database d JOIN pg_tablespace t ON t.oid = d.dattablespace
@@ -51,7 +58,8 @@ export async function readDatabaseProperties(client: Client): Promise<DatabasePr
     encoding: r.encoding,
     collate: String(r.d.datcollate),
     ctype: String(r.d.datctype),
-    localeProvider: provider === undefined ? null : ({ c: 'libc', i: 'icu', b: 'builtin' } as Record<string, string>)[provider] ?? provider,
+    localeProvider:
+      provider === undefined ? null : (({ c: 'libc', i: 'icu', b: 'builtin' } as Record<string, string>)[provider] ?? provider),
     // PostgreSQL 15-16 call it daticulocale, 17 datlocale.
     locale: ((r.d.datlocale ?? r.d.daticulocale) as string | null | undefined) ?? null,
     tablespace: r.tablespace,
@@ -96,11 +104,17 @@ const quoteIdent = (s: string) => `"${s.replace(/"/g, '""')}"`;
 const quoteLiteral = (s: string) => `'${s.replace(/'/g, "''")}'`;
 
 /** CREATE DATABASE with the recorded encoding, locale, tablespace and owner. Pure. */
-export function createDatabaseStatement(name: string, p: DatabaseProperties, serverVersionNum: number, options: { owner?: boolean } = {}): string {
+export function createDatabaseStatement(
+  name: string,
+  p: DatabaseProperties,
+  serverVersionNum: number,
+  options: { owner?: boolean } = {},
+): string {
   const parts = [`CREATE DATABASE ${quoteIdent(name)} WITH TEMPLATE = template0`, `ENCODING = ${quoteLiteral(p.encoding)}`];
   if (serverVersionNum >= 150000 && p.localeProvider) {
     parts.push(`LOCALE_PROVIDER = ${p.localeProvider}`);
-    if (p.locale && p.localeProvider !== 'libc') parts.push(`${serverVersionNum >= 170000 ? 'LOCALE' : 'ICU_LOCALE'} = ${quoteLiteral(p.locale)}`);
+    if (p.locale && p.localeProvider !== 'libc')
+      parts.push(`${serverVersionNum >= 170000 ? 'LOCALE' : 'ICU_LOCALE'} = ${quoteLiteral(p.locale)}`);
   }
   parts.push(`LC_COLLATE = ${quoteLiteral(p.collate)}`, `LC_CTYPE = ${quoteLiteral(p.ctype)}`);
   if (p.tablespace !== 'pg_default') parts.push(`TABLESPACE = ${quoteIdent(p.tablespace)}`);
@@ -112,7 +126,11 @@ export function createDatabaseStatement(name: string, p: DatabaseProperties, ser
 const DATABASE_PRIVILEGES: Record<string, string> = { C: 'CREATE', T: 'TEMPORARY', c: 'CONNECT' };
 
 /** One aclitem (`app=c*T/owner`, `=Tc/owner` for PUBLIC) as its grants. Pure. */
-export function parseAclItem(item: string): { grantee: string | null; grantor: string; privileges: Array<{ privilege: string; grantable: boolean }> } {
+export function parseAclItem(item: string): {
+  grantee: string | null;
+  grantor: string;
+  privileges: Array<{ privilege: string; grantable: boolean }>;
+} {
   const m = /^((?:"(?:[^"]|"")*"|[^=]*))=([A-Za-z*]*)\/(.*)$/.exec(item);
   if (!m) throw new Error(`unreadable privilege entry ${item}`);
   const unquote = (s: string) => (s.startsWith('"') ? s.slice(1, -1).replace(/""/g, '"') : s);
@@ -128,10 +146,21 @@ export function parseAclItem(item: string): { grantee: string | null; grantor: s
 }
 
 /** Settings whose value is a list: each element quoted on its own, as pg_dump does. */
-const LIST_SETTINGS = new Set(['search_path', 'temp_tablespaces', 'session_preload_libraries', 'local_preload_libraries', 'shared_preload_libraries', 'unix_socket_directories']);
+const LIST_SETTINGS = new Set([
+  'search_path',
+  'temp_tablespaces',
+  'session_preload_libraries',
+  'local_preload_libraries',
+  'shared_preload_libraries',
+  'unix_socket_directories',
+]);
 
 function settingValue(name: string, value: string): string {
-  if (LIST_SETTINGS.has(name.toLowerCase())) return value.split(',').map((v) => quoteLiteral(v.trim().replace(/^"(.*)"$/, '$1'))).join(', ');
+  if (LIST_SETTINGS.has(name.toLowerCase()))
+    return value
+      .split(',')
+      .map((v) => quoteLiteral(v.trim().replace(/^"(.*)"$/, '$1')))
+      .join(', ');
   return quoteLiteral(value);
 }
 
@@ -162,7 +191,11 @@ export function databasePropertyStatements(name: string, p: DatabaseProperties):
       const setting = entry.slice(0, eq);
       const value = settingValue(setting, entry.slice(eq + 1));
       const guc = /^[A-Za-z_][A-Za-z0-9_.]*$/.test(setting) ? setting : quoteIdent(setting);
-      out.push(s.role === null ? `ALTER DATABASE ${db} SET ${guc} TO ${value}` : `ALTER ROLE ${quoteIdent(s.role)} IN DATABASE ${db} SET ${guc} TO ${value}`);
+      out.push(
+        s.role === null
+          ? `ALTER DATABASE ${db} SET ${guc} TO ${value}`
+          : `ALTER ROLE ${quoteIdent(s.role)} IN DATABASE ${db} SET ${guc} TO ${value}`,
+      );
     }
   }
   return out;

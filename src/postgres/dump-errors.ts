@@ -5,13 +5,17 @@
  */
 import { BackupError, DatabaseConnectionError, PgwardenError } from '../errors/errors';
 
-export function classifyDumpFailure(program: string, result: { code: number | null; signal: NodeJS.Signals | null; stderr: string }): PgwardenError {
+export function classifyDumpFailure(
+  program: string,
+  result: { code: number | null; signal: NodeJS.Signals | null; stderr: string },
+): PgwardenError {
   const lines = result.stderr.trim().split('\n').filter(Boolean);
   const last = lines.filter((l) => /error|fatal/i.test(l)).pop() ?? lines.pop() ?? '';
   const status = result.signal ? `killed by ${result.signal}` : result.code === null ? 'could not start' : `exit ${result.code}`;
   const said = last ? `: ${last.replace(/^(pg_dump|pg_dumpall): (error: )?/, '')}` : '';
   const text = `${program} failed (${status})${said}`;
-  if (result.code === null && !result.signal) return new BackupError(`${text}; install the PostgreSQL client tools on the worker or set PG_BIN_DIR`);
+  if (result.code === null && !result.signal)
+    return new BackupError(`${text}; install the PostgreSQL client tools on the worker or set PG_BIN_DIR`);
   if (/permission denied/i.test(result.stderr)) {
     return new BackupError(`${text}; grant the backup user read access (e.g. the pg_read_all_data role) or use another user`);
   }
@@ -21,7 +25,11 @@ export function classifyDumpFailure(program: string, result: { code: number | nu
   if (/invalid snapshot identifier|could not import the requested snapshot/i.test(result.stderr)) {
     return new BackupError(`${text}; the snapshot was released early, retrying`, { retryable: true });
   }
-  if (/could not connect|connection to server .*failed|server closed the connection|terminating connection|the database system is (starting up|shutting down)/i.test(result.stderr)) {
+  if (
+    /could not connect|connection to server .*failed|server closed the connection|terminating connection|the database system is (starting up|shutting down)/i.test(
+      result.stderr,
+    )
+  ) {
     return new DatabaseConnectionError(`${text}; check that the database server is up`, { retryable: true });
   }
   return new BackupError(text, { retryable: true });

@@ -46,7 +46,11 @@ export function plainSqlFilter(options: PlainFilterOptions): Transform {
   // A chunk may end inside a multi-byte character: decode across chunks.
   const decoder = new StringDecoder('utf8');
   let rest = '';
-  const emit = (lines: string[]) => lines.filter((l) => filter.keep(l)).map((l) => `${l}\n`).join('');
+  const emit = (lines: string[]) =>
+    lines
+      .filter((l) => filter.keep(l))
+      .map((l) => `${l}\n`)
+      .join('');
   return new Transform({
     transform(chunk: Buffer, _e, done: TransformCallback) {
       const lines = (rest + decoder.write(chunk)).split('\n');

@@ -4,7 +4,13 @@
  * are left out because their rows are counted in their partitions.
  */
 import { Client } from 'pg';
-import { TableCount } from '../backup/manifest';
+
+/** One table's exact row count. */
+export interface TableCount {
+  schema: string;
+  table: string;
+  rows: number;
+}
 
 export async function listTables(client: Client): Promise<Array<{ schema: string; table: string }>> {
   const { rows } = await client.query<{ schema: string; table: string }>(`
@@ -26,7 +32,12 @@ export async function countAllTables(client: Client): Promise<TableCount[]> {
 
 /** Exact row count; identifiers quoted by the server, so any name is safe. */
 export async function countRows(client: Client, t: { schema: string; table: string }): Promise<TableCount> {
-  const sql = (await client.query<{ q: string }>(`SELECT format('SELECT count(*) AS n FROM %I.%I', $1::text, $2::text) AS q`, [t.schema, t.table])).rows[0].q;
+  const sql = (
+    await client.query<{ q: string }>(`SELECT format('SELECT count(*) AS n FROM %I.%I', $1::text, $2::text) AS q`, [
+      t.schema,
+      t.table,
+    ])
+  ).rows[0].q;
   const { rows } = await client.query<{ n: string }>(sql);
   return { schema: t.schema, table: t.table, rows: Number(rows[0].n) };
 }

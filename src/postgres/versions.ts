@@ -17,7 +17,10 @@ export function serverMajor(versionNum: number): number {
  */
 export function dumpCompatibility(dumpMajor: number, server: number): { ok: true } | { ok: false; reason: string } {
   if (dumpMajor < server) {
-    return { ok: false, reason: `pg_dump ${dumpMajor} cannot dump a PostgreSQL ${server} server; install the PostgreSQL ${server} client tools on the worker (Debian: postgresql-client-${server}) or set PG_BIN_DIR` };
+    return {
+      ok: false,
+      reason: `pg_dump ${dumpMajor} cannot dump a PostgreSQL ${server} server; install the PostgreSQL ${server} client tools on the worker (Debian: postgresql-client-${server}) or set PG_BIN_DIR`,
+    };
   }
   if (server < 9) return { ok: false, reason: `PostgreSQL ${server} is too old for pg_dump ${dumpMajor}` };
   return { ok: true };

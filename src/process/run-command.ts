@@ -20,13 +20,22 @@ export class CommandError extends Error {
   }
 }
 
-export function runCommand(command: string, args: string[], options: { env?: NodeJS.ProcessEnv; timeoutMs?: number } = {}): Promise<CommandResult> {
+export function runCommand(
+  command: string,
+  args: string[],
+  options: { env?: NodeJS.ProcessEnv; timeoutMs?: number } = {},
+): Promise<CommandResult> {
   return new Promise((resolve, reject) => {
-    execFile(command, args, { env: options.env ?? process.env, timeout: options.timeoutMs ?? 60_000, maxBuffer: 16 * 1024 * 1024 }, (err, stdout, stderr) => {
-      if (!err) return resolve({ stdout, stderr });
-      const code = (err as NodeJS.ErrnoException).code ?? null;
-      const reason = code === 'ENOENT' ? 'not found on PATH' : stderr.trim().split('\n').slice(-3).join(' | ') || err.message;
-      reject(new CommandError(`${command} failed: ${reason}`, code, stderr));
-    });
+    execFile(
+      command,
+      args,
+      { env: options.env ?? process.env, timeout: options.timeoutMs ?? 60_000, maxBuffer: 16 * 1024 * 1024 },
+      (err, stdout, stderr) => {
+        if (!err) return resolve({ stdout, stderr });
+        const code = (err as NodeJS.ErrnoException).code ?? null;
+        const reason = code === 'ENOENT' ? 'not found on PATH' : stderr.trim().split('\n').slice(-3).join(' | ') || err.message;
+        reject(new CommandError(`${command} failed: ${reason}`, code, stderr));
+      },
+    );
   });
 }

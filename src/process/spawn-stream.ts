@@ -21,7 +21,13 @@ export function spawnStreaming(command: string, args: string[], env: NodeJS.Proc
     stderr = (stderr + s).slice(-4000);
   });
   const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null; stderr: string }>((resolve) => {
-    child.once('error', (err) => resolve({ code: null, signal: null, stderr: `${err.message}${(err as NodeJS.ErrnoException).code === 'ENOENT' ? ' (not found)' : ''}` }));
+    child.once('error', (err) =>
+      resolve({
+        code: null,
+        signal: null,
+        stderr: `${err.message}${(err as NodeJS.ErrnoException).code === 'ENOENT' ? ' (not found)' : ''}`,
+      }),
+    );
     child.once('close', (code, signal) => resolve({ code, signal, stderr }));
   });
   return {
@@ -37,7 +43,12 @@ export function spawnStreaming(command: string, args: string[], env: NodeJS.Proc
  * Runs a program to completion, optionally feeding it a stream on stdin; rejects with the
  * tail of its stderr when it fails. An abort signal kills it.
  */
-export async function runToCompletion(command: string, args: string[], env: NodeJS.ProcessEnv, options: { stdin?: Readable; signal?: AbortSignal } = {}): Promise<void> {
+export async function runToCompletion(
+  command: string,
+  args: string[],
+  env: NodeJS.ProcessEnv,
+  options: { stdin?: Readable; signal?: AbortSignal } = {},
+): Promise<void> {
   const child = spawn(command, args, { env, stdio: [options.stdin ? 'pipe' : 'ignore', 'ignore', 'pipe'] });
   let stderr = '';
   child.stderr!.setEncoding('utf8');

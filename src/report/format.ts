@@ -20,27 +20,38 @@ export function sparkline(values: Array<number | null>): string {
   if (present.length === 0) return ' '.repeat(columns.length);
   const lo = Math.min(...present);
   const hi = Math.max(...present);
-  return columns.map((v) => (v === null ? ' ' : BARS[hi === lo ? 3 : Math.round(((v - lo) / (hi - lo)) * (BARS.length - 1))])).join('');
+  return columns
+    .map((v) => (v === null ? ' ' : BARS[hi === lo ? 3 : Math.round(((v - lo) / (hi - lo)) * (BARS.length - 1))]))
+    .join('');
 }
 
-const seconds = (ms: number | null) => (ms === null ? '-' : ms < 120_000 ? `${(ms / 1000).toFixed(1)}s` : `${(ms / 60_000).toFixed(1)} min`);
+const seconds = (ms: number | null) =>
+  ms === null ? '-' : ms < 120_000 ? `${(ms / 1000).toFixed(1)}s` : `${(ms / 60_000).toFixed(1)} min`;
 const bytes = (n: number | null) => (n === null ? '-' : formatBytes(n));
 const when = (iso: string | null) => (iso === null ? 'never' : iso.replace('T', ' ').replace(/:\d\d(\.\d+)?Z$/, 'Z'));
-const usd = (n: number | null) => (n === null ? 'no price' : n > 0 && n < 0.0001 ? '<$0.0001' : n < 0.01 && n > 0 ? `$${n.toFixed(4)}` : `$${n.toFixed(2)}`);
+const usd = (n: number | null) =>
+  n === null ? 'no price' : n > 0 && n < 0.0001 ? '<$0.0001' : n < 0.01 && n > 0 ? `$${n.toFixed(4)}` : `$${n.toFixed(2)}`;
 
 export function formatReport(r: DatabaseReport): string {
   const b = r.backups;
   const lines = [
     `${r.database}: last ${r.days} day${r.days === 1 ? '' : 's'} (${r.from.slice(0, 10)} to ${r.to.slice(0, 10)})`,
     `  backups       ${b.succeeded} succeeded, ${b.failed} failed; success rate ${b.successRate === null ? '- (no runs)' : `${b.successRate}%`}; last success ${when(b.lastSuccessAt)}`,
-    ...(b.lastFailure ? [`                last failure ${when(b.lastFailure.at)} ${b.lastFailure.errorType}: ${b.lastFailure.message}`] : []),
+    ...(b.lastFailure
+      ? [`                last failure ${when(b.lastFailure.at)} ${b.lastFailure.errorType}: ${b.lastFailure.message}`]
+      : []),
     `  size          |${sparkline(r.size.perDay)}| ${bytes(r.size.latestBytes)} now${r.size.changePercent === null ? '' : `, ${r.size.changePercent >= 0 ? '+' : ''}${r.size.changePercent}% over the period`} (min ${bytes(r.size.minBytes)}, max ${bytes(r.size.maxBytes)})`,
     `  duration      |${sparkline(r.duration.perDay)}| ${seconds(r.duration.latestMs)} last, median ${seconds(r.duration.medianMs)}, max ${seconds(r.duration.maxMs)}`,
     `  verification  ${r.verification.passed} passed, ${r.verification.failed} failed; test restore median ${seconds(r.verification.testRestoreMedianMs)} (last ${seconds(r.verification.testRestoreLastMs)})`,
     `  restores      ${r.restores.succeeded} succeeded, ${r.restores.failed} failed` +
-      (r.restores.succeeded ? `; recovery last ${seconds(r.restores.lastRecoveryMs)}, median ${seconds(r.restores.medianRecoveryMs)}; within the 4 h RTO: ${r.restores.withinRto} of ${r.restores.succeeded}` : ''),
+      (r.restores.succeeded
+        ? `; recovery last ${seconds(r.restores.lastRecoveryMs)}, median ${seconds(r.restores.medianRecoveryMs)}; within the 4 h RTO: ${r.restores.withinRto} of ${r.restores.succeeded}`
+        : ''),
     `  storage       ${bytes(r.storage.bytes)} in ${r.storage.objects} objects, est. ${usd(r.storage.monthlyUsd)}/month${r.storage.unpricedClasses.length ? ` (no price for ${r.storage.unpricedClasses.join(', ')}; set S3_STORAGE_PRICES)` : ''}`,
-    ...r.storage.byClass.map((c) => `                ${c.storageClass.padEnd(20)} ${String(c.objects).padStart(5)} objects ${bytes(c.bytes).padStart(10)}  ${usd(c.monthlyUsd)}/month`),
+    ...r.storage.byClass.map(
+      (c) =>
+        `                ${c.storageClass.padEnd(20)} ${String(c.objects).padStart(5)} objects ${bytes(c.bytes).padStart(10)}  ${usd(c.monthlyUsd)}/month`,
+    ),
   ];
   return lines.join('\n');
 }

@@ -5,7 +5,8 @@
  * bucket, this turns them into figures.
  */
 import { medianOf } from '../backup/verification';
-import { monthlyCost, PriceTable } from './prices';
+import type { PriceTable } from '../config/prices';
+import { monthlyCost } from './prices';
 
 export interface BackupFact {
   backupId: string;
@@ -76,10 +77,23 @@ export interface DatabaseReport {
     lastSuccessAt: string | null;
     lastFailure: { at: string; backupId: string; errorType: string; message: string } | null;
   };
-  size: { latestBytes: number | null; minBytes: number | null; maxBytes: number | null; changePercent: number | null; perDay: Array<number | null> };
+  size: {
+    latestBytes: number | null;
+    minBytes: number | null;
+    maxBytes: number | null;
+    changePercent: number | null;
+    perDay: Array<number | null>;
+  };
   duration: { latestMs: number | null; medianMs: number | null; maxMs: number | null; perDay: Array<number | null> };
   verification: { passed: number; failed: number; testRestoreMedianMs: number | null; testRestoreLastMs: number | null };
-  restores: { succeeded: number; failed: number; lastRecoveryMs: number | null; medianRecoveryMs: number | null; medianRestoreMs: number | null; withinRto: number };
+  restores: {
+    succeeded: number;
+    failed: number;
+    lastRecoveryMs: number | null;
+    medianRecoveryMs: number | null;
+    medianRestoreMs: number | null;
+    withinRto: number;
+  };
   storage: { objects: number; bytes: number; monthlyUsd: number; unpricedClasses: string[]; byClass: ClassUsage[] };
 }
 
@@ -90,7 +104,12 @@ export const RTO_RESTORE_MS = 4 * 3_600_000;
 const dayIndex = (at: string, from: number) => Math.floor((Date.parse(at) - from) / DAY);
 
 /** The value of the last event of each day of the window (null: nothing that day). */
-function perDay<T extends { at: string }>(events: T[], from: number, days: number, value: (e: T) => number): Array<number | null> {
+function perDay<T extends { at: string }>(
+  events: T[],
+  from: number,
+  days: number,
+  value: (e: T) => number,
+): Array<number | null> {
   const out: Array<number | null> = new Array(days).fill(null);
   for (const e of [...events].sort((a, b) => Date.parse(a.at) - Date.parse(b.at))) {
     const i = dayIndex(e.at, from);
@@ -107,10 +126,16 @@ export function buildReport(f: ReportFacts): DatabaseReport {
   const from = Date.UTC(f.now.getUTCFullYear(), f.now.getUTCMonth(), f.now.getUTCDate()) - (f.days - 1) * DAY;
   const inWindow = (at: string) => Date.parse(at) >= from && Date.parse(at) <= to;
 
-  const backups = f.backups.filter((b) => inWindow(b.finishedAt)).sort((a, b) => Date.parse(a.finishedAt) - Date.parse(b.finishedAt));
+  const backups = f.backups
+    .filter((b) => inWindow(b.finishedAt))
+    .sort((a, b) => Date.parse(a.finishedAt) - Date.parse(b.finishedAt));
   const failures = f.failures.filter((x) => inWindow(x.failedAt)).sort((a, b) => Date.parse(a.failedAt) - Date.parse(b.failedAt));
-  const verifications = f.verifications.filter((v) => inWindow(v.finishedAt)).sort((a, b) => Date.parse(a.finishedAt) - Date.parse(b.finishedAt));
-  const restores = f.restores.filter((r) => inWindow(r.finishedAt)).sort((a, b) => Date.parse(a.finishedAt) - Date.parse(b.finishedAt));
+  const verifications = f.verifications
+    .filter((v) => inWindow(v.finishedAt))
+    .sort((a, b) => Date.parse(a.finishedAt) - Date.parse(b.finishedAt));
+  const restores = f.restores
+    .filter((r) => inWindow(r.finishedAt))
+    .sort((a, b) => Date.parse(a.finishedAt) - Date.parse(b.finishedAt));
 
   const runs = backups.length + failures.length;
   const sizes = backups.map((b) => b.storedBytes);
@@ -130,7 +155,9 @@ export function buildReport(f: ReportFacts): DatabaseReport {
     usage.bytes += o.size;
     classes.set(storageClass, usage);
   }
-  const byClass = [...classes.values()].map((c) => ({ ...c, monthlyUsd: monthlyCost(c.bytes, c.storageClass, f.prices) })).sort((a, b) => b.bytes - a.bytes);
+  const byClass = [...classes.values()]
+    .map((c) => ({ ...c, monthlyUsd: monthlyCost(c.bytes, c.storageClass, f.prices) }))
+    .sort((a, b) => b.bytes - a.bytes);
 
   return {
     database: f.database,
@@ -142,13 +169,23 @@ export function buildReport(f: ReportFacts): DatabaseReport {
       failed: failures.length,
       successRate: runs === 0 ? null : Math.round((backups.length / runs) * 1000) / 10,
       lastSuccessAt: last?.finishedAt ?? null,
-      lastFailure: lastFailure ? { at: lastFailure.failedAt, backupId: lastFailure.backupId, errorType: lastFailure.errorType, message: lastFailure.message } : null,
+      lastFailure: lastFailure
+        ? {
+            at: lastFailure.failedAt,
+            backupId: lastFailure.backupId,
+            errorType: lastFailure.errorType,
+            message: lastFailure.message,
+          }
+        : null,
     },
     size: {
       latestBytes: last?.storedBytes ?? null,
       minBytes: sizes.length ? Math.min(...sizes) : null,
       maxBytes: sizes.length ? Math.max(...sizes) : null,
-      changePercent: first && last && first.storedBytes > 0 && first !== last ? Math.round(((last.storedBytes - first.storedBytes) / first.storedBytes) * 1000) / 10 : null,
+      changePercent:
+        first && last && first.storedBytes > 0 && first !== last
+          ? Math.round(((last.storedBytes - first.storedBytes) / first.storedBytes) * 1000) / 10
+          : null,
       perDay: perDay(events, from, f.days, (b) => b.storedBytes),
     },
     duration: {

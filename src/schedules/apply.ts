@@ -44,7 +44,12 @@ function scheduleParts(d: DesiredSchedule, taskQueue: string) {
   };
 }
 
-export async function applySchedules(client: Client, taskQueue: string, desired: DesiredSchedule[], prune: boolean): Promise<ApplyResult> {
+export async function applySchedules(
+  client: Client,
+  taskQueue: string,
+  desired: DesiredSchedule[],
+  prune: boolean,
+): Promise<ApplyResult> {
   const result: ApplyResult = { created: [], updated: [], unchanged: [], removed: [], unknown: [] };
   for (const d of desired) {
     const handle = client.schedule.getHandle(d.scheduleId);
@@ -63,7 +68,11 @@ export async function applySchedules(client: Client, taskQueue: string, desired:
       result.unchanged.push(d.scheduleId);
       continue;
     }
-    await handle.update((prev) => ({ ...prev, ...parts, state: { ...prev.state, note: prev.state.paused ? prev.state.note : d.note } }));
+    await handle.update((prev) => ({
+      ...prev,
+      ...parts,
+      state: { ...prev.state, note: prev.state.paused ? prev.state.note : d.note },
+    }));
     result.updated.push(d.scheduleId);
   }
   const wanted = new Set(desired.map((d) => d.scheduleId));

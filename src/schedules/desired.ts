@@ -29,16 +29,70 @@ export function desiredSchedules(config: Config): DesiredSchedule[] {
   const s = config.schedules;
   const out: DesiredSchedule[] = [];
   for (const db of config.databases) {
-    const make = (operation: DesiredSchedule['operation'], workflowType: string, args: unknown[], cron: string, note: string, catchupWindowMinutes: number): DesiredSchedule => {
-      const base = { scheduleId: `${SCHEDULE_PREFIX}${operation}-${db.id}`, database: db.id, operation, workflowType, args, cron, timezone: s.timezone, note, catchupWindowMinutes, taskQueue: config.temporal.taskQueue };
+    const make = (
+      operation: DesiredSchedule['operation'],
+      workflowType: string,
+      args: unknown[],
+      cron: string,
+      note: string,
+      catchupWindowMinutes: number,
+    ): DesiredSchedule => {
+      const base = {
+        scheduleId: `${SCHEDULE_PREFIX}${operation}-${db.id}`,
+        database: db.id,
+        operation,
+        workflowType,
+        args,
+        cron,
+        timezone: s.timezone,
+        note,
+        catchupWindowMinutes,
+        taskQueue: config.temporal.taskQueue,
+      };
       const fingerprint = createHash('sha256').update(JSON.stringify(base)).digest('hex').slice(0, 16);
       const { taskQueue: _t, ...rest } = base;
       return { ...rest, fingerprint };
     };
-    out.push(make('backup', WorkflowType.backup, [{ database: db.id, reason: 'scheduled', retryWindowMinutes: config.backup.retryWindowMinutes }], s.backupCron, `Daily backup of ${db.id} (strategy: 02:00 UTC), replaces backup_database.sh in cron`, 6 * 60));
-    out.push(make('verify', WorkflowType.verify, [{ database: db.id }], s.verifyCron, `Weekly verification of ${db.id}'s newest backup (strategy: Sundays 03:00 UTC), replaces verify_backup.sh`, 24 * 60));
-    out.push(make('check', WorkflowType.check, [{ database: db.id }], s.checkCron, `Daily missing-backup check of ${db.id}: alerts when the newest backup is over ${s.maxBackupAgeHours} h or the newest verified over ${s.maxVerifiedAgeDays} days old`, 6 * 60));
-    out.push(make('cleanup', WorkflowType.cleanup, [{ database: db.id }], s.cleanupCron, `Monthly cleanup of ${db.id}'s backups (strategy: the 1st, 04:00 UTC), replaces cleanup_old_backups.sh`, 7 * 24 * 60));
+    out.push(
+      make(
+        'backup',
+        WorkflowType.backup,
+        [{ database: db.id, reason: 'scheduled', retryWindowMinutes: config.backup.retryWindowMinutes }],
+        s.backupCron,
+        `Daily backup of ${db.id} (strategy: 02:00 UTC), replaces backup_database.sh in cron`,
+        6 * 60,
+      ),
+    );
+    out.push(
+      make(
+        'verify',
+        WorkflowType.verify,
+        [{ database: db.id }],
+        s.verifyCron,
+        `Weekly verification of ${db.id}'s newest backup (strategy: Sundays 03:00 UTC), replaces verify_backup.sh`,
+        24 * 60,
+      ),
+    );
+    out.push(
+      make(
+        'check',
+        WorkflowType.check,
+        [{ database: db.id }],
+        s.checkCron,
+        `Daily missing-backup check of ${db.id}: alerts when the newest backup is over ${s.maxBackupAgeHours} h or the newest verified over ${s.maxVerifiedAgeDays} days old`,
+        6 * 60,
+      ),
+    );
+    out.push(
+      make(
+        'cleanup',
+        WorkflowType.cleanup,
+        [{ database: db.id }],
+        s.cleanupCron,
+        `Monthly cleanup of ${db.id}'s backups (strategy: the 1st, 04:00 UTC), replaces cleanup_old_backups.sh`,
+        7 * 24 * 60,
+      ),
+    );
   }
   return out;
 }

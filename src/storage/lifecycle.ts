@@ -38,7 +38,13 @@ export function mergeRules(existing: LifecycleRule[], rule: LifecycleRule): { ru
 }
 
 function normalise(r: LifecycleRule): unknown {
-  return { ID: r.ID, Status: r.Status, Filter: r.Filter, Transitions: (r.Transitions ?? []).map((t) => ({ Days: t.Days, StorageClass: t.StorageClass })), Abort: r.AbortIncompleteMultipartUpload?.DaysAfterInitiation };
+  return {
+    ID: r.ID,
+    Status: r.Status,
+    Filter: r.Filter,
+    Transitions: (r.Transitions ?? []).map((t) => ({ Days: t.Days, StorageClass: t.StorageClass })),
+    Abort: r.AbortIncompleteMultipartUpload?.DaysAfterInitiation,
+  };
 }
 
 /** Rules that would expire objects under the prefix before `keepDays`: each a warning line. */
@@ -50,7 +56,9 @@ export function expiryWarnings(rules: LifecycleRule[], prefix: string, keepDays:
     const rulePrefix = r.Filter?.Prefix ?? r.Filter?.And?.Prefix ?? r.Prefix ?? '';
     const overlaps = mine.startsWith(rulePrefix) || rulePrefix.startsWith(mine);
     if (overlaps && r.Expiration.Days < keepDays) {
-      warnings.push(`lifecycle rule "${r.ID ?? '(no id)'}" expires objects under "${rulePrefix || '/'}" after ${r.Expiration.Days} days, before pgwarden's retention keeps them (${keepDays} days); raise it or scope it away from ${mine || 'the bucket root'}`);
+      warnings.push(
+        `lifecycle rule "${r.ID ?? '(no id)'}" expires objects under "${rulePrefix || '/'}" after ${r.Expiration.Days} days, before pgwarden's retention keeps them (${keepDays} days); raise it or scope it away from ${mine || 'the bucket root'}`,
+      );
     }
   }
   return warnings;

@@ -15,21 +15,36 @@ export function storageError(err: unknown, ctx: S3Context): StorageError {
   const status = e.$metadata?.httpStatusCode;
   const where = `bucket "${ctx.bucket}"${ctx.endpoint ? ` at ${ctx.endpoint}` : ''}`;
   const name = e.name ?? e.code ?? '';
-  if (name === 'NoSuchBucket' || (name === 'NotFound' && ctx.operation === 'HeadBucket') || (status === 404 && ctx.operation === 'HeadBucket')) {
+  if (
+    name === 'NoSuchBucket' ||
+    (name === 'NotFound' && ctx.operation === 'HeadBucket') ||
+    (status === 404 && ctx.operation === 'HeadBucket')
+  ) {
     return new StorageError(`${ctx.operation} failed: ${where} does not exist; create it or fix BACKUP_S3_BUCKET`);
   }
   if (status === 403 || name === 'AccessDenied' || name === 'Forbidden') {
-    return new StorageError(`${ctx.operation} failed: access denied to ${where}; check AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY and the bucket policy`);
+    return new StorageError(
+      `${ctx.operation} failed: access denied to ${where}; check AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY and the bucket policy`,
+    );
   }
   if (name === 'InvalidAccessKeyId' || name === 'SignatureDoesNotMatch') {
-    return new StorageError(`${ctx.operation} failed: ${where} rejected the credentials (${name}); check AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY`);
+    return new StorageError(
+      `${ctx.operation} failed: ${where} rejected the credentials (${name}); check AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY`,
+    );
   }
-  const network = ['ECONNREFUSED', 'ENOTFOUND', 'ETIMEDOUT', 'ECONNRESET', 'EAI_AGAIN', 'TimeoutError'].find((c) => (e.code ?? name) === c || e.message?.includes(c));
+  const network = ['ECONNREFUSED', 'ENOTFOUND', 'ETIMEDOUT', 'ECONNRESET', 'EAI_AGAIN', 'TimeoutError'].find(
+    (c) => (e.code ?? name) === c || e.message?.includes(c),
+  );
   if (network) {
-    return new StorageError(`${ctx.operation} failed: cannot reach ${where} (${network}); check S3_ENDPOINT / network access`, { retryable: true });
+    return new StorageError(`${ctx.operation} failed: cannot reach ${where} (${network}); check S3_ENDPOINT / network access`, {
+      retryable: true,
+    });
   }
   const transient = status !== undefined && (status >= 500 || status === 429);
-  return new StorageError(`${ctx.operation} failed on ${where}: ${name || 'error'}${e.message ? `: ${e.message.split('\n')[0]}` : ''}`, { retryable: transient || status === undefined });
+  return new StorageError(
+    `${ctx.operation} failed on ${where}: ${name || 'error'}${e.message ? `: ${e.message.split('\n')[0]}` : ''}`,
+    { retryable: transient || status === undefined },
+  );
 }
 
 type SdkError = { name?: string; $metadata?: { httpStatusCode?: number } };
@@ -65,6 +80,8 @@ export function deleteFailuresMessage(failures: DeleteFailure[], backupsDeleted:
   for (const f of failures) byCode.set(f.code, (byCode.get(f.code) ?? 0) + 1);
   const codes = [...byCode].map(([code, n]) => (n > 1 ? `${code} x${n}` : code)).join(', ');
   const hints = [...byCode.keys()].map((code) => DELETE_HINTS[code]).filter(Boolean);
-  const todo = hints.length ? `${hints.join('; ')}, then run pgwarden cleanup again` : 'run pgwarden cleanup again; if it fails the same way, check the S3 store';
+  const todo = hints.length
+    ? `${hints.join('; ')}, then run pgwarden cleanup again`
+    : 'run pgwarden cleanup again; if it fails the same way, check the S3 store';
   return `deleted ${backupsDeleted} backup(s) but could not delete ${failures.length} object(s) (${codes}; e.g. ${failures[0].key}): ${todo}`;
 }

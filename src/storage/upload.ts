@@ -30,7 +30,10 @@ export interface UploadSpec {
 /** Server-side encryption request parameters for the configured mode (none adds nothing). */
 export function sseParams(storage: StorageConfig): Pick<PutObjectCommandInput, 'ServerSideEncryption' | 'SSEKMSKeyId'> {
   if (storage.serverSideEncryption === 'none') return {};
-  return { ServerSideEncryption: storage.serverSideEncryption, ...(storage.serverSideEncryption === 'aws:kms' ? { SSEKMSKeyId: storage.kmsKeyId } : {}) };
+  return {
+    ServerSideEncryption: storage.serverSideEncryption,
+    ...(storage.serverSideEncryption === 'aws:kms' ? { SSEKMSKeyId: storage.kmsKeyId } : {}),
+  };
 }
 
 /** `x-amz-tagging`: tags as URL query parameters, percent-encoded (never `+` for a space). */
@@ -52,7 +55,9 @@ export function uploadParams(storage: StorageConfig, spec: UploadSpec): PutObjec
     ChecksumAlgorithm: 'SHA256',
     IfNoneMatch: '*',
     ...sseParams(storage),
-    ...(spec.objectLockUntil && storage.objectLock ? { ObjectLockMode: storage.objectLock.mode, ObjectLockRetainUntilDate: spec.objectLockUntil } : {}),
+    ...(spec.objectLockUntil && storage.objectLock
+      ? { ObjectLockMode: storage.objectLock.mode, ObjectLockRetainUntilDate: spec.objectLockUntil }
+      : {}),
   } as PutObjectCommandInput;
 }
 
@@ -72,7 +77,9 @@ export async function uploadOnce(s3: S3Client, storage: StorageConfig, spec: Upl
     if (isPreconditionFailed(err)) {
       throw new StorageError(`s3://${storage.bucket}/${spec.key} already exists; pgwarden never overwrites a stored object`);
     }
-    throw err instanceof StorageError || !(err as { $metadata?: unknown }).$metadata ? err : storageError(err, { bucket: storage.bucket, endpoint: storage.endpoint, operation: `upload of ${spec.key}` });
+    throw err instanceof StorageError || !(err as { $metadata?: unknown }).$metadata
+      ? err
+      : storageError(err, { bucket: storage.bucket, endpoint: storage.endpoint, operation: `upload of ${spec.key}` });
   } finally {
     spec.signal?.removeEventListener('abort', onAbort);
   }

@@ -22,6 +22,9 @@ export const WorkflowType = {
  * e.g. `preflight-sample-20261124T013000Z`.
  */
 export function workflowId(operation: string, database: string, at: Date): string {
-  const stamp = at.toISOString().replace(/[-:]/g, '').replace(/\.\d{3}Z$/, 'Z');
+  const stamp = at
+    .toISOString()
+    .replace(/[-:]/g, '')
+    .replace(/\.\d{3}Z$/, 'Z');
   return `${operation}-${database}-${stamp}`;
 }

@@ -24,7 +24,12 @@ export function attemptsFor(windowSeconds: number, backoff: Backoff): number {
 }
 
 /** A Temporal retry policy that keeps trying for `windowSeconds` (one attempt when failing fast). */
-export function retryPolicyFor(windowSeconds: number, backoff: Backoff, failFast: boolean, nonRetryableErrorTypes: string[]): RetryPolicy {
+export function retryPolicyFor(
+  windowSeconds: number,
+  backoff: Backoff,
+  failFast: boolean,
+  nonRetryableErrorTypes: string[],
+): RetryPolicy {
   return {
     initialInterval: backoff.initialSeconds * 1000,
     backoffCoefficient: backoff.coefficient,

@@ -11,7 +11,14 @@ export const IncidentStepSA = defineSearchAttributeKey('PgwardenIncidentStep', S
 export const EscalationLevelSA = defineSearchAttributeKey('PgwardenEscalationLevel', SearchAttributeType.INT);
 export const SeveritySA = defineSearchAttributeKey('PgwardenSeverity', SearchAttributeType.KEYWORD);
 
-export const ALL_SEARCH_ATTRIBUTES = [DatabaseSA, OperationSA, IncidentStatusSA, IncidentStepSA, EscalationLevelSA, SeveritySA] as const;
+export const ALL_SEARCH_ATTRIBUTES = [
+  DatabaseSA,
+  OperationSA,
+  IncidentStatusSA,
+  IncidentStepSA,
+  EscalationLevelSA,
+  SeveritySA,
+] as const;
 
 /** The type names the `temporal` CLI takes in `--search-attribute Name=Type`. */
 export function cliTypeName(type: SearchAttributeType): string {

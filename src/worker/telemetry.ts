@@ -12,8 +12,12 @@ export function installRuntime(bindAddress: string | null): void {
     return;
   }
   try {
-    Runtime.install({ telemetryOptions: { metrics: { prometheus: { bindAddress, histogramBucketOverrides: histogramBuckets() } } } });
+    Runtime.install({
+      telemetryOptions: { metrics: { prometheus: { bindAddress, histogramBucketOverrides: histogramBuckets() } } },
+    });
   } catch (err) {
-    throw new ConfigError([`METRICS_PORT: cannot serve metrics on ${bindAddress} (${(err as Error).message.split('\n')[0]}); pick a free port, or METRICS_PORT=0 to turn metrics off`]);
+    throw new ConfigError([
+      `METRICS_PORT: cannot serve metrics on ${bindAddress} (${(err as Error).message.split('\n')[0]}); pick a free port, or METRICS_PORT=0 to turn metrics off`,
+    ]);
   }
 }

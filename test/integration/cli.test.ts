@@ -40,19 +40,41 @@ describe('pgwarden CLI', () => {
   });
 
   it('refuses every schedule when one cron value is invalid: exit 78 naming the variable, before Temporal is asked', () => {
-    const { code, stderr } = pgwarden(['schedules', 'apply'], { DATABASE_URL: 'postgres://u:p@h/app', TEMPORAL_ADDRESS: '127.0.0.1:1', SCHEDULE_BACKUP_CRON: '99 99 * * *' });
+    const { code, stderr } = pgwarden(['schedules', 'apply'], {
+      DATABASE_URL: 'postgres://u:p@h/app',
+      TEMPORAL_ADDRESS: '127.0.0.1:1',
+      SCHEDULE_BACKUP_CRON: '99 99 * * *',
+    });
     expect(code).toBe(78);
-    expect(stderr).toContain('pgwarden: configuration: SCHEDULE_BACKUP_CRON: "99 99 * * *" is not a cron expression like "0 2 * * *": minute: 99 is out of range 0-59');
+    expect(stderr).toContain(
+      'pgwarden: configuration: SCHEDULE_BACKUP_CRON: "99 99 * * *" is not a cron expression like "0 2 * * *": minute: 99 is out of range 0-59',
+    );
   });
 
   it.each([
-    [['--new-db', 'template1'], '"template1" cannot be restored into: use letters, digits, _ and -, and not postgres, template0 or template1'],
-    [['--new-db', 'x; DROP DATABASE app'], '"x; DROP DATABASE app" cannot be restored into: use letters, digits, _ and -, and not postgres, template0 or template1'],
-    [['--file', '../../sample/data/backup_20240101_120000.dump.enc', '--new-db', 'copy'], expect.stringMatching(/^--file \.\.\/\.\.\/sample\/data\/backup_20240101_120000\.dump\.enc: a key may not start with/)],
+    [
+      ['--new-db', 'template1'],
+      '"template1" cannot be restored into: use letters, digits, _ and -, and not postgres, template0 or template1',
+    ],
+    [
+      ['--new-db', 'x; DROP DATABASE app'],
+      '"x; DROP DATABASE app" cannot be restored into: use letters, digits, _ and -, and not postgres, template0 or template1',
+    ],
+    [
+      ['--file', '../../sample/data/backup_20240101_120000.dump.enc', '--new-db', 'copy'],
+      expect.stringMatching(/^--file \.\.\/\.\.\/sample\/data\/backup_20240101_120000\.dump\.enc: a key may not start with/),
+    ],
   ])('refuses restore %j before it starts anything: exit 64, Temporal never asked', (args, line) => {
-    const { code, stderr } = pgwarden(['restore', ...args], { DATABASE_URL: 'postgres://u:p@h/app', TEMPORAL_ADDRESS: '127.0.0.1:1' });
+    const { code, stderr } = pgwarden(['restore', ...args], {
+      DATABASE_URL: 'postgres://u:p@h/app',
+      TEMPORAL_ADDRESS: '127.0.0.1:1',
+    });
     expect(code).toBe(64);
-    expect(stderr.trim().split('\n')).toEqual([typeof line === 'string' ? `pgwarden: ${line}` : expect.stringMatching(new RegExp(`^pgwarden: ${(line as { sample: RegExp }).sample.source.slice(1)}`))]);
+    expect(stderr.trim().split('\n')).toEqual([
+      typeof line === 'string'
+        ? `pgwarden: ${line}`
+        : expect.stringMatching(new RegExp(`^pgwarden: ${(line as { sample: RegExp }).sample.source.slice(1)}`)),
+    ]);
   });
 
   it('exits 64 on bad command-line input', () => {
@@ -71,7 +93,9 @@ describe('pgwarden CLI', () => {
   it('exits 69 with the address when Temporal is unreachable', () => {
     const { code, stderr } = pgwarden(['check'], { DATABASE_URL: 'postgres://u:p@h/app', TEMPORAL_ADDRESS: '127.0.0.1:1' });
     expect(code).toBe(69);
-    expect(stderr.trim()).toMatch(/^pgwarden: cannot reach Temporal at 127\.0\.0\.1:1 \(namespace default\): .*set TEMPORAL_ADDRESS$/);
+    expect(stderr.trim()).toMatch(
+      /^pgwarden: cannot reach Temporal at 127\.0\.0\.1:1 \(namespace default\): .*set TEMPORAL_ADDRESS$/,
+    );
   });
 
   it('backs up through a worker, with --json, reports and counts it, and exits 3 when the worker cannot reach its bucket', async () => {
@@ -80,8 +104,19 @@ describe('pgwarden CLI', () => {
     const db = uniqueDatabaseName('cli');
     await createDatabase(db, 'awkward.sql');
     const [goodMetrics, badMetrics] = [await ephemeralPort(), await ephemeralPort()];
-    const good = { PGWARDEN_CONFIG: envFile, PGWARDEN_TASK_QUEUE: `cli-ok-${Date.now()}`, DATABASE_URL: databaseUrl(db), METRICS_PORT: String(goodMetrics), METRICS_HOST: '127.0.0.1' };
-    const bad = { PGWARDEN_CONFIG: envFile, PGWARDEN_TASK_QUEUE: `cli-bad-${Date.now()}`, METRICS_PORT: String(badMetrics), METRICS_HOST: '127.0.0.1' };
+    const good = {
+      PGWARDEN_CONFIG: envFile,
+      PGWARDEN_TASK_QUEUE: `cli-ok-${Date.now()}`,
+      DATABASE_URL: databaseUrl(db),
+      METRICS_PORT: String(goodMetrics),
+      METRICS_HOST: '127.0.0.1',
+    };
+    const bad = {
+      PGWARDEN_CONFIG: envFile,
+      PGWARDEN_TASK_QUEUE: `cli-bad-${Date.now()}`,
+      METRICS_PORT: String(badMetrics),
+      METRICS_HOST: '127.0.0.1',
+    };
     const workers = [good, { ...bad, BACKUP_S3_BUCKET: 'cli-missing-bucket' }].map((env) =>
       spawn(process.execPath, [bin, 'worker'], { env: { PATH: process.env.PATH, ...env }, stdio: ['ignore', 'ignore', 'pipe'] }),
     );
@@ -92,38 +127,65 @@ describe('pgwarden CLI', () => {
       const ok = pgwarden(['backup', '--json', '--reason', 'cli test'], good);
       expect(ok.code).toBe(0);
       const summary = JSON.parse(ok.stdout);
-      expect(summary).toMatchObject({ database: db, dataKey: expect.stringMatching(new RegExp(`^database-backups/${db}/data/backup_\\d{8}_\\d{6}\\.dump\\.enc$`)) });
+      expect(summary).toMatchObject({
+        database: db,
+        dataKey: expect.stringMatching(new RegExp(`^database-backups/${db}/data/backup_\\d{8}_\\d{6}\\.dump\\.enc$`)),
+      });
       const verified = pgwarden(['verify', '--backup', summary.backupId, '--json'], good);
       expect(verified.code).toBe(0);
-      expect(JSON.parse(verified.stdout).verified).toEqual([expect.objectContaining({ backupId: summary.backupId, status: 'passed' })]);
+      expect(JSON.parse(verified.stdout).verified).toEqual([
+        expect.objectContaining({ backupId: summary.backupId, status: 'passed' }),
+      ]);
       const listed = pgwarden(['restore', '--list', '--json'], good);
       expect(listed.code).toBe(0);
       expect(JSON.parse(listed.stdout)[0]).toMatchObject({ backupId: summary.backupId, verification: { status: 'passed' } });
       const copy = `${db}_copy`;
       const restored = pgwarden(['restore', '--file', summary.backupId, '--new-db', copy, '--json'], good);
       expect(restored.code).toBe(0);
-      expect(JSON.parse(restored.stdout)).toMatchObject({ backupId: summary.backupId, restoredInto: copy, rowCountsChecked: true });
+      expect(JSON.parse(restored.stdout)).toMatchObject({
+        backupId: summary.backupId,
+        restoredInto: copy,
+        rowCountsChecked: true,
+      });
       await withClient('postgres', (c) => c.query(`DROP DATABASE ${c.escapeIdentifier(copy)} WITH (FORCE)`));
-      expect(pgwarden(['restore', '--approve', 'restore-nothing-here', '--as', 'me'], good)).toMatchObject({ code: 64, stderr: expect.stringContaining('is not a restore waiting for approval') });
+      expect(pgwarden(['restore', '--approve', 'restore-nothing-here', '--as', 'me'], good)).toMatchObject({
+        code: 64,
+        stderr: expect.stringContaining('is not a restore waiting for approval'),
+      });
       expect(pgwarden(['restore', '--new-db', 'x', '--force'], good).code).toBe(64);
-      expect(pgwarden(['verify', '--backup', 'yesterday'], good)).toMatchObject({ code: 64, stderr: expect.stringContaining('expected a backup id like backup_20240101_120000') });
+      expect(pgwarden(['verify', '--backup', 'yesterday'], good)).toMatchObject({
+        code: 64,
+        stderr: expect.stringContaining('expected a backup id like backup_20240101_120000'),
+      });
       const failed = pgwarden(['backup', '--fail-fast'], bad);
       expect(failed.code).toBe(3);
-      expect(failed.stderr).toMatch(/pgwarden: HeadBucket failed: bucket "cli-missing-bucket" .*does not exist; create it or fix BACKUP_S3_BUCKET/);
+      expect(failed.stderr).toMatch(
+        /pgwarden: HeadBucket failed: bucket "cli-missing-bucket" .*does not exist; create it or fix BACKUP_S3_BUCKET/,
+      );
 
       const report = pgwarden(['report', '--days', '1', '--json'], good);
       expect(report.stderr).toBe('');
       expect(JSON.parse(report.stdout)).toEqual([
-        expect.objectContaining({ database: db, backups: expect.objectContaining({ succeeded: 1, failed: 0, successRate: 100 }), restores: expect.objectContaining({ succeeded: 1 }) }),
+        expect.objectContaining({
+          database: db,
+          backups: expect.objectContaining({ succeeded: 1, failed: 0, successRate: 100 }),
+          restores: expect.objectContaining({ succeeded: 1 }),
+        }),
       ]);
       const text = pgwarden(['report'], good);
-      expect(text.stdout).toMatch(new RegExp(`^${db}: last 30 days \\(.*\\n  backups       1 succeeded, 0 failed; success rate 100%`));
-      expect(pgwarden(['report', '--days', 'week'], good)).toMatchObject({ code: 64, stderr: expect.stringContaining('--days week: expected a whole number of days') });
+      expect(text.stdout).toMatch(
+        new RegExp(`^${db}: last 30 days \\(.*\\n  backups       1 succeeded, 0 failed; success rate 100%`),
+      );
+      expect(pgwarden(['report', '--days', 'week'], good)).toMatchObject({
+        code: 64,
+        stderr: expect.stringContaining('--days week: expected a whole number of days'),
+      });
 
       // The workers' Prometheus endpoints: the SDK's metrics and pgwarden's counters.
       const scrape = async (port: number) => (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
       const metrics = await scrape(goodMetrics);
-      const sample = (name: string, labels = `database="${db}"`) => Number(new RegExp(`^${name}\\{${labels}\\} (\\S+)$`, 'm').exec(metrics)?.[1]);
+      const sample = (name: string, labels = `database="${db}"`) =>
+        Number(new RegExp(`^${name}\\{${labels}\\} (\\S+)$`, 'm').exec(metrics)?.[1]);
       expect(sample('pgwarden_backups_total', `database="${db}",outcome="succeeded"`)).toBe(1);
       expect(sample('pgwarden_backup_stored_bytes_total')).toBe(summary.storedBytes);
       expect(sample('pgwarden_last_backup_success_timestamp_seconds')).toBeGreaterThan(Date.now() / 1000 - 600);
@@ -131,7 +193,9 @@ describe('pgwarden CLI', () => {
       expect(sample('pgwarden_verifications_total', `database="${db}",outcome="passed"`)).toBe(1);
       expect(sample('pgwarden_restores_total', `database="${db}",outcome="succeeded"`)).toBe(1);
       expect(metrics).toMatch(/^temporal_worker_start\{.*task_queue="cli-ok-\d+".*\} 1$/m);
-      expect(await scrape(badMetrics)).toMatch(/^pgwarden_backups_total\{database="sample",error_type="StorageError",outcome="failed"\} 1$/m);
+      expect(await scrape(badMetrics)).toMatch(
+        /^pgwarden_backups_total\{database="sample",error_type="StorageError",outcome="failed"\} 1$/m,
+      );
     } finally {
       await server.close();
       for (const w of workers) w.kill('SIGTERM');
@@ -143,7 +207,10 @@ describe('pgwarden CLI', () => {
   it('runs a real preflight through a worker and the dev server', async () => {
     const env = { PGWARDEN_CONFIG: envFile, PGWARDEN_TASK_QUEUE: `cli-${Date.now()}`, METRICS_PORT: '0' };
     const { spawn } = await import('node:child_process');
-    const worker = spawn(process.execPath, [bin, 'worker'], { env: { PATH: process.env.PATH, ...env }, stdio: ['ignore', 'ignore', 'pipe'] });
+    const worker = spawn(process.execPath, [bin, 'worker'], {
+      env: { PATH: process.env.PATH, ...env },
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
     const server = await devServer();
     try {
       await waitForPoller(server.client, env.PGWARDEN_TASK_QUEUE);
@@ -165,7 +232,11 @@ describe('pgwarden CLI', () => {
     const server = await devServer();
     const db = `busy_${uniqueSuffix()}`;
     // No worker polls this queue: the first backup stays running for as long as the test needs.
-    const env = { PGWARDEN_CONFIG: envFile, DATABASE_URL: `postgres://u:p@127.0.0.1:1/${db}`, PGWARDEN_TASK_QUEUE: uniqueTaskQueue('busy') };
+    const env = {
+      PGWARDEN_CONFIG: envFile,
+      DATABASE_URL: `postgres://u:p@127.0.0.1:1/${db}`,
+      PGWARDEN_TASK_QUEUE: uniqueTaskQueue('busy'),
+    };
     const ids: string[] = [];
     try {
       const first = await server.client.workflow.start(WorkflowType.backup, {
@@ -187,7 +258,11 @@ describe('pgwarden CLI', () => {
       expect(refused.code).toBe(75);
       expect(refused.stdout).toBe('');
       expect(refused.stderr.trim().split('\n')).toEqual([
-        expect.stringMatching(new RegExp(`^pgwarden: a backup of ${db} is already running \\(workflow backup-${db}-scheduled, started less than a minute ago, http://\\S+\\); wait for it, or pass --allow-concurrent to start another$`)),
+        expect.stringMatching(
+          new RegExp(
+            `^pgwarden: a backup of ${db} is already running \\(workflow backup-${db}-scheduled, started less than a minute ago, http://\\S+\\); wait for it, or pass --allow-concurrent to start another$`,
+          ),
+        ),
       ]);
 
       const allowed = pgwarden(['backup', '--no-wait', '--allow-concurrent'], env);
@@ -196,7 +271,11 @@ describe('pgwarden CLI', () => {
       ids.push(started);
       expect(started).toMatch(new RegExp(`^backup-${db}-\\d{8}T\\d{6}Z$`));
     } finally {
-      for (const id of ids) await server.client.workflow.getHandle(id).terminate('test done').catch(() => undefined);
+      for (const id of ids)
+        await server.client.workflow
+          .getHandle(id)
+          .terminate('test done')
+          .catch(() => undefined);
       await server.close();
     }
   });

@@ -9,7 +9,14 @@ import { createS3Client } from '../../src/clients/s3';
 import { libpqEnvironment } from '../../src/clients/postgres';
 import { Keyring } from '../../src/crypto/keyring';
 import { pgProgram } from '../../src/postgres/binaries';
-import { createDatabase, dropDatabase, restoreInto, stackServer, tableFingerprints, uniqueDatabaseName } from '../support/databases';
+import {
+  createDatabase,
+  dropDatabase,
+  restoreInto,
+  stackServer,
+  tableFingerprints,
+  uniqueDatabaseName,
+} from '../support/databases';
 import { stackConfig } from '../support/stack-env';
 
 const passphrase = 'pasargad-prints old key';
@@ -27,7 +34,11 @@ describe.each([
 
   it('decrypts with the configured passphrase and restores', async () => {
     await createDatabase(source, 'awkward.sql');
-    const config = stackConfig({ ENCRYPTION_ALGORITHM: 'AES-256-CBC', BACKUP_ENCRYPTION_KEY: passphrase, BACKUP_ENCRYPTION_KEY_ID: 'legacy' });
+    const config = stackConfig({
+      ENCRYPTION_ALGORITHM: 'AES-256-CBC',
+      BACKUP_ENCRYPTION_KEY: passphrase,
+      BACKUP_ENCRYPTION_KEY_ID: 'legacy',
+    });
     // The strategy's backup_database.sh pipeline, as it ran from cron.
     const script = `set -o pipefail; "${pgProgram('pg_dump')}" "$PGDATABASE" | gzip | openssl enc -aes-256-cbc -salt ${extra} -k "$BACKUP_ENCRYPTION_KEY"`;
     const encrypted = execFileSync('bash', ['-c', script], {

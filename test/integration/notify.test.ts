@@ -10,7 +10,10 @@ describe('notifications (captured by the local SMTP server and webhook receiver)
     event: 'test.notice',
     severity: 'warning' as const,
     title: `Harness check ${marker}`,
-    facts: [['Database', 'sample'], ['Marker', marker]] as Array<[string, string]>,
+    facts: [
+      ['Database', 'sample'],
+      ['Marker', marker],
+    ] as Array<[string, string]>,
     action: 'nothing, this is a test',
   });
 
@@ -22,7 +25,11 @@ describe('notifications (captured by the local SMTP server and webhook receiver)
       { channel: 'slack', ok: true },
     ]);
     const [mail] = await waitForCaptured(capturedMail, marker);
-    expect(mail).toMatchObject({ subject: `[pgwarden] WARNING: Harness check ${marker}`, envelopeTo: ['devops@example.com'], authUser: 'pgwarden' });
+    expect(mail).toMatchObject({
+      subject: `[pgwarden] WARNING: Harness check ${marker}`,
+      envelopeTo: ['devops@example.com'],
+      authUser: 'pgwarden',
+    });
     expect(mail.text).toContain(`Marker:   ${marker}`);
     const [hook] = await waitForCaptured(capturedWebhooks, marker);
     expect(hook.path).toMatch(/^\/slack\//);
@@ -37,7 +44,10 @@ describe('notifications (captured by the local SMTP server and webhook receiver)
       slackWebhookUrl: new Secret(`${sinks}/slack/fail/secret-token-123`),
     };
     const results = await createNotifier(broken).send(notice(marker));
-    expect(results.map((r) => [r.channel, r.ok])).toEqual([['email', false], ['slack', false]]);
+    expect(results.map((r) => [r.channel, r.ok])).toEqual([
+      ['email', false],
+      ['slack', false],
+    ]);
     const errors = results.map((r) => r.error).join('\n');
     expect(errors).toMatch(/Invalid login|Invalid username or password/);
     expect(errors).not.toContain('wrong-smtp-password');

@@ -29,7 +29,9 @@ describe('PostgreSQL (local stack)', () => {
     const err = await connectDatabase({ ...target, port: 1 }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(DatabaseConnectionError);
     expect((err as DatabaseConnectionError).retryable).toBe(true);
-    expect((err as Error).message).toMatch(/^cannot connect to database "sample" at 127\.0\.0\.1:1 as pgwarden: connection refused/);
+    expect((err as Error).message).toMatch(
+      /^cannot connect to database "sample" at 127\.0\.0\.1:1 as pgwarden: connection refused/,
+    );
   });
 
   it('names a missing database', async () => {

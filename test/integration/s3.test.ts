@@ -23,11 +23,16 @@ describe('S3 (local SeaweedFS)', () => {
     const err = await s3.send(new HeadBucketCommand({ Bucket: 'no-such-bucket-here' })).catch((e: unknown) => e);
     const e = storageError(err, { bucket: 'no-such-bucket-here', endpoint: storage.endpoint, operation: 'HeadBucket' });
     expect(e.retryable).toBe(false);
-    expect(e.message).toMatch(/bucket "no-such-bucket-here" at http:\/\/127\.0\.0\.1:\d+ does not exist; create it or fix BACKUP_S3_BUCKET/);
+    expect(e.message).toMatch(
+      /bucket "no-such-bucket-here" at http:\/\/127\.0\.0\.1:\d+ does not exist; create it or fix BACKUP_S3_BUCKET/,
+    );
   });
 
   it('rejects wrong credentials', async () => {
-    const wrong = createS3Client({ ...storage, credentials: { accessKeyId: 'nobody', secretAccessKey: storage.credentials!.secretAccessKey } });
+    const wrong = createS3Client({
+      ...storage,
+      credentials: { accessKeyId: 'nobody', secretAccessKey: storage.credentials!.secretAccessKey },
+    });
     const err = await wrong.send(new HeadBucketCommand({ Bucket: storage.bucket })).catch((e: unknown) => e);
     wrong.destroy();
     const e = storageError(err, { bucket: storage.bucket, operation: 'HeadBucket' });

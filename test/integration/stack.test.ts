@@ -37,7 +37,11 @@ describe('scripts/stack', () => {
     expect(first.out).toMatch(/started postgres, s3, sinks, temporal/);
     const state = JSON.parse(readFileSync(join(dir, 'stack.json'), 'utf8')) as StackState;
     // No clash with the stack the test run uses.
-    const mainPorts = new Set(Object.values(stackEnv()).flatMap((v) => (v ?? '').match(/127\.0\.0\.1:(\d+)/)?.slice(1) ?? []).map(Number));
+    const mainPorts = new Set(
+      Object.values(stackEnv())
+        .flatMap((v) => (v ?? '').match(/127\.0\.0\.1:(\d+)/)?.slice(1) ?? [])
+        .map(Number),
+    );
     for (const port of Object.values(state.ports)) expect(mainPorts.has(port)).toBe(false);
 
     const second = stack('up');

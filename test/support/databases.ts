@@ -43,7 +43,12 @@ export async function tableFingerprints(database: string): Promise<Record<string
     );
     const out: Record<string, { rows: number; digest: string }> = {};
     for (const { s, t } of tables) {
-      const q = (await c.query<{ q: string }>(`SELECT format($f$SELECT count(*) AS n, md5(coalesce(string_agg(md5(x::text), '' ORDER BY md5(x::text)), '')) AS d FROM %I.%I x$f$, $1::text, $2::text) AS q`, [s, t])).rows[0].q;
+      const q = (
+        await c.query<{ q: string }>(
+          `SELECT format($f$SELECT count(*) AS n, md5(coalesce(string_agg(md5(x::text), '' ORDER BY md5(x::text)), '')) AS d FROM %I.%I x$f$, $1::text, $2::text) AS q`,
+          [s, t],
+        )
+      ).rows[0].q;
       const r = (await c.query<{ n: string; d: string }>(q)).rows[0];
       out[`${s}.${t}`] = { rows: Number(r.n), digest: r.d };
     }
@@ -58,7 +63,11 @@ export function databaseUrl(database: string): string {
 }
 
 /** Feeds a plaintext dump to pg_restore (custom format) or psql (plain SQL) for `database`. */
-export async function restoreInto(plaintext: NodeJS.ReadableStream, database: string, format: 'custom' | 'plain-gz'): Promise<void> {
+export async function restoreInto(
+  plaintext: NodeJS.ReadableStream,
+  database: string,
+  format: 'custom' | 'plain-gz',
+): Promise<void> {
   const { spawn } = await import('node:child_process');
   const { createGunzip } = await import('node:zlib');
   const { pipeline } = await import('node:stream/promises');
@@ -67,8 +76,14 @@ export async function restoreInto(plaintext: NodeJS.ReadableStream, database: st
   const env = libpqEnvironment(stackServer(), database);
   const child =
     format === 'custom'
-      ? spawn(pgProgram('pg_restore'), ['--no-owner', '--exit-on-error', `--dbname=${database}`], { env, stdio: ['pipe', 'ignore', 'pipe'] })
-      : spawn(pgProgram('psql'), ['-q', '-v', 'ON_ERROR_STOP=1', `--dbname=${database}`], { env, stdio: ['pipe', 'ignore', 'pipe'] });
+      ? spawn(pgProgram('pg_restore'), ['--no-owner', '--exit-on-error', `--dbname=${database}`], {
+          env,
+          stdio: ['pipe', 'ignore', 'pipe'],
+        })
+      : spawn(pgProgram('psql'), ['-q', '-v', 'ON_ERROR_STOP=1', `--dbname=${database}`], {
+          env,
+          stdio: ['pipe', 'ignore', 'pipe'],
+        });
   let stderr = '';
   child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
   const exited = new Promise<number | null>((r) => child.once('close', r));

@@ -14,7 +14,12 @@ export const capturedMail = (contains: string) => get<CapturedMail>('/api/mail',
 export const capturedWebhooks = (contains: string) => get<CapturedWebhook>('/api/webhooks', contains);
 
 /** Waits until at least `count` captured items contain the marker (delivery is asynchronous). */
-export async function waitForCaptured<T>(read: (c: string) => Promise<T[]>, contains: string, count = 1, timeoutMs = 10_000): Promise<T[]> {
+export async function waitForCaptured<T>(
+  read: (c: string) => Promise<T[]>,
+  contains: string,
+  count = 1,
+  timeoutMs = 10_000,
+): Promise<T[]> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const items = await read(contains);

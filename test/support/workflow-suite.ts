@@ -54,7 +54,11 @@ export function workflowSuite(name: string): WorkflowSuite {
       return { taskQueue, config };
     },
     backup(database, taskQueue, extra = {}) {
-      return server!.client.workflow.execute(WorkflowType.backup, { taskQueue, workflowId: `backup-${database}-${uniqueSuffix()}`, args: [{ database, reason: 'test', failFast: true, ...extra }] });
+      return server!.client.workflow.execute(WorkflowType.backup, {
+        taskQueue,
+        workflowId: `backup-${database}-${uniqueSuffix()}`,
+        args: [{ database, reason: 'test', failFast: true, ...extra }],
+      });
     },
   };
 }

@@ -42,8 +42,21 @@ const dump: DumpResult = {
   pgDump: { version: 'pg_dump (PostgreSQL) 15.18', format: 'custom' },
   compression: { algorithm: 'gzip', level: 6 },
   encryption: { algorithm: 'AES-256-GCM', keyId: 'k1', container: 'pgwarden-gcm-v1', chunkSize: 1048576 },
-  data: { key: 'p/shop/data/backup_20240101_120000.dump.enc', rawBytes: 100, storedBytes: 140, sha256: 'a'.repeat(64), md5: 'b'.repeat(32) },
-  globals: { key: 'p/shop/data/backup_20240101_120000.globals.sql.gz.enc', rawBytes: 10, storedBytes: 50, sha256: 'c'.repeat(64), md5: 'd'.repeat(32), withPasswords: false },
+  data: {
+    key: 'p/shop/data/backup_20240101_120000.dump.enc',
+    rawBytes: 100,
+    storedBytes: 140,
+    sha256: 'a'.repeat(64),
+    md5: 'b'.repeat(32),
+  },
+  globals: {
+    key: 'p/shop/data/backup_20240101_120000.globals.sql.gz.enc',
+    rawBytes: 10,
+    storedBytes: 50,
+    sha256: 'c'.repeat(64),
+    md5: 'd'.repeat(32),
+    withPasswords: false,
+  },
   tables: [
     { schema: 'public', table: 'orders', rows: 3 },
     { schema: 'public', table: 'customers', rows: 2 },
@@ -54,19 +67,50 @@ const dump: DumpResult = {
 };
 
 describe('manifest', () => {
-  const manifest = buildManifest({ dump, reason: 'before migration 42', workflow: { id: 'backup-shop-x', runId: 'r1' }, startedAt: '2024-01-01T12:00:00.000Z' }, new Date('2024-01-01T12:00:09.500Z'));
+  const manifest = buildManifest(
+    {
+      dump,
+      reason: 'before migration 42',
+      workflow: { id: 'backup-shop-x', runId: 'r1' },
+      startedAt: '2024-01-01T12:00:00.000Z',
+    },
+    new Date('2024-01-01T12:00:09.500Z'),
+  );
 
   it('records what docs/FORMAT.md lists, tables sorted, with duration', () => {
-    expect(manifest).toMatchObject({ kind: 'pgwarden.backup', formatVersion: 1, durationMs: 9500, reason: 'before migration 42', finishedAt: '2024-01-01T12:00:09.500Z' });
+    expect(manifest).toMatchObject({
+      kind: 'pgwarden.backup',
+      formatVersion: 1,
+      durationMs: 9500,
+      reason: 'before migration 42',
+      finishedAt: '2024-01-01T12:00:09.500Z',
+    });
     expect(manifest.tables.map((t) => `${t.schema}.${t.table}`)).toEqual(['audit.log', 'public.customers', 'public.orders']);
-    expect(Object.keys(manifest)).toEqual(expect.arrayContaining(['server', 'pgDump', 'compression', 'encryption', 'data', 'globals', 'snapshot', 'workflow', 'storage', 'pgwarden']));
+    expect(Object.keys(manifest)).toEqual(
+      expect.arrayContaining([
+        'server',
+        'pgDump',
+        'compression',
+        'encryption',
+        'data',
+        'globals',
+        'snapshot',
+        'workflow',
+        'storage',
+        'pgwarden',
+      ]),
+    );
   });
 
   it('round-trips through JSON and refuses what it does not know', () => {
     expect(parseManifest(JSON.stringify(manifest), 'k')).toEqual(manifest);
     expect(() => parseManifest('{', 'k')).toThrow('manifest k is not valid JSON');
-    expect(() => parseManifest(JSON.stringify({ ...manifest, kind: 'other' }), 'k')).toThrow('k is not a pgwarden backup manifest');
-    expect(() => parseManifest(JSON.stringify({ ...manifest, formatVersion: 2 }), 'k')).toThrow('manifest k has format version 2; this pgwarden reads version 1');
+    expect(() => parseManifest(JSON.stringify({ ...manifest, kind: 'other' }), 'k')).toThrow(
+      'k is not a pgwarden backup manifest',
+    );
+    expect(() => parseManifest(JSON.stringify({ ...manifest, formatVersion: 2 }), 'k')).toThrow(
+      'manifest k has format version 2; this pgwarden reads version 1',
+    );
     const { tables: _t, ...withoutTables } = manifest;
     expect(() => parseManifest(JSON.stringify(withoutTables), 'k')).toThrow('manifest k lacks "tables"');
   });
@@ -76,14 +120,39 @@ describe('progress', () => {
   const base = { rawBytes: 0, storedBytes: 0, tablesCounted: 0, tablesTotal: 0, elapsedMs: 0 };
   it.each([
     [{ ...base, phase: 'connecting' as const }, 'connecting to the database'],
-    [{ ...base, phase: 'dumping' as const, rawBytes: 50 * 1048576, storedBytes: 20 * 1048576, elapsedMs: 2000, tablesCounted: 3, tablesTotal: 5 }, 'dumping: 50.0 MiB from pg_dump, 20.0 MiB encrypted and uploaded at 10.0 MiB/s; rows counted in 3 of 5 tables'],
+    [
+      {
+        ...base,
+        phase: 'dumping' as const,
+        rawBytes: 50 * 1048576,
+        storedBytes: 20 * 1048576,
+        elapsedMs: 2000,
+        tablesCounted: 3,
+        tablesTotal: 5,
+      },
+      'dumping: 50.0 MiB from pg_dump, 20.0 MiB encrypted and uploaded at 10.0 MiB/s; rows counted in 3 of 5 tables',
+    ],
     [{ ...base, phase: 'uploaded' as const, storedBytes: 1536, elapsedMs: 1500 }, 'uploaded 1.5 KiB in 1.5s'],
   ])('describes %j for a person', (p, text) => expect(describeProgress(p)).toBe(text));
 
-  it('formats bytes', () => expect([0, 1023, 1024, 5 * 1048576, 3 * 1073741824].map(formatBytes)).toEqual(['0 B', '1023 B', '1.0 KiB', '5.0 MiB', '3.0 GiB']));
+  it('formats bytes', () =>
+    expect([0, 1023, 1024, 5 * 1048576, 3 * 1073741824].map(formatBytes)).toEqual([
+      '0 B',
+      '1023 B',
+      '1.0 KiB',
+      '5.0 MiB',
+      '3.0 GiB',
+    ]));
 
   it('draws the CLI line', () => {
-    const p = { ...base, phase: 'dumping' as const, rawBytes: 10 * 1048576, storedBytes: 4 * 1048576, elapsedMs: 2000, summary: '' };
+    const p = {
+      ...base,
+      phase: 'dumping' as const,
+      rawBytes: 10 * 1048576,
+      storedBytes: 4 * 1048576,
+      elapsedMs: 2000,
+      summary: '',
+    };
     expect(progressLine(p, 'dump', 65_000)).toBe('[1:05] dumping: 10.0 MiB dumped, 4.0 MiB uploaded 2.0 MiB/s');
     expect(progressLine(undefined, 'preflight', 1000)).toBe('[0:01] preflight');
   });
@@ -91,21 +160,63 @@ describe('progress', () => {
 
 describe('notices', () => {
   it('say what failed and what to do', () => {
-    const n = backupNotice({ status: 'failed', database: 'shop', backupId: 'b1', errorType: 'StorageError', message: 'bucket missing', reason: 'scheduled', workflowId: 'w' });
+    const n = backupNotice({
+      status: 'failed',
+      database: 'shop',
+      backupId: 'b1',
+      errorType: 'StorageError',
+      message: 'bucket missing',
+      reason: 'scheduled',
+      workflowId: 'w',
+    });
     expect(n.severity).toBe('critical');
     expect(n.title).toBe('Backup of shop FAILED');
     expect(n.action).toMatch(/^check the bucket \(BACKUP_S3_BUCKET\)/);
-    expect(backupNotice({ status: 'failed', database: 'shop', backupId: 'b1', errorType: 'Weird', message: 'x', reason: 'r', workflowId: 'w' }).action).toMatch(/Temporal Web UI/);
+    expect(
+      backupNotice({
+        status: 'failed',
+        database: 'shop',
+        backupId: 'b1',
+        errorType: 'Weird',
+        message: 'x',
+        reason: 'r',
+        workflowId: 'w',
+      }).action,
+    ).toMatch(/Temporal Web UI/);
   });
 });
 
 describe('pg_dump failures', () => {
   it.each([
-    [{ code: 1, signal: null, stderr: 'pg_dump: error: query failed: ERROR:  permission denied for table secrets' }, BackupError, false, /pg_dump failed \(exit 1\): query failed: ERROR:  permission denied for table secrets; grant the backup user read access/],
-    [{ code: 1, signal: null, stderr: 'pg_dump: error: connection to server at "db" (10.0.0.1), port 5432 failed: Connection refused' }, DatabaseConnectionError, true, /check that the database server is up/],
-    [{ code: 1, signal: null, stderr: 'pg_dump: error: aborting because of server version mismatch' }, BackupError, false, /install a pg_dump at least as new as the server/],
+    [
+      { code: 1, signal: null, stderr: 'pg_dump: error: query failed: ERROR:  permission denied for table secrets' },
+      BackupError,
+      false,
+      /pg_dump failed \(exit 1\): query failed: ERROR:  permission denied for table secrets; grant the backup user read access/,
+    ],
+    [
+      {
+        code: 1,
+        signal: null,
+        stderr: 'pg_dump: error: connection to server at "db" (10.0.0.1), port 5432 failed: Connection refused',
+      },
+      DatabaseConnectionError,
+      true,
+      /check that the database server is up/,
+    ],
+    [
+      { code: 1, signal: null, stderr: 'pg_dump: error: aborting because of server version mismatch' },
+      BackupError,
+      false,
+      /install a pg_dump at least as new as the server/,
+    ],
     [{ code: null, signal: 'SIGKILL' as const, stderr: '' }, BackupError, true, /pg_dump failed \(killed by SIGKILL\)/],
-    [{ code: null, signal: null, stderr: 'spawn pg_dump ENOENT (not found)' }, BackupError, false, /install the PostgreSQL client tools/],
+    [
+      { code: null, signal: null, stderr: 'spawn pg_dump ENOENT (not found)' },
+      BackupError,
+      false,
+      /install the PostgreSQL client tools/,
+    ],
   ])('%j', (result, type, retryable, message) => {
     const e = classifyDumpFailure('pg_dump', result);
     expect(e).toBeInstanceOf(type);
@@ -115,10 +226,23 @@ describe('pg_dump failures', () => {
 });
 
 describe('upload parameters', () => {
-  const config = loadConfig({ DATABASE_URL: 'postgres://u:p@h/db', BACKUP_S3_BUCKET: 'bucket', BACKUP_ENCRYPTION_KEY: 'a'.repeat(64), S3_SERVER_SIDE_ENCRYPTION: 'aws:kms', S3_SSE_KMS_KEY_ID: 'kms-1', S3_OBJECT_LOCK_MODE: 'COMPLIANCE', S3_OBJECT_LOCK_DAYS: '7' }, { require: WORKER_NEEDS });
+  const config = loadConfig(
+    {
+      DATABASE_URL: 'postgres://u:p@h/db',
+      BACKUP_S3_BUCKET: 'bucket',
+      BACKUP_ENCRYPTION_KEY: 'a'.repeat(64),
+      S3_SERVER_SIDE_ENCRYPTION: 'aws:kms',
+      S3_SSE_KMS_KEY_ID: 'kms-1',
+      S3_OBJECT_LOCK_MODE: 'COMPLIANCE',
+      S3_OBJECT_LOCK_DAYS: '7',
+    },
+    { require: WORKER_NEEDS },
+  );
   it('ask the store to verify checksums, never overwrite, encrypt and lock', () => {
     const until = new Date('2024-01-08T00:00:00Z');
-    expect(uploadParams(config.storage!, { key: 'k', body: 'x', storageClass: 'STANDARD_IA', objectLockUntil: until })).toMatchObject({
+    expect(
+      uploadParams(config.storage!, { key: 'k', body: 'x', storageClass: 'STANDARD_IA', objectLockUntil: until }),
+    ).toMatchObject({
       Bucket: 'bucket',
       Key: 'k',
       ChecksumAlgorithm: 'SHA256',
@@ -131,17 +255,33 @@ describe('upload parameters', () => {
     });
   });
   it('tag the object in the upload itself, URL-encoded as x-amz-tagging wants', () => {
-    expect(uploadParams(config.storage!, { key: 'k', body: 'x', tags: { 'pgwarden-kind': 'data', 'pgwarden-database': 'a b&c' } }).Tagging).toBe('pgwarden-kind=data&pgwarden-database=a%20b%26c');
+    expect(
+      uploadParams(config.storage!, { key: 'k', body: 'x', tags: { 'pgwarden-kind': 'data', 'pgwarden-database': 'a b&c' } })
+        .Tagging,
+    ).toBe('pgwarden-kind=data&pgwarden-database=a%20b%26c');
     expect(uploadParams(config.storage!, { key: 'k', body: 'x' })).not.toHaveProperty('Tagging');
   });
 });
 
 describe('key checks', () => {
-  const ring = (key: string) => Keyring.from(loadConfig({ DATABASE_URL: 'postgres://u:p@h/db', BACKUP_S3_BUCKET: 'bucket', BACKUP_ENCRYPTION_KEY: key, BACKUP_ENCRYPTION_KEY_ID: 'k1' }, { require: WORKER_NEEDS }).encryption);
+  const ring = (key: string) =>
+    Keyring.from(
+      loadConfig(
+        {
+          DATABASE_URL: 'postgres://u:p@h/db',
+          BACKUP_S3_BUCKET: 'bucket',
+          BACKUP_ENCRYPTION_KEY: key,
+          BACKUP_ENCRYPTION_KEY_ID: 'k1',
+        },
+        { require: WORKER_NEEDS },
+      ).encryption,
+    );
   it('accept the same key and refuse another key under the same id', async () => {
     const check = await makeKeyCheck(ring('a'.repeat(64)));
     await expect(verifyKeyCheck(check, ring('a'.repeat(64)), 'loc')).resolves.toBeUndefined();
-    await expect(verifyKeyCheck(check, ring('b'.repeat(64)), 'loc')).rejects.toThrow('wrong key: BACKUP_ENCRYPTION_KEY is not the key that id "k1" stands for in this bucket (loc)');
+    await expect(verifyKeyCheck(check, ring('b'.repeat(64)), 'loc')).rejects.toThrow(
+      'wrong key: BACKUP_ENCRYPTION_KEY is not the key that id "k1" stands for in this bucket (loc)',
+    );
     expect(keyCheckKey('database-backups', 'k1')).toBe('database-backups/.pgwarden/keys/k1.check');
   });
 });

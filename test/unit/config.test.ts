@@ -31,10 +31,23 @@ describe('loadConfig', () => {
       expect.objectContaining({ id: 'shop', host: 'db.internal', port: 5433, user: 'app', database: 'shop' }),
     ]);
     expect(c.databases[0].password?.reveal()).toBe('s3cret-pw');
-    expect(c.storage).toMatchObject({ bucket: 'acme-backups', prefix: 'database-backups', storageClass: 'STANDARD_IA', serverSideEncryption: 'AES256', forcePathStyle: false, region: 'us-east-1' });
+    expect(c.storage).toMatchObject({
+      bucket: 'acme-backups',
+      prefix: 'database-backups',
+      storageClass: 'STANDARD_IA',
+      serverSideEncryption: 'AES256',
+      forcePathStyle: false,
+      region: 'us-east-1',
+    });
     expect(c.encryption?.algorithm).toBe('AES-256-GCM');
     expect(c.encryption?.activeKeyId).toBe(deriveKeyId(KEY_HEX));
-    expect(c.backup).toEqual({ format: 'custom', compressionLevel: 6, retentionDays: 30, globalsWithPasswords: false, retryWindowMinutes: 10 });
+    expect(c.backup).toEqual({
+      format: 'custom',
+      compressionLevel: 6,
+      retentionDays: 30,
+      globalsWithPasswords: false,
+      retryWindowMinutes: 10,
+    });
     expect(c.temporal.taskQueue).toBe('pgwarden');
   });
 
@@ -85,30 +98,60 @@ describe('loadConfig', () => {
 
   it('accepts a base64 key, and a passphrase only for AES-256-CBC', () => {
     expect(problemsOf({ ...valid, BACKUP_ENCRYPTION_KEY: KEY_B64 })).toEqual([]);
-    expect(problemsOf({ ...valid, BACKUP_ENCRYPTION_KEY: 'correct horse battery staple' })[0]).toMatch(/^BACKUP_ENCRYPTION_KEY: expected 32 random bytes/);
-    const cbc = loadConfig({ ...valid, ENCRYPTION_ALGORITHM: 'aes-256-cbc', BACKUP_ENCRYPTION_KEY: 'correct horse battery staple' }, { require: WORKER_NEEDS });
+    expect(problemsOf({ ...valid, BACKUP_ENCRYPTION_KEY: 'correct horse battery staple' })[0]).toMatch(
+      /^BACKUP_ENCRYPTION_KEY: expected 32 random bytes/,
+    );
+    const cbc = loadConfig(
+      { ...valid, ENCRYPTION_ALGORITHM: 'aes-256-cbc', BACKUP_ENCRYPTION_KEY: 'correct horse battery staple' },
+      { require: WORKER_NEEDS },
+    );
     expect(cbc.encryption?.algorithm).toBe('AES-256-CBC');
     expect(cbc.encryption?.keys.get(cbc.encryption.activeKeyId)?.bytes).toBeUndefined();
   });
 
-  it('keeps an old script\'s passphrase as a previous key whatever the active algorithm', () => {
-    const gcm = loadConfig({ ...valid, BACKUP_ENCRYPTION_PREVIOUS_KEYS: 'cron:correct horse battery staple' }, { require: WORKER_NEEDS });
+  it("keeps an old script's passphrase as a previous key whatever the active algorithm", () => {
+    const gcm = loadConfig(
+      { ...valid, BACKUP_ENCRYPTION_PREVIOUS_KEYS: 'cron:correct horse battery staple' },
+      { require: WORKER_NEEDS },
+    );
     expect(gcm.encryption?.algorithm).toBe('AES-256-GCM');
     expect(gcm.encryption!.keys.get('cron')?.bytes).toBeUndefined();
     expect(gcm.encryption!.keys.get('cron')?.material.reveal()).toBe('correct horse battery staple');
   });
 
   it('keeps a key ring: the active key plus previous keys by id', () => {
-    const c = loadConfig({ ...valid, BACKUP_ENCRYPTION_KEY_ID: 'k2026', BACKUP_ENCRYPTION_PREVIOUS_KEYS: `k2025:${'b'.repeat(64)}, k2024:${KEY_B64}` }, { require: WORKER_NEEDS });
+    const c = loadConfig(
+      {
+        ...valid,
+        BACKUP_ENCRYPTION_KEY_ID: 'k2026',
+        BACKUP_ENCRYPTION_PREVIOUS_KEYS: `k2025:${'b'.repeat(64)}, k2024:${KEY_B64}`,
+      },
+      { require: WORKER_NEEDS },
+    );
     expect(c.encryption?.activeKeyId).toBe('k2026');
     expect([...c.encryption!.keys.keys()]).toEqual(['k2026', 'k2025', 'k2024']);
     expect(c.encryption!.keys.get('k2024')!.bytes).toEqual(Buffer.alloc(32, 7));
-    expect(problemsOf({ ...valid, BACKUP_ENCRYPTION_KEY_ID: 'k1', BACKUP_ENCRYPTION_PREVIOUS_KEYS: `k1:${'b'.repeat(64)}` })[0]).toMatch(/used twice/);
+    expect(
+      problemsOf({ ...valid, BACKUP_ENCRYPTION_KEY_ID: 'k1', BACKUP_ENCRYPTION_PREVIOUS_KEYS: `k1:${'b'.repeat(64)}` })[0],
+    ).toMatch(/used twice/);
   });
 
   it('masks secrets however the configuration is printed', () => {
-    const c = loadConfig({ ...valid, SLACK_WEBHOOK_URL: 'https://hooks.example/T/B/xyz-secret', AWS_ACCESS_KEY_ID: 'AKID', AWS_SECRET_ACCESS_KEY: 'aws-secret-value' }, { require: WORKER_NEEDS });
-    const printed = [JSON.stringify(c), inspect(c, { depth: 10 }), String(c.databases[0].password), `${c.notifications.slackWebhookUrl}`].join('\n');
+    const c = loadConfig(
+      {
+        ...valid,
+        SLACK_WEBHOOK_URL: 'https://hooks.example/T/B/xyz-secret',
+        AWS_ACCESS_KEY_ID: 'AKID',
+        AWS_SECRET_ACCESS_KEY: 'aws-secret-value',
+      },
+      { require: WORKER_NEEDS },
+    );
+    const printed = [
+      JSON.stringify(c),
+      inspect(c, { depth: 10 }),
+      String(c.databases[0].password),
+      `${c.notifications.slackWebhookUrl}`,
+    ].join('\n');
     for (const secret of ['s3cret-pw', 'xyz-secret', 'aws-secret-value', KEY_HEX]) expect(printed).not.toContain(secret);
     expect(printed).toContain('[redacted]');
   });
@@ -122,16 +165,32 @@ describe('database targets', () => {
 
   it('backs up several databases of one server with BACKUP_DATABASES', () => {
     const { targets } = read({ DATABASE_URL: 'postgresql://u:p@h/ignored', BACKUP_DATABASES: 'app, billing' });
-    expect(targets.map((t) => [t.id, t.database, t.port])).toEqual([['app', 'app', 5432], ['billing', 'billing', 5432]]);
+    expect(targets.map((t) => [t.id, t.database, t.port])).toEqual([
+      ['app', 'app', 5432],
+      ['billing', 'billing', 5432],
+    ]);
   });
 
   it('adds databases on other servers with DATABASE_URL_<ALIAS>', () => {
-    const { targets } = read({ DATABASE_URL: 'postgres://u:p@h/app', DATABASE_URL_REPORTING: 'postgres://r:q@other:6432/reports' });
-    expect(targets.map((t) => [t.id, t.host, t.database])).toEqual([['app', 'h', 'app'], ['reporting', 'other', 'reports']]);
+    const { targets } = read({
+      DATABASE_URL: 'postgres://u:p@h/app',
+      DATABASE_URL_REPORTING: 'postgres://r:q@other:6432/reports',
+    });
+    expect(targets.map((t) => [t.id, t.host, t.database])).toEqual([
+      ['app', 'h', 'app'],
+      ['reporting', 'other', 'reports'],
+    ]);
   });
 
   it('reads the libpq PG* variables', () => {
-    const { targets } = read({ PGHOST: 'pg', PGPORT: '6543', PGUSER: 'me', PGPASSWORD: 'pw', PGDATABASE: 'orders', PGSSLMODE: 'require' });
+    const { targets } = read({
+      PGHOST: 'pg',
+      PGPORT: '6543',
+      PGUSER: 'me',
+      PGPASSWORD: 'pw',
+      PGDATABASE: 'orders',
+      PGSSLMODE: 'require',
+    });
     expect(targets).toEqual([expect.objectContaining({ id: 'orders', host: 'pg', port: 6543, user: 'me', sslMode: 'require' })]);
   });
 

@@ -22,15 +22,23 @@ const KEY1 = randomBytes(32).toString('hex');
 const KEY2 = randomBytes(32).toString('hex');
 
 function keyring(env: Record<string, string>): Keyring {
-  return Keyring.from(loadConfig({ DATABASE_URL: 'postgres://u:p@h/db', BACKUP_S3_BUCKET: 'bucket', ...env }, { require: WORKER_NEEDS }).encryption);
+  return Keyring.from(
+    loadConfig({ DATABASE_URL: 'postgres://u:p@h/db', BACKUP_S3_BUCKET: 'bucket', ...env }, { require: WORKER_NEEDS }).encryption,
+  );
 }
-const gcmRing = keyring({ BACKUP_ENCRYPTION_KEY: KEY1, BACKUP_ENCRYPTION_KEY_ID: 'new', BACKUP_ENCRYPTION_PREVIOUS_KEYS: `old:${KEY2}` });
+const gcmRing = keyring({
+  BACKUP_ENCRYPTION_KEY: KEY1,
+  BACKUP_ENCRYPTION_KEY_ID: 'new',
+  BACKUP_ENCRYPTION_PREVIOUS_KEYS: `old:${KEY2}`,
+});
 
 /** Feeds `data` in uneven pieces, as a network stream would. */
 function source(data: Buffer, piece = 7777): Readable {
-  return Readable.from((function* () {
-    for (let i = 0; i < data.length; i += piece) yield data.subarray(i, i + piece);
-  })());
+  return Readable.from(
+    (function* () {
+      for (let i = 0; i < data.length; i += piece) yield data.subarray(i, i + piece);
+    })(),
+  );
 }
 
 async function gcmEncrypt(plain: Buffer, keyId = 'new', key = Buffer.from(KEY1, 'hex'), chunkSize = 4096): Promise<Buffer> {
@@ -46,7 +54,10 @@ describe('pgwarden-gcm-v1 container', () => {
   it('writes the documented header', () => {
     const h = encodeHeader({ chunkSize: 1 << 20, noncePrefix: Buffer.from('01020304050607', 'hex'), keyId: 'k-1' });
     expect(h.toString('hex')).toBe('50475745 4e43 01 01 00100000 01020304050607 03 6b2d31'.replace(/ /g, ''));
-    expect(decodeHeader(h)).toEqual({ header: { chunkSize: 1 << 20, noncePrefix: Buffer.from('01020304050607', 'hex'), keyId: 'k-1' }, length: 23 });
+    expect(decodeHeader(h)).toEqual({
+      header: { chunkSize: 1 << 20, noncePrefix: Buffer.from('01020304050607', 'hex'), keyId: 'k-1' },
+      length: 23,
+    });
   });
 
   it.each([0, 1, 4095, 4096, 4097, 3 * 4096, 100_003])('round-trips %i bytes', async (size) => {
@@ -105,24 +116,49 @@ describe('pgwarden-gcm-v1 container', () => {
   it('names the key id when the key is wrong or missing', async () => {
     const stored = await gcmEncrypt(plain);
     const wrongValue = keyring({ BACKUP_ENCRYPTION_KEY: KEY2, BACKUP_ENCRYPTION_KEY_ID: 'new' });
-    await expect(decrypt(stored, wrongValue)).rejects.toThrow('chunk 0 failed authentication with key "new": the key is wrong for this id, or the object is corrupt');
+    await expect(decrypt(stored, wrongValue)).rejects.toThrow(
+      'chunk 0 failed authentication with key "new": the key is wrong for this id, or the object is corrupt',
+    );
     const missing = keyring({ BACKUP_ENCRYPTION_KEY: KEY2, BACKUP_ENCRYPTION_KEY_ID: 'other' });
-    await expect(decrypt(stored, missing)).rejects.toThrow('key "new" is not configured on this worker (configured: other); add it to BACKUP_ENCRYPTION_PREVIOUS_KEYS as new:<key>');
+    await expect(decrypt(stored, missing)).rejects.toThrow(
+      'key "new" is not configured on this worker (configured: other); add it to BACKUP_ENCRYPTION_PREVIOUS_KEYS as new:<key>',
+    );
   });
 });
 
 describe('OpenSSL-compatible AES-256-CBC', () => {
   const dir = mkdtempSync(join(tmpdir(), 'pgwarden-cbc-'));
   const passphrase = 'the old scripts used a passphrase';
-  const cbcRing = keyring({ ENCRYPTION_ALGORITHM: 'AES-256-CBC', BACKUP_ENCRYPTION_KEY: passphrase, BACKUP_ENCRYPTION_KEY_ID: 'legacy' });
+  const cbcRing = keyring({
+    ENCRYPTION_ALGORITHM: 'AES-256-CBC',
+    BACKUP_ENCRYPTION_KEY: passphrase,
+    BACKUP_ENCRYPTION_KEY_ID: 'legacy',
+  });
   const gz = gzipSync(randomBytes(50_000));
 
   it('writes what `openssl enc -d -aes-256-cbc -pbkdf2` decrypts (the README command)', async () => {
     const stored = await buffer(source(gz).pipe(new CbcEncryptStream(passphrase)));
     writeFileSync(join(dir, 'ours.enc'), stored);
-    const out = execFileSync('openssl', ['enc', '-d', '-aes-256-cbc', '-pbkdf2', '-iter', '10000', '-md', 'sha256', '-pass', 'env:BACKUP_ENCRYPTION_KEY', '-in', join(dir, 'ours.enc')], {
-      env: { ...process.env, BACKUP_ENCRYPTION_KEY: passphrase },
-    });
+    const out = execFileSync(
+      'openssl',
+      [
+        'enc',
+        '-d',
+        '-aes-256-cbc',
+        '-pbkdf2',
+        '-iter',
+        '10000',
+        '-md',
+        'sha256',
+        '-pass',
+        'env:BACKUP_ENCRYPTION_KEY',
+        '-in',
+        join(dir, 'ours.enc'),
+      ],
+      {
+        env: { ...process.env, BACKUP_ENCRYPTION_KEY: passphrase },
+      },
+    );
     expect(out).toEqual(gz);
     expect(await decrypt(stored, cbcRing, 'legacy')).toEqual(gz);
   });
@@ -133,7 +169,11 @@ describe('OpenSSL-compatible AES-256-CBC', () => {
     ['-salt -pbkdf2', ['-pbkdf2']],
   ])('reads backups of the old `pg_dump | gzip | openssl enc -aes-256-cbc %s`', async (_name, flags) => {
     writeFileSync(join(dir, 'plain.gz'), gz);
-    execFileSync('openssl', ['enc', '-aes-256-cbc', '-salt', ...flags, '-k', passphrase, '-in', join(dir, 'plain.gz'), '-out', join(dir, 'old.enc')], { stdio: 'ignore' });
+    execFileSync(
+      'openssl',
+      ['enc', '-aes-256-cbc', '-salt', ...flags, '-k', passphrase, '-in', join(dir, 'plain.gz'), '-out', join(dir, 'old.enc')],
+      { stdio: 'ignore' },
+    );
     const stored = readFileSync(join(dir, 'old.enc'));
     const d = await openDecryption(source(stored), { keyring: cbcRing });
     expect(d.keyId).toBe('legacy');
@@ -142,7 +182,9 @@ describe('OpenSSL-compatible AES-256-CBC', () => {
 
   it('reports a wrong key instead of producing garbage', async () => {
     const stored = await buffer(source(gz).pipe(new CbcEncryptStream('another passphrase')));
-    await expect(decrypt(stored, cbcRing)).rejects.toThrow('none of the configured keys (legacy) decrypts this object; add the key it was written with to BACKUP_ENCRYPTION_PREVIOUS_KEYS');
+    await expect(decrypt(stored, cbcRing)).rejects.toThrow(
+      'none of the configured keys (legacy) decrypts this object; add the key it was written with to BACKUP_ENCRYPTION_PREVIOUS_KEYS',
+    );
     await expect(decrypt(stored, cbcRing, 'legacy')).rejects.toThrow('key "legacy" does not decrypt this object');
   });
 

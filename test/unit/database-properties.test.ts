@@ -1,4 +1,9 @@
-import { createDatabaseStatement, DatabaseProperties, databasePropertyStatements, parseAclItem } from '../../src/postgres/database-properties';
+import {
+  createDatabaseStatement,
+  DatabaseProperties,
+  databasePropertyStatements,
+  parseAclItem,
+} from '../../src/postgres/database-properties';
 
 const props: DatabaseProperties = {
   owner: 'app_owner',
@@ -19,9 +24,33 @@ const props: DatabaseProperties = {
 
 describe('database-level properties', () => {
   it.each([
-    ['app_owner=CTc/app_owner', { grantee: 'app_owner', grantor: 'app_owner', privileges: [{ privilege: 'CREATE', grantable: false }, { privilege: 'TEMPORARY', grantable: false }, { privilege: 'CONNECT', grantable: false }] }],
-    ['=Tc/postgres', { grantee: null, grantor: 'postgres', privileges: [{ privilege: 'TEMPORARY', grantable: false }, { privilege: 'CONNECT', grantable: false }] }],
-    ['"odd ""name"""=c*/app_owner', { grantee: 'odd "name"', grantor: 'app_owner', privileges: [{ privilege: 'CONNECT', grantable: true }] }],
+    [
+      'app_owner=CTc/app_owner',
+      {
+        grantee: 'app_owner',
+        grantor: 'app_owner',
+        privileges: [
+          { privilege: 'CREATE', grantable: false },
+          { privilege: 'TEMPORARY', grantable: false },
+          { privilege: 'CONNECT', grantable: false },
+        ],
+      },
+    ],
+    [
+      '=Tc/postgres',
+      {
+        grantee: null,
+        grantor: 'postgres',
+        privileges: [
+          { privilege: 'TEMPORARY', grantable: false },
+          { privilege: 'CONNECT', grantable: false },
+        ],
+      },
+    ],
+    [
+      '"odd ""name"""=c*/app_owner',
+      { grantee: 'odd "name"', grantor: 'app_owner', privileges: [{ privilege: 'CONNECT', grantable: true }] },
+    ],
   ])('reads the privilege entry %s', (item, expected) => expect(parseAclItem(item)).toEqual(expected));
 
   it('creates the database with the recorded encoding, locale and owner', () => {
@@ -49,6 +78,8 @@ describe('database-level properties', () => {
       `ALTER DATABASE "shop_restore_1" SET app.tenant TO 'main'`,
       `ALTER ROLE "reader" IN DATABASE "shop_restore_1" SET statement_timeout TO '5s'`,
     ]);
-    expect(databasePropertyStatements('x', { ...props, acl: null, comment: null, settings: [] })).toEqual([`COMMENT ON DATABASE "x" IS NULL`]);
+    expect(databasePropertyStatements('x', { ...props, acl: null, comment: null, settings: [] })).toEqual([
+      `COMMENT ON DATABASE "x" IS NULL`,
+    ]);
   });
 });

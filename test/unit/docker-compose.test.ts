@@ -40,13 +40,15 @@ describe('docker-compose.yml', () => {
   });
 
   it('pins every image to a version', () => {
-    for (const [name, s] of Object.entries(services)) if (s.image) expect([name, s.image]).toEqual([name, expect.stringMatching(/:[\w.-]*\d/)]);
+    for (const [name, s] of Object.entries(services))
+      if (s.image) expect([name, s.image]).toEqual([name, expect.stringMatching(/:[\w.-]*\d/)]);
   });
 
   it('configures the worker only with variables pgwarden reads', () => {
     const unknown = Object.keys(worker.environment ?? {}).filter((k) => !known.has(k));
     expect(unknown).toEqual([]);
-    for (const required of ['DATABASE_URL', 'BACKUP_S3_BUCKET', 'BACKUP_ENCRYPTION_KEY', 'TEMPORAL_ADDRESS']) expect(worker.environment).toHaveProperty(required);
+    for (const required of ['DATABASE_URL', 'BACKUP_S3_BUCKET', 'BACKUP_ENCRYPTION_KEY', 'TEMPORAL_ADDRESS'])
+      expect(worker.environment).toHaveProperty(required);
   });
 
   it('interpolates only documented variables from the host', () => {

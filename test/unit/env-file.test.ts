@@ -22,6 +22,8 @@ describe('env file', () => {
 
   it('fails clearly when the file is missing', () => {
     expect(() => environmentWithFile({}, join(dir, 'nope.env'))).toThrow(ConfigError);
-    expect(() => environmentWithFile({}, join(dir, 'nope.env'))).toThrow(/nope\.env: file not found; pass an existing file with --config/);
+    expect(() => environmentWithFile({}, join(dir, 'nope.env'))).toThrow(
+      /nope\.env: file not found; pass an existing file with --config/,
+    );
   });
 });

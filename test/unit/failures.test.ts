@@ -25,14 +25,24 @@ describe('exit codes', () => {
   });
 
   it('follows a failed workflow to the activity failure that caused it', () => {
-    const cause = ApplicationFailure.create({ type: 'DatabaseConnectionError', message: 'cannot connect to database "app": refused', nonRetryable: true });
+    const cause = ApplicationFailure.create({
+      type: 'DatabaseConnectionError',
+      message: 'cannot connect to database "app": refused',
+      nonRetryable: true,
+    });
     const activity = new ActivityFailure('activity failed', 'preflight', '1', RetryState.NON_RETRYABLE_FAILURE, 'id', cause);
     const err = new WorkflowFailedError('Workflow execution failed', activity, RetryState.NON_RETRYABLE_FAILURE);
-    expect(describeFailure(err)).toEqual({ lines: ['cannot connect to database "app": refused'], exitCode: ExitCode.DatabaseConnection });
+    expect(describeFailure(err)).toEqual({
+      lines: ['cannot connect to database "app": refused'],
+      exitCode: ExitCode.DatabaseConnection,
+    });
   });
 
   it('prints configuration problems one per line', () => {
-    expect(describeFailure(new ConfigError(['A: missing', 'B: bad']))).toEqual({ lines: ['configuration: A: missing', 'configuration: B: bad'], exitCode: 78 });
+    expect(describeFailure(new ConfigError(['A: missing', 'B: bad']))).toEqual({
+      lines: ['configuration: A: missing', 'configuration: B: bad'],
+      exitCode: 78,
+    });
   });
 });
 
@@ -60,7 +70,8 @@ describe('database connection errors', () => {
 
 describe('S3 errors', () => {
   const ctx = { bucket: 'backups', endpoint: 'http://s3.local', operation: 'HeadBucket' };
-  const sdkError = (name: string, status?: number) => Object.assign(new Error(name), { name, $metadata: { httpStatusCode: status } });
+  const sdkError = (name: string, status?: number) =>
+    Object.assign(new Error(name), { name, $metadata: { httpStatusCode: status } });
   it.each([
     [sdkError('NotFound', 404), false, /bucket "backups" at http:\/\/s3.local does not exist; create it or fix BACKUP_S3_BUCKET/],
     [sdkError('AccessDenied', 403), false, /access denied/],
@@ -86,6 +97,8 @@ describe('cleanup delete failures', () => {
       'deleted 2 backup(s) but could not delete 3 object(s) (AccessDenied x2, NoSuchUpload; e.g. p/db/manifests/backup_20240101_000000.json): ' +
         'the S3 credentials (AWS_ACCESS_KEY_ID) may not delete objects here: allow s3:DeleteObject on the bucket, then run pgwarden cleanup again',
     );
-    expect(deleteFailuresMessage([{ key: 'k', code: 'InternalError' }], 0)).toBe('deleted 0 backup(s) but could not delete 1 object(s) (InternalError; e.g. k): run pgwarden cleanup again; if it fails the same way, check the S3 store');
+    expect(deleteFailuresMessage([{ key: 'k', code: 'InternalError' }], 0)).toBe(
+      'deleted 0 backup(s) but could not delete 1 object(s) (InternalError; e.g. k): run pgwarden cleanup again; if it fails the same way, check the S3 store',
+    );
   });
 });

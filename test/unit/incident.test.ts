@@ -3,7 +3,13 @@ import { loadConfig } from '../../src/config/config';
 import { ConfigError } from '../../src/errors/errors';
 import { incidentDetails } from '../../src/incident/details';
 import { IncidentState } from '../../src/incident/incident';
-import { customerNoticeDue, EscalationLevel, EscalationMatrix, level1Repeats, pendingEscalations } from '../../src/incident/matrix';
+import {
+  customerNoticeDue,
+  EscalationLevel,
+  EscalationMatrix,
+  level1Repeats,
+  pendingEscalations,
+} from '../../src/incident/matrix';
 import { briefOf, incidentNotice } from '../../src/incident/notices';
 import { incidentRecovery } from '../../src/incident/recovery';
 import * as v from '../../src/incident/validate';
@@ -20,10 +26,36 @@ const openedAt = new Date('2026-11-24T02:00:00Z');
 
 function incident(over: Partial<IncidentState> = {}): IncidentState {
   return {
-    incidentId: 'dr-shop-20261124T020000Z', summary: 'orders lost', database: 'shop', severity: 'SEV1', status: 'open', step: 'assess', stepStatus: 'waiting', waitingFor: 'the assessment',
-    openedAt: openedAt.toISOString(), openedBy: 'carol', failureTime: '2026-11-24T01:50:00Z', closedAt: null, matrix,
-    escalation: { level: 1, sent: [1], level1Sends: 1, acknowledgedBy: null, acknowledgedAt: null, next: { level: 2, at: '2026-11-24T03:00:00.000Z' } },
-    findings: null, assessment: null, proposal: null, selection: null, restore: null, checks: null, recovery: null, skipped: [], timeline: [],
+    incidentId: 'dr-shop-20261124T020000Z',
+    summary: 'orders lost',
+    database: 'shop',
+    severity: 'SEV1',
+    status: 'open',
+    step: 'assess',
+    stepStatus: 'waiting',
+    waitingFor: 'the assessment',
+    openedAt: openedAt.toISOString(),
+    openedBy: 'carol',
+    failureTime: '2026-11-24T01:50:00Z',
+    closedAt: null,
+    matrix,
+    escalation: {
+      level: 1,
+      sent: [1],
+      level1Sends: 1,
+      acknowledgedBy: null,
+      acknowledgedAt: null,
+      next: { level: 2, at: '2026-11-24T03:00:00.000Z' },
+    },
+    findings: null,
+    assessment: null,
+    proposal: null,
+    selection: null,
+    restore: null,
+    checks: null,
+    recovery: null,
+    skipped: [],
+    timeline: [],
     ...over,
   };
 }
@@ -31,7 +63,15 @@ function incident(over: Partial<IncidentState> = {}): IncidentState {
 describe('escalation policy', () => {
   const sent = (...levels: EscalationLevel[]) => new Set<EscalationLevel>([1, ...levels]);
   it.each([
-    ['both pending', sent(), false, [[2, '2026-11-24T03:00:00.000Z'], [3, '2026-11-24T06:00:00.000Z']]],
+    [
+      'both pending',
+      sent(),
+      false,
+      [
+        [2, '2026-11-24T03:00:00.000Z'],
+        [3, '2026-11-24T06:00:00.000Z'],
+      ],
+    ],
     ['after level 2', sent(2), false, [[3, '2026-11-24T06:00:00.000Z']]],
     ['after level 3', sent(2, 3), false, []],
     ['closed', sent(), true, []],
@@ -52,27 +92,101 @@ describe('escalation policy', () => {
 
 describe('validators', () => {
   it.each([
-    ['assess without by', () => v.validateAssess(incident(), { dataLossScope: 'x', customerImpact: true } as never), /"by" is required/],
-    ['assess without scope', () => v.validateAssess(incident(), { by: 'a', dataLossScope: ' ', customerImpact: true }), /"dataLossScope" is required/],
-    ['assess with a string for impact', () => v.validateAssess(incident(), { by: 'a', dataLossScope: 'x', customerImpact: 'yes' } as never), /"customerImpact" is required/],
-    ['assess at another step', () => v.validateAssess(incident({ step: 'select' }), { by: 'a', dataLossScope: 'x', customerImpact: true }), /an assessment belongs to step "2. Assess impact", but the incident is at "3. Select backup"/],
-    ['assess while the step runs', () => v.validateAssess(incident({ stepStatus: 'running' }), { by: 'a', dataLossScope: 'x', customerImpact: true }), /\(running\)/],
-    ['select a bad id', () => v.validateSelect(incident({ step: 'select', proposal: null }), { by: 'a', backupId: 'latest' }), /is not a backup id/],
-    ['select nothing without a proposal', () => v.validateSelect(incident({ step: 'select' }), { by: 'a' }), /no backup was proposed/],
-    ['select the database itself as new', () => v.validateSelect(incident({ step: 'select' }), { by: 'a', backupId: 'backup_20261124_010000', newDatabase: 'shop' }), /leave it out to restore in place/],
-    ['select a bad new name', () => v.validateSelect(incident({ step: 'select' }), { by: 'a', backupId: 'backup_20261124_010000', newDatabase: 'Shop-2' }), /lower-case letters/],
+    [
+      'assess without by',
+      () => v.validateAssess(incident(), { dataLossScope: 'x', customerImpact: true } as never),
+      /"by" is required/,
+    ],
+    [
+      'assess without scope',
+      () => v.validateAssess(incident(), { by: 'a', dataLossScope: ' ', customerImpact: true }),
+      /"dataLossScope" is required/,
+    ],
+    [
+      'assess with a string for impact',
+      () => v.validateAssess(incident(), { by: 'a', dataLossScope: 'x', customerImpact: 'yes' } as never),
+      /"customerImpact" is required/,
+    ],
+    [
+      'assess at another step',
+      () => v.validateAssess(incident({ step: 'select' }), { by: 'a', dataLossScope: 'x', customerImpact: true }),
+      /an assessment belongs to step "2. Assess impact", but the incident is at "3. Select backup"/,
+    ],
+    [
+      'assess while the step runs',
+      () => v.validateAssess(incident({ stepStatus: 'running' }), { by: 'a', dataLossScope: 'x', customerImpact: true }),
+      /\(running\)/,
+    ],
+    [
+      'select a bad id',
+      () => v.validateSelect(incident({ step: 'select', proposal: null }), { by: 'a', backupId: 'latest' }),
+      /is not a backup id/,
+    ],
+    [
+      'select nothing without a proposal',
+      () => v.validateSelect(incident({ step: 'select' }), { by: 'a' }),
+      /no backup was proposed/,
+    ],
+    [
+      'select the database itself as new',
+      () => v.validateSelect(incident({ step: 'select' }), { by: 'a', backupId: 'backup_20261124_010000', newDatabase: 'shop' }),
+      /leave it out to restore in place/,
+    ],
+    [
+      'select a bad new name',
+      () =>
+        v.validateSelect(incident({ step: 'select' }), { by: 'a', backupId: 'backup_20261124_010000', newDatabase: 'Shop-2' }),
+      /lower-case letters/,
+    ],
     ['approve with no restore', () => v.validateApproveRestore(incident(), { by: 'a' }), /no restore waiting for approval/],
-    ['ack twice', () => v.validateAcknowledge(incident({ escalation: { ...incident().escalation, acknowledgedBy: 'bob', acknowledgedAt: 't' } }), { by: 'a' }), /already acknowledged by bob/],
-    ['retry a step that did not fail', () => v.validateRetry(incident(), { by: 'a', reason: 'x' }), /only a failed step can be retried/],
+    [
+      'ack twice',
+      () =>
+        v.validateAcknowledge(
+          incident({ escalation: { ...incident().escalation, acknowledgedBy: 'bob', acknowledgedAt: 't' } }),
+          { by: 'a' },
+        ),
+      /already acknowledged by bob/,
+    ],
+    [
+      'retry a step that did not fail',
+      () => v.validateRetry(incident(), { by: 'a', reason: 'x' }),
+      /only a failed step can be retried/,
+    ],
     ['skip without a reason', () => v.validateSkip(incident(), { by: 'a', reason: '' }), /"reason" is required/],
     ['skip resume', () => v.validateSkip(incident({ step: 'resume' }), { by: 'a', reason: 'x' }), /cannot be skipped/],
-    ['skip a running step', () => v.validateSkip(incident({ step: 'restore', stepStatus: 'running' }), { by: 'a', reason: 'x' }), /is running/],
-    ['anything once closed', () => v.validateAbort(incident({ status: 'resolved' }), { by: 'a', reason: 'x' }), /the incident is resolved/],
+    [
+      'skip a running step',
+      () => v.validateSkip(incident({ step: 'restore', stepStatus: 'running' }), { by: 'a', reason: 'x' }),
+      /is running/,
+    ],
+    [
+      'anything once closed',
+      () => v.validateAbort(incident({ status: 'resolved' }), { by: 'a', reason: 'x' }),
+      /the incident is resolved/,
+    ],
   ])('refuses %s', (_what, call, message) => expect(call).toThrow(message));
 
   it.each([
     ['assess', () => v.validateAssess(incident(), { by: 'a', dataLossScope: 'orders', customerImpact: false })],
-    ['select the proposal', () => v.validateSelect(incident({ step: 'select', proposal: { backupId: 'backup_20261124_010000', takenAt: 't', verified: true, storageClass: 'STANDARD_IA', retrieval: null, why: 'w' } }), { by: 'a' })],
+    [
+      'select the proposal',
+      () =>
+        v.validateSelect(
+          incident({
+            step: 'select',
+            proposal: {
+              backupId: 'backup_20261124_010000',
+              takenAt: 't',
+              verified: true,
+              storageClass: 'STANDARD_IA',
+              retrieval: null,
+              why: 'w',
+            },
+          }),
+          { by: 'a' },
+        ),
+    ],
     ['skip a waiting step', () => v.validateSkip(incident(), { by: 'a', reason: 'assessed on the phone' })],
     ['retry a failed step', () => v.validateRetry(incident({ stepStatus: 'failed' }), { by: 'a', reason: 'fixed the network' })],
     ['abort', () => v.validateAbort(incident(), { by: 'a', reason: 'false alarm' })],
@@ -81,9 +195,28 @@ describe('validators', () => {
 
 describe('incidentRecovery', () => {
   it('measures against RTO 2-4 h / 4-6 h and RPO 24 h', () => {
-    const r = incidentRecovery({ openedAt, resumedAt: new Date('2026-11-24T07:00:00Z'), restoreMs: 3 * 3_600_000, failureTime: new Date('2026-11-24T01:00:00Z'), backupTakenAt: new Date('2026-11-23T02:00:00Z') });
-    expect(r).toEqual({ restoreMs: 3 * 3_600_000, restoreWithinRto: true, fullServiceMs: 5 * 3_600_000, fullServiceWithinRto: true, dataLossHours: 23, withinRpo: true });
-    const late = incidentRecovery({ openedAt, resumedAt: new Date('2026-11-24T08:00:01Z'), restoreMs: null, failureTime: openedAt, backupTakenAt: new Date('2026-11-23T01:00:00Z') });
+    const r = incidentRecovery({
+      openedAt,
+      resumedAt: new Date('2026-11-24T07:00:00Z'),
+      restoreMs: 3 * 3_600_000,
+      failureTime: new Date('2026-11-24T01:00:00Z'),
+      backupTakenAt: new Date('2026-11-23T02:00:00Z'),
+    });
+    expect(r).toEqual({
+      restoreMs: 3 * 3_600_000,
+      restoreWithinRto: true,
+      fullServiceMs: 5 * 3_600_000,
+      fullServiceWithinRto: true,
+      dataLossHours: 23,
+      withinRpo: true,
+    });
+    const late = incidentRecovery({
+      openedAt,
+      resumedAt: new Date('2026-11-24T08:00:01Z'),
+      restoreMs: null,
+      failureTime: openedAt,
+      backupTakenAt: new Date('2026-11-23T01:00:00Z'),
+    });
     expect(late).toMatchObject({ restoreWithinRto: null, fullServiceWithinRto: false, dataLossHours: 25, withinRpo: false });
   });
 });
@@ -97,16 +230,22 @@ describe('what people see', () => {
       '**Escalation:** level 1 (DevOps team) sent; next level 2 at 2026-11-24T03:00:00.000Z; NOT acknowledged',
     ]);
   });
-  it('words each level\'s notice with the incident, what to do and the link', () => {
+  it("words each level's notice with the incident, what to do and the link", () => {
     const brief = briefOf(incident({ escalation: { ...incident().escalation, acknowledgedBy: 'bob' } }));
     const at = new Date('2026-11-24T03:00:00Z');
     const l2 = renderEmail(incidentNotice('level2', brief, at, 'http://ui/x'));
     expect(l2.subject).toBe('[pgwarden] FAILED: [SEV1] shop: incident open for 1.0 h: manager notification: orders lost');
     expect(l2.text).toContain('Acknowledged: bob');
     expect(l2.text).toContain('Follow it:    http://ui/x');
-    expect(renderEmail(incidentNotice('level1-reminder', { ...brief, reminder: 2 }, at)).subject).toMatch(/\(reminder 2, not acknowledged\)$/);
-    expect(renderEmail(incidentNotice('level1', brief, at)).text).toMatch(/What to do: acknowledge: pgwarden dr ack dr-shop-20261124T020000Z --as <name>/);
-    expect(renderEmail(incidentNotice('customer-closing', { ...brief, outcome: 'back' }, at)).subject).toBe('[pgwarden] OK: [SEV1] shop: service restored: tell customers: orders lost');
+    expect(renderEmail(incidentNotice('level1-reminder', { ...brief, reminder: 2 }, at)).subject).toMatch(
+      /\(reminder 2, not acknowledged\)$/,
+    );
+    expect(renderEmail(incidentNotice('level1', brief, at)).text).toMatch(
+      /What to do: acknowledge: pgwarden dr ack dr-shop-20261124T020000Z --as <name>/,
+    );
+    expect(renderEmail(incidentNotice('customer-closing', { ...brief, outcome: 'back' }, at)).subject).toBe(
+      '[pgwarden] OK: [SEV1] shop: service restored: tell customers: orders lost',
+    );
   });
 });
 
@@ -114,18 +253,40 @@ describe('escalation settings', () => {
   const base = { DATABASE_URL: 'postgres://u:p@h/shop', SMTP_HOST: 'mail', NOTIFY_EMAIL_TO: 'team@x.io' };
   it('defaults to the strategy (1 h, 4 h) with everyone at NOTIFY_EMAIL_TO', () => {
     expect(loadConfig(base).incident.matrices).toEqual({
-      default: { name: 'default', level1: { contacts: ['team@x.io'], repeatMinutes: 15 }, level2: { contacts: ['team@x.io'], afterMinutes: 60 }, level3: { contacts: ['team@x.io'], afterMinutes: 240 }, level4: { contacts: ['team@x.io'] } },
+      default: {
+        name: 'default',
+        level1: { contacts: ['team@x.io'], repeatMinutes: 15 },
+        level2: { contacts: ['team@x.io'], afterMinutes: 60 },
+        level3: { contacts: ['team@x.io'], afterMinutes: 240 },
+        level4: { contacts: ['team@x.io'] },
+      },
     });
   });
   it('reads named matrices over the default one', () => {
-    const m = loadConfig({ ...base, ESCALATION_L2_EMAIL: 'boss@x.io', ESCALATION_MATRICES: 'payments', ESCALATION_PAYMENTS_L2_AFTER_MINUTES: '15', ESCALATION_PAYMENTS_L3_EMAIL: 'cfo@x.io' }).incident.matrices;
-    expect(m.payments).toMatchObject({ name: 'payments', level2: { contacts: ['boss@x.io'], afterMinutes: 15 }, level3: { contacts: ['cfo@x.io'], afterMinutes: 240 } });
+    const m = loadConfig({
+      ...base,
+      ESCALATION_L2_EMAIL: 'boss@x.io',
+      ESCALATION_MATRICES: 'payments',
+      ESCALATION_PAYMENTS_L2_AFTER_MINUTES: '15',
+      ESCALATION_PAYMENTS_L3_EMAIL: 'cfo@x.io',
+    }).incident.matrices;
+    expect(m.payments).toMatchObject({
+      name: 'payments',
+      level2: { contacts: ['boss@x.io'], afterMinutes: 15 },
+      level3: { contacts: ['cfo@x.io'], afterMinutes: 240 },
+    });
     expect(m.default.level2.afterMinutes).toBe(60);
   });
   it('refuses bad settings, one line each, never showing the health URL', () => {
     const err = (() => {
       try {
-        loadConfig({ ...base, ESCALATION_L2_EMAIL: 'boss', ESCALATION_L2_AFTER_MINUTES: '300', ESCALATION_MATRICES: 'Pay-ments', DR_HEALTH_URL: 'ftp://token@host' });
+        loadConfig({
+          ...base,
+          ESCALATION_L2_EMAIL: 'boss',
+          ESCALATION_L2_AFTER_MINUTES: '300',
+          ESCALATION_MATRICES: 'Pay-ments',
+          DR_HEALTH_URL: 'ftp://token@host',
+        });
       } catch (e) {
         return e as ConfigError;
       }

@@ -9,6 +9,8 @@ describe('who approves', () => {
   ])('--as %j, %j, login %s: %s', (as, env, login, expected) => expect(operatorIdentity(as, env, login)).toBe(expected));
 
   it('refuses root, which tells managers nothing', () => {
-    expect(() => operatorIdentity(undefined, {}, 'root')).toThrow('say who you are: pass --as <name> or set PGWARDEN_OPERATOR (the login name here is root, which tells the people notified nothing)');
+    expect(() => operatorIdentity(undefined, {}, 'root')).toThrow(
+      'say who you are: pass --as <name> or set PGWARDEN_OPERATOR (the login name here is root, which tells the people notified nothing)',
+    );
   });
 });

@@ -56,10 +56,15 @@ const dump = [
 
 /** Feeds the dump in small chunks, so lines and characters are split across them. */
 const filtered = (options: { noOwner: boolean; noAcl: boolean }) =>
-  text(Readable.from(Array.from({ length: Math.ceil(Buffer.byteLength(dump) / 7) }, (_, i) => Buffer.from(dump).subarray(i * 7, i * 7 + 7))).pipe(plainSqlFilter(options)));
+  text(
+    Readable.from(
+      Array.from({ length: Math.ceil(Buffer.byteLength(dump) / 7) }, (_, i) => Buffer.from(dump).subarray(i * 7, i * 7 + 7)),
+    ).pipe(plainSqlFilter(options)),
+  );
 
 describe('plain SQL without owners or privileges', () => {
-  it('passes everything through when asked for nothing', async () => expect(await filtered({ noOwner: false, noAcl: false })).toBe(dump));
+  it('passes everything through when asked for nothing', async () =>
+    expect(await filtered({ noOwner: false, noAcl: false })).toBe(dump));
 
   it('leaves out OWNER TO statements, never COPY rows', async () => {
     const out = await filtered({ noOwner: true, noAcl: false });

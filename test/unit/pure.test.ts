@@ -22,7 +22,9 @@ describe('PostgreSQL versions', () => {
     expect(dumpCompatibility(16, 12)).toEqual({ ok: true });
     const newer = dumpCompatibility(15, 16);
     expect(newer.ok).toBe(false);
-    expect(!newer.ok && newer.reason).toMatch(/pg_dump 15 cannot dump a PostgreSQL 16 server; install the PostgreSQL 16 client tools/);
+    expect(!newer.ok && newer.reason).toMatch(
+      /pg_dump 15 cannot dump a PostgreSQL 16 server; install the PostgreSQL 16 client tools/,
+    );
   });
 });
 
@@ -50,7 +52,10 @@ describe('notices', () => {
     event: 'backup.failed',
     severity: 'critical' as const,
     title: 'Backup of shop failed',
-    facts: [['Database', 'shop'], ['Error', 'bucket missing']] as Array<[string, string]>,
+    facts: [
+      ['Database', 'shop'],
+      ['Error', 'bucket missing'],
+    ] as Array<[string, string]>,
     action: 'create the bucket',
   };
   it('render as e-mail with aligned facts and what to do', () => {
@@ -60,6 +65,8 @@ describe('notices', () => {
     expect(text).toContain('What to do: create the bucket');
   });
   it('render as Slack mrkdwn', () => {
-    expect(renderSlack(notice).text).toBe(':rotating_light: *Backup of shop failed*\n• *Database:* shop\n• *Error:* bucket missing\n*What to do:* create the bucket');
+    expect(renderSlack(notice).text).toBe(
+      ':rotating_light: *Backup of shop failed*\n• *Database:* shop\n• *Error:* bucket missing\n*What to do:* create the bucket',
+    );
   });
 });

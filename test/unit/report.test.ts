@@ -2,7 +2,8 @@ import { innermost } from '../../activities/unrecorded-failures';
 /** The report's pure parts: figures from facts, prices, the terminal trend, --days. */
 import { parseDays } from '../../src/cli/commands/report';
 import { formatReport, sparkline } from '../../src/report/format';
-import { DEFAULT_STORAGE_PRICES, monthlyCost, parsePrices } from '../../src/report/prices';
+import { DEFAULT_STORAGE_PRICES, parsePrices } from '../../src/config/prices';
+import { monthlyCost } from '../../src/report/prices';
 import { buildReport, ReportFacts } from '../../src/report/report';
 import { UsageError } from '../../src/errors/errors';
 
@@ -15,7 +16,13 @@ function facts(over: Partial<ReportFacts> = {}): ReportFacts {
     database: 'app',
     now,
     days: 7,
-    backups: [0, 1, 2, 4, 5, 6, 9].map((d, i) => ({ backupId: `b${d}`, finishedAt: at(d), storedBytes: 1000 + 100 * (10 - d), rawBytes: 5000, durationMs: 60_000 + i * 1000 })),
+    backups: [0, 1, 2, 4, 5, 6, 9].map((d, i) => ({
+      backupId: `b${d}`,
+      finishedAt: at(d),
+      storedBytes: 1000 + 100 * (10 - d),
+      rawBytes: 5000,
+      durationMs: 60_000 + i * 1000,
+    })),
     failures: [{ backupId: 'b3', failedAt: at(3), errorType: 'StorageError', message: 'bucket gone' }],
     verifications: [
       { backupId: 'b6', status: 'passed', finishedAt: at(6, 3), restoreMs: 30_000 },
@@ -43,18 +50,36 @@ describe('buildReport', () => {
 
   it('counts runs inside the window of whole days only', () => {
     expect(r.from).toBe('2026-11-18T00:00:00.000Z');
-    expect(r.backups).toEqual({ succeeded: 6, failed: 1, successRate: 85.7, lastSuccessAt: at(0), lastFailure: { at: at(3), backupId: 'b3', errorType: 'StorageError', message: 'bucket gone' } });
+    expect(r.backups).toEqual({
+      succeeded: 6,
+      failed: 1,
+      successRate: 85.7,
+      lastSuccessAt: at(0),
+      lastFailure: { at: at(3), backupId: 'b3', errorType: 'StorageError', message: 'bucket gone' },
+    });
   });
 
   it('gives size and duration per day, with gaps where no backup finished', () => {
     expect(r.size.perDay).toEqual([1400, 1500, 1600, null, 1800, 1900, 2000]);
     expect(r.size).toMatchObject({ latestBytes: 2000, minBytes: 1400, maxBytes: 2000, changePercent: 42.9 });
-    expect(r.duration).toEqual({ latestMs: 60_000, medianMs: 62_500, maxMs: 65_000, perDay: [65_000, 64_000, 63_000, null, 62_000, 61_000, 60_000] });
+    expect(r.duration).toEqual({
+      latestMs: 60_000,
+      medianMs: 62_500,
+      maxMs: 65_000,
+      perDay: [65_000, 64_000, 63_000, null, 62_000, 61_000, 60_000],
+    });
   });
 
   it('reports verification and restore times, and recoveries within the 4 h RTO', () => {
     expect(r.verification).toEqual({ passed: 1, failed: 1, testRestoreMedianMs: 40_000, testRestoreLastMs: 50_000 });
-    expect(r.restores).toEqual({ succeeded: 2, failed: 1, lastRecoveryMs: 5 * 3_600_000, medianRecoveryMs: 4 * 3_600_000, medianRestoreMs: 750_000, withinRto: 1 });
+    expect(r.restores).toEqual({
+      succeeded: 2,
+      failed: 1,
+      lastRecoveryMs: 5 * 3_600_000,
+      medianRecoveryMs: 4 * 3_600_000,
+      medianRestoreMs: 750_000,
+      withinRto: 1,
+    });
   });
 
   it('prices storage per class and names classes it has no price for', () => {
@@ -71,7 +96,13 @@ describe('buildReport', () => {
   it('says "no runs" rather than 0% or 100% for an empty window', () => {
     const empty = buildReport(facts({ backups: [], failures: [], verifications: [], restores: [], objects: [] }));
     expect(empty.backups.successRate).toBeNull();
-    expect(empty.size).toEqual({ latestBytes: null, minBytes: null, maxBytes: null, changePercent: null, perDay: new Array(7).fill(null) });
+    expect(empty.size).toEqual({
+      latestBytes: null,
+      minBytes: null,
+      maxBytes: null,
+      changePercent: null,
+      perDay: new Array(7).fill(null),
+    });
     expect(formatReport(empty)).toContain('success rate - (no runs)');
   });
 });
@@ -116,22 +147,41 @@ describe('sparkline', () => {
 
 describe('prices', () => {
   it('overrides defaults with S3_STORAGE_PRICES and reports bad entries', () => {
-    expect(parsePrices('STANDARD_IA=0.02, MINIO=0.005').prices).toMatchObject({ STANDARD_IA: 0.02, MINIO: 0.005, GLACIER: 0.0036 });
-    expect(parsePrices('STANDARD=cheap').problems).toEqual(['"STANDARD=cheap" is not CLASS=USD_PER_GB_MONTH (e.g. STANDARD_IA=0.0125)']);
+    expect(parsePrices('STANDARD_IA=0.02, MINIO=0.005').prices).toMatchObject({
+      STANDARD_IA: 0.02,
+      MINIO: 0.005,
+      GLACIER: 0.0036,
+    });
+    expect(parsePrices('STANDARD=cheap').problems).toEqual([
+      '"STANDARD=cheap" is not CLASS=USD_PER_GB_MONTH (e.g. STANDARD_IA=0.0125)',
+    ]);
     expect(monthlyCost(GiB, 'DEEP_ARCHIVE', DEFAULT_STORAGE_PRICES)).toBe(0.00099);
     expect(monthlyCost(GiB, 'UNKNOWN', DEFAULT_STORAGE_PRICES)).toBeNull();
   });
 });
 
 describe('--days', () => {
-  it.each([[undefined, 30], ['7', 7], ['3650', 3650]])('%s -> %d', (text, days) => expect(parseDays(text)).toBe(days));
+  it.each([
+    [undefined, 30],
+    ['7', 7],
+    ['3650', 3650],
+  ])('%s -> %d', (text, days) => expect(parseDays(text)).toBe(days));
   it.each(['0', '-1', '1.5', 'week', '3651'])('rejects %s', (text) => expect(() => parseDays(text)).toThrow(UsageError));
 });
 
 describe('failed runs the bucket has no record of', () => {
   it.each([
-    [{ message: 'Activity task failed', cause: { message: 'HeadBucket failed: cannot reach', applicationFailureInfo: { type: 'StorageError' } } }, { errorType: 'StorageError', message: 'HeadBucket failed: cannot reach' }],
-    [{ message: 'plain', applicationFailureInfo: {} }, { errorType: 'Error', message: 'plain' }],
+    [
+      {
+        message: 'Activity task failed',
+        cause: { message: 'HeadBucket failed: cannot reach', applicationFailureInfo: { type: 'StorageError' } },
+      },
+      { errorType: 'StorageError', message: 'HeadBucket failed: cannot reach' },
+    ],
+    [
+      { message: 'plain', applicationFailureInfo: {} },
+      { errorType: 'Error', message: 'plain' },
+    ],
     [undefined, { errorType: 'Error', message: 'the run failed' }],
   ])('%j reads as its innermost cause', (failure, expected) => expect(innermost(failure)).toEqual(expected));
 });

@@ -1,4 +1,13 @@
-import { keptName, needsRetrieval, parseRestoreFile, recoveryFigures, restoreFileRefusal, retrievalEstimate, stagingName, validDatabaseName } from '../../src/backup/restore-plan';
+import {
+  keptName,
+  needsRetrieval,
+  parseRestoreFile,
+  recoveryFigures,
+  restoreFileRefusal,
+  retrievalEstimate,
+  stagingName,
+  validDatabaseName,
+} from '../../src/backup/restore-plan';
 import { ensureSearchAttributes } from '../../src/temporal/ensure-search-attributes';
 import { ConfigError } from '../../src/errors/errors';
 
@@ -7,8 +16,14 @@ describe('--file', () => {
     ['backup_20240101_120000', { backupId: 'backup_20240101_120000', explicitPath: false }],
     ['backup_20240101_120000.dump.enc', { backupId: 'backup_20240101_120000', explicitPath: false }],
     ['db/shop/data/backup_20240101_120000.sql.gz.enc', { backupId: 'backup_20240101_120000', explicitPath: true }],
-    ['backup_20240101_120000.sql.gz.enc', { backupId: 'backup_20240101_120000', legacyKey: 'db/backup_20240101_120000.sql.gz.enc', explicitPath: false }],
-    ['old/backup_20240101_120000.sql.gz.enc', { backupId: 'backup_20240101_120000', legacyKey: 'old/backup_20240101_120000.sql.gz.enc', explicitPath: true }],
+    [
+      'backup_20240101_120000.sql.gz.enc',
+      { backupId: 'backup_20240101_120000', legacyKey: 'db/backup_20240101_120000.sql.gz.enc', explicitPath: false },
+    ],
+    [
+      'old/backup_20240101_120000.sql.gz.enc',
+      { backupId: 'backup_20240101_120000', legacyKey: 'old/backup_20240101_120000.sql.gz.enc', explicitPath: true },
+    ],
     ['backup_20241399_120000', undefined],
     ['yesterday', undefined],
   ])('%s', (file, expected) => expect(parseRestoreFile(file, 'db')).toEqual(expected));
@@ -42,25 +57,65 @@ describe('restore names and figures', () => {
     expect(stagingName('Shop', '01A2-B3C4-D5E6-F708')).toBe('shop_restore_01a2b3c4d5e6');
     expect(keptName('shop', 'backup_20240101_120000')).toBe('shop_before_20240101_120000');
   });
-  it.each([['shop_copy', true], ['postgres', false], ['template1', false], ['a b', false], ['x'.repeat(64), false]])('%s is a valid target: %s', (n, ok) => expect(validDatabaseName(n)).toBe(ok));
+  it.each([
+    ['shop_copy', true],
+    ['postgres', false],
+    ['template1', false],
+    ['a b', false],
+    ['x'.repeat(64), false],
+  ])('%s is a valid target: %s', (n, ok) => expect(validDatabaseName(n)).toBe(ok));
   it('knows which classes need a retrieval and how long it takes', () => {
-    expect([undefined, 'STANDARD_IA', 'GLACIER_IR', 'GLACIER', 'DEEP_ARCHIVE'].map(needsRetrieval)).toEqual([false, false, false, true, true]);
+    expect([undefined, 'STANDARD_IA', 'GLACIER_IR', 'GLACIER', 'DEEP_ARCHIVE'].map(needsRetrieval)).toEqual([
+      false,
+      false,
+      false,
+      true,
+      true,
+    ]);
     expect(retrievalEstimate('DEEP_ARCHIVE').hours).toBe('12-48 h');
   });
   it('measures recovery against the RTO and the backup age against the RPO', () => {
     const startedAt = new Date('2024-01-02T06:00:00Z');
-    expect(recoveryFigures({ startedAt, finishedAt: new Date('2024-01-02T08:30:00Z'), backupTakenAt: new Date('2024-01-02T02:00:00Z') })).toEqual({ recoveryMs: 9_000_000, backupAgeHours: 4, withinRto: true, withinRpo: true });
-    expect(recoveryFigures({ startedAt, finishedAt: new Date('2024-01-02T11:00:00Z'), backupTakenAt: new Date('2023-12-31T02:00:00Z') })).toMatchObject({ withinRto: false, backupAgeHours: 52, withinRpo: false });
+    expect(
+      recoveryFigures({
+        startedAt,
+        finishedAt: new Date('2024-01-02T08:30:00Z'),
+        backupTakenAt: new Date('2024-01-02T02:00:00Z'),
+      }),
+    ).toEqual({ recoveryMs: 9_000_000, backupAgeHours: 4, withinRto: true, withinRpo: true });
+    expect(
+      recoveryFigures({
+        startedAt,
+        finishedAt: new Date('2024-01-02T11:00:00Z'),
+        backupTakenAt: new Date('2023-12-31T02:00:00Z'),
+      }),
+    ).toMatchObject({ withinRto: false, backupAgeHours: 52, withinRpo: false });
   });
 });
 
 describe('search attributes at worker start', () => {
-  const connection = (names: string[]) => ({ operatorService: { listSearchAttributes: async () => ({ customAttributes: Object.fromEntries(names.map((n) => [n, 2])) }) } });
+  const connection = (names: string[]) => ({
+    operatorService: { listSearchAttributes: async () => ({ customAttributes: Object.fromEntries(names.map((n) => [n, 2])) }) },
+  });
   it('passes when all are registered and names the command when some are missing', async () => {
-    await expect(ensureSearchAttributes(connection(['PgwardenDatabase', 'PgwardenOperation', 'PgwardenIncidentStatus', 'PgwardenIncidentStep', 'PgwardenEscalationLevel', 'PgwardenSeverity']), 'default')).resolves.toBeUndefined();
+    await expect(
+      ensureSearchAttributes(
+        connection([
+          'PgwardenDatabase',
+          'PgwardenOperation',
+          'PgwardenIncidentStatus',
+          'PgwardenIncidentStep',
+          'PgwardenEscalationLevel',
+          'PgwardenSeverity',
+        ]),
+        'default',
+      ),
+    ).resolves.toBeUndefined();
     const err = await ensureSearchAttributes(connection(['PgwardenDatabase']), 'prod').catch((e: unknown) => e);
     expect(err).toBeInstanceOf(ConfigError);
-    expect((err as ConfigError).problems[0]).toContain('temporal operator search-attribute create --namespace prod --name PgwardenOperation --type Keyword && ');
+    expect((err as ConfigError).problems[0]).toContain(
+      'temporal operator search-attribute create --namespace prod --name PgwardenOperation --type Keyword && ',
+    );
     expect((err as ConfigError).problems[0]).toContain('--name PgwardenEscalationLevel --type Int');
   });
 });

@@ -19,7 +19,11 @@ describe('age retention', () => {
     const ds = decideRetention(backups, { retentionDays: 30, keepLast: 3 }, now);
     expect(kept(ds)).toEqual([...backups.slice(0, 30).map((b) => b.backupId), backups[60].backupId]);
     expect(ds.find((d) => d.backupId === backups[60].backupId)!.reasons).toEqual(['the newest verified backup']);
-    expect(ds.find((d) => d.backupId === backups[99].backupId)).toEqual({ backupId: backups[99].backupId, action: 'delete', reasons: ['older than 30 days'] });
+    expect(ds.find((d) => d.backupId === backups[99].backupId)).toEqual({
+      backupId: backups[99].backupId,
+      action: 'delete',
+      reasons: ['older than 30 days'],
+    });
   });
 
   it('never deletes the newest backups, however old they are', () => {
@@ -30,7 +34,12 @@ describe('age retention', () => {
   it('reports a locked backup as kept until its lock ends', () => {
     const until = new Date(now.getTime() + 5 * DAY);
     const ds = decideRetention(daily(40, { 35: { lockedUntil: until } }), { retentionDays: 30, keepLast: 1 }, now);
-    expect(ds.filter((d) => d.action === 'locked')).toEqual([expect.objectContaining({ lockedUntil: until.toISOString(), reasons: ['older than 30 days', `S3 Object Lock until ${until.toISOString()}`] })]);
+    expect(ds.filter((d) => d.action === 'locked')).toEqual([
+      expect.objectContaining({
+        lockedUntil: until.toISOString(),
+        reasons: ['older than 30 days', `S3 Object Lock until ${until.toISOString()}`],
+      }),
+    ]);
   });
 
   it('deletes nothing more on a second run over what it kept', () => {
@@ -48,7 +57,20 @@ describe('grandfather-father-son', () => {
     const ids = kept(ds);
     // 7 daily (June 24-30), weekly newest of ISO weeks 26, 25, 24, 23 (Sundays June 30, 23, 16, 9),
     // monthly newest of June, May, April: June 30, May 31, April 30.
-    expect(ids).toEqual(['backup_20240630_020000', 'backup_20240629_020000', 'backup_20240628_020000', 'backup_20240627_020000', 'backup_20240626_020000', 'backup_20240625_020000', 'backup_20240624_020000', 'backup_20240623_020000', 'backup_20240616_020000', 'backup_20240609_020000', 'backup_20240531_020000', 'backup_20240430_020000']);
+    expect(ids).toEqual([
+      'backup_20240630_020000',
+      'backup_20240629_020000',
+      'backup_20240628_020000',
+      'backup_20240627_020000',
+      'backup_20240626_020000',
+      'backup_20240625_020000',
+      'backup_20240624_020000',
+      'backup_20240623_020000',
+      'backup_20240616_020000',
+      'backup_20240609_020000',
+      'backup_20240531_020000',
+      'backup_20240430_020000',
+    ]);
     expect(ds.find((d) => d.backupId === 'backup_20240531_020000')!.reasons).toEqual(['monthly (last 3 months)']);
   });
 
@@ -63,14 +85,23 @@ describe('grandfather-father-son', () => {
 describe('S3 lifecycle', () => {
   const rule = pgwardenRule('database-backups', { glacierAfterDays: 30, deepArchiveAfterDays: 90 });
   it('moves only tagged data objects under the prefix', () => {
-    expect(rule).toMatchObject({ ID: 'pgwarden-database-backups', Filter: { And: { Prefix: 'database-backups/', Tags: [{ Key: 'pgwarden-kind', Value: 'data' }] } }, Transitions: [{ Days: 30, StorageClass: 'GLACIER' }, { Days: 90, StorageClass: 'DEEP_ARCHIVE' }] });
+    expect(rule).toMatchObject({
+      ID: 'pgwarden-database-backups',
+      Filter: { And: { Prefix: 'database-backups/', Tags: [{ Key: 'pgwarden-kind', Value: 'data' }] } },
+      Transitions: [
+        { Days: 30, StorageClass: 'GLACIER' },
+        { Days: 90, StorageClass: 'DEEP_ARCHIVE' },
+      ],
+    });
   });
   it('merges into existing rules idempotently', () => {
     const other = { ID: 'logs', Status: 'Enabled' as const, Filter: { Prefix: 'logs/' }, Expiration: { Days: 7 } };
     const first = mergeRules([other], rule);
     expect(first).toEqual({ rules: [other, rule], changed: true });
     expect(mergeRules(first.rules, rule)).toEqual({ rules: [other, rule], changed: false });
-    expect(mergeRules(first.rules, pgwardenRule('database-backups', { glacierAfterDays: 45, deepArchiveAfterDays: 120 })).changed).toBe(true);
+    expect(
+      mergeRules(first.rules, pgwardenRule('database-backups', { glacierAfterDays: 45, deepArchiveAfterDays: 120 })).changed,
+    ).toBe(true);
   });
   it('warns about rules that expire backups before the retention keeps them', () => {
     const rules = [
@@ -78,6 +109,10 @@ describe('S3 lifecycle', () => {
       { ID: 'logs', Status: 'Enabled' as const, Filter: { Prefix: 'logs/' }, Expiration: { Days: 7 } },
       { ID: 'long', Status: 'Enabled' as const, Filter: { Prefix: 'database-backups/' }, Expiration: { Days: 400 } },
     ];
-    expect(expiryWarnings(rules, 'database-backups', 30)).toEqual([expect.stringMatching(/^lifecycle rule "tidy" expires objects under "\/" after 14 days, before pgwarden's retention keeps them \(30 days\)/)]);
+    expect(expiryWarnings(rules, 'database-backups', 30)).toEqual([
+      expect.stringMatching(
+        /^lifecycle rule "tidy" expires objects under "\/" after 14 days, before pgwarden's retention keeps them \(30 days\)/,
+      ),
+    ]);
   });
 });

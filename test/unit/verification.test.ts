@@ -8,7 +8,10 @@ import { backupKeys } from '../../src/backup/naming';
 describe('row count comparison', () => {
   const t = (schema: string, table: string, rows: number) => ({ schema, table, rows });
   it('lists every table whose count differs, or that is missing on either side', () => {
-    const diffs = compareRowCounts([t('public', 'a', 1), t('public', 'b', 2), t('x', 'gone', 3)], [t('public', 'a', 1), t('public', 'b', 5), t('y', 'new', 4)]);
+    const diffs = compareRowCounts(
+      [t('public', 'a', 1), t('public', 'b', 2), t('x', 'gone', 3)],
+      [t('public', 'a', 1), t('public', 'b', 5), t('y', 'new', 4)],
+    );
     expect(diffs.map(describeDifference)).toEqual([
       'public.b: manifest 2 rows, restored 5',
       'x.gone: in the manifest (3 rows) but missing after restore',
@@ -44,13 +47,26 @@ describe('verification record', () => {
   };
   const okIntegrity = { checksums: { ok: true, detail: 'ok' }, decryption: { ok: true, detail: 'ok' } };
   it('passes when every check passes', () => {
-    const r = buildVerificationRecord({ ...base, integrity: okIntegrity, restore: { restore: { ok: true, detail: 'ok', restoreMs: 1200 }, rowCounts: { ok: true, tables: 3, differences: [] } } });
+    const r = buildVerificationRecord({
+      ...base,
+      integrity: okIntegrity,
+      restore: { restore: { ok: true, detail: 'ok', restoreMs: 1200 }, rowCounts: { ok: true, tables: 3, differences: [] } },
+    });
     expect(r).toMatchObject({ status: 'passed', failures: [], warnings: [], durationMs: 5000 });
   });
   it('fails with every failed check, and marks the restore as not attempted after an integrity failure', () => {
-    const r = buildVerificationRecord({ ...base, integrity: { checksums: { ok: false, detail: 'sha256 differs' }, decryption: { ok: false, detail: 'chunk 3' } }, restore: undefined, size: checkSize(300, [100], 50) });
+    const r = buildVerificationRecord({
+      ...base,
+      integrity: { checksums: { ok: false, detail: 'sha256 differs' }, decryption: { ok: false, detail: 'chunk 3' } },
+      restore: undefined,
+      size: checkSize(300, [100], 50),
+    });
     expect(r.status).toBe('failed');
-    expect(r.failures).toEqual(['checksums: sha256 differs', 'decryption: chunk 3', 'test restore: not attempted: the stored object failed its integrity checks']);
+    expect(r.failures).toEqual([
+      'checksums: sha256 differs',
+      'decryption: chunk 3',
+      'test restore: not attempted: the stored object failed its integrity checks',
+    ]);
     expect(r.warnings).toEqual(['size: 300 bytes is +200% against the median 100 of the previous 1 backups (threshold 50%)']);
   });
 });
@@ -60,20 +76,31 @@ describe('catalog and CLI output', () => {
     buildManifest(
       {
         dump: {
-          backupId: id, database: 'shop', databaseName: 'shop', keys: backupKeys('p', 'shop', id, 'custom'),
-          server: { host: 'h', version: '15', versionNum: 150000 }, pgDump: { version: 'v', format: 'custom' }, compression: { algorithm: 'gzip', level: 6 },
+          backupId: id,
+          database: 'shop',
+          databaseName: 'shop',
+          keys: backupKeys('p', 'shop', id, 'custom'),
+          server: { host: 'h', version: '15', versionNum: 150000 },
+          pgDump: { version: 'v', format: 'custom' },
+          compression: { algorithm: 'gzip', level: 6 },
           encryption: { algorithm: 'AES-256-GCM', keyId: 'k1', container: 'pgwarden-gcm-v1' },
           data: { key: `p/shop/data/${id}.dump.enc`, rawBytes: 1, storedBytes: 2048, sha256: 's', md5: 'm' },
           globals: { key: 'g', rawBytes: 1, storedBytes: 1, sha256: 's', md5: 'm', withPasswords: false },
-          tables: [{ schema: 'public', table: 't', rows: 7 }], snapshot: { id: 'x', takenAt: '2024-01-01T12:00:00.123Z' },
+          tables: [{ schema: 'public', table: 't', rows: 7 }],
+          snapshot: { id: 'x', takenAt: '2024-01-01T12:00:00.123Z' },
           storage: { bucket: 'b', storageClass: 'STANDARD_IA', serverSideEncryption: 'AES256', objectLockUntil: null },
         },
-        reason: 'nightly', workflow: { id: 'w', runId: 'r' }, startedAt: '2024-01-01T12:00:00.000Z',
+        reason: 'nightly',
+        workflow: { id: 'w', runId: 'r' },
+        startedAt: '2024-01-01T12:00:00.000Z',
       },
       new Date('2024-01-01T12:00:03Z'),
     );
   it('lists newest first with verification state and current storage class', () => {
-    const entries = newestFirst([catalogEntry(manifest('backup_20240101_120000'), 'm1', 'GLACIER', undefined), catalogEntry(manifest('backup_20240102_120000'), 'm2', undefined, undefined)]);
+    const entries = newestFirst([
+      catalogEntry(manifest('backup_20240101_120000'), 'm1', 'GLACIER', undefined),
+      catalogEntry(manifest('backup_20240102_120000'), 'm2', undefined, undefined),
+    ]);
     expect(entries.map((e) => [e.backupId, e.storageClass, e.verification.status, e.rows])).toEqual([
       ['backup_20240102_120000', 'STANDARD_IA', 'never', 7],
       ['backup_20240101_120000', 'GLACIER', 'never', 7],
@@ -86,9 +113,25 @@ describe('catalog and CLI output', () => {
     expect(formatCatalog('shop', [])).toBe('no complete backups of shop');
   });
   it('prints verification results with their reasons', () => {
-    expect(formatVerifyResult({ database: 'shop', verified: [{ backupId: 'b1', status: 'failed', failures: ['checksums: x'], warnings: ['size: y'], durationMs: 2000, restoreMs: null }] })).toBe('b1: FAILED\n  failed:  checksums: x\n  warning: size: y');
+    expect(
+      formatVerifyResult({
+        database: 'shop',
+        verified: [
+          {
+            backupId: 'b1',
+            status: 'failed',
+            failures: ['checksums: x'],
+            warnings: ['size: y'],
+            durationMs: 2000,
+            restoreMs: null,
+          },
+        ],
+      }),
+    ).toBe('b1: FAILED\n  failed:  checksums: x\n  warning: size: y');
   });
   it('names temporary databases after the backup and the run, safely', () => {
-    expect(tempDatabaseName('backup_20240101_120000', '01A20B48-3543-791E-993E-01B42EA15B21')).toBe('pgwarden_verify_20240101_120000_01a20b483543');
+    expect(tempDatabaseName('backup_20240101_120000', '01A20B48-3543-791E-993E-01B42EA15B21')).toBe(
+      'pgwarden_verify_20240101_120000_01a20b483543',
+    );
   });
 });

@@ -16,9 +16,11 @@ describe('decrypted work files, named after their run', () => {
     expect(workFileRun(name)).toEqual({ workflowId, runId });
   });
 
-  it.each(['notes.txt', 'x.not-a-run-id.dump', `%E0%A4%A.${runId}.dump`])('%s is not pgwarden\'s', (name) => expect(workFileRun(name)).toBeUndefined());
+  it.each(['notes.txt', 'x.not-a-run-id.dump', `%E0%A4%A.${runId}.dump`])("%s is not pgwarden's", (name) =>
+    expect(workFileRun(name)).toBeUndefined(),
+  );
 
-  it('keeps the folder private and removes only dead runs\' files', async () => {
+  it("keeps the folder private and removes only dead runs' files", async () => {
     const base = await mkdtemp(join(tmpdir(), 'pgwarden-test-'));
     const dir = await privateWorkDir(base);
     expect((await stat(dir)).mode & 0o777).toBe(0o700);

@@ -12,6 +12,10 @@ it('bundles the workflows without I/O libraries', async () => {
     logger: { log: noop, trace: noop, debug: noop, info: noop, warn: noop, error: noop },
   });
   const modules = [...code.matchAll(/node_modules\/((?:@[^/]+\/)?[^/]+)\//g)].map((m) => m[1]);
-  expect([...new Set(modules)].filter((m) => /^(pg|pg-.*|@aws-sdk\/.*|@smithy\/.*|nodemailer|@slack\/.*|@temporalio\/(client|worker|activity))$/.test(m))).toEqual([]);
+  expect(
+    [...new Set(modules)].filter((m) =>
+      /^(pg|pg-.*|@aws-sdk\/.*|@smithy\/.*|nodemailer|@slack\/.*|@temporalio\/(client|worker|activity))$/.test(m),
+    ),
+  ).toEqual([]);
   expect(code).toContain('BackupWorkflow');
 }, 60_000);

@@ -25,7 +25,11 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 it('on cancellation kills pg_dump, aborts the upload and leaves nothing behind', async () => {
   const db = uniqueDatabaseName('cancel');
   await createDatabase(db);
-  await withClient(db, (c) => c.query(`CREATE TABLE big AS SELECT g AS id, md5(g::text) || md5((g * 3)::text) || md5((g * 7)::text) AS pad FROM generate_series(1, 1200000) g`));
+  await withClient(db, (c) =>
+    c.query(
+      `CREATE TABLE big AS SELECT g AS id, md5(g::text) || md5((g * 3)::text) || md5((g * 7)::text) AS pad FROM generate_series(1, 1200000) g`,
+    ),
+  );
   const taskQueue = uniqueTaskQueue('cancel');
   const config = stackConfig({ DATABASE_URL: databaseUrl(db), BACKUP_COMPRESSION_LEVEL: '9' });
   const storage = config.storage!;
@@ -34,10 +38,16 @@ it('on cancellation kills pg_dump, aborts the upload and leaves nothing behind',
   const server = await devServer();
   const worker = await bundledWorker(server, taskQueue, createActivities(createActivityDeps(config)));
   await worker.runUntil(async () => {
-    const handle = await server.client.workflow.start(WorkflowType.backup, { taskQueue, workflowId: `backup-${db}-${uniqueSuffix()}`, args: [{ database: db, heartbeatTimeoutSeconds: 5 }] });
+    const handle = await server.client.workflow.start(WorkflowType.backup, {
+      taskQueue,
+      workflowId: `backup-${db}-${uniqueSuffix()}`,
+      args: [{ database: db, heartbeatTimeoutSeconds: 5 }],
+    });
     const deadline = Date.now() + 60_000;
     for (;;) {
-      const { Uploads = [] } = await s3.send(new ListMultipartUploadsCommand({ Bucket: storage.bucket, Prefix: `${prefix}data/` }));
+      const { Uploads = [] } = await s3.send(
+        new ListMultipartUploadsCommand({ Bucket: storage.bucket, Prefix: `${prefix}data/` }),
+      );
       if (Uploads.length > 0 || Date.now() > deadline) break;
       await sleep(100);
     }
@@ -49,10 +59,21 @@ it('on cancellation kills pg_dump, aborts the upload and leaves nothing behind',
   expect(Uploads).toEqual([]);
   // No data, no manifest: only the record of the cancelled run, for the report's success rate.
   const { Contents = [] } = await s3.send(new ListObjectsV2Command({ Bucket: storage.bucket, Prefix: prefix }));
-  expect(Contents.map((o) => o.Key)).toEqual([expect.stringMatching(new RegExp(`^${prefix}records/backup-failures/backup_\\d{8}_\\d{6}\\.json$`))]);
+  expect(Contents.map((o) => o.Key)).toEqual([
+    expect.stringMatching(new RegExp(`^${prefix}records/backup-failures/backup_\\d{8}_\\d{6}\\.json$`)),
+  ]);
   const record = await s3.send(new GetObjectCommand({ Bucket: storage.bucket, Key: Contents[0].Key }));
-  expect(JSON.parse(await record.Body!.transformToString())).toMatchObject({ kind: 'pgwarden.backup-failure', database: db, errorType: 'Cancelled' });
-  const dumps = await withClient('postgres', async (c) => (await c.query(`SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = $1 AND application_name = 'pg_dump'`, [db])).rows[0].n);
+  expect(JSON.parse(await record.Body!.transformToString())).toMatchObject({
+    kind: 'pgwarden.backup-failure',
+    database: db,
+    errorType: 'Cancelled',
+  });
+  const dumps = await withClient(
+    'postgres',
+    async (c) =>
+      (await c.query(`SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = $1 AND application_name = 'pg_dump'`, [db]))
+        .rows[0].n,
+  );
   expect(dumps).toBe(0);
   const [mail] = await waitForCaptured(capturedMail, db);
   expect(mail.text).toContain('the backup was cancelled');
@@ -65,10 +86,17 @@ it('survives a worker killed mid-upload with one complete backup and no stray up
   const db = uniqueDatabaseName('crash');
   await createDatabase(db);
   await withClient(db, (c) =>
-    c.query(`CREATE TABLE big AS SELECT g AS id, md5(g::text) || md5((g * 3)::text) || md5((g * 7)::text) AS pad FROM generate_series(1, 1200000) g`),
+    c.query(
+      `CREATE TABLE big AS SELECT g AS id, md5(g::text) || md5((g * 3)::text) || md5((g * 7)::text) AS pad FROM generate_series(1, 1200000) g`,
+    ),
   );
   const taskQueue = uniqueTaskQueue('crash');
-  const overrides = { DATABASE_URL: databaseUrl(db), PGWARDEN_TASK_QUEUE: taskQueue, BACKUP_COMPRESSION_LEVEL: '9', METRICS_PORT: '0' };
+  const overrides = {
+    DATABASE_URL: databaseUrl(db),
+    PGWARDEN_TASK_QUEUE: taskQueue,
+    BACKUP_COMPRESSION_LEVEL: '9',
+    METRICS_PORT: '0',
+  };
   const config = stackConfig(overrides);
   const storage = config.storage!;
   const s3 = createS3Client(storage);
@@ -112,7 +140,9 @@ it('survives a worker killed mid-upload with one complete backup and no stray up
   expect(Date.now() - killedAt).toBeLessThan(75_000);
 
   const history = await handle.fetchHistory();
-  const attempts = (history.events ?? []).filter((e) => e.activityTaskStartedEventAttributes).map((e) => e.activityTaskStartedEventAttributes!.attempt ?? 0);
+  const attempts = (history.events ?? [])
+    .filter((e) => e.activityTaskStartedEventAttributes)
+    .map((e) => e.activityTaskStartedEventAttributes!.attempt ?? 0);
   expect(Math.max(...attempts)).toBeGreaterThanOrEqual(2);
 
   const { Contents = [] } = await s3.send(new ListObjectsV2Command({ Bucket: storage.bucket, Prefix: prefix }));
@@ -123,8 +153,13 @@ it('survives a worker killed mid-upload with one complete backup and no stray up
   ]);
   const { Uploads = [] } = await s3.send(new ListMultipartUploadsCommand({ Bucket: storage.bucket, Prefix: prefix }));
   expect(Uploads).toEqual([]);
-  const manifest = parseManifest(await (await s3.send(new GetObjectCommand({ Bucket: storage.bucket, Key: summary.manifestKey }))).Body!.transformToString(), summary.manifestKey);
-  const stored = Buffer.from(await (await s3.send(new GetObjectCommand({ Bucket: storage.bucket, Key: summary.dataKey }))).Body!.transformToByteArray());
+  const manifest = parseManifest(
+    await (await s3.send(new GetObjectCommand({ Bucket: storage.bucket, Key: summary.manifestKey }))).Body!.transformToString(),
+    summary.manifestKey,
+  );
+  const stored = Buffer.from(
+    await (await s3.send(new GetObjectCommand({ Bucket: storage.bucket, Key: summary.dataKey }))).Body!.transformToByteArray(),
+  );
   expect(createHash('sha256').update(stored).digest('hex')).toBe(manifest.data.sha256);
   expect(manifest.tables).toEqual([{ schema: 'public', table: 'big', rows: 1200000 }]);
 

@@ -43,21 +43,32 @@ describe('BackupWorkflow through outages (dev server, real PostgreSQL and S3)', 
     expect(summary).toMatchObject({ database: db, tables: 7 });
     // The preflight failed while the servers were away, and was retried rather than given up.
     const history = await handle.fetchHistory();
-    const preflight = history.events!.find((e) => e.activityTaskStartedEventAttributes && (e.activityTaskStartedEventAttributes.attempt ?? 1) > 1);
+    const preflight = history.events!.find(
+      (e) => e.activityTaskStartedEventAttributes && (e.activityTaskStartedEventAttributes.attempt ?? 1) > 1,
+    );
     expect(preflight).toBeDefined();
   }, 180_000);
 
   it('shows progress that moves every few seconds while a dump runs', async () => {
     const db = await suite.freshDatabase('progress');
-    await withClient(db, (c) => c.query(`CREATE TABLE big AS SELECT g AS id, md5(g::text) || md5((g * 7)::text) || md5((g * 13)::text) AS pad FROM generate_series(1, 1200000) g`));
+    await withClient(db, (c) =>
+      c.query(
+        `CREATE TABLE big AS SELECT g AS id, md5(g::text) || md5((g * 7)::text) || md5((g * 13)::text) AS pad FROM generate_series(1, 1200000) g`,
+      ),
+    );
     const { taskQueue } = await suite.workerFor(db);
-    const handle = await suite.server.client.workflow.start(WorkflowType.backup, { taskQueue, workflowId: `backup-${db}-${uniqueSuffix()}`, args: [{ database: db, reason: 'progress test' }] });
+    const handle = await suite.server.client.workflow.start(WorkflowType.backup, {
+      taskQueue,
+      workflowId: `backup-${db}-${uniqueSuffix()}`,
+      args: [{ database: db, reason: 'progress test' }],
+    });
     let finished = false;
     const result = handle.result().finally(() => (finished = true));
     const seen: Array<{ at: number; summary: string; storedBytes: number }> = [];
     while (!finished) {
       const { raw } = await handle.describe();
-      const payload = raw.pendingActivities?.find((a) => a.activityType?.name === 'dumpAndUpload')?.heartbeatDetails?.payloads?.[0];
+      const payload = raw.pendingActivities?.find((a) => a.activityType?.name === 'dumpAndUpload')?.heartbeatDetails
+        ?.payloads?.[0];
       const p = payload ? defaultPayloadConverter.fromPayload<BackupProgress>(payload) : undefined;
       if (p && p.summary !== seen.at(-1)?.summary) seen.push({ at: Date.now(), summary: p.summary, storedBytes: p.storedBytes });
       await new Promise((r) => setTimeout(r, 250));

@@ -2,7 +2,16 @@
  * BackupWorkflow end to end on the real stack: a database with awkward content is backed up,
  * then downloaded, decrypted and restored into a new database, and compared table by table.
  */
-import { CreateBucketCommand, GetObjectCommand, GetObjectTaggingCommand, HeadObjectCommand, ListBucketsCommand, ListMultipartUploadsCommand, ListObjectsV2Command, PutObjectCommand } from '@aws-sdk/client-s3';
+import {
+  CreateBucketCommand,
+  GetObjectCommand,
+  GetObjectTaggingCommand,
+  HeadObjectCommand,
+  ListBucketsCommand,
+  ListMultipartUploadsCommand,
+  ListObjectsV2Command,
+  PutObjectCommand,
+} from '@aws-sdk/client-s3';
 import { WorkflowFailedError } from '@temporalio/client';
 import { buffer } from 'node:stream/consumers';
 import { mkdtempSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
@@ -45,17 +54,34 @@ describe('BackupWorkflow (dev server, real PostgreSQL and S3)', () => {
     expect(Object.fromEntries(manifest.tables.map((t) => [`${t.schema}.${t.table}`, t.rows]))).toEqual(
       Object.fromEntries(Object.entries(source).map(([k, v]) => [k, v.rows])),
     );
-    expect(manifest.tables.find((t) => t.table === 'Orders "quoted" ✓')).toEqual({ schema: 'Sales Ünïcode', table: 'Orders "quoted" ✓', rows: 3000 });
-    expect(manifest).toMatchObject({ database: db, encryption: { algorithm: 'AES-256-GCM', container: 'pgwarden-gcm-v1' }, pgDump: { format: 'custom' }, reason: 'test' });
+    expect(manifest.tables.find((t) => t.table === 'Orders "quoted" ✓')).toEqual({
+      schema: 'Sales Ünïcode',
+      table: 'Orders "quoted" ✓',
+      rows: 3000,
+    });
+    expect(manifest).toMatchObject({
+      database: db,
+      encryption: { algorithm: 'AES-256-GCM', container: 'pgwarden-gcm-v1' },
+      pgDump: { format: 'custom' },
+      reason: 'test',
+    });
     expect(manifest.data.sha256).toBe(summary.sha256);
 
     // Stored bytes match the manifest's checksums; the data object is tagged for lifecycle rules.
-    const stored = Buffer.from(await (await s3.send(new GetObjectCommand({ Bucket: summary.bucket, Key: summary.dataKey }))).Body!.transformToByteArray());
+    const stored = Buffer.from(
+      await (await s3.send(new GetObjectCommand({ Bucket: summary.bucket, Key: summary.dataKey }))).Body!.transformToByteArray(),
+    );
     const { createHash } = await import('node:crypto');
     expect(createHash('sha256').update(stored).digest('hex')).toBe(manifest.data.sha256);
     expect(createHash('md5').update(stored).digest('hex')).toBe(manifest.data.md5);
     expect(stored.length).toBe(manifest.data.storedBytes);
-    const tags = async (key: string) => Object.fromEntries(((await s3.send(new GetObjectTaggingCommand({ Bucket: summary.bucket, Key: key }))).TagSet ?? []).map((t) => [t.Key, t.Value]));
+    const tags = async (key: string) =>
+      Object.fromEntries(
+        ((await s3.send(new GetObjectTaggingCommand({ Bucket: summary.bucket, Key: key }))).TagSet ?? []).map((t) => [
+          t.Key,
+          t.Value,
+        ]),
+      );
     expect(await tags(summary.dataKey)).toEqual({ 'pgwarden-kind': 'data', 'pgwarden-database': db });
     expect(await tags(manifest.globals.key)).toEqual({ 'pgwarden-kind': 'data', 'pgwarden-database': db });
     // The manifest stays out of lifecycle transitions: always readable without a retrieval.
@@ -79,7 +105,10 @@ describe('BackupWorkflow (dev server, real PostgreSQL and S3)', () => {
     expect(gunzipSync(await buffer(globals.plaintext)).toString()).toMatch(/CREATE ROLE pgwarden;/);
 
     // Notified by e-mail and Slack.
-    expect(summary.notifications).toEqual([{ channel: 'email', ok: true }, { channel: 'slack', ok: true }]);
+    expect(summary.notifications).toEqual([
+      { channel: 'email', ok: true },
+      { channel: 'slack', ok: true },
+    ]);
     const [mail] = await waitForCaptured(capturedMail, summary.dataKey);
     expect(mail.subject).toBe(`[pgwarden] OK: Backup of ${db} succeeded`);
     expect(mail.text).toContain(summary.dataKey);
@@ -101,7 +130,13 @@ describe('BackupWorkflow (dev server, real PostgreSQL and S3)', () => {
     const summary = await backup(db, taskQueue);
     expect(summary.dataKey).toMatch(/\/data\/backup_\d{8}_\d{6}\.sql\.gz\.enc$/);
     const s3 = createS3Client(config.storage!);
-    const decrypted = await openDecryptedObject(s3, config.storage!, summary.dataKey, Keyring.from(config.encryption), summary.encryption.keyId);
+    const decrypted = await openDecryptedObject(
+      s3,
+      config.storage!,
+      summary.dataKey,
+      Keyring.from(config.encryption),
+      summary.encryption.keyId,
+    );
     expect(decrypted.kdf).toBe('pbkdf2-sha256-10000');
     await createDatabase(restored);
     await restoreInto(decrypted.plaintext, restored, 'plain-gz');
@@ -110,8 +145,20 @@ describe('BackupWorkflow (dev server, real PostgreSQL and S3)', () => {
   });
 
   it.each([
-    ['an unreachable database', (db: string) => ({ DATABASE_URL: `postgres://pgwarden:x@127.0.0.1:1/${db}` }), 'DatabaseConnectionError', 2, /connection refused/],
-    ['a missing bucket', () => ({ BACKUP_S3_BUCKET: 'no-such-bucket' }), 'StorageError', 3, /bucket "no-such-bucket".* does not exist/],
+    [
+      'an unreachable database',
+      (db: string) => ({ DATABASE_URL: `postgres://pgwarden:x@127.0.0.1:1/${db}` }),
+      'DatabaseConnectionError',
+      2,
+      /connection refused/,
+    ],
+    [
+      'a missing bucket',
+      () => ({ BACKUP_S3_BUCKET: 'no-such-bucket' }),
+      'StorageError',
+      3,
+      /bucket "no-such-bucket".* does not exist/,
+    ],
   ])('fails on %s with its typed error, exit code and a notice', async (_what, overrides, type, exitCode, message) => {
     const db = uniqueDatabaseName('fail');
     track(db);
@@ -134,7 +181,9 @@ describe('BackupWorkflow (dev server, real PostgreSQL and S3)', () => {
     const storage = stackConfig().storage!;
     const s3 = createS3Client(storage);
     const buckets = (await s3.send(new ListBucketsCommand({}))).Buckets?.map((b) => b.Name) ?? [];
-    const { Contents = [] } = await s3.send(new ListObjectsV2Command({ Bucket: storage.bucket, Prefix: `${storage.prefix}/${db}/records/backup-failures/` }));
+    const { Contents = [] } = await s3.send(
+      new ListObjectsV2Command({ Bucket: storage.bucket, Prefix: `${storage.prefix}/${db}/records/backup-failures/` }),
+    );
     s3.destroy();
     expect(buckets.includes('no-such-bucket')).toBe(false);
     expect(Contents).toHaveLength(type === 'StorageError' ? 0 : 1);
@@ -149,16 +198,22 @@ describe('BackupWorkflow (dev server, real PostgreSQL and S3)', () => {
     await backup(db, first.taskQueue);
     const second = await workerFor(db, { BACKUP_ENCRYPTION_KEY: 'b'.repeat(64), BACKUP_ENCRYPTION_KEY_ID: keyId });
     const workflowId = `backup-${db}-${uniqueSuffix()}`;
-    const err = await suite.server.client.workflow.execute(WorkflowType.backup, { taskQueue: second.taskQueue, workflowId, args: [{ database: db, failFast: true }] }).catch((e: unknown) => e);
+    const err = await suite.server.client.workflow
+      .execute(WorkflowType.backup, { taskQueue: second.taskQueue, workflowId, args: [{ database: db, failFast: true }] })
+      .catch((e: unknown) => e);
     const failure = describeFailure(err);
     expect(failure.exitCode).toBe(4);
-    expect(failure.lines[0]).toContain(`wrong key: BACKUP_ENCRYPTION_KEY is not the key that id "${keyId}" stands for in this bucket`);
+    expect(failure.lines[0]).toContain(
+      `wrong key: BACKUP_ENCRYPTION_KEY is not the key that id "${keyId}" stands for in this bucket`,
+    );
     expect(failure.lines[0]).toContain(keyCheckKey('database-backups', keyId));
     const [mail] = await waitForCaptured(capturedMail, workflowId);
     expect(mail.text).toContain('EncryptionError');
     // Only the first backup's objects exist.
     const s3 = createS3Client(second.config.storage!);
-    const listed = await s3.send(new ListObjectsV2Command({ Bucket: second.config.storage!.bucket, Prefix: `database-backups/${db}/` }));
+    const listed = await s3.send(
+      new ListObjectsV2Command({ Bucket: second.config.storage!.bucket, Prefix: `database-backups/${db}/` }),
+    );
     expect((listed.Contents ?? []).filter((o) => o.Key!.includes('/manifests/'))).toHaveLength(1);
     s3.destroy();
   });
@@ -168,8 +223,10 @@ describe('BackupWorkflow (dev server, real PostgreSQL and S3)', () => {
     const restored = uniqueDatabaseName('busyrest');
     track(db, restored);
     await createDatabase(db);
-    await withClient(db, (c) => c.query(`CREATE TABLE ticks (id bigserial PRIMARY KEY, at timestamptz DEFAULT clock_timestamp(), pad text);
-      INSERT INTO ticks (pad) SELECT repeat(md5(g::text), 8) FROM generate_series(1, 200000) g`));
+    await withClient(db, (c) =>
+      c.query(`CREATE TABLE ticks (id bigserial PRIMARY KEY, at timestamptz DEFAULT clock_timestamp(), pad text);
+      INSERT INTO ticks (pad) SELECT repeat(md5(g::text), 8) FROM generate_series(1, 200000) g`),
+    );
     const { taskQueue, config } = await workerFor(db);
     let writing = true;
     let inserted = 0;
@@ -183,10 +240,19 @@ describe('BackupWorkflow (dev server, real PostgreSQL and S3)', () => {
     await writer;
     expect(inserted).toBeGreaterThan(0);
     const s3 = createS3Client(config.storage!);
-    const manifest = parseManifest(await (await s3.send(new GetObjectCommand({ Bucket: summary.bucket, Key: summary.manifestKey }))).Body!.transformToString(), summary.manifestKey);
+    const manifest = parseManifest(
+      await (await s3.send(new GetObjectCommand({ Bucket: summary.bucket, Key: summary.manifestKey }))).Body!.transformToString(),
+      summary.manifestKey,
+    );
     await createDatabase(restored);
-    await restoreInto((await openDecryptedObject(s3, config.storage!, summary.dataKey, Keyring.from(config.encryption))).plaintext, restored, 'custom');
-    const restoredCount = await withClient(restored, async (c) => Number((await c.query('SELECT count(*) AS n FROM ticks')).rows[0].n));
+    await restoreInto(
+      (await openDecryptedObject(s3, config.storage!, summary.dataKey, Keyring.from(config.encryption))).plaintext,
+      restored,
+      'custom',
+    );
+    const restoredCount = await withClient(restored, async (c) =>
+      Number((await c.query('SELECT count(*) AS n FROM ticks')).rows[0].n),
+    );
     const liveCount = await withClient(db, async (c) => Number((await c.query('SELECT count(*) AS n FROM ticks')).rows[0].n));
     expect(manifest.tables).toEqual([{ schema: 'public', table: 'ticks', rows: restoredCount }]);
     expect(liveCount).toBeGreaterThan(restoredCount);
@@ -204,7 +270,11 @@ describe('BackupWorkflow (dev server, real PostgreSQL and S3)', () => {
     const plain = createS3Client(stackConfig().storage!);
     await plain.send(new CreateBucketCommand({ Bucket: bucket, ObjectLockEnabledForBucket: true }));
     plain.destroy();
-    const { taskQueue, config } = await workerFor(db, { BACKUP_S3_BUCKET: bucket, S3_OBJECT_LOCK_MODE: 'GOVERNANCE', S3_OBJECT_LOCK_DAYS: '2' });
+    const { taskQueue, config } = await workerFor(db, {
+      BACKUP_S3_BUCKET: bucket,
+      S3_OBJECT_LOCK_MODE: 'GOVERNANCE',
+      S3_OBJECT_LOCK_DAYS: '2',
+    });
     const before = Date.now();
     const summary = await backup(db, taskQueue);
     const s3 = createS3Client(config.storage!);
@@ -213,7 +283,10 @@ describe('BackupWorkflow (dev server, real PostgreSQL and S3)', () => {
     const until = head.ObjectLockRetainUntilDate!.getTime();
     expect(until).toBeGreaterThan(before + 2 * 86_400_000 - 60_000);
     expect(until).toBeLessThan(Date.now() + 2 * 86_400_000 + 60_000);
-    const manifest = parseManifest(await (await s3.send(new GetObjectCommand({ Bucket: bucket, Key: summary.manifestKey }))).Body!.transformToString(), summary.manifestKey);
+    const manifest = parseManifest(
+      await (await s3.send(new GetObjectCommand({ Bucket: bucket, Key: summary.manifestKey }))).Body!.transformToString(),
+      summary.manifestKey,
+    );
     expect(Date.parse(manifest.storage.objectLockUntil!)).toBe(until);
     s3.destroy();
   });
@@ -226,17 +299,29 @@ describe('BackupWorkflow (dev server, real PostgreSQL and S3)', () => {
     const bin = mkdtempSync(join(tmpdir(), 'pgwarden-bin-'));
     const real = dirname(pgProgram('pg_dump'));
     for (const tool of readdirSync(real)) if (tool !== 'pg_dumpall') symlinkSync(join(real, tool), join(bin, tool));
-    writeFileSync(join(bin, 'pg_dumpall'), '#!/bin/sh\nsleep 2\necho "pg_dumpall: error: query failed: ERROR:  permission denied for table pg_authid" >&2\nexit 1\n', { mode: 0o755 });
+    writeFileSync(
+      join(bin, 'pg_dumpall'),
+      '#!/bin/sh\nsleep 2\necho "pg_dumpall: error: query failed: ERROR:  permission denied for table pg_authid" >&2\nexit 1\n',
+      { mode: 0o755 },
+    );
     const { taskQueue, config } = await workerFor(db, { PG_BIN_DIR: bin });
     const err = await backup(db, taskQueue).catch((e: unknown) => e);
     rmSync(bin, { recursive: true, force: true });
     const failure = describeFailure(err);
-    expect(failure.lines[0]).toContain('pg_dumpall failed (exit 1): query failed: ERROR:  permission denied for table pg_authid; grant the backup user read access');
+    expect(failure.lines[0]).toContain(
+      'pg_dumpall failed (exit 1): query failed: ERROR:  permission denied for table pg_authid; grant the backup user read access',
+    );
     // The data object pg_dump finished is removed: no data, no manifest, only the failure record.
     const s3 = createS3Client(config.storage!);
-    const { Contents = [] } = await s3.send(new ListObjectsV2Command({ Bucket: config.storage!.bucket, Prefix: `database-backups/${db}/` }));
-    expect(Contents.map((o) => o.Key)).toEqual([expect.stringMatching(new RegExp(`^database-backups/${db}/records/backup-failures/`))]);
-    const { Uploads = [] } = await s3.send(new ListMultipartUploadsCommand({ Bucket: config.storage!.bucket, Prefix: `database-backups/${db}/` }));
+    const { Contents = [] } = await s3.send(
+      new ListObjectsV2Command({ Bucket: config.storage!.bucket, Prefix: `database-backups/${db}/` }),
+    );
+    expect(Contents.map((o) => o.Key)).toEqual([
+      expect.stringMatching(new RegExp(`^database-backups/${db}/records/backup-failures/`)),
+    ]);
+    const { Uploads = [] } = await s3.send(
+      new ListMultipartUploadsCommand({ Bucket: config.storage!.bucket, Prefix: `database-backups/${db}/` }),
+    );
     expect(Uploads).toEqual([]);
     s3.destroy();
   });
@@ -248,14 +333,19 @@ describe('BackupWorkflow (dev server, real PostgreSQL and S3)', () => {
     const { taskQueue, config } = await workerFor(db);
     const summary = await backup(db, taskQueue);
     const s3 = createS3Client(config.storage!);
-    const stored = Buffer.from(await (await s3.send(new GetObjectCommand({ Bucket: summary.bucket, Key: summary.dataKey }))).Body!.transformToByteArray());
+    const stored = Buffer.from(
+      await (await s3.send(new GetObjectCommand({ Bucket: summary.bucket, Key: summary.dataKey }))).Body!.transformToByteArray(),
+    );
     const keyring = Keyring.from(config.encryption);
     const put = (key: string, body: Buffer) => s3.send(new PutObjectCommand({ Bucket: summary.bucket, Key: key, Body: body }));
     const flipped = Buffer.from(stored);
     flipped[Math.floor(stored.length / 2)] ^= 0x04;
     await put(`${summary.dataKey}.flipped`, flipped);
     await put(`${summary.dataKey}.truncated`, stored.subarray(0, stored.length - 100));
-    for (const [suffix, message] of [['.flipped', /failed authentication/], ['.truncated', /failed authentication|truncated/]] as const) {
+    for (const [suffix, message] of [
+      ['.flipped', /failed authentication/],
+      ['.truncated', /failed authentication|truncated/],
+    ] as const) {
       const d = await openDecryptedObject(s3, config.storage!, summary.dataKey + suffix, keyring);
       await expect(buffer(d.plaintext)).rejects.toThrow(message);
     }

@@ -15,8 +15,18 @@ describe('CheckBackupsWorkflow (dev server, real S3)', () => {
 
   it.each([
     ['stays quiet when both are recent', 2 * 3_600_000, 3 * DAY, []],
-    ['alerts when the newest backup is too old', 30 * 3_600_000, 3 * DAY, [/^the newest complete backup of .* is 30 h old, over the 26 h limit, missing since \d{4}-/]],
-    ['alerts when the newest verified backup is too old', 2 * 3_600_000, 9 * DAY, [/^the newest verified backup of .* is 9(\.\d)? days old, over the 8-day limit/]],
+    [
+      'alerts when the newest backup is too old',
+      30 * 3_600_000,
+      3 * DAY,
+      [/^the newest complete backup of .* is 30 h old, over the 26 h limit, missing since \d{4}-/],
+    ],
+    [
+      'alerts when the newest verified backup is too old',
+      2 * 3_600_000,
+      9 * DAY,
+      [/^the newest verified backup of .* is 9(\.\d)? days old, over the 8-day limit/],
+    ],
   ])('%s', async (_what, newestAge, verifiedAge, expected) => {
     const database = `check_${uniqueSuffix()}`;
     const { taskQueue } = await suite.workerFor(database, { DATABASE_URL: `postgres://u:p@127.0.0.1:1/${database}` });
@@ -27,7 +37,11 @@ describe('CheckBackupsWorkflow (dev server, real S3)', () => {
     await putBackup(s3, storage, database, new Date(Math.floor((now - newestAge) / 1000) * 1000));
     s3.destroy();
     const workflowId = `check-${database}-${uniqueSuffix()}`;
-    const report: Report = await suite.server.client.workflow.execute(WorkflowType.check, { taskQueue, workflowId, args: [{ database }] });
+    const report: Report = await suite.server.client.workflow.execute(WorkflowType.check, {
+      taskQueue,
+      workflowId,
+      args: [{ database }],
+    });
     expect(report.problems).toEqual(expected.map((e) => expect.stringMatching(e)));
     expect(report.notified).toBe(expected.length > 0);
     if (expected.length) {

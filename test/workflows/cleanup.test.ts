@@ -6,7 +6,12 @@
  */
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
-import { CreateMultipartUploadCommand, ListMultipartUploadsCommand, ListObjectsV2Command, PutObjectCommand } from '@aws-sdk/client-s3';
+import {
+  CreateMultipartUploadCommand,
+  ListMultipartUploadsCommand,
+  ListObjectsV2Command,
+  PutObjectCommand,
+} from '@aws-sdk/client-s3';
 import { Worker } from '@temporalio/worker';
 import { createActivities } from '../../activities';
 import { createActivityDeps } from '../../activities/deps';
@@ -28,7 +33,12 @@ describe('CleanupWorkflow (dev server, real S3)', () => {
   let running: Promise<void>;
   const database = `cleanup_${uniqueSuffix()}`;
   const taskQueue = uniqueTaskQueue('cleanup');
-  const config = stackConfig({ DATABASE_URL: `postgres://u:p@127.0.0.1:1/${database}`, BACKUP_RETENTION_DAYS: '30', BACKUP_KEEP_LAST: '3', CLEANUP_GRACE_HOURS: '0' });
+  const config = stackConfig({
+    DATABASE_URL: `postgres://u:p@127.0.0.1:1/${database}`,
+    BACKUP_RETENTION_DAYS: '30',
+    BACKUP_KEEP_LAST: '3',
+    CLEANUP_GRACE_HOURS: '0',
+  });
   const storage = config.storage!;
   const s3 = createS3Client(storage);
   const root = `${storage.prefix}/${database}/`;
@@ -45,19 +55,36 @@ describe('CleanupWorkflow (dev server, real S3)', () => {
     s3.destroy();
   });
 
-  const cleanup = (dryRun = false): Promise<Report> => server.client.workflow.execute(WorkflowType.cleanup, { taskQueue, workflowId: `cleanup-${database}-${uniqueSuffix()}`, args: [{ database, dryRun }] });
-  const keys = async () => ((await s3.send(new ListObjectsV2Command({ Bucket: storage.bucket, Prefix: root }))).Contents ?? []).map((o) => o.Key!.slice(root.length)).sort();
+  const cleanup = (dryRun = false): Promise<Report> =>
+    server.client.workflow.execute(WorkflowType.cleanup, {
+      taskQueue,
+      workflowId: `cleanup-${database}-${uniqueSuffix()}`,
+      args: [{ database, dryRun }],
+    });
+  const keys = async () =>
+    ((await s3.send(new ListObjectsV2Command({ Bucket: storage.bucket, Prefix: root }))).Contents ?? [])
+      .map((o) => o.Key!.slice(root.length))
+      .sort();
 
   it('keeps exactly what the policy says over 100 days of backups, and a second run deletes nothing', async () => {
     const now = Date.now();
     const ids: string[] = [];
     for (let age = 0; age < 100; age++) {
       const takenAt = new Date(Math.floor((now - age * DAY - 3_600_000) / 1000) * 1000);
-      ids.push(await putBackup(s3, storage, database, takenAt, { verified: age === 60 ? 'passed' : age === 10 ? 'failed' : undefined, lockedUntil: age === 80 ? new Date(now + 7 * DAY) : undefined }));
+      ids.push(
+        await putBackup(s3, storage, database, takenAt, {
+          verified: age === 60 ? 'passed' : age === 10 ? 'failed' : undefined,
+          lockedUntil: age === 80 ? new Date(now + 7 * DAY) : undefined,
+        }),
+      );
     }
     // Leftovers: a data object without a manifest and an upload that never finished.
-    await s3.send(new PutObjectCommand({ Bucket: storage.bucket, Key: `${root}data/backup_20200101_000000.dump.enc`, Body: 'interrupted' }));
-    await s3.send(new CreateMultipartUploadCommand({ Bucket: storage.bucket, Key: `${root}data/backup_20200102_000000.dump.enc` }));
+    await s3.send(
+      new PutObjectCommand({ Bucket: storage.bucket, Key: `${root}data/backup_20200101_000000.dump.enc`, Body: 'interrupted' }),
+    );
+    await s3.send(
+      new CreateMultipartUploadCommand({ Bucket: storage.bucket, Key: `${root}data/backup_20200102_000000.dump.enc` }),
+    );
 
     const dry = await cleanup(true);
     expect(dry.dryRun).toBe(true);
@@ -82,14 +109,26 @@ describe('CleanupWorkflow (dev server, real S3)', () => {
     expect(report.kept.find((k) => k.backupId === ids[60])!.reasons).toEqual(['the newest verified backup']);
     expect(report.locked).toEqual([{ backupId: ids[80], until: expect.any(String) }]);
     expect(report.deleted.sort()).toEqual(ids.filter((id) => !expectedKept.includes(id) && id !== ids[80]).sort());
-    expect(report).toMatchObject({ orphansRemoved: 1, uploadsAborted: 1, lifecycle: 'unsupported', warnings: [expect.stringContaining('does not support lifecycle rules')] });
+    expect(report).toMatchObject({
+      orphansRemoved: 1,
+      uploadsAborted: 1,
+      lifecycle: 'unsupported',
+      warnings: [expect.stringContaining('does not support lifecycle rules')],
+    });
 
     const survivors = [...expectedKept, ids[80]].sort();
     const left = await keys();
-    expect(left.filter((k) => k.startsWith('manifests/')).map((k) => k.slice('manifests/'.length, -'.json'.length)).sort()).toEqual(survivors);
+    expect(
+      left
+        .filter((k) => k.startsWith('manifests/'))
+        .map((k) => k.slice('manifests/'.length, -'.json'.length))
+        .sort(),
+    ).toEqual(survivors);
     expect(left.filter((k) => k.startsWith('data/') && k.endsWith('.dump.enc'))).toHaveLength(survivors.length);
     // Verification records go with their backups: the kept ones (age 10 failed, age 60 passed) remain.
-    expect(left.filter((k) => k.startsWith('verifications/'))).toEqual([ids[60], ids[10]].map((id) => `verifications/${id}.json`).sort());
+    expect(left.filter((k) => k.startsWith('verifications/'))).toEqual(
+      [ids[60], ids[10]].map((id) => `verifications/${id}.json`).sort(),
+    );
     expect((await s3.send(new ListMultipartUploadsCommand({ Bucket: storage.bucket, Prefix: root }))).Uploads ?? []).toEqual([]);
     const [mail] = await waitForCaptured(capturedMail, report.workflowId);
     expect(mail.subject).toBe(`[pgwarden] WARNING: Cleanup of ${database} backups: 68 deleted, 31 kept`);
@@ -102,7 +141,8 @@ describe('CleanupWorkflow (dev server, real S3)', () => {
   it('exits 5 with one clear line and a notice when the store refuses the deletes, and deletes nothing', async () => {
     const refused = `cleanup_refused_${uniqueSuffix()}`;
     const ids: string[] = [];
-    for (let age = 0; age < 40; age += 5) ids.push(await putBackup(s3, storage, refused, new Date(Math.floor((Date.now() - age * DAY - 3_600_000) / 1000) * 1000)));
+    for (let age = 0; age < 40; age += 5)
+      ids.push(await putBackup(s3, storage, refused, new Date(Math.floor((Date.now() - age * DAY - 3_600_000) / 1000) * 1000)));
     // A worker whose S3 identity may read and list, but not delete.
     const env = stackEnv();
     const readOnlyQueue = uniqueTaskQueue('cleanup-ro');
@@ -119,7 +159,12 @@ describe('CleanupWorkflow (dev server, real S3)', () => {
         new Promise<{ code: number | null; stderr: string }>((resolve) => {
           // Asynchronously: the worker runs in this process and must keep working while the CLI waits.
           const child = spawn(process.execPath, [join(repoRoot, 'bin', 'pgwarden'), 'cleanup', '--database', refused], {
-            env: { PATH: process.env.PATH, PGWARDEN_CONFIG: envFile, DATABASE_URL: `postgres://u:p@127.0.0.1:1/${refused}`, PGWARDEN_TASK_QUEUE: readOnlyQueue },
+            env: {
+              PATH: process.env.PATH,
+              PGWARDEN_CONFIG: envFile,
+              DATABASE_URL: `postgres://u:p@127.0.0.1:1/${refused}`,
+              PGWARDEN_TASK_QUEUE: readOnlyQueue,
+            },
           });
           let stderr = '';
           child.stderr.on('data', (d) => (stderr += d));
@@ -128,7 +173,10 @@ describe('CleanupWorkflow (dev server, real S3)', () => {
     );
     expect(cli.code).toBe(5);
     // After the line that names the run, exactly one line: what failed and what to do.
-    const lines = cli.stderr.trim().split('\n').filter((l) => l.startsWith('pgwarden:') && !l.startsWith(`pgwarden: cleaning up ${refused}`));
+    const lines = cli.stderr
+      .trim()
+      .split('\n')
+      .filter((l) => l.startsWith('pgwarden:') && !l.startsWith(`pgwarden: cleaning up ${refused}`));
     // Kept: the two younger than BACKUP_RETENTION_DAYS=10 (ages 0 and 5 days); each other manifest was refused.
     const deletable = ids.length - 2;
     expect(lines).toEqual([
@@ -136,7 +184,10 @@ describe('CleanupWorkflow (dev server, real S3)', () => {
         'the S3 credentials (AWS_ACCESS_KEY_ID) may not delete objects here: allow s3:DeleteObject on the bucket, then run pgwarden cleanup again',
     ]);
     // Nothing was deleted, and people were told.
-    const manifests = ((await s3.send(new ListObjectsV2Command({ Bucket: storage.bucket, Prefix: `${storage.prefix}/${refused}/manifests/` }))).Contents ?? []).length;
+    const manifests = (
+      (await s3.send(new ListObjectsV2Command({ Bucket: storage.bucket, Prefix: `${storage.prefix}/${refused}/manifests/` })))
+        .Contents ?? []
+    ).length;
     expect(manifests).toBe(ids.length);
     const [mail] = await waitForCaptured(capturedMail, `Cleanup of ${refused} backups FAILED`);
     expect(mail.text).toContain('CleanupError: cleanup of');

@@ -11,13 +11,20 @@ import { createActivities } from '../../activities';
 import { createActivityDeps } from '../../activities/deps';
 import type { IncidentState } from '../../src/incident/incident';
 import { registerSearchAttributes } from '../../src/temporal/ensure-search-attributes';
-import * as m from '../../src/temporal/messages';
+import * as m from '../../src/incident/messages';
+import { restoreStatusQuery } from '../../src/temporal/messages';
 import { capturedMail, capturedWebhooks, waitForCaptured } from '../support/sinks';
 import { stackConfig, stackEnv } from '../support/stack-env';
 import { quietRuntime, uniqueSuffix, uniqueTaskQueue } from '../support/temporal';
 
 const MINUTE = 60_000;
-const CONTACTS = { ESCALATION_L1_EMAIL: 'devops@example.com', ESCALATION_L2_EMAIL: 'manager@example.com', ESCALATION_L3_EMAIL: 'exec@example.com', ESCALATION_L4_EMAIL: 'customers@example.com', ESCALATION_L1_REPEAT_MINUTES: '20' };
+const CONTACTS = {
+  ESCALATION_L1_EMAIL: 'devops@example.com',
+  ESCALATION_L2_EMAIL: 'manager@example.com',
+  ESCALATION_L3_EMAIL: 'exec@example.com',
+  ESCALATION_L4_EMAIL: 'customers@example.com',
+  ESCALATION_L1_REPEAT_MINUTES: '20',
+};
 
 describe('DisasterRecoveryWorkflow escalation (time-skipping server, real notices)', () => {
   let env: TestWorkflowEnvironment;
@@ -27,7 +34,9 @@ describe('DisasterRecoveryWorkflow escalation (time-skipping server, real notice
 
   beforeAll(async () => {
     quietRuntime();
-    env = await TestWorkflowEnvironment.createTimeSkipping({ server: { executable: { type: 'existing-path', path: stackEnv().PGWARDEN_TEST_SERVER_PATH! } } });
+    env = await TestWorkflowEnvironment.createTimeSkipping({
+      server: { executable: { type: 'existing-path', path: stackEnv().PGWARDEN_TEST_SERVER_PATH! } },
+    });
     await registerSearchAttributes(env.connection, env.namespace ?? 'default');
     const real = createActivities(createActivityDeps(stackConfig(CONTACTS)));
     // The server's clock runs ahead of ours once time was skipped: tests give the failure time
@@ -37,21 +46,57 @@ describe('DisasterRecoveryWorkflow escalation (time-skipping server, real notice
     const activities = {
       openIncident: real.openIncident,
       notifyIncident: real.notifyIncident,
-      identifyFailure: async () => ({ databaseReachable: false, databaseDetail: 'not reachable: connection refused', newestBackup: null, newestVerified: null }),
-      proposeBackup: async () => ({ backupId: 'backup_20261124_020000', takenAt: takenAt(), verified: true, storageClass: 'STANDARD_IA', retrieval: null, why: 'the newest verified backup taken before the failure' }),
-      describeBackupChoice: async (i: { backupId: string }) => ({ backupId: i.backupId, takenAt: takenAt(), storageClass: 'STANDARD_IA' }),
+      identifyFailure: async () => ({
+        databaseReachable: false,
+        databaseDetail: 'not reachable: connection refused',
+        newestBackup: null,
+        newestVerified: null,
+      }),
+      proposeBackup: async () => ({
+        backupId: 'backup_20261124_020000',
+        takenAt: takenAt(),
+        verified: true,
+        storageClass: 'STANDARD_IA',
+        retrieval: null,
+        why: 'the newest verified backup taken before the failure',
+      }),
+      describeBackupChoice: async (i: { backupId: string }) => ({
+        backupId: i.backupId,
+        takenAt: takenAt(),
+        storageClass: 'STANDARD_IA',
+      }),
       // The first check of a "flaky-health" incident fails, as a health URL still down would.
       verifyRecovery: async () => {
         const flaky = (Context.current().info.workflowExecution?.workflowId ?? '').includes('flaky') && verifyCalls++ === 0;
         return [{ name: 'health URL', ok: !flaky, detail: flaky ? 'shop.example answered 503' : 'shop.example answered 200' }];
       },
-      resolveRestoreSource: async () => ({ kind: 'pgwarden', backupId: 'backup_20261124_020000', dataKey: 'k', format: 'custom', keyId: 'k', takenAt: takenAt(), storageClass: 'STANDARD_IA', storedBytes: 1 }),
+      resolveRestoreSource: async () => ({
+        kind: 'pgwarden',
+        backupId: 'backup_20261124_020000',
+        dataKey: 'k',
+        format: 'custom',
+        keyId: 'k',
+        takenAt: takenAt(),
+        storageClass: 'STANDARD_IA',
+        storedBytes: 1,
+      }),
       checkRestoreTarget: async () => undefined,
       notifyRestore: async () => [],
       recordRestore: async () => 'record',
-      restoreDatabase: async (i: { targetName: string }) => ({ restoredInto: i.targetName, keptAs: null, restoreMs: 1000, tables: 5, rowCountsChecked: true }),
+      restoreDatabase: async (i: { targetName: string }) => ({
+        restoredInto: i.targetName,
+        keptAs: null,
+        restoreMs: 1000,
+        tables: 5,
+        rowCountsChecked: true,
+      }),
     };
-    worker = await Worker.create({ connection: env.nativeConnection, taskQueue, workflowsPath: require.resolve('../../workflows'), activities });
+    worker = await Worker.create({
+      connection: env.nativeConnection,
+      taskQueue,
+      workflowsPath: require.resolve('../../workflows'),
+      activities,
+    });
     running = worker.run();
   });
   afterAll(async () => {
@@ -61,12 +106,18 @@ describe('DisasterRecoveryWorkflow escalation (time-skipping server, real notice
   });
 
   async function open(extra: object = {}, idWord = 'esc'): Promise<WorkflowHandle> {
-    return env.client.workflow.start('DisasterRecoveryWorkflow', { taskQueue, workflowId: `dr-${idWord}-${uniqueSuffix()}`, args: [{ summary: 'orders database lost', database: 'sample', failureTime: new Date().toISOString(), ...extra }] });
+    return env.client.workflow.start('DisasterRecoveryWorkflow', {
+      taskQueue,
+      workflowId: `dr-${idWord}-${uniqueSuffix()}`,
+      args: [{ summary: 'orders database lost', database: 'sample', failureTime: new Date().toISOString(), ...extra }],
+    });
   }
   const state = (h: WorkflowHandle) => h.query(m.incidentStateQuery);
-  const mailTo = async (id: string, address: string) => (await capturedMail(id)).filter((mail) => mail.envelopeTo.includes(address));
+  const mailTo = async (id: string, address: string) =>
+    (await capturedMail(id)).filter((mail) => mail.envelopeTo.includes(address));
   /** Minutes after opening, to the second: a timer fires at its time plus the workflow task's few ms. */
-  const minutesAfterOpen = (s: IncidentState, what: RegExp) => s.timeline.filter((t) => what.test(t.what)).map((t) => Math.floor((Date.parse(t.at) - Date.parse(s.openedAt)) / 1000) / 60);
+  const minutesAfterOpen = (s: IncidentState, what: RegExp) =>
+    s.timeline.filter((t) => what.test(t.what)).map((t) => Math.floor((Date.parse(t.at) - Date.parse(s.openedAt)) / 1000) / 60);
 
   /** Drives the runbook to its last step quickly: ack, assess, select into a new database, restore, verify. */
   async function driveToResume(h: WorkflowHandle, customerImpact: boolean): Promise<void> {
@@ -83,7 +134,8 @@ describe('DisasterRecoveryWorkflow escalation (time-skipping server, real notice
     for (;;) {
       const s = await state(h);
       if (ok(s)) return s;
-      if (Date.now() > deadline) throw new Error(`timed out; incident at ${s.step} (${s.stepStatus}): ${JSON.stringify(s.timeline.slice(-3))}`);
+      if (Date.now() > deadline)
+        throw new Error(`timed out; incident at ${s.step} (${s.stepStatus}): ${JSON.stringify(s.timeline.slice(-3))}`);
       await new Promise((r) => setTimeout(r, 100));
     }
   }
@@ -118,7 +170,9 @@ describe('DisasterRecoveryWorkflow escalation (time-skipping server, real notice
     expect(await mailTo(id, 'devops@example.com')).toHaveLength(4); // level 1, two reminders, the closing notice
     expect((await mailTo(id, 'devops@example.com')).filter((x) => /reminder/.test(x.subject))).toHaveLength(2);
     expect(await mailTo(id, 'manager@example.com')).toHaveLength(2); // level 2 and the closing notice
-    expect((await mailTo(id, 'manager@example.com'))[0].subject).toMatch(/^\[pgwarden\] FAILED: \[SEV1\] sample: incident open for 1\.0 h: manager notification/);
+    expect((await mailTo(id, 'manager@example.com'))[0].subject).toMatch(
+      /^\[pgwarden\] FAILED: \[SEV1\] sample: incident open for 1\.0 h: manager notification/,
+    );
     expect(await mailTo(id, 'exec@example.com')).toHaveLength(2);
     expect((await mailTo(id, 'exec@example.com'))[0].subject).toMatch(/incident open for 4\.0 h: executive notification/);
     expect(await mailTo(id, 'customers@example.com')).toEqual([]);
@@ -140,12 +194,17 @@ describe('DisasterRecoveryWorkflow escalation (time-skipping server, real notice
     expect(final.recovery!.dataLossHours).toBeCloseTo(5, 0);
     expect(final.recovery!.fullServiceMs).toBeGreaterThanOrEqual(59 * MINUTE);
     expect(final.restore).toMatchObject({ status: 'succeeded', restoredInto: 'sample_recovered' });
-    expect(final.timeline.map((t) => t.step)).toEqual(expect.arrayContaining(['identify', 'assess', 'select', 'restore', 'verify', 'resume']));
+    expect(final.timeline.map((t) => t.step)).toEqual(
+      expect.arrayContaining(['identify', 'assess', 'select', 'restore', 'verify', 'resume']),
+    );
     await env.sleep('5 hours'); // nothing is left to fire
     await waitForCaptured(capturedMail, id, 2);
     await new Promise((r) => setTimeout(r, 500));
     const mails = await capturedMail(id);
-    expect(mails.map((x) => x.subject)).toEqual([expect.stringMatching(/disaster recovery started/), expect.stringMatching(/incident resolved/)]);
+    expect(mails.map((x) => x.subject)).toEqual([
+      expect.stringMatching(/disaster recovery started/),
+      expect.stringMatching(/incident resolved/),
+    ]);
     expect(mails[1].text).toMatch(/full service in 0\.98 h \(RTO 4-6 h: met\)/);
   });
 
@@ -164,7 +223,10 @@ describe('DisasterRecoveryWorkflow escalation (time-skipping server, real notice
     await h.executeUpdate(m.resumeUpdate, { args: [{ by: 'bob' }] });
     s = await h.result();
     const customers = await waitForCaptured((c) => mailTo(c, 'customers@example.com'), h.workflowId, 2);
-    expect(customers.map((x) => x.subject)).toEqual([expect.stringMatching(/^\[pgwarden\] FAILED: \[SEV2\] sample: customer-facing impact/), expect.stringMatching(/service restored: tell customers/)]);
+    expect(customers.map((x) => x.subject)).toEqual([
+      expect.stringMatching(/^\[pgwarden\] FAILED: \[SEV2\] sample: customer-facing impact/),
+      expect.stringMatching(/service restored: tell customers/),
+    ]);
     expect(minutesAfterOpen(s, /^level 4 /)).toHaveLength(1);
   });
 
@@ -208,7 +270,7 @@ describe('DisasterRecoveryWorkflow escalation (time-skipping server, real notice
     await h.executeUpdate(m.selectBackupUpdate, { args: [{ by: 'alice' }] });
     const s = await waitUntil(h, (x) => x.restore?.status === 'running');
     const child = env.client.workflow.getHandle(s.restore!.workflowId);
-    for (let tries = 0; !(await child.query(m.restoreStatusQuery)).awaitingApproval; tries++) {
+    for (let tries = 0; !(await child.query(restoreStatusQuery)).awaitingApproval; tries++) {
       if (tries > 100) throw new Error('the restore never asked for approval');
       await new Promise((r) => setTimeout(r, 100));
     }
@@ -216,9 +278,15 @@ describe('DisasterRecoveryWorkflow escalation (time-skipping server, real notice
     await h.executeUpdate(m.abortUpdate, { args: [{ by: 'alice', reason: 'failing over to the replica instead' }] });
     const final: IncidentState = await h.result();
     expect(final).toMatchObject({ status: 'aborted', step: 'restore', recovery: null });
-    expect(final.timeline.slice(-2).map((t) => t.what)).toEqual(['aborted: failing over to the replica instead', 'closed without recovery']);
+    expect(final.timeline.slice(-2).map((t) => t.what)).toEqual([
+      'aborted: failing over to the replica instead',
+      'closed without recovery',
+    ]);
     expect((await child.describe()).status.name).toBe('CANCELLED');
     const mails = await waitForCaptured(capturedMail, h.workflowId, 2);
-    expect(mails.map((x) => x.subject)).toEqual([expect.stringMatching(/disaster recovery started/), expect.stringMatching(/^\[pgwarden\] WARNING: \[SEV1\] sample: disaster recovery aborted/)]);
+    expect(mails.map((x) => x.subject)).toEqual([
+      expect.stringMatching(/disaster recovery started/),
+      expect.stringMatching(/^\[pgwarden\] WARNING: \[SEV1\] sample: disaster recovery aborted/),
+    ]);
   });
 });

@@ -15,7 +15,7 @@ import { keptName } from '../../src/backup/restore-plan';
 import { envFile, repoRoot } from '../../src/devstack/paths';
 import type { IncidentState } from '../../src/incident/incident';
 import { WorkflowType } from '../../src/temporal/definitions';
-import * as m from '../../src/temporal/messages';
+import * as m from '../../src/incident/messages';
 import { IncidentStatusSA, IncidentStepSA } from '../../src/temporal/search-attributes';
 import { databaseUrl, tableFingerprints, withClient } from '../support/databases';
 import { capturedMail, waitForCaptured } from '../support/sinks';
@@ -26,7 +26,10 @@ import { workflowSuite } from '../support/workflow-suite';
 const bin = join(repoRoot, 'bin', 'pgwarden');
 
 /** The CLI, asynchronously: the worker runs in this process and must keep working while the CLI waits. */
-function pgwarden(env: Record<string, string>, ...args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
+function pgwarden(
+  env: Record<string, string>,
+  ...args: string[]
+): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
     const child = spawn(process.execPath, [bin, ...args], { env: { PATH: process.env.PATH, PGWARDEN_CONFIG: envFile, ...env } });
     let stdout = '';
@@ -62,12 +65,25 @@ describe('DisasterRecoveryWorkflow (dev server, real restore, CLI)', () => {
 
     try {
       const backup = await suite.backup(db, taskQueue);
-      await client.workflow.execute(WorkflowType.verify, { taskQueue, workflowId: `verify-${db}-${uniqueSuffix()}`, args: [{ database: db, backupId: backup.backupId }] });
+      await client.workflow.execute(WorkflowType.verify, {
+        taskQueue,
+        workflowId: `verify-${db}-${uniqueSuffix()}`,
+        args: [{ database: db, backupId: backup.backupId }],
+      });
       const before = await tableFingerprints(db);
       await new Promise((r) => setTimeout(r, 1100)); // the failure comes after the backup
       await withClient(db, (c) => c.query('DELETE FROM inventory.items WHERE qty < 25'));
 
-      const started = await cli('start', '--summary', 'items wiped by a bad migration', '--severity', 'SEV2', '--as', 'carol', '--json');
+      const started = await cli(
+        'start',
+        '--summary',
+        'items wiped by a bad migration',
+        '--severity',
+        'SEV2',
+        '--as',
+        'carol',
+        '--json',
+      );
       expect(started).toMatchObject({ code: 0, stderr: '' });
       const id: string = JSON.parse(started.stdout).incidentId;
       incident = id;
@@ -78,14 +94,19 @@ describe('DisasterRecoveryWorkflow (dev server, real restore, CLI)', () => {
         for (;;) {
           const s = await h.query(m.incidentStateQuery);
           if (ok(s)) return s;
-          if (Date.now() > deadline) throw new Error(`incident at ${s.step} (${s.stepStatus}); last: ${JSON.stringify(s.timeline.slice(-2))}`);
+          if (Date.now() > deadline)
+            throw new Error(`incident at ${s.step} (${s.stepStatus}); last: ${JSON.stringify(s.timeline.slice(-2))}`);
           await new Promise((r) => setTimeout(r, 200));
         }
       };
 
       // 1. Identify: automatic findings.
       let s = await waitUntil((x) => x.step === 'assess' && x.stepStatus === 'waiting');
-      expect(s.findings).toMatchObject({ databaseReachable: true, newestBackup: { backupId: backup.backupId }, newestVerified: { backupId: backup.backupId } });
+      expect(s.findings).toMatchObject({
+        databaseReachable: true,
+        newestBackup: { backupId: backup.backupId },
+        newestVerified: { backupId: backup.backupId },
+      });
       expect(s.matrix!.level1.contacts).toEqual(['oncall@example.com']);
 
       // Bad steps are refused with a clear message, and nothing is recorded.
@@ -95,23 +116,40 @@ describe('DisasterRecoveryWorkflow (dev server, real restore, CLI)', () => {
         expect(err).toBeInstanceOf(WorkflowUpdateFailedError);
         return ((err as WorkflowUpdateFailedError).cause as Error).message;
       };
-      expect(await refusal(m.assessUpdate, { by: 'dave', customerImpact: false } as never)).toMatch(/"dataLossScope" is required/);
+      expect(await refusal(m.assessUpdate, { by: 'dave', customerImpact: false } as never)).toMatch(
+        /"dataLossScope" is required/,
+      );
       expect(await refusal(m.assessUpdate, { dataLossScope: 'x', customerImpact: false } as never)).toMatch(/"by" is required/);
-      expect(await refusal(m.selectBackupUpdate, { by: 'dave' })).toMatch(/choosing a backup belongs to step "3. Select backup", but the incident is at "2. Assess impact" \(waiting\)/);
+      expect(await refusal(m.selectBackupUpdate, { by: 'dave' })).toMatch(
+        /choosing a backup belongs to step "3. Select backup", but the incident is at "2. Assess impact" \(waiting\)/,
+      );
       expect(await refusal(m.resumeUpdate, { by: 'dave' })).toMatch(/belongs to step "6. Resume operations"/);
       expect(await refusal(m.retryStepUpdate, { by: 'dave', reason: 'again' })).toMatch(/has not failed/);
       expect(await refusal(m.abortUpdate, { by: 'dave' } as never)).toMatch(/"reason" is required/);
       await h.signal(m.assessSignal, { by: 'dave', dataLossScope: '' } as never); // ignored, as a bad UI click
-      expect(await cli('assess', id, '--scope', 'x', '--customer-impact', 'maybe')).toMatchObject({ code: 64, stderr: 'pgwarden: --customer-impact maybe: answer yes or no\n' });
-      expect(await cli('select', id, '--as', 'dave')).toMatchObject({ code: 64, stderr: expect.stringMatching(/^pgwarden: dr-.*: choosing a backup belongs to step "3. Select backup", but the incident is at "2. Assess impact"/) });
+      expect(await cli('assess', id, '--scope', 'x', '--customer-impact', 'maybe')).toMatchObject({
+        code: 64,
+        stderr: 'pgwarden: --customer-impact maybe: answer yes or no\n',
+      });
+      expect(await cli('select', id, '--as', 'dave')).toMatchObject({
+        code: 64,
+        stderr: expect.stringMatching(
+          /^pgwarden: dr-.*: choosing a backup belongs to step "3. Select backup", but the incident is at "2. Assess impact"/,
+        ),
+      });
       s = await h.query(m.incidentStateQuery);
       expect(s.timeline).toHaveLength(recorded);
       expect(s.assessment).toBeNull();
 
       // 2. Assess, acknowledge.
       expect(await cli('ack', id, '--as', 'dave')).toMatchObject({ code: 0 });
-      expect(await cli('ack', id, '--as', 'erin')).toMatchObject({ code: 64, stderr: expect.stringContaining('already acknowledged by dave') });
-      expect(await cli('assess', id, '--scope', 'inventory items with qty < 25', '--customer-impact', 'no', '--as', 'dave')).toMatchObject({ code: 0 });
+      expect(await cli('ack', id, '--as', 'erin')).toMatchObject({
+        code: 64,
+        stderr: expect.stringContaining('already acknowledged by dave'),
+      });
+      expect(
+        await cli('assess', id, '--scope', 'inventory items with qty < 25', '--customer-impact', 'no', '--as', 'dave'),
+      ).toMatchObject({ code: 0 });
 
       // 3. Select: the proposal is the verified backup from before the failure.
       s = await waitUntil((x) => x.step === 'select' && x.stepStatus === 'waiting');
@@ -123,10 +161,17 @@ describe('DisasterRecoveryWorkflow (dev server, real restore, CLI)', () => {
       current = await startWorker();
       await waitForPoller(client, taskQueue);
 
-      expect(await cli('select', id, '--backup', 'yesterday', '--as', 'dave')).toMatchObject({ code: 64, stderr: expect.stringMatching(/^pgwarden: dr-.*: "backupId" "yesterday" is not a backup id/) });
+      expect(await cli('select', id, '--backup', 'yesterday', '--as', 'dave')).toMatchObject({
+        code: 64,
+        stderr: expect.stringMatching(/^pgwarden: dr-.*: "backupId" "yesterday" is not a backup id/),
+      });
       // Well-formed but not a backup: taken, checked, refused in the timeline, and the step waits again.
       expect(await cli('select', id, '--backup', 'backup_20000101_000000', '--as', 'dave')).toMatchObject({ code: 0 });
-      s = await waitUntil((x) => x.timeline.some((t) => /^refused backup_20000101_000000: .*not a complete backup/.test(t.what)) && x.stepStatus === 'waiting');
+      s = await waitUntil(
+        (x) =>
+          x.timeline.some((t) => /^refused backup_20000101_000000: .*not a complete backup/.test(t.what)) &&
+          x.stepStatus === 'waiting',
+      );
       expect(s.selection).toBeNull();
       expect(await cli('select', id, '--as', 'dave')).toMatchObject({ code: 0 });
 
@@ -136,8 +181,12 @@ describe('DisasterRecoveryWorkflow (dev server, real restore, CLI)', () => {
       expect(status.stdout).toMatch(/^incident   dr-.*: \[SEV2\] .*: items wiped by a bad migration$/m);
       expect(status.stdout).toMatch(/^restore    running: restoring backup_\d{8}_\d{6} in place; needs approval/m);
       const listed = await cli('list', '--json');
-      expect(JSON.parse(listed.stdout)).toEqual(expect.arrayContaining([expect.objectContaining({ incident: id, severity: 'SEV2', status: 'open' })]));
-      expect(await waitForCaptured(capturedMail, s.restore!.workflowId)).toEqual([expect.objectContaining({ subject: expect.stringMatching(/approval/i) })]);
+      expect(JSON.parse(listed.stdout)).toEqual(
+        expect.arrayContaining([expect.objectContaining({ incident: id, severity: 'SEV2', status: 'open' })]),
+      );
+      expect(await waitForCaptured(capturedMail, s.restore!.workflowId)).toEqual([
+        expect.objectContaining({ subject: expect.stringMatching(/approval/i) }),
+      ]);
       expect(await cli('approve', id, '--as', 'dave', '--note', 'go')).toMatchObject({ code: 0 });
 
       // 5. Verify: row counts, smoke queries, health URL.
@@ -184,7 +233,11 @@ describe('DisasterRecoveryWorkflow (dev server, real restore, CLI)', () => {
       expect(await cli('ack', id, '--as', 'late')).toMatchObject({ code: 64 });
     } finally {
       // A failed run must not leave an open incident behind on the shared dev server.
-      if (incident) await client.workflow.getHandle(incident).terminate('test ended').catch(() => undefined);
+      if (incident)
+        await client.workflow
+          .getHandle(incident)
+          .terminate('test ended')
+          .catch(() => undefined);
       current.worker.shutdown();
       await current.running;
     }
@@ -193,8 +246,16 @@ describe('DisasterRecoveryWorkflow (dev server, real restore, CLI)', () => {
   it('fails to open an incident for a database the worker does not have, and says so', async () => {
     const { taskQueue } = await suite.workerFor('sample');
     const id = `dr-nope-${uniqueSuffix()}`;
-    const handle = await suite.server.client.workflow.start(WorkflowType.disasterRecovery, { taskQueue, workflowId: id, args: [{ summary: 'wrong database', database: 'nope' }] });
+    const handle = await suite.server.client.workflow.start(WorkflowType.disasterRecovery, {
+      taskQueue,
+      workflowId: id,
+      args: [{ summary: 'wrong database', database: 'nope' }],
+    });
     await expect(handle.result()).rejects.toThrow();
-    expect(await pgwarden({}, 'dr', 'status', id)).toEqual({ code: 64, stdout: '', stderr: `pgwarden: ${id} is not running: failed: database "nope" is not configured on this worker (configured: sample); check DATABASE_URL / BACKUP_DATABASES\n` });
+    expect(await pgwarden({}, 'dr', 'status', id)).toEqual({
+      code: 64,
+      stdout: '',
+      stderr: `pgwarden: ${id} is not running: failed: database "nope" is not configured on this worker (configured: sample); check DATABASE_URL / BACKUP_DATABASES\n`,
+    });
   });
 });

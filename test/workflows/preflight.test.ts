@@ -53,7 +53,11 @@ describe('PreflightWorkflow (dev server)', () => {
 
   it('fails without retrying on a configuration error, mapped to exit code 78', async () => {
     const err = await server.client.workflow
-      .execute(WorkflowType.preflight, { taskQueue, workflowId: `preflight-nope-${uniqueSuffix()}`, args: [{ database: 'nope' }] })
+      .execute(WorkflowType.preflight, {
+        taskQueue,
+        workflowId: `preflight-nope-${uniqueSuffix()}`,
+        args: [{ database: 'nope' }],
+      })
       .catch((e: unknown) => e);
     expect(err).toBeInstanceOf(WorkflowFailedError);
     const failure = describeFailure(err);

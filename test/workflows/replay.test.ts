@@ -12,7 +12,9 @@ import { bundlePath } from '../support/run-state';
 import { quietRuntime } from '../support/temporal';
 
 const dir = join(__dirname, '..', 'fixtures', 'histories');
-const files = readdirSync(dir).filter((f) => f.endsWith('.json') && f !== 'workflow-ids.json').sort();
+const files = readdirSync(dir)
+  .filter((f) => f.endsWith('.json') && f !== 'workflow-ids.json')
+  .sort();
 /** Histories whose workflow derives ids from its own (a DR incident's child restore) replay under their recorded id. */
 const workflowIds: Record<string, string> = JSON.parse(readFileSync(join(dir, 'workflow-ids.json'), 'utf8'));
 
@@ -20,7 +22,29 @@ describe('recorded histories replay against the current workflows', () => {
   beforeAll(() => quietRuntime());
 
   it('has histories of successful, failed and retried runs', () => {
-    expect(files).toEqual(expect.arrayContaining(['backup-succeeded.json', 'backup-retried-after-worker-crash.json', 'backup-failed-storage.json', 'preflight-succeeded.json', 'verify-passed.json', 'verify-failed-checksum.json', 'list-backups.json', 'restore-approved.json', 'restore-newdb.json', 'restore-rejected.json', 'cleanup-deleted.json', 'cleanup-dry-run.json', 'cleanup-failed-notified.json', 'backup-failed-recorded.json', 'restore-recorded.json', 'report.json', 'dr-resolved-in-place.json', 'dr-aborted.json', 'dr-escalated-aborted.json']));
+    expect(files).toEqual(
+      expect.arrayContaining([
+        'backup-succeeded.json',
+        'backup-retried-after-worker-crash.json',
+        'backup-failed-storage.json',
+        'preflight-succeeded.json',
+        'verify-passed.json',
+        'verify-failed-checksum.json',
+        'list-backups.json',
+        'restore-approved.json',
+        'restore-newdb.json',
+        'restore-rejected.json',
+        'cleanup-deleted.json',
+        'cleanup-dry-run.json',
+        'cleanup-failed-notified.json',
+        'backup-failed-recorded.json',
+        'restore-recorded.json',
+        'report.json',
+        'dr-resolved-in-place.json',
+        'dr-aborted.json',
+        'dr-escalated-aborted.json',
+      ]),
+    );
   });
 
   it.each(files)('%s', async (file) => {

@@ -36,20 +36,36 @@ describe('BackupReportWorkflow (dev server, real PostgreSQL and S3)', () => {
     await expect(suite.backup(db, noStore.taskQueue)).rejects.toThrow();
     await new Promise((r) => setTimeout(r, 1100));
     const second = await suite.backup(db, taskQueue);
-    await client.workflow.execute(WorkflowType.verify, { taskQueue, workflowId: `verify-${db}-${uniqueSuffix()}`, args: [{ database: db, backupId: second.backupId }] });
+    await client.workflow.execute(WorkflowType.verify, {
+      taskQueue,
+      workflowId: `verify-${db}-${uniqueSuffix()}`,
+      args: [{ database: db, backupId: second.backupId }],
+    });
     const copy = `${db}_copy`;
     suite.track(copy);
-    const restored: RestoreResult = await client.workflow.execute(WorkflowType.restore, { taskQueue, workflowId: `restore-${db}-${uniqueSuffix()}`, args: [{ database: db, file: first.backupId, newDatabase: copy }] });
+    const restored: RestoreResult = await client.workflow.execute(WorkflowType.restore, {
+      taskQueue,
+      workflowId: `restore-${db}-${uniqueSuffix()}`,
+      args: [{ database: db, file: first.backupId, newDatabase: copy }],
+    });
     await dropDatabase(copy);
 
-    const [report]: DatabaseReport[] = await client.workflow.execute(WorkflowType.report, { taskQueue, workflowId: `report-${db}-${uniqueSuffix()}`, args: [{ databases: [db], days: 7 }] });
+    const [report]: DatabaseReport[] = await client.workflow.execute(WorkflowType.report, {
+      taskQueue,
+      workflowId: `report-${db}-${uniqueSuffix()}`,
+      args: [{ databases: [db], days: 7 }],
+    });
 
     // What the bucket says, read independently of the report's code path.
     const storage = stackConfig().storage!;
     const s3 = createS3Client(storage);
     const store = new BackupStore(s3, storage);
-    const manifests = await Promise.all([first, second].map(async (b) => (await store.manifest(db, b.backupId))!.manifest as BackupManifest));
-    const verification = JSON.parse((await store.getText(verificationKey(storage.prefix, db, second.backupId)))!) as VerificationRecord;
+    const manifests = await Promise.all(
+      [first, second].map(async (b) => (await store.manifest(db, b.backupId))!.manifest as BackupManifest),
+    );
+    const verification = JSON.parse(
+      (await store.getText(verificationKey(storage.prefix, db, second.backupId)))!,
+    ) as VerificationRecord;
     const failureKeys = (await store.listKeys(`${databaseRoot(storage.prefix, db)}records/backup-failures/`)).map((o) => o.key);
     const objects = await store.listKeys(databaseRoot(storage.prefix, db));
     s3.destroy();
@@ -62,7 +78,10 @@ describe('BackupReportWorkflow (dev server, real PostgreSQL and S3)', () => {
       failed: 2,
       successRate: 50,
       lastSuccessAt: manifests[1].finishedAt,
-      lastFailure: expect.objectContaining({ errorType: 'StorageError', message: expect.stringMatching(/^HeadBucket failed: cannot reach bucket .* \(ECONNREFUSED\)/) }),
+      lastFailure: expect.objectContaining({
+        errorType: 'StorageError',
+        message: expect.stringMatching(/^HeadBucket failed: cannot reach bucket .* \(ECONNREFUSED\)/),
+      }),
     });
     expect(report.size).toMatchObject({
       latestBytes: manifests[1].data.storedBytes,
@@ -75,8 +94,19 @@ describe('BackupReportWorkflow (dev server, real PostgreSQL and S3)', () => {
       medianMs: (manifests[0].durationMs + manifests[1].durationMs) / 2,
       maxMs: Math.max(manifests[0].durationMs, manifests[1].durationMs),
     });
-    expect(report.verification).toEqual({ passed: 1, failed: 0, testRestoreMedianMs: verification.checks.restore.restoreMs, testRestoreLastMs: verification.checks.restore.restoreMs });
-    expect(report.restores).toMatchObject({ succeeded: 1, failed: 0, lastRecoveryMs: restored.recoveryMs, medianRestoreMs: restored.restoreMs, withinRto: 1 });
+    expect(report.verification).toEqual({
+      passed: 1,
+      failed: 0,
+      testRestoreMedianMs: verification.checks.restore.restoreMs,
+      testRestoreLastMs: verification.checks.restore.restoreMs,
+    });
+    expect(report.restores).toMatchObject({
+      succeeded: 1,
+      failed: 0,
+      lastRecoveryMs: restored.recoveryMs,
+      medianRestoreMs: restored.restoreMs,
+      withinRto: 1,
+    });
     expect(report.storage.objects).toBe(objects.length);
     expect(report.storage.bytes).toBe(objects.reduce((n, o) => n + o.size, 0));
     const dataBytes = objects.filter((o) => o.key.includes('/data/')).reduce((n, o) => n + o.size, 0);

@@ -15,7 +15,9 @@ describe('RestoreWorkflow from an archive storage class (time-skipping server)',
   let env: TestWorkflowEnvironment;
   beforeAll(async () => {
     quietRuntime();
-    env = await TestWorkflowEnvironment.createTimeSkipping({ server: { executable: { type: 'existing-path', path: stackEnv().PGWARDEN_TEST_SERVER_PATH! } } });
+    env = await TestWorkflowEnvironment.createTimeSkipping({
+      server: { executable: { type: 'existing-path', path: stackEnv().PGWARDEN_TEST_SERVER_PATH! } },
+    });
     await registerSearchAttributes(env.connection, env.namespace ?? 'default');
   });
   afterAll(() => env?.teardown());
@@ -26,22 +28,52 @@ describe('RestoreWorkflow from an archive storage class (time-skipping server)',
   ])('%s: requests a retrieval and waits on timers until readable', async (storageClass, states, minMinutes, withinRto) => {
     const calls: string[] = [];
     const pending = [...states];
-    const source: RestoreSource = { kind: 'pgwarden', backupId: 'backup_20240101_120000', dataKey: 'p/db/data/backup_20240101_120000.dump.enc', format: 'custom', keyId: 'k', takenAt: new Date().toISOString(), storageClass, storedBytes: 10 };
+    const source: RestoreSource = {
+      kind: 'pgwarden',
+      backupId: 'backup_20240101_120000',
+      dataKey: 'p/db/data/backup_20240101_120000.dump.enc',
+      format: 'custom',
+      keyId: 'k',
+      takenAt: new Date().toISOString(),
+      storageClass,
+      storedBytes: 10,
+    };
     const activities = {
       resolveRestoreSource: async () => source,
       checkRestoreTarget: async () => undefined,
-      requestArchiveRetrieval: async (i: { key: string; storageClass: string; days: number }) => (calls.push(`retrieve ${i.key} ${i.storageClass} ${i.days}d`), 'requested'),
+      requestArchiveRetrieval: async (i: { key: string; storageClass: string; days: number }) => (
+        calls.push(`retrieve ${i.key} ${i.storageClass} ${i.days}d`),
+        'requested'
+      ),
       archiveState: async () => (calls.push('state'), pending.shift()),
       notifyRestore: async (o: { status: string }) => (calls.push(`notify ${o.status}`), []),
-      restoreDatabase: async () => (calls.push('restore'), { restoredInto: 'copy', keptAs: null, restoreMs: 1000, tables: 1, rowCountsChecked: true }),
+      restoreDatabase: async () => (
+        calls.push('restore'),
+        { restoredInto: 'copy', keptAs: null, restoreMs: 1000, tables: 1, rowCountsChecked: true }
+      ),
     };
     const taskQueue = uniqueTaskQueue('archive');
-    const worker = await Worker.create({ connection: env.nativeConnection, taskQueue, workflowsPath: require.resolve('../../workflows'), activities });
+    const worker = await Worker.create({
+      connection: env.nativeConnection,
+      taskQueue,
+      workflowsPath: require.resolve('../../workflows'),
+      activities,
+    });
     const wall = Date.now();
     const result: RestoreResult = await worker.runUntil(
-      env.client.workflow.execute('RestoreWorkflow', { taskQueue, workflowId: `restore-archive-${uniqueSuffix()}`, args: [{ database: 'db', newDatabase: 'copy' }] }),
+      env.client.workflow.execute('RestoreWorkflow', {
+        taskQueue,
+        workflowId: `restore-archive-${uniqueSuffix()}`,
+        args: [{ database: 'db', newDatabase: 'copy' }],
+      }),
     );
-    expect(calls).toEqual([`retrieve ${source.dataKey} ${storageClass} 2d`, ...states.map(() => 'state'), 'notify started', 'restore', 'notify succeeded']);
+    expect(calls).toEqual([
+      `retrieve ${source.dataKey} ${storageClass} 2d`,
+      ...states.map(() => 'state'),
+      'notify started',
+      'restore',
+      'notify succeeded',
+    ]);
     expect(result.recoveryMs).toBeGreaterThanOrEqual(minMinutes * 60_000);
     expect(result.withinRto).toBe(withinRto);
     expect(Date.now() - wall).toBeLessThan(30_000);

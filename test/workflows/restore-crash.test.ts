@@ -13,7 +13,14 @@ import { envFile, repoRoot } from '../../src/devstack/paths';
 import { WorkflowType } from '../../src/temporal/definitions';
 import type { BackupSummary } from '../../workflows/backup';
 import type { RestoreResult } from '../../workflows/restore';
-import { createDatabase, databaseUrl, dropDatabase, tableFingerprints, uniqueDatabaseName, withClient } from '../support/databases';
+import {
+  createDatabase,
+  databaseUrl,
+  dropDatabase,
+  tableFingerprints,
+  uniqueDatabaseName,
+  withClient,
+} from '../support/databases';
 import { stackConfig } from '../support/stack-env';
 import { bundledWorker, devServer, uniqueSuffix, uniqueTaskQueue } from '../support/temporal';
 
@@ -23,21 +30,47 @@ it('survives a worker killed mid-load: the restore completes, no plaintext and n
   const db = uniqueDatabaseName('rcrash');
   const target = `${db}_copy`;
   await createDatabase(db);
-  await withClient(db, (c) => c.query(`CREATE TABLE big AS SELECT g AS id, md5(g::text) || md5((g * 3)::text) AS pad FROM generate_series(1, 1500000) g; CREATE INDEX ON big (pad)`));
+  await withClient(db, (c) =>
+    c.query(
+      `CREATE TABLE big AS SELECT g AS id, md5(g::text) || md5((g * 3)::text) AS pad FROM generate_series(1, 1500000) g; CREATE INDEX ON big (pad)`,
+    ),
+  );
   const taskQueue = uniqueTaskQueue('rcrash');
   const overrides = { DATABASE_URL: databaseUrl(db), PGWARDEN_TASK_QUEUE: taskQueue, METRICS_PORT: '0' };
   const config = stackConfig(overrides);
   const server = await devServer();
   const helper = await bundledWorker(server, taskQueue, createActivities(createActivityDeps(config)));
-  const backup = (await helper.runUntil(server.client.workflow.execute(WorkflowType.backup, { taskQueue, workflowId: `backup-${db}-${uniqueSuffix()}`, args: [{ database: db, reason: 'crash test' }] }))) as BackupSummary;
+  const backup = (await helper.runUntil(
+    server.client.workflow.execute(WorkflowType.backup, {
+      taskQueue,
+      workflowId: `backup-${db}-${uniqueSuffix()}`,
+      args: [{ database: db, reason: 'crash test' }],
+    }),
+  )) as BackupSummary;
 
-  const doomed = spawn(process.execPath, [join(repoRoot, 'bin', 'pgwarden'), 'worker'], { env: { PATH: process.env.PATH, PGWARDEN_CONFIG: envFile, ...overrides }, detached: true, stdio: 'ignore' });
-  const handle = await server.client.workflow.start(WorkflowType.restore, { taskQueue, workflowId: `restore-${db}-${uniqueSuffix()}`, args: [{ database: db, file: backup.backupId, newDatabase: target }] });
+  const doomed = spawn(process.execPath, [join(repoRoot, 'bin', 'pgwarden'), 'worker'], {
+    env: { PATH: process.env.PATH, PGWARDEN_CONFIG: envFile, ...overrides },
+    detached: true,
+    stdio: 'ignore',
+  });
+  const handle = await server.client.workflow.start(WorkflowType.restore, {
+    taskQueue,
+    workflowId: `restore-${db}-${uniqueSuffix()}`,
+    args: [{ database: db, file: backup.backupId, newDatabase: target }],
+  });
   // Kill it once the index build (pg_restore's last, long step) is under way in the target.
   const deadline = Date.now() + 90_000;
   let killed = false;
   while (Date.now() < deadline && !killed) {
-    const loading = await withClient('postgres', async (c) => (await c.query(`SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = $1 AND query ILIKE 'CREATE INDEX%'`, [target])).rows[0].n);
+    const loading = await withClient(
+      'postgres',
+      async (c) =>
+        (
+          await c.query(`SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = $1 AND query ILIKE 'CREATE INDEX%'`, [
+            target,
+          ])
+        ).rows[0].n,
+    );
     if (loading > 0) {
       process.kill(-doomed.pid!, 'SIGKILL');
       killed = true;
@@ -51,12 +84,16 @@ it('survives a worker killed mid-load: the restore completes, no plaintext and n
   expect(result).toMatchObject({ restoredInto: target, rowCountsChecked: true });
   expect(await tableFingerprints(target)).toEqual(await tableFingerprints(db));
   const history = await handle.fetchHistory();
-  const attempts = (history.events ?? []).filter((e) => e.activityTaskStartedEventAttributes).map((e) => e.activityTaskStartedEventAttributes!.attempt ?? 0);
+  const attempts = (history.events ?? [])
+    .filter((e) => e.activityTaskStartedEventAttributes)
+    .map((e) => e.activityTaskStartedEventAttributes!.attempt ?? 0);
   expect(Math.max(...attempts)).toBeGreaterThanOrEqual(2);
 
   const workFiles = await readdir(join(config.verify.workDir, WORK_FOLDER)).catch(() => [] as string[]);
   expect(workFiles.filter((f) => f.includes(handle.workflowId.replace(/\./g, '%2E')))).toEqual([]);
-  const left = await withClient('postgres', async (c) => (await c.query<{ d: string }>(`SELECT datname AS d FROM pg_database WHERE datname LIKE $1`, [`${db}%`])).rows.map((r) => r.d));
+  const left = await withClient('postgres', async (c) =>
+    (await c.query<{ d: string }>(`SELECT datname AS d FROM pg_database WHERE datname LIKE $1`, [`${db}%`])).rows.map((r) => r.d),
+  );
   expect(left.sort()).toEqual([db, target].sort());
 
   await server.close();

@@ -40,7 +40,8 @@ describe('restore fidelity (dev server, real PostgreSQL and S3)', () => {
   );
   afterAll(() =>
     withClient('postgres', async (c) => {
-      for (const r of [least, reader, owner]) await c.query(`DROP OWNED BY ${r} CASCADE; DROP ROLE IF EXISTS ${r}`).catch(() => undefined);
+      for (const r of [least, reader, owner])
+        await c.query(`DROP OWNED BY ${r} CASCADE; DROP ROLE IF EXISTS ${r}`).catch(() => undefined);
     }),
   );
 
@@ -109,7 +110,10 @@ describe('restore fidelity (dev server, real PostgreSQL and S3)', () => {
 
   /** Everything pg_dump says about the schema, owners and privileges included. */
   const schemaOf = (db: string) =>
-    execFileSync(pgProgram('pg_dump'), ['--schema-only', '--no-password', `--dbname=${db}`], { env: libpqEnvironment(stackServer(), db), encoding: 'utf8' })
+    execFileSync(pgProgram('pg_dump'), ['--schema-only', '--no-password', `--dbname=${db}`], {
+      env: libpqEnvironment(stackServer(), db),
+      encoding: 'utf8',
+    })
       // psql's \restrict key is random per dump.
       .replace(/^\\(un)?restrict \S+$/gm, '');
 
@@ -128,7 +132,11 @@ describe('restore fidelity (dev server, real PostgreSQL and S3)', () => {
   }
 
   const restore = (db: string, taskQueue: string, args: object) =>
-    suite.server.client.workflow.start(WorkflowType.restore, { taskQueue, workflowId: `restore-${db}-${uniqueSuffix()}`, args: [{ database: db, ...args }] });
+    suite.server.client.workflow.start(WorkflowType.restore, {
+      taskQueue,
+      workflowId: `restore-${db}-${uniqueSuffix()}`,
+      args: [{ database: db, ...args }],
+    });
 
   it.each([
     ['custom', 'AES-256-GCM'],
@@ -136,7 +144,13 @@ describe('restore fidelity (dev server, real PostgreSQL and S3)', () => {
     ['custom', 'AES-256-CBC'],
   ])('%s format, %s: in place and into a new database, nothing differs', async (format, algorithm) => {
     const db = await productionLike({ superuserOnly: true });
-    const { taskQueue } = await suite.workerFor(db, { BACKUP_FORMAT: format, ENCRYPTION_ALGORITHM: algorithm, ...(algorithm === 'AES-256-CBC' ? { BACKUP_ENCRYPTION_KEY: `passphrase-${sfx}`, BACKUP_ENCRYPTION_KEY_ID: `cbc-${sfx}` } : {}) });
+    const { taskQueue } = await suite.workerFor(db, {
+      BACKUP_FORMAT: format,
+      ENCRYPTION_ALGORITHM: algorithm,
+      ...(algorithm === 'AES-256-CBC'
+        ? { BACKUP_ENCRYPTION_KEY: `passphrase-${sfx}`, BACKUP_ENCRYPTION_KEY_ID: `cbc-${sfx}` }
+        : {}),
+    });
     const before = await snapshot(db);
     const backup = await suite.backup(db, taskQueue);
 
@@ -152,64 +166,103 @@ describe('restore fidelity (dev server, real PostgreSQL and S3)', () => {
     expect(await snapshot(db)).toEqual(before);
   });
 
-  it.each(['custom', 'plain'])('as a least-privileged backup user (%s): refused before any approval until it may act as the owner, then faithful', async (format) => {
-    const db = await productionLike();
-    const url = databaseUrl(db).replace(/^postgres:\/\/[^@]+@/, `postgres://${least}:${leastPassword}@`);
-    const { taskQueue } = await suite.workerFor(db, { DATABASE_URL: url, BACKUP_FORMAT: format });
-    // As created: no BYPASSRLS, not a member of the owner (an earlier case may have granted both).
-    await withClient('postgres', (c) => c.query(`GRANT CONNECT ON DATABASE ${db} TO ${least}; ALTER ROLE ${least} NOBYPASSRLS; REVOKE ${owner} FROM ${least}`));
-    const before = await snapshot(db);
-    // Row-level security hides rows from a user that does not bypass it: preflight says so.
-    const rls = await suite.backup(db, taskQueue).catch((e: unknown) => e);
-    expect(describeFailure(rls).lines).toEqual([`table app.customers has row-level security the backup user "${least}" does not bypass, so a dump would miss rows: run ALTER ROLE "${least}" BYPASSRLS; as a superuser`]);
-    await withClient('postgres', (c) => c.query(`ALTER ROLE ${least} BYPASSRLS`));
-    const backup = await suite.backup(db, taskQueue);
+  it.each(['custom', 'plain'])(
+    'as a least-privileged backup user (%s): refused before any approval until it may act as the owner, then faithful',
+    async (format) => {
+      const db = await productionLike();
+      const url = databaseUrl(db).replace(/^postgres:\/\/[^@]+@/, `postgres://${least}:${leastPassword}@`);
+      const { taskQueue } = await suite.workerFor(db, { DATABASE_URL: url, BACKUP_FORMAT: format });
+      // As created: no BYPASSRLS, not a member of the owner (an earlier case may have granted both).
+      await withClient('postgres', (c) =>
+        c.query(`GRANT CONNECT ON DATABASE ${db} TO ${least}; ALTER ROLE ${least} NOBYPASSRLS; REVOKE ${owner} FROM ${least}`),
+      );
+      const before = await snapshot(db);
+      // Row-level security hides rows from a user that does not bypass it: preflight says so.
+      const rls = await suite.backup(db, taskQueue).catch((e: unknown) => e);
+      expect(describeFailure(rls).lines).toEqual([
+        `table app.customers has row-level security the backup user "${least}" does not bypass, so a dump would miss rows: run ALTER ROLE "${least}" BYPASSRLS; as a superuser`,
+      ]);
+      await withClient('postgres', (c) => c.query(`ALTER ROLE ${least} BYPASSRLS`));
+      const backup = await suite.backup(db, taskQueue);
 
-    const refused = await restore(db, taskQueue, { file: backup.backupId });
-    expect(describeFailure(await refused.result().catch((e: unknown) => e))).toEqual({
-      lines: [`the backup user "${least}" cannot act as role "${owner}", which owns objects in ${backup.backupId}: run GRANT "${owner}" TO "${least}"; and restore again, or restore with --no-owner`],
-      exitCode: 64,
-    });
-    expect(await capturedMail(refused.workflowId)).toEqual([]);
+      const refused = await restore(db, taskQueue, { file: backup.backupId });
+      expect(describeFailure(await refused.result().catch((e: unknown) => e))).toEqual({
+        lines: [
+          `the backup user "${least}" cannot act as role "${owner}", which owns objects in ${backup.backupId}: run GRANT "${owner}" TO "${least}"; and restore again, or restore with --no-owner`,
+        ],
+        exitCode: 64,
+      });
+      expect(await capturedMail(refused.workflowId)).toEqual([]);
 
-    await withClient('postgres', (c) => c.query(`GRANT ${owner} TO ${least}`));
-    const copy = `${db}_copy`;
-    suite.track(copy);
-    await (await restore(db, taskQueue, { file: backup.backupId, newDatabase: copy })).result();
-    expect(await snapshot(copy)).toEqual(before);
-    await withClient(db, (c) => c.query('DELETE FROM app.orders'));
-    const inPlace = await restore(db, taskQueue, { file: backup.backupId });
-    for (let i = 0; i < 100 && !(await inPlace.query(restoreStatusQuery)).awaitingApproval; i++) await new Promise((r) => setTimeout(r, 100));
-    await inPlace.executeUpdate(approveRestoreUpdate, { args: [{ by: 'fidelity test' }] });
-    const result: RestoreResult = await inPlace.result();
-    suite.track(result.keptAs!);
-    expect(await snapshot(db)).toEqual(before);
-  });
+      await withClient('postgres', (c) => c.query(`GRANT ${owner} TO ${least}`));
+      const copy = `${db}_copy`;
+      suite.track(copy);
+      await (await restore(db, taskQueue, { file: backup.backupId, newDatabase: copy })).result();
+      expect(await snapshot(copy)).toEqual(before);
+      await withClient(db, (c) => c.query('DELETE FROM app.orders'));
+      const inPlace = await restore(db, taskQueue, { file: backup.backupId });
+      for (let i = 0; i < 100 && !(await inPlace.query(restoreStatusQuery)).awaitingApproval; i++)
+        await new Promise((r) => setTimeout(r, 100));
+      await inPlace.executeUpdate(approveRestoreUpdate, { args: [{ by: 'fidelity test' }] });
+      const result: RestoreResult = await inPlace.result();
+      suite.track(result.keptAs!);
+      expect(await snapshot(db)).toEqual(before);
+    },
+  );
 
   it("an old script's backup is listed, verified with its counts recorded, and restored faithfully, its passphrase a previous key beside GCM", async () => {
     const db = await productionLike();
     const prefix = `old-scripts-${sfx}`; // old files sit at the prefix's top, shared by every database: a prefix of its own
     const passphrase = `pasargad cron ${sfx}`;
-    const { taskQueue, config } = await suite.workerFor(db, { S3_PREFIX: prefix, BACKUP_ENCRYPTION_PREVIOUS_KEYS: `cron:${passphrase}` });
+    const { taskQueue, config } = await suite.workerFor(db, {
+      S3_PREFIX: prefix,
+      BACKUP_ENCRYPTION_PREVIOUS_KEYS: `cron:${passphrase}`,
+    });
     expect(config.encryption!.algorithm).toBe('AES-256-GCM');
     const before = await snapshot(db);
     // The strategy's backup_database.sh: pg_dump | gzip | openssl enc -aes-256-cbc -salt.
     const backupId = 'backup_20240101_020000';
-    const encrypted = execFileSync('bash', ['-c', `set -o pipefail; "${pgProgram('pg_dump')}" "$PGDATABASE" | gzip | openssl enc -aes-256-cbc -salt -pbkdf2 -k "$K"`], {
-      env: { ...libpqEnvironment(stackServer(), db), K: passphrase },
-      maxBuffer: 64 * 1024 * 1024,
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
+    const encrypted = execFileSync(
+      'bash',
+      ['-c', `set -o pipefail; "${pgProgram('pg_dump')}" "$PGDATABASE" | gzip | openssl enc -aes-256-cbc -salt -pbkdf2 -k "$K"`],
+      {
+        env: { ...libpqEnvironment(stackServer(), db), K: passphrase },
+        maxBuffer: 64 * 1024 * 1024,
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    );
     const s3 = createS3Client(config.storage!);
-    await s3.send(new PutObjectCommand({ Bucket: config.storage!.bucket, Key: `${prefix}/${backupId}.sql.gz.enc`, Body: encrypted }));
+    await s3.send(
+      new PutObjectCommand({ Bucket: config.storage!.bucket, Key: `${prefix}/${backupId}.sql.gz.enc`, Body: encrypted }),
+    );
     s3.destroy();
 
-    const listed: CatalogEntry[] = await suite.server.client.workflow.execute(WorkflowType.listBackups, { taskQueue, workflowId: `list-${db}-${uniqueSuffix()}`, args: [{ database: db }] });
-    expect(listed).toEqual([expect.objectContaining({ backupId, source: 'old-script', takenAt: '2024-01-01T02:00:00.000Z', format: 'plain (old script)', verification: { status: 'never', at: null, failures: [] } })]);
+    const listed: CatalogEntry[] = await suite.server.client.workflow.execute(WorkflowType.listBackups, {
+      taskQueue,
+      workflowId: `list-${db}-${uniqueSuffix()}`,
+      args: [{ database: db }],
+    });
+    expect(listed).toEqual([
+      expect.objectContaining({
+        backupId,
+        source: 'old-script',
+        takenAt: '2024-01-01T02:00:00.000Z',
+        format: 'plain (old script)',
+        verification: { status: 'never', at: null, failures: [] },
+      }),
+    ]);
 
-    const verified: VerifyResult = await suite.server.client.workflow.execute(WorkflowType.verify, { taskQueue, workflowId: `verify-${db}-${uniqueSuffix()}`, args: [{ database: db, allUnverified: true }] });
+    const verified: VerifyResult = await suite.server.client.workflow.execute(WorkflowType.verify, {
+      taskQueue,
+      workflowId: `verify-${db}-${uniqueSuffix()}`,
+      args: [{ database: db, allUnverified: true }],
+    });
     expect(verified.verified).toEqual([expect.objectContaining({ backupId, status: 'passed', failures: [] })]);
-    const [entry]: CatalogEntry[] = await suite.server.client.workflow.execute(WorkflowType.listBackups, { taskQueue, workflowId: `list-${db}-${uniqueSuffix()}`, args: [{ database: db }] });
+    const [entry]: CatalogEntry[] = await suite.server.client.workflow.execute(WorkflowType.listBackups, {
+      taskQueue,
+      workflowId: `list-${db}-${uniqueSuffix()}`,
+      args: [{ database: db }],
+    });
     expect(entry).toMatchObject({ verification: { status: 'passed' }, tables: 2, rows: 550 });
 
     const copy = `${db}_copy`;

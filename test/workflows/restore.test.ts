@@ -17,7 +17,14 @@ import { WorkflowType, workflowId } from '../../src/temporal/definitions';
 import { approveRestoreSignal, approveRestoreUpdate, rejectRestoreUpdate, restoreStatusQuery } from '../../src/temporal/messages';
 import type { BackupSummary } from '../../workflows/backup';
 import type { RestoreResult } from '../../workflows/restore';
-import { createDatabase, databaseUrl, stackServer, tableFingerprints, uniqueDatabaseName, withClient } from '../support/databases';
+import {
+  createDatabase,
+  databaseUrl,
+  stackServer,
+  tableFingerprints,
+  uniqueDatabaseName,
+  withClient,
+} from '../support/databases';
 import { capturedMail, waitForCaptured } from '../support/sinks';
 import { stackConfig } from '../support/stack-env';
 import { uniqueSuffix } from '../support/temporal';
@@ -34,7 +41,11 @@ describe('RestoreWorkflow (dev server, real PostgreSQL and S3)', () => {
   }
 
   const start = (db: string, taskQueue: string, args: object) =>
-    suite.server.client.workflow.start(WorkflowType.restore, { taskQueue, workflowId: `restore-${db}-${uniqueSuffix()}`, args: [{ database: db, ...args }] });
+    suite.server.client.workflow.start(WorkflowType.restore, {
+      taskQueue,
+      workflowId: `restore-${db}-${uniqueSuffix()}`,
+      args: [{ database: db, ...args }],
+    });
 
   async function untilAwaitingApproval(handle: WorkflowHandle): Promise<void> {
     for (let i = 0; i < 200; i++) {
@@ -50,11 +61,22 @@ describe('RestoreWorkflow (dev server, real PostgreSQL and S3)', () => {
     track(target);
     const handle = await start(db, taskQueue, { file: backup.backupId, newDatabase: target });
     const result: RestoreResult = await handle.result();
-    expect(result).toMatchObject({ backupId: backup.backupId, source: 'pgwarden', restoredInto: target, keptAs: null, approvedBy: null, rowCountsChecked: true, withinRto: true });
+    expect(result).toMatchObject({
+      backupId: backup.backupId,
+      source: 'pgwarden',
+      restoredInto: target,
+      keptAs: null,
+      approvedBy: null,
+      rowCountsChecked: true,
+      withinRto: true,
+    });
     expect(result.backupAgeHours).toBeLessThan(1);
     expect(await tableFingerprints(target)).toEqual(await tableFingerprints(db));
     const mails = await waitForCaptured(capturedMail, handle.workflowId, 2);
-    expect(mails.map((m) => m.subject)).toEqual([`[pgwarden] OK: Restore of ${db} started`, `[pgwarden] OK: Restore of ${db} succeeded`]);
+    expect(mails.map((m) => m.subject)).toEqual([
+      `[pgwarden] OK: Restore of ${db} started`,
+      `[pgwarden] OK: Restore of ${db} succeeded`,
+    ]);
     expect(mails[1].text).toMatch(/Recovery time: +\d+\.\d min \(RTO for a database restore: 2-4 h\)/);
   });
 
@@ -62,28 +84,45 @@ describe('RestoreWorkflow (dev server, real PostgreSQL and S3)', () => {
     ['custom', 'into a new database'],
     ['custom', 'in place'],
     ['plain', 'into a new database'],
-  ])('refuses a %s data object swapped for an older backup\'s, restoring %s: nothing kept or swapped in', async (format, where) => {
-    const db = await suite.freshDatabase('restore', 'awkward.sql');
-    const { taskQueue, config } = await suite.workerFor(db, { BACKUP_FORMAT: format });
-    const older = await suite.backup(db, taskQueue);
-    await new Promise((r) => setTimeout(r, 1100)); // backup ids are per second
-    await withClient(db, (c) => c.query(`DELETE FROM inventory.items WHERE qty < 25`));
-    const newer = await suite.backup(db, taskQueue);
-    const s3 = createS3Client(config.storage!);
-    await s3.send(new CopyObjectCommand({ Bucket: newer.bucket, Key: newer.dataKey, CopySource: `${older.bucket}/${older.dataKey}` }));
-    s3.destroy();
-    const before = await tableFingerprints(db);
-    const target = where === 'in place' ? undefined : `${db}_swapped`;
-    if (target) track(target);
-    const err = await start(db, taskQueue, { file: newer.backupId, newDatabase: target, force: true }).then((h) => h.result()).catch((e: unknown) => e);
-    expect(describeFailure(err)).toEqual({
-      lines: [expect.stringMatching(new RegExp(`^data object s3://${newer.bucket}/${newer.dataKey} does not match its manifest \\(expected \\d+ bytes, found \\d+; expected sha256 [0-9a-f]{64}, computed [0-9a-f]{64}; expected md5 .*\\): it was replaced or damaged after the backup; restore another backup`))],
-      exitCode: 1,
-    });
-    expect(await tableFingerprints(db)).toEqual(before);
-    const left = await withClient('postgres', async (c) => (await c.query<{ d: string }>(`SELECT datname AS d FROM pg_database WHERE datname LIKE $1`, [`${db}%`])).rows.map((r) => r.d));
-    expect(left).toEqual([db]);
-  });
+  ])(
+    "refuses a %s data object swapped for an older backup's, restoring %s: nothing kept or swapped in",
+    async (format, where) => {
+      const db = await suite.freshDatabase('restore', 'awkward.sql');
+      const { taskQueue, config } = await suite.workerFor(db, { BACKUP_FORMAT: format });
+      const older = await suite.backup(db, taskQueue);
+      await new Promise((r) => setTimeout(r, 1100)); // backup ids are per second
+      await withClient(db, (c) => c.query(`DELETE FROM inventory.items WHERE qty < 25`));
+      const newer = await suite.backup(db, taskQueue);
+      const s3 = createS3Client(config.storage!);
+      await s3.send(
+        new CopyObjectCommand({ Bucket: newer.bucket, Key: newer.dataKey, CopySource: `${older.bucket}/${older.dataKey}` }),
+      );
+      s3.destroy();
+      const before = await tableFingerprints(db);
+      const target = where === 'in place' ? undefined : `${db}_swapped`;
+      if (target) track(target);
+      const err = await start(db, taskQueue, { file: newer.backupId, newDatabase: target, force: true })
+        .then((h) => h.result())
+        .catch((e: unknown) => e);
+      expect(describeFailure(err)).toEqual({
+        lines: [
+          expect.stringMatching(
+            new RegExp(
+              `^data object s3://${newer.bucket}/${newer.dataKey} does not match its manifest \\(expected \\d+ bytes, found \\d+; expected sha256 [0-9a-f]{64}, computed [0-9a-f]{64}; expected md5 .*\\): it was replaced or damaged after the backup; restore another backup`,
+            ),
+          ),
+        ],
+        exitCode: 1,
+      });
+      expect(await tableFingerprints(db)).toEqual(before);
+      const left = await withClient('postgres', async (c) =>
+        (await c.query<{ d: string }>(`SELECT datname AS d FROM pg_database WHERE datname LIKE $1`, [`${db}%`])).rows.map(
+          (r) => r.d,
+        ),
+      );
+      expect(left).toEqual([db]);
+    },
+  );
 
   it('refuses to restore over a database that exists and is not its own, and leaves it alone', async () => {
     const { db, taskQueue, backup } = await setUp();
@@ -93,29 +132,47 @@ describe('RestoreWorkflow (dev server, real PostgreSQL and S3)', () => {
     await withClient(other, (c) => c.query('CREATE TABLE precious (v int); INSERT INTO precious VALUES (1)'));
     const refusedRun = await start(db, taskQueue, { file: backup.backupId, newDatabase: other });
     const err = await refusedRun.result().catch((e: unknown) => e);
-    expect(describeFailure(err)).toEqual({ lines: [`database "${other}" already exists; choose another name with --new-db, or drop it first`], exitCode: 64 });
+    expect(describeFailure(err)).toEqual({
+      lines: [`database "${other}" already exists; choose another name with --new-db, or drop it first`],
+      exitCode: 64,
+    });
     // Refused before anything happened: no notice went out.
     expect(await capturedMail(refusedRun.workflowId)).toEqual([]);
     expect(await withClient(other, async (c) => (await c.query('SELECT v FROM precious')).rows)).toEqual([{ v: 1 }]);
-    const system = await start(db, taskQueue, { file: backup.backupId, newDatabase: 'postgres' }).then((h) => h.result()).catch((e: unknown) => e);
-    expect(describeFailure(system).lines).toEqual(['"postgres" cannot be restored into: use letters, digits, _ and -, and not postgres, template0 or template1']);
+    const system = await start(db, taskQueue, { file: backup.backupId, newDatabase: 'postgres' })
+      .then((h) => h.result())
+      .catch((e: unknown) => e);
+    expect(describeFailure(system).lines).toEqual([
+      '"postgres" cannot be restored into: use letters, digits, _ and -, and not postgres, template0 or template1',
+    ]);
     expect(await withClient('postgres', async (c) => (await c.query('SELECT 1 AS ok')).rows)).toEqual([{ ok: 1 }]);
   });
 
-  it('refuses before the approval when an earlier restore\'s copy of the same backup is in the way, notifying nobody', async () => {
+  it("refuses before the approval when an earlier restore's copy of the same backup is in the way, notifying nobody", async () => {
     const { db, taskQueue, backup } = await setUp();
     const kept = `${db}_before_${backup.backupId.slice(7)}`;
     track(kept);
     await createDatabase(kept);
     const handle = await start(db, taskQueue, { file: backup.backupId });
     const err = await handle.result().catch((e: unknown) => e);
-    expect(describeFailure(err)).toEqual({ lines: [`database "${kept}" (an earlier restore's copy) exists; drop or rename it, then restore again`], exitCode: 64 });
+    expect(describeFailure(err)).toEqual({
+      lines: [`database "${kept}" (an earlier restore's copy) exists; drop or rename it, then restore again`],
+      exitCode: 64,
+    });
     expect(await capturedMail(handle.workflowId)).toEqual([]);
   });
 
   it.each([
-    ['another database\'s key', (prefix: string, id: string) => `${prefix}/sample/data/${id}.dump.enc`, /^--file .*: that key is not one of restore_[0-9a-f]+'s backups \(they are under .*\/restore_[0-9a-f]+\/data\/\); pass --database/],
-    ['a path that climbs', (prefix: string, id: string) => `${prefix}/x/../sample/data/${id}.dump.enc`, /^--file .*: a key may not start with "\/" or contain "\.\.", "\." or "\/\/" segments/],
+    [
+      "another database's key",
+      (prefix: string, id: string) => `${prefix}/sample/data/${id}.dump.enc`,
+      /^--file .*: that key is not one of restore_[0-9a-f]+'s backups \(they are under .*\/restore_[0-9a-f]+\/data\/\); pass --database/,
+    ],
+    [
+      'a path that climbs',
+      (prefix: string, id: string) => `${prefix}/x/../sample/data/${id}.dump.enc`,
+      /^--file .*: a key may not start with "\/" or contain "\.\.", "\." or "\/\/" segments/,
+    ],
   ])('refuses --file naming %s, notifying nobody', async (_what, file, expected) => {
     const { db, taskQueue, backup } = await setUp();
     const prefix = stackConfig({}).storage!.prefix;
@@ -129,13 +186,21 @@ describe('RestoreWorkflow (dev server, real PostgreSQL and S3)', () => {
     const { db, taskQueue, backup } = await setUp();
     const config = stackConfig({ DATABASE_URL: databaseUrl(db) });
     // A run that died: started where no worker polls, then terminated.
-    const dead = await suite.server.client.workflow.start(WorkflowType.restore, { taskQueue: `nobody-${uniqueSuffix()}`, workflowId: `restore-${db}-dead-${uniqueSuffix()}`, args: [{ database: db }] });
+    const dead = await suite.server.client.workflow.start(WorkflowType.restore, {
+      taskQueue: `nobody-${uniqueSuffix()}`,
+      workflowId: `restore-${db}-dead-${uniqueSuffix()}`,
+      args: [{ database: db }],
+    });
     await dead.terminate('its worker died');
     const run = { workflowId: dead.workflowId, runId: dead.firstExecutionRunId };
     const half = `${db}_half`;
     track(half);
     await createDatabase(half);
-    await withClient('postgres', (c) => c.query(`COMMENT ON DATABASE ${c.escapeIdentifier(half)} IS ${c.escapeLiteral(`pgwarden restore ${run.workflowId} ${run.runId}`)}`));
+    await withClient('postgres', (c) =>
+      c.query(
+        `COMMENT ON DATABASE ${c.escapeIdentifier(half)} IS ${c.escapeLiteral(`pgwarden restore ${run.workflowId} ${run.runId}`)}`,
+      ),
+    );
     const dir = await privateWorkDir(config.verify.workDir);
     expect((await stat(dir)).mode & 0o777).toBe(0o700);
     const plaintext = join(dir, workFileName(run, `${half}.dump`));
@@ -152,16 +217,32 @@ describe('RestoreWorkflow (dev server, real PostgreSQL and S3)', () => {
     const kept = `${db}_completed`;
     track(kept);
     await createDatabase(kept);
-    await withClient('postgres', (c) => c.query(`COMMENT ON DATABASE ${c.escapeIdentifier(kept)} IS ${c.escapeLiteral(`pgwarden restore ${done.workflowId} ${done.runId}`)}`));
+    await withClient('postgres', (c) =>
+      c.query(
+        `COMMENT ON DATABASE ${c.escapeIdentifier(kept)} IS ${c.escapeLiteral(`pgwarden restore ${done.workflowId} ${done.runId}`)}`,
+      ),
+    );
     const again = `${db}_half2`;
     track(again);
     await createDatabase(again);
-    await withClient('postgres', (c) => c.query(`COMMENT ON DATABASE ${c.escapeIdentifier(again)} IS ${c.escapeLiteral(`pgwarden restore ${run.workflowId} ${run.runId}`)}`));
+    await withClient('postgres', (c) =>
+      c.query(
+        `COMMENT ON DATABASE ${c.escapeIdentifier(again)} IS ${c.escapeLiteral(`pgwarden restore ${run.workflowId} ${run.runId}`)}`,
+      ),
+    );
 
     // The janitor (verify's first step) removes the dead run's file and database, and only those.
-    await suite.server.client.workflow.execute(WorkflowType.verify, { taskQueue, workflowId: `verify-${db}-${uniqueSuffix()}`, args: [{ database: db }] });
+    await suite.server.client.workflow.execute(WorkflowType.verify, {
+      taskQueue,
+      workflowId: `verify-${db}-${uniqueSuffix()}`,
+      args: [{ database: db }],
+    });
     await expect(stat(plaintext)).rejects.toThrow(/ENOENT/);
-    const names = await withClient('postgres', async (c) => (await c.query<{ d: string }>(`SELECT datname AS d FROM pg_database WHERE datname LIKE $1`, [`${db}%`])).rows.map((r) => r.d));
+    const names = await withClient('postgres', async (c) =>
+      (await c.query<{ d: string }>(`SELECT datname AS d FROM pg_database WHERE datname LIKE $1`, [`${db}%`])).rows.map(
+        (r) => r.d,
+      ),
+    );
     expect(names.sort()).toEqual([db, half, kept].sort());
   });
 
@@ -172,11 +253,32 @@ describe('RestoreWorkflow (dev server, real PostgreSQL and S3)', () => {
     // Runs holding this second's names (and the next few), where no worker picks them up.
     const now = Date.now();
     const holders = await Promise.all(
-      [0, 1, 2, 3].map((s) => suite.server.client.workflow.start(WorkflowType.restore, { taskQueue: `nobody-${uniqueSuffix()}`, workflowId: workflowId('restore', db, new Date(now + s * 1000)), args: [{ database: db }] })),
+      [0, 1, 2, 3].map((s) =>
+        suite.server.client.workflow.start(WorkflowType.restore, {
+          taskQueue: `nobody-${uniqueSuffix()}`,
+          workflowId: workflowId('restore', db, new Date(now + s * 1000)),
+          args: [{ database: db }],
+        }),
+      ),
     );
     try {
-      const err = await startRun(suite.server.client, config, { workflowType: WorkflowType.restore, operation: 'restore', database: db, args: [{ database: db }], summary: 'test' }).catch((e: unknown) => e);
-      expect(describeFailure(err)).toEqual({ lines: [expect.stringMatching(new RegExp(`^a restore of ${db} was started this very second \\(workflow restore-${db}-\\d{8}T\\d{6}Z.*\\); runs are named per second, so start again in a moment$`))], exitCode: 75 });
+      const err = await startRun(suite.server.client, config, {
+        workflowType: WorkflowType.restore,
+        operation: 'restore',
+        database: db,
+        args: [{ database: db }],
+        summary: 'test',
+      }).catch((e: unknown) => e);
+      expect(describeFailure(err)).toEqual({
+        lines: [
+          expect.stringMatching(
+            new RegExp(
+              `^a restore of ${db} was started this very second \\(workflow restore-${db}-\\d{8}T\\d{6}Z.*\\); runs are named per second, so start again in a moment$`,
+            ),
+          ),
+        ],
+        exitCode: 75,
+      });
     } finally {
       await Promise.all(holders.map((h) => h.terminate('test over')));
     }
@@ -189,7 +291,9 @@ describe('RestoreWorkflow (dev server, real PostgreSQL and S3)', () => {
     const handle = await start(db, taskQueue, { file: backup.backupId });
     await untilAwaitingApproval(handle);
     // A validator rejects a nameless approval: nothing recorded, still waiting.
-    await expect(handle.executeUpdate(approveRestoreUpdate, { args: [{ by: ' ' }] })).rejects.toBeInstanceOf(WorkflowUpdateFailedError);
+    await expect(handle.executeUpdate(approveRestoreUpdate, { args: [{ by: ' ' }] })).rejects.toBeInstanceOf(
+      WorkflowUpdateFailedError,
+    );
     expect((await handle.query(restoreStatusQuery)).awaitingApproval).toBe(true);
     const [ask] = await waitForCaptured(capturedMail, handle.workflowId);
     expect(ask.subject).toBe(`[pgwarden] WARNING: Restore of ${db} in place is waiting for approval`);
@@ -199,7 +303,9 @@ describe('RestoreWorkflow (dev server, real PostgreSQL and S3)', () => {
     expect(result).toMatchObject({ restoredInto: db, approvedBy: 'alice', keptAs: `${db}_before_${backup.backupId.slice(7)}` });
     track(result.keptAs!);
     expect(await tableFingerprints(db)).toEqual(before);
-    const kept = await withClient(result.keptAs!, async (c) => Number((await c.query('SELECT count(*) AS n FROM inventory.items')).rows[0].n));
+    const kept = await withClient(result.keptAs!, async (c) =>
+      Number((await c.query('SELECT count(*) AS n FROM inventory.items')).rows[0].n),
+    );
     expect(kept).toBeLessThan(700);
   });
 
@@ -218,7 +324,11 @@ describe('RestoreWorkflow (dev server, real PostgreSQL and S3)', () => {
   });
 
   it.each([
-    ['rejected', async (h: WorkflowHandle) => h.executeUpdate(rejectRestoreUpdate, { args: [{ by: 'carol', note: 'wrong backup' }] }), 'rejected by carol: wrong backup; nothing was changed'],
+    [
+      'rejected',
+      async (h: WorkflowHandle) => h.executeUpdate(rejectRestoreUpdate, { args: [{ by: 'carol', note: 'wrong backup' }] }),
+      'rejected by carol: wrong backup; nothing was changed',
+    ],
     ['not approved in time', async () => undefined, 'no approval within 0.05 minutes; nothing was changed'],
   ])('changes nothing when %s', async (_what, act, message) => {
     const { db, taskQueue, backup } = await setUp();
@@ -229,7 +339,9 @@ describe('RestoreWorkflow (dev server, real PostgreSQL and S3)', () => {
     const err = await handle.result().catch((e: unknown) => e);
     expect(err).toBeInstanceOf(WorkflowFailedError);
     expect(describeFailure(err)).toEqual({ lines: [message], exitCode: 77 });
-    expect(await withClient(db, async (c) => Number((await c.query('SELECT count(*) AS n FROM inventory.items')).rows[0].n))).toBe(0);
+    expect(
+      await withClient(db, async (c) => Number((await c.query('SELECT count(*) AS n FROM inventory.items')).rows[0].n)),
+    ).toBe(0);
   });
 
   it("restores an old script's backup_YYYYMMDD_HHMMSS.sql.gz.enc", async () => {
@@ -237,18 +349,31 @@ describe('RestoreWorkflow (dev server, real PostgreSQL and S3)', () => {
     track(db);
     await createDatabase(db, 'awkward.sql');
     const passphrase = 'old cron passphrase';
-    const config = stackConfig({ DATABASE_URL: databaseUrl(db), ENCRYPTION_ALGORITHM: 'AES-256-CBC', BACKUP_ENCRYPTION_KEY: passphrase, BACKUP_ENCRYPTION_KEY_ID: `legacy-${uniqueSuffix()}` });
-    const encrypted = execFileSync('bash', ['-c', `set -o pipefail; "${pgProgram('pg_dump')}" "$PGDATABASE" | gzip | openssl enc -aes-256-cbc -salt -pbkdf2 -k "$K"`], {
-      env: { ...libpqEnvironment(stackServer(), db), K: passphrase },
-      maxBuffer: 64 * 1024 * 1024,
-      stdio: ['ignore', 'pipe', 'pipe'],
+    const config = stackConfig({
+      DATABASE_URL: databaseUrl(db),
+      ENCRYPTION_ALGORITHM: 'AES-256-CBC',
+      BACKUP_ENCRYPTION_KEY: passphrase,
+      BACKUP_ENCRYPTION_KEY_ID: `legacy-${uniqueSuffix()}`,
     });
+    const encrypted = execFileSync(
+      'bash',
+      ['-c', `set -o pipefail; "${pgProgram('pg_dump')}" "$PGDATABASE" | gzip | openssl enc -aes-256-cbc -salt -pbkdf2 -k "$K"`],
+      {
+        env: { ...libpqEnvironment(stackServer(), db), K: passphrase },
+        maxBuffer: 64 * 1024 * 1024,
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    );
     const s3 = createS3Client(config.storage!);
     const name = `backup_20240101_1200${String(Math.floor(Math.random() * 60)).padStart(2, '0')}.sql.gz.enc`;
     const key = `${config.storage!.prefix}/${db}-old/${name}`;
     await s3.send(new PutObjectCommand({ Bucket: config.storage!.bucket, Key: key, Body: encrypted }));
     s3.destroy();
-    const { taskQueue } = await suite.workerFor(db, { ENCRYPTION_ALGORITHM: 'AES-256-CBC', BACKUP_ENCRYPTION_KEY: passphrase, BACKUP_ENCRYPTION_KEY_ID: config.encryption!.activeKeyId });
+    const { taskQueue } = await suite.workerFor(db, {
+      ENCRYPTION_ALGORITHM: 'AES-256-CBC',
+      BACKUP_ENCRYPTION_KEY: passphrase,
+      BACKUP_ENCRYPTION_KEY_ID: config.encryption!.activeKeyId,
+    });
     const target = `${db}_from_old`;
     track(target);
     const result: RestoreResult = await (await start(db, taskQueue, { file: key, newDatabase: target })).result();

@@ -25,15 +25,26 @@ describe('VerifyBackupWorkflow (dev server, real PostgreSQL and S3)', () => {
   const freshDatabase = (fixture?: string) => suite.freshDatabase('verify', fixture);
   const backup = (database: string, taskQueue: string) => suite.backup(database, taskQueue);
   const verify = (database: string, taskQueue: string, extra: object = {}): Promise<VerifyResult> =>
-    suite.server.client.workflow.execute(WorkflowType.verify, { taskQueue, workflowId: `verify-${database}-${uniqueSuffix()}`, args: [{ database, ...extra }] });
-  const tempDatabases = () => withClient('postgres', async (c) => (await c.query<{ d: string }>(`SELECT datname AS d FROM pg_database WHERE datname LIKE 'pgwarden\\_verify\\_%'`)).rows.map((r) => r.d));
+    suite.server.client.workflow.execute(WorkflowType.verify, {
+      taskQueue,
+      workflowId: `verify-${database}-${uniqueSuffix()}`,
+      args: [{ database, ...extra }],
+    });
+  const tempDatabases = () =>
+    withClient('postgres', async (c) =>
+      (await c.query<{ d: string }>(`SELECT datname AS d FROM pg_database WHERE datname LIKE 'pgwarden\\_verify\\_%'`)).rows.map(
+        (r) => r.d,
+      ),
+    );
 
   it('passes a good backup, records the result beside it and notifies', async () => {
     const db = await freshDatabase('awkward.sql');
     const { taskQueue, config } = await workerFor(db);
     const b = await backup(db, taskQueue);
     const result = await verify(db, taskQueue);
-    expect(result.verified).toEqual([expect.objectContaining({ backupId: b.backupId, status: 'passed', failures: [], warnings: [] })]);
+    expect(result.verified).toEqual([
+      expect.objectContaining({ backupId: b.backupId, status: 'passed', failures: [], warnings: [] }),
+    ]);
     expect(result.verified[0].restoreMs).toBeGreaterThan(0);
 
     const s3 = createS3Client(config.storage!);
@@ -50,14 +61,36 @@ describe('VerifyBackupWorkflow (dev server, real PostgreSQL and S3)', () => {
   });
 
   it.each([
-    ['a flipped byte', (stored: Buffer) => { const b = Buffer.from(stored); b[Math.floor(b.length / 2)] ^= 0x10; return b; }, [/^checksums: data object s3:\/\/.*: expected sha256 [0-9a-f]{64}, computed [0-9a-f]{64}/, /^decryption: data object .*failed authentication/, /^test restore: not attempted/]],
-    ['a truncated object', (stored: Buffer) => stored.subarray(0, stored.length - 1000), [/^checksums: data object .*: expected \d+ bytes, found \d+/, /^decryption: data object .*(failed authentication|truncated)/, /^test restore: not attempted/]],
+    [
+      'a flipped byte',
+      (stored: Buffer) => {
+        const b = Buffer.from(stored);
+        b[Math.floor(b.length / 2)] ^= 0x10;
+        return b;
+      },
+      [
+        /^checksums: data object s3:\/\/.*: expected sha256 [0-9a-f]{64}, computed [0-9a-f]{64}/,
+        /^decryption: data object .*failed authentication/,
+        /^test restore: not attempted/,
+      ],
+    ],
+    [
+      'a truncated object',
+      (stored: Buffer) => stored.subarray(0, stored.length - 1000),
+      [
+        /^checksums: data object .*: expected \d+ bytes, found \d+/,
+        /^decryption: data object .*(failed authentication|truncated)/,
+        /^test restore: not attempted/,
+      ],
+    ],
   ])('fails on %s with the precise reason', async (_what, damage, expected) => {
     const db = await freshDatabase('awkward.sql');
     const { taskQueue, config } = await workerFor(db);
     const b = await backup(db, taskQueue);
     const s3 = createS3Client(config.storage!);
-    const stored = Buffer.from(await (await s3.send(new GetObjectCommand({ Bucket: b.bucket, Key: b.dataKey }))).Body!.transformToByteArray());
+    const stored = Buffer.from(
+      await (await s3.send(new GetObjectCommand({ Bucket: b.bucket, Key: b.dataKey }))).Body!.transformToByteArray(),
+    );
     await s3.send(new PutObjectCommand({ Bucket: b.bucket, Key: b.dataKey, Body: damage(stored) }));
     s3.destroy();
     const result = await verify(db, taskQueue, { backupId: b.backupId });
@@ -75,7 +108,11 @@ describe('VerifyBackupWorkflow (dev server, real PostgreSQL and S3)', () => {
     const reader = await workerFor(db, { BACKUP_ENCRYPTION_KEY: 'd'.repeat(64), BACKUP_ENCRYPTION_KEY_ID: keyId });
     const result = await verify(db, reader.taskQueue, { backupId: b.backupId });
     expect(result.verified[0].failures).toEqual([
-      expect.stringMatching(new RegExp(`^decryption: data object .*chunk 0 (\\(the last\\) )?failed authentication with key "${keyId}": the key is wrong for this id`)),
+      expect.stringMatching(
+        new RegExp(
+          `^decryption: data object .*chunk 0 (\\(the last\\) )?failed authentication with key "${keyId}": the key is wrong for this id`,
+        ),
+      ),
       expect.stringMatching(/^test restore: not attempted/),
     ]);
   });
@@ -83,7 +120,9 @@ describe('VerifyBackupWorkflow (dev server, real PostgreSQL and S3)', () => {
   // Larger than the streams' buffers, so a check that stops early leaves most of it unread.
   async function largerDatabase(): Promise<string> {
     const db = await freshDatabase();
-    await withClient(db, (c) => c.query(`CREATE TABLE big AS SELECT g AS id, md5(g::text) || md5((g * 7)::text) AS pad FROM generate_series(1, 200000) g`));
+    await withClient(db, (c) =>
+      c.query(`CREATE TABLE big AS SELECT g AS id, md5(g::text) || md5((g * 7)::text) AS pad FROM generate_series(1, 200000) g`),
+    );
     return db;
   }
 
@@ -99,8 +138,16 @@ describe('VerifyBackupWorkflow (dev server, real PostgreSQL and S3)', () => {
 
   it.each([
     ['a byte flipped in the middle', {}, /^decryption: data object .*failed authentication/],
-    ['a wrong key under the recorded key id', { BACKUP_ENCRYPTION_KEY: 'd'.repeat(64) }, /^decryption: data object .*failed authentication with key "larger-[0-9a-f]+": the key is wrong for this id/],
-    ['a key missing from the key ring', { BACKUP_ENCRYPTION_KEY: 'd'.repeat(64), BACKUP_ENCRYPTION_KEY_ID: 'another-key' }, /^decryption: data object .*key "larger-[0-9a-f]+" is not configured on this worker/],
+    [
+      'a wrong key under the recorded key id',
+      { BACKUP_ENCRYPTION_KEY: 'd'.repeat(64) },
+      /^decryption: data object .*failed authentication with key "larger-[0-9a-f]+": the key is wrong for this id/,
+    ],
+    [
+      'a key missing from the key ring',
+      { BACKUP_ENCRYPTION_KEY: 'd'.repeat(64), BACKUP_ENCRYPTION_KEY_ID: 'another-key' },
+      /^decryption: data object .*key "larger-[0-9a-f]+" is not configured on this worker/,
+    ],
   ])('fails within seconds on %s of a larger object, recorded and alerted', async (what, readerKeys, expected) => {
     const db = await largerDatabase();
     const keyId = `larger-${uniqueSuffix()}`;
@@ -109,12 +156,16 @@ describe('VerifyBackupWorkflow (dev server, real PostgreSQL and S3)', () => {
     expect(b.storedBytes).toBeGreaterThan(4 * 1024 * 1024);
     if (what.startsWith('a byte')) {
       const s3 = createS3Client(writer.config.storage!);
-      const stored = Buffer.from(await (await s3.send(new GetObjectCommand({ Bucket: b.bucket, Key: b.dataKey }))).Body!.transformToByteArray());
+      const stored = Buffer.from(
+        await (await s3.send(new GetObjectCommand({ Bucket: b.bucket, Key: b.dataKey }))).Body!.transformToByteArray(),
+      );
       stored[Math.floor(stored.length / 2)] ^= 0x10;
       await s3.send(new PutObjectCommand({ Bucket: b.bucket, Key: b.dataKey, Body: stored }));
       s3.destroy();
     }
-    const reader = Object.keys(readerKeys).length ? await workerFor(db, { BACKUP_ENCRYPTION_KEY_ID: keyId, ...readerKeys }) : writer;
+    const reader = Object.keys(readerKeys).length
+      ? await workerFor(db, { BACKUP_ENCRYPTION_KEY_ID: keyId, ...readerKeys })
+      : writer;
     const started = Date.now();
     const result = await verify(db, reader.taskQueue, { backupId: b.backupId });
     expect(Date.now() - started).toBeLessThan(30_000);
@@ -150,14 +201,19 @@ describe('VerifyBackupWorkflow (dev server, real PostgreSQL and S3)', () => {
     deps.s3.send = (async (command: unknown) => {
       const res = await send(command);
       if (!(command instanceof GetObjectCommand) || command.input.Key !== b.dataKey) return res;
-      const slow = new Transform({ transform: (chunk: Buffer, _e, done) => void setTimeout(() => done(null, chunk), chunk.length / 1024) });
+      const slow = new Transform({
+        transform: (chunk: Buffer, _e, done) => void setTimeout(() => done(null, chunk), chunk.length / 1024),
+      });
       return { ...res, Body: (res.Body as Readable).pipe(slow) };
     }) as typeof deps.s3.send;
     const env = activityEnvironment({ heartbeatTimeoutMs: 1500 });
     const beats: Array<{ at: number; details: { bytes?: number; summary?: string } }> = [];
     env.on('heartbeat', (details) => beats.push({ at: Date.now(), details }));
     const started = Date.now();
-    const findings = (await env.run(createActivities(deps).verifyStoredObjects, { database: db, backupId: b.backupId })) as IntegrityFindings;
+    const findings = (await env.run(createActivities(deps).verifyStoredObjects, {
+      database: db,
+      backupId: b.backupId,
+    })) as IntegrityFindings;
     const finished = Date.now();
     deps.s3.destroy();
     expect(findings.checksums.ok && findings.decryption.ok).toBe(true);
@@ -165,20 +221,29 @@ describe('VerifyBackupWorkflow (dev server, real PostgreSQL and S3)', () => {
     const gaps = [...beats.map((x) => x.at), finished].map((at, i, all) => at - (i ? all[i - 1] : started));
     expect(Math.max(...gaps)).toBeLessThan(1500);
     const summaries = beats.map((x) => x.details.summary).filter((x): x is string => Boolean(x));
-    expect(summaries).toContainEqual(expect.stringMatching(/^checking and decrypting the data object \(.*\): [1-9][\d.]* MiB of /));
+    expect(summaries).toContainEqual(
+      expect.stringMatching(/^checking and decrypting the data object \(.*\): [1-9][\d.]* MiB of /),
+    );
   });
 
   it('says there is no such backup with its own exit code (66), not "a verification failed" (1)', async () => {
     const db = await freshDatabase();
     const { taskQueue } = await workerFor(db);
     const err = await verify(db, taskQueue, { backupId: 'backup_20000101_000000' }).catch((e: unknown) => e);
-    expect(describeFailure(err)).toEqual({ lines: [`no complete backup backup_20000101_000000 of ${db} (no manifest); list backups with pgwarden restore --list`], exitCode: 66 });
+    expect(describeFailure(err)).toEqual({
+      lines: [`no complete backup backup_20000101_000000 of ${db} (no manifest); list backups with pgwarden restore --list`],
+      exitCode: 66,
+    });
   });
 
-  it.each(['plain', 'custom'])('verifies a %s backup on a server without the application\'s roles', async (format) => {
+  it.each(['plain', 'custom'])("verifies a %s backup on a server without the application's roles", async (format) => {
     const db = await freshDatabase('awkward.sql');
     const role = `gone_${uniqueSuffix()}`;
-    await withClient(db, (c) => c.query(`CREATE ROLE ${role} NOLOGIN; CREATE SCHEMA owned AUTHORIZATION ${role}; CREATE TABLE owned.t (v int); ALTER TABLE owned.t OWNER TO ${role}; GRANT SELECT ON inventory.items TO ${role}; INSERT INTO owned.t VALUES (1), (2)`));
+    await withClient(db, (c) =>
+      c.query(
+        `CREATE ROLE ${role} NOLOGIN; CREATE SCHEMA owned AUTHORIZATION ${role}; CREATE TABLE owned.t (v int); ALTER TABLE owned.t OWNER TO ${role}; GRANT SELECT ON inventory.items TO ${role}; INSERT INTO owned.t VALUES (1), (2)`,
+      ),
+    );
     const { taskQueue } = await workerFor(db, { BACKUP_FORMAT: format });
     const b = await backup(db, taskQueue);
     // The test-restore server lacks the role the backup's objects belong to (as a separate VERIFY_DATABASE_URL server would).
@@ -192,8 +257,12 @@ describe('VerifyBackupWorkflow (dev server, real PostgreSQL and S3)', () => {
     const { taskQueue, config } = await workerFor(db);
     const b = await backup(db, taskQueue);
     const s3 = createS3Client(config.storage!);
-    const manifest = JSON.parse(await (await s3.send(new GetObjectCommand({ Bucket: b.bucket, Key: b.manifestKey }))).Body!.transformToString());
-    manifest.tables = manifest.tables.map((t: { table: string; rows: number }) => (t.table === 'items' ? { ...t, rows: t.rows + 1 } : t));
+    const manifest = JSON.parse(
+      await (await s3.send(new GetObjectCommand({ Bucket: b.bucket, Key: b.manifestKey }))).Body!.transformToString(),
+    );
+    manifest.tables = manifest.tables.map((t: { table: string; rows: number }) =>
+      t.table === 'items' ? { ...t, rows: t.rows + 1 } : t,
+    );
     manifest.tables.push({ schema: 'public', table: 'ghost', rows: 5 });
     await s3.send(new PutObjectCommand({ Bucket: b.bucket, Key: b.manifestKey, Body: JSON.stringify(manifest) }));
     s3.destroy();
@@ -205,10 +274,16 @@ describe('VerifyBackupWorkflow (dev server, real PostgreSQL and S3)', () => {
 
   it('leaves no temporary database behind when cancelled in the middle of the test restore', async () => {
     const db = await freshDatabase();
-    await withClient(db, (c) => c.query(`CREATE TABLE big AS SELECT g AS id, md5(g::text) || md5((g * 3)::text) AS pad FROM generate_series(1, 800000) g`));
+    await withClient(db, (c) =>
+      c.query(`CREATE TABLE big AS SELECT g AS id, md5(g::text) || md5((g * 3)::text) AS pad FROM generate_series(1, 800000) g`),
+    );
     const { taskQueue } = await workerFor(db);
     const b = await backup(db, taskQueue);
-    const handle = await suite.server.client.workflow.start(WorkflowType.verify, { taskQueue, workflowId: `verify-${db}-${uniqueSuffix()}`, args: [{ database: db, backupId: b.backupId }] });
+    const handle = await suite.server.client.workflow.start(WorkflowType.verify, {
+      taskQueue,
+      workflowId: `verify-${db}-${uniqueSuffix()}`,
+      args: [{ database: db, backupId: b.backupId }],
+    });
     const mine = (names: string[]) => names.filter((d) => d.includes(b.backupId.slice(7)));
     for (let i = 0; i < 300 && mine(await tempDatabases()).length === 0; i++) await new Promise((r) => setTimeout(r, 100));
     expect(mine(await tempDatabases())).toHaveLength(1);
@@ -225,7 +300,9 @@ describe('VerifyBackupWorkflow (dev server, real PostgreSQL and S3)', () => {
     const orphan = `pgwarden_verify_orphan_${uniqueSuffix()}`;
     await withClient('postgres', async (c) => {
       await c.query(`CREATE DATABASE ${c.escapeIdentifier(orphan)}`);
-      await c.query(`COMMENT ON DATABASE ${c.escapeIdentifier(orphan)} IS 'pgwarden verify verify-gone-${uniqueSuffix()} 00000000-0000-0000-0000-000000000000'`);
+      await c.query(
+        `COMMENT ON DATABASE ${c.escapeIdentifier(orphan)} IS 'pgwarden verify verify-gone-${uniqueSuffix()} 00000000-0000-0000-0000-000000000000'`,
+      );
     });
     await backup(db, taskQueue);
     await verify(db, taskQueue);
@@ -235,14 +312,23 @@ describe('VerifyBackupWorkflow (dev server, real PostgreSQL and S3)', () => {
   it('warns when the size jumps against earlier backups, and verifies all unverified backups', async () => {
     const db = await freshDatabase();
     const { taskQueue, config } = await workerFor(db);
-    await withClient(db, (c) => c.query(`CREATE TABLE t (v text); INSERT INTO t SELECT md5(g::text) FROM generate_series(1, 2000) g`));
+    await withClient(db, (c) =>
+      c.query(`CREATE TABLE t (v text); INSERT INTO t SELECT md5(g::text) FROM generate_series(1, 2000) g`),
+    );
     const first = await backup(db, taskQueue);
     await new Promise((r) => setTimeout(r, 1100)); // backup ids are per second
     await withClient(db, (c) => c.query(`INSERT INTO t SELECT md5(g::text) || md5(g::text) FROM generate_series(1, 20000) g`));
     const second = await backup(db, taskQueue);
     const result = await verify(db, taskQueue, { allUnverified: true });
-    expect(result.verified.map((v) => [v.backupId, v.status])).toEqual([[first.backupId, 'passed'], [second.backupId, 'passed']]);
-    expect(result.verified[1].warnings).toEqual([expect.stringMatching(/^size: \d+ bytes is \+\d+(\.\d)?% against the median \d+ of the previous 1 backups \(threshold 50%\)$/)]);
+    expect(result.verified.map((v) => [v.backupId, v.status])).toEqual([
+      [first.backupId, 'passed'],
+      [second.backupId, 'passed'],
+    ]);
+    expect(result.verified[1].warnings).toEqual([
+      expect.stringMatching(
+        /^size: \d+ bytes is \+\d+(\.\d)?% against the median \d+ of the previous 1 backups \(threshold 50%\)$/,
+      ),
+    ]);
     expect((await verify(db, taskQueue, { allUnverified: true })).verified).toEqual([]);
     const store = new BackupStore(createS3Client(config.storage!), config.storage!);
     expect((await store.catalog(db)).map((e) => e.verification.status)).toEqual(['passed', 'passed']);

@@ -100,16 +100,30 @@ export async function runBackupCommand(ctx: CommandContext, options: BackupOptio
         );
       }
     }
-    const run = await startRun(client, config, { workflowType: WorkflowType.backup, operation: 'backup', database, args: [{ database, reason, failFast: options.failFast, retryWindowMinutes: config.backup.retryWindowMinutes }], summary: `Backup of ${database} (${reason})` });
+    const run = await startRun(client, config, {
+      workflowType: WorkflowType.backup,
+      operation: 'backup',
+      database,
+      args: [{ database, reason, failFast: options.failFast, retryWindowMinutes: config.backup.retryWindowMinutes }],
+      summary: `Backup of ${database} (${reason})`,
+    });
     const { handle, id, link } = run;
     if (!options.wait) {
-      process.stdout.write(options.json ? JSON.stringify({ workflowId: id, runId: handle.firstExecutionRunId, link }) + '\n' : `started ${id}${link ? `\nwatch: ${link}` : ''}\n`);
+      process.stdout.write(
+        options.json
+          ? JSON.stringify({ workflowId: id, runId: handle.firstExecutionRunId, link }) + '\n'
+          : `started ${id}${link ? `\nwatch: ${link}` : ''}\n`,
+      );
       return;
     }
     if (!options.json) announce(`backing up ${database}`, run);
     const result = handle.result() as Promise<BackupSummary>;
     if (!options.json) await showProgress(handle, result);
     const summary = await result;
-    process.stdout.write(options.json ? JSON.stringify({ workflowId: id, link, ...summary }, null, 2) + '\n' : formatSummary(summary) + (link ? `\nrun        ${link}` : '') + '\n');
+    process.stdout.write(
+      options.json
+        ? JSON.stringify({ workflowId: id, link, ...summary }, null, 2) + '\n'
+        : formatSummary(summary) + (link ? `\nrun        ${link}` : '') + '\n',
+    );
   });
 }

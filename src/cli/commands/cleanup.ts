@@ -9,14 +9,23 @@ import { CommandContext } from '../context';
 type Result = CleanupResult;
 
 function leftoverLine(l: Leftover, dryRun: boolean): string {
-  const what = l.kind === 'object' ? `object without a manifest, ${formatBytes(l.bytes ?? 0)}, written ${l.since}` : `unfinished upload started ${l.since}`;
-  if (l.action === 'wait') return `${'later'.padEnd(13)}${l.key}  (${what}; younger than CLEANUP_GRACE_HOURS, it may belong to a running backup)`;
+  const what =
+    l.kind === 'object'
+      ? `object without a manifest, ${formatBytes(l.bytes ?? 0)}, written ${l.since}`
+      : `unfinished upload started ${l.since}`;
+  if (l.action === 'wait')
+    return `${'later'.padEnd(13)}${l.key}  (${what}; younger than CLEANUP_GRACE_HOURS, it may belong to a running backup)`;
   const verb = l.kind === 'object' ? (dryRun ? 'would remove' : 'removed') : dryRun ? 'would abort' : 'aborted';
   return `${verb.padEnd(13)}${l.key}  (${what})`;
 }
 
 export function formatCleanup(r: Result): string {
-  const lines = r.plan.map((p) => `${p.action === 'delete' ? (r.dryRun ? 'would delete' : 'deleted') : p.action === 'locked' ? 'locked' : 'keep'}`.padEnd(13) + `${p.backupId}  ${p.reasons.join('; ')}`);
+  const lines = r.plan.map(
+    (p) =>
+      `${p.action === 'delete' ? (r.dryRun ? 'would delete' : 'deleted') : p.action === 'locked' ? 'locked' : 'keep'}`.padEnd(
+        13,
+      ) + `${p.backupId}  ${p.reasons.join('; ')}`,
+  );
   lines.push(...(r.leftovers ?? []).map((l) => leftoverLine(l, r.dryRun)));
   lines.push(
     r.dryRun
@@ -28,7 +37,10 @@ export function formatCleanup(r: Result): string {
   return lines.join('\n');
 }
 
-export async function runCleanupCommand(ctx: CommandContext, options: { database?: string; dryRun?: boolean; json?: boolean }): Promise<void> {
+export async function runCleanupCommand(
+  ctx: CommandContext,
+  options: { database?: string; dryRun?: boolean; json?: boolean },
+): Promise<void> {
   const config = ctx.config();
   const database = ctx.pickDatabase(config, options.database);
   await ctx.withTemporalClient(async (client) => {

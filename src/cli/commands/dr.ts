@@ -11,11 +11,20 @@ import { UsageError } from '../../errors/errors';
 import { DisasterRecoveryInput, IncidentState, SEVERITIES, Severity, STEP_TITLES } from '../../incident/incident';
 import { levelsSent } from '../../incident/details';
 import { WorkflowType, workflowId } from '../../temporal/definitions';
-import * as m from '../../temporal/messages';
-import { DatabaseSA, EscalationLevelSA, IncidentStatusSA, IncidentStepSA, OperationSA, SeveritySA } from '../../temporal/search-attributes';
+import * as m from '../../incident/messages';
+import { restoreStatusQuery } from '../../temporal/messages';
+import {
+  DatabaseSA,
+  EscalationLevelSA,
+  IncidentStatusSA,
+  IncidentStepSA,
+  OperationSA,
+  SeveritySA,
+} from '../../temporal/search-attributes';
 import { CommandContext } from '../context';
 import { describeFailure } from '../failure';
-import { runLink, warnIfNoWorker } from './check';
+import { runLink } from '../../temporal/links';
+import { warnIfNoWorker } from '../no-worker';
 
 export interface DrOptions {
   as?: string;
@@ -39,10 +48,16 @@ type StepAction = 'ack' | 'assess' | 'select' | 'approve' | 'resume' | 'retry' |
 const who = (o: DrOptions, env: { PGWARDEN_OPERATOR?: string }) => operatorIdentity(o.as, env, userInfo().username);
 const when = (iso: string | null | undefined) => (iso ? iso.replace('T', ' ').replace(/\.\d+Z$/, 'Z') : '-');
 
-export function startInput(o: DrOptions, database: string, env: { PGWARDEN_OPERATOR?: string } = process.env): DisasterRecoveryInput {
-  if (!o.summary?.trim()) throw new UsageError('--summary is required: one line saying what failed, e.g. --summary "orders database corrupted"');
+export function startInput(
+  o: DrOptions,
+  database: string,
+  env: { PGWARDEN_OPERATOR?: string } = process.env,
+): DisasterRecoveryInput {
+  if (!o.summary?.trim())
+    throw new UsageError('--summary is required: one line saying what failed, e.g. --summary "orders database corrupted"');
   const severity = (o.severity ?? 'SEV1').toUpperCase();
-  if (!SEVERITIES.includes(severity as Severity)) throw new UsageError(`--severity ${o.severity}: use one of ${SEVERITIES.join(', ')}`);
+  if (!SEVERITIES.includes(severity as Severity))
+    throw new UsageError(`--severity ${o.severity}: use one of ${SEVERITIES.join(', ')}`);
   if (o.failureTime !== undefined) {
     const t = Date.parse(o.failureTime);
     if (Number.isNaN(t)) throw new UsageError(`--failure-time ${o.failureTime}: expected an ISO time like 2026-11-24T02:15:00Z`);
@@ -66,18 +81,40 @@ export function formatIncident(s: IncidentState, restoreStep?: string): string {
     ...(s.waitingFor ? [`waiting    for ${s.waitingFor}`] : []),
     `escalation ${level} sent${s.escalation.next ? `; next: level ${s.escalation.next.level} at ${when(s.escalation.next.at)}` : ''}; ${s.escalation.acknowledgedBy ? `acknowledged by ${s.escalation.acknowledgedBy} at ${when(s.escalation.acknowledgedAt)}` : `NOT acknowledged (level 1 sent ${s.escalation.level1Sends}x)`}`,
   ];
-  if (s.findings) lines.push(`findings   database ${s.findings.databaseDetail}; newest backup ${s.findings.newestBackup?.backupId ?? 'none'}; newest verified ${s.findings.newestVerified?.backupId ?? 'none'}`);
-  if (s.assessment) lines.push(`assessment ${s.assessment.dataLossScope}; customer impact ${s.assessment.customerImpact ? 'yes' : 'no'} (by ${s.assessment.by})`);
-  if (s.proposal) lines.push(`proposed   ${s.proposal.backupId} taken ${when(s.proposal.takenAt)}: ${s.proposal.why}${s.proposal.retrieval ? `; ${s.proposal.retrieval}` : ''}`);
-  if (s.selection) lines.push(`selected   ${s.selection.backupId}, ${s.selection.newDatabase ? `into new database ${s.selection.newDatabase}` : 'in place'} (by ${s.selection.by})`);
-  if (s.restore) lines.push(`restore    ${s.restore.status}: ${s.restore.detail}${restoreStep ? ` [now: ${restoreStep}]` : ''} (run ${s.restore.workflowId})`);
-  if (s.checks) lines.push(`checks     ${s.checks.map((c) => `${c.name} ${c.ok ? 'ok' : 'FAILED'} (${c.detail})`).join('; ') || 'none configured'}`);
+  if (s.findings)
+    lines.push(
+      `findings   database ${s.findings.databaseDetail}; newest backup ${s.findings.newestBackup?.backupId ?? 'none'}; newest verified ${s.findings.newestVerified?.backupId ?? 'none'}`,
+    );
+  if (s.assessment)
+    lines.push(
+      `assessment ${s.assessment.dataLossScope}; customer impact ${s.assessment.customerImpact ? 'yes' : 'no'} (by ${s.assessment.by})`,
+    );
+  if (s.proposal)
+    lines.push(
+      `proposed   ${s.proposal.backupId} taken ${when(s.proposal.takenAt)}: ${s.proposal.why}${s.proposal.retrieval ? `; ${s.proposal.retrieval}` : ''}`,
+    );
+  if (s.selection)
+    lines.push(
+      `selected   ${s.selection.backupId}, ${s.selection.newDatabase ? `into new database ${s.selection.newDatabase}` : 'in place'} (by ${s.selection.by})`,
+    );
+  if (s.restore)
+    lines.push(
+      `restore    ${s.restore.status}: ${s.restore.detail}${restoreStep ? ` [now: ${restoreStep}]` : ''} (run ${s.restore.workflowId})`,
+    );
+  if (s.checks)
+    lines.push(
+      `checks     ${s.checks.map((c) => `${c.name} ${c.ok ? 'ok' : 'FAILED'} (${c.detail})`).join('; ') || 'none configured'}`,
+    );
   if (s.recovery) {
     const r = s.recovery;
     lines.push(
       `recovery   full service ${(r.fullServiceMs / 3_600_000).toFixed(2)} h (RTO 4-6 h: ${r.fullServiceWithinRto ? 'met' : 'MISSED'})` +
-        (r.restoreMs !== null ? `; restore ${(r.restoreMs / 3_600_000).toFixed(2)} h (RTO 2-4 h: ${r.restoreWithinRto ? 'met' : 'MISSED'})` : '') +
-        (r.dataLossHours !== null ? `; backup ${r.dataLossHours} h before the failure (RPO 24 h: ${r.withinRpo ? 'met' : 'MISSED'})` : ''),
+        (r.restoreMs !== null
+          ? `; restore ${(r.restoreMs / 3_600_000).toFixed(2)} h (RTO 2-4 h: ${r.restoreWithinRto ? 'met' : 'MISSED'})`
+          : '') +
+        (r.dataLossHours !== null
+          ? `; backup ${r.dataLossHours} h before the failure (RPO 24 h: ${r.withinRpo ? 'met' : 'MISSED'})`
+          : ''),
     );
   }
   if (s.skipped.length) lines.push(`skipped    ${s.skipped.map((x) => STEP_TITLES[x]).join(', ')}`);
@@ -92,7 +129,8 @@ async function withClient<T>(ctx: CommandContext, run: (client: Client) => Promi
     try {
       return await run(client);
     } catch (err) {
-      if (err instanceof WorkflowNotFoundError) throw new UsageError(`${err.workflowId ?? 'that id'} is not an incident (see pgwarden dr list)`);
+      if (err instanceof WorkflowNotFoundError)
+        throw new UsageError(`${err.workflowId ?? 'that id'} is not an incident (see pgwarden dr list)`);
       throw err;
     }
   });
@@ -121,7 +159,10 @@ export async function runDrStart(ctx: CommandContext, o: DrOptions): Promise<voi
     });
     const link = runLink(config.temporal.uiUrl, client.options.namespace, id);
     if (o.json) process.stdout.write(JSON.stringify({ incidentId: id, runId: handle.firstExecutionRunId, link }, null, 2) + '\n');
-    else process.stdout.write(`incident ${id} opened; level 1 alert going out\n${link ? `follow it: ${link}\n` : ''}next: pgwarden dr ack ${id} --as NAME, then pgwarden dr status ${id}\n`);
+    else
+      process.stdout.write(
+        `incident ${id} opened; level 1 alert going out\n${link ? `follow it: ${link}\n` : ''}next: pgwarden dr ack ${id} --as NAME, then pgwarden dr status ${id}\n`,
+      );
   });
 }
 
@@ -132,12 +173,22 @@ export async function runDrStatus(ctx: CommandContext, id: string, o: DrOptions)
     const ended = run.status.name !== 'RUNNING' && run.status.name !== 'COMPLETED';
     if (ended) {
       // Failed to open (unknown database or matrix), terminated or timed out: the state would still say "open".
-      const failure = await handle.result().then(() => '', (err: Error) => describeFailure(err).lines.join('; '));
+      const failure = await handle.result().then(
+        () => '',
+        (err: Error) => describeFailure(err).lines.join('; '),
+      );
       throw new UsageError(`${id} is not running: ${run.status.name.toLowerCase()}${failure ? `: ${failure}` : ''}`);
     }
     const state = await handle.query(m.incidentStateQuery);
     let restoreStep: string | undefined;
-    if (state.restore?.status === 'running') restoreStep = await client.workflow.getHandle(state.restore.workflowId).query(m.restoreStatusQuery).then((r) => r.step, () => undefined);
+    if (state.restore?.status === 'running')
+      restoreStep = await client.workflow
+        .getHandle(state.restore.workflowId)
+        .query(restoreStatusQuery)
+        .then(
+          (r) => r.step,
+          () => undefined,
+        );
     process.stdout.write(o.json ? JSON.stringify(state, null, 2) + '\n' : formatIncident(state, restoreStep) + '\n');
   });
 }
@@ -152,10 +203,12 @@ function customerImpact(text: string | undefined): boolean {
 export async function runDrStep(ctx: CommandContext, action: StepAction, id: string, o: DrOptions): Promise<void> {
   // The step's own options first, then who acts: a mistyped option is the first thing said.
   if (action === 'assess') {
-    if (!o.scope?.trim()) throw new UsageError('--scope is required: what data is lost or at risk, e.g. --scope "orders since 02:00"');
+    if (!o.scope?.trim())
+      throw new UsageError('--scope is required: what data is lost or at risk, e.g. --scope "orders since 02:00"');
     customerImpact(o.customerImpact);
   }
-  if ((action === 'retry' || action === 'skip' || action === 'abort') && !o.reason?.trim()) throw new UsageError(`--reason is required for ${action}: say why, for the timeline`);
+  if ((action === 'retry' || action === 'skip' || action === 'abort') && !o.reason?.trim())
+    throw new UsageError(`--reason is required for ${action}: say why, for the timeline`);
   const by = who(o, ctx.env);
   const send = async (client: Client): Promise<IncidentState> => {
     const h = client.workflow.getHandle(id);
@@ -163,10 +216,15 @@ export async function runDrStep(ctx: CommandContext, action: StepAction, id: str
       case 'ack':
         return h.executeUpdate(m.acknowledgeUpdate, { args: [{ by }] });
       case 'assess':
-        if (!o.scope?.trim()) throw new UsageError('--scope is required: what data is lost or at risk, e.g. --scope "orders since 02:00"');
-        return h.executeUpdate(m.assessUpdate, { args: [{ by, dataLossScope: o.scope, customerImpact: customerImpact(o.customerImpact), notes: o.notes }] });
+        if (!o.scope?.trim())
+          throw new UsageError('--scope is required: what data is lost or at risk, e.g. --scope "orders since 02:00"');
+        return h.executeUpdate(m.assessUpdate, {
+          args: [{ by, dataLossScope: o.scope, customerImpact: customerImpact(o.customerImpact), notes: o.notes }],
+        });
       case 'select':
-        return h.executeUpdate(m.selectBackupUpdate, { args: [{ by, ...(o.backup ? { backupId: o.backup } : {}), ...(o.newDb ? { newDatabase: o.newDb } : {}) }] });
+        return h.executeUpdate(m.selectBackupUpdate, {
+          args: [{ by, ...(o.backup ? { backupId: o.backup } : {}), ...(o.newDb ? { newDatabase: o.newDb } : {}) }],
+        });
       case 'approve':
         return h.executeUpdate(m.approveIncidentRestoreUpdate, { args: [{ by, note: o.note }] });
       case 'resume':
@@ -185,13 +243,21 @@ export async function runDrStep(ctx: CommandContext, action: StepAction, id: str
     try {
       state = await send(client);
     } catch (err) {
-      if (err instanceof WorkflowUpdateFailedError) throw new UsageError(`${id}: ${(err.cause as Error)?.message ?? err.message}`);
-      if (/already completed|workflow execution already completed/i.test((err as Error).message)) throw new UsageError(`${id} is closed; nothing more can be recorded`);
+      if (err instanceof WorkflowUpdateFailedError)
+        throw new UsageError(`${id}: ${(err.cause as Error)?.message ?? err.message}`);
+      if (/already completed|workflow execution already completed/i.test((err as Error).message))
+        throw new UsageError(`${id} is closed; nothing more can be recorded`);
       throw err;
     }
     if (o.json) process.stdout.write(JSON.stringify(state, null, 2) + '\n');
-    else if (action === 'abort' || action === 'resume') process.stdout.write(`${action} recorded as ${by}; the incident closes and the final notices go out (pgwarden dr status ${id})\n`);
-    else process.stdout.write(`${action} recorded as ${by}; incident at ${STEP_TITLES[state.step]} (${state.stepStatus})${state.waitingFor ? `, waiting for ${state.waitingFor}` : ''}\n`);
+    else if (action === 'abort' || action === 'resume')
+      process.stdout.write(
+        `${action} recorded as ${by}; the incident closes and the final notices go out (pgwarden dr status ${id})\n`,
+      );
+    else
+      process.stdout.write(
+        `${action} recorded as ${by}; incident at ${STEP_TITLES[state.step]} (${state.stepStatus})${state.waitingFor ? `, waiting for ${state.waitingFor}` : ''}\n`,
+      );
   });
 }
 
@@ -216,6 +282,15 @@ export async function runDrList(ctx: CommandContext, o: DrOptions & { all?: bool
     const header = ['INCIDENT', 'DATABASE', 'SEVERITY', 'STATUS', 'STEP', 'LEVEL', 'OPENED'];
     const table = [header, ...rows.map((r) => Object.values(r).map(String))];
     const widths = header.map((_, i) => Math.max(...table.map((r) => r[i].length)));
-    process.stdout.write(table.map((r) => r.map((c, i) => c.padEnd(widths[i])).join('  ').trimEnd()).join('\n') + '\n');
+    process.stdout.write(
+      table
+        .map((r) =>
+          r
+            .map((c, i) => c.padEnd(widths[i]))
+            .join('  ')
+            .trimEnd(),
+        )
+        .join('\n') + '\n',
+    );
   });
 }

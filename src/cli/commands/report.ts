@@ -7,7 +7,7 @@ import { formatReport } from '../../report/format';
 import type { DatabaseReport } from '../../report/report';
 import { WorkflowType, workflowId } from '../../temporal/definitions';
 import { CommandContext } from '../context';
-import { warnIfNoWorker } from './check';
+import { warnIfNoWorker } from '../no-worker';
 
 export interface ReportOptions {
   database?: string;
@@ -17,7 +17,8 @@ export interface ReportOptions {
 
 export function parseDays(text: string | undefined): number {
   const days = text === undefined ? 30 : Number(text);
-  if (!Number.isInteger(days) || days < 1 || days > 3650) throw new UsageError(`--days ${text}: expected a whole number of days from 1 to 3650, e.g. 30`);
+  if (!Number.isInteger(days) || days < 1 || days > 3650)
+    throw new UsageError(`--days ${text}: expected a whole number of days from 1 to 3650, e.g. 30`);
   return days;
 }
 

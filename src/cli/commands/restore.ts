@@ -47,12 +47,17 @@ export function formatRestoreResult(r: RestoreResult): string {
 async function decide(ctx: CommandContext, id: string, approve: boolean, by: string, note: string | undefined): Promise<void> {
   await ctx.withTemporalClient(async (client) => {
     try {
-      const status = await client.workflow.getHandle(id).executeUpdate(approve ? approveRestoreUpdate : rejectRestoreUpdate, { args: [{ by, note }] });
+      const status = await client.workflow
+        .getHandle(id)
+        .executeUpdate(approve ? approveRestoreUpdate : rejectRestoreUpdate, { args: [{ by, note }] });
       process.stdout.write(`${approve ? 'approved' : 'rejected'} ${id} as ${by}; restore is now: ${status.step}\n`);
     } catch (err) {
-      if (err instanceof WorkflowUpdateFailedError) throw new UsageError(`${id}: ${(err.cause as Error)?.message ?? err.message}`);
+      if (err instanceof WorkflowUpdateFailedError)
+        throw new UsageError(`${id}: ${(err.cause as Error)?.message ?? err.message}`);
       if (err instanceof WorkflowNotFoundError || /already completed/.test((err as Error).message)) {
-        throw new UsageError(`${id} is not a restore waiting for approval (it has finished, or the id is wrong); see pgwarden restore --list or the Temporal UI`);
+        throw new UsageError(
+          `${id} is not a restore waiting for approval (it has finished, or the id is wrong); see pgwarden restore --list or the Temporal UI`,
+        );
       }
       throw err;
     }
@@ -62,43 +67,66 @@ async function decide(ctx: CommandContext, id: string, approve: boolean, by: str
 /** On a terminal, asks for the database name as confirmation; elsewhere explains how to approve. */
 async function obtainApproval(handle: WorkflowHandle, database: string, backupId: string, by: string): Promise<void> {
   if (!process.stdin.isTTY) {
-    process.stderr.write(`pgwarden: waiting for approval to restore ${backupId} over ${database}: pgwarden restore --approve ${handle.workflowId} --as <name> (or --reject), or send approveRestoreSignal from the Temporal UI\n`);
+    process.stderr.write(
+      `pgwarden: waiting for approval to restore ${backupId} over ${database}: pgwarden restore --approve ${handle.workflowId} --as <name> (or --reject), or send approveRestoreSignal from the Temporal UI\n`,
+    );
     return;
   }
   const rl = createInterface({ input: process.stdin, output: process.stderr });
-  const answer = (await rl.question(`Restore ${backupId} over the live database "${database}"? Its current data is kept renamed. Type the database name to approve: `)).trim();
+  const answer = (
+    await rl.question(
+      `Restore ${backupId} over the live database "${database}"? Its current data is kept renamed. Type the database name to approve: `,
+    )
+  ).trim();
   rl.close();
   const update = answer === database ? approveRestoreUpdate : rejectRestoreUpdate;
-  await handle.executeUpdate(update, { args: [{ by, note: answer === database ? 'confirmed at the CLI prompt' : 'not confirmed at the CLI prompt' }] });
+  await handle.executeUpdate(update, {
+    args: [{ by, note: answer === database ? 'confirmed at the CLI prompt' : 'not confirmed at the CLI prompt' }],
+  });
 }
 
 export async function runRestoreCommand(ctx: CommandContext, options: RestoreOptions): Promise<void> {
   if (options.list) return runListCommand(ctx, options);
   const identity = () => operatorIdentity(options.as, ctx.env, userInfo().username);
-  if (options.approve || options.reject) return decide(ctx, (options.approve ?? options.reject)!, Boolean(options.approve), identity(), options.note);
+  if (options.approve || options.reject)
+    return decide(ctx, (options.approve ?? options.reject)!, Boolean(options.approve), identity(), options.note);
   // Who approves at the prompt is recorded and notified: known before the restore starts.
   const by = !options.newDb && !options.force && process.stdin.isTTY ? identity() : 'the CLI';
-  if (options.newDb && options.force) throw new UsageError('--force is for restores in place; a restore into --new-db needs no approval');
+  if (options.newDb && options.force)
+    throw new UsageError('--force is for restores in place; a restore into --new-db needs no approval');
   const timeout = options.approvalTimeout === undefined ? 60 : Number(options.approvalTimeout);
-  if (!Number.isFinite(timeout) || timeout <= 0) throw new UsageError(`--approval-timeout ${options.approvalTimeout}: expected minutes, e.g. 60`);
+  if (!Number.isFinite(timeout) || timeout <= 0)
+    throw new UsageError(`--approval-timeout ${options.approvalTimeout}: expected minutes, e.g. 60`);
 
   const config = ctx.config();
   const database = ctx.pickDatabase(config, options.database);
   // Refused inputs change nothing and notify nobody: checked before a run exists.
   if (options.newDb !== undefined && !validDatabaseName(options.newDb)) throw new UsageError(newDatabaseRefusal(options.newDb));
-  const refused = options.file === undefined ? undefined : restoreFileRefusal(options.file, config.storage?.prefix ?? '', database);
+  const refused =
+    options.file === undefined ? undefined : restoreFileRefusal(options.file, config.storage?.prefix ?? '', database);
   if (refused) throw new UsageError(refused);
   await ctx.withTemporalClient(async (client) => {
     const run = await startRun(client, config, {
       workflowType: WorkflowType.restore,
       operation: 'restore',
       database,
-      args: [{ database, file: options.file, newDatabase: options.newDb, force: options.force, approvalTimeoutMinutes: timeout, ...(options.owner === false ? { noOwner: true } : {}) }],
+      args: [
+        {
+          database,
+          file: options.file,
+          newDatabase: options.newDb,
+          force: options.force,
+          approvalTimeoutMinutes: timeout,
+          ...(options.owner === false ? { noOwner: true } : {}),
+        },
+      ],
       summary: `Restore of ${database} ${options.file ?? '(newest backup)'} into ${options.newDb ?? `${database} (in place)`}`,
     });
     const { handle, id, link } = run;
     if (!options.wait) {
-      process.stdout.write(options.json ? JSON.stringify({ workflowId: id, link }) + '\n' : `started ${id}${link ? `\nwatch: ${link}` : ''}\n`);
+      process.stdout.write(
+        options.json ? JSON.stringify({ workflowId: id, link }) + '\n' : `started ${id}${link ? `\nwatch: ${link}` : ''}\n`,
+      );
       return;
     }
     if (!options.json) announce(`restoring ${database}`, run);
@@ -111,7 +139,10 @@ export async function runRestoreCommand(ctx: CommandContext, options: RestoreOpt
       const status = await handle.query(restoreStatusQuery).catch(() => undefined);
       if (status && status.step !== lastStep) {
         lastStep = status.step;
-        if (!options.json) process.stderr.write(`pgwarden: ${status.step}${status.backupId ? ` (${status.backupId} into ${status.target})` : ''}\n`);
+        if (!options.json)
+          process.stderr.write(
+            `pgwarden: ${status.step}${status.backupId ? ` (${status.backupId} into ${status.target})` : ''}\n`,
+          );
       }
       if (status?.awaitingApproval && !asked) {
         asked = true;
@@ -120,6 +151,8 @@ export async function runRestoreCommand(ctx: CommandContext, options: RestoreOpt
       await Promise.race([result.catch(() => undefined), new Promise((r) => setTimeout(r, 500))]);
     }
     const r = await result;
-    process.stdout.write(options.json ? JSON.stringify({ workflowId: id, link, ...r }, null, 2) + '\n' : formatRestoreResult(r) + '\n');
+    process.stdout.write(
+      options.json ? JSON.stringify({ workflowId: id, link, ...r }, null, 2) + '\n' : formatRestoreResult(r) + '\n',
+    );
   });
 }

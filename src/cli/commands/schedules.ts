@@ -11,7 +11,8 @@ async function withClient<T>(ctx: CommandContext, fn: (client: Client) => Promis
     try {
       return await fn(client);
     } catch (err) {
-      if (err instanceof ScheduleNotFoundError) throw new UsageError(`no schedule "${err.scheduleId}"; see pgwarden schedules list`);
+      if (err instanceof ScheduleNotFoundError)
+        throw new UsageError(`no schedule "${err.scheduleId}"; see pgwarden schedules list`);
       throw err;
     }
   });
@@ -19,8 +20,11 @@ async function withClient<T>(ctx: CommandContext, fn: (client: Client) => Promis
 
 export async function runSchedulesApply(ctx: CommandContext, opts: { prune?: boolean; json?: boolean }): Promise<void> {
   const config = ctx.config();
-  if (config.databases.length === 0) throw new UsageError('no database is configured (DATABASE_URL / BACKUP_DATABASES); nothing to schedule');
-  const result = await withClient(ctx, (client) => applySchedules(client, config.temporal.taskQueue, desiredSchedules(config), Boolean(opts.prune)));
+  if (config.databases.length === 0)
+    throw new UsageError('no database is configured (DATABASE_URL / BACKUP_DATABASES); nothing to schedule');
+  const result = await withClient(ctx, (client) =>
+    applySchedules(client, config.temporal.taskQueue, desiredSchedules(config), Boolean(opts.prune)),
+  );
   if (opts.json) return void process.stdout.write(JSON.stringify(result, null, 2) + '\n');
   const lines = [
     ...result.created.map((id) => `created   ${id}`),
@@ -50,11 +54,22 @@ export async function runSchedulesList(ctx: CommandContext, opts: { json?: boole
   });
   if (opts.json) return void process.stdout.write(JSON.stringify(rows, null, 2) + '\n');
   if (rows.length === 0) return void process.stdout.write('no pgwarden schedules; create them with: pgwarden schedules apply\n');
-  for (const r of rows) process.stdout.write(`${r.id.padEnd(36)} ${r.paused ? 'PAUSED ' : 'active '} next ${r.next ?? '-'}  last ${r.last ?? '-'}\n  ${r.note}\n`);
+  for (const r of rows)
+    process.stdout.write(
+      `${r.id.padEnd(36)} ${r.paused ? 'PAUSED ' : 'active '} next ${r.next ?? '-'}  last ${r.last ?? '-'}\n  ${r.note}\n`,
+    );
 }
 
-export async function runSchedulesAction(ctx: CommandContext, action: 'pause' | 'unpause' | 'trigger' | 'backfill', id: string, opts: { note?: string; from?: string; to?: string }): Promise<void> {
-  if (!id.startsWith(SCHEDULE_PREFIX)) throw new UsageError(`"${id}" is not a pgwarden schedule id (they start with ${SCHEDULE_PREFIX}); see pgwarden schedules list`);
+export async function runSchedulesAction(
+  ctx: CommandContext,
+  action: 'pause' | 'unpause' | 'trigger' | 'backfill',
+  id: string,
+  opts: { note?: string; from?: string; to?: string },
+): Promise<void> {
+  if (!id.startsWith(SCHEDULE_PREFIX))
+    throw new UsageError(
+      `"${id}" is not a pgwarden schedule id (they start with ${SCHEDULE_PREFIX}); see pgwarden schedules list`,
+    );
   await withClient(ctx, async (client) => {
     const handle = client.schedule.getHandle(id);
     if (action === 'pause') await handle.pause(opts.note ?? 'paused with pgwarden schedules pause');
@@ -63,7 +78,10 @@ export async function runSchedulesAction(ctx: CommandContext, action: 'pause' | 
     else {
       const start = new Date(opts.from ?? '');
       const end = new Date(opts.to ?? '');
-      if (Number.isNaN(start.getTime()) || Number.isNaN(end.getTime()) || end <= start) throw new UsageError('backfill needs --from and --to as ISO times, --from before --to (e.g. --from 2026-11-20T00:00Z --to 2026-11-23T00:00Z)');
+      if (Number.isNaN(start.getTime()) || Number.isNaN(end.getTime()) || end <= start)
+        throw new UsageError(
+          'backfill needs --from and --to as ISO times, --from before --to (e.g. --from 2026-11-20T00:00Z --to 2026-11-23T00:00Z)',
+        );
       await handle.backfill([{ start, end, overlap: ScheduleOverlapPolicy.BUFFER_ALL }]);
     }
     process.stdout.write(`${action === 'trigger' ? 'triggered' : action === 'backfill' ? 'backfilled' : `${action}d`} ${id}\n`);

@@ -5,7 +5,7 @@ import { BackupError, UsageError } from '../../errors/errors';
 import { WorkflowType, workflowId } from '../../temporal/definitions';
 import type { VerifyResult } from '../../../workflows/verify';
 import { CommandContext } from '../context';
-import { warnIfNoWorker } from './check';
+import { warnIfNoWorker } from '../no-worker';
 import { announce, startRun } from '../start-run';
 
 export interface VerifyOptions {
@@ -30,7 +30,10 @@ export async function runVerifyCommand(ctx: CommandContext, options: VerifyOptio
   if (options.backup && options.allUnverified) throw new UsageError('--backup and --all-unverified exclude each other; pass one');
   // An old script's file name (backup_..._sql.gz.enc) names the same backup as its id.
   if (options.backup) options = { ...options, backup: options.backup.replace(/^.*\//, '').replace(/\.sql\.gz\.enc$/, '') };
-  if (options.backup && !/^backup_\d{8}_\d{6}$/.test(options.backup)) throw new UsageError(`--backup ${options.backup}: expected a backup id like backup_20240101_120000 or an old script's backup_20240101_120000.sql.gz.enc (see pgwarden restore --list)`);
+  if (options.backup && !/^backup_\d{8}_\d{6}$/.test(options.backup))
+    throw new UsageError(
+      `--backup ${options.backup}: expected a backup id like backup_20240101_120000 or an old script's backup_20240101_120000.sql.gz.enc (see pgwarden restore --list)`,
+    );
   const config = ctx.config();
   const database = ctx.pickDatabase(config, options.database);
   await ctx.withTemporalClient(async (client) => {
@@ -44,9 +47,14 @@ export async function runVerifyCommand(ctx: CommandContext, options: VerifyOptio
     if (!options.json) announce(`verifying ${database}`, run);
     const { handle, id } = run;
     const result: VerifyResult = await handle.result();
-    process.stdout.write(options.json ? JSON.stringify({ workflowId: id, ...result }, null, 2) + '\n' : formatVerifyResult(result) + '\n');
+    process.stdout.write(
+      options.json ? JSON.stringify({ workflowId: id, ...result }, null, 2) + '\n' : formatVerifyResult(result) + '\n',
+    );
     const failed = result.verified.filter((v) => v.status === 'failed');
-    if (failed.length) throw new BackupError(`${failed.length} of ${result.verified.length} verification(s) failed: ${failed.map((f) => f.backupId).join(', ')}`);
+    if (failed.length)
+      throw new BackupError(
+        `${failed.length} of ${result.verified.length} verification(s) failed: ${failed.map((f) => f.backupId).join(', ')}`,
+      );
   });
 }
 
@@ -63,7 +71,14 @@ export function formatCatalog(database: string, entries: CatalogEntry[]): string
   ]);
   const header = ['BACKUP', 'SNAPSHOT (UTC)', 'SIZE', 'FORMAT', 'VERIFIED', 'CLASS', 'REASON'];
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
-  return [header, ...rows].map((r) => r.map((c, i) => c.padEnd(widths[i])).join('  ').trimEnd()).join('\n');
+  return [header, ...rows]
+    .map((r) =>
+      r
+        .map((c, i) => c.padEnd(widths[i]))
+        .join('  ')
+        .trimEnd(),
+    )
+    .join('\n');
 }
 
 export async function runListCommand(ctx: CommandContext, options: { database?: string; json?: boolean }): Promise<void> {

@@ -28,7 +28,8 @@ export async function runWorkerCommand(ctx: CommandContext): Promise<void> {
     await ensureSearchAttributes(client.connection, target.namespace);
     // Plaintext a run left when its worker died goes before this worker takes work.
     const removed = await removeDeadRunFiles(config.verify.workDir, (run) => runIsDead(client, run));
-    if (removed.length) process.stderr.write(`pgwarden worker: removed ${removed.length} decrypted file(s) left by runs that died\n`);
+    if (removed.length)
+      process.stderr.write(`pgwarden worker: removed ${removed.length} decrypted file(s) left by runs that died\n`);
   } finally {
     await client.connection.close();
   }
@@ -60,7 +61,10 @@ async function seedLastSuccess(config: Config, deps: ActivityDeps, metrics: Pgwa
   const store = new BackupStore(deps.s3, config.storage!);
   for (const db of config.databases) {
     try {
-      const keys = (await store.listKeys(manifestPrefix(config.storage!.prefix, db.id))).map((k) => k.key).filter((k) => k.endsWith('.json')).sort();
+      const keys = (await store.listKeys(manifestPrefix(config.storage!.prefix, db.id)))
+        .map((k) => k.key)
+        .filter((k) => k.endsWith('.json'))
+        .sort();
       const newest = keys[keys.length - 1];
       const text = newest && (await store.getText(newest));
       if (text) metrics.lastSuccessSeen(db.id, new Date(parseManifest(text, newest).finishedAt));

@@ -37,7 +37,10 @@ export function ensurePostgresInstalled(log: (line: string) => void): string {
   }
   log('installing PostgreSQL with apt-get (package postgresql)');
   execFileSync('apt-get', ['update', '-qq'], { stdio: 'inherit' });
-  execFileSync('apt-get', ['install', '-y', '-qq', '--no-install-recommends', 'postgresql'], { stdio: 'inherit', env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' } });
+  execFileSync('apt-get', ['install', '-y', '-qq', '--no-install-recommends', 'postgresql'], {
+    stdio: 'inherit',
+    env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' },
+  });
   bin = findBinDir();
   if (!bin) throw new Error('apt-get installed postgresql but no server binary was found under /usr/lib/postgresql');
   return bin;
@@ -113,11 +116,25 @@ export const postgresService: Service = {
       chownSync(pwfile, runAs.uid, runAs.gid!);
     }
     try {
-      execFileSync(join(binDir, 'initdb'), ['-D', data, '-U', SUPERUSER, `--pwfile=${pwfile}`, '--auth-local=trust', '--auth-host=scram-sha-256', '--encoding=UTF8', '--no-locale'], {
-        uid: runAs.uid,
-        gid: runAs.gid,
-        stdio: ['ignore', 'ignore', 'pipe'],
-      });
+      execFileSync(
+        join(binDir, 'initdb'),
+        [
+          '-D',
+          data,
+          '-U',
+          SUPERUSER,
+          `--pwfile=${pwfile}`,
+          '--auth-local=trust',
+          '--auth-host=scram-sha-256',
+          '--encoding=UTF8',
+          '--no-locale',
+        ],
+        {
+          uid: runAs.uid,
+          gid: runAs.gid,
+          stdio: ['ignore', 'ignore', 'pipe'],
+        },
+      );
     } finally {
       rmSync(pwfile, { force: true });
     }
@@ -127,7 +144,18 @@ export const postgresService: Service = {
     return startDetached({
       name: 'postgres',
       command: join(binDir!, 'postgres'),
-      args: ['-D', join(dir, 'data'), '-p', String(state.ports.postgres), '-c', 'listen_addresses=127.0.0.1', '-c', `unix_socket_directories=${join(dir, 'run')}`, '-c', 'max_connections=200'],
+      args: [
+        '-D',
+        join(dir, 'data'),
+        '-p',
+        String(state.ports.postgres),
+        '-c',
+        'listen_addresses=127.0.0.1',
+        '-c',
+        `unix_socket_directories=${join(dir, 'run')}`,
+        '-c',
+        'max_connections=200',
+      ],
       logFile: logFileOf('postgres'),
       uid: runAs.uid,
       gid: runAs.gid,

@@ -32,12 +32,28 @@ const dataDir = () => join(stateDir, 's3');
 
 /** A second identity that may read and list but not write; derived, so older stack states have it too. */
 export function readOnlyS3Credentials(state: StackState): { accessKeyId: string; secretAccessKey: string } {
-  return { accessKeyId: `${state.credentials.s3AccessKey}ro`, secretAccessKey: createHash('sha256').update(`read-only ${state.credentials.s3SecretKey}`).digest('hex').slice(0, 40) };
+  return {
+    accessKeyId: `${state.credentials.s3AccessKey}ro`,
+    secretAccessKey: createHash('sha256').update(`read-only ${state.credentials.s3SecretKey}`).digest('hex').slice(0, 40),
+  };
 }
 
 export const seaweedfsService: Service = {
   name: 's3',
-  ports: ['s3', 's3Grpc', 'seaweedMaster', 'seaweedMasterGrpc', 'seaweedVolume', 'seaweedVolumeGrpc', 'seaweedFiler', 'seaweedFilerGrpc', 'seaweedAdmin', 'seaweedAdminGrpc', 'seaweedIceberg', 'seaweedLance'],
+  ports: [
+    's3',
+    's3Grpc',
+    'seaweedMaster',
+    'seaweedMasterGrpc',
+    'seaweedVolume',
+    'seaweedVolumeGrpc',
+    'seaweedFiler',
+    'seaweedFilerGrpc',
+    'seaweedAdmin',
+    'seaweedAdminGrpc',
+    'seaweedIceberg',
+    'seaweedLance',
+  ],
   startTimeoutMs: 60_000,
   async prepare(state, log) {
     ensureTool('seaweedfs', log);
@@ -69,15 +85,26 @@ export const seaweedfsService: Service = {
       args: [
         'mini',
         `-dir=${join(dir, 'data')}`,
-        '-ip=127.0.0.1', '-ip.bind=127.0.0.1',
-        '-webdav=false', '-admin.ui=false', '-master.telemetry=false',
+        '-ip=127.0.0.1',
+        '-ip.bind=127.0.0.1',
+        '-webdav=false',
+        '-admin.ui=false',
+        '-master.telemetry=false',
         `-s3.config=${join(dir, 's3-identities.json')}`,
-        `-s3.port=${p.s3}`, `-s3.port.grpc=${p.s3Grpc}`, `-s3.port.iceberg=${p.seaweedIceberg}`, `-s3.port.lance=${p.seaweedLance}`,
-        `-master.port=${p.seaweedMaster}`, `-master.port.grpc=${p.seaweedMasterGrpc}`,
-        `-volume.port=${p.seaweedVolume}`, `-volume.port.grpc=${p.seaweedVolumeGrpc}`,
-        `-filer.port=${p.seaweedFiler}`, `-filer.port.grpc=${p.seaweedFilerGrpc}`,
-        `-admin.port=${p.seaweedAdmin}`, `-admin.port.grpc=${p.seaweedAdminGrpc}`,
-        `-filer.localSocket=${join(dir, 'filer.sock')}`, `-s3.localSocket=${join(dir, 's3.sock')}`,
+        `-s3.port=${p.s3}`,
+        `-s3.port.grpc=${p.s3Grpc}`,
+        `-s3.port.iceberg=${p.seaweedIceberg}`,
+        `-s3.port.lance=${p.seaweedLance}`,
+        `-master.port=${p.seaweedMaster}`,
+        `-master.port.grpc=${p.seaweedMasterGrpc}`,
+        `-volume.port=${p.seaweedVolume}`,
+        `-volume.port.grpc=${p.seaweedVolumeGrpc}`,
+        `-filer.port=${p.seaweedFiler}`,
+        `-filer.port.grpc=${p.seaweedFilerGrpc}`,
+        `-admin.port=${p.seaweedAdmin}`,
+        `-admin.port.grpc=${p.seaweedAdminGrpc}`,
+        `-filer.localSocket=${join(dir, 'filer.sock')}`,
+        `-s3.localSocket=${join(dir, 's3.sock')}`,
       ],
       cwd: dir,
       // An AWS profile in the caller's environment must not leak into the server.

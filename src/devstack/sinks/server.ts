@@ -63,7 +63,8 @@ export async function startSinks(options: SinkOptions): Promise<Sinks> {
     authMethods: ['PLAIN', 'LOGIN'],
     logger: false,
     onAuth(auth, _session, callback) {
-      if (auth.username === options.smtpUser && auth.password === options.smtpPassword) return callback(null, { user: auth.username });
+      if (auth.username === options.smtpUser && auth.password === options.smtpPassword)
+        return callback(null, { user: auth.username });
       return callback(new Error('Invalid username or password'));
     },
     onData(stream, session, callback) {

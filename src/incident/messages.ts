@@ -1,0 +1,27 @@
+/**
+ * Queries, signals and updates of DisasterRecoveryWorkflow, defined once and imported by the
+ * workflow, the CLI and the tests.
+ */
+import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
+import type { IncidentState } from './incident';
+import type { Actor, AssessInput, NoteInput, ReasonInput, SelectInput } from './validate';
+
+// Disaster recovery (DisasterRecoveryWorkflow): every human step is an Update with a validator
+// and the same step as a Signal, for the Temporal UI.
+export const incidentStateQuery = defineQuery<IncidentState>('incidentState');
+export const acknowledgeUpdate = defineUpdate<IncidentState, [Actor]>('acknowledge');
+export const assessUpdate = defineUpdate<IncidentState, [AssessInput]>('assess');
+export const selectBackupUpdate = defineUpdate<IncidentState, [SelectInput]>('selectBackup');
+export const approveIncidentRestoreUpdate = defineUpdate<IncidentState, [NoteInput]>('approveIncidentRestore');
+export const resumeUpdate = defineUpdate<IncidentState, [NoteInput]>('resume');
+export const retryStepUpdate = defineUpdate<IncidentState, [ReasonInput]>('retryStep');
+export const skipStepUpdate = defineUpdate<IncidentState, [ReasonInput]>('skipStep');
+export const abortUpdate = defineUpdate<IncidentState, [ReasonInput]>('abort');
+export const acknowledgeSignal = defineSignal<[Actor]>('acknowledgeSignal');
+export const assessSignal = defineSignal<[AssessInput]>('assessSignal');
+export const selectBackupSignal = defineSignal<[SelectInput]>('selectBackupSignal');
+export const approveIncidentRestoreSignal = defineSignal<[NoteInput]>('approveIncidentRestoreSignal');
+export const resumeSignal = defineSignal<[NoteInput]>('resumeSignal');
+export const retryStepSignal = defineSignal<[ReasonInput]>('retryStepSignal');
+export const skipStepSignal = defineSignal<[ReasonInput]>('skipStepSignal');
+export const abortSignal = defineSignal<[ReasonInput]>('abortSignal');
