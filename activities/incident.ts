@@ -24,8 +24,6 @@ import { deliver } from './notify';
 export interface OpenedIncident {
   database: string;
   matrix: EscalationMatrix;
-  /** What the verification step will check (counts only: the queries and URL stay in configuration). */
-  smokeChecks: { queries: number; healthUrl: boolean };
 }
 
 const hoursBetween = (from: string, to: Date) => Math.round(((to.getTime() - Date.parse(from)) / 3_600_000) * 10) / 10;
@@ -55,7 +53,6 @@ export function incidentActivities(deps: ActivityDeps) {
       return {
         database,
         matrix,
-        smokeChecks: { queries: deps.config.incident.smokeQueries.length, healthUrl: Boolean(deps.config.incident.healthUrl) },
       };
     },
 

@@ -1,4 +1,5 @@
 /** What a backup tells people when it ends: the wording of success and failure notices. */
+import { OBJECTIVES } from '../config/objectives';
 import type { Notice } from '../notify/notice';
 import type { VerificationRecord } from './verification';
 import type { FreshnessReport } from './freshness';
@@ -151,7 +152,7 @@ export function restoreNotice(o: RestoreOutcome): Notice {
           ...common,
           ['Into', o.target],
           ...(o.keptAs ? ([['Previous data kept as', o.keptAs]] as Array<[string, string]>) : []),
-          ['Recovery time', `${(o.recoveryMs / 60000).toFixed(1)} min (RTO for a database restore: 2-4 h)`],
+          ['Recovery time', `${(o.recoveryMs / 60000).toFixed(1)} min (${OBJECTIVES.restore.text} for a database restore)`],
           ['Backup age', o.backupAgeHours === null ? 'unknown' : `${o.backupAgeHours} h (RPO: 24 h)`],
           ['Workflow', o.workflowId],
         ],

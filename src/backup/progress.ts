@@ -1,5 +1,5 @@
 /** Progress of a running backup as heartbeat details: figures for machines, a line for people. */
-export type BackupPhase = 'connecting' | 'counting rows' | 'dumping' | 'uploading globals' | 'uploaded';
+export type BackupPhase = 'connecting' | 'dumping' | 'uploading globals' | 'uploaded';
 
 export interface BackupProgress {
   phase: BackupPhase;
@@ -30,8 +30,6 @@ export function describeProgress(p: Omit<BackupProgress, 'summary'>): string {
   switch (p.phase) {
     case 'connecting':
       return 'connecting to the database';
-    case 'counting rows':
-      return `counting rows in the dump snapshot: ${p.tablesCounted} of ${p.tablesTotal} tables`;
     case 'dumping': {
       const rate = seconds > 0 ? ` at ${formatBytes(p.storedBytes / seconds)}/s` : '';
       const counting = p.tablesCounted < p.tablesTotal ? `; rows counted in ${p.tablesCounted} of ${p.tablesTotal} tables` : '';

@@ -2,6 +2,7 @@
  * Pure decisions of a restore: what `--file` names, what the databases involved are called,
  * whether an object needs an archive retrieval, and the recovery-time figures.
  */
+import { OBJECTIVES } from '../config/objectives';
 import { databaseRoot, parseBackupId } from './naming';
 
 export interface RestoreFileRef {
@@ -87,7 +88,6 @@ export function recoveryFigures(input: { startedAt: Date; finishedAt: Date; back
   recoveryMs: number;
   backupAgeHours: number | null;
   withinRto: boolean;
-  withinRpo: boolean | null;
 } {
   const recoveryMs = input.finishedAt.getTime() - input.startedAt.getTime();
   const backupAgeHours = input.backupTakenAt
@@ -96,7 +96,6 @@ export function recoveryFigures(input: { startedAt: Date; finishedAt: Date; back
   return {
     recoveryMs,
     backupAgeHours,
-    withinRto: recoveryMs <= 4 * 3_600_000,
-    withinRpo: backupAgeHours === null ? null : backupAgeHours <= 24,
+    withinRto: recoveryMs <= OBJECTIVES.restore.maxMs,
   };
 }

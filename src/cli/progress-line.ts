@@ -1,13 +1,9 @@
 /** The CLI's live progress line, drawn from the dump activity's heartbeat details. */
 import { BackupProgress, formatBytes } from '../backup/progress';
 
-export function progressLine(p: BackupProgress | undefined, step: string, elapsedMs: number, width = 30): string {
+export function progressLine(p: BackupProgress | undefined, step: string, elapsedMs: number): string {
   const clock = `${Math.floor(elapsedMs / 60000)}:${String(Math.floor(elapsedMs / 1000) % 60).padStart(2, '0')}`;
   if (!p) return `[${clock}] ${step}`;
-  if (p.phase === 'counting rows' && p.tablesTotal > 0) {
-    const filled = Math.round((p.tablesCounted / p.tablesTotal) * width);
-    return `[${clock}] counting rows [${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${p.tablesCounted}/${p.tablesTotal} tables`;
-  }
   if (p.phase === 'dumping' || p.phase === 'uploading globals' || p.phase === 'uploaded') {
     const seconds = p.elapsedMs / 1000;
     const rate = seconds > 0 ? `${formatBytes(p.storedBytes / seconds)}/s` : '';

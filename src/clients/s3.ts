@@ -20,8 +20,3 @@ export function createS3Client(storage: StorageConfig): S3Client {
     maxAttempts: 3,
   });
 }
-
-/** `<prefix>/<database>/`: where one database's backups live. */
-export function databasePrefix(storage: StorageConfig, databaseId: string): string {
-  return `${storage.prefix ? storage.prefix + '/' : ''}${databaseId}/`;
-}

@@ -2,6 +2,7 @@
  * The incident in a few lines, for the Temporal UI's "current details" of the run (markdown)
  * and for `pgwarden dr status`.
  */
+import { describeRecovery } from './recovery';
 import { IncidentState, STEP_TITLES } from './incident';
 import { LEVEL_NAMES } from './matrix';
 
@@ -29,17 +30,6 @@ export function incidentDetails(s: IncidentState): string {
       `**Proposed backup:** ${s.proposal.backupId} (${s.proposal.why})${s.proposal.retrieval ? `; ${s.proposal.retrieval}` : ''}`,
     );
   if (s.restore) lines.push(`**Restore:** ${s.restore.status}: ${s.restore.detail} (run ${s.restore.workflowId})`);
-  if (s.recovery) {
-    const r = s.recovery;
-    lines.push(
-      `**Recovery:** full service in ${(r.fullServiceMs / 3_600_000).toFixed(2)} h (RTO 4-6 h: ${r.fullServiceWithinRto ? 'met' : 'MISSED'})` +
-        (r.restoreMs !== null
-          ? `; restore ${(r.restoreMs / 3_600_000).toFixed(2)} h (RTO 2-4 h: ${r.restoreWithinRto ? 'met' : 'MISSED'})`
-          : '') +
-        (r.dataLossHours !== null
-          ? `; data since ${r.dataLossHours} h before the failure lost (RPO 24 h: ${r.withinRpo ? 'met' : 'MISSED'})`
-          : ''),
-    );
-  }
+  if (s.recovery) lines.push(`**Recovery:** ${describeRecovery(s.recovery)}`);
   return lines.join('\n');
 }

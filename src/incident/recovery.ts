@@ -1,9 +1,6 @@
 /** The incident's measured recovery against the strategy's objectives. */
+import { OBJECTIVES } from '../config/objectives';
 import type { RecoveryFigures } from './incident';
-
-export const RTO_RESTORE_MAX_MS = 4 * 3_600_000; // database restore: 2-4 h
-export const RTO_FULL_SERVICE_MAX_MS = 6 * 3_600_000; // full service recovery: 4-6 h
-export const RPO_MAX_HOURS = 24;
 
 export function incidentRecovery(input: {
   openedAt: Date;
@@ -18,10 +15,24 @@ export function incidentRecovery(input: {
     : null;
   return {
     restoreMs: input.restoreMs,
-    restoreWithinRto: input.restoreMs === null ? null : input.restoreMs <= RTO_RESTORE_MAX_MS,
+    restoreWithinRto: input.restoreMs === null ? null : input.restoreMs <= OBJECTIVES.restore.maxMs,
     fullServiceMs,
-    fullServiceWithinRto: fullServiceMs <= RTO_FULL_SERVICE_MAX_MS,
+    fullServiceWithinRto: fullServiceMs <= OBJECTIVES.fullService.maxMs,
     dataLossHours,
-    withinRpo: dataLossHours === null ? null : dataLossHours <= RPO_MAX_HOURS,
+    withinRpo: dataLossHours === null ? null : dataLossHours <= OBJECTIVES.dataLoss.maxHours,
   };
+}
+
+/** The recovery against the objectives in one line, for the UI's details and `dr status` alike. */
+export function describeRecovery(r: RecoveryFigures): string {
+  const verdict = (ok: boolean | null) => (ok ? 'met' : 'MISSED');
+  return (
+    `full service in ${(r.fullServiceMs / 3_600_000).toFixed(2)} h (${OBJECTIVES.fullService.text}: ${verdict(r.fullServiceWithinRto)})` +
+    (r.restoreMs !== null
+      ? `; restore ${(r.restoreMs / 3_600_000).toFixed(2)} h (${OBJECTIVES.restore.text}: ${verdict(r.restoreWithinRto)})`
+      : '') +
+    (r.dataLossHours !== null
+      ? `; data since ${r.dataLossHours} h before the failure lost (${OBJECTIVES.dataLoss.text}: ${verdict(r.withinRpo)})`
+      : '')
+  );
 }

@@ -4,6 +4,7 @@
  * estimated monthly cost per storage class. Pure: the activity gathers the facts from the
  * bucket, this turns them into figures.
  */
+import { OBJECTIVES } from '../config/objectives';
 import { medianOf } from '../backup/verification';
 import type { PriceTable } from '../config/prices';
 import { monthlyCost } from './prices';
@@ -98,8 +99,6 @@ export interface DatabaseReport {
 }
 
 const DAY = 86_400_000;
-/** The strategy's RTO for a database restore: 2-4 hours; a recovery within 4 h meets it. */
-export const RTO_RESTORE_MS = 4 * 3_600_000;
 
 const dayIndex = (at: string, from: number) => Math.floor((Date.parse(at) - from) / DAY);
 
@@ -206,7 +205,7 @@ export function buildReport(f: ReportFacts): DatabaseReport {
       lastRecoveryMs: okRestores.length ? okRestores[okRestores.length - 1].recoveryMs : null,
       medianRecoveryMs: nullableMedian(okRestores.map((r) => r.recoveryMs)),
       medianRestoreMs: nullableMedian(okRestores.map((r) => r.restoreMs).filter((ms): ms is number => ms !== null)),
-      withinRto: okRestores.filter((r) => r.recoveryMs <= RTO_RESTORE_MS).length,
+      withinRto: okRestores.filter((r) => r.recoveryMs <= OBJECTIVES.restore.maxMs).length,
     },
     storage: {
       objects: f.objects.length,

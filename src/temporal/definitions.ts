@@ -1,10 +1,8 @@
 /**
- * Names shared by workflows, the worker, the CLI and the tests: the task queue default,
- * workflow types and how workflow ids are made. Imported by workflow code, so it must stay
+ * Names shared by workflows, the worker, the CLI and the tests: workflow types and how
+ * workflow ids are made. Imported by workflow code, so it must stay
  * free of Node built-ins and I/O.
  */
-export const DEFAULT_TASK_QUEUE = 'pgwarden';
-
 export const WorkflowType = {
   preflight: 'PreflightWorkflow',
   backup: 'BackupWorkflow',

@@ -3,25 +3,34 @@ import { WorkflowFailedError } from '@temporalio/client';
 import { describeFailure } from '../../src/cli/failure';
 import { connectionError } from '../../src/clients/postgres';
 import { Secret } from '../../src/config/secret';
+import * as errors from '../../src/errors/errors';
 import { ConfigError, DatabaseConnectionError, exitCodeForFailureType, StorageError } from '../../src/errors/errors';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { ExitCode } from '../../src/errors/exit-codes';
 import { deleteFailuresMessage, storageError } from '../../src/storage/s3-errors';
 
 describe('exit codes', () => {
-  it.each([
-    ['BackupError', 1],
-    ['DatabaseConnectionError', 2],
-    ['StorageError', 3],
-    ['EncryptionError', 4],
-    ['CleanupError', 5],
-    ['UsageError', 64],
-    ['TemporalUnavailableError', 69],
-    ['BusyError', 75],
-    ['ConfigError', 78],
-    ['SomethingUnexpected', 1],
-    [undefined, 1],
-  ])('%s exits with %i', (type, code) => {
-    expect(exitCodeForFailureType(type)).toBe(code);
+  // Every error class, constructed: a class missing from the type table (so that a failed
+  // workflow exits with another code than the class itself) fails here.
+  type ErrorClass = new (message: string) => errors.PgwardenError;
+  const classes = (Object.values(errors) as unknown[]).filter(
+    (v): v is ErrorClass => typeof v === 'function' && (v as { prototype?: unknown }).prototype instanceof errors.PgwardenError,
+  );
+
+  it.each(classes.map((c) => [c.name, c]))('%s: the same code whether raised here or behind a workflow', (_name, Cls) => {
+    const err = (Cls as unknown) === errors.ConfigError ? new errors.ConfigError(['x']) : new Cls('x');
+    expect(exitCodeForFailureType(err.name)).toBe(err.exitCode);
+    expect(describeFailure(err).exitCode).toBe(err.exitCode);
+  });
+
+  it('documents every exit code in the README, and maps unknown failures to 1', () => {
+    const readme = readFileSync(join(__dirname, '..', '..', 'README.md'), 'utf8');
+    const table = readme.slice(readme.indexOf('## Exit codes'));
+    for (const code of new Set(Object.values(ExitCode))) expect(table).toMatch(new RegExp(`^\\| ${code} \\|`, 'm'));
+    expect(exitCodeForFailureType('SomethingUnexpected')).toBe(1);
+    expect(exitCodeForFailureType(undefined)).toBe(1);
+    expect(exitCodeForFailureType('RestoreNotApproved')).toBe(ExitCode.NotApproved);
   });
 
   it('follows a failed workflow to the activity failure that caused it', () => {

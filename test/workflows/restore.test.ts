@@ -77,7 +77,7 @@ describe('RestoreWorkflow (dev server, real PostgreSQL and S3)', () => {
       `[pgwarden] OK: Restore of ${db} started`,
       `[pgwarden] OK: Restore of ${db} succeeded`,
     ]);
-    expect(mails[1].text).toMatch(/Recovery time: +\d+\.\d min \(RTO for a database restore: 2-4 h\)/);
+    expect(mails[1].text).toMatch(/Recovery time: +\d+\.\d min \(RTO 2-4 h for a database restore\)/);
   });
 
   it.each([

@@ -4,6 +4,7 @@
  * retry | skip | abort | list. Every step goes through the workflow's validated Updates, so
  * a wrong step or a missing field is refused with the workflow's own message (exit 64).
  */
+import { describeRecovery } from '../../incident/recovery';
 import { userInfo } from 'node:os';
 import { operatorIdentity } from '../operator';
 import { Client, WorkflowNotFoundError, WorkflowUpdateFailedError } from '@temporalio/client';
@@ -105,18 +106,7 @@ export function formatIncident(s: IncidentState, restoreStep?: string): string {
     lines.push(
       `checks     ${s.checks.map((c) => `${c.name} ${c.ok ? 'ok' : 'FAILED'} (${c.detail})`).join('; ') || 'none configured'}`,
     );
-  if (s.recovery) {
-    const r = s.recovery;
-    lines.push(
-      `recovery   full service ${(r.fullServiceMs / 3_600_000).toFixed(2)} h (RTO 4-6 h: ${r.fullServiceWithinRto ? 'met' : 'MISSED'})` +
-        (r.restoreMs !== null
-          ? `; restore ${(r.restoreMs / 3_600_000).toFixed(2)} h (RTO 2-4 h: ${r.restoreWithinRto ? 'met' : 'MISSED'})`
-          : '') +
-        (r.dataLossHours !== null
-          ? `; backup ${r.dataLossHours} h before the failure (RPO 24 h: ${r.withinRpo ? 'met' : 'MISSED'})`
-          : ''),
-    );
-  }
+  if (s.recovery) lines.push(`recovery   ${describeRecovery(s.recovery)}`);
   if (s.skipped.length) lines.push(`skipped    ${s.skipped.map((x) => STEP_TITLES[x]).join(', ')}`);
   lines.push('timeline');
   for (const t of s.timeline) lines.push(`  ${when(t.at)}  ${t.step.padEnd(10)} ${t.by.padEnd(10)} ${t.what}`);

@@ -4,6 +4,7 @@
  * signal from the Temporal UI; --force skips it). Also --approve/--reject ID and --list.
  */
 import { userInfo } from 'node:os';
+import { OBJECTIVES } from '../../config/objectives';
 import { operatorIdentity } from '../operator';
 import { createInterface } from 'node:readline/promises';
 import { WorkflowHandle, WorkflowNotFoundError, WorkflowUpdateFailedError } from '@temporalio/client';
@@ -39,8 +40,8 @@ export function formatRestoreResult(r: RestoreResult): string {
     `into       ${r.restoredInto}${r.keptAs ? ` (previous data kept as ${r.keptAs}; drop it when no longer needed)` : ''}`,
     ...(r.approvedBy ? [`approved   by ${r.approvedBy}`] : []),
     `checked    ${r.rowCountsChecked ? 'row counts match the manifest' : 'no manifest to check row counts against'}`,
-    `recovery   ${(r.recoveryMs / 60000).toFixed(1)} min (restore ${(r.restoreMs / 1000).toFixed(1)}s); RTO 2-4 h: ${r.withinRto ? 'met' : 'MISSED'}`,
-    `backup age ${r.backupAgeHours === null ? 'unknown' : `${r.backupAgeHours} h (RPO 24 h)`}`,
+    `recovery   ${(r.recoveryMs / 60000).toFixed(1)} min (restore ${(r.restoreMs / 1000).toFixed(1)}s); ${OBJECTIVES.restore.text}: ${r.withinRto ? 'met' : 'MISSED'}`,
+    `backup age ${r.backupAgeHours === null ? 'unknown' : `${r.backupAgeHours} h (${OBJECTIVES.dataLoss.text})`}`,
   ].join('\n');
 }
 
