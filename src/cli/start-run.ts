@@ -4,43 +4,52 @@
  * the link to the run in the Temporal Web UI.
  */
 import { Client, WorkflowExecutionAlreadyStartedError, WorkflowHandleWithFirstExecutionRunId } from '@temporalio/client';
+import type { SearchAttributePair } from '@temporalio/common';
 import { BusyError } from '../errors/errors';
 import { Config } from '../config/config';
-import { workflowId } from '../temporal/definitions';
+import { WorkflowType, workflowId } from '../temporal/definitions';
+import type { PgwardenWorkflows, WorkflowKey } from './workflows';
 import { DatabaseSA, OperationSA } from '../temporal/search-attributes';
 import { runLink } from '../temporal/links';
 import { warnIfNoWorker } from './no-worker';
 
-export interface RunSpec {
-  workflowType: string;
+export interface RunSpec<K extends WorkflowKey> {
+  /** Which workflow: its arguments are checked against the workflow function's own. */
+  workflow: K;
   /** Shown in the id and the PgwardenOperation search attribute: backup, verify, restore, ... */
   operation: string;
   database: string;
-  args: unknown[];
-  summary: string;
+  args: Parameters<PgwardenWorkflows[K]>;
+  summary?: string;
   /** The id's first word when it differs from the operation (e.g. cleanup-dry-run). */
   idWord?: string;
+  /** Runs that may start several times a second (lists, reports) get a random suffix. */
+  uniqueId?: boolean;
+  /** Search attributes beside the database and the operation (an incident's). */
+  searchAttributes?: SearchAttributePair[];
 }
 
-export interface StartedRun {
-  handle: WorkflowHandleWithFirstExecutionRunId;
+export interface StartedRun<K extends WorkflowKey> {
+  handle: WorkflowHandleWithFirstExecutionRunId<PgwardenWorkflows[K]>;
   id: string;
   link?: string;
 }
 
-export async function startRun(client: Client, config: Config, spec: RunSpec): Promise<StartedRun> {
+export async function startRun<K extends WorkflowKey>(client: Client, config: Config, spec: RunSpec<K>): Promise<StartedRun<K>> {
   await warnIfNoWorker(client, config.temporal.taskQueue);
-  const id = workflowId(spec.idWord ?? spec.operation, spec.database, new Date());
+  const stamped = workflowId(spec.idWord ?? spec.operation, spec.database, new Date());
+  const id = spec.uniqueId ? `${stamped}-${Math.random().toString(36).slice(2, 8)}` : stamped;
   const handle = await client.workflow
-    .start(spec.workflowType, {
+    .start<PgwardenWorkflows[K]>(WorkflowType[spec.workflow], {
       taskQueue: config.temporal.taskQueue,
       workflowId: id,
       args: spec.args,
       typedSearchAttributes: [
         { key: DatabaseSA, value: spec.database },
         { key: OperationSA, value: spec.operation },
+        ...(spec.searchAttributes ?? []),
       ],
-      staticSummary: spec.summary,
+      ...(spec.summary ? { staticSummary: spec.summary } : {}),
     })
     .catch((err: unknown) => {
       if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
@@ -53,6 +62,6 @@ export async function startRun(client: Client, config: Config, spec: RunSpec): P
 }
 
 /** "pgwarden: <doing> <database> (workflow <id>, <link>)" on stderr. */
-export function announce(doing: string, run: StartedRun): void {
+export function announce(doing: string, run: { id: string; link?: string }): void {
   process.stderr.write(`pgwarden: ${doing} (workflow ${run.id}${run.link ? `, ${run.link}` : ''})\n`);
 }

@@ -263,7 +263,7 @@ describe('RestoreWorkflow (dev server, real PostgreSQL and S3)', () => {
     );
     try {
       const err = await startRun(suite.server.client, config, {
-        workflowType: WorkflowType.restore,
+        workflow: 'restore',
         operation: 'restore',
         database: db,
         args: [{ database: db }],

@@ -101,7 +101,7 @@ export async function runBackupCommand(ctx: CommandContext, options: BackupOptio
       }
     }
     const run = await startRun(client, config, {
-      workflowType: WorkflowType.backup,
+      workflow: 'backup',
       operation: 'backup',
       database,
       args: [{ database, reason, failFast: options.failFast, retryWindowMinutes: config.backup.retryWindowMinutes }],

@@ -1,6 +1,5 @@
 /** `pgwarden check`: runs PreflightWorkflow on the worker and prints what it found. */
 import type { PreflightReport } from '../../../activities';
-import { WorkflowType } from '../../temporal/definitions';
 import { announce, startRun } from '../start-run';
 import { CommandContext } from '../context';
 
@@ -24,7 +23,7 @@ export async function runCheckCommand(ctx: CommandContext, options: CheckOptions
   const database = ctx.pickDatabase(config, options.database);
   await ctx.withTemporalClient(async (client) => {
     const run = await startRun(client, config, {
-      workflowType: WorkflowType.preflight,
+      workflow: 'preflight',
       operation: 'preflight',
       database,
       args: [{ database }],

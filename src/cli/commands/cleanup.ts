@@ -1,5 +1,4 @@
 /** `pgwarden cleanup [--dry-run]`: retention, leftovers and the S3 lifecycle, on the worker. */
-import { WorkflowType } from '../../temporal/definitions';
 import { announce, startRun } from '../start-run';
 import type { Leftover } from '../../../activities/cleanup';
 import { formatBytes } from '../../backup/progress';
@@ -45,7 +44,7 @@ export async function runCleanupCommand(
   const database = ctx.pickDatabase(config, options.database);
   await ctx.withTemporalClient(async (client) => {
     const run = await startRun(client, config, {
-      workflowType: WorkflowType.cleanup,
+      workflow: 'cleanup',
       operation: 'cleanup',
       idWord: options.dryRun ? 'cleanup-dry-run' : 'cleanup',
       database,

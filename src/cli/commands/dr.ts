@@ -4,6 +4,7 @@
  * retry | skip | abort | list. Every step goes through the workflow's validated Updates, so
  * a wrong step or a missing field is refused with the workflow's own message (exit 64).
  */
+import { startRun } from '../start-run';
 import { describeRecovery } from '../../incident/recovery';
 import { userInfo } from 'node:os';
 import { operatorIdentity } from '../operator';
@@ -11,21 +12,11 @@ import { Client, WorkflowNotFoundError, WorkflowUpdateFailedError } from '@tempo
 import { UsageError } from '../../errors/errors';
 import { DisasterRecoveryInput, IncidentState, SEVERITIES, Severity, STEP_TITLES } from '../../incident/incident';
 import { levelsSent } from '../../incident/details';
-import { WorkflowType, workflowId } from '../../temporal/definitions';
 import * as m from '../../incident/messages';
 import { restoreStatusQuery } from '../../temporal/messages';
-import {
-  DatabaseSA,
-  EscalationLevelSA,
-  IncidentStatusSA,
-  IncidentStepSA,
-  OperationSA,
-  SeveritySA,
-} from '../../temporal/search-attributes';
+import { DatabaseSA, EscalationLevelSA, IncidentStatusSA, IncidentStepSA, SeveritySA } from '../../temporal/search-attributes';
 import { CommandContext } from '../context';
 import { describeFailure } from '../failure';
-import { runLink } from '../../temporal/links';
-import { warnIfNoWorker } from '../no-worker';
 
 export interface DrOptions {
   as?: string;
@@ -131,23 +122,19 @@ export async function runDrStart(ctx: CommandContext, o: DrOptions): Promise<voi
   const database = ctx.pickDatabase(config, o.database);
   const input = startInput(o, database, ctx.env);
   await withClient(ctx, async (client) => {
-    await warnIfNoWorker(client, config.temporal.taskQueue);
-    const id = workflowId('dr', database, new Date());
-    const handle = await client.workflow.start(WorkflowType.disasterRecovery, {
-      taskQueue: config.temporal.taskQueue,
-      workflowId: id,
+    const { handle, id, link } = await startRun(client, config, {
+      workflow: 'disasterRecovery',
+      operation: 'dr',
+      database,
       args: [input],
-      typedSearchAttributes: [
-        { key: DatabaseSA, value: database },
-        { key: OperationSA, value: 'dr' },
+      searchAttributes: [
         { key: SeveritySA, value: input.severity! },
         { key: IncidentStatusSA, value: 'open' },
         { key: IncidentStepSA, value: 'identify' },
         { key: EscalationLevelSA, value: 0 },
       ],
-      staticSummary: `[${input.severity}] ${database}: ${input.summary}`,
+      summary: `[${input.severity}] ${database}: ${input.summary}`,
     });
-    const link = runLink(config.temporal.uiUrl, client.options.namespace, id);
     if (o.json) process.stdout.write(JSON.stringify({ incidentId: id, runId: handle.firstExecutionRunId, link }, null, 2) + '\n');
     else
       process.stdout.write(

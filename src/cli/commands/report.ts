@@ -2,12 +2,11 @@
  * `pgwarden report [--days N] [--database NAME] [--json]`: the strategy's metrics per
  * database, read from the manifests and records in the bucket (on the worker).
  */
+import { startRun } from '../start-run';
 import { UsageError } from '../../errors/errors';
 import { formatReport } from '../../report/format';
 import type { DatabaseReport } from '../../report/report';
-import { WorkflowType, workflowId } from '../../temporal/definitions';
 import { CommandContext } from '../context';
-import { warnIfNoWorker } from '../no-worker';
 
 export interface ReportOptions {
   database?: string;
@@ -28,12 +27,14 @@ export async function runReportCommand(ctx: CommandContext, options: ReportOptio
   const databases = options.database ? [ctx.pickDatabase(config, options.database)] : config.databases.map((d) => d.id);
   if (databases.length === 0) throw new UsageError('no database given; pass --database NAME (or set DATABASE_URL)');
   await ctx.withTemporalClient(async (client) => {
-    await warnIfNoWorker(client, config.temporal.taskQueue);
-    const reports: DatabaseReport[] = await client.workflow.execute(WorkflowType.report, {
-      taskQueue: config.temporal.taskQueue,
-      workflowId: `${workflowId('report', databases.length === 1 ? databases[0] : 'all', new Date())}-${Math.random().toString(36).slice(2, 8)}`,
+    const { handle } = await startRun(client, config, {
+      workflow: 'report',
+      operation: 'report',
+      database: databases.length === 1 ? databases[0] : 'all',
       args: [{ databases, days }],
+      uniqueId: true,
     });
+    const reports: DatabaseReport[] = await handle.result();
     process.stdout.write(options.json ? JSON.stringify(reports, null, 2) + '\n' : reports.map(formatReport).join('\n\n') + '\n');
   });
 }

@@ -11,7 +11,6 @@ import { WorkflowHandle, WorkflowNotFoundError, WorkflowUpdateFailedError } from
 import { newDatabaseRefusal, restoreFileRefusal, validDatabaseName } from '../../backup/restore-plan';
 import { UsageError } from '../../errors/errors';
 import { approveRestoreUpdate, rejectRestoreUpdate, restoreStatusQuery } from '../../temporal/messages';
-import { WorkflowType } from '../../temporal/definitions';
 import { announce, startRun } from '../start-run';
 import type { RestoreResult } from '../../../workflows/restore';
 import { CommandContext } from '../context';
@@ -108,7 +107,7 @@ export async function runRestoreCommand(ctx: CommandContext, options: RestoreOpt
   if (refused) throw new UsageError(refused);
   await ctx.withTemporalClient(async (client) => {
     const run = await startRun(client, config, {
-      workflowType: WorkflowType.restore,
+      workflow: 'restore',
       operation: 'restore',
       database,
       args: [

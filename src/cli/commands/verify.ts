@@ -2,10 +2,8 @@
 import type { CatalogEntry } from '../../backup/catalog';
 import { formatBytes } from '../../backup/progress';
 import { BackupError, UsageError } from '../../errors/errors';
-import { WorkflowType, workflowId } from '../../temporal/definitions';
 import type { VerifyResult } from '../../../workflows/verify';
 import { CommandContext } from '../context';
-import { warnIfNoWorker } from '../no-worker';
 import { announce, startRun } from '../start-run';
 
 export interface VerifyOptions {
@@ -38,7 +36,7 @@ export async function runVerifyCommand(ctx: CommandContext, options: VerifyOptio
   const database = ctx.pickDatabase(config, options.database);
   await ctx.withTemporalClient(async (client) => {
     const run = await startRun(client, config, {
-      workflowType: WorkflowType.verify,
+      workflow: 'verify',
       operation: 'verify',
       database,
       args: [{ database, backupId: options.backup, allUnverified: options.allUnverified }],
@@ -85,12 +83,14 @@ export async function runListCommand(ctx: CommandContext, options: { database?: 
   const config = ctx.config();
   const database = ctx.pickDatabase(config, options.database);
   await ctx.withTemporalClient(async (client) => {
-    await warnIfNoWorker(client, config.temporal.taskQueue);
-    const entries: CatalogEntry[] = await client.workflow.execute(WorkflowType.listBackups, {
-      taskQueue: config.temporal.taskQueue,
-      workflowId: `${workflowId('list', database, new Date())}-${Math.random().toString(36).slice(2, 8)}`,
+    const { handle } = await startRun(client, config, {
+      workflow: 'listBackups',
+      operation: 'list',
+      database,
       args: [{ database }],
+      uniqueId: true,
     });
+    const entries: CatalogEntry[] = await handle.result();
     process.stdout.write(options.json ? JSON.stringify(entries, null, 2) + '\n' : formatCatalog(database, entries) + '\n');
   });
 }
