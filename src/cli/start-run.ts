@@ -8,7 +8,7 @@ import type { SearchAttributePair } from '@temporalio/common';
 import { BusyError } from '../errors/errors';
 import { Config } from '../config/config';
 import { WorkflowType, workflowId } from '../temporal/definitions';
-import type { PgwardenWorkflows, WorkflowKey } from './workflows';
+import type { PgwardenWorkflows, WorkflowKey } from '../../workflows/by-key';
 import { DatabaseSA, OperationSA } from '../temporal/search-attributes';
 import { runLink } from '../temporal/links';
 import { warnIfNoWorker } from './no-worker';

@@ -7,16 +7,20 @@
  */
 import { createHash } from 'node:crypto';
 import type { Config } from '../config/config';
+import type { PgwardenWorkflows } from '../../workflows/by-key';
 import { WorkflowType } from '../temporal/definitions';
+
+/** The workflows that run on a schedule. */
+type ScheduledKey = 'backup' | 'verify' | 'check' | 'cleanup';
 
 export const SCHEDULE_PREFIX = 'pgwarden-';
 
 export interface DesiredSchedule {
   scheduleId: string;
   database: string;
-  operation: 'backup' | 'verify' | 'cleanup' | 'check';
-  workflowType: string;
-  args: unknown[];
+  operation: ScheduledKey;
+  workflowType: (typeof WorkflowType)[ScheduledKey];
+  args: Parameters<PgwardenWorkflows[ScheduledKey]>;
   cron: string;
   timezone: string;
   note: string;
@@ -29,10 +33,10 @@ export function desiredSchedules(config: Config): DesiredSchedule[] {
   const s = config.schedules;
   const out: DesiredSchedule[] = [];
   for (const db of config.databases) {
-    const make = (
-      operation: DesiredSchedule['operation'],
-      workflowType: string,
-      args: unknown[],
+    // The operation is the workflow's key: its arguments are checked against the workflow's own.
+    const make = <K extends ScheduledKey>(
+      operation: K,
+      args: Parameters<PgwardenWorkflows[K]>,
       cron: string,
       note: string,
       catchupWindowMinutes: number,
@@ -41,7 +45,7 @@ export function desiredSchedules(config: Config): DesiredSchedule[] {
         scheduleId: `${SCHEDULE_PREFIX}${operation}-${db.id}`,
         database: db.id,
         operation,
-        workflowType,
+        workflowType: WorkflowType[operation],
         args,
         cron,
         timezone: s.timezone,
@@ -56,7 +60,6 @@ export function desiredSchedules(config: Config): DesiredSchedule[] {
     out.push(
       make(
         'backup',
-        WorkflowType.backup,
         [{ database: db.id, reason: 'scheduled', retryWindowMinutes: config.backup.retryWindowMinutes }],
         s.backupCron,
         `Daily backup of ${db.id} (strategy: 02:00 UTC), replaces backup_database.sh in cron`,
@@ -66,7 +69,6 @@ export function desiredSchedules(config: Config): DesiredSchedule[] {
     out.push(
       make(
         'verify',
-        WorkflowType.verify,
         [{ database: db.id }],
         s.verifyCron,
         `Weekly verification of ${db.id}'s newest backup (strategy: Sundays 03:00 UTC), replaces verify_backup.sh`,
@@ -76,7 +78,6 @@ export function desiredSchedules(config: Config): DesiredSchedule[] {
     out.push(
       make(
         'check',
-        WorkflowType.check,
         [{ database: db.id }],
         s.checkCron,
         `Daily missing-backup check of ${db.id}: alerts when the newest backup is over ${s.maxBackupAgeHours} h or the newest verified over ${s.maxVerifiedAgeDays} days old`,
@@ -86,7 +87,6 @@ export function desiredSchedules(config: Config): DesiredSchedule[] {
     out.push(
       make(
         'cleanup',
-        WorkflowType.cleanup,
         [{ database: db.id }],
         s.cleanupCron,
         `Monthly cleanup of ${db.id}'s backups (strategy: the 1st, 04:00 UTC), replaces cleanup_old_backups.sh`,
