@@ -2,10 +2,9 @@
  * What every command starts from: the environment (with the env file layered in), the
  * validated configuration, and, when needed, a Temporal client.
  */
-import { Client } from '@temporalio/client';
+import type { Client } from '@temporalio/client';
 import { Config, loadConfig, RequiredPart } from '../config/config';
 import { Env, environmentWithFile } from '../config/env-file';
-import { connectClient, temporalTarget } from '../clients/temporal';
 import { UsageError } from '../errors/errors';
 
 export interface GlobalOptions {
@@ -23,6 +22,7 @@ export class CommandContext {
   }
 
   async temporalClient(): Promise<Client> {
+    const { connectClient, temporalTarget } = await import('../clients/temporal'); // only commands that need it load the SDK
     return connectClient(temporalTarget(this.env));
   }
 

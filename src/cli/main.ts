@@ -5,17 +5,10 @@
  */
 import { Command, CommanderError, Option } from 'commander';
 import { ExitCode } from '../errors/exit-codes';
-import { runBackupCommand } from './commands/backup';
-import { runCheckCommand } from './commands/check';
-import { runCleanupCommand } from './commands/cleanup';
-import { runSchedulesAction, runSchedulesApply, runSchedulesList } from './commands/schedules';
-import { runReportCommand } from './commands/report';
-import { runDrList, runDrStart, runDrStatus, runDrStep } from './commands/dr';
-import { runRestoreCommand } from './commands/restore';
-import { runVerifyCommand } from './commands/verify';
-import { runWorkerCommand } from './commands/worker';
 import { CommandContext, GlobalOptions } from './context';
-import { describeFailure } from './failure';
+
+// Each command's module (and with it the Temporal and AWS SDKs) loads when that command runs:
+// --help and bad input answer at once.
 
 export function buildProgram(run: (action: () => Promise<void>) => Promise<void>): Command {
   const program = new Command('pgwarden')
@@ -32,14 +25,14 @@ export function buildProgram(run: (action: () => Promise<void>) => Promise<void>
   program
     .command('worker')
     .description('run the worker that executes pgwarden workflows and activities')
-    .action(() => run(() => runWorkerCommand(ctx())));
+    .action(() => run(async () => (await import('./commands/worker')).runWorkerCommand(ctx())));
 
   program
     .command('check')
     .description('check that a database can be backed up: database, pg_dump, bucket, key (runs on the worker)')
     .option('-d, --database <name>', 'configured database id (default: the only one configured)')
     .option('--json', 'print the report as JSON')
-    .action((opts) => run(() => runCheckCommand(ctx(), opts)));
+    .action((opts) => run(async () => (await import('./commands/check')).runCheckCommand(ctx(), opts)));
 
   program
     .command('backup')
@@ -50,7 +43,7 @@ export function buildProgram(run: (action: () => Promise<void>) => Promise<void>
     .option('--fail-fast', 'give up at the first failure instead of retrying transient ones')
     .option('--allow-concurrent', 'start even while another backup of the same database is running')
     .option('--json', 'print the result as JSON')
-    .action((opts) => run(() => runBackupCommand(ctx(), opts)));
+    .action((opts) => run(async () => (await import('./commands/backup')).runBackupCommand(ctx(), opts)));
 
   program
     .command('verify')
@@ -61,7 +54,7 @@ export function buildProgram(run: (action: () => Promise<void>) => Promise<void>
     .option('-b, --backup <id>', 'the backup to verify, e.g. backup_20240101_120000 (default: the newest)')
     .option('--all-unverified', 'verify every backup that was never verified, oldest first')
     .option('--json', 'print the results as JSON')
-    .action((opts) => run(() => runVerifyCommand(ctx(), opts)));
+    .action((opts) => run(async () => (await import('./commands/verify')).runVerifyCommand(ctx(), opts)));
 
   program
     .command('restore')
@@ -87,7 +80,7 @@ export function buildProgram(run: (action: () => Promise<void>) => Promise<void>
     .option('--list', 'list complete backups, newest first: time, size, format, verified, storage class')
     .option('--no-wait', 'start the restore and return at once with its workflow id')
     .option('--json', 'print JSON')
-    .action((opts) => run(() => runRestoreCommand(ctx(), opts)));
+    .action((opts) => run(async () => (await import('./commands/restore')).runRestoreCommand(ctx(), opts)));
 
   program
     .command('cleanup')
@@ -97,7 +90,7 @@ export function buildProgram(run: (action: () => Promise<void>) => Promise<void>
     .option('-d, --database <name>', 'configured database id (default: the only one configured)')
     .option('--dry-run', 'list what would be deleted and why; change nothing')
     .option('--json', 'print the report as JSON')
-    .action((opts) => run(() => runCleanupCommand(ctx(), opts)));
+    .action((opts) => run(async () => (await import('./commands/cleanup')).runCleanupCommand(ctx(), opts)));
 
   program
     .command('report')
@@ -107,7 +100,7 @@ export function buildProgram(run: (action: () => Promise<void>) => Promise<void>
     .option('-d, --database <name>', 'one configured database (default: all configured)')
     .option('--days <n>', 'the window, in days up to today', '30')
     .option('--json', 'print the figures as JSON')
-    .action((opts) => run(() => runReportCommand(ctx(), opts)));
+    .action((opts) => run(async () => (await import('./commands/report')).runReportCommand(ctx(), opts)));
 
   const schedules = program
     .command('schedules')
@@ -117,25 +110,27 @@ export function buildProgram(run: (action: () => Promise<void>) => Promise<void>
     .description('create or update the schedules from configuration (idempotent)')
     .option('--prune', 'remove pgwarden schedules of databases no longer configured')
     .option('--json', 'print the result as JSON')
-    .action((opts) => run(() => runSchedulesApply(ctx(), opts)));
+    .action((opts) => run(async () => (await import('./commands/schedules')).runSchedulesApply(ctx(), opts)));
   schedules
     .command('list')
     .description('pgwarden schedules: state, next and last run')
     .option('--json', 'print JSON')
-    .action((opts) => run(() => runSchedulesList(ctx(), opts)));
+    .action((opts) => run(async () => (await import('./commands/schedules')).runSchedulesList(ctx(), opts)));
   for (const action of ['pause', 'unpause', 'trigger'] as const) {
     schedules
       .command(`${action} <schedule-id>`)
       .description(`${action} a schedule`)
       .option('--note <text>', 'why (pause/unpause)')
-      .action((id, opts) => run(() => runSchedulesAction(ctx(), action, id, opts)));
+      .action((id, opts) => run(async () => (await import('./commands/schedules')).runSchedulesAction(ctx(), action, id, opts)));
   }
   schedules
     .command('backfill <schedule-id>')
     .description('run the schedule for the times it would have run between --from and --to')
     .requiredOption('--from <time>', 'ISO time')
     .requiredOption('--to <time>', 'ISO time')
-    .action((id, opts) => run(() => runSchedulesAction(ctx(), 'backfill', id, opts)));
+    .action((id, opts) =>
+      run(async () => (await import('./commands/schedules')).runSchedulesAction(ctx(), 'backfill', id, opts)),
+    );
 
   const dr = program
     .command('dr')
@@ -149,16 +144,16 @@ export function buildProgram(run: (action: () => Promise<void>) => Promise<void>
     .option('--matrix <name>', 'escalation matrix (default: default)')
     .option('--as <name>', 'who opens it (default: your user name)')
     .option('--json', 'print JSON')
-    .action((opts) => run(() => runDrStart(ctx(), opts)));
+    .action((opts) => run(async () => (await import('./commands/dr')).runDrStart(ctx(), opts)));
   dr.command('status <incident-id>')
     .description('where the incident stands: step, escalation, backup, restore, timeline')
     .option('--json', 'print the whole state as JSON')
-    .action((id, opts) => run(() => runDrStatus(ctx(), id, opts)));
+    .action((id, opts) => run(async () => (await import('./commands/dr')).runDrStatus(ctx(), id, opts)));
   dr.command('list')
     .description('open incidents (--all: closed ones too)')
     .option('--all', 'include closed incidents')
     .option('--json', 'print JSON')
-    .action((opts) => run(() => runDrList(ctx(), opts)));
+    .action((opts) => run(async () => (await import('./commands/dr')).runDrList(ctx(), opts)));
   const step = (name: string, description: string) =>
     dr
       .command(`${name} <incident-id>`)
@@ -166,30 +161,30 @@ export function buildProgram(run: (action: () => Promise<void>) => Promise<void>
       .option('--as <name>', 'who (default: your user name)')
       .option('--json', 'print the incident state as JSON');
   step('ack', 'acknowledge: stops the level 1 reminders (levels 2 and 3 still follow unless resolved)').action((id, opts) =>
-    run(() => runDrStep(ctx(), 'ack', id, opts)),
+    run(async () => (await import('./commands/dr')).runDrStep(ctx(), 'ack', id, opts)),
   );
   step('assess', 'step 2: record the impact assessment')
     .option('--scope <text>', 'scope of data loss, e.g. "orders since 02:00"')
     .option('--customer-impact <yes|no>', 'customer-facing service impact (yes: level 4, customer notification)')
     .option('--notes <text>', 'anything else')
-    .action((id, opts) => run(() => runDrStep(ctx(), 'assess', id, opts)));
+    .action((id, opts) => run(async () => (await import('./commands/dr')).runDrStep(ctx(), 'assess', id, opts)));
   step('select', 'step 3: confirm the proposed backup, or pick another; in place unless --new-db')
     .option('--backup <id>', 'another backup than the proposed one')
     .option('--new-db <name>', 'restore into this new database instead of in place')
-    .action((id, opts) => run(() => runDrStep(ctx(), 'select', id, opts)));
+    .action((id, opts) => run(async () => (await import('./commands/dr')).runDrStep(ctx(), 'select', id, opts)));
   step('approve', 'step 4: approve the in-place restore')
     .option('--note <text>', 'a note')
-    .action((id, opts) => run(() => runDrStep(ctx(), 'approve', id, opts)));
+    .action((id, opts) => run(async () => (await import('./commands/dr')).runDrStep(ctx(), 'approve', id, opts)));
   step('resume', 'step 6: confirm operations resumed; closes the incident')
     .option('--note <text>', 'a note')
-    .action((id, opts) => run(() => runDrStep(ctx(), 'resume', id, opts)));
+    .action((id, opts) => run(async () => (await import('./commands/dr')).runDrStep(ctx(), 'resume', id, opts)));
   for (const action of ['retry', 'skip', 'abort'] as const) {
     step(
       action,
       action === 'abort' ? 'stop the runbook (cancels a running restore and the escalation)' : `${action} the current step`,
     )
       .option('--reason <text>', 'why (required)')
-      .action((id, opts) => run(() => runDrStep(ctx(), action, id, opts)));
+      .action((id, opts) => run(async () => (await import('./commands/dr')).runDrStep(ctx(), action, id, opts)));
   }
 
   return program;
@@ -201,6 +196,7 @@ export async function main(argv: string[]): Promise<number> {
     try {
       await action();
     } catch (err) {
+      const { describeFailure } = await import('./failure');
       const failure = describeFailure(err);
       for (const line of failure.lines) process.stderr.write(`pgwarden: ${line}\n`);
       exitCode = failure.exitCode;
