@@ -3,8 +3,9 @@
  * ports that do not clash with the running one, treat a second `up` as a no-op, and leave no
  * process behind after `down`.
  */
-import { spawnSync } from 'node:child_process';
-import { chmodSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { spawn, spawnSync } from 'node:child_process';
+import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { repoRoot } from '../../src/devstack/paths';
@@ -25,6 +26,17 @@ function stack(command: string) {
   return { code: res.status, out: res.stdout + res.stderr };
 }
 
+function stackInBackground(command: string): Promise<{ code: number | null; out: string }> {
+  const child = spawn(process.execPath, [join(repoRoot, 'dist', 'src', 'devstack', 'main.js'), command], {
+    env: { ...process.env, PGWARDEN_STACK_DIR: dir },
+  });
+  let out = '';
+  child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+  child.stderr.on('data', (d: Buffer) => (out += d.toString()));
+  // 'exit', not 'close': the services it starts may hold inherited pipes open.
+  return new Promise((resolve) => child.once('exit', (code) => setTimeout(() => resolve({ code, out }), 100)));
+}
+
 afterAll(() => {
   stack('down');
   rmSync(dir, { recursive: true, force: true });
@@ -32,9 +44,21 @@ afterAll(() => {
 
 describe('scripts/stack', () => {
   it('starts a second stack beside the first, idempotently, and stops it completely', async () => {
-    const first = stack('up');
+    const running = stackInBackground('up');
+    // Another program takes PostgreSQL's port after the stack chose it and before the server
+    // binds it (initdb runs in between): the stack starts it again on another port.
+    const stateFile = join(dir, 'stack.json');
+    const deadline = Date.now() + 60_000;
+    while (!existsSync(stateFile) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 5));
+    const chosen = (JSON.parse(readFileSync(stateFile, 'utf8')) as StackState).ports.postgres;
+    const squatter = createServer((c) => c.destroy()); // it holds the port, and serves nobody
+    await new Promise<void>((resolve) => squatter.listen(chosen, '127.0.0.1', resolve));
+    const first = await running;
+    await new Promise((r) => squatter.close(r));
     expect(first).toMatchObject({ code: 0 });
     expect(first.out).toMatch(/started postgres, s3, sinks, temporal/);
+    expect(first.out).toContain('postgres: a port was taken before it could bind it; starting again on');
+    expect((JSON.parse(readFileSync(stateFile, 'utf8')) as StackState).ports.postgres).not.toBe(chosen);
     const state = JSON.parse(readFileSync(join(dir, 'stack.json'), 'utf8')) as StackState;
     // No clash with the stack the test run uses.
     const mainPorts = new Set(
