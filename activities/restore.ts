@@ -21,6 +21,7 @@ import {
   retrievalEstimate,
   stagingName,
   validDatabaseName,
+  workDirRoomProblem,
 } from '../src/backup/restore-plan';
 import { BackupStore } from '../src/backup/store';
 import { compareRowCounts, describeDifference } from '../src/backup/verification';
@@ -363,12 +364,8 @@ export function restoreActivities(deps: ActivityDeps) {
         if (manifest?.pgDump.format === 'custom') {
           const dir = await privateWorkDir(deps.config.verify.workDir);
           const fs = await statfs(dir);
-          const free = fs.bavail * fs.bsize;
-          if (free < manifest.data.rawBytes * 1.05) {
-            throw new ConfigError([
-              `PGWARDEN_WORK_DIR: ${dir} has ${formatBytes(free)} free, and the decrypted dump of ${input.backupId} needs ${formatBytes(manifest.data.rawBytes)}; point PGWARDEN_WORK_DIR at a larger disk`,
-            ]);
-          }
+          const problem = workDirRoomProblem(fs.bavail * fs.bsize, manifest.data.rawBytes, dir, input.backupId);
+          if (problem) throw new ConfigError([problem]);
         }
         if (manifest?.roles && !input.noOwner) {
           const problem = await roleProblem(admin, manifest.roles, input.backupId, `${server.host}:${server.port}`);

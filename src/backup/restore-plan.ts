@@ -3,6 +3,7 @@
  * whether an object needs an archive retrieval, and the recovery-time figures.
  */
 import { OBJECTIVES } from '../config/objectives';
+import { formatBytes } from './progress';
 import { databaseRoot, parseBackupId } from './naming';
 
 export interface RestoreFileRef {
@@ -98,4 +99,13 @@ export function recoveryFigures(input: { startedAt: Date; finishedAt: Date; back
     backupAgeHours,
     withinRto: recoveryMs <= OBJECTIVES.restore.maxMs,
   };
+}
+
+/**
+ * Whether the decrypted dump fits where the parallel pg_restore reads it, with 5% to spare:
+ * a restore that would fill the disk after its approval is refused before. Pure.
+ */
+export function workDirRoomProblem(freeBytes: number, dumpBytes: number, dir: string, backupId: string): string | undefined {
+  if (freeBytes >= dumpBytes * 1.05) return undefined;
+  return `PGWARDEN_WORK_DIR: ${dir} has ${formatBytes(freeBytes)} free, and the decrypted dump of ${backupId} needs ${formatBytes(dumpBytes)}; point PGWARDEN_WORK_DIR at a larger disk`;
 }

@@ -7,6 +7,7 @@ import {
   retrievalEstimate,
   stagingName,
   validDatabaseName,
+  workDirRoomProblem,
 } from '../../src/backup/restore-plan';
 import { ensureSearchAttributes } from '../../src/temporal/ensure-search-attributes';
 import { ConfigError } from '../../src/errors/errors';
@@ -118,4 +119,24 @@ describe('search attributes at worker start', () => {
     );
     expect((err as ConfigError).problems[0]).toContain('--name PgwardenEscalationLevel --type Int');
   });
+});
+
+describe('room for the decrypted dump', () => {
+  const GiB = 1024 ** 3;
+  it.each([
+    [10 * GiB, 4 * GiB, undefined],
+    [4.2 * GiB, 4 * GiB, undefined],
+    [
+      4.1 * GiB,
+      4 * GiB,
+      'PGWARDEN_WORK_DIR: /tmp/pgwarden-work has 4.1 GiB free, and the decrypted dump of backup_20240101_120000 needs 4.0 GiB; point PGWARDEN_WORK_DIR at a larger disk',
+    ],
+    [
+      0,
+      1024,
+      'PGWARDEN_WORK_DIR: /tmp/pgwarden-work has 0 B free, and the decrypted dump of backup_20240101_120000 needs 1.0 KiB; point PGWARDEN_WORK_DIR at a larger disk',
+    ],
+  ])('%d bytes free for %d', (free, needed, expected) =>
+    expect(workDirRoomProblem(free, needed, '/tmp/pgwarden-work', 'backup_20240101_120000')).toBe(expected),
+  );
 });
