@@ -166,12 +166,23 @@ describe('restore fidelity (dev server, real PostgreSQL and S3)', () => {
     expect(await snapshot(db)).toEqual(before);
   });
 
-  it.each(['custom', 'plain'])(
-    'as a least-privileged backup user (%s): refused before any approval until it may act as the owner, then faithful',
-    async (format) => {
+  it.each([
+    ['custom', 'AES-256-GCM'],
+    ['plain', 'AES-256-GCM'],
+    ['custom', 'AES-256-CBC'],
+  ])(
+    'as a least-privileged backup user (%s, %s): refused before any approval until it may act as the owner, then faithful',
+    async (format, algorithm) => {
       const db = await productionLike();
       const url = databaseUrl(db).replace(/^postgres:\/\/[^@]+@/, `postgres://${least}:${leastPassword}@`);
-      const { taskQueue } = await suite.workerFor(db, { DATABASE_URL: url, BACKUP_FORMAT: format });
+      const { taskQueue } = await suite.workerFor(db, {
+        DATABASE_URL: url,
+        BACKUP_FORMAT: format,
+        ENCRYPTION_ALGORITHM: algorithm,
+        ...(algorithm === 'AES-256-CBC'
+          ? { BACKUP_ENCRYPTION_KEY: `least-passphrase-${sfx}`, BACKUP_ENCRYPTION_KEY_ID: `least-cbc-${sfx}` }
+          : {}),
+      });
       // As created: no BYPASSRLS, not a member of the owner (an earlier case may have granted both).
       await withClient('postgres', (c) =>
         c.query(`GRANT CONNECT ON DATABASE ${db} TO ${least}; ALTER ROLE ${least} NOBYPASSRLS; REVOKE ${owner} FROM ${least}`),
@@ -210,71 +221,87 @@ describe('restore fidelity (dev server, real PostgreSQL and S3)', () => {
     },
   );
 
-  it("an old script's backup is listed, verified with its counts recorded, and restored faithfully, its passphrase a previous key beside GCM", async () => {
-    const db = await productionLike();
-    const prefix = `old-scripts-${sfx}`; // old files sit at the prefix's top, shared by every database: a prefix of its own
-    const passphrase = `pasargad cron ${sfx}`;
-    const { taskQueue, config } = await suite.workerFor(db, {
-      S3_PREFIX: prefix,
-      BACKUP_ENCRYPTION_PREVIOUS_KEYS: `cron:${passphrase}`,
-    });
-    expect(config.encryption!.algorithm).toBe('AES-256-GCM');
-    const before = await snapshot(db);
-    // The strategy's backup_database.sh: pg_dump | gzip | openssl enc -aes-256-cbc -salt.
-    const backupId = 'backup_20240101_020000';
-    const encrypted = execFileSync(
-      'bash',
-      ['-c', `set -o pipefail; "${pgProgram('pg_dump')}" "$PGDATABASE" | gzip | openssl enc -aes-256-cbc -salt -pbkdf2 -k "$K"`],
-      {
-        env: { ...libpqEnvironment(stackServer(), db), K: passphrase },
-        maxBuffer: 64 * 1024 * 1024,
-        stdio: ['ignore', 'pipe', 'pipe'],
-      },
-    );
-    const s3 = createS3Client(config.storage!);
-    await s3.send(
-      new PutObjectCommand({ Bucket: config.storage!.bucket, Key: `${prefix}/${backupId}.sql.gz.enc`, Body: encrypted }),
-    );
-    s3.destroy();
+  it.each(['the superuser', 'a least-privileged user'])(
+    "an old script's backup is listed, verified with its counts recorded, and restored faithfully as %s, its passphrase a previous key beside GCM",
+    async (who) => {
+      const db = await productionLike();
+      const prefix = `old-scripts-${sfx}-${who.length}`; // old files sit at the prefix's top, shared by every database: a prefix of its own
+      const passphrase = `pasargad cron ${sfx}`;
+      const asLeast = who !== 'the superuser';
+      if (asLeast)
+        await withClient('postgres', (c) =>
+          c.query(`GRANT CONNECT ON DATABASE ${db} TO ${least}; ALTER ROLE ${least} BYPASSRLS; GRANT ${owner} TO ${least}`),
+        );
+      const { taskQueue, config } = await suite.workerFor(db, {
+        S3_PREFIX: prefix,
+        BACKUP_ENCRYPTION_PREVIOUS_KEYS: `cron:${passphrase}`,
+        ...(asLeast
+          ? { DATABASE_URL: databaseUrl(db).replace(/^postgres:\/\/[^@]+@/, `postgres://${least}:${leastPassword}@`) }
+          : {}),
+      });
+      expect(config.encryption!.algorithm).toBe('AES-256-GCM');
+      const before = await snapshot(db);
+      // The strategy's backup_database.sh: pg_dump | gzip | openssl enc -aes-256-cbc -salt.
+      const backupId = 'backup_20240101_020000';
+      const encrypted = execFileSync(
+        'bash',
+        [
+          '-c',
+          `set -o pipefail; "${pgProgram('pg_dump')}" "$PGDATABASE" | gzip | openssl enc -aes-256-cbc -salt -pbkdf2 -k "$K"`,
+        ],
+        {
+          env: { ...libpqEnvironment(stackServer(), db), K: passphrase },
+          maxBuffer: 64 * 1024 * 1024,
+          stdio: ['ignore', 'pipe', 'pipe'],
+        },
+      );
+      const s3 = createS3Client(config.storage!);
+      await s3.send(
+        new PutObjectCommand({ Bucket: config.storage!.bucket, Key: `${prefix}/${backupId}.sql.gz.enc`, Body: encrypted }),
+      );
+      s3.destroy();
 
-    const listed: CatalogEntry[] = await suite.server.client.workflow.execute(WorkflowType.listBackups, {
-      taskQueue,
-      workflowId: `list-${db}-${uniqueSuffix()}`,
-      args: [{ database: db }],
-    });
-    expect(listed).toEqual([
-      expect.objectContaining({
-        backupId,
-        source: 'old-script',
-        takenAt: '2024-01-01T02:00:00.000Z',
-        format: 'plain (old script)',
-        verification: { status: 'never', at: null, failures: [] },
-      }),
-    ]);
+      const listed: CatalogEntry[] = await suite.server.client.workflow.execute(WorkflowType.listBackups, {
+        taskQueue,
+        workflowId: `list-${db}-${uniqueSuffix()}`,
+        args: [{ database: db }],
+      });
+      expect(listed).toEqual([
+        expect.objectContaining({
+          backupId,
+          source: 'old-script',
+          takenAt: '2024-01-01T02:00:00.000Z',
+          format: 'plain (old script)',
+          verification: { status: 'never', at: null, failures: [] },
+        }),
+      ]);
 
-    const verified: VerifyResult = await suite.server.client.workflow.execute(WorkflowType.verify, {
-      taskQueue,
-      workflowId: `verify-${db}-${uniqueSuffix()}`,
-      args: [{ database: db, allUnverified: true }],
-    });
-    expect(verified.verified).toEqual([expect.objectContaining({ backupId, status: 'passed', failures: [] })]);
-    const [entry]: CatalogEntry[] = await suite.server.client.workflow.execute(WorkflowType.listBackups, {
-      taskQueue,
-      workflowId: `list-${db}-${uniqueSuffix()}`,
-      args: [{ database: db }],
-    });
-    expect(entry).toMatchObject({ verification: { status: 'passed' }, tables: 2, rows: 550 });
+      const verified: VerifyResult = await suite.server.client.workflow.execute(WorkflowType.verify, {
+        taskQueue,
+        workflowId: `verify-${db}-${uniqueSuffix()}`,
+        args: [{ database: db, allUnverified: true }],
+      });
+      expect(verified.verified).toEqual([expect.objectContaining({ backupId, status: 'passed', failures: [] })]);
+      const [entry]: CatalogEntry[] = await suite.server.client.workflow.execute(WorkflowType.listBackups, {
+        taskQueue,
+        workflowId: `list-${db}-${uniqueSuffix()}`,
+        args: [{ database: db }],
+      });
+      expect(entry).toMatchObject({ verification: { status: 'passed' }, tables: 2, rows: 550 });
 
-    const copy = `${db}_copy`;
-    suite.track(copy);
-    const restored: RestoreResult = await (await restore(db, taskQueue, { file: backupId, newDatabase: copy })).result();
-    expect(restored).toMatchObject({ source: 'legacy', backupAgeHours: expect.any(Number) });
-    expect(await snapshot(copy)).toEqual(before);
-    await withClient(db, (c) => c.query('DELETE FROM app.orders'));
-    const inPlace: RestoreResult = await (await restore(db, taskQueue, { file: `${backupId}.sql.gz.enc`, force: true })).result();
-    suite.track(inPlace.keptAs!);
-    expect(await snapshot(db)).toEqual(before);
-  });
+      const copy = `${db}_copy`;
+      suite.track(copy);
+      const restored: RestoreResult = await (await restore(db, taskQueue, { file: backupId, newDatabase: copy })).result();
+      expect(restored).toMatchObject({ source: 'legacy', backupAgeHours: expect.any(Number) });
+      expect(await snapshot(copy)).toEqual(before);
+      await withClient(db, (c) => c.query('DELETE FROM app.orders'));
+      const inPlace: RestoreResult = await (
+        await restore(db, taskQueue, { file: `${backupId}.sql.gz.enc`, force: true })
+      ).result();
+      suite.track(inPlace.keptAs!);
+      expect(await snapshot(db)).toEqual(before);
+    },
+  );
 
   it('with --no-owner, everything belongs to the backup user and nothing else differs in the rows', async () => {
     const db = await productionLike();
