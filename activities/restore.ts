@@ -109,6 +109,17 @@ export async function roleProblem(
   return undefined;
 }
 
+/** Whether a database exists, and its comment (where restores keep their mark). */
+async function databaseComment(admin: Client, name: string): Promise<{ comment: string | null } | undefined> {
+  const { rows } = await admin.query<{ c: string | null }>(
+    `SELECT shobj_description(oid, 'pg_database') AS c FROM pg_database WHERE datname = $1`,
+    [name],
+  );
+  return rows.length ? { comment: rows[0].c } : undefined;
+}
+
+const alreadyExists = (name: string) => `database "${name}" already exists; choose another name with --new-db, or drop it first`;
+
 const MARK = (workflowId: string, runId: string) => `pgwarden restore ${workflowId} ${runId}`;
 
 /** The run named in a database's restore mark, if it carries one. Pure. */
@@ -161,14 +172,10 @@ export function restoreActivities(deps: ActivityDeps) {
     props: DatabaseProperties | undefined,
     noOwner: boolean,
   ): Promise<void> {
-    const existing = await admin.query<{ c: string | null }>(
-      `SELECT shobj_description(oid, 'pg_database') AS c FROM pg_database WHERE datname = $1`,
-      [name],
-    );
-    if (existing.rowCount) {
+    const existing = await databaseComment(admin, name);
+    if (existing) {
       // Our own earlier attempt: start over. Anybody else's database: never touched.
-      if (existing.rows[0].c !== mark)
-        throw new UsageError(`database "${name}" already exists; choose another name with --new-db, or drop it first`);
+      if (existing.comment !== mark) throw new UsageError(alreadyExists(name));
       await admin.query(`DROP DATABASE ${admin.escapeIdentifier(name)} WITH (FORCE)`);
     }
     if (!props) await admin.query(`CREATE DATABASE ${admin.escapeIdentifier(name)}`);
@@ -371,15 +378,8 @@ export function restoreActivities(deps: ActivityDeps) {
           const problem = await roleProblem(admin, manifest.roles, input.backupId, `${server.host}:${server.port}`);
           if (problem) throw new UsageError(problem);
         }
-        const comment = async (name: string) => {
-          const { rows } = await admin.query<{ c: string | null }>(
-            `SELECT shobj_description(oid, 'pg_database') AS c FROM pg_database WHERE datname = $1`,
-            [name],
-          );
-          return rows.length ? { comment: rows[0].c } : undefined;
-        };
         if (input.mode === 'new') {
-          const existing = await comment(input.targetName);
+          const existing = await databaseComment(admin, input.targetName);
           if (!existing || existing.comment === MARK(input.workflowId, input.runId)) return;
           // Half loaded by a restore whose run died: pgwarden's own leftover, removed.
           const leftBy = restoreMarkRun(existing.comment);
@@ -391,12 +391,10 @@ export function restoreActivities(deps: ActivityDeps) {
             });
             return;
           }
-          throw new UsageError(
-            `database "${input.targetName}" already exists; choose another name with --new-db, or drop it first`,
-          );
+          throw new UsageError(alreadyExists(input.targetName));
         }
         const kept = keptName(input.targetName, input.backupId);
-        if (await comment(kept))
+        if (await databaseComment(admin, kept))
           throw new UsageError(`database "${kept}" (an earlier restore's copy) exists; drop or rename it, then restore again`);
       } finally {
         await admin.end();

@@ -244,19 +244,15 @@ export function verifyActivities(deps: ActivityDeps) {
         } finally {
           await restored.end();
         }
-        if (!manifest) {
-          // An old script's backup: these are the first counts known of it, recorded with the verification.
-          return {
-            restore: { ok: true, detail: `restored into a temporary database in ${(restoreMs / 1000).toFixed(1)}s`, restoreMs },
-            rowCounts: { ok: true, tables: actual.length, differences: [] },
-            counts: actual,
-          };
-        }
-        const differences = compareRowCounts(manifest.tables, actual);
-        return {
-          restore: { ok: true, detail: `restored into a temporary database in ${(restoreMs / 1000).toFixed(1)}s`, restoreMs },
-          rowCounts: { ok: differences.length === 0, tables: manifest.tables.length, differences },
+        const restore = {
+          ok: true,
+          detail: `restored into a temporary database in ${(restoreMs / 1000).toFixed(1)}s`,
+          restoreMs,
         };
+        // An old script's backup: these are the first counts known of it, recorded with the verification.
+        if (!manifest) return { restore, rowCounts: { ok: true, tables: actual.length, differences: [] }, counts: actual };
+        const differences = compareRowCounts(manifest.tables, actual);
+        return { restore, rowCounts: { ok: differences.length === 0, tables: manifest.tables.length, differences } };
       } finally {
         clearInterval(ticker);
         await admin.query(`DROP DATABASE IF EXISTS ${temp} WITH (FORCE)`).catch((err: Error) =>
@@ -270,9 +266,8 @@ export function verifyActivities(deps: ActivityDeps) {
     },
 
     async checkBackupSize(ref: BackupRef): Promise<SizeCheck> {
-      const legacy = await store().legacyObject(ref.backupId);
-      if (legacy && !(await store().manifest(ref.database, ref.backupId)))
-        return checkSize(legacy.size, [], deps.config.verify.sizeChangePercent);
+      const backup = await backupOf(ref);
+      if ('legacy' in backup) return checkSize(backup.legacy.size, [], deps.config.verify.sizeChangePercent);
       const entries = await store().catalog(ref.database);
       const index = entries.findIndex((e) => e.backupId === ref.backupId);
       if (index < 0)

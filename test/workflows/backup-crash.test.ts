@@ -3,21 +3,19 @@
  * dies) and another one taking over within the default 30 s heartbeat timeout: exactly one
  * complete backup, no stray multipart upload.
  */
-import { spawn } from 'node:child_process';
 import { GetObjectCommand, ListMultipartUploadsCommand, ListObjectsV2Command, ListPartsCommand } from '@aws-sdk/client-s3';
 import { createHash } from 'node:crypto';
-import { join } from 'node:path';
 import { createActivities } from '../../activities';
 import { createActivityDeps } from '../../activities/deps';
 import { parseManifest } from '../../src/backup/manifest';
 import { describeFailure } from '../../src/cli/failure';
 import { createS3Client } from '../../src/clients/s3';
-import { envFile, repoRoot } from '../../src/devstack/paths';
 import { WorkflowType } from '../../src/temporal/definitions';
 import type { BackupSummary } from '../../workflows/backup';
 import { createDatabase, databaseUrl, dropDatabase, uniqueDatabaseName, withClient } from '../support/databases';
 import { capturedMail, waitForCaptured } from '../support/sinks';
 import { stackConfig } from '../support/stack-env';
+import { highestAttempt, startDoomedWorker } from '../support/doomed-worker';
 import { bundledWorker, devServer, uniqueSuffix, uniqueTaskQueue } from '../support/temporal';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -104,11 +102,7 @@ it('survives a worker killed mid-upload with one complete backup and no stray up
   const server = await devServer();
 
   // Worker 1: a separate process group, so it can die the way a machine does.
-  const doomed = spawn(process.execPath, [join(repoRoot, 'bin', 'pgwarden'), 'worker'], {
-    env: { PATH: process.env.PATH, PGWARDEN_CONFIG: envFile, ...overrides },
-    detached: true,
-    stdio: 'ignore',
-  });
+  const doomed = startDoomedWorker(overrides);
   const handle = await server.client.workflow.start(WorkflowType.backup, {
     taskQueue,
     workflowId: `backup-${db}-${uniqueSuffix()}`,
@@ -124,7 +118,7 @@ it('survives a worker killed mid-upload with one complete backup and no stray up
     for (const u of Uploads.filter((u) => u.Key!.endsWith('.dump.enc'))) {
       const { Parts = [] } = await s3.send(new ListPartsCommand({ Bucket: storage.bucket, Key: u.Key, UploadId: u.UploadId }));
       if (Parts.length > 0) {
-        process.kill(-doomed.pid!, 'SIGKILL');
+        doomed.killHard();
         killedMidUpload = true;
       }
     }
@@ -139,11 +133,7 @@ it('survives a worker killed mid-upload with one complete backup and no stray up
   // 30 s heartbeat timeout + 10 s backoff + the dump again; with the old 120 s it took over two minutes.
   expect(Date.now() - killedAt).toBeLessThan(75_000);
 
-  const history = await handle.fetchHistory();
-  const attempts = (history.events ?? [])
-    .filter((e) => e.activityTaskStartedEventAttributes)
-    .map((e) => e.activityTaskStartedEventAttributes!.attempt ?? 0);
-  expect(Math.max(...attempts)).toBeGreaterThanOrEqual(2);
+  expect(await highestAttempt(handle)).toBeGreaterThanOrEqual(2);
 
   const { Contents = [] } = await s3.send(new ListObjectsV2Command({ Bucket: storage.bucket, Prefix: prefix }));
   expect(Contents.map((o) => o.Key!.slice(prefix.length)).sort()).toEqual([

@@ -3,13 +3,11 @@
  * machine dies) and another one taking over: the restore completes, matching the source, and
  * nothing is left behind: no decrypted dump in PGWARDEN_WORK_DIR, no half-loaded database.
  */
-import { spawn } from 'node:child_process';
 import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { createActivities } from '../../activities';
 import { createActivityDeps } from '../../activities/deps';
 import { WORK_FOLDER } from '../../src/backup/work-files';
-import { envFile, repoRoot } from '../../src/devstack/paths';
 import { WorkflowType } from '../../src/temporal/definitions';
 import type { BackupSummary } from '../../workflows/backup';
 import type { RestoreResult } from '../../workflows/restore';
@@ -22,6 +20,7 @@ import {
   withClient,
 } from '../support/databases';
 import { stackConfig } from '../support/stack-env';
+import { highestAttempt, startDoomedWorker } from '../support/doomed-worker';
 import { bundledWorker, devServer, uniqueSuffix, uniqueTaskQueue } from '../support/temporal';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -48,11 +47,7 @@ it('survives a worker killed mid-load: the restore completes, no plaintext and n
     }),
   )) as BackupSummary;
 
-  const doomed = spawn(process.execPath, [join(repoRoot, 'bin', 'pgwarden'), 'worker'], {
-    env: { PATH: process.env.PATH, PGWARDEN_CONFIG: envFile, ...overrides },
-    detached: true,
-    stdio: 'ignore',
-  });
+  const doomed = startDoomedWorker(overrides);
   const handle = await server.client.workflow.start(WorkflowType.restore, {
     taskQueue,
     workflowId: `restore-${db}-${uniqueSuffix()}`,
@@ -72,7 +67,7 @@ it('survives a worker killed mid-load: the restore completes, no plaintext and n
         ).rows[0].n,
     );
     if (loading > 0) {
-      process.kill(-doomed.pid!, 'SIGKILL');
+      doomed.killHard();
       killed = true;
     }
     await sleep(50);
@@ -83,11 +78,7 @@ it('survives a worker killed mid-load: the restore completes, no plaintext and n
   const result = (await worker.runUntil(handle.result())) as RestoreResult;
   expect(result).toMatchObject({ restoredInto: target, rowCountsChecked: true });
   expect(await tableFingerprints(target)).toEqual(await tableFingerprints(db));
-  const history = await handle.fetchHistory();
-  const attempts = (history.events ?? [])
-    .filter((e) => e.activityTaskStartedEventAttributes)
-    .map((e) => e.activityTaskStartedEventAttributes!.attempt ?? 0);
-  expect(Math.max(...attempts)).toBeGreaterThanOrEqual(2);
+  expect(await highestAttempt(handle)).toBeGreaterThanOrEqual(2);
 
   const workFiles = await readdir(join(config.verify.workDir, WORK_FOLDER)).catch(() => [] as string[]);
   expect(workFiles.filter((f) => f.includes(handle.workflowId.replace(/\./g, '%2E')))).toEqual([]);

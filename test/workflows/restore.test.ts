@@ -182,6 +182,16 @@ describe('RestoreWorkflow (dev server, real PostgreSQL and S3)', () => {
     expect(await capturedMail(handle.workflowId)).toEqual([]);
   });
 
+  /** A database carrying a restore's mark, as a run that loads into it leaves it. */
+  async function markedDatabase(name: string, run: { workflowId: string; runId: string }): Promise<void> {
+    await createDatabase(name);
+    await withClient('postgres', (c) =>
+      c.query(
+        `COMMENT ON DATABASE ${c.escapeIdentifier(name)} IS ${c.escapeLiteral(`pgwarden restore ${run.workflowId} ${run.runId}`)}`,
+      ),
+    );
+  }
+
   it('removes what a restore whose run died left (half-loaded database, decrypted file), and nothing of a completed one', async () => {
     const { db, taskQueue, backup } = await setUp();
     const config = stackConfig({ DATABASE_URL: databaseUrl(db) });
@@ -195,12 +205,7 @@ describe('RestoreWorkflow (dev server, real PostgreSQL and S3)', () => {
     const run = { workflowId: dead.workflowId, runId: dead.firstExecutionRunId };
     const half = `${db}_half`;
     track(half);
-    await createDatabase(half);
-    await withClient('postgres', (c) =>
-      c.query(
-        `COMMENT ON DATABASE ${c.escapeIdentifier(half)} IS ${c.escapeLiteral(`pgwarden restore ${run.workflowId} ${run.runId}`)}`,
-      ),
-    );
+    await markedDatabase(half, run);
     const dir = await privateWorkDir(config.verify.workDir);
     expect((await stat(dir)).mode & 0o777).toBe(0o700);
     const plaintext = join(dir, workFileName(run, `${half}.dump`));
@@ -216,20 +221,10 @@ describe('RestoreWorkflow (dev server, real PostgreSQL and S3)', () => {
     const done = { workflowId: completed.workflowId, runId: completed.firstExecutionRunId };
     const kept = `${db}_completed`;
     track(kept);
-    await createDatabase(kept);
-    await withClient('postgres', (c) =>
-      c.query(
-        `COMMENT ON DATABASE ${c.escapeIdentifier(kept)} IS ${c.escapeLiteral(`pgwarden restore ${done.workflowId} ${done.runId}`)}`,
-      ),
-    );
+    await markedDatabase(kept, done);
     const again = `${db}_half2`;
     track(again);
-    await createDatabase(again);
-    await withClient('postgres', (c) =>
-      c.query(
-        `COMMENT ON DATABASE ${c.escapeIdentifier(again)} IS ${c.escapeLiteral(`pgwarden restore ${run.workflowId} ${run.runId}`)}`,
-      ),
-    );
+    await markedDatabase(again, run);
 
     // The janitor (verify's first step) removes the dead run's file and database, and only those.
     await suite.server.client.workflow.execute(WorkflowType.verify, {
