@@ -13,7 +13,7 @@ import { connectDatabase } from '../src/clients/postgres';
 import { requireDatabase } from '../src/config/config';
 import { BackupError, ConfigError } from '../src/errors/errors';
 import type { BackupProposal, Findings, RecoveryCheck } from '../src/incident/incident';
-import type { EscalationMatrix } from '../src/incident/matrix';
+import type { EscalationMatrix } from '../src/incident/escalation';
 import { IncidentBrief, incidentNotice, IncidentNoticeKind } from '../src/incident/notices';
 import { ChannelResult } from '../src/notify/notifier';
 import { countAllTables, listTables } from '../src/postgres/tables';

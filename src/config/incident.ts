@@ -5,7 +5,7 @@
 import { EnvReader } from './env-reader';
 import { Secret } from './secret';
 
-/** The strategy's escalation levels (src/incident/matrix.ts says when each is due). */
+/** The strategy's escalation levels (src/incident/escalation.ts says when each is due). */
 export type EscalationLevel = 1 | 2 | 3 | 4;
 
 /** Who is told at each level, as configured (ESCALATION_*), frozen into an incident when it opens. */

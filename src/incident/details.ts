@@ -4,7 +4,7 @@
  */
 import { describeRecovery } from './recovery';
 import { IncidentState, STEP_TITLES } from './incident';
-import { LEVEL_NAMES } from './matrix';
+import { LEVEL_NAMES } from './escalation';
 
 /** "levels 1 (DevOps team), 4 (customer notification)": which levels were sent. */
 export function levelsSent(sent: IncidentState['escalation']['sent']): string {

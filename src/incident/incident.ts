@@ -3,7 +3,7 @@
  * what was found and decided at each, the escalation reached, and an append-only timeline of
  * who did what when. This is what the `incidentState` query returns.
  */
-import type { EscalationLevel, EscalationMatrix } from './matrix';
+import type { EscalationLevel, EscalationMatrix } from './escalation';
 
 export const STEPS = ['identify', 'assess', 'select', 'restore', 'verify', 'resume'] as const;
 export type Step = (typeof STEPS)[number];

@@ -1,7 +1,7 @@
 /** What each escalation level and the incident's end tell people. Pure, so wording is testable. */
 import type { Notice } from '../notify/notice';
 import { IncidentState, STEP_TITLES } from './incident';
-import { LEVEL_NAMES } from './matrix';
+import { LEVEL_NAMES } from './escalation';
 
 export type IncidentNoticeKind =
   'level1' | 'level1-reminder' | 'level2' | 'level3' | 'level4' | 'customer-closing' | 'resolved' | 'aborted';

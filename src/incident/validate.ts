@@ -1,7 +1,7 @@
 /**
  * Validators of the runbook's human steps. An Update that fails one is rejected before it is
- * recorded (nothing lands in the history or the timeline); a Signal that fails one is ignored
- * and the reason kept in the state. Messages say what is wrong and what to send instead.
+ * recorded (nothing lands in the history or the timeline); a Signal that fails one is dropped
+ * and the worker logs why. Messages say what is wrong and what to send instead.
  */
 import { IncidentState, Step, STEP_TITLES } from './incident';
 

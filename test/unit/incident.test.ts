@@ -4,12 +4,15 @@ import { ConfigError } from '../../src/errors/errors';
 import { incidentDetails } from '../../src/incident/details';
 import { IncidentState } from '../../src/incident/incident';
 import {
+  closingAudience,
   customerNoticeDue,
   EscalationLevel,
   EscalationMatrix,
+  level1ReminderAt,
   level1Repeats,
   pendingEscalations,
-} from '../../src/incident/matrix';
+} from '../../src/incident/escalation';
+import { Incident, openingProblem, openingState } from '../../src/incident/incident-machine';
 import { briefOf, incidentNotice } from '../../src/incident/notices';
 import { incidentRecovery } from '../../src/incident/recovery';
 import * as v from '../../src/incident/validate';
@@ -24,38 +27,20 @@ const matrix: EscalationMatrix = {
 };
 const openedAt = new Date('2026-11-24T02:00:00Z');
 
+/** An incident at step 2, waiting for the assessment, level 1 sent: built by the workflow's own opening function. */
 function incident(over: Partial<IncidentState> = {}): IncidentState {
+  const opened = openingState(
+    'dr-shop-20261124T020000Z',
+    { summary: 'orders lost', database: 'shop', failureTime: '2026-11-24T01:50:00Z', openedBy: 'carol' },
+    openedAt,
+  );
   return {
-    incidentId: 'dr-shop-20261124T020000Z',
-    summary: 'orders lost',
-    database: 'shop',
-    severity: 'SEV1',
-    status: 'open',
+    ...opened,
     step: 'assess',
     stepStatus: 'waiting',
     waitingFor: 'the assessment',
-    openedAt: openedAt.toISOString(),
-    openedBy: 'carol',
-    failureTime: '2026-11-24T01:50:00Z',
-    closedAt: null,
     matrix,
-    escalation: {
-      level: 1,
-      sent: [1],
-      level1Sends: 1,
-      acknowledgedBy: null,
-      acknowledgedAt: null,
-      next: { level: 2, at: '2026-11-24T03:00:00.000Z' },
-    },
-    findings: null,
-    assessment: null,
-    proposal: null,
-    selection: null,
-    restore: null,
-    checks: null,
-    recovery: null,
-    skipped: [],
-    timeline: [],
+    escalation: { ...opened.escalation, level: 1, sent: [1], level1Sends: 1, next: { level: 2, at: '2026-11-24T03:00:00.000Z' } },
     ...over,
   };
 }
@@ -87,6 +72,116 @@ describe('escalation policy', () => {
     expect(customerNoticeDue(undefined, sent(), false)).toBe(false);
     expect(customerNoticeDue(true, sent(4), false)).toBe(false);
     expect(customerNoticeDue(true, sent(), true)).toBe(false);
+  });
+});
+
+describe('level 1 reminders and closing notices', () => {
+  it.each([
+    [1, '2026-11-24T02:15:00.000Z'],
+    [2, '2026-11-24T02:30:00.000Z'],
+    [8, '2026-11-24T04:00:00.000Z'],
+  ])('reminder %i is due at %s, on the grid from the opening', (n, at) => {
+    expect(level1ReminderAt(matrix, openedAt, n).toISOString()).toBe(at);
+  });
+  it.each([
+    ['level 1 only', [1], ['devops@x.io'], null],
+    ['manager told', [1, 2], ['devops@x.io', 'manager@x.io'], null],
+    ['everyone told', [1, 2, 3, 4], ['devops@x.io', 'manager@x.io', 'exec@x.io'], ['support@x.io']],
+    ['customers without the manager', [1, 4], ['devops@x.io'], ['support@x.io']],
+  ] as Array<[string, EscalationLevel[], string[], string[] | null]>)('%s', (_what, levels, team, customers) => {
+    expect(closingAudience(matrix, new Set(levels))).toEqual({ team, customers });
+  });
+  it('tells each address once when levels share contacts', () => {
+    const shared = { ...matrix, level2: { contacts: ['devops@x.io'], afterMinutes: 60 } };
+    expect(closingAudience(shared, new Set<EscalationLevel>([1, 2])).team).toEqual(['devops@x.io']);
+  });
+});
+
+describe('opening an incident', () => {
+  it.each([
+    [{ summary: 'orders lost' }, null],
+    [{ summary: '  ' }, '"summary" is required: one line saying what failed, e.g. {"summary": "orders database corrupted"}'],
+    [{ summary: 'x', severity: 'SEV9' }, '"severity" "SEV9": use one of SEV1, SEV2, SEV3'],
+    [{ summary: 'x', failureTime: 'yesterday' }, '"failureTime" "yesterday" is not an ISO time like 2026-11-24T02:15:00Z'],
+    [{ summary: 'x', failureTime: '2026-11-24T03:00:00Z' }, '"failureTime" 2026-11-24T03:00:00Z is in the future'],
+    [{ summary: 'x', failureTime: '2026-11-24T01:00:00Z', severity: 'SEV2' }, null],
+  ])('%j: %s', (input, problem) => {
+    expect(openingProblem(input as never, openedAt)).toBe(problem);
+  });
+  it('defaults severity, database, opener and failure time', () => {
+    expect(openingState('dr-1', { summary: ' orders lost ' }, openedAt)).toMatchObject({
+      summary: 'orders lost',
+      severity: 'SEV1',
+      database: '(default)',
+      openedBy: 'on-call',
+      failureTime: openedAt.toISOString(),
+      status: 'open',
+      step: 'identify',
+    });
+  });
+});
+
+describe('the incident state machine', () => {
+  let clock = openedAt.getTime();
+  const tick = () => new Date((clock += 60_000));
+  const fresh = () => {
+    clock = openedAt.getTime();
+    const i = new Incident('dr-1', { summary: 'orders lost', failureTime: '2026-11-24T01:00:00Z' }, openedAt, tick);
+    i.opened({ database: 'shop', matrix });
+    return i;
+  };
+
+  it('skips a failed step by decision, a waiting step by cancelling it, and never counts an abort as a skip', () => {
+    const i = fresh();
+    i.stepStarted('identify');
+    i.stepFailed('connection refused');
+    expect(i.state.waitingFor).toBe('a decision on the failed step: pgwarden dr retry|skip dr-1 --reason TEXT (or abort)');
+    expect(i.skip({ by: 'bob', reason: 'known down' })).toBe(false);
+    expect(i.decided).toBe('skip');
+
+    i.stepStarted('assess');
+    expect(i.decided).toBeNull();
+    i.waiting('the assessment');
+    expect(i.skip({ by: 'bob', reason: 'obvious' })).toBe(true);
+    expect(i.stepCancelled()).toBe(true);
+    expect(i.state.skipped).toEqual(['assess']);
+
+    i.stepStarted('select');
+    i.abort({ by: 'bob', reason: 'false alarm' });
+    expect(i.stepCancelled()).toBe(false);
+  });
+
+  it('numbers restore attempts in the child workflow ids', () => {
+    const i = fresh();
+    i.chose({ by: 'bob' }, 'backup_20261124_010000', { takenAt: '2026-11-24T01:00:00Z', storageClass: 'STANDARD' });
+    expect([i.restoreStarted(), i.restoreStarted()]).toEqual(['dr-1-restore', 'dr-1-restore-2']);
+  });
+
+  it('closes resolved with the recovery line and tells the levels that were told', () => {
+    const i = fresh();
+    i.reached(1, matrix, 'notified');
+    i.reached(2, matrix, 'notified after 60 min open');
+    i.chose({ by: 'bob' }, 'backup_20261124_000000', { takenAt: '2026-11-24T00:00:00Z', storageClass: 'STANDARD' });
+    i.restoreStarted();
+    i.restored({ backupId: 'backup_20261124_000000', restoredInto: 'shop', keptAs: null, recoveryMs: 30 * 60_000 });
+    const closing = i.close('resolved');
+    expect(closing).toEqual({
+      outcome:
+        'full service in 0.10 h (RTO 4-6 h: met); restore 0.50 h (RTO 2-4 h: met); data since 1 h before the failure lost (RPO 24 h: met)',
+      team: ['devops@x.io', 'manager@x.io'],
+      customers: null,
+    });
+    expect(i.state.escalation.sent).toEqual([1, 2]);
+    expect(i.state.timeline.at(-1)).toMatchObject({ step: 'incident', by: 'pgwarden', what: 'resolved' });
+  });
+
+  it('closes aborted in the words of who aborted, and tells nobody when it never opened', () => {
+    const i = fresh();
+    i.abort({ by: 'bob', reason: 'false alarm' });
+    expect(i.close('aborted')?.outcome).toBe('aborted by bob: false alarm');
+    const never = new Incident('dr-2', { summary: 'x' }, openedAt, tick);
+    never.abort({ by: 'bob', reason: 'typo' });
+    expect(never.close('aborted')).toBeNull();
   });
 });
 

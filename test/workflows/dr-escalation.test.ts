@@ -45,7 +45,11 @@ describe('DisasterRecoveryWorkflow escalation (time-skipping server, real notice
     const takenAt = () => new Date(Date.now() - 5 * 3_600_000).toISOString();
     const activities = {
       openIncident: real.openIncident,
-      notifyIncident: real.notifyIncident,
+      // A "slow-mail" incident's notices take 3 s of real time, as a slow SMTP relay would.
+      notifyIncident: async (i: Parameters<typeof real.notifyIncident>[0]) => {
+        if (i.brief.incidentId.includes('slow-mail')) await new Promise((r) => setTimeout(r, 3000));
+        return real.notifyIncident(i);
+      },
       identifyFailure: async () => ({
         databaseReachable: false,
         databaseDetail: 'not reachable: connection refused',
@@ -139,6 +143,20 @@ describe('DisasterRecoveryWorkflow escalation (time-skipping server, real notice
       await new Promise((r) => setTimeout(r, 100));
     }
   }
+
+  it('keeps level 1 reminders on a 20-minute grid from the opening however long a notice takes to send', async () => {
+    const h = await open({}, 'slow-mail');
+    await waitUntil(h, (s) => s.escalation.level1Sends === 1);
+    await env.sleep('70 minutes');
+    const s = await waitUntil(h, (x) => x.escalation.level1Sends === 4);
+    // Seconds after opening: each reminder within a second of its slot, not 3 s later per notice sent before it.
+    const seconds = s.timeline
+      .filter((t) => /^level 1 reminder/.test(t.what))
+      .map((t) => Math.floor((Date.parse(t.at) - Date.parse(s.openedAt)) / 1000));
+    expect(seconds).toEqual([1200, 2400, 3600]);
+    await h.executeUpdate(m.abortUpdate, { args: [{ by: 'alice', reason: 'drill over' }] });
+    await h.result();
+  });
 
   it('alerts level 1 at once and every 20 min until acknowledged, level 2 at exactly 1 h and level 3 at exactly 4 h', async () => {
     const h = await open();

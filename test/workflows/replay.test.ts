@@ -43,6 +43,7 @@ describe('recorded histories replay against the current workflows', () => {
         'dr-resolved-in-place.json',
         'dr-aborted.json',
         'dr-escalated-aborted.json',
+        'dr-reminders-on-grid.json',
       ]),
     );
   });

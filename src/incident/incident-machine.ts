@@ -1,0 +1,373 @@
+/**
+ * An incident's state and every transition of it, apart from Temporal: the workflow binds
+ * messages and timers to these methods and publishes the state after each. Each transition
+ * leaves its line in the timeline. Pure (the clock is handed in), so the rules are unit-tested.
+ */
+import { closingAudience, EscalationLevel, EscalationMatrix, LEVEL_NAMES, LEVELS } from './escalation';
+import {
+  BackupProposal,
+  DisasterRecoveryInput,
+  IncidentState,
+  RecoveryCheck,
+  SEVERITIES,
+  Step,
+  STEP_TITLES,
+  TimelineEntry,
+} from './incident';
+import { describeRecovery, incidentRecovery } from './recovery';
+import type { AssessInput, NoteInput, ReasonInput, SelectInput } from './validate';
+
+/** What is wrong with a start form, in one line, or null when the incident can open. */
+export function openingProblem(input: Partial<DisasterRecoveryInput> | undefined, openedAt: Date): string | null {
+  if (typeof input?.summary !== 'string' || !input.summary.trim())
+    return '"summary" is required: one line saying what failed, e.g. {"summary": "orders database corrupted"}';
+  if (input.severity != null && !SEVERITIES.includes(input.severity))
+    return `"severity" ${JSON.stringify(input.severity)}: use one of ${SEVERITIES.join(', ')}`;
+  if (input.failureTime) {
+    const failureTime = new Date(input.failureTime);
+    if (Number.isNaN(failureTime.getTime()))
+      return `"failureTime" ${JSON.stringify(input.failureTime)} is not an ISO time like 2026-11-24T02:15:00Z`;
+    if (failureTime.getTime() > openedAt.getTime()) return `"failureTime" ${input.failureTime} is in the future`;
+  }
+  return null;
+}
+
+/** The state an incident opens with (openingProblem must have passed). */
+export function openingState(incidentId: string, input: DisasterRecoveryInput, openedAt: Date): IncidentState {
+  return {
+    incidentId,
+    summary: input.summary.trim(),
+    database: input.database?.trim() || '(default)',
+    severity: input.severity ?? 'SEV1',
+    status: 'open',
+    step: 'identify',
+    stepStatus: 'running',
+    waitingFor: null,
+    openedAt: openedAt.toISOString(),
+    openedBy: input.openedBy?.trim() || 'on-call',
+    failureTime: (input.failureTime ? new Date(input.failureTime) : openedAt).toISOString(),
+    closedAt: null,
+    matrix: null,
+    escalation: { level: 0, sent: [], level1Sends: 0, acknowledgedBy: null, acknowledgedAt: null, next: null },
+    findings: null,
+    assessment: null,
+    proposal: null,
+    selection: null,
+    restore: null,
+    checks: null,
+    recovery: null,
+    skipped: [],
+    timeline: [],
+  };
+}
+
+export interface RestoreOutcome {
+  backupId: string;
+  restoredInto: string;
+  keptAs: string | null;
+  recoveryMs: number;
+}
+
+/** What the closing notices say and to whom. */
+export interface Closing {
+  outcome: string;
+  team: string[];
+  customers: string[] | null;
+}
+
+export class Incident {
+  readonly state: IncidentState;
+  /** What people sent that the runbook has not taken yet. */
+  private pendingSelection: SelectInput | null = null;
+  private resumedBy: NoteInput | null = null;
+  private decision: 'retry' | 'skip' | null = null;
+  private skipRequested = false;
+  private abortedBy: ReasonInput | null = null;
+  /** Figures for the recovery measurement. */
+  private selectedTakenAt: string | null = null;
+  private restoreMs: number | null = null;
+  private restoreAttempts = 0;
+
+  constructor(
+    incidentId: string,
+    input: DisasterRecoveryInput,
+    private readonly openedAt: Date,
+    private readonly now: () => Date = () => new Date(),
+  ) {
+    this.state = openingState(incidentId, input, openedAt);
+  }
+
+  get id(): string {
+    return this.state.incidentId;
+  }
+  get isOpen(): boolean {
+    return this.state.status === 'open';
+  }
+  get aborted(): boolean {
+    return this.abortedBy !== null;
+  }
+  get sentLevels(): ReadonlySet<EscalationLevel> {
+    return new Set(this.state.escalation.sent);
+  }
+  get acknowledged(): boolean {
+    return Boolean(this.state.escalation.acknowledgedBy);
+  }
+
+  record(step: TimelineEntry['step'], by: string, what: string): void {
+    this.state.timeline.push({ at: this.now().toISOString(), step, by, what });
+  }
+
+  // --- Opening and escalation.
+
+  opened(o: { database: string; matrix: EscalationMatrix }): void {
+    this.state.database = o.database;
+    this.state.matrix = o.matrix;
+    const s = this.state;
+    this.record(
+      'incident',
+      s.openedBy,
+      `opened: ${s.summary} (${s.severity}; failure at ${s.failureTime}; escalation matrix "${o.matrix.name}" frozen)`,
+    );
+  }
+
+  /** A level was notified (or is being): it counts as sent and raises the incident's level. */
+  reached(level: EscalationLevel, matrix: EscalationMatrix, what: string): void {
+    const e = this.state.escalation;
+    e.sent = [...new Set([...e.sent, level])].sort();
+    e.level = Math.max(e.level, level);
+    const contacts = LEVELS[level].contacts(matrix);
+    this.record(
+      'escalation',
+      'pgwarden',
+      `level ${level} (${LEVEL_NAMES[level]}) ${what}: ${contacts.join(', ') || 'Slack only'}`,
+    );
+  }
+
+  level1Sent(): void {
+    this.state.escalation.level1Sends = 1;
+  }
+
+  /** Counts and records the next level 1 reminder; returns its number. */
+  level1Reminder(): number {
+    this.state.escalation.level1Sends += 1;
+    const n = this.state.escalation.level1Sends - 1;
+    this.record('escalation', 'pgwarden', `level 1 reminder ${n}: not acknowledged`);
+    return n;
+  }
+
+  nextEscalation(next: { level: number; at: Date } | undefined): void {
+    this.state.escalation.next = next ? { level: next.level, at: next.at.toISOString() } : null;
+  }
+
+  // --- What people send (validated before these run).
+
+  acknowledge(a: { by: string }): void {
+    this.state.escalation.acknowledgedBy = a.by.trim();
+    this.state.escalation.acknowledgedAt = this.now().toISOString();
+    this.record('escalation', a.by.trim(), 'acknowledged; level 1 reminders stop (levels 2 and 3 still follow unless resolved)');
+  }
+
+  assess(a: AssessInput): void {
+    const assessment = {
+      by: a.by.trim(),
+      dataLossScope: a.dataLossScope.trim(),
+      customerImpact: a.customerImpact,
+      notes: a.notes?.trim() || undefined,
+    };
+    this.state.assessment = assessment;
+    this.record(
+      'assess',
+      assessment.by,
+      `data loss: ${assessment.dataLossScope}; customer-facing impact: ${a.customerImpact ? 'yes' : 'no'}${assessment.notes ? `; ${assessment.notes}` : ''}`,
+    );
+  }
+
+  offerSelection(a: SelectInput): void {
+    this.pendingSelection = a;
+  }
+
+  /** The selection sent since the last call, if any. */
+  takeSelection(): SelectInput | null {
+    const a = this.pendingSelection;
+    this.pendingSelection = null;
+    return a;
+  }
+
+  get selectionOffered(): SelectInput | null {
+    return this.pendingSelection;
+  }
+
+  approvedRestore(a: NoteInput): void {
+    this.record('restore', a.by.trim(), `approved the restore${a.note ? `: ${a.note}` : ''}`);
+  }
+
+  resume(a: NoteInput): void {
+    this.resumedBy = a;
+  }
+
+  get resumed(): NoteInput | null {
+    return this.resumedBy;
+  }
+
+  retry(a: ReasonInput): void {
+    this.decision = 'retry';
+    this.record(this.state.step, a.by.trim(), `retry: ${a.reason.trim()}`);
+  }
+
+  /** A skip decides a failed step; a waiting step must be cancelled (returns true). */
+  skip(a: ReasonInput): boolean {
+    this.record(this.state.step, a.by.trim(), `skipped: ${a.reason.trim()}`);
+    if (this.state.stepStatus === 'failed') {
+      this.decision = 'skip';
+      return false;
+    }
+    this.skipRequested = true;
+    return true;
+  }
+
+  abort(a: ReasonInput): void {
+    this.abortedBy = a;
+    this.record('incident', a.by.trim(), `aborted: ${a.reason.trim()}`);
+  }
+
+  // --- Steps.
+
+  stepStarted(step: Step): void {
+    this.state.step = step;
+    this.state.stepStatus = 'running';
+    this.state.waitingFor = null;
+    this.decision = null;
+    this.skipRequested = false;
+    this.record(step, 'pgwarden', `${STEP_TITLES[step]}: started`);
+  }
+
+  stepDone(): void {
+    this.state.stepStatus = 'done';
+  }
+
+  /** A cancelled step: true when that was a person's skip (the step counts as skipped). */
+  stepCancelled(): boolean {
+    if (this.abortedBy || !this.skipRequested) return false;
+    this.state.skipped.push(this.state.step);
+    return true;
+  }
+
+  stepFailed(reason: string): void {
+    this.state.stepStatus = 'failed';
+    this.state.waitingFor = `a decision on the failed step: pgwarden dr retry|skip ${this.id} --reason TEXT (or abort)`;
+    this.record(this.state.step, 'pgwarden', `failed: ${reason}`);
+  }
+
+  /** Retry or skip, once a person decided on a failed step; a skip counts the step as skipped. */
+  get decided(): 'retry' | 'skip' | null {
+    return this.decision;
+  }
+
+  skipFailed(): void {
+    this.state.skipped.push(this.state.step);
+  }
+
+  waiting(what: string): void {
+    this.state.stepStatus = 'waiting';
+    this.state.waitingFor = what;
+  }
+
+  working(): void {
+    this.state.stepStatus = 'running';
+    this.state.waitingFor = null;
+  }
+
+  // --- What the steps found and did.
+
+  proposed(p: BackupProposal): void {
+    this.state.proposal = p;
+    this.record(
+      'select',
+      'pgwarden',
+      `proposed ${p.backupId} taken ${p.takenAt}: ${p.why}${p.retrieval ? `; ${p.retrieval}` : ''}`,
+    );
+  }
+
+  chose(choice: SelectInput, backupId: string, chosen: { takenAt: string; storageClass: string }): void {
+    this.selectedTakenAt = chosen.takenAt;
+    this.state.selection = { by: choice.by.trim(), backupId, newDatabase: choice.newDatabase };
+    this.record(
+      'select',
+      choice.by.trim(),
+      `chose ${backupId} (taken ${chosen.takenAt}, ${chosen.storageClass}), ${choice.newDatabase ? `into new database ${choice.newDatabase}` : 'in place'}`,
+    );
+  }
+
+  /** Starts a restore attempt; returns the child workflow's id (one per attempt). */
+  restoreStarted(): string {
+    const selection = this.state.selection!;
+    this.restoreAttempts += 1;
+    const workflowId = `${this.id}-restore${this.restoreAttempts > 1 ? `-${this.restoreAttempts}` : ''}`;
+    this.state.restore = {
+      workflowId,
+      status: 'running',
+      restoredInto: null,
+      detail: selection.newDatabase
+        ? `restoring ${selection.backupId} into new database ${selection.newDatabase}`
+        : `restoring ${selection.backupId} in place; needs approval: pgwarden dr approve ${this.id} --as NAME`,
+    };
+    return workflowId;
+  }
+
+  restored(r: RestoreOutcome): void {
+    this.restoreMs = r.recoveryMs;
+    this.state.restore = {
+      ...this.state.restore!,
+      status: 'succeeded',
+      restoredInto: r.restoredInto,
+      detail: `restored ${r.backupId} into ${r.restoredInto} in ${(r.recoveryMs / 60_000).toFixed(1)} min${r.keptAs ? `; previous data kept as ${r.keptAs}` : ''}`,
+    };
+    this.record('restore', 'pgwarden', this.state.restore.detail);
+  }
+
+  restoreFailed(reason: string): void {
+    this.state.restore = { ...this.state.restore!, status: 'failed', detail: reason };
+  }
+
+  /** Records the recovery checks; returns the failed ones. */
+  checked(checks: RecoveryCheck[]): RecoveryCheck[] {
+    this.state.checks = checks;
+    this.record(
+      'verify',
+      'pgwarden',
+      checks.map((c) => `${c.name}: ${c.ok ? 'ok' : 'FAILED'} (${c.detail})`).join('; ') || 'no checks configured',
+    );
+    return checks.filter((c) => !c.ok);
+  }
+
+  // --- Closing.
+
+  /** Closes the incident; returns what the closing notices say and to whom (null when nobody was alerted). */
+  close(status: 'resolved' | 'aborted'): Closing | null {
+    const closedAt = this.now();
+    const s = this.state;
+    s.status = status;
+    s.closedAt = closedAt.toISOString();
+    s.stepStatus = status === 'resolved' ? 'done' : s.stepStatus;
+    s.waitingFor = null;
+    s.escalation.next = null;
+    if (status === 'resolved') {
+      s.recovery = incidentRecovery({
+        openedAt: this.openedAt,
+        resumedAt: closedAt,
+        restoreMs: this.restoreMs,
+        failureTime: new Date(s.failureTime),
+        backupTakenAt: this.selectedTakenAt ? new Date(this.selectedTakenAt) : null,
+      });
+    }
+    this.record(
+      'incident',
+      status === 'resolved' ? 'pgwarden' : this.abortedBy!.by.trim(),
+      status === 'resolved' ? 'resolved' : 'closed without recovery',
+    );
+    if (!s.matrix) return null; // aborted before the incident opened: nobody was alerted
+    const outcome =
+      status === 'resolved' ? describeRecovery(s.recovery!) : `aborted by ${this.abortedBy!.by}: ${this.abortedBy!.reason}`;
+    return { outcome, ...closingAudience(s.matrix, this.sentLevels) };
+  }
+}

@@ -1,0 +1,110 @@
+/**
+ * The escalation matrix on the workflow's timers, beside the runbook's steps until the
+ * incident closes: level 1 at once and reminders until acknowledged, levels 2 and 3 at their
+ * minutes after opening unless resolved, level 4 when the assessment declares customer impact.
+ * When each is due is decided in src/incident/escalation.ts.
+ */
+import { CancellationScope, condition, isCancellation, log, patched, proxyActivities } from '@temporalio/workflow';
+import type { Activities } from '../activities';
+import {
+  customerNoticeDue,
+  EscalationLevel,
+  EscalationMatrix,
+  level1ReminderAt,
+  level1Repeats,
+  LEVELS,
+  pendingEscalations,
+} from '../src/incident/escalation';
+import { briefOf, IncidentNoticeKind } from '../src/incident/notices';
+import { rootCauseMessage } from '../src/temporal/root-cause';
+import type { IncidentFlow } from './incident-flow';
+
+// Notices never throw for an unreachable channel; retries only cover a lost worker.
+const notices = proxyActivities<Activities>({ startToCloseTimeout: '1 minute', retry: { maximumAttempts: 5 } });
+
+export class Escalation {
+  private scope: CancellationScope | undefined;
+  private done: Promise<unknown> | undefined;
+
+  constructor(
+    private readonly flow: IncidentFlow,
+    private readonly matrix: EscalationMatrix,
+    private readonly openedAt: Date,
+  ) {}
+
+  private get incident() {
+    return this.flow.incident;
+  }
+
+  /** Starts every level's timer in a scope of its own, stopped when the incident closes. */
+  start(): void {
+    const scope = new CancellationScope();
+    this.scope = scope;
+    this.done = scope
+      .run(() => Promise.all([this.level1(), this.timedLevels(), this.customerLevel()]))
+      .catch((err) => {
+        if (!isCancellation(err)) log.error('escalation stopped', { error: rootCauseMessage(err) });
+      });
+  }
+
+  async stop(): Promise<void> {
+    this.scope?.cancel();
+    await this.done;
+  }
+
+  /** Sends a notice; an unreachable channel is logged, never fails the incident. */
+  async notify(kind: IncidentNoticeKind, to: string[], extra: { reminder?: number; outcome?: string } = {}): Promise<void> {
+    try {
+      await notices.notifyIncident({ kind, brief: briefOf(this.incident.state, extra), to, at: new Date().toISOString() });
+    } catch (err) {
+      if (isCancellation(err)) throw err;
+      log.error('incident notice not sent', { kind, error: rootCauseMessage(err) });
+    }
+  }
+
+  private reached(level: EscalationLevel, what: string): void {
+    this.incident.reached(level, this.matrix, what);
+    this.flow.publish();
+  }
+
+  private async level1(): Promise<void> {
+    const incident = this.incident;
+    const repeats = () => level1Repeats(incident.acknowledged, !incident.isOpen);
+    incident.level1Sent();
+    this.reached(1, 'notified');
+    await this.notify('level1', LEVELS[1].contacts(this.matrix));
+    // Reminders on a grid from the opening; before, each waited a full interval after the previous notice was sent.
+    const onGrid = patched('level1-reminders-on-schedule');
+    for (let n = 1; repeats(); n++) {
+      const wait = onGrid
+        ? Math.max(1, level1ReminderAt(this.matrix, this.openedAt, n).getTime() - Date.now())
+        : this.matrix.level1.repeatMinutes * 60_000;
+      if (await condition(() => !repeats(), wait)) return;
+      const reminder = incident.level1Reminder();
+      this.flow.publish();
+      await this.notify('level1-reminder', LEVELS[1].contacts(this.matrix), { reminder });
+    }
+  }
+
+  private async timedLevels(): Promise<void> {
+    for (;;) {
+      const [next] = pendingEscalations(this.matrix, this.openedAt, this.incident.sentLevels, !this.incident.isOpen);
+      this.incident.nextEscalation(next);
+      this.flow.publish();
+      if (!next) return;
+      const closedFirst = await condition(() => !this.incident.isOpen, Math.max(1, next.at.getTime() - Date.now()));
+      if (closedFirst) return;
+      this.reached(next.level, `notified after ${LEVELS[next.level].afterMinutes(this.matrix)} min open`);
+      await this.notify(LEVELS[next.level].notice, LEVELS[next.level].contacts(this.matrix));
+    }
+  }
+
+  private async customerLevel(): Promise<void> {
+    const incident = this.incident;
+    const due = () => customerNoticeDue(incident.state.assessment?.customerImpact, incident.sentLevels, !incident.isOpen);
+    await condition(() => due() || !incident.isOpen);
+    if (!incident.isOpen) return;
+    this.reached(4, 'notified: customer-facing impact');
+    await this.notify('level4', LEVELS[4].contacts(this.matrix));
+  }
+}

@@ -1,0 +1,130 @@
+/**
+ * The Temporal side of an incident: publishing its state to the UI, running a step so that a
+ * failure waits for a person's retry, skip or abort, and waiting for a person. The rules
+ * themselves live in the Incident class (src/incident/incident-machine.ts).
+ */
+import {
+  CancellationScope,
+  condition,
+  isCancellation,
+  log,
+  setCurrentDetails,
+  setHandler,
+  upsertSearchAttributes,
+} from '@temporalio/workflow';
+import type { SignalDefinition, UpdateDefinition } from '@temporalio/common';
+import { incidentDetails } from '../src/incident/details';
+import { IncidentState, Step } from '../src/incident/incident';
+import { Incident } from '../src/incident/incident-machine';
+import { rootCauseMessage } from '../src/temporal/root-cause';
+import {
+  DatabaseSA,
+  EscalationLevelSA,
+  IncidentStatusSA,
+  IncidentStepSA,
+  OperationSA,
+  SeveritySA,
+} from '../src/temporal/search-attributes';
+
+export class IncidentFlow {
+  /** Cancelled by an abort: everything the runbook does runs inside it. */
+  readonly main = new CancellationScope();
+  private stepScope: CancellationScope | undefined;
+  private published = '';
+
+  constructor(readonly incident: Incident) {}
+
+  /** What the UI list filters on (upserted when it changes) and the run's details. */
+  publish(): void {
+    const s = this.incident.state;
+    const attributes = JSON.stringify({ step: s.step, status: s.status, level: s.escalation.level, database: s.database });
+    if (attributes !== this.published) {
+      this.published = attributes;
+      upsertSearchAttributes([
+        { key: DatabaseSA, value: s.database },
+        { key: OperationSA, value: 'dr' },
+        { key: SeveritySA, value: s.severity },
+        { key: IncidentStatusSA, value: s.status },
+        { key: IncidentStepSA, value: s.step },
+        { key: EscalationLevelSA, value: s.escalation.level },
+      ]);
+    }
+    setCurrentDetails(incidentDetails(s));
+  }
+
+  /**
+   * A human step as an Update (validated: a refusal is rejected before anything is recorded)
+   * and a Signal of the same meaning (a refusal is logged and dropped).
+   */
+  bind<A>(
+    update: UpdateDefinition<IncidentState, [A]>,
+    signal: SignalDefinition<[A]>,
+    validate: (s: IncidentState, a: A) => void,
+    apply: (a: A) => void | Promise<void>,
+  ): void {
+    const state = this.incident.state;
+    setHandler(
+      update,
+      async (a) => {
+        await apply(a);
+        this.publish();
+        return state;
+      },
+      { validator: (a) => validate(state, a) },
+    );
+    setHandler(signal, async (a) => {
+      try {
+        validate(state, a);
+      } catch (err) {
+        log.warn('signal ignored', { signal: signal.name, reason: (err as Error).message });
+        return;
+      }
+      await apply(a);
+      this.publish();
+    });
+  }
+
+  /** Cancels the step that waits, for a person's skip. */
+  cancelStep(): void {
+    this.stepScope?.cancel();
+  }
+
+  /** Runs one step; a failure waits for a retry (runs it again), a skip or an abort. */
+  async step(step: Step, body: () => Promise<unknown>): Promise<void> {
+    const incident = this.incident;
+    for (;;) {
+      incident.stepStarted(step);
+      this.publish();
+      const scope = new CancellationScope();
+      this.stepScope = scope;
+      try {
+        await scope.run(body);
+        this.stepScope = undefined;
+        incident.stepDone();
+        return;
+      } catch (err) {
+        this.stepScope = undefined;
+        if (isCancellation(err)) {
+          if (incident.stepCancelled()) return;
+          throw err;
+        }
+        incident.stepFailed(rootCauseMessage(err));
+        this.publish();
+        await condition(() => incident.decided !== null);
+        if (incident.decided === 'skip') {
+          incident.skipFailed();
+          return;
+        }
+      }
+    }
+  }
+
+  /** Waits for a person; `ready` reads what their message recorded. */
+  async waitFor<T>(what: string, ready: () => T | null): Promise<T> {
+    this.incident.waiting(what);
+    this.publish();
+    await condition(() => ready() !== null);
+    this.incident.working();
+    return ready()!;
+  }
+}
