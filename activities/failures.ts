@@ -2,14 +2,15 @@
  * Crossing from activity code into Temporal: pgwarden's typed errors become
  * ApplicationFailures whose type is the error's class name (mapped back to an exit code by
  * the CLI) and which are non-retryable when a retry cannot help (a wrong password, a
- * missing bucket). Anything unexpected stays retryable.
+ * missing bucket): this is the one place retryability is decided, so workflows' retry
+ * policies list no error types. Anything unexpected stays retryable.
  */
-import { ApplicationFailure } from '@temporalio/common';
 import { PgwardenError } from '../src/errors/errors';
+import { typedFailure } from '../src/temporal/failure';
 
 export function toActivityFailure(err: unknown): unknown {
   if (err instanceof PgwardenError) {
-    return ApplicationFailure.create({ type: err.name, message: err.message, nonRetryable: !err.retryable });
+    return typedFailure(err.type, err.message, !err.retryable);
   }
   return err;
 }

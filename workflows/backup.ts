@@ -54,8 +54,6 @@ export interface BackupSummary {
   notifications: ChannelResult[];
 }
 
-const NON_RETRYABLE = ['ConfigError', 'EncryptionError'];
-
 // Retries ride out an outage of the configured window; a dead worker's dump moves within the heartbeat timeout.
 const PREFLIGHT_BACKOFF = { initialSeconds: 5, coefficient: 2, maximumIntervalSeconds: 60 };
 const DUMP_BACKOFF = { initialSeconds: 10, coefficient: 2, maximumIntervalSeconds: 60 };
@@ -65,12 +63,12 @@ const DEFAULT_HEARTBEAT_TIMEOUT_SECONDS = 30;
 function preflightActivity(windowSeconds: number, failFast: boolean) {
   return proxyActivities<Activities>({
     startToCloseTimeout: '2 minutes',
-    retry: retryPolicyFor(windowSeconds, PREFLIGHT_BACKOFF, failFast, NON_RETRYABLE),
+    retry: retryPolicyFor(windowSeconds, PREFLIGHT_BACKOFF, failFast),
   }).preflight;
 }
 const { writeManifest } = proxyActivities<Activities>({
   startToCloseTimeout: '1 minute',
-  retry: { initialInterval: '2 seconds', maximumAttempts: 10, nonRetryableErrorTypes: NON_RETRYABLE },
+  retry: { initialInterval: '2 seconds', maximumAttempts: 10 },
 });
 const { notifyBackup } = proxyActivities<Activities>({ startToCloseTimeout: '1 minute', retry: { maximumAttempts: 3 } });
 const { recordBackupFailure } = proxyActivities<Activities>({ startToCloseTimeout: '1 minute', retry: { maximumAttempts: 3 } });
@@ -81,7 +79,7 @@ function dumpActivity(heartbeatTimeoutSeconds: number, windowSeconds: number, fa
     heartbeatTimeout: `${heartbeatTimeoutSeconds} seconds`,
     // Wait until pg_dump is killed and the upload aborted before the workflow moves on.
     cancellationType: ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
-    retry: retryPolicyFor(windowSeconds, DUMP_BACKOFF, failFast, NON_RETRYABLE),
+    retry: retryPolicyFor(windowSeconds, DUMP_BACKOFF, failFast),
   }).dumpAndUpload;
 }
 

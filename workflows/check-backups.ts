@@ -10,7 +10,7 @@ import { DatabaseSA, OperationSA } from '../src/temporal/search-attributes';
 
 const { checkBackupFreshness } = proxyActivities<Activities>({
   startToCloseTimeout: '2 minutes',
-  retry: { maximumAttempts: 5, nonRetryableErrorTypes: ['ConfigError'] },
+  retry: { maximumAttempts: 5 },
 });
 
 export async function CheckBackupsWorkflow(input: { database: string }): Promise<FreshnessReport & { notified: boolean }> {

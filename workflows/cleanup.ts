@@ -34,7 +34,7 @@ export type CleanupResult = CleanupReport & {
 
 const acts = proxyActivities<Activities>({
   startToCloseTimeout: '30 minutes',
-  retry: { maximumAttempts: 3, nonRetryableErrorTypes: ['ConfigError'] },
+  retry: { maximumAttempts: 3 },
 });
 
 export async function CleanupWorkflow(input: CleanupInput): Promise<CleanupResult> {

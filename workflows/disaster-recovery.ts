@@ -7,7 +7,6 @@
  */
 import {
   allHandlersFinished,
-  ApplicationFailure,
   CancellationScope,
   condition,
   executeChild,
@@ -23,6 +22,7 @@ import { Incident, openingProblem } from '../src/incident/incident-machine';
 import * as m from '../src/incident/messages';
 import * as v from '../src/incident/validate';
 import { approveRestoreSignal } from '../src/temporal/messages';
+import { typedFailure } from '../src/temporal/failure';
 import { rootCauseMessage } from '../src/temporal/root-cause';
 import { Escalation } from './escalation';
 import { IncidentFlow } from './incident-flow';
@@ -41,7 +41,7 @@ const checks = proxyActivities<Activities>({
 export async function DisasterRecoveryWorkflow(input: DisasterRecoveryInput): Promise<IncidentState> {
   const openedAt = new Date();
   const problem = openingProblem(input, openedAt);
-  if (problem) throw ApplicationFailure.create({ type: 'UsageError', message: problem, nonRetryable: true });
+  if (problem) throw typedFailure('UsageError', problem);
   const incident = new Incident(workflowInfo().workflowId, input, openedAt);
   const flow = new IncidentFlow(incident);
   bindMessages(flow);
@@ -138,7 +138,7 @@ async function executeRestore(flow: IncidentFlow): Promise<void> {
   const incident = flow.incident;
   const selection = incident.state.selection;
   if (!selection)
-    throw ApplicationFailure.nonRetryable('no backup was selected (that step was skipped); skip this step too, or abort');
+    throw typedFailure('UsageError', 'no backup was selected (that step was skipped); skip this step too, or abort');
   const workflowId = incident.restoreStarted();
   flow.publish();
   try {
@@ -172,7 +172,7 @@ async function verifyRecovery(incident: Incident): Promise<void> {
     }),
   );
   if (failed.length)
-    throw ApplicationFailure.nonRetryable(`${failed.length} recovery check(s) failed: ${failed.map((c) => c.name).join(', ')}`);
+    throw typedFailure('BackupError', `${failed.length} recovery check(s) failed: ${failed.map((c) => c.name).join(', ')}`);
 }
 
 // --- What people send: each an Update with its validator and a Signal twin.

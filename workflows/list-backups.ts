@@ -8,7 +8,7 @@ import type { CatalogEntry } from '../src/backup/catalog';
 
 const { listBackups } = proxyActivities<Activities>({
   startToCloseTimeout: '2 minutes',
-  retry: { maximumAttempts: 3, nonRetryableErrorTypes: ['ConfigError'] },
+  retry: { maximumAttempts: 3 },
 });
 
 export async function ListBackupsWorkflow(input: { database: string }): Promise<CatalogEntry[]> {

@@ -8,7 +8,7 @@ import type { DatabaseReport } from '../src/report/report';
 
 const { backupReport } = proxyActivities<Activities>({
   startToCloseTimeout: '5 minutes',
-  retry: { maximumAttempts: 3, nonRetryableErrorTypes: ['ConfigError'] },
+  retry: { maximumAttempts: 3 },
 });
 
 export interface ReportInput {

@@ -7,7 +7,6 @@
  *   5. notify start, success (with the recovery time) and failure
  */
 import {
-  ApplicationFailure,
   CancellationScope,
   condition,
   log,
@@ -29,6 +28,7 @@ import {
   RestoreStatus,
   restoreStatusQuery,
 } from '../src/temporal/messages';
+import { typedFailure } from '../src/temporal/failure';
 import { rootCauseMessage } from '../src/temporal/root-cause';
 import { DatabaseSA, OperationSA } from '../src/temporal/search-attributes';
 
@@ -63,16 +63,15 @@ export interface RestoreResult {
   rowCountsChecked: boolean;
 }
 
-const NON_RETRYABLE = ['ConfigError', 'EncryptionError', 'UsageError', 'BackupError'];
 const quick = proxyActivities<Activities>({
   startToCloseTimeout: '2 minutes',
-  retry: { maximumAttempts: 5, nonRetryableErrorTypes: NON_RETRYABLE },
+  retry: { maximumAttempts: 5 },
 });
 const long = proxyActivities<Activities>({
   startToCloseTimeout: '24 hours',
   // Transfers and loads beat every few seconds: a dead worker's run moves on within 30 s.
   heartbeatTimeout: '30 seconds',
-  retry: { initialInterval: '30 seconds', maximumAttempts: 3, nonRetryableErrorTypes: NON_RETRYABLE },
+  retry: { initialInterval: '30 seconds', maximumAttempts: 3 },
 });
 
 export async function RestoreWorkflow(input: RestoreInput): Promise<RestoreResult> {
@@ -194,18 +193,13 @@ export async function RestoreWorkflow(input: RestoreInput): Promise<RestoreResul
       const decided = await condition(() => !status.awaitingApproval, `${timeoutMinutes} minutes`);
       if (!decided) {
         status.awaitingApproval = false;
-        throw ApplicationFailure.create({
-          type: 'RestoreNotApproved',
-          message: `no approval within ${timeoutMinutes} minutes; nothing was changed`,
-          nonRetryable: true,
-        });
+        throw typedFailure('RestoreNotApproved', `no approval within ${timeoutMinutes} minutes; nothing was changed`);
       }
       if (rejection)
-        throw ApplicationFailure.create({
-          type: 'RestoreNotApproved',
-          message: `rejected by ${rejection.by}${rejection.note ? `: ${rejection.note}` : ''}; nothing was changed`,
-          nonRetryable: true,
-        });
+        throw typedFailure(
+          'RestoreNotApproved',
+          `rejected by ${rejection.by}${rejection.note ? `: ${rejection.note}` : ''}; nothing was changed`,
+        );
     }
 
     status.step = 'restoring';

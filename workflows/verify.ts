@@ -28,16 +28,15 @@ export interface VerifyResult {
   >;
 }
 
-const NON_RETRYABLE = ['ConfigError', 'EncryptionError'];
 const quick = proxyActivities<Activities>({
   startToCloseTimeout: '2 minutes',
-  retry: { maximumAttempts: 5, nonRetryableErrorTypes: NON_RETRYABLE },
+  retry: { maximumAttempts: 5 },
 });
 const long = proxyActivities<Activities>({
   startToCloseTimeout: '12 hours',
   // Transfers and loads beat every few seconds: a dead worker's run moves on within 30 s.
   heartbeatTimeout: '30 seconds',
-  retry: { initialInterval: '10 seconds', maximumAttempts: 3, nonRetryableErrorTypes: NON_RETRYABLE },
+  retry: { initialInterval: '10 seconds', maximumAttempts: 3 },
 });
 
 /** Deterministic and unique per run, so a retried restore reuses (and first drops) its own database. */

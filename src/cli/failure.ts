@@ -3,31 +3,27 @@
  * the documented table. A failed workflow is traced to its root ApplicationFailure, whose
  * type names pgwarden's error class.
  */
-import { ApplicationFailure, TemporalFailure } from '@temporalio/common';
+import { ApplicationFailure } from '@temporalio/common';
 import { WorkflowFailedError } from '@temporalio/client';
 import { ConfigError, exitCodeForFailureType, PgwardenError } from '../errors/errors';
 import { ExitCode, ExitCodeValue } from '../errors/exit-codes';
+import { innermostFailure } from '../temporal/root-cause';
 
 export interface CliFailure {
   lines: string[];
   exitCode: ExitCodeValue;
 }
 
-function rootCause(err: unknown): unknown {
-  let current = err;
-  while (current instanceof TemporalFailure && current.cause) current = current.cause;
-  return current;
-}
-
 export function describeFailure(err: unknown): CliFailure {
   if (err instanceof ConfigError) return { lines: err.problems.map((p) => `configuration: ${p}`), exitCode: err.exitCode };
   if (err instanceof PgwardenError) return { lines: [err.message], exitCode: err.exitCode };
   if (err instanceof WorkflowFailedError) {
-    const cause = rootCause(err.cause);
+    const cause = innermostFailure(err);
     if (cause instanceof ApplicationFailure) {
       return { lines: [cause.message], exitCode: exitCodeForFailureType(cause.type) };
     }
-    return { lines: [`${err.message}: ${(cause as Error)?.message ?? 'unknown cause'}`], exitCode: ExitCode.GeneralFailure };
+    const detail = cause === err ? 'unknown cause' : ((cause as Error)?.message ?? String(cause));
+    return { lines: [`${err.message}: ${detail}`], exitCode: ExitCode.GeneralFailure };
   }
   const code = (err as { code?: string }).code;
   if (typeof code === 'string' && code.startsWith('commander.')) {

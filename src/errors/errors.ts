@@ -1,79 +1,103 @@
 /**
- * pgwarden's typed failures. Each carries a one-line message a person can act on and the
- * CLI exit code it maps to. Activities raise them as Temporal ApplicationFailures whose
- * `type` is the class name, so the CLI can map a failed workflow back to the same code.
- * Messages never contain secrets: callers pass names and ids, never values.
+ * pgwarden's failure vocabulary: one table of failure types, from which the error classes'
+ * exit codes and default retryability derive. Activities raise the classes as Temporal
+ * ApplicationFailures whose `type` is the class name (activities/failures.ts), non-retryable
+ * unless the instance says a retry can help, so workflows never list error types; the CLI maps
+ * a failed workflow back to the same exit code. Messages never contain secrets: callers pass
+ * names and ids, never values. Workflow-safe (no I/O).
  */
 import { ExitCode, ExitCodeValue } from './exit-codes';
 
+interface FailureKind {
+  exitCode: ExitCodeValue;
+  /** Whether a retry of the same operation could help unless the instance says otherwise. */
+  retryable: boolean;
+  meaning: string;
+}
+
+export const FAILURE_TYPES = {
+  BackupError: { exitCode: ExitCode.GeneralFailure, retryable: false, meaning: 'a backup, verification or restore failed' },
+  IntegrityError: {
+    exitCode: ExitCode.GeneralFailure,
+    retryable: false,
+    meaning: 'a stored object is not what its manifest recorded (replaced, damaged or missing)',
+  },
+  BackupNotFoundError: {
+    exitCode: ExitCode.NoSuchBackup,
+    retryable: false,
+    meaning: 'the backup asked for does not exist (no manifest, no such old-script file)',
+  },
+  DatabaseConnectionError: { exitCode: ExitCode.DatabaseConnection, retryable: false, meaning: 'PostgreSQL cannot be reached' },
+  StorageError: { exitCode: ExitCode.StorageFailure, retryable: false, meaning: 'S3 refused or cannot be reached' },
+  EncryptionError: { exitCode: ExitCode.EncryptionFailure, retryable: false, meaning: 'a key is wrong, missing or refused' },
+  CleanupError: { exitCode: ExitCode.CleanupFailure, retryable: false, meaning: 'old backups could not be removed' },
+  UsageError: { exitCode: ExitCode.Usage, retryable: false, meaning: 'the command or message was malformed' },
+  BusyError: { exitCode: ExitCode.Busy, retryable: false, meaning: 'another run is in the way; try later' },
+  TemporalUnavailableError: { exitCode: ExitCode.TemporalUnavailable, retryable: false, meaning: 'Temporal cannot be reached' },
+  ConfigError: { exitCode: ExitCode.Config, retryable: false, meaning: 'the configuration is invalid or incomplete' },
+  /** Raised by RestoreWorkflow itself as an ApplicationFailure (no class): rejected or not approved in time. */
+  RestoreNotApproved: { exitCode: ExitCode.NotApproved, retryable: false, meaning: 'an in-place restore was not approved' },
+} as const satisfies Record<string, FailureKind>;
+
+export type FailureType = keyof typeof FAILURE_TYPES;
+
 export abstract class PgwardenError extends Error {
-  abstract readonly exitCode: ExitCodeValue;
-  /** Whether retrying the same operation could succeed (network blips, a server starting). */
-  readonly retryable: boolean = false;
-  constructor(message: string, options?: { retryable?: boolean }) {
-    super(message);
+  abstract readonly type: FailureType;
+  private readonly retryableOverride: boolean | undefined;
+  /** `cause` keeps the underlying error for logs; only `message` reaches people. */
+  constructor(message: string, options?: { retryable?: boolean; cause?: unknown }) {
+    super(message, options?.cause === undefined ? undefined : { cause: options.cause });
     this.name = new.target.name;
-    if (options?.retryable !== undefined) this.retryable = options.retryable;
+    this.retryableOverride = options?.retryable;
+  }
+  get exitCode(): ExitCodeValue {
+    return FAILURE_TYPES[this.type].exitCode;
+  }
+  /** Whether retrying the same operation could succeed (network blips, a server starting). */
+  get retryable(): boolean {
+    return this.retryableOverride ?? FAILURE_TYPES[this.type].retryable;
   }
 }
 
 export class BackupError extends PgwardenError {
-  readonly exitCode = ExitCode.GeneralFailure;
+  readonly type = 'BackupError';
 }
-/** A stored object is not what its manifest recorded (replaced, damaged or missing). */
 export class IntegrityError extends PgwardenError {
-  readonly exitCode = ExitCode.GeneralFailure;
+  readonly type = 'IntegrityError';
 }
-/** The backup asked for does not exist (no manifest, no such old-script file). */
 export class BackupNotFoundError extends PgwardenError {
-  readonly exitCode = ExitCode.NoSuchBackup;
+  readonly type = 'BackupNotFoundError';
 }
 export class DatabaseConnectionError extends PgwardenError {
-  readonly exitCode = ExitCode.DatabaseConnection;
+  readonly type = 'DatabaseConnectionError';
 }
 export class StorageError extends PgwardenError {
-  readonly exitCode = ExitCode.StorageFailure;
+  readonly type = 'StorageError';
 }
 export class EncryptionError extends PgwardenError {
-  readonly exitCode = ExitCode.EncryptionFailure;
+  readonly type = 'EncryptionError';
 }
 export class CleanupError extends PgwardenError {
-  readonly exitCode = ExitCode.CleanupFailure;
+  readonly type = 'CleanupError';
 }
 export class UsageError extends PgwardenError {
-  readonly exitCode = ExitCode.Usage;
+  readonly type = 'UsageError';
 }
 export class BusyError extends PgwardenError {
-  readonly exitCode = ExitCode.Busy;
+  readonly type = 'BusyError';
 }
 export class TemporalUnavailableError extends PgwardenError {
-  readonly exitCode = ExitCode.TemporalUnavailable;
+  readonly type = 'TemporalUnavailableError';
 }
 /** Configuration problems, one line each, reported together so a user fixes them in one go. */
 export class ConfigError extends PgwardenError {
-  readonly exitCode = ExitCode.Config;
+  readonly type = 'ConfigError';
   constructor(readonly problems: string[]) {
     super(problems.join('\n'));
   }
 }
 
-const exitCodeByType: Record<string, ExitCodeValue> = {
-  BackupError: ExitCode.GeneralFailure,
-  IntegrityError: ExitCode.GeneralFailure,
-  BackupNotFoundError: ExitCode.NoSuchBackup,
-  // Raised by RestoreWorkflow itself (an ApplicationFailure type, not a class).
-  RestoreNotApproved: ExitCode.NotApproved,
-  DatabaseConnectionError: ExitCode.DatabaseConnection,
-  StorageError: ExitCode.StorageFailure,
-  EncryptionError: ExitCode.EncryptionFailure,
-  CleanupError: ExitCode.CleanupFailure,
-  UsageError: ExitCode.Usage,
-  TemporalUnavailableError: ExitCode.TemporalUnavailable,
-  BusyError: ExitCode.Busy,
-  ConfigError: ExitCode.Config,
-};
-
 /** The exit code for a failure type name (an error class name or an ApplicationFailure type). */
 export function exitCodeForFailureType(type: string | undefined | null): ExitCodeValue {
-  return (type && exitCodeByType[type]) || ExitCode.GeneralFailure;
+  return type && Object.hasOwn(FAILURE_TYPES, type) ? FAILURE_TYPES[type as FailureType].exitCode : ExitCode.GeneralFailure;
 }

@@ -24,17 +24,11 @@ export function attemptsFor(windowSeconds: number, backoff: Backoff): number {
 }
 
 /** A Temporal retry policy that keeps trying for `windowSeconds` (one attempt when failing fast). */
-export function retryPolicyFor(
-  windowSeconds: number,
-  backoff: Backoff,
-  failFast: boolean,
-  nonRetryableErrorTypes: string[],
-): RetryPolicy {
+export function retryPolicyFor(windowSeconds: number, backoff: Backoff, failFast: boolean): RetryPolicy {
   return {
     initialInterval: backoff.initialSeconds * 1000,
     backoffCoefficient: backoff.coefficient,
     maximumInterval: backoff.maximumIntervalSeconds * 1000,
     maximumAttempts: failFast ? 1 : attemptsFor(windowSeconds, backoff),
-    nonRetryableErrorTypes,
   };
 }

@@ -9,19 +9,60 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ExitCode } from '../../src/errors/exit-codes';
 import { deleteFailuresMessage, storageError } from '../../src/storage/s3-errors';
+import { toActivityFailure } from '../../activities/failures';
 
-describe('exit codes', () => {
-  // Every error class, constructed: a class missing from the type table (so that a failed
-  // workflow exits with another code than the class itself) fails here.
-  type ErrorClass = new (message: string) => errors.PgwardenError;
+describe('the failure vocabulary', () => {
+  // Every error class the module exports, constructed as its callers do.
+  type ErrorClass = new (message: string, options?: { retryable?: boolean; cause?: unknown }) => errors.PgwardenError;
   const classes = (Object.values(errors) as unknown[]).filter(
     (v): v is ErrorClass => typeof v === 'function' && (v as { prototype?: unknown }).prototype instanceof errors.PgwardenError,
   );
+  const make = (Cls: ErrorClass, message = 'it broke') =>
+    (Cls as unknown) === errors.ConfigError ? new errors.ConfigError([message]) : new Cls(message);
+  /** The error as a CLI sees it after it crossed an activity and a workflow. */
+  const behindAWorkflow = (err: errors.PgwardenError) => {
+    const activity = new ActivityFailure(
+      'activity failed',
+      'x',
+      '1',
+      RetryState.NON_RETRYABLE_FAILURE,
+      'id',
+      toActivityFailure(err) as ApplicationFailure,
+    );
+    return new WorkflowFailedError('Workflow execution failed', activity, RetryState.NON_RETRYABLE_FAILURE);
+  };
 
-  it.each(classes.map((c) => [c.name, c]))('%s: the same code whether raised here or behind a workflow', (_name, Cls) => {
-    const err = (Cls as unknown) === errors.ConfigError ? new errors.ConfigError(['x']) : new Cls('x');
-    expect(exitCodeForFailureType(err.name)).toBe(err.exitCode);
-    expect(describeFailure(err).exitCode).toBe(err.exitCode);
+  it('has a class for every failure type but the one workflows raise themselves', () => {
+    expect(classes.map((c) => c.name).sort()).toEqual(
+      Object.keys(errors.FAILURE_TYPES)
+        .filter((t) => t !== 'RestoreNotApproved')
+        .sort(),
+    );
+  });
+
+  it.each(classes.map((c) => [c.name, c]))('%s: the same line and exit code raised here or behind a workflow', (name, Cls) => {
+    const err = make(Cls as ErrorClass);
+    expect(err.type).toBe(name);
+    const here = describeFailure(err);
+    expect(here.exitCode).toBe(errors.FAILURE_TYPES[err.type].exitCode);
+    expect(describeFailure(behindAWorkflow(err))).toEqual({ lines: ['it broke'], exitCode: here.exitCode });
+  });
+
+  it('is non-retryable across the activity boundary unless the instance says a retry can help', () => {
+    const nonRetryable = (e: errors.PgwardenError) => (toActivityFailure(e) as ApplicationFailure).nonRetryable;
+    expect(nonRetryable(new errors.EncryptionError('wrong key'))).toBe(true);
+    expect(nonRetryable(new DatabaseConnectionError('refused', { retryable: true }))).toBe(false);
+    expect(nonRetryable(new StorageError('slow down', { retryable: true }))).toBe(false);
+    const unexpected = new Error('ECONNRESET');
+    expect(toActivityFailure(unexpected)).toBe(unexpected); // stays retryable under the activity's policy
+  });
+
+  it('keeps the underlying cause for logs but shows only its own line', () => {
+    const low = new Error('password=hunter2 at host');
+    const err = new DatabaseConnectionError('cannot connect to database "app"', { cause: low });
+    expect(err.cause).toBe(low);
+    expect(describeFailure(err).lines).toEqual(['cannot connect to database "app"']);
+    expect((toActivityFailure(err) as ApplicationFailure).message).toBe('cannot connect to database "app"');
   });
 
   it('documents every exit code in the README, and maps unknown failures to 1', () => {
@@ -29,6 +70,7 @@ describe('exit codes', () => {
     const table = readme.slice(readme.indexOf('## Exit codes'));
     for (const code of new Set(Object.values(ExitCode))) expect(table).toMatch(new RegExp(`^\\| ${code} \\|`, 'm'));
     expect(exitCodeForFailureType('SomethingUnexpected')).toBe(1);
+    expect(exitCodeForFailureType('toString')).toBe(1);
     expect(exitCodeForFailureType(undefined)).toBe(1);
     expect(exitCodeForFailureType('RestoreNotApproved')).toBe(ExitCode.NotApproved);
   });

@@ -13,13 +13,12 @@ describe('retries sized by the outage they ride out', () => {
   ])('a %i s window takes %i attempts', (window, attempts) => expect(attemptsFor(window, backoff)).toBe(attempts));
 
   it('fails fast with one attempt, and gives the backoff in milliseconds', () => {
-    expect(retryPolicyFor(600, backoff, true, ['ConfigError'])).toEqual({
+    expect(retryPolicyFor(600, backoff, true)).toEqual({
       initialInterval: 5000,
       backoffCoefficient: 2,
       maximumInterval: 60000,
       maximumAttempts: 1,
-      nonRetryableErrorTypes: ['ConfigError'],
     });
-    expect(retryPolicyFor(600, backoff, false, []).maximumAttempts).toBe(14);
+    expect(retryPolicyFor(600, backoff, false).maximumAttempts).toBe(14);
   });
 });
