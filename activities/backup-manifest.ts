@@ -3,11 +3,17 @@
  * never replaced; a retry after a lost reply finds its own manifest and succeeds.
  */
 import { GetObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
-import { BackupManifest, MANIFEST_FORMAT_VERSION, MANIFEST_KIND, parseManifest, sortTables } from '../src/backup/manifest';
-import { BackupError } from '../src/errors/errors';
-import { isPreconditionFailed, storageError } from '../src/storage/s3-errors';
-import { sseParams } from '../src/storage/upload';
-import { PGWARDEN_VERSION } from '../src/version';
+import {
+  BackupManifest,
+  MANIFEST_FORMAT_VERSION,
+  MANIFEST_KIND,
+  parseManifest,
+  sortTables,
+} from '../src/operations/backup/manifest';
+import { BackupError } from '../src/infra/errors/errors';
+import { isPreconditionFailed, storageError } from '../src/infra/storage/s3-errors';
+import { sseParams } from '../src/infra/storage/upload';
+import { PGWARDEN_VERSION } from '../src/app/version';
 import { ActivityDeps } from './deps';
 import type { DumpResult } from './dump-and-upload';
 

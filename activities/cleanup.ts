@@ -12,17 +12,17 @@ import {
   PutBucketLifecycleConfigurationCommand,
 } from '@aws-sdk/client-s3';
 import { log } from '@temporalio/activity';
-import { backupKeys, databaseRoot, manifestPrefix, parseBackupId } from '../src/backup/naming';
-import { decideRetention, RetentionDecision } from '../src/backup/retention';
-import { BackupStore } from '../src/backup/store';
-import { verificationKey, verificationPrefix } from '../src/backup/verification';
-import { CleanupError } from '../src/errors/errors';
-import { expiryWarnings, mergeRules, pgwardenRule } from '../src/storage/lifecycle';
-import { DeleteFailure, deleteFailuresMessage, storageError } from '../src/storage/s3-errors';
+import { backupKeys, databaseRoot, manifestPrefix, parseBackupId } from '../src/operations/backup/naming';
+import { decideRetention, RetentionDecision } from '../src/operations/cleanup/retention';
+import { BackupStore } from '../src/operations/catalog/store';
+import { verificationKey, verificationPrefix } from '../src/operations/verify/verification';
+import { CleanupError } from '../src/infra/errors/errors';
+import { expiryWarnings, mergeRules, pgwardenRule } from '../src/infra/storage/lifecycle';
+import { DeleteFailure, deleteFailuresMessage, storageError } from '../src/infra/storage/s3-errors';
 import { ActivityDeps } from './deps';
 import { deliver } from './notify';
-import { CleanupFailed, cleanupFailedNotice, CleanupReport, cleanupNotice } from '../src/backup/notices';
-import { ChannelResult } from '../src/notify/notifier';
+import { CleanupFailed, cleanupFailedNotice, CleanupReport, cleanupNotice } from '../src/operations/cleanup/notices';
+import { ChannelResult } from '../src/infra/notify/notifier';
 
 export interface CleanupPlan {
   database: string;

@@ -3,10 +3,10 @@
  * configuration. Tests build it with clients pointed at the local stack, or hand in fakes.
  */
 import { S3Client } from '@aws-sdk/client-s3';
-import { createS3Client } from '../src/clients/s3';
-import { Config } from '../src/config/config';
-import { createPgwardenMetrics, PgwardenMetrics } from '../src/metrics/backup-metrics';
-import { createNotifier, Notifier } from '../src/notify/notifier';
+import { createS3Client } from '../src/infra/storage/s3-client';
+import { Config } from '../src/infra/config/config';
+import { createPgwardenMetrics, PgwardenMetrics } from '../src/infra/metrics/backup-metrics';
+import { createNotifier, Notifier } from '../src/infra/notify/notifier';
 
 export interface ActivityDeps {
   config: Config;

@@ -7,26 +7,26 @@
  */
 import { DeleteObjectCommand, HeadObjectCommand } from '@aws-sdk/client-s3';
 import { Context, log } from '@temporalio/activity';
-import { BackupKeys, backupKeys } from '../src/backup/naming';
-import { StoredObject, TableCount } from '../src/backup/manifest';
-import { streamProgramToS3 } from '../src/backup/program-to-s3';
-import { BackupPhase, progress } from '../src/backup/progress';
-import { connectDatabase, libpqEnvironment } from '../src/clients/postgres';
-import { BackupFormat, requireDatabase } from '../src/config/config';
-import { EncryptionFacts, encryptorFor } from '../src/crypto/encryptor';
-import { Keyring } from '../src/crypto/keyring';
-import { BackupError } from '../src/errors/errors';
-import { pgProgram } from '../src/postgres/binaries';
+import { BackupKeys, backupKeys } from '../src/operations/backup/naming';
+import { StoredObject, TableCount } from '../src/operations/backup/manifest';
+import { streamProgramToS3 } from '../src/operations/backup/program-to-s3';
+import { BackupPhase, progress } from '../src/operations/backup/progress';
+import { connectDatabase, libpqEnvironment } from '../src/infra/postgres/client';
+import { BackupFormat, requireDatabase } from '../src/infra/config/config';
+import { EncryptionFacts, encryptorFor } from '../src/infra/crypto/encryptor';
+import { Keyring } from '../src/infra/crypto/keyring';
+import { BackupError } from '../src/infra/errors/errors';
+import { pgProgram } from '../src/infra/postgres/binaries';
 import {
   DatabaseProperties,
   readDatabaseProperties,
   readRoleDependencies,
   RoleDependencies,
-} from '../src/postgres/database-properties';
-import { countRows, listTables } from '../src/postgres/tables';
-import { runCommand } from '../src/process/run-command';
-import { isNotFound, storageError } from '../src/storage/s3-errors';
-import { abortUnfinishedUploads } from '../src/storage/upload';
+} from '../src/infra/postgres/database-properties';
+import { countRows, listTables } from '../src/infra/postgres/tables';
+import { runCommand } from '../src/infra/process/run-command';
+import { isNotFound, storageError } from '../src/infra/storage/s3-errors';
+import { abortUnfinishedUploads } from '../src/infra/storage/upload';
 import { ActivityDeps } from './deps';
 
 export interface DumpInput {

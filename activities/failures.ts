@@ -5,8 +5,8 @@
  * missing bucket): this is the one place retryability is decided, so workflows' retry
  * policies list no error types. Anything unexpected stays retryable.
  */
-import { PgwardenError } from '../src/errors/errors';
-import { typedFailure } from '../src/temporal/failure';
+import { PgwardenError } from '../src/infra/errors/errors';
+import { typedFailure } from '../src/infra/temporal/failure';
 
 export function toActivityFailure(err: unknown): unknown {
   if (err instanceof PgwardenError) {

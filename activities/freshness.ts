@@ -1,8 +1,8 @@
 /** The missing-backup check's activity: read the catalog, judge its age, alert when stale. */
 import { log } from '@temporalio/activity';
-import { checkFreshness, FreshnessReport } from '../src/backup/freshness';
-import { freshnessNotice } from '../src/backup/notices';
-import { BackupStore } from '../src/backup/store';
+import { checkFreshness, FreshnessReport } from '../src/operations/backup/freshness';
+import { freshnessNotice } from '../src/operations/backup/notices';
+import { BackupStore } from '../src/operations/catalog/store';
 import { ActivityDeps } from './deps';
 import { deliver } from './notify';
 

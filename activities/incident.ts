@@ -5,19 +5,19 @@
  * are resolved here and never returned.
  */
 import { Context } from '@temporalio/activity';
-import { BackupStore } from '../src/backup/store';
-import { CatalogEntry } from '../src/backup/catalog';
-import { needsRetrieval, retrievalEstimate } from '../src/backup/restore-plan';
-import { compareRowCounts, describeDifference } from '../src/backup/verification';
-import { connectDatabase } from '../src/clients/postgres';
-import { requireDatabase } from '../src/config/config';
-import { BackupError, ConfigError } from '../src/errors/errors';
-import type { BackupProposal, Findings, RecoveryCheck } from '../src/incident/incident';
-import type { EscalationMatrix } from '../src/incident/escalation';
-import { IncidentBrief, incidentNotice, IncidentNoticeKind } from '../src/incident/notices';
-import { ChannelResult } from '../src/notify/notifier';
-import { countAllTables, listTables } from '../src/postgres/tables';
-import { runLink } from '../src/temporal/links';
+import { BackupStore } from '../src/operations/catalog/store';
+import { CatalogEntry } from '../src/operations/catalog/catalog';
+import { needsRetrieval, retrievalEstimate } from '../src/operations/restore/restore-plan';
+import { compareRowCounts, describeDifference } from '../src/operations/verify/verification';
+import { connectDatabase } from '../src/infra/postgres/client';
+import { requireDatabase } from '../src/infra/config/config';
+import { BackupError, ConfigError } from '../src/infra/errors/errors';
+import type { BackupProposal, Findings, RecoveryCheck } from '../src/operations/dr/incident';
+import type { EscalationMatrix } from '../src/operations/dr/escalation';
+import { IncidentBrief, incidentNotice, IncidentNoticeKind } from '../src/operations/dr/notices';
+import { ChannelResult } from '../src/infra/notify/notifier';
+import { countAllTables, listTables } from '../src/infra/postgres/tables';
+import { runLink } from '../src/infra/temporal/links';
 import { ActivityDeps } from './deps';
 import { deliver } from './notify';
 

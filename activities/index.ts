@@ -9,6 +9,7 @@ import { dumpAndUploadActivity } from './dump-and-upload';
 import { typedFailures } from './failures';
 import { notifyBackupActivity } from './notify';
 import { preflightActivity } from './preflight';
+import { catalogActivities } from './catalog';
 import { cleanupActivities } from './cleanup';
 import { freshnessActivities } from './freshness';
 import { restoreActivities } from './restore';
@@ -30,6 +31,7 @@ export function createActivities(deps: ActivityDeps) {
     dumpAndUpload: dumpAndUploadActivity(deps),
     writeManifest: writeManifestActivity(deps),
     notifyBackup: notifyBackupActivity(deps),
+    ...catalogActivities(deps),
     ...verifyActivities(deps),
     ...restoreActivities(deps),
     ...cleanupActivities(deps),

@@ -3,9 +3,9 @@
  * reported in the result, and the backup's own outcome stands.
  */
 import { log } from '@temporalio/activity';
-import { BackupOutcome, backupNotice } from '../src/backup/notices';
-import { Notice } from '../src/notify/notice';
-import { ChannelResult } from '../src/notify/notifier';
+import { BackupOutcome, backupNotice } from '../src/operations/backup/notices';
+import { Notice } from '../src/infra/notify/notice';
+import { ChannelResult } from '../src/infra/notify/notifier';
 import { ActivityDeps } from './deps';
 
 /** Sends a notice from an activity; undelivered channels are logged, never thrown. */

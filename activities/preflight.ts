@@ -7,16 +7,16 @@
 import { randomUUID } from 'node:crypto';
 import { DeleteObjectCommand, GetObjectCommand, HeadBucketCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { log } from '@temporalio/activity';
-import { connectDatabase, libpqEnvironment } from '../src/clients/postgres';
-import { requireDatabase } from '../src/config/config';
-import { StorageConfig } from '../src/config/storage';
-import { keyCheckKey, makeKeyCheck, verifyKeyCheck } from '../src/crypto/key-check';
-import { Keyring } from '../src/crypto/keyring';
-import { BackupError } from '../src/errors/errors';
-import { pgProgram } from '../src/postgres/binaries';
-import { dumpCompatibility, parseToolMajor, serverMajor } from '../src/postgres/versions';
-import { runCommand } from '../src/process/run-command';
-import { isNotFound, isPreconditionFailed, storageError } from '../src/storage/s3-errors';
+import { connectDatabase, libpqEnvironment } from '../src/infra/postgres/client';
+import { requireDatabase } from '../src/infra/config/config';
+import { StorageConfig } from '../src/infra/config/storage';
+import { keyCheckKey, makeKeyCheck, verifyKeyCheck } from '../src/infra/crypto/key-check';
+import { Keyring } from '../src/infra/crypto/keyring';
+import { BackupError } from '../src/infra/errors/errors';
+import { pgProgram } from '../src/infra/postgres/binaries';
+import { dumpCompatibility, parseToolMajor, serverMajor } from '../src/infra/postgres/versions';
+import { runCommand } from '../src/infra/process/run-command';
+import { isNotFound, isPreconditionFailed, storageError } from '../src/infra/storage/s3-errors';
 import { ActivityDeps } from './deps';
 
 export interface PreflightInput {

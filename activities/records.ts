@@ -11,8 +11,8 @@ import {
   RESTORE_RECORD_KIND,
   RestoreRecord,
   restoreKey,
-} from '../src/backup/run-records';
-import { BackupStore } from '../src/backup/store';
+} from '../src/operations/backup/run-records';
+import { BackupStore } from '../src/operations/catalog/store';
 import { ActivityDeps } from './deps';
 
 export type BackupFailureInput = Omit<BackupFailureRecord, 'kind' | 'formatVersion' | 'failedAt'>;

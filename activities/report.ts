@@ -2,13 +2,13 @@
  * Gathers the report's facts for one database from the bucket: manifests and records inside
  * the window (chosen by key before anything is read), and every object for storage used.
  */
-import type { BackupManifest } from '../src/backup/manifest';
-import { databaseRoot, manifestPrefix, parseBackupId, recordName } from '../src/backup/naming';
-import { BackupFailureRecord, failurePrefix, RestoreRecord, restorePrefix } from '../src/backup/run-records';
-import { BackupStore } from '../src/backup/store';
-import { VerificationRecord, verificationPrefix } from '../src/backup/verification';
-import { requireDatabase } from '../src/config/config';
-import { buildReport, DatabaseReport } from '../src/report/report';
+import type { BackupManifest } from '../src/operations/backup/manifest';
+import { databaseRoot, manifestPrefix, parseBackupId, recordName } from '../src/operations/backup/naming';
+import { BackupFailureRecord, failurePrefix, RestoreRecord, restorePrefix } from '../src/operations/backup/run-records';
+import { BackupStore } from '../src/operations/catalog/store';
+import { VerificationRecord, verificationPrefix } from '../src/operations/verify/verification';
+import { requireDatabase } from '../src/infra/config/config';
+import { buildReport, DatabaseReport } from '../src/operations/report/report';
 import { ActivityDeps } from './deps';
 import { unrecordedBackupFailures } from './unrecorded-failures';
 

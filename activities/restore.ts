@@ -8,11 +8,11 @@ import { HeadObjectCommand, RestoreObjectCommand } from '@aws-sdk/client-s3';
 import { Context, log } from '@temporalio/activity';
 import { statfs } from 'node:fs/promises';
 import { Client } from 'pg';
-import { BackupManifest, TableCount } from '../src/backup/manifest';
-import { ExpectedObject } from '../src/backup/object-integrity';
-import { loadBackup, LoadProgress } from '../src/backup/load-backup';
-import { formatBytes } from '../src/backup/progress';
-import { legacyKey, parseBackupId } from '../src/backup/naming';
+import { BackupManifest, TableCount } from '../src/operations/backup/manifest';
+import { ExpectedObject } from '../src/operations/verify/object-integrity';
+import { loadBackup, LoadProgress } from '../src/operations/restore/load-backup';
+import { formatBytes } from '../src/operations/backup/progress';
+import { legacyKey, parseBackupId } from '../src/operations/backup/naming';
 import {
   keptName,
   newDatabaseRefusal,
@@ -22,27 +22,27 @@ import {
   stagingName,
   validDatabaseName,
   workDirRoomProblem,
-} from '../src/backup/restore-plan';
-import { BackupStore } from '../src/backup/store';
-import { compareRowCounts, describeDifference } from '../src/backup/verification';
-import { RestoreOutcome, restoreNotice } from '../src/backup/notices';
-import { connectDatabase } from '../src/clients/postgres';
-import { requireDatabase } from '../src/config/config';
-import { DatabaseTarget } from '../src/config/databases';
-import { BackupError, BackupNotFoundError, ConfigError, IntegrityError, UsageError } from '../src/errors/errors';
-import { ChannelResult } from '../src/notify/notifier';
+} from '../src/operations/restore/restore-plan';
+import { BackupStore } from '../src/operations/catalog/store';
+import { compareRowCounts, describeDifference } from '../src/operations/verify/verification';
+import { RestoreOutcome, restoreNotice } from '../src/operations/restore/notices';
+import { connectDatabase } from '../src/infra/postgres/client';
+import { requireDatabase } from '../src/infra/config/config';
+import { DatabaseTarget } from '../src/infra/config/databases';
+import { BackupError, BackupNotFoundError, ConfigError, IntegrityError, UsageError } from '../src/infra/errors/errors';
+import { ChannelResult } from '../src/infra/notify/notifier';
 import {
   createDatabaseStatement,
   DatabaseProperties,
   databasePropertyStatements,
   readDatabaseProperties,
   RoleDependencies,
-} from '../src/postgres/database-properties';
-import { countAllTables } from '../src/postgres/tables';
-import { isNotFound, storageError } from '../src/storage/s3-errors';
+} from '../src/infra/postgres/database-properties';
+import { countAllTables } from '../src/infra/postgres/tables';
+import { isNotFound, storageError } from '../src/infra/storage/s3-errors';
 import { ActivityDeps } from './deps';
 import { isDead } from './run-state';
-import { privateWorkDir, type RunRef } from '../src/backup/work-files';
+import { privateWorkDir, type RunRef } from '../src/operations/restore/work-files';
 import { deliver } from './notify';
 
 export interface RestoreSource {

@@ -1,5 +1,5 @@
 /** runIsDead with the activity's own client, for janitors inside activities. */
 import { Context } from '@temporalio/activity';
-import { RunRef, runIsDead } from '../src/temporal/run-state';
+import { RunRef, runIsDead } from '../src/infra/temporal/run-state';
 
 export const isDead = (run: RunRef): Promise<boolean> => runIsDead(Context.current().client, run);

@@ -7,9 +7,9 @@
  * the bucket's records cover those.
  */
 import { Context } from '@temporalio/activity';
-import { backupIdFor } from '../src/backup/naming';
-import { WorkflowType } from '../src/temporal/definitions';
-import { DatabaseSA } from '../src/temporal/search-attributes';
+import { backupIdFor } from '../src/operations/backup/naming';
+import { WorkflowType } from '../src/infra/temporal/definitions';
+import { DatabaseSA } from '../src/infra/temporal/search-attributes';
 
 export interface UnrecordedFailure {
   backupId: string;

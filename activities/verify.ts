@@ -12,10 +12,10 @@ import { pipeline } from 'node:stream/promises';
 import { createGunzip } from 'node:zlib';
 import { Context, log } from '@temporalio/activity';
 import { Client } from 'pg';
-import { BackupManifest, StoredObject } from '../src/backup/manifest';
-import { formatBytes } from '../src/backup/progress';
-import { openStoredObject } from '../src/backup/read-object';
-import { BackupStore } from '../src/backup/store';
+import { BackupManifest, StoredObject } from '../src/operations/backup/manifest';
+import { formatBytes } from '../src/operations/backup/progress';
+import { openStoredObject } from '../src/operations/restore/read-object';
+import { BackupStore } from '../src/operations/catalog/store';
 import {
   checkSize,
   compareRowCounts,
@@ -23,21 +23,20 @@ import {
   RestoreFindings,
   SizeCheck,
   VerificationRecord,
-} from '../src/backup/verification';
-import { CatalogEntry, newestFirst } from '../src/backup/catalog';
-import { MeasuredObject, objectMismatches } from '../src/backup/object-integrity';
-import { removeDeadRunFiles } from '../src/backup/work-files';
-import { verificationNotice } from '../src/backup/notices';
-import { loadBackup } from '../src/backup/load-backup';
-import { connectDatabase } from '../src/clients/postgres';
-import { requireDatabase } from '../src/config/config';
-import { DatabaseTarget } from '../src/config/databases';
-import { openDecryption } from '../src/crypto/decrypt';
-import { Keyring } from '../src/crypto/keyring';
-import { BackupNotFoundError, IntegrityError } from '../src/errors/errors';
-import { ChannelResult } from '../src/notify/notifier';
-import { countAllTables } from '../src/postgres/tables';
-import { Measure } from '../src/streams/measure';
+} from '../src/operations/verify/verification';
+import { MeasuredObject, objectMismatches } from '../src/operations/verify/object-integrity';
+import { removeDeadRunFiles } from '../src/operations/restore/work-files';
+import { verificationNotice } from '../src/operations/verify/notices';
+import { loadBackup } from '../src/operations/restore/load-backup';
+import { connectDatabase } from '../src/infra/postgres/client';
+import { requireDatabase } from '../src/infra/config/config';
+import { DatabaseTarget } from '../src/infra/config/databases';
+import { openDecryption } from '../src/infra/crypto/decrypt';
+import { Keyring } from '../src/infra/crypto/keyring';
+import { BackupNotFoundError, IntegrityError } from '../src/infra/errors/errors';
+import { ChannelResult } from '../src/infra/notify/notifier';
+import { countAllTables } from '../src/infra/postgres/tables';
+import { Measure } from '../src/infra/streams/measure';
 import { ActivityDeps } from './deps';
 import { whileBeating } from './heartbeat';
 import { restoreMarkRun } from './restore';
@@ -137,11 +136,6 @@ export function verifyActivities(deps: ActivityDeps) {
   }
 
   return {
-    async listBackups(input: { database: string }): Promise<CatalogEntry[]> {
-      const [own, legacy] = await Promise.all([store().catalog(input.database), store().legacyCatalog(input.database)]);
-      return newestFirst([...own, ...legacy]);
-    },
-
     async verifyStoredObjects(ref: BackupRef): Promise<IntegrityFindings> {
       const backup = await backupOf(ref);
       const keyring = Keyring.from(deps.config.encryption);

@@ -13,9 +13,9 @@ import { rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client, Connection } from '@temporalio/client';
-import { connectDatabase, libpqEnvironment } from '../src/clients/postgres';
-import { pgProgram } from '../src/postgres/binaries';
-import { WorkflowType } from '../src/temporal/definitions';
+import { connectDatabase, libpqEnvironment } from '../src/infra/postgres/client';
+import { pgProgram } from '../src/infra/postgres/binaries';
+import { WorkflowType } from '../src/infra/temporal/definitions';
 import type { BackupSummary } from '../workflows/backup';
 import {
   benchDatabase,

@@ -4,13 +4,13 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { DeleteObjectsCommand, ListObjectsV2Command } from '@aws-sdk/client-s3';
 import type { temporal } from '@temporalio/proto';
-import { connectDatabase, libpqEnvironment } from '../src/clients/postgres';
-import { createS3Client } from '../src/clients/s3';
-import { loadConfig, WORKER_NEEDS } from '../src/config/config';
-import { readEnvFile } from '../src/config/env-file';
-import { envFile, repoRoot } from '../src/devstack/paths';
-import { up } from '../src/devstack/stack';
-import { pgProgram } from '../src/postgres/binaries';
+import { connectDatabase, libpqEnvironment } from '../src/infra/postgres/client';
+import { createS3Client } from '../src/infra/storage/s3-client';
+import { loadConfig, WORKER_NEEDS } from '../src/infra/config/config';
+import { readEnvFile } from '../src/infra/config/env-file';
+import { envFile, repoRoot } from '../devstack/paths';
+import { up } from '../devstack/stack';
+import { pgProgram } from '../src/infra/postgres/binaries';
 
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
 

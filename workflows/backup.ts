@@ -17,13 +17,13 @@ import {
   workflowInfo,
 } from '@temporalio/workflow';
 import type { Activities } from '../activities';
-import { backupIdFor } from '../src/backup/naming';
-import type { BackupOutcome } from '../src/backup/notices';
-import type { ChannelResult } from '../src/notify/notifier';
-import { backupStatusQuery, BackupStep } from '../src/temporal/messages';
-import { retryPolicyFor } from '../src/temporal/retry-window';
-import { rootCause } from '../src/temporal/root-cause';
-import { DatabaseSA, OperationSA } from '../src/temporal/search-attributes';
+import { backupIdFor } from '../src/operations/backup/naming';
+import type { BackupOutcome } from '../src/operations/backup/notices';
+import type { ChannelResult } from '../src/infra/notify/notifier';
+import { backupStatusQuery, BackupStep } from '../src/infra/temporal/messages';
+import { retryPolicyFor } from '../src/infra/temporal/retry-window';
+import { rootCause } from '../src/infra/temporal/root-cause';
+import { DatabaseSA, OperationSA } from '../src/infra/temporal/search-attributes';
 
 export interface BackupInput {
   /** Configured database id. */

@@ -12,7 +12,7 @@ import type { PreflightWorkflow } from './preflight';
 import type { BackupReportWorkflow } from './report';
 import type { RestoreWorkflow } from './restore';
 import type { VerifyBackupWorkflow } from './verify';
-import type { WorkflowType } from '../src/temporal/definitions';
+import type { WorkflowType } from '../src/infra/temporal/definitions';
 
 export interface PgwardenWorkflows {
   preflight: typeof PreflightWorkflow;

@@ -5,8 +5,8 @@
  */
 import { proxyActivities, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
 import type { Activities } from '../activities';
-import type { FreshnessReport } from '../src/backup/freshness';
-import { DatabaseSA, OperationSA } from '../src/temporal/search-attributes';
+import type { FreshnessReport } from '../src/operations/backup/freshness';
+import { DatabaseSA, OperationSA } from '../src/infra/temporal/search-attributes';
 
 const { checkBackupFreshness } = proxyActivities<Activities>({
   startToCloseTimeout: '2 minutes',

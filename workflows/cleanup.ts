@@ -17,9 +17,9 @@ import {
 } from '@temporalio/workflow';
 import type { Activities } from '../activities';
 import type { Leftover } from '../activities/cleanup';
-import type { CleanupReport } from '../src/backup/notices';
-import { rootCause, rootCauseMessage } from '../src/temporal/root-cause';
-import { DatabaseSA, OperationSA } from '../src/temporal/search-attributes';
+import type { CleanupReport } from '../src/operations/cleanup/notices';
+import { rootCause, rootCauseMessage } from '../src/infra/temporal/root-cause';
+import { DatabaseSA, OperationSA } from '../src/infra/temporal/search-attributes';
 
 export interface CleanupInput {
   database: string;

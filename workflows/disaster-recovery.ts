@@ -3,7 +3,7 @@
  * started by on-call from the Temporal UI (or `pgwarden dr start`). Beside the steps runs the
  * escalation matrix (./escalation.ts), frozen at start. Every human step is an Update with a
  * validator and a Signal of the same meaning; each leaves a line in the timeline. The state
- * and its rules: src/incident/incident-machine.ts.
+ * and its rules: src/operations/dr/incident-machine.ts.
  */
 import {
   allHandlersFinished,
@@ -17,13 +17,13 @@ import {
   workflowInfo,
 } from '@temporalio/workflow';
 import type { Activities } from '../activities';
-import { DisasterRecoveryInput, IncidentState } from '../src/incident/incident';
-import { Incident, openingProblem } from '../src/incident/incident-machine';
-import * as m from '../src/incident/messages';
-import * as v from '../src/incident/validate';
-import { approveRestoreSignal } from '../src/temporal/messages';
-import { typedFailure } from '../src/temporal/failure';
-import { rootCauseMessage } from '../src/temporal/root-cause';
+import { DisasterRecoveryInput, IncidentState } from '../src/operations/dr/incident';
+import { Incident, openingProblem } from '../src/operations/dr/incident-machine';
+import * as m from '../src/operations/dr/messages';
+import * as v from '../src/operations/dr/validate';
+import { approveRestoreSignal } from '../src/infra/temporal/messages';
+import { typedFailure } from '../src/infra/temporal/failure';
+import { rootCauseMessage } from '../src/infra/temporal/root-cause';
 import { Escalation } from './escalation';
 import { IncidentFlow } from './incident-flow';
 import { RestoreWorkflow } from './restore';

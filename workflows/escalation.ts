@@ -2,7 +2,7 @@
  * The escalation matrix on the workflow's timers, beside the runbook's steps until the
  * incident closes: level 1 at once and reminders until acknowledged, levels 2 and 3 at their
  * minutes after opening unless resolved, level 4 when the assessment declares customer impact.
- * When each is due is decided in src/incident/escalation.ts.
+ * When each is due is decided in src/operations/dr/escalation.ts.
  */
 import { CancellationScope, condition, isCancellation, log, patched, proxyActivities } from '@temporalio/workflow';
 import type { Activities } from '../activities';
@@ -14,9 +14,9 @@ import {
   level1Repeats,
   LEVELS,
   pendingEscalations,
-} from '../src/incident/escalation';
-import { briefOf, IncidentNoticeKind } from '../src/incident/notices';
-import { rootCauseMessage } from '../src/temporal/root-cause';
+} from '../src/operations/dr/escalation';
+import { briefOf, IncidentNoticeKind } from '../src/operations/dr/notices';
+import { rootCauseMessage } from '../src/infra/temporal/root-cause';
 import type { IncidentFlow } from './incident-flow';
 
 // Notices never throw for an unreachable channel; retries only cover a lost worker.

@@ -1,7 +1,7 @@
 /**
  * The Temporal side of an incident: publishing its state to the UI, running a step so that a
  * failure waits for a person's retry, skip or abort, and waiting for a person. The rules
- * themselves live in the Incident class (src/incident/incident-machine.ts).
+ * themselves live in the Incident class (src/operations/dr/incident-machine.ts).
  */
 import {
   CancellationScope,
@@ -13,10 +13,10 @@ import {
   upsertSearchAttributes,
 } from '@temporalio/workflow';
 import type { SignalDefinition, UpdateDefinition } from '@temporalio/common';
-import { incidentDetails } from '../src/incident/details';
-import { IncidentState, Step } from '../src/incident/incident';
-import { Incident } from '../src/incident/incident-machine';
-import { rootCauseMessage } from '../src/temporal/root-cause';
+import { incidentDetails } from '../src/operations/dr/details';
+import { IncidentState, Step } from '../src/operations/dr/incident';
+import { Incident } from '../src/operations/dr/incident-machine';
+import { rootCauseMessage } from '../src/infra/temporal/root-cause';
 import {
   DatabaseSA,
   EscalationLevelSA,
@@ -24,7 +24,7 @@ import {
   IncidentStepSA,
   OperationSA,
   SeveritySA,
-} from '../src/temporal/search-attributes';
+} from '../src/infra/temporal/search-attributes';
 
 export class IncidentFlow {
   /** Cancelled by an abort: everything the runbook does runs inside it. */

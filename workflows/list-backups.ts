@@ -4,7 +4,7 @@
  */
 import { proxyActivities } from '@temporalio/workflow';
 import type { Activities } from '../activities';
-import type { CatalogEntry } from '../src/backup/catalog';
+import type { CatalogEntry } from '../src/operations/catalog/catalog';
 
 const { listBackups } = proxyActivities<Activities>({
   startToCloseTimeout: '2 minutes',

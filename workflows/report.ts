@@ -4,7 +4,7 @@
  */
 import { proxyActivities } from '@temporalio/workflow';
 import type { Activities } from '../activities';
-import type { DatabaseReport } from '../src/report/report';
+import type { DatabaseReport } from '../src/operations/report/report';
 
 const { backupReport } = proxyActivities<Activities>({
   startToCloseTimeout: '5 minutes',

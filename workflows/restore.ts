@@ -19,7 +19,7 @@ import {
 } from '@temporalio/workflow';
 import type { Activities } from '../activities';
 import type { RestoreSource } from '../activities/restore';
-import { needsRetrieval, recoveryFigures, retrievalEstimate } from '../src/backup/restore-plan';
+import { needsRetrieval, recoveryFigures, retrievalEstimate } from '../src/operations/restore/restore-plan';
 import {
   approveRestoreSignal,
   approveRestoreUpdate,
@@ -27,10 +27,10 @@ import {
   RestoreApproval,
   RestoreStatus,
   restoreStatusQuery,
-} from '../src/temporal/messages';
-import { typedFailure } from '../src/temporal/failure';
-import { rootCauseMessage } from '../src/temporal/root-cause';
-import { DatabaseSA, OperationSA } from '../src/temporal/search-attributes';
+} from '../src/infra/temporal/messages';
+import { typedFailure } from '../src/infra/temporal/failure';
+import { rootCauseMessage } from '../src/infra/temporal/root-cause';
+import { DatabaseSA, OperationSA } from '../src/infra/temporal/search-attributes';
 
 export interface RestoreInput {
   /** Configured database whose backups are restored. */

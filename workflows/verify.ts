@@ -8,10 +8,10 @@
  */
 import { log, proxyActivities, setHandler, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
 import type { Activities } from '../activities';
-import type { CatalogEntry } from '../src/backup/catalog';
-import { buildVerificationRecord, VerificationRecord } from '../src/backup/verification';
-import { verifyStatusQuery } from '../src/temporal/messages';
-import { DatabaseSA, OperationSA } from '../src/temporal/search-attributes';
+import type { CatalogEntry } from '../src/operations/catalog/catalog';
+import { buildVerificationRecord, VerificationRecord } from '../src/operations/verify/verification';
+import { verifyStatusQuery } from '../src/infra/temporal/messages';
+import { DatabaseSA, OperationSA } from '../src/infra/temporal/search-attributes';
 
 export interface VerifyInput {
   database: string;

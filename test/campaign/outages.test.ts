@@ -6,8 +6,8 @@
  * no stray upload.
  */
 import { ListMultipartUploadsCommand, ListObjectsV2Command } from '@aws-sdk/client-s3';
-import { createS3Client } from '../../src/clients/s3';
-import { WorkflowType } from '../../src/temporal/definitions';
+import { createS3Client } from '../../src/infra/storage/s3-client';
+import { WorkflowType } from '../../src/infra/temporal/definitions';
 import type { BackupSummary } from '../../workflows/backup';
 import { databaseUrl, stackServer } from '../support/databases';
 import { OutageProxy } from '../support/outage-proxy';

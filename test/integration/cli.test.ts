@@ -1,12 +1,12 @@
 /** The built `pgwarden` CLI as a user runs it: clear lines, documented exit codes, no secrets. */
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
-import { repoRoot, envFile } from '../../src/devstack/paths';
-import { ephemeralPort } from '../../src/devstack/ports';
+import { repoRoot, envFile } from '../../devstack/paths';
+import { ephemeralPort } from '../../devstack/ports';
 import { stackEnv } from '../support/stack-env';
 import { createDatabase, databaseUrl, dropDatabase, uniqueDatabaseName, withClient } from '../support/databases';
-import { WorkflowType } from '../../src/temporal/definitions';
-import { DatabaseSA } from '../../src/temporal/search-attributes';
+import { WorkflowType } from '../../src/infra/temporal/definitions';
+import { DatabaseSA } from '../../src/infra/temporal/search-attributes';
 import { devServer, uniqueSuffix, uniqueTaskQueue, waitForPoller } from '../support/temporal';
 
 const bin = join(repoRoot, 'bin', 'pgwarden');

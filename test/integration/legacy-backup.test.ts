@@ -4,11 +4,11 @@
  */
 import { execFileSync } from 'node:child_process';
 import { PutObjectCommand } from '@aws-sdk/client-s3';
-import { openDecryptedObject } from '../../src/backup/read-object';
-import { createS3Client } from '../../src/clients/s3';
-import { libpqEnvironment } from '../../src/clients/postgres';
-import { Keyring } from '../../src/crypto/keyring';
-import { pgProgram } from '../../src/postgres/binaries';
+import { openDecryptedObject } from '../../src/operations/restore/read-object';
+import { createS3Client } from '../../src/infra/storage/s3-client';
+import { libpqEnvironment } from '../../src/infra/postgres/client';
+import { Keyring } from '../../src/infra/crypto/keyring';
+import { pgProgram } from '../../src/infra/postgres/binaries';
 import {
   createDatabase,
   dropDatabase,

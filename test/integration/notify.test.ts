@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import { Secret } from '../../src/config/secret';
-import { createNotifier } from '../../src/notify/notifier';
+import { Secret } from '../../src/infra/config/secret';
+import { createNotifier } from '../../src/infra/notify/notifier';
 import { capturedMail, capturedWebhooks, waitForCaptured } from '../support/sinks';
 import { stackConfig, stackEnv } from '../support/stack-env';
 

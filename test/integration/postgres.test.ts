@@ -1,6 +1,6 @@
-import { connectDatabase } from '../../src/clients/postgres';
-import { Secret } from '../../src/config/secret';
-import { DatabaseConnectionError } from '../../src/errors/errors';
+import { connectDatabase } from '../../src/infra/postgres/client';
+import { Secret } from '../../src/infra/config/secret';
+import { DatabaseConnectionError } from '../../src/infra/errors/errors';
 import { stackConfig } from '../support/stack-env';
 
 describe('PostgreSQL (local stack)', () => {

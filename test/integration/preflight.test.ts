@@ -1,6 +1,6 @@
 import { createActivityDeps } from '../../activities/deps';
 import { preflightActivity } from '../../activities/preflight';
-import { BackupError, ConfigError, DatabaseConnectionError, StorageError } from '../../src/errors/errors';
+import { BackupError, ConfigError, DatabaseConnectionError, StorageError } from '../../src/infra/errors/errors';
 import { stackConfig, stackEnv } from '../support/stack-env';
 import { activityEnvironment } from '../support/temporal';
 

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { DeleteObjectCommand, GetObjectCommand, HeadBucketCommand, PutObjectCommand } from '@aws-sdk/client-s3';
-import { createS3Client } from '../../src/clients/s3';
-import { storageError } from '../../src/storage/s3-errors';
+import { createS3Client } from '../../src/infra/storage/s3-client';
+import { storageError } from '../../src/infra/storage/s3-errors';
 import { stackConfig } from '../support/stack-env';
 
 describe('S3 (local SeaweedFS)', () => {

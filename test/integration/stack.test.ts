@@ -8,17 +8,17 @@ import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync } from 'node:f
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { repoRoot } from '../../src/devstack/paths';
-import { isPortFree } from '../../src/devstack/ports';
-import { isAlive } from '../../src/devstack/processes';
-import type { StackState } from '../../src/devstack/state';
+import { repoRoot } from '../../devstack/paths';
+import { isPortFree } from '../../devstack/ports';
+import { isAlive } from '../../devstack/processes';
+import type { StackState } from '../../devstack/state';
 import { stackEnv } from '../support/stack-env';
 
 const dir = mkdtempSync(join(tmpdir(), 'pgwarden-stack-test-'));
 chmodSync(dir, 0o755); // the postgres server user must reach its data folder
 
 function stack(command: string) {
-  const res = spawnSync(process.execPath, [join(repoRoot, 'dist', 'src', 'devstack', 'main.js'), command], {
+  const res = spawnSync(process.execPath, [join(repoRoot, 'dist', 'devstack', 'main.js'), command], {
     env: { ...process.env, PGWARDEN_STACK_DIR: dir },
     encoding: 'utf8',
     timeout: 180_000,
@@ -27,7 +27,7 @@ function stack(command: string) {
 }
 
 function stackInBackground(command: string): Promise<{ code: number | null; out: string }> {
-  const child = spawn(process.execPath, [join(repoRoot, 'dist', 'src', 'devstack', 'main.js'), command], {
+  const child = spawn(process.execPath, [join(repoRoot, 'dist', 'devstack', 'main.js'), command], {
     env: { ...process.env, PGWARDEN_STACK_DIR: dir },
   });
   let out = '';

@@ -3,8 +3,8 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { randomUUID } from 'node:crypto';
 import { Client } from 'pg';
-import { connectDatabase } from '../../src/clients/postgres';
-import { DatabaseTarget } from '../../src/config/databases';
+import { connectDatabase } from '../../src/infra/postgres/client';
+import { DatabaseTarget } from '../../src/infra/config/databases';
 import { stackConfig } from './stack-env';
 
 export const stackServer = (): DatabaseTarget => stackConfig().databases[0];
@@ -71,8 +71,8 @@ export async function restoreInto(
   const { spawn } = await import('node:child_process');
   const { createGunzip } = await import('node:zlib');
   const { pipeline } = await import('node:stream/promises');
-  const { libpqEnvironment } = await import('../../src/clients/postgres');
-  const { pgProgram } = await import('../../src/postgres/binaries');
+  const { libpqEnvironment } = await import('../../src/infra/postgres/client');
+  const { pgProgram } = await import('../../src/infra/postgres/binaries');
   const env = libpqEnvironment(stackServer(), database);
   const child =
     format === 'custom'

@@ -5,7 +5,7 @@
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import type { WorkflowHandle } from '@temporalio/client';
-import { envFile, repoRoot } from '../../src/devstack/paths';
+import { envFile, repoRoot } from '../../devstack/paths';
 
 export function startDoomedWorker(overrides: Record<string, string>): { killHard(): void } {
   const child = spawn(process.execPath, [join(repoRoot, 'bin', 'pgwarden'), 'worker'], {

@@ -6,7 +6,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { bundleWorkflowCode } from '@temporalio/worker';
-import { up } from '../../src/devstack/stack';
+import { up } from '../../devstack/stack';
 import { bundlePath, sharedState } from './run-state';
 
 export default async function globalSetup(): Promise<void> {

@@ -1,5 +1,5 @@
 /** Stops the services this jest run started; a stack that was already running stays up. */
-import { down } from '../../src/devstack/stack';
+import { down } from '../../devstack/stack';
 import { sharedState } from './run-state';
 
 export default async function globalTeardown(): Promise<void> {

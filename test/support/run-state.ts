@@ -1,6 +1,6 @@
 /** State shared between global setup and teardown (same process) and the bundle location. */
 import { join } from 'node:path';
-import { repoRoot } from '../../src/devstack/paths';
+import { repoRoot } from '../../devstack/paths';
 
 export const bundlePath = join(repoRoot, '.state', 'test', 'workflow-bundle.js');
 

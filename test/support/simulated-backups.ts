@@ -4,9 +4,9 @@
  */
 import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { buildManifest } from '../../activities/backup-manifest';
-import { backupIdFor, backupKeys } from '../../src/backup/naming';
-import { verificationKey } from '../../src/backup/verification';
-import { StorageConfig } from '../../src/config/storage';
+import { backupIdFor, backupKeys } from '../../src/operations/backup/naming';
+import { verificationKey } from '../../src/operations/verify/verification';
+import { StorageConfig } from '../../src/infra/config/storage';
 
 export const DAY = 86_400_000;
 

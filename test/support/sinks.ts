@@ -1,5 +1,5 @@
 /** Reads what the stack's SMTP server and webhook receiver captured. */
-import type { CapturedMail, CapturedWebhook } from '../../src/devstack/sinks/server';
+import type { CapturedMail, CapturedWebhook } from '../../devstack/sinks/server';
 import { stackEnv } from './stack-env';
 
 const base = () => stackEnv().PGWARDEN_SINKS_URL!;

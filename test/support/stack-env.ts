@@ -1,8 +1,8 @@
 /** Settings that point pgwarden at the running local stack, for integration and workflow tests. */
 import { existsSync } from 'node:fs';
-import { Config, loadConfig, WORKER_NEEDS } from '../../src/config/config';
-import { Env, readEnvFile } from '../../src/config/env-file';
-import { envFile } from '../../src/devstack/paths';
+import { Config, loadConfig, WORKER_NEEDS } from '../../src/infra/config/config';
+import { Env, readEnvFile } from '../../src/infra/config/env-file';
+import { envFile } from '../../devstack/paths';
 
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
 

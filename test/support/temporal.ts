@@ -7,7 +7,7 @@ import { temporal } from '@temporalio/proto';
 import type * as activity from '@temporalio/activity';
 import { MockActivityEnvironment } from '@temporalio/testing';
 import { Activities } from '../../activities';
-import { createWorker } from '../../src/worker/create-worker';
+import { createWorker } from '../../src/app/worker/create-worker';
 import { bundlePath } from './run-state';
 import { stackEnv } from './stack-env';
 

@@ -6,8 +6,8 @@
 import { Worker } from '@temporalio/worker';
 import { createActivities } from '../../activities';
 import { createActivityDeps } from '../../activities/deps';
-import { Config } from '../../src/config/config';
-import { WorkflowType } from '../../src/temporal/definitions';
+import { Config } from '../../src/infra/config/config';
+import { WorkflowType } from '../../src/infra/temporal/definitions';
 import type { BackupSummary } from '../../workflows/backup';
 import { createDatabase, databaseUrl, dropDatabase, uniqueDatabaseName } from './databases';
 import { stackConfig } from './stack-env';

@@ -1,4 +1,4 @@
-import { formatCleanup } from '../../src/cli/commands/cleanup';
+import { formatCleanup } from '../../src/app/cli/commands/cleanup';
 import type { CleanupResult } from '../../workflows/cleanup';
 
 describe('cleanup lists every leftover', () => {

@@ -1,9 +1,9 @@
 import { inspect } from 'node:util';
-import { loadConfig, WORKER_NEEDS } from '../../src/config/config';
-import { deriveKeyId } from '../../src/config/encryption';
-import { EnvReader } from '../../src/config/env-reader';
-import { readDatabases } from '../../src/config/databases';
-import { ConfigError } from '../../src/errors/errors';
+import { loadConfig, WORKER_NEEDS } from '../../src/infra/config/config';
+import { deriveKeyId } from '../../src/infra/config/encryption';
+import { EnvReader } from '../../src/infra/config/env-reader';
+import { readDatabases } from '../../src/infra/config/databases';
+import { ConfigError } from '../../src/infra/errors/errors';
 
 const KEY_HEX = 'a'.repeat(64);
 const KEY_B64 = Buffer.alloc(32, 7).toString('base64');

@@ -1,4 +1,4 @@
-import { cronProblem } from '../../src/config/cron';
+import { cronProblem } from '../../src/infra/config/cron';
 
 describe('cron expressions, checked before any schedule is created', () => {
   it.each([

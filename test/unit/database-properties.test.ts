@@ -3,7 +3,7 @@ import {
   DatabaseProperties,
   databasePropertyStatements,
   parseAclItem,
-} from '../../src/postgres/database-properties';
+} from '../../src/infra/postgres/database-properties';
 
 const props: DatabaseProperties = {
   owner: 'app_owner',

@@ -6,8 +6,8 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from 'yaml';
-import { CONFIG_VARIABLES } from '../../src/config/variables';
-import { ALL_SEARCH_ATTRIBUTES, cliTypeName } from '../../src/temporal/search-attributes';
+import { CONFIG_VARIABLES } from '../../src/infra/config/variables';
+import { ALL_SEARCH_ATTRIBUTES, cliTypeName } from '../../src/infra/temporal/search-attributes';
 
 const root = join(__dirname, '..', '..');
 const text = readFileSync(join(root, 'docker-compose.yml'), 'utf8');

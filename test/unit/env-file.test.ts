@@ -1,8 +1,8 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { environmentWithFile } from '../../src/config/env-file';
-import { ConfigError } from '../../src/errors/errors';
+import { environmentWithFile } from '../../src/infra/config/env-file';
+import { ConfigError } from '../../src/infra/errors/errors';
 
 describe('env file', () => {
   const dir = mkdtempSync(join(tmpdir(), 'pgwarden-env-'));

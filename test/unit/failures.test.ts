@@ -1,14 +1,14 @@
 import { ApplicationFailure, ActivityFailure, RetryState } from '@temporalio/common';
 import { WorkflowFailedError } from '@temporalio/client';
-import { describeFailure } from '../../src/cli/failure';
-import { connectionError } from '../../src/clients/postgres';
-import { Secret } from '../../src/config/secret';
-import * as errors from '../../src/errors/errors';
-import { ConfigError, DatabaseConnectionError, exitCodeForFailureType, StorageError } from '../../src/errors/errors';
+import { describeFailure } from '../../src/app/cli/failure';
+import { connectionError } from '../../src/infra/postgres/client';
+import { Secret } from '../../src/infra/config/secret';
+import * as errors from '../../src/infra/errors/errors';
+import { ConfigError, DatabaseConnectionError, exitCodeForFailureType, StorageError } from '../../src/infra/errors/errors';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { ExitCode } from '../../src/errors/exit-codes';
-import { deleteFailuresMessage, storageError } from '../../src/storage/s3-errors';
+import { ExitCode } from '../../src/infra/errors/exit-codes';
+import { deleteFailuresMessage, storageError } from '../../src/infra/storage/s3-errors';
 import { toActivityFailure } from '../../activities/failures';
 
 describe('the failure vocabulary', () => {

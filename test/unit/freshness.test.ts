@@ -1,5 +1,5 @@
-import { catalogEntry } from '../../src/backup/catalog';
-import { checkFreshness } from '../../src/backup/freshness';
+import { catalogEntry } from '../../src/operations/catalog/catalog';
+import { checkFreshness } from '../../src/operations/backup/freshness';
 
 const now = new Date('2024-06-30T12:00:00Z');
 const entry = (backupId: string, takenAt: string, verified: boolean) =>

@@ -8,14 +8,15 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { HEAP_GROWING_PERCENT } from '../../src/worker/heap-tuning';
+import { HEAP_GROWING_PERCENT } from '../../src/app/worker/heap-tuning';
 
 it("sets a heap growth that this Node's V8 accepts", () => {
   // The module's own source, compiled, in a process of its own (V8 flags are per process).
   const module = join(mkdtempSync(join(tmpdir(), 'pgwarden-heap-')), 'heap-tuning.js');
   writeFileSync(
     module,
-    transformFileSync(join(__dirname, '..', '..', 'src', 'worker', 'heap-tuning.ts'), { module: { type: 'commonjs' } }).code,
+    transformFileSync(join(__dirname, '..', '..', 'src', 'app', 'worker', 'heap-tuning.ts'), { module: { type: 'commonjs' } })
+      .code,
   );
   const res = spawnSync(process.execPath, ['-e', `require(${JSON.stringify(module)}).tuneHeapForStreaming()`], {
     encoding: 'utf8',

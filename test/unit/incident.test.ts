@@ -1,8 +1,8 @@
 /** The runbook's pure parts: escalation policy, validators, recovery figures, details, notices, settings. */
-import { loadConfig } from '../../src/config/config';
-import { ConfigError } from '../../src/errors/errors';
-import { incidentDetails } from '../../src/incident/details';
-import { IncidentState } from '../../src/incident/incident';
+import { loadConfig } from '../../src/infra/config/config';
+import { ConfigError } from '../../src/infra/errors/errors';
+import { incidentDetails } from '../../src/operations/dr/details';
+import { IncidentState } from '../../src/operations/dr/incident';
 import {
   closingAudience,
   customerNoticeDue,
@@ -11,12 +11,12 @@ import {
   level1ReminderAt,
   level1Repeats,
   pendingEscalations,
-} from '../../src/incident/escalation';
-import { Incident, openingProblem, openingState } from '../../src/incident/incident-machine';
-import { briefOf, incidentNotice } from '../../src/incident/notices';
-import { incidentRecovery } from '../../src/incident/recovery';
-import * as v from '../../src/incident/validate';
-import { renderEmail } from '../../src/notify/notice';
+} from '../../src/operations/dr/escalation';
+import { Incident, openingProblem, openingState } from '../../src/operations/dr/incident-machine';
+import { briefOf, incidentNotice } from '../../src/operations/dr/notices';
+import { incidentRecovery } from '../../src/operations/dr/recovery';
+import * as v from '../../src/operations/dr/validate';
+import { renderEmail } from '../../src/infra/notify/notice';
 
 const matrix: EscalationMatrix = {
   name: 'default',

@@ -1,4 +1,4 @@
-import { operatorIdentity } from '../../src/cli/operator';
+import { operatorIdentity } from '../../src/app/cli/operator';
 
 describe('who approves', () => {
   it.each([

@@ -1,6 +1,6 @@
 import { Readable } from 'node:stream';
 import { text } from 'node:stream/consumers';
-import { plainSqlFilter } from '../../src/postgres/plain-filter';
+import { plainSqlFilter } from '../../src/infra/postgres/plain-filter';
 
 const dump = [
   '--',

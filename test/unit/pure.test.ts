@@ -1,7 +1,7 @@
-import { renderEmail, renderSlack } from '../../src/notify/notice';
-import { dumpCompatibility, parseToolMajor, serverMajor } from '../../src/postgres/versions';
-import { workflowId } from '../../src/temporal/definitions';
-import { cliTypeName, ALL_SEARCH_ATTRIBUTES } from '../../src/temporal/search-attributes';
+import { renderEmail, renderSlack } from '../../src/infra/notify/notice';
+import { dumpCompatibility, parseToolMajor, serverMajor } from '../../src/infra/postgres/versions';
+import { workflowId } from '../../src/infra/temporal/definitions';
+import { cliTypeName, ALL_SEARCH_ATTRIBUTES } from '../../src/infra/temporal/search-attributes';
 
 describe('PostgreSQL versions', () => {
   it.each([

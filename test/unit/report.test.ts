@@ -1,11 +1,11 @@
 import { innermost } from '../../activities/unrecorded-failures';
 /** The report's pure parts: figures from facts, prices, the terminal trend, --days. */
-import { parseDays } from '../../src/cli/commands/report';
-import { formatReport, sparkline } from '../../src/report/format';
-import { DEFAULT_STORAGE_PRICES, parsePrices } from '../../src/config/prices';
-import { monthlyCost } from '../../src/report/prices';
-import { buildReport, ReportFacts } from '../../src/report/report';
-import { UsageError } from '../../src/errors/errors';
+import { parseDays } from '../../src/app/cli/commands/report';
+import { formatReport, sparkline } from '../../src/operations/report/format';
+import { DEFAULT_STORAGE_PRICES, parsePrices } from '../../src/infra/config/prices';
+import { monthlyCost } from '../../src/operations/report/prices';
+import { buildReport, ReportFacts } from '../../src/operations/report/report';
+import { UsageError } from '../../src/infra/errors/errors';
 
 const GiB = 1024 ** 3;
 const now = new Date('2026-11-24T12:00:00Z');

@@ -8,9 +8,9 @@ import {
   stagingName,
   validDatabaseName,
   workDirRoomProblem,
-} from '../../src/backup/restore-plan';
-import { ensureSearchAttributes } from '../../src/temporal/ensure-search-attributes';
-import { ConfigError } from '../../src/errors/errors';
+} from '../../src/operations/restore/restore-plan';
+import { ensureSearchAttributes } from '../../src/infra/temporal/ensure-search-attributes';
+import { ConfigError } from '../../src/infra/errors/errors';
 
 describe('--file', () => {
   it.each([

@@ -1,5 +1,5 @@
-import { decideRetention, isoWeekKey, RetentionCandidate } from '../../src/backup/retention';
-import { expiryWarnings, mergeRules, pgwardenRule } from '../../src/storage/lifecycle';
+import { decideRetention, isoWeekKey, RetentionCandidate } from '../../src/operations/cleanup/retention';
+import { expiryWarnings, mergeRules, pgwardenRule } from '../../src/infra/storage/lifecycle';
 
 const now = new Date('2024-06-30T12:00:00Z');
 const DAY = 86_400_000;

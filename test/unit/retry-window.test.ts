@@ -1,4 +1,4 @@
-import { attemptsFor, retryPolicyFor } from '../../src/temporal/retry-window';
+import { attemptsFor, retryPolicyFor } from '../../src/infra/temporal/retry-window';
 
 describe('retries sized by the outage they ride out', () => {
   const backoff = { initialSeconds: 5, coefficient: 2, maximumIntervalSeconds: 60 };

@@ -1,6 +1,6 @@
 /** Stream pieces of the backup pipeline, on their own. */
 import { Readable } from 'node:stream';
-import { Coalesce } from '../../src/streams/coalesce';
+import { Coalesce } from '../../src/infra/streams/coalesce';
 
 /** The pieces Coalesce emits, one 'data' event each (async iteration would merge them). */
 function through(chunks: Buffer[], size: number): Promise<Buffer[]> {

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { loadConfig, WORKER_NEEDS } from '../../src/config/config';
-import { CONFIG_VARIABLES } from '../../src/config/variables';
+import { loadConfig, WORKER_NEEDS } from '../../src/infra/config/config';
+import { CONFIG_VARIABLES } from '../../src/infra/config/variables';
 
 /** An environment where every branch of the readers runs, recording each name they look up. */
 function recordReads(): Set<string> {

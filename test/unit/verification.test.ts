@@ -1,9 +1,15 @@
-import { catalogEntry, newestFirst } from '../../src/backup/catalog';
-import { buildVerificationRecord, checkSize, compareRowCounts, describeDifference } from '../../src/backup/verification';
-import { formatCatalog, formatVerifyResult } from '../../src/cli/commands/verify';
+import { catalogEntry, newestFirst } from '../../src/operations/catalog/catalog';
+import {
+  buildVerificationRecord,
+  checkSize,
+  compareRowCounts,
+  describeDifference,
+} from '../../src/operations/verify/verification';
+import { formatCatalog } from '../../src/app/cli/commands/restore';
+import { formatVerifyResult } from '../../src/app/cli/commands/verify';
 import { tempDatabaseName } from '../../workflows/verify';
 import { buildManifest } from '../../activities/backup-manifest';
-import { backupKeys } from '../../src/backup/naming';
+import { backupKeys } from '../../src/operations/backup/naming';
 
 describe('row count comparison', () => {
   const t = (schema: string, table: string, rows: number) => ({ schema, table, rows });

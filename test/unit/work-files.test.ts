@@ -1,7 +1,7 @@
 import { mkdtemp, readdir, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { privateWorkDir, removeDeadRunFiles, workFileName, workFileRun } from '../../src/backup/work-files';
+import { privateWorkDir, removeDeadRunFiles, workFileName, workFileRun } from '../../src/operations/restore/work-files';
 
 const runId = '01a2271f-f915-7a43-939d-9a9ee53cb183';
 

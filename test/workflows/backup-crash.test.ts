@@ -7,10 +7,10 @@ import { GetObjectCommand, ListMultipartUploadsCommand, ListObjectsV2Command, Li
 import { createHash } from 'node:crypto';
 import { createActivities } from '../../activities';
 import { createActivityDeps } from '../../activities/deps';
-import { parseManifest } from '../../src/backup/manifest';
-import { describeFailure } from '../../src/cli/failure';
-import { createS3Client } from '../../src/clients/s3';
-import { WorkflowType } from '../../src/temporal/definitions';
+import { parseManifest } from '../../src/operations/backup/manifest';
+import { describeFailure } from '../../src/app/cli/failure';
+import { createS3Client } from '../../src/infra/storage/s3-client';
+import { WorkflowType } from '../../src/infra/temporal/definitions';
 import type { BackupSummary } from '../../workflows/backup';
 import { createDatabase, databaseUrl, dropDatabase, uniqueDatabaseName, withClient } from '../support/databases';
 import { capturedMail, waitForCaptured } from '../support/sinks';

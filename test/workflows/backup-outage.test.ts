@@ -4,8 +4,8 @@
  * its progress, as the CLI and the UI read it from the server, moves every few seconds.
  */
 import { defaultPayloadConverter } from '@temporalio/common';
-import type { BackupProgress } from '../../src/backup/progress';
-import { WorkflowType } from '../../src/temporal/definitions';
+import type { BackupProgress } from '../../src/operations/backup/progress';
+import { WorkflowType } from '../../src/infra/temporal/definitions';
 import type { BackupSummary } from '../../workflows/backup';
 import { databaseUrl, stackServer, withClient } from '../support/databases';
 import { OutageProxy } from '../support/outage-proxy';

@@ -1,6 +1,6 @@
 /** The daily missing-backup check on the real stack: quiet when recent, an alert when stale. */
-import { createS3Client } from '../../src/clients/s3';
-import { WorkflowType } from '../../src/temporal/definitions';
+import { createS3Client } from '../../src/infra/storage/s3-client';
+import { WorkflowType } from '../../src/infra/temporal/definitions';
 import type { CheckBackupsWorkflow } from '../../workflows/check-backups';
 import { capturedMail, capturedWebhooks, waitForCaptured } from '../support/sinks';
 import { DAY, putBackup } from '../support/simulated-backups';

@@ -15,14 +15,14 @@ import {
 import { Worker } from '@temporalio/worker';
 import { createActivities } from '../../activities';
 import { createActivityDeps } from '../../activities/deps';
-import { createS3Client } from '../../src/clients/s3';
-import { WorkflowType } from '../../src/temporal/definitions';
+import { createS3Client } from '../../src/infra/storage/s3-client';
+import { WorkflowType } from '../../src/infra/temporal/definitions';
 import type { CleanupWorkflow } from '../../workflows/cleanup';
-import { envFile, repoRoot } from '../../src/devstack/paths';
+import { envFile, repoRoot } from '../../devstack/paths';
 import { capturedMail, waitForCaptured } from '../support/sinks';
 import { DAY, putBackup } from '../support/simulated-backups';
 import { stackConfig, stackEnv } from '../support/stack-env';
-import { formatCleanup } from '../../src/cli/commands/cleanup';
+import { formatCleanup } from '../../src/app/cli/commands/cleanup';
 import { bundledWorker, devServer, DevServer, uniqueSuffix, uniqueTaskQueue } from '../support/temporal';
 
 type Report = Awaited<ReturnType<typeof CleanupWorkflow>>;

@@ -3,9 +3,9 @@ import { WorkflowFailedError } from '@temporalio/client';
 import { Worker } from '@temporalio/worker';
 import { createActivities } from '../../activities';
 import { createActivityDeps } from '../../activities/deps';
-import { describeFailure } from '../../src/cli/failure';
-import { DatabaseSA, OperationSA } from '../../src/temporal/search-attributes';
-import { WorkflowType, workflowId } from '../../src/temporal/definitions';
+import { describeFailure } from '../../src/app/cli/failure';
+import { DatabaseSA, OperationSA } from '../../src/infra/temporal/search-attributes';
+import { WorkflowType, workflowId } from '../../src/infra/temporal/definitions';
 import { stackConfig } from '../support/stack-env';
 import { bundledWorker, devServer, DevServer, uniqueSuffix, uniqueTaskQueue } from '../support/temporal';
 

@@ -3,14 +3,14 @@
  * could not record its own failure, S3 being the failure), a verification and a restore, then the report checked against the manifests and records
  * read back from the bucket.
  */
-import { createS3Client } from '../../src/clients/s3';
-import type { BackupManifest } from '../../src/backup/manifest';
-import { databaseRoot } from '../../src/backup/naming';
-import { BackupStore } from '../../src/backup/store';
-import { failureKey } from '../../src/backup/run-records';
-import { verificationKey, VerificationRecord } from '../../src/backup/verification';
-import type { DatabaseReport } from '../../src/report/report';
-import { WorkflowType } from '../../src/temporal/definitions';
+import { createS3Client } from '../../src/infra/storage/s3-client';
+import type { BackupManifest } from '../../src/operations/backup/manifest';
+import { databaseRoot } from '../../src/operations/backup/naming';
+import { BackupStore } from '../../src/operations/catalog/store';
+import { failureKey } from '../../src/operations/backup/run-records';
+import { verificationKey, VerificationRecord } from '../../src/operations/verify/verification';
+import type { DatabaseReport } from '../../src/operations/report/report';
+import { WorkflowType } from '../../src/infra/temporal/definitions';
 import type { RestoreResult } from '../../workflows/restore';
 import { dropDatabase } from '../support/databases';
 import { stackConfig } from '../support/stack-env';

@@ -7,7 +7,7 @@ import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { Worker } from '@temporalio/worker';
 import type { RestoreSource } from '../../activities/restore';
 import type { RestoreResult } from '../../workflows/restore';
-import { registerSearchAttributes } from '../../src/temporal/ensure-search-attributes';
+import { registerSearchAttributes } from '../../src/infra/temporal/ensure-search-attributes';
 import { stackEnv } from '../support/stack-env';
 import { quietRuntime, uniqueSuffix, uniqueTaskQueue } from '../support/temporal';
 

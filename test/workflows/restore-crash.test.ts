@@ -7,8 +7,8 @@ import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { createActivities } from '../../activities';
 import { createActivityDeps } from '../../activities/deps';
-import { WORK_FOLDER } from '../../src/backup/work-files';
-import { WorkflowType } from '../../src/temporal/definitions';
+import { WORK_FOLDER } from '../../src/operations/restore/work-files';
+import { WorkflowType } from '../../src/infra/temporal/definitions';
 import type { BackupSummary } from '../../workflows/backup';
 import type { RestoreResult } from '../../workflows/restore';
 import {

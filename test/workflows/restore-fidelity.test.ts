@@ -7,16 +7,16 @@
  * as the stack's superuser and as a least-privileged backup user.
  */
 import { execFileSync } from 'node:child_process';
-import { describeFailure } from '../../src/cli/failure';
-import { connectDatabase, libpqEnvironment } from '../../src/clients/postgres';
-import { DatabaseProperties, readDatabaseProperties } from '../../src/postgres/database-properties';
-import { pgProgram } from '../../src/postgres/binaries';
-import { WorkflowType } from '../../src/temporal/definitions';
-import { approveRestoreUpdate, restoreStatusQuery } from '../../src/temporal/messages';
+import { describeFailure } from '../../src/app/cli/failure';
+import { connectDatabase, libpqEnvironment } from '../../src/infra/postgres/client';
+import { DatabaseProperties, readDatabaseProperties } from '../../src/infra/postgres/database-properties';
+import { pgProgram } from '../../src/infra/postgres/binaries';
+import { WorkflowType } from '../../src/infra/temporal/definitions';
+import { approveRestoreUpdate, restoreStatusQuery } from '../../src/infra/temporal/messages';
 import type { RestoreResult } from '../../workflows/restore';
 import type { VerifyResult } from '../../workflows/verify';
-import type { CatalogEntry } from '../../src/backup/catalog';
-import { createS3Client } from '../../src/clients/s3';
+import type { CatalogEntry } from '../../src/operations/catalog/catalog';
+import { createS3Client } from '../../src/infra/storage/s3-client';
 import { PutObjectCommand } from '@aws-sdk/client-s3';
 import { databaseUrl, stackServer, tableFingerprints, withClient } from '../support/databases';
 import { capturedMail } from '../support/sinks';

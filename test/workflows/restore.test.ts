@@ -5,16 +5,21 @@
 import { execFileSync } from 'node:child_process';
 import { stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { privateWorkDir, workFileName } from '../../src/backup/work-files';
+import { privateWorkDir, workFileName } from '../../src/operations/restore/work-files';
 import { CopyObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import { WorkflowFailedError, WorkflowHandle, WorkflowUpdateFailedError } from '@temporalio/client';
-import { describeFailure } from '../../src/cli/failure';
-import { createS3Client } from '../../src/clients/s3';
-import { libpqEnvironment } from '../../src/clients/postgres';
-import { pgProgram } from '../../src/postgres/binaries';
-import { startRun } from '../../src/cli/start-run';
-import { WorkflowType, workflowId } from '../../src/temporal/definitions';
-import { approveRestoreSignal, approveRestoreUpdate, rejectRestoreUpdate, restoreStatusQuery } from '../../src/temporal/messages';
+import { describeFailure } from '../../src/app/cli/failure';
+import { createS3Client } from '../../src/infra/storage/s3-client';
+import { libpqEnvironment } from '../../src/infra/postgres/client';
+import { pgProgram } from '../../src/infra/postgres/binaries';
+import { startRun } from '../../src/app/cli/start-run';
+import { WorkflowType, workflowId } from '../../src/infra/temporal/definitions';
+import {
+  approveRestoreSignal,
+  approveRestoreUpdate,
+  rejectRestoreUpdate,
+  restoreStatusQuery,
+} from '../../src/infra/temporal/messages';
 import type { BackupSummary } from '../../workflows/backup';
 import type { RestoreResult } from '../../workflows/restore';
 import {

@@ -4,8 +4,8 @@
  * removes schedules of databases no longer configured, and trigger runs a real backup.
  */
 import { Client } from '@temporalio/client';
-import { applySchedules } from '../../src/schedules/apply';
-import { desiredSchedules } from '../../src/schedules/desired';
+import { applySchedules } from '../../src/operations/schedules/apply';
+import { desiredSchedules } from '../../src/operations/schedules/desired';
 import { databaseUrl } from '../support/databases';
 import { stackConfig } from '../support/stack-env';
 import { workflowSuite } from '../support/workflow-suite';

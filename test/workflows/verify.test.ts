@@ -7,12 +7,12 @@ import { DeleteObjectCommand, GetObjectCommand, PutObjectCommand } from '@aws-sd
 import { Readable, Transform } from 'node:stream';
 import { createActivities } from '../../activities';
 import { createActivityDeps } from '../../activities/deps';
-import { BackupStore } from '../../src/backup/store';
-import type { IntegrityFindings } from '../../src/backup/verification';
-import { describeFailure } from '../../src/cli/failure';
-import { createS3Client } from '../../src/clients/s3';
-import { Config } from '../../src/config/config';
-import { WorkflowType } from '../../src/temporal/definitions';
+import { BackupStore } from '../../src/operations/catalog/store';
+import type { IntegrityFindings } from '../../src/operations/verify/verification';
+import { describeFailure } from '../../src/app/cli/failure';
+import { createS3Client } from '../../src/infra/storage/s3-client';
+import { Config } from '../../src/infra/config/config';
+import { WorkflowType } from '../../src/infra/temporal/definitions';
 import type { VerifyResult } from '../../workflows/verify';
 import { withClient } from '../support/databases';
 import { capturedMail, waitForCaptured } from '../support/sinks';

@@ -1,0 +1,41 @@
+/** `pgwarden check`: runs PreflightWorkflow on the worker and prints what it found. */
+import type { PreflightReport } from '../../../../activities';
+import { announce, startRun } from '../start-run';
+import { CommandContext } from '../context';
+
+export interface CheckOptions {
+  database?: string;
+  json?: boolean;
+}
+
+export function formatPreflight(report: PreflightReport): string {
+  return [
+    `database   ${report.database} at ${report.host}: PostgreSQL ${report.serverVersion}`,
+    `pg_dump    ${report.pgDump.version} (${report.pgDump.path})`,
+    `storage    s3://${report.storage.bucket}/${report.storage.prefix}${report.storage.endpoint ? ` via ${report.storage.endpoint}` : ''}: writable`,
+    `encryption ${report.encryption.algorithm}, active key ${report.encryption.keyId}`,
+    `notify     e-mail ${report.notifications.email ? 'on' : 'off'}, Slack ${report.notifications.slack ? 'on' : 'off'}`,
+  ].join('\n');
+}
+
+export async function runCheckCommand(ctx: CommandContext, options: CheckOptions): Promise<void> {
+  const config = ctx.config();
+  const database = ctx.pickDatabase(config, options.database);
+  await ctx.withTemporalClient(async (client) => {
+    const run = await startRun(client, config, {
+      workflow: 'preflight',
+      operation: 'preflight',
+      database,
+      args: [{ database }],
+      summary: `Preflight check of database ${database}`,
+    });
+    if (!options.json) announce(`checking ${database}`, run);
+    const { handle, id } = run;
+    const report: PreflightReport = await handle.result();
+    process.stdout.write(
+      options.json
+        ? JSON.stringify({ workflowId: id, ...report }, null, 2) + '\n'
+        : formatPreflight(report) + '\nall checks passed\n',
+    );
+  });
+}

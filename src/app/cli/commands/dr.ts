@@ -1,0 +1,279 @@
+/**
+ * `pgwarden dr`: the disaster-recovery runbook from a terminal, the same steps on-call can
+ * take in the Temporal UI: start | status | ack | assess | select | approve | resume |
+ * retry | skip | abort | list. Every step goes through the workflow's validated Updates, so
+ * a wrong step or a missing field is refused with the workflow's own message (exit 64).
+ */
+import { startRun } from '../start-run';
+import { describeRecovery } from '../../../operations/dr/recovery';
+import { userInfo } from 'node:os';
+import { operatorIdentity } from '../operator';
+import { Client, WorkflowNotFoundError, WorkflowUpdateFailedError } from '@temporalio/client';
+import { UsageError } from '../../../infra/errors/errors';
+import { DisasterRecoveryInput, IncidentState, SEVERITIES, Severity, STEP_TITLES } from '../../../operations/dr/incident';
+import { levelsSent } from '../../../operations/dr/details';
+import * as m from '../../../operations/dr/messages';
+import { restoreStatusQuery } from '../../../infra/temporal/messages';
+import {
+  DatabaseSA,
+  EscalationLevelSA,
+  IncidentStatusSA,
+  IncidentStepSA,
+  SeveritySA,
+} from '../../../infra/temporal/search-attributes';
+import { CommandContext } from '../context';
+import { describeFailure } from '../failure';
+
+export interface DrOptions {
+  as?: string;
+  json?: boolean;
+  summary?: string;
+  database?: string;
+  failureTime?: string;
+  severity?: string;
+  matrix?: string;
+  scope?: string;
+  customerImpact?: string;
+  notes?: string;
+  backup?: string;
+  newDb?: string;
+  note?: string;
+  reason?: string;
+}
+
+type StepAction = 'ack' | 'assess' | 'select' | 'approve' | 'resume' | 'retry' | 'skip' | 'abort';
+
+const who = (o: DrOptions, env: { PGWARDEN_OPERATOR?: string }) => operatorIdentity(o.as, env, userInfo().username);
+const when = (iso: string | null | undefined) => (iso ? iso.replace('T', ' ').replace(/\.\d+Z$/, 'Z') : '-');
+
+export function startInput(
+  o: DrOptions,
+  database: string,
+  env: { PGWARDEN_OPERATOR?: string } = process.env,
+): DisasterRecoveryInput {
+  if (!o.summary?.trim())
+    throw new UsageError('--summary is required: one line saying what failed, e.g. --summary "orders database corrupted"');
+  const severity = (o.severity ?? 'SEV1').toUpperCase();
+  if (!SEVERITIES.includes(severity as Severity))
+    throw new UsageError(`--severity ${o.severity}: use one of ${SEVERITIES.join(', ')}`);
+  if (o.failureTime !== undefined) {
+    const t = Date.parse(o.failureTime);
+    if (Number.isNaN(t)) throw new UsageError(`--failure-time ${o.failureTime}: expected an ISO time like 2026-11-24T02:15:00Z`);
+    if (t > Date.now()) throw new UsageError(`--failure-time ${o.failureTime} is in the future`);
+  }
+  return {
+    summary: o.summary.trim(),
+    database,
+    severity: severity as Severity,
+    ...(o.failureTime ? { failureTime: new Date(o.failureTime).toISOString() } : {}),
+    ...(o.matrix ? { matrix: o.matrix } : {}),
+    openedBy: who(o, env),
+  };
+}
+
+export function formatIncident(s: IncidentState, restoreStep?: string): string {
+  const level = levelsSent(s.escalation.sent);
+  const lines = [
+    `incident   ${s.incidentId}: [${s.severity}] ${s.database}: ${s.summary}`,
+    `status     ${s.status}${s.closedAt ? ` at ${when(s.closedAt)}` : ''}; step ${STEP_TITLES[s.step]} (${s.stepStatus}); opened ${when(s.openedAt)} by ${s.openedBy}; failure at ${when(s.failureTime)}`,
+    ...(s.waitingFor ? [`waiting    for ${s.waitingFor}`] : []),
+    `escalation ${level} sent${s.escalation.next ? `; next: level ${s.escalation.next.level} at ${when(s.escalation.next.at)}` : ''}; ${s.escalation.acknowledgedBy ? `acknowledged by ${s.escalation.acknowledgedBy} at ${when(s.escalation.acknowledgedAt)}` : `NOT acknowledged (level 1 sent ${s.escalation.level1Sends}x)`}`,
+  ];
+  if (s.findings)
+    lines.push(
+      `findings   database ${s.findings.databaseDetail}; newest backup ${s.findings.newestBackup?.backupId ?? 'none'}; newest verified ${s.findings.newestVerified?.backupId ?? 'none'}`,
+    );
+  if (s.assessment)
+    lines.push(
+      `assessment ${s.assessment.dataLossScope}; customer impact ${s.assessment.customerImpact ? 'yes' : 'no'} (by ${s.assessment.by})`,
+    );
+  if (s.proposal)
+    lines.push(
+      `proposed   ${s.proposal.backupId} taken ${when(s.proposal.takenAt)}: ${s.proposal.why}${s.proposal.retrieval ? `; ${s.proposal.retrieval}` : ''}`,
+    );
+  if (s.selection)
+    lines.push(
+      `selected   ${s.selection.backupId}, ${s.selection.newDatabase ? `into new database ${s.selection.newDatabase}` : 'in place'} (by ${s.selection.by})`,
+    );
+  if (s.restore)
+    lines.push(
+      `restore    ${s.restore.status}: ${s.restore.detail}${restoreStep ? ` [now: ${restoreStep}]` : ''} (run ${s.restore.workflowId})`,
+    );
+  if (s.checks)
+    lines.push(
+      `checks     ${s.checks.map((c) => `${c.name} ${c.ok ? 'ok' : 'FAILED'} (${c.detail})`).join('; ') || 'none configured'}`,
+    );
+  if (s.recovery) lines.push(`recovery   ${describeRecovery(s.recovery)}`);
+  if (s.skipped.length) lines.push(`skipped    ${s.skipped.map((x) => STEP_TITLES[x]).join(', ')}`);
+  lines.push('timeline');
+  for (const t of s.timeline) lines.push(`  ${when(t.at)}  ${t.step.padEnd(10)} ${t.by.padEnd(10)} ${t.what}`);
+  return lines.join('\n');
+}
+
+/** A Temporal client for `run`; an unknown incident id becomes a usage error that says where to look. */
+async function withClient<T>(ctx: CommandContext, run: (client: Client) => Promise<T>): Promise<T> {
+  return ctx.withTemporalClient(async (client) => {
+    try {
+      return await run(client);
+    } catch (err) {
+      if (err instanceof WorkflowNotFoundError)
+        throw new UsageError(`${err.workflowId ?? 'that id'} is not an incident (see pgwarden dr list)`);
+      throw err;
+    }
+  });
+}
+
+export async function runDrStart(ctx: CommandContext, o: DrOptions): Promise<void> {
+  const config = ctx.config();
+  const database = ctx.pickDatabase(config, o.database);
+  const input = startInput(o, database, ctx.env);
+  await withClient(ctx, async (client) => {
+    const { handle, id, link } = await startRun(client, config, {
+      workflow: 'disasterRecovery',
+      operation: 'dr',
+      database,
+      args: [input],
+      searchAttributes: [
+        { key: SeveritySA, value: input.severity! },
+        { key: IncidentStatusSA, value: 'open' },
+        { key: IncidentStepSA, value: 'identify' },
+        { key: EscalationLevelSA, value: 0 },
+      ],
+      summary: `[${input.severity}] ${database}: ${input.summary}`,
+    });
+    if (o.json) process.stdout.write(JSON.stringify({ incidentId: id, runId: handle.firstExecutionRunId, link }, null, 2) + '\n');
+    else
+      process.stdout.write(
+        `incident ${id} opened; level 1 alert going out\n${link ? `follow it: ${link}\n` : ''}next: pgwarden dr ack ${id} --as NAME, then pgwarden dr status ${id}\n`,
+      );
+  });
+}
+
+export async function runDrStatus(ctx: CommandContext, id: string, o: DrOptions): Promise<void> {
+  await withClient(ctx, async (client) => {
+    const handle = client.workflow.getHandle(id);
+    const run = await handle.describe();
+    const ended = run.status.name !== 'RUNNING' && run.status.name !== 'COMPLETED';
+    if (ended) {
+      // Failed to open (unknown database or matrix), terminated or timed out: the state would still say "open".
+      const failure = await handle.result().then(
+        () => '',
+        (err: Error) => describeFailure(err).lines.join('; '),
+      );
+      throw new UsageError(`${id} is not running: ${run.status.name.toLowerCase()}${failure ? `: ${failure}` : ''}`);
+    }
+    const state = await handle.query(m.incidentStateQuery);
+    let restoreStep: string | undefined;
+    if (state.restore?.status === 'running')
+      restoreStep = await client.workflow
+        .getHandle(state.restore.workflowId)
+        .query(restoreStatusQuery)
+        .then(
+          (r) => r.step,
+          () => undefined,
+        );
+    process.stdout.write(o.json ? JSON.stringify(state, null, 2) + '\n' : formatIncident(state, restoreStep) + '\n');
+  });
+}
+
+function customerImpact(text: string | undefined): boolean {
+  if (text === undefined) throw new UsageError('--customer-impact yes|no is required: do customers see the outage?');
+  if (/^(yes|y|true)$/i.test(text)) return true;
+  if (/^(no|n|false)$/i.test(text)) return false;
+  throw new UsageError(`--customer-impact ${text}: answer yes or no`);
+}
+
+export async function runDrStep(ctx: CommandContext, action: StepAction, id: string, o: DrOptions): Promise<void> {
+  // The step's own options first, then who acts: a mistyped option is the first thing said.
+  if (action === 'assess') {
+    if (!o.scope?.trim())
+      throw new UsageError('--scope is required: what data is lost or at risk, e.g. --scope "orders since 02:00"');
+    customerImpact(o.customerImpact);
+  }
+  if ((action === 'retry' || action === 'skip' || action === 'abort') && !o.reason?.trim())
+    throw new UsageError(`--reason is required for ${action}: say why, for the timeline`);
+  const by = who(o, ctx.env);
+  const send = async (client: Client): Promise<IncidentState> => {
+    const h = client.workflow.getHandle(id);
+    switch (action) {
+      case 'ack':
+        return h.executeUpdate(m.acknowledgeUpdate, { args: [{ by }] });
+      case 'assess':
+        if (!o.scope?.trim())
+          throw new UsageError('--scope is required: what data is lost or at risk, e.g. --scope "orders since 02:00"');
+        return h.executeUpdate(m.assessUpdate, {
+          args: [{ by, dataLossScope: o.scope, customerImpact: customerImpact(o.customerImpact), notes: o.notes }],
+        });
+      case 'select':
+        return h.executeUpdate(m.selectBackupUpdate, {
+          args: [{ by, ...(o.backup ? { backupId: o.backup } : {}), ...(o.newDb ? { newDatabase: o.newDb } : {}) }],
+        });
+      case 'approve':
+        return h.executeUpdate(m.approveIncidentRestoreUpdate, { args: [{ by, note: o.note }] });
+      case 'resume':
+        return h.executeUpdate(m.resumeUpdate, { args: [{ by, note: o.note }] });
+      case 'retry':
+      case 'skip':
+      case 'abort': {
+        if (!o.reason?.trim()) throw new UsageError(`--reason is required for ${action}: say why, for the timeline`);
+        const update = action === 'retry' ? m.retryStepUpdate : action === 'skip' ? m.skipStepUpdate : m.abortUpdate;
+        return h.executeUpdate(update, { args: [{ by, reason: o.reason }] });
+      }
+    }
+  };
+  await withClient(ctx, async (client) => {
+    let state: IncidentState;
+    try {
+      state = await send(client);
+    } catch (err) {
+      if (err instanceof WorkflowUpdateFailedError)
+        throw new UsageError(`${id}: ${(err.cause as Error)?.message ?? err.message}`);
+      if (/already completed|workflow execution already completed/i.test((err as Error).message))
+        throw new UsageError(`${id} is closed; nothing more can be recorded`);
+      throw err;
+    }
+    if (o.json) process.stdout.write(JSON.stringify(state, null, 2) + '\n');
+    else if (action === 'abort' || action === 'resume')
+      process.stdout.write(
+        `${action} recorded as ${by}; the incident closes and the final notices go out (pgwarden dr status ${id})\n`,
+      );
+    else
+      process.stdout.write(
+        `${action} recorded as ${by}; incident at ${STEP_TITLES[state.step]} (${state.stepStatus})${state.waitingFor ? `, waiting for ${state.waitingFor}` : ''}\n`,
+      );
+  });
+}
+
+export async function runDrList(ctx: CommandContext, o: DrOptions & { all?: boolean }): Promise<void> {
+  await withClient(ctx, async (client) => {
+    const query = `PgwardenOperation = 'dr'${o.all ? '' : ` AND ExecutionStatus = 'Running'`}`;
+    const rows: Array<Record<string, string | number>> = [];
+    for await (const w of client.workflow.list({ query })) {
+      const sa = w.typedSearchAttributes;
+      rows.push({
+        incident: w.workflowId,
+        database: sa.get(DatabaseSA) ?? '',
+        severity: sa.get(SeveritySA) ?? '',
+        status: sa.get(IncidentStatusSA) ?? w.status.name.toLowerCase(),
+        step: sa.get(IncidentStepSA) ?? '',
+        level: sa.get(EscalationLevelSA) ?? 0,
+        opened: when(w.startTime.toISOString()),
+      });
+    }
+    if (o.json) return void process.stdout.write(JSON.stringify(rows, null, 2) + '\n');
+    if (rows.length === 0) return void process.stdout.write(o.all ? 'no incidents\n' : 'no open incidents\n');
+    const header = ['INCIDENT', 'DATABASE', 'SEVERITY', 'STATUS', 'STEP', 'LEVEL', 'OPENED'];
+    const table = [header, ...rows.map((r) => Object.values(r).map(String))];
+    const widths = header.map((_, i) => Math.max(...table.map((r) => r[i].length)));
+    process.stdout.write(
+      table
+        .map((r) =>
+          r
+            .map((c, i) => c.padEnd(widths[i]))
+            .join('  ')
+            .trimEnd(),
+        )
+        .join('\n') + '\n',
+    );
+  });
+}

@@ -1,0 +1,55 @@
+/** `pgwarden verify`: verification runs of the newest, one or every unverified backup. */
+import { BackupError, UsageError } from '../../../infra/errors/errors';
+import type { VerifyResult } from '../../../../workflows/verify';
+import { CommandContext } from '../context';
+import { announce, startRun } from '../start-run';
+
+export interface VerifyOptions {
+  database?: string;
+  backup?: string;
+  allUnverified?: boolean;
+  json?: boolean;
+}
+
+export function formatVerifyResult(r: VerifyResult): string {
+  if (r.verified.length === 0) return `nothing to verify for ${r.database}`;
+  return r.verified
+    .flatMap((v) => [
+      `${v.backupId}: ${v.status === 'passed' ? 'PASSED' : 'FAILED'}${v.restoreMs !== null ? ` (test restore ${(v.restoreMs / 1000).toFixed(1)}s, total ${(v.durationMs / 1000).toFixed(1)}s)` : ''}`,
+      ...v.failures.map((f) => `  failed:  ${f}`),
+      ...v.warnings.map((w) => `  warning: ${w}`),
+    ])
+    .join('\n');
+}
+
+export async function runVerifyCommand(ctx: CommandContext, options: VerifyOptions): Promise<void> {
+  if (options.backup && options.allUnverified) throw new UsageError('--backup and --all-unverified exclude each other; pass one');
+  // An old script's file name (backup_..._sql.gz.enc) names the same backup as its id.
+  if (options.backup) options = { ...options, backup: options.backup.replace(/^.*\//, '').replace(/\.sql\.gz\.enc$/, '') };
+  if (options.backup && !/^backup_\d{8}_\d{6}$/.test(options.backup))
+    throw new UsageError(
+      `--backup ${options.backup}: expected a backup id like backup_20240101_120000 or an old script's backup_20240101_120000.sql.gz.enc (see pgwarden restore --list)`,
+    );
+  const config = ctx.config();
+  const database = ctx.pickDatabase(config, options.database);
+  await ctx.withTemporalClient(async (client) => {
+    const run = await startRun(client, config, {
+      workflow: 'verify',
+      operation: 'verify',
+      database,
+      args: [{ database, backupId: options.backup, allUnverified: options.allUnverified }],
+      summary: `Verification of ${database} ${options.backup ?? (options.allUnverified ? 'unverified backups' : 'newest backup')}`,
+    });
+    if (!options.json) announce(`verifying ${database}`, run);
+    const { handle, id } = run;
+    const result: VerifyResult = await handle.result();
+    process.stdout.write(
+      options.json ? JSON.stringify({ workflowId: id, ...result }, null, 2) + '\n' : formatVerifyResult(result) + '\n',
+    );
+    const failed = result.verified.filter((v) => v.status === 'failed');
+    if (failed.length)
+      throw new BackupError(
+        `${failed.length} of ${result.verified.length} verification(s) failed: ${failed.map((f) => f.backupId).join(', ')}`,
+      );
+  });
+}

@@ -1,0 +1,75 @@
+/** `pgwarden worker`: runs the worker until SIGINT/SIGTERM. */
+import { Runtime } from '@temporalio/worker';
+import { BackupStore } from '../../../operations/catalog/store';
+import { manifestPrefix } from '../../../operations/backup/naming';
+import { parseManifest } from '../../../operations/backup/manifest';
+import { Config } from '../../../infra/config/config';
+import { createPgwardenMetrics, PgwardenMetrics } from '../../../infra/metrics/backup-metrics';
+import { tuneHeapForStreaming } from '../../worker/heap-tuning';
+import { installRuntime } from '../../worker/telemetry';
+import { ActivityDeps } from '../../../../activities/deps';
+import { createActivities } from '../../../../activities';
+import { createActivityDeps } from '../../../../activities/deps';
+import { connectClient, connectWorker, temporalTarget } from '../../../infra/temporal/client';
+import { ensureSearchAttributes } from '../../../infra/temporal/ensure-search-attributes';
+import { WORKER_NEEDS } from '../../../infra/config/config';
+import { createWorker } from '../../worker/create-worker';
+import { removeDeadRunFiles } from '../../../operations/restore/work-files';
+import { runIsDead } from '../../../infra/temporal/run-state';
+import { CommandContext } from '../context';
+
+export async function runWorkerCommand(ctx: CommandContext): Promise<void> {
+  const config = ctx.config(WORKER_NEEDS);
+  const target = temporalTarget(ctx.env);
+  tuneHeapForStreaming();
+  installRuntime(config.metrics.bindAddress); // default logger; shutdown signals are handled by Worker.run()
+  const client = await connectClient(target);
+  try {
+    await ensureSearchAttributes(client.connection, target.namespace);
+    // Plaintext a run left when its worker died goes before this worker takes work.
+    const removed = await removeDeadRunFiles(config.verify.workDir, (run) => runIsDead(client, run));
+    if (removed.length)
+      process.stderr.write(`pgwarden worker: removed ${removed.length} decrypted file(s) left by runs that died\n`);
+  } finally {
+    await client.connection.close();
+  }
+  const metrics = createPgwardenMetrics(Runtime.instance().metricMeter);
+  const deps = createActivityDeps(config, metrics);
+  if (config.metrics.bindAddress) await seedLastSuccess(config, deps, metrics);
+  const connection = await connectWorker(target);
+  const worker = await createWorker({
+    connection,
+    namespace: target.namespace,
+    taskQueue: config.temporal.taskQueue,
+    activities: createActivities(deps),
+  });
+  process.stderr.write(
+    `pgwarden worker: task queue "${config.temporal.taskQueue}" on ${target.address} (namespace ${target.namespace}); ` +
+      `databases: ${config.databases.map((d) => d.id).join(', ')}` +
+      (config.metrics.bindAddress ? `; metrics on http://${config.metrics.bindAddress}/metrics` : '') +
+      '\n',
+  );
+  try {
+    await worker.run();
+  } finally {
+    await connection.close();
+  }
+}
+
+/** The newest complete backup of each database, so the last-success gauge is right from the start. */
+async function seedLastSuccess(config: Config, deps: ActivityDeps, metrics: PgwardenMetrics): Promise<void> {
+  const store = new BackupStore(deps.s3, config.storage!);
+  for (const db of config.databases) {
+    try {
+      const keys = (await store.listKeys(manifestPrefix(config.storage!.prefix, db.id)))
+        .map((k) => k.key)
+        .filter((k) => k.endsWith('.json'))
+        .sort();
+      const newest = keys[keys.length - 1];
+      const text = newest && (await store.getText(newest));
+      if (text) metrics.lastSuccessSeen(db.id, new Date(parseManifest(text, newest).finishedAt));
+    } catch (err) {
+      process.stderr.write(`pgwarden worker: warning: no last-backup time for ${db.id} yet (${(err as Error).message})\n`);
+    }
+  }
+}

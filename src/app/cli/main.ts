@@ -1,0 +1,230 @@
+/**
+ * `pgwarden`: the single entry point for people. Commands validate their input and the
+ * configuration first, then talk to Temporal; every failure ends in one clear line per
+ * problem and an exit code from the README's table.
+ */
+import { Command, CommanderError, Option } from 'commander';
+import { ExitCode } from '../../infra/errors/exit-codes';
+import { CommandContext, GlobalOptions } from './context';
+
+// Each command's module (and with it the Temporal and AWS SDKs) loads when that command runs:
+// --help and bad input answer at once.
+
+export function buildProgram(run: (action: () => Promise<void>) => Promise<void>): Command {
+  const program = new Command('pgwarden')
+    .description('Durable PostgreSQL backup, verification and disaster recovery on Temporal')
+    .addOption(
+      new Option('--config <file>', 'read settings from an env file (KEY=value lines; variables set in the environment win)').env(
+        'PGWARDEN_CONFIG',
+      ),
+    )
+    .showHelpAfterError('(run with --help for usage)')
+    .exitOverride();
+  const ctx = () => new CommandContext(program.opts<GlobalOptions>());
+
+  program
+    .command('worker')
+    .description('run the worker that executes pgwarden workflows and activities')
+    .action(() => run(async () => (await import('./commands/worker')).runWorkerCommand(ctx())));
+
+  program
+    .command('check')
+    .description('check that a database can be backed up: database, pg_dump, bucket, key (runs on the worker)')
+    .option('-d, --database <name>', 'configured database id (default: the only one configured)')
+    .option('--json', 'print the report as JSON')
+    .action((opts) => run(async () => (await import('./commands/check')).runCheckCommand(ctx(), opts)));
+
+  program
+    .command('backup')
+    .description('back up a database now: pg_dump, compress, encrypt, upload to S3 with a manifest (runs on the worker)')
+    .option('-d, --database <name>', 'configured database id (default: the only one configured)')
+    .option('-r, --reason <text>', 'why (recorded in the manifest and notices), e.g. "before migration 42"')
+    .option('--no-wait', 'start the backup and return at once with its workflow id')
+    .option('--fail-fast', 'give up at the first failure instead of retrying transient ones')
+    .option('--allow-concurrent', 'start even while another backup of the same database is running')
+    .option('--json', 'print the result as JSON')
+    .action((opts) => run(async () => (await import('./commands/backup')).runBackupCommand(ctx(), opts)));
+
+  program
+    .command('verify')
+    .description(
+      'verify backups: checksums, full decryption, test restore into a temporary database, row counts, size (runs on the worker)',
+    )
+    .option('-d, --database <name>', 'configured database id (default: the only one configured)')
+    .option('-b, --backup <id>', 'the backup to verify, e.g. backup_20240101_120000 (default: the newest)')
+    .option('--all-unverified', 'verify every backup that was never verified, oldest first')
+    .option('--json', 'print the results as JSON')
+    .action((opts) => run(async () => (await import('./commands/verify')).runVerifyCommand(ctx(), opts)));
+
+  program
+    .command('restore')
+    .description(
+      'restore a backup into a new database (--new-db) or in place after an approval; list backups (--list); approve or reject a waiting restore',
+    )
+    .option('-d, --database <name>', 'configured database id (default: the only one configured)')
+    .option(
+      '-f, --file <backup>',
+      "backup id, backup key, or an old script's backup_YYYYMMDD_HHMMSS.sql.gz.enc (default: the newest complete backup)",
+    )
+    .option('--new-db <name>', 'restore into this new database instead of in place')
+    .option('--force', 'in place: do not wait for an approval')
+    .option(
+      '--no-owner',
+      'leave object ownership out: everything restored belongs to the backup user (default: owners as backed up)',
+    )
+    .option('--approval-timeout <minutes>', 'in place: give up (changing nothing) without an approval within this time', '60')
+    .option('--approve <workflow-id>', 'approve a restore that waits for approval')
+    .option('--reject <workflow-id>', 'reject a restore that waits for approval')
+    .option('--as <name>', 'who approves or rejects (default: your user name)')
+    .option('--note <text>', 'a note with --approve / --reject')
+    .option('--list', 'list complete backups, newest first: time, size, format, verified, storage class')
+    .option('--no-wait', 'start the restore and return at once with its workflow id')
+    .option('--json', 'print JSON')
+    .action((opts) => run(async () => (await import('./commands/restore')).runRestoreCommand(ctx(), opts)));
+
+  program
+    .command('cleanup')
+    .description(
+      'delete backups outside the retention policy (never the newest ones or the newest verified), remove leftovers, apply the S3 lifecycle (runs on the worker)',
+    )
+    .option('-d, --database <name>', 'configured database id (default: the only one configured)')
+    .option('--dry-run', 'list what would be deleted and why; change nothing')
+    .option('--json', 'print the report as JSON')
+    .action((opts) => run(async () => (await import('./commands/cleanup')).runCleanupCommand(ctx(), opts)));
+
+  program
+    .command('report')
+    .description(
+      'backup success rate, size and duration trends, verification and restore times, storage used and its monthly cost (runs on the worker)',
+    )
+    .option('-d, --database <name>', 'one configured database (default: all configured)')
+    .option('--days <n>', 'the window, in days up to today', '30')
+    .option('--json', 'print the figures as JSON')
+    .action((opts) => run(async () => (await import('./commands/report')).runReportCommand(ctx(), opts)));
+
+  const schedules = program
+    .command('schedules')
+    .description('Temporal Schedules instead of cron: daily backup, weekly verify, monthly cleanup per database');
+  schedules
+    .command('apply')
+    .description('create or update the schedules from configuration (idempotent)')
+    .option('--prune', 'remove pgwarden schedules of databases no longer configured')
+    .option('--json', 'print the result as JSON')
+    .action((opts) => run(async () => (await import('./commands/schedules')).runSchedulesApply(ctx(), opts)));
+  schedules
+    .command('list')
+    .description('pgwarden schedules: state, next and last run')
+    .option('--json', 'print JSON')
+    .action((opts) => run(async () => (await import('./commands/schedules')).runSchedulesList(ctx(), opts)));
+  for (const action of ['pause', 'unpause', 'trigger'] as const) {
+    schedules
+      .command(`${action} <schedule-id>`)
+      .description(`${action} a schedule`)
+      .option('--note <text>', 'why (pause/unpause)')
+      .action((id, opts) => run(async () => (await import('./commands/schedules')).runSchedulesAction(ctx(), action, id, opts)));
+  }
+  schedules
+    .command('backfill <schedule-id>')
+    .description('run the schedule for the times it would have run between --from and --to')
+    .requiredOption('--from <time>', 'ISO time')
+    .requiredOption('--to <time>', 'ISO time')
+    .action((id, opts) =>
+      run(async () => (await import('./commands/schedules')).runSchedulesAction(ctx(), 'backfill', id, opts)),
+    );
+
+  const dr = program
+    .command('dr')
+    .description('disaster recovery: the six-step runbook with escalation (also driven from the Temporal UI)');
+  dr.command('start')
+    .description('open an incident: DisasterRecoveryWorkflow, level 1 alert at once')
+    .requiredOption('-s, --summary <text>', 'one line saying what failed')
+    .option('-d, --database <name>', 'configured database id (default: the only one configured)')
+    .option('--failure-time <iso>', 'when it failed (default: now); the backup proposed is older')
+    .option('--severity <sev>', 'SEV1, SEV2 or SEV3', 'SEV1')
+    .option('--matrix <name>', 'escalation matrix (default: default)')
+    .option('--as <name>', 'who opens it (default: your user name)')
+    .option('--json', 'print JSON')
+    .action((opts) => run(async () => (await import('./commands/dr')).runDrStart(ctx(), opts)));
+  dr.command('status <incident-id>')
+    .description('where the incident stands: step, escalation, backup, restore, timeline')
+    .option('--json', 'print the whole state as JSON')
+    .action((id, opts) => run(async () => (await import('./commands/dr')).runDrStatus(ctx(), id, opts)));
+  dr.command('list')
+    .description('open incidents (--all: closed ones too)')
+    .option('--all', 'include closed incidents')
+    .option('--json', 'print JSON')
+    .action((opts) => run(async () => (await import('./commands/dr')).runDrList(ctx(), opts)));
+  const step = (name: string, description: string) =>
+    dr
+      .command(`${name} <incident-id>`)
+      .description(description)
+      .option('--as <name>', 'who (default: your user name)')
+      .option('--json', 'print the incident state as JSON');
+  step('ack', 'acknowledge: stops the level 1 reminders (levels 2 and 3 still follow unless resolved)').action((id, opts) =>
+    run(async () => (await import('./commands/dr')).runDrStep(ctx(), 'ack', id, opts)),
+  );
+  step('assess', 'step 2: record the impact assessment')
+    .option('--scope <text>', 'scope of data loss, e.g. "orders since 02:00"')
+    .option('--customer-impact <yes|no>', 'customer-facing service impact (yes: level 4, customer notification)')
+    .option('--notes <text>', 'anything else')
+    .action((id, opts) => run(async () => (await import('./commands/dr')).runDrStep(ctx(), 'assess', id, opts)));
+  step('select', 'step 3: confirm the proposed backup, or pick another; in place unless --new-db')
+    .option('--backup <id>', 'another backup than the proposed one')
+    .option('--new-db <name>', 'restore into this new database instead of in place')
+    .action((id, opts) => run(async () => (await import('./commands/dr')).runDrStep(ctx(), 'select', id, opts)));
+  step('approve', 'step 4: approve the in-place restore')
+    .option('--note <text>', 'a note')
+    .action((id, opts) => run(async () => (await import('./commands/dr')).runDrStep(ctx(), 'approve', id, opts)));
+  step('resume', 'step 6: confirm operations resumed; closes the incident')
+    .option('--note <text>', 'a note')
+    .action((id, opts) => run(async () => (await import('./commands/dr')).runDrStep(ctx(), 'resume', id, opts)));
+  for (const action of ['retry', 'skip', 'abort'] as const) {
+    step(
+      action,
+      action === 'abort' ? 'stop the runbook (cancels a running restore and the escalation)' : `${action} the current step`,
+    )
+      .option('--reason <text>', 'why (required)')
+      .action((id, opts) => run(async () => (await import('./commands/dr')).runDrStep(ctx(), action, id, opts)));
+  }
+
+  return program;
+}
+
+export async function main(argv: string[]): Promise<number> {
+  let exitCode: number = ExitCode.Ok;
+  const run = async (action: () => Promise<void>) => {
+    try {
+      await action();
+    } catch (err) {
+      const { describeFailure } = await import('./failure');
+      const failure = describeFailure(err);
+      for (const line of failure.lines) process.stderr.write(`pgwarden: ${line}\n`);
+      exitCode = failure.exitCode;
+    }
+  };
+  const program = buildProgram(run);
+  if (argv.length === 0) {
+    program.outputHelp();
+    return ExitCode.Usage;
+  }
+  try {
+    await program.parseAsync(argv, { from: 'user' });
+  } catch (err) {
+    if (err instanceof CommanderError) {
+      // --help and --version end here with code 0; anything else is bad input.
+      return err.exitCode === 0 ? ExitCode.Ok : ExitCode.Usage;
+    }
+    throw err;
+  }
+  return exitCode;
+}
+
+if (require.main === module) {
+  main(process.argv.slice(2)).then(
+    (code) => process.exit(code),
+    (err: Error) => {
+      process.stderr.write(`pgwarden: ${err.message}\n`);
+      process.exit(ExitCode.GeneralFailure);
+    },
+  );
+}

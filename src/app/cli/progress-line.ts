@@ -1,0 +1,13 @@
+/** The CLI's live progress line, drawn from the dump activity's heartbeat details. */
+import { BackupProgress, formatBytes } from '../../operations/backup/progress';
+
+export function progressLine(p: BackupProgress | undefined, step: string, elapsedMs: number): string {
+  const clock = `${Math.floor(elapsedMs / 60000)}:${String(Math.floor(elapsedMs / 1000) % 60).padStart(2, '0')}`;
+  if (!p) return `[${clock}] ${step}`;
+  if (p.phase === 'dumping' || p.phase === 'uploading globals' || p.phase === 'uploaded') {
+    const seconds = p.elapsedMs / 1000;
+    const rate = seconds > 0 ? `${formatBytes(p.storedBytes / seconds)}/s` : '';
+    return `[${clock}] ${p.phase}: ${formatBytes(p.rawBytes)} dumped, ${formatBytes(p.storedBytes)} uploaded ${rate}`.trimEnd();
+  }
+  return `[${clock}] ${p.summary}`;
+}

@@ -1,0 +1,67 @@
+/**
+ * The one way CLI commands start a pgwarden run: warn if no worker polls, a workflow id that
+ * says what and where and when, the search attributes the UI filters on, a summary line, and
+ * the link to the run in the Temporal Web UI.
+ */
+import { Client, WorkflowExecutionAlreadyStartedError, WorkflowHandleWithFirstExecutionRunId } from '@temporalio/client';
+import type { SearchAttributePair } from '@temporalio/common';
+import { BusyError } from '../../infra/errors/errors';
+import { Config } from '../../infra/config/config';
+import { WorkflowType, workflowId } from '../../infra/temporal/definitions';
+import type { PgwardenWorkflows, WorkflowKey } from '../../../workflows/by-key';
+import { DatabaseSA, OperationSA } from '../../infra/temporal/search-attributes';
+import { runLink } from '../../infra/temporal/links';
+import { warnIfNoWorker } from './no-worker';
+
+export interface RunSpec<K extends WorkflowKey> {
+  /** Which workflow: its arguments are checked against the workflow function's own. */
+  workflow: K;
+  /** Shown in the id and the PgwardenOperation search attribute: backup, verify, restore, ... */
+  operation: string;
+  database: string;
+  args: Parameters<PgwardenWorkflows[K]>;
+  summary?: string;
+  /** The id's first word when it differs from the operation (e.g. cleanup-dry-run). */
+  idWord?: string;
+  /** Runs that may start several times a second (lists, reports) get a random suffix. */
+  uniqueId?: boolean;
+  /** Search attributes beside the database and the operation (an incident's). */
+  searchAttributes?: SearchAttributePair[];
+}
+
+export interface StartedRun<K extends WorkflowKey> {
+  handle: WorkflowHandleWithFirstExecutionRunId<PgwardenWorkflows[K]>;
+  id: string;
+  link?: string;
+}
+
+export async function startRun<K extends WorkflowKey>(client: Client, config: Config, spec: RunSpec<K>): Promise<StartedRun<K>> {
+  await warnIfNoWorker(client, config.temporal.taskQueue);
+  const stamped = workflowId(spec.idWord ?? spec.operation, spec.database, new Date());
+  const id = spec.uniqueId ? `${stamped}-${Math.random().toString(36).slice(2, 8)}` : stamped;
+  const handle = await client.workflow
+    .start<PgwardenWorkflows[K]>(WorkflowType[spec.workflow], {
+      taskQueue: config.temporal.taskQueue,
+      workflowId: id,
+      args: spec.args,
+      typedSearchAttributes: [
+        { key: DatabaseSA, value: spec.database },
+        { key: OperationSA, value: spec.operation },
+        ...(spec.searchAttributes ?? []),
+      ],
+      ...(spec.summary ? { staticSummary: spec.summary } : {}),
+    })
+    .catch((err: unknown) => {
+      if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
+      const link = runLink(config.temporal.uiUrl, client.options.namespace, id);
+      throw new BusyError(
+        `a ${spec.operation} of ${spec.database} was started this very second (workflow ${id}${link ? `, ${link}` : ''}); runs are named per second, so start again in a moment`,
+      );
+    });
+  return { handle, id, link: runLink(config.temporal.uiUrl, client.options.namespace, id) };
+}
+
+/** "pgwarden: <doing> <database> (workflow <id>, <link>)" on stderr. */
+export function announce(doing: string, run: { id: string; link?: string }): void {
+  process.stderr.write(`pgwarden: ${doing} (workflow ${run.id}${run.link ? `, ${run.link}` : ''})\n`);
+}

@@ -1,0 +1,31 @@
+/**
+ * The pgwarden worker: polls one task queue and runs every workflow and activity. Tests pass
+ * a pre-built workflow bundle; production bundles the compiled workflows folder at start.
+ */
+import { NativeConnection, Worker, WorkerOptions } from '@temporalio/worker';
+import { Activities } from '../../../activities';
+
+export interface WorkerSetup {
+  connection: NativeConnection;
+  namespace: string;
+  taskQueue: string;
+  activities: Activities;
+  workflowBundle?: WorkerOptions['workflowBundle'];
+}
+
+export function createWorker(setup: WorkerSetup): Promise<Worker> {
+  return Worker.create({
+    connection: setup.connection,
+    namespace: setup.namespace,
+    taskQueue: setup.taskQueue,
+    activities: setup.activities,
+    ...(setup.workflowBundle
+      ? { workflowBundle: setup.workflowBundle }
+      : { workflowsPath: require.resolve('../../../workflows') }),
+    // Long dumps heartbeat; give a stuck activity's slot back promptly on shutdown.
+    shutdownGraceTime: '30 seconds',
+    // Heartbeats reach the server at most this far apart (the SDK's default is up to 60 s), so
+    // the progress the CLI and the UI show moves every few seconds.
+    maxHeartbeatThrottleInterval: '2 seconds',
+  });
+}

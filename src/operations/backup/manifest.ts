@@ -1,0 +1,79 @@
+/**
+ * The backup manifest (docs/FORMAT.md, section 4): what a backup contains and how to check
+ * it. Written last, it is the commit marker: a backup without one does not exist.
+ */
+import type { BackupFormat } from '../../infra/config/config';
+import type { EncryptionAlgorithm } from '../../infra/config/encryption';
+import type { DatabaseProperties, RoleDependencies } from '../../infra/postgres/database-properties';
+import type { TableCount } from '../../infra/postgres/tables';
+
+export type { TableCount };
+
+export const MANIFEST_KIND = 'pgwarden.backup';
+export const MANIFEST_FORMAT_VERSION = 1;
+
+export interface StoredObject {
+  key: string;
+  rawBytes: number;
+  storedBytes: number;
+  sha256: string;
+  md5: string;
+}
+
+export interface BackupManifest {
+  kind: typeof MANIFEST_KIND;
+  formatVersion: number;
+  backupId: string;
+  database: string;
+  databaseName: string;
+  server: { host: string; version: string; versionNum: number };
+  pgDump: { version: string; format: BackupFormat };
+  compression: { algorithm: 'gzip'; level: number };
+  encryption: {
+    algorithm: EncryptionAlgorithm;
+    keyId: string;
+    container: 'pgwarden-gcm-v1' | 'openssl-pbkdf2-v1';
+    chunkSize?: number;
+  };
+  data: StoredObject;
+  globals: StoredObject & { withPasswords: boolean };
+  tables: TableCount[];
+  /** The database around its contents (owner, locale, privileges, settings); absent in older manifests. */
+  databaseProperties?: DatabaseProperties;
+  /** Roles the database's objects belong to or are granted to; absent in older manifests. */
+  roles?: RoleDependencies;
+  snapshot: { id: string; takenAt: string };
+  startedAt: string;
+  finishedAt: string;
+  durationMs: number;
+  workflow: { id: string; runId: string };
+  storage: { bucket: string; storageClass: string; serverSideEncryption: string; objectLockUntil: string | null };
+  reason: string;
+  pgwarden: { version: string };
+}
+
+/** Parses and checks a stored manifest; a reader refuses kinds and versions it does not know. */
+export function parseManifest(text: string, key: string): BackupManifest {
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    throw new Error(`manifest ${key} is not valid JSON`);
+  }
+  const m = value as Partial<BackupManifest>;
+  if (m?.kind !== MANIFEST_KIND) throw new Error(`${key} is not a pgwarden backup manifest`);
+  if (m.formatVersion !== MANIFEST_FORMAT_VERSION)
+    throw new Error(
+      `manifest ${key} has format version ${m.formatVersion}; this pgwarden reads version ${MANIFEST_FORMAT_VERSION}`,
+    );
+  for (const field of ['backupId', 'database', 'data', 'globals', 'tables', 'encryption'] as const) {
+    if (m[field] === undefined) throw new Error(`manifest ${key} lacks "${field}"`);
+  }
+  return m as BackupManifest;
+}
+
+export function sortTables(tables: TableCount[]): TableCount[] {
+  return [...tables].sort((a, b) =>
+    a.schema === b.schema ? (a.table < b.table ? -1 : a.table > b.table ? 1 : 0) : a.schema < b.schema ? -1 : 1,
+  );
+}

@@ -1,0 +1,91 @@
+/** What a backup tells people when it ends, and the daily check when one is missing: the wording of notices. */
+import type { Notice } from '../../infra/notify/notice';
+import type { FreshnessReport } from './freshness';
+import { formatBytes } from './progress';
+
+export interface BackupSucceeded {
+  status: 'succeeded';
+  database: string;
+  backupId: string;
+  dataKey: string;
+  bucket: string;
+  storedBytes: number;
+  rawBytes: number;
+  tables: number;
+  durationMs: number;
+  reason: string;
+  workflowId: string;
+}
+
+export interface BackupFailed {
+  status: 'failed';
+  database: string;
+  backupId: string;
+  errorType: string;
+  message: string;
+  reason: string;
+  workflowId: string;
+}
+
+export type BackupOutcome = BackupSucceeded | BackupFailed;
+
+const ACTIONS: Record<string, string> = {
+  DatabaseConnectionError:
+    'check that the database server is up and that DATABASE_URL (or PG*) on the worker is right, then run pgwarden backup again',
+  StorageError:
+    'check the bucket (BACKUP_S3_BUCKET), the S3 credentials and S3_ENDPOINT on the worker, then run pgwarden backup again',
+  EncryptionError: 'check BACKUP_ENCRYPTION_KEY / BACKUP_ENCRYPTION_KEY_ID on the worker, then run pgwarden backup again',
+  ConfigError: 'fix the worker configuration named above and restart the worker',
+};
+
+export function backupNotice(o: BackupOutcome): Notice {
+  if (o.status === 'succeeded') {
+    return {
+      event: 'backup.succeeded',
+      severity: 'info',
+      title: `Backup of ${o.database} succeeded`,
+      facts: [
+        ['Database', o.database],
+        ['Backup', o.backupId],
+        ['Size', `${formatBytes(o.storedBytes)} stored (${formatBytes(o.rawBytes)} from pg_dump)`],
+        ['Tables', String(o.tables)],
+        ['Duration', `${(o.durationMs / 1000).toFixed(1)}s`],
+        ['Object', `s3://${o.bucket}/${o.dataKey}`],
+        ['Reason', o.reason],
+        ['Workflow', o.workflowId],
+      ],
+    };
+  }
+  return {
+    event: 'backup.failed',
+    severity: 'critical',
+    title: `Backup of ${o.database} FAILED`,
+    facts: [
+      ['Database', o.database],
+      ['Backup', o.backupId],
+      ['Error', `${o.errorType}: ${o.message}`],
+      ['Reason', o.reason],
+      ['Workflow', o.workflowId],
+    ],
+    action:
+      ACTIONS[o.errorType] ??
+      'open the workflow in the Temporal Web UI for the full error and history, fix the cause, and run pgwarden backup again',
+  };
+}
+
+export function freshnessNotice(r: FreshnessReport, workflowId: string): Notice {
+  return {
+    event: 'backup.missing',
+    severity: 'critical',
+    title: `Backups of ${r.database} are missing or stale`,
+    facts: [
+      ['Database', r.database],
+      ['Problems', r.problems.join(' | ')],
+      ['Newest backup', r.newestBackup ? `${r.newestBackup.backupId} (${r.newestBackup.ageHours} h old)` : 'none'],
+      ['Newest verified', r.newestVerified ? `${r.newestVerified.backupId} (${r.newestVerified.ageDays} days old)` : 'none'],
+      ['Workflow', workflowId],
+    ],
+    action:
+      'check pgwarden schedules list (paused? failing runs?) and that a worker is running; run pgwarden backup / pgwarden verify now',
+  };
+}

@@ -1,0 +1,58 @@
+/** What a cleanup tells people: what it removed and kept, or why it failed. */
+import type { Notice } from '../../infra/notify/notice';
+
+export interface CleanupReport {
+  database: string;
+  dryRun: boolean;
+  kept: Array<{ backupId: string; reasons: string[] }>;
+  locked: Array<{ backupId: string; until: string }>;
+  deleted: string[];
+  orphansRemoved: number;
+  uploadsAborted: number;
+  lifecycle: string;
+  warnings: string[];
+  workflowId: string;
+}
+
+export function cleanupNotice(r: CleanupReport): Notice {
+  return {
+    event: 'cleanup.done',
+    severity: r.warnings.length ? 'warning' : 'info',
+    title: `Cleanup of ${r.database} backups: ${r.deleted.length} deleted, ${r.kept.length} kept`,
+    facts: [
+      ['Database', r.database],
+      ['Deleted', r.deleted.length ? r.deleted.join(', ') : 'none'],
+      ['Kept', String(r.kept.length)],
+      ...(r.locked.length
+        ? ([['Locked (kept until)', r.locked.map((l) => `${l.backupId} until ${l.until}`).join(', ')]] as Array<[string, string]>)
+        : []),
+      ['Leftovers removed', `${r.orphansRemoved} object(s), ${r.uploadsAborted} unfinished upload(s)`],
+      ['Lifecycle', r.lifecycle],
+      ...(r.warnings.length ? ([['Warnings', r.warnings.join(' | ')]] as Array<[string, string]>) : []),
+      ['Workflow', r.workflowId],
+    ],
+    action: r.warnings.length ? 'check the warnings above' : undefined,
+  };
+}
+
+export interface CleanupFailed {
+  database: string;
+  errorType: string;
+  message: string;
+  workflowId: string;
+}
+
+/** A cleanup that stopped: nobody watches a monthly run, so its failure is an alert. */
+export function cleanupFailedNotice(f: CleanupFailed): Notice {
+  return {
+    event: 'cleanup.failed',
+    severity: 'critical',
+    title: `Cleanup of ${f.database} backups FAILED`,
+    facts: [
+      ['Database', f.database],
+      ['Error', `${f.errorType}: ${f.message}`],
+      ['Workflow', f.workflowId],
+    ],
+    action: `fix the cause named above, then run pgwarden cleanup --database ${f.database} again; it goes on from where this run stopped (a backup whose manifest was deleted is gone already)`,
+  };
+}

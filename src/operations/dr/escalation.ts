@@ -1,0 +1,90 @@
+/**
+ * The strategy's escalation matrix, and when each level is due. Frozen into an incident when
+ * it opens (like an incident tool), so a configuration change never alters a running one.
+ *   Level 1: DevOps team at once, repeated every `repeatMinutes` until someone acknowledges
+ *   Level 2: manager 1 hour after start, unless resolved
+ *   Level 3: executive 4 hours after start, unless resolved
+ *   Level 4: customers, as soon as the assessment declares customer-facing impact
+ * Pure: the workflow asks these functions and waits on its timers.
+ */
+import type { EscalationLevel, EscalationMatrix } from '../../infra/config/incident';
+
+export type { EscalationLevel, EscalationMatrix };
+
+interface Level {
+  name: string;
+  /** Who hears this level. */
+  contacts: (m: EscalationMatrix) => string[];
+  /** The notice it sends (see notices.ts). */
+  notice: 'level1' | 'level2' | 'level3' | 'level4';
+  /** Minutes after opening; null when the level is not driven by the clock. */
+  afterMinutes: (m: EscalationMatrix) => number | null;
+}
+
+export const LEVELS: Record<EscalationLevel, Level> = {
+  1: { name: 'DevOps team', contacts: (m) => m.level1.contacts, notice: 'level1', afterMinutes: () => 0 },
+  2: { name: 'manager', contacts: (m) => m.level2.contacts, notice: 'level2', afterMinutes: (m) => m.level2.afterMinutes },
+  3: { name: 'executive', contacts: (m) => m.level3.contacts, notice: 'level3', afterMinutes: (m) => m.level3.afterMinutes },
+  4: { name: 'customer notification', contacts: (m) => m.level4.contacts, notice: 'level4', afterMinutes: () => null },
+};
+
+export const LEVEL_NAMES: Record<EscalationLevel, string> = {
+  1: LEVELS[1].name,
+  2: LEVELS[2].name,
+  3: LEVELS[3].name,
+  4: LEVELS[4].name,
+};
+
+export interface TimedEscalation {
+  level: 2 | 3;
+  at: Date;
+}
+
+/** The time-driven escalations not yet sent, in order; none once the incident is closed. */
+export function pendingEscalations(
+  matrix: EscalationMatrix,
+  openedAt: Date,
+  sent: ReadonlySet<EscalationLevel>,
+  closed: boolean,
+): TimedEscalation[] {
+  if (closed) return [];
+  const timed: Array<2 | 3> = [2, 3];
+  return timed
+    .filter((level) => !sent.has(level))
+    .map((level) => ({ level, at: new Date(openedAt.getTime() + LEVELS[level].afterMinutes(matrix)! * 60_000) }))
+    .sort((a, b) => a.at.getTime() - b.at.getTime());
+}
+
+/** Level 1 repeats while nobody has acknowledged and the incident is open. */
+export function level1Repeats(acknowledged: boolean, closed: boolean): boolean {
+  return !acknowledged && !closed;
+}
+
+/**
+ * When the n-th level 1 reminder is due: on a fixed grid from the opening, so reminders never
+ * drift by the time a notice takes to send.
+ */
+export function level1ReminderAt(matrix: EscalationMatrix, openedAt: Date, n: number): Date {
+  return new Date(openedAt.getTime() + n * matrix.level1.repeatMinutes * 60_000);
+}
+
+/** Level 4 goes out once, when an assessment says customers are affected. */
+export function customerNoticeDue(
+  customerImpact: boolean | undefined,
+  sent: ReadonlySet<EscalationLevel>,
+  closed: boolean,
+): boolean {
+  return customerImpact === true && !sent.has(4) && !closed;
+}
+
+/** Who hears that the incident closed: level 1 always, and every other level that was told it opened. */
+export function closingAudience(
+  matrix: EscalationMatrix,
+  sent: ReadonlySet<EscalationLevel>,
+): { team: string[]; customers: string[] | null } {
+  const told: EscalationLevel[] = [1, 2, 3];
+  return {
+    team: [...new Set(told.filter((l) => l === 1 || sent.has(l)).flatMap((l) => LEVELS[l].contacts(matrix)))],
+    customers: sent.has(4) ? LEVELS[4].contacts(matrix) : null,
+  };
+}

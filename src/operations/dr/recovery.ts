@@ -1,0 +1,38 @@
+/** The incident's measured recovery against the strategy's objectives. */
+import { OBJECTIVES } from '../../infra/config/objectives';
+import type { RecoveryFigures } from './incident';
+
+export function incidentRecovery(input: {
+  openedAt: Date;
+  resumedAt: Date;
+  restoreMs: number | null;
+  failureTime: Date;
+  backupTakenAt: Date | null;
+}): RecoveryFigures {
+  const fullServiceMs = input.resumedAt.getTime() - input.openedAt.getTime();
+  const dataLossHours = input.backupTakenAt
+    ? Math.round(((input.failureTime.getTime() - input.backupTakenAt.getTime()) / 3_600_000) * 10) / 10
+    : null;
+  return {
+    restoreMs: input.restoreMs,
+    restoreWithinRto: input.restoreMs === null ? null : input.restoreMs <= OBJECTIVES.restore.maxMs,
+    fullServiceMs,
+    fullServiceWithinRto: fullServiceMs <= OBJECTIVES.fullService.maxMs,
+    dataLossHours,
+    withinRpo: dataLossHours === null ? null : dataLossHours <= OBJECTIVES.dataLoss.maxHours,
+  };
+}
+
+/** The recovery against the objectives in one line, for the UI's details and `dr status` alike. */
+export function describeRecovery(r: RecoveryFigures): string {
+  const verdict = (ok: boolean | null) => (ok ? 'met' : 'MISSED');
+  return (
+    `full service in ${(r.fullServiceMs / 3_600_000).toFixed(2)} h (${OBJECTIVES.fullService.text}: ${verdict(r.fullServiceWithinRto)})` +
+    (r.restoreMs !== null
+      ? `; restore ${(r.restoreMs / 3_600_000).toFixed(2)} h (${OBJECTIVES.restore.text}: ${verdict(r.restoreWithinRto)})`
+      : '') +
+    (r.dataLossHours !== null
+      ? `; data since ${r.dataLossHours} h before the failure lost (${OBJECTIVES.dataLoss.text}: ${verdict(r.withinRpo)})`
+      : '')
+  );
+}

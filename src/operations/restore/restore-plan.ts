@@ -1,0 +1,111 @@
+/**
+ * Pure decisions of a restore: what `--file` names, what the databases involved are called,
+ * whether an object needs an archive retrieval, and the recovery-time figures.
+ */
+import { OBJECTIVES } from '../../infra/config/objectives';
+import { formatBytes } from '../backup/progress';
+import { databaseRoot, parseBackupId } from '../backup/naming';
+
+export interface RestoreFileRef {
+  backupId: string;
+  /** Where an old script's file of that name would be; set for .sql.gz.enc names outside data/. */
+  legacyKey?: string;
+  /** The name was given with a path, so that exact object is meant. */
+  explicitPath: boolean;
+}
+
+/**
+ * `--file` accepts a backup id (backup_20240101_120000), a pgwarden key or file name of one,
+ * or an old script's file (backup_20240101_120000.sql.gz.enc), as a key or a bare name under
+ * the prefix. Which of those exists is decided against the bucket.
+ */
+export function parseRestoreFile(file: string, prefix: string): RestoreFileRef | undefined {
+  const name = file.slice(file.lastIndexOf('/') + 1);
+  const m = /^(backup_\d{8}_\d{6})(\.dump\.enc|\.sql\.gz\.enc|\.json)?$/.exec(name);
+  if (!m || !parseBackupId(m[1])) return undefined;
+  const explicitPath = file.includes('/');
+  const legacyKey =
+    m[2] === '.sql.gz.enc' && !file.includes('/data/')
+      ? explicitPath
+        ? file
+        : `${prefix ? `${prefix}/` : ''}${file}`
+      : undefined;
+  return { backupId: m[1], legacyKey, explicitPath };
+}
+
+/**
+ * Why `--file` cannot name a backup of `database`, or undefined when it can: a path that
+ * climbs or wanders ('..', '.', '//', a leading '/', a backslash), or a pgwarden key in
+ * another database's folder (backup ids repeat across databases, so a key names its
+ * database). Old scripts' files outside any data/ folder are not tied to a database. Pure.
+ */
+export function restoreFileRefusal(file: string, prefix: string, database: string): string | undefined {
+  const segments = file.split('/');
+  if (file.startsWith('/') || file.includes('\\') || segments.some((s) => s === '..' || s === '.' || s === '')) {
+    return `--file ${file}: a key may not start with "/" or contain "..", "." or "//" segments; give the backup id (e.g. backup_20240101_120000) or the key as pgwarden restore --list shows it`;
+  }
+  const dataFolder = `${databaseRoot(prefix, database)}data/`;
+  if (file.includes('/data/') && !(file.startsWith(dataFolder) && !file.slice(dataFolder.length).includes('/'))) {
+    return `--file ${file}: that key is not one of ${database}'s backups (they are under ${dataFolder}); pass --database for the database it belongs to, or give the backup id`;
+  }
+  return undefined;
+}
+
+const IDENT = /^[a-z_][a-z0-9_$-]{0,62}$/i;
+
+export function validDatabaseName(name: string): boolean {
+  return IDENT.test(name) && !/^(postgres|template0|template1)$/.test(name);
+}
+
+/** The line a name that validDatabaseName refuses is refused with. */
+export function newDatabaseRefusal(name: string): string {
+  return `"${name}" cannot be restored into: use letters, digits, _ and -, and not postgres, template0 or template1`;
+}
+
+/** The database a restore is loaded into before it is renamed over the target (in-place mode). */
+export function stagingName(target: string, runId: string): string {
+  return `${target.slice(0, 30)}_restore_${runId.replace(/-/g, '').slice(0, 12)}`.toLowerCase();
+}
+
+/** Where the replaced database goes when an in-place restore swaps in the restored one. */
+export function keptName(target: string, backupId: string): string {
+  return `${target.slice(0, 30)}_before_${backupId.replace(/^backup_/, '')}`.toLowerCase();
+}
+
+/** Storage classes whose objects must be retrieved (RestoreObject) before they can be read. */
+export function needsRetrieval(storageClass: string | undefined): boolean {
+  return storageClass === 'GLACIER' || storageClass === 'DEEP_ARCHIVE';
+}
+
+/** How long a retrieval takes, to tell people and to pace the durable wait. */
+export function retrievalEstimate(storageClass: string | undefined): { tier: 'Standard'; hours: string; pollMinutes: number } {
+  return storageClass === 'DEEP_ARCHIVE'
+    ? { tier: 'Standard', hours: '12-48 h', pollMinutes: 60 }
+    : { tier: 'Standard', hours: '3-5 h', pollMinutes: 30 };
+}
+
+/** Recovery figures against the strategy's objectives (RTO database restore 2-4 h; RPO 24 h). */
+export function recoveryFigures(input: { startedAt: Date; finishedAt: Date; backupTakenAt: Date | undefined }): {
+  recoveryMs: number;
+  backupAgeHours: number | null;
+  withinRto: boolean;
+} {
+  const recoveryMs = input.finishedAt.getTime() - input.startedAt.getTime();
+  const backupAgeHours = input.backupTakenAt
+    ? Math.round(((input.startedAt.getTime() - input.backupTakenAt.getTime()) / 3_600_000) * 10) / 10
+    : null;
+  return {
+    recoveryMs,
+    backupAgeHours,
+    withinRto: recoveryMs <= OBJECTIVES.restore.maxMs,
+  };
+}
+
+/**
+ * Whether the decrypted dump fits where the parallel pg_restore reads it, with 5% to spare:
+ * a restore that would fill the disk after its approval is refused before. Pure.
+ */
+export function workDirRoomProblem(freeBytes: number, dumpBytes: number, dir: string, backupId: string): string | undefined {
+  if (freeBytes >= dumpBytes * 1.05) return undefined;
+  return `PGWARDEN_WORK_DIR: ${dir} has ${formatBytes(freeBytes)} free, and the decrypted dump of ${backupId} needs ${formatBytes(dumpBytes)}; point PGWARDEN_WORK_DIR at a larger disk`;
+}

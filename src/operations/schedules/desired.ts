@@ -1,0 +1,98 @@
+/**
+ * The schedules configuration asks for, one set per configured database: the strategy's
+ * crontab (daily backup, weekly verification, monthly cleanup) as Temporal Schedules, plus the
+ * daily missing-backup check. Each
+ * carries a fingerprint of what it should be, so `schedules apply` can tell "unchanged" from
+ * "update in place" without comparing Temporal's structured calendars.
+ */
+import { createHash } from 'node:crypto';
+import type { Config } from '../../infra/config/config';
+import type { PgwardenWorkflows } from '../../../workflows/by-key';
+import { WorkflowType } from '../../infra/temporal/definitions';
+
+/** The workflows that run on a schedule. */
+type ScheduledKey = 'backup' | 'verify' | 'check' | 'cleanup';
+
+export const SCHEDULE_PREFIX = 'pgwarden-';
+
+export interface DesiredSchedule {
+  scheduleId: string;
+  database: string;
+  operation: ScheduledKey;
+  workflowType: (typeof WorkflowType)[ScheduledKey];
+  args: Parameters<PgwardenWorkflows[ScheduledKey]>;
+  cron: string;
+  timezone: string;
+  note: string;
+  /** Missed runs within this window are caught up once after downtime, not replayed many times. */
+  catchupWindowMinutes: number;
+  fingerprint: string;
+}
+
+export function desiredSchedules(config: Config): DesiredSchedule[] {
+  const s = config.schedules;
+  const out: DesiredSchedule[] = [];
+  for (const db of config.databases) {
+    // The operation is the workflow's key: its arguments are checked against the workflow's own.
+    const make = <K extends ScheduledKey>(
+      operation: K,
+      args: Parameters<PgwardenWorkflows[K]>,
+      cron: string,
+      note: string,
+      catchupWindowMinutes: number,
+    ): DesiredSchedule => {
+      const base = {
+        scheduleId: `${SCHEDULE_PREFIX}${operation}-${db.id}`,
+        database: db.id,
+        operation,
+        workflowType: WorkflowType[operation],
+        args,
+        cron,
+        timezone: s.timezone,
+        note,
+        catchupWindowMinutes,
+        taskQueue: config.temporal.taskQueue,
+      };
+      const fingerprint = createHash('sha256').update(JSON.stringify(base)).digest('hex').slice(0, 16);
+      const { taskQueue: _t, ...rest } = base;
+      return { ...rest, fingerprint };
+    };
+    out.push(
+      make(
+        'backup',
+        [{ database: db.id, reason: 'scheduled', retryWindowMinutes: config.backup.retryWindowMinutes }],
+        s.backupCron,
+        `Daily backup of ${db.id} (strategy: 02:00 UTC), replaces backup_database.sh in cron`,
+        6 * 60,
+      ),
+    );
+    out.push(
+      make(
+        'verify',
+        [{ database: db.id }],
+        s.verifyCron,
+        `Weekly verification of ${db.id}'s newest backup (strategy: Sundays 03:00 UTC), replaces verify_backup.sh`,
+        24 * 60,
+      ),
+    );
+    out.push(
+      make(
+        'check',
+        [{ database: db.id }],
+        s.checkCron,
+        `Daily missing-backup check of ${db.id}: alerts when the newest backup is over ${s.maxBackupAgeHours} h or the newest verified over ${s.maxVerifiedAgeDays} days old`,
+        6 * 60,
+      ),
+    );
+    out.push(
+      make(
+        'cleanup',
+        [{ database: db.id }],
+        s.cleanupCron,
+        `Monthly cleanup of ${db.id}'s backups (strategy: the 1st, 04:00 UTC), replaces cleanup_old_backups.sh`,
+        7 * 24 * 60,
+      ),
+    );
+  }
+  return out;
+}
