@@ -2,7 +2,6 @@
  * Commits a backup by writing its manifest, last. Written with If-None-Match so a manifest is
  * never replaced; a retry after a lost reply finds its own manifest and succeeds.
  */
-import { GetObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import {
   BackupManifest,
   MANIFEST_FORMAT_VERSION,
@@ -11,8 +10,6 @@ import {
   sortTables,
 } from '../src/operations/backup/manifest';
 import { BackupError } from '../src/infra/errors/errors';
-import { isPreconditionFailed, storageError } from '../src/infra/storage/s3-errors';
-import { sseParams } from '../src/infra/storage/upload';
 import { PGWARDEN_VERSION } from '../src/app/version';
 import { ActivityDeps } from './deps';
 import type { DumpResult } from './dump-and-upload';
@@ -54,27 +51,19 @@ export function buildManifest(input: ManifestInput, finishedAt: Date): BackupMan
 
 export function writeManifestActivity(deps: ActivityDeps) {
   return async function writeManifest(input: ManifestInput): Promise<BackupManifest> {
-    const storage = deps.config.storage!;
     const key = input.dump.keys.manifest;
     const manifest = buildManifest(input, deps.now());
-    try {
-      await deps.s3.send(
-        new PutObjectCommand({
-          Bucket: storage.bucket,
-          Key: key,
-          Body: JSON.stringify(manifest, null, 2) + '\n',
-          ContentType: 'application/json',
-          // Manifests stay instantly readable: listing never waits for an archive retrieval.
-          StorageClass: 'STANDARD',
-          IfNoneMatch: '*',
-          Metadata: {
-            'pgwarden-database': manifest.database,
-            'pgwarden-backup-id': manifest.backupId,
-            'pgwarden-run-id': input.workflow.runId,
-          },
-          ...sseParams(storage),
-        }),
-      );
+    const written = await deps.bucket.putIfAbsent(key, JSON.stringify(manifest, null, 2) + '\n', {
+      contentType: 'application/json',
+      // Manifests stay instantly readable: listing never waits for an archive retrieval.
+      storageClass: 'STANDARD',
+      metadata: {
+        'pgwarden-database': manifest.database,
+        'pgwarden-backup-id': manifest.backupId,
+        'pgwarden-run-id': input.workflow.runId,
+      },
+    });
+    if (written === 'written') {
       // Counted by the attempt that committed the backup, so a retry never counts it twice.
       deps.metrics.backupSucceeded(manifest.database, {
         storedBytes: manifest.data.storedBytes,
@@ -83,13 +72,9 @@ export function writeManifestActivity(deps: ActivityDeps) {
         finishedAt: new Date(manifest.finishedAt),
       });
       return manifest;
-    } catch (err) {
-      if (!isPreconditionFailed(err))
-        throw storageError(err, { bucket: storage.bucket, endpoint: storage.endpoint, operation: `PutObject ${key}` });
     }
     // The manifest exists: ours from an attempt whose reply was lost, or another run's.
-    const existing = await deps.s3.send(new GetObjectCommand({ Bucket: storage.bucket, Key: key }));
-    const stored = parseManifest(await existing.Body!.transformToString(), key);
+    const stored = parseManifest(written.existing.toString('utf8'), key);
     if (stored.workflow.runId !== input.workflow.runId)
       throw new BackupError(`manifest ${key} was already written by run ${stored.workflow.runId}`);
     return stored;

@@ -3,26 +3,17 @@
  * manifest first, so it stops being a backup at once; its data, globals and verification
  * record follow, and anything left by a failure is an orphan the next run removes.
  */
-import {
-  AbortMultipartUploadCommand,
-  DeleteObjectsCommand,
-  GetBucketLifecycleConfigurationCommand,
-  LifecycleRule,
-  ListMultipartUploadsCommand,
-  PutBucketLifecycleConfigurationCommand,
-} from '@aws-sdk/client-s3';
 import { log } from '@temporalio/activity';
-import { backupKeys, databaseRoot, manifestPrefix, parseBackupId } from '../src/operations/backup/naming';
+import { parseBackupId } from '../src/operations/backup/naming';
 import { decideRetention, RetentionDecision } from '../src/operations/cleanup/retention';
-import { BackupStore } from '../src/operations/catalog/store';
-import { verificationKey, verificationPrefix } from '../src/operations/verify/verification';
 import { CleanupError } from '../src/infra/errors/errors';
 import { expiryWarnings, mergeRules, pgwardenRule } from '../src/infra/storage/lifecycle';
-import { DeleteFailure, deleteFailuresMessage, storageError } from '../src/infra/storage/s3-errors';
+import { DeleteFailure, deleteFailuresMessage, storeErrorCode } from '../src/infra/storage/s3-errors';
 import { ActivityDeps } from './deps';
 import { deliver } from './notify';
 import { CleanupFailed, cleanupFailedNotice, CleanupReport, cleanupNotice } from '../src/operations/cleanup/notices';
 import { ChannelResult } from '../src/infra/notify/notifier';
+import { backupKeys, databaseRoot, dataFolder, verificationKey, verificationPrefix } from '../src/infra/storage/layout';
 
 export interface CleanupPlan {
   database: string;
@@ -51,21 +42,17 @@ export interface LifecycleOutcome {
   warnings: string[];
 }
 
-export function cleanupActivities(deps: ActivityDeps) {
-  const storage = () => deps.config.storage!;
-  const store = () => new BackupStore(deps.s3, storage());
-  const fail = (err: unknown, operation: string): never => {
-    throw storageError(err, { bucket: storage().bucket, endpoint: storage().endpoint, operation });
-  };
+const UNSUPPORTED_LIFECYCLE = 'this S3 store does not support lifecycle rules; storage classes are not moved automatically';
 
+export function cleanupActivities(deps: ActivityDeps) {
   return {
     async planCleanup(input: { database: string; now: string }): Promise<CleanupPlan> {
       const now = new Date(input.now);
-      const st = storage();
-      const catalog = await store().catalog(input.database);
+      const st = deps.config.storage;
+      const catalog = await deps.store.catalog(input.database);
       const manifests = new Map(
         await Promise.all(
-          catalog.map(async (e) => [e.backupId, (await store().manifest(input.database, e.backupId))!.manifest] as const),
+          catalog.map(async (e) => [e.backupId, (await deps.store.manifest(input.database, e.backupId))!.manifest] as const),
         ),
       );
       const { cleanup, backup } = deps.config;
@@ -84,10 +71,9 @@ export function cleanupActivities(deps: ActivityDeps) {
       const graceEdge = now.getTime() - cleanup.graceHours * 3_600_000;
       const known = new Set(catalog.map((e) => e.backupId));
       const idOf = (key: string) => /(backup_\d{8}_\d{6})/.exec(key.slice(key.lastIndexOf('/') + 1))?.[1];
-      const root = databaseRoot(st.prefix, input.database);
       const leftovers = [
-        ...(await store().listKeys(`${root}data/`)),
-        ...(await store().listKeys(verificationPrefix(st.prefix, input.database))),
+        ...(await deps.bucket.list(dataFolder(st.prefix, input.database))),
+        ...(await deps.bucket.list(verificationPrefix(st.prefix, input.database))),
       ];
       const unclaimed = leftovers.filter((o) => {
         const id = idOf(o.key);
@@ -95,12 +81,8 @@ export function cleanupActivities(deps: ActivityDeps) {
       });
       const old = (at: Date | undefined) => (at?.getTime() ?? 0) <= graceEdge;
       const orphans = unclaimed.filter((o) => old(o.lastModified)).map((o) => o.key);
-      const uploads = await deps.s3
-        .send(new ListMultipartUploadsCommand({ Bucket: st.bucket, Prefix: root }))
-        .catch((err: unknown) => fail(err, 'ListMultipartUploads'));
-      const staleUploads = (uploads.Uploads ?? [])
-        .filter((u) => old(u.Initiated))
-        .map((u) => ({ key: u.Key!, uploadId: u.UploadId! }));
+      const uploads = await deps.bucket.unfinishedUploads(databaseRoot(st.prefix, input.database));
+      const staleUploads = uploads.filter((u) => old(u.initiated)).map((u) => ({ key: u.key, uploadId: u.uploadId }));
       const listed: Leftover[] = [
         ...unclaimed.map((o): Leftover => ({
           kind: 'object',
@@ -109,34 +91,28 @@ export function cleanupActivities(deps: ActivityDeps) {
           since: (o.lastModified ?? now).toISOString(),
           action: old(o.lastModified) ? 'remove' : 'wait',
         })),
-        ...(uploads.Uploads ?? []).map((u): Leftover => ({
+        ...uploads.map((u): Leftover => ({
           kind: 'upload',
-          key: u.Key!,
-          since: (u.Initiated ?? now).toISOString(),
-          action: old(u.Initiated) ? 'remove' : 'wait',
+          key: u.key,
+          since: (u.initiated ?? now).toISOString(),
+          action: old(u.initiated) ? 'remove' : 'wait',
         })),
       ];
       return { database: input.database, decisions, orphans, staleUploads, leftovers: listed };
     },
 
     async applyCleanup(plan: CleanupPlan): Promise<{ deleted: string[]; orphansRemoved: string[]; uploadsAborted: number }> {
-      const st = storage();
+      const st = deps.config.storage;
       const failures: DeleteFailure[] = [];
       const deleted: string[] = [];
-      const remove = async (keys: string[]) => {
-        if (!keys.length) return;
-        const res = await deps.s3
-          .send(new DeleteObjectsCommand({ Bucket: st.bucket, Delete: { Objects: keys.map((Key) => ({ Key })), Quiet: true } }))
-          .catch((err: unknown) => fail(err, 'DeleteObjects'));
-        for (const e of res.Errors ?? []) failures.push({ key: e.Key ?? '?', code: e.Code ?? 'Error' });
-      };
+      const remove = async (keys: string[]) => failures.push(...(await deps.bucket.deleteMany(keys)));
       for (const d of plan.decisions.filter((x) => x.action === 'delete')) {
-        const found = await store().manifest(plan.database, d.backupId);
+        const found = await deps.store.manifest(plan.database, d.backupId);
         const format = found?.manifest.pgDump.format ?? 'custom';
         const keys = backupKeys(st.prefix, plan.database, d.backupId, format);
         // The manifest first: from that moment the backup no longer exists for anyone.
         const before = failures.length;
-        await remove([`${manifestPrefix(st.prefix, plan.database)}${d.backupId}.json`]);
+        await remove([keys.manifest]);
         if (failures.length === before) {
           await remove([keys.data, keys.globals, verificationKey(st.prefix, plan.database, d.backupId)]);
           deleted.push(d.backupId);
@@ -144,9 +120,9 @@ export function cleanupActivities(deps: ActivityDeps) {
       }
       await remove(plan.orphans);
       for (const u of plan.staleUploads) {
-        await deps.s3
-          .send(new AbortMultipartUploadCommand({ Bucket: st.bucket, Key: u.key, UploadId: u.uploadId }))
-          .catch((err: Error) => failures.push({ key: `${u.key} (upload ${u.uploadId})`, code: err.name }));
+        await deps.bucket
+          .abortUpload(u)
+          .catch((err: unknown) => failures.push({ key: `${u.key} (upload ${u.uploadId})`, code: storeErrorCode(err) }));
       }
       if (failures.length)
         throw new CleanupError(`cleanup of ${plan.database} ${deleteFailuresMessage(failures, deleted.length)}`);
@@ -160,21 +136,11 @@ export function cleanupActivities(deps: ActivityDeps) {
     },
 
     async applyLifecycle(): Promise<LifecycleOutcome> {
-      const st = storage();
+      const st = deps.config.storage;
       const { lifecycle, gfs } = deps.config.cleanup;
       const keepDays = gfs ? gfs.monthly * 31 : deps.config.backup.retentionDays;
-      let existing: LifecycleRule[] = [];
-      try {
-        existing = (await deps.s3.send(new GetBucketLifecycleConfigurationCommand({ Bucket: st.bucket }))).Rules ?? [];
-      } catch (err) {
-        const e = err as { name?: string; $metadata?: { httpStatusCode?: number } };
-        if (e.name === 'NotImplemented' || e.$metadata?.httpStatusCode === 501)
-          return {
-            status: 'unsupported',
-            warnings: ['this S3 store does not support lifecycle rules; storage classes are not moved automatically'],
-          };
-        if (e.name !== 'NoSuchLifecycleConfiguration') fail(err, 'GetBucketLifecycleConfiguration');
-      }
+      const existing = await deps.bucket.lifecycleRules();
+      if (existing === 'unsupported') return { status: 'unsupported', warnings: [UNSUPPORTED_LIFECYCLE] };
       const warnings = expiryWarnings(existing, st.prefix, keepDays);
       if (!lifecycle.enabled) return { status: 'disabled', warnings };
       const { rules, changed } = mergeRules(
@@ -185,22 +151,8 @@ export function cleanupActivities(deps: ActivityDeps) {
         }),
       );
       if (!changed) return { status: 'unchanged', warnings };
-      try {
-        await deps.s3.send(
-          new PutBucketLifecycleConfigurationCommand({ Bucket: st.bucket, LifecycleConfiguration: { Rules: rules } }),
-        );
-      } catch (err) {
-        const e = err as { name?: string; $metadata?: { httpStatusCode?: number } };
-        if (e.name === 'NotImplemented' || e.$metadata?.httpStatusCode === 501)
-          return {
-            status: 'unsupported',
-            warnings: [
-              ...warnings,
-              'this S3 store does not support lifecycle rules; storage classes are not moved automatically',
-            ],
-          };
-        fail(err, 'PutBucketLifecycleConfiguration');
-      }
+      if ((await deps.bucket.putLifecycleRules(rules)) === 'unsupported')
+        return { status: 'unsupported', warnings: [...warnings, UNSUPPORTED_LIFECYCLE] };
       return { status: 'applied', warnings };
     },
 

@@ -1,16 +1,22 @@
 /**
  * What activities need from the outside world, built once per worker from the validated
- * configuration. Tests build it with clients pointed at the local stack, or hand in fakes.
+ * configuration: the bucket (every S3 request goes through it), the backup store over it,
+ * the key ring, the notifier, metrics and the clock. Tests build it with the local stack's
+ * configuration.
  */
-import { S3Client } from '@aws-sdk/client-s3';
-import { createS3Client } from '../src/infra/storage/s3-client';
-import { Config } from '../src/infra/config/config';
+import { WorkerConfig, workerConfig } from '../src/infra/config/config';
+import { Keyring } from '../src/infra/crypto/keyring';
 import { createPgwardenMetrics, PgwardenMetrics } from '../src/infra/metrics/backup-metrics';
 import { createNotifier, Notifier } from '../src/infra/notify/notifier';
+import { Bucket } from '../src/infra/storage/bucket';
+import { BackupStore } from '../src/operations/catalog/store';
+import type { Config } from '../src/infra/config/config';
 
 export interface ActivityDeps {
-  config: Config;
-  s3: S3Client;
+  config: WorkerConfig;
+  bucket: Bucket;
+  store: BackupStore;
+  keyring: Keyring;
   notifier: Notifier;
   now: () => Date;
   /** pgwarden's Prometheus metrics; a no-op unless the worker serves metrics. */
@@ -18,11 +24,14 @@ export interface ActivityDeps {
 }
 
 export function createActivityDeps(config: Config, metrics: PgwardenMetrics = createPgwardenMetrics()): ActivityDeps {
-  if (!config.storage) throw new Error('the worker needs storage configuration (BACKUP_S3_BUCKET)');
+  const worker = workerConfig(config);
+  const bucket = new Bucket(worker.storage);
   return {
-    config,
-    s3: createS3Client(config.storage),
-    notifier: createNotifier(config.notifications),
+    config: worker,
+    bucket,
+    store: new BackupStore(bucket),
+    keyring: Keyring.from(worker.encryption),
+    notifier: createNotifier(worker.notifications),
     now: () => new Date(),
     metrics,
   };

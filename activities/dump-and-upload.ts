@@ -5,16 +5,13 @@
  * Heartbeats carry the phase and byte counts; cancellation, or a failure of any part, kills
  * pg_dump and pg_dumpall and aborts their uploads.
  */
-import { DeleteObjectCommand, HeadObjectCommand } from '@aws-sdk/client-s3';
 import { Context, log } from '@temporalio/activity';
-import { BackupKeys, backupKeys } from '../src/operations/backup/naming';
 import { StoredObject, TableCount } from '../src/operations/backup/manifest';
 import { streamProgramToS3 } from '../src/operations/backup/program-to-s3';
 import { BackupPhase, progress } from '../src/operations/backup/progress';
 import { connectDatabase, libpqEnvironment } from '../src/infra/postgres/client';
 import { BackupFormat, requireDatabase } from '../src/infra/config/config';
 import { EncryptionFacts, encryptorFor } from '../src/infra/crypto/encryptor';
-import { Keyring } from '../src/infra/crypto/keyring';
 import { BackupError } from '../src/infra/errors/errors';
 import { pgProgram } from '../src/infra/postgres/binaries';
 import {
@@ -25,9 +22,8 @@ import {
 } from '../src/infra/postgres/database-properties';
 import { countRows, listTables } from '../src/infra/postgres/tables';
 import { runCommand } from '../src/infra/process/run-command';
-import { isNotFound, storageError } from '../src/infra/storage/s3-errors';
-import { abortUnfinishedUploads } from '../src/infra/storage/upload';
 import { ActivityDeps } from './deps';
+import { BackupKeys, backupKeys } from '../src/infra/storage/layout';
 
 export interface DumpInput {
   database: string;
@@ -58,12 +54,11 @@ export interface DumpResult {
 export function dumpAndUploadActivity(deps: ActivityDeps) {
   return async function dumpAndUpload(input: DumpInput): Promise<DumpResult> {
     const ctx = Context.current();
-    const { config, s3 } = deps;
+    const { config, bucket } = deps;
     const target = requireDatabase(config, input.database);
-    const storage = config.storage!;
+    const storage = config.storage;
     const policy = config.backup;
-    const keyring = Keyring.from(config.encryption);
-    const encryption = encryptorFor(keyring);
+    const encryption = encryptorFor(deps.keyring);
     const keys = backupKeys(storage.prefix, target.id, input.backupId, policy.format);
     const started = Date.now();
 
@@ -126,8 +121,7 @@ export function dumpAndUploadActivity(deps: ActivityDeps) {
       // The cluster's globals are small and need no snapshot: they upload while the database dumps.
       const uploadingGlobals = storing(
         streamProgramToS3({
-          s3,
-          storage,
+          bucket,
           program: pgProgram('pg_dumpall', config.tools.pgBinDir),
           programName: 'pg_dumpall',
           args: [
@@ -176,8 +170,7 @@ export function dumpAndUploadActivity(deps: ActivityDeps) {
             policy.format === 'custom' ? ['--format=custom', `--compress=${policy.compressionLevel}`] : ['--format=plain'];
           const dumping = storing(
             streamProgramToS3({
-              s3,
-              storage,
+              bucket,
               program: pgDump,
               programName: 'pg_dump',
               args: [`--snapshot=${snapshot.id}`, '--no-password', ...formatArgs, `--dbname=${target.database}`],
@@ -212,8 +205,8 @@ export function dumpAndUploadActivity(deps: ActivityDeps) {
         await Promise.all(running);
         // What this attempt stored belongs to no backup now: remove it, as a retry would.
         for (const key of stored) {
-          await s3
-            .send(new DeleteObjectCommand({ Bucket: storage.bucket, Key: key }))
+          await bucket
+            .delete(key)
             .catch((e: Error) =>
               log.warn('an object of a failed attempt was not removed; cleanup removes it', { key, error: e.message }),
             );
@@ -260,30 +253,18 @@ export function dumpAndUploadActivity(deps: ActivityDeps) {
  * touched.
  */
 async function prepareKeys(deps: ActivityDeps, keys: BackupKeys, input: DumpInput): Promise<void> {
-  const { s3 } = deps;
-  const storage = deps.config.storage!;
-  const bucket = storage.bucket;
-  const head = async (key: string) => {
-    try {
-      return await s3.send(new HeadObjectCommand({ Bucket: bucket, Key: key }));
-    } catch (err) {
-      if (isNotFound(err)) return undefined;
-      throw storageError(err, { bucket, endpoint: storage.endpoint, operation: `HeadObject ${key}` });
-    }
-  };
-  if (await head(keys.manifest))
+  const { bucket } = deps;
+  if (await bucket.head(keys.manifest))
     throw new BackupError(`backup ${input.backupId} of ${input.database} is already complete (its manifest exists)`);
   for (const key of [keys.data, keys.globals]) {
-    const aborted = await abortUnfinishedUploads(s3, bucket, key).catch((err: unknown) => {
-      throw storageError(err, { bucket, endpoint: storage.endpoint, operation: 'ListMultipartUploads' });
-    });
+    const aborted = await bucket.abortUnfinishedUploadsOf(key);
     if (aborted) log.warn('aborted unfinished uploads of an earlier attempt', { key, count: aborted });
-    const existing = await head(key);
+    const existing = await bucket.head(key);
     if (!existing) continue;
     if (existing.Metadata?.['pgwarden-run-id'] !== input.runId) {
-      throw new BackupError(`s3://${bucket}/${key} already exists from another run; start the backup again for a new backup id`);
+      throw new BackupError(`${bucket.where(key)} already exists from another run; start the backup again for a new backup id`);
     }
     log.warn('removing an uncommitted object of an earlier attempt of this run', { key });
-    await s3.send(new DeleteObjectCommand({ Bucket: bucket, Key: key }));
+    await bucket.delete(key);
   }
 }

@@ -2,7 +2,6 @@
 import { log } from '@temporalio/activity';
 import { checkFreshness, FreshnessReport } from '../src/operations/backup/freshness';
 import { freshnessNotice } from '../src/operations/backup/notices';
-import { BackupStore } from '../src/operations/catalog/store';
 import { ActivityDeps } from './deps';
 import { deliver } from './notify';
 
@@ -13,7 +12,7 @@ export function freshnessActivities(deps: ActivityDeps) {
       now: string;
       workflowId: string;
     }): Promise<FreshnessReport & { notified: boolean }> {
-      const catalog = await new BackupStore(deps.s3, deps.config.storage!).catalog(input.database);
+      const catalog = await deps.store.catalog(input.database);
       const { maxBackupAgeHours, maxVerifiedAgeDays } = deps.config.schedules;
       const report = checkFreshness(input.database, catalog, { maxBackupAgeHours, maxVerifiedAgeDays }, new Date(input.now));
       if (report.problems.length === 0) return { ...report, notified: false };

@@ -5,7 +5,6 @@
  * are resolved here and never returned.
  */
 import { Context } from '@temporalio/activity';
-import { BackupStore } from '../src/operations/catalog/store';
 import { CatalogEntry } from '../src/operations/catalog/catalog';
 import { needsRetrieval, retrievalEstimate } from '../src/operations/restore/restore-plan';
 import { compareRowCounts, describeDifference } from '../src/operations/verify/verification';
@@ -31,7 +30,6 @@ const entryFacts = (e: CatalogEntry | undefined, now: Date) =>
   e ? { backupId: e.backupId, takenAt: e.takenAt, ageHours: hoursBetween(e.takenAt, now) } : null;
 
 export function incidentActivities(deps: ActivityDeps) {
-  const store = () => new BackupStore(deps.s3, deps.config.storage!);
   return {
     async openIncident(input: { database?: string; matrix?: string }): Promise<OpenedIncident> {
       const configured = deps.config.databases.map((d) => d.id);
@@ -73,7 +71,7 @@ export function incidentActivities(deps: ActivityDeps) {
       } catch (err) {
         databaseDetail = `not reachable: ${(err as Error).message}`;
       }
-      const catalog = await store().catalog(input.database);
+      const catalog = await deps.store.catalog(input.database);
       return {
         databaseReachable,
         databaseDetail,
@@ -87,7 +85,7 @@ export function incidentActivities(deps: ActivityDeps) {
 
     /** The newest verified backup taken before the failure; the newest complete one when none is verified. */
     async proposeBackup(input: { database: string; failureTime: string }): Promise<BackupProposal> {
-      const candidates = (await store().catalog(input.database)).filter(
+      const candidates = (await deps.store.catalog(input.database)).filter(
         (e) => Date.parse(e.takenAt) < Date.parse(input.failureTime),
       );
       const verified = candidates.find((e) => e.verification.status === 'passed');
@@ -116,7 +114,7 @@ export function incidentActivities(deps: ActivityDeps) {
       database: string;
       backupId: string;
     }): Promise<{ backupId: string; takenAt: string; storageClass: string }> {
-      const entry = (await store().catalog(input.database)).find((e) => e.backupId === input.backupId);
+      const entry = (await deps.store.catalog(input.database)).find((e) => e.backupId === input.backupId);
       if (!entry)
         throw new BackupError(`${input.backupId} is not a complete backup of ${input.database}; see pgwarden restore --list`);
       return { backupId: entry.backupId, takenAt: entry.takenAt, storageClass: entry.storageClass };
@@ -127,7 +125,7 @@ export function incidentActivities(deps: ActivityDeps) {
       const target = requireDatabase(deps.config, input.database);
       const checks: RecoveryCheck[] = [];
       // Without a restore (step skipped) there is no manifest to count against: smoke checks only.
-      const found = input.backupId ? await store().manifest(input.database, input.backupId) : undefined;
+      const found = input.backupId ? await deps.store.manifest(input.database, input.backupId) : undefined;
       const client = await connectDatabase(target, { database: input.restoredInto });
       try {
         if (found) {

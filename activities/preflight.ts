@@ -5,19 +5,18 @@
  * (a server restarting) are retried by Temporal.
  */
 import { randomUUID } from 'node:crypto';
-import { DeleteObjectCommand, GetObjectCommand, HeadBucketCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { log } from '@temporalio/activity';
 import { connectDatabase, libpqEnvironment } from '../src/infra/postgres/client';
 import { requireDatabase } from '../src/infra/config/config';
-import { StorageConfig } from '../src/infra/config/storage';
-import { keyCheckKey, makeKeyCheck, verifyKeyCheck } from '../src/infra/crypto/key-check';
+import { makeKeyCheck, verifyKeyCheck } from '../src/infra/crypto/key-check';
 import { Keyring } from '../src/infra/crypto/keyring';
 import { BackupError } from '../src/infra/errors/errors';
 import { pgProgram } from '../src/infra/postgres/binaries';
 import { dumpCompatibility, parseToolMajor, serverMajor } from '../src/infra/postgres/versions';
 import { runCommand } from '../src/infra/process/run-command';
-import { isNotFound, isPreconditionFailed, storageError } from '../src/infra/storage/s3-errors';
+import { Bucket } from '../src/infra/storage/bucket';
 import { ActivityDeps } from './deps';
+import { keyCheckKey, preflightProbeKey } from '../src/infra/storage/layout';
 
 export interface PreflightInput {
   /** Configured database id (see `pgwarden check --database`). */
@@ -84,26 +83,17 @@ export function preflightActivity(deps: ActivityDeps) {
     const compat = dumpCompatibility(dumpMajor, serverMajor(versionNum));
     if (!compat.ok) throw new BackupError(compat.reason);
 
-    const storage = config.storage!;
-    const ctx = { bucket: storage.bucket, endpoint: storage.endpoint };
-    try {
-      await deps.s3.send(new HeadBucketCommand({ Bucket: storage.bucket }));
-    } catch (err) {
-      throw storageError(err, { ...ctx, operation: 'HeadBucket' });
-    }
+    const { storage, encryption } = config;
+    const bucket = deps.bucket;
+    await bucket.checkReachable();
     // A bucket can exist yet refuse writes (policy, Object Lock defaults, quota): prove a write.
-    const probeKey = `${storage.prefix ? storage.prefix + '/' : ''}.pgwarden/preflight-${randomUUID()}`;
-    try {
-      await deps.s3.send(new PutObjectCommand({ Bucket: storage.bucket, Key: probeKey, Body: 'pgwarden preflight\n' }));
-    } catch (err) {
-      throw storageError(err, { ...ctx, operation: 'PutObject' });
-    }
-    await deps.s3.send(new DeleteObjectCommand({ Bucket: storage.bucket, Key: probeKey })).catch((err: Error) => {
+    const probeKey = preflightProbeKey(storage.prefix, randomUUID());
+    await bucket.put(probeKey, 'pgwarden preflight\n');
+    await bucket.delete(probeKey).catch((err: Error) => {
       log.warn('could not delete the preflight probe object', { key: probeKey, error: err.message });
     });
 
-    const encryption = config.encryption!;
-    await checkKey(deps.s3, storage, Keyring.from(encryption));
+    await checkKey(bucket, deps.keyring);
     return {
       database: target.id,
       host: `${target.host}:${target.port}`,
@@ -119,26 +109,12 @@ export function preflightActivity(deps: ActivityDeps) {
 }
 
 /** Proves the active key is the one its id stands for in this bucket (see key-check.ts). */
-async function checkKey(s3: S3Client, storage: StorageConfig, keyring: Keyring): Promise<void> {
-  const key = keyCheckKey(storage.prefix, keyring.activeKeyId);
-  const location = `s3://${storage.bucket}/${key}`;
-  let stored: Buffer | undefined;
-  try {
-    const res = await s3.send(new GetObjectCommand({ Bucket: storage.bucket, Key: key }));
-    stored = Buffer.from(await res.Body!.transformToByteArray());
-  } catch (err) {
-    if (!isNotFound(err))
-      throw storageError(err, { bucket: storage.bucket, endpoint: storage.endpoint, operation: `GetObject ${key}` });
-  }
-  if (stored) return verifyKeyCheck(stored, keyring, location);
-  try {
-    await s3.send(
-      new PutObjectCommand({ Bucket: storage.bucket, Key: key, Body: await makeKeyCheck(keyring), IfNoneMatch: '*' }),
-    );
-    log.info('recorded a key check for a new key id', { keyId: keyring.activeKeyId, key });
-  } catch (err) {
-    // Another worker wrote it first: check against theirs.
-    if (isPreconditionFailed(err)) return checkKey(s3, storage, keyring);
-    throw storageError(err, { bucket: storage.bucket, endpoint: storage.endpoint, operation: `PutObject ${key}` });
-  }
+async function checkKey(bucket: Bucket, keyring: Keyring): Promise<void> {
+  const key = keyCheckKey(bucket.prefix, keyring.activeKeyId);
+  const stored = await bucket.getBytes(key);
+  if (stored) return verifyKeyCheck(stored, keyring, bucket.where(key));
+  const written = await bucket.putIfAbsent(key, await makeKeyCheck(keyring));
+  // Another worker may have written it first: then check against theirs.
+  if (written !== 'written') return verifyKeyCheck(written.existing, keyring, bucket.where(key));
+  log.info('recorded a key check for a new key id', { keyId: keyring.activeKeyId, key });
 }

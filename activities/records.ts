@@ -7,13 +7,11 @@ import { Context, log } from '@temporalio/activity';
 import {
   BACKUP_FAILURE_KIND,
   BackupFailureRecord,
-  failureKey,
   RESTORE_RECORD_KIND,
   RestoreRecord,
-  restoreKey,
 } from '../src/operations/backup/run-records';
-import { BackupStore } from '../src/operations/catalog/store';
 import { ActivityDeps } from './deps';
+import { failureKey, restoreKey } from '../src/infra/storage/layout';
 
 export type BackupFailureInput = Omit<BackupFailureRecord, 'kind' | 'formatVersion' | 'failedAt'>;
 export type RestoreRecordInput = Omit<RestoreRecord, 'kind' | 'formatVersion'>;
@@ -22,7 +20,6 @@ export type RestoreRecordInput = Omit<RestoreRecord, 'kind' | 'formatVersion'>;
 const firstAttempt = () => Context.current().info.attempt === 1;
 
 export function recordActivities(deps: ActivityDeps) {
-  const store = () => new BackupStore(deps.s3, deps.config.storage!);
   return {
     async recordBackupFailure(input: BackupFailureInput): Promise<string | null> {
       if (firstAttempt()) deps.metrics.backupFailed(input.database, input.errorType);
@@ -33,11 +30,11 @@ export function recordActivities(deps: ActivityDeps) {
         failedAt: deps.now().toISOString(),
       };
       // A missing bucket is often the failure itself; never create one by writing into it.
-      if (!(await store().bucketExists())) {
-        log.warn('backup failure not recorded: the bucket does not exist', { bucket: deps.config.storage!.bucket });
+      if (!(await deps.bucket.exists())) {
+        log.warn('backup failure not recorded: the bucket does not exist', { bucket: deps.config.storage.bucket });
         return null;
       }
-      const key = await store().putJson(failureKey(deps.config.storage!.prefix, input.database, input.backupId), record);
+      const key = await deps.bucket.putJson(failureKey(deps.config.storage.prefix, input.database, input.backupId), record);
       log.info('backup failure recorded', { key });
       return key;
     },
@@ -45,8 +42,8 @@ export function recordActivities(deps: ActivityDeps) {
     async recordRestore(input: RestoreRecordInput): Promise<string> {
       if (firstAttempt()) deps.metrics.restoreFinished(input.database, input.status, input.recoveryMs);
       const record: RestoreRecord = { kind: RESTORE_RECORD_KIND, formatVersion: 1, ...input };
-      return store().putJson(
-        restoreKey(deps.config.storage!.prefix, input.database, input.finishedAt, input.workflow.id),
+      return deps.bucket.putJson(
+        restoreKey(deps.config.storage.prefix, input.database, input.finishedAt, input.workflow.id),
         record,
       );
     },

@@ -3,14 +3,21 @@
  * the window (chosen by key before anything is read), and every object for storage used.
  */
 import type { BackupManifest } from '../src/operations/backup/manifest';
-import { databaseRoot, manifestPrefix, parseBackupId, recordName } from '../src/operations/backup/naming';
-import { BackupFailureRecord, failurePrefix, RestoreRecord, restorePrefix } from '../src/operations/backup/run-records';
-import { BackupStore } from '../src/operations/catalog/store';
-import { VerificationRecord, verificationPrefix } from '../src/operations/verify/verification';
+import { parseBackupId } from '../src/operations/backup/naming';
+import { BackupFailureRecord, RestoreRecord } from '../src/operations/backup/run-records';
+import { VerificationRecord } from '../src/operations/verify/verification';
 import { requireDatabase } from '../src/infra/config/config';
 import { buildReport, DatabaseReport } from '../src/operations/report/report';
 import { ActivityDeps } from './deps';
 import { unrecordedBackupFailures } from './unrecorded-failures';
+import {
+  databaseRoot,
+  failurePrefix,
+  manifestPrefix,
+  recordName,
+  restorePrefix,
+  verificationPrefix,
+} from '../src/infra/storage/layout';
 
 export interface ReportRequest {
   database: string;
@@ -23,8 +30,8 @@ export function reportActivities(deps: ActivityDeps) {
   return {
     async backupReport(input: ReportRequest): Promise<DatabaseReport> {
       requireDatabase(deps.config, input.database);
-      const storage = deps.config.storage!;
-      const store = new BackupStore(deps.s3, storage);
+      const storage = deps.config.storage;
+      const store = deps.store;
       const now = deps.now();
       // A day of slack: a backup id is its start time, the window is about finish times.
       const since = now.getTime() - (input.days + 1) * DAY;

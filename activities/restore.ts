@@ -4,7 +4,6 @@
  * the manifest and only then renamed over the target, whose old contents are kept renamed
  * (`<db>_before_<backup>`) so a bad restore never destroys the live database.
  */
-import { HeadObjectCommand, RestoreObjectCommand } from '@aws-sdk/client-s3';
 import { Context, log } from '@temporalio/activity';
 import { statfs } from 'node:fs/promises';
 import { Client } from 'pg';
@@ -12,7 +11,7 @@ import { BackupManifest, TableCount } from '../src/operations/backup/manifest';
 import { ExpectedObject } from '../src/operations/verify/object-integrity';
 import { loadBackup, LoadProgress } from '../src/operations/restore/load-backup';
 import { formatBytes } from '../src/operations/backup/progress';
-import { legacyKey, parseBackupId } from '../src/operations/backup/naming';
+import { parseBackupId } from '../src/operations/backup/naming';
 import {
   keptName,
   newDatabaseRefusal,
@@ -23,7 +22,6 @@ import {
   validDatabaseName,
   workDirRoomProblem,
 } from '../src/operations/restore/restore-plan';
-import { BackupStore } from '../src/operations/catalog/store';
 import { compareRowCounts, describeDifference } from '../src/operations/verify/verification';
 import { RestoreOutcome, restoreNotice } from '../src/operations/restore/notices';
 import { connectDatabase } from '../src/infra/postgres/client';
@@ -39,11 +37,11 @@ import {
   RoleDependencies,
 } from '../src/infra/postgres/database-properties';
 import { countAllTables } from '../src/infra/postgres/tables';
-import { isNotFound, storageError } from '../src/infra/storage/s3-errors';
 import { ActivityDeps } from './deps';
 import { isDead } from './run-state';
 import { privateWorkDir, type RunRef } from '../src/operations/restore/work-files';
 import { deliver } from './notify';
+import { legacyKey } from '../src/infra/storage/layout';
 
 export interface RestoreSource {
   kind: 'pgwarden' | 'legacy';
@@ -129,17 +127,7 @@ export function restoreMarkRun(comment: string | null): RunRef | undefined {
 }
 
 export function restoreActivities(deps: ActivityDeps) {
-  const storage = () => deps.config.storage!;
-  const store = () => new BackupStore(deps.s3, storage());
   const target = (database: string): DatabaseTarget => requireDatabase(deps.config, database);
-  const head = async (key: string) => {
-    try {
-      return await deps.s3.send(new HeadObjectCommand({ Bucket: storage().bucket, Key: key }));
-    } catch (err) {
-      if (isNotFound(err)) return undefined;
-      throw storageError(err, { bucket: storage().bucket, endpoint: storage().endpoint, operation: `HeadObject ${key}` });
-    }
-  };
 
   /** Loads the backup into `database`; a failed pg_restore / psql is a BackupError with its own words. */
   async function loadInto(
@@ -154,7 +142,8 @@ export function restoreActivities(deps: ActivityDeps) {
     const signal = Context.current().cancellationSignal;
     try {
       await loadBackup(
-        deps.s3,
+        deps.bucket,
+        deps.keyring,
         deps.config,
         { server, database, dataKey: source.dataKey, expected, keyId: source.keyId, format: source.format, signal, run, noOwner },
         progress,
@@ -250,9 +239,9 @@ export function restoreActivities(deps: ActivityDeps) {
 
   return {
     async resolveRestoreSource(input: { database: string; file?: string }): Promise<RestoreSource> {
-      const st = storage();
+      const st = deps.config.storage;
       if (!input.file) {
-        const [newest] = await store().catalog(input.database);
+        const [newest] = await deps.store.catalog(input.database);
         if (!newest)
           throw new BackupNotFoundError(`no complete backup of ${input.database} to restore; run pgwarden backup first`);
         return {
@@ -273,10 +262,10 @@ export function restoreActivities(deps: ActivityDeps) {
         throw new UsageError(
           `--file ${input.file}: expected a backup id (backup_20240101_120000), a backup's key, or an old script's backup_YYYYMMDD_HHMMSS.sql.gz.enc`,
         );
-      const found = ref.legacyKey && ref.explicitPath ? undefined : await store().manifest(input.database, ref.backupId);
+      const found = ref.legacyKey && ref.explicitPath ? undefined : await deps.store.manifest(input.database, ref.backupId);
       if (found) {
         const m = found.manifest;
-        const h = await head(m.data.key);
+        const h = await deps.bucket.head(m.data.key);
         if (!h)
           throw new BackupError(
             `backup ${m.backupId} of ${input.database} has a manifest but its data object ${m.data.key} is missing`,
@@ -295,7 +284,7 @@ export function restoreActivities(deps: ActivityDeps) {
       // An old script's file: named by its key, or by the id restore --list shows for it. Its name is its time.
       const legacy = ref.legacyKey ?? (ref.explicitPath ? undefined : legacyKey(st.prefix, ref.backupId));
       if (legacy) {
-        const h = await head(legacy);
+        const h = await deps.bucket.head(legacy);
         const takenAt = parseBackupId(ref.backupId)?.toISOString();
         if (h)
           return {
@@ -315,8 +304,8 @@ export function restoreActivities(deps: ActivityDeps) {
 
     /** Whether an archived object can be read now. */
     async archiveState(input: { key: string }): Promise<'readable' | 'archived' | 'retrieving'> {
-      const h = await head(input.key);
-      if (!h) throw new BackupError(`s3://${storage().bucket}/${input.key} does not exist`);
+      const h = await deps.bucket.head(input.key);
+      if (!h) throw new BackupError(`${deps.bucket.where(input.key)} does not exist`);
       if (h.StorageClass !== 'GLACIER' && h.StorageClass !== 'DEEP_ARCHIVE') return 'readable';
       if (!h.Restore) return 'archived';
       return /ongoing-request="true"/.test(h.Restore) ? 'retrieving' : 'readable';
@@ -325,23 +314,7 @@ export function restoreActivities(deps: ActivityDeps) {
     /** Asks S3 to bring an archived object back for `days` days (idempotent: S3 accepts repeats). */
     async requestArchiveRetrieval(input: { key: string; storageClass: string; days: number }): Promise<string> {
       const { tier, hours } = retrievalEstimate(input.storageClass);
-      try {
-        await deps.s3.send(
-          new RestoreObjectCommand({
-            Bucket: storage().bucket,
-            Key: input.key,
-            RestoreRequest: { Days: input.days, GlacierJobParameters: { Tier: tier } },
-          }),
-        );
-      } catch (err) {
-        const name = (err as { name?: string }).name;
-        if (name !== 'RestoreAlreadyInProgress')
-          throw storageError(err, {
-            bucket: storage().bucket,
-            endpoint: storage().endpoint,
-            operation: `RestoreObject ${input.key}`,
-          });
-      }
+      await deps.bucket.requestRetrieval(input.key, input.days, tier);
       return `retrieval from ${input.storageClass} requested (${tier} tier, usually ${hours})`;
     },
 
@@ -366,7 +339,8 @@ export function restoreActivities(deps: ActivityDeps) {
           throw new UsageError(
             `the backup user "${me.u}" may not create databases, and every restore loads into a new one: run ALTER ROLE "${me.u}" CREATEDB; as a superuser`,
           );
-        const manifest = input.kind === 'legacy' ? undefined : (await store().manifest(input.database, input.backupId))?.manifest;
+        const manifest =
+          input.kind === 'legacy' ? undefined : (await deps.store.manifest(input.database, input.backupId))?.manifest;
         // A custom-format dump is decrypted to a file for the parallel pg_restore: room for it first.
         if (manifest?.pgDump.format === 'custom') {
           const dir = await privateWorkDir(deps.config.verify.workDir);
@@ -429,7 +403,7 @@ export function restoreActivities(deps: ActivityDeps) {
         // and after loading (row counts); without a manifest there is nothing to trust.
         let manifest: BackupManifest | undefined;
         if (input.source.kind === 'pgwarden') {
-          manifest = (await store().manifest(input.database, input.source.backupId))?.manifest;
+          manifest = (await deps.store.manifest(input.database, input.source.backupId))?.manifest;
           if (!manifest)
             throw new IntegrityError(
               `backup ${input.source.backupId} of ${input.database} has no manifest any more; restore another backup (pgwarden restore --list)`,

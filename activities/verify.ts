@@ -15,7 +15,6 @@ import { Client } from 'pg';
 import { BackupManifest, StoredObject } from '../src/operations/backup/manifest';
 import { formatBytes } from '../src/operations/backup/progress';
 import { openStoredObject } from '../src/operations/restore/read-object';
-import { BackupStore } from '../src/operations/catalog/store';
 import {
   checkSize,
   compareRowCounts,
@@ -61,13 +60,12 @@ const COMMENT = /^pgwarden verify (\S+) (\S+)$/;
 const sink = () => new Writable({ write: (_c, _e, done) => done() });
 
 export function verifyActivities(deps: ActivityDeps) {
-  const store = () => new BackupStore(deps.s3, deps.config.storage!);
   const target = (database: string): DatabaseTarget => requireDatabase(deps.config, database);
   /** A pgwarden backup (its manifest) or an old script's file of that id; neither is BackupNotFoundError. */
   const backupOf = async (ref: BackupRef): Promise<{ manifest: BackupManifest } | { legacy: { key: string; size: number } }> => {
-    const found = await store().manifest(ref.database, ref.backupId);
+    const found = await deps.store.manifest(ref.database, ref.backupId);
     if (found) return { manifest: found.manifest };
-    const legacy = await store().legacyObject(ref.backupId);
+    const legacy = await deps.store.legacyObject(ref.backupId);
     if (legacy) return { legacy };
     throw new BackupNotFoundError(
       `no complete backup ${ref.backupId} of ${ref.database} (no manifest); list backups with pgwarden restore --list`,
@@ -94,7 +92,7 @@ export function verifyActivities(deps: ActivityDeps) {
     const expectedBytes = obj.sha256 ? obj.storedBytes : undefined;
     const open = async (): Promise<Readable | string> => {
       try {
-        return await openStoredObject(deps.s3, deps.config.storage!, obj.key);
+        return await openStoredObject(deps.bucket, obj.key);
       } catch (err) {
         if (err instanceof IntegrityError) return err.message;
         throw err;
@@ -138,12 +136,12 @@ export function verifyActivities(deps: ActivityDeps) {
   return {
     async verifyStoredObjects(ref: BackupRef): Promise<IntegrityFindings> {
       const backup = await backupOf(ref);
-      const keyring = Keyring.from(deps.config.encryption);
+      const keyring = deps.keyring;
       if ('legacy' in backup) {
         // No manifest to compare with: the hashes found are recorded, and the file must decrypt and gunzip whole.
         const obj: StoredObject = { key: backup.legacy.key, storedBytes: backup.legacy.size, rawBytes: -1, sha256: '', md5: '' };
         const r = await checkObject('data', obj, true, keyring, undefined);
-        const where = `old script's backup s3://${deps.config.storage!.bucket}/${obj.key}`;
+        const where = `old script's backup s3://${deps.config.storage.bucket}/${obj.key}`;
         return {
           checksums: r.hash
             ? {
@@ -166,7 +164,7 @@ export function verifyActivities(deps: ActivityDeps) {
       ];
       for (const [label, obj, gzipped] of objects) {
         const r = await checkObject(label, obj, gzipped, keyring, manifest.encryption.keyId);
-        const where = `${label} object s3://${deps.config.storage!.bucket}/${obj.key}`;
+        const where = `${label} object s3://${deps.config.storage.bucket}/${obj.key}`;
         if (!r.hash) {
           // Missing: the message names the object already.
           checksumProblems.push(r.error!);
@@ -209,7 +207,7 @@ export function verifyActivities(deps: ActivityDeps) {
         );
         beat(`restoring into ${input.tempDatabase}`);
         try {
-          await loadBackup(deps.s3, deps.config, {
+          await loadBackup(deps.bucket, deps.keyring, deps.config, {
             server,
             database: input.tempDatabase,
             dataKey: manifest ? manifest.data.key : 'legacy' in backup ? backup.legacy.key : '',
@@ -262,7 +260,7 @@ export function verifyActivities(deps: ActivityDeps) {
     async checkBackupSize(ref: BackupRef): Promise<SizeCheck> {
       const backup = await backupOf(ref);
       if ('legacy' in backup) return checkSize(backup.legacy.size, [], deps.config.verify.sizeChangePercent);
-      const entries = await store().catalog(ref.database);
+      const entries = await deps.store.catalog(ref.database);
       const index = entries.findIndex((e) => e.backupId === ref.backupId);
       if (index < 0)
         throw new BackupNotFoundError(
@@ -273,7 +271,7 @@ export function verifyActivities(deps: ActivityDeps) {
     },
 
     async recordVerification(record: VerificationRecord): Promise<string> {
-      const key = await store().putVerification(record);
+      const key = await deps.store.putVerification(record);
       deps.metrics.verificationRecorded(record.database, record.status, record.checks.restore.restoreMs);
       return key;
     },

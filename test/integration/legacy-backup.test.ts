@@ -18,6 +18,7 @@ import {
   uniqueDatabaseName,
 } from '../support/databases';
 import { stackConfig } from '../support/stack-env';
+import { Bucket } from '../../src/infra/storage/bucket';
 
 const passphrase = 'pasargad-prints old key';
 
@@ -51,7 +52,7 @@ describe.each([
     const s3 = createS3Client(storage);
     await s3.send(new PutObjectCommand({ Bucket: storage.bucket, Key: key, Body: encrypted }));
 
-    const decrypted = await openDecryptedObject(s3, storage, key, Keyring.from(config.encryption));
+    const decrypted = await openDecryptedObject(new Bucket(storage, s3), key, Keyring.from(config.encryption));
     expect(decrypted.container).toBe('openssl-cbc');
     await createDatabase(restored);
     await restoreInto(decrypted.plaintext, restored, 'plain-gz');

@@ -4,9 +4,9 @@
  */
 import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { buildManifest } from '../../activities/backup-manifest';
-import { backupIdFor, backupKeys } from '../../src/operations/backup/naming';
-import { verificationKey } from '../../src/operations/verify/verification';
+import { backupIdFor } from '../../src/operations/backup/naming';
 import { StorageConfig } from '../../src/infra/config/storage';
+import { backupKeys, verificationKey } from '../../src/infra/storage/layout';
 
 export const DAY = 86_400_000;
 

@@ -1,16 +1,17 @@
 import { buildManifest } from '../../activities/backup-manifest';
 import type { DumpResult } from '../../activities/dump-and-upload';
 import { parseManifest } from '../../src/operations/backup/manifest';
-import { backupIdFor, backupKeys, parseBackupId } from '../../src/operations/backup/naming';
+import { backupIdFor, parseBackupId } from '../../src/operations/backup/naming';
 import { backupNotice } from '../../src/operations/backup/notices';
 import { describeProgress, formatBytes } from '../../src/operations/backup/progress';
 import { progressLine } from '../../src/app/cli/progress-line';
 import { loadConfig, WORKER_NEEDS } from '../../src/infra/config/config';
-import { keyCheckKey, makeKeyCheck, verifyKeyCheck } from '../../src/infra/crypto/key-check';
+import { makeKeyCheck, verifyKeyCheck } from '../../src/infra/crypto/key-check';
 import { Keyring } from '../../src/infra/crypto/keyring';
 import { BackupError, DatabaseConnectionError } from '../../src/infra/errors/errors';
 import { classifyDumpFailure } from '../../src/infra/postgres/dump-errors';
 import { uploadParams } from '../../src/infra/storage/upload';
+import { backupKeys, keyCheckKey } from '../../src/infra/storage/layout';
 
 describe('backup naming', () => {
   it("uses the strategy's backup_YYYYMMDD_HHMMSS in UTC", () => {

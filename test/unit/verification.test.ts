@@ -9,7 +9,7 @@ import { formatCatalog } from '../../src/app/cli/commands/restore';
 import { formatVerifyResult } from '../../src/app/cli/commands/verify';
 import { tempDatabaseName } from '../../workflows/verify';
 import { buildManifest } from '../../activities/backup-manifest';
-import { backupKeys } from '../../src/operations/backup/naming';
+import { backupKeys } from '../../src/infra/storage/layout';
 
 describe('row count comparison', () => {
   const t = (schema: string, table: string, rows: number) => ({ schema, table, rows });

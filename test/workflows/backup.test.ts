@@ -24,13 +24,14 @@ import { describeFailure } from '../../src/app/cli/failure';
 import { createS3Client } from '../../src/infra/storage/s3-client';
 import { Keyring } from '../../src/infra/crypto/keyring';
 import { pgProgram } from '../../src/infra/postgres/binaries';
-import { keyCheckKey } from '../../src/infra/crypto/key-check';
 import { WorkflowType } from '../../src/infra/temporal/definitions';
 import { createDatabase, restoreInto, tableFingerprints, uniqueDatabaseName, withClient } from '../support/databases';
 import { capturedMail, capturedWebhooks, waitForCaptured } from '../support/sinks';
 import { stackConfig } from '../support/stack-env';
 import { uniqueSuffix } from '../support/temporal';
 import { workflowSuite } from '../support/workflow-suite';
+import { keyCheckKey } from '../../src/infra/storage/layout';
+import { Bucket } from '../../src/infra/storage/bucket';
 
 describe('BackupWorkflow (dev server, real PostgreSQL and S3)', () => {
   const suite = workflowSuite('backup');
@@ -89,7 +90,12 @@ describe('BackupWorkflow (dev server, real PostgreSQL and S3)', () => {
 
     // Download, decrypt, pg_restore into a new database: identical data.
     const keyring = Keyring.from(config.encryption);
-    const decrypted = await openDecryptedObject(s3, config.storage!, summary.dataKey, keyring, manifest.encryption.keyId);
+    const decrypted = await openDecryptedObject(
+      new Bucket(config.storage!, s3),
+      summary.dataKey,
+      keyring,
+      manifest.encryption.keyId,
+    );
     await createDatabase(restored);
     await restoreInto(decrypted.plaintext, restored, 'custom');
     expect(await tableFingerprints(restored)).toEqual(source);
@@ -101,7 +107,7 @@ describe('BackupWorkflow (dev server, real PostgreSQL and S3)', () => {
     });
 
     // Globals: roles, so a new server has them.
-    const globals = await openDecryptedObject(s3, config.storage!, manifest.globals.key, keyring);
+    const globals = await openDecryptedObject(new Bucket(config.storage!, s3), manifest.globals.key, keyring);
     expect(gunzipSync(await buffer(globals.plaintext)).toString()).toMatch(/CREATE ROLE pgwarden;/);
 
     // Notified by e-mail and Slack.
@@ -131,8 +137,7 @@ describe('BackupWorkflow (dev server, real PostgreSQL and S3)', () => {
     expect(summary.dataKey).toMatch(/\/data\/backup_\d{8}_\d{6}\.sql\.gz\.enc$/);
     const s3 = createS3Client(config.storage!);
     const decrypted = await openDecryptedObject(
-      s3,
-      config.storage!,
+      new Bucket(config.storage!, s3),
       summary.dataKey,
       Keyring.from(config.encryption),
       summary.encryption.keyId,
@@ -246,7 +251,7 @@ describe('BackupWorkflow (dev server, real PostgreSQL and S3)', () => {
     );
     await createDatabase(restored);
     await restoreInto(
-      (await openDecryptedObject(s3, config.storage!, summary.dataKey, Keyring.from(config.encryption))).plaintext,
+      (await openDecryptedObject(new Bucket(config.storage!, s3), summary.dataKey, Keyring.from(config.encryption))).plaintext,
       restored,
       'custom',
     );
@@ -346,7 +351,7 @@ describe('BackupWorkflow (dev server, real PostgreSQL and S3)', () => {
       ['.flipped', /failed authentication/],
       ['.truncated', /failed authentication|truncated/],
     ] as const) {
-      const d = await openDecryptedObject(s3, config.storage!, summary.dataKey + suffix, keyring);
+      const d = await openDecryptedObject(new Bucket(config.storage!, s3), summary.dataKey + suffix, keyring);
       await expect(buffer(d.plaintext)).rejects.toThrow(message);
     }
     s3.destroy();

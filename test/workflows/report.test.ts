@@ -5,10 +5,8 @@
  */
 import { createS3Client } from '../../src/infra/storage/s3-client';
 import type { BackupManifest } from '../../src/operations/backup/manifest';
-import { databaseRoot } from '../../src/operations/backup/naming';
 import { BackupStore } from '../../src/operations/catalog/store';
-import { failureKey } from '../../src/operations/backup/run-records';
-import { verificationKey, VerificationRecord } from '../../src/operations/verify/verification';
+import { VerificationRecord } from '../../src/operations/verify/verification';
 import type { DatabaseReport } from '../../src/operations/report/report';
 import { WorkflowType } from '../../src/infra/temporal/definitions';
 import type { RestoreResult } from '../../workflows/restore';
@@ -16,6 +14,8 @@ import { dropDatabase } from '../support/databases';
 import { stackConfig } from '../support/stack-env';
 import { uniqueSuffix } from '../support/temporal';
 import { workflowSuite } from '../support/workflow-suite';
+import { databaseRoot, failureKey, verificationKey } from '../../src/infra/storage/layout';
+import { Bucket } from '../../src/infra/storage/bucket';
 
 describe('BackupReportWorkflow (dev server, real PostgreSQL and S3)', () => {
   const suite = workflowSuite('report');
@@ -59,7 +59,7 @@ describe('BackupReportWorkflow (dev server, real PostgreSQL and S3)', () => {
     // What the bucket says, read independently of the report's code path.
     const storage = stackConfig().storage!;
     const s3 = createS3Client(storage);
-    const store = new BackupStore(s3, storage);
+    const store = new BackupStore(new Bucket(storage, s3));
     const manifests = await Promise.all(
       [first, second].map(async (b) => (await store.manifest(db, b.backupId))!.manifest as BackupManifest),
     );

@@ -18,6 +18,7 @@ import { withClient } from '../support/databases';
 import { capturedMail, waitForCaptured } from '../support/sinks';
 import { activityEnvironment, uniqueSuffix } from '../support/temporal';
 import { workflowSuite } from '../support/workflow-suite';
+import { Bucket } from '../../src/infra/storage/bucket';
 
 describe('VerifyBackupWorkflow (dev server, real PostgreSQL and S3)', () => {
   const suite = workflowSuite('verify');
@@ -48,7 +49,7 @@ describe('VerifyBackupWorkflow (dev server, real PostgreSQL and S3)', () => {
     expect(result.verified[0].restoreMs).toBeGreaterThan(0);
 
     const s3 = createS3Client(config.storage!);
-    const store = new BackupStore(s3, config.storage!);
+    const store = new BackupStore(new Bucket(config.storage!, s3));
     const record = (await store.verification(db, b.backupId))!;
     expect(record.checks.rowCounts).toEqual({ ok: true, tables: 7, differences: [] });
     expect(record.checks.checksums.ok && record.checks.decryption.ok && record.checks.restore.ok).toBe(true);
@@ -128,7 +129,7 @@ describe('VerifyBackupWorkflow (dev server, real PostgreSQL and S3)', () => {
 
   async function expectRecordedAndAlerted(db: string, backupId: string, config: Config): Promise<void> {
     const s3 = createS3Client(config.storage!);
-    const store = new BackupStore(s3, config.storage!);
+    const store = new BackupStore(new Bucket(config.storage!, s3));
     expect((await store.verification(db, backupId))?.status).toBe('failed');
     expect((await store.catalog(db)).find((e) => e.backupId === backupId)?.verification.status).toBe('failed');
     s3.destroy();
@@ -197,15 +198,15 @@ describe('VerifyBackupWorkflow (dev server, real PostgreSQL and S3)', () => {
     const b = await backup(db, taskQueue);
     const deps = createActivityDeps(config);
     // The real store, read slowly: about 1 MiB/s, so the data object takes several seconds.
-    const send = deps.s3.send.bind(deps.s3) as (command: unknown) => Promise<{ Body?: unknown }>;
-    deps.s3.send = (async (command: unknown) => {
+    const send = deps.bucket.s3.send.bind(deps.bucket.s3) as (command: unknown) => Promise<{ Body?: unknown }>;
+    deps.bucket.s3.send = (async (command: unknown) => {
       const res = await send(command);
       if (!(command instanceof GetObjectCommand) || command.input.Key !== b.dataKey) return res;
       const slow = new Transform({
         transform: (chunk: Buffer, _e, done) => void setTimeout(() => done(null, chunk), chunk.length / 1024),
       });
       return { ...res, Body: (res.Body as Readable).pipe(slow) };
-    }) as typeof deps.s3.send;
+    }) as typeof deps.bucket.s3.send;
     const env = activityEnvironment({ heartbeatTimeoutMs: 1500 });
     const beats: Array<{ at: number; details: { bytes?: number; summary?: string } }> = [];
     env.on('heartbeat', (details) => beats.push({ at: Date.now(), details }));
@@ -215,7 +216,7 @@ describe('VerifyBackupWorkflow (dev server, real PostgreSQL and S3)', () => {
       backupId: b.backupId,
     })) as IntegrityFindings;
     const finished = Date.now();
-    deps.s3.destroy();
+    deps.bucket.s3.destroy();
     expect(findings.checksums.ok && findings.decryption.ok).toBe(true);
     expect(finished - started).toBeGreaterThan(3 * 1500);
     const gaps = [...beats.map((x) => x.at), finished].map((at, i, all) => at - (i ? all[i - 1] : started));
@@ -330,7 +331,7 @@ describe('VerifyBackupWorkflow (dev server, real PostgreSQL and S3)', () => {
       ),
     ]);
     expect((await verify(db, taskQueue, { allUnverified: true })).verified).toEqual([]);
-    const store = new BackupStore(createS3Client(config.storage!), config.storage!);
+    const store = new BackupStore(new Bucket(config.storage!));
     expect((await store.catalog(db)).map((e) => e.verification.status)).toEqual(['passed', 'passed']);
   });
 });

@@ -207,6 +207,19 @@ function readCleanup(r: EnvReader): CleanupSettings {
 
 export const WORKER_NEEDS: RequiredPart[] = ['databases', 'storage', 'encryption'];
 
+/** The configuration a worker runs with: what it cannot work without is there. */
+export type WorkerConfig = Config & { storage: StorageConfig; encryption: EncryptionConfig };
+
+/** The configuration as a worker's, or a ConfigError naming what is missing. */
+export function workerConfig(config: Config): WorkerConfig {
+  const problems = [
+    ...(config.storage ? [] : ['the worker needs storage: set BACKUP_S3_BUCKET']),
+    ...(config.encryption ? [] : ['the worker needs an encryption key: set BACKUP_ENCRYPTION_KEY']),
+  ];
+  if (problems.length) throw new ConfigError(problems);
+  return config as WorkerConfig;
+}
+
 export function findDatabase(config: Config, id: string): DatabaseTarget | undefined {
   return config.databases.find((d) => d.id === id);
 }

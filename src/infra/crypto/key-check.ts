@@ -12,10 +12,6 @@ import { Keyring } from './keyring';
 
 const KNOWN_TEXT = 'pgwarden key check v1\n';
 
-export function keyCheckKey(prefix: string, keyId: string): string {
-  return `${prefix ? `${prefix}/` : ''}.pgwarden/keys/${keyId}.check`;
-}
-
 /** The key check for the active key, encrypted as backups are. */
 export async function makeKeyCheck(keyring: Keyring): Promise<Buffer> {
   return buffer(Readable.from([Buffer.from(KNOWN_TEXT)]).pipe(encryptorFor(keyring).create()));

@@ -11,6 +11,17 @@ export interface S3Context {
 }
 
 export function storageError(err: unknown, ctx: S3Context): StorageError {
+  const failure = describeStorageFailure(err, ctx);
+  return new StorageError(failure.message, { retryable: failure.retryable, cause: err });
+}
+
+/** The store's own error code behind a failure (e.g. AccessDenied), for per-key reports. */
+export function storeErrorCode(err: unknown): string {
+  const inner = (err instanceof StorageError ? err.cause : err) as { name?: string; Code?: string } | undefined;
+  return inner?.Code ?? inner?.name ?? 'Error';
+}
+
+function describeStorageFailure(err: unknown, ctx: S3Context): { message: string; retryable?: boolean } {
   const e = err as { name?: string; code?: string; message?: string; $metadata?: { httpStatusCode?: number } };
   const status = e.$metadata?.httpStatusCode;
   const where = `bucket "${ctx.bucket}"${ctx.endpoint ? ` at ${ctx.endpoint}` : ''}`;
@@ -20,31 +31,32 @@ export function storageError(err: unknown, ctx: S3Context): StorageError {
     (name === 'NotFound' && ctx.operation === 'HeadBucket') ||
     (status === 404 && ctx.operation === 'HeadBucket')
   ) {
-    return new StorageError(`${ctx.operation} failed: ${where} does not exist; create it or fix BACKUP_S3_BUCKET`);
+    return { message: `${ctx.operation} failed: ${where} does not exist; create it or fix BACKUP_S3_BUCKET` };
   }
   if (status === 403 || name === 'AccessDenied' || name === 'Forbidden') {
-    return new StorageError(
-      `${ctx.operation} failed: access denied to ${where}; check AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY and the bucket policy`,
-    );
+    return {
+      message: `${ctx.operation} failed: access denied to ${where}; check AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY and the bucket policy`,
+    };
   }
   if (name === 'InvalidAccessKeyId' || name === 'SignatureDoesNotMatch') {
-    return new StorageError(
-      `${ctx.operation} failed: ${where} rejected the credentials (${name}); check AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY`,
-    );
+    return {
+      message: `${ctx.operation} failed: ${where} rejected the credentials (${name}); check AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY`,
+    };
   }
   const network = ['ECONNREFUSED', 'ENOTFOUND', 'ETIMEDOUT', 'ECONNRESET', 'EAI_AGAIN', 'TimeoutError'].find(
     (c) => (e.code ?? name) === c || e.message?.includes(c),
   );
   if (network) {
-    return new StorageError(`${ctx.operation} failed: cannot reach ${where} (${network}); check S3_ENDPOINT / network access`, {
+    return {
+      message: `${ctx.operation} failed: cannot reach ${where} (${network}); check S3_ENDPOINT / network access`,
       retryable: true,
-    });
+    };
   }
   const transient = status !== undefined && (status >= 500 || status === 429);
-  return new StorageError(
-    `${ctx.operation} failed on ${where}: ${name || 'error'}${e.message ? `: ${e.message.split('\n')[0]}` : ''}`,
-    { retryable: transient || status === undefined },
-  );
+  return {
+    message: `${ctx.operation} failed on ${where}: ${name || 'error'}${e.message ? `: ${e.message.split('\n')[0]}` : ''}`,
+    retryable: transient || status === undefined,
+  };
 }
 
 type SdkError = { name?: string; $metadata?: { httpStatusCode?: number } };

@@ -6,7 +6,7 @@
  * Tags go with the upload itself (`x-amz-tagging`), so an object never exists untagged and
  * no extra request follows the upload.
  */
-import { AbortMultipartUploadCommand, ListMultipartUploadsCommand, PutObjectCommandInput, S3Client } from '@aws-sdk/client-s3';
+import { PutObjectCommandInput, S3Client } from '@aws-sdk/client-s3';
 import { Upload } from '@aws-sdk/lib-storage';
 import { Readable } from 'node:stream';
 import { StorageConfig } from '../config/storage';
@@ -83,12 +83,4 @@ export async function uploadOnce(s3: S3Client, storage: StorageConfig, spec: Upl
   } finally {
     spec.signal?.removeEventListener('abort', onAbort);
   }
-}
-
-/** Aborts unfinished multipart uploads of one key: what a crashed earlier attempt left. */
-export async function abortUnfinishedUploads(s3: S3Client, bucket: string, key: string): Promise<number> {
-  const res = await s3.send(new ListMultipartUploadsCommand({ Bucket: bucket, Prefix: key }));
-  const stale = (res.Uploads ?? []).filter((u) => u.Key === key && u.UploadId);
-  for (const u of stale) await s3.send(new AbortMultipartUploadCommand({ Bucket: bucket, Key: key, UploadId: u.UploadId }));
-  return stale.length;
 }

@@ -4,16 +4,15 @@
  * fails, the stream errors before the encryptor writes its final chunk, so the upload is
  * aborted and no complete-looking object is ever stored.
  */
-import { S3Client } from '@aws-sdk/client-s3';
 import { pipeline, Transform, TransformCallback } from 'node:stream';
 import { createGzip } from 'node:zlib';
-import { StorageConfig } from '../../infra/config/storage';
 import { PgwardenError } from '../../infra/errors/errors';
 import { classifyDumpFailure } from '../../infra/postgres/dump-errors';
 import { spawnStreaming } from '../../infra/process/spawn-stream';
 import { Coalesce } from '../../infra/streams/coalesce';
 import { Measure } from '../../infra/streams/measure';
-import { uploadOnce, UploadSpec } from '../../infra/storage/upload';
+import type { Bucket } from '../../infra/storage/bucket';
+import type { UploadSpec } from '../../infra/storage/upload';
 import { StoredObject } from './manifest';
 
 /** The program's output is passed on in pieces of this size (see Coalesce). */
@@ -41,8 +40,7 @@ class ExitGate extends Transform {
 }
 
 export interface ProgramToS3 {
-  s3: S3Client;
-  storage: StorageConfig;
+  bucket: Bucket;
   program: string;
   programName: string;
   args: string[];
@@ -81,7 +79,7 @@ export async function streamProgramToS3(spec: ProgramToS3): Promise<StoredObject
   spec.signal.addEventListener('abort', onAbort, { once: true });
   const ticker = setInterval(() => spec.onProgress(raw.bytes, stored.bytes), 1000);
   try {
-    await uploadOnce(spec.s3, spec.storage, { ...spec.upload, body, signal: spec.signal });
+    await spec.bucket.upload({ ...spec.upload, body, signal: spec.signal });
   } catch (err) {
     proc.kill();
     // The stream's own failure (pg_dump, encryption) explains an upload failure best.

@@ -4,7 +4,6 @@
  * removed right after) or gunzip into psql for plain SQL and the old scripts' backups. Used
  * by restores and test restores alike.
  */
-import { S3Client } from '@aws-sdk/client-s3';
 import { createWriteStream } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -12,7 +11,8 @@ import { pipeline as streamPipeline, Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { createGunzip } from 'node:zlib';
 import { libpqEnvironment } from '../../infra/postgres/client';
-import { Config } from '../../infra/config/config';
+import type { Config } from '../../infra/config/config';
+import type { Bucket } from '../../infra/storage/bucket';
 import { DatabaseTarget } from '../../infra/config/databases';
 import { openDecryption } from '../../infra/crypto/decrypt';
 import { Keyring } from '../../infra/crypto/keyring';
@@ -48,14 +48,14 @@ export interface LoadProgress {
 }
 
 export async function loadBackup(
-  s3: S3Client,
+  bucket: Bucket,
+  keyring: Keyring,
   config: Config,
   spec: LoadSpec,
   progress: LoadProgress = { storedBytes: 0 },
 ): Promise<void> {
-  const keyring = Keyring.from(config.encryption);
-  const body = await openStoredObject(s3, config.storage!, spec.dataKey);
-  const where = `data object s3://${config.storage!.bucket}/${spec.dataKey}`;
+  const body = await openStoredObject(bucket, spec.dataKey);
+  const where = `data object ${bucket.where(spec.dataKey)}`;
   const counted = spec.expected ? new IntegrityCheck(spec.expected, where) : new Measure();
   const ticker = setInterval(() => (progress.storedBytes = counted.bytes), 500);
   const stored: Readable = streamPipeline(body, counted, () => undefined);

@@ -4,7 +4,8 @@
  */
 import { OBJECTIVES } from '../../infra/config/objectives';
 import { formatBytes } from '../backup/progress';
-import { databaseRoot, parseBackupId } from '../backup/naming';
+import { parseBackupId } from '../backup/naming';
+import { dataFolder } from '../../infra/storage/layout';
 
 export interface RestoreFileRef {
   backupId: string;
@@ -44,9 +45,9 @@ export function restoreFileRefusal(file: string, prefix: string, database: strin
   if (file.startsWith('/') || file.includes('\\') || segments.some((s) => s === '..' || s === '.' || s === '')) {
     return `--file ${file}: a key may not start with "/" or contain "..", "." or "//" segments; give the backup id (e.g. backup_20240101_120000) or the key as pgwarden restore --list shows it`;
   }
-  const dataFolder = `${databaseRoot(prefix, database)}data/`;
-  if (file.includes('/data/') && !(file.startsWith(dataFolder) && !file.slice(dataFolder.length).includes('/'))) {
-    return `--file ${file}: that key is not one of ${database}'s backups (they are under ${dataFolder}); pass --database for the database it belongs to, or give the backup id`;
+  const folder = dataFolder(prefix, database);
+  if (file.includes('/data/') && !(file.startsWith(folder) && !file.slice(folder.length).includes('/'))) {
+    return `--file ${file}: that key is not one of ${database}'s backups (they are under ${folder}); pass --database for the database it belongs to, or give the backup id`;
   }
   return undefined;
 }

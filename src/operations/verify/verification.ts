@@ -3,7 +3,6 @@
  * (`<prefix>/<db>/verifications/<backupId>.json`), and the pure comparisons behind them.
  */
 import type { TableCount } from '../backup/manifest';
-import { databaseRoot } from '../backup/naming';
 
 export const VERIFICATION_KIND = 'pgwarden.verification';
 
@@ -48,10 +47,6 @@ export interface VerificationRecord {
   /** Row counts found by the test restore of an old script's backup: the first counts known of it. */
   counts?: TableCount[];
 }
-
-export const verificationKey = (prefix: string, database: string, backupId: string) =>
-  `${databaseRoot(prefix, database)}verifications/${backupId}.json`;
-export const verificationPrefix = (prefix: string, database: string) => `${databaseRoot(prefix, database)}verifications/`;
 
 /** Tables whose restored count differs from the manifest, including tables missing on either side. */
 export function compareRowCounts(expected: TableCount[], actual: TableCount[]): TableDifference[] {

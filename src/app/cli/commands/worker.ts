@@ -1,7 +1,5 @@
 /** `pgwarden worker`: runs the worker until SIGINT/SIGTERM. */
 import { Runtime } from '@temporalio/worker';
-import { BackupStore } from '../../../operations/catalog/store';
-import { manifestPrefix } from '../../../operations/backup/naming';
 import { parseManifest } from '../../../operations/backup/manifest';
 import { Config } from '../../../infra/config/config';
 import { createPgwardenMetrics, PgwardenMetrics } from '../../../infra/metrics/backup-metrics';
@@ -17,6 +15,7 @@ import { createWorker } from '../../worker/create-worker';
 import { removeDeadRunFiles } from '../../../operations/restore/work-files';
 import { runIsDead } from '../../../infra/temporal/run-state';
 import { CommandContext } from '../context';
+import { manifestPrefix } from '../../../infra/storage/layout';
 
 export async function runWorkerCommand(ctx: CommandContext): Promise<void> {
   const config = ctx.config(WORKER_NEEDS);
@@ -58,15 +57,15 @@ export async function runWorkerCommand(ctx: CommandContext): Promise<void> {
 
 /** The newest complete backup of each database, so the last-success gauge is right from the start. */
 async function seedLastSuccess(config: Config, deps: ActivityDeps, metrics: PgwardenMetrics): Promise<void> {
-  const store = new BackupStore(deps.s3, config.storage!);
+  const { bucket } = deps;
   for (const db of config.databases) {
     try {
-      const keys = (await store.listKeys(manifestPrefix(config.storage!.prefix, db.id)))
+      const keys = (await bucket.list(manifestPrefix(bucket.prefix, db.id)))
         .map((k) => k.key)
         .filter((k) => k.endsWith('.json'))
         .sort();
       const newest = keys[keys.length - 1];
-      const text = newest && (await store.getText(newest));
+      const text = newest && (await bucket.getText(newest));
       if (text) metrics.lastSuccessSeen(db.id, new Date(parseManifest(text, newest).finishedAt));
     } catch (err) {
       process.stderr.write(`pgwarden worker: warning: no last-backup time for ${db.id} yet (${(err as Error).message})\n`);

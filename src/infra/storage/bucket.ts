@@ -1,0 +1,279 @@
+/**
+ * The one way to the bucket: every S3 request pgwarden makes goes through here, so each
+ * failure becomes the same StorageError (naming bucket, endpoint and operation, never a
+ * credential), a missing object is `undefined` rather than an exception, and writes that must
+ * never replace anything use `If-None-Match: *` with a read-back when the key already exists.
+ */
+import {
+  AbortMultipartUploadCommand,
+  DeleteObjectCommand,
+  DeleteObjectsCommand,
+  GetBucketLifecycleConfigurationCommand,
+  GetObjectCommand,
+  HeadBucketCommand,
+  HeadObjectCommand,
+  HeadObjectCommandOutput,
+  LifecycleRule,
+  ListMultipartUploadsCommand,
+  ListObjectsV2Command,
+  PutBucketLifecycleConfigurationCommand,
+  PutObjectCommand,
+  RestoreObjectCommand,
+  S3Client,
+} from '@aws-sdk/client-s3';
+import { Readable } from 'node:stream';
+import { StorageConfig } from '../config/storage';
+import { isNotFound, isPreconditionFailed, storageError } from './s3-errors';
+import { createS3Client } from './s3-client';
+import { sseParams, uploadOnce, UploadSpec } from './upload';
+
+export interface ListedObject {
+  key: string;
+  size: number;
+  storageClass?: string;
+  lastModified?: Date;
+}
+
+export interface UnfinishedUpload {
+  key: string;
+  uploadId: string;
+  initiated?: Date;
+}
+
+export class Bucket {
+  constructor(
+    readonly storage: StorageConfig,
+    readonly s3: S3Client = createS3Client(storage),
+  ) {}
+
+  get name(): string {
+    return this.storage.bucket;
+  }
+
+  get prefix(): string {
+    return this.storage.prefix;
+  }
+
+  /** `s3://bucket/key`, for messages. */
+  where(key: string): string {
+    return `s3://${this.storage.bucket}/${key}`;
+  }
+
+  /** The StorageError for a failed request. */
+  failure(err: unknown, operation: string): Error {
+    return storageError(err, { bucket: this.storage.bucket, endpoint: this.storage.endpoint, operation });
+  }
+
+  private async send<T>(operation: string, request: () => Promise<T>): Promise<T> {
+    try {
+      return await request();
+    } catch (err) {
+      throw this.failure(err, operation);
+    }
+  }
+
+  /** Fails with the StorageError that says why the bucket cannot be used (missing, refused, unreachable). */
+  async checkReachable(): Promise<void> {
+    await this.send('HeadBucket', () => this.s3.send(new HeadBucketCommand({ Bucket: this.name })));
+  }
+
+  /** Whether the bucket exists (some S3-compatible servers create a bucket on the first PUT). */
+  async exists(): Promise<boolean> {
+    try {
+      await this.s3.send(new HeadBucketCommand({ Bucket: this.name }));
+      return true;
+    } catch (err) {
+      if (isNotFound(err)) return false;
+      throw this.failure(err, `HeadBucket ${this.name}`);
+    }
+  }
+
+  async list(prefix: string): Promise<ListedObject[]> {
+    const out: ListedObject[] = [];
+    let token: string | undefined;
+    do {
+      const res = await this.send(`ListObjectsV2 ${prefix}`, () =>
+        this.s3.send(new ListObjectsV2Command({ Bucket: this.name, Prefix: prefix, ContinuationToken: token })),
+      );
+      for (const o of res.Contents ?? [])
+        out.push({ key: o.Key!, storageClass: o.StorageClass, size: o.Size ?? 0, lastModified: o.LastModified });
+      token = res.IsTruncated ? res.NextContinuationToken : undefined;
+    } while (token);
+    return out;
+  }
+
+  /** An object's metadata, or undefined when there is no such object. */
+  async head(key: string): Promise<HeadObjectCommandOutput | undefined> {
+    try {
+      return await this.s3.send(new HeadObjectCommand({ Bucket: this.name, Key: key }));
+    } catch (err) {
+      if (isNotFound(err)) return undefined;
+      throw this.failure(err, `HeadObject ${key}`);
+    }
+  }
+
+  /** An object's bytes as a stream, or undefined when there is no such object. */
+  async open(key: string): Promise<Readable | undefined> {
+    try {
+      return (await this.s3.send(new GetObjectCommand({ Bucket: this.name, Key: key }))).Body as Readable;
+    } catch (err) {
+      if (isNotFound(err)) return undefined;
+      throw this.failure(err, `GetObject ${key}`);
+    }
+  }
+
+  async getBytes(key: string): Promise<Buffer | undefined> {
+    try {
+      const res = await this.s3.send(new GetObjectCommand({ Bucket: this.name, Key: key }));
+      return Buffer.from(await res.Body!.transformToByteArray());
+    } catch (err) {
+      if (isNotFound(err)) return undefined;
+      throw this.failure(err, `GetObject ${key}`);
+    }
+  }
+
+  async getText(key: string): Promise<string | undefined> {
+    return (await this.getBytes(key))?.toString('utf8');
+  }
+
+  /** A small JSON record in an instantly readable class; replacing it with the same content is harmless. */
+  async putJson(key: string, value: unknown): Promise<string> {
+    await this.send(`PutObject ${key}`, () =>
+      this.s3.send(
+        new PutObjectCommand({
+          Bucket: this.name,
+          Key: key,
+          Body: JSON.stringify(value, null, 2) + '\n',
+          ContentType: 'application/json',
+          StorageClass: 'STANDARD',
+          ...sseParams(this.storage),
+        }),
+      ),
+    );
+    return key;
+  }
+
+  /**
+   * Writes a small object only if the key is free (`If-None-Match: *`). Returns 'written', or
+   * the bytes already stored there so the caller can tell a repeat of its own write from
+   * another writer's object.
+   */
+  async putIfAbsent(
+    key: string,
+    body: Buffer | string,
+    options: { contentType?: string; storageClass?: string; metadata?: Record<string, string> } = {},
+  ): Promise<'written' | { existing: Buffer }> {
+    try {
+      await this.s3.send(
+        new PutObjectCommand({
+          Bucket: this.name,
+          Key: key,
+          Body: body,
+          IfNoneMatch: '*',
+          ...(options.contentType ? { ContentType: options.contentType } : {}),
+          ...(options.storageClass ? { StorageClass: options.storageClass as 'STANDARD' } : {}),
+          ...(options.metadata ? { Metadata: options.metadata } : {}),
+          ...sseParams(this.storage),
+        }),
+      );
+      return 'written';
+    } catch (err) {
+      if (!isPreconditionFailed(err)) throw this.failure(err, `PutObject ${key}`);
+      const existing = await this.getBytes(key);
+      if (existing === undefined) throw this.failure(err, `PutObject ${key} (refused, yet nothing is there)`);
+      return { existing };
+    }
+  }
+
+  /** Streams a large object (multipart, checksummed, never replacing one). */
+  async upload(spec: UploadSpec): Promise<void> {
+    return uploadOnce(this.s3, this.storage, spec);
+  }
+
+  /** Writes a small object, replacing whatever is there (only for probes and records that may be rewritten). */
+  async put(key: string, body: Buffer | string): Promise<void> {
+    await this.send(`PutObject ${key}`, () => this.s3.send(new PutObjectCommand({ Bucket: this.name, Key: key, Body: body })));
+  }
+
+  async delete(key: string): Promise<void> {
+    await this.send(`DeleteObject ${key}`, () => this.s3.send(new DeleteObjectCommand({ Bucket: this.name, Key: key })));
+  }
+
+  /** Deletes keys in one request; returns the keys the store refused, with its error code. */
+  async deleteMany(keys: string[]): Promise<Array<{ key: string; code: string }>> {
+    if (!keys.length) return [];
+    const res = await this.send('DeleteObjects', () =>
+      this.s3.send(
+        new DeleteObjectsCommand({ Bucket: this.name, Delete: { Objects: keys.map((Key) => ({ Key })), Quiet: true } }),
+      ),
+    );
+    return (res.Errors ?? []).map((e) => ({ key: e.Key ?? '?', code: e.Code ?? 'Error' }));
+  }
+
+  /** Multipart uploads begun under a prefix and never completed or aborted. */
+  async unfinishedUploads(prefix: string): Promise<UnfinishedUpload[]> {
+    const res = await this.send('ListMultipartUploads', () =>
+      this.s3.send(new ListMultipartUploadsCommand({ Bucket: this.name, Prefix: prefix })),
+    );
+    return (res.Uploads ?? [])
+      .filter((u) => u.Key && u.UploadId)
+      .map((u) => ({ key: u.Key!, uploadId: u.UploadId!, initiated: u.Initiated }));
+  }
+
+  async abortUpload(u: UnfinishedUpload): Promise<void> {
+    await this.send(`AbortMultipartUpload ${u.key}`, () =>
+      this.s3.send(new AbortMultipartUploadCommand({ Bucket: this.name, Key: u.key, UploadId: u.uploadId })),
+    );
+  }
+
+  /** Aborts unfinished multipart uploads of exactly one key: what a crashed earlier attempt left. */
+  async abortUnfinishedUploadsOf(key: string): Promise<number> {
+    const stale = (await this.unfinishedUploads(key)).filter((u) => u.key === key);
+    for (const u of stale) await this.abortUpload(u);
+    return stale.length;
+  }
+
+  /** Asks S3 to bring an archived object back for `days` days; a retrieval already under way is fine. */
+  async requestRetrieval(key: string, days: number, tier: 'Standard' | 'Bulk' | 'Expedited'): Promise<void> {
+    try {
+      await this.s3.send(
+        new RestoreObjectCommand({
+          Bucket: this.name,
+          Key: key,
+          RestoreRequest: { Days: days, GlacierJobParameters: { Tier: tier } },
+        }),
+      );
+    } catch (err) {
+      if ((err as { name?: string }).name !== 'RestoreAlreadyInProgress') throw this.failure(err, `RestoreObject ${key}`);
+    }
+  }
+
+  /** The bucket's lifecycle rules (none when it has none), or 'unsupported' by this S3 store. */
+  async lifecycleRules(): Promise<LifecycleRule[] | 'unsupported'> {
+    try {
+      return (await this.s3.send(new GetBucketLifecycleConfigurationCommand({ Bucket: this.name }))).Rules ?? [];
+    } catch (err) {
+      if (notImplemented(err)) return 'unsupported';
+      if ((err as { name?: string }).name === 'NoSuchLifecycleConfiguration') return [];
+      throw this.failure(err, 'GetBucketLifecycleConfiguration');
+    }
+  }
+
+  async putLifecycleRules(rules: LifecycleRule[]): Promise<'applied' | 'unsupported'> {
+    try {
+      await this.s3.send(
+        new PutBucketLifecycleConfigurationCommand({ Bucket: this.name, LifecycleConfiguration: { Rules: rules } }),
+      );
+      return 'applied';
+    } catch (err) {
+      if (notImplemented(err)) return 'unsupported';
+      throw this.failure(err, 'PutBucketLifecycleConfiguration');
+    }
+  }
+}
+
+/** Some S3-compatible stores have no lifecycle rules at all. */
+function notImplemented(err: unknown): boolean {
+  const e = err as { name?: string; $metadata?: { httpStatusCode?: number } };
+  return e.name === 'NotImplemented' || e.$metadata?.httpStatusCode === 501;
+}

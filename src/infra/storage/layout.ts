@@ -1,0 +1,68 @@
+/**
+ * Where everything lives in the bucket: the one module that maps pgwarden's object kinds to
+ * keys, mirroring docs/FORMAT.md section 1. Nothing else builds a key.
+ *
+ *   <prefix>/<db>/data/backup_<stamp>.dump.enc | .sql.gz.enc | .globals.sql.gz.enc
+ *   <prefix>/<db>/manifests/backup_<stamp>.json
+ *   <prefix>/<db>/verifications/backup_<stamp>.json
+ *   <prefix>/<db>/records/backup-failures/backup_<stamp>.json
+ *   <prefix>/<db>/records/restores/<UTC time>_<workflow id>.json
+ *   <prefix>/.pgwarden/keys/<key id>.check,  <prefix>/.pgwarden/preflight-<uuid>
+ *   <prefix>/backup_<stamp>.sql.gz.enc      an old script's backup (read, never written)
+ */
+import type { BackupFormat } from '../config/config';
+
+/** `<prefix>/`, or nothing for an empty prefix. */
+export const topLevel = (prefix: string) => (prefix ? `${prefix}/` : '');
+
+export const databaseRoot = (prefix: string, database: string) => `${topLevel(prefix)}${database}/`;
+
+export const dataFolder = (prefix: string, database: string) => `${databaseRoot(prefix, database)}data/`;
+export const manifestPrefix = (prefix: string, database: string) => `${databaseRoot(prefix, database)}manifests/`;
+export const verificationPrefix = (prefix: string, database: string) => `${databaseRoot(prefix, database)}verifications/`;
+export const recordsRoot = (prefix: string, database: string) => `${databaseRoot(prefix, database)}records/`;
+export const failurePrefix = (prefix: string, database: string) => `${recordsRoot(prefix, database)}backup-failures/`;
+export const restorePrefix = (prefix: string, database: string) => `${recordsRoot(prefix, database)}restores/`;
+
+export function dataExtension(format: BackupFormat): string {
+  return format === 'custom' ? 'dump.enc' : 'sql.gz.enc';
+}
+
+export interface BackupKeys {
+  data: string;
+  globals: string;
+  manifest: string;
+}
+
+/** The objects of one backup; all share its id. */
+export function backupKeys(prefix: string, database: string, backupId: string, format: BackupFormat): BackupKeys {
+  return {
+    data: `${dataFolder(prefix, database)}${backupId}.${dataExtension(format)}`,
+    globals: `${dataFolder(prefix, database)}${backupId}.globals.sql.gz.enc`,
+    manifest: manifestKey(prefix, database, backupId),
+  };
+}
+
+export const manifestKey = (prefix: string, database: string, backupId: string) =>
+  `${manifestPrefix(prefix, database)}${backupId}.json`;
+export const verificationKey = (prefix: string, database: string, backupId: string) =>
+  `${verificationPrefix(prefix, database)}${backupId}.json`;
+export const failureKey = (prefix: string, database: string, backupId: string) =>
+  `${failurePrefix(prefix, database)}${backupId}.json`;
+/** Restore records sort by time: the key starts with the finish time. */
+export const restoreKey = (prefix: string, database: string, finishedAt: string, workflowId: string) =>
+  `${restorePrefix(prefix, database)}${finishedAt.replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z')}_${workflowId.replace(/[^A-Za-z0-9_.-]/g, '_')}.json`;
+
+/** The backup id a per-backup JSON record is named by (manifests, verifications, failures). */
+export const recordName = (key: string) => key.slice(key.lastIndexOf('/') + 1, -'.json'.length);
+
+/** A key check: a known text encrypted with one key id, beside the backups. */
+export const keyCheckKey = (prefix: string, keyId: string) => `${topLevel(prefix)}.pgwarden/keys/${keyId}.check`;
+/** The preflight's write probe, removed right after it was written. */
+export const preflightProbeKey = (prefix: string, nonce: string) => `${topLevel(prefix)}.pgwarden/preflight-${nonce}`;
+
+/** Where the strategy's old scripts put their backups: `<S3_PREFIX>/backup_YYYYMMDD_HHMMSS.sql.gz.enc`. */
+export const legacyKey = (prefix: string, backupId: string) => `${topLevel(prefix)}${backupId}.sql.gz.enc`;
+export const LEGACY_NAME = /^(backup_\d{8}_\d{6})\.sql\.gz\.enc$/;
+/** What to list to find the old scripts' backups. */
+export const legacyListPrefix = (prefix: string) => `${topLevel(prefix)}backup_`;
