@@ -6,17 +6,15 @@
  */
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { Context } from '@temporalio/activity';
-import { Worker } from '@temporalio/worker';
 import { WorkflowFailedError } from '@temporalio/client';
 import { toActivityFailure } from '../../activities/failures';
 import { describeFailure } from '../../src/app/cli/failure';
 import { EncryptionError, StorageError } from '../../src/infra/errors/errors';
 import { attemptsFor } from '../../src/infra/temporal/retry-window';
-import { registerSearchAttributes } from '../../src/infra/temporal/ensure-search-attributes';
 import { restoreStatusQuery } from '../../src/infra/temporal/messages';
 import { WorkflowType } from '../../src/infra/temporal/definitions';
-import { stackEnv } from '../support/stack-env';
-import { quietRuntime, uniqueSuffix, uniqueTaskQueue } from '../support/temporal';
+import { RunningWorker, timeSkippingEnvironment, workerOn } from '../support/time-skipping';
+import { uniqueSuffix, uniqueTaskQueue } from '../support/temporal';
 
 /** What each stubbed activity was asked, per workflow id, and how each answers (set per test). */
 const calls: Record<string, Array<{ activity: string; attempt: number; input: unknown }>> = {};
@@ -84,27 +82,15 @@ const PREFLIGHT_BACKOFF = { initialSeconds: 5, coefficient: 2, maximumIntervalSe
 
 describe('workflow branches with stubbed activities (time-skipping server)', () => {
   let env: TestWorkflowEnvironment;
-  let worker: Worker;
-  let running: Promise<void>;
+  let worker: RunningWorker;
   const taskQueue = uniqueTaskQueue('branching');
 
   beforeAll(async () => {
-    quietRuntime();
-    env = await TestWorkflowEnvironment.createTimeSkipping({
-      server: { executable: { type: 'existing-path', path: stackEnv().PGWARDEN_TEST_SERVER_PATH! } },
-    });
-    await registerSearchAttributes(env.connection, env.namespace ?? 'default');
-    worker = await Worker.create({
-      connection: env.nativeConnection,
-      taskQueue,
-      workflowsPath: require.resolve('../../workflows'),
-      activities,
-    });
-    running = worker.run();
+    env = await timeSkippingEnvironment();
+    worker = await workerOn(env, taskQueue, activities);
   });
   afterAll(async () => {
-    worker?.shutdown();
-    await running;
+    await worker?.stop();
     await env?.teardown();
   });
 

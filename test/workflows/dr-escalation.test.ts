@@ -5,17 +5,16 @@
  */
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { Context } from '@temporalio/activity';
-import { Worker } from '@temporalio/worker';
 import { WorkflowHandle } from '@temporalio/client';
 import { createActivities } from '../../activities';
 import { createActivityDeps } from '../../activities/deps';
 import type { IncidentState } from '../../src/operations/dr/incident';
-import { registerSearchAttributes } from '../../src/infra/temporal/ensure-search-attributes';
 import * as m from '../../src/operations/dr/messages';
 import { restoreStatusQuery } from '../../src/infra/temporal/messages';
 import { capturedMail, capturedWebhooks, waitForCaptured } from '../support/sinks';
-import { stackConfig, stackEnv } from '../support/stack-env';
-import { quietRuntime, uniqueSuffix, uniqueTaskQueue } from '../support/temporal';
+import { stackConfig } from '../support/stack-env';
+import { uniqueSuffix, uniqueTaskQueue } from '../support/temporal';
+import { RunningWorker, timeSkippingEnvironment, workerOn } from '../support/time-skipping';
 
 const MINUTE = 60_000;
 const CONTACTS = {
@@ -28,16 +27,11 @@ const CONTACTS = {
 
 describe('DisasterRecoveryWorkflow escalation (time-skipping server, real notices)', () => {
   let env: TestWorkflowEnvironment;
-  let worker: Worker;
-  let running: Promise<void>;
+  let worker: RunningWorker;
   const taskQueue = uniqueTaskQueue('dr-esc');
 
   beforeAll(async () => {
-    quietRuntime();
-    env = await TestWorkflowEnvironment.createTimeSkipping({
-      server: { executable: { type: 'existing-path', path: stackEnv().PGWARDEN_TEST_SERVER_PATH! } },
-    });
-    await registerSearchAttributes(env.connection, env.namespace ?? 'default');
+    env = await timeSkippingEnvironment();
     const real = createActivities(createActivityDeps(stackConfig(CONTACTS)));
     // The server's clock runs ahead of ours once time was skipped: tests give the failure time
     // (now, by our clock), and backups are 5 h older than that.
@@ -95,17 +89,10 @@ describe('DisasterRecoveryWorkflow escalation (time-skipping server, real notice
         rowCountsChecked: true,
       }),
     };
-    worker = await Worker.create({
-      connection: env.nativeConnection,
-      taskQueue,
-      workflowsPath: require.resolve('../../workflows'),
-      activities,
-    });
-    running = worker.run();
+    worker = await workerOn(env, taskQueue, activities);
   });
   afterAll(async () => {
-    worker?.shutdown();
-    await running;
+    await worker?.stop();
     await env?.teardown();
   });
 

@@ -7,18 +7,13 @@ import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { Worker } from '@temporalio/worker';
 import type { RestoreSource } from '../../activities/restore';
 import type { RestoreResult } from '../../workflows/restore';
-import { registerSearchAttributes } from '../../src/infra/temporal/ensure-search-attributes';
-import { stackEnv } from '../support/stack-env';
-import { quietRuntime, uniqueSuffix, uniqueTaskQueue } from '../support/temporal';
+import { uniqueSuffix, uniqueTaskQueue } from '../support/temporal';
+import { timeSkippingEnvironment } from '../support/time-skipping';
 
 describe('RestoreWorkflow from an archive storage class (time-skipping server)', () => {
   let env: TestWorkflowEnvironment;
   beforeAll(async () => {
-    quietRuntime();
-    env = await TestWorkflowEnvironment.createTimeSkipping({
-      server: { executable: { type: 'existing-path', path: stackEnv().PGWARDEN_TEST_SERVER_PATH! } },
-    });
-    await registerSearchAttributes(env.connection, env.namespace ?? 'default');
+    env = await timeSkippingEnvironment();
   });
   afterAll(() => env?.teardown());
 
