@@ -1,5 +1,5 @@
 # The pgwarden worker image used by docker-compose.yml: Node 20 plus the PostgreSQL 15
-# client tools (pg_dump, pg_dumpall, pg_restore, psql) that the activities run.
+# client tools (pg_dump, pg_dumpall, pg_restore, psql) and zstd and lz4, which the activities run.
 FROM node:20-bookworm-slim AS build
 WORKDIR /app
 COPY package.json package-lock.json ./
@@ -9,7 +9,7 @@ RUN npx tsc -p tsconfig.json && npm prune --omit=dev
 
 FROM node:20-bookworm-slim
 RUN apt-get update \
- && apt-get install -y --no-install-recommends postgresql-client-15 ca-certificates \
+ && apt-get install -y --no-install-recommends postgresql-client-15 zstd lz4 ca-certificates \
  && rm -rf /var/lib/apt/lists/*
 WORKDIR /app
 COPY --from=build /app/package.json ./

@@ -108,8 +108,10 @@ export function cleanupActivities(deps: ActivityDeps) {
       const remove = async (keys: string[]) => failures.push(...(await deps.bucket.deleteMany(keys)));
       for (const d of plan.decisions.filter((x) => x.action === 'delete')) {
         const found = await deps.store.manifest(plan.database, d.backupId);
-        const format = found?.manifest.pgDump.format ?? 'custom';
-        const keys = backupKeys(st.prefix, plan.database, d.backupId, format);
+        // The manifest names its objects; without one (already half deleted), the names pgwarden ever used.
+        const keys = found
+          ? { manifest: found.key, data: found.manifest.data.key, globals: found.manifest.globals.key }
+          : backupKeys(st.prefix, plan.database, d.backupId, 'custom');
         // The manifest first: from that moment the backup no longer exists for anyone.
         const before = failures.length;
         await remove([keys.manifest]);

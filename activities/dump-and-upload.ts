@@ -6,7 +6,8 @@
  * pg_dump and pg_dumpall and aborts their uploads.
  */
 import { Context, log } from '@temporalio/activity';
-import { StoredObject, TableCount } from '../src/operations/backup/manifest';
+import { ManifestCompression, StoredObject, TableCount } from '../src/operations/backup/manifest';
+import { compressedByPgDump, compressionSuffix, streamCompression } from '../src/infra/compression/compression';
 import { streamProgramToS3 } from '../src/operations/backup/program-to-s3';
 import { BackupPhase, progress } from '../src/operations/backup/progress';
 import { connectDatabase, libpqEnvironment } from '../src/infra/postgres/client';
@@ -39,7 +40,7 @@ export interface DumpResult {
   keys: BackupKeys;
   server: { host: string; version: string; versionNum: number };
   pgDump: { version: string; format: BackupFormat };
-  compression: { algorithm: 'gzip'; level: number };
+  compression: ManifestCompression;
   encryption: EncryptionFacts;
   data: StoredObject;
   globals: StoredObject & { withPasswords: boolean };
@@ -59,7 +60,9 @@ export function dumpAndUploadActivity(deps: ActivityDeps) {
     const storage = config.storage;
     const policy = config.backup;
     const encryption = encryptorFor(deps.keyring);
-    const keys = backupKeys(storage.prefix, target.id, input.backupId, policy.format);
+    const compression = policy.compression;
+    const keys = backupKeys(storage.prefix, target.id, input.backupId, policy.format, compression);
+    const dataCompression = streamCompression(policy.format, compression);
     const started = Date.now();
 
     let state = { phase: 'connecting' as BackupPhase, rawBytes: 0, storedBytes: 0, tablesCounted: 0, tablesTotal: 0 };
@@ -131,9 +134,9 @@ export function dumpAndUploadActivity(deps: ActivityDeps) {
             ...(policy.globalsWithPasswords ? [] : ['--no-role-passwords']),
           ],
           env,
-          gzipLevel: policy.compressionLevel,
+          compression,
           encryptor: encryption.create,
-          upload: upload(keys.globals, 'pg_dumpall-globals-gzip'),
+          upload: upload(keys.globals, `pg_dumpall-globals${compressionSuffix(compression.algorithm)}`),
           signal: stop.signal,
           onProgress: () => undefined,
         }),
@@ -166,8 +169,11 @@ export function dumpAndUploadActivity(deps: ActivityDeps) {
           beat({ phase: 'dumping', tablesTotal: list.length });
           // Counting runs beside pg_dump, in the same snapshot: the counts match the dump exactly,
           // and the backup takes about as long as pg_dump alone. A failed count stops the dump.
+          // zstd and lz4 run after pg_dump (on the core pg_dump and the server leave); gzip of the custom format inside it.
           const formatArgs =
-            policy.format === 'custom' ? ['--format=custom', `--compress=${policy.compressionLevel}`] : ['--format=plain'];
+            policy.format === 'custom'
+              ? ['--format=custom', `--compress=${compressedByPgDump(policy.format, compression) ? compression.level : 0}`]
+              : ['--format=plain'];
           const dumping = storing(
             streamProgramToS3({
               bucket,
@@ -175,9 +181,9 @@ export function dumpAndUploadActivity(deps: ActivityDeps) {
               programName: 'pg_dump',
               args: [`--snapshot=${snapshot.id}`, '--no-password', ...formatArgs, `--dbname=${target.database}`],
               env,
-              gzipLevel: policy.format === 'plain' ? policy.compressionLevel : undefined,
+              compression: { algorithm: dataCompression, level: compression.level },
               encryptor: encryption.create,
-              upload: upload(keys.data, policy.format === 'custom' ? 'pg_dump-custom' : 'pg_dump-plain-gzip'),
+              upload: upload(keys.data, `pg_dump-${policy.format}${compressionSuffix(dataCompression)}`),
               signal: stop.signal,
               onProgress: (rawBytes, storedBytes) => beat({ rawBytes, storedBytes }),
             }),
@@ -225,7 +231,12 @@ export function dumpAndUploadActivity(deps: ActivityDeps) {
         keys,
         server: server!,
         pgDump: { version: pgDumpVersion, format: policy.format },
-        compression: { algorithm: 'gzip', level: policy.compressionLevel },
+        compression: {
+          algorithm: compression.algorithm,
+          level: compression.level,
+          data: dataCompression,
+          globals: compression.algorithm,
+        },
         encryption: encryption.facts,
         data,
         globals: { ...globals, withPasswords: policy.globalsWithPasswords },

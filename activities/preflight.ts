@@ -14,6 +14,7 @@ import { BackupError } from '../src/infra/errors/errors';
 import { pgProgram } from '../src/infra/postgres/binaries';
 import { dumpCompatibility, parseToolMajor, serverMajor } from '../src/infra/postgres/versions';
 import { runCommand } from '../src/infra/process/run-command';
+import { compressCommand } from '../src/infra/compression/compression';
 import { Bucket } from '../src/infra/storage/bucket';
 import { ActivityDeps } from './deps';
 import { keyCheckKey, preflightProbeKey } from '../src/infra/storage/layout';
@@ -82,6 +83,15 @@ export function preflightActivity(deps: ActivityDeps) {
     if (dumpMajor === undefined) throw new BackupError(`cannot read the version of ${pgDumpPath} ("${pgDumpVersion}")`);
     const compat = dumpCompatibility(dumpMajor, serverMajor(versionNum));
     if (!compat.ok) throw new BackupError(compat.reason);
+
+    const compressing = compressCommand(config.backup.compression);
+    if (compressing) {
+      await runCommand(compressing.program, ['--version'], { timeoutMs: 10_000 }).catch((err: Error) => {
+        throw new BackupError(
+          `${compressing.program} is not usable on this worker (${err.message}) but BACKUP_COMPRESSION=${config.backup.compression.algorithm}: install it (Debian: apt-get install ${compressing.program}) or choose another BACKUP_COMPRESSION`,
+        );
+      });
+    }
 
     const { storage, encryption } = config;
     const bucket = deps.bucket;

@@ -7,7 +7,8 @@
 import { Context, log } from '@temporalio/activity';
 import { statfs } from 'node:fs/promises';
 import { Client } from 'pg';
-import { BackupManifest, TableCount } from '../src/operations/backup/manifest';
+import { BackupManifest, dataCompressionOf, TableCount } from '../src/operations/backup/manifest';
+import type { CompressionAlgorithm } from '../src/infra/compression/compression';
 import { ExpectedObject } from '../src/operations/verify/object-integrity';
 import { loadBackup, LoadProgress } from '../src/operations/restore/load-backup';
 import { formatBytes } from '../src/operations/backup/progress';
@@ -48,6 +49,8 @@ export interface RestoreSource {
   backupId: string;
   dataKey: string;
   format: 'custom' | 'plain-gz';
+  /** What to undo after decryption; absent in runs recorded before zstd: none (custom) or gzip (plain). */
+  compression?: CompressionAlgorithm;
   keyId?: string;
   takenAt?: string;
   storageClass?: string;
@@ -145,7 +148,18 @@ export function restoreActivities(deps: ActivityDeps) {
         deps.bucket,
         deps.keyring,
         deps.config,
-        { server, database, dataKey: source.dataKey, expected, keyId: source.keyId, format: source.format, signal, run, noOwner },
+        {
+          server,
+          database,
+          dataKey: source.dataKey,
+          expected,
+          keyId: source.keyId,
+          format: source.format,
+          compression: source.compression ?? (source.format === 'custom' ? 'none' : 'gzip'),
+          signal,
+          run,
+          noOwner,
+        },
         progress,
       );
     } catch (err) {
@@ -249,6 +263,7 @@ export function restoreActivities(deps: ActivityDeps) {
           backupId: newest.backupId,
           dataKey: newest.dataKey,
           format: newest.format === 'custom' ? 'custom' : 'plain-gz',
+          compression: newest.compression,
           keyId: newest.encryption.keyId,
           takenAt: newest.takenAt,
           storageClass: newest.storageClass,
@@ -275,6 +290,7 @@ export function restoreActivities(deps: ActivityDeps) {
           backupId: m.backupId,
           dataKey: m.data.key,
           format: m.pgDump.format === 'custom' ? 'custom' : 'plain-gz',
+          compression: dataCompressionOf(m),
           keyId: m.encryption.keyId,
           takenAt: m.snapshot.takenAt,
           storageClass: h.StorageClass ?? 'STANDARD',
@@ -292,6 +308,7 @@ export function restoreActivities(deps: ActivityDeps) {
             backupId: ref.backupId,
             dataKey: legacy,
             format: 'plain-gz',
+            compression: 'gzip',
             takenAt,
             storageClass: h.StorageClass ?? 'STANDARD',
             storedBytes: h.ContentLength ?? 0,

@@ -9,10 +9,11 @@
  */
 import { pipeline as streamPipeline, Readable, Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { createGunzip } from 'node:zlib';
+import { CompressionAlgorithm } from '../src/infra/compression/compression';
+import { decompressor } from '../src/infra/compression/streams';
 import { Context, log } from '@temporalio/activity';
 import { Client } from 'pg';
-import { BackupManifest, StoredObject } from '../src/operations/backup/manifest';
+import { BackupManifest, dataCompressionOf, globalsCompressionOf, StoredObject } from '../src/operations/backup/manifest';
 import { formatBytes } from '../src/operations/backup/progress';
 import { openStoredObject } from '../src/operations/restore/read-object';
 import {
@@ -83,7 +84,7 @@ export function verifyActivities(deps: ActivityDeps) {
   async function checkObject(
     label: string,
     obj: StoredObject,
-    gzipped: boolean,
+    compression: CompressionAlgorithm,
     keyring: Keyring,
     keyId: string | undefined,
   ): Promise<{ hash?: MeasuredObject; decrypted?: number; error?: string }> {
@@ -115,7 +116,7 @@ export function verifyActivities(deps: ActivityDeps) {
       try {
         const d = await openDecryption(source, { keyring, keyId });
         const plain = new Measure();
-        await pipeline([d.plaintext, ...(gzipped ? [createGunzip()] : []), plain, sink()]);
+        await pipeline([d.plaintext, ...decompressor(compression), plain, sink()]);
         decrypted = plain.bytes;
       } catch (err) {
         error = (err as Error).message;
@@ -140,7 +141,7 @@ export function verifyActivities(deps: ActivityDeps) {
       if ('legacy' in backup) {
         // No manifest to compare with: the hashes found are recorded, and the file must decrypt and gunzip whole.
         const obj: StoredObject = { key: backup.legacy.key, storedBytes: backup.legacy.size, rawBytes: -1, sha256: '', md5: '' };
-        const r = await checkObject('data', obj, true, keyring, undefined);
+        const r = await checkObject('data', obj, 'gzip', keyring, undefined);
         const where = `old script's backup s3://${deps.config.storage.bucket}/${obj.key}`;
         return {
           checksums: r.hash
@@ -151,19 +152,19 @@ export function verifyActivities(deps: ActivityDeps) {
             : { ok: false, detail: r.error! },
           decryption:
             r.hash && !r.error
-              ? { ok: true, detail: `decrypted and gunzipped completely (${formatBytes(r.decrypted ?? 0)} of SQL)` }
+              ? { ok: true, detail: `decrypted and decompressed completely (${formatBytes(r.decrypted ?? 0)} of SQL)` }
               : { ok: false, detail: `${where}: ${r.error ?? 'not attempted, the object is missing'}` },
         };
       }
       const manifest = backup.manifest;
       const checksumProblems: string[] = [];
       const decryptProblems: string[] = [];
-      const objects: Array<[string, StoredObject, boolean]> = [
-        ['data', manifest.data, manifest.pgDump.format === 'plain'],
-        ['globals', manifest.globals, true],
+      const objects: Array<[string, StoredObject, CompressionAlgorithm]> = [
+        ['data', manifest.data, dataCompressionOf(manifest)],
+        ['globals', manifest.globals, globalsCompressionOf(manifest)],
       ];
-      for (const [label, obj, gzipped] of objects) {
-        const r = await checkObject(label, obj, gzipped, keyring, manifest.encryption.keyId);
+      for (const [label, obj, compression] of objects) {
+        const r = await checkObject(label, obj, compression, keyring, manifest.encryption.keyId);
         const where = `${label} object s3://${deps.config.storage.bucket}/${obj.key}`;
         if (!r.hash) {
           // Missing: the message names the object already.
@@ -214,6 +215,7 @@ export function verifyActivities(deps: ActivityDeps) {
             expected: manifest?.data,
             keyId: manifest?.encryption.keyId,
             format: manifest?.pgDump.format === 'custom' ? 'custom' : 'plain-gz',
+            compression: manifest ? dataCompressionOf(manifest) : 'gzip',
             // A throw-away copy, perhaps on a server without the application's roles.
             noAcl: true,
             noOwner: true,

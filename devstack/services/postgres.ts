@@ -28,19 +28,39 @@ function findBinDir(): string | undefined {
   return versions[0] ? join(root, versions[0], 'bin') : undefined;
 }
 
-/** Debian's package, installed with apt when missing (the stack's one system package). */
-export function ensurePostgresInstalled(log: (line: string) => void): string {
-  let bin = findBinDir();
-  if (bin) return bin;
-  if (process.getuid?.() !== 0) {
-    throw new Error('PostgreSQL server binaries not found; install them (sudo apt-get install -y postgresql) or set PG_BIN_DIR');
-  }
-  log('installing PostgreSQL with apt-get (package postgresql)');
+/** Debian's packages the stack and a worker need, installed with apt when missing. */
+function aptInstall(packages: string[], log: (line: string) => void): void {
+  if (process.getuid?.() !== 0)
+    throw new Error(`missing ${packages.join(', ')}; install them (sudo apt-get install -y ${packages.join(' ')})`);
+  log(`installing ${packages.join(', ')} with apt-get`);
   execFileSync('apt-get', ['update', '-qq'], { stdio: 'inherit' });
-  execFileSync('apt-get', ['install', '-y', '-qq', '--no-install-recommends', 'postgresql'], {
+  execFileSync('apt-get', ['install', '-y', '-qq', '--no-install-recommends', ...packages], {
     stdio: 'inherit',
     env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' },
   });
+}
+
+const onPath = (program: string) => {
+  try {
+    execFileSync(program, ['--version'], { stdio: 'ignore' });
+    return true;
+  } catch {
+    return false;
+  }
+};
+
+/** zstd and lz4: the worker compresses backups with them (BACKUP_COMPRESSION). */
+export function ensureCompressionTools(log: (line: string) => void): void {
+  const missing = ['zstd', 'lz4'].filter((p) => !onPath(p));
+  if (missing.length) aptInstall(missing, log);
+}
+
+/** Debian's PostgreSQL, installed with apt when missing. */
+export function ensurePostgresInstalled(log: (line: string) => void): string {
+  ensureCompressionTools(log);
+  let bin = findBinDir();
+  if (bin) return bin;
+  aptInstall(['postgresql'], log);
   bin = findBinDir();
   if (!bin) throw new Error('apt-get installed postgresql but no server binary was found under /usr/lib/postgresql');
   return bin;

@@ -129,7 +129,7 @@ describe('pgwarden CLI', () => {
       const summary = JSON.parse(ok.stdout);
       expect(summary).toMatchObject({
         database: db,
-        dataKey: expect.stringMatching(new RegExp(`^database-backups/${db}/data/backup_\\d{8}_\\d{6}\\.dump\\.enc$`)),
+        dataKey: expect.stringMatching(new RegExp(`^database-backups/${db}/data/backup_\\d{8}_\\d{6}\\.dump\\.zst\\.enc$`)),
       });
       const verified = pgwarden(['verify', '--backup', summary.backupId, '--json'], good);
       expect(verified.code).toBe(0);

@@ -6,6 +6,7 @@ import { Client } from 'pg';
 import { connectDatabase } from '../../src/infra/postgres/client';
 import { DatabaseTarget } from '../../src/infra/config/databases';
 import { stackConfig } from './stack-env';
+import type { CompressionAlgorithm } from '../../src/infra/compression/compression';
 
 export const stackServer = (): DatabaseTarget => stackConfig().databases[0];
 
@@ -62,14 +63,19 @@ export function databaseUrl(database: string): string {
   return `postgres://${t.user}:${encodeURIComponent(t.password!.reveal())}@${t.host}:${t.port}/${database}`;
 }
 
-/** Feeds a plaintext dump to pg_restore (custom format) or psql (plain SQL) for `database`. */
+/**
+ * Feeds a decrypted dump to pg_restore (custom format) or psql (plain SQL) for `database`,
+ * undoing its compression first (the manifest's `compression.data`; old backups: none for
+ * custom, gzip for plain).
+ */
 export async function restoreInto(
   plaintext: NodeJS.ReadableStream,
   database: string,
   format: 'custom' | 'plain-gz',
+  compression: CompressionAlgorithm = format === 'custom' ? 'none' : 'gzip',
 ): Promise<void> {
   const { spawn } = await import('node:child_process');
-  const { createGunzip } = await import('node:zlib');
+  const { decompressor } = await import('../../src/infra/compression/streams');
   const { pipeline } = await import('node:stream/promises');
   const { libpqEnvironment } = await import('../../src/infra/postgres/client');
   const { pgProgram } = await import('../../src/infra/postgres/binaries');
@@ -87,8 +93,7 @@ export async function restoreInto(
   let stderr = '';
   child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
   const exited = new Promise<number | null>((r) => child.once('close', r));
-  if (format === 'plain-gz') await pipeline(plaintext, createGunzip(), child.stdin);
-  else await pipeline(plaintext, child.stdin);
+  await pipeline([plaintext, ...decompressor(compression), child.stdin]);
   const code = await exited;
   if (code !== 0) throw new Error(`restore into ${database} failed (${code}): ${stderr}`);
 }

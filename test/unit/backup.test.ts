@@ -1,6 +1,6 @@
 import { buildManifest } from '../../activities/backup-manifest';
 import type { DumpResult } from '../../activities/dump-and-upload';
-import { parseManifest } from '../../src/operations/backup/manifest';
+import { BackupManifest, dataCompressionOf, globalsCompressionOf, parseManifest } from '../../src/operations/backup/manifest';
 import { backupIdFor, parseBackupId } from '../../src/operations/backup/naming';
 import { backupNotice } from '../../src/operations/backup/notices';
 import { describeProgress, formatBytes } from '../../src/operations/backup/progress';
@@ -81,7 +81,7 @@ describe('manifest', () => {
   it('records what docs/FORMAT.md lists, tables sorted, with duration', () => {
     expect(manifest).toMatchObject({
       kind: 'pgwarden.backup',
-      formatVersion: 1,
+      formatVersion: 2,
       durationMs: 9500,
       reason: 'before migration 42',
       finishedAt: '2024-01-01T12:00:09.500Z',
@@ -109,9 +109,14 @@ describe('manifest', () => {
     expect(() => parseManifest(JSON.stringify({ ...manifest, kind: 'other' }), 'k')).toThrow(
       'k is not a pgwarden backup manifest',
     );
-    expect(() => parseManifest(JSON.stringify({ ...manifest, formatVersion: 2 }), 'k')).toThrow(
-      'manifest k has format version 2; this pgwarden reads version 1',
+    expect(() => parseManifest(JSON.stringify({ ...manifest, formatVersion: 3 }), 'k')).toThrow(
+      'manifest k has format version 3; this pgwarden reads versions 1 and 2: upgrade pgwarden',
     );
+    // A version 1 manifest (gzip only) still reads, and says what to undo as it always meant.
+    const v1 = { ...manifest, formatVersion: 1, compression: { algorithm: 'gzip', level: 6 } };
+    expect(dataCompressionOf(parseManifest(JSON.stringify(v1), 'k'))).toBe('none');
+    expect(dataCompressionOf({ ...v1, pgDump: { ...v1.pgDump, format: 'plain' } } as BackupManifest)).toBe('gzip');
+    expect(globalsCompressionOf(v1 as BackupManifest)).toBe('gzip');
     const { tables: _t, ...withoutTables } = manifest;
     expect(() => parseManifest(JSON.stringify(withoutTables), 'k')).toThrow('manifest k lacks "tables"');
   });

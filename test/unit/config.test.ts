@@ -43,7 +43,7 @@ describe('loadConfig', () => {
     expect(c.encryption?.activeKeyId).toBe(deriveKeyId(KEY_HEX));
     expect(c.backup).toEqual({
       format: 'custom',
-      compressionLevel: 6,
+      compression: { algorithm: 'zstd', level: 1 },
       retentionDays: 30,
       globalsWithPasswords: false,
       retryWindowMinutes: 10,
@@ -61,7 +61,12 @@ describe('loadConfig', () => {
     [{ DATABASE_URL: undefined }, 'DATABASE_URL: missing'],
     [{ BACKUP_S3_BUCKET: 'Bad_Bucket' }, 'BACKUP_S3_BUCKET: "Bad_Bucket" is not a valid bucket name'],
     [{ BACKUP_RETENTION_DAYS: 'thirty' }, 'BACKUP_RETENTION_DAYS: expected a whole number from 1 to 36500, got "thirty"'],
-    [{ BACKUP_COMPRESSION_LEVEL: '12' }, 'BACKUP_COMPRESSION_LEVEL: expected a whole number from 0 to 9'],
+    [{ BACKUP_COMPRESSION_LEVEL: '20' }, 'BACKUP_COMPRESSION_LEVEL: expected a whole number from 1 to 19'],
+    [
+      { BACKUP_COMPRESSION: 'gzip', BACKUP_COMPRESSION_LEVEL: '12' },
+      'BACKUP_COMPRESSION_LEVEL: expected a whole number from 1 to 9',
+    ],
+    [{ BACKUP_COMPRESSION: 'brotli' }, 'BACKUP_COMPRESSION: expected one of zstd, gzip, lz4, none'],
     [{ ENCRYPTION_ALGORITHM: 'ROT13' }, 'ENCRYPTION_ALGORITHM: expected one of AES-256-GCM, AES-256-CBC, got "ROT13"'],
     [{ S3_SERVER_SIDE_ENCRYPTION: 'aws:kms' }, 'S3_SSE_KMS_KEY_ID: missing'],
     [{ S3_ENDPOINT: 'localhost:9000' }, 'S3_ENDPOINT: expected an http(s) URL'],

@@ -17,8 +17,8 @@ import { buffer } from 'node:stream/consumers';
 import { mkdtempSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { gunzipSync } from 'node:zlib';
-import { parseManifest } from '../../src/operations/backup/manifest';
+import { execFileSync } from 'node:child_process';
+import { dataCompressionOf, parseManifest } from '../../src/operations/backup/manifest';
 import { openDecryptedObject } from '../../src/operations/restore/read-object';
 import { describeFailure } from '../../src/app/cli/failure';
 import { createS3Client } from '../../src/infra/storage/s3-client';
@@ -97,7 +97,10 @@ describe('BackupWorkflow (dev server, real PostgreSQL and S3)', () => {
       manifest.encryption.keyId,
     );
     await createDatabase(restored);
-    await restoreInto(decrypted.plaintext, restored, 'custom');
+    // zstd by default, outside pg_dump: the name and the manifest say so.
+    expect(summary.dataKey).toMatch(/\/data\/backup_\d{8}_\d{6}\.dump\.zst\.enc$/);
+    expect(manifest.compression).toEqual({ algorithm: 'zstd', level: 1, data: 'zstd', globals: 'zstd' });
+    await restoreInto(decrypted.plaintext, restored, 'custom', dataCompressionOf(manifest));
     expect(await tableFingerprints(restored)).toEqual(source);
     await withClient(restored, async (c) => {
       expect((await c.query(`SELECT last_value FROM public.invoice_no`)).rows[0].last_value).toBe('1004');
@@ -108,7 +111,7 @@ describe('BackupWorkflow (dev server, real PostgreSQL and S3)', () => {
 
     // Globals: roles, so a new server has them.
     const globals = await openDecryptedObject(new Bucket(config.storage!, s3), manifest.globals.key, keyring);
-    expect(gunzipSync(await buffer(globals.plaintext)).toString()).toMatch(/CREATE ROLE pgwarden;/);
+    expect(zstdDecompressed(await buffer(globals.plaintext))).toMatch(/CREATE ROLE pgwarden;/);
 
     // Notified by e-mail and Slack.
     expect(summary.notifications).toEqual([
@@ -129,6 +132,7 @@ describe('BackupWorkflow (dev server, real PostgreSQL and S3)', () => {
     await createDatabase(db, 'awkward.sql');
     const { taskQueue, config } = await workerFor(db, {
       BACKUP_FORMAT: 'plain',
+      BACKUP_COMPRESSION: 'gzip',
       ENCRYPTION_ALGORITHM: 'AES-256-CBC',
       BACKUP_ENCRYPTION_KEY: 'a passphrase as the old scripts had',
       BACKUP_ENCRYPTION_KEY_ID: `cbc-${uniqueSuffix()}`,
@@ -254,6 +258,7 @@ describe('BackupWorkflow (dev server, real PostgreSQL and S3)', () => {
       (await openDecryptedObject(new Bucket(config.storage!, s3), summary.dataKey, Keyring.from(config.encryption))).plaintext,
       restored,
       'custom',
+      dataCompressionOf(manifest),
     );
     const restoredCount = await withClient(restored, async (c) =>
       Number((await c.query('SELECT count(*) AS n FROM ticks')).rows[0].n),
@@ -357,3 +362,8 @@ describe('BackupWorkflow (dev server, real PostgreSQL and S3)', () => {
     s3.destroy();
   });
 });
+
+/** What the zstd program gives back for these bytes (the globals are small). */
+function zstdDecompressed(packed: Buffer): string {
+  return execFileSync('zstd', ['-q', '-d', '-c'], { input: packed }).toString();
+}

@@ -17,14 +17,16 @@ import { StorageConfig, readStorage } from './storage';
 import { parsePrices, PriceTable } from './prices';
 import { IncidentSettings, readIncident } from './incident';
 import { cronProblem } from './cron';
+import { COMPRESSIONS, CompressionPolicy, LEVELS as COMPRESSION_LEVELS } from '../compression/compression';
 
 export const BACKUP_FORMATS = ['custom', 'plain'] as const;
 export type BackupFormat = (typeof BACKUP_FORMATS)[number];
 
 export interface BackupPolicy {
-  /** pg_dump format: custom (-Fc, parallel and per-table restore) or plain SQL, gzipped. */
+  /** pg_dump format: custom (-Fc, parallel and per-table restore) or plain SQL. */
   format: BackupFormat;
-  compressionLevel: number;
+  /** How the dump is compressed (zstd outside pg_dump by default) and at which level. */
+  compression: CompressionPolicy;
   /** The strategy's "Retention: 30 days (configurable)". */
   retentionDays: number;
   /** Whether role passwords go into the globals dump (off: roles are restored without them). */
@@ -118,7 +120,7 @@ export function loadConfig(env: Env, options: LoadOptions = {}): Config {
     encryption: readEncryption(r, need.has('encryption')),
     backup: {
       format: r.oneOf('BACKUP_FORMAT', BACKUP_FORMATS, 'custom'),
-      compressionLevel: r.integer('BACKUP_COMPRESSION_LEVEL', 6, { min: 0, max: 9 }),
+      compression: readCompression(r),
       retentionDays: r.integer('BACKUP_RETENTION_DAYS', 30, { min: 1, max: 36500 }),
       globalsWithPasswords: r.boolean('BACKUP_GLOBALS_WITH_PASSWORDS', false),
       retryWindowMinutes: r.integer('BACKUP_RETRY_WINDOW_MINUTES', 10, { min: 1, max: 1440 }),
@@ -203,6 +205,12 @@ function readCleanup(r: EnvReader): CleanupSettings {
     graceHours: r.integer('CLEANUP_GRACE_HOURS', 24, { min: 0, max: 8760 }),
     lifecycle: { enabled: r.boolean('S3_LIFECYCLE', true), glacierAfterDays, deepArchiveAfterDays },
   };
+}
+
+function readCompression(r: EnvReader): CompressionPolicy {
+  const algorithm = r.oneOf('BACKUP_COMPRESSION', COMPRESSIONS, 'zstd');
+  const range = COMPRESSION_LEVELS[algorithm];
+  return { algorithm, level: r.integer('BACKUP_COMPRESSION_LEVEL', range.default, { min: range.min, max: range.max }) };
 }
 
 export const WORKER_NEEDS: RequiredPart[] = ['databases', 'storage', 'encryption'];

@@ -54,8 +54,17 @@ export const CONFIG_VARIABLES: VariableDoc[] = [
       'retired keys for decrypting older backups: id:key,id:key (an old script passphrase is accepted whatever the algorithm)',
     secret: true,
   },
-  { name: 'BACKUP_FORMAT', description: 'custom (pg_dump -Fc) or plain (SQL, gzip)', default: 'custom' },
-  { name: 'BACKUP_COMPRESSION_LEVEL', description: 'gzip level 0-9', default: '6' },
+  { name: 'BACKUP_FORMAT', description: 'custom (pg_dump -Fc) or plain (SQL)', default: 'custom' },
+  {
+    name: 'BACKUP_COMPRESSION',
+    description: 'zstd (outside pg_dump, two threads), gzip (inside pg_dump for custom, as before), lz4 or none',
+    default: 'zstd',
+  },
+  {
+    name: 'BACKUP_COMPRESSION_LEVEL',
+    description: 'zstd 1-19, gzip 1-9, lz4 1-12 (none: 0)',
+    default: 'zstd 1, gzip 6, lz4 1',
+  },
   {
     name: 'BACKUP_RETRY_WINDOW_MINUTES',
     description: 'how long a backup keeps retrying while S3 or PostgreSQL is unavailable before it fails (1-1440)',

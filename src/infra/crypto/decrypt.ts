@@ -19,8 +19,17 @@ import {
   startsWithSalted,
 } from './openssl-cbc';
 
-/** What a correct key turns the first block into: gzip, or pg_dump's custom format. */
-const PLAINTEXT_MAGICS = [Buffer.from([0x1f, 0x8b, 0x08]), Buffer.from('PGDMP', 'ascii')];
+/**
+ * What a correct key turns the first block into: gzip, zstd or lz4 frames, pg_dump's custom
+ * format, or uncompressed SQL from pg_dump / pg_dumpall (BACKUP_COMPRESSION=none).
+ */
+const PLAINTEXT_MAGICS = [
+  Buffer.from([0x1f, 0x8b, 0x08]),
+  Buffer.from([0x28, 0xb5, 0x2f, 0xfd]),
+  Buffer.from([0x04, 0x22, 0x4d, 0x18]),
+  Buffer.from('PGDMP', 'ascii'),
+  Buffer.from('--\n-- PostgreSQL', 'ascii'),
+];
 
 export interface DecryptOptions {
   keyring: Keyring;

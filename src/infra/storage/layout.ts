@@ -11,6 +11,7 @@
  *   <prefix>/backup_<stamp>.sql.gz.enc      an old script's backup (read, never written)
  */
 import type { BackupFormat } from '../config/config';
+import { CompressionPolicy, compressionSuffix, streamCompression } from '../compression/compression';
 
 /** `<prefix>/`, or nothing for an empty prefix. */
 export const topLevel = (prefix: string) => (prefix ? `${prefix}/` : '');
@@ -24,21 +25,32 @@ export const recordsRoot = (prefix: string, database: string) => `${databaseRoot
 export const failurePrefix = (prefix: string, database: string) => `${recordsRoot(prefix, database)}backup-failures/`;
 export const restorePrefix = (prefix: string, database: string) => `${recordsRoot(prefix, database)}restores/`;
 
-export function dataExtension(format: BackupFormat): string {
-  return format === 'custom' ? 'dump.enc' : 'sql.gz.enc';
-}
-
 export interface BackupKeys {
   data: string;
   globals: string;
   manifest: string;
 }
 
-/** The objects of one backup; all share its id. */
-export function backupKeys(prefix: string, database: string, backupId: string, format: BackupFormat): BackupKeys {
+/** pgwarden's compression before zstd became the default: gzip inside pg_dump (custom) or of the stream (plain, globals). */
+export const GZIP_AS_BEFORE: CompressionPolicy = { algorithm: 'gzip', level: 6 };
+
+/**
+ * The objects of one backup; all share its id. A name says what to undo after decryption:
+ * `.dump.enc` (custom, compressed inside pg_dump or not at all), `.dump.zst.enc`,
+ * `.sql.gz.enc`, `.sql.zst.enc`, `.globals.sql.lz4.enc`, ...
+ */
+export function backupKeys(
+  prefix: string,
+  database: string,
+  backupId: string,
+  format: BackupFormat,
+  compression: CompressionPolicy = GZIP_AS_BEFORE,
+): BackupKeys {
+  const folder = dataFolder(prefix, database);
+  const body = format === 'custom' ? 'dump' : 'sql';
   return {
-    data: `${dataFolder(prefix, database)}${backupId}.${dataExtension(format)}`,
-    globals: `${dataFolder(prefix, database)}${backupId}.globals.sql.gz.enc`,
+    data: `${folder}${backupId}.${body}${compressionSuffix(streamCompression(format, compression))}.enc`,
+    globals: `${folder}${backupId}.globals.sql${compressionSuffix(compression.algorithm)}.enc`,
     manifest: manifestKey(prefix, database, backupId),
   };
 }

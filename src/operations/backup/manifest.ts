@@ -6,11 +6,35 @@ import type { BackupFormat } from '../../infra/config/config';
 import type { EncryptionAlgorithm } from '../../infra/config/encryption';
 import type { DatabaseProperties, RoleDependencies } from '../../infra/postgres/database-properties';
 import type { TableCount } from '../../infra/postgres/tables';
+import type { CompressionAlgorithm } from '../../infra/compression/compression';
 
 export type { TableCount };
 
 export const MANIFEST_KIND = 'pgwarden.backup';
-export const MANIFEST_FORMAT_VERSION = 1;
+/** Version 2 added stream compression (zstd, lz4, none) and says in `compression` what to undo. */
+export const MANIFEST_FORMAT_VERSION = 2;
+/** Versions this pgwarden reads. */
+export const READABLE_MANIFEST_VERSIONS = [1, 2];
+
+export interface ManifestCompression {
+  /** BACKUP_COMPRESSION when the backup was taken, and its level. */
+  algorithm: CompressionAlgorithm;
+  level: number;
+  /** What to undo on the data object after decryption; version 1 has none (custom: inside pg_dump) or gzip (plain). */
+  data?: CompressionAlgorithm;
+  /** What to undo on the globals object after decryption; version 1: gzip. */
+  globals?: CompressionAlgorithm;
+}
+
+/** The compression to undo on a backup's data object after decryption, for every manifest version. */
+export function dataCompressionOf(m: Pick<BackupManifest, 'compression' | 'pgDump'>): CompressionAlgorithm {
+  return m.compression?.data ?? (m.pgDump.format === 'custom' ? 'none' : 'gzip');
+}
+
+/** The compression to undo on a backup's globals object after decryption. */
+export function globalsCompressionOf(m: Pick<BackupManifest, 'compression'>): CompressionAlgorithm {
+  return m.compression?.globals ?? 'gzip';
+}
 
 export interface StoredObject {
   key: string;
@@ -28,7 +52,7 @@ export interface BackupManifest {
   databaseName: string;
   server: { host: string; version: string; versionNum: number };
   pgDump: { version: string; format: BackupFormat };
-  compression: { algorithm: 'gzip'; level: number };
+  compression: ManifestCompression;
   encryption: {
     algorithm: EncryptionAlgorithm;
     keyId: string;
@@ -62,9 +86,9 @@ export function parseManifest(text: string, key: string): BackupManifest {
   }
   const m = value as Partial<BackupManifest>;
   if (m?.kind !== MANIFEST_KIND) throw new Error(`${key} is not a pgwarden backup manifest`);
-  if (m.formatVersion !== MANIFEST_FORMAT_VERSION)
+  if (!READABLE_MANIFEST_VERSIONS.includes(m.formatVersion as number))
     throw new Error(
-      `manifest ${key} has format version ${m.formatVersion}; this pgwarden reads version ${MANIFEST_FORMAT_VERSION}`,
+      `manifest ${key} has format version ${m.formatVersion}; this pgwarden reads versions ${READABLE_MANIFEST_VERSIONS.join(' and ')}: upgrade pgwarden`,
     );
   for (const field of ['backupId', 'database', 'data', 'globals', 'tables', 'encryption'] as const) {
     if (m[field] === undefined) throw new Error(`manifest ${key} lacks "${field}"`);

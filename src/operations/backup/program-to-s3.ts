@@ -1,11 +1,12 @@
 /**
- * The streamed pipeline of a backup object: a dump program's output, optionally gzipped,
+ * The streamed pipeline of a backup object: a dump program's output, compressed (zstd, lz4, gzip or not),
  * encrypted, hashed and uploaded, with no temporary file and bounded memory. If the program
  * fails, the stream errors before the encryptor writes its final chunk, so the upload is
  * aborted and no complete-looking object is ever stored.
  */
 import { pipeline, Transform, TransformCallback } from 'node:stream';
-import { createGzip } from 'node:zlib';
+import { CompressionPolicy } from '../../infra/compression/compression';
+import { compressor } from '../../infra/compression/streams';
 import { PgwardenError } from '../../infra/errors/errors';
 import { classifyDumpFailure } from '../../infra/postgres/dump-errors';
 import { spawnStreaming } from '../../infra/process/spawn-stream';
@@ -45,7 +46,8 @@ export interface ProgramToS3 {
   programName: string;
   args: string[];
   env: NodeJS.ProcessEnv;
-  gzipLevel?: number;
+  /** Applied to the program's output before encryption (none: stored as it is). */
+  compression: CompressionPolicy;
   encryptor: () => Transform;
   upload: Omit<UploadSpec, 'body' | 'signal'>;
   signal: AbortSignal;
@@ -59,14 +61,14 @@ export async function streamProgramToS3(spec: ProgramToS3): Promise<StoredObject
   const raw = new Measure();
   const stored = new Measure({ hash: true });
   let streamError: Error | undefined;
-  const gzip = spec.gzipLevel !== undefined ? [createGzip({ level: spec.gzipLevel })] : [];
+  const compress = compressor(spec.compression);
   pipeline(
     [
       proc.stdout,
       new Coalesce(COALESCE_BYTES),
       new ExitGate(proc.exited, spec.programName),
       raw,
-      ...gzip,
+      ...compress,
       spec.encryptor(),
       stored,
     ],

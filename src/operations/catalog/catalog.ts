@@ -3,15 +3,18 @@
  * shows and what verify and cleanup choose from. Backups with a manifest; `restore --list` and
  * verify also see the old scripts' files (legacyCatalogEntry), which cleanup never touches.
  */
-import type { BackupManifest } from '../backup/manifest';
+import { BackupManifest, dataCompressionOf } from '../backup/manifest';
 import { parseBackupId } from '../backup/naming';
 import type { VerificationRecord } from '../verify/verification';
+import type { CompressionAlgorithm } from '../../infra/compression/compression';
 
 export interface CatalogEntry {
   backupId: string;
   database: string;
   takenAt: string;
   format: string;
+  /** What a restore undoes after decryption (zstd, lz4, gzip or none). */
+  compression: CompressionAlgorithm;
   storedBytes: number;
   rows: number;
   tables: number;
@@ -39,6 +42,7 @@ export function legacyCatalogEntry(
     database,
     takenAt: parseBackupId(backupId)!.toISOString(),
     format: 'plain (old script)',
+    compression: 'gzip',
     storedBytes: object.size,
     rows: counts.reduce((n, t) => n + t.rows, 0),
     tables: counts.length,
@@ -65,6 +69,7 @@ export function catalogEntry(
     database: manifest.database,
     takenAt: manifest.snapshot.takenAt,
     format: manifest.pgDump.format,
+    compression: dataCompressionOf(manifest),
     storedBytes: manifest.data.storedBytes,
     rows: manifest.tables.reduce((n, t) => n + t.rows, 0),
     tables: manifest.tables.length,

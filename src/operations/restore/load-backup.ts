@@ -7,9 +7,10 @@
 import { createWriteStream } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { pipeline as streamPipeline, Readable } from 'node:stream';
+import { Duplex, pipeline as streamPipeline, Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { createGunzip } from 'node:zlib';
+import { CompressionAlgorithm } from '../../infra/compression/compression';
+import { decompressor } from '../../infra/compression/streams';
 import { libpqEnvironment } from '../../infra/postgres/client';
 import type { Config } from '../../infra/config/config';
 import type { Bucket } from '../../infra/storage/bucket';
@@ -32,7 +33,10 @@ export interface LoadSpec {
   expected?: ExpectedObject;
   /** The key id from the manifest; absent for the old scripts' backups. */
   keyId?: string;
+  /** custom: pg_restore from a file; plain-gz (the name is historical): SQL into psql. */
   format: 'custom' | 'plain-gz';
+  /** What to undo after decryption (manifest's `compression.data`; the old scripts': gzip). */
+  compression: CompressionAlgorithm;
   /** Skip GRANT/REVOKE (a throw-away test restore needs no privileges of absent roles). */
   noAcl?: boolean;
   /** Skip ALTER ... OWNER TO: everything belongs to the user restoring (explicit --no-owner, test restores). */
@@ -65,15 +69,10 @@ export async function loadBackup(
     if (spec.format === 'plain-gz') {
       // psql applies statements as they arrive: a mismatch found at the end fails the load,
       // and the caller drops the database it loaded into.
-      const gunzipped = streamPipeline(decrypted.plaintext, createGunzip(), () => undefined);
-      const sql =
-        spec.noOwner || spec.noAcl
-          ? streamPipeline(
-              gunzipped,
-              plainSqlFilter({ noOwner: spec.noOwner ?? false, noAcl: spec.noAcl ?? false }),
-              () => undefined,
-            )
-          : gunzipped;
+      const sql = chain(decrypted.plaintext, [
+        ...decompressor(spec.compression),
+        ...(spec.noOwner || spec.noAcl ? [plainSqlFilter({ noOwner: spec.noOwner ?? false, noAcl: spec.noAcl ?? false })] : []),
+      ]);
       await runToCompletion(
         pgProgram('psql', config.tools.pgBinDir),
         ['-q', '-v', 'ON_ERROR_STOP=1', `--dbname=${spec.database}`],
@@ -85,7 +84,7 @@ export async function loadBackup(
     // The custom format is checked whole before pg_restore reads a byte of it.
     const file = join(await privateWorkDir(config.verify.workDir), workFileName(spec.run, `${spec.database}.dump`));
     try {
-      await pipeline(decrypted.plaintext, createWriteStream(file, { mode: 0o600 }));
+      await pipeline([decrypted.plaintext, ...decompressor(spec.compression), createWriteStream(file, { mode: 0o600 })]);
       const args = [
         ...(spec.noOwner ? ['--no-owner'] : []),
         ...(spec.noAcl ? ['--no-acl'] : []),
@@ -103,4 +102,9 @@ export async function loadBackup(
     progress.storedBytes = counted.bytes;
     body.destroy();
   }
+}
+
+/** A source read through transforms; errors reach the last stream, which its reader sees. */
+function chain(source: Readable, transforms: Duplex[]): Readable {
+  return transforms.length ? (streamPipeline([source, ...transforms], () => undefined) as unknown as Readable) : source;
 }

@@ -1,0 +1,67 @@
+/** Compression choices and the filter streams, run through the real zstd and lz4 programs. */
+import { randomBytes } from 'node:crypto';
+import { Duplex, Readable, Writable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import {
+  compressCommand,
+  compressedByPgDump,
+  compressionSuffix,
+  CompressionAlgorithm,
+  streamCompression,
+} from '../../src/infra/compression/compression';
+import { compressor, decompressor } from '../../src/infra/compression/streams';
+import { FilterProcess } from '../../src/infra/process/filter-process';
+
+const text = Buffer.from(
+  Array.from({ length: 20000 }, (_, i) => `order ${i}, customer ${i % 97}, {"total": ${i * 3}}\n`).join(''),
+);
+
+describe('where compression happens', () => {
+  it.each([
+    ['custom', 'gzip', true, 'none'],
+    ['custom', 'zstd', false, 'zstd'],
+    ['custom', 'none', false, 'none'],
+    ['plain', 'gzip', false, 'gzip'],
+    ['plain', 'lz4', false, 'lz4'],
+  ] as const)('%s + %s: inside pg_dump %s, undone after decryption: %s', (format, algorithm, inside, stream) => {
+    expect(compressedByPgDump(format, { algorithm, level: 1 })).toBe(inside);
+    expect(streamCompression(format, { algorithm, level: 1 })).toBe(stream);
+  });
+  it('names files by what must be undone', () => {
+    expect((['zstd', 'gzip', 'lz4', 'none'] as const).map(compressionSuffix)).toEqual(['.zst', '.gz', '.lz4', '']);
+  });
+  it('runs zstd on two threads at the asked level', () => {
+    expect(compressCommand({ algorithm: 'zstd', level: 3 })).toEqual({ program: 'zstd', args: ['-q', '-c', '-T2', '-3'] });
+  });
+});
+
+/** Bytes through a chain of streams, the way backups and restores run them (pipeline). */
+async function through(input: Buffer, chain: Duplex[]): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  const sink = new Writable({ write: (c: Buffer, _e, done) => (chunks.push(c), done()) });
+  await pipeline([Readable.from([input]), ...chain, sink]);
+  return Buffer.concat(chunks);
+}
+
+describe('compression streams', () => {
+  it.each(['zstd', 'lz4', 'gzip', 'none'] as CompressionAlgorithm[])(
+    '%s: round trip, and zstd/lz4 actually compress',
+    async (algorithm) => {
+      const packed = await through(text, compressor({ algorithm, level: 1 }));
+      if (algorithm !== 'none') expect(packed.length).toBeLessThan(text.length / 2);
+      expect((await through(packed, decompressor(algorithm))).equals(text)).toBe(true);
+    },
+  );
+
+  it('fails a corrupt zstd stream instead of ending it short', async () => {
+    const packed = await through(text, compressor({ algorithm: 'zstd', level: 1 }));
+    const err = await through(packed.subarray(0, Math.floor(packed.length / 2)), decompressor('zstd')).catch((e: Error) => e);
+    expect(err).toBeInstanceOf(Error);
+    expect((err as Error).message).toMatch(/^zstd failed \(exit 1\)/);
+  });
+
+  it('says how to install a missing program', async () => {
+    const err = await through(randomBytes(10), [new FilterProcess({ program: 'no-such-zstd', args: [] })]).catch((e: Error) => e);
+    expect((err as Error).message).toMatch(/no-such-zstd could not run .*: install it \(Debian: apt-get install no-such-zstd\)/);
+  });
+});
