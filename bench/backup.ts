@@ -1,12 +1,15 @@
 /**
- * Backup benchmark. For pgbench databases of the given scales, in one run:
+ * Backup benchmark. For pgbench databases of the given scales and generated print shops
+ * (bench/printshop.sql: text, jsonb, numeric, bytea; compressing about 3x) of the given order counts, in one run:
  *   1. baseline: plain `pg_dump -Fc > /dev/null`
  *   2. the strategy's shell pipeline: `pg_dump | gzip | openssl enc -aes-256-cbc` to a file
  *   3. pgwarden: BackupWorkflow through a fresh worker process into the local S3
  * and prints times, ratios to the baseline, throughput, the machine's busy CPU time of each, and
  * the worker's peak memory (VmHWM) per size; then where pgwarden's time went, step by step,
- * from the workflow's history. Usage: npm run bench:backup -- [--scales 10,100] [--repeat 1]
+ * from the workflow's history. Each figure is the minimum and the median of --repeat runs.
+ * Usage: npm run bench:backup -- [--scales 10,100] [--printshop 100000,400000] [--repeat 3]
  */
+import { spawnSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -20,8 +23,10 @@ import {
   activitySteps,
   benchDatabase,
   benchSetup,
+  datasetName,
   deleteBenchBackups,
   fastest,
+  median,
   memoryMiB,
   MiB,
   printTable,
@@ -32,12 +37,12 @@ import {
 } from './support';
 
 async function main(): Promise<void> {
-  const { scales, repeat, stackEnv } = await benchSetup();
+  const { datasets, repeat, stackEnv } = await benchSetup();
   const rows: string[][] = [];
   const steps: string[][] = [];
   const cpu = (r: { ms: number; cpuMs: number }) => `${seconds(r.cpuMs)} CPU-s`;
-  for (const scale of scales) {
-    const bench = await benchDatabase(stackEnv, scale);
+  for (const dataset of datasets) {
+    const bench = await benchDatabase(stackEnv, dataset);
     const { database, env, target } = bench;
     const pgEnv = libpqEnvironment(target);
     const sizeBytes = await (async () => {
@@ -47,10 +52,22 @@ async function main(): Promise<void> {
       return Number(r.rows[0].s);
     })();
 
-    // 1. Baseline: plain pg_dump in custom format, to /dev/null.
+    // 1. Baseline: plain pg_dump in custom format (its own gzip, level 6), to nowhere.
     const baseline: Array<{ ms: number; cpuMs: number }> = [];
-    for (let i = 0; i < repeat; i++)
-      baseline.push(await timedWithCpu(() => run(pgProgram('pg_dump'), ['-Fc', '-Z6', database], pgEnv)));
+    let baselineBytes = 0;
+    for (let i = 0; i < repeat; i++) {
+      // Counted by wc on the way to nowhere: no disk in the baseline's time.
+      baseline.push(
+        await timedWithCpu(() => {
+          const out = spawnSync('bash', ['-c', `set -o pipefail; "${pgProgram('pg_dump')}" -Fc -Z6 "$PGDATABASE" | wc -c`], {
+            env: pgEnv,
+            encoding: 'utf8',
+          });
+          if (out.status !== 0) throw new Error(`pg_dump failed: ${out.stderr}`);
+          baselineBytes = Number(out.stdout.trim());
+        }),
+      );
+    }
 
     // 2. The strategy's shell pipeline, to a file.
     const shell: Array<{ ms: number; cpuMs: number }> = [];
@@ -107,31 +124,33 @@ async function main(): Promise<void> {
     // Throughput as database size over wall time, the same measure for all three.
     const rate = (ms: number) => `(${(sizeBytes / MiB / (ms / 1000)).toFixed(0)} MiB/s)`;
     const sh = fastest(shell);
+    const med = (runs: Array<{ ms: number }>) => median(runs.map((r) => r.ms));
+    const mins = (runs: Array<{ ms: number }>) => `${seconds(fastest(runs).ms)}/${seconds(med(runs))} s`;
     rows.push([
-      `scale ${scale}`,
+      datasetName(dataset),
       `${(sizeBytes / MiB).toFixed(0)} MiB`,
-      `${seconds(b.ms)} s ${rate(b.ms)}, ${cpu(b)}`,
-      `${seconds(sh.ms)} s ${rate(sh.ms)} x${(sh.ms / b.ms).toFixed(2)}, ${(shellBytes / MiB).toFixed(1)} MiB, ${cpu(sh)}`,
-      `${seconds(oursBest.ms)} s ${rate(oursBest.ms)} x${(oursBest.ms / b.ms).toFixed(2)}, ${(summary!.storedBytes / MiB).toFixed(1)} MiB, ${cpu(oursBest)}`,
+      `${mins(baseline)} ${rate(b.ms)}, ${cpu(b)}, ${(baselineBytes / MiB).toFixed(1)} MiB`,
+      `${mins(shell)} ${rate(sh.ms)} x${(sh.ms / b.ms).toFixed(2)}/x${(med(shell) / med(baseline)).toFixed(2)}, ${(shellBytes / MiB).toFixed(1)} MiB, ${cpu(sh)}`,
+      `${mins(ours)} ${rate(oursBest.ms)} x${(oursBest.ms / b.ms).toFixed(2)}/x${(med(ours) / med(baseline)).toFixed(2)}, ${(summary!.storedBytes / MiB).toFixed(1)} MiB, ${cpu(oursBest)}`,
       `${memory.peak.toFixed(0)} MiB (${idle.peak.toFixed(0)} after start)`,
     ]);
     const { total, activities } = activitySteps(history);
     const inActivities = activities.reduce((n, a) => n + a.ms, 0);
     steps.push([
-      `scale ${scale}`,
+      datasetName(dataset),
       ...activities.map((a) => `${a.name} ${seconds(a.ms)} s`),
       `task round trips ${seconds(total - inActivities)} s`,
       `workflow ${seconds(total)} s`,
     ]);
   }
   printTable(
-    `backup benchmark (best of ${repeat}; ratios against pg_dump -Fc of the same database in this run)`,
+    `backup benchmark (min/median of ${repeat}; ratios min/median against pg_dump -Fc of the same database in this run; rate and CPU of the fastest run)`,
     [
       'database',
       'size',
-      'pg_dump -Fc > /dev/null (rate, machine CPU)',
+      'pg_dump -Fc (rate, machine CPU, output)',
       'shell pipeline (rate, ratio, stored, CPU)',
-      'pgwarden backup (rate, ratio, stored, CPU)',
+      `pgwarden backup, ${process.env.BACKUP_COMPRESSION ?? 'zstd'} (rate, ratio, stored, CPU)`,
       'worker peak RSS (VmHWM)',
     ],
     rows,

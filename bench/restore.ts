@@ -1,12 +1,12 @@
 /**
- * Restore benchmark. For pgbench databases of the given scales, in one run:
+ * Restore benchmark. For pgbench databases of the given scales and print shops of the given order counts, in one run:
  *   1. baseline: plain `pg_restore --jobs=2` of a `pg_dump -Fc` file into a new database
  *   2. pgwarden: RestoreWorkflow --new-db of a pgwarden backup of the same database
  *      (download, decrypt, parallel pg_restore, row counts against the manifest)
  *   3. pgwarden: VerifyBackupWorkflow of that backup (checksums, full decryption, test restore,
  *      row counts, size)
  * and prints the times and their ratios to the baseline. Usage:
- *   npm run bench:restore -- [--scales 10,100] [--repeat 1]
+ *   npm run bench:restore -- [--scales 10,100] [--printshop 100000] [--repeat 3]
  */
 import { randomUUID } from 'node:crypto';
 import { rmSync } from 'node:fs';
@@ -20,6 +20,7 @@ import type { BackupSummary } from '../workflows/backup';
 import {
   benchDatabase,
   benchSetup,
+  datasetName,
   best,
   deleteBenchBackups,
   MiB,
@@ -31,10 +32,10 @@ import {
 } from './support';
 
 async function main(): Promise<void> {
-  const { scales, repeat, stackEnv } = await benchSetup();
+  const { datasets, repeat, stackEnv } = await benchSetup();
   const rows: string[][] = [];
-  for (const scale of scales) {
-    const bench = await benchDatabase(stackEnv, scale);
+  for (const dataset of datasets) {
+    const bench = await benchDatabase(stackEnv, dataset);
     const { database, env, target } = bench;
     const admin = await connectDatabase(target, { database: 'postgres' });
     const drop = (name: string) => admin.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
@@ -98,7 +99,7 @@ async function main(): Promise<void> {
 
     const b = best(baseline);
     rows.push([
-      `scale ${scale}`,
+      datasetName(dataset),
       `${(backup.rawBytes / MiB).toFixed(1)} MiB dump`,
       `${seconds(b)} s`,
       `${seconds(best(restores))} s  x${(best(restores) / b).toFixed(2)}`,

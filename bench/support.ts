@@ -130,9 +130,46 @@ export interface BenchDatabase {
   target: ReturnType<typeof loadConfig>['databases'][number];
 }
 
-/** The pgbench database of a scale and pgwarden's settings pointed at it. */
-export async function benchDatabase(stackEnv: Record<string, string>, scale: number): Promise<BenchDatabase> {
-  const database = await ensurePgbenchDatabase(stackEnv, scale);
+/**
+ * The generated print shop (bench/printshop.sql) with this many orders, made once and reused:
+ * text, jsonb, numeric, timestamps and some bytea, compressing about 3x where pgbench does 55x.
+ */
+export async function ensurePrintshopDatabase(baseEnv: Record<string, string | undefined>, orders: number): Promise<string> {
+  const name = `bench_printshop_${orders}`;
+  const server = loadConfig(baseEnv, { require: WORKER_NEEDS }).databases[0];
+  const admin = await connectDatabase(server, { database: 'postgres' });
+  try {
+    if ((await admin.query('SELECT 1 FROM pg_database WHERE datname = $1', [name])).rowCount) {
+      const c = await connectDatabase(server, { database: name });
+      const n = await c.query<{ n: string }>('SELECT count(*) AS n FROM orders').catch(() => ({ rows: [{ n: '0' }] }));
+      await c.end();
+      if (Number(n.rows[0].n) === orders) return name;
+      await admin.query(`DROP DATABASE "${name}" WITH (FORCE)`);
+    }
+    await admin.query(`CREATE DATABASE "${name}"`);
+  } finally {
+    await admin.end();
+  }
+  process.stderr.write(`bench: generating ${name} (${orders} orders)...\n`);
+  run(
+    pgProgram('psql'),
+    ['-q', '-v', 'ON_ERROR_STOP=1', '-v', `orders=${orders}`, '-f', join(repoRoot, 'bench', 'printshop.sql'), name],
+    libpqEnvironment(server, name),
+  );
+  return name;
+}
+
+/** A benchmark dataset: pgbench at a scale, or the print shop with a number of orders. */
+export type Dataset = { kind: 'pgbench'; scale: number } | { kind: 'printshop'; orders: number };
+
+export const datasetName = (d: Dataset) => (d.kind === 'pgbench' ? `pgbench scale ${d.scale}` : `print shop ${d.orders} orders`);
+
+/** The dataset's database and pgwarden's settings pointed at it. */
+export async function benchDatabase(stackEnv: Record<string, string>, dataset: Dataset): Promise<BenchDatabase> {
+  const database =
+    dataset.kind === 'pgbench'
+      ? await ensurePgbenchDatabase(stackEnv, dataset.scale)
+      : await ensurePrintshopDatabase(stackEnv, dataset.orders);
   const env: Record<string, string> = { ...stackEnv, DATABASE_URL: stackEnv.DATABASE_URL!.replace(/\/[^/]+$/, `/${database}`) };
   const config = loadConfig(env, { require: WORKER_NEEDS });
   return { database, env, config, target: config.databases[0] };
@@ -155,12 +192,26 @@ export async function deleteBenchBackups(bench: BenchDatabase): Promise<void> {
   }
 }
 
-/** What every benchmark starts from: `--scales` and `--repeat`, the local stack up, and its settings. */
-export async function benchSetup(): Promise<{ scales: number[]; repeat: number; stackEnv: Record<string, string> }> {
-  const scales = option('scales', '10,100').split(',').map(Number);
-  const repeat = Number(option('repeat', '1'));
+/**
+ * What every benchmark starts from: the datasets (`--scales` of pgbench, `--printshop` order
+ * counts; either may be empty), `--repeat`, the local stack up, and its settings.
+ */
+export async function benchSetup(): Promise<{ datasets: Dataset[]; repeat: number; stackEnv: Record<string, string> }> {
+  const list = (name: string, fallback: string) => option(name, fallback).split(',').filter(Boolean).map(Number);
+  const datasets: Dataset[] = [
+    ...list('scales', '10,100').map((scale): Dataset => ({ kind: 'pgbench', scale })),
+    ...list('printshop', '').map((orders): Dataset => ({ kind: 'printshop', orders })),
+  ];
+  const repeat = Number(option('repeat', '3'));
   await up((line) => process.stderr.write(`stack: ${line}\n`));
-  return { scales, repeat, stackEnv: readEnvFile(envFile) };
+  return { datasets, repeat, stackEnv: readEnvFile(envFile) };
+}
+
+/** The median of repeated runs: with the minimum, what a shared, noisy machine lets us say. */
+export function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
 }
 
 /**

@@ -55,8 +55,8 @@ describe('fault campaign: 3-minute outages (dev server, real PostgreSQL and S3)'
       const prefix = `${storage.prefix}/${db}/`;
       const { Contents = [] } = await client.send(new ListObjectsV2Command({ Bucket: storage.bucket, Prefix: prefix }));
       expect(Contents.map((o) => o.Key!.slice(prefix.length)).sort()).toEqual([
-        `data/${summary.backupId}.dump.enc`,
-        `data/${summary.backupId}.globals.sql.gz.enc`,
+        `data/${summary.backupId}.dump.zst.enc`,
+        `data/${summary.backupId}.globals.sql.zst.enc`,
         `manifests/${summary.backupId}.json`,
       ]);
       expect(

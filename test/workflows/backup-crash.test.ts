@@ -29,7 +29,8 @@ it('on cancellation kills pg_dump, aborts the upload and leaves nothing behind',
     ),
   );
   const taskQueue = uniqueTaskQueue('cancel');
-  const config = stackConfig({ DATABASE_URL: databaseUrl(db), BACKUP_COMPRESSION_LEVEL: '9' });
+  // gzip -9 inside pg_dump: a dump slow enough to be cancelled while it uploads.
+  const config = stackConfig({ DATABASE_URL: databaseUrl(db), BACKUP_COMPRESSION: 'gzip', BACKUP_COMPRESSION_LEVEL: '9' });
   const storage = config.storage!;
   const s3 = createS3Client(storage);
   const prefix = `database-backups/${db}/`;
@@ -115,7 +116,7 @@ it('survives a worker killed mid-upload with one complete backup and no stray up
   let killedMidUpload = false;
   while (Date.now() < deadline && !killedMidUpload) {
     const { Uploads = [] } = await s3.send(new ListMultipartUploadsCommand({ Bucket: storage.bucket, Prefix: `${prefix}data/` }));
-    for (const u of Uploads.filter((u) => u.Key!.endsWith('.dump.enc'))) {
+    for (const u of Uploads.filter((u) => /\.dump(\.zst)?\.enc$/.test(u.Key!))) {
       const { Parts = [] } = await s3.send(new ListPartsCommand({ Bucket: storage.bucket, Key: u.Key, UploadId: u.UploadId }));
       if (Parts.length > 0) {
         doomed.killHard();
@@ -137,8 +138,8 @@ it('survives a worker killed mid-upload with one complete backup and no stray up
 
   const { Contents = [] } = await s3.send(new ListObjectsV2Command({ Bucket: storage.bucket, Prefix: prefix }));
   expect(Contents.map((o) => o.Key!.slice(prefix.length)).sort()).toEqual([
-    `data/${summary.backupId}.dump.enc`,
-    `data/${summary.backupId}.globals.sql.gz.enc`,
+    `data/${summary.backupId}.dump.zst.enc`,
+    `data/${summary.backupId}.globals.sql.zst.enc`,
     `manifests/${summary.backupId}.json`,
   ]);
   const { Uploads = [] } = await s3.send(new ListMultipartUploadsCommand({ Bucket: storage.bucket, Prefix: prefix }));

@@ -56,7 +56,8 @@ describe('BackupWorkflow through outages (dev server, real PostgreSQL and S3)', 
         `CREATE TABLE big AS SELECT g AS id, md5(g::text) || md5((g * 7)::text) || md5((g * 13)::text) AS pad FROM generate_series(1, 1200000) g`,
       ),
     );
-    const { taskQueue } = await suite.workerFor(db);
+    // gzip inside pg_dump: slow enough that the dump spans several heartbeats (zstd finishes this in a few seconds).
+    const { taskQueue } = await suite.workerFor(db, { BACKUP_COMPRESSION: 'gzip' });
     const handle = await suite.server.client.workflow.start(WorkflowType.backup, {
       taskQueue,
       workflowId: `backup-${db}-${uniqueSuffix()}`,
