@@ -100,7 +100,7 @@ async function main(): Promise<void> {
     const b = best(baseline);
     rows.push([
       datasetName(dataset),
-      `${(backup.rawBytes / MiB).toFixed(1)} MiB dump`,
+      `${(backup.rawBytes / MiB).toFixed(1)} MiB from pg_dump (${(backup.rawBytes / backup.storedBytes).toFixed(1)}x stored)`,
       `${seconds(b)} s`,
       `${seconds(best(restores))} s  x${(best(restores) / b).toFixed(2)}`,
       `${seconds(best(verifies))} s  x${(best(verifies) / b).toFixed(2)}`,
