@@ -76,7 +76,9 @@ export class IncidentFlow {
       try {
         validate(state, a);
       } catch (err) {
-        log.warn('signal ignored', { signal: signal.name, reason: (err as Error).message });
+        log.warn('signal refused', { signal: signal.name, reason: (err as Error).message });
+        this.incident.refused(signal.name, (a as { by?: unknown } | undefined)?.by, (err as Error).message);
+        this.publish();
         return;
       }
       await apply(a);

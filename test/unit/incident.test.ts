@@ -1,7 +1,7 @@
 /** The runbook's pure parts: escalation policy, validators, recovery figures, details, notices, settings. */
 import { loadConfig } from '../../src/infra/config/config';
 import { ConfigError } from '../../src/infra/errors/errors';
-import { incidentDetails } from '../../src/operations/dr/details';
+import { incidentDetails, withCommandsInCode } from '../../src/operations/dr/details';
 import { IncidentState } from '../../src/operations/dr/incident';
 import {
   closingAudience,
@@ -185,6 +185,35 @@ describe('the incident state machine', () => {
   });
 });
 
+describe('what on-call reads in the UI', () => {
+  it.each([
+    [
+      'the assessment: pgwarden dr assess dr-1 --scope TEXT --customer-impact yes|no --as NAME',
+      'the assessment: `pgwarden dr assess dr-1 --scope TEXT --customer-impact yes|no --as NAME`',
+    ],
+    [
+      'a decision on the failed step: pgwarden dr retry|skip dr-1 --reason TEXT (or abort)',
+      'a decision on the failed step: `pgwarden dr retry|skip dr-1 --reason TEXT` (or abort)',
+    ],
+    ['nothing to run', 'nothing to run'],
+  ])('puts commands in code spans: %s', (text, shown) => {
+    expect(withCommandsInCode(text)).toBe(shown);
+  });
+
+  it('records a refused Signal in the timeline and shows it as the last refused action', () => {
+    const i = new Incident('dr-1', { summary: 'orders lost' }, openedAt, () => new Date('2026-11-24T02:05:00Z'));
+    i.refused('assessSignal', 'bob', '"customerImpact" must be true or false without quotes; got "yes"');
+    i.refused('acknowledgeSignal', undefined, 'say who you are');
+    expect(i.state.timeline.map((t) => [t.by, t.what])).toEqual([
+      ['bob', 'refused assessSignal: "customerImpact" must be true or false without quotes; got "yes"'],
+      ['someone (no "by")', 'refused acknowledgeSignal: say who you are'],
+    ]);
+    expect(incidentDetails({ ...i.state, matrix })).toContain(
+      '**Last refused action:** acknowledgeSignal from someone (no "by") at 2026-11-24T02:05:00.000Z: say who you are',
+    );
+  });
+});
+
 describe('validators', () => {
   it.each([
     [
@@ -200,7 +229,22 @@ describe('validators', () => {
     [
       'assess with a string for impact',
       () => v.validateAssess(incident(), { by: 'a', dataLossScope: 'x', customerImpact: 'yes' } as never),
-      /"customerImpact" is required/,
+      /^"customerImpact" must be true or false without quotes \(true if customers see the outage, else false\); got "yes"$/,
+    ],
+    [
+      'assess without impact',
+      () => v.validateAssess(incident(), { by: 'a', dataLossScope: 'x' } as never),
+      /^"customerImpact" is required: true if customers see the outage, else false$/,
+    ],
+    [
+      'assess with a number for scope',
+      () => v.validateAssess(incident(), { by: 'a', dataLossScope: 42, customerImpact: true } as never),
+      /^"dataLossScope" must be text in quotes, e\.g\. "what data is lost or at risk, e\.g\. orders since 02:00"; got 42$/,
+    ],
+    [
+      'ack with a number for by',
+      () => v.validateAcknowledge(incident(), { by: 7 } as never),
+      /^"by" must be text in quotes, e\.g\. \{"by": "alice"\}; got 7$/,
     ],
     [
       'assess at another step',

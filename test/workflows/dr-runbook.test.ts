@@ -109,7 +109,7 @@ describe('DisasterRecoveryWorkflow (dev server, real restore, CLI)', () => {
       });
       expect(s.matrix!.level1.contacts).toEqual(['oncall@example.com']);
 
-      // Bad steps are refused with a clear message, and nothing is recorded.
+      // Bad steps are refused with a clear message; Updates record nothing.
       const recorded = s.timeline.length;
       const refusal = async <A>(update: UpdateDefinition<IncidentState, [A]>, arg: A) => {
         const err = await h.executeUpdate(update, { args: [arg] }).catch((e: unknown) => e);
@@ -126,7 +126,8 @@ describe('DisasterRecoveryWorkflow (dev server, real restore, CLI)', () => {
       expect(await refusal(m.resumeUpdate, { by: 'dave' })).toMatch(/belongs to step "6. Resume operations"/);
       expect(await refusal(m.retryStepUpdate, { by: 'dave', reason: 'again' })).toMatch(/has not failed/);
       expect(await refusal(m.abortUpdate, { by: 'dave' } as never)).toMatch(/"reason" is required/);
-      await h.signal(m.assessSignal, { by: 'dave', dataLossScope: '' } as never); // ignored, as a bad UI click
+      // A bad Signal (a UI click nobody sees refused) is not applied, but shown and recorded as refused.
+      await h.signal(m.assessSignal, { by: 'dave', dataLossScope: '' } as never);
       expect(await cli('assess', id, '--scope', 'x', '--customer-impact', 'maybe')).toMatchObject({
         code: 64,
         stderr: 'pgwarden: --customer-impact maybe: answer yes or no\n',
@@ -138,7 +139,10 @@ describe('DisasterRecoveryWorkflow (dev server, real restore, CLI)', () => {
         ),
       });
       s = await h.query(m.incidentStateQuery);
-      expect(s.timeline).toHaveLength(recorded);
+      expect(s.timeline.slice(recorded).map((t) => [t.by, t.what])).toEqual([
+        ['dave', 'refused assessSignal: "dataLossScope" is required: what data is lost or at risk, e.g. orders since 02:00'],
+      ]);
+      expect(s.lastRefused).toMatchObject({ by: 'dave', action: 'assessSignal' });
       expect(s.assessment).toBeNull();
 
       // 2. Assess, acknowledge.
@@ -206,7 +210,7 @@ describe('DisasterRecoveryWorkflow (dev server, real restore, CLI)', () => {
       expect(metadata.currentDetails?.split('\n').slice(0, 3)).toEqual([
         `**[SEV2] ${db}**: items wiped by a bad migration`,
         '**Status:** open; step 6. Resume operations (waiting)',
-        `**Waiting for:** confirmation that operations resumed: pgwarden dr resume ${id} --as NAME`,
+        `**Waiting for:** confirmation that operations resumed: \`pgwarden dr resume ${id} --as NAME\``,
       ]);
 
       // 6. Resume: closes the incident with the timeline and the recovery figures.
@@ -215,6 +219,7 @@ describe('DisasterRecoveryWorkflow (dev server, real restore, CLI)', () => {
       expect(final).toMatchObject({ status: 'resolved', step: 'resume', skipped: [] });
       expect(final.recovery).toMatchObject({ restoreWithinRto: true, fullServiceWithinRto: true, withinRpo: true });
       expect(final.timeline.filter((t) => t.by === 'dave').map((t) => t.what)).toEqual([
+        expect.stringMatching(/^refused assessSignal: /),
         expect.stringMatching(/^acknowledged/),
         'data loss: inventory items with qty < 25; customer-facing impact: no',
         expect.stringMatching(new RegExp(`^chose ${backup.backupId} .*in place$`)),

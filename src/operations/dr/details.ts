@@ -13,12 +13,25 @@ export function levelsSent(sent: IncidentState['escalation']['sent']): string {
     : 'no level yet';
 }
 
+/**
+ * Commands in code spans, so the UI's markdown shows `--scope` as typed (not an en dash) and a
+ * copied command works.
+ */
+export function withCommandsInCode(text: string): string {
+  return text.replace(/pgwarden dr [^()]+?(?= \(|$)/g, (command) => `\`${command}\``);
+}
+
 export function incidentDetails(s: IncidentState): string {
   const level = levelsSent(s.escalation.sent);
   const lines = [
     `**[${s.severity}] ${s.database}**: ${s.summary}`,
     `**Status:** ${s.status}${s.closedAt ? ` at ${s.closedAt}` : ''}; step ${STEP_TITLES[s.step]} (${s.stepStatus})`,
-    ...(s.waitingFor ? [`**Waiting for:** ${s.waitingFor}`] : []),
+    ...(s.waitingFor ? [`**Waiting for:** ${withCommandsInCode(s.waitingFor)}`] : []),
+    ...(s.lastRefused
+      ? [
+          `**Last refused action:** ${s.lastRefused.action} from ${s.lastRefused.by} at ${s.lastRefused.at}: ${s.lastRefused.reason}`,
+        ]
+      : []),
     `**Escalation:** ${level} sent${s.escalation.next ? `; next level ${s.escalation.next.level} at ${s.escalation.next.at}` : ''}; ${s.escalation.acknowledgedBy ? `acknowledged by ${s.escalation.acknowledgedBy}` : 'NOT acknowledged'}`,
   ];
   if (s.selection)

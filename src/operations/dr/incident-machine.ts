@@ -58,6 +58,7 @@ export function openingState(incidentId: string, input: DisasterRecoveryInput, o
     recovery: null,
     skipped: [],
     timeline: [],
+    lastRefused: null,
   };
 }
 
@@ -223,6 +224,13 @@ export class Incident {
     }
     this.skipRequested = true;
     return true;
+  }
+
+  /** A Signal its validator refused: nobody saw an error, so the incident shows and records it. */
+  refused(action: string, by: unknown, reason: string): void {
+    const who = typeof by === 'string' && by.trim() ? by.trim() : 'someone (no "by")';
+    this.state.lastRefused = { at: this.now().toISOString(), by: who, action, reason };
+    this.record('incident', who, `refused ${action}: ${reason}`);
   }
 
   abort(a: ReasonInput): void {

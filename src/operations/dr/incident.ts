@@ -127,4 +127,6 @@ export interface IncidentState {
   recovery: RecoveryFigures | null;
   skipped: Step[];
   timeline: TimelineEntry[];
+  /** The last Signal refused by its validator (an Update's refusal goes back to its sender instead). */
+  lastRefused?: { at: string; by: string; action: string; reason: string } | null;
 }

@@ -29,8 +29,23 @@ const BACKUP_ID = /^backup_\d{8}_\d{6}$/;
 const DATABASE_NAME = /^[a-z_][a-z0-9_]{0,62}$/;
 
 function who(input: Partial<Actor> | undefined): void {
+  if (input?.by !== undefined && typeof input.by !== 'string')
+    throw new Error(`"by" must be text in quotes, e.g. {"by": "alice"}; got ${JSON.stringify(input.by)}`);
   if (typeof input?.by !== 'string' || !input.by.trim())
     throw new Error('say who you are: "by" is required, e.g. {"by": "alice"}');
+}
+
+/** A wrong type is said as such, not as a missing field: a quoted "yes" is not the boolean true. */
+function text(value: unknown, field: string, what: string): void {
+  if (value !== undefined && value !== null && typeof value !== 'string')
+    throw new Error(`"${field}" must be text in quotes, e.g. "${what}"; got ${JSON.stringify(value)}`);
+  if (typeof value !== 'string' || !value.trim()) throw new Error(`"${field}" is required: ${what}`);
+}
+
+function yesNo(value: unknown, field: string, what: string): void {
+  if (value === undefined || value === null) throw new Error(`"${field}" is required: ${what}`);
+  if (typeof value !== 'boolean')
+    throw new Error(`"${field}" must be true or false without quotes (${what}); got ${JSON.stringify(value)}`);
 }
 
 function open(state: IncidentState): void {
@@ -56,10 +71,8 @@ export function validateAssess(state: IncidentState, input: AssessInput): void {
   who(input);
   open(state);
   atStep(state, 'assess', 'an assessment');
-  if (typeof input.dataLossScope !== 'string' || !input.dataLossScope.trim())
-    throw new Error('"dataLossScope" is required: what data is lost or at risk, e.g. "orders since 02:00"');
-  if (typeof input.customerImpact !== 'boolean')
-    throw new Error('"customerImpact" is required: true if customers see the outage, else false');
+  text(input.dataLossScope, 'dataLossScope', 'what data is lost or at risk, e.g. orders since 02:00');
+  yesNo(input.customerImpact, 'customerImpact', 'true if customers see the outage, else false');
 }
 
 export function validateSelect(state: IncidentState, input: SelectInput): void {
