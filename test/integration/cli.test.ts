@@ -1,5 +1,6 @@
 /** The built `pgwarden` CLI as a user runs it: clear lines, documented exit codes, no secrets. */
 import { spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { repoRoot, envFile } from '../../devstack/paths';
 import { ephemeralPort } from '../../devstack/ports';
@@ -75,6 +76,11 @@ describe('pgwarden CLI', () => {
         ? `pgwarden: ${line}`
         : expect.stringMatching(new RegExp(`^pgwarden: ${(line as { sample: RegExp }).sample.source.slice(1)}`)),
     ]);
+  });
+
+  it('prints its version (the one every manifest records) and exits 0', () => {
+    const version = JSON.parse(readFileSync(join(repoRoot, 'package.json'), 'utf8')).version;
+    expect(pgwarden(['--version'])).toMatchObject({ code: 0, stdout: `${version}\n` });
   });
 
   it('exits 64 on bad command-line input', () => {

@@ -6,6 +6,7 @@
 import { Command, CommanderError, Option } from 'commander';
 import { ExitCode } from '../../infra/errors/exit-codes';
 import { CommandContext, GlobalOptions } from './context';
+import { PGWARDEN_VERSION } from '../version';
 
 // Each command's module (and with it the Temporal and AWS SDKs) loads when that command runs:
 // --help and bad input answer at once.
@@ -18,6 +19,7 @@ export function buildProgram(run: (action: () => Promise<void>) => Promise<void>
         'PGWARDEN_CONFIG',
       ),
     )
+    .version(PGWARDEN_VERSION, '-V, --version', "print pgwarden's version")
     .showHelpAfterError('(run with --help for usage)')
     .exitOverride();
   const ctx = () => new CommandContext(program.opts<GlobalOptions>());
