@@ -6,12 +6,12 @@
  * pg_dump and pg_dumpall and aborts their uploads.
  */
 import { Context, log } from '@temporalio/activity';
-import { ManifestCompression, StoredObject, TableCount } from '../src/operations/backup/manifest';
+import { BackupManifest, StoredObject, TableCount } from '../src/operations/backup/manifest';
 import { compressedByPgDump, compressionSuffix, streamCompression } from '../src/infra/compression/compression';
 import { streamProgramToS3 } from '../src/operations/backup/program-to-s3';
 import { BackupPhase, progress } from '../src/operations/backup/progress';
 import { connectDatabase, libpqEnvironment } from '../src/infra/postgres/client';
-import { BackupFormat, requireDatabase } from '../src/infra/config/config';
+import { requireDatabase } from '../src/infra/config/config';
 import { EncryptionFacts, encryptorFor } from '../src/infra/crypto/encryptor';
 import { BackupError } from '../src/infra/errors/errors';
 import { pgProgram } from '../src/infra/postgres/binaries';
@@ -33,23 +33,28 @@ export interface DumpInput {
   runId: string;
 }
 
-export interface DumpResult {
-  backupId: string;
-  database: string;
-  databaseName: string;
+/**
+ * What the dump stored: the manifest's facts about it (writeManifest writes them), with the keys and
+ * the encryption used. databaseProperties and roles stay optional: results in older histories lack them.
+ */
+export interface DumpResult extends Pick<
+  BackupManifest,
+  | 'backupId'
+  | 'database'
+  | 'databaseName'
+  | 'server'
+  | 'pgDump'
+  | 'compression'
+  | 'data'
+  | 'globals'
+  | 'tables'
+  | 'databaseProperties'
+  | 'roles'
+  | 'snapshot'
+  | 'storage'
+> {
   keys: BackupKeys;
-  server: { host: string; version: string; versionNum: number };
-  pgDump: { version: string; format: BackupFormat };
-  compression: ManifestCompression;
   encryption: EncryptionFacts;
-  data: StoredObject;
-  globals: StoredObject & { withPasswords: boolean };
-  tables: TableCount[];
-  /** Optional: dump results recorded in older histories lack them. */
-  databaseProperties?: DatabaseProperties;
-  roles?: RoleDependencies;
-  snapshot: { id: string; takenAt: string };
-  storage: { bucket: string; storageClass: string; serverSideEncryption: string; objectLockUntil: string | null };
 }
 
 export function dumpAndUploadActivity(deps: ActivityDeps) {

@@ -44,7 +44,7 @@ export function reportActivities(deps: ActivityDeps) {
         store.readJsonUnder<BackupFailureRecord>(failurePrefix(storage.prefix, input.database), recent),
         store.readJsonUnder<VerificationRecord>(verificationPrefix(storage.prefix, input.database)),
         store.readJsonUnder<RestoreRecord>(restorePrefix(storage.prefix, input.database)),
-        store.listKeys(databaseRoot(storage.prefix, input.database)),
+        deps.bucket.list(databaseRoot(storage.prefix, input.database)),
       ]);
       // Failed runs the bucket never heard of (S3 was the failure, or the worker died): from Temporal.
       const known = new Set(

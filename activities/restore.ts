@@ -7,7 +7,7 @@
 import { Context, log } from '@temporalio/activity';
 import { statfs } from 'node:fs/promises';
 import { Client } from 'pg';
-import { BackupManifest, dataCompressionOf, TableCount } from '../src/operations/backup/manifest';
+import { BackupManifest, dataCompressionBeforeVersion2, dataCompressionOf, TableCount } from '../src/operations/backup/manifest';
 import type { CompressionAlgorithm } from '../src/infra/compression/compression';
 import { ExpectedObject } from '../src/operations/verify/object-integrity';
 import { loadBackup, LoadProgress } from '../src/operations/restore/load-backup';
@@ -155,7 +155,7 @@ export function restoreActivities(deps: ActivityDeps) {
           expected,
           keyId: source.keyId,
           format: source.format,
-          compression: source.compression ?? (source.format === 'custom' ? 'none' : 'gzip'),
+          compression: source.compression ?? dataCompressionBeforeVersion2(source.format),
           signal,
           run,
           noOwner,

@@ -7,6 +7,7 @@ import { connectDatabase } from '../../src/infra/postgres/client';
 import { DatabaseTarget } from '../../src/infra/config/databases';
 import { stackConfig } from './stack-env';
 import type { CompressionAlgorithm } from '../../src/infra/compression/compression';
+import { dataCompressionBeforeVersion2 } from '../../src/operations/backup/manifest';
 
 export const stackServer = (): DatabaseTarget => stackConfig().databases[0];
 
@@ -72,7 +73,7 @@ export async function restoreInto(
   plaintext: NodeJS.ReadableStream,
   database: string,
   format: 'custom' | 'plain-gz',
-  compression: CompressionAlgorithm = format === 'custom' ? 'none' : 'gzip',
+  compression: CompressionAlgorithm = dataCompressionBeforeVersion2(format),
 ): Promise<void> {
   const { spawn } = await import('node:child_process');
   const { decompressor } = await import('../../src/infra/compression/streams');

@@ -64,10 +64,12 @@ describe('BackupReportWorkflow (dev server, real PostgreSQL and S3)', () => {
       [first, second].map(async (b) => (await store.manifest(db, b.backupId))!.manifest as BackupManifest),
     );
     const verification = JSON.parse(
-      (await store.getText(verificationKey(storage.prefix, db, second.backupId)))!,
+      (await store.bucket.getText(verificationKey(storage.prefix, db, second.backupId)))!,
     ) as VerificationRecord;
-    const failureKeys = (await store.listKeys(`${databaseRoot(storage.prefix, db)}records/backup-failures/`)).map((o) => o.key);
-    const objects = await store.listKeys(databaseRoot(storage.prefix, db));
+    const failureKeys = (await store.bucket.list(`${databaseRoot(storage.prefix, db)}records/backup-failures/`)).map(
+      (o) => o.key,
+    );
+    const objects = await store.bucket.list(databaseRoot(storage.prefix, db));
     s3.destroy();
 
     expect(failureKeys).toHaveLength(1);

@@ -26,9 +26,14 @@ export interface ManifestCompression {
   globals?: CompressionAlgorithm;
 }
 
+/** What a data object written before stream compression needs undone: none (custom, gzip inside pg_dump) or gzip (plain). */
+export function dataCompressionBeforeVersion2(format: string): CompressionAlgorithm {
+  return format === 'custom' ? 'none' : 'gzip';
+}
+
 /** The compression to undo on a backup's data object after decryption, for every manifest version. */
 export function dataCompressionOf(m: Pick<BackupManifest, 'compression' | 'pgDump'>): CompressionAlgorithm {
-  return m.compression?.data ?? (m.pgDump.format === 'custom' ? 'none' : 'gzip');
+  return m.compression?.data ?? dataCompressionBeforeVersion2(m.pgDump.format);
 }
 
 /** The compression to undo on a backup's globals object after decryption. */

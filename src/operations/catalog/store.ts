@@ -3,7 +3,7 @@
  * objects' current storage classes, for one database. Listing reads manifests only, which
  * stay in an instantly readable class; it never touches archived data.
  */
-import { Bucket, ListedObject } from '../../infra/storage/bucket';
+import { Bucket } from '../../infra/storage/bucket';
 import {
   dataFolder,
   LEGACY_NAME,
@@ -27,39 +27,27 @@ export class BackupStore {
     return this.bucket.prefix;
   }
 
-  listKeys(prefix: string): Promise<ListedObject[]> {
-    return this.bucket.list(prefix);
-  }
-
-  getText(key: string): Promise<string | undefined> {
-    return this.bucket.getText(key);
-  }
-
-  putJson(key: string, value: unknown): Promise<string> {
-    return this.bucket.putJson(key, value);
-  }
-
   async manifest(database: string, backupId: string): Promise<{ manifest: BackupManifest; key: string } | undefined> {
     const key = manifestKey(this.prefix, database, backupId);
-    const text = await this.getText(key);
+    const text = await this.bucket.getText(key);
     return text === undefined ? undefined : { manifest: parseManifest(text, key), key };
   }
 
   async verification(database: string, backupId: string): Promise<VerificationRecord | undefined> {
-    const text = await this.getText(verificationKey(this.prefix, database, backupId));
+    const text = await this.bucket.getText(verificationKey(this.prefix, database, backupId));
     return text === undefined ? undefined : (JSON.parse(text) as VerificationRecord);
   }
 
   async putVerification(record: VerificationRecord): Promise<string> {
-    return this.putJson(verificationKey(this.prefix, record.database, record.backupId), record);
+    return this.bucket.putJson(verificationKey(this.prefix, record.database, record.backupId), record);
   }
 
   /** Every JSON object under a prefix, parsed; `keep` filters by key before anything is read. */
   async readJsonUnder<T>(prefix: string, keep: (key: string) => boolean = () => true): Promise<T[]> {
-    const keys = (await this.listKeys(prefix)).map((o) => o.key).filter((k) => k.endsWith('.json') && keep(k));
+    const keys = (await this.bucket.list(prefix)).map((o) => o.key).filter((k) => k.endsWith('.json') && keep(k));
     const out: T[] = [];
     for (const key of keys) {
-      const text = await this.getText(key);
+      const text = await this.bucket.getText(key);
       if (text !== undefined) out.push(JSON.parse(text) as T);
     }
     return out;
@@ -68,7 +56,9 @@ export class BackupStore {
   /** The old scripts' backups (`<S3_PREFIX>/backup_*.sql.gz.enc`), as this database's, newest first. */
   async legacyCatalog(database: string): Promise<CatalogEntry[]> {
     const top = topLevel(this.prefix);
-    const objects = (await this.listKeys(legacyListPrefix(this.prefix))).filter((o) => LEGACY_NAME.test(o.key.slice(top.length)));
+    const objects = (await this.bucket.list(legacyListPrefix(this.prefix))).filter((o) =>
+      LEGACY_NAME.test(o.key.slice(top.length)),
+    );
     const entries: CatalogEntry[] = [];
     for (const o of objects) {
       const backupId = LEGACY_NAME.exec(o.key.slice(top.length))![1];
@@ -80,21 +70,21 @@ export class BackupStore {
   /** An old script's file by backup id, if there is one. */
   async legacyObject(backupId: string): Promise<{ key: string; size: number; storageClass?: string } | undefined> {
     const key = legacyKey(this.prefix, backupId);
-    return (await this.listKeys(key)).find((o) => o.key === key);
+    return (await this.bucket.list(key)).find((o) => o.key === key);
   }
 
   /** Complete backups of a database, newest first, with verification state and storage class. */
   async catalog(database: string): Promise<CatalogEntry[]> {
     const [manifests, verifications, data] = await Promise.all([
-      this.listKeys(manifestPrefix(this.prefix, database)),
-      this.listKeys(verificationPrefix(this.prefix, database)),
-      this.listKeys(dataFolder(this.prefix, database)),
+      this.bucket.list(manifestPrefix(this.prefix, database)),
+      this.bucket.list(verificationPrefix(this.prefix, database)),
+      this.bucket.list(dataFolder(this.prefix, database)),
     ]);
     const verified = new Set(verifications.map((v) => recordName(v.key)));
     const classes = new Map(data.map((d) => [d.key, d.storageClass]));
     const entries: CatalogEntry[] = [];
     for (const m of manifests.filter((k) => k.key.endsWith('.json'))) {
-      const manifest = parseManifest((await this.getText(m.key))!, m.key);
+      const manifest = parseManifest((await this.bucket.getText(m.key))!, m.key);
       const verification = verified.has(manifest.backupId) ? await this.verification(database, manifest.backupId) : undefined;
       entries.push(catalogEntry(manifest, m.key, classes.get(manifest.data.key), verification));
     }
