@@ -4,7 +4,8 @@
  */
 import {
   BackupManifest,
-  MANIFEST_FORMAT_VERSION,
+  dataBytes,
+  manifestVersionFor,
   MANIFEST_KIND,
   parseManifest,
   sortTables,
@@ -25,7 +26,7 @@ export function buildManifest(input: ManifestInput, finishedAt: Date): BackupMan
   const d = input.dump;
   return {
     kind: MANIFEST_KIND,
-    formatVersion: MANIFEST_FORMAT_VERSION,
+    formatVersion: manifestVersionFor(d),
     backupId: d.backupId,
     database: d.database,
     databaseName: d.databaseName,
@@ -34,6 +35,7 @@ export function buildManifest(input: ManifestInput, finishedAt: Date): BackupMan
     compression: d.compression,
     encryption: d.encryption,
     data: d.data,
+    ...(d.dataParts?.length ? { dataParts: d.dataParts } : {}),
     globals: d.globals,
     tables: sortTables(d.tables),
     databaseProperties: d.databaseProperties,
@@ -66,8 +68,7 @@ export function writeManifestActivity(deps: ActivityDeps) {
     if (written === 'written') {
       // Counted by the attempt that committed the backup, so a retry never counts it twice.
       deps.metrics.backupSucceeded(manifest.database, {
-        storedBytes: manifest.data.storedBytes,
-        rawBytes: manifest.data.rawBytes,
+        ...dataBytes(manifest),
         durationMs: manifest.durationMs,
         finishedAt: new Date(manifest.finishedAt),
       });

@@ -4,6 +4,7 @@
  * record follow, and anything left by a failure is an orphan the next run removes.
  */
 import { log } from '@temporalio/activity';
+import { dataObjects } from '../src/operations/backup/manifest';
 import { parseBackupId } from '../src/operations/backup/naming';
 import { decideRetention, RetentionDecision } from '../src/operations/cleanup/retention';
 import { CleanupError } from '../src/infra/errors/errors';
@@ -110,13 +111,19 @@ export function cleanupActivities(deps: ActivityDeps) {
         const found = await deps.store.manifest(plan.database, d.backupId);
         // The manifest names its objects; without one (already half deleted), the names pgwarden ever used.
         const keys = found
-          ? { manifest: found.key, data: found.manifest.data.key, globals: found.manifest.globals.key }
-          : backupKeys(st.prefix, plan.database, d.backupId, 'custom');
+          ? {
+              manifest: found.key,
+              data: dataObjects(found.manifest).map((o) => o.key),
+              globals: found.manifest.globals.key,
+            }
+          : (({ manifest, data, globals }) => ({ manifest, data: [data], globals }))(
+              backupKeys(st.prefix, plan.database, d.backupId, 'custom'),
+            );
         // The manifest first: from that moment the backup no longer exists for anyone.
         const before = failures.length;
         await remove([keys.manifest]);
         if (failures.length === before) {
-          await remove([keys.data, keys.globals, verificationKey(st.prefix, plan.database, d.backupId)]);
+          await remove([...keys.data, keys.globals, verificationKey(st.prefix, plan.database, d.backupId)]);
           deleted.push(d.backupId);
         }
       }

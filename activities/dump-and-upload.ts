@@ -6,7 +6,8 @@
  * pg_dump and pg_dumpall and aborts their uploads.
  */
 import { Context, log } from '@temporalio/activity';
-import { BackupManifest, StoredObject, TableCount } from '../src/operations/backup/manifest';
+import { BackupManifest, DataPart, dataBytes, StoredObject, TableCount } from '../src/operations/backup/manifest';
+import { mainDumpArgs, partDumpArgs, planDumpParts } from '../src/operations/backup/dump-parts';
 import { compressedByPgDump, compressionSuffix, streamCompression } from '../src/infra/compression/compression';
 import { streamProgramToS3 } from '../src/operations/backup/program-to-s3';
 import { BackupPhase, progress } from '../src/operations/backup/progress';
@@ -21,10 +22,10 @@ import {
   readRoleDependencies,
   RoleDependencies,
 } from '../src/infra/postgres/database-properties';
-import { countRows, listTables } from '../src/infra/postgres/tables';
+import { countRows, listTables, listTableSizes } from '../src/infra/postgres/tables';
 import { runCommand } from '../src/infra/process/run-command';
 import { ActivityDeps } from './deps';
-import { BackupKeys, backupKeys } from '../src/infra/storage/layout';
+import { BackupKeys, backupKeys, dataFolder, dataPartKey } from '../src/infra/storage/layout';
 
 export interface DumpInput {
   database: string;
@@ -46,6 +47,7 @@ export interface DumpResult extends Pick<
   | 'pgDump'
   | 'compression'
   | 'data'
+  | 'dataParts'
   | 'globals'
   | 'tables'
   | 'databaseProperties'
@@ -148,6 +150,7 @@ export function dumpAndUploadActivity(deps: ActivityDeps) {
       );
 
       let data: StoredObject;
+      let dataParts: DataPart[];
       const tables: TableCount[] = [];
       let snapshot: { id: string; takenAt: string };
       let server: DumpResult['server'];
@@ -171,6 +174,8 @@ export function dumpAndUploadActivity(deps: ActivityDeps) {
           const list = await listTables(client);
           databaseProperties = await readDatabaseProperties(client);
           roles = await readRoleDependencies(client);
+          // A parallel backup gives its largest tables to data-only dumps in the same snapshot.
+          const plan = policy.jobs > 1 ? planDumpParts(await listTableSizes(client), policy.jobs) : { parts: [], partBytes: [] };
           beat({ phase: 'dumping', tablesTotal: list.length });
           // Counting runs beside pg_dump, in the same snapshot: the counts match the dump exactly,
           // and the backup takes about as long as pg_dump alone. A failed count stops the dump.
@@ -179,19 +184,37 @@ export function dumpAndUploadActivity(deps: ActivityDeps) {
             policy.format === 'custom'
               ? ['--format=custom', `--compress=${compressedByPgDump(policy.format, compression) ? compression.level : 0}`]
               : ['--format=plain'];
-          const dumping = storing(
-            streamProgramToS3({
-              bucket,
-              program: pgDump,
-              programName: 'pg_dump',
-              args: [`--snapshot=${snapshot.id}`, '--no-password', ...formatArgs, `--dbname=${target.database}`],
-              env,
-              compression: { algorithm: dataCompression, level: compression.level },
-              encryptor: encryption.create,
-              upload: upload(keys.data, `pg_dump-${policy.format}${compressionSuffix(dataCompression)}`),
-              signal: stop.signal,
-              onProgress: (rawBytes, storedBytes) => beat({ rawBytes, storedBytes }),
-            }),
+          // Byte counts of every dump, summed for the heartbeat.
+          const streamed = Array.from({ length: plan.parts.length + 1 }, () => ({ raw: 0, stored: 0 }));
+          const dump = (i: number, key: string, args: string[], format: string) =>
+            storing(
+              streamProgramToS3({
+                bucket,
+                program: pgDump,
+                programName: 'pg_dump',
+                args: [`--snapshot=${snapshot.id}`, '--no-password', ...formatArgs, ...args, `--dbname=${target.database}`],
+                env,
+                compression: { algorithm: dataCompression, level: compression.level },
+                encryptor: encryption.create,
+                upload: upload(key, `${format}${compressionSuffix(dataCompression)}`),
+                signal: stop.signal,
+                onProgress: (raw, stored) => {
+                  streamed[i] = { raw, stored };
+                  beat({
+                    rawBytes: streamed.reduce((n, x) => n + x.raw, 0),
+                    storedBytes: streamed.reduce((n, x) => n + x.stored, 0),
+                  });
+                },
+              }),
+            );
+          const dumping = dump(0, keys.data, mainDumpArgs(plan.parts), `pg_dump-${policy.format}`);
+          const dumpingParts = plan.parts.map((tables, i) =>
+            dump(
+              i + 1,
+              dataPartKey(storage.prefix, target.id, input.backupId, i + 2, compression),
+              partDumpArgs(tables),
+              'pg_dump-custom-data-only',
+            ).then((o): DataPart => ({ ...o, tables })),
           );
           const counting = stopOnFailure(
             (async () => {
@@ -202,7 +225,7 @@ export function dumpAndUploadActivity(deps: ActivityDeps) {
               }
             })(),
           );
-          [data] = await Promise.all([dumping, counting]);
+          [data, dataParts] = await Promise.all([dumping, Promise.all(dumpingParts), counting]);
         } finally {
           await client.query('ROLLBACK').catch(() => undefined);
           await client.end().catch(() => undefined);
@@ -227,7 +250,13 @@ export function dumpAndUploadActivity(deps: ActivityDeps) {
         ctx.cancellationSignal.removeEventListener('abort', onCancel);
       }
       beat({ phase: 'uploaded' });
-      log.info('backup uploaded', { database: target.id, key: keys.data, storedBytes: data.storedBytes, tables: tables.length });
+      log.info('backup uploaded', {
+        database: target.id,
+        key: keys.data,
+        parts: dataParts!.length,
+        storedBytes: dataBytes({ data, dataParts: dataParts! }).storedBytes,
+        tables: tables.length,
+      });
 
       return {
         backupId: input.backupId,
@@ -244,6 +273,7 @@ export function dumpAndUploadActivity(deps: ActivityDeps) {
         },
         encryption: encryption.facts,
         data,
+        ...(dataParts!.length ? { dataParts: dataParts! } : {}),
         globals: { ...globals, withPasswords: policy.globalsWithPasswords },
         tables,
         databaseProperties: databaseProperties!,
@@ -264,20 +294,28 @@ export function dumpAndUploadActivity(deps: ActivityDeps) {
 
 /**
  * Makes a retry start clean: aborts unfinished multipart uploads a crashed attempt left, and
- * removes a data object that an earlier attempt of this same run finished uploading but never
- * committed (no manifest exists, so it never was a backup). Objects of other runs are never
- * touched.
+ * removes objects that an earlier attempt of this same run finished uploading but never
+ * committed (no manifest exists, so they never were a backup): data, parts and globals, all
+ * named `<backup id>.` in the data folder, found with one listing each. Objects of other runs
+ * are never touched.
  */
 async function prepareKeys(deps: ActivityDeps, keys: BackupKeys, input: DumpInput): Promise<void> {
   const { bucket } = deps;
-  if (await bucket.head(keys.manifest))
-    throw new BackupError(`backup ${input.backupId} of ${input.database} is already complete (its manifest exists)`);
-  for (const key of [keys.data, keys.globals]) {
-    const aborted = await bucket.abortUnfinishedUploadsOf(key);
-    if (aborted) log.warn('aborted unfinished uploads of an earlier attempt', { key, count: aborted });
-    const existing = await bucket.head(key);
-    if (!existing) continue;
-    if (existing.Metadata?.['pgwarden-run-id'] !== input.runId) {
+  const ours = `${dataFolder(deps.config.storage.prefix, input.database)}${input.backupId}.`;
+  const [manifest, uploads, existing] = await Promise.all([
+    bucket.head(keys.manifest),
+    bucket.unfinishedUploads(ours),
+    bucket.list(ours),
+  ]);
+  if (manifest) throw new BackupError(`backup ${input.backupId} of ${input.database} is already complete (its manifest exists)`);
+  for (const u of uploads) {
+    await bucket.abortUpload(u);
+    log.warn('aborted an unfinished upload of an earlier attempt', { key: u.key });
+  }
+  for (const { key } of existing) {
+    const head = await bucket.head(key);
+    if (!head) continue;
+    if (head.Metadata?.['pgwarden-run-id'] !== input.runId) {
       throw new BackupError(`${bucket.where(key)} already exists from another run; start the backup again for a new backup id`);
     }
     log.warn('removing an uncommitted object of an earlier attempt of this run', { key });

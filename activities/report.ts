@@ -2,7 +2,7 @@
  * Gathers the report's facts for one database from the bucket: manifests and records inside
  * the window (chosen by key before anything is read), and every object for storage used.
  */
-import type { BackupManifest } from '../src/operations/backup/manifest';
+import { BackupManifest, dataBytes } from '../src/operations/backup/manifest';
 import { parseBackupId } from '../src/operations/backup/naming';
 import { BackupFailureRecord, RestoreRecord } from '../src/operations/backup/run-records';
 import { VerificationRecord } from '../src/operations/verify/verification';
@@ -60,8 +60,7 @@ export function reportActivities(deps: ActivityDeps) {
         backups: manifests.map((m) => ({
           backupId: m.backupId,
           finishedAt: m.finishedAt,
-          storedBytes: m.data.storedBytes,
-          rawBytes: m.data.rawBytes,
+          ...dataBytes(m),
           durationMs: m.durationMs,
         })),
         failures: [...failures, ...unrecorded].map((f) => ({

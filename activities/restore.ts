@@ -7,9 +7,15 @@
 import { Context, log } from '@temporalio/activity';
 import { statfs } from 'node:fs/promises';
 import { Client } from 'pg';
-import { BackupManifest, dataCompressionBeforeVersion2, dataCompressionOf, TableCount } from '../src/operations/backup/manifest';
+import {
+  BackupManifest,
+  dataBytes,
+  dataCompressionBeforeVersion2,
+  dataCompressionOf,
+  dataObjects,
+  TableCount,
+} from '../src/operations/backup/manifest';
 import type { CompressionAlgorithm } from '../src/infra/compression/compression';
-import { ExpectedObject } from '../src/operations/verify/object-integrity';
 import { loadBackup, LoadProgress } from '../src/operations/restore/load-backup';
 import { formatBytes } from '../src/operations/backup/progress';
 import { parseBackupId } from '../src/operations/backup/naming';
@@ -48,6 +54,8 @@ export interface RestoreSource {
   kind: 'pgwarden' | 'legacy';
   backupId: string;
   dataKey: string;
+  /** The data-only parts of a parallel backup (read, and retrieved from archive, with dataKey). */
+  partKeys?: string[];
   format: 'custom' | 'plain-gz';
   /** What to undo after decryption; absent in runs recorded before zstd: none (custom) or gzip (plain). */
   compression?: CompressionAlgorithm;
@@ -137,7 +145,7 @@ export function restoreActivities(deps: ActivityDeps) {
     server: DatabaseTarget,
     database: string,
     source: RestoreSource,
-    expected: ExpectedObject | undefined,
+    manifest: BackupManifest | undefined,
     run: RunRef,
     progress: LoadProgress,
     noOwner: boolean,
@@ -152,7 +160,8 @@ export function restoreActivities(deps: ActivityDeps) {
           server,
           database,
           dataKey: source.dataKey,
-          expected,
+          expected: manifest?.data,
+          parts: manifest?.dataParts?.map((p) => ({ key: p.key, expected: p })),
           keyId: source.keyId,
           format: source.format,
           compression: source.compression ?? dataCompressionBeforeVersion2(source.format),
@@ -262,6 +271,7 @@ export function restoreActivities(deps: ActivityDeps) {
           kind: 'pgwarden',
           backupId: newest.backupId,
           dataKey: newest.dataKey,
+          ...(newest.partKeys ? { partKeys: newest.partKeys } : {}),
           format: newest.format === 'custom' ? 'custom' : 'plain-gz',
           compression: newest.compression,
           keyId: newest.encryption.keyId,
@@ -280,21 +290,25 @@ export function restoreActivities(deps: ActivityDeps) {
       const found = ref.legacyKey && ref.explicitPath ? undefined : await deps.store.manifest(input.database, ref.backupId);
       if (found) {
         const m = found.manifest;
-        const h = await deps.bucket.head(m.data.key);
-        if (!h)
+        const objects = dataObjects(m);
+        const heads = await Promise.all(objects.map((o) => deps.bucket.head(o.key)));
+        const missing = objects.find((_, i) => !heads[i]);
+        if (missing)
           throw new BackupError(
-            `backup ${m.backupId} of ${input.database} has a manifest but its data object ${m.data.key} is missing`,
+            `backup ${m.backupId} of ${input.database} has a manifest but its data object ${missing.key} is missing`,
           );
+        const h = heads[0]!;
         return {
           kind: 'pgwarden',
           backupId: m.backupId,
           dataKey: m.data.key,
+          ...(m.dataParts?.length ? { partKeys: m.dataParts.map((p) => p.key) } : {}),
           format: m.pgDump.format === 'custom' ? 'custom' : 'plain-gz',
           compression: dataCompressionOf(m),
           keyId: m.encryption.keyId,
           takenAt: m.snapshot.takenAt,
           storageClass: h.StorageClass ?? 'STANDARD',
-          storedBytes: m.data.storedBytes,
+          storedBytes: dataBytes(m).storedBytes,
         };
       }
       // An old script's file: named by its key, or by the id restore --list shows for it. Its name is its time.
@@ -362,7 +376,7 @@ export function restoreActivities(deps: ActivityDeps) {
         if (manifest?.pgDump.format === 'custom') {
           const dir = await privateWorkDir(deps.config.verify.workDir);
           const fs = await statfs(dir);
-          const problem = workDirRoomProblem(fs.bavail * fs.bsize, manifest.data.rawBytes, dir, input.backupId);
+          const problem = workDirRoomProblem(fs.bavail * fs.bsize, dataBytes(manifest).rawBytes, dir, input.backupId);
           if (problem) throw new ConfigError([problem]);
         }
         if (manifest?.roles && !input.noOwner) {
@@ -435,7 +449,7 @@ export function restoreActivities(deps: ActivityDeps) {
           server,
           loadName,
           input.source,
-          manifest?.data,
+          manifest,
           { workflowId: input.workflowId, runId: input.runId },
           loaded,
           noOwner,

@@ -13,7 +13,13 @@ import { CompressionAlgorithm } from '../src/infra/compression/compression';
 import { decompressor } from '../src/infra/compression/streams';
 import { Context, log } from '@temporalio/activity';
 import { Client } from 'pg';
-import { BackupManifest, dataCompressionOf, globalsCompressionOf, StoredObject } from '../src/operations/backup/manifest';
+import {
+  BackupManifest,
+  dataBytes,
+  dataCompressionOf,
+  globalsCompressionOf,
+  StoredObject,
+} from '../src/operations/backup/manifest';
 import { formatBytes } from '../src/operations/backup/progress';
 import { openStoredObject } from '../src/operations/restore/read-object';
 import {
@@ -161,6 +167,11 @@ export function verifyActivities(deps: ActivityDeps) {
       const decryptProblems: string[] = [];
       const objects: Array<[string, StoredObject, CompressionAlgorithm]> = [
         ['data', manifest.data, dataCompressionOf(manifest)],
+        ...(manifest.dataParts ?? []).map((p, i): [string, StoredObject, CompressionAlgorithm] => [
+          `data part ${i + 2}`,
+          p,
+          dataCompressionOf(manifest),
+        ]),
         ['globals', manifest.globals, globalsCompressionOf(manifest)],
       ];
       for (const [label, obj, compression] of objects) {
@@ -180,7 +191,10 @@ export function verifyActivities(deps: ActivityDeps) {
       return {
         checksums: checksumProblems.length
           ? { ok: false, detail: checksumProblems.join('; ') }
-          : { ok: true, detail: `sha256 and md5 match for data (${formatBytes(manifest.data.storedBytes)}) and globals` },
+          : {
+              ok: true,
+              detail: `sha256 and md5 match for data (${formatBytes(dataBytes(manifest).storedBytes)}${manifest.dataParts?.length ? ` in ${manifest.dataParts.length + 1} parts` : ''}) and globals`,
+            },
         decryption: decryptProblems.length
           ? { ok: false, detail: decryptProblems.join('; ') }
           : { ok: true, detail: `decrypted completely with key ${manifest.encryption.keyId} (${manifest.encryption.algorithm})` },
@@ -213,6 +227,7 @@ export function verifyActivities(deps: ActivityDeps) {
             database: input.tempDatabase,
             dataKey: manifest ? manifest.data.key : 'legacy' in backup ? backup.legacy.key : '',
             expected: manifest?.data,
+            parts: manifest?.dataParts?.map((p) => ({ key: p.key, expected: p })),
             keyId: manifest?.encryption.keyId,
             format: manifest?.pgDump.format === 'custom' ? 'custom' : 'plain-gz',
             compression: manifest ? dataCompressionOf(manifest) : 'gzip',

@@ -7,7 +7,8 @@
  * and prints times, ratios to the baseline, throughput, the machine's busy CPU time of each, and
  * the worker's peak memory (VmHWM) per size; then where pgwarden's time went, step by step,
  * from the workflow's history. Each figure is the minimum and the median of --repeat runs.
- * Usage: npm run bench:backup -- [--scales 10,100] [--printshop 100000,400000] [--repeat 3]
+ * With --jobs 1,2 pgwarden runs once per BACKUP_JOBS value, side by side.
+ * Usage: npm run bench:backup -- [--scales 10,100] [--printshop 100000,400000] [--repeat 3] [--jobs 1,2]
  */
 import { spawnSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
@@ -37,7 +38,7 @@ import {
 } from './support';
 
 async function main(): Promise<void> {
-  const { datasets, repeat, stackEnv } = await benchSetup();
+  const { datasets, repeat, jobs, stackEnv } = await benchSetup();
   const rows: string[][] = [];
   const steps: string[][] = [];
   const cpu = (r: { ms: number; cpuMs: number }) => `${seconds(r.cpuMs)} CPU-s`;
@@ -90,35 +91,46 @@ async function main(): Promise<void> {
       rmSync(file);
     }
 
-    // 3. pgwarden: a fresh worker process per size, so its peak memory belongs to this size.
-    const taskQueue = `bench-${randomUUID().slice(0, 8)}`;
-    const worker = await startWorker(env, taskQueue);
-    const connection = await Connection.connect({ address: env.TEMPORAL_ADDRESS! });
-    const client = new Client({ connection, namespace: env.TEMPORAL_NAMESPACE });
-    const idle = memoryMiB(worker.pid!);
-    const ours: Array<{ ms: number; cpuMs: number; workflowId: string }> = [];
-    let summary: BackupSummary | undefined;
-    for (let i = 0; i < repeat; i++) {
-      // Backup ids are per second (backup_YYYYMMDD_HHMMSS): never two in the same second.
-      await new Promise((r) => setTimeout(r, 1100));
-      const workflowId = `bench-${database}-${randomUUID().slice(0, 8)}`;
-      const measured = await timedWithCpu(async () => {
-        summary = await client.workflow.execute(WorkflowType.backup, {
-          taskQueue,
-          workflowId,
-          args: [{ database, reason: 'benchmark', failFast: true }],
+    // 3. pgwarden: a fresh worker process per size and BACKUP_JOBS, so its peak memory belongs to them.
+    const measured: Array<{ jobs: number; ours: Array<{ ms: number; cpuMs: number }>; summary: BackupSummary; memory: string }> =
+      [];
+    for (const j of jobs) {
+      const taskQueue = `bench-${randomUUID().slice(0, 8)}`;
+      const worker = await startWorker(env, taskQueue, { BACKUP_JOBS: String(j) });
+      const connection = await Connection.connect({ address: env.TEMPORAL_ADDRESS! });
+      const client = new Client({ connection, namespace: env.TEMPORAL_NAMESPACE });
+      const idle = memoryMiB(worker.pid!);
+      const ours: Array<{ ms: number; cpuMs: number; workflowId: string }> = [];
+      let summary: BackupSummary | undefined;
+      for (let i = 0; i < repeat; i++) {
+        // Backup ids are per second (backup_YYYYMMDD_HHMMSS): never two in the same second.
+        await new Promise((r) => setTimeout(r, 1100));
+        const workflowId = `bench-${database}-${randomUUID().slice(0, 8)}`;
+        const run = await timedWithCpu(async () => {
+          summary = await client.workflow.execute(WorkflowType.backup, {
+            taskQueue,
+            workflowId,
+            args: [{ database, reason: 'benchmark', failFast: true }],
+          });
         });
-      });
-      ours.push({ ...measured, workflowId });
+        ours.push({ ...run, workflowId });
+      }
+      const history = await client.workflow.getHandle(fastest(ours).workflowId).fetchHistory();
+      const memory = memoryMiB(worker.pid!);
+      worker.kill('SIGTERM');
+      await connection.close();
+      // Do not keep benchmark backups around.
+      await deleteBenchBackups(bench);
+      measured.push({ jobs: j, ours, summary: summary!, memory: `${memory.peak.toFixed(0)}/${idle.peak.toFixed(0)} MiB` });
+      const { total, activities } = activitySteps(history);
+      const inActivities = activities.reduce((n, a) => n + a.ms, 0);
+      steps.push([
+        `${datasetName(dataset)}, BACKUP_JOBS=${j} (${summary!.dataParts ?? 0} parts)`,
+        ...activities.map((a) => `${a.name} ${seconds(a.ms)} s`),
+        `task round trips ${seconds(total - inActivities)} s`,
+        `workflow ${seconds(total)} s`,
+      ]);
     }
-    const oursBest = fastest(ours);
-    const history = await client.workflow.getHandle(oursBest.workflowId).fetchHistory();
-    const memory = memoryMiB(worker.pid!);
-    worker.kill('SIGTERM');
-    await connection.close();
-
-    // Do not keep benchmark backups around.
-    await deleteBenchBackups(bench);
 
     const b = fastest(baseline);
     // Throughput as database size over wall time, the same measure for all three.
@@ -131,16 +143,19 @@ async function main(): Promise<void> {
       `${(sizeBytes / MiB).toFixed(0)} MiB`,
       `${mins(baseline)} ${rate(b.ms)}, ${cpu(b)}, ${(baselineBytes / MiB).toFixed(1)} MiB`,
       `${mins(shell)} ${rate(sh.ms)} x${(sh.ms / b.ms).toFixed(2)}/x${(med(shell) / med(baseline)).toFixed(2)}, ${(shellBytes / MiB).toFixed(1)} MiB, ${cpu(sh)}`,
-      `${mins(ours)} ${rate(oursBest.ms)} x${(oursBest.ms / b.ms).toFixed(2)}/x${(med(ours) / med(baseline)).toFixed(2)}, ${(summary!.storedBytes / MiB).toFixed(1)} MiB, ${cpu(oursBest)}`,
-      `${memory.peak.toFixed(0)} MiB (${idle.peak.toFixed(0)} after start)`,
-    ]);
-    const { total, activities } = activitySteps(history);
-    const inActivities = activities.reduce((n, a) => n + a.ms, 0);
-    steps.push([
-      datasetName(dataset),
-      ...activities.map((a) => `${a.name} ${seconds(a.ms)} s`),
-      `task round trips ${seconds(total - inActivities)} s`,
-      `workflow ${seconds(total)} s`,
+      ...measured.map(({ ours, summary }) => {
+        const best = fastest(ours);
+        return `${mins(ours)} ${rate(best.ms)} x${(best.ms / b.ms).toFixed(2)}/x${(med(ours) / med(baseline)).toFixed(2)}, ${(summary.storedBytes / MiB).toFixed(1)} MiB, ${cpu(best)}`;
+      }),
+      measured.map((m) => m.memory).join(', '),
+      // Each BACKUP_JOBS value against the first one given, min/median.
+      measured
+        .slice(1)
+        .map(
+          (m) =>
+            `${m.jobs}/${measured[0].jobs}: x${(fastest(m.ours).ms / fastest(measured[0].ours).ms).toFixed(2)}/x${(med(m.ours) / med(measured[0].ours)).toFixed(2)}`,
+        )
+        .join(', ') || '-',
     ]);
   }
   printTable(
@@ -150,8 +165,11 @@ async function main(): Promise<void> {
       'size',
       'pg_dump -Fc (rate, machine CPU, output)',
       'shell pipeline (rate, ratio, stored, CPU)',
-      `pgwarden backup, ${process.env.BACKUP_COMPRESSION ?? 'zstd'} (rate, ratio, stored, CPU)`,
-      'worker peak RSS (VmHWM)',
+      ...jobs.map(
+        (j) => `pgwarden backup, ${process.env.BACKUP_COMPRESSION ?? 'zstd'}, BACKUP_JOBS=${j} (rate, ratio, stored, CPU)`,
+      ),
+      'worker peak RSS (VmHWM, after the runs/after start)',
+      'BACKUP_JOBS against the first',
     ],
     rows,
   );

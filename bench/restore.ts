@@ -5,8 +5,9 @@
  *      (download, decrypt, parallel pg_restore, row counts against the manifest)
  *   3. pgwarden: VerifyBackupWorkflow of that backup (checksums, full decryption, test restore,
  *      row counts, size)
- * and prints the times and their ratios to the baseline. Usage:
- *   npm run bench:restore -- [--scales 10,100] [--printshop 100000] [--repeat 3]
+ * for each BACKUP_JOBS value of --jobs (a backup taken with it), and prints the times and their
+ * ratios to the baseline. Usage:
+ *   npm run bench:restore -- [--scales 10,100] [--printshop 100000] [--repeat 3] [--jobs 1,2]
  */
 import { randomUUID } from 'node:crypto';
 import { rmSync } from 'node:fs';
@@ -22,6 +23,7 @@ import {
   benchSetup,
   datasetName,
   best,
+  median,
   deleteBenchBackups,
   MiB,
   printTable,
@@ -32,7 +34,7 @@ import {
 } from './support';
 
 async function main(): Promise<void> {
-  const { datasets, repeat, stackEnv } = await benchSetup();
+  const { datasets, repeat, jobs, stackEnv } = await benchSetup();
   const rows: string[][] = [];
   for (const dataset of datasets) {
     const bench = await benchDatabase(stackEnv, dataset);
@@ -57,58 +59,64 @@ async function main(): Promise<void> {
     }
     rmSync(file);
 
-    // 2 and 3: pgwarden's restore and verify through a worker, of one backup of the same database.
-    const taskQueue = `bench-${randomUUID().slice(0, 8)}`;
-    const worker = await startWorker(env, taskQueue);
-    const connection = await Connection.connect({ address: env.TEMPORAL_ADDRESS });
-    const client = new Client({ connection, namespace: env.TEMPORAL_NAMESPACE });
-    const backup: BackupSummary = await client.workflow.execute(WorkflowType.backup, {
-      taskQueue,
-      workflowId: `bench-${database}-${randomUUID().slice(0, 8)}`,
-      args: [{ database, reason: 'benchmark', failFast: true }],
-    });
-    const restores: number[] = [];
-    const verifies: number[] = [];
-    for (let i = 0; i < repeat; i++) {
-      const name = `${database}_pgwarden_restore`;
-      await drop(name);
-      restores.push(
-        await timed(() =>
-          client.workflow.execute(WorkflowType.restore, {
-            taskQueue,
-            workflowId: `bench-restore-${randomUUID().slice(0, 8)}`,
-            args: [{ database, file: backup.backupId, newDatabase: name }],
-          }),
-        ),
-      );
-      await drop(name);
-      verifies.push(
-        await timed(() =>
-          client.workflow.execute(WorkflowType.verify, {
-            taskQueue,
-            workflowId: `bench-verify-${randomUUID().slice(0, 8)}`,
-            args: [{ database, backupId: backup.backupId }],
-          }),
-        ),
-      );
-    }
-    worker.kill('SIGTERM');
-    await connection.close();
-    await admin.end();
-    await deleteBenchBackups(bench);
-
+    // 2 and 3: pgwarden's restore and verify through a worker, of one backup of the same
+    // database per BACKUP_JOBS value (a parallel backup restores its parts side by side).
+    const cells: string[] = [];
+    let dumpCell = '';
     const b = best(baseline);
-    rows.push([
-      datasetName(dataset),
-      `${(backup.rawBytes / MiB).toFixed(1)} MiB from pg_dump (${(backup.rawBytes / backup.storedBytes).toFixed(1)}x stored)`,
-      `${seconds(b)} s`,
-      `${seconds(best(restores))} s  x${(best(restores) / b).toFixed(2)}`,
-      `${seconds(best(verifies))} s  x${(best(verifies) / b).toFixed(2)}`,
-    ]);
+    for (const j of jobs) {
+      const taskQueue = `bench-${randomUUID().slice(0, 8)}`;
+      const worker = await startWorker(env, taskQueue, { BACKUP_JOBS: String(j) });
+      const connection = await Connection.connect({ address: env.TEMPORAL_ADDRESS });
+      const client = new Client({ connection, namespace: env.TEMPORAL_NAMESPACE });
+      const backup: BackupSummary = await client.workflow.execute(WorkflowType.backup, {
+        taskQueue,
+        workflowId: `bench-${database}-${randomUUID().slice(0, 8)}`,
+        args: [{ database, reason: 'benchmark', failFast: true }],
+      });
+      const restores: number[] = [];
+      const verifies: number[] = [];
+      for (let i = 0; i < repeat; i++) {
+        const name = `${database}_pgwarden_restore`;
+        await drop(name);
+        restores.push(
+          await timed(() =>
+            client.workflow.execute(WorkflowType.restore, {
+              taskQueue,
+              workflowId: `bench-restore-${randomUUID().slice(0, 8)}`,
+              args: [{ database, file: backup.backupId, newDatabase: name }],
+            }),
+          ),
+        );
+        await drop(name);
+        verifies.push(
+          await timed(() =>
+            client.workflow.execute(WorkflowType.verify, {
+              taskQueue,
+              workflowId: `bench-verify-${randomUUID().slice(0, 8)}`,
+              args: [{ database, backupId: backup.backupId }],
+            }),
+          ),
+        );
+      }
+      worker.kill('SIGTERM');
+      await connection.close();
+      await deleteBenchBackups(bench);
+      dumpCell ||= `${(backup.rawBytes / MiB).toFixed(1)} MiB from pg_dump (${(backup.rawBytes / backup.storedBytes).toFixed(1)}x stored)`;
+      const ratios = (runs: number[]) => `${seconds(best(runs))}/${seconds(median(runs))} s  x${(best(runs) / b).toFixed(2)}`;
+      cells.push(`${ratios(restores)}`, `${ratios(verifies)}`);
+    }
+    await admin.end();
+    rows.push([datasetName(dataset), dumpCell, `${seconds(b)}/${seconds(median(baseline))} s`, ...cells]);
   }
   printTable(
-    `restore benchmark (best of ${repeat}; ratios against pg_restore --jobs=2 of the same dump in this run)`,
-    ['database', 'dump', 'pg_restore -j2', 'pgwarden restore --new-db (ratio)', 'pgwarden verify (ratio)'],
+    `restore benchmark (min/median of ${repeat}; ratios of the minimum against pg_restore --jobs=2 of the same dump in this run)`,
+    [
+      'database',
+      'dump',
+      'pg_restore -j2',
+      ...jobs.flatMap((j) => [`restore --new-db, BACKUP_JOBS=${j} (ratio)`, `verify, BACKUP_JOBS=${j} (ratio)`]),
+    ],
     rows,
   );
 }

@@ -89,7 +89,11 @@ export async function ensurePgbenchDatabase(baseEnv: Record<string, string | und
 }
 
 /** A fresh `pgwarden worker` process for one database, ready once it says so. */
-export async function startWorker(env: Record<string, string>, taskQueue: string): Promise<ChildProcess> {
+export async function startWorker(
+  env: Record<string, string>,
+  taskQueue: string,
+  settings: Record<string, string> = {},
+): Promise<ChildProcess> {
   const worker = spawn(process.execPath, [join(repoRoot, 'bin', 'pgwarden'), 'worker'], {
     // No metrics endpoint: the stack's port may be held by the quick start's worker.
     env: {
@@ -98,6 +102,9 @@ export async function startWorker(env: Record<string, string>, taskQueue: string
       DATABASE_URL: env.DATABASE_URL,
       PGWARDEN_TASK_QUEUE: taskQueue,
       METRICS_PORT: '0',
+      // The compression under test, as the benchmark's own environment says.
+      ...Object.fromEntries(Object.entries(process.env).filter(([k]) => k.startsWith('BACKUP_COMPRESSION'))),
+      ...settings,
     },
     stdio: ['ignore', 'ignore', 'pipe'],
   });
@@ -194,17 +201,24 @@ export async function deleteBenchBackups(bench: BenchDatabase): Promise<void> {
 
 /**
  * What every benchmark starts from: the datasets (`--scales` of pgbench, `--printshop` order
- * counts; either may be empty), `--repeat`, the local stack up, and its settings.
+ * counts; either may be empty), `--repeat`, `--jobs`, the local stack up, and its settings.
  */
-export async function benchSetup(): Promise<{ datasets: Dataset[]; repeat: number; stackEnv: Record<string, string> }> {
+export async function benchSetup(): Promise<{
+  datasets: Dataset[];
+  repeat: number;
+  /** `--jobs 1,2`: the BACKUP_JOBS values pgwarden is measured with, side by side. */
+  jobs: number[];
+  stackEnv: Record<string, string>;
+}> {
   const list = (name: string, fallback: string) => option(name, fallback).split(',').filter(Boolean).map(Number);
   const datasets: Dataset[] = [
     ...list('scales', '10,100').map((scale): Dataset => ({ kind: 'pgbench', scale })),
     ...list('printshop', '').map((orders): Dataset => ({ kind: 'printshop', orders })),
   ];
   const repeat = Number(option('repeat', '3'));
+  const jobs = list('jobs', '1');
   await up((line) => process.stderr.write(`stack: ${line}\n`));
-  return { datasets, repeat, stackEnv: readEnvFile(envFile) };
+  return { datasets, repeat, jobs, stackEnv: readEnvFile(envFile) };
 }
 
 /** The median of repeated runs: with the minimum, what a shared, noisy machine lets us say. */

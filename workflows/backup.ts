@@ -17,6 +17,7 @@ import {
   workflowInfo,
 } from '@temporalio/workflow';
 import type { Activities } from '../activities';
+import { dataBytes } from '../src/operations/backup/manifest';
 import { backupIdFor } from '../src/operations/backup/naming';
 import type { BackupOutcome } from '../src/operations/backup/notices';
 import type { ChannelResult } from '../src/infra/notify/notifier';
@@ -46,6 +47,8 @@ export interface BackupSummary {
   manifestKey: string;
   rawBytes: number;
   storedBytes: number;
+  /** Data-only parts beside the main dump (BACKUP_JOBS > 1); absent in older runs. */
+  dataParts?: number;
   sha256: string;
   tables: number;
   rows: number;
@@ -120,8 +123,7 @@ export async function BackupWorkflow(input: BackupInput): Promise<BackupSummary>
       backupId,
       dataKey: dump.data.key,
       bucket: dump.storage.bucket,
-      storedBytes: dump.data.storedBytes,
-      rawBytes: dump.data.rawBytes,
+      ...dataBytes(dump),
       tables: dump.tables.length,
       durationMs: manifest.durationMs,
       reason,
@@ -135,8 +137,8 @@ export async function BackupWorkflow(input: BackupInput): Promise<BackupSummary>
       bucket: dump.storage.bucket,
       dataKey: dump.data.key,
       manifestKey: dump.keys.manifest,
-      rawBytes: dump.data.rawBytes,
-      storedBytes: dump.data.storedBytes,
+      ...dataBytes(dump),
+      dataParts: dump.dataParts?.length ?? 0,
       sha256: dump.data.sha256,
       tables: dump.tables.length,
       rows: dump.tables.reduce((n, t) => n + t.rows, 0),

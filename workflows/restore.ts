@@ -171,12 +171,15 @@ export async function RestoreWorkflow(input: RestoreInput): Promise<RestoreResul
   try {
     if (needsRetrieval(source.storageClass)) {
       const { pollMinutes } = retrievalEstimate(source.storageClass);
-      status.step = await quick.requestArchiveRetrieval({
-        key: source.dataKey,
-        storageClass: source.storageClass!,
-        days: input.retrievalDays ?? 2,
-      });
-      while ((await quick.archiveState({ key: source.dataKey })) !== 'readable') await sleep(`${pollMinutes} minutes`);
+      // A parallel backup's parts were archived with its main dump: all come back before loading.
+      const keys = [source.dataKey, ...(source.partKeys ?? [])];
+      for (const key of keys)
+        status.step = await quick.requestArchiveRetrieval({
+          key,
+          storageClass: source.storageClass!,
+          days: input.retrievalDays ?? 2,
+        });
+      for (const key of keys) while ((await quick.archiveState({ key })) !== 'readable') await sleep(`${pollMinutes} minutes`);
     }
 
     if (mode === 'existing' && !input.force) {

@@ -6,7 +6,7 @@ import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { buildManifest } from '../../activities/backup-manifest';
 import { backupIdFor } from '../../src/operations/backup/naming';
 import { StorageConfig } from '../../src/infra/config/storage';
-import { backupKeys, verificationKey } from '../../src/infra/storage/layout';
+import { backupKeys, dataPartKey, GZIP_AS_BEFORE, verificationKey } from '../../src/infra/storage/layout';
 
 export const DAY = 86_400_000;
 
@@ -15,7 +15,7 @@ export async function putBackup(
   storage: StorageConfig,
   database: string,
   takenAt: Date,
-  extra: { verified?: 'passed' | 'failed'; lockedUntil?: Date } = {},
+  extra: { verified?: 'passed' | 'failed'; lockedUntil?: Date; parts?: number } = {},
 ): Promise<string> {
   const backupId = backupIdFor(takenAt);
   const keys = backupKeys(storage.prefix, database, backupId, 'custom');
@@ -32,6 +32,11 @@ export async function putBackup(
         compression: { algorithm: 'gzip', level: 6 },
         encryption: { algorithm: 'AES-256-GCM', keyId: 'k', container: 'pgwarden-gcm-v1' },
         data: { key: keys.data, ...object },
+        dataParts: Array.from({ length: extra.parts ?? 0 }, (_, i) => ({
+          key: dataPartKey(storage.prefix, database, backupId, i + 2, GZIP_AS_BEFORE),
+          ...object,
+          tables: [{ schema: 'public', table: `t${i + 2}` }],
+        })),
         globals: { key: keys.globals, ...object, withPasswords: false },
         tables: [{ schema: 'public', table: 't', rows: 1 }],
         snapshot: { id: 's', takenAt: takenAt.toISOString() },
@@ -50,6 +55,7 @@ export async function putBackup(
   );
   const put = (Key: string, Body: string) => s3.send(new PutObjectCommand({ Bucket: storage.bucket, Key, Body }));
   await put(keys.data, 'data');
+  for (const part of manifest.dataParts ?? []) await put(part.key, 'part');
   await put(keys.globals, 'globals');
   if (extra.verified)
     await put(

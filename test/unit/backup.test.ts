@@ -1,6 +1,13 @@
 import { buildManifest } from '../../activities/backup-manifest';
 import type { DumpResult } from '../../activities/dump-and-upload';
-import { BackupManifest, dataCompressionOf, globalsCompressionOf, parseManifest } from '../../src/operations/backup/manifest';
+import {
+  BackupManifest,
+  dataBytes,
+  dataCompressionOf,
+  dataObjects,
+  globalsCompressionOf,
+  parseManifest,
+} from '../../src/operations/backup/manifest';
 import { backupIdFor, parseBackupId } from '../../src/operations/backup/naming';
 import { backupNotice } from '../../src/operations/backup/notices';
 import { describeProgress, formatBytes } from '../../src/operations/backup/progress';
@@ -103,14 +110,41 @@ describe('manifest', () => {
     );
   });
 
+  it('is version 3 only when a parallel backup has parts, which count in its bytes', () => {
+    expect('dataParts' in manifest).toBe(false);
+    const part = {
+      key: 'db/shop/data/backup_20240101_120000.part2.dump.zst.enc',
+      rawBytes: 5,
+      storedBytes: 7,
+      sha256: 's',
+      md5: 'm',
+    };
+    const parallel = buildManifest(
+      {
+        dump: { ...dump, dataParts: [{ ...part, tables: [{ schema: 'public', table: 'orders' }] }] },
+        reason: 'r',
+        workflow: { id: 'w', runId: 'r' },
+        startedAt: '2024-01-01T12:00:00.000Z',
+      },
+      new Date('2024-01-01T12:00:09.500Z'),
+    );
+    expect(parallel.formatVersion).toBe(3);
+    expect(dataObjects(parallel).map((o) => o.key)).toEqual([dump.data.key, part.key]);
+    expect(dataBytes(parallel)).toEqual({
+      storedBytes: dump.data.storedBytes + 7,
+      rawBytes: dump.data.rawBytes + 5,
+    });
+    expect(parseManifest(JSON.stringify(parallel), 'k')).toEqual(parallel);
+  });
+
   it('round-trips through JSON and refuses what it does not know', () => {
     expect(parseManifest(JSON.stringify(manifest), 'k')).toEqual(manifest);
     expect(() => parseManifest('{', 'k')).toThrow('manifest k is not valid JSON');
     expect(() => parseManifest(JSON.stringify({ ...manifest, kind: 'other' }), 'k')).toThrow(
       'k is not a pgwarden backup manifest',
     );
-    expect(() => parseManifest(JSON.stringify({ ...manifest, formatVersion: 3 }), 'k')).toThrow(
-      'manifest k has format version 3; this pgwarden reads versions 1 and 2: upgrade pgwarden',
+    expect(() => parseManifest(JSON.stringify({ ...manifest, formatVersion: 4 }), 'k')).toThrow(
+      'manifest k has format version 4; this pgwarden reads versions 1, 2 and 3: upgrade pgwarden',
     );
     // A version 1 manifest (gzip only) still reads, and says what to undo as it always meant.
     const v1 = { ...manifest, formatVersion: 1, compression: { algorithm: 'gzip', level: 6 } };

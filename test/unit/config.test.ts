@@ -44,6 +44,7 @@ describe('loadConfig', () => {
     expect(c.backup).toEqual({
       format: 'custom',
       compression: { algorithm: 'zstd', level: 1 },
+      jobs: 1,
       retentionDays: 30,
       globalsWithPasswords: false,
       retryWindowMinutes: 10,
@@ -76,6 +77,8 @@ describe('loadConfig', () => {
     [{ SMTP_HOST: 'mail.example.com', NOTIFY_EMAIL_TO: 'ops', SMTP_USER: 'u' }, 'SMTP_PASSWORD: set both'],
     [{ SLACK_WEBHOOK_URL: 'not a url' }, 'SLACK_WEBHOOK_URL: expected an https:// URL'],
     [{ BACKUP_FORMAT: 'tar' }, 'BACKUP_FORMAT: expected one of custom, plain'],
+    [{ BACKUP_JOBS: '0' }, 'BACKUP_JOBS: expected a whole number from 1 to 16, got "0"'],
+    [{ BACKUP_JOBS: '2', BACKUP_FORMAT: 'plain' }, 'BACKUP_JOBS: 2 parallel dumps need BACKUP_FORMAT=custom'],
   ])('reports %j as a problem naming the variable', (change, expected) => {
     const env = { ...valid, ...change } as Record<string, string>;
     for (const [k, v] of Object.entries(change)) if (v === undefined) delete env[k];

@@ -1,13 +1,13 @@
 /**
- * A worker killed in the middle of an upload (its whole process group, as when a machine
- * dies) and another one taking over within the default 30 s heartbeat timeout: exactly one
- * complete backup, no stray multipart upload.
+ * A worker killed in the middle of a parallel backup's uploads (its whole process group, as
+ * when a machine dies) and another one taking over within the default 30 s heartbeat timeout:
+ * exactly one complete backup, all its parts, no stray multipart upload.
  */
 import { GetObjectCommand, ListMultipartUploadsCommand, ListObjectsV2Command, ListPartsCommand } from '@aws-sdk/client-s3';
 import { createHash } from 'node:crypto';
 import { createActivities } from '../../activities';
 import { createActivityDeps } from '../../activities/deps';
-import { parseManifest } from '../../src/operations/backup/manifest';
+import { dataObjects, parseManifest } from '../../src/operations/backup/manifest';
 import { describeFailure } from '../../src/app/cli/failure';
 import { createS3Client } from '../../src/infra/storage/s3-client';
 import { WorkflowType } from '../../src/infra/temporal/definitions';
@@ -81,19 +81,22 @@ it('on cancellation kills pg_dump, aborts the upload and leaves nothing behind',
   await dropDatabase(db);
 }, 180_000);
 
-it('survives a worker killed mid-upload with one complete backup and no stray upload', async () => {
+it('survives a worker killed mid-upload of a parallel backup with one complete backup and no stray upload', async () => {
   const db = uniqueDatabaseName('crash');
   await createDatabase(db);
-  await withClient(db, (c) =>
-    c.query(
-      `CREATE TABLE big AS SELECT g AS id, md5(g::text) || md5((g * 3)::text) || md5((g * 7)::text) AS pad FROM generate_series(1, 1200000) g`,
-    ),
-  );
+  // Two large tables: with BACKUP_JOBS=2 one is dumped beside the main dump, into a part of its own.
+  await withClient(db, async (c) => {
+    for (const name of ['big', 'big_b'])
+      await c.query(
+        `CREATE TABLE ${name} AS SELECT g AS id, md5(g::text) || md5((g * 3)::text) || md5((g * 7)::text) AS pad FROM generate_series(1, 600000) g`,
+      );
+  });
   const taskQueue = uniqueTaskQueue('crash');
   const overrides = {
     DATABASE_URL: databaseUrl(db),
     PGWARDEN_TASK_QUEUE: taskQueue,
     BACKUP_COMPRESSION_LEVEL: '9',
+    BACKUP_JOBS: '2',
     METRICS_PORT: '0',
   };
   const config = stackConfig(overrides);
@@ -111,7 +114,7 @@ it('survives a worker killed mid-upload with one complete backup and no stray up
     args: [{ database: db, reason: 'crash test' }],
   });
 
-  // Wait until a multipart upload of the data object has at least one part stored.
+  // Wait until a multipart upload of a data object (the main dump or the part) has at least one part stored.
   const deadline = Date.now() + 90_000;
   let killedMidUpload = false;
   while (Date.now() < deadline && !killedMidUpload) {
@@ -140,6 +143,7 @@ it('survives a worker killed mid-upload with one complete backup and no stray up
   expect(Contents.map((o) => o.Key!.slice(prefix.length)).sort()).toEqual([
     `data/${summary.backupId}.dump.zst.enc`,
     `data/${summary.backupId}.globals.sql.zst.enc`,
+    `data/${summary.backupId}.part2.dump.zst.enc`,
     `manifests/${summary.backupId}.json`,
   ]);
   const { Uploads = [] } = await s3.send(new ListMultipartUploadsCommand({ Bucket: storage.bucket, Prefix: prefix }));
@@ -148,11 +152,17 @@ it('survives a worker killed mid-upload with one complete backup and no stray up
     await (await s3.send(new GetObjectCommand({ Bucket: storage.bucket, Key: summary.manifestKey }))).Body!.transformToString(),
     summary.manifestKey,
   );
-  const stored = Buffer.from(
-    await (await s3.send(new GetObjectCommand({ Bucket: storage.bucket, Key: summary.dataKey }))).Body!.transformToByteArray(),
-  );
-  expect(createHash('sha256').update(stored).digest('hex')).toBe(manifest.data.sha256);
-  expect(manifest.tables).toEqual([{ schema: 'public', table: 'big', rows: 1200000 }]);
+  for (const object of dataObjects(manifest)) {
+    const stored = Buffer.from(
+      await (await s3.send(new GetObjectCommand({ Bucket: storage.bucket, Key: object.key }))).Body!.transformToByteArray(),
+    );
+    expect(createHash('sha256').update(stored).digest('hex')).toBe(object.sha256);
+  }
+  expect(manifest.dataParts!.map((p) => p.tables)).toEqual([[{ schema: 'public', table: 'big_b' }]]);
+  expect(manifest.tables).toEqual([
+    { schema: 'public', table: 'big', rows: 600000 },
+    { schema: 'public', table: 'big_b', rows: 600000 },
+  ]);
 
   s3.destroy();
   await server.close();

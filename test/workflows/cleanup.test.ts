@@ -75,6 +75,8 @@ describe('CleanupWorkflow (dev server, real S3)', () => {
         await putBackup(s3, storage, database, takenAt, {
           verified: age === 60 ? 'passed' : age === 10 ? 'failed' : undefined,
           lockedUntil: age === 80 ? new Date(now + 7 * DAY) : undefined,
+          // Parallel backups: their parts go and stay with them.
+          parts: age === 5 || age === 50 ? 2 : undefined,
         }),
       );
     }
@@ -124,7 +126,10 @@ describe('CleanupWorkflow (dev server, real S3)', () => {
         .map((k) => k.slice('manifests/'.length, -'.json'.length))
         .sort(),
     ).toEqual(survivors);
-    expect(left.filter((k) => k.startsWith('data/') && k.endsWith('.dump.enc'))).toHaveLength(survivors.length);
+    expect(left.filter((k) => k.startsWith('data/') && k.endsWith('.dump.enc') && !k.includes('.part'))).toHaveLength(
+      survivors.length,
+    );
+    expect(left.filter((k) => k.includes('.part'))).toEqual([2, 3].map((n) => `data/${ids[5]}.part${n}.dump.enc`));
     // Verification records go with their backups: the kept ones (age 10 failed, age 60 passed) remain.
     expect(left.filter((k) => k.startsWith('verifications/'))).toEqual(
       [ids[60], ids[10]].map((id) => `verifications/${id}.json`).sort(),

@@ -27,6 +27,8 @@ export interface BackupPolicy {
   format: BackupFormat;
   /** How the dump is compressed (zstd outside pg_dump by default) and at which level. */
   compression: CompressionPolicy;
+  /** BACKUP_JOBS: how many pg_dump processes share the backup's snapshot (custom format only). */
+  jobs: number;
   /** The strategy's "Retention: 30 days (configurable)". */
   retentionDays: number;
   /** Whether role passwords go into the globals dump (off: roles are restored without them). */
@@ -121,6 +123,7 @@ export function loadConfig(env: Env, options: LoadOptions = {}): Config {
     backup: {
       format: r.oneOf('BACKUP_FORMAT', BACKUP_FORMATS, 'custom'),
       compression: readCompression(r),
+      jobs: readBackupJobs(r),
       retentionDays: r.integer('BACKUP_RETENTION_DAYS', 30, { min: 1, max: 36500 }),
       globalsWithPasswords: r.boolean('BACKUP_GLOBALS_WITH_PASSWORDS', false),
       retryWindowMinutes: r.integer('BACKUP_RETRY_WINDOW_MINUTES', 10, { min: 1, max: 1440 }),
@@ -211,6 +214,14 @@ function readCompression(r: EnvReader): CompressionPolicy {
   const algorithm = r.oneOf('BACKUP_COMPRESSION', COMPRESSIONS, 'zstd');
   const range = COMPRESSION_LEVELS[algorithm];
   return { algorithm, level: r.integer('BACKUP_COMPRESSION_LEVEL', range.default, { min: range.min, max: range.max }) };
+}
+
+/** Parallel dumps are custom-format archives restored section by section; plain SQL has no sections to split. */
+function readBackupJobs(r: EnvReader): number {
+  const jobs = r.integer('BACKUP_JOBS', 1, { min: 1, max: 16 });
+  if (jobs > 1 && r.string('BACKUP_FORMAT') === 'plain')
+    r.problem('BACKUP_JOBS', `${jobs} parallel dumps need BACKUP_FORMAT=custom; set BACKUP_JOBS=1 for plain SQL backups`);
+  return jobs;
 }
 
 export const WORKER_NEEDS: RequiredPart[] = ['databases', 'storage', 'encryption'];

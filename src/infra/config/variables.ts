@@ -66,6 +66,12 @@ export const CONFIG_VARIABLES: VariableDoc[] = [
     default: 'zstd 1, gzip 6, lz4 1',
   },
   {
+    name: 'BACKUP_JOBS',
+    description:
+      'pg_dump processes sharing one snapshot (1-16, custom format): the largest tables are dumped beside the rest and restored in parallel',
+    default: '1',
+  },
+  {
     name: 'BACKUP_RETRY_WINDOW_MINUTES',
     description: 'how long a backup keeps retrying while S3 or PostgreSQL is unavailable before it fails (1-1440)',
     default: '10',

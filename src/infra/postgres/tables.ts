@@ -41,3 +41,20 @@ export async function countRows(client: Client, t: { schema: string; table: stri
   const { rows } = await client.query<{ n: string }>(sql);
   return { schema: t.schema, table: t.table, rows: Number(rows[0].n) };
 }
+
+/**
+ * Ordinary tables (and partitions) pg_dump writes data for, with what it reads of each (heap
+ * and TOAST): not materialized views (refreshed, not copied) nor an extension's own tables.
+ */
+export async function listTableSizes(client: Client): Promise<Array<{ schema: string; table: string; bytes: number }>> {
+  const { rows } = await client.query<{ schema: string; table: string; bytes: string }>(`
+    SELECT n.nspname AS schema, c.relname AS table, pg_table_size(c.oid) AS bytes
+      FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+     WHERE c.relkind = 'r'
+       AND n.nspname NOT IN ('pg_catalog', 'information_schema')
+       AND n.nspname NOT LIKE 'pg\\_toast%' AND n.nspname NOT LIKE 'pg\\_temp\\_%'
+       AND NOT EXISTS (SELECT 1 FROM pg_depend d
+                        WHERE d.classid = 'pg_class'::regclass AND d.objid = c.oid AND d.deptype = 'e')
+     ORDER BY 1, 2`);
+  return rows.map((r) => ({ schema: r.schema, table: r.table, bytes: Number(r.bytes) }));
+}

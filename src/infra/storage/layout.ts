@@ -2,7 +2,7 @@
  * Where everything lives in the bucket: the one module that maps pgwarden's object kinds to
  * keys, mirroring docs/FORMAT.md section 1. Nothing else builds a key.
  *
- *   <prefix>/<db>/data/backup_<stamp>.dump.enc | .sql.gz.enc | .globals.sql.gz.enc
+ *   <prefix>/<db>/data/backup_<stamp>.dump.enc | .sql.gz.enc | .globals.sql.gz.enc | .part2.dump.zst.enc
  *   <prefix>/<db>/manifests/backup_<stamp>.json
  *   <prefix>/<db>/verifications/backup_<stamp>.json
  *   <prefix>/<db>/records/backup-failures/backup_<stamp>.json
@@ -53,6 +53,20 @@ export function backupKeys(
     globals: `${folder}${backupId}.globals.sql${compressionSuffix(compression.algorithm)}.enc`,
     manifest: manifestKey(prefix, database, backupId),
   };
+}
+
+/**
+ * A parallel backup's data-only part n (2..BACKUP_JOBS; the main dump is part 1): custom format,
+ * compressed as the main dump is.
+ */
+export function dataPartKey(
+  prefix: string,
+  database: string,
+  backupId: string,
+  part: number,
+  compression: CompressionPolicy,
+): string {
+  return `${dataFolder(prefix, database)}${backupId}.part${part}.dump${compressionSuffix(streamCompression('custom', compression))}.enc`;
 }
 
 export const manifestKey = (prefix: string, database: string, backupId: string) =>

@@ -13,8 +13,18 @@ export type { TableCount };
 export const MANIFEST_KIND = 'pgwarden.backup';
 /** Version 2 added stream compression (zstd, lz4, none) and says in `compression` what to undo. */
 export const MANIFEST_FORMAT_VERSION = 2;
+/**
+ * Version 3 adds `dataParts` (a parallel backup): written only when a backup has parts, so
+ * every other backup stays readable by a pgwarden that knows version 2.
+ */
+export const PARALLEL_MANIFEST_FORMAT_VERSION = 3;
 /** Versions this pgwarden reads. */
-export const READABLE_MANIFEST_VERSIONS = [1, 2];
+export const READABLE_MANIFEST_VERSIONS = [1, 2, 3];
+
+/** The version a manifest with these contents is written as: the lowest that says everything in it. */
+export function manifestVersionFor(m: Pick<BackupManifest, 'dataParts'>): number {
+  return m.dataParts?.length ? PARALLEL_MANIFEST_FORMAT_VERSION : MANIFEST_FORMAT_VERSION;
+}
 
 export interface ManifestCompression {
   /** BACKUP_COMPRESSION when the backup was taken, and its level. */
@@ -49,6 +59,25 @@ export interface StoredObject {
   md5: string;
 }
 
+/** One data-only part of a parallel backup: a custom-format archive of these tables' rows, compressed and encrypted as `data`. */
+export interface DataPart extends StoredObject {
+  tables: Array<{ schema: string; table: string }>;
+}
+
+/** Every object holding the backup's data: the main dump, then the parts of a parallel backup. */
+export function dataObjects(m: Pick<BackupManifest, 'data' | 'dataParts'>): StoredObject[] {
+  return [m.data, ...(m.dataParts ?? [])];
+}
+
+/** Stored and raw bytes of all the backup's data objects. */
+export function dataBytes(m: Pick<BackupManifest, 'data' | 'dataParts'>): { storedBytes: number; rawBytes: number } {
+  const all = dataObjects(m);
+  return {
+    storedBytes: all.reduce((sum, o) => sum + o.storedBytes, 0),
+    rawBytes: all.reduce((sum, o) => sum + o.rawBytes, 0),
+  };
+}
+
 export interface BackupManifest {
   kind: typeof MANIFEST_KIND;
   formatVersion: number;
@@ -64,7 +93,10 @@ export interface BackupManifest {
     container: 'pgwarden-gcm-v1' | 'openssl-pbkdf2-v1';
     chunkSize?: number;
   };
+  /** The main dump: the whole schema and all data but the parts' tables. */
   data: StoredObject;
+  /** Version 3: data-only dumps of the largest tables, taken in the same snapshot (BACKUP_JOBS > 1). */
+  dataParts?: DataPart[];
   globals: StoredObject & { withPasswords: boolean };
   tables: TableCount[];
   /** The database around its contents (owner, locale, privileges, settings); absent in older manifests. */
@@ -93,7 +125,7 @@ export function parseManifest(text: string, key: string): BackupManifest {
   if (m?.kind !== MANIFEST_KIND) throw new Error(`${key} is not a pgwarden backup manifest`);
   if (!READABLE_MANIFEST_VERSIONS.includes(m.formatVersion as number))
     throw new Error(
-      `manifest ${key} has format version ${m.formatVersion}; this pgwarden reads versions ${READABLE_MANIFEST_VERSIONS.join(' and ')}: upgrade pgwarden`,
+      `manifest ${key} has format version ${m.formatVersion}; this pgwarden reads versions ${READABLE_MANIFEST_VERSIONS.slice(0, -1).join(', ')} and ${READABLE_MANIFEST_VERSIONS.at(-1)}: upgrade pgwarden`,
     );
   for (const field of ['backupId', 'database', 'data', 'globals', 'tables', 'encryption'] as const) {
     if (m[field] === undefined) throw new Error(`manifest ${key} lacks "${field}"`);

@@ -3,7 +3,7 @@
  * shows and what verify and cleanup choose from. Backups with a manifest; `restore --list` and
  * verify also see the old scripts' files (legacyCatalogEntry), which cleanup never touches.
  */
-import { BackupManifest, dataCompressionOf } from '../backup/manifest';
+import { BackupManifest, dataBytes, dataCompressionOf } from '../backup/manifest';
 import { parseBackupId } from '../backup/naming';
 import type { VerificationRecord } from '../verify/verification';
 import type { CompressionAlgorithm } from '../../infra/compression/compression';
@@ -21,6 +21,8 @@ export interface CatalogEntry {
   reason: string;
   encryption: { algorithm: string; keyId: string };
   dataKey: string;
+  /** The data-only parts of a parallel backup, beside dataKey. */
+  partKeys?: string[];
   manifestKey: string;
   /** The data object's current storage class (after any lifecycle transition). */
   storageClass: string;
@@ -70,12 +72,13 @@ export function catalogEntry(
     takenAt: manifest.snapshot.takenAt,
     format: manifest.pgDump.format,
     compression: dataCompressionOf(manifest),
-    storedBytes: manifest.data.storedBytes,
+    storedBytes: dataBytes(manifest).storedBytes,
     rows: manifest.tables.reduce((n, t) => n + t.rows, 0),
     tables: manifest.tables.length,
     reason: manifest.reason,
     encryption: { algorithm: manifest.encryption.algorithm, keyId: manifest.encryption.keyId },
     dataKey: manifest.data.key,
+    ...(manifest.dataParts?.length ? { partKeys: manifest.dataParts.map((p) => p.key) } : {}),
     manifestKey,
     storageClass: storageClass ?? manifest.storage.storageClass,
     verification: verification

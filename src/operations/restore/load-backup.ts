@@ -1,8 +1,8 @@
 /**
  * Loads a stored backup into an existing, empty database: download, check against the
  * manifest, decrypt, then a parallel pg_restore (the custom format needs a seekable file,
- * removed right after) or gunzip into psql for plain SQL and the old scripts' backups. Used
- * by restores and test restores alike.
+ * removed right after; a parallel backup's parts load side by side) or decompress into psql
+ * for plain SQL and the old scripts' backups. Used by restores and test restores alike.
  */
 import { createWriteStream } from 'node:fs';
 import { rm } from 'node:fs/promises';
@@ -31,6 +31,8 @@ export interface LoadSpec {
   dataKey: string;
   /** What the manifest recorded of the data object; absent only for the old scripts' backups. */
   expected?: ExpectedObject;
+  /** A parallel backup's data-only parts (custom format), each checked against its manifest entry. */
+  parts?: Array<{ key: string; expected: ExpectedObject }>;
   /** The key id from the manifest; absent for the old scripts' backups. */
   keyId?: string;
   /** custom: pg_restore from a file; plain-gz (the name is historical): SQL into psql. */
@@ -58,48 +60,98 @@ export async function loadBackup(
   spec: LoadSpec,
   progress: LoadProgress = { storedBytes: 0 },
 ): Promise<void> {
-  const body = await openStoredObject(bucket, spec.dataKey);
-  const where = `data object ${bucket.where(spec.dataKey)}`;
-  const counted = spec.expected ? new IntegrityCheck(spec.expected, where) : new Measure();
-  const ticker = setInterval(() => (progress.storedBytes = counted.bytes), 500);
-  const stored: Readable = streamPipeline(body, counted, () => undefined);
+  const objects = [{ key: spec.dataKey, expected: spec.expected }, ...(spec.parts ?? [])];
+  const reads = objects.map(() => ({ bytes: 0 }));
+  const ticker = setInterval(() => (progress.storedBytes = reads.reduce((n, r) => n + r.bytes, 0)), 500);
+  const env = libpqEnvironment(spec.server, spec.database);
   try {
-    const decrypted = await openDecryption(stored, { keyring, keyId: spec.keyId });
-    const env = libpqEnvironment(spec.server, spec.database);
     if (spec.format === 'plain-gz') {
       // psql applies statements as they arrive: a mismatch found at the end fails the load,
       // and the caller drops the database it loaded into.
-      const sql = chain(decrypted.plaintext, [
-        ...decompressor(spec.compression),
-        ...(spec.noOwner || spec.noAcl ? [plainSqlFilter({ noOwner: spec.noOwner ?? false, noAcl: spec.noAcl ?? false })] : []),
-      ]);
-      await runToCompletion(
-        pgProgram('psql', config.tools.pgBinDir),
-        ['-q', '-v', 'ON_ERROR_STOP=1', `--dbname=${spec.database}`],
-        env,
-        { stdin: sql, signal: spec.signal },
-      );
+      await withPlaintext(bucket, keyring, spec, objects[0], reads[0], async (plaintext) => {
+        const sql = chain(plaintext, [
+          ...decompressor(spec.compression),
+          ...(spec.noOwner || spec.noAcl ? [plainSqlFilter({ noOwner: spec.noOwner ?? false, noAcl: spec.noAcl ?? false })] : []),
+        ]);
+        await runToCompletion(
+          pgProgram('psql', config.tools.pgBinDir),
+          ['-q', '-v', 'ON_ERROR_STOP=1', `--dbname=${spec.database}`],
+          env,
+          { stdin: sql, signal: spec.signal },
+        );
+      });
       return;
     }
-    // The custom format is checked whole before pg_restore reads a byte of it.
-    const file = join(await privateWorkDir(config.verify.workDir), workFileName(spec.run, `${spec.database}.dump`));
+    // The custom format is checked whole before pg_restore reads a byte of it; a parallel
+    // backup's parts download side by side.
+    const dir = await privateWorkDir(config.verify.workDir);
+    const files = objects.map((_, i) => join(dir, workFileName(spec.run, `${spec.database}${i ? `.part${i + 1}` : ''}.dump`)));
     try {
-      await pipeline([decrypted.plaintext, ...decompressor(spec.compression), createWriteStream(file, { mode: 0o600 })]);
-      const args = [
-        ...(spec.noOwner ? ['--no-owner'] : []),
-        ...(spec.noAcl ? ['--no-acl'] : []),
-        '--exit-on-error',
-        `--jobs=${config.verify.restoreJobs}`,
-        `--dbname=${spec.database}`,
-        file,
-      ];
-      await runToCompletion(pgProgram('pg_restore', config.tools.pgBinDir), args, env, { signal: spec.signal });
+      await Promise.all(
+        objects.map((o, i) =>
+          withPlaintext(bucket, keyring, spec, o, reads[i], (plaintext) =>
+            pipeline([plaintext, ...decompressor(spec.compression), createWriteStream(files[i], { mode: 0o600 })]),
+          ),
+        ),
+      );
+      const pgRestore = (file: string, jobs: number, section?: string) =>
+        runToCompletion(
+          pgProgram('pg_restore', config.tools.pgBinDir),
+          [
+            ...(spec.noOwner ? ['--no-owner'] : []),
+            ...(spec.noAcl ? ['--no-acl'] : []),
+            ...(section ? [`--section=${section}`] : []),
+            '--exit-on-error',
+            `--jobs=${jobs}`,
+            `--dbname=${spec.database}`,
+            file,
+          ],
+          env,
+          { signal: spec.signal },
+        );
+      const jobs = config.verify.restoreJobs;
+      if (files.length === 1) {
+        await pgRestore(files[0], jobs);
+        return;
+      }
+      // A parallel backup: the main dump's schema, then every table's rows from all dumps at
+      // once (the parts hold data only), then the main dump's indexes and constraints.
+      await pgRestore(files[0], 1, 'pre-data');
+      const perFile = Math.max(1, Math.ceil(jobs / files.length));
+      await Promise.all(files.map((f, i) => pgRestore(f, perFile, i === 0 ? 'data' : undefined)));
+      await pgRestore(files[0], jobs, 'post-data');
     } finally {
-      await rm(file, { force: true });
+      await Promise.all(files.map((f) => rm(f, { force: true })));
     }
   } finally {
     clearInterval(ticker);
-    progress.storedBytes = counted.bytes;
+    progress.storedBytes = reads.reduce((n, r) => n + r.bytes, 0);
+  }
+}
+
+/**
+ * Opens one stored object, checks it against the manifest as it streams (when there is one)
+ * and hands its decrypted bytes to `use`; the object is closed whatever happens.
+ */
+async function withPlaintext<T>(
+  bucket: Bucket,
+  keyring: Keyring,
+  spec: LoadSpec,
+  object: { key: string; expected?: ExpectedObject },
+  read: { bytes: number },
+  use: (plaintext: Readable) => Promise<T>,
+): Promise<T> {
+  const body = await openStoredObject(bucket, object.key);
+  const where = `data object ${bucket.where(object.key)}`;
+  const counted = object.expected ? new IntegrityCheck(object.expected, where) : new Measure();
+  const ticker = setInterval(() => (read.bytes = counted.bytes), 500);
+  try {
+    const stored: Readable = streamPipeline(body, counted, () => undefined);
+    const decrypted = await openDecryption(stored, { keyring, keyId: spec.keyId });
+    return await use(decrypted.plaintext);
+  } finally {
+    clearInterval(ticker);
+    read.bytes = counted.bytes;
     body.destroy();
   }
 }
