@@ -17,6 +17,7 @@ import { verifyActivities } from './verify';
 import { recordActivities } from './records';
 import { reportActivities } from './report';
 import { incidentActivities } from './incident';
+import { walArchiveActivities } from './wal-archive';
 
 /** typedFailures for every function of a group. */
 function typedAll<T extends Record<string, (...args: never[]) => Promise<unknown>>>(group: T): T {
@@ -39,6 +40,7 @@ export function createActivities(deps: ActivityDeps) {
     ...recordActivities(deps),
     ...reportActivities(deps),
     ...incidentActivities(deps),
+    ...walArchiveActivities(deps),
   });
 }
 

@@ -12,6 +12,7 @@ import type { PreflightWorkflow } from './preflight';
 import type { BackupReportWorkflow } from './report';
 import type { RestoreWorkflow } from './restore';
 import type { VerifyBackupWorkflow } from './verify';
+import type { WalArchiveWorkflow } from './wal-archive';
 import type { WorkflowType } from '../src/infra/temporal/definitions';
 
 export interface PgwardenWorkflows {
@@ -24,6 +25,7 @@ export interface PgwardenWorkflows {
   check: typeof CheckBackupsWorkflow;
   report: typeof BackupReportWorkflow;
   disasterRecovery: typeof DisasterRecoveryWorkflow;
+  walArchive: typeof WalArchiveWorkflow;
 }
 
 /** Every workflow type has its function type here, and nothing else is here. */

@@ -8,3 +8,4 @@ export { PreflightWorkflow } from './preflight';
 export { RestoreWorkflow } from './restore';
 export { VerifyBackupWorkflow } from './verify';
 export { DisasterRecoveryWorkflow } from './disaster-recovery';
+export { WalArchiveWorkflow } from './wal-archive';

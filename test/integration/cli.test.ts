@@ -286,3 +286,82 @@ describe('pgwarden CLI', () => {
     }
   });
 });
+
+describe('pgwarden wal', () => {
+  it('refuses without WAL_ARCHIVE, and a server not in it, with exit 64', () => {
+    const none = pgwarden(['wal', 'status'], { DATABASE_URL: 'postgres://u:p@h/app' });
+    expect(none.code).toBe(64);
+    expect(none.stderr.trim()).toBe(
+      'pgwarden: no server is archived: set WAL_ARCHIVE to the databases whose servers to archive (e.g. WAL_ARCHIVE=shop)',
+    );
+    const other = pgwarden(['wal', 'start', '--server', 'billing'], { DATABASE_URL: 'postgres://u:p@h/app', WAL_ARCHIVE: 'app' });
+    expect(other.code).toBe(64);
+    expect(other.stderr.trim()).toBe('pgwarden: --server billing: not in WAL_ARCHIVE (app)');
+    const unknown = pgwarden(['wal', 'status'], { DATABASE_URL: 'postgres://u:p@h/app', WAL_ARCHIVE: 'shop' });
+    expect(unknown.code).toBe(78);
+    expect(unknown.stderr).toContain('WAL_ARCHIVE: "shop" is not a configured database (app)');
+  });
+
+  it('starts archiving once, says so when asked again, shows it and stops it', async () => {
+    const db = uniqueDatabaseName('cliwal');
+    await createDatabase(db);
+    const env = {
+      PGWARDEN_CONFIG: envFile,
+      PGWARDEN_TASK_QUEUE: uniqueTaskQueue('cliwal'),
+      DATABASE_URL: databaseUrl(db),
+      WAL_ARCHIVE: db,
+    };
+    const server = await devServer();
+    const { createActivities } = await import('../../activities');
+    const { createActivityDeps } = await import('../../activities/deps');
+    const { stackConfig } = await import('../support/stack-env');
+    const { bundledWorker } = await import('../support/temporal');
+    const worker = await bundledWorker(server, env.PGWARDEN_TASK_QUEUE, createActivities(createActivityDeps(stackConfig(env))));
+    const run = async (...args: string[]) => {
+      const { spawn } = await import('node:child_process');
+      return new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => {
+        const child = spawn(process.execPath, [bin, 'wal', ...args], { env: { PATH: process.env.PATH, ...env } });
+        let stdout = '';
+        let stderr = '';
+        child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+        child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+        child.once('close', (code) => resolve({ code, stdout, stderr }));
+      });
+    };
+    try {
+      await worker.runUntil(async () => {
+        const started = await run('start');
+        expect([started.code, started.stdout.trim()]).toEqual([
+          0,
+          expect.stringMatching(new RegExp(`^${db}: archiving started \\(workflow wal-archive-${db}`)),
+        ]);
+        const again = await run('start');
+        expect([again.code, again.stdout.trim()]).toEqual([
+          0,
+          expect.stringMatching(new RegExp(`^${db}: already archiving \\(workflow wal-archive-${db}`)),
+        ]);
+        // The first round says what it streams once it has begun.
+        let status: Array<{ server: string; status: string; doing: string }> = [];
+        for (let i = 0; i < 40 && !status[0]?.doing?.includes('streaming from'); i++) {
+          await new Promise((r) => setTimeout(r, 500));
+          status = JSON.parse((await run('status', '--json')).stdout);
+        }
+        expect(status).toEqual([
+          expect.objectContaining({ server: db, status: 'RUNNING', doing: expect.stringContaining('streaming from') }),
+        ]);
+        const stopped = await run('stop');
+        expect([stopped.code, stopped.stdout.trim()]).toEqual([0, `${db}: archiving stopped; the open segment was shipped`]);
+      });
+    } finally {
+      await withClient('postgres', (c) =>
+        c.query('SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots WHERE slot_name = $1', [`pgwarden_${db}`]),
+      ).catch(() => undefined);
+      await server.client.workflow
+        .getHandle(`wal-archive-${db}`)
+        .terminate('test over')
+        .catch(() => undefined);
+      await server.close();
+      await dropDatabase(db);
+    }
+  }, 120_000);
+});

@@ -134,6 +134,26 @@ export function buildProgram(run: (action: () => Promise<void>) => Promise<void>
       run(async () => (await import('./commands/schedules')).runSchedulesAction(ctx(), 'backfill', id, opts)),
     );
 
+  const wal = program
+    .command('wal')
+    .description('continuous WAL archiving (point-in-time recovery) of the servers in WAL_ARCHIVE');
+  wal
+    .command('start')
+    .description('start archiving (idempotent): pg_receivewal into S3, supervised by Temporal')
+    .option('--server <id>', 'one server of WAL_ARCHIVE (default: all)')
+    .action((opts) => run(async () => (await import('./commands/wal')).runWalStart(ctx(), opts)));
+  wal
+    .command('stop')
+    .description('stop archiving; the open segment is shipped first')
+    .option('--server <id>', 'one server of WAL_ARCHIVE (default: all)')
+    .action((opts) => run(async () => (await import('./commands/wal')).runWalStop(ctx(), opts)));
+  wal
+    .command('status')
+    .description('whether each server is archived, and the newest WAL in the archive')
+    .option('--server <id>', 'one server of WAL_ARCHIVE (default: all)')
+    .option('--json', 'print JSON')
+    .action((opts) => run(async () => (await import('./commands/wal')).runWalStatus(ctx(), opts)));
+
   const dr = program
     .command('dr')
     .description('disaster recovery: the six-step runbook with escalation (also driven from the Temporal UI)');

@@ -25,6 +25,8 @@ export interface RunSpec<K extends WorkflowKey> {
   idWord?: string;
   /** Runs that may start several times a second (lists, reports) get a random suffix. */
   uniqueId?: boolean;
+  /** A run of which there is only ever one (a server's WAL archiving): this id, no time in it. */
+  fixedId?: string;
   /** Search attributes beside the database and the operation (an incident's). */
   searchAttributes?: SearchAttributePair[];
 }
@@ -38,7 +40,7 @@ export interface StartedRun<K extends WorkflowKey> {
 export async function startRun<K extends WorkflowKey>(client: Client, config: Config, spec: RunSpec<K>): Promise<StartedRun<K>> {
   await warnIfNoWorker(client, config.temporal.taskQueue);
   const stamped = workflowId(spec.idWord ?? spec.operation, spec.database, new Date());
-  const id = spec.uniqueId ? `${stamped}-${Math.random().toString(36).slice(2, 8)}` : stamped;
+  const id = spec.fixedId ?? (spec.uniqueId ? `${stamped}-${Math.random().toString(36).slice(2, 8)}` : stamped);
   const handle = await client.workflow
     .start<PgwardenWorkflows[K]>(WorkflowType[spec.workflow], {
       taskQueue: config.temporal.taskQueue,
@@ -53,6 +55,7 @@ export async function startRun<K extends WorkflowKey>(client: Client, config: Co
     })
     .catch((err: unknown) => {
       if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
+      if (spec.fixedId) throw err;
       const link = runLink(config.temporal.uiUrl, client.options.namespace, id);
       throw new BusyError(
         `a ${spec.operation} of ${spec.database} was started this very second (workflow ${id}${link ? `, ${link}` : ''}); runs are named per second, so start again in a moment`,

@@ -17,6 +17,7 @@ import { StorageConfig, readStorage } from './storage';
 import { parsePrices, PriceTable } from './prices';
 import { IncidentSettings, readIncident } from './incident';
 import { cronProblem } from './cron';
+import { readWal, WalSettings } from './wal';
 import { COMPRESSIONS, CompressionPolicy, LEVELS as COMPRESSION_LEVELS } from '../compression/compression';
 
 export const BACKUP_FORMATS = ['custom', 'plain'] as const;
@@ -97,6 +98,7 @@ export interface Config {
   report: { prices: PriceTable };
   metrics: MetricsSettings;
   incident: IncidentSettings;
+  wal: WalSettings;
 }
 
 export interface MetricsSettings {
@@ -116,8 +118,9 @@ export function loadConfig(env: Env, options: LoadOptions = {}): Config {
   const need = new Set(options.require ?? []);
   const r = new EnvReader(env);
   const notifications = readNotifications(r);
+  const databases = readDatabases(r, need.has('databases'));
   const config: Config = {
-    databases: readDatabases(r, need.has('databases')),
+    databases,
     storage: readStorage(r, need.has('storage')),
     encryption: readEncryption(r, need.has('encryption')),
     backup: {
@@ -139,6 +142,10 @@ export function loadConfig(env: Env, options: LoadOptions = {}): Config {
     report: { prices: readPrices(r) },
     metrics: readMetrics(r),
     incident: readIncident(r, notifications.email?.to ?? []),
+    wal: readWal(
+      r,
+      databases.map((d) => d.id),
+    ),
     verify: {
       server: readVerifyServer(r),
       sizeChangePercent: r.integer('VERIFY_SIZE_CHANGE_PERCENT', 50, { min: 1, max: 10000 }),

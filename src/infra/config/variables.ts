@@ -125,6 +125,21 @@ export const CONFIG_VARIABLES: VariableDoc[] = [
       'folder under which a private pgwarden-work/ (mode 0700) holds the decrypted dump a parallel restore reads; removed afterwards, and by the janitor when its run died',
     default: 'the system temp folder',
   },
+  {
+    name: 'WAL_ARCHIVE',
+    description:
+      'databases whose servers are archived continuously (point-in-time recovery), comma-separated; each server is known by that id',
+  },
+  {
+    name: 'WAL_PARTIAL_UPLOAD_SECONDS',
+    description: 'how often the WAL segment being written is shipped as it stands (the RPO without a segment switch)',
+    default: '5',
+  },
+  {
+    name: 'WAL_SYNCHRONOUS',
+    description: 'pg_receivewal --synchronous: flush and confirm every write (for a synchronous_standby_names quorum)',
+    default: 'false',
+  },
   { name: 'SCHEDULE_TIMEZONE', description: 'time zone of the schedules', default: 'UTC' },
   { name: 'SCHEDULE_BACKUP_CRON', description: 'daily backup (strategy: 02:00 UTC)', default: '0 2 * * *' },
   { name: 'SCHEDULE_VERIFY_CRON', description: 'weekly verification (strategy: Sundays 03:00 UTC)', default: '0 3 * * 0' },

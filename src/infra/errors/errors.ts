@@ -30,6 +30,12 @@ export const FAILURE_TYPES = {
   DatabaseConnectionError: { exitCode: ExitCode.DatabaseConnection, retryable: false, meaning: 'PostgreSQL cannot be reached' },
   StorageError: { exitCode: ExitCode.StorageFailure, retryable: false, meaning: 'S3 refused or cannot be reached' },
   EncryptionError: { exitCode: ExitCode.EncryptionFailure, retryable: false, meaning: 'a key is wrong, missing or refused' },
+  WalArchiveError: {
+    exitCode: ExitCode.GeneralFailure,
+    retryable: false,
+    meaning:
+      'WAL archiving cannot go on without a gap or an overwrite (the slot ahead of the archive, a segment stored with other contents)',
+  },
   CleanupError: { exitCode: ExitCode.CleanupFailure, retryable: false, meaning: 'old backups could not be removed' },
   UsageError: { exitCode: ExitCode.Usage, retryable: false, meaning: 'the command or message was malformed' },
   BusyError: { exitCode: ExitCode.Busy, retryable: false, meaning: 'another run is in the way; try later' },
@@ -76,6 +82,9 @@ export class StorageError extends PgwardenError {
 }
 export class EncryptionError extends PgwardenError {
   readonly type = 'EncryptionError';
+}
+export class WalArchiveError extends PgwardenError {
+  readonly type = 'WalArchiveError';
 }
 export class CleanupError extends PgwardenError {
   readonly type = 'CleanupError';

@@ -6,7 +6,10 @@ import { join } from 'node:path';
  * Path of a PostgreSQL program: from PG_BIN_DIR when set, else Debian's newest
  * /usr/lib/postgresql/<version>/bin (whose pg_dump can dump every older server), else PATH.
  */
-export function pgProgram(name: 'pg_dump' | 'pg_dumpall' | 'pg_restore' | 'psql', pgBinDir?: string): string {
+export function pgProgram(
+  name: 'pg_dump' | 'pg_dumpall' | 'pg_restore' | 'psql' | 'pg_receivewal' | 'pg_basebackup' | 'pg_verifybackup' | 'pg_ctl',
+  pgBinDir?: string,
+): string {
   if (pgBinDir) return join(pgBinDir, name);
   const root = '/usr/lib/postgresql';
   if (existsSync(root)) {

@@ -18,6 +18,7 @@ import {
   ListObjectsV2Command,
   PutBucketLifecycleConfigurationCommand,
   PutObjectCommand,
+  PutObjectCommandInput,
   RestoreObjectCommand,
   S3Client,
 } from '@aws-sdk/client-s3';
@@ -25,7 +26,16 @@ import { Readable } from 'node:stream';
 import { StorageConfig } from '../config/storage';
 import { isNotFound, isPreconditionFailed, storageError } from './s3-errors';
 import { createS3Client } from './s3-client';
-import { sseParams, uploadOnce, UploadSpec } from './upload';
+import { sseParams, taggingHeader, uploadOnce, UploadSpec } from './upload';
+import { StorageError } from '../errors/errors';
+
+/** What a small object is written with, besides its bytes. */
+export interface PutOptions {
+  contentType?: string;
+  storageClass?: string;
+  metadata?: Record<string, string>;
+  tags?: Record<string, string>;
+}
 
 export interface ListedObject {
   key: string;
@@ -154,38 +164,48 @@ export class Bucket {
   }
 
   /**
-   * Writes a small object only if the key is free (`If-None-Match: *`). Returns 'written', or
-   * the bytes already stored there so the caller can tell a repeat of its own write from
-   * another writer's object.
+   * Writes a small object only if the key is free (`If-None-Match: *`); a taken key is
+   * 'exists', and what is there is left as it is.
    */
-  async putIfAbsent(
-    key: string,
-    body: Buffer | string,
-    options: { contentType?: string; storageClass?: string; metadata?: Record<string, string> } = {},
-  ): Promise<'written' | { existing: Buffer }> {
+  async create(key: string, body: Buffer | string, options: PutOptions = {}): Promise<'written' | 'exists'> {
     try {
-      await this.s3.send(
-        new PutObjectCommand({
-          Bucket: this.name,
-          Key: key,
-          Body: body,
-          IfNoneMatch: '*',
-          ...(options.contentType ? { ContentType: options.contentType } : {}),
-          ...(options.storageClass ? { StorageClass: options.storageClass as 'STANDARD' } : {}),
-          ...(options.metadata ? { Metadata: options.metadata } : {}),
-          ...sseParams(this.storage),
-        }),
-      );
+      await this.s3.send(new PutObjectCommand({ ...this.putParams(key, body, options), IfNoneMatch: '*' }));
       return 'written';
     } catch (err) {
-      if (!isPreconditionFailed(err)) throw this.failure(err, `PutObject ${key}`);
-      const existing = await this.getBytes(key);
-      if (existing === undefined) throw this.failure(err, `PutObject ${key} (refused, yet nothing is there)`);
-      return { existing };
+      if (isPreconditionFailed(err)) return 'exists';
+      throw this.failure(err, `PutObject ${key}`);
     }
   }
 
-  /** Streams a large object (multipart, checksummed, never replacing one). */
+  /**
+   * Writes a small object only if the key is free; when it is taken, returns what is there
+   * (read back, so the caller can tell its own earlier write from someone else's).
+   */
+  async putIfAbsent(key: string, body: Buffer | string, options: PutOptions = {}): Promise<'written' | { existing: Buffer }> {
+    if ((await this.create(key, body, options)) === 'written') return 'written';
+    const existing = await this.getBytes(key);
+    if (existing === undefined) throw new StorageError(`${this.where(key)} was refused as existing, yet nothing is there`);
+    return { existing };
+  }
+
+  /** Writes a small object, replacing what is there: only for objects meant to be rewritten (a WAL segment still being written). */
+  async replace(key: string, body: Buffer | string, options: PutOptions = {}): Promise<void> {
+    await this.send(`PutObject ${key}`, () => this.s3.send(new PutObjectCommand(this.putParams(key, body, options))));
+  }
+
+  private putParams(key: string, body: Buffer | string, options: PutOptions): PutObjectCommandInput {
+    return {
+      Bucket: this.name,
+      Key: key,
+      Body: body,
+      ...(options.contentType ? { ContentType: options.contentType } : {}),
+      ...(options.storageClass ? { StorageClass: options.storageClass as 'STANDARD' } : {}),
+      ...(options.metadata ? { Metadata: options.metadata } : {}),
+      ...(options.tags && Object.keys(options.tags).length ? { Tagging: taggingHeader(options.tags) } : {}),
+      ...sseParams(this.storage),
+    };
+  }
+
   async upload(spec: UploadSpec): Promise<void> {
     return uploadOnce(this.s3, this.storage, spec);
   }

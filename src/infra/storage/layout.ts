@@ -7,11 +7,12 @@
  *   <prefix>/<db>/verifications/backup_<stamp>.json
  *   <prefix>/<db>/records/backup-failures/backup_<stamp>.json
  *   <prefix>/<db>/records/restores/<UTC time>_<workflow id>.json
+ *   <prefix>/<server>/wal/<segment>.zst.enc | <timeline>.history.zst.enc | <segment>.partial.zst.enc
  *   <prefix>/.pgwarden/keys/<key id>.check,  <prefix>/.pgwarden/preflight-<uuid>
  *   <prefix>/backup_<stamp>.sql.gz.enc      an old script's backup (read, never written)
  */
 import type { BackupFormat } from '../config/config';
-import { CompressionPolicy, compressionSuffix, streamCompression } from '../compression/compression';
+import { CompressionAlgorithm, CompressionPolicy, compressionSuffix, streamCompression } from '../compression/compression';
 
 /** `<prefix>/`, or nothing for an empty prefix. */
 export const topLevel = (prefix: string) => (prefix ? `${prefix}/` : '');
@@ -67,6 +68,25 @@ export function dataPartKey(
   compression: CompressionPolicy,
 ): string {
   return `${dataFolder(prefix, database)}${backupId}.part${part}.dump${compressionSuffix(streamCompression('custom', compression))}.enc`;
+}
+
+/** A server's archived WAL: segments, timeline histories and the segment being written. */
+export const walFolder = (prefix: string, server: string) => `${databaseRoot(prefix, server)}wal/`;
+
+/**
+ * An archived WAL file by its PostgreSQL name (`000000010000000A000000F3`, `00000002.history`,
+ * or `<segment>.partial` for the segment being written), compressed and encrypted.
+ */
+export function walKey(prefix: string, server: string, fileName: string, compression: CompressionPolicy): string {
+  return `${walFolder(prefix, server)}${fileName}${compressionSuffix(compression.algorithm)}.enc`;
+}
+
+/** The PostgreSQL file name an archived WAL object holds, and what to undo after decryption. */
+export function walFileOf(key: string): { fileName: string; compression: CompressionAlgorithm } | undefined {
+  const m = /\/wal\/([0-9A-F]{8}(?:[0-9A-F]{16}(?:\.partial)?|\.history))(\.zst|\.lz4|\.gz)?\.enc$/.exec(key);
+  if (!m) return undefined;
+  const compression: CompressionAlgorithm = m[2] === '.zst' ? 'zstd' : m[2] === '.lz4' ? 'lz4' : m[2] === '.gz' ? 'gzip' : 'none';
+  return { fileName: m[1], compression };
 }
 
 export const manifestKey = (prefix: string, database: string, backupId: string) =>

@@ -13,6 +13,7 @@ export const WorkflowType = {
   check: 'CheckBackupsWorkflow',
   report: 'BackupReportWorkflow',
   disasterRecovery: 'DisasterRecoveryWorkflow',
+  walArchive: 'WalArchiveWorkflow',
 } as const;
 
 /**

@@ -1,0 +1,310 @@
+/**
+ * Continuous WAL archiving of one server, for a bounded round (the workflow runs rounds and
+ * continues as new): `pg_receivewal` streams into a private folder, and every completed
+ * segment and timeline history is compressed, encrypted and created in S3 with
+ * `If-None-Match`; only then does the replication slot move past it and the local file go.
+ * The segment being written is shipped every WAL_PARTIAL_UPLOAD_SECONDS. A worker that dies
+ * leaves nothing the next one needs: it starts from the archive and the slot, without a gap.
+ * Heartbeats carry the newest segment stored, so a person can read where archiving stands.
+ */
+import { Context, log } from '@temporalio/activity';
+import { mkdir, readdir, rm, stat, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { Client } from 'pg';
+import { requireDatabase } from '../src/infra/config/config';
+import { encryptorFor } from '../src/infra/crypto/encryptor';
+import { BackupError, UsageError, WalArchiveError } from '../src/infra/errors/errors';
+import { connectDatabase, libpqEnvironment } from '../src/infra/postgres/client';
+import { startReceiveWal } from '../src/infra/postgres/receivewal';
+import { walFileOf, walFolder, walKey } from '../src/infra/storage/layout';
+import { readyFiles, slotNameFor, streamStart } from '../src/operations/pitr/spool';
+import { sealWalFile, WAL_PLAIN_SHA256 } from '../src/operations/pitr/wal-object';
+import { formatLsn, parseLsn, parseSegmentName, Segment, segmentName, segmentStart } from '../src/operations/pitr/wal-names';
+import { privateWorkDir } from '../src/operations/restore/work-files';
+import { ActivityDeps } from './deps';
+
+export interface ArchiveWalInput {
+  server: string;
+  /** How long this round streams before it returns (the workflow starts the next). */
+  roundSeconds: number;
+  /** The newest segment the previous round stored, so a round needs no listing of the archive. */
+  newestArchived?: string;
+}
+
+export interface ArchiveWalResult {
+  server: string;
+  newestArchived?: string;
+  /** Segments and histories stored in this round. */
+  stored: number;
+  /** How far the archive holds WAL, the open segment included. */
+  archivedLsn?: string;
+}
+
+/** What a heartbeat says, also read back by a retry of the same round. */
+interface ArchiveProgress {
+  newestArchived?: string;
+  archivedLsn?: string;
+  stored: number;
+  summary: string;
+}
+
+export function walArchiveActivities(deps: ActivityDeps) {
+  return {
+    async archiveWal(input: ArchiveWalInput): Promise<ArchiveWalResult> {
+      const ctx = Context.current();
+      const { config, bucket } = deps;
+      const target = requireDatabase(config, input.server);
+      const prefix = config.storage.prefix;
+      const compression = config.backup.compression;
+      const encryption = encryptorFor(deps.keyring);
+      const slot = slotNameFor(input.server);
+      const previous = ctx.info.heartbeatDetails as ArchiveProgress | undefined;
+
+      const client = await connectDatabase(target);
+      let progress: ArchiveProgress = {
+        newestArchived: previous?.newestArchived ?? input.newestArchived,
+        archivedLsn: previous?.archivedLsn,
+        stored: 0,
+        summary: 'connecting',
+      };
+      const beat = (summary: string) => ctx.heartbeat((progress = { ...progress, summary }));
+      // Between files the heartbeat still goes out: it is also how a cancellation arrives.
+      const keepAlive = setInterval(() => beat(progress.summary), 5000);
+      try {
+        const server = await checkServer(client, input.server);
+        const restartLsn = await ensureSlot(client, slot);
+        const newest = progress.newestArchived ?? (await newestInArchive(deps, input.server, server.segmentBytes));
+        const start = streamStart({
+          newestArchived: newest ? parseSegmentName(newest, server.segmentBytes) : undefined,
+          slotRestartLsn: restartLsn,
+          serverTimeline: server.timeline,
+          segmentBytes: server.segmentBytes,
+        });
+        if ('gap' in start) throw new WalArchiveError(`${input.server}: ${start.gap}`);
+
+        // pg_receivewal starts at the highest segment it finds: an empty .partial names the first one the archive lacks.
+        const folder = join(await privateWorkDir(config.verify.workDir), `wal-${input.server}`);
+        await rm(folder, { recursive: true, force: true });
+        await mkdir(folder, { recursive: true, mode: 0o700 });
+        await writeFile(join(folder, `${segmentName(start.start, server.segmentBytes)}.partial`), '');
+        beat(`streaming from ${formatLsn(segmentStart(start.start.segno, server.segmentBytes))} into ${folder}`);
+
+        const env = { ...libpqEnvironment(target), PGAPPNAME: slot };
+        const receiver = startReceiveWal({ pgBinDir: config.tools.pgBinDir, folder, env, synchronous: config.wal.synchronous });
+        const until = Date.now() + input.roundSeconds * 1000;
+        let partialShippedAt = 0;
+        let partialMtime = 0;
+        try {
+          for (;;) {
+            const files = await Promise.all(
+              (await readdir(folder)).map(async (name) => ({ name, size: (await stat(join(folder, name))).size })),
+            );
+            const { ready, partial } = readyFiles(files, server.segmentBytes);
+            for (const name of ready) {
+              await shipFile(name);
+              await rm(join(folder, name));
+            }
+            if (
+              partial &&
+              files.find((f) => f.name === partial)!.size > 0 &&
+              Date.now() - partialShippedAt >= config.wal.partialUploadSeconds * 1000
+            ) {
+              partialShippedAt = Date.now();
+              const mtime = (await stat(join(folder, partial)).catch(() => undefined))?.mtimeMs ?? 0;
+              if (mtime !== partialMtime) {
+                partialMtime = mtime;
+                await shipPartial(partial);
+              }
+            }
+            const stop = ctx.cancellationSignal.aborted || Date.now() >= until;
+            if (stop || !receiver.running()) break;
+            await sleep(500, ctx.cancellationSignal);
+          }
+        } finally {
+          await receiver.stop();
+        }
+        const exit = await receiver.exited;
+        // A round that ends on time or on request stops pg_receivewal itself (exit 0 after SIGINT).
+        const stoppedByUs = ctx.cancellationSignal.aborted || Date.now() >= until;
+        if (!stoppedByUs) throw receiverFailure(input.server, exit.said);
+        // What pg_receivewal completed while stopping, and the open segment as it stands.
+        const { ready, partial } = readyFiles(
+          await Promise.all((await readdir(folder)).map(async (name) => ({ name, size: (await stat(join(folder, name))).size }))),
+          server.segmentBytes,
+        );
+        for (const name of ready) await shipFile(name);
+        if (partial) await shipPartial(partial);
+        await rm(folder, { recursive: true, force: true });
+        ctx.cancellationSignal.throwIfAborted();
+        return {
+          server: input.server,
+          newestArchived: progress.newestArchived,
+          stored: progress.stored,
+          archivedLsn: progress.archivedLsn,
+        };
+
+        /** Creates one completed file in the archive, then lets the slot release the WAL it holds. */
+        async function shipFile(name: string): Promise<void> {
+          const sealed = await sealWalFile(join(folder, name), compression, encryption.create);
+          const key = walKey(prefix, input.server, name, compression);
+          const written = await bucket.create(key, sealed.body, {
+            metadata: {
+              [WAL_PLAIN_SHA256]: sealed.plainSha256,
+              'pgwarden-key-id': encryption.facts.keyId,
+              'pgwarden-algorithm': encryption.facts.algorithm,
+            },
+            tags: { 'pgwarden-kind': 'wal', 'pgwarden-server': input.server },
+            storageClass: config.storage.storageClass,
+          });
+          if (written === 'exists') {
+            // A retry after an upload whose reply was lost stores the same bytes: fine. Other bytes: never overwritten.
+            const head = await bucket.head(key);
+            if (head?.Metadata?.[WAL_PLAIN_SHA256] !== sealed.plainSha256)
+              throw new WalArchiveError(
+                `${bucket.where(key)} already holds different contents for WAL file ${name}; it is kept as it is and archiving stops: is another cluster archiving as "${input.server}"?`,
+              );
+            log.info('WAL file already archived with the same contents', { key });
+          }
+          // The open segment's copy is superseded by the completed one.
+          await bucket.delete(walKey(prefix, input.server, `${name}.partial`, compression));
+          const segment = parseSegmentName(name, server.segmentBytes);
+          if (segment) {
+            const end = segmentStart(segment.segno + 1n, server.segmentBytes);
+            await advanceSlot(client, slot, end);
+            progress = { ...progress, newestArchived: name, archivedLsn: formatLsn(end), stored: progress.stored + 1 };
+          } else progress = { ...progress, stored: progress.stored + 1 };
+          beat(`archived ${name}; the archive holds WAL up to ${progress.archivedLsn ?? '?'}`);
+        }
+
+        /** Replaces the open segment's copy: the archive then holds what pg_receivewal has written so far. */
+        async function shipPartial(name: string): Promise<void> {
+          const written = await receivedLsn(client, slot);
+          const sealed = await sealWalFile(join(folder, name), compression, encryption.create);
+          await bucket.replace(walKey(prefix, input.server, name, compression), sealed.body, {
+            metadata: {
+              [WAL_PLAIN_SHA256]: sealed.plainSha256,
+              'pgwarden-key-id': encryption.facts.keyId,
+              'pgwarden-algorithm': encryption.facts.algorithm,
+              ...(written ? { 'pgwarden-wal-written-lsn': formatLsn(written) } : {}),
+            },
+            tags: { 'pgwarden-kind': 'wal', 'pgwarden-server': input.server },
+            storageClass: config.storage.storageClass,
+          });
+          if (written) progress = { ...progress, archivedLsn: formatLsn(written) };
+          beat(`shipped the open segment ${name} (WAL up to ${progress.archivedLsn ?? '?'})`);
+        }
+      } finally {
+        clearInterval(keepAlive);
+        await client.end().catch(() => undefined);
+      }
+    },
+  };
+}
+
+/** What archiving needs of the server, each refusal naming the setting or right to change. */
+async function checkServer(client: Client, server: string): Promise<{ timeline: number; segmentBytes: number }> {
+  const { rows } = await client.query<{ level: string; seg: string; repl: boolean; walfile: string; recovery: boolean }>(`
+    SELECT current_setting('wal_level') AS level,
+           current_setting('wal_segment_size') AS seg,
+           (SELECT rolreplication OR rolsuper FROM pg_roles WHERE rolname = current_user) AS repl,
+           pg_is_in_recovery() AS recovery,
+           CASE WHEN pg_is_in_recovery() THEN '' ELSE pg_walfile_name(pg_current_wal_lsn()) END AS walfile`);
+  const r = rows[0];
+  if (r.level === 'minimal')
+    throw new UsageError(`${server}: wal_level is minimal; set wal_level = replica in postgresql.conf and restart PostgreSQL`);
+  if (!r.repl)
+    throw new UsageError(
+      `${server}: the backup user may not stream WAL; run ALTER ROLE "${await currentUser(client)}" REPLICATION; as a superuser`,
+    );
+  if (r.recovery)
+    throw new UsageError(
+      `${server}: the server is a standby; archive the WAL of the primary (a standby cannot keep pgwarden's slot moving)`,
+    );
+  return { timeline: Number.parseInt(r.walfile.slice(0, 8), 16), segmentBytes: parseSize(r.seg) };
+}
+
+async function currentUser(client: Client): Promise<string> {
+  return (await client.query<{ u: string }>('SELECT current_user AS u')).rows[0].u;
+}
+
+/** wal_segment_size as the server shows it ("16MB", "1GB"). */
+function parseSize(text: string): number {
+  const m = /^(\d+)\s*(kB|MB|GB)$/.exec(text.trim());
+  if (!m) throw new BackupError(`unexpected wal_segment_size "${text}"`);
+  return Number(m[1]) * { kB: 1024, MB: 1024 ** 2, GB: 1024 ** 3 }[m[2] as 'kB' | 'MB' | 'GB'];
+}
+
+/** pgwarden's physical slot, created holding WAL from now on if it is missing; its restart LSN. */
+async function ensureSlot(client: Client, slot: string): Promise<bigint> {
+  const found = await client.query<{ lsn: string | null }>(
+    `SELECT restart_lsn::text AS lsn FROM pg_replication_slots WHERE slot_name = $1`,
+    [slot],
+  );
+  if (found.rowCount && found.rows[0].lsn) return parseLsn(found.rows[0].lsn);
+  if (!found.rowCount) {
+    log.info('creating the replication slot', { slot });
+    await client.query(`SELECT pg_create_physical_replication_slot($1, true)`, [slot]);
+  }
+  const created = await client.query<{ lsn: string }>(
+    `SELECT restart_lsn::text AS lsn FROM pg_replication_slots WHERE slot_name = $1`,
+    [slot],
+  );
+  return parseLsn(created.rows[0].lsn);
+}
+
+/** Lets the server recycle WAL before `lsn`: called only once the archive holds it. */
+async function advanceSlot(client: Client, slot: string, lsn: bigint): Promise<void> {
+  await client.query(`SELECT pg_replication_slot_advance($1, $2::pg_lsn)`, [slot, formatLsn(lsn)]).catch((err: Error) => {
+    // Advancing to a position the server has not flushed yet is refused; the next segment moves it.
+    log.warn('the replication slot was not advanced', { slot, lsn: formatLsn(lsn), error: err.message });
+  });
+}
+
+/** How far pg_receivewal has written, as the server sees it (its application name is the slot's name). */
+async function receivedLsn(client: Client, slot: string): Promise<bigint | undefined> {
+  const { rows } = await client.query<{ lsn: string | null }>(
+    `SELECT write_lsn::text AS lsn FROM pg_stat_replication WHERE application_name = $1 ORDER BY write_lsn DESC LIMIT 1`,
+    [slot],
+  );
+  return rows[0]?.lsn ? parseLsn(rows[0].lsn) : undefined;
+}
+
+/** The newest completed segment in the archive (a listing: done once per round at most). */
+async function newestInArchive(deps: ActivityDeps, server: string, segmentBytes: number): Promise<string | undefined> {
+  let newest: Segment | undefined;
+  let newestName: string | undefined;
+  for (const o of await deps.bucket.list(walFolder(deps.config.storage.prefix, server))) {
+    const file = walFileOf(o.key);
+    const s = file && parseSegmentName(file.fileName, segmentBytes);
+    if (s && (!newest || s.segno > newest.segno || (s.segno === newest.segno && s.timeline > newest.timeline))) {
+      newest = s;
+      newestName = file.fileName;
+    }
+  }
+  return newestName;
+}
+
+/** pg_receivewal's own words, as the reason the round failed; a removed segment is a gap, not a blip. */
+function receiverFailure(server: string, said: string): Error {
+  const last = said.trim().split('\n').filter(Boolean).at(-1) ?? 'pg_receivewal exited';
+  if (/has already been removed/.test(said))
+    return new WalArchiveError(
+      `${server}: ${last.replace(/^pg_receivewal: (error: )?/, '')}; the archive has a gap from there: take a new base backup`,
+    );
+  return new BackupError(`${server}: pg_receivewal stopped: ${last.replace(/^pg_receivewal: (error: )?/, '')}`, {
+    retryable: true,
+  });
+}
+
+/** Waits, or less when the round is cancelled; leaves no listener behind (a round sleeps thousands of times). */
+function sleep(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    const done = () => {
+      clearTimeout(timer);
+      signal.removeEventListener('abort', done);
+      resolve();
+    };
+    const timer = setTimeout(done, ms);
+    signal.addEventListener('abort', done, { once: true });
+  });
+}

@@ -1,0 +1,65 @@
+/**
+ * The archiver's decisions, as plain functions: where streaming starts, so that nothing
+ * between the archive and the server's replication slot is skipped, and which files in
+ * pg_receivewal's folder are ready to ship, in the order recovery needs them.
+ */
+import { parseHistoryFileName, parseSegmentName, formatLsn, Segment, segmentName, segmentOf, segmentStart } from './wal-names';
+
+export interface SpoolFile {
+  name: string;
+  size: number;
+}
+
+/**
+ * Completed files to ship, oldest first, a timeline's history before its segments; and the
+ * segment being written (`.partial`), if any. A segment file shorter than a segment is still
+ * being renamed into place or broken: it waits.
+ */
+export function readyFiles(files: SpoolFile[], segmentBytes: number): { ready: string[]; partial?: string } {
+  const histories = files
+    .filter((f) => parseHistoryFileName(f.name) !== undefined)
+    .map((f) => f.name)
+    .sort();
+  const segments = files
+    .filter((f) => f.size === segmentBytes && parseSegmentName(f.name, segmentBytes))
+    .map((f) => f.name)
+    .sort((a, b) => {
+      const [x, y] = [parseSegmentName(a, segmentBytes)!, parseSegmentName(b, segmentBytes)!];
+      return x.segno === y.segno ? x.timeline - y.timeline : x.segno < y.segno ? -1 : 1;
+    });
+  const partial = files
+    .map((f) => f.name)
+    .filter((n) => n.endsWith('.partial') && parseSegmentName(n.slice(0, -'.partial'.length), segmentBytes))
+    .sort()
+    .at(-1);
+  return { ready: [...histories, ...segments], ...(partial ? { partial } : {}) };
+}
+
+export type StreamStart = { start: Segment } | { gap: string };
+
+/**
+ * Where pg_receivewal starts: right after the newest segment in the archive, or, with an empty
+ * archive, where the replication slot holds WAL from. The slot is only ever advanced past
+ * what the archive holds, so it is never ahead of the archive unless someone moved or
+ * recreated it: that is a gap, said with its bounds, never skipped silently.
+ */
+export function streamStart(input: {
+  newestArchived?: Segment;
+  slotRestartLsn: bigint;
+  serverTimeline: number;
+  segmentBytes: number;
+}): StreamStart {
+  const slotSegment = segmentOf(input.slotRestartLsn, input.segmentBytes);
+  if (!input.newestArchived) return { start: { timeline: input.serverTimeline, segno: slotSegment } };
+  const next = { timeline: input.newestArchived.timeline, segno: input.newestArchived.segno + 1n };
+  if (slotSegment > next.segno)
+    return {
+      gap: `the archive ends before ${segmentName(next, input.segmentBytes)} but the replication slot only holds WAL from ${formatLsn(input.slotRestartLsn)}: WAL from ${formatLsn(segmentStart(next.segno, input.segmentBytes))} to there is lost (was the slot dropped or advanced by hand?); take a new base backup to start a new recoverable window`,
+    };
+  return { start: next };
+}
+
+/** PostgreSQL replication slot names: lower-case letters, digits and underscores, at most 63. */
+export function slotNameFor(server: string): string {
+  return `pgwarden_${server.toLowerCase().replace(/[^a-z0-9_]/g, '_')}`.slice(0, 63);
+}

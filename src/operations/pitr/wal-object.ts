@@ -1,0 +1,65 @@
+/**
+ * One WAL file as pgwarden stores it: compressed and encrypted like the dumps (same container,
+ * same key ring), whole in memory (a segment is 16 MiB by default), with the SHA-256 of its
+ * plain bytes kept in the object's metadata, so a second upload of the same segment can be
+ * told from a different one without decrypting anything.
+ */
+import { createReadStream } from 'node:fs';
+import { Transform, Writable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { CompressionPolicy } from '../../infra/compression/compression';
+import { compressor, decompressor } from '../../infra/compression/streams';
+import { openDecryption } from '../../infra/crypto/decrypt';
+import type { Keyring } from '../../infra/crypto/keyring';
+import type { Bucket } from '../../infra/storage/bucket';
+import { walFileOf } from '../../infra/storage/layout';
+import { Measure } from '../../infra/streams/measure';
+
+export interface SealedWal {
+  body: Buffer;
+  /** SHA-256 of the file as PostgreSQL wrote it. */
+  plainSha256: string;
+  plainBytes: number;
+}
+
+/** Metadata key of the plain bytes' SHA-256. */
+export const WAL_PLAIN_SHA256 = 'pgwarden-wal-sha256';
+
+export async function sealWalFile(path: string, compression: CompressionPolicy, encryptor: () => Transform): Promise<SealedWal> {
+  const plain = new Measure({ hash: true });
+  const chunks: Buffer[] = [];
+  await pipeline([
+    createReadStream(path),
+    plain,
+    ...compressor(compression),
+    encryptor(),
+    new Writable({
+      write(chunk: Buffer, _e, done) {
+        chunks.push(chunk);
+        done();
+      },
+    }),
+  ]);
+  return { body: Buffer.concat(chunks), plainSha256: plain.digests().sha256, plainBytes: plain.bytes };
+}
+
+/** A stored WAL file's plain bytes (what PostgreSQL wrote), or undefined when the object is missing. */
+export async function openWalFile(bucket: Bucket, key: string, keyring: Keyring): Promise<Buffer | undefined> {
+  const file = walFileOf(key);
+  if (!file) throw new Error(`${key} is not an archived WAL file`);
+  const body = await bucket.open(key);
+  if (!body) return undefined;
+  const decrypted = await openDecryption(body, { keyring });
+  const chunks: Buffer[] = [];
+  await pipeline([
+    decrypted.plaintext,
+    ...decompressor(file.compression),
+    new Writable({
+      write(chunk: Buffer, _e, done) {
+        chunks.push(chunk);
+        done();
+      },
+    }),
+  ]);
+  return Buffer.concat(chunks);
+}

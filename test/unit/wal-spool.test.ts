@@ -1,0 +1,91 @@
+import { readyFiles, slotNameFor, streamStart } from '../../src/operations/pitr/spool';
+
+const SEG = 16 * 1024 * 1024;
+
+describe('readyFiles', () => {
+  it.each([
+    [
+      'complete segments oldest first, the partial apart',
+      [
+        { name: '000000010000000000000004', size: SEG },
+        { name: '000000010000000000000003', size: SEG },
+        { name: '000000010000000000000005.partial', size: SEG },
+      ],
+      { ready: ['000000010000000000000003', '000000010000000000000004'], partial: '000000010000000000000005.partial' },
+    ],
+    [
+      "a timeline's history before its segments; the old timeline's last segment before the new one's",
+      [
+        { name: '000000020000000000000006', size: SEG },
+        { name: '000000010000000000000006', size: SEG },
+        { name: '00000002.history', size: 42 },
+        { name: '000000010000000000000005', size: SEG },
+      ],
+      {
+        ready: ['00000002.history', '000000010000000000000005', '000000010000000000000006', '000000020000000000000006'],
+      },
+    ],
+    [
+      'a short segment waits; other files are not WAL',
+      [
+        { name: '000000010000000000000003', size: SEG - 1 },
+        { name: 'notes.txt', size: 10 },
+        { name: '000000010000000000000003.partial.tmp', size: SEG },
+      ],
+      { ready: [] },
+    ],
+    ['nothing yet', [], { ready: [] }],
+  ])('%s', (_what, files, expected) => {
+    expect(readyFiles(files, SEG)).toEqual(expected);
+  });
+});
+
+describe('streamStart', () => {
+  it.each([
+    [
+      'an empty archive starts where the slot holds WAL from, on the server timeline',
+      { slotRestartLsn: 0x5000028n, serverTimeline: 2 },
+      { start: { timeline: 2, segno: 5n } },
+    ],
+    [
+      'after the newest archived segment',
+      { newestArchived: { timeline: 1, segno: 7n }, slotRestartLsn: 0x8000000n, serverTimeline: 1 },
+      { start: { timeline: 1, segno: 8n } },
+    ],
+    [
+      'the slot behind the archive (a retry after the upload, before the slot moved) is fine',
+      { newestArchived: { timeline: 1, segno: 7n }, slotRestartLsn: 0x6000000n, serverTimeline: 1 },
+      { start: { timeline: 1, segno: 8n } },
+    ],
+    [
+      'the old timeline continues where the archive ends: pg_receivewal follows the switch',
+      { newestArchived: { timeline: 1, segno: 7n }, slotRestartLsn: 0x8000000n, serverTimeline: 2 },
+      { start: { timeline: 1, segno: 8n } },
+    ],
+  ])('%s', (_what, input, expected) => {
+    expect(streamStart({ segmentBytes: SEG, ...input })).toEqual(expected);
+  });
+
+  it('says a gap when the slot is ahead of the archive', () => {
+    expect(
+      streamStart({
+        newestArchived: { timeline: 1, segno: 7n },
+        slotRestartLsn: 0xa000100n,
+        serverTimeline: 1,
+        segmentBytes: SEG,
+      }),
+    ).toEqual({
+      gap: 'the archive ends before 000000010000000000000008 but the replication slot only holds WAL from 0/A000100: WAL from 0/8000000 to there is lost (was the slot dropped or advanced by hand?); take a new base backup to start a new recoverable window',
+    });
+  });
+});
+
+describe('slotNameFor', () => {
+  it.each([
+    ['shop', 'pgwarden_shop'],
+    ['Billing-EU', 'pgwarden_billing_eu'],
+    ['x'.repeat(80), `pgwarden_${'x'.repeat(54)}`],
+  ])('%s -> %s', (server, slot) => {
+    expect(slotNameFor(server)).toBe(slot);
+  });
+});
