@@ -18,6 +18,7 @@ import { recordActivities } from './records';
 import { reportActivities } from './report';
 import { incidentActivities } from './incident';
 import { walArchiveActivities } from './wal-archive';
+import { baseBackupActivities } from './base-backup';
 
 /** typedFailures for every function of a group. */
 function typedAll<T extends Record<string, (...args: never[]) => Promise<unknown>>>(group: T): T {
@@ -41,6 +42,7 @@ export function createActivities(deps: ActivityDeps) {
     ...reportActivities(deps),
     ...incidentActivities(deps),
     ...walArchiveActivities(deps),
+    ...baseBackupActivities(deps),
   });
 }
 

@@ -13,9 +13,10 @@ import { join } from 'node:path';
 import { Client } from 'pg';
 import { requireDatabase } from '../src/infra/config/config';
 import { encryptorFor } from '../src/infra/crypto/encryptor';
-import { BackupError, UsageError, WalArchiveError } from '../src/infra/errors/errors';
+import { BackupError, WalArchiveError } from '../src/infra/errors/errors';
 import { connectDatabase, libpqEnvironment } from '../src/infra/postgres/client';
 import { startReceiveWal } from '../src/infra/postgres/receivewal';
+import { checkReplicationServer } from '../src/infra/postgres/replication';
 import { walFileOf, walFolder, walKey } from '../src/infra/storage/layout';
 import { readyFiles, slotNameFor, streamStart } from '../src/operations/pitr/spool';
 import { sealWalFile, WAL_PLAIN_SHA256 } from '../src/operations/pitr/wal-object';
@@ -71,7 +72,7 @@ export function walArchiveActivities(deps: ActivityDeps) {
       // Between files the heartbeat still goes out: it is also how a cancellation arrives.
       const keepAlive = setInterval(() => beat(progress.summary), 5000);
       try {
-        const server = await checkServer(client, input.server);
+        const server = await checkReplicationServer(client, input.server);
         const restartLsn = await ensureSlot(client, slot);
         const newest = progress.newestArchived ?? (await newestInArchive(deps, input.server, server.segmentBytes));
         const start = streamStart({
@@ -199,39 +200,6 @@ export function walArchiveActivities(deps: ActivityDeps) {
       }
     },
   };
-}
-
-/** What archiving needs of the server, each refusal naming the setting or right to change. */
-async function checkServer(client: Client, server: string): Promise<{ timeline: number; segmentBytes: number }> {
-  const { rows } = await client.query<{ level: string; seg: string; repl: boolean; walfile: string; recovery: boolean }>(`
-    SELECT current_setting('wal_level') AS level,
-           current_setting('wal_segment_size') AS seg,
-           (SELECT rolreplication OR rolsuper FROM pg_roles WHERE rolname = current_user) AS repl,
-           pg_is_in_recovery() AS recovery,
-           CASE WHEN pg_is_in_recovery() THEN '' ELSE pg_walfile_name(pg_current_wal_lsn()) END AS walfile`);
-  const r = rows[0];
-  if (r.level === 'minimal')
-    throw new UsageError(`${server}: wal_level is minimal; set wal_level = replica in postgresql.conf and restart PostgreSQL`);
-  if (!r.repl)
-    throw new UsageError(
-      `${server}: the backup user may not stream WAL; run ALTER ROLE "${await currentUser(client)}" REPLICATION; as a superuser`,
-    );
-  if (r.recovery)
-    throw new UsageError(
-      `${server}: the server is a standby; archive the WAL of the primary (a standby cannot keep pgwarden's slot moving)`,
-    );
-  return { timeline: Number.parseInt(r.walfile.slice(0, 8), 16), segmentBytes: parseSize(r.seg) };
-}
-
-async function currentUser(client: Client): Promise<string> {
-  return (await client.query<{ u: string }>('SELECT current_user AS u')).rows[0].u;
-}
-
-/** wal_segment_size as the server shows it ("16MB", "1GB"). */
-function parseSize(text: string): number {
-  const m = /^(\d+)\s*(kB|MB|GB)$/.exec(text.trim());
-  if (!m) throw new BackupError(`unexpected wal_segment_size "${text}"`);
-  return Number(m[1]) * { kB: 1024, MB: 1024 ** 2, GB: 1024 ** 3 }[m[2] as 'kB' | 'MB' | 'GB'];
 }
 
 /** pgwarden's physical slot, created holding WAL from now on if it is missing; its restart LSN. */

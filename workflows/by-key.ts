@@ -13,6 +13,7 @@ import type { BackupReportWorkflow } from './report';
 import type { RestoreWorkflow } from './restore';
 import type { VerifyBackupWorkflow } from './verify';
 import type { WalArchiveWorkflow } from './wal-archive';
+import type { BaseBackupWorkflow } from './base-backup';
 import type { WorkflowType } from '../src/infra/temporal/definitions';
 
 export interface PgwardenWorkflows {
@@ -26,6 +27,7 @@ export interface PgwardenWorkflows {
   report: typeof BackupReportWorkflow;
   disasterRecovery: typeof DisasterRecoveryWorkflow;
   walArchive: typeof WalArchiveWorkflow;
+  baseBackup: typeof BaseBackupWorkflow;
 }
 
 /** Every workflow type has its function type here, and nothing else is here. */

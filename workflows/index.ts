@@ -9,3 +9,4 @@ export { RestoreWorkflow } from './restore';
 export { VerifyBackupWorkflow } from './verify';
 export { DisasterRecoveryWorkflow } from './disaster-recovery';
 export { WalArchiveWorkflow } from './wal-archive';
+export { BaseBackupWorkflow } from './base-backup';

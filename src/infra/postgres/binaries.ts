@@ -7,7 +7,16 @@ import { join } from 'node:path';
  * /usr/lib/postgresql/<version>/bin (whose pg_dump can dump every older server), else PATH.
  */
 export function pgProgram(
-  name: 'pg_dump' | 'pg_dumpall' | 'pg_restore' | 'psql' | 'pg_receivewal' | 'pg_basebackup' | 'pg_verifybackup' | 'pg_ctl',
+  name:
+    | 'pg_dump'
+    | 'pg_dumpall'
+    | 'pg_restore'
+    | 'psql'
+    | 'pg_receivewal'
+    | 'pg_basebackup'
+    | 'pg_verifybackup'
+    | 'pg_ctl'
+    | 'initdb',
   pgBinDir?: string,
 ): string {
   if (pgBinDir) return join(pgBinDir, name);

@@ -12,7 +12,7 @@ export function classifyDumpFailure(
   const lines = result.stderr.trim().split('\n').filter(Boolean);
   const last = lines.filter((l) => /error|fatal/i.test(l)).pop() ?? lines.pop() ?? '';
   const status = result.signal ? `killed by ${result.signal}` : result.code === null ? 'could not start' : `exit ${result.code}`;
-  const said = last ? `: ${last.replace(/^(pg_dump|pg_dumpall): (error: )?/, '')}` : '';
+  const said = last ? `: ${last.replace(/^(pg_dump|pg_dumpall|pg_basebackup): (error: )?/, '')}` : '';
   const text = `${program} failed (${status})${said}`;
   if (result.code === null && !result.signal)
     return new BackupError(`${text}; install the PostgreSQL client tools on the worker or set PG_BIN_DIR`);

@@ -23,13 +23,19 @@ export class CommandError extends Error {
 export function runCommand(
   command: string,
   args: string[],
-  options: { env?: NodeJS.ProcessEnv; timeoutMs?: number } = {},
+  options: { env?: NodeJS.ProcessEnv; timeoutMs?: number; uid?: number; gid?: number } = {},
 ): Promise<CommandResult> {
   return new Promise((resolve, reject) => {
     execFile(
       command,
       args,
-      { env: options.env ?? process.env, timeout: options.timeoutMs ?? 60_000, maxBuffer: 16 * 1024 * 1024 },
+      {
+        env: options.env ?? process.env,
+        timeout: options.timeoutMs ?? 60_000,
+        maxBuffer: 16 * 1024 * 1024,
+        // Another user for programs that refuse root (PostgreSQL); only when given.
+        ...(options.uid !== undefined ? { uid: options.uid, gid: options.gid } : {}),
+      },
       (err, stdout, stderr) => {
         if (!err) return resolve({ stdout, stderr });
         const code = (err as NodeJS.ErrnoException).code ?? null;

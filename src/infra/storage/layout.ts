@@ -7,6 +7,7 @@
  *   <prefix>/<db>/verifications/backup_<stamp>.json
  *   <prefix>/<db>/records/backup-failures/backup_<stamp>.json
  *   <prefix>/<db>/records/restores/<UTC time>_<workflow id>.json
+ *   <prefix>/<server>/basebackups/base_<stamp>.tar.zst.enc | base_<stamp>.json
  *   <prefix>/<server>/wal/<segment>.zst.enc | <timeline>.history.zst.enc | <segment>.partial.zst.enc
  *   <prefix>/.pgwarden/keys/<key id>.check,  <prefix>/.pgwarden/preflight-<uuid>
  *   <prefix>/backup_<stamp>.sql.gz.enc      an old script's backup (read, never written)
@@ -68,6 +69,22 @@ export function dataPartKey(
   compression: CompressionPolicy,
 ): string {
   return `${dataFolder(prefix, database)}${backupId}.part${part}.dump${compressionSuffix(streamCompression('custom', compression))}.enc`;
+}
+
+/** A server's base backups (`pg_basebackup`): `base_<stamp>.tar.zst.enc` and its manifest `base_<stamp>.json`. */
+export const baseBackupFolder = (prefix: string, server: string) => `${databaseRoot(prefix, server)}basebackups/`;
+
+export function baseBackupKeys(
+  prefix: string,
+  server: string,
+  backupId: string,
+  compression: CompressionPolicy,
+): { data: string; manifest: string } {
+  const folder = baseBackupFolder(prefix, server);
+  return {
+    data: `${folder}${backupId}.tar${compressionSuffix(compression.algorithm)}.enc`,
+    manifest: `${folder}${backupId}.json`,
+  };
 }
 
 /** A server's archived WAL: segments, timeline histories and the segment being written. */

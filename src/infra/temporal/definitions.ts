@@ -14,6 +14,7 @@ export const WorkflowType = {
   report: 'BackupReportWorkflow',
   disasterRecovery: 'DisasterRecoveryWorkflow',
   walArchive: 'WalArchiveWorkflow',
+  baseBackup: 'BaseBackupWorkflow',
 } as const;
 
 /**

@@ -1,5 +1,5 @@
 /**
- * The streamed pipeline of a backup object: a dump program's output, compressed (zstd, lz4, gzip or not),
+ * The streamed pipeline of a backup object: a dump program's output (pg_dump, pg_dumpall, pg_basebackup), compressed (zstd, lz4, gzip or not),
  * encrypted, hashed and uploaded, with no temporary file and bounded memory. If the program
  * fails, the stream errors before the encryptor writes its final chunk, so the upload is
  * aborted and no complete-looking object is ever stored.
@@ -53,6 +53,10 @@ export interface ProgramToS3 {
   signal: AbortSignal;
   /** Called about once a second with raw (program output) and stored (uploaded) byte counts. */
   onProgress(rawBytes: number, storedBytes: number): void;
+  /** Called after a successful run with the tail of what the program said on stderr (pg_basebackup's start LSN). */
+  onSaid?(stderr: string): void;
+  /** Reads the program's output on the way, before compression (pg_basebackup's WAL range in its manifest). */
+  tap?: Transform;
 }
 
 export async function streamProgramToS3(spec: ProgramToS3): Promise<StoredObject> {
@@ -68,6 +72,7 @@ export async function streamProgramToS3(spec: ProgramToS3): Promise<StoredObject
       new Coalesce(COALESCE_BYTES),
       new ExitGate(proc.exited, spec.programName),
       raw,
+      ...(spec.tap ? [spec.tap] : []),
       ...compress,
       spec.encryptor(),
       stored,
@@ -92,5 +97,6 @@ export async function streamProgramToS3(spec: ProgramToS3): Promise<StoredObject
   }
   if (streamError) throw streamError;
   spec.onProgress(raw.bytes, stored.bytes);
+  spec.onSaid?.((await proc.exited).stderr);
   return { key: spec.upload.key, rawBytes: raw.bytes, storedBytes: stored.bytes, ...stored.digests() };
 }

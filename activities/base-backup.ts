@@ -1,0 +1,213 @@
+/**
+ * A base backup of one server: `pg_basebackup` as one tar stream (PostgreSQL's backup_manifest
+ * inside it) through compression and encryption into an S3 multipart upload, with no
+ * temporary copy of the cluster; then a wait until the WAL archive holds the segment the
+ * backup ends in (without it the copy cannot be made consistent); then the manifest, last.
+ */
+import { Context, log } from '@temporalio/activity';
+import { requireDatabase } from '../src/infra/config/config';
+import { encryptorFor } from '../src/infra/crypto/encryptor';
+import { BackupError } from '../src/infra/errors/errors';
+import { compressionSuffix } from '../src/infra/compression/compression';
+import { connectDatabase, libpqEnvironment } from '../src/infra/postgres/client';
+import { pgProgram } from '../src/infra/postgres/binaries';
+import { checkReplicationServer } from '../src/infra/postgres/replication';
+import { runCommand } from '../src/infra/process/run-command';
+import { baseBackupKeys, walFileOf, walFolder } from '../src/infra/storage/layout';
+import { streamProgramToS3 } from '../src/operations/backup/program-to-s3';
+import { formatBytes } from '../src/operations/backup/progress';
+import {
+  BASE_BACKUP_FORMAT_VERSION,
+  BASE_BACKUP_KIND,
+  BaseBackupManifest,
+  parseBaseBackupManifest,
+} from '../src/operations/pitr/base-backup';
+import { WalRangeSniffer } from '../src/operations/pitr/wal-range-sniffer';
+import { PGWARDEN_VERSION } from '../src/app/version';
+import { ActivityDeps } from './deps';
+
+export interface BaseBackupInput {
+  server: string;
+  backupId: string;
+  workflowId: string;
+  runId: string;
+}
+
+/** What the copy stored; the manifest adds the times and the reason. */
+export type BaseBackupCopy = Omit<
+  BaseBackupManifest,
+  'kind' | 'formatVersion' | 'startedAt' | 'finishedAt' | 'durationMs' | 'workflow' | 'reason' | 'pgwarden'
+> & {
+  manifestKey: string;
+};
+
+export function baseBackupActivities(deps: ActivityDeps) {
+  return {
+    async copyCluster(input: BaseBackupInput): Promise<BaseBackupCopy> {
+      const ctx = Context.current();
+      const { config, bucket } = deps;
+      const target = requireDatabase(config, input.server);
+      const compression = config.backup.compression;
+      const encryption = encryptorFor(deps.keyring);
+      const keys = baseBackupKeys(config.storage.prefix, input.server, input.backupId, compression);
+      if (await bucket.head(keys.manifest))
+        throw new BackupError(`base backup ${input.backupId} of ${input.server} is already complete`);
+      // A crashed attempt's upload and object of this same run go first; another run's is never touched.
+      await bucket.abortUnfinishedUploadsOf(keys.data);
+      const existing = await bucket.head(keys.data);
+      if (existing) {
+        if (existing.Metadata?.['pgwarden-run-id'] !== input.runId)
+          throw new BackupError(`${bucket.where(keys.data)} already exists from another run; start the base backup again`);
+        await bucket.delete(keys.data);
+      }
+      const client = await connectDatabase(target);
+      const server = await checkReplicationServer(client, input.server).finally(() => client.end().catch(() => undefined));
+      const env = libpqEnvironment(target);
+      const program = pgProgram('pg_basebackup', config.tools.pgBinDir);
+      const version = (await runCommand(program, ['--version'], { env, timeoutMs: 10_000 })).stdout.trim();
+
+      const started = Date.now();
+      const sniffer = new WalRangeSniffer();
+      let rawBytes = 0;
+      let storedBytes = 0;
+      const beat = () =>
+        ctx.heartbeat({
+          rawBytes,
+          storedBytes,
+          summary: `copying the cluster: ${formatBytes(rawBytes)} read, ${formatBytes(storedBytes)} stored (${Math.round((Date.now() - started) / 1000)} s)`,
+        });
+      const keepAlive = setInterval(beat, 5000);
+      const stop = new AbortController();
+      const onCancel = () => stop.abort();
+      ctx.cancellationSignal.addEventListener('abort', onCancel, { once: true });
+      try {
+        const data = await streamProgramToS3({
+          bucket,
+          program,
+          programName: 'pg_basebackup',
+          // One tar on stdout with the backup_manifest injected; WAL comes from the archive, not the copy.
+          args: [
+            '--pgdata=-',
+            '--format=tar',
+            '--wal-method=none',
+            '--checkpoint=fast',
+            '--verbose',
+            '--no-password',
+            `--label=pgwarden ${input.backupId}`,
+          ],
+          env,
+          compression,
+          encryptor: encryption.create,
+          upload: {
+            key: keys.data,
+            metadata: {
+              'pgwarden-server': input.server,
+              'pgwarden-backup-id': input.backupId,
+              'pgwarden-format': `pg_basebackup-tar${compressionSuffix(compression.algorithm)}`,
+              'pgwarden-algorithm': encryption.facts.algorithm,
+              'pgwarden-key-id': encryption.facts.keyId,
+              'pgwarden-workflow-id': input.workflowId,
+              'pgwarden-run-id': input.runId,
+            },
+            tags: { 'pgwarden-kind': 'data', 'pgwarden-server': input.server },
+            storageClass: config.storage.storageClass,
+          },
+          signal: stop.signal,
+          onProgress: (raw, stored) => {
+            rawBytes = raw;
+            storedBytes = stored;
+            beat();
+          },
+          tap: sniffer,
+        });
+        const points = sniffer.points(server.segmentBytes);
+        log.info('base backup copied', { server: input.server, start: points.start.lsn, stop: points.stop.lsn, storedBytes });
+        return {
+          backupId: input.backupId,
+          server: input.server,
+          serverInfo: {
+            host: `${target.host}:${target.port}`,
+            version: server.version,
+            versionNum: server.versionNum,
+            segmentBytes: server.segmentBytes,
+          },
+          pgBasebackup: { version, format: 'tar', walMethod: 'none' },
+          ...points,
+          compression: { algorithm: compression.algorithm, level: compression.level, data: compression.algorithm },
+          encryption: encryption.facts,
+          data,
+          manifestKey: keys.manifest,
+        };
+      } finally {
+        clearInterval(keepAlive);
+        ctx.cancellationSignal.removeEventListener('abort', onCancel);
+      }
+    },
+
+    /**
+     * Waits (heartbeating) until the archive holds the segment the backup ended in; the server
+     * is asked to finish that segment so the wait is seconds, not until it fills up.
+     */
+    async awaitBackupWal(input: { server: string; walFile: string; timeoutSeconds: number }): Promise<void> {
+      const ctx = Context.current();
+      const { config, bucket } = deps;
+      // Whatever compression the archiver used for it: the PostgreSQL name decides.
+      const archived = async () =>
+        (await bucket.list(`${walFolder(config.storage.prefix, input.server)}${input.walFile}.`)).some(
+          (o) => walFileOf(o.key)?.fileName === input.walFile,
+        );
+      const client = await connectDatabase(requireDatabase(config, input.server));
+      try {
+        const current = (await client.query<{ f: string }>('SELECT pg_walfile_name(pg_current_wal_lsn()) AS f')).rows[0].f;
+        if (current === input.walFile) await client.query('SELECT pg_switch_wal()');
+      } finally {
+        await client.end().catch(() => undefined);
+      }
+      const deadline = Date.now() + input.timeoutSeconds * 1000;
+      for (;;) {
+        if (await archived()) return;
+        ctx.heartbeat({ summary: `waiting for ${input.walFile} in the WAL archive` });
+        if (Date.now() > deadline)
+          throw new BackupError(
+            `WAL segment ${input.walFile}, which the base backup needs, was not archived within ${input.timeoutSeconds} s: is WAL archiving of ${input.server} running? (pgwarden wal status; pgwarden wal start)`,
+          );
+        await new Promise((r) => setTimeout(r, 1000));
+      }
+    },
+
+    async writeBaseBackupManifest(input: {
+      copy: BaseBackupCopy;
+      reason: string;
+      startedAt: string;
+      workflow: { id: string; runId: string };
+    }): Promise<BaseBackupManifest> {
+      const { manifestKey, ...copy } = input.copy;
+      const finishedAt = deps.now();
+      const manifest: BaseBackupManifest = {
+        kind: BASE_BACKUP_KIND,
+        formatVersion: BASE_BACKUP_FORMAT_VERSION,
+        ...copy,
+        startedAt: input.startedAt,
+        finishedAt: finishedAt.toISOString(),
+        durationMs: finishedAt.getTime() - new Date(input.startedAt).getTime(),
+        workflow: input.workflow,
+        reason: input.reason,
+        pgwarden: { version: PGWARDEN_VERSION },
+      };
+      const written = await deps.bucket.putIfAbsent(manifestKey, JSON.stringify(manifest, null, 2) + '\n', {
+        contentType: 'application/json',
+        storageClass: 'STANDARD',
+        metadata: {
+          'pgwarden-server': copy.server,
+          'pgwarden-backup-id': copy.backupId,
+          'pgwarden-run-id': input.workflow.runId,
+        },
+      });
+      if (written === 'written') return manifest;
+      const stored = parseBaseBackupManifest(written.existing.toString('utf8'), manifestKey);
+      if (stored.workflow.runId !== input.workflow.runId)
+        throw new BackupError(`base backup manifest ${manifestKey} was already written by run ${stored.workflow.runId}`);
+      return stored;
+    },
+  };
+}

@@ -1,0 +1,121 @@
+/**
+ * A PostgreSQL instance pgwarden runs itself, from a data directory on this host: a fresh
+ * cluster (initdb) or a restored one. PostgreSQL refuses to run as root, so a worker running
+ * as root runs it as the `postgres` user, which must exist (Debian's package creates it).
+ * `pg_ctl` starts and stops it; its log goes to `<data>/pgwarden-instance.log`.
+ */
+import { execFileSync } from 'node:child_process';
+import { chownSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { UsageError } from '../errors/errors';
+import { runCommand } from '../process/run-command';
+import { pgProgram } from './binaries';
+
+export interface RunAs {
+  uid?: number;
+  gid?: number;
+}
+
+/** Who runs PostgreSQL: this process's user, or `postgres` when this process is root. */
+export function instanceUser(): RunAs {
+  if (process.getuid?.() !== 0) return {};
+  try {
+    const id = (flag: string) => Number(execFileSync('id', [flag, 'postgres'], { encoding: 'utf8' }).trim());
+    return { uid: id('-u'), gid: id('-g') };
+  } catch {
+    throw new UsageError(
+      'PostgreSQL refuses to run as root and there is no postgres user: run the worker as another user, or create the postgres user',
+    );
+  }
+}
+
+/** Gives a file or folder to the instance's user (when this process is root). */
+export function handOver(path: string, runAs: RunAs): void {
+  if (runAs.uid !== undefined) chownSync(path, runAs.uid, runAs.gid!);
+}
+
+/** A new cluster: superuser with a password, scram over TCP, replication allowed from loopback (initdb's defaults). */
+export async function initCluster(options: {
+  dataDir: string;
+  superuser: string;
+  password: string;
+  runAs: RunAs;
+  pgBinDir?: string;
+}): Promise<void> {
+  const pwfile = `${options.dataDir}.pw`;
+  writeFileSync(pwfile, `${options.password}\n`, { mode: 0o600 });
+  handOver(pwfile, options.runAs);
+  try {
+    await runCommand(
+      pgProgram('initdb', options.pgBinDir),
+      [
+        '-D',
+        options.dataDir,
+        '-U',
+        options.superuser,
+        `--pwfile=${pwfile}`,
+        '--auth-local=trust',
+        '--auth-host=scram-sha-256',
+        '--encoding=UTF8',
+        '--no-locale',
+      ],
+      { env: { PATH: process.env.PATH, LANG: 'C.UTF-8' }, timeoutMs: 120_000, uid: options.runAs.uid, gid: options.runAs.gid },
+    );
+  } finally {
+    execFileSync('rm', ['-f', pwfile]);
+  }
+}
+
+/** Starts the instance on 127.0.0.1:port and waits until it accepts connections (or recovery is under way). */
+export async function startInstance(options: {
+  dataDir: string;
+  port: number;
+  runAs: RunAs;
+  pgBinDir?: string;
+  /** Extra `-c name=value` settings. */
+  settings?: Record<string, string>;
+  timeoutSeconds?: number;
+}): Promise<void> {
+  const settings = {
+    listen_addresses: '127.0.0.1',
+    port: String(options.port),
+    unix_socket_directories: options.dataDir,
+    ...options.settings,
+  };
+  const serverOptions = Object.entries(settings)
+    .map(([k, v]) => `-c ${k}=${v}`)
+    .join(' ');
+  await runCommand(
+    pgProgram('pg_ctl', options.pgBinDir),
+    [
+      'start',
+      '-D',
+      options.dataDir,
+      '-w',
+      '-t',
+      String(options.timeoutSeconds ?? 120),
+      '-l',
+      join(options.dataDir, 'pgwarden-instance.log'),
+      '-o',
+      serverOptions,
+    ],
+    {
+      env: { PATH: process.env.PATH, LANG: 'C.UTF-8' },
+      timeoutMs: ((options.timeoutSeconds ?? 120) + 10) * 1000,
+      uid: options.runAs.uid,
+      gid: options.runAs.gid,
+    },
+  );
+}
+
+/** Stops the instance (fast: open sessions are rolled back); an instance already stopped is fine. */
+export async function stopInstance(options: { dataDir: string; runAs: RunAs; pgBinDir?: string }): Promise<void> {
+  await runCommand(pgProgram('pg_ctl', options.pgBinDir), ['stop', '-D', options.dataDir, '-m', 'fast', '-w'], {
+    env: { PATH: process.env.PATH, LANG: 'C.UTF-8' },
+    timeoutMs: 120_000,
+    uid: options.runAs.uid,
+    gid: options.runAs.gid,
+  }).catch((err: Error) => {
+    if (!/no server running|PID file .* does not exist/i.test(err.message)) throw err;
+  });
+}

@@ -1,0 +1,57 @@
+/**
+ * What streaming WAL and base backups need of a server: wal_level above minimal, a user with
+ * the REPLICATION attribute, a primary (not a standby); and its timeline and segment size.
+ */
+import { Client } from 'pg';
+import { UsageError } from '../errors/errors';
+
+/** Each refusal names the setting or right to change. */
+export async function checkReplicationServer(
+  client: Client,
+  server: string,
+): Promise<{ timeline: number; segmentBytes: number; version: string; versionNum: number }> {
+  const { rows } = await client.query<{
+    level: string;
+    seg: string;
+    repl: boolean;
+    walfile: string;
+    recovery: boolean;
+    v: string;
+    n: string;
+  }>(`
+    SELECT current_setting('wal_level') AS level,
+           current_setting('server_version') AS v,
+           current_setting('server_version_num') AS n,
+           current_setting('wal_segment_size') AS seg,
+           (SELECT rolreplication OR rolsuper FROM pg_roles WHERE rolname = current_user) AS repl,
+           pg_is_in_recovery() AS recovery,
+           CASE WHEN pg_is_in_recovery() THEN '' ELSE pg_walfile_name(pg_current_wal_lsn()) END AS walfile`);
+  const r = rows[0];
+  if (r.level === 'minimal')
+    throw new UsageError(`${server}: wal_level is minimal; set wal_level = replica in postgresql.conf and restart PostgreSQL`);
+  if (!r.repl)
+    throw new UsageError(
+      `${server}: the backup user may not stream WAL; run ALTER ROLE "${await currentUser(client)}" REPLICATION; as a superuser`,
+    );
+  if (r.recovery)
+    throw new UsageError(
+      `${server}: the server is a standby; archive the WAL of the primary (a standby cannot keep pgwarden's slot moving)`,
+    );
+  return {
+    timeline: Number.parseInt(r.walfile.slice(0, 8), 16),
+    segmentBytes: parseSize(r.seg),
+    version: r.v,
+    versionNum: Number(r.n),
+  };
+}
+
+async function currentUser(client: Client): Promise<string> {
+  return (await client.query<{ u: string }>('SELECT current_user AS u')).rows[0].u;
+}
+
+/** wal_segment_size as the server shows it ("16MB", "1GB"). */
+function parseSize(text: string): number {
+  const m = /^(\d+)\s*(kB|MB|GB)$/.exec(text.trim());
+  if (!m) throw new Error(`unexpected wal_segment_size "${text}"`);
+  return Number(m[1]) * { kB: 1024, MB: 1024 ** 2, GB: 1024 ** 3 }[m[2] as 'kB' | 'MB' | 'GB'];
+}

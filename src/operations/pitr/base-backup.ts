@@ -1,0 +1,73 @@
+/**
+ * Base backups: a copy of a whole cluster by `pg_basebackup`, the start of every
+ * point-in-time recovery. Names, what pg_basebackup said, and the manifest (docs/FORMAT.md,
+ * section 8), written last as for dumps: a base backup without one does not exist.
+ */
+import type { ManifestCompression, StoredObject } from '../backup/manifest';
+import type { EncryptionAlgorithm } from '../../infra/config/encryption';
+import { backupIdFor } from '../backup/naming';
+import { formatLsn, parseLsn, segmentName, segmentOf } from './wal-names';
+
+export const BASE_BACKUP_KIND = 'pgwarden.basebackup';
+export const BASE_BACKUP_FORMAT_VERSION = 1;
+
+/** `base_YYYYMMDD_HHMMSS`: the start time, in the naming of the strategy's backups. */
+export const baseBackupIdFor = (at: Date) => backupIdFor(at).replace(/^backup_/, 'base_');
+
+export interface WalPoint {
+  lsn: string;
+  timeline: number;
+  /** The WAL segment holding `lsn` on that timeline. */
+  walFile: string;
+}
+
+export interface BaseBackupManifest {
+  kind: typeof BASE_BACKUP_KIND;
+  formatVersion: number;
+  backupId: string;
+  /** The WAL_ARCHIVE id the server is known by. */
+  server: string;
+  serverInfo: { host: string; version: string; versionNum: number; segmentBytes: number };
+  pgBasebackup: { version: string; format: 'tar'; walMethod: 'none' };
+  /** Where recovery starts, and the point before which it cannot stop (the backup is consistent from there). */
+  start: WalPoint;
+  stop: WalPoint;
+  compression: ManifestCompression;
+  encryption: {
+    algorithm: EncryptionAlgorithm;
+    keyId: string;
+    container: 'pgwarden-gcm-v1' | 'openssl-pbkdf2-v1';
+    chunkSize?: number;
+  };
+  /** The cluster as one tar stream, PostgreSQL's backup_manifest inside it. */
+  data: StoredObject;
+  startedAt: string;
+  finishedAt: string;
+  durationMs: number;
+  workflow: { id: string; runId: string };
+  reason: string;
+  pgwarden: { version: string };
+}
+
+/** A position in WAL with the segment that holds it. */
+export function walPoint(text: string, timeline: number, segmentBytes: number): WalPoint {
+  const lsn = parseLsn(text);
+  return { lsn: formatLsn(lsn), timeline, walFile: segmentName({ timeline, segno: segmentOf(lsn, segmentBytes) }, segmentBytes) };
+}
+
+export function parseBaseBackupManifest(text: string, key: string): BaseBackupManifest {
+  let value: Partial<BaseBackupManifest>;
+  try {
+    value = JSON.parse(text) as Partial<BaseBackupManifest>;
+  } catch {
+    throw new Error(`base backup manifest ${key} is not valid JSON`);
+  }
+  if (value?.kind !== BASE_BACKUP_KIND) throw new Error(`${key} is not a pgwarden base backup manifest`);
+  if (value.formatVersion !== BASE_BACKUP_FORMAT_VERSION)
+    throw new Error(
+      `base backup manifest ${key} has format version ${value.formatVersion}; this pgwarden reads version 1: upgrade pgwarden`,
+    );
+  for (const field of ['backupId', 'server', 'start', 'stop', 'data', 'encryption'] as const)
+    if (value[field] === undefined) throw new Error(`base backup manifest ${key} lacks "${field}"`);
+  return value as BaseBackupManifest;
+}

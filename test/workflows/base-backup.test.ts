@@ -1,0 +1,118 @@
+/**
+ * Base backups against the stack's real PostgreSQL and S3: pg_basebackup streamed into one
+ * compressed, encrypted object; the manifest written only once the archive holds the WAL the
+ * copy ends in; the copy decrypts into a data directory that pg_verifybackup accepts against
+ * PostgreSQL's own backup manifest. Without WAL archiving, the run fails saying so.
+ */
+import { spawn, spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pipeline } from 'node:stream/promises';
+import { WorkflowFailedError, WorkflowHandle } from '@temporalio/client';
+import { createActivities } from '../../activities';
+import { createActivityDeps } from '../../activities/deps';
+import { describeFailure } from '../../src/app/cli/failure';
+import { decompressor } from '../../src/infra/compression/streams';
+import { openDecryption } from '../../src/infra/crypto/decrypt';
+import { Keyring } from '../../src/infra/crypto/keyring';
+import { pgProgram } from '../../src/infra/postgres/binaries';
+import { Bucket } from '../../src/infra/storage/bucket';
+import { createS3Client } from '../../src/infra/storage/s3-client';
+import { WorkflowType } from '../../src/infra/temporal/definitions';
+import type { BaseBackupManifest } from '../../src/operations/pitr/base-backup';
+import { parseLsn } from '../../src/operations/pitr/wal-names';
+import { uniqueDatabaseName } from '../support/databases';
+import { ScratchCluster, startScratchCluster } from '../support/scratch-cluster';
+import { stackConfig } from '../support/stack-env';
+import { bundledWorker, devServer, DevServer, uniqueSuffix, uniqueTaskQueue } from '../support/temporal';
+
+let server: DevServer;
+let cluster: ScratchCluster;
+const runs: WorkflowHandle[] = [];
+beforeAll(async () => {
+  server = await devServer();
+  // A cluster of its own: a base backup copies every database of a server.
+  cluster = await startScratchCluster();
+});
+afterAll(async () => {
+  for (const run of runs) await run.terminate('test over').catch(() => undefined);
+  await cluster?.stop();
+  await server.close();
+});
+
+async function setUp(prefix: string) {
+  // The database's id names the server in S3 keys: unique per test, so archives never mix.
+  const db = uniqueDatabaseName(prefix);
+  await cluster.query(`CREATE DATABASE ${db}`);
+  await cluster.query('CREATE TABLE orders AS SELECT g AS id, md5(g::text) AS note FROM generate_series(1, 1000) g', [], db);
+  const config = stackConfig({ DATABASE_URL: cluster.url(db), WAL_ARCHIVE: db, WAL_PARTIAL_UPLOAD_SECONDS: '1' });
+  const taskQueue = uniqueTaskQueue(prefix);
+  const worker = await bundledWorker(server, taskQueue, createActivities(createActivityDeps(config)));
+  return { db, config, taskQueue, worker };
+}
+
+it('copies the cluster, waits for its WAL in the archive, and the copy verifies with pg_verifybackup', async () => {
+  const t = await setUp('base');
+  const s3 = createS3Client(t.config.storage!);
+  const dir = mkdtempSync(join(tmpdir(), 'pgwarden-base-'));
+  try {
+    await t.worker.runUntil(async () => {
+      const archiving = await server.client.workflow.start(WorkflowType.walArchive, {
+        taskQueue: t.taskQueue,
+        workflowId: `wal-archive-${t.db}-${uniqueSuffix()}`,
+        args: [{ server: t.db, roundSeconds: 600 }],
+      });
+      runs.push(archiving);
+      const manifest: BaseBackupManifest = await server.client.workflow.execute(WorkflowType.baseBackup, {
+        taskQueue: t.taskQueue,
+        workflowId: `base-backup-${t.db}-${uniqueSuffix()}`,
+        args: [{ server: t.db, reason: 'test' }],
+      });
+      expect(manifest).toMatchObject({
+        kind: 'pgwarden.basebackup',
+        formatVersion: 1,
+        server: t.db,
+        backupId: expect.stringMatching(/^base_\d{8}_\d{6}$/),
+        pgBasebackup: { format: 'tar', walMethod: 'none' },
+        start: { timeline: 1, walFile: expect.stringMatching(/^00000001[0-9A-F]{16}$/) },
+        data: { key: expect.stringMatching(new RegExp(`/${t.db}/basebackups/base_\\d{8}_\\d{6}\\.tar\\.zst\\.enc$`)) },
+      });
+      expect(parseLsn(manifest.stop.lsn)).toBeGreaterThan(parseLsn(manifest.start.lsn));
+      await archiving.cancel();
+      await archiving.result();
+
+      // The copy, decrypted and unpacked, is a data directory PostgreSQL's own tool accepts.
+      const bucket = new Bucket(t.config.storage!, s3);
+      const body = (await bucket.open(manifest.data.key))!;
+      const decrypted = await openDecryption(body, { keyring: Keyring.from(t.config.encryption!) });
+      const tar = spawn('tar', ['-x', '-C', dir], { stdio: ['pipe', 'ignore', 'inherit'] });
+      await pipeline([decrypted.plaintext, ...decompressor('zstd'), tar.stdin]);
+      await new Promise((r) => tar.once('close', r));
+      expect(readFileSync(join(dir, 'PG_VERSION'), 'utf8').trim()).toMatch(/^\d+$/);
+      expect(readFileSync(join(dir, 'backup_label'), 'utf8')).toContain(`LABEL: pgwarden ${manifest.backupId}`);
+      const verified = spawnSync(pgProgram('pg_verifybackup'), ['--no-parse-wal', dir], { encoding: 'utf8' });
+      expect([verified.status, verified.stdout.trim()]).toEqual([0, 'backup successfully verified']);
+    });
+  } finally {
+    s3.destroy();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}, 180_000);
+
+it('fails, saying so, when the WAL the copy needs is not archived', async () => {
+  const t = await setUp('basenowal');
+  await t.worker.runUntil(async () => {
+    const err = await server.client.workflow
+      .execute(WorkflowType.baseBackup, {
+        taskQueue: t.taskQueue,
+        workflowId: `base-backup-${t.db}-${uniqueSuffix()}`,
+        args: [{ server: t.db, walTimeoutSeconds: 3 }],
+      })
+      .catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(WorkflowFailedError);
+    expect(describeFailure(err).lines.join(' ')).toMatch(
+      /WAL segment [0-9A-F]{24}, which the base backup needs, was not archived within 3 s: is WAL archiving of \S+ running\? \(pgwarden wal status; pgwarden wal start\)/,
+    );
+  });
+}, 120_000);

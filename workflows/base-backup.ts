@@ -1,0 +1,47 @@
+/**
+ * BaseBackupWorkflow: a copy of the whole cluster for point-in-time recovery.
+ *   1. copy: pg_basebackup -> compression -> encryption -> S3, heartbeating
+ *   2. WAL: wait until the archive holds the segment the copy ended in (it is useless without)
+ *   3. manifest: written last, it commits the base backup (start and stop LSN, timeline)
+ */
+import { proxyActivities, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
+import type { Activities } from '../activities';
+import { baseBackupIdFor, type BaseBackupManifest } from '../src/operations/pitr/base-backup';
+import { DatabaseSA, OperationSA } from '../src/infra/temporal/search-attributes';
+
+export interface BaseBackupInput {
+  /** A database id of WAL_ARCHIVE: the server it is on. */
+  server: string;
+  reason?: string;
+  /** How long the archive may take to hold the backup's last segment (default 10 minutes). */
+  walTimeoutSeconds?: number;
+}
+
+export async function BaseBackupWorkflow(input: BaseBackupInput): Promise<BaseBackupManifest> {
+  upsertSearchAttributes([
+    { key: DatabaseSA, value: input.server },
+    { key: OperationSA, value: 'base-backup' },
+  ]);
+  const info = workflowInfo();
+  const startedAt = info.startTime;
+  const backupId = baseBackupIdFor(startedAt);
+  const { copyCluster } = proxyActivities<Activities>({
+    startToCloseTimeout: '24 hours',
+    heartbeatTimeout: '30 seconds',
+    retry: { initialInterval: '10 seconds', maximumAttempts: 3 },
+  });
+  const { awaitBackupWal, writeBaseBackupManifest } = proxyActivities<Activities>({
+    startToCloseTimeout: '1 hour',
+    heartbeatTimeout: '30 seconds',
+    retry: { maximumAttempts: 3 },
+  });
+
+  const copy = await copyCluster({ server: input.server, backupId, workflowId: info.workflowId, runId: info.runId });
+  await awaitBackupWal({ server: input.server, walFile: copy.stop.walFile, timeoutSeconds: input.walTimeoutSeconds ?? 600 });
+  return writeBaseBackupManifest({
+    copy,
+    reason: input.reason ?? 'manual',
+    startedAt: startedAt.toISOString(),
+    workflow: { id: info.workflowId, runId: info.runId },
+  });
+}
