@@ -19,6 +19,7 @@ import { reportActivities } from './report';
 import { incidentActivities } from './incident';
 import { walArchiveActivities } from './wal-archive';
 import { baseBackupActivities } from './base-backup';
+import { pitrActivities } from './pitr';
 
 /** typedFailures for every function of a group. */
 function typedAll<T extends Record<string, (...args: never[]) => Promise<unknown>>>(group: T): T {
@@ -43,6 +44,7 @@ export function createActivities(deps: ActivityDeps) {
     ...incidentActivities(deps),
     ...walArchiveActivities(deps),
     ...baseBackupActivities(deps),
+    ...pitrActivities(deps),
   });
 }
 

@@ -14,6 +14,7 @@ import type { RestoreWorkflow } from './restore';
 import type { VerifyBackupWorkflow } from './verify';
 import type { WalArchiveWorkflow } from './wal-archive';
 import type { BaseBackupWorkflow } from './base-backup';
+import type { PitrRestoreWorkflow, PitrStopWorkflow } from './pitr-restore';
 import type { WorkflowType } from '../src/infra/temporal/definitions';
 
 export interface PgwardenWorkflows {
@@ -28,6 +29,8 @@ export interface PgwardenWorkflows {
   disasterRecovery: typeof DisasterRecoveryWorkflow;
   walArchive: typeof WalArchiveWorkflow;
   baseBackup: typeof BaseBackupWorkflow;
+  pitrRestore: typeof PitrRestoreWorkflow;
+  pitrStop: typeof PitrStopWorkflow;
 }
 
 /** Every workflow type has its function type here, and nothing else is here. */

@@ -10,3 +10,4 @@ export { VerifyBackupWorkflow } from './verify';
 export { DisasterRecoveryWorkflow } from './disaster-recovery';
 export { WalArchiveWorkflow } from './wal-archive';
 export { BaseBackupWorkflow } from './base-backup';
+export { PitrRestoreWorkflow, PitrStopWorkflow } from './pitr-restore';

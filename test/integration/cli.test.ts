@@ -302,6 +302,22 @@ describe('pgwarden wal', () => {
     expect(unknown.stderr).toContain('WAL_ARCHIVE: "shop" is not a configured database (app)');
   });
 
+  it('refuses a point-in-time target without a zone, or two targets, before asking Temporal (exit 64)', () => {
+    const env = { DATABASE_URL: 'postgres://u:p@h/app', WAL_ARCHIVE: 'app', TEMPORAL_ADDRESS: '127.0.0.1:1' };
+    const noZone = pgwarden(['restore', '--pitr', '--to', '2026-11-29 10:15'], env);
+    expect([noZone.code, noZone.stderr.trim()]).toEqual([
+      64,
+      'pgwarden: --to 2026-11-29 10:15: expected an ISO time with its zone (2026-11-29T10:15:00Z or +01:00), latest or immediate',
+    ]);
+    const two = pgwarden(['restore', '--pitr', '--to', 'latest', '--to-lsn', '0/1'], env);
+    expect([two.code, two.stderr.trim()]).toEqual([
+      64,
+      'pgwarden: give exactly one of --to TIME|latest|immediate, --to-lsn LSN, --to-name NAME',
+    ]);
+    const port = pgwarden(['restore', '--pitr', '--to', 'latest', '--port', '99999'], env);
+    expect([port.code, port.stderr.trim()]).toEqual([64, 'pgwarden: --port 99999: expected a port number from 1 to 65535']);
+  });
+
   it('starts archiving once, says so when asked again, shows it and stops it', async () => {
     const db = uniqueDatabaseName('cliwal');
     await createDatabase(db);

@@ -81,8 +81,42 @@ export function buildProgram(run: (action: () => Promise<void>) => Promise<void>
     .option('--note <text>', 'a note with --approve / --reject')
     .option('--list', 'list complete backups, newest first: time, size, format, verified, storage class')
     .option('--no-wait', 'start the restore and return at once with its workflow id')
+    .option(
+      '--pitr',
+      'point-in-time recovery of a WAL_ARCHIVE server into a new instance on the worker (with --to, --to-lsn or --to-name)',
+    )
+    .option('--to <time>', '--pitr: an ISO time with its zone, latest, or immediate')
+    .option('--to-lsn <lsn>', '--pitr: a WAL position (16/B374D848)')
+    .option('--to-name <name>', '--pitr: a restore point made with pg_create_restore_point()')
+    .option('--server <id>', '--pitr: the server of WAL_ARCHIVE (default: the only one)')
+    .option('--port <port>', '--pitr: port of the new instance (default: a free one)')
+    .option('--data-dir <dir>', '--pitr: its data directory, which must not exist (default: under PGWARDEN_WORK_DIR)')
+    .option('--stop-after', '--pitr: stop the instance once recovered and keep its data directory')
     .option('--json', 'print JSON')
-    .action((opts) => run(async () => (await import('./commands/restore')).runRestoreCommand(ctx(), opts)));
+    .action((opts) =>
+      run(async () =>
+        opts.pitr
+          ? (await import('./commands/pitr')).runPitrRestore(ctx(), opts)
+          : (await import('./commands/restore')).runRestoreCommand(ctx(), opts),
+      ),
+    );
+
+  program
+    .command('basebackup')
+    .description('take a base backup (pg_basebackup) of a WAL_ARCHIVE server: the start of point-in-time recovery')
+    .option('--server <id>', 'the server of WAL_ARCHIVE (default: the only one)')
+    .option('--reason <text>', 'recorded in the manifest')
+    .option('--json', 'print the manifest as JSON')
+    .action((opts) => run(async () => (await import('./commands/pitr')).runBaseBackup(ctx(), opts)));
+
+  program
+    .command('pitr')
+    .description('instances left running by point-in-time restores')
+    .command('stop')
+    .description('stop the instance of a point-in-time restore; its data directory stays')
+    .requiredOption('--data-dir <dir>', 'the data directory the restore printed')
+    .option('--server <id>', 'the server of WAL_ARCHIVE (default: the only one)')
+    .action((opts) => run(async () => (await import('./commands/pitr')).runPitrStop(ctx(), opts)));
 
   program
     .command('cleanup')

@@ -79,7 +79,8 @@ export async function startInstance(options: {
   const settings = {
     listen_addresses: '127.0.0.1',
     port: String(options.port),
-    unix_socket_directories: options.dataDir,
+    // TCP only: a socket path under a deep data directory would pass the 107-byte limit.
+    unix_socket_directories: "''",
     ...options.settings,
   };
   const serverOptions = Object.entries(settings)

@@ -15,6 +15,8 @@ export const WorkflowType = {
   disasterRecovery: 'DisasterRecoveryWorkflow',
   walArchive: 'WalArchiveWorkflow',
   baseBackup: 'BaseBackupWorkflow',
+  pitrRestore: 'PitrRestoreWorkflow',
+  pitrStop: 'PitrStopWorkflow',
 } as const;
 
 /**

@@ -1,0 +1,362 @@
+/**
+ * Point-in-time restore into a new PostgreSQL instance on this worker's host: the newest base
+ * backup before the target is unpacked into a new data directory, every WAL segment from its
+ * start to the end of the archive (up to the first gap) is fetched beforehand into a folder
+ * PostgreSQL's restore_command copies from (no process of ours per segment), and the instance
+ * recovers to the target, is promoted, and says the exact point it reached.
+ */
+import { Context, log } from '@temporalio/activity';
+import { spawn } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { appendFile, chmod, mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { pipeline } from 'node:stream/promises';
+import { Client } from 'pg';
+import { requireDatabase } from '../src/infra/config/config';
+import { decompressor } from '../src/infra/compression/streams';
+import { openDecryption } from '../src/infra/crypto/decrypt';
+import { BackupError, UsageError } from '../src/infra/errors/errors';
+import { handOver, instanceUser, RunAs, startInstance, stopInstance } from '../src/infra/postgres/instance';
+import { baseBackupFolder, walFileOf, walFolder } from '../src/infra/storage/layout';
+import { formatBytes } from '../src/operations/backup/progress';
+import { BaseBackupManifest, parseBaseBackupManifest } from '../src/operations/pitr/base-backup';
+import { autoConfLines, chooseBaseBackup, describeTarget, RecoveryTarget, recoverySettings } from '../src/operations/pitr/target';
+import { gapMessage, walContinuity } from '../src/operations/pitr/wal-continuity';
+import { openWalFile } from '../src/operations/pitr/wal-object';
+import {
+  formatLsn,
+  parseHistory,
+  parseHistoryFileName,
+  parseLsn,
+  parseSegmentName,
+  segmentName,
+  segmentOf,
+  timelineOfSegment,
+  TimelineSwitch,
+} from '../src/operations/pitr/wal-names';
+import { ActivityDeps } from './deps';
+
+export interface PitrRestoreInput {
+  server: string;
+  target: RecoveryTarget;
+  /** Where the new data directory goes (must not exist); default under PGWARDEN_WORK_DIR. */
+  dataDir?: string;
+  /** Port of the new instance; default a free one. */
+  port?: number;
+  /** Leave the instance running for the operator (default), or stop it and keep the data directory. */
+  keepRunning: boolean;
+  workflowId: string;
+}
+
+export interface PitrRestoreResult {
+  server: string;
+  baseBackupId: string;
+  target: string;
+  dataDir: string;
+  /** The connection string of the running instance (no password: the original cluster's roles and passwords apply). */
+  connection: string | null;
+  port: number;
+  /** The last transaction replayed: its commit time and the LSN replay reached. */
+  recoveredTo: { commitTime: string | null; lsn: string; timeline: number };
+  /** For a time target: target minus the last replayed commit (what was not recovered, at most). */
+  lossSeconds: number | null;
+  walSegments: number;
+  walBytes: number;
+  durationMs: number;
+}
+
+export function pitrActivities(deps: ActivityDeps) {
+  return {
+    async restorePointInTime(input: PitrRestoreInput): Promise<PitrRestoreResult> {
+      const ctx = Context.current();
+      const { config, bucket } = deps;
+      const started = Date.now();
+      const target = requireDatabase(config, input.server);
+      const beat = (summary: string) => ctx.heartbeat({ summary });
+      const runAs = instanceUser();
+
+      // 1. The base backup: the newest one that is consistent before the target.
+      beat('choosing the base backup');
+      const bases = await baseBackups(deps, input.server);
+      const chosen = chooseBaseBackup(bases, input.target);
+      if ('problem' in chosen) throw new UsageError(`${input.server}: ${chosen.problem}`);
+      const base = chosen.base;
+
+      // 2. The WAL from its start, checked for gaps before anything is written to disk.
+      const archive = await archivedWal(deps, input.server);
+      const timeline = Math.max(base.start.timeline, ...archive.histories.keys());
+      const history = archive.histories.get(timeline) ?? [];
+      const continuity = walContinuity({
+        from: parseLsn(base.start.lsn),
+        timeline,
+        history,
+        stored: archive.segments.keys(),
+        segmentBytes: base.serverInfo.segmentBytes,
+      });
+      if (continuity.firstMissing && input.target.kind === 'lsn' && parseLsn(input.target.lsn) > continuity.reachableUntil)
+        throw new BackupError(`${input.server}: ${gapMessage(continuity)}`);
+      if (continuity.reachableUntil < parseLsn(base.stop.lsn))
+        throw new BackupError(
+          `${input.server}: the WAL base backup ${base.backupId} needs is not all archived (${gapMessage(continuity) ?? `nothing after ${base.start.walFile}`}); choose another base backup or check pgwarden wal status`,
+        );
+
+      // 3. A new data directory, never one in use.
+      const root =
+        input.dataDir ??
+        join(
+          config.verify.workDir,
+          'pgwarden-pitr',
+          `${input.server}-${createHash('sha256').update(input.workflowId).digest('hex').slice(0, 10)}`,
+        );
+      const dataDir = join(root, 'data');
+      const walDir = join(root, 'wal');
+      if (existsSync(dataDir) && (await readdir(dataDir)).length)
+        throw new UsageError(`${dataDir} exists and is not empty; choose another --data-dir or remove it`);
+      if (!input.dataDir) {
+        // The instance's user must pass through the shared parent to reach its own folder.
+        const parent = join(config.verify.workDir, 'pgwarden-pitr');
+        await mkdir(parent, { recursive: true });
+        await chmod(parent, 0o711);
+      }
+      await mkdir(root, { recursive: true, mode: 0o700 });
+      await mkdir(dataDir, { recursive: true, mode: 0o700 });
+      await mkdir(walDir, { recursive: true, mode: 0o700 });
+      for (const dir of [root, dataDir, walDir]) handOver(dir, runAs);
+
+      beat(`unpacking ${base.backupId} (${formatBytes(base.data.storedBytes)}) into ${dataDir}`);
+      await unpackBaseBackup(deps, base, dataDir, runAs);
+
+      // The copied cluster's own instance log came along: this instance starts a log of its own.
+      const instanceLog = join(dataDir, 'pgwarden-instance.log');
+      if (existsSync(instanceLog)) await writeFile(instanceLog, '');
+
+      // 4. Every segment recovery may read, fetched before it starts: restore_command only copies.
+      const needed = neededWal(base, continuity.newest, timeline, history, archive);
+      let walBytes = 0;
+      let fetched = 0;
+      await inParallel(needed, 4, async ({ name, key }) => {
+        const bytes = await openWalFile(bucket, key, deps.keyring);
+        if (!bytes) throw new BackupError(`WAL file ${name} disappeared from the archive while restoring`);
+        const file = join(walDir, name);
+        await writeFile(file, bytes, { mode: 0o600 });
+        handOver(file, runAs);
+        walBytes += bytes.length;
+        fetched++;
+        if (fetched % 8 === 0) beat(`fetched ${fetched} of ${needed.length} WAL files (${formatBytes(walBytes)})`);
+      });
+
+      // 5. Recovery settings; the instance runs on this host only, never archiving anywhere.
+      const confFile = join(dataDir, 'postgresql.conf');
+      if (!existsSync(confFile)) {
+        await writeFile(confFile, '# written by pgwarden: the base backup had no postgresql.conf\n');
+        handOver(confFile, runAs);
+      }
+      const auto = join(dataDir, 'postgresql.auto.conf');
+      await appendFile(
+        auto,
+        `\n# pgwarden point-in-time restore to ${describeTarget(input.target)}\n${autoConfLines(recoverySettings(input.target, `cp "${walDir}/%f" "%p"`))}\n`,
+      );
+      handOver(auto, runAs);
+      const signal = join(dataDir, 'recovery.signal');
+      await writeFile(signal, '');
+      handOver(signal, runAs);
+
+      // A gap after the base backup ends recovery there: said with the failure, if recovery stops short.
+      const gapNote = continuity.firstMissing ? `; ${gapMessage(continuity)}` : '';
+      const port = input.port ?? (await freePort());
+      beat(`recovering to ${describeTarget(input.target)} on port ${port}`);
+      try {
+        await startInstance({
+          dataDir,
+          port,
+          runAs,
+          pgBinDir: config.tools.pgBinDir,
+          settings: { archive_mode: 'off', hot_standby: 'on' },
+          timeoutSeconds: 3600,
+        });
+      } catch (err) {
+        throw new BackupError(`${input.server}: recovery stopped: ${await lastFatal(dataDir, (err as Error).message)}${gapNote}`);
+      }
+      const instance = { ...target, host: '127.0.0.1', port };
+      const reached = await waitForPromotion(instance, dataDir, beat).catch((err: Error) => {
+        throw new BackupError(`${input.server}: ${err.message}${gapNote}`);
+      });
+      if (!input.keepRunning) await stopInstance({ dataDir, runAs, pgBinDir: config.tools.pgBinDir });
+      const lossSeconds =
+        input.target.kind === 'time' && reached.commitTime
+          ? Math.max(0, (Date.parse(input.target.time) - Date.parse(reached.commitTime)) / 1000)
+          : null;
+      log.info('point-in-time restore done', { server: input.server, base: base.backupId, lsn: reached.lsn, dataDir });
+      return {
+        server: input.server,
+        baseBackupId: base.backupId,
+        target: describeTarget(input.target),
+        dataDir,
+        connection: input.keepRunning
+          ? `postgres://${encodeURIComponent(target.user)}@127.0.0.1:${port}/${encodeURIComponent(target.database)}`
+          : null,
+        port,
+        recoveredTo: reached,
+        lossSeconds,
+        walSegments: needed.length,
+        walBytes,
+        durationMs: Date.now() - started,
+      };
+    },
+
+    /** Stops an instance a point-in-time restore left running; its data directory stays. */
+    async stopPitrInstance(input: { dataDir: string }): Promise<void> {
+      if (!existsSync(join(input.dataDir, 'PG_VERSION')))
+        throw new UsageError(`${input.dataDir} is not a PostgreSQL data directory`);
+      await stopInstance({ dataDir: input.dataDir, runAs: instanceUser(), pgBinDir: deps.config.tools.pgBinDir });
+    },
+  };
+}
+
+async function baseBackups(deps: ActivityDeps, server: string): Promise<BaseBackupManifest[]> {
+  const listed = await deps.bucket.list(baseBackupFolder(deps.config.storage.prefix, server));
+  const out: BaseBackupManifest[] = [];
+  for (const o of listed.filter((x) => x.key.endsWith('.json')))
+    out.push(parseBaseBackupManifest((await deps.bucket.getText(o.key))!, o.key));
+  return out;
+}
+
+/** The archive's completed segments and histories by PostgreSQL name, and its open segments' copies. */
+async function archivedWal(
+  deps: ActivityDeps,
+  server: string,
+): Promise<{
+  segments: Map<string, string>;
+  partials: Map<string, string>;
+  histories: Map<number, TimelineSwitch[]>;
+  historyKeys: Map<string, string>;
+}> {
+  const segments = new Map<string, string>();
+  const partials = new Map<string, string>();
+  const historyKeys = new Map<string, string>();
+  for (const o of await deps.bucket.list(walFolder(deps.config.storage.prefix, server))) {
+    const f = walFileOf(o.key);
+    if (!f) continue;
+    if (f.fileName.endsWith('.partial')) partials.set(f.fileName.slice(0, -'.partial'.length), o.key);
+    else if (parseHistoryFileName(f.fileName) !== undefined) historyKeys.set(f.fileName, o.key);
+    else segments.set(f.fileName, o.key);
+  }
+  const histories = new Map<number, TimelineSwitch[]>();
+  for (const [name, key] of historyKeys) {
+    const text = (await openWalFile(deps.bucket, key, deps.keyring))!.toString('utf8');
+    histories.set(parseHistoryFileName(name)!, parseHistory(text));
+  }
+  return { segments, partials, histories, historyKeys };
+}
+
+/** The files recovery reads: histories, the segments from the base backup's start, and the open segment's copy after them. */
+function neededWal(
+  base: BaseBackupManifest,
+  newest: string | undefined,
+  timeline: number,
+  history: TimelineSwitch[],
+  archive: Awaited<ReturnType<typeof archivedWal>>,
+): Array<{ name: string; key: string }> {
+  const size = base.serverInfo.segmentBytes;
+  const out = [...archive.historyKeys].map(([name, key]) => ({ name, key }));
+  const first = segmentOf(parseLsn(base.start.lsn), size);
+  const last = newest ? parseSegmentName(newest, size)!.segno : first - 1n;
+  for (let segno = first; segno <= last + 1n; segno++) {
+    const name = segmentName({ timeline: timelineOfSegment(segno, timeline, history, size), segno }, size);
+    const key = archive.segments.get(name) ?? (segno === last + 1n ? archive.partials.get(name) : undefined);
+    if (key) out.push({ name, key });
+    else if (segno <= last) break;
+  }
+  return out;
+}
+
+async function unpackBaseBackup(deps: ActivityDeps, base: BaseBackupManifest, dataDir: string, runAs: RunAs): Promise<void> {
+  const body = await deps.bucket.open(base.data.key);
+  if (!body) throw new BackupError(`base backup ${base.backupId} lost its data object ${deps.bucket.where(base.data.key)}`);
+  const decrypted = await openDecryption(body, { keyring: deps.keyring, keyId: base.encryption.keyId });
+  // tar runs as the instance's user, so every file it writes is that user's.
+  const tar = spawn('tar', ['-x', '-C', dataDir], { stdio: ['pipe', 'ignore', 'pipe'], uid: runAs.uid, gid: runAs.gid });
+  let said = '';
+  tar.stderr.on('data', (d: Buffer) => (said = (said + d.toString()).slice(-2000)));
+  const exited = new Promise<number | null>((resolve) => tar.once('close', resolve));
+  await pipeline([decrypted.plaintext, ...decompressor(base.compression.data ?? base.compression.algorithm), tar.stdin]);
+  const code = await exited;
+  if (code !== 0) throw new BackupError(`unpacking base backup ${base.backupId} failed: ${said.trim() || `tar exit ${code}`}`);
+}
+
+/** Waits until recovery has reached the target and the instance was promoted; what it reached. */
+async function waitForPromotion(
+  instance: Parameters<typeof connectTo>[0],
+  dataDir: string,
+  beat: (s: string) => void,
+): Promise<PitrRestoreResult['recoveredTo']> {
+  for (;;) {
+    const c = await connectTo(instance).catch(() => undefined);
+    if (c) {
+      try {
+        const r = (
+          await c.query<{ recovering: boolean; t: Date | null; lsn: string; file: string | null }>(
+            `SELECT pg_is_in_recovery() AS recovering, pg_last_xact_replay_timestamp() AS t, pg_last_wal_replay_lsn()::text AS lsn,
+                    CASE WHEN pg_is_in_recovery() THEN NULL ELSE pg_walfile_name(pg_current_wal_lsn()) END AS file`,
+          )
+        ).rows[0];
+        if (!r.recovering)
+          return {
+            commitTime: r.t ? r.t.toISOString() : null,
+            lsn: formatLsn(parseLsn(r.lsn)),
+            timeline: Number.parseInt(r.file!.slice(0, 8), 16),
+          };
+        beat(`replaying WAL: at ${r.lsn}${r.t ? `, last commit ${r.t.toISOString()}` : ''}`);
+      } finally {
+        await c.end().catch(() => undefined);
+      }
+    } else {
+      const fatal = await lastFatal(dataDir, '');
+      if (fatal) throw new BackupError(`recovery stopped: ${fatal}`);
+    }
+    await new Promise((r) => setTimeout(r, 500));
+  }
+}
+
+function connectTo(t: {
+  host: string;
+  port: number;
+  user: string;
+  database: string;
+  password?: { reveal(): string };
+}): Promise<Client> {
+  const c = new Client({ host: t.host, port: t.port, user: t.user, database: t.database, password: t.password?.reveal() });
+  return c.connect().then(() => c);
+}
+
+/** The instance's last FATAL or PANIC line: why recovery stopped (e.g. the target was not reached). */
+async function lastFatal(dataDir: string, fallback: string): Promise<string> {
+  const text = await readFile(join(dataDir, 'pgwarden-instance.log'), 'utf8').catch(() => '');
+  const line = text
+    .split('\n')
+    .filter((l) => /(FATAL|PANIC):/.test(l))
+    .at(-1);
+  return line ? line.replace(/^.*?(FATAL|PANIC):\s*/, '') : fallback;
+}
+
+async function freePort(): Promise<number> {
+  const { createServer } = await import('node:net');
+  return new Promise((resolve, reject) => {
+    const s = createServer();
+    s.once('error', reject);
+    s.listen(0, '127.0.0.1', () => {
+      const port = (s.address() as { port: number }).port;
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+async function inParallel<T>(items: T[], width: number, work: (item: T) => Promise<void>): Promise<void> {
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: Math.min(width, items.length) }, async () => {
+      while (next < items.length) await work(items[next++]);
+    }),
+  );
+}

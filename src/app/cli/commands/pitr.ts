@@ -1,0 +1,114 @@
+/**
+ * Point-in-time recovery from the CLI: `pgwarden basebackup` takes a base backup of a server
+ * in WAL_ARCHIVE; `pgwarden restore --pitr --to ...` brings it back into a new instance on the
+ * worker's host; `pgwarden pitr stop --data-dir DIR` stops an instance a restore left running.
+ */
+import type { PitrRestoreResult } from '../../../../activities/pitr';
+import { Config } from '../../../infra/config/config';
+import { UsageError } from '../../../infra/errors/errors';
+import { formatBytes } from '../../../operations/backup/progress';
+import type { BaseBackupManifest } from '../../../operations/pitr/base-backup';
+import { parseTarget } from '../../../operations/pitr/target';
+import { CommandContext } from '../context';
+import { announce, startRun } from '../start-run';
+
+/** The server of WAL_ARCHIVE a command is about: the one given, or the only one. */
+function pickServer(config: Config, given?: string): string {
+  const servers = config.wal.servers;
+  if (!servers.length)
+    throw new UsageError(
+      'no server is archived: set WAL_ARCHIVE to the databases whose servers to archive (e.g. WAL_ARCHIVE=shop)',
+    );
+  if (given) {
+    if (!servers.includes(given)) throw new UsageError(`--server ${given}: not in WAL_ARCHIVE (${servers.join(', ')})`);
+    return given;
+  }
+  if (servers.length > 1) throw new UsageError(`several servers are archived (${servers.join(', ')}); pass --server ID`);
+  return servers[0];
+}
+
+export async function runBaseBackup(
+  ctx: CommandContext,
+  options: { server?: string; reason?: string; json?: boolean },
+): Promise<void> {
+  const config = ctx.config();
+  const server = pickServer(config, options.server);
+  await ctx.withTemporalClient(async (client) => {
+    const run = await startRun(client, config, {
+      workflow: 'baseBackup',
+      operation: 'base-backup',
+      database: server,
+      args: [{ server, reason: options.reason ?? 'manual' }],
+      summary: `Base backup of ${server}`,
+    });
+    if (!options.json) announce(`taking a base backup of ${server}`, run);
+    const m: BaseBackupManifest = await run.handle.result();
+    process.stdout.write(
+      options.json
+        ? JSON.stringify(m, null, 2) + '\n'
+        : `${m.backupId}: ${formatBytes(m.data.storedBytes)} stored, WAL from ${m.start.lsn} (${m.start.walFile}) to ${m.stop.lsn}, in ${(m.durationMs / 1000).toFixed(1)} s\n`,
+    );
+  });
+}
+
+export async function runPitrRestore(
+  ctx: CommandContext,
+  options: {
+    server?: string;
+    to?: string;
+    toLsn?: string;
+    toName?: string;
+    port?: string;
+    dataDir?: string;
+    stopAfter?: boolean;
+    json?: boolean;
+  },
+): Promise<void> {
+  const config = ctx.config();
+  const server = pickServer(config, options.server);
+  const target = parseTarget(options);
+  if ('problem' in target) throw new UsageError(target.problem);
+  const port = options.port === undefined ? undefined : Number(options.port);
+  if (port !== undefined && !(Number.isInteger(port) && port > 0 && port < 65536))
+    throw new UsageError(`--port ${options.port}: expected a port number from 1 to 65535`);
+  await ctx.withTemporalClient(async (client) => {
+    const run = await startRun(client, config, {
+      workflow: 'pitrRestore',
+      operation: 'pitr-restore',
+      database: server,
+      args: [{ server, target, port, dataDir: options.dataDir, stopAfter: options.stopAfter }],
+      summary: `Point-in-time restore of ${server}`,
+    });
+    if (!options.json) announce(`restoring ${server} to a point in time into a new instance`, run);
+    const r: PitrRestoreResult = await run.handle.result();
+    process.stdout.write(options.json ? JSON.stringify(r, null, 2) + '\n' : formatPitr(r) + '\n');
+  });
+}
+
+export function formatPitr(r: PitrRestoreResult): string {
+  return [
+    `recovered ${r.server} from ${r.baseBackupId} to ${r.target}`,
+    `last transaction replayed: ${r.recoveredTo.commitTime ?? 'none after the base backup'} (LSN ${r.recoveredTo.lsn}); now on timeline ${r.recoveredTo.timeline}`,
+    ...(r.lossSeconds !== null ? [`not recovered before the target: at most ${r.lossSeconds.toFixed(3)} s of commits`] : []),
+    `WAL replayed from the archive: ${r.walSegments} file(s), ${formatBytes(r.walBytes)}, in ${(r.durationMs / 1000).toFixed(1)} s`,
+    r.connection
+      ? `running: ${r.connection} (the server's own users and passwords); stop it with pgwarden pitr stop --data-dir ${r.dataDir}`
+      : `stopped; its data directory: ${r.dataDir}`,
+  ].join('\n');
+}
+
+export async function runPitrStop(ctx: CommandContext, options: { dataDir: string; server?: string }): Promise<void> {
+  const config = ctx.config();
+  const server = pickServer(config, options.server);
+  await ctx.withTemporalClient(async (client) => {
+    const run = await startRun(client, config, {
+      workflow: 'pitrStop',
+      operation: 'pitr-stop',
+      database: server,
+      uniqueId: true,
+      args: [{ dataDir: options.dataDir }],
+    });
+    await run.handle.result();
+    process.stdout.write(`stopped the instance in ${options.dataDir}; the data directory stays\n`);
+  });
+}

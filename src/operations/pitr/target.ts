@@ -1,0 +1,108 @@
+/**
+ * Where a point-in-time restore goes, as plain functions: the target (a time, an LSN, a named
+ * restore point, the end of the archive, or the first consistent point), the base backup it
+ * starts from, and the recovery settings PostgreSQL is given.
+ */
+import type { BaseBackupManifest } from './base-backup';
+import { formatLsn, parseLsn } from './wal-names';
+
+export type RecoveryTarget =
+  | { kind: 'time'; time: string }
+  | { kind: 'lsn'; lsn: string }
+  | { kind: 'name'; name: string }
+  | { kind: 'latest' }
+  | { kind: 'immediate' };
+
+/** The target as a person wrote it, for messages. */
+export function describeTarget(t: RecoveryTarget): string {
+  switch (t.kind) {
+    case 'time':
+      return t.time;
+    case 'lsn':
+      return `LSN ${t.lsn}`;
+    case 'name':
+      return `restore point "${t.name}"`;
+    case 'latest':
+      return 'the end of the archived WAL';
+    case 'immediate':
+      return 'the first consistent point of the base backup';
+  }
+}
+
+/** A target from the command line, or the one line that says what is wrong with it. */
+export function parseTarget(input: { to?: string; toLsn?: string; toName?: string }): RecoveryTarget | { problem: string } {
+  const given = [input.to, input.toLsn, input.toName].filter((v) => v !== undefined);
+  if (given.length !== 1) return { problem: 'give exactly one of --to TIME|latest|immediate, --to-lsn LSN, --to-name NAME' };
+  if (input.toLsn !== undefined) {
+    try {
+      return { kind: 'lsn', lsn: formatLsn(parseLsn(input.toLsn)) };
+    } catch (err) {
+      return { problem: `--to-lsn: ${(err as Error).message}` };
+    }
+  }
+  if (input.toName !== undefined) {
+    if (!input.toName.trim()) return { problem: '--to-name: the restore point name is empty' };
+    return { kind: 'name', name: input.toName };
+  }
+  const to = input.to!.trim();
+  if (to === 'latest') return { kind: 'latest' };
+  if (to === 'immediate') return { kind: 'immediate' };
+  // A time needs its zone: "10:00" on an operator's laptop and on the worker are different moments.
+  if (!/(Z|[+-]\d{2}:?\d{2})$/i.test(to) || Number.isNaN(Date.parse(to)))
+    return { problem: `--to ${to}: expected an ISO time with its zone (2026-11-29T10:15:00Z or +01:00), latest or immediate` };
+  return { kind: 'time', time: new Date(to).toISOString() };
+}
+
+/**
+ * The base backup to start from: the newest one that ended before the target (recovery
+ * cannot stop before the copy is consistent). Base backups given oldest first or in any order.
+ */
+export function chooseBaseBackup(
+  bases: BaseBackupManifest[],
+  target: RecoveryTarget,
+): { base: BaseBackupManifest } | { problem: string } {
+  const sorted = [...bases].sort((a, b) => (a.finishedAt < b.finishedAt ? -1 : 1));
+  if (!sorted.length) return { problem: 'no base backup of this server exists yet: take one (pgwarden basebackup) first' };
+  const window = `base backups from ${sorted[0].finishedAt} (${sorted[0].backupId}) to ${sorted.at(-1)!.finishedAt}`;
+  let usable: BaseBackupManifest[];
+  switch (target.kind) {
+    case 'time':
+      usable = sorted.filter((b) => b.finishedAt <= target.time);
+      break;
+    case 'lsn':
+      usable = sorted.filter((b) => parseLsn(b.stop.lsn) <= parseLsn(target.lsn));
+      break;
+    default:
+      usable = sorted;
+  }
+  const base = usable.at(-1);
+  if (!base)
+    return {
+      problem: `${describeTarget(target)} is before the oldest base backup can be made consistent (${window}); choose a later target`,
+    };
+  return { base };
+}
+
+/** PostgreSQL's recovery settings for the target; the instance is promoted when it gets there. */
+export function recoverySettings(target: RecoveryTarget, restoreCommand: string): Record<string, string> {
+  const settings: Record<string, string> = {
+    restore_command: restoreCommand,
+    recovery_target_timeline: 'latest',
+    recovery_target_action: 'promote',
+  };
+  // PostgreSQL's recovery_target_time does not take ISO's "T" and "Z": "2026-11-29 10:15:00.000+00".
+  if (target.kind === 'time') settings.recovery_target_time = target.time.replace('T', ' ').replace(/Z$/, '+00');
+  if (target.kind === 'lsn') settings.recovery_target_lsn = target.lsn;
+  if (target.kind === 'name') settings.recovery_target_name = target.name;
+  if (target.kind === 'immediate') settings.recovery_target = 'immediate';
+  // A transaction committed at exactly the target time is in: the database as of that moment.
+  if (target.kind === 'time') settings.recovery_target_inclusive = 'true';
+  return settings;
+}
+
+/** postgresql.auto.conf lines for the settings, quoted as PostgreSQL reads them. */
+export function autoConfLines(settings: Record<string, string>): string {
+  return Object.entries(settings)
+    .map(([k, v]) => `${k} = '${v.replace(/\\/g, '\\\\').replace(/'/g, "''")}'`)
+    .join('\n');
+}

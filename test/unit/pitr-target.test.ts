@@ -1,0 +1,72 @@
+import type { BaseBackupManifest } from '../../src/operations/pitr/base-backup';
+import { autoConfLines, chooseBaseBackup, parseTarget, recoverySettings } from '../../src/operations/pitr/target';
+
+const base = (id: string, finishedAt: string, stopLsn: string) =>
+  ({ backupId: id, finishedAt, stop: { lsn: stopLsn, timeline: 1, walFile: '' } }) as unknown as BaseBackupManifest;
+const bases = [
+  base('base_20261122_020000', '2026-11-22T02:10:00.000Z', '1/0'),
+  base('base_20261129_020000', '2026-11-29T02:10:00.000Z', '2/0'),
+];
+
+describe('parseTarget', () => {
+  it.each([
+    [{ to: '2026-11-29T10:15:00Z' }, { kind: 'time', time: '2026-11-29T10:15:00.000Z' }],
+    [{ to: '2026-11-29T11:15:00+01:00' }, { kind: 'time', time: '2026-11-29T10:15:00.000Z' }],
+    [{ to: 'latest' }, { kind: 'latest' }],
+    [{ to: 'immediate' }, { kind: 'immediate' }],
+    [{ toLsn: '16/b374d848' }, { kind: 'lsn', lsn: '16/B374D848' }],
+    [{ toName: 'before-migration-42' }, { kind: 'name', name: 'before-migration-42' }],
+    [{ to: '2026-11-29T10:15:00' }, { problem: expect.stringContaining('expected an ISO time with its zone') }],
+    [{ to: 'yesterday' }, { problem: expect.stringContaining('expected an ISO time with its zone') }],
+    [{ toLsn: '16' }, { problem: '--to-lsn: "16" is not a log sequence number (like 16/B374D848)' }],
+    [{}, { problem: 'give exactly one of --to TIME|latest|immediate, --to-lsn LSN, --to-name NAME' }],
+    [{ to: 'latest', toLsn: '0/1' }, { problem: 'give exactly one of --to TIME|latest|immediate, --to-lsn LSN, --to-name NAME' }],
+  ])('%j', (input, expected) => {
+    expect(parseTarget(input)).toEqual(expected);
+  });
+});
+
+describe('chooseBaseBackup', () => {
+  it.each([
+    ['the newest that ended before the time', { kind: 'time', time: '2026-11-29T10:00:00.000Z' }, 'base_20261129_020000'],
+    ['an older one for a time between', { kind: 'time', time: '2026-11-25T00:00:00.000Z' }, 'base_20261122_020000'],
+    ['by LSN', { kind: 'lsn', lsn: '1/80000000' }, 'base_20261122_020000'],
+    ['the newest for latest', { kind: 'latest' }, 'base_20261129_020000'],
+  ] as const)('%s', (_what, target, id) => {
+    expect(chooseBaseBackup([...bases].reverse(), target)).toEqual({ base: expect.objectContaining({ backupId: id }) });
+  });
+
+  it('refuses a target before the oldest base backup is consistent, saying the window', () => {
+    expect(chooseBaseBackup(bases, { kind: 'time', time: '2026-11-22T02:05:00.000Z' })).toEqual({
+      problem:
+        '2026-11-22T02:05:00.000Z is before the oldest base backup can be made consistent (base backups from 2026-11-22T02:10:00.000Z (base_20261122_020000) to 2026-11-29T02:10:00.000Z); choose a later target',
+    });
+    expect(chooseBaseBackup([], { kind: 'latest' })).toEqual({
+      problem: 'no base backup of this server exists yet: take one (pgwarden basebackup) first',
+    });
+  });
+});
+
+describe('recovery settings', () => {
+  it('promotes at the target, following the newest timeline', () => {
+    expect(recoverySettings({ kind: 'time', time: '2026-11-29T10:15:00.000Z' }, 'cp /w/%f "%p"')).toEqual({
+      restore_command: 'cp /w/%f "%p"',
+      recovery_target_timeline: 'latest',
+      recovery_target_action: 'promote',
+      recovery_target_time: '2026-11-29 10:15:00.000+00',
+      recovery_target_inclusive: 'true',
+    });
+    expect(recoverySettings({ kind: 'latest' }, 'x')).toEqual({
+      restore_command: 'x',
+      recovery_target_timeline: 'latest',
+      recovery_target_action: 'promote',
+    });
+    expect(recoverySettings({ kind: 'immediate' }, 'x').recovery_target).toBe('immediate');
+  });
+
+  it('quotes values as postgresql.conf reads them', () => {
+    expect(autoConfLines({ recovery_target_name: "it's", restore_command: 'cp a\\b' })).toBe(
+      "recovery_target_name = 'it''s'\nrestore_command = 'cp a\\\\b'",
+    );
+  });
+});

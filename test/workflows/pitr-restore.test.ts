@@ -1,0 +1,152 @@
+/**
+ * Point-in-time recovery end to end, on a scratch cluster of its own: WAL archived
+ * continuously, a base backup, a marker row committed every 100 ms, then a table dropped; a
+ * restore to a moment between two markers brings back exactly the markers committed up to it
+ * and the dropped table, in a new instance, and says the point it reached. Refusals: a target
+ * before the oldest base backup, and a data directory in use.
+ */
+import { rmSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { randomUUID } from 'node:crypto';
+import { Client } from 'pg';
+import { WorkflowFailedError, WorkflowHandle } from '@temporalio/client';
+import { createActivities } from '../../activities';
+import { createActivityDeps } from '../../activities/deps';
+import type { PitrRestoreResult } from '../../activities/pitr';
+import { describeFailure } from '../../src/app/cli/failure';
+import { instanceUser, stopInstance } from '../../src/infra/postgres/instance';
+import { WorkflowType } from '../../src/infra/temporal/definitions';
+import { uniqueDatabaseName } from '../support/databases';
+import { ScratchCluster, startScratchCluster } from '../support/scratch-cluster';
+import { stackConfig } from '../support/stack-env';
+import { bundledWorker, devServer, DevServer, uniqueSuffix, uniqueTaskQueue } from '../support/temporal';
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+let server: DevServer;
+let cluster: ScratchCluster;
+const runs: WorkflowHandle[] = [];
+const restored: string[] = [];
+beforeAll(async () => {
+  server = await devServer();
+  cluster = await startScratchCluster();
+});
+afterAll(async () => {
+  for (const run of runs) await run.terminate('test over').catch(() => undefined);
+  for (const dataDir of restored) {
+    await stopInstance({ dataDir, runAs: instanceUser() }).catch(() => undefined);
+    rmSync(join(dataDir, '..'), { recursive: true, force: true });
+  }
+  await cluster?.stop();
+  await server.close();
+});
+
+it('restores to a moment between two commits: the markers up to it, none after, and the dropped table', async () => {
+  const db = uniqueDatabaseName('pitr');
+  await cluster.query(`CREATE DATABASE ${db}`);
+  await cluster.query('CREATE TABLE marks (id int PRIMARY KEY, at timestamptz NOT NULL)', [], db);
+  await cluster.query('CREATE TABLE orders AS SELECT g AS id, md5(g::text) AS note FROM generate_series(1, 500) g', [], db);
+  const workDir = join(tmpdir(), `pgwarden-pitr-test-${randomUUID().slice(0, 8)}`);
+  mkdirSync(workDir, { recursive: true });
+  const config = stackConfig({
+    DATABASE_URL: cluster.url(db),
+    WAL_ARCHIVE: db,
+    WAL_PARTIAL_UPLOAD_SECONDS: '1',
+    PGWARDEN_WORK_DIR: workDir,
+  });
+  const taskQueue = uniqueTaskQueue('pitr');
+  const worker = await bundledWorker(server, taskQueue, createActivities(createActivityDeps(config)));
+  await worker.runUntil(async () => {
+    const archiving = await server.client.workflow.start(WorkflowType.walArchive, {
+      taskQueue,
+      workflowId: `wal-archive-${db}-${uniqueSuffix()}`,
+      args: [{ server: db, roundSeconds: 600 }],
+    });
+    runs.push(archiving);
+    // Before any base backup: nothing to restore from, said so.
+    const early = await server.client.workflow
+      .execute(WorkflowType.pitrRestore, {
+        taskQueue,
+        workflowId: `pitr-${db}-${uniqueSuffix()}`,
+        args: [{ server: db, target: { kind: 'latest' } }],
+      })
+      .catch((e: unknown) => e);
+    expect(early).toBeInstanceOf(WorkflowFailedError);
+    expect(describeFailure(early).lines.join(' ')).toContain(
+      'no base backup of this server exists yet: take one (pgwarden basebackup) first',
+    );
+
+    await server.client.workflow.execute(WorkflowType.baseBackup, {
+      taskQueue,
+      workflowId: `base-backup-${db}-${uniqueSuffix()}`,
+      args: [{ server: db, reason: 'test' }],
+    });
+    // A marker every 100 ms, each in its own transaction, then the mistake.
+    const writer = new Client({ connectionString: cluster.url(db) });
+    await writer.connect();
+    const marks: Array<{ id: number; at: Date }> = [];
+    for (let id = 1; id <= 40; id++) {
+      const r = await writer.query<{ at: Date }>('INSERT INTO marks VALUES ($1, clock_timestamp()) RETURNING at', [id]);
+      marks.push({ id, at: r.rows[0].at });
+      await sleep(100);
+    }
+    await writer.query('DROP TABLE orders');
+    await writer.query('SELECT pg_switch_wal()');
+    await writer.end();
+    // Between marker 25 and 26: marker 25 committed before, 26 after.
+    const target = new Date((marks[24].at.getTime() + marks[25].at.getTime()) / 2).toISOString();
+    await sleep(3000); // the archive catches up: segments at once, the open one every second
+
+    const result: PitrRestoreResult = await server.client.workflow.execute(WorkflowType.pitrRestore, {
+      taskQueue,
+      workflowId: `pitr-${db}-${uniqueSuffix()}`,
+      args: [{ server: db, target: { kind: 'time', time: target } }],
+    });
+    restored.push(result.dataDir);
+    expect(result).toMatchObject({
+      server: db,
+      baseBackupId: expect.stringMatching(/^base_/),
+      target,
+      connection: expect.stringMatching(new RegExp(`^postgres://pgwarden@127\\.0\\.0\\.1:\\d+/${db}$`)),
+      recoveredTo: { timeline: 2 },
+    });
+    expect(result.walSegments).toBeGreaterThan(0);
+    // The last commit replayed is marker 25's; what is lost against the target is under the gap between markers.
+    expect(Date.parse(result.recoveredTo.commitTime!)).toBeLessThanOrEqual(Date.parse(target));
+    expect(Date.parse(result.recoveredTo.commitTime!)).toBeGreaterThanOrEqual(marks[24].at.getTime());
+    expect(result.lossSeconds!).toBeLessThan(0.2);
+
+    const c = new Client({ connectionString: cluster.url(db).replace(/:\d+\//, `:${result.port}/`) });
+    await c.connect();
+    try {
+      const ids = (await c.query<{ id: number }>('SELECT id FROM marks ORDER BY id')).rows.map((r) => r.id);
+      expect(ids).toEqual(Array.from({ length: 25 }, (_, i) => i + 1));
+      expect((await c.query<{ n: string }>('SELECT count(*) AS n FROM orders')).rows[0].n).toBe('500');
+      // Promoted: it takes writes, on a timeline of its own.
+      await c.query('INSERT INTO marks VALUES (1000, now())');
+    } finally {
+      await c.end();
+    }
+
+    // A data directory in use is refused, never written into.
+    const busy = join(workDir, 'busy');
+    mkdirSync(join(busy, 'data'), { recursive: true });
+    writeFileSync(join(busy, 'data', 'PG_VERSION'), '15\n');
+    const refused = await server.client.workflow
+      .execute(WorkflowType.pitrRestore, {
+        taskQueue,
+        workflowId: `pitr-${db}-${uniqueSuffix()}`,
+        args: [{ server: db, target: { kind: 'latest' }, dataDir: busy }],
+      })
+      .catch((e: unknown) => e);
+    expect(describeFailure(refused).lines.join(' ')).toContain(
+      `${join(busy, 'data')} exists and is not empty; choose another --data-dir or remove it`,
+    );
+
+    await archiving.cancel();
+    await archiving.result();
+  });
+  rmSync(workDir, { recursive: true, force: true });
+}, 300_000);
