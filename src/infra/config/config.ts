@@ -51,6 +51,8 @@ export interface ScheduleSettings {
   verifyCron: string;
   cleanupCron: string;
   checkCron: string;
+  /** Base backups of the servers in WAL_ARCHIVE (point-in-time recovery starts from one). */
+  baseBackupCron: string;
   /** The missing-backup check's limits. */
   maxBackupAgeHours: number;
   maxVerifiedAgeDays: number;
@@ -190,6 +192,7 @@ function readSchedules(r: EnvReader): ScheduleSettings {
     verifyCron: cron('SCHEDULE_VERIFY_CRON', '0 3 * * 0'),
     cleanupCron: cron('SCHEDULE_CLEANUP_CRON', '0 4 1 * *'),
     checkCron: cron('SCHEDULE_CHECK_CRON', '0 6 * * *'),
+    baseBackupCron: cron('SCHEDULE_BASEBACKUP_CRON', '0 1 * * 0'),
     maxBackupAgeHours: r.integer('MISSING_BACKUP_MAX_AGE_HOURS', 26, { min: 1, max: 8760 }),
     maxVerifiedAgeDays: r.integer('MISSING_VERIFICATION_MAX_AGE_DAYS', 8, { min: 1, max: 3650 }),
   };

@@ -146,6 +146,11 @@ export const CONFIG_VARIABLES: VariableDoc[] = [
   { name: 'SCHEDULE_CLEANUP_CRON', description: 'monthly cleanup (strategy: the 1st, 04:00 UTC)', default: '0 4 1 * *' },
   { name: 'SCHEDULE_CHECK_CRON', description: 'daily missing-backup check', default: '0 6 * * *' },
   {
+    name: 'SCHEDULE_BASEBACKUP_CRON',
+    description: 'base backups of the servers in WAL_ARCHIVE (point-in-time recovery)',
+    default: '0 1 * * 0',
+  },
+  {
     name: 'MISSING_BACKUP_MAX_AGE_HOURS',
     description: 'the check alerts when the newest complete backup is older',
     default: '26',

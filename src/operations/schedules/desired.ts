@@ -1,7 +1,7 @@
 /**
  * The schedules configuration asks for, one set per configured database: the strategy's
  * crontab (daily backup, weekly verification, monthly cleanup) as Temporal Schedules, plus the
- * daily missing-backup check. Each
+ * daily missing-backup check, and weekly base backups of the servers in WAL_ARCHIVE. Each
  * carries a fingerprint of what it should be, so `schedules apply` can tell "unchanged" from
  * "update in place" without comparing Temporal's structured calendars.
  */
@@ -11,7 +11,7 @@ import type { PgwardenWorkflows } from '../../../workflows/by-key';
 import { WorkflowType } from '../../infra/temporal/definitions';
 
 /** The workflows that run on a schedule. */
-type ScheduledKey = 'backup' | 'verify' | 'check' | 'cleanup';
+type ScheduledKey = 'backup' | 'verify' | 'check' | 'cleanup' | 'baseBackup';
 
 export const SCHEDULE_PREFIX = 'pgwarden-';
 
@@ -93,6 +93,17 @@ export function desiredSchedules(config: Config): DesiredSchedule[] {
         7 * 24 * 60,
       ),
     );
+    // Point-in-time recovery starts from a base backup: the servers archived get them on a schedule too.
+    if (config.wal.servers.includes(db.id))
+      out.push(
+        make(
+          'baseBackup',
+          [{ server: db.id, reason: 'scheduled' }],
+          s.baseBackupCron,
+          `Weekly base backup of ${db.id}'s server for point-in-time recovery (WAL_ARCHIVE)`,
+          24 * 60,
+        ),
+      );
   }
   return out;
 }
