@@ -2,7 +2,18 @@
 import { log } from '@temporalio/activity';
 import { checkFreshness, FreshnessReport } from '../src/operations/backup/freshness';
 import { freshnessNotice } from '../src/operations/backup/notices';
+import { archivedWal, baseBackups } from '../src/operations/pitr/archive';
+import { pitrCheck, PitrStatus } from '../src/operations/pitr/window';
 import { ActivityDeps } from './deps';
+
+async function checkArchive(deps: ActivityDeps, server: string): Promise<PitrStatus> {
+  const prefix = deps.config.storage.prefix;
+  const [bases, wal] = await Promise.all([
+    baseBackups(deps.bucket, prefix, server),
+    archivedWal(deps.bucket, deps.keyring, prefix, server),
+  ]);
+  return pitrCheck(server, bases, { segments: wal.segments.keys(), histories: wal.histories });
+}
 import { deliver } from './notify';
 
 export function freshnessActivities(deps: ActivityDeps) {
@@ -14,7 +25,10 @@ export function freshnessActivities(deps: ActivityDeps) {
     }): Promise<FreshnessReport & { notified: boolean }> {
       const catalog = await deps.store.catalog(input.database);
       const { maxBackupAgeHours, maxVerifiedAgeDays } = deps.config.schedules;
-      const report = checkFreshness(input.database, catalog, { maxBackupAgeHours, maxVerifiedAgeDays }, new Date(input.now));
+      const dumps = checkFreshness(input.database, catalog, { maxBackupAgeHours, maxVerifiedAgeDays }, new Date(input.now));
+      // A server in WAL_ARCHIVE: its base backups and the WAL continuity after them are checked too.
+      const pitr = deps.config.wal.servers.includes(input.database) ? await checkArchive(deps, input.database) : undefined;
+      const report: FreshnessReport = pitr ? { ...dumps, pitr, problems: [...dumps.problems, ...pitr.problems] } : dumps;
       if (report.problems.length === 0) return { ...report, notified: false };
       log.error('backups missing or stale', { database: input.database, problems: report.problems });
       const results = await deliver(deps, freshnessNotice(report, input.workflowId));

@@ -18,16 +18,14 @@ import { decompressor } from '../src/infra/compression/streams';
 import { openDecryption } from '../src/infra/crypto/decrypt';
 import { BackupError, UsageError } from '../src/infra/errors/errors';
 import { handOver, instanceUser, RunAs, startInstance, stopInstance } from '../src/infra/postgres/instance';
-import { baseBackupFolder, walFileOf, walFolder } from '../src/infra/storage/layout';
 import { formatBytes } from '../src/operations/backup/progress';
-import { BaseBackupManifest, parseBaseBackupManifest } from '../src/operations/pitr/base-backup';
+import type { BaseBackupManifest } from '../src/operations/pitr/base-backup';
+import { ArchivedWal, archivedWal, baseBackups } from '../src/operations/pitr/archive';
 import { autoConfLines, chooseBaseBackup, describeTarget, RecoveryTarget, recoverySettings } from '../src/operations/pitr/target';
 import { gapMessage, walContinuity } from '../src/operations/pitr/wal-continuity';
 import { openWalFile } from '../src/operations/pitr/wal-object';
 import {
   formatLsn,
-  parseHistory,
-  parseHistoryFileName,
   parseLsn,
   parseSegmentName,
   segmentName,
@@ -78,13 +76,13 @@ export function pitrActivities(deps: ActivityDeps) {
 
       // 1. The base backup: the newest one that is consistent before the target.
       beat('choosing the base backup');
-      const bases = await baseBackups(deps, input.server);
+      const bases = await baseBackups(deps.bucket, config.storage.prefix, input.server);
       const chosen = chooseBaseBackup(bases, input.target);
       if ('problem' in chosen) throw new UsageError(`${input.server}: ${chosen.problem}`);
       const base = chosen.base;
 
       // 2. The WAL from its start, checked for gaps before anything is written to disk.
-      const archive = await archivedWal(deps, input.server);
+      const archive = await archivedWal(deps.bucket, deps.keyring, config.storage.prefix, input.server);
       const timeline = Math.max(base.start.timeline, ...archive.histories.keys());
       const history = archive.histories.get(timeline) ?? [];
       const continuity = walContinuity({
@@ -214,49 +212,13 @@ export function pitrActivities(deps: ActivityDeps) {
   };
 }
 
-async function baseBackups(deps: ActivityDeps, server: string): Promise<BaseBackupManifest[]> {
-  const listed = await deps.bucket.list(baseBackupFolder(deps.config.storage.prefix, server));
-  const out: BaseBackupManifest[] = [];
-  for (const o of listed.filter((x) => x.key.endsWith('.json')))
-    out.push(parseBaseBackupManifest((await deps.bucket.getText(o.key))!, o.key));
-  return out;
-}
-
-/** The archive's completed segments and histories by PostgreSQL name, and its open segments' copies. */
-async function archivedWal(
-  deps: ActivityDeps,
-  server: string,
-): Promise<{
-  segments: Map<string, string>;
-  partials: Map<string, string>;
-  histories: Map<number, TimelineSwitch[]>;
-  historyKeys: Map<string, string>;
-}> {
-  const segments = new Map<string, string>();
-  const partials = new Map<string, string>();
-  const historyKeys = new Map<string, string>();
-  for (const o of await deps.bucket.list(walFolder(deps.config.storage.prefix, server))) {
-    const f = walFileOf(o.key);
-    if (!f) continue;
-    if (f.fileName.endsWith('.partial')) partials.set(f.fileName.slice(0, -'.partial'.length), o.key);
-    else if (parseHistoryFileName(f.fileName) !== undefined) historyKeys.set(f.fileName, o.key);
-    else segments.set(f.fileName, o.key);
-  }
-  const histories = new Map<number, TimelineSwitch[]>();
-  for (const [name, key] of historyKeys) {
-    const text = (await openWalFile(deps.bucket, key, deps.keyring))!.toString('utf8');
-    histories.set(parseHistoryFileName(name)!, parseHistory(text));
-  }
-  return { segments, partials, histories, historyKeys };
-}
-
 /** The files recovery reads: histories, the segments from the base backup's start, and the open segment's copy after them. */
 function neededWal(
   base: BaseBackupManifest,
   newest: string | undefined,
   timeline: number,
   history: TimelineSwitch[],
-  archive: Awaited<ReturnType<typeof archivedWal>>,
+  archive: ArchivedWal,
 ): Array<{ name: string; key: string }> {
   const size = base.serverInfo.segmentBytes;
   const out = [...archive.historyKeys].map(([name, key]) => ({ name, key }));

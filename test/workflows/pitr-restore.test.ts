@@ -18,6 +18,9 @@ import type { PitrRestoreResult } from '../../activities/pitr';
 import { describeFailure } from '../../src/app/cli/failure';
 import { instanceUser, stopInstance } from '../../src/infra/postgres/instance';
 import { WorkflowType } from '../../src/infra/temporal/definitions';
+import { Bucket } from '../../src/infra/storage/bucket';
+import { walFileOf, walFolder } from '../../src/infra/storage/layout';
+import { createS3Client } from '../../src/infra/storage/s3-client';
 import { uniqueDatabaseName } from '../support/databases';
 import { ScratchCluster, startScratchCluster } from '../support/scratch-cluster';
 import { stackConfig } from '../support/stack-env';
@@ -147,6 +150,29 @@ it('restores to a moment between two commits: the markers up to it, none after, 
 
     await archiving.cancel();
     await archiving.result();
+
+    // The daily check sees the window, then a segment that went missing, named.
+    const check = () =>
+      server.client.workflow.execute(WorkflowType.check, {
+        taskQueue,
+        workflowId: `check-${db}-${uniqueSuffix()}`,
+        args: [{ database: db }],
+      });
+    const whole = await check();
+    expect(whole.pitr).toMatchObject({ baseBackups: 1, firstMissing: null, problems: [] });
+    expect(whole.pitr!.window!.fromBackup).toBe(result.baseBackupId);
+    const bucket = new Bucket(config.storage!, createS3Client(config.storage!));
+    const segmentKeys = (await bucket.list(walFolder(config.storage!.prefix, db)))
+      .map((o) => o.key)
+      .filter((k) => /\/[0-9A-F]{24}\.zst\.enc$/.test(k))
+      .sort();
+    const lost = segmentKeys[1];
+    await bucket.delete(lost);
+    const broken = await check();
+    expect(broken.pitr!.firstMissing).toBe(walFileOf(lost)!.fileName);
+    expect(broken.problems).toContainEqual(
+      expect.stringContaining(`the WAL archive of ${db} has a gap (${walFileOf(lost)!.fileName})`),
+    );
   });
   rmSync(workDir, { recursive: true, force: true });
 }, 300_000);

@@ -5,6 +5,7 @@
  * silently stopped.
  */
 import type { CatalogEntry } from '../catalog/catalog';
+import type { PitrStatus } from '../pitr/window';
 
 export interface FreshnessPolicy {
   maxBackupAgeHours: number;
@@ -17,6 +18,8 @@ export interface FreshnessReport {
   newestVerified: { backupId: string; takenAt: string; ageDays: number } | null;
   /** One line per problem; empty when all is well. */
   problems: string[];
+  /** For a server in WAL_ARCHIVE: its point-in-time archive (base backups, WAL continuity). */
+  pitr?: PitrStatus;
 }
 
 const HOUR = 3_600_000;

@@ -83,6 +83,14 @@ export function freshnessNotice(r: FreshnessReport, workflowId: string): Notice 
       ['Problems', r.problems.join(' | ')],
       ['Newest backup', r.newestBackup ? `${r.newestBackup.backupId} (${r.newestBackup.ageHours} h old)` : 'none'],
       ['Newest verified', r.newestVerified ? `${r.newestVerified.backupId} (${r.newestVerified.ageDays} days old)` : 'none'],
+      ...(r.pitr
+        ? [
+            [
+              'Point-in-time window',
+              r.pitr.window ? `from ${r.pitr.window.from} (${r.pitr.window.fromBackup}) to WAL ${r.pitr.window.toLsn}` : 'none',
+            ] as [string, string],
+          ]
+        : []),
       ['Workflow', workflowId],
     ],
     action:

@@ -1,0 +1,48 @@
+/**
+ * What a server's point-in-time archive holds, read from the bucket: its base backups (by
+ * their manifests) and its WAL (completed segments, the open segment's copy, timeline
+ * histories). Read by restores and by the daily check.
+ */
+import type { Keyring } from '../../infra/crypto/keyring';
+import type { Bucket } from '../../infra/storage/bucket';
+import { baseBackupFolder, walFileOf, walFolder } from '../../infra/storage/layout';
+import { BaseBackupManifest, parseBaseBackupManifest } from './base-backup';
+import { openWalFile } from './wal-object';
+import { parseHistory, parseHistoryFileName, TimelineSwitch } from './wal-names';
+
+export interface ArchivedWal {
+  /** Completed segments by PostgreSQL name, with their keys. */
+  segments: Map<string, string>;
+  /** The open segments' copies by segment name. */
+  partials: Map<string, string>;
+  histories: Map<number, TimelineSwitch[]>;
+  historyKeys: Map<string, string>;
+}
+
+export async function baseBackups(bucket: Bucket, prefix: string, server: string): Promise<BaseBackupManifest[]> {
+  const listed = await bucket.list(baseBackupFolder(prefix, server));
+  const out: BaseBackupManifest[] = [];
+  for (const o of listed.filter((x) => x.key.endsWith('.json')))
+    out.push(parseBaseBackupManifest((await bucket.getText(o.key))!, o.key));
+  return out;
+}
+
+/** The archive's completed segments and histories by PostgreSQL name, and its open segments' copies. */
+export async function archivedWal(bucket: Bucket, keyring: Keyring, prefix: string, server: string): Promise<ArchivedWal> {
+  const segments = new Map<string, string>();
+  const partials = new Map<string, string>();
+  const historyKeys = new Map<string, string>();
+  for (const o of await bucket.list(walFolder(prefix, server))) {
+    const f = walFileOf(o.key);
+    if (!f) continue;
+    if (f.fileName.endsWith('.partial')) partials.set(f.fileName.slice(0, -'.partial'.length), o.key);
+    else if (parseHistoryFileName(f.fileName) !== undefined) historyKeys.set(f.fileName, o.key);
+    else segments.set(f.fileName, o.key);
+  }
+  const histories = new Map<number, TimelineSwitch[]>();
+  for (const [name, key] of historyKeys) {
+    const text = (await openWalFile(bucket, key, keyring))!.toString('utf8');
+    histories.set(parseHistoryFileName(name)!, parseHistory(text));
+  }
+  return { segments, partials, histories, historyKeys };
+}
