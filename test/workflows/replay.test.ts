@@ -44,6 +44,11 @@ describe('recorded histories replay against the current workflows', () => {
         'dr-aborted.json',
         'dr-escalated-aborted.json',
         'dr-reminders-on-grid.json',
+        'wal-archive-stopped.json',
+        'base-backup-succeeded.json',
+        'pitr-restore-succeeded.json',
+        'pitr-restore-refused.json',
+        'check-pitr-gap.json',
       ]),
     );
   });
