@@ -5,6 +5,8 @@
  */
 import { log } from '@temporalio/activity';
 import { dataObjects } from '../src/operations/backup/manifest';
+import { baseBackups } from '../src/operations/pitr/archive';
+import { decideArchiveRetention } from '../src/operations/pitr/retention';
 import { parseBackupId } from '../src/operations/backup/naming';
 import { decideRetention, RetentionDecision } from '../src/operations/cleanup/retention';
 import { CleanupError } from '../src/infra/errors/errors';
@@ -14,7 +16,16 @@ import { ActivityDeps } from './deps';
 import { deliver } from './notify';
 import { CleanupFailed, cleanupFailedNotice, CleanupReport, cleanupNotice } from '../src/operations/cleanup/notices';
 import { ChannelResult } from '../src/infra/notify/notifier';
-import { backupKeys, databaseRoot, dataFolder, verificationKey, verificationPrefix } from '../src/infra/storage/layout';
+import {
+  backupKeys,
+  baseBackupKeys,
+  databaseRoot,
+  dataFolder,
+  verificationKey,
+  verificationPrefix,
+  walFileOf,
+  walFolder,
+} from '../src/infra/storage/layout';
 
 export interface CleanupPlan {
   database: string;
@@ -36,6 +47,14 @@ export interface Leftover {
   since: string;
   /** Removed now, or only once CLEANUP_GRACE_HOURS have passed (it may belong to a running backup). */
   action: 'remove' | 'wait';
+}
+
+export interface ArchivePlan {
+  database: string;
+  baseBackupsKept: string[];
+  baseBackupsDeleted: Array<{ backupId: string; data: string }>;
+  keepWalFrom: string | null;
+  walKeys: string[];
 }
 
 export interface LifecycleOutcome {
@@ -142,6 +161,57 @@ export function cleanupActivities(deps: ActivityDeps) {
         uploads: plan.staleUploads.length,
       });
       return { deleted, orphansRemoved: plan.orphans, uploadsAborted: plan.staleUploads.length };
+    },
+
+    /**
+     * The point-in-time archive of a server in WAL_ARCHIVE: base backups under the same
+     * policy as dumps, and the WAL no kept base backup needs. Null for other databases.
+     */
+    async planArchiveCleanup(input: { database: string; now: string }): Promise<ArchivePlan | null> {
+      if (!deps.config.wal.servers.includes(input.database)) return null;
+      const prefix = deps.config.storage.prefix;
+      const bases = await baseBackups(deps.bucket, prefix, input.database);
+      const wal = (await deps.bucket.list(walFolder(prefix, input.database)))
+        .map((o) => ({ key: o.key, name: walFileOf(o.key)?.fileName }))
+        .filter((o): o is { key: string; name: string } => o.name !== undefined);
+      const { cleanup, backup } = deps.config;
+      const decision = decideArchiveRetention(
+        bases,
+        wal.map((w) => w.name),
+        { retentionDays: backup.retentionDays, keepLast: Math.max(1, cleanup.keepLast), gfs: cleanup.gfs },
+        new Date(input.now),
+      );
+      const gone = new Set(decision.baseBackups.filter((d) => d.action === 'delete').map((d) => d.backupId));
+      const doomed = new Set(decision.walToDelete);
+      return {
+        database: input.database,
+        baseBackupsKept: bases.filter((b) => !gone.has(b.backupId)).map((b) => b.backupId),
+        baseBackupsDeleted: bases.filter((b) => gone.has(b.backupId)).map((b) => ({ backupId: b.backupId, data: b.data.key })),
+        keepWalFrom: decision.keepWalFrom,
+        walKeys: wal.filter((w) => doomed.has(w.name)).map((w) => w.key),
+      };
+    },
+
+    /** Deletes what the plan says: a base backup's manifest before its data, then the WAL only it needed. */
+    async applyArchiveCleanup(plan: ArchivePlan): Promise<{ walDeleted: number }> {
+      const prefix = deps.config.storage.prefix;
+      const failures: DeleteFailure[] = [];
+      for (const b of plan.baseBackupsDeleted) {
+        const before = failures.length;
+        failures.push(
+          ...(await deps.bucket.deleteMany([
+            baseBackupKeys(prefix, plan.database, b.backupId, deps.config.backup.compression).manifest,
+          ])),
+        );
+        if (failures.length === before) failures.push(...(await deps.bucket.deleteMany([b.data])));
+      }
+      // WAL goes only if every base backup that needed it is gone: a failed manifest delete keeps it.
+      if (failures.length === 0)
+        for (let i = 0; i < plan.walKeys.length; i += 1000)
+          failures.push(...(await deps.bucket.deleteMany(plan.walKeys.slice(i, i + 1000))));
+      if (failures.length)
+        throw new CleanupError(`cleanup of ${plan.database}'s point-in-time archive ${deleteFailuresMessage(failures, 0)}`);
+      return { walDeleted: plan.walKeys.length };
     },
 
     async applyLifecycle(): Promise<LifecycleOutcome> {

@@ -17,7 +17,7 @@ import {
 } from '@temporalio/workflow';
 import type { Activities } from '../activities';
 import type { Leftover } from '../activities/cleanup';
-import type { CleanupReport } from '../src/operations/cleanup/notices';
+import type { ArchiveCleanup, CleanupReport } from '../src/operations/cleanup/notices';
 import { rootCause, rootCauseMessage } from '../src/infra/temporal/root-cause';
 import { DatabaseSA, OperationSA } from '../src/infra/temporal/search-attributes';
 
@@ -58,7 +58,7 @@ export async function CleanupWorkflow(input: CleanupInput): Promise<CleanupResul
     }
     throw err;
   }
-  const { plan, applied, lifecycle } = steps;
+  const { plan, applied, lifecycle, archive } = steps;
   const report: CleanupReport = {
     database: input.database,
     dryRun: input.dryRun ?? false,
@@ -70,6 +70,7 @@ export async function CleanupWorkflow(input: CleanupInput): Promise<CleanupResul
     lifecycle: lifecycle?.status ?? 'not applied (dry run)',
     warnings: lifecycle?.warnings ?? [],
     workflowId: workflowInfo().workflowId,
+    ...(archive ? { archive } : {}),
   };
   if (!input.dryRun) await acts.notifyCleanup(report);
   return {
@@ -83,5 +84,19 @@ async function cleanUp(input: CleanupInput) {
   const plan = await acts.planCleanup({ database: input.database, now: new Date().toISOString() });
   const applied = input.dryRun ? undefined : await acts.applyCleanup(plan);
   const lifecycle = input.dryRun ? undefined : await acts.applyLifecycle();
-  return { plan, applied, lifecycle };
+  // A server in WAL_ARCHIVE: its base backups by the same policy, then the WAL none of the kept ones needs.
+  let archive: ArchiveCleanup | undefined;
+  if (patched('pitr-archive-cleanup')) {
+    const archivePlan = await acts.planArchiveCleanup({ database: input.database, now: new Date().toISOString() });
+    if (archivePlan) {
+      const done = input.dryRun ? undefined : await acts.applyArchiveCleanup(archivePlan);
+      archive = {
+        baseBackupsKept: archivePlan.baseBackupsKept,
+        baseBackupsDeleted: archivePlan.baseBackupsDeleted.map((b) => b.backupId),
+        keepWalFrom: archivePlan.keepWalFrom,
+        walDeleted: done?.walDeleted ?? 0,
+      };
+    }
+  }
+  return { plan, applied, lifecycle, archive };
 }

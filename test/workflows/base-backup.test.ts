@@ -20,6 +20,8 @@ import { pgProgram } from '../../src/infra/postgres/binaries';
 import { Bucket } from '../../src/infra/storage/bucket';
 import { createS3Client } from '../../src/infra/storage/s3-client';
 import { WorkflowType } from '../../src/infra/temporal/definitions';
+import { baseBackupFolder, walFileOf, walFolder } from '../../src/infra/storage/layout';
+import type { CleanupResult } from '../../workflows/cleanup';
 import type { BaseBackupManifest } from '../../src/operations/pitr/base-backup';
 import { parseLsn } from '../../src/operations/pitr/wal-names';
 import { uniqueDatabaseName } from '../support/databases';
@@ -41,12 +43,12 @@ afterAll(async () => {
   await server.close();
 });
 
-async function setUp(prefix: string) {
+async function setUp(prefix: string, extra: Record<string, string> = {}) {
   // The database's id names the server in S3 keys: unique per test, so archives never mix.
   const db = uniqueDatabaseName(prefix);
   await cluster.query(`CREATE DATABASE ${db}`);
   await cluster.query('CREATE TABLE orders AS SELECT g AS id, md5(g::text) AS note FROM generate_series(1, 1000) g', [], db);
-  const config = stackConfig({ DATABASE_URL: cluster.url(db), WAL_ARCHIVE: db, WAL_PARTIAL_UPLOAD_SECONDS: '1' });
+  const config = stackConfig({ DATABASE_URL: cluster.url(db), WAL_ARCHIVE: db, WAL_PARTIAL_UPLOAD_SECONDS: '1', ...extra });
   const taskQueue = uniqueTaskQueue(prefix);
   const worker = await bundledWorker(server, taskQueue, createActivities(createActivityDeps(config)));
   return { db, config, taskQueue, worker };
@@ -116,3 +118,58 @@ it('fails, saying so, when the WAL the copy needs is not archived', async () => 
     );
   });
 }, 120_000);
+
+it('cleanup deletes base backups past the policy and only the WAL no kept base backup needs', async () => {
+  // GFS of one day and keep-last 1: of two base backups taken today, only the newer is kept.
+  const t = await setUp('basecleanup', {
+    BACKUP_KEEP_LAST: '1',
+    BACKUP_GFS_DAILY: '1',
+    BACKUP_GFS_WEEKLY: '0',
+    BACKUP_GFS_MONTHLY: '0',
+  });
+  const { config, taskQueue, worker } = t;
+  const s3 = createS3Client(config.storage!);
+  const bucket = new Bucket(config.storage!, s3);
+  const prefix = config.storage!.prefix;
+  await worker.runUntil(async () => {
+    const archiving = await server.client.workflow.start(WorkflowType.walArchive, {
+      taskQueue,
+      workflowId: `wal-archive-${t.db}-${uniqueSuffix()}`,
+      args: [{ server: t.db, roundSeconds: 600 }],
+    });
+    runs.push(archiving);
+    const take = (): Promise<BaseBackupManifest> =>
+      server.client.workflow.execute(WorkflowType.baseBackup, {
+        taskQueue,
+        workflowId: `base-backup-${t.db}-${uniqueSuffix()}`,
+        args: [{ server: t.db }],
+      });
+    const older = await take();
+    await cluster.query('INSERT INTO orders SELECT g, md5(g::text) FROM generate_series(1001, 2000) g', [], t.db);
+    await new Promise((r) => setTimeout(r, 1100)); // base backup ids are per second
+    const newer = await take();
+    await archiving.cancel();
+    await archiving.result();
+
+    const walBefore = (await bucket.list(walFolder(prefix, t.db))).map((o) => walFileOf(o.key)!.fileName);
+    const result: CleanupResult = await server.client.workflow.execute(WorkflowType.cleanup, {
+      taskQueue,
+      workflowId: `cleanup-${t.db}-${uniqueSuffix()}`,
+      args: [{ database: t.db }],
+    });
+    expect(result.archive).toMatchObject({
+      baseBackupsKept: [newer.backupId],
+      baseBackupsDeleted: [older.backupId],
+      keepWalFrom: newer.start.walFile,
+    });
+    const left = (await bucket.list(baseBackupFolder(prefix, t.db))).map((o) => o.key.slice(o.key.lastIndexOf('/') + 1)).sort();
+    expect(left).toEqual([`${newer.backupId}.json`, `${newer.backupId}.tar.zst.enc`]);
+    const walAfter = (await bucket.list(walFolder(prefix, t.db))).map((o) => walFileOf(o.key)!.fileName);
+    const needed = (name: string) => name.endsWith('.history') || name.replace(/\.partial$/, '') >= newer.start.walFile;
+    // Everything the kept base backup needs is there; everything older is gone.
+    expect(walAfter.sort()).toEqual(walBefore.filter(needed).sort());
+    expect(result.archive!.walDeleted).toBe(walBefore.length - walAfter.length);
+    expect(result.archive!.walDeleted).toBeGreaterThan(0);
+  });
+  s3.destroy();
+}, 180_000);

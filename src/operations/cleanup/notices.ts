@@ -12,6 +12,16 @@ export interface CleanupReport {
   lifecycle: string;
   warnings: string[];
   workflowId: string;
+  /** A server in WAL_ARCHIVE: what its point-in-time archive kept and lost (absent otherwise and in older runs). */
+  archive?: ArchiveCleanup;
+}
+
+export interface ArchiveCleanup {
+  baseBackupsKept: string[];
+  baseBackupsDeleted: string[];
+  /** The oldest WAL segment kept: every kept base backup's recovery starts at or after it. */
+  keepWalFrom: string | null;
+  walDeleted: number;
 }
 
 export function cleanupNotice(r: CleanupReport): Notice {
@@ -28,6 +38,14 @@ export function cleanupNotice(r: CleanupReport): Notice {
         : []),
       ['Leftovers removed', `${r.orphansRemoved} object(s), ${r.uploadsAborted} unfinished upload(s)`],
       ['Lifecycle', r.lifecycle],
+      ...(r.archive
+        ? ([
+            [
+              'Point-in-time archive',
+              `${r.archive.baseBackupsDeleted.length} base backup(s) deleted, ${r.archive.baseBackupsKept.length} kept; ${r.archive.walDeleted} WAL file(s) deleted, WAL kept from ${r.archive.keepWalFrom ?? 'the start'}`,
+            ],
+          ] as Array<[string, string]>)
+        : []),
       ...(r.warnings.length ? ([['Warnings', r.warnings.join(' | ')]] as Array<[string, string]>) : []),
       ['Workflow', r.workflowId],
     ],

@@ -32,6 +32,13 @@ export function formatCleanup(r: Result): string {
           `${(r.leftovers ?? []).filter((l) => l.action === 'remove').length} leftover(s) would be removed; nothing was changed`
       : `${r.deleted.length} backup(s) deleted, ${r.kept.length} kept, ${r.locked.length} locked; ${r.orphansRemoved} leftover object(s) removed, ${r.uploadsAborted} unfinished upload(s) aborted; lifecycle: ${r.lifecycle}`,
   );
+  if (r.archive)
+    lines.push(
+      `point-in-time archive: ${r.archive.baseBackupsDeleted.length} base backup(s) ${r.dryRun ? 'would be deleted' : 'deleted'} (${r.archive.baseBackupsDeleted.join(', ') || 'none'}), ${r.archive.baseBackupsKept.length} kept; ` +
+        (r.dryRun
+          ? `WAL before ${r.archive.keepWalFrom ?? 'the first base backup'} would be deleted`
+          : `${r.archive.walDeleted} WAL file(s) deleted, kept from ${r.archive.keepWalFrom ?? 'the start'}`),
+    );
   for (const w of r.warnings) lines.push(`warning: ${w}`);
   return lines.join('\n');
 }
