@@ -109,7 +109,8 @@ export function baseBackupActivities(deps: ActivityDeps) {
               'pgwarden-workflow-id': input.workflowId,
               'pgwarden-run-id': input.runId,
             },
-            tags: { 'pgwarden-kind': 'data', 'pgwarden-server': input.server },
+            // Not 'data': the lifecycle rule must not move what a point-in-time restore reads at once to an archive class.
+            tags: { 'pgwarden-kind': 'basebackup', 'pgwarden-server': input.server },
             storageClass: config.storage.storageClass,
           },
           signal: stop.signal,
