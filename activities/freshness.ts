@@ -2,18 +2,8 @@
 import { log } from '@temporalio/activity';
 import { checkFreshness, FreshnessReport } from '../src/operations/backup/freshness';
 import { freshnessNotice } from '../src/operations/backup/notices';
-import { archivedWal, baseBackups } from '../src/operations/pitr/archive';
-import { pitrCheck, PitrStatus } from '../src/operations/pitr/window';
+import { archiveStatus } from '../src/operations/pitr/archive';
 import { ActivityDeps } from './deps';
-
-async function checkArchive(deps: ActivityDeps, server: string): Promise<PitrStatus> {
-  const prefix = deps.config.storage.prefix;
-  const [bases, wal] = await Promise.all([
-    baseBackups(deps.bucket, prefix, server),
-    archivedWal(deps.bucket, deps.keyring, prefix, server),
-  ]);
-  return pitrCheck(server, bases, { segments: wal.segments.keys(), histories: wal.histories });
-}
 import { deliver } from './notify';
 
 export function freshnessActivities(deps: ActivityDeps) {
@@ -27,7 +17,9 @@ export function freshnessActivities(deps: ActivityDeps) {
       const { maxBackupAgeHours, maxVerifiedAgeDays } = deps.config.schedules;
       const dumps = checkFreshness(input.database, catalog, { maxBackupAgeHours, maxVerifiedAgeDays }, new Date(input.now));
       // A server in WAL_ARCHIVE: its base backups and the WAL continuity after them are checked too.
-      const pitr = deps.config.wal.servers.includes(input.database) ? await checkArchive(deps, input.database) : undefined;
+      const pitr = deps.config.wal.servers.includes(input.database)
+        ? await archiveStatus(deps.bucket, deps.keyring, deps.config.storage.prefix, input.database)
+        : undefined;
       const report: FreshnessReport = pitr ? { ...dumps, pitr, problems: [...dumps.problems, ...pitr.problems] } : dumps;
       if (report.problems.length === 0) return { ...report, notified: false };
       log.error('backups missing or stale', { database: input.database, problems: report.problems });

@@ -8,6 +8,7 @@ import { BackupFailureRecord, RestoreRecord } from '../src/operations/backup/run
 import { VerificationRecord } from '../src/operations/verify/verification';
 import { requireDatabase } from '../src/infra/config/config';
 import { buildReport, DatabaseReport } from '../src/operations/report/report';
+import { archiveStatus } from '../src/operations/pitr/archive';
 import { ActivityDeps } from './deps';
 import { unrecordedBackupFailures } from './unrecorded-failures';
 import {
@@ -53,7 +54,10 @@ export function reportActivities(deps: ActivityDeps) {
         ),
       );
       const unrecorded = await unrecordedBackupFailures(input.database, new Date(since), known);
-      return buildReport({
+      const pitr = deps.config.wal.servers.includes(input.database)
+        ? await archiveStatus(deps.bucket, deps.keyring, storage.prefix, input.database)
+        : undefined;
+      const report = buildReport({
         database: input.database,
         now,
         days: input.days,
@@ -85,6 +89,7 @@ export function reportActivities(deps: ActivityDeps) {
         objects: objects.map((o) => ({ key: o.key, size: o.size, storageClass: o.storageClass })),
         prices: deps.config.report.prices,
       });
+      return pitr ? { ...report, pitr } : report;
     },
   };
 }

@@ -127,6 +127,31 @@ describe('formatReport', () => {
   });
 });
 
+describe('formatReport of a server in WAL_ARCHIVE', () => {
+  it('adds the point-in-time window, and its problems', () => {
+    const report = buildReport(facts());
+    const window = { from: '2026-11-22T02:10:00.000Z', fromBackup: 'base_20261122_020000', toLsn: '0/7000000' };
+    expect(
+      formatReport({
+        ...report,
+        pitr: { server: 'app', baseBackups: 2, window, walSegments: 5, firstMissing: null, problems: [] },
+      })
+        .split('\n')
+        .at(-1),
+    ).toBe(
+      '  point in time window from 2026-11-22 02:10:00 UTC (base_20261122_020000) to WAL 0/7000000; 2 base backup(s), 5 WAL segment(s)',
+    );
+    expect(
+      formatReport({
+        ...report,
+        pitr: { server: 'app', baseBackups: 0, window: null, walSegments: 0, firstMissing: null, problems: ['no base backup'] },
+      })
+        .split('\n')
+        .at(-1),
+    ).toBe('  point in time window none; 0 base backup(s), 0 WAL segment(s); no base backup');
+  });
+});
+
 describe('sparkline', () => {
   it.each([
     [[1, 2, 3, 4, 5, 6, 7, 8], '▁▂▃▄▅▆▇█'],

@@ -15,6 +15,7 @@ import { WorkflowFailedError, WorkflowHandle } from '@temporalio/client';
 import { createActivities } from '../../activities';
 import { createActivityDeps } from '../../activities/deps';
 import type { PitrRestoreResult } from '../../activities/pitr';
+import type { DatabaseReport } from '../../src/operations/report/report';
 import { describeFailure } from '../../src/app/cli/failure';
 import { instanceUser, stopInstance } from '../../src/infra/postgres/instance';
 import { WorkflowType } from '../../src/infra/temporal/definitions';
@@ -170,6 +171,14 @@ it('restores to a moment between two commits: the markers up to it, none after, 
     await bucket.delete(lost);
     const broken = await check();
     expect(broken.pitr!.firstMissing).toBe(walFileOf(lost)!.fileName);
+    // The report shows the window too, and the gap.
+    const [report]: DatabaseReport[] = await server.client.workflow.execute(WorkflowType.report, {
+      taskQueue,
+      workflowId: `report-${db}-${uniqueSuffix()}`,
+      args: [{ databases: [db], days: 7 }],
+    });
+    expect(report.pitr).toMatchObject({ baseBackups: 1, firstMissing: walFileOf(lost)!.fileName });
+    expect(report.pitr!.window!.fromBackup).toBe(result.baseBackupId);
     expect(broken.problems).toContainEqual(
       expect.stringContaining(`the WAL archive of ${db} has a gap (${walFileOf(lost)!.fileName})`),
     );

@@ -8,6 +8,7 @@ import type { Bucket } from '../../infra/storage/bucket';
 import { baseBackupFolder, walFileOf, walFolder } from '../../infra/storage/layout';
 import { BaseBackupManifest, parseBaseBackupManifest } from './base-backup';
 import { openWalFile } from './wal-object';
+import { pitrCheck, PitrStatus } from './window';
 import { parseHistory, parseHistoryFileName, TimelineSwitch } from './wal-names';
 
 export interface ArchivedWal {
@@ -45,4 +46,10 @@ export async function archivedWal(bucket: Bucket, keyring: Keyring, prefix: stri
     histories.set(parseHistoryFileName(name)!, parseHistory(text));
   }
   return { segments, partials, histories, historyKeys };
+}
+
+/** The point-in-time archive judged as the daily check and the report show it. */
+export async function archiveStatus(bucket: Bucket, keyring: Keyring, prefix: string, server: string): Promise<PitrStatus> {
+  const [bases, wal] = await Promise.all([baseBackups(bucket, prefix, server), archivedWal(bucket, keyring, prefix, server)]);
+  return pitrCheck(server, bases, { segments: wal.segments.keys(), histories: wal.histories });
 }

@@ -1,4 +1,5 @@
 /** The report as a person reads it in a terminal: a few lines per database, trends as sparklines. */
+import type { PitrStatus } from '../pitr/window';
 import { formatBytes } from '../backup/progress';
 import type { DatabaseReport } from './report';
 
@@ -52,6 +53,15 @@ export function formatReport(r: DatabaseReport): string {
       (c) =>
         `                ${c.storageClass.padEnd(20)} ${String(c.objects).padStart(5)} objects ${bytes(c.bytes).padStart(10)}  ${usd(c.monthlyUsd)}/month`,
     ),
+    ...(r.pitr ? [pitrLine(r.pitr)] : []),
   ];
   return lines.join('\n');
+}
+
+/** The recoverable window of a server in WAL_ARCHIVE, and what is wrong with it if anything. */
+function pitrLine(p: PitrStatus): string {
+  const window = p.window
+    ? `from ${p.window.from.slice(0, 19).replace('T', ' ')} UTC (${p.window.fromBackup}) to WAL ${p.window.toLsn}`
+    : 'none';
+  return `  point in time window ${window}; ${p.baseBackups} base backup(s), ${p.walSegments} WAL segment(s)${p.problems.length ? `; ${p.problems.join('; ')}` : ''}`;
 }

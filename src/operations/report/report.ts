@@ -9,6 +9,8 @@ import { medianOf } from '../verify/verification';
 import type { PriceTable } from '../../infra/config/prices';
 import { monthlyCost } from './prices';
 
+import type { PitrStatus } from '../pitr/window';
+
 export interface BackupFact {
   backupId: string;
   finishedAt: string;
@@ -96,6 +98,8 @@ export interface DatabaseReport {
     withinRto: number;
   };
   storage: { objects: number; bytes: number; monthlyUsd: number; unpricedClasses: string[]; byClass: ClassUsage[] };
+  /** A server in WAL_ARCHIVE: its recoverable window and any problem with it. */
+  pitr?: PitrStatus;
 }
 
 const DAY = 86_400_000;
