@@ -174,7 +174,20 @@ export function walArchiveActivities(deps: ActivityDeps) {
             await advanceSlot(client, slot, end);
             progress = { ...progress, newestArchived: name, archivedLsn: formatLsn(end), stored: progress.stored + 1 };
           } else progress = { ...progress, stored: progress.stored + 1 };
+          await recordPosition();
           beat(`archived ${name}; the archive holds WAL up to ${progress.archivedLsn ?? '?'}`);
+        }
+
+        /** The archive's position, and how far the server is ahead of it, as metrics (the RPO you can see). */
+        async function recordPosition(): Promise<void> {
+          if (!progress.archivedLsn) return;
+          const archived = parseLsn(progress.archivedLsn);
+          const current = parseLsn((await client.query<{ l: string }>('SELECT pg_current_wal_lsn()::text AS l')).rows[0].l);
+          deps.metrics.walArchived(input.server, {
+            archivedLsnBytes: Number(archived),
+            behindBytes: Number(current - archived),
+            at: deps.now(),
+          });
         }
 
         /** Replaces the open segment's copy: the archive then holds what pg_receivewal has written so far. */
@@ -192,6 +205,7 @@ export function walArchiveActivities(deps: ActivityDeps) {
             storageClass: config.storage.storageClass,
           });
           if (written) progress = { ...progress, archivedLsn: formatLsn(written) };
+          await recordPosition();
           beat(`shipped the open segment ${name} (WAL up to ${progress.archivedLsn ?? '?'})`);
         }
       } finally {

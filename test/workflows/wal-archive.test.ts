@@ -22,6 +22,7 @@ import { parseLsn, parseSegmentName } from '../../src/operations/pitr/wal-names'
 import type { WalArchiveStopped } from '../../workflows/wal-archive';
 import { createDatabase, databaseUrl, dropDatabase, uniqueDatabaseName, withClient } from '../support/databases';
 import { startDoomedWorker } from '../support/doomed-worker';
+import { ephemeralPort } from '../../devstack/ports';
 import { stackConfig } from '../support/stack-env';
 import { bundledWorker, devServer, DevServer, uniqueSuffix, uniqueTaskQueue } from '../support/temporal';
 import { createHash } from 'node:crypto';
@@ -156,7 +157,13 @@ it('ships completed segments and the open one within seconds, and stops cleanly'
 it('a worker killed mid-round is replaced from the archive and the slot, with no gap', async () => {
   const t = await archivedDatabase('walcrash');
   const taskQueue = uniqueTaskQueue('walcrash');
-  const doomed = startDoomedWorker({ ...t.overrides, PGWARDEN_TASK_QUEUE: taskQueue, METRICS_PORT: '0' });
+  const metricsPort = await ephemeralPort();
+  const doomed = startDoomedWorker({
+    ...t.overrides,
+    PGWARDEN_TASK_QUEUE: taskQueue,
+    METRICS_PORT: String(metricsPort),
+    METRICS_HOST: '127.0.0.1',
+  });
   const handle = await server.client.workflow.start(WorkflowType.walArchive, {
     taskQueue,
     workflowId: `wal-archive-${t.db}-${uniqueSuffix()}`,
@@ -172,6 +179,15 @@ it('a worker killed mid-round is replaced from the archive and the slot, with no
     },
     60,
   );
+  // The worker says where the archive stands: its position, the server's lead over it, and when it last moved.
+  const metrics = await (await fetch(`http://127.0.0.1:${metricsPort}/metrics`)).text();
+  const gauge = (name: string) =>
+    Number(new RegExp(`^${name}\\S*\\{[^}]*server="${t.db}"[^}]*\\} (\\S+)$`, 'm').exec(metrics)?.[1]);
+  expect(gauge('pgwarden_wal_archived_position_bytes')).toBeGreaterThanOrEqual(
+    Number(parseSegmentName(before)!.segno + 1n) * SEGMENT,
+  );
+  expect(gauge('pgwarden_wal_archive_behind_bytes')).toBeGreaterThanOrEqual(0);
+  expect(gauge('pgwarden_wal_last_archived_timestamp_seconds')).toBeGreaterThan(Date.now() / 1000 - 60);
   doomed.killHard();
   // Segments finished while nobody archives stay on the server, held by the slot.
   const during = [await t.markAndSwitch('during-1'), await t.markAndSwitch('during-2')];

@@ -16,6 +16,8 @@ export interface PgwardenMetrics {
   lastSuccessSeen(database: string, finishedAt: Date): void;
   verificationRecorded(database: string, status: 'passed' | 'failed', restoreMs: number | null): void;
   restoreFinished(database: string, status: 'succeeded' | 'failed', recoveryMs: number): void;
+  /** WAL archiving: how far the archive holds WAL, how far the server is ahead of it, and when it last moved. */
+  walArchived(server: string, figures: { archivedLsnBytes: number; behindBytes: number; at: Date }): void;
 }
 
 export const METRIC_NAMES = {
@@ -29,6 +31,9 @@ export const METRIC_NAMES = {
   testRestoreDuration: 'pgwarden_test_restore_duration_seconds',
   restores: 'pgwarden_restores_total',
   recoveryDuration: 'pgwarden_restore_recovery_duration_seconds',
+  walArchivedPosition: 'pgwarden_wal_archived_position_bytes',
+  walBehind: 'pgwarden_wal_archive_behind_bytes',
+  walLastArchived: 'pgwarden_wal_last_archived_timestamp_seconds',
 } as const;
 
 /** Buckets for hour-scale work (seconds), instead of the exporter's millisecond defaults. */
@@ -68,7 +73,30 @@ export function createPgwardenMetrics(meter: MetricMeter = noopMetricMeter): Pgw
     's',
     'restore recovery time, request to usable database',
   );
+  const walPosition = meter.createGauge(
+    METRIC_NAMES.walArchivedPosition,
+    'int',
+    'bytes',
+    'WAL position (LSN as bytes) up to which the archive holds WAL, the open segment included',
+  );
+  const walBehind = meter.createGauge(
+    METRIC_NAMES.walBehind,
+    'int',
+    'bytes',
+    'WAL the server has written that the archive lacks',
+  );
+  const walLast = meter.createGauge(
+    METRIC_NAMES.walLastArchived,
+    'float',
+    's',
+    'Unix time the archive last received WAL (a segment or the open segment)',
+  );
   return {
+    walArchived(server, f) {
+      walPosition.set(f.archivedLsnBytes, { server });
+      walBehind.set(Math.max(0, f.behindBytes), { server });
+      walLast.set(f.at.getTime() / 1000, { server });
+    },
     backupSucceeded(database, f) {
       backups.add(1, { database, outcome: 'succeeded' });
       storedBytes.add(f.storedBytes, { database });
