@@ -20,7 +20,8 @@ import { BackupError, UsageError } from '../src/infra/errors/errors';
 import { handOver, instanceUser, RunAs, startInstance, stopInstance } from '../src/infra/postgres/instance';
 import { formatBytes } from '../src/operations/backup/progress';
 import type { BaseBackupManifest } from '../src/operations/pitr/base-backup';
-import { ArchivedWal, archivedWal, baseBackups } from '../src/operations/pitr/archive';
+import { ArchivedWal, archivedWal, archiveStatus, baseBackups } from '../src/operations/pitr/archive';
+import type { PitrStatus } from '../src/operations/pitr/window';
 import { autoConfLines, chooseBaseBackup, describeTarget, RecoveryTarget, recoverySettings } from '../src/operations/pitr/target';
 import { gapMessage, walContinuity } from '../src/operations/pitr/wal-continuity';
 import { openWalFile } from '../src/operations/pitr/wal-object';
@@ -201,6 +202,12 @@ export function pitrActivities(deps: ActivityDeps) {
         walBytes,
         durationMs: Date.now() - started,
       };
+    },
+
+    /** The point-in-time archive of a server in WAL_ARCHIVE, as verify reports it; null for other databases. */
+    async checkPointInTimeArchive(input: { database: string }): Promise<PitrStatus | null> {
+      if (!deps.config.wal.servers.includes(input.database)) return null;
+      return archiveStatus(deps.bucket, deps.keyring, deps.config.storage.prefix, input.database);
     },
 
     /** Stops an instance a point-in-time restore left running; its data directory stays. */

@@ -6,12 +6,13 @@
  *   5. size against earlier backups (a warning, not a failure)
  * The outcome is stored beside the backup and notified; a failed verification is an alert.
  */
-import { log, proxyActivities, setHandler, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
+import { log, patched, proxyActivities, setHandler, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
 import type { Activities } from '../activities';
 import type { CatalogEntry } from '../src/operations/catalog/catalog';
 import { buildVerificationRecord, VerificationRecord } from '../src/operations/verify/verification';
 import { verifyStatusQuery } from '../src/infra/temporal/messages';
 import { DatabaseSA, OperationSA } from '../src/infra/temporal/search-attributes';
+import type { PitrStatus } from '../src/operations/pitr/window';
 
 export interface VerifyInput {
   database: string;
@@ -26,6 +27,8 @@ export interface VerifyResult {
   verified: Array<
     Pick<VerificationRecord, 'backupId' | 'status' | 'failures' | 'warnings' | 'durationMs'> & { restoreMs: number | null }
   >;
+  /** A server in WAL_ARCHIVE: its point-in-time archive, WAL continuity from the oldest base backup included. */
+  pitr?: PitrStatus;
 }
 
 const quick = proxyActivities<Activities>({
@@ -115,6 +118,8 @@ export async function VerifyBackupWorkflow(input: VerifyInput): Promise<VerifyRe
       restoreMs: record.checks.restore.restoreMs,
     });
   }
+  // WAL continuity is part of what verify checks for a server whose WAL is archived.
+  const pitr = patched('verify-wal-continuity') ? await quick.checkPointInTimeArchive({ database: input.database }) : null;
   current = 'done';
-  return { database: input.database, verified: done };
+  return { database: input.database, verified: done, ...(pitr ? { pitr } : {}) };
 }

@@ -16,6 +16,8 @@ import { createActivities } from '../../activities';
 import { createActivityDeps } from '../../activities/deps';
 import type { PitrRestoreResult } from '../../activities/pitr';
 import type { DatabaseReport } from '../../src/operations/report/report';
+import type { VerifyResult } from '../../workflows/verify';
+import { formatVerifyResult } from '../../src/app/cli/commands/verify';
 import { describeFailure } from '../../src/app/cli/failure';
 import { instanceUser, stopInstance } from '../../src/infra/postgres/instance';
 import { WorkflowType } from '../../src/infra/temporal/definitions';
@@ -171,6 +173,16 @@ it('restores to a moment between two commits: the markers up to it, none after, 
     await bucket.delete(lost);
     const broken = await check();
     expect(broken.pitr!.firstMissing).toBe(walFileOf(lost)!.fileName);
+    // Verification checks the archive's continuity too.
+    const verified: VerifyResult = await server.client.workflow.execute(WorkflowType.verify, {
+      taskQueue,
+      workflowId: `verify-${db}-${uniqueSuffix()}`,
+      args: [{ database: db }],
+    });
+    expect(verified.pitr).toMatchObject({ firstMissing: walFileOf(lost)!.fileName });
+    expect(formatVerifyResult(verified).split('\n')).toContainEqual(
+      expect.stringMatching(/^point-in-time archive: FAILED \(1 base backup\(s\)/),
+    );
     // The report shows the window too, and the gap.
     const [report]: DatabaseReport[] = await server.client.workflow.execute(WorkflowType.report, {
       taskQueue,

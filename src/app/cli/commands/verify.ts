@@ -12,14 +12,20 @@ export interface VerifyOptions {
 }
 
 export function formatVerifyResult(r: VerifyResult): string {
-  if (r.verified.length === 0) return `nothing to verify for ${r.database}`;
-  return r.verified
-    .flatMap((v) => [
-      `${v.backupId}: ${v.status === 'passed' ? 'PASSED' : 'FAILED'}${v.restoreMs !== null ? ` (test restore ${(v.restoreMs / 1000).toFixed(1)}s, total ${(v.durationMs / 1000).toFixed(1)}s)` : ''}`,
-      ...v.failures.map((f) => `  failed:  ${f}`),
-      ...v.warnings.map((w) => `  warning: ${w}`),
-    ])
-    .join('\n');
+  const dumps = r.verified.length
+    ? r.verified.flatMap((v) => [
+        `${v.backupId}: ${v.status === 'passed' ? 'PASSED' : 'FAILED'}${v.restoreMs !== null ? ` (test restore ${(v.restoreMs / 1000).toFixed(1)}s, total ${(v.durationMs / 1000).toFixed(1)}s)` : ''}`,
+        ...v.failures.map((f) => `  failed:  ${f}`),
+        ...v.warnings.map((w) => `  warning: ${w}`),
+      ])
+    : [`nothing to verify for ${r.database}`];
+  const pitr = r.pitr
+    ? [
+        `point-in-time archive: ${r.pitr.problems.length ? 'FAILED' : 'PASSED'} (${r.pitr.baseBackups} base backup(s), ${r.pitr.walSegments} WAL segment(s)${r.pitr.window ? `, window from ${r.pitr.window.from} to WAL ${r.pitr.window.toLsn}` : ''})`,
+        ...r.pitr.problems.map((p) => `  failed:  ${p}`),
+      ]
+    : [];
+  return [...dumps, ...pitr].join('\n');
 }
 
 export async function runVerifyCommand(ctx: CommandContext, options: VerifyOptions): Promise<void> {
@@ -51,5 +57,7 @@ export async function runVerifyCommand(ctx: CommandContext, options: VerifyOptio
       throw new BackupError(
         `${failed.length} of ${result.verified.length} verification(s) failed: ${failed.map((f) => f.backupId).join(', ')}`,
       );
+    if (result.pitr?.problems.length)
+      throw new BackupError(`the point-in-time archive of ${database} failed its check: ${result.pitr.problems[0]}`);
   });
 }
