@@ -74,13 +74,18 @@ export function walArchiveActivities(deps: ActivityDeps) {
       try {
         const server = await checkReplicationServer(client, input.server);
         const restartLsn = await ensureSlot(client, slot);
-        const newest = progress.newestArchived ?? (await newestInArchive(deps, input.server, server.segmentBytes));
-        const start = streamStart({
-          newestArchived: newest ? parseSegmentName(newest, server.segmentBytes) : undefined,
-          slotRestartLsn: restartLsn,
-          serverTimeline: server.timeline,
-          segmentBytes: server.segmentBytes,
-        });
+        const startFrom = (newest: string | undefined) =>
+          streamStart({
+            newestArchived: newest ? parseSegmentName(newest, server.segmentBytes) : undefined,
+            slotRestartLsn: restartLsn,
+            serverTimeline: server.timeline,
+            segmentBytes: server.segmentBytes,
+          });
+        let start = startFrom(progress.newestArchived ?? (await newestInArchive(deps, input.server, server.segmentBytes)));
+        // Heartbeats are throttled: a dead worker's last one may be behind what it stored (and the slot
+        // moved past). The bucket itself says where the archive ends before anything is called a gap.
+        if ('gap' in start && progress.newestArchived)
+          start = startFrom(await newestInArchive(deps, input.server, server.segmentBytes));
         if ('gap' in start) throw new WalArchiveError(`${input.server}: ${start.gap}`);
 
         // pg_receivewal starts at the highest segment it finds: an empty .partial names the first one the archive lacks.

@@ -189,8 +189,15 @@ it('a worker killed mid-round is replaced from the archive and the slot, with no
   expect(gauge('pgwarden_wal_archive_behind_bytes')).toBeGreaterThanOrEqual(0);
   expect(gauge('pgwarden_wal_last_archived_timestamp_seconds')).toBeGreaterThan(Date.now() / 1000 - 60);
   doomed.killHard();
-  // Segments finished while nobody archives stay on the server, held by the slot.
+  // Segments finished while nobody archives stay on the server, held by the slot; checkpoints
+  // recycle everything before it, so the takeover must start where the bucket ends, not where
+  // the dead worker's last (throttled) heartbeat said.
   const during = [await t.markAndSwitch('during-1'), await t.markAndSwitch('during-2')];
+  await withClient('postgres', async (c) => {
+    await c.query('CHECKPOINT');
+    await c.query('SELECT pg_switch_wal()');
+    await c.query('CHECKPOINT');
+  });
 
   const worker = await bundledWorker(server, taskQueue, createActivities(createActivityDeps(t.config)));
   await worker.runUntil(async () => {
@@ -199,9 +206,13 @@ it('a worker killed mid-round is replaced from the archive and the slot, with no
       'every segment after the takeover',
       async () => {
         const names = await t.archived();
-        return [...during, after].every((n) => names.has(n));
+        if ([...during, after].every((n) => names.has(n))) return true;
+        // A round that failed for good says why, instead of a bare timeout.
+        const { status } = await handle.describe();
+        if (status.name !== 'RUNNING') await handle.result();
+        return false;
       },
-      90,
+      120,
     );
     await handle.cancel();
     await handle.result();
