@@ -13,7 +13,7 @@ import { connectDatabase, libpqEnvironment } from '../src/infra/postgres/client'
 import { pgProgram } from '../src/infra/postgres/binaries';
 import { checkReplicationServer } from '../src/infra/postgres/replication';
 import { runCommand } from '../src/infra/process/run-command';
-import { baseBackupKeys, walFileOf, walFolder } from '../src/infra/storage/layout';
+import { baseBackupFolder, baseBackupKeys, walFileOf, walFolder } from '../src/infra/storage/layout';
 import { streamProgramToS3 } from '../src/operations/backup/program-to-s3';
 import { formatBytes } from '../src/operations/backup/progress';
 import {
@@ -25,6 +25,7 @@ import {
 import { WalRangeSniffer } from '../src/operations/pitr/wal-range-sniffer';
 import { PGWARDEN_VERSION } from '../src/app/version';
 import { ActivityDeps } from './deps';
+import { clearEarlierAttempts } from './earlier-attempts';
 
 export interface BaseBackupInput {
   server: string;
@@ -50,16 +51,12 @@ export function baseBackupActivities(deps: ActivityDeps) {
       const compression = config.backup.compression;
       const encryption = encryptorFor(deps.keyring);
       const keys = baseBackupKeys(config.storage.prefix, input.server, input.backupId, compression);
-      if (await bucket.head(keys.manifest))
-        throw new BackupError(`base backup ${input.backupId} of ${input.server} is already complete`);
-      // A crashed attempt's upload and object of this same run go first; another run's is never touched.
-      await bucket.abortUnfinishedUploadsOf(keys.data);
-      const existing = await bucket.head(keys.data);
-      if (existing) {
-        if (existing.Metadata?.['pgwarden-run-id'] !== input.runId)
-          throw new BackupError(`${bucket.where(keys.data)} already exists from another run; start the base backup again`);
-        await bucket.delete(keys.data);
-      }
+      await clearEarlierAttempts(bucket, {
+        manifestKey: keys.manifest,
+        objectsPrefix: `${baseBackupFolder(config.storage.prefix, input.server)}${input.backupId}.`,
+        runId: input.runId,
+        what: `base backup ${input.backupId} of ${input.server}`,
+      });
       const client = await connectDatabase(target);
       const server = await checkReplicationServer(client, input.server).finally(() => client.end().catch(() => undefined));
       const env = libpqEnvironment(target);

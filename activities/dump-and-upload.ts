@@ -14,7 +14,6 @@ import { BackupPhase, progress } from '../src/operations/backup/progress';
 import { connectDatabase, libpqEnvironment } from '../src/infra/postgres/client';
 import { requireDatabase } from '../src/infra/config/config';
 import { EncryptionFacts, encryptorFor } from '../src/infra/crypto/encryptor';
-import { BackupError } from '../src/infra/errors/errors';
 import { pgProgram } from '../src/infra/postgres/binaries';
 import {
   DatabaseProperties,
@@ -25,6 +24,7 @@ import {
 import { countRows, listTables, listTableSizes } from '../src/infra/postgres/tables';
 import { runCommand } from '../src/infra/process/run-command';
 import { ActivityDeps } from './deps';
+import { clearEarlierAttempts } from './earlier-attempts';
 import { BackupKeys, backupKeys, dataFolder, dataPartKey } from '../src/infra/storage/layout';
 
 export interface DumpInput {
@@ -105,7 +105,12 @@ export function dumpAndUploadActivity(deps: ActivityDeps) {
       // Independent set-up steps run together: each is a round trip, and a backup pays them all.
       const [pgDumpVersion] = await Promise.all([
         runCommand(pgDump, ['--version'], { env, timeoutMs: 10_000 }).then((r) => r.stdout.trim()),
-        prepareKeys(deps, keys, input),
+        clearEarlierAttempts(bucket, {
+          manifestKey: keys.manifest,
+          objectsPrefix: `${dataFolder(storage.prefix, target.id)}${input.backupId}.`,
+          runId: input.runId,
+          what: `backup ${input.backupId} of ${input.database}`,
+        }),
       ]);
 
       // One stop for everything this attempt runs: cancellation, or the first failure of any part.
@@ -290,35 +295,4 @@ export function dumpAndUploadActivity(deps: ActivityDeps) {
       clearInterval(keepAlive);
     }
   };
-}
-
-/**
- * Makes a retry start clean: aborts unfinished multipart uploads a crashed attempt left, and
- * removes objects that an earlier attempt of this same run finished uploading but never
- * committed (no manifest exists, so they never were a backup): data, parts and globals, all
- * named `<backup id>.` in the data folder, found with one listing each. Objects of other runs
- * are never touched.
- */
-async function prepareKeys(deps: ActivityDeps, keys: BackupKeys, input: DumpInput): Promise<void> {
-  const { bucket } = deps;
-  const ours = `${dataFolder(deps.config.storage.prefix, input.database)}${input.backupId}.`;
-  const [manifest, uploads, existing] = await Promise.all([
-    bucket.head(keys.manifest),
-    bucket.unfinishedUploads(ours),
-    bucket.list(ours),
-  ]);
-  if (manifest) throw new BackupError(`backup ${input.backupId} of ${input.database} is already complete (its manifest exists)`);
-  for (const u of uploads) {
-    await bucket.abortUpload(u);
-    log.warn('aborted an unfinished upload of an earlier attempt', { key: u.key });
-  }
-  for (const { key } of existing) {
-    const head = await bucket.head(key);
-    if (!head) continue;
-    if (head.Metadata?.['pgwarden-run-id'] !== input.runId) {
-      throw new BackupError(`${bucket.where(key)} already exists from another run; start the backup again for a new backup id`);
-    }
-    log.warn('removing an uncommitted object of an earlier attempt of this run', { key });
-    await bucket.delete(key);
-  }
 }

@@ -18,7 +18,7 @@ import { connectDatabase, libpqEnvironment } from '../src/infra/postgres/client'
 import { startReceiveWal } from '../src/infra/postgres/receivewal';
 import { checkReplicationServer } from '../src/infra/postgres/replication';
 import { walFileOf, walFolder, walKey } from '../src/infra/storage/layout';
-import { readyFiles, slotNameFor, streamStart } from '../src/operations/pitr/spool';
+import { readyFiles, slotNameFor, SpoolFile, streamStart } from '../src/operations/pitr/spool';
 import { sealWalFile, WAL_PLAIN_SHA256 } from '../src/operations/pitr/wal-object';
 import { formatLsn, parseLsn, parseSegmentName, Segment, segmentName, segmentStart } from '../src/operations/pitr/wal-names';
 import { privateWorkDir } from '../src/operations/restore/work-files';
@@ -102,9 +102,7 @@ export function walArchiveActivities(deps: ActivityDeps) {
         let partialMtime = 0;
         try {
           for (;;) {
-            const files = await Promise.all(
-              (await readdir(folder)).map(async (name) => ({ name, size: (await stat(join(folder, name))).size })),
-            );
+            const files = await spoolFiles(folder);
             const { ready, partial } = readyFiles(files, server.segmentBytes);
             for (const name of ready) {
               await shipFile(name);
@@ -134,10 +132,7 @@ export function walArchiveActivities(deps: ActivityDeps) {
         const stoppedByUs = ctx.cancellationSignal.aborted || Date.now() >= until;
         if (!stoppedByUs) throw receiverFailure(input.server, exit.said);
         // What pg_receivewal completed while stopping, and the open segment as it stands.
-        const { ready, partial } = readyFiles(
-          await Promise.all((await readdir(folder)).map(async (name) => ({ name, size: (await stat(join(folder, name))).size }))),
-          server.segmentBytes,
-        );
+        const { ready, partial } = readyFiles(await spoolFiles(folder), server.segmentBytes);
         for (const name of ready) await shipFile(name);
         if (partial) await shipPartial(partial);
         await rm(folder, { recursive: true, force: true });
@@ -219,6 +214,23 @@ export function walArchiveActivities(deps: ActivityDeps) {
       }
     },
   };
+}
+
+/**
+ * The files in pg_receivewal's folder with their sizes. A file renamed between the listing and
+ * its stat (the open segment completed: `X.partial` became `X`) is left to the next look.
+ */
+async function spoolFiles(folder: string): Promise<SpoolFile[]> {
+  const found = await Promise.all(
+    (await readdir(folder)).map(async (name) => {
+      const s = await stat(join(folder, name)).catch((err: NodeJS.ErrnoException) => {
+        if (err.code === 'ENOENT') return undefined;
+        throw err;
+      });
+      return s && { name, size: s.size };
+    }),
+  );
+  return found.filter((f): f is SpoolFile => f !== undefined);
 }
 
 /** pgwarden's physical slot, created holding WAL from now on if it is missing; its restart LSN. */

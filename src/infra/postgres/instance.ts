@@ -5,7 +5,7 @@
  * `pg_ctl` starts and stops it; its log goes to `<data>/pgwarden-instance.log`.
  */
 import { execFileSync } from 'node:child_process';
-import { chownSync, writeFileSync } from 'node:fs';
+import { chownSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { UsageError } from '../errors/errors';
 import { runCommand } from '../process/run-command';
@@ -62,7 +62,7 @@ export async function initCluster(options: {
       { env: { PATH: process.env.PATH, LANG: 'C.UTF-8' }, timeoutMs: 120_000, uid: options.runAs.uid, gid: options.runAs.gid },
     );
   } finally {
-    execFileSync('rm', ['-f', pwfile]);
+    rmSync(pwfile, { force: true });
   }
 }
 

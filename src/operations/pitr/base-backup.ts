@@ -3,8 +3,7 @@
  * point-in-time recovery. Names, what pg_basebackup said, and the manifest (docs/FORMAT.md,
  * section 8), written last as for dumps: a base backup without one does not exist.
  */
-import type { ManifestCompression, StoredObject } from '../backup/manifest';
-import type { EncryptionAlgorithm } from '../../infra/config/encryption';
+import type { BackupManifest, ManifestCompression, StoredObject } from '../backup/manifest';
 import { backupIdFor } from '../backup/naming';
 import { formatLsn, parseLsn, segmentName, segmentOf } from './wal-names';
 
@@ -33,12 +32,8 @@ export interface BaseBackupManifest {
   start: WalPoint;
   stop: WalPoint;
   compression: ManifestCompression;
-  encryption: {
-    algorithm: EncryptionAlgorithm;
-    keyId: string;
-    container: 'pgwarden-gcm-v1' | 'openssl-pbkdf2-v1';
-    chunkSize?: number;
-  };
+  /** As in a dump's manifest: the same containers and key ring. */
+  encryption: BackupManifest['encryption'];
   /** The cluster as one tar stream, PostgreSQL's backup_manifest inside it. */
   data: StoredObject;
   startedAt: string;

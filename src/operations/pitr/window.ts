@@ -37,13 +37,16 @@ export function pitrCheck(
     };
   const oldest = sorted[0];
   const timeline = Math.max(oldest.start.timeline, ...wal.histories.keys());
-  const c = walContinuity({
-    from: parseLsn(oldest.start.lsn),
-    timeline,
-    history: wal.histories.get(timeline) ?? [],
-    stored: segments,
-    segmentBytes: oldest.serverInfo.segmentBytes,
-  });
+  // How far recovery from a base backup's start reaches, along the newest timeline.
+  const from = (b: BaseBackupManifest) =>
+    walContinuity({
+      from: parseLsn(b.start.lsn),
+      timeline,
+      history: wal.histories.get(timeline) ?? [],
+      stored: segments,
+      segmentBytes: b.serverInfo.segmentBytes,
+    });
+  const c = from(oldest);
   const problems: string[] = [];
   if (c.firstMissing)
     problems.push(
@@ -51,13 +54,7 @@ export function pitrCheck(
     );
   // From the newest base backup on (a gap before it does not stop recovery from it).
   const newest = sorted.at(-1)!;
-  const fromNewest = walContinuity({
-    from: parseLsn(newest.start.lsn),
-    timeline,
-    history: wal.histories.get(timeline) ?? [],
-    stored: segments,
-    segmentBytes: newest.serverInfo.segmentBytes,
-  });
+  const fromNewest = from(newest);
   if (fromNewest.reachableUntil <= parseLsn(newest.stop.lsn))
     problems.push(
       `no WAL of ${server} was archived after its newest base backup ${newest.backupId}: is archiving running? (pgwarden wal status; pgwarden wal start)`,

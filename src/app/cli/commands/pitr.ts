@@ -11,18 +11,11 @@ import type { BaseBackupManifest } from '../../../operations/pitr/base-backup';
 import { parseTarget } from '../../../operations/pitr/target';
 import { CommandContext } from '../context';
 import { announce, startRun } from '../start-run';
+import { walServers } from './wal';
 
 /** The server of WAL_ARCHIVE a command is about: the one given, or the only one. */
 function pickServer(config: Config, given?: string): string {
-  const servers = config.wal.servers;
-  if (!servers.length)
-    throw new UsageError(
-      'no server is archived: set WAL_ARCHIVE to the databases whose servers to archive (e.g. WAL_ARCHIVE=shop)',
-    );
-  if (given) {
-    if (!servers.includes(given)) throw new UsageError(`--server ${given}: not in WAL_ARCHIVE (${servers.join(', ')})`);
-    return given;
-  }
+  const servers = walServers(config, given);
   if (servers.length > 1) throw new UsageError(`several servers are archived (${servers.join(', ')}); pass --server ID`);
   return servers[0];
 }

@@ -16,7 +16,8 @@ export const walArchiveId = (server: string) => `wal-archive-${server}`;
 /** How long `wal stop` waits for the round to ship the open segment and end. */
 const STOP_WAIT_MS = 60_000;
 
-function servers(config: Config, given?: string): string[] {
+/** The servers of WAL_ARCHIVE a command is about: the one given (which must be one of them), or all. */
+export function walServers(config: Config, given?: string): string[] {
   if (!config.wal.servers.length)
     throw new UsageError(
       'no server is archived: set WAL_ARCHIVE to the databases whose servers to archive (e.g. WAL_ARCHIVE=shop)',
@@ -29,7 +30,7 @@ function servers(config: Config, given?: string): string[] {
 
 export async function runWalStart(ctx: CommandContext, options: { server?: string }): Promise<void> {
   const config = ctx.config();
-  const names = servers(config, options.server);
+  const names = walServers(config, options.server);
   await ctx.withTemporalClient(async (client) => {
     for (const server of names) {
       const line = await startArchiving(client, config, server);
@@ -59,7 +60,7 @@ async function startArchiving(client: Client, config: Config, server: string): P
 
 export async function runWalStop(ctx: CommandContext, options: { server?: string }): Promise<void> {
   const config = ctx.config();
-  const names = servers(config, options.server);
+  const names = walServers(config, options.server);
   await ctx.withTemporalClient(async (client) => {
     for (const server of names) {
       const handle = client.workflow.getHandle(walArchiveId(server));
@@ -89,17 +90,14 @@ export async function runWalStop(ctx: CommandContext, options: { server?: string
 
 export async function runWalStatus(ctx: CommandContext, options: { server?: string; json?: boolean }): Promise<void> {
   const config = ctx.config();
-  const names = servers(config, options.server);
+  const names = walServers(config, options.server);
   await ctx.withTemporalClient(async (client) => {
     const out: Array<Record<string, unknown>> = [];
     for (const server of names) {
       try {
         const d = await client.workflow.getHandle(walArchiveId(server)).describe();
-        const raw = await client.workflowService.describeWorkflowExecution({
-          namespace: client.options.namespace,
-          execution: { workflowId: walArchiveId(server) },
-        });
-        const pending = raw.pendingActivities?.[0];
+        // The round's own words are its heartbeat details, which only the raw description carries.
+        const pending = d.raw.pendingActivities?.[0];
         const details = pending?.heartbeatDetails?.payloads?.[0]
           ? (client.options.loadedDataConverter.payloadConverter.fromPayload(pending.heartbeatDetails.payloads[0]) as {
               summary?: string;
