@@ -22,7 +22,10 @@ import { readyFiles, slotNameFor, SpoolFile, streamStart } from '../src/operatio
 import { sealWalFile, WAL_PLAIN_SHA256 } from '../src/operations/pitr/wal-object';
 import { formatLsn, parseLsn, parseSegmentName, Segment, segmentName, segmentStart } from '../src/operations/pitr/wal-names';
 import { privateWorkDir } from '../src/operations/restore/work-files';
+import { LagReading, LagWatch, LagWatchState } from '../src/operations/pitr/lag';
+import { WalWatchEvent, walWatchNotice } from '../src/operations/pitr/notices';
 import { ActivityDeps } from './deps';
+import { deliver } from './notify';
 
 export interface ArchiveWalInput {
   server: string;
@@ -30,6 +33,8 @@ export interface ArchiveWalInput {
   roundSeconds: number;
   /** The newest segment the previous round stored, so a round needs no listing of the archive. */
   newestArchived?: string;
+  /** The watchdog's state from the previous round: an outage is measured from its start. */
+  watch?: LagWatchState;
 }
 
 export interface ArchiveWalResult {
@@ -39,6 +44,7 @@ export interface ArchiveWalResult {
   stored: number;
   /** How far the archive holds WAL, the open segment included. */
   archivedLsn?: string;
+  watch: LagWatchState;
 }
 
 /** What a heartbeat says, also read back by a retry of the same round. */
@@ -47,10 +53,19 @@ interface ArchiveProgress {
   archivedLsn?: string;
   stored: number;
   summary: string;
+  watch?: LagWatchState;
 }
+
+/** How often the watchdog samples the server's WAL position. */
+const SAMPLE_MS = 2000;
 
 export function walArchiveActivities(deps: ActivityDeps) {
   return {
+    /** The workflow's own alerts: no worker took the round, or archiving stopped for good. */
+    async notifyWalWatch(event: WalWatchEvent): Promise<void> {
+      await deliver(deps, walWatchNotice(event));
+    },
+
     async archiveWal(input: ArchiveWalInput): Promise<ArchiveWalResult> {
       const ctx = Context.current();
       const { config, bucket } = deps;
@@ -60,157 +75,227 @@ export function walArchiveActivities(deps: ActivityDeps) {
       const encryption = encryptorFor(deps.keyring);
       const slot = slotNameFor(input.server);
       const previous = ctx.info.heartbeatDetails as ArchiveProgress | undefined;
-
-      const client = await connectDatabase(target);
+      const watch = new LagWatch(
+        { maxLagSeconds: config.wal.maxLagSeconds, maxRetainedBytes: config.wal.maxRetainedBytes },
+        previous?.watch ?? input.watch,
+      );
       let progress: ArchiveProgress = {
         newestArchived: previous?.newestArchived ?? input.newestArchived,
         archivedLsn: previous?.archivedLsn,
         stored: 0,
         summary: 'connecting',
       };
-      const beat = (summary: string) => ctx.heartbeat((progress = { ...progress, summary }));
-      // Between files the heartbeat still goes out: it is also how a cancellation arrives.
-      const keepAlive = setInterval(() => beat(progress.summary), 5000);
+      const beat = (summary: string) => ctx.heartbeat((progress = { ...progress, summary, watch: watch.snapshot }));
+      /** Tells people when the archive falls behind or catches up, once each. */
+      const report = async (r: LagReading) => {
+        deps.metrics.walLag(input.server, { lagSeconds: r.lagSeconds, retainedBytes: r.retainedBytes });
+        if (r.send === 'alert')
+          await deliver(
+            deps,
+            walWatchNotice({
+              kind: 'behind',
+              server: input.server,
+              problems: r.problems,
+              archivedLsn: progress.archivedLsn,
+              lagSeconds: r.lagSeconds,
+            }),
+          );
+        if (r.send === 'resolved')
+          await deliver(
+            deps,
+            walWatchNotice({
+              kind: 'caught-up',
+              server: input.server,
+              archivedLsn: progress.archivedLsn,
+              lagSeconds: r.lagSeconds,
+            }),
+          );
+      };
       try {
-        const server = await checkReplicationServer(client, input.server);
-        const restartLsn = await ensureSlot(client, slot);
-        const startFrom = (newest: string | undefined) =>
-          streamStart({
-            newestArchived: newest ? parseSegmentName(newest, server.segmentBytes) : undefined,
-            slotRestartLsn: restartLsn,
-            serverTimeline: server.timeline,
-            segmentBytes: server.segmentBytes,
-          });
-        let start = startFrom(progress.newestArchived ?? (await newestInArchive(deps, input.server, server.segmentBytes)));
-        // Heartbeats are throttled: a dead worker's last one may be behind what it stored (and the slot
-        // moved past). The bucket itself says where the archive ends before anything is called a gap.
-        if ('gap' in start && progress.newestArchived)
-          start = startFrom(await newestInArchive(deps, input.server, server.segmentBytes));
-        if ('gap' in start) throw new WalArchiveError(`${input.server}: ${start.gap}`);
+        return await streamRound();
+      } catch (err) {
+        // Not running: the outage counts from the last time it ran, across retries and rounds. A gap or
+        // a conflict stops archiving for good; the workflow says so.
+        if (!ctx.cancellationSignal.aborted && !(err instanceof WalArchiveError)) {
+          await report(watch.notRunning(deps.now().getTime(), (err as Error).message));
+          beat(`not archiving: ${(err as Error).message}`);
+        }
+        throw err;
+      }
 
-        // pg_receivewal starts at the highest segment it finds: an empty .partial names the first one the archive lacks.
-        const folder = join(await privateWorkDir(config.verify.workDir), `wal-${input.server}`);
-        await rm(folder, { recursive: true, force: true });
-        await mkdir(folder, { recursive: true, mode: 0o700 });
-        await writeFile(join(folder, `${segmentName(start.start, server.segmentBytes)}.partial`), '');
-        beat(`streaming from ${formatLsn(segmentStart(start.start.segno, server.segmentBytes))} into ${folder}`);
-
-        const env = { ...libpqEnvironment(target), PGAPPNAME: slot };
-        const receiver = startReceiveWal({ pgBinDir: config.tools.pgBinDir, folder, env, synchronous: config.wal.synchronous });
-        const until = Date.now() + input.roundSeconds * 1000;
-        let partialShippedAt = 0;
-        let partialMtime = 0;
+      async function streamRound(): Promise<ArchiveWalResult> {
+        const client = await connectDatabase(target);
+        // Between files the heartbeat still goes out: it is also how a cancellation arrives.
+        const keepAlive = setInterval(() => beat(progress.summary), 5000);
+        let sampling: NodeJS.Timeout | undefined;
         try {
-          for (;;) {
-            const files = await spoolFiles(folder);
-            const { ready, partial } = readyFiles(files, server.segmentBytes);
-            for (const name of ready) {
-              await shipFile(name);
-              await rm(join(folder, name));
-            }
-            if (
-              partial &&
-              files.find((f) => f.name === partial)!.size > 0 &&
-              Date.now() - partialShippedAt >= config.wal.partialUploadSeconds * 1000
-            ) {
-              partialShippedAt = Date.now();
-              const mtime = (await stat(join(folder, partial)).catch(() => undefined))?.mtimeMs ?? 0;
-              if (mtime !== partialMtime) {
-                partialMtime = mtime;
-                await shipPartial(partial);
+          const server = await checkReplicationServer(client, input.server);
+          const restartLsn = await ensureSlot(client, slot);
+          const startFrom = (newest: string | undefined) =>
+            streamStart({
+              newestArchived: newest ? parseSegmentName(newest, server.segmentBytes) : undefined,
+              slotRestartLsn: restartLsn,
+              serverTimeline: server.timeline,
+              segmentBytes: server.segmentBytes,
+            });
+          let start = startFrom(progress.newestArchived ?? (await newestInArchive(deps, input.server, server.segmentBytes)));
+          // Heartbeats are throttled: a dead worker's last one may be behind what it stored (and the slot
+          // moved past). The bucket itself says where the archive ends before anything is called a gap.
+          if ('gap' in start && progress.newestArchived)
+            start = startFrom(await newestInArchive(deps, input.server, server.segmentBytes));
+          if ('gap' in start) throw new WalArchiveError(`${input.server}: ${start.gap}`);
+          // Everything before the first segment streamed is in the archive already.
+          progress.archivedLsn ??= formatLsn(segmentStart(start.start.segno, server.segmentBytes));
+          let busy = false;
+          const tick = () => {
+            if (busy) return;
+            busy = true;
+            sampleLag()
+              .catch((err: Error) => log.warn('the WAL position could not be sampled', { error: err.message }))
+              .finally(() => (busy = false));
+          };
+          tick();
+          sampling = setInterval(tick, SAMPLE_MS);
+
+          // pg_receivewal starts at the highest segment it finds: an empty .partial names the first one the archive lacks.
+          const folder = join(await privateWorkDir(config.verify.workDir), `wal-${input.server}`);
+          await rm(folder, { recursive: true, force: true });
+          await mkdir(folder, { recursive: true, mode: 0o700 });
+          await writeFile(join(folder, `${segmentName(start.start, server.segmentBytes)}.partial`), '');
+          beat(`streaming from ${formatLsn(segmentStart(start.start.segno, server.segmentBytes))} into ${folder}`);
+
+          const env = { ...libpqEnvironment(target), PGAPPNAME: slot };
+          const receiver = startReceiveWal({ pgBinDir: config.tools.pgBinDir, folder, env, synchronous: config.wal.synchronous });
+          const until = Date.now() + input.roundSeconds * 1000;
+          let partialShippedAt = 0;
+          let partialMtime = 0;
+          try {
+            for (;;) {
+              const files = await spoolFiles(folder);
+              const { ready, partial } = readyFiles(files, server.segmentBytes);
+              for (const name of ready) {
+                await shipFile(name);
+                await rm(join(folder, name));
               }
+              if (
+                partial &&
+                files.find((f) => f.name === partial)!.size > 0 &&
+                Date.now() - partialShippedAt >= config.wal.partialUploadSeconds * 1000
+              ) {
+                partialShippedAt = Date.now();
+                const mtime = (await stat(join(folder, partial)).catch(() => undefined))?.mtimeMs ?? 0;
+                if (mtime !== partialMtime) {
+                  partialMtime = mtime;
+                  await shipPartial(partial);
+                }
+              }
+              const stop = ctx.cancellationSignal.aborted || Date.now() >= until;
+              if (stop || !receiver.running()) break;
+              await sleep(500, ctx.cancellationSignal);
             }
-            const stop = ctx.cancellationSignal.aborted || Date.now() >= until;
-            if (stop || !receiver.running()) break;
-            await sleep(500, ctx.cancellationSignal);
+          } finally {
+            await receiver.stop();
+          }
+          const exit = await receiver.exited;
+          // A round that ends on time or on request stops pg_receivewal itself (exit 0 after SIGINT).
+          const stoppedByUs = ctx.cancellationSignal.aborted || Date.now() >= until;
+          if (!stoppedByUs) throw receiverFailure(input.server, exit.said);
+          // What pg_receivewal completed while stopping, and the open segment as it stands.
+          const { ready, partial } = readyFiles(await spoolFiles(folder), server.segmentBytes);
+          for (const name of ready) await shipFile(name);
+          if (partial) await shipPartial(partial);
+          await rm(folder, { recursive: true, force: true });
+          ctx.cancellationSignal.throwIfAborted();
+          await sampleLag();
+          return {
+            server: input.server,
+            newestArchived: progress.newestArchived,
+            stored: progress.stored,
+            archivedLsn: progress.archivedLsn,
+            watch: watch.snapshot,
+          };
+
+          /** The watchdog's look: where the server is, what the archive and the slot hold. */
+          async function sampleLag(): Promise<void> {
+            const { rows } = await client.query<{ current: string; restart: string | null }>(
+              `SELECT pg_current_wal_lsn()::text AS current,
+                    (SELECT restart_lsn::text FROM pg_replication_slots WHERE slot_name = $1) AS restart`,
+              [slot],
+            );
+            const current = parseLsn(rows[0].current);
+            const retained = rows[0].restart ? Number(current - parseLsn(rows[0].restart)) : null;
+            await report(watch.sample(deps.now().getTime(), current, parseLsn(progress.archivedLsn!), retained));
+          }
+
+          /** Creates one completed file in the archive, then lets the slot release the WAL it holds. */
+          async function shipFile(name: string): Promise<void> {
+            const sealed = await sealWalFile(join(folder, name), compression, encryption.create);
+            const key = walKey(prefix, input.server, name, compression);
+            const written = await bucket.create(key, sealed.body, {
+              metadata: {
+                [WAL_PLAIN_SHA256]: sealed.plainSha256,
+                'pgwarden-key-id': encryption.facts.keyId,
+                'pgwarden-algorithm': encryption.facts.algorithm,
+              },
+              tags: { 'pgwarden-kind': 'wal', 'pgwarden-server': input.server },
+              storageClass: config.storage.storageClass,
+            });
+            if (written === 'exists') {
+              // A retry after an upload whose reply was lost stores the same bytes: fine. Other bytes: never overwritten.
+              const head = await bucket.head(key);
+              if (head?.Metadata?.[WAL_PLAIN_SHA256] !== sealed.plainSha256)
+                throw new WalArchiveError(
+                  `${bucket.where(key)} already holds different contents for WAL file ${name}; it is kept as it is and archiving stops: is another cluster archiving as "${input.server}"?`,
+                );
+              log.info('WAL file already archived with the same contents', { key });
+            }
+            // The open segment's copy is superseded by the completed one.
+            await bucket.delete(walKey(prefix, input.server, `${name}.partial`, compression));
+            const segment = parseSegmentName(name, server.segmentBytes);
+            if (segment) {
+              const end = segmentStart(segment.segno + 1n, server.segmentBytes);
+              await advanceSlot(client, slot, end);
+              progress = { ...progress, newestArchived: name, archivedLsn: formatLsn(end), stored: progress.stored + 1 };
+            } else progress = { ...progress, stored: progress.stored + 1 };
+            await recordPosition();
+            beat(`archived ${name}; the archive holds WAL up to ${progress.archivedLsn ?? '?'}`);
+          }
+
+          /** The archive's position, and how far the server is ahead of it, as metrics (the RPO you can see). */
+          async function recordPosition(): Promise<void> {
+            if (!progress.archivedLsn) return;
+            const archived = parseLsn(progress.archivedLsn);
+            const current = parseLsn((await client.query<{ l: string }>('SELECT pg_current_wal_lsn()::text AS l')).rows[0].l);
+            deps.metrics.walArchived(input.server, {
+              archivedLsnBytes: Number(archived),
+              behindBytes: Number(current - archived),
+              at: deps.now(),
+            });
+          }
+
+          /** Replaces the open segment's copy: the archive then holds what pg_receivewal has written so far. */
+          async function shipPartial(name: string): Promise<void> {
+            const written = await receivedLsn(client, slot);
+            const sealed = await sealWalFile(join(folder, name), compression, encryption.create);
+            await bucket.replace(walKey(prefix, input.server, name, compression), sealed.body, {
+              metadata: {
+                [WAL_PLAIN_SHA256]: sealed.plainSha256,
+                'pgwarden-key-id': encryption.facts.keyId,
+                'pgwarden-algorithm': encryption.facts.algorithm,
+                ...(written ? { 'pgwarden-wal-written-lsn': formatLsn(written) } : {}),
+              },
+              tags: { 'pgwarden-kind': 'wal', 'pgwarden-server': input.server },
+              storageClass: config.storage.storageClass,
+            });
+            if (written) progress = { ...progress, archivedLsn: formatLsn(written) };
+            await recordPosition();
+            beat(`shipped the open segment ${name} (WAL up to ${progress.archivedLsn ?? '?'})`);
           }
         } finally {
-          await receiver.stop();
+          clearInterval(keepAlive);
+          clearInterval(sampling);
+          await client.end().catch(() => undefined);
         }
-        const exit = await receiver.exited;
-        // A round that ends on time or on request stops pg_receivewal itself (exit 0 after SIGINT).
-        const stoppedByUs = ctx.cancellationSignal.aborted || Date.now() >= until;
-        if (!stoppedByUs) throw receiverFailure(input.server, exit.said);
-        // What pg_receivewal completed while stopping, and the open segment as it stands.
-        const { ready, partial } = readyFiles(await spoolFiles(folder), server.segmentBytes);
-        for (const name of ready) await shipFile(name);
-        if (partial) await shipPartial(partial);
-        await rm(folder, { recursive: true, force: true });
-        ctx.cancellationSignal.throwIfAborted();
-        return {
-          server: input.server,
-          newestArchived: progress.newestArchived,
-          stored: progress.stored,
-          archivedLsn: progress.archivedLsn,
-        };
-
-        /** Creates one completed file in the archive, then lets the slot release the WAL it holds. */
-        async function shipFile(name: string): Promise<void> {
-          const sealed = await sealWalFile(join(folder, name), compression, encryption.create);
-          const key = walKey(prefix, input.server, name, compression);
-          const written = await bucket.create(key, sealed.body, {
-            metadata: {
-              [WAL_PLAIN_SHA256]: sealed.plainSha256,
-              'pgwarden-key-id': encryption.facts.keyId,
-              'pgwarden-algorithm': encryption.facts.algorithm,
-            },
-            tags: { 'pgwarden-kind': 'wal', 'pgwarden-server': input.server },
-            storageClass: config.storage.storageClass,
-          });
-          if (written === 'exists') {
-            // A retry after an upload whose reply was lost stores the same bytes: fine. Other bytes: never overwritten.
-            const head = await bucket.head(key);
-            if (head?.Metadata?.[WAL_PLAIN_SHA256] !== sealed.plainSha256)
-              throw new WalArchiveError(
-                `${bucket.where(key)} already holds different contents for WAL file ${name}; it is kept as it is and archiving stops: is another cluster archiving as "${input.server}"?`,
-              );
-            log.info('WAL file already archived with the same contents', { key });
-          }
-          // The open segment's copy is superseded by the completed one.
-          await bucket.delete(walKey(prefix, input.server, `${name}.partial`, compression));
-          const segment = parseSegmentName(name, server.segmentBytes);
-          if (segment) {
-            const end = segmentStart(segment.segno + 1n, server.segmentBytes);
-            await advanceSlot(client, slot, end);
-            progress = { ...progress, newestArchived: name, archivedLsn: formatLsn(end), stored: progress.stored + 1 };
-          } else progress = { ...progress, stored: progress.stored + 1 };
-          await recordPosition();
-          beat(`archived ${name}; the archive holds WAL up to ${progress.archivedLsn ?? '?'}`);
-        }
-
-        /** The archive's position, and how far the server is ahead of it, as metrics (the RPO you can see). */
-        async function recordPosition(): Promise<void> {
-          if (!progress.archivedLsn) return;
-          const archived = parseLsn(progress.archivedLsn);
-          const current = parseLsn((await client.query<{ l: string }>('SELECT pg_current_wal_lsn()::text AS l')).rows[0].l);
-          deps.metrics.walArchived(input.server, {
-            archivedLsnBytes: Number(archived),
-            behindBytes: Number(current - archived),
-            at: deps.now(),
-          });
-        }
-
-        /** Replaces the open segment's copy: the archive then holds what pg_receivewal has written so far. */
-        async function shipPartial(name: string): Promise<void> {
-          const written = await receivedLsn(client, slot);
-          const sealed = await sealWalFile(join(folder, name), compression, encryption.create);
-          await bucket.replace(walKey(prefix, input.server, name, compression), sealed.body, {
-            metadata: {
-              [WAL_PLAIN_SHA256]: sealed.plainSha256,
-              'pgwarden-key-id': encryption.facts.keyId,
-              'pgwarden-algorithm': encryption.facts.algorithm,
-              ...(written ? { 'pgwarden-wal-written-lsn': formatLsn(written) } : {}),
-            },
-            tags: { 'pgwarden-kind': 'wal', 'pgwarden-server': input.server },
-            storageClass: config.storage.storageClass,
-          });
-          if (written) progress = { ...progress, archivedLsn: formatLsn(written) };
-          await recordPosition();
-          beat(`shipped the open segment ${name} (WAL up to ${progress.archivedLsn ?? '?'})`);
-        }
-      } finally {
-        clearInterval(keepAlive);
-        await client.end().catch(() => undefined);
       }
     },
   };

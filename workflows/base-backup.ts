@@ -8,11 +8,14 @@ import { proxyActivities, upsertSearchAttributes, workflowInfo } from '@temporal
 import type { Activities } from '../activities';
 import { baseBackupIdFor, type BaseBackupManifest } from '../src/operations/pitr/base-backup';
 import { DatabaseSA, OperationSA } from '../src/infra/temporal/search-attributes';
+import { onHost } from './host-queue';
 
 export interface BaseBackupInput {
   /** A database id of WAL_ARCHIVE: the server it is on. */
   server: string;
   reason?: string;
+  /** The task queue of the worker on the server's host (TASK_QUEUE_<SERVER>); default this run's queue. */
+  hostQueue?: string;
   /** How long the archive may take to hold the backup's last segment (default 10 minutes). */
   walTimeoutSeconds?: number;
 }
@@ -26,6 +29,7 @@ export async function BaseBackupWorkflow(input: BaseBackupInput): Promise<BaseBa
   const startedAt = info.startTime;
   const backupId = baseBackupIdFor(startedAt);
   const { copyCluster } = proxyActivities<Activities>({
+    ...onHost(input.hostQueue),
     startToCloseTimeout: '24 hours',
     heartbeatTimeout: '30 seconds',
     retry: { initialInterval: '10 seconds', maximumAttempts: 3 },

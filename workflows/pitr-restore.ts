@@ -8,6 +8,7 @@ import type { Activities } from '../activities';
 import type { PitrRestoreResult } from '../activities/pitr';
 import type { RecoveryTarget } from '../src/operations/pitr/target';
 import { DatabaseSA, OperationSA } from '../src/infra/temporal/search-attributes';
+import { onHost } from './host-queue';
 
 export interface PitrRestoreInput {
   server: string;
@@ -16,6 +17,8 @@ export interface PitrRestoreInput {
   port?: number;
   /** Stop the instance when recovery is done and keep only its data directory (default: leave it running). */
   stopAfter?: boolean;
+  /** The task queue of the worker on the host the instance is made on (TASK_QUEUE_<SERVER>); default this run's queue. */
+  hostQueue?: string;
 }
 
 export async function PitrRestoreWorkflow(input: PitrRestoreInput): Promise<PitrRestoreResult> {
@@ -24,6 +27,7 @@ export async function PitrRestoreWorkflow(input: PitrRestoreInput): Promise<Pitr
     { key: OperationSA, value: 'pitr-restore' },
   ]);
   const { restorePointInTime } = proxyActivities<Activities>({
+    ...onHost(input.hostQueue),
     startToCloseTimeout: '24 hours',
     heartbeatTimeout: '2 minutes',
     // A second attempt would find the first one's data directory: it is refused, never overwritten.
@@ -40,7 +44,11 @@ export async function PitrRestoreWorkflow(input: PitrRestoreInput): Promise<Pitr
 }
 
 /** Stops an instance a point-in-time restore left running, on the worker that runs it. */
-export async function PitrStopWorkflow(input: { dataDir: string }): Promise<void> {
-  const { stopPitrInstance } = proxyActivities<Activities>({ startToCloseTimeout: '5 minutes', retry: { maximumAttempts: 2 } });
-  await stopPitrInstance(input);
+export async function PitrStopWorkflow(input: { dataDir: string; hostQueue?: string }): Promise<void> {
+  const { stopPitrInstance } = proxyActivities<Activities>({
+    ...onHost(input.hostQueue),
+    startToCloseTimeout: '5 minutes',
+    retry: { maximumAttempts: 2 },
+  });
+  await stopPitrInstance({ dataDir: input.dataDir });
 }

@@ -4,6 +4,7 @@ import { deriveKeyId } from '../../src/infra/config/encryption';
 import { EnvReader } from '../../src/infra/config/env-reader';
 import { readDatabases } from '../../src/infra/config/databases';
 import { ConfigError } from '../../src/infra/errors/errors';
+import { hostQueueInput } from '../../src/infra/config/wal';
 
 const KEY_HEX = 'a'.repeat(64);
 const KEY_B64 = Buffer.alloc(32, 7).toString('base64');
@@ -79,6 +80,8 @@ describe('loadConfig', () => {
     [{ BACKUP_FORMAT: 'tar' }, 'BACKUP_FORMAT: expected one of custom, plain'],
     [{ BACKUP_JOBS: '0' }, 'BACKUP_JOBS: expected a whole number from 1 to 16, got "0"'],
     [{ BACKUP_JOBS: '2', BACKUP_FORMAT: 'plain' }, 'BACKUP_JOBS: 2 parallel dumps need BACKUP_FORMAT=custom'],
+    [{ WAL_ARCHIVE: 'nope' }, 'WAL_ARCHIVE: "nope" is not a configured database'],
+    [{ PGWARDEN_WORKER_SERVES: 'app' }, 'PGWARDEN_WORKER_SERVES: "app" is not in WAL_ARCHIVE (empty)'],
   ])('reports %j as a problem naming the variable', (change, expected) => {
     const env = { ...valid, ...change } as Record<string, string>;
     for (const [k, v] of Object.entries(change)) if (v === undefined) delete env[k];
@@ -211,5 +214,36 @@ describe('database targets', () => {
     const { problems } = read({ DATABASE_URL: 'mysql://root:topsecret@h/app' });
     expect(problems[0]).toMatch(/^DATABASE_URL: expected postgres:\/\/user:password@host:5432\/database/);
     expect(problems[0]).not.toContain('topsecret');
+  });
+});
+
+describe('host queues of archived servers', () => {
+  const base = {
+    DATABASE_URL: 'postgres://u:p@h/app',
+    DATABASE_URL_ORDERS_EU: 'postgres://u:p@eu/orders',
+    WAL_ARCHIVE: 'app,orders_eu',
+    PGWARDEN_TASK_QUEUE: 'main',
+  };
+  it.each([
+    [{}, { app: 'main', orders_eu: 'main' }, ['app', 'orders_eu'], {}],
+    [{ TASK_QUEUE_ORDERS_EU: 'eu-host' }, { app: 'main', orders_eu: 'eu-host' }, ['app', 'orders_eu'], { hostQueue: 'eu-host' }],
+    [
+      { TASK_QUEUE_ORDERS_EU: 'eu-host', PGWARDEN_WORKER_SERVES: 'orders_eu' },
+      { app: 'main', orders_eu: 'eu-host' },
+      ['orders_eu'],
+      { hostQueue: 'eu-host' },
+    ],
+    [
+      { TASK_QUEUE_ORDERS_EU: 'eu-host', PGWARDEN_WORKER_SERVES: 'none' },
+      { app: 'main', orders_eu: 'eu-host' },
+      [],
+      { hostQueue: 'eu-host' },
+    ],
+  ])('%j: queues %j, served %j, a run on orders_eu carries %j', (change, queues, serves, input) => {
+    const config = loadConfig({ ...base, ...change });
+    expect(config.wal.hostQueues).toEqual(queues);
+    expect(config.wal.workerServes).toEqual(serves);
+    expect(hostQueueInput(config, 'orders_eu')).toEqual(input);
+    expect(hostQueueInput(config, 'app')).toEqual({});
   });
 });

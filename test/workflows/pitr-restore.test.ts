@@ -5,7 +5,7 @@
  * and the dropped table, in a new instance, and says the point it reached. Refusals: a target
  * before the oldest base backup, and a data directory in use.
  */
-import { rmSync } from 'node:fs';
+import { existsSync, rmSync } from 'node:fs';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -27,9 +27,20 @@ import { createS3Client } from '../../src/infra/storage/s3-client';
 import { uniqueDatabaseName } from '../support/databases';
 import { ScratchCluster, startScratchCluster } from '../support/scratch-cluster';
 import { stackConfig } from '../support/stack-env';
+import { createHostWorker } from '../../src/app/worker/create-worker';
 import { bundledWorker, devServer, DevServer, uniqueSuffix, uniqueTaskQueue } from '../support/temporal';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** The task queue each activity of a run was scheduled on, by activity type. */
+async function activityQueues(run: WorkflowHandle): Promise<Record<string, string>> {
+  const out: Record<string, string> = {};
+  for (const e of (await run.fetchHistory()).events ?? []) {
+    const a = e.activityTaskScheduledEventAttributes;
+    if (a) out[a.activityType!.name!] = a.taskQueue!.name!;
+  }
+  return out;
+}
 
 let server: DevServer;
 let cluster: ScratchCluster;
@@ -62,138 +73,168 @@ it('restores to a moment between two commits: the markers up to it, none after, 
     WAL_PARTIAL_UPLOAD_SECONDS: '1',
     PGWARDEN_WORK_DIR: workDir,
   });
+  // Workflows on the main queue; the work on the server's host on its own queue (TASK_QUEUE_<SERVER>).
   const taskQueue = uniqueTaskQueue('pitr');
-  const worker = await bundledWorker(server, taskQueue, createActivities(createActivityDeps(config)));
-  await worker.runUntil(async () => {
-    const archiving = await server.client.workflow.start(WorkflowType.walArchive, {
-      taskQueue,
-      workflowId: `wal-archive-${db}-${uniqueSuffix()}`,
-      args: [{ server: db, roundSeconds: 600 }],
-    });
-    runs.push(archiving);
-    // Before any base backup: nothing to restore from, said so.
-    const early = await server.client.workflow
-      .execute(WorkflowType.pitrRestore, {
+  const hostQueue = uniqueTaskQueue('pitr-host');
+  const activities = createActivities(createActivityDeps(config));
+  const worker = await bundledWorker(server, taskQueue, activities);
+  const hostWorker = await createHostWorker({
+    connection: server.nativeConnection,
+    namespace: server.namespace,
+    taskQueue: hostQueue,
+    activities,
+  });
+  await worker.runUntil(
+    hostWorker.runUntil(async () => {
+      const archiving = await server.client.workflow.start(WorkflowType.walArchive, {
+        taskQueue,
+        workflowId: `wal-archive-${db}-${uniqueSuffix()}`,
+        args: [{ server: db, roundSeconds: 600, hostQueue }],
+      });
+      runs.push(archiving);
+      // Before any base backup: nothing to restore from, said so.
+      const early = await server.client.workflow
+        .execute(WorkflowType.pitrRestore, {
+          taskQueue,
+          workflowId: `pitr-${db}-${uniqueSuffix()}`,
+          args: [{ server: db, target: { kind: 'latest' }, hostQueue }],
+        })
+        .catch((e: unknown) => e);
+      expect(early).toBeInstanceOf(WorkflowFailedError);
+      expect(describeFailure(early).lines.join(' ')).toContain(
+        'no base backup of this server exists yet: take one (pgwarden basebackup) first',
+      );
+
+      const baseBackup = await server.client.workflow.start(WorkflowType.baseBackup, {
+        taskQueue,
+        workflowId: `base-backup-${db}-${uniqueSuffix()}`,
+        args: [{ server: db, reason: 'test', hostQueue }],
+      });
+      await baseBackup.result();
+      // A marker every 100 ms, each in its own transaction, then the mistake.
+      const writer = new Client({ connectionString: cluster.url(db) });
+      await writer.connect();
+      const marks: Array<{ id: number; at: Date }> = [];
+      for (let id = 1; id <= 40; id++) {
+        const r = await writer.query<{ at: Date }>('INSERT INTO marks VALUES ($1, clock_timestamp()) RETURNING at', [id]);
+        marks.push({ id, at: r.rows[0].at });
+        await sleep(100);
+      }
+      await writer.query('DROP TABLE orders');
+      await writer.query('SELECT pg_switch_wal()');
+      await writer.end();
+      // Between marker 25 and 26: marker 25 committed before, 26 after.
+      const target = new Date((marks[24].at.getTime() + marks[25].at.getTime()) / 2).toISOString();
+      await sleep(3000); // the archive catches up: segments at once, the open one every second
+
+      const restoring = await server.client.workflow.start(WorkflowType.pitrRestore, {
         taskQueue,
         workflowId: `pitr-${db}-${uniqueSuffix()}`,
-        args: [{ server: db, target: { kind: 'latest' } }],
-      })
-      .catch((e: unknown) => e);
-    expect(early).toBeInstanceOf(WorkflowFailedError);
-    expect(describeFailure(early).lines.join(' ')).toContain(
-      'no base backup of this server exists yet: take one (pgwarden basebackup) first',
-    );
+        args: [{ server: db, target: { kind: 'time', time: target }, hostQueue }],
+      });
+      const result: PitrRestoreResult = await restoring.result();
+      restored.push(result.dataDir);
+      // Each run's host-bound activity went to the host's queue, not the workflow's.
+      expect(await activityQueues(archiving)).toEqual({ archiveWal: hostQueue });
+      expect(await activityQueues(baseBackup)).toEqual({
+        copyCluster: hostQueue,
+        awaitBackupWal: taskQueue,
+        writeBaseBackupManifest: taskQueue,
+      });
+      expect(await activityQueues(restoring)).toEqual({ restorePointInTime: hostQueue });
+      expect(result).toMatchObject({
+        server: db,
+        baseBackupId: expect.stringMatching(/^base_/),
+        target,
+        connection: expect.stringMatching(new RegExp(`^postgres://pgwarden@127\\.0\\.0\\.1:\\d+/${db}$`)),
+        recoveredTo: { timeline: 2 },
+      });
+      expect(result.walSegments).toBeGreaterThan(0);
+      // The last commit replayed is marker 25's; what is lost against the target is under the gap between markers.
+      expect(Date.parse(result.recoveredTo.commitTime!)).toBeLessThanOrEqual(Date.parse(target));
+      expect(Date.parse(result.recoveredTo.commitTime!)).toBeGreaterThanOrEqual(marks[24].at.getTime());
+      expect(result.lossSeconds!).toBeLessThan(0.2);
 
-    await server.client.workflow.execute(WorkflowType.baseBackup, {
-      taskQueue,
-      workflowId: `base-backup-${db}-${uniqueSuffix()}`,
-      args: [{ server: db, reason: 'test' }],
-    });
-    // A marker every 100 ms, each in its own transaction, then the mistake.
-    const writer = new Client({ connectionString: cluster.url(db) });
-    await writer.connect();
-    const marks: Array<{ id: number; at: Date }> = [];
-    for (let id = 1; id <= 40; id++) {
-      const r = await writer.query<{ at: Date }>('INSERT INTO marks VALUES ($1, clock_timestamp()) RETURNING at', [id]);
-      marks.push({ id, at: r.rows[0].at });
-      await sleep(100);
-    }
-    await writer.query('DROP TABLE orders');
-    await writer.query('SELECT pg_switch_wal()');
-    await writer.end();
-    // Between marker 25 and 26: marker 25 committed before, 26 after.
-    const target = new Date((marks[24].at.getTime() + marks[25].at.getTime()) / 2).toISOString();
-    await sleep(3000); // the archive catches up: segments at once, the open one every second
-
-    const result: PitrRestoreResult = await server.client.workflow.execute(WorkflowType.pitrRestore, {
-      taskQueue,
-      workflowId: `pitr-${db}-${uniqueSuffix()}`,
-      args: [{ server: db, target: { kind: 'time', time: target } }],
-    });
-    restored.push(result.dataDir);
-    expect(result).toMatchObject({
-      server: db,
-      baseBackupId: expect.stringMatching(/^base_/),
-      target,
-      connection: expect.stringMatching(new RegExp(`^postgres://pgwarden@127\\.0\\.0\\.1:\\d+/${db}$`)),
-      recoveredTo: { timeline: 2 },
-    });
-    expect(result.walSegments).toBeGreaterThan(0);
-    // The last commit replayed is marker 25's; what is lost against the target is under the gap between markers.
-    expect(Date.parse(result.recoveredTo.commitTime!)).toBeLessThanOrEqual(Date.parse(target));
-    expect(Date.parse(result.recoveredTo.commitTime!)).toBeGreaterThanOrEqual(marks[24].at.getTime());
-    expect(result.lossSeconds!).toBeLessThan(0.2);
-
-    const c = new Client({ connectionString: cluster.url(db).replace(/:\d+\//, `:${result.port}/`) });
-    await c.connect();
-    try {
-      const ids = (await c.query<{ id: number }>('SELECT id FROM marks ORDER BY id')).rows.map((r) => r.id);
-      expect(ids).toEqual(Array.from({ length: 25 }, (_, i) => i + 1));
-      expect((await c.query<{ n: string }>('SELECT count(*) AS n FROM orders')).rows[0].n).toBe('500');
-      // Promoted: it takes writes, on a timeline of its own.
-      await c.query('INSERT INTO marks VALUES (1000, now())');
-    } finally {
-      await c.end();
-    }
-
-    // A data directory in use is refused, never written into.
-    const busy = join(workDir, 'busy');
-    mkdirSync(join(busy, 'data'), { recursive: true });
-    writeFileSync(join(busy, 'data', 'PG_VERSION'), '15\n');
-    const refused = await server.client.workflow
-      .execute(WorkflowType.pitrRestore, {
+      const c = new Client({ connectionString: cluster.url(db).replace(/:\d+\//, `:${result.port}/`) });
+      await c.connect();
+      try {
+        const ids = (await c.query<{ id: number }>('SELECT id FROM marks ORDER BY id')).rows.map((r) => r.id);
+        expect(ids).toEqual(Array.from({ length: 25 }, (_, i) => i + 1));
+        expect((await c.query<{ n: string }>('SELECT count(*) AS n FROM orders')).rows[0].n).toBe('500');
+        // Promoted: it takes writes, on a timeline of its own.
+        await c.query('INSERT INTO marks VALUES (1000, now())');
+      } finally {
+        await c.end();
+      }
+      // pitr stop reaches the host the instance runs on.
+      const stopping = await server.client.workflow.start(WorkflowType.pitrStop, {
         taskQueue,
-        workflowId: `pitr-${db}-${uniqueSuffix()}`,
-        args: [{ server: db, target: { kind: 'latest' }, dataDir: busy }],
-      })
-      .catch((e: unknown) => e);
-    expect(describeFailure(refused).lines.join(' ')).toContain(
-      `${join(busy, 'data')} exists and is not empty; choose another --data-dir or remove it`,
-    );
+        workflowId: `pitr-stop-${db}-${uniqueSuffix()}`,
+        args: [{ dataDir: result.dataDir, hostQueue }],
+      });
+      await stopping.result();
+      expect(await activityQueues(stopping)).toEqual({ stopPitrInstance: hostQueue });
+      expect(existsSync(join(result.dataDir, 'postmaster.pid'))).toBe(false);
 
-    await archiving.cancel();
-    await archiving.result();
+      // A data directory in use is refused, never written into.
+      const busy = join(workDir, 'busy');
+      mkdirSync(join(busy, 'data'), { recursive: true });
+      writeFileSync(join(busy, 'data', 'PG_VERSION'), '15\n');
+      const refused = await server.client.workflow
+        .execute(WorkflowType.pitrRestore, {
+          taskQueue,
+          workflowId: `pitr-${db}-${uniqueSuffix()}`,
+          args: [{ server: db, target: { kind: 'latest' }, dataDir: busy }],
+        })
+        .catch((e: unknown) => e);
+      expect(describeFailure(refused).lines.join(' ')).toContain(
+        `${join(busy, 'data')} exists and is not empty; choose another --data-dir or remove it`,
+      );
 
-    // The daily check sees the window, then a segment that went missing, named.
-    const check = () =>
-      server.client.workflow.execute(WorkflowType.check, {
+      await archiving.cancel();
+      await archiving.result();
+
+      // The daily check sees the window, then a segment that went missing, named.
+      const check = () =>
+        server.client.workflow.execute(WorkflowType.check, {
+          taskQueue,
+          workflowId: `check-${db}-${uniqueSuffix()}`,
+          args: [{ database: db }],
+        });
+      const whole = await check();
+      expect(whole.pitr).toMatchObject({ baseBackups: 1, firstMissing: null, problems: [] });
+      expect(whole.pitr!.window!.fromBackup).toBe(result.baseBackupId);
+      const bucket = new Bucket(config.storage!, createS3Client(config.storage!));
+      const segmentKeys = (await bucket.list(walFolder(config.storage!.prefix, db)))
+        .map((o) => o.key)
+        .filter((k) => /\/[0-9A-F]{24}\.zst\.enc$/.test(k))
+        .sort();
+      const lost = segmentKeys[1];
+      await bucket.delete(lost);
+      const broken = await check();
+      expect(broken.pitr!.firstMissing).toBe(walFileOf(lost)!.fileName);
+      // Verification checks the archive's continuity too.
+      const verified: VerifyResult = await server.client.workflow.execute(WorkflowType.verify, {
         taskQueue,
-        workflowId: `check-${db}-${uniqueSuffix()}`,
+        workflowId: `verify-${db}-${uniqueSuffix()}`,
         args: [{ database: db }],
       });
-    const whole = await check();
-    expect(whole.pitr).toMatchObject({ baseBackups: 1, firstMissing: null, problems: [] });
-    expect(whole.pitr!.window!.fromBackup).toBe(result.baseBackupId);
-    const bucket = new Bucket(config.storage!, createS3Client(config.storage!));
-    const segmentKeys = (await bucket.list(walFolder(config.storage!.prefix, db)))
-      .map((o) => o.key)
-      .filter((k) => /\/[0-9A-F]{24}\.zst\.enc$/.test(k))
-      .sort();
-    const lost = segmentKeys[1];
-    await bucket.delete(lost);
-    const broken = await check();
-    expect(broken.pitr!.firstMissing).toBe(walFileOf(lost)!.fileName);
-    // Verification checks the archive's continuity too.
-    const verified: VerifyResult = await server.client.workflow.execute(WorkflowType.verify, {
-      taskQueue,
-      workflowId: `verify-${db}-${uniqueSuffix()}`,
-      args: [{ database: db }],
-    });
-    expect(verified.pitr).toMatchObject({ firstMissing: walFileOf(lost)!.fileName });
-    expect(formatVerifyResult(verified).split('\n')).toContainEqual(
-      expect.stringMatching(/^point-in-time archive: FAILED \(1 base backup\(s\)/),
-    );
-    // The report shows the window too, and the gap.
-    const [report]: DatabaseReport[] = await server.client.workflow.execute(WorkflowType.report, {
-      taskQueue,
-      workflowId: `report-${db}-${uniqueSuffix()}`,
-      args: [{ databases: [db], days: 7 }],
-    });
-    expect(report.pitr).toMatchObject({ baseBackups: 1, firstMissing: walFileOf(lost)!.fileName });
-    expect(report.pitr!.window!.fromBackup).toBe(result.baseBackupId);
-    expect(broken.problems).toContainEqual(
-      expect.stringContaining(`the WAL archive of ${db} has a gap (${walFileOf(lost)!.fileName})`),
-    );
-  });
+      expect(verified.pitr).toMatchObject({ firstMissing: walFileOf(lost)!.fileName });
+      expect(formatVerifyResult(verified).split('\n')).toContainEqual(
+        expect.stringMatching(/^point-in-time archive: FAILED \(1 base backup\(s\)/),
+      );
+      // The report shows the window too, and the gap.
+      const [report]: DatabaseReport[] = await server.client.workflow.execute(WorkflowType.report, {
+        taskQueue,
+        workflowId: `report-${db}-${uniqueSuffix()}`,
+        args: [{ databases: [db], days: 7 }],
+      });
+      expect(report.pitr).toMatchObject({ baseBackups: 1, firstMissing: walFileOf(lost)!.fileName });
+      expect(report.pitr!.window!.fromBackup).toBe(result.baseBackupId);
+      expect(broken.problems).toContainEqual(
+        expect.stringContaining(`the WAL archive of ${db} has a gap (${walFileOf(lost)!.fileName})`),
+      );
+    }),
+  );
   rmSync(workDir, { recursive: true, force: true });
 }, 300_000);

@@ -45,6 +45,7 @@ describe('recorded histories replay against the current workflows', () => {
         'dr-escalated-aborted.json',
         'dr-reminders-on-grid.json',
         'wal-archive-stopped.json',
+        'wal-archive-watchdog.json',
         'base-backup-succeeded.json',
         'pitr-restore-succeeded.json',
         'pitr-restore-refused.json',

@@ -26,6 +26,10 @@ import { ephemeralPort } from '../../devstack/ports';
 import { stackConfig } from '../support/stack-env';
 import { bundledWorker, devServer, DevServer, uniqueSuffix, uniqueTaskQueue } from '../support/temporal';
 import { createHash } from 'node:crypto';
+import { createHostWorker } from '../../src/app/worker/create-worker';
+import { OutageProxy } from '../support/outage-proxy';
+import { capturedMail, waitForCaptured } from '../support/sinks';
+import { stackEnv } from '../support/stack-env';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const SEGMENT = 16 * 1024 * 1024;
@@ -180,7 +184,11 @@ it('a worker killed mid-round is replaced from the archive and the slot, with no
     60,
   );
   // The worker says where the archive stands: its position, the server's lead over it, and when it last moved.
-  const metrics = await (await fetch(`http://127.0.0.1:${metricsPort}/metrics`)).text();
+  // Every gauge is there once the round has shipped a segment and sampled the server (every 2 s).
+  const metrics = await waitFor('the gauges', async () => {
+    const text = await (await fetch(`http://127.0.0.1:${metricsPort}/metrics`)).text();
+    return text.includes('pgwarden_wal_archive_lag_seconds') && text.includes('pgwarden_wal_slot_retained_bytes') && text;
+  });
   const gauge = (name: string) =>
     Number(new RegExp(`^${name}\\S*\\{[^}]*server="${t.db}"[^}]*\\} (\\S+)$`, 'm').exec(metrics)?.[1]);
   expect(gauge('pgwarden_wal_archived_position_bytes')).toBeGreaterThanOrEqual(
@@ -188,6 +196,10 @@ it('a worker killed mid-round is replaced from the archive and the slot, with no
   );
   expect(gauge('pgwarden_wal_archive_behind_bytes')).toBeGreaterThanOrEqual(0);
   expect(gauge('pgwarden_wal_last_archived_timestamp_seconds')).toBeGreaterThan(Date.now() / 1000 - 60);
+  // The watchdog's reading: the RPO of a recovery now, and what the slot keeps on the server's disk.
+  expect(gauge('pgwarden_wal_archive_lag_seconds')).toBeGreaterThanOrEqual(0);
+  expect(gauge('pgwarden_wal_archive_lag_seconds')).toBeLessThan(60);
+  expect(gauge('pgwarden_wal_slot_retained_bytes')).toBeGreaterThanOrEqual(0);
   doomed.killHard();
   // Segments finished while nobody archives stay on the server, held by the slot; checkpoints
   // recycle everything before it, so the takeover must start where the bucket ends, not where
@@ -275,6 +287,124 @@ it('refuses to go on when the slot was moved past the archive, naming the gap', 
     expect(describeFailure(err).lines.join(' ')).toMatch(
       /the archive ends before [0-9A-F]{24} but the replication slot only holds WAL from [0-9A-F]+\/[0-9A-F]+: WAL from .* is lost/,
     );
+    // People hear of it at once, not at the next daily check.
+    const [stopped] = await waitForCaptured(capturedMail, `WAL archiving of ${t.db} stopped`);
+    expect(stopped?.text).toMatch(/Reason: .*is lost/);
+    expect(stopped?.text).toContain('pgwarden basebackup');
   });
   t.s3.destroy();
 }, 120_000);
+
+it("alerts when no worker takes a round from the server's host queue, once, and says when the archive caught up", async () => {
+  const t = await archivedDatabase('walnoworker');
+  const taskQueue = uniqueTaskQueue('walnoworker');
+  const hostQueue = uniqueTaskQueue('walnoworker-host');
+  // The round's own watchdog gets a roomier limit than the workflow's, so a busy CI server's lag cannot flap it.
+  const activities = createActivities(createActivityDeps(stackConfig({ ...t.overrides, WAL_MAX_LAG_SECONDS: '20' })));
+  const worker = await bundledWorker(server, taskQueue, activities);
+  await worker.runUntil(async () => {
+    const handle = await server.client.workflow.start(WorkflowType.walArchive, {
+      taskQueue,
+      workflowId: `wal-archive-${t.db}-${uniqueSuffix()}`,
+      args: [{ server: t.db, roundSeconds: 600, hostQueue, maxLagSeconds: 2 }],
+    });
+    runs.push(handle);
+    const behind = `WAL archive of ${t.db} is behind`;
+    const [alert] = await waitForCaptured(capturedMail, behind, 1, 30_000);
+    expect(alert?.subject).toContain(`FAILED: ${behind}`);
+    expect(alert?.text).toContain(`no worker took the round from task queue "${hostQueue}"`);
+    await sleep(5000); // more rounds time out meanwhile: still one alert
+    expect(await capturedMail(behind)).toHaveLength(1);
+
+    const hostWorker = await createHostWorker({
+      connection: server.nativeConnection,
+      namespace: server.namespace,
+      taskQueue: hostQueue,
+      activities,
+    });
+    await hostWorker.runUntil(async () => {
+      const [clear] = await waitForCaptured(capturedMail, `WAL archive of ${t.db} caught up`, 1, 60_000);
+      expect(clear?.subject).toContain('OK:');
+      const name = await t.markAndSwitch('after');
+      await waitFor(`${name} in S3`, async () => (await t.archived()).has(name), 60);
+      await handle.cancel();
+      await handle.result();
+    });
+    expect(await capturedMail(behind)).toHaveLength(1);
+  });
+  t.s3.destroy();
+}, 180_000);
+
+it('S3 away while writes go on: the slot keeps the WAL, the watchdog alerts, and the archive catches up with no gap', async () => {
+  const t = await archivedDatabase('wals3down');
+  const taskQueue = uniqueTaskQueue('wals3down');
+  const s3 = new URL(stackEnv().S3_ENDPOINT!);
+  const proxy = await OutageProxy.start({ host: s3.hostname, port: Number(s3.port) });
+  const config = stackConfig({ ...t.overrides, S3_ENDPOINT: `http://127.0.0.1:${proxy.port}`, WAL_MAX_LAG_SECONDS: '5' });
+  const worker = await bundledWorker(server, taskQueue, createActivities(createActivityDeps(config)));
+  try {
+    await worker.runUntil(async () => {
+      const handle = await server.client.workflow.start(WorkflowType.walArchive, {
+        taskQueue,
+        workflowId: `wal-archive-${t.db}-${uniqueSuffix()}`,
+        args: [{ server: t.db, roundSeconds: 600, maxLagSeconds: 60 }],
+      });
+      runs.push(handle);
+      const before = await waitFor(
+        'a first segment',
+        async () => {
+          const n = await t.markAndSwitch(`before-${Date.now()}`);
+          await sleep(1500);
+          return (await t.archived()).has(n) && n;
+        },
+        60,
+      );
+      await proxy.down();
+      const during: string[] = [];
+      for (let i = 0; i < 8; i++) {
+        during.push(await t.markAndSwitch(`during-${i}`));
+        await sleep(2000);
+      }
+      const behind = `WAL archive of ${t.db} is behind`;
+      const [alert] = await waitForCaptured(capturedMail, behind, 1, 30_000);
+      expect(alert?.text).toMatch(
+        /Problem: +(archiving has been failing for \d+ s|the archive is \d+ s behind the server) \(WAL_MAX_LAG_SECONDS=5\)/,
+      );
+      // The server keeps what the archive lacks.
+      const held = await withClient(
+        'postgres',
+        async (c) =>
+          (
+            await c.query<{ f: string }>(
+              'SELECT pg_walfile_name(restart_lsn) AS f FROM pg_replication_slots WHERE slot_name = $1',
+              [slotNameFor(t.db)],
+            )
+          ).rows[0].f,
+      );
+      expect(held <= during[0]).toBe(true);
+      await proxy.up();
+      await waitFor(
+        'every segment written while S3 was away',
+        async () => {
+          const names = await t.archived();
+          return during.every((n) => names.has(n));
+        },
+        120,
+      );
+      await waitForCaptured(capturedMail, `WAL archive of ${t.db} caught up`, 1, 60_000);
+      expect(await capturedMail(behind)).toHaveLength(1);
+      await handle.cancel();
+      await handle.result();
+      const continuity = walContinuity({
+        from: parseSegmentName(before)!.segno * BigInt(SEGMENT),
+        timeline: 1,
+        history: [],
+        stored: [...(await t.archived()).keys()],
+      });
+      expect(continuity).toMatchObject({ firstMissing: undefined, gaps: [] });
+    });
+  } finally {
+    await proxy.close();
+    t.s3.destroy();
+  }
+}, 240_000);

@@ -39,6 +39,9 @@ export interface StartedRun<K extends WorkflowKey> {
 
 export async function startRun<K extends WorkflowKey>(client: Client, config: Config, spec: RunSpec<K>): Promise<StartedRun<K>> {
   await warnIfNoWorker(client, config.temporal.taskQueue);
+  // Runs with work on a server's host carry its queue in their input (workflows/host-queue.ts).
+  const hostQueue = (spec.args[0] as { hostQueue?: unknown } | undefined)?.hostQueue;
+  if (typeof hostQueue === 'string') await warnIfNoWorker(client, hostQueue, 5000, 'activity');
   const stamped = workflowId(spec.idWord ?? spec.operation, spec.database, new Date());
   const id = spec.fixedId ?? (spec.uniqueId ? `${stamped}-${Math.random().toString(36).slice(2, 8)}` : stamped);
   const handle = await client.workflow

@@ -1,5 +1,6 @@
 /**
- * The pgwarden worker: polls one task queue and runs every workflow and activity. Tests pass
+ * The pgwarden worker: polls the main task queue and runs every workflow and activity, and
+ * polls the host queues of the servers it serves for their host-bound activities. Tests pass
  * a pre-built workflow bundle; production bundles the compiled workflows folder at start.
  */
 import { NativeConnection, Worker, WorkerOptions } from '@temporalio/worker';
@@ -26,6 +27,18 @@ export function createWorker(setup: WorkerSetup): Promise<Worker> {
     shutdownGraceTime: '30 seconds',
     // Heartbeats reach the server at most this far apart (the SDK's default is up to 60 s), so
     // the progress the CLI and the UI show moves every few seconds.
+    maxHeartbeatThrottleInterval: '2 seconds',
+  });
+}
+
+/** Polls one server's host queue (TASK_QUEUE_<SERVER>): activities only; its workflows run on the main queue. */
+export function createHostWorker(setup: Omit<WorkerSetup, 'workflowBundle'>): Promise<Worker> {
+  return Worker.create({
+    connection: setup.connection,
+    namespace: setup.namespace,
+    taskQueue: setup.taskQueue,
+    activities: setup.activities,
+    shutdownGraceTime: '30 seconds',
     maxHeartbeatThrottleInterval: '2 seconds',
   });
 }

@@ -121,6 +121,7 @@ export function loadConfig(env: Env, options: LoadOptions = {}): Config {
   const r = new EnvReader(env);
   const notifications = readNotifications(r);
   const databases = readDatabases(r, need.has('databases'));
+  const taskQueue = r.string('PGWARDEN_TASK_QUEUE', 'pgwarden');
   const config: Config = {
     databases,
     storage: readStorage(r, need.has('storage')),
@@ -135,7 +136,7 @@ export function loadConfig(env: Env, options: LoadOptions = {}): Config {
     },
     notifications,
     temporal: {
-      taskQueue: r.string('PGWARDEN_TASK_QUEUE', 'pgwarden'),
+      taskQueue,
       uiUrl: r.string('TEMPORAL_UI_URL')?.replace(/\/+$/, ''),
     },
     tools: { pgBinDir: r.string('PG_BIN_DIR') },
@@ -147,6 +148,7 @@ export function loadConfig(env: Env, options: LoadOptions = {}): Config {
     wal: readWal(
       r,
       databases.map((d) => d.id),
+      taskQueue,
     ),
     verify: {
       server: readVerifyServer(r),

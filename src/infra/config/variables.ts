@@ -140,6 +140,27 @@ export const CONFIG_VARIABLES: VariableDoc[] = [
     description: 'pg_receivewal --synchronous: flush and confirm every write (for a synchronous_standby_names quorum)',
     default: 'false',
   },
+  {
+    name: 'WAL_MAX_LAG_SECONDS',
+    description: 'the watchdog alerts when the WAL archive is further behind the server, or archiving has not run for longer',
+    default: '60',
+  },
+  {
+    name: 'WAL_MAX_RETAINED_MB',
+    description: "the watchdog alerts when pgwarden's replication slot holds more WAL on the server's disk",
+    default: '10240',
+  },
+  {
+    name: 'TASK_QUEUE_<SERVER>',
+    description:
+      "task queue of the worker on that archived server's host: archiving, base backups and point-in-time restores run there",
+    default: 'PGWARDEN_TASK_QUEUE',
+  },
+  {
+    name: 'PGWARDEN_WORKER_SERVES',
+    description: 'archived servers whose host queues this worker polls, comma-separated, or none',
+    default: 'all of WAL_ARCHIVE',
+  },
   { name: 'SCHEDULE_TIMEZONE', description: 'time zone of the schedules', default: 'UTC' },
   { name: 'SCHEDULE_BACKUP_CRON', description: 'daily backup (strategy: 02:00 UTC)', default: '0 2 * * *' },
   { name: 'SCHEDULE_VERIFY_CRON', description: 'weekly verification (strategy: Sundays 03:00 UTC)', default: '0 3 * * 0' },

@@ -6,6 +6,13 @@
  * - `WAL_PARTIAL_UPLOAD_SECONDS`: how often the segment being written is shipped as it stands.
  * - `WAL_SYNCHRONOUS`: pg_receivewal --synchronous (flush and report every write), for a
  *   synchronous_standby_names quorum that makes commits wait for the archiver.
+ * - `WAL_MAX_LAG_SECONDS`, `WAL_MAX_RETAINED_MB`: the watchdog alerts when the archive is further
+ *   behind, or the slot holds more WAL on the server's disk, or archiving has not run for longer.
+ * - `TASK_QUEUE_<SERVER>`: the task queue of the worker on that server's host. Work that needs
+ *   the host (archiving, base backups, a point-in-time restore and the instance it leaves
+ *   running) goes there; everything else stays on PGWARDEN_TASK_QUEUE. Default: that queue.
+ * - `PGWARDEN_WORKER_SERVES`: the servers whose host queues this worker polls (default all, or
+ *   `none`), so in a fleet each host's worker serves only its own server.
  */
 import { EnvReader } from './env-reader';
 
@@ -14,9 +21,18 @@ export interface WalSettings {
   servers: string[];
   partialUploadSeconds: number;
   synchronous: boolean;
+  maxLagSeconds: number;
+  maxRetainedBytes: number;
+  /** The task queue of each server's host (TASK_QUEUE_<SERVER>, else the main queue). */
+  hostQueues: Record<string, string>;
+  /** Servers whose host queues a worker started with this configuration polls. */
+  workerServes: string[];
 }
 
-export function readWal(r: EnvReader, databaseIds: string[]): WalSettings {
+/** TASK_QUEUE_SHOP for server "shop", TASK_QUEUE_ORDERS_EU for "orders-eu". */
+export const hostQueueVariable = (server: string) => `TASK_QUEUE_${server.toUpperCase().replace(/[^A-Z0-9]/g, '_')}`;
+
+export function readWal(r: EnvReader, databaseIds: string[], mainQueue: string): WalSettings {
   const servers = r.list('WAL_ARCHIVE');
   for (const id of servers)
     if (!databaseIds.includes(id))
@@ -24,9 +40,35 @@ export function readWal(r: EnvReader, databaseIds: string[]): WalSettings {
         'WAL_ARCHIVE',
         `"${id}" is not a configured database (${databaseIds.join(', ') || 'none'}); name a database on each server to archive`,
       );
+  const hostQueues: Record<string, string> = {};
+  for (const id of servers) hostQueues[id] = r.string(hostQueueVariable(id), mainQueue);
+  const serves = r.list('PGWARDEN_WORKER_SERVES');
+  const workerServes = !r.has('PGWARDEN_WORKER_SERVES') ? servers : serves.join() === 'none' ? [] : serves;
+  for (const id of workerServes)
+    if (!servers.includes(id))
+      r.problem(
+        'PGWARDEN_WORKER_SERVES',
+        `"${id}" is not in WAL_ARCHIVE (${servers.join(', ') || 'empty'}); name archived servers, or none`,
+      );
   return {
     servers,
+    hostQueues,
+    workerServes,
     partialUploadSeconds: r.integer('WAL_PARTIAL_UPLOAD_SECONDS', 5, { min: 1, max: 3600 }),
     synchronous: r.boolean('WAL_SYNCHRONOUS', false),
+    maxLagSeconds: r.integer('WAL_MAX_LAG_SECONDS', 60, { min: 1, max: 7 * 86400 }),
+    maxRetainedBytes: r.integer('WAL_MAX_RETAINED_MB', 10240, { min: 1, max: 100 * 1024 * 1024 }) * 1048576,
   };
+}
+
+/**
+ * What a run about `server` carries so its host-bound work reaches the server's host: nothing
+ * when that is the main queue, so runs and schedules look as they did before host queues.
+ */
+export function hostQueueInput(
+  config: { wal: WalSettings; temporal: { taskQueue: string } },
+  server: string,
+): { hostQueue?: string } {
+  const queue = config.wal.hostQueues[server];
+  return queue && queue !== config.temporal.taskQueue ? { hostQueue: queue } : {};
 }

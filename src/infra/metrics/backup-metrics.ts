@@ -18,6 +18,8 @@ export interface PgwardenMetrics {
   restoreFinished(database: string, status: 'succeeded' | 'failed', recoveryMs: number): void;
   /** WAL archiving: how far the archive holds WAL, how far the server is ahead of it, and when it last moved. */
   walArchived(server: string, figures: { archivedLsnBytes: number; behindBytes: number; at: Date }): void;
+  /** The watchdog's reading: seconds of WAL the archive lacks, and WAL the slot holds on the server. */
+  walLag(server: string, figures: { lagSeconds: number; retainedBytes: number | null }): void;
 }
 
 export const METRIC_NAMES = {
@@ -34,6 +36,8 @@ export const METRIC_NAMES = {
   walArchivedPosition: 'pgwarden_wal_archived_position_bytes',
   walBehind: 'pgwarden_wal_archive_behind_bytes',
   walLastArchived: 'pgwarden_wal_last_archived_timestamp_seconds',
+  walLag: 'pgwarden_wal_archive_lag_seconds',
+  walRetained: 'pgwarden_wal_slot_retained_bytes',
 } as const;
 
 /** Buckets for hour-scale work (seconds), instead of the exporter's millisecond defaults. */
@@ -91,7 +95,23 @@ export function createPgwardenMetrics(meter: MetricMeter = noopMetricMeter): Pgw
     's',
     'Unix time the archive last received WAL (a segment or the open segment)',
   );
+  const walLag = meter.createGauge(
+    METRIC_NAMES.walLag,
+    'float',
+    's',
+    'age of the oldest WAL the server has written that the archive lacks (the RPO of a point-in-time recovery now)',
+  );
+  const walRetained = meter.createGauge(
+    METRIC_NAMES.walRetained,
+    'int',
+    'bytes',
+    "WAL the server keeps on its disk for pgwarden's replication slot",
+  );
   return {
+    walLag(server, f) {
+      walLag.set(f.lagSeconds, { server });
+      if (f.retainedBytes !== null) walRetained.set(f.retainedBytes, { server });
+    },
     walArchived(server, f) {
       walPosition.set(f.archivedLsnBytes, { server });
       walBehind.set(Math.max(0, f.behindBytes), { server });

@@ -9,6 +9,7 @@ import { createHash } from 'node:crypto';
 import type { Config } from '../../infra/config/config';
 import type { PgwardenWorkflows } from '../../../workflows/by-key';
 import { WorkflowType } from '../../infra/temporal/definitions';
+import { hostQueueInput } from '../../infra/config/wal';
 
 /** The workflows that run on a schedule. */
 type ScheduledKey = 'backup' | 'verify' | 'check' | 'cleanup' | 'baseBackup';
@@ -98,7 +99,7 @@ export function desiredSchedules(config: Config): DesiredSchedule[] {
       out.push(
         make(
           'baseBackup',
-          [{ server: db.id, reason: 'scheduled' }],
+          [{ server: db.id, reason: 'scheduled', ...hostQueueInput(config, db.id) }],
           s.baseBackupCron,
           `Weekly base backup of ${db.id}'s server for point-in-time recovery (WAL_ARCHIVE)`,
           24 * 60,

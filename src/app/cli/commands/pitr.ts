@@ -6,6 +6,7 @@
 import type { PitrRestoreResult } from '../../../../activities/pitr';
 import { Config } from '../../../infra/config/config';
 import { UsageError } from '../../../infra/errors/errors';
+import { hostQueueInput } from '../../../infra/config/wal';
 import { formatBytes } from '../../../operations/backup/progress';
 import type { BaseBackupManifest } from '../../../operations/pitr/base-backup';
 import { parseTarget } from '../../../operations/pitr/target';
@@ -31,7 +32,7 @@ export async function runBaseBackup(
       workflow: 'baseBackup',
       operation: 'base-backup',
       database: server,
-      args: [{ server, reason: options.reason ?? 'manual' }],
+      args: [{ server, reason: options.reason ?? 'manual', ...hostQueueInput(config, server) }],
       summary: `Base backup of ${server}`,
     });
     if (!options.json) announce(`taking a base backup of ${server}`, run);
@@ -69,7 +70,7 @@ export async function runPitrRestore(
       workflow: 'pitrRestore',
       operation: 'pitr-restore',
       database: server,
-      args: [{ server, target, port, dataDir: options.dataDir, stopAfter: options.stopAfter }],
+      args: [{ server, target, port, dataDir: options.dataDir, stopAfter: options.stopAfter, ...hostQueueInput(config, server) }],
       summary: `Point-in-time restore of ${server}`,
     });
     if (!options.json) announce(`restoring ${server} to a point in time into a new instance`, run);
@@ -85,7 +86,7 @@ export function formatPitr(r: PitrRestoreResult): string {
     ...(r.lossSeconds !== null ? [`not recovered before the target: at most ${r.lossSeconds.toFixed(3)} s of commits`] : []),
     `WAL replayed from the archive: ${r.walSegments} file(s), ${formatBytes(r.walBytes)}, in ${(r.durationMs / 1000).toFixed(1)} s`,
     r.connection
-      ? `running: ${r.connection} (the server's own users and passwords); stop it with pgwarden pitr stop --data-dir ${r.dataDir}`
+      ? `running: ${r.connection} (the server's own users and passwords); stop it with pgwarden pitr stop --server ${r.server} --data-dir ${r.dataDir}`
       : `stopped; its data directory: ${r.dataDir}`,
   ].join('\n');
 }
@@ -99,7 +100,7 @@ export async function runPitrStop(ctx: CommandContext, options: { dataDir: strin
       operation: 'pitr-stop',
       database: server,
       uniqueId: true,
-      args: [{ dataDir: options.dataDir }],
+      args: [{ dataDir: options.dataDir, ...hostQueueInput(config, server) }],
     });
     await run.handle.result();
     process.stdout.write(`stopped the instance in ${options.dataDir}; the data directory stays\n`);

@@ -7,6 +7,7 @@ import { WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError } from '@te
 import type { Client } from '@temporalio/client';
 import { Config } from '../../../infra/config/config';
 import { UsageError } from '../../../infra/errors/errors';
+import { hostQueueInput } from '../../../infra/config/wal';
 import { runLink } from '../../../infra/temporal/links';
 import { CommandContext } from '../context';
 import { startRun } from '../start-run';
@@ -47,7 +48,7 @@ async function startArchiving(client: Client, config: Config, server: string): P
       operation: 'wal-archive',
       database: server,
       fixedId: id,
-      args: [{ server }],
+      args: [{ server, maxLagSeconds: config.wal.maxLagSeconds, ...hostQueueInput(config, server) }],
       summary: `WAL archiving of ${server}`,
     });
     return `${server}: archiving started (workflow ${run.id}${run.link ? `, ${run.link}` : ''})`;

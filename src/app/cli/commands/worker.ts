@@ -1,5 +1,5 @@
 /** `pgwarden worker`: runs the worker until SIGINT/SIGTERM. */
-import { Runtime } from '@temporalio/worker';
+import { Runtime, Worker } from '@temporalio/worker';
 import { parseManifest } from '../../../operations/backup/manifest';
 import { Config } from '../../../infra/config/config';
 import { createPgwardenMetrics, PgwardenMetrics } from '../../../infra/metrics/backup-metrics';
@@ -11,7 +11,7 @@ import { createActivityDeps } from '../../../../activities/deps';
 import { connectClient, connectWorker, temporalTarget } from '../../../infra/temporal/client';
 import { ensureSearchAttributes } from '../../../infra/temporal/ensure-search-attributes';
 import { WORKER_NEEDS } from '../../../infra/config/config';
-import { createWorker } from '../../worker/create-worker';
+import { createHostWorker, createWorker } from '../../worker/create-worker';
 import { removeDeadRunFiles } from '../../../operations/restore/work-files';
 import { runIsDead } from '../../../infra/temporal/run-state';
 import { CommandContext } from '../context';
@@ -36,20 +36,28 @@ export async function runWorkerCommand(ctx: CommandContext): Promise<void> {
   const deps = createActivityDeps(config, metrics);
   if (config.metrics.bindAddress) await seedLastSuccess(config, deps, metrics);
   const connection = await connectWorker(target);
+  const activities = createActivities(deps);
   const worker = await createWorker({
     connection,
     namespace: target.namespace,
     taskQueue: config.temporal.taskQueue,
-    activities: createActivities(deps),
+    activities,
   });
+  const hostQueues = [...new Set(config.wal.workerServes.map((s) => config.wal.hostQueues[s]))].filter(
+    (q) => q !== config.temporal.taskQueue,
+  );
+  const hostWorkers = await Promise.all(
+    hostQueues.map((taskQueue) => createHostWorker({ connection, namespace: target.namespace, taskQueue, activities })),
+  );
   process.stderr.write(
     `pgwarden worker: task queue "${config.temporal.taskQueue}" on ${target.address} (namespace ${target.namespace}); ` +
       `databases: ${config.databases.map((d) => d.id).join(', ')}` +
+      (hostQueues.length ? `; host queues: ${hostQueues.map((q) => `"${q}"`).join(', ')}` : '') +
       (config.metrics.bindAddress ? `; metrics on http://${config.metrics.bindAddress}/metrics` : '') +
       '\n',
   );
   try {
-    await worker.run();
+    await runTogether([worker, ...hostWorkers]);
   } finally {
     await connection.close();
   }
@@ -70,5 +78,17 @@ async function seedLastSuccess(config: Config, deps: ActivityDeps, metrics: Pgwa
     } catch (err) {
       process.stderr.write(`pgwarden worker: warning: no last-backup time for ${db.id} yet (${(err as Error).message})\n`);
     }
+  }
+}
+
+/** Runs the workers until a signal stops them all; when one fails, the others stop too. */
+async function runTogether(workers: Worker[]): Promise<void> {
+  const runs = workers.map((w) => w.run());
+  try {
+    await Promise.all(runs);
+  } catch (err) {
+    for (const w of workers) if (w.getState() === 'RUNNING') w.shutdown();
+    await Promise.allSettled(runs);
+    throw err;
   }
 }

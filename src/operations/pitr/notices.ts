@@ -1,0 +1,48 @@
+/** What the WAL archive's watchdog tells people: it fell behind, it caught up, it stopped. */
+import type { Notice } from '../../infra/notify/notice';
+
+export type WalWatchEvent =
+  | { kind: 'behind'; server: string; problems: string[]; archivedLsn?: string; lagSeconds: number }
+  | { kind: 'caught-up'; server: string; archivedLsn?: string; lagSeconds: number }
+  | { kind: 'stopped'; server: string; reason: string };
+
+export function walWatchNotice(e: WalWatchEvent): Notice {
+  switch (e.kind) {
+    case 'behind':
+      return {
+        event: 'wal.behind',
+        severity: 'critical',
+        title: `WAL archive of ${e.server} is behind: a point-in-time recovery now would lose about ${Math.round(e.lagSeconds)} s of commits`,
+        facts: [
+          ['Server', e.server],
+          ['Problem', e.problems.join(' | ')],
+          ['Archived up to', e.archivedLsn ?? 'unknown'],
+        ],
+        action:
+          "check that the worker serving this server runs and reaches the server and S3 (pgwarden wal status); until then the server keeps the WAL for pgwarden's slot, so nothing is lost unless max_slot_wal_keep_size is reached",
+      };
+    case 'caught-up':
+      return {
+        event: 'wal.caught-up',
+        severity: 'info',
+        title: `WAL archive of ${e.server} caught up`,
+        facts: [
+          ['Server', e.server],
+          ['Behind now', `${Math.round(e.lagSeconds)} s`],
+          ['Archived up to', e.archivedLsn ?? 'unknown'],
+        ],
+      };
+    case 'stopped':
+      return {
+        event: 'wal.stopped',
+        severity: 'critical',
+        title: `WAL archiving of ${e.server} stopped`,
+        facts: [
+          ['Server', e.server],
+          ['Reason', e.reason],
+        ],
+        action:
+          'point-in-time recovery cannot reach past this: fix the reason above, take a new base backup (pgwarden basebackup) and start archiving again (pgwarden wal start)',
+      };
+  }
+}
