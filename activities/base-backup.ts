@@ -5,6 +5,7 @@
  * backup ends in (without it the copy cannot be made consistent); then the manifest, last.
  */
 import { Context, log } from '@temporalio/activity';
+import type { Client } from 'pg';
 import { requireDatabase } from '../src/infra/config/config';
 import { encryptorFor } from '../src/infra/crypto/encryptor';
 import { BackupError } from '../src/infra/errors/errors';
@@ -23,6 +24,10 @@ import {
   parseBaseBackupManifest,
 } from '../src/operations/pitr/base-backup';
 import { WalRangeSniffer } from '../src/operations/pitr/wal-range-sniffer';
+import type { BaseBackupRowCounts } from '../src/operations/pitr/base-verification';
+import { formatLsn, parseLsn } from '../src/operations/pitr/wal-names';
+import { countAllTables } from '../src/infra/postgres/tables';
+import type { DatabaseTarget } from '../src/infra/config/databases';
 import { PGWARDEN_VERSION } from '../src/app/version';
 import { ActivityDeps } from './deps';
 import { clearEarlierAttempts } from './earlier-attempts';
@@ -41,6 +46,55 @@ export type BaseBackupCopy = Omit<
 > & {
   manifestKey: string;
 };
+
+/**
+ * Exact row counts of the server's database in one snapshot, with the WAL position read in
+ * the same statement: a recovery to just before that position is comparable with them (see
+ * src/operations/pitr/base-verification.ts). A transaction the snapshot saw running whose
+ * commit record is already before the position would spoil that; such a snapshot is taken
+ * again, a few times at most. Read-only; the rows are counted, not sampled.
+ */
+async function countBesideCopy(target: DatabaseTarget): Promise<BaseBackupRowCounts> {
+  const client = await connectDatabase(target);
+  try {
+    for (let attempt = 1; ; attempt++) {
+      await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
+      const at = (
+        await client.query<{ snapshot: string; lsn: string }>(
+          'SELECT txid_current_snapshot()::text AS snapshot, pg_current_wal_insert_lsn()::text AS lsn',
+        )
+      ).rows[0];
+      if (attempt < 5 && (await committedSince(client, at))) {
+        await client.query('ROLLBACK');
+        continue;
+      }
+      const tables = await countAllTables(client);
+      await client.query('COMMIT');
+      // A record after the counting point, even on an idle server: recovery can only stop at a
+      // position some WAL reaches (an empty transaction with an id writes its commit record).
+      await client.query('SELECT txid_current()');
+      return { database: target.database, snapshot: at.snapshot, lsn: formatLsn(parseLsn(at.lsn)), tables };
+    }
+  } finally {
+    await client.end().catch(() => undefined);
+  }
+}
+
+/** Whether a transaction the snapshot saw running has committed, once the WAL up to the position is flushed. */
+async function committedSince(client: Client, at: { snapshot: string; lsn: string }): Promise<boolean> {
+  for (let i = 0; i < 50; i++) {
+    const { rows } = await client.query<{ flushed: boolean }>('SELECT pg_current_wal_flush_lsn() >= $1::pg_lsn AS flushed', [
+      at.lsn,
+    ]);
+    if (rows[0].flushed) break;
+    await new Promise((r) => setTimeout(r, 20));
+  }
+  const { rows } = await client.query<{ n: number }>(
+    `SELECT count(*)::int AS n FROM txid_snapshot_xip($1::txid_snapshot) x WHERE txid_status(x) = 'committed'`,
+    [at.snapshot],
+  );
+  return rows[0].n > 0;
+}
 
 export function baseBackupActivities(deps: ActivityDeps) {
   return {
@@ -120,6 +174,8 @@ export function baseBackupActivities(deps: ActivityDeps) {
         });
         const points = sniffer.points(server.segmentBytes);
         log.info('base backup copied', { server: input.server, start: points.start.lsn, stop: points.stop.lsn, storedBytes });
+        ctx.heartbeat({ rawBytes, storedBytes, summary: `counting the rows of ${target.database} for verification` });
+        const rowCounts = await countBesideCopy(target);
         return {
           backupId: input.backupId,
           server: input.server,
@@ -134,6 +190,7 @@ export function baseBackupActivities(deps: ActivityDeps) {
           compression: { algorithm: compression.algorithm, level: compression.level, data: compression.algorithm },
           encryption: encryption.facts,
           data,
+          rowCounts,
           manifestKey: keys.manifest,
         };
       } finally {
@@ -156,7 +213,8 @@ export function baseBackupActivities(deps: ActivityDeps) {
         );
       const client = await connectDatabase(requireDatabase(config, input.server));
       try {
-        const current = (await client.query<{ f: string }>('SELECT pg_walfile_name(pg_current_wal_lsn()) AS f')).rows[0].f;
+        // The insert position: records not yet written out (synchronous_commit = off) count too.
+        const current = (await client.query<{ f: string }>('SELECT pg_walfile_name(pg_current_wal_insert_lsn()) AS f')).rows[0].f;
         if (current === input.walFile) await client.query('SELECT pg_switch_wal()');
       } finally {
         await client.end().catch(() => undefined);

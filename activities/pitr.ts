@@ -9,7 +9,7 @@ import { Context, log } from '@temporalio/activity';
 import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { appendFile, chmod, mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
+import { appendFile, chmod, mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { Client } from 'pg';
@@ -34,7 +34,18 @@ import {
   timelineOfSegment,
   TimelineSwitch,
 } from '../src/operations/pitr/wal-names';
+import { pgProgram } from '../src/infra/postgres/binaries';
+import { countAllTables } from '../src/infra/postgres/tables';
+import { CommandError, runCommand } from '../src/infra/process/run-command';
+import {
+  BaseBackupVerification,
+  baseVerificationFailures,
+  compareBaseCounts,
+  CountComparison,
+} from '../src/operations/pitr/base-verification';
+import { baseVerificationNotice } from '../src/operations/pitr/notices';
 import { ActivityDeps } from './deps';
+import { deliver } from './notify';
 
 export interface PitrRestoreInput {
   server: string;
@@ -69,7 +80,7 @@ export function pitrActivities(deps: ActivityDeps) {
   return {
     async restorePointInTime(input: PitrRestoreInput): Promise<PitrRestoreResult> {
       const ctx = Context.current();
-      const { config, bucket } = deps;
+      const { config } = deps;
       const started = Date.now();
       const target = requireDatabase(config, input.server);
       const beat = (summary: string) => ctx.heartbeat({ summary });
@@ -82,25 +93,7 @@ export function pitrActivities(deps: ActivityDeps) {
       if ('problem' in chosen) throw new UsageError(`${input.server}: ${chosen.problem}`);
       const base = chosen.base;
 
-      // 2. The WAL from its start, checked for gaps before anything is written to disk.
-      const archive = await archivedWal(deps.bucket, deps.keyring, config.storage.prefix, input.server);
-      const timeline = Math.max(base.start.timeline, ...archive.histories.keys());
-      const history = archive.histories.get(timeline) ?? [];
-      const continuity = walContinuity({
-        from: parseLsn(base.start.lsn),
-        timeline,
-        history,
-        stored: archive.segments.keys(),
-        segmentBytes: base.serverInfo.segmentBytes,
-      });
-      if (continuity.firstMissing && input.target.kind === 'lsn' && parseLsn(input.target.lsn) > continuity.reachableUntil)
-        throw new BackupError(`${input.server}: ${gapMessage(continuity)}`);
-      if (continuity.reachableUntil < parseLsn(base.stop.lsn))
-        throw new BackupError(
-          `${input.server}: the WAL base backup ${base.backupId} needs is not all archived (${gapMessage(continuity) ?? `nothing after ${base.start.walFile}`}); choose another base backup or check pgwarden wal status`,
-        );
-
-      // 3. A new data directory, never one in use.
+      // 2. A new data directory, never one in use.
       const root =
         input.dataDir ??
         join(
@@ -108,79 +101,20 @@ export function pitrActivities(deps: ActivityDeps) {
           'pgwarden-pitr',
           `${input.server}-${createHash('sha256').update(input.workflowId).digest('hex').slice(0, 10)}`,
         );
-      const dataDir = join(root, 'data');
-      const walDir = join(root, 'wal');
-      if (existsSync(dataDir) && (await readdir(dataDir)).length)
-        throw new UsageError(`${dataDir} exists and is not empty; choose another --data-dir or remove it`);
-      if (!input.dataDir) {
-        // The instance's user must pass through the shared parent to reach its own folder.
-        const parent = join(config.verify.workDir, 'pgwarden-pitr');
-        await mkdir(parent, { recursive: true });
-        await chmod(parent, 0o711);
-      }
-      await mkdir(root, { recursive: true, mode: 0o700 });
-      await mkdir(dataDir, { recursive: true, mode: 0o700 });
-      await mkdir(walDir, { recursive: true, mode: 0o700 });
-      for (const dir of [root, dataDir, walDir]) handOver(dir, runAs);
+      if (existsSync(join(root, 'data')) && (await readdir(join(root, 'data'))).length)
+        throw new UsageError(`${join(root, 'data')} exists and is not empty; choose another --data-dir or remove it`);
 
-      beat(`unpacking ${base.backupId} (${formatBytes(base.data.storedBytes)}) into ${dataDir}`);
-      await unpackBaseBackup(deps, base, dataDir, runAs);
-
-      // The copied cluster's own instance log came along: this instance starts a log of its own.
-      const instanceLog = join(dataDir, 'pgwarden-instance.log');
-      if (existsSync(instanceLog)) await writeFile(instanceLog, '');
-
-      // 4. Every segment recovery may read, fetched before it starts: restore_command only copies.
-      const needed = neededWal(base, continuity.newest, timeline, history, archive);
-      let walBytes = 0;
-      let fetched = 0;
-      await inParallel(needed, 4, async ({ name, key }) => {
-        const bytes = await openWalFile(bucket, key, deps.keyring);
-        if (!bytes) throw new BackupError(`WAL file ${name} disappeared from the archive while restoring`);
-        const file = join(walDir, name);
-        await writeFile(file, bytes, { mode: 0o600 });
-        handOver(file, runAs);
-        walBytes += bytes.length;
-        fetched++;
-        if (fetched % 8 === 0) beat(`fetched ${fetched} of ${needed.length} WAL files (${formatBytes(walBytes)})`);
+      // 3-5. Unpacked, its WAL fetched, recovered to the target and promoted.
+      const recovered = await recoverInstance(deps, {
+        server: input.server,
+        base,
+        target: input.target,
+        root,
+        sharedParent: !input.dataDir,
+        port: input.port,
+        beat,
       });
-
-      // 5. Recovery settings; the instance runs on this host only, never archiving anywhere.
-      const confFile = join(dataDir, 'postgresql.conf');
-      if (!existsSync(confFile)) {
-        await writeFile(confFile, '# written by pgwarden: the base backup had no postgresql.conf\n');
-        handOver(confFile, runAs);
-      }
-      const auto = join(dataDir, 'postgresql.auto.conf');
-      await appendFile(
-        auto,
-        `\n# pgwarden point-in-time restore to ${describeTarget(input.target)}\n${autoConfLines(recoverySettings(input.target, `cp "${walDir}/%f" "%p"`))}\n`,
-      );
-      handOver(auto, runAs);
-      const signal = join(dataDir, 'recovery.signal');
-      await writeFile(signal, '');
-      handOver(signal, runAs);
-
-      // A gap after the base backup ends recovery there: said with the failure, if recovery stops short.
-      const gapNote = continuity.firstMissing ? `; ${gapMessage(continuity)}` : '';
-      const port = input.port ?? (await freePort());
-      beat(`recovering to ${describeTarget(input.target)} on port ${port}`);
-      try {
-        await startInstance({
-          dataDir,
-          port,
-          runAs,
-          pgBinDir: config.tools.pgBinDir,
-          settings: { archive_mode: 'off', hot_standby: 'on' },
-          timeoutSeconds: 3600,
-        });
-      } catch (err) {
-        throw new BackupError(`${input.server}: recovery stopped: ${await lastFatal(dataDir, (err as Error).message)}${gapNote}`);
-      }
-      const instance = { ...target, host: '127.0.0.1', port };
-      const reached = await waitForPromotion(instance, dataDir, beat).catch((err: Error) => {
-        throw new BackupError(`${input.server}: ${err.message}${gapNote}`);
-      });
+      const { dataDir, port, reached } = recovered;
       if (!input.keepRunning) await stopInstance({ dataDir, runAs, pgBinDir: config.tools.pgBinDir });
       const lossSeconds =
         input.target.kind === 'time' && reached.commitTime
@@ -198,10 +132,97 @@ export function pitrActivities(deps: ActivityDeps) {
         port,
         recoveredTo: reached,
         lossSeconds,
-        walSegments: needed.length,
-        walBytes,
+        walSegments: recovered.walSegments,
+        walBytes: recovered.walBytes,
         durationMs: Date.now() - started,
       };
+    },
+
+    /**
+     * Verification of a base backup (the newest, or the one named), on this host: unpacked with
+     * its WAL, checked by pg_verifybackup before PostgreSQL touches it, recovered in a temporary
+     * instance to the point its rows were counted at (or to consistency), rows counted and
+     * compared. The instance and its folder go afterwards, whatever happened.
+     */
+    async verifyBaseBackup(input: { server: string; workflowId: string; backupId?: string }): Promise<BaseBackupVerification> {
+      const ctx = Context.current();
+      const { config } = deps;
+      const started = Date.now();
+      const beat = (summary: string) => ctx.heartbeat({ summary });
+      const bases = await baseBackups(deps.bucket, config.storage.prefix, input.server);
+      const base = input.backupId
+        ? bases.find((b) => b.backupId === input.backupId)
+        : [...bases].sort((a, b) => (a.finishedAt < b.finishedAt ? 1 : -1))[0];
+      if (!base)
+        throw new UsageError(
+          input.backupId
+            ? `${input.server}: there is no base backup ${input.backupId} (pgwarden report lists them)`
+            : `${input.server}: no base backup to verify: take one (pgwarden basebackup) first`,
+        );
+      const root = join(
+        config.verify.workDir,
+        'pgwarden-pitr',
+        `verify-${input.server}-${createHash('sha256').update(input.workflowId).digest('hex').slice(0, 10)}`,
+      );
+      // An earlier attempt's instance and files go first: a retry starts clean.
+      await discardInstance(root, config.tools.pgBinDir);
+      let verifyBackup: BaseBackupVerification['verifyBackup'] = { ok: false, detail: 'not run: the copy was not unpacked' };
+      let recovery: BaseBackupVerification['recovery'] = { ok: false, detail: '', seconds: null, lsn: null };
+      let rowCounts: CountComparison = { compared: false, tables: 0, differences: [], skipped: 'not counted: recovery failed' };
+      const target: RecoveryTarget = base.rowCounts
+        ? { kind: 'lsn', lsn: base.rowCounts.lsn, before: true }
+        : { kind: 'immediate' };
+      const recoveryStarted = Date.now();
+      try {
+        const recovered = await recoverInstance(deps, {
+          server: input.server,
+          base,
+          target,
+          root,
+          sharedParent: true,
+          beat,
+          beforeStart: async (dataDir, walDir) => {
+            beat(`pg_verifybackup: checking every file of ${base.backupId} and the WAL it needs`);
+            verifyBackup = await runVerifyBackup(config.tools.pgBinDir, dataDir, walDir);
+          },
+        });
+        recovery = {
+          ok: true,
+          detail: `recovered to ${describeTarget(target)}`,
+          seconds: (Date.now() - recoveryStarted) / 1000,
+          lsn: recovered.reached.lsn,
+        };
+        beat('counting the rows of the recovered copy');
+        const c = await connectTo({ ...recovered.instance, database: base.rowCounts?.database ?? recovered.instance.database });
+        try {
+          const actual = await countAllTables(c);
+          rowCounts = compareBaseCounts(
+            base.rowCounts,
+            actual,
+            base.rowCounts ? await committedUnseen(c, base.rowCounts.snapshot) : 0,
+          );
+        } finally {
+          await c.end().catch(() => undefined);
+        }
+      } catch (err) {
+        recovery = { ...recovery, ok: false, detail: (err as Error).message };
+      } finally {
+        await discardInstance(root, config.tools.pgBinDir);
+      }
+      const failures = baseVerificationFailures({ verifyBackup, recovery, rowCounts });
+      const result: BaseBackupVerification = {
+        server: input.server,
+        backupId: base.backupId,
+        status: failures.length ? 'failed' : 'passed',
+        failures,
+        verifyBackup,
+        recovery,
+        rowCounts,
+        durationMs: Date.now() - started,
+      };
+      log.info('base backup verified', { server: input.server, backupId: base.backupId, status: result.status, failures });
+      await deliver(deps, baseVerificationNotice(result));
+      return result;
     },
 
     /** The point-in-time archive of a server in WAL_ARCHIVE, as verify reports it; null for other databases. */
@@ -217,6 +238,177 @@ export function pitrActivities(deps: ActivityDeps) {
       await stopInstance({ dataDir: input.dataDir, runAs: instanceUser(), pgBinDir: deps.config.tools.pgBinDir });
     },
   };
+}
+
+interface RecoverySpec {
+  server: string;
+  base: BaseBackupManifest;
+  target: RecoveryTarget;
+  /** The folder that gets data/ and wal/. */
+  root: string;
+  /** root is under PGWARDEN_WORK_DIR/pgwarden-pitr, which the instance's user must pass through. */
+  sharedParent: boolean;
+  port?: number;
+  /** Runs on the unpacked copy and its WAL before PostgreSQL touches them (pg_verifybackup). */
+  beforeStart?: (dataDir: string, walDir: string) => Promise<void>;
+  beat: (summary: string) => void;
+}
+
+interface Recovered {
+  dataDir: string;
+  walDir: string;
+  port: number;
+  reached: PitrRestoreResult['recoveredTo'];
+  walSegments: number;
+  walBytes: number;
+  /** Where to connect, as the server's own user. */
+  instance: Parameters<typeof connectTo>[0];
+}
+
+/**
+ * A base backup brought to a target in a new instance on this host: its WAL checked for gaps
+ * before anything is written, unpacked, every segment recovery may read fetched beforehand
+ * (restore_command only copies), recovered and promoted. The instance is left running.
+ */
+async function recoverInstance(deps: ActivityDeps, spec: RecoverySpec): Promise<Recovered> {
+  const { config, bucket } = deps;
+  const { base, beat } = spec;
+  const target = requireDatabase(config, spec.server);
+  const runAs = instanceUser();
+  // The WAL from its start, checked for gaps before anything is written to disk.
+  const archive = await archivedWal(deps.bucket, deps.keyring, config.storage.prefix, spec.server);
+  const timeline = Math.max(base.start.timeline, ...archive.histories.keys());
+  const history = archive.histories.get(timeline) ?? [];
+  const continuity = walContinuity({
+    from: parseLsn(base.start.lsn),
+    timeline,
+    history,
+    stored: archive.segments.keys(),
+    segmentBytes: base.serverInfo.segmentBytes,
+  });
+  if (continuity.firstMissing && spec.target.kind === 'lsn' && parseLsn(spec.target.lsn) > continuity.reachableUntil)
+    throw new BackupError(`${spec.server}: ${gapMessage(continuity)}`);
+  if (continuity.reachableUntil < parseLsn(base.stop.lsn))
+    throw new BackupError(
+      `${spec.server}: the WAL base backup ${base.backupId} needs is not all archived (${gapMessage(continuity) ?? `nothing after ${base.start.walFile}`}); choose another base backup or check pgwarden wal status`,
+    );
+
+  const dataDir = join(spec.root, 'data');
+  const walDir = join(spec.root, 'wal');
+  if (spec.sharedParent) {
+    // The instance's user must pass through the shared parent to reach its own folder.
+    const parent = join(config.verify.workDir, 'pgwarden-pitr');
+    await mkdir(parent, { recursive: true });
+    await chmod(parent, 0o711);
+  }
+  await mkdir(spec.root, { recursive: true, mode: 0o700 });
+  await mkdir(dataDir, { recursive: true, mode: 0o700 });
+  await mkdir(walDir, { recursive: true, mode: 0o700 });
+  for (const dir of [spec.root, dataDir, walDir]) handOver(dir, runAs);
+
+  beat(`unpacking ${base.backupId} (${formatBytes(base.data.storedBytes)}) into ${dataDir}`);
+  await unpackBaseBackup(deps, base, dataDir, runAs);
+
+  // Every segment recovery may read, fetched before it starts: restore_command only copies.
+  const needed = neededWal(base, continuity.newest, timeline, history, archive);
+  let walBytes = 0;
+  let fetched = 0;
+  await inParallel(needed, 4, async ({ name, key }) => {
+    const bytes = await openWalFile(bucket, key, deps.keyring);
+    if (!bytes) throw new BackupError(`WAL file ${name} disappeared from the archive while restoring`);
+    const file = join(walDir, name);
+    await writeFile(file, bytes, { mode: 0o600 });
+    handOver(file, runAs);
+    walBytes += bytes.length;
+    fetched++;
+    if (fetched % 8 === 0) beat(`fetched ${fetched} of ${needed.length} WAL files (${formatBytes(walBytes)})`);
+  });
+
+  await spec.beforeStart?.(dataDir, walDir);
+
+  // The copied cluster's own instance log came along: this instance starts a log of its own.
+  const instanceLog = join(dataDir, 'pgwarden-instance.log');
+  if (existsSync(instanceLog)) await writeFile(instanceLog, '');
+
+  // Recovery settings; the instance runs on this host only, never archiving anywhere.
+  const confFile = join(dataDir, 'postgresql.conf');
+  if (!existsSync(confFile)) {
+    await writeFile(confFile, '# written by pgwarden: the base backup had no postgresql.conf\n');
+    handOver(confFile, runAs);
+  }
+  const auto = join(dataDir, 'postgresql.auto.conf');
+  await appendFile(
+    auto,
+    `\n# pgwarden point-in-time restore to ${describeTarget(spec.target)}\n${autoConfLines(recoverySettings(spec.target, `cp "${walDir}/%f" "%p"`))}\n`,
+  );
+  handOver(auto, runAs);
+  const signal = join(dataDir, 'recovery.signal');
+  await writeFile(signal, '');
+  handOver(signal, runAs);
+
+  // A gap after the base backup ends recovery there: said with the failure, if recovery stops short.
+  const gapNote = continuity.firstMissing ? `; ${gapMessage(continuity)}` : '';
+  const port = spec.port ?? (await freePort());
+  beat(`recovering to ${describeTarget(spec.target)} on port ${port}`);
+  try {
+    await startInstance({
+      dataDir,
+      port,
+      runAs,
+      pgBinDir: config.tools.pgBinDir,
+      settings: { archive_mode: 'off', hot_standby: 'on' },
+      timeoutSeconds: 3600,
+    });
+  } catch (err) {
+    throw new BackupError(`${spec.server}: recovery stopped: ${await lastFatal(dataDir, (err as Error).message)}${gapNote}`);
+  }
+  const instance = { ...target, host: '127.0.0.1', port };
+  const reached = await waitForPromotion(instance, dataDir, beat).catch((err: Error) => {
+    throw new BackupError(`${spec.server}: ${err.message}${gapNote}`);
+  });
+  return { dataDir, walDir, port, reached, walSegments: needed.length, walBytes, instance };
+}
+
+/** pg_verifybackup of an unpacked copy against its backup_manifest, and of the WAL it needs in walDir. */
+async function runVerifyBackup(
+  pgBinDir: string | undefined,
+  dataDir: string,
+  walDir: string,
+): Promise<{ ok: boolean; detail: string }> {
+  try {
+    const r = await runCommand(pgProgram('pg_verifybackup', pgBinDir), ['--wal-directory', walDir, dataDir], {
+      timeoutMs: 6 * 3600_000,
+    });
+    return { ok: true, detail: r.stdout.trim().split('\n').at(-1) ?? 'backup successfully verified' };
+  } catch (err) {
+    const said = err instanceof CommandError ? err.stderr.trim().split('\n').slice(0, 3).join(' | ') : '';
+    return { ok: false, detail: said || (err as Error).message };
+  }
+}
+
+/**
+ * How many transactions the counting snapshot did not see as finished have committed in the
+ * recovered copy: its in-progress list and every id from its xmax to the copy's next one.
+ */
+async function committedUnseen(c: Client, snapshot: string): Promise<number> {
+  const { rows } = await c.query<{ n: number }>(
+    `SELECT count(*)::int AS n FROM (
+       SELECT txid_snapshot_xip($1::txid_snapshot) AS x
+       UNION ALL
+       SELECT g FROM generate_series(txid_snapshot_xmax($1::txid_snapshot), txid_snapshot_xmax(txid_current_snapshot()) - 1) g
+     ) t WHERE txid_status(x) = 'committed'`,
+    [snapshot],
+  );
+  return rows[0].n;
+}
+
+/** Stops an instance left in root/data, if any, and removes root. */
+async function discardInstance(root: string, pgBinDir: string | undefined): Promise<void> {
+  if (existsSync(join(root, 'data', 'postmaster.pid')))
+    await stopInstance({ dataDir: join(root, 'data'), runAs: instanceUser(), pgBinDir }).catch((err: Error) =>
+      log.warn('could not stop a verification instance', { root, error: err.message }),
+    );
+  await rm(root, { recursive: true, force: true });
 }
 
 /** The files recovery reads: histories, the segments from the base backup's start, and the open segment's copy after them. */

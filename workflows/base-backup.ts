@@ -1,12 +1,13 @@
 /**
  * BaseBackupWorkflow: a copy of the whole cluster for point-in-time recovery.
  *   1. copy: pg_basebackup -> compression -> encryption -> S3, heartbeating
- *   2. WAL: wait until the archive holds the segment the copy ended in (it is useless without)
+ *   2. WAL: wait until the archive holds the segment the copy ended in (it is useless without),
+ *      or the later one its row counts were taken at (verification recovers to there)
  *   3. manifest: written last, it commits the base backup (start and stop LSN, timeline)
  */
 import { proxyActivities, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
 import type { Activities } from '../activities';
-import { baseBackupIdFor, type BaseBackupManifest } from '../src/operations/pitr/base-backup';
+import { baseBackupIdFor, lastWalNeeded, type BaseBackupManifest } from '../src/operations/pitr/base-backup';
 import { DatabaseSA, OperationSA } from '../src/infra/temporal/search-attributes';
 import { onHost } from './host-queue';
 
@@ -41,7 +42,8 @@ export async function BaseBackupWorkflow(input: BaseBackupInput): Promise<BaseBa
   });
 
   const copy = await copyCluster({ server: input.server, backupId, workflowId: info.workflowId, runId: info.runId });
-  await awaitBackupWal({ server: input.server, walFile: copy.stop.walFile, timeoutSeconds: input.walTimeoutSeconds ?? 600 });
+  // Up to the point the rows were counted at, so verification can recover to it.
+  await awaitBackupWal({ server: input.server, walFile: lastWalNeeded(copy), timeoutSeconds: input.walTimeoutSeconds ?? 600 });
   return writeBaseBackupManifest({
     copy,
     reason: input.reason ?? 'manual',

@@ -4,6 +4,8 @@
  *   1-2. checksums and a full decryption of the stored objects
  *   3-4. test restore into a temporary database and row counts against the manifest
  *   5. size against earlier backups (a warning, not a failure)
+ *   then, for a server in WAL_ARCHIVE: WAL continuity, and its newest base backup recovered
+ *   in a temporary instance on the server's host (pg_verifybackup, recovery, row counts)
  * The outcome is stored beside the backup and notified; a failed verification is an alert.
  */
 import { log, patched, proxyActivities, setHandler, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
@@ -13,6 +15,8 @@ import { buildVerificationRecord, VerificationRecord } from '../src/operations/v
 import { verifyStatusQuery } from '../src/infra/temporal/messages';
 import { DatabaseSA, OperationSA } from '../src/infra/temporal/search-attributes';
 import type { PitrStatus } from '../src/operations/pitr/window';
+import type { BaseBackupVerification } from '../src/operations/pitr/base-verification';
+import { onHost } from './host-queue';
 
 export interface VerifyInput {
   database: string;
@@ -20,6 +24,8 @@ export interface VerifyInput {
   backupId?: string;
   /** Verify every backup that has never been verified, oldest first. */
   allUnverified?: boolean;
+  /** A server in WAL_ARCHIVE: the task queue of the worker on its host (TASK_QUEUE_<SERVER>), where its base backup is recovered. */
+  hostQueue?: string;
 }
 
 export interface VerifyResult {
@@ -29,6 +35,8 @@ export interface VerifyResult {
   >;
   /** A server in WAL_ARCHIVE: its point-in-time archive, WAL continuity from the oldest base backup included. */
   pitr?: PitrStatus;
+  /** A server in WAL_ARCHIVE: its newest base backup recovered in a temporary instance and checked. */
+  baseBackup?: BaseBackupVerification;
 }
 
 const quick = proxyActivities<Activities>({
@@ -120,6 +128,18 @@ export async function VerifyBackupWorkflow(input: VerifyInput): Promise<VerifyRe
   }
   // WAL continuity is part of what verify checks for a server whose WAL is archived.
   const pitr = patched('verify-wal-continuity') ? await quick.checkPointInTimeArchive({ database: input.database }) : null;
+  // And its newest base backup must recover: on the server's host, where instances are made.
+  let baseBackup: BaseBackupVerification | undefined;
+  if (pitr && pitr.baseBackups > 0 && patched('verify-base-backup')) {
+    current = 'base backup: pg_verifybackup, recovery and row counts';
+    const { verifyBaseBackup } = proxyActivities<Activities>({
+      ...onHost(input.hostQueue),
+      startToCloseTimeout: '12 hours',
+      heartbeatTimeout: '2 minutes',
+      retry: { initialInterval: '10 seconds', maximumAttempts: 2 },
+    });
+    baseBackup = await verifyBaseBackup({ server: input.database, workflowId: info.workflowId });
+  }
   current = 'done';
-  return { database: input.database, verified: done, ...(pitr ? { pitr } : {}) };
+  return { database: input.database, verified: done, ...(pitr ? { pitr } : {}), ...(baseBackup ? { baseBackup } : {}) };
 }

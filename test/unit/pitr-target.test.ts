@@ -62,6 +62,12 @@ describe('recovery settings', () => {
       recovery_target_action: 'promote',
     });
     expect(recoverySettings({ kind: 'immediate' }, 'x').recovery_target).toBe('immediate');
+    // A base backup's counting point: nothing from the record that starts at it on.
+    expect(recoverySettings({ kind: 'lsn', lsn: '0/3000028', before: true }, 'x')).toMatchObject({
+      recovery_target_lsn: '0/3000028',
+      recovery_target_inclusive: 'false',
+    });
+    expect(recoverySettings({ kind: 'lsn', lsn: '0/3000028' }, 'x').recovery_target_inclusive).toBeUndefined();
   });
 
   it('quotes values as postgresql.conf reads them', () => {

@@ -5,7 +5,7 @@
  * PostgreSQL's own backup manifest. Without WAL archiving, the run fails saying so.
  */
 import { spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
@@ -22,6 +22,9 @@ import { createS3Client } from '../../src/infra/storage/s3-client';
 import { WorkflowType } from '../../src/infra/temporal/definitions';
 import { baseBackupFolder, walFileOf, walFolder } from '../../src/infra/storage/layout';
 import type { CleanupResult } from '../../workflows/cleanup';
+import type { VerifyResult } from '../../workflows/verify';
+import { formatVerifyResult } from '../../src/app/cli/commands/verify';
+import { capturedMail, waitForCaptured } from '../support/sinks';
 import type { BaseBackupManifest } from '../../src/operations/pitr/base-backup';
 import { parseLsn } from '../../src/operations/pitr/wal-names';
 import { uniqueDatabaseName } from '../support/databases';
@@ -101,6 +104,84 @@ it('copies the cluster, waits for its WAL in the archive, and the copy verifies 
     rmSync(dir, { recursive: true, force: true });
   }
 }, 180_000);
+
+it('verify recovers the newest base backup in a temporary instance: pg_verifybackup, recovery, row counts compared exactly', async () => {
+  const t = await setUp('baseverify');
+  await cluster.query('CREATE TABLE payments (id serial PRIMARY KEY, at timestamptz DEFAULT now())', [], t.db);
+  const bucket = new Bucket(t.config.storage!, createS3Client(t.config.storage!));
+  await t.worker.runUntil(async () => {
+    const archiving = await server.client.workflow.start(WorkflowType.walArchive, {
+      taskQueue: t.taskQueue,
+      workflowId: `wal-archive-${t.db}-${uniqueSuffix()}`,
+      args: [{ server: t.db, roundSeconds: 600 }],
+    });
+    runs.push(archiving);
+    // Payments keep arriving while the cluster is copied and counted.
+    let writing = true;
+    const writer = (async () => {
+      while (writing) {
+        await cluster.query('INSERT INTO payments DEFAULT VALUES', [], t.db);
+        await new Promise((r) => setTimeout(r, 50));
+      }
+    })();
+    const manifest: BaseBackupManifest = await server.client.workflow
+      .execute(WorkflowType.baseBackup, {
+        taskQueue: t.taskQueue,
+        workflowId: `base-backup-${t.db}-${uniqueSuffix()}`,
+        args: [{ server: t.db, reason: 'test' }],
+      })
+      .finally(() => (writing = false));
+    await writer;
+    expect(manifest.rowCounts).toMatchObject({ database: t.db, lsn: expect.stringMatching(/^[0-9A-F]+\/[0-9A-F]+$/) });
+    expect(manifest.rowCounts!.tables).toContainEqual({ schema: 'public', table: 'orders', rows: 1000 });
+    const paymentsCounted = manifest.rowCounts!.tables.find((c) => c.table === 'payments')!.rows;
+    expect(paymentsCounted).toBeGreaterThan(0);
+    expect(parseLsn(manifest.rowCounts!.lsn)).toBeGreaterThanOrEqual(parseLsn(manifest.stop.lsn));
+
+    const verify = () =>
+      server.client.workflow.execute(WorkflowType.verify, {
+        taskQueue: t.taskQueue,
+        workflowId: `verify-${t.db}-${uniqueSuffix()}`,
+        args: [{ database: t.db }],
+      });
+    const passed: VerifyResult = await verify();
+    expect(passed.baseBackup).toMatchObject({
+      backupId: manifest.backupId,
+      status: 'passed',
+      failures: [],
+      verifyBackup: { ok: true, detail: 'backup successfully verified' },
+      recovery: { ok: true },
+      rowCounts: { compared: true, tables: manifest.rowCounts!.tables.length, differences: [] },
+    });
+    // Recovered to the counting point: later payments are not in it, and the counts match.
+    expect(parseLsn(passed.baseBackup!.recovery.lsn!)).toBeGreaterThanOrEqual(parseLsn(manifest.rowCounts!.lsn));
+    expect(formatVerifyResult(passed)).toContain(`base backup ${manifest.backupId}: PASSED (pg_verifybackup, recovery to`);
+    // Nothing is left running or on disk.
+    const left = readdirSync(join(tmpdir(), 'pgwarden-pitr')).filter((n) => n.startsWith(`verify-${t.db}-`));
+    expect(left).toEqual([]);
+
+    // A count that does not match is named, and people are told.
+    const tampered = {
+      ...manifest,
+      rowCounts: {
+        ...manifest.rowCounts!,
+        tables: manifest.rowCounts!.tables.map((c) => (c.table === 'payments' ? { ...c, rows: c.rows + 1 } : c)),
+      },
+    };
+    const manifestKey = manifest.data.key.replace(/\.tar\..*$/, '.json');
+    await bucket.replace(manifestKey, Buffer.from(JSON.stringify(tampered)), {});
+    const failed: VerifyResult = await verify();
+    expect(failed.baseBackup).toMatchObject({ status: 'failed', verifyBackup: { ok: true }, recovery: { ok: true } });
+    expect(failed.baseBackup!.failures).toEqual([
+      `row counts differ in 1 table(s): public.payments: manifest ${paymentsCounted + 1} rows, restored ${paymentsCounted}`,
+    ]);
+    const [mail] = await waitForCaptured(capturedMail, `Verification of ${t.db} base backup ${manifest.backupId} FAILED`);
+    expect(mail?.text).toContain('take a new one (pgwarden basebackup)');
+    await archiving.cancel();
+    await archiving.result();
+  });
+  bucket.s3.destroy();
+}, 240_000);
 
 it('fails, saying so, when the WAL the copy needs is not archived', async () => {
   const t = await setUp('basenowal');

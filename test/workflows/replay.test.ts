@@ -46,6 +46,7 @@ describe('recorded histories replay against the current workflows', () => {
         'dr-reminders-on-grid.json',
         'wal-archive-stopped.json',
         'wal-archive-watchdog.json',
+        'verify-base-backup-passed.json',
         'base-backup-succeeded.json',
         'pitr-restore-succeeded.json',
         'pitr-restore-refused.json',

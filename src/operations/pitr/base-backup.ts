@@ -5,6 +5,7 @@
  */
 import type { BackupManifest, ManifestCompression, StoredObject } from '../backup/manifest';
 import { backupIdFor } from '../backup/naming';
+import type { BaseBackupRowCounts } from './base-verification';
 import { formatLsn, parseLsn, segmentName, segmentOf } from './wal-names';
 
 export const BASE_BACKUP_KIND = 'pgwarden.basebackup';
@@ -36,6 +37,8 @@ export interface BaseBackupManifest {
   encryption: BackupManifest['encryption'];
   /** The cluster as one tar stream, PostgreSQL's backup_manifest inside it. */
   data: StoredObject;
+  /** Row counts of the server's database taken beside the copy, for verification (absent before they were taken). */
+  rowCounts?: BaseBackupRowCounts;
   startedAt: string;
   finishedAt: string;
   durationMs: number;
@@ -65,4 +68,10 @@ export function parseBaseBackupManifest(text: string, key: string): BaseBackupMa
   for (const field of ['backupId', 'server', 'start', 'stop', 'data', 'encryption'] as const)
     if (value[field] === undefined) throw new Error(`base backup manifest ${key} lacks "${field}"`);
   return value as BaseBackupManifest;
+}
+
+/** The WAL segment the base backup's WAL must reach: its stop, or the counting point after it. */
+export function lastWalNeeded(m: Pick<BaseBackupManifest, 'stop' | 'rowCounts' | 'serverInfo'>): string {
+  if (!m.rowCounts) return m.stop.walFile;
+  return walPoint(m.rowCounts.lsn, m.stop.timeline, m.serverInfo.segmentBytes).walFile;
 }

@@ -4,7 +4,8 @@
  *
  * A base backup is not a snapshot, so its row counts are taken beside it: in one
  * repeatable-read transaction whose first statement reads both the snapshot and the WAL insert
- * position P. Recovery to P replays exactly the transactions that committed before P; the
+ * position P. Recovery to just before P (the records that start before it) replays exactly the
+ * transactions that committed before P; the
  * snapshot sees exactly those that had finished when it was taken. The two sets differ only
  * by transactions that committed within the instant between them, and the recovered instance
  * can tell which those are (txid_status): when none did, the counts must match exactly;
@@ -87,5 +88,5 @@ export function describeBaseVerification(v: BaseBackupVerification): string {
   const counts = v.rowCounts.compared
     ? `row counts of ${v.rowCounts.tables} table(s) match`
     : `row counts not compared (${v.rowCounts.skipped})`;
-  return `base backup ${v.backupId}: passed (pg_verifybackup, recovery to ${v.recovery.lsn} in ${v.recovery.seconds?.toFixed(1)} s, ${counts})`;
+  return `base backup ${v.backupId}: PASSED (pg_verifybackup, recovery to ${v.recovery.lsn} in ${v.recovery.seconds?.toFixed(1)} s, ${counts})`;
 }

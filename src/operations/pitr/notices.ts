@@ -1,5 +1,9 @@
-/** What the WAL archive's watchdog tells people: it fell behind, it caught up, it stopped. */
+/**
+ * What point-in-time recovery tells people: the WAL archive's watchdog (it fell behind, it
+ * caught up, it stopped) and the verification of a base backup.
+ */
 import type { Notice } from '../../infra/notify/notice';
+import { describeBaseVerification, type BaseBackupVerification } from './base-verification';
 
 export type WalWatchEvent =
   | { kind: 'behind'; server: string; problems: string[]; archivedLsn?: string; lagSeconds: number }
@@ -45,4 +49,25 @@ export function walWatchNotice(e: WalWatchEvent): Notice {
           'point-in-time recovery cannot reach past this: fix the reason above, take a new base backup (pgwarden basebackup) and start archiving again (pgwarden wal start)',
       };
   }
+}
+
+/** A failed verification of a base backup is an alert; a passed one says what was checked. */
+export function baseVerificationNotice(v: BaseBackupVerification): Notice {
+  const failed = v.status === 'failed';
+  return {
+    event: failed ? 'basebackup.verify-failed' : 'basebackup.verified',
+    severity: failed ? 'critical' : 'info',
+    title: failed
+      ? `Verification of ${v.server} base backup ${v.backupId} FAILED`
+      : `Base backup ${v.backupId} of ${v.server} verified`,
+    facts: [
+      ['Server', v.server],
+      ['Base backup', v.backupId],
+      ['Result', describeBaseVerification(v)],
+      ['Duration', `${(v.durationMs / 1000).toFixed(1)}s`],
+    ],
+    action: failed
+      ? 'do not rely on this base backup for point-in-time recovery: check the findings above and take a new one (pgwarden basebackup)'
+      : undefined,
+  };
 }

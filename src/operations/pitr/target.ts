@@ -8,7 +8,8 @@ import { formatLsn, parseLsn } from './wal-names';
 
 export type RecoveryTarget =
   | { kind: 'time'; time: string }
-  | { kind: 'lsn'; lsn: string }
+  /** `before`: only the records that start before the LSN (a base backup's counting point); else the one at it too. */
+  | { kind: 'lsn'; lsn: string; before?: boolean }
   | { kind: 'name'; name: string }
   | { kind: 'latest' }
   | { kind: 'immediate' };
@@ -19,7 +20,7 @@ export function describeTarget(t: RecoveryTarget): string {
     case 'time':
       return t.time;
     case 'lsn':
-      return `LSN ${t.lsn}`;
+      return t.before ? `just before LSN ${t.lsn}` : `LSN ${t.lsn}`;
     case 'name':
       return `restore point "${t.name}"`;
     case 'latest':
@@ -97,6 +98,7 @@ export function recoverySettings(target: RecoveryTarget, restoreCommand: string)
   if (target.kind === 'immediate') settings.recovery_target = 'immediate';
   // A transaction committed at exactly the target time is in: the database as of that moment.
   if (target.kind === 'time') settings.recovery_target_inclusive = 'true';
+  if (target.kind === 'lsn' && target.before) settings.recovery_target_inclusive = 'false';
   return settings;
 }
 

@@ -70,7 +70,7 @@ export function desiredSchedules(config: Config): DesiredSchedule[] {
     out.push(
       make(
         'verify',
-        [{ database: db.id }],
+        [{ database: db.id, ...hostQueueInput(config, db.id) }],
         s.verifyCron,
         `Weekly verification of ${db.id}'s newest backup (strategy: Sundays 03:00 UTC), replaces verify_backup.sh`,
         24 * 60,

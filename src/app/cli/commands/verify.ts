@@ -1,6 +1,8 @@
 /** `pgwarden verify`: verification runs of the newest, one or every unverified backup. */
 import { BackupError, UsageError } from '../../../infra/errors/errors';
 import type { VerifyResult } from '../../../../workflows/verify';
+import { hostQueueInput } from '../../../infra/config/wal';
+import { describeBaseVerification } from '../../../operations/pitr/base-verification';
 import { CommandContext } from '../context';
 import { announce, startRun } from '../start-run';
 
@@ -25,7 +27,8 @@ export function formatVerifyResult(r: VerifyResult): string {
         ...r.pitr.problems.map((p) => `  failed:  ${p}`),
       ]
     : [];
-  return [...dumps, ...pitr].join('\n');
+  const base = r.baseBackup ? [describeBaseVerification(r.baseBackup)] : [];
+  return [...dumps, ...pitr, ...base].join('\n');
 }
 
 export async function runVerifyCommand(ctx: CommandContext, options: VerifyOptions): Promise<void> {
@@ -43,7 +46,7 @@ export async function runVerifyCommand(ctx: CommandContext, options: VerifyOptio
       workflow: 'verify',
       operation: 'verify',
       database,
-      args: [{ database, backupId: options.backup, allUnverified: options.allUnverified }],
+      args: [{ database, backupId: options.backup, allUnverified: options.allUnverified, ...hostQueueInput(config, database) }],
       summary: `Verification of ${database} ${options.backup ?? (options.allUnverified ? 'unverified backups' : 'newest backup')}`,
     });
     if (!options.json) announce(`verifying ${database}`, run);
@@ -59,5 +62,9 @@ export async function runVerifyCommand(ctx: CommandContext, options: VerifyOptio
       );
     if (result.pitr?.problems.length)
       throw new BackupError(`the point-in-time archive of ${database} failed its check: ${result.pitr.problems[0]}`);
+    if (result.baseBackup?.status === 'failed')
+      throw new BackupError(
+        `base backup ${result.baseBackup.backupId} of ${database} failed verification: ${result.baseBackup.failures[0]}`,
+      );
   });
 }
