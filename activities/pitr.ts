@@ -35,6 +35,7 @@ import {
   TimelineSwitch,
 } from '../src/operations/pitr/wal-names';
 import { pgProgram } from '../src/infra/postgres/binaries';
+import { readRecoveryMinimums } from '../src/infra/postgres/control-data';
 import { countAllTables } from '../src/infra/postgres/tables';
 import { CommandError, runCommand } from '../src/infra/process/run-command';
 import {
@@ -356,7 +357,8 @@ async function recoverInstance(deps: ActivityDeps, spec: RecoverySpec): Promise<
       port,
       runAs,
       pgBinDir: config.tools.pgBinDir,
-      settings: { archive_mode: 'off', hot_standby: 'on' },
+      // The primary's connection and worker limits, or a hot standby refuses to start.
+      settings: { ...(await readRecoveryMinimums(dataDir, config.tools.pgBinDir)), archive_mode: 'off', hot_standby: 'on' },
       timeoutSeconds: 3600,
     });
   } catch (err) {

@@ -29,7 +29,14 @@ export async function startScratchCluster(): Promise<ScratchCluster> {
   const password = randomBytes(12).toString('hex');
   await initCluster({ dataDir, superuser: 'pgwarden', password, runAs });
   const port = await ephemeralPort();
-  await startInstance({ dataDir, port, runAs, settings: { max_wal_senders: '10', wal_level: 'replica' } });
+  // Limits set on the command line, as the dev stack and many packaged servers do (postgresql.conf
+  // elsewhere): a copy's recovery must take them from pg_control, not from a default of 100.
+  await startInstance({
+    dataDir,
+    port,
+    runAs,
+    settings: { max_wal_senders: '10', wal_level: 'replica', max_connections: '150' },
+  });
   const url = (database = 'postgres') => `postgres://pgwarden:${password}@127.0.0.1:${port}/${database}`;
   return {
     port,

@@ -1,3 +1,4 @@
+import { recoveryMinimums } from '../../src/infra/postgres/control-data';
 import {
   createDatabaseStatement,
   DatabaseProperties,
@@ -81,5 +82,27 @@ describe('database-level properties', () => {
     expect(databasePropertyStatements('x', { ...props, acl: null, comment: null, settings: [] })).toEqual([
       `COMMENT ON DATABASE "x" IS NULL`,
     ]);
+  });
+});
+
+describe('recoveryMinimums', () => {
+  it("takes the primary's limits from pg_controldata, and nothing else", () => {
+    const text = [
+      'pg_control version number:            1300',
+      'wal_level setting:                    replica',
+      'max_connections setting:              200',
+      'max_worker_processes setting:         8',
+      'max_wal_senders setting:              10',
+      'max_prepared_xacts setting:           0',
+      'max_locks_per_xact setting:           64',
+      'track_commit_timestamp setting:       off',
+    ].join('\n');
+    expect(recoveryMinimums(text)).toEqual({
+      max_connections: '200',
+      max_worker_processes: '8',
+      max_wal_senders: '10',
+      max_prepared_transactions: '0',
+      max_locks_per_transaction: '64',
+    });
   });
 });

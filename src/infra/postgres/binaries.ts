@@ -15,6 +15,7 @@ export function pgProgram(
     | 'pg_receivewal'
     | 'pg_basebackup'
     | 'pg_verifybackup'
+    | 'pg_controldata'
     | 'pg_ctl'
     | 'initdb',
   pgBinDir?: string,
