@@ -9,7 +9,7 @@ import { Context, log } from '@temporalio/activity';
 import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { appendFile, chmod, mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { appendFile, chmod, link, mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { Client } from 'pg';
@@ -184,7 +184,7 @@ export function pitrActivities(deps: ActivityDeps) {
           beat,
           beforeStart: async (dataDir, walDir) => {
             beat(`pg_verifybackup: checking every file of ${base.backupId} and the WAL it needs`);
-            verifyBackup = await runVerifyBackup(config.tools.pgBinDir, dataDir, walDir);
+            verifyBackup = await runVerifyBackup(config.tools.pgBinDir, dataDir, await backupWalOnly(base, walDir, root));
           },
         });
         recovery = {
@@ -369,6 +369,25 @@ async function recoverInstance(deps: ActivityDeps, spec: RecoverySpec): Promise<
     throw new BackupError(`${spec.server}: ${err.message}${gapNote}`);
   });
   return { dataDir, walDir, port, reached, walSegments: needed.length, walBytes, instance };
+}
+
+/**
+ * A folder with only the segments from the base backup's start to its stop (hard links into
+ * the fetched WAL): pg_waldump, which pg_verifybackup runs, takes the segment size from any
+ * file it finds, and the open segment's copy after them may not have a page header yet.
+ */
+async function backupWalOnly(base: BaseBackupManifest, walDir: string, root: string): Promise<string> {
+  const size = base.serverInfo.segmentBytes;
+  const from = parseSegmentName(base.start.walFile, size)!;
+  const to = parseSegmentName(base.stop.walFile, size)!;
+  const folder = join(root, 'wal-verify');
+  await mkdir(folder, { recursive: true, mode: 0o700 });
+  for (const name of await readdir(walDir)) {
+    const s = parseSegmentName(name, size);
+    if (s && s.timeline === to.timeline && s.segno >= from.segno && s.segno <= to.segno)
+      await link(join(walDir, name), join(folder, name));
+  }
+  return folder;
 }
 
 /** pg_verifybackup of an unpacked copy against its backup_manifest, and of the WAL it needs in walDir. */

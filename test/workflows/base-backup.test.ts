@@ -5,7 +5,7 @@
  * PostgreSQL's own backup manifest. Without WAL archiving, the run fails saying so.
  */
 import { spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
@@ -20,13 +20,15 @@ import { pgProgram } from '../../src/infra/postgres/binaries';
 import { Bucket } from '../../src/infra/storage/bucket';
 import { createS3Client } from '../../src/infra/storage/s3-client';
 import { WorkflowType } from '../../src/infra/temporal/definitions';
-import { baseBackupFolder, walFileOf, walFolder } from '../../src/infra/storage/layout';
+import { baseBackupFolder, walFileOf, walFolder, walKey } from '../../src/infra/storage/layout';
 import type { CleanupResult } from '../../workflows/cleanup';
 import type { VerifyResult } from '../../workflows/verify';
 import { formatVerifyResult } from '../../src/app/cli/commands/verify';
 import { capturedMail, waitForCaptured } from '../support/sinks';
 import type { BaseBackupManifest } from '../../src/operations/pitr/base-backup';
-import { parseLsn } from '../../src/operations/pitr/wal-names';
+import { parseLsn, parseSegmentName, segmentName } from '../../src/operations/pitr/wal-names';
+import { sealWalFile, WAL_PLAIN_SHA256 } from '../../src/operations/pitr/wal-object';
+import { encryptorFor } from '../../src/infra/crypto/encryptor';
 import { uniqueDatabaseName } from '../support/databases';
 import { ScratchCluster, startScratchCluster } from '../support/scratch-cluster';
 import { stackConfig } from '../support/stack-env';
@@ -138,6 +140,29 @@ it('verify recovers the newest base backup in a temporary instance: pg_verifybac
     expect(paymentsCounted).toBeGreaterThan(0);
     expect(parseLsn(manifest.rowCounts!.lsn)).toBeGreaterThanOrEqual(parseLsn(manifest.stop.lsn));
 
+    // The segment after the counting point is open with nothing in it yet, as on an idle server:
+    // its copy in the archive is pg_receivewal's zero-padded file, without a page header.
+    await cluster.query('SELECT pg_switch_wal()', [], t.db);
+    await archiving.cancel();
+    await archiving.result();
+    const SEGMENT = 16 * 1024 * 1024;
+    const newest = (await bucket.list(walFolder(t.config.storage!.prefix, t.db)))
+      .map((o) => walFileOf(o.key)?.fileName)
+      .filter((n): n is string => !!n && /^[0-9A-F]{24}$/.test(n))
+      .sort()
+      .at(-1)!;
+    const next = parseSegmentName(newest, SEGMENT)!;
+    const partialKey = walKey(
+      t.config.storage!.prefix,
+      t.db,
+      `${segmentName({ timeline: next.timeline, segno: next.segno + 1n }, SEGMENT)}.partial`,
+      t.config.backup.compression,
+    );
+    const zeros = join(mkdtempSync(join(tmpdir(), 'pgwarden-zero-')), 'segment');
+    writeFileSync(zeros, Buffer.alloc(SEGMENT));
+    const sealed = await sealWalFile(zeros, t.config.backup.compression, encryptorFor(Keyring.from(t.config.encryption!)).create);
+    await bucket.replace(partialKey, sealed.body, { metadata: { [WAL_PLAIN_SHA256]: sealed.plainSha256 } });
+    rmSync(join(zeros, '..'), { recursive: true, force: true });
     const verify = () =>
       server.client.workflow.execute(WorkflowType.verify, {
         taskQueue: t.taskQueue,
@@ -177,8 +202,6 @@ it('verify recovers the newest base backup in a temporary instance: pg_verifybac
     ]);
     const [mail] = await waitForCaptured(capturedMail, `Verification of ${t.db} base backup ${manifest.backupId} FAILED`);
     expect(mail?.text).toContain('take a new one (pgwarden basebackup)');
-    await archiving.cancel();
-    await archiving.result();
   });
   bucket.s3.destroy();
 }, 240_000);
