@@ -104,6 +104,9 @@ export function pitrActivities(deps: ActivityDeps) {
         );
       if (existsSync(join(root, 'data')) && (await readdir(join(root, 'data'))).length)
         throw new UsageError(`${join(root, 'data')} exists and is not empty; choose another --data-dir or remove it`);
+      // Before hours of unpacking and replay, not after.
+      if (input.port !== undefined && !(await portIsFree(input.port)))
+        throw new UsageError(`--port ${input.port} is in use on this host; choose another or leave --port out for a free one`);
 
       // 3-5. Unpacked, its WAL fetched, recovered to the target and promoted.
       const recovered = await recoverInstance(deps, {
@@ -520,6 +523,16 @@ async function lastFatal(dataDir: string, fallback: string): Promise<string> {
     .filter((l) => /(FATAL|PANIC):/.test(l))
     .at(-1);
   return line ? line.replace(/^.*?(FATAL|PANIC):\s*/, '') : fallback;
+}
+
+/** Whether a port on loopback can be listened on now. */
+async function portIsFree(port: number): Promise<boolean> {
+  const { createServer } = await import('node:net');
+  return new Promise((resolve) => {
+    const s = createServer();
+    s.once('error', () => resolve(false));
+    s.listen(port, '127.0.0.1', () => s.close(() => resolve(true)));
+  });
 }
 
 async function freePort(): Promise<number> {

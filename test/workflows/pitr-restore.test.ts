@@ -10,6 +10,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomUUID } from 'node:crypto';
+import { createServer } from 'node:net';
 import { Client } from 'pg';
 import { WorkflowFailedError, WorkflowHandle } from '@temporalio/client';
 import { createActivities } from '../../activities';
@@ -190,6 +191,24 @@ it('restores to a moment between two commits: the markers up to it, none after, 
       expect(describeFailure(refused).lines.join(' ')).toContain(
         `${join(busy, 'data')} exists and is not empty; choose another --data-dir or remove it`,
       );
+
+      // So is a port in use, before anything is unpacked.
+      const taken = createServer();
+      await new Promise<void>((r) => taken.listen(0, '127.0.0.1', () => r()));
+      const takenPort = (taken.address() as { port: number }).port;
+      const portRefused = await server.client.workflow
+        .execute(WorkflowType.pitrRestore, {
+          taskQueue,
+          workflowId: `pitr-${db}-${uniqueSuffix()}`,
+          args: [{ server: db, target: { kind: 'latest' }, port: takenPort, dataDir: join(workDir, 'port-test') }],
+        })
+        .catch((e: unknown) => e);
+      await new Promise((r) => taken.close(r));
+      expect(describeFailure(portRefused)).toMatchObject({ exitCode: 64 });
+      expect(describeFailure(portRefused).lines.join(' ')).toContain(
+        `--port ${takenPort} is in use on this host; choose another or leave --port out for a free one`,
+      );
+      expect(existsSync(join(workDir, 'port-test', 'data'))).toBe(false);
 
       await archiving.cancel();
       await archiving.result();
