@@ -95,13 +95,7 @@ export function pitrActivities(deps: ActivityDeps) {
       const base = chosen.base;
 
       // 2. A new data directory, never one in use.
-      const root =
-        input.dataDir ??
-        join(
-          config.verify.workDir,
-          'pgwarden-pitr',
-          `${input.server}-${createHash('sha256').update(input.workflowId).digest('hex').slice(0, 10)}`,
-        );
+      const root = input.dataDir ?? runFolder(config.verify.workDir, input.server, input.workflowId);
       if (existsSync(join(root, 'data')) && (await readdir(join(root, 'data'))).length)
         throw new UsageError(`${join(root, 'data')} exists and is not empty; choose another --data-dir or remove it`);
       // Before hours of unpacking and replay, not after.
@@ -143,31 +137,21 @@ export function pitrActivities(deps: ActivityDeps) {
     },
 
     /**
-     * Verification of a base backup (the newest, or the one named), on this host: unpacked with
+     * Verification of the newest base backup, on this host: unpacked with
      * its WAL, checked by pg_verifybackup before PostgreSQL touches it, recovered in a temporary
      * instance to the point its rows were counted at (or to consistency), rows counted and
      * compared. The instance and its folder go afterwards, whatever happened.
      */
-    async verifyBaseBackup(input: { server: string; workflowId: string; backupId?: string }): Promise<BaseBackupVerification> {
+    async verifyBaseBackup(input: { server: string; workflowId: string }): Promise<BaseBackupVerification> {
       const ctx = Context.current();
       const { config } = deps;
       const started = Date.now();
       const beat = (summary: string) => ctx.heartbeat({ summary });
       const bases = await baseBackups(deps.bucket, config.storage.prefix, input.server);
-      const base = input.backupId
-        ? bases.find((b) => b.backupId === input.backupId)
-        : [...bases].sort((a, b) => (a.finishedAt < b.finishedAt ? 1 : -1))[0];
-      if (!base)
-        throw new UsageError(
-          input.backupId
-            ? `${input.server}: there is no base backup ${input.backupId} (pgwarden report lists them)`
-            : `${input.server}: no base backup to verify: take one (pgwarden basebackup) first`,
-        );
-      const root = join(
-        config.verify.workDir,
-        'pgwarden-pitr',
-        `verify-${input.server}-${createHash('sha256').update(input.workflowId).digest('hex').slice(0, 10)}`,
-      );
+      const chosen = chooseBaseBackup(bases, { kind: 'latest' });
+      if ('problem' in chosen) throw new UsageError(`${input.server}: ${chosen.problem}`);
+      const base = chosen.base;
+      const root = runFolder(config.verify.workDir, `verify-${input.server}`, input.workflowId);
       // An earlier attempt's instance and files go first: a retry starts clean.
       await discardInstance(root, config.tools.pgBinDir);
       let verifyBackup: BaseBackupVerification['verifyBackup'] = { ok: false, detail: 'not run: the copy was not unpacked' };
@@ -533,6 +517,11 @@ async function portIsFree(port: number): Promise<boolean> {
     s.once('error', () => resolve(false));
     s.listen(port, '127.0.0.1', () => s.close(() => resolve(true)));
   });
+}
+
+/** A run's own folder under PGWARDEN_WORK_DIR/pgwarden-pitr: the same for every attempt of the run. */
+function runFolder(workDir: string, name: string, workflowId: string): string {
+  return join(workDir, 'pgwarden-pitr', `${name}-${createHash('sha256').update(workflowId).digest('hex').slice(0, 10)}`);
 }
 
 async function freePort(): Promise<number> {

@@ -89,27 +89,12 @@ export function walArchiveActivities(deps: ActivityDeps) {
       /** Tells people when the archive falls behind or catches up, once each. */
       const report = async (r: LagReading) => {
         deps.metrics.walLag(input.server, { lagSeconds: r.lagSeconds, retainedBytes: r.retainedBytes });
-        if (r.send === 'alert')
-          await deliver(
-            deps,
-            walWatchNotice({
-              kind: 'behind',
-              server: input.server,
-              problems: r.problems,
-              archivedLsn: progress.archivedLsn,
-              lagSeconds: r.lagSeconds,
-            }),
-          );
-        if (r.send === 'resolved')
-          await deliver(
-            deps,
-            walWatchNotice({
-              kind: 'caught-up',
-              server: input.server,
-              archivedLsn: progress.archivedLsn,
-              lagSeconds: r.lagSeconds,
-            }),
-          );
+        if (!r.send) return;
+        const at = { server: input.server, archivedLsn: progress.archivedLsn, lagSeconds: r.lagSeconds };
+        await deliver(
+          deps,
+          walWatchNotice(r.send === 'alert' ? { kind: 'behind', problems: r.problems, ...at } : { kind: 'caught-up', ...at }),
+        );
       };
       try {
         return await streamRound();

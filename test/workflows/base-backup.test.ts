@@ -56,7 +56,17 @@ async function setUp(prefix: string, extra: Record<string, string> = {}) {
   const config = stackConfig({ DATABASE_URL: cluster.url(db), WAL_ARCHIVE: db, WAL_PARTIAL_UPLOAD_SECONDS: '1', ...extra });
   const taskQueue = uniqueTaskQueue(prefix);
   const worker = await bundledWorker(server, taskQueue, createActivities(createActivityDeps(config)));
-  return { db, config, taskQueue, worker };
+  /** WAL archiving of the test's server; terminated after the tests if a test fails before stopping it. */
+  const startArchiving = async () => {
+    const archiving = await server.client.workflow.start(WorkflowType.walArchive, {
+      taskQueue,
+      workflowId: `wal-archive-${db}-${uniqueSuffix()}`,
+      args: [{ server: db, roundSeconds: 600 }],
+    });
+    runs.push(archiving);
+    return archiving;
+  };
+  return { db, config, taskQueue, worker, startArchiving };
 }
 
 it('copies the cluster, waits for its WAL in the archive, and the copy verifies with pg_verifybackup', async () => {
@@ -65,12 +75,7 @@ it('copies the cluster, waits for its WAL in the archive, and the copy verifies 
   const dir = mkdtempSync(join(tmpdir(), 'pgwarden-base-'));
   try {
     await t.worker.runUntil(async () => {
-      const archiving = await server.client.workflow.start(WorkflowType.walArchive, {
-        taskQueue: t.taskQueue,
-        workflowId: `wal-archive-${t.db}-${uniqueSuffix()}`,
-        args: [{ server: t.db, roundSeconds: 600 }],
-      });
-      runs.push(archiving);
+      const archiving = await t.startArchiving();
       const manifest: BaseBackupManifest = await server.client.workflow.execute(WorkflowType.baseBackup, {
         taskQueue: t.taskQueue,
         workflowId: `base-backup-${t.db}-${uniqueSuffix()}`,
@@ -112,12 +117,7 @@ it('verify recovers the newest base backup in a temporary instance: pg_verifybac
   await cluster.query('CREATE TABLE payments (id serial PRIMARY KEY, at timestamptz DEFAULT now())', [], t.db);
   const bucket = new Bucket(t.config.storage!, createS3Client(t.config.storage!));
   await t.worker.runUntil(async () => {
-    const archiving = await server.client.workflow.start(WorkflowType.walArchive, {
-      taskQueue: t.taskQueue,
-      workflowId: `wal-archive-${t.db}-${uniqueSuffix()}`,
-      args: [{ server: t.db, roundSeconds: 600 }],
-    });
-    runs.push(archiving);
+    const archiving = await t.startArchiving();
     // Payments keep arriving while the cluster is copied and counted.
     let writing = true;
     const writer = (async () => {
@@ -236,12 +236,7 @@ it('cleanup deletes base backups past the policy and only the WAL no kept base b
   const bucket = new Bucket(config.storage!, s3);
   const prefix = config.storage!.prefix;
   await worker.runUntil(async () => {
-    const archiving = await server.client.workflow.start(WorkflowType.walArchive, {
-      taskQueue,
-      workflowId: `wal-archive-${t.db}-${uniqueSuffix()}`,
-      args: [{ server: t.db, roundSeconds: 600 }],
-    });
-    runs.push(archiving);
+    const archiving = await t.startArchiving();
     const take = (): Promise<BaseBackupManifest> =>
       server.client.workflow.execute(WorkflowType.baseBackup, {
         taskQueue,

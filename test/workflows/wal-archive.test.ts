@@ -78,7 +78,18 @@ async function archivedDatabase(prefix: string) {
       await c.query('INSERT INTO marks (mark) VALUES ($1)', [mark]);
       return (await c.query<{ f: string }>('SELECT pg_walfile_name(pg_switch_wal()) AS f')).rows[0].f;
     });
-  return { db, overrides, config, s3, bucket, keyring, archived, markAndSwitch };
+  /** Marks and switches until a completed segment is in S3 (archiving may still be starting); its name. */
+  const firstArchived = (mark: string) =>
+    waitFor(
+      'a first segment in S3',
+      async () => {
+        const n = await markAndSwitch(`${mark}-${Date.now()}`);
+        await sleep(1500);
+        return (await archived()).has(n) && n;
+      },
+      60,
+    );
+  return { db, overrides, config, s3, bucket, keyring, archived, markAndSwitch, firstArchived };
 }
 
 async function waitFor<T>(what: string, probe: () => Promise<T | undefined | false>, seconds = 30): Promise<T> {
@@ -174,15 +185,7 @@ it('a worker killed mid-round is replaced from the archive and the slot, with no
     args: [{ server: t.db, roundSeconds: 600 }],
   });
   runs.push(handle);
-  const before = await waitFor(
-    'the first segment',
-    async () => {
-      const name = await t.markAndSwitch(`before-${Date.now()}`);
-      await sleep(1500);
-      return (await t.archived()).has(name) && name;
-    },
-    60,
-  );
+  const before = await t.firstArchived('before');
   // The worker says where the archive stands: its position, the server's lead over it, and when it last moved.
   // Every gauge is there once the round has shipped a segment and sampled the server (every 2 s).
   const metrics = await waitFor('the gauges', async () => {
@@ -257,15 +260,7 @@ it('refuses to go on when the slot was moved past the archive, naming the gap', 
       return handle;
     };
     const first = await start();
-    const name = await waitFor(
-      'a first segment',
-      async () => {
-        const n = await t.markAndSwitch('x');
-        await sleep(1500);
-        return (await t.archived()).has(n) && n;
-      },
-      60,
-    );
+    const name = await t.firstArchived('x');
     await first.cancel();
     await first.result();
     expect(name).toBeTruthy();
@@ -350,15 +345,7 @@ it('S3 away while writes go on: the slot keeps the WAL, the watchdog alerts, and
         args: [{ server: t.db, roundSeconds: 600, maxLagSeconds: 60 }],
       });
       runs.push(handle);
-      const before = await waitFor(
-        'a first segment',
-        async () => {
-          const n = await t.markAndSwitch(`before-${Date.now()}`);
-          await sleep(1500);
-          return (await t.archived()).has(n) && n;
-        },
-        60,
-      );
+      const before = await t.firstArchived('before');
       await proxy.down();
       const during: string[] = [];
       for (let i = 0; i < 8; i++) {
