@@ -30,6 +30,7 @@ import { countAllTables } from '../src/infra/postgres/tables';
 import type { DatabaseTarget } from '../src/infra/config/databases';
 import { PGWARDEN_VERSION } from '../src/app/version';
 import { ActivityDeps } from './deps';
+import { proveActiveKey } from './key-proof';
 import { clearEarlierAttempts } from './earlier-attempts';
 
 export interface BaseBackupInput {
@@ -113,6 +114,8 @@ export function baseBackupActivities(deps: ActivityDeps) {
       });
       const client = await connectDatabase(target);
       const server = await checkReplicationServer(client, input.server).finally(() => client.end().catch(() => undefined));
+      // A copy nobody could decrypt with the original key is worse than none.
+      await proveActiveKey(bucket, deps.keyring);
       const env = libpqEnvironment(target);
       const program = pgProgram('pg_basebackup', config.tools.pgBinDir);
       const version = (await runCommand(program, ['--version'], { env, timeoutMs: 10_000 })).stdout.trim();

@@ -47,6 +47,7 @@ import {
 import { baseVerificationNotice } from '../src/operations/pitr/notices';
 import { ActivityDeps } from './deps';
 import { deliver } from './notify';
+import { proveReadKey } from './key-proof';
 
 export interface PitrRestoreInput {
   server: string;
@@ -94,13 +95,22 @@ export function pitrActivities(deps: ActivityDeps) {
       if ('problem' in chosen) throw new UsageError(`${input.server}: ${chosen.problem}`);
       const base = chosen.base;
 
-      // 2. A new data directory, never one in use.
+      // 2. A new data directory, never one in use; what an earlier attempt of this same run left is started over.
       const root = input.dataDir ?? runFolder(config.verify.workDir, input.server, input.workflowId);
-      if (existsSync(join(root, 'data')) && (await readdir(join(root, 'data'))).length)
-        throw new UsageError(`${join(root, 'data')} exists and is not empty; choose another --data-dir or remove it`);
+      const ownerFile = join(root, RUN_OWNER_FILE);
+      if (existsSync(join(root, 'data')) && (await readdir(join(root, 'data'))).length) {
+        const owner = await readFile(ownerFile, 'utf8').catch(() => undefined);
+        if (owner?.trim() !== input.workflowId)
+          throw new UsageError(`${join(root, 'data')} exists and is not empty; choose another --data-dir or remove it`);
+        beat('an earlier attempt of this restore left its files: starting again');
+        await discardRecoveryFiles(root, config.tools.pgBinDir);
+      }
       // Before hours of unpacking and replay, not after.
       if (input.port !== undefined && !(await portIsFree(input.port)))
         throw new UsageError(`--port ${input.port} is in use on this host; choose another or leave --port out for a free one`);
+      await proveReadKey(deps.bucket, deps.keyring, base.encryption.keyId);
+      await mkdir(root, { recursive: true, mode: 0o700 });
+      await writeFile(ownerFile, `${input.workflowId}\n`, { mode: 0o600 });
 
       // 3-5. Unpacked, its WAL fetched, recovered to the target and promoted.
       const recovered = await recoverInstance(deps, {
@@ -294,25 +304,32 @@ async function recoverInstance(deps: ActivityDeps, spec: RecoverySpec): Promise<
   await mkdir(walDir, { recursive: true, mode: 0o700 });
   for (const dir of [spec.root, dataDir, walDir]) handOver(dir, runAs);
 
-  beat(`unpacking ${base.backupId} (${formatBytes(base.data.storedBytes)}) into ${dataDir}`);
-  await unpackBaseBackup(deps, base, dataDir, runAs);
-
-  // Every segment recovery may read, fetched before it starts: restore_command only copies.
+  // Every segment recovery may read, fetched before it starts (restore_command only copies), and
+  // before the base backup, the larger part: a WAL file that cannot be read stops it sooner.
+  // Whatever fails before PostgreSQL starts leaves no half-unpacked copy behind.
   const needed = neededWal(base, continuity.newest, timeline, history, archive);
   let walBytes = 0;
-  let fetched = 0;
-  await inParallel(needed, 4, async ({ name, key }) => {
-    const bytes = await openWalFile(bucket, key, deps.keyring);
-    if (!bytes) throw new BackupError(`WAL file ${name} disappeared from the archive while restoring`);
-    const file = join(walDir, name);
-    await writeFile(file, bytes, { mode: 0o600 });
-    handOver(file, runAs);
-    walBytes += bytes.length;
-    fetched++;
-    if (fetched % 8 === 0) beat(`fetched ${fetched} of ${needed.length} WAL files (${formatBytes(walBytes)})`);
-  });
+  try {
+    let fetched = 0;
+    await inParallel(needed, 4, async ({ name, key }) => {
+      const bytes = await openWalFile(bucket, key, deps.keyring);
+      if (!bytes) throw new BackupError(`WAL file ${name} disappeared from the archive while restoring`);
+      const file = join(walDir, name);
+      await writeFile(file, bytes, { mode: 0o600 });
+      handOver(file, runAs);
+      walBytes += bytes.length;
+      fetched++;
+      if (fetched % 8 === 0) beat(`fetched ${fetched} of ${needed.length} WAL files (${formatBytes(walBytes)})`);
+    });
 
-  await spec.beforeStart?.(dataDir, walDir);
+    beat(`unpacking ${base.backupId} (${formatBytes(base.data.storedBytes)}) into ${dataDir}`);
+    await unpackBaseBackup(deps, base, dataDir, runAs);
+
+    await spec.beforeStart?.(dataDir, walDir);
+  } catch (err) {
+    await discardRecoveryFiles(spec.root, config.tools.pgBinDir);
+    throw err;
+  }
 
   // The copied cluster's own instance log came along: this instance starts a log of its own.
   const instanceLog = join(dataDir, 'pgwarden-instance.log');
@@ -412,12 +429,24 @@ async function committedUnseen(c: Client, snapshot: string): Promise<number> {
 
 /** Stops an instance left in root/data, if any, and removes root. */
 async function discardInstance(root: string, pgBinDir: string | undefined): Promise<void> {
-  if (existsSync(join(root, 'data', 'postmaster.pid')))
-    await stopInstance({ dataDir: join(root, 'data'), runAs: instanceUser(), pgBinDir }).catch((err: Error) =>
-      log.warn('could not stop a verification instance', { root, error: err.message }),
-    );
+  await discardRecoveryFiles(root, pgBinDir);
   await rm(root, { recursive: true, force: true });
 }
+
+/**
+ * Stops an instance left in root/data, if any, and removes what a recovery writes under root
+ * (data/, wal/, wal-verify/), leaving root itself: it may be the operator's --data-dir.
+ */
+async function discardRecoveryFiles(root: string, pgBinDir: string | undefined): Promise<void> {
+  if (existsSync(join(root, 'data', 'postmaster.pid')))
+    await stopInstance({ dataDir: join(root, 'data'), runAs: instanceUser(), pgBinDir }).catch((err: Error) =>
+      log.warn('could not stop an instance left by an earlier attempt', { root, error: err.message }),
+    );
+  for (const dir of ['data', 'wal', 'wal-verify']) await rm(join(root, dir), { recursive: true, force: true });
+}
+
+/** Names the run that owns a restore folder, so a retry of that run (and only it) may start it over. */
+const RUN_OWNER_FILE = 'pgwarden-run';
 
 /** The files recovery reads: histories, the segments from the base backup's start, and the open segment's copy after them. */
 function neededWal(

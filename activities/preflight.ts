@@ -8,16 +8,14 @@ import { randomUUID } from 'node:crypto';
 import { log } from '@temporalio/activity';
 import { connectDatabase, libpqEnvironment } from '../src/infra/postgres/client';
 import { requireDatabase } from '../src/infra/config/config';
-import { makeKeyCheck, verifyKeyCheck } from '../src/infra/crypto/key-check';
-import { Keyring } from '../src/infra/crypto/keyring';
 import { BackupError } from '../src/infra/errors/errors';
 import { pgProgram } from '../src/infra/postgres/binaries';
 import { dumpCompatibility, parseToolMajor, serverMajor } from '../src/infra/postgres/versions';
 import { runCommand } from '../src/infra/process/run-command';
 import { compressCommand } from '../src/infra/compression/compression';
-import { Bucket } from '../src/infra/storage/bucket';
 import { ActivityDeps } from './deps';
-import { keyCheckKey, preflightProbeKey } from '../src/infra/storage/layout';
+import { proveActiveKey } from './key-proof';
+import { preflightProbeKey } from '../src/infra/storage/layout';
 
 export interface PreflightInput {
   /** Configured database id (see `pgwarden check --database`). */
@@ -103,7 +101,7 @@ export function preflightActivity(deps: ActivityDeps) {
       log.warn('could not delete the preflight probe object', { key: probeKey, error: err.message });
     });
 
-    await checkKey(bucket, deps.keyring);
+    await proveActiveKey(bucket, deps.keyring);
     return {
       database: target.id,
       host: `${target.host}:${target.port}`,
@@ -116,15 +114,4 @@ export function preflightActivity(deps: ActivityDeps) {
       checkedAt: deps.now().toISOString(),
     };
   };
-}
-
-/** Proves the active key is the one its id stands for in this bucket (see key-check.ts). */
-async function checkKey(bucket: Bucket, keyring: Keyring): Promise<void> {
-  const key = keyCheckKey(bucket.prefix, keyring.activeKeyId);
-  const stored = await bucket.getBytes(key);
-  if (stored) return verifyKeyCheck(stored, keyring, bucket.where(key));
-  const written = await bucket.putIfAbsent(key, await makeKeyCheck(keyring));
-  // Another worker may have written it first: then check against theirs.
-  if (written !== 'written') return verifyKeyCheck(written.existing, keyring, bucket.where(key));
-  log.info('recorded a key check for a new key id', { keyId: keyring.activeKeyId, key });
 }

@@ -25,6 +25,7 @@ import { privateWorkDir } from '../src/operations/restore/work-files';
 import { LagReading, LagWatch, LagWatchState } from '../src/operations/pitr/lag';
 import { WalWatchEvent, walWatchNotice } from '../src/operations/pitr/notices';
 import { ActivityDeps } from './deps';
+import { proveActiveKey } from './key-proof';
 import { deliver } from './notify';
 
 export interface ArchiveWalInput {
@@ -115,11 +116,14 @@ export function walArchiveActivities(deps: ActivityDeps) {
         let sampling: NodeJS.Timeout | undefined;
         try {
           const server = await checkReplicationServer(client, input.server);
-          const restartLsn = await ensureSlot(client, slot);
+          // WAL nobody could decrypt with the original key would be a silent gap.
+          await proveActiveKey(bucket, deps.keyring);
+          const slotState = await ensureSlot(client, slot);
           const startFrom = (newest: string | undefined) =>
             streamStart({
               newestArchived: newest ? parseSegmentName(newest, server.segmentBytes) : undefined,
-              slotRestartLsn: restartLsn,
+              slotRestartLsn: slotState.restartLsn,
+              slotCreated: slotState.created,
               serverTimeline: server.timeline,
               segmentBytes: server.segmentBytes,
             });
@@ -303,13 +307,16 @@ async function spoolFiles(folder: string): Promise<SpoolFile[]> {
   return found.filter((f): f is SpoolFile => f !== undefined);
 }
 
-/** pgwarden's physical slot, created holding WAL from now on if it is missing; its restart LSN. */
-async function ensureSlot(client: Client, slot: string): Promise<bigint> {
+/**
+ * pgwarden's physical slot, created holding WAL from now on if it is missing (a new server, or
+ * a standby promoted after a failover: slots do not move with it); its restart LSN.
+ */
+async function ensureSlot(client: Client, slot: string): Promise<{ restartLsn: bigint; created: boolean }> {
   const found = await client.query<{ lsn: string | null }>(
     `SELECT restart_lsn::text AS lsn FROM pg_replication_slots WHERE slot_name = $1`,
     [slot],
   );
-  if (found.rowCount && found.rows[0].lsn) return parseLsn(found.rows[0].lsn);
+  if (found.rowCount && found.rows[0].lsn) return { restartLsn: parseLsn(found.rows[0].lsn), created: false };
   if (!found.rowCount) {
     log.info('creating the replication slot', { slot });
     await client.query(`SELECT pg_create_physical_replication_slot($1, true)`, [slot]);
@@ -318,7 +325,7 @@ async function ensureSlot(client: Client, slot: string): Promise<bigint> {
     `SELECT restart_lsn::text AS lsn FROM pg_replication_slots WHERE slot_name = $1`,
     [slot],
   );
-  return parseLsn(created.rows[0].lsn);
+  return { restartLsn: parseLsn(created.rows[0].lsn), created: true };
 }
 
 /** Lets the server recycle WAL before `lsn`: called only once the archive holds it. */

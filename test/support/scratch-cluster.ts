@@ -10,14 +10,23 @@ import { randomBytes } from 'node:crypto';
 import { Client } from 'pg';
 import { ephemeralPort } from '../../devstack/ports';
 import { handOver, initCluster, instanceUser, startInstance, stopInstance } from '../../src/infra/postgres/instance';
+import { pgProgram } from '../../src/infra/postgres/binaries';
+import { runCommand } from '../../src/infra/process/run-command';
 
 export interface ScratchCluster {
   port: number;
   /** DATABASE_URL of its `postgres` database (superuser `pgwarden`). */
   url(database?: string): string;
   query<T extends object>(sql: string, params?: unknown[], database?: string): Promise<T[]>;
+  /** Stops the server, keeping its files (a primary that failed). */
+  halt(): Promise<void>;
+  /** Stops the server and removes its files. */
   stop(): Promise<void>;
+  /** A streaming standby of this cluster (pg_basebackup -R), started on a port of its own with extra settings. */
+  standby(settings?: Record<string, string>): Promise<ScratchCluster & { promote(): Promise<void> }>;
 }
+
+const SETTINGS = { max_wal_senders: '10', wal_level: 'replica', max_connections: '150' };
 
 export async function startScratchCluster(): Promise<ScratchCluster> {
   const runAs = instanceUser();
@@ -28,15 +37,20 @@ export async function startScratchCluster(): Promise<ScratchCluster> {
   handOver(dataDir, runAs);
   const password = randomBytes(12).toString('hex');
   await initCluster({ dataDir, superuser: 'pgwarden', password, runAs });
+  return running(root, dataDir, password);
+}
+
+async function running(
+  root: string,
+  dataDir: string,
+  password: string,
+  settings: Record<string, string> = {},
+): Promise<ScratchCluster> {
+  const runAs = instanceUser();
   const port = await ephemeralPort();
   // Limits set on the command line, as the dev stack and many packaged servers do (postgresql.conf
   // elsewhere): a copy's recovery must take them from pg_control, not from a default of 100.
-  await startInstance({
-    dataDir,
-    port,
-    runAs,
-    settings: { max_wal_senders: '10', wal_level: 'replica', max_connections: '150' },
-  });
+  await startInstance({ dataDir, port, runAs, settings: { ...SETTINGS, ...settings } });
   const url = (database = 'postgres') => `postgres://pgwarden:${password}@127.0.0.1:${port}/${database}`;
   return {
     port,
@@ -50,9 +64,35 @@ export async function startScratchCluster(): Promise<ScratchCluster> {
         await c.end();
       }
     },
+    async halt() {
+      await stopInstance({ dataDir, runAs });
+    },
     async stop() {
       await stopInstance({ dataDir, runAs });
       rmSync(root, { recursive: true, force: true });
+    },
+    async standby(extra = {}) {
+      const standbyRoot = mkdtempSync(join(tmpdir(), 'pgwarden-scratch-'));
+      handOver(standbyRoot, runAs);
+      const standbyData = join(standbyRoot, 'data');
+      await runCommand(pgProgram('pg_basebackup'), ['-D', standbyData, '-R', '-X', 'stream', '-d', url()], {
+        env: { PATH: process.env.PATH },
+        timeoutMs: 300_000,
+        uid: runAs.uid,
+        gid: runAs.gid,
+      });
+      const standby = await running(standbyRoot, standbyData, password, extra);
+      return {
+        ...standby,
+        async promote() {
+          await runCommand(pgProgram('pg_ctl'), ['promote', '-w', '-D', standbyData], {
+            env: { PATH: process.env.PATH },
+            timeoutMs: 120_000,
+            uid: runAs.uid,
+            gid: runAs.gid,
+          });
+        },
+      };
     },
   };
 }

@@ -62,6 +62,11 @@ describe('streamStart', () => {
       { newestArchived: { timeline: 1, segno: 7n }, slotRestartLsn: 0x8000000n, serverTimeline: 2 },
       { start: { timeline: 1, segno: 8n } },
     ],
+    [
+      'a slot just created (a promoted standby) ahead of the archive: streaming starts after the archive, the server says if it is gone',
+      { newestArchived: { timeline: 1, segno: 7n }, slotRestartLsn: 0xa000100n, slotCreated: true, serverTimeline: 2 },
+      { start: { timeline: 1, segno: 8n } },
+    ],
   ])('%s', (_what, input, expected) => {
     expect(streamStart({ segmentBytes: SEG, ...input })).toEqual(expected);
   });

@@ -9,7 +9,7 @@ import { existsSync, rmSync } from 'node:fs';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { randomUUID } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import { createServer } from 'node:net';
 import { Client } from 'pg';
 import { WorkflowFailedError, WorkflowHandle } from '@temporalio/client';
@@ -23,6 +23,8 @@ import { describeFailure } from '../../src/app/cli/failure';
 import { instanceUser, stopInstance } from '../../src/infra/postgres/instance';
 import { WorkflowType } from '../../src/infra/temporal/definitions';
 import { Bucket } from '../../src/infra/storage/bucket';
+import { Keyring } from '../../src/infra/crypto/keyring';
+import { ExitCode } from '../../src/infra/errors/exit-codes';
 import { walFileOf, walFolder } from '../../src/infra/storage/layout';
 import { createS3Client } from '../../src/infra/storage/s3-client';
 import { uniqueDatabaseName } from '../support/databases';
@@ -68,12 +70,13 @@ it('restores to a moment between two commits: the markers up to it, none after, 
   await cluster.query('CREATE TABLE orders AS SELECT g AS id, md5(g::text) AS note FROM generate_series(1, 500) g', [], db);
   const workDir = join(tmpdir(), `pgwarden-pitr-test-${randomUUID().slice(0, 8)}`);
   mkdirSync(workDir, { recursive: true });
-  const config = stackConfig({
+  const overrides = {
     DATABASE_URL: cluster.url(db),
     WAL_ARCHIVE: db,
     WAL_PARTIAL_UPLOAD_SECONDS: '1',
     PGWARDEN_WORK_DIR: workDir,
-  });
+  };
+  const config = stackConfig(overrides);
   // Workflows on the main queue; the work on the server's host on its own queue (TASK_QUEUE_<SERVER>).
   const taskQueue = uniqueTaskQueue('pitr');
   const hostQueue = uniqueTaskQueue('pitr-host');
@@ -209,6 +212,37 @@ it('restores to a moment between two commits: the markers up to it, none after, 
         `--port ${takenPort} is in use on this host; choose another or leave --port out for a free one`,
       );
       expect(existsSync(join(workDir, 'port-test', 'data'))).toBe(false);
+
+      // A worker without the key the base backup was written with: refused before anything is
+      // unpacked, in one line saying which key. An unknown key id, then the right id with another key.
+      const keyId = Keyring.from(config.encryption!).activeKeyId;
+      for (const [wrong, said] of [
+        [{ BACKUP_ENCRYPTION_KEY: randomBytes(32).toString('hex') }, `key "${keyId}" is not configured on this worker`],
+        [
+          { BACKUP_ENCRYPTION_KEY: randomBytes(32).toString('hex'), BACKUP_ENCRYPTION_KEY_ID: keyId },
+          `wrong key: BACKUP_ENCRYPTION_KEY is not the key that id "${keyId}" stands for in this bucket`,
+        ],
+      ] as const) {
+        const wrongQueue = uniqueTaskQueue('pitr-wrong-key');
+        const wrongWorker = await createHostWorker({
+          connection: server.nativeConnection,
+          namespace: server.namespace,
+          taskQueue: wrongQueue,
+          activities: createActivities(createActivityDeps(stackConfig({ ...overrides, ...wrong }))),
+        });
+        const keyRefused = await wrongWorker.runUntil(
+          server.client.workflow
+            .execute(WorkflowType.pitrRestore, {
+              taskQueue,
+              workflowId: `pitr-${db}-${uniqueSuffix()}`,
+              args: [{ server: db, target: { kind: 'latest' }, hostQueue: wrongQueue, dataDir: join(workDir, 'wrong-key') }],
+            })
+            .catch((e: unknown) => e),
+        );
+        expect(describeFailure(keyRefused)).toMatchObject({ exitCode: ExitCode.EncryptionFailure });
+        expect(describeFailure(keyRefused).lines.join(' ')).toContain(said);
+        expect(existsSync(join(workDir, 'wrong-key', 'data'))).toBe(false);
+      }
 
       await archiving.cancel();
       await archiving.result();

@@ -17,8 +17,13 @@ export async function makeKeyCheck(keyring: Keyring): Promise<Buffer> {
   return buffer(Readable.from([Buffer.from(KNOWN_TEXT)]).pipe(encryptorFor(keyring).create()));
 }
 
-export async function verifyKeyCheck(stored: Buffer, keyring: Keyring, location: string): Promise<void> {
-  const keyId = keyring.activeKeyId;
+/** Throws unless the key configured for `keyId` (default the active one) decrypts its stored check. */
+export async function verifyKeyCheck(
+  stored: Buffer,
+  keyring: Keyring,
+  location: string,
+  keyId = keyring.activeKeyId,
+): Promise<void> {
   let plain: Buffer;
   try {
     plain = await buffer((await openDecryption(Readable.from([stored]), { keyring, keyId })).plaintext);
@@ -26,8 +31,10 @@ export async function verifyKeyCheck(stored: Buffer, keyring: Keyring, location:
     plain = Buffer.alloc(0);
   }
   if (plain.toString('utf8') !== KNOWN_TEXT) {
+    const setting =
+      keyId === keyring.activeKeyId ? 'BACKUP_ENCRYPTION_KEY' : `the key given for "${keyId}" in BACKUP_ENCRYPTION_PREVIOUS_KEYS`;
     throw new EncryptionError(
-      `wrong key: BACKUP_ENCRYPTION_KEY is not the key that id "${keyId}" stands for in this bucket (${location}); ` +
+      `wrong key: ${setting} is not the key that id "${keyId}" stands for in this bucket (${location}); ` +
         'restore the original key, or give a new key a new BACKUP_ENCRYPTION_KEY_ID',
     );
   }

@@ -42,17 +42,24 @@ export type StreamStart = { start: Segment } | { gap: string };
  * archive, where the replication slot holds WAL from. The slot is only ever advanced past
  * what the archive holds, so it is never ahead of the archive unless someone moved or
  * recreated it: that is a gap, said with its bounds, never skipped silently.
+ *
+ * A slot this round had to create (a standby promoted after a failover, where the old primary's
+ * slot did not follow) says nothing about what the server still has: streaming starts after
+ * the archive all the same, and the server refuses it if that WAL is gone (named as a gap). On
+ * a new timeline the server streams the old one up to where it forked, then the new one.
  */
 export function streamStart(input: {
   newestArchived?: Segment;
   slotRestartLsn: bigint;
+  /** The slot was missing and has just been created. */
+  slotCreated?: boolean;
   serverTimeline: number;
   segmentBytes: number;
 }): StreamStart {
   const slotSegment = segmentOf(input.slotRestartLsn, input.segmentBytes);
   if (!input.newestArchived) return { start: { timeline: input.serverTimeline, segno: slotSegment } };
   const next = { timeline: input.newestArchived.timeline, segno: input.newestArchived.segno + 1n };
-  if (slotSegment > next.segno)
+  if (slotSegment > next.segno && !input.slotCreated)
     return {
       gap: `the archive ends before ${segmentName(next, input.segmentBytes)} but the replication slot only holds WAL from ${formatLsn(input.slotRestartLsn)}: WAL from ${formatLsn(segmentStart(next.segno, input.segmentBytes))} to there is lost (was the slot dropped or advanced by hand?); take a new base backup to start a new recoverable window`,
     };
