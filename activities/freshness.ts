@@ -2,11 +2,21 @@
 import { log } from '@temporalio/activity';
 import { checkFreshness, FreshnessReport } from '../src/operations/backup/freshness';
 import { freshnessNotice } from '../src/operations/backup/notices';
-import { archiveStatus } from '../src/operations/pitr/archive';
+import { readArchive } from '../src/operations/pitr/archive';
+import { pitrCheck, PitrStatus } from '../src/operations/pitr/window';
+import { archiveLagProblems } from './archive-lag';
 import { ActivityDeps } from './deps';
 import { deliver } from './notify';
 
 export function freshnessActivities(deps: ActivityDeps) {
+  /** The archive's continuity from its base backups, and whether it keeps up with the server. */
+  async function judgeArchive(server: string, now: string): Promise<PitrStatus> {
+    const { bases, wal } = await readArchive(deps.bucket, deps.keyring, deps.config.storage.prefix, server);
+    const status = pitrCheck(server, bases, { segments: wal.segments.keys(), histories: wal.histories });
+    const lag = await archiveLagProblems(deps, server, wal, new Date(now));
+    return { ...status, problems: [...status.problems, ...lag] };
+  }
+
   return {
     async checkBackupFreshness(input: {
       database: string;
@@ -17,9 +27,7 @@ export function freshnessActivities(deps: ActivityDeps) {
       const { maxBackupAgeHours, maxVerifiedAgeDays } = deps.config.schedules;
       const dumps = checkFreshness(input.database, catalog, { maxBackupAgeHours, maxVerifiedAgeDays }, new Date(input.now));
       // A server in WAL_ARCHIVE: its base backups and the WAL continuity after them are checked too.
-      const pitr = deps.config.wal.servers.includes(input.database)
-        ? await archiveStatus(deps.bucket, deps.keyring, deps.config.storage.prefix, input.database)
-        : undefined;
+      const pitr = deps.config.wal.servers.includes(input.database) ? await judgeArchive(input.database, input.now) : undefined;
       const report: FreshnessReport = pitr ? { ...dumps, pitr, problems: [...dumps.problems, ...pitr.problems] } : dumps;
       if (report.problems.length === 0) return { ...report, notified: false };
       log.error('backups missing or stale', { database: input.database, problems: report.problems });

@@ -1,4 +1,4 @@
-import { LagWatch } from '../../src/operations/pitr/lag';
+import { dailyLagProblems, LagWatch } from '../../src/operations/pitr/lag';
 import { walWatchNotice } from '../../src/operations/pitr/notices';
 
 const limits = { maxLagSeconds: 60, maxRetainedBytes: 1024 * 1048576 };
@@ -149,5 +149,52 @@ describe('walWatchNotice', () => {
       title: 'WAL archive of shop caught up',
     });
     expect(walWatchNotice({ kind: 'stopped', server: 'shop', reason: 'gap' }).action).toMatch(/pgwarden basebackup/);
+  });
+});
+
+describe('dailyLagProblems', () => {
+  const MB = 1048576;
+  const now = s(10_000);
+  it.each<[string, Partial<Parameters<typeof dailyLagProblems>[0]>, string[]]>([
+    [
+      'an archive holding all the server wrote is fine, however old',
+      { serverLsn: 5n * 16n * BigInt(MB), newestStoredAt: s(1) },
+      [],
+    ],
+    ['behind but stored to seconds ago: archiving is at work', { serverLsn: 81n * BigInt(MB), newestStoredAt: now - s(5) }, []],
+    [
+      'behind and unchanged past the limit',
+      { serverLsn: 81n * BigInt(MB), newestStoredAt: now - s(600) },
+      [
+        'the WAL archive of shop is 1.0 MiB behind the server and has not grown for 600 s (WAL_MAX_LAG_SECONDS=60): is archiving running? (pgwarden wal status; pgwarden wal start)',
+      ],
+    ],
+    [
+      'nothing archived at all',
+      { archivedLsn: null, newestStoredAt: null },
+      [
+        'the WAL archive of shop is empty (WAL_MAX_LAG_SECONDS=60): is archiving running? (pgwarden wal status; pgwarden wal start)',
+      ],
+    ],
+    ['a standby (no position) is not judged', { serverLsn: null, newestStoredAt: now - s(600) }, []],
+    [
+      'the slot holding more than the limit',
+      { retainedBytes: 2048 * MB },
+      [
+        "the replication slot of shop holds 2.0 GiB of WAL on the server's disk (WAL_MAX_RETAINED_MB=1024): the archive is not taking it",
+      ],
+    ],
+  ])('%s', (_what, over, expected) => {
+    const input = {
+      server: 'shop',
+      serverLsn: 80n * BigInt(MB),
+      archivedLsn: 80n * BigInt(MB),
+      newestStoredAt: now - s(30),
+      retainedBytes: 16 * MB,
+      now,
+      limits,
+      ...over,
+    };
+    expect(dailyLagProblems(input)).toEqual(expected);
   });
 });

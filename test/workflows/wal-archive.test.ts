@@ -20,11 +20,12 @@ import { walContinuity } from '../../src/operations/pitr/wal-continuity';
 import { openWalFile, WAL_PLAIN_SHA256 } from '../../src/operations/pitr/wal-object';
 import { parseLsn, parseSegmentName } from '../../src/operations/pitr/wal-names';
 import type { WalArchiveStopped } from '../../workflows/wal-archive';
+import type { FreshnessReport } from '../../src/operations/backup/freshness';
 import { createDatabase, databaseUrl, dropDatabase, uniqueDatabaseName, withClient } from '../support/databases';
 import { startDoomedWorker } from '../support/doomed-worker';
 import { ephemeralPort } from '../../devstack/ports';
 import { stackConfig } from '../support/stack-env';
-import { bundledWorker, devServer, DevServer, uniqueSuffix, uniqueTaskQueue } from '../support/temporal';
+import { activityEnvironment, bundledWorker, devServer, DevServer, uniqueSuffix, uniqueTaskQueue } from '../support/temporal';
 import { createHash } from 'node:crypto';
 import { createHostWorker } from '../../src/app/worker/create-worker';
 import { OutageProxy } from '../support/outage-proxy';
@@ -369,6 +370,20 @@ it('S3 away while writes go on: the slot keeps the WAL, the watchdog alerts, and
           ).rows[0].f,
       );
       expect(held <= during[0]).toBe(true);
+      // The daily check, reading the bucket directly, sees the archive stand still behind the server.
+      const checker = createActivities(createActivityDeps(stackConfig({ ...t.overrides, WAL_MAX_LAG_SECONDS: '5' })));
+      const checked = (await activityEnvironment().run(checker.checkBackupFreshness, {
+        database: t.db,
+        now: new Date().toISOString(),
+        workflowId: `check-${t.db}`,
+      })) as FreshnessReport;
+      expect(checked.pitr!.problems).toContainEqual(
+        expect.stringMatching(
+          new RegExp(
+            `^the WAL archive of ${t.db} is [\\d.]+ MiB behind the server and has not grown for \\d+ s \\(WAL_MAX_LAG_SECONDS=5\\): is archiving running\\?`,
+          ),
+        ),
+      );
       await proxy.up();
       await waitFor(
         'every segment written while S3 was away',

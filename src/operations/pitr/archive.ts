@@ -18,6 +18,8 @@ export interface ArchivedWal {
   partials: Map<string, string>;
   histories: Map<number, TimelineSwitch[]>;
   historyKeys: Map<string, string>;
+  /** When the newest WAL object was stored (ms since the epoch); null for an empty archive. */
+  newestStoredAt: number | null;
 }
 
 export async function baseBackups(bucket: Bucket, prefix: string, server: string): Promise<BaseBackupManifest[]> {
@@ -33,9 +35,11 @@ export async function archivedWal(bucket: Bucket, keyring: Keyring, prefix: stri
   const segments = new Map<string, string>();
   const partials = new Map<string, string>();
   const historyKeys = new Map<string, string>();
+  let newestStoredAt: number | null = null;
   for (const o of await bucket.list(walFolder(prefix, server))) {
     const f = walFileOf(o.key);
     if (!f) continue;
+    if (o.lastModified) newestStoredAt = Math.max(newestStoredAt ?? 0, o.lastModified.getTime());
     if (f.fileName.endsWith('.partial')) partials.set(f.fileName.slice(0, -'.partial'.length), o.key);
     else if (parseHistoryFileName(f.fileName) !== undefined) historyKeys.set(f.fileName, o.key);
     else segments.set(f.fileName, o.key);
@@ -45,11 +49,22 @@ export async function archivedWal(bucket: Bucket, keyring: Keyring, prefix: stri
     const text = (await openWalFile(bucket, key, keyring))!.toString('utf8');
     histories.set(parseHistoryFileName(name)!, parseHistory(text));
   }
-  return { segments, partials, histories, historyKeys };
+  return { segments, partials, histories, historyKeys, newestStoredAt };
+}
+
+/** A server's base backups and archived WAL, read together. */
+export async function readArchive(
+  bucket: Bucket,
+  keyring: Keyring,
+  prefix: string,
+  server: string,
+): Promise<{ bases: BaseBackupManifest[]; wal: ArchivedWal }> {
+  const [bases, wal] = await Promise.all([baseBackups(bucket, prefix, server), archivedWal(bucket, keyring, prefix, server)]);
+  return { bases, wal };
 }
 
 /** The point-in-time archive judged as the daily check and the report show it. */
 export async function archiveStatus(bucket: Bucket, keyring: Keyring, prefix: string, server: string): Promise<PitrStatus> {
-  const [bases, wal] = await Promise.all([baseBackups(bucket, prefix, server), archivedWal(bucket, keyring, prefix, server)]);
+  const { bases, wal } = await readArchive(bucket, keyring, prefix, server);
   return pitrCheck(server, bases, { segments: wal.segments.keys(), histories: wal.histories });
 }

@@ -132,3 +132,37 @@ function thin(pending: PositionSample[]): PositionSample[] {
   kept.push(pending[pending.length - 1]);
   return kept;
 }
+
+/**
+ * The daily check's look at the archive, from outside the archiver: the server's WAL position
+ * against how far the bucket holds WAL, and when the bucket last received any. Behind and
+ * unchanged for longer than WAL_MAX_LAG_SECONDS means archiving is not keeping up (or not
+ * running); an idle server whose WAL is all stored is fine however old its last file.
+ */
+export function dailyLagProblems(input: {
+  server: string;
+  /** The server's WAL write position; null when it could not be read (a standby). */
+  serverLsn: bigint | null;
+  /** How far the bucket holds WAL: the newest completed segment's end, or the open segment's copy. */
+  archivedLsn: bigint | null;
+  /** When the newest WAL object was stored, in ms; null for none. */
+  newestStoredAt: number | null;
+  retainedBytes: number | null;
+  now: number;
+  limits: LagLimits;
+}): string[] {
+  const problems: string[] = [];
+  const { server, serverLsn, archivedLsn, limits } = input;
+  const behind = serverLsn !== null && (archivedLsn === null || serverLsn > archivedLsn);
+  const stillFor = input.newestStoredAt === null ? null : Math.max(0, (input.now - input.newestStoredAt) / 1000);
+  if (behind && (stillFor === null || stillFor > limits.maxLagSeconds))
+    problems.push(
+      `the WAL archive of ${server} is ${archivedLsn === null ? 'empty' : `${formatBytes(Number(serverLsn - archivedLsn))} behind the server`}` +
+        `${stillFor === null ? '' : ` and has not grown for ${Math.round(stillFor)} s`} (WAL_MAX_LAG_SECONDS=${limits.maxLagSeconds}): is archiving running? (pgwarden wal status; pgwarden wal start)`,
+    );
+  if (input.retainedBytes !== null && input.retainedBytes > limits.maxRetainedBytes)
+    problems.push(
+      `the replication slot of ${server} holds ${formatBytes(input.retainedBytes)} of WAL on the server's disk (WAL_MAX_RETAINED_MB=${Math.round(limits.maxRetainedBytes / 1048576)}): the archive is not taking it`,
+    );
+  return problems;
+}

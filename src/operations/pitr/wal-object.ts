@@ -24,6 +24,8 @@ export interface SealedWal {
 
 /** Metadata key of the plain bytes' SHA-256. */
 export const WAL_PLAIN_SHA256 = 'pgwarden-wal-sha256';
+/** Metadata key of an open segment's copy: how far pg_receivewal had written when it was taken. */
+export const WAL_WRITTEN_LSN = 'pgwarden-wal-written-lsn';
 
 export async function sealWalFile(path: string, compression: CompressionPolicy, encryptor: () => Transform): Promise<SealedWal> {
   const plain = new Measure({ hash: true });
