@@ -19,7 +19,7 @@ import { startReceiveWal } from '../src/infra/postgres/receivewal';
 import { checkReplicationServer } from '../src/infra/postgres/replication';
 import { walFileOf, walFolder, walKey } from '../src/infra/storage/layout';
 import { readyFiles, slotNameFor, SpoolFile, streamStart } from '../src/operations/pitr/spool';
-import { sealWalFile, WAL_PLAIN_SHA256 } from '../src/operations/pitr/wal-object';
+import { sealWalFile, WAL_PLAIN_SHA256, WAL_WRITTEN_LSN } from '../src/operations/pitr/wal-object';
 import { formatLsn, parseLsn, parseSegmentName, Segment, segmentName, segmentStart } from '../src/operations/pitr/wal-names';
 import { privateWorkDir } from '../src/operations/restore/work-files';
 import { LagReading, LagWatch, LagWatchState } from '../src/operations/pitr/lag';
@@ -186,13 +186,23 @@ export function walArchiveActivities(deps: ActivityDeps) {
             await receiver.stop();
           }
           const exit = await receiver.exited;
+          // What pg_receivewal completed while stopping, and the open segment as it stands.
+          const shipTheRest = async () => {
+            const { ready, partial } = readyFiles(await spoolFiles(folder), server.segmentBytes);
+            for (const name of ready) await shipFile(name);
+            if (partial) await shipPartial(partial);
+          };
           // A round that ends on time or on request stops pg_receivewal itself (exit 0 after SIGINT).
           const stoppedByUs = ctx.cancellationSignal.aborted || Date.now() >= until;
-          if (!stoppedByUs) throw receiverFailure(input.server, exit.said);
-          // What pg_receivewal completed while stopping, and the open segment as it stands.
-          const { ready, partial } = readyFiles(await spoolFiles(folder), server.segmentBytes);
-          for (const name of ready) await shipFile(name);
-          if (partial) await shipPartial(partial);
+          if (!stoppedByUs) {
+            // The server or the connection went away. If the server is lost, the spool is all there
+            // is of its last WAL (in synchronous mode: commits it confirmed), and a retry starts afresh.
+            await shipTheRest().catch((err: Error) =>
+              log.warn('the WAL left in the spool could not be shipped', { server: input.server, error: err.message }),
+            );
+            throw receiverFailure(input.server, exit.said);
+          }
+          await shipTheRest();
           await rm(folder, { recursive: true, force: true });
           ctx.cancellationSignal.throwIfAborted();
           await sampleLag();
@@ -254,7 +264,10 @@ export function walArchiveActivities(deps: ActivityDeps) {
           async function recordPosition(): Promise<void> {
             if (!progress.archivedLsn) return;
             const archived = parseLsn(progress.archivedLsn);
-            const current = parseLsn((await client.query<{ l: string }>('SELECT pg_current_wal_lsn()::text AS l')).rows[0].l);
+            // Only metrics: a server that went away must not stop its last WAL from being shipped.
+            const read = await client.query<{ l: string }>('SELECT pg_current_wal_lsn()::text AS l').catch(() => undefined);
+            if (!read) return;
+            const current = parseLsn(read.rows[0].l);
             deps.metrics.walArchived(input.server, {
               archivedLsnBytes: Number(archived),
               behindBytes: Number(current - archived),
@@ -264,14 +277,14 @@ export function walArchiveActivities(deps: ActivityDeps) {
 
           /** Replaces the open segment's copy: the archive then holds what pg_receivewal has written so far. */
           async function shipPartial(name: string): Promise<void> {
-            const written = await receivedLsn(client, slot);
+            const written = await receivedLsn(client, slot).catch(() => undefined);
             const sealed = await sealWalFile(join(folder, name), compression, encryption.create);
             await bucket.replace(walKey(prefix, input.server, name, compression), sealed.body, {
               metadata: {
                 [WAL_PLAIN_SHA256]: sealed.plainSha256,
                 'pgwarden-key-id': encryption.facts.keyId,
                 'pgwarden-algorithm': encryption.facts.algorithm,
-                ...(written ? { 'pgwarden-wal-written-lsn': formatLsn(written) } : {}),
+                ...(written ? { [WAL_WRITTEN_LSN]: formatLsn(written) } : {}),
               },
               tags: { 'pgwarden-kind': 'wal', 'pgwarden-server': input.server },
               storageClass: config.storage.storageClass,

@@ -20,6 +20,8 @@ export interface ScratchCluster {
   query<T extends object>(sql: string, params?: unknown[], database?: string): Promise<T[]>;
   /** Stops the server, keeping its files (a primary that failed). */
   halt(): Promise<void>;
+  /** Kills the server at once (pg_ctl stop -m immediate): a server lost mid-write. */
+  crash(): Promise<void>;
   /** Stops the server and removes its files. */
   stop(): Promise<void>;
   /** A streaming standby of this cluster (pg_basebackup -R), started on a port of its own with extra settings. */
@@ -66,6 +68,14 @@ async function running(
     },
     async halt() {
       await stopInstance({ dataDir, runAs });
+    },
+    async crash() {
+      await runCommand(pgProgram('pg_ctl'), ['stop', '-m', 'immediate', '-w', '-D', dataDir], {
+        env: { PATH: process.env.PATH },
+        timeoutMs: 60_000,
+        uid: runAs.uid,
+        gid: runAs.gid,
+      });
     },
     async stop() {
       await stopInstance({ dataDir, runAs });
