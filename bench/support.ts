@@ -84,7 +84,7 @@ export async function ensurePgbenchDatabase(baseEnv: Record<string, string | und
     await admin.end();
   }
   process.stderr.write(`bench: generating ${name} (pgbench -i -s ${scale})...\n`);
-  run(pgProgram('psql').replace(/psql$/, 'pgbench'), ['-i', '-q', '-s', String(scale), name], libpqEnvironment(server, name));
+  run(pgProgram('pgbench'), ['-i', '-q', '-s', String(scale), name], libpqEnvironment(server, name));
   return name;
 }
 

@@ -1,8 +1,9 @@
 /**
  * Point-in-time recovery end to end, on a scratch cluster of its own: WAL archived
- * continuously, a base backup, a marker row committed every 100 ms, then a table dropped; a
- * restore to a moment between two markers brings back exactly the markers committed up to it
- * and the dropped table, in a new instance, and says the point it reached. Refusals: a target
+ * continuously, a base backup, a marker row committed every 100 ms beside pgbench's load, then
+ * a table dropped; a restore to a moment between two markers brings back exactly the markers
+ * committed up to it, pgbench's tables as they were then (digests), and the dropped table, in a
+ * new instance, and says the point it reached. Refusals: a target
  * before the oldest base backup, and a data directory in use.
  */
 import { existsSync, rmSync } from 'node:fs';
@@ -23,11 +24,14 @@ import { describeFailure } from '../../src/app/cli/failure';
 import { instanceUser, stopInstance } from '../../src/infra/postgres/instance';
 import { WorkflowType } from '../../src/infra/temporal/definitions';
 import { Bucket } from '../../src/infra/storage/bucket';
+import { baseBackups } from '../../src/operations/pitr/archive';
 import { Keyring } from '../../src/infra/crypto/keyring';
 import { ExitCode } from '../../src/infra/errors/exit-codes';
 import { walFileOf, walFolder } from '../../src/infra/storage/layout';
 import { createS3Client } from '../../src/infra/storage/s3-client';
 import { uniqueDatabaseName } from '../support/databases';
+import { pgProgram } from '../../src/infra/postgres/binaries';
+import { runCommand } from '../../src/infra/process/run-command';
 import { ScratchCluster, startScratchCluster } from '../support/scratch-cluster';
 import { stackConfig } from '../support/stack-env';
 import { createHostWorker } from '../../src/app/worker/create-worker';
@@ -42,6 +46,21 @@ async function activityQueues(run: WorkflowHandle): Promise<Record<string, strin
     const a = e.activityTaskScheduledEventAttributes;
     if (a) out[a.activityType!.name!] = a.taskQueue!.name!;
   }
+  return out;
+}
+
+/** pgbench's default workload on two connections for `seconds`, in the background. */
+function pgbench(url: string, seconds: number): Promise<unknown> {
+  return runCommand(pgProgram('pgbench'), ['-c', '2', '-T', String(seconds), '-n', url], { timeoutMs: 120_000 });
+}
+
+/** An md5 of every row of each pgbench table, in a stable order. */
+async function digests(c: Client): Promise<Record<string, string>> {
+  const out: Record<string, string> = {};
+  for (const table of ['pgbench_accounts', 'pgbench_branches', 'pgbench_tellers', 'pgbench_history'])
+    out[table] = (
+      await c.query<{ d: string }>(`SELECT md5(coalesce(string_agg(t::text, ',' ORDER BY t::text), '')) AS d FROM ${table} t`)
+    ).rows[0].d;
   return out;
 }
 
@@ -68,6 +87,7 @@ it('restores to a moment between two commits: the markers up to it, none after, 
   await cluster.query(`CREATE DATABASE ${db}`);
   await cluster.query('CREATE TABLE marks (id int PRIMARY KEY, at timestamptz NOT NULL)', [], db);
   await cluster.query('CREATE TABLE orders AS SELECT g AS id, md5(g::text) AS note FROM generate_series(1, 500) g', [], db);
+  await runCommand(pgProgram('pgbench'), ['-i', '-s', '1', '-q', cluster.url(db)], { timeoutMs: 120_000 });
   const workDir = join(tmpdir(), `pgwarden-pitr-test-${randomUUID().slice(0, 8)}`);
   mkdirSync(workDir, { recursive: true });
   const overrides = {
@@ -115,15 +135,25 @@ it('restores to a moment between two commits: the markers up to it, none after, 
         args: [{ server: db, reason: 'test', hostQueue }],
       });
       await baseBackup.result();
-      // A marker every 100 ms, each in its own transaction, then the mistake.
+      // A marker every 100 ms, each in its own transaction, with pgbench writing beside them
+      // (stopping only around marker 25 so its tables' digests at the target are known), then the mistake.
       const writer = new Client({ connectionString: cluster.url(db) });
       await writer.connect();
       const marks: Array<{ id: number; at: Date }> = [];
+      let load = pgbench(cluster.url(db), 3);
+      let digestsAtTarget: Record<string, string> = {};
       for (let id = 1; id <= 40; id++) {
+        if (id === 25) {
+          await load;
+          digestsAtTarget = await digests(writer);
+        }
         const r = await writer.query<{ at: Date }>('INSERT INTO marks VALUES ($1, clock_timestamp()) RETURNING at', [id]);
         marks.push({ id, at: r.rows[0].at });
+        if (id === 26) load = pgbench(cluster.url(db), 2);
         await sleep(100);
       }
+      await load;
+      expect(await digests(writer)).not.toEqual(digestsAtTarget);
       await writer.query('DROP TABLE orders');
       await writer.query('SELECT pg_switch_wal()');
       await writer.end();
@@ -164,6 +194,8 @@ it('restores to a moment between two commits: the markers up to it, none after, 
       try {
         const ids = (await c.query<{ id: number }>('SELECT id FROM marks ORDER BY id')).rows.map((r) => r.id);
         expect(ids).toEqual(Array.from({ length: 25 }, (_, i) => i + 1));
+        // pgbench's tables as they were at the target, to the row.
+        expect(await digests(c)).toEqual(digestsAtTarget);
         expect((await c.query<{ n: string }>('SELECT count(*) AS n FROM orders')).rows[0].n).toBe('500');
         // Promoted: it takes writes, on a timeline of its own.
         await c.query('INSERT INTO marks VALUES (1000, now())');
@@ -262,7 +294,9 @@ it('restores to a moment between two commits: the markers up to it, none after, 
         .map((o) => o.key)
         .filter((k) => /\/[0-9A-F]{24}\.zst\.enc$/.test(k))
         .sort();
-      const lost = segmentKeys[1];
+      // The first segment after the base backup's start: before it, WAL is outside the window.
+      const [{ start }] = await baseBackups(bucket, config.storage!.prefix, db);
+      const lost = segmentKeys.find((k) => walFileOf(k)!.fileName > start.walFile)!;
       await bucket.delete(lost);
       const broken = await check();
       expect(broken.pitr!.firstMissing).toBe(walFileOf(lost)!.fileName);

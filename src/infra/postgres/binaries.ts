@@ -17,7 +17,9 @@ export function pgProgram(
     | 'pg_verifybackup'
     | 'pg_controldata'
     | 'pg_ctl'
-    | 'initdb',
+    | 'initdb'
+    // Benchmarks and tests only: load on a server.
+    | 'pgbench',
   pgBinDir?: string,
 ): string {
   if (pgBinDir) return join(pgBinDir, name);
