@@ -7,11 +7,10 @@
 import type { Client } from 'pg';
 import { requireDatabase } from '../src/infra/config/config';
 import { connectDatabase } from '../src/infra/postgres/client';
-import type { ArchivedWal } from '../src/operations/pitr/archive';
+import { ArchivedWal, archivedUpTo } from '../src/operations/pitr/archive';
 import { dailyLagProblems } from '../src/operations/pitr/lag';
 import { slotNameFor } from '../src/operations/pitr/spool';
-import { WAL_WRITTEN_LSN } from '../src/operations/pitr/wal-object';
-import { parseLsn, parseSegmentName, segmentStart } from '../src/operations/pitr/wal-names';
+import { parseLsn } from '../src/operations/pitr/wal-names';
 import { ActivityDeps } from './deps';
 
 export async function archiveLagProblems(deps: ActivityDeps, server: string, wal: ArchivedWal, now: Date): Promise<string[]> {
@@ -29,7 +28,7 @@ export async function archiveLagProblems(deps: ActivityDeps, server: string, wal
   return dailyLagProblems({
     server,
     serverLsn: position.lsn,
-    archivedLsn: await archivedUpTo(deps, wal, position.segmentBytes),
+    archivedLsn: await archivedUpTo(deps.bucket, wal, position.segmentBytes),
     newestStoredAt: wal.newestStoredAt,
     retainedBytes: position.retained,
     now: now.getTime(),
@@ -47,22 +46,4 @@ async function serverPosition(client: Client, slot: string) {
   const lsn = rows[0].current ? parseLsn(rows[0].current) : null;
   const retained = lsn !== null && rows[0].restart ? Number(lsn - parseLsn(rows[0].restart)) : null;
   return { lsn, retained, segmentBytes: Number(rows[0].seg) };
-}
-
-/** The newest completed segment's end, or further: what the newest open segment's copy holds. */
-async function archivedUpTo(deps: ActivityDeps, wal: ArchivedWal, segmentBytes: number): Promise<bigint | null> {
-  let upTo: bigint | null = null;
-  for (const name of wal.segments.keys()) {
-    const s = parseSegmentName(name, segmentBytes);
-    if (s && (upTo === null || segmentStart(s.segno + 1n, segmentBytes) > upTo)) upTo = segmentStart(s.segno + 1n, segmentBytes);
-  }
-  const newestPartial = [...wal.partials.keys()]
-    .map((name) => ({ name, s: parseSegmentName(name, segmentBytes) }))
-    .filter((p) => p.s)
-    .sort((a, b) => (a.s!.segno === b.s!.segno ? 0 : a.s!.segno < b.s!.segno ? 1 : -1))[0];
-  if (newestPartial) {
-    const written = (await deps.bucket.head(wal.partials.get(newestPartial.name)!))?.Metadata?.[WAL_WRITTEN_LSN];
-    if (written && (upTo === null || parseLsn(written) > upTo)) upTo = parseLsn(written);
-  }
-  return upTo;
 }

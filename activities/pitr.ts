@@ -9,7 +9,7 @@ import { Context, log } from '@temporalio/activity';
 import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { appendFile, chmod, link, mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { appendFile, chmod, link, mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { Client } from 'pg';
@@ -22,11 +22,19 @@ import { formatBytes } from '../src/operations/backup/progress';
 import type { BaseBackupManifest } from '../src/operations/pitr/base-backup';
 import { ArchivedWal, archivedWal, archiveStatus, baseBackups } from '../src/operations/pitr/archive';
 import type { PitrStatus } from '../src/operations/pitr/window';
-import { autoConfLines, chooseBaseBackup, describeTarget, RecoveryTarget, recoverySettings } from '../src/operations/pitr/target';
+import {
+  autoConfLines,
+  chooseBaseBackup,
+  describeTarget,
+  fetchedWalCommand,
+  RecoveryTarget,
+  recoverySettings,
+} from '../src/operations/pitr/target';
 import { gapMessage, walContinuity } from '../src/operations/pitr/wal-continuity';
 import { openWalFile } from '../src/operations/pitr/wal-object';
 import {
   formatLsn,
+  parseHistoryFileName,
   parseLsn,
   parseSegmentName,
   segmentName,
@@ -304,29 +312,53 @@ async function recoverInstance(deps: ActivityDeps, spec: RecoverySpec): Promise<
   await mkdir(walDir, { recursive: true, mode: 0o700 });
   for (const dir of [spec.root, dataDir, walDir]) handOver(dir, runAs);
 
-  // Every segment recovery may read, fetched before it starts (restore_command only copies), and
-  // before the base backup, the larger part: a WAL file that cannot be read stops it sooner.
+  // The WAL recovery may read is fetched in order beside everything else: while the base backup
+  // is unpacked and while recovery replays (restore_command waits for a segment not fetched yet;
+  // no process of ours per segment). Timeline histories come first: recovery reads them at once.
   // Whatever fails before PostgreSQL starts leaves no half-unpacked copy behind.
   const needed = neededWal(base, continuity.newest, timeline, history, archive);
   let walBytes = 0;
+  let fetched = 0;
+  const fetchOne = async ({ name, key }: { name: string; key: string }) => {
+    const bytes = await openWalFile(bucket, key, deps.keyring);
+    if (!bytes) throw new BackupError(`WAL file ${name} disappeared from the archive while restoring`);
+    // Written aside and renamed: restore_command must never copy half a file.
+    const file = join(walDir, name);
+    await writeFile(`${file}.part`, bytes, { mode: 0o600 });
+    handOver(`${file}.part`, runAs);
+    await rename(`${file}.part`, file);
+    walBytes += bytes.length;
+    fetched++;
+    if (fetched % 8 === 0) beat(`fetched ${fetched} of ${needed.length} WAL files (${formatBytes(walBytes)})`);
+  };
+  const isHistory = (n: { name: string }) => parseHistoryFileName(n.name) !== undefined;
+  // Set once recovery has promoted: the segments after the target are not needed.
+  const enough = { value: false };
+  let fetching: Promise<void> | undefined;
+  let fetchError: unknown;
+  let started = false;
   try {
-    let fetched = 0;
-    await inParallel(needed, 4, async ({ name, key }) => {
-      const bytes = await openWalFile(bucket, key, deps.keyring);
-      if (!bytes) throw new BackupError(`WAL file ${name} disappeared from the archive while restoring`);
-      const file = join(walDir, name);
-      await writeFile(file, bytes, { mode: 0o600 });
-      handOver(file, runAs);
-      walBytes += bytes.length;
-      fetched++;
-      if (fetched % 8 === 0) beat(`fetched ${fetched} of ${needed.length} WAL files (${formatBytes(walBytes)})`);
+    await inParallel(needed.filter(isHistory), 4, fetchOne);
+    fetching = inParallel(
+      needed.filter((n) => !isHistory(n)),
+      4,
+      fetchOne,
+      enough,
+    ).then(() => writeFile(join(walDir, WAL_FETCHED_MARKER), ''));
+    // A fetch that fails once PostgreSQL runs stops it: recovery must not end early at a file
+    // that will never come (with no target it would promote there as if the archive ended).
+    fetching.catch(async (err: unknown) => {
+      fetchError = err;
+      if (started) await stopInstance({ dataDir, runAs, pgBinDir: config.tools.pgBinDir }).catch(() => undefined);
     });
-
     beat(`unpacking ${base.backupId} (${formatBytes(base.data.storedBytes)}) into ${dataDir}`);
     await unpackBaseBackup(deps, base, dataDir, runAs);
-
-    await spec.beforeStart?.(dataDir, walDir);
+    if (spec.beforeStart) {
+      await fetching;
+      await spec.beforeStart(dataDir, walDir);
+    }
   } catch (err) {
+    await fetching?.catch(() => undefined);
     await discardRecoveryFiles(spec.root, config.tools.pgBinDir);
     throw err;
   }
@@ -344,7 +376,7 @@ async function recoverInstance(deps: ActivityDeps, spec: RecoverySpec): Promise<
   const auto = join(dataDir, 'postgresql.auto.conf');
   await appendFile(
     auto,
-    `\n# pgwarden point-in-time restore to ${describeTarget(spec.target)}\n${autoConfLines(recoverySettings(spec.target, `cp "${walDir}/%f" "%p"`))}\n`,
+    `\n# pgwarden point-in-time restore to ${describeTarget(spec.target)}\n${autoConfLines(recoverySettings(spec.target, fetchedWalCommand(walDir, WAL_FETCHED_MARKER)))}\n`,
   );
   handOver(auto, runAs);
   const signal = join(dataDir, 'recovery.signal');
@@ -354,7 +386,12 @@ async function recoverInstance(deps: ActivityDeps, spec: RecoverySpec): Promise<
   // A gap after the base backup ends recovery there: said with the failure, if recovery stops short.
   const gapNote = continuity.firstMissing ? `; ${gapMessage(continuity)}` : '';
   const port = spec.port ?? (await freePort());
+  if (fetchError) {
+    await discardRecoveryFiles(spec.root, config.tools.pgBinDir);
+    throw fetchError;
+  }
   beat(`recovering to ${describeTarget(spec.target)} on port ${port}`);
+  started = true;
   try {
     await startInstance({
       dataDir,
@@ -366,13 +403,17 @@ async function recoverInstance(deps: ActivityDeps, spec: RecoverySpec): Promise<
       timeoutSeconds: 3600,
     });
   } catch (err) {
+    if (fetchError) throw fetchError;
     throw new BackupError(`${spec.server}: recovery stopped: ${await lastFatal(dataDir, (err as Error).message)}${gapNote}`);
   }
   const instance = { ...target, host: '127.0.0.1', port };
-  const reached = await waitForPromotion(instance, dataDir, beat).catch((err: Error) => {
+  const reached = await waitForPromotion(instance, dataDir, beat, () => fetchError).catch((err: Error) => {
+    if (fetchError) throw fetchError;
     throw new BackupError(`${spec.server}: ${err.message}${gapNote}`);
   });
-  return { dataDir, walDir, port, reached, walSegments: needed.length, walBytes, instance };
+  enough.value = true;
+  await fetching;
+  return { dataDir, walDir, port, reached, walSegments: fetched, walBytes, instance };
 }
 
 /**
@@ -445,6 +486,9 @@ async function discardRecoveryFiles(root: string, pgBinDir: string | undefined):
   for (const dir of ['data', 'wal', 'wal-verify']) await rm(join(root, dir), { recursive: true, force: true });
 }
 
+/** Written into the WAL folder once every file is fetched: a file missing after that is the archive's end. */
+const WAL_FETCHED_MARKER = '.all-fetched';
+
 /** Names the run that owns a restore folder, so a retry of that run (and only it) may start it over. */
 const RUN_OWNER_FILE = 'pgwarden-run';
 
@@ -488,8 +532,11 @@ async function waitForPromotion(
   instance: Parameters<typeof connectTo>[0],
   dataDir: string,
   beat: (s: string) => void,
+  /** Why to give up waiting, when something beside recovery failed. */
+  failed: () => unknown,
 ): Promise<PitrRestoreResult['recoveredTo']> {
   for (;;) {
+    if (failed()) throw failed();
     const c = await connectTo(instance).catch(() => undefined);
     if (c) {
       try {
@@ -565,11 +612,17 @@ async function freePort(): Promise<number> {
   });
 }
 
-async function inParallel<T>(items: T[], width: number, work: (item: T) => Promise<void>): Promise<void> {
+/** Works through items in order, `width` at a time; takes no new item once `stop.value` is set. */
+async function inParallel<T>(
+  items: T[],
+  width: number,
+  work: (item: T) => Promise<void>,
+  stop: { value: boolean } = { value: false },
+): Promise<void> {
   let next = 0;
   await Promise.all(
     Array.from({ length: Math.min(width, items.length) }, async () => {
-      while (next < items.length) await work(items[next++]);
+      while (next < items.length && !stop.value) await work(items[next++]);
     }),
   );
 }

@@ -57,6 +57,9 @@ interface ArchiveProgress {
   watch?: LagWatchState;
 }
 
+/** A round whose loop has not come round for this long is stuck (one file's upload takes seconds). */
+const STALL_MS = 180_000;
+
 /** How often the watchdog samples the server's WAL position. */
 const SAMPLE_MS = 2000;
 
@@ -112,7 +115,13 @@ export function walArchiveActivities(deps: ActivityDeps) {
       async function streamRound(): Promise<ArchiveWalResult> {
         const client = await connectDatabase(target);
         // Between files the heartbeat still goes out: it is also how a cancellation arrives.
-        const keepAlive = setInterval(() => beat(progress.summary), 5000);
+        // Only while the round is moving: a round stuck in a call that never returns stops
+        // heartbeating, so Temporal retries it from the archive and the slot instead of waiting for ever.
+        let movedAt = Date.now();
+        const keepAlive = setInterval(() => {
+          if (Date.now() - movedAt < STALL_MS) beat(progress.summary);
+          else log.warn('the archiving round has not moved for a while; letting its heartbeat lapse', { server: input.server });
+        }, 5000);
         let sampling: NodeJS.Timeout | undefined;
         try {
           const server = await checkReplicationServer(client, input.server);
@@ -160,6 +169,7 @@ export function walArchiveActivities(deps: ActivityDeps) {
           let partialMtime = 0;
           try {
             for (;;) {
+              movedAt = Date.now();
               const files = await spoolFiles(folder);
               const { ready, partial } = readyFiles(files, server.segmentBytes);
               for (const name of ready) {
@@ -228,6 +238,7 @@ export function walArchiveActivities(deps: ActivityDeps) {
 
           /** Creates one completed file in the archive, then lets the slot release the WAL it holds. */
           async function shipFile(name: string): Promise<void> {
+            movedAt = Date.now();
             const sealed = await sealWalFile(join(folder, name), compression, encryption.create);
             const key = walKey(prefix, input.server, name, compression);
             const written = await bucket.create(key, sealed.body, {
@@ -277,6 +288,7 @@ export function walArchiveActivities(deps: ActivityDeps) {
 
           /** Replaces the open segment's copy: the archive then holds what pg_receivewal has written so far. */
           async function shipPartial(name: string): Promise<void> {
+            movedAt = Date.now();
             const written = await receivedLsn(client, slot).catch(() => undefined);
             const sealed = await sealWalFile(join(folder, name), compression, encryption.create);
             await bucket.replace(walKey(prefix, input.server, name, compression), sealed.body, {

@@ -1,5 +1,15 @@
+import { spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { BaseBackupManifest } from '../../src/operations/pitr/base-backup';
-import { autoConfLines, chooseBaseBackup, parseTarget, recoverySettings } from '../../src/operations/pitr/target';
+import {
+  autoConfLines,
+  chooseBaseBackup,
+  fetchedWalCommand,
+  parseTarget,
+  recoverySettings,
+} from '../../src/operations/pitr/target';
 
 const base = (id: string, finishedAt: string, stopLsn: string) =>
   ({ backupId: id, finishedAt, stop: { lsn: stopLsn, timeline: 1, walFile: '' } }) as unknown as BaseBackupManifest;
@@ -74,5 +84,42 @@ describe('recovery settings', () => {
     expect(autoConfLines({ recovery_target_name: "it's", restore_command: 'cp a\\b' })).toBe(
       "recovery_target_name = 'it''s'\nrestore_command = 'cp a\\\\b'",
     );
+  });
+});
+
+describe('fetchedWalCommand', () => {
+  /** Runs the command as PostgreSQL would: %f and %p replaced, through /bin/sh. */
+  const restore = (dir: string, file: string) => {
+    const command = fetchedWalCommand(dir, '.all-fetched').replace(/%f/g, file).replace(/%p/g, join(dir, 'out'));
+    return new Promise<number | null>((resolve) => spawn('/bin/sh', ['-c', command]).once('exit', resolve));
+  };
+  let dir: string;
+  beforeEach(() => (dir = mkdtempSync(join(tmpdir(), 'pgwarden-fetched-'))));
+  afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('copies a file that is there', async () => {
+    writeFileSync(join(dir, '000000010000000000000003'), 'wal');
+    expect(await restore(dir, '000000010000000000000003')).toBe(0);
+    expect(readFileSync(join(dir, 'out'), 'utf8')).toBe('wal');
+  });
+
+  it('waits for a segment still being fetched, then copies it', async () => {
+    const copying = restore(dir, '000000010000000000000004');
+    await new Promise((r) => setTimeout(r, 400));
+    expect(existsSync(join(dir, 'out'))).toBe(false);
+    writeFileSync(join(dir, '000000010000000000000004'), 'late');
+    expect(await copying).toBe(0);
+    expect(readFileSync(join(dir, 'out'), 'utf8')).toBe('late');
+  });
+
+  it('fails for a segment missing once everything is fetched: the end of the archive', async () => {
+    writeFileSync(join(dir, '.all-fetched'), '');
+    expect(await restore(dir, '000000010000000000000009')).not.toBe(0);
+  });
+
+  it('never waits for a timeline history that is not there', async () => {
+    const started = Date.now();
+    expect(await restore(dir, '00000003.history')).not.toBe(0);
+    expect(Date.now() - started).toBeLessThan(2000);
   });
 });

@@ -7,9 +7,9 @@ import type { Keyring } from '../../infra/crypto/keyring';
 import type { Bucket } from '../../infra/storage/bucket';
 import { baseBackupFolder, walFileOf, walFolder } from '../../infra/storage/layout';
 import { BaseBackupManifest, parseBaseBackupManifest } from './base-backup';
-import { openWalFile } from './wal-object';
+import { openWalFile, WAL_WRITTEN_LSN } from './wal-object';
 import { pitrCheck, PitrStatus } from './window';
-import { parseHistory, parseHistoryFileName, TimelineSwitch } from './wal-names';
+import { parseHistory, parseHistoryFileName, parseLsn, parseSegmentName, segmentStart, TimelineSwitch } from './wal-names';
 
 export interface ArchivedWal {
   /** Completed segments by PostgreSQL name, with their keys. */
@@ -67,4 +67,24 @@ export async function readArchive(
 export async function archiveStatus(bucket: Bucket, keyring: Keyring, prefix: string, server: string): Promise<PitrStatus> {
   const { bases, wal } = await readArchive(bucket, keyring, prefix, server);
   return pitrCheck(server, bases, { segments: wal.segments.keys(), histories: wal.histories });
+}
+
+/** How far the bucket holds WAL: the newest completed segment's end, or further, what the newest open segment's copy holds. */
+export async function archivedUpTo(bucket: Bucket, wal: ArchivedWal, segmentBytes: number): Promise<bigint | null> {
+  let upTo: bigint | null = null;
+  for (const name of wal.segments.keys()) {
+    const s = parseSegmentName(name, segmentBytes);
+    const end = s && segmentStart(s.segno + 1n, segmentBytes);
+    if (end && (upTo === null || end > upTo)) upTo = end;
+  }
+  let newestPartial: { name: string; segno: bigint } | undefined;
+  for (const name of wal.partials.keys()) {
+    const s = parseSegmentName(name, segmentBytes);
+    if (s && (!newestPartial || s.segno > newestPartial.segno)) newestPartial = { name, segno: s.segno };
+  }
+  if (newestPartial) {
+    const written = (await bucket.head(wal.partials.get(newestPartial.name)!))?.Metadata?.[WAL_WRITTEN_LSN];
+    if (written && (upTo === null || parseLsn(written) > upTo)) upTo = parseLsn(written);
+  }
+  return upTo;
 }

@@ -102,6 +102,19 @@ export function recoverySettings(target: RecoveryTarget, restoreCommand: string)
   return settings;
 }
 
+/**
+ * restore_command for a WAL folder still being filled while recovery runs: it waits for a
+ * segment until the file arrives or the folder says every file is there, then copies it (a
+ * file missing after that is the end of the archive, as recovery expects). Timeline histories
+ * are all fetched before PostgreSQL starts, so one that is missing is not waited for.
+ */
+export function fetchedWalCommand(walDir: string, allFetchedMarker: string): string {
+  return (
+    `case "%f" in *.history) ;; *) until [ -f "${walDir}/%f" ] || [ -f "${walDir}/${allFetchedMarker}" ]; ` +
+    `do sleep 0.1; done ;; esac; cp "${walDir}/%f" "%p"`
+  );
+}
+
 /** postgresql.auto.conf lines for the settings, quoted as PostgreSQL reads them. */
 export function autoConfLines(settings: Record<string, string>): string {
   return Object.entries(settings)
