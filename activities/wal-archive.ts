@@ -190,7 +190,8 @@ export function walArchiveActivities(deps: ActivityDeps) {
               }
               const stop = ctx.cancellationSignal.aborted || Date.now() >= until;
               if (stop || !receiver.running()) break;
-              await sleep(500, ctx.cancellationSignal);
+              // Often enough that a finished segment is in S3 within a second of its switch (a readdir each time).
+              await sleep(200, ctx.cancellationSignal);
             }
           } finally {
             await receiver.stop();

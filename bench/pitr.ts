@@ -36,7 +36,7 @@ import { WorkflowType } from '../src/infra/temporal/definitions';
 import { archivedUpTo, archivedWal } from '../src/operations/pitr/archive';
 import { parseLsn } from '../src/operations/pitr/wal-names';
 import type { PitrRestoreResult } from '../activities/pitr';
-import { median, memoryMiB, option, printTable, seconds, startWorker, timed } from './support';
+import { activitySteps, median, memoryMiB, option, printTable, seconds, startWorker, timed } from './support';
 
 /** initdb's default, which the benchmark's cluster keeps. */
 const SEGMENT_BYTES = 16 * 1024 * 1024;
@@ -162,6 +162,7 @@ async function main(): Promise<void> {
     // 1. Base backups.
     const basebackup: number[] = [];
     const ours: number[] = [];
+    const ourIds: string[] = [];
     const pgbackrest: number[] = [];
     for (let i = 0; i < repeat; i++) {
       basebackup.push(
@@ -173,11 +174,13 @@ async function main(): Promise<void> {
           ),
         ),
       );
+      const workflowId = `bench-base-backup-${id()}`;
+      ourIds.push(workflowId);
       ours.push(
         await timed(() =>
           client.workflow.execute(WorkflowType.baseBackup, {
             taskQueue,
-            workflowId: `bench-base-backup-${id()}`,
+            workflowId,
             args: [{ server: 'bench', reason: 'bench' }],
           }),
         ),
@@ -314,6 +317,13 @@ async function main(): Promise<void> {
         ['pgBackRest full backup (zst, local repo)', mm(pgbackrest), ratio(pgbackrest, basebackup), ''],
         ['pgwarden basebackup (zstd, encrypted, S3)', mm(ours), ratio(ours, basebackup), ratio(ours, pgbackrest)],
       ],
+    );
+    // Where the fastest base backup's time went, from its history.
+    const steps = activitySteps(await client.workflow.getHandle(ourIds[ours.indexOf(Math.min(...ours))]).fetchHistory());
+    process.stdout.write(
+      `pgwarden base backup, fastest run: ${seconds(steps.total)} s in the workflow; ${steps.activities
+        .map((a) => `${a.name} ${seconds(a.ms)} s`)
+        .join(', ')}\n`,
     );
     printTable(
       `Archive lag under pgbench -c 2 -R ${tps} for ${minutes} min, WAL_PARTIAL_UPLOAD_SECONDS=${partialSeconds} (commit acknowledged -> its WAL in the bucket, polled every 100 ms; ${lags.length} probes)`,
