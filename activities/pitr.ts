@@ -29,6 +29,7 @@ import {
   fetchedWalCommand,
   RecoveryTarget,
   recoverySettings,
+  targetAfterArchive,
 } from '../src/operations/pitr/target';
 import { gapMessage, walContinuity } from '../src/operations/pitr/wal-continuity';
 import { openWalFile } from '../src/operations/pitr/wal-object';
@@ -117,8 +118,6 @@ export function pitrActivities(deps: ActivityDeps) {
       if (input.port !== undefined && !(await portIsFree(input.port)))
         throw new UsageError(`--port ${input.port} is in use on this host; choose another or leave --port out for a free one`);
       await proveReadKey(deps.bucket, deps.keyring, base.encryption.keyId);
-      await mkdir(root, { recursive: true, mode: 0o700 });
-      await writeFile(ownerFile, `${input.workflowId}\n`, { mode: 0o600 });
 
       // 3-5. Unpacked, its WAL fetched, recovered to the target and promoted.
       const recovered = await recoverInstance(deps, {
@@ -128,6 +127,7 @@ export function pitrActivities(deps: ActivityDeps) {
         root,
         sharedParent: !input.dataDir,
         port: input.port,
+        owner: input.workflowId,
         beat,
       });
       const { dataDir, port, reached } = recovered;
@@ -255,6 +255,8 @@ interface RecoverySpec {
   /** root is under PGWARDEN_WORK_DIR/pgwarden-pitr, which the instance's user must pass through. */
   sharedParent: boolean;
   port?: number;
+  /** The run that owns root, written into it (a retry of that run may start it over). */
+  owner?: string;
   /** Runs on the unpacked copy and its WAL before PostgreSQL touches them (pg_verifybackup). */
   beforeStart?: (dataDir: string, walDir: string) => Promise<void>;
   beat: (summary: string) => void;
@@ -292,6 +294,8 @@ async function recoverInstance(deps: ActivityDeps, spec: RecoverySpec): Promise<
     stored: archive.segments.keys(),
     segmentBytes: base.serverInfo.segmentBytes,
   });
+  const tooLate = targetAfterArchive(spec.target, archive.newestStoredAt, base);
+  if (tooLate) throw new UsageError(`${spec.server}: ${tooLate}`);
   if (continuity.firstMissing && spec.target.kind === 'lsn' && parseLsn(spec.target.lsn) > continuity.reachableUntil)
     throw new BackupError(`${spec.server}: ${gapMessage(continuity)}`);
   if (continuity.reachableUntil < parseLsn(base.stop.lsn))
@@ -308,6 +312,7 @@ async function recoverInstance(deps: ActivityDeps, spec: RecoverySpec): Promise<
     await chmod(parent, 0o711);
   }
   await mkdir(spec.root, { recursive: true, mode: 0o700 });
+  if (spec.owner) await writeFile(join(spec.root, RUN_OWNER_FILE), `${spec.owner}\n`, { mode: 0o600 });
   await mkdir(dataDir, { recursive: true, mode: 0o700 });
   await mkdir(walDir, { recursive: true, mode: 0o700 });
   for (const dir of [spec.root, dataDir, walDir]) handOver(dir, runAs);

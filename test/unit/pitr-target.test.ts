@@ -9,6 +9,7 @@ import {
   fetchedWalCommand,
   parseTarget,
   recoverySettings,
+  targetAfterArchive,
 } from '../../src/operations/pitr/target';
 
 const base = (id: string, finishedAt: string, stopLsn: string) =>
@@ -121,5 +122,23 @@ describe('fetchedWalCommand', () => {
     const started = Date.now();
     expect(await restore(dir, '00000003.history')).not.toBe(0);
     expect(Date.now() - started).toBeLessThan(2000);
+  });
+});
+
+describe('targetAfterArchive', () => {
+  const newest = Date.parse('2026-11-29T10:00:00.000Z');
+  it.each<[string, Parameters<typeof targetAfterArchive>[0], number | null, string | undefined]>([
+    ['a time before the newest WAL is fine', { kind: 'time', time: '2026-11-29T09:59:59.000Z' }, newest, undefined],
+    ['the very moment is fine', { kind: 'time', time: '2026-11-29T10:00:00.000Z' }, newest, undefined],
+    [
+      'a later time is refused with the window',
+      { kind: 'time', time: '2026-11-29T11:00:00.000Z' },
+      newest,
+      '2026-11-29T11:00:00.000Z is after the newest WAL in the archive (stored 2026-11-29T10:00:00.000Z); the recoverable window is 2026-11-22T02:10:00.000Z to about 2026-11-29T10:00:00.000Z: choose a time in it, or --to latest for all there is',
+    ],
+    ['latest is never too late', { kind: 'latest' }, newest, undefined],
+    ['an empty archive is left to the continuity check', { kind: 'time', time: '2026-11-29T11:00:00.000Z' }, null, undefined],
+  ])('%s', (_what, target, at, expected) => {
+    expect(targetAfterArchive(target, at, bases[0])).toBe(expected);
   });
 });

@@ -245,6 +245,23 @@ it('restores to a moment between two commits: the markers up to it, none after, 
       );
       expect(existsSync(join(workDir, 'port-test', 'data'))).toBe(false);
 
+      // A time after the newest WAL in the archive: refused with the window, before anything is made.
+      const later = new Date(Date.now() + 3600_000).toISOString();
+      const tooLate = await server.client.workflow
+        .execute(WorkflowType.pitrRestore, {
+          taskQueue,
+          workflowId: `pitr-${db}-${uniqueSuffix()}`,
+          args: [{ server: db, target: { kind: 'time', time: later }, hostQueue, dataDir: join(workDir, 'too-late') }],
+        })
+        .catch((e: unknown) => e);
+      expect(describeFailure(tooLate)).toMatchObject({ exitCode: 64 });
+      expect(describeFailure(tooLate).lines.join(' ')).toMatch(
+        new RegExp(
+          `${later} is after the newest WAL in the archive \\(stored .*\\); the recoverable window is .* to about .*: choose a time in it, or --to latest`,
+        ),
+      );
+      expect(existsSync(join(workDir, 'too-late'))).toBe(false);
+
       // A worker without the key the base backup was written with: refused before anything is
       // unpacked, in one line saying which key. An unknown key id, then the right id with another key.
       const keyId = Keyring.from(config.encryption!).activeKeyId;

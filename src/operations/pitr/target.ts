@@ -84,6 +84,21 @@ export function chooseBaseBackup(
   return { base };
 }
 
+/**
+ * A time target after the newest WAL the archive holds cannot be reached: recovery would replay
+ * everything and stop without a commit past the target. Said before any work, with the window.
+ * `newestStoredAt` is when the newest WAL file reached the bucket (ms).
+ */
+export function targetAfterArchive(
+  target: RecoveryTarget,
+  newestStoredAt: number | null,
+  base: BaseBackupManifest,
+): string | undefined {
+  if (target.kind !== 'time' || newestStoredAt === null || Date.parse(target.time) <= newestStoredAt) return undefined;
+  const newest = new Date(newestStoredAt).toISOString();
+  return `${describeTarget(target)} is after the newest WAL in the archive (stored ${newest}); the recoverable window is ${base.finishedAt} to about ${newest}: choose a time in it, or --to latest for all there is`;
+}
+
 /** PostgreSQL's recovery settings for the target; the instance is promoted when it gets there. */
 export function recoverySettings(target: RecoveryTarget, restoreCommand: string): Record<string, string> {
   const settings: Record<string, string> = {
