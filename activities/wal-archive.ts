@@ -16,11 +16,19 @@ import { encryptorFor } from '../src/infra/crypto/encryptor';
 import { BackupError, WalArchiveError } from '../src/infra/errors/errors';
 import { connectDatabase, libpqEnvironment } from '../src/infra/postgres/client';
 import { startReceiveWal } from '../src/infra/postgres/receivewal';
-import { checkReplicationServer } from '../src/infra/postgres/replication';
+import { checkReplicationServer, timelineHistoryText } from '../src/infra/postgres/replication';
 import { walFileOf, walFolder, walKey } from '../src/infra/storage/layout';
 import { readyFiles, slotNameFor, SpoolFile, streamStart } from '../src/operations/pitr/spool';
 import { sealWalFile, WAL_PLAIN_SHA256, WAL_WRITTEN_LSN } from '../src/operations/pitr/wal-object';
-import { formatLsn, parseLsn, parseSegmentName, Segment, segmentName, segmentStart } from '../src/operations/pitr/wal-names';
+import {
+  formatLsn,
+  parseHistory,
+  parseLsn,
+  parseSegmentName,
+  Segment,
+  segmentName,
+  segmentStart,
+} from '../src/operations/pitr/wal-names';
 import { privateWorkDir } from '../src/operations/restore/work-files';
 import { LagReading, LagWatch, LagWatchState } from '../src/operations/pitr/lag';
 import { WalWatchEvent, walWatchNotice } from '../src/operations/pitr/notices';
@@ -128,12 +136,18 @@ export function walArchiveActivities(deps: ActivityDeps) {
           // WAL nobody could decrypt with the original key would be a silent gap.
           await proveActiveKey(bucket, deps.keyring);
           const slotState = await ensureSlot(client, slot);
+          // Where this server's timeline forked from older ones (after a failover): the archive's end may lie past a fork.
+          const serverHistory =
+            server.timeline > 1
+              ? parseHistory(await timelineHistoryText((o) => connectDatabase(target, o), server.timeline))
+              : [];
           const startFrom = (newest: string | undefined) =>
             streamStart({
               newestArchived: newest ? parseSegmentName(newest, server.segmentBytes) : undefined,
               slotRestartLsn: slotState.restartLsn,
               slotCreated: slotState.created,
               serverTimeline: server.timeline,
+              serverHistory,
               segmentBytes: server.segmentBytes,
             });
           let start = startFrom(progress.newestArchived ?? (await newestInArchive(deps, input.server, server.segmentBytes)));

@@ -20,6 +20,8 @@ export interface ScratchCluster {
   query<T extends object>(sql: string, params?: unknown[], database?: string): Promise<T[]>;
   /** Stops the server, keeping its files (a primary that failed). */
   halt(): Promise<void>;
+  /** Starts a halted server again, on its port. */
+  resume(): Promise<void>;
   /** Kills the server at once (pg_ctl stop -m immediate): a server lost mid-write. */
   crash(): Promise<void>;
   /** Stops the server and removes its files. */
@@ -68,6 +70,9 @@ async function running(
     },
     async halt() {
       await stopInstance({ dataDir, runAs });
+    },
+    async resume() {
+      await startInstance({ dataDir, port, runAs, settings: { ...SETTINGS, ...settings } });
     },
     async crash() {
       await runCommand(pgProgram('pg_ctl'), ['stop', '-m', 'immediate', '-w', '-D', dataDir], {

@@ -67,6 +67,42 @@ describe('streamStart', () => {
       { newestArchived: { timeline: 1, segno: 7n }, slotRestartLsn: 0xa000100n, slotCreated: true, serverTimeline: 2 },
       { start: { timeline: 1, segno: 8n } },
     ],
+    [
+      'a failover that lost WAL: the archive holds the old timeline past the fork, so archiving goes on from the fork on the new one',
+      {
+        newestArchived: { timeline: 1, segno: 9n },
+        slotRestartLsn: 0x7000000n,
+        slotCreated: true,
+        serverTimeline: 2,
+        serverHistory: [{ parent: 1, switchpoint: 0x7000100n }],
+      },
+      { start: { timeline: 2, segno: 7n } },
+    ],
+    [
+      'the archive ends before the fork: the old timeline first, up to the fork',
+      {
+        newestArchived: { timeline: 1, segno: 5n },
+        slotRestartLsn: 0x7000000n,
+        slotCreated: true,
+        serverTimeline: 2,
+        serverHistory: [{ parent: 1, switchpoint: 0x7000100n }],
+      },
+      { start: { timeline: 1, segno: 6n } },
+    ],
+    [
+      'the archive ends in the fork segment: the old timeline up to the fork, then the new one',
+      {
+        newestArchived: { timeline: 1, segno: 6n },
+        slotRestartLsn: 0x7000000n,
+        slotCreated: true,
+        serverTimeline: 3,
+        serverHistory: [
+          { parent: 1, switchpoint: 0x7000100n },
+          { parent: 2, switchpoint: 0x9000000n },
+        ],
+      },
+      { start: { timeline: 1, segno: 7n } },
+    ],
   ])('%s', (_what, input, expected) => {
     expect(streamStart({ segmentBytes: SEG, ...input })).toEqual(expected);
   });

@@ -29,6 +29,7 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 let server: DevServer;
 let primary: ScratchCluster;
 let standby: (ScratchCluster & { promote(): Promise<void> }) | undefined;
+const clusters: ScratchCluster[] = [];
 const runs: WorkflowHandle[] = [];
 const restored: string[] = [];
 beforeAll(async () => {
@@ -40,6 +41,7 @@ afterAll(async () => {
   for (const dataDir of restored) await stopInstance({ dataDir, runAs: instanceUser() }).catch(() => undefined);
   await standby?.stop();
   await primary?.stop();
+  for (const c of clusters) await c.stop().catch(() => undefined);
   await server.close();
 });
 
@@ -164,6 +166,94 @@ it('archiving follows a promoted standby onto timeline 2, and a moment on timeli
     });
     expect(check.pitr).toMatchObject({ baseBackups: 1, firstMissing: null, problems: [] });
 
+    await archiving.cancel();
+    await archiving.result();
+  });
+  rmSync(workDir, { recursive: true, force: true });
+}, 300_000);
+
+it('a failover that lost WAL the archive holds: archiving goes on from the fork on timeline 2', async () => {
+  const first = await startScratchCluster();
+  clusters.push(first);
+  const db = uniqueDatabaseName('forked');
+  await first.query(`CREATE DATABASE ${db}`);
+  await first.query('CREATE TABLE marks (id int PRIMARY KEY, at timestamptz NOT NULL)', [], db);
+  const workDir = join(tmpdir(), `pgwarden-forked-test-${randomUUID().slice(0, 8)}`);
+  mkdirSync(workDir, { recursive: true });
+  const common = { WAL_ARCHIVE: db, WAL_PARTIAL_UPLOAD_SECONDS: '1', PGWARDEN_WORK_DIR: workDir };
+  const taskQueue = uniqueTaskQueue('forked');
+  const config = stackConfig({ ...common, DATABASE_URL: first.url(db) });
+  const bucket = new Bucket(config.storage!, createS3Client(config.storage!));
+  const archivedNames = async () =>
+    new Set((await bucket.list(walFolder(config.storage!.prefix, db))).map((o) => walFileOf(o.key)?.fileName));
+
+  const second = await first.standby({ wal_keep_size: '512MB' });
+  clusters.push(second);
+  const onFirst = await bundledWorker(server, taskQueue, createActivities(createActivityDeps(config)));
+  const archiving = await onFirst.runUntil(async () => {
+    const run = await server.client.workflow.start(WorkflowType.walArchive, {
+      taskQueue,
+      workflowId: `wal-archive-${db}-${uniqueSuffix()}`,
+      args: [{ server: db, roundSeconds: 600 }],
+    });
+    runs.push(run);
+    await server.client.workflow.execute(WorkflowType.baseBackup, {
+      taskQueue,
+      workflowId: `base-backup-${db}-${uniqueSuffix()}`,
+      args: [{ server: db, reason: 'test' }],
+    });
+    await writeMarks(first.url(db), 1, 5);
+    await waitFor('the standby to replay markers 1-5', async () => {
+      const [r] = await second.query<{ n: number }>('SELECT count(*)::int AS n FROM marks', [], db);
+      return r.n === 5;
+    });
+    // The standby falls behind (stopped); the primary writes on and the archive gets it all: WAL the failover will lose.
+    await second.halt();
+    await writeMarks(first.url(db), 6, 10);
+    const [{ f }] = await first.query<{ f: string }>('SELECT pg_walfile_name(pg_switch_wal()) AS f');
+    await first.query('SELECT pg_switch_wal()');
+    await waitFor(`${f} in the archive`, async () => (await archivedNames()).has(f));
+    return run;
+  });
+
+  // The primary is lost; the standby, with less WAL than the archive, is promoted.
+  await first.halt();
+  await second.resume();
+  await second.promote();
+  const onSecond = await bundledWorker(
+    server,
+    taskQueue,
+    createActivities(createActivityDeps(stackConfig({ ...common, DATABASE_URL: second.url(db) }))),
+  );
+  await onSecond.runUntil(async () => {
+    await waitFor('the history of timeline 2 in the archive', async () => (await archivedNames()).has('00000002.history'), 120);
+    await writeMarks(second.url(db), 11, 20);
+    const [{ f: open }] = await second.query<{ f: string }>('SELECT pg_walfile_name(pg_current_wal_lsn()) AS f');
+    await waitFor('timeline 2 WAL in the archive', async () => (await archivedNames()).has(`${open}.partial`));
+    await sleep(2000);
+
+    const result: PitrRestoreResult = await server.client.workflow.execute(WorkflowType.pitrRestore, {
+      taskQueue,
+      workflowId: `pitr-${db}-${uniqueSuffix()}`,
+      args: [{ server: db, target: { kind: 'latest' } }],
+    });
+    restored.push(result.dataDir);
+    const c = new Client({ connectionString: second.url(db).replace(/:\d+\//, `:${result.port}/`) });
+    await c.connect();
+    try {
+      const ids = (await c.query<{ id: number }>('SELECT id FROM marks ORDER BY id')).rows.map((r) => r.id);
+      // 6-10 were only on the lost primary's branch: the new primary never had them.
+      expect(ids).toEqual([1, 2, 3, 4, 5, ...Array.from({ length: 10 }, (_, i) => i + 11)]);
+    } finally {
+      await c.end();
+    }
+    await stopInstance({ dataDir: result.dataDir, runAs: instanceUser() });
+    const check = await server.client.workflow.execute(WorkflowType.check, {
+      taskQueue,
+      workflowId: `check-${db}-${uniqueSuffix()}`,
+      args: [{ database: db }],
+    });
+    expect(check.pitr).toMatchObject({ baseBackups: 1, firstMissing: null, problems: [] });
     await archiving.cancel();
     await archiving.result();
   });

@@ -11,6 +11,8 @@ export interface ConnectOptions {
   /** Connect to another database of the same server (e.g. postgres, or a restore target). */
   database?: string;
   connectTimeoutMs?: number;
+  /** A physical replication connection (replication commands such as TIMELINE_HISTORY only). */
+  replication?: boolean;
 }
 
 export function describeTarget(target: DatabaseTarget, database = target.database): string {
@@ -28,6 +30,7 @@ export async function connectDatabase(target: DatabaseTarget, options: ConnectOp
     ssl: sslFor(target.sslMode),
     application_name: 'pgwarden',
     connectionTimeoutMillis: options.connectTimeoutMs ?? 10_000,
+    ...(options.replication ? { replication: 'true' } : {}),
   });
   try {
     await client.connect();

@@ -55,3 +55,18 @@ function parseSize(text: string): number {
   if (!m) throw new Error(`unexpected wal_segment_size "${text}"`);
   return Number(m[1]) * { kB: 1024, MB: 1024 ** 2, GB: 1024 ** 3 }[m[2] as 'kB' | 'MB' | 'GB'];
 }
+
+/** A timeline's history file as the server has it (TIMELINE_HISTORY on a replication connection). */
+export async function timelineHistoryText(
+  connect: (options: { replication: true }) => Promise<Client>,
+  timeline: number,
+): Promise<string> {
+  const c = await connect({ replication: true });
+  try {
+    const { rows } = await c.query<{ content: Buffer | string }>(`TIMELINE_HISTORY ${Math.trunc(timeline)}`);
+    const content = rows[0]?.content;
+    return Buffer.isBuffer(content) ? content.toString('utf8') : String(content ?? '');
+  } finally {
+    await c.end().catch(() => undefined);
+  }
+}

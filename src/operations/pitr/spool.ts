@@ -3,7 +3,16 @@
  * between the archive and the server's replication slot is skipped, and which files in
  * pg_receivewal's folder are ready to ship, in the order recovery needs them.
  */
-import { parseHistoryFileName, parseSegmentName, formatLsn, Segment, segmentName, segmentOf, segmentStart } from './wal-names';
+import {
+  parseHistoryFileName,
+  parseSegmentName,
+  formatLsn,
+  Segment,
+  segmentName,
+  segmentOf,
+  segmentStart,
+  TimelineSwitch,
+} from './wal-names';
 
 export interface SpoolFile {
   name: string;
@@ -54,11 +63,25 @@ export function streamStart(input: {
   /** The slot was missing and has just been created. */
   slotCreated?: boolean;
   serverTimeline: number;
+  /** The server's timeline history (empty on timeline 1). */
+  serverHistory?: TimelineSwitch[];
   segmentBytes: number;
 }): StreamStart {
   const slotSegment = segmentOf(input.slotRestartLsn, input.segmentBytes);
   if (!input.newestArchived) return { start: { timeline: input.serverTimeline, segno: slotSegment } };
-  const next = { timeline: input.newestArchived.timeline, segno: input.newestArchived.segno + 1n };
+  let next = { timeline: input.newestArchived.timeline, segno: input.newestArchived.segno + 1n };
+  // The archive's timeline ended on this server where the next one forked: if the archive already
+  // holds that segment (or more) of the old timeline, the rest of the old one is not this server's
+  // history (WAL a failover lost), and archiving goes on from the fork on the server's timeline.
+  if (next.timeline < input.serverTimeline) {
+    const history = input.serverHistory ?? [];
+    const fork = history.find((h) => h.parent === next.timeline);
+    if (fork) {
+      const forkSegment = segmentOf(fork.switchpoint, input.segmentBytes);
+      const after = history.find((h) => h.parent > next.timeline)?.parent ?? input.serverTimeline;
+      if (next.segno > forkSegment) next = { timeline: after, segno: forkSegment };
+    }
+  }
   if (slotSegment > next.segno && !input.slotCreated)
     return {
       gap: `the archive ends before ${segmentName(next, input.segmentBytes)} but the replication slot only holds WAL from ${formatLsn(input.slotRestartLsn)}: WAL from ${formatLsn(segmentStart(next.segno, input.segmentBytes))} to there is lost (was the slot dropped or advanced by hand?); take a new base backup to start a new recoverable window`,
