@@ -1,17 +1,18 @@
 /**
  * A base backup of one server: `pg_basebackup` as one tar stream (PostgreSQL's backup_manifest
- * inside it) through compression and encryption into an S3 multipart upload, with no
- * temporary copy of the cluster; then a wait until the WAL archive holds the segment the
+ * and the WAL of the copy's own span inside it), compressed by pg_basebackup itself, then
+ * encrypted into an S3 multipart upload, with no temporary copy of the cluster; then a wait until the WAL archive holds the segment the
  * backup ends in (without it the copy cannot be made consistent); then the manifest, last.
  */
 import { Context, log } from '@temporalio/activity';
 import type { Client } from 'pg';
 import { requireDatabase } from '../src/infra/config/config';
 import { encryptorFor } from '../src/infra/crypto/encryptor';
-import { BackupError } from '../src/infra/errors/errors';
-import { compressionSuffix } from '../src/infra/compression/compression';
+import { BackupError, ConfigError } from '../src/infra/errors/errors';
+import { compressionSuffix, pgBasebackupCompressArg } from '../src/infra/compression/compression';
 import { connectDatabase, libpqEnvironment } from '../src/infra/postgres/client';
 import { pgProgram } from '../src/infra/postgres/binaries';
+import { parseToolMajor } from '../src/infra/postgres/versions';
 import { checkReplicationServer } from '../src/infra/postgres/replication';
 import { runCommand } from '../src/infra/process/run-command';
 import { baseBackupFolder, baseBackupKeys, walFileOf, walFolder } from '../src/infra/storage/layout';
@@ -23,7 +24,7 @@ import {
   BaseBackupManifest,
   parseBaseBackupManifest,
 } from '../src/operations/pitr/base-backup';
-import { WalRangeSniffer } from '../src/operations/pitr/wal-range-sniffer';
+import { BasebackupOutput } from '../src/operations/pitr/basebackup-output';
 import type { BaseBackupRowCounts } from '../src/operations/pitr/base-verification';
 import { formatLsn, parseLsn } from '../src/operations/pitr/wal-names';
 import { countAllTables } from '../src/infra/postgres/tables';
@@ -119,16 +120,20 @@ export function baseBackupActivities(deps: ActivityDeps) {
       const env = libpqEnvironment(target);
       const program = pgProgram('pg_basebackup', config.tools.pgBinDir);
       const version = (await runCommand(program, ['--version'], { env, timeoutMs: 10_000 })).stdout.trim();
+      if ((parseToolMajor(version) ?? 0) < 15)
+        throw new ConfigError([
+          `${version} is too old for base backups (client-side compression needs 15 or newer): install postgresql-client-15 or newer and point PG_BIN_DIR at it`,
+        ]);
+      const compressArg = pgBasebackupCompressArg(compression);
 
       const started = Date.now();
-      const sniffer = new WalRangeSniffer();
-      let rawBytes = 0;
+      const said = new BasebackupOutput();
       let storedBytes = 0;
       const beat = () =>
         ctx.heartbeat({
-          rawBytes,
+          rawBytes: said.doneBytes,
           storedBytes,
-          summary: `copying the cluster: ${formatBytes(rawBytes)} read, ${formatBytes(storedBytes)} stored (${Math.round((Date.now() - started) / 1000)} s)`,
+          summary: `copying the cluster: ${said.percent}% (${formatBytes(said.doneBytes)} of about ${formatBytes(said.totalBytes)} read), ${formatBytes(storedBytes)} stored (${Math.round((Date.now() - started) / 1000)} s)`,
         });
       const keepAlive = setInterval(beat, 5000);
       const stop = new AbortController();
@@ -139,18 +144,23 @@ export function baseBackupActivities(deps: ActivityDeps) {
           bucket,
           program,
           programName: 'pg_basebackup',
-          // One tar on stdout with the backup_manifest injected; WAL comes from the archive, not the copy.
+          // One tar on stdout with the backup_manifest injected. The WAL of the copy's span is
+          // fetched into it only because that makes pg_basebackup say the span's end (and the
+          // archive holds it too); progress gives the heartbeat a percentage.
           args: [
             '--pgdata=-',
             '--format=tar',
-            '--wal-method=none',
+            '--wal-method=fetch',
             '--checkpoint=fast',
             '--verbose',
+            '--progress',
             '--no-password',
             `--label=pgwarden ${input.backupId}`,
+            ...(compressArg ? [compressArg] : []),
           ],
-          env,
-          compression,
+          // Its messages are parsed: untranslated.
+          env: { ...env, LC_MESSAGES: 'C' },
+          compression: compressArg ? { algorithm: 'none', level: 0 } : compression,
           encryptor: encryption.create,
           upload: {
             key: keys.data,
@@ -168,16 +178,19 @@ export function baseBackupActivities(deps: ActivityDeps) {
             storageClass: config.storage.storageClass,
           },
           signal: stop.signal,
-          onProgress: (raw, stored) => {
-            rawBytes = raw;
+          onProgress: (_compressed, stored) => {
             storedBytes = stored;
             beat();
           },
-          tap: sniffer,
+          onStderrLine: (line) => said.line(line),
         });
-        const points = sniffer.points(server.segmentBytes);
+        const points = said.points(server.segmentBytes);
         log.info('base backup copied', { server: input.server, start: points.start.lsn, stop: points.stop.lsn, storedBytes });
-        ctx.heartbeat({ rawBytes, storedBytes, summary: `counting the rows of ${target.database} for verification` });
+        ctx.heartbeat({
+          rawBytes: said.doneBytes,
+          storedBytes,
+          summary: `counting the rows of ${target.database} for verification`,
+        });
         const rowCounts = await countBesideCopy(target);
         return {
           backupId: input.backupId,
@@ -188,11 +201,12 @@ export function baseBackupActivities(deps: ActivityDeps) {
             versionNum: server.versionNum,
             segmentBytes: server.segmentBytes,
           },
-          pgBasebackup: { version, format: 'tar', walMethod: 'none' },
+          pgBasebackup: { version, format: 'tar', walMethod: 'fetch' },
           ...points,
           compression: { algorithm: compression.algorithm, level: compression.level, data: compression.algorithm },
           encryption: encryption.facts,
-          data,
+          // The tar's size as pg_basebackup counted it (to the kB): the worker sees only compressed bytes.
+          data: { ...data, rawBytes: said.doneBytes },
           rowCounts,
           manifestKey: keys.manifest,
         };

@@ -3,8 +3,9 @@
  * archived by pgwarden and, when Debian's `pgbackrest` is installed, by pgBackRest's
  * archive_command too, so both hold the same WAL). In one run:
  *   1. base backups, each --repeat times: plain `pg_basebackup -Ft -D - > /dev/null` (the
- *      baseline, same flags as pgwarden's), pgwarden's BaseBackupWorkflow into the local S3, and a
- *      pgBackRest full backup (zst, the same compression type) to a local repository;
+ *      issue's baseline), the same with pgwarden's flags and compression (-X fetch,
+ *      client-zstd:1 with 2 workers) to /dev/null, pgwarden's BaseBackupWorkflow into the local
+ *      S3, and a pgBackRest full backup (zst, the same compression type) to a local repository;
  *   2. --minutes of pgbench load at --tps while archiving: the archive lag of a probe commit
  *      every 250 ms (commit acknowledged -> the bucket holds its WAL, polled every 100 ms),
  *      p50 / p99 / max, and the worker's resident memory every 10 s (first minute vs last);
@@ -13,7 +14,8 @@
  *      plus starting PostgreSQL until it is promoted.
  * Each time is the minimum and the median of the repeats; ratios are against the baseline
  * measured in the same run.
- * Usage: npm run bench:pitr -- [--scale 20] [--repeat 3] [--minutes 10] [--tps 200] [--partial 5] [--keep]
+ * Usage: npm run bench:pitr -- [--scale 20] [--repeat 3] [--minutes 10] [--tps 200] [--partial 5] [--base-only] [--keep]
+ * (--base-only: step 1 alone)
  */
 import { spawn, spawnSync } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
@@ -65,6 +67,7 @@ async function main(): Promise<void> {
   const minutes = Number(option('minutes', '10'));
   const tps = Number(option('tps', '200'));
   const partialSeconds = option('partial', '5');
+  const baseOnly = process.argv.includes('--base-only');
   await up((line) => process.stderr.write(`stack: ${line}\n`));
   const stackEnv = readEnvFile(envFile);
   const runAs = instanceUser();
@@ -161,6 +164,7 @@ async function main(): Promise<void> {
 
     // 1. Base backups.
     const basebackup: number[] = [];
+    const basebackupZstd: number[] = [];
     const ours: number[] = [];
     const ourIds: string[] = [];
     const pgbackrest: number[] = [];
@@ -170,6 +174,25 @@ async function main(): Promise<void> {
           spawnSync(
             pgProgram('pg_basebackup'),
             ['--pgdata=-', '--format=tar', '--wal-method=none', '--checkpoint=fast', '--no-password', '-d', url('postgres')],
+            { stdio: ['ignore', 'ignore', 'ignore'] },
+          ),
+        ),
+      );
+      // The same copy with pgwarden's compression and nothing else: what is left is pgwarden's own cost.
+      basebackupZstd.push(
+        await timed(() =>
+          spawnSync(
+            pgProgram('pg_basebackup'),
+            [
+              '--pgdata=-',
+              '--format=tar',
+              '--wal-method=fetch',
+              '--checkpoint=fast',
+              '--compress=client-zstd:level=1,workers=2',
+              '--no-password',
+              '-d',
+              url('postgres'),
+            ],
             { stdio: ['ignore', 'ignore', 'ignore'] },
           ),
         ),
@@ -189,6 +212,35 @@ async function main(): Promise<void> {
         pgbackrest.push(
           await timed(() => runAsInstance(runAs, 'pgbackrest', [`--config=${conf}`, '--stanza=bench', '--type=full', 'backup'])),
         );
+    }
+
+    // Figures of the base backups, printed at once.
+    const mm = (xs: number[]) => (xs.length ? `${seconds(Math.min(...xs))}/${seconds(median(xs))} s` : 'not measured');
+    const ratio = (xs: number[], base: number[]) =>
+      xs.length && base.length
+        ? `x${(Math.min(...xs) / Math.min(...base)).toFixed(2)}/x${(median(xs) / median(base)).toFixed(2)}`
+        : '';
+    printTable(
+      `Base backup of a ${(clusterBytes / 1048576).toFixed(0)} MiB cluster (pgbench scale ${scale}); min/median of ${repeat}`,
+      ['', 'time', 'vs pg_basebackup', 'vs pgBackRest'],
+      [
+        ['pg_basebackup -Ft -D - > /dev/null', mm(basebackup), '', ''],
+        ['same, -X fetch, client-zstd:1 with 2 workers', mm(basebackupZstd), ratio(basebackupZstd, basebackup), ''],
+        ['pgBackRest full backup (zst, local repo)', mm(pgbackrest), ratio(pgbackrest, basebackup), ''],
+        ['pgwarden basebackup (zstd, encrypted, S3)', mm(ours), ratio(ours, basebackup), ratio(ours, pgbackrest)],
+        ['pgwarden vs the same compression to /dev/null', '', ratio(ours, basebackupZstd), ''],
+      ],
+    );
+    // Where the fastest base backup's time went, from its history.
+    const steps = activitySteps(await client.workflow.getHandle(ourIds[ours.indexOf(Math.min(...ours))]).fetchHistory());
+    process.stdout.write(
+      `pgwarden base backup, fastest run: ${seconds(steps.total)} s in the workflow; ${steps.activities
+        .map((a) => `${a.name} ${seconds(a.ms)} s`)
+        .join(', ')}\n`,
+    );
+    if (baseOnly) {
+      await archiving.cancel();
+      return;
     }
 
     // 2. Load, archive lag and the worker's memory.
@@ -304,27 +356,6 @@ async function main(): Promise<void> {
     await archiving.cancel();
 
     // Figures.
-    const mm = (xs: number[]) => (xs.length ? `${seconds(Math.min(...xs))}/${seconds(median(xs))} s` : 'not measured');
-    const ratio = (xs: number[], base: number[]) =>
-      xs.length && base.length
-        ? `x${(Math.min(...xs) / Math.min(...base)).toFixed(2)}/x${(median(xs) / median(base)).toFixed(2)}`
-        : '';
-    printTable(
-      `Base backup of a ${(clusterBytes / 1048576).toFixed(0)} MiB cluster (pgbench scale ${scale}); min/median of ${repeat}`,
-      ['', 'time', 'vs pg_basebackup', 'vs pgBackRest'],
-      [
-        ['pg_basebackup -Ft -D - > /dev/null', mm(basebackup), '', ''],
-        ['pgBackRest full backup (zst, local repo)', mm(pgbackrest), ratio(pgbackrest, basebackup), ''],
-        ['pgwarden basebackup (zstd, encrypted, S3)', mm(ours), ratio(ours, basebackup), ratio(ours, pgbackrest)],
-      ],
-    );
-    // Where the fastest base backup's time went, from its history.
-    const steps = activitySteps(await client.workflow.getHandle(ourIds[ours.indexOf(Math.min(...ours))]).fetchHistory());
-    process.stdout.write(
-      `pgwarden base backup, fastest run: ${seconds(steps.total)} s in the workflow; ${steps.activities
-        .map((a) => `${a.name} ${seconds(a.ms)} s`)
-        .join(', ')}\n`,
-    );
     printTable(
       `Archive lag under pgbench -c 2 -R ${tps} for ${minutes} min, WAL_PARTIAL_UPLOAD_SECONDS=${partialSeconds} (commit acknowledged -> its WAL in the bucket, polled every 100 ms; ${lags.length} probes)`,
       ['p50', 'p99', 'max', 'not seen archived'],

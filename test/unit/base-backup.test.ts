@@ -1,47 +1,57 @@
-import { Readable, Writable } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
+import { pgBasebackupCompressArg } from '../../src/infra/compression/compression';
 import { baseBackupIdFor, walPoint } from '../../src/operations/pitr/base-backup';
-import { WalRangeSniffer } from '../../src/operations/pitr/wal-range-sniffer';
+import { BasebackupOutput } from '../../src/operations/pitr/basebackup-output';
 
 const SEG = 16 * 1024 * 1024;
-const manifest = Buffer.from(
-  '{ "PostgreSQL-Backup-Manifest-Version": 1,\n"Files": [\n{ "Path": "PG_VERSION", "Size": 3 }\n],\n' +
-    '"WAL-Ranges": [\n{ "Timeline": 1, "Start-LSN": "0/6000028", "End-LSN": "0/6000100" }\n],\n"Manifest-Checksum": "abc"}\n',
-);
 
-async function sniff(chunks: Buffer[]): Promise<WalRangeSniffer> {
-  const sniffer = new WalRangeSniffer();
-  await pipeline(
-    Readable.from(chunks),
-    sniffer,
-    new Writable({
-      write(_c, _e, done) {
-        done();
-      },
-    }),
-  );
-  return sniffer;
-}
+/** What pg_basebackup 15 writes on stderr with --verbose --progress --wal-method=fetch, not on a terminal. */
+const SAID = [
+  'pg_basebackup: initiating base backup, waiting for checkpoint to complete',
+  'pg_basebackup: checkpoint completed',
+  'pg_basebackup: write-ahead log start point: E/AC000060 on timeline 2',
+  '     0/795810 kB (0%), 0/1 tablespace (-/base/1/112                        )',
+  '397905/795810 kB (50%), 0/1 tablespace (-/base/16384/16398               )',
+  'pg_basebackup: write-ahead log end point: E/AD000138',
+  '812194/812194 kB (100%), 1/1 tablespace                                         ',
+  'pg_basebackup: syncing data to disk ...',
+  'pg_basebackup: base backup completed',
+];
 
-describe('WalRangeSniffer', () => {
-  const stream = Buffer.concat([Buffer.alloc(300_000, 1), manifest, Buffer.alloc(1024)]);
-  it.each([
-    ['in one chunk', [stream]],
-    ['split inside the marker', [stream.subarray(0, 300_005), stream.subarray(300_005)]],
-    ['split inside the range', [stream.subarray(0, 300_150), stream.subarray(300_150)]],
-    ['in many small chunks', Array.from({ length: Math.ceil(stream.length / 7) }, (_, i) => stream.subarray(i * 7, i * 7 + 7))],
-  ])('finds the WAL range %s', async (_how, chunks) => {
-    const s = await sniff(chunks);
-    expect(s.points(SEG)).toEqual({
-      start: { lsn: '0/6000028', timeline: 1, walFile: '000000010000000000000006' },
-      stop: { lsn: '0/6000100', timeline: 1, walFile: '000000010000000000000006' },
+describe('BasebackupOutput', () => {
+  it('reads the WAL range and the progress from what pg_basebackup says', () => {
+    const out = new BasebackupOutput();
+    SAID.forEach((l) => out.line(l));
+    expect(out.points(SEG)).toEqual({
+      start: { lsn: 'E/AC000060', timeline: 2, walFile: '000000020000000E000000AC' },
+      stop: { lsn: 'E/AD000138', timeline: 2, walFile: '000000020000000E000000AD' },
     });
+    expect(out.doneBytes).toBe(812194 * 1024);
+    expect(out.percent).toBe(100);
   });
 
-  it('says so when the stream held no manifest', async () => {
-    const s = await sniff([Buffer.alloc(1000)]);
-    expect(() => s.points(SEG)).toThrow('the base backup stream held no backup_manifest with a WAL range');
+  it('shows the progress as it comes', () => {
+    const out = new BasebackupOutput();
+    SAID.slice(0, 5).forEach((l) => out.line(l));
+    expect([out.doneBytes, out.totalBytes, out.percent]).toEqual([397905 * 1024, 795810 * 1024, 50]);
   });
+
+  it.each([
+    ['start', []],
+    ['end', [2]],
+  ])('says which WAL point pg_basebackup did not report (%s)', (missing, keep) => {
+    const out = new BasebackupOutput();
+    keep.forEach((i) => out.line(SAID[i]));
+    expect(() => out.points(SEG)).toThrow(`pg_basebackup did not report its WAL ${missing} point`);
+  });
+});
+
+it.each([
+  [{ algorithm: 'zstd' as const, level: 1 }, '--compress=client-zstd:level=1,workers=2'],
+  [{ algorithm: 'gzip' as const, level: 6 }, '--compress=client-gzip:level=6'],
+  [{ algorithm: 'lz4' as const, level: 3 }, '--compress=client-lz4:level=3'],
+  [{ algorithm: 'none' as const, level: 0 }, null],
+])('compresses a base backup inside pg_basebackup: %j', (policy, arg) => {
+  expect(pgBasebackupCompressArg(policy)).toBe(arg);
 });
 
 it('names base backups by their start time', () => {

@@ -86,11 +86,13 @@ it('copies the cluster, waits for its WAL in the archive, and the copy verifies 
         formatVersion: 1,
         server: t.db,
         backupId: expect.stringMatching(/^base_\d{8}_\d{6}$/),
-        pgBasebackup: { format: 'tar', walMethod: 'none' },
+        pgBasebackup: { format: 'tar', walMethod: 'fetch' },
         start: { timeline: 1, walFile: expect.stringMatching(/^00000001[0-9A-F]{16}$/) },
         data: { key: expect.stringMatching(new RegExp(`/${t.db}/basebackups/base_\\d{8}_\\d{6}\\.tar\\.zst\\.enc$`)) },
       });
       expect(parseLsn(manifest.stop.lsn)).toBeGreaterThan(parseLsn(manifest.start.lsn));
+      // pg_basebackup compressed it: the worker saw only the stored bytes, and the tar's size is what pg_basebackup counted.
+      expect(manifest.data.rawBytes).toBeGreaterThan(manifest.data.storedBytes);
       await archiving.cancel();
       await archiving.result();
 
@@ -103,6 +105,8 @@ it('copies the cluster, waits for its WAL in the archive, and the copy verifies 
       await new Promise((r) => tar.once('close', r));
       expect(readFileSync(join(dir, 'PG_VERSION'), 'utf8').trim()).toMatch(/^\d+$/);
       expect(readFileSync(join(dir, 'backup_label'), 'utf8')).toContain(`LABEL: pgwarden ${manifest.backupId}`);
+      // The WAL of the copy's span is in it (what makes pg_basebackup report the span), from its start segment on.
+      expect(readdirSync(join(dir, 'pg_wal')).filter((f) => /^[0-9A-F]{24}$/.test(f))[0]).toBe(manifest.start.walFile);
       const verified = spawnSync(pgProgram('pg_verifybackup'), ['--no-parse-wal', dir], { encoding: 'utf8' });
       expect([verified.status, verified.stdout.trim()]).toEqual([0, 'backup successfully verified']);
     });

@@ -37,6 +37,24 @@ export function compressCommand(c: CompressionPolicy): FilterCommand | null {
   }
 }
 
+/**
+ * pg_basebackup's own client-side compression for a policy (`--compress=client-zstd:level=1,workers=2`),
+ * or null for none: the copy goes from pg_basebackup to S3 already compressed, so the worker never
+ * handles the cluster's raw bytes (measured: passing them through Node costs ~1.5 s per 777 MiB on
+ * two cores). PostgreSQL 15's pg_basebackup or newer.
+ */
+export function pgBasebackupCompressArg(c: CompressionPolicy): string | null {
+  switch (c.algorithm) {
+    case 'zstd':
+      return `--compress=client-zstd:level=${c.level},workers=${ZSTD_THREADS}`;
+    case 'gzip':
+    case 'lz4':
+      return `--compress=client-${c.algorithm}:level=${c.level}`;
+    default:
+      return null;
+  }
+}
+
 export function decompressCommand(algorithm: CompressionAlgorithm): FilterCommand | null {
   switch (algorithm) {
     case 'zstd':

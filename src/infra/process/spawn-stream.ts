@@ -13,12 +13,26 @@ export interface StreamingProcess {
   kill(): void;
 }
 
-export function spawnStreaming(command: string, args: string[], env: NodeJS.ProcessEnv): StreamingProcess {
+export function spawnStreaming(
+  command: string,
+  args: string[],
+  env: NodeJS.ProcessEnv,
+  /** Each complete line the program writes on stderr, as it comes (pg_basebackup's progress and WAL points). */
+  onStderrLine?: (line: string) => void,
+): StreamingProcess {
   const child = spawn(command, args, { env, stdio: ['ignore', 'pipe', 'pipe'] });
   let stderr = '';
+  let partial = '';
   child.stderr.setEncoding('utf8');
   child.stderr.on('data', (s: string) => {
     stderr = (stderr + s).slice(-4000);
+    if (!onStderrLine) return;
+    const lines = (partial + s).split(/\r?\n|\r/);
+    partial = lines.pop()!.slice(-4000);
+    for (const line of lines) if (line) onStderrLine(line);
+  });
+  child.stderr.once('end', () => {
+    if (onStderrLine && partial) onStderrLine(partial);
   });
   const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null; stderr: string }>((resolve) => {
     child.once('error', (err) =>

@@ -53,15 +53,13 @@ export interface ProgramToS3 {
   signal: AbortSignal;
   /** Called about once a second with raw (program output) and stored (uploaded) byte counts. */
   onProgress(rawBytes: number, storedBytes: number): void;
-  /** Called after a successful run with the tail of what the program said on stderr (pg_basebackup's start LSN). */
-  onSaid?(stderr: string): void;
-  /** Reads the program's output on the way, before compression (pg_basebackup's WAL range in its manifest). */
-  tap?: Transform;
+  /** Each line the program writes on stderr, as it comes (pg_basebackup's progress and WAL range). */
+  onStderrLine?(line: string): void;
 }
 
 export async function streamProgramToS3(spec: ProgramToS3): Promise<StoredObject> {
   spec.signal.throwIfAborted();
-  const proc = spawnStreaming(spec.program, spec.args, spec.env);
+  const proc = spawnStreaming(spec.program, spec.args, spec.env, spec.onStderrLine);
   const raw = new Measure();
   const stored = new Measure({ hash: true });
   let streamError: Error | undefined;
@@ -72,7 +70,6 @@ export async function streamProgramToS3(spec: ProgramToS3): Promise<StoredObject
       new Coalesce(COALESCE_BYTES),
       new ExitGate(proc.exited, spec.programName),
       raw,
-      ...(spec.tap ? [spec.tap] : []),
       ...compress,
       spec.encryptor(),
       stored,
@@ -97,6 +94,5 @@ export async function streamProgramToS3(spec: ProgramToS3): Promise<StoredObject
   }
   if (streamError) throw streamError;
   spec.onProgress(raw.bytes, stored.bytes);
-  spec.onSaid?.((await proc.exited).stderr);
   return { key: spec.upload.key, rawBytes: raw.bytes, storedBytes: stored.bytes, ...stored.digests() };
 }
