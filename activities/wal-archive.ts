@@ -25,7 +25,7 @@ import {
   parseHistory,
   parseLsn,
   parseSegmentName,
-  Segment,
+  newestSegment,
   segmentName,
   segmentStart,
 } from '../src/operations/pitr/wal-names';
@@ -34,6 +34,7 @@ import { LagReading, LagWatch, LagWatchState } from '../src/operations/pitr/lag'
 import { WalWatchEvent, walWatchNotice } from '../src/operations/pitr/notices';
 import { ActivityDeps } from './deps';
 import { proveActiveKey } from './key-proof';
+import { slotPosition } from './slot-position';
 import { deliver } from './notify';
 
 export interface ArchiveWalInput {
@@ -241,14 +242,10 @@ export function walArchiveActivities(deps: ActivityDeps) {
 
           /** The watchdog's look: where the server is, what the archive and the slot hold. */
           async function sampleLag(): Promise<void> {
-            const { rows } = await client.query<{ current: string; restart: string | null }>(
-              `SELECT pg_current_wal_lsn()::text AS current,
-                    (SELECT restart_lsn::text FROM pg_replication_slots WHERE slot_name = $1) AS restart`,
-              [slot],
-            );
-            const current = parseLsn(rows[0].current);
-            const retained = rows[0].restart ? Number(current - parseLsn(rows[0].restart)) : null;
-            await report(watch.sample(deps.now().getTime(), current, parseLsn(progress.archivedLsn!), retained));
+            const at = await slotPosition(client, slot);
+            // A server that became a standby under the archiver: the round fails on its own.
+            if (at.lsn === null) return;
+            await report(watch.sample(deps.now().getTime(), at.lsn, parseLsn(progress.archivedLsn!), at.retained));
           }
 
           /** Creates one completed file in the archive, then lets the slot release the WAL it holds. */
@@ -387,17 +384,10 @@ async function receivedLsn(client: Client, slot: string): Promise<bigint | undef
 
 /** The newest completed segment in the archive (a listing: done once per round at most). */
 async function newestInArchive(deps: ActivityDeps, server: string, segmentBytes: number): Promise<string | undefined> {
-  let newest: Segment | undefined;
-  let newestName: string | undefined;
-  for (const o of await deps.bucket.list(walFolder(deps.config.storage.prefix, server))) {
-    const file = walFileOf(o.key);
-    const s = file && parseSegmentName(file.fileName, segmentBytes);
-    if (s && (!newest || s.segno > newest.segno || (s.segno === newest.segno && s.timeline > newest.timeline))) {
-      newest = s;
-      newestName = file.fileName;
-    }
-  }
-  return newestName;
+  const names = (await deps.bucket.list(walFolder(deps.config.storage.prefix, server))).map(
+    (o) => walFileOf(o.key)?.fileName ?? '',
+  );
+  return newestSegment(names, segmentBytes)?.name;
 }
 
 /** pg_receivewal's own words, as the reason the round failed; a removed segment is a gap, not a blip. */

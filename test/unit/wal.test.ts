@@ -2,6 +2,7 @@ import { gapMessage, walContinuity } from '../../src/operations/pitr/wal-continu
 import {
   formatLsn,
   historyFileName,
+  newestSegment,
   parseHistory,
   parseHistoryFileName,
   parseLsn,
@@ -165,5 +166,28 @@ describe('walContinuity', () => {
       'WAL segment 000000010000000000000004 is missing from the archive, so recovery cannot pass 0/4000000; restore to a point before it (--to-lsn 0/4000000) or from a newer base backup',
     );
     expect(gapMessage(walContinuity({ from: 0n, timeline: 1, history: [], stored: names(1, 0) }))).toBeUndefined();
+  });
+});
+
+describe('newestSegment', () => {
+  it.each([
+    ['none among other files', ['00000001.history', 'x.partial'], undefined],
+    [
+      'by position',
+      ['000000010000000000000003', '000000010000000100000000', '0000000100000000000000FF'],
+      '000000010000000100000000',
+    ],
+    [
+      'a later timeline at the same position',
+      ['000000010000000000000005', '000000020000000000000005'],
+      '000000020000000000000005',
+    ],
+    [
+      'a further position on an earlier timeline',
+      ['000000020000000000000004', '000000010000000000000005'],
+      '000000010000000000000005',
+    ],
+  ])('finds the furthest segment: %s', (_why, names, expected) => {
+    expect(newestSegment(names)?.name).toBe(expected);
   });
 });

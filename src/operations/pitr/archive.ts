@@ -9,7 +9,7 @@ import { baseBackupFolder, walFileOf, walFolder } from '../../infra/storage/layo
 import { BaseBackupManifest, parseBaseBackupManifest } from './base-backup';
 import { openWalFile, WAL_WRITTEN_LSN } from './wal-object';
 import { pitrCheck, PitrStatus } from './window';
-import { parseHistory, parseHistoryFileName, parseLsn, parseSegmentName, segmentStart, TimelineSwitch } from './wal-names';
+import { newestSegment, parseHistory, parseHistoryFileName, parseLsn, segmentStart, TimelineSwitch } from './wal-names';
 
 export interface ArchivedWal {
   /** Completed segments by PostgreSQL name, with their keys. */
@@ -71,19 +71,11 @@ export async function archiveStatus(bucket: Bucket, keyring: Keyring, prefix: st
 
 /** How far the bucket holds WAL: the newest completed segment's end, or further, what the newest open segment's copy holds. */
 export async function archivedUpTo(bucket: Bucket, wal: ArchivedWal, segmentBytes: number): Promise<bigint | null> {
-  let upTo: bigint | null = null;
-  for (const name of wal.segments.keys()) {
-    const s = parseSegmentName(name, segmentBytes);
-    const end = s && segmentStart(s.segno + 1n, segmentBytes);
-    if (end && (upTo === null || end > upTo)) upTo = end;
-  }
-  let newestPartial: { name: string; segno: bigint } | undefined;
-  for (const name of wal.partials.keys()) {
-    const s = parseSegmentName(name, segmentBytes);
-    if (s && (!newestPartial || s.segno > newestPartial.segno)) newestPartial = { name, segno: s.segno };
-  }
-  if (newestPartial) {
-    const written = (await bucket.head(wal.partials.get(newestPartial.name)!))?.Metadata?.[WAL_WRITTEN_LSN];
+  const completed = newestSegment(wal.segments.keys(), segmentBytes);
+  let upTo = completed ? segmentStart(completed.segment.segno + 1n, segmentBytes) : null;
+  const partial = newestSegment(wal.partials.keys(), segmentBytes);
+  if (partial) {
+    const written = (await bucket.head(wal.partials.get(partial.name)!))?.Metadata?.[WAL_WRITTEN_LSN];
     if (written && (upTo === null || parseLsn(written) > upTo)) upTo = parseLsn(written);
   }
   return upTo;

@@ -56,6 +56,23 @@ export function parseSegmentName(name: string, segmentBytes = DEFAULT_WAL_SEGMEN
   return { timeline: Number.parseInt(m[1], 16), segno: BigInt(`0x${m[2]}`) * per + low };
 }
 
+/** The furthest of some segment names (by position, then timeline); other names are passed over. */
+export function newestSegment(
+  names: Iterable<string>,
+  segmentBytes = DEFAULT_WAL_SEGMENT_BYTES,
+): { name: string; segment: Segment } | undefined {
+  let newest: { name: string; segment: Segment } | undefined;
+  for (const name of names) {
+    const s = parseSegmentName(name, segmentBytes);
+    if (
+      s &&
+      (!newest || s.segno > newest.segment.segno || (s.segno === newest.segment.segno && s.timeline > newest.segment.timeline))
+    )
+      newest = { name, segment: s };
+  }
+  return newest;
+}
+
 export const historyFileName = (timeline: number) => `${hex8(timeline)}.history`;
 
 export function parseHistoryFileName(name: string): number | undefined {
