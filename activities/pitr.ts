@@ -13,6 +13,7 @@ import { appendFile, chmod, link, mkdir, readdir, readFile, rename, rm, writeFil
 import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { Client } from 'pg';
+import { ephemeralPort, isPortFree } from '../src/infra/net/ports';
 import { requireDatabase } from '../src/infra/config/config';
 import { decompressor } from '../src/infra/compression/streams';
 import { openDecryption } from '../src/infra/crypto/decrypt';
@@ -115,7 +116,7 @@ export function pitrActivities(deps: ActivityDeps) {
         await discardRecoveryFiles(root, config.tools.pgBinDir);
       }
       // Before hours of unpacking and replay, not after.
-      if (input.port !== undefined && !(await portIsFree(input.port)))
+      if (input.port !== undefined && !(await isPortFree(input.port)))
         throw new UsageError(`--port ${input.port} is in use on this host; choose another or leave --port out for a free one`);
       await proveReadKey(deps.bucket, deps.keyring, base.encryption.keyId);
 
@@ -390,7 +391,7 @@ async function recoverInstance(deps: ActivityDeps, spec: RecoverySpec): Promise<
 
   // A gap after the base backup ends recovery there: said with the failure, if recovery stops short.
   const gapNote = continuity.firstMissing ? `; ${gapMessage(continuity)}` : '';
-  const port = spec.port ?? (await freePort());
+  const port = spec.port ?? (await ephemeralPort());
   if (fetchError) {
     await discardRecoveryFiles(spec.root, config.tools.pgBinDir);
     throw fetchError;
@@ -590,31 +591,9 @@ async function lastFatal(dataDir: string, fallback: string): Promise<string> {
   return line ? line.replace(/^.*?(FATAL|PANIC):\s*/, '') : fallback;
 }
 
-/** Whether a port on loopback can be listened on now. */
-async function portIsFree(port: number): Promise<boolean> {
-  const { createServer } = await import('node:net');
-  return new Promise((resolve) => {
-    const s = createServer();
-    s.once('error', () => resolve(false));
-    s.listen(port, '127.0.0.1', () => s.close(() => resolve(true)));
-  });
-}
-
 /** A run's own folder under PGWARDEN_WORK_DIR/pgwarden-pitr: the same for every attempt of the run. */
 function runFolder(workDir: string, name: string, workflowId: string): string {
   return join(workDir, 'pgwarden-pitr', `${name}-${createHash('sha256').update(workflowId).digest('hex').slice(0, 10)}`);
-}
-
-async function freePort(): Promise<number> {
-  const { createServer } = await import('node:net');
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const port = (s.address() as { port: number }).port;
-      s.close(() => resolve(port));
-    });
-  });
 }
 
 /** Works through items in order, `width` at a time; takes no new item once `stop.value` is set. */

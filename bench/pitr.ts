@@ -24,7 +24,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client as PgClient } from 'pg';
 import { Client, Connection } from '@temporalio/client';
-import { ephemeralPort } from '../devstack/ports';
+import { ephemeralPort } from '../src/infra/net/ports';
 import { envFile } from '../devstack/paths';
 import { up } from '../devstack/stack';
 import { loadConfig, WORKER_NEEDS } from '../src/infra/config/config';

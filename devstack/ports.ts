@@ -1,25 +1,5 @@
-/** Picks loopback ports that nothing else is listening on. */
-import { createServer } from 'node:net';
-
-export function isPortFree(port: number, host = '127.0.0.1'): Promise<boolean> {
-  return new Promise((resolve) => {
-    const server = createServer();
-    server.once('error', () => resolve(false));
-    server.listen({ port, host, exclusive: true }, () => server.close(() => resolve(true)));
-  });
-}
-
-/** Any free port the kernel hands out. */
-export function ephemeralPort(host = '127.0.0.1'): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen({ port: 0, host }, () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
-}
+/** Picks loopback ports for the local stack that nothing else is listening on. */
+import { ephemeralPort, isPortFree } from '../src/infra/net/ports';
 
 /**
  * The preferred port when it is free and not already taken by this allocation, else a free

@@ -5,7 +5,8 @@
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { stateDir, stateFile } from './paths';
-import { allocatePort, ephemeralPort } from './ports';
+import { ephemeralPort } from '../src/infra/net/ports';
+import { allocatePort } from './ports';
 
 export interface StackPorts {
   postgres: number;

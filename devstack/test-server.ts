@@ -5,7 +5,7 @@
  */
 import { createConnection } from 'node:net';
 import { startDetached, stopProcess, waitUntilReady } from './processes';
-import { ephemeralPort } from './ports';
+import { ephemeralPort } from '../src/infra/net/ports';
 import { logFileOf } from './services/service';
 import { ensureTool } from './tools';
 

@@ -3,7 +3,7 @@ import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { repoRoot, envFile } from '../../devstack/paths';
-import { ephemeralPort } from '../../devstack/ports';
+import { ephemeralPort } from '../../src/infra/net/ports';
 import { stackEnv } from '../support/stack-env';
 import { createDatabase, databaseUrl, dropDatabase, uniqueDatabaseName, withClient } from '../support/databases';
 import { WorkflowType } from '../../src/infra/temporal/definitions';

@@ -9,7 +9,7 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { repoRoot } from '../../devstack/paths';
-import { isPortFree } from '../../devstack/ports';
+import { isPortFree } from '../../src/infra/net/ports';
 import { isAlive } from '../../devstack/processes';
 import type { StackState } from '../../devstack/state';
 import { stackEnv } from '../support/stack-env';

@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { Client } from 'pg';
-import { ephemeralPort } from '../../devstack/ports';
+import { ephemeralPort } from '../../src/infra/net/ports';
 import { handOver, initCluster, instanceUser, startInstance, stopInstance } from '../../src/infra/postgres/instance';
 import { pgProgram } from '../../src/infra/postgres/binaries';
 import { runCommand } from '../../src/infra/process/run-command';

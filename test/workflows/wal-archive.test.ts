@@ -23,7 +23,7 @@ import type { WalArchiveStopped } from '../../workflows/wal-archive';
 import type { FreshnessReport } from '../../src/operations/backup/freshness';
 import { createDatabase, databaseUrl, dropDatabase, uniqueDatabaseName, withClient } from '../support/databases';
 import { startDoomedWorker } from '../support/doomed-worker';
-import { ephemeralPort } from '../../devstack/ports';
+import { ephemeralPort } from '../../src/infra/net/ports';
 import { stackConfig } from '../support/stack-env';
 import { activityEnvironment, bundledWorker, devServer, DevServer, uniqueSuffix, uniqueTaskQueue } from '../support/temporal';
 import { createHash } from 'node:crypto';
