@@ -9,7 +9,7 @@ import { Context, log } from '@temporalio/activity';
 import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { appendFile, chmod, link, mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { appendFile, chmod, link, mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { Client } from 'pg';
@@ -33,10 +33,8 @@ import {
   targetAfterArchive,
 } from '../src/operations/pitr/target';
 import { gapMessage, walContinuity } from '../src/operations/pitr/wal-continuity';
-import { openWalFile } from '../src/operations/pitr/wal-object';
 import {
   formatLsn,
-  parseHistoryFileName,
   parseLsn,
   parseSegmentName,
   segmentName,
@@ -58,6 +56,7 @@ import { baseVerificationNotice } from '../src/operations/pitr/notices';
 import { ActivityDeps } from './deps';
 import { deliver } from './notify';
 import { proveReadKey } from './key-proof';
+import { WalFetch } from './wal-fetch';
 
 export interface PitrRestoreInput {
   server: string;
@@ -318,53 +317,29 @@ async function recoverInstance(deps: ActivityDeps, spec: RecoverySpec): Promise<
   await mkdir(walDir, { recursive: true, mode: 0o700 });
   for (const dir of [spec.root, dataDir, walDir]) handOver(dir, runAs);
 
-  // The WAL recovery may read is fetched in order beside everything else: while the base backup
-  // is unpacked and while recovery replays (restore_command waits for a segment not fetched yet;
-  // no process of ours per segment). Timeline histories come first: recovery reads them at once.
+  // The WAL recovery may read is fetched in order beside everything else (see WalFetch).
   // Whatever fails before PostgreSQL starts leaves no half-unpacked copy behind.
-  const needed = neededWal(base, continuity.newest, timeline, history, archive);
-  let walBytes = 0;
-  let fetched = 0;
-  const fetchOne = async ({ name, key }: { name: string; key: string }) => {
-    const bytes = await openWalFile(bucket, key, deps.keyring);
-    if (!bytes) throw new BackupError(`WAL file ${name} disappeared from the archive while restoring`);
-    // Written aside and renamed: restore_command must never copy half a file.
-    const file = join(walDir, name);
-    await writeFile(`${file}.part`, bytes, { mode: 0o600 });
-    handOver(`${file}.part`, runAs);
-    await rename(`${file}.part`, file);
-    walBytes += bytes.length;
-    fetched++;
-    if (fetched % 8 === 0) beat(`fetched ${fetched} of ${needed.length} WAL files (${formatBytes(walBytes)})`);
-  };
-  const isHistory = (n: { name: string }) => parseHistoryFileName(n.name) !== undefined;
-  // Set once recovery has promoted: the segments after the target are not needed.
-  const enough = { value: false };
-  let fetching: Promise<void> | undefined;
-  let fetchError: unknown;
+  const wal = new WalFetch(
+    { bucket, keyring: deps.keyring },
+    neededWal(base, continuity.newest, timeline, history, archive),
+    { walDir, runAs, doneMarker: WAL_FETCHED_MARKER },
+    beat,
+  );
   let started = false;
   try {
-    await inParallel(needed.filter(isHistory), 4, fetchOne);
-    fetching = inParallel(
-      needed.filter((n) => !isHistory(n)),
-      4,
-      fetchOne,
-      enough,
-    ).then(() => writeFile(join(walDir, WAL_FETCHED_MARKER), ''));
-    // A fetch that fails once PostgreSQL runs stops it: recovery must not end early at a file
-    // that will never come (with no target it would promote there as if the archive ended).
-    fetching.catch(async (err: unknown) => {
-      fetchError = err;
+    // A fetch that fails once PostgreSQL runs stops it: with no target it would promote at the
+    // missing file as if the archive ended there.
+    await wal.start(async () => {
       if (started) await stopInstance({ dataDir, runAs, pgBinDir: config.tools.pgBinDir }).catch(() => undefined);
     });
     beat(`unpacking ${base.backupId} (${formatBytes(base.data.storedBytes)}) into ${dataDir}`);
     await unpackBaseBackup(deps, base, dataDir, runAs);
     if (spec.beforeStart) {
-      await fetching;
+      await wal.finished();
       await spec.beforeStart(dataDir, walDir);
     }
   } catch (err) {
-    await fetching?.catch(() => undefined);
+    await wal.settled();
     await discardRecoveryFiles(spec.root, config.tools.pgBinDir);
     throw err;
   }
@@ -392,9 +367,9 @@ async function recoverInstance(deps: ActivityDeps, spec: RecoverySpec): Promise<
   // A gap after the base backup ends recovery there: said with the failure, if recovery stops short.
   const gapNote = continuity.firstMissing ? `; ${gapMessage(continuity)}` : '';
   const port = spec.port ?? (await ephemeralPort());
-  if (fetchError) {
+  if (wal.error) {
     await discardRecoveryFiles(spec.root, config.tools.pgBinDir);
-    throw fetchError;
+    throw wal.error;
   }
   beat(`recovering to ${describeTarget(spec.target)} on port ${port}`);
   started = true;
@@ -409,17 +384,16 @@ async function recoverInstance(deps: ActivityDeps, spec: RecoverySpec): Promise<
       timeoutSeconds: 3600,
     });
   } catch (err) {
-    if (fetchError) throw fetchError;
+    if (wal.error) throw wal.error;
     throw new BackupError(`${spec.server}: recovery stopped: ${await lastFatal(dataDir, (err as Error).message)}${gapNote}`);
   }
   const instance = { ...target, host: '127.0.0.1', port };
-  const reached = await waitForPromotion(instance, dataDir, beat, () => fetchError).catch((err: Error) => {
-    if (fetchError) throw fetchError;
+  const reached = await waitForPromotion(instance, dataDir, beat, () => wal.error).catch((err: Error) => {
+    if (wal.error) throw wal.error;
     throw new BackupError(`${spec.server}: ${err.message}${gapNote}`);
   });
-  enough.value = true;
-  await fetching;
-  return { dataDir, walDir, port, reached, walSegments: fetched, walBytes, instance };
+  await wal.stop();
+  return { dataDir, walDir, port, reached, walSegments: wal.files, walBytes: wal.bytes, instance };
 }
 
 /**
@@ -594,19 +568,4 @@ async function lastFatal(dataDir: string, fallback: string): Promise<string> {
 /** A run's own folder under PGWARDEN_WORK_DIR/pgwarden-pitr: the same for every attempt of the run. */
 function runFolder(workDir: string, name: string, workflowId: string): string {
   return join(workDir, 'pgwarden-pitr', `${name}-${createHash('sha256').update(workflowId).digest('hex').slice(0, 10)}`);
-}
-
-/** Works through items in order, `width` at a time; takes no new item once `stop.value` is set. */
-async function inParallel<T>(
-  items: T[],
-  width: number,
-  work: (item: T) => Promise<void>,
-  stop: { value: boolean } = { value: false },
-): Promise<void> {
-  let next = 0;
-  await Promise.all(
-    Array.from({ length: Math.min(width, items.length) }, async () => {
-      while (next < items.length && !stop.value) await work(items[next++]);
-    }),
-  );
 }

@@ -1,0 +1,101 @@
+/**
+ * The WAL a point-in-time recovery reads, fetched from the archive in order beside everything
+ * else: while the base backup is unpacked and while recovery replays. restore_command waits for
+ * a segment not fetched yet (src/operations/pitr/target.ts, fetchedWalCommand) until the marker
+ * file says all are there; no process of ours runs per segment. Timeline histories come first:
+ * recovery reads them at once.
+ */
+import { rename, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { BackupError } from '../src/infra/errors/errors';
+import { handOver, RunAs } from '../src/infra/postgres/instance';
+import type { Bucket } from '../src/infra/storage/bucket';
+import type { Keyring } from '../src/infra/crypto/keyring';
+import { formatBytes } from '../src/operations/backup/progress';
+import { openWalFile } from '../src/operations/pitr/wal-object';
+import { parseHistoryFileName } from '../src/operations/pitr/wal-names';
+
+/** Files fetched at once: enough to keep ahead of replay, few enough for memory (16 MiB each). */
+const WIDTH = 4;
+
+export interface WalFile {
+  name: string;
+  key: string;
+}
+
+export class WalFetch {
+  /** Set once recovery has promoted: the segments after the target are not needed. */
+  private readonly enough = { value: false };
+  private segments?: Promise<void>;
+  /** Why fetching failed, once it has: recovery must not end early at a file that will never come. */
+  error: unknown;
+  files = 0;
+  bytes = 0;
+
+  constructor(
+    private readonly from: { bucket: Bucket; keyring: Keyring },
+    private readonly needed: WalFile[],
+    private readonly into: { walDir: string; runAs: RunAs; doneMarker: string },
+    private readonly beat: (summary: string) => void,
+  ) {}
+
+  /** Fetches the histories, then starts on the segments in the background; `onFailure` runs if one fails. */
+  async start(onFailure: (err: unknown) => Promise<void>): Promise<void> {
+    const isHistory = (f: WalFile) => parseHistoryFileName(f.name) !== undefined;
+    await inParallel(this.needed.filter(isHistory), WIDTH, (f) => this.fetchOne(f));
+    this.segments = inParallel(
+      this.needed.filter((f) => !isHistory(f)),
+      WIDTH,
+      (f) => this.fetchOne(f),
+      this.enough,
+    ).then(() => writeFile(join(this.into.walDir, this.into.doneMarker), ''));
+    this.segments.catch(async (err: unknown) => {
+      this.error = err;
+      await onFailure(err);
+    });
+  }
+
+  /** Waits until every segment is there (or the fetch failed: thrown). */
+  async finished(): Promise<void> {
+    await this.segments;
+  }
+
+  /** Waits for the fetches under way to end, whatever their outcome (before files are removed). */
+  async settled(): Promise<void> {
+    await this.segments?.catch(() => undefined);
+  }
+
+  /** Recovery has reached its target: no new fetch starts; those under way finish. */
+  async stop(): Promise<void> {
+    this.enough.value = true;
+    await this.segments;
+  }
+
+  private async fetchOne({ name, key }: WalFile): Promise<void> {
+    const bytes = await openWalFile(this.from.bucket, key, this.from.keyring);
+    if (!bytes) throw new BackupError(`WAL file ${name} disappeared from the archive while restoring`);
+    // Written aside and renamed: restore_command must never copy half a file.
+    const file = join(this.into.walDir, name);
+    await writeFile(`${file}.part`, bytes, { mode: 0o600 });
+    handOver(`${file}.part`, this.into.runAs);
+    await rename(`${file}.part`, file);
+    this.bytes += bytes.length;
+    this.files++;
+    if (this.files % 8 === 0) this.beat(`fetched ${this.files} of ${this.needed.length} WAL files (${formatBytes(this.bytes)})`);
+  }
+}
+
+/** Works through items in order, `width` at a time; takes no new item once `stop.value` is set. */
+async function inParallel<T>(
+  items: T[],
+  width: number,
+  work: (item: T) => Promise<void>,
+  stop: { value: boolean } = { value: false },
+): Promise<void> {
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: Math.min(width, items.length) }, async () => {
+      while (next < items.length && !stop.value) await work(items[next++]);
+    }),
+  );
+}

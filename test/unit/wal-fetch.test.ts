@@ -1,0 +1,103 @@
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Readable } from 'node:stream';
+import { WalFetch, WalFile } from '../../activities/wal-fetch';
+import { loadConfig, WORKER_NEEDS } from '../../src/infra/config/config';
+import { encryptorFor } from '../../src/infra/crypto/encryptor';
+import { Keyring } from '../../src/infra/crypto/keyring';
+import type { Bucket } from '../../src/infra/storage/bucket';
+import { walKey } from '../../src/infra/storage/layout';
+import { sealWalFile } from '../../src/operations/pitr/wal-object';
+
+const keyring = Keyring.from(
+  loadConfig(
+    {
+      DATABASE_URL: 'postgres://u:p@h/db',
+      BACKUP_S3_BUCKET: 'bucket',
+      BACKUP_ENCRYPTION_KEY: randomBytes(32).toString('hex'),
+      BACKUP_ENCRYPTION_KEY_ID: 'k',
+    },
+    { require: WORKER_NEEDS },
+  ).encryption,
+);
+const NAMES = [
+  '00000002.history',
+  ...Array.from({ length: 10 }, (_, i) => `0000000200000000000000${(i + 16).toString(16).toUpperCase()}`),
+];
+
+let dir: string;
+let walDir: string;
+let stored: Map<string, Buffer>;
+let opened: string[];
+
+beforeEach(async () => {
+  dir = mkdtempSync(join(tmpdir(), 'pgwarden-walfetch-'));
+  walDir = join(dir, 'wal');
+  mkdirSync(walDir);
+  stored = new Map();
+  opened = [];
+  for (const name of NAMES) {
+    const plain = join(dir, name);
+    writeFileSync(plain, `contents of ${name}`);
+    const sealed = await sealWalFile(plain, { algorithm: 'none', level: 0 }, encryptorFor(keyring).create);
+    stored.set(walKey('p', 's', name, { algorithm: 'none', level: 0 }), sealed.body);
+  }
+});
+afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+/** A bucket that serves the sealed files, slowly enough for the order to matter. */
+const bucket = {
+  async open(key: string) {
+    opened.push(key);
+    await new Promise((r) => setTimeout(r, 5));
+    const body = stored.get(key);
+    return body ? Readable.from([body]) : undefined;
+  },
+} as unknown as Bucket;
+
+const files = (): WalFile[] => NAMES.map((name) => ({ name, key: walKey('p', 's', name, { algorithm: 'none', level: 0 }) }));
+const fetcher = (list = files()) =>
+  new WalFetch({ bucket, keyring }, list, { walDir, runAs: {}, doneMarker: '.all-fetched' }, () => undefined);
+
+it('fetches the histories first, then every segment in order, and marks the end', async () => {
+  const wal = fetcher();
+  await wal.start(async () => undefined);
+  // The histories are there as soon as start returns: recovery reads them at once.
+  expect(existsSync(join(walDir, '00000002.history'))).toBe(true);
+  await wal.finished();
+  expect(readdirSync(walDir).sort()).toEqual(['.all-fetched', ...NAMES].sort());
+  expect(readFileSync(join(walDir, NAMES[3]), 'utf8')).toBe(`contents of ${NAMES[3]}`);
+  expect(
+    opened.map((k) =>
+      k
+        .split('/')
+        .at(-1)!
+        .replace(/\.enc$/, ''),
+    ),
+  ).toEqual(NAMES);
+  expect([wal.files, wal.bytes]).toEqual([NAMES.length, NAMES.reduce((n, name) => n + `contents of ${name}`.length, 0)]);
+});
+
+it('a file gone from the archive fails the fetch, says which, runs the failure hook, and never marks the end', async () => {
+  stored.delete(files()[5].key);
+  const failures: unknown[] = [];
+  const wal = fetcher();
+  await wal.start(async (err) => void failures.push(err));
+  await expect(wal.finished()).rejects.toThrow(`WAL file ${NAMES[5]} disappeared from the archive while restoring`);
+  await wal.settled();
+  expect(failures).toHaveLength(1);
+  expect(wal.error).toBe(failures[0]);
+  expect(existsSync(join(walDir, '.all-fetched'))).toBe(false);
+  // No half-written file is ever left where restore_command would copy it.
+  expect(readdirSync(walDir).filter((n) => n.endsWith('.part'))).toEqual([]);
+});
+
+it('stops taking new files once recovery has reached its target', async () => {
+  const wal = fetcher();
+  await wal.start(async () => undefined);
+  await wal.stop();
+  expect(wal.files).toBeLessThan(NAMES.length);
+  expect(readdirSync(walDir).filter((n) => /^[0-9A-F]{24}$/.test(n)).length).toBe(wal.files - 1);
+});
