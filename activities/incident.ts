@@ -10,7 +10,7 @@ import { needsRetrieval, retrievalEstimate } from '../src/operations/restore/res
 import { compareRowCounts, describeDifference } from '../src/operations/verify/verification';
 import { connectDatabase } from '../src/infra/postgres/client';
 import { requireDatabase } from '../src/infra/config/config';
-import { BackupError, ConfigError } from '../src/infra/errors/errors';
+import { BackupError, BackupNotFoundError, ConfigError } from '../src/infra/errors/errors';
 import type { BackupProposal, Findings, RecoveryCheck } from '../src/operations/dr/incident';
 import type { EscalationMatrix } from '../src/operations/dr/escalation';
 import { IncidentBrief, incidentNotice, IncidentNoticeKind } from '../src/operations/dr/notices';
@@ -116,7 +116,9 @@ export function incidentActivities(deps: ActivityDeps) {
     }): Promise<{ backupId: string; takenAt: string; storageClass: string }> {
       const entry = (await deps.store.catalog(input.database)).find((e) => e.backupId === input.backupId);
       if (!entry)
-        throw new BackupError(`${input.backupId} is not a complete backup of ${input.database}; see pgwarden restore --list`);
+        throw new BackupNotFoundError(
+          `${input.backupId} is not a complete backup of ${input.database}; see pgwarden restore --list`,
+        );
       return { backupId: entry.backupId, takenAt: entry.takenAt, storageClass: entry.storageClass };
     },
 

@@ -12,6 +12,7 @@ import {
   executeChild,
   getExternalWorkflowHandle,
   isCancellation,
+  patched,
   proxyActivities,
   setHandler,
   workflowInfo,
@@ -175,6 +176,17 @@ async function verifyRecovery(incident: Incident): Promise<void> {
     throw typedFailure('BackupError', `${failed.length} recovery check(s) failed: ${failed.map((c) => c.name).join(', ')}`);
 }
 
+/** Fails (typed, for the CLI's exit code) when the backup chosen is not a complete backup of the database. */
+async function checkChoice(incident: Incident, backupId: string | undefined): Promise<void> {
+  if (!backupId) return; // no proposal and none named: the step's own loop says so
+  try {
+    await quick.describeBackupChoice({ database: incident.state.database, backupId });
+  } catch (err) {
+    if (isCancellation(err)) throw err;
+    throw typedFailure('BackupNotFoundError', rootCauseMessage(err));
+  }
+}
+
 // --- What people send: each an Update with its validator and a Signal twin.
 
 function bindMessages(flow: IncidentFlow): void {
@@ -182,7 +194,12 @@ function bindMessages(flow: IncidentFlow): void {
   setHandler(m.incidentStateQuery, () => incident.state);
   flow.bind(m.acknowledgeUpdate, m.acknowledgeSignal, v.validateAcknowledge, (a) => incident.acknowledge(a));
   flow.bind(m.assessUpdate, m.assessSignal, v.validateAssess, (a) => incident.assess(a));
-  flow.bind(m.selectBackupUpdate, m.selectBackupSignal, v.validateSelect, (a) => incident.offerSelection(a));
+  flow.bind(m.selectBackupUpdate, m.selectBackupSignal, v.validateSelect, async (a) => {
+    // A backup that is not there fails the Update itself (and the CLI), or is shown refused for
+    // the Signal, instead of being taken and refused later in the timeline only.
+    if (patched('dr-select-checks-backup')) await checkChoice(incident, a.backupId ?? incident.state.proposal?.backupId);
+    incident.offerSelection(a);
+  });
   flow.bind(m.approveIncidentRestoreUpdate, m.approveIncidentRestoreSignal, v.validateApproveRestore, async (a) => {
     await getExternalWorkflowHandle(incident.state.restore!.workflowId).signal(approveRestoreSignal, {
       by: a.by.trim(),

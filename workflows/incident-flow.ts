@@ -12,6 +12,7 @@ import {
   setHandler,
   upsertSearchAttributes,
 } from '@temporalio/workflow';
+import { TemporalFailure } from '@temporalio/common';
 import type { SignalDefinition, UpdateDefinition } from '@temporalio/common';
 import { incidentDetails } from '../src/operations/dr/details';
 import { IncidentState, Step } from '../src/operations/dr/incident';
@@ -53,8 +54,9 @@ export class IncidentFlow {
   }
 
   /**
-   * A human step as an Update (validated: a refusal is rejected before anything is recorded)
-   * and a Signal of the same meaning (a refusal is logged and dropped).
+   * A human step as an Update (validated: a refusal is rejected before anything is recorded;
+   * `apply` may refuse too, by throwing a Temporal failure, which fails the Update) and a
+   * Signal of the same meaning (a refusal is recorded and shown as the last refused action).
    */
   bind<A>(
     update: UpdateDefinition<IncidentState, [A]>,
@@ -73,15 +75,25 @@ export class IncidentFlow {
       { validator: (a) => validate(state, a) },
     );
     setHandler(signal, async (a) => {
+      const refuse = (err: unknown) => {
+        const reason = rootCauseMessage(err);
+        log.warn('signal refused', { signal: signal.name, reason });
+        this.incident.refused(signal.name, (a as { by?: unknown } | undefined)?.by, reason);
+        this.publish();
+      };
       try {
         validate(state, a);
       } catch (err) {
-        log.warn('signal refused', { signal: signal.name, reason: (err as Error).message });
-        this.incident.refused(signal.name, (a as { by?: unknown } | undefined)?.by, (err as Error).message);
-        this.publish();
-        return;
+        return refuse(err);
       }
-      await apply(a);
+      try {
+        await apply(a);
+      } catch (err) {
+        // A check that needs an activity (a backup that is not there) refuses as a validator does;
+        // a Signal handler that threw would fail the whole incident.
+        if (isCancellation(err) || !(err instanceof TemporalFailure)) throw err;
+        return refuse(err);
+      }
       this.publish();
     });
   }

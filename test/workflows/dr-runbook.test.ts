@@ -169,14 +169,26 @@ describe('DisasterRecoveryWorkflow (dev server, real restore, CLI)', () => {
         code: 64,
         stderr: expect.stringMatching(/^pgwarden: dr-.*: "backupId" "yesterday" is not a backup id/),
       });
-      // Well-formed but not a backup: taken, checked, refused in the timeline, and the step waits again.
-      expect(await cli('select', id, '--backup', 'backup_20000101_000000', '--as', 'dave')).toMatchObject({ code: 0 });
-      s = await waitUntil(
-        (x) =>
-          x.timeline.some((t) => /^refused backup_20000101_000000: .*not a complete backup/.test(t.what)) &&
-          x.stepStatus === 'waiting',
-      );
-      expect(s.selection).toBeNull();
+      // Well-formed but not a backup: the Update fails (exit 66, nothing recorded), and the same
+      // choice by Signal is shown refused; the step waits on.
+      const timelineBefore = (await h.query(m.incidentStateQuery)).timeline.length;
+      expect(await cli('select', id, '--backup', 'backup_20000101_000000', '--as', 'dave')).toMatchObject({
+        code: 66,
+        stderr: expect.stringMatching(
+          new RegExp(
+            `^pgwarden: dr-.*: backup_20000101_000000 is not a complete backup of ${db}; see pgwarden restore --list\n$`,
+          ),
+        ),
+      });
+      expect((await h.query(m.incidentStateQuery)).timeline.length).toBe(timelineBefore);
+      await h.signal(m.selectBackupSignal, { by: 'erin', backupId: 'backup_20000101_000000' });
+      s = await waitUntil((x) => x.lastRefused?.action === 'selectBackupSignal');
+      expect(s.lastRefused).toMatchObject({
+        by: 'erin',
+        reason: expect.stringMatching(/^backup_20000101_000000 is not a complete backup/),
+      });
+      expect(s.timeline.at(-1)!.what).toMatch(/^refused selectBackupSignal: backup_20000101_000000 is not a complete backup/);
+      expect([s.step, s.stepStatus, s.selection]).toEqual(['select', 'waiting', null]);
       expect(await cli('select', id, '--as', 'dave')).toMatchObject({ code: 0 });
 
       // 4. Restore in place, behind the restore's own approval.

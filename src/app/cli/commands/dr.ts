@@ -8,8 +8,8 @@ import { startRun } from '../start-run';
 import { describeRecovery } from '../../../operations/dr/recovery';
 import { userInfo } from 'node:os';
 import { operatorIdentity } from '../operator';
-import { Client, WorkflowNotFoundError, WorkflowUpdateFailedError } from '@temporalio/client';
-import { UsageError } from '../../../infra/errors/errors';
+import { ApplicationFailure, Client, WorkflowNotFoundError, WorkflowUpdateFailedError } from '@temporalio/client';
+import { BackupNotFoundError, UsageError } from '../../../infra/errors/errors';
 import { DisasterRecoveryInput, IncidentState, SEVERITIES, Severity, STEP_TITLES } from '../../../operations/dr/incident';
 import { levelsSent } from '../../../operations/dr/details';
 import * as m from '../../../operations/dr/messages';
@@ -226,8 +226,12 @@ export async function runDrStep(ctx: CommandContext, action: StepAction, id: str
     try {
       state = await send(client);
     } catch (err) {
-      if (err instanceof WorkflowUpdateFailedError)
-        throw new UsageError(`${id}: ${(err.cause as Error)?.message ?? err.message}`);
+      if (err instanceof WorkflowUpdateFailedError) {
+        const cause = err.cause;
+        const message = `${id}: ${(cause as Error)?.message ?? err.message}`;
+        if (cause instanceof ApplicationFailure && cause.type === 'BackupNotFoundError') throw new BackupNotFoundError(message);
+        throw new UsageError(message);
+      }
       if (/already completed|workflow execution already completed/i.test((err as Error).message))
         throw new UsageError(`${id} is closed; nothing more can be recorded`);
       throw err;
