@@ -177,7 +177,8 @@ export function incidentActivities(deps: ActivityDeps) {
     async notifyIncident(input: {
       kind: IncidentNoticeKind;
       brief: IncidentBrief;
-      to: string[];
+      /** The level's contacts; absent: NOTIFY_EMAIL_TO (an incident that could not open has no matrix). */
+      to?: string[];
       at: string;
     }): Promise<ChannelResult[]> {
       const link = runLink(

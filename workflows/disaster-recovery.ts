@@ -14,7 +14,9 @@ import {
   isCancellation,
   patched,
   proxyActivities,
+  log,
   setHandler,
+  upsertSearchAttributes,
   workflowInfo,
 } from '@temporalio/workflow';
 import type { Activities } from '../activities';
@@ -25,6 +27,7 @@ import * as v from '../src/operations/dr/validate';
 import { approveRestoreSignal } from '../src/infra/temporal/messages';
 import { typedFailure } from '../src/infra/temporal/failure';
 import { rootCauseMessage } from '../src/infra/temporal/root-cause';
+import { IncidentStatusSA } from '../src/infra/temporal/search-attributes';
 import { Escalation } from './escalation';
 import { IncidentFlow } from './incident-flow';
 import { RestoreWorkflow } from './restore';
@@ -40,9 +43,13 @@ const checks = proxyActivities<Activities>({
 });
 
 export async function DisasterRecoveryWorkflow(input: DisasterRecoveryInput): Promise<IncidentState> {
-  const openedAt = new Date();
+  // The 1 h / 4 h clock starts when on-call started the incident, not when a worker first ran it.
+  const openedAt = patched('dr-opened-at-start') ? workflowInfo().startTime : new Date();
   const problem = openingProblem(input, openedAt);
-  if (problem) throw typedFailure('UsageError', problem);
+  if (problem) {
+    if (patched(NOT_OPENED_ALERTS)) await notOpened(input, openedAt, problem);
+    throw typedFailure('UsageError', problem);
+  }
   const incident = new Incident(workflowInfo().workflowId, input, openedAt);
   const flow = new IncidentFlow(incident);
   bindMessages(flow);
@@ -76,7 +83,15 @@ export async function DisasterRecoveryWorkflow(input: DisasterRecoveryInput): Pr
     });
     await close('resolved');
   } catch (err) {
-    if (!(incident.aborted && isCancellation(err))) throw err; // e.g. the incident never opened: unknown database or matrix
+    if (!(incident.aborted && isCancellation(err))) {
+      // The incident never opened (unknown database or matrix): said to people, never shown as open.
+      if (!escalation && patched(NOT_OPENED_ALERTS)) {
+        incident.failedToOpen(rootCauseMessage(err));
+        flow.publish();
+        await notOpened(input, openedAt, rootCauseMessage(err), incident.state);
+      }
+      throw err;
+    }
     await CancellationScope.nonCancellable(() => close('aborted'));
   }
   await condition(allHandlersFinished);
@@ -91,6 +106,42 @@ export async function DisasterRecoveryWorkflow(input: DisasterRecoveryInput): Pr
     await escalation.notify(status, closing.team, { outcome: closing.outcome });
     if (closing.customers) await escalation.notify('customer-closing', closing.customers, { outcome: closing.outcome });
   }
+}
+
+const NOT_OPENED_ALERTS = 'dr-not-opened-alerts';
+
+/**
+ * An incident that could not open alerts anyway, with the reason, to the default recipients
+ * (NOTIFY_EMAIL_TO and Slack: there may be no matrix to follow), and its search attribute says
+ * `failed`, so no list shows it as open.
+ */
+async function notOpened(
+  input: Partial<DisasterRecoveryInput> | undefined,
+  openedAt: Date,
+  reason: string,
+  state?: IncidentState,
+): Promise<void> {
+  if (!state) upsertSearchAttributes([{ key: IncidentStatusSA, value: 'failed' }]);
+  const text = (v: unknown, fallback: string) => (typeof v === 'string' && v.trim() ? v.trim() : fallback);
+  await quick
+    .notifyIncident({
+      kind: 'not-opened',
+      brief: {
+        incidentId: workflowInfo().workflowId,
+        database: state?.database ?? text(input?.database, '(default)'),
+        severity: state?.severity ?? text(input?.severity, 'SEV1'),
+        summary: state?.summary ?? text(input?.summary, '(no summary)'),
+        step: 'opening',
+        openedAt: openedAt.toISOString(),
+        failureTime: state?.failureTime ?? text(input?.failureTime, openedAt.toISOString()),
+        acknowledgedBy: null,
+        outcome: reason,
+      },
+      at: new Date().toISOString(),
+    })
+    .catch((err: unknown) =>
+      log.warn('the notice that the incident could not open was not sent', { error: rootCauseMessage(err) }),
+    );
 }
 
 // --- The steps pgwarden runs.

@@ -151,6 +151,27 @@ describe('the incident state machine', () => {
     expect(i.stepCancelled()).toBe(false);
   });
 
+  it('puts the opening first, at the start time, even when an acknowledgement came before a worker did', () => {
+    clock = openedAt.getTime() + 10 * 60_000; // the worker came 10 minutes late
+    const i = new Incident('dr-1', { summary: 'orders lost' }, openedAt, tick);
+    i.acknowledge({ by: 'bob' });
+    i.opened({ database: 'shop', matrix });
+    expect(i.state.timeline.map((t) => [t.at, t.what.split(':')[0]])).toEqual([
+      [openedAt.toISOString(), 'opened'],
+      [
+        new Date(openedAt.getTime() + 12 * 60_000).toISOString(),
+        'acknowledged; level 1 reminders stop (levels 2 and 3 still follow unless resolved)',
+      ],
+    ]);
+  });
+
+  it('an incident that could not open is failed, never open, and says why', () => {
+    const i = new Incident('dr-1', { summary: 'orders lost' }, openedAt, tick);
+    i.failedToOpen('database "nope" is not configured');
+    expect([i.state.status, i.isOpen, i.state.waitingFor]).toEqual(['failed', false, null]);
+    expect(i.state.timeline.at(-1)!.what).toBe('could not open: database "nope" is not configured');
+  });
+
   it('numbers restore attempts in the child workflow ids', () => {
     const i = fresh();
     i.chose({ by: 'bob' }, 'backup_20261124_010000', { takenAt: '2026-11-24T01:00:00Z', storageClass: 'STANDARD' });
@@ -167,7 +188,7 @@ describe('the incident state machine', () => {
     const closing = i.close('resolved');
     expect(closing).toEqual({
       outcome:
-        'full service in 0.10 h (RTO 4-6 h: met); restore 0.50 h (RTO 2-4 h: met); data since 1 h before the failure lost (RPO 24 h: met)',
+        'full service in 0.08 h (RTO 4-6 h: met); restore 0.50 h (RTO 2-4 h: met); data since 1 h before the failure lost (RPO 24 h: met)',
       team: ['devops@x.io', 'manager@x.io'],
       customers: null,
     });

@@ -260,13 +260,48 @@ describe('DisasterRecoveryWorkflow (dev server, real restore, CLI)', () => {
     }
   });
 
-  it('fails to open an incident for a database the worker does not have, and says so', async () => {
+  it('an incident started while no worker runs opens at its start time, so the escalation clock is not late', async () => {
+    const taskQueue = uniqueTaskQueue('dr-late');
+    const id = `dr-late-${uniqueSuffix()}`;
+    const handle = await suite.server.client.workflow.start(WorkflowType.disasterRecovery, {
+      taskQueue,
+      workflowId: id,
+      args: [{ summary: 'started before any worker', database: 'sample' }],
+    });
+    const startedAt = (await handle.describe()).startTime;
+    await new Promise((r) => setTimeout(r, 3000));
+    const worker = await bundledWorker(
+      suite.server,
+      taskQueue,
+      createActivities(createActivityDeps(stackConfig({ PGWARDEN_TASK_QUEUE: taskQueue }))),
+    );
+    const running = worker.run();
+    try {
+      let s: IncidentState | undefined;
+      for (const deadline = Date.now() + 20_000; Date.now() < deadline; await new Promise((r) => setTimeout(r, 200))) {
+        s = await handle.query(m.incidentStateQuery).catch(() => undefined);
+        if (s?.step === 'assess') break;
+      }
+      expect(s?.openedAt).toBe(startedAt.toISOString());
+      expect(s?.failureTime).toBe(startedAt.toISOString());
+      // The opening comes first in the timeline, at the start time.
+      expect(s?.timeline[0]).toMatchObject({ at: startedAt.toISOString() });
+    } finally {
+      await handle.terminate('test ended').catch(() => undefined);
+      worker.shutdown();
+      await running;
+    }
+  });
+
+  it('fails to open an incident for a database the worker does not have, says so, alerts, and never shows it open', async () => {
     const { taskQueue } = await suite.workerFor('sample');
     const id = `dr-nope-${uniqueSuffix()}`;
+    // Started as `dr start` starts it: marked open from the first moment.
     const handle = await suite.server.client.workflow.start(WorkflowType.disasterRecovery, {
       taskQueue,
       workflowId: id,
       args: [{ summary: 'wrong database', database: 'nope' }],
+      typedSearchAttributes: [{ key: IncidentStatusSA, value: 'open' }],
     });
     await expect(handle.result()).rejects.toThrow();
     expect(await pgwarden({}, 'dr', 'status', id)).toEqual({
@@ -274,5 +309,23 @@ describe('DisasterRecoveryWorkflow (dev server, real restore, CLI)', () => {
       stdout: '',
       stderr: `pgwarden: ${id} is not running: failed: database "nope" is not configured on this worker (configured: sample); check DATABASE_URL / BACKUP_DATABASES\n`,
     });
+    expect((await handle.describe()).typedSearchAttributes.get(IncidentStatusSA)).toBe('failed');
+    const [mail] = await waitForCaptured(capturedMail, id);
+    expect(mail.subject).toMatch(/^.*\[SEV1\] nope: disaster recovery could not start: wrong database$/);
+    expect(mail.envelopeTo).toContain('devops@example.com');
+    expect(mail.text).toContain('database "nope" is not configured on this worker');
+
+    // Input the workflow refuses before anything runs (no summary) alerts the same way.
+    const bad = `dr-nosummary-${uniqueSuffix()}`;
+    const refused = await suite.server.client.workflow.start(WorkflowType.disasterRecovery, {
+      taskQueue,
+      workflowId: bad,
+      args: [{ database: 'sample' } as never],
+      typedSearchAttributes: [{ key: IncidentStatusSA, value: 'open' }],
+    });
+    await expect(refused.result()).rejects.toThrow();
+    expect((await refused.describe()).typedSearchAttributes.get(IncidentStatusSA)).toBe('failed');
+    const [second] = await waitForCaptured(capturedMail, bad);
+    expect(second.text).toContain('"summary" is required');
   });
 });

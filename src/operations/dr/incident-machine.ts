@@ -124,11 +124,14 @@ export class Incident {
     this.state.database = o.database;
     this.state.matrix = o.matrix;
     const s = this.state;
-    this.record(
-      'incident',
-      s.openedBy,
-      `opened: ${s.summary} (${s.severity}; failure at ${s.failureTime}; escalation matrix "${o.matrix.name}" frozen)`,
-    );
+    // First in the timeline and at the start time, even when a worker came late and an
+    // acknowledgement sent meanwhile was recorded before the opening could be.
+    s.timeline.unshift({
+      at: this.openedAt.toISOString(),
+      step: 'incident',
+      by: s.openedBy,
+      what: `opened: ${s.summary} (${s.severity}; failure at ${s.failureTime}; escalation matrix "${o.matrix.name}" frozen)`,
+    });
   }
 
   /** A level was notified (or is being): it counts as sent and raises the incident's level. */
@@ -351,6 +354,17 @@ export class Incident {
   // --- Closing.
 
   /** Closes the incident; returns what the closing notices say and to whom (null when nobody was alerted). */
+  /** The incident could not open (its database or matrix is unknown): never shown as open. */
+  failedToOpen(reason: string): void {
+    const s = this.state;
+    s.status = 'failed';
+    s.stepStatus = 'failed';
+    s.waitingFor = null;
+    s.closedAt = this.now().toISOString();
+    s.escalation.next = null;
+    this.record('incident', 'pgwarden', `could not open: ${reason}`);
+  }
+
   close(status: 'resolved' | 'aborted'): Closing | null {
     const closedAt = this.now();
     const s = this.state;

@@ -20,7 +20,8 @@ export const STEP_TITLES: Record<Step, string> = {
 export const SEVERITIES = ['SEV1', 'SEV2', 'SEV3'] as const;
 export type Severity = (typeof SEVERITIES)[number];
 
-export type IncidentStatus = 'open' | 'resolved' | 'aborted';
+/** `failed`: the incident could not open (bad input, unknown database or matrix); people were told why. */
+export type IncidentStatus = 'open' | 'resolved' | 'aborted' | 'failed';
 /** running: pgwarden is working; waiting: for a person; failed: for a retry, skip or abort. */
 export type StepStatus = 'running' | 'waiting' | 'failed' | 'done';
 

@@ -4,7 +4,7 @@ import { IncidentState, STEP_TITLES } from './incident';
 import { LEVEL_NAMES } from './escalation';
 
 export type IncidentNoticeKind =
-  'level1' | 'level1-reminder' | 'level2' | 'level3' | 'level4' | 'customer-closing' | 'resolved' | 'aborted';
+  'level1' | 'level1-reminder' | 'level2' | 'level3' | 'level4' | 'customer-closing' | 'resolved' | 'aborted' | 'not-opened';
 
 /** The part of the incident a notice needs; no secrets, small enough for every activity call. */
 export interface IncidentBrief {
@@ -88,6 +88,15 @@ export function incidentNotice(kind: IncidentNoticeKind, b: IncidentBrief, now: 
         severity: 'info',
         title: `${tag}: incident resolved: ${b.summary}`,
         facts: [...facts, ['Outcome', b.outcome ?? '']],
+      };
+    case 'not-opened':
+      return {
+        event: 'incident.not-opened',
+        severity: 'critical',
+        title: `${tag}: disaster recovery could not start: ${b.summary}`,
+        facts: [...facts.filter(([k]) => k !== 'Current step' && k !== 'Acknowledged'), ['Why', b.outcome ?? '']],
+        action:
+          'nothing is running and nobody else was alerted: fix the reason above and start the incident again (pgwarden dr start, or DisasterRecoveryWorkflow in the Temporal UI)',
       };
     case 'aborted':
       return {
