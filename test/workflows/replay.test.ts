@@ -51,6 +51,9 @@ describe('recorded histories replay against the current workflows', () => {
         'pitr-restore-succeeded.json',
         'pitr-restore-refused.json',
         'check-pitr-gap.json',
+        'dr-resolved-select-checked.json',
+        'dr-not-opened.json',
+        'dr-opened-late.json',
       ]),
     );
   });
