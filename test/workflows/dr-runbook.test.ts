@@ -85,6 +85,8 @@ describe('DisasterRecoveryWorkflow (dev server, real restore, CLI)', () => {
         '--json',
       );
       expect(started).toMatchObject({ code: 0, stderr: '' });
+      // dr start returns once a worker took the incident and level 1 is out, saying to whom.
+      expect(JSON.parse(started.stdout).level1Sent).toEqual(['oncall@example.com']);
       const id: string = JSON.parse(started.stdout).incidentId;
       incident = id;
       expect(id).toMatch(new RegExp(`^dr-${db}-\\d{8}T\\d{6}Z$`));
@@ -269,7 +271,31 @@ describe('DisasterRecoveryWorkflow (dev server, real restore, CLI)', () => {
       args: [{ summary: 'started before any worker', database: 'sample' }],
     });
     const startedAt = (await handle.describe()).startTime;
-    await new Promise((r) => setTimeout(r, 3000));
+    // Without a worker, status and ack fail at once instead of hanging, and start says nobody was alerted.
+    const settings = { DATABASE_URL: databaseUrl('sample'), PGWARDEN_TASK_QUEUE: taskQueue };
+    const t0 = Date.now();
+    expect(await pgwarden(settings, 'dr', 'status', id)).toEqual({
+      code: 69,
+      stdout: '',
+      stderr: `pgwarden: no worker is polling task queue "${taskQueue}", so the state of ${id} cannot be read; start one (pgwarden worker)\n`,
+    });
+    expect(await pgwarden(settings, 'dr', 'ack', id, '--as', 'dave')).toMatchObject({
+      code: 69,
+      stderr: `pgwarden: no worker is polling task queue "${taskQueue}", so ack cannot be recorded until one runs; start one (pgwarden worker)\n`,
+    });
+    expect(Date.now() - t0).toBeLessThan(15_000);
+    const unattended = await pgwarden(settings, 'dr', 'start', '--summary', 'nobody home', '--as', 'dave');
+    expect(unattended).toMatchObject({
+      code: 69,
+      stdout: '',
+      stderr: expect.stringMatching(
+        new RegExp(
+          `^pgwarden: incident dr-sample-\\d{8}T\\d{6}Z is recorded and its escalation clock runs from now, but no worker is polling task queue "${taskQueue}", so nobody has been alerted yet; start one \\(pgwarden worker\\)\n$`,
+        ),
+      ),
+    });
+    const unattendedId = /incident (\S+) is recorded/.exec(unattended.stderr)![1];
+    await suite.server.client.workflow.getHandle(unattendedId).terminate('test ended');
     const worker = await bundledWorker(
       suite.server,
       taskQueue,

@@ -1,6 +1,36 @@
-/** Whether a worker polls the task queue a run is about to start on. */
+/** Whether a worker polls the task queue a run is about to start on, or a command waits on. */
 import { Client } from '@temporalio/client';
 import { temporal } from '@temporalio/proto';
+import { NoWorkerError } from '../../infra/errors/errors';
+
+/** Whether a worker polls the queue, giving one that is just starting `graceMs` to show up. */
+export async function workerPolls(
+  client: Client,
+  taskQueue: string,
+  graceMs = 5000,
+  kind: 'workflow' | 'activity' = 'workflow',
+): Promise<boolean> {
+  const deadline = Date.now() + graceMs;
+  for (;;) {
+    const res = await client.workflowService.describeTaskQueue({
+      namespace: client.options.namespace,
+      taskQueue: { name: taskQueue },
+      taskQueueType:
+        kind === 'workflow'
+          ? temporal.api.enums.v1.TaskQueueType.TASK_QUEUE_TYPE_WORKFLOW
+          : temporal.api.enums.v1.TaskQueueType.TASK_QUEUE_TYPE_ACTIVITY,
+    });
+    if ((res.pollers ?? []).length > 0) return true;
+    if (Date.now() >= deadline) return false;
+    await new Promise((r) => setTimeout(r, 250));
+  }
+}
+
+/** Fails at once, instead of hanging on a query or an update nobody answers. */
+export async function requireWorker(client: Client, taskQueue: string, what: string): Promise<void> {
+  if (!(await workerPolls(client, taskQueue, 2000)))
+    throw new NoWorkerError(`no worker is polling task queue "${taskQueue}", so ${what}; start one (pgwarden worker)`);
+}
 
 /**
  * Warns (without failing) when no worker polls the queue: the run would wait for one. A
@@ -12,20 +42,7 @@ export async function warnIfNoWorker(
   graceMs = 5000,
   kind: 'workflow' | 'activity' = 'workflow',
 ): Promise<void> {
-  const deadline = Date.now() + graceMs;
-  for (;;) {
-    const res = await client.workflowService.describeTaskQueue({
-      namespace: client.options.namespace,
-      taskQueue: { name: taskQueue },
-      taskQueueType:
-        kind === 'workflow'
-          ? temporal.api.enums.v1.TaskQueueType.TASK_QUEUE_TYPE_WORKFLOW
-          : temporal.api.enums.v1.TaskQueueType.TASK_QUEUE_TYPE_ACTIVITY,
-    });
-    if ((res.pollers ?? []).length > 0) return;
-    if (Date.now() >= deadline) break;
-    await new Promise((r) => setTimeout(r, 250));
-  }
+  if (await workerPolls(client, taskQueue, graceMs, kind)) return;
   process.stderr.write(
     kind === 'workflow'
       ? `pgwarden: no worker is polling task queue "${taskQueue}"; the run waits until one starts (pgwarden worker)\n`

@@ -29,6 +29,8 @@ export interface RunSpec<K extends WorkflowKey> {
   fixedId?: string;
   /** Search attributes beside the database and the operation (an incident's). */
   searchAttributes?: SearchAttributePair[];
+  /** The caller checks for a worker itself, and fails without one (an incident's start). */
+  callerChecksWorker?: boolean;
 }
 
 export interface StartedRun<K extends WorkflowKey> {
@@ -38,7 +40,7 @@ export interface StartedRun<K extends WorkflowKey> {
 }
 
 export async function startRun<K extends WorkflowKey>(client: Client, config: Config, spec: RunSpec<K>): Promise<StartedRun<K>> {
-  await warnIfNoWorker(client, config.temporal.taskQueue);
+  if (!spec.callerChecksWorker) await warnIfNoWorker(client, config.temporal.taskQueue);
   // Runs with work on a server's host carry its queue in their input (workflows/host-queue.ts).
   const hostQueue = (spec.args[0] as { hostQueue?: unknown } | undefined)?.hostQueue;
   if (typeof hostQueue === 'string') await warnIfNoWorker(client, hostQueue, 5000, 'activity');

@@ -40,6 +40,11 @@ export const FAILURE_TYPES = {
   UsageError: { exitCode: ExitCode.Usage, retryable: false, meaning: 'the command or message was malformed' },
   BusyError: { exitCode: ExitCode.Busy, retryable: false, meaning: 'another run is in the way; try later' },
   TemporalUnavailableError: { exitCode: ExitCode.TemporalUnavailable, retryable: false, meaning: 'Temporal cannot be reached' },
+  NoWorkerError: {
+    exitCode: ExitCode.TemporalUnavailable,
+    retryable: false,
+    meaning: 'no pgwarden worker polls the task queue, so nothing would happen yet',
+  },
   ConfigError: { exitCode: ExitCode.Config, retryable: false, meaning: 'the configuration is invalid or incomplete' },
   /** Raised by RestoreWorkflow itself as an ApplicationFailure (no class): rejected or not approved in time. */
   RestoreNotApproved: { exitCode: ExitCode.NotApproved, retryable: false, meaning: 'an in-place restore was not approved' },
@@ -97,6 +102,9 @@ export class BusyError extends PgwardenError {
 }
 export class TemporalUnavailableError extends PgwardenError {
   readonly type = 'TemporalUnavailableError';
+}
+export class NoWorkerError extends PgwardenError {
+  readonly type = 'NoWorkerError';
 }
 /** Configuration problems, one line each, reported together so a user fixes them in one go. */
 export class ConfigError extends PgwardenError {

@@ -8,8 +8,10 @@ import { startRun } from '../start-run';
 import { describeRecovery } from '../../../operations/dr/recovery';
 import { userInfo } from 'node:os';
 import { operatorIdentity } from '../operator';
-import { ApplicationFailure, Client, WorkflowNotFoundError, WorkflowUpdateFailedError } from '@temporalio/client';
-import { BackupNotFoundError, UsageError } from '../../../infra/errors/errors';
+import { ApplicationFailure, Client, WorkflowHandle, WorkflowNotFoundError, WorkflowUpdateFailedError } from '@temporalio/client';
+import { BackupNotFoundError, NoWorkerError, UsageError } from '../../../infra/errors/errors';
+import { requireWorker, workerPolls } from '../no-worker';
+import type { DisasterRecoveryWorkflow } from '../../../../workflows/disaster-recovery';
 import { DisasterRecoveryInput, IncidentState, SEVERITIES, Severity, STEP_TITLES } from '../../../operations/dr/incident';
 import { levelsSent } from '../../../operations/dr/details';
 import * as m from '../../../operations/dr/messages';
@@ -140,19 +142,60 @@ export async function runDrStart(ctx: CommandContext, o: DrOptions): Promise<voi
         { key: EscalationLevelSA, value: 0 },
       ],
       summary: `[${input.severity}] ${database}: ${input.summary}`,
+      callerChecksWorker: true,
     });
-    if (o.json) process.stdout.write(JSON.stringify({ incidentId: id, runId: handle.firstExecutionRunId, link }, null, 2) + '\n');
+    const level1 = await confirmLevel1(client, handle, id, config.temporal.taskQueue);
+    if (o.json)
+      process.stdout.write(
+        JSON.stringify({ incidentId: id, runId: handle.firstExecutionRunId, link, level1Sent: level1 }, null, 2) + '\n',
+      );
     else
       process.stdout.write(
-        `incident ${id} opened; level 1 alert going out\n${link ? `follow it: ${link}\n` : ''}next: pgwarden dr ack ${id} --as NAME, then pgwarden dr status ${id}\n`,
+        `incident ${id} opened; level 1 alert sent to ${level1.join(', ') || 'Slack only'}\n${link ? `follow it: ${link}\n` : ''}next: pgwarden dr ack ${id} --as NAME, then pgwarden dr status ${id}\n`,
       );
   });
+}
+
+/** Seconds a started incident gets to show that a worker took it and level 1 went out. */
+const CONFIRM_SECONDS = 15;
+
+/**
+ * Confirms that a worker picked the incident up and level 1 is out (its contacts), or fails
+ * saying what is wrong: no worker (the incident is recorded and its clock runs, but nobody was
+ * alerted), or the incident could not open (the workflow's own reason).
+ */
+async function confirmLevel1(
+  client: Client,
+  handle: WorkflowHandle<typeof DisasterRecoveryWorkflow>,
+  id: string,
+  taskQueue: string,
+): Promise<string[]> {
+  if (!(await workerPolls(client, taskQueue, 5000)))
+    throw new NoWorkerError(
+      `incident ${id} is recorded and its escalation clock runs from now, but no worker is polling task queue "${taskQueue}", so nobody has been alerted yet; start one (pgwarden worker)`,
+    );
+  const deadline = Date.now() + CONFIRM_SECONDS * 1000;
+  for (;;) {
+    const { status } = await handle.describe();
+    if (status.name !== 'RUNNING') {
+      await handle.result(); // the incident could not open: its failure, with its exit code
+      throw new UsageError(`${id} ended at once (${status.name.toLowerCase()})`);
+    }
+    const s = await handle.query(m.incidentStateQuery).catch(() => undefined);
+    if (s?.escalation.sent.includes(1)) return s.matrix?.level1.contacts ?? [];
+    if (Date.now() > deadline)
+      throw new NoWorkerError(
+        `incident ${id} is open, but no worker sent its level 1 alert within ${CONFIRM_SECONDS} s (a busy worker or a slow mail relay?); check pgwarden dr status ${id}`,
+      );
+    await new Promise((r) => setTimeout(r, 250));
+  }
 }
 
 export async function runDrStatus(ctx: CommandContext, id: string, o: DrOptions): Promise<void> {
   await withClient(ctx, async (client) => {
     const handle = client.workflow.getHandle(id);
     const run = await handle.describe();
+    if (run.status.name === 'RUNNING') await requireWorker(client, run.taskQueue, `the state of ${id} cannot be read`);
     const ended = run.status.name !== 'RUNNING' && run.status.name !== 'COMPLETED';
     if (ended) {
       // Failed to open (unknown database or matrix), terminated or timed out: the state would still say "open".
@@ -195,6 +238,9 @@ export async function runDrStep(ctx: CommandContext, action: StepAction, id: str
   const by = who(o, ctx.env);
   const send = async (client: Client): Promise<IncidentState> => {
     const h = client.workflow.getHandle(id);
+    // An update nobody answers would hang: say so at once.
+    const run = await h.describe();
+    if (run.status.name === 'RUNNING') await requireWorker(client, run.taskQueue, `${action} cannot be recorded until one runs`);
     switch (action) {
       case 'ack':
         return h.executeUpdate(m.acknowledgeUpdate, { args: [{ by }] });
