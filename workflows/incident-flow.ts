@@ -12,7 +12,7 @@ import {
   setHandler,
   upsertSearchAttributes,
 } from '@temporalio/workflow';
-import { TemporalFailure } from '@temporalio/common';
+import { ApplicationFailure, TemporalFailure } from '@temporalio/common';
 import type { SignalDefinition, UpdateDefinition } from '@temporalio/common';
 import { incidentDetails } from '../src/operations/dr/details';
 import { IncidentState, Step } from '../src/operations/dr/incident';
@@ -26,6 +26,16 @@ import {
   OperationSA,
   SeveritySA,
 } from '../src/infra/temporal/search-attributes';
+
+/**
+ * A validator's refusal as the UI and the CLI show it: the message, typed for the exit code,
+ * without the worker's stack trace (which says nothing to the person who sent it).
+ */
+function refusal(err: unknown): ApplicationFailure {
+  const failure = ApplicationFailure.create({ type: 'UsageError', message: (err as Error).message, nonRetryable: true });
+  failure.stack = '';
+  return failure;
+}
 
 export class IncidentFlow {
   /** Cancelled by an abort: everything the runbook does runs inside it. */
@@ -72,7 +82,15 @@ export class IncidentFlow {
         this.publish();
         return state;
       },
-      { validator: (a) => validate(state, a) },
+      {
+        validator: (a) => {
+          try {
+            validate(state, a);
+          } catch (err) {
+            throw refusal(err);
+          }
+        },
+      },
     );
     setHandler(signal, async (a) => {
       const refuse = (err: unknown) => {

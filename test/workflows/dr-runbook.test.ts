@@ -116,6 +116,8 @@ describe('DisasterRecoveryWorkflow (dev server, real restore, CLI)', () => {
       const refusal = async <A>(update: UpdateDefinition<IncidentState, [A]>, arg: A) => {
         const err = await h.executeUpdate(update, { args: [arg] }).catch((e: unknown) => e);
         expect(err).toBeInstanceOf(WorkflowUpdateFailedError);
+        // What the UI shows: the message alone, no worker stack trace.
+        expect((err as WorkflowUpdateFailedError).cause).toMatchObject({ type: 'UsageError', stack: '' });
         return ((err as WorkflowUpdateFailedError).cause as Error).message;
       };
       expect(await refusal(m.assessUpdate, { by: 'dave', customerImpact: false } as never)).toMatch(
