@@ -51,6 +51,7 @@ export async function DisasterRecoveryWorkflow(input: DisasterRecoveryInput): Pr
     throw typedFailure('UsageError', problem);
   }
   const incident = new Incident(workflowInfo().workflowId, input, openedAt);
+  if (!patched('dr-level-without-customers')) incident.countCustomersAsLevel();
   const flow = new IncidentFlow(incident);
   bindMessages(flow);
   flow.publish();

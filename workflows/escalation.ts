@@ -12,6 +12,7 @@ import {
   EscalationMatrix,
   level1ReminderAt,
   level1Repeats,
+  LEVEL_NAMES,
   LEVELS,
   pendingEscalations,
 } from '../src/operations/dr/escalation';
@@ -79,7 +80,8 @@ export class Escalation {
       const wait = onGrid
         ? Math.max(1, level1ReminderAt(this.matrix, this.openedAt, n).getTime() - Date.now())
         : this.matrix.level1.repeatMinutes * 60_000;
-      if (await condition(() => !repeats(), wait)) return;
+      if (await condition(() => !repeats(), wait, { summary: `level 1 reminder ${n} (DevOps team), unless acknowledged` }))
+        return;
       const reminder = incident.level1Reminder();
       this.flow.publish();
       await this.notify('level1-reminder', LEVELS[1].contacts(this.matrix), { reminder });
@@ -92,7 +94,9 @@ export class Escalation {
       this.incident.nextEscalation(next);
       this.flow.publish();
       if (!next) return;
-      const closedFirst = await condition(() => !this.incident.isOpen, Math.max(1, next.at.getTime() - Date.now()));
+      const closedFirst = await condition(() => !this.incident.isOpen, Math.max(1, next.at.getTime() - Date.now()), {
+        summary: `level ${next.level} (${LEVEL_NAMES[next.level]}) after ${LEVELS[next.level].afterMinutes(this.matrix)} min open, unless resolved`,
+      });
       if (closedFirst) return;
       this.reached(next.level, `notified after ${LEVELS[next.level].afterMinutes(this.matrix)} min open`);
       await this.notify(LEVELS[next.level].notice, LEVELS[next.level].contacts(this.matrix));

@@ -383,11 +383,38 @@ describe('incidentRecovery', () => {
 
 describe('what people see', () => {
   it('summarises the incident for the UI in a few lines', () => {
-    expect(incidentDetails(incident()).split('\n')).toEqual([
+    const now = new Date('2026-11-24T02:23:00Z');
+    expect(incidentDetails(incident(), now).split('\n')).toEqual([
       '**[SEV1] shop**: orders lost',
-      '**Status:** open; step 2. Assess impact (waiting)',
+      '**Status:** open; step 2. Assess impact (waiting); failure at 01:50 UTC',
       '**Waiting for:** the assessment',
-      '**Escalation:** level 1 (DevOps team) sent; next level 2 at 2026-11-24T03:00:00.000Z; NOT acknowledged',
+      '**In the UI:** Update `assess` (or Signal `assessSignal`) with `{"by": "<you>", "dataLossScope": "<what data is lost or at risk>", "customerImpact": true}`',
+      '**Escalation:** level 1 (DevOps team) sent; NOT acknowledged: Update `acknowledge` with `{"by": "<you>"}`',
+      '**Next:** level 2 (manager) → manager@x.io at 03:00 UTC (in 37 min)',
+    ]);
+  });
+
+  it('keeps the customer notice apart from the escalation, and shows the acknowledgement and the assessment', () => {
+    const now = new Date('2026-11-25T00:10:00Z');
+    const s = incident({
+      step: 'select',
+      waitingFor: 'a backup: pgwarden dr select dr-1 [--backup ID] --as NAME',
+      assessment: { by: 'bob', at: '2026-11-24T02:20:00Z', dataLossScope: 'orders since 01:50', customerImpact: true },
+      escalation: {
+        ...incident().escalation,
+        sent: [1, 4],
+        level: 1,
+        next: null,
+        acknowledgedBy: 'bob',
+        acknowledgedAt: '2026-11-24T02:12:00Z',
+      },
+    } as Partial<IncidentState>);
+    expect(incidentDetails(s, now).split('\n').slice(2)).toEqual([
+      '**Waiting for:** a backup: `pgwarden dr select dr-1 [--backup ID] --as NAME`',
+      '**In the UI:** Update `selectBackup` (or Signal `selectBackupSignal`) with `{"by": "<you>"} (add "backupId": "backup_...", "newDatabase": "<name>" to choose)`',
+      '**Escalation:** level 1 (DevOps team) sent; acknowledged by bob at 2026-11-24 02:12 UTC',
+      '**Assessment:** orders since 01:50; customer impact yes (by bob)',
+      '**Customers:** notified (level 4)',
     ]);
   });
   it("words each level's notice with the incident, what to do and the link", () => {

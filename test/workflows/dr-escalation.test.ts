@@ -11,6 +11,7 @@ import { createActivityDeps } from '../../activities/deps';
 import type { IncidentState } from '../../src/operations/dr/incident';
 import * as m from '../../src/operations/dr/messages';
 import { restoreStatusQuery } from '../../src/infra/temporal/messages';
+import { EscalationLevelSA } from '../../src/infra/temporal/search-attributes';
 import { capturedMail, capturedWebhooks, waitForCaptured } from '../support/sinks';
 import { stackConfig } from '../support/stack-env';
 import { uniqueSuffix, uniqueTaskQueue } from '../support/temporal';
@@ -223,7 +224,17 @@ describe('DisasterRecoveryWorkflow escalation (time-skipping server, real notice
     const h = await open({ severity: 'SEV2' });
     await driveToResume(h, true);
     let s = await state(h);
-    expect(s.escalation).toMatchObject({ level: 4, sent: [1, 4] });
+    // Customers notified, the manager not yet: the level (PgwardenEscalationLevel) stays 1.
+    expect(s.escalation).toMatchObject({ level: 1, sent: [1, 4] });
+    expect((await h.describe()).typedSearchAttributes.get(EscalationLevelSA)).toBe(1);
+    // Timers say what they wait for in the UI, not "1 (1m, 59s)".
+    const summaries = (await h.fetchHistory())
+      .events!.filter((e) => e.timerStartedEventAttributes)
+      .map((e) =>
+        e.userMetadata?.summary?.data ? JSON.parse(Buffer.from(e.userMetadata.summary.data).toString('utf8')) : undefined,
+      );
+    expect(summaries).toContain('level 2 (manager) after 60 min open, unless resolved');
+    expect(summaries).not.toContain(undefined);
     await env.sleep('30 minutes');
     await h.executeUpdate(m.resumeUpdate, { args: [{ by: 'bob' }] });
     s = await h.result();

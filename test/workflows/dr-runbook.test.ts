@@ -223,10 +223,13 @@ describe('DisasterRecoveryWorkflow (dev server, real restore, CLI)', () => {
 
       // What the Temporal UI shows as the run's current details.
       const metadata = await h.query<{ currentDetails?: string }>('__temporal_workflow_metadata');
-      expect(metadata.currentDetails?.split('\n').slice(0, 3)).toEqual([
+      expect(metadata.currentDetails?.split('\n').slice(0, 6)).toEqual([
         `**[SEV2] ${db}**: items wiped by a bad migration`,
-        '**Status:** open; step 6. Resume operations (waiting)',
+        expect.stringMatching(/^\*\*Status:\*\* open; step 6\. Resume operations \(waiting\); failure at \d\d:\d\d UTC$/),
         `**Waiting for:** confirmation that operations resumed: \`pgwarden dr resume ${id} --as NAME\``,
+        '**In the UI:** Update `resume` (or Signal `resumeSignal`) with `{"by": "<you>", "note": "<what you checked>"}`',
+        expect.stringMatching(/^\*\*Last refused action:\*\* selectBackupSignal from erin at /),
+        expect.stringMatching(/^\*\*Escalation:\*\* level 1 \(DevOps team\) sent; acknowledged by dave at \d\d:\d\d UTC$/),
       ]);
 
       // 6. Resume: closes the incident with the timeline and the recovery figures.

@@ -1,10 +1,11 @@
 /**
  * The incident in a few lines, for the Temporal UI's "current details" of the run (markdown)
- * and for `pgwarden dr status`.
+ * and for `pgwarden dr status`: where it stands, what it waits for and how to give it (the
+ * command, and the Update with a JSON template for the UI), who hears next and when.
  */
 import { describeRecovery } from './recovery';
-import { IncidentState, STEP_TITLES } from './incident';
-import { LEVEL_NAMES } from './escalation';
+import { IncidentState, Step, STEP_TITLES } from './incident';
+import { EscalationLevel, LEVEL_NAMES, LEVELS } from './escalation';
 
 /** "levels 1 (DevOps team), 4 (customer notification)": which levels were sent. */
 export function levelsSent(sent: IncidentState['escalation']['sent']): string {
@@ -21,19 +22,60 @@ export function withCommandsInCode(text: string): string {
   return text.replace(/pgwarden dr [^()]+?(?= \(|$)/g, (command) => `\`${command}\``);
 }
 
-export function incidentDetails(s: IncidentState): string {
-  const level = levelsSent(s.escalation.sent);
+/** "10:54 UTC" (with the date when it is not the day of `now`). */
+export function clockTime(iso: string, now: Date): string {
+  const at = new Date(iso);
+  const hhmm = at.toISOString().slice(11, 16);
+  return at.toISOString().slice(0, 10) === now.toISOString().slice(0, 10)
+    ? `${hhmm} UTC`
+    : `${at.toISOString().slice(0, 10)} ${hhmm} UTC`;
+}
+
+/** The Update (and Signal) the UI sends for the step awaited, with a JSON template to fill in. */
+export const UPDATE_TEMPLATES: Partial<Record<Step, { update: string; json: string }>> = {
+  assess: {
+    update: 'assess',
+    json: '{"by": "<you>", "dataLossScope": "<what data is lost or at risk>", "customerImpact": true}',
+  },
+  select: { update: 'selectBackup', json: '{"by": "<you>"} (add "backupId": "backup_...", "newDatabase": "<name>" to choose)' },
+  restore: { update: 'approveIncidentRestore', json: '{"by": "<you>", "note": "<why>"}' },
+  resume: { update: 'resume', json: '{"by": "<you>", "note": "<what you checked>"}' },
+};
+
+export function incidentDetails(s: IncidentState, now: Date = new Date()): string {
+  const e = s.escalation;
   const lines = [
     `**[${s.severity}] ${s.database}**: ${s.summary}`,
-    `**Status:** ${s.status}${s.closedAt ? ` at ${s.closedAt}` : ''}; step ${STEP_TITLES[s.step]} (${s.stepStatus})`,
-    ...(s.waitingFor ? [`**Waiting for:** ${withCommandsInCode(s.waitingFor)}`] : []),
-    ...(s.lastRefused
-      ? [
-          `**Last refused action:** ${s.lastRefused.action} from ${s.lastRefused.by} at ${s.lastRefused.at}: ${s.lastRefused.reason}`,
-        ]
-      : []),
-    `**Escalation:** ${level} sent${s.escalation.next ? `; next level ${s.escalation.next.level} at ${s.escalation.next.at}` : ''}; ${s.escalation.acknowledgedBy ? `acknowledged by ${s.escalation.acknowledgedBy}` : 'NOT acknowledged'}`,
+    `**Status:** ${s.status}${s.closedAt ? ` at ${s.closedAt}` : ''}; step ${STEP_TITLES[s.step]} (${s.stepStatus}); failure at ${clockTime(s.failureTime, now)}`,
   ];
+  if (s.waitingFor) {
+    lines.push(`**Waiting for:** ${withCommandsInCode(s.waitingFor)}`);
+    const template = s.stepStatus === 'waiting' ? UPDATE_TEMPLATES[s.step] : undefined;
+    if (template)
+      lines.push(
+        `**In the UI:** Update \`${template.update}\` (or Signal \`${template.update}Signal\`) with \`${template.json}\``,
+      );
+  }
+  if (s.lastRefused)
+    lines.push(
+      `**Last refused action:** ${s.lastRefused.action} from ${s.lastRefused.by} at ${s.lastRefused.at}: ${s.lastRefused.reason}`,
+    );
+  const acknowledged = e.acknowledgedBy
+    ? `acknowledged by ${e.acknowledgedBy}${e.acknowledgedAt ? ` at ${clockTime(e.acknowledgedAt, now)}` : ''}`
+    : 'NOT acknowledged: Update `acknowledge` with `{"by": "<you>"}`';
+  lines.push(`**Escalation:** ${levelsSent(e.sent.filter((l) => l !== 4))} sent; ${acknowledged}`);
+  if (e.next) {
+    const contacts = s.matrix ? LEVELS[e.next.level as EscalationLevel].contacts(s.matrix).join(', ') || 'Slack only' : '';
+    const minutes = Math.max(0, Math.round((Date.parse(e.next.at) - now.getTime()) / 60_000));
+    lines.push(
+      `**Next:** level ${e.next.level} (${LEVEL_NAMES[e.next.level as EscalationLevel]})${contacts ? ` → ${contacts}` : ''} at ${clockTime(e.next.at, now)} (in ${minutes} min)`,
+    );
+  }
+  if (s.assessment)
+    lines.push(
+      `**Assessment:** ${s.assessment.dataLossScope}; customer impact ${s.assessment.customerImpact ? 'yes' : 'no'} (by ${s.assessment.by})`,
+    );
+  if (e.sent.includes(4)) lines.push('**Customers:** notified (level 4)');
   if (s.selection)
     lines.push(
       `**Backup:** ${s.selection.backupId}${s.selection.newDatabase ? ` into new database ${s.selection.newDatabase}` : ' in place'}`,

@@ -98,6 +98,14 @@ export class Incident {
     this.state = openingState(incidentId, input, openedAt);
   }
 
+  /** Off only for incidents that began before the customer notice was kept apart (replay). */
+  private customersApart = true;
+
+  /** For incidents recorded before the customer notice was kept apart from the level. */
+  countCustomersAsLevel(): void {
+    this.customersApart = false;
+  }
+
   get id(): string {
     return this.state.incidentId;
   }
@@ -138,7 +146,9 @@ export class Incident {
   reached(level: EscalationLevel, matrix: EscalationMatrix, what: string): void {
     const e = this.state.escalation;
     e.sent = [...new Set([...e.sent, level])].sort();
-    e.level = Math.max(e.level, level);
+    // The customer notice is not a rung above the executive: PgwardenEscalationLevel >= 2
+    // must mean "the manager was told".
+    if (level !== 4 || !this.customersApart) e.level = Math.max(e.level, level);
     const contacts = LEVELS[level].contacts(matrix);
     this.record(
       'escalation',
