@@ -203,6 +203,8 @@ async function executeRestore(flow: IncidentFlow): Promise<void> {
           file: selection.backupId,
           newDatabase: selection.newDatabase,
           approvalTimeoutMinutes: 24 * 60,
+          // Its approval notice then names the incident's approval, not a second path.
+          ...(patched('dr-restore-names-incident') ? { incident: incident.id } : {}),
         },
       ],
       staticSummary: `Restore of ${incident.state.database} for incident ${incident.id}`,

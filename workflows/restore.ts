@@ -47,6 +47,8 @@ export interface RestoreInput {
   retrievalDays?: number;
   /** Leave object ownership out: everything belongs to the backup user (pg_restore --no-owner). */
   noOwner?: boolean;
+  /** The DR incident that runs this restore: its approval goes through the incident, the one path people are told. */
+  incident?: string;
 }
 
 export interface RestoreResult {
@@ -192,6 +194,7 @@ export async function RestoreWorkflow(input: RestoreInput): Promise<RestoreResul
         backupId: source.backupId,
         workflowId: info.workflowId,
         timeoutMinutes,
+        ...(input.incident ? { incident: input.incident } : {}),
       });
       const decided = await condition(() => !status.awaitingApproval, `${timeoutMinutes} minutes`);
       if (!decided) {

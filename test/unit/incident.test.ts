@@ -188,7 +188,7 @@ describe('the incident state machine', () => {
     const closing = i.close('resolved');
     expect(closing).toEqual({
       outcome:
-        'full service in 0.08 h (RTO 4-6 h: met); restore 0.50 h (RTO 2-4 h: met); data since 1 h before the failure lost (RPO 24 h: met)',
+        'full service in 0.08 h (RTO 4-6 h: met); restore 0.50 h (RTO 2-4 h: met); data lost: what was written in the 1 h before the failure (RPO 24 h: met)',
       team: ['devops@x.io', 'manager@x.io'],
       customers: null,
     });
@@ -417,22 +417,78 @@ describe('what people see', () => {
       '**Customers:** notified (level 4)',
     ]);
   });
-  it("words each level's notice with the incident, what to do and the link", () => {
-    const brief = briefOf(incident({ escalation: { ...incident().escalation, acknowledgedBy: 'bob' } }));
+  describe("each level's notice, written for its reader", () => {
+    const acked = incident({
+      escalation: { ...incident().escalation, acknowledgedBy: 'bob' },
+      assessment: { by: 'bob', at: '2026-11-24T02:20:00Z', dataLossScope: 'orders since 01:50', customerImpact: true },
+    } as Partial<IncidentState>);
+    const brief = briefOf(acked);
     const at = new Date('2026-11-24T03:00:00Z');
-    const l2 = renderEmail(incidentNotice('level2', brief, at, 'http://ui/x'));
-    expect(l2.subject).toBe('[pgwarden] FAILED: [SEV1] shop: incident open for 1.0 h: manager notification: orders lost');
-    expect(l2.text).toContain('Acknowledged: bob');
-    expect(l2.text).toContain('Follow it:    http://ui/x');
-    expect(renderEmail(incidentNotice('level1-reminder', { ...brief, reminder: 2 }, at)).subject).toMatch(
-      /\(reminder 2, not acknowledged\)$/,
-    );
-    expect(renderEmail(incidentNotice('level1', brief, at)).text).toMatch(
-      /What to do: acknowledge: pgwarden dr ack dr-shop-20261124T020000Z --as <name>/,
-    );
-    expect(renderEmail(incidentNotice('customer-closing', { ...brief, outcome: 'back' }, at)).subject).toBe(
-      '[pgwarden] OK: [SEV1] shop: service restored: tell customers: orders lost',
-    );
+    const mail = (kind: Parameters<typeof incidentNotice>[0], b = brief) =>
+      renderEmail(incidentNotice(kind, b, at, 'http://ui/x'));
+
+    it.each([
+      ['level1', '[pgwarden] INCIDENT: [SEV1] shop: disaster recovery started: orders lost'],
+      ['level2', '[pgwarden] ESCALATION: [SEV1] shop: manager notice: incident open 1 h 00 min, not resolved: orders lost'],
+      ['level3', '[pgwarden] ESCALATION: [SEV1] shop: executive notice: incident open 1 h 00 min, not resolved: orders lost'],
+      ['level4', '[pgwarden] CUSTOMERS: [SEV1] shop: customers are affected: orders lost'],
+      ['resolved', '[pgwarden] RESOLVED: [SEV1] shop: incident resolved after 1 h 00 min: orders lost'],
+      ['customer-closing', '[pgwarden] RESOLVED: [SEV1] shop: service restored: tell customers: orders lost'],
+      ['aborted', '[pgwarden] ABORTED: [SEV1] shop: disaster recovery aborted: orders lost'],
+    ] as const)('%s: no job-failure mark, a title that says what happened', (kind, subject) => {
+      expect(mail(kind).subject).toBe(subject);
+    });
+
+    it('on-call gets the failure time, who opened it, what is awaited and how to acknowledge', () => {
+      const text = mail('level1').text;
+      expect(text).toContain('Failure at:   2026-11-24 01:50 UTC');
+      expect(text).toContain('Opened:       2026-11-24 02:00 UTC by carol (1 h 00 min ago)');
+      expect(text).toContain('Waiting for:  the assessment');
+      expect(text).toMatch(/What to do: acknowledge: pgwarden dr ack dr-shop-20261124T020000Z --as <name>/);
+      expect(mail('level1-reminder', { ...brief, reminder: 2 }).subject).toMatch(
+        /NOT acknowledged after 1 h 00 min \(reminder 2\)/,
+      );
+    });
+
+    it('the manager learns where it stands, who leads it, when it should be over, and that nothing is asked', () => {
+      const text = mail('level2').text;
+      expect(text).toMatch(/Acknowledged: +by bob/);
+      expect(text).toMatch(/Impact: +orders since 01:50; customers affected \(assessed by bob\)/);
+      expect(text).toContain(
+        'Full service expected: between 2026-11-24 06:00 UTC and 2026-11-24 08:00 UTC (RTO 4-6 h from the opening)',
+      );
+      expect(text).toMatch(/What to do: nothing is asked of you: .*bob leads the recovery/);
+      expect(text).toContain('Follow it:');
+      // A page after the restore already succeeded says so.
+      expect(mail('level2', { ...brief, restore: 'succeeded: restored backup_1 in place' }).subject).toContain(
+        'not resolved (database restored, checks and resume pending)',
+      );
+    });
+
+    it('support learns what customers see and gets words to tell them', () => {
+      const text = mail('level4').text;
+      expect(text).toContain('What customers see: orders lost; data affected: orders since 01:50');
+      expect(text).toContain('Since:              2026-11-24 01:50 UTC');
+      expect(text).toMatch(
+        /What to do: tell customers .*"We are restoring a database after a failure at 2026-11-24 01:50 UTC; orders since 01:50 may be affected\./,
+      );
+    });
+
+    it('the resolved notice keeps the outcome and who confirmed the resume, with their note', () => {
+      const resolved = briefOf(
+        {
+          ...acked,
+          timeline: [
+            ...acked.timeline,
+            { at: '2026-11-24T03:00:00Z', step: 'resume', by: 'dave', what: 'operations resumed: items are back' },
+          ],
+        },
+        { outcome: 'full service in 1.00 h (RTO 4-6 h: met)' },
+      );
+      const text = mail('resolved', resolved).text;
+      expect(text).toContain('Outcome:      full service in 1.00 h (RTO 4-6 h: met)');
+      expect(text).toContain('Confirmed by: dave: operations resumed: items are back');
+    });
   });
 });
 

@@ -177,10 +177,10 @@ describe('DisasterRecoveryWorkflow escalation (time-skipping server, real notice
     expect((await mailTo(id, 'devops@example.com')).filter((x) => /reminder/.test(x.subject))).toHaveLength(2);
     expect(await mailTo(id, 'manager@example.com')).toHaveLength(2); // level 2 and the closing notice
     expect((await mailTo(id, 'manager@example.com'))[0].subject).toMatch(
-      /^\[pgwarden\] FAILED: \[SEV1\] sample: incident open for 1\.0 h: manager notification/,
+      /^\[pgwarden\] ESCALATION: \[SEV1\] sample: manager notice: incident open 1 h 00 min, not resolved/,
     );
     expect(await mailTo(id, 'exec@example.com')).toHaveLength(2);
-    expect((await mailTo(id, 'exec@example.com'))[0].subject).toMatch(/incident open for 4\.0 h: executive notification/);
+    expect((await mailTo(id, 'exec@example.com'))[0].subject).toMatch(/executive notice: incident open 4 h 00 min, not resolved/);
     expect(await mailTo(id, 'customers@example.com')).toEqual([]);
     expect(await capturedWebhooks(id)).toHaveLength(6);
   });
@@ -240,7 +240,7 @@ describe('DisasterRecoveryWorkflow escalation (time-skipping server, real notice
     s = await h.result();
     const customers = await waitForCaptured((c) => mailTo(c, 'customers@example.com'), h.workflowId, 2);
     expect(customers.map((x) => x.subject)).toEqual([
-      expect.stringMatching(/^\[pgwarden\] FAILED: \[SEV2\] sample: customer-facing impact/),
+      expect.stringMatching(/^\[pgwarden\] CUSTOMERS: \[SEV2\] sample: customers are affected/),
       expect.stringMatching(/service restored: tell customers/),
     ]);
     expect(minutesAfterOpen(s, /^level 4 /)).toHaveLength(1);
@@ -302,7 +302,7 @@ describe('DisasterRecoveryWorkflow escalation (time-skipping server, real notice
     const mails = await waitForCaptured(capturedMail, h.workflowId, 2);
     expect(mails.map((x) => x.subject)).toEqual([
       expect.stringMatching(/disaster recovery started/),
-      expect.stringMatching(/^\[pgwarden\] WARNING: \[SEV1\] sample: disaster recovery aborted/),
+      expect.stringMatching(/^\[pgwarden\] ABORTED: \[SEV1\] sample: disaster recovery aborted/),
     ]);
   });
 });

@@ -207,6 +207,10 @@ describe('DisasterRecoveryWorkflow (dev server, real restore, CLI)', () => {
       expect(await waitForCaptured(capturedMail, s.restore!.workflowId)).toEqual([
         expect.objectContaining({ subject: expect.stringMatching(/approval/i) }),
       ]);
+      // One approval path: the child's mail points to the incident's, not to its own.
+      const [approvalMail] = await waitForCaptured(capturedMail, s.restore!.workflowId);
+      expect(approvalMail.text).toContain(`What to do: approve through the incident: pgwarden dr approve ${id} --as <your name>`);
+      expect(approvalMail.text).not.toContain('restore --approve');
       expect(await cli('approve', id, '--as', 'dave', '--note', 'go')).toMatchObject({ code: 0 });
 
       // 5. Verify: row counts, smoke queries, health URL.

@@ -13,6 +13,8 @@ export interface Notice {
   facts: Array<[label: string, value: string]>;
   /** What the reader should do, for failures and warnings. */
   action?: string;
+  /** The subject's mark instead of the severity's (OK, WARNING, FAILED): an incident is not a failed job. */
+  mark?: string;
 }
 
 const MARK: Record<Severity, string> = { info: 'OK', warning: 'WARNING', critical: 'FAILED' };
@@ -23,7 +25,7 @@ export function renderEmail(notice: Notice): { subject: string; text: string } {
   const lines = [notice.title, '', ...notice.facts.map(([l, v]) => `${(l + ':').padEnd(width + 1)} ${v}`)];
   if (notice.action) lines.push('', `What to do: ${notice.action}`);
   lines.push('', `-- pgwarden (${notice.event})`);
-  return { subject: `[pgwarden] ${MARK[notice.severity]}: ${notice.title}`, text: lines.join('\n') + '\n' };
+  return { subject: `[pgwarden] ${notice.mark ?? MARK[notice.severity]}: ${notice.title}`, text: lines.join('\n') + '\n' };
 }
 
 export function renderSlack(notice: Notice): { text: string } {

@@ -1,7 +1,13 @@
-/** What each escalation level and the incident's end tell people. Pure, so wording is testable. */
+/**
+ * What each escalation level and the incident's end tell people, written for each reader:
+ * on-call (act now), the manager and the executive (informed: where it stands and when it
+ * should be over), support (what customers see and what to tell them). Pure, so wording is
+ * testable.
+ */
 import type { Notice } from '../../infra/notify/notice';
+import { OBJECTIVES } from '../../infra/config/objectives';
 import { IncidentState, STEP_TITLES } from './incident';
-import { LEVEL_NAMES } from './escalation';
+import { withCommandsInCode } from './details';
 
 export type IncidentNoticeKind =
   'level1' | 'level1-reminder' | 'level2' | 'level3' | 'level4' | 'customer-closing' | 'resolved' | 'aborted' | 'not-opened';
@@ -18,9 +24,18 @@ export interface IncidentBrief {
   acknowledgedBy: string | null;
   reminder?: number;
   outcome?: string;
+  /** Absent in briefs recorded before notices named them. */
+  openedBy?: string;
+  waitingFor?: string | null;
+  assessment?: { dataLossScope: string; customerImpact: boolean; by: string } | null;
+  /** "succeeded: restored backup_... in place". */
+  restore?: string | null;
+  /** Who confirmed that operations resumed, and their note. */
+  resumed?: string | null;
 }
 
 export function briefOf(state: IncidentState, extra: Partial<IncidentBrief> = {}): IncidentBrief {
+  const resumed = [...state.timeline].reverse().find((t) => t.step === 'resume' && t.by !== 'pgwarden');
   return {
     incidentId: state.incidentId,
     database: state.database,
@@ -30,71 +45,141 @@ export function briefOf(state: IncidentState, extra: Partial<IncidentBrief> = {}
     openedAt: state.openedAt,
     failureTime: state.failureTime,
     acknowledgedBy: state.escalation.acknowledgedBy,
+    openedBy: state.openedBy,
+    waitingFor: state.waitingFor,
+    assessment: state.assessment
+      ? {
+          dataLossScope: state.assessment.dataLossScope,
+          customerImpact: state.assessment.customerImpact,
+          by: state.assessment.by,
+        }
+      : null,
+    restore: state.restore ? `${state.restore.status}: ${state.restore.detail}` : null,
+    resumed: resumed ? `${resumed.by}: ${resumed.what}` : null,
     ...extra,
   };
 }
 
-const hoursSince = (from: string, now: Date) => `${((now.getTime() - Date.parse(from)) / 3_600_000).toFixed(1)} h`;
+const utc = (iso: string) => `${iso.slice(0, 16).replace('T', ' ')} UTC`;
+
+/** "1 h 05 min", "12 min". */
+function openFor(from: string, now: Date): string {
+  const minutes = Math.max(0, Math.round((now.getTime() - Date.parse(from)) / 60_000));
+  return minutes >= 60 ? `${Math.floor(minutes / 60)} h ${String(minutes % 60).padStart(2, '0')} min` : `${minutes} min`;
+}
+
+/** When full service is due by the strategy's objective (4-6 h from the opening). */
+function expectedBy(openedAt: string): string {
+  const at = (hours: number) => utc(new Date(Date.parse(openedAt) + hours * 3_600_000).toISOString());
+  return `between ${at(4)} and ${at(OBJECTIVES.fullService.maxMs / 3_600_000)} (${OBJECTIVES.fullService.text} from the opening)`;
+}
 
 export function incidentNotice(kind: IncidentNoticeKind, b: IncidentBrief, now: Date, link?: string): Notice {
-  const facts: Array<[string, string]> = [
+  const tag = `[${b.severity}] ${b.database}`;
+  const opened = `${utc(b.openedAt)}${b.openedBy ? ` by ${b.openedBy}` : ''} (${openFor(b.openedAt, now)} ago)`;
+  const base: Array<[string, string]> = [
     ['Incident', b.incidentId],
     ['Database', b.database],
     ['Severity', b.severity],
-    ['Summary', b.summary],
-    ['Opened', `${b.openedAt} (${hoursSince(b.openedAt, now)} ago)`],
-    ['Current step', b.step],
-    ['Acknowledged', b.acknowledgedBy ?? 'not yet'],
-    ...(link ? ([['Follow it', link]] as Array<[string, string]>) : []),
+    ['What failed', b.summary],
+    ['Failure at', utc(b.failureTime)],
+    ['Opened', opened],
   ];
-  const tag = `[${b.severity}] ${b.database}`;
+  const where: Array<[string, string]> = [
+    ['Current step', b.step],
+    ...(b.waitingFor ? ([['Waiting for', withCommandsInCode(b.waitingFor).replace(/`/g, '')]] as Array<[string, string]>) : []),
+    ...(b.restore ? ([['Restore', b.restore]] as Array<[string, string]>) : []),
+    ['Acknowledged', b.acknowledgedBy ? `by ${b.acknowledgedBy}` : 'NOT yet'],
+    ...(b.assessment
+      ? ([
+          [
+            'Impact',
+            `${b.assessment.dataLossScope}; customers ${b.assessment.customerImpact ? 'affected' : 'not affected'} (assessed by ${b.assessment.by})`,
+          ],
+        ] as Array<[string, string]>)
+      : []),
+  ];
+  const follow: Array<[string, string]> = link ? [['Follow it', link]] : [];
   switch (kind) {
     case 'level1':
     case 'level1-reminder':
       return {
         event: 'incident.level1',
         severity: 'critical',
-        title: `${tag}: disaster recovery started: ${b.summary}${kind === 'level1-reminder' ? ` (reminder ${b.reminder}, not acknowledged)` : ''}`,
-        facts,
-        action: `acknowledge: pgwarden dr ack ${b.incidentId} --as <name> (or send acknowledgeSignal {"by": "<name>"} in the Temporal UI); reminders repeat until then`,
+        mark: 'INCIDENT',
+        title:
+          kind === 'level1'
+            ? `${tag}: disaster recovery started: ${b.summary}`
+            : `${tag}: NOT acknowledged after ${openFor(b.openedAt, now)} (reminder ${b.reminder}): ${b.summary}`,
+        facts: [...base, ...where, ...follow],
+        action: `acknowledge: pgwarden dr ack ${b.incidentId} --as <name> (or Update acknowledge {"by": "<name>"} in the Temporal UI); reminders repeat until then. Then follow the runbook: pgwarden dr status ${b.incidentId}`,
       };
     case 'level2':
-    case 'level3':
+    case 'level3': {
+      const reader = kind === 'level2' ? 'manager' : 'executive';
+      const restored = b.restore?.startsWith('succeeded');
       return {
         event: `incident.${kind}`,
         severity: 'critical',
-        title: `${tag}: incident open for ${hoursSince(b.openedAt, now)}: ${LEVEL_NAMES[kind === 'level2' ? 2 : 3]} notification: ${b.summary}`,
-        facts,
-        action: `the recovery is at "${b.step}"; see pgwarden dr status ${b.incidentId} or the Temporal UI`,
+        mark: 'ESCALATION',
+        title: `${tag}: ${reader} notice: incident open ${openFor(b.openedAt, now)}, not resolved${restored ? ' (database restored, checks and resume pending)' : ''}: ${b.summary}`,
+        facts: [...base, ...where, ['Full service expected', expectedBy(b.openedAt)], ...follow],
+        action: `nothing is asked of you: you are told because the incident is open ${openFor(b.openedAt, now)} (the strategy's escalation). ${b.acknowledgedBy ? `${b.acknowledgedBy} leads the recovery` : 'Nobody has acknowledged it yet: make sure on-call is on it'}; a notice follows when it is resolved`,
       };
-    case 'level4':
+    }
+    case 'level4': {
+      const scope = b.assessment?.dataLossScope ?? 'not assessed yet';
       return {
         event: 'incident.level4',
         severity: 'critical',
-        title: `${tag}: customer-facing impact: notify customers: ${b.summary}`,
-        facts,
-        action: 'tell customers about the outage (status page, support); a closing notice follows when service is back',
+        mark: 'CUSTOMERS',
+        title: `${tag}: customers are affected: ${b.summary}`,
+        facts: [
+          ['Incident', b.incidentId],
+          ['What customers see', `${b.summary}; data affected: ${scope}`],
+          ['Since', utc(b.failureTime)],
+          ['Expected back', expectedBy(b.openedAt)],
+          ['Recovery led by', b.acknowledgedBy ?? 'on-call (not acknowledged yet)'],
+          ...follow,
+        ],
+        action: `tell customers (status page, support replies), e.g. "We are restoring a database after a failure at ${utc(b.failureTime)}; ${scope} may be affected. We expect service back ${expectedBy(b.openedAt).replace(/ \(.*\)$/, '')}." A notice follows when service is back`,
       };
+    }
     case 'customer-closing':
       return {
         event: 'incident.customer-closing',
         severity: 'info',
+        mark: 'RESOLVED',
         title: `${tag}: service restored: tell customers: ${b.summary}`,
-        facts: [...facts, ['Outcome', b.outcome ?? '']],
+        facts: [
+          ['Incident', b.incidentId],
+          ['Service back at', utc(now.toISOString())],
+          ['Outcome', b.outcome ?? ''],
+          ...(b.resumed ? ([['Confirmed by', b.resumed]] as Array<[string, string]>) : []),
+          ...follow,
+        ],
+        action: 'tell customers that service is back (status page, support replies)',
       };
     case 'resolved':
       return {
         event: 'incident.resolved',
         severity: 'info',
-        title: `${tag}: incident resolved: ${b.summary}`,
-        facts: [...facts, ['Outcome', b.outcome ?? '']],
+        mark: 'RESOLVED',
+        title: `${tag}: incident resolved after ${openFor(b.openedAt, now)}: ${b.summary}`,
+        facts: [
+          ...base,
+          ['Outcome', b.outcome ?? ''],
+          ...(b.resumed ? ([['Confirmed by', b.resumed]] as Array<[string, string]>) : []),
+          ...follow,
+        ],
       };
     case 'not-opened':
       return {
         event: 'incident.not-opened',
         severity: 'critical',
+        mark: 'INCIDENT NOT STARTED',
         title: `${tag}: disaster recovery could not start: ${b.summary}`,
-        facts: [...facts.filter(([k]) => k !== 'Current step' && k !== 'Acknowledged'), ['Why', b.outcome ?? '']],
+        facts: [...base, ['Why', b.outcome ?? ''], ...follow],
         action:
           'nothing is running and nobody else was alerted: fix the reason above and start the incident again (pgwarden dr start, or DisasterRecoveryWorkflow in the Temporal UI)',
       };
@@ -102,8 +187,9 @@ export function incidentNotice(kind: IncidentNoticeKind, b: IncidentBrief, now: 
       return {
         event: 'incident.aborted',
         severity: 'warning',
+        mark: 'ABORTED',
         title: `${tag}: disaster recovery aborted: ${b.summary}`,
-        facts: [...facts, ['Outcome', b.outcome ?? '']],
+        facts: [...base, ...where, ['Outcome', b.outcome ?? ''], ...follow],
         action: 'the runbook stopped; the database is as the last completed step left it',
       };
   }

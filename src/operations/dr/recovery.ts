@@ -23,6 +23,12 @@ export function incidentRecovery(input: {
   };
 }
 
+/** "5.2 h", "30 min", "under 6 min" (the figure is kept to a tenth of an hour). */
+function lossSpan(hours: number): string {
+  if (hours >= 1) return `${hours} h`;
+  return hours > 0 ? `${Math.round(hours * 60)} min` : 'under 6 min';
+}
+
 /** The recovery against the objectives in one line, for the UI's details and `dr status` alike. */
 export function describeRecovery(r: RecoveryFigures): string {
   const verdict = (ok: boolean | null) => (ok ? 'met' : 'MISSED');
@@ -32,7 +38,7 @@ export function describeRecovery(r: RecoveryFigures): string {
       ? `; restore ${(r.restoreMs / 3_600_000).toFixed(2)} h (${OBJECTIVES.restore.text}: ${verdict(r.restoreWithinRto)})`
       : '') +
     (r.dataLossHours !== null
-      ? `; data since ${r.dataLossHours} h before the failure lost (${OBJECTIVES.dataLoss.text}: ${verdict(r.withinRpo)})`
+      ? `; data lost: what was written in the ${lossSpan(r.dataLossHours)} before the failure (${OBJECTIVES.dataLoss.text}: ${verdict(r.withinRpo)})`
       : '')
   );
 }

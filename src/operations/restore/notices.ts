@@ -3,7 +3,15 @@ import { OBJECTIVES } from '../../infra/config/objectives';
 import type { Notice } from '../../infra/notify/notice';
 
 export type RestoreOutcome =
-  | { status: 'approval-needed'; database: string; backupId: string; workflowId: string; timeoutMinutes: number }
+  | {
+      status: 'approval-needed';
+      database: string;
+      backupId: string;
+      workflowId: string;
+      timeoutMinutes: number;
+      /** Run by this DR incident: approved through it. */
+      incident?: string;
+    }
   | { status: 'started'; database: string; backupId: string; target: string; mode: 'new' | 'existing'; workflowId: string }
   | {
       status: 'succeeded';
@@ -30,8 +38,15 @@ export function restoreNotice(o: RestoreOutcome): Notice {
         event: 'restore.approval-needed',
         severity: 'warning',
         title: `Restore of ${o.database} in place is waiting for approval`,
-        facts: [...common, ['Workflow', o.workflowId], ['Times out in', `${o.timeoutMinutes} min`]],
-        action: `approve with: pgwarden restore --approve ${o.workflowId} --as <your name> (or send the approveRestoreSignal from the Temporal UI); reject with --reject`,
+        facts: [
+          ...common,
+          ...(o.incident ? ([['Incident', o.incident]] as Array<[string, string]>) : []),
+          ['Workflow', o.workflowId],
+          ['Times out in', `${o.timeoutMinutes} min`],
+        ],
+        action: o.incident
+          ? `approve through the incident: pgwarden dr approve ${o.incident} --as <your name> (or the Update approveIncidentRestore of ${o.incident} in the Temporal UI); to stop instead, pgwarden dr abort ${o.incident} --reason TEXT`
+          : `approve with: pgwarden restore --approve ${o.workflowId} --as <your name> (or send the approveRestoreSignal from the Temporal UI); reject with --reject`,
       };
     case 'started':
       return {
