@@ -186,7 +186,14 @@ export function incidentActivities(deps: ActivityDeps) {
         Context.current().info.workflowNamespace ?? 'default',
         input.brief.incidentId,
       );
-      return deliver(deps, incidentNotice(input.kind, input.brief, new Date(input.at), link), input.to);
+      // Reminders go by e-mail only: a Slack webhook cannot thread, and a post per reminder buries the channel.
+      const channels = input.kind === 'level1-reminder' ? (['email'] as const) : undefined;
+      return deliver(
+        deps,
+        incidentNotice(input.kind, input.brief, new Date(input.at), link),
+        input.to,
+        channels && [...channels],
+      );
     },
   };
 }

@@ -9,8 +9,13 @@ import { ChannelResult } from '../src/infra/notify/notifier';
 import { ActivityDeps } from './deps';
 
 /** Sends a notice from an activity; undelivered channels are logged, never thrown. */
-export async function deliver(deps: ActivityDeps, notice: Notice, to?: string[]): Promise<ChannelResult[]> {
-  const results = await deps.notifier.send(notice, { to });
+export async function deliver(
+  deps: ActivityDeps,
+  notice: Notice,
+  to?: string[],
+  channels?: Array<'email' | 'slack'>,
+): Promise<ChannelResult[]> {
+  const results = await deps.notifier.send(notice, { to, channels });
   for (const r of results.filter((r) => !r.ok)) log.warn('notification not delivered', { channel: r.channel, error: r.error });
   return results;
 }

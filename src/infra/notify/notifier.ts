@@ -20,7 +20,8 @@ export interface ChannelResult {
 
 export interface Notifier {
   /** `to` replaces the configured e-mail recipients (an escalation level's contacts). */
-  send(notice: Notice, options?: { to?: string[] }): Promise<ChannelResult[]>;
+  /** `channels`: only these (default: every configured one). */
+  send(notice: Notice, options?: { to?: string[]; channels?: Array<'email' | 'slack'> }): Promise<ChannelResult[]>;
 }
 
 export function createNotifier(config: NotificationConfig): Notifier {
@@ -56,11 +57,12 @@ export function createNotifier(config: NotificationConfig): Notifier {
     async send(notice, options = {}) {
       const sends: Array<Promise<ChannelResult>> = [];
       const to = options.to?.length ? options.to : email?.to;
-      if (transport && email && to?.length) {
+      const wanted = (c: 'email' | 'slack') => !options.channels || options.channels.includes(c);
+      if (transport && email && to?.length && wanted('email')) {
         const { subject, text } = renderEmail(notice);
         sends.push(attempt('email', () => transport.sendMail({ from: email.from, to, subject, text })));
       }
-      if (webhook) sends.push(attempt('slack', () => webhook.send(renderSlack(notice))));
+      if (webhook && wanted('slack')) sends.push(attempt('slack', () => webhook.send(renderSlack(notice))));
       return Promise.all(sends);
     },
   };
