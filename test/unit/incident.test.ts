@@ -1,6 +1,7 @@
 /** The runbook's pure parts: escalation policy, validators, recovery figures, details, notices, settings. */
 import { loadConfig } from '../../src/infra/config/config';
 import { ConfigError } from '../../src/infra/errors/errors';
+import { inFlagTerms, nextLine } from '../../src/app/cli/commands/dr';
 import { incidentDetails, withCommandsInCode } from '../../src/operations/dr/details';
 import { IncidentState } from '../../src/operations/dr/incident';
 import {
@@ -541,5 +542,30 @@ describe('escalation settings', () => {
       'ESCALATION_MATRICES: "Pay-ments" is not a matrix name (lower-case letters and digits)',
       'DR_HEALTH_URL: expected an http:// or https:// URL (value not shown)',
     ]);
+  });
+});
+
+describe('the CLI speaks in flags', () => {
+  it.each([
+    [
+      '"backupId" "yesterday" is not a backup id like backup_20240101_120000',
+      '--backup "yesterday" is not a backup id like backup_20240101_120000',
+    ],
+    [
+      '"newDatabase" is the database itself; leave it out to restore in place',
+      '--new-db is the database itself; leave it out to restore in place',
+    ],
+    ['say who you are: "by" is required, e.g. {"by": "alice"}', 'say who you are: --as is required'],
+    ['"reason" is required: say why', '--reason is required: say why'],
+  ])('%s', (message, said) => {
+    expect(inFlagTerms(message)).toBe(said);
+  });
+
+  it('says what comes next after a step', () => {
+    expect(nextLine(incident())).toBe('next: 2. Assess impact: the assessment');
+    expect(nextLine(incident({ stepStatus: 'failed' }))).toBe(
+      '2. Assess impact FAILED: retry, skip or abort (pgwarden dr status dr-shop-20261124T020000Z)',
+    );
+    expect(nextLine(incident({ status: 'resolved' }))).toBe('the incident is resolved');
   });
 });

@@ -157,7 +157,11 @@ describe('DisasterRecoveryWorkflow (dev server, real restore, CLI)', () => {
       });
       expect(
         await cli('assess', id, '--scope', 'inventory items with qty < 25', '--customer-impact', 'no', '--as', 'dave'),
-      ).toMatchObject({ code: 0 });
+      ).toMatchObject({
+        code: 0,
+        // The reply says what comes next and how to give it, not where the incident was a moment ago.
+        stdout: `assess recorded as dave; next: 3. Select backup: a backup: pgwarden dr select ${id} [--backup ID] [--new-db NAME] --as NAME\n`,
+      });
 
       // 3. Select: the proposal is the verified backup from before the failure.
       s = await waitUntil((x) => x.step === 'select' && x.stepStatus === 'waiting');
@@ -171,7 +175,7 @@ describe('DisasterRecoveryWorkflow (dev server, real restore, CLI)', () => {
 
       expect(await cli('select', id, '--backup', 'yesterday', '--as', 'dave')).toMatchObject({
         code: 64,
-        stderr: expect.stringMatching(/^pgwarden: dr-.*: "backupId" "yesterday" is not a backup id/),
+        stderr: expect.stringMatching(/^pgwarden: dr-.*: --backup "yesterday" is not a backup id/),
       });
       // Well-formed but not a backup: the Update fails (exit 66, nothing recorded), and the same
       // choice by Signal is shown refused; the step waits on.
@@ -236,8 +240,14 @@ describe('DisasterRecoveryWorkflow (dev server, real restore, CLI)', () => {
         expect.stringMatching(/^\*\*Escalation:\*\* level 1 \(DevOps team\) sent; acknowledged by dave at \d\d:\d\d UTC$/),
       ]);
 
-      // 6. Resume: closes the incident with the timeline and the recovery figures.
+      // 6. Resume: closes the incident with the timeline and the recovery figures; a watcher sees it close and ends.
+      const watching = cli('status', id, '--watch', '1');
+      await new Promise((r) => setTimeout(r, 1500));
       expect(await cli('resume', id, '--as', 'dave', '--note', 'items are back')).toMatchObject({ code: 0 });
+      const watched = await watching;
+      expect(watched.code).toBe(0);
+      expect(watched.stdout).toMatch(/^status +open;/m);
+      expect(watched.stdout).toMatch(/^--- \d{4}-\d\d-\d\dT[\d:.]+Z\nincident +dr-.*\nstatus +resolved at /m);
       const final: IncidentState = await h.result();
       expect(final).toMatchObject({ status: 'resolved', step: 'resume', skipped: [] });
       expect(final.recovery).toMatchObject({ restoreWithinRto: true, fullServiceWithinRto: true, withinRpo: true });

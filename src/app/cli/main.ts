@@ -190,7 +190,20 @@ export function buildProgram(run: (action: () => Promise<void>) => Promise<void>
 
   const dr = program
     .command('dr')
-    .description('disaster recovery: the six-step runbook with escalation (also driven from the Temporal UI)');
+    .description('disaster recovery: the six-step runbook with escalation (also driven from the Temporal UI)')
+    .addHelpText(
+      'after',
+      `
+An incident, start to end (ids look like dr-shop-20261124T021500Z):
+  pgwarden dr start --summary "orders database corrupted" --database shop --as alice
+  pgwarden dr ack ID --as alice
+  pgwarden dr status ID --watch
+  pgwarden dr assess ID --scope "orders since 02:00" --customer-impact yes --as alice
+  pgwarden dr select ID --as alice                      # the proposed backup, in place
+  pgwarden dr select ID --backup backup_20261124_020000 --new-db shop_restored --as alice
+  pgwarden dr approve ID --as alice                     # an in-place restore
+  pgwarden dr resume ID --note "orders flowing again" --as alice`,
+    );
   dr.command('start')
     .description('open an incident: DisasterRecoveryWorkflow, level 1 alert at once')
     .requiredOption('-s, --summary <text>', 'one line saying what failed')
@@ -204,6 +217,7 @@ export function buildProgram(run: (action: () => Promise<void>) => Promise<void>
   dr.command('status <incident-id>')
     .description('where the incident stands: step, escalation, backup, restore, timeline')
     .option('--json', 'print the whole state as JSON')
+    .option('-w, --watch [seconds]', 'print it again whenever it changes (every 5 s by default) until the incident closes')
     .action((id, opts) => run(async () => (await import('./commands/dr')).runDrStatus(ctx(), id, opts)));
   dr.command('list')
     .description('open incidents (--all: closed ones too)')
@@ -220,8 +234,8 @@ export function buildProgram(run: (action: () => Promise<void>) => Promise<void>
     run(async () => (await import('./commands/dr')).runDrStep(ctx(), 'ack', id, opts)),
   );
   step('assess', 'step 2: record the impact assessment')
-    .option('--scope <text>', 'scope of data loss, e.g. "orders since 02:00"')
-    .option('--customer-impact <yes|no>', 'customer-facing service impact (yes: level 4, customer notification)')
+    .option('--scope <text>', '(required) scope of data loss, e.g. "orders since 02:00"')
+    .option('--customer-impact <yes|no>', '(required) customer-facing service impact (yes: level 4, customer notification)')
     .option('--notes <text>', 'anything else')
     .action((id, opts) => run(async () => (await import('./commands/dr')).runDrStep(ctx(), 'assess', id, opts)));
   step('select', 'step 3: confirm the proposed backup, or pick another; in place unless --new-db')

@@ -41,6 +41,8 @@ export interface DrOptions {
   newDb?: string;
   note?: string;
   reason?: string;
+  /** `dr status --watch [seconds]`. */
+  watch?: boolean | string;
 }
 
 type StepAction = 'ack' | 'assess' | 'select' | 'approve' | 'resume' | 'retry' | 'skip' | 'abort';
@@ -205,17 +207,31 @@ export async function runDrStatus(ctx: CommandContext, id: string, o: DrOptions)
       );
       throw new UsageError(`${id} is not running: ${run.status.name.toLowerCase()}${failure ? `: ${failure}` : ''}`);
     }
-    const state = await handle.query(m.incidentStateQuery);
-    let restoreStep: string | undefined;
-    if (state.restore?.status === 'running')
-      restoreStep = await client.workflow
-        .getHandle(state.restore.workflowId)
-        .query(restoreStatusQuery)
-        .then(
-          (r) => r.step,
-          () => undefined,
-        );
-    process.stdout.write(o.json ? JSON.stringify(state, null, 2) + '\n' : formatIncident(state, restoreStep) + '\n');
+    const show = async (): Promise<{ state: IncidentState; text: string }> => {
+      const state = await handle.query(m.incidentStateQuery);
+      let restoreStep: string | undefined;
+      if (state.restore?.status === 'running')
+        restoreStep = await client.workflow
+          .getHandle(state.restore.workflowId)
+          .query(restoreStatusQuery)
+          .then(
+            (r) => r.step,
+            () => undefined,
+          );
+      return { state, text: o.json ? JSON.stringify(state, null, 2) : formatIncident(state, restoreStep) };
+    };
+    let shown = await show();
+    process.stdout.write(shown.text + '\n');
+    if (!o.watch) return;
+    // --watch: the state again whenever it changes, until the incident closes (Ctrl-C stops watching).
+    const everyMs = Math.max(1, Number(o.watch === true ? 5 : o.watch)) * 1000;
+    while (shown.state.status === 'open') {
+      await new Promise((r) => setTimeout(r, everyMs));
+      const next = await show().catch(() => undefined);
+      if (!next) break; // the run ended (closed incidents answer queries only while a worker runs)
+      if (next.text !== shown.text) process.stdout.write(`\n--- ${new Date().toISOString()}\n${next.text}\n`);
+      shown = next;
+    }
   });
 }
 
@@ -274,7 +290,7 @@ export async function runDrStep(ctx: CommandContext, action: StepAction, id: str
     } catch (err) {
       if (err instanceof WorkflowUpdateFailedError) {
         const cause = err.cause;
-        const message = `${id}: ${(cause as Error)?.message ?? err.message}`;
+        const message = `${id}: ${inFlagTerms((cause as Error)?.message ?? err.message)}`;
         if (cause instanceof ApplicationFailure && cause.type === 'BackupNotFoundError') throw new BackupNotFoundError(message);
         throw new UsageError(message);
       }
@@ -282,16 +298,52 @@ export async function runDrStep(ctx: CommandContext, action: StepAction, id: str
         throw new UsageError(`${id} is closed; nothing more can be recorded`);
       throw err;
     }
+    // The update returns as soon as it is recorded; the runbook moves on a moment later.
+    if (action !== 'abort' && action !== 'resume') state = await settled(client, id, state);
     if (o.json) process.stdout.write(JSON.stringify(state, null, 2) + '\n');
     else if (action === 'abort' || action === 'resume')
       process.stdout.write(
         `${action} recorded as ${by}; the incident closes and the final notices go out (pgwarden dr status ${id})\n`,
       );
-    else
-      process.stdout.write(
-        `${action} recorded as ${by}; incident at ${STEP_TITLES[state.step]} (${state.stepStatus})${state.waitingFor ? `, waiting for ${state.waitingFor}` : ''}\n`,
-      );
+    else process.stdout.write(`${action} recorded as ${by}; ${nextLine(state)}\n`);
   });
+}
+
+/** The JSON fields of the workflow's messages, as the flags of the CLI that sent them. */
+const FLAGS: Record<string, string> = {
+  dataLossScope: '--scope',
+  customerImpact: '--customer-impact',
+  backupId: '--backup',
+  newDatabase: '--new-db',
+  by: '--as',
+  reason: '--reason',
+  note: '--note',
+};
+
+export function inFlagTerms(message: string): string {
+  return message
+    .replace(/, e\.g\. \{[^}]*\}/g, '')
+    .replace(/"(dataLossScope|customerImpact|backupId|newDatabase|by|reason|note)"/g, (_m, field: string) => FLAGS[field]);
+}
+
+/** "next: 3. Select backup: a backup: pgwarden dr select ..." (or where the incident stands). */
+export function nextLine(s: IncidentState): string {
+  if (s.status !== 'open') return `the incident is ${s.status}`;
+  if (s.stepStatus === 'waiting' && s.waitingFor) return `next: ${STEP_TITLES[s.step]}: ${s.waitingFor}`;
+  if (s.stepStatus === 'failed')
+    return `${STEP_TITLES[s.step]} FAILED: retry, skip or abort (pgwarden dr status ${s.incidentId})`;
+  return `now at ${STEP_TITLES[s.step]} (${s.stepStatus}); see pgwarden dr status ${s.incidentId}`;
+}
+
+/** The state once the runbook waits for people again (or has failed or closed), within a few seconds. */
+async function settled(client: Client, id: string, state: IncidentState): Promise<IncidentState> {
+  const deadline = Date.now() + 5000;
+  let s = state;
+  while (s.status === 'open' && s.stepStatus !== 'waiting' && s.stepStatus !== 'failed' && Date.now() < deadline) {
+    await new Promise((r) => setTimeout(r, 200));
+    s = await client.workflow.getHandle(id).query(m.incidentStateQuery);
+  }
+  return s;
 }
 
 export async function runDrList(ctx: CommandContext, o: DrOptions & { all?: boolean }): Promise<void> {
