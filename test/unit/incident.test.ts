@@ -189,7 +189,7 @@ describe('the incident state machine', () => {
     const closing = i.close('resolved');
     expect(closing).toEqual({
       outcome:
-        'full service in 0.08 h (RTO 4-6 h: met); restore 0.50 h (RTO 2-4 h: met); data lost: what was written in the 1 h before the failure (RPO 24 h: met)',
+        'full service in 0.08 h (RTO 4-6 h: met); restore 0.50 h (RTO 2-4 h: met); data lost: the last 1 h before the failure (RPO 24 h: met)',
       team: ['devops@x.io', 'manager@x.io'],
       customers: null,
     });

@@ -197,7 +197,10 @@ describe('DisasterRecoveryWorkflow (dev server, real restore, CLI)', () => {
       });
       expect(s.timeline.at(-1)!.what).toMatch(/^refused selectBackupSignal: backup_20000101_000000 is not a complete backup/);
       expect([s.step, s.stepStatus, s.selection]).toEqual(['select', 'waiting', null]);
-      expect(await cli('select', id, '--as', 'dave')).toMatchObject({ code: 0 });
+      expect(await cli('select', id, '--as', 'dave')).toMatchObject({
+        code: 0,
+        stdout: `select recorded as dave; next: 4. Execute restore: approve it in place: pgwarden dr approve ${id} --as NAME\n`,
+      });
 
       // 4. Restore in place, behind the restore's own approval.
       s = await waitUntil((x) => x.step === 'restore' && x.restore?.status === 'running');

@@ -23,10 +23,10 @@ export function incidentRecovery(input: {
   };
 }
 
-/** "5.2 h", "30 min", "under 6 min" (the figure is kept to a tenth of an hour). */
+/** "the last 5.2 h", "the last 30 min", "under 6 min" (the figure is kept to a tenth of an hour). */
 function lossSpan(hours: number): string {
-  if (hours >= 1) return `${hours} h`;
-  return hours > 0 ? `${Math.round(hours * 60)} min` : 'under 6 min';
+  if (hours >= 1) return `the last ${hours} h`;
+  return hours > 0 ? `the last ${Math.round(hours * 60)} min` : 'under 6 min';
 }
 
 /** The recovery against the objectives in one line, for the UI's details and `dr status` alike. */
@@ -38,7 +38,7 @@ export function describeRecovery(r: RecoveryFigures): string {
       ? `; restore ${(r.restoreMs / 3_600_000).toFixed(2)} h (${OBJECTIVES.restore.text}: ${verdict(r.restoreWithinRto)})`
       : '') +
     (r.dataLossHours !== null
-      ? `; data lost: what was written in the ${lossSpan(r.dataLossHours)} before the failure (${OBJECTIVES.dataLoss.text}: ${verdict(r.withinRpo)})`
+      ? `; data lost: ${lossSpan(r.dataLossHours)} before the failure (${OBJECTIVES.dataLoss.text}: ${verdict(r.withinRpo)})`
       : '')
   );
 }

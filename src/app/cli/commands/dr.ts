@@ -299,7 +299,7 @@ export async function runDrStep(ctx: CommandContext, action: StepAction, id: str
       throw err;
     }
     // The update returns as soon as it is recorded; the runbook moves on a moment later.
-    if (action !== 'abort' && action !== 'resume') state = await settled(client, id, state);
+    if (action !== 'abort' && action !== 'resume') state = await settled(client, id, state, action !== 'ack');
     if (o.json) process.stdout.write(JSON.stringify(state, null, 2) + '\n');
     else if (action === 'abort' || action === 'resume')
       process.stdout.write(
@@ -330,20 +330,28 @@ export function inFlagTerms(message: string): string {
 export function nextLine(s: IncidentState): string {
   if (s.status !== 'open') return `the incident is ${s.status}`;
   if (s.stepStatus === 'waiting' && s.waitingFor) return `next: ${STEP_TITLES[s.step]}: ${s.waitingFor}`;
+  if (s.restore?.status === 'running' && /needs approval/.test(s.restore.detail))
+    return `next: 4. Execute restore: approve it in place: pgwarden dr approve ${s.incidentId} --as NAME`;
   if (s.stepStatus === 'failed')
     return `${STEP_TITLES[s.step]} FAILED: retry, skip or abort (pgwarden dr status ${s.incidentId})`;
   return `now at ${STEP_TITLES[s.step]} (${s.stepStatus}); see pgwarden dr status ${s.incidentId}`;
 }
 
-/** The state once the runbook waits for people again (or has failed or closed), within a few seconds. */
-async function settled(client: Client, id: string, state: IncidentState): Promise<IncidentState> {
+/**
+ * The state once the runbook has taken the step (for an action that moves it on) and waits for
+ * people again, has failed or has closed; after a few seconds, whatever it is then.
+ */
+async function settled(client: Client, id: string, after: IncidentState, movesOn: boolean): Promise<IncidentState> {
   const deadline = Date.now() + 5000;
-  let s = state;
-  while (s.status === 'open' && s.stepStatus !== 'waiting' && s.stepStatus !== 'failed' && Date.now() < deadline) {
+  let s = after;
+  let moved = !movesOn;
+  for (;;) {
+    moved ||= s.step !== after.step || s.stepStatus !== after.stepStatus || s.status !== 'open';
+    if (moved && (s.status !== 'open' || s.stepStatus === 'waiting' || s.stepStatus === 'failed')) return s;
+    if (Date.now() > deadline) return s;
     await new Promise((r) => setTimeout(r, 200));
     s = await client.workflow.getHandle(id).query(m.incidentStateQuery);
   }
-  return s;
 }
 
 export async function runDrList(ctx: CommandContext, o: DrOptions & { all?: boolean }): Promise<void> {
