@@ -56,7 +56,10 @@ export class Escalation {
   /** Sends a notice; an unreachable channel is logged, never fails the incident. */
   async notify(kind: IncidentNoticeKind, to: string[], extra: { reminder?: number; outcome?: string } = {}): Promise<void> {
     try {
-      await notices.notifyIncident({ kind, brief: briefOf(this.incident.state, extra), to, at: new Date().toISOString() });
+      // The summary names the notice and its readers in the UI's event history.
+      await notices.notifyIncident.executeWithOptions({ summary: `${kind} notice to ${to.join(', ') || 'Slack only'}` }, [
+        { kind, brief: briefOf(this.incident.state, extra), to, at: new Date().toISOString() },
+      ]);
     } catch (err) {
       if (isCancellation(err)) throw err;
       log.error('incident notice not sent', { kind, error: rootCauseMessage(err) });

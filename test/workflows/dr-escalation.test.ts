@@ -237,6 +237,11 @@ describe('DisasterRecoveryWorkflow escalation (time-skipping server, real notice
       );
     expect(summaries).toContain('level 2 (manager) after 60 min open, unless resolved');
     expect(summaries).not.toContain(undefined);
+    // So do the notices: which one, to whom.
+    const noticeSummaries = (await h.fetchHistory())
+      .events!.filter((e) => e.activityTaskScheduledEventAttributes?.activityType?.name === 'notifyIncident')
+      .map((e) => JSON.parse(Buffer.from(e.userMetadata!.summary!.data!).toString('utf8')));
+    expect(noticeSummaries).toEqual(expect.arrayContaining(['level4 notice to customers@example.com']));
     await env.sleep('30 minutes');
     await h.executeUpdate(m.resumeUpdate, { args: [{ by: 'bob' }] });
     s = await h.result();

@@ -16,6 +16,7 @@ import { DisasterRecoveryInput, IncidentState, SEVERITIES, Severity, STEP_TITLES
 import { levelsSent } from '../../../operations/dr/details';
 import * as m from '../../../operations/dr/messages';
 import { restoreStatusQuery } from '../../../infra/temporal/messages';
+import { listLink, OPEN_INCIDENTS_QUERY } from '../../../infra/temporal/links';
 import {
   DatabaseSA,
   EscalationLevelSA,
@@ -147,13 +148,14 @@ export async function runDrStart(ctx: CommandContext, o: DrOptions): Promise<voi
       callerChecksWorker: true,
     });
     const level1 = await confirmLevel1(client, handle, id, config.temporal.taskQueue);
+    const board = listLink(config.temporal.uiUrl, client.options.namespace, OPEN_INCIDENTS_QUERY);
     if (o.json)
       process.stdout.write(
         JSON.stringify({ incidentId: id, runId: handle.firstExecutionRunId, link, level1Sent: level1 }, null, 2) + '\n',
       );
     else
       process.stdout.write(
-        `incident ${id} opened; level 1 alert sent to ${level1.join(', ') || 'Slack only'}\n${link ? `follow it: ${link}\n` : ''}next: pgwarden dr ack ${id} --as NAME, then pgwarden dr status ${id}\n`,
+        `incident ${id} opened; level 1 alert sent to ${level1.join(', ') || 'Slack only'}\n${link ? `follow it: ${link}\n` : ''}${board ? `open incidents: ${board}\n` : ''}next: pgwarden dr ack ${id} --as NAME, then pgwarden dr status ${id}\n`,
       );
   });
 }
