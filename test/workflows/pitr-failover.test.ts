@@ -5,6 +5,7 @@
  * history file, then timeline 2, with no gap. A moment on timeline 2 is then restored from the
  * base backup taken on timeline 1, and the daily check finds the archive whole.
  */
+import { waitFor as waitForUpTo } from '../support/wait';
 import { mkdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -45,17 +46,10 @@ afterAll(async () => {
   await server.close();
 });
 
-async function waitFor<T>(what: string, probe: () => Promise<T | undefined | false>, seconds = 60): Promise<T> {
-  const deadline = Date.now() + seconds * 1000;
-  for (;;) {
-    const value = await probe();
-    if (value) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await sleep(250);
-  }
-}
-
 /** Inserts markers `from..to`, each committed on its own, 100 ms apart; their commit times. */
+/** This file's waits are longer: failovers restart servers. */
+const waitFor = <T>(what: string, probe: () => Promise<T | undefined | false>, seconds = 60) => waitForUpTo(what, probe, seconds);
+
 async function writeMarks(url: string, from: number, to: number): Promise<Map<number, Date>> {
   const c = new Client({ connectionString: url });
   await c.connect();

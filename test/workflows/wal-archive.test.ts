@@ -5,6 +5,7 @@
  * archive, the slot never holds more than the archive lacks, and a slot moved past the
  * archive (WAL lost) stops archiving with the gap named instead of skipping it.
  */
+import { waitFor } from '../support/wait';
 import { randomUUID } from 'node:crypto';
 import { WorkflowFailedError, WorkflowHandle } from '@temporalio/client';
 import { createActivities } from '../../activities';
@@ -91,16 +92,6 @@ async function archivedDatabase(prefix: string) {
       60,
     );
   return { db, overrides, config, s3, bucket, keyring, archived, markAndSwitch, firstArchived };
-}
-
-async function waitFor<T>(what: string, probe: () => Promise<T | undefined | false>, seconds = 30): Promise<T> {
-  const deadline = Date.now() + seconds * 1000;
-  for (;;) {
-    const value = await probe();
-    if (value) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await sleep(250);
-  }
 }
 
 it('ships completed segments and the open one within seconds, and stops cleanly', async () => {
