@@ -227,6 +227,33 @@ it('fails, saying so, when the WAL the copy needs is not archived', async () => 
   });
 }, 120_000);
 
+it('refuses a pg_basebackup older than 15 before copying anything (exit 78)', async () => {
+  const bin = mkdtempSync(join(tmpdir(), 'pgwarden-oldbin-'));
+  writeFileSync(join(bin, 'pg_basebackup'), '#!/bin/sh\necho "pg_basebackup (PostgreSQL) 14.13"\n', { mode: 0o755 });
+  const t = await setUp('baseold', { PG_BIN_DIR: bin });
+  try {
+    await t.worker.runUntil(async () => {
+      const err = await server.client.workflow
+        .execute(WorkflowType.baseBackup, {
+          taskQueue: t.taskQueue,
+          workflowId: `base-backup-${t.db}-${uniqueSuffix()}`,
+          args: [{ server: t.db }],
+        })
+        .catch((e: unknown) => e);
+      const failure = describeFailure(err);
+      expect(failure.exitCode).toBe(78);
+      expect(failure.lines.join(' ')).toContain(
+        'pg_basebackup (PostgreSQL) 14.13 is too old for base backups (client-side compression needs 15 or newer): install postgresql-client-15 or newer and point PG_BIN_DIR at it',
+      );
+      const bucket = new Bucket(t.config.storage!, createS3Client(t.config.storage!));
+      expect(await bucket.list(baseBackupFolder(t.config.storage!.prefix, t.db))).toEqual([]);
+      bucket.s3.destroy();
+    });
+  } finally {
+    rmSync(bin, { recursive: true, force: true });
+  }
+}, 60_000);
+
 it('cleanup deletes base backups past the policy and only the WAL no kept base backup needs', async () => {
   // GFS of one day and keep-last 1: of two base backups taken today, only the newer is kept.
   const t = await setUp('basecleanup', {
