@@ -85,6 +85,14 @@ export interface PitrRestoreResult {
   walSegments: number;
   walBytes: number;
   durationMs: number;
+  /** Where the time went: unpacking the base backup, fetching the WAL (beside both), recovery from start to promotion. */
+  phases?: RecoveryPhases;
+}
+
+export interface RecoveryPhases {
+  unpackMs: number;
+  walFetchMs: number | null;
+  recoveryMs: number;
 }
 
 export function pitrActivities(deps: ActivityDeps) {
@@ -151,6 +159,7 @@ export function pitrActivities(deps: ActivityDeps) {
         walSegments: recovered.walSegments,
         walBytes: recovered.walBytes,
         durationMs: Date.now() - started,
+        phases: recovered.phases,
       };
     },
 
@@ -269,6 +278,7 @@ interface Recovered {
   reached: PitrRestoreResult['recoveredTo'];
   walSegments: number;
   walBytes: number;
+  phases: RecoveryPhases;
   /** Where to connect, as the server's own user. */
   instance: Parameters<typeof connectTo>[0];
 }
@@ -326,6 +336,8 @@ async function recoverInstance(deps: ActivityDeps, spec: RecoverySpec): Promise<
     beat,
   );
   let started = false;
+  const unpackFrom = Date.now();
+  let unpackMs = 0;
   try {
     // A fetch that fails once PostgreSQL runs stops it: with no target it would promote at the
     // missing file as if the archive ended there.
@@ -334,6 +346,7 @@ async function recoverInstance(deps: ActivityDeps, spec: RecoverySpec): Promise<
     });
     beat(`unpacking ${base.backupId} (${formatBytes(base.data.storedBytes)}) into ${dataDir}`);
     await unpackBaseBackup(deps, base, dataDir, runAs);
+    unpackMs = Date.now() - unpackFrom;
     if (spec.beforeStart) {
       await wal.finished();
       await spec.beforeStart(dataDir, walDir);
@@ -373,6 +386,7 @@ async function recoverInstance(deps: ActivityDeps, spec: RecoverySpec): Promise<
   }
   beat(`recovering to ${describeTarget(spec.target)} on port ${port}`);
   started = true;
+  const recoveryFrom = Date.now();
   try {
     await startInstance({
       dataDir,
@@ -392,8 +406,18 @@ async function recoverInstance(deps: ActivityDeps, spec: RecoverySpec): Promise<
     if (wal.error) throw wal.error;
     throw new BackupError(`${spec.server}: ${err.message}${gapNote}`);
   });
+  const recoveryMs = Date.now() - recoveryFrom;
   await wal.stop();
-  return { dataDir, walDir, port, reached, walSegments: wal.files, walBytes: wal.bytes, instance };
+  return {
+    dataDir,
+    walDir,
+    port,
+    reached,
+    walSegments: wal.files,
+    walBytes: wal.bytes,
+    phases: { unpackMs, walFetchMs: wal.tookMs ?? null, recoveryMs },
+    instance,
+  };
 }
 
 /**

@@ -31,6 +31,8 @@ export class WalFetch {
   error: unknown;
   files = 0;
   bytes = 0;
+  /** How long the fetch ran, from the histories to the last segment (or to the stop): set when it ends. */
+  tookMs?: number;
 
   constructor(
     private readonly from: { bucket: Bucket; keyring: Keyring },
@@ -42,13 +44,17 @@ export class WalFetch {
   /** Fetches the histories, then starts on the segments in the background; `onFailure` runs if one fails. */
   async start(onFailure: (err: unknown) => Promise<void>): Promise<void> {
     const isHistory = (f: WalFile) => parseHistoryFileName(f.name) !== undefined;
+    const started = Date.now();
     await inParallel(this.needed.filter(isHistory), WIDTH, (f) => this.fetchOne(f));
     this.segments = inParallel(
       this.needed.filter((f) => !isHistory(f)),
       WIDTH,
       (f) => this.fetchOne(f),
       this.enough,
-    ).then(() => writeFile(join(this.into.walDir, this.into.doneMarker), ''));
+    ).then(async () => {
+      this.tookMs = Date.now() - started;
+      await writeFile(join(this.into.walDir, this.into.doneMarker), '');
+    });
     this.segments.catch(async (err: unknown) => {
       this.error = err;
       await onFailure(err);

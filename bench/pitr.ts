@@ -38,6 +38,7 @@ import { WorkflowType } from '../src/infra/temporal/definitions';
 import { archivedUpTo, archivedWal } from '../src/operations/pitr/archive';
 import { parseLsn } from '../src/operations/pitr/wal-names';
 import type { PitrRestoreResult } from '../activities/pitr';
+import { describePhases } from '../src/app/cli/commands/pitr';
 import { activitySteps, median, memoryMiB, option, printTable, seconds, startWorker, timed } from './support';
 
 /** initdb's default, which the benchmark's cluster keeps. */
@@ -382,6 +383,8 @@ async function main(): Promise<void> {
         ['pgwarden restore --pitr (until promoted, then stopped)', mm(restores), ratio(restores, theirs)],
       ],
     );
+    // Where the last restore's time went.
+    if (last?.phases) process.stdout.write(`pgwarden restore, last run: ${describePhases(last.phases)}\n`);
   } finally {
     worker.kill('SIGTERM');
     await connection.close();

@@ -184,6 +184,9 @@ it('restores to a moment between two commits: the markers up to it, none after, 
         recoveredTo: { timeline: 2 },
       });
       expect(result.walSegments).toBeGreaterThan(0);
+      // Where the time went, each phase measured and within the whole.
+      const { unpackMs, walFetchMs, recoveryMs } = result.phases!;
+      expect([unpackMs, walFetchMs!, recoveryMs].every((ms) => ms > 0 && ms < result.durationMs)).toBe(true);
       // The last commit replayed is marker 25's; what is lost against the target is under the gap between markers.
       expect(Date.parse(result.recoveredTo.commitTime!)).toBeLessThanOrEqual(Date.parse(target));
       expect(Date.parse(result.recoveredTo.commitTime!)).toBeGreaterThanOrEqual(marks[24].at.getTime());
