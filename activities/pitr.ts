@@ -16,8 +16,9 @@ import { Client } from 'pg';
 import { ephemeralPort, isPortFree } from '../src/infra/net/ports';
 import { requireDatabase } from '../src/infra/config/config';
 import { decompressor } from '../src/infra/compression/streams';
+import { decompressCommand } from '../src/infra/compression/compression';
 import { openDecryption } from '../src/infra/crypto/decrypt';
-import { BackupError, UsageError } from '../src/infra/errors/errors';
+import { BackupError, PgwardenError, UsageError } from '../src/infra/errors/errors';
 import { handOver, instanceUser, RunAs, startInstance, stopInstance } from '../src/infra/postgres/instance';
 import { formatBytes } from '../src/operations/backup/progress';
 import type { BaseBackupManifest } from '../src/operations/pitr/base-backup';
@@ -523,12 +524,50 @@ async function unpackBaseBackup(deps: ActivityDeps, base: BaseBackupManifest, da
   const decrypted = await openDecryption(body, { keyring: deps.keyring, keyId: base.encryption.keyId });
   // tar runs as the instance's user, so every file it writes is that user's.
   const tar = spawn('tar', ['-x', '-C', dataDir], { stdio: ['pipe', 'ignore', 'pipe'], uid: runAs.uid, gid: runAs.gid });
+  const tarDone = exitOf(tar, 'tar');
+  const command = decompressCommand(base.compression.data ?? base.compression.algorithm);
+  try {
+    if (command) {
+      // The decompressor writes straight into tar: the cluster's raw bytes never pass through
+      // this process (only the compressed stream does, for decryption).
+      const unzip = spawn(command.program, command.args, { stdio: ['pipe', tar.stdin, 'pipe'] });
+      tar.stdin.destroy(); // tar's stdin now belongs to the decompressor alone
+      const unzipDone = exitOf(unzip, command.program);
+      unzip.stdin.on('error', () => undefined); // a decompressor that fails says why by its exit
+      await Promise.all([
+        pipeline(decrypted.plaintext, unzip.stdin).catch((err: Error) => {
+          unzip.kill();
+          throw err;
+        }),
+        unzipDone,
+      ]);
+    } else {
+      tar.stdin.on('error', () => undefined);
+      await pipeline([decrypted.plaintext, ...decompressor(base.compression.data ?? base.compression.algorithm), tar.stdin]);
+    }
+    await tarDone;
+  } catch (err) {
+    tar.kill();
+    await tarDone.catch(() => undefined);
+    // Typed failures (a wrong key, a damaged object) keep their type and exit code.
+    throw err instanceof PgwardenError
+      ? err
+      : new BackupError(`unpacking base backup ${base.backupId} failed: ${(err as Error).message}`);
+  }
+}
+
+/** A child's exit as a promise: resolves on status 0, rejects with the tail of its stderr otherwise. */
+function exitOf(child: ReturnType<typeof spawn>, name: string): Promise<void> {
   let said = '';
-  tar.stderr.on('data', (d: Buffer) => (said = (said + d.toString()).slice(-2000)));
-  const exited = new Promise<number | null>((resolve) => tar.once('close', resolve));
-  await pipeline([decrypted.plaintext, ...decompressor(base.compression.data ?? base.compression.algorithm), tar.stdin]);
-  const code = await exited;
-  if (code !== 0) throw new BackupError(`unpacking base backup ${base.backupId} failed: ${said.trim() || `tar exit ${code}`}`);
+  child.stderr?.on('data', (d: Buffer) => (said = (said + d.toString()).slice(-2000)));
+  return new Promise((resolve, reject) => {
+    child.once('error', (err) => reject(new Error(`${name} could not run: ${err.message}`)));
+    child.once('close', (code, signal) =>
+      code === 0
+        ? resolve()
+        : reject(new Error(`${name} failed (${signal ?? `exit ${code}`})${said.trim() ? `: ${said.trim()}` : ''}`)),
+    );
+  });
 }
 
 /** Waits until recovery has reached the target and the instance was promoted; what it reached. */
