@@ -160,7 +160,8 @@ export function baseBackupActivities(deps: ActivityDeps) {
           ],
           // Its messages are parsed: untranslated.
           env: { ...env, LC_MESSAGES: 'C' },
-          compression: compressArg ? { algorithm: 'none', level: 0 } : compression,
+          // Compressed by pg_basebackup (or not at all, for none): stored as it comes.
+          compression: { algorithm: 'none', level: 0 },
           encryptor: encryption.create,
           upload: {
             key: keys.data,

@@ -7,7 +7,6 @@
 import type { Notice } from '../../infra/notify/notice';
 import { OBJECTIVES } from '../../infra/config/objectives';
 import { IncidentState, STEP_TITLES } from './incident';
-import { withCommandsInCode } from './details';
 
 export type IncidentNoticeKind =
   'level1' | 'level1-reminder' | 'level2' | 'level3' | 'level4' | 'customer-closing' | 'resolved' | 'aborted' | 'not-opened';
@@ -87,7 +86,7 @@ export function incidentNotice(kind: IncidentNoticeKind, b: IncidentBrief, now: 
   ];
   const where: Array<[string, string]> = [
     ['Current step', b.step],
-    ...(b.waitingFor ? ([['Waiting for', withCommandsInCode(b.waitingFor).replace(/`/g, '')]] as Array<[string, string]>) : []),
+    ...(b.waitingFor ? ([['Waiting for', b.waitingFor]] as Array<[string, string]>) : []),
     ...(b.restore ? ([['Restore', b.restore]] as Array<[string, string]>) : []),
     ['Acknowledged', b.acknowledgedBy ? `by ${b.acknowledgedBy}` : 'NOT yet'],
     ...(b.assessment
