@@ -6,45 +6,20 @@
  * recovers to the target, is promoted, and says the exact point it reached.
  */
 import { Context, log } from '@temporalio/activity';
-import { spawn } from 'node:child_process';
-import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { appendFile, chmod, link, mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { link, mkdir, readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { pipeline } from 'node:stream/promises';
 import { Client } from 'pg';
-import { ephemeralPort, isPortFree } from '../src/infra/net/ports';
+import { isPortFree } from '../src/infra/net/ports';
 import { requireDatabase } from '../src/infra/config/config';
-import { decompressor } from '../src/infra/compression/streams';
-import { decompressCommand } from '../src/infra/compression/compression';
-import { openDecryption } from '../src/infra/crypto/decrypt';
-import { BackupError, PgwardenError, UsageError } from '../src/infra/errors/errors';
-import { handOver, instanceUser, RunAs, startInstance, stopInstance } from '../src/infra/postgres/instance';
-import { formatBytes } from '../src/operations/backup/progress';
+import { UsageError } from '../src/infra/errors/errors';
+import { instanceUser, stopInstance } from '../src/infra/postgres/instance';
 import type { BaseBackupManifest } from '../src/operations/pitr/base-backup';
-import { ArchivedWal, archivedWal, archiveStatus, baseBackups } from '../src/operations/pitr/archive';
+import { archiveStatus, baseBackups } from '../src/operations/pitr/archive';
 import type { PitrStatus } from '../src/operations/pitr/window';
-import {
-  autoConfLines,
-  chooseBaseBackup,
-  describeTarget,
-  fetchedWalCommand,
-  RecoveryTarget,
-  recoverySettings,
-  targetAfterArchive,
-} from '../src/operations/pitr/target';
-import { gapMessage, walContinuity } from '../src/operations/pitr/wal-continuity';
-import {
-  formatLsn,
-  parseLsn,
-  parseSegmentName,
-  segmentName,
-  segmentOf,
-  timelineOfSegment,
-  TimelineSwitch,
-} from '../src/operations/pitr/wal-names';
+import { chooseBaseBackup, describeTarget, RecoveryTarget } from '../src/operations/pitr/target';
+import { parseSegmentName } from '../src/operations/pitr/wal-names';
 import { pgProgram } from '../src/infra/postgres/binaries';
-import { readRecoveryMinimums } from '../src/infra/postgres/control-data';
 import { countAllTables } from '../src/infra/postgres/tables';
 import { CommandError, runCommand } from '../src/infra/process/run-command';
 import {
@@ -57,7 +32,18 @@ import { baseVerificationNotice } from '../src/operations/pitr/notices';
 import { ActivityDeps } from './deps';
 import { deliver } from './notify';
 import { proveReadKey } from './key-proof';
-import { WalFetch } from './wal-fetch';
+import {
+  connectTo,
+  discardInstance,
+  discardRecoveryFiles,
+  recoverInstance,
+  RecoveredPoint,
+  RecoveryPhases,
+  runFolder,
+  RUN_OWNER_FILE,
+} from './recover-instance';
+
+export type { RecoveryPhases } from './recover-instance';
 
 export interface PitrRestoreInput {
   server: string;
@@ -80,7 +66,7 @@ export interface PitrRestoreResult {
   connection: string | null;
   port: number;
   /** The last transaction replayed: its commit time and the LSN replay reached. */
-  recoveredTo: { commitTime: string | null; lsn: string; timeline: number };
+  recoveredTo: RecoveredPoint;
   /** For a time target: target minus the last replayed commit (what was not recovered, at most). */
   lossSeconds: number | null;
   walSegments: number;
@@ -88,12 +74,6 @@ export interface PitrRestoreResult {
   durationMs: number;
   /** Where the time went: unpacking the base backup, fetching the WAL (beside both), recovery from start to promotion. */
   phases?: RecoveryPhases;
-}
-
-export interface RecoveryPhases {
-  unpackMs: number;
-  walFetchMs: number | null;
-  recoveryMs: number;
 }
 
 export function pitrActivities(deps: ActivityDeps) {
@@ -256,171 +236,6 @@ export function pitrActivities(deps: ActivityDeps) {
   };
 }
 
-interface RecoverySpec {
-  server: string;
-  base: BaseBackupManifest;
-  target: RecoveryTarget;
-  /** The folder that gets data/ and wal/. */
-  root: string;
-  /** root is under PGWARDEN_WORK_DIR/pgwarden-pitr, which the instance's user must pass through. */
-  sharedParent: boolean;
-  port?: number;
-  /** The run that owns root, written into it (a retry of that run may start it over). */
-  owner?: string;
-  /** Runs on the unpacked copy and its WAL before PostgreSQL touches them (pg_verifybackup). */
-  beforeStart?: (dataDir: string, walDir: string) => Promise<void>;
-  beat: (summary: string) => void;
-}
-
-interface Recovered {
-  dataDir: string;
-  walDir: string;
-  port: number;
-  reached: PitrRestoreResult['recoveredTo'];
-  walSegments: number;
-  walBytes: number;
-  phases: RecoveryPhases;
-  /** Where to connect, as the server's own user. */
-  instance: Parameters<typeof connectTo>[0];
-}
-
-/**
- * A base backup brought to a target in a new instance on this host: its WAL checked for gaps
- * before anything is written, unpacked, every segment recovery may read fetched beforehand
- * (restore_command only copies), recovered and promoted. The instance is left running.
- */
-async function recoverInstance(deps: ActivityDeps, spec: RecoverySpec): Promise<Recovered> {
-  const { config, bucket } = deps;
-  const { base, beat } = spec;
-  const target = requireDatabase(config, spec.server);
-  const runAs = instanceUser();
-  // The WAL from its start, checked for gaps before anything is written to disk.
-  const archive = await archivedWal(deps.bucket, deps.keyring, config.storage.prefix, spec.server);
-  const timeline = Math.max(base.start.timeline, ...archive.histories.keys());
-  const history = archive.histories.get(timeline) ?? [];
-  const continuity = walContinuity({
-    from: parseLsn(base.start.lsn),
-    timeline,
-    history,
-    stored: archive.segments.keys(),
-    segmentBytes: base.serverInfo.segmentBytes,
-  });
-  const tooLate = targetAfterArchive(spec.target, archive.newestStoredAt, base);
-  if (tooLate) throw new UsageError(`${spec.server}: ${tooLate}`);
-  if (continuity.firstMissing && spec.target.kind === 'lsn' && parseLsn(spec.target.lsn) > continuity.reachableUntil)
-    throw new BackupError(`${spec.server}: ${gapMessage(continuity)}`);
-  if (continuity.reachableUntil < parseLsn(base.stop.lsn))
-    throw new BackupError(
-      `${spec.server}: the WAL base backup ${base.backupId} needs is not all archived (${gapMessage(continuity) ?? `nothing after ${base.start.walFile}`}); choose another base backup or check pgwarden wal status`,
-    );
-
-  const dataDir = join(spec.root, 'data');
-  const walDir = join(spec.root, 'wal');
-  if (spec.sharedParent) {
-    // The instance's user must pass through the shared parent to reach its own folder.
-    const parent = join(config.verify.workDir, 'pgwarden-pitr');
-    await mkdir(parent, { recursive: true });
-    await chmod(parent, 0o711);
-  }
-  await mkdir(spec.root, { recursive: true, mode: 0o700 });
-  if (spec.owner) await writeFile(join(spec.root, RUN_OWNER_FILE), `${spec.owner}\n`, { mode: 0o600 });
-  await mkdir(dataDir, { recursive: true, mode: 0o700 });
-  await mkdir(walDir, { recursive: true, mode: 0o700 });
-  for (const dir of [spec.root, dataDir, walDir]) handOver(dir, runAs);
-
-  // The WAL recovery may read is fetched in order beside everything else (see WalFetch).
-  // Whatever fails before PostgreSQL starts leaves no half-unpacked copy behind.
-  const wal = new WalFetch(
-    { bucket, keyring: deps.keyring },
-    neededWal(base, continuity.newest, timeline, history, archive),
-    { walDir, runAs, doneMarker: WAL_FETCHED_MARKER },
-    beat,
-  );
-  let started = false;
-  const unpackFrom = Date.now();
-  let unpackMs = 0;
-  try {
-    // A fetch that fails once PostgreSQL runs stops it: with no target it would promote at the
-    // missing file as if the archive ended there.
-    await wal.start(async () => {
-      if (started) await stopInstance({ dataDir, runAs, pgBinDir: config.tools.pgBinDir }).catch(() => undefined);
-    });
-    beat(`unpacking ${base.backupId} (${formatBytes(base.data.storedBytes)}) into ${dataDir}`);
-    await unpackBaseBackup(deps, base, dataDir, runAs);
-    unpackMs = Date.now() - unpackFrom;
-    if (spec.beforeStart) {
-      await wal.finished();
-      await spec.beforeStart(dataDir, walDir);
-    }
-  } catch (err) {
-    await wal.settled();
-    await discardRecoveryFiles(spec.root, config.tools.pgBinDir);
-    throw err;
-  }
-
-  // The copied cluster's own instance log came along: this instance starts a log of its own.
-  const instanceLog = join(dataDir, 'pgwarden-instance.log');
-  if (existsSync(instanceLog)) await writeFile(instanceLog, '');
-
-  // Recovery settings; the instance runs on this host only, never archiving anywhere.
-  const confFile = join(dataDir, 'postgresql.conf');
-  if (!existsSync(confFile)) {
-    await writeFile(confFile, '# written by pgwarden: the base backup had no postgresql.conf\n');
-    handOver(confFile, runAs);
-  }
-  const auto = join(dataDir, 'postgresql.auto.conf');
-  await appendFile(
-    auto,
-    `\n# pgwarden point-in-time restore to ${describeTarget(spec.target)}\n${autoConfLines(recoverySettings(spec.target, fetchedWalCommand(walDir, WAL_FETCHED_MARKER)))}\n`,
-  );
-  handOver(auto, runAs);
-  const signal = join(dataDir, 'recovery.signal');
-  await writeFile(signal, '');
-  handOver(signal, runAs);
-
-  // A gap after the base backup ends recovery there: said with the failure, if recovery stops short.
-  const gapNote = continuity.firstMissing ? `; ${gapMessage(continuity)}` : '';
-  const port = spec.port ?? (await ephemeralPort());
-  if (wal.error) {
-    await discardRecoveryFiles(spec.root, config.tools.pgBinDir);
-    throw wal.error;
-  }
-  beat(`recovering to ${describeTarget(spec.target)} on port ${port}`);
-  started = true;
-  const recoveryFrom = Date.now();
-  try {
-    await startInstance({
-      dataDir,
-      port,
-      runAs,
-      pgBinDir: config.tools.pgBinDir,
-      // The primary's connection and worker limits, or a hot standby refuses to start.
-      settings: { ...(await readRecoveryMinimums(dataDir, config.tools.pgBinDir)), archive_mode: 'off', hot_standby: 'on' },
-      timeoutSeconds: 3600,
-    });
-  } catch (err) {
-    if (wal.error) throw wal.error;
-    throw new BackupError(`${spec.server}: recovery stopped: ${await lastFatal(dataDir, (err as Error).message)}${gapNote}`);
-  }
-  const instance = { ...target, host: '127.0.0.1', port };
-  const reached = await waitForPromotion(instance, dataDir, beat, () => wal.error).catch((err: Error) => {
-    if (wal.error) throw wal.error;
-    throw new BackupError(`${spec.server}: ${err.message}${gapNote}`);
-  });
-  const recoveryMs = Date.now() - recoveryFrom;
-  await wal.stop();
-  return {
-    dataDir,
-    walDir,
-    port,
-    reached,
-    walSegments: wal.files,
-    walBytes: wal.bytes,
-    phases: { unpackMs, walFetchMs: wal.tookMs ?? null, recoveryMs },
-    instance,
-  };
-}
-
 /**
  * A folder with only the segments from the base backup's start to its stop (hard links into
  * the fetched WAL): pg_waldump, which pg_verifybackup runs, takes the segment size from any
@@ -471,164 +286,4 @@ async function committedUnseen(c: Client, snapshot: string): Promise<number> {
     [snapshot],
   );
   return rows[0].n;
-}
-
-/** Stops an instance left in root/data, if any, and removes root. */
-async function discardInstance(root: string, pgBinDir: string | undefined): Promise<void> {
-  await discardRecoveryFiles(root, pgBinDir);
-  await rm(root, { recursive: true, force: true });
-}
-
-/**
- * Stops an instance left in root/data, if any, and removes what a recovery writes under root
- * (data/, wal/, wal-verify/), leaving root itself: it may be the operator's --data-dir.
- */
-async function discardRecoveryFiles(root: string, pgBinDir: string | undefined): Promise<void> {
-  if (existsSync(join(root, 'data', 'postmaster.pid')))
-    await stopInstance({ dataDir: join(root, 'data'), runAs: instanceUser(), pgBinDir }).catch((err: Error) =>
-      log.warn('could not stop an instance left by an earlier attempt', { root, error: err.message }),
-    );
-  for (const dir of ['data', 'wal', 'wal-verify']) await rm(join(root, dir), { recursive: true, force: true });
-}
-
-/** Written into the WAL folder once every file is fetched: a file missing after that is the archive's end. */
-const WAL_FETCHED_MARKER = '.all-fetched';
-
-/** Names the run that owns a restore folder, so a retry of that run (and only it) may start it over. */
-const RUN_OWNER_FILE = 'pgwarden-run';
-
-/** The files recovery reads: histories, the segments from the base backup's start, and the open segment's copy after them. */
-function neededWal(
-  base: BaseBackupManifest,
-  newest: string | undefined,
-  timeline: number,
-  history: TimelineSwitch[],
-  archive: ArchivedWal,
-): Array<{ name: string; key: string }> {
-  const size = base.serverInfo.segmentBytes;
-  const out = [...archive.historyKeys].map(([name, key]) => ({ name, key }));
-  const first = segmentOf(parseLsn(base.start.lsn), size);
-  const last = newest ? parseSegmentName(newest, size)!.segno : first - 1n;
-  for (let segno = first; segno <= last + 1n; segno++) {
-    const name = segmentName({ timeline: timelineOfSegment(segno, timeline, history, size), segno }, size);
-    const key = archive.segments.get(name) ?? (segno === last + 1n ? archive.partials.get(name) : undefined);
-    if (key) out.push({ name, key });
-    else if (segno <= last) break;
-  }
-  return out;
-}
-
-async function unpackBaseBackup(deps: ActivityDeps, base: BaseBackupManifest, dataDir: string, runAs: RunAs): Promise<void> {
-  const body = await deps.bucket.open(base.data.key);
-  if (!body) throw new BackupError(`base backup ${base.backupId} lost its data object ${deps.bucket.where(base.data.key)}`);
-  const decrypted = await openDecryption(body, { keyring: deps.keyring, keyId: base.encryption.keyId });
-  // tar runs as the instance's user, so every file it writes is that user's.
-  const tar = spawn('tar', ['-x', '-C', dataDir], { stdio: ['pipe', 'ignore', 'pipe'], uid: runAs.uid, gid: runAs.gid });
-  const tarDone = exitOf(tar, 'tar');
-  const command = decompressCommand(base.compression.data ?? base.compression.algorithm);
-  try {
-    if (command) {
-      // The decompressor writes straight into tar: the cluster's raw bytes never pass through
-      // this process (only the compressed stream does, for decryption).
-      const unzip = spawn(command.program, command.args, { stdio: ['pipe', tar.stdin, 'pipe'] });
-      tar.stdin.destroy(); // tar's stdin now belongs to the decompressor alone
-      const unzipDone = exitOf(unzip, command.program);
-      unzip.stdin.on('error', () => undefined); // a decompressor that fails says why by its exit
-      await Promise.all([
-        pipeline(decrypted.plaintext, unzip.stdin).catch((err: Error) => {
-          unzip.kill();
-          throw err;
-        }),
-        unzipDone,
-      ]);
-    } else {
-      tar.stdin.on('error', () => undefined);
-      await pipeline([decrypted.plaintext, ...decompressor(base.compression.data ?? base.compression.algorithm), tar.stdin]);
-    }
-    await tarDone;
-  } catch (err) {
-    tar.kill();
-    await tarDone.catch(() => undefined);
-    // Typed failures (a wrong key, a damaged object) keep their type and exit code.
-    throw err instanceof PgwardenError
-      ? err
-      : new BackupError(`unpacking base backup ${base.backupId} failed: ${(err as Error).message}`);
-  }
-}
-
-/** A child's exit as a promise: resolves on status 0, rejects with the tail of its stderr otherwise. */
-function exitOf(child: ReturnType<typeof spawn>, name: string): Promise<void> {
-  let said = '';
-  child.stderr?.on('data', (d: Buffer) => (said = (said + d.toString()).slice(-2000)));
-  return new Promise((resolve, reject) => {
-    child.once('error', (err) => reject(new Error(`${name} could not run: ${err.message}`)));
-    child.once('close', (code, signal) =>
-      code === 0
-        ? resolve()
-        : reject(new Error(`${name} failed (${signal ?? `exit ${code}`})${said.trim() ? `: ${said.trim()}` : ''}`)),
-    );
-  });
-}
-
-/** Waits until recovery has reached the target and the instance was promoted; what it reached. */
-async function waitForPromotion(
-  instance: Parameters<typeof connectTo>[0],
-  dataDir: string,
-  beat: (s: string) => void,
-  /** Why to give up waiting, when something beside recovery failed. */
-  failed: () => unknown,
-): Promise<PitrRestoreResult['recoveredTo']> {
-  for (;;) {
-    if (failed()) throw failed();
-    const c = await connectTo(instance).catch(() => undefined);
-    if (c) {
-      try {
-        const r = (
-          await c.query<{ recovering: boolean; t: Date | null; lsn: string; file: string | null }>(
-            `SELECT pg_is_in_recovery() AS recovering, pg_last_xact_replay_timestamp() AS t, pg_last_wal_replay_lsn()::text AS lsn,
-                    CASE WHEN pg_is_in_recovery() THEN NULL ELSE pg_walfile_name(pg_current_wal_lsn()) END AS file`,
-          )
-        ).rows[0];
-        if (!r.recovering)
-          return {
-            commitTime: r.t ? r.t.toISOString() : null,
-            lsn: formatLsn(parseLsn(r.lsn)),
-            timeline: Number.parseInt(r.file!.slice(0, 8), 16),
-          };
-        beat(`replaying WAL: at ${r.lsn}${r.t ? `, last commit ${r.t.toISOString()}` : ''}`);
-      } finally {
-        await c.end().catch(() => undefined);
-      }
-    } else {
-      const fatal = await lastFatal(dataDir, '');
-      if (fatal) throw new BackupError(`recovery stopped: ${fatal}`);
-    }
-    await new Promise((r) => setTimeout(r, 500));
-  }
-}
-
-function connectTo(t: {
-  host: string;
-  port: number;
-  user: string;
-  database: string;
-  password?: { reveal(): string };
-}): Promise<Client> {
-  const c = new Client({ host: t.host, port: t.port, user: t.user, database: t.database, password: t.password?.reveal() });
-  return c.connect().then(() => c);
-}
-
-/** The instance's last FATAL or PANIC line: why recovery stopped (e.g. the target was not reached). */
-async function lastFatal(dataDir: string, fallback: string): Promise<string> {
-  const text = await readFile(join(dataDir, 'pgwarden-instance.log'), 'utf8').catch(() => '');
-  const line = text
-    .split('\n')
-    .filter((l) => /(FATAL|PANIC):/.test(l))
-    .at(-1);
-  return line ? line.replace(/^.*?(FATAL|PANIC):\s*/, '') : fallback;
-}
-
-/** A run's own folder under PGWARDEN_WORK_DIR/pgwarden-pitr: the same for every attempt of the run. */
-function runFolder(workDir: string, name: string, workflowId: string): string {
-  return join(workDir, 'pgwarden-pitr', `${name}-${createHash('sha256').update(workflowId).digest('hex').slice(0, 10)}`);
 }

@@ -3,7 +3,7 @@
  * pg_dumpall): no shell, explicit environment, stderr kept (its tail) for the error
  * message, and a kill that works whether or not the program is still writing.
  */
-import { spawn } from 'node:child_process';
+import { ChildProcess, spawn } from 'node:child_process';
 import { Readable } from 'node:stream';
 
 export interface StreamingProcess {
@@ -93,4 +93,21 @@ export async function runToCompletion(
     const last = stderr.trim().split('\n').filter(Boolean).slice(-2).join(' | ');
     throw new Error(`${command.split('/').pop()} failed (${why})${last ? `: ${last}` : ''}`);
   }
+}
+
+/**
+ * A child's exit as a promise, for programs wired to each other directly (one's stdout the
+ * next one's stdin): resolves on status 0, rejects with the tail of its stderr otherwise.
+ */
+export function childExit(child: ChildProcess, name: string): Promise<void> {
+  let said = '';
+  child.stderr?.on('data', (d: Buffer) => (said = (said + d.toString()).slice(-2000)));
+  return new Promise((resolve, reject) => {
+    child.once('error', (err) => reject(new Error(`${name} could not run: ${err.message}`)));
+    child.once('close', (code, signal) =>
+      code === 0
+        ? resolve()
+        : reject(new Error(`${name} failed (${signal ?? `exit ${code}`})${said.trim() ? `: ${said.trim()}` : ''}`)),
+    );
+  });
 }
