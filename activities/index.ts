@@ -20,6 +20,7 @@ import { incidentActivities } from './incident';
 import { walArchiveActivities } from './wal-archive';
 import { baseBackupActivities } from './base-backup';
 import { pitrActivities } from './pitr';
+import { tableRecoveryActivities } from './table-recovery';
 
 /** typedFailures for every function of a group. */
 function typedAll<T extends Record<string, (...args: never[]) => Promise<unknown>>>(group: T): T {
@@ -45,6 +46,7 @@ export function createActivities(deps: ActivityDeps) {
     ...walArchiveActivities(deps),
     ...baseBackupActivities(deps),
     ...pitrActivities(deps),
+    ...tableRecoveryActivities(deps),
   });
 }
 

@@ -15,6 +15,7 @@ import type { VerifyBackupWorkflow } from './verify';
 import type { WalArchiveWorkflow } from './wal-archive';
 import type { BaseBackupWorkflow } from './base-backup';
 import type { PitrRestoreWorkflow, PitrStopWorkflow } from './pitr-restore';
+import type { RecoverTableWorkflow } from './recover-table';
 import type { WorkflowType } from '../src/infra/temporal/definitions';
 
 export interface PgwardenWorkflows {
@@ -31,6 +32,7 @@ export interface PgwardenWorkflows {
   baseBackup: typeof BaseBackupWorkflow;
   pitrRestore: typeof PitrRestoreWorkflow;
   pitrStop: typeof PitrStopWorkflow;
+  recoverTable: typeof RecoverTableWorkflow;
 }
 
 /** Every workflow type has its function type here, and nothing else is here. */

@@ -11,3 +11,4 @@ export { DisasterRecoveryWorkflow } from './disaster-recovery';
 export { WalArchiveWorkflow } from './wal-archive';
 export { BaseBackupWorkflow } from './base-backup';
 export { PitrRestoreWorkflow, PitrStopWorkflow } from './pitr-restore';
+export { RecoverTableWorkflow } from './recover-table';

@@ -119,6 +119,36 @@ export function buildProgram(run: (action: () => Promise<void>) => Promise<void>
     .action((opts) => run(async () => (await import('./commands/pitr')).runPitrStop(ctx(), opts)));
 
   program
+    .command('recover-table')
+    .description(
+      'bring tables back as they were at a point in time, beside the live ones under new names, from the point-in-time archive',
+    )
+    .option(
+      '--table <schema.table>',
+      '(required) a table to recover; repeat for several',
+      (v: string, all: string[]) => [...all, v],
+      [],
+    )
+    .option('--to <time>', 'an ISO time with its zone (or latest); one of --to, --to-lsn, --to-name is required')
+    .option('--to-lsn <lsn>', 'a WAL position (16/B374D848)')
+    .option('--to-name <name>', 'a restore point made with pg_create_restore_point()')
+    .option('--as <name>', "the recovered table's name, with one --table (default: <table>_recovered)")
+    .option('--into <database>', "the configured database it comes back into (default: the server's own)")
+    .option('--server <id>', 'the server of WAL_ARCHIVE (default: the only one)')
+    .option('--json', 'print JSON')
+    .addHelpText(
+      'after',
+      [
+        '',
+        'Examples:',
+        '  pgwarden recover-table --table shop.orders --to 2026-11-30T09:41:59Z',
+        '  pgwarden recover-table --table shop.orders --as orders_before_delete --to 2026-11-30T09:41:59+01:00',
+        '  pgwarden recover-table --table shop.orders --table shop.order_items --to-name before_migration',
+      ].join('\n'),
+    )
+    .action((opts) => run(async () => (await import('./commands/recover-table')).runRecoverTable(ctx(), opts)));
+
+  program
     .command('cleanup')
     .description(
       'delete backups outside the retention policy (never the newest ones or the newest verified), remove leftovers, apply the S3 lifecycle (runs on the worker)',

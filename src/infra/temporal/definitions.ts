@@ -17,6 +17,7 @@ export const WorkflowType = {
   baseBackup: 'BaseBackupWorkflow',
   pitrRestore: 'PitrRestoreWorkflow',
   pitrStop: 'PitrStopWorkflow',
+  recoverTable: 'RecoverTableWorkflow',
 } as const;
 
 /**

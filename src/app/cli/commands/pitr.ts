@@ -15,7 +15,7 @@ import { announce, startRun } from '../start-run';
 import { walServers } from './wal';
 
 /** The server of WAL_ARCHIVE a command is about: the one given, or the only one. */
-function pickServer(config: Config, given?: string): string {
+export function pickServer(config: Config, given?: string): string {
   const servers = walServers(config, given);
   if (servers.length > 1) throw new UsageError(`several servers are archived (${servers.join(', ')}); pass --server ID`);
   return servers[0];

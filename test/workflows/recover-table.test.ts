@@ -1,0 +1,273 @@
+/**
+ * Table recovery against real servers, on a scratch cluster of its own: orders deleted by
+ * mistake at T while payments keep changing; shop.orders recovered as of a moment before T
+ * into the live database, beside the live table. The copy matches a digest taken then, with
+ * its grants, indexes and sequence; the live tables keep their newer data; the temporary
+ * instance is gone. Refusals, each before the long work: a name already taken, a table that
+ * did not exist then (created later, or never). The host's worker killed mid-recovery: another
+ * finishes it, the table lands once, and no instance is left running.
+ */
+import { existsSync, mkdirSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { randomUUID } from 'node:crypto';
+import { Client } from 'pg';
+import { WorkflowHandle } from '@temporalio/client';
+import { createActivities } from '../../activities';
+import { createActivityDeps } from '../../activities/deps';
+import type { RecoverTableInput, RecoverTableResult } from '../../workflows/recover-table';
+import { describeFailure } from '../../src/app/cli/failure';
+import { formatTableRecovery } from '../../src/app/cli/commands/recover-table';
+import { WorkflowType } from '../../src/infra/temporal/definitions';
+import { planRecoveryNames } from '../../src/operations/table-recovery/names';
+import { uniqueDatabaseName } from '../support/databases';
+import { highestAttempt, startDoomedWorker } from '../support/doomed-worker';
+import { waitFor } from '../support/wait';
+import { runCommand } from '../../src/infra/process/run-command';
+import { ScratchCluster, startScratchCluster } from '../support/scratch-cluster';
+import { stackConfig } from '../support/stack-env';
+import { createHostWorker } from '../../src/app/worker/create-worker';
+import { bundledWorker, devServer, DevServer, uniqueSuffix, uniqueTaskQueue } from '../support/temporal';
+
+/** PostgreSQL processes whose data directory is under `folder`. */
+async function instancesUnder(folder: string): Promise<string[]> {
+  const r = await runCommand('ps', ['-eo', 'pid,args'], { timeoutMs: 10_000 });
+  return r.stdout.split('\n').filter((l) => l.includes(folder) && /postgres/.test(l));
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** An md5 of every row of a table, in a stable order. */
+async function digest(c: Client, table: string): Promise<string> {
+  return (
+    await c.query<{ d: string }>(`SELECT md5(coalesce(string_agg(t::text, ',' ORDER BY t::text), '')) AS d FROM ${table} t`)
+  ).rows[0].d;
+}
+
+const names = (tables: string[], as?: string) => {
+  const plan = planRecoveryNames(tables, as);
+  if ('problem' in plan) throw new Error(plan.problem);
+  return plan;
+};
+
+let server: DevServer;
+let cluster: ScratchCluster;
+const runs: WorkflowHandle[] = [];
+beforeAll(async () => {
+  server = await devServer();
+  cluster = await startScratchCluster();
+});
+afterAll(async () => {
+  for (const run of runs) await run.terminate('test over').catch(() => undefined);
+  await cluster?.stop();
+  await server.close();
+});
+
+it('recovers a table as of a second before a mistake into the live database, beside the live table', async () => {
+  const db = uniqueDatabaseName('tables');
+  await cluster.query(`CREATE DATABASE ${db}`);
+  await cluster.query('CREATE ROLE reporting NOLOGIN');
+  for (const sql of [
+    'CREATE SCHEMA shop',
+    'CREATE TABLE shop.customers (id serial PRIMARY KEY, name text NOT NULL)',
+    `CREATE TABLE shop.orders (id serial PRIMARY KEY, customer_id int NOT NULL REFERENCES shop.customers,
+       note text, total numeric(10,2) CHECK (total >= 0), placed timestamptz NOT NULL DEFAULT clock_timestamp())`,
+    'CREATE INDEX orders_customer_idx ON shop.orders (customer_id)',
+    'CREATE TABLE shop.payments (id serial PRIMARY KEY, order_id int NOT NULL, amount numeric(10,2))',
+    'GRANT SELECT ON shop.orders TO reporting',
+    `INSERT INTO shop.customers (name) SELECT 'customer ' || g FROM generate_series(1, 20) g`,
+    `INSERT INTO shop.orders (customer_id, note, total) SELECT 1 + g % 20, md5(g::text), g FROM generate_series(1, 300) g`,
+  ])
+    await cluster.query(sql, [], db);
+  const workDir = join(tmpdir(), `pgwarden-tables-test-${randomUUID().slice(0, 8)}`);
+  mkdirSync(workDir, { recursive: true });
+  const overrides = {
+    DATABASE_URL: cluster.url(db),
+    WAL_ARCHIVE: db,
+    WAL_PARTIAL_UPLOAD_SECONDS: '1',
+    PGWARDEN_WORK_DIR: workDir,
+  };
+  const config = stackConfig(overrides);
+  const taskQueue = uniqueTaskQueue('tables');
+  const hostQueue = uniqueTaskQueue('tables-host');
+  const activities = createActivities(createActivityDeps(config));
+  const worker = await bundledWorker(server, taskQueue, activities);
+  const hostWorker = await createHostWorker({
+    connection: server.nativeConnection,
+    namespace: server.namespace,
+    taskQueue: hostQueue,
+    activities,
+  });
+  const recover = (input: Omit<RecoverTableInput, 'server' | 'into' | 'hostQueue'>) =>
+    server.client.workflow.execute(WorkflowType.recoverTable, {
+      taskQueue,
+      workflowId: `recover-table-${db}-${uniqueSuffix()}`,
+      args: [{ server: db, into: db, hostQueue, ...input }],
+    });
+
+  await worker.runUntil(
+    hostWorker.runUntil(async () => {
+      const archiving = await server.client.workflow.start(WorkflowType.walArchive, {
+        taskQueue,
+        workflowId: `wal-archive-${db}-${uniqueSuffix()}`,
+        args: [{ server: db, roundSeconds: 600, hostQueue }],
+      });
+      runs.push(archiving);
+      await server.client.workflow.execute(WorkflowType.baseBackup, {
+        taskQueue,
+        workflowId: `base-backup-${db}-${uniqueSuffix()}`,
+        args: [{ server: db, reason: 'test', hostQueue }],
+      });
+
+      // Orders and payments written after the base backup; the orders as they are at T-1s.
+      const app = new Client({ connectionString: cluster.url(db) });
+      await app.connect();
+      app.on('error', () => undefined); // the cluster stops at the end with this connection open on a failure
+      for (let i = 0; i < 20; i++) {
+        await app.query(
+          `INSERT INTO shop.orders (customer_id, note, total) VALUES (1 + $1::int % 20, 'after base ' || $1::int, $1::int)`,
+          [i],
+        );
+        await app.query('INSERT INTO shop.payments (order_id, amount) VALUES ($1, $2)', [i + 1, i + 1]);
+      }
+      const ordersThen = await digest(app, 'shop.orders');
+      const countThen = Number((await app.query<{ n: string }>('SELECT count(*) AS n FROM shop.orders')).rows[0].n);
+      await sleep(1000);
+      const target = new Date().toISOString();
+      await sleep(1000);
+      // The mistake at T; payments and customers go on changing after it, and a table is created.
+      await app.query('DELETE FROM shop.orders WHERE id > 10');
+      for (let i = 0; i < 10; i++) await app.query('INSERT INTO shop.payments (order_id, amount) VALUES ($1, 1)', [i]);
+      await app.query(`INSERT INTO shop.customers (name) VALUES ('late customer')`);
+      await app.query('CREATE TABLE shop.coupons (code text PRIMARY KEY)');
+      const paymentsNow = await digest(app, 'shop.payments');
+      await app.query('SELECT pg_switch_wal()');
+      await sleep(3000); // the archive catches up: segments at once, the open one every second
+
+      const recovering = await server.client.workflow.start(WorkflowType.recoverTable, {
+        taskQueue,
+        workflowId: `recover-table-${db}-${uniqueSuffix()}`,
+        args: [{ server: db, into: db, hostQueue, tables: names(['shop.orders']), target: { kind: 'time', time: target } }],
+      });
+      const result: RecoverTableResult = await recovering.result();
+      // Each step done on its first attempt: a load that hangs after its commit is retried, and shows here.
+      expect(await highestAttempt(recovering)).toBe(1);
+      expect(result).toMatchObject({
+        server: db,
+        into: db,
+        baseBackupId: expect.stringMatching(/^base_/),
+        target,
+        tables: [
+          { table: 'shop.orders', as: 'shop.orders_recovered', rows: countThen, foreignKeysLeftOut: ['orders_customer_id_fkey'] },
+        ],
+      });
+      expect(Date.parse(result.recoveredTo.commitTime!)).toBeLessThanOrEqual(Date.parse(target));
+      expect(formatTableRecovery(result)).toContain(
+        `shop.orders -> shop.orders_recovered: ${countThen} row(s); foreign keys left out: orders_customer_id_fkey`,
+      );
+
+      // The copy is the table as it was; the live tables keep what happened since.
+      expect(await digest(app, 'shop.orders_recovered')).toBe(ordersThen);
+      expect((await app.query<{ n: string }>('SELECT count(*) AS n FROM shop.orders')).rows[0].n).toBe('10');
+      expect(await digest(app, 'shop.payments')).toBe(paymentsNow);
+      expect((await app.query('SELECT 1 FROM shop.customers WHERE name = $1', ['late customer'])).rowCount).toBe(1);
+      // Its grants, indexes (renamed, beside the live ones), check constraint, default and own sequence came along.
+      const catalog = async (sql: string) => (await app.query(sql)).rows;
+      expect(await catalog(`SELECT has_table_privilege('reporting', 'shop.orders_recovered', 'SELECT') AS ok`)).toEqual([
+        { ok: true },
+      ]);
+      expect(
+        await catalog(`SELECT indexname FROM pg_indexes WHERE schemaname = 'shop' AND tablename = 'orders_recovered' ORDER BY 1`),
+      ).toEqual([{ indexname: 'orders_recovered_customer_idx' }, { indexname: 'orders_recovered_pkey' }]);
+      expect(
+        await catalog(
+          `SELECT pg_get_serial_sequence('shop.orders_recovered', 'id') AS seq, obj_description('shop.orders_recovered'::regclass, 'pg_class') AS comment`,
+        ),
+      ).toEqual([
+        {
+          seq: 'shop.orders_recovered_id_seq',
+          comment: expect.stringMatching(/^shop\.orders as of .*, recovered by pgwarden run recover-table-/),
+        },
+      ]);
+      await expect(app.query(`INSERT INTO shop.orders_recovered (customer_id, total) VALUES (1, -1)`)).rejects.toThrow(
+        /check constraint/,
+      );
+      // The live table's own sequence was not touched.
+      expect(await catalog(`SELECT pg_get_serial_sequence('shop.orders', 'id') AS seq`)).toEqual([{ seq: 'shop.orders_id_seq' }]);
+      // No temporary instance left behind.
+      const runFolders = join(workDir, 'pgwarden-pitr');
+      expect(existsSync(runFolders) ? readdirSync(runFolders).filter((f) => f.startsWith('table-')) : []).toEqual([]);
+
+      // Refused before any recovery: the name is taken now.
+      const started = Date.now();
+      const taken = await recover({ tables: names(['shop.orders']), target: { kind: 'time', time: target } }).catch(
+        (e: unknown) => e,
+      );
+      expect(describeFailure(taken)).toMatchObject({ exitCode: 64 });
+      expect(describeFailure(taken).lines.join(' ')).toContain(
+        `shop.orders_recovered already exists in ${db}: choose another --as, or drop it first`,
+      );
+      expect(Date.now() - started).toBeLessThan(10_000);
+
+      // A table created after the target, and one that never existed: named, with what there was.
+      const later = await recover({ tables: names(['shop.coupons']), target: { kind: 'time', time: target } }).catch(
+        (e: unknown) => e,
+      );
+      expect(describeFailure(later).lines.join(' ')).toContain(
+        `shop.coupons did not exist as of ${target}; it exists now, so it was created later: choose a later --to`,
+      );
+      const never = await recover({ tables: names(['shop.order']), target: { kind: 'time', time: target } }).catch(
+        (e: unknown) => e,
+      );
+      expect(describeFailure(never)).toMatchObject({ exitCode: 64 });
+      expect(describeFailure(never).lines.join(' ')).toContain(
+        `shop.order did not exist as of ${target}, nor does it now; tables in shop then: customers, orders, payments`,
+      );
+      expect(readdirSync(runFolders).filter((f) => f.startsWith('table-'))).toEqual([]);
+
+      // The worker on the host killed once the temporary instance runs: another one finishes the
+      // recovery; the table is there once, whole, and no instance is left running.
+      const crashQueue = uniqueTaskQueue('tables-crash');
+      const doomed = startDoomedWorker({ ...overrides, PGWARDEN_TASK_QUEUE: crashQueue, METRICS_PORT: '0' });
+      const crashing = await server.client.workflow.start(WorkflowType.recoverTable, {
+        taskQueue,
+        workflowId: `recover-table-${db}-${uniqueSuffix()}`,
+        args: [
+          {
+            server: db,
+            into: db,
+            hostQueue: crashQueue,
+            tables: names(['shop.orders'], 'orders_after_crash'),
+            target: { kind: 'time', time: target },
+          },
+        ],
+      });
+      await waitFor(
+        'the temporary instance to start',
+        async () =>
+          existsSync(runFolders) &&
+          readdirSync(runFolders).some(
+            (f) => f.startsWith('table-') && existsSync(join(runFolders, f, 'data', 'postmaster.pid')),
+          ),
+        120,
+      );
+      doomed.killHard();
+      const rescuer = await createHostWorker({
+        connection: server.nativeConnection,
+        namespace: server.namespace,
+        taskQueue: crashQueue,
+        activities,
+      });
+      const afterCrash: RecoverTableResult = await rescuer.runUntil(crashing.result());
+      expect(afterCrash.tables).toEqual([expect.objectContaining({ as: 'shop.orders_after_crash', rows: countThen })]);
+      expect(await digest(app, 'shop.orders_after_crash')).toBe(ordersThen);
+      expect(await highestAttempt(crashing)).toBeGreaterThanOrEqual(2);
+      expect(readdirSync(runFolders).filter((f) => f.startsWith('table-'))).toEqual([]);
+      expect(await instancesUnder(runFolders)).toEqual([]);
+      await app.end();
+      await archiving.cancel();
+      await archiving.result();
+    }),
+  );
+  rmSync(workDir, { recursive: true, force: true });
+}, 300_000);
