@@ -8,11 +8,9 @@
  */
 import {
   CancellationScope,
-  condition,
   log,
   patched,
   proxyActivities,
-  setHandler,
   sleep,
   upsertSearchAttributes,
   workflowInfo,
@@ -20,15 +18,8 @@ import {
 import type { Activities } from '../activities';
 import type { RestoreSource } from '../activities/restore';
 import { needsRetrieval, recoveryFigures, retrievalEstimate } from '../src/operations/restore/restore-plan';
-import {
-  approveRestoreSignal,
-  approveRestoreUpdate,
-  rejectRestoreUpdate,
-  RestoreApproval,
-  RestoreStatus,
-  restoreStatusQuery,
-} from '../src/infra/temporal/messages';
-import { typedFailure } from '../src/infra/temporal/failure';
+import type { RestoreStatus } from '../src/infra/temporal/messages';
+import { ApprovalGate } from './approval-gate';
 import { rootCauseMessage } from '../src/infra/temporal/root-cause';
 import { DatabaseSA, OperationSA } from '../src/infra/temporal/search-attributes';
 
@@ -90,39 +81,7 @@ export async function RestoreWorkflow(input: RestoreInput): Promise<RestoreResul
     approvedBy: null,
     rejectedBy: null,
   };
-  let rejection: RestoreApproval | undefined;
-
-  setHandler(restoreStatusQuery, () => status);
-  const validate = (a: RestoreApproval) => {
-    if (!a?.by?.trim()) throw new Error('say who you are: "by" is required');
-    if (!status.awaitingApproval) throw new Error(`this restore is not waiting for approval (step: ${status.step})`);
-  };
-  const approve = (a: RestoreApproval) => {
-    status.approvedBy = a.by.trim();
-    status.awaitingApproval = false;
-    status.step = `approved by ${status.approvedBy}`;
-    return status;
-  };
-  setHandler(approveRestoreUpdate, approve, { validator: validate });
-  setHandler(
-    rejectRestoreUpdate,
-    (a) => {
-      rejection = a;
-      status.rejectedBy = a.by.trim();
-      status.awaitingApproval = false;
-      status.step = `rejected by ${status.rejectedBy}`;
-      return status;
-    },
-    { validator: validate },
-  );
-  setHandler(approveRestoreSignal, (a) => {
-    try {
-      validate(a);
-      approve(a);
-    } catch (err) {
-      log.warn('approval signal ignored', { reason: (err as Error).message });
-    }
-  });
+  const gate = new ApprovalGate(status, 'restore');
   upsertSearchAttributes([
     { key: DatabaseSA, value: input.database },
     { key: OperationSA, value: 'restore' },
@@ -186,8 +145,7 @@ export async function RestoreWorkflow(input: RestoreInput): Promise<RestoreResul
 
     if (mode === 'existing' && !input.force) {
       const timeoutMinutes = input.approvalTimeoutMinutes ?? 60;
-      status.step = 'awaiting approval';
-      status.awaitingApproval = true;
+      gate.open();
       await quick.notifyRestore({
         status: 'approval-needed',
         database: input.database,
@@ -196,16 +154,7 @@ export async function RestoreWorkflow(input: RestoreInput): Promise<RestoreResul
         timeoutMinutes,
         ...(input.incident ? { incident: input.incident } : {}),
       });
-      const decided = await condition(() => !status.awaitingApproval, `${timeoutMinutes} minutes`);
-      if (!decided) {
-        status.awaitingApproval = false;
-        throw typedFailure('RestoreNotApproved', `no approval within ${timeoutMinutes} minutes; nothing was changed`);
-      }
-      if (rejection)
-        throw typedFailure(
-          'RestoreNotApproved',
-          `rejected by ${rejection.by}${rejection.note ? `: ${rejection.note}` : ''}; nothing was changed`,
-        );
+      await gate.decided(timeoutMinutes);
     }
 
     status.step = 'restoring';

@@ -156,7 +156,7 @@ describe('pgwarden CLI', () => {
       await withClient('postgres', (c) => c.query(`DROP DATABASE ${c.escapeIdentifier(copy)} WITH (FORCE)`));
       expect(pgwarden(['restore', '--approve', 'restore-nothing-here', '--as', 'me'], good)).toMatchObject({
         code: 64,
-        stderr: expect.stringContaining('is not a restore waiting for approval'),
+        stderr: expect.stringContaining('is not a run waiting for approval'),
       });
       expect(pgwarden(['restore', '--new-db', 'x', '--force'], good).code).toBe(64);
       expect(pgwarden(['verify', '--backup', 'yesterday'], good)).toMatchObject({

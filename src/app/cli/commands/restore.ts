@@ -6,11 +6,9 @@
 import { userInfo } from 'node:os';
 import { OBJECTIVES } from '../../../infra/config/objectives';
 import { operatorIdentity } from '../operator';
-import { createInterface } from 'node:readline/promises';
-import { WorkflowHandle, WorkflowNotFoundError, WorkflowUpdateFailedError } from '@temporalio/client';
 import { newDatabaseRefusal, restoreFileRefusal, validDatabaseName } from '../../../operations/restore/restore-plan';
 import { UsageError } from '../../../infra/errors/errors';
-import { approveRestoreUpdate, rejectRestoreUpdate, restoreStatusQuery } from '../../../infra/temporal/messages';
+import { askApproval, decideApproval, followWithApproval } from '../approval';
 import { announce, startRun } from '../start-run';
 import type { RestoreResult } from '../../../../workflows/restore';
 import { CommandContext } from '../context';
@@ -45,52 +43,11 @@ export function formatRestoreResult(r: RestoreResult): string {
   ].join('\n');
 }
 
-async function decide(ctx: CommandContext, id: string, approve: boolean, by: string, note: string | undefined): Promise<void> {
-  await ctx.withTemporalClient(async (client) => {
-    try {
-      const status = await client.workflow
-        .getHandle(id)
-        .executeUpdate(approve ? approveRestoreUpdate : rejectRestoreUpdate, { args: [{ by, note }] });
-      process.stdout.write(`${approve ? 'approved' : 'rejected'} ${id} as ${by}; restore is now: ${status.step}\n`);
-    } catch (err) {
-      if (err instanceof WorkflowUpdateFailedError)
-        throw new UsageError(`${id}: ${(err.cause as Error)?.message ?? err.message}`);
-      if (err instanceof WorkflowNotFoundError || /already completed/.test((err as Error).message)) {
-        throw new UsageError(
-          `${id} is not a restore waiting for approval (it has finished, or the id is wrong); see pgwarden restore --list or the Temporal UI`,
-        );
-      }
-      throw err;
-    }
-  });
-}
-
-/** On a terminal, asks for the database name as confirmation; elsewhere explains how to approve. */
-async function obtainApproval(handle: WorkflowHandle, database: string, backupId: string, by: string): Promise<void> {
-  if (!process.stdin.isTTY) {
-    process.stderr.write(
-      `pgwarden: waiting for approval to restore ${backupId} over ${database}: pgwarden restore --approve ${handle.workflowId} --as <name> (or --reject), or send approveRestoreSignal from the Temporal UI\n`,
-    );
-    return;
-  }
-  const rl = createInterface({ input: process.stdin, output: process.stderr });
-  const answer = (
-    await rl.question(
-      `Restore ${backupId} over the live database "${database}"? Its current data is kept renamed. Type the database name to approve: `,
-    )
-  ).trim();
-  rl.close();
-  const update = answer === database ? approveRestoreUpdate : rejectRestoreUpdate;
-  await handle.executeUpdate(update, {
-    args: [{ by, note: answer === database ? 'confirmed at the CLI prompt' : 'not confirmed at the CLI prompt' }],
-  });
-}
-
 export async function runRestoreCommand(ctx: CommandContext, options: RestoreOptions): Promise<void> {
   if (options.list) return runListCommand(ctx, options);
   const identity = () => operatorIdentity(options.as, ctx.env, userInfo().username);
   if (options.approve || options.reject)
-    return decide(ctx, (options.approve ?? options.reject)!, Boolean(options.approve), identity(), options.note);
+    return decideApproval(ctx, (options.approve ?? options.reject)!, Boolean(options.approve), identity(), options.note);
   // Who approves at the prompt is recorded and notified: known before the restore starts.
   const by = !options.newDb && !options.force && process.stdin.isTTY ? identity() : 'the CLI';
   if (options.newDb && options.force)
@@ -131,27 +88,19 @@ export async function runRestoreCommand(ctx: CommandContext, options: RestoreOpt
       return;
     }
     if (!options.json) announce(`restoring ${database}`, run);
-    const result = handle.result() as Promise<RestoreResult>;
-    let finished = false;
-    void result.finally(() => (finished = true)).catch(() => undefined);
-    let lastStep = '';
-    let asked = false;
-    while (!finished) {
-      const status = await handle.query(restoreStatusQuery).catch(() => undefined);
-      if (status && status.step !== lastStep) {
-        lastStep = status.step;
-        if (!options.json)
-          process.stderr.write(
-            `pgwarden: ${status.step}${status.backupId ? ` (${status.backupId} into ${status.target})` : ''}\n`,
-          );
-      }
-      if (status?.awaitingApproval && !asked) {
-        asked = true;
-        await obtainApproval(handle, database, status.backupId ?? 'the backup', by);
-      }
-      await Promise.race([result.catch(() => undefined), new Promise((r) => setTimeout(r, 500))]);
-    }
-    const r = await result;
+    const r = await followWithApproval(handle, handle.result() as Promise<RestoreResult>, {
+      quiet: options.json,
+      describe: (status) => `${status.step}${status.backupId ? ` (${status.backupId} into ${status.target})` : ''}`,
+      ask: (status) => {
+        const backupId = status.backupId ?? 'the backup';
+        return askApproval(handle, {
+          what: `restore ${backupId} over ${database}`,
+          question: `Restore ${backupId} over the live database "${database}"? Its current data is kept renamed.`,
+          expected: database,
+          by,
+        });
+      },
+    });
     process.stdout.write(
       options.json ? JSON.stringify({ workflowId: id, link, ...r }, null, 2) + '\n' : formatRestoreResult(r) + '\n',
     );
