@@ -17,7 +17,10 @@ import { connectDatabase, libpqEnvironment } from '../src/infra/postgres/client'
 import { countRows } from '../src/infra/postgres/tables';
 import {
   canCreateIn,
+  foreignKeysAround,
   ownerOf,
+  replaceBlockers,
+  TableDependents,
   qualified,
   tableDependents,
   tableKind,
@@ -26,7 +29,8 @@ import {
 } from '../src/infra/postgres/relations';
 import { baseBackups } from '../src/operations/pitr/archive';
 import { chooseBaseBackup, describeTarget, RecoveryTarget } from '../src/operations/pitr/target';
-import { describeTable, RecoveryName, renamedDependent } from '../src/operations/table-recovery/names';
+import { describeTable, finalName, RecoveryName, renamedDependent } from '../src/operations/table-recovery/names';
+import { blockedReplace, Dependent, Renamed, swapStatements } from '../src/operations/table-recovery/swap';
 import { childExit } from '../src/infra/process/spawn-stream';
 import { ephemeralPort, isPortFree } from '../src/infra/net/ports';
 import { instanceUser, startInstance, stopInstance } from '../src/infra/postgres/instance';
@@ -51,8 +55,10 @@ export interface RecoveredTable {
   table: string;
   as: string;
   rows: number;
-  /** Its foreign keys at the target, not put on the copy: the rows they point to may have changed since. */
+  /** Its foreign keys at the target, not put on the copy: the rows they point to may have changed since. With --replace, the live table's are put on it instead. */
   foreignKeysLeftOut: string[];
+  /** With --replace: where the live table's rows are kept (null when there was no live table: it had been dropped). */
+  keptAs?: string | null;
 }
 
 export interface TableRecoveryResult {
@@ -75,6 +81,8 @@ export interface RecoveredCopy {
   recoveredTo: RecoveredPoint;
   port: number;
   tables: RecoveredTable[];
+  /** Per table, the names its indexes and sequences were given in the copy, with the ones they had (a replace gives them back). */
+  renamed: Renamed[][];
 }
 
 /** Marks a recovered table with the run that made it, so a retry of that run knows its own work. */
@@ -164,9 +172,12 @@ export function tableRecoveryActivities(deps: ActivityDeps) {
     const live = await connectDatabase(into);
     try {
       const tables: RecoveredTable[] = [];
+      const renamed: Renamed[][] = [];
       for (const name of input.tables) {
         await requireTableAt(copy, live, name, input.target);
-        tables.push(await renameInCopy(copy, name));
+        const done = await renameInCopy(copy, name);
+        tables.push(done.table);
+        renamed.push(done.renamed);
       }
       // Every name that comes along, checked free in the target before anything is written there.
       for (const name of input.tables) {
@@ -176,7 +187,7 @@ export function tableRecoveryActivities(deps: ActivityDeps) {
             `${taken.map((n) => `${name.as.schema}.${n}`).join(', ')} already exist in ${input.into}: choose another --as, or drop them first`,
           );
       }
-      return { baseBackupId: chosen.base.backupId, recoveredTo: recovered.reached, port: recovered.port, tables };
+      return { baseBackupId: chosen.base.backupId, recoveredTo: recovered.reached, port: recovered.port, tables, renamed };
     } finally {
       await copy.end().catch(() => undefined);
       await live.end().catch(() => undefined);
@@ -191,11 +202,48 @@ export function tableRecoveryActivities(deps: ActivityDeps) {
     const instance = await ensureRunning(deps, folderOf(input), input.copy.port);
     const live = await connectDatabase(into);
     try {
-      if (!(await loadedBy(live, input.tables, input.workflowId)))
-        await copyTables({ ...server, host: '127.0.0.1', port: instance.port }, into, input, config.tools.pgBinDir);
+      const kept: Array<string | null> = [];
+      if (!(await loadedBy(live, input.tables, input.workflowId))) {
+        // With --replace, what the live tables are now decides the swap: their names, foreign keys, grants.
+        const after: string[] = [];
+        for (const [i, name] of input.tables.entries()) {
+          const comment = `${describeTable(name.from)} as of ${describeTarget(input.target)}, ${markOf(input.workflowId)}`;
+          if (!name.keptAs) {
+            after.push(`COMMENT ON TABLE ${qualified(name.as)} IS ${quoteLiteral(comment)}`);
+            continue;
+          }
+          const exists = (await tableKind(live, name.from)) !== null;
+          kept.push(exists ? describeTable(name.keptAs) : null);
+          const fks = exists ? await foreignKeysAround(live, name.from) : { outgoing: [], incoming: [] };
+          after.push(
+            ...swapStatements({
+              name: name as Required<RecoveryName>,
+              live: exists ? dependentsOf(await tableDependents(live, name.from)) : null,
+              copy: input.copy.renamed[i],
+              outgoing: fks.outgoing.map((f) => ({ table: f, name: f.name, definition: f.definition })),
+              incoming: fks.incoming.map((f) => ({
+                table: { schema: f.schema, table: f.table },
+                name: f.name,
+                definition: f.definition,
+              })),
+              comment: `${comment}; the rows it had: ${describeTable(name.keptAs)}`,
+            }),
+          );
+        }
+        await copyTables({ ...server, host: '127.0.0.1', port: instance.port }, into, input, after, config.tools.pgBinDir);
+      } else
+        for (const name of input.tables)
+          kept.push(name.keptAs && (await tableKind(live, name.keptAs)) ? describeTable(name.keptAs) : null);
       const tables: RecoveredTable[] = [];
-      for (const [i, t] of input.copy.tables.entries())
-        tables.push({ ...t, rows: (await countRows(live, input.tables[i].as)).rows });
+      for (const [i, t] of input.copy.tables.entries()) {
+        const name = input.tables[i];
+        tables.push({
+          ...t,
+          as: describeTable(finalName(name)),
+          rows: (await countRows(live, finalName(name))).rows,
+          ...(name.keptAs ? { keptAs: kept[i], foreignKeysLeftOut: [] } : {}),
+        });
+      }
       const reached = input.copy.recoveredTo;
       log.info('tables recovered', { server: input.server, into: input.into, tables: tables.map((t) => t.as) });
       return {
@@ -231,16 +279,25 @@ async function checkTargetFor(c: Client, into: string, name: RecoveryName): Prom
     throw new UsageError(
       `the backup user cannot act as ${owner.owner}, the owner of ${describeTable(name.from)}: GRANT ${owner.owner} TO it`,
     );
-  const taken = await takenNames(c, schema, [name.as.table]);
-  if (taken.length)
-    throw new UsageError(`${describeTable(name.as)} already exists in ${into}: choose another --as, or drop it first`);
+  if (name.keptAs) {
+    const blocked = blockedReplace(name.from, await replaceBlockers(c, name.from));
+    if (blocked) throw new UsageError(blocked);
+  }
+  for (const t of [name.as, ...(name.keptAs ? [name.keptAs] : [])]) {
+    if ((await takenNames(c, schema, [t.table])).length)
+      throw new UsageError(
+        name.keptAs
+          ? `${describeTable(t)} already exists in ${into}: a replace needs that name free (drop or rename it first)`
+          : `${describeTable(t)} already exists in ${into}: choose another --as, or drop it first`,
+      );
+  }
 }
 
 /** Whether this run already committed its tables (an attempt whose worker died after the commit). */
 async function loadedBy(c: Client, names: RecoveryName[], workflowId: string): Promise<boolean> {
   const { rows } = await c.query<{ d: string | null }>(
     `SELECT obj_description(to_regclass(n), 'pg_class') AS d FROM unnest($1::text[]) n`,
-    [names.map((n) => qualified(n.as))],
+    [names.map((n) => qualified(finalName(n)))],
   );
   return rows.every((r) => r.d?.includes(markOf(workflowId)));
 }
@@ -290,23 +347,24 @@ async function requireTableAt(copy: Client, live: Client, name: RecoveryName, ta
  * names that start with it, and its foreign keys go (they would check the recovered rows
  * against today's rows, and refuse the very rows being recovered).
  */
-async function renameInCopy(copy: Client, name: RecoveryName): Promise<RecoveredTable> {
-  const deps = await tableDependents(copy, name.from);
+async function renameInCopy(copy: Client, name: RecoveryName): Promise<{ table: RecoveredTable; renamed: Renamed[] }> {
   const { from, as } = name;
+  const deps = await tableDependents(copy, from);
+  const renamed: Renamed[] = dependentsOf(deps).map((d) => ({
+    ...d,
+    original: d.name,
+    name: renamedDependent(d.name, from.table, as.table),
+  }));
   const table = qualified(from);
   const ident = (s: string) => copy.escapeIdentifier(s);
   try {
     await copy.query('BEGIN');
     for (const fk of deps.foreignKeys) await copy.query(`ALTER TABLE ${table} DROP CONSTRAINT ${ident(fk.name)}`);
-    for (const i of deps.indexes)
+    for (const d of renamed)
       await copy.query(
-        i.constraint
-          ? `ALTER TABLE ${table} RENAME CONSTRAINT ${ident(i.constraint)} TO ${ident(renamedDependent(i.constraint, from.table, as.table))}`
-          : `ALTER INDEX ${ident(from.schema)}.${ident(i.name)} RENAME TO ${ident(renamedDependent(i.name, from.table, as.table))}`,
-      );
-    for (const s of deps.sequences)
-      await copy.query(
-        `ALTER SEQUENCE ${ident(from.schema)}.${ident(s)} RENAME TO ${ident(renamedDependent(s, from.table, as.table))}`,
+        d.kind === 'constraint'
+          ? `ALTER TABLE ${table} RENAME CONSTRAINT ${ident(d.original)} TO ${ident(d.name)}`
+          : `ALTER ${d.kind === 'index' ? 'INDEX' : 'SEQUENCE'} ${ident(from.schema)}.${ident(d.original)} RENAME TO ${ident(d.name)}`,
       );
     await copy.query(`ALTER TABLE ${table} RENAME TO ${ident(as.table)}`);
     await copy.query('COMMIT');
@@ -319,7 +377,32 @@ async function renameInCopy(copy: Client, name: RecoveryName): Promise<Recovered
       );
     throw err;
   }
-  return { table: describeTable(from), as: describeTable(as), rows: 0, foreignKeysLeftOut: deps.foreignKeys.map((f) => f.name) };
+  return {
+    table: {
+      table: describeTable(from),
+      as: describeTable(as),
+      rows: 0,
+      foreignKeysLeftOut: deps.foreignKeys.map((f) => f.name),
+    },
+    renamed,
+  };
+}
+
+/** A table's indexes (by their constraint when one backs them) and owned sequences, as names to move. */
+function dependentsOf(deps: TableDependents): Dependent[] {
+  return [
+    ...deps.indexes.map((i): Dependent =>
+      i.constraint ? { kind: 'constraint', name: i.constraint } : { kind: 'index', name: i.name },
+    ),
+    ...deps.sequences.map((name): Dependent => ({ kind: 'sequence', name })),
+  ];
+}
+
+/** psql's error, kept to what names the conflict: "insert or update on table ... violates foreign key constraint ...". */
+function conflictOf(message: string): string {
+  const line = message.split('\n').find((l) => /ERROR:/.test(l));
+  const detail = message.split('\n').find((l) => /DETAIL:/.test(l));
+  return line ? `${line.replace(/^.*ERROR:\s*/, '')}${detail ? ` (${detail.replace(/^.*DETAIL:\s*/, '')})` : ''}` : message;
 }
 
 /** Every name the renamed table brings into its schema: itself, its indexes and sequences. */
@@ -337,21 +420,19 @@ async function copyTables(
   copy: Parameters<typeof libpqEnvironment>[0],
   into: Parameters<typeof libpqEnvironment>[0],
   input: TableRecoveryInput,
+  /** Statements run after the load, in its transaction: the marking comment, or a replace's swap. */
+  after: string[],
   pgBinDir: string | undefined,
 ): Promise<void> {
   const dumpArgs = ['--format=plain', '--no-publications', '--no-subscriptions', '--strict-names'];
   for (const n of input.tables) dumpArgs.push('--table', qualified(n.as));
-  const comments = input.tables.flatMap((n) => [
-    '-c',
-    `COMMENT ON TABLE ${qualified(n.as)} IS ${quoteLiteral(`${describeTable(n.from)} as of ${describeTarget(input.target)}, ${markOf(input.workflowId)}`)}`,
-  ]);
   const dump = spawn(pgProgram('pg_dump', pgBinDir), dumpArgs, {
     env: libpqEnvironment(copy),
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   const load = spawn(
     pgProgram('psql', pgBinDir),
-    ['-X', '-q', '-v', 'ON_ERROR_STOP=1', '--single-transaction', '-f', '-', ...comments],
+    ['-X', '-q', '-v', 'ON_ERROR_STOP=1', '--single-transaction', '-f', '-', ...after.flatMap((sql) => ['-c', sql])],
     { env: libpqEnvironment(into), stdio: [dump.stdout, 'ignore', 'pipe'] },
   );
   dump.stdout!.destroy(); // psql has the pipe now; this end held open would keep pg_dump from closing
@@ -359,7 +440,7 @@ async function copyTables(
   const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
   if (failed)
     throw new BackupError(
-      `copying the recovered tables into ${input.into} failed, nothing was changed there: ${failed.reason.message}`,
+      `copying the recovered tables into ${input.into} failed, nothing was changed there: ${conflictOf(failed.reason.message)}`,
     );
 }
 

@@ -1,4 +1,11 @@
-import { parseTableName, planRecoveryNames, renamedDependent, describeTable } from '../../src/operations/table-recovery/names';
+import {
+  describeTable,
+  finalName,
+  parseTableName,
+  planRecoveryNames,
+  RecoveryName,
+  renamedDependent,
+} from '../../src/operations/table-recovery/names';
 
 describe('parseTableName', () => {
   it.each([
@@ -38,6 +45,22 @@ describe('planRecoveryNames', () => {
   ])('%j as %s', (tables, as, expected) => {
     const plan = planRecoveryNames(tables, as);
     expect('problem' in plan ? plan : plan.map((n) => [describeTable(n.from), describeTable(n.as)])).toEqual(expected);
+  });
+
+  it('with --replace, the copy lands beside the table, then takes its name; the live rows are kept', () => {
+    const [n] = planRecoveryNames(['shop.orders'], undefined, true) as RecoveryName[];
+    expect([n.as, n.keptAs, finalName(n)].map((t) => describeTable(t!))).toEqual([
+      'shop.orders_recovering',
+      'shop.orders_replaced',
+      'shop.orders',
+    ]);
+    expect(finalName((planRecoveryNames(['shop.orders']) as RecoveryName[])[0])).toEqual({
+      schema: 'shop',
+      table: 'orders_recovered',
+    });
+    expect(planRecoveryNames(['shop.orders'], 'x', true)).toEqual({
+      problem: "--as and --replace exclude each other: --replace puts the copy under the table's own name",
+    });
   });
 
   it.each([

@@ -5,7 +5,9 @@
  * its grants, indexes and sequence; the live tables keep their newer data; the temporary
  * instance is gone. Refusals, each before the long work: a name already taken, a table that
  * did not exist then (created later, or never). The host's worker killed mid-recovery: another
- * finishes it, the table lands once, and no instance is left running.
+ * finishes it, the table lands once, and no instance is left running. --replace: refused for
+ * a view that reads the table, rejected, a conflict named with nothing changed, and approved:
+ * the copy in the table's place with the live foreign keys, grants and sequence position.
  */
 import { existsSync, mkdirSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -19,6 +21,7 @@ import type { RecoverTableInput, RecoverTableResult } from '../../workflows/reco
 import { describeFailure } from '../../src/app/cli/failure';
 import { formatTableRecovery } from '../../src/app/cli/commands/recover-table';
 import { WorkflowType } from '../../src/infra/temporal/definitions';
+import { approveRestoreUpdate, rejectRestoreUpdate, restoreStatusQuery } from '../../src/infra/temporal/messages';
 import { planRecoveryNames } from '../../src/operations/table-recovery/names';
 import { uniqueDatabaseName } from '../support/databases';
 import { highestAttempt, startDoomedWorker } from '../support/doomed-worker';
@@ -44,8 +47,8 @@ async function digest(c: Client, table: string): Promise<string> {
   ).rows[0].d;
 }
 
-const names = (tables: string[], as?: string) => {
-  const plan = planRecoveryNames(tables, as);
+const names = (tables: string[], as?: string, replace = false) => {
+  const plan = planRecoveryNames(tables, as, replace);
   if ('problem' in plan) throw new Error(plan.problem);
   return plan;
 };
@@ -63,7 +66,7 @@ afterAll(async () => {
   await server.close();
 });
 
-it('recovers a table as of a second before a mistake into the live database, beside the live table', async () => {
+it('recovers a table as of a second before a mistake beside the live one, and in its place after an approval', async () => {
   const db = uniqueDatabaseName('tables');
   await cluster.query(`CREATE DATABASE ${db}`);
   await cluster.query('CREATE ROLE reporting NOLOGIN');
@@ -263,6 +266,109 @@ it('recovers a table as of a second before a mistake into the live database, bes
       expect(await digest(app, 'shop.orders_after_crash')).toBe(ordersThen);
       expect(await highestAttempt(crashing)).toBeGreaterThanOrEqual(2);
       expect(readdirSync(runFolders).filter((f) => f.startsWith('table-'))).toEqual([]);
+      expect(await instancesUnder(runFolders)).toEqual([]);
+
+      // --replace. Since T: a grant, a new order (the sequence moved on), and a table whose rows point at orders.
+      await app.query('CREATE ROLE auditors NOLOGIN');
+      await app.query('GRANT SELECT, UPDATE ON shop.orders TO auditors');
+      const newest = (
+        await app.query<{ id: number }>(
+          `INSERT INTO shop.orders (customer_id, note, total) VALUES (1, 'after T', 1) RETURNING id`,
+        )
+      ).rows[0].id;
+      await app.query('CREATE TABLE shop.order_notes (order_id int NOT NULL REFERENCES shop.orders, note text)');
+      await app.query(`INSERT INTO shop.order_notes VALUES (5, 'kept order'), ($1, 'an order the copy lacks')`, [newest]);
+      await app.query('CREATE VIEW shop.big_orders AS SELECT * FROM shop.orders WHERE total > 100');
+      const live = async () => ({ rows: await digest(app, 'shop.orders'), notes: await digest(app, 'shop.order_notes') });
+      const before = await live();
+      const replacing = () =>
+        server.client.workflow.start(WorkflowType.recoverTable, {
+          taskQueue,
+          workflowId: `recover-table-${db}-${uniqueSuffix()}`,
+          args: [
+            {
+              server: db,
+              into: db,
+              hostQueue,
+              tables: names(['shop.orders'], undefined, true),
+              target: { kind: 'time', time: target },
+            },
+          ],
+        });
+      const awaitingApproval = (run: WorkflowHandle) =>
+        waitFor('the replace to wait for its approval', async () => (await run.query(restoreStatusQuery)).awaitingApproval, 120);
+
+      // A view reading the table: refused at once, naming it.
+      const blocked = await (await replacing()).result().catch((e: unknown) => e);
+      expect(describeFailure(blocked)).toMatchObject({ exitCode: 64 });
+      expect(describeFailure(blocked).lines.join(' ')).toContain(
+        'shop.orders cannot be replaced: view shop.big_orders would keep pointing at the old table; recover it beside the live one (without --replace), or drop them first',
+      );
+      await app.query('DROP VIEW shop.big_orders');
+
+      // Rejected: nothing changed.
+      const rejected = await replacing();
+      await awaitingApproval(rejected);
+      await rejected.executeUpdate(rejectRestoreUpdate, { args: [{ by: 'dba', note: 'wrong time' }] });
+      expect(describeFailure(await rejected.result().catch((e: unknown) => e)).lines.join(' ')).toContain(
+        'rejected by dba: wrong time; nothing was changed',
+      );
+      expect(await live()).toEqual(before);
+
+      // Approved, but a note points at an order the copy lacks: the conflict named, nothing changed.
+      const conflicting = await replacing();
+      await awaitingApproval(conflicting);
+      await conflicting.executeUpdate(approveRestoreUpdate, { args: [{ by: 'dba' }] });
+      const conflict = describeFailure(await conflicting.result().catch((e: unknown) => e)).lines.join(' ');
+      expect(conflict).toContain(`copying the recovered tables into ${db} failed, nothing was changed there:`);
+      expect(conflict).toMatch(
+        /violates foreign key constraint "order_notes_order_id_fkey".*Key \(order_id\)=\(\d+\) is not present/,
+      );
+      expect(await live()).toEqual(before);
+      expect((await app.query(`SELECT 1 FROM pg_class WHERE relname IN ('orders_recovering', 'orders_replaced')`)).rowCount).toBe(
+        0,
+      );
+      expect(await instancesUnder(runFolders)).toEqual([]);
+
+      // Without that note, approved: the table as it was at T in its own place, the live rows kept beside it.
+      await app.query('DELETE FROM shop.order_notes WHERE order_id = $1', [newest]);
+      const approved = await replacing();
+      await awaitingApproval(approved);
+      await approved.executeUpdate(approveRestoreUpdate, { args: [{ by: 'dba' }] });
+      const replaced: RecoverTableResult = await approved.result();
+      expect(replaced).toMatchObject({
+        approvedBy: 'dba',
+        tables: [
+          { table: 'shop.orders', as: 'shop.orders', rows: countThen, keptAs: 'shop.orders_replaced', foreignKeysLeftOut: [] },
+        ],
+      });
+      expect(formatTableRecovery(replaced)).toContain(
+        `shop.orders replaced by its copy: ${countThen} row(s); the rows it had are kept as shop.orders_replaced`,
+      );
+      expect(await digest(app, 'shop.orders')).toBe(ordersThen);
+      expect(await digest(app, 'shop.orders_replaced')).toBe(before.rows);
+      // The live table's foreign keys (its own and the one pointing at it), grants and names are the copy's now.
+      expect(
+        await catalog(
+          `SELECT conname, conrelid::regclass::text AS on, confrelid::regclass::text AS to FROM pg_constraint
+            WHERE contype = 'f' AND 'shop.orders'::regclass IN (conrelid, confrelid) ORDER BY 1`,
+        ),
+      ).toEqual([
+        { conname: 'order_notes_order_id_fkey', on: 'shop.order_notes', to: 'shop.orders' },
+        { conname: 'orders_customer_id_fkey', on: 'shop.orders', to: 'shop.customers' },
+      ]);
+      expect(
+        await catalog(
+          `SELECT has_table_privilege('auditors', 'shop.orders', 'UPDATE') AS auditors, has_table_privilege('reporting', 'shop.orders', 'SELECT') AS reporting`,
+        ),
+      ).toEqual([{ auditors: true, reporting: true }]);
+      expect(
+        await catalog(`SELECT indexname FROM pg_indexes WHERE schemaname = 'shop' AND tablename = 'orders' ORDER BY 1`),
+      ).toEqual([{ indexname: 'orders_customer_idx' }, { indexname: 'orders_pkey' }]);
+      // No id handed out before is handed out again.
+      const next = (await app.query<{ id: number }>(`INSERT INTO shop.orders (customer_id, total) VALUES (1, 1) RETURNING id`))
+        .rows[0].id;
+      expect(next).toBeGreaterThan(newest);
       expect(await instancesUnder(runFolders)).toEqual([]);
       await app.end();
       await archiving.cancel();

@@ -134,6 +134,16 @@ export function buildProgram(run: (action: () => Promise<void>) => Promise<void>
     .option('--to-name <name>', 'a restore point made with pg_create_restore_point()')
     .option('--as <name>', "the recovered table's name, with one --table (default: <table>_recovered)")
     .option('--into <database>', "the configured database it comes back into (default: the server's own)")
+    .option(
+      '--replace',
+      "put the copy in the live table's place after an approval (the live rows kept as <table>_replaced; its foreign keys, owner and grants kept)",
+    )
+    .option('--force', 'with --replace: do not wait for an approval')
+    .option(
+      '--approval-timeout <minutes>',
+      'with --replace: give up (changing nothing) without an approval within this time',
+      '60',
+    )
     .option('--server <id>', 'the server of WAL_ARCHIVE (default: the only one)')
     .option('--json', 'print JSON')
     .addHelpText(
@@ -144,6 +154,7 @@ export function buildProgram(run: (action: () => Promise<void>) => Promise<void>
         '  pgwarden recover-table --table shop.orders --to 2026-11-30T09:41:59Z',
         '  pgwarden recover-table --table shop.orders --as orders_before_delete --to 2026-11-30T09:41:59+01:00',
         '  pgwarden recover-table --table shop.orders --table shop.order_items --to-name before_migration',
+        '  pgwarden recover-table --table shop.orders --replace --to 2026-11-30T09:41:59Z   # approve: pgwarden restore --approve ID',
       ].join('\n'),
     )
     .action((opts) => run(async () => (await import('./commands/recover-table')).runRecoverTable(ctx(), opts)));

@@ -98,3 +98,56 @@ export async function ownerOf(c: Client, t: QualifiedName): Promise<{ owner: str
   );
   return rows[0] ? { owner: rows[0].owner, actsAs: rows[0].acts } : null;
 }
+
+/**
+ * The foreign keys of a table and those that point at it, with definitions read under an
+ * empty search_path (every name qualified), so they can be put back after tables are renamed.
+ */
+export async function foreignKeysAround(
+  c: Client,
+  t: QualifiedName,
+): Promise<{
+  outgoing: Array<QualifiedName & { name: string; definition: string }>;
+  incoming: Array<QualifiedName & { name: string; definition: string }>;
+}> {
+  await c.query(`SELECT set_config('search_path', '', false)`);
+  try {
+    const { rows } = await c.query<{ schema: string; table: string; name: string; definition: string; incoming: boolean }>(
+      `SELECT n.nspname AS schema, r.relname AS table, con.conname AS name, pg_get_constraintdef(con.oid) AS definition,
+              con.conrelid <> target.oid AS incoming
+         FROM (SELECT c.oid FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+                WHERE n.nspname = $1 AND c.relname = $2) target
+         JOIN pg_catalog.pg_constraint con ON con.contype = 'f' AND (con.conrelid = target.oid OR con.confrelid = target.oid)
+         JOIN pg_catalog.pg_class r ON r.oid = con.conrelid JOIN pg_catalog.pg_namespace n ON n.oid = r.relnamespace
+        ORDER BY 1, 2, 3`,
+      [t.schema, t.table],
+    );
+    const pick = (incoming: boolean) =>
+      rows
+        .filter((r) => r.incoming === incoming)
+        .map((r) => ({ schema: r.schema, table: r.table, name: r.name, definition: r.definition }));
+    return { outgoing: pick(false), incoming: pick(true) };
+  } finally {
+    await c.query('RESET search_path');
+  }
+}
+
+/**
+ * What would keep pointing at a table's old self if another took its place: views and rules
+ * that read it, inheritance and partitions, publications. Foreign keys are not here: they move.
+ */
+export async function replaceBlockers(c: Client, t: QualifiedName): Promise<string[]> {
+  const { rows } = await c.query<{ what: string }>(
+    `WITH target AS (SELECT c.oid FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = $1 AND c.relname = $2)
+     SELECT DISTINCT CASE v.relkind WHEN 'm' THEN 'materialized view ' ELSE 'view ' END || v.oid::regclass::text AS what
+       FROM target, pg_depend d JOIN pg_rewrite rw ON rw.oid = d.objid JOIN pg_class v ON v.oid = rw.ev_class
+      WHERE d.classid = 'pg_rewrite'::regclass AND d.refclassid = 'pg_class'::regclass AND d.refobjid = target.oid AND v.oid <> target.oid
+     UNION ALL SELECT 'inheriting table ' || i.inhrelid::regclass::text FROM target, pg_inherits i WHERE i.inhparent = target.oid
+     UNION ALL SELECT 'parent table ' || i.inhparent::regclass::text FROM target, pg_inherits i WHERE i.inhrelid = target.oid
+     UNION ALL SELECT 'publication ' || quote_ident(p.pubname) FROM target, pg_publication_rel pr JOIN pg_publication p ON p.oid = pr.prpubid
+      WHERE pr.prrelid = target.oid
+     ORDER BY 1`,
+    [t.schema, t.table],
+  );
+  return rows.map((r) => r.what);
+}

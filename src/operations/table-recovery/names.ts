@@ -13,15 +13,29 @@ export interface TableName {
 export interface RecoveryName {
   /** The table as it was at the target. */
   from: TableName;
-  /** Where it comes back: same schema, a new name. */
+  /** Where it comes back: same schema, a new name (with --replace, only until the swap). */
   as: TableName;
+  /** With --replace: the name the live table's rows are kept under once the copy takes its place. */
+  keptAs?: TableName;
 }
+
+/** The name the recovered rows end under: the table's own with --replace, else the new one. */
+export const finalName = (n: RecoveryName): TableName => (n.keptAs ? n.from : n.as);
+
+/** Bytes in UTF-8 (TextEncoder: this module also runs in the workflow sandbox, which has no Buffer). */
+const utf8Bytes = (s: string) => new TextEncoder().encode(s).length;
 
 /** PostgreSQL's identifier limit (NAMEDATALEN - 1), in bytes. */
 const MAX_IDENTIFIER_BYTES = 63;
 
 /** The suffix a recovered table gets when no --as is given. */
 export const DEFAULT_SUFFIX = '_recovered';
+
+/** With --replace, the name the copy lands under until it takes the table's place. */
+export const STAGING_SUFFIX = '_recovering';
+
+/** With --replace, the suffix the live table's rows are kept under. */
+export const REPLACED_SUFFIX = '_replaced';
 
 /** `schema.table` as PostgreSQL reads it: unquoted parts fold to lower case, quoted ones stay. */
 export function parseTableName(text: string): TableName | { problem: string } {
@@ -65,10 +79,14 @@ function quoteIfNeeded(name: string): string {
 
 /**
  * The tables to recover and the names they come back under: `--as` for a single table, else
- * each table's name with `_recovered`. Refuses duplicates and an --as with several tables.
+ * each table's name with `_recovered`; with --replace, the copy lands as `<table>_recovering`,
+ * then takes the table's own, and the live rows are kept as `<table>_replaced`. Refuses duplicates
+ * and an --as with several tables.
  */
-export function planRecoveryNames(tables: string[], as?: string): RecoveryName[] | { problem: string } {
+export function planRecoveryNames(tables: string[], as?: string, replace = false): RecoveryName[] | { problem: string } {
   if (!tables.length) return { problem: 'name at least one table: --table schema.table' };
+  if (replace && as !== undefined)
+    return { problem: "--as and --replace exclude each other: --replace puts the copy under the table's own name" };
   if (as !== undefined && tables.length > 1)
     return { problem: `--as names one table; with ${tables.length} tables each comes back as <table>${DEFAULT_SUFFIX}` };
   const out: RecoveryName[] = [];
@@ -84,9 +102,13 @@ export function planRecoveryNames(tables: string[], as?: string): RecoveryName[]
       if (as.includes('.') && parsed.schema !== from.schema)
         return { problem: `--as ${as}: the recovered table stays in schema ${from.schema}; give only a table name` };
       table = parsed.table;
-    } else table = truncate(from.table, DEFAULT_SUFFIX);
+    } else table = truncate(from.table, replace ? STAGING_SUFFIX : DEFAULT_SUFFIX);
     if (table === from.table) return { problem: `--as ${as}: that is the table's own name; choose a new one` };
-    out.push({ from, as: { schema: from.schema, table } });
+    out.push({
+      from,
+      as: { schema: from.schema, table },
+      ...(replace ? { keptAs: { schema: from.schema, table: truncate(from.table, REPLACED_SUFFIX) } } : {}),
+    });
   }
   return out;
 }
@@ -104,9 +126,9 @@ export function renamedDependent(name: string, table: string, as: string): strin
 
 /** `head + tail` within 63 bytes, cutting head (never inside a character); a tail over half of it keeps its end. */
 function truncate(head: string, tail: string): string {
-  while (Buffer.byteLength(tail) > 31) tail = [...tail].slice(1).join('');
-  const budget = MAX_IDENTIFIER_BYTES - Buffer.byteLength(tail);
+  while (utf8Bytes(tail) > 31) tail = [...tail].slice(1).join('');
+  const budget = MAX_IDENTIFIER_BYTES - utf8Bytes(tail);
   let cut = head;
-  while (Buffer.byteLength(cut) > budget) cut = [...cut].slice(0, -1).join('');
+  while (utf8Bytes(cut) > budget) cut = [...cut].slice(0, -1).join('');
   return cut + tail;
 }

@@ -6,8 +6,11 @@ import type { RecoverTableResult } from '../../../../workflows/recover-table';
 import { requireDatabase } from '../../../infra/config/config';
 import { UsageError } from '../../../infra/errors/errors';
 import { hostQueueInput } from '../../../infra/config/wal';
-import { parseTarget } from '../../../operations/pitr/target';
-import { planRecoveryNames } from '../../../operations/table-recovery/names';
+import { userInfo } from 'node:os';
+import { describeTarget, parseTarget } from '../../../operations/pitr/target';
+import { describeTable, planRecoveryNames } from '../../../operations/table-recovery/names';
+import { askApproval, followWithApproval } from '../approval';
+import { operatorIdentity } from '../operator';
 import { CommandContext } from '../context';
 import { announce, startRun } from '../start-run';
 import { pickServer } from './pitr';
@@ -22,27 +25,61 @@ export async function runRecoverTable(
     to?: string;
     toLsn?: string;
     toName?: string;
+    replace?: boolean;
+    force?: boolean;
+    approvalTimeout?: string;
     json?: boolean;
   },
 ): Promise<void> {
+  if (options.force && !options.replace)
+    throw new UsageError('--force is for --replace; a recovery beside the live table needs no approval');
+  const timeout = options.approvalTimeout === undefined ? 60 : Number(options.approvalTimeout);
+  if (!Number.isFinite(timeout) || timeout <= 0)
+    throw new UsageError(`--approval-timeout ${options.approvalTimeout}: expected minutes, e.g. 60`);
+  // Who approves at the prompt is recorded: known before the run starts.
+  const by =
+    options.replace && !options.force && process.stdin.isTTY
+      ? operatorIdentity(undefined, ctx.env, userInfo().username)
+      : 'the CLI';
   const config = ctx.config();
   const server = pickServer(config, options.server);
   const target = parseTarget(options);
   if ('problem' in target) throw new UsageError(target.problem);
-  const tables = planRecoveryNames(options.table, options.as);
+  const tables = planRecoveryNames(options.table, options.as, options.replace);
   if ('problem' in tables) throw new UsageError(tables.problem);
   const into = options.into ?? server;
+  const names = tables.map((t) => describeTable(t.from)).join(', ');
   requireDatabase(config, into);
   await ctx.withTemporalClient(async (client) => {
     const run = await startRun(client, config, {
       workflow: 'recoverTable',
       operation: 'recover-table',
       database: into,
-      args: [{ server, into, tables, target, ...hostQueueInput(config, server) }],
+      args: [
+        {
+          server,
+          into,
+          tables,
+          target,
+          ...hostQueueInput(config, server),
+          ...(options.replace ? { force: Boolean(options.force), approvalTimeoutMinutes: timeout } : {}),
+        },
+      ],
       summary: `Table recovery into ${into}`,
     });
     if (!options.json) announce(`recovering ${options.table.join(', ')} of ${server} into ${into}`, run);
-    const r: RecoverTableResult = await run.handle.result();
+    const { handle } = run;
+    const r = await followWithApproval(handle, handle.result() as Promise<RecoverTableResult>, {
+      quiet: options.json,
+      describe: (status) => status.step,
+      ask: () =>
+        askApproval(handle, {
+          what: `replace ${names} in ${into} with their copies as of ${describeTarget(target)}`,
+          question: `Replace ${names} in the live database "${into}" with the copies as of ${describeTarget(target)}? The live rows are kept as ${tables.map((t) => describeTable(t.keptAs!)).join(', ')}.`,
+          expected: tables.map((t) => t.from.table).join(','),
+          by,
+        }),
+    });
     process.stdout.write(options.json ? JSON.stringify(r, null, 2) + '\n' : formatTableRecovery(r) + '\n');
   });
 }
@@ -52,10 +89,14 @@ export function formatTableRecovery(r: RecoverTableResult): string {
     `recovered from ${r.baseBackupId} as of ${r.target} into ${r.into}, in ${(r.durationMs / 1000).toFixed(1)} s`,
     `last transaction replayed: ${r.recoveredTo.commitTime ?? 'none after the base backup'} (LSN ${r.recoveredTo.lsn})`,
     ...(r.lossSeconds !== null ? [`not recovered before the target: at most ${r.lossSeconds.toFixed(3)} s of commits`] : []),
-    ...r.tables.map(
-      (t) =>
-        `${t.table} -> ${t.as}: ${t.rows} row(s)${t.foreignKeysLeftOut.length ? `; foreign keys left out: ${t.foreignKeysLeftOut.join(', ')}` : ''}`,
+    ...(r.approvedBy ? [`approved by ${r.approvedBy}`] : []),
+    ...r.tables.map((t) =>
+      t.keptAs !== undefined
+        ? `${t.table} replaced by its copy: ${t.rows} row(s); ${t.keptAs ? `the rows it had are kept as ${t.keptAs} (drop it when no longer needed)` : 'it had been dropped: put back'}`
+        : `${t.table} -> ${t.as}: ${t.rows} row(s)${t.foreignKeysLeftOut.length ? `; foreign keys left out: ${t.foreignKeysLeftOut.join(', ')}` : ''}`,
     ),
-    'the live tables were not touched; compare, then copy back the rows you need (INSERT ... SELECT)',
+    r.tables.some((t) => t.keptAs === undefined)
+      ? 'the live tables were not touched; compare, then copy back the rows you need (INSERT ... SELECT)'
+      : "foreign keys, owner and grants are the live table's; its sequences go on after the highest value handed out",
   ].join('\n');
 }
