@@ -11,7 +11,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Client } from 'pg';
 import { requireDatabase } from '../src/infra/config/config';
-import { BackupError, UsageError } from '../src/infra/errors/errors';
+import { BackupError, BackupNotFoundError, UsageError } from '../src/infra/errors/errors';
 import { pgProgram } from '../src/infra/postgres/binaries';
 import { connectDatabase, libpqEnvironment } from '../src/infra/postgres/client';
 import { countRows } from '../src/infra/postgres/tables';
@@ -35,20 +35,26 @@ import { childExit } from '../src/infra/process/spawn-stream';
 import { ephemeralPort, isPortFree } from '../src/infra/net/ports';
 import { instanceUser, startInstance, stopInstance } from '../src/infra/postgres/instance';
 import { readRecoveryMinimums } from '../src/infra/postgres/control-data';
+import { newestFirst } from '../src/operations/catalog/catalog';
 import { ActivityDeps } from './deps';
 import { proveReadKey } from './key-proof';
 import { whileBeating } from './heartbeat';
 import { connectTo, discardInstance, recoverInstance, RecoveredPoint, runFolder } from './recover-instance';
 
 export interface TableRecoveryInput {
-  /** The WAL_ARCHIVE server the tables are recovered from (its configured database). */
+  /** The configured database the tables are recovered from: a WAL_ARCHIVE server, or any with logical backups. */
   server: string;
   /** The configured database the tables come back into. */
   into: string;
   tables: RecoveryName[];
   target: RecoveryTarget;
+  /** From a logical backup instead of the WAL archive: the newest before the target, or this one. */
+  fromBackup?: { backupId?: string };
   workflowId: string;
 }
+
+/** Where the tables come from: the WAL archive (a temporary instance), or a logical backup (a temporary database). */
+export type TableRecoverySource = { kind: 'pitr' } | { kind: 'backup'; backupId: string; takenAt: string; why: string };
 
 export interface RecoveredTable {
   /** The table as it was, and the name it came back under (schema.table). */
@@ -64,11 +70,14 @@ export interface RecoveredTable {
 export interface TableRecoveryResult {
   server: string;
   into: string;
+  /** The base backup recovery started from, or the logical backup restored. */
   baseBackupId: string;
   target: string;
-  /** The last transaction replayed in the temporary instance. */
-  recoveredTo: RecoveredPoint;
-  /** For a time target: target minus the last replayed commit. */
+  /** The last transaction replayed in the temporary instance; null from a logical backup. */
+  recoveredTo: RecoveredPoint | null;
+  /** From a logical backup: its snapshot time, and why it was used. */
+  fromBackup?: { takenAt: string; why: string };
+  /** For a time target: target minus the last replayed commit (or the backup's snapshot). */
   lossSeconds: number | null;
   tables: RecoveredTable[];
   /** Copying into the target and counting there. */
@@ -78,8 +87,11 @@ export interface TableRecoveryResult {
 /** The temporary instance a table recovery made, with the tables renamed in it. */
 export interface RecoveredCopy {
   baseBackupId: string;
-  recoveredTo: RecoveredPoint;
+  recoveredTo: RecoveredPoint | null;
+  /** The temporary instance's port; or, from a logical backup, the temporary database on the source's server. */
   port: number;
+  database?: string;
+  fromBackup?: { takenAt: string; why: string };
   tables: RecoveredTable[];
   /** Per table, the names its indexes and sequences were given in the copy, with the ones they had (a replace gives them back). */
   renamed: Renamed[][];
@@ -98,19 +110,41 @@ export function tableRecoveryActivities(deps: ActivityDeps) {
      * configured, a base backup before the target, the key to read it, and in the target the
      * schema there, the right to create in it, and the new names free.
      */
-    async checkTableRecovery(input: Omit<TableRecoveryInput, 'workflowId'>): Promise<void> {
+    async checkTableRecovery(input: Omit<TableRecoveryInput, 'workflowId'>): Promise<TableRecoverySource> {
       const { config } = deps;
       requireDatabase(config, input.server);
       const into = requireDatabase(config, input.into);
-      const chosen = chooseBaseBackup(await baseBackups(deps.bucket, config.storage.prefix, input.server), input.target);
-      if ('problem' in chosen) throw new UsageError(`${input.server}: ${chosen.problem}`);
-      await proveReadKey(deps.bucket, deps.keyring, chosen.base.encryption.keyId);
+      const source = await chooseSource(input);
       const c = await connectDatabase(into);
       try {
         for (const name of input.tables) await checkTargetFor(c, input.into, name);
       } finally {
         await c.end().catch(() => undefined);
       }
+      return source;
+    },
+
+    /**
+     * From a logical backup already restored into a temporary database (by the restore's own
+     * activities): the tables renamed there and their names checked free in the target.
+     */
+    async prepareTablesFromDatabase(
+      input: TableRecoveryInput & { database: string; backupId: string; fromBackup: { takenAt: string; why: string } },
+    ): Promise<RecoveredCopy> {
+      const server = requireDatabase(deps.config, input.server);
+      const copy = await connectDatabase(server, { database: input.database });
+      const prepared = await whileBeating(
+        () => ({ summary: `renaming the tables in ${input.database}` }),
+        () => renameAndCheck(copy, input),
+      );
+      return {
+        baseBackupId: input.backupId,
+        recoveredTo: null,
+        port: 0,
+        database: input.database,
+        fromBackup: input.fromBackup,
+        ...prepared,
+      };
     },
 
     /**
@@ -140,16 +174,58 @@ export function tableRecoveryActivities(deps: ActivityDeps) {
       );
     },
 
-    /** Stops and removes a table recovery's temporary instance, whatever state its run ended in. */
-    async discardTableRecovery(input: { server: string; workflowId: string }): Promise<void> {
+    /** Stops and removes a table recovery's temporary instance (or drops its temporary database), whatever state its run ended in. */
+    async discardTableRecovery(input: { server: string; workflowId: string; database?: string }): Promise<void> {
+      if (input.database) {
+        const admin = await connectDatabase(requireDatabase(deps.config, input.server));
+        try {
+          await admin.query(`DROP DATABASE IF EXISTS ${admin.escapeIdentifier(input.database)} WITH (FORCE)`);
+        } finally {
+          await admin.end().catch(() => undefined);
+        }
+        return;
+      }
       await discardInstance(folderOf(input), deps.config.tools.pgBinDir);
     },
   };
 
+  /**
+   * The WAL archive when it covers the target, else (or when asked) the newest logical backup
+   * taken before the target, with the reason said.
+   */
+  async function chooseSource(input: Omit<TableRecoveryInput, 'workflowId'>): Promise<TableRecoverySource> {
+    const { config } = deps;
+    let why = 'asked for (--from-backup)';
+    if (!input.fromBackup) {
+      if (!config.wal.servers.includes(input.server)) why = `${input.server} is not in WAL_ARCHIVE`;
+      else {
+        const chosen = chooseBaseBackup(await baseBackups(deps.bucket, config.storage.prefix, input.server), input.target);
+        if (!('problem' in chosen)) {
+          await proveReadKey(deps.bucket, deps.keyring, chosen.base.encryption.keyId);
+          return { kind: 'pitr' };
+        }
+        why = `the WAL archive does not cover it: ${chosen.problem.replace(/; choose .*$/, '')}`;
+      }
+    }
+    if (input.target.kind !== 'time' && input.target.kind !== 'latest')
+      throw new UsageError(`a logical backup is a moment in time: give --to TIME (${why})`);
+    const [own, legacy] = await Promise.all([deps.store.catalog(input.server), deps.store.legacyCatalog(input.server)]);
+    const backups = newestFirst([...own, ...legacy]);
+    const wanted = input.fromBackup?.backupId;
+    const at = input.target.kind === 'time' ? Date.parse(input.target.time) : Infinity;
+    const backup = wanted ? backups.find((b) => b.backupId === wanted) : backups.find((b) => Date.parse(b.takenAt) <= at);
+    if (!backup)
+      throw wanted
+        ? new BackupNotFoundError(`backup ${wanted} of ${input.server} does not exist; see pgwarden restore --list`)
+        : new UsageError(
+            `no point-in-time archive covers ${describeTarget(input.target)} (${why}), and no backup of ${input.server} was taken before it`,
+          );
+    return { kind: 'backup', backupId: backup.backupId, takenAt: backup.takenAt, why };
+  }
+
   async function prepare(input: TableRecoveryInput, beat: (summary: string) => void): Promise<RecoveredCopy> {
     const { config } = deps;
     const server = requireDatabase(config, input.server);
-    const into = requireDatabase(config, input.into);
     const root = folderOf(input);
     // An earlier attempt's instance goes first: a retry starts clean.
     await discardInstance(root, config.tools.pgBinDir);
@@ -169,7 +245,13 @@ export function tableRecoveryActivities(deps: ActivityDeps) {
         `database ${server.database} cannot be opened as of ${describeTarget(input.target)} (${err.message}); did it exist then?`,
       );
     });
-    const live = await connectDatabase(into);
+    const prepared = await renameAndCheck(copy, input);
+    return { baseBackupId: chosen.base.backupId, recoveredTo: recovered.reached, port: recovered.port, ...prepared };
+  }
+
+  /** In the copy (an instance or a database), the tables renamed, and every name they bring checked free in the target. */
+  async function renameAndCheck(copy: Client, input: TableRecoveryInput): Promise<Pick<RecoveredCopy, 'tables' | 'renamed'>> {
+    const live = await connectDatabase(requireDatabase(deps.config, input.into));
     try {
       const tables: RecoveredTable[] = [];
       const renamed: Renamed[][] = [];
@@ -187,7 +269,7 @@ export function tableRecoveryActivities(deps: ActivityDeps) {
             `${taken.map((n) => `${name.as.schema}.${n}`).join(', ')} already exist in ${input.into}: choose another --as, or drop them first`,
           );
       }
-      return { baseBackupId: chosen.base.backupId, recoveredTo: recovered.reached, port: recovered.port, tables, renamed };
+      return { tables, renamed };
     } finally {
       await copy.end().catch(() => undefined);
       await live.end().catch(() => undefined);
@@ -199,7 +281,6 @@ export function tableRecoveryActivities(deps: ActivityDeps) {
     const started = Date.now();
     const server = requireDatabase(config, input.server);
     const into = requireDatabase(config, input.into);
-    const instance = await ensureRunning(deps, folderOf(input), input.copy.port);
     const live = await connectDatabase(into);
     try {
       const kept: Array<string | null> = [];
@@ -230,7 +311,10 @@ export function tableRecoveryActivities(deps: ActivityDeps) {
             }),
           );
         }
-        await copyTables({ ...server, host: '127.0.0.1', port: instance.port }, into, input, after, config.tools.pgBinDir);
+        const source = input.copy.database
+          ? { ...server, database: input.copy.database }
+          : { ...server, host: '127.0.0.1', port: (await ensureRunning(deps, folderOf(input), input.copy.port)).port };
+        await copyTables(source, into, input, after, config.tools.pgBinDir);
       } else
         for (const name of input.tables)
           kept.push(name.keptAs && (await tableKind(live, name.keptAs)) ? describeTable(name.keptAs) : null);
@@ -245,6 +329,7 @@ export function tableRecoveryActivities(deps: ActivityDeps) {
         });
       }
       const reached = input.copy.recoveredTo;
+      const point = reached?.commitTime ?? input.copy.fromBackup?.takenAt;
       log.info('tables recovered', { server: input.server, into: input.into, tables: tables.map((t) => t.as) });
       return {
         server: input.server,
@@ -252,10 +337,9 @@ export function tableRecoveryActivities(deps: ActivityDeps) {
         baseBackupId: input.copy.baseBackupId,
         target: describeTarget(input.target),
         recoveredTo: reached,
+        ...(input.copy.fromBackup ? { fromBackup: input.copy.fromBackup } : {}),
         lossSeconds:
-          input.target.kind === 'time' && reached.commitTime
-            ? Math.max(0, (Date.parse(input.target.time) - Date.parse(reached.commitTime)) / 1000)
-            : null,
+          input.target.kind === 'time' && point ? Math.max(0, (Date.parse(input.target.time) - Date.parse(point)) / 1000) : null,
         tables,
         loadMs: Date.now() - started,
       };

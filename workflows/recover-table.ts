@@ -2,24 +2,28 @@
  * RecoverTableWorkflow: tables brought back as they were at a point in time, beside the live
  * ones, into a running database whose other tables keep their newer data.
  *   1. check: the target schema, rights and new names, a base backup before the target, its key
- *   2. recover: the server to the target in a temporary instance on its host; the tables renamed there
+ *   2. recover: the server to the target in a temporary instance on its host (or, without a WAL
+ *      archive covering the target, the newest logical backup before it into a temporary
+ *      database); the tables renamed there
  *   3. with --replace: wait for an approval (or give up after the timeout, nothing changed)
  *   4. load: copied into the target database in one transaction (with --replace, swapped into
  *      the live table's place in that same transaction), and counted
- *   5. always: the temporary instance stopped and removed, however the run ends
+ *   5. always: the temporary instance stopped and removed (or the database dropped), however the run ends
  */
 import { proxyActivities, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
 import type { Activities } from '../activities';
-import type { TableRecoveryResult } from '../activities/table-recovery';
+import type { RecoveredCopy, TableRecoveryResult, TableRecoverySource } from '../activities/table-recovery';
+import { needsRetrieval } from '../src/operations/restore/restore-plan';
+import { typedFailure } from '../src/infra/temporal/failure';
 import { describeTarget, type RecoveryTarget } from '../src/operations/pitr/target';
-import { describeTable, finalName, type RecoveryName } from '../src/operations/table-recovery/names';
+import { describeTable, finalName, scratchDatabaseName, type RecoveryName } from '../src/operations/table-recovery/names';
 import type { RestoreStatus } from '../src/infra/temporal/messages';
 import { ApprovalGate } from './approval-gate';
 import { DatabaseSA, OperationSA } from '../src/infra/temporal/search-attributes';
 import { onHost } from './host-queue';
 
 export interface RecoverTableInput {
-  /** The WAL_ARCHIVE server the tables come from. */
+  /** The configured database the tables come from: a WAL_ARCHIVE server, or any with logical backups. */
   server: string;
   /** The configured database they come back into (usually the server's own). */
   into: string;
@@ -27,11 +31,20 @@ export interface RecoverTableInput {
   target: RecoveryTarget;
   /** The task queue of the worker on the server's host (TASK_QUEUE_<SERVER>); default this run's queue. */
   hostQueue?: string;
+  /** From a logical backup instead of the WAL archive (the newest before the target, or this one). */
+  fromBackup?: { backupId?: string };
   /** A replace (tables with keptAs) without waiting for an approval. */
   force?: boolean;
   /** How long a replace waits for its approval before giving up, changing nothing (default 60). */
   approvalTimeoutMinutes?: number;
 }
+
+const quick = proxyActivities<Activities>({ startToCloseTimeout: '2 minutes', retry: { maximumAttempts: 5 } });
+const long = proxyActivities<Activities>({
+  startToCloseTimeout: '24 hours',
+  heartbeatTimeout: '30 seconds',
+  retry: { initialInterval: '30 seconds', maximumAttempts: 3 },
+});
 
 export type RecoverTableResult = TableRecoveryResult & { durationMs: number; approvedBy?: string | null };
 
@@ -72,11 +85,25 @@ export async function RecoverTableWorkflow(input: RecoverTableInput): Promise<Re
     retry: { maximumAttempts: 10 },
   });
 
-  const work = { server: input.server, into: input.into, tables: input.tables, target: input.target };
-  await checkTableRecovery(work);
+  const work = {
+    server: input.server,
+    into: input.into,
+    tables: input.tables,
+    target: input.target,
+    ...(input.fromBackup ? { fromBackup: input.fromBackup } : {}),
+  };
+  // Runs recorded before logical backups were a source got no answer here: the archive, as then.
+  const source = (await checkTableRecovery(work)) ?? { kind: 'pitr' };
+  const scratch = source.kind === 'backup' ? scratchDatabaseName(workflowId) : undefined;
   try {
-    status.step = `recovering ${input.server} to ${describeTarget(input.target)}`;
-    const copy = await onServerHost.prepareRecoveredTables({ ...work, workflowId });
+    let copy: RecoveredCopy;
+    if (source.kind === 'backup') {
+      status.step = `restoring ${source.backupId} into a temporary database`;
+      copy = await fromLogicalBackup(input, source, scratch!, status);
+    } else {
+      status.step = `recovering ${input.server} to ${describeTarget(input.target)}`;
+      copy = await onServerHost.prepareRecoveredTables({ ...work, workflowId });
+    }
     status.backupId = copy.baseBackupId;
     if (replace && !input.force) {
       gate.open();
@@ -87,6 +114,39 @@ export async function RecoverTableWorkflow(input: RecoverTableInput): Promise<Re
     status.step = 'done';
     return { ...loaded, approvedBy: status.approvedBy, durationMs: Date.now() - started };
   } finally {
-    await discardTableRecovery({ server: input.server, workflowId });
+    await discardTableRecovery({ server: input.server, workflowId, ...(scratch ? { database: scratch } : {}) });
   }
+}
+
+/**
+ * A logical backup restored into a temporary database by the restore's own activities (its
+ * checks, row counts against the manifest), and the tables renamed there.
+ */
+async function fromLogicalBackup(
+  input: RecoverTableInput,
+  source: Extract<TableRecoverySource, { kind: 'backup' }>,
+  scratch: string,
+  status: RestoreStatus,
+): Promise<RecoveredCopy> {
+  const { workflowId, runId } = workflowInfo();
+  const restoreSource = await quick.resolveRestoreSource({ database: input.server, file: source.backupId });
+  if (needsRetrieval(restoreSource.storageClass))
+    throw typedFailure(
+      'UsageError',
+      `backup ${source.backupId} is in ${restoreSource.storageClass}: bring it back with pgwarden restore --file ${source.backupId} --new-db NAME first, or use a newer backup (--from-backup ID)`,
+    );
+  const restore = { database: input.server, mode: 'new' as const, targetName: scratch, workflowId, runId };
+  await quick.checkRestoreTarget({ ...restore, backupId: restoreSource.backupId, kind: restoreSource.kind });
+  await long.restoreDatabase({ ...restore, source: restoreSource });
+  status.step = 'renaming the tables in the temporary database';
+  return long.prepareTablesFromDatabase({
+    server: input.server,
+    into: input.into,
+    tables: input.tables,
+    target: input.target,
+    workflowId,
+    database: scratch,
+    backupId: source.backupId,
+    fromBackup: { takenAt: source.takenAt, why: source.why },
+  });
 }

@@ -116,6 +116,20 @@ it('recovers a table as of a second before a mistake beside the live one, and in
         args: [{ server: db, roundSeconds: 600, hostQueue }],
       });
       runs.push(archiving);
+      // A nightly logical backup, then a moment with no base backup before it, then the base backup.
+      await server.client.workflow.execute(WorkflowType.backup, {
+        taskQueue,
+        workflowId: `backup-${db}-${uniqueSuffix()}`,
+        args: [{ database: db, reason: 'nightly' }],
+      });
+      const ordersAtDump = await cluster.query<{ d: string }>(
+        `SELECT md5(coalesce(string_agg(t::text, ',' ORDER BY t::text), '')) AS d FROM shop.orders t`,
+        [],
+        db,
+      );
+      await sleep(1000);
+      const beforeBase = new Date().toISOString();
+      await sleep(1000);
       await server.client.workflow.execute(WorkflowType.baseBackup, {
         taskQueue,
         workflowId: `base-backup-${db}-${uniqueSuffix()}`,
@@ -164,7 +178,7 @@ it('recovers a table as of a second before a mistake beside the live one, and in
           { table: 'shop.orders', as: 'shop.orders_recovered', rows: countThen, foreignKeysLeftOut: ['orders_customer_id_fkey'] },
         ],
       });
-      expect(Date.parse(result.recoveredTo.commitTime!)).toBeLessThanOrEqual(Date.parse(target));
+      expect(Date.parse(result.recoveredTo!.commitTime!)).toBeLessThanOrEqual(Date.parse(target));
       expect(formatTableRecovery(result)).toContain(
         `shop.orders -> shop.orders_recovered: ${countThen} row(s); foreign keys left out: orders_customer_id_fkey`,
       );
@@ -200,6 +214,24 @@ it('recovers a table as of a second before a mistake beside the live one, and in
       // No temporary instance left behind.
       const runFolders = join(workDir, 'pgwarden-pitr');
       expect(existsSync(runFolders) ? readdirSync(runFolders).filter((f) => f.startsWith('table-')) : []).toEqual([]);
+
+      // A moment no base backup covers: the newest logical backup before it, restored into a
+      // temporary database that goes afterwards, said so.
+      const fromDump: RecoverTableResult = await recover({
+        tables: names(['shop.orders'], 'orders_from_dump'),
+        target: { kind: 'time', time: beforeBase },
+      });
+      expect(fromDump).toMatchObject({
+        baseBackupId: expect.stringMatching(/^backup_/),
+        recoveredTo: null,
+        fromBackup: { takenAt: expect.any(String), why: expect.stringContaining('base backup') },
+        tables: [{ table: 'shop.orders', as: 'shop.orders_from_dump', rows: 300 }],
+      });
+      expect(await digest(app, 'shop.orders_from_dump')).toBe(ordersAtDump[0].d);
+      expect(formatTableRecovery(fromDump)).toMatch(
+        new RegExp(`^recovered from the logical backup ${fromDump.baseBackupId}, taken .* \\(.*base backup.*\\), into ${db}`),
+      );
+      expect(await cluster.query(`SELECT datname FROM pg_database WHERE datname LIKE 'pgwarden_tables_%'`)).toEqual([]);
 
       // Refused before any recovery: the name is taken now.
       const started = Date.now();

@@ -61,6 +61,7 @@ describe('recorded histories replay against the current workflows', () => {
         'recover-table-replace-approved.json',
         'recover-table-replace-rejected.json',
         'recover-table-replace-conflict.json',
+        'recover-table-from-logical-backup.json',
       ]),
     );
   });

@@ -138,13 +138,17 @@ export function buildProgram(run: (action: () => Promise<void>) => Promise<void>
       '--replace',
       "put the copy in the live table's place after an approval (the live rows kept as <table>_replaced; its foreign keys, owner and grants kept)",
     )
+    .option(
+      '--from-backup [backup]',
+      'from a logical backup (the newest taken before --to, or this one) instead of the WAL archive; the default when no archive covers --to',
+    )
     .option('--force', 'with --replace: do not wait for an approval')
     .option(
       '--approval-timeout <minutes>',
       'with --replace: give up (changing nothing) without an approval within this time',
       '60',
     )
-    .option('--server <id>', 'the server of WAL_ARCHIVE (default: the only one)')
+    .option('--server <id>', 'the database the tables come from: a server of WAL_ARCHIVE (default: the only one)')
     .option('--json', 'print JSON')
     .addHelpText(
       'after',

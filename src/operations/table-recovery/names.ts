@@ -132,3 +132,17 @@ function truncate(head: string, tail: string): string {
   while (utf8Bytes(cut) > budget) cut = [...cut].slice(0, -1).join('');
   return cut + tail;
 }
+
+/**
+ * The temporary database a table recovery from a logical backup restores into: named for its
+ * run (the same for every attempt, so a retry finds it), never a name a person would choose.
+ */
+export function scratchDatabaseName(workflowId: string): string {
+  // FNV-1a, 32 bits, twice with different seeds: plain arithmetic, so it runs in the workflow sandbox too.
+  const fnv = (seed: number) => {
+    let h = seed;
+    for (let i = 0; i < workflowId.length; i++) h = Math.imul(h ^ workflowId.charCodeAt(i), 0x01000193) >>> 0;
+    return h.toString(16).padStart(8, '0');
+  };
+  return `pgwarden_tables_${fnv(0x811c9dc5)}${fnv(0x050c5d1f)}`;
+}

@@ -28,6 +28,8 @@ export async function runRecoverTable(
     replace?: boolean;
     force?: boolean;
     approvalTimeout?: string;
+    /** --from-backup [ID]: true, or a backup id. */
+    fromBackup?: string | boolean;
     json?: boolean;
   },
 ): Promise<void> {
@@ -42,7 +44,13 @@ export async function runRecoverTable(
       ? operatorIdentity(undefined, ctx.env, userInfo().username)
       : 'the CLI';
   const config = ctx.config();
-  const server = pickServer(config, options.server);
+  // The WAL archive's server; without one (or with --server not archived), any configured database with logical backups.
+  const server =
+    options.server && !config.wal.servers.includes(options.server)
+      ? ctx.pickDatabase(config, options.server)
+      : config.wal.servers.length
+        ? pickServer(config, options.server)
+        : ctx.pickDatabase(config, undefined);
   const target = parseTarget(options);
   if ('problem' in target) throw new UsageError(target.problem);
   const tables = planRecoveryNames(options.table, options.as, options.replace);
@@ -62,6 +70,9 @@ export async function runRecoverTable(
           tables,
           target,
           ...hostQueueInput(config, server),
+          ...(options.fromBackup
+            ? { fromBackup: typeof options.fromBackup === 'string' ? { backupId: options.fromBackup } : {} }
+            : {}),
           ...(options.replace ? { force: Boolean(options.force), approvalTimeoutMinutes: timeout } : {}),
         },
       ],
@@ -86,8 +97,12 @@ export async function runRecoverTable(
 
 export function formatTableRecovery(r: RecoverTableResult): string {
   return [
-    `recovered from ${r.baseBackupId} as of ${r.target} into ${r.into}, in ${(r.durationMs / 1000).toFixed(1)} s`,
-    `last transaction replayed: ${r.recoveredTo.commitTime ?? 'none after the base backup'} (LSN ${r.recoveredTo.lsn})`,
+    r.fromBackup
+      ? `recovered from the logical backup ${r.baseBackupId}, taken ${r.fromBackup.takenAt} (${r.fromBackup.why}), into ${r.into}, in ${(r.durationMs / 1000).toFixed(1)} s`
+      : `recovered from ${r.baseBackupId} as of ${r.target} into ${r.into}, in ${(r.durationMs / 1000).toFixed(1)} s`,
+    ...(r.recoveredTo
+      ? [`last transaction replayed: ${r.recoveredTo.commitTime ?? 'none after the base backup'} (LSN ${r.recoveredTo.lsn})`]
+      : []),
     ...(r.lossSeconds !== null ? [`not recovered before the target: at most ${r.lossSeconds.toFixed(3)} s of commits`] : []),
     ...(r.approvedBy ? [`approved by ${r.approvedBy}`] : []),
     ...r.tables.map((t) =>
