@@ -21,7 +21,6 @@ import type { DatabaseReport } from '../../src/operations/report/report';
 import type { VerifyResult } from '../../workflows/verify';
 import { formatVerifyResult } from '../../src/app/cli/commands/verify';
 import { describeFailure } from '../../src/app/cli/failure';
-import { instanceUser, stopInstance } from '../../src/infra/postgres/instance';
 import { WorkflowType } from '../../src/infra/temporal/definitions';
 import { Bucket } from '../../src/infra/storage/bucket';
 import { baseBackups } from '../../src/operations/pitr/archive';
@@ -32,10 +31,10 @@ import { createS3Client } from '../../src/infra/storage/s3-client';
 import { uniqueDatabaseName } from '../support/databases';
 import { pgProgram } from '../../src/infra/postgres/binaries';
 import { runCommand } from '../../src/infra/process/run-command';
-import { ScratchCluster, startScratchCluster } from '../support/scratch-cluster';
 import { stackConfig } from '../support/stack-env';
 import { createHostWorker } from '../../src/app/worker/create-worker';
-import { bundledWorker, devServer, DevServer, uniqueSuffix, uniqueTaskQueue } from '../support/temporal';
+import { uniqueSuffix, uniqueTaskQueue } from '../support/temporal';
+import { pitrFixture } from '../support/pitr-fixture';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -64,25 +63,10 @@ async function digests(c: Client): Promise<Record<string, string>> {
   return out;
 }
 
-let server: DevServer;
-let cluster: ScratchCluster;
-const runs: WorkflowHandle[] = [];
-const restored: string[] = [];
-beforeAll(async () => {
-  server = await devServer();
-  cluster = await startScratchCluster();
-});
-afterAll(async () => {
-  for (const run of runs) await run.terminate('test over').catch(() => undefined);
-  for (const dataDir of restored) {
-    await stopInstance({ dataDir, runAs: instanceUser() }).catch(() => undefined);
-    rmSync(join(dataDir, '..'), { recursive: true, force: true });
-  }
-  await cluster?.stop();
-  await server.close();
-});
+const fixture = pitrFixture();
 
 it('restores to a moment between two commits: the markers up to it, none after, and the dropped table', async () => {
+  const { server, cluster } = fixture;
   const db = uniqueDatabaseName('pitr');
   await cluster.query(`CREATE DATABASE ${db}`);
   await cluster.query('CREATE TABLE marks (id int PRIMARY KEY, at timestamptz NOT NULL)', [], db);
@@ -96,252 +80,241 @@ it('restores to a moment between two commits: the markers up to it, none after, 
     WAL_PARTIAL_UPLOAD_SECONDS: '1',
     PGWARDEN_WORK_DIR: workDir,
   };
-  const config = stackConfig(overrides);
   // Workflows on the main queue; the work on the server's host on its own queue (TASK_QUEUE_<SERVER>).
-  const taskQueue = uniqueTaskQueue('pitr');
-  const hostQueue = uniqueTaskQueue('pitr-host');
-  const activities = createActivities(createActivityDeps(config));
-  const worker = await bundledWorker(server, taskQueue, activities);
-  const hostWorker = await createHostWorker({
-    connection: server.nativeConnection,
-    namespace: server.namespace,
-    taskQueue: hostQueue,
-    activities,
-  });
-  await worker.runUntil(
-    hostWorker.runUntil(async () => {
-      const archiving = await server.client.workflow.start(WorkflowType.walArchive, {
-        taskQueue,
-        workflowId: `wal-archive-${db}-${uniqueSuffix()}`,
-        args: [{ server: db, roundSeconds: 600, hostQueue }],
-      });
-      runs.push(archiving);
-      // Before any base backup: nothing to restore from, said so.
-      const early = await server.client.workflow
-        .execute(WorkflowType.pitrRestore, {
-          taskQueue,
-          workflowId: `pitr-${db}-${uniqueSuffix()}`,
-          args: [{ server: db, target: { kind: 'latest' }, hostQueue }],
-        })
-        .catch((e: unknown) => e);
-      expect(early).toBeInstanceOf(WorkflowFailedError);
-      expect(describeFailure(early).lines.join(' ')).toContain(
-        'no base backup of this server exists yet: take one (pgwarden basebackup) first',
-      );
-
-      const baseBackup = await server.client.workflow.start(WorkflowType.baseBackup, {
-        taskQueue,
-        workflowId: `base-backup-${db}-${uniqueSuffix()}`,
-        args: [{ server: db, reason: 'test', hostQueue }],
-      });
-      await baseBackup.result();
-      // A marker every 100 ms, each in its own transaction, with pgbench writing beside them
-      // (stopping only around marker 25 so its tables' digests at the target are known), then the mistake.
-      const writer = new Client({ connectionString: cluster.url(db) });
-      await writer.connect();
-      const marks: Array<{ id: number; at: Date }> = [];
-      let load = pgbench(cluster.url(db), 3);
-      let digestsAtTarget: Record<string, string> = {};
-      for (let id = 1; id <= 40; id++) {
-        if (id === 25) {
-          await load;
-          digestsAtTarget = await digests(writer);
-        }
-        const r = await writer.query<{ at: Date }>('INSERT INTO marks VALUES ($1, clock_timestamp()) RETURNING at', [id]);
-        marks.push({ id, at: r.rows[0].at });
-        if (id === 26) load = pgbench(cluster.url(db), 2);
-        await sleep(100);
-      }
-      await load;
-      expect(await digests(writer)).not.toEqual(digestsAtTarget);
-      await writer.query('DROP TABLE orders');
-      await writer.query('SELECT pg_switch_wal()');
-      await writer.end();
-      // Between marker 25 and 26: marker 25 committed before, 26 after.
-      const target = new Date((marks[24].at.getTime() + marks[25].at.getTime()) / 2).toISOString();
-      await sleep(3000); // the archive catches up: segments at once, the open one every second
-
-      const restoring = await server.client.workflow.start(WorkflowType.pitrRestore, {
+  const workers = await fixture.hostWorkers('pitr', overrides);
+  const { config, taskQueue, hostQueue } = workers;
+  await workers.runUntil(async () => {
+    const archiving = await server.client.workflow.start(WorkflowType.walArchive, {
+      taskQueue,
+      workflowId: `wal-archive-${db}-${uniqueSuffix()}`,
+      args: [{ server: db, roundSeconds: 600, hostQueue }],
+    });
+    fixture.track(archiving);
+    // Before any base backup: nothing to restore from, said so.
+    const early = await server.client.workflow
+      .execute(WorkflowType.pitrRestore, {
         taskQueue,
         workflowId: `pitr-${db}-${uniqueSuffix()}`,
-        args: [{ server: db, target: { kind: 'time', time: target }, hostQueue }],
-      });
-      const result: PitrRestoreResult = await restoring.result();
-      restored.push(result.dataDir);
-      // Each run's host-bound activity went to the host's queue, not the workflow's.
-      expect(await activityQueues(archiving)).toEqual({ archiveWal: hostQueue });
-      expect(await activityQueues(baseBackup)).toEqual({
-        copyCluster: hostQueue,
-        awaitBackupWal: taskQueue,
-        writeBaseBackupManifest: taskQueue,
-      });
-      expect(await activityQueues(restoring)).toEqual({ restorePointInTime: hostQueue });
-      expect(result).toMatchObject({
-        server: db,
-        baseBackupId: expect.stringMatching(/^base_/),
-        target,
-        connection: expect.stringMatching(new RegExp(`^postgres://pgwarden@127\\.0\\.0\\.1:\\d+/${db}$`)),
-        recoveredTo: { timeline: 2 },
-      });
-      expect(result.walSegments).toBeGreaterThan(0);
-      // Where the time went, each phase measured and within the whole.
-      const { unpackMs, walFetchMs, recoveryMs } = result.phases!;
-      expect([unpackMs, walFetchMs!, recoveryMs].every((ms) => ms > 0 && ms < result.durationMs)).toBe(true);
-      // The last commit replayed is marker 25's; what is lost against the target is under the gap between markers.
-      expect(Date.parse(result.recoveredTo.commitTime!)).toBeLessThanOrEqual(Date.parse(target));
-      expect(Date.parse(result.recoveredTo.commitTime!)).toBeGreaterThanOrEqual(marks[24].at.getTime());
-      expect(result.lossSeconds!).toBeLessThan(0.2);
+        args: [{ server: db, target: { kind: 'latest' }, hostQueue }],
+      })
+      .catch((e: unknown) => e);
+    expect(early).toBeInstanceOf(WorkflowFailedError);
+    expect(describeFailure(early).lines.join(' ')).toContain(
+      'no base backup of this server exists yet: take one (pgwarden basebackup) first',
+    );
 
-      const c = new Client({ connectionString: cluster.url(db).replace(/:\d+\//, `:${result.port}/`) });
-      await c.connect();
-      try {
-        const ids = (await c.query<{ id: number }>('SELECT id FROM marks ORDER BY id')).rows.map((r) => r.id);
-        expect(ids).toEqual(Array.from({ length: 25 }, (_, i) => i + 1));
-        // pgbench's tables as they were at the target, to the row.
-        expect(await digests(c)).toEqual(digestsAtTarget);
-        expect((await c.query<{ n: string }>('SELECT count(*) AS n FROM orders')).rows[0].n).toBe('500');
-        // Promoted: it takes writes, on a timeline of its own.
-        await c.query('INSERT INTO marks VALUES (1000, now())');
-      } finally {
-        await c.end();
+    const baseBackup = await server.client.workflow.start(WorkflowType.baseBackup, {
+      taskQueue,
+      workflowId: `base-backup-${db}-${uniqueSuffix()}`,
+      args: [{ server: db, reason: 'test', hostQueue }],
+    });
+    await baseBackup.result();
+    // A marker every 100 ms, each in its own transaction, with pgbench writing beside them
+    // (stopping only around marker 25 so its tables' digests at the target are known), then the mistake.
+    const writer = new Client({ connectionString: cluster.url(db) });
+    await writer.connect();
+    const marks: Array<{ id: number; at: Date }> = [];
+    let load = pgbench(cluster.url(db), 3);
+    let digestsAtTarget: Record<string, string> = {};
+    for (let id = 1; id <= 40; id++) {
+      if (id === 25) {
+        await load;
+        digestsAtTarget = await digests(writer);
       }
-      // pitr stop reaches the host the instance runs on.
-      const stopping = await server.client.workflow.start(WorkflowType.pitrStop, {
+      const r = await writer.query<{ at: Date }>('INSERT INTO marks VALUES ($1, clock_timestamp()) RETURNING at', [id]);
+      marks.push({ id, at: r.rows[0].at });
+      if (id === 26) load = pgbench(cluster.url(db), 2);
+      await sleep(100);
+    }
+    await load;
+    expect(await digests(writer)).not.toEqual(digestsAtTarget);
+    await writer.query('DROP TABLE orders');
+    await writer.query('SELECT pg_switch_wal()');
+    await writer.end();
+    // Between marker 25 and 26: marker 25 committed before, 26 after.
+    const target = new Date((marks[24].at.getTime() + marks[25].at.getTime()) / 2).toISOString();
+    await sleep(3000); // the archive catches up: segments at once, the open one every second
+
+    const restoring = await server.client.workflow.start(WorkflowType.pitrRestore, {
+      taskQueue,
+      workflowId: `pitr-${db}-${uniqueSuffix()}`,
+      args: [{ server: db, target: { kind: 'time', time: target }, hostQueue }],
+    });
+    const result: PitrRestoreResult = await restoring.result();
+    fixture.restored(result.dataDir);
+    // Each run's host-bound activity went to the host's queue, not the workflow's.
+    expect(await activityQueues(archiving)).toEqual({ archiveWal: hostQueue });
+    expect(await activityQueues(baseBackup)).toEqual({
+      copyCluster: hostQueue,
+      awaitBackupWal: taskQueue,
+      writeBaseBackupManifest: taskQueue,
+    });
+    expect(await activityQueues(restoring)).toEqual({ restorePointInTime: hostQueue });
+    expect(result).toMatchObject({
+      server: db,
+      baseBackupId: expect.stringMatching(/^base_/),
+      target,
+      connection: expect.stringMatching(new RegExp(`^postgres://pgwarden@127\\.0\\.0\\.1:\\d+/${db}$`)),
+      recoveredTo: { timeline: 2 },
+    });
+    expect(result.walSegments).toBeGreaterThan(0);
+    // Where the time went, each phase measured and within the whole.
+    const { unpackMs, walFetchMs, recoveryMs } = result.phases!;
+    expect([unpackMs, walFetchMs!, recoveryMs].every((ms) => ms > 0 && ms < result.durationMs)).toBe(true);
+    // The last commit replayed is marker 25's; what is lost against the target is under the gap between markers.
+    expect(Date.parse(result.recoveredTo.commitTime!)).toBeLessThanOrEqual(Date.parse(target));
+    expect(Date.parse(result.recoveredTo.commitTime!)).toBeGreaterThanOrEqual(marks[24].at.getTime());
+    expect(result.lossSeconds!).toBeLessThan(0.2);
+
+    const c = new Client({ connectionString: cluster.url(db).replace(/:\d+\//, `:${result.port}/`) });
+    await c.connect();
+    try {
+      const ids = (await c.query<{ id: number }>('SELECT id FROM marks ORDER BY id')).rows.map((r) => r.id);
+      expect(ids).toEqual(Array.from({ length: 25 }, (_, i) => i + 1));
+      // pgbench's tables as they were at the target, to the row.
+      expect(await digests(c)).toEqual(digestsAtTarget);
+      expect((await c.query<{ n: string }>('SELECT count(*) AS n FROM orders')).rows[0].n).toBe('500');
+      // Promoted: it takes writes, on a timeline of its own.
+      await c.query('INSERT INTO marks VALUES (1000, now())');
+    } finally {
+      await c.end();
+    }
+    // pitr stop reaches the host the instance runs on.
+    const stopping = await server.client.workflow.start(WorkflowType.pitrStop, {
+      taskQueue,
+      workflowId: `pitr-stop-${db}-${uniqueSuffix()}`,
+      args: [{ dataDir: result.dataDir, hostQueue }],
+    });
+    await stopping.result();
+    expect(await activityQueues(stopping)).toEqual({ stopPitrInstance: hostQueue });
+    expect(existsSync(join(result.dataDir, 'postmaster.pid'))).toBe(false);
+
+    // A data directory in use is refused, never written into.
+    const busy = join(workDir, 'busy');
+    mkdirSync(join(busy, 'data'), { recursive: true });
+    writeFileSync(join(busy, 'data', 'PG_VERSION'), '15\n');
+    const refused = await server.client.workflow
+      .execute(WorkflowType.pitrRestore, {
         taskQueue,
-        workflowId: `pitr-stop-${db}-${uniqueSuffix()}`,
-        args: [{ dataDir: result.dataDir, hostQueue }],
+        workflowId: `pitr-${db}-${uniqueSuffix()}`,
+        args: [{ server: db, target: { kind: 'latest' }, dataDir: busy }],
+      })
+      .catch((e: unknown) => e);
+    expect(describeFailure(refused).lines.join(' ')).toContain(
+      `${join(busy, 'data')} exists and is not empty; choose another --data-dir or remove it`,
+    );
+
+    // So is a port in use, before anything is unpacked.
+    const taken = createServer();
+    await new Promise<void>((r) => taken.listen(0, '127.0.0.1', () => r()));
+    const takenPort = (taken.address() as { port: number }).port;
+    const portRefused = await server.client.workflow
+      .execute(WorkflowType.pitrRestore, {
+        taskQueue,
+        workflowId: `pitr-${db}-${uniqueSuffix()}`,
+        args: [{ server: db, target: { kind: 'latest' }, port: takenPort, dataDir: join(workDir, 'port-test') }],
+      })
+      .catch((e: unknown) => e);
+    await new Promise((r) => taken.close(r));
+    expect(describeFailure(portRefused)).toMatchObject({ exitCode: 64 });
+    expect(describeFailure(portRefused).lines.join(' ')).toContain(
+      `--port ${takenPort} is in use on this host; choose another or leave --port out for a free one`,
+    );
+    expect(existsSync(join(workDir, 'port-test', 'data'))).toBe(false);
+
+    // A time after the newest WAL in the archive: refused with the window, before anything is made.
+    const later = new Date(Date.now() + 3600_000).toISOString();
+    const tooLate = await server.client.workflow
+      .execute(WorkflowType.pitrRestore, {
+        taskQueue,
+        workflowId: `pitr-${db}-${uniqueSuffix()}`,
+        args: [{ server: db, target: { kind: 'time', time: later }, hostQueue, dataDir: join(workDir, 'too-late') }],
+      })
+      .catch((e: unknown) => e);
+    expect(describeFailure(tooLate)).toMatchObject({ exitCode: 64 });
+    expect(describeFailure(tooLate).lines.join(' ')).toMatch(
+      new RegExp(
+        `${later} is after the newest WAL in the archive \\(stored .*\\); the recoverable window is .* to about .*: choose a time in it, or --to latest`,
+      ),
+    );
+    expect(existsSync(join(workDir, 'too-late'))).toBe(false);
+
+    // A worker without the key the base backup was written with: refused before anything is
+    // unpacked, in one line saying which key. An unknown key id, then the right id with another key.
+    const keyId = Keyring.from(config.encryption!).activeKeyId;
+    for (const [wrong, said] of [
+      [{ BACKUP_ENCRYPTION_KEY: randomBytes(32).toString('hex') }, `key "${keyId}" is not configured on this worker`],
+      [
+        { BACKUP_ENCRYPTION_KEY: randomBytes(32).toString('hex'), BACKUP_ENCRYPTION_KEY_ID: keyId },
+        `wrong key: BACKUP_ENCRYPTION_KEY is not the key that id "${keyId}" stands for in this bucket`,
+      ],
+    ] as const) {
+      const wrongQueue = uniqueTaskQueue('pitr-wrong-key');
+      const wrongWorker = await createHostWorker({
+        connection: server.nativeConnection,
+        namespace: server.namespace,
+        taskQueue: wrongQueue,
+        activities: createActivities(createActivityDeps(stackConfig({ ...overrides, ...wrong }))),
       });
-      await stopping.result();
-      expect(await activityQueues(stopping)).toEqual({ stopPitrInstance: hostQueue });
-      expect(existsSync(join(result.dataDir, 'postmaster.pid'))).toBe(false);
-
-      // A data directory in use is refused, never written into.
-      const busy = join(workDir, 'busy');
-      mkdirSync(join(busy, 'data'), { recursive: true });
-      writeFileSync(join(busy, 'data', 'PG_VERSION'), '15\n');
-      const refused = await server.client.workflow
-        .execute(WorkflowType.pitrRestore, {
-          taskQueue,
-          workflowId: `pitr-${db}-${uniqueSuffix()}`,
-          args: [{ server: db, target: { kind: 'latest' }, dataDir: busy }],
-        })
-        .catch((e: unknown) => e);
-      expect(describeFailure(refused).lines.join(' ')).toContain(
-        `${join(busy, 'data')} exists and is not empty; choose another --data-dir or remove it`,
+      const keyRefused = await wrongWorker.runUntil(
+        server.client.workflow
+          .execute(WorkflowType.pitrRestore, {
+            taskQueue,
+            workflowId: `pitr-${db}-${uniqueSuffix()}`,
+            args: [{ server: db, target: { kind: 'latest' }, hostQueue: wrongQueue, dataDir: join(workDir, 'wrong-key') }],
+          })
+          .catch((e: unknown) => e),
       );
+      expect(describeFailure(keyRefused)).toMatchObject({ exitCode: ExitCode.EncryptionFailure });
+      expect(describeFailure(keyRefused).lines.join(' ')).toContain(said);
+      expect(existsSync(join(workDir, 'wrong-key', 'data'))).toBe(false);
+    }
 
-      // So is a port in use, before anything is unpacked.
-      const taken = createServer();
-      await new Promise<void>((r) => taken.listen(0, '127.0.0.1', () => r()));
-      const takenPort = (taken.address() as { port: number }).port;
-      const portRefused = await server.client.workflow
-        .execute(WorkflowType.pitrRestore, {
-          taskQueue,
-          workflowId: `pitr-${db}-${uniqueSuffix()}`,
-          args: [{ server: db, target: { kind: 'latest' }, port: takenPort, dataDir: join(workDir, 'port-test') }],
-        })
-        .catch((e: unknown) => e);
-      await new Promise((r) => taken.close(r));
-      expect(describeFailure(portRefused)).toMatchObject({ exitCode: 64 });
-      expect(describeFailure(portRefused).lines.join(' ')).toContain(
-        `--port ${takenPort} is in use on this host; choose another or leave --port out for a free one`,
-      );
-      expect(existsSync(join(workDir, 'port-test', 'data'))).toBe(false);
+    await archiving.cancel();
+    await archiving.result();
 
-      // A time after the newest WAL in the archive: refused with the window, before anything is made.
-      const later = new Date(Date.now() + 3600_000).toISOString();
-      const tooLate = await server.client.workflow
-        .execute(WorkflowType.pitrRestore, {
-          taskQueue,
-          workflowId: `pitr-${db}-${uniqueSuffix()}`,
-          args: [{ server: db, target: { kind: 'time', time: later }, hostQueue, dataDir: join(workDir, 'too-late') }],
-        })
-        .catch((e: unknown) => e);
-      expect(describeFailure(tooLate)).toMatchObject({ exitCode: 64 });
-      expect(describeFailure(tooLate).lines.join(' ')).toMatch(
-        new RegExp(
-          `${later} is after the newest WAL in the archive \\(stored .*\\); the recoverable window is .* to about .*: choose a time in it, or --to latest`,
-        ),
-      );
-      expect(existsSync(join(workDir, 'too-late'))).toBe(false);
-
-      // A worker without the key the base backup was written with: refused before anything is
-      // unpacked, in one line saying which key. An unknown key id, then the right id with another key.
-      const keyId = Keyring.from(config.encryption!).activeKeyId;
-      for (const [wrong, said] of [
-        [{ BACKUP_ENCRYPTION_KEY: randomBytes(32).toString('hex') }, `key "${keyId}" is not configured on this worker`],
-        [
-          { BACKUP_ENCRYPTION_KEY: randomBytes(32).toString('hex'), BACKUP_ENCRYPTION_KEY_ID: keyId },
-          `wrong key: BACKUP_ENCRYPTION_KEY is not the key that id "${keyId}" stands for in this bucket`,
-        ],
-      ] as const) {
-        const wrongQueue = uniqueTaskQueue('pitr-wrong-key');
-        const wrongWorker = await createHostWorker({
-          connection: server.nativeConnection,
-          namespace: server.namespace,
-          taskQueue: wrongQueue,
-          activities: createActivities(createActivityDeps(stackConfig({ ...overrides, ...wrong }))),
-        });
-        const keyRefused = await wrongWorker.runUntil(
-          server.client.workflow
-            .execute(WorkflowType.pitrRestore, {
-              taskQueue,
-              workflowId: `pitr-${db}-${uniqueSuffix()}`,
-              args: [{ server: db, target: { kind: 'latest' }, hostQueue: wrongQueue, dataDir: join(workDir, 'wrong-key') }],
-            })
-            .catch((e: unknown) => e),
-        );
-        expect(describeFailure(keyRefused)).toMatchObject({ exitCode: ExitCode.EncryptionFailure });
-        expect(describeFailure(keyRefused).lines.join(' ')).toContain(said);
-        expect(existsSync(join(workDir, 'wrong-key', 'data'))).toBe(false);
-      }
-
-      await archiving.cancel();
-      await archiving.result();
-
-      // The daily check sees the window, then a segment that went missing, named.
-      const check = () =>
-        server.client.workflow.execute(WorkflowType.check, {
-          taskQueue,
-          workflowId: `check-${db}-${uniqueSuffix()}`,
-          args: [{ database: db }],
-        });
-      const whole = await check();
-      expect(whole.pitr).toMatchObject({ baseBackups: 1, firstMissing: null, problems: [] });
-      expect(whole.pitr!.window!.fromBackup).toBe(result.baseBackupId);
-      const bucket = new Bucket(config.storage!, createS3Client(config.storage!));
-      const segmentKeys = (await bucket.list(walFolder(config.storage!.prefix, db)))
-        .map((o) => o.key)
-        .filter((k) => /\/[0-9A-F]{24}\.zst\.enc$/.test(k))
-        .sort();
-      // The first segment after the base backup's start: before it, WAL is outside the window.
-      const [{ start }] = await baseBackups(bucket, config.storage!.prefix, db);
-      const lost = segmentKeys.find((k) => walFileOf(k)!.fileName > start.walFile)!;
-      await bucket.delete(lost);
-      const broken = await check();
-      expect(broken.pitr!.firstMissing).toBe(walFileOf(lost)!.fileName);
-      // Verification checks the archive's continuity too.
-      const verified: VerifyResult = await server.client.workflow.execute(WorkflowType.verify, {
+    // The daily check sees the window, then a segment that went missing, named.
+    const check = () =>
+      server.client.workflow.execute(WorkflowType.check, {
         taskQueue,
-        workflowId: `verify-${db}-${uniqueSuffix()}`,
+        workflowId: `check-${db}-${uniqueSuffix()}`,
         args: [{ database: db }],
       });
-      expect(verified.pitr).toMatchObject({ firstMissing: walFileOf(lost)!.fileName });
-      expect(formatVerifyResult(verified).split('\n')).toContainEqual(
-        expect.stringMatching(/^point-in-time archive: FAILED \(1 base backup\(s\)/),
-      );
-      // The report shows the window too, and the gap.
-      const [report]: DatabaseReport[] = await server.client.workflow.execute(WorkflowType.report, {
-        taskQueue,
-        workflowId: `report-${db}-${uniqueSuffix()}`,
-        args: [{ databases: [db], days: 7 }],
-      });
-      expect(report.pitr).toMatchObject({ baseBackups: 1, firstMissing: walFileOf(lost)!.fileName });
-      expect(report.pitr!.window!.fromBackup).toBe(result.baseBackupId);
-      expect(broken.problems).toContainEqual(
-        expect.stringContaining(`the WAL archive of ${db} has a gap (${walFileOf(lost)!.fileName})`),
-      );
-    }),
-  );
+    const whole = await check();
+    expect(whole.pitr).toMatchObject({ baseBackups: 1, firstMissing: null, problems: [] });
+    expect(whole.pitr!.window!.fromBackup).toBe(result.baseBackupId);
+    const bucket = new Bucket(config.storage!, createS3Client(config.storage!));
+    const segmentKeys = (await bucket.list(walFolder(config.storage!.prefix, db)))
+      .map((o) => o.key)
+      .filter((k) => /\/[0-9A-F]{24}\.zst\.enc$/.test(k))
+      .sort();
+    // The first segment after the base backup's start: before it, WAL is outside the window.
+    const [{ start }] = await baseBackups(bucket, config.storage!.prefix, db);
+    const lost = segmentKeys.find((k) => walFileOf(k)!.fileName > start.walFile)!;
+    await bucket.delete(lost);
+    const broken = await check();
+    expect(broken.pitr!.firstMissing).toBe(walFileOf(lost)!.fileName);
+    // Verification checks the archive's continuity too.
+    const verified: VerifyResult = await server.client.workflow.execute(WorkflowType.verify, {
+      taskQueue,
+      workflowId: `verify-${db}-${uniqueSuffix()}`,
+      args: [{ database: db }],
+    });
+    expect(verified.pitr).toMatchObject({ firstMissing: walFileOf(lost)!.fileName });
+    expect(formatVerifyResult(verified).split('\n')).toContainEqual(
+      expect.stringMatching(/^point-in-time archive: FAILED \(1 base backup\(s\)/),
+    );
+    // The report shows the window too, and the gap.
+    const [report]: DatabaseReport[] = await server.client.workflow.execute(WorkflowType.report, {
+      taskQueue,
+      workflowId: `report-${db}-${uniqueSuffix()}`,
+      args: [{ databases: [db], days: 7 }],
+    });
+    expect(report.pitr).toMatchObject({ baseBackups: 1, firstMissing: walFileOf(lost)!.fileName });
+    expect(report.pitr!.window!.fromBackup).toBe(result.baseBackupId);
+    expect(broken.problems).toContainEqual(
+      expect.stringContaining(`the WAL archive of ${db} has a gap (${walFileOf(lost)!.fileName})`),
+    );
+  });
   rmSync(workDir, { recursive: true, force: true });
 }, 300_000);

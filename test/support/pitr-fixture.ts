@@ -1,0 +1,87 @@
+/**
+ * What the point-in-time test files share: the dev server, a scratch cluster of their own (a
+ * base backup copies every database of a server, and the shared server holds gigabytes of
+ * benchmark data), and at the end the runs they started terminated and the instances they
+ * restored stopped and removed. `hostWorkers` gives the usual pair: workflows on one task
+ * queue, the host's work on another (TASK_QUEUE_<SERVER>), as a fleet runs them.
+ */
+import { rmSync } from 'node:fs';
+import { dirname } from 'node:path';
+import type { WorkflowHandle } from '@temporalio/client';
+import { createActivities } from '../../activities';
+import { createActivityDeps } from '../../activities/deps';
+import type { Config } from '../../src/infra/config/config';
+import { instanceUser, stopInstance } from '../../src/infra/postgres/instance';
+import { createHostWorker } from '../../src/app/worker/create-worker';
+import { ScratchCluster, startScratchCluster } from './scratch-cluster';
+import { stackConfig } from './stack-env';
+import { bundledWorker, devServer, DevServer, uniqueTaskQueue } from './temporal';
+
+export interface PitrFixture {
+  readonly server: DevServer;
+  readonly cluster: ScratchCluster;
+  /** A run to terminate when the file's tests are done (archiving never ends by itself). */
+  track(run: WorkflowHandle): void;
+  /** An instance a restore left running: stopped, and its run folder removed, at the end. */
+  restored(dataDir: string): void;
+  hostWorkers(name: string, overrides: Record<string, string>): Promise<HostWorkers>;
+}
+
+export interface HostWorkers {
+  config: Config;
+  taskQueue: string;
+  hostQueue: string;
+  activities: ReturnType<typeof createActivities>;
+  /** Runs `fn` while both workers poll. */
+  runUntil<T>(fn: () => Promise<T>): Promise<T>;
+}
+
+export function pitrFixture(): PitrFixture {
+  let server: DevServer | undefined;
+  let cluster: ScratchCluster | undefined;
+  const runs: WorkflowHandle[] = [];
+  const instances: string[] = [];
+  beforeAll(async () => {
+    server = await devServer();
+    cluster = await startScratchCluster();
+  });
+  afterAll(async () => {
+    for (const run of runs) await run.terminate('test over').catch(() => undefined);
+    for (const dataDir of instances) {
+      await stopInstance({ dataDir, runAs: instanceUser() }).catch(() => undefined);
+      rmSync(dirname(dataDir), { recursive: true, force: true });
+    }
+    await cluster?.stop();
+    await server?.close();
+  });
+  return {
+    get server() {
+      return server!;
+    },
+    get cluster() {
+      return cluster!;
+    },
+    track: (run) => void runs.push(run),
+    restored: (dataDir) => void instances.push(dataDir),
+    async hostWorkers(name, overrides) {
+      const config = stackConfig(overrides);
+      const taskQueue = uniqueTaskQueue(name);
+      const hostQueue = uniqueTaskQueue(`${name}-host`);
+      const activities = createActivities(createActivityDeps(config));
+      const worker = await bundledWorker(server!, taskQueue, activities);
+      const hostWorker = await createHostWorker({
+        connection: server!.nativeConnection,
+        namespace: server!.namespace,
+        taskQueue: hostQueue,
+        activities,
+      });
+      return {
+        config,
+        taskQueue,
+        hostQueue,
+        activities,
+        runUntil: <T>(fn: () => Promise<T>) => worker.runUntil(hostWorker.runUntil(fn)),
+      };
+    },
+  };
+}
