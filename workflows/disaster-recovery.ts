@@ -103,6 +103,13 @@ export async function DisasterRecoveryWorkflow(input: DisasterRecoveryInput): Pr
     const closing = incident.close(status);
     flow.publish();
     await escalation?.stop();
+    if (patched('dr-evidence-report')) {
+      // The record an auditor asks for, built from this run's state; a failure to store it is logged, never the incident's.
+      incident.state.evidence = await quick
+        .storeIncidentEvidence({ state: incident.state })
+        .catch((err: unknown) => (log.warn('evidence report not stored', { error: rootCauseMessage(err) }), null));
+      flow.publish();
+    }
     if (!closing || !escalation) return; // aborted before the incident opened: nobody to tell
     await escalation.notify(status, closing.team, { outcome: closing.outcome });
     if (closing.customers) await escalation.notify('customer-closing', closing.customers, { outcome: closing.outcome });

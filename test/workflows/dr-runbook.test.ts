@@ -22,6 +22,10 @@ import { capturedMail, waitForCaptured } from '../support/sinks';
 import { stackConfig, stackEnv } from '../support/stack-env';
 import { bundledWorker, uniqueSuffix, uniqueTaskQueue, waitForPoller } from '../support/temporal';
 import { workflowSuite } from '../support/workflow-suite';
+import { evidenceKeys } from '../../src/infra/storage/layout';
+import { Bucket } from '../../src/infra/storage/bucket';
+import { createS3Client } from '../../src/infra/storage/s3-client';
+import type { EvidenceReport } from '../../src/operations/dr/evidence';
 
 const bin = join(repoRoot, 'bin', 'pgwarden');
 
@@ -262,6 +266,21 @@ describe('DisasterRecoveryWorkflow (dev server, real restore, CLI)', () => {
         'approved the restore: go',
         'operations resumed: items are back',
       ]);
+      // The evidence report, stored beside the backups: every step done, who did what, the objectives met.
+      const config = stackConfig(settings);
+      const keys = evidenceKeys(config.storage!.prefix, db, final.closedAt!, id);
+      const bucket = new Bucket(config.storage!, createS3Client(config.storage!));
+      expect(final.evidence).toEqual({ json: bucket.where(keys.json), markdown: bucket.where(keys.markdown) });
+      const evidence = JSON.parse((await bucket.getText(keys.json))!) as EvidenceReport;
+      expect(evidence.steps.map((x) => x.outcome)).toEqual(['done', 'done', 'done', 'done', 'done', 'done']);
+      expect(evidence.people.find((p) => p.who === 'dave')!.did.map((d) => d.what)).toContain(
+        'operations resumed: items are back',
+      );
+      expect([evidence.objectives.restore.met, evidence.objectives.dataLoss.met]).toEqual([true, true]);
+      const markdown = (await bucket.getText(keys.markdown))!;
+      expect(markdown).toContain(`# Incident ${id}: items wiped by a bad migration`);
+      expect(markdown).toMatch(/^\| 4\. Execute restore \| .* \| done \| dave \|$/m);
+      expect((await cli('status', id)).stdout).toContain(`evidence   ${bucket.where(keys.markdown)} (and .json)`);
       const described = await h.describe();
       expect(described.typedSearchAttributes.get(IncidentStatusSA)).toBe('resolved');
       expect(described.typedSearchAttributes.get(IncidentStepSA)).toBe('resume');

@@ -15,8 +15,6 @@ import { join } from 'node:path';
 import { randomUUID } from 'node:crypto';
 import { Client } from 'pg';
 import { WorkflowHandle } from '@temporalio/client';
-import { createActivities } from '../../activities';
-import { createActivityDeps } from '../../activities/deps';
 import type { RecoverTableInput, RecoverTableResult } from '../../workflows/recover-table';
 import { describeFailure } from '../../src/app/cli/failure';
 import { formatTableRecovery } from '../../src/app/cli/commands/recover-table';
@@ -27,10 +25,9 @@ import { uniqueDatabaseName } from '../support/databases';
 import { highestAttempt, startDoomedWorker } from '../support/doomed-worker';
 import { waitFor } from '../support/wait';
 import { runCommand } from '../../src/infra/process/run-command';
-import { ScratchCluster, startScratchCluster } from '../support/scratch-cluster';
-import { stackConfig } from '../support/stack-env';
 import { createHostWorker } from '../../src/app/worker/create-worker';
-import { bundledWorker, devServer, DevServer, uniqueSuffix, uniqueTaskQueue } from '../support/temporal';
+import { uniqueSuffix, uniqueTaskQueue } from '../support/temporal';
+import { pitrFixture } from '../support/pitr-fixture';
 
 /** PostgreSQL processes whose data directory is under `folder`. */
 async function instancesUnder(folder: string): Promise<string[]> {
@@ -53,20 +50,10 @@ const names = (tables: string[], as?: string, replace = false) => {
   return plan;
 };
 
-let server: DevServer;
-let cluster: ScratchCluster;
-const runs: WorkflowHandle[] = [];
-beforeAll(async () => {
-  server = await devServer();
-  cluster = await startScratchCluster();
-});
-afterAll(async () => {
-  for (const run of runs) await run.terminate('test over').catch(() => undefined);
-  await cluster?.stop();
-  await server.close();
-});
+const fixture = pitrFixture();
 
 it('recovers a table as of a second before a mistake beside the live one, and in its place after an approval', async () => {
+  const { server, cluster } = fixture;
   const db = uniqueDatabaseName('tables');
   await cluster.query(`CREATE DATABASE ${db}`);
   await cluster.query('CREATE ROLE reporting NOLOGIN');
@@ -90,17 +77,8 @@ it('recovers a table as of a second before a mistake beside the live one, and in
     WAL_PARTIAL_UPLOAD_SECONDS: '1',
     PGWARDEN_WORK_DIR: workDir,
   };
-  const config = stackConfig(overrides);
-  const taskQueue = uniqueTaskQueue('tables');
-  const hostQueue = uniqueTaskQueue('tables-host');
-  const activities = createActivities(createActivityDeps(config));
-  const worker = await bundledWorker(server, taskQueue, activities);
-  const hostWorker = await createHostWorker({
-    connection: server.nativeConnection,
-    namespace: server.namespace,
-    taskQueue: hostQueue,
-    activities,
-  });
+  const workers = await fixture.hostWorkers('tables', overrides);
+  const { taskQueue, hostQueue, activities } = workers;
   const recover = (input: Omit<RecoverTableInput, 'server' | 'into' | 'hostQueue'>) =>
     server.client.workflow.execute(WorkflowType.recoverTable, {
       taskQueue,
@@ -108,304 +86,298 @@ it('recovers a table as of a second before a mistake beside the live one, and in
       args: [{ server: db, into: db, hostQueue, ...input }],
     });
 
-  await worker.runUntil(
-    hostWorker.runUntil(async () => {
-      const archiving = await server.client.workflow.start(WorkflowType.walArchive, {
-        taskQueue,
-        workflowId: `wal-archive-${db}-${uniqueSuffix()}`,
-        args: [{ server: db, roundSeconds: 600, hostQueue }],
-      });
-      runs.push(archiving);
-      // A nightly logical backup, then a moment with no base backup before it, then the base backup.
-      await server.client.workflow.execute(WorkflowType.backup, {
-        taskQueue,
-        workflowId: `backup-${db}-${uniqueSuffix()}`,
-        args: [{ database: db, reason: 'nightly' }],
-      });
-      const ordersAtDump = await cluster.query<{ d: string }>(
-        `SELECT md5(coalesce(string_agg(t::text, ',' ORDER BY t::text), '')) AS d FROM shop.orders t`,
-        [],
-        db,
+  await workers.runUntil(async () => {
+    const archiving = await server.client.workflow.start(WorkflowType.walArchive, {
+      taskQueue,
+      workflowId: `wal-archive-${db}-${uniqueSuffix()}`,
+      args: [{ server: db, roundSeconds: 600, hostQueue }],
+    });
+    fixture.track(archiving);
+    // A nightly logical backup, then a moment with no base backup before it, then the base backup.
+    await server.client.workflow.execute(WorkflowType.backup, {
+      taskQueue,
+      workflowId: `backup-${db}-${uniqueSuffix()}`,
+      args: [{ database: db, reason: 'nightly' }],
+    });
+    const ordersAtDump = await cluster.query<{ d: string }>(
+      `SELECT md5(coalesce(string_agg(t::text, ',' ORDER BY t::text), '')) AS d FROM shop.orders t`,
+      [],
+      db,
+    );
+    await sleep(1000);
+    const beforeBase = new Date().toISOString();
+    await sleep(1000);
+    await server.client.workflow.execute(WorkflowType.baseBackup, {
+      taskQueue,
+      workflowId: `base-backup-${db}-${uniqueSuffix()}`,
+      args: [{ server: db, reason: 'test', hostQueue }],
+    });
+
+    // Orders and payments written after the base backup; the orders as they are at T-1s.
+    const app = new Client({ connectionString: cluster.url(db) });
+    await app.connect();
+    app.on('error', () => undefined); // the cluster stops at the end with this connection open on a failure
+    for (let i = 0; i < 20; i++) {
+      await app.query(
+        `INSERT INTO shop.orders (customer_id, note, total) VALUES (1 + $1::int % 20, 'after base ' || $1::int, $1::int)`,
+        [i],
       );
-      await sleep(1000);
-      const beforeBase = new Date().toISOString();
-      await sleep(1000);
-      await server.client.workflow.execute(WorkflowType.baseBackup, {
-        taskQueue,
-        workflowId: `base-backup-${db}-${uniqueSuffix()}`,
-        args: [{ server: db, reason: 'test', hostQueue }],
-      });
+      await app.query('INSERT INTO shop.payments (order_id, amount) VALUES ($1, $2)', [i + 1, i + 1]);
+    }
+    const ordersThen = await digest(app, 'shop.orders');
+    const countThen = Number((await app.query<{ n: string }>('SELECT count(*) AS n FROM shop.orders')).rows[0].n);
+    await sleep(1000);
+    const target = new Date().toISOString();
+    await sleep(1000);
+    // The mistake at T; payments and customers go on changing after it, and a table is created.
+    await app.query('DELETE FROM shop.orders WHERE id > 10');
+    for (let i = 0; i < 10; i++) await app.query('INSERT INTO shop.payments (order_id, amount) VALUES ($1, 1)', [i]);
+    await app.query(`INSERT INTO shop.customers (name) VALUES ('late customer')`);
+    await app.query('CREATE TABLE shop.coupons (code text PRIMARY KEY)');
+    const paymentsNow = await digest(app, 'shop.payments');
+    await app.query('SELECT pg_switch_wal()');
+    await sleep(3000); // the archive catches up: segments at once, the open one every second
 
-      // Orders and payments written after the base backup; the orders as they are at T-1s.
-      const app = new Client({ connectionString: cluster.url(db) });
-      await app.connect();
-      app.on('error', () => undefined); // the cluster stops at the end with this connection open on a failure
-      for (let i = 0; i < 20; i++) {
-        await app.query(
-          `INSERT INTO shop.orders (customer_id, note, total) VALUES (1 + $1::int % 20, 'after base ' || $1::int, $1::int)`,
-          [i],
-        );
-        await app.query('INSERT INTO shop.payments (order_id, amount) VALUES ($1, $2)', [i + 1, i + 1]);
-      }
-      const ordersThen = await digest(app, 'shop.orders');
-      const countThen = Number((await app.query<{ n: string }>('SELECT count(*) AS n FROM shop.orders')).rows[0].n);
-      await sleep(1000);
-      const target = new Date().toISOString();
-      await sleep(1000);
-      // The mistake at T; payments and customers go on changing after it, and a table is created.
-      await app.query('DELETE FROM shop.orders WHERE id > 10');
-      for (let i = 0; i < 10; i++) await app.query('INSERT INTO shop.payments (order_id, amount) VALUES ($1, 1)', [i]);
-      await app.query(`INSERT INTO shop.customers (name) VALUES ('late customer')`);
-      await app.query('CREATE TABLE shop.coupons (code text PRIMARY KEY)');
-      const paymentsNow = await digest(app, 'shop.payments');
-      await app.query('SELECT pg_switch_wal()');
-      await sleep(3000); // the archive catches up: segments at once, the open one every second
+    const recovering = await server.client.workflow.start(WorkflowType.recoverTable, {
+      taskQueue,
+      workflowId: `recover-table-${db}-${uniqueSuffix()}`,
+      args: [{ server: db, into: db, hostQueue, tables: names(['shop.orders']), target: { kind: 'time', time: target } }],
+    });
+    const result: RecoverTableResult = await recovering.result();
+    // Each step done on its first attempt: a load that hangs after its commit is retried, and shows here.
+    expect(await highestAttempt(recovering)).toBe(1);
+    expect(result).toMatchObject({
+      server: db,
+      into: db,
+      baseBackupId: expect.stringMatching(/^base_/),
+      target,
+      tables: [
+        { table: 'shop.orders', as: 'shop.orders_recovered', rows: countThen, foreignKeysLeftOut: ['orders_customer_id_fkey'] },
+      ],
+    });
+    expect(Date.parse(result.recoveredTo!.commitTime!)).toBeLessThanOrEqual(Date.parse(target));
+    expect(formatTableRecovery(result)).toContain(
+      `shop.orders -> shop.orders_recovered: ${countThen} row(s); foreign keys left out: orders_customer_id_fkey`,
+    );
 
-      const recovering = await server.client.workflow.start(WorkflowType.recoverTable, {
-        taskQueue,
-        workflowId: `recover-table-${db}-${uniqueSuffix()}`,
-        args: [{ server: db, into: db, hostQueue, tables: names(['shop.orders']), target: { kind: 'time', time: target } }],
-      });
-      const result: RecoverTableResult = await recovering.result();
-      // Each step done on its first attempt: a load that hangs after its commit is retried, and shows here.
-      expect(await highestAttempt(recovering)).toBe(1);
-      expect(result).toMatchObject({
-        server: db,
-        into: db,
-        baseBackupId: expect.stringMatching(/^base_/),
-        target,
-        tables: [
-          { table: 'shop.orders', as: 'shop.orders_recovered', rows: countThen, foreignKeysLeftOut: ['orders_customer_id_fkey'] },
-        ],
-      });
-      expect(Date.parse(result.recoveredTo!.commitTime!)).toBeLessThanOrEqual(Date.parse(target));
-      expect(formatTableRecovery(result)).toContain(
-        `shop.orders -> shop.orders_recovered: ${countThen} row(s); foreign keys left out: orders_customer_id_fkey`,
-      );
+    // The copy is the table as it was; the live tables keep what happened since.
+    expect(await digest(app, 'shop.orders_recovered')).toBe(ordersThen);
+    expect((await app.query<{ n: string }>('SELECT count(*) AS n FROM shop.orders')).rows[0].n).toBe('10');
+    expect(await digest(app, 'shop.payments')).toBe(paymentsNow);
+    expect((await app.query('SELECT 1 FROM shop.customers WHERE name = $1', ['late customer'])).rowCount).toBe(1);
+    // Its grants, indexes (renamed, beside the live ones), check constraint, default and own sequence came along.
+    const catalog = async (sql: string) => (await app.query(sql)).rows;
+    expect(await catalog(`SELECT has_table_privilege('reporting', 'shop.orders_recovered', 'SELECT') AS ok`)).toEqual([
+      { ok: true },
+    ]);
+    expect(
+      await catalog(`SELECT indexname FROM pg_indexes WHERE schemaname = 'shop' AND tablename = 'orders_recovered' ORDER BY 1`),
+    ).toEqual([{ indexname: 'orders_recovered_customer_idx' }, { indexname: 'orders_recovered_pkey' }]);
+    expect(
+      await catalog(
+        `SELECT pg_get_serial_sequence('shop.orders_recovered', 'id') AS seq, obj_description('shop.orders_recovered'::regclass, 'pg_class') AS comment`,
+      ),
+    ).toEqual([
+      {
+        seq: 'shop.orders_recovered_id_seq',
+        comment: expect.stringMatching(/^shop\.orders as of .*, recovered by pgwarden run recover-table-/),
+      },
+    ]);
+    await expect(app.query(`INSERT INTO shop.orders_recovered (customer_id, total) VALUES (1, -1)`)).rejects.toThrow(
+      /check constraint/,
+    );
+    // The live table's own sequence was not touched.
+    expect(await catalog(`SELECT pg_get_serial_sequence('shop.orders', 'id') AS seq`)).toEqual([{ seq: 'shop.orders_id_seq' }]);
+    // No temporary instance left behind.
+    const runFolders = join(workDir, 'pgwarden-pitr');
+    expect(existsSync(runFolders) ? readdirSync(runFolders).filter((f) => f.startsWith('table-')) : []).toEqual([]);
 
-      // The copy is the table as it was; the live tables keep what happened since.
-      expect(await digest(app, 'shop.orders_recovered')).toBe(ordersThen);
-      expect((await app.query<{ n: string }>('SELECT count(*) AS n FROM shop.orders')).rows[0].n).toBe('10');
-      expect(await digest(app, 'shop.payments')).toBe(paymentsNow);
-      expect((await app.query('SELECT 1 FROM shop.customers WHERE name = $1', ['late customer'])).rowCount).toBe(1);
-      // Its grants, indexes (renamed, beside the live ones), check constraint, default and own sequence came along.
-      const catalog = async (sql: string) => (await app.query(sql)).rows;
-      expect(await catalog(`SELECT has_table_privilege('reporting', 'shop.orders_recovered', 'SELECT') AS ok`)).toEqual([
-        { ok: true },
-      ]);
-      expect(
-        await catalog(`SELECT indexname FROM pg_indexes WHERE schemaname = 'shop' AND tablename = 'orders_recovered' ORDER BY 1`),
-      ).toEqual([{ indexname: 'orders_recovered_customer_idx' }, { indexname: 'orders_recovered_pkey' }]);
-      expect(
-        await catalog(
-          `SELECT pg_get_serial_sequence('shop.orders_recovered', 'id') AS seq, obj_description('shop.orders_recovered'::regclass, 'pg_class') AS comment`,
-        ),
-      ).toEqual([
+    // A moment no base backup covers: the newest logical backup before it, restored into a
+    // temporary database that goes afterwards, said so.
+    const fromDump: RecoverTableResult = await recover({
+      tables: names(['shop.orders'], 'orders_from_dump'),
+      target: { kind: 'time', time: beforeBase },
+    });
+    expect(fromDump).toMatchObject({
+      baseBackupId: expect.stringMatching(/^backup_/),
+      recoveredTo: null,
+      fromBackup: { takenAt: expect.any(String), why: expect.stringContaining('base backup') },
+      tables: [{ table: 'shop.orders', as: 'shop.orders_from_dump', rows: 300 }],
+    });
+    expect(await digest(app, 'shop.orders_from_dump')).toBe(ordersAtDump[0].d);
+    expect(formatTableRecovery(fromDump)).toMatch(
+      new RegExp(`^recovered from the logical backup ${fromDump.baseBackupId}, taken .* \\(.*base backup.*\\), into ${db}`),
+    );
+    expect(await cluster.query(`SELECT datname FROM pg_database WHERE datname LIKE 'pgwarden_tables_%'`)).toEqual([]);
+
+    // Refused before any recovery: the name is taken now.
+    const started = Date.now();
+    const taken = await recover({ tables: names(['shop.orders']), target: { kind: 'time', time: target } }).catch(
+      (e: unknown) => e,
+    );
+    expect(describeFailure(taken)).toMatchObject({ exitCode: 64 });
+    expect(describeFailure(taken).lines.join(' ')).toContain(
+      `shop.orders_recovered already exists in ${db}: choose another --as, or drop it first`,
+    );
+    expect(Date.now() - started).toBeLessThan(10_000);
+
+    // A table created after the target, and one that never existed: named, with what there was.
+    const later = await recover({ tables: names(['shop.coupons']), target: { kind: 'time', time: target } }).catch(
+      (e: unknown) => e,
+    );
+    expect(describeFailure(later).lines.join(' ')).toContain(
+      `shop.coupons did not exist as of ${target}; it exists now, so it was created later: choose a later --to`,
+    );
+    const never = await recover({ tables: names(['shop.order']), target: { kind: 'time', time: target } }).catch(
+      (e: unknown) => e,
+    );
+    expect(describeFailure(never)).toMatchObject({ exitCode: 64 });
+    expect(describeFailure(never).lines.join(' ')).toContain(
+      `shop.order did not exist as of ${target}, nor does it now; tables in shop then: customers, orders, payments`,
+    );
+    expect(readdirSync(runFolders).filter((f) => f.startsWith('table-'))).toEqual([]);
+
+    // The worker on the host killed once the temporary instance runs: another one finishes the
+    // recovery; the table is there once, whole, and no instance is left running.
+    const crashQueue = uniqueTaskQueue('tables-crash');
+    const doomed = startDoomedWorker({ ...overrides, PGWARDEN_TASK_QUEUE: crashQueue, METRICS_PORT: '0' });
+    const crashing = await server.client.workflow.start(WorkflowType.recoverTable, {
+      taskQueue,
+      workflowId: `recover-table-${db}-${uniqueSuffix()}`,
+      args: [
         {
-          seq: 'shop.orders_recovered_id_seq',
-          comment: expect.stringMatching(/^shop\.orders as of .*, recovered by pgwarden run recover-table-/),
+          server: db,
+          into: db,
+          hostQueue: crashQueue,
+          tables: names(['shop.orders'], 'orders_after_crash'),
+          target: { kind: 'time', time: target },
         },
-      ]);
-      await expect(app.query(`INSERT INTO shop.orders_recovered (customer_id, total) VALUES (1, -1)`)).rejects.toThrow(
-        /check constraint/,
-      );
-      // The live table's own sequence was not touched.
-      expect(await catalog(`SELECT pg_get_serial_sequence('shop.orders', 'id') AS seq`)).toEqual([{ seq: 'shop.orders_id_seq' }]);
-      // No temporary instance left behind.
-      const runFolders = join(workDir, 'pgwarden-pitr');
-      expect(existsSync(runFolders) ? readdirSync(runFolders).filter((f) => f.startsWith('table-')) : []).toEqual([]);
+      ],
+    });
+    await waitFor(
+      'the temporary instance to start',
+      async () =>
+        existsSync(runFolders) &&
+        readdirSync(runFolders).some((f) => f.startsWith('table-') && existsSync(join(runFolders, f, 'data', 'postmaster.pid'))),
+      120,
+    );
+    doomed.killHard();
+    const rescuer = await createHostWorker({
+      connection: server.nativeConnection,
+      namespace: server.namespace,
+      taskQueue: crashQueue,
+      activities,
+    });
+    const afterCrash: RecoverTableResult = await rescuer.runUntil(crashing.result());
+    expect(afterCrash.tables).toEqual([expect.objectContaining({ as: 'shop.orders_after_crash', rows: countThen })]);
+    expect(await digest(app, 'shop.orders_after_crash')).toBe(ordersThen);
+    expect(await highestAttempt(crashing)).toBeGreaterThanOrEqual(2);
+    expect(readdirSync(runFolders).filter((f) => f.startsWith('table-'))).toEqual([]);
+    expect(await instancesUnder(runFolders)).toEqual([]);
 
-      // A moment no base backup covers: the newest logical backup before it, restored into a
-      // temporary database that goes afterwards, said so.
-      const fromDump: RecoverTableResult = await recover({
-        tables: names(['shop.orders'], 'orders_from_dump'),
-        target: { kind: 'time', time: beforeBase },
-      });
-      expect(fromDump).toMatchObject({
-        baseBackupId: expect.stringMatching(/^backup_/),
-        recoveredTo: null,
-        fromBackup: { takenAt: expect.any(String), why: expect.stringContaining('base backup') },
-        tables: [{ table: 'shop.orders', as: 'shop.orders_from_dump', rows: 300 }],
-      });
-      expect(await digest(app, 'shop.orders_from_dump')).toBe(ordersAtDump[0].d);
-      expect(formatTableRecovery(fromDump)).toMatch(
-        new RegExp(`^recovered from the logical backup ${fromDump.baseBackupId}, taken .* \\(.*base backup.*\\), into ${db}`),
-      );
-      expect(await cluster.query(`SELECT datname FROM pg_database WHERE datname LIKE 'pgwarden_tables_%'`)).toEqual([]);
-
-      // Refused before any recovery: the name is taken now.
-      const started = Date.now();
-      const taken = await recover({ tables: names(['shop.orders']), target: { kind: 'time', time: target } }).catch(
-        (e: unknown) => e,
-      );
-      expect(describeFailure(taken)).toMatchObject({ exitCode: 64 });
-      expect(describeFailure(taken).lines.join(' ')).toContain(
-        `shop.orders_recovered already exists in ${db}: choose another --as, or drop it first`,
-      );
-      expect(Date.now() - started).toBeLessThan(10_000);
-
-      // A table created after the target, and one that never existed: named, with what there was.
-      const later = await recover({ tables: names(['shop.coupons']), target: { kind: 'time', time: target } }).catch(
-        (e: unknown) => e,
-      );
-      expect(describeFailure(later).lines.join(' ')).toContain(
-        `shop.coupons did not exist as of ${target}; it exists now, so it was created later: choose a later --to`,
-      );
-      const never = await recover({ tables: names(['shop.order']), target: { kind: 'time', time: target } }).catch(
-        (e: unknown) => e,
-      );
-      expect(describeFailure(never)).toMatchObject({ exitCode: 64 });
-      expect(describeFailure(never).lines.join(' ')).toContain(
-        `shop.order did not exist as of ${target}, nor does it now; tables in shop then: customers, orders, payments`,
-      );
-      expect(readdirSync(runFolders).filter((f) => f.startsWith('table-'))).toEqual([]);
-
-      // The worker on the host killed once the temporary instance runs: another one finishes the
-      // recovery; the table is there once, whole, and no instance is left running.
-      const crashQueue = uniqueTaskQueue('tables-crash');
-      const doomed = startDoomedWorker({ ...overrides, PGWARDEN_TASK_QUEUE: crashQueue, METRICS_PORT: '0' });
-      const crashing = await server.client.workflow.start(WorkflowType.recoverTable, {
+    // --replace. Since T: a grant, a new order (the sequence moved on), and a table whose rows point at orders.
+    await app.query('CREATE ROLE auditors NOLOGIN');
+    await app.query('GRANT SELECT, UPDATE ON shop.orders TO auditors');
+    const newest = (
+      await app.query<{ id: number }>(`INSERT INTO shop.orders (customer_id, note, total) VALUES (1, 'after T', 1) RETURNING id`)
+    ).rows[0].id;
+    await app.query('CREATE TABLE shop.order_notes (order_id int NOT NULL REFERENCES shop.orders, note text)');
+    await app.query(`INSERT INTO shop.order_notes VALUES (5, 'kept order'), ($1, 'an order the copy lacks')`, [newest]);
+    await app.query('CREATE VIEW shop.big_orders AS SELECT * FROM shop.orders WHERE total > 100');
+    const live = async () => ({ rows: await digest(app, 'shop.orders'), notes: await digest(app, 'shop.order_notes') });
+    const before = await live();
+    const replacing = () =>
+      server.client.workflow.start(WorkflowType.recoverTable, {
         taskQueue,
         workflowId: `recover-table-${db}-${uniqueSuffix()}`,
         args: [
           {
             server: db,
             into: db,
-            hostQueue: crashQueue,
-            tables: names(['shop.orders'], 'orders_after_crash'),
+            hostQueue,
+            tables: names(['shop.orders'], undefined, true),
             target: { kind: 'time', time: target },
           },
         ],
       });
-      await waitFor(
-        'the temporary instance to start',
-        async () =>
-          existsSync(runFolders) &&
-          readdirSync(runFolders).some(
-            (f) => f.startsWith('table-') && existsSync(join(runFolders, f, 'data', 'postmaster.pid')),
-          ),
-        120,
-      );
-      doomed.killHard();
-      const rescuer = await createHostWorker({
-        connection: server.nativeConnection,
-        namespace: server.namespace,
-        taskQueue: crashQueue,
-        activities,
-      });
-      const afterCrash: RecoverTableResult = await rescuer.runUntil(crashing.result());
-      expect(afterCrash.tables).toEqual([expect.objectContaining({ as: 'shop.orders_after_crash', rows: countThen })]);
-      expect(await digest(app, 'shop.orders_after_crash')).toBe(ordersThen);
-      expect(await highestAttempt(crashing)).toBeGreaterThanOrEqual(2);
-      expect(readdirSync(runFolders).filter((f) => f.startsWith('table-'))).toEqual([]);
-      expect(await instancesUnder(runFolders)).toEqual([]);
+    const awaitingApproval = (run: WorkflowHandle) =>
+      waitFor('the replace to wait for its approval', async () => (await run.query(restoreStatusQuery)).awaitingApproval, 120);
 
-      // --replace. Since T: a grant, a new order (the sequence moved on), and a table whose rows point at orders.
-      await app.query('CREATE ROLE auditors NOLOGIN');
-      await app.query('GRANT SELECT, UPDATE ON shop.orders TO auditors');
-      const newest = (
-        await app.query<{ id: number }>(
-          `INSERT INTO shop.orders (customer_id, note, total) VALUES (1, 'after T', 1) RETURNING id`,
-        )
-      ).rows[0].id;
-      await app.query('CREATE TABLE shop.order_notes (order_id int NOT NULL REFERENCES shop.orders, note text)');
-      await app.query(`INSERT INTO shop.order_notes VALUES (5, 'kept order'), ($1, 'an order the copy lacks')`, [newest]);
-      await app.query('CREATE VIEW shop.big_orders AS SELECT * FROM shop.orders WHERE total > 100');
-      const live = async () => ({ rows: await digest(app, 'shop.orders'), notes: await digest(app, 'shop.order_notes') });
-      const before = await live();
-      const replacing = () =>
-        server.client.workflow.start(WorkflowType.recoverTable, {
-          taskQueue,
-          workflowId: `recover-table-${db}-${uniqueSuffix()}`,
-          args: [
-            {
-              server: db,
-              into: db,
-              hostQueue,
-              tables: names(['shop.orders'], undefined, true),
-              target: { kind: 'time', time: target },
-            },
-          ],
-        });
-      const awaitingApproval = (run: WorkflowHandle) =>
-        waitFor('the replace to wait for its approval', async () => (await run.query(restoreStatusQuery)).awaitingApproval, 120);
+    // A view reading the table: refused at once, naming it.
+    const blocked = await (await replacing()).result().catch((e: unknown) => e);
+    expect(describeFailure(blocked)).toMatchObject({ exitCode: 64 });
+    expect(describeFailure(blocked).lines.join(' ')).toContain(
+      'shop.orders cannot be replaced: view shop.big_orders would keep pointing at the old table; recover it beside the live one (without --replace), or drop them first',
+    );
+    await app.query('DROP VIEW shop.big_orders');
 
-      // A view reading the table: refused at once, naming it.
-      const blocked = await (await replacing()).result().catch((e: unknown) => e);
-      expect(describeFailure(blocked)).toMatchObject({ exitCode: 64 });
-      expect(describeFailure(blocked).lines.join(' ')).toContain(
-        'shop.orders cannot be replaced: view shop.big_orders would keep pointing at the old table; recover it beside the live one (without --replace), or drop them first',
-      );
-      await app.query('DROP VIEW shop.big_orders');
+    // Rejected: nothing changed.
+    const rejected = await replacing();
+    await awaitingApproval(rejected);
+    await rejected.executeUpdate(rejectRestoreUpdate, { args: [{ by: 'dba', note: 'wrong time' }] });
+    expect(describeFailure(await rejected.result().catch((e: unknown) => e)).lines.join(' ')).toContain(
+      'rejected by dba: wrong time; nothing was changed',
+    );
+    expect(await live()).toEqual(before);
 
-      // Rejected: nothing changed.
-      const rejected = await replacing();
-      await awaitingApproval(rejected);
-      await rejected.executeUpdate(rejectRestoreUpdate, { args: [{ by: 'dba', note: 'wrong time' }] });
-      expect(describeFailure(await rejected.result().catch((e: unknown) => e)).lines.join(' ')).toContain(
-        'rejected by dba: wrong time; nothing was changed',
-      );
-      expect(await live()).toEqual(before);
+    // Approved, but a note points at an order the copy lacks: the conflict named, nothing changed.
+    const conflicting = await replacing();
+    await awaitingApproval(conflicting);
+    await conflicting.executeUpdate(approveRestoreUpdate, { args: [{ by: 'dba' }] });
+    const conflict = describeFailure(await conflicting.result().catch((e: unknown) => e)).lines.join(' ');
+    expect(conflict).toContain(`copying the recovered tables into ${db} failed, nothing was changed there:`);
+    expect(conflict).toMatch(
+      /violates foreign key constraint "order_notes_order_id_fkey".*Key \(order_id\)=\(\d+\) is not present/,
+    );
+    expect(await live()).toEqual(before);
+    expect((await app.query(`SELECT 1 FROM pg_class WHERE relname IN ('orders_recovering', 'orders_replaced')`)).rowCount).toBe(
+      0,
+    );
+    expect(await instancesUnder(runFolders)).toEqual([]);
 
-      // Approved, but a note points at an order the copy lacks: the conflict named, nothing changed.
-      const conflicting = await replacing();
-      await awaitingApproval(conflicting);
-      await conflicting.executeUpdate(approveRestoreUpdate, { args: [{ by: 'dba' }] });
-      const conflict = describeFailure(await conflicting.result().catch((e: unknown) => e)).lines.join(' ');
-      expect(conflict).toContain(`copying the recovered tables into ${db} failed, nothing was changed there:`);
-      expect(conflict).toMatch(
-        /violates foreign key constraint "order_notes_order_id_fkey".*Key \(order_id\)=\(\d+\) is not present/,
-      );
-      expect(await live()).toEqual(before);
-      expect((await app.query(`SELECT 1 FROM pg_class WHERE relname IN ('orders_recovering', 'orders_replaced')`)).rowCount).toBe(
-        0,
-      );
-      expect(await instancesUnder(runFolders)).toEqual([]);
-
-      // Without that note, approved: the table as it was at T in its own place, the live rows kept beside it.
-      await app.query('DELETE FROM shop.order_notes WHERE order_id = $1', [newest]);
-      const approved = await replacing();
-      await awaitingApproval(approved);
-      await approved.executeUpdate(approveRestoreUpdate, { args: [{ by: 'dba' }] });
-      const replaced: RecoverTableResult = await approved.result();
-      expect(replaced).toMatchObject({
-        approvedBy: 'dba',
-        tables: [
-          { table: 'shop.orders', as: 'shop.orders', rows: countThen, keptAs: 'shop.orders_replaced', foreignKeysLeftOut: [] },
-        ],
-      });
-      expect(formatTableRecovery(replaced)).toContain(
-        `shop.orders replaced by its copy: ${countThen} row(s); the rows it had are kept as shop.orders_replaced`,
-      );
-      expect(await digest(app, 'shop.orders')).toBe(ordersThen);
-      expect(await digest(app, 'shop.orders_replaced')).toBe(before.rows);
-      // The live table's foreign keys (its own and the one pointing at it), grants and names are the copy's now.
-      expect(
-        await catalog(
-          `SELECT conname, conrelid::regclass::text AS on, confrelid::regclass::text AS to FROM pg_constraint
+    // Without that note, approved: the table as it was at T in its own place, the live rows kept beside it.
+    await app.query('DELETE FROM shop.order_notes WHERE order_id = $1', [newest]);
+    const approved = await replacing();
+    await awaitingApproval(approved);
+    await approved.executeUpdate(approveRestoreUpdate, { args: [{ by: 'dba' }] });
+    const replaced: RecoverTableResult = await approved.result();
+    expect(replaced).toMatchObject({
+      approvedBy: 'dba',
+      tables: [
+        { table: 'shop.orders', as: 'shop.orders', rows: countThen, keptAs: 'shop.orders_replaced', foreignKeysLeftOut: [] },
+      ],
+    });
+    expect(formatTableRecovery(replaced)).toContain(
+      `shop.orders replaced by its copy: ${countThen} row(s); the rows it had are kept as shop.orders_replaced`,
+    );
+    expect(await digest(app, 'shop.orders')).toBe(ordersThen);
+    expect(await digest(app, 'shop.orders_replaced')).toBe(before.rows);
+    // The live table's foreign keys (its own and the one pointing at it), grants and names are the copy's now.
+    expect(
+      await catalog(
+        `SELECT conname, conrelid::regclass::text AS on, confrelid::regclass::text AS to FROM pg_constraint
             WHERE contype = 'f' AND 'shop.orders'::regclass IN (conrelid, confrelid) ORDER BY 1`,
-        ),
-      ).toEqual([
-        { conname: 'order_notes_order_id_fkey', on: 'shop.order_notes', to: 'shop.orders' },
-        { conname: 'orders_customer_id_fkey', on: 'shop.orders', to: 'shop.customers' },
-      ]);
-      expect(
-        await catalog(
-          `SELECT has_table_privilege('auditors', 'shop.orders', 'UPDATE') AS auditors, has_table_privilege('reporting', 'shop.orders', 'SELECT') AS reporting`,
-        ),
-      ).toEqual([{ auditors: true, reporting: true }]);
-      expect(
-        await catalog(`SELECT indexname FROM pg_indexes WHERE schemaname = 'shop' AND tablename = 'orders' ORDER BY 1`),
-      ).toEqual([{ indexname: 'orders_customer_idx' }, { indexname: 'orders_pkey' }]);
-      // No id handed out before is handed out again.
-      const next = (await app.query<{ id: number }>(`INSERT INTO shop.orders (customer_id, total) VALUES (1, 1) RETURNING id`))
-        .rows[0].id;
-      expect(next).toBeGreaterThan(newest);
-      expect(await instancesUnder(runFolders)).toEqual([]);
-      await app.end();
-      await archiving.cancel();
-      await archiving.result();
-    }),
-  );
+      ),
+    ).toEqual([
+      { conname: 'order_notes_order_id_fkey', on: 'shop.order_notes', to: 'shop.orders' },
+      { conname: 'orders_customer_id_fkey', on: 'shop.orders', to: 'shop.customers' },
+    ]);
+    expect(
+      await catalog(
+        `SELECT has_table_privilege('auditors', 'shop.orders', 'UPDATE') AS auditors, has_table_privilege('reporting', 'shop.orders', 'SELECT') AS reporting`,
+      ),
+    ).toEqual([{ auditors: true, reporting: true }]);
+    expect(
+      await catalog(`SELECT indexname FROM pg_indexes WHERE schemaname = 'shop' AND tablename = 'orders' ORDER BY 1`),
+    ).toEqual([{ indexname: 'orders_customer_idx' }, { indexname: 'orders_pkey' }]);
+    // No id handed out before is handed out again.
+    const next = (await app.query<{ id: number }>(`INSERT INTO shop.orders (customer_id, total) VALUES (1, 1) RETURNING id`))
+      .rows[0].id;
+    expect(next).toBeGreaterThan(newest);
+    expect(await instancesUnder(runFolders)).toEqual([]);
+    await app.end();
+    await archiving.cancel();
+    await archiving.result();
+  });
   rmSync(workDir, { recursive: true, force: true });
 }, 300_000);

@@ -62,6 +62,7 @@ describe('recorded histories replay against the current workflows', () => {
         'recover-table-replace-rejected.json',
         'recover-table-replace-conflict.json',
         'recover-table-from-logical-backup.json',
+        'dr-resolved-with-evidence.json',
       ]),
     );
   });

@@ -210,6 +210,23 @@ export class Bucket {
     return uploadOnce(this.s3, this.storage, spec);
   }
 
+  /** A small text document (a report) in an instantly readable class; replacing it with the same content is harmless. */
+  async putText(key: string, text: string, contentType: string): Promise<string> {
+    await this.send(`PutObject ${key}`, () =>
+      this.s3.send(
+        new PutObjectCommand({
+          Bucket: this.name,
+          Key: key,
+          Body: text,
+          ContentType: contentType,
+          StorageClass: 'STANDARD',
+          ...sseParams(this.storage),
+        }),
+      ),
+    );
+    return key;
+  }
+
   /** Writes a small object, replacing whatever is there (only for probes and records that may be rewritten). */
   async put(key: string, body: Buffer | string): Promise<void> {
     await this.send(`PutObject ${key}`, () => this.s3.send(new PutObjectCommand({ Bucket: this.name, Key: key, Body: body })));

@@ -116,6 +116,13 @@ export const failureKey = (prefix: string, database: string, backupId: string) =
 export const restoreKey = (prefix: string, database: string, finishedAt: string, workflowId: string) =>
   `${restorePrefix(prefix, database)}${finishedAt.replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z')}_${workflowId.replace(/[^A-Za-z0-9_.-]/g, '_')}.json`;
 
+/** Evidence reports of incidents and recoveries (JSON and markdown), by the time they closed: docs/FORMAT.md §9. */
+export const reportsFolder = (prefix: string, database: string) => `${databaseRoot(prefix, database)}reports/`;
+export function evidenceKeys(prefix: string, database: string, closedAt: string, id: string): { json: string; markdown: string } {
+  const base = `${reportsFolder(prefix, database)}${closedAt.replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z')}_${id.replace(/[^A-Za-z0-9_.-]/g, '_')}`;
+  return { json: `${base}.json`, markdown: `${base}.md` };
+}
+
 /** The backup id a per-backup JSON record is named by (manifests, verifications, failures). */
 export const recordName = (key: string) => key.slice(key.lastIndexOf('/') + 1, -'.json'.length);
 

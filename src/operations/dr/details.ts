@@ -86,5 +86,6 @@ export function incidentDetails(s: IncidentState, now: Date = new Date()): strin
     );
   if (s.restore) lines.push(`**Restore:** ${s.restore.status}: ${s.restore.detail} (run ${s.restore.workflowId})`);
   if (s.recovery) lines.push(`**Recovery:** ${describeRecovery(s.recovery)}`);
+  if (s.evidence) lines.push(`**Evidence report:** ${s.evidence.markdown}`);
   return lines.join('\n');
 }

@@ -128,6 +128,8 @@ export interface IncidentState {
   recovery: RecoveryFigures | null;
   skipped: Step[];
   timeline: TimelineEntry[];
+  /** Where the evidence report of a closed incident is stored (JSON and markdown). */
+  evidence?: { json: string; markdown: string } | null;
   /** The last Signal refused by its validator (an Update's refusal goes back to its sender instead). */
   lastRefused?: { at: string; by: string; action: string; reason: string } | null;
 }

@@ -109,6 +109,7 @@ export function formatIncident(s: IncidentState, restoreStep?: string): string {
       `checks     ${s.checks.map((c) => `${c.name} ${c.ok ? 'ok' : 'FAILED'} (${c.detail})`).join('; ') || 'none configured'}`,
     );
   if (s.recovery) lines.push(`recovery   ${describeRecovery(s.recovery)}`);
+  if (s.evidence) lines.push(`evidence   ${s.evidence.markdown} (and .json)`);
   if (s.skipped.length) lines.push(`skipped    ${s.skipped.map((x) => STEP_TITLES[x]).join(', ')}`);
   lines.push('timeline');
   for (const t of s.timeline) lines.push(`  ${when(t.at)}  ${t.step.padEnd(10)} ${t.by.padEnd(10)} ${t.what}`);

@@ -1,0 +1,197 @@
+/**
+ * The evidence an incident leaves: what an auditor asks for, built from the incident's state
+ * (itself rebuilt from the workflow's history on every replay): the timeline, who did what,
+ * each step's duration and outcome, and the recovery time and data loss against the
+ * strategy's objectives. JSON for tools, markdown for people; stored beside the backups
+ * (docs/FORMAT.md §9). Pure: the activity only stores what this returns.
+ */
+import { OBJECTIVES } from '../../infra/config/objectives';
+import { IncidentState, Step, STEP_TITLES, STEPS, TimelineEntry } from './incident';
+
+export const EVIDENCE_KIND = 'pgwarden.evidence';
+
+export interface StepEvidence {
+  step: Step;
+  title: string;
+  startedAt: string | null;
+  endedAt: string | null;
+  seconds: number | null;
+  /** stopped: under way when the incident was aborted. */
+  outcome: 'done' | 'skipped' | 'failed' | 'stopped' | 'not reached';
+  /** The people who acted in this step (not pgwarden itself). */
+  by: string[];
+}
+
+export interface Objective {
+  objective: string;
+  measured: string | null;
+  met: boolean | null;
+}
+
+export interface EvidenceReport {
+  kind: typeof EVIDENCE_KIND;
+  formatVersion: 1;
+  type: 'disaster-recovery';
+  id: string;
+  database: string;
+  severity: string;
+  summary: string;
+  status: IncidentState['status'];
+  openedAt: string;
+  openedBy: string;
+  failureTime: string;
+  closedAt: string | null;
+  acknowledged: { by: string; at: string | null } | null;
+  steps: StepEvidence[];
+  /** Each person and what they did, in order. */
+  people: Array<{ who: string; did: Array<{ at: string; what: string }> }>;
+  objectives: { restore: Objective; fullService: Objective; dataLoss: Objective };
+  backup: { id: string; newDatabase: string | null } | null;
+  checks: IncidentState['checks'];
+  timeline: TimelineEntry[];
+  generatedAt: string;
+}
+
+const hours = (ms: number) => `${(ms / 3_600_000).toFixed(2)} h`;
+
+export function incidentEvidence(s: IncidentState, generatedAt: Date): EvidenceReport {
+  const started = (step: Step) => s.timeline.find((e) => e.step === step && e.by === 'pgwarden' && /: started$/.test(e.what));
+  const steps = STEPS.map((step, i): StepEvidence => {
+    const start = started(step);
+    const next = STEPS.slice(i + 1)
+      .map(started)
+      .find(Boolean);
+    const end = next?.at ?? (start ? s.closedAt : null);
+    const failed = s.timeline.some((e) => e.step === step && e.by === 'pgwarden' && e.what.startsWith('failed:'));
+    const outcome: StepEvidence['outcome'] = s.skipped.includes(step)
+      ? 'skipped'
+      : !start
+        ? 'not reached'
+        : next || s.status === 'resolved'
+          ? 'done'
+          : failed
+            ? 'failed'
+            : 'stopped';
+    return {
+      step,
+      title: STEP_TITLES[step],
+      startedAt: start?.at ?? null,
+      endedAt: start ? end : null,
+      seconds: start && end ? Math.round((Date.parse(end) - Date.parse(start.at)) / 1000) : null,
+      outcome,
+      by: [...new Set(s.timeline.filter((e) => e.step === step && e.by !== 'pgwarden').map((e) => e.by))],
+    };
+  });
+  const people = new Map<string, Array<{ at: string; what: string }>>();
+  for (const e of s.timeline.filter((e) => e.by !== 'pgwarden'))
+    people.set(e.by, [...(people.get(e.by) ?? []), { at: e.at, what: e.what }]);
+  const r = s.recovery;
+  return {
+    kind: EVIDENCE_KIND,
+    formatVersion: 1,
+    type: 'disaster-recovery',
+    id: s.incidentId,
+    database: s.database,
+    severity: s.severity,
+    summary: s.summary,
+    status: s.status,
+    openedAt: s.openedAt,
+    openedBy: s.openedBy,
+    failureTime: s.failureTime,
+    closedAt: s.closedAt,
+    acknowledged: s.escalation.acknowledgedBy ? { by: s.escalation.acknowledgedBy, at: s.escalation.acknowledgedAt } : null,
+    steps,
+    people: [...people].map(([who, did]) => ({ who, did })),
+    objectives: {
+      restore: {
+        objective: OBJECTIVES.restore.text,
+        measured: r?.restoreMs != null ? hours(r.restoreMs) : null,
+        met: r?.restoreWithinRto ?? null,
+      },
+      fullService: {
+        objective: OBJECTIVES.fullService.text,
+        measured: r ? hours(r.fullServiceMs) : null,
+        met: r ? r.fullServiceWithinRto : null,
+      },
+      dataLoss: {
+        objective: OBJECTIVES.dataLoss.text,
+        measured: r?.dataLossHours != null ? `${r.dataLossHours} h` : null,
+        met: r?.withinRpo ?? null,
+      },
+    },
+    backup: s.selection ? { id: s.selection.backupId, newDatabase: s.selection.newDatabase ?? null } : null,
+    checks: s.checks,
+    timeline: s.timeline,
+    generatedAt: generatedAt.toISOString(),
+  };
+}
+
+const cell = (v: string) => v.replace(/\|/g, '\\|').replace(/\n/g, ' ');
+const time = (iso: string | null) => (iso ? iso.replace('T', ' ').replace(/\.\d+Z$/, 'Z') : '–');
+const duration = (seconds: number | null) =>
+  seconds === null
+    ? '–'
+    : seconds < 120
+      ? `${seconds} s`
+      : seconds < 7200
+        ? `${Math.round(seconds / 60)} min`
+        : `${(seconds / 3600).toFixed(1)} h`;
+const verdict = (met: boolean | null) => (met === null ? 'not measured' : met ? 'met' : '**missed**');
+
+export function evidenceMarkdown(r: EvidenceReport): string {
+  const lines = [
+    `# Incident ${r.id}: ${r.summary}`,
+    '',
+    `| | |`,
+    `|---|---|`,
+    `| database | ${cell(r.database)} |`,
+    `| severity | ${r.severity} |`,
+    `| outcome | ${r.status} |`,
+    `| failure time | ${time(r.failureTime)} |`,
+    `| opened | ${time(r.openedAt)} by ${cell(r.openedBy)} |`,
+    `| acknowledged | ${r.acknowledged ? `${time(r.acknowledged.at)} by ${cell(r.acknowledged.by)}` : 'never'} |`,
+    `| closed | ${time(r.closedAt)} |`,
+    `| backup restored | ${r.backup ? `${r.backup.id}${r.backup.newDatabase ? ` into ${cell(r.backup.newDatabase)}` : ' in place'}` : 'none'} |`,
+    '',
+    '## Objectives',
+    '',
+    '| objective | measured | result |',
+    '|---|---|---|',
+    ...(['restore', 'fullService', 'dataLoss'] as const).map((k) => {
+      const o = r.objectives[k];
+      return `| ${o.objective} | ${o.measured ?? '–'} | ${verdict(o.met)} |`;
+    }),
+    '',
+    '## Steps',
+    '',
+    '| step | started | took | outcome | by |',
+    '|---|---|---|---|---|',
+    ...r.steps.map(
+      (s) => `| ${s.title} | ${time(s.startedAt)} | ${duration(s.seconds)} | ${s.outcome} | ${cell(s.by.join(', ') || '–')} |`,
+    ),
+    ...(r.checks?.length
+      ? [
+          '',
+          '## Recovery checks',
+          '',
+          ...r.checks.map((c) => `- ${c.ok ? 'passed' : '**FAILED**'}: ${c.name}: ${cell(c.detail)}`),
+        ]
+      : []),
+    '',
+    '## Who did what',
+    '',
+    ...(r.people.length
+      ? r.people.flatMap((p) => [`- **${cell(p.who)}**`, ...p.did.map((d) => `  - ${time(d.at)}: ${cell(d.what)}`)])
+      : ['- nobody acted: everything recorded was done by pgwarden']),
+    '',
+    '## Timeline',
+    '',
+    '| time | step | by | what |',
+    '|---|---|---|---|',
+    ...r.timeline.map((e) => `| ${time(e.at)} | ${e.step} | ${cell(e.by)} | ${cell(e.what)} |`),
+    '',
+    `_Generated by pgwarden at ${time(r.generatedAt)} from the incident's workflow history._`,
+    '',
+  ];
+  return lines.join('\n');
+}

@@ -1,0 +1,132 @@
+/** The incident's evidence report: step durations and outcomes, who did what, objectives, markdown. */
+import { incidentEvidence, evidenceMarkdown } from '../../src/operations/dr/evidence';
+import { IncidentState, TimelineEntry } from '../../src/operations/dr/incident';
+import { openingState } from '../../src/operations/dr/incident-machine';
+
+const at = (hhmm: string) => `2026-11-24T${hhmm}:00.000Z`;
+const entry = (hhmm: string, step: TimelineEntry['step'], by: string, what: string): TimelineEntry => ({
+  at: at(hhmm),
+  step,
+  by,
+  what,
+});
+const started = (hhmm: string, step: TimelineEntry['step'], title: string) => entry(hhmm, step, 'pgwarden', `${title}: started`);
+
+const timeline: TimelineEntry[] = [
+  entry('02:00', 'incident', 'carol', 'opened: orders lost'),
+  started('02:00', 'identify', '1. Identify failure'),
+  started('02:01', 'assess', '2. Assess impact'),
+  entry('02:05', 'escalation', 'bob', 'acknowledged'),
+  entry('02:10', 'assess', 'bob', 'assessed: orders since 01:00; customer impact: no'),
+  started('02:10', 'select', '3. Select backup'),
+  entry('02:12', 'select', 'bob', 'chose backup_20261123_020000 (in place)'),
+  started('02:12', 'restore', '4. Execute restore'),
+  entry('02:15', 'restore', 'alice', 'approved the restore'),
+  entry('02:40', 'restore', 'pgwarden', 'restored into shop'),
+  started('02:40', 'verify', '5. Verify recovery'),
+  started('02:45', 'resume', '6. Resume operations'),
+  entry('03:00', 'resume', 'carol', 'operations resumed'),
+  entry('03:00', 'incident', 'pgwarden', 'resolved'),
+];
+
+function resolved(over: Partial<IncidentState> = {}): IncidentState {
+  const s = openingState(
+    'dr-shop-20261124T020000Z',
+    { summary: 'orders | lost', database: 'shop', failureTime: '2026-11-23T16:00:00Z', openedBy: 'carol' },
+    new Date(at('02:00')),
+  );
+  return {
+    ...s,
+    status: 'resolved',
+    step: 'resume',
+    stepStatus: 'done',
+    closedAt: at('03:00'),
+    escalation: { ...s.escalation, acknowledgedBy: 'bob', acknowledgedAt: at('02:05') },
+    selection: { by: 'bob', backupId: 'backup_20261123_020000' },
+    checks: [{ name: 'row counts', ok: true, detail: '12 tables as in the manifest' }],
+    recovery: {
+      restoreMs: 28 * 60_000,
+      restoreWithinRto: true,
+      fullServiceMs: 60 * 60_000,
+      fullServiceWithinRto: true,
+      dataLossHours: 14,
+      withinRpo: true,
+    },
+    timeline,
+    ...over,
+  };
+}
+
+describe('incidentEvidence', () => {
+  it('gives each step its duration, outcome and people, and the objectives measured', () => {
+    const r = incidentEvidence(resolved(), new Date(at('03:01')));
+    expect(r.steps.map((s) => [s.step, s.seconds, s.outcome, s.by])).toEqual([
+      ['identify', 60, 'done', []],
+      ['assess', 540, 'done', ['bob']],
+      ['select', 120, 'done', ['bob']],
+      ['restore', 1680, 'done', ['alice']],
+      ['verify', 300, 'done', []],
+      ['resume', 900, 'done', ['carol']],
+    ]);
+    expect(r.people).toEqual([
+      {
+        who: 'carol',
+        did: [
+          { at: at('02:00'), what: 'opened: orders lost' },
+          { at: at('03:00'), what: 'operations resumed' },
+        ],
+      },
+      {
+        who: 'bob',
+        did: [
+          { at: at('02:05'), what: 'acknowledged' },
+          { at: at('02:10'), what: 'assessed: orders since 01:00; customer impact: no' },
+          { at: at('02:12'), what: 'chose backup_20261123_020000 (in place)' },
+        ],
+      },
+      { who: 'alice', did: [{ at: at('02:15'), what: 'approved the restore' }] },
+    ]);
+    expect(r.objectives).toEqual({
+      restore: { objective: 'RTO 2-4 h', measured: '0.47 h', met: true },
+      fullService: { objective: 'RTO 4-6 h', measured: '1.00 h', met: true },
+      dataLoss: { objective: 'RPO 24 h', measured: '14 h', met: true },
+    });
+    expect(r).toMatchObject({ kind: 'pgwarden.evidence', formatVersion: 1, acknowledged: { by: 'bob', at: at('02:05') } });
+  });
+
+  it('says which step was under way when the incident was aborted, which were skipped and which never reached', () => {
+    const cut = timeline.slice(0, 9).concat(entry('02:20', 'incident', 'alice', 'aborted: wrong database'));
+    const r = incidentEvidence(
+      resolved({ status: 'aborted', closedAt: at('02:20'), recovery: null, timeline: cut, skipped: ['identify'] }),
+      new Date(at('02:21')),
+    );
+    expect(r.steps.map((s) => [s.step, s.seconds, s.outcome])).toEqual([
+      ['identify', 60, 'skipped'],
+      ['assess', 540, 'done'],
+      ['select', 120, 'done'],
+      ['restore', 480, 'stopped'],
+      ['verify', null, 'not reached'],
+      ['resume', null, 'not reached'],
+    ]);
+    expect(r.objectives.restore).toEqual({ objective: 'RTO 2-4 h', measured: null, met: null });
+  });
+
+  it('reads as markdown: the facts, objectives, steps, people and the timeline, with table cells escaped', () => {
+    const md = evidenceMarkdown(incidentEvidence(resolved(), new Date(at('03:01'))));
+    expect(md.split('\n')).toEqual(
+      expect.arrayContaining([
+        '# Incident dr-shop-20261124T020000Z: orders | lost',
+        '| acknowledged | 2026-11-24 02:05:00Z by bob |',
+        '| backup restored | backup_20261123_020000 in place |',
+        '| RTO 2-4 h | 0.47 h | met |',
+        '| RPO 24 h | 14 h | met |',
+        '| 4. Execute restore | 2026-11-24 02:12:00Z | 28 min | done | alice |',
+        '- passed: row counts: 12 tables as in the manifest',
+        '- **bob**',
+        '  - 2026-11-24 02:05:00Z: acknowledged',
+        '| 2026-11-24 02:12:00Z | select | bob | chose backup_20261123_020000 (in place) |',
+      ]),
+    );
+    expect(md).not.toContain('| orders | lost');
+  });
+});
