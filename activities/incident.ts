@@ -11,9 +11,7 @@ import { compareRowCounts, describeDifference } from '../src/operations/verify/v
 import { connectDatabase } from '../src/infra/postgres/client';
 import { requireDatabase } from '../src/infra/config/config';
 import { BackupError, BackupNotFoundError, ConfigError } from '../src/infra/errors/errors';
-import type { BackupProposal, Findings, IncidentState, RecoveryCheck } from '../src/operations/dr/incident';
-import { evidenceMarkdown, incidentEvidence } from '../src/operations/dr/evidence';
-import { evidenceKeys } from '../src/infra/storage/layout';
+import type { BackupProposal, Findings, RecoveryCheck } from '../src/operations/dr/incident';
 import type { EscalationMatrix } from '../src/operations/dr/escalation';
 import { IncidentBrief, incidentNotice, IncidentNoticeKind } from '../src/operations/dr/notices';
 import { ChannelResult } from '../src/infra/notify/notifier';
@@ -33,18 +31,6 @@ const entryFacts = (e: CatalogEntry | undefined, now: Date) =>
 
 export function incidentActivities(deps: ActivityDeps) {
   return {
-    /**
-     * The incident's evidence report (JSON and markdown) stored beside its database's backups;
-     * a retry rewrites the same keys with the same content. Returns where they are.
-     */
-    async storeIncidentEvidence(input: { state: IncidentState }): Promise<{ json: string; markdown: string }> {
-      const report = incidentEvidence(input.state, deps.now());
-      const keys = evidenceKeys(deps.config.storage.prefix, report.database, report.closedAt ?? report.generatedAt, report.id);
-      await deps.bucket.putJson(keys.json, report);
-      await deps.bucket.putText(keys.markdown, evidenceMarkdown(report), 'text/markdown; charset=utf-8');
-      return { json: deps.bucket.where(keys.json), markdown: deps.bucket.where(keys.markdown) };
-    },
-
     async openIncident(input: { database?: string; matrix?: string }): Promise<OpenedIncident> {
       const configured = deps.config.databases.map((d) => d.id);
       let database = input.database?.trim();

@@ -21,6 +21,7 @@ import { walArchiveActivities } from './wal-archive';
 import { baseBackupActivities } from './base-backup';
 import { pitrActivities } from './pitr';
 import { tableRecoveryActivities } from './table-recovery';
+import { evidenceActivities } from './evidence';
 
 /** typedFailures for every function of a group. */
 function typedAll<T extends Record<string, (...args: never[]) => Promise<unknown>>>(group: T): T {
@@ -47,6 +48,7 @@ export function createActivities(deps: ActivityDeps) {
     ...baseBackupActivities(deps),
     ...pitrActivities(deps),
     ...tableRecoveryActivities(deps),
+    ...evidenceActivities(deps),
   });
 }
 

@@ -135,7 +135,7 @@ export function tableRecoveryActivities(deps: ActivityDeps) {
       const copy = await connectDatabase(server, { database: input.database });
       const prepared = await whileBeating(
         () => ({ summary: `renaming the tables in ${input.database}` }),
-        () => renameAndCheck(copy, input),
+        () => renameAndCheck(copy, input, `in backup ${input.backupId} (taken ${input.fromBackup.takenAt})`),
       );
       return {
         baseBackupId: input.backupId,
@@ -245,19 +245,25 @@ export function tableRecoveryActivities(deps: ActivityDeps) {
         `database ${server.database} cannot be opened as of ${describeTarget(input.target)} (${err.message}); did it exist then?`,
       );
     });
-    const prepared = await renameAndCheck(copy, input);
+    const prepared = await renameAndCheck(copy, input, `as of ${describeTarget(input.target)}`);
     return { baseBackupId: chosen.base.backupId, recoveredTo: recovered.reached, port: recovered.port, ...prepared };
   }
 
   /** In the copy (an instance or a database), the tables renamed, and every name they bring checked free in the target. */
-  async function renameAndCheck(copy: Client, input: TableRecoveryInput): Promise<Pick<RecoveredCopy, 'tables' | 'renamed'>> {
+  async function renameAndCheck(
+    copy: Client,
+    input: TableRecoveryInput,
+    /** When the copy is of, for messages: "as of <target>", "in backup <id> (taken <time>)". */
+    at: string,
+  ): Promise<Pick<RecoveredCopy, 'tables' | 'renamed'>> {
     const live = await connectDatabase(requireDatabase(deps.config, input.into));
     try {
       const tables: RecoveredTable[] = [];
       const renamed: Renamed[][] = [];
       for (const name of input.tables) {
-        await requireTableAt(copy, live, name, input.target);
-        const done = await renameInCopy(copy, name);
+        // A retry finds what an earlier attempt renamed in the same temporary database.
+        const done =
+          (await renamedEarlier(copy, name)) ?? (await requireTableAt(copy, live, name, at), await renameInCopy(copy, name));
         tables.push(done.table);
         renamed.push(done.renamed);
       }
@@ -409,20 +415,19 @@ async function ensureRunning(deps: ActivityDeps, root: string, port: number): Pr
 }
 
 /** The table exists in the copy as an ordinary table, or the one line that says what there was instead. */
-async function requireTableAt(copy: Client, live: Client, name: RecoveryName, target: RecoveryTarget): Promise<void> {
-  const at = describeTarget(target);
+async function requireTableAt(copy: Client, live: Client, name: RecoveryName, at: string): Promise<void> {
   const kind = await tableKind(copy, name.from);
   if (kind === 'r') return;
   if (kind === 'p')
     throw new UsageError(`${describeTable(name.from)} is partitioned; recover its partitions by name (--table per partition)`);
-  if (kind) throw new UsageError(`${describeTable(name.from)} was not a table as of ${at} (relkind ${kind})`);
+  if (kind) throw new UsageError(`${describeTable(name.from)} was not a table ${at} (relkind ${kind})`);
   if (await tableKind(live, name.from))
     throw new UsageError(
-      `${describeTable(name.from)} did not exist as of ${at}; it exists now, so it was created later: choose a later --to`,
+      `${describeTable(name.from)} did not exist ${at}; it exists now, so it was created later: choose a later --to`,
     );
   const there = await tablesIn(copy, name.from.schema);
   throw new UsageError(
-    `${describeTable(name.from)} did not exist as of ${at}, nor does it now; tables in ${name.from.schema} then: ${there.slice(0, 10).join(', ') || 'none'}${there.length > 10 ? ', …' : ''}`,
+    `${describeTable(name.from)} did not exist ${at}, nor does it now; tables in ${name.from.schema} then: ${there.slice(0, 10).join(', ') || 'none'}${there.length > 10 ? ', …' : ''}`,
   );
 }
 
@@ -431,6 +436,24 @@ async function requireTableAt(copy: Client, live: Client, name: RecoveryName, ta
  * names that start with it, and its foreign keys go (they would check the recovered rows
  * against today's rows, and refuse the very rows being recovered).
  */
+/** In a copy's comment (never loaded: the load sets its own): what renameInCopy did, for a retry. */
+const RENAMED_MARK = 'pgwarden renamed: ';
+
+/** What an earlier attempt renamed in this copy, when the table is there only under its new name. */
+async function renamedEarlier(copy: Client, name: RecoveryName): Promise<{ table: RecoveredTable; renamed: Renamed[] } | null> {
+  if ((await tableKind(copy, name.from)) !== null || (await tableKind(copy, name.as)) !== 'r') return null;
+  const { rows } = await copy.query<{ d: string | null }>(`SELECT obj_description(to_regclass($1), 'pg_class') AS d`, [
+    qualified(name.as),
+  ]);
+  const said = rows[0]?.d;
+  if (!said?.startsWith(RENAMED_MARK)) return null;
+  const done = JSON.parse(said.slice(RENAMED_MARK.length)) as { renamed: Renamed[]; foreignKeysLeftOut: string[] };
+  return {
+    table: { table: describeTable(name.from), as: describeTable(name.as), rows: 0, foreignKeysLeftOut: done.foreignKeysLeftOut },
+    renamed: done.renamed,
+  };
+}
+
 async function renameInCopy(copy: Client, name: RecoveryName): Promise<{ table: RecoveredTable; renamed: Renamed[] }> {
   const { from, as } = name;
   const deps = await tableDependents(copy, from);
@@ -451,6 +474,8 @@ async function renameInCopy(copy: Client, name: RecoveryName): Promise<{ table: 
           : `ALTER ${d.kind === 'index' ? 'INDEX' : 'SEQUENCE'} ${ident(from.schema)}.${ident(d.original)} RENAME TO ${ident(d.name)}`,
       );
     await copy.query(`ALTER TABLE ${table} RENAME TO ${ident(as.table)}`);
+    const done = { renamed, foreignKeysLeftOut: deps.foreignKeys.map((f) => f.name) };
+    await copy.query(`COMMENT ON TABLE ${qualified(as)} IS ${quoteLiteral(RENAMED_MARK + JSON.stringify(done))}`);
     await copy.query('COMMIT');
   } catch (err) {
     await copy.query('ROLLBACK').catch(() => undefined);

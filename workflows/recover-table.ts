@@ -10,7 +10,7 @@
  *      the live table's place in that same transaction), and counted
  *   5. always: the temporary instance stopped and removed (or the database dropped), however the run ends
  */
-import { proxyActivities, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
+import { log, patched, proxyActivities, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
 import type { Activities } from '../activities';
 import type { RecoveredCopy, TableRecoveryResult, TableRecoverySource } from '../activities/table-recovery';
 import { needsRetrieval } from '../src/operations/restore/restore-plan';
@@ -19,6 +19,8 @@ import { describeTarget, type RecoveryTarget } from '../src/operations/pitr/targ
 import { describeTable, finalName, scratchDatabaseName, type RecoveryName } from '../src/operations/table-recovery/names';
 import type { RestoreStatus } from '../src/infra/temporal/messages';
 import { ApprovalGate } from './approval-gate';
+import { rootCauseMessage } from '../src/infra/temporal/root-cause';
+import { RecoveryLog, tableRecoveryEvidence } from '../src/operations/table-recovery/evidence';
 import { DatabaseSA, OperationSA } from '../src/infra/temporal/search-attributes';
 import { onHost } from './host-queue';
 
@@ -46,7 +48,12 @@ const long = proxyActivities<Activities>({
   retry: { initialInterval: '30 seconds', maximumAttempts: 3 },
 });
 
-export type RecoverTableResult = TableRecoveryResult & { durationMs: number; approvedBy?: string | null };
+export type RecoverTableResult = TableRecoveryResult & {
+  durationMs: number;
+  approvedBy?: string | null;
+  /** Where the run's evidence report is stored (JSON and markdown). */
+  evidence?: { json: string; markdown: string };
+};
 
 export async function RecoverTableWorkflow(input: RecoverTableInput): Promise<RecoverTableResult> {
   upsertSearchAttributes([
@@ -92,29 +99,91 @@ export async function RecoverTableWorkflow(input: RecoverTableInput): Promise<Re
     target: input.target,
     ...(input.fromBackup ? { fromBackup: input.fromBackup } : {}),
   };
+  // The run's own record of its steps, for its evidence report (runs recorded before it kept none).
+  const evidence = patched('table-recovery-evidence') ? new RecoveryLog(() => new Date()) : undefined;
+  let copy: RecoveredCopy | undefined;
+  let result: RecoverTableResult | undefined;
+  let failure: string | null = null;
+  evidence?.begin('check the target and choose the source');
   // Runs recorded before logical backups were a source got no answer here: the archive, as then.
-  const source = (await checkTableRecovery(work)) ?? { kind: 'pitr' };
+  const source = (await checkTableRecovery(work).catch(failed)) ?? { kind: 'pitr' };
   const scratch = source.kind === 'backup' ? scratchDatabaseName(workflowId) : undefined;
   try {
-    let copy: RecoveredCopy;
     if (source.kind === 'backup') {
       status.step = `restoring ${source.backupId} into a temporary database`;
+      evidence?.begin(`restore ${source.backupId} into a temporary database, rename the tables there`);
       copy = await fromLogicalBackup(input, source, scratch!, status);
     } else {
       status.step = `recovering ${input.server} to ${describeTarget(input.target)}`;
+      evidence?.begin(
+        `recover ${input.server} to ${describeTarget(input.target)} in a temporary instance, rename the tables there`,
+      );
       copy = await onServerHost.prepareRecoveredTables({ ...work, workflowId });
     }
     status.backupId = copy.baseBackupId;
     if (replace && !input.force) {
+      evidence?.begin('wait for the approval');
       gate.open();
       await gate.decided(input.approvalTimeoutMinutes ?? 60);
     }
     status.step = replace ? 'replacing the tables with their copies' : 'copying the tables into the target';
+    evidence?.begin(
+      replace
+        ? 'replace the tables with their copies, in one transaction'
+        : 'copy the tables into the target, in one transaction',
+    );
     const loaded = await onServerHost.loadRecoveredTables({ ...work, workflowId, copy });
     status.step = 'done';
-    return { ...loaded, approvedBy: status.approvedBy, durationMs: Date.now() - started };
+    result = { ...loaded, approvedBy: status.approvedBy, durationMs: Date.now() - started };
+    return result;
+  } catch (err) {
+    return failed(err);
   } finally {
+    evidence?.begin('remove the temporary instance or database');
     await discardTableRecovery({ server: input.server, workflowId, ...(scratch ? { database: scratch } : {}) });
+    if (evidence) await storeEvidence();
+  }
+
+  function failed(err: unknown): never {
+    failure ??= rootCauseMessage(err);
+    evidence?.end('failed');
+    throw err;
+  }
+
+  async function storeEvidence(): Promise<void> {
+    evidence!.end('done'); // the removal; a failed step was marked when it failed
+    const report = tableRecoveryEvidence({
+      id: workflowId,
+      server: input.server,
+      into: input.into,
+      target: describeTarget(input.target),
+      source: copy
+        ? copy.fromBackup
+          ? `logical backup ${copy.baseBackupId} taken ${copy.fromBackup.takenAt} (${copy.fromBackup.why})`
+          : `base backup ${copy.baseBackupId} and the WAL archive`
+        : null,
+      startedAt: new Date(started),
+      finishedAt: new Date(),
+      failure,
+      approval: replace && !input.force ? { approvedBy: status.approvedBy, rejectedBy: status.rejectedBy } : null,
+      tables: result
+        ? result.tables.map((t) => ({
+            table: t.table,
+            as: t.as,
+            rows: t.rows,
+            ...(t.keptAs !== undefined ? { keptAs: t.keptAs } : {}),
+          }))
+        : input.tables.map((t) => ({ table: describeTable(t.from), as: describeTable(finalName(t)), rows: null })),
+      steps: evidence!.steps,
+      recoveredTo: result?.recoveredTo ? { commitTime: result.recoveredTo.commitTime, lsn: result.recoveredTo.lsn } : null,
+      lossSeconds: result?.lossSeconds ?? null,
+      generatedAt: new Date(),
+    });
+    // The report is evidence, not the recovery: a failure to store it is logged, never the run's.
+    const stored = await quick
+      .storeTableRecoveryEvidence({ report })
+      .catch((err: unknown) => (log.warn('evidence report not stored', { error: rootCauseMessage(err) }), null));
+    if (result && stored) result.evidence = stored;
   }
 }
 

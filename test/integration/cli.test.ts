@@ -318,6 +318,42 @@ describe('pgwarden wal', () => {
     expect([port.code, port.stderr.trim()]).toEqual([64, 'pgwarden: --port 99999: expected a port number from 1 to 65535']);
   });
 
+  it('refuses a table recovery it cannot do in one line before asking Temporal (exit 64), and shows examples', () => {
+    const env = { DATABASE_URL: 'postgres://u:p@h/app', WAL_ARCHIVE: 'app', TEMPORAL_ADDRESS: '127.0.0.1:1' };
+    const refusals: Array<[string[], string]> = [
+      [
+        ['--table', 'a', '--table', 'b', '--as', 'c', '--to', 'latest'],
+        '--as names one table; with 2 tables each comes back as <table>_recovered',
+      ],
+      [
+        ['--table', 'shop.orders', '--replace', '--as', 'x', '--to', 'latest'],
+        "--as and --replace exclude each other: --replace puts the copy under the table's own name",
+      ],
+      [
+        ['--table', 'shop.orders', '--force', '--to', 'latest'],
+        '--force is for --replace; a recovery beside the live table needs no approval',
+      ],
+      [
+        ['--table', 'order items', '--to', 'latest'],
+        '--table order items: expected schema.table (quote names with other characters: \'"My Table"\')',
+      ],
+      [['--table', 'shop.orders'], 'give exactly one of --to TIME|latest|immediate, --to-lsn LSN, --to-name NAME'],
+      [['--to', 'latest'], 'name at least one table: --table schema.table'],
+      [
+        ['--table', 'shop.orders', '--to', 'latest', '--into', 'billing'],
+        '--into billing: not a configured database (configured: app)',
+      ],
+    ];
+    for (const [args, said] of refusals) {
+      const r = pgwarden(['recover-table', ...args], env);
+      expect([r.code, r.stderr.trim()]).toEqual([64, `pgwarden: ${said}`]);
+    }
+    const help = pgwarden(['recover-table', '--help']).stdout.replace(/\s+/g, ' ');
+    expect(help).not.toContain('(default: [])');
+    expect(help).toContain('(required) a table to recover; repeat for several');
+    expect(help).toContain('pgwarden recover-table --table shop.orders --replace --to 2026-11-30T09:41:59Z');
+  });
+
   it('starts archiving once, says so when asked again, shows it and stops it', async () => {
     const db = uniqueDatabaseName('cliwal');
     await createDatabase(db);

@@ -28,6 +28,10 @@ import { runCommand } from '../../src/infra/process/run-command';
 import { createHostWorker } from '../../src/app/worker/create-worker';
 import { uniqueSuffix, uniqueTaskQueue } from '../support/temporal';
 import { pitrFixture } from '../support/pitr-fixture';
+import { Bucket } from '../../src/infra/storage/bucket';
+import { createS3Client } from '../../src/infra/storage/s3-client';
+import { reportsFolder } from '../../src/infra/storage/layout';
+import type { TableRecoveryEvidence } from '../../src/operations/table-recovery/evidence';
 
 /** PostgreSQL processes whose data directory is under `folder`. */
 async function instancesUnder(folder: string): Promise<string[]> {
@@ -352,6 +356,34 @@ it('recovers a table as of a second before a mistake beside the live one, and in
     );
     expect(await digest(app, 'shop.orders')).toBe(ordersThen);
     expect(await digest(app, 'shop.orders_replaced')).toBe(before.rows);
+    // Its evidence report, beside the backups: approved by dba, each step timed.
+    const bucket = new Bucket(workers.config.storage!, createS3Client(workers.config.storage!));
+    const evidenceKey = replaced.evidence!.json.replace(`s3://${workers.config.storage!.bucket}/`, '');
+    const evidence = JSON.parse((await bucket.getText(evidenceKey))!) as TableRecoveryEvidence;
+    expect(evidence).toMatchObject({
+      type: 'table-recovery',
+      status: 'succeeded',
+      approval: { approvedBy: 'dba' },
+      tables: [{ table: 'shop.orders', as: 'shop.orders', rows: countThen, keptAs: 'shop.orders_replaced' }],
+      objectives: { restore: { met: true } },
+    });
+    expect(evidence.steps.map((x) => [x.step.split(' ')[0], x.outcome])).toEqual([
+      ['check', 'done'],
+      ['recover', 'done'],
+      ['wait', 'done'],
+      ['replace', 'done'],
+      ['remove', 'done'],
+    ]);
+    expect(await bucket.getText(evidenceKey.replace(/\.json$/, '.md'))).toContain(
+      `# Table recovery ${approved.workflowId}: succeeded`,
+    );
+    // The rejected run left its report too, saying so.
+    const reports = (await bucket.list(reportsFolder(workers.config.storage!.prefix, db))).map((o) => o.key);
+    const rejectedReport = reports.find((k) => k.endsWith(`_${rejected.workflowId}.json`))!;
+    expect(JSON.parse((await bucket.getText(rejectedReport))!)).toMatchObject({
+      status: 'failed',
+      failure: 'rejected by dba: wrong time; nothing was changed',
+    });
     // The live table's foreign keys (its own and the one pointing at it), grants and names are the copy's now.
     expect(
       await catalog(

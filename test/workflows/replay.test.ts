@@ -63,6 +63,7 @@ describe('recorded histories replay against the current workflows', () => {
         'recover-table-replace-conflict.json',
         'recover-table-from-logical-backup.json',
         'dr-resolved-with-evidence.json',
+        'recover-table-replace-with-evidence.json',
       ]),
     );
   });

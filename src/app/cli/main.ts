@@ -121,13 +121,12 @@ export function buildProgram(run: (action: () => Promise<void>) => Promise<void>
   program
     .command('recover-table')
     .description(
-      'bring tables back as they were at a point in time, beside the live ones under new names, from the point-in-time archive',
+      'bring tables back as they were at a point in time, beside the live ones under new names (or in their place), from the point-in-time archive or a logical backup',
     )
     .option(
       '--table <schema.table>',
       '(required) a table to recover; repeat for several',
-      (v: string, all: string[]) => [...all, v],
-      [],
+      (v: string, all: string[] | undefined) => [...(all ?? []), v],
     )
     .option('--to <time>', 'an ISO time with its zone (or latest); one of --to, --to-lsn, --to-name is required')
     .option('--to-lsn <lsn>', 'a WAL position (16/B374D848)')

@@ -3,7 +3,6 @@
  * under new names, from the point-in-time archive of their server.
  */
 import type { RecoverTableResult } from '../../../../workflows/recover-table';
-import { requireDatabase } from '../../../infra/config/config';
 import { UsageError } from '../../../infra/errors/errors';
 import { hostQueueInput } from '../../../infra/config/wal';
 import { userInfo } from 'node:os';
@@ -18,7 +17,7 @@ import { pickServer } from './pitr';
 export async function runRecoverTable(
   ctx: CommandContext,
   options: {
-    table: string[];
+    table?: string[];
     as?: string;
     into?: string;
     server?: string;
@@ -53,11 +52,14 @@ export async function runRecoverTable(
         : ctx.pickDatabase(config, undefined);
   const target = parseTarget(options);
   if ('problem' in target) throw new UsageError(target.problem);
-  const tables = planRecoveryNames(options.table, options.as, options.replace);
+  const tables = planRecoveryNames(options.table ?? [], options.as, options.replace);
   if ('problem' in tables) throw new UsageError(tables.problem);
   const into = options.into ?? server;
+  if (!config.databases.some((d) => d.id === into))
+    throw new UsageError(
+      `--into ${into}: not a configured database (configured: ${config.databases.map((d) => d.id).join(', ')})`,
+    );
   const names = tables.map((t) => describeTable(t.from)).join(', ');
-  requireDatabase(config, into);
   await ctx.withTemporalClient(async (client) => {
     const run = await startRun(client, config, {
       workflow: 'recoverTable',
@@ -78,7 +80,7 @@ export async function runRecoverTable(
       ],
       summary: `Table recovery into ${into}`,
     });
-    if (!options.json) announce(`recovering ${options.table.join(', ')} of ${server} into ${into}`, run);
+    if (!options.json) announce(`recovering ${names} of ${server} into ${into}`, run);
     const { handle } = run;
     const r = await followWithApproval(handle, handle.result() as Promise<RecoverTableResult>, {
       quiet: options.json,
