@@ -28,6 +28,7 @@ import {
   stagingName,
   validDatabaseName,
   workDirRoomProblem,
+  loadsStreamed,
 } from '../src/operations/restore/restore-plan';
 import { compareRowCounts, describeDifference } from '../src/operations/verify/verification';
 import { RestoreOutcome, restoreNotice } from '../src/operations/restore/notices';
@@ -165,6 +166,7 @@ export function restoreActivities(deps: ActivityDeps) {
           keyId: source.keyId,
           format: source.format,
           compression: source.compression ?? dataCompressionBeforeVersion2(source.format),
+          streamed: manifest ? loadsStreamed(manifest.tables, manifest.dataParts?.length ?? 0) : false,
           signal,
           run,
           noOwner,
@@ -372,8 +374,8 @@ export function restoreActivities(deps: ActivityDeps) {
           );
         const manifest =
           input.kind === 'legacy' ? undefined : (await deps.store.manifest(input.database, input.backupId))?.manifest;
-        // A custom-format dump is decrypted to a file for the parallel pg_restore: room for it first.
-        if (manifest?.pgDump.format === 'custom') {
+        // A custom-format dump is decrypted to a file for the parallel pg_restore (unless it streams): room for it first.
+        if (manifest?.pgDump.format === 'custom' && !loadsStreamed(manifest.tables, manifest.dataParts?.length ?? 0)) {
           const dir = await privateWorkDir(deps.config.verify.workDir);
           const fs = await statfs(dir);
           const problem = workDirRoomProblem(fs.bavail * fs.bsize, dataBytes(manifest).rawBytes, dir, input.backupId);

@@ -44,6 +44,7 @@ import { ChannelResult } from '../src/infra/notify/notifier';
 import { countAllTables } from '../src/infra/postgres/tables';
 import { Measure } from '../src/infra/streams/measure';
 import { ActivityDeps } from './deps';
+import { loadsStreamed } from '../src/operations/restore/restore-plan';
 import { whileBeating } from './heartbeat';
 import { restoreMarkRun } from './restore';
 import { isDead } from './run-state';
@@ -230,6 +231,7 @@ export function verifyActivities(deps: ActivityDeps) {
             parts: manifest?.dataParts?.map((p) => ({ key: p.key, expected: p })),
             keyId: manifest?.encryption.keyId,
             format: manifest?.pgDump.format === 'custom' ? 'custom' : 'plain-gz',
+            streamed: manifest ? loadsStreamed(manifest.tables, manifest.dataParts?.length ?? 0) : false,
             compression: manifest ? dataCompressionOf(manifest) : 'gzip',
             // A throw-away copy, perhaps on a server without the application's roles.
             noAcl: true,

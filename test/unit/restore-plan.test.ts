@@ -1,4 +1,5 @@
 import {
+  loadsStreamed,
   keptName,
   needsRetrieval,
   parseRestoreFile,
@@ -139,4 +140,17 @@ describe('room for the decrypted dump', () => {
   ])('%d bytes free for %d', (free, needed, expected) =>
     expect(workDirRoomProblem(free, needed, '/tmp/pgwarden-work', 'backup_20240101_120000')).toBe(expected),
   );
+});
+
+describe('a restore streams into one pg_restore when one table holds nearly all the rows', () => {
+  const rows = (...n: number[]) => n.map((r) => ({ rows: r }));
+  it.each([
+    ['pgbench: accounts holds 99.9%', rows(10_000_000, 1000, 100, 0), 0, true],
+    ['exactly the share', rows(80, 20), 0, true],
+    ['just under it', rows(79, 21), 0, false],
+    ['a print shop: four tables share the rows', rows(1_200_000, 400_000, 400_000, 40_000), 0, false],
+    ['a parallel backup keeps its parts and --jobs', rows(10_000_000, 10), 1, false],
+    ['no rows at all', rows(0, 0), 0, false],
+    ['no tables', rows(), 0, false],
+  ])('%s', (_what, tables, parts, expected) => expect(loadsStreamed(tables, parts)).toBe(expected));
 });

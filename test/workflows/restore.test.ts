@@ -85,6 +85,50 @@ describe('RestoreWorkflow (dev server, real PostgreSQL and S3)', () => {
     expect(mails[1].text).toMatch(/Recovery time: +\d+\.\d min \(RTO 2-4 h for a database restore\)/);
   });
 
+  it('streams a dump that one table dominates into one pg_restore, with no work file, and still refuses a swapped object', async () => {
+    const db = await suite.freshDatabase('restore', 'awkward.sql');
+    await withClient(db, (c) =>
+      c.query(`CREATE TABLE public.readings AS SELECT g AS id, md5(g::text) AS v FROM generate_series(1, 200000) g;
+               ALTER TABLE public.readings ADD PRIMARY KEY (id)`),
+    );
+    // A work folder that cannot exist: a restore that wrote the dump to a file would fail.
+    const { taskQueue, config } = await suite.workerFor(db, { PGWARDEN_WORK_DIR: '/dev/null/pgwarden' });
+    const backup = await suite.backup(db, taskQueue);
+    const target = `${db}_streamed`;
+    track(target);
+    const restored: RestoreResult = await (await start(db, taskQueue, { file: backup.backupId, newDatabase: target })).result();
+    expect(restored).toMatchObject({ restoredInto: target, rowCountsChecked: true });
+    expect(await tableFingerprints(target)).toEqual(await tableFingerprints(db));
+
+    // Another backup's object in its place: found when the stream ends, the half-loaded database dropped.
+    await new Promise((r) => setTimeout(r, 1100)); // backup ids are per second
+    await withClient(db, (c) => c.query(`DELETE FROM public.readings WHERE id > 190000`));
+    const newer = await suite.backup(db, taskQueue);
+    const s3 = createS3Client(config.storage!);
+    await s3.send(
+      new CopyObjectCommand({ Bucket: newer.bucket, Key: newer.dataKey, CopySource: `${backup.bucket}/${backup.dataKey}` }),
+    );
+    s3.destroy();
+    const swapped = `${db}_swapped`;
+    track(swapped);
+    const err = await start(db, taskQueue, { file: newer.backupId, newDatabase: swapped })
+      .then((h) => h.result())
+      .catch((e: unknown) => e);
+    expect(describeFailure(err)).toMatchObject({
+      lines: [
+        expect.stringMatching(
+          /does not match its manifest .*: it was replaced or damaged after the backup; restore another backup/,
+        ),
+      ],
+      exitCode: 1,
+    });
+    const left = await withClient(
+      'postgres',
+      async (c) => (await c.query<{ d: string }>(`SELECT datname AS d FROM pg_database WHERE datname = $1`, [swapped])).rows,
+    );
+    expect(left).toEqual([]);
+  });
+
   it.each([
     ['custom', 'into a new database'],
     ['custom', 'in place'],

@@ -1,8 +1,9 @@
 /**
  * Loads a stored backup into an existing, empty database: download, check against the
  * manifest, decrypt, then a parallel pg_restore (the custom format needs a seekable file,
- * removed right after; a parallel backup's parts load side by side) or decompress into psql
- * for plain SQL and the old scripts' backups. Used by restores and test restores alike.
+ * removed right after; a parallel backup's parts load side by side), or one pg_restore fed as
+ * it downloads when one table holds nearly everything (loadsStreamed), or decompress into
+ * psql for plain SQL and the old scripts' backups. Used by restores and test restores alike.
  */
 import { createWriteStream } from 'node:fs';
 import { rm } from 'node:fs/promises';
@@ -37,6 +38,8 @@ export interface LoadSpec {
   keyId?: string;
   /** custom: pg_restore from a file; plain-gz (the name is historical): SQL into psql. */
   format: 'custom' | 'plain-gz';
+  /** custom: one pg_restore fed as the object downloads, with no work file (loadsStreamed). */
+  streamed?: boolean;
   /** What to undo after decryption (manifest's `compression.data`; the old scripts': gzip). */
   compression: CompressionAlgorithm;
   /** Skip GRANT/REVOKE (a throw-away test restore needs no privileges of absent roles). */
@@ -82,8 +85,27 @@ export async function loadBackup(
       });
       return;
     }
-    // The custom format is checked whole before pg_restore reads a byte of it; a parallel
-    // backup's parts download side by side.
+    const restoreArgs = (jobs: number | null, section?: string) => [
+      ...(spec.noOwner ? ['--no-owner'] : []),
+      ...(spec.noAcl ? ['--no-acl'] : []),
+      ...(section ? [`--section=${section}`] : []),
+      '--exit-on-error',
+      ...(jobs ? [`--jobs=${jobs}`] : []),
+      `--dbname=${spec.database}`,
+    ];
+    if (spec.streamed && objects.length === 1) {
+      // As for plain SQL: a mismatch found at the end of the object fails the load, and the
+      // caller drops the database it loaded into.
+      await withPlaintext(bucket, keyring, spec, objects[0], reads[0], (plaintext) =>
+        runToCompletion(pgProgram('pg_restore', config.tools.pgBinDir), restoreArgs(null), env, {
+          stdin: chain(plaintext, decompressor(spec.compression)),
+          signal: spec.signal,
+        }),
+      );
+      return;
+    }
+    // Otherwise the custom format is checked whole before pg_restore reads a byte of it; a
+    // parallel backup's parts download side by side.
     const dir = await privateWorkDir(config.verify.workDir);
     const files = objects.map((_, i) => join(dir, workFileName(spec.run, `${spec.database}${i ? `.part${i + 1}` : ''}.dump`)));
     try {
@@ -95,20 +117,9 @@ export async function loadBackup(
         ),
       );
       const pgRestore = (file: string, jobs: number, section?: string) =>
-        runToCompletion(
-          pgProgram('pg_restore', config.tools.pgBinDir),
-          [
-            ...(spec.noOwner ? ['--no-owner'] : []),
-            ...(spec.noAcl ? ['--no-acl'] : []),
-            ...(section ? [`--section=${section}`] : []),
-            '--exit-on-error',
-            `--jobs=${jobs}`,
-            `--dbname=${spec.database}`,
-            file,
-          ],
-          env,
-          { signal: spec.signal },
-        );
+        runToCompletion(pgProgram('pg_restore', config.tools.pgBinDir), [...restoreArgs(jobs, section), file], env, {
+          signal: spec.signal,
+        });
       const jobs = config.verify.restoreJobs;
       if (files.length === 1) {
         await pgRestore(files[0], jobs);
