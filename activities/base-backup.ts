@@ -84,7 +84,9 @@ async function countBesideCopy(target: DatabaseTarget): Promise<BaseBackupRowCou
 
 /** Whether a transaction the snapshot saw running has committed, once the WAL up to the position is flushed. */
 async function committedSince(client: Client, at: { snapshot: string; lsn: string }): Promise<boolean> {
-  for (let i = 0; i < 50; i++) {
+  // Up to 5 s: under load the WAL writer can take longer than a second to flush to the
+  // position, and a check made before it misses a commit already written there (CI saw one).
+  for (let i = 0; i < 250; i++) {
     const { rows } = await client.query<{ flushed: boolean }>('SELECT pg_current_wal_flush_lsn() >= $1::pg_lsn AS flushed', [
       at.lsn,
     ]);
