@@ -9,7 +9,7 @@ import { log } from '@temporalio/activity';
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Client } from 'pg';
+import { escapeLiteral, type Client } from 'pg';
 import { requireDatabase } from '../src/infra/config/config';
 import { BackupError, BackupNotFoundError, UsageError } from '../src/infra/errors/errors';
 import { pgProgram } from '../src/infra/postgres/binaries';
@@ -296,7 +296,7 @@ export function tableRecoveryActivities(deps: ActivityDeps) {
         for (const [i, name] of input.tables.entries()) {
           const comment = `${describeTable(name.from)} as of ${describeTarget(input.target)}, ${markOf(input.workflowId)}`;
           if (!name.keptAs) {
-            after.push(`COMMENT ON TABLE ${qualified(name.as)} IS ${quoteLiteral(comment)}`);
+            after.push(`COMMENT ON TABLE ${qualified(name.as)} IS ${escapeLiteral(comment)}`);
             continue;
           }
           const exists = (await tableKind(live, name.from)) !== null;
@@ -475,7 +475,7 @@ async function renameInCopy(copy: Client, name: RecoveryName): Promise<{ table: 
       );
     await copy.query(`ALTER TABLE ${table} RENAME TO ${ident(as.table)}`);
     const done = { renamed, foreignKeysLeftOut: deps.foreignKeys.map((f) => f.name) };
-    await copy.query(`COMMENT ON TABLE ${qualified(as)} IS ${quoteLiteral(RENAMED_MARK + JSON.stringify(done))}`);
+    await copy.query(`COMMENT ON TABLE ${qualified(as)} IS ${escapeLiteral(RENAMED_MARK + JSON.stringify(done))}`);
     await copy.query('COMMIT');
   } catch (err) {
     await copy.query('ROLLBACK').catch(() => undefined);
@@ -552,5 +552,3 @@ async function copyTables(
       `copying the recovered tables into ${input.into} failed, nothing was changed there: ${conflictOf(failed.reason.message)}`,
     );
 }
-
-const quoteLiteral = (s: string) => `'${s.replace(/'/g, "''")}'`;

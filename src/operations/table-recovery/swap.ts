@@ -7,6 +7,8 @@
  * table's own foreign keys, owner and grants, and its sequences never go back below what the
  * live ones handed out.
  */
+import { escapeIdentifier, escapeLiteral } from 'pg';
+import { qualified } from '../../infra/postgres/relations';
 import { describeTable, RecoveryName, renamedDependent, TableName } from './names';
 
 export interface Dependent {
@@ -40,9 +42,8 @@ export interface SwapFacts {
   comment: string;
 }
 
-const ident = (s: string) => `"${s.replace(/"/g, '""')}"`;
-const qualified = (t: TableName) => `${ident(t.schema)}.${ident(t.table)}`;
-const literal = (s: string) => `'${s.replace(/'/g, "''")}'`;
+const ident = escapeIdentifier;
+const literal = escapeLiteral;
 
 function rename(table: TableName, d: Dependent, to: string): string {
   switch (d.kind) {
