@@ -15,10 +15,20 @@ import type { BackupProposal, Findings, RecoveryCheck } from '../src/operations/
 import type { EscalationMatrix } from '../src/operations/dr/escalation';
 import { IncidentBrief, incidentNotice, IncidentNoticeKind } from '../src/operations/dr/notices';
 import { ChannelResult } from '../src/infra/notify/notifier';
-import { countAllTables, listTables } from '../src/infra/postgres/tables';
+import { countAllTables, countRows, listTables } from '../src/infra/postgres/tables';
 import { runLink } from '../src/infra/temporal/links';
+import { hostQueueInput } from '../src/infra/config/wal';
+import { UsageError } from '../src/infra/errors/errors';
+import { archivedWal, baseBackups } from '../src/operations/pitr/archive';
+import { chooseBaseBackup, describeTarget, targetAfterArchive, type RecoveryTarget } from '../src/operations/pitr/target';
+import { pointBeforeFailure } from '../src/operations/dr/point-in-time';
+import type { PointInTimeProposal } from '../src/operations/dr/incident';
+import { describeTable, type TableName } from '../src/operations/table-recovery/names';
+import type { Client } from 'pg';
 import { ActivityDeps } from './deps';
 import { deliver } from './notify';
+import { proveReadKey } from './key-proof';
+import { connectTo } from './recover-instance';
 
 export interface OpenedIncident {
   database: string;
@@ -123,7 +133,13 @@ export function incidentActivities(deps: ActivityDeps) {
     },
 
     /** Step 5: row counts against the manifest, the smoke queries, the health URL. */
-    async verifyRecovery(input: { database: string; restoredInto: string; backupId?: string }): Promise<RecoveryCheck[]> {
+    async verifyRecovery(input: {
+      database: string;
+      restoredInto: string;
+      backupId?: string;
+      /** Tables a table recovery brought back, with the rows it counted: counted again here. */
+      tables?: { name: TableName; rows: number }[];
+    }): Promise<RecoveryCheck[]> {
       const target = requireDatabase(deps.config, input.database);
       const checks: RecoveryCheck[] = [];
       // Without a restore (step skipped) there is no manifest to count against: smoke checks only.
@@ -143,20 +159,17 @@ export function incidentActivities(deps: ActivityDeps) {
         } else if (input.backupId) {
           checks.push({ name: 'row counts', ok: false, detail: `no manifest for ${input.backupId}` });
         }
-        for (const [i, sql] of deps.config.incident.smokeQueries.entries()) {
-          Context.current().heartbeat(`smoke query ${i + 1}`);
-          const name = `smoke query ${i + 1}`;
-          try {
-            const res = await client.query(sql);
-            checks.push({
-              name,
-              ok: (res.rowCount ?? 0) > 0,
-              detail: (res.rowCount ?? 0) > 0 ? `${res.rowCount} row(s)` : `returned no rows: ${sql.slice(0, 80)}`,
-            });
-          } catch (err) {
-            checks.push({ name, ok: false, detail: `failed: ${(err as Error).message}` });
-          }
+        for (const t of input.tables ?? []) {
+          const counted = await countRows(client, t.name).catch(() => null);
+          checks.push({
+            name: `rows of ${describeTable(t.name)}`,
+            ok: counted?.rows === t.rows,
+            detail: counted
+              ? `${counted.rows} row(s)${counted.rows === t.rows ? '' : `, ${t.rows} recovered`}`
+              : 'the table is not there',
+          });
         }
+        checks.push(...(await smokeChecks(client)));
       } finally {
         await client.end();
       }
@@ -171,6 +184,82 @@ export function incidentActivities(deps: ActivityDeps) {
         }
       }
       return checks;
+    },
+
+    /**
+     * The point just before the failure when the server's WAL archive covers it (or the end of
+     * the archive when that stops earlier), or why there is none. A server not archived has none.
+     */
+    async proposePointInTime(input: {
+      database: string;
+      failureTime: string;
+    }): Promise<PointInTimeProposal | { unavailable: string }> {
+      const { config } = deps;
+      if (!config.wal.servers.includes(input.database))
+        return { unavailable: `${input.database} is not in WAL_ARCHIVE: only its logical backups can be restored` };
+      const [bases, archive] = await Promise.all([
+        baseBackups(deps.bucket, config.storage.prefix, input.database),
+        archivedWal(deps.bucket, deps.keyring, config.storage.prefix, input.database),
+      ]);
+      const point = pointBeforeFailure(
+        input.database,
+        bases,
+        { segments: archive.segments.keys(), histories: archive.histories, newestStoredAt: archive.newestStoredAt },
+        input.failureTime,
+      );
+      if ('unavailable' in point) return point;
+      return { ...point, ...hostQueueInput(config, input.database) };
+    },
+
+    /** Checks, in seconds, that a point in time can be recovered: a base backup before it, WAL up to it, its key here. */
+    async describePointInTime(input: {
+      database: string;
+      target: RecoveryTarget;
+    }): Promise<{ backupId: string; takenAt: string; hostQueue?: string }> {
+      const { config } = deps;
+      if (!config.wal.servers.includes(input.database))
+        throw new UsageError(
+          `${input.database} is not in WAL_ARCHIVE, so no point in time can be recovered; select a backup (pgwarden restore --list)`,
+        );
+      const chosen = chooseBaseBackup(await baseBackups(deps.bucket, config.storage.prefix, input.database), input.target);
+      if ('problem' in chosen) throw new UsageError(`${input.database}: ${chosen.problem}`);
+      const archive = await archivedWal(deps.bucket, deps.keyring, config.storage.prefix, input.database);
+      const tooLate = targetAfterArchive(input.target, archive.newestStoredAt, chosen.base);
+      if (tooLate) throw new UsageError(`${input.database}: ${tooLate.replace('--to latest', '"to": "latest"')}`);
+      await proveReadKey(deps.bucket, deps.keyring, chosen.base.encryption.keyId);
+      return {
+        backupId: chosen.base.backupId,
+        takenAt: chosen.base.finishedAt,
+        ...hostQueueInput(config, input.database),
+      };
+    },
+
+    /**
+     * Step 5 for a point-in-time recovery, on the host of its new instance: promoted (writable),
+     * the point it reached, and the smoke queries there. The health URL is not asked: the
+     * application does not use the new instance yet.
+     */
+    async verifyPointInTime(input: { database: string; port: number; target: RecoveryTarget }): Promise<RecoveryCheck[]> {
+      const server = requireDatabase(deps.config, input.database);
+      const client = await connectTo({ ...server, host: '127.0.0.1', port: input.port }).catch((err: Error) => {
+        throw new BackupError(`the recovered instance on port ${input.port} does not answer: ${err.message}`);
+      });
+      try {
+        const { rows } = await client.query<{ recovering: boolean }>('SELECT pg_is_in_recovery() AS recovering');
+        const checks: RecoveryCheck[] = [
+          {
+            name: 'promoted',
+            ok: !rows[0].recovering,
+            detail: rows[0].recovering
+              ? `still replaying WAL toward ${describeTarget(input.target)}`
+              : `recovered to ${describeTarget(input.target)} and accepting writes`,
+          },
+        ];
+        checks.push(...(await smokeChecks(client)));
+        return checks;
+      } finally {
+        await client.end().catch(() => undefined);
+      }
     },
 
     /** `at` is the workflow's time, so "open for 1.0 h" is right even on a time-skipping server. */
@@ -196,4 +285,24 @@ export function incidentActivities(deps: ActivityDeps) {
       );
     },
   };
+
+  /** The configured smoke queries, each expected to return a row. */
+  async function smokeChecks(client: Client): Promise<RecoveryCheck[]> {
+    const checks: RecoveryCheck[] = [];
+    for (const [i, sql] of deps.config.incident.smokeQueries.entries()) {
+      Context.current().heartbeat(`smoke query ${i + 1}`);
+      const name = `smoke query ${i + 1}`;
+      try {
+        const res = await client.query(sql);
+        checks.push({
+          name,
+          ok: (res.rowCount ?? 0) > 0,
+          detail: (res.rowCount ?? 0) > 0 ? `${res.rowCount} row(s)` : `returned no rows: ${sql.slice(0, 80)}`,
+        });
+      } catch (err) {
+        checks.push({ name, ok: false, detail: `failed: ${(err as Error).message}` });
+      }
+    }
+    return checks;
+  }
 }

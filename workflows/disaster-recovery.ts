@@ -31,6 +31,11 @@ import { IncidentStatusSA } from '../src/infra/temporal/search-attributes';
 import { Escalation } from './escalation';
 import { IncidentFlow } from './incident-flow';
 import { RestoreWorkflow } from './restore';
+import { PitrRestoreWorkflow } from './pitr-restore';
+import { RecoverTableWorkflow } from './recover-table';
+import { onHost } from './host-queue';
+import { resolveChoice, type RecoveryChoice } from '../src/operations/dr/choice';
+import { finalName, planRecoveryNames, type RecoveryName } from '../src/operations/table-recovery/names';
 
 const quick = proxyActivities<Activities>({
   startToCloseTimeout: '2 minutes',
@@ -166,34 +171,96 @@ async function identifyFailure(incident: Incident): Promise<void> {
   );
 }
 
-/** 3. Propose the newest verified backup before the failure; on-call confirms or picks another. */
+/** Point-in-time recovery in the runbook: proposed at step 3, run as a child at 4, checked at 5. */
+const POINT_IN_TIME = 'dr-point-in-time';
+
+/**
+ * 3. Propose the point just before the failure when the WAL archive covers it, and the newest
+ * verified backup before the failure; on-call confirms, or picks a backup, a time, or tables.
+ */
 async function selectBackup(flow: IncidentFlow): Promise<void> {
   const incident = flow.incident;
   const s = incident.state;
+  const pointInTime = patched(POINT_IN_TIME);
   try {
     incident.proposed(await quick.proposeBackup({ database: s.database, failureTime: s.failureTime }));
   } catch (err) {
     if (isCancellation(err)) throw err;
     incident.record('select', 'pgwarden', `no proposal: ${rootCauseMessage(err)}`);
   }
+  if (pointInTime) {
+    try {
+      incident.proposedPointInTime(await quick.proposePointInTime({ database: s.database, failureTime: s.failureTime }));
+    } catch (err) {
+      if (isCancellation(err)) throw err;
+      incident.proposedPointInTime({ unavailable: rootCauseMessage(err) });
+    }
+  }
   for (;;) {
     const choice = await flow.waitFor(
-      `a backup: pgwarden dr select ${incident.id} [--backup ID] [--new-db NAME] --as NAME`,
+      pointInTime && s.pointInTime
+        ? `a recovery: pgwarden dr select ${incident.id} [--backup ID [--new-db NAME] | --to TIME|latest | --table S.T [--replace]] --as NAME`
+        : `a backup: pgwarden dr select ${incident.id} [--backup ID] [--new-db NAME] --as NAME`,
       () => incident.selectionOffered,
     );
     incident.takeSelection();
-    const backupId = choice.backupId ?? s.proposal!.backupId;
+    const resolved: RecoveryChoice | { problem: string } = pointInTime
+      ? resolveChoice(s, choice)
+      : { kind: 'backup', backupId: choice.backupId ?? s.proposal!.backupId, newDatabase: choice.newDatabase };
+    if ('problem' in resolved) {
+      incident.record('select', 'pgwarden', `refused: ${resolved.problem}`);
+      continue;
+    }
     try {
-      incident.chose(choice, backupId, await quick.describeBackupChoice({ database: s.database, backupId }));
+      if (resolved.kind === 'backup')
+        incident.chose(
+          choice,
+          resolved.backupId,
+          await quick.describeBackupChoice({ database: s.database, backupId: resolved.backupId }),
+        );
+      else incident.choseRecovery(choice, resolved, await checkRecovery(incident, resolved));
       return;
     } catch (err) {
       if (isCancellation(err)) throw err;
-      incident.record('select', 'pgwarden', `refused ${backupId}: ${rootCauseMessage(err)}`);
+      const what = resolved.kind === 'backup' ? resolved.backupId : 'that point in time';
+      incident.record('select', 'pgwarden', `refused ${what}: ${rootCauseMessage(err)}`);
     }
   }
 }
 
-/** 4. RestoreWorkflow as a child: into a new database, or in place after its own approval. */
+/** The tables' recovery names: beside the live ones (`_recovered`), or swapped into their place. */
+function recoveryNames(tables: string[], replace: boolean): RecoveryName[] {
+  const names = planRecoveryNames(tables, undefined, replace);
+  if ('problem' in names) throw typedFailure('UsageError', names.problem); // the validator refused these already
+  return names;
+}
+
+/**
+ * A point-in-time or table recovery checked before it is taken, in seconds: a base backup
+ * before the point, WAL up to it, the key; for tables also the target schema, rights and free
+ * names (or the logical backup a table recovery falls back to).
+ */
+async function checkRecovery(
+  incident: Incident,
+  choice: Exclude<RecoveryChoice, { kind: 'backup' }>,
+): Promise<{ backupId: string; takenAt: string; hostQueue?: string }> {
+  const database = incident.state.database;
+  if (choice.kind === 'point-in-time') return quick.describePointInTime({ database, target: choice.target });
+  const source = await quick.checkTableRecovery({
+    server: database,
+    into: database,
+    tables: recoveryNames(choice.tables, choice.replace),
+    target: choice.target,
+  });
+  if (source.kind === 'backup') return { backupId: source.backupId, takenAt: source.takenAt };
+  return quick.describePointInTime({ database, target: choice.target });
+}
+
+/**
+ * 4. The chosen recovery as a child: RestoreWorkflow (into a new database, or in place after
+ * its own approval), PitrRestoreWorkflow (the server into a new instance on its host), or
+ * RecoverTableWorkflow (tables back into the live database; a swap after its approval).
+ */
 async function executeRestore(flow: IncidentFlow): Promise<void> {
   const incident = flow.incident;
   const selection = incident.state.selection;
@@ -201,7 +268,37 @@ async function executeRestore(flow: IncidentFlow): Promise<void> {
     throw typedFailure('UsageError', 'no backup was selected (that step was skipped); skip this step too, or abort');
   const workflowId = incident.restoreStarted();
   flow.publish();
+  const database = incident.state.database;
   try {
+    if (selection.kind === 'point-in-time') {
+      incident.recoveredPointInTime(
+        await executeChild(PitrRestoreWorkflow, {
+          workflowId,
+          args: [{ server: database, target: selection.target!, hostQueue: selection.hostQueue }],
+          staticSummary: `Point-in-time recovery of ${database} for incident ${incident.id}`,
+        }),
+      );
+      return;
+    }
+    if (selection.kind === 'tables') {
+      incident.recoveredTables(
+        await executeChild(RecoverTableWorkflow, {
+          workflowId,
+          args: [
+            {
+              server: database,
+              into: database,
+              tables: recoveryNames(selection.tables!, Boolean(selection.replace)),
+              target: selection.target!,
+              hostQueue: selection.hostQueue,
+              approvalTimeoutMinutes: 24 * 60,
+            },
+          ],
+          staticSummary: `Table recovery in ${database} for incident ${incident.id}`,
+        }),
+      );
+      return;
+    }
     const result = await executeChild(RestoreWorkflow, {
       workflowId,
       args: [
@@ -223,16 +320,39 @@ async function executeRestore(flow: IncidentFlow): Promise<void> {
   }
 }
 
-/** 5. Row counts against the manifest, smoke queries and the health URL. */
+/**
+ * 5. Row counts against the manifest, smoke queries and the health URL; for a point-in-time
+ * recovery, the new instance promoted and the smoke queries there (on its host); for tables,
+ * their rows counted again in the live database, and the smoke queries and health URL.
+ */
 async function verifyRecovery(incident: Incident): Promise<void> {
   const s = incident.state;
-  const failed = incident.checked(
-    await checks.verifyRecovery({
+  const recovered = s.restore?.status === 'succeeded';
+  const kind = s.selection?.kind ?? 'backup';
+  let results;
+  if (kind === 'point-in-time' && recovered) {
+    const onItsHost = proxyActivities<Activities>({
+      ...onHost(s.selection!.hostQueue),
+      startToCloseTimeout: '15 minutes',
+      heartbeatTimeout: '2 minutes',
+      retry: { maximumAttempts: 3 },
+    });
+    results = await onItsHost.verifyPointInTime({ database: s.database, port: s.restore!.port!, target: s.selection!.target! });
+  } else if (kind === 'tables' && recovered) {
+    const names = recoveryNames(s.selection!.tables!, Boolean(s.selection!.replace));
+    results = await checks.verifyRecovery({
+      database: s.database,
+      restoredInto: s.database,
+      tables: names.map((n, i) => ({ name: finalName(n), rows: incident.recoveredRows[i] ?? -1 })),
+    });
+  } else {
+    results = await checks.verifyRecovery({
       database: s.database,
       restoredInto: s.restore?.restoredInto ?? s.database,
-      backupId: s.restore?.status === 'succeeded' ? s.selection!.backupId : undefined,
-    }),
-  );
+      backupId: recovered && kind === 'backup' ? s.selection!.backupId : undefined,
+    });
+  }
+  const failed = incident.checked(results);
   if (failed.length)
     throw typedFailure('BackupError', `${failed.length} recovery check(s) failed: ${failed.map((c) => c.name).join(', ')}`);
 }
@@ -248,6 +368,16 @@ async function checkChoice(incident: Incident, backupId: string | undefined): Pr
   }
 }
 
+/** Fails (typed, for the CLI's exit code) when a point-in-time or table recovery cannot be done. */
+async function checkRecoveryChoice(incident: Incident, choice: Exclude<RecoveryChoice, { kind: 'backup' }>): Promise<void> {
+  try {
+    await checkRecovery(incident, choice);
+  } catch (err) {
+    if (isCancellation(err)) throw err;
+    throw typedFailure('UsageError', rootCauseMessage(err));
+  }
+}
+
 // --- What people send: each an Update with its validator and a Signal twin.
 
 function bindMessages(flow: IncidentFlow): void {
@@ -258,7 +388,11 @@ function bindMessages(flow: IncidentFlow): void {
   flow.bind(m.selectBackupUpdate, m.selectBackupSignal, v.validateSelect, async (a) => {
     // A backup that is not there fails the Update itself (and the CLI), or is shown refused for
     // the Signal, instead of being taken and refused later in the timeline only.
-    if (patched('dr-select-checks-backup')) await checkChoice(incident, a.backupId ?? incident.state.proposal?.backupId);
+    if (patched('dr-select-checks-backup')) {
+      const choice = patched(POINT_IN_TIME) ? resolveChoice(incident.state, a) : null;
+      if (choice && !('problem' in choice) && choice.kind !== 'backup') await checkRecoveryChoice(incident, choice);
+      else await checkChoice(incident, a.backupId ?? incident.state.proposal?.backupId);
+    }
     incident.offerSelection(a);
   });
   flow.bind(m.approveIncidentRestoreUpdate, m.approveIncidentRestoreSignal, v.validateApproveRestore, async (a) => {

@@ -15,6 +15,7 @@ import { instanceUser, stopInstance } from '../../src/infra/postgres/instance';
 import { createHostWorker } from '../../src/app/worker/create-worker';
 import { ScratchCluster, startScratchCluster } from './scratch-cluster';
 import { stackConfig } from './stack-env';
+import { hostQueueVariable } from '../../src/infra/config/wal';
 import { bundledWorker, devServer, DevServer, uniqueTaskQueue } from './temporal';
 
 export interface PitrFixture {
@@ -64,9 +65,14 @@ export function pitrFixture(): PitrFixture {
     track: (run) => void runs.push(run),
     restored: (dataDir) => void instances.push(dataDir),
     async hostWorkers(name, overrides) {
-      const config = stackConfig(overrides);
       const taskQueue = uniqueTaskQueue(name);
       const hostQueue = uniqueTaskQueue(`${name}-host`);
+      // The worker knows each archived server's host queue, as a fleet's configuration says (TASK_QUEUE_<SERVER>).
+      const servers = (overrides.WAL_ARCHIVE ?? '').split(',').filter(Boolean);
+      const config = stackConfig({
+        ...Object.fromEntries(servers.map((s) => [hostQueueVariable(s.trim()), hostQueue])),
+        ...overrides,
+      });
       const activities = createActivities(createActivityDeps(config));
       const worker = await bundledWorker(server!, taskQueue, activities);
       const hostWorker = await createHostWorker({

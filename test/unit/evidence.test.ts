@@ -129,4 +129,39 @@ describe('incidentEvidence', () => {
     );
     expect(md).not.toContain('| orders | lost');
   });
+
+  it('names a point-in-time recovery and the commit it reached, and the data lost in seconds', () => {
+    const r = incidentEvidence(
+      resolved({
+        selection: {
+          by: 'bob',
+          backupId: 'base_20261123_021000',
+          kind: 'tables',
+          tables: ['shop.orders'],
+          replace: false,
+          target: { kind: 'time', time: '2026-11-23T15:59:59.000Z' },
+        },
+        restore: {
+          workflowId: 'dr-shop-20261124T020000Z-restore',
+          status: 'succeeded',
+          restoredInto: 'shop',
+          detail: 'recovered',
+          recoveredTo: { commitTime: '2026-11-23T15:59:58.400Z', lsn: '0/3000148' },
+        },
+        recovery: { ...resolved().recovery!, dataLossHours: 0, dataLossSeconds: 1.6 },
+      }),
+      new Date(at('03:01')),
+    );
+    expect(r.recovery).toEqual({
+      what: 'shop.orders as of 2026-11-23T15:59:59.000Z (from base_20261123_021000), beside the live tables',
+      recoveredTo: { commitTime: '2026-11-23T15:59:58.400Z', lsn: '0/3000148' },
+    });
+    expect(r.objectives.dataLoss).toEqual({ objective: 'RPO 24 h', measured: '1.6 s', met: true });
+    expect(evidenceMarkdown(r).split('\n')).toEqual(
+      expect.arrayContaining([
+        '| recovered | shop.orders as of 2026-11-23T15:59:59.000Z (from base_20261123_021000), beside the live tables; reached the commit of 2026-11-23 15:59:58Z, LSN 0/3000148 |',
+        '| RPO 24 h | 1.6 s | met |',
+      ]),
+    );
+  });
 });

@@ -15,7 +15,7 @@ import {
 } from '../../src/operations/dr/escalation';
 import { Incident, openingProblem, openingState } from '../../src/operations/dr/incident-machine';
 import { briefOf, incidentNotice } from '../../src/operations/dr/notices';
-import { incidentRecovery } from '../../src/operations/dr/recovery';
+import { describeRecovery, incidentRecovery } from '../../src/operations/dr/recovery';
 import * as v from '../../src/operations/dr/validate';
 import { renderEmail } from '../../src/infra/notify/notice';
 
@@ -150,6 +150,84 @@ describe('the incident state machine', () => {
     i.stepStarted('select');
     i.abort({ by: 'bob', reason: 'false alarm' });
     expect(i.stepCancelled()).toBe(false);
+  });
+
+  it('takes a point-in-time recovery: proposed, chosen, recovered, and the data lost measured in seconds', () => {
+    const i = fresh();
+    i.proposedPointInTime({ unavailable: 'shop is not in WAL_ARCHIVE' });
+    expect(i.state.pointInTime).toBeNull();
+    expect(i.state.timeline.at(-1)!.what).toBe('no point-in-time recovery: shop is not in WAL_ARCHIVE');
+    const point = {
+      target: { kind: 'time' as const, time: '2026-11-24T00:59:59.000Z' },
+      baseBackupId: 'base_20261123_021000',
+      hostQueue: 'pgwarden-db1',
+      lossSeconds: 1,
+      why: 'the second before the failure',
+    };
+    i.proposedPointInTime(point);
+    expect(i.state.timeline.at(-1)!.what).toBe(
+      'proposed point in time 2026-11-24T00:59:59.000Z: the second before the failure; about 1 s of data lost before the failure',
+    );
+    i.choseRecovery(
+      { by: ' bob ' },
+      { kind: 'point-in-time', target: point.target },
+      { backupId: point.baseBackupId, takenAt: '2026-11-23T02:20:00Z', hostQueue: 'pgwarden-db1' },
+    );
+    expect(i.state.selection).toEqual({
+      by: 'bob',
+      backupId: 'base_20261123_021000',
+      kind: 'point-in-time',
+      target: point.target,
+      hostQueue: 'pgwarden-db1',
+    });
+    expect(i.restoreStarted()).toBe('dr-1-restore');
+    expect(i.state.restore!.detail).toBe('recovering the server as of 2026-11-24T00:59:59.000Z into a new instance');
+    i.recoveredPointInTime({
+      baseBackupId: point.baseBackupId,
+      connection: 'postgres://app@127.0.0.1:5999/shop',
+      port: 5999,
+      recoveredTo: { commitTime: '2026-11-24T00:59:58.400Z', lsn: '0/3000148' },
+      lossSeconds: 0.6,
+      durationMs: 90_000,
+    });
+    expect(i.state.restore).toMatchObject({
+      status: 'succeeded',
+      restoredInto: 'postgres://app@127.0.0.1:5999/shop',
+      port: 5999,
+      recoveredTo: { commitTime: '2026-11-24T00:59:58.400Z' },
+    });
+    i.close('resolved');
+    // The failure at 01:00:00, the last commit recovered at 00:59:58.4: 1.6 s lost, not "24 h" nor "under 6 min".
+    expect(i.state.recovery).toMatchObject({ dataLossHours: 0, dataLossSeconds: 1.6, withinRpo: true, restoreMs: 90_000 });
+    expect(describeRecovery(i.state.recovery!)).toMatch(/data lost: the last 1\.6 s before the failure \(RPO 24 h: met\)/);
+  });
+
+  it('takes tables as of a point: rows kept for step 5, the point from the last commit replayed', () => {
+    const i = fresh();
+    i.choseRecovery(
+      { by: 'bob' },
+      { kind: 'tables', target: { kind: 'time', time: '2026-11-24T00:59:59.000Z' }, tables: ['shop.orders'], replace: true },
+      { backupId: 'base_1', takenAt: '2026-11-23T02:20:00Z' },
+    );
+    expect(i.state.timeline.at(-1)!.what).toBe(
+      'chose shop.orders as of 2026-11-24T00:59:59.000Z (from base_1), in place of the live tables, after an approval',
+    );
+    i.restoreStarted();
+    expect(i.state.restore!.detail).toBe(
+      'recovering shop.orders as of 2026-11-24T00:59:59.000Z; the swap needs approval: pgwarden dr approve dr-1 --as NAME',
+    );
+    i.recoveredTables({
+      into: 'shop',
+      recoveredTo: { commitTime: '2026-11-24T00:59:50.000Z', lsn: '0/3000148' },
+      tables: [{ table: 'shop.orders', as: 'shop.orders', rows: 300, keptAs: 'shop.orders_replaced' }],
+      durationMs: 60_000,
+    });
+    expect(i.recoveredRows).toEqual([300]);
+    expect(i.state.restore!.detail).toBe(
+      'recovered shop.orders → shop.orders (300 rows; live rows kept as shop.orders_replaced) into shop in 1.0 min, as of the last commit 2026-11-24T00:59:50.000Z',
+    );
+    i.close('resolved');
+    expect(i.state.recovery).toMatchObject({ dataLossSeconds: 10 });
   });
 
   it('puts the opening first, at the start time, even when an acknowledgement came before a worker did', () => {
@@ -369,6 +447,7 @@ describe('incidentRecovery', () => {
       fullServiceMs: 5 * 3_600_000,
       fullServiceWithinRto: true,
       dataLossHours: 23,
+      dataLossSeconds: 82_800,
       withinRpo: true,
     });
     const late = incidentRecovery({
@@ -412,7 +491,7 @@ describe('what people see', () => {
     } as Partial<IncidentState>);
     expect(incidentDetails(s, now).split('\n').slice(2)).toEqual([
       '**Waiting for:** a backup: `pgwarden dr select dr-1 [--backup ID] --as NAME`',
-      '**In the UI:** Update `selectBackup` (or Signal `selectBackupSignal`) with `{"by": "<you>"} (add "backupId": "backup_...", "newDatabase": "<name>" to choose)`',
+      '**In the UI:** Update `selectBackup` (or Signal `selectBackupSignal`) with `{"by": "<you>"} (to choose: "backupId": "backup_..." with "newDatabase": "<name>"; or "to": "<ISO time>|latest"; or "tables": ["schema.table"] with "replace": true)`',
       '**Escalation:** level 1 (DevOps team) sent; acknowledged by bob at 2026-11-24 02:12 UTC',
       '**Assessment:** orders since 01:50; customer impact yes (by bob)',
       '**Customers:** notified (level 4)',

@@ -59,6 +59,8 @@ describe('DisasterRecoveryWorkflow escalation (time-skipping server, real notice
         retrieval: null,
         why: 'the newest verified backup taken before the failure',
       }),
+      proposePointInTime: async () => ({ unavailable: 'sample is not in WAL_ARCHIVE' }),
+      storeIncidentEvidence: async () => ({ json: 'reports/x.json', markdown: 'reports/x.md' }),
       describeBackupChoice: async (i: { backupId: string }) => ({
         backupId: i.backupId,
         takenAt: takenAt(),

@@ -63,6 +63,8 @@ describe('recorded histories replay against the current workflows', () => {
         'recover-table-replace-conflict.json',
         'recover-table-from-logical-backup.json',
         'dr-resolved-with-evidence.json',
+        'dr-resolved-tables-beside.json',
+        'dr-resolved-point-in-time.json',
         'recover-table-replace-with-evidence.json',
       ]),
     );

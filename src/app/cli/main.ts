@@ -243,8 +243,10 @@ An incident, start to end (ids look like dr-shop-20261124T021500Z):
   pgwarden dr ack ID --as alice
   pgwarden dr status ID --watch
   pgwarden dr assess ID --scope "orders since 02:00" --customer-impact yes --as alice
-  pgwarden dr select ID --as alice                      # the proposed backup, in place
+  pgwarden dr select ID --as alice                      # the proposal: the point before the failure, or the backup
   pgwarden dr select ID --backup backup_20261124_020000 --new-db shop_restored --as alice
+  pgwarden dr select ID --to 2026-11-24T02:14:59Z --as alice   # the server as of then, into a new instance
+  pgwarden dr select ID --table shop.orders --as alice  # one table as of the proposed point, beside the live one
   pgwarden dr approve ID --as alice                     # an in-place restore
   pgwarden dr resume ID --note "orders flowing again" --as alice`,
     );
@@ -282,9 +284,22 @@ An incident, start to end (ids look like dr-shop-20261124T021500Z):
     .option('--customer-impact <yes|no>', '(required) customer-facing service impact (yes: level 4, customer notification)')
     .option('--notes <text>', 'anything else')
     .action((id, opts) => run(async () => (await import('./commands/dr')).runDrStep(ctx(), 'assess', id, opts)));
-  step('select', 'step 3: confirm the proposed backup, or pick another; in place unless --new-db')
+  step(
+    'select',
+    'step 3: confirm the proposal, or pick a backup (in place unless --new-db), a point in time (--to), or tables (--table)',
+  )
     .option('--backup <id>', 'another backup than the proposed one')
     .option('--new-db <name>', 'restore into this new database instead of in place')
+    .option(
+      '--to <time|latest>',
+      'the server as of this time (ISO with its zone) into a new instance; with --table, the tables as of it',
+    )
+    .option(
+      '--table <schema.table>',
+      'recover this table (repeat for more) into the live database, beside it as <table>_recovered',
+      (v: string, all: string[] | undefined) => [...(all ?? []), v],
+    )
+    .option('--replace', "with --table: swap the recovered tables into the live ones' place, after an approval (dr approve)")
     .action((id, opts) => run(async () => (await import('./commands/dr')).runDrStep(ctx(), 'select', id, opts)));
   step('approve', 'step 4: approve the in-place restore')
     .option('--note <text>', 'a note')

@@ -4,7 +4,8 @@
  * command, and the Update with a JSON template for the UI), who hears next and when.
  */
 import { describeRecovery } from './recovery';
-import { IncidentState, Step, STEP_TITLES } from './incident';
+import { IncidentState, Selection, Step, STEP_TITLES } from './incident';
+import { describeTarget } from '../pitr/target';
 import { EscalationLevel, LEVEL_NAMES, LEVELS } from './escalation';
 
 /** "levels 1 (DevOps team), 4 (customer notification)": which levels were sent. */
@@ -37,10 +38,22 @@ export const UPDATE_TEMPLATES: Partial<Record<Step, { update: string; json: stri
     update: 'assess',
     json: '{"by": "<you>", "dataLossScope": "<what data is lost or at risk>", "customerImpact": true}',
   },
-  select: { update: 'selectBackup', json: '{"by": "<you>"} (add "backupId": "backup_...", "newDatabase": "<name>" to choose)' },
+  select: {
+    update: 'selectBackup',
+    json: '{"by": "<you>"} (to choose: "backupId": "backup_..." with "newDatabase": "<name>"; or "to": "<ISO time>|latest"; or "tables": ["schema.table"] with "replace": true)',
+  },
   restore: { update: 'approveIncidentRestore', json: '{"by": "<you>", "note": "<why>"}' },
   resume: { update: 'resume', json: '{"by": "<you>", "note": "<what you checked>"}' },
 };
+
+/** What step 3 chose, in a few words. */
+export function describeSelection(s: Selection): string {
+  if (s.kind === 'point-in-time')
+    return `the server as of ${describeTarget(s.target!)} (from base backup ${s.backupId}) into a new instance`;
+  if (s.kind === 'tables')
+    return `${s.tables!.join(', ')} as of ${describeTarget(s.target!)} (from ${s.backupId}), ${s.replace ? 'in place of the live tables' : 'beside the live tables'}`;
+  return `${s.backupId}, ${s.newDatabase ? `into new database ${s.newDatabase}` : 'in place'}`;
+}
 
 export function incidentDetails(s: IncidentState, now: Date = new Date()): string {
   const e = s.escalation;
@@ -76,14 +89,22 @@ export function incidentDetails(s: IncidentState, now: Date = new Date()): strin
       `**Assessment:** ${s.assessment.dataLossScope}; customer impact ${s.assessment.customerImpact ? 'yes' : 'no'} (by ${s.assessment.by})`,
     );
   if (e.sent.includes(4)) lines.push('**Customers:** notified (level 4)');
-  if (s.selection)
-    lines.push(
-      `**Backup:** ${s.selection.backupId}${s.selection.newDatabase ? ` into new database ${s.selection.newDatabase}` : ' in place'}`,
-    );
-  else if (s.proposal)
-    lines.push(
-      `**Proposed backup:** ${s.proposal.backupId} (${s.proposal.why})${s.proposal.retrieval ? `; ${s.proposal.retrieval}` : ''}`,
-    );
+  if (s.selection) {
+    if (s.selection.kind && s.selection.kind !== 'backup') lines.push(`**Chosen:** ${describeSelection(s.selection)}`);
+    else
+      lines.push(
+        `**Backup:** ${s.selection.backupId}${s.selection.newDatabase ? ` into new database ${s.selection.newDatabase}` : ' in place'}`,
+      );
+  } else {
+    if (s.pointInTime)
+      lines.push(
+        `**Proposed point in time:** ${describeTarget(s.pointInTime.target)} (${s.pointInTime.why}; about ${s.pointInTime.lossSeconds} s of data lost); the default`,
+      );
+    if (s.proposal)
+      lines.push(
+        `**${s.pointInTime ? 'Or the backup' : 'Proposed backup'}:** ${s.proposal.backupId} (${s.proposal.why})${s.proposal.retrieval ? `; ${s.proposal.retrieval}` : ''}`,
+      );
+  }
   if (s.restore) lines.push(`**Restore:** ${s.restore.status}: ${s.restore.detail} (run ${s.restore.workflowId})`);
   if (s.recovery) lines.push(`**Recovery:** ${describeRecovery(s.recovery)}`);
   if (s.evidence) lines.push(`**Evidence report:** ${s.evidence.markdown}`);

@@ -7,6 +7,7 @@
  */
 import { OBJECTIVES } from '../../infra/config/objectives';
 import { IncidentState, Step, STEP_TITLES, STEPS, TimelineEntry } from './incident';
+import { describeSelection } from './details';
 
 export const EVIDENCE_KIND = 'pgwarden.evidence';
 
@@ -47,6 +48,8 @@ export interface EvidenceReport {
   people: Array<{ who: string; did: Array<{ at: string; what: string }> }>;
   objectives: { restore: Objective; fullService: Objective; dataLoss: Objective };
   backup: { id: string; newDatabase: string | null } | null;
+  /** A point-in-time or table recovery instead of a backup: what, as of when, the point it reached. */
+  recovery?: { what: string; recoveredTo: { commitTime: string | null; lsn: string } | null } | null;
   checks: IncidentState['checks'];
   timeline: TimelineEntry[];
   generatedAt: string;
@@ -115,11 +118,20 @@ export function incidentEvidence(s: IncidentState, generatedAt: Date): EvidenceR
       },
       dataLoss: {
         objective: OBJECTIVES.dataLoss.text,
-        measured: r?.dataLossHours != null ? `${r.dataLossHours} h` : null,
+        measured:
+          r?.dataLossSeconds != null && r.dataLossSeconds < 3600
+            ? `${r.dataLossSeconds} s`
+            : r?.dataLossHours != null
+              ? `${r.dataLossHours} h`
+              : null,
         met: r?.withinRpo ?? null,
       },
     },
     backup: s.selection ? { id: s.selection.backupId, newDatabase: s.selection.newDatabase ?? null } : null,
+    recovery:
+      s.selection?.kind && s.selection.kind !== 'backup'
+        ? { what: describeSelection(s.selection), recoveredTo: s.restore?.recoveredTo ?? null }
+        : null,
     checks: s.checks,
     timeline: s.timeline,
     generatedAt: generatedAt.toISOString(),
@@ -151,7 +163,9 @@ export function evidenceMarkdown(r: EvidenceReport): string {
     `| opened | ${time(r.openedAt)} by ${cell(r.openedBy)} |`,
     `| acknowledged | ${r.acknowledged ? `${time(r.acknowledged.at)} by ${cell(r.acknowledged.by)}` : 'never'} |`,
     `| closed | ${time(r.closedAt)} |`,
-    `| backup restored | ${r.backup ? `${r.backup.id}${r.backup.newDatabase ? ` into ${cell(r.backup.newDatabase)}` : ' in place'}` : 'none'} |`,
+    r.recovery
+      ? `| recovered | ${cell(r.recovery.what)}${r.recovery.recoveredTo ? `; reached ${r.recovery.recoveredTo.commitTime ? `the commit of ${time(r.recovery.recoveredTo.commitTime)}, ` : ''}LSN ${r.recovery.recoveredTo.lsn}` : ''} |`
+      : `| backup restored | ${r.backup ? `${r.backup.id}${r.backup.newDatabase ? ` into ${cell(r.backup.newDatabase)}` : ' in place'}` : 'none'} |`,
     '',
     '## Objectives',
     '',

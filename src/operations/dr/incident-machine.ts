@@ -4,10 +4,13 @@
  * leaves its line in the timeline. Pure (the clock is handed in), so the rules are unit-tested.
  */
 import { closingAudience, EscalationLevel, EscalationMatrix, LEVEL_NAMES, LEVELS } from './escalation';
+import { describeTarget } from '../pitr/target';
+import type { RecoveryChoice } from './choice';
 import {
   BackupProposal,
   DisasterRecoveryInput,
   IncidentState,
+  PointInTimeProposal,
   RecoveryCheck,
   SEVERITIES,
   Step,
@@ -69,6 +72,25 @@ export interface RestoreOutcome {
   recoveryMs: number;
 }
 
+/** A point-in-time recovery's outcome (PitrRestoreWorkflow's result, the part the incident keeps). */
+export interface PointInTimeOutcome {
+  baseBackupId: string;
+  connection: string | null;
+  port: number;
+  recoveredTo: { commitTime: string | null; lsn: string };
+  lossSeconds: number | null;
+  durationMs: number;
+}
+
+/** A table recovery's outcome (RecoverTableWorkflow's result, the part the incident keeps). */
+export interface TablesOutcome {
+  into: string;
+  recoveredTo: { commitTime: string | null; lsn: string } | null;
+  fromBackup?: { takenAt: string };
+  tables: { table: string; as: string; rows: number; keptAs?: string | null }[];
+  durationMs: number;
+}
+
 /** What the closing notices say and to whom. */
 export interface Closing {
   outcome: string;
@@ -88,6 +110,8 @@ export class Incident {
   private selectedTakenAt: string | null = null;
   private restoreMs: number | null = null;
   private restoreAttempts = 0;
+  /** Rows each recovered table had when its recovery counted them, for step 5 to count again. */
+  recoveredRows: number[] = [];
 
   constructor(
     incidentId: string,
@@ -309,6 +333,46 @@ export class Incident {
     );
   }
 
+  /** The point before the failure the WAL archive covers, or why there is none (said in the timeline). */
+  proposedPointInTime(p: PointInTimeProposal | { unavailable: string }): void {
+    if ('unavailable' in p) {
+      this.state.pointInTime = null;
+      this.record('select', 'pgwarden', `no point-in-time recovery: ${p.unavailable}`);
+      return;
+    }
+    this.state.pointInTime = p;
+    this.record(
+      'select',
+      'pgwarden',
+      `proposed point in time ${describeTarget(p.target)}: ${p.why}; about ${p.lossSeconds} s of data lost before the failure`,
+    );
+  }
+
+  /** A point-in-time or table recovery chosen, and checked to be possible. */
+  choseRecovery(
+    choice: SelectInput,
+    resolved: Exclude<RecoveryChoice, { kind: 'backup' }>,
+    checked: { backupId: string; takenAt: string; hostQueue?: string },
+  ): void {
+    const by = choice.by.trim();
+    this.state.selection = {
+      by,
+      backupId: checked.backupId,
+      kind: resolved.kind,
+      target: resolved.target,
+      hostQueue: checked.hostQueue,
+      ...(resolved.kind === 'tables' ? { tables: resolved.tables, replace: resolved.replace } : {}),
+    };
+    const point = describeTarget(resolved.target);
+    this.record(
+      'select',
+      by,
+      resolved.kind === 'tables'
+        ? `chose ${resolved.tables.join(', ')} as of ${point} (from ${checked.backupId}), ${resolved.replace ? 'in place of the live tables, after an approval' : 'beside the live tables'}`
+        : `chose the server as of ${point} (from base backup ${checked.backupId}), into a new instance`,
+    );
+  }
+
   chose(choice: SelectInput, backupId: string, chosen: { takenAt: string; storageClass: string }): void {
     this.selectedTakenAt = chosen.takenAt;
     this.state.selection = { by: choice.by.trim(), backupId, newDatabase: choice.newDatabase };
@@ -324,13 +388,19 @@ export class Incident {
     const selection = this.state.selection!;
     this.restoreAttempts += 1;
     const workflowId = `${this.id}-restore${this.restoreAttempts > 1 ? `-${this.restoreAttempts}` : ''}`;
+    const point = selection.target ? describeTarget(selection.target) : '';
     this.state.restore = {
       workflowId,
       status: 'running',
       restoredInto: null,
-      detail: selection.newDatabase
-        ? `restoring ${selection.backupId} into new database ${selection.newDatabase}`
-        : `restoring ${selection.backupId} in place; needs approval: pgwarden dr approve ${this.id} --as NAME`,
+      detail:
+        selection.kind === 'point-in-time'
+          ? `recovering the server as of ${point} into a new instance`
+          : selection.kind === 'tables'
+            ? `recovering ${selection.tables!.join(', ')} as of ${point}${selection.replace ? `; the swap needs approval: pgwarden dr approve ${this.id} --as NAME` : ''}`
+            : selection.newDatabase
+              ? `restoring ${selection.backupId} into new database ${selection.newDatabase}`
+              : `restoring ${selection.backupId} in place; needs approval: pgwarden dr approve ${this.id} --as NAME`,
     };
     return workflowId;
   }
@@ -342,6 +412,48 @@ export class Incident {
       status: 'succeeded',
       restoredInto: r.restoredInto,
       detail: `restored ${r.backupId} into ${r.restoredInto} in ${(r.recoveryMs / 60_000).toFixed(1)} min${r.keptAs ? `; previous data kept as ${r.keptAs}` : ''}`,
+    };
+    this.record('restore', 'pgwarden', this.state.restore.detail);
+  }
+
+  /** The server recovered into a new instance: where it runs, and the point it reached. */
+  recoveredPointInTime(r: PointInTimeOutcome): void {
+    this.restoreMs = r.durationMs;
+    this.selectedTakenAt = r.recoveredTo.commitTime;
+    const reached = r.recoveredTo.commitTime
+      ? `last commit ${r.recoveredTo.commitTime} (LSN ${r.recoveredTo.lsn})`
+      : `LSN ${r.recoveredTo.lsn}`;
+    this.state.restore = {
+      ...this.state.restore!,
+      status: 'succeeded',
+      restoredInto: r.connection ?? `port ${r.port}`,
+      recoveredTo: r.recoveredTo,
+      port: r.port,
+      detail: `recovered from ${r.baseBackupId} to ${reached} in ${(r.durationMs / 60_000).toFixed(1)} min; the new instance: ${r.connection ?? `port ${r.port}`}`,
+    };
+    this.record('restore', 'pgwarden', this.state.restore.detail);
+  }
+
+  /** Tables brought back into the live database. */
+  recoveredTables(r: TablesOutcome): void {
+    this.restoreMs = r.durationMs;
+    this.selectedTakenAt = r.recoveredTo?.commitTime ?? r.fromBackup?.takenAt ?? null;
+    this.recoveredRows = r.tables.map((t) => t.rows);
+    const tables = r.tables.map(
+      (t) => `${t.table} → ${t.as} (${t.rows} rows${t.keptAs ? `; live rows kept as ${t.keptAs}` : ''})`,
+    );
+    this.state.restore = {
+      ...this.state.restore!,
+      status: 'succeeded',
+      restoredInto: r.into,
+      recoveredTo: r.recoveredTo ? { commitTime: r.recoveredTo.commitTime, lsn: r.recoveredTo.lsn } : null,
+      detail: `recovered ${tables.join(', ')} into ${r.into} in ${(r.durationMs / 60_000).toFixed(1)} min${
+        r.recoveredTo?.commitTime
+          ? `, as of the last commit ${r.recoveredTo.commitTime}`
+          : r.fromBackup
+            ? `, from the backup taken ${r.fromBackup.takenAt}`
+            : ''
+      }`,
     };
     this.record('restore', 'pgwarden', this.state.restore.detail);
   }

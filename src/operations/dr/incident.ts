@@ -4,6 +4,7 @@
  * who did what when. This is what the `incidentState` query returns.
  */
 import type { EscalationLevel, EscalationMatrix } from './escalation';
+import type { RecoveryTarget } from '../pitr/target';
 
 export const STEPS = ['identify', 'assess', 'select', 'restore', 'verify', 'resume'] as const;
 export type Step = (typeof STEPS)[number];
@@ -70,11 +71,38 @@ export interface BackupProposal {
   why: string;
 }
 
+/**
+ * The point just before the failure, when the server's WAL archive covers it: the whole server
+ * into a new instance, or chosen tables back into the live database.
+ */
+export interface PointInTimeProposal {
+  /** A time one second before the failure, or the end of the archive when that is older. */
+  target: RecoveryTarget;
+  baseBackupId: string;
+  /** The task queue of the worker on the server's host, where the recovery runs. */
+  hostQueue?: string;
+  /** About how much is lost (seconds before the failure); the recovered point says exactly, afterwards. */
+  lossSeconds: number;
+  why: string;
+}
+
+/** How the database comes back (a selection recorded before point-in-time recovery has no kind: a backup). */
+export type RecoveryKind = 'backup' | 'point-in-time' | 'tables';
+
 export interface Selection {
   by: string;
+  /** The logical backup restored; for a point-in-time recovery, the base backup it starts from. */
   backupId: string;
   /** Restore into this new database instead of in place. */
   newDatabase?: string;
+  kind?: RecoveryKind;
+  /** The point recovered to (point-in-time and tables). */
+  target?: RecoveryTarget;
+  /** The tables recovered, as schema.table (kind tables). */
+  tables?: string[];
+  /** Tables swap into the live ones' place after an approval, instead of landing beside them. */
+  replace?: boolean;
+  hostQueue?: string;
 }
 
 export interface RecoveryCheck {
@@ -92,6 +120,8 @@ export interface RecoveryFigures {
   fullServiceWithinRto: boolean;
   /** Failure time minus the restored backup's snapshot, against the strategy's 24 h RPO. */
   dataLossHours: number | null;
+  /** The same in seconds, to a tenth: a point-in-time recovery loses seconds, not hours. */
+  dataLossSeconds?: number | null;
   withinRpo: boolean | null;
 }
 
@@ -122,8 +152,19 @@ export interface IncidentState {
   findings: Findings | null;
   assessment: Assessment | null;
   proposal: BackupProposal | null;
+  /** The point just before the failure, when the WAL archive covers it (absent in incidents recorded before). */
+  pointInTime?: PointInTimeProposal | null;
   selection: Selection | null;
-  restore: { workflowId: string; status: 'running' | 'succeeded' | 'failed'; restoredInto: string | null; detail: string } | null;
+  restore: {
+    workflowId: string;
+    status: 'running' | 'succeeded' | 'failed';
+    /** A database name; for a point-in-time recovery the new instance's connection string (no password). */
+    restoredInto: string | null;
+    detail: string;
+    /** A point-in-time recovery's last replayed commit and the port of its instance. */
+    recoveredTo?: { commitTime: string | null; lsn: string } | null;
+    port?: number | null;
+  } | null;
   checks: RecoveryCheck[] | null;
   recovery: RecoveryFigures | null;
   skipped: Step[];

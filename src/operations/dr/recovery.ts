@@ -10,22 +10,24 @@ export function incidentRecovery(input: {
   backupTakenAt: Date | null;
 }): RecoveryFigures {
   const fullServiceMs = input.resumedAt.getTime() - input.openedAt.getTime();
-  const dataLossHours = input.backupTakenAt
-    ? Math.round(((input.failureTime.getTime() - input.backupTakenAt.getTime()) / 3_600_000) * 10) / 10
-    : null;
+  const lossMs = input.backupTakenAt ? Math.max(0, input.failureTime.getTime() - input.backupTakenAt.getTime()) : null;
+  const dataLossHours = lossMs === null ? null : Math.round((lossMs / 3_600_000) * 10) / 10;
   return {
     restoreMs: input.restoreMs,
     restoreWithinRto: input.restoreMs === null ? null : input.restoreMs <= OBJECTIVES.restore.maxMs,
     fullServiceMs,
     fullServiceWithinRto: fullServiceMs <= OBJECTIVES.fullService.maxMs,
     dataLossHours,
+    dataLossSeconds: lossMs === null ? null : Math.round(lossMs / 100) / 10,
     withinRpo: dataLossHours === null ? null : dataLossHours <= OBJECTIVES.dataLoss.maxHours,
   };
 }
 
-/** "the last 5.2 h", "the last 30 min", "under 6 min" (the figure is kept to a tenth of an hour). */
-function lossSpan(hours: number): string {
+/** "the last 5.2 h", "the last 30 min", "the last 1.4 s" (incidents recorded before seconds were kept: "under 6 min"). */
+function lossSpan(hours: number, seconds?: number | null): string {
   if (hours >= 1) return `the last ${hours} h`;
+  if (seconds != null && seconds < 60) return `the last ${seconds} s`;
+  if (seconds != null) return `the last ${Math.round(seconds / 60)} min`;
   return hours > 0 ? `the last ${Math.round(hours * 60)} min` : 'under 6 min';
 }
 
@@ -38,7 +40,7 @@ export function describeRecovery(r: RecoveryFigures): string {
       ? `; restore ${(r.restoreMs / 3_600_000).toFixed(2)} h (${OBJECTIVES.restore.text}: ${verdict(r.restoreWithinRto)})`
       : '') +
     (r.dataLossHours !== null
-      ? `; data lost: ${lossSpan(r.dataLossHours)} before the failure (${OBJECTIVES.dataLoss.text}: ${verdict(r.withinRpo)})`
+      ? `; data lost: ${lossSpan(r.dataLossHours, r.dataLossSeconds)} before the failure (${OBJECTIVES.dataLoss.text}: ${verdict(r.withinRpo)})`
       : '')
   );
 }

@@ -3,6 +3,7 @@
  * recorded (nothing lands in the history or the timeline); a Signal that fails one is dropped
  * and the worker logs why. Messages say what is wrong and what to send instead.
  */
+import { resolveChoice, type SelectInput } from './choice';
 import { IncidentState, Step, STEP_TITLES } from './incident';
 
 export interface Actor {
@@ -13,11 +14,7 @@ export interface AssessInput extends Actor {
   customerImpact: boolean;
   notes?: string;
 }
-export interface SelectInput extends Actor {
-  /** Default: the proposed backup. */
-  backupId?: string;
-  newDatabase?: string;
-}
+export type { SelectInput } from './choice';
 export interface NoteInput extends Actor {
   note?: string;
 }
@@ -81,7 +78,8 @@ export function validateSelect(state: IncidentState, input: SelectInput): void {
   atStep(state, 'select', 'choosing a backup');
   if (input.backupId !== undefined && !BACKUP_ID.test(input.backupId))
     throw new Error(`"backupId" ${JSON.stringify(input.backupId)} is not a backup id like backup_20240101_120000`);
-  if (input.backupId === undefined && !state.proposal) throw new Error('no backup was proposed; give "backupId"');
+  const choice = resolveChoice(state, input);
+  if ('problem' in choice) throw new Error(choice.problem);
   if (input.newDatabase !== undefined) {
     if (!DATABASE_NAME.test(input.newDatabase))
       throw new Error(`"newDatabase" ${JSON.stringify(input.newDatabase)}: use lower-case letters, digits and _ (at most 63)`);

@@ -13,7 +13,8 @@ import { BackupNotFoundError, NoWorkerError, UsageError } from '../../../infra/e
 import { requireWorker, workerPolls } from '../no-worker';
 import type { DisasterRecoveryWorkflow } from '../../../../workflows/disaster-recovery';
 import { DisasterRecoveryInput, IncidentState, SEVERITIES, Severity, STEP_TITLES } from '../../../operations/dr/incident';
-import { levelsSent } from '../../../operations/dr/details';
+import { describeSelection, levelsSent } from '../../../operations/dr/details';
+import { describeTarget } from '../../../operations/pitr/target';
 import * as m from '../../../operations/dr/messages';
 import { restoreStatusQuery } from '../../../infra/temporal/messages';
 import { listLink, OPEN_INCIDENTS_QUERY } from '../../../infra/temporal/links';
@@ -40,6 +41,9 @@ export interface DrOptions {
   notes?: string;
   backup?: string;
   newDb?: string;
+  to?: string;
+  table?: string[];
+  replace?: boolean;
   note?: string;
   reason?: string;
   /** `dr status --watch [seconds]`. */
@@ -92,14 +96,15 @@ export function formatIncident(s: IncidentState, restoreStep?: string): string {
     lines.push(
       `assessment ${s.assessment.dataLossScope}; customer impact ${s.assessment.customerImpact ? 'yes' : 'no'} (by ${s.assessment.by})`,
     );
+  if (s.pointInTime)
+    lines.push(
+      `proposed   ${describeTarget(s.pointInTime.target)}: ${s.pointInTime.why}; about ${s.pointInTime.lossSeconds} s of data lost (the default)`,
+    );
   if (s.proposal)
     lines.push(
-      `proposed   ${s.proposal.backupId} taken ${when(s.proposal.takenAt)}: ${s.proposal.why}${s.proposal.retrieval ? `; ${s.proposal.retrieval}` : ''}`,
+      `${s.pointInTime ? 'or backup ' : 'proposed  '} ${s.proposal.backupId} taken ${when(s.proposal.takenAt)}: ${s.proposal.why}${s.proposal.retrieval ? `; ${s.proposal.retrieval}` : ''}`,
     );
-  if (s.selection)
-    lines.push(
-      `selected   ${s.selection.backupId}, ${s.selection.newDatabase ? `into new database ${s.selection.newDatabase}` : 'in place'} (by ${s.selection.by})`,
-    );
+  if (s.selection) lines.push(`selected   ${describeSelection(s.selection)} (by ${s.selection.by})`);
   if (s.restore)
     lines.push(
       `restore    ${s.restore.status}: ${s.restore.detail}${restoreStep ? ` [now: ${restoreStep}]` : ''} (run ${s.restore.workflowId})`,
@@ -271,7 +276,16 @@ export async function runDrStep(ctx: CommandContext, action: StepAction, id: str
         });
       case 'select':
         return h.executeUpdate(m.selectBackupUpdate, {
-          args: [{ by, ...(o.backup ? { backupId: o.backup } : {}), ...(o.newDb ? { newDatabase: o.newDb } : {}) }],
+          args: [
+            {
+              by,
+              ...(o.backup ? { backupId: o.backup } : {}),
+              ...(o.newDb ? { newDatabase: o.newDb } : {}),
+              ...(o.to ? { to: o.to } : {}),
+              ...(o.table?.length ? { tables: o.table } : {}),
+              ...(o.replace ? { replace: true } : {}),
+            },
+          ],
         });
       case 'approve':
         return h.executeUpdate(m.approveIncidentRestoreUpdate, { args: [{ by, note: o.note }] });
@@ -318,6 +332,9 @@ const FLAGS: Record<string, string> = {
   customerImpact: '--customer-impact',
   backupId: '--backup',
   newDatabase: '--new-db',
+  to: '--to',
+  tables: '--table',
+  replace: '--replace',
   by: '--as',
   reason: '--reason',
   note: '--note',
@@ -326,7 +343,10 @@ const FLAGS: Record<string, string> = {
 export function inFlagTerms(message: string): string {
   return message
     .replace(/, e\.g\. \{[^}]*\}/g, '')
-    .replace(/"(dataLossScope|customerImpact|backupId|newDatabase|by|reason|note)"/g, (_m, field: string) => FLAGS[field]);
+    .replace(
+      /"(dataLossScope|customerImpact|backupId|newDatabase|to|tables|replace|by|reason|note)"/g,
+      (_m, field: string) => FLAGS[field],
+    );
 }
 
 /** "next: 3. Select backup: a backup: pgwarden dr select ..." (or where the incident stands). */
