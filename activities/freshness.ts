@@ -5,7 +5,9 @@ import { freshnessNotice } from '../src/operations/backup/notices';
 import { readArchive } from '../src/operations/pitr/archive';
 import { pitrCheck, PitrStatus } from '../src/operations/pitr/window';
 import { archiveLagProblems } from './archive-lag';
+import { restoreTestProblem } from '../src/operations/restore-test/restore-test';
 import { ActivityDeps } from './deps';
+import { storedRestoreTests } from './restore-test';
 import { deliver } from './notify';
 
 export function freshnessActivities(deps: ActivityDeps) {
@@ -29,6 +31,15 @@ export function freshnessActivities(deps: ActivityDeps) {
       // A server in WAL_ARCHIVE: its base backups and the WAL continuity after them are checked too.
       const pitr = deps.config.wal.servers.includes(input.database) ? await judgeArchive(input.database, input.now) : undefined;
       const report: FreshnessReport = pitr ? { ...dumps, pitr, problems: [...dumps.problems, ...pitr.problems] } : dumps;
+      // The monthly restore test, while its schedule is on: one that stopped passing (or running) is said here.
+      const { restoreTestCron, maxRestoreTestAgeDays } = deps.config.schedules;
+      if (restoreTestCron) {
+        const tests = await storedRestoreTests(deps, input.database);
+        const firstBackupAt = catalog.at(-1)?.takenAt ?? null;
+        const problem = restoreTestProblem(input.database, tests, maxRestoreTestAgeDays, new Date(input.now), firstBackupAt);
+        report.restoreTest = tests[0] ? { id: tests[0].id, finishedAt: tests[0].finishedAt, passed: tests[0].passed } : null;
+        if (problem) report.problems = [...report.problems, problem];
+      }
       if (report.problems.length === 0) return { ...report, notified: false };
       log.error('backups missing or stale', { database: input.database, problems: report.problems });
       const results = await deliver(deps, freshnessNotice(report, input.workflowId));

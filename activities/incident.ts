@@ -139,6 +139,8 @@ export function incidentActivities(deps: ActivityDeps) {
       backupId?: string;
       /** Tables a table recovery brought back, with the rows it counted: counted again here. */
       tables?: { name: TableName; rows: number }[];
+      /** Ask DR_HEALTH_URL too (default); a restore test's copy is not what the application uses. */
+      health?: boolean;
     }): Promise<RecoveryCheck[]> {
       const target = requireDatabase(deps.config, input.database);
       const checks: RecoveryCheck[] = [];
@@ -173,7 +175,7 @@ export function incidentActivities(deps: ActivityDeps) {
       } finally {
         await client.end();
       }
-      const url = deps.config.incident.healthUrl?.reveal();
+      const url = input.health === false ? undefined : deps.config.incident.healthUrl?.reveal();
       if (url) {
         const host = new URL(url).host; // the URL may carry a token: only its host is reported
         try {

@@ -22,6 +22,7 @@ import { baseBackupActivities } from './base-backup';
 import { pitrActivities } from './pitr';
 import { tableRecoveryActivities } from './table-recovery';
 import { evidenceActivities } from './evidence';
+import { restoreTestActivities } from './restore-test';
 
 /** typedFailures for every function of a group. */
 function typedAll<T extends Record<string, (...args: never[]) => Promise<unknown>>>(group: T): T {
@@ -49,6 +50,7 @@ export function createActivities(deps: ActivityDeps) {
     ...pitrActivities(deps),
     ...tableRecoveryActivities(deps),
     ...evidenceActivities(deps),
+    ...restoreTestActivities(deps),
   });
 }
 

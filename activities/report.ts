@@ -9,7 +9,9 @@ import { VerificationRecord } from '../src/operations/verify/verification';
 import { requireDatabase } from '../src/infra/config/config';
 import { buildReport, DatabaseReport } from '../src/operations/report/report';
 import { archiveStatus } from '../src/operations/pitr/archive';
+import { restoreTestSummary } from '../src/operations/restore-test/restore-test';
 import { ActivityDeps } from './deps';
+import { storedRestoreTests } from './restore-test';
 import { unrecordedBackupFailures } from './unrecorded-failures';
 import {
   databaseRoot,
@@ -89,7 +91,8 @@ export function reportActivities(deps: ActivityDeps) {
         objects: objects.map((o) => ({ key: o.key, size: o.size, storageClass: o.storageClass })),
         prices: deps.config.report.prices,
       });
-      return pitr ? { ...report, pitr } : report;
+      const restoreTests = restoreTestSummary(await storedRestoreTests(deps, input.database));
+      return { ...report, ...(pitr ? { pitr } : {}), restoreTests };
     },
   };
 }

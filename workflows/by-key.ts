@@ -16,6 +16,7 @@ import type { WalArchiveWorkflow } from './wal-archive';
 import type { BaseBackupWorkflow } from './base-backup';
 import type { PitrRestoreWorkflow, PitrStopWorkflow } from './pitr-restore';
 import type { RecoverTableWorkflow } from './recover-table';
+import type { RestoreTestWorkflow } from './restore-test';
 import type { WorkflowType } from '../src/infra/temporal/definitions';
 
 export interface PgwardenWorkflows {
@@ -33,6 +34,7 @@ export interface PgwardenWorkflows {
   pitrRestore: typeof PitrRestoreWorkflow;
   pitrStop: typeof PitrStopWorkflow;
   recoverTable: typeof RecoverTableWorkflow;
+  restoreTest: typeof RestoreTestWorkflow;
 }
 
 /** Every workflow type has its function type here, and nothing else is here. */

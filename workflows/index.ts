@@ -12,3 +12,4 @@ export { WalArchiveWorkflow } from './wal-archive';
 export { BaseBackupWorkflow } from './base-backup';
 export { PitrRestoreWorkflow, PitrStopWorkflow } from './pitr-restore';
 export { RecoverTableWorkflow } from './recover-table';
+export { RestoreTestWorkflow } from './restore-test';

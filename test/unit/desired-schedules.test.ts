@@ -16,8 +16,36 @@ describe('desiredSchedules', () => {
         cron: '30 1 * * 6',
       }),
     ]);
-    // The other schedules are unchanged by it: same ids, same fingerprints.
+    // The other schedules are unchanged by it (same ids, same fingerprints), but the archived
+    // server's restore test, which now recovers it to a point in time too.
     const before = new Map(desiredSchedules(loadConfig(env)).map((d) => [d.scheduleId, d.fingerprint]));
-    for (const d of desired.filter((x) => x.operation !== 'baseBackup')) expect(before.get(d.scheduleId)).toBe(d.fingerprint);
+    for (const d of desired.filter((x) => x.operation !== 'baseBackup' && x.scheduleId !== 'pgwarden-restoreTest-app'))
+      expect(before.get(d.scheduleId)).toBe(d.fingerprint);
+    expect(before.get('pgwarden-restoreTest-app')).not.toBe(
+      desired.find((d) => d.scheduleId === 'pgwarden-restoreTest-app')!.fingerprint,
+    );
+  });
+
+  it('runs the monthly restore test of every database unless SCHEDULE_RESTORE_TEST_CRON=off', () => {
+    const tests = (e: Record<string, string>) => desiredSchedules(loadConfig(e)).filter((d) => d.operation === 'restoreTest');
+    expect(tests(env)).toEqual([
+      expect.objectContaining({
+        scheduleId: 'pgwarden-restoreTest-app',
+        workflowType: 'RestoreTestWorkflow',
+        args: [{ database: 'app' }],
+        cron: '0 5 2 * *',
+        note: expect.stringMatching(
+          /^Monthly restore test of app .*: the newest backup restored into a temporary database, checked, timed against the RTO$/,
+        ),
+      }),
+      expect.objectContaining({ scheduleId: 'pgwarden-restoreTest-billing' }),
+    ]);
+    const archived = tests({ ...env, WAL_ARCHIVE: 'app', TASK_QUEUE_APP: 'pgwarden-db1' });
+    expect(archived[0]).toMatchObject({
+      args: [{ database: 'app', hostQueue: 'pgwarden-db1' }],
+      note: expect.stringContaining('and the server recovered to a random point in a temporary instance'),
+    });
+    expect(tests({ ...env, SCHEDULE_RESTORE_TEST_CRON: 'off' })).toEqual([]);
+    expect(() => loadConfig({ ...env, SCHEDULE_RESTORE_TEST_CRON: 'monthly' })).toThrow(/SCHEDULE_RESTORE_TEST_CRON/);
   });
 });

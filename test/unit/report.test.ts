@@ -1,6 +1,7 @@
 import { innermost } from '../../activities/unrecorded-failures';
 /** The report's pure parts: figures from facts, prices, the terminal trend, --days. */
 import { parseDays } from '../../src/app/cli/commands/report';
+import { restorePart, restoreTestReport, restoreTestSummary } from '../../src/operations/restore-test/restore-test';
 import { formatReport, sparkline } from '../../src/operations/report/format';
 import { DEFAULT_STORAGE_PRICES, parsePrices } from '../../src/infra/config/prices';
 import { monthlyCost } from '../../src/operations/report/prices';
@@ -149,6 +150,48 @@ describe('formatReport of a server in WAL_ARCHIVE', () => {
         .split('\n')
         .at(-1),
     ).toBe('  point in time window none; 0 base backup(s), 0 WAL segment(s); no base backup');
+  });
+
+  it('shows the restore tests: counts, the last one with its times, and the trend of the logical restore time', () => {
+    const report = buildReport(facts());
+    const test = (id: string, finishedAt: string, passed: boolean, logicalMs: number | null, pointInTimeMs: number | null) =>
+      restoreTestReport({
+        id,
+        database: 'app',
+        startedAt: finishedAt,
+        finishedAt,
+        pointInTimeSkipped: null,
+        parts: [
+          logicalMs === null
+            ? restorePart('logical', 'b', { failure: 'corrupt' })
+            : restorePart('logical', 'b', { restoreMs: logicalMs, checks: [] }),
+          ...(pointInTimeMs === null ? [] : [restorePart('point-in-time', 'p', { restoreMs: pointInTimeMs, checks: [] })]),
+        ].map((p) => ({ ...p, passed: p.passed && passed })),
+      });
+    const summary = restoreTestSummary([
+      test('t3', '2026-11-02T05:20:00Z', true, 90_000, 120_000),
+      test('t1', '2026-09-02T05:20:00Z', true, 60_000, null),
+      test('t2', '2026-10-02T05:20:00Z', false, null, null),
+    ]);
+    expect(summary).toEqual({
+      passed: 2,
+      failed: 1,
+      last: { id: 't3', finishedAt: '2026-11-02T05:20:00Z', passed: true, logicalMs: 90_000, pointInTimeMs: 120_000 },
+      logicalMs: [60_000, null, 90_000],
+      pointInTimeMs: [null, null, 120_000],
+    });
+    expect(
+      formatReport({ ...report, restoreTests: summary })
+        .split('\n')
+        .at(-1),
+    ).toBe(
+      '  restore tests |▁ █| 2 passed, 1 failed; last 2026-11-02 05:20Z PASSED (logical 90.0s, point in time 2.0 min; RTO 2-4 h)',
+    );
+    expect(
+      formatReport({ ...report, restoreTests: restoreTestSummary([]) })
+        .split('\n')
+        .at(-1),
+    ).toBe('  restore tests none yet (pgwarden restore-test; monthly on its schedule)');
   });
 });
 

@@ -65,6 +65,8 @@ describe('recorded histories replay against the current workflows', () => {
         'dr-resolved-with-evidence.json',
         'dr-resolved-tables-beside.json',
         'dr-resolved-point-in-time.json',
+        'restore-test-passed.json',
+        'restore-test-failed-smoke.json',
         'recover-table-replace-with-evidence.json',
       ]),
     );

@@ -39,6 +39,8 @@ describe('schedules (dev server)', () => {
           `pgwarden-cleanup-other`,
           `pgwarden-verify-${db}`,
           `pgwarden-verify-other`,
+          `pgwarden-restoreTest-${db}`,
+          `pgwarden-restoreTest-other`,
         ].sort(),
       );
       expect(await apply()).toMatchObject({ created: [], updated: [], unchanged: expect.arrayContaining(first.created) });
@@ -87,10 +89,17 @@ describe('schedules (dev server)', () => {
           'pgwarden-check-other',
           'pgwarden-verify-other',
           'pgwarden-cleanup-other',
+          'pgwarden-restoreTest-other',
         ]),
       );
       expect(pruned.unchanged.sort()).toEqual(
-        [backupId, `pgwarden-check-${db}`, `pgwarden-cleanup-${db}`, `pgwarden-verify-${db}`].sort(),
+        [
+          backupId,
+          `pgwarden-check-${db}`,
+          `pgwarden-cleanup-${db}`,
+          `pgwarden-verify-${db}`,
+          `pgwarden-restoreTest-${db}`,
+        ].sort(),
       );
 
       await client.schedule.getHandle(backupId).trigger();

@@ -59,6 +59,15 @@ export function buildProgram(run: (action: () => Promise<void>) => Promise<void>
     .action((opts) => run(async () => (await import('./commands/verify')).runVerifyCommand(ctx(), opts)));
 
   program
+    .command('restore-test')
+    .description(
+      "the strategy's monthly restore test now: the newest backup restored into a temporary database and checked, and (WAL_ARCHIVE) the server recovered to a random point in a temporary instance; timed against the RTO, reported",
+    )
+    .option('-d, --database <name>', 'configured database id (default: the only one configured)')
+    .option('--json', 'print the report as JSON')
+    .action((opts) => run(async () => (await import('./commands/restore-test')).runRestoreTestCommand(ctx(), opts)));
+
+  program
     .command('restore')
     .description(
       'restore a backup into a new database (--new-db) or in place after an approval; list backups (--list); approve or reject a waiting restore',

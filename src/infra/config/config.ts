@@ -53,6 +53,10 @@ export interface ScheduleSettings {
   checkCron: string;
   /** Base backups of the servers in WAL_ARCHIVE (point-in-time recovery starts from one). */
   baseBackupCron: string;
+  /** The monthly restore test; null when SCHEDULE_RESTORE_TEST_CRON=off. */
+  restoreTestCron: string | null;
+  /** The daily check alerts when no restore test passed within this many days (while its schedule is on). */
+  maxRestoreTestAgeDays: number;
   /** The missing-backup check's limits. */
   maxBackupAgeHours: number;
   maxVerifiedAgeDays: number;
@@ -195,6 +199,10 @@ function readSchedules(r: EnvReader): ScheduleSettings {
     cleanupCron: cron('SCHEDULE_CLEANUP_CRON', '0 4 1 * *'),
     checkCron: cron('SCHEDULE_CHECK_CRON', '0 6 * * *'),
     baseBackupCron: cron('SCHEDULE_BASEBACKUP_CRON', '0 1 * * 0'),
+    // The strategy's monthly restore test needs no staging server (a temporary database and instance): on by default.
+    restoreTestCron:
+      r.string('SCHEDULE_RESTORE_TEST_CRON', '0 5 2 * *') === 'off' ? null : cron('SCHEDULE_RESTORE_TEST_CRON', '0 5 2 * *'),
+    maxRestoreTestAgeDays: r.integer('RESTORE_TEST_MAX_AGE_DAYS', 35, { min: 1, max: 3650 }),
     maxBackupAgeHours: r.integer('MISSING_BACKUP_MAX_AGE_HOURS', 26, { min: 1, max: 8760 }),
     maxVerifiedAgeDays: r.integer('MISSING_VERIFICATION_MAX_AGE_DAYS', 8, { min: 1, max: 3650 }),
   };

@@ -172,6 +172,16 @@ export const CONFIG_VARIABLES: VariableDoc[] = [
     default: '0 1 * * 0',
   },
   {
+    name: 'SCHEDULE_RESTORE_TEST_CRON',
+    description: 'the monthly restore test (a temporary database, and a temporary instance for WAL_ARCHIVE servers), or off',
+    default: '0 5 2 * *',
+  },
+  {
+    name: 'RESTORE_TEST_MAX_AGE_DAYS',
+    description: 'the check alerts when no restore test passed for this long (while the restore test schedule is on)',
+    default: '35',
+  },
+  {
     name: 'MISSING_BACKUP_MAX_AGE_HOURS',
     description: 'the check alerts when the newest complete backup is older',
     default: '26',

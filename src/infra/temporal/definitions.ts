@@ -18,6 +18,7 @@ export const WorkflowType = {
   pitrRestore: 'PitrRestoreWorkflow',
   pitrStop: 'PitrStopWorkflow',
   recoverTable: 'RecoverTableWorkflow',
+  restoreTest: 'RestoreTestWorkflow',
 } as const;
 
 /**

@@ -20,6 +20,8 @@ export interface FreshnessReport {
   problems: string[];
   /** For a server in WAL_ARCHIVE: its point-in-time archive (base backups, WAL continuity). */
   pitr?: PitrStatus;
+  /** The newest restore test, while the restore test schedule is on. */
+  restoreTest?: { id: string; finishedAt: string; passed: boolean } | null;
 }
 
 const HOUR = 3_600_000;

@@ -18,3 +18,17 @@ export function parseBackupId(id: string): Date | undefined {
   const date = new Date(Date.UTC(+y, +mo - 1, +d, +h, +mi, +s));
   return backupIdFor(date) === id ? date : undefined;
 }
+
+/**
+ * 16 hex digits for a run id, the same for every attempt of the run (temporary database names
+ * a retry finds again). FNV-1a, 32 bits, twice with different seeds: plain arithmetic, so it
+ * runs in the workflow sandbox too.
+ */
+export function runHash(id: string): string {
+  const fnv = (seed: number) => {
+    let h = seed;
+    for (let i = 0; i < id.length; i++) h = Math.imul(h ^ id.charCodeAt(i), 0x01000193) >>> 0;
+    return h.toString(16).padStart(8, '0');
+  };
+  return `${fnv(0x811c9dc5)}${fnv(0x050c5d1f)}`;
+}

@@ -2,6 +2,8 @@
 import type { PitrStatus } from '../pitr/window';
 import { formatBytes } from '../backup/progress';
 import type { DatabaseReport } from './report';
+import { OBJECTIVES } from '../../infra/config/objectives';
+import type { RestoreTestSummary } from '../restore-test/restore-test';
 
 const BARS = '▁▂▃▄▅▆▇█';
 const MAX_COLUMNS = 60;
@@ -54,8 +56,23 @@ export function formatReport(r: DatabaseReport): string {
         `                ${c.storageClass.padEnd(20)} ${String(c.objects).padStart(5)} objects ${bytes(c.bytes).padStart(10)}  ${usd(c.monthlyUsd)}/month`,
     ),
     ...(r.pitr ? [pitrLine(r.pitr)] : []),
+    ...(r.restoreTests ? [restoreTestLine(r.restoreTests)] : []),
   ];
   return lines.join('\n');
+}
+
+/** The restore tests: counts, the last one's times, the trend of the logical restore's time. */
+function restoreTestLine(t: RestoreTestSummary): string {
+  if (!t.last) return '  restore tests none yet (pgwarden restore-test; monthly on its schedule)';
+  const l = t.last;
+  const times = [
+    l.logicalMs !== null ? `logical ${seconds(l.logicalMs)}` : null,
+    l.pointInTimeMs !== null ? `point in time ${seconds(l.pointInTimeMs)}` : null,
+  ].filter(Boolean);
+  return (
+    `  restore tests |${sparkline(t.logicalMs)}| ${t.passed} passed, ${t.failed} failed; last ${when(l.finishedAt)} ${l.passed ? 'PASSED' : 'FAILED'}` +
+    (times.length ? ` (${times.join(', ')}; ${OBJECTIVES.restore.text})` : '')
+  );
 }
 
 /** The recoverable window of a server in WAL_ARCHIVE, and what is wrong with it if anything. */

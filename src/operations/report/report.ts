@@ -9,6 +9,7 @@ import { medianOf } from '../verify/verification';
 import type { PriceTable } from '../../infra/config/prices';
 import { monthlyCost } from './prices';
 
+import type { RestoreTestSummary } from '../restore-test/restore-test';
 import type { PitrStatus } from '../pitr/window';
 
 export interface BackupFact {
@@ -100,6 +101,8 @@ export interface DatabaseReport {
   storage: { objects: number; bytes: number; monthlyUsd: number; unpricedClasses: string[]; byClass: ClassUsage[] };
   /** A server in WAL_ARCHIVE: its recoverable window and any problem with it. */
   pitr?: PitrStatus;
+  /** The monthly restore tests, all those stored (they are monthly: a week's window would miss them). */
+  restoreTests?: RestoreTestSummary;
 }
 
 const DAY = 86_400_000;

@@ -1,7 +1,7 @@
 /**
  * The schedules configuration asks for, one set per configured database: the strategy's
  * crontab (daily backup, weekly verification, monthly cleanup) as Temporal Schedules, plus the
- * daily missing-backup check, and weekly base backups of the servers in WAL_ARCHIVE. Each
+ * daily missing-backup check, the monthly restore test, and weekly base backups of the servers in WAL_ARCHIVE. Each
  * carries a fingerprint of what it should be, so `schedules apply` can tell "unchanged" from
  * "update in place" without comparing Temporal's structured calendars.
  */
@@ -12,7 +12,7 @@ import { WorkflowType } from '../../infra/temporal/definitions';
 import { hostQueueInput } from '../../infra/config/wal';
 
 /** The workflows that run on a schedule. */
-type ScheduledKey = 'backup' | 'verify' | 'check' | 'cleanup' | 'baseBackup';
+type ScheduledKey = 'backup' | 'verify' | 'check' | 'cleanup' | 'baseBackup' | 'restoreTest';
 
 export const SCHEDULE_PREFIX = 'pgwarden-';
 
@@ -94,6 +94,16 @@ export function desiredSchedules(config: Config): DesiredSchedule[] {
         7 * 24 * 60,
       ),
     );
+    if (s.restoreTestCron)
+      out.push(
+        make(
+          'restoreTest',
+          [{ database: db.id, ...hostQueueInput(config, db.id) }],
+          s.restoreTestCron,
+          `Monthly restore test of ${db.id} (strategy: "Monthly: full restore test"): the newest backup restored into a temporary database${config.wal.servers.includes(db.id) ? ' and the server recovered to a random point in a temporary instance' : ''}, checked, timed against the RTO`,
+          7 * 24 * 60,
+        ),
+      );
     // Point-in-time recovery starts from a base backup: the servers archived get them on a schedule too.
     if (config.wal.servers.includes(db.id))
       out.push(

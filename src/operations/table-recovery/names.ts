@@ -5,6 +5,8 @@
  * collides with the live table it sits beside.
  */
 
+import { runHash } from '../backup/naming';
+
 export interface TableName {
   schema: string;
   table: string;
@@ -138,11 +140,5 @@ function truncate(head: string, tail: string): string {
  * run (the same for every attempt, so a retry finds it), never a name a person would choose.
  */
 export function scratchDatabaseName(workflowId: string): string {
-  // FNV-1a, 32 bits, twice with different seeds: plain arithmetic, so it runs in the workflow sandbox too.
-  const fnv = (seed: number) => {
-    let h = seed;
-    for (let i = 0; i < workflowId.length; i++) h = Math.imul(h ^ workflowId.charCodeAt(i), 0x01000193) >>> 0;
-    return h.toString(16).padStart(8, '0');
-  };
-  return `pgwarden_tables_${fnv(0x811c9dc5)}${fnv(0x050c5d1f)}`;
+  return `pgwarden_tables_${runHash(workflowId)}`;
 }

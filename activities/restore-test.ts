@@ -1,0 +1,100 @@
+/**
+ * The monthly restore test's own work; the restores themselves are RestoreWorkflow and
+ * PitrRestoreWorkflow, run as children. Here: the recoverable window to pick a point in, the
+ * temporary database and instance removed whatever happened, and the report stored beside the
+ * backups (and said to people when the test failed). Also read back for the daily check.
+ */
+import { log } from '@temporalio/activity';
+import { requireDatabase } from '../src/infra/config/config';
+import { UsageError } from '../src/infra/errors/errors';
+import { connectDatabase } from '../src/infra/postgres/client';
+import { evidenceKeys, reportsFolder } from '../src/infra/storage/layout';
+import { archivedWal, baseBackups } from '../src/operations/pitr/archive';
+import {
+  describeRestoreTest,
+  RESTORE_TEST_DATABASE,
+  RestoreTestReport,
+  restoreTestMarkdown,
+} from '../src/operations/restore-test/restore-test';
+import { ActivityDeps } from './deps';
+import { deliver } from './notify';
+import { discardInstance, runFolder } from './recover-instance';
+
+export function restoreTestActivities(deps: ActivityDeps) {
+  return {
+    /** From the oldest base backup's end to the newest WAL stored; or why there is none. */
+    async pitrWindow(input: { server: string }): Promise<{ from: string; to: string } | { unavailable: string }> {
+      const { config } = deps;
+      if (!config.wal.servers.includes(input.server)) return { unavailable: `${input.server} is not in WAL_ARCHIVE` };
+      const [bases, archive] = await Promise.all([
+        baseBackups(deps.bucket, config.storage.prefix, input.server),
+        archivedWal(deps.bucket, deps.keyring, config.storage.prefix, input.server),
+      ]);
+      const oldest = [...bases].sort((a, b) => (a.finishedAt < b.finishedAt ? -1 : 1))[0];
+      if (!oldest) return { unavailable: `no base backup of ${input.server} exists yet (pgwarden basebackup)` };
+      if (archive.newestStoredAt === null) return { unavailable: `no WAL of ${input.server} is archived yet` };
+      return { from: oldest.finishedAt, to: new Date(archive.newestStoredAt).toISOString() };
+    },
+
+    /** Drops a restore test's temporary database (and only such a database). */
+    async dropRestoreTestDatabase(input: { database: string; name: string }): Promise<void> {
+      if (!RESTORE_TEST_DATABASE.test(input.name)) throw new UsageError(`${input.name} is not a restore test's database`);
+      const admin = await connectDatabase(requireDatabase(deps.config, input.database));
+      try {
+        await admin.query(`DROP DATABASE IF EXISTS ${admin.escapeIdentifier(input.name)} WITH (FORCE)`);
+      } finally {
+        await admin.end().catch(() => undefined);
+      }
+    },
+
+    /** Stops and removes the instance a restore test's point-in-time restore made (or began), on its host. */
+    async discardRestoreTestInstance(input: { server: string; workflowId: string }): Promise<void> {
+      await discardInstance(runFolder(deps.config.verify.workDir, input.server, input.workflowId), deps.config.tools.pgBinDir);
+    },
+
+    /** The report stored beside the backups (JSON and markdown); a failed test is said to people. */
+    async recordRestoreTest(input: { report: RestoreTestReport }): Promise<{ json: string; markdown: string }> {
+      const r = input.report;
+      const keys = evidenceKeys(deps.config.storage.prefix, r.database, r.finishedAt, r.id);
+      await deps.bucket.putJson(keys.json, r);
+      await deps.bucket.putText(keys.markdown, restoreTestMarkdown(r), 'text/markdown; charset=utf-8');
+      const where = { json: deps.bucket.where(keys.json), markdown: deps.bucket.where(keys.markdown) };
+      if (!r.passed) {
+        log.error('restore test failed', { database: r.database, id: r.id });
+        await deliver(deps, {
+          event: 'restore-test.failed',
+          severity: 'critical',
+          title: `Restore test of ${r.database} failed`,
+          facts: [
+            ['Database', r.database],
+            ...describeRestoreTest(r)
+              .slice(1)
+              .map((line) => [line.slice(0, line.indexOf(':')), line.slice(line.indexOf(':') + 2)] as [string, string]),
+            ['Report', where.markdown],
+            ['Workflow', r.id],
+          ],
+          action:
+            'read the report; a backup that does not restore is not a backup: run pgwarden verify and pgwarden restore-test again once fixed',
+        });
+      }
+      return where;
+    },
+  };
+}
+
+/** The restore tests stored for a database, newest first (the daily check and the report read them). */
+export async function storedRestoreTests(deps: ActivityDeps, database: string): Promise<RestoreTestReport[]> {
+  const listed = await deps.bucket.list(reportsFolder(deps.config.storage.prefix, database));
+  const out: RestoreTestReport[] = [];
+  for (const o of listed.filter((x) => x.key.endsWith('.json') && /restore-?test/i.test(x.key))) {
+    const text = await deps.bucket.getText(o.key);
+    if (!text) continue;
+    try {
+      const r = JSON.parse(text) as RestoreTestReport;
+      if (r.type === 'restore-test') out.push(r);
+    } catch {
+      log.warn('unreadable restore test report', { key: o.key });
+    }
+  }
+  return out.sort((a, b) => (a.finishedAt < b.finishedAt ? 1 : -1));
+}

@@ -1,0 +1,131 @@
+/**
+ * RestoreTestWorkflow: the strategy's "Monthly: full restore test", executed and recorded.
+ *   1. logical: the newest backup restored into a temporary database (RestoreWorkflow, as a
+ *      restore on the day would run), row counts against its manifest and the smoke queries
+ *      (DR_SMOKE_QUERIES) there, then the database dropped
+ *   2. point in time, for a server in WAL_ARCHIVE: the server recovered to a random point of
+ *      its window in a temporary instance on its host (PitrRestoreWorkflow), promoted and the
+ *      smoke queries there, then the instance stopped and removed
+ *   3. each restore's time against the RTO; the report stored beside the backups and, when
+ *      the test failed, said to people. `pgwarden report` and the daily check read it.
+ */
+import { CancellationScope, executeChild, proxyActivities, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
+import type { Activities } from '../activities';
+import { describeTarget } from '../src/operations/pitr/target';
+import {
+  restorePart,
+  RestoreTestPart,
+  RestoreTestReport,
+  restoreTestDatabaseName,
+  restoreTestPoint,
+  restoreTestReport,
+} from '../src/operations/restore-test/restore-test';
+import { rootCauseMessage } from '../src/infra/temporal/root-cause';
+import { DatabaseSA, OperationSA } from '../src/infra/temporal/search-attributes';
+import { onHost } from './host-queue';
+import { PitrRestoreWorkflow } from './pitr-restore';
+import { RestoreWorkflow } from './restore';
+
+export interface RestoreTestInput {
+  database: string;
+  /** A server in WAL_ARCHIVE: the task queue of the worker on its host (TASK_QUEUE_<SERVER>). */
+  hostQueue?: string;
+}
+
+const quick = proxyActivities<Activities>({ startToCloseTimeout: '2 minutes', retry: { maximumAttempts: 5 } });
+const checks = proxyActivities<Activities>({
+  startToCloseTimeout: '15 minutes',
+  heartbeatTimeout: '2 minutes',
+  retry: { maximumAttempts: 3 },
+});
+
+export async function RestoreTestWorkflow(input: RestoreTestInput): Promise<RestoreTestReport> {
+  upsertSearchAttributes([
+    { key: DatabaseSA, value: input.database },
+    { key: OperationSA, value: 'restore-test' },
+  ]);
+  const { workflowId } = workflowInfo();
+  const startedAt = new Date().toISOString();
+  const parts: RestoreTestPart[] = [await logicalRestore(input, workflowId)];
+  const window = await quick.pitrWindow({ server: input.database });
+  let pointInTimeSkipped: string | null = null;
+  if ('unavailable' in window && !window.unavailable.endsWith('is not in WAL_ARCHIVE'))
+    parts.push(restorePart('point-in-time', 'no point in time', { failure: window.unavailable }));
+  else if ('unavailable' in window) pointInTimeSkipped = window.unavailable;
+  else parts.push(await pointInTimeRestore(input, workflowId, window));
+
+  const report = restoreTestReport({
+    id: workflowId,
+    database: input.database,
+    startedAt,
+    finishedAt: new Date().toISOString(),
+    parts,
+    pointInTimeSkipped,
+  });
+  report.evidence = await quick.recordRestoreTest({ report });
+  return report;
+}
+
+/** 1. The newest backup into a temporary database, counted and queried there, then dropped. */
+async function logicalRestore(input: RestoreTestInput, workflowId: string): Promise<RestoreTestPart> {
+  const scratch = restoreTestDatabaseName(workflowId);
+  try {
+    const restored = await executeChild(RestoreWorkflow, {
+      workflowId: `${workflowId}-logical`,
+      args: [{ database: input.database, newDatabase: scratch }],
+      staticSummary: `Restore test of ${input.database}: the newest backup into ${scratch}`,
+    });
+    const found = await checks.verifyRecovery({
+      database: input.database,
+      restoredInto: scratch,
+      backupId: restored.backupId,
+      health: false,
+    });
+    return restorePart('logical', restored.backupId, { restoreMs: restored.restoreMs, checks: found });
+  } catch (err) {
+    return restorePart('logical', 'the newest backup', { failure: rootCauseMessage(err) });
+  } finally {
+    await CancellationScope.nonCancellable(() => quick.dropRestoreTestDatabase({ database: input.database, name: scratch }));
+  }
+}
+
+/** 2. The server at a random point of its window, in a temporary instance on its host, checked, then removed. */
+async function pointInTimeRestore(
+  input: RestoreTestInput,
+  workflowId: string,
+  window: { from: string; to: string },
+): Promise<RestoreTestPart> {
+  // Math.random in a workflow is seeded per run: the same point on replay.
+  const time = restoreTestPoint(window, Math.random());
+  if (!time)
+    return restorePart('point-in-time', `the window ${window.from} to ${window.to}`, {
+      failure: 'the recoverable window is too short to choose a point in (a base backup and a few seconds of WAL after it)',
+    });
+  const target = { kind: 'time' as const, time };
+  const childId = `${workflowId}-pitr`;
+  const host = proxyActivities<Activities>({
+    ...onHost(input.hostQueue),
+    startToCloseTimeout: '15 minutes',
+    heartbeatTimeout: '2 minutes',
+    retry: { maximumAttempts: 3 },
+  });
+  try {
+    const recovered = await executeChild(PitrRestoreWorkflow, {
+      workflowId: childId,
+      args: [{ server: input.database, target, hostQueue: input.hostQueue }],
+      staticSummary: `Restore test of ${input.database}: the server as of ${time}`,
+    });
+    const found = await host.verifyPointInTime({ database: input.database, port: recovered.port, target });
+    return restorePart('point-in-time', `${describeTarget(target)} from ${recovered.baseBackupId}`, {
+      restoreMs: recovered.durationMs,
+      checks: found,
+      recoveredTo: { commitTime: recovered.recoveredTo.commitTime, lsn: recovered.recoveredTo.lsn },
+    });
+  } catch (err) {
+    return restorePart('point-in-time', describeTarget(target), { failure: rootCauseMessage(err) });
+  } finally {
+    await CancellationScope.nonCancellable(() =>
+      host.discardRestoreTestInstance({ server: input.database, workflowId: childId }),
+    );
+  }
+}
