@@ -6,7 +6,9 @@
 import { evidenceMarkdown, incidentEvidence } from '../src/operations/dr/evidence';
 import type { IncidentState } from '../src/operations/dr/incident';
 import { TableRecoveryEvidence, tableRecoveryMarkdown } from '../src/operations/table-recovery/evidence';
-import { evidenceKeys } from '../src/infra/storage/layout';
+import { log } from '@temporalio/activity';
+import { evidenceKeys, reportsFolder } from '../src/infra/storage/layout';
+import type { EvidenceReport } from '../src/operations/dr/evidence';
 import { ActivityDeps } from './deps';
 
 export type EvidenceKeys = { json: string; markdown: string };
@@ -32,4 +34,35 @@ export function evidenceActivities(deps: ActivityDeps) {
       return store(r.server, r.finishedAt, r.id, r, tableRecoveryMarkdown(r));
     },
   };
+}
+
+/**
+ * Reports stored for a database whose file name matches, newest first by their time (the
+ * key starts with it): the daily check and `pgwarden report` read them back.
+ */
+export async function storedEvidence<T>(deps: ActivityDeps, database: string, name: RegExp): Promise<T[]> {
+  const listed = await deps.bucket.list(reportsFolder(deps.config.storage.prefix, database));
+  const keys = listed
+    .map((o) => o.key)
+    .filter((k) => k.endsWith('.json') && name.test(k.slice(k.lastIndexOf('/') + 1)))
+    .sort()
+    .reverse();
+  const out: T[] = [];
+  for (const key of keys) {
+    const text = await deps.bucket.getText(key);
+    if (!text) continue;
+    try {
+      out.push(JSON.parse(text) as T);
+    } catch {
+      log.warn('unreadable report', { key });
+    }
+  }
+  return out;
+}
+
+/** The drills of a database (incidents of severity DRILL), newest first. */
+export async function storedDrills(deps: ActivityDeps, database: string): Promise<EvidenceReport[]> {
+  return (await storedEvidence<EvidenceReport>(deps, database, /_dr-/)).filter(
+    (r) => r.type === 'disaster-recovery' && r.severity === 'DRILL',
+  );
 }

@@ -1,6 +1,6 @@
 /** The missing-backup check's activity: read the catalog, judge its age, alert when stale. */
 import { log } from '@temporalio/activity';
-import { checkFreshness, FreshnessReport } from '../src/operations/backup/freshness';
+import { checkFreshness, FreshnessReport, overdueProblem } from '../src/operations/backup/freshness';
 import { freshnessNotice } from '../src/operations/backup/notices';
 import { readArchive } from '../src/operations/pitr/archive';
 import { pitrCheck, PitrStatus } from '../src/operations/pitr/window';
@@ -8,6 +8,7 @@ import { archiveLagProblems } from './archive-lag';
 import { restoreTestProblem } from '../src/operations/restore-test/restore-test';
 import { ActivityDeps } from './deps';
 import { storedRestoreTests } from './restore-test';
+import { storedDrills } from './evidence';
 import { deliver } from './notify';
 
 export function freshnessActivities(deps: ActivityDeps) {
@@ -38,6 +39,25 @@ export function freshnessActivities(deps: ActivityDeps) {
         const firstBackupAt = catalog.at(-1)?.takenAt ?? null;
         const problem = restoreTestProblem(input.database, tests, maxRestoreTestAgeDays, new Date(input.now), firstBackupAt);
         report.restoreTest = tests[0] ? { id: tests[0].id, finishedAt: tests[0].finishedAt, passed: tests[0].passed } : null;
+        if (problem) report.problems = [...report.problems, problem];
+      }
+      // The quarterly drill, while its schedule is on: resolved counts as passed.
+      if (deps.config.schedules.drDrillCron) {
+        const drills = (await storedDrills(deps, input.database)).map((d) => ({
+          id: d.id,
+          finishedAt: d.closedAt ?? d.generatedAt,
+          passed: d.status === 'resolved',
+        }));
+        const problem = overdueProblem({
+          what: 'disaster recovery drill',
+          database: input.database,
+          command: `pgwarden dr start --drill --summary "drill" --database ${input.database}`,
+          runs: drills,
+          maxDays: deps.config.schedules.maxDrillAgeDays,
+          now: new Date(input.now),
+          firstBackupAt: catalog.at(-1)?.takenAt ?? null,
+        });
+        report.drill = drills[0] ?? null;
         if (problem) report.problems = [...report.problems, problem];
       }
       if (report.problems.length === 0) return { ...report, notified: false };

@@ -17,6 +17,7 @@ import { IncidentBrief, incidentNotice, IncidentNoticeKind } from '../src/operat
 import { ChannelResult } from '../src/infra/notify/notifier';
 import { countAllTables, countRows, listTables } from '../src/infra/postgres/tables';
 import { runLink } from '../src/infra/temporal/links';
+import { DatabaseSA, IncidentStatusSA, OperationSA, SeveritySA } from '../src/infra/temporal/search-attributes';
 import { hostQueueInput } from '../src/infra/config/wal';
 import { UsageError } from '../src/infra/errors/errors';
 import { archivedWal, baseBackups } from '../src/operations/pitr/archive';
@@ -33,7 +34,12 @@ import { connectTo } from './recover-instance';
 export interface OpenedIncident {
   database: string;
   matrix: EscalationMatrix;
+  /** DR_DRILL_ESCALATE: a drill escalates beyond level 1 (absent in incidents recorded before drills). */
+  drillEscalates?: boolean;
 }
+
+/** The databases drills restore into (drillDatabaseName). */
+const DRILL_DATABASE = /^pgwarden_drill_[0-9a-f]{16}$/;
 
 const hoursBetween = (from: string, to: Date) => Math.round(((to.getTime() - Date.parse(from)) / 3_600_000) * 10) / 10;
 const entryFacts = (e: CatalogEntry | undefined, now: Date) =>
@@ -61,7 +67,37 @@ export function incidentActivities(deps: ActivityDeps) {
       return {
         database,
         matrix,
+        drillEscalates: deps.config.incident.drillEscalates,
       };
+    },
+
+    /**
+     * A drill is refused while a real incident of the database is open: it would compete with
+     * it for people and for the server. The one line names the incident.
+     */
+    async refuseDrillDuringIncident(input: { database: string; drillId: string }): Promise<void> {
+      const client = Context.current().client;
+      // Database ids are [a-z0-9_-] (config): safe inside the query's quotes.
+      const query =
+        `${OperationSA.name} = 'dr' AND ${IncidentStatusSA.name} = 'open' AND ${DatabaseSA.name} = '${input.database}'` +
+        ` AND ${SeveritySA.name} != 'DRILL' AND ExecutionStatus = 'Running'`;
+      for await (const run of client.workflow.list({ query })) {
+        if (run.workflowId === input.drillId) continue;
+        throw new UsageError(
+          `a real incident of ${input.database} is open (${run.workflowId}): no drill while it is; run the drill after it closes`,
+        );
+      }
+    },
+
+    /** Drops the database a drill restored into (and only such a database). */
+    async dropDrillDatabase(input: { database: string; name: string }): Promise<void> {
+      if (!DRILL_DATABASE.test(input.name)) throw new UsageError(`${input.name} is not a drill's database`);
+      const admin = await connectDatabase(requireDatabase(deps.config, input.database));
+      try {
+        await admin.query(`DROP DATABASE IF EXISTS ${admin.escapeIdentifier(input.name)} WITH (FORCE)`);
+      } finally {
+        await admin.end().catch(() => undefined);
+      }
     },
 
     async identifyFailure(input: { database: string }): Promise<Findings> {

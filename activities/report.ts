@@ -12,6 +12,8 @@ import { archiveStatus } from '../src/operations/pitr/archive';
 import { restoreTestSummary } from '../src/operations/restore-test/restore-test';
 import { ActivityDeps } from './deps';
 import { storedRestoreTests } from './restore-test';
+import { storedDrills } from './evidence';
+import { drillSummary } from '../src/operations/dr/evidence';
 import { unrecordedBackupFailures } from './unrecorded-failures';
 import {
   databaseRoot,
@@ -92,7 +94,8 @@ export function reportActivities(deps: ActivityDeps) {
         prices: deps.config.report.prices,
       });
       const restoreTests = restoreTestSummary(await storedRestoreTests(deps, input.database));
-      return { ...report, ...(pitr ? { pitr } : {}), restoreTests };
+      const drills = drillSummary(await storedDrills(deps, input.database));
+      return { ...report, ...(pitr ? { pitr } : {}), restoreTests, drills };
     },
   };
 }

@@ -8,7 +8,7 @@ import { log } from '@temporalio/activity';
 import { requireDatabase } from '../src/infra/config/config';
 import { UsageError } from '../src/infra/errors/errors';
 import { connectDatabase } from '../src/infra/postgres/client';
-import { evidenceKeys, reportsFolder } from '../src/infra/storage/layout';
+import { evidenceKeys } from '../src/infra/storage/layout';
 import { archivedWal, baseBackups } from '../src/operations/pitr/archive';
 import {
   describeRestoreTest,
@@ -17,6 +17,7 @@ import {
   restoreTestMarkdown,
 } from '../src/operations/restore-test/restore-test';
 import { ActivityDeps } from './deps';
+import { storedEvidence } from './evidence';
 import { deliver } from './notify';
 import { discardInstance, runFolder } from './recover-instance';
 
@@ -84,17 +85,5 @@ export function restoreTestActivities(deps: ActivityDeps) {
 
 /** The restore tests stored for a database, newest first (the daily check and the report read them). */
 export async function storedRestoreTests(deps: ActivityDeps, database: string): Promise<RestoreTestReport[]> {
-  const listed = await deps.bucket.list(reportsFolder(deps.config.storage.prefix, database));
-  const out: RestoreTestReport[] = [];
-  for (const o of listed.filter((x) => x.key.endsWith('.json') && /restore-?test/i.test(x.key))) {
-    const text = await deps.bucket.getText(o.key);
-    if (!text) continue;
-    try {
-      const r = JSON.parse(text) as RestoreTestReport;
-      if (r.type === 'restore-test') out.push(r);
-    } catch {
-      log.warn('unreadable restore test report', { key: o.key });
-    }
-  }
-  return out.sort((a, b) => (a.finishedAt < b.finishedAt ? 1 : -1));
+  return (await storedEvidence<RestoreTestReport>(deps, database, /_restore-?test/i)).filter((r) => r.type === 'restore-test');
 }

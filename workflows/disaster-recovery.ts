@@ -21,7 +21,7 @@ import {
 } from '@temporalio/workflow';
 import type { Activities } from '../activities';
 import { DisasterRecoveryInput, IncidentState } from '../src/operations/dr/incident';
-import { Incident, openingProblem } from '../src/operations/dr/incident-machine';
+import { drillDatabaseName, Incident, isDrill, openingProblem } from '../src/operations/dr/incident-machine';
 import * as m from '../src/operations/dr/messages';
 import * as v from '../src/operations/dr/validate';
 import { approveRestoreSignal } from '../src/infra/temporal/messages';
@@ -58,6 +58,15 @@ export async function DisasterRecoveryWorkflow(input: DisasterRecoveryInput): Pr
   const incident = new Incident(workflowInfo().workflowId, input, openedAt);
   if (!patched('dr-level-without-customers')) incident.countCustomersAsLevel();
   const flow = new IncidentFlow(incident);
+  // The strategy's quarterly drill: the same runbook on copies, pgwarden taking the human steps unless attended.
+  const drill = isDrill(input) && patched(DRILL);
+  const auto = drill && input.attended !== true;
+  if (drill) incident.state.drill = { attended: !auto, database: null };
+  if (auto)
+    flow.onStepFailed = (reason) => {
+      incident.abort({ by: DRILL_ACTOR, reason: `the drill stopped at ${incident.state.step}: ${reason}` });
+      flow.main.cancel();
+    };
   bindMessages(flow);
   flow.publish();
 
@@ -65,21 +74,24 @@ export async function DisasterRecoveryWorkflow(input: DisasterRecoveryInput): Pr
   try {
     await flow.main.run(async () => {
       const opened = await quick.openIncident({ database: input.database, matrix: input.matrix });
+      if (drill) await quick.refuseDrillDuringIncident({ database: opened.database, drillId: incident.id });
       incident.opened(opened);
-      escalation = new Escalation(flow, opened.matrix, openedAt);
+      escalation = new Escalation(flow, opened.matrix, openedAt, drill && !opened.drillEscalates ? 'level1' : 'all');
       escalation.start();
 
       await flow.step('identify', () => identifyFailure(incident));
-      await flow.step('assess', () =>
-        flow.waitFor(
+      await flow.step('assess', async () => {
+        if (auto) return incident.assess({ by: DRILL_ACTOR, dataLossScope: 'none: a drill', customerImpact: false });
+        await flow.waitFor(
           `the assessment: pgwarden dr assess ${incident.id} --scope TEXT --customer-impact yes|no --as NAME`,
           () => incident.state.assessment,
-        ),
-      );
-      await flow.step('select', () => selectBackup(flow));
+        );
+      });
+      await flow.step('select', () => selectBackup(flow, auto));
       await flow.step('restore', () => executeRestore(flow));
       await flow.step('verify', () => verifyRecovery(incident));
       await flow.step('resume', async () => {
+        if (auto) incident.resume({ by: DRILL_ACTOR, note: 'a drill: operations never stopped' });
         const r = await flow.waitFor(
           `confirmation that operations resumed: pgwarden dr resume ${incident.id} --as NAME`,
           () => incident.resumed,
@@ -108,6 +120,11 @@ export async function DisasterRecoveryWorkflow(input: DisasterRecoveryInput): Pr
     const closing = incident.close(status);
     flow.publish();
     await escalation?.stop();
+    const practised = incident.state.drill?.database;
+    if (practised)
+      await quick
+        .dropDrillDatabase({ database: incident.state.database, name: practised })
+        .catch((err: unknown) => log.warn('drill database not dropped', { error: rootCauseMessage(err) }));
     if (patched('dr-evidence-report')) {
       // The record an auditor asks for, built from this run's state; a failure to store it is logged, never the incident's.
       incident.state.evidence = await quick
@@ -122,6 +139,9 @@ export async function DisasterRecoveryWorkflow(input: DisasterRecoveryInput): Pr
 }
 
 const NOT_OPENED_ALERTS = 'dr-not-opened-alerts';
+const DRILL = 'dr-drill';
+/** Who takes a drill's human steps when nobody attends it. */
+const DRILL_ACTOR = 'pgwarden (drill)';
 
 /**
  * An incident that could not open alerts anyway, with the reason, to the default recipients
@@ -178,7 +198,7 @@ const POINT_IN_TIME = 'dr-point-in-time';
  * 3. Propose the point just before the failure when the WAL archive covers it, and the newest
  * verified backup before the failure; on-call confirms, or picks a backup, a time, or tables.
  */
-async function selectBackup(flow: IncidentFlow): Promise<void> {
+async function selectBackup(flow: IncidentFlow, auto = false): Promise<void> {
   const incident = flow.incident;
   const s = incident.state;
   const pointInTime = patched(POINT_IN_TIME);
@@ -196,6 +216,13 @@ async function selectBackup(flow: IncidentFlow): Promise<void> {
       incident.proposedPointInTime({ unavailable: rootCauseMessage(err) });
     }
   }
+  if (auto) {
+    // An unattended drill restores the proposed backup into a database of its own, dropped at the close.
+    const database = drillDatabaseName(incident.id);
+    if (!s.proposal) throw typedFailure('BackupError', `no backup of ${s.database} to practise on`);
+    s.drill = { attended: false, database };
+    incident.offerSelection({ by: DRILL_ACTOR, backupId: s.proposal.backupId, newDatabase: database });
+  }
   for (;;) {
     const choice = await flow.waitFor(
       pointInTime && s.pointInTime
@@ -208,6 +235,7 @@ async function selectBackup(flow: IncidentFlow): Promise<void> {
       ? resolveChoice(s, choice)
       : { kind: 'backup', backupId: choice.backupId ?? s.proposal!.backupId, newDatabase: choice.newDatabase };
     if ('problem' in resolved) {
+      if (auto) throw typedFailure('UsageError', resolved.problem);
       incident.record('select', 'pgwarden', `refused: ${resolved.problem}`);
       continue;
     }
@@ -221,7 +249,7 @@ async function selectBackup(flow: IncidentFlow): Promise<void> {
       else incident.choseRecovery(choice, resolved, await checkRecovery(incident, resolved));
       return;
     } catch (err) {
-      if (isCancellation(err)) throw err;
+      if (isCancellation(err) || auto) throw err;
       const what = resolved.kind === 'backup' ? resolved.backupId : 'that point in time';
       incident.record('select', 'pgwarden', `refused ${what}: ${rootCauseMessage(err)}`);
     }

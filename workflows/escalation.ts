@@ -31,6 +31,8 @@ export class Escalation {
     private readonly flow: IncidentFlow,
     private readonly matrix: EscalationMatrix,
     private readonly openedAt: Date,
+    /** A drill alerts level 1 only, unless DR_DRILL_ESCALATE. */
+    private readonly levels: 'all' | 'level1' = 'all',
   ) {}
 
   private get incident() {
@@ -42,7 +44,9 @@ export class Escalation {
     const scope = new CancellationScope();
     this.scope = scope;
     this.done = scope
-      .run(() => Promise.all([this.level1(), this.timedLevels(), this.customerLevel()]))
+      .run(() =>
+        Promise.all(this.levels === 'level1' ? [this.level1()] : [this.level1(), this.timedLevels(), this.customerLevel()]),
+      )
       .catch((err) => {
         if (!isCancellation(err)) log.error('escalation stopped', { error: rootCauseMessage(err) });
       });

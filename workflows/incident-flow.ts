@@ -43,6 +43,9 @@ export class IncidentFlow {
   private stepScope: CancellationScope | undefined;
   private published = '';
 
+  /** Set for an unattended drill: a failed step ends it instead of waiting for a person. */
+  onStepFailed: ((reason: string) => void) | undefined;
+
   constructor(readonly incident: Incident) {}
 
   /** What the UI list filters on (upserted when it changes) and the run's details. */
@@ -142,6 +145,7 @@ export class IncidentFlow {
         }
         incident.stepFailed(rootCauseMessage(err));
         this.publish();
+        this.onStepFailed?.(rootCauseMessage(err));
         await condition(() => incident.decided !== null);
         if (incident.decided === 'skip') {
           incident.skipFailed();

@@ -48,4 +48,20 @@ describe('desiredSchedules', () => {
     expect(tests({ ...env, SCHEDULE_RESTORE_TEST_CRON: 'off' })).toEqual([]);
     expect(() => loadConfig({ ...env, SCHEDULE_RESTORE_TEST_CRON: 'monthly' })).toThrow(/SCHEDULE_RESTORE_TEST_CRON/);
   });
+
+  it('runs the quarterly drill of every database, level 1 only and unattended unless configured, or off', () => {
+    const drills = (e: Record<string, string>) =>
+      desiredSchedules(loadConfig(e)).filter((d) => d.scheduleId.startsWith('pgwarden-drDrill-'));
+    expect(drills(env)).toEqual([
+      expect.objectContaining({
+        scheduleId: 'pgwarden-drDrill-app',
+        workflowType: 'DisasterRecoveryWorkflow',
+        args: [{ summary: 'quarterly disaster recovery drill', database: 'app', drill: true, openedBy: 'schedule' }],
+        cron: '0 10 15 1,4,7,10 *',
+      }),
+      expect.objectContaining({ scheduleId: 'pgwarden-drDrill-billing' }),
+    ]);
+    expect(drills({ ...env, DR_DRILL_ATTENDED: 'true' })[0].args).toEqual([expect.objectContaining({ attended: true })]);
+    expect(drills({ ...env, SCHEDULE_DR_DRILL_CRON: 'off' })).toEqual([]);
+  });
 });

@@ -1,7 +1,7 @@
 /** The runbook's pure parts: escalation policy, validators, recovery figures, details, notices, settings. */
 import { loadConfig } from '../../src/infra/config/config';
 import { ConfigError } from '../../src/infra/errors/errors';
-import { inFlagTerms, nextLine } from '../../src/app/cli/commands/dr';
+import { inFlagTerms, nextLine, startInput } from '../../src/app/cli/commands/dr';
 import { incidentDetails, withCommandsInCode } from '../../src/operations/dr/details';
 import { IncidentState } from '../../src/operations/dr/incident';
 import {
@@ -102,7 +102,7 @@ describe('opening an incident', () => {
   it.each([
     [{ summary: 'orders lost' }, null],
     [{ summary: '  ' }, '"summary" is required: one line saying what failed, e.g. {"summary": "orders database corrupted"}'],
-    [{ summary: 'x', severity: 'SEV9' }, '"severity" "SEV9": use one of SEV1, SEV2, SEV3'],
+    [{ summary: 'x', severity: 'SEV9' }, '"severity" "SEV9": use one of SEV1, SEV2, SEV3 (or "drill": true)'],
     [{ summary: 'x', failureTime: 'yesterday' }, '"failureTime" "yesterday" is not an ISO time like 2026-11-24T02:15:00Z'],
     [{ summary: 'x', failureTime: '2026-11-24T03:00:00Z' }, '"failureTime" 2026-11-24T03:00:00Z is in the future'],
     [{ summary: 'x', failureTime: '2026-11-24T01:00:00Z', severity: 'SEV2' }, null],
@@ -646,5 +646,51 @@ describe('the CLI speaks in flags', () => {
       '2. Assess impact FAILED: retry, skip or abort (pgwarden dr status dr-shop-20261124T020000Z)',
     );
     expect(nextLine(incident({ status: 'resolved' }))).toBe('the incident is resolved');
+  });
+});
+
+describe('dr start --drill', () => {
+  const env = { PGWARDEN_OPERATOR: 'carol' };
+  it('asks for a drill (severity DRILL), attended or not, and refuses --attended alone', () => {
+    expect(startInput({ summary: 'q', drill: true }, 'shop', env)).toEqual({
+      summary: 'q',
+      database: 'shop',
+      severity: 'DRILL',
+      drill: true,
+      openedBy: 'carol',
+    });
+    expect(startInput({ summary: 'q', drill: true, attended: true }, 'shop', env)).toMatchObject({ drill: true, attended: true });
+    expect(startInput({ summary: 'q', severity: 'drill' }, 'shop', env)).toMatchObject({ severity: 'DRILL' });
+    expect(() => startInput({ summary: 'q', attended: true }, 'shop', env)).toThrow(
+      '--attended goes with --drill: a real incident always waits for people',
+    );
+    expect(() => startInput({ summary: 'q', severity: 'SEV9' }, 'shop', env)).toThrow(
+      '--severity SEV9: use one of SEV1, SEV2, SEV3 (or --drill)',
+    );
+  });
+
+  it('opens a drill with severity DRILL, and refuses an in-place restore or tables into the live database at step 3', () => {
+    const s = openingState('dr-1', { summary: 'q', drill: true }, openedAt);
+    expect(s.severity).toBe('DRILL');
+    expect(openingProblem({ summary: 'q', drill: 'yes' } as never, openedAt)).toBe(
+      '"drill" must be true or false without quotes; got "yes"',
+    );
+    const waiting = {
+      ...s,
+      status: 'open' as const,
+      step: 'select' as const,
+      stepStatus: 'waiting' as const,
+      drill: { attended: true, database: null },
+      proposal: { backupId: 'backup_20261124_020000' } as IncidentState['proposal'],
+      pointInTime: { target: { kind: 'latest' as const }, baseBackupId: 'base_1', lossSeconds: 1, why: '' },
+    };
+    expect(() => v.validateSelect(waiting, { by: 'a', backupId: 'backup_20261124_020000' })).toThrow(
+      /^a drill never restores in place: give "newDatabase"/,
+    );
+    expect(() => v.validateSelect(waiting, { by: 'a', tables: ['shop.orders'] })).toThrow(
+      /^a drill does not write into the live database/,
+    );
+    expect(() => v.validateSelect(waiting, { by: 'a', newDatabase: 'shop_drill' })).not.toThrow();
+    expect(() => v.validateSelect(waiting, { by: 'a', to: 'latest' })).not.toThrow();
   });
 });

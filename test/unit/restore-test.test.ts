@@ -96,9 +96,13 @@ describe('restoreTestProblem: the daily check', () => {
     [
       'the last passed one is too old',
       [t('a', '2026-11-02T05:20:00Z', true), t('b', '2026-12-02T05:20:00Z', false)],
-      /^no restore test of shop has passed for 48 days \(limit 35\); the last one \(b, 2026-12-02T05:20:00Z\) FAILED; check the restore-test schedule/,
+      /^no restore test of shop has passed for 48 days \(limit 35\); the last one \(b, 2026-12-02T05:20:00Z\) FAILED; check its schedule \(pgwarden schedules list\), or run pgwarden restore-test$/,
     ],
-    ['none ever ran, backed up for 50 days', [], /^no restore test of shop has ever passed; run pgwarden restore-test/],
+    [
+      'none ever ran, backed up for 50 days',
+      [],
+      /^no restore test of shop has ever passed; run pgwarden restore-test and check its schedule/,
+    ],
   ])('%s', (_, tests, problem) => {
     const said = restoreTestProblem('shop', tests, 35, now, '2026-10-31T02:00:00Z');
     if (problem === null) expect(said).toBeNull();

@@ -26,6 +26,9 @@ const CONTACTS = {
   ESCALATION_L1_REPEAT_MINUTES: '20',
 };
 
+/** Databases the fake dropDrillDatabase was asked to drop. */
+let dropped: string[] = [];
+
 describe('DisasterRecoveryWorkflow escalation (time-skipping server, real notices)', () => {
   let env: TestWorkflowEnvironment;
   let worker: RunningWorker;
@@ -37,6 +40,7 @@ describe('DisasterRecoveryWorkflow escalation (time-skipping server, real notice
     // The server's clock runs ahead of ours once time was skipped: tests give the failure time
     // (now, by our clock), and backups are 5 h older than that.
     let verifyCalls = 0;
+    dropped = [];
     const takenAt = () => new Date(Date.now() - 5 * 3_600_000).toISOString();
     const activities = {
       openIncident: real.openIncident,
@@ -60,6 +64,9 @@ describe('DisasterRecoveryWorkflow escalation (time-skipping server, real notice
         why: 'the newest verified backup taken before the failure',
       }),
       proposePointInTime: async () => ({ unavailable: 'sample is not in WAL_ARCHIVE' }),
+      // The real check reads Temporal's visibility, which this server does not have: dr-runbook.test.ts runs it.
+      refuseDrillDuringIncident: async () => undefined,
+      dropDrillDatabase: async (i: { name: string }) => void dropped.push(i.name),
       storeIncidentEvidence: async () => ({ json: 'reports/x.json', markdown: 'reports/x.md' }),
       describeBackupChoice: async (i: { backupId: string }) => ({
         backupId: i.backupId,
@@ -68,7 +75,9 @@ describe('DisasterRecoveryWorkflow escalation (time-skipping server, real notice
       }),
       // The first check of a "flaky-health" incident fails, as a health URL still down would.
       verifyRecovery: async () => {
-        const flaky = (Context.current().info.workflowExecution?.workflowId ?? '').includes('flaky') && verifyCalls++ === 0;
+        const run = Context.current().info.workflowExecution?.workflowId ?? '';
+        // A "drill-flaky" drill's check always fails: nobody attends it to retry.
+        const flaky = run.includes('drill-flaky') || (run.includes('flaky') && verifyCalls++ === 0);
         return [{ name: 'health URL', ok: !flaky, detail: flaky ? 'shop.example answered 503' : 'shop.example answered 200' }];
       },
       resolveRestoreSource: async () => ({
@@ -313,5 +322,68 @@ describe('DisasterRecoveryWorkflow escalation (time-skipping server, real notice
       expect.stringMatching(/disaster recovery started/),
       expect.stringMatching(/^\[pgwarden\] ABORTED: \[SEV1\] sample: disaster recovery aborted/),
     ]);
+  });
+
+  it('runs a drill by itself: level 1 only and marked DRILL, the backup into a database of its own, dropped at the close', async () => {
+    const h = await open({ drill: true, summary: 'quarterly drill' }, 'drill');
+    const id = h.workflowId;
+    const final: IncidentState = await h.result();
+    expect(final).toMatchObject({
+      status: 'resolved',
+      severity: 'DRILL',
+      drill: { attended: false, database: expect.stringMatching(/^pgwarden_drill_[0-9a-f]{16}$/) },
+      assessment: { by: 'pgwarden (drill)', dataLossScope: 'none: a drill', customerImpact: false },
+      selection: { by: 'pgwarden (drill)', backupId: 'backup_20261124_020000' },
+      restore: { status: 'succeeded' },
+      escalation: { sent: [1] },
+    });
+    expect(final.selection!.newDatabase).toBe(final.drill!.database);
+    expect(final.recovery).toMatchObject({ restoreWithinRto: true, fullServiceWithinRto: true, withinRpo: true });
+    expect(final.timeline.filter((t) => t.step === 'resume').map((t) => [t.by, t.what])).toContainEqual([
+      'pgwarden (drill)',
+      'operations resumed: a drill: operations never stopped',
+    ]);
+    expect(dropped).toContain(final.drill!.database);
+    await waitForCaptured(capturedMail, id, 2);
+    const mails = await capturedMail(id);
+    expect(mails.map((x) => x.subject)).toEqual(
+      expect.arrayContaining([
+        '[pgwarden] DRILL: [DRILL] sample: disaster recovery drill started (nothing failed): quarterly drill',
+        expect.stringMatching(/^\[pgwarden\] RESOLVED: \[DRILL\] sample/),
+      ]),
+    );
+    expect(mails[0].text).toContain('DRILL:');
+    expect(mails.flatMap((x) => x.envelopeTo).filter((to) => to !== 'devops@example.com')).toEqual([]);
+  });
+
+  it('an attended drill waits for people, never escalates past level 1 in hours, and refuses an in-place restore', async () => {
+    const h = await open({ drill: true, attended: true, summary: 'attended drill' }, 'drill-attended');
+    const id = h.workflowId;
+    await waitUntil(h, (s) => s.step === 'assess' && s.stepStatus === 'waiting');
+    await env.sleep('5 hours');
+    const s = await waitUntil(h, (x) => x.escalation.level1Sends > 1);
+    expect(s.escalation).toMatchObject({ level: 1, sent: [1], next: null });
+    await h.executeUpdate(m.assessUpdate, { args: [{ by: 'alice', dataLossScope: 'none', customerImpact: true }] });
+    await waitUntil(h, (x) => x.step === 'select' && x.stepStatus === 'waiting');
+    const refused = await h.executeUpdate(m.selectBackupUpdate, { args: [{ by: 'alice' }] }).catch((e: Error) => e);
+    expect((refused as { cause?: Error }).cause?.message).toMatch(/^a drill never restores in place: give "newDatabase"/);
+    await h.executeUpdate(m.abortUpdate, { args: [{ by: 'alice', reason: 'drill over' }] });
+    const final: IncidentState = await h.result();
+    expect(final).toMatchObject({ status: 'aborted', severity: 'DRILL', escalation: { sent: [1] } });
+    // Customer impact in a drill tells no customer, and neither manager nor executive heard of it.
+    await waitForCaptured(capturedMail, id, 2);
+    expect(await mailTo(id, 'customers@example.com')).toEqual([]);
+    expect(await mailTo(id, 'manager@example.com')).toEqual([]);
+    expect(await mailTo(id, 'exec@example.com')).toEqual([]);
+  });
+
+  it('ends an unattended drill whose step failed, aborted with the reason, instead of waiting for nobody', async () => {
+    const h = await open({ drill: true, summary: 'drill with a health URL down' }, 'drill-flaky');
+    const final: IncidentState = await h.result();
+    expect(final).toMatchObject({ status: 'aborted', step: 'verify', stepStatus: 'failed' });
+    expect(final.timeline.map((t) => t.what)).toContainEqual(
+      expect.stringMatching(/^aborted: the drill stopped at verify: 1 recovery check\(s\) failed: health URL$/),
+    );
+    expect(dropped).toContain(final.drill!.database);
   });
 });

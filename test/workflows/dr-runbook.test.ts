@@ -19,6 +19,7 @@ import * as m from '../../src/operations/dr/messages';
 import { IncidentStatusSA, IncidentStepSA } from '../../src/infra/temporal/search-attributes';
 import { databaseUrl, tableFingerprints, withClient } from '../support/databases';
 import { capturedMail, waitForCaptured } from '../support/sinks';
+import { waitFor } from '../support/wait';
 import { stackConfig, stackEnv } from '../support/stack-env';
 import { bundledWorker, uniqueSuffix, uniqueTaskQueue, waitForPoller } from '../support/temporal';
 import { workflowSuite } from '../support/workflow-suite';
@@ -394,5 +395,67 @@ describe('DisasterRecoveryWorkflow (dev server, real restore, CLI)', () => {
     expect((await refused.describe()).typedSearchAttributes.get(IncidentStatusSA)).toBe('failed');
     const [second] = await waitForCaptured(capturedMail, bad);
     expect(second.text).toContain('"summary" is required');
+  });
+
+  it('runs a drill on a real restore into a database of its own, dropped after; refuses one while a real incident is open', async () => {
+    const db = await suite.freshDatabase('drill', 'awkward.sql');
+    const { taskQueue } = await suite.workerFor(db, {
+      ESCALATION_L1_EMAIL: 'oncall@example.com',
+      DR_SMOKE_QUERIES: 'SELECT 1 FROM inventory.items LIMIT 1',
+    });
+    const client = suite.server.client;
+    const backup = await suite.backup(db, taskQueue);
+
+    // A real incident of the database is open: a drill now is refused, alerted, never shown open.
+    const real = await client.workflow.start(WorkflowType.disasterRecovery, {
+      taskQueue,
+      workflowId: `dr-${db}-real-${uniqueSuffix()}`,
+      args: [{ summary: 'orders wiped', database: db }],
+    });
+    try {
+      await waitFor('the real incident at step 2', async () => (await real.query(m.incidentStateQuery)).step === 'assess');
+      // The list the refusal reads is eventually consistent: the open incident shows within a second or two.
+      await waitFor(
+        'the real incident in the list',
+        async () => (await client.workflow.count(`PgwardenIncidentStatus = 'open' AND PgwardenDatabase = '${db}'`)).count > 0,
+      );
+      const refusedId = `dr-drill-${db}-${uniqueSuffix()}`;
+      const refused = await client.workflow.start(WorkflowType.disasterRecovery, {
+        taskQueue,
+        workflowId: refusedId,
+        args: [{ summary: 'quarterly drill', database: db, drill: true }],
+      });
+      await expect(refused.result()).rejects.toThrow();
+      expect((await refused.describe()).typedSearchAttributes.get(IncidentStatusSA)).toBe('failed');
+      const [mail] = await waitForCaptured(capturedMail, refusedId);
+      expect(mail.subject).toMatch(/\[DRILL\] .*: disaster recovery could not start: quarterly drill$/);
+      expect(mail.text).toContain(`a real incident of ${db} is open (${real.workflowId}): no drill while it is`);
+    } finally {
+      await real.executeUpdate(m.abortUpdate, { args: [{ by: 'carol', reason: 'test over' }] });
+      await real.result();
+    }
+
+    // Once it closed, the drill runs by itself: the newest backup into its own database, checked, dropped.
+    const drill = await client.workflow.execute(WorkflowType.disasterRecovery, {
+      taskQueue,
+      workflowId: `dr-drill-${db}-${uniqueSuffix()}`,
+      args: [{ summary: 'quarterly drill', database: db, drill: true, openedBy: 'schedule' }],
+    });
+    expect(drill).toMatchObject({
+      status: 'resolved',
+      severity: 'DRILL',
+      selection: { backupId: backup.backupId, newDatabase: drill.drill!.database },
+      restore: { status: 'succeeded', restoredInto: drill.drill!.database },
+      checks: [
+        { name: 'row counts', ok: true, detail: expect.stringMatching(/tables match the manifest$/) },
+        { name: 'smoke query 1', ok: true, detail: '1 row(s)' },
+      ],
+      recovery: { restoreWithinRto: true, fullServiceWithinRto: true, withinRpo: true },
+      evidence: { markdown: expect.stringMatching(/reports\/.*_dr-drill-/) },
+    });
+    const left = await withClient('postgres', (c) =>
+      c.query('SELECT 1 FROM pg_database WHERE datname = $1', [drill.drill!.database]),
+    );
+    expect(left.rowCount).toBe(0);
   });
 });

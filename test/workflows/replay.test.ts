@@ -67,6 +67,8 @@ describe('recorded histories replay against the current workflows', () => {
         'dr-resolved-point-in-time.json',
         'restore-test-passed.json',
         'restore-test-failed-smoke.json',
+        'dr-drill-resolved.json',
+        'dr-drill-refused.json',
         'recover-table-replace-with-evidence.json',
       ]),
     );

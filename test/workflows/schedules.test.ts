@@ -41,6 +41,8 @@ describe('schedules (dev server)', () => {
           `pgwarden-verify-other`,
           `pgwarden-restoreTest-${db}`,
           `pgwarden-restoreTest-other`,
+          `pgwarden-drDrill-${db}`,
+          `pgwarden-drDrill-other`,
         ].sort(),
       );
       expect(await apply()).toMatchObject({ created: [], updated: [], unchanged: expect.arrayContaining(first.created) });
@@ -90,6 +92,7 @@ describe('schedules (dev server)', () => {
           'pgwarden-verify-other',
           'pgwarden-cleanup-other',
           'pgwarden-restoreTest-other',
+          'pgwarden-drDrill-other',
         ]),
       );
       expect(pruned.unchanged.sort()).toEqual(
@@ -99,6 +102,7 @@ describe('schedules (dev server)', () => {
           `pgwarden-cleanup-${db}`,
           `pgwarden-verify-${db}`,
           `pgwarden-restoreTest-${db}`,
+          `pgwarden-drDrill-${db}`,
         ].sort(),
       );
 

@@ -265,6 +265,11 @@ An incident, start to end (ids look like dr-shop-20261124T021500Z):
     .option('-d, --database <name>', 'configured database id (default: the only one configured)')
     .option('--failure-time <iso>', 'when it failed (default: now); the backup proposed is older')
     .option('--severity <sev>', 'SEV1, SEV2 or SEV3', 'SEV1')
+    .option(
+      '--drill',
+      'a drill (severity DRILL): level 1 only, restores into new places only, refused while a real incident is open',
+    )
+    .option('--attended', 'with --drill: wait for on-call at each human step (default: pgwarden takes them)')
     .option('--matrix <name>', 'escalation matrix (default: default)')
     .option('--as <name>', 'who opens it (default: your user name)')
     .option('--json', 'print JSON')

@@ -57,6 +57,10 @@ export interface ScheduleSettings {
   restoreTestCron: string | null;
   /** The daily check alerts when no restore test passed within this many days (while its schedule is on). */
   maxRestoreTestAgeDays: number;
+  /** The quarterly disaster recovery drill; null when SCHEDULE_DR_DRILL_CRON=off. */
+  drDrillCron: string | null;
+  /** The daily check alerts when no drill was resolved within this many days (while its schedule is on). */
+  maxDrillAgeDays: number;
   /** The missing-backup check's limits. */
   maxBackupAgeHours: number;
   maxVerifiedAgeDays: number;
@@ -203,6 +207,12 @@ function readSchedules(r: EnvReader): ScheduleSettings {
     restoreTestCron:
       r.string('SCHEDULE_RESTORE_TEST_CRON', '0 5 2 * *') === 'off' ? null : cron('SCHEDULE_RESTORE_TEST_CRON', '0 5 2 * *'),
     maxRestoreTestAgeDays: r.integer('RESTORE_TEST_MAX_AGE_DAYS', 35, { min: 1, max: 3650 }),
+    // The strategy's quarterly drill, in working hours: on by default (it restores into a database of its own).
+    drDrillCron:
+      r.string('SCHEDULE_DR_DRILL_CRON', '0 10 15 1,4,7,10 *') === 'off'
+        ? null
+        : cron('SCHEDULE_DR_DRILL_CRON', '0 10 15 1,4,7,10 *'),
+    maxDrillAgeDays: r.integer('DR_DRILL_MAX_AGE_DAYS', 100, { min: 1, max: 3650 }),
     maxBackupAgeHours: r.integer('MISSING_BACKUP_MAX_AGE_HOURS', 26, { min: 1, max: 8760 }),
     maxVerifiedAgeDays: r.integer('MISSING_VERIFICATION_MAX_AGE_DAYS', 8, { min: 1, max: 3650 }),
   };

@@ -23,6 +23,10 @@ export interface IncidentSettings {
   smokeQueries: string[];
   /** Must answer 200 once the service is back; may carry a token, so it is a secret. */
   healthUrl?: Secret;
+  /** Drills escalate like real incidents (levels 2-4); by default they alert level 1 only. */
+  drillEscalates: boolean;
+  /** Scheduled drills wait for on-call at each human step (default: pgwarden takes them). */
+  drillAttended: boolean;
 }
 
 const EMAIL = /^[^\s@,]+@[^\s@,]+$/;
@@ -75,5 +79,11 @@ export function readIncident(r: EnvReader, teamDefault: string[]): IncidentSetti
   const healthUrl = r.secret('DR_HEALTH_URL');
   if (healthUrl && !/^https?:\/\/\S+$/.test(healthUrl.reveal()))
     r.problem('DR_HEALTH_URL', 'expected an http:// or https:// URL (value not shown)');
-  return { matrices, smokeQueries, healthUrl };
+  return {
+    matrices,
+    smokeQueries,
+    healthUrl,
+    drillEscalates: r.boolean('DR_DRILL_ESCALATE', false),
+    drillAttended: r.boolean('DR_DRILL_ATTENDED', false),
+  };
 }

@@ -182,6 +182,26 @@ export const CONFIG_VARIABLES: VariableDoc[] = [
     default: '35',
   },
   {
+    name: 'SCHEDULE_DR_DRILL_CRON',
+    description: 'the quarterly disaster recovery drill (severity DRILL, into a database of its own), or off',
+    default: '0 10 15 1,4,7,10 *',
+  },
+  {
+    name: 'DR_DRILL_MAX_AGE_DAYS',
+    description: 'the check alerts when no drill was resolved for this long (while the drill schedule is on)',
+    default: '100',
+  },
+  {
+    name: 'DR_DRILL_ESCALATE',
+    description: 'drills escalate like real incidents (levels 2-4) instead of level 1 only',
+    default: 'false',
+  },
+  {
+    name: 'DR_DRILL_ATTENDED',
+    description: 'scheduled drills wait for on-call at each human step instead of pgwarden taking them',
+    default: 'false',
+  },
+  {
     name: 'MISSING_BACKUP_MAX_AGE_HOURS',
     description: 'the check alerts when the newest complete backup is older',
     default: '26',

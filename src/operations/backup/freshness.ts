@@ -22,6 +22,8 @@ export interface FreshnessReport {
   pitr?: PitrStatus;
   /** The newest restore test, while the restore test schedule is on. */
   restoreTest?: { id: string; finishedAt: string; passed: boolean } | null;
+  /** The newest drill, while the drill schedule is on. */
+  drill?: { id: string; finishedAt: string; passed: boolean } | null;
 }
 
 const HOUR = 3_600_000;
@@ -56,4 +58,30 @@ export function checkFreshness(database: string, catalog: CatalogEntry[], policy
       : null,
     problems,
   };
+}
+
+/**
+ * Whether a recurring exercise (the restore test, the drill) passed within `maxDays`: one line
+ * when not, saying since when and what to run; null when all is well. A database backed up for
+ * less than `maxDays` (`firstBackupAt`) is not yet due one.
+ */
+export function overdueProblem(o: {
+  what: string;
+  database: string;
+  command: string;
+  runs: Array<{ id: string; finishedAt: string; passed: boolean }>;
+  maxDays: number;
+  now: Date;
+  firstBackupAt: string | null;
+}): string | null {
+  const newestFirst = [...o.runs].sort((a, b) => (a.finishedAt < b.finishedAt ? 1 : -1));
+  const passed = newestFirst.find((t) => t.passed);
+  const ageDays = (at: string) => (o.now.getTime() - Date.parse(at)) / 86_400_000;
+  if (passed && ageDays(passed.finishedAt) <= o.maxDays) return null;
+  if (!passed && (o.firstBackupAt === null || ageDays(o.firstBackupAt) <= o.maxDays)) return null;
+  const last = newestFirst[0];
+  const lastSaid = last ? `; the last one (${last.id}, ${last.finishedAt}) ${last.passed ? 'passed' : 'FAILED'}` : '';
+  return passed
+    ? `no ${o.what} of ${o.database} has passed for ${Math.floor(ageDays(passed.finishedAt))} days (limit ${o.maxDays})${lastSaid}; check its schedule (pgwarden schedules list), or run ${o.command}`
+    : `no ${o.what} of ${o.database} has ever passed${lastSaid}; run ${o.command} and check its schedule (pgwarden schedules list)`;
 }

@@ -209,3 +209,33 @@ export function evidenceMarkdown(r: EvidenceReport): string {
   ];
   return lines.join('\n');
 }
+
+export interface DrillSummary {
+  resolved: number;
+  aborted: number;
+  last: { id: string; closedAt: string | null; status: string; restore: string | null; fullService: string | null } | null;
+  /** Full-service hours of the last drills, oldest first (null: not resolved), for the trend. */
+  fullServiceHours: Array<number | null>;
+}
+
+/** What `pgwarden report` says of the drills: counts, the last one's measured times, the trend. */
+export function drillSummary(drills: EvidenceReport[], keep = 12): DrillSummary {
+  const sorted = [...drills].sort((a, b) => ((a.closedAt ?? '') < (b.closedAt ?? '') ? -1 : 1));
+  const last = sorted.at(-1);
+  const hoursOf = (d: EvidenceReport) =>
+    d.status === 'resolved' && d.objectives.fullService.measured ? parseFloat(d.objectives.fullService.measured) : null;
+  return {
+    resolved: sorted.filter((d) => d.status === 'resolved').length,
+    aborted: sorted.filter((d) => d.status !== 'resolved').length,
+    last: last
+      ? {
+          id: last.id,
+          closedAt: last.closedAt,
+          status: last.status,
+          restore: last.objectives.restore.measured,
+          fullService: last.objectives.fullService.measured,
+        }
+      : null,
+    fullServiceHours: sorted.slice(-keep).map(hoursOf),
+  };
+}

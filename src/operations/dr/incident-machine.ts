@@ -18,14 +18,17 @@ import {
   TimelineEntry,
 } from './incident';
 import { describeRecovery, incidentRecovery } from './recovery';
+import { runHash } from '../backup/naming';
 import type { AssessInput, NoteInput, ReasonInput, SelectInput } from './validate';
 
 /** What is wrong with a start form, in one line, or null when the incident can open. */
 export function openingProblem(input: Partial<DisasterRecoveryInput> | undefined, openedAt: Date): string | null {
   if (typeof input?.summary !== 'string' || !input.summary.trim())
     return '"summary" is required: one line saying what failed, e.g. {"summary": "orders database corrupted"}';
-  if (input.severity != null && !SEVERITIES.includes(input.severity))
-    return `"severity" ${JSON.stringify(input.severity)}: use one of ${SEVERITIES.join(', ')}`;
+  if (input.severity != null && !SEVERITIES.includes(input.severity as never) && input.severity !== 'DRILL')
+    return `"severity" ${JSON.stringify(input.severity)}: use one of ${SEVERITIES.join(', ')} (or "drill": true)`;
+  if (input.drill != null && typeof input.drill !== 'boolean')
+    return `"drill" must be true or false without quotes; got ${JSON.stringify(input.drill)}`;
   if (input.failureTime) {
     const failureTime = new Date(input.failureTime);
     if (Number.isNaN(failureTime.getTime()))
@@ -35,13 +38,20 @@ export function openingProblem(input: Partial<DisasterRecoveryInput> | undefined
   return null;
 }
 
+/** A drill is asked for with "drill": true, or with severity DRILL. */
+export const isDrill = (input: Partial<DisasterRecoveryInput> | undefined) =>
+  input?.drill === true || input?.severity === 'DRILL';
+
+/** The new database a drill restores into: named for its run, dropped when the drill closes. */
+export const drillDatabaseName = (incidentId: string) => `pgwarden_drill_${runHash(incidentId)}`;
+
 /** The state an incident opens with (openingProblem must have passed). */
 export function openingState(incidentId: string, input: DisasterRecoveryInput, openedAt: Date): IncidentState {
   return {
     incidentId,
     summary: input.summary.trim(),
     database: input.database?.trim() || '(default)',
-    severity: input.severity ?? 'SEV1',
+    severity: isDrill(input) ? 'DRILL' : (input.severity ?? 'SEV1'),
     status: 'open',
     step: 'identify',
     stepStatus: 'running',

@@ -19,7 +19,8 @@ export const STEP_TITLES: Record<Step, string> = {
 };
 
 export const SEVERITIES = ['SEV1', 'SEV2', 'SEV3'] as const;
-export type Severity = (typeof SEVERITIES)[number];
+/** DRILL: an incident opened to practise the runbook (the strategy's quarterly drill); nothing failed. */
+export type Severity = (typeof SEVERITIES)[number] | 'DRILL';
 
 /** `failed`: the incident could not open (bad input, unknown database or matrix); people were told why. */
 export type IncidentStatus = 'open' | 'resolved' | 'aborted' | 'failed';
@@ -38,6 +39,13 @@ export interface DisasterRecoveryInput {
   matrix?: string;
   /** Who opened the incident. */
   openedBy?: string;
+  /**
+   * A drill (severity DRILL): refused while a real incident of the database is open; notices
+   * say so and go to level 1 only (unless DR_DRILL_ESCALATE); restores go only into new places.
+   */
+  drill?: boolean;
+  /** A drill that waits for on-call at each human step, as a real incident does (default: pgwarden takes them). */
+  attended?: boolean;
 }
 
 export interface TimelineEntry {
@@ -171,6 +179,8 @@ export interface IncidentState {
   timeline: TimelineEntry[];
   /** Where the evidence report of a closed incident is stored (JSON and markdown). */
   evidence?: { json: string; markdown: string } | null;
+  /** A drill: whether people take the human steps, and the database it restored into (dropped at the close). */
+  drill?: { attended: boolean; database: string | null } | null;
   /** The last Signal refused by its validator (an Update's refusal goes back to its sender instead). */
   lastRefused?: { at: string; by: string; action: string; reason: string } | null;
 }

@@ -99,16 +99,20 @@ export function incidentNotice(kind: IncidentNoticeKind, b: IncidentBrief, now: 
       : []),
   ];
   const follow: Array<[string, string]> = link ? [['Follow it', link]] : [];
+  // A drill says so first, everywhere: nothing failed, and nobody should act as if it had.
+  const drill = b.severity === 'DRILL';
+  if (drill)
+    base.unshift(['DRILL', 'this is a drill: nothing failed; the runbook runs on copies, the live database is not touched']);
   switch (kind) {
     case 'level1':
     case 'level1-reminder':
       return {
         event: 'incident.level1',
         severity: 'critical',
-        mark: 'INCIDENT',
+        mark: drill ? 'DRILL' : 'INCIDENT',
         title:
           kind === 'level1'
-            ? `${tag}: disaster recovery started: ${b.summary}`
+            ? `${tag}: ${drill ? 'disaster recovery drill started (nothing failed)' : 'disaster recovery started'}: ${b.summary}`
             : `${tag}: NOT acknowledged after ${openFor(b.openedAt, now)} (reminder ${b.reminder}): ${b.summary}`,
         facts: [...base, ...where, ...follow],
         action: `acknowledge: pgwarden dr ack ${b.incidentId} --as <name> (or Update acknowledge {"by": "<name>"} in the Temporal UI); reminders repeat until then. Then follow the runbook: pgwarden dr status ${b.incidentId}`,

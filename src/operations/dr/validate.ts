@@ -80,6 +80,13 @@ export function validateSelect(state: IncidentState, input: SelectInput): void {
     throw new Error(`"backupId" ${JSON.stringify(input.backupId)} is not a backup id like backup_20240101_120000`);
   const choice = resolveChoice(state, input);
   if ('problem' in choice) throw new Error(choice.problem);
+  // A drill practises on copies: nothing it does may change the live database.
+  if (state.drill && choice.kind === 'backup' && !choice.newDatabase)
+    throw new Error('a drill never restores in place: give "newDatabase" (a new database to restore into)');
+  if (state.drill && choice.kind === 'tables')
+    throw new Error(
+      'a drill does not write into the live database: choose a backup with "newDatabase", or a point in time ("to")',
+    );
   if (input.newDatabase !== undefined) {
     if (!DATABASE_NAME.test(input.newDatabase))
       throw new Error(`"newDatabase" ${JSON.stringify(input.newDatabase)}: use lower-case letters, digits and _ (at most 63)`);

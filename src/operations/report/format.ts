@@ -4,6 +4,7 @@ import { formatBytes } from '../backup/progress';
 import type { DatabaseReport } from './report';
 import { OBJECTIVES } from '../../infra/config/objectives';
 import type { RestoreTestSummary } from '../restore-test/restore-test';
+import type { DrillSummary } from '../dr/evidence';
 
 const BARS = '▁▂▃▄▅▆▇█';
 const MAX_COLUMNS = 60;
@@ -57,8 +58,21 @@ export function formatReport(r: DatabaseReport): string {
     ),
     ...(r.pitr ? [pitrLine(r.pitr)] : []),
     ...(r.restoreTests ? [restoreTestLine(r.restoreTests)] : []),
+    ...(r.drills ? [drillLine(r.drills)] : []),
   ];
   return lines.join('\n');
+}
+
+/** The drills: counts, the last one's measured times, the trend of the full-service time. */
+function drillLine(d: DrillSummary): string {
+  if (!d.last) return '  DR drills     none yet (pgwarden dr start --drill; quarterly on its schedule)';
+  const l = d.last;
+  return (
+    `  DR drills     |${sparkline(d.fullServiceHours)}| ${d.resolved} resolved, ${d.aborted} not; last ${when(l.closedAt)} ${l.status}` +
+    (l.status === 'resolved'
+      ? ` (restore ${l.restore ?? '-'}, ${OBJECTIVES.restore.text}; full service ${l.fullService ?? '-'}, ${OBJECTIVES.fullService.text})`
+      : '')
+  );
 }
 
 /** The restore tests: counts, the last one's times, the trend of the logical restore's time. */

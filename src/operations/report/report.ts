@@ -10,6 +10,7 @@ import type { PriceTable } from '../../infra/config/prices';
 import { monthlyCost } from './prices';
 
 import type { RestoreTestSummary } from '../restore-test/restore-test';
+import type { DrillSummary } from '../dr/evidence';
 import type { PitrStatus } from '../pitr/window';
 
 export interface BackupFact {
@@ -103,6 +104,8 @@ export interface DatabaseReport {
   pitr?: PitrStatus;
   /** The monthly restore tests, all those stored (they are monthly: a week's window would miss them). */
   restoreTests?: RestoreTestSummary;
+  /** The disaster recovery drills (incidents of severity DRILL), all those stored. */
+  drills?: DrillSummary;
 }
 
 const DAY = 86_400_000;

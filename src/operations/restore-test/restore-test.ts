@@ -7,6 +7,7 @@
 import { OBJECTIVES } from '../../infra/config/objectives';
 import type { RecoveryCheck } from '../dr/incident';
 import { runHash } from '../backup/naming';
+import { overdueProblem } from '../backup/freshness';
 
 export const RESTORE_TEST_KIND = 'pgwarden.evidence';
 
@@ -143,11 +144,7 @@ export function restoreTestMarkdown(r: RestoreTestReport): string {
   return lines.join('\n');
 }
 
-/**
- * The daily check's question: did a restore test pass within `maxDays`? One line when not,
- * saying since when and what to run; null when all is well. A database backed up for less than
- * `maxDays` (`firstBackupAt`) is not yet due one.
- */
+/** The daily check's question for restore tests (see overdueProblem). */
 export function restoreTestProblem(
   database: string,
   tests: Array<Pick<RestoreTestReport, 'id' | 'finishedAt' | 'passed'>>,
@@ -155,15 +152,15 @@ export function restoreTestProblem(
   now: Date,
   firstBackupAt: string | null,
 ): string | null {
-  const passed = tests.filter((t) => t.passed).sort((a, b) => (a.finishedAt < b.finishedAt ? 1 : -1))[0];
-  const ageDays = (t: { finishedAt: string }) => (now.getTime() - Date.parse(t.finishedAt)) / 86_400_000;
-  if (passed && ageDays(passed) <= maxDays) return null;
-  if (!passed && (firstBackupAt === null || ageDays({ finishedAt: firstBackupAt }) <= maxDays)) return null;
-  const last = [...tests].sort((a, b) => (a.finishedAt < b.finishedAt ? 1 : -1))[0];
-  const lastSaid = last ? `; the last one (${last.id}, ${last.finishedAt}) ${last.passed ? 'passed' : 'FAILED'}` : '';
-  return passed
-    ? `no restore test of ${database} has passed for ${Math.floor(ageDays(passed))} days (limit ${maxDays})${lastSaid}; check the restore-test schedule, or run pgwarden restore-test`
-    : `no restore test of ${database} has ever passed${lastSaid}; run pgwarden restore-test and check the restore-test schedule`;
+  return overdueProblem({
+    what: 'restore test',
+    database,
+    command: 'pgwarden restore-test',
+    runs: tests,
+    maxDays,
+    now,
+    firstBackupAt,
+  });
 }
 
 export interface RestoreTestSummary {

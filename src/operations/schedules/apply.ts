@@ -28,11 +28,11 @@ function scheduleParts(d: DesiredSchedule, taskQueue: string) {
       args: d.args,
       taskQueue,
       // The schedule appends the time of each run: backup-shop-2026-11-24T02:00:00Z.
-      workflowId: `${d.operation}-${d.database}`,
+      workflowId: `${d.idWord ?? d.operation}-${d.database}`,
       memo: { [FINGERPRINT]: d.fingerprint },
       typedSearchAttributes: [
         { key: DatabaseSA, value: d.database },
-        { key: OperationSA, value: d.operation },
+        { key: OperationSA, value: d.operationLabel ?? d.operation },
       ],
     },
     policies: {

@@ -12,7 +12,7 @@ import { WorkflowType } from '../../infra/temporal/definitions';
 import { hostQueueInput } from '../../infra/config/wal';
 
 /** The workflows that run on a schedule. */
-type ScheduledKey = 'backup' | 'verify' | 'check' | 'cleanup' | 'baseBackup' | 'restoreTest';
+type ScheduledKey = 'backup' | 'verify' | 'check' | 'cleanup' | 'baseBackup' | 'restoreTest' | 'disasterRecovery';
 
 export const SCHEDULE_PREFIX = 'pgwarden-';
 
@@ -27,6 +27,9 @@ export interface DesiredSchedule {
   note: string;
   /** Missed runs within this window are caught up once after downtime, not replayed many times. */
   catchupWindowMinutes: number;
+  /** The runs' ids begin `<idWord>-<database>-` and their PgwardenOperation is `operationLabel` (default: the operation). */
+  idWord?: string;
+  operationLabel?: string;
   fingerprint: string;
 }
 
@@ -41,9 +44,12 @@ export function desiredSchedules(config: Config): DesiredSchedule[] {
       cron: string,
       note: string,
       catchupWindowMinutes: number,
+      /** The schedule's own name, its runs' id word and operation when the workflow's key does not say what it is for. */
+      named: { name: string; idWord: string; operationLabel: string } | undefined = undefined,
     ): DesiredSchedule => {
+      const name = named?.name ?? operation;
       const base = {
-        scheduleId: `${SCHEDULE_PREFIX}${operation}-${db.id}`,
+        scheduleId: `${SCHEDULE_PREFIX}${name}-${db.id}`,
         database: db.id,
         operation,
         workflowType: WorkflowType[operation],
@@ -52,6 +58,9 @@ export function desiredSchedules(config: Config): DesiredSchedule[] {
         timezone: s.timezone,
         note,
         catchupWindowMinutes,
+        // Undefined for the others, so their fingerprints stay what they were.
+        idWord: named?.idWord,
+        operationLabel: named?.operationLabel,
         taskQueue: config.temporal.taskQueue,
       };
       const fingerprint = createHash('sha256').update(JSON.stringify(base)).digest('hex').slice(0, 16);
@@ -102,6 +111,26 @@ export function desiredSchedules(config: Config): DesiredSchedule[] {
           s.restoreTestCron,
           `Monthly restore test of ${db.id} (strategy: "Monthly: full restore test"): the newest backup restored into a temporary database${config.wal.servers.includes(db.id) ? ' and the server recovered to a random point in a temporary instance' : ''}, checked, timed against the RTO`,
           7 * 24 * 60,
+          { name: 'restoreTest', idWord: 'restore-test', operationLabel: 'restore-test' },
+        ),
+      );
+    if (s.drDrillCron)
+      out.push(
+        make(
+          'disasterRecovery',
+          [
+            {
+              summary: 'quarterly disaster recovery drill',
+              database: db.id,
+              drill: true,
+              ...(config.incident.drillAttended ? { attended: true } : {}),
+              openedBy: 'schedule',
+            },
+          ],
+          s.drDrillCron,
+          `Quarterly disaster recovery drill of ${db.id} (strategy: "Quarterly: disaster recovery drill"): severity DRILL, level 1 only, the newest backup restored into a database of its own, checked, measured`,
+          24 * 60,
+          { name: 'drDrill', idWord: 'dr-drill', operationLabel: 'dr' },
         ),
       );
     // Point-in-time recovery starts from a base backup: the servers archived get them on a schedule too.

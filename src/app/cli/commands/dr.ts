@@ -33,6 +33,8 @@ export interface DrOptions {
   json?: boolean;
   summary?: string;
   database?: string;
+  drill?: boolean;
+  attended?: boolean;
   failureTime?: string;
   severity?: string;
   matrix?: string;
@@ -63,8 +65,9 @@ export function startInput(
   if (!o.summary?.trim())
     throw new UsageError('--summary is required: one line saying what failed, e.g. --summary "orders database corrupted"');
   const severity = (o.severity ?? 'SEV1').toUpperCase();
-  if (!SEVERITIES.includes(severity as Severity))
-    throw new UsageError(`--severity ${o.severity}: use one of ${SEVERITIES.join(', ')}`);
+  if (!SEVERITIES.includes(severity as never) && severity !== 'DRILL')
+    throw new UsageError(`--severity ${o.severity}: use one of ${SEVERITIES.join(', ')} (or --drill)`);
+  if (o.attended && !o.drill) throw new UsageError('--attended goes with --drill: a real incident always waits for people');
   if (o.failureTime !== undefined) {
     const t = Date.parse(o.failureTime);
     if (Number.isNaN(t)) throw new UsageError(`--failure-time ${o.failureTime}: expected an ISO time like 2026-11-24T02:15:00Z`);
@@ -73,7 +76,8 @@ export function startInput(
   return {
     summary: o.summary.trim(),
     database,
-    severity: severity as Severity,
+    severity: o.drill ? 'DRILL' : (severity as Severity),
+    ...(o.drill ? { drill: true, ...(o.attended ? { attended: true } : {}) } : {}),
     ...(o.failureTime ? { failureTime: new Date(o.failureTime).toISOString() } : {}),
     ...(o.matrix ? { matrix: o.matrix } : {}),
     openedBy: who(o, env),
