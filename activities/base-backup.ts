@@ -30,6 +30,8 @@ import { formatLsn, parseLsn } from '../src/operations/pitr/wal-names';
 import { countAllTables } from '../src/infra/postgres/tables';
 import type { DatabaseTarget } from '../src/infra/config/databases';
 import { PGWARDEN_VERSION } from '../src/app/version';
+import { WorkflowType } from '../src/infra/temporal/definitions';
+import { DatabaseSA } from '../src/infra/temporal/search-attributes';
 import { ActivityDeps } from './deps';
 import { proveActiveKey } from './key-proof';
 import { clearEarlierAttempts } from './earlier-attempts';
@@ -223,6 +225,21 @@ export function baseBackupActivities(deps: ActivityDeps) {
      * Waits (heartbeating) until the archive holds the segment the backup ended in; the server
      * is asked to finish that segment so the wait is seconds, not until it fills up.
      */
+    /**
+     * Archiving of the server runs and is not failing: a base backup is useless without its
+     * WAL, so this is said before the copy instead of after ten minutes of waiting for it.
+     */
+    async checkArchiving(input: { server: string }): Promise<void> {
+      // Temporal's list catches up within a moment of `wal start`: a problem counts once it lasts 10 s.
+      const until = Date.now() + 10_000;
+      for (;;) {
+        const problem = await archivingProblem(input.server);
+        if (!problem) return;
+        if (Date.now() > until) throw new BackupError(problem);
+        await new Promise((r) => setTimeout(r, 1000));
+      }
+    },
+
     async awaitBackupWal(input: { server: string; walFile: string; timeoutSeconds: number }): Promise<void> {
       const ctx = Context.current();
       const { config, bucket } = deps;
@@ -240,9 +257,19 @@ export function baseBackupActivities(deps: ActivityDeps) {
         await client.end().catch(() => undefined);
       }
       const deadline = Date.now() + input.timeoutSeconds * 1000;
+      let nextCheck = Date.now() + 10_000;
+      let problemSeen: string | null = null;
       for (;;) {
         if (await archived()) return;
         ctx.heartbeat({ summary: `waiting for ${input.walFile} in the WAL archive` });
+        // Archiving that stopped or keeps failing will not bring the segment: said within seconds (seen twice,
+        // so a round's continue-as-new is not taken for a stop), not after the whole timeout.
+        if (Date.now() > nextCheck) {
+          nextCheck = Date.now() + 5_000;
+          const problem = await archivingProblem(input.server);
+          if (problem && problemSeen) throw new BackupError(problem);
+          problemSeen = problem;
+        }
         if (Date.now() > deadline)
           throw new BackupError(
             `WAL segment ${input.walFile}, which the base backup needs, was not archived within ${input.timeoutSeconds} s: is WAL archiving of ${input.server} running? (pgwarden wal status; pgwarden wal start)`,
@@ -287,4 +314,23 @@ export function baseBackupActivities(deps: ActivityDeps) {
       return stored;
     },
   };
+}
+
+/**
+ * What stops the server's WAL from reaching the archive, in one line, or null: no archiving run
+ * (pgwarden wal start), or its round failing over and over (the archiver's own error). Read from
+ * Temporal: the run of WalArchiveWorkflow for the server, and its pending round.
+ */
+async function archivingProblem(server: string): Promise<string | null> {
+  const client = Context.current().client;
+  // Database ids are [a-z0-9_-] (config): safe inside the query's quotes.
+  const query = `WorkflowType = '${WorkflowType.walArchive}' AND ${DatabaseSA.name} = '${server}' AND ExecutionStatus = 'Running'`;
+  for await (const run of client.workflow.list({ query })) {
+    const d = await client.workflow.getHandle(run.workflowId, run.runId).describe();
+    const pending = d.raw.pendingActivities?.[0];
+    if (pending && (pending.attempt ?? 1) > 2 && pending.lastFailure?.message)
+      return `WAL archiving of ${server} is failing (attempt ${pending.attempt}: ${pending.lastFailure.message}), so the WAL a base backup needs is not archived; see pgwarden wal status`;
+    return null;
+  }
+  return `WAL archiving of ${server} is not running, so the WAL a base backup needs would never be archived: start it (pgwarden wal start), then take the base backup`;
 }

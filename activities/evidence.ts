@@ -6,6 +6,7 @@
 import { evidenceMarkdown, incidentEvidence } from '../src/operations/dr/evidence';
 import type { IncidentState } from '../src/operations/dr/incident';
 import { TableRecoveryEvidence, tableRecoveryMarkdown } from '../src/operations/table-recovery/evidence';
+import { RestoreEvidence, restoreMarkdown } from '../src/operations/restore/evidence';
 import { log } from '@temporalio/activity';
 import { evidenceKeys, reportsFolder } from '../src/infra/storage/layout';
 import type { EvidenceReport } from '../src/operations/dr/evidence';
@@ -26,6 +27,12 @@ export function evidenceActivities(deps: ActivityDeps) {
     async storeIncidentEvidence(input: { state: IncidentState }): Promise<EvidenceKeys> {
       const report = incidentEvidence(input.state, deps.now());
       return store(report.database, report.closedAt ?? report.generatedAt, report.id, report, evidenceMarkdown(report));
+    },
+
+    /** A restore's or point-in-time restore's report, as its workflow built it. */
+    async storeRestoreEvidence(input: { report: RestoreEvidence }): Promise<EvidenceKeys> {
+      const r = input.report;
+      return store(r.database, r.finishedAt, r.id, r, restoreMarkdown(r));
     },
 
     /** A table recovery's report, as its workflow built it; stored under the server it came from. */

@@ -74,6 +74,8 @@ export interface PitrRestoreResult {
   durationMs: number;
   /** Where the time went: unpacking the base backup, fetching the WAL (beside both), recovery from start to promotion. */
   phases?: RecoveryPhases;
+  /** Where the run's evidence report is stored (set by the workflow). */
+  evidence?: { json: string; markdown: string } | null;
 }
 
 export function pitrActivities(deps: ActivityDeps) {

@@ -3,12 +3,16 @@
  * worker's host (the original is never touched). One activity does the work on disk, with
  * heartbeats saying where it is: base backup unpacked, WAL fetched, replay position.
  */
-import { proxyActivities, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
+import { CancellationScope, log, patched, proxyActivities, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
 import type { Activities } from '../activities';
 import type { PitrRestoreResult } from '../activities/pitr';
 import type { RecoveryTarget } from '../src/operations/pitr/target';
 import { DatabaseSA, OperationSA } from '../src/infra/temporal/search-attributes';
 import { onHost } from './host-queue';
+import { describeTarget } from '../src/operations/pitr/target';
+import { restoreEvidence } from '../src/operations/restore/evidence';
+import { RecoveryLog } from '../src/operations/table-recovery/evidence';
+import { rootCauseMessage } from '../src/infra/temporal/root-cause';
 
 export interface PitrRestoreInput {
   server: string;
@@ -20,6 +24,8 @@ export interface PitrRestoreInput {
   /** The task queue of the worker on the host the instance is made on (TASK_QUEUE_<SERVER>); default this run's queue. */
   hostQueue?: string;
 }
+
+const quick = proxyActivities<Activities>({ startToCloseTimeout: '2 minutes', retry: { maximumAttempts: 5 } });
 
 export async function PitrRestoreWorkflow(input: PitrRestoreInput): Promise<PitrRestoreResult> {
   upsertSearchAttributes([
@@ -33,14 +39,56 @@ export async function PitrRestoreWorkflow(input: PitrRestoreInput): Promise<Pitr
     // A second attempt would find the first one's data directory: it is refused, never overwritten.
     retry: { maximumAttempts: 1 },
   });
-  return restorePointInTime({
-    server: input.server,
-    target: input.target,
-    dataDir: input.dataDir,
-    port: input.port,
-    keepRunning: !input.stopAfter,
-    workflowId: workflowInfo().workflowId,
-  });
+  const startedAt = new Date();
+  // The run's own record, for its evidence report (runs recorded before it kept none).
+  const evidence = patched('pitr-restore-evidence') ? new RecoveryLog(() => new Date()) : undefined;
+  evidence?.begin('unpack the base backup, fetch the WAL, recover to the target, promote');
+  let result: PitrRestoreResult | undefined;
+  let failure: string | null = null;
+  try {
+    result = await restorePointInTime({
+      server: input.server,
+      target: input.target,
+      dataDir: input.dataDir,
+      port: input.port,
+      keepRunning: !input.stopAfter,
+      workflowId: workflowInfo().workflowId,
+    });
+    return result;
+  } catch (err) {
+    failure = rootCauseMessage(err);
+    throw err;
+  } finally {
+    if (evidence) {
+      evidence.end(failure ? 'failed' : 'done');
+      const report = restoreEvidence({
+        type: 'pitr-restore',
+        id: workflowInfo().workflowId,
+        database: input.server,
+        what: `the server as of ${describeTarget(input.target)}${result ? ` from ${result.baseBackupId}` : ''}`,
+        into: result
+          ? `a new instance in ${result.dataDir}${result.connection ? `, running on port ${result.port}` : ', stopped'}`
+          : 'a new instance',
+        startedAt,
+        finishedAt: new Date(),
+        failure,
+        approval: null,
+        steps: evidence.steps,
+        recoveredTo: result ? { commitTime: result.recoveredTo.commitTime, lsn: result.recoveredTo.lsn } : null,
+        dataLoss:
+          result?.lossSeconds != null
+            ? `${result.lossSeconds.toFixed(3)} s of commits before the target at most (the target minus the last commit replayed)`
+            : null,
+        generatedAt: new Date(),
+      });
+      const stored = await CancellationScope.nonCancellable(() =>
+        quick
+          .storeRestoreEvidence({ report })
+          .catch((err: unknown) => (log.warn('evidence report not stored', { error: rootCauseMessage(err) }), null)),
+      );
+      if (result && stored) result.evidence = stored;
+    }
+  }
 }
 
 /** Stops an instance a point-in-time restore left running, on the worker that runs it. */

@@ -22,6 +22,8 @@ import type { RestoreStatus } from '../src/infra/temporal/messages';
 import { ApprovalGate } from './approval-gate';
 import { rootCauseMessage } from '../src/infra/temporal/root-cause';
 import { DatabaseSA, OperationSA } from '../src/infra/temporal/search-attributes';
+import { RecoveryLog } from '../src/operations/table-recovery/evidence';
+import { restoreEvidence } from '../src/operations/restore/evidence';
 
 export interface RestoreInput {
   /** Configured database whose backups are restored. */
@@ -54,6 +56,8 @@ export interface RestoreResult {
   backupAgeHours: number | null;
   withinRto: boolean;
   rowCountsChecked: boolean;
+  /** Where the run's evidence report is stored (JSON and markdown). */
+  evidence?: { json: string; markdown: string } | null;
 }
 
 const quick = proxyActivities<Activities>({
@@ -113,6 +117,34 @@ export async function RestoreWorkflow(input: RestoreInput): Promise<RestoreResul
     }
   }
 
+  // The run's own record of its steps, for its evidence report (runs recorded before it kept none).
+  const evidence = patched('restore-evidence') ? new RecoveryLog(() => new Date()) : undefined;
+  evidence?.begin('find the backup and check the target');
+  /** The report of a restore that got past its checks; a bucket that cannot take it never fails the restore. */
+  async function storeEvidence(outcome: { failure: string | null; dataLoss: string | null }) {
+    if (!evidence) return null;
+    evidence.end(outcome.failure ? 'failed' : 'done');
+    const report = restoreEvidence({
+      type: 'restore',
+      id: info.workflowId,
+      database: input.database,
+      what: status.backupId ?? input.file ?? 'the newest backup',
+      into: mode === 'new' ? `new database ${status.target}` : `${input.database}, in place`,
+      startedAt,
+      finishedAt: new Date(),
+      failure: outcome.failure,
+      approval: mode === 'existing' && !input.force ? { approvedBy: status.approvedBy, rejectedBy: status.rejectedBy } : null,
+      steps: evidence.steps,
+      dataLoss: outcome.dataLoss,
+      generatedAt: new Date(),
+    });
+    return CancellationScope.nonCancellable(() =>
+      quick
+        .storeRestoreEvidence({ report })
+        .catch((err: unknown) => (log.warn('evidence report not stored', { error: rootCauseMessage(err) }), null)),
+    );
+  }
+
   const source = await quick.resolveRestoreSource({ database: input.database, file: input.file });
   status.backupId = source.backupId;
   if (patched('restore-checks-before-notices')) {
@@ -131,6 +163,7 @@ export async function RestoreWorkflow(input: RestoreInput): Promise<RestoreResul
   }
   try {
     if (needsRetrieval(source.storageClass)) {
+      evidence?.begin(`retrieve the backup from ${source.storageClass}`);
       const { pollMinutes } = retrievalEstimate(source.storageClass);
       // A parallel backup's parts were archived with its main dump: all come back before loading.
       const keys = [source.dataKey, ...(source.partKeys ?? [])];
@@ -145,6 +178,7 @@ export async function RestoreWorkflow(input: RestoreInput): Promise<RestoreResul
 
     if (mode === 'existing' && !input.force) {
       const timeoutMinutes = input.approvalTimeoutMinutes ?? 60;
+      evidence?.begin('wait for the approval');
       gate.open();
       await quick.notifyRestore({
         status: 'approval-needed',
@@ -158,6 +192,7 @@ export async function RestoreWorkflow(input: RestoreInput): Promise<RestoreResul
     }
 
     status.step = 'restoring';
+    evidence?.begin(mode === 'new' ? 'restore and count the rows' : 'restore beside, count the rows, swap in');
     await quick.notifyRestore({
       status: 'started',
       database: input.database,
@@ -201,7 +236,15 @@ export async function RestoreWorkflow(input: RestoreInput): Promise<RestoreResul
       withinRto: figures.withinRto,
       workflowId: info.workflowId,
     });
+    const stored = await storeEvidence({
+      failure: null,
+      dataLoss:
+        figures.backupAgeHours === null
+          ? null
+          : `the backup was ${figures.backupAgeHours} h old: what was written after its snapshot is not in it`,
+    });
     return {
+      ...(stored ? { evidence: stored } : {}),
       database: input.database,
       backupId: source.backupId,
       source: source.kind,
@@ -230,6 +273,7 @@ export async function RestoreWorkflow(input: RestoreInput): Promise<RestoreResul
         }),
       );
     }
+    await storeEvidence({ failure: rootCauseMessage(err), dataLoss: null });
     await quick.notifyRestore({
       status: 'failed',
       database: input.database,

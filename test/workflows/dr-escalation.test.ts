@@ -68,6 +68,7 @@ describe('DisasterRecoveryWorkflow escalation (time-skipping server, real notice
       refuseDrillDuringIncident: async () => undefined,
       dropDrillDatabase: async (i: { name: string }) => void dropped.push(i.name),
       storeIncidentEvidence: async () => ({ json: 'reports/x.json', markdown: 'reports/x.md' }),
+      storeRestoreEvidence: async () => ({ json: 'reports/r.json', markdown: 'reports/r.md' }),
       describeBackupChoice: async (i: { backupId: string }) => ({
         backupId: i.backupId,
         takenAt: takenAt(),

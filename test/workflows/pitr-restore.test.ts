@@ -16,6 +16,7 @@ import { Client } from 'pg';
 import { WorkflowFailedError, WorkflowHandle } from '@temporalio/client';
 import { createActivities } from '../../activities';
 import { createActivityDeps } from '../../activities/deps';
+import { formatPitr } from '../../src/app/cli/commands/pitr';
 import type { PitrRestoreResult } from '../../activities/pitr';
 import type { DatabaseReport } from '../../src/operations/report/report';
 import type { VerifyResult } from '../../workflows/verify';
@@ -149,7 +150,13 @@ it('restores to a moment between two commits: the markers up to it, none after, 
       awaitBackupWal: taskQueue,
       writeBaseBackupManifest: taskQueue,
     });
-    expect(await activityQueues(restoring)).toEqual({ restorePointInTime: hostQueue });
+    expect(await activityQueues(restoring)).toEqual({ restorePointInTime: hostQueue, storeRestoreEvidence: taskQueue });
+    // Its evidence report, beside the backups: the point reached, the loss, the time against the RTO.
+    expect(result.evidence).toEqual({
+      json: expect.stringMatching(new RegExp(`/${db}/reports/\\d{8}T\\d{6}Z_${restoring.workflowId}\\.json$`)),
+      markdown: expect.stringMatching(/\.md$/),
+    });
+    expect(formatPitr(result)).toContain(`report: ${result.evidence!.markdown} (and .json)`);
     expect(result).toMatchObject({
       server: db,
       baseBackupId: expect.stringMatching(/^base_/),

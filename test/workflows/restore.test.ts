@@ -6,7 +6,7 @@ import { execFileSync } from 'node:child_process';
 import { stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { privateWorkDir, workFileName } from '../../src/operations/restore/work-files';
-import { CopyObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
+import { CopyObjectCommand, GetObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import { WorkflowFailedError, WorkflowHandle, WorkflowUpdateFailedError } from '@temporalio/client';
 import { describeFailure } from '../../src/app/cli/failure';
 import { createS3Client } from '../../src/infra/storage/s3-client';
@@ -22,6 +22,7 @@ import {
 } from '../../src/infra/temporal/messages';
 import type { BackupSummary } from '../../workflows/backup';
 import type { RestoreResult } from '../../workflows/restore';
+import type { RestoreEvidence } from '../../src/operations/restore/evidence';
 import {
   createDatabase,
   databaseUrl,
@@ -347,6 +348,28 @@ describe('RestoreWorkflow (dev server, real PostgreSQL and S3)', () => {
     expect(result).toMatchObject({ restoredInto: db, approvedBy: 'alice', keptAs: `${db}_before_${backup.backupId.slice(7)}` });
     track(result.keptAs!);
     expect(await tableFingerprints(db)).toEqual(before);
+    // Its evidence report, beside the backups: approved by alice, each step timed.
+    const storage = stackConfig().storage!;
+    const s3 = createS3Client(storage);
+    const evidenceKey = result.evidence!.json.replace(`s3://${storage.bucket}/`, '');
+    const read = async (key: string) =>
+      (await (await s3.send(new GetObjectCommand({ Bucket: storage.bucket, Key: key }))).Body!.transformToString()) as string;
+    expect(evidenceKey).toMatch(new RegExp(`^.*/${db}/reports/\\d{8}T\\d{6}Z_${handle.workflowId}\\.json$`));
+    const evidence = JSON.parse(await read(evidenceKey)) as RestoreEvidence;
+    expect(evidence).toMatchObject({
+      type: 'restore',
+      status: 'succeeded',
+      what: backup.backupId,
+      into: `${db}, in place`,
+      approval: { approvedBy: 'alice', rejectedBy: null },
+      objectives: { restore: { met: true } },
+    });
+    expect(evidence.steps.map((x) => [x.step, x.outcome])).toEqual([
+      ['find the backup and check the target', 'done'],
+      ['wait for the approval', 'done'],
+      ['restore beside, count the rows, swap in', 'done'],
+    ]);
+    expect(await read(evidenceKey.replace(/\.json$/, '.md'))).toContain('| approval | approved by alice |');
     const kept = await withClient(result.keptAs!, async (c) =>
       Number((await c.query('SELECT count(*) AS n FROM inventory.items')).rows[0].n),
     );

@@ -98,6 +98,7 @@ export function formatPitr(r: PitrRestoreResult): string {
     r.connection
       ? `running: ${r.connection} (the server's own users and passwords); stop it with pgwarden pitr stop --server ${r.server} --data-dir ${r.dataDir}`
       : `stopped; its data directory: ${r.dataDir}`,
+    ...(r.evidence ? [`report: ${r.evidence.markdown} (and .json)`] : []),
   ].join('\n');
 }
 

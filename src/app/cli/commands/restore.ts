@@ -40,6 +40,7 @@ export function formatRestoreResult(r: RestoreResult): string {
     `checked    ${r.rowCountsChecked ? 'row counts match the manifest' : 'no manifest to check row counts against'}`,
     `recovery   ${(r.recoveryMs / 60000).toFixed(1)} min (restore ${(r.restoreMs / 1000).toFixed(1)}s); ${OBJECTIVES.restore.text}: ${r.withinRto ? 'met' : 'MISSED'}`,
     `backup age ${r.backupAgeHours === null ? 'unknown' : `${r.backupAgeHours} h (${OBJECTIVES.dataLoss.text})`}`,
+    ...(r.evidence ? [`report     ${r.evidence.markdown} (and .json)`] : []),
   ].join('\n');
 }
 
