@@ -28,6 +28,7 @@ import { describeTable, type TableName } from '../src/operations/table-recovery/
 import type { Client } from 'pg';
 import { ActivityDeps } from './deps';
 import { deliver } from './notify';
+import { actionToken } from '../src/infra/crypto/action-links';
 import { proveReadKey } from './key-proof';
 import { connectTo } from './recover-instance';
 
@@ -317,12 +318,25 @@ export function incidentActivities(deps: ActivityDeps) {
       const channels = input.kind === 'level1-reminder' ? (['email'] as const) : undefined;
       return deliver(
         deps,
-        incidentNotice(input.kind, input.brief, new Date(input.at), link),
+        incidentNotice(input.kind, input.brief, new Date(input.at), link, ackLinkFor(input)),
         input.to,
         channels && [...channels],
       );
     },
   };
+
+  /**
+   * The console's one-click acknowledgement for a level 1 notice: a link signed for this
+   * incident and these recipients, expiring after CONSOLE_ACK_LINK_HOURS. Made here, at send
+   * time, so it is never in the workflow's history; none when the console is not configured.
+   */
+  function ackLinkFor(input: { kind: IncidentNoticeKind; brief: IncidentBrief; to?: string[] }): string | undefined {
+    const c = deps.config.console;
+    if (!c.sessionSecret || (input.kind !== 'level1' && input.kind !== 'level1-reminder')) return undefined;
+    const by = `mail link to ${(input.to?.length ? input.to : (deps.config.notifications.email?.to ?? [])).join(', ') || 'level 1'}`;
+    const exp = deps.now().getTime() + c.ackLinkHours * 3_600_000;
+    return `${c.publicUrl}/ack?t=${actionToken({ incidentId: input.brief.incidentId, by, exp, action: 'ack' }, c.sessionSecret.reveal())}`;
+  }
 
   /** The configured smoke queries, each expected to return a row. */
   async function smokeChecks(client: Client): Promise<RecoveryCheck[]> {

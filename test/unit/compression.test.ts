@@ -1,5 +1,6 @@
 /** Compression choices and the filter streams, run through the real zstd and lz4 programs. */
 import { randomBytes } from 'node:crypto';
+import { execFileSync } from 'node:child_process';
 import { Duplex, Readable, Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import {
@@ -63,5 +64,31 @@ describe('compression streams', () => {
   it('says how to install a missing program', async () => {
     const err = await through(randomBytes(10), [new FilterProcess({ program: 'no-such-zstd', args: [] })]).catch((e: Error) => e);
     expect((err as Error).message).toMatch(/no-such-zstd could not run .*: install it \(Debian: apt-get install no-such-zstd\)/);
+  });
+});
+
+describe('a filter program', () => {
+  /** The zstd processes this test process has started and that still run. */
+  const ourZstd = () => {
+    const out = execFileSync('ps', ['--ppid', String(process.pid), '-o', 'comm='], { encoding: 'utf8' });
+    return out.split('\n').filter((c) => c.trim() === 'zstd').length;
+  };
+
+  it('starts no program until it is used, so a pipeline that never ran leaves none waiting on its stdin', async () => {
+    const before = ourZstd();
+    const unused = Array.from({ length: 5 }, () => decompressor('zstd')[0]);
+    await new Promise((r) => setTimeout(r, 200));
+    expect(ourZstd()).toBe(before);
+    for (const f of unused) f.destroy();
+    // Used, then ended: the program runs and is gone afterwards.
+    const chunks: Buffer[] = [];
+    await pipeline([
+      Readable.from([Buffer.from('hello')]),
+      ...compressor({ algorithm: 'zstd', level: 1 }),
+      ...decompressor('zstd'),
+      new Writable({ write: (c: Buffer, _e, done) => (chunks.push(c), done()) }),
+    ]);
+    expect(Buffer.concat(chunks).toString()).toBe('hello');
+    expect(ourZstd()).toBe(before);
   });
 });

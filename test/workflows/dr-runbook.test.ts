@@ -20,6 +20,11 @@ import { IncidentStatusSA, IncidentStepSA } from '../../src/infra/temporal/searc
 import { databaseUrl, tableFingerprints, withClient } from '../support/databases';
 import { capturedMail, waitForCaptured } from '../support/sinks';
 import { waitFor } from '../support/wait';
+import type { AddressInfo } from 'node:net';
+import { createConsoleServer } from '../../src/app/console/server';
+import { temporalBackend } from '../../src/app/console/backend';
+import { hashPassword } from '../../src/app/console/auth';
+import { Secret } from '../../src/infra/config/secret';
 import { stackConfig, stackEnv } from '../support/stack-env';
 import { bundledWorker, uniqueSuffix, uniqueTaskQueue, waitForPoller } from '../support/temporal';
 import { workflowSuite } from '../support/workflow-suite';
@@ -457,5 +462,79 @@ describe('DisasterRecoveryWorkflow (dev server, real restore, CLI)', () => {
       c.query('SELECT 1 FROM pg_database WHERE datname = $1', [drill.drill!.database]),
     );
     expect(left.rowCount).toBe(0);
+  });
+
+  it('drives an incident from the console: acknowledged from the mail link, each step a form, refusals inline', async () => {
+    const db = await suite.freshDatabase('console', 'awkward.sql');
+    const secret = 'console-test-secret-of-at-least-32-characters';
+    const { taskQueue, config } = await suite.workerFor(db, {
+      ESCALATION_L1_EMAIL: 'oncall@example.com',
+      CONSOLE_SESSION_SECRET: secret,
+      CONSOLE_PUBLIC_URL: 'http://console.invalid',
+    });
+    const client = suite.server.client;
+    await suite.backup(db, taskQueue);
+    const server = createConsoleServer({
+      settings: {
+        ...config.console,
+        operators: new Map([['alice', hashPassword('correct horse battery')]]),
+        sessionSecret: new Secret(secret),
+      },
+      backend: temporalBackend(client),
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    const post = (path: string, fields: Record<string, string>, cookie?: string) =>
+      fetch(`${base}${path}`, {
+        method: 'POST',
+        redirect: 'manual',
+        headers: { 'content-type': 'application/x-www-form-urlencoded', ...(cookie ? { cookie } : {}) },
+        body: new URLSearchParams(fields).toString(),
+      });
+    const h = await client.workflow.start(WorkflowType.disasterRecovery, {
+      taskQueue,
+      workflowId: `dr-${db}-console-${uniqueSuffix()}`,
+      args: [{ summary: 'items wiped', database: db, severity: 'SEV2', openedBy: 'carol' }],
+    });
+    try {
+      // The level 1 mail's one-click link: a confirmation page, then the acknowledgement.
+      const [mail] = await waitForCaptured(capturedMail, h.workflowId);
+      const link = /Acknowledge in one click: +http:\/\/console\.invalid(\/ack\?t=\S+)/.exec(mail.text)![1];
+      expect(await (await fetch(`${base}${link}`)).text()).toContain(`Acknowledge <strong>${h.workflowId}</strong>`);
+      expect(await (await post(link, {})).text()).toContain(`Acknowledged ${h.workflowId} as mail link to oncall@example.com`);
+
+      const login = await post('/login', { user: 'alice', password: 'correct horse battery' });
+      const cookie = login.headers.get('set-cookie')!.split(';')[0];
+      const board = await (await fetch(`${base}/`, { headers: { cookie } })).text();
+      expect(board).toContain(`data-incident="${h.workflowId}"`);
+      expect(board).toContain('mail link to oncall@example.com');
+      const page = async () => (await fetch(`${base}/incidents/${h.workflowId}`, { headers: { cookie } })).text();
+      await waitFor('the assessment awaited', async () => (await page()).includes('data-action="assess"'));
+      const csrf = /name="csrf" value="([^"]+)"/.exec(await page())![1];
+      const act = (action: string, fields: Record<string, string>) =>
+        post(`/incidents/${h.workflowId}/${action}`, { ...fields, csrf }, cookie);
+
+      const refused = await act('assess', { scope: 'items with qty < 25' });
+      expect(refused.status).toBe(400);
+      expect(await refused.text()).toContain('&quot;customerImpact&quot; is required');
+      expect((await act('assess', { scope: 'items with qty < 25', customerImpact: 'no' })).status).toBe(303);
+      await waitFor('the selection awaited', async () => (await page()).includes('data-action="select"'));
+      expect((await act('select', { newDatabase: `${db}_console` })).status).toBe(303);
+      await waitFor('the resume awaited', async () => (await page()).includes('data-action="resume"'), 120);
+      expect((await act('resume', { note: 'items back' })).status).toBe(303);
+      const final: IncidentState = await h.result();
+      expect(final).toMatchObject({
+        status: 'resolved',
+        escalation: { acknowledgedBy: 'mail link to oncall@example.com' },
+        assessment: { by: 'alice' },
+        selection: { by: 'alice', newDatabase: `${db}_console` },
+        restore: { status: 'succeeded' },
+      });
+      expect(final.timeline.filter((t) => t.by === 'alice').map((t) => t.step)).toEqual(['assess', 'select', 'resume']);
+    } finally {
+      server.close();
+      await h.terminate('test over').catch(() => undefined);
+      await withClient('postgres', (c) => c.query(`DROP DATABASE IF EXISTS ${c.escapeIdentifier(`${db}_console`)} WITH (FORCE)`));
+    }
   });
 });

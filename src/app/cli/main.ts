@@ -29,6 +29,16 @@ export function buildProgram(run: (action: () => Promise<void>) => Promise<void>
     .description('run the worker that executes pgwarden workflows and activities')
     .action(() => run(async () => (await import('./commands/worker')).runWorkerCommand(ctx())));
 
+  const consoleCommand = program
+    .command('console')
+    .description('run the incident console: open incidents, each step as a form, acknowledgement links (CONSOLE_* settings)')
+    .option('--port <port>', 'listen on this port (default CONSOLE_PORT, 8088; 0: any free one)')
+    .action((opts) => run(async () => (await import('./commands/console')).runConsoleCommand(ctx(), opts)));
+  consoleCommand
+    .command('hash-password')
+    .description("read a password on stdin and print the hash for an operator's entry in CONSOLE_OPERATORS")
+    .action(() => run(async () => (await import('./commands/console')).runHashPassword()));
+
   program
     .command('check')
     .description('check that a database can be backed up: database, pg_dump, bucket, key (runs on the worker)')

@@ -17,6 +17,7 @@ import { StorageConfig, readStorage } from './storage';
 import { parsePrices, PriceTable } from './prices';
 import { IncidentSettings, readIncident } from './incident';
 import { cronProblem } from './cron';
+import { ConsoleSettings, readConsole } from './console';
 import { readWal, WalSettings } from './wal';
 import { COMPRESSIONS, CompressionPolicy, LEVELS as COMPRESSION_LEVELS } from '../compression/compression';
 
@@ -109,6 +110,7 @@ export interface Config {
   metrics: MetricsSettings;
   incident: IncidentSettings;
   wal: WalSettings;
+  console: ConsoleSettings;
 }
 
 export interface MetricsSettings {
@@ -153,6 +155,7 @@ export function loadConfig(env: Env, options: LoadOptions = {}): Config {
     report: { prices: readPrices(r) },
     metrics: readMetrics(r),
     incident: readIncident(r, notifications.email?.to ?? []),
+    console: readConsole(r),
     wal: readWal(
       r,
       databases.map((d) => d.id),

@@ -223,6 +223,30 @@ export const CONFIG_VARIABLES: VariableDoc[] = [
     default: '9464',
   },
   { name: 'METRICS_HOST', description: 'address the metrics endpoint listens on', default: '0.0.0.0' },
+  { name: 'CONSOLE_HOST', description: 'address the incident console listens on', default: '127.0.0.1' },
+  { name: 'CONSOLE_PORT', description: 'port of the incident console (pgwarden console)', default: '8088' },
+  {
+    name: 'CONSOLE_PUBLIC_URL',
+    description: 'how people reach the console, for the links in notices',
+    default: 'http://CONSOLE_HOST:CONSOLE_PORT',
+  },
+  {
+    name: 'CONSOLE_OPERATORS',
+    description: 'who may log in: name:hash pairs from pgwarden console hash-password, comma-separated',
+    default: 'none',
+  },
+  {
+    name: 'CONSOLE_TRUSTED_USER_HEADER',
+    description: "a trusted reverse proxy's user header (oauth2-proxy: X-Forwarded-User) instead of the console's own login",
+    default: 'none',
+  },
+  {
+    name: 'CONSOLE_SESSION_SECRET',
+    description: "signs the console's sessions, form tokens and acknowledgement links (a secret, 32+ characters)",
+    default: 'none (required by pgwarden console)',
+  },
+  { name: 'CONSOLE_SESSION_HOURS', description: 'how long a console login lasts', default: '12' },
+  { name: 'CONSOLE_ACK_LINK_HOURS', description: "how long the level 1 mail's acknowledgement link works", default: '24' },
   {
     name: 'ESCALATION_L1_EMAIL',
     description: 'disaster recovery, level 1: the DevOps team, alerted at once',

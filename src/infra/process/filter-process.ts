@@ -15,35 +15,43 @@ export interface FilterCommand {
 type Exit = { code: number | null; signal: NodeJS.Signals | null; error?: Error };
 
 export class FilterProcess extends Duplex {
-  private readonly child: ChildProcessWithoutNullStreams;
-  private readonly exited: Promise<Exit>;
+  private spawned: { child: ChildProcessWithoutNullStreams; exited: Promise<Exit> } | undefined;
   private stderr = '';
 
   constructor(
     private readonly command: FilterCommand,
     /** Where to look for the program (PATH, or a configured folder first). */
-    env: NodeJS.ProcessEnv = process.env,
+    private readonly env: NodeJS.ProcessEnv = process.env,
   ) {
     super();
-    this.child = spawn(command.program, command.args, { env, stdio: ['pipe', 'pipe', 'pipe'] });
-    const child = this.child;
-    child.stderr.setEncoding('utf8');
-    child.stderr.on('data', (s: string) => (this.stderr = (this.stderr + s).slice(-2000)));
-    this.exited = new Promise<Exit>((resolve) => {
+  }
+
+  /**
+   * The program, started on first use: a filter made for a pipeline that never ran (an error
+   * before it) starts no process, so none is left waiting on its stdin for ever.
+   */
+  private started(): { child: ChildProcessWithoutNullStreams; exited: Promise<Exit> } {
+    if (this.spawned) return this.spawned;
+    const child = spawn(this.command.program, this.command.args, { env: this.env, stdio: ['pipe', 'pipe', 'pipe'] });
+    const exited = new Promise<Exit>((resolve) => {
       child.once('error', (error) => resolve({ code: null, signal: null, error }));
       child.once('close', (code, signal) => resolve({ code, signal }));
     });
+    this.spawned = { child, exited };
+    child.stderr.setEncoding('utf8');
+    child.stderr.on('data', (s: string) => (this.stderr = (this.stderr + s).slice(-2000)));
     child.stdout.on('data', (chunk: Buffer) => {
       if (!this.push(chunk)) child.stdout.pause();
     });
     child.stdout.once('end', () => {
-      void this.exited.then((r) => (r.code === 0 ? this.push(null) : this.destroy(this.failure(r))));
+      void exited.then((r) => (r.code === 0 ? this.push(null) : this.destroy(this.failure(r))));
     });
     // A program that exits early breaks the pipe; its exit status says why.
     child.stdin.on('error', () => undefined);
-    void this.exited.then((r) => {
+    void exited.then((r) => {
       if (r.code !== 0 && !this.destroyed) this.destroy(this.failure(r));
     });
+    return this.spawned;
   }
 
   private failure(r: Exit): Error {
@@ -58,22 +66,24 @@ export class FilterProcess extends Duplex {
   }
 
   override _read(): void {
-    this.child.stdout.resume();
+    this.started().child.stdout.resume();
   }
 
   override _write(chunk: Buffer, _encoding: BufferEncoding, done: (error?: Error | null) => void): void {
-    this.child.stdin.write(chunk, (err) => {
+    const { child, exited } = this.started();
+    child.stdin.write(chunk, (err) => {
       if (!err) return done();
-      void this.exited.then((r) => done(r.code !== 0 ? this.failure(r) : err));
+      void exited.then((r) => done(r.code !== 0 ? this.failure(r) : err));
     });
   }
 
   override _final(done: (error?: Error | null) => void): void {
-    this.child.stdin.end(() => done());
+    this.started().child.stdin.end(() => done());
   }
 
   override _destroy(error: Error | null, done: (error?: Error | null) => void): void {
-    if (this.child.exitCode === null && this.child.signalCode === null) this.child.kill('SIGTERM');
+    const child = this.spawned?.child;
+    if (child && child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
     done(error);
   }
 }

@@ -73,7 +73,14 @@ function expectedBy(openedAt: string): string {
   return `between ${at(4)} and ${at(OBJECTIVES.fullService.maxMs / 3_600_000)} (${OBJECTIVES.fullService.text} from the opening)`;
 }
 
-export function incidentNotice(kind: IncidentNoticeKind, b: IncidentBrief, now: Date, link?: string): Notice {
+export function incidentNotice(
+  kind: IncidentNoticeKind,
+  b: IncidentBrief,
+  now: Date,
+  link?: string,
+  /** The console's signed one-click acknowledgement link (level 1 notices, when the console is configured). */
+  ackLink?: string,
+): Notice {
   const tag = `[${b.severity}] ${b.database}`;
   const opened = `${utc(b.openedAt)}${b.openedBy ? ` by ${b.openedBy}` : ''} (${openFor(b.openedAt, now)} ago)`;
   const base: Array<[string, string]> = [
@@ -98,7 +105,10 @@ export function incidentNotice(kind: IncidentNoticeKind, b: IncidentBrief, now: 
         ] as Array<[string, string]>)
       : []),
   ];
-  const follow: Array<[string, string]> = link ? [['Follow it', link]] : [];
+  const follow: Array<[string, string]> = [
+    ...(ackLink && !b.acknowledgedBy ? ([['Acknowledge in one click', ackLink]] as Array<[string, string]>) : []),
+    ...(link ? ([['Follow it', link]] as Array<[string, string]>) : []),
+  ];
   // A drill says so first, everywhere: nothing failed, and nobody should act as if it had.
   const drill = b.severity === 'DRILL';
   if (drill)

@@ -1,0 +1,186 @@
+/**
+ * The console's pages as plain functions of what they show: HTML with every value escaped,
+ * no scripts (the board refreshes itself), forms that post to the console with the session's
+ * CSRF token. A step's form appears only while the incident waits for it.
+ */
+import type { IncidentState } from '../../operations/dr/incident';
+import { STEP_TITLES } from '../../operations/dr/incident';
+import { describeSelection, levelsSent } from '../../operations/dr/details';
+import { describeRecovery } from '../../operations/dr/recovery';
+import { describeTarget } from '../../operations/pitr/target';
+
+export const escapeHtml = (v: unknown): string =>
+  String(v ?? '').replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
+
+const STYLE = `body{font:15px/1.45 system-ui,sans-serif;margin:0;color:#1d2430}header{background:#1d2430;color:#fff;padding:10px 20px;display:flex;gap:20px;align-items:center}
+header a{color:#fff}main{padding:16px 20px;max-width:1100px}table{border-collapse:collapse;width:100%}td,th{border-bottom:1px solid #dde2ea;padding:6px 8px;text-align:left;vertical-align:top}
+.sev{font-weight:700}.sev-SEV1{color:#b00020}.sev-DRILL{color:#5b5bd6}.error{background:#fde8ea;border:1px solid #b00020;padding:8px 12px;margin:10px 0}
+.ok{background:#e6f4ea;border:1px solid #1e7e34;padding:8px 12px;margin:10px 0}form.action{border:1px solid #dde2ea;padding:10px 12px;margin:10px 0}
+label{display:block;margin:6px 0}input[type=text],input[type=password]{width:28em}code{background:#f1f3f6;padding:1px 4px}`;
+
+export function layout(title: string, body: string, o: { user?: string; refreshSeconds?: number } = {}): string {
+  return `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>${escapeHtml(title)} · pgwarden</title>
+${o.refreshSeconds ? `<meta http-equiv="refresh" content="${o.refreshSeconds}">` : ''}<style>${STYLE}</style></head>
+<body><header><strong>pgwarden</strong><a href="/">incidents</a><span style="flex:1"></span>${
+    o.user
+      ? `<span>${escapeHtml(o.user)}</span><form method="post" action="/logout" style="margin:0"><button>log out</button></form>`
+      : ''
+  }</header><main>${body}</main></body></html>`;
+}
+
+export function loginPage(o: { error?: string; next?: string } = {}): string {
+  return layout(
+    'log in',
+    `<h1>Log in</h1>${o.error ? `<p class="error" role="alert">${escapeHtml(o.error)}</p>` : ''}
+<form method="post" action="/login"><input type="hidden" name="next" value="${escapeHtml(o.next ?? '/')}">
+<label>Name <input type="text" name="user" autocomplete="username" required></label>
+<label>Password <input type="password" name="password" autocomplete="current-password" required></label>
+<button type="submit">log in</button></form>`,
+  );
+}
+
+const clock = (iso: string | null | undefined) => (iso ? `${iso.slice(0, 16).replace('T', ' ')} UTC` : '–');
+const age = (from: string, now: Date) => {
+  const m = Math.max(0, Math.round((now.getTime() - Date.parse(from)) / 60_000));
+  return m >= 60 ? `${Math.floor(m / 60)} h ${String(m % 60).padStart(2, '0')} min` : `${m} min`;
+};
+
+/** Open incidents: severity, database, step, who acknowledged, age, escalation reached and next. */
+export function boardPage(incidents: IncidentState[], now: Date, user: string): string {
+  const rows = incidents.map(
+    (
+      s,
+    ) => `<tr data-incident="${escapeHtml(s.incidentId)}"><td class="sev sev-${escapeHtml(s.severity)}">${escapeHtml(s.severity)}</td>
+<td><a href="/incidents/${encodeURIComponent(s.incidentId)}">${escapeHtml(s.summary)}</a><br><small>${escapeHtml(s.incidentId)}</small></td>
+<td>${escapeHtml(s.database)}</td><td>${escapeHtml(STEP_TITLES[s.step])} (${escapeHtml(s.stepStatus)})</td>
+<td>${s.escalation.acknowledgedBy ? escapeHtml(s.escalation.acknowledgedBy) : '<strong>not acknowledged</strong>'}</td>
+<td>${age(s.openedAt, now)}</td><td>${escapeHtml(levelsSent(s.escalation.sent.filter((l) => l !== 4)))}${
+      s.escalation.next ? `<br><small>next: level ${s.escalation.next.level} at ${clock(s.escalation.next.at)}</small>` : ''
+    }</td></tr>`,
+  );
+  return layout(
+    'incidents',
+    `<h1>Open incidents</h1>${
+      rows.length
+        ? `<table><thead><tr><th>severity</th><th>incident</th><th>database</th><th>step</th><th>acknowledged</th><th>open for</th><th>escalation</th></tr></thead><tbody>${rows.join('')}</tbody></table>`
+        : '<p>No open incident.</p>'
+    }<p><small>Updated ${clock(now.toISOString())}; this page refreshes every 10 s.</small></p>`,
+    { user, refreshSeconds: 10 },
+  );
+}
+
+export type ConsoleAction = 'ack' | 'assess' | 'select' | 'approve' | 'resume' | 'retry' | 'skip' | 'abort';
+
+/** The forms for what the incident waits for now, each posting to /incidents/<id>/<action>. */
+function actionForms(s: IncidentState, csrf: string): string {
+  if (s.status !== 'open') return '';
+  const form = (action: ConsoleAction, title: string, fields: string, button = title) =>
+    `<form class="action" method="post" action="/incidents/${encodeURIComponent(s.incidentId)}/${action}" data-action="${action}">
+<h3>${escapeHtml(title)}</h3><input type="hidden" name="csrf" value="${escapeHtml(csrf)}">${fields}<button type="submit">${escapeHtml(button)}</button></form>`;
+  const text = (name: string, label: string, o: { required?: boolean; placeholder?: string } = {}) =>
+    `<label>${escapeHtml(label)} <input type="text" name="${name}"${o.required ? ' required' : ''}${o.placeholder ? ` placeholder="${escapeHtml(o.placeholder)}"` : ''}></label>`;
+  const out: string[] = [];
+  if (!s.escalation.acknowledgedBy) out.push(form('ack', 'Acknowledge', '', 'acknowledge'));
+  const waiting = s.stepStatus === 'waiting';
+  if (waiting && s.step === 'assess')
+    out.push(
+      form(
+        'assess',
+        '2. Assess impact',
+        text('scope', 'What data is lost or at risk', { required: true, placeholder: 'orders since 02:00' }) +
+          `<fieldset><legend>Do customers see the outage?</legend><label><input type="radio" name="customerImpact" value="yes" required> yes (level 4: customer notification)</label><label><input type="radio" name="customerImpact" value="no"> no</label></fieldset>` +
+          text('notes', 'Notes'),
+        'record the assessment',
+      ),
+    );
+  if (waiting && s.step === 'select') {
+    const proposal = [
+      s.pointInTime
+        ? `<li>the point in time <code>${escapeHtml(describeTarget(s.pointInTime.target))}</code>: ${escapeHtml(s.pointInTime.why)}; about ${s.pointInTime.lossSeconds} s of data lost (<strong>the default</strong>)</li>`
+        : '',
+      s.proposal
+        ? `<li>the backup <code>${escapeHtml(s.proposal.backupId)}</code> taken ${clock(s.proposal.takenAt)}: ${escapeHtml(s.proposal.why)}${s.proposal.retrieval ? `; ${escapeHtml(s.proposal.retrieval)}` : ''}</li>`
+        : '',
+    ].join('');
+    out.push(
+      form(
+        'select',
+        '3. Select the recovery',
+        `<p>Proposed:</p><ul>${proposal || '<li>nothing: name a backup or a time</li>'}</ul><p>Leave everything empty to take the default, or choose:</p>` +
+          text('backupId', 'A backup id (in place unless a new database is given)', { placeholder: 'backup_20261124_020000' }) +
+          text('newDatabase', 'Into a new database', { placeholder: 'shop_restored' }) +
+          text('to', 'Or a point in time (the server into a new instance)', { placeholder: '2026-11-24T02:14:59Z or latest' }) +
+          text('tables', 'Or tables, as of that point or the proposed one (comma-separated)', { placeholder: 'shop.orders' }) +
+          `<label><input type="checkbox" name="replace" value="yes"> replace the live tables (after an approval)</label>`,
+        'select',
+      ),
+    );
+  }
+  if (s.step === 'restore' && s.restore?.status === 'running')
+    out.push(form('approve', '4. Approve the restore', text('note', 'Note'), 'approve'));
+  if (waiting && s.step === 'resume')
+    out.push(form('resume', '6. Resume operations', text('note', 'What you checked'), 'confirm operations resumed'));
+  if (s.stepStatus === 'failed') {
+    out.push(form('retry', `Retry ${STEP_TITLES[s.step]}`, text('reason', 'Why', { required: true }), 'retry'));
+    out.push(form('skip', `Skip ${STEP_TITLES[s.step]}`, text('reason', 'Why', { required: true }), 'skip'));
+  } else if (waiting) out.push(form('skip', `Skip ${STEP_TITLES[s.step]}`, text('reason', 'Why', { required: true }), 'skip'));
+  out.push(form('abort', 'Abort the incident', text('reason', 'Why', { required: true }), 'abort'));
+  return out.join('\n');
+}
+
+export function incidentPage(
+  s: IncidentState,
+  o: { csrf: string; user: string; error?: string; done?: string; now: Date },
+): string {
+  const e = s.escalation;
+  const facts: Array<[string, string]> = [
+    ['Status', `${s.status}; step ${STEP_TITLES[s.step]} (${s.stepStatus})`],
+    ['Database', s.database],
+    ['Failure at', clock(s.failureTime)],
+    ['Opened', `${clock(s.openedAt)} by ${s.openedBy} (${age(s.openedAt, o.now)} ago)`],
+    ['Waiting for', s.waitingFor ?? '–'],
+    ['Acknowledged', e.acknowledgedBy ? `by ${e.acknowledgedBy} at ${clock(e.acknowledgedAt)}` : 'NOT yet'],
+    [
+      'Escalation',
+      `${levelsSent(e.sent.filter((l) => l !== 4))}${e.sent.includes(4) ? '; customers notified' : ''}${e.next ? `; next: level ${e.next.level} at ${clock(e.next.at)}` : ''}`,
+    ],
+  ];
+  if (s.assessment)
+    facts.push([
+      'Assessment',
+      `${s.assessment.dataLossScope}; customer impact ${s.assessment.customerImpact ? 'yes' : 'no'} (by ${s.assessment.by})`,
+    ]);
+  if (s.selection) facts.push(['Chosen', `${describeSelection(s.selection)} (by ${s.selection.by})`]);
+  if (s.restore) facts.push(['Restore', `${s.restore.status}: ${s.restore.detail}`]);
+  if (s.checks)
+    facts.push(['Checks', s.checks.map((c) => `${c.name} ${c.ok ? 'ok' : 'FAILED'} (${c.detail})`).join('; ') || 'none']);
+  if (s.recovery) facts.push(['Recovery', describeRecovery(s.recovery)]);
+  if (s.lastRefused)
+    facts.push(['Last refused action', `${s.lastRefused.action} from ${s.lastRefused.by}: ${s.lastRefused.reason}`]);
+  return layout(
+    s.incidentId,
+    `<h1><span class="sev sev-${escapeHtml(s.severity)}">[${escapeHtml(s.severity)}]</span> ${escapeHtml(s.summary)}</h1>
+<p><small>${escapeHtml(s.incidentId)}</small></p>
+${o.error ? `<p class="error" role="alert">${escapeHtml(o.error)}</p>` : ''}${o.done ? `<p class="ok" role="status">${escapeHtml(o.done)}</p>` : ''}
+<table class="facts">${facts.map(([k, v]) => `<tr><th>${escapeHtml(k)}</th><td>${escapeHtml(v)}</td></tr>`).join('')}</table>
+${actionForms(s, o.csrf)}
+<h2>Timeline</h2><table class="timeline"><thead><tr><th>when</th><th>step</th><th>who</th><th>what</th></tr></thead><tbody>${s.timeline
+      .map(
+        (t) =>
+          `<tr><td>${clock(t.at)}</td><td>${escapeHtml(t.step)}</td><td>${escapeHtml(t.by)}</td><td>${escapeHtml(t.what)}</td></tr>`,
+      )
+      .join('')}</tbody></table>`,
+    { user: o.user },
+  );
+}
+
+/** The page a level-1 mail's link opens: says what it will do, acts only on the button. */
+export function confirmAckPage(o: { incidentId: string; by: string; summary?: string; error?: string; done?: boolean }): string {
+  const body = o.error
+    ? `<p class="error" role="alert">${escapeHtml(o.error)}</p>`
+    : o.done
+      ? `<p class="ok" role="status">Acknowledged ${escapeHtml(o.incidentId)} as ${escapeHtml(o.by)}. The level 1 reminders stop; follow the incident in the console.</p><p><a href="/incidents/${encodeURIComponent(o.incidentId)}">open the incident</a></p>`
+      : `<p>Acknowledge <strong>${escapeHtml(o.incidentId)}</strong>${o.summary ? ` (${escapeHtml(o.summary)})` : ''} as <strong>${escapeHtml(o.by)}</strong>? The level 1 reminders stop; levels 2 and 3 still follow unless it is resolved.</p>
+<form method="post"><button type="submit">acknowledge</button></form>`;
+  return layout('acknowledge', `<h1>Acknowledge the incident</h1>${body}`);
+}

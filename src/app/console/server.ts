@@ -1,0 +1,183 @@
+/**
+ * `pgwarden console`: the incident console over HTTP, with node:http alone. Every page but the
+ * login and a signed acknowledgement link needs a person (an operator's session, or a trusted
+ * proxy's user header); every form post carries the CSRF token of that person; every action
+ * is the incident's own Update, sent as that person. Nothing secret in a page or a URL but the
+ * acknowledgement link's own signature, which grants that one acknowledgement until it expires.
+ */
+import { createServer, IncomingMessage, Server, ServerResponse } from 'node:http';
+import type { ConsoleSettings } from '../../infra/config/console';
+import { ActionRefused, ConsoleBackend } from './backend';
+import { csrfToken, csrfValid, readSession, signSession, verifyPassword } from './auth';
+import { readActionToken } from '../../infra/crypto/action-links';
+import { boardPage, confirmAckPage, ConsoleAction, incidentPage, layout, loginPage, escapeHtml } from './pages';
+
+const SESSION_COOKIE = 'pgwarden_session';
+const ACTIONS: ConsoleAction[] = ['ack', 'assess', 'select', 'approve', 'resume', 'retry', 'skip', 'abort'];
+const DONE: Record<ConsoleAction, string> = {
+  ack: 'acknowledged',
+  assess: 'assessment recorded',
+  select: 'selection recorded',
+  approve: 'restore approved',
+  resume: 'operations resumed: the incident closes',
+  retry: 'retrying the step',
+  skip: 'step skipped',
+  abort: 'incident aborted',
+};
+
+export interface ConsoleOptions {
+  settings: ConsoleSettings;
+  backend: ConsoleBackend;
+  now?: () => Date;
+}
+
+function send(res: ServerResponse, status: number, html: string, headers: Record<string, string> = {}): void {
+  res.writeHead(status, {
+    'content-type': 'text/html; charset=utf-8',
+    // No scripts, no framing, no referrer (an acknowledgement link never leaks onwards).
+    'content-security-policy': "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; frame-ancestors 'none'",
+    'x-frame-options': 'DENY',
+    'referrer-policy': 'no-referrer',
+    'cache-control': 'no-store',
+    ...headers,
+  });
+  res.end(html);
+}
+
+const redirect = (res: ServerResponse, to: string, headers: Record<string, string> = {}) => {
+  res.writeHead(303, { location: to, 'cache-control': 'no-store', ...headers });
+  res.end();
+};
+
+async function readForm(req: IncomingMessage): Promise<Record<string, string>> {
+  let body = '';
+  for await (const chunk of req) {
+    body += chunk;
+    if (body.length > 64 * 1024) throw new Error('form too large');
+  }
+  return Object.fromEntries(new URLSearchParams(body));
+}
+
+function cookie(req: IncomingMessage, name: string): string | undefined {
+  for (const part of (req.headers.cookie ?? '').split(';')) {
+    const [k, ...v] = part.trim().split('=');
+    if (k === name) return v.join('=');
+  }
+  return undefined;
+}
+
+/** A same-site path to return to after logging in, never another site. */
+const safeNext = (next: string | undefined) => (next && /^\/(?!\/)[^\s]*$/.test(next) ? next : '/');
+
+export function createConsoleServer(o: ConsoleOptions): Server {
+  const { settings, backend } = o;
+  const now = o.now ?? (() => new Date());
+  const secret = settings.sessionSecret!.reveal();
+  const secure = settings.publicUrl.startsWith('https://') ? '; Secure' : '';
+
+  /** Who is acting: the trusted proxy's user, or the session's operator; null when nobody logged in. */
+  const who = (req: IncomingMessage): string | null => {
+    if (settings.trustedUserHeader) {
+      const v = req.headers[settings.trustedUserHeader];
+      return typeof v === 'string' && v.trim() ? v.trim() : null;
+    }
+    return readSession(cookie(req, SESSION_COOKIE), secret, now().getTime())?.user ?? null;
+  };
+
+  async function route(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const url = new URL(req.url ?? '/', 'http://console');
+    const path = url.pathname;
+    if (path === '/healthz') return send(res, 200, 'ok', { 'content-type': 'text/plain' });
+
+    // A level 1 mail's link: the signed token is the credential, for this one acknowledgement.
+    if (path === '/ack') {
+      const token = readActionToken(url.searchParams.get('t') ?? '', secret, now().getTime());
+      if ('problem' in token) return send(res, 403, confirmAckPage({ incidentId: '', by: '', error: token.problem }));
+      if (req.method === 'POST') {
+        try {
+          await backend.act(token.incidentId, 'ack', {}, token.by);
+          return send(res, 200, confirmAckPage({ ...token, done: true }));
+        } catch (err) {
+          if (err instanceof ActionRefused) return send(res, 409, confirmAckPage({ ...token, error: err.message }));
+          throw err;
+        }
+      }
+      const s = await backend.incident(token.incidentId);
+      return send(res, 200, confirmAckPage({ ...token, summary: s?.summary }));
+    }
+
+    if (path === '/login' && !settings.trustedUserHeader) {
+      if (req.method !== 'POST') return send(res, 200, loginPage({ next: url.searchParams.get('next') ?? '/' }));
+      const form = await readForm(req);
+      const hash = settings.operators.get(form.user ?? '');
+      if (!hash || !verifyPassword(form.password ?? '', hash)) {
+        await new Promise((r) => setTimeout(r, 500)); // a guess costs time
+        return send(res, 401, loginPage({ error: 'unknown name or wrong password', next: form.next }));
+      }
+      const value = signSession({ user: form.user, exp: now().getTime() + settings.sessionHours * 3_600_000 }, secret);
+      return redirect(res, safeNext(form.next), {
+        'set-cookie': `${SESSION_COOKIE}=${value}; HttpOnly; SameSite=Strict; Path=/; Max-Age=${settings.sessionHours * 3600}${secure}`,
+      });
+    }
+    if (path === '/logout' && req.method === 'POST')
+      return redirect(res, '/login', {
+        'set-cookie': `${SESSION_COOKIE}=; HttpOnly; SameSite=Strict; Path=/; Max-Age=0${secure}`,
+      });
+
+    const user = who(req);
+    if (!user) {
+      if (settings.trustedUserHeader)
+        return send(res, 401, layout('sign in', `<p class="error">Sign in through the proxy in front of this console.</p>`));
+      return redirect(res, `/login?next=${encodeURIComponent(path)}`);
+    }
+    // The CSRF token is bound to the person: a page rendered for one cannot be posted as another.
+    const csrf = csrfToken(user, secret);
+
+    if (path === '/' && req.method === 'GET') return send(res, 200, boardPage(await backend.openIncidents(), now(), user));
+
+    const m = /^\/incidents\/([^/]+)(?:\/([a-z]+))?$/.exec(path);
+    if (m) {
+      const id = decodeURIComponent(m[1]);
+      const action = m[2] as ConsoleAction | undefined;
+      if (!action && req.method === 'GET') {
+        const s = await backend.incident(id);
+        if (!s)
+          return send(res, 404, layout('not found', `<p class="error">${escapeHtml(id)} is not an incident.</p>`, { user }));
+        const done = url.searchParams.get('done') as ConsoleAction | null;
+        return send(res, 200, incidentPage(s, { csrf, user, now: now(), done: done && DONE[done] ? DONE[done] : undefined }));
+      }
+      if (action && ACTIONS.includes(action) && req.method === 'POST') {
+        const form = await readForm(req);
+        if (!csrfValid(user, form.csrf, secret))
+          return send(
+            res,
+            403,
+            layout('refused', '<p class="error">This form is stale or was not sent from this console: reload the page.</p>', {
+              user,
+            }),
+          );
+        try {
+          await backend.act(id, action, form, user);
+          return redirect(res, `/incidents/${encodeURIComponent(id)}?done=${action}`);
+        } catch (err) {
+          if (!(err instanceof ActionRefused)) throw err;
+          const s = await backend.incident(id);
+          if (!s)
+            return send(res, 404, layout('not found', `<p class="error">${escapeHtml(id)} is not an incident.</p>`, { user }));
+          return send(res, 400, incidentPage(s, { csrf, user, now: now(), error: err.message }));
+        }
+      }
+    }
+    return send(res, 404, layout('not found', '<p class="error">No such page.</p>', { user }));
+  }
+
+  return createServer((req, res) => {
+    route(req, res).catch((err: unknown) => {
+      // The reason goes to the console's log; the page says only that it failed (no stack, no internals).
+      process.stderr.write(`console: ${req.method} ${req.url?.split('?')[0]}: ${(err as Error).message}\n`);
+      if (!res.headersSent)
+        send(res, 502, layout('error', '<p class="error">The console could not reach Temporal or the incident; try again.</p>'));
+      else res.end();
+    });
+  });
+}
