@@ -128,6 +128,8 @@ export function baseBackupActivities(deps: ActivityDeps) {
         throw new ConfigError([
           `${version} is too old for base backups (client-side compression needs 15 or newer): install postgresql-client-15 or newer and point PG_BIN_DIR at it`,
         ]);
+      // Without archiving the copy is useless: said now, not after the copy and ten minutes of waiting for its WAL.
+      await requireArchiving(input.server);
       const compressArg = pgBasebackupCompressArg(compression);
 
       const started = Date.now();
@@ -225,21 +227,6 @@ export function baseBackupActivities(deps: ActivityDeps) {
      * Waits (heartbeating) until the archive holds the segment the backup ended in; the server
      * is asked to finish that segment so the wait is seconds, not until it fills up.
      */
-    /**
-     * Archiving of the server runs and is not failing: a base backup is useless without its
-     * WAL, so this is said before the copy instead of after ten minutes of waiting for it.
-     */
-    async checkArchiving(input: { server: string }): Promise<void> {
-      // Temporal's list catches up within a moment of `wal start`: a problem counts once it lasts 10 s.
-      const until = Date.now() + 10_000;
-      for (;;) {
-        const problem = await archivingProblem(input.server);
-        if (!problem) return;
-        if (Date.now() > until) throw new BackupError(problem);
-        await new Promise((r) => setTimeout(r, 1000));
-      }
-    },
-
     async awaitBackupWal(input: { server: string; walFile: string; timeoutSeconds: number }): Promise<void> {
       const ctx = Context.current();
       const { config, bucket } = deps;
@@ -333,4 +320,15 @@ async function archivingProblem(server: string): Promise<string | null> {
     return null;
   }
   return `WAL archiving of ${server} is not running, so the WAL a base backup needs would never be archived: start it (pgwarden wal start), then take the base backup`;
+}
+
+/** Fails when archiving of the server is not running or keeps failing; the list catches up within a moment of `wal start`. */
+async function requireArchiving(server: string): Promise<void> {
+  const until = Date.now() + 10_000;
+  for (;;) {
+    const problem = await archivingProblem(server);
+    if (!problem) return;
+    if (Date.now() > until) throw new BackupError(problem);
+    await new Promise((r) => setTimeout(r, 1000));
+  }
 }

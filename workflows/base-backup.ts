@@ -1,12 +1,12 @@
 /**
  * BaseBackupWorkflow: a copy of the whole cluster for point-in-time recovery.
- *   0. archiving of the server runs and is not failing: without it the copy is useless (said at once)
- *   1. copy: pg_basebackup -> compression -> encryption -> S3, heartbeating
+ *   1. copy: pg_basebackup (first: the tool's version, and archiving of the server running and not
+ *      failing, without which the copy is useless) -> compression -> encryption -> S3, heartbeating
  *   2. WAL: wait until the archive holds the segment the copy ended in (it is useless without),
  *      or the later one its row counts were taken at (verification recovers to there)
  *   3. manifest: written last, it commits the base backup (start and stop LSN, timeline)
  */
-import { patched, proxyActivities, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
+import { proxyActivities, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
 import type { Activities } from '../activities';
 import { baseBackupIdFor, lastWalNeeded, type BaseBackupManifest } from '../src/operations/pitr/base-backup';
 import { DatabaseSA, OperationSA } from '../src/infra/temporal/search-attributes';
@@ -41,11 +41,6 @@ export async function BaseBackupWorkflow(input: BaseBackupInput): Promise<BaseBa
     heartbeatTimeout: '30 seconds',
     retry: { maximumAttempts: 3 },
   });
-
-  if (patched('base-backup-checks-archiving')) {
-    const { checkArchiving } = proxyActivities<Activities>({ startToCloseTimeout: '1 minute', retry: { maximumAttempts: 3 } });
-    await checkArchiving({ server: input.server });
-  }
 
   const copy = await copyCluster({ server: input.server, backupId, workflowId: info.workflowId, runId: info.runId });
   // Up to the point the rows were counted at, so verification can recover to it.

@@ -69,6 +69,9 @@ describe('recorded histories replay against the current workflows', () => {
         'restore-test-failed-smoke.json',
         'dr-drill-resolved.json',
         'dr-drill-refused.json',
+        'restore-approved-with-evidence.json',
+        'pitr-restore-with-evidence.json',
+        'pitr-restore-refused-with-evidence.json',
         'recover-table-replace-with-evidence.json',
       ]),
     );
