@@ -60,6 +60,22 @@ export function freshnessActivities(deps: ActivityDeps) {
         report.drill = drills[0] ?? null;
         if (problem) report.problems = [...report.problems, problem];
       }
+      // The annual complete recovery scenario, for a server in WAL_ARCHIVE while its schedule is on.
+      if (deps.config.schedules.drScenarioCron && deps.config.wal.servers.includes(input.database)) {
+        const scenarios = (await storedDrills(deps, input.database))
+          .filter((d) => d.scenario === 'server-lost')
+          .map((d) => ({ id: d.id, finishedAt: d.closedAt ?? d.generatedAt, passed: d.status === 'resolved' }));
+        const problem = overdueProblem({
+          what: 'complete recovery scenario (a server-lost drill)',
+          database: input.database,
+          command: `pgwarden dr start --drill --scenario server-lost --summary "scenario" --database ${input.database}`,
+          runs: scenarios,
+          maxDays: deps.config.schedules.maxScenarioAgeDays,
+          now: new Date(input.now),
+          firstBackupAt: catalog.at(-1)?.takenAt ?? null,
+        });
+        if (problem) report.problems = [...report.problems, problem];
+      }
       if (report.problems.length === 0) return { ...report, notified: false };
       log.error('backups missing or stale', { database: input.database, problems: report.problems });
       const results = await deliver(deps, freshnessNotice(report, input.workflowId));

@@ -61,7 +61,7 @@ export async function DisasterRecoveryWorkflow(input: DisasterRecoveryInput): Pr
   // The strategy's quarterly drill: the same runbook on copies, pgwarden taking the human steps unless attended.
   const drill = isDrill(input) && patched(DRILL);
   const auto = drill && input.attended !== true;
-  if (drill) incident.state.drill = { attended: !auto, database: null };
+  if (drill) incident.state.drill = { attended: !auto, database: null, ...(input.scenario ? { scenario: input.scenario } : {}) };
   if (auto)
     flow.onStepFailed = (reason) => {
       incident.abort({ by: DRILL_ACTOR, reason: `the drill stopped at ${incident.state.step}: ${reason}` });
@@ -81,7 +81,12 @@ export async function DisasterRecoveryWorkflow(input: DisasterRecoveryInput): Pr
 
       await flow.step('identify', () => identifyFailure(incident));
       await flow.step('assess', async () => {
-        if (auto) return incident.assess({ by: DRILL_ACTOR, dataLossScope: 'none: a drill', customerImpact: false });
+        if (auto)
+          return incident.assess({
+            by: DRILL_ACTOR,
+            dataLossScope: input.scenario === 'server-lost' ? 'none: a drill (the server played lost)' : 'none: a drill',
+            customerImpact: false,
+          });
         await flow.waitFor(
           `the assessment: pgwarden dr assess ${incident.id} --scope TEXT --customer-impact yes|no --as NAME`,
           () => incident.state.assessment,
@@ -125,6 +130,21 @@ export async function DisasterRecoveryWorkflow(input: DisasterRecoveryInput): Pr
       await quick
         .dropDrillDatabase({ database: incident.state.database, name: practised })
         .catch((err: unknown) => log.warn('drill database not dropped', { error: rootCauseMessage(err) }));
+    // A drill's point-in-time recovery made a new instance on the server's host: stopped and removed.
+    const chosen = incident.state.selection;
+    if (
+      incident.state.drill &&
+      chosen?.kind === 'point-in-time' &&
+      incident.state.restore &&
+      patched('dr-drill-discards-instance')
+    )
+      await proxyActivities<Activities>({
+        ...onHost(chosen.hostQueue),
+        startToCloseTimeout: '5 minutes',
+        retry: { maximumAttempts: 3 },
+      })
+        .discardRestoreTestInstance({ server: incident.state.database, workflowId: incident.state.restore.workflowId })
+        .catch((err: unknown) => log.warn('drill instance not removed', { error: rootCauseMessage(err) }));
     if (patched('dr-evidence-report')) {
       // The record an auditor asks for, built from this run's state; a failure to store it is logged, never the incident's.
       incident.state.evidence = await quick
@@ -216,7 +236,15 @@ async function selectBackup(flow: IncidentFlow, auto = false): Promise<void> {
       incident.proposedPointInTime({ unavailable: rootCauseMessage(err) });
     }
   }
-  if (auto) {
+  if (auto && s.drill?.scenario === 'server-lost') {
+    // The annual scenario: the whole server from its WAL archive, to the end of it, into a new instance (removed at the close).
+    if (!s.pointInTime)
+      throw typedFailure(
+        'UsageError',
+        `${s.database} has no point-in-time archive to recover the server from (WAL_ARCHIVE, a base backup)`,
+      );
+    incident.offerSelection({ by: DRILL_ACTOR, to: 'latest' });
+  } else if (auto) {
     // An unattended drill restores the proposed backup into a database of its own, dropped at the close.
     const database = drillDatabaseName(incident.id);
     if (!s.proposal) throw typedFailure('BackupError', `no backup of ${s.database} to practise on`);

@@ -19,7 +19,8 @@ describe('desiredSchedules', () => {
     // The other schedules are unchanged by it (same ids, same fingerprints), but the archived
     // server's restore test, which now recovers it to a point in time too.
     const before = new Map(desiredSchedules(loadConfig(env)).map((d) => [d.scheduleId, d.fingerprint]));
-    for (const d of desired.filter((x) => x.operation !== 'baseBackup' && x.scheduleId !== 'pgwarden-restoreTest-app'))
+    const newForArchived = ['pgwarden-restoreTest-app', 'pgwarden-drScenario-app'];
+    for (const d of desired.filter((x) => x.operation !== 'baseBackup' && !newForArchived.includes(x.scheduleId)))
       expect(before.get(d.scheduleId)).toBe(d.fingerprint);
     expect(before.get('pgwarden-restoreTest-app')).not.toBe(
       desired.find((d) => d.scheduleId === 'pgwarden-restoreTest-app')!.fingerprint,
@@ -63,5 +64,21 @@ describe('desiredSchedules', () => {
     ]);
     expect(drills({ ...env, DR_DRILL_ATTENDED: 'true' })[0].args).toEqual([expect.objectContaining({ attended: true })]);
     expect(drills({ ...env, SCHEDULE_DR_DRILL_CRON: 'off' })).toEqual([]);
+  });
+
+  it('runs the annual server-lost scenario for the servers in WAL_ARCHIVE only, or off', () => {
+    const scenarios = (e: Record<string, string>) =>
+      desiredSchedules(loadConfig(e)).filter((d) => d.scheduleId.startsWith('pgwarden-drScenario-'));
+    expect(scenarios(env)).toEqual([]);
+    expect(scenarios({ ...env, WAL_ARCHIVE: 'app' })).toEqual([
+      expect.objectContaining({
+        scheduleId: 'pgwarden-drScenario-app',
+        workflowType: 'DisasterRecoveryWorkflow',
+        args: [expect.objectContaining({ database: 'app', drill: true, scenario: 'server-lost' })],
+        cron: '0 10 1 2 *',
+        idWord: 'dr-scenario',
+      }),
+    ]);
+    expect(scenarios({ ...env, WAL_ARCHIVE: 'app', SCHEDULE_DR_SCENARIO_CRON: 'off' })).toEqual([]);
   });
 });

@@ -675,6 +675,19 @@ describe('dr start --drill', () => {
     expect(openingProblem({ summary: 'q', drill: 'yes' } as never, openedAt)).toBe(
       '"drill" must be true or false without quotes; got "yes"',
     );
+    expect(openingProblem({ summary: 'q', scenario: 'server-lost' }, openedAt)).toBe(
+      '"scenario" is for a drill: add "drill": true',
+    );
+    expect(openingProblem({ summary: 'q', drill: true, scenario: 'flood' } as never, openedAt)).toBe(
+      '"scenario" "flood": the one scenario is "server-lost"',
+    );
+    expect(openingProblem({ summary: 'q', drill: true, scenario: 'server-lost' }, openedAt)).toBeNull();
+    expect(startInput({ summary: 'q', drill: true, scenario: 'server-lost' }, 'shop', { PGWARDEN_OPERATOR: 'c' })).toMatchObject({
+      scenario: 'server-lost',
+    });
+    expect(() => startInput({ summary: 'q', scenario: 'server-lost' }, 'shop', { PGWARDEN_OPERATOR: 'c' })).toThrow(
+      '--scenario goes with --drill',
+    );
     const waiting = {
       ...s,
       status: 'open' as const,

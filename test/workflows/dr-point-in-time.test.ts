@@ -8,7 +8,8 @@
  * the whole server as of the second before, into a new instance, checked promoted there.
  */
 import { spawn } from 'node:child_process';
-import { mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
+import { runFolder } from '../../activities/recover-instance';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomUUID } from 'node:crypto';
@@ -213,6 +214,33 @@ it('proposes the second before the failure, recovers a table or the server as a 
       const closed2: IncidentState = await h2.result();
       expect(closed2.recovery!.dataLossSeconds).toBeLessThan(10);
       expect(closed2.evidence).toBeTruthy();
+
+      // --- The annual complete recovery scenario: a drill with the server lost, by itself, to the end of the archive.
+      const beforeLast = Date.now();
+      await app.query(`INSERT INTO shop.payments (order_id, amount) VALUES (1, 99)`);
+      await app.query('SELECT pg_switch_wal()');
+      await sleep(3000);
+      const scenario: IncidentState = await client.workflow.execute(WorkflowType.disasterRecovery, {
+        taskQueue,
+        workflowId: `dr-scenario-${db}-${uniqueSuffix()}`,
+        args: [{ summary: 'the server is lost', database: db, drill: true, scenario: 'server-lost', openedBy: 'schedule' }],
+      });
+      expect(scenario).toMatchObject({
+        status: 'resolved',
+        severity: 'DRILL',
+        drill: { attended: false, scenario: 'server-lost' },
+        selection: { by: 'pgwarden (drill)', kind: 'point-in-time', target: { kind: 'latest' } },
+        restore: { status: 'succeeded' },
+        checks: [
+          expect.objectContaining({ name: 'promoted', ok: true }),
+          expect.objectContaining({ name: 'smoke query 1', ok: true }),
+        ],
+        recovery: { withinRpo: true },
+      });
+      // Everything the archive held came back (up to the last payment's commit), and the instance is gone.
+      expect(scenario.restore!.detail).toMatch(/^recovered from base_/);
+      expect(Date.parse(scenario.restore!.recoveredTo!.commitTime!)).toBeGreaterThanOrEqual(beforeLast - 50);
+      expect(existsSync(runFolder(workDir, db, scenario.restore!.workflowId))).toBe(false);
     } finally {
       await app.end();
     }

@@ -280,6 +280,10 @@ An incident, start to end (ids look like dr-shop-20261124T021500Z):
       'a drill (severity DRILL): level 1 only, restores into new places only, refused while a real incident is open',
     )
     .option('--attended', 'with --drill: wait for on-call at each human step (default: pgwarden takes them)')
+    .option(
+      '--scenario <name>',
+      'with --drill: server-lost, the annual complete recovery scenario (the server from its WAL archive into a new instance)',
+    )
     .option('--matrix <name>', 'escalation matrix (default: default)')
     .option('--as <name>', 'who opens it (default: your user name)')
     .option('--json', 'print JSON')

@@ -62,6 +62,10 @@ export interface ScheduleSettings {
   drDrillCron: string | null;
   /** The daily check alerts when no drill was resolved within this many days (while its schedule is on). */
   maxDrillAgeDays: number;
+  /** The annual complete recovery scenario (a server-lost drill); null when SCHEDULE_DR_SCENARIO_CRON=off. */
+  drScenarioCron: string | null;
+  /** The daily check alerts when no server-lost drill was resolved within this many days (while its schedule is on). */
+  maxScenarioAgeDays: number;
   /** The missing-backup check's limits. */
   maxBackupAgeHours: number;
   maxVerifiedAgeDays: number;
@@ -216,6 +220,10 @@ function readSchedules(r: EnvReader): ScheduleSettings {
         ? null
         : cron('SCHEDULE_DR_DRILL_CRON', '0 10 15 1,4,7,10 *'),
     maxDrillAgeDays: r.integer('DR_DRILL_MAX_AGE_DAYS', 100, { min: 1, max: 3650 }),
+    // The strategy's annual complete recovery scenario; it needs a WAL archive, so it runs for the servers in WAL_ARCHIVE.
+    drScenarioCron:
+      r.string('SCHEDULE_DR_SCENARIO_CRON', '0 10 1 2 *') === 'off' ? null : cron('SCHEDULE_DR_SCENARIO_CRON', '0 10 1 2 *'),
+    maxScenarioAgeDays: r.integer('DR_SCENARIO_MAX_AGE_DAYS', 380, { min: 1, max: 3650 }),
     maxBackupAgeHours: r.integer('MISSING_BACKUP_MAX_AGE_HOURS', 26, { min: 1, max: 8760 }),
     maxVerifiedAgeDays: r.integer('MISSING_VERIFICATION_MAX_AGE_DAYS', 8, { min: 1, max: 3650 }),
   };

@@ -192,6 +192,16 @@ export const CONFIG_VARIABLES: VariableDoc[] = [
     default: '100',
   },
   {
+    name: 'SCHEDULE_DR_SCENARIO_CRON',
+    description: 'the annual complete recovery scenario (a drill with the server lost), for the servers in WAL_ARCHIVE, or off',
+    default: '0 10 1 2 *',
+  },
+  {
+    name: 'DR_SCENARIO_MAX_AGE_DAYS',
+    description: 'the check alerts when no server-lost drill was resolved for this long (while its schedule is on)',
+    default: '380',
+  },
+  {
     name: 'DR_DRILL_ESCALATE',
     description: 'drills escalate like real incidents (levels 2-4) instead of level 1 only',
     default: 'false',

@@ -36,6 +36,8 @@ export interface EvidenceReport {
   id: string;
   database: string;
   severity: string;
+  /** A drill's scenario (server-lost: the annual complete recovery scenario), or null. */
+  scenario?: string | null;
   summary: string;
   status: IncidentState['status'];
   openedAt: string;
@@ -96,6 +98,7 @@ export function incidentEvidence(s: IncidentState, generatedAt: Date): EvidenceR
     id: s.incidentId,
     database: s.database,
     severity: s.severity,
+    scenario: s.drill?.scenario ?? null,
     summary: s.summary,
     status: s.status,
     openedAt: s.openedAt,

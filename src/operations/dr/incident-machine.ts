@@ -29,6 +29,9 @@ export function openingProblem(input: Partial<DisasterRecoveryInput> | undefined
     return `"severity" ${JSON.stringify(input.severity)}: use one of ${SEVERITIES.join(', ')} (or "drill": true)`;
   if (input.drill != null && typeof input.drill !== 'boolean')
     return `"drill" must be true or false without quotes; got ${JSON.stringify(input.drill)}`;
+  if (input.scenario != null && input.scenario !== 'server-lost')
+    return `"scenario" ${JSON.stringify(input.scenario)}: the one scenario is "server-lost"`;
+  if (input.scenario != null && !isDrill(input)) return '"scenario" is for a drill: add "drill": true';
   if (input.failureTime) {
     const failureTime = new Date(input.failureTime);
     if (Number.isNaN(failureTime.getTime()))

@@ -46,6 +46,12 @@ export interface DisasterRecoveryInput {
   drill?: boolean;
   /** A drill that waits for on-call at each human step, as a real incident does (default: pgwarden takes them). */
   attended?: boolean;
+  /**
+   * A drill's scenario: `server-lost` is the strategy's annual "complete recovery scenario": the
+   * whole server recovered from its WAL archive (to the end of it) into a new instance, not one
+   * database from its nightly backup.
+   */
+  scenario?: 'server-lost';
 }
 
 export interface TimelineEntry {
@@ -180,7 +186,7 @@ export interface IncidentState {
   /** Where the evidence report of a closed incident is stored (JSON and markdown). */
   evidence?: { json: string; markdown: string } | null;
   /** A drill: whether people take the human steps, and the database it restored into (dropped at the close). */
-  drill?: { attended: boolean; database: string | null } | null;
+  drill?: { attended: boolean; database: string | null; scenario?: 'server-lost' } | null;
   /** The last Signal refused by its validator (an Update's refusal goes back to its sender instead). */
   lastRefused?: { at: string; by: string; action: string; reason: string } | null;
 }

@@ -133,6 +133,26 @@ export function desiredSchedules(config: Config): DesiredSchedule[] {
           { name: 'drDrill', idWord: 'dr-drill', operationLabel: 'dr' },
         ),
       );
+    if (s.drScenarioCron && config.wal.servers.includes(db.id))
+      out.push(
+        make(
+          'disasterRecovery',
+          [
+            {
+              summary: 'annual complete recovery scenario: the server is lost',
+              database: db.id,
+              drill: true,
+              scenario: 'server-lost',
+              ...(config.incident.drillAttended ? { attended: true } : {}),
+              openedBy: 'schedule',
+            },
+          ],
+          s.drScenarioCron,
+          `Annual complete recovery scenario of ${db.id} (strategy: "Annually: complete recovery scenario testing"): a drill with the server lost, recovered from its WAL archive into a new instance, checked, measured, removed`,
+          24 * 60,
+          { name: 'drScenario', idWord: 'dr-scenario', operationLabel: 'dr' },
+        ),
+      );
     // Point-in-time recovery starts from a base backup: the servers archived get them on a schedule too.
     if (config.wal.servers.includes(db.id))
       out.push(

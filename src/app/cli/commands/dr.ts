@@ -35,6 +35,7 @@ export interface DrOptions {
   database?: string;
   drill?: boolean;
   attended?: boolean;
+  scenario?: string;
   failureTime?: string;
   severity?: string;
   matrix?: string;
@@ -68,6 +69,9 @@ export function startInput(
   if (!SEVERITIES.includes(severity as never) && severity !== 'DRILL')
     throw new UsageError(`--severity ${o.severity}: use one of ${SEVERITIES.join(', ')} (or --drill)`);
   if (o.attended && !o.drill) throw new UsageError('--attended goes with --drill: a real incident always waits for people');
+  if (o.scenario !== undefined && o.scenario !== 'server-lost')
+    throw new UsageError(`--scenario ${o.scenario}: the one scenario is server-lost`);
+  if (o.scenario && !o.drill) throw new UsageError('--scenario goes with --drill');
   if (o.failureTime !== undefined) {
     const t = Date.parse(o.failureTime);
     if (Number.isNaN(t)) throw new UsageError(`--failure-time ${o.failureTime}: expected an ISO time like 2026-11-24T02:15:00Z`);
@@ -77,7 +81,9 @@ export function startInput(
     summary: o.summary.trim(),
     database,
     severity: o.drill ? 'DRILL' : (severity as Severity),
-    ...(o.drill ? { drill: true, ...(o.attended ? { attended: true } : {}) } : {}),
+    ...(o.drill
+      ? { drill: true, ...(o.attended ? { attended: true } : {}), ...(o.scenario ? { scenario: 'server-lost' as const } : {}) }
+      : {}),
     ...(o.failureTime ? { failureTime: new Date(o.failureTime).toISOString() } : {}),
     ...(o.matrix ? { matrix: o.matrix } : {}),
     openedBy: who(o, env),
