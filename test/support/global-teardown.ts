@@ -1,8 +1,33 @@
 /** Stops the services this jest run started; a stack that was already running stays up. */
+import { spawnSync } from 'node:child_process';
 import { down } from '../../devstack/stack';
 import { sharedState } from './run-state';
 
+/**
+ * Child processes the tests left running (a filter program on a pipe nobody drains) would keep
+ * jest from exiting until CI's time limit: each is named, so the leak is seen and fixed, and stopped.
+ */
+function stopLeakedChildren(): void {
+  const out = spawnSync('ps', ['--ppid', String(process.pid), '-o', 'pid=,etime=,args='], { encoding: 'utf8' }).stdout ?? '';
+  for (const line of out
+    .split('\n')
+    .map((l) => l.trim())
+    .filter(Boolean)) {
+    const [pid, etime, ...args] = line.split(/\s+/);
+    if (args[0] === 'ps') continue;
+    process.stderr.write(
+      `global teardown: a test left a child process running for ${etime}: ${args.join(' ')} (pid ${pid}); stopping it\n`,
+    );
+    try {
+      process.kill(Number(pid), 'SIGKILL');
+    } catch {
+      // gone meanwhile
+    }
+  }
+}
+
 export default async function globalTeardown(): Promise<void> {
+  stopLeakedChildren();
   const shared = sharedState();
   shared.refs -= 1;
   if (shared.refs > 0) return;

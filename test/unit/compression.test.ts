@@ -1,8 +1,10 @@
 /** Compression choices and the filter streams, run through the real zstd and lz4 programs. */
 import { randomBytes } from 'node:crypto';
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { Duplex, Readable, Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
+import { pipeline as streamPipeline } from 'node:stream';
+import { runToCompletion } from '../../src/infra/process/spawn-stream';
 import {
   compressCommand,
   compressedByPgDump,
@@ -89,6 +91,31 @@ describe('a filter program', () => {
       new Writable({ write: (c: Buffer, _e, done) => (chunks.push(c), done()) }),
     ]);
     expect(Buffer.concat(chunks).toString()).toBe('hello');
+    expect(ourZstd()).toBe(before);
+  });
+});
+
+describe('a program fed through a filter', () => {
+  const ourZstd = () =>
+    execFileSync('ps', ['--ppid', String(process.pid), '-o', 'comm='], { encoding: 'utf8' })
+      .split('\n')
+      .filter((c) => c.trim() === 'zstd').length;
+
+  // Without the fix a zstd stays on the pipe: stopped here, so the run fails on the assertion instead of hanging.
+  afterAll(() => {
+    spawnSync('pkill', ['-KILL', '-P', String(process.pid), 'zstd']); // exits 1 when there is none
+  });
+
+  it('stops the filter when the program exits before reading everything, leaving no process on the pipe', async () => {
+    const before = ourZstd();
+    // An input that never ends (a download that stalls), through zstd, into a program that reads nothing.
+    const endless = new Readable({ read() {} });
+    const input = streamPipeline([endless, ...decompressor('zstd')], () => undefined) as unknown as Readable;
+    input.resume(); // starts the filter, as a reader would
+    await new Promise((r) => setTimeout(r, 200));
+    expect(ourZstd()).toBe(before + 1);
+    await runToCompletion('true', [], process.env, { stdin: input });
+    await new Promise((r) => setTimeout(r, 300));
     expect(ourZstd()).toBe(before);
   });
 });

@@ -87,6 +87,9 @@ export async function runToCompletion(
   }
   const result = await exited;
   options.signal?.removeEventListener('abort', kill);
+  // The program reads no more: what still feeds it (a download, a decompressor's own process)
+  // is stopped, not left waiting on a pipe nobody drains.
+  if (options.stdin && !options.stdin.readableEnded) options.stdin.destroy();
   if (inputError) throw inputError;
   if (result.code !== 0) {
     const why = result.error ? result.error.message : result.signal ? `killed by ${result.signal}` : `exit ${result.code}`;
