@@ -72,6 +72,7 @@ describe('recorded histories replay against the current workflows', () => {
         'restore-approved-with-evidence.json',
         'pitr-restore-with-evidence.json',
         'pitr-restore-refused-with-evidence.json',
+        'dr-scenario-server-lost.json',
         'recover-table-replace-with-evidence.json',
       ]),
     );
