@@ -141,8 +141,10 @@ export function incidentEvidence(s: IncidentState, generatedAt: Date): EvidenceR
   };
 }
 
-const cell = (v: string) => v.replace(/\|/g, '\\|').replace(/\n/g, ' ');
-const time = (iso: string | null) => (iso ? iso.replace('T', ' ').replace(/\.\d+Z$/, 'Z') : '–');
+/** A value in a markdown table cell: pipes escaped, one line. */
+export const cell = (v: string) => v.replace(/\|/g, '\\|').replace(/\n/g, ' ');
+/** An ISO time as the reports print it: "2026-11-24 02:15:00Z", or a dash. */
+export const time = (iso: string | null) => (iso ? iso.replace('T', ' ').replace(/\.\d+Z$/, 'Z') : '–');
 const duration = (seconds: number | null) =>
   seconds === null
     ? '–'

@@ -7,6 +7,7 @@
 import { OBJECTIVES } from '../../infra/config/objectives';
 import type { RecoveryCheck } from '../dr/incident';
 import { runHash } from '../backup/naming';
+import { cell } from '../dr/evidence';
 import { overdueProblem } from '../backup/freshness';
 
 export const RESTORE_TEST_KIND = 'pgwarden.evidence';
@@ -119,8 +120,6 @@ export function describeRestoreTest(r: RestoreTestReport): string[] {
     ...(r.pointInTimeSkipped ? [`point-in-time: not tested: ${r.pointInTimeSkipped}`] : []),
   ];
 }
-
-const cell = (v: string) => v.replace(/\|/g, '\\|').replace(/\n/g, ' ');
 
 export function restoreTestMarkdown(r: RestoreTestReport): string {
   const lines = [
