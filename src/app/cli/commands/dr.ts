@@ -4,14 +4,13 @@
  * retry | skip | abort | list. Every step goes through the workflow's validated Updates, so
  * a wrong step or a missing field is refused with the workflow's own message (exit 64).
  */
-import { startRun } from '../start-run';
+import { openIncident } from '../../open-incident';
 import { describeRecovery } from '../../../operations/dr/recovery';
 import { userInfo } from 'node:os';
 import { operatorIdentity } from '../operator';
-import { ApplicationFailure, Client, WorkflowHandle, WorkflowNotFoundError, WorkflowUpdateFailedError } from '@temporalio/client';
-import { BackupNotFoundError, NoWorkerError, UsageError } from '../../../infra/errors/errors';
-import { requireWorker, workerPolls } from '../no-worker';
-import type { DisasterRecoveryWorkflow } from '../../../../workflows/disaster-recovery';
+import { ApplicationFailure, Client, WorkflowNotFoundError, WorkflowUpdateFailedError } from '@temporalio/client';
+import { BackupNotFoundError, UsageError } from '../../../infra/errors/errors';
+import { requireWorker } from '../no-worker';
 import { DisasterRecoveryInput, IncidentState, SEVERITIES, Severity, STEP_TITLES } from '../../../operations/dr/incident';
 import { describeSelection, levelsSent } from '../../../operations/dr/details';
 import { describeTarget } from '../../../operations/pitr/target';
@@ -149,66 +148,14 @@ export async function runDrStart(ctx: CommandContext, o: DrOptions): Promise<voi
   const database = ctx.pickDatabase(config, o.database);
   const input = startInput(o, database, ctx.env);
   await withClient(ctx, async (client) => {
-    const { handle, id, link } = await startRun(client, config, {
-      workflow: 'disasterRecovery',
-      operation: 'dr',
-      database,
-      args: [input],
-      searchAttributes: [
-        { key: SeveritySA, value: input.severity! },
-        { key: IncidentStatusSA, value: 'open' },
-        { key: IncidentStepSA, value: 'identify' },
-        { key: EscalationLevelSA, value: 0 },
-      ],
-      summary: `[${input.severity}] ${database}: ${input.summary}`,
-      callerChecksWorker: true,
-    });
-    const level1 = await confirmLevel1(client, handle, id, config.temporal.taskQueue);
+    const { id, runId, link, level1 } = await openIncident(client, config, input);
     const board = listLink(config.temporal.uiUrl, client.options.namespace, OPEN_INCIDENTS_QUERY);
-    if (o.json)
-      process.stdout.write(
-        JSON.stringify({ incidentId: id, runId: handle.firstExecutionRunId, link, level1Sent: level1 }, null, 2) + '\n',
-      );
+    if (o.json) process.stdout.write(JSON.stringify({ incidentId: id, runId, link, level1Sent: level1 }, null, 2) + '\n');
     else
       process.stdout.write(
         `incident ${id} opened; level 1 alert sent to ${level1.join(', ') || 'Slack only'}\n${link ? `follow it: ${link}\n` : ''}${board ? `open incidents: ${board}\n` : ''}next: pgwarden dr ack ${id} --as NAME, then pgwarden dr status ${id}\n`,
       );
   });
-}
-
-/** Seconds a started incident gets to show that a worker took it and level 1 went out. */
-const CONFIRM_SECONDS = 15;
-
-/**
- * Confirms that a worker picked the incident up and level 1 is out (its contacts), or fails
- * saying what is wrong: no worker (the incident is recorded and its clock runs, but nobody was
- * alerted), or the incident could not open (the workflow's own reason).
- */
-async function confirmLevel1(
-  client: Client,
-  handle: WorkflowHandle<typeof DisasterRecoveryWorkflow>,
-  id: string,
-  taskQueue: string,
-): Promise<string[]> {
-  if (!(await workerPolls(client, taskQueue, 5000)))
-    throw new NoWorkerError(
-      `incident ${id} is recorded and its escalation clock runs from now, but no worker is polling task queue "${taskQueue}", so nobody has been alerted yet; start one (pgwarden worker)`,
-    );
-  const deadline = Date.now() + CONFIRM_SECONDS * 1000;
-  for (;;) {
-    const { status } = await handle.describe();
-    if (status.name !== 'RUNNING') {
-      await handle.result(); // the incident could not open: its failure, with its exit code
-      throw new UsageError(`${id} ended at once (${status.name.toLowerCase()})`);
-    }
-    const s = await handle.query(m.incidentStateQuery).catch(() => undefined);
-    if (s?.escalation.sent.includes(1)) return s.matrix?.level1.contacts ?? [];
-    if (Date.now() > deadline)
-      throw new NoWorkerError(
-        `incident ${id} is open, but no worker sent its level 1 alert within ${CONFIRM_SECONDS} s (a busy worker or a slow mail relay?); check pgwarden dr status ${id}`,
-      );
-    await new Promise((r) => setTimeout(r, 250));
-  }
 }
 
 export async function runDrStatus(ctx: CommandContext, id: string, o: DrOptions): Promise<void> {
