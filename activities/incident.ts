@@ -15,6 +15,7 @@ import type { BackupProposal, Findings, RecoveryCheck } from '../src/operations/
 import type { EscalationMatrix } from '../src/operations/dr/escalation';
 import { IncidentBrief, incidentNotice, IncidentNoticeKind } from '../src/operations/dr/notices';
 import { ChannelResult } from '../src/infra/notify/notifier';
+import { SLACK_ACK_ACTION } from '../src/infra/notify/slack-interaction';
 import { countAllTables, countRows, listTables } from '../src/infra/postgres/tables';
 import { runLink } from '../src/infra/temporal/links';
 import { DatabaseSA, IncidentStatusSA, OperationSA, SeveritySA } from '../src/infra/temporal/search-attributes';
@@ -316,12 +317,11 @@ export function incidentActivities(deps: ActivityDeps) {
       );
       // Reminders go by e-mail only: a Slack webhook cannot thread, and a post per reminder buries the channel.
       const channels = input.kind === 'level1-reminder' ? (['email'] as const) : undefined;
-      return deliver(
-        deps,
-        incidentNotice(input.kind, input.brief, new Date(input.at), link, ackLinkFor(input)),
-        input.to,
-        channels && [...channels],
-      );
+      const notice = incidentNotice(input.kind, input.brief, new Date(input.at), link, ackLinkFor(input));
+      // With a Slack app configured, level 1's Slack message carries the Acknowledge button the console answers.
+      if (deps.config.console.slackSigningSecret && input.kind === 'level1' && !input.brief.acknowledgedBy)
+        notice.buttons = [{ text: 'Acknowledge', actionId: SLACK_ACK_ACTION, value: input.brief.incidentId }];
+      return deliver(deps, notice, input.to, channels && [...channels]);
     },
   };
 

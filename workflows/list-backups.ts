@@ -1,16 +1,29 @@
 /**
  * ListBackupsWorkflow: the catalog of complete backups of a database, read on the worker so
  * that the operator's machine needs no S3 credentials (`pgwarden restore --list`).
+ * RecoveryOptionsWorkflow: the same catalog and, for a server in WAL_ARCHIVE, its recoverable
+ * window: what the console's backups page and an incident's selection step choose from.
  */
 import { proxyActivities } from '@temporalio/workflow';
 import type { Activities } from '../activities';
 import type { CatalogEntry } from '../src/operations/catalog/catalog';
 
-const { listBackups } = proxyActivities<Activities>({
+const { listBackups, pitrWindow } = proxyActivities<Activities>({
   startToCloseTimeout: '2 minutes',
   retry: { maximumAttempts: 3 },
 });
 
 export async function ListBackupsWorkflow(input: { database: string }): Promise<CatalogEntry[]> {
   return listBackups(input);
+}
+
+export interface RecoveryOptions {
+  backups: CatalogEntry[];
+  /** From the oldest base backup to the newest stored WAL, or why there is none. */
+  window: { from: string; to: string } | { unavailable: string };
+}
+
+export async function RecoveryOptionsWorkflow(input: { database: string }): Promise<RecoveryOptions> {
+  const [backups, window] = await Promise.all([listBackups(input), pitrWindow({ server: input.database })]);
+  return { backups, window };
 }

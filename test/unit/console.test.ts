@@ -6,12 +6,16 @@ import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
 import { csrfToken, hashPassword, readSession, signSession, verifyPassword } from '../../src/app/console/auth';
 import { actionToken } from '../../src/infra/crypto/action-links';
-import { actionInput, ActionRefused, ConsoleBackend } from '../../src/app/console/backend';
+import { actionInput, ActionRefused, Board, ConsoleBackend } from '../../src/app/console/backend';
+import { NoWorkerError } from '../../src/infra/errors/errors';
 import { createConsoleServer } from '../../src/app/console/server';
 import { parseOperators, type ConsoleSettings } from '../../src/infra/config/console';
 import { openingState } from '../../src/operations/dr/incident-machine';
 import type { IncidentState } from '../../src/operations/dr/incident';
 import { Secret } from '../../src/infra/config/secret';
+import type { RecoveryOptions } from '../../workflows/list-backups';
+import { SLACK_ACK_ACTION, slackClicks, slackRequestProblem, slackSignature } from '../../src/infra/notify/slack-interaction';
+import { renderSlack } from '../../src/infra/notify/notice';
 
 const SECRET = 'a-console-secret-of-at-least-32-characters';
 const now = new Date('2026-11-30T10:30:00Z');
@@ -25,10 +29,41 @@ function incident(over: Partial<IncidentState> = {}): IncidentState {
   return { ...s, step: 'assess', stepStatus: 'waiting', waitingFor: 'the assessment', ...over };
 }
 
-function fakeBackend(state: IncidentState) {
+const options: RecoveryOptions = {
+  backups: [
+    {
+      backupId: 'backup_20261130_020000',
+      database: 'shop',
+      takenAt: '2026-11-30T02:00:03Z',
+      format: 'custom',
+      compression: 'zstd',
+      storedBytes: 5 * 1024 * 1024,
+      rows: 1200,
+      tables: 4,
+      reason: 'scheduled',
+      encryption: { algorithm: 'AES-256-GCM', keyId: 'k1' },
+      dataKey: 'x',
+      manifestKey: 'y',
+      storageClass: 'STANDARD',
+      verification: { status: 'passed', at: '2026-11-30T03:00:00Z', failures: [] },
+    },
+  ],
+  window: { from: '2026-11-23T01:00:00Z', to: '2026-11-30T10:29:58Z' },
+};
+
+function fakeBackend(initial: IncidentState, unanswered: Board['unanswered'] = []) {
   const acts: Array<{ id: string; action: string; input: Record<string, unknown> }> = [];
-  const backend: ConsoleBackend = {
-    openIncidents: async () => [state],
+  let state = initial;
+  const backend: ConsoleBackend & { set(s: IncidentState): void } = {
+    set: (s) => (state = s),
+    databases: () => ['shop'],
+    open: async (form, by) => {
+      if (!form.summary) throw new ActionRefused('summary is required: one line saying what failed');
+      acts.push({ id: '', action: 'open', input: { ...form, by } });
+      return { id: 'dr-shop-2', runId: 'r', level1: ['oncall@example.com'] };
+    },
+    recoveryOptions: async (database) => (database === 'shop' ? options : null),
+    openIncidents: async () => ({ incidents: [state], unanswered }),
     incident: async (id) => (id === state.incidentId ? state : null),
     act: async (id, action, form, by) => {
       const input = actionInput(action, form, by);
@@ -93,6 +128,71 @@ describe('console auth', () => {
     expect(readSession(c, 'another-secret-of-at-least-32-characters!', now.getTime())).toBeNull();
     const forged = Buffer.from(JSON.stringify({ user: 'mallory', exp: now.getTime() + 1000 })).toString('base64url');
     expect(readSession(`${forged}.${c.split('.')[1]}`, SECRET, now.getTime())).toBeNull();
+  });
+});
+
+describe('Slack interactivity', () => {
+  const body = `payload=${encodeURIComponent(
+    JSON.stringify({
+      type: 'block_actions',
+      user: { id: 'U1', username: 'bob' },
+      actions: [{ action_id: SLACK_ACK_ACTION, value: 'dr-shop-1' }],
+      response_url: 'https://hooks.slack.com/actions/x',
+    }),
+  )}`;
+  const ts = String(Math.floor(now.getTime() / 1000));
+  const signed = { timestamp: ts, signature: slackSignature('slack-secret', ts, body) };
+
+  it.each([
+    ['signed by Slack just now', signed, body, now.getTime(), null],
+    [
+      'another secret',
+      { ...signed, signature: slackSignature('other', ts, body) },
+      body,
+      now.getTime(),
+      'a signature that does not match SLACK_SIGNING_SECRET',
+    ],
+    ['a changed body', signed, body.replace('bob', 'eve'), now.getTime(), 'a signature that does not match SLACK_SIGNING_SECRET'],
+    ['six minutes later', signed, body, now.getTime() + 6 * 60_000, 'a request older than five minutes (a replay?)'],
+    ['no timestamp', { signature: signed.signature }, body, now.getTime(), 'no X-Slack-Request-Timestamp'],
+    ['no signature', { timestamp: ts }, body, now.getTime(), 'a signature that does not match SLACK_SIGNING_SECRET'],
+  ])('a request %s', (_, headers, b, at, problem) => {
+    expect(slackRequestProblem('slack-secret', headers, b, at)).toBe(problem);
+  });
+
+  it('reads the clicks and who clicked; anything else is no click', () => {
+    expect(slackClicks(body)).toEqual([{ actionId: SLACK_ACK_ACTION, value: 'dr-shop-1', by: 'slack:bob' }]);
+    expect(slackClicks('payload=not-json')).toEqual([]);
+    expect(slackClicks(`payload=${encodeURIComponent(JSON.stringify({ type: 'view_submission', user: { id: 'U1' } }))}`)).toEqual(
+      [],
+    );
+  });
+
+  it('renders a notice with buttons as blocks, the text kept as the fallback', () => {
+    const m = renderSlack({
+      event: 'incident.level1',
+      severity: 'critical',
+      title: 'shop down',
+      facts: [['Incident', 'dr-shop-1']],
+      buttons: [{ text: 'Acknowledge', actionId: SLACK_ACK_ACTION, value: 'dr-shop-1' }],
+    });
+    expect(m.text).toContain('*shop down*');
+    expect(m.blocks).toEqual([
+      { type: 'section', text: { type: 'mrkdwn', text: m.text } },
+      {
+        type: 'actions',
+        elements: [
+          {
+            type: 'button',
+            text: { type: 'plain_text', text: 'Acknowledge' },
+            action_id: SLACK_ACK_ACTION,
+            value: 'dr-shop-1',
+            style: 'primary',
+          },
+        ],
+      },
+    ]);
+    expect(renderSlack({ event: 'x', severity: 'info', title: 't', facts: [] }).blocks).toBeUndefined();
   });
 });
 
@@ -180,6 +280,123 @@ describe('the console over HTTP', () => {
     const changed = token.replace(/^./, (c) => (c === 'e' ? 'f' : 'e'));
     expect((await fetch(`${s.url}/ack?t=${changed}`, { method: 'POST' })).status).toBe(403);
     expect(acts).toHaveLength(1);
+  });
+
+  it('opens an incident from the board as the person logged in, with their CSRF token, a refusal shown on the board', async () => {
+    const { backend, acts } = fakeBackend(incident());
+    const s = await start({}, backend);
+    server = s.server;
+    const headers = { cookie: `pgwarden_session=${signSession({ user: 'alice', exp: now.getTime() + 60_000 }, SECRET)}` };
+    const post = (fields: Record<string, string>) =>
+      fetch(`${s.url}/incidents`, { ...form(fields), headers: { ...form(fields).headers, ...headers } });
+    const board = await (await fetch(`${s.url}/`, { headers })).text();
+    expect(board).toContain('data-action="open"');
+    expect(board).toContain('<option>shop</option>');
+    expect((await post({ database: 'shop', summary: 'orders lost' })).status).toBe(403); // no token
+    const refused = await post({ database: 'shop', summary: '', csrf: csrfToken('alice', SECRET) });
+    expect(refused.status).toBe(400);
+    expect(await refused.text()).toContain('summary is required');
+    const opened = await post({ database: 'shop', summary: 'orders lost', severity: 'SEV2', csrf: csrfToken('alice', SECRET) });
+    expect(opened.status).toBe(303);
+    expect(opened.headers.get('location')).toBe('/incidents/dr-shop-2?done=open');
+    expect(acts).toEqual([
+      { id: '', action: 'open', input: expect.objectContaining({ database: 'shop', summary: 'orders lost', by: 'alice' }) },
+    ]);
+  });
+
+  it("shows a database's backups and recoverable window, and offers them in the selection step", async () => {
+    const { backend } = fakeBackend(incident({ step: 'select', waitingFor: 'a selection' }));
+    const s = await start({}, backend);
+    server = s.server;
+    const headers = { cookie: `pgwarden_session=${signSession({ user: 'alice', exp: now.getTime() + 60_000 }, SECRET)}` };
+    const only = await fetch(`${s.url}/backups`, { headers, redirect: 'manual' });
+    expect(only.headers.get('location')).toBe('/backups/shop'); // one database: its page
+    const page = await (await fetch(`${s.url}/backups/shop`, { headers })).text();
+    expect(page).toContain('data-backup="backup_20261130_020000"');
+    expect(page).toMatch(/5\.0 MiB|5 MiB/);
+    expect(page).toContain('passed 2026-11-30 03:00 UTC');
+    expect(page).toContain('any second from 2026-11-23 01:00 UTC to 2026-11-30 10:29 UTC');
+    expect((await fetch(`${s.url}/backups/nope`, { headers })).status).toBe(404);
+    const step = await (await fetch(`${s.url}/incidents/dr-shop-1`, { headers })).text();
+    expect(step).toContain('<input type="radio" name="backupId" value="backup_20261130_020000">');
+    expect(step).toContain('<input type="radio" name="backupId" value="" checked> the proposal');
+    expect(step).toContain('Recoverable window: any second from');
+  });
+
+  it('tells live.js when what a page shows changed, and serves that one script under a CSP that allows only it', async () => {
+    const { backend } = fakeBackend(incident());
+    const s = await start({}, backend);
+    server = s.server;
+    const headers = { cookie: `pgwarden_session=${signSession({ user: 'alice', exp: now.getTime() + 60_000 }, SECRET)}` };
+    const page = await fetch(`${s.url}/incidents/dr-shop-1`, { headers });
+    expect(page.headers.get('content-security-policy')).toContain("script-src 'self'");
+    const version = /data-version="([^"]+)"/.exec(await page.text())![1];
+    const live = async () => (await fetch(`${s.url}/live?of=dr-shop-1`, { headers })).text();
+    expect(await live()).toBe(version);
+    backend.set(incident({ escalation: { ...incident().escalation, acknowledgedBy: 'bob', acknowledgedAt: now.toISOString() } }));
+    expect(await live()).not.toBe(version);
+    expect((await fetch(`${s.url}/live?of=board`, { redirect: 'manual' })).status).toBe(303); // nobody logged in: nothing said
+    const script = await fetch(`${s.url}/live.js`);
+    expect(script.headers.get('content-type')).toMatch(/^text\/javascript/);
+    expect(await script.text()).toContain('location.reload()');
+  });
+
+  it("acknowledges a Slack button's click as the Slack user, only when Slack signed it", async () => {
+    const { backend, acts } = fakeBackend(incident());
+    const s = await start({ slackSigningSecret: new Secret('slack-secret') }, backend);
+    server = s.server;
+    const body = `payload=${encodeURIComponent(
+      JSON.stringify({
+        type: 'block_actions',
+        user: { id: 'U1', username: 'bob' },
+        actions: [{ action_id: SLACK_ACK_ACTION, value: 'dr-shop-1' }],
+      }),
+    )}`;
+    const ts = String(Math.floor(now.getTime() / 1000));
+    const click = (signature: string) =>
+      fetch(`${s.url}/slack/actions`, {
+        method: 'POST',
+        redirect: 'manual',
+        headers: {
+          'content-type': 'application/x-www-form-urlencoded',
+          'x-slack-request-timestamp': ts,
+          'x-slack-signature': signature,
+        },
+        body,
+      });
+    expect((await click(slackSignature('guess', ts, body))).status).toBe(401);
+    expect(acts).toEqual([]);
+    const ok = await click(slackSignature('slack-secret', ts, body));
+    expect(ok.status).toBe(200);
+    expect(await ok.json()).toMatchObject({ text: 'dr-shop-1 acknowledged by slack:bob' });
+    expect(acts).toEqual([{ id: 'dr-shop-1', action: 'ack', input: { by: 'slack:bob' } }]);
+
+    // Without a signing secret there is no Slack endpoint: the request needs a login like any other.
+    const plain = await start({}, backend);
+    try {
+      const r = await fetch(`${plain.url}/slack/actions`, { method: 'POST', redirect: 'manual', body });
+      expect(r.status).toBe(303);
+      expect(acts).toHaveLength(1);
+    } finally {
+      plain.server.close();
+    }
+  });
+
+  it('names the open incidents no worker answers for, and says so on their page instead of hanging', async () => {
+    const { backend } = fakeBackend(incident(), [{ incidentId: 'dr-shop-0', database: 'shop', severity: 'SEV1' }]);
+    backend.incident = async () => {
+      throw new NoWorkerError(
+        'no worker answered for dr-shop-0 within 5 s, so its state cannot be shown; start one (pgwarden worker)',
+      );
+    };
+    const s = await start({}, backend);
+    server = s.server;
+    const headers = { cookie: `pgwarden_session=${signSession({ user: 'alice', exp: now.getTime() + 60_000 }, SECRET)}` };
+    const board = await (await fetch(`${s.url}/`, { headers })).text();
+    expect(board).toContain('No worker answers for this open incident: <code>dr-shop-0</code> (SEV1, shop)');
+    const page = await fetch(`${s.url}/incidents/dr-shop-0`, { headers });
+    expect(page.status).toBe(503);
+    expect(await page.text()).toContain('no worker answered for dr-shop-0 within 5 s');
   });
 
   it('behind a trusted proxy takes its user header, and without it refuses', async () => {

@@ -480,7 +480,7 @@ describe('DisasterRecoveryWorkflow (dev server, real restore, CLI)', () => {
         operators: new Map([['alice', hashPassword('correct horse battery')]]),
         sessionSecret: new Secret(secret),
       },
-      backend: temporalBackend(client),
+      backend: temporalBackend(client, { ...config, temporal: { ...config.temporal, taskQueue } }),
     });
     await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
     const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;

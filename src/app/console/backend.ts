@@ -8,14 +8,34 @@ import type { IncidentState } from '../../operations/dr/incident';
 import * as m from '../../operations/dr/messages';
 import { OPEN_INCIDENTS_QUERY } from '../../infra/temporal/links';
 import type { ConsoleAction } from './pages';
+import type { Config } from '../../infra/config/config';
+import { NoWorkerError, PgwardenError } from '../../infra/errors/errors';
+import { DatabaseSA, SeveritySA } from '../../infra/temporal/search-attributes';
+import { workerPolls } from '../cli/no-worker';
+import type { RecoveryOptions } from '../../../workflows/list-backups';
+import { openIncident, OpenedIncident } from '../open-incident';
+import { startInput } from '../cli/commands/dr';
+import { startRun } from '../cli/start-run';
 
 /** An action the incident refused (its validator's message), said on the page. */
 export class ActionRefused extends Error {}
 
+/** The open incidents: those whose worker answered, and those it did not (listed from visibility alone). */
+export interface Board {
+  incidents: IncidentState[];
+  unanswered: Array<{ incidentId: string; database: string; severity: string }>;
+}
+
 export interface ConsoleBackend {
-  openIncidents(): Promise<IncidentState[]>;
+  /** The configured databases: what an incident can be opened for, each with a backups page. */
+  databases(): string[];
+  openIncidents(): Promise<Board>;
   incident(id: string): Promise<IncidentState | null>;
   act(id: string, action: ConsoleAction, form: Record<string, string>, by: string): Promise<IncidentState>;
+  /** Opens an incident as `by` (the CLI's `dr start`); its id once a worker sent level 1. */
+  open(form: Record<string, string>, by: string): Promise<OpenedIncident>;
+  /** A database's backups and recoverable window, read on a worker; null for an unknown database. */
+  recoveryOptions(database: string): Promise<RecoveryOptions | null>;
 }
 
 /** A form's fields as the Update's input: what the CLI's flags give, from text boxes. */
@@ -67,16 +87,90 @@ const UPDATES = {
   abort: m.abortUpdate,
 } as const;
 
-export function temporalBackend(client: Client): ConsoleBackend {
-  const state = async (id: string) => client.workflow.getHandle(id).query(m.incidentStateQuery);
+/** Seconds a database's backups stay cached: a page view does not start a workflow each time. */
+const OPTIONS_TTL_MS = 15_000;
+/** How long a page waits for an incident's worker to answer its state query. */
+const ANSWER_MS = 5_000;
+
+const deadlineExceeded = (err: unknown) =>
+  /deadline/i.test(`${(err as Error).message} ${((err as Error).cause as Error | undefined)?.message ?? ''}`);
+
+export function temporalBackend(client: Client, config: Config): ConsoleBackend {
+  /** The incident's state from its worker; a worker that does not answer is said, not waited for. */
+  const state = async (id: string) => {
+    try {
+      return await client.withDeadline(Date.now() + ANSWER_MS, () => client.workflow.getHandle(id).query(m.incidentStateQuery));
+    } catch (err) {
+      if (deadlineExceeded(err))
+        throw new NoWorkerError(
+          `no worker answered for ${id} within ${ANSWER_MS / 1000} s, so its state cannot be shown and nothing can be recorded; start one (pgwarden worker)`,
+        );
+      throw err;
+    }
+  };
+  const cached = new Map<string, { at: number; options: Promise<RecoveryOptions> }>();
   return {
-    async openIncidents() {
-      const out: IncidentState[] = [];
-      for await (const run of client.workflow.list({ query: OPEN_INCIDENTS_QUERY })) {
-        const s = await state(run.workflowId).catch(() => null);
-        if (s) out.push(s);
+    databases: () => config.databases.map((d) => d.id),
+    async open(form, by) {
+      const database = form.database ?? '';
+      if (!config.databases.some((d) => d.id === database))
+        throw new ActionRefused(`${database || 'no database'}: choose one of ${config.databases.map((d) => d.id).join(', ')}`);
+      try {
+        const input = startInput(
+          {
+            summary: form.summary,
+            severity: form.severity || undefined,
+            failureTime: form.failureTime?.trim() || undefined,
+            as: by,
+          },
+          database,
+          {},
+        );
+        return await openIncident(client, config, input);
+      } catch (err) {
+        // Refusals and "no worker" are the person's to read; anything else is the console's failure.
+        if (err instanceof PgwardenError) throw new ActionRefused(err.message.replace(/--(\w[\w-]*)/g, '$1'));
+        throw err;
       }
-      return out.sort((a, b) => (a.openedAt < b.openedAt ? 1 : -1));
+    },
+    async recoveryOptions(database) {
+      if (!config.databases.some((d) => d.id === database)) return null;
+      const hit = cached.get(database);
+      if (hit && Date.now() - hit.at < OPTIONS_TTL_MS) return hit.options;
+      if (!(await workerPolls(client, config.temporal.taskQueue, 2000)))
+        throw new NoWorkerError(
+          `no worker is polling task queue "${config.temporal.taskQueue}", so the backups cannot be read; start one (pgwarden worker)`,
+        );
+      const options = startRun(client, config, {
+        workflow: 'recoveryOptions',
+        operation: 'list',
+        database,
+        args: [{ database }],
+        uniqueId: true,
+        callerChecksWorker: true,
+      }).then(({ handle }) => handle.result());
+      cached.set(database, { at: Date.now(), options });
+      options.catch(() => cached.delete(database));
+      return options;
+    },
+    async openIncidents() {
+      const runs = [];
+      for await (const run of client.workflow.list({ query: OPEN_INCIDENTS_QUERY })) runs.push(run);
+      const board: Board = { incidents: [], unanswered: [] };
+      // Asked together, so one incident without a worker costs the page seconds, not seconds each.
+      const states = await Promise.all(runs.map((r) => state(r.workflowId).catch(() => null)));
+      runs.forEach((run, i) => {
+        const s = states[i];
+        if (s) board.incidents.push(s);
+        else
+          board.unanswered.push({
+            incidentId: run.workflowId,
+            database: run.typedSearchAttributes.get(DatabaseSA) ?? '',
+            severity: run.typedSearchAttributes.get(SeveritySA) ?? '',
+          });
+      });
+      board.incidents.sort((a, b) => (a.openedAt < b.openedAt ? 1 : -1));
+      return board;
     },
     async incident(id) {
       try {
@@ -87,6 +181,13 @@ export function temporalBackend(client: Client): ConsoleBackend {
       }
     },
     async act(id, action, form, by) {
+      // An Update nobody answers would hang the page: refuse at once, like the CLI.
+      const { taskQueue, status } = await client.workflow.getHandle(id).describe();
+      if (status.name !== 'RUNNING') throw new ActionRefused(`${id} is closed; nothing more can be recorded`);
+      if (!(await workerPolls(client, taskQueue, 2000)))
+        throw new ActionRefused(
+          `no worker is polling task queue "${taskQueue}", so nothing can be recorded; start one (pgwarden worker)`,
+        );
       try {
         // The Update's own type checks the input; the workflow's validator checks its values.
         return await client.workflow

@@ -1,13 +1,17 @@
 /**
  * The console's pages as plain functions of what they show: HTML with every value escaped,
- * no scripts (the board refreshes itself), forms that post to the console with the session's
- * CSRF token. A step's form appears only while the incident waits for it.
+ * forms that post to the console with the session's CSRF token, and one small script of the
+ * console's own (live.js) that reloads a page when what it shows changed, unless someone is
+ * typing in it. A step's form appears only while the incident waits for it.
  */
 import type { IncidentState } from '../../operations/dr/incident';
 import { STEP_TITLES } from '../../operations/dr/incident';
 import { describeSelection, levelsSent } from '../../operations/dr/details';
 import { describeRecovery } from '../../operations/dr/recovery';
 import { describeTarget } from '../../operations/pitr/target';
+import { formatBytes } from '../../operations/backup/progress';
+import type { CatalogEntry } from '../../operations/catalog/catalog';
+import type { RecoveryOptions } from '../../../workflows/list-backups';
 
 export const escapeHtml = (v: unknown): string =>
   String(v ?? '').replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
@@ -18,10 +22,12 @@ header a{color:#fff}main{padding:16px 20px;max-width:1100px}table{border-collaps
 .ok{background:#e6f4ea;border:1px solid #1e7e34;padding:8px 12px;margin:10px 0}form.action{border:1px solid #dde2ea;padding:10px 12px;margin:10px 0}
 label{display:block;margin:6px 0}input[type=text],input[type=password]{width:28em}code{background:#f1f3f6;padding:1px 4px}`;
 
-export function layout(title: string, body: string, o: { user?: string; refreshSeconds?: number } = {}): string {
+/** `live`: the page's state version and where to ask for the current one (live.js polls it). */
+export function layout(title: string, body: string, o: { user?: string; live?: { url: string; version: string } } = {}): string {
+  const live = o.live ? ` data-live="${escapeHtml(o.live.url)}" data-version="${escapeHtml(o.live.version)}"` : '';
   return `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>${escapeHtml(title)} · pgwarden</title>
-${o.refreshSeconds ? `<meta http-equiv="refresh" content="${o.refreshSeconds}">` : ''}<style>${STYLE}</style></head>
-<body><header><strong>pgwarden</strong><a href="/">incidents</a><span style="flex:1"></span>${
+${o.live ? `<noscript><meta http-equiv="refresh" content="30"></noscript><script src="/live.js" defer></script>` : ''}<style>${STYLE}</style></head>
+<body${live}><header><strong>pgwarden</strong><a href="/">incidents</a>${o.user ? '<a href="/backups">backups</a>' : ''}<span style="flex:1"></span>${
     o.user
       ? `<span>${escapeHtml(o.user)}</span><form method="post" action="/logout" style="margin:0"><button>log out</button></form>`
       : ''
@@ -45,8 +51,62 @@ const age = (from: string, now: Date) => {
   return m >= 60 ? `${Math.floor(m / 60)} h ${String(m % 60).padStart(2, '0')} min` : `${m} min`;
 };
 
+/**
+ * The script live.js: every 3 s it asks whether what the page shows changed; if so it reloads,
+ * or, while someone is typing in a form, says so instead of throwing their text away.
+ */
+export const LIVE_SCRIPT = `(() => {
+  const body = document.body;
+  if (!body.dataset.live) return;
+  let typing = false;
+  document.addEventListener('input', () => { typing = true; });
+  const poll = async () => {
+    try {
+      const res = await fetch(body.dataset.live, { cache: 'no-store', credentials: 'same-origin' });
+      const version = res.ok ? (await res.text()).trim() : '';
+      if (version && version !== body.dataset.version) {
+        if (!typing) return location.reload();
+        const note = document.getElementById('stale') || document.createElement('p');
+        note.id = 'stale';
+        note.className = 'error';
+        note.setAttribute('role', 'status');
+        note.textContent = 'This incident changed since the page was loaded: send your form, or reload to see what changed.';
+        document.querySelector('main').prepend(note);
+        return;
+      }
+    } catch (err) { /* the console is restarting or the network blinked: ask again */ }
+    setTimeout(poll, 3000);
+  };
+  setTimeout(poll, 3000);
+})();
+`;
+
+const SEVERITY_CHOICES = ['SEV1', 'SEV2', 'SEV3'];
+
+/** The board's form to open an incident (the CLI's pgwarden dr start). */
+function openForm(databases: string[], csrf: string): string {
+  return `<form class="action" method="post" action="/incidents" data-action="open"><h3>Open an incident</h3>
+<input type="hidden" name="csrf" value="${escapeHtml(csrf)}">
+<label>Database <select name="database" required>${databases.map((d) => `<option>${escapeHtml(d)}</option>`).join('')}</select></label>
+<label>What failed <input type="text" name="summary" required placeholder="orders database corrupted"></label>
+<label>Severity <select name="severity">${SEVERITY_CHOICES.map((s) => `<option>${s}</option>`).join('')}</select></label>
+<label>Failure at (UTC, empty: now) <input type="text" name="failureTime" placeholder="2026-11-24T02:15:00Z"></label>
+<button type="submit">open the incident and alert level 1</button></form>`;
+}
+
 /** Open incidents: severity, database, step, who acknowledged, age, escalation reached and next. */
-export function boardPage(incidents: IncidentState[], now: Date, user: string): string {
+export function boardPage(
+  incidents: IncidentState[],
+  now: Date,
+  user: string,
+  o: {
+    databases: string[];
+    csrf: string;
+    version: string;
+    error?: string;
+    unanswered?: Array<{ incidentId: string; database: string; severity: string }>;
+  } = { databases: [], csrf: '', version: '' },
+): string {
   const rows = incidents.map(
     (
       s,
@@ -63,16 +123,46 @@ export function boardPage(incidents: IncidentState[], now: Date, user: string): 
     `<h1>Open incidents</h1>${
       rows.length
         ? `<table><thead><tr><th>severity</th><th>incident</th><th>database</th><th>step</th><th>acknowledged</th><th>open for</th><th>escalation</th></tr></thead><tbody>${rows.join('')}</tbody></table>`
-        : '<p>No open incident.</p>'
-    }<p><small>Updated ${clock(now.toISOString())}; this page refreshes every 10 s.</small></p>`,
-    { user, refreshSeconds: 10 },
+        : o.unanswered?.length
+          ? ''
+          : '<p>No open incident.</p>'
+    }${
+      o.unanswered?.length
+        ? `<p class="error" role="alert">No worker answers for ${o.unanswered.length === 1 ? 'this open incident' : 'these open incidents'}: ${o.unanswered
+            .map((u) => `<code>${escapeHtml(u.incidentId)}</code> (${escapeHtml(u.severity)}, ${escapeHtml(u.database)})`)
+            .join(', ')}. Their escalation timers wait for a worker: start one (pgwarden worker).</p>`
+        : ''
+    }<p><small>Updated ${clock(now.toISOString())}; this page follows the incidents by itself.</small></p>
+${o.error ? `<p class="error" role="alert">${escapeHtml(o.error)}</p>` : ''}${o.databases.length ? openForm(o.databases, o.csrf) : ''}`,
+    { user, live: { url: '/live?of=board', version: o.version } },
   );
 }
 
 export type ConsoleAction = 'ack' | 'assess' | 'select' | 'approve' | 'resume' | 'retry' | 'skip' | 'abort';
 
+/** The recoverable window, or why there is none. */
+const describeWindow = (w: RecoveryOptions['window']) =>
+  'unavailable' in w ? `no point in time: ${w.unavailable}` : `any second from ${clock(w.from)} to ${clock(w.to)}`;
+
+/** The backups to choose from in the selection step: one radio each, the proposal by default. */
+function backupChoices(backups: CatalogEntry[]): string {
+  if (!backups.length) return '<p>No backup of this database is stored.</p>';
+  const rows = backups
+    .slice(0, 20)
+    .map(
+      (b) =>
+        `<tr><td><label><input type="radio" name="backupId" value="${escapeHtml(b.backupId)}"> <code>${escapeHtml(b.backupId)}</code></label></td><td>${clock(b.takenAt)}</td><td>${escapeHtml(formatBytes(b.storedBytes))}</td><td>${escapeHtml(verifiedText(b))}</td><td>${escapeHtml(b.storageClass)}</td></tr>`,
+    );
+  return `<table class="backups"><thead><tr><th><label><input type="radio" name="backupId" value="" checked> the proposal</label></th><th>taken</th><th>size</th><th>verified</th><th>class</th></tr></thead><tbody>${rows.join('')}</tbody></table>`;
+}
+
+const verifiedText = (b: CatalogEntry) =>
+  b.verification.status === 'never'
+    ? 'not yet'
+    : `${b.verification.status} ${clock(b.verification.at)}${b.verification.failures.length ? `: ${b.verification.failures.join('; ')}` : ''}`;
+
 /** The forms for what the incident waits for now, each posting to /incidents/<id>/<action>. */
-function actionForms(s: IncidentState, csrf: string): string {
+function actionForms(s: IncidentState, csrf: string, options?: RecoveryOptions | null): string {
   if (s.status !== 'open') return '';
   const form = (action: ConsoleAction, title: string, fields: string, button = title) =>
     `<form class="action" method="post" action="/incidents/${encodeURIComponent(s.incidentId)}/${action}" data-action="${action}">
@@ -106,8 +196,12 @@ function actionForms(s: IncidentState, csrf: string): string {
       form(
         'select',
         '3. Select the recovery',
-        `<p>Proposed:</p><ul>${proposal || '<li>nothing: name a backup or a time</li>'}</ul><p>Leave everything empty to take the default, or choose:</p>` +
-          text('backupId', 'A backup id (in place unless a new database is given)', { placeholder: 'backup_20261124_020000' }) +
+        `<p>Proposed:</p><ul>${proposal || '<li>nothing: name a backup or a time</li>'}</ul><p>Leave everything as it is to take the default, or choose:</p>` +
+          (options
+            ? `<p>A backup (in place unless a new database is given):</p>${backupChoices(options.backups)}<p>Recoverable window: ${escapeHtml(describeWindow(options.window))}</p>`
+            : text('backupId', 'A backup id (in place unless a new database is given)', {
+                placeholder: 'backup_20261124_020000',
+              })) +
           text('newDatabase', 'Into a new database', { placeholder: 'shop_restored' }) +
           text('to', 'Or a point in time (the server into a new instance)', { placeholder: '2026-11-24T02:14:59Z or latest' }) +
           text('tables', 'Or tables, as of that point or the proposed one (comma-separated)', { placeholder: 'shop.orders' }) +
@@ -130,7 +224,7 @@ function actionForms(s: IncidentState, csrf: string): string {
 
 export function incidentPage(
   s: IncidentState,
-  o: { csrf: string; user: string; error?: string; done?: string; now: Date },
+  o: { csrf: string; user: string; error?: string; done?: string; now: Date; version: string; options?: RecoveryOptions | null },
 ): string {
   const e = s.escalation;
   const facts: Array<[string, string]> = [
@@ -163,14 +257,43 @@ export function incidentPage(
 <p><small>${escapeHtml(s.incidentId)}</small></p>
 ${o.error ? `<p class="error" role="alert">${escapeHtml(o.error)}</p>` : ''}${o.done ? `<p class="ok" role="status">${escapeHtml(o.done)}</p>` : ''}
 <table class="facts">${facts.map(([k, v]) => `<tr><th>${escapeHtml(k)}</th><td>${escapeHtml(v)}</td></tr>`).join('')}</table>
-${actionForms(s, o.csrf)}
+${actionForms(s, o.csrf, o.options)}
 <h2>Timeline</h2><table class="timeline"><thead><tr><th>when</th><th>step</th><th>who</th><th>what</th></tr></thead><tbody>${s.timeline
       .map(
         (t) =>
           `<tr><td>${clock(t.at)}</td><td>${escapeHtml(t.step)}</td><td>${escapeHtml(t.by)}</td><td>${escapeHtml(t.what)}</td></tr>`,
       )
       .join('')}</tbody></table>`,
-    { user: o.user },
+    { user: o.user, live: { url: `/live?of=${encodeURIComponent(s.incidentId)}`, version: o.version } },
+  );
+}
+
+/** The databases with a backups page each. */
+export function databasesPage(databases: string[], user: string): string {
+  return layout(
+    'backups',
+    `<h1>Backups</h1><ul>${databases.map((d) => `<li><a href="/backups/${encodeURIComponent(d)}">${escapeHtml(d)}</a></li>`).join('')}</ul>`,
+    { user },
+  );
+}
+
+/** A database's backups (verification, size, storage class) and its recoverable window. */
+export function backupsPage(database: string, options: RecoveryOptions, user: string, now: Date): string {
+  const rows = options.backups.map(
+    (b) =>
+      `<tr data-backup="${escapeHtml(b.backupId)}"><td><code>${escapeHtml(b.backupId)}</code></td><td>${clock(b.takenAt)}</td><td>${escapeHtml(formatBytes(b.storedBytes))}</td><td>${b.tables} tables, ${b.rows} rows</td><td>${escapeHtml(b.format)}, ${escapeHtml(b.compression)}, ${escapeHtml(b.encryption.algorithm)}</td><td>${escapeHtml(verifiedText(b))}</td><td>${escapeHtml(b.storageClass)}</td><td>${escapeHtml(b.reason)}</td></tr>`,
+  );
+  const newest = options.backups[0];
+  return layout(
+    `backups of ${database}`,
+    `<h1>Backups of ${escapeHtml(database)}</h1>
+<p>${newest ? `Newest: <code>${escapeHtml(newest.backupId)}</code>, ${age(newest.takenAt, now)} old. ` : ''}Recoverable window: ${escapeHtml(describeWindow(options.window))}.</p>
+${
+  rows.length
+    ? `<table><thead><tr><th>backup</th><th>taken</th><th>stored</th><th>contents</th><th>format</th><th>verified</th><th>class</th><th>reason</th></tr></thead><tbody>${rows.join('')}</tbody></table>`
+    : `<p class="error">No backup of ${escapeHtml(database)} is stored: run pgwarden backup --database ${escapeHtml(database)}.</p>`
+}`,
+    { user },
   );
 }
 

@@ -5,16 +5,32 @@
  * is the incident's own Update, sent as that person. Nothing secret in a page or a URL but the
  * acknowledgement link's own signature, which grants that one acknowledgement until it expires.
  */
+import { createHash } from 'node:crypto';
 import { createServer, IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { ConsoleSettings } from '../../infra/config/console';
 import { ActionRefused, ConsoleBackend } from './backend';
+import type { IncidentState } from '../../operations/dr/incident';
+import { PgwardenError } from '../../infra/errors/errors';
 import { csrfToken, csrfValid, readSession, signSession, verifyPassword } from './auth';
 import { readActionToken } from '../../infra/crypto/action-links';
-import { boardPage, confirmAckPage, ConsoleAction, incidentPage, layout, loginPage, escapeHtml } from './pages';
+import { SLACK_ACK_ACTION, slackClicks, slackRequestProblem } from '../../infra/notify/slack-interaction';
+import {
+  backupsPage,
+  boardPage,
+  confirmAckPage,
+  ConsoleAction,
+  databasesPage,
+  escapeHtml,
+  incidentPage,
+  layout,
+  LIVE_SCRIPT,
+  loginPage,
+} from './pages';
 
 const SESSION_COOKIE = 'pgwarden_session';
 const ACTIONS: ConsoleAction[] = ['ack', 'assess', 'select', 'approve', 'resume', 'retry', 'skip', 'abort'];
-const DONE: Record<ConsoleAction, string> = {
+const DONE: Record<ConsoleAction | 'open', string> = {
+  open: 'incident opened: level 1 is alerted',
   ack: 'acknowledged',
   assess: 'assessment recorded',
   select: 'selection recorded',
@@ -34,8 +50,9 @@ export interface ConsoleOptions {
 function send(res: ServerResponse, status: number, html: string, headers: Record<string, string> = {}): void {
   res.writeHead(status, {
     'content-type': 'text/html; charset=utf-8',
-    // No scripts, no framing, no referrer (an acknowledgement link never leaks onwards).
-    'content-security-policy': "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; frame-ancestors 'none'",
+    // Only the console's own script, no framing, no referrer (an acknowledgement link never leaks onwards).
+    'content-security-policy':
+      "default-src 'none'; script-src 'self'; connect-src 'self'; style-src 'unsafe-inline'; form-action 'self'; frame-ancestors 'none'",
     'x-frame-options': 'DENY',
     'referrer-policy': 'no-referrer',
     'cache-control': 'no-store',
@@ -49,14 +66,16 @@ const redirect = (res: ServerResponse, to: string, headers: Record<string, strin
   res.end();
 };
 
-async function readForm(req: IncomingMessage): Promise<Record<string, string>> {
+async function readBody(req: IncomingMessage): Promise<string> {
   let body = '';
   for await (const chunk of req) {
     body += chunk;
     if (body.length > 64 * 1024) throw new Error('form too large');
   }
-  return Object.fromEntries(new URLSearchParams(body));
+  return body;
 }
+
+const readForm = async (req: IncomingMessage) => Object.fromEntries(new URLSearchParams(await readBody(req)));
 
 function cookie(req: IncomingMessage, name: string): string | undefined {
   for (const part of (req.headers.cookie ?? '').split(';')) {
@@ -65,6 +84,9 @@ function cookie(req: IncomingMessage, name: string): string | undefined {
   }
   return undefined;
 }
+
+/** What a page shows, as a short fingerprint: live.js reloads the page when it changes. */
+const versionOf = (shown: unknown) => createHash('sha256').update(JSON.stringify(shown)).digest('base64url').slice(0, 16);
 
 /** A same-site path to return to after logging in, never another site. */
 const safeNext = (next: string | undefined) => (next && /^\/(?!\/)[^\s]*$/.test(next) ? next : '/');
@@ -88,6 +110,7 @@ export function createConsoleServer(o: ConsoleOptions): Server {
     const url = new URL(req.url ?? '/', 'http://console');
     const path = url.pathname;
     if (path === '/healthz') return send(res, 200, 'ok', { 'content-type': 'text/plain' });
+    if (path === '/live.js') return send(res, 200, LIVE_SCRIPT, { 'content-type': 'text/javascript; charset=utf-8' });
 
     // A level 1 mail's link: the signed token is the credential, for this one acknowledgement.
     if (path === '/ack') {
@@ -104,6 +127,35 @@ export function createConsoleServer(o: ConsoleOptions): Server {
       }
       const s = await backend.incident(token.incidentId);
       return send(res, 200, confirmAckPage({ ...token, summary: s?.summary }));
+    }
+
+    // A click on a level 1 Slack notice's button: Slack's signature is the credential, its user who acts.
+    if (path === '/slack/actions' && req.method === 'POST' && settings.slackSigningSecret) {
+      const body = await readBody(req);
+      const header = (name: string) => (typeof req.headers[name] === 'string' ? (req.headers[name] as string) : undefined);
+      const problem = slackRequestProblem(
+        settings.slackSigningSecret.reveal(),
+        { timestamp: header('x-slack-request-timestamp'), signature: header('x-slack-signature') },
+        body,
+        now().getTime(),
+      );
+      if (problem) {
+        process.stderr.write(`console: refused a Slack request: ${problem}\n`);
+        return send(res, 401, 'not signed by Slack', { 'content-type': 'text/plain' });
+      }
+      const said: string[] = [];
+      for (const click of slackClicks(body).filter((c) => c.actionId === SLACK_ACK_ACTION)) {
+        try {
+          await backend.act(click.value, 'ack', {}, click.by);
+          said.push(`${click.value} acknowledged by ${click.by}`);
+        } catch (err) {
+          if (!(err instanceof ActionRefused)) throw err;
+          said.push(`${click.value}: ${err.message}`);
+        }
+      }
+      return send(res, 200, JSON.stringify({ response_type: 'ephemeral', replace_original: false, text: said.join('\n') }), {
+        'content-type': 'application/json',
+      });
     }
 
     if (path === '/login' && !settings.trustedUserHeader) {
@@ -132,8 +184,66 @@ export function createConsoleServer(o: ConsoleOptions): Server {
     }
     // The CSRF token is bound to the person: a page rendered for one cannot be posted as another.
     const csrf = csrfToken(user, secret);
+    const stale = () =>
+      send(
+        res,
+        403,
+        layout('refused', '<p class="error">This form is stale or was not sent from this console: reload the page.</p>', {
+          user,
+        }),
+      );
+    /** The incident page, with the backups and window to choose from while the selection is awaited. */
+    const showIncident = async (s: IncidentState, status: number, extra: { error?: string; done?: string }) => {
+      const options =
+        s.status === 'open' && s.step === 'select' && s.stepStatus === 'waiting'
+          ? await backend.recoveryOptions(s.database).catch(() => null)
+          : undefined;
+      return send(res, status, incidentPage(s, { csrf, user, now: now(), version: versionOf(s), options, ...extra }));
+    };
 
-    if (path === '/' && req.method === 'GET') return send(res, 200, boardPage(await backend.openIncidents(), now(), user));
+    const board = async (status: number, error?: string) => {
+      const open = await backend.openIncidents();
+      const o = { databases: backend.databases(), csrf, version: versionOf(open), error, unanswered: open.unanswered };
+      return send(res, status, boardPage(open.incidents, now(), user, o));
+    };
+    if (path === '/' && req.method === 'GET') return board(200);
+
+    // What live.js asks every few seconds: the fingerprint of what the page shows now.
+    if (path === '/live' && req.method === 'GET') {
+      const of = url.searchParams.get('of') ?? 'board';
+      const shown = of === 'board' ? await backend.openIncidents() : await backend.incident(of);
+      return send(res, 200, versionOf(shown), { 'content-type': 'text/plain' });
+    }
+
+    if (path === '/incidents' && req.method === 'POST') {
+      const form = await readForm(req);
+      if (!csrfValid(user, form.csrf, secret)) return stale();
+      try {
+        const opened = await backend.open(form, user);
+        return redirect(res, `/incidents/${encodeURIComponent(opened.id)}?done=open`);
+      } catch (err) {
+        if (!(err instanceof ActionRefused)) throw err;
+        return board(400, err.message);
+      }
+    }
+
+    if (path === '/backups' && req.method === 'GET') {
+      const databases = backend.databases();
+      if (databases.length === 1) return redirect(res, `/backups/${encodeURIComponent(databases[0])}`);
+      return send(res, 200, databasesPage(databases, user));
+    }
+    const b = /^\/backups\/([^/]+)$/.exec(path);
+    if (b && req.method === 'GET') {
+      const database = decodeURIComponent(b[1]);
+      const options = await backend.recoveryOptions(database);
+      if (!options)
+        return send(
+          res,
+          404,
+          layout('not found', `<p class="error">${escapeHtml(database)} is not a configured database.</p>`, { user }),
+        );
+      return send(res, 200, backupsPage(database, options, user, now()));
+    }
 
     const m = /^\/incidents\/([^/]+)(?:\/([a-z]+))?$/.exec(path);
     if (m) {
@@ -143,19 +253,12 @@ export function createConsoleServer(o: ConsoleOptions): Server {
         const s = await backend.incident(id);
         if (!s)
           return send(res, 404, layout('not found', `<p class="error">${escapeHtml(id)} is not an incident.</p>`, { user }));
-        const done = url.searchParams.get('done') as ConsoleAction | null;
-        return send(res, 200, incidentPage(s, { csrf, user, now: now(), done: done && DONE[done] ? DONE[done] : undefined }));
+        const done = url.searchParams.get('done') as keyof typeof DONE | null;
+        return showIncident(s, 200, { done: done && DONE[done] ? DONE[done] : undefined });
       }
       if (action && ACTIONS.includes(action) && req.method === 'POST') {
         const form = await readForm(req);
-        if (!csrfValid(user, form.csrf, secret))
-          return send(
-            res,
-            403,
-            layout('refused', '<p class="error">This form is stale or was not sent from this console: reload the page.</p>', {
-              user,
-            }),
-          );
+        if (!csrfValid(user, form.csrf, secret)) return stale();
         try {
           await backend.act(id, action, form, user);
           return redirect(res, `/incidents/${encodeURIComponent(id)}?done=${action}`);
@@ -164,7 +267,7 @@ export function createConsoleServer(o: ConsoleOptions): Server {
           const s = await backend.incident(id);
           if (!s)
             return send(res, 404, layout('not found', `<p class="error">${escapeHtml(id)} is not an incident.</p>`, { user }));
-          return send(res, 400, incidentPage(s, { csrf, user, now: now(), error: err.message }));
+          return showIncident(s, 400, { error: err.message });
         }
       }
     }
@@ -173,11 +276,13 @@ export function createConsoleServer(o: ConsoleOptions): Server {
 
   return createServer((req, res) => {
     route(req, res).catch((err: unknown) => {
-      // The reason goes to the console's log; the page says only that it failed (no stack, no internals).
+      // The reason goes to the console's log; the page says only that it failed (no stack, no internals),
+      // or pgwarden's own one-line reason (no worker answers), which is written for people.
       process.stderr.write(`console: ${req.method} ${req.url?.split('?')[0]}: ${(err as Error).message}\n`);
-      if (!res.headersSent)
-        send(res, 502, layout('error', '<p class="error">The console could not reach Temporal or the incident; try again.</p>'));
-      else res.end();
+      if (res.headersSent) return void res.end();
+      if (err instanceof PgwardenError)
+        return send(res, 503, layout('unavailable', `<p class="error" role="alert">${escapeHtml(err.message)}</p>`));
+      send(res, 502, layout('error', '<p class="error">The console could not reach Temporal or the incident; try again.</p>'));
     });
   });
 }

@@ -19,6 +19,8 @@ export interface ConsoleSettings {
   sessionSecret?: Secret;
   sessionHours: number;
   ackLinkHours: number;
+  /** The Slack app's signing secret: level 1 Slack notices carry an Acknowledge button the console verifies. */
+  slackSigningSecret?: Secret;
 }
 
 export function readConsole(r: EnvReader): ConsoleSettings {
@@ -42,6 +44,7 @@ export function readConsole(r: EnvReader): ConsoleSettings {
     sessionSecret: secret,
     sessionHours: r.integer('CONSOLE_SESSION_HOURS', 12, { min: 1, max: 24 * 30 }),
     ackLinkHours: r.integer('CONSOLE_ACK_LINK_HOURS', 24, { min: 1, max: 24 * 7 }),
+    slackSigningSecret: r.secret('SLACK_SIGNING_SECRET'),
   };
 }
 

@@ -255,6 +255,12 @@ export const CONFIG_VARIABLES: VariableDoc[] = [
     description: "signs the console's sessions, form tokens and acknowledgement links (a secret, 32+ characters)",
     default: 'none (required by pgwarden console)',
   },
+  {
+    name: 'SLACK_SIGNING_SECRET',
+    description:
+      "the Slack app's signing secret: level 1 Slack notices get an Acknowledge button, whose requests the console verifies with it",
+    secret: true,
+  },
   { name: 'CONSOLE_SESSION_HOURS', description: 'how long a console login lasts', default: '12' },
   { name: 'CONSOLE_ACK_LINK_HOURS', description: "how long the level 1 mail's acknowledgement link works", default: '24' },
   {

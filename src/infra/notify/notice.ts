@@ -15,6 +15,8 @@ export interface Notice {
   action?: string;
   /** The subject's mark instead of the severity's (OK, WARNING, FAILED): an incident is not a failed job. */
   mark?: string;
+  /** Slack buttons (an app's interactive message): what Slack sends back to the console when one is clicked. */
+  buttons?: Array<{ text: string; actionId: string; value: string }>;
 }
 
 const MARK: Record<Severity, string> = { info: 'OK', warning: 'WARNING', critical: 'FAILED' };
@@ -28,9 +30,32 @@ export function renderEmail(notice: Notice): { subject: string; text: string } {
   return { subject: `[pgwarden] ${notice.mark ?? MARK[notice.severity]}: ${notice.title}`, text: lines.join('\n') + '\n' };
 }
 
-export function renderSlack(notice: Notice): { text: string } {
+export interface SlackMessage {
+  text: string;
+  blocks?: Array<{ type: string } & Record<string, unknown>>;
+}
+
+export function renderSlack(notice: Notice): SlackMessage {
   const facts = notice.facts.map(([l, v]) => `• *${l}:* ${v}`);
   const lines = [`${EMOJI[notice.severity]} *${notice.title}*`, ...facts];
   if (notice.action) lines.push(`*What to do:* ${notice.action}`);
-  return { text: lines.join('\n') };
+  const text = lines.join('\n');
+  if (!notice.buttons?.length) return { text };
+  // With buttons the message is blocks; `text` stays as the notification's fallback.
+  return {
+    text,
+    blocks: [
+      { type: 'section', text: { type: 'mrkdwn', text: text.slice(0, 3000) } },
+      {
+        type: 'actions',
+        elements: notice.buttons.map((b) => ({
+          type: 'button',
+          text: { type: 'plain_text', text: b.text },
+          action_id: b.actionId,
+          value: b.value,
+          style: 'primary',
+        })),
+      },
+    ],
+  };
 }

@@ -8,6 +8,7 @@ export const WorkflowType = {
   backup: 'BackupWorkflow',
   verify: 'VerifyBackupWorkflow',
   listBackups: 'ListBackupsWorkflow',
+  recoveryOptions: 'RecoveryOptionsWorkflow',
   restore: 'RestoreWorkflow',
   cleanup: 'CleanupWorkflow',
   check: 'CheckBackupsWorkflow',
