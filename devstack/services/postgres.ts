@@ -13,6 +13,7 @@ import { stateDir } from '../paths';
 import { startDetached } from '../processes';
 import { StackState } from '../state';
 import { logFileOf, Service } from './service';
+import { aptInstall, onPath } from './apt';
 
 export const SUPERUSER = 'pgwarden';
 /** The database pgwarden backs up out of the box (the quick start fills it with sample data). */
@@ -27,27 +28,6 @@ function findBinDir(): string | undefined {
     .sort((a, b) => Number(b) - Number(a));
   return versions[0] ? join(root, versions[0], 'bin') : undefined;
 }
-
-/** Debian's packages the stack and a worker need, installed with apt when missing. */
-function aptInstall(packages: string[], log: (line: string) => void): void {
-  if (process.getuid?.() !== 0)
-    throw new Error(`missing ${packages.join(', ')}; install them (sudo apt-get install -y ${packages.join(' ')})`);
-  log(`installing ${packages.join(', ')} with apt-get`);
-  execFileSync('apt-get', ['update', '-qq'], { stdio: 'inherit' });
-  execFileSync('apt-get', ['install', '-y', '-qq', '--no-install-recommends', ...packages], {
-    stdio: 'inherit',
-    env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' },
-  });
-}
-
-const onPath = (program: string) => {
-  try {
-    execFileSync(program, ['--version'], { stdio: 'ignore' });
-    return true;
-  } catch {
-    return false;
-  }
-};
 
 /** zstd and lz4: the worker compresses backups with them (BACKUP_COMPRESSION). */
 export function ensureCompressionTools(log: (line: string) => void): void {

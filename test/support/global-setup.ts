@@ -7,6 +7,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { bundleWorkflowCode } from '@temporalio/worker';
 import { up } from '../../devstack/stack';
+import { ensureChromium } from '../../devstack/services/browser';
 import { bundlePath, sharedState } from './run-state';
 
 export default async function globalSetup(): Promise<void> {
@@ -16,6 +17,7 @@ export default async function globalSetup(): Promise<void> {
   if (shared.refs > 1) return;
   const { started } = await up((line) => process.stderr.write(`stack: ${line}\n`));
   shared.started = started;
+  ensureChromium((line) => process.stderr.write(`stack: ${line}\n`)); // the console's browser test
   const { code } = await bundleWorkflowCode({ workflowsPath: require.resolve('../../workflows'), logger: quietLogger });
   mkdirSync(dirname(bundlePath), { recursive: true });
   writeFileSync(bundlePath, code);

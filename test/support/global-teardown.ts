@@ -27,9 +27,10 @@ function stopLeakedChildren(): void {
 }
 
 export default async function globalTeardown(): Promise<void> {
-  stopLeakedChildren();
   const shared = sharedState();
   shared.refs -= 1;
   if (shared.refs > 0) return;
+  // The stack this run started is stopped first: its services are this process's children too, not leaks.
   if (shared.started.length > 0) await down(() => undefined, shared.started);
+  stopLeakedChildren();
 }

@@ -39,6 +39,18 @@ describe('docker-compose.yml', () => {
     expect(readFileSync(join(root, 'Dockerfile'), 'utf8')).toMatch(/ENTRYPOINT \["node", "bin\/pgwarden"\]\nCMD \["worker"\]/);
   });
 
+  it('runs the incident console from the same image, as a profile, with only what it reads', () => {
+    const c = services.console as Service & { profiles?: string[] };
+    expect(c.build).toBe('.');
+    expect(c.command).toEqual(['console']);
+    expect(c.profiles).toEqual(['console']);
+    expect(Object.keys(c.environment ?? {}).filter((k) => !known.has(k))).toEqual([]);
+    expect(c.environment).toMatchObject({ CONSOLE_HOST: '0.0.0.0', TEMPORAL_ADDRESS: 'temporal:7233' });
+    // No S3, no key: the console reads backups through the worker.
+    for (const k of Object.keys(c.environment ?? {})) expect(k).not.toMatch(/^(AWS_|S3_|BACKUP_ENCRYPTION)/);
+    expect(worker.environment!.CONSOLE_PUBLIC_URL).toBe(c.environment!.CONSOLE_PUBLIC_URL);
+  });
+
   it('pins every image to a version', () => {
     for (const [name, s] of Object.entries(services))
       if (s.image) expect([name, s.image]).toEqual([name, expect.stringMatching(/:[\w.-]*\d/)]);
