@@ -15,6 +15,7 @@ import type { BackupProposal, Findings, RecoveryCheck } from '../src/operations/
 import type { EscalationMatrix } from '../src/operations/dr/escalation';
 import { IncidentBrief, incidentNotice, IncidentNoticeKind } from '../src/operations/dr/notices';
 import { ChannelResult } from '../src/infra/notify/notifier';
+import type { Notice } from '../src/infra/notify/notice';
 import { SLACK_ACK_ACTION } from '../src/infra/notify/slack-interaction';
 import { countAllTables, countRows, listTables } from '../src/infra/postgres/tables';
 import { runLink } from '../src/infra/temporal/links';
@@ -309,33 +310,60 @@ export function incidentActivities(deps: ActivityDeps) {
       /** The level's contacts; absent: NOTIFY_EMAIL_TO (an incident that could not open has no matrix). */
       to?: string[];
       at: string;
+      /** The incident's Slack thread (its first message), when the bot posts. */
+      thread?: string;
     }): Promise<ChannelResult[]> {
       const link = runLink(
         deps.config.temporal.uiUrl,
         Context.current().info.workflowNamespace ?? 'default',
         input.brief.incidentId,
       );
-      // Reminders go by e-mail only: a Slack webhook cannot thread, and a post per reminder buries the channel.
-      const channels = input.kind === 'level1-reminder' ? (['email'] as const) : undefined;
-      const notice = incidentNotice(input.kind, input.brief, new Date(input.at), link, ackLinkFor(input));
-      // With a Slack app configured, level 1's Slack message carries the Acknowledge button the console answers.
-      if (deps.config.console.slackSigningSecret && input.kind === 'level1' && !input.brief.acknowledgedBy)
-        notice.buttons = [{ text: 'Acknowledge', actionId: SLACK_ACK_ACTION, value: input.brief.incidentId }];
-      return deliver(deps, notice, input.to, channels && [...channels]);
+      // Reminders reach Slack only as replies in the incident's thread (the bot): a webhook cannot
+      // thread, and a post per reminder would bury the channel.
+      const toSlack = input.kind !== 'level1-reminder' || Boolean(deps.config.notifications.slackApp);
+      const at = new Date(input.at);
+      const recipients = input.to?.length ? input.to : (deps.config.notifications.email?.to ?? []);
+      const linked = deps.config.console.sessionSecret && (input.kind === 'level1' || input.kind === 'level1-reminder');
+      if (!linked) {
+        const notice = incidentNotice(input.kind, input.brief, at, link);
+        return deliver(deps, withAckButton(notice, input), input.to, toSlack ? undefined : ['email'], input.thread);
+      }
+      // Each level 1 mail's link is its reader's own, so the timeline says who acknowledged; the
+      // channel's message has no link (anyone there could use it as them), but the Slack button.
+      const results: ChannelResult[] = [];
+      for (const person of recipients)
+        results.push(
+          ...(await deliver(
+            deps,
+            incidentNotice(input.kind, input.brief, at, link, ackLinkFor(input, person)),
+            [person],
+            ['email'],
+          )),
+        );
+      if (toSlack) {
+        const notice = incidentNotice(input.kind, input.brief, at, link);
+        results.push(...(await deliver(deps, withAckButton(notice, input), undefined, ['slack'], input.thread)));
+      }
+      return results;
     },
   };
 
   /**
-   * The console's one-click acknowledgement for a level 1 notice: a link signed for this
-   * incident and these recipients, expiring after CONSOLE_ACK_LINK_HOURS. Made here, at send
-   * time, so it is never in the workflow's history; none when the console is not configured.
+   * The console's one-click acknowledgement for a level 1 mail: a link signed for this incident
+   * and this reader, expiring after CONSOLE_ACK_LINK_HOURS. Made here, at send time, so it is
+   * never in the workflow's history; only when the console is configured (CONSOLE_SESSION_SECRET).
    */
-  function ackLinkFor(input: { kind: IncidentNoticeKind; brief: IncidentBrief; to?: string[] }): string | undefined {
+  function ackLinkFor(input: { brief: IncidentBrief }, recipient: string): string {
     const c = deps.config.console;
-    if (!c.sessionSecret || (input.kind !== 'level1' && input.kind !== 'level1-reminder')) return undefined;
-    const by = `mail link to ${(input.to?.length ? input.to : (deps.config.notifications.email?.to ?? [])).join(', ') || 'level 1'}`;
+    const by = `mail link to ${recipient}`;
     const exp = deps.now().getTime() + c.ackLinkHours * 3_600_000;
-    return `${c.publicUrl}/ack?t=${actionToken({ incidentId: input.brief.incidentId, by, exp, action: 'ack' }, c.sessionSecret.reveal())}`;
+    return `${c.publicUrl}/ack?t=${actionToken({ incidentId: input.brief.incidentId, by, exp, action: 'ack' }, c.sessionSecret!.reveal())}`;
+  }
+
+  /** With a Slack app configured, level 1's Slack message carries the Acknowledge button the console answers. */
+  function withAckButton(notice: Notice, input: { kind: IncidentNoticeKind; brief: IncidentBrief }): Notice {
+    if (!deps.config.console.slackSigningSecret || input.kind !== 'level1' || input.brief.acknowledgedBy) return notice;
+    return { ...notice, buttons: [{ text: 'Acknowledge', actionId: SLACK_ACK_ACTION, value: input.brief.incidentId }] };
   }
 
   /** The configured smoke queries, each expected to return a row. */

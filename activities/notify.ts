@@ -14,8 +14,9 @@ export async function deliver(
   notice: Notice,
   to?: string[],
   channels?: Array<'email' | 'slack'>,
+  thread?: string,
 ): Promise<ChannelResult[]> {
-  const results = await deps.notifier.send(notice, { to, channels });
+  const results = await deps.notifier.send(notice, { to, channels, thread });
   for (const r of results.filter((r) => !r.ok)) log.warn('notification not delivered', { channel: r.channel, error: r.error });
   return results;
 }

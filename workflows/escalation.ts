@@ -26,6 +26,8 @@ const notices = proxyActivities<Activities>({ startToCloseTimeout: '1 minute', r
 export class Escalation {
   private scope: CancellationScope | undefined;
   private done: Promise<unknown> | undefined;
+  /** The incident's Slack thread: its first message's ts, when a Slack bot posts (SLACK_BOT_TOKEN). */
+  private slackThread: string | undefined;
 
   constructor(
     private readonly flow: IncidentFlow,
@@ -60,10 +62,21 @@ export class Escalation {
   /** Sends a notice; an unreachable channel is logged, never fails the incident. */
   async notify(kind: IncidentNoticeKind, to: string[], extra: { reminder?: number; outcome?: string } = {}): Promise<void> {
     try {
-      // The summary names the notice and its readers in the UI's event history.
-      await notices.notifyIncident.executeWithOptions({ summary: `${kind} notice to ${to.join(', ') || 'Slack only'}` }, [
-        { kind, brief: briefOf(this.incident.state, extra), to, at: new Date().toISOString() },
-      ]);
+      // The summary names the notice and its readers in the UI's event history. Every notice after
+      // the first replies in its Slack thread (an activity's input is not part of replay's check).
+      const results = await notices.notifyIncident.executeWithOptions(
+        { summary: `${kind} notice to ${to.join(', ') || 'Slack only'}` },
+        [
+          {
+            kind,
+            brief: briefOf(this.incident.state, extra),
+            to,
+            at: new Date().toISOString(),
+            ...(this.slackThread ? { thread: this.slackThread } : {}),
+          },
+        ],
+      );
+      this.slackThread ??= results?.find((r) => r.channel === 'slack' && r.thread)?.thread;
     } catch (err) {
       if (isCancellation(err)) throw err;
       log.error('incident notice not sent', { kind, error: rootCauseMessage(err) });

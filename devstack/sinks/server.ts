@@ -5,6 +5,8 @@
  * actually arrived.
  *
  *   POST /slack/...        a webhook call; a path containing /fail answers 500, like an outage
+ *   POST /slack-api/chat.postMessage   Slack's Web API as a bot sees it: a Bearer token, a reply
+ *                          with the message's ts (captured like a webhook; token "xoxb-invalid" is refused)
  *   GET  /api/mail         captured messages, newest last     (?contains=TEXT filters)
  *   GET  /api/webhooks     captured webhook calls, newest last (?contains=TEXT filters)
  *   DELETE /api/mail | /api/webhooks
@@ -115,6 +117,20 @@ export async function startSinks(options: SinkOptions): Promise<Sinks> {
         const status = url.pathname.includes('/fail') ? 500 : 200;
         push(webhooks, { id: nextId++, receivedAt: new Date().toISOString(), path: url.pathname, status, body });
         return send(res, status, status === 200 ? 'ok' : 'internal_error');
+      }
+      if (req.method === 'POST' && url.pathname === '/slack-api/chat.postMessage') {
+        const token = /^Bearer (\S+)$/.exec(req.headers.authorization ?? '')?.[1];
+        const body = JSON.parse(await readBody(req)) as { channel?: string };
+        if (!token || token === 'xoxb-invalid') return send(res, 200, { ok: false, error: 'invalid_auth' });
+        const ts = `${Math.floor(Date.now() / 1000)}.${String(nextId).padStart(6, '0')}`;
+        push(webhooks, {
+          id: nextId++,
+          receivedAt: new Date().toISOString(),
+          path: url.pathname,
+          status: 200,
+          body: { ...body, ts },
+        });
+        return send(res, 200, { ok: true, channel: body.channel, ts });
       }
       if (url.pathname === '/api/mail') {
         if (req.method === 'DELETE') mail.length = 0;

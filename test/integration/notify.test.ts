@@ -54,4 +54,23 @@ describe('notifications (captured by the local SMTP server and webhook receiver)
     expect(errors).not.toContain('secret-token-123');
     expect(await capturedMail(marker)).toEqual([]);
   });
+
+  it('posts through a Slack bot instead of the webhook, replies in a thread, and says why a bot is refused', async () => {
+    const marker = randomUUID();
+    const sinks = stackEnv().PGWARDEN_SINKS_URL!;
+    const bot = (token: string) => ({
+      slackWebhookUrl: config.slackWebhookUrl,
+      slackApp: { token: new Secret(token), channel: 'C0OPS', apiUrl: `${sinks}/slack-api` },
+    });
+    const [first] = await createNotifier(bot('xoxb-good')).send(notice(marker));
+    expect(first).toEqual({ channel: 'slack', ok: true, thread: expect.stringMatching(/^\d+\.\d{6}$/) });
+    const [reply] = await createNotifier(bot('xoxb-good')).send(notice(marker), { thread: first.thread });
+    expect(reply).toEqual({ channel: 'slack', ok: true, thread: first.thread });
+    const posts = await waitForCaptured(capturedWebhooks, marker, 2);
+    expect(posts.map((p) => p.path)).toEqual(['/slack-api/chat.postMessage', '/slack-api/chat.postMessage']);
+    expect(posts.map((p) => (p.body as { thread_ts?: string }).thread_ts)).toEqual([undefined, first.thread]);
+
+    const [refused] = await createNotifier(bot('xoxb-invalid')).send(notice(marker));
+    expect(refused).toEqual({ channel: 'slack', ok: false, error: 'Slack chat.postMessage: invalid_auth' });
+  });
 });

@@ -77,6 +77,8 @@ describe('loadConfig', () => {
     [{ SMTP_HOST: 'mail.example.com' }, 'NOTIFY_EMAIL_TO: missing'],
     [{ SMTP_HOST: 'mail.example.com', NOTIFY_EMAIL_TO: 'ops', SMTP_USER: 'u' }, 'SMTP_PASSWORD: set both'],
     [{ SLACK_WEBHOOK_URL: 'not a url' }, 'SLACK_WEBHOOK_URL: expected an https:// URL'],
+    [{ SLACK_BOT_TOKEN: 'xoxb-1' }, 'SLACK_CHANNEL: set both SLACK_BOT_TOKEN'],
+    [{ SLACK_CHANNEL: 'C0OPS' }, 'SLACK_BOT_TOKEN: set both SLACK_BOT_TOKEN'],
     [{ BACKUP_FORMAT: 'tar' }, 'BACKUP_FORMAT: expected one of custom, plain'],
     [{ BACKUP_JOBS: '0' }, 'BACKUP_JOBS: expected a whole number from 1 to 16, got "0"'],
     [{ BACKUP_JOBS: '2', BACKUP_FORMAT: 'plain' }, 'BACKUP_JOBS: 2 parallel dumps need BACKUP_FORMAT=custom'],

@@ -13,7 +13,8 @@ import * as m from '../../src/operations/dr/messages';
 import { restoreStatusQuery } from '../../src/infra/temporal/messages';
 import { EscalationLevelSA } from '../../src/infra/temporal/search-attributes';
 import { capturedMail, capturedWebhooks, waitForCaptured } from '../support/sinks';
-import { stackConfig } from '../support/stack-env';
+import { stackConfig, stackEnv } from '../support/stack-env';
+import { readActionToken } from '../../src/infra/crypto/action-links';
 import { uniqueSuffix, uniqueTaskQueue } from '../support/temporal';
 import { RunningWorker, timeSkippingEnvironment, workerOn } from '../support/time-skipping';
 
@@ -28,6 +29,8 @@ const CONTACTS = {
 
 /** Databases the fake dropDrillDatabase was asked to drop. */
 let dropped: string[] = [];
+/** The worker's activities: the real notices, the rest faked. */
+let activities: Record<string, unknown> = {};
 
 describe('DisasterRecoveryWorkflow escalation (time-skipping server, real notices)', () => {
   let env: TestWorkflowEnvironment;
@@ -42,7 +45,7 @@ describe('DisasterRecoveryWorkflow escalation (time-skipping server, real notice
     let verifyCalls = 0;
     dropped = [];
     const takenAt = () => new Date(Date.now() - 5 * 3_600_000).toISOString();
-    const activities = {
+    activities = {
       openIncident: real.openIncident,
       // A "slow-mail" incident's notices take 3 s of real time, as a slow SMTP relay would.
       notifyIncident: async (i: Parameters<typeof real.notifyIncident>[0]) => {
@@ -143,6 +146,76 @@ describe('DisasterRecoveryWorkflow escalation (time-skipping server, real notice
       await new Promise((r) => setTimeout(r, 100));
     }
   }
+
+  it("threads an incident's Slack messages through a bot, and gives each level 1 reader a link of their own", async () => {
+    const queue = uniqueTaskQueue('dr-esc-bot');
+    const config = stackConfig({
+      ...CONTACTS,
+      ESCALATION_L1_EMAIL: 'devops@example.com,sre@example.com',
+      SLACK_BOT_TOKEN: 'xoxb-test-token',
+      SLACK_CHANNEL: 'C0INCIDENTS',
+      SLACK_API_URL: `${stackEnv().PGWARDEN_SINKS_URL}/slack-api`,
+      CONSOLE_SESSION_SECRET: 'escalation-test-secret-of-32-characters',
+      CONSOLE_PUBLIC_URL: 'http://console.invalid',
+      SLACK_SIGNING_SECRET: 'slack-signing-secret',
+    });
+    const real = createActivities(createActivityDeps(config));
+    const bot = await workerOn(env, queue, {
+      ...activities,
+      openIncident: real.openIncident,
+      notifyIncident: real.notifyIncident,
+    });
+    try {
+      const h = await env.client.workflow.start('DisasterRecoveryWorkflow', {
+        taskQueue: queue,
+        workflowId: `dr-bot-${uniqueSuffix()}`,
+        args: [{ summary: 'orders database lost', database: 'sample', failureTime: new Date().toISOString() }],
+      });
+      const id = h.workflowId;
+      await waitUntil(h, (s) => s.escalation.level1Sends === 1);
+      await env.sleep('50 minutes'); // two reminders, which may go to Slack now: as replies
+      await waitUntil(h, (s) => s.escalation.level1Sends === 3);
+      await h.executeUpdate(m.acknowledgeUpdate, { args: [{ by: 'alice' }] });
+      await env.sleep('11 minutes'); // level 2
+      await waitUntil(h, (s) => s.escalation.level === 2);
+      await h.executeUpdate(m.abortUpdate, { args: [{ by: 'alice', reason: 'drill over' }] });
+      await h.result();
+
+      const posts = await waitForCaptured(capturedWebhooks, id, 5);
+      const bodies = posts.map(
+        (p) => p.body as { channel: string; ts: string; thread_ts?: string; text: string; blocks?: unknown },
+      );
+      expect(posts.map((p) => p.path)).toEqual(Array(5).fill('/slack-api/chat.postMessage')); // the bot, not the webhook
+      expect(bodies.every((b) => b.channel === 'C0INCIDENTS')).toBe(true);
+      const [first, ...replies] = bodies;
+      expect(first.thread_ts).toBeUndefined();
+      expect(JSON.stringify(first.blocks)).toContain('"action_id":"pgwarden_ack"');
+      expect(first.text).not.toContain('console.invalid/ack'); // a link in the channel would let anyone ack as a reader
+      expect(replies.map((r) => r.thread_ts)).toEqual(Array(4).fill(first.ts));
+      expect(replies.map((r) => /reminder|manager notice|aborted/i.exec(r.text)?.[0])).toEqual([
+        'reminder',
+        'reminder',
+        'manager notice',
+        'aborted',
+      ]);
+
+      // Each level 1 reader's mail carries a link signed for them alone.
+      const level1 = (await capturedMail(id)).filter((x) => /disaster recovery started/.test(x.subject));
+      expect(level1.map((x) => x.envelopeTo).sort()).toEqual([['devops@example.com'], ['sre@example.com']]);
+      const links = level1.map((x) => /Acknowledge in one click: +(\S+)/.exec(x.text)![1]);
+      expect(new Set(links).size).toBe(2);
+      const readers = links.map((l) => {
+        const t = new URL(l).searchParams.get('t')!;
+        return readActionToken(t, 'escalation-test-secret-of-32-characters', Date.now());
+      });
+      expect(readers.map((r) => ('by' in r ? r.by : r.problem)).sort()).toEqual([
+        'mail link to devops@example.com',
+        'mail link to sre@example.com',
+      ]);
+    } finally {
+      await bot.stop();
+    }
+  });
 
   it('keeps level 1 reminders on a 20-minute grid from the opening however long a notice takes to send', async () => {
     const h = await open({}, 'slow-mail');

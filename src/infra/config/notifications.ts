@@ -14,9 +14,18 @@ export interface EmailSettings {
   to: string[];
 }
 
+/** A Slack app's bot posting with chat.postMessage: what lets an incident's messages thread. */
+export interface SlackAppSettings {
+  token: Secret;
+  channel: string;
+  /** Slack's Web API; another only for a proxy or the local stack's stand-in. */
+  apiUrl: string;
+}
+
 export interface NotificationConfig {
   email?: EmailSettings;
   slackWebhookUrl?: Secret;
+  slackApp?: SlackAppSettings;
 }
 
 const EMAIL = /^[^\s@,]+@[^\s@,]+$/;
@@ -49,6 +58,16 @@ export function readNotifications(r: EnvReader): NotificationConfig {
       to,
     };
   }
+  const token = r.secret('SLACK_BOT_TOKEN');
+  const channel = r.string('SLACK_CHANNEL');
+  if (Boolean(token) !== Boolean(channel))
+    r.problem(
+      token ? 'SLACK_CHANNEL' : 'SLACK_BOT_TOKEN',
+      'set both SLACK_BOT_TOKEN (xoxb-..., value not shown) and SLACK_CHANNEL (the channel id, C0123...), or neither',
+    );
+  const apiUrl = r.string('SLACK_API_URL', 'https://slack.com/api').replace(/\/+$/, '');
+  if (!/^https?:\/\/[^\s]+$/.test(apiUrl)) r.problem('SLACK_API_URL', 'expected an https:// URL');
+  if (token && channel) config.slackApp = { token, channel, apiUrl };
   const webhook = r.secret('SLACK_WEBHOOK_URL');
   if (webhook) {
     if (!/^https?:\/\/[^\s]+$/.test(webhook.reveal().trim())) {

@@ -111,6 +111,13 @@ export const CONFIG_VARIABLES: VariableDoc[] = [
   { name: 'NOTIFY_EMAIL_TO', description: 'recipients of notices, comma-separated' },
   { name: 'SLACK_WEBHOOK_URL', description: 'Slack incoming webhook for notices; unset: no Slack', secret: true },
   {
+    name: 'SLACK_BOT_TOKEN',
+    description: "instead of the webhook: a Slack app's bot token (chat:write), so an incident's notices thread under its first",
+    secret: true,
+  },
+  { name: 'SLACK_CHANNEL', description: 'the channel id the bot posts to (with SLACK_BOT_TOKEN)', default: 'none' },
+  { name: 'SLACK_API_URL', description: "Slack's Web API (another only for a proxy)", default: 'https://slack.com/api' },
+  {
     name: 'VERIFY_DATABASE_URL',
     description: 'server for test restores (its database is used for admin connections); needs CREATEDB',
     default: "the backed-up database's server",

@@ -16,18 +16,29 @@ export interface ChannelResult {
   ok: boolean;
   /** Why it failed, safe to log. */
   error?: string;
+  /** Slack through the bot: the thread this message is in (its own ts when it starts one). */
+  thread?: string;
+}
+
+export interface SendOptions {
+  /** Replaces the configured e-mail recipients (an escalation level's contacts). */
+  to?: string[];
+  /** Only these channels (default: every configured one). */
+  channels?: Array<'email' | 'slack'>;
+  /** Slack through the bot: reply in this thread (an incident's first message). */
+  thread?: string;
 }
 
 export interface Notifier {
-  /** `to` replaces the configured e-mail recipients (an escalation level's contacts). */
-  /** `channels`: only these (default: every configured one). */
-  send(notice: Notice, options?: { to?: string[]; channels?: Array<'email' | 'slack'> }): Promise<ChannelResult[]>;
+  send(notice: Notice, options?: SendOptions): Promise<ChannelResult[]>;
 }
 
 export function createNotifier(config: NotificationConfig): Notifier {
-  const secrets = [config.slackWebhookUrl?.reveal(), config.email?.auth?.password.reveal()].filter((s): s is string =>
-    Boolean(s),
-  );
+  const secrets = [
+    config.slackWebhookUrl?.reveal(),
+    config.slackApp?.token.reveal(),
+    config.email?.auth?.password.reveal(),
+  ].filter((s): s is string => Boolean(s));
   const scrub = (text: string) => secrets.reduce((t, s) => t.split(s).join('[redacted]'), text);
 
   const email = config.email;
@@ -42,15 +53,31 @@ export function createNotifier(config: NotificationConfig): Notifier {
         socketTimeout: 20_000,
       })
     : undefined;
-  const webhook = config.slackWebhookUrl ? new IncomingWebhook(config.slackWebhookUrl.reveal(), { timeout: 10_000 }) : undefined;
+  // The bot, when configured, replaces the webhook: only it can thread.
+  const app = config.slackApp;
+  const webhook =
+    config.slackWebhookUrl && !app ? new IncomingWebhook(config.slackWebhookUrl.reveal(), { timeout: 10_000 }) : undefined;
 
-  async function attempt(channel: Channel, run: () => Promise<unknown>): Promise<ChannelResult> {
+  async function attempt(channel: Channel, run: () => Promise<string | void>): Promise<ChannelResult> {
     try {
-      await run();
-      return { channel, ok: true };
+      const thread = await run();
+      return { channel, ok: true, ...(thread ? { thread } : {}) };
     } catch (err) {
       return { channel, ok: false, error: scrub((err as Error).message ?? String(err)).split('\n')[0] };
     }
+  }
+
+  /** chat.postMessage; the thread the message is in. */
+  async function post(notice: Notice, thread: string | undefined): Promise<string> {
+    const res = await fetch(`${app!.apiUrl}/chat.postMessage`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${app!.token.reveal()}`, 'content-type': 'application/json; charset=utf-8' },
+      body: JSON.stringify({ channel: app!.channel, ...renderSlack(notice), ...(thread ? { thread_ts: thread } : {}) }),
+      signal: AbortSignal.timeout(10_000),
+    });
+    const reply = (await res.json().catch(() => ({}))) as { ok?: boolean; ts?: string; error?: string };
+    if (!res.ok || !reply.ok || !reply.ts) throw new Error(`Slack chat.postMessage: ${reply.error ?? `HTTP ${res.status}`}`);
+    return thread ?? reply.ts;
   }
 
   return {
@@ -60,9 +87,10 @@ export function createNotifier(config: NotificationConfig): Notifier {
       const wanted = (c: 'email' | 'slack') => !options.channels || options.channels.includes(c);
       if (transport && email && to?.length && wanted('email')) {
         const { subject, text } = renderEmail(notice);
-        sends.push(attempt('email', () => transport.sendMail({ from: email.from, to, subject, text })));
+        sends.push(attempt('email', async () => void (await transport.sendMail({ from: email.from, to, subject, text }))));
       }
-      if (webhook && wanted('slack')) sends.push(attempt('slack', () => webhook.send(renderSlack(notice))));
+      if (app && wanted('slack')) sends.push(attempt('slack', () => post(notice, options.thread)));
+      if (webhook && wanted('slack')) sends.push(attempt('slack', async () => void (await webhook.send(renderSlack(notice)))));
       return Promise.all(sends);
     },
   };
