@@ -15,6 +15,7 @@ import type { BackupProposal, Findings, RecoveryCheck } from '../src/operations/
 import type { EscalationMatrix } from '../src/operations/dr/escalation';
 import { IncidentBrief, incidentNotice, IncidentNoticeKind } from '../src/operations/dr/notices';
 import { ChannelResult } from '../src/infra/notify/notifier';
+import { dropScratchDatabase } from './scratch-database';
 import type { Notice } from '../src/infra/notify/notice';
 import { SLACK_ACK_ACTION } from '../src/infra/notify/slack-interaction';
 import { countAllTables, countRows, listTables } from '../src/infra/postgres/tables';
@@ -40,9 +41,6 @@ export interface OpenedIncident {
   /** DR_DRILL_ESCALATE: a drill escalates beyond level 1 (absent in incidents recorded before drills). */
   drillEscalates?: boolean;
 }
-
-/** The databases drills restore into (drillDatabaseName). */
-const DRILL_DATABASE = /^pgwarden_drill_[0-9a-f]{16}$/;
 
 const hoursBetween = (from: string, to: Date) => Math.round(((to.getTime() - Date.parse(from)) / 3_600_000) * 10) / 10;
 const entryFacts = (e: CatalogEntry | undefined, now: Date) =>
@@ -94,13 +92,7 @@ export function incidentActivities(deps: ActivityDeps) {
 
     /** Drops the database a drill restored into (and only such a database). */
     async dropDrillDatabase(input: { database: string; name: string }): Promise<void> {
-      if (!DRILL_DATABASE.test(input.name)) throw new UsageError(`${input.name} is not a drill's database`);
-      const admin = await connectDatabase(requireDatabase(deps.config, input.database));
-      try {
-        await admin.query(`DROP DATABASE IF EXISTS ${admin.escapeIdentifier(input.name)} WITH (FORCE)`);
-      } finally {
-        await admin.end().catch(() => undefined);
-      }
+      await dropScratchDatabase(deps, input.database, input.name, 'drill');
     },
 
     async identifyFailure(input: { database: string }): Promise<Findings> {

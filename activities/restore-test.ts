@@ -5,18 +5,11 @@
  * backups (and said to people when the test failed). Also read back for the daily check.
  */
 import { log } from '@temporalio/activity';
-import { requireDatabase } from '../src/infra/config/config';
-import { UsageError } from '../src/infra/errors/errors';
-import { connectDatabase } from '../src/infra/postgres/client';
 import { evidenceKeys } from '../src/infra/storage/layout';
 import { archivedWal, baseBackups } from '../src/operations/pitr/archive';
-import {
-  describeRestoreTest,
-  RESTORE_TEST_DATABASE,
-  RestoreTestReport,
-  restoreTestMarkdown,
-} from '../src/operations/restore-test/restore-test';
+import { describeRestoreTest, RestoreTestReport, restoreTestMarkdown } from '../src/operations/restore-test/restore-test';
 import { ActivityDeps } from './deps';
+import { dropScratchDatabase } from './scratch-database';
 import { storedEvidence } from './evidence';
 import { deliver } from './notify';
 import { discardInstance, runFolder } from './recover-instance';
@@ -39,13 +32,7 @@ export function restoreTestActivities(deps: ActivityDeps) {
 
     /** Drops a restore test's temporary database (and only such a database). */
     async dropRestoreTestDatabase(input: { database: string; name: string }): Promise<void> {
-      if (!RESTORE_TEST_DATABASE.test(input.name)) throw new UsageError(`${input.name} is not a restore test's database`);
-      const admin = await connectDatabase(requireDatabase(deps.config, input.database));
-      try {
-        await admin.query(`DROP DATABASE IF EXISTS ${admin.escapeIdentifier(input.name)} WITH (FORCE)`);
-      } finally {
-        await admin.end().catch(() => undefined);
-      }
+      await dropScratchDatabase(deps, input.database, input.name, 'restoretest');
     },
 
     /** Stops and removes the instance a restore test's point-in-time restore made (or began), on its host. */

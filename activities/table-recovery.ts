@@ -37,6 +37,7 @@ import { instanceUser, startInstance, stopInstance } from '../src/infra/postgres
 import { readRecoveryMinimums } from '../src/infra/postgres/control-data';
 import { newestFirst } from '../src/operations/catalog/catalog';
 import { ActivityDeps } from './deps';
+import { dropScratchDatabase } from './scratch-database';
 import { proveReadKey } from './key-proof';
 import { whileBeating } from './heartbeat';
 import { connectTo, discardInstance, recoverInstance, RecoveredPoint, runFolder } from './recover-instance';
@@ -176,15 +177,7 @@ export function tableRecoveryActivities(deps: ActivityDeps) {
 
     /** Stops and removes a table recovery's temporary instance (or drops its temporary database), whatever state its run ended in. */
     async discardTableRecovery(input: { server: string; workflowId: string; database?: string }): Promise<void> {
-      if (input.database) {
-        const admin = await connectDatabase(requireDatabase(deps.config, input.server));
-        try {
-          await admin.query(`DROP DATABASE IF EXISTS ${admin.escapeIdentifier(input.database)} WITH (FORCE)`);
-        } finally {
-          await admin.end().catch(() => undefined);
-        }
-        return;
-      }
+      if (input.database) return dropScratchDatabase(deps, input.server, input.database, 'tables');
       await discardInstance(folderOf(input), deps.config.tools.pgBinDir);
     },
   };

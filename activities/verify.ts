@@ -43,8 +43,7 @@ import { BackupNotFoundError, IntegrityError } from '../src/infra/errors/errors'
 import { ChannelResult } from '../src/infra/notify/notifier';
 import { countAllTables } from '../src/infra/postgres/tables';
 import { Measure } from '../src/infra/streams/measure';
-import { restoreTestDatabaseName } from '../src/operations/restore-test/restore-test';
-import { drillDatabaseName } from '../src/operations/dr/incident-machine';
+import { scratchDatabaseName, scratchLike, type ScratchUse } from '../src/operations/restore/scratch-databases';
 import { WorkflowType } from '../src/infra/temporal/definitions';
 import { ActivityDeps } from './deps';
 import { loadsStreamed } from '../src/operations/restore/restore-plan';
@@ -343,20 +342,32 @@ export function verifyActivities(deps: ActivityDeps) {
             dropped.push(row.name);
             log.warn('dropped a database half loaded by a restore that died', { database: row.name, workflowId: run.workflowId });
           }
-          // Databases of restore tests and drills whose run is over (terminated before its own cleanup):
-          // their names come from their run's id, so those of the runs still open are known.
+          // Databases of restore tests, drills and table recoveries whose run is over (terminated before
+          // its own cleanup): their names come from their run's id, so those of the runs still open are known.
+          const uses: Record<ScratchUse, string> = {
+            restoretest: WorkflowType.restoreTest,
+            drill: WorkflowType.disasterRecovery,
+            tables: WorkflowType.recoverTable,
+          };
           const scratch = await admin.query<{ name: string }>(
-            `SELECT datname AS name FROM pg_database WHERE datname LIKE 'pgwarden\\_restoretest\\_%' OR datname LIKE 'pgwarden\\_drill\\_%'`,
+            `SELECT datname AS name FROM pg_database WHERE ${Object.keys(uses)
+              .map((_, i) => `datname LIKE $${i + 1}`)
+              .join(' OR ')}`,
+            Object.keys(uses).map((u) => scratchLike(u as ScratchUse)),
           );
           if (scratch.rows.length) {
             const open = new Set<string>();
-            const query = `(WorkflowType = '${WorkflowType.restoreTest}' OR WorkflowType = '${WorkflowType.disasterRecovery}') AND ExecutionStatus = 'Running'`;
+            const query = `(${Object.values(uses)
+              .map((t) => `WorkflowType = '${t}'`)
+              .join(' OR ')}) AND ExecutionStatus = 'Running'`;
             for await (const run of client.workflow.list({ query }))
-              open.add(restoreTestDatabaseName(run.workflowId)).add(drillDatabaseName(run.workflowId));
+              for (const use of Object.keys(uses) as ScratchUse[]) open.add(scratchDatabaseName(use, run.workflowId));
             for (const row of scratch.rows.filter((r) => !open.has(r.name))) {
               await admin.query(`DROP DATABASE IF EXISTS ${admin.escapeIdentifier(row.name)} WITH (FORCE)`);
               dropped.push(row.name);
-              log.warn('dropped the database of a restore test or drill that is over', { database: row.name });
+              log.warn('dropped the temporary database of a restore test, drill or table recovery that is over', {
+                database: row.name,
+              });
             }
           }
         } finally {

@@ -21,7 +21,9 @@ import {
 } from '@temporalio/workflow';
 import type { Activities } from '../activities';
 import { DisasterRecoveryInput, IncidentState } from '../src/operations/dr/incident';
-import { drillDatabaseName, Incident, isDrill, openingProblem } from '../src/operations/dr/incident-machine';
+import { Incident, isDrill, openingProblem } from '../src/operations/dr/incident-machine';
+import { scratchDatabaseName } from '../src/operations/restore/scratch-databases';
+
 import * as m from '../src/operations/dr/messages';
 import * as v from '../src/operations/dr/validate';
 import { approveRestoreSignal } from '../src/infra/temporal/messages';
@@ -34,7 +36,7 @@ import { RestoreWorkflow } from './restore';
 import { PitrRestoreWorkflow } from './pitr-restore';
 import { RecoverTableWorkflow } from './recover-table';
 import { onHost } from './host-queue';
-import { resolveChoice, type RecoveryChoice } from '../src/operations/dr/choice';
+import { resolveChoice, type RecoveryChoice, type SelectInput } from '../src/operations/dr/choice';
 import { finalName, planRecoveryNames, type RecoveryName } from '../src/operations/table-recovery/names';
 
 const quick = proxyActivities<Activities>({
@@ -213,6 +215,8 @@ async function identifyFailure(incident: Incident): Promise<void> {
 
 /** Point-in-time recovery in the runbook: proposed at step 3, run as a child at 4, checked at 5. */
 const POINT_IN_TIME = 'dr-point-in-time';
+/** After a failed restore, `selectBackup` chooses another recovery and the restore runs again. */
+const RESELECT = 'dr-reselect-after-failed-restore';
 
 /**
  * 3. Propose the point just before the failure when the WAL archive covers it, and the newest
@@ -246,7 +250,7 @@ async function selectBackup(flow: IncidentFlow, auto = false): Promise<void> {
     incident.offerSelection({ by: DRILL_ACTOR, to: 'latest' });
   } else if (auto) {
     // An unattended drill restores the proposed backup into a database of its own, dropped at the close.
-    const database = drillDatabaseName(incident.id);
+    const database = scratchDatabaseName('drill', incident.id);
     if (!s.proposal) throw typedFailure('BackupError', `no backup of ${s.database} to practise on`);
     s.drill = { attended: false, database };
     incident.offerSelection({ by: DRILL_ACTOR, backupId: s.proposal.backupId, newDatabase: database });
@@ -424,6 +428,30 @@ async function checkChoice(incident: Incident, backupId: string | undefined): Pr
   }
 }
 
+/**
+ * Another recovery chosen after the restore failed (the backup was damaged, the point not
+ * reachable): checked and taken as in step 3, and the restore runs again with it. A choice
+ * that cannot be done fails the Update, and the failed restore still waits for a decision.
+ */
+async function chooseAgain(incident: Incident, a: SelectInput): Promise<void> {
+  const resolved = resolveChoice(incident.state, a);
+  if ('problem' in resolved) throw typedFailure('UsageError', resolved.problem);
+  const database = incident.state.database;
+  let described;
+  try {
+    described =
+      resolved.kind === 'backup'
+        ? await quick.describeBackupChoice({ database, backupId: resolved.backupId })
+        : await checkRecovery(incident, resolved);
+  } catch (err) {
+    if (isCancellation(err)) throw err;
+    throw typedFailure(resolved.kind === 'backup' ? 'BackupNotFoundError' : 'UsageError', rootCauseMessage(err));
+  }
+  if (resolved.kind === 'backup') incident.chose(a, resolved.backupId, described as { takenAt: string; storageClass: string });
+  else incident.choseRecovery(a, resolved, described);
+  incident.retryWithNewChoice(a.by);
+}
+
 /** Fails (typed, for the CLI's exit code) when a point-in-time or table recovery cannot be done. */
 async function checkRecoveryChoice(incident: Incident, choice: Exclude<RecoveryChoice, { kind: 'backup' }>): Promise<void> {
   try {
@@ -442,6 +470,8 @@ function bindMessages(flow: IncidentFlow): void {
   flow.bind(m.acknowledgeUpdate, m.acknowledgeSignal, v.validateAcknowledge, (a) => incident.acknowledge(a));
   flow.bind(m.assessUpdate, m.assessSignal, v.validateAssess, (a) => incident.assess(a));
   flow.bind(m.selectBackupUpdate, m.selectBackupSignal, v.validateSelect, async (a) => {
+    if (incident.state.step === 'restore' && incident.state.stepStatus === 'failed' && patched(RESELECT))
+      return chooseAgain(incident, a);
     // A backup that is not there fails the Update itself (and the CLI), or is shown refused for
     // the Signal, instead of being taken and refused later in the timeline only.
     if (patched('dr-select-checks-backup')) {

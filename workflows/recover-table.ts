@@ -16,7 +16,9 @@ import type { RecoveredCopy, TableRecoveryResult, TableRecoverySource } from '..
 import { needsRetrieval } from '../src/operations/restore/restore-plan';
 import { typedFailure } from '../src/infra/temporal/failure';
 import { describeTarget, type RecoveryTarget } from '../src/operations/pitr/target';
-import { describeTable, finalName, scratchDatabaseName, type RecoveryName } from '../src/operations/table-recovery/names';
+import { describeTable, finalName, type RecoveryName } from '../src/operations/table-recovery/names';
+import { scratchDatabaseName } from '../src/operations/restore/scratch-databases';
+
 import type { RestoreStatus } from '../src/infra/temporal/messages';
 import { ApprovalGate } from './approval-gate';
 import { rootCauseMessage } from '../src/infra/temporal/root-cause';
@@ -107,7 +109,7 @@ export async function RecoverTableWorkflow(input: RecoverTableInput): Promise<Re
   evidence?.begin('check the target and choose the source');
   // Runs recorded before logical backups were a source got no answer here: the archive, as then.
   const source = (await checkTableRecovery(work).catch(failed)) ?? { kind: 'pitr' };
-  const scratch = source.kind === 'backup' ? scratchDatabaseName(workflowId) : undefined;
+  const scratch = source.kind === 'backup' ? scratchDatabaseName('tables', workflowId) : undefined;
   try {
     if (source.kind === 'backup') {
       status.step = `restoring ${source.backupId} into a temporary database`;

@@ -16,10 +16,10 @@ import {
   restorePart,
   RestoreTestPart,
   RestoreTestReport,
-  restoreTestDatabaseName,
   restoreTestPoint,
   restoreTestReport,
 } from '../src/operations/restore-test/restore-test';
+import { scratchDatabaseName } from '../src/operations/restore/scratch-databases';
 import { rootCauseMessage } from '../src/infra/temporal/root-cause';
 import { DatabaseSA, OperationSA } from '../src/infra/temporal/search-attributes';
 import { onHost } from './host-queue';
@@ -68,7 +68,7 @@ export async function RestoreTestWorkflow(input: RestoreTestInput): Promise<Rest
 
 /** 1. The newest backup into a temporary database, counted and queried there, then dropped. */
 async function logicalRestore(input: RestoreTestInput, workflowId: string): Promise<RestoreTestPart> {
-  const scratch = restoreTestDatabaseName(workflowId);
+  const scratch = scratchDatabaseName('restoretest', workflowId);
   try {
     const restored = await executeChild(RestoreWorkflow, {
       workflowId: `${workflowId}-logical`,

@@ -321,6 +321,13 @@ describe('the console over HTTP', () => {
     expect(step).toContain('<input type="radio" name="backupId" value="backup_20261130_020000">');
     expect(step).toContain('<input type="radio" name="backupId" value="" checked> the proposal');
     expect(step).toContain('Recoverable window: any second from');
+
+    // A failed restore: another recovery can be chosen, beside retry and skip.
+    backend.set(incident({ step: 'restore', stepStatus: 'failed', waitingFor: 'a decision' }));
+    const failed = await (await fetch(`${s.url}/incidents/dr-shop-1`, { headers })).text();
+    expect([...failed.matchAll(/data-action="(\w+)"/g)].map((m) => m[1])).toEqual(['ack', 'select', 'retry', 'skip', 'abort']);
+    expect(failed).toContain('Choose another recovery (the restore runs again with it)');
+    expect(failed).toContain('value="backup_20261130_020000"');
   });
 
   it('tells live.js when what a page shows changed, and serves that one script under a CSP that allows only it', async () => {
@@ -380,6 +387,28 @@ describe('the console over HTTP', () => {
     } finally {
       plain.server.close();
     }
+  });
+
+  it('says who hears next and when, on the board and the incident page', async () => {
+    const matrix = {
+      name: 'default',
+      level1: { contacts: ['devops@x.io'], repeatMinutes: 15 },
+      level2: { contacts: ['manager@x.io'], afterMinutes: 60 },
+      level3: { contacts: ['exec@x.io'], afterMinutes: 240 },
+      level4: { contacts: ['support@x.io'] },
+    };
+    const base = incident();
+    const { backend } = fakeBackend({
+      ...base,
+      matrix,
+      escalation: { ...base.escalation, sent: [1], next: { level: 2, at: '2026-11-30T11:00:00Z' } },
+    });
+    const s = await start({}, backend);
+    server = s.server;
+    const headers = { cookie: `pgwarden_session=${signSession({ user: 'alice', exp: now.getTime() + 60_000 }, SECRET)}` };
+    const next = 'level 2 (manager) → manager@x.io at 11:00 UTC (in 30 min)';
+    expect(await (await fetch(`${s.url}/`, { headers })).text()).toContain(`next: ${next}`);
+    expect(await (await fetch(`${s.url}/incidents/dr-shop-1`, { headers })).text()).toContain(`next: ${next}`);
   });
 
   it('names the open incidents no worker answers for, and says so on their page instead of hanging', async () => {

@@ -138,6 +138,20 @@ describe('the incident state machine', () => {
     i.stepFailed('connection refused');
     expect(i.state.waitingFor).toBe('a decision on the failed step: pgwarden dr retry|skip dr-1 --reason TEXT (or abort)');
     expect(i.skip({ by: 'bob', reason: 'known down' })).toBe(false);
+    const restore = fresh();
+    restore.stepStarted('restore');
+    restore.stepFailed('the data object is damaged');
+    expect(restore.state.waitingFor).toMatch(/\(or abort\), or another recovery: pgwarden dr select dr-1 \.\.\. --as NAME$/);
+    // Another recovery may be chosen for a failed restore, and is checked like any selection.
+    expect(() => v.validateSelect(restore.state, { by: 'a', backupId: 'backup_20261124_010000' })).not.toThrow();
+    expect(() => v.validateSelect(restore.state, { by: 'a', backupId: 'latest' })).toThrow(/is not a backup id/);
+    restore.retryWithNewChoice('carol');
+    expect(restore.decided).toBe('retry');
+    expect(restore.state.timeline.at(-1)).toMatchObject({
+      step: 'restore',
+      by: 'carol',
+      what: 'retry with the recovery chosen again',
+    });
     expect(i.decided).toBe('skip');
 
     i.stepStarted('assess');
@@ -370,6 +384,12 @@ describe('validators', () => {
       'select the database itself as new',
       () => v.validateSelect(incident({ step: 'select' }), { by: 'a', backupId: 'backup_20261124_010000', newDatabase: 'shop' }),
       /leave it out to restore in place/,
+    ],
+    [
+      'select while the restore runs',
+      () =>
+        v.validateSelect(incident({ step: 'restore', stepStatus: 'running' }), { by: 'a', backupId: 'backup_20261124_010000' }),
+      /belongs to step "3. Select backup", but the incident is at "4. Execute restore" \(running\)/,
     ],
     [
       'select a bad new name',
@@ -644,6 +664,9 @@ describe('the CLI speaks in flags', () => {
     expect(nextLine(incident())).toBe('next: 2. Assess impact: the assessment');
     expect(nextLine(incident({ stepStatus: 'failed' }))).toBe(
       '2. Assess impact FAILED: retry, skip or abort (pgwarden dr status dr-shop-20261124T020000Z)',
+    );
+    expect(nextLine(incident({ step: 'restore', stepStatus: 'failed' }))).toBe(
+      '4. Execute restore FAILED: retry, skip, choose another recovery (pgwarden dr select) or abort (pgwarden dr status dr-shop-20261124T020000Z)',
     );
     expect(nextLine(incident({ status: 'resolved' }))).toBe('the incident is resolved');
   });

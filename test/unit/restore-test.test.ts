@@ -1,12 +1,10 @@
 import {
   describeRestoreTest,
   restorePart,
-  restoreTestDatabaseName,
   restoreTestMarkdown,
   restoreTestPoint,
   restoreTestProblem,
   restoreTestReport,
-  RESTORE_TEST_DATABASE,
 } from '../../src/operations/restore-test/restore-test';
 
 const ok = { name: 'row counts', ok: true, detail: 'all 4 tables match the manifest' };
@@ -24,16 +22,6 @@ describe('restoreTestPoint: a random point of the window, away from its edges', 
   });
   it('gives none when the window is a few seconds', () => {
     expect(restoreTestPoint({ from: window.from, to: '2026-11-29T02:00:05.000Z' }, 0.5)).toBeNull();
-  });
-});
-
-describe('restoreTestDatabaseName', () => {
-  it('is the same for every attempt of a run, different between runs, and recognised by the janitor pattern', () => {
-    const a = restoreTestDatabaseName('restore-test-shop-20261202T050000Z');
-    expect(a).toBe(restoreTestDatabaseName('restore-test-shop-20261202T050000Z'));
-    expect(a).not.toBe(restoreTestDatabaseName('restore-test-shop-20270102T050000Z'));
-    expect(a).toMatch(RESTORE_TEST_DATABASE);
-    expect('shop').not.toMatch(RESTORE_TEST_DATABASE);
   });
 });
 

@@ -5,7 +5,6 @@ import {
   planRecoveryNames,
   RecoveryName,
   renamedDependent,
-  scratchDatabaseName,
 } from '../../src/operations/table-recovery/names';
 
 describe('parseTableName', () => {
@@ -91,14 +90,5 @@ describe('renamedDependent', () => {
     const out = renamedDependent(name, table, as);
     expect(out).toBe(expected);
     expect(Buffer.byteLength(out)).toBeLessThanOrEqual(63);
-  });
-});
-
-describe('scratchDatabaseName', () => {
-  it('is the same for a run, different for another, and a plain database name', () => {
-    const a = scratchDatabaseName('recover-table-shop-20261130T094200Z');
-    expect(a).toMatch(/^pgwarden_tables_[0-9a-f]{16}$/);
-    expect(scratchDatabaseName('recover-table-shop-20261130T094200Z')).toBe(a);
-    expect(scratchDatabaseName('recover-table-shop-20261130T094201Z')).not.toBe(a);
   });
 });

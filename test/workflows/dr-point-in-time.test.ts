@@ -7,7 +7,6 @@
  * again; the figures say seconds of data lost, not a day. A second incident takes the default:
  * the whole server as of the second before, into a new instance, checked promoted there.
  */
-import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync } from 'node:fs';
 import { runFolder } from '../../activities/recover-instance';
 import { tmpdir } from 'node:os';
@@ -15,7 +14,7 @@ import { join } from 'node:path';
 import { randomUUID } from 'node:crypto';
 import { Client } from 'pg';
 import type { WorkflowHandle } from '@temporalio/client';
-import { envFile, repoRoot } from '../../devstack/paths';
+import { pgwarden } from '../support/cli';
 import type { IncidentState } from '../../src/operations/dr/incident';
 import type { PitrRestoreResult } from '../../activities/pitr';
 import { WorkflowType } from '../../src/infra/temporal/definitions';
@@ -26,19 +25,6 @@ import { pitrFixture } from '../support/pitr-fixture';
 import { hostQueueVariable } from '../../src/infra/config/wal';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-const bin = join(repoRoot, 'bin', 'pgwarden');
-
-/** The CLI, asynchronously: the workers run in this process and must keep working while it waits. */
-function pgwarden(env: Record<string, string>, ...args: string[]) {
-  return new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => {
-    const child = spawn(process.execPath, [bin, ...args], { env: { PATH: process.env.PATH, PGWARDEN_CONFIG: envFile, ...env } });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d) => (stdout += d));
-    child.stderr.on('data', (d) => (stderr += d));
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
-}
 
 async function digest(c: Client, table: string): Promise<string> {
   return (

@@ -4,18 +4,16 @@
  * in-place restore behind its own approval, the recovery checks, and the close. The worker
  * is replaced halfway; the validators refuse bad steps without recording anything.
  */
-import { spawn } from 'node:child_process';
-import { join } from 'node:path';
 import { WorkflowUpdateFailedError } from '@temporalio/client';
 import type { UpdateDefinition } from '@temporalio/common';
 import { Worker } from '@temporalio/worker';
 import { createActivities } from '../../activities';
 import { createActivityDeps } from '../../activities/deps';
 import { keptName } from '../../src/operations/restore/restore-plan';
-import { envFile, repoRoot } from '../../devstack/paths';
 import type { IncidentState } from '../../src/operations/dr/incident';
 import { WorkflowType } from '../../src/infra/temporal/definitions';
 import * as m from '../../src/operations/dr/messages';
+import { rejectRestoreUpdate } from '../../src/infra/temporal/messages';
 import { IncidentStatusSA, IncidentStepSA } from '../../src/infra/temporal/search-attributes';
 import { databaseUrl, tableFingerprints, withClient } from '../support/databases';
 import { capturedMail, waitForCaptured } from '../support/sinks';
@@ -28,27 +26,11 @@ import { Secret } from '../../src/infra/config/secret';
 import { stackConfig, stackEnv } from '../support/stack-env';
 import { bundledWorker, uniqueSuffix, uniqueTaskQueue, waitForPoller } from '../support/temporal';
 import { workflowSuite } from '../support/workflow-suite';
+import { pgwarden } from '../support/cli';
 import { evidenceKeys } from '../../src/infra/storage/layout';
 import { Bucket } from '../../src/infra/storage/bucket';
 import { createS3Client } from '../../src/infra/storage/s3-client';
 import type { EvidenceReport } from '../../src/operations/dr/evidence';
-
-const bin = join(repoRoot, 'bin', 'pgwarden');
-
-/** The CLI, asynchronously: the worker runs in this process and must keep working while the CLI waits. */
-function pgwarden(
-  env: Record<string, string>,
-  ...args: string[]
-): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, [bin, ...args], { env: { PATH: process.env.PATH, PGWARDEN_CONFIG: envFile, ...env } });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d) => (stdout += d));
-    child.stderr.on('data', (d) => (stderr += d));
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
-}
 
 describe('DisasterRecoveryWorkflow (dev server, real restore, CLI)', () => {
   const suite = workflowSuite('dr');
@@ -462,6 +444,68 @@ describe('DisasterRecoveryWorkflow (dev server, real restore, CLI)', () => {
       c.query('SELECT 1 FROM pg_database WHERE datname = $1', [drill.drill!.database]),
     );
     expect(left.rowCount).toBe(0);
+  });
+
+  it('chooses another recovery after the in-place restore was rejected, from the CLI, and restores that', async () => {
+    const db = await suite.freshDatabase('reselect', 'awkward.sql');
+    const { taskQueue } = await suite.workerFor(db, { ESCALATION_L1_EMAIL: 'oncall@example.com' });
+    const client = suite.server.client;
+    const backup = await suite.backup(db, taskQueue);
+    const settings = { DATABASE_URL: databaseUrl(db), PGWARDEN_TASK_QUEUE: taskQueue };
+    const h = await client.workflow.start(WorkflowType.disasterRecovery, {
+      taskQueue,
+      workflowId: `dr-${db}-reselect-${uniqueSuffix()}`,
+      args: [{ summary: 'items wiped', database: db, severity: 'SEV2', openedBy: 'carol' }],
+    });
+    const state = () => h.query(m.incidentStateQuery);
+    const at = (step: string, status: string) =>
+      waitFor(`${step} ${status}`, async () => {
+        const s = await state();
+        return s.step === step && s.stepStatus === status;
+      });
+    try {
+      await h.executeUpdate(m.acknowledgeUpdate, { args: [{ by: 'carol' }] });
+      await at('assess', 'waiting');
+      await h.executeUpdate(m.assessUpdate, { args: [{ by: 'carol', dataLossScope: 'items', customerImpact: false }] });
+      await at('select', 'waiting');
+      await h.executeUpdate(m.selectBackupUpdate, { args: [{ by: 'carol' }] }); // in place: waits for approval
+      await waitFor('the restore waiting for approval', async () => (await state()).restore?.status === 'running');
+      // The restore's approver says no: the in-place restore fails, nothing changed.
+      await waitFor('the approval gate', async () =>
+        client.workflow
+          .getHandle(`${h.workflowId}-restore`)
+          .executeUpdate(rejectRestoreUpdate, { args: [{ by: 'dave', note: 'not over the live data' }] })
+          .then(() => true)
+          .catch(() => false),
+      );
+      await at('restore', 'failed');
+      expect((await state()).waitingFor).toMatch(/or another recovery: pgwarden dr select /);
+      const reselected = await pgwarden(
+        settings,
+        'dr',
+        'select',
+        h.workflowId,
+        '--backup',
+        backup.backupId,
+        '--new-db',
+        `${db}_again`,
+        '--as',
+        'dave',
+      );
+      expect(reselected).toMatchObject({ code: 0, stderr: '' });
+      await at('resume', 'waiting');
+      await h.executeUpdate(m.resumeUpdate, { args: [{ by: 'dave' }] });
+      const final: IncidentState = await h.result();
+      expect(final).toMatchObject({
+        status: 'resolved',
+        selection: { by: 'dave', backupId: backup.backupId, newDatabase: `${db}_again` },
+        restore: { status: 'succeeded', restoredInto: `${db}_again`, workflowId: `${h.workflowId}-restore-2` },
+      });
+      expect(final.timeline.filter((t) => t.by === 'dave').map((t) => t.step)).toEqual(['select', 'restore', 'resume']);
+    } finally {
+      await h.terminate('test over').catch(() => undefined);
+      await withClient('postgres', (c) => c.query(`DROP DATABASE IF EXISTS ${c.escapeIdentifier(`${db}_again`)} WITH (FORCE)`));
+    }
   });
 
   it('drives an incident from the console: acknowledged from the mail link, each step a form, refusals inline', async () => {

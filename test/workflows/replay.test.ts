@@ -73,6 +73,7 @@ describe('recorded histories replay against the current workflows', () => {
         'pitr-restore-with-evidence.json',
         'pitr-restore-refused-with-evidence.json',
         'dr-scenario-server-lost.json',
+        'dr-reselected-after-rejected-restore.json',
         'recover-table-replace-with-evidence.json',
       ]),
     );

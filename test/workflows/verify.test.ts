@@ -12,8 +12,7 @@ import type { IntegrityFindings } from '../../src/operations/verify/verification
 import { describeFailure } from '../../src/app/cli/failure';
 import { createS3Client } from '../../src/infra/storage/s3-client';
 import { Config } from '../../src/infra/config/config';
-import { restoreTestDatabaseName } from '../../src/operations/restore-test/restore-test';
-import { drillDatabaseName } from '../../src/operations/dr/incident-machine';
+import { scratchDatabaseName } from '../../src/operations/restore/scratch-databases';
 import { WorkflowType } from '../../src/infra/temporal/definitions';
 import type { VerifyResult } from '../../workflows/verify';
 import { withClient } from '../support/databases';
@@ -307,10 +306,11 @@ describe('VerifyBackupWorkflow (dev server, real PostgreSQL and S3)', () => {
         `COMMENT ON DATABASE ${c.escapeIdentifier(orphan)} IS 'pgwarden verify verify-gone-${uniqueSuffix()} 00000000-0000-0000-0000-000000000000'`,
       );
     });
-    // A restore test's and a drill's database whose runs are over (terminated before their own clean-up).
+    // A restore test's, a drill's and a table recovery's database whose runs are over (terminated before their own clean-up).
     const leftovers = [
-      restoreTestDatabaseName(`restore-test-gone-${uniqueSuffix()}`),
-      drillDatabaseName(`dr-gone-${uniqueSuffix()}`),
+      scratchDatabaseName('restoretest', `restore-test-gone-${uniqueSuffix()}`),
+      scratchDatabaseName('drill', `dr-gone-${uniqueSuffix()}`),
+      scratchDatabaseName('tables', `recover-table-gone-${uniqueSuffix()}`),
     ];
     await withClient('postgres', async (c) => {
       for (const name of leftovers) await c.query(`CREATE DATABASE ${c.escapeIdentifier(name)}`);

@@ -6,7 +6,7 @@
  */
 import type { IncidentState } from '../../operations/dr/incident';
 import { STEP_TITLES } from '../../operations/dr/incident';
-import { describeSelection, levelsSent } from '../../operations/dr/details';
+import { describeSelection, levelsSent, nextEscalation } from '../../operations/dr/details';
 import { describeRecovery } from '../../operations/dr/recovery';
 import { describeTarget } from '../../operations/pitr/target';
 import { formatBytes } from '../../operations/backup/progress';
@@ -115,7 +115,7 @@ export function boardPage(
 <td>${escapeHtml(s.database)}</td><td>${escapeHtml(STEP_TITLES[s.step])} (${escapeHtml(s.stepStatus)})</td>
 <td>${s.escalation.acknowledgedBy ? escapeHtml(s.escalation.acknowledgedBy) : '<strong>not acknowledged</strong>'}</td>
 <td>${age(s.openedAt, now)}</td><td>${escapeHtml(levelsSent(s.escalation.sent.filter((l) => l !== 4)))}${
-      s.escalation.next ? `<br><small>next: level ${s.escalation.next.level} at ${clock(s.escalation.next.at)}</small>` : ''
+      s.escalation.next ? `<br><small>next: ${escapeHtml(nextEscalation(s, now))}</small>` : ''
     }</td></tr>`,
   );
   return layout(
@@ -183,7 +183,8 @@ function actionForms(s: IncidentState, csrf: string, options?: RecoveryOptions |
         'record the assessment',
       ),
     );
-  if (waiting && s.step === 'select') {
+  const failedRestore = s.step === 'restore' && s.stepStatus === 'failed';
+  if ((waiting && s.step === 'select') || failedRestore) {
     const proposal = [
       s.pointInTime
         ? `<li>the point in time <code>${escapeHtml(describeTarget(s.pointInTime.target))}</code>: ${escapeHtml(s.pointInTime.why)}; about ${s.pointInTime.lossSeconds} s of data lost (<strong>the default</strong>)</li>`
@@ -195,7 +196,7 @@ function actionForms(s: IncidentState, csrf: string, options?: RecoveryOptions |
     out.push(
       form(
         'select',
-        '3. Select the recovery',
+        failedRestore ? 'Choose another recovery (the restore runs again with it)' : '3. Select the recovery',
         `<p>Proposed:</p><ul>${proposal || '<li>nothing: name a backup or a time</li>'}</ul><p>Leave everything as it is to take the default, or choose:</p>` +
           (options
             ? `<p>A backup (in place unless a new database is given):</p>${backupChoices(options.backups)}<p>Recoverable window: ${escapeHtml(describeWindow(options.window))}</p>`
@@ -236,7 +237,7 @@ export function incidentPage(
     ['Acknowledged', e.acknowledgedBy ? `by ${e.acknowledgedBy} at ${clock(e.acknowledgedAt)}` : 'NOT yet'],
     [
       'Escalation',
-      `${levelsSent(e.sent.filter((l) => l !== 4))}${e.sent.includes(4) ? '; customers notified' : ''}${e.next ? `; next: level ${e.next.level} at ${clock(e.next.at)}` : ''}`,
+      `${levelsSent(e.sent.filter((l) => l !== 4))}${e.sent.includes(4) ? '; customers notified' : ''}${e.next ? `; next: ${nextEscalation(s, o.now)}` : ''}`,
     ],
   ];
   if (s.assessment)

@@ -13,7 +13,7 @@ import type { IncidentState } from '../../operations/dr/incident';
 import { PgwardenError } from '../../infra/errors/errors';
 import { csrfToken, csrfValid, readSession, signSession, verifyPassword } from './auth';
 import { readActionToken } from '../../infra/crypto/action-links';
-import { SLACK_ACK_ACTION, slackClicks, slackRequestProblem } from '../../infra/notify/slack-interaction';
+import { answerSlack } from './slack-actions';
 import {
   backupsPage,
   boardPage,
@@ -131,31 +131,17 @@ export function createConsoleServer(o: ConsoleOptions): Server {
 
     // A click on a level 1 Slack notice's button: Slack's signature is the credential, its user who acts.
     if (path === '/slack/actions' && req.method === 'POST' && settings.slackSigningSecret) {
-      const body = await readBody(req);
-      const header = (name: string) => (typeof req.headers[name] === 'string' ? (req.headers[name] as string) : undefined);
-      const problem = slackRequestProblem(
-        settings.slackSigningSecret.reveal(),
-        { timestamp: header('x-slack-request-timestamp'), signature: header('x-slack-signature') },
-        body,
-        now().getTime(),
-      );
-      if (problem) {
-        process.stderr.write(`console: refused a Slack request: ${problem}\n`);
+      const answer = await answerSlack(await readBody(req), req.headers, {
+        secret: settings.slackSigningSecret.reveal(),
+        backend,
+        nowMs: now().getTime(),
+      });
+      if (answer.status === 401) {
+        process.stderr.write(`console: refused a Slack request: ${answer.problem}\n`);
         return send(res, 401, 'not signed by Slack', { 'content-type': 'text/plain' });
       }
-      const said: string[] = [];
-      for (const click of slackClicks(body).filter((c) => c.actionId === SLACK_ACK_ACTION)) {
-        try {
-          await backend.act(click.value, 'ack', {}, click.by);
-          said.push(`${click.value} acknowledged by ${click.by}`);
-        } catch (err) {
-          if (!(err instanceof ActionRefused)) throw err;
-          said.push(`${click.value}: ${err.message}`);
-        }
-      }
-      return send(res, 200, JSON.stringify({ response_type: 'ephemeral', replace_original: false, text: said.join('\n') }), {
-        'content-type': 'application/json',
-      });
+      const reply = { response_type: 'ephemeral', replace_original: false, text: answer.text };
+      return send(res, 200, JSON.stringify(reply), { 'content-type': 'application/json' });
     }
 
     if (path === '/login' && !settings.trustedUserHeader) {
@@ -195,7 +181,8 @@ export function createConsoleServer(o: ConsoleOptions): Server {
     /** The incident page, with the backups and window to choose from while the selection is awaited. */
     const showIncident = async (s: IncidentState, status: number, extra: { error?: string; done?: string }) => {
       const options =
-        s.status === 'open' && s.step === 'select' && s.stepStatus === 'waiting'
+        s.status === 'open' &&
+        ((s.step === 'select' && s.stepStatus === 'waiting') || (s.step === 'restore' && s.stepStatus === 'failed'))
           ? await backend.recoveryOptions(s.database).catch(() => null)
           : undefined;
       return send(res, status, incidentPage(s, { csrf, user, now: now(), version: versionOf(s), options, ...extra }));

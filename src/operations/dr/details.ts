@@ -9,6 +9,16 @@ import { describeTarget } from '../pitr/target';
 import { EscalationLevel, LEVEL_NAMES, LEVELS } from './escalation';
 
 /** "levels 1 (DevOps team), 4 (customer notification)": which levels were sent. */
+/** "level 2 (manager) → manager@example.com at 10:54 UTC (in 37 min)": who hears next, and when. */
+export function nextEscalation(s: IncidentState, now: Date): string | null {
+  const next = s.escalation.next;
+  if (!next) return null;
+  const level = next.level as EscalationLevel;
+  const contacts = s.matrix ? LEVELS[level].contacts(s.matrix).join(', ') || 'Slack only' : '';
+  const minutes = Math.max(0, Math.round((Date.parse(next.at) - now.getTime()) / 60_000));
+  return `level ${level} (${LEVEL_NAMES[level]})${contacts ? ` → ${contacts}` : ''} at ${clockTime(next.at, now)} (in ${minutes} min)`;
+}
+
 export function levelsSent(sent: IncidentState['escalation']['sent']): string {
   return sent.length
     ? `level${sent.length > 1 ? 's' : ''} ${sent.map((l) => `${l} (${LEVEL_NAMES[l]})`).join(', ')}`
@@ -77,13 +87,8 @@ export function incidentDetails(s: IncidentState, now: Date = new Date()): strin
     ? `acknowledged by ${e.acknowledgedBy}${e.acknowledgedAt ? ` at ${clockTime(e.acknowledgedAt, now)}` : ''}`
     : 'NOT acknowledged: Update `acknowledge` with `{"by": "<you>"}`';
   lines.push(`**Escalation:** ${levelsSent(e.sent.filter((l) => l !== 4))} sent; ${acknowledged}`);
-  if (e.next) {
-    const contacts = s.matrix ? LEVELS[e.next.level as EscalationLevel].contacts(s.matrix).join(', ') || 'Slack only' : '';
-    const minutes = Math.max(0, Math.round((Date.parse(e.next.at) - now.getTime()) / 60_000));
-    lines.push(
-      `**Next:** level ${e.next.level} (${LEVEL_NAMES[e.next.level as EscalationLevel]})${contacts ? ` → ${contacts}` : ''} at ${clockTime(e.next.at, now)} (in ${minutes} min)`,
-    );
-  }
+  const next = nextEscalation(s, now);
+  if (next) lines.push(`**Next:** ${next}`);
   if (s.assessment)
     lines.push(
       `**Assessment:** ${s.assessment.dataLossScope}; customer impact ${s.assessment.customerImpact ? 'yes' : 'no'} (by ${s.assessment.by})`,

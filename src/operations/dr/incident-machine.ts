@@ -18,7 +18,6 @@ import {
   TimelineEntry,
 } from './incident';
 import { describeRecovery, incidentRecovery } from './recovery';
-import { runHash } from '../backup/naming';
 import type { AssessInput, NoteInput, ReasonInput, SelectInput } from './validate';
 
 /** What is wrong with a start form, in one line, or null when the incident can open. */
@@ -44,9 +43,6 @@ export function openingProblem(input: Partial<DisasterRecoveryInput> | undefined
 /** A drill is asked for with "drill": true, or with severity DRILL. */
 export const isDrill = (input: Partial<DisasterRecoveryInput> | undefined) =>
   input?.drill === true || input?.severity === 'DRILL';
-
-/** The new database a drill restores into: named for its run, dropped when the drill closes. */
-export const drillDatabaseName = (incidentId: string) => `pgwarden_drill_${runHash(incidentId)}`;
 
 /** The state an incident opens with (openingProblem must have passed). */
 export function openingState(incidentId: string, input: DisasterRecoveryInput, openedAt: Date): IncidentState {
@@ -265,6 +261,12 @@ export class Incident {
     this.record(this.state.step, a.by.trim(), `retry: ${a.reason.trim()}`);
   }
 
+  /** After a failed restore, another recovery was chosen (chose/choseRecovery recorded it): the restore runs again with it. */
+  retryWithNewChoice(by: string): void {
+    this.decision = 'retry';
+    this.record('restore', by.trim(), 'retry with the recovery chosen again');
+  }
+
   /** A skip decides a failed step; a waiting step must be cancelled (returns true). */
   skip(a: ReasonInput): boolean {
     this.record(this.state.step, a.by.trim(), `skipped: ${a.reason.trim()}`);
@@ -312,7 +314,9 @@ export class Incident {
 
   stepFailed(reason: string): void {
     this.state.stepStatus = 'failed';
-    this.state.waitingFor = `a decision on the failed step: pgwarden dr retry|skip ${this.id} --reason TEXT (or abort)`;
+    this.state.waitingFor = `a decision on the failed step: pgwarden dr retry|skip ${this.id} --reason TEXT (or abort)${
+      this.state.step === 'restore' ? `, or another recovery: pgwarden dr select ${this.id} ... --as NAME` : ''
+    }`;
     this.record(this.state.step, 'pgwarden', `failed: ${reason}`);
   }
 

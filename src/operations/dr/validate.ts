@@ -75,7 +75,8 @@ export function validateAssess(state: IncidentState, input: AssessInput): void {
 export function validateSelect(state: IncidentState, input: SelectInput): void {
   who(input);
   open(state);
-  atStep(state, 'select', 'choosing a backup');
+  // After a failed restore another recovery may be chosen; the restore then runs again with it.
+  if (!(state.step === 'restore' && state.stepStatus === 'failed')) atStep(state, 'select', 'choosing a backup');
   if (input.backupId !== undefined && !BACKUP_ID.test(input.backupId))
     throw new Error(`"backupId" ${JSON.stringify(input.backupId)} is not a backup id like backup_20240101_120000`);
   const choice = resolveChoice(state, input);

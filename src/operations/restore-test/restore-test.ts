@@ -6,19 +6,10 @@
  */
 import { OBJECTIVES } from '../../infra/config/objectives';
 import type { RecoveryCheck } from '../dr/incident';
-import { runHash } from '../backup/naming';
 import { cell } from '../dr/evidence';
 import { overdueProblem } from '../backup/freshness';
 
 export const RESTORE_TEST_KIND = 'pgwarden.evidence';
-
-/** A temporary database for the logical part, named for the run so a retry reuses (and first drops) it. */
-export function restoreTestDatabaseName(workflowId: string): string {
-  return `pgwarden_restoretest_${runHash(workflowId)}`;
-}
-
-/** Temporary databases of restore tests (a janitor drops those a dead run left). */
-export const RESTORE_TEST_DATABASE = /^pgwarden_restoretest_[0-9a-f]{16}$/;
 
 /**
  * A point in the recoverable window, away from its edges: a second after the oldest base

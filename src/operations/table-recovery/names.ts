@@ -5,8 +5,6 @@
  * collides with the live table it sits beside.
  */
 
-import { runHash } from '../backup/naming';
-
 export interface TableName {
   schema: string;
   table: string;
@@ -133,12 +131,4 @@ function truncate(head: string, tail: string): string {
   let cut = head;
   while (utf8Bytes(cut) > budget) cut = [...cut].slice(0, -1).join('');
   return cut + tail;
-}
-
-/**
- * The temporary database a table recovery from a logical backup restores into: named for its
- * run (the same for every attempt, so a retry finds it), never a name a person would choose.
- */
-export function scratchDatabaseName(workflowId: string): string {
-  return `pgwarden_tables_${runHash(workflowId)}`;
 }

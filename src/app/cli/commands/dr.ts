@@ -313,7 +313,7 @@ export function nextLine(s: IncidentState): string {
   if (s.restore?.status === 'running' && /needs approval/.test(s.restore.detail))
     return `next: 4. Execute restore: approve it in place: pgwarden dr approve ${s.incidentId} --as NAME`;
   if (s.stepStatus === 'failed')
-    return `${STEP_TITLES[s.step]} FAILED: retry, skip or abort (pgwarden dr status ${s.incidentId})`;
+    return `${STEP_TITLES[s.step]} FAILED: retry, skip${s.step === 'restore' ? ', choose another recovery (pgwarden dr select)' : ''} or abort (pgwarden dr status ${s.incidentId})`;
   return `now at ${STEP_TITLES[s.step]} (${s.stepStatus}); see pgwarden dr status ${s.incidentId}`;
 }
 

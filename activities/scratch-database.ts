@@ -1,0 +1,17 @@
+/** Drops one of pgwarden's own temporary databases (src/operations/restore/scratch-databases.ts), and nothing else. */
+import { connectDatabase } from '../src/infra/postgres/client';
+import { requireDatabase } from '../src/infra/config/config';
+import { UsageError } from '../src/infra/errors/errors';
+import { notScratch, type ScratchUse } from '../src/operations/restore/scratch-databases';
+import type { ActivityDeps } from './deps';
+
+export async function dropScratchDatabase(deps: ActivityDeps, server: string, name: string, use: ScratchUse): Promise<void> {
+  const problem = notScratch(name, use);
+  if (problem) throw new UsageError(problem);
+  const admin = await connectDatabase(requireDatabase(deps.config, server));
+  try {
+    await admin.query(`DROP DATABASE IF EXISTS ${admin.escapeIdentifier(name)} WITH (FORCE)`);
+  } finally {
+    await admin.end().catch(() => undefined);
+  }
+}

@@ -1,0 +1,27 @@
+/**
+ * The temporary databases pgwarden restores into and drops itself: a restore test's, a drill's,
+ * and a table recovery's from a logical backup. Each is named for its run (the same for every
+ * attempt, so a retry finds its own) with a prefix for its use, so a drop can check that it is
+ * one of these and never reach a database a person named. Pure: workflows name them too.
+ */
+import { runHash } from '../backup/naming';
+
+export type ScratchUse = 'restoretest' | 'drill' | 'tables';
+
+const WHOSE: Record<ScratchUse, string> = {
+  restoretest: "a restore test's",
+  drill: "a drill's",
+  tables: "a table recovery's",
+};
+
+export function scratchDatabaseName(use: ScratchUse, runId: string): string {
+  return `pgwarden_${use}_${runHash(runId)}`;
+}
+
+/** Null when `name` is a temporary database of that use, else why it must not be dropped. */
+export function notScratch(name: string, use: ScratchUse): string | null {
+  return new RegExp(`^pgwarden_${use}_[0-9a-f]{16}$`).test(name) ? null : `${name} is not ${WHOSE[use]} temporary database`;
+}
+
+/** A LIKE pattern matching every temporary database of these uses (for a janitor's query). */
+export const scratchLike = (use: ScratchUse) => `pgwarden\\_${use}\\_%`;
