@@ -82,6 +82,10 @@ describe('database-level properties', () => {
     expect(databasePropertyStatements('x', { ...props, acl: null, comment: null, settings: [] })).toEqual([
       `COMMENT ON DATABASE "x" IS NULL`,
     ]);
+    // A backslash means the same under either standard_conforming_strings: E'' with it doubled.
+    expect(databasePropertyStatements('x', { ...props, acl: null, comment: 'C:\\data', settings: [] })).toEqual([
+      `COMMENT ON DATABASE "x" IS E'C:\\\\data'`,
+    ]);
   });
 });
 

@@ -5,7 +5,7 @@
  * database it loads into, before it is kept or swapped in. Also the roles the database's objects
  * belong to or are granted to, which a restore checks before it loads a byte.
  */
-import { Client } from 'pg';
+import { Client, escapeIdentifier, escapeLiteral } from 'pg';
 
 export interface DatabaseProperties {
   owner: string;
@@ -100,8 +100,10 @@ export async function readRoleDependencies(client: Client): Promise<RoleDependen
   return { owners, referenced };
 }
 
-const quoteIdent = (s: string) => `"${s.replace(/"/g, '""')}"`;
-const quoteLiteral = (s: string) => `'${s.replace(/'/g, "''")}'`;
+// libpq's rules, as the pg driver applies them: a literal with a backslash is written E'...'
+// so it means the same whatever the server's standard_conforming_strings.
+const quoteIdent = escapeIdentifier;
+const quoteLiteral = (s: string) => escapeLiteral(s).trim();
 
 /** CREATE DATABASE with the recorded encoding, locale, tablespace and owner. Pure. */
 export function createDatabaseStatement(
