@@ -5,8 +5,10 @@
  * restored stopped and removed. `hostWorkers` gives the usual pair: workflows on one task
  * queue, the host's work on another (TASK_QUEUE_<SERVER>), as a fleet runs them.
  */
-import { rmSync } from 'node:fs';
-import { dirname } from 'node:path';
+import { randomUUID } from 'node:crypto';
+import { mkdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
 import type { WorkflowHandle } from '@temporalio/client';
 import { createActivities } from '../../activities';
 import { createActivityDeps } from '../../activities/deps';
@@ -15,6 +17,7 @@ import { instanceUser, stopInstance } from '../../src/infra/postgres/instance';
 import { createHostWorker } from '../../src/app/worker/create-worker';
 import { ScratchCluster, startScratchCluster } from './scratch-cluster';
 import { stackConfig } from './stack-env';
+import { uniqueDatabaseName } from './databases';
 import { hostQueueVariable } from '../../src/infra/config/wal';
 import { bundledWorker, devServer, DevServer, uniqueTaskQueue } from './temporal';
 
@@ -26,6 +29,11 @@ export interface PitrFixture {
   /** An instance a restore left running: stopped, and its run folder removed, at the end. */
   restored(dataDir: string): void;
   hostWorkers(name: string, overrides: Record<string, string>): Promise<HostWorkers>;
+  /**
+   * A new database on the scratch cluster, filled by `statements`, and the settings that
+   * archive its server: DATABASE_URL, WAL_ARCHIVE, a 1 s partial upload, a work folder of its own.
+   */
+  archivedDatabase(prefix: string, statements: string[]): Promise<{ db: string; settings: Record<string, string> }>;
 }
 
 export interface HostWorkers {
@@ -42,6 +50,7 @@ export function pitrFixture(): PitrFixture {
   let cluster: ScratchCluster | undefined;
   const runs: WorkflowHandle[] = [];
   const instances: string[] = [];
+  const workDirs: string[] = [];
   beforeAll(async () => {
     server = await devServer();
     cluster = await startScratchCluster();
@@ -52,6 +61,7 @@ export function pitrFixture(): PitrFixture {
       await stopInstance({ dataDir, runAs: instanceUser() }).catch(() => undefined);
       rmSync(dirname(dataDir), { recursive: true, force: true });
     }
+    for (const dir of workDirs) rmSync(dir, { recursive: true, force: true });
     await cluster?.stop();
     await server?.close();
   });
@@ -64,6 +74,23 @@ export function pitrFixture(): PitrFixture {
     },
     track: (run) => void runs.push(run),
     restored: (dataDir) => void instances.push(dataDir),
+    async archivedDatabase(prefix, statements) {
+      const db = uniqueDatabaseName(prefix);
+      await cluster!.query(`CREATE DATABASE ${db}`);
+      for (const sql of statements) await cluster!.query(sql, [], db);
+      const workDir = join(tmpdir(), `pgwarden-${prefix}-test-${randomUUID().slice(0, 8)}`);
+      mkdirSync(workDir, { recursive: true });
+      workDirs.push(workDir);
+      return {
+        db,
+        settings: {
+          DATABASE_URL: cluster!.url(db),
+          WAL_ARCHIVE: db,
+          WAL_PARTIAL_UPLOAD_SECONDS: '1',
+          PGWARDEN_WORK_DIR: workDir,
+        },
+      };
+    },
     async hostWorkers(name, overrides) {
       const taskQueue = uniqueTaskQueue(name);
       const hostQueue = uniqueTaskQueue(`${name}-host`);

@@ -7,11 +7,8 @@
  * again; the figures say seconds of data lost, not a day. A second incident takes the default:
  * the whole server as of the second before, into a new instance, checked promoted there.
  */
-import { existsSync, mkdirSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { runFolder } from '../../activities/recover-instance';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { randomUUID } from 'node:crypto';
 import { Client } from 'pg';
 import type { WorkflowHandle } from '@temporalio/client';
 import { pgwarden } from '../support/cli';
@@ -19,7 +16,6 @@ import type { IncidentState } from '../../src/operations/dr/incident';
 import type { PitrRestoreResult } from '../../activities/pitr';
 import { WorkflowType } from '../../src/infra/temporal/definitions';
 import * as m from '../../src/operations/dr/messages';
-import { uniqueDatabaseName } from '../support/databases';
 import { uniqueSuffix } from '../support/temporal';
 import { pitrFixture } from '../support/pitr-fixture';
 import { hostQueueVariable } from '../../src/infra/config/wal';
@@ -47,22 +43,15 @@ const fixture = pitrFixture();
 
 it('proposes the second before the failure, recovers a table or the server as a child run, and measures seconds lost', async () => {
   const { server, cluster } = fixture;
-  const db = uniqueDatabaseName('drpitr');
-  await cluster.query(`CREATE DATABASE ${db}`);
-  for (const sql of [
+  const { db, settings } = await fixture.archivedDatabase('drpitr', [
     'CREATE SCHEMA shop',
     'CREATE TABLE shop.orders (id serial PRIMARY KEY, note text, total numeric(10,2))',
     'CREATE TABLE shop.payments (id serial PRIMARY KEY, order_id int NOT NULL, amount numeric(10,2))',
     `INSERT INTO shop.orders (note, total) SELECT md5(g::text), g FROM generate_series(1, 200) g`,
-  ])
-    await cluster.query(sql, [], db);
-  const workDir = join(tmpdir(), `pgwarden-drpitr-test-${randomUUID().slice(0, 8)}`);
-  mkdirSync(workDir, { recursive: true });
+  ]);
+  const workDir = settings.PGWARDEN_WORK_DIR;
   const overrides = {
-    DATABASE_URL: cluster.url(db),
-    WAL_ARCHIVE: db,
-    WAL_PARTIAL_UPLOAD_SECONDS: '1',
-    PGWARDEN_WORK_DIR: workDir,
+    ...settings,
     ESCALATION_L1_EMAIL: 'oncall@example.com',
     DR_SMOKE_QUERIES: 'SELECT 1 FROM shop.orders LIMIT 1',
   };

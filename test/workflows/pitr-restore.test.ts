@@ -6,11 +6,10 @@
  * new instance, and says the point it reached. Refusals: a target
  * before the oldest base backup, and a data directory in use.
  */
-import { existsSync, rmSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { mkdirSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { randomBytes, randomUUID } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { createServer } from 'node:net';
 import { Client } from 'pg';
 import { WorkflowFailedError, WorkflowHandle } from '@temporalio/client';
@@ -29,7 +28,6 @@ import { Keyring } from '../../src/infra/crypto/keyring';
 import { ExitCode } from '../../src/infra/errors/exit-codes';
 import { walFileOf, walFolder } from '../../src/infra/storage/layout';
 import { createS3Client } from '../../src/infra/storage/s3-client';
-import { uniqueDatabaseName } from '../support/databases';
 import { pgProgram } from '../../src/infra/postgres/binaries';
 import { runCommand } from '../../src/infra/process/run-command';
 import { stackConfig } from '../support/stack-env';
@@ -68,19 +66,12 @@ const fixture = pitrFixture();
 
 it('restores to a moment between two commits: the markers up to it, none after, and the dropped table', async () => {
   const { server, cluster } = fixture;
-  const db = uniqueDatabaseName('pitr');
-  await cluster.query(`CREATE DATABASE ${db}`);
-  await cluster.query('CREATE TABLE marks (id int PRIMARY KEY, at timestamptz NOT NULL)', [], db);
-  await cluster.query('CREATE TABLE orders AS SELECT g AS id, md5(g::text) AS note FROM generate_series(1, 500) g', [], db);
+  const { db, settings: overrides } = await fixture.archivedDatabase('pitr', [
+    'CREATE TABLE marks (id int PRIMARY KEY, at timestamptz NOT NULL)',
+    'CREATE TABLE orders AS SELECT g AS id, md5(g::text) AS note FROM generate_series(1, 500) g',
+  ]);
   await runCommand(pgProgram('pgbench'), ['-i', '-s', '1', '-q', cluster.url(db)], { timeoutMs: 120_000 });
-  const workDir = join(tmpdir(), `pgwarden-pitr-test-${randomUUID().slice(0, 8)}`);
-  mkdirSync(workDir, { recursive: true });
-  const overrides = {
-    DATABASE_URL: cluster.url(db),
-    WAL_ARCHIVE: db,
-    WAL_PARTIAL_UPLOAD_SECONDS: '1',
-    PGWARDEN_WORK_DIR: workDir,
-  };
+  const workDir = overrides.PGWARDEN_WORK_DIR;
   // Workflows on the main queue; the work on the server's host on its own queue (TASK_QUEUE_<SERVER>).
   const workers = await fixture.hostWorkers('pitr', overrides);
   const { config, taskQueue, hostQueue } = workers;
@@ -323,5 +314,4 @@ it('restores to a moment between two commits: the markers up to it, none after, 
       expect.stringContaining(`the WAL archive of ${db} has a gap (${walFileOf(lost)!.fileName})`),
     );
   });
-  rmSync(workDir, { recursive: true, force: true });
 }, 300_000);

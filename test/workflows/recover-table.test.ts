@@ -9,10 +9,8 @@
  * a view that reads the table, rejected, a conflict named with nothing changed, and approved:
  * the copy in the table's place with the live foreign keys, grants and sequence position.
  */
-import { existsSync, mkdirSync, readdirSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { randomUUID } from 'node:crypto';
 import { Client } from 'pg';
 import { WorkflowHandle } from '@temporalio/client';
 import type { RecoverTableInput, RecoverTableResult } from '../../workflows/recover-table';
@@ -21,7 +19,6 @@ import { formatTableRecovery } from '../../src/app/cli/commands/recover-table';
 import { WorkflowType } from '../../src/infra/temporal/definitions';
 import { approveRestoreUpdate, rejectRestoreUpdate, restoreStatusQuery } from '../../src/infra/temporal/messages';
 import { planRecoveryNames } from '../../src/operations/table-recovery/names';
-import { uniqueDatabaseName } from '../support/databases';
 import { highestAttempt, startDoomedWorker } from '../support/doomed-worker';
 import { waitFor } from '../support/wait';
 import { runCommand } from '../../src/infra/process/run-command';
@@ -58,10 +55,8 @@ const fixture = pitrFixture();
 
 it('recovers a table as of a second before a mistake beside the live one, and in its place after an approval', async () => {
   const { server, cluster } = fixture;
-  const db = uniqueDatabaseName('tables');
-  await cluster.query(`CREATE DATABASE ${db}`);
   await cluster.query('CREATE ROLE reporting NOLOGIN');
-  for (const sql of [
+  const { db, settings: overrides } = await fixture.archivedDatabase('tables', [
     'CREATE SCHEMA shop',
     'CREATE TABLE shop.customers (id serial PRIMARY KEY, name text NOT NULL)',
     `CREATE TABLE shop.orders (id serial PRIMARY KEY, customer_id int NOT NULL REFERENCES shop.customers,
@@ -71,16 +66,8 @@ it('recovers a table as of a second before a mistake beside the live one, and in
     'GRANT SELECT ON shop.orders TO reporting',
     `INSERT INTO shop.customers (name) SELECT 'customer ' || g FROM generate_series(1, 20) g`,
     `INSERT INTO shop.orders (customer_id, note, total) SELECT 1 + g % 20, md5(g::text), g FROM generate_series(1, 300) g`,
-  ])
-    await cluster.query(sql, [], db);
-  const workDir = join(tmpdir(), `pgwarden-tables-test-${randomUUID().slice(0, 8)}`);
-  mkdirSync(workDir, { recursive: true });
-  const overrides = {
-    DATABASE_URL: cluster.url(db),
-    WAL_ARCHIVE: db,
-    WAL_PARTIAL_UPLOAD_SECONDS: '1',
-    PGWARDEN_WORK_DIR: workDir,
-  };
+  ]);
+  const workDir = overrides.PGWARDEN_WORK_DIR;
   const workers = await fixture.hostWorkers('tables', overrides);
   const { taskQueue, hostQueue, activities } = workers;
   const recover = (input: Omit<RecoverTableInput, 'server' | 'into' | 'hostQueue'>) =>
@@ -411,5 +398,4 @@ it('recovers a table as of a second before a mistake beside the live one, and in
     await archiving.cancel();
     await archiving.result();
   });
-  rmSync(workDir, { recursive: true, force: true });
 }, 300_000);

@@ -6,10 +6,8 @@
  * back by the daily check; nothing temporary left behind. A smoke query that finds nothing
  * fails the test, and the failure is mailed.
  */
-import { existsSync, mkdirSync, readdirSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { randomUUID } from 'node:crypto';
 import type { RestoreTestReport } from '../../src/operations/restore-test/restore-test';
 import type { FreshnessReport } from '../../src/operations/backup/freshness';
 import { formatRestoreTest } from '../../src/app/cli/commands/restore-test';
@@ -17,7 +15,6 @@ import { WorkflowType } from '../../src/infra/temporal/definitions';
 import { reportsFolder } from '../../src/infra/storage/layout';
 import { Bucket } from '../../src/infra/storage/bucket';
 import { createS3Client } from '../../src/infra/storage/s3-client';
-import { uniqueDatabaseName } from '../support/databases';
 import { capturedMail, waitForCaptured } from '../support/sinks';
 import { uniqueSuffix } from '../support/temporal';
 import { pitrFixture } from '../support/pitr-fixture';
@@ -27,22 +24,12 @@ const fixture = pitrFixture();
 
 it('restores the newest backup and a random point in time into temporary places, checks and times them, and reports', async () => {
   const { server, cluster } = fixture;
-  const db = uniqueDatabaseName('rtest');
-  await cluster.query(`CREATE DATABASE ${db}`);
-  for (const sql of [
+  const { db, settings } = await fixture.archivedDatabase('rtest', [
     'CREATE SCHEMA shop',
     'CREATE TABLE shop.orders (id serial PRIMARY KEY, note text, total numeric(10,2))',
     `INSERT INTO shop.orders (note, total) SELECT md5(g::text), g FROM generate_series(1, 500) g`,
-  ])
-    await cluster.query(sql, [], db);
-  const workDir = join(tmpdir(), `pgwarden-rtest-test-${randomUUID().slice(0, 8)}`);
-  mkdirSync(workDir, { recursive: true });
-  const settings = {
-    DATABASE_URL: cluster.url(db),
-    WAL_ARCHIVE: db,
-    WAL_PARTIAL_UPLOAD_SECONDS: '1',
-    PGWARDEN_WORK_DIR: workDir,
-  };
+  ]);
+  const workDir = settings.PGWARDEN_WORK_DIR;
   const good = await fixture.hostWorkers('rtest', {
     ...settings,
     DR_SMOKE_QUERIES: 'SELECT 1 FROM shop.orders WHERE total > 0 LIMIT 1',
