@@ -9,7 +9,7 @@ import { CatalogEntry } from '../src/operations/catalog/catalog';
 import { needsRetrieval, retrievalEstimate } from '../src/operations/restore/restore-plan';
 import { compareRowCounts, describeDifference } from '../src/operations/verify/verification';
 import { connectDatabase } from '../src/infra/postgres/client';
-import { requireDatabase } from '../src/infra/config/config';
+import { requireDatabase, testRestoreServer } from '../src/infra/config/config';
 import { BackupError, BackupNotFoundError, ConfigError } from '../src/infra/errors/errors';
 import type { BackupProposal, Findings, RecoveryCheck } from '../src/operations/dr/incident';
 import type { EscalationMatrix } from '../src/operations/dr/escalation';
@@ -172,8 +172,12 @@ export function incidentActivities(deps: ActivityDeps) {
       tables?: { name: TableName; rows: number }[];
       /** Ask DR_HEALTH_URL too (default); a restore test's copy is not what the application uses. */
       health?: boolean;
+      /** The copy is on the test-restore server (a restore test's, VERIFY_DATABASE_URL). */
+      onTestServer?: boolean;
     }): Promise<RecoveryCheck[]> {
-      const target = requireDatabase(deps.config, input.database);
+      const target = input.onTestServer
+        ? testRestoreServer(deps.config, input.database)
+        : requireDatabase(deps.config, input.database);
       const checks: RecoveryCheck[] = [];
       // Without a restore (step skipped) there is no manifest to count against: smoke checks only.
       const found = input.backupId ? await deps.store.manifest(input.database, input.backupId) : undefined;

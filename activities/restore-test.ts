@@ -8,6 +8,7 @@ import { log } from '@temporalio/activity';
 import { evidenceKeys } from '../src/infra/storage/layout';
 import { archivedWal, baseBackups } from '../src/operations/pitr/archive';
 import { describeRestoreTest, RestoreTestReport, restoreTestMarkdown } from '../src/operations/restore-test/restore-test';
+import { testRestoreServer } from '../src/infra/config/config';
 import { ActivityDeps } from './deps';
 import { dropScratchDatabase } from './scratch-database';
 import { storedEvidence } from './evidence';
@@ -31,8 +32,9 @@ export function restoreTestActivities(deps: ActivityDeps) {
     },
 
     /** Drops a restore test's temporary database (and only such a database). */
-    async dropRestoreTestDatabase(input: { database: string; name: string }): Promise<void> {
-      await dropScratchDatabase(deps, input.database, input.name, 'restoretest');
+    async dropRestoreTestDatabase(input: { database: string; name: string; onTestServer?: boolean }): Promise<void> {
+      const server = input.onTestServer ? testRestoreServer(deps.config, input.database) : input.database;
+      await dropScratchDatabase(deps, server, input.name, 'restoretest');
     },
 
     /** Stops and removes the instance a restore test's point-in-time restore made (or began), on its host. */

@@ -33,7 +33,7 @@ import {
 import { compareRowCounts, describeDifference } from '../src/operations/verify/verification';
 import { RestoreOutcome, restoreNotice } from '../src/operations/restore/notices';
 import { connectDatabase } from '../src/infra/postgres/client';
-import { requireDatabase } from '../src/infra/config/config';
+import { requireDatabase, testRestoreServer } from '../src/infra/config/config';
 import { DatabaseTarget } from '../src/infra/config/databases';
 import { BackupError, BackupNotFoundError, ConfigError, IntegrityError, UsageError } from '../src/infra/errors/errors';
 import { ChannelResult } from '../src/infra/notify/notifier';
@@ -76,6 +76,8 @@ export interface RestoreDatabaseInput {
   noOwner?: boolean;
   workflowId: string;
   runId: string;
+  /** A new database on the test-restore server (VERIFY_DATABASE_URL) instead of the database's own. */
+  onTestServer?: boolean;
 }
 
 export interface RestoreDatabaseResult {
@@ -140,6 +142,9 @@ export function restoreMarkRun(comment: string | null): RunRef | undefined {
 
 export function restoreActivities(deps: ActivityDeps) {
   const target = (database: string): DatabaseTarget => requireDatabase(deps.config, database);
+  /** The server a restore loads into: the database's own, or for a new database on request the test-restore server. */
+  const serverFor = (input: { database: string; mode: 'new' | 'existing'; onTestServer?: boolean }): DatabaseTarget =>
+    input.onTestServer && input.mode === 'new' ? testRestoreServer(deps.config, input.database) : target(input.database);
 
   /** Loads the backup into `database`; a failed pg_restore / psql is a BackupError with its own words. */
   async function loadInto(
@@ -359,7 +364,7 @@ export function restoreActivities(deps: ActivityDeps) {
       input: Omit<RestoreDatabaseInput, 'source'> & { backupId: string; kind?: RestoreSource['kind'] },
     ): Promise<void> {
       if (!validDatabaseName(input.targetName)) throw new UsageError(newDatabaseRefusal(input.targetName));
-      const server = target(input.database);
+      const server = serverFor(input);
       const admin = await connectDatabase(server, { database: 'postgres' });
       try {
         // Rights first: a restore that would fail on CREATE DATABASE or ALTER ... OWNER TO fails here, before any approval.
@@ -411,7 +416,7 @@ export function restoreActivities(deps: ActivityDeps) {
     async restoreDatabase(input: RestoreDatabaseInput): Promise<RestoreDatabaseResult> {
       const ctx = Context.current();
       if (!validDatabaseName(input.targetName)) throw new UsageError(newDatabaseRefusal(input.targetName));
-      const server = target(input.database);
+      const server = serverFor(input);
       const mark = MARK(input.workflowId, input.runId);
       const loadName = input.mode === 'new' ? input.targetName : stagingName(input.targetName, input.runId);
       const admin = await connectDatabase(server, { database: input.mode === 'existing' ? 'postgres' : server.database });

@@ -1,14 +1,21 @@
 /** Drops one of pgwarden's own temporary databases (src/operations/restore/scratch-databases.ts), and nothing else. */
 import { connectDatabase } from '../src/infra/postgres/client';
 import { requireDatabase } from '../src/infra/config/config';
+import type { DatabaseTarget } from '../src/infra/config/databases';
 import { UsageError } from '../src/infra/errors/errors';
 import { notScratch, type ScratchUse } from '../src/operations/restore/scratch-databases';
 import type { ActivityDeps } from './deps';
 
-export async function dropScratchDatabase(deps: ActivityDeps, server: string, name: string, use: ScratchUse): Promise<void> {
+/** `server`: a configured database's id (its server), or a server itself (the test-restore server). */
+export async function dropScratchDatabase(
+  deps: ActivityDeps,
+  server: string | DatabaseTarget,
+  name: string,
+  use: ScratchUse,
+): Promise<void> {
   const problem = notScratch(name, use);
   if (problem) throw new UsageError(problem);
-  const admin = await connectDatabase(requireDatabase(deps.config, server));
+  const admin = await connectDatabase(typeof server === 'string' ? requireDatabase(deps.config, server) : server);
   try {
     await admin.query(`DROP DATABASE IF EXISTS ${admin.escapeIdentifier(name)} WITH (FORCE)`);
   } finally {

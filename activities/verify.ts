@@ -35,7 +35,7 @@ import { removeDeadRunFiles } from '../src/operations/restore/work-files';
 import { verificationNotice } from '../src/operations/verify/notices';
 import { loadBackup } from '../src/operations/restore/load-backup';
 import { connectDatabase } from '../src/infra/postgres/client';
-import { requireDatabase } from '../src/infra/config/config';
+import { requireDatabase, testRestoreServer } from '../src/infra/config/config';
 import { DatabaseTarget } from '../src/infra/config/databases';
 import { openDecryption } from '../src/infra/crypto/decrypt';
 import { Keyring } from '../src/infra/crypto/keyring';
@@ -82,7 +82,7 @@ export function verifyActivities(deps: ActivityDeps) {
     );
   };
   /** The server test restores run on, and the database to connect to for CREATE/DROP DATABASE. */
-  const restoreServer = (database: string): DatabaseTarget => deps.config.verify.server ?? target(database);
+  const restoreServer = (database: string): DatabaseTarget => testRestoreServer(deps.config, database);
 
   /**
    * Reads one stored object once: hashes the stored bytes and decrypts (and gunzips) all of

@@ -72,7 +72,7 @@ async function logicalRestore(input: RestoreTestInput, workflowId: string): Prom
   try {
     const restored = await executeChild(RestoreWorkflow, {
       workflowId: `${workflowId}-logical`,
-      args: [{ database: input.database, newDatabase: scratch }],
+      args: [{ database: input.database, newDatabase: scratch, onTestServer: true }],
       staticSummary: `Restore test of ${input.database}: the newest backup into ${scratch}`,
     });
     const found = await checks.verifyRecovery({
@@ -80,12 +80,15 @@ async function logicalRestore(input: RestoreTestInput, workflowId: string): Prom
       restoredInto: scratch,
       backupId: restored.backupId,
       health: false,
+      onTestServer: true,
     });
     return restorePart('logical', restored.backupId, { restoreMs: restored.restoreMs, checks: found });
   } catch (err) {
     return restorePart('logical', 'the newest backup', { failure: rootCauseMessage(err) });
   } finally {
-    await CancellationScope.nonCancellable(() => quick.dropRestoreTestDatabase({ database: input.database, name: scratch }));
+    await CancellationScope.nonCancellable(() =>
+      quick.dropRestoreTestDatabase({ database: input.database, name: scratch, onTestServer: true }),
+    );
   }
 }
 

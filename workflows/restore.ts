@@ -42,6 +42,11 @@ export interface RestoreInput {
   noOwner?: boolean;
   /** The DR incident that runs this restore: its approval goes through the incident, the one path people are told. */
   incident?: string;
+  /**
+   * Into a new database on the test-restore server (VERIFY_DATABASE_URL, the strategy's staging
+   * environment) instead of the database's own: the monthly restore test.
+   */
+  onTestServer?: boolean;
 }
 
 export interface RestoreResult {
@@ -159,6 +164,7 @@ export async function RestoreWorkflow(input: RestoreInput): Promise<RestoreResul
       noOwner: input.noOwner,
       workflowId: info.workflowId,
       runId: info.runId,
+      ...(input.onTestServer ? { onTestServer: true } : {}),
     });
   }
   try {
@@ -209,6 +215,7 @@ export async function RestoreWorkflow(input: RestoreInput): Promise<RestoreResul
       noOwner: input.noOwner,
       workflowId: info.workflowId,
       runId: info.runId,
+      ...(input.onTestServer ? { onTestServer: true } : {}),
     });
     const figures = recoveryFigures({
       startedAt,

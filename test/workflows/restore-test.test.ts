@@ -18,6 +18,7 @@ import { createS3Client } from '../../src/infra/storage/s3-client';
 import { capturedMail, waitForCaptured } from '../support/sinks';
 import { uniqueSuffix } from '../support/temporal';
 import { pitrFixture } from '../support/pitr-fixture';
+import { databaseUrl, withClient } from '../support/databases';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const fixture = pitrFixture();
@@ -32,7 +33,11 @@ it('restores the newest backup and a random point in time into temporary places,
   const workDir = settings.PGWARDEN_WORK_DIR;
   const good = await fixture.hostWorkers('rtest', {
     ...settings,
-    DR_SMOKE_QUERIES: 'SELECT 1 FROM shop.orders WHERE total > 0 LIMIT 1',
+    // The strategy's "restore test to staging": the logical part loads on the test-restore server
+    // (here the stack's main server), never on the production one (the scratch cluster).
+    VERIFY_DATABASE_URL: databaseUrl('postgres'),
+    // Slow enough that the copy is seen where it is while it is checked.
+    DR_SMOKE_QUERIES: 'SELECT 1 FROM shop.orders, pg_sleep(1.5) WHERE total > 0 LIMIT 1',
   });
   const client = server.client;
   const { taskQueue, hostQueue, config } = good;
@@ -64,11 +69,26 @@ it('restores the newest backup and a random point in time into temporary places,
     await cluster.query('SELECT pg_switch_wal()', [], db);
     await sleep(3000);
 
-    const report: RestoreTestReport = await client.workflow.execute(WorkflowType.restoreTest, {
-      taskQueue,
-      workflowId: `restore-test-${db}-${uniqueSuffix()}`,
-      args: [{ database: db, hostQueue }],
-    });
+    const seen = { staging: 0, production: 0 };
+    let watching = true;
+    const watch = (async () => {
+      const like = `SELECT count(*)::int AS n FROM pg_database WHERE datname LIKE 'pgwarden\\_restoretest\\_%'`;
+      while (watching) {
+        seen.staging += (await withClient('postgres', (c) => c.query<{ n: number }>(like))).rows[0].n;
+        seen.production += (await cluster.query<{ n: number }>(like))[0].n;
+        await sleep(200);
+      }
+    })();
+    const report: RestoreTestReport = await client.workflow
+      .execute(WorkflowType.restoreTest, {
+        taskQueue,
+        workflowId: `restore-test-${db}-${uniqueSuffix()}`,
+        args: [{ database: db, hostQueue }],
+      })
+      .finally(() => (watching = false));
+    await watch;
+    expect(seen.production).toBe(0);
+    expect(seen.staging).toBeGreaterThan(0);
     expect(report).toMatchObject({
       type: 'restore-test',
       database: db,

@@ -284,6 +284,14 @@ export function findDatabase(config: Config, id: string): DatabaseTarget | undef
   return config.databases.find((d) => d.id === id);
 }
 
+/**
+ * Where test restores of database `id` load: VERIFY_DATABASE_URL's server when set (a scratch or
+ * staging server, so a test does not load production), else the database's own.
+ */
+export function testRestoreServer(config: Config, id: string): DatabaseTarget {
+  return config.verify.server ?? requireDatabase(config, id);
+}
+
 /** The configured database `id`, or a ConfigError naming the ones this worker has. */
 export function requireDatabase(config: Config, id: string): DatabaseTarget {
   const target = findDatabase(config, id);
