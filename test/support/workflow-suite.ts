@@ -20,6 +20,8 @@ export interface WorkflowSuite {
   freshDatabase(prefix: string, fixture?: string): Promise<string>;
   workerFor(database: string, overrides?: Record<string, string | undefined>): Promise<{ taskQueue: string; config: Config }>;
   backup(database: string, taskQueue: string, extra?: object): Promise<BackupSummary>;
+  /** A backup, then its verification (what an incident proposes: the newest verified backup). */
+  verifiedBackup(database: string, taskQueue: string): Promise<BackupSummary>;
 }
 
 export function workflowSuite(name: string): WorkflowSuite {
@@ -59,6 +61,15 @@ export function workflowSuite(name: string): WorkflowSuite {
         workflowId: `backup-${database}-${uniqueSuffix()}`,
         args: [{ database, reason: 'test', failFast: true, ...extra }],
       });
+    },
+    async verifiedBackup(database, taskQueue) {
+      const backup = await this.backup(database, taskQueue);
+      await server!.client.workflow.execute(WorkflowType.verify, {
+        taskQueue,
+        workflowId: `verify-${database}-${uniqueSuffix()}`,
+        args: [{ database, backupId: backup.backupId }],
+      });
+      return backup;
     },
   };
 }

@@ -16,12 +16,10 @@ import { createConsoleServer } from '../../src/app/console/server';
 import { temporalBackend } from '../../src/app/console/backend';
 import { hashPassword } from '../../src/app/console/auth';
 import { Secret } from '../../src/infra/config/secret';
-import { WorkflowType } from '../../src/infra/temporal/definitions';
 import type { IncidentState } from '../../src/operations/dr/incident';
 import { SLACK_ACK_ACTION } from '../../src/infra/notify/slack-interaction';
 import { tableFingerprints, withClient } from '../support/databases';
 import { capturedMail, capturedWebhooks, waitForCaptured } from '../support/sinks';
-import { uniqueSuffix } from '../support/temporal';
 import { workflowSuite } from '../support/workflow-suite';
 
 const artifacts = join(repoRoot, 'test-artifacts', 'console');
@@ -64,12 +62,7 @@ describe('the incident console in a real browser', () => {
       SLACK_SIGNING_SECRET: 'slack-signing-secret',
     });
     const client = suite.server.client;
-    const backup = await suite.backup(db, taskQueue);
-    await client.workflow.execute(WorkflowType.verify, {
-      taskQueue,
-      workflowId: `verify-${db}-${uniqueSuffix()}`,
-      args: [{ database: db, backupId: backup.backupId }],
-    });
+    const backup = await suite.verifiedBackup(db, taskQueue);
     const before = await tableFingerprints(db);
     await new Promise((r) => setTimeout(r, 1100)); // the failure comes after the backup
     await withClient(db, (c) => c.query('DELETE FROM inventory.items WHERE qty < 25'));

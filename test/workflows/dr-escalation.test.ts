@@ -97,15 +97,13 @@ describe('DisasterRecoveryWorkflow escalation (time-skipping server, real notice
       checkRestoreTarget: async () => undefined,
       notifyRestore: async () => [],
       recordRestore: async () => 'record',
-      restoreDatabase: async (i: { targetName: string }) => {
-        return {
-          restoredInto: i.targetName,
-          keptAs: null,
-          restoreMs: 1000,
-          tables: 5,
-          rowCountsChecked: true,
-        };
-      },
+      restoreDatabase: async (i: { targetName: string }) => ({
+        restoredInto: i.targetName,
+        keptAs: null,
+        restoreMs: 1000,
+        tables: 5,
+        rowCountsChecked: true,
+      }),
     };
     worker = await workerOn(env, taskQueue, activities);
   });

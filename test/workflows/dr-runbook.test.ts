@@ -56,12 +56,7 @@ describe('DisasterRecoveryWorkflow (dev server, real restore, CLI)', () => {
     let incident: string | undefined;
 
     try {
-      const backup = await suite.backup(db, taskQueue);
-      await client.workflow.execute(WorkflowType.verify, {
-        taskQueue,
-        workflowId: `verify-${db}-${uniqueSuffix()}`,
-        args: [{ database: db, backupId: backup.backupId }],
-      });
+      const backup = await suite.verifiedBackup(db, taskQueue);
       const before = await tableFingerprints(db);
       await new Promise((r) => setTimeout(r, 1100)); // the failure comes after the backup
       await withClient(db, (c) => c.query('DELETE FROM inventory.items WHERE qty < 25'));
