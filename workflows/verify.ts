@@ -1,8 +1,9 @@
 /**
  * VerifyBackupWorkflow: the strategy's weekly verify_backup.sh, proving a backup restores.
  *   0. janitor: drop temporary databases of earlier verifications that died
- *   1-2. checksums and a full decryption of the stored objects
- *   3-4. test restore into a temporary database and row counts against the manifest
+ *   1-2. test restore into a temporary database and row counts against the manifest; the
+ *        load checks the data objects' checksums and decrypts them whole as it reads
+ *   3-4. checksums and a full decryption of the globals (of everything when the restore failed)
  *   5. size against earlier backups (a warning, not a failure)
  *   then, for a server in WAL_ARCHIVE: WAL continuity, and its newest base backup recovered
  *   in a temporary instance on the server's host (pg_verifybackup, recovery, row counts)
@@ -11,7 +12,12 @@
 import { log, patched, proxyActivities, setHandler, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
 import type { Activities } from '../activities';
 import type { CatalogEntry } from '../src/operations/catalog/catalog';
-import { buildVerificationRecord, VerificationRecord } from '../src/operations/verify/verification';
+import {
+  buildVerificationRecord,
+  IntegrityFindings,
+  RestoreFindings,
+  VerificationRecord,
+} from '../src/operations/verify/verification';
 import { verifyStatusQuery } from '../src/infra/temporal/messages';
 import { DatabaseSA, OperationSA } from '../src/infra/temporal/search-attributes';
 import type { PitrStatus } from '../src/operations/pitr/window';
@@ -89,17 +95,32 @@ export async function VerifyBackupWorkflow(input: VerifyInput): Promise<VerifyRe
   for (const backupId of backupIds) {
     const startedAt = new Date();
     const ref = { database: input.database, backupId };
-    current = `${backupId}: checksums and decryption`;
-    const integrity = await long.verifyStoredObjects(ref);
-    let restore;
-    if (integrity.checksums.ok && integrity.decryption.ok) {
-      current = `${backupId}: test restore and row counts`;
-      restore = await long.testRestore({
+    const testRestore = () =>
+      long.testRestore({
         ...ref,
         tempDatabase: tempDatabaseName(backupId, info.runId),
         workflowId: info.workflowId,
         runId: info.runId,
       });
+    let integrity: IntegrityFindings;
+    let restore: RestoreFindings | undefined;
+    if (patched('verify-restore-first')) {
+      // The test restore checks every data object against the manifest and decrypts it as it
+      // loads, so the data is read once; the full integrity pass runs only to name what a
+      // failed restore ran into.
+      current = `${backupId}: test restore and row counts, checking the data as it loads`;
+      restore = await testRestore();
+      current = restore.restore.ok
+        ? `${backupId}: checksums and decryption of the globals`
+        : `${backupId}: checksums and decryption`;
+      integrity = await long.verifyStoredObjects({ ...ref, dataLoaded: restore.restore.ok });
+    } else {
+      current = `${backupId}: checksums and decryption`;
+      integrity = await long.verifyStoredObjects(ref);
+      if (integrity.checksums.ok && integrity.decryption.ok) {
+        current = `${backupId}: test restore and row counts`;
+        restore = await testRestore();
+      }
     }
     current = `${backupId}: size against earlier backups`;
     const size = await quick.checkBackupSize(ref);

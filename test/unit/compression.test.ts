@@ -119,3 +119,32 @@ describe('a program fed through a filter', () => {
     expect(ourZstd()).toBe(before);
   });
 });
+
+describe('a program that stops reading its input early', () => {
+  // 4 MiB whose check fails only at its end, as a damaged last chunk or a wrong digest would.
+  const input = () => {
+    const chunks = Array.from({ length: 64 }, () => Buffer.alloc(64 * 1024, 7));
+    return Readable.from(
+      (async function* () {
+        yield* chunks;
+        throw new Error('the input failed at its end');
+      })(),
+    );
+  };
+
+  it('fails the run when asked to read everything and the rest of the input fails', async () => {
+    await expect(runToCompletion('head', ['-c', '10'], process.env, { stdin: input(), readAll: true })).rejects.toThrow(
+      'the input failed at its end',
+    );
+  });
+
+  it('succeeds on the complete rest of the input', async () => {
+    const whole = Readable.from(Array.from({ length: 64 }, () => Buffer.alloc(64 * 1024, 7)));
+    await runToCompletion('head', ['-c', '10'], process.env, { stdin: whole, readAll: true });
+    expect(whole.readableEnded).toBe(true);
+  });
+
+  it('without readAll, stops at the program exit and does not wait for the rest', async () => {
+    await expect(runToCompletion('head', ['-c', '10'], process.env, { stdin: input() })).resolves.toBeUndefined();
+  });
+});

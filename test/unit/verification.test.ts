@@ -75,6 +75,37 @@ describe('verification record', () => {
     ]);
     expect(r.warnings).toEqual(['size: 300 bytes is +200% against the median 100 of the previous 1 backups (threshold 50%)']);
   });
+  it.each([
+    [
+      'a restore that ran into a damaged object says it stopped there',
+      { checksums: { ok: false, detail: 'sha256 differs' }, decryption: { ok: true, detail: 'ok' } },
+      { ok: false, detail: 'pg_restore failed (exit 1)' },
+      ['checksums: sha256 differs', 'test restore: stopped: the stored object failed its integrity checks'],
+    ],
+    [
+      'a restore that failed on an intact object keeps its own reason',
+      okIntegrity,
+      { ok: false, detail: 'pg_restore failed (exit 1): extension "x" is not available' },
+      ['test restore: pg_restore failed (exit 1): extension "x" is not available'],
+    ],
+    [
+      'a restore that passed, with damaged globals',
+      { ...okIntegrity, decryption: { ok: false, detail: 'globals' } },
+      { ok: true, detail: 'ok' },
+      ['decryption: globals'],
+    ],
+  ])('%s', (_what, integrity, restore, failures) => {
+    const r = buildVerificationRecord({
+      ...base,
+      integrity,
+      restore: {
+        restore: { ...restore, restoreMs: 900 },
+        rowCounts: { ok: restore.ok, tables: restore.ok ? 3 : 0, differences: [] },
+      },
+    });
+    expect(r.failures).toEqual(failures);
+    expect(r.checks.restore.restoreMs).toBe(900);
+  });
 });
 
 describe('catalog and CLI output', () => {

@@ -116,6 +116,6 @@ it('BACKUP_JOBS=3: exact counts while writers insert, every part verified, resto
       new RegExp(`^checksums: data part 3 object s3://.*${backup.backupId}\\.part3\\.dump\\.zst\\.enc: expected sha256`),
     ),
     expect.stringMatching(/^decryption: data part 3 object .*failed authentication/),
-    expect.stringMatching(/^test restore: not attempted/),
+    expect.stringMatching(/^test restore: stopped: the stored object failed its integrity checks$/),
   ]);
 }, 240_000);

@@ -75,6 +75,8 @@ describe('recorded histories replay against the current workflows', () => {
         'dr-scenario-server-lost.json',
         'dr-reselected-after-rejected-restore.json',
         'recover-table-replace-with-evidence.json',
+        'verify-passed-restore-first.json',
+        'verify-failed-restore-first.json',
       ]),
     );
   });

@@ -4,7 +4,7 @@
  * message, and a kill that works whether or not the program is still writing.
  */
 import { ChildProcess, spawn } from 'node:child_process';
-import { Readable } from 'node:stream';
+import { Readable, Writable } from 'node:stream';
 
 export interface StreamingProcess {
   stdout: Readable;
@@ -61,7 +61,12 @@ export async function runToCompletion(
   command: string,
   args: string[],
   env: NodeJS.ProcessEnv,
-  options: { stdin?: Readable; signal?: AbortSignal } = {},
+  options: {
+    stdin?: Readable;
+    signal?: AbortSignal;
+    /** Read the input to its end even when the program succeeds without reading all of it. */
+    readAll?: boolean;
+  } = {},
 ): Promise<void> {
   const child = spawn(command, args, { env, stdio: [options.stdin ? 'pipe' : 'ignore', 'ignore', 'pipe'] });
   let stderr = '';
@@ -87,14 +92,30 @@ export async function runToCompletion(
   }
   const result = await exited;
   options.signal?.removeEventListener('abort', kill);
-  // The program reads no more: what still feeds it (a download, a decompressor's own process)
-  // is stopped, not left waiting on a pipe nobody drains.
-  if (options.stdin && !options.stdin.readableEnded) options.stdin.destroy();
+  if (options.stdin && !options.stdin.readableEnded) {
+    // A program that succeeded without reading all its input (pg_restore stops after its last
+    // data block): the rest is still read, so a check at the input's end (the manifest's size
+    // and digests, the last chunk's authentication) runs before the load counts as complete.
+    if (options.readAll && result.code === 0 && !inputError) inputError = await drain(options.stdin, child.stdin!);
+    // Otherwise what still feeds it (a download, a decompressor) is stopped, not left waiting.
+    else options.stdin.destroy();
+  }
   if (inputError) throw inputError;
   if (result.code !== 0) {
     const why = result.error ? result.error.message : result.signal ? `killed by ${result.signal}` : `exit ${result.code}`;
     const last = stderr.trim().split('\n').filter(Boolean).slice(-2).join(' | ');
     throw new Error(`${command.split('/').pop()} failed (${why})${last ? `: ${last}` : ''}`);
+  }
+}
+
+/** Reads what the program left of its input to the end; the input's own error, if any. */
+async function drain(input: Readable, programStdin: Writable): Promise<Error | undefined> {
+  input.unpipe(programStdin);
+  try {
+    for await (const chunk of input) void chunk;
+    return undefined;
+  } catch (err) {
+    return err as Error;
   }
 }
 

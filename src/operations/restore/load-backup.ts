@@ -80,7 +80,7 @@ export async function loadBackup(
           pgProgram('psql', config.tools.pgBinDir),
           ['-q', '-v', 'ON_ERROR_STOP=1', `--dbname=${spec.database}`],
           env,
-          { stdin: sql, signal: spec.signal },
+          { stdin: sql, signal: spec.signal, readAll: true },
         );
       });
       return;
@@ -100,6 +100,7 @@ export async function loadBackup(
         runToCompletion(pgProgram('pg_restore', config.tools.pgBinDir), restoreArgs(null), env, {
           stdin: chain(plaintext, decompressor(spec.compression)),
           signal: spec.signal,
+          readAll: true,
         }),
       );
       return;

@@ -119,7 +119,16 @@ export function buildVerificationRecord(input: {
     restore: { ok: false, detail: 'not attempted: the stored object failed its integrity checks', restoreMs: null },
     rowCounts: { ok: false, tables: 0, differences: [] },
   };
-  const restore = input.restore ?? skipped;
+  const intact = input.integrity.checksums.ok && input.integrity.decryption.ok;
+  // A restore that ran into the damage the integrity checks name says so, not its own symptom.
+  const stopped: RestoreFindings | undefined =
+    input.restore && !input.restore.restore.ok && !intact
+      ? {
+          ...input.restore,
+          restore: { ...input.restore.restore, detail: 'stopped: the stored object failed its integrity checks' },
+        }
+      : undefined;
+  const restore = stopped ?? input.restore ?? skipped;
   const failures: string[] = [];
   if (!input.integrity.checksums.ok) failures.push(`checksums: ${input.integrity.checksums.detail}`);
   if (!input.integrity.decryption.ok) failures.push(`decryption: ${input.integrity.decryption.detail}`);
