@@ -3,8 +3,8 @@
  *   1. baseline: plain `pg_restore --jobs=2` of a `pg_dump -Fc` file into a new database
  *   2. pgwarden: RestoreWorkflow --new-db of a pgwarden backup of the same database
  *      (download, decrypt, parallel pg_restore, row counts against the manifest)
- *   3. pgwarden: VerifyBackupWorkflow of that backup (checksums, full decryption, test restore,
- *      row counts, size)
+ *   3. pgwarden: VerifyBackupWorkflow of that backup (test restore checking checksums and
+ *      decrypting as it loads, row counts, the globals' integrity, size)
  * for each BACKUP_JOBS value of --jobs (a backup taken with it), and prints the times and their
  * ratios to the baseline. Usage:
  *   npm run bench:restore -- [--scales 10,100] [--printshop 100000] [--repeat 3] [--jobs 1,2]

@@ -126,10 +126,14 @@ describe('pgwarden CLI', () => {
     const workers = [good, { ...bad, BACKUP_S3_BUCKET: 'cli-missing-bucket' }].map((env) =>
       spawn(process.execPath, [bin, 'worker'], { env: { PATH: process.env.PATH, ...env }, stdio: ['ignore', 'ignore', 'pipe'] }),
     );
+    const said = workers.map(() => '');
+    workers.forEach((w, i) => w.stderr!.on('data', (d: Buffer) => (said[i] += d.toString())));
     const server = await devServer();
     try {
       await waitForPoller(server.client, good.PGWARDEN_TASK_QUEUE);
       await waitForPoller(server.client, bad.PGWARDEN_TASK_QUEUE);
+      // They run the workflow bundle the build made; neither bundled at start.
+      for (const text of said) expect(text).not.toMatch(/Workflow bundle created|bundling the workflows now/);
       const ok = pgwarden(['backup', '--json', '--reason', 'cli test'], good);
       expect(ok.code).toBe(0);
       const summary = JSON.parse(ok.stdout);

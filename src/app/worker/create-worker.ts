@@ -1,10 +1,12 @@
 /**
  * The pgwarden worker: polls the main task queue and runs every workflow and activity, and
- * polls the host queues of the servers it serves for their host-bound activities. Tests pass
- * a pre-built workflow bundle; production bundles the compiled workflows folder at start.
+ * polls the host queues of the servers it serves for their host-bound activities. It runs the
+ * workflow bundle made at build time (workflow-bundle.ts) or the tests' own; without one it
+ * bundles the compiled workflows folder at start.
  */
 import { NativeConnection, Worker, WorkerOptions } from '@temporalio/worker';
 import { Activities } from '../../../activities';
+import { workflowsEntry } from './workflow-bundle';
 
 export interface WorkerSetup {
   connection: NativeConnection;
@@ -20,9 +22,7 @@ export function createWorker(setup: WorkerSetup): Promise<Worker> {
     namespace: setup.namespace,
     taskQueue: setup.taskQueue,
     activities: setup.activities,
-    ...(setup.workflowBundle
-      ? { workflowBundle: setup.workflowBundle }
-      : { workflowsPath: require.resolve('../../../workflows') }),
+    ...(setup.workflowBundle ? { workflowBundle: setup.workflowBundle } : { workflowsPath: workflowsEntry() }),
     // Long dumps heartbeat; give a stuck activity's slot back promptly on shutdown.
     shutdownGraceTime: '30 seconds',
     // Heartbeats reach the server at most this far apart (the SDK's default is up to 60 s), so

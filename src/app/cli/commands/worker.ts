@@ -12,6 +12,7 @@ import { connectClient, connectWorker, temporalTarget } from '../../../infra/tem
 import { ensureSearchAttributes } from '../../../infra/temporal/ensure-search-attributes';
 import { WORKER_NEEDS } from '../../../infra/config/config';
 import { createHostWorker, createWorker } from '../../worker/create-worker';
+import { prebuiltWorkflowBundle } from '../../worker/workflow-bundle';
 import { removeDeadRunFiles } from '../../../operations/restore/work-files';
 import { runIsDead } from '../../../infra/temporal/run-state';
 import { CommandContext } from '../context';
@@ -37,11 +38,15 @@ export async function runWorkerCommand(ctx: CommandContext): Promise<void> {
   if (config.metrics.bindAddress) await seedLastSuccess(config, deps, metrics);
   const connection = await connectWorker(target);
   const activities = createActivities(deps);
+  const bundle = prebuiltWorkflowBundle();
+  if ('stale' in bundle)
+    process.stderr.write(`pgwarden worker: ${bundle.stale}; bundling the workflows now (npm run build makes it once)\n`);
   const worker = await createWorker({
     connection,
     namespace: target.namespace,
     taskQueue: config.temporal.taskQueue,
     activities,
+    ...('codePath' in bundle ? { workflowBundle: bundle } : {}),
   });
   const hostQueues = [...new Set(config.wal.workerServes.map((s) => config.wal.hostQueues[s]))].filter(
     (q) => q !== config.temporal.taskQueue,
