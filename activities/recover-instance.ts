@@ -10,12 +10,10 @@ import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { appendFile, chmod, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { pipeline } from 'node:stream/promises';
 import { Client } from 'pg';
 import { ephemeralPort } from '../src/infra/net/ports';
 import { requireDatabase } from '../src/infra/config/config';
-import { decompressor } from '../src/infra/compression/streams';
-import { decompressCommand } from '../src/infra/compression/compression';
+import { decompressInto } from '../src/infra/compression/decompress-into';
 import { openDecryption } from '../src/infra/crypto/decrypt';
 import { BackupError, PgwardenError, UsageError } from '../src/infra/errors/errors';
 import { handOver, instanceUser, RunAs, startInstance, stopInstance } from '../src/infra/postgres/instance';
@@ -274,26 +272,10 @@ async function unpackBaseBackup(deps: ActivityDeps, base: BaseBackupManifest, da
   // tar runs as the instance's user, so every file it writes is that user's.
   const tar = spawn('tar', ['-x', '-C', dataDir], { stdio: ['pipe', 'ignore', 'pipe'], uid: runAs.uid, gid: runAs.gid });
   const tarDone = childExit(tar, 'tar');
-  const command = decompressCommand(base.compression.data ?? base.compression.algorithm);
+  tar.stdin.on('error', () => undefined); // a tar that fails says why by its exit
   try {
-    if (command) {
-      // The decompressor writes straight into tar: the cluster's raw bytes never pass through
-      // this process (only the compressed stream does, for decryption).
-      const unzip = spawn(command.program, command.args, { stdio: ['pipe', tar.stdin, 'pipe'] });
-      tar.stdin.destroy(); // tar's stdin now belongs to the decompressor alone
-      const unzipDone = childExit(unzip, command.program);
-      unzip.stdin.on('error', () => undefined); // a decompressor that fails says why by its exit
-      await Promise.all([
-        pipeline(decrypted.plaintext, unzip.stdin).catch((err: Error) => {
-          unzip.kill();
-          throw err;
-        }),
-        unzipDone,
-      ]);
-    } else {
-      tar.stdin.on('error', () => undefined);
-      await pipeline([decrypted.plaintext, ...decompressor(base.compression.data ?? base.compression.algorithm), tar.stdin]);
-    }
+    // The cluster's raw bytes go from the decompressor straight into tar.
+    await decompressInto(decrypted.plaintext, base.compression.data ?? base.compression.algorithm, tar.stdin);
     await tarDone;
   } catch (err) {
     tar.kill();

@@ -200,12 +200,15 @@ export function verifyActivities(deps: ActivityDeps) {
         else if (r.decrypted !== obj.rawBytes)
           decryptProblems.push(`${where}: decrypted to ${r.decrypted} bytes, the manifest says ${obj.rawBytes}`);
       }
+      const dataSize = `${formatBytes(dataBytes(manifest).storedBytes)}${manifest.dataParts?.length ? ` in ${manifest.dataParts.length + 1} parts` : ''}`;
       return {
         checksums: checksumProblems.length
           ? { ok: false, detail: checksumProblems.join('; ') }
           : {
               ok: true,
-              detail: `sha256 and md5 match for data (${formatBytes(dataBytes(manifest).storedBytes)}${manifest.dataParts?.length ? ` in ${manifest.dataParts.length + 1} parts` : ''}${ref.dataLoaded ? ', checked as the test restore read it' : ''}) and globals`,
+              detail: ref.dataLoaded
+                ? `size and sha256 match for data (${dataSize}, checked as the test restore read it); size, sha256 and md5 for globals`
+                : `sha256 and md5 match for data (${dataSize}) and globals`,
             },
         decryption: decryptProblems.length
           ? { ok: false, detail: decryptProblems.join('; ') }

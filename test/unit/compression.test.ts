@@ -14,6 +14,10 @@ import {
 } from '../../src/infra/compression/compression';
 import { compressor, decompressor } from '../../src/infra/compression/streams';
 import { FilterProcess } from '../../src/infra/process/filter-process';
+import { decompressInto } from '../../src/infra/compression/decompress-into';
+import { createWriteStream, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 
 const text = Buffer.from(
   Array.from({ length: 20000 }, (_, i) => `order ${i}, customer ${i % 97}, {"total": ${i * 3}}\n`).join(''),
@@ -146,5 +150,46 @@ describe('a program that stops reading its input early', () => {
 
   it('without readAll, stops at the program exit and does not wait for the rest', async () => {
     await expect(runToCompletion('head', ['-c', '10'], process.env, { stdin: input() })).resolves.toBeUndefined();
+  });
+});
+
+describe('decompressing straight into a file', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'pgwarden-unpack-'));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+  const file = (name: string) => join(dir, name);
+
+  it.each(['zstd', 'lz4', 'gzip', 'none'] as CompressionAlgorithm[])(
+    '%s: the file holds exactly the original',
+    async (algorithm) => {
+      const packed = await through(text, compressor({ algorithm, level: 1 }));
+      await decompressInto(Readable.from([packed]), algorithm, createWriteStream(file(algorithm), { mode: 0o600 }));
+      expect(readFileSync(file(algorithm)).equals(text)).toBe(true);
+      expect(statSync(file(algorithm)).mode & 0o777).toBe(0o600);
+    },
+  );
+
+  it('fails a corrupt zstd stream with the decompressor', async () => {
+    const packed = await through(text, compressor({ algorithm: 'zstd', level: 1 }));
+    const half = Readable.from([packed.subarray(0, Math.floor(packed.length / 2))]);
+    await expect(decompressInto(half, 'zstd', createWriteStream(file('half')))).rejects.toThrow(/^zstd failed \(exit 1\)/);
+  });
+
+  it("fails with the source's own error (a damaged object), and leaves no decompressor running", async () => {
+    const packed = await through(text, compressor({ algorithm: 'zstd', level: 1 }));
+    const failing = Readable.from(
+      (async function* () {
+        yield packed.subarray(0, 100);
+        await new Promise((r) => setTimeout(r, 100));
+        throw new Error('data object does not match its manifest');
+      })(),
+    );
+    await expect(decompressInto(failing, 'zstd', createWriteStream(file('damaged')))).rejects.toThrow(
+      'data object does not match its manifest',
+    );
+    await new Promise((r) => setTimeout(r, 300));
+    const zstds = execFileSync('ps', ['--ppid', String(process.pid), '-o', 'comm='], { encoding: 'utf8' })
+      .split('\n')
+      .filter((c) => c.trim() === 'zstd');
+    expect(zstds).toEqual([]);
   });
 });

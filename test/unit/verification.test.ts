@@ -1,4 +1,5 @@
 import { catalogEntry, newestFirst } from '../../src/operations/catalog/catalog';
+import { objectMismatches } from '../../src/operations/verify/object-integrity';
 import {
   buildVerificationRecord,
   checkSize,
@@ -170,5 +171,26 @@ describe('catalog and CLI output', () => {
     expect(tempDatabaseName('backup_20240101_120000', '01A20B48-3543-791E-993E-01B42EA15B21')).toBe(
       'pgwarden_verify_20240101_120000_01a20b483543',
     );
+  });
+});
+
+describe('a stored object against its manifest', () => {
+  const expected = { key: 'k', storedBytes: 10, sha256: 'a'.repeat(64), md5: 'b'.repeat(32) };
+  it.each([
+    ['identical, all three measured', { bytes: 10, sha256: 'a'.repeat(64), md5: 'b'.repeat(32) }, []],
+    ['identical, measured while streaming (no MD5)', { bytes: 10, sha256: 'a'.repeat(64) }, []],
+    [
+      'another SHA-256, no MD5',
+      { bytes: 10, sha256: 'c'.repeat(64) },
+      [`expected sha256 ${'a'.repeat(64)}, computed ${'c'.repeat(64)}`],
+    ],
+    ['short, no MD5', { bytes: 9, sha256: 'a'.repeat(64) }, ['expected 10 bytes, found 9']],
+    [
+      'another MD5',
+      { bytes: 10, sha256: 'a'.repeat(64), md5: 'e'.repeat(32) },
+      [`expected md5 ${'b'.repeat(32)}, computed ${'e'.repeat(32)}`],
+    ],
+  ])('%s', (_what, found, problems) => {
+    expect(objectMismatches(expected, found)).toEqual(problems);
   });
 });

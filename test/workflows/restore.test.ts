@@ -158,7 +158,7 @@ describe('RestoreWorkflow (dev server, real PostgreSQL and S3)', () => {
         lines: [
           expect.stringMatching(
             new RegExp(
-              `^data object s3://${newer.bucket}/${newer.dataKey} does not match its manifest \\(expected \\d+ bytes, found \\d+; expected sha256 [0-9a-f]{64}, computed [0-9a-f]{64}; expected md5 .*\\): it was replaced or damaged after the backup; restore another backup`,
+              `^data object s3://${newer.bucket}/${newer.dataKey} does not match its manifest \\(expected \\d+ bytes, found \\d+; expected sha256 [0-9a-f]{64}, computed [0-9a-f]{64}\\): it was replaced or damaged after the backup; restore another backup`,
             ),
           ),
         ],

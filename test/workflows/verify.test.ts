@@ -56,7 +56,7 @@ describe('VerifyBackupWorkflow (dev server, real PostgreSQL and S3)', () => {
     expect(record.checks.checksums.ok && record.checks.decryption.ok && record.checks.restore.ok).toBe(true);
     // The data was read once, by the test restore, which checked it as it loaded.
     expect(record.checks.checksums.detail).toMatch(
-      /^sha256 and md5 match for data \(.*, checked as the test restore read it\) and globals$/,
+      /^size and sha256 match for data \(.*, checked as the test restore read it\); size, sha256 and md5 for globals$/,
     );
     expect(record.checks.decryption.detail).toMatch(/, the data in the test restore$/);
     const [entry] = await store.catalog(db);

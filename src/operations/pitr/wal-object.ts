@@ -28,7 +28,7 @@ export const WAL_PLAIN_SHA256 = 'pgwarden-wal-sha256';
 export const WAL_WRITTEN_LSN = 'pgwarden-wal-written-lsn';
 
 export async function sealWalFile(path: string, compression: CompressionPolicy, encryptor: () => Transform): Promise<SealedWal> {
-  const plain = new Measure({ hash: true });
+  const plain = new Measure({ hash: true, md5: false });
   const chunks: Buffer[] = [];
   await pipeline([
     createReadStream(path),
@@ -42,7 +42,7 @@ export async function sealWalFile(path: string, compression: CompressionPolicy, 
       },
     }),
   ]);
-  return { body: Buffer.concat(chunks), plainSha256: plain.digests().sha256, plainBytes: plain.bytes };
+  return { body: Buffer.concat(chunks), plainSha256: plain.sha256Digest(), plainBytes: plain.bytes };
 }
 
 /** A stored WAL file's plain bytes (what PostgreSQL wrote), or undefined when the object is missing. */

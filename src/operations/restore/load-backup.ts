@@ -9,9 +9,9 @@ import { createWriteStream } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Duplex, pipeline as streamPipeline, Readable } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
 import { CompressionAlgorithm } from '../../infra/compression/compression';
 import { decompressor } from '../../infra/compression/streams';
+import { decompressInto } from '../../infra/compression/decompress-into';
 import { libpqEnvironment } from '../../infra/postgres/client';
 import type { Config } from '../../infra/config/config';
 import type { Bucket } from '../../infra/storage/bucket';
@@ -106,14 +106,14 @@ export async function loadBackup(
       return;
     }
     // Otherwise the custom format is checked whole before pg_restore reads a byte of it; a
-    // parallel backup's parts download side by side.
+    // parallel backup's parts download side by side, each decompressor writing its work file.
     const dir = await privateWorkDir(config.verify.workDir);
     const files = objects.map((_, i) => join(dir, workFileName(spec.run, `${spec.database}${i ? `.part${i + 1}` : ''}.dump`)));
     try {
       await Promise.all(
         objects.map((o, i) =>
           withPlaintext(bucket, keyring, spec, o, reads[i], (plaintext) =>
-            pipeline([plaintext, ...decompressor(spec.compression), createWriteStream(files[i], { mode: 0o600 })]),
+            decompressInto(plaintext, spec.compression, createWriteStream(files[i], { mode: 0o600 })),
           ),
         ),
       );
