@@ -8,7 +8,7 @@ import { randomUUID } from 'node:crypto';
 import { log } from '@temporalio/activity';
 import { connectDatabase, libpqEnvironment } from '../src/infra/postgres/client';
 import { requireDatabase } from '../src/infra/config/config';
-import { BackupError } from '../src/infra/errors/errors';
+import { BackupError, ConfigError } from '../src/infra/errors/errors';
 import { pgProgram } from '../src/infra/postgres/binaries';
 import { dumpCompatibility, parseToolMajor, serverMajor } from '../src/infra/postgres/versions';
 import { runCommand } from '../src/infra/process/run-command';
@@ -73,9 +73,10 @@ export function preflightActivity(deps: ActivityDeps) {
         await runCommand(pgDumpPath, ['--version'], { env: libpqEnvironment(target), timeoutMs: 10_000 })
       ).stdout.trim();
     } catch (err) {
-      throw new BackupError(
+      // The worker's installation, not the database: a configuration failure (exit 78), as a missing compressor.
+      throw new ConfigError([
         `pg_dump is not usable on this worker (${(err as Error).message}); install the PostgreSQL client tools or set PG_BIN_DIR`,
-      );
+      ]);
     }
     const dumpMajor = parseToolMajor(pgDumpVersion);
     if (dumpMajor === undefined) throw new BackupError(`cannot read the version of ${pgDumpPath} ("${pgDumpVersion}")`);
@@ -85,9 +86,9 @@ export function preflightActivity(deps: ActivityDeps) {
     const compressing = compressCommand(config.backup.compression);
     if (compressing) {
       await runCommand(compressing.program, ['--version'], { timeoutMs: 10_000 }).catch((err: Error) => {
-        throw new BackupError(
+        throw new ConfigError([
           `${compressing.program} is not usable on this worker (${err.message}) but BACKUP_COMPRESSION=${config.backup.compression.algorithm}: install it (Debian: apt-get install ${compressing.program}) or choose another BACKUP_COMPRESSION`,
-        );
+        ]);
       });
     }
 

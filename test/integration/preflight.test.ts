@@ -1,6 +1,9 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { createActivityDeps } from '../../activities/deps';
 import { preflightActivity } from '../../activities/preflight';
-import { BackupError, ConfigError, DatabaseConnectionError, StorageError } from '../../src/infra/errors/errors';
+import { ConfigError, DatabaseConnectionError, StorageError } from '../../src/infra/errors/errors';
 import { stackConfig, stackEnv } from '../support/stack-env';
 import { activityEnvironment } from '../support/temporal';
 
@@ -37,7 +40,7 @@ describe('preflight activity (real database, pg_dump and bucket)', () => {
       'a broken pg_dump',
       { PG_BIN_DIR: '/nonexistent' },
       'sample',
-      BackupError,
+      ConfigError,
       /pg_dump is not usable on this worker .*not found on PATH.*set PG_BIN_DIR/,
     ],
   ])('fails clearly on %s', async (_what, overrides, database, type, message) => {
@@ -49,4 +52,30 @@ describe('preflight activity (real database, pg_dump and bucket)', () => {
     expect((err as Error).message).toMatch(message);
     expect((err as Error).message).not.toContain(stackEnv().AWS_SECRET_ACCESS_KEY!);
   });
+
+  it.each(['zstd', 'lz4'])(
+    'names a missing %s with the command that installs it, as a configuration failure (exit 78)',
+    async (program) => {
+      // A PATH without the compressor (pg_dump is found through PG_BIN_DIR).
+      const empty = mkdtempSync(join(tmpdir(), 'pgwarden-nopath-'));
+      const path = process.env.PATH;
+      process.env.PATH = empty;
+      try {
+        const deps = createActivityDeps(stackConfig({ BACKUP_COMPRESSION: program }));
+        const err = await activityEnvironment()
+          .run(preflightActivity(deps), { database: 'sample' })
+          .catch((e: unknown) => e);
+        expect(err).toBeInstanceOf(ConfigError);
+        expect((err as ConfigError).exitCode).toBe(78);
+        expect((err as Error).message).toMatch(
+          new RegExp(
+            `^${program} is not usable on this worker \\(.*\\) but BACKUP_COMPRESSION=${program}: install it \\(Debian: apt-get install ${program}\\) or choose another BACKUP_COMPRESSION$`,
+          ),
+        );
+      } finally {
+        process.env.PATH = path;
+        rmSync(empty, { recursive: true, force: true });
+      }
+    },
+  );
 });
