@@ -167,6 +167,7 @@ export async function RestoreWorkflow(input: RestoreInput): Promise<RestoreResul
       ...(input.onTestServer ? { onTestServer: true } : {}),
     });
   }
+  let startedNotice: Promise<unknown> | undefined;
   try {
     if (needsRetrieval(source.storageClass)) {
       evidence?.begin(`retrieve the backup from ${source.storageClass}`);
@@ -199,14 +200,20 @@ export async function RestoreWorkflow(input: RestoreInput): Promise<RestoreResul
 
     status.step = 'restoring';
     evidence?.begin(mode === 'new' ? 'restore and count the rows' : 'restore beside, count the rows, swap in');
-    await quick.notifyRestore({
+    const started = (startedNotice = quick.notifyRestore({
       status: 'started',
       database: input.database,
       backupId: source.backupId,
       target: status.target,
       mode,
       workflowId: info.workflowId,
-    });
+    }));
+    // The restore does not wait for its "started" notice to be out (a mail server's greeting
+    // alone can take 100 ms); the notice is awaited after it, before the outcome's.
+    const beside = patched('restore-start-notice-beside');
+    if (beside)
+      started.catch(() => undefined); // awaited below; not an unhandled rejection meanwhile
+    else await started;
     const restored = await long.restoreDatabase({
       database: input.database,
       source,
@@ -217,6 +224,7 @@ export async function RestoreWorkflow(input: RestoreInput): Promise<RestoreResul
       runId: info.runId,
       ...(input.onTestServer ? { onTestServer: true } : {}),
     });
+    if (beside) await started;
     const figures = recoveryFigures({
       startedAt,
       finishedAt: new Date(),
@@ -281,6 +289,7 @@ export async function RestoreWorkflow(input: RestoreInput): Promise<RestoreResul
       );
     }
     await storeEvidence({ failure: rootCauseMessage(err), dataLoss: null });
+    await startedNotice?.catch(() => undefined); // "failed" never overtakes "started"
     await quick.notifyRestore({
       status: 'failed',
       database: input.database,

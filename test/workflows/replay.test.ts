@@ -77,6 +77,8 @@ describe('recorded histories replay against the current workflows', () => {
         'recover-table-replace-with-evidence.json',
         'verify-passed-restore-first.json',
         'verify-failed-restore-first.json',
+        'restore-newdb-notice-beside.json',
+        'restore-failed-notice-beside.json',
       ]),
     );
   });
