@@ -26,7 +26,7 @@ import {
 } from '../src/operations/pitr/base-backup';
 import { BasebackupOutput } from '../src/operations/pitr/basebackup-output';
 import type { BaseBackupRowCounts } from '../src/operations/pitr/base-verification';
-import { formatLsn, parseLsn } from '../src/operations/pitr/wal-names';
+import { formatLsn, parseLsn, recordsEndBefore } from '../src/operations/pitr/wal-names';
 import { countAllTables } from '../src/infra/postgres/tables';
 import type { DatabaseTarget } from '../src/infra/config/databases';
 import { PGWARDEN_VERSION } from '../src/app/version';
@@ -88,9 +88,17 @@ async function countBesideCopy(target: DatabaseTarget): Promise<BaseBackupRowCou
 async function committedSince(client: Client, at: { snapshot: string; lsn: string }): Promise<boolean> {
   // Up to 5 s: under load the WAL writer can take longer than a second to flush to the
   // position, and a check made before it misses a commit already written there (CI saw one).
+  // Only the records before the position must be flushed: on an idle server the position lies
+  // past a page header not yet written, which no flush reaches until the next record.
+  const sizes = (
+    await client.query<{ block: string; segment: string }>(
+      `SELECT current_setting('wal_block_size') AS block, (SELECT setting FROM pg_settings WHERE name = 'wal_segment_size') AS segment`,
+    )
+  ).rows[0];
+  const needed = formatLsn(recordsEndBefore(parseLsn(at.lsn), Number(sizes.block), Number(sizes.segment)));
   for (let i = 0; i < 250; i++) {
     const { rows } = await client.query<{ flushed: boolean }>('SELECT pg_current_wal_flush_lsn() >= $1::pg_lsn AS flushed', [
-      at.lsn,
+      needed,
     ]);
     if (rows[0].flushed) break;
     await new Promise((r) => setTimeout(r, 20));

@@ -1,3 +1,4 @@
+import { parseLsn, recordsEndBefore } from '../../src/operations/pitr/wal-names';
 import { connectDatabase } from '../../src/infra/postgres/client';
 import { Secret } from '../../src/infra/config/secret';
 import { DatabaseConnectionError } from '../../src/infra/errors/errors';
@@ -5,6 +6,33 @@ import { stackConfig } from '../support/stack-env';
 
 describe('PostgreSQL (local stack)', () => {
   const target = stackConfig().databases[0];
+
+  // A base backup ends with a segment switch and then waits for the WAL before its counting
+  // point to be flushed: comparing with the insert position itself waited 5 s on an idle server.
+  it('flushes at once every record before the insert position right after a segment switch', async () => {
+    const client = await connectDatabase(target);
+    try {
+      await client.query('SELECT pg_switch_wal()');
+      const flushed = async () => {
+        const { rows } = await client.query<{ insert: string; flush: string; block: string; segment: string }>(
+          `SELECT pg_current_wal_insert_lsn()::text AS insert, pg_current_wal_flush_lsn()::text AS flush,
+                  current_setting('wal_block_size') AS block,
+                  (SELECT setting FROM pg_settings WHERE name = 'wal_segment_size') AS segment`,
+        );
+        const r = rows[0];
+        return parseLsn(r.flush) >= recordsEndBefore(parseLsn(r.insert), Number(r.block), Number(r.segment));
+      };
+      // Other tests may write meanwhile; the WAL writer flushes their records within its delay.
+      let ok = await flushed();
+      for (let i = 0; i < 10 && !ok; i++) {
+        await new Promise((r) => setTimeout(r, 100));
+        ok = await flushed();
+      }
+      expect(ok).toBe(true);
+    } finally {
+      await client.end();
+    }
+  });
 
   it('answers a query over a password-authenticated connection', async () => {
     const client = await connectDatabase(target);

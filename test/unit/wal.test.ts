@@ -6,6 +6,7 @@ import {
   parseHistory,
   parseHistoryFileName,
   parseLsn,
+  recordsEndBefore,
   parseSegmentName,
   segmentName,
   segmentOf,
@@ -189,5 +190,22 @@ describe('newestSegment', () => {
     ],
   ])('finds the furthest segment: %s', (_why, names, expected) => {
     expect(newestSegment(names)?.name).toBe(expected);
+  });
+});
+
+describe('the position every record before the insert position ends by', () => {
+  const seg = 16 * 1024 * 1024;
+  it.each([
+    ['just after a segment switch: the long header of an empty first page', 'D/AC000028', 'D/AC000000'],
+    ['just past the short header of an empty page', 'D/AC002018', 'D/AC002000'],
+    ['inside a page with records', 'D/AC0020F0', 'D/AC0020F0'],
+    ['40 bytes into a page that is not a segment start (a record ended there)', 'D/AC002028', 'D/AC002028'],
+    [
+      '24 bytes into the first page of a segment (inside its long header: not an insert position, kept)',
+      'D/AC000018',
+      'D/AC000018',
+    ],
+  ])('%s', (_what, insert, expected) => {
+    expect(formatLsn(recordsEndBefore(parseLsn(insert), 8192, seg))).toBe(expected);
   });
 });

@@ -23,6 +23,24 @@ export function parseLsn(text: string): bigint {
   return (BigInt(`0x${m[1]}`) << 32n) | BigInt(`0x${m[2]}`);
 }
 
+/** Page headers: the first page of a segment has a long one (40 bytes), the others a short one (24). */
+const LONG_PAGE_HEADER = 40n;
+const SHORT_PAGE_HEADER = 24n;
+
+/**
+ * The WAL position every record before the insert position ends by. The insert position of
+ * an idle server sits just past the header of a page nothing was written on yet (always so
+ * right after a segment switch, as a backup's end makes): that header is only written with
+ * the next record, so the flush position stops at the page's start until then, and waiting
+ * for it to reach the insert position would wait for activity that may never come.
+ */
+export function recordsEndBefore(insertLsn: bigint, blockBytes: number, segmentBytes: number): bigint {
+  const inPage = insertLsn % BigInt(blockBytes);
+  const pageStart = insertLsn - inPage;
+  const header = pageStart % BigInt(segmentBytes) === 0n ? LONG_PAGE_HEADER : SHORT_PAGE_HEADER;
+  return inPage === header ? pageStart : insertLsn;
+}
+
 export function formatLsn(lsn: bigint): string {
   return `${(lsn >> 32n).toString(16).toUpperCase()}/${(lsn & 0xffffffffn).toString(16).toUpperCase()}`;
 }
