@@ -1,6 +1,7 @@
 /**
  * Restore benchmark. For pgbench databases of the given scales and print shops of the given order counts, in one run:
- *   1. baseline: plain `pg_restore --jobs=2` of a `pg_dump -Fc` file into a new database
+ *   1. baseline: plain `pg_restore --jobs=2` of a `pg_dump -Fc` file into a new database; and
+ *      the same file kept in the bucket, fetched to local disk first (as a script would)
  *   2. pgwarden: RestoreWorkflow --new-db of a pgwarden backup of the same database
  *      (download, decrypt, parallel pg_restore, row counts against the manifest)
  *   3. pgwarden: VerifyBackupWorkflow of that backup (test restore checking checksums and
@@ -10,7 +11,11 @@
  *   npm run bench:restore -- [--scales 10,100] [--printshop 100000] [--repeat 3] [--jobs 1,2]
  */
 import { randomUUID } from 'node:crypto';
-import { rmSync } from 'node:fs';
+import { createReadStream, createWriteStream, rmSync, statSync } from 'node:fs';
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { GetObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
+import { createS3Client } from '../src/infra/storage/s3-client';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client, Connection } from '@temporalio/client';
@@ -57,6 +62,41 @@ async function main(): Promise<void> {
       );
       await drop(name);
     }
+
+    // 1b. The same file kept in the bucket, as a script keeps its dumps: fetched to local disk,
+    // then pg_restore --jobs=2 (pgwarden's restore also starts from the bucket).
+    const storage = bench.config.storage!;
+    const s3 = createS3Client(storage);
+    const key = `${storage.prefix}/${database}/bench-baseline.dump`;
+    await s3.send(
+      new PutObjectCommand({
+        Bucket: storage.bucket,
+        Key: key,
+        Body: createReadStream(file),
+        ContentLength: statSync(file).size,
+      }),
+    );
+    const fetchedFile = `${file}.fetched`;
+    const fetched: number[] = [];
+    for (let i = 0; i < repeat; i++) {
+      const name = `${database}_plain_restore`;
+      await drop(name);
+      await admin.query(`CREATE DATABASE "${name}"`);
+      fetched.push(
+        await timed(async () => {
+          const got = await s3.send(new GetObjectCommand({ Bucket: storage.bucket, Key: key }));
+          await pipeline(got.Body as Readable, createWriteStream(fetchedFile));
+          run(
+            pgProgram('pg_restore'),
+            ['--no-owner', '--jobs=2', `--dbname=${name}`, fetchedFile],
+            libpqEnvironment(target, name),
+          );
+        }),
+      );
+      rmSync(fetchedFile);
+      await drop(name);
+    }
+    s3.destroy();
     rmSync(file);
 
     // 2 and 3: pgwarden's restore and verify through a worker, of one backup of the same
@@ -107,7 +147,13 @@ async function main(): Promise<void> {
       cells.push(`${ratios(restores)}`, `${ratios(verifies)}`);
     }
     await admin.end();
-    rows.push([datasetName(dataset), dumpCell, `${seconds(b)}/${seconds(median(baseline))} s`, ...cells]);
+    rows.push([
+      datasetName(dataset),
+      dumpCell,
+      `${seconds(b)}/${seconds(median(baseline))} s`,
+      `${seconds(best(fetched))}/${seconds(median(fetched))} s  x${(best(fetched) / b).toFixed(2)}`,
+      ...cells,
+    ]);
   }
   printTable(
     `restore benchmark (min/median of ${repeat}; ratios of the minimum against pg_restore --jobs=2 of the same dump in this run)`,
@@ -115,6 +161,7 @@ async function main(): Promise<void> {
       'database',
       'dump',
       'pg_restore -j2',
+      'fetched from S3, then pg_restore -j2 (ratio)',
       ...jobs.flatMap((j) => [`restore --new-db, BACKUP_JOBS=${j} (ratio)`, `verify, BACKUP_JOBS=${j} (ratio)`]),
     ],
     rows,
