@@ -50,18 +50,24 @@ async function main(): Promise<void> {
     // 1. Baseline: pg_dump -Fc to a file once, then pg_restore --jobs=2 into a new database.
     const file = join(tmpdir(), `bench-${randomUUID()}.dump`);
     run(pgProgram('pg_dump'), ['-Fc', '-Z6', '-f', file, '--no-sync', database], libpqEnvironment(target));
-    const baseline: number[] = [];
-    for (let i = 0; i < repeat; i++) {
-      const name = `${database}_plain_restore`;
-      await drop(name);
-      await admin.query(`CREATE DATABASE "${name}"`);
-      baseline.push(
-        await timed(() =>
-          run(pgProgram('pg_restore'), ['--no-owner', '--jobs=2', `--dbname=${name}`, file], libpqEnvironment(target, name)),
-        ),
-      );
-      await drop(name);
-    }
+    /** Times `before` (if any) plus pg_restore --jobs=2 of `from` into a fresh database, --repeat times. */
+    const plainRestores = async (from: string, before?: () => Promise<void>): Promise<number[]> => {
+      const times: number[] = [];
+      for (let i = 0; i < repeat; i++) {
+        const name = `${database}_plain_restore`;
+        await drop(name);
+        await admin.query(`CREATE DATABASE "${name}"`);
+        times.push(
+          await timed(async () => {
+            await before?.();
+            run(pgProgram('pg_restore'), ['--no-owner', '--jobs=2', `--dbname=${name}`, from], libpqEnvironment(target, name));
+          }),
+        );
+        await drop(name);
+      }
+      return times;
+    };
+    const baseline = await plainRestores(file);
 
     // 1b. The same file kept in the bucket, as a script keeps its dumps: fetched to local disk,
     // then pg_restore --jobs=2 (pgwarden's restore also starts from the bucket).
@@ -77,25 +83,11 @@ async function main(): Promise<void> {
       }),
     );
     const fetchedFile = `${file}.fetched`;
-    const fetched: number[] = [];
-    for (let i = 0; i < repeat; i++) {
-      const name = `${database}_plain_restore`;
-      await drop(name);
-      await admin.query(`CREATE DATABASE "${name}"`);
-      fetched.push(
-        await timed(async () => {
-          const got = await s3.send(new GetObjectCommand({ Bucket: storage.bucket, Key: key }));
-          await pipeline(got.Body as Readable, createWriteStream(fetchedFile));
-          run(
-            pgProgram('pg_restore'),
-            ['--no-owner', '--jobs=2', `--dbname=${name}`, fetchedFile],
-            libpqEnvironment(target, name),
-          );
-        }),
-      );
-      rmSync(fetchedFile);
-      await drop(name);
-    }
+    const fetched = await plainRestores(fetchedFile, async () => {
+      const got = await s3.send(new GetObjectCommand({ Bucket: storage.bucket, Key: key }));
+      await pipeline(got.Body as Readable, createWriteStream(fetchedFile));
+    });
+    rmSync(fetchedFile, { force: true });
     s3.destroy();
     rmSync(file);
 
