@@ -61,7 +61,7 @@ export interface BackupRef {
 export interface IntegrityInput extends BackupRef {
   /**
    * The test restore loaded the data objects completely, checking each against the manifest
-   * (size, SHA-256, MD5) and decrypting all of it as it read: only the globals are left to read.
+   * (size and SHA-256) and decrypting all of it as it read: only the globals are left to read.
    */
   dataLoaded?: boolean;
 }
