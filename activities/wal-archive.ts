@@ -3,7 +3,8 @@
  * continues as new): `pg_receivewal` streams into a private folder, and every completed
  * segment and timeline history is compressed, encrypted and created in S3 with
  * `If-None-Match`; only then does the replication slot move past it and the local file go.
- * The segment being written is shipped every WAL_PARTIAL_UPLOAD_SECONDS. A worker that dies
+ * The segment being written is shipped every WAL_PARTIAL_UPLOAD_SECONDS, or every second while
+ * the server is busy (partialCopyDue). A worker that dies
  * leaves nothing the next one needs: it starts from the archive and the slot, without a gap.
  * Heartbeats carry the newest segment stored, so a person can read where archiving stands.
  */
@@ -31,6 +32,7 @@ import {
 } from '../src/operations/pitr/wal-names';
 import { privateWorkDir } from '../src/operations/restore/work-files';
 import { LagReading, LagWatch, LagWatchState } from '../src/operations/pitr/lag';
+import { busyCheckWorthwhile, partialCopyDue } from '../src/operations/pitr/partial-cadence';
 import { WalWatchEvent, walWatchNotice } from '../src/operations/pitr/notices';
 import { ActivityDeps } from './deps';
 import { proveActiveKey } from './key-proof';
@@ -191,14 +193,21 @@ export function walArchiveActivities(deps: ActivityDeps) {
                 await shipFile(name);
                 await rm(join(folder, name));
               }
-              if (
-                partial &&
-                files.find((f) => f.name === partial)!.size > 0 &&
-                Date.now() - partialShippedAt >= config.wal.partialUploadSeconds * 1000
-              ) {
-                partialShippedAt = Date.now();
+              if (partial && files.find((f) => f.name === partial)!.size > 0) {
                 const mtime = (await stat(join(folder, partial)).catch(() => undefined))?.mtimeMs ?? 0;
-                if (mtime !== partialMtime) {
+                const cadence = {
+                  sinceShippedMs: Date.now() - partialShippedAt,
+                  changed: mtime !== partialMtime,
+                  everySeconds: config.wal.partialUploadSeconds,
+                  soonerAtBytes: config.wal.partialUploadBytes,
+                };
+                // The received position costs a query: asked only when it can make a copy due.
+                const received = busyCheckWorthwhile(cadence)
+                  ? await receivedLsn(client, slot).catch(() => undefined)
+                  : undefined;
+                const unshippedBytes = received !== undefined ? received - parseLsn(progress.archivedLsn!) : undefined;
+                if (partialCopyDue({ ...cadence, unshippedBytes })) {
+                  partialShippedAt = Date.now();
                   partialMtime = mtime;
                   await shipPartial(partial);
                 }

@@ -55,14 +55,14 @@ afterAll(async () => {
   await server.close();
 });
 
-async function archivedDatabase(prefix: string) {
+async function archivedDatabase(prefix: string, settings: Record<string, string> = {}) {
   const db = uniqueDatabaseName(prefix);
   databases.push(db);
   await createDatabase(db);
   await withClient(db, (c) =>
     c.query('CREATE TABLE marks (id serial PRIMARY KEY, mark text NOT NULL, at timestamptz DEFAULT now())'),
   );
-  const overrides = { DATABASE_URL: databaseUrl(db), WAL_ARCHIVE: db, WAL_PARTIAL_UPLOAD_SECONDS: '1' };
+  const overrides = { DATABASE_URL: databaseUrl(db), WAL_ARCHIVE: db, WAL_PARTIAL_UPLOAD_SECONDS: '1', ...settings };
   const config = stackConfig(overrides);
   const s3 = createS3Client(config.storage!);
   const bucket = new Bucket(config.storage!, s3);
@@ -157,6 +157,53 @@ it('ships completed segments and the open one within seconds, and stops cleanly'
       async (c) => (await c.query('SELECT 1 FROM pg_stat_replication WHERE application_name = $1', [slotNameFor(t.db)])).rowCount,
     );
     expect(receivers).toBe(0);
+  });
+  t.s3.destroy();
+}, 120_000);
+
+it('a busy server has its open segment shipped every second, not only every WAL_PARTIAL_UPLOAD_SECONDS', async () => {
+  const t = await archivedDatabase('walbusy', { WAL_PARTIAL_UPLOAD_SECONDS: '120', WAL_PARTIAL_UPLOAD_KB: '16' });
+  const taskQueue = uniqueTaskQueue('walbusy');
+  const worker = await bundledWorker(server, taskQueue, createActivities(createActivityDeps(t.config)));
+  await worker.runUntil(async () => {
+    const handle = await server.client.workflow.start(WorkflowType.walArchive, {
+      taskQueue,
+      workflowId: `wal-archive-${t.db}-${uniqueSuffix()}`,
+      args: [{ server: t.db, roundSeconds: 600 }],
+    });
+    runs.push(handle);
+    // Archiving runs once a first segment is in S3.
+    await t.firstArchived('start');
+    /** The archived file holding a mark, if any. */
+    const holding = async (mark: string) => {
+      for (const [name, k] of await t.archived())
+        if ((await openWalFile(t.bucket, k, t.keyring))?.includes(Buffer.from(mark))) return name;
+      return undefined;
+    };
+    /** A mark and 200 KiB of WAL behind it (far more than WAL_PARTIAL_UPLOAD_KB), no segment switch. */
+    const busyWrite = async () => {
+      const mark = `busy-${randomUUID()}`;
+      await withClient(t.db, async (c) => {
+        await c.query('INSERT INTO marks (mark) VALUES ($1)', [mark]);
+        await c.query("INSERT INTO marks (mark) SELECT md5(g::text) || repeat('x', 900) FROM generate_series(1, 200) g");
+      });
+      return mark;
+    };
+    // First, a copy of the open segment exists: its first copy goes out at once, so only a
+    // later write shows the cadence.
+    let shipped: string;
+    do {
+      const first = await busyWrite();
+      shipped = await waitFor('a first mark in S3', () => holding(first), 60);
+    } while (!shipped.endsWith('.partial'));
+    await sleep(1500);
+    const mark = await busyWrite();
+    const committedAt = Date.now();
+    await waitFor('the mark in S3', () => holding(mark), 60);
+    // Within seconds, where the interval alone would take two minutes.
+    expect(Date.now() - committedAt).toBeLessThan(15_000);
+    await handle.cancel();
+    await handle.result();
   });
   t.s3.destroy();
 }, 120_000);

@@ -143,6 +143,12 @@ export const CONFIG_VARIABLES: VariableDoc[] = [
     default: '5',
   },
   {
+    name: 'WAL_PARTIAL_UPLOAD_KB',
+    description:
+      'ship the segment being written sooner, every second at most, while this much WAL is not in S3 yet (a busy server); 0: only every WAL_PARTIAL_UPLOAD_SECONDS',
+    default: '64',
+  },
+  {
     name: 'WAL_SYNCHRONOUS',
     description: 'pg_receivewal --synchronous: flush and confirm every write (for a synchronous_standby_names quorum)',
     default: 'false',

@@ -3,7 +3,8 @@
  *
  * - `WAL_ARCHIVE=shop,billing`: archive the WAL of the server each named database is on; the
  *   server is known by that id in S3 keys (`<prefix>/<id>/wal/`), workflow ids and the CLI.
- * - `WAL_PARTIAL_UPLOAD_SECONDS`: how often the segment being written is shipped as it stands.
+ * - `WAL_PARTIAL_UPLOAD_SECONDS`: how often the segment being written is shipped as it stands;
+ *   `WAL_PARTIAL_UPLOAD_KB`: sooner (every second at most) while that much WAL is not in S3 yet.
  * - `WAL_SYNCHRONOUS`: pg_receivewal --synchronous (flush and report every write), for a
  *   synchronous_standby_names quorum that makes commits wait for the archiver.
  * - `WAL_MAX_LAG_SECONDS`, `WAL_MAX_RETAINED_MB`: the watchdog alerts when the archive is further
@@ -20,6 +21,8 @@ export interface WalSettings {
   /** Database ids whose servers are archived. */
   servers: string[];
   partialUploadSeconds: number;
+  /** Unshipped WAL that ships the open segment before the interval is up (0: never sooner). */
+  partialUploadBytes: number;
   synchronous: boolean;
   maxLagSeconds: number;
   maxRetainedBytes: number;
@@ -55,6 +58,7 @@ export function readWal(r: EnvReader, databaseIds: string[], mainQueue: string):
     hostQueues,
     workerServes,
     partialUploadSeconds: r.integer('WAL_PARTIAL_UPLOAD_SECONDS', 5, { min: 1, max: 3600 }),
+    partialUploadBytes: r.integer('WAL_PARTIAL_UPLOAD_KB', 64, { min: 0, max: 16 * 1024 }) * 1024,
     synchronous: r.boolean('WAL_SYNCHRONOUS', false),
     maxLagSeconds: r.integer('WAL_MAX_LAG_SECONDS', 60, { min: 1, max: 7 * 86400 }),
     maxRetainedBytes: r.integer('WAL_MAX_RETAINED_MB', 10240, { min: 1, max: 100 * 1024 * 1024 }) * 1048576,
