@@ -84,6 +84,16 @@ async function countBesideCopy(target: DatabaseTarget): Promise<BaseBackupRowCou
   }
 }
 
+/** Promise.all that waits for every promise and rethrows the first failure in the given order, not in time. */
+async function firstFailureInOrder<T extends readonly unknown[] | []>(
+  work: T,
+): Promise<{ -readonly [P in keyof T]: Awaited<T[P]> }> {
+  const results: Array<PromiseSettledResult<unknown>> = await Promise.allSettled(work as readonly unknown[]);
+  const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+  if (failed) throw failed.reason;
+  return results.map((r) => (r as PromiseFulfilledResult<unknown>).value) as { -readonly [P in keyof T]: Awaited<T[P]> };
+}
+
 /** Whether a transaction the snapshot saw running has committed, once the WAL up to the position is flushed. */
 async function committedSince(client: Client, at: { snapshot: string; lsn: string }): Promise<boolean> {
   // Up to 5 s: under load the WAL writer can take longer than a second to flush to the
@@ -125,13 +135,18 @@ export function baseBackupActivities(deps: ActivityDeps) {
         runId: input.runId,
         what: `base backup ${input.backupId} of ${input.server}`,
       });
-      const client = await connectDatabase(target);
-      const server = await checkReplicationServer(client, input.server).finally(() => client.end().catch(() => undefined));
-      // A copy nobody could decrypt with the original key is worse than none.
-      await proveActiveKey(bucket, deps.keyring);
       const env = libpqEnvironment(target);
       const program = pgProgram('pg_basebackup', config.tools.pgBinDir);
-      const version = (await runCommand(program, ['--version'], { env, timeoutMs: 10_000 })).stdout.trim();
+      // Independent checks side by side; a failure is reported in this order, whichever came first.
+      const [server, , version] = await firstFailureInOrder([
+        (async () => {
+          const client = await connectDatabase(target);
+          return checkReplicationServer(client, input.server).finally(() => client.end().catch(() => undefined));
+        })(),
+        // A copy nobody could decrypt with the original key is worse than none.
+        proveActiveKey(bucket, deps.keyring),
+        runCommand(program, ['--version'], { env, timeoutMs: 10_000 }).then((r) => r.stdout.trim()),
+      ]);
       if ((parseToolMajor(version) ?? 0) < 15)
         throw new ConfigError([
           `${version} is too old for base backups (client-side compression needs 15 or newer): install postgresql-client-15 or newer and point PG_BIN_DIR at it`,

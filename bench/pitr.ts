@@ -14,7 +14,7 @@
  *      plus starting PostgreSQL until it is promoted.
  * Each time is the minimum and the median of the repeats; ratios are against the baseline
  * measured in the same run.
- * Usage: npm run bench:pitr -- [--scale 20] [--repeat 3] [--minutes 10] [--tps 200] [--partial 5] [--base-only] [--keep]
+ * Usage: npm run bench:pitr -- [--scale 20] [--repeat 3] [--minutes 10] [--tps 200] [--partial 5] [--partial-kb 64] [--base-only] [--keep]
  * (--base-only: step 1 alone)
  */
 import { spawn, spawnSync } from 'node:child_process';
@@ -68,6 +68,7 @@ async function main(): Promise<void> {
   const minutes = Number(option('minutes', '10'));
   const tps = Number(option('tps', '200'));
   const partialSeconds = option('partial', '5');
+  const partialKb = option('partial-kb', '64');
   const baseOnly = process.argv.includes('--base-only');
   await up((line) => process.stderr.write(`stack: ${line}\n`));
   const stackEnv = readEnvFile(envFile);
@@ -146,6 +147,7 @@ async function main(): Promise<void> {
     PGWARDEN_WORK_DIR: env.PGWARDEN_WORK_DIR,
     S3_PREFIX: prefix,
     WAL_PARTIAL_UPLOAD_SECONDS: partialSeconds,
+    WAL_PARTIAL_UPLOAD_KB: partialKb,
   });
   // The worker's own log, kept with --keep for a look afterwards.
   worker.stderr!.pipe(createWriteStream(join(root, 'worker.log')));
@@ -358,7 +360,7 @@ async function main(): Promise<void> {
 
     // Figures.
     printTable(
-      `Archive lag under pgbench -c 2 -R ${tps} for ${minutes} min, WAL_PARTIAL_UPLOAD_SECONDS=${partialSeconds} (commit acknowledged -> its WAL in the bucket, polled every 100 ms; ${lags.length} probes)`,
+      `Archive lag under pgbench -c 2 -R ${tps} for ${minutes} min, WAL_PARTIAL_UPLOAD_SECONDS=${partialSeconds}, WAL_PARTIAL_UPLOAD_KB=${partialKb} (commit acknowledged -> its WAL in the bucket, polled every 100 ms; ${lags.length} probes)`,
       ['p50', 'p99', 'max', 'not seen archived'],
       [[`${seconds(pct(lags, 50))} s`, `${seconds(pct(lags, 99))} s`, `${seconds(Math.max(...lags))} s`, String(pending.length)]],
     );
