@@ -3,7 +3,7 @@
  * against a real incident): who may act, CSRF, escaping, inline refusals, acknowledgement links.
  */
 import type { AddressInfo } from 'node:net';
-import type { Server } from 'node:http';
+import { createServer, type Server } from 'node:http';
 import { csrfToken, hashPassword, readSession, signSession, verifyPassword } from '../../src/app/console/auth';
 import { actionToken } from '../../src/infra/crypto/action-links';
 import { actionInput, ActionRefused, Board, ConsoleBackend } from '../../src/app/console/backend';
@@ -14,11 +14,23 @@ import { openingState } from '../../src/operations/dr/incident-machine';
 import type { IncidentState } from '../../src/operations/dr/incident';
 import { Secret } from '../../src/infra/config/secret';
 import type { RecoveryOptions } from '../../workflows/list-backups';
-import { SLACK_ACK_ACTION, slackClicks, slackRequestProblem, slackSignature } from '../../src/infra/notify/slack-interaction';
+import {
+  acknowledgedMessage,
+  responseUrlAllowed,
+  SLACK_ACK_ACTION,
+  slackInteraction,
+  slackRequestProblem,
+  slackSignature,
+} from '../../src/infra/notify/slack-interaction';
 import { renderSlack } from '../../src/infra/notify/notice';
 
 const SECRET = 'a-console-secret-of-at-least-32-characters';
 const now = new Date('2026-11-30T10:30:00Z');
+
+/** Until `ok()` holds, for what the console sends after its reply (2 s at most). */
+async function waitUntil(ok: () => boolean): Promise<void> {
+  for (let i = 0; i < 200 && !ok(); i++) await new Promise((r) => setTimeout(r, 10));
+}
 
 function incident(over: Partial<IncidentState> = {}): IncidentState {
   const s = openingState(
@@ -161,11 +173,69 @@ describe('Slack interactivity', () => {
   });
 
   it('reads the clicks and who clicked; anything else is no click', () => {
-    expect(slackClicks(body)).toEqual([{ actionId: SLACK_ACK_ACTION, value: 'dr-shop-1', by: 'slack:bob' }]);
-    expect(slackClicks('payload=not-json')).toEqual([]);
-    expect(slackClicks(`payload=${encodeURIComponent(JSON.stringify({ type: 'view_submission', user: { id: 'U1' } }))}`)).toEqual(
-      [],
+    expect(slackInteraction(body)).toEqual({
+      clicks: [{ actionId: SLACK_ACK_ACTION, value: 'dr-shop-1', by: 'slack:bob' }],
+      responseUrl: 'https://hooks.slack.com/actions/x',
+    });
+    expect(slackInteraction('payload=not-json')).toEqual({ clicks: [] });
+    expect(
+      slackInteraction(`payload=${encodeURIComponent(JSON.stringify({ type: 'view_submission', user: { id: 'U1' } }))}`),
+    ).toEqual({ clicks: [] });
+    const withMessage = `payload=${encodeURIComponent(
+      JSON.stringify({
+        type: 'block_actions',
+        user: { id: 'U1', username: 'bob' },
+        actions: [{ action_id: SLACK_ACK_ACTION, value: 'dr-shop-1' }],
+        response_url: 'https://hooks.slack.com/actions/T1/1/abc',
+        message: { text: 'shop down', blocks: [{ type: 'section' }] },
+      }),
+    )}`;
+    expect(slackInteraction(withMessage)).toMatchObject({
+      responseUrl: 'https://hooks.slack.com/actions/T1/1/abc',
+      message: { text: 'shop down', blocks: [{ type: 'section' }] },
+    });
+  });
+
+  it.each([
+    ["Slack's hooks over https", 'https://hooks.slack.com/actions/T1/1/abc', undefined, true],
+    ["Slack's hooks over plain http", 'http://hooks.slack.com/actions/T1/1/abc', undefined, false],
+    ['a look-alike host', 'https://hooks.slack.com.evil.example/actions', undefined, false],
+    ['any other host', 'https://evil.example/actions', undefined, false],
+    [
+      "SLACK_API_URL's origin (a proxy, the dev stack)",
+      'http://127.0.0.1:18025/api/slack/hook/1',
+      'http://127.0.0.1:18025/api/slack',
+      true,
+    ],
+    ["another port than SLACK_API_URL's", 'http://127.0.0.1:9/hook', 'http://127.0.0.1:18025/api/slack', false],
+    ['no URL at all', 'not a url', 'http://127.0.0.1:18025', false],
+  ])('answers a click at %s: %s', (_what, url, apiUrl, allowed) => {
+    expect(responseUrlAllowed(url, apiUrl)).toBe(allowed);
+  });
+
+  it('replaces the clicked notice with itself, the button gone and who acknowledged it when', () => {
+    const notice = renderSlack({
+      event: 'incident.level1',
+      severity: 'critical',
+      title: 'shop down',
+      facts: [['Database', 'shop']],
+      buttons: [{ text: 'Acknowledge', actionId: SLACK_ACK_ACTION, value: 'dr-shop-1' }],
+    });
+    const replaced = acknowledgedMessage(
+      notice as { text: string; blocks: unknown[] },
+      'slack:bob',
+      new Date('2026-11-30T10:07:00Z'),
     );
+    expect(replaced.replace_original).toBe(true);
+    expect(JSON.stringify(replaced.blocks)).not.toContain(SLACK_ACK_ACTION);
+    expect(replaced.blocks[0]).toEqual((notice.blocks as unknown[])[0]);
+    expect(replaced.blocks.at(-1)).toEqual({
+      type: 'context',
+      elements: [{ type: 'mrkdwn', text: ':white_check_mark: Acknowledged by @bob at 10:07 UTC' }],
+    });
+    expect(replaced.text).toContain('shop down');
+    // A message Slack sent without blocks keeps its text as a section.
+    expect(acknowledgedMessage({ text: 'shop down' }, 'slack:bob', new Date(0)).blocks[0]).toMatchObject({ type: 'section' });
   });
 
   it('renders a notice with buttons as blocks, the text kept as the fallback', () => {
@@ -198,7 +268,15 @@ describe('Slack interactivity', () => {
 
 describe('the console over HTTP', () => {
   let server: Server | undefined;
+  /** Other servers a test started, closed even when it failed (an open one keeps Jest from exiting). */
+  const closeAfter: Server[] = [];
   afterEach(() => new Promise<void>((r) => (server ? server.close(() => r()) : r())));
+  afterEach(() => {
+    for (const s of closeAfter.splice(0)) {
+      s.closeAllConnections();
+      s.close();
+    }
+  });
 
   it('asks who you are, then shows the board and the incident with only the forms it waits for, everything escaped', async () => {
     const { backend } = fakeBackend(incident());
@@ -348,15 +426,37 @@ describe('the console over HTTP', () => {
     expect(await script.text()).toContain('location.reload()');
   });
 
-  it("acknowledges a Slack button's click as the Slack user, only when Slack signed it", async () => {
+  it("acknowledges a Slack button's click as the Slack user, only when Slack signed it, and shows it in the notice", async () => {
     const { backend, acts } = fakeBackend(incident());
-    const s = await start({ slackSigningSecret: new Secret('slack-secret') }, backend);
+    // Stands in for Slack's response_url: what the console posts there replaces the notice.
+    const posted: Array<{ path: string; body: Record<string, unknown> }> = [];
+    const hooks = createServer((req, res) => {
+      let text = '';
+      req.on('data', (c: Buffer) => (text += c.toString()));
+      req.on('end', () => {
+        posted.push({ path: req.url ?? '', body: JSON.parse(text) });
+        res.end('ok');
+      });
+    });
+    await new Promise<void>((r) => hooks.listen(0, '127.0.0.1', r));
+    closeAfter.push(hooks);
+    const hooksUrl = `http://127.0.0.1:${(hooks.address() as AddressInfo).port}`;
+    const s = await start({ slackSigningSecret: new Secret('slack-secret'), slackApiUrl: `${hooksUrl}/api` }, backend);
     server = s.server;
+    const notice = renderSlack({
+      event: 'incident.level1',
+      severity: 'critical',
+      title: 'shop down',
+      facts: [['Incident', 'dr-shop-1']],
+      buttons: [{ text: 'Acknowledge', actionId: SLACK_ACK_ACTION, value: 'dr-shop-1' }],
+    });
     const body = `payload=${encodeURIComponent(
       JSON.stringify({
         type: 'block_actions',
         user: { id: 'U1', username: 'bob' },
         actions: [{ action_id: SLACK_ACK_ACTION, value: 'dr-shop-1' }],
+        response_url: `${hooksUrl}/actions/T1/1/abc`,
+        message: notice,
       }),
     )}`;
     const ts = String(Math.floor(now.getTime() / 1000));
@@ -377,6 +477,12 @@ describe('the console over HTTP', () => {
     expect(ok.status).toBe(200);
     expect(await ok.json()).toMatchObject({ text: 'dr-shop-1 acknowledged by slack:bob' });
     expect(acts).toEqual([{ id: 'dr-shop-1', action: 'ack', input: { by: 'slack:bob' } }]);
+    await waitUntil(() => posted.length > 0);
+    expect(posted).toHaveLength(1);
+    expect(posted[0].path).toBe('/actions/T1/1/abc');
+    expect(posted[0].body).toMatchObject({ replace_original: true });
+    expect(JSON.stringify(posted[0].body)).toContain('Acknowledged by @bob at 10:30 UTC');
+    expect(JSON.stringify(posted[0].body)).not.toContain(SLACK_ACK_ACTION);
 
     // Without a signing secret there is no Slack endpoint: the request needs a login like any other.
     const plain = await start({}, backend);

@@ -16,6 +16,10 @@ import { capturedMail, capturedWebhooks, waitForCaptured } from '../support/sink
 import { stackConfig, stackEnv } from '../support/stack-env';
 import { readActionToken } from '../../src/infra/crypto/action-links';
 import { uniqueSuffix, uniqueTaskQueue } from '../support/temporal';
+import type { AddressInfo } from 'node:net';
+import { createConsoleServer } from '../../src/app/console/server';
+import { temporalBackend } from '../../src/app/console/backend';
+import { SLACK_ACK_ACTION, slackSignature } from '../../src/infra/notify/slack-interaction';
 import { RunningWorker, timeSkippingEnvironment, workerOn } from '../support/time-skipping';
 
 const MINUTE = 60_000;
@@ -175,13 +179,52 @@ describe('DisasterRecoveryWorkflow escalation (time-skipping server, real notice
       await waitUntil(h, (s) => s.escalation.level1Sends === 1);
       await env.sleep('50 minutes'); // two reminders, which may go to Slack now: as replies
       await waitUntil(h, (s) => s.escalation.level1Sends === 3);
-      await h.executeUpdate(m.acknowledgeUpdate, { args: [{ by: 'alice' }] });
+      // bob clicks Acknowledge in Slack: the console (as `pgwarden console` runs it) takes the
+      // signed click, acknowledges the incident, and replaces the notice through response_url.
+      const [notice] = (await waitForCaptured(capturedWebhooks, id, 1)).map((p) => p.body as { text: string; blocks: unknown[] });
+      const slackConsole = createConsoleServer({
+        settings: { ...config.console, host: '127.0.0.1', port: 0 },
+        backend: temporalBackend(env.client, { ...config, temporal: { ...config.temporal, taskQueue: queue } }),
+      });
+      await new Promise<void>((r) => slackConsole.listen(0, '127.0.0.1', r));
+      try {
+        const responsePath = `/slack/actions/T0/1/${id}`;
+        const body = `payload=${encodeURIComponent(
+          JSON.stringify({
+            type: 'block_actions',
+            user: { id: 'U2', username: 'bob' },
+            actions: [{ action_id: SLACK_ACK_ACTION, value: id }],
+            response_url: `${stackEnv().PGWARDEN_SINKS_URL}${responsePath}`,
+            message: { text: notice.text, blocks: notice.blocks },
+          }),
+        )}`;
+        const ts = String(Math.floor(Date.now() / 1000));
+        const click = await fetch(`http://127.0.0.1:${(slackConsole.address() as AddressInfo).port}/slack/actions`, {
+          method: 'POST',
+          headers: {
+            'content-type': 'application/x-www-form-urlencoded',
+            'x-slack-request-timestamp': ts,
+            'x-slack-signature': slackSignature('slack-signing-secret', ts, body),
+          },
+          body,
+        });
+        expect(click.status).toBe(200);
+        await waitUntil(h, (s) => s.escalation.acknowledgedBy === 'slack:bob');
+        const [answer] = (await waitForCaptured(capturedWebhooks, responsePath, 1)).map((p) => p.body as Record<string, unknown>);
+        expect(answer).toMatchObject({ replace_original: true });
+        expect(JSON.stringify(answer)).toMatch(/Acknowledged by @bob at \d\d:\d\d UTC/);
+        expect(JSON.stringify(answer)).not.toContain(SLACK_ACK_ACTION); // the button is gone for everyone
+      } finally {
+        slackConsole.closeAllConnections();
+        slackConsole.close();
+      }
       await env.sleep('11 minutes'); // level 2
       await waitUntil(h, (s) => s.escalation.level === 2);
       await h.executeUpdate(m.abortUpdate, { args: [{ by: 'alice', reason: 'drill over' }] });
       await h.result();
 
-      const posts = await waitForCaptured(capturedWebhooks, id, 5);
+      // The bot's posts (the answer to the click went to its response_url).
+      const posts = (await waitForCaptured(capturedWebhooks, id, 6)).filter((p) => p.path === '/slack-api/chat.postMessage');
       const bodies = posts.map(
         (p) => p.body as { channel: string; ts: string; thread_ts?: string; text: string; blocks?: unknown },
       );

@@ -13,7 +13,7 @@ import type { IncidentState } from '../../operations/dr/incident';
 import { PgwardenError } from '../../infra/errors/errors';
 import { csrfToken, csrfValid, readSession, signSession, verifyPassword } from './auth';
 import { readActionToken } from '../../infra/crypto/action-links';
-import { answerSlack } from './slack-actions';
+import { answerSlack, postToResponseUrl } from './slack-actions';
 import {
   backupsPage,
   boardPage,
@@ -135,6 +135,8 @@ export function createConsoleServer(o: ConsoleOptions): Server {
         secret: settings.slackSigningSecret.reveal(),
         backend,
         nowMs: now().getTime(),
+        respond: postToResponseUrl,
+        apiUrl: settings.slackApiUrl,
       });
       if (answer.status === 401) {
         process.stderr.write(`console: refused a Slack request: ${answer.problem}\n`);

@@ -21,6 +21,8 @@ export interface ConsoleSettings {
   ackLinkHours: number;
   /** The Slack app's signing secret: level 1 Slack notices carry an Acknowledge button the console verifies. */
   slackSigningSecret?: Secret;
+  /** SLACK_API_URL when set: a proxy in front of Slack, whose origin may also take answers to clicks. */
+  slackApiUrl?: string;
 }
 
 export function readConsole(r: EnvReader): ConsoleSettings {
@@ -45,6 +47,7 @@ export function readConsole(r: EnvReader): ConsoleSettings {
     sessionHours: r.integer('CONSOLE_SESSION_HOURS', 12, { min: 1, max: 24 * 30 }),
     ackLinkHours: r.integer('CONSOLE_ACK_LINK_HOURS', 24, { min: 1, max: 24 * 7 }),
     slackSigningSecret: r.secret('SLACK_SIGNING_SECRET'),
+    slackApiUrl: r.string('SLACK_API_URL'),
   };
 }
 

@@ -38,24 +38,84 @@ export interface SlackClick {
   by: string;
 }
 
-/** The buttons clicked in an interaction payload (`payload=<json>`, form-encoded). */
-export function slackClicks(body: string): SlackClick[] {
+/** What an interaction payload carries that pgwarden uses. */
+export interface SlackInteraction {
+  clicks: SlackClick[];
+  /** Where Slack takes an answer to this click (30 minutes, a few uses): a capability, never logged. */
+  responseUrl?: string;
+  /** The message the button was in, to replace it with what the click did. */
+  message?: { text?: string; blocks?: unknown[] };
+}
+
+/** The buttons clicked in an interaction payload (`payload=<json>`, form-encoded), and where to answer. */
+export function slackInteraction(body: string): SlackInteraction {
   const raw = new URLSearchParams(body).get('payload');
-  if (!raw) return [];
+  if (!raw) return { clicks: [] };
   let payload: {
     type?: string;
     user?: { id?: string; username?: string; name?: string };
     actions?: Array<{ action_id?: string; value?: string }>;
+    response_url?: string;
+    message?: { text?: string; blocks?: unknown[] };
   };
   try {
     payload = JSON.parse(raw);
   } catch {
-    return [];
+    return { clicks: [] };
   }
-  if (payload.type !== 'block_actions') return [];
+  if (payload.type !== 'block_actions') return { clicks: [] };
   const user = payload.user?.username || payload.user?.name || payload.user?.id;
-  if (!user) return [];
-  return (payload.actions ?? [])
+  if (!user) return { clicks: [] };
+  const clicks = (payload.actions ?? [])
     .filter((a) => typeof a.action_id === 'string' && typeof a.value === 'string')
     .map((a) => ({ actionId: a.action_id!, value: a.value!, by: `slack:${user}` }));
+  return {
+    clicks,
+    ...(typeof payload.response_url === 'string' ? { responseUrl: payload.response_url } : {}),
+    ...(payload.message && typeof payload.message === 'object' ? { message: payload.message } : {}),
+  };
+}
+
+/**
+ * Whether the console may post to a payload's response_url: Slack's own https hooks, or the
+ * origin of SLACK_API_URL (a proxy in front of Slack, the dev stack's capture). The payload is
+ * signed, but a URL is only followed where Slack's answers go. Pure.
+ */
+export function responseUrlAllowed(url: string, apiUrl?: string): boolean {
+  let u: URL;
+  try {
+    u = new URL(url);
+  } catch {
+    return false;
+  }
+  if (u.protocol === 'https:' && u.hostname === 'hooks.slack.com') return true;
+  if (!apiUrl) return false;
+  try {
+    return u.origin === new URL(apiUrl).origin;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * The notice as everyone in the channel sees it after the click: the same text, the button
+ * gone, and who acknowledged it when, so nobody else clicks or wonders. Pure.
+ */
+export function acknowledgedMessage(
+  message: { text?: string; blocks?: unknown[] } | undefined,
+  by: string,
+  at: Date,
+): { replace_original: true; text: string; blocks: unknown[] } {
+  const line = `:white_check_mark: Acknowledged by ${by.replace(/^slack:/, '@')} at ${at.toISOString().slice(11, 16)} UTC`;
+  const kept = (message?.blocks ?? []).filter((b) => (b as { type?: string })?.type !== 'actions');
+  const blocks = kept.length
+    ? kept
+    : message?.text
+      ? [{ type: 'section', text: { type: 'mrkdwn', text: message.text.slice(0, 3000) } }]
+      : [];
+  return {
+    replace_original: true,
+    text: message?.text ? `${message.text}\n${line}` : line,
+    blocks: [...blocks, { type: 'context', elements: [{ type: 'mrkdwn', text: line }] }],
+  };
 }
