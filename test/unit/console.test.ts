@@ -278,6 +278,20 @@ describe('the console over HTTP', () => {
     }
   });
 
+  it('refuses a name from an address after five failed logins, even with the right password', async () => {
+    const { backend } = fakeBackend(incident());
+    const s = await start({}, backend);
+    server = s.server;
+    for (let i = 0; i < 5; i++)
+      expect((await fetch(`${s.url}/login`, form({ user: 'alice', password: `guess ${i}` }))).status).toBe(401);
+    const locked = await fetch(`${s.url}/login`, form({ user: 'alice', password: 'correct horse battery' }));
+    expect(locked.status).toBe(429);
+    expect(locked.headers.get('set-cookie')).toBeNull();
+    expect(await locked.text()).toContain('too many failed logins for this name from here: try again in 15 min');
+    // Another name from the same address is not locked with it.
+    expect((await fetch(`${s.url}/login`, form({ user: 'bob', password: 'nope' }))).status).toBe(401);
+  }, 15_000);
+
   it('asks who you are, then shows the board and the incident with only the forms it waits for, everything escaped', async () => {
     const { backend } = fakeBackend(incident());
     const s = await start({}, backend);

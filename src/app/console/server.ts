@@ -14,6 +14,7 @@ import { PgwardenError } from '../../infra/errors/errors';
 import { csrfToken, csrfValid, readSession, signSession, verifyPassword } from './auth';
 import { readActionToken } from '../../infra/crypto/action-links';
 import { answerSlack, postToResponseUrl } from './slack-actions';
+import { LoginThrottle } from './login-throttle';
 import {
   backupsPage,
   boardPage,
@@ -94,6 +95,7 @@ const safeNext = (next: string | undefined) => (next && /^\/(?!\/)[^\s]*$/.test(
 export function createConsoleServer(o: ConsoleOptions): Server {
   const { settings, backend } = o;
   const now = o.now ?? (() => new Date());
+  const logins = new LoginThrottle();
   const secret = settings.sessionSecret!.reveal();
   const secure = settings.publicUrl.startsWith('https://') ? '; Secure' : '';
 
@@ -149,11 +151,24 @@ export function createConsoleServer(o: ConsoleOptions): Server {
     if (path === '/login' && !settings.trustedUserHeader) {
       if (req.method !== 'POST') return send(res, 200, loginPage({ next: url.searchParams.get('next') ?? '/' }));
       const form = await readForm(req);
+      const attempt = JSON.stringify([form.user ?? '', req.socket.remoteAddress ?? '']);
+      const waitMs = logins.waitMs(attempt, now().getTime());
+      if (waitMs > 0)
+        return send(
+          res,
+          429,
+          loginPage({
+            error: `too many failed logins for this name from here: try again in ${Math.ceil(waitMs / 60_000)} min, or ask another operator`,
+            next: form.next,
+          }),
+        );
       const hash = settings.operators.get(form.user ?? '');
       if (!hash || !verifyPassword(form.password ?? '', hash)) {
+        logins.failed(attempt, now().getTime());
         await new Promise((r) => setTimeout(r, 500)); // a guess costs time
         return send(res, 401, loginPage({ error: 'unknown name or wrong password', next: form.next }));
       }
+      logins.succeeded(attempt);
       const value = signSession({ user: form.user, exp: now().getTime() + settings.sessionHours * 3_600_000 }, secret);
       return redirect(res, safeNext(form.next), {
         'set-cookie': `${SESSION_COOKIE}=${value}; HttpOnly; SameSite=Strict; Path=/; Max-Age=${settings.sessionHours * 3600}${secure}`,
