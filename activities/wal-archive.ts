@@ -9,6 +9,7 @@
  * Heartbeats carry the newest segment stored, so a person can read where archiving stands.
  */
 import { Context, log } from '@temporalio/activity';
+import { FSWatcher, watch } from 'node:fs';
 import { mkdir, readdir, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Client } from 'pg';
@@ -180,6 +181,7 @@ export function walArchiveActivities(deps: ActivityDeps) {
           beat(`streaming from ${formatLsn(segmentStart(start.start.segno, server.segmentBytes))} into ${folder}`);
 
           const env = { ...libpqEnvironment(target), PGAPPNAME: slot };
+          const spool = watchSpool(folder);
           const receiver = startReceiveWal({ pgBinDir: config.tools.pgBinDir, folder, env, synchronous: config.wal.synchronous });
           const until = Date.now() + input.roundSeconds * 1000;
           let partialShippedAt = 0;
@@ -214,10 +216,11 @@ export function walArchiveActivities(deps: ActivityDeps) {
               }
               const stop = ctx.cancellationSignal.aborted || Date.now() >= until;
               if (stop || !receiver.running()) break;
-              // Often enough that a finished segment is in S3 within a second of its switch (a readdir each time).
-              await sleep(200, ctx.cancellationSignal);
+              // A completed file wakes the loop at once; otherwise a look every 200 ms (a readdir each).
+              await spool.nap(200, ctx.cancellationSignal);
             }
           } finally {
+            spool.close();
             await receiver.stop();
           }
           const exit = await receiver.exited;
@@ -411,8 +414,41 @@ function receiverFailure(server: string, said: string): Error {
   });
 }
 
+/**
+ * Wakes the archiver's loop as soon as pg_receivewal completes a file (renamed to a name without
+ * `.partial`, or a timeline history), not at its next look: a finished segment, and the one a
+ * base backup waits for, is in S3 sooner. Writes to the open segment do not wake it. Where the
+ * folder cannot be watched, the loop keeps its own pace.
+ */
+function watchSpool(folder: string): { nap(ms: number, signal: AbortSignal): Promise<void>; close(): void } {
+  let completed = false;
+  let wake: (() => void) | undefined;
+  let watcher: FSWatcher | undefined;
+  try {
+    watcher = watch(folder, (_event, name) => {
+      if (!name || name.toString().endsWith('.partial')) return;
+      completed = true;
+      wake?.();
+    });
+    watcher.on('error', () => undefined);
+  } catch {
+    watcher = undefined;
+  }
+  return {
+    async nap(ms, signal) {
+      if (!completed) {
+        const napping = sleep(ms, signal, (done) => (wake = done));
+        await napping;
+        wake = undefined;
+      }
+      completed = false;
+    },
+    close: () => watcher?.close(),
+  };
+}
+
 /** Waits, or less when the round is cancelled; leaves no listener behind (a round sleeps thousands of times). */
-function sleep(ms: number, signal: AbortSignal): Promise<void> {
+function sleep(ms: number, signal: AbortSignal, wakeWith?: (done: () => void) => void): Promise<void> {
   return new Promise((resolve) => {
     const done = () => {
       clearTimeout(timer);
@@ -421,5 +457,6 @@ function sleep(ms: number, signal: AbortSignal): Promise<void> {
     };
     const timer = setTimeout(done, ms);
     signal.addEventListener('abort', done, { once: true });
+    wakeWith?.(done);
   });
 }
