@@ -72,11 +72,9 @@ async function countBesideCopy(target: DatabaseTarget): Promise<BaseBackupRowCou
         await client.query('ROLLBACK');
         continue;
       }
+      await closeSegmentAt(target, at.lsn);
       const tables = await countAllTables(client);
       await client.query('COMMIT');
-      // A record after the counting point, even on an idle server: recovery can only stop at a
-      // position some WAL reaches (an empty transaction with an id writes its commit record).
-      await client.query('SELECT txid_current()');
       return { database: target.database, snapshot: at.snapshot, lsn: formatLsn(parseLsn(at.lsn)), tables };
     }
   } finally {
@@ -92,6 +90,26 @@ async function firstFailureInOrder<T extends readonly unknown[] | []>(
   const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
   if (failed) throw failed.reason;
   return results.map((r) => (r as PromiseFulfilledResult<unknown>).value) as { -readonly [P in keyof T]: Awaited<T[P]> };
+}
+
+/**
+ * Once the counting point is fixed, before the rows are counted: a record after it, even on an
+ * idle server (recovery can only stop at a position some WAL reaches; an empty transaction with
+ * an id writes its commit record), then the segment holding the point finished, so that the
+ * archive takes it while the rows are counted instead of after (awaitBackupWal waits for it).
+ */
+async function closeSegmentAt(target: DatabaseTarget, lsn: string): Promise<void> {
+  const client = await connectDatabase(target);
+  try {
+    await client.query('SELECT txid_current()');
+    const { rows } = await client.query<{ same: boolean }>(
+      'SELECT pg_walfile_name(pg_current_wal_insert_lsn()) = pg_walfile_name($1::pg_lsn) AS same',
+      [lsn],
+    );
+    if (rows[0].same) await client.query('SELECT pg_switch_wal()');
+  } finally {
+    await client.end().catch(() => undefined);
+  }
 }
 
 /** Whether a transaction the snapshot saw running has committed, once the WAL up to the position is flushed. */
