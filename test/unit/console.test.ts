@@ -27,6 +27,27 @@ import { renderSlack } from '../../src/infra/notify/notice';
 const SECRET = 'a-console-secret-of-at-least-32-characters';
 const now = new Date('2026-11-30T10:30:00Z');
 
+/** Slack's form body for bob's click on Acknowledge of dr-shop-1, with more of the payload. */
+const clickBody = (more: Record<string, unknown> = {}) =>
+  `payload=${encodeURIComponent(
+    JSON.stringify({
+      type: 'block_actions',
+      user: { id: 'U1', username: 'bob' },
+      actions: [{ action_id: SLACK_ACK_ACTION, value: 'dr-shop-1' }],
+      ...more,
+    }),
+  )}`;
+
+/** A level 1 Slack notice with its Acknowledge button, as pgwarden sends it. */
+const level1Notice = () =>
+  renderSlack({
+    event: 'incident.level1',
+    severity: 'critical',
+    title: 'shop down',
+    facts: [['Incident', 'dr-shop-1']],
+    buttons: [{ text: 'Acknowledge', actionId: SLACK_ACK_ACTION, value: 'dr-shop-1' }],
+  });
+
 /** Until `ok()` holds, for what the console sends after its reply (2 s at most). */
 async function waitUntil(ok: () => boolean): Promise<void> {
   for (let i = 0; i < 200 && !ok(); i++) await new Promise((r) => setTimeout(r, 10));
@@ -144,14 +165,7 @@ describe('console auth', () => {
 });
 
 describe('Slack interactivity', () => {
-  const body = `payload=${encodeURIComponent(
-    JSON.stringify({
-      type: 'block_actions',
-      user: { id: 'U1', username: 'bob' },
-      actions: [{ action_id: SLACK_ACK_ACTION, value: 'dr-shop-1' }],
-      response_url: 'https://hooks.slack.com/actions/x',
-    }),
-  )}`;
+  const body = clickBody({ response_url: 'https://hooks.slack.com/actions/x' });
   const ts = String(Math.floor(now.getTime() / 1000));
   const signed = { timestamp: ts, signature: slackSignature('slack-secret', ts, body) };
 
@@ -181,15 +195,10 @@ describe('Slack interactivity', () => {
     expect(
       slackInteraction(`payload=${encodeURIComponent(JSON.stringify({ type: 'view_submission', user: { id: 'U1' } }))}`),
     ).toEqual({ clicks: [] });
-    const withMessage = `payload=${encodeURIComponent(
-      JSON.stringify({
-        type: 'block_actions',
-        user: { id: 'U1', username: 'bob' },
-        actions: [{ action_id: SLACK_ACK_ACTION, value: 'dr-shop-1' }],
-        response_url: 'https://hooks.slack.com/actions/T1/1/abc',
-        message: { text: 'shop down', blocks: [{ type: 'section' }] },
-      }),
-    )}`;
+    const withMessage = clickBody({
+      response_url: 'https://hooks.slack.com/actions/T1/1/abc',
+      message: { text: 'shop down', blocks: [{ type: 'section' }] },
+    });
     expect(slackInteraction(withMessage)).toMatchObject({
       responseUrl: 'https://hooks.slack.com/actions/T1/1/abc',
       message: { text: 'shop down', blocks: [{ type: 'section' }] },
@@ -214,13 +223,7 @@ describe('Slack interactivity', () => {
   });
 
   it('replaces the clicked notice with itself, the button gone and who acknowledged it when', () => {
-    const notice = renderSlack({
-      event: 'incident.level1',
-      severity: 'critical',
-      title: 'shop down',
-      facts: [['Database', 'shop']],
-      buttons: [{ text: 'Acknowledge', actionId: SLACK_ACK_ACTION, value: 'dr-shop-1' }],
-    });
+    const notice = level1Notice();
     const replaced = acknowledgedMessage(
       notice as { text: string; blocks: unknown[] },
       'slack:bob',
@@ -239,13 +242,7 @@ describe('Slack interactivity', () => {
   });
 
   it('renders a notice with buttons as blocks, the text kept as the fallback', () => {
-    const m = renderSlack({
-      event: 'incident.level1',
-      severity: 'critical',
-      title: 'shop down',
-      facts: [['Incident', 'dr-shop-1']],
-      buttons: [{ text: 'Acknowledge', actionId: SLACK_ACK_ACTION, value: 'dr-shop-1' }],
-    });
+    const m = level1Notice();
     expect(m.text).toContain('*shop down*');
     expect(m.blocks).toEqual([
       { type: 'section', text: { type: 'mrkdwn', text: m.text } },
@@ -457,22 +454,7 @@ describe('the console over HTTP', () => {
     const hooksUrl = `http://127.0.0.1:${(hooks.address() as AddressInfo).port}`;
     const s = await start({ slackSigningSecret: new Secret('slack-secret'), slackApiUrl: `${hooksUrl}/api` }, backend);
     server = s.server;
-    const notice = renderSlack({
-      event: 'incident.level1',
-      severity: 'critical',
-      title: 'shop down',
-      facts: [['Incident', 'dr-shop-1']],
-      buttons: [{ text: 'Acknowledge', actionId: SLACK_ACK_ACTION, value: 'dr-shop-1' }],
-    });
-    const body = `payload=${encodeURIComponent(
-      JSON.stringify({
-        type: 'block_actions',
-        user: { id: 'U1', username: 'bob' },
-        actions: [{ action_id: SLACK_ACK_ACTION, value: 'dr-shop-1' }],
-        response_url: `${hooksUrl}/actions/T1/1/abc`,
-        message: notice,
-      }),
-    )}`;
+    const body = clickBody({ response_url: `${hooksUrl}/actions/T1/1/abc`, message: level1Notice() });
     const ts = String(Math.floor(now.getTime() / 1000));
     const click = (signature: string) =>
       fetch(`${s.url}/slack/actions`, {

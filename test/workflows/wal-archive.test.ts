@@ -91,7 +91,17 @@ async function archivedDatabase(prefix: string, settings: Record<string, string>
       },
       60,
     );
-  return { db, overrides, config, s3, bucket, keyring, archived, markAndSwitch, firstArchived };
+  /** Starts archiving on a worker's queue, for ten minutes; the run is terminated after the tests. */
+  const startRound = async (taskQueue: string, more: Record<string, unknown> = {}) => {
+    const handle = await server.client.workflow.start(WorkflowType.walArchive, {
+      taskQueue,
+      workflowId: `wal-archive-${db}-${uniqueSuffix()}`,
+      args: [{ server: db, roundSeconds: 600, ...more }],
+    });
+    runs.push(handle);
+    return handle;
+  };
+  return { db, overrides, config, s3, bucket, keyring, archived, markAndSwitch, firstArchived, startRound };
 }
 
 it('ships completed segments and the open one within seconds, and stops cleanly', async () => {
@@ -99,12 +109,7 @@ it('ships completed segments and the open one within seconds, and stops cleanly'
   const taskQueue = uniqueTaskQueue('wal');
   const worker = await bundledWorker(server, taskQueue, createActivities(createActivityDeps(t.config)));
   await worker.runUntil(async () => {
-    const handle = await server.client.workflow.start(WorkflowType.walArchive, {
-      taskQueue,
-      workflowId: `wal-archive-${t.db}-${uniqueSuffix()}`,
-      args: [{ server: t.db, roundSeconds: 600 }],
-    });
-    runs.push(handle);
+    const handle = await t.startRound(taskQueue);
     // The slot exists once archiving runs; WAL from then on is held for the archive.
     await waitFor('the slot', () =>
       withClient(
@@ -166,12 +171,7 @@ it('a busy server has its open segment shipped every second, not only every WAL_
   const taskQueue = uniqueTaskQueue('walbusy');
   const worker = await bundledWorker(server, taskQueue, createActivities(createActivityDeps(t.config)));
   await worker.runUntil(async () => {
-    const handle = await server.client.workflow.start(WorkflowType.walArchive, {
-      taskQueue,
-      workflowId: `wal-archive-${t.db}-${uniqueSuffix()}`,
-      args: [{ server: t.db, roundSeconds: 600 }],
-    });
-    runs.push(handle);
+    const handle = await t.startRound(taskQueue);
     // Archiving runs once a first segment is in S3.
     await t.firstArchived('start');
     /** The archived file holding a mark, if any. */
@@ -218,12 +218,7 @@ it('a worker killed mid-round is replaced from the archive and the slot, with no
     METRICS_PORT: String(metricsPort),
     METRICS_HOST: '127.0.0.1',
   });
-  const handle = await server.client.workflow.start(WorkflowType.walArchive, {
-    taskQueue,
-    workflowId: `wal-archive-${t.db}-${uniqueSuffix()}`,
-    args: [{ server: t.db, roundSeconds: 600 }],
-  });
-  runs.push(handle);
+  const handle = await t.startRound(taskQueue);
   const before = await t.firstArchived('before');
   // The worker says where the archive stands: its position, the server's lead over it, and when it last moved.
   // Every gauge is there once the round has shipped a segment and sampled the server (every 2 s).
@@ -290,12 +285,7 @@ it('refuses to go on when the slot was moved past the archive, naming the gap', 
   const slot = slotNameFor(t.db);
   await worker.runUntil(async () => {
     const start = async () => {
-      const handle = await server.client.workflow.start(WorkflowType.walArchive, {
-        taskQueue,
-        workflowId: `wal-archive-${t.db}-${uniqueSuffix()}`,
-        args: [{ server: t.db, roundSeconds: 600 }],
-      });
-      runs.push(handle);
+      const handle = await t.startRound(taskQueue);
       return handle;
     };
     const first = await start();
@@ -337,12 +327,7 @@ it("alerts when no worker takes a round from the server's host queue, once, and 
   const activities = createActivities(createActivityDeps(stackConfig({ ...t.overrides, WAL_MAX_LAG_SECONDS: '20' })));
   const worker = await bundledWorker(server, taskQueue, activities);
   await worker.runUntil(async () => {
-    const handle = await server.client.workflow.start(WorkflowType.walArchive, {
-      taskQueue,
-      workflowId: `wal-archive-${t.db}-${uniqueSuffix()}`,
-      args: [{ server: t.db, roundSeconds: 600, hostQueue, maxLagSeconds: 2 }],
-    });
-    runs.push(handle);
+    const handle = await t.startRound(taskQueue, { hostQueue, maxLagSeconds: 2 });
     const behind = `WAL archive of ${t.db} is behind`;
     const [alert] = await waitForCaptured(capturedMail, behind, 1, 30_000);
     expect(alert?.subject).toContain(`FAILED: ${behind}`);
@@ -378,12 +363,7 @@ it('S3 away while writes go on: the slot keeps the WAL, the watchdog alerts, and
   const worker = await bundledWorker(server, taskQueue, createActivities(createActivityDeps(config)));
   try {
     await worker.runUntil(async () => {
-      const handle = await server.client.workflow.start(WorkflowType.walArchive, {
-        taskQueue,
-        workflowId: `wal-archive-${t.db}-${uniqueSuffix()}`,
-        args: [{ server: t.db, roundSeconds: 600, maxLagSeconds: 60 }],
-      });
-      runs.push(handle);
+      const handle = await t.startRound(taskQueue, { maxLagSeconds: 60 });
       const before = await t.firstArchived('before');
       await proxy.down();
       const during: string[] = [];
