@@ -430,6 +430,8 @@ describe('the console over HTTP', () => {
     const live = async () => (await fetch(`${s.url}/live?of=dr-shop-1`, { headers })).text();
     expect(await live()).toBe(version);
     backend.set(incident({ escalation: { ...incident().escalation, acknowledgedBy: 'bob', acknowledgedAt: now.toISOString() } }));
+    // Viewers share one read a second: the change shows by the next poll (pages poll every 3 s).
+    await new Promise((r) => setTimeout(r, 1100));
     expect(await live()).not.toBe(version);
     expect((await fetch(`${s.url}/live?of=board`, { redirect: 'manual' })).status).toBe(303); // nobody logged in: nothing said
     const script = await fetch(`${s.url}/live.js`);

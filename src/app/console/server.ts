@@ -15,6 +15,7 @@ import { csrfToken, csrfValid, readSession, signSession, verifyPassword } from '
 import { readActionToken } from '../../infra/crypto/action-links';
 import { answerSlack, postToResponseUrl } from './slack-actions';
 import { LoginThrottle } from './login-throttle';
+import { SharedReads } from './shared-reads';
 import {
   backupsPage,
   boardPage,
@@ -96,6 +97,8 @@ export function createConsoleServer(o: ConsoleOptions): Server {
   const { settings, backend } = o;
   const now = o.now ?? (() => new Date());
   const logins = new LoginThrottle();
+  // Every open page polls every 3 s; viewers of the same page share one read per second.
+  const liveReads = new SharedReads<unknown>(1000);
   const secret = settings.sessionSecret!.reveal();
   const secure = settings.publicUrl.startsWith('https://') ? '; Secure' : '';
 
@@ -215,7 +218,7 @@ export function createConsoleServer(o: ConsoleOptions): Server {
     // What live.js asks every few seconds: the fingerprint of what the page shows now.
     if (path === '/live' && req.method === 'GET') {
       const of = url.searchParams.get('of') ?? 'board';
-      const shown = of === 'board' ? await backend.openIncidents() : await backend.incident(of);
+      const shown = await liveReads.read(of, () => (of === 'board' ? backend.openIncidents() : backend.incident(of)));
       return send(res, 200, versionOf(shown), { 'content-type': 'text/plain' });
     }
 
