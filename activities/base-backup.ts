@@ -102,14 +102,18 @@ async function closeSegmentAt(target: DatabaseTarget, lsn: string): Promise<void
   const client = await connectDatabase(target);
   try {
     await client.query('SELECT txid_current()');
-    const { rows } = await client.query<{ same: boolean }>(
-      'SELECT pg_walfile_name(pg_current_wal_insert_lsn()) = pg_walfile_name($1::pg_lsn) AS same',
-      [lsn],
-    );
-    if (rows[0].same) await client.query('SELECT pg_switch_wal()');
+    const { rows } = await client.query<{ f: string }>('SELECT pg_walfile_name($1::pg_lsn) AS f', [lsn]);
+    await finishSegment(client, rows[0].f);
   } finally {
     await client.end().catch(() => undefined);
   }
+}
+
+/** Switches the server to a new WAL segment if it still writes `walFile`, so the archive gets that one now. */
+async function finishSegment(client: Client, walFile: string): Promise<void> {
+  // The insert position: records not yet written out (synchronous_commit = off) count too.
+  const current = (await client.query<{ f: string }>('SELECT pg_walfile_name(pg_current_wal_insert_lsn()) AS f')).rows[0].f;
+  if (current === walFile) await client.query('SELECT pg_switch_wal()');
 }
 
 /** Whether a transaction the snapshot saw running has committed, once the WAL up to the position is flushed. */
@@ -278,9 +282,7 @@ export function baseBackupActivities(deps: ActivityDeps) {
         );
       const client = await connectDatabase(requireDatabase(config, input.server));
       try {
-        // The insert position: records not yet written out (synchronous_commit = off) count too.
-        const current = (await client.query<{ f: string }>('SELECT pg_walfile_name(pg_current_wal_insert_lsn()) AS f')).rows[0].f;
-        if (current === input.walFile) await client.query('SELECT pg_switch_wal()');
+        await finishSegment(client, input.walFile);
       } finally {
         await client.end().catch(() => undefined);
       }
@@ -302,8 +304,8 @@ export function baseBackupActivities(deps: ActivityDeps) {
           throw new BackupError(
             `WAL segment ${input.walFile}, which the base backup needs, was not archived within ${input.timeoutSeconds} s: is WAL archiving of ${input.server} running? (pgwarden wal status; pgwarden wal start)`,
           );
-        // A listing is cheap; the archiver ships a finished segment within a second.
-        await new Promise((r) => setTimeout(r, 100)); // a listing: cheap, and this wait is on every backup's path
+        // A listing is cheap, and this wait is on every base backup's path: looked at every 100 ms.
+        await new Promise((r) => setTimeout(r, 100));
       }
     },
 

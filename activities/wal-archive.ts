@@ -437,8 +437,7 @@ function watchSpool(folder: string): { nap(ms: number, signal: AbortSignal): Pro
   return {
     async nap(ms, signal) {
       if (!completed) {
-        const napping = sleep(ms, signal, (done) => (wake = done));
-        await napping;
+        await sleep(ms, signal, (done) => (wake = done));
         wake = undefined;
       }
       completed = false;

@@ -3,10 +3,10 @@ import { Client } from '@temporalio/client';
 import { temporal } from '@temporalio/proto';
 import { NoWorkerError } from '../../infra/errors/errors';
 
-/** Whether a worker polls the queue, giving one that is just starting `graceMs` to show up. */
 /** gRPC's status code for a method the server does not have. */
 const GRPC_UNIMPLEMENTED = 12;
 
+/** Whether a worker polls the queue, giving one that is just starting `graceMs` to show up. */
 export async function workerPolls(
   client: Client,
   taskQueue: string,

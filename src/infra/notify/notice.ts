@@ -35,6 +35,11 @@ export interface SlackMessage {
   blocks?: Array<{ type: string } & Record<string, unknown>>;
 }
 
+/** A Slack section block holding a message's text (Slack takes 3,000 characters there). */
+export function textSection(text: string): { type: 'section'; text: { type: 'mrkdwn'; text: string } } {
+  return { type: 'section', text: { type: 'mrkdwn', text: text.slice(0, 3000) } };
+}
+
 export function renderSlack(notice: Notice): SlackMessage {
   const facts = notice.facts.map(([l, v]) => `• *${l}:* ${v}`);
   const lines = [`${EMOJI[notice.severity]} *${notice.title}*`, ...facts];
@@ -45,7 +50,7 @@ export function renderSlack(notice: Notice): SlackMessage {
   return {
     text,
     blocks: [
-      { type: 'section', text: { type: 'mrkdwn', text: text.slice(0, 3000) } },
+      textSection(text),
       {
         type: 'actions',
         elements: notice.buttons.map((b) => ({

@@ -5,6 +5,7 @@
  * minutes is refused, so a captured one cannot be replayed later.
  */
 import { createHmac, timingSafeEqual } from 'node:crypto';
+import { textSection } from './notice';
 
 /** The action id of a level 1 notice's Acknowledge button; its value is the incident id. */
 export const SLACK_ACK_ACTION = 'pgwarden_ack';
@@ -108,11 +109,7 @@ export function acknowledgedMessage(
 ): { replace_original: true; text: string; blocks: unknown[] } {
   const line = `:white_check_mark: Acknowledged by ${by.replace(/^slack:/, '@')} at ${at.toISOString().slice(11, 16)} UTC`;
   const kept = (message?.blocks ?? []).filter((b) => (b as { type?: string })?.type !== 'actions');
-  const blocks = kept.length
-    ? kept
-    : message?.text
-      ? [{ type: 'section', text: { type: 'mrkdwn', text: message.text.slice(0, 3000) } }]
-      : [];
+  const blocks = kept.length ? kept : message?.text ? [textSection(message.text)] : [];
   return {
     replace_original: true,
     text: message?.text ? `${message.text}\n${line}` : line,
