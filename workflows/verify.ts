@@ -16,6 +16,7 @@ import {
   buildVerificationRecord,
   IntegrityFindings,
   RestoreFindings,
+  SizeCheck,
   VerificationRecord,
 } from '../src/operations/verify/verification';
 import { verifyStatusQuery } from '../src/infra/temporal/messages';
@@ -92,6 +93,11 @@ export async function VerifyBackupWorkflow(input: VerifyInput): Promise<VerifyRe
   if (backupIds.length === 0)
     log.warn('nothing to verify', { database: input.database, allUnverified: input.allUnverified ?? false });
 
+  // The archive's check needs nothing of the verifications: it runs beside them (one round less at the end).
+  const together = patched('verify-finish-together');
+  const pitrBeside =
+    together && patched('verify-wal-continuity') ? quick.checkPointInTimeArchive({ database: input.database }) : undefined;
+  pitrBeside?.catch(() => undefined); // awaited after the loop; not an unhandled rejection meanwhile
   for (const backupId of backupIds) {
     const startedAt = new Date();
     const ref = { database: input.database, backupId };
@@ -104,6 +110,7 @@ export async function VerifyBackupWorkflow(input: VerifyInput): Promise<VerifyRe
       });
     let integrity: IntegrityFindings;
     let restore: RestoreFindings | undefined;
+    let size: SizeCheck | undefined;
     if (patched('verify-restore-first')) {
       // The test restore checks every data object against the manifest and decrypts it as it
       // loads, so the data is read once; the full integrity pass runs only to name what a
@@ -113,7 +120,10 @@ export async function VerifyBackupWorkflow(input: VerifyInput): Promise<VerifyRe
       current = restore.restore.ok
         ? `${backupId}: checksums and decryption of the globals`
         : `${backupId}: checksums and decryption`;
-      integrity = await long.verifyStoredObjects({ ...ref, dataLoaded: restore.restore.ok });
+      const integrityCheck = long.verifyStoredObjects({ ...ref, dataLoaded: restore.restore.ok });
+      // The size check reads only the catalog: beside the integrity pass.
+      if (together) [integrity, size] = await Promise.all([integrityCheck, quick.checkBackupSize(ref)]);
+      else integrity = await integrityCheck;
     } else {
       current = `${backupId}: checksums and decryption`;
       integrity = await long.verifyStoredObjects(ref);
@@ -122,8 +132,10 @@ export async function VerifyBackupWorkflow(input: VerifyInput): Promise<VerifyRe
         restore = await testRestore();
       }
     }
-    current = `${backupId}: size against earlier backups`;
-    const size = await quick.checkBackupSize(ref);
+    if (!size) {
+      current = `${backupId}: size against earlier backups`;
+      size = await quick.checkBackupSize(ref);
+    }
     const record = buildVerificationRecord({
       ...ref,
       integrity,
@@ -134,8 +146,11 @@ export async function VerifyBackupWorkflow(input: VerifyInput): Promise<VerifyRe
       workflow: { id: info.workflowId, runId: info.runId },
     });
     current = `${backupId}: recording and notifying`;
-    await quick.recordVerification(record);
-    await quick.notifyVerification(record);
+    if (together) await Promise.all([quick.recordVerification(record), quick.notifyVerification(record)]);
+    else {
+      await quick.recordVerification(record);
+      await quick.notifyVerification(record);
+    }
     if (record.status === 'failed')
       log.error('verification failed', { database: input.database, backupId, failures: record.failures });
     done.push({
@@ -148,7 +163,11 @@ export async function VerifyBackupWorkflow(input: VerifyInput): Promise<VerifyRe
     });
   }
   // WAL continuity is part of what verify checks for a server whose WAL is archived.
-  const pitr = patched('verify-wal-continuity') ? await quick.checkPointInTimeArchive({ database: input.database }) : null;
+  const pitr = together
+    ? ((await pitrBeside) ?? null)
+    : patched('verify-wal-continuity')
+      ? await quick.checkPointInTimeArchive({ database: input.database })
+      : null;
   // And its newest base backup must recover: on the server's host, where instances are made.
   let baseBackup: BaseBackupVerification | undefined;
   if (pitr && pitr.baseBackups > 0 && patched('verify-base-backup')) {

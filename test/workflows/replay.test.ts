@@ -79,6 +79,8 @@ describe('recorded histories replay against the current workflows', () => {
         'verify-failed-restore-first.json',
         'restore-newdb-notice-beside.json',
         'restore-failed-notice-beside.json',
+        'restore-newdb-outcome-together.json',
+        'verify-passed-finish-together.json',
       ]),
     );
   });
