@@ -5,17 +5,17 @@
  * file says all are there; no process of ours runs per segment. Timeline histories come first:
  * recovery reads them at once.
  */
-import { rename, writeFile } from 'node:fs/promises';
+import { rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { BackupError } from '../src/infra/errors/errors';
 import { handOver, RunAs } from '../src/infra/postgres/instance';
 import type { Bucket } from '../src/infra/storage/bucket';
 import type { Keyring } from '../src/infra/crypto/keyring';
 import { formatBytes } from '../src/operations/backup/progress';
-import { openWalFile } from '../src/operations/pitr/wal-object';
+import { saveWalFile } from '../src/operations/pitr/wal-object';
 import { parseHistoryFileName } from '../src/operations/pitr/wal-names';
 
-/** Files fetched at once: enough to keep ahead of replay, few enough for memory (16 MiB each). */
+/** Files fetched at once: enough to keep ahead of replay (each streams to disk, so memory stays small). */
 const WIDTH = 4;
 
 export interface WalFile {
@@ -78,14 +78,16 @@ export class WalFetch {
   }
 
   private async fetchOne({ name, key }: WalFile): Promise<void> {
-    const bytes = await openWalFile(this.from.bucket, key, this.from.keyring);
-    if (!bytes) throw new BackupError(`WAL file ${name} disappeared from the archive while restoring`);
     // Written aside and renamed: restore_command must never copy half a file.
     const file = join(this.into.walDir, name);
-    await writeFile(`${file}.part`, bytes, { mode: 0o600 });
+    const bytes = await saveWalFile(this.from.bucket, key, this.from.keyring, `${file}.part`).catch(async (err: unknown) => {
+      await rm(`${file}.part`, { force: true }); // a damaged object fails midway: nothing half written stays
+      throw err;
+    });
+    if (bytes === undefined) throw new BackupError(`WAL file ${name} disappeared from the archive while restoring`);
     handOver(`${file}.part`, this.into.runAs);
     await rename(`${file}.part`, file);
-    this.bytes += bytes.length;
+    this.bytes += bytes;
     this.files++;
     if (this.files % 8 === 0) this.beat(`fetched ${this.files} of ${this.needed.length} WAL files (${formatBytes(this.bytes)})`);
   }

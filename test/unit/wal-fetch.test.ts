@@ -101,3 +101,16 @@ it('stops taking new files once recovery has reached its target', async () => {
   expect(wal.files).toBeLessThan(NAMES.length);
   expect(readdirSync(walDir).filter((n) => /^[0-9A-F]{24}$/.test(n)).length).toBe(wal.files - 1);
 });
+
+it('a damaged file fails the fetch and leaves nothing half written', async () => {
+  const key = files()[4].key;
+  const body = Buffer.from(stored.get(key)!);
+  body[body.length - 20] ^= 0xff; // past the header: found and opened, then refused by its authentication tag
+  stored.set(key, body);
+  const wal = fetcher();
+  await wal.start(async () => undefined);
+  await expect(wal.finished()).rejects.toThrow();
+  await wal.settled();
+  expect(existsSync(join(walDir, NAMES[4]))).toBe(false);
+  expect(readdirSync(walDir).filter((n) => n.endsWith('.part'))).toEqual([]);
+});

@@ -4,7 +4,7 @@
  * plain bytes kept in the object's metadata, so a second upload of the same segment can be
  * told from a different one without decrypting anything.
  */
-import { createReadStream } from 'node:fs';
+import { createReadStream, createWriteStream } from 'node:fs';
 import { Transform, Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { CompressionPolicy } from '../../infra/compression/compression';
@@ -47,15 +47,8 @@ export async function sealWalFile(path: string, compression: CompressionPolicy, 
 
 /** A stored WAL file's plain bytes (what PostgreSQL wrote), or undefined when the object is missing. */
 export async function openWalFile(bucket: Bucket, key: string, keyring: Keyring): Promise<Buffer | undefined> {
-  const file = walFileOf(key);
-  if (!file) throw new Error(`${key} is not an archived WAL file`);
-  const body = await bucket.open(key);
-  if (!body) return undefined;
-  const decrypted = await openDecryption(body, { keyring });
   const chunks: Buffer[] = [];
-  await pipeline([
-    decrypted.plaintext,
-    ...decompressor(file.compression),
+  const found = await readWalFile(bucket, key, keyring, () => [
     new Writable({
       write(chunk: Buffer, _e, done) {
         chunks.push(chunk);
@@ -63,5 +56,27 @@ export async function openWalFile(bucket: Bucket, key: string, keyring: Keyring)
       },
     }),
   ]);
-  return Buffer.concat(chunks);
+  return found ? Buffer.concat(chunks) : undefined;
+}
+
+/**
+ * Writes a stored WAL file's plain bytes to `path` as they are decrypted, never whole in
+ * memory (a recovery fetches several at once); returns the bytes written, or undefined when
+ * the object is missing (nothing written).
+ */
+export async function saveWalFile(bucket: Bucket, key: string, keyring: Keyring, path: string): Promise<number | undefined> {
+  const written = new Measure();
+  const found = await readWalFile(bucket, key, keyring, () => [written, createWriteStream(path, { mode: 0o600 })]);
+  return found ? written.bytes : undefined;
+}
+
+/** Decrypts and decompresses one stored WAL file through `into` (made once it is found); false when it is missing. */
+async function readWalFile(bucket: Bucket, key: string, keyring: Keyring, into: () => Writable[]): Promise<boolean> {
+  const file = walFileOf(key);
+  if (!file) throw new Error(`${key} is not an archived WAL file`);
+  const body = await bucket.open(key);
+  if (!body) return false;
+  const decrypted = await openDecryption(body, { keyring });
+  await pipeline([decrypted.plaintext, ...decompressor(file.compression), ...into()]);
+  return true;
 }
