@@ -6,8 +6,9 @@
  *      (download, decrypt, parallel pg_restore, row counts against the manifest)
  *   3. pgwarden: VerifyBackupWorkflow of that backup (test restore checking checksums and
  *      decrypting as it loads, row counts, the globals' integrity, size)
- * for each BACKUP_JOBS value of --jobs (a backup taken with it), and prints the times and their
- * ratios to the baseline. Usage:
+ * for each BACKUP_JOBS value of --jobs (a backup taken with it), in rounds of one of each, and
+ * prints the times and their ratios to the baseline (of the minimums, and the median of each
+ * round's own ratio). Usage:
  *   npm run bench:restore -- [--scales 10,100] [--printshop 100000] [--repeat 3] [--jobs 1,2]
  */
 import { randomUUID } from 'node:crypto';
@@ -47,30 +48,11 @@ async function main(): Promise<void> {
     const admin = await connectDatabase(target, { database: 'postgres' });
     const drop = (name: string) => admin.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
 
-    // 1. Baseline: pg_dump -Fc to a file once, then pg_restore --jobs=2 into a new database.
+    // 1. Baseline: pg_dump -Fc to a file once, then pg_restore --jobs=2 into a new database;
+    // and the same file kept in the bucket, fetched to local disk first, as a script keeps its
+    // dumps (pgwarden's restore also starts from the bucket).
     const file = join(tmpdir(), `bench-${randomUUID()}.dump`);
     run(pgProgram('pg_dump'), ['-Fc', '-Z6', '-f', file, '--no-sync', database], libpqEnvironment(target));
-    /** Times `before` (if any) plus pg_restore --jobs=2 of `from` into a fresh database, --repeat times. */
-    const plainRestores = async (from: string, before?: () => Promise<void>): Promise<number[]> => {
-      const times: number[] = [];
-      for (let i = 0; i < repeat; i++) {
-        const name = `${database}_plain_restore`;
-        await drop(name);
-        await admin.query(`CREATE DATABASE "${name}"`);
-        times.push(
-          await timed(async () => {
-            await before?.();
-            run(pgProgram('pg_restore'), ['--no-owner', '--jobs=2', `--dbname=${name}`, from], libpqEnvironment(target, name));
-          }),
-        );
-        await drop(name);
-      }
-      return times;
-    };
-    const baseline = await plainRestores(file);
-
-    // 1b. The same file kept in the bucket, as a script keeps its dumps: fetched to local disk,
-    // then pg_restore --jobs=2 (pgwarden's restore also starts from the bucket).
     const storage = bench.config.storage!;
     const s3 = createS3Client(storage);
     const key = `${storage.prefix}/${database}/bench-baseline.dump`;
@@ -83,19 +65,27 @@ async function main(): Promise<void> {
       }),
     );
     const fetchedFile = `${file}.fetched`;
-    const fetched = await plainRestores(fetchedFile, async () => {
-      const got = await s3.send(new GetObjectCommand({ Bucket: storage.bucket, Key: key }));
-      await pipeline(got.Body as Readable, createWriteStream(fetchedFile));
-    });
-    rmSync(fetchedFile, { force: true });
-    s3.destroy();
-    rmSync(file);
+    /** Times `before` (if any) plus pg_restore --jobs=2 of `from` into a fresh database. */
+    const plainRestore = async (from: string, before?: () => Promise<void>): Promise<number> => {
+      const name = `${database}_plain_restore`;
+      await drop(name);
+      await admin.query(`CREATE DATABASE "${name}"`);
+      const ms = await timed(async () => {
+        await before?.();
+        run(pgProgram('pg_restore'), ['--no-owner', '--jobs=2', `--dbname=${name}`, from], libpqEnvironment(target, name));
+      });
+      await drop(name);
+      return ms;
+    };
+    const fetchThenRestore = () =>
+      plainRestore(fetchedFile, async () => {
+        const got = await s3.send(new GetObjectCommand({ Bucket: storage.bucket, Key: key }));
+        await pipeline(got.Body as Readable, createWriteStream(fetchedFile));
+      });
 
     // 2 and 3: pgwarden's restore and verify through a worker, of one backup of the same
     // database per BACKUP_JOBS value (a parallel backup restores its parts side by side).
-    const cells: string[] = [];
-    let dumpCell = '';
-    const b = best(baseline);
+    const runs = [];
     for (const j of jobs) {
       const taskQueue = `bench-${randomUUID().slice(0, 8)}`;
       const worker = await startWorker(env, taskQueue, { BACKUP_JOBS: String(j) });
@@ -106,49 +96,66 @@ async function main(): Promise<void> {
         workflowId: `bench-${database}-${randomUUID().slice(0, 8)}`,
         args: [{ database, reason: 'benchmark', failFast: true }],
       });
-      const restores: number[] = [];
-      const verifies: number[] = [];
-      for (let i = 0; i < repeat; i++) {
+      runs.push({ worker, connection, client, taskQueue, backup, restores: [] as number[], verifies: [] as number[] });
+    }
+
+    // Rounds: every kind once per round, so a slower minute on this shared machine falls on
+    // all of them alike; the paired ratio is the median of each round's own ratio.
+    const baseline: number[] = [];
+    const fetched: number[] = [];
+    for (let i = 0; i < repeat; i++) {
+      baseline.push(await plainRestore(file));
+      fetched.push(await fetchThenRestore());
+      for (const r of runs) {
         const name = `${database}_pgwarden_restore`;
         await drop(name);
-        restores.push(
+        r.restores.push(
           await timed(() =>
-            client.workflow.execute(WorkflowType.restore, {
-              taskQueue,
+            r.client.workflow.execute(WorkflowType.restore, {
+              taskQueue: r.taskQueue,
               workflowId: `bench-restore-${randomUUID().slice(0, 8)}`,
-              args: [{ database, file: backup.backupId, newDatabase: name }],
+              args: [{ database, file: r.backup.backupId, newDatabase: name }],
             }),
           ),
         );
         await drop(name);
-        verifies.push(
+        r.verifies.push(
           await timed(() =>
-            client.workflow.execute(WorkflowType.verify, {
-              taskQueue,
+            r.client.workflow.execute(WorkflowType.verify, {
+              taskQueue: r.taskQueue,
               workflowId: `bench-verify-${randomUUID().slice(0, 8)}`,
-              args: [{ database, backupId: backup.backupId }],
+              args: [{ database, backupId: r.backup.backupId }],
             }),
           ),
         );
       }
-      worker.kill('SIGTERM');
-      await connection.close();
-      await deleteBenchBackups(bench);
-      dumpCell ||= `${(backup.rawBytes / MiB).toFixed(1)} MiB from pg_dump (${(backup.rawBytes / backup.storedBytes).toFixed(1)}x stored)`;
-      const ratios = (runs: number[]) => `${seconds(best(runs))}/${seconds(median(runs))} s  x${(best(runs) / b).toFixed(2)}`;
-      cells.push(`${ratios(restores)}`, `${ratios(verifies)}`);
     }
+    rmSync(fetchedFile, { force: true });
+    s3.destroy();
+    rmSync(file);
+    for (const r of runs) {
+      r.worker.kill('SIGTERM');
+      await r.connection.close();
+    }
+    await deleteBenchBackups(bench);
+
+    const b = best(baseline);
+    const cell = (times: number[]) =>
+      `${seconds(best(times))}/${seconds(median(times))} s  x${(best(times) / b).toFixed(2)}, paired x${median(
+        times.map((t, i) => t / baseline[i]),
+      ).toFixed(2)}`;
+    const backup = runs[0].backup;
     await admin.end();
     rows.push([
       datasetName(dataset),
-      dumpCell,
+      `${(backup.rawBytes / MiB).toFixed(1)} MiB from pg_dump (${(backup.rawBytes / backup.storedBytes).toFixed(1)}x stored)`,
       `${seconds(b)}/${seconds(median(baseline))} s`,
-      `${seconds(best(fetched))}/${seconds(median(fetched))} s  x${(best(fetched) / b).toFixed(2)}`,
-      ...cells,
+      cell(fetched),
+      ...runs.flatMap((r) => [cell(r.restores), cell(r.verifies)]),
     ]);
   }
   printTable(
-    `restore benchmark (min/median of ${repeat}; ratios of the minimum against pg_restore --jobs=2 of the same dump in this run)`,
+    `restore benchmark (min/median of ${repeat} rounds; ratios of the minimum against pg_restore --jobs=2 of the same dump in this run, and paired: the median of each round's ratio)`,
     [
       'database',
       'dump',
