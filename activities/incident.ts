@@ -13,7 +13,7 @@ import { requireDatabase, testRestoreServer } from '../src/infra/config/config';
 import { BackupError, BackupNotFoundError, ConfigError } from '../src/infra/errors/errors';
 import type { BackupProposal, Findings, RecoveryCheck } from '../src/operations/dr/incident';
 import type { EscalationMatrix } from '../src/operations/dr/escalation';
-import { IncidentBrief, incidentNotice, IncidentNoticeKind } from '../src/operations/dr/notices';
+import { IncidentBrief, incidentNotice, IncidentNoticeKind, incidentNoticeToSlack } from '../src/operations/dr/notices';
 import { ChannelResult } from '../src/infra/notify/notifier';
 import { dropScratchDatabase } from './scratch-database';
 import type { Notice } from '../src/infra/notify/notice';
@@ -314,9 +314,7 @@ export function incidentActivities(deps: ActivityDeps) {
         Context.current().info.workflowNamespace ?? 'default',
         input.brief.incidentId,
       );
-      // Reminders reach Slack only as replies in the incident's thread (the bot): a webhook cannot
-      // thread, and a post per reminder would bury the channel.
-      const toSlack = input.kind !== 'level1-reminder' || Boolean(deps.config.notifications.slackApp);
+      const toSlack = incidentNoticeToSlack(input.kind, input.brief, Boolean(deps.config.notifications.slackApp));
       const at = new Date(input.at);
       const recipients = input.to?.length ? input.to : (deps.config.notifications.email?.to ?? []);
       const linked = deps.config.console.sessionSecret && (input.kind === 'level1' || input.kind === 'level1-reminder');

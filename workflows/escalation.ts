@@ -104,12 +104,14 @@ export class Escalation {
       const wait = onGrid
         ? Math.max(1, level1ReminderAt(this.matrix, this.openedAt, n).getTime() - Date.now())
         : this.matrix.level1.repeatMinutes * 60_000;
-      if (await condition(() => !repeats(), wait, { summary: `level 1 reminder ${n} (DevOps team), unless acknowledged` }))
-        return;
+      if (await condition(() => !repeats(), wait, { summary: `level 1 reminder ${n} (DevOps team), unless acknowledged` })) break;
       const reminder = incident.level1Reminder();
       this.flow.publish();
       await this.notify('level1-reminder', LEVELS[1].contacts(this.matrix), { reminder });
     }
+    // Acknowledged while open: those level 1 alerted hear who took it (a close says so itself).
+    if (incident.acknowledged && incident.isOpen && patched('dr-acknowledged-notice'))
+      await this.notify('acknowledged', LEVELS[1].contacts(this.matrix));
   }
 
   private async timedLevels(): Promise<void> {

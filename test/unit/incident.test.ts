@@ -14,7 +14,7 @@ import {
   pendingEscalations,
 } from '../../src/operations/dr/escalation';
 import { Incident, openingProblem, openingState } from '../../src/operations/dr/incident-machine';
-import { briefOf, incidentNotice } from '../../src/operations/dr/notices';
+import { briefOf, incidentNotice, incidentNoticeToSlack } from '../../src/operations/dr/notices';
 import { describeRecovery, incidentRecovery } from '../../src/operations/dr/recovery';
 import * as v from '../../src/operations/dr/validate';
 import { renderEmail } from '../../src/infra/notify/notice';
@@ -517,6 +517,22 @@ describe('what people see', () => {
       '**Customers:** notified (level 4)',
     ]);
   });
+  describe('which incident notices go to Slack besides e-mail', () => {
+    it.each([
+      // kind, acknowledged by, through a bot (threads) or a webhook, to Slack
+      ['level1', null, 'webhook', true],
+      ['level1-reminder', null, 'webhook', false], // a webhook cannot thread: one post per reminder would bury the channel
+      ['level1-reminder', null, 'bot', true], // a reply in the incident's thread
+      ['acknowledged', 'alice', 'webhook', true],
+      ['acknowledged', 'slack:bob', 'webhook', false], // the clicked message already says so
+      ['acknowledged', 'slack:bob', 'bot', true], // and the thread too
+      ['level2', 'alice', 'webhook', true],
+      ['resolved', 'slack:bob', 'webhook', true],
+    ] as const)('%s acknowledged by %s through a %s: %s', (kind, by, via, expected) => {
+      expect(incidentNoticeToSlack(kind, { acknowledgedBy: by }, via === 'bot')).toBe(expected);
+    });
+  });
+
   describe("each level's notice, written for its reader", () => {
     const acked = incident({
       escalation: { ...incident().escalation, acknowledgedBy: 'bob' },
@@ -529,6 +545,7 @@ describe('what people see', () => {
 
     it.each([
       ['level1', '[pgwarden] INCIDENT: [SEV1] shop: disaster recovery started: orders lost'],
+      ['acknowledged', '[pgwarden] ACKNOWLEDGED: [SEV1] shop: acknowledged by bob after 1 h 00 min: orders lost'],
       ['level2', '[pgwarden] ESCALATION: [SEV1] shop: manager notice: incident open 1 h 00 min, not resolved: orders lost'],
       ['level3', '[pgwarden] ESCALATION: [SEV1] shop: executive notice: incident open 1 h 00 min, not resolved: orders lost'],
       ['level4', '[pgwarden] CUSTOMERS: [SEV1] shop: customers are affected: orders lost'],

@@ -224,20 +224,22 @@ describe('DisasterRecoveryWorkflow escalation (time-skipping server, real notice
       await h.result();
 
       // The bot's posts (the answer to the click went to its response_url).
-      const posts = (await waitForCaptured(capturedWebhooks, id, 6)).filter((p) => p.path === '/slack-api/chat.postMessage');
+      const posts = (await waitForCaptured(capturedWebhooks, id, 7)).filter((p) => p.path === '/slack-api/chat.postMessage');
       const bodies = posts.map(
         (p) => p.body as { channel: string; ts: string; thread_ts?: string; text: string; blocks?: unknown },
       );
-      expect(posts.map((p) => p.path)).toEqual(Array(5).fill('/slack-api/chat.postMessage')); // the bot, not the webhook
+      expect(posts.map((p) => p.path)).toEqual(Array(6).fill('/slack-api/chat.postMessage')); // the bot, not the webhook
       expect(bodies.every((b) => b.channel === 'C0INCIDENTS')).toBe(true);
       const [first, ...replies] = bodies;
       expect(first.thread_ts).toBeUndefined();
       expect(JSON.stringify(first.blocks)).toContain('"action_id":"pgwarden_ack"');
       expect(first.text).not.toContain('console.invalid/ack'); // a link in the channel would let anyone ack as a reader
-      expect(replies.map((r) => r.thread_ts)).toEqual(Array(4).fill(first.ts));
-      expect(replies.map((r) => /reminder|manager notice|aborted/i.exec(r.text)?.[0])).toEqual([
+      expect(replies.map((r) => r.thread_ts)).toEqual(Array(5).fill(first.ts));
+      // The thread says who took it (the click's own answer replaced the level 1 message).
+      expect(replies.map((r) => /acknowledged by slack:bob|reminder|manager notice|aborted/i.exec(r.text)?.[0])).toEqual([
         'reminder',
         'reminder',
+        'acknowledged by slack:bob',
         'manager notice',
         'aborted',
       ]);
@@ -301,8 +303,12 @@ describe('DisasterRecoveryWorkflow escalation (time-skipping server, real notice
     expect(final.status).toBe('aborted');
 
     await waitForCaptured(capturedMail, id, 6);
-    expect(await mailTo(id, 'devops@example.com')).toHaveLength(4); // level 1, two reminders, the closing notice
-    expect((await mailTo(id, 'devops@example.com')).filter((x) => /reminder/.test(x.subject))).toHaveLength(2);
+    // Level 1, two reminders, who acknowledged (in the 50th minute), the closing notice.
+    expect(
+      (await mailTo(id, 'devops@example.com')).map(
+        (x) => /reminder|acknowledged by alice after 50 min|aborted|started/.exec(x.subject)?.[0],
+      ),
+    ).toEqual(['started', 'reminder', 'reminder', 'acknowledged by alice after 50 min', 'aborted']);
     expect(await mailTo(id, 'manager@example.com')).toHaveLength(2); // level 2 and the closing notice
     expect((await mailTo(id, 'manager@example.com'))[0].subject).toMatch(
       /^\[pgwarden\] ESCALATION: \[SEV1\] sample: manager notice: incident open 1 h 00 min, not resolved/,
@@ -310,9 +316,9 @@ describe('DisasterRecoveryWorkflow escalation (time-skipping server, real notice
     expect(await mailTo(id, 'exec@example.com')).toHaveLength(2);
     expect((await mailTo(id, 'exec@example.com'))[0].subject).toMatch(/executive notice: incident open 4 h 00 min, not resolved/);
     expect(await mailTo(id, 'customers@example.com')).toEqual([]);
-    // Slack: level 1, 2, 3 and the closing notice; the reminders went by e-mail only.
+    // Slack: level 1, the acknowledgement, levels 2 and 3 and the closing notice; the reminders went by e-mail only.
     expect((await capturedWebhooks(id)).map((w) => JSON.stringify(w.body)).filter((b) => /\(reminder \d+\)/.test(b))).toEqual([]);
-    expect(await capturedWebhooks(id)).toHaveLength(4);
+    expect(await capturedWebhooks(id)).toHaveLength(5);
   });
 
   it('sends no level 2 or 3 when resolved at 59 minutes, and closes with the recovery figures', async () => {
@@ -334,14 +340,18 @@ describe('DisasterRecoveryWorkflow escalation (time-skipping server, real notice
       expect.arrayContaining(['identify', 'assess', 'select', 'restore', 'verify', 'resume']),
     );
     await env.sleep('5 hours'); // nothing is left to fire
-    await waitForCaptured(capturedMail, id, 2);
+    await waitForCaptured(capturedMail, id, 3);
     await new Promise((r) => setTimeout(r, 500));
     const mails = await capturedMail(id);
     expect(mails.map((x) => x.subject)).toEqual([
       expect.stringMatching(/disaster recovery started/),
+      expect.stringMatching(/^\[pgwarden\] ACKNOWLEDGED: \[SEV1\] sample: acknowledged by alice after 0 min/),
       expect.stringMatching(/incident resolved/),
     ]);
-    expect(mails[1].text).toMatch(/full service in 0\.98 h \(RTO 4-6 h: met\)/);
+    expect(mails[1].text).toMatch(
+      /What to do: nothing is asked of you: alice leads the recovery, and the level 1 reminders stop/,
+    );
+    expect(mails[2].text).toMatch(/full service in 0\.98 h \(RTO 4-6 h: met\)/);
   });
 
   it('notifies customers once, only after an assessment with customer impact, and again at resolution', async () => {
@@ -434,9 +444,10 @@ describe('DisasterRecoveryWorkflow escalation (time-skipping server, real notice
       'closed without recovery',
     ]);
     expect((await child.describe()).status.name).toBe('CANCELLED');
-    const mails = await waitForCaptured(capturedMail, h.workflowId, 2);
+    const mails = await waitForCaptured(capturedMail, h.workflowId, 3);
     expect(mails.map((x) => x.subject)).toEqual([
       expect.stringMatching(/disaster recovery started/),
+      expect.stringMatching(/acknowledged by alice/),
       expect.stringMatching(/^\[pgwarden\] ABORTED: \[SEV1\] sample: disaster recovery aborted/),
     ]);
   });

@@ -267,9 +267,10 @@ describe('DisasterRecoveryWorkflow (dev server, real restore, CLI)', () => {
       const described = await h.describe();
       expect(described.typedSearchAttributes.get(IncidentStatusSA)).toBe('resolved');
       expect(described.typedSearchAttributes.get(IncidentStepSA)).toBe('resume');
-      const mails = await waitForCaptured(capturedMail, id, 2);
+      const mails = await waitForCaptured(capturedMail, id, 3);
       expect(mails.filter((x) => x.envelopeTo.includes('oncall@example.com')).map((x) => x.subject)).toEqual([
         expect.stringMatching(/disaster recovery started/),
+        expect.stringMatching(/acknowledged by dave/),
         expect.stringMatching(/incident resolved/),
       ]);
       expect((await cli('list', '--json')).stdout).not.toContain(id);

@@ -81,6 +81,7 @@ describe('recorded histories replay against the current workflows', () => {
         'restore-failed-notice-beside.json',
         'restore-newdb-outcome-together.json',
         'verify-passed-finish-together.json',
+        'dr-acknowledged-notice.json',
       ]),
     );
   });

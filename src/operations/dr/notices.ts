@@ -9,7 +9,16 @@ import { OBJECTIVES } from '../../infra/config/objectives';
 import { IncidentState, STEP_TITLES } from './incident';
 
 export type IncidentNoticeKind =
-  'level1' | 'level1-reminder' | 'level2' | 'level3' | 'level4' | 'customer-closing' | 'resolved' | 'aborted' | 'not-opened';
+  | 'level1'
+  | 'level1-reminder'
+  | 'acknowledged'
+  | 'level2'
+  | 'level3'
+  | 'level4'
+  | 'customer-closing'
+  | 'resolved'
+  | 'aborted'
+  | 'not-opened';
 
 /** The part of the incident a notice needs; no secrets, small enough for every activity call. */
 export interface IncidentBrief {
@@ -127,6 +136,16 @@ export function incidentNotice(
         facts: [...base, ...where, ...follow],
         action: `acknowledge: pgwarden dr ack ${b.incidentId} --as <name> (or Update acknowledge {"by": "<name>"} in the Temporal UI); reminders repeat until then. Then follow the runbook: pgwarden dr status ${b.incidentId}`,
       };
+    case 'acknowledged':
+      // Those level 1 alerted learn who took it, so nobody else starts on it too.
+      return {
+        event: 'incident.acknowledged',
+        severity: 'info',
+        mark: drill ? 'DRILL' : 'ACKNOWLEDGED',
+        title: `${tag}: acknowledged by ${b.acknowledgedBy} after ${openFor(b.openedAt, now)}: ${b.summary}`,
+        facts: [...base, ...where, ...follow],
+        action: `nothing is asked of you: ${b.acknowledgedBy} leads the recovery, and the level 1 reminders stop${drill ? '' : ' (levels 2 and 3 still follow unless it is resolved)'}`,
+      };
     case 'level2':
     case 'level3': {
       const reader = kind === 'level2' ? 'manager' : 'executive';
@@ -206,4 +225,16 @@ export function incidentNotice(
         action: 'the runbook stopped; the database is as the last completed step left it',
       };
   }
+}
+
+/**
+ * Whether an incident notice goes to Slack as well as by e-mail. Reminders reach Slack only as
+ * replies in the incident's thread (a bot): a webhook cannot thread, and a post per reminder
+ * would bury the channel. An acknowledgement by the Slack button is already shown in its
+ * message (replaced through the click's response_url): with a webhook, not posted again.
+ */
+export function incidentNoticeToSlack(kind: IncidentNoticeKind, b: Pick<IncidentBrief, 'acknowledgedBy'>, bot: boolean): boolean {
+  if (bot) return true;
+  if (kind === 'level1-reminder') return false;
+  return !(kind === 'acknowledged' && b.acknowledgedBy?.startsWith('slack:'));
 }
