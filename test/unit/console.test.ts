@@ -23,20 +23,13 @@ import {
   slackSignature,
 } from '../../src/infra/notify/slack-interaction';
 import { renderSlack } from '../../src/infra/notify/notice';
+import { slackClickBody } from '../support/slack-click';
 
 const SECRET = 'a-console-secret-of-at-least-32-characters';
 const now = new Date('2026-11-30T10:30:00Z');
 
 /** Slack's form body for bob's click on Acknowledge of dr-shop-1, with more of the payload. */
-const clickBody = (more: Record<string, unknown> = {}) =>
-  `payload=${encodeURIComponent(
-    JSON.stringify({
-      type: 'block_actions',
-      user: { id: 'U1', username: 'bob' },
-      actions: [{ action_id: SLACK_ACK_ACTION, value: 'dr-shop-1' }],
-      ...more,
-    }),
-  )}`;
+const clickBody = (more: Record<string, unknown> = {}) => slackClickBody('dr-shop-1', 'bob', more);
 
 /** A level 1 Slack notice with its Acknowledge button, as pgwarden sends it. */
 const level1Notice = () =>

@@ -21,6 +21,7 @@ import { createConsoleServer } from '../../src/app/console/server';
 import { temporalBackend } from '../../src/app/console/backend';
 import { SLACK_ACK_ACTION, slackSignature } from '../../src/infra/notify/slack-interaction';
 import { RunningWorker, timeSkippingEnvironment, workerOn } from '../support/time-skipping';
+import { slackClickBody } from '../support/slack-click';
 
 const MINUTE = 60_000;
 const CONTACTS = {
@@ -189,15 +190,10 @@ describe('DisasterRecoveryWorkflow escalation (time-skipping server, real notice
       await new Promise<void>((r) => slackConsole.listen(0, '127.0.0.1', r));
       try {
         const responsePath = `/slack/actions/T0/1/${id}`;
-        const body = `payload=${encodeURIComponent(
-          JSON.stringify({
-            type: 'block_actions',
-            user: { id: 'U2', username: 'bob' },
-            actions: [{ action_id: SLACK_ACK_ACTION, value: id }],
-            response_url: `${stackEnv().PGWARDEN_SINKS_URL}${responsePath}`,
-            message: { text: notice.text, blocks: notice.blocks },
-          }),
-        )}`;
+        const body = slackClickBody(id, 'bob', {
+          response_url: `${stackEnv().PGWARDEN_SINKS_URL}${responsePath}`,
+          message: { text: notice.text, blocks: notice.blocks },
+        });
         const ts = String(Math.floor(Date.now() / 1000));
         const click = await fetch(`http://127.0.0.1:${(slackConsole.address() as AddressInfo).port}/slack/actions`, {
           method: 'POST',
