@@ -30,6 +30,7 @@ import {
   deleteBenchBackups,
   fastest,
   median,
+  pairedRatio,
   memoryMiB,
   MiB,
   printTable,
@@ -155,8 +156,11 @@ async function main(): Promise<void> {
     const sh = fastest(shell);
     const med = (runs: Array<{ ms: number }>) => median(runs.map((r) => r.ms));
     const mins = (runs: Array<{ ms: number }>) => `${seconds(fastest(runs).ms)}/${seconds(med(runs))} s`;
-    /** The median of each round's own ratio to the baseline's run in that round. */
-    const paired = (runs: Array<{ ms: number }>) => `paired x${median(runs.map((r, i) => r.ms / baseline[i].ms)).toFixed(2)}`;
+    const paired = (runs: Array<{ ms: number }>) =>
+      `paired x${pairedRatio(
+        runs.map((r) => r.ms),
+        baseline.map((r) => r.ms),
+      ).toFixed(2)}`;
     rows.push([
       datasetName(dataset),
       `${(sizeBytes / MiB).toFixed(0)} MiB`,

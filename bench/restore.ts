@@ -30,6 +30,7 @@ import {
   datasetName,
   best,
   median,
+  pairedRatio,
   deleteBenchBackups,
   MiB,
   printTable,
@@ -141,9 +142,7 @@ async function main(): Promise<void> {
 
     const b = best(baseline);
     const cell = (times: number[]) =>
-      `${seconds(best(times))}/${seconds(median(times))} s  x${(best(times) / b).toFixed(2)}, paired x${median(
-        times.map((t, i) => t / baseline[i]),
-      ).toFixed(2)}`;
+      `${seconds(best(times))}/${seconds(median(times))} s  x${(best(times) / b).toFixed(2)}, paired x${pairedRatio(times, baseline).toFixed(2)}`;
     const backup = runs[0].backup;
     await admin.end();
     rows.push([

@@ -236,6 +236,14 @@ export function median(values: number[]): number {
 }
 
 /**
+ * The median of each round's own ratio (`times[i]` against `baseline[i]`, run in the same round):
+ * a slower minute on a shared machine weighs on both sides of its round alike.
+ */
+export function pairedRatio(times: number[], baseline: number[]): number {
+  return median(times.map((t, i) => t / baseline[i]));
+}
+
+/**
  * A workflow's time by activity, from its history: each activity from scheduled to completed
  * (so its queueing is included), and the whole run from the first event to the last.
  */
