@@ -8,7 +8,8 @@
 import { Context, log } from '@temporalio/activity';
 import { BackupManifest, DataPart, dataBytes, StoredObject, TableCount } from '../src/operations/backup/manifest';
 import { mainDumpArgs, partDumpArgs, planDumpParts } from '../src/operations/backup/dump-parts';
-import { compressedByPgDump, compressionSuffix, streamCompression } from '../src/infra/compression/compression';
+import { compressionSuffix, pgDumpCompressArg, streamCompression } from '../src/infra/compression/compression';
+import { parseToolMajor } from '../src/infra/postgres/versions';
 import { streamProgramToS3 } from '../src/operations/backup/program-to-s3';
 import { BackupPhase, progress } from '../src/operations/backup/progress';
 import { connectDatabase, libpqEnvironment } from '../src/infra/postgres/client';
@@ -25,7 +26,7 @@ import { countRows, listTables, listTableSizes } from '../src/infra/postgres/tab
 import { runCommand } from '../src/infra/process/run-command';
 import { ActivityDeps } from './deps';
 import { clearEarlierAttempts } from './earlier-attempts';
-import { BackupKeys, backupKeys, dataFolder, dataPartKey } from '../src/infra/storage/layout';
+import { BackupKeys, backupKeys, dataFolder, dataPartKey, manifestKey } from '../src/infra/storage/layout';
 
 export interface DumpInput {
   database: string;
@@ -68,8 +69,6 @@ export function dumpAndUploadActivity(deps: ActivityDeps) {
     const policy = config.backup;
     const encryption = encryptorFor(deps.keyring);
     const compression = policy.compression;
-    const keys = backupKeys(storage.prefix, target.id, input.backupId, policy.format, compression);
-    const dataCompression = streamCompression(policy.format, compression);
     const started = Date.now();
 
     let state = { phase: 'connecting' as BackupPhase, rawBytes: 0, storedBytes: 0, tablesCounted: 0, tablesTotal: 0 };
@@ -106,12 +105,16 @@ export function dumpAndUploadActivity(deps: ActivityDeps) {
       const [pgDumpVersion] = await Promise.all([
         runCommand(pgDump, ['--version'], { env, timeoutMs: 10_000 }).then((r) => r.stdout.trim()),
         clearEarlierAttempts(bucket, {
-          manifestKey: keys.manifest,
+          manifestKey: manifestKey(storage.prefix, target.id, input.backupId),
           objectsPrefix: `${dataFolder(storage.prefix, target.id)}${input.backupId}.`,
           runId: input.runId,
           what: `backup ${input.backupId} of ${input.database}`,
         }),
       ]);
+      // pg_dump 16+ compresses the custom format with zstd and lz4 itself: what is stored, and its name, follow.
+      const pgDumpMajor = parseToolMajor(pgDumpVersion);
+      const keys = backupKeys(storage.prefix, target.id, input.backupId, policy.format, compression, pgDumpMajor);
+      const dataCompression = streamCompression(policy.format, compression, pgDumpMajor);
 
       // One stop for everything this attempt runs: cancellation, or the first failure of any part.
       // That first failure is the one reported; the others are only the stop it caused.
@@ -184,11 +187,10 @@ export function dumpAndUploadActivity(deps: ActivityDeps) {
           beat({ phase: 'dumping', tablesTotal: list.length });
           // Counting runs beside pg_dump, in the same snapshot: the counts match the dump exactly,
           // and the backup takes about as long as pg_dump alone. A failed count stops the dump.
-          // zstd and lz4 run after pg_dump (on the core pg_dump and the server leave); gzip of the custom format inside it.
+          // The custom format compresses inside pg_dump where it can (gzip; zstd and lz4 from pg_dump 16);
+          // otherwise zstd and lz4 run after pg_dump, on the core pg_dump and the server leave.
           const formatArgs =
-            policy.format === 'custom'
-              ? ['--format=custom', `--compress=${compressedByPgDump(policy.format, compression) ? compression.level : 0}`]
-              : ['--format=plain'];
+            policy.format === 'custom' ? ['--format=custom', pgDumpCompressArg(compression, pgDumpMajor)] : ['--format=plain'];
           // Byte counts of every dump, summed for the heartbeat.
           const streamed = Array.from({ length: plan.parts.length + 1 }, () => ({ raw: 0, stored: 0 }));
           const dump = (i: number, key: string, args: string[], format: string) =>
@@ -216,7 +218,7 @@ export function dumpAndUploadActivity(deps: ActivityDeps) {
           const dumpingParts = plan.parts.map((tables, i) =>
             dump(
               i + 1,
-              dataPartKey(storage.prefix, target.id, input.backupId, i + 2, compression),
+              dataPartKey(storage.prefix, target.id, input.backupId, i + 2, compression, pgDumpMajor),
               partDumpArgs(tables),
               'pg_dump-custom-data-only',
             ).then((o): DataPart => ({ ...o, tables })),

@@ -45,6 +45,7 @@ import {
   RoleDependencies,
 } from '../src/infra/postgres/database-properties';
 import { countAllTables } from '../src/infra/postgres/tables';
+import { restoreToolsProblem } from '../src/infra/postgres/restore-tools';
 import { ActivityDeps } from './deps';
 import { isDead } from './run-state';
 import { privateWorkDir, type RunRef } from '../src/operations/restore/work-files';
@@ -379,6 +380,12 @@ export function restoreActivities(deps: ActivityDeps) {
           );
         const manifest =
           input.kind === 'legacy' ? undefined : (await deps.store.manifest(input.database, input.backupId))?.manifest;
+        const tools = await restoreToolsProblem(
+          admin,
+          { format: manifest?.pgDump.format ?? 'plain', pgDumpVersion: manifest?.pgDump.version },
+          deps.config.tools.pgBinDir,
+        );
+        if (tools) throw new ConfigError([tools]);
         // A custom-format dump is decrypted to a file for the parallel pg_restore (unless it streams): room for it first.
         if (manifest?.pgDump.format === 'custom' && !loadsStreamed(manifest.tables, manifest.dataParts?.length ?? 0)) {
           const dir = await privateWorkDir(deps.config.verify.workDir);

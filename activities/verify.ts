@@ -43,6 +43,7 @@ import { Keyring } from '../src/infra/crypto/keyring';
 import { BackupNotFoundError, IntegrityError } from '../src/infra/errors/errors';
 import { ChannelResult } from '../src/infra/notify/notifier';
 import { countAllTables } from '../src/infra/postgres/tables';
+import { restoreToolsProblem } from '../src/infra/postgres/restore-tools';
 import { Measure } from '../src/infra/streams/measure';
 import { scratchDatabaseName, scratchLike, type ScratchUse } from '../src/operations/restore/scratch-databases';
 import { WorkflowType } from '../src/infra/temporal/definitions';
@@ -233,6 +234,17 @@ export function verifyActivities(deps: ActivityDeps) {
         5000,
       );
       try {
+        // Tools that cannot load this backup here: the finding names them before any transfer.
+        const tools = await restoreToolsProblem(
+          admin,
+          { format: manifest?.pgDump.format ?? 'plain', pgDumpVersion: manifest?.pgDump.version },
+          deps.config.tools.pgBinDir,
+        );
+        if (tools)
+          return {
+            restore: { ok: false, detail: tools, restoreMs: Date.now() - started },
+            rowCounts: { ok: false, tables: 0, differences: [] },
+          };
         await admin.query(`DROP DATABASE IF EXISTS ${temp} WITH (FORCE)`); // a retry starts clean
         await admin.query(`CREATE DATABASE ${temp}`);
         await admin.query(

@@ -64,7 +64,7 @@ async function printStatus(): Promise<boolean> {
   for (const r of rows) {
     const state = r.healthy ? 'healthy' : r.running ? 'UNHEALTHY' : 'stopped';
     process.stdout.write(
-      `${r.name.padEnd(9)} ${state.padEnd(9)} ${r.pid ? `pid ${r.pid}`.padEnd(10) : ''.padEnd(10)} ${r.detail}\n`,
+      `${r.name.padEnd(10)} ${state.padEnd(9)} ${r.pid ? `pid ${r.pid}`.padEnd(10) : ''.padEnd(10)} ${r.detail}\n`,
     );
   }
   return rows.every((r) => r.healthy);

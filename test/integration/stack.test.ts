@@ -56,7 +56,7 @@ describe('scripts/stack', () => {
     const first = await running;
     await new Promise((r) => squatter.close(r));
     expect(first).toMatchObject({ code: 0 });
-    expect(first.out).toMatch(/started postgres, s3, sinks, temporal/);
+    expect(first.out).toMatch(/started postgres, postgres18, s3, sinks, temporal/);
     expect(first.out).toContain('postgres: a port was taken before it could bind it; starting again on');
     expect((JSON.parse(readFileSync(stateFile, 'utf8')) as StackState).ports.postgres).not.toBe(chosen);
     const state = JSON.parse(readFileSync(join(dir, 'stack.json'), 'utf8')) as StackState;
@@ -76,7 +76,7 @@ describe('scripts/stack', () => {
 
     const status = stack('status');
     expect(status.code).toBe(0);
-    expect(status.out.match(/healthy/g)).toHaveLength(4);
+    expect(status.out.match(/healthy/g)).toHaveLength(5);
 
     expect(stack('down').code).toBe(0);
     for (const pid of Object.values(state.pids)) expect(isAlive(pid)).toBe(false);

@@ -11,8 +11,13 @@ import { dataCompressionBeforeVersion2 } from '../../src/operations/backup/manif
 
 export const stackServer = (): DatabaseTarget => stackConfig().databases[0];
 
-export async function withClient<T>(database: string, fn: (c: Client) => Promise<T>): Promise<T> {
-  const client = await connectDatabase(stackServer(), { database });
+/** A client of `database` on the stack's PostgreSQL, or on `server` (the PostgreSQL 18 beside it). */
+export async function withClient<T>(
+  database: string,
+  fn: (c: Client) => Promise<T>,
+  server: DatabaseTarget = stackServer(),
+): Promise<T> {
+  const client = await connectDatabase(server, { database });
   try {
     return await fn(client);
   } finally {
@@ -24,38 +29,45 @@ export function uniqueDatabaseName(prefix: string): string {
   return `${prefix}_${randomUUID().replace(/-/g, '').slice(0, 10)}`;
 }
 
-export async function createDatabase(name: string, fixture?: string): Promise<void> {
-  await withClient('postgres', (c) => c.query(`CREATE DATABASE "${name}"`));
+export async function createDatabase(name: string, fixture?: string, server?: DatabaseTarget): Promise<void> {
+  await withClient('postgres', (c) => c.query(`CREATE DATABASE "${name}"`), server);
   if (fixture) {
     const sql = readFileSync(join(__dirname, '..', 'fixtures', fixture), 'utf8');
-    await withClient(name, (c) => c.query(sql));
+    await withClient(name, (c) => c.query(sql), server);
   }
 }
 
-export async function dropDatabase(name: string): Promise<void> {
-  await withClient('postgres', (c) => c.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`));
+export async function dropDatabase(name: string, server?: DatabaseTarget): Promise<void> {
+  await withClient('postgres', (c) => c.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`), server);
 }
 
 /** Per table: row count and an order-independent digest of every row's text form. */
-export async function tableFingerprints(database: string): Promise<Record<string, { rows: number; digest: string }>> {
-  return withClient(database, async (c) => {
-    const { rows: tables } = await c.query<{ s: string; t: string }>(
-      `SELECT n.nspname AS s, c.relname AS t FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+export async function tableFingerprints(
+  database: string,
+  server?: DatabaseTarget,
+): Promise<Record<string, { rows: number; digest: string }>> {
+  return withClient(
+    database,
+    async (c) => {
+      const { rows: tables } = await c.query<{ s: string; t: string }>(
+        `SELECT n.nspname AS s, c.relname AS t FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
         WHERE c.relkind IN ('r', 'm') AND n.nspname NOT IN ('pg_catalog', 'information_schema') AND n.nspname NOT LIKE 'pg_toast%' ORDER BY 1, 2`,
-    );
-    const out: Record<string, { rows: number; digest: string }> = {};
-    for (const { s, t } of tables) {
-      const q = (
-        await c.query<{ q: string }>(
-          `SELECT format($f$SELECT count(*) AS n, md5(coalesce(string_agg(md5(x::text), '' ORDER BY md5(x::text)), '')) AS d FROM %I.%I x$f$, $1::text, $2::text) AS q`,
-          [s, t],
-        )
-      ).rows[0].q;
-      const r = (await c.query<{ n: string; d: string }>(q)).rows[0];
-      out[`${s}.${t}`] = { rows: Number(r.n), digest: r.d };
-    }
-    return out;
-  });
+      );
+      const out: Record<string, { rows: number; digest: string }> = {};
+      for (const { s, t } of tables) {
+        const q = (
+          await c.query<{ q: string }>(
+            `SELECT format($f$SELECT count(*) AS n, md5(coalesce(string_agg(md5(x::text), '' ORDER BY md5(x::text)), '')) AS d FROM %I.%I x$f$, $1::text, $2::text) AS q`,
+            [s, t],
+          )
+        ).rows[0].q;
+        const r = (await c.query<{ n: string; d: string }>(q)).rows[0];
+        out[`${s}.${t}`] = { rows: Number(r.n), digest: r.d };
+      }
+      return out;
+    },
+    server,
+  );
 }
 
 /** DATABASE_URL for another database on the stack's server. */

@@ -10,6 +10,7 @@ import {
   compressedByPgDump,
   compressionSuffix,
   CompressionAlgorithm,
+  pgDumpCompressArg,
   streamCompression,
 } from '../../src/infra/compression/compression';
 import { compressor, decompressor } from '../../src/infra/compression/streams';
@@ -25,15 +26,27 @@ const text = Buffer.from(
 
 describe('where compression happens', () => {
   it.each([
-    ['custom', 'gzip', true, 'none'],
-    ['custom', 'zstd', false, 'zstd'],
-    ['custom', 'none', false, 'none'],
-    ['plain', 'gzip', false, 'gzip'],
-    ['plain', 'lz4', false, 'lz4'],
-  ] as const)('%s + %s: inside pg_dump %s, undone after decryption: %s', (format, algorithm, inside, stream) => {
-    expect(compressedByPgDump(format, { algorithm, level: 1 })).toBe(inside);
-    expect(streamCompression(format, { algorithm, level: 1 })).toBe(stream);
-  });
+    // format, algorithm, pg_dump major (undefined: unknown), inside pg_dump, undone after decryption, pg_dump's --compress
+    ['custom', 'gzip', 15, true, 'none', '--compress=1'],
+    ['custom', 'zstd', 15, false, 'zstd', '--compress=0'],
+    ['custom', 'lz4', 15, false, 'lz4', '--compress=0'],
+    ['custom', 'none', 15, false, 'none', '--compress=0'],
+    ['custom', 'zstd', undefined, false, 'zstd', '--compress=0'],
+    ['custom', 'gzip', 16, true, 'none', '--compress=1'],
+    ['custom', 'zstd', 16, true, 'none', '--compress=zstd:1'],
+    ['custom', 'lz4', 18, true, 'none', '--compress=lz4:1'],
+    ['custom', 'none', 18, false, 'none', '--compress=0'],
+    ['plain', 'gzip', 15, false, 'gzip', undefined],
+    ['plain', 'lz4', 15, false, 'lz4', undefined],
+    ['plain', 'zstd', 18, false, 'zstd', undefined],
+  ] as const)(
+    '%s + %s, pg_dump %s: inside pg_dump %s, undone after decryption: %s',
+    (format, algorithm, major, inside, stream, arg) => {
+      expect(compressedByPgDump(format, { algorithm, level: 1 }, major)).toBe(inside);
+      expect(streamCompression(format, { algorithm, level: 1 }, major)).toBe(stream);
+      if (arg) expect(pgDumpCompressArg({ algorithm, level: 1 }, major)).toBe(arg);
+    },
+  );
   it('names files by what must be undone', () => {
     expect((['zstd', 'gzip', 'lz4', 'none'] as const).map(compressionSuffix)).toEqual(['.zst', '.gz', '.lz4', '']);
   });

@@ -1,5 +1,5 @@
 import { renderEmail, renderSlack } from '../../src/infra/notify/notice';
-import { dumpCompatibility, parseToolMajor, serverMajor } from '../../src/infra/postgres/versions';
+import { dumpCompatibility, parseToolMajor, restoreToolProblem, serverMajor } from '../../src/infra/postgres/versions';
 import { workflowId } from '../../src/infra/temporal/definitions';
 import { cliTypeName, ALL_SEARCH_ATTRIBUTES } from '../../src/infra/temporal/search-attributes';
 
@@ -25,6 +25,56 @@ describe('PostgreSQL versions', () => {
     expect(!newer.ok && newer.reason).toMatch(
       /pg_dump 15 cannot dump a PostgreSQL 16 server; install the PostgreSQL 16 client tools/,
     );
+  });
+
+  it.each([
+    // pg_dump, server: ok or the reason's start
+    [15, 15, 'ok'],
+    [16, 15, 'ok'],
+    [18, 18, 'ok'],
+    [17, 16, 'pg_dump 17 writes dumps that a PostgreSQL 16 server cannot load'],
+    [18, 15, 'pg_dump 18 writes dumps that a PostgreSQL 15 server cannot load'],
+  ])('pg_dump %i of a PostgreSQL %i server: %s', (dump, server, expected) => {
+    const c = dumpCompatibility(dump, server);
+    if (expected === 'ok') expect(c).toEqual({ ok: true });
+    else expect(!c.ok && c.reason).toContain(expected);
+  });
+
+  it.each([
+    // pg_restore, pg_dump that wrote the backup (undefined: unknown), target server: ok or the problem's start
+    [15, 15, 15, 'ok'],
+    [16, 15, 15, 'ok'],
+    [16, 16, 15, 'ok'],
+    [18, 18, 18, 'ok'],
+    [18, 15, 18, 'ok'],
+    [15, undefined, 15, 'ok'],
+    [
+      15,
+      16,
+      15,
+      'this backup was written by pg_dump 16, which pg_restore 15 cannot read; install the PostgreSQL 16 client tools',
+    ],
+    [16, 18, 18, 'this backup was written by pg_dump 18, which pg_restore 16 cannot read'],
+    [
+      18,
+      15,
+      15,
+      'pg_restore 18 cannot load into a PostgreSQL 15 server (it sets transaction_timeout, new in 17); install the PostgreSQL 15 client tools',
+    ],
+    [
+      18,
+      16,
+      15,
+      'pg_restore 18 cannot load into a PostgreSQL 15 server (it sets transaction_timeout, new in 17); install the PostgreSQL 16 client tools',
+    ],
+    [18, 18, 15, 'this backup was written by pg_dump 18, whose dumps a PostgreSQL 15 server cannot load'],
+    // plain SQL through psql: only the dump's version matters
+    [undefined, 16, 15, 'ok'],
+    [undefined, 17, 16, 'this backup was written by pg_dump 17, whose dumps a PostgreSQL 16 server cannot load'],
+  ] as const)('pg_restore %s, backup by pg_dump %s, into PostgreSQL %i: %s', (restore, dump, server, expected) => {
+    const problem = restoreToolProblem(restore, dump, server);
+    if (expected === 'ok') expect(problem).toBeUndefined();
+    else expect(problem).toContain(expected);
   });
 });
 

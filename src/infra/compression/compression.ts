@@ -1,9 +1,9 @@
 /**
  * The compressions a backup may use, and how each is undone. zstd (the default) and lz4 run
- * as Debian's command-line tools outside pg_dump, zstd with two threads so compression uses
- * the core the database server and pg_dump leave; gzip keeps the earlier behaviour (inside
- * pg_dump for the custom format, Node's zlib for plain SQL and the globals); none stores the
- * dump as it is. Pure: what runs where, in which words.
+ * inside pg_dump 16+ for the custom format, else as Debian's command-line tools after it, zstd
+ * with two threads so compression uses the core the database server and pg_dump leave; gzip
+ * keeps the earlier behaviour (inside pg_dump for the custom format, Node's zlib for plain SQL
+ * and the globals); none stores the dump as it is. Pure: what runs where, in which words.
  */
 import type { FilterCommand } from '../process/filter-process';
 
@@ -71,16 +71,30 @@ export function compressionSuffix(algorithm: CompressionAlgorithm): string {
   return { zstd: '.zst', gzip: '.gz', lz4: '.lz4', none: '' }[algorithm];
 }
 
+/** The first pg_dump whose custom format compresses with zstd and lz4 itself, not only gzip. */
+export const PG_DUMP_COMPRESSES_ZSTD = 16;
+
 /**
- * Where a backup's compression happens. The custom format with gzip compresses inside
- * pg_dump (`--compress=N`, as pgwarden always did); everything else runs pg_dump with
- * `--compress=0` (custom) and compresses the stream after it.
+ * Where a backup's compression happens. The custom format compresses inside pg_dump with gzip
+ * (`--compress=N`, as pgwarden always did), and with zstd or lz4 too from pg_dump 16 on: each
+ * table's data in its own frames, so the stored dump is what a parallel `pg_restore` reads as
+ * it is, with no decompression before it (measured at 400k orders with pg_dump 18: 2.4-2.5 s
+ * and 110 MB against 2.8-2.9 s and 114 MB for `-Z0 | zstd -T2 -1`). Everything else runs
+ * pg_dump with `--compress=0` (custom) and compresses the stream after it. `pgDumpMajor` is the
+ * major version of the pg_dump that runs (undefined: one older than 16).
  */
-export function compressedByPgDump(format: 'custom' | 'plain', c: CompressionPolicy): boolean {
-  return format === 'custom' && c.algorithm === 'gzip';
+export function compressedByPgDump(format: 'custom' | 'plain', c: CompressionPolicy, pgDumpMajor?: number): boolean {
+  if (format !== 'custom' || c.algorithm === 'none') return false;
+  return c.algorithm === 'gzip' || (pgDumpMajor ?? 0) >= PG_DUMP_COMPRESSES_ZSTD;
 }
 
 /** What must be undone after decryption to get pg_dump's output back: the compression applied to the stream. */
-export function streamCompression(format: 'custom' | 'plain', c: CompressionPolicy): CompressionAlgorithm {
-  return compressedByPgDump(format, c) ? 'none' : c.algorithm;
+export function streamCompression(format: 'custom' | 'plain', c: CompressionPolicy, pgDumpMajor?: number): CompressionAlgorithm {
+  return compressedByPgDump(format, c, pgDumpMajor) ? 'none' : c.algorithm;
+}
+
+/** pg_dump's `--compress` for the custom format: `6` (gzip), `zstd:1`, `lz4:1`, or `0` when the stream is compressed after it. */
+export function pgDumpCompressArg(c: CompressionPolicy, pgDumpMajor?: number): string {
+  if (!compressedByPgDump('custom', c, pgDumpMajor)) return '--compress=0';
+  return c.algorithm === 'gzip' ? `--compress=${c.level}` : `--compress=${c.algorithm}:${c.level}`;
 }

@@ -23,5 +23,37 @@ export function dumpCompatibility(dumpMajor: number, server: number): { ok: true
     };
   }
   if (server < 9) return { ok: false, reason: `PostgreSQL ${server} is too old for pg_dump ${dumpMajor}` };
+  if (dumpMajor >= SETS_TRANSACTION_TIMEOUT && server < SETS_TRANSACTION_TIMEOUT)
+    return {
+      ok: false,
+      reason: `pg_dump ${dumpMajor} writes dumps that a PostgreSQL ${server} server cannot load (they SET transaction_timeout, new in 17), so neither verify nor a restore could use them; install the PostgreSQL ${server} client tools on the worker (Debian: postgresql-client-${server}) or point PG_BIN_DIR at them`,
+    };
   return { ok: true };
+}
+
+/**
+ * pg_dump and pg_restore 17+ begin every session with `SET transaction_timeout = 0`, a setting
+ * older servers reject: their dumps load only into PostgreSQL 17+.
+ */
+export const SETS_TRANSACTION_TIMEOUT = 17;
+
+/**
+ * Why the worker's pg_restore cannot load a backup into a server, or undefined when it can:
+ * pg_restore reads only archives of its own major version or older, and from 17 on loads only
+ * into servers of 17 or newer. `pgRestoreMajor` is undefined when no pg_restore runs (plain
+ * SQL loads through psql), `dumpMajor` when unknown (an old script's backup). Pure.
+ */
+export function restoreToolProblem(
+  pgRestoreMajor: number | undefined,
+  dumpMajor: number | undefined,
+  server: number,
+): string | undefined {
+  if (dumpMajor !== undefined && dumpMajor >= SETS_TRANSACTION_TIMEOUT && server < SETS_TRANSACTION_TIMEOUT)
+    return `this backup was written by pg_dump ${dumpMajor}, whose dumps a PostgreSQL ${server} server cannot load (they SET transaction_timeout, new in 17); restore it into a PostgreSQL 17 or newer server`;
+  if (pgRestoreMajor === undefined) return undefined;
+  if (dumpMajor !== undefined && pgRestoreMajor < dumpMajor)
+    return `this backup was written by pg_dump ${dumpMajor}, which pg_restore ${pgRestoreMajor} cannot read; install the PostgreSQL ${dumpMajor} client tools on the worker (Debian: postgresql-client-${dumpMajor}) or point PG_BIN_DIR at them`;
+  if (pgRestoreMajor >= SETS_TRANSACTION_TIMEOUT && server < SETS_TRANSACTION_TIMEOUT)
+    return `pg_restore ${pgRestoreMajor} cannot load into a PostgreSQL ${server} server (it sets transaction_timeout, new in 17); install the PostgreSQL ${Math.max(server, dumpMajor ?? 0)} client tools on the worker or point PG_BIN_DIR at them`;
+  return undefined;
 }

@@ -47,11 +47,12 @@ export function backupKeys(
   backupId: string,
   format: BackupFormat,
   compression: CompressionPolicy = GZIP_AS_BEFORE,
+  pgDumpMajor?: number,
 ): BackupKeys {
   const folder = dataFolder(prefix, database);
   const body = format === 'custom' ? 'dump' : 'sql';
   return {
-    data: `${folder}${backupId}.${body}${compressionSuffix(streamCompression(format, compression))}.enc`,
+    data: `${folder}${backupId}.${body}${compressionSuffix(streamCompression(format, compression, pgDumpMajor))}.enc`,
     globals: `${folder}${backupId}.globals.sql${compressionSuffix(compression.algorithm)}.enc`,
     manifest: manifestKey(prefix, database, backupId),
   };
@@ -67,8 +68,9 @@ export function dataPartKey(
   backupId: string,
   part: number,
   compression: CompressionPolicy,
+  pgDumpMajor?: number,
 ): string {
-  return `${dataFolder(prefix, database)}${backupId}.part${part}.dump${compressionSuffix(streamCompression('custom', compression))}.enc`;
+  return `${dataFolder(prefix, database)}${backupId}.part${part}.dump${compressionSuffix(streamCompression('custom', compression, pgDumpMajor))}.enc`;
 }
 
 /** A server's base backups (`pg_basebackup`): `base_<stamp>.tar.zst.enc` and its manifest `base_<stamp>.json`. */

@@ -1,0 +1,120 @@
+/**
+ * A newer server with its own client tools (the stack's PostgreSQL 18 beside Debian's 15),
+ * through the real workflows: pg_dump 18 compresses the custom format with zstd itself, so the
+ * stored dump is what a parallel pg_restore reads as it is; it verifies and restores identical.
+ * Tools that cannot load a backup into a server are refused before any work, in one line:
+ * pg_dump 18 against PostgreSQL 15 (its dumps SET transaction_timeout, new in 17), and
+ * pg_restore 15 given a backup pg_dump 18 wrote.
+ */
+import { WorkflowFailedError } from '@temporalio/client';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { buffer } from 'node:stream/consumers';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describeFailure } from '../../src/app/cli/failure';
+import { Keyring } from '../../src/infra/crypto/keyring';
+import { Bucket } from '../../src/infra/storage/bucket';
+import { createS3Client } from '../../src/infra/storage/s3-client';
+import { WorkflowType } from '../../src/infra/temporal/definitions';
+import { parseManifest } from '../../src/operations/backup/manifest';
+import { openDecryptedObject } from '../../src/operations/restore/read-object';
+import type { RestoreResult } from '../../workflows/restore';
+import type { VerifyResult } from '../../workflows/verify';
+import { createDatabase, dropDatabase, tableFingerprints, uniqueDatabaseName } from '../support/databases';
+import { stackConfig, stackEnv } from '../support/stack-env';
+import { uniqueSuffix } from '../support/temporal';
+import { workflowSuite } from '../support/workflow-suite';
+
+const suite = workflowSuite('newer-postgres');
+const env = stackEnv();
+const pg18Url = env.PGWARDEN_TEST_PG18_URL!;
+const pg18Bin = env.PGWARDEN_TEST_PG18_BIN_DIR!;
+const pg18 = stackConfig({ DATABASE_URL: pg18Url }).databases[0];
+const onPg18 = (db: string) => pg18Url.replace(/\/postgres$/, `/${db}`);
+const created: string[] = [];
+
+afterAll(async () => {
+  for (const db of created) await dropDatabase(db, pg18);
+});
+
+async function pg18Database(prefix: string): Promise<string> {
+  const db = uniqueDatabaseName(prefix);
+  created.push(db);
+  await createDatabase(db, 'awkward.sql', pg18);
+  return db;
+}
+
+describe('a PostgreSQL 18 server with its own tools (dev server, real PostgreSQL 15 and 18, S3)', () => {
+  it('compresses inside pg_dump 18 with zstd, verifies, and restores identical', async () => {
+    const db = await pg18Database('pg18');
+    const copy = `${db}_copy`;
+    created.push(copy);
+    const { taskQueue, config } = await suite.workerFor(db, {
+      DATABASE_URL: onPg18(db),
+      PG_BIN_DIR: pg18Bin,
+      BACKUP_COMPRESSION: 'zstd',
+      BACKUP_COMPRESSION_LEVEL: '3',
+    });
+    const backup = await suite.backup(db, taskQueue);
+    // Nothing to undo after decryption: the name and the manifest say so.
+    expect(backup.dataKey).toMatch(/\.dump\.enc$/);
+    const bucket = new Bucket(config.storage!, createS3Client(config.storage!));
+    const manifest = parseManifest((await bucket.getText(backup.manifestKey))!, backup.manifestKey);
+    expect(manifest.pgDump.version).toMatch(/^pg_dump \(PostgreSQL\) 18\./);
+    expect(manifest.compression).toEqual({ algorithm: 'zstd', level: 3, data: 'none', globals: 'zstd' });
+    // And pg_dump did compress it with zstd: its archive header says so.
+    const work = mkdtempSync(join(tmpdir(), 'pgwarden-pg18-'));
+    try {
+      const decrypted = await openDecryptedObject(bucket, backup.dataKey, Keyring.from(config.encryption));
+      writeFileSync(join(work, 'dump'), await buffer(decrypted.plaintext));
+      const toc = execFileSync(join(pg18Bin, 'pg_restore'), ['--list', join(work, 'dump')], { encoding: 'utf8' });
+      expect(toc).toMatch(/^;\s+Compression: zstd$/m);
+    } finally {
+      rmSync(work, { recursive: true, force: true });
+    }
+
+    const verified: VerifyResult = await suite.server.client.workflow.execute(WorkflowType.verify, {
+      taskQueue,
+      workflowId: `verify-${db}-${uniqueSuffix()}`,
+      args: [{ database: db, backupId: backup.backupId }],
+    });
+    expect(verified.verified.map((v) => [v.status, v.failures])).toEqual([['passed', []]]);
+
+    const restored: RestoreResult = await suite.server.client.workflow.execute(WorkflowType.restore, {
+      taskQueue,
+      workflowId: `restore-${db}-${uniqueSuffix()}`,
+      args: [{ database: db, file: backup.backupId, newDatabase: copy }],
+    });
+    expect(restored.restoredInto).toBe(copy);
+    expect(await tableFingerprints(copy, pg18)).toEqual(await tableFingerprints(db, pg18));
+
+    // The worker's own PostgreSQL 15 tools cannot read what pg_dump 18 wrote: said before any download.
+    const older = await suite.workerFor(db, { DATABASE_URL: onPg18(db), PG_BIN_DIR: undefined });
+    const refused = await suite.server.client.workflow
+      .execute(WorkflowType.restore, {
+        taskQueue: older.taskQueue,
+        workflowId: `restore-${db}-${uniqueSuffix()}`,
+        args: [{ database: db, file: backup.backupId, newDatabase: `${db}_old` }],
+      })
+      .catch((e: unknown) => e);
+    expect(refused).toBeInstanceOf(WorkflowFailedError);
+    const failure = describeFailure(refused);
+    expect(failure.exitCode).toBe(78);
+    expect(failure.lines[0]).toContain(
+      `this backup was written by pg_dump 18, which pg_restore 15 cannot read; install the PostgreSQL 18 client tools on the worker`,
+    );
+  });
+
+  it('refuses pg_dump 18 for a PostgreSQL 15 server before dumping: its dumps would not load there', async () => {
+    const db = await suite.freshDatabase('pg18tools');
+    const { taskQueue } = await suite.workerFor(db, { PG_BIN_DIR: pg18Bin });
+    const err = await suite.backup(db, taskQueue).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(WorkflowFailedError);
+    const failure = describeFailure(err);
+    expect(failure.lines[0]).toContain(
+      'pg_dump 18 writes dumps that a PostgreSQL 15 server cannot load (they SET transaction_timeout, new in 17)',
+    );
+    expect(failure.lines[0]).toContain('install the PostgreSQL 15 client tools on the worker');
+  });
+});
