@@ -61,10 +61,14 @@ async function main(): Promise<void> {
     const baselineRun = () =>
       // Counted by wc on the way to nowhere: no disk in the baseline's time.
       timedWithCpu(() => {
-        const out = spawnSync('bash', ['-c', `set -o pipefail; "${pgProgram('pg_dump')}" -Fc -Z6 "$PGDATABASE" | wc -c`], {
-          env: pgEnv,
-          encoding: 'utf8',
-        });
+        const out = spawnSync(
+          'bash',
+          ['-c', `set -o pipefail; "${pgProgram('pg_dump', env.PG_BIN_DIR)}" -Fc -Z6 "$PGDATABASE" | wc -c`],
+          {
+            env: pgEnv,
+            encoding: 'utf8',
+          },
+        );
         if (out.status !== 0) throw new Error(`pg_dump failed: ${out.stderr}`);
         baselineBytes = Number(out.stdout.trim());
       });
@@ -78,7 +82,7 @@ async function main(): Promise<void> {
           'bash',
           [
             '-c',
-            `set -o pipefail; "${pgProgram('pg_dump')}" "$PGDATABASE" | gzip -6 | openssl enc -aes-256-cbc -salt -pbkdf2 -pass env:K > "${file}"`,
+            `set -o pipefail; "${pgProgram('pg_dump', env.PG_BIN_DIR)}" "$PGDATABASE" | gzip -6 | openssl enc -aes-256-cbc -salt -pbkdf2 -pass env:K > "${file}"`,
           ],
           { ...pgEnv, K: 'bench passphrase' },
         ),

@@ -9,7 +9,7 @@
  * for each BACKUP_JOBS value of --jobs (a backup taken with it), in rounds of one of each, and
  * prints the times and their ratios to the baseline (of the minimums, and the median of each
  * round's own ratio). Usage:
- *   npm run bench:restore -- [--scales 10,100] [--printshop 100000] [--repeat 3] [--jobs 1,2]
+ *   npm run bench:restore -- [--scales 10,100] [--printshop 100000] [--repeat 3] [--jobs 1,2] [--server pg18]
  */
 import { randomUUID } from 'node:crypto';
 import { createReadStream, createWriteStream, rmSync, statSync } from 'node:fs';
@@ -53,7 +53,7 @@ async function main(): Promise<void> {
     // and the same file kept in the bucket, fetched to local disk first, as a script keeps its
     // dumps (pgwarden's restore also starts from the bucket).
     const file = join(tmpdir(), `bench-${randomUUID()}.dump`);
-    run(pgProgram('pg_dump'), ['-Fc', '-Z6', '-f', file, '--no-sync', database], libpqEnvironment(target));
+    run(pgProgram('pg_dump', env.PG_BIN_DIR), ['-Fc', '-Z6', '-f', file, '--no-sync', database], libpqEnvironment(target));
     const storage = bench.config.storage!;
     const s3 = createS3Client(storage);
     const key = `${storage.prefix}/${database}/bench-baseline.dump`;
@@ -73,7 +73,11 @@ async function main(): Promise<void> {
       await admin.query(`CREATE DATABASE "${name}"`);
       const ms = await timed(async () => {
         await before?.();
-        run(pgProgram('pg_restore'), ['--no-owner', '--jobs=2', `--dbname=${name}`, from], libpqEnvironment(target, name));
+        run(
+          pgProgram('pg_restore', env.PG_BIN_DIR),
+          ['--no-owner', '--jobs=2', `--dbname=${name}`, from],
+          libpqEnvironment(target, name),
+        );
       });
       await drop(name);
       return ms;

@@ -74,7 +74,7 @@ export async function ensurePgbenchDatabase(baseEnv: Record<string, string | und
       const n = await c.query<{ n: string }>('SELECT count(*) AS n FROM pgbench_branches').catch(() => ({ rows: [{ n: '0' }] }));
       await c.end();
       if (Number(n.rows[0].n) === scale) {
-        run(pgProgram('psql'), ['-q', '-c', 'VACUUM (ANALYZE)', name], libpqEnvironment(server, name));
+        run(pgProgram('psql', baseEnv.PG_BIN_DIR), ['-q', '-c', 'VACUUM (ANALYZE)', name], libpqEnvironment(server, name));
         return name;
       }
       await admin.query(`DROP DATABASE "${name}" WITH (FORCE)`);
@@ -84,7 +84,7 @@ export async function ensurePgbenchDatabase(baseEnv: Record<string, string | und
     await admin.end();
   }
   process.stderr.write(`bench: generating ${name} (pgbench -i -s ${scale})...\n`);
-  run(pgProgram('pgbench'), ['-i', '-q', '-s', String(scale), name], libpqEnvironment(server, name));
+  run(pgProgram('pgbench', baseEnv.PG_BIN_DIR), ['-i', '-q', '-s', String(scale), name], libpqEnvironment(server, name));
   return name;
 }
 
@@ -102,6 +102,8 @@ export async function startWorker(
       DATABASE_URL: env.DATABASE_URL,
       PGWARDEN_TASK_QUEUE: taskQueue,
       METRICS_PORT: '0',
+      // --server pg18: the worker runs that server's own tools.
+      ...(env.PG_BIN_DIR ? { PG_BIN_DIR: env.PG_BIN_DIR } : {}),
       // The compression under test, as the benchmark's own environment says.
       ...Object.fromEntries(Object.entries(process.env).filter(([k]) => k.startsWith('BACKUP_COMPRESSION'))),
       ...settings,
@@ -169,7 +171,7 @@ export async function ensurePrintshopDatabase(baseEnv: Record<string, string | u
   const script = base
     ? ['-v', `base=${PRINTSHOP_BLOCK}`, '-v', `copies=${copies}`, '-f', join(repoRoot, 'bench', 'printshop-copies.sql')]
     : ['-v', `orders=${orders}`, '-f', join(repoRoot, 'bench', 'printshop.sql')];
-  run(pgProgram('psql'), ['-q', '-v', 'ON_ERROR_STOP=1', ...script, name], libpqEnvironment(server, name));
+  run(pgProgram('psql', baseEnv.PG_BIN_DIR), ['-q', '-v', 'ON_ERROR_STOP=1', ...script, name], libpqEnvironment(server, name));
   return name;
 }
 
@@ -208,7 +210,8 @@ export async function deleteBenchBackups(bench: BenchDatabase): Promise<void> {
 
 /**
  * What every benchmark starts from: the datasets (`--scales` of pgbench, `--printshop` order
- * counts; either may be empty), `--repeat`, `--jobs`, the local stack up, and its settings.
+ * counts; either may be empty), `--repeat`, `--jobs`, the local stack up, and its settings
+ * (`--server pg18`: pointed at the stack's PostgreSQL 18 and its tools instead of Debian's 15).
  */
 export async function benchSetup(): Promise<{
   datasets: Dataset[];
@@ -225,7 +228,16 @@ export async function benchSetup(): Promise<{
   const repeat = Number(option('repeat', '3'));
   const jobs = list('jobs', '1');
   await up((line) => process.stderr.write(`stack: ${line}\n`));
-  return { datasets, repeat, jobs, stackEnv: readEnvFile(envFile) };
+  const stackEnv = readEnvFile(envFile);
+  // --server pg18: the stack's PostgreSQL 18 cluster, with its own tools for pgwarden and the baselines alike.
+  if (option('server', 'pg15') === 'pg18')
+    return {
+      datasets,
+      repeat,
+      jobs,
+      stackEnv: { ...stackEnv, DATABASE_URL: stackEnv.PGWARDEN_TEST_PG18_URL, PG_BIN_DIR: stackEnv.PGWARDEN_TEST_PG18_BIN_DIR },
+    };
+  return { datasets, repeat, jobs, stackEnv };
 }
 
 /** The median of repeated runs: with the minimum, what a shared, noisy machine lets us say. */

@@ -104,6 +104,14 @@ describe('a PostgreSQL 18 server with its own tools (dev server, real PostgreSQL
     expect(failure.lines[0]).toContain(
       `this backup was written by pg_dump 18, which pg_restore 15 cannot read; install the PostgreSQL 18 client tools on the worker`,
     );
+    // A verification with those tools fails with the same line, before it downloads the dump.
+    const unverified: VerifyResult = await suite.server.client.workflow.execute(WorkflowType.verify, {
+      taskQueue: older.taskQueue,
+      workflowId: `verify-${db}-${uniqueSuffix()}`,
+      args: [{ database: db, backupId: backup.backupId }],
+    });
+    expect(unverified.verified.map((v) => v.status)).toEqual(['failed']);
+    expect(unverified.verified[0].failures.join('\n')).toContain('which pg_restore 15 cannot read');
   });
 
   it('refuses pg_dump 18 for a PostgreSQL 15 server before dumping: its dumps would not load there', async () => {
