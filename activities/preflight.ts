@@ -12,7 +12,7 @@ import { BackupError, ConfigError } from '../src/infra/errors/errors';
 import { pgProgram } from '../src/infra/postgres/binaries';
 import { dumpCompatibility, parseToolMajor, serverMajor } from '../src/infra/postgres/versions';
 import { runCommand } from '../src/infra/process/run-command';
-import { compressCommand } from '../src/infra/compression/compression';
+import { compressCommand, compressedByPgDump } from '../src/infra/compression/compression';
 import { ActivityDeps } from './deps';
 import { proveActiveKey } from './key-proof';
 import { preflightProbeKey } from '../src/infra/storage/layout';
@@ -28,6 +28,8 @@ export interface PreflightReport {
   serverVersion: string;
   serverMajor: number;
   pgDump: { path: string; version: string; major: number };
+  /** BACKUP_COMPRESSION and where it runs with this pg_dump (inside it: gzip, and zstd/lz4 from 16). */
+  compression: { algorithm: string; level: number; insidePgDump: boolean };
   storage: { bucket: string; prefix: string; endpoint?: string; writable: true };
   encryption: { algorithm: string; keyId: string };
   notifications: { email: boolean; slack: boolean };
@@ -109,6 +111,10 @@ export function preflightActivity(deps: ActivityDeps) {
       serverVersion,
       serverMajor: serverMajor(versionNum),
       pgDump: { path: pgDumpPath, version: pgDumpVersion, major: dumpMajor },
+      compression: {
+        ...config.backup.compression,
+        insidePgDump: compressedByPgDump(config.backup.format, config.backup.compression, dumpMajor),
+      },
       storage: { bucket: storage.bucket, prefix: storage.prefix, endpoint: storage.endpoint, writable: true },
       encryption: { algorithm: encryption.algorithm, keyId: encryption.activeKeyId },
       notifications: { email: Boolean(config.notifications.email), slack: Boolean(config.notifications.slackWebhookUrl) },

@@ -228,7 +228,13 @@ describe('pgwarden CLI', () => {
       expect(stderr).toBe('');
       expect(code).toBe(0);
       const report = JSON.parse(stdout);
-      expect(report).toMatchObject({ database: 'sample', serverMajor: 15, storage: { writable: true } });
+      expect(report).toMatchObject({
+        database: 'sample',
+        serverMajor: 15,
+        storage: { writable: true },
+        // pg_dump 15 compresses only with gzip itself: zstd runs after it.
+        compression: { algorithm: 'zstd', level: 1, insidePgDump: false },
+      });
       expect(report.workflowId).toMatch(/^preflight-sample-\d{8}T\d{6}Z$/);
       expect(stdout).not.toContain(stackEnv().BACKUP_ENCRYPTION_KEY!);
     } finally {

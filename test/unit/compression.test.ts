@@ -14,6 +14,8 @@ import {
   streamCompression,
 } from '../../src/infra/compression/compression';
 import { compressor, decompressor } from '../../src/infra/compression/streams';
+import { formatPreflight } from '../../src/app/cli/commands/check';
+import type { PreflightReport } from '../../activities';
 import { FilterProcess } from '../../src/infra/process/filter-process';
 import { decompressInto } from '../../src/infra/compression/decompress-into';
 import { createWriteStream, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
@@ -205,4 +207,28 @@ describe('decompressing straight into a file', () => {
       .filter((c) => c.trim() === 'zstd');
     expect(zstds).toEqual([]);
   });
+});
+
+describe('pgwarden check says where compression runs', () => {
+  const report = (compression?: { algorithm: string; level: number; insidePgDump: boolean }) =>
+    formatPreflight({
+      database: 'shop',
+      host: 'db:5432',
+      serverVersion: '18.1',
+      serverMajor: 18,
+      pgDump: { path: '/usr/bin/pg_dump', version: 'pg_dump (PostgreSQL) 18.1', major: 18 },
+      ...(compression ? { compression } : {}),
+      storage: { bucket: 'b', prefix: 'p', writable: true },
+      encryption: { algorithm: 'AES-256-GCM', keyId: 'k' },
+      notifications: { email: false, slack: false },
+      checkedAt: '2026-12-01T00:00:00.000Z',
+    } as PreflightReport)
+      .split('\n')
+      .find((l) => l.startsWith('compress'));
+  it.each([
+    [{ algorithm: 'zstd', level: 1, insidePgDump: true }, 'compress   zstd level 1, inside pg_dump'],
+    [{ algorithm: 'zstd', level: 3, insidePgDump: false }, 'compress   zstd level 3, after pg_dump'],
+    [{ algorithm: 'none', level: 0, insidePgDump: false }, 'compress   none'],
+    [undefined, undefined], // a report from a worker older than the line
+  ])('%j: %s', (compression, line) => expect(report(compression)).toBe(line));
 });

@@ -19,6 +19,7 @@ import { createS3Client } from '../../src/infra/storage/s3-client';
 import { WorkflowType } from '../../src/infra/temporal/definitions';
 import { parseManifest } from '../../src/operations/backup/manifest';
 import { openDecryptedObject } from '../../src/operations/restore/read-object';
+import type { PreflightReport } from '../../activities';
 import type { RestoreResult } from '../../workflows/restore';
 import type { VerifyResult } from '../../workflows/verify';
 import { createDatabase, dropDatabase, tableFingerprints, uniqueDatabaseName } from '../support/databases';
@@ -56,6 +57,13 @@ describe('a PostgreSQL 18 server with its own tools (dev server, real PostgreSQL
       BACKUP_COMPRESSION: 'zstd',
       BACKUP_COMPRESSION_LEVEL: '3',
     });
+    // Preflight (pgwarden check) says where the compression runs with these tools.
+    const checked: PreflightReport = await suite.server.client.workflow.execute(WorkflowType.preflight, {
+      taskQueue,
+      workflowId: `preflight-${db}-${uniqueSuffix()}`,
+      args: [{ database: db }],
+    });
+    expect(checked).toMatchObject({ serverMajor: 18, compression: { algorithm: 'zstd', level: 3, insidePgDump: true } });
     const backup = await suite.backup(db, taskQueue);
     // Nothing to undo after decryption: the name and the manifest say so.
     expect(backup.dataKey).toMatch(/\.dump\.enc$/);

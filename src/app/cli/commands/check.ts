@@ -12,6 +12,14 @@ export function formatPreflight(report: PreflightReport): string {
   return [
     `database   ${report.database} at ${report.host}: PostgreSQL ${report.serverVersion}`,
     `pg_dump    ${report.pgDump.version} (${report.pgDump.path})`,
+    // Reports from workers older than this line have no compression: nothing to say then.
+    ...(report.compression
+      ? [
+          report.compression.algorithm === 'none'
+            ? 'compress   none'
+            : `compress   ${report.compression.algorithm} level ${report.compression.level}, ${report.compression.insidePgDump ? 'inside pg_dump' : 'after pg_dump'}`,
+        ]
+      : []),
     `storage    s3://${report.storage.bucket}/${report.storage.prefix}${report.storage.endpoint ? ` via ${report.storage.endpoint}` : ''}: writable`,
     `encryption ${report.encryption.algorithm}, active key ${report.encryption.keyId}`,
     `notify     e-mail ${report.notifications.email ? 'on' : 'off'}, Slack ${report.notifications.slack ? 'on' : 'off'}`,
