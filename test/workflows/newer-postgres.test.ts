@@ -47,56 +47,69 @@ async function pg18Database(prefix: string): Promise<string> {
 }
 
 describe('a PostgreSQL 18 server with its own tools (dev server, real PostgreSQL 15 and 18, S3)', () => {
-  it('compresses inside pg_dump 18 with zstd, verifies, and restores identical', async () => {
-    const db = await pg18Database('pg18');
-    const copy = `${db}_copy`;
-    created.push(copy);
-    const { taskQueue, config } = await suite.workerFor(db, {
-      DATABASE_URL: onPg18(db),
-      PG_BIN_DIR: pg18Bin,
-      BACKUP_COMPRESSION: 'zstd',
-      BACKUP_COMPRESSION_LEVEL: '3',
-    });
-    // Preflight (pgwarden check) says where the compression runs with these tools.
-    const checked: PreflightReport = await suite.server.client.workflow.execute(WorkflowType.preflight, {
-      taskQueue,
-      workflowId: `preflight-${db}-${uniqueSuffix()}`,
-      args: [{ database: db }],
-    });
-    expect(checked).toMatchObject({ serverMajor: 18, compression: { algorithm: 'zstd', level: 3, insidePgDump: true } });
+  it.each([
+    ['zstd', '3', 'AES-256-GCM'],
+    ['lz4', '1', 'AES-256-CBC'],
+  ])(
+    'compresses inside pg_dump 18 with %s (level %s), %s, verifies, and restores identical',
+    async (algorithm, level, cipher) => {
+      const db = await pg18Database('pg18');
+      const copy = `${db}_copy`;
+      created.push(copy);
+      const { taskQueue, config } = await suite.workerFor(db, {
+        DATABASE_URL: onPg18(db),
+        PG_BIN_DIR: pg18Bin,
+        BACKUP_COMPRESSION: algorithm,
+        BACKUP_COMPRESSION_LEVEL: level,
+        ENCRYPTION_ALGORITHM: cipher,
+      });
+      // Preflight (pgwarden check) says where the compression runs with these tools.
+      const checked: PreflightReport = await suite.server.client.workflow.execute(WorkflowType.preflight, {
+        taskQueue,
+        workflowId: `preflight-${db}-${uniqueSuffix()}`,
+        args: [{ database: db }],
+      });
+      expect(checked).toMatchObject({ serverMajor: 18, compression: { algorithm, level: Number(level), insidePgDump: true } });
+      const backup = await suite.backup(db, taskQueue);
+      // Nothing to undo after decryption: the name and the manifest say so.
+      expect(backup.dataKey).toMatch(/\.dump\.enc$/);
+      const bucket = new Bucket(config.storage!, createS3Client(config.storage!));
+      const manifest = parseManifest((await bucket.getText(backup.manifestKey))!, backup.manifestKey);
+      expect(manifest.pgDump.version).toMatch(/^pg_dump \(PostgreSQL\) 18\./);
+      expect(manifest.compression).toEqual({ algorithm, level: Number(level), data: 'none', globals: algorithm });
+      expect(manifest.encryption.algorithm).toBe(cipher);
+      // And pg_dump did compress it so: its archive header says which.
+      const work = mkdtempSync(join(tmpdir(), 'pgwarden-pg18-'));
+      try {
+        const decrypted = await openDecryptedObject(bucket, backup.dataKey, Keyring.from(config.encryption));
+        writeFileSync(join(work, 'dump'), await buffer(decrypted.plaintext));
+        const toc = execFileSync(join(pg18Bin, 'pg_restore'), ['--list', join(work, 'dump')], { encoding: 'utf8' });
+        expect(toc).toMatch(new RegExp(`^;\\s+Compression: ${algorithm}$`, 'm'));
+      } finally {
+        rmSync(work, { recursive: true, force: true });
+      }
+
+      const verified: VerifyResult = await suite.server.client.workflow.execute(WorkflowType.verify, {
+        taskQueue,
+        workflowId: `verify-${db}-${uniqueSuffix()}`,
+        args: [{ database: db, backupId: backup.backupId }],
+      });
+      expect(verified.verified.map((v) => [v.status, v.failures])).toEqual([['passed', []]]);
+
+      const restored: RestoreResult = await suite.server.client.workflow.execute(WorkflowType.restore, {
+        taskQueue,
+        workflowId: `restore-${db}-${uniqueSuffix()}`,
+        args: [{ database: db, file: backup.backupId, newDatabase: copy }],
+      });
+      expect(restored.restoredInto).toBe(copy);
+      expect(await tableFingerprints(copy, pg18)).toEqual(await tableFingerprints(db, pg18));
+    },
+  );
+
+  it("refuses PostgreSQL 15's pg_restore for a backup pg_dump 18 wrote, in restores and verifications, before any download", async () => {
+    const db = await pg18Database('pg18old');
+    const { taskQueue } = await suite.workerFor(db, { DATABASE_URL: onPg18(db), PG_BIN_DIR: pg18Bin });
     const backup = await suite.backup(db, taskQueue);
-    // Nothing to undo after decryption: the name and the manifest say so.
-    expect(backup.dataKey).toMatch(/\.dump\.enc$/);
-    const bucket = new Bucket(config.storage!, createS3Client(config.storage!));
-    const manifest = parseManifest((await bucket.getText(backup.manifestKey))!, backup.manifestKey);
-    expect(manifest.pgDump.version).toMatch(/^pg_dump \(PostgreSQL\) 18\./);
-    expect(manifest.compression).toEqual({ algorithm: 'zstd', level: 3, data: 'none', globals: 'zstd' });
-    // And pg_dump did compress it with zstd: its archive header says so.
-    const work = mkdtempSync(join(tmpdir(), 'pgwarden-pg18-'));
-    try {
-      const decrypted = await openDecryptedObject(bucket, backup.dataKey, Keyring.from(config.encryption));
-      writeFileSync(join(work, 'dump'), await buffer(decrypted.plaintext));
-      const toc = execFileSync(join(pg18Bin, 'pg_restore'), ['--list', join(work, 'dump')], { encoding: 'utf8' });
-      expect(toc).toMatch(/^;\s+Compression: zstd$/m);
-    } finally {
-      rmSync(work, { recursive: true, force: true });
-    }
-
-    const verified: VerifyResult = await suite.server.client.workflow.execute(WorkflowType.verify, {
-      taskQueue,
-      workflowId: `verify-${db}-${uniqueSuffix()}`,
-      args: [{ database: db, backupId: backup.backupId }],
-    });
-    expect(verified.verified.map((v) => [v.status, v.failures])).toEqual([['passed', []]]);
-
-    const restored: RestoreResult = await suite.server.client.workflow.execute(WorkflowType.restore, {
-      taskQueue,
-      workflowId: `restore-${db}-${uniqueSuffix()}`,
-      args: [{ database: db, file: backup.backupId, newDatabase: copy }],
-    });
-    expect(restored.restoredInto).toBe(copy);
-    expect(await tableFingerprints(copy, pg18)).toEqual(await tableFingerprints(db, pg18));
-
     // The worker's own PostgreSQL 15 tools cannot read what pg_dump 18 wrote: said before any download.
     const older = await suite.workerFor(db, { DATABASE_URL: onPg18(db), PG_BIN_DIR: undefined });
     const refused = await suite.server.client.workflow
