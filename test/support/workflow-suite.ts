@@ -9,6 +9,8 @@ import { createActivityDeps } from '../../activities/deps';
 import { Config } from '../../src/infra/config/config';
 import { WorkflowType } from '../../src/infra/temporal/definitions';
 import type { BackupSummary } from '../../workflows/backup';
+import type { RestoreResult } from '../../workflows/restore';
+import type { VerifyResult } from '../../workflows/verify';
 import { createDatabase, databaseUrl, dropDatabase, uniqueDatabaseName } from './databases';
 import { stackConfig } from './stack-env';
 import { bundledWorker, devServer, DevServer, uniqueSuffix, uniqueTaskQueue } from './temporal';
@@ -22,6 +24,10 @@ export interface WorkflowSuite {
   backup(database: string, taskQueue: string, extra?: object): Promise<BackupSummary>;
   /** A backup, then its verification (what an incident proposes: the newest verified backup). */
   verifiedBackup(database: string, taskQueue: string): Promise<BackupSummary>;
+  /** VerifyBackupWorkflow of one backup. */
+  verify(database: string, taskQueue: string, backupId: string): Promise<VerifyResult>;
+  /** RestoreWorkflow of one backup into a new database. */
+  restoreNew(database: string, taskQueue: string, backupId: string, newDatabase: string): Promise<RestoreResult>;
 }
 
 export function workflowSuite(name: string): WorkflowSuite {
@@ -64,12 +70,22 @@ export function workflowSuite(name: string): WorkflowSuite {
     },
     async verifiedBackup(database, taskQueue) {
       const backup = await this.backup(database, taskQueue);
-      await server!.client.workflow.execute(WorkflowType.verify, {
+      await this.verify(database, taskQueue, backup.backupId);
+      return backup;
+    },
+    verify(database, taskQueue, backupId) {
+      return server!.client.workflow.execute(WorkflowType.verify, {
         taskQueue,
         workflowId: `verify-${database}-${uniqueSuffix()}`,
-        args: [{ database, backupId: backup.backupId }],
+        args: [{ database, backupId }],
       });
-      return backup;
+    },
+    restoreNew(database, taskQueue, backupId, newDatabase) {
+      return server!.client.workflow.execute(WorkflowType.restore, {
+        taskQueue,
+        workflowId: `restore-${database}-${uniqueSuffix()}`,
+        args: [{ database, file: backupId, newDatabase }],
+      });
     },
   };
 }

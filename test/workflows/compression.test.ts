@@ -4,11 +4,7 @@
  * into a new database with the same contents. A backup taken with gzip inside pg_dump, as
  * pgwarden did before zstd, still verifies and restores.
  */
-import { WorkflowType } from '../../src/infra/temporal/definitions';
-import type { RestoreResult } from '../../workflows/restore';
-import type { VerifyResult } from '../../workflows/verify';
 import { tableFingerprints } from '../support/databases';
-import { uniqueSuffix } from '../support/temporal';
 import { workflowSuite } from '../support/workflow-suite';
 
 const suite = workflowSuite('compression');
@@ -33,18 +29,10 @@ describe('compression (dev server, real PostgreSQL, S3, zstd and lz4)', () => {
     const backup = await suite.backup(db, taskQueue);
     expect(backup.dataKey).toMatch(key);
 
-    const verified: VerifyResult = await suite.server.client.workflow.execute(WorkflowType.verify, {
-      taskQueue,
-      workflowId: `verify-${db}-${uniqueSuffix()}`,
-      args: [{ database: db, backupId: backup.backupId }],
-    });
+    const verified = await suite.verify(db, taskQueue, backup.backupId);
     expect(verified.verified.map((v) => [v.status, v.failures])).toEqual([['passed', []]]);
 
-    const restored: RestoreResult = await suite.server.client.workflow.execute(WorkflowType.restore, {
-      taskQueue,
-      workflowId: `restore-${db}-${uniqueSuffix()}`,
-      args: [{ database: db, file: backup.backupId, newDatabase: copy }],
-    });
+    const restored = await suite.restoreNew(db, taskQueue, backup.backupId, copy);
     expect(restored.restoredInto).toBe(copy);
     expect(await tableFingerprints(copy)).toEqual(await tableFingerprints(db));
   });

@@ -20,8 +20,6 @@ import { WorkflowType } from '../../src/infra/temporal/definitions';
 import { parseManifest } from '../../src/operations/backup/manifest';
 import { openDecryptedObject } from '../../src/operations/restore/read-object';
 import type { PreflightReport } from '../../activities';
-import type { RestoreResult } from '../../workflows/restore';
-import type { VerifyResult } from '../../workflows/verify';
 import { createDatabase, dropDatabase, tableFingerprints, uniqueDatabaseName } from '../support/databases';
 import { stackConfig, stackEnv } from '../support/stack-env';
 import { uniqueSuffix } from '../support/temporal';
@@ -89,18 +87,9 @@ describe('a PostgreSQL 18 server with its own tools (dev server, real PostgreSQL
         rmSync(work, { recursive: true, force: true });
       }
 
-      const verified: VerifyResult = await suite.server.client.workflow.execute(WorkflowType.verify, {
-        taskQueue,
-        workflowId: `verify-${db}-${uniqueSuffix()}`,
-        args: [{ database: db, backupId: backup.backupId }],
-      });
+      const verified = await suite.verify(db, taskQueue, backup.backupId);
       expect(verified.verified.map((v) => [v.status, v.failures])).toEqual([['passed', []]]);
-
-      const restored: RestoreResult = await suite.server.client.workflow.execute(WorkflowType.restore, {
-        taskQueue,
-        workflowId: `restore-${db}-${uniqueSuffix()}`,
-        args: [{ database: db, file: backup.backupId, newDatabase: copy }],
-      });
+      const restored = await suite.restoreNew(db, taskQueue, backup.backupId, copy);
       expect(restored.restoredInto).toBe(copy);
       expect(await tableFingerprints(copy, pg18)).toEqual(await tableFingerprints(db, pg18));
     },
@@ -112,13 +101,7 @@ describe('a PostgreSQL 18 server with its own tools (dev server, real PostgreSQL
     const backup = await suite.backup(db, taskQueue);
     // The worker's own PostgreSQL 15 tools cannot read what pg_dump 18 wrote: said before any download.
     const older = await suite.workerFor(db, { DATABASE_URL: onPg18(db), PG_BIN_DIR: undefined });
-    const refused = await suite.server.client.workflow
-      .execute(WorkflowType.restore, {
-        taskQueue: older.taskQueue,
-        workflowId: `restore-${db}-${uniqueSuffix()}`,
-        args: [{ database: db, file: backup.backupId, newDatabase: `${db}_old` }],
-      })
-      .catch((e: unknown) => e);
+    const refused = await suite.restoreNew(db, older.taskQueue, backup.backupId, `${db}_old`).catch((e: unknown) => e);
     expect(refused).toBeInstanceOf(WorkflowFailedError);
     const failure = describeFailure(refused);
     expect(failure.exitCode).toBe(78);
@@ -126,11 +109,7 @@ describe('a PostgreSQL 18 server with its own tools (dev server, real PostgreSQL
       `this backup was written by pg_dump 18, which pg_restore 15 cannot read; install the PostgreSQL 18 client tools on the worker`,
     );
     // A verification with those tools fails with the same line, before it downloads the dump.
-    const unverified: VerifyResult = await suite.server.client.workflow.execute(WorkflowType.verify, {
-      taskQueue: older.taskQueue,
-      workflowId: `verify-${db}-${uniqueSuffix()}`,
-      args: [{ database: db, backupId: backup.backupId }],
-    });
+    const unverified = await suite.verify(db, older.taskQueue, backup.backupId);
     expect(unverified.verified.map((v) => v.status)).toEqual(['failed']);
     expect(unverified.verified[0].failures.join('\n')).toContain('which pg_restore 15 cannot read');
   });

@@ -10,7 +10,6 @@ import { BackupStore } from '../../src/operations/catalog/store';
 import { Bucket } from '../../src/infra/storage/bucket';
 import { createS3Client } from '../../src/infra/storage/s3-client';
 import { WorkflowType } from '../../src/infra/temporal/definitions';
-import type { RestoreResult } from '../../workflows/restore';
 import type { VerifyResult } from '../../workflows/verify';
 import { databaseUrl, tableFingerprints, withClient } from '../support/databases';
 import { uniqueSuffix } from '../support/temporal';
@@ -73,19 +72,11 @@ it('BACKUP_JOBS=3: exact counts while writers insert, every part verified, resto
   // One snapshot for all: every ledger row's event is in the backup, the late ones included.
   expect(counted['public.ledger'] - 200000).toBe(counted['Big "Data".events *?'] - 150000);
 
-  const verified: VerifyResult = await suite.server.client.workflow.execute(WorkflowType.verify, {
-    taskQueue,
-    workflowId: `verify-${db}-${uniqueSuffix()}`,
-    args: [{ database: db, backupId: backup.backupId }],
-  });
+  const verified = await suite.verify(db, taskQueue, backup.backupId);
   expect(verified.verified.map((v) => [v.status, v.failures])).toEqual([['passed', []]]);
 
   // The restore itself refuses counts that differ from the manifest's.
-  const restored: RestoreResult = await suite.server.client.workflow.execute(WorkflowType.restore, {
-    taskQueue,
-    workflowId: `restore-${db}-${uniqueSuffix()}`,
-    args: [{ database: db, file: backup.backupId, newDatabase: copy }],
-  });
+  const restored = await suite.restoreNew(db, taskQueue, backup.backupId, copy);
   expect(restored.restoredInto).toBe(copy);
   const [original, loaded] = [await tableFingerprints(db), await tableFingerprints(copy)];
   for (const [name, rows] of Object.entries(counted)) expect([name, loaded[name].rows]).toEqual([name, rows]);
