@@ -82,8 +82,9 @@ export function preflightActivity(deps: ActivityDeps) {
     }
     const dumpMajor = parseToolMajor(pgDumpVersion);
     if (dumpMajor === undefined) throw new BackupError(`cannot read the version of ${pgDumpPath} ("${pgDumpVersion}")`);
+    // The worker's tools do not fit the server: its installation, a configuration failure (exit 78).
     const compat = dumpCompatibility(dumpMajor, serverMajor(versionNum));
-    if (!compat.ok) throw new BackupError(compat.reason);
+    if (!compat.ok) throw new ConfigError([compat.reason]);
 
     const compressing = compressCommand(config.backup.compression);
     if (compressing) {

@@ -124,5 +124,6 @@ describe('a PostgreSQL 18 server with its own tools (dev server, real PostgreSQL
       'pg_dump 18 writes dumps that a PostgreSQL 15 server cannot load (they SET transaction_timeout, new in 17)',
     );
     expect(failure.lines[0]).toContain('install the PostgreSQL 15 client tools on the worker');
+    expect(failure.exitCode).toBe(78);
   });
 });
