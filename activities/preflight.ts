@@ -9,7 +9,7 @@ import { log } from '@temporalio/activity';
 import { connectDatabase, libpqEnvironment } from '../src/infra/postgres/client';
 import { requireDatabase } from '../src/infra/config/config';
 import { BackupError, ConfigError } from '../src/infra/errors/errors';
-import { pgProgram } from '../src/infra/postgres/binaries';
+import { installedBinDir, pgProgram } from '../src/infra/postgres/binaries';
 import { dumpCompatibility, parseToolMajor, serverMajor } from '../src/infra/postgres/versions';
 import { runCommand } from '../src/infra/process/run-command';
 import { compressCommand, compressedByPgDump } from '../src/infra/compression/compression';
@@ -83,7 +83,7 @@ export function preflightActivity(deps: ActivityDeps) {
     const dumpMajor = parseToolMajor(pgDumpVersion);
     if (dumpMajor === undefined) throw new BackupError(`cannot read the version of ${pgDumpPath} ("${pgDumpVersion}")`);
     // The worker's tools do not fit the server: its installation, a configuration failure (exit 78).
-    const compat = dumpCompatibility(dumpMajor, serverMajor(versionNum));
+    const compat = dumpCompatibility(dumpMajor, serverMajor(versionNum), installedBinDir);
     if (!compat.ok) throw new ConfigError([compat.reason]);
 
     const compressing = compressCommand(config.backup.compression);

@@ -76,6 +76,18 @@ describe('PostgreSQL versions', () => {
     if (expected === 'ok') expect(problem).toBeUndefined();
     else expect(problem).toContain(expected);
   });
+
+  it('names the folder of the right tools when the worker has them, else the package', () => {
+    const installed = (major: number) => (major === 15 ? '/usr/lib/postgresql/15/bin' : undefined);
+    const dump = dumpCompatibility(18, 15, installed);
+    expect(!dump.ok && dump.reason).toMatch(
+      /; set PG_BIN_DIR=\/usr\/lib\/postgresql\/15\/bin, where the PostgreSQL 15 client tools are installed$/,
+    );
+    expect(restoreToolProblem(18, 15, 15, installed)).toMatch(/; set PG_BIN_DIR=\/usr\/lib\/postgresql\/15\/bin, where/);
+    expect(restoreToolProblem(15, 18, 18, installed)).toMatch(
+      /; install the PostgreSQL 18 client tools on the worker \(Debian: postgresql-client-18\) or point PG_BIN_DIR at them$/,
+    );
+  });
 });
 
 describe('workflow ids', () => {

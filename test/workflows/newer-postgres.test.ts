@@ -123,7 +123,10 @@ describe('a PostgreSQL 18 server with its own tools (dev server, real PostgreSQL
     expect(failure.lines[0]).toContain(
       'pg_dump 18 writes dumps that a PostgreSQL 15 server cannot load (they SET transaction_timeout, new in 17)',
     );
-    expect(failure.lines[0]).toContain('install the PostgreSQL 15 client tools on the worker');
+    // The worker has Debian's PostgreSQL 15 tools: the line names their folder.
+    expect(failure.lines[0]).toContain(
+      'set PG_BIN_DIR=/usr/lib/postgresql/15/bin, where the PostgreSQL 15 client tools are installed',
+    );
     expect(failure.exitCode).toBe(78);
   });
 });

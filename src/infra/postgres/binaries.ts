@@ -2,6 +2,15 @@
 import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 
+/** Debian's (and PGDG's) folder of PostgreSQL versions installed side by side: `<root>/<major>/bin`. */
+const VERSIONS_ROOT = '/usr/lib/postgresql';
+
+/** The bin folder of a major version's client tools in Debian's layout, if they are installed. */
+export function installedBinDir(major: number): string | undefined {
+  const dir = join(VERSIONS_ROOT, String(major), 'bin');
+  return existsSync(join(dir, 'pg_dump')) ? dir : undefined;
+}
+
 /**
  * Path of a PostgreSQL program: from PG_BIN_DIR when set, else Debian's newest
  * /usr/lib/postgresql/<version>/bin (whose pg_dump can dump every older server), else PATH.
@@ -23,7 +32,7 @@ export function pgProgram(
   pgBinDir?: string,
 ): string {
   if (pgBinDir) return join(pgBinDir, name);
-  const root = '/usr/lib/postgresql';
+  const root = VERSIONS_ROOT;
   if (existsSync(root)) {
     const newest = readdirSync(root)
       .filter((v) => /^\d+$/.test(v) && existsSync(join(root, v, 'bin', name)))

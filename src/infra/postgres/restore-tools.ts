@@ -6,7 +6,7 @@
 import type { Client } from 'pg';
 import { ConfigError } from '../errors/errors';
 import { runCommand } from '../process/run-command';
-import { pgProgram } from './binaries';
+import { installedBinDir, pgProgram } from './binaries';
 import { parseToolMajor, restoreToolProblem, serverMajor } from './versions';
 
 /**
@@ -36,5 +36,6 @@ export async function restoreToolsProblem(
     pgRestoreVersion === undefined ? undefined : parseToolMajor(pgRestoreVersion),
     backup.pgDumpVersion === undefined ? undefined : parseToolMajor(backup.pgDumpVersion),
     server,
+    installedBinDir,
   );
 }

@@ -11,22 +11,37 @@ export function serverMajor(versionNum: number): number {
   return Math.floor(versionNum / 10000);
 }
 
+/** Where a major version's client tools are installed on this worker, if they are. */
+export type InstalledTools = (major: number) => string | undefined;
+
+/** How to get the client tools of a major version: the folder when they are installed, else the package. */
+export function toolsHint(major: number, installed: InstalledTools = () => undefined): string {
+  const dir = installed(major);
+  return dir
+    ? `set PG_BIN_DIR=${dir}, where the PostgreSQL ${major} client tools are installed`
+    : `install the PostgreSQL ${major} client tools on the worker (Debian: postgresql-client-${major}) or point PG_BIN_DIR at them`;
+}
+
 /**
  * pg_dump can dump servers of its own major version and older, never newer ones
  * (and pg_dump 15+ no longer dumps servers older than 9.2).
  */
-export function dumpCompatibility(dumpMajor: number, server: number): { ok: true } | { ok: false; reason: string } {
+export function dumpCompatibility(
+  dumpMajor: number,
+  server: number,
+  installed?: InstalledTools,
+): { ok: true } | { ok: false; reason: string } {
   if (dumpMajor < server) {
     return {
       ok: false,
-      reason: `pg_dump ${dumpMajor} cannot dump a PostgreSQL ${server} server; install the PostgreSQL ${server} client tools on the worker (Debian: postgresql-client-${server}) or set PG_BIN_DIR`,
+      reason: `pg_dump ${dumpMajor} cannot dump a PostgreSQL ${server} server; ${toolsHint(server, installed)}`,
     };
   }
   if (server < 9) return { ok: false, reason: `PostgreSQL ${server} is too old for pg_dump ${dumpMajor}` };
   if (dumpMajor >= SETS_TRANSACTION_TIMEOUT && server < SETS_TRANSACTION_TIMEOUT)
     return {
       ok: false,
-      reason: `pg_dump ${dumpMajor} writes dumps that a PostgreSQL ${server} server cannot load (they SET transaction_timeout, new in 17), so neither verify nor a restore could use them; install the PostgreSQL ${server} client tools on the worker (Debian: postgresql-client-${server}) or point PG_BIN_DIR at them`,
+      reason: `pg_dump ${dumpMajor} writes dumps that a PostgreSQL ${server} server cannot load (they SET transaction_timeout, new in 17), so neither verify nor a restore could use them; ${toolsHint(server, installed)}`,
     };
   return { ok: true };
 }
@@ -47,13 +62,14 @@ export function restoreToolProblem(
   pgRestoreMajor: number | undefined,
   dumpMajor: number | undefined,
   server: number,
+  installed?: InstalledTools,
 ): string | undefined {
   if (dumpMajor !== undefined && dumpMajor >= SETS_TRANSACTION_TIMEOUT && server < SETS_TRANSACTION_TIMEOUT)
     return `this backup was written by pg_dump ${dumpMajor}, whose dumps a PostgreSQL ${server} server cannot load (they SET transaction_timeout, new in 17); restore it into a PostgreSQL 17 or newer server`;
   if (pgRestoreMajor === undefined) return undefined;
   if (dumpMajor !== undefined && pgRestoreMajor < dumpMajor)
-    return `this backup was written by pg_dump ${dumpMajor}, which pg_restore ${pgRestoreMajor} cannot read; install the PostgreSQL ${dumpMajor} client tools on the worker (Debian: postgresql-client-${dumpMajor}) or point PG_BIN_DIR at them`;
+    return `this backup was written by pg_dump ${dumpMajor}, which pg_restore ${pgRestoreMajor} cannot read; ${toolsHint(dumpMajor, installed)}`;
   if (pgRestoreMajor >= SETS_TRANSACTION_TIMEOUT && server < SETS_TRANSACTION_TIMEOUT)
-    return `pg_restore ${pgRestoreMajor} cannot load into a PostgreSQL ${server} server (it sets transaction_timeout, new in 17); install the PostgreSQL ${Math.max(server, dumpMajor ?? 0)} client tools on the worker or point PG_BIN_DIR at them`;
+    return `pg_restore ${pgRestoreMajor} cannot load into a PostgreSQL ${server} server (it sets transaction_timeout, new in 17); ${toolsHint(Math.max(server, dumpMajor ?? 0), installed)}`;
   return undefined;
 }
