@@ -58,6 +58,8 @@ export type BaseBackupCopy = Omit<
  * commit record is already before the position would spoil that; such a snapshot is taken
  * again, a few times at most. Read-only; the rows are counted, not sampled.
  */
+const SNAPSHOT_TRIES = 20;
+
 async function countBesideCopy(target: DatabaseTarget): Promise<BaseBackupRowCounts> {
   const client = await connectDatabase(target);
   try {
@@ -68,7 +70,9 @@ async function countBesideCopy(target: DatabaseTarget): Promise<BaseBackupRowCou
           'SELECT txid_current_snapshot()::text AS snapshot, pg_current_wal_insert_lsn()::text AS lsn',
         )
       ).rows[0];
-      if (attempt < 5 && (await committedSince(client, at))) {
+      // Each try takes milliseconds; on a busy 2-core machine five were seen to fall short (the
+      // verification then cannot compare the counts), so up to twenty.
+      if (attempt < SNAPSHOT_TRIES && (await committedSince(client, at))) {
         await client.query('ROLLBACK');
         continue;
       }

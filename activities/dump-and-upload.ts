@@ -9,13 +9,14 @@ import { Context, log } from '@temporalio/activity';
 import { BackupManifest, DataPart, dataBytes, StoredObject, TableCount } from '../src/operations/backup/manifest';
 import { mainDumpArgs, partDumpArgs, planDumpParts } from '../src/operations/backup/dump-parts';
 import { compressionSuffix, pgDumpCompressArg, streamCompression } from '../src/infra/compression/compression';
-import { parseToolMajor } from '../src/infra/postgres/versions';
+import { dumpCompatibility, parseToolMajor, serverMajor } from '../src/infra/postgres/versions';
 import { streamProgramToS3 } from '../src/operations/backup/program-to-s3';
 import { BackupPhase, progress } from '../src/operations/backup/progress';
 import { connectDatabase, libpqEnvironment } from '../src/infra/postgres/client';
 import { requireDatabase } from '../src/infra/config/config';
+import type { DatabaseTarget } from '../src/infra/config/databases';
 import { EncryptionFacts, encryptorFor } from '../src/infra/crypto/encryptor';
-import { pgProgram } from '../src/infra/postgres/binaries';
+import { pgProgram, toolsVary } from '../src/infra/postgres/binaries';
 import {
   DatabaseProperties,
   readDatabaseProperties,
@@ -100,7 +101,10 @@ export function dumpAndUploadActivity(deps: ActivityDeps) {
         objectLockUntil,
       });
       const env = libpqEnvironment(target);
-      const pgDump = pgProgram('pg_dump', config.tools.pgBinDir);
+      // With versions side by side, the newest whose dumps fit this server (as preflight chose).
+      const major = toolsVary(config.tools.pgBinDir) ? await serverMajorOf(target) : undefined;
+      const fits = (m: number) => major === undefined || dumpCompatibility(m, major).ok;
+      const pgDump = pgProgram('pg_dump', config.tools.pgBinDir, fits);
       // Independent set-up steps run together: each is a round trip, and a backup pays them all.
       const [pgDumpVersion] = await Promise.all([
         runCommand(pgDump, ['--version'], { env, timeoutMs: 10_000 }).then((r) => r.stdout.trim()),
@@ -140,7 +144,7 @@ export function dumpAndUploadActivity(deps: ActivityDeps) {
       const uploadingGlobals = storing(
         streamProgramToS3({
           bucket,
-          program: pgProgram('pg_dumpall', config.tools.pgBinDir),
+          program: pgProgram('pg_dumpall', config.tools.pgBinDir, fits),
           programName: 'pg_dumpall',
           args: [
             '--globals-only',
@@ -297,4 +301,16 @@ export function dumpAndUploadActivity(deps: ActivityDeps) {
       clearInterval(keepAlive);
     }
   };
+}
+
+/** The server's major version, over a connection of its own (only asked when the tools to run depend on it). */
+async function serverMajorOf(target: DatabaseTarget): Promise<number> {
+  const client = await connectDatabase(target);
+  try {
+    return serverMajor(
+      Number((await client.query<{ n: string }>("SELECT current_setting('server_version_num') AS n")).rows[0].n),
+    );
+  } finally {
+    await client.end();
+  }
 }

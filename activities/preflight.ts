@@ -68,7 +68,9 @@ export function preflightActivity(deps: ActivityDeps) {
     }
     log.info('database reachable', { database: target.id, serverVersion });
 
-    const pgDumpPath = pgProgram('pg_dump', config.tools.pgBinDir);
+    // With versions side by side, the newest whose dumps fit this server.
+    const server = serverMajor(versionNum);
+    const pgDumpPath = pgProgram('pg_dump', config.tools.pgBinDir, (major) => dumpCompatibility(major, server).ok);
     let pgDumpVersion: string;
     try {
       pgDumpVersion = (
@@ -83,7 +85,7 @@ export function preflightActivity(deps: ActivityDeps) {
     const dumpMajor = parseToolMajor(pgDumpVersion);
     if (dumpMajor === undefined) throw new BackupError(`cannot read the version of ${pgDumpPath} ("${pgDumpVersion}")`);
     // The worker's tools do not fit the server: its installation, a configuration failure (exit 78).
-    const compat = dumpCompatibility(dumpMajor, serverMajor(versionNum), installedBinDir);
+    const compat = dumpCompatibility(dumpMajor, server, (major) => installedBinDir(major, config.tools.pgBinDir));
     if (!compat.ok) throw new ConfigError([compat.reason]);
 
     const compressing = compressCommand(config.backup.compression);

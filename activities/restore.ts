@@ -45,7 +45,7 @@ import {
   RoleDependencies,
 } from '../src/infra/postgres/database-properties';
 import { countAllTables } from '../src/infra/postgres/tables';
-import { restoreToolsProblem } from '../src/infra/postgres/restore-tools';
+import { RestoreTools, restoreTools } from '../src/infra/postgres/restore-tools';
 import { ActivityDeps } from './deps';
 import { isDead } from './run-state';
 import { privateWorkDir, type RunRef } from '../src/operations/restore/work-files';
@@ -156,6 +156,7 @@ export function restoreActivities(deps: ActivityDeps) {
     run: RunRef,
     progress: LoadProgress,
     noOwner: boolean,
+    tools: RestoreTools,
   ): Promise<void> {
     const signal = Context.current().cancellationSignal;
     try {
@@ -176,6 +177,7 @@ export function restoreActivities(deps: ActivityDeps) {
           signal,
           run,
           noOwner,
+          tools,
         },
         progress,
       );
@@ -380,12 +382,12 @@ export function restoreActivities(deps: ActivityDeps) {
           );
         const manifest =
           input.kind === 'legacy' ? undefined : (await deps.store.manifest(input.database, input.backupId))?.manifest;
-        const tools = await restoreToolsProblem(
+        const { problem } = await restoreTools(
           admin,
           { format: manifest?.pgDump.format ?? 'plain', pgDumpVersion: manifest?.pgDump.version },
           deps.config.tools.pgBinDir,
         );
-        if (tools) throw new ConfigError([tools]);
+        if (problem) throw new ConfigError([problem]);
         // A custom-format dump is decrypted to a file for the parallel pg_restore (unless it streams): room for it first.
         if (manifest?.pgDump.format === 'custom' && !loadsStreamed(manifest.tables, manifest.dataParts?.length ?? 0)) {
           const dir = await privateWorkDir(deps.config.verify.workDir);
@@ -455,6 +457,12 @@ export function restoreActivities(deps: ActivityDeps) {
             );
         }
         const noOwner = input.noOwner ?? false;
+        const tools = await restoreTools(
+          admin,
+          { format: input.source.format === 'custom' ? 'custom' : 'plain', pgDumpVersion: manifest?.pgDump.version },
+          deps.config.tools.pgBinDir,
+        );
+        if (tools.problem) throw new ConfigError([tools.problem]);
         const props = await propertiesFor(server, manifest);
         ctx.heartbeat({ step: `creating ${loadName}` });
         await createFresh(admin, loadName, mark, props, noOwner);
@@ -467,6 +475,7 @@ export function restoreActivities(deps: ActivityDeps) {
           { workflowId: input.workflowId, runId: input.runId },
           loaded,
           noOwner,
+          tools,
         );
         const restoreMs = Date.now() - started;
 

@@ -43,7 +43,7 @@ import { Keyring } from '../src/infra/crypto/keyring';
 import { BackupNotFoundError, IntegrityError } from '../src/infra/errors/errors';
 import { ChannelResult } from '../src/infra/notify/notifier';
 import { countAllTables } from '../src/infra/postgres/tables';
-import { restoreToolsProblem } from '../src/infra/postgres/restore-tools';
+import { restoreTools } from '../src/infra/postgres/restore-tools';
 import { Measure } from '../src/infra/streams/measure';
 import { scratchDatabaseName, scratchLike, type ScratchUse } from '../src/operations/restore/scratch-databases';
 import { WorkflowType } from '../src/infra/temporal/definitions';
@@ -235,14 +235,14 @@ export function verifyActivities(deps: ActivityDeps) {
       );
       try {
         // Tools that cannot load this backup here: the finding names them before any transfer.
-        const tools = await restoreToolsProblem(
+        const tools = await restoreTools(
           admin,
           { format: manifest?.pgDump.format ?? 'plain', pgDumpVersion: manifest?.pgDump.version },
           deps.config.tools.pgBinDir,
         );
-        if (tools)
+        if (tools.problem)
           return {
-            restore: { ok: false, detail: tools, restoreMs: Date.now() - started },
+            restore: { ok: false, detail: tools.problem, restoreMs: Date.now() - started },
             rowCounts: { ok: false, tables: 0, differences: [] },
           };
         await admin.query(`DROP DATABASE IF EXISTS ${temp} WITH (FORCE)`); // a retry starts clean
@@ -267,6 +267,7 @@ export function verifyActivities(deps: ActivityDeps) {
             noOwner: true,
             signal: ctx.cancellationSignal,
             run: { workflowId: input.workflowId, runId: input.runId },
+            tools,
           });
         } catch (err) {
           if (ctx.cancellationSignal.aborted) throw err;

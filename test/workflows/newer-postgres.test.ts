@@ -8,10 +8,11 @@
  */
 import { WorkflowFailedError } from '@temporalio/client';
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { buffer } from 'node:stream/consumers';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
+import { pgProgram } from '../../src/infra/postgres/binaries';
 import { describeFailure } from '../../src/app/cli/failure';
 import { Keyring } from '../../src/infra/crypto/keyring';
 import { Bucket } from '../../src/infra/storage/bucket';
@@ -112,6 +113,36 @@ describe('a PostgreSQL 18 server with its own tools (dev server, real PostgreSQL
     const unverified = await suite.verify(db, older.taskQueue, backup.backupId);
     expect(unverified.verified.map((v) => v.status)).toEqual(['failed']);
     expect(unverified.verified[0].failures.join('\n')).toContain('which pg_restore 15 cannot read');
+  });
+
+  it('with versions side by side (PG_BIN_DIR at a folder of them), runs the tools that fit each server', async () => {
+    // Debian's layout: <folder>/<major>/bin, here PostgreSQL 15 from Debian and 18 from the stack.
+    const versions = mkdtempSync(join(tmpdir(), 'pgwarden-versions-'));
+    try {
+      symlinkSync(dirname(dirname(pgProgram('pg_dump'))), join(versions, '15'));
+      symlinkSync(dirname(pg18Bin), join(versions, '18'));
+      const on15 = await suite.freshDatabase('pgv15', 'awkward.sql');
+      const on18 = await pg18Database('pgv18');
+      for (const [db, url, major, dataKey] of [
+        [on15, undefined, '15', /\.dump\.zst\.enc$/], // pg_dump 18 would write dumps 15 cannot load: 15's tools, zstd after them
+        [on18, onPg18(on18), '18', /\.dump\.enc$/], // 18's own, zstd inside pg_dump
+      ] as const) {
+        const { taskQueue, config } = await suite.workerFor(db, { ...(url ? { DATABASE_URL: url } : {}), PG_BIN_DIR: versions });
+        const backup = await suite.backup(db, taskQueue);
+        expect(backup.dataKey).toMatch(dataKey);
+        const bucket = new Bucket(config.storage!, createS3Client(config.storage!));
+        const manifest = parseManifest((await bucket.getText(backup.manifestKey))!, backup.manifestKey);
+        expect(manifest.pgDump.version).toMatch(new RegExp(`^pg_dump \\(PostgreSQL\\) ${major}\\.`));
+        const copy = `${db}_copy`;
+        if (url) created.push(copy);
+        else suite.track(copy);
+        expect((await suite.restoreNew(db, taskQueue, backup.backupId, copy)).restoredInto).toBe(copy);
+        const server = url ? pg18 : undefined;
+        expect(await tableFingerprints(copy, server)).toEqual(await tableFingerprints(db, server));
+      }
+    } finally {
+      rmSync(versions, { recursive: true, force: true });
+    }
   });
 
   it('refuses pg_dump 18 for a PostgreSQL 15 server before dumping: its dumps would not load there', async () => {

@@ -99,8 +99,9 @@ export const CONFIG_VARIABLES: VariableDoc[] = [
   { name: 'BACKUP_GLOBALS_WITH_PASSWORDS', description: 'include role passwords in the globals dump', default: 'false' },
   {
     name: 'PG_BIN_DIR',
-    description: 'folder with pg_dump/pg_restore/psql',
-    default: 'newest /usr/lib/postgresql/<v>/bin, else PATH',
+    description:
+      'folder with pg_dump/pg_restore/psql, or a folder of versions side by side (<dir>/<major>/bin), of which each server gets the newest that fits it',
+    default: '/usr/lib/postgresql (versions side by side), else PATH',
   },
   { name: 'SMTP_HOST', description: 'SMTP server for e-mail notices; unset: no e-mail' },
   { name: 'SMTP_PORT', description: 'SMTP port', default: '587' },

@@ -5,6 +5,7 @@
  * lives in /etc), so the defaults would be used. pgwarden passes the primary's values.
  */
 import { pgProgram } from './binaries';
+import { clusterFits } from './instance';
 import { runCommand } from '../process/run-command';
 
 /** pg_controldata's label → the setting a recovering instance needs at least. */
@@ -27,7 +28,7 @@ export function recoveryMinimums(controlData: string): Record<string, string> {
 }
 
 export async function readRecoveryMinimums(dataDir: string, pgBinDir?: string): Promise<Record<string, string>> {
-  const { stdout } = await runCommand(pgProgram('pg_controldata', pgBinDir), [dataDir], {
+  const { stdout } = await runCommand(pgProgram('pg_controldata', pgBinDir, clusterFits(dataDir)), [dataDir], {
     env: { PATH: process.env.PATH, LANG: 'C' },
   });
   return recoveryMinimums(stdout);

@@ -5,7 +5,7 @@
  * `pg_ctl` starts and stops it; its log goes to `<data>/pgwarden-instance.log`.
  */
 import { execFileSync } from 'node:child_process';
-import { chownSync, rmSync, writeFileSync } from 'node:fs';
+import { chownSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { UsageError } from '../errors/errors';
 import { runCommand } from '../process/run-command';
@@ -87,7 +87,7 @@ export async function startInstance(options: {
     .map(([k, v]) => `-c ${k}=${v}`)
     .join(' ');
   await runCommand(
-    pgProgram('pg_ctl', options.pgBinDir),
+    pgProgram('pg_ctl', options.pgBinDir, clusterFits(options.dataDir)),
     [
       'start',
       '-D',
@@ -111,12 +111,30 @@ export async function startInstance(options: {
 
 /** Stops the instance (fast: open sessions are rolled back); an instance already stopped is fine. */
 export async function stopInstance(options: { dataDir: string; runAs: RunAs; pgBinDir?: string }): Promise<void> {
-  await runCommand(pgProgram('pg_ctl', options.pgBinDir), ['stop', '-D', options.dataDir, '-m', 'fast', '-w'], {
-    env: { PATH: process.env.PATH, LANG: 'C.UTF-8' },
-    timeoutMs: 120_000,
-    uid: options.runAs.uid,
-    gid: options.runAs.gid,
-  }).catch((err: Error) => {
+  await runCommand(
+    pgProgram('pg_ctl', options.pgBinDir, clusterFits(options.dataDir)),
+    ['stop', '-D', options.dataDir, '-m', 'fast', '-w'],
+    {
+      env: { PATH: process.env.PATH, LANG: 'C.UTF-8' },
+      timeoutMs: 120_000,
+      uid: options.runAs.uid,
+      gid: options.runAs.gid,
+    },
+  ).catch((err: Error) => {
     if (!/no server running|PID file .* does not exist/i.test(err.message)) throw err;
   });
+}
+
+/**
+ * A cluster runs only under its own major version's programs (its PG_VERSION file): with
+ * versions side by side, pg_ctl and pg_controldata are chosen by it. No file yet: any fits.
+ */
+export function clusterFits(dataDir: string): (major: number) => boolean {
+  let major: number;
+  try {
+    major = Number(readFileSync(join(dataDir, 'PG_VERSION'), 'utf8').trim());
+  } catch {
+    return () => true; // not made yet, or not readable by this user: the newest, as before
+  }
+  return (m) => m === major;
 }

@@ -1,7 +1,8 @@
 /**
- * Whether the worker's PostgreSQL tools can load a backup into a server: asked before a restore
- * or verify downloads a byte, so a version mismatch is one line up front, not a pg_restore
- * error after the transfer (restoreToolProblem says which combinations fail).
+ * The client tools a restore or verify loads a backup with, and whether they can: asked before
+ * a byte is downloaded, so a version mismatch is one line up front, not a pg_restore error
+ * after the transfer (restoreToolProblem says which combinations fail). With versions installed
+ * side by side, the newest that fits the backup and the server is chosen.
  */
 import type { Client } from 'pg';
 import { ConfigError } from '../errors/errors';
@@ -9,33 +10,38 @@ import { runCommand } from '../process/run-command';
 import { installedBinDir, pgProgram } from './binaries';
 import { parseToolMajor, restoreToolProblem, serverMajor } from './versions';
 
+export interface RestoreTools {
+  pgRestore: string;
+  psql: string;
+  /** Why these tools cannot load the backup into this server; undefined when they can. */
+  problem?: string;
+}
+
 /**
- * The problem, or undefined. `pgDumpVersion` is the manifest's (undefined for an old script's
- * backup); a plain-format backup loads through psql, so only the dump's own version matters.
+ * `pgDumpVersion` is the manifest's (undefined for an old script's backup); a plain-format
+ * backup loads through psql, so only the dump's own version matters for it.
  */
-export async function restoreToolsProblem(
+export async function restoreTools(
   admin: Client,
   backup: { format: 'custom' | 'plain'; pgDumpVersion?: string },
   pgBinDir?: string,
-): Promise<string | undefined> {
-  const pgRestore = pgProgram('pg_restore', pgBinDir);
-  const [pgRestoreVersion, server] = await Promise.all([
-    backup.format === 'custom'
-      ? runCommand(pgRestore, ['--version'], { timeoutMs: 10_000 }).then(
-          (r) => r.stdout.trim(),
-          (err: Error) => {
-            throw new ConfigError([
-              `pg_restore is not usable on this worker (${err.message}); install the PostgreSQL client tools or set PG_BIN_DIR`,
-            ]);
-          },
-        )
-      : undefined,
-    admin.query<{ n: string }>("SELECT current_setting('server_version_num') AS n").then((r) => serverMajor(Number(r.rows[0].n))),
-  ]);
-  return restoreToolProblem(
-    pgRestoreVersion === undefined ? undefined : parseToolMajor(pgRestoreVersion),
-    backup.pgDumpVersion === undefined ? undefined : parseToolMajor(backup.pgDumpVersion),
-    server,
-    installedBinDir,
+): Promise<RestoreTools> {
+  const server = serverMajor(
+    Number((await admin.query<{ n: string }>("SELECT current_setting('server_version_num') AS n")).rows[0].n),
   );
+  const dumpMajor = backup.pgDumpVersion === undefined ? undefined : parseToolMajor(backup.pgDumpVersion);
+  const installed = (major: number) => installedBinDir(major, pgBinDir);
+  const fits = (major: number) => restoreToolProblem(major, dumpMajor, server) === undefined;
+  const pgRestore = pgProgram('pg_restore', pgBinDir, fits);
+  const psql = pgProgram('psql', pgBinDir, fits);
+  if (backup.format === 'plain') return { pgRestore, psql, problem: restoreToolProblem(undefined, dumpMajor, server, installed) };
+  const version = await runCommand(pgRestore, ['--version'], { timeoutMs: 10_000 }).then(
+    (r) => r.stdout.trim(),
+    (err: Error) => {
+      throw new ConfigError([
+        `pg_restore is not usable on this worker (${err.message}); install the PostgreSQL client tools or set PG_BIN_DIR`,
+      ]);
+    },
+  );
+  return { pgRestore, psql, problem: restoreToolProblem(parseToolMajor(version), dumpMajor, server, installed) };
 }

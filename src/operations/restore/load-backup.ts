@@ -18,7 +18,6 @@ import type { Bucket } from '../../infra/storage/bucket';
 import { DatabaseTarget } from '../../infra/config/databases';
 import { openDecryption } from '../../infra/crypto/decrypt';
 import { Keyring } from '../../infra/crypto/keyring';
-import { pgProgram } from '../../infra/postgres/binaries';
 import { plainSqlFilter } from '../../infra/postgres/plain-filter';
 import { runToCompletion } from '../../infra/process/spawn-stream';
 import { Measure } from '../../infra/streams/measure';
@@ -48,6 +47,8 @@ export interface LoadSpec {
   noOwner?: boolean;
   /** The run loading it: names the decrypted file, so the janitor can tell a dead run's. */
   run: RunRef;
+  /** The programs that load it, chosen for the backup and the server (restoreTools). */
+  tools: { pgRestore: string; psql: string };
   signal: AbortSignal;
 }
 
@@ -76,12 +77,11 @@ export async function loadBackup(
           ...decompressor(spec.compression),
           ...(spec.noOwner || spec.noAcl ? [plainSqlFilter({ noOwner: spec.noOwner ?? false, noAcl: spec.noAcl ?? false })] : []),
         ]);
-        await runToCompletion(
-          pgProgram('psql', config.tools.pgBinDir),
-          ['-q', '-v', 'ON_ERROR_STOP=1', `--dbname=${spec.database}`],
-          env,
-          { stdin: sql, signal: spec.signal, readAll: true },
-        );
+        await runToCompletion(spec.tools.psql, ['-q', '-v', 'ON_ERROR_STOP=1', `--dbname=${spec.database}`], env, {
+          stdin: sql,
+          signal: spec.signal,
+          readAll: true,
+        });
       });
       return;
     }
@@ -97,7 +97,7 @@ export async function loadBackup(
       // As for plain SQL: a mismatch found at the end of the object fails the load, and the
       // caller drops the database it loaded into.
       await withPlaintext(bucket, keyring, spec, objects[0], reads[0], (plaintext) =>
-        runToCompletion(pgProgram('pg_restore', config.tools.pgBinDir), restoreArgs(null), env, {
+        runToCompletion(spec.tools.pgRestore, restoreArgs(null), env, {
           stdin: chain(plaintext, decompressor(spec.compression)),
           signal: spec.signal,
           readAll: true,
@@ -118,7 +118,7 @@ export async function loadBackup(
         ),
       );
       const pgRestore = (file: string, jobs: number, section?: string) =>
-        runToCompletion(pgProgram('pg_restore', config.tools.pgBinDir), [...restoreArgs(jobs, section), file], env, {
+        runToCompletion(spec.tools.pgRestore, [...restoreArgs(jobs, section), file], env, {
           signal: spec.signal,
         });
       const jobs = config.verify.restoreJobs;
