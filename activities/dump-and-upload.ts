@@ -9,10 +9,10 @@ import { Context, log } from '@temporalio/activity';
 import { BackupManifest, DataPart, dataBytes, StoredObject, TableCount } from '../src/operations/backup/manifest';
 import { mainDumpArgs, partDumpArgs, planDumpParts } from '../src/operations/backup/dump-parts';
 import { compressionSuffix, pgDumpCompressArg, streamCompression } from '../src/infra/compression/compression';
-import { dumpCompatibility, parseToolMajor, serverMajor } from '../src/infra/postgres/versions';
+import { dumpCompatibility, parseToolMajor } from '../src/infra/postgres/versions';
 import { streamProgramToS3 } from '../src/operations/backup/program-to-s3';
 import { BackupPhase, progress } from '../src/operations/backup/progress';
-import { connectDatabase, libpqEnvironment } from '../src/infra/postgres/client';
+import { connectDatabase, libpqEnvironment, readServerMajor } from '../src/infra/postgres/client';
 import { requireDatabase } from '../src/infra/config/config';
 import type { DatabaseTarget } from '../src/infra/config/databases';
 import { EncryptionFacts, encryptorFor } from '../src/infra/crypto/encryptor';
@@ -307,9 +307,7 @@ export function dumpAndUploadActivity(deps: ActivityDeps) {
 async function serverMajorOf(target: DatabaseTarget): Promise<number> {
   const client = await connectDatabase(target);
   try {
-    return serverMajor(
-      Number((await client.query<{ n: string }>("SELECT current_setting('server_version_num') AS n")).rows[0].n),
-    );
+    return await readServerMajor(client);
   } finally {
     await client.end();
   }

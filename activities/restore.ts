@@ -382,11 +382,7 @@ export function restoreActivities(deps: ActivityDeps) {
           );
         const manifest =
           input.kind === 'legacy' ? undefined : (await deps.store.manifest(input.database, input.backupId))?.manifest;
-        const { problem } = await restoreTools(
-          admin,
-          { format: manifest?.pgDump.format ?? 'plain', pgDumpVersion: manifest?.pgDump.version },
-          deps.config.tools.pgBinDir,
-        );
+        const { problem } = await restoreTools(admin, manifest?.pgDump, deps.config.tools.pgBinDir);
         if (problem) throw new ConfigError([problem]);
         // A custom-format dump is decrypted to a file for the parallel pg_restore (unless it streams): room for it first.
         if (manifest?.pgDump.format === 'custom' && !loadsStreamed(manifest.tables, manifest.dataParts?.length ?? 0)) {
@@ -457,11 +453,7 @@ export function restoreActivities(deps: ActivityDeps) {
             );
         }
         const noOwner = input.noOwner ?? false;
-        const tools = await restoreTools(
-          admin,
-          { format: input.source.format === 'custom' ? 'custom' : 'plain', pgDumpVersion: manifest?.pgDump.version },
-          deps.config.tools.pgBinDir,
-        );
+        const tools = await restoreTools(admin, manifest?.pgDump, deps.config.tools.pgBinDir);
         if (tools.problem) throw new ConfigError([tools.problem]);
         const props = await propertiesFor(server, manifest);
         ctx.heartbeat({ step: `creating ${loadName}` });

@@ -235,11 +235,7 @@ export function verifyActivities(deps: ActivityDeps) {
       );
       try {
         // Tools that cannot load this backup here: the finding names them before any transfer.
-        const tools = await restoreTools(
-          admin,
-          { format: manifest?.pgDump.format ?? 'plain', pgDumpVersion: manifest?.pgDump.version },
-          deps.config.tools.pgBinDir,
-        );
+        const tools = await restoreTools(admin, manifest?.pgDump, deps.config.tools.pgBinDir);
         if (tools.problem)
           return {
             restore: { ok: false, detail: tools.problem, restoreMs: Date.now() - started },

@@ -92,12 +92,10 @@ function adminClient(state: StackState, port: 'postgres' | 'postgres18', databas
 }
 
 interface ClusterSpec {
-  name: string;
-  port: 'postgres' | 'postgres18';
+  /** The service's name, its port's in the state, and its folder's under the state dir. */
+  name: 'postgres' | 'postgres18';
   /** Where the state keeps the cluster's folder. */
   dirKey: 'postgresDir' | 'postgres18Dir';
-  /** The cluster folder's name under the state dir. */
-  folder: string;
   /** Installs the server if needed; its bin/ folder and the library path it runs with. */
   install(log: (line: string) => void): { bin: string; libraryPath?: string };
   databases: string[];
@@ -108,16 +106,16 @@ function clusterService(spec: ClusterSpec): Service {
   let binDir: string | undefined;
   let libraryPath: string | undefined;
   let runAs: RunAs = {};
-  const admin = (state: StackState) => adminClient(state, spec.port);
+  const admin = (state: StackState) => adminClient(state, spec.name);
   return {
     name: spec.name,
-    ports: [spec.port],
+    ports: [spec.name],
     startTimeoutMs: 60_000,
     stopSignal: 'SIGINT', // "fast" shutdown: roll back open transactions, exit cleanly
     async prepare(state, log) {
       ({ bin: binDir, libraryPath } = spec.install(log));
       runAs = serverUser();
-      const dir = state[spec.dirKey] ?? clusterDir(runAs, spec.folder);
+      const dir = state[spec.dirKey] ?? clusterDir(runAs, spec.name);
       state[spec.dirKey] = dir;
       const data = join(dir, 'data');
       if (existsSync(join(data, 'PG_VERSION'))) return;
@@ -165,7 +163,7 @@ function clusterService(spec: ClusterSpec): Service {
           '-D',
           join(dir, 'data'),
           '-p',
-          String(state.ports[spec.port]),
+          String(state.ports[spec.name]),
           '-c',
           'listen_addresses=127.0.0.1',
           '-c',
@@ -207,7 +205,7 @@ function clusterService(spec: ClusterSpec): Service {
       }
     },
     describe(state) {
-      return `postgres://${SUPERUSER}:***@127.0.0.1:${state.ports[spec.port]}/${spec.databases.at(-1)} (data in ${state[spec.dirKey]})`;
+      return `postgres://${SUPERUSER}:***@127.0.0.1:${state.ports[spec.name]}/${spec.databases.at(-1)} (data in ${state[spec.dirKey]})`;
     },
   };
 }
@@ -215,9 +213,7 @@ function clusterService(spec: ClusterSpec): Service {
 /** The stack's main server: Debian's PostgreSQL, which the quick start and most tests use. */
 export const postgresService = clusterService({
   name: 'postgres',
-  port: 'postgres',
   dirKey: 'postgresDir',
-  folder: 'postgres',
   install: (log) => ({ bin: ensurePostgresInstalled(log) }),
   databases: ['postgres', SAMPLE_DATABASE],
 });
@@ -229,9 +225,7 @@ export const postgresService = clusterService({
  */
 export const postgres18Service = clusterService({
   name: 'postgres18',
-  port: 'postgres18',
   dirKey: 'postgres18Dir',
-  folder: 'postgres18',
   install: (log) => {
     const root = ensurePostgres18(log);
     return { bin: join(root, 'bin'), libraryPath: join(root, 'lib') };

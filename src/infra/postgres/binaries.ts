@@ -60,13 +60,9 @@ export function chooseToolMajor(installed: number[], fits: (major: number) => bo
   return newestFirst.find(fits) ?? newestFirst[0];
 }
 
-/** The bin folder of a major version's client tools, if they are installed side by side with others (or in Debian's layout). */
+/** The bin folder of a major version's client tools among versions side by side (PG_BIN_DIR's, else Debian's), if installed. */
 export function installedBinDir(major: number, pgBinDir?: string): string | undefined {
-  const layout = toolsLayout(pgBinDir, 'pg_dump');
-  return layout.root && layout.majors.includes(major) ? join(layout.root, String(major), 'bin') : installedInDebian(major);
-}
-
-function installedInDebian(major: number): string | undefined {
-  const dir = join(VERSIONS_ROOT, String(major), 'bin');
-  return existsSync(join(dir, 'pg_dump')) ? dir : undefined;
+  for (const layout of [toolsLayout(pgBinDir, 'pg_dump'), toolsLayout(undefined, 'pg_dump')])
+    if (layout.root && layout.majors.includes(major)) return join(layout.root, String(major), 'bin');
+  return undefined;
 }

@@ -6,6 +6,7 @@
 import { Client } from 'pg';
 import { DatabaseTarget } from '../config/databases';
 import { DatabaseConnectionError } from '../errors/errors';
+import { serverMajor } from './versions';
 
 export interface ConnectOptions {
   /** Connect to another database of the same server (e.g. postgres, or a restore target). */
@@ -81,6 +82,12 @@ function redactPassword(text: string, target: DatabaseTarget): string {
  * Environment for libpq child processes (pg_dump, pg_restore, psql): the password travels in
  * PGPASSWORD, never on a command line where `ps` would show it.
  */
+/** The connected server's major version (server_version_num 150018 -> 15). */
+export async function readServerMajor(client: Client): Promise<number> {
+  const { rows } = await client.query<{ n: string }>("SELECT current_setting('server_version_num') AS n");
+  return serverMajor(Number(rows[0].n));
+}
+
 export function libpqEnvironment(target: DatabaseTarget, database = target.database): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = {
     PATH: process.env.PATH,

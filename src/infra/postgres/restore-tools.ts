@@ -8,7 +8,8 @@ import type { Client } from 'pg';
 import { ConfigError } from '../errors/errors';
 import { runCommand } from '../process/run-command';
 import { installedBinDir, pgProgram } from './binaries';
-import { parseToolMajor, restoreToolProblem, serverMajor } from './versions';
+import { readServerMajor } from './client';
+import { parseToolMajor, restoreToolProblem } from './versions';
 
 export interface RestoreTools {
   pgRestore: string;
@@ -18,23 +19,22 @@ export interface RestoreTools {
 }
 
 /**
- * `pgDumpVersion` is the manifest's (undefined for an old script's backup); a plain-format
- * backup loads through psql, so only the dump's own version matters for it.
+ * `pgDump` is the manifest's (undefined for an old script's backup: plain SQL of an unknown
+ * version); plain SQL loads through psql, so only the dump's own version matters for it.
  */
 export async function restoreTools(
   admin: Client,
-  backup: { format: 'custom' | 'plain'; pgDumpVersion?: string },
+  pgDump: { format: 'custom' | 'plain'; version: string } | undefined,
   pgBinDir?: string,
 ): Promise<RestoreTools> {
-  const server = serverMajor(
-    Number((await admin.query<{ n: string }>("SELECT current_setting('server_version_num') AS n")).rows[0].n),
-  );
-  const dumpMajor = backup.pgDumpVersion === undefined ? undefined : parseToolMajor(backup.pgDumpVersion);
+  const server = await readServerMajor(admin);
+  const dumpMajor = pgDump && parseToolMajor(pgDump.version);
   const installed = (major: number) => installedBinDir(major, pgBinDir);
   const fits = (major: number) => restoreToolProblem(major, dumpMajor, server) === undefined;
   const pgRestore = pgProgram('pg_restore', pgBinDir, fits);
   const psql = pgProgram('psql', pgBinDir, fits);
-  if (backup.format === 'plain') return { pgRestore, psql, problem: restoreToolProblem(undefined, dumpMajor, server, installed) };
+  if (pgDump?.format !== 'custom')
+    return { pgRestore, psql, problem: restoreToolProblem(undefined, dumpMajor, server, installed) };
   const version = await runCommand(pgRestore, ['--version'], { timeoutMs: 10_000 }).then(
     (r) => r.stdout.trim(),
     (err: Error) => {
