@@ -9,14 +9,14 @@ import { Context, log } from '@temporalio/activity';
 import { BackupManifest, DataPart, dataBytes, StoredObject, TableCount } from '../src/operations/backup/manifest';
 import { mainDumpArgs, partDumpArgs, planDumpParts } from '../src/operations/backup/dump-parts';
 import { compressionSuffix, pgDumpCompressArg, streamCompression } from '../src/infra/compression/compression';
-import { dumpCompatibility, parseToolMajor } from '../src/infra/postgres/versions';
+import { parseToolMajor } from '../src/infra/postgres/versions';
+import { dumpToolsFit } from '../src/infra/postgres/dump-tools';
 import { streamProgramToS3 } from '../src/operations/backup/program-to-s3';
 import { BackupPhase, progress } from '../src/operations/backup/progress';
-import { connectDatabase, libpqEnvironment, readServerMajor } from '../src/infra/postgres/client';
+import { connectDatabase, libpqEnvironment } from '../src/infra/postgres/client';
 import { requireDatabase } from '../src/infra/config/config';
-import type { DatabaseTarget } from '../src/infra/config/databases';
 import { EncryptionFacts, encryptorFor } from '../src/infra/crypto/encryptor';
-import { pgProgram, toolsVary } from '../src/infra/postgres/binaries';
+import { pgProgram } from '../src/infra/postgres/binaries';
 import {
   DatabaseProperties,
   readDatabaseProperties,
@@ -102,8 +102,7 @@ export function dumpAndUploadActivity(deps: ActivityDeps) {
       });
       const env = libpqEnvironment(target);
       // With versions side by side, the newest whose dumps fit this server (as preflight chose).
-      const major = toolsVary(config.tools.pgBinDir) ? await serverMajorOf(target) : undefined;
-      const fits = (m: number) => major === undefined || dumpCompatibility(m, major).ok;
+      const fits = await dumpToolsFit([target], config.tools.pgBinDir);
       const pgDump = pgProgram('pg_dump', config.tools.pgBinDir, fits);
       // Independent set-up steps run together: each is a round trip, and a backup pays them all.
       const [pgDumpVersion] = await Promise.all([
@@ -301,14 +300,4 @@ export function dumpAndUploadActivity(deps: ActivityDeps) {
       clearInterval(keepAlive);
     }
   };
-}
-
-/** The server's major version, over a connection of its own (only asked when the tools to run depend on it). */
-async function serverMajorOf(target: DatabaseTarget): Promise<number> {
-  const client = await connectDatabase(target);
-  try {
-    return await readServerMajor(client);
-  } finally {
-    await client.end();
-  }
 }

@@ -13,7 +13,7 @@ import { Client } from 'pg';
 import { isPortFree } from '../src/infra/net/ports';
 import { requireDatabase } from '../src/infra/config/config';
 import { UsageError } from '../src/infra/errors/errors';
-import { instanceUser, stopInstance } from '../src/infra/postgres/instance';
+import { clusterFits, instanceUser, stopInstance } from '../src/infra/postgres/instance';
 import type { BaseBackupManifest } from '../src/operations/pitr/base-backup';
 import { archiveStatus, baseBackups } from '../src/operations/pitr/archive';
 import type { PitrStatus } from '../src/operations/pitr/window';
@@ -257,16 +257,23 @@ async function backupWalOnly(base: BaseBackupManifest, walDir: string, root: str
   return folder;
 }
 
-/** pg_verifybackup of an unpacked copy against its backup_manifest, and of the WAL it needs in walDir. */
+/**
+ * pg_verifybackup of an unpacked copy against its backup_manifest, and of the WAL it needs in
+ * walDir: of the copy's own major version (PG_VERSION), whose pg_waldump reads that WAL.
+ */
 async function runVerifyBackup(
   pgBinDir: string | undefined,
   dataDir: string,
   walDir: string,
 ): Promise<{ ok: boolean; detail: string }> {
   try {
-    const r = await runCommand(pgProgram('pg_verifybackup', pgBinDir), ['--wal-directory', walDir, dataDir], {
-      timeoutMs: 6 * 3600_000,
-    });
+    const r = await runCommand(
+      pgProgram('pg_verifybackup', pgBinDir, clusterFits(dataDir)),
+      ['--wal-directory', walDir, dataDir],
+      {
+        timeoutMs: 6 * 3600_000,
+      },
+    );
     return { ok: true, detail: r.stdout.trim().split('\n').at(-1) ?? 'backup successfully verified' };
   } catch (err) {
     const said = err instanceof CommandError ? err.stderr.trim().split('\n').slice(0, 3).join(' | ') : '';

@@ -9,6 +9,7 @@ import { escapeLiteral, type Client } from 'pg';
 import { BackupError, UsageError } from '../src/infra/errors/errors';
 import { pgProgram } from '../src/infra/postgres/binaries';
 import { libpqEnvironment } from '../src/infra/postgres/client';
+import { dumpToolsFit } from '../src/infra/postgres/dump-tools';
 import {
   canCreateIn,
   ownerOf,
@@ -199,7 +200,8 @@ export async function copyTables(
 ): Promise<void> {
   const dumpArgs = ['--format=plain', '--no-publications', '--no-subscriptions', '--strict-names'];
   for (const n of input.tables) dumpArgs.push('--table', qualified(n.as));
-  const dump = spawn(pgProgram('pg_dump', pgBinDir), dumpArgs, {
+  // With versions side by side, a pg_dump that fits both: the copy is the server's own major, the target may differ.
+  const dump = spawn(pgProgram('pg_dump', pgBinDir, await dumpToolsFit([copy, into], pgBinDir)), dumpArgs, {
     env: libpqEnvironment(copy),
     stdio: ['ignore', 'pipe', 'pipe'],
   });

@@ -130,6 +130,14 @@ describe('targetAfterArchive', () => {
   it.each<[string, Parameters<typeof targetAfterArchive>[0], number | null, string | undefined]>([
     ['a time before the newest WAL is fine', { kind: 'time', time: '2026-11-29T09:59:59.000Z' }, newest, undefined],
     ['the very moment is fine', { kind: 'time', time: '2026-11-29T10:00:00.000Z' }, newest, undefined],
+    // S3 keeps whole seconds: the file may have landed at 10:00:00.999.
+    ['later in the stored second is fine', { kind: 'time', time: '2026-11-29T10:00:00.999Z' }, newest, undefined],
+    [
+      'the next second is refused',
+      { kind: 'time', time: '2026-11-29T10:00:01.000Z' },
+      newest,
+      '2026-11-29T10:00:01.000Z is after the newest WAL in the archive (stored 2026-11-29T10:00:00.000Z); the recoverable window is 2026-11-22T02:10:00.000Z to about 2026-11-29T10:00:00.000Z: choose a time in it, or --to latest for all there is',
+    ],
     [
       'a later time is refused with the window',
       { kind: 'time', time: '2026-11-29T11:00:00.000Z' },

@@ -8,11 +8,10 @@
  */
 import { WorkflowFailedError } from '@temporalio/client';
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { buffer } from 'node:stream/consumers';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
-import { pgProgram } from '../../src/infra/postgres/binaries';
+import { join } from 'node:path';
 import { describeFailure } from '../../src/app/cli/failure';
 import { Keyring } from '../../src/infra/crypto/keyring';
 import { Bucket } from '../../src/infra/storage/bucket';
@@ -25,6 +24,7 @@ import { createDatabase, dropDatabase, tableFingerprints, uniqueDatabaseName } f
 import { stackConfig, stackEnv } from '../support/stack-env';
 import { uniqueSuffix } from '../support/temporal';
 import { workflowSuite } from '../support/workflow-suite';
+import { versionsFolder } from '../support/versions-folder';
 
 const suite = workflowSuite('newer-postgres');
 const env = stackEnv();
@@ -116,11 +116,8 @@ describe('a PostgreSQL 18 server with its own tools (dev server, real PostgreSQL
   });
 
   it('with versions side by side (PG_BIN_DIR at a folder of them), runs the tools that fit each server', async () => {
-    // Debian's layout: <folder>/<major>/bin, here PostgreSQL 15 from Debian and 18 from the stack.
-    const versions = mkdtempSync(join(tmpdir(), 'pgwarden-versions-'));
+    const { dir: versions, remove } = versionsFolder();
     try {
-      symlinkSync(dirname(dirname(pgProgram('pg_dump'))), join(versions, '15'));
-      symlinkSync(dirname(pg18Bin), join(versions, '18'));
       const on15 = await suite.freshDatabase('pgv15', 'awkward.sql');
       const on18 = await pg18Database('pgv18');
       for (const [db, url, major, dataKey] of [
@@ -141,7 +138,7 @@ describe('a PostgreSQL 18 server with its own tools (dev server, real PostgreSQL
         expect(await tableFingerprints(copy, server)).toEqual(await tableFingerprints(db, server));
       }
     } finally {
-      rmSync(versions, { recursive: true, force: true });
+      remove();
     }
   });
 

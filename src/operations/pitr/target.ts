@@ -87,14 +87,16 @@ export function chooseBaseBackup(
 /**
  * A time target after the newest WAL the archive holds cannot be reached: recovery would replay
  * everything and stop without a commit past the target. Said before any work, with the window.
- * `newestStoredAt` is when the newest WAL file reached the bucket (ms).
+ * `newestStoredAt` is when the newest WAL file reached the bucket (ms), as S3 keeps it: in whole
+ * seconds, cut down, so a file stored at 10:00:00.900 says 10:00:00 and a target in that second
+ * may well be in it.
  */
 export function targetAfterArchive(
   target: RecoveryTarget,
   newestStoredAt: number | null,
   base: BaseBackupManifest,
 ): string | undefined {
-  if (target.kind !== 'time' || newestStoredAt === null || Date.parse(target.time) <= newestStoredAt) return undefined;
+  if (target.kind !== 'time' || newestStoredAt === null || Date.parse(target.time) < newestStoredAt + 1000) return undefined;
   const newest = new Date(newestStoredAt).toISOString();
   return `${describeTarget(target)} is after the newest WAL in the archive (stored ${newest}); the recoverable window is ${base.finishedAt} to about ${newest}: choose a time in it, or --to latest for all there is`;
 }
