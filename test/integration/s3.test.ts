@@ -1,4 +1,6 @@
 import { randomUUID } from 'node:crypto';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { DeleteObjectCommand, GetObjectCommand, HeadBucketCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import { createS3Client } from '../../src/infra/storage/s3-client';
 import { storageError } from '../../src/infra/storage/s3-errors';
@@ -25,6 +27,20 @@ describe('S3 (local SeaweedFS)', () => {
     expect(e.retryable).toBe(false);
     expect(e.message).toMatch(
       /bucket "no-such-bucket-here" at http:\/\/127\.0\.0\.1:\d+ does not exist; create it or fix BACKUP_S3_BUCKET/,
+    );
+  });
+
+  it('tells a web server at S3_ENDPOINT from a missing bucket', async () => {
+    // What a wrong port or a proxy answers: a bare 404, no S3 request id.
+    const web = createServer((_req, res) => res.writeHead(404).end());
+    await new Promise<void>((r) => web.listen(0, '127.0.0.1', () => r()));
+    const endpoint = `http://127.0.0.1:${(web.address() as AddressInfo).port}`;
+    const wrong = createS3Client({ ...storage, endpoint });
+    const err = await wrong.send(new HeadBucketCommand({ Bucket: storage.bucket })).catch((e: unknown) => e);
+    wrong.destroy();
+    await new Promise((r) => web.close(r));
+    expect(storageError(err, { bucket: storage.bucket, endpoint, operation: 'HeadBucket' }).message).toBe(
+      `HeadBucket failed: ${endpoint} answered 404 without an S3 request id, so it may not be an S3 service; check S3_ENDPOINT, then that bucket "${storage.bucket}" exists`,
     );
   });
 

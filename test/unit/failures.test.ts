@@ -121,9 +121,15 @@ describe('database connection errors', () => {
 
 describe('S3 errors', () => {
   const ctx = { bucket: 'backups', endpoint: 'http://s3.local', operation: 'HeadBucket' };
-  const sdkError = (name: string, status?: number) =>
-    Object.assign(new Error(name), { name, $metadata: { httpStatusCode: status } });
+  // An S3 service's answers carry a request id; a web server's do not.
+  const sdkError = (name: string, status?: number, fromS3 = true) =>
+    Object.assign(new Error(name), { name, $metadata: { httpStatusCode: status, requestId: fromS3 ? 'R1' : undefined } });
   it.each([
+    [
+      sdkError('NotFound', 404, false),
+      false,
+      /^HeadBucket failed: http:\/\/s3.local answered 404 without an S3 request id, so it may not be an S3 service; check S3_ENDPOINT, then that bucket "backups" exists$/,
+    ],
     [sdkError('NotFound', 404), false, /bucket "backups" at http:\/\/s3.local does not exist; create it or fix BACKUP_S3_BUCKET/],
     [sdkError('AccessDenied', 403), false, /access denied/],
     [sdkError('InvalidAccessKeyId', 403), false, /AWS_ACCESS_KEY_ID/],

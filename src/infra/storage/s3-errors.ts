@@ -22,10 +22,22 @@ export function storeErrorCode(err: unknown): string {
 }
 
 function describeStorageFailure(err: unknown, ctx: S3Context): { message: string; retryable?: boolean } {
-  const e = err as { name?: string; code?: string; message?: string; $metadata?: { httpStatusCode?: number } };
+  const e = err as {
+    name?: string;
+    code?: string;
+    message?: string;
+    $metadata?: { httpStatusCode?: number; requestId?: string };
+  };
   const status = e.$metadata?.httpStatusCode;
   const where = `bucket "${ctx.bucket}"${ctx.endpoint ? ` at ${ctx.endpoint}` : ''}`;
   const name = e.name ?? e.code ?? '';
+  // S3 services (AWS, MinIO, SeaweedFS, Ceph) give every answer a request id; a web server or
+  // proxy at a wrong S3_ENDPOINT answers a bare 404, which is not a missing bucket.
+  if (status === 404 && ctx.operation === 'HeadBucket' && ctx.endpoint && !e.$metadata?.requestId) {
+    return {
+      message: `${ctx.operation} failed: ${ctx.endpoint} answered 404 without an S3 request id, so it may not be an S3 service; check S3_ENDPOINT, then that bucket "${ctx.bucket}" exists`,
+    };
+  }
   if (
     name === 'NoSuchBucket' ||
     (name === 'NotFound' && ctx.operation === 'HeadBucket') ||
