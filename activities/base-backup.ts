@@ -11,10 +11,9 @@ import { encryptorFor } from '../src/infra/crypto/encryptor';
 import { BackupError, ConfigError } from '../src/infra/errors/errors';
 import { compressionSuffix, pgBasebackupCompressArg } from '../src/infra/compression/compression';
 import { connectDatabase, libpqEnvironment } from '../src/infra/postgres/client';
-import { pgProgram } from '../src/infra/postgres/binaries';
+import { streamingTool } from '../src/infra/postgres/streaming-tools';
 import { parseToolMajor } from '../src/infra/postgres/versions';
 import { checkReplicationServer } from '../src/infra/postgres/replication';
-import { runCommand } from '../src/infra/process/run-command';
 import { baseBackupFolder, baseBackupKeys, walFileOf, walFolder } from '../src/infra/storage/layout';
 import { streamProgramToS3 } from '../src/operations/backup/program-to-s3';
 import { formatBytes } from '../src/operations/backup/progress';
@@ -54,14 +53,18 @@ export type BaseBackupCopy = Omit<
 /**
  * Exact row counts of the server's database in one snapshot, with the WAL position read in
  * the same statement: a recovery to just before that position is comparable with them (see
- * src/operations/pitr/base-verification.ts). A transaction the snapshot saw running whose
- * commit record is already before the position would spoil that; such a snapshot is taken
- * again, a few times at most. Read-only; the rows are counted, not sampled.
+ * src/operations/pitr/base-verification.ts). A transaction the snapshot does not see whose
+ * commit record is already before the position would spoil that: one it saw running, or one
+ * that began after it (the statement's snapshot is taken before its position is read, and a
+ * busy machine can pause between the two); such a snapshot is taken again, a few times at
+ * most. Read-only; the rows are counted, not sampled.
  */
 const SNAPSHOT_TRIES = 20;
 
 async function countBesideCopy(target: DatabaseTarget): Promise<BaseBackupRowCounts> {
   const client = await connectDatabase(target);
+  // The next transaction id once the position is read: ids below it that began after the snapshot are the ones to check.
+  const outside = await connectDatabase(target);
   try {
     for (let attempt = 1; ; attempt++) {
       await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
@@ -70,9 +73,11 @@ async function countBesideCopy(target: DatabaseTarget): Promise<BaseBackupRowCou
           'SELECT txid_current_snapshot()::text AS snapshot, pg_current_wal_insert_lsn()::text AS lsn',
         )
       ).rows[0];
+      const nextXid = (await outside.query<{ n: string }>('SELECT txid_snapshot_xmax(txid_current_snapshot())::text AS n'))
+        .rows[0].n;
       // Each try takes milliseconds; on a busy 2-core machine five were seen to fall short (the
       // verification then cannot compare the counts), so up to twenty.
-      if (attempt < SNAPSHOT_TRIES && (await committedSince(client, at))) {
+      if (attempt < SNAPSHOT_TRIES && (await committedSince(client, at, nextXid))) {
         await client.query('ROLLBACK');
         continue;
       }
@@ -83,6 +88,7 @@ async function countBesideCopy(target: DatabaseTarget): Promise<BaseBackupRowCou
     }
   } finally {
     await client.end().catch(() => undefined);
+    await outside.end().catch(() => undefined);
   }
 }
 
@@ -120,8 +126,12 @@ async function finishSegment(client: Client, walFile: string): Promise<void> {
   if (current === walFile) await client.query('SELECT pg_switch_wal()');
 }
 
-/** Whether a transaction the snapshot saw running has committed, once the WAL up to the position is flushed. */
-async function committedSince(client: Client, at: { snapshot: string; lsn: string }): Promise<boolean> {
+/**
+ * Whether a transaction the snapshot does not see has committed, once the WAL up to the
+ * position is flushed: one it saw running, or one begun after it and before `nextXid` (the
+ * same question the verification asks of the recovered copy, which would otherwise not compare).
+ */
+async function committedSince(client: Client, at: { snapshot: string; lsn: string }, nextXid: string): Promise<boolean> {
   // Up to 5 s: under load the WAL writer can take longer than a second to flush to the
   // position, and a check made before it misses a commit already written there (CI saw one).
   // Only the records before the position must be flushed: on an idle server the position lies
@@ -140,8 +150,12 @@ async function committedSince(client: Client, at: { snapshot: string; lsn: strin
     await new Promise((r) => setTimeout(r, 20));
   }
   const { rows } = await client.query<{ n: number }>(
-    `SELECT count(*)::int AS n FROM txid_snapshot_xip($1::txid_snapshot) x WHERE txid_status(x) = 'committed'`,
-    [at.snapshot],
+    `SELECT count(*)::int AS n FROM (
+       SELECT txid_snapshot_xip($1::txid_snapshot) AS x
+       UNION ALL
+       SELECT g FROM generate_series(txid_snapshot_xmax($1::txid_snapshot), $2::bigint - 1) g
+     ) t WHERE txid_status(x) = 'committed'`,
+    [at.snapshot, nextXid],
   );
   return rows[0].n > 0;
 }
@@ -162,21 +176,21 @@ export function baseBackupActivities(deps: ActivityDeps) {
         what: `base backup ${input.backupId} of ${input.server}`,
       });
       const env = libpqEnvironment(target);
-      const program = pgProgram('pg_basebackup', config.tools.pgBinDir);
       // Independent checks side by side; a failure is reported in this order, whichever came first.
-      const [server, , version] = await firstFailureInOrder([
+      const [server] = await firstFailureInOrder([
         (async () => {
           const client = await connectDatabase(target);
           return checkReplicationServer(client, input.server).finally(() => client.end().catch(() => undefined));
         })(),
         // A copy nobody could decrypt with the original key is worse than none.
         proveActiveKey(bucket, deps.keyring),
-        runCommand(program, ['--version'], { env, timeoutMs: 10_000 }).then((r) => r.stdout.trim()),
       ]);
+      const { program, version, problem } = await streamingTool('pg_basebackup', server.versionNum, config.tools.pgBinDir);
       if ((parseToolMajor(version) ?? 0) < 15)
         throw new ConfigError([
           `${version} is too old for base backups (client-side compression needs 15 or newer): install postgresql-client-15 or newer and point PG_BIN_DIR at it`,
         ]);
+      if (problem) throw new ConfigError([problem]);
       // Without archiving the copy is useless: said now, not after the copy and ten minutes of waiting for its WAL.
       await requireArchiving(input.server);
       const compressArg = pgBasebackupCompressArg(compression);

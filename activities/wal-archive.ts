@@ -15,9 +15,10 @@ import { join } from 'node:path';
 import { Client } from 'pg';
 import { requireDatabase } from '../src/infra/config/config';
 import { encryptorFor } from '../src/infra/crypto/encryptor';
-import { BackupError, WalArchiveError } from '../src/infra/errors/errors';
+import { BackupError, ConfigError, WalArchiveError } from '../src/infra/errors/errors';
 import { connectDatabase, libpqEnvironment } from '../src/infra/postgres/client';
 import { startReceiveWal } from '../src/infra/postgres/receivewal';
+import { streamingTool } from '../src/infra/postgres/streaming-tools';
 import { checkReplicationServer, timelineHistoryText } from '../src/infra/postgres/replication';
 import { walFileOf, walFolder, walKey } from '../src/infra/storage/layout';
 import { readyFiles, slotNameFor, SpoolFile, streamStart } from '../src/operations/pitr/spool';
@@ -137,6 +138,8 @@ export function walArchiveActivities(deps: ActivityDeps) {
         let sampling: NodeJS.Timeout | undefined;
         try {
           const server = await checkReplicationServer(client, input.server);
+          const { program, problem } = await streamingTool('pg_receivewal', server.versionNum, config.tools.pgBinDir);
+          if (problem) throw new ConfigError([problem]);
           // WAL nobody could decrypt with the original key would be a silent gap.
           await proveActiveKey(bucket, deps.keyring);
           const slotState = await ensureSlot(client, slot);
@@ -182,7 +185,7 @@ export function walArchiveActivities(deps: ActivityDeps) {
 
           const env = { ...libpqEnvironment(target), PGAPPNAME: slot };
           const spool = watchSpool(folder);
-          const receiver = startReceiveWal({ pgBinDir: config.tools.pgBinDir, folder, env, synchronous: config.wal.synchronous });
+          const receiver = startReceiveWal({ program, folder, env, synchronous: config.wal.synchronous });
           const until = Date.now() + input.roundSeconds * 1000;
           let partialShippedAt = 0;
           let partialMtime = 0;

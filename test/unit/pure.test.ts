@@ -1,5 +1,11 @@
 import { renderEmail, renderSlack } from '../../src/infra/notify/notice';
-import { dumpCompatibility, parseToolMajor, restoreToolProblem, serverMajor } from '../../src/infra/postgres/versions';
+import {
+  dumpCompatibility,
+  parseToolMajor,
+  restoreToolProblem,
+  serverMajor,
+  streamingToolProblem,
+} from '../../src/infra/postgres/versions';
 import { workflowId } from '../../src/infra/temporal/definitions';
 import { cliTypeName, ALL_SEARCH_ATTRIBUTES } from '../../src/infra/temporal/search-attributes';
 
@@ -75,6 +81,26 @@ describe('PostgreSQL versions', () => {
     const problem = restoreToolProblem(restore, dump, server);
     if (expected === 'ok') expect(problem).toBeUndefined();
     else expect(problem).toContain(expected);
+  });
+
+  it.each([
+    ['pg_receivewal', 15, 15, undefined],
+    ['pg_receivewal', 18, 15, undefined], // newer tools stream from older servers
+    ['pg_basebackup', 17, 16, undefined],
+    [
+      'pg_receivewal',
+      15,
+      18,
+      'pg_receivewal 15 cannot stream from a PostgreSQL 18 server; install the PostgreSQL 18 client tools on the worker (Debian: postgresql-client-18) or point PG_BIN_DIR at them',
+    ],
+    [
+      'pg_basebackup',
+      16,
+      17,
+      'pg_basebackup 16 cannot stream from a PostgreSQL 17 server; install the PostgreSQL 17 client tools on the worker (Debian: postgresql-client-17) or point PG_BIN_DIR at them',
+    ],
+  ] as const)('%s %i against PostgreSQL %i: %s', (tool, major, server, expected) => {
+    expect(streamingToolProblem(tool, major, server)).toBe(expected);
   });
 
   it('names the folder of the right tools when the worker has them, else the package', () => {

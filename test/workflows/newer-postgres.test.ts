@@ -11,7 +11,9 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { buffer } from 'node:stream/consumers';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
+import { Client } from 'pg';
+import { pgProgram } from '../../src/infra/postgres/binaries';
 import { describeFailure } from '../../src/app/cli/failure';
 import { Keyring } from '../../src/infra/crypto/keyring';
 import { Bucket } from '../../src/infra/storage/bucket';
@@ -140,6 +142,32 @@ describe('a PostgreSQL 18 server with its own tools (dev server, real PostgreSQL
     } finally {
       remove();
     }
+  });
+
+  it('refuses pg_receivewal and pg_basebackup 15 for a PostgreSQL 18 server in one line, before a slot or a copy', async () => {
+    const db = await pg18Database('pg18stream');
+    const pg15Bin = dirname(pgProgram('pg_dump'));
+    const { taskQueue } = await suite.workerFor(db, { DATABASE_URL: onPg18(db), WAL_ARCHIVE: db, PG_BIN_DIR: pg15Bin });
+    const run = (type: string, args: object) =>
+      suite.server.client.workflow
+        .execute(type, { taskQueue, workflowId: `${type}-${db}-${uniqueSuffix()}`, args: [args] })
+        .catch((e: unknown) => e);
+    // Archiving stops at its first round, with the line, instead of retrying for ever.
+    const archiving = describeFailure(await run(WorkflowType.walArchive, { server: db, roundSeconds: 60 }));
+    expect(archiving.lines[0]).toContain(
+      'pg_receivewal 15 cannot stream from a PostgreSQL 18 server; install the PostgreSQL 18 client tools on the worker',
+    );
+    expect(archiving.exitCode).toBe(78);
+    // A base backup says so before anything else it needs (archiving running, here not).
+    const copying = describeFailure(await run(WorkflowType.baseBackup, { server: db, reason: 'test', walTimeoutSeconds: 3 }));
+    expect(copying.lines[0]).toContain('pg_basebackup 15 cannot stream from a PostgreSQL 18 server');
+    expect(copying.exitCode).toBe(78);
+    // No slot was made on the server.
+    const slots = new Client({ connectionString: onPg18(db) });
+    await slots.connect();
+    const { rows } = await slots.query('SELECT slot_name FROM pg_replication_slots WHERE slot_name LIKE $1', [`%${db}%`]);
+    await slots.end();
+    expect(rows).toEqual([]);
   });
 
   it('refuses pg_dump 18 for a PostgreSQL 15 server before dumping: its dumps would not load there', async () => {

@@ -5,7 +5,6 @@
  * move the slot past WAL that is only on this host's disk).
  */
 import { spawn } from 'node:child_process';
-import { pgProgram } from './binaries';
 
 export interface ReceiveWal {
   /** Resolves when pg_receivewal exits, with its status and the tail of what it said. */
@@ -16,14 +15,15 @@ export interface ReceiveWal {
 }
 
 export function startReceiveWal(options: {
-  pgBinDir?: string;
+  /** The pg_receivewal to run (streamingTool: checked against the server). */
+  program: string;
   folder: string;
   env: NodeJS.ProcessEnv;
   /** Flush and report every write (for a synchronous_standby_names quorum). */
   synchronous: boolean;
 }): ReceiveWal {
   const child = spawn(
-    pgProgram('pg_receivewal', options.pgBinDir),
+    options.program,
     [
       `--directory=${options.folder}`,
       '--no-password',

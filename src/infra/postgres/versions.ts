@@ -73,3 +73,17 @@ export function restoreToolProblem(
     return `pg_restore ${pgRestoreMajor} cannot load into a PostgreSQL ${server} server (it sets transaction_timeout, new in 17); ${toolsHint(Math.max(server, dumpMajor ?? 0), installed)}`;
   return undefined;
 }
+
+/**
+ * pg_receivewal and pg_basebackup stream from servers of their own major version or older
+ * ("incompatible server version" otherwise, with nothing archived or copied). Pure.
+ */
+export function streamingToolProblem(
+  tool: 'pg_receivewal' | 'pg_basebackup',
+  toolMajor: number,
+  server: number,
+  installed?: InstalledTools,
+): string | undefined {
+  if (toolMajor >= server) return undefined;
+  return `${tool} ${toolMajor} cannot stream from a PostgreSQL ${server} server; ${toolsHint(server, installed)}`;
+}
