@@ -91,13 +91,13 @@ describe('PostgreSQL versions', () => {
       'pg_receivewal',
       15,
       18,
-      'pg_receivewal 15 cannot stream from a PostgreSQL 18 server; install the PostgreSQL 18 client tools on the worker (Debian: postgresql-client-18) or point PG_BIN_DIR at them',
+      'pg_receivewal 15 cannot stream from a PostgreSQL 18 server; install the PostgreSQL 18 client tools on the worker (Debian, Ubuntu: postgresql-client-18, from apt.postgresql.org where the release lacks it) or point PG_BIN_DIR at them',
     ],
     [
       'pg_basebackup',
       16,
       17,
-      'pg_basebackup 16 cannot stream from a PostgreSQL 17 server; install the PostgreSQL 17 client tools on the worker (Debian: postgresql-client-17) or point PG_BIN_DIR at them',
+      'pg_basebackup 16 cannot stream from a PostgreSQL 17 server; install the PostgreSQL 17 client tools on the worker (Debian, Ubuntu: postgresql-client-17, from apt.postgresql.org where the release lacks it) or point PG_BIN_DIR at them',
     ],
   ] as const)('%s %i against PostgreSQL %i: %s', (tool, major, server, expected) => {
     expect(streamingToolProblem(tool, major, server)).toBe(expected);
@@ -111,7 +111,7 @@ describe('PostgreSQL versions', () => {
     );
     expect(restoreToolProblem(18, 15, 15, installed)).toMatch(/; set PG_BIN_DIR=\/usr\/lib\/postgresql\/15\/bin, where/);
     expect(restoreToolProblem(15, 18, 18, installed)).toMatch(
-      /; install the PostgreSQL 18 client tools on the worker \(Debian: postgresql-client-18\) or point PG_BIN_DIR at them$/,
+      /; install the PostgreSQL 18 client tools on the worker \(Debian, Ubuntu: postgresql-client-18, from apt\.postgresql\.org where the release lacks it\) or point PG_BIN_DIR at them$/,
     );
   });
 });

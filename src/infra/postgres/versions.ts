@@ -19,7 +19,7 @@ export function toolsHint(major: number, installed: InstalledTools = () => undef
   const dir = installed(major);
   return dir
     ? `set PG_BIN_DIR=${dir}, where the PostgreSQL ${major} client tools are installed`
-    : `install the PostgreSQL ${major} client tools on the worker (Debian: postgresql-client-${major}) or point PG_BIN_DIR at them`;
+    : `install the PostgreSQL ${major} client tools on the worker (Debian, Ubuntu: postgresql-client-${major}, from apt.postgresql.org where the release lacks it) or point PG_BIN_DIR at them`;
 }
 
 /**
