@@ -19,7 +19,10 @@ import { ScratchCluster, startScratchCluster } from './scratch-cluster';
 import { stackConfig } from './stack-env';
 import { uniqueDatabaseName } from './databases';
 import { hostQueueVariable } from '../../src/infra/config/wal';
-import { bundledWorker, devServer, DevServer, uniqueTaskQueue } from './temporal';
+import { bundledWorker, devServer, DevServer, uniqueSuffix, uniqueTaskQueue } from './temporal';
+import { WorkflowType } from '../../src/infra/temporal/definitions';
+import { planRecoveryNames } from '../../src/operations/table-recovery/names';
+import type { RecoverTableResult } from '../../workflows/recover-table';
 
 export interface PitrFixture {
   readonly server: DevServer;
@@ -43,6 +46,12 @@ export interface HostWorkers {
   activities: ReturnType<typeof createActivities>;
   /** Runs `fn` while both workers poll. */
   runUntil<T>(fn: () => Promise<T>): Promise<T>;
+  /** A workflow run to its result, on these workers' queue. */
+  run<T>(type: string, args: object): Promise<T>;
+  /** Starts archiving `server` (stopped when the file's tests are done) and takes a base backup. */
+  archiveAndBaseBackup(server: string): Promise<void>;
+  /** `public.<table>` of `server` recovered as of `time` beside the live table, as `<table>_recovered`. */
+  recoverTableAsOf(server: string, table: string, time: string): Promise<RecoverTableResult>;
 }
 
 /** `pgBinDir`: the scratch cluster's PostgreSQL installation, when not Debian's. */
@@ -109,12 +118,25 @@ export function pitrFixture(options: { pgBinDir?: string } = {}): PitrFixture {
         taskQueue: hostQueue,
         activities,
       });
+      const options = (type: string, args: object) => ({ taskQueue, workflowId: `${type}-${uniqueSuffix()}`, args: [args] });
+      const run = <T>(type: string, args: object): Promise<T> => server!.client.workflow.execute(type, options(type, args));
       return {
         config,
         taskQueue,
         hostQueue,
         activities,
         runUntil: <T>(fn: () => Promise<T>) => worker.runUntil(hostWorker.runUntil(fn)),
+        run,
+        async archiveAndBaseBackup(name) {
+          const archive = { server: name, roundSeconds: 600, hostQueue };
+          runs.push(await server!.client.workflow.start(WorkflowType.walArchive, options(WorkflowType.walArchive, archive)));
+          await run(WorkflowType.baseBackup, { server: name, reason: 'test', hostQueue });
+        },
+        recoverTableAsOf(name, table, time) {
+          const tables = planRecoveryNames([`public.${table}`], undefined, false);
+          if ('problem' in tables) throw new Error(tables.problem);
+          return run(WorkflowType.recoverTable, { server: name, into: name, hostQueue, tables, target: { kind: 'time', time } });
+        },
       };
     },
   };

@@ -10,19 +10,16 @@ import { join } from 'node:path';
 import { Client } from 'pg';
 import type { PitrRestoreResult } from '../../activities/pitr';
 import type { VerifyResult } from '../../workflows/verify';
-import type { RecoverTableResult } from '../../workflows/recover-table';
 import { WorkflowType } from '../../src/infra/temporal/definitions';
-import { planRecoveryNames } from '../../src/operations/table-recovery/names';
 import { pitrFixture } from '../support/pitr-fixture';
 import { stackEnv } from '../support/stack-env';
-import { uniqueSuffix } from '../support/temporal';
 
 const pg18Bin = stackEnv().PGWARDEN_TEST_PG18_BIN_DIR!;
 const fixture = pitrFixture({ pgBinDir: pg18Bin });
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 it('archives, backs up, verifies, restores to a moment and recovers a table as of it, all with PostgreSQL 18', async () => {
-  const { server, cluster } = fixture;
+  const { cluster } = fixture;
   const [{ server_version_num }] = await cluster.query<{ server_version_num: string }>('SHOW server_version_num');
   expect(Number(server_version_num)).toBeGreaterThanOrEqual(180000);
   const { db, settings } = await fixture.archivedDatabase('pitr18', [
@@ -31,17 +28,9 @@ it('archives, backs up, verifies, restores to a moment and recovers a table as o
     'INSERT INTO orders SELECT g, md5(g::text) FROM generate_series(1, 500) g',
   ]);
   const workers = await fixture.hostWorkers('pitr18', { ...settings, PG_BIN_DIR: pg18Bin });
-  const { taskQueue, hostQueue } = workers;
+  const { hostQueue, run } = workers;
   await workers.runUntil(async () => {
-    const options = (type: string, args: object) => ({ taskQueue, workflowId: `${type}-${db}-${uniqueSuffix()}`, args: [args] });
-    const run = <T>(type: string, args: object): Promise<T> => server.client.workflow.execute(type, options(type, args));
-    fixture.track(
-      await server.client.workflow.start(
-        WorkflowType.walArchive,
-        options(WorkflowType.walArchive, { server: db, roundSeconds: 600, hostQueue }),
-      ),
-    );
-    await run(WorkflowType.baseBackup, { server: db, reason: 'test', hostQueue });
+    await workers.archiveAndBaseBackup(db);
 
     // A marker every 100 ms, each its own commit; after the fifth, the target, then the mistake.
     const writer = new Client({ connectionString: cluster.url(db) });
@@ -90,15 +79,7 @@ it('archives, backs up, verifies, restores to a moment and recovers a table as o
     await run(WorkflowType.pitrStop, { dataDir: restored.dataDir, hostQueue });
 
     // One table as of that moment, beside the live one (pg_dump 18 of the copy into psql 18).
-    const plan = planRecoveryNames(['public.orders'], undefined, false);
-    if ('problem' in plan) throw new Error(plan.problem);
-    const recovered = await run<RecoverTableResult>(WorkflowType.recoverTable, {
-      server: db,
-      into: db,
-      hostQueue,
-      tables: plan,
-      target: { kind: 'time', time: target },
-    });
+    const recovered = await workers.recoverTableAsOf(db, 'orders', target);
     expect(recovered.tables).toMatchObject([{ table: 'public.orders', as: 'public.orders_recovered', rows: 500 }]);
     const [live] = await cluster.query<{ n: string }>('SELECT count(*) AS n FROM orders', [], db);
     const [back] = await cluster.query<{ n: string }>('SELECT count(*) AS n FROM orders_recovered', [], db);

@@ -7,11 +7,8 @@
  */
 import { Client } from 'pg';
 import type { VerifyResult } from '../../workflows/verify';
-import type { RecoverTableResult } from '../../workflows/recover-table';
 import { WorkflowType } from '../../src/infra/temporal/definitions';
-import { planRecoveryNames } from '../../src/operations/table-recovery/names';
 import { pitrFixture } from '../support/pitr-fixture';
-import { uniqueSuffix } from '../support/temporal';
 import { versionsFolder } from '../support/versions-folder';
 
 const fixture = pitrFixture();
@@ -21,19 +18,14 @@ beforeAll(() => void (versions = versionsFolder()));
 afterAll(() => versions.remove());
 
 it('archives, backs up, verifies and recovers a table of a PostgreSQL 15 server with 18 installed beside it', async () => {
-  const { server, cluster } = fixture;
+  const { cluster } = fixture;
   const { db, settings } = await fixture.archivedDatabase('pitrv', [
     'CREATE TABLE orders (id int PRIMARY KEY, note text NOT NULL)',
     'INSERT INTO orders SELECT g, md5(g::text) FROM generate_series(1, 300) g',
   ]);
   const workers = await fixture.hostWorkers('pitrv', { ...settings, PG_BIN_DIR: versions.dir });
-  const { taskQueue, hostQueue } = workers;
   await workers.runUntil(async () => {
-    const options = (type: string, args: object) => ({ taskQueue, workflowId: `${type}-${db}-${uniqueSuffix()}`, args: [args] });
-    const run = <T>(type: string, args: object): Promise<T> => server.client.workflow.execute(type, options(type, args));
-    const archive = { server: db, roundSeconds: 600, hostQueue };
-    fixture.track(await server.client.workflow.start(WorkflowType.walArchive, options(WorkflowType.walArchive, archive)));
-    await run(WorkflowType.baseBackup, { server: db, reason: 'test', hostQueue });
+    await workers.archiveAndBaseBackup(db);
 
     // The moment to recover to, then the mistake.
     const writer = new Client({ connectionString: cluster.url(db) });
@@ -45,7 +37,7 @@ it('archives, backs up, verifies and recovers a table of a PostgreSQL 15 server 
     await writer.end();
     await sleep(3000); // the archive catches up: segments at once, the open one every second
 
-    const verified = await run<VerifyResult>(WorkflowType.verify, { database: db });
+    const verified = await workers.run<VerifyResult>(WorkflowType.verify, { database: db });
     expect(verified.baseBackup).toMatchObject({
       status: 'passed',
       verifyBackup: { ok: true, detail: 'backup successfully verified' },
@@ -53,15 +45,7 @@ it('archives, backs up, verifies and recovers a table of a PostgreSQL 15 server 
       rowCounts: { compared: true, differences: [] },
     });
 
-    const plan = planRecoveryNames(['public.orders'], undefined, false);
-    if ('problem' in plan) throw new Error(plan.problem);
-    const recovered = await run<RecoverTableResult>(WorkflowType.recoverTable, {
-      server: db,
-      into: db,
-      hostQueue,
-      tables: plan,
-      target: { kind: 'time', time: target },
-    });
+    const recovered = await workers.recoverTableAsOf(db, 'orders', target);
     expect(recovered.tables).toMatchObject([{ table: 'public.orders', as: 'public.orders_recovered', rows: 300 }]);
     const [live] = await cluster.query<{ n: string }>('SELECT count(*) AS n FROM orders', [], db);
     expect(live.n).toBe('30');
