@@ -379,23 +379,16 @@ describe('pgwarden wal', () => {
     const { stackConfig } = await import('../support/stack-env');
     const { bundledWorker } = await import('../support/temporal');
     const worker = await bundledWorker(server, env.PGWARDEN_TASK_QUEUE, createActivities(createActivityDeps(stackConfig(env))));
-    const run = async (...args: string[]) => {
-      const { spawn } = await import('node:child_process');
-      return new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => {
-        const child = spawn(process.execPath, [bin, 'wal', ...args], { env: { PATH: process.env.PATH, ...env } });
-        let stdout = '';
-        let stderr = '';
-        child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-        child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-        child.once('close', (code) => resolve({ code, stdout, stderr }));
-      });
-    };
+    const run = (...args: string[]) => walCommand(env, args);
     try {
       await worker.runUntil(async () => {
+        // It returns once the first round streams, and says from where.
         const started = await run('start');
         expect([started.code, started.stdout.trim()]).toEqual([
           0,
-          expect.stringMatching(new RegExp(`^${db}: archiving started \\(workflow wal-archive-${db}`)),
+          expect.stringMatching(
+            new RegExp(`^${db}: archiving started \\(workflow wal-archive-${db}.*\\); streaming from [0-9A-F]+/`),
+          ),
         ]);
         const again = await run('start');
         expect([again.code, again.stdout.trim()]).toEqual([
@@ -426,4 +419,55 @@ describe('pgwarden wal', () => {
       await dropDatabase(db);
     }
   }, 120_000);
+
+  it("says at once when a server cannot be archived: wal start exits with the first round's refusal", async () => {
+    // The stack's PostgreSQL 18, and a worker with only PostgreSQL 15's client tools.
+    const pg18Url = stackEnv().PGWARDEN_TEST_PG18_URL!;
+    const { stackConfig } = await import('../support/stack-env');
+    const pg18 = stackConfig({ DATABASE_URL: pg18Url }).databases[0];
+    const db = uniqueDatabaseName('cliwal18');
+    await createDatabase(db, undefined, pg18);
+    const env = {
+      PGWARDEN_CONFIG: envFile,
+      PGWARDEN_TASK_QUEUE: uniqueTaskQueue('cliwal18'),
+      DATABASE_URL: pg18Url.replace(/\/postgres$/, `/${db}`),
+      WAL_ARCHIVE: db,
+      PG_BIN_DIR: '/usr/lib/postgresql/15/bin',
+    };
+    const server = await devServer();
+    const { createActivities } = await import('../../activities');
+    const { createActivityDeps } = await import('../../activities/deps');
+    const { bundledWorker } = await import('../support/temporal');
+    const worker = await bundledWorker(server, env.PGWARDEN_TASK_QUEUE, createActivities(createActivityDeps(stackConfig(env))));
+    try {
+      await worker.runUntil(async () => {
+        const started = await walCommand(env, ['start']);
+        expect(started.code).toBe(78);
+        expect(started.stdout).toBe('');
+        expect(started.stderr).toContain(
+          `pg_receivewal 15 cannot stream from a PostgreSQL 18 server; install the PostgreSQL 18 client tools on the worker`,
+        );
+        expect(started.stderr).not.toContain(stackEnv().BACKUP_ENCRYPTION_KEY!);
+      });
+    } finally {
+      await server.close();
+      await dropDatabase(db, pg18);
+    }
+  }, 120_000);
 });
+
+/** `pgwarden wal ...` as a child that runs while this process's worker polls. */
+async function walCommand(
+  env: Record<string, string>,
+  args: string[],
+): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  const { spawn } = await import('node:child_process');
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, [bin, 'wal', ...args], { env: { PATH: process.env.PATH, ...env } });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    child.once('close', (code) => resolve({ code, stdout, stderr }));
+  });
+}

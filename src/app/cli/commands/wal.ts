@@ -4,7 +4,7 @@
  * Temporal. Start is idempotent: a server already archived is said so, not started twice.
  */
 import { WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError } from '@temporalio/client';
-import type { Client } from '@temporalio/client';
+import type { Client, WorkflowExecutionDescription, WorkflowHandle } from '@temporalio/client';
 import { Config } from '../../../infra/config/config';
 import { UsageError } from '../../../infra/errors/errors';
 import { hostQueueInput } from '../../../infra/config/wal';
@@ -16,6 +16,12 @@ export const walArchiveId = (server: string) => `wal-archive-${server}`;
 
 /** How long `wal stop` waits for the round to ship the open segment and end. */
 const STOP_WAIT_MS = 60_000;
+/**
+ * How long `wal start` watches the first round: its checks (the server's settings, the tools,
+ * the key, the slot) take a second or two, and a server that cannot be archived is said now,
+ * with its exit code, not in a mail after the command said "started".
+ */
+const FIRST_ROUND_WAIT_MS = 30_000;
 
 /** The servers of WAL_ARCHIVE a command is about: the one given (which must be one of them), or all. */
 export function walServers(config: Config, given?: string): string[] {
@@ -51,12 +57,55 @@ async function startArchiving(client: Client, config: Config, server: string): P
       args: [{ server, maxLagSeconds: config.wal.maxLagSeconds, ...hostQueueInput(config, server) }],
       summary: `WAL archiving of ${server}`,
     });
-    return `${server}: archiving started (workflow ${run.id}${run.link ? `, ${run.link}` : ''})`;
+    const started = `${server}: archiving started (workflow ${run.id}${run.link ? `, ${run.link}` : ''})`;
+    const first = await firstRound(client, run.handle);
+    switch (first.kind) {
+      case 'streaming':
+        return `${started}; ${first.summary}`;
+      case 'retrying':
+        return `${started}; its first round failed and is retried (pgwarden wal status): ${first.message}`;
+      case 'waiting':
+        return `${started}; no worker has begun it within ${FIRST_ROUND_WAIT_MS / 1000} s: start the worker on the server's host (pgwarden worker)`;
+    }
   } catch (err) {
     if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
     const link = runLink(config.temporal.uiUrl, client.options.namespace, id);
     return `${server}: already archiving (workflow ${id}${link ? `, ${link}` : ''})`;
   }
+}
+
+type FirstRound = { kind: 'streaming'; summary: string } | { kind: 'retrying'; message: string } | { kind: 'waiting' };
+
+/**
+ * The first round's fate: streaming (its first heartbeat), failing and retried (a passing
+ * outage), or not begun. A run that ended (a refusal: wal_level, REPLICATION, the tools) is
+ * thrown as its failure, so the command exits with its line and code.
+ */
+async function firstRound(client: Client, handle: WorkflowHandle): Promise<FirstRound> {
+  const until = Date.now() + FIRST_ROUND_WAIT_MS;
+  for (;;) {
+    const d = await handle.describe();
+    if (d.status.name !== 'RUNNING') {
+      await handle.result(); // throws the run's failure
+      return { kind: 'waiting' }; // ended without one: stopped at once by someone
+    }
+    const pending = d.raw.pendingActivities?.[0];
+    const details = heartbeatOf(client, pending);
+    // The round knows where the archive goes on from once its checks passed: it streams.
+    if (details?.archivedLsn && details.summary) return { kind: 'streaming', summary: details.summary };
+    if (pending?.lastFailure?.message) return { kind: 'retrying', message: pending.lastFailure.message };
+    if (Date.now() >= until) return { kind: 'waiting' };
+    await new Promise((r) => setTimeout(r, 250));
+  }
+}
+
+type RoundDetails = { summary?: string; newestArchived?: string; archivedLsn?: string };
+type PendingActivity = NonNullable<WorkflowExecutionDescription['raw']['pendingActivities']>[number];
+
+/** The round's own words: its heartbeat details, which only the raw description carries. */
+function heartbeatOf(client: Client, pending: PendingActivity | undefined): RoundDetails | undefined {
+  const payload = pending?.heartbeatDetails?.payloads?.[0];
+  return payload ? (client.options.loadedDataConverter.payloadConverter.fromPayload(payload) as RoundDetails) : undefined;
 }
 
 export async function runWalStop(ctx: CommandContext, options: { server?: string }): Promise<void> {
@@ -97,15 +146,8 @@ export async function runWalStatus(ctx: CommandContext, options: { server?: stri
     for (const server of names) {
       try {
         const d = await client.workflow.getHandle(walArchiveId(server)).describe();
-        // The round's own words are its heartbeat details, which only the raw description carries.
         const pending = d.raw.pendingActivities?.[0];
-        const details = pending?.heartbeatDetails?.payloads?.[0]
-          ? (client.options.loadedDataConverter.payloadConverter.fromPayload(pending.heartbeatDetails.payloads[0]) as {
-              summary?: string;
-              newestArchived?: string;
-              archivedLsn?: string;
-            })
-          : undefined;
+        const details = heartbeatOf(client, pending);
         out.push({
           server,
           status: d.status.name,
