@@ -1,6 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { connect, type AddressInfo } from 'node:net';
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
 import { DeleteObjectCommand, GetObjectCommand, HeadBucketCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import { createS3Client } from '../../src/infra/storage/s3-client';
 import { storageError } from '../../src/infra/storage/s3-errors';
@@ -42,6 +44,32 @@ describe('S3 (local SeaweedFS)', () => {
     expect(storageError(err, { bucket: storage.bucket, endpoint, operation: 'HeadBucket' }).message).toBe(
       `HeadBucket failed: ${endpoint} answered 404 without an S3 request id, so it may not be an S3 service; check S3_ENDPOINT, then that bucket "${storage.bucket}" exists`,
     );
+  });
+
+  it('gives up on an endpoint that never accepts a connection, and says it cannot reach it', async () => {
+    // A firewall that drops packets, on loopback: a listener whose accept queue is full and never drained.
+    const blackhole = spawn('python3', [
+      '-c',
+      "import socket,time\ns=socket.socket()\ns.bind(('127.0.0.1',0))\ns.listen(0)\nprint(s.getsockname()[1],flush=True)\ntime.sleep(120)",
+    ]);
+    const port = Number(String(await once(blackhole.stdout!, 'data')).trim());
+    const queued = [0, 1, 2].map(() => connect(port, '127.0.0.1').on('error', () => undefined));
+    await new Promise((r) => setTimeout(r, 300));
+    const endpoint = `http://127.0.0.1:${port}`;
+    const unreachable = createS3Client({ ...storage, endpoint }, { connectTimeoutMs: 300 });
+    const started = Date.now();
+    const err = await unreachable.send(new HeadBucketCommand({ Bucket: storage.bucket })).catch((e: unknown) => e);
+    const took = Date.now() - started;
+    unreachable.destroy();
+    queued.forEach((s) => s.destroy());
+    blackhole.kill();
+    // Three attempts of 0.3 s and the SDK's back-off between them, not the system's two minutes each.
+    expect(took).toBeLessThan(10_000);
+    const e = storageError(err, { bucket: storage.bucket, endpoint, operation: 'HeadBucket' });
+    expect([e.retryable, e.message]).toEqual([
+      true,
+      `HeadBucket failed: cannot reach bucket "${storage.bucket}" at ${endpoint} (TimeoutError); check S3_ENDPOINT / network access`,
+    ]);
   });
 
   it('rejects wrong credentials', async () => {
