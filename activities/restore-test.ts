@@ -6,7 +6,8 @@
  */
 import { log } from '@temporalio/activity';
 import { evidenceKeys } from '../src/infra/storage/layout';
-import { archivedWal, baseBackups } from '../src/operations/pitr/archive';
+import { readArchive } from '../src/operations/pitr/archive';
+import { pitrCheck } from '../src/operations/pitr/window';
 import { describeRestoreTest, RestoreTestReport, restoreTestMarkdown } from '../src/operations/restore-test/restore-test';
 import { testRestoreServer } from '../src/infra/config/config';
 import { ActivityDeps } from './deps';
@@ -17,18 +18,18 @@ import { discardInstance, runFolder } from './recover-instance';
 
 export function restoreTestActivities(deps: ActivityDeps) {
   return {
-    /** From the oldest base backup's end to the newest WAL stored; or why there is none. */
+    /**
+     * The recoverable window as the daily check sees it (from the oldest base backup whose WAL
+     * reaches the end, not one a gap cut short) to the newest WAL stored; or why there is none.
+     */
     async pitrWindow(input: { server: string }): Promise<{ from: string; to: string } | { unavailable: string }> {
       const { config } = deps;
       if (!config.wal.servers.includes(input.server)) return { unavailable: `${input.server} is not in WAL_ARCHIVE` };
-      const [bases, archive] = await Promise.all([
-        baseBackups(deps.bucket, config.storage.prefix, input.server),
-        archivedWal(deps.bucket, deps.keyring, config.storage.prefix, input.server),
-      ]);
-      const oldest = [...bases].sort((a, b) => (a.finishedAt < b.finishedAt ? -1 : 1))[0];
-      if (!oldest) return { unavailable: `no base backup of ${input.server} exists yet (pgwarden basebackup)` };
-      if (archive.newestStoredAt === null) return { unavailable: `no WAL of ${input.server} is archived yet` };
-      return { from: oldest.finishedAt, to: new Date(archive.newestStoredAt).toISOString() };
+      const { bases, wal } = await readArchive(deps.bucket, deps.keyring, config.storage.prefix, input.server);
+      const status = pitrCheck(input.server, bases, { segments: wal.segments.keys(), histories: wal.histories });
+      if (!status.window) return { unavailable: `no base backup of ${input.server} exists yet (pgwarden basebackup)` };
+      if (wal.newestStoredAt === null) return { unavailable: `no WAL of ${input.server} is archived yet` };
+      return { from: status.window.from, to: new Date(wal.newestStoredAt).toISOString() };
     },
 
     /** Drops a restore test's temporary database (and only such a database). */

@@ -21,7 +21,7 @@ import { startReceiveWal } from '../src/infra/postgres/receivewal';
 import { streamingTool } from '../src/infra/postgres/streaming-tools';
 import { checkReplicationServer, timelineHistoryText } from '../src/infra/postgres/replication';
 import { walFileOf, walFolder, walKey } from '../src/infra/storage/layout';
-import { readyFiles, slotNameFor, SpoolFile, streamStart } from '../src/operations/pitr/spool';
+import { AFTER_A_GAP, readyFiles, slotNameFor, SpoolFile, streamStart } from '../src/operations/pitr/spool';
 import { sealWalFile, WAL_PLAIN_SHA256, WAL_WRITTEN_LSN } from '../src/operations/pitr/wal-object';
 import {
   formatLsn,
@@ -49,6 +49,8 @@ export interface ArchiveWalInput {
   newestArchived?: string;
   /** The watchdog's state from the previous round: an outage is measured from its start. */
   watch?: LagWatchState;
+  /** wal start --accept-gap: go on past a gap (a lost or recreated slot) from what the slot holds. */
+  acceptGap?: boolean;
 }
 
 export interface ArchiveWalResult {
@@ -142,7 +144,7 @@ export function walArchiveActivities(deps: ActivityDeps) {
           if (problem) throw new ConfigError([problem]);
           // WAL nobody could decrypt with the original key would be a silent gap.
           await proveActiveKey(bucket, deps.keyring);
-          const slotState = await ensureSlot(client, slot);
+          const slotState = await ensureSlot(client, slot, input.server, input.acceptGap ?? false);
           // Where this server's timeline forked from older ones (after a failover): the archive's end may lie past a fork.
           const serverHistory =
             server.timeline > 1
@@ -153,6 +155,7 @@ export function walArchiveActivities(deps: ActivityDeps) {
               newestArchived: newest ? parseSegmentName(newest, server.segmentBytes) : undefined,
               slotRestartLsn: slotState.restartLsn,
               slotCreated: slotState.created,
+              acceptGap: input.acceptGap,
               serverTimeline: server.timeline,
               serverHistory,
               segmentBytes: server.segmentBytes,
@@ -361,18 +364,33 @@ async function spoolFiles(folder: string): Promise<SpoolFile[]> {
 
 /**
  * pgwarden's physical slot, created holding WAL from now on if it is missing (a new server, or
- * a standby promoted after a failover: slots do not move with it); its restart LSN.
+ * a standby promoted after a failover: slots do not move with it); its restart LSN. A slot the
+ * server gave up (past max_slot_wal_keep_size it keeps the slot but no WAL) is a gap: said so,
+ * or, once an operator accepted it, made again.
  */
-async function ensureSlot(client: Client, slot: string): Promise<{ restartLsn: bigint; created: boolean }> {
-  const found = await client.query<{ lsn: string | null }>(
-    `SELECT restart_lsn::text AS lsn FROM pg_replication_slots WHERE slot_name = $1`,
+async function ensureSlot(
+  client: Client,
+  slot: string,
+  server: string,
+  acceptGap: boolean,
+): Promise<{ restartLsn: bigint; created: boolean }> {
+  const found = await client.query<{ lsn: string | null; status: string | null }>(
+    `SELECT restart_lsn::text AS lsn, wal_status AS status FROM pg_replication_slots WHERE slot_name = $1`,
     [slot],
   );
-  if (found.rowCount && found.rows[0].lsn) return { restartLsn: parseLsn(found.rows[0].lsn), created: false };
-  if (!found.rowCount) {
-    log.info('creating the replication slot', { slot });
-    await client.query(`SELECT pg_create_physical_replication_slot($1, true)`, [slot]);
-  }
+  const existing = found.rows[0];
+  if (existing?.lsn) return { restartLsn: parseLsn(existing.lsn), created: false };
+  if (existing?.status === 'lost' && !acceptGap)
+    throw new WalArchiveError(
+      `${server}: the server gave up the replication slot ${slot} and the WAL it held (more than max_slot_wal_keep_size was waiting), so the archive has a gap from where it ends; ${AFTER_A_GAP}`,
+    );
+  // Given up with the gap accepted, or made by hand without reserving WAL: made again, holding WAL from now.
+  if (existing) await client.query('SELECT pg_drop_replication_slot($1)', [slot]);
+  log.info('creating the replication slot', {
+    slot,
+    replacing: existing ? `a slot ${existing.status ?? 'holding no WAL'}` : null,
+  });
+  await client.query(`SELECT pg_create_physical_replication_slot($1, true)`, [slot]);
   const created = await client.query<{ lsn: string }>(
     `SELECT restart_lsn::text AS lsn FROM pg_replication_slots WHERE slot_name = $1`,
     [slot],
@@ -410,7 +428,7 @@ function receiverFailure(server: string, said: string): Error {
   const last = said.trim().split('\n').filter(Boolean).at(-1) ?? 'pg_receivewal exited';
   if (/has already been removed/.test(said))
     return new WalArchiveError(
-      `${server}: ${last.replace(/^pg_receivewal: (error: )?/, '')}; the archive has a gap from there: take a new base backup`,
+      `${server}: ${last.replace(/^pg_receivewal: (error: )?/, '')}; the archive has a gap from there: ${AFTER_A_GAP}`,
     );
   return new BackupError(`${server}: pg_receivewal stopped: ${last.replace(/^pg_receivewal: (error: )?/, '')}`, {
     retryable: true,

@@ -45,6 +45,8 @@ export interface WalArchiveInput {
   newestArchived?: string;
   /** Carried across continue-as-new: the watchdog's state. */
   watch?: LagWatchState;
+  /** wal start --accept-gap: the first round goes on past a gap; not carried across continue-as-new. */
+  acceptGap?: boolean;
 }
 
 export interface WalArchiveStopped {
@@ -75,12 +77,21 @@ export async function WalArchiveWorkflow(input: WalArchiveInput): Promise<WalArc
   const { notifyWalWatch } = proxyActivities<Activities>({ startToCloseTimeout: '2 minutes', retry: { maximumAttempts: 3 } });
   let newestArchived = input.newestArchived;
   let watch = input.watch;
+  let acceptGap = input.acceptGap === true;
   const stopped = (): WalArchiveStopped => ({ server: input.server, stoppedBy: 'request', newestArchived });
   try {
     for (let round = 0; round < (input.roundsPerRun ?? 6); round++) {
       const scheduledAt = Date.now();
       try {
-        const result = await archiveWal({ server: input.server, roundSeconds, newestArchived, ...(watchdog ? { watch } : {}) });
+        const result = await archiveWal({
+          server: input.server,
+          roundSeconds,
+          newestArchived,
+          ...(watchdog ? { watch } : {}),
+          // Only until a round has gone past the gap: later rounds find a slot in step with the archive.
+          ...(acceptGap ? { acceptGap } : {}),
+        });
+        acceptGap = false;
         newestArchived = result.newestArchived ?? newestArchived;
         watch = result.watch ?? watch;
       } catch (err) {
@@ -114,7 +125,12 @@ export async function WalArchiveWorkflow(input: WalArchiveInput): Promise<WalArc
     return stopped();
   }
   if (CancellationScope.current().consideredCancelled) return stopped();
-  return continueAsNew<typeof WalArchiveWorkflow>({ ...input, newestArchived, ...(watch ? { watch } : {}) });
+  return continueAsNew<typeof WalArchiveWorkflow>({
+    ...input,
+    acceptGap: undefined,
+    newestArchived,
+    ...(watch ? { watch } : {}),
+  });
 }
 
 /** The round waited in its task queue longer than allowed: no worker polls it. */

@@ -54,8 +54,8 @@ export interface HostWorkers {
   recoverTableAsOf(server: string, table: string, time: string): Promise<RecoverTableResult>;
 }
 
-/** `pgBinDir`: the scratch cluster's PostgreSQL installation, when not Debian's. */
-export function pitrFixture(options: { pgBinDir?: string } = {}): PitrFixture {
+/** `pgBinDir`: the scratch cluster's PostgreSQL installation, when not Debian's; `settings`: its server settings. */
+export function pitrFixture(options: { pgBinDir?: string; settings?: Record<string, string> } = {}): PitrFixture {
   let server: DevServer | undefined;
   let cluster: ScratchCluster | undefined;
   const runs: WorkflowHandle[] = [];

@@ -32,8 +32,13 @@ export interface ScratchCluster {
 
 const SETTINGS = { max_wal_senders: '10', wal_level: 'replica', max_connections: '150' };
 
-/** `pgBinDir`: another PostgreSQL installation's programs (the stack's PostgreSQL 18); Debian's by default. */
-export async function startScratchCluster(options: { pgBinDir?: string } = {}): Promise<ScratchCluster> {
+/**
+ * `pgBinDir`: another PostgreSQL installation's programs (the stack's PostgreSQL 18); Debian's by
+ * default. `settings`: server settings beside the usual ones (e.g. max_slot_wal_keep_size).
+ */
+export async function startScratchCluster(
+  options: { pgBinDir?: string; settings?: Record<string, string> } = {},
+): Promise<ScratchCluster> {
   const runAs = instanceUser();
   const root = mkdtempSync(join(tmpdir(), 'pgwarden-scratch-'));
   handOver(root, runAs);
@@ -42,7 +47,7 @@ export async function startScratchCluster(options: { pgBinDir?: string } = {}): 
   handOver(dataDir, runAs);
   const password = randomBytes(12).toString('hex');
   await initCluster({ dataDir, superuser: 'pgwarden', password, runAs, pgBinDir: options.pgBinDir });
-  return running(root, dataDir, password, options.pgBinDir);
+  return running(root, dataDir, password, options.pgBinDir, options.settings);
 }
 
 async function running(

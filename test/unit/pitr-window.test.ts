@@ -26,15 +26,29 @@ describe('pitrCheck', () => {
       { window: { fromBackup: 'base_1', toLsn: '0/7000000' }, walSegments: 5, firstMissing: null, problems: [] },
     ],
     [
-      'a gap, named, with how far recovery reaches',
-      segs(2, 3, 5, 6),
+      'a gap after the newest base backup, named, with how far recovery reaches',
+      segs(2, 3, 4, 5, 7),
       {
-        window: { toLsn: '0/4000000' },
-        firstMissing: '000000010000000000000004',
+        window: { fromBackup: 'base_1', toLsn: '0/6000000' },
+        firstMissing: '000000010000000000000006',
         problems: [
           expect.stringMatching(
-            /^the WAL archive of shop has a gap \(000000010000000000000004\): WAL segment 000000010000000000000004 is missing/,
+            /^the WAL archive of shop has a gap \(000000010000000000000006\): WAL segment 000000010000000000000006 is missing/,
           ),
+        ],
+        notes: [],
+      },
+    ],
+    [
+      'a gap before the newest base backup: the window starts there, and the gap is a note',
+      segs(2, 3, 5, 6),
+      {
+        window: { fromBackup: 'base_2', toLsn: '0/7000000' },
+        walSegments: 2,
+        firstMissing: null,
+        problems: [],
+        notes: [
+          'the WAL archive of shop has a gap before base backup base_2 (000000010000000000000004): older base backups recover only up to 0/4000000, and no point in the gap can be restored',
         ],
       },
     ],
@@ -61,6 +75,7 @@ describe('pitrCheck', () => {
       problems: [
         'no base backup of shop exists, so no point in time can be restored; run pgwarden basebackup (pgwarden schedules apply adds a weekly one)',
       ],
+      notes: [],
     });
   });
 });

@@ -116,8 +116,34 @@ describe('streamStart', () => {
         segmentBytes: SEG,
       }),
     ).toEqual({
-      gap: 'the archive ends before 000000010000000000000008 but the replication slot only holds WAL from 0/A000100: WAL from 0/8000000 to there is lost (was the slot dropped or advanced by hand?); take a new base backup to start a new recoverable window',
+      gap: 'the archive ends before 000000010000000000000008 but the replication slot only holds WAL from 0/A000100: WAL from 0/8000000 to there is lost (was the slot dropped or advanced by hand?); go on archiving past the gap (pgwarden wal start --accept-gap), then take a new base backup (pgwarden basebackup) to start a new recoverable window',
     });
+  });
+
+  it.each([
+    [
+      'an accepted gap: on from what the slot holds',
+      { timeline: 1, segno: 7n },
+      0xa000100n,
+      1,
+      { start: { timeline: 1, segno: 10n } },
+    ],
+    [
+      'on the server timeline after a failover',
+      { timeline: 1, segno: 7n },
+      0xa000100n,
+      2,
+      { start: { timeline: 2, segno: 10n } },
+    ],
+    [
+      'no gap to accept: right after the archive, as always',
+      { timeline: 1, segno: 7n },
+      0x7000100n,
+      1,
+      { start: { timeline: 1, segno: 8n } },
+    ],
+  ] as const)('%s', (_what, newestArchived, slotRestartLsn, serverTimeline, expected) => {
+    expect(streamStart({ newestArchived, slotRestartLsn, serverTimeline, acceptGap: true, segmentBytes: SEG })).toEqual(expected);
   });
 });
 

@@ -238,6 +238,10 @@ export function buildProgram(run: (action: () => Promise<void>) => Promise<void>
     .command('start')
     .description('start archiving (idempotent): pg_receivewal into S3, supervised by Temporal')
     .option('--server <id>', 'one server of WAL_ARCHIVE (default: all)')
+    .option(
+      '--accept-gap',
+      'go on past a gap archiving stopped at (a slot the server gave up): from what the server still has; take a base backup after',
+    )
     .action((opts) => run(async () => (await import('./commands/wal')).runWalStart(ctx(), opts)));
   wal
     .command('stop')

@@ -62,6 +62,11 @@ export function streamStart(input: {
   slotRestartLsn: bigint;
   /** The slot was missing and has just been created. */
   slotCreated?: boolean;
+  /**
+   * An operator accepted the gap a lost slot left (wal start --accept-gap): archiving goes on
+   * from what the slot holds, and a new base backup starts a new recoverable window.
+   */
+  acceptGap?: boolean;
   serverTimeline: number;
   /** The server's timeline history (empty on timeline 1). */
   serverHistory?: TimelineSwitch[];
@@ -82,12 +87,17 @@ export function streamStart(input: {
       if (next.segno > forkSegment) next = { timeline: after, segno: forkSegment };
     }
   }
+  if (slotSegment > next.segno && input.acceptGap) return { start: { timeline: input.serverTimeline, segno: slotSegment } };
   if (slotSegment > next.segno && !input.slotCreated)
     return {
-      gap: `the archive ends before ${segmentName(next, input.segmentBytes)} but the replication slot only holds WAL from ${formatLsn(input.slotRestartLsn)}: WAL from ${formatLsn(segmentStart(next.segno, input.segmentBytes))} to there is lost (was the slot dropped or advanced by hand?); take a new base backup to start a new recoverable window`,
+      gap: `the archive ends before ${segmentName(next, input.segmentBytes)} but the replication slot only holds WAL from ${formatLsn(input.slotRestartLsn)}: WAL from ${formatLsn(segmentStart(next.segno, input.segmentBytes))} to there is lost (was the slot dropped or advanced by hand?); ${AFTER_A_GAP}`,
     };
   return { start: next };
 }
+
+/** What to do once the archive has a gap: go on past it, then make a recoverable window after it. */
+export const AFTER_A_GAP =
+  'go on archiving past the gap (pgwarden wal start --accept-gap), then take a new base backup (pgwarden basebackup) to start a new recoverable window';
 
 /** PostgreSQL replication slot names: lower-case letters, digits and underscores, at most 63. */
 export function slotNameFor(server: string): string {

@@ -1,7 +1,10 @@
 /**
  * The daily check of a server's point-in-time archive, as a plain function: is there a base
- * backup, and is every WAL segment from the oldest one's start to the newest segment stored,
- * along the newest timeline? The recoverable window, and one line per problem.
+ * backup, and is every WAL segment from a base backup's start to the newest segment stored,
+ * along the newest timeline? The recoverable window (from the oldest base backup that reaches
+ * the end), one line per problem, and one per note: a gap before a newer base backup (a slot
+ * given up, then `wal start --accept-gap` and a base backup) only cuts the older windows short,
+ * which nothing can mend, so it is said, not failed on every day until retention drops them.
  */
 import type { BaseBackupManifest } from './base-backup';
 import { formatLsn, parseLsn, TimelineSwitch } from './wal-names';
@@ -15,6 +18,8 @@ export interface PitrStatus {
   walSegments: number;
   firstMissing: string | null;
   problems: string[];
+  /** What is worth knowing but not failing on: a gap older base backups cannot recover past (absent from older workers). */
+  notes?: string[];
 }
 
 export function pitrCheck(
@@ -34,6 +39,7 @@ export function pitrCheck(
       problems: [
         `no base backup of ${server} exists, so no point in time can be restored; run pgwarden basebackup (pgwarden schedules apply adds a weekly one)`,
       ],
+      notes: [],
     };
   const oldest = sorted[0];
   const timeline = Math.max(oldest.start.timeline, ...wal.histories.keys());
@@ -46,12 +52,22 @@ export function pitrCheck(
       stored: segments,
       segmentBytes: b.serverInfo.segmentBytes,
     });
-  const c = from(oldest);
+  // The window starts at the oldest base backup whose WAL reaches the end; with none, the oldest's, up to its gap.
+  const whole = sorted.find((b) => !from(b).firstMissing);
+  const first = whole ?? oldest;
+  const c = from(first);
   const problems: string[] = [];
   if (c.firstMissing)
     problems.push(
       `the WAL archive of ${server} has a gap (${c.gaps.join(', ')}): ${gapMessage(c)}; points after it are recoverable only from a newer base backup`,
     );
+  const notes: string[] = [];
+  if (first !== oldest) {
+    const early = from(oldest);
+    notes.push(
+      `the WAL archive of ${server} has a gap before base backup ${first.backupId} (${early.gaps.join(', ')}): older base backups recover only up to ${formatLsn(early.reachableUntil)}, and no point in the gap can be restored`,
+    );
+  }
   // From the newest base backup on (a gap before it does not stop recovery from it).
   const newest = sorted.at(-1)!;
   const fromNewest = from(newest);
@@ -62,9 +78,10 @@ export function pitrCheck(
   return {
     server,
     baseBackups: sorted.length,
-    window: { from: oldest.finishedAt, fromBackup: oldest.backupId, toLsn: formatLsn(c.reachableUntil) },
+    window: { from: first.finishedAt, fromBackup: first.backupId, toLsn: formatLsn(c.reachableUntil) },
     walSegments: c.found,
     firstMissing: c.firstMissing ?? null,
     problems,
+    notes,
   };
 }

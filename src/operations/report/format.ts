@@ -94,5 +94,6 @@ function pitrLine(p: PitrStatus): string {
   const window = p.window
     ? `from ${p.window.from.slice(0, 19).replace('T', ' ')} UTC (${p.window.fromBackup}) to WAL ${p.window.toLsn}`
     : 'none';
-  return `  point in time window ${window}; ${p.baseBackups} base backup(s), ${p.walSegments} WAL segment(s)${p.problems.length ? `; ${p.problems.join('; ')}` : ''}`;
+  const said = [...p.problems, ...(p.notes ?? [])];
+  return `  point in time window ${window}; ${p.baseBackups} base backup(s), ${p.walSegments} WAL segment(s)${said.length ? `; ${said.join('; ')}` : ''}`;
 }

@@ -25,6 +25,7 @@ export function formatVerifyResult(r: VerifyResult): string {
     ? [
         `point-in-time archive: ${r.pitr.problems.length ? 'FAILED' : 'PASSED'} (${r.pitr.baseBackups} base backup(s), ${r.pitr.walSegments} WAL segment(s)${r.pitr.window ? `, window from ${r.pitr.window.from} to WAL ${r.pitr.window.toLsn}` : ''})`,
         ...r.pitr.problems.map((p) => `  failed:  ${p}`),
+        ...(r.pitr.notes ?? []).map((n) => `  note:    ${n}`),
       ]
     : [];
   const base = r.baseBackup ? [describeBaseVerification(r.baseBackup)] : [];

@@ -35,18 +35,18 @@ export function walServers(config: Config, given?: string): string[] {
   return [given];
 }
 
-export async function runWalStart(ctx: CommandContext, options: { server?: string }): Promise<void> {
+export async function runWalStart(ctx: CommandContext, options: { server?: string; acceptGap?: boolean }): Promise<void> {
   const config = ctx.config();
   const names = walServers(config, options.server);
   await ctx.withTemporalClient(async (client) => {
     for (const server of names) {
-      const line = await startArchiving(client, config, server);
+      const line = await startArchiving(client, config, server, options.acceptGap === true);
       process.stdout.write(`${line}\n`);
     }
   });
 }
 
-async function startArchiving(client: Client, config: Config, server: string): Promise<string> {
+async function startArchiving(client: Client, config: Config, server: string, acceptGap: boolean): Promise<string> {
   const id = walArchiveId(server);
   try {
     const run = await startRun(client, config, {
@@ -54,7 +54,14 @@ async function startArchiving(client: Client, config: Config, server: string): P
       operation: 'wal-archive',
       database: server,
       fixedId: id,
-      args: [{ server, maxLagSeconds: config.wal.maxLagSeconds, ...hostQueueInput(config, server) }],
+      args: [
+        {
+          server,
+          maxLagSeconds: config.wal.maxLagSeconds,
+          ...hostQueueInput(config, server),
+          ...(acceptGap ? { acceptGap } : {}),
+        },
+      ],
       summary: `WAL archiving of ${server}`,
     });
     const started = `${server}: archiving started (workflow ${run.id}${run.link ? `, ${run.link}` : ''})`;
