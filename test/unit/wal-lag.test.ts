@@ -148,7 +148,10 @@ describe('walWatchNotice', () => {
       severity: 'info',
       title: 'WAL archive of shop caught up',
     });
-    expect(walWatchNotice({ kind: 'stopped', server: 'shop', reason: 'gap' }).action).toMatch(/pgwarden basebackup/);
+    // Archiving before the base backup, which refuses while archiving is stopped.
+    expect(walWatchNotice({ kind: 'stopped', server: 'shop', reason: 'gap' }).action).toMatch(
+      /start archiving again \(pgwarden wal start; after a gap, pgwarden wal start --accept-gap\), then take a new base backup \(pgwarden basebackup\)$/,
+    );
   });
 });
 

@@ -46,7 +46,8 @@ export function walWatchNotice(e: WalWatchEvent): Notice {
           ['Reason', e.reason],
         ],
         action:
-          'point-in-time recovery cannot reach past this: fix the reason above, take a new base backup (pgwarden basebackup) and start archiving again (pgwarden wal start)',
+          // Archiving first: a base backup refuses while archiving is stopped.
+          'point-in-time recovery cannot reach past this: fix the reason above and start archiving again (pgwarden wal start; after a gap, pgwarden wal start --accept-gap), then take a new base backup (pgwarden basebackup)',
       };
   }
 }
