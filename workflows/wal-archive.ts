@@ -45,7 +45,7 @@ export interface WalArchiveInput {
   newestArchived?: string;
   /** Carried across continue-as-new: the watchdog's state. */
   watch?: LagWatchState;
-  /** wal start --accept-gap: the first round goes on past a gap; not carried across continue-as-new. */
+  /** wal start --accept-gap: the first round that runs goes on past a gap; later rounds do not. */
   acceptGap?: boolean;
 }
 
@@ -127,7 +127,8 @@ export async function WalArchiveWorkflow(input: WalArchiveInput): Promise<WalArc
   if (CancellationScope.current().consideredCancelled) return stopped();
   return continueAsNew<typeof WalArchiveWorkflow>({
     ...input,
-    acceptGap: undefined,
+    // Still to do only if no round of this run got to run (none was taken by a worker).
+    acceptGap: acceptGap || undefined,
     newestArchived,
     ...(watch ? { watch } : {}),
   });
