@@ -6,11 +6,12 @@
  */
 import { randomUUID } from 'node:crypto';
 import { log } from '@temporalio/activity';
-import { connectDatabase, libpqEnvironment } from '../src/infra/postgres/client';
+import { connectDatabase } from '../src/infra/postgres/client';
 import { requireDatabase } from '../src/infra/config/config';
 import { BackupError, ConfigError } from '../src/infra/errors/errors';
 import { installedBinDir, pgProgram } from '../src/infra/postgres/binaries';
-import { dumpCompatibility, parseToolMajor, serverMajor } from '../src/infra/postgres/versions';
+import { dumpCompatibility, dumpFits, parseToolMajor, serverMajor } from '../src/infra/postgres/versions';
+import { toolVersion } from '../src/infra/postgres/tool-version';
 import { runCommand } from '../src/infra/process/run-command';
 import { compressCommand, compressedByPgDump } from '../src/infra/compression/compression';
 import { ActivityDeps } from './deps';
@@ -70,18 +71,8 @@ export function preflightActivity(deps: ActivityDeps) {
 
     // With versions side by side, the newest whose dumps fit this server.
     const server = serverMajor(versionNum);
-    const pgDumpPath = pgProgram('pg_dump', config.tools.pgBinDir, (major) => dumpCompatibility(major, server).ok);
-    let pgDumpVersion: string;
-    try {
-      pgDumpVersion = (
-        await runCommand(pgDumpPath, ['--version'], { env: libpqEnvironment(target), timeoutMs: 10_000 })
-      ).stdout.trim();
-    } catch (err) {
-      // The worker's installation, not the database: a configuration failure (exit 78), as a missing compressor.
-      throw new ConfigError([
-        `pg_dump is not usable on this worker (${(err as Error).message}); install the PostgreSQL client tools or set PG_BIN_DIR`,
-      ]);
-    }
+    const pgDumpPath = pgProgram('pg_dump', config.tools.pgBinDir, dumpFits([server]));
+    const pgDumpVersion = await toolVersion('pg_dump', pgDumpPath);
     const dumpMajor = parseToolMajor(pgDumpVersion);
     if (dumpMajor === undefined) throw new BackupError(`cannot read the version of ${pgDumpPath} ("${pgDumpVersion}")`);
     // The worker's tools do not fit the server: its installation, a configuration failure (exit 78).

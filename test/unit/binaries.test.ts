@@ -5,6 +5,8 @@ import { join } from 'node:path';
 import { chooseToolMajor, installedBinDir, pgProgram, toolsVary } from '../../src/infra/postgres/binaries';
 import { dumpCompatibility, restoreToolProblem } from '../../src/infra/postgres/versions';
 import { clusterFits } from '../../src/infra/postgres/instance';
+import { toolVersion } from '../../src/infra/postgres/tool-version';
+import { ConfigError } from '../../src/infra/errors/errors';
 
 describe('chooseToolMajor', () => {
   const dumpsFor = (server: number) => (m: number) => dumpCompatibility(m, server).ok;
@@ -60,5 +62,26 @@ describe('clusterFits', () => {
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
+  });
+});
+
+describe('toolVersion', () => {
+  it('reads the version line of a program that runs', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'tool-version-'));
+    try {
+      const program = join(dir, 'pg_restore');
+      writeFileSync(program, '#!/bin/sh\necho "pg_restore (PostgreSQL) 16.4"\n', { mode: 0o755 });
+      await expect(toolVersion('pg_restore', program)).resolves.toBe('pg_restore (PostgreSQL) 16.4');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('calls a program that cannot run a configuration failure naming the fix', async () => {
+    const failure = toolVersion('pg_receivewal', '/nonexistent/pg_receivewal');
+    await expect(failure).rejects.toBeInstanceOf(ConfigError);
+    await expect(failure).rejects.toThrow(
+      /^pg_receivewal is not usable on this worker \(.+\); install the PostgreSQL client tools or set PG_BIN_DIR$/,
+    );
   });
 });

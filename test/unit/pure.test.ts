@@ -1,6 +1,7 @@
 import { renderEmail, renderSlack } from '../../src/infra/notify/notice';
 import {
   dumpCompatibility,
+  dumpFits,
   parseToolMajor,
   restoreToolProblem,
   serverMajor,
@@ -45,6 +46,16 @@ describe('PostgreSQL versions', () => {
     if (expected === 'ok') expect(c).toEqual({ ok: true });
     else expect(!c.ok && c.reason).toContain(expected);
   });
+
+  it.each([
+    // pg_dump, the servers it must fit (a table recovery: the copy and the live server), fits
+    [15, [15], true],
+    [18, [18], true],
+    [18, [15, 18], false], // 18's dumps SET transaction_timeout, which 15 rejects
+    [16, [15, 16], true],
+    [15, [15, 16], false], // too old to dump 16
+    [16, [], true],
+  ])('pg_dump %i for servers %j fits: %s', (dump, servers, fits) => expect(dumpFits(servers)(dump)).toBe(fits));
 
   it.each([
     // pg_restore, pg_dump that wrote the backup (undefined: unknown), target server: ok or the problem's start

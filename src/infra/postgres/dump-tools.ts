@@ -7,12 +7,12 @@
 import { toolsVary } from './binaries';
 import type { DatabaseTarget } from '../config/databases';
 import { connectDatabase, readServerMajor } from './client';
-import { dumpCompatibility } from './versions';
+import { dumpFits } from './versions';
 
 export async function dumpToolsFit(servers: DatabaseTarget[], pgBinDir?: string): Promise<(major: number) => boolean> {
   if (!toolsVary(pgBinDir)) return () => true;
   const majors = await Promise.all(servers.map(serverMajorOf));
-  return (major) => majors.every((server) => dumpCompatibility(major, server).ok);
+  return dumpFits(majors);
 }
 
 /** The server's major version, over a connection of its own. */

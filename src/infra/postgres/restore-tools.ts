@@ -5,10 +5,9 @@
  * side by side, the newest that fits the backup and the server is chosen.
  */
 import type { Client } from 'pg';
-import { ConfigError } from '../errors/errors';
-import { runCommand } from '../process/run-command';
 import { installedBinDir, pgProgram } from './binaries';
 import { readServerMajor } from './client';
+import { toolVersion } from './tool-version';
 import { parseToolMajor, restoreToolProblem } from './versions';
 
 export interface RestoreTools {
@@ -35,13 +34,6 @@ export async function restoreTools(
   const psql = pgProgram('psql', pgBinDir, fits);
   if (pgDump?.format !== 'custom')
     return { pgRestore, psql, problem: restoreToolProblem(undefined, dumpMajor, server, installed) };
-  const version = await runCommand(pgRestore, ['--version'], { timeoutMs: 10_000 }).then(
-    (r) => r.stdout.trim(),
-    (err: Error) => {
-      throw new ConfigError([
-        `pg_restore is not usable on this worker (${err.message}); install the PostgreSQL client tools or set PG_BIN_DIR`,
-      ]);
-    },
-  );
+  const version = await toolVersion('pg_restore', pgRestore);
   return { pgRestore, psql, problem: restoreToolProblem(parseToolMajor(version), dumpMajor, server, installed) };
 }

@@ -4,9 +4,8 @@
  * refuse in one line naming the tools to install (exit 78): not a process that exits at once
  * on every retry.
  */
-import { ConfigError } from '../errors/errors';
-import { runCommand } from '../process/run-command';
 import { installedBinDir, pgProgram } from './binaries';
+import { toolVersion } from './tool-version';
 import { parseToolMajor, serverMajor, streamingToolProblem } from './versions';
 
 export async function streamingTool(
@@ -15,14 +14,7 @@ export async function streamingTool(
   pgBinDir?: string,
 ): Promise<{ program: string; version: string; problem?: string }> {
   const program = pgProgram(name, pgBinDir);
-  const version = await runCommand(program, ['--version'], { timeoutMs: 10_000 }).then(
-    (r) => r.stdout.trim(),
-    (err: Error) => {
-      throw new ConfigError([
-        `${name} is not usable on this worker (${err.message}); install the PostgreSQL client tools or set PG_BIN_DIR`,
-      ]);
-    },
-  );
+  const version = await toolVersion(name, program);
   const problem = streamingToolProblem(name, parseToolMajor(version) ?? 0, serverMajor(serverVersionNum), (major) =>
     installedBinDir(major, pgBinDir),
   );

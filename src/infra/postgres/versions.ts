@@ -46,6 +46,11 @@ export function dumpCompatibility(
   return { ok: true };
 }
 
+/** Whether a pg_dump major may run for all these servers: each can give and take back its dumps. */
+export function dumpFits(servers: number[]): (major: number) => boolean {
+  return (major) => servers.every((server) => dumpCompatibility(major, server).ok);
+}
+
 /**
  * pg_dump and pg_restore 17+ begin every session with `SET transaction_timeout = 0`, a setting
  * older servers reject: their dumps load only into PostgreSQL 17+.
