@@ -6,7 +6,7 @@
  * workflow-safe.
  */
 import { cell, EVIDENCE_KIND, Objective, time } from '../dr/evidence';
-import { restoreObjective, RecoveryStep, stepsMarkdown, timedSteps } from '../table-recovery/evidence';
+import { outcomeRows, restoreObjective, RecoveryStep, stepsMarkdown, timedSteps } from '../table-recovery/evidence';
 
 export interface RestoreEvidence {
   kind: typeof EVIDENCE_KIND;
@@ -83,13 +83,7 @@ export function restoreMarkdown(r: RestoreEvidence): string {
     `| data not brought back | ${r.dataLoss ? cell(r.dataLoss) : '–'} |`,
     `| started | ${time(r.startedAt)} |`,
     `| finished | ${time(r.finishedAt)} |`,
-    ...(r.approval
-      ? [
-          `| approval | ${r.approval.approvedBy ? `approved by ${cell(r.approval.approvedBy)}` : r.approval.rejectedBy ? `rejected by ${cell(r.approval.rejectedBy)}` : 'none given'} |`,
-        ]
-      : []),
-    ...(r.failure ? [`| failure | ${cell(r.failure)} |`] : []),
-    `| ${o.objective} | ${o.measured}: ${o.met === null ? 'not measured' : o.met ? 'met' : '**missed**'} |`,
+    ...outcomeRows(r, o),
     '',
     ...stepsMarkdown(r.steps),
     '',

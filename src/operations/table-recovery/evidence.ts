@@ -114,6 +114,23 @@ export function restoreObjective(ms: number, failure: string | null): Objective 
   };
 }
 
+/** The last rows of a recovery report's table: who approved it, how it failed, and its time against the objective. */
+export function outcomeRows(
+  r: { approval: { approvedBy: string | null; rejectedBy: string | null } | null; failure: string | null },
+  o: Objective,
+): string[] {
+  const a = r.approval;
+  return [
+    ...(a
+      ? [
+          `| approval | ${a.approvedBy ? `approved by ${cell(a.approvedBy)}` : a.rejectedBy ? `rejected by ${cell(a.rejectedBy)}` : 'none given'} |`,
+        ]
+      : []),
+    ...(r.failure ? [`| failure | ${cell(r.failure)} |`] : []),
+    `| ${o.objective} | ${o.measured}: ${o.met === null ? 'not measured' : o.met ? 'met' : '**missed**'} |`,
+  ];
+}
+
 /** The "Steps" section of a recovery's markdown report. */
 export function stepsMarkdown(steps: Array<RecoveryStep & { seconds: number | null }>): string[] {
   return [
@@ -141,13 +158,7 @@ export function tableRecoveryMarkdown(r: TableRecoveryEvidence): string {
     `| not recovered before the target | ${r.lossSeconds === null ? '–' : `${r.lossSeconds.toFixed(3)} s of commits at most`} |`,
     `| started | ${time(r.startedAt)} |`,
     `| finished | ${time(r.finishedAt)} |`,
-    ...(r.approval
-      ? [
-          `| approval | ${r.approval.approvedBy ? `approved by ${cell(r.approval.approvedBy)}` : r.approval.rejectedBy ? `rejected by ${cell(r.approval.rejectedBy)}` : 'none given'} |`,
-        ]
-      : []),
-    ...(r.failure ? [`| failure | ${cell(r.failure)} |`] : []),
-    `| ${o.objective} | ${o.measured}: ${o.met === null ? 'not measured' : o.met ? 'met' : '**missed**'} |`,
+    ...outcomeRows(r, o),
     '',
     '## Tables',
     '',
