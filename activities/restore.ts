@@ -32,6 +32,7 @@ import {
 } from '../src/operations/restore/restore-plan';
 import { compareRowCounts, describeDifference } from '../src/operations/verify/verification';
 import { RestoreOutcome, restoreNotice } from '../src/operations/restore/notices';
+import { tablespacePlan, type TablespacePlan } from '../src/operations/restore/tablespaces';
 import { connectDatabase } from '../src/infra/postgres/client';
 import { requireDatabase, testRestoreServer } from '../src/infra/config/config';
 import { DatabaseTarget } from '../src/infra/config/databases';
@@ -87,6 +88,8 @@ export interface RestoreDatabaseResult {
   restoreMs: number;
   tables: number;
   rowCountsChecked: boolean;
+  /** What was not given back as the backup had it (a missing tablespace, a role's setting), one line each. */
+  warnings?: string[];
 }
 
 /**
@@ -156,6 +159,7 @@ export function restoreActivities(deps: ActivityDeps) {
     run: RunRef,
     progress: LoadProgress,
     noOwner: boolean,
+    noTablespaces: boolean,
     tools: RestoreTools,
   ): Promise<void> {
     const signal = Context.current().cancellationSignal;
@@ -177,6 +181,7 @@ export function restoreActivities(deps: ActivityDeps) {
           signal,
           run,
           noOwner,
+          noTablespaces,
           tools,
         },
         progress,
@@ -193,26 +198,25 @@ export function restoreActivities(deps: ActivityDeps) {
     mark: string,
     props: DatabaseProperties | undefined,
     noOwner: boolean,
-  ): Promise<void> {
+  ): Promise<TablespacePlan> {
     const existing = await databaseComment(admin, name);
     if (existing) {
       // Our own earlier attempt: start over. Anybody else's database: never touched.
       if (existing.comment !== mark) throw new UsageError(alreadyExists(name));
       await admin.query(`DROP DATABASE ${admin.escapeIdentifier(name)} WITH (FORCE)`);
     }
+    // Nothing recorded and the source gone: the server's defaults, tablespaces as the dump says.
+    let plan: TablespacePlan = { database: 'pg_default', keepRelationTablespaces: true, warnings: [] };
     if (!props) await admin.query(`CREATE DATABASE ${admin.escapeIdentifier(name)}`);
     else {
       const version = Number((await admin.query<{ v: string }>(`SELECT current_setting('server_version_num') AS v`)).rows[0].v);
-      const tablespace = (await admin.query('SELECT 1 FROM pg_tablespace WHERE spcname = $1', [props.tablespace])).rowCount
-        ? props.tablespace
-        : 'pg_default';
-      if (tablespace !== props.tablespace)
-        log.warn('the recorded tablespace does not exist here; the restored database uses pg_default', {
-          tablespace: props.tablespace,
-        });
-      await admin.query(createDatabaseStatement(name, { ...props, tablespace }, version, { owner: !noOwner }));
+      const here = (await admin.query<{ name: string }>('SELECT spcname AS name FROM pg_tablespace')).rows.map((r) => r.name);
+      plan = tablespacePlan(props, here);
+      await admin.query(createDatabaseStatement(name, { ...props, tablespace: plan.database }, version, { owner: !noOwner }));
     }
     await admin.query(`COMMENT ON DATABASE ${admin.escapeIdentifier(name)} IS ${admin.escapeLiteral(mark)}`);
+    for (const w of plan.warnings) log.warn(w);
+    return plan;
   }
 
   /** What the restored database should be around its contents: the backup's record, else the source's own now. */
@@ -457,7 +461,7 @@ export function restoreActivities(deps: ActivityDeps) {
         if (tools.problem) throw new ConfigError([tools.problem]);
         const props = await propertiesFor(server, manifest);
         ctx.heartbeat({ step: `creating ${loadName}` });
-        await createFresh(admin, loadName, mark, props, noOwner);
+        const spaces = await createFresh(admin, loadName, mark, props, noOwner);
         created = true;
         await loadInto(
           server,
@@ -467,6 +471,7 @@ export function restoreActivities(deps: ActivityDeps) {
           { workflowId: input.workflowId, runId: input.runId },
           loaded,
           noOwner,
+          !spaces.keepRelationTablespaces,
           tools,
         );
         const restoreMs = Date.now() - started;
@@ -485,8 +490,12 @@ export function restoreActivities(deps: ActivityDeps) {
         }
         // Complete: its own comment replaces the restore's mark (the janitor leaves it alone).
         ctx.heartbeat({ step: `giving ${loadName} its owner's privileges, settings and comment` });
-        await finalize(admin, loadName, props, noOwner);
-        if (input.mode === 'new') return { restoredInto: loadName, keptAs: null, restoreMs, tables, rowCountsChecked: checked };
+        const notRestored = await finalize(admin, loadName, props, noOwner);
+        // What differs from the backup on purpose: said in the result, not only in the worker's log.
+        const warnings = [...spaces.warnings, ...notRestored];
+        const said = warnings.length ? { warnings } : {};
+        if (input.mode === 'new')
+          return { restoredInto: loadName, keptAs: null, restoreMs, tables, rowCountsChecked: checked, ...said };
 
         // In place: swap the loaded database in, keeping the old one under another name.
         const kept = keptName(input.targetName, input.source.backupId);
@@ -508,7 +517,7 @@ export function restoreActivities(deps: ActivityDeps) {
         );
         swapped = true;
         log.info('restored in place', { database: input.targetName, keptAs: kept, backupId: input.source.backupId });
-        return { restoredInto: input.targetName, keptAs: kept, restoreMs, tables, rowCountsChecked: checked };
+        return { restoredInto: input.targetName, keptAs: kept, restoreMs, tables, rowCountsChecked: checked, ...said };
       } catch (err) {
         // Never leave a half-loaded database behind; never drop one that was swapped in, or one that is not ours.
         if (created && !swapped)

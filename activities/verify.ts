@@ -261,6 +261,8 @@ export function verifyActivities(deps: ActivityDeps) {
             // A throw-away copy, perhaps on a server without the application's roles.
             noAcl: true,
             noOwner: true,
+            // Nor tablespaces: the test-restore server need not have production's.
+            noTablespaces: true,
             signal: ctx.cancellationSignal,
             run: { workflowId: input.workflowId, runId: input.runId },
             tools,

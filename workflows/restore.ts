@@ -61,6 +61,8 @@ export interface RestoreResult {
   backupAgeHours: number | null;
   withinRto: boolean;
   rowCountsChecked: boolean;
+  /** What was not given back as the backup had it (a tablespace missing on this server, a role's setting). */
+  warnings?: string[];
   /** Where the run's evidence report is stored (JSON and markdown). */
   evidence?: { json: string; markdown: string } | null;
 }
@@ -282,6 +284,7 @@ export async function RestoreWorkflow(input: RestoreInput): Promise<RestoreResul
       backupAgeHours: figures.backupAgeHours,
       withinRto: figures.withinRto,
       rowCountsChecked: restored.rowCountsChecked,
+      ...(restored.warnings ? { warnings: restored.warnings } : {}),
     };
   } catch (err) {
     const loadWasTried = status.step === 'restoring';

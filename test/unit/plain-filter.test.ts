@@ -13,8 +13,10 @@ const dump = [
   'ALTER SCHEMA app OWNER TO app_owner;',
   '',
   '--',
-  '-- Name: orders; Type: TABLE; Schema: app; Owner: app_owner',
+  '-- Name: orders; Type: TABLE; Schema: app; Owner: app_owner; Tablespace: fast',
   '--',
+  '',
+  'SET default_tablespace = fast;',
   '',
   'CREATE TABLE app.orders (',
   '    id integer,',
@@ -28,10 +30,13 @@ const dump = [
   '-- Data for Name: orders; Type: TABLE DATA; Schema: app; Owner: app_owner',
   '--',
   '',
+  "SET default_tablespace = '';",
+  '',
   'COPY app.orders (id, note) FROM stdin;',
   '1\tGRANT ALL ON everything TO everyone;',
   '2\tALTER TABLE x OWNER TO y;',
   '3\tnaïve ✓',
+  '4\tSET default_tablespace = fast;',
   '\\.',
   '',
   '',
@@ -55,7 +60,7 @@ const dump = [
 ].join('\n');
 
 /** Feeds the dump in small chunks, so lines and characters are split across them. */
-const filtered = (options: { noOwner: boolean; noAcl: boolean }) =>
+const filtered = (options: { noOwner: boolean; noAcl: boolean; noTablespaces?: boolean }) =>
   text(
     Readable.from(
       Array.from({ length: Math.ceil(Buffer.byteLength(dump) / 7) }, (_, i) => Buffer.from(dump).subarray(i * 7, i * 7 + 7)),
@@ -80,5 +85,13 @@ describe('plain SQL without owners or privileges', () => {
     expect(out).toContain('1\tGRANT ALL ON everything TO everyone;');
     expect(out).toContain('CREATE TABLE app.orders (');
     expect(out.endsWith('-- PostgreSQL database dump complete\n')).toBe(true);
+  });
+
+  it("leaves out SET default_tablespace to any but the database's own, never COPY rows", async () => {
+    const out = await filtered({ noOwner: false, noAcl: false, noTablespaces: true });
+    expect(out).not.toMatch(/^SET default_tablespace = fast;$/m);
+    expect(out).toContain("\nSET default_tablespace = '';\n");
+    expect(out).toContain('4\tSET default_tablespace = fast;');
+    expect(out).toBe(dump.replace('SET default_tablespace = fast;\n', ''));
   });
 });

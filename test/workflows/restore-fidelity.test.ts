@@ -7,6 +7,11 @@
  * as the stack's superuser and as a least-privileged backup user.
  */
 import { execFileSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { formatRestoreResult } from '../../src/app/cli/commands/restore';
+import { handOver, instanceUser } from '../../src/infra/postgres/instance';
 import { describeFailure } from '../../src/app/cli/failure';
 import { connectDatabase, libpqEnvironment } from '../../src/infra/postgres/client';
 import { DatabaseProperties, readDatabaseProperties } from '../../src/infra/postgres/database-properties';
@@ -300,6 +305,51 @@ describe('restore fidelity (dev server, real PostgreSQL and S3)', () => {
       ).result();
       suite.track(inPlace.keptAs!);
       expect(await snapshot(db)).toEqual(before);
+    },
+  );
+
+  it.each(['custom', 'plain'])(
+    "%s format: tables go back into their tablespace, or into the database's own on a server without it",
+    async (format) => {
+      const db = await productionLike();
+      const space = `fid_ts_${sfx}_${format}`;
+      const dir = mkdtempSync(join(tmpdir(), 'pgwarden-tablespace-'));
+      handOver(dir, instanceUser());
+      const copy = `${db}_copy`;
+      const elsewhere = `${db}_elsewhere`;
+      suite.track(elsewhere);
+      const dropAll = async () => {
+        await withClient('postgres', (c) => c.query(`DROP DATABASE IF EXISTS ${copy} WITH (FORCE)`));
+        await withClient(db, (c) => c.query('ALTER TABLE app.orders SET TABLESPACE pg_default'));
+        await withClient('postgres', (c) => c.query(`DROP TABLESPACE IF EXISTS ${space}`));
+      };
+      try {
+        await withClient('postgres', (c) => c.query(`CREATE TABLESPACE ${space} LOCATION '${dir}'`));
+        await withClient(db, (c) => c.query(`ALTER TABLE app.orders SET TABLESPACE ${space}`));
+        const { taskQueue } = await suite.workerFor(db, { BACKUP_FORMAT: format });
+        const before = await snapshot(db);
+        expect(before.properties.relationTablespaces).toEqual([space]);
+        const backup = await suite.backup(db, taskQueue);
+
+        // Where the tablespace exists, the table is in it again and nothing differs.
+        const same: RestoreResult = await (await restore(db, taskQueue, { file: backup.backupId, newDatabase: copy })).result();
+        expect(await snapshot(copy)).toEqual(before);
+        expect(same.warnings).toBeUndefined();
+
+        // A server without it (a staging server laid out otherwise): the rows all back, in the database's own, said.
+        await dropAll();
+        const moved: RestoreResult = await (
+          await restore(db, taskQueue, { file: backup.backupId, newDatabase: elsewhere })
+        ).result();
+        const warning = `tablespace ${space} does not exist on this server: every table and index was restored into the database's tablespace (pg_default)`;
+        expect(moved.warnings).toEqual([warning]);
+        expect(formatRestoreResult(moved).split('\n')).toContain(`warning    ${warning}`);
+        expect(await tableFingerprints(elsewhere)).toEqual(before.rows);
+        expect((await propertiesOf(elsewhere)).relationTablespaces).toEqual([]);
+      } finally {
+        await dropAll().catch(() => undefined);
+        rmSync(dir, { recursive: true, force: true });
+      }
     },
   );
 

@@ -4,7 +4,11 @@
  * temporary databases never outlive their run.
  */
 import { DeleteObjectCommand, GetObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { Readable, Transform } from 'node:stream';
+import { handOver, instanceUser } from '../../src/infra/postgres/instance';
 import { createActivities } from '../../activities';
 import { createActivityDeps } from '../../activities/deps';
 import { BackupStore } from '../../src/operations/catalog/store';
@@ -261,6 +265,40 @@ describe('VerifyBackupWorkflow (dev server, real PostgreSQL and S3)', () => {
     await withClient(db, (c) => c.query(`REASSIGN OWNED BY ${role} TO CURRENT_USER; DROP OWNED BY ${role}; DROP ROLE ${role}`));
     const result = await verify(db, taskQueue, { backupId: b.backupId });
     expect(result.verified[0]).toMatchObject({ status: 'passed', failures: [] });
+  });
+
+  it.each(['plain', 'custom'])('verifies a %s backup on a server without the tablespace its tables were in', async (format) => {
+    const db = await freshDatabase('awkward.sql');
+    const space = `ts_${uniqueSuffix()}`;
+    const dir = mkdtempSync(join(tmpdir(), 'pgwarden-tablespace-'));
+    handOver(dir, instanceUser());
+    try {
+      await withClient('postgres', (c) => c.query(`CREATE TABLESPACE ${space} LOCATION '${dir}'`));
+      await withClient(db, (c) =>
+        c.query(
+          `ALTER TABLE inventory.items SET TABLESPACE ${space}; CREATE INDEX items_qty ON inventory.items (qty) TABLESPACE ${space}`,
+        ),
+      );
+      const { taskQueue } = await workerFor(db, { BACKUP_FORMAT: format });
+      const b = await backup(db, taskQueue);
+      // The test-restore server lacks the tablespace (as a separate VERIFY_DATABASE_URL server would).
+      await withClient(db, (c) =>
+        c.query(
+          `ALTER TABLE inventory.items SET TABLESPACE pg_default; ALTER INDEX inventory.items_qty SET TABLESPACE pg_default`,
+        ),
+      );
+      await withClient('postgres', (c) => c.query(`DROP TABLESPACE ${space}`));
+      const result = await verify(db, taskQueue, { backupId: b.backupId });
+      expect(result.verified[0]).toMatchObject({ status: 'passed', failures: [] });
+    } finally {
+      await withClient(db, (c) =>
+        c.query(
+          `ALTER TABLE inventory.items SET TABLESPACE pg_default; ALTER INDEX inventory.items_qty SET TABLESPACE pg_default`,
+        ),
+      ).catch(() => undefined);
+      await withClient('postgres', (c) => c.query(`DROP TABLESPACE IF EXISTS ${space}`)).catch(() => undefined);
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('lists table by table where the restored counts differ from the manifest', async () => {

@@ -17,6 +17,11 @@ export interface DatabaseProperties {
   /** The ICU (or builtin) locale, when the provider is not libc. */
   locale: string | null;
   tablespace: string;
+  /**
+   * The tablespaces its tables and indexes are in besides the database's own (pg_dump writes
+   * them as SET default_tablespace), sorted; absent from manifests written before it was recorded.
+   */
+  relationTablespaces?: string[];
   connectionLimit: number;
   /** pg_database.datacl as aclitem texts (`grantee=privileges/grantor`, grantee empty for PUBLIC); null is the default. */
   acl: string[] | null;
@@ -53,6 +58,12 @@ export async function readDatabaseProperties(client: Client): Promise<DatabasePr
       FROM pg_db_role_setting s JOIN pg_database d ON d.oid = s.setdatabase
      WHERE d.datname = current_database()
      ORDER BY 1 NULLS FIRST`);
+  // reltablespace 0 is the database's own; pg_global holds the shared catalogs, in every database.
+  const spaces = await client.query<{ name: string }>(`
+    SELECT DISTINCT t.spcname AS name
+      FROM pg_class c JOIN pg_tablespace t ON t.oid = c.reltablespace
+     WHERE c.reltablespace <> 0 AND t.spcname <> 'pg_global'
+     ORDER BY 1`);
   return {
     owner: r.owner,
     encoding: r.encoding,
@@ -63,6 +74,7 @@ export async function readDatabaseProperties(client: Client): Promise<DatabasePr
     // PostgreSQL 15-16 call it daticulocale, 17 datlocale.
     locale: ((r.d.datlocale ?? r.d.daticulocale) as string | null | undefined) ?? null,
     tablespace: r.tablespace,
+    relationTablespaces: spaces.rows.map((t) => t.name),
     connectionLimit: Number(r.d.datconnlimit),
     acl: r.acl,
     comment: r.comment,

@@ -1,7 +1,7 @@
 /**
- * For plain-SQL dumps, what `pg_restore --no-owner` and `--no-acl` do for the custom format:
- * leaves out `ALTER ... OWNER TO` statements, and the sections pg_dump marks `Type: ACL` or
- * `Type: DEFAULT ACL`. pg_dump writes each of those as whole lines at the start of a line;
+ * For plain-SQL dumps, what `pg_restore --no-owner`, `--no-acl` and `--no-tablespaces` do for
+ * the custom format: leaves out `ALTER ... OWNER TO` statements, the sections pg_dump marks
+ * `Type: ACL` or `Type: DEFAULT ACL`, and `SET default_tablespace` to any but the database's own. pg_dump writes each of those as whole lines at the start of a line;
  * COPY data is passed through untouched, whatever its rows hold.
  */
 import { Transform, TransformCallback } from 'node:stream';
@@ -10,10 +10,12 @@ import { StringDecoder } from 'node:string_decoder';
 export interface PlainFilterOptions {
   noOwner: boolean;
   noAcl: boolean;
+  noTablespaces?: boolean;
 }
 
 const OWNER = /^ALTER [A-Z ]+ .+ OWNER TO .+;$/;
 const SECTION = /^-- (?:Data for )?Name: .*; Type: ([A-Z ]+);/;
+const TABLESPACE = /^SET default_tablespace = (?!'';$).+;$/;
 const COPY_START = /^COPY .+ FROM stdin;$/;
 
 /** Decides line by line; keeps the state a plain dump needs (inside COPY data, inside an ACL section). */
@@ -36,6 +38,7 @@ export class PlainLineFilter {
     if (section) this.inAclSection = section[1] === 'ACL' || section[1] === 'DEFAULT ACL';
     if (this.options.noAcl && this.inAclSection && !line.startsWith('--') && line !== '') return false;
     if (this.options.noOwner && OWNER.test(line)) return false;
+    if (this.options.noTablespaces && TABLESPACE.test(line)) return false;
     return true;
   }
 }

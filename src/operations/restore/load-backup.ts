@@ -45,6 +45,8 @@ export interface LoadSpec {
   noAcl?: boolean;
   /** Skip ALTER ... OWNER TO: everything belongs to the user restoring (explicit --no-owner, test restores). */
   noOwner?: boolean;
+  /** Tables and indexes into the database's own tablespace (the server lacks theirs; test restores). */
+  noTablespaces?: boolean;
   /** The run loading it: names the decrypted file, so the janitor can tell a dead run's. */
   run: RunRef;
   /** The programs that load it, chosen for the backup and the server (restoreTools). */
@@ -75,7 +77,15 @@ export async function loadBackup(
       await withPlaintext(bucket, keyring, spec, objects[0], reads[0], async (plaintext) => {
         const sql = chain(plaintext, [
           ...decompressor(spec.compression),
-          ...(spec.noOwner || spec.noAcl ? [plainSqlFilter({ noOwner: spec.noOwner ?? false, noAcl: spec.noAcl ?? false })] : []),
+          ...(spec.noOwner || spec.noAcl || spec.noTablespaces
+            ? [
+                plainSqlFilter({
+                  noOwner: spec.noOwner ?? false,
+                  noAcl: spec.noAcl ?? false,
+                  noTablespaces: spec.noTablespaces ?? false,
+                }),
+              ]
+            : []),
         ]);
         await runToCompletion(spec.tools.psql, ['-q', '-v', 'ON_ERROR_STOP=1', `--dbname=${spec.database}`], env, {
           stdin: sql,
@@ -88,6 +98,7 @@ export async function loadBackup(
     const restoreArgs = (jobs: number | null, section?: string) => [
       ...(spec.noOwner ? ['--no-owner'] : []),
       ...(spec.noAcl ? ['--no-acl'] : []),
+      ...(spec.noTablespaces ? ['--no-tablespaces'] : []),
       ...(section ? [`--section=${section}`] : []),
       '--exit-on-error',
       ...(jobs ? [`--jobs=${jobs}`] : []),

@@ -38,6 +38,7 @@ export function formatRestoreResult(r: RestoreResult): string {
     `into       ${r.restoredInto}${r.keptAs ? ` (previous data kept as ${r.keptAs}; drop it when no longer needed)` : ''}`,
     ...(r.approvedBy ? [`approved   by ${r.approvedBy}`] : []),
     `checked    ${r.rowCountsChecked ? 'row counts match the manifest' : 'no manifest to check row counts against'}`,
+    ...(r.warnings ?? []).map((w) => `warning    ${w}`),
     `recovery   ${(r.recoveryMs / 60000).toFixed(1)} min (restore ${(r.restoreMs / 1000).toFixed(1)}s); ${OBJECTIVES.restore.text}: ${r.withinRto ? 'met' : 'MISSED'}`,
     `backup age ${r.backupAgeHours === null ? 'unknown' : `${r.backupAgeHours} h (${OBJECTIVES.dataLoss.text})`}`,
     ...(r.evidence ? [`report     ${r.evidence.markdown} (and .json)`] : []),
