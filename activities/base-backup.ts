@@ -8,7 +8,7 @@ import { Context, log } from '@temporalio/activity';
 import type { Client } from 'pg';
 import { requireDatabase } from '../src/infra/config/config';
 import { encryptorFor } from '../src/infra/crypto/encryptor';
-import { BackupError, ConfigError } from '../src/infra/errors/errors';
+import { BackupError, ConfigError, UsageError } from '../src/infra/errors/errors';
 import { compressionSuffix, pgBasebackupCompressArg } from '../src/infra/compression/compression';
 import { connectDatabase, libpqEnvironment } from '../src/infra/postgres/client';
 import { streamingTool } from '../src/infra/postgres/streaming-tools';
@@ -160,6 +160,22 @@ async function committedSince(client: Client, at: { snapshot: string; lsn: strin
   return rows[0].n > 0;
 }
 
+/**
+ * The copy is one tar stream of the main tablespace (pg_basebackup writes only one to a pipe,
+ * and pgwarden keeps no local copy of a cluster): a server with others is refused before
+ * anything starts, saying what to do, rather than failing in pg_basebackup.
+ */
+async function refuseOtherTablespaces(client: Client, server: string): Promise<void> {
+  const { rows } = await client.query<{ name: string }>(
+    `SELECT spcname AS name FROM pg_tablespace WHERE spcname NOT IN ('pg_default', 'pg_global') ORDER BY 1`,
+  );
+  if (!rows.length) return;
+  const names = rows.map((r) => r.name).join(', ');
+  throw new UsageError(
+    `${server}: base backups do not support tablespaces other than the main one yet, and this server has ${names}; move their tables and indexes into pg_default (ALTER TABLE ... SET TABLESPACE pg_default) and drop them, or rely on the nightly logical backups for this server`,
+  );
+}
+
 export function baseBackupActivities(deps: ActivityDeps) {
   return {
     async copyCluster(input: BaseBackupInput): Promise<BaseBackupCopy> {
@@ -180,7 +196,13 @@ export function baseBackupActivities(deps: ActivityDeps) {
       const [server] = await firstFailureInOrder([
         (async () => {
           const client = await connectDatabase(target);
-          return checkReplicationServer(client, input.server).finally(() => client.end().catch(() => undefined));
+          try {
+            const checked = await checkReplicationServer(client, input.server);
+            await refuseOtherTablespaces(client, input.server);
+            return checked;
+          } finally {
+            await client.end().catch(() => undefined);
+          }
         })(),
         // A copy nobody could decrypt with the original key is worse than none.
         proveActiveKey(bucket, deps.keyring),

@@ -31,6 +31,7 @@ import { sealWalFile, WAL_PLAIN_SHA256 } from '../../src/operations/pitr/wal-obj
 import { encryptorFor } from '../../src/infra/crypto/encryptor';
 import { uniqueDatabaseName } from '../support/databases';
 import { ScratchCluster, startScratchCluster } from '../support/scratch-cluster';
+import { handOver, instanceUser } from '../../src/infra/postgres/instance';
 import { stackConfig } from '../support/stack-env';
 import { bundledWorker, devServer, DevServer, uniqueSuffix, uniqueTaskQueue } from '../support/temporal';
 
@@ -229,6 +230,36 @@ it('refuses before copying anything when archiving of the server is not running,
     expect(await bucket.list(baseBackupFolder(t.config.storage!.prefix, t.db))).toEqual([]);
   });
 }, 120_000);
+
+it('refuses a server with a tablespace besides the main one before copying anything (exit 64)', async () => {
+  const t = await setUp('basets');
+  const space = `ts_${t.db}`;
+  const dir = mkdtempSync(join(tmpdir(), 'pgwarden-tablespace-'));
+  handOver(dir, instanceUser());
+  await cluster.query(`CREATE TABLESPACE ${space} LOCATION '${dir}'`);
+  try {
+    await t.worker.runUntil(async () => {
+      const err = await server.client.workflow
+        .execute(WorkflowType.baseBackup, {
+          taskQueue: t.taskQueue,
+          workflowId: `base-backup-${t.db}-${uniqueSuffix()}`,
+          args: [{ server: t.db }],
+        })
+        .catch((e: unknown) => e);
+      const failure = describeFailure(err);
+      expect(failure.exitCode).toBe(64);
+      expect(failure.lines.join(' ')).toContain(
+        `${t.db}: base backups do not support tablespaces other than the main one yet, and this server has ${space}; move their tables and indexes into pg_default`,
+      );
+      const bucket = new Bucket(t.config.storage!, createS3Client(t.config.storage!));
+      expect(await bucket.list(baseBackupFolder(t.config.storage!.prefix, t.db))).toEqual([]);
+      bucket.s3.destroy();
+    });
+  } finally {
+    await cluster.query(`DROP TABLESPACE ${space}`);
+    rmSync(dir, { recursive: true, force: true });
+  }
+}, 60_000);
 
 it('refuses a pg_basebackup older than 15 before copying anything (exit 78)', async () => {
   const bin = mkdtempSync(join(tmpdir(), 'pgwarden-oldbin-'));
