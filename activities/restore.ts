@@ -33,6 +33,8 @@ import {
 import { compareRowCounts, describeDifference } from '../src/operations/verify/verification';
 import { RestoreOutcome, restoreNotice } from '../src/operations/restore/notices';
 import { tablespacePlan, type TablespacePlan } from '../src/operations/restore/tablespaces';
+import { readGlobals } from '../src/operations/restore/globals';
+import { parseGlobals, planRoles, type RolesPlan } from '../src/infra/postgres/globals-roles';
 import { connectDatabase } from '../src/infra/postgres/client';
 import { requireDatabase, testRestoreServer } from '../src/infra/config/config';
 import { DatabaseTarget } from '../src/infra/config/databases';
@@ -80,6 +82,8 @@ export interface RestoreDatabaseInput {
   runId: string;
   /** A new database on the test-restore server (VERIFY_DATABASE_URL) instead of the database's own. */
   onTestServer?: boolean;
+  /** --create-roles: the roles the backup needs and the server lacks are created from its globals first. */
+  createRoles?: boolean;
 }
 
 export interface RestoreDatabaseResult {
@@ -90,6 +94,8 @@ export interface RestoreDatabaseResult {
   rowCountsChecked: boolean;
   /** What was not given back as the backup had it (a missing tablespace, a role's setting), one line each. */
   warnings?: string[];
+  /** Roles created from the backup's globals (--create-roles). */
+  rolesCreated?: string[];
 }
 
 /**
@@ -102,6 +108,7 @@ export async function roleProblem(
   roles: RoleDependencies,
   backupId: string,
   where: string,
+  willCreate: ReadonlySet<string> = new Set(),
 ): Promise<string | undefined> {
   const { rows } = await admin.query<{ role: string; owner: boolean; present: boolean; member: boolean | null; me: string }>(
     `SELECT r.role, r.owner, p.rolname IS NOT NULL AS present,
@@ -114,15 +121,86 @@ export async function roleProblem(
     ],
   );
   for (const r of rows) {
+    if (willCreate.has(r.role)) continue;
     if (!r.present) {
       const what = r.owner ? 'owns objects' : 'is granted privileges';
-      return `role "${r.role}" ${what} in ${backupId} but does not exist on ${where}: create it first (the backup's globals object holds its definition)${r.owner ? ', or restore with --no-owner' : ''}`;
+      return `role "${r.role}" ${what} in ${backupId} but does not exist on ${where}: restore with --create-roles (from the backup's globals), or create it first${r.owner ? ', or restore with --no-owner' : ''}`;
     }
     if (r.owner && !r.member) {
       return `the backup user "${r.me}" cannot act as role "${r.role}", which owns objects in ${backupId}: run GRANT "${r.role}" TO "${r.me}"; and restore again, or restore with --no-owner`;
     }
   }
   return undefined;
+}
+
+/** The roles a restore with --create-roles creates: those the backup needs that the server lacks, with the roles they are members of. */
+async function rolesPlanFor(admin: Client, globals: string, manifest: BackupManifest): Promise<RolesPlan> {
+  const parsed = parseGlobals(globals);
+  // A manifest from before roles were recorded: every role of the globals.
+  const needed = manifest.roles ? [...manifest.roles.owners, ...manifest.roles.referenced] : [...parsed.roles.keys()];
+  const existing = (await admin.query<{ r: string }>('SELECT rolname AS r FROM pg_roles')).rows.map((x) => x.r);
+  const superuser = (await admin.query<{ su: boolean }>('SELECT rolsuper AS su FROM pg_roles WHERE rolname = current_user'))
+    .rows[0].su;
+  return planRoles(parsed, needed, new Set(existing), { superuser });
+}
+
+/** Refuses --create-roles before anything starts when it cannot succeed; the roles it will create. */
+async function checkRoleCreation(admin: Client, plan: RolesPlan, backupId: string): Promise<ReadonlySet<string>> {
+  if (plan.unknown.length)
+    throw new UsageError(
+      `${plan.unknown.length === 1 ? `role "${plan.unknown[0]}" is` : `roles ${plan.unknown.map((r) => `"${r}"`).join(', ')} are`} needed by ${backupId} but not in its globals, so --create-roles cannot create ${plan.unknown.length === 1 ? 'it' : 'them'}: create ${plan.unknown.length === 1 ? 'it' : 'them'} first`,
+    );
+  if (plan.create.length) {
+    const me = (
+      await admin.query<{ u: string; ok: boolean }>(
+        'SELECT current_user AS u, rolcreaterole OR rolsuper AS ok FROM pg_roles WHERE rolname = current_user',
+      )
+    ).rows[0];
+    if (!me.ok)
+      throw new UsageError(
+        `the backup user "${me.u}" may not create roles, and --create-roles would create ${plan.create.map((r) => `"${r}"`).join(', ')}: run ALTER ROLE "${me.u}" CREATEROLE; as a superuser, or create them first`,
+      );
+    if (plan.needSuperuser.length)
+      throw new UsageError(
+        `${plan.needSuperuser.map((r) => `"${r}"`).join(', ')} ${plan.needSuperuser.length === 1 ? 'has' : 'have'} SUPERUSER, REPLICATION or BYPASSRLS in ${backupId}, which only a superuser can give: create ${plan.needSuperuser.length === 1 ? 'it' : 'them'} first, or restore as a superuser`,
+      );
+  }
+  return new Set(plan.create);
+}
+
+/**
+ * Creates the roles in one transaction (all or none; a retry finds them and creates nothing),
+ * and lets a backup user that is no superuser act as the owners among them, as a restore must.
+ * Returns the lines the restore reports.
+ */
+async function createRoles(admin: Client, plan: RolesPlan, owners: readonly string[]): Promise<string[]> {
+  if (!plan.create.length) return [];
+  const said: string[] = [];
+  const me = (
+    await admin.query<{ u: string; su: boolean }>(
+      'SELECT current_user AS u, rolsuper AS su FROM pg_roles WHERE rolname = current_user',
+    )
+  ).rows[0];
+  await admin.query('BEGIN');
+  try {
+    for (const statement of plan.statements) await admin.query(statement);
+    for (const owner of plan.create.filter((r) => owners.includes(r) && !me.su)) {
+      await admin.query(`GRANT ${admin.escapeIdentifier(owner)} TO ${admin.escapeIdentifier(me.u)}`);
+      said.push(`the backup user "${me.u}" was made a member of "${owner}" to give it its objects`);
+    }
+    await admin.query('COMMIT');
+  } catch (err) {
+    await admin.query('ROLLBACK').catch(() => undefined);
+    throw new BackupError(
+      `creating the roles ${plan.create.map((r) => `"${r}"`).join(', ')} from the backup's globals failed: ${(err as Error).message}`,
+    );
+  }
+  for (const role of plan.withoutPassword)
+    said.push(
+      `role "${role}" was created without a password (backups leave passwords out unless BACKUP_GLOBALS_WITH_PASSWORDS): set one before it logs in`,
+    );
+  log.info("roles created from the backup's globals", { roles: plan.create });
+  return said;
 }
 
 /** Whether a database exists, and its comment (where restores keep their mark). */
@@ -395,8 +473,17 @@ export function restoreActivities(deps: ActivityDeps) {
           const problem = workDirRoomProblem(fs.bavail * fs.bsize, dataBytes(manifest).rawBytes, dir, input.backupId);
           if (problem) throw new ConfigError([problem]);
         }
+        let willCreate: ReadonlySet<string> = new Set();
+        if (input.createRoles) {
+          if (!manifest)
+            throw new UsageError(
+              `--create-roles needs a backup with its globals; ${input.backupId} is an old script's backup without them: create the roles first`,
+            );
+          const plan = await rolesPlanFor(admin, await readGlobals(deps.bucket, deps.keyring, manifest), manifest);
+          willCreate = await checkRoleCreation(admin, plan, input.backupId);
+        }
         if (manifest?.roles && !input.noOwner) {
-          const problem = await roleProblem(admin, manifest.roles, input.backupId, `${server.host}:${server.port}`);
+          const problem = await roleProblem(admin, manifest.roles, input.backupId, `${server.host}:${server.port}`, willCreate);
           if (problem) throw new UsageError(problem);
         }
         if (input.mode === 'new') {
@@ -460,6 +547,15 @@ export function restoreActivities(deps: ActivityDeps) {
         const tools = await restoreTools(admin, manifest?.pgDump, deps.config.tools.pgBinDir);
         if (tools.problem) throw new ConfigError([tools.problem]);
         const props = await propertiesFor(server, manifest);
+        let rolesCreated: string[] = [];
+        const rolesSaid: string[] = [];
+        if (input.createRoles && manifest) {
+          ctx.heartbeat({ step: 'creating the roles the backup needs from its globals' });
+          const plan = await rolesPlanFor(admin, await readGlobals(deps.bucket, deps.keyring, manifest), manifest);
+          await checkRoleCreation(admin, plan, input.source.backupId);
+          rolesSaid.push(...(await createRoles(admin, plan, manifest.roles?.owners ?? [])));
+          rolesCreated = plan.create;
+        }
         ctx.heartbeat({ step: `creating ${loadName}` });
         const spaces = await createFresh(admin, loadName, mark, props, noOwner);
         created = true;
@@ -492,8 +588,8 @@ export function restoreActivities(deps: ActivityDeps) {
         ctx.heartbeat({ step: `giving ${loadName} its owner's privileges, settings and comment` });
         const notRestored = await finalize(admin, loadName, props, noOwner);
         // What differs from the backup on purpose: said in the result, not only in the worker's log.
-        const warnings = [...spaces.warnings, ...notRestored];
-        const said = warnings.length ? { warnings } : {};
+        const warnings = [...rolesSaid, ...spaces.warnings, ...notRestored];
+        const said = { ...(warnings.length ? { warnings } : {}), ...(rolesCreated.length ? { rolesCreated } : {}) };
         if (input.mode === 'new')
           return { restoredInto: loadName, keptAs: null, restoreMs, tables, rowCountsChecked: checked, ...said };
 
@@ -508,7 +604,9 @@ export function restoreActivities(deps: ActivityDeps) {
           'SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid()',
           [input.targetName],
         );
-        if (await exists(input.targetName))
+        // None on a new server (a disaster): nothing is kept, and nothing is said to be.
+        const replaced = await exists(input.targetName);
+        if (replaced)
           await admin.query(
             `ALTER DATABASE ${admin.escapeIdentifier(input.targetName)} RENAME TO ${admin.escapeIdentifier(kept)}`,
           );
@@ -516,8 +614,9 @@ export function restoreActivities(deps: ActivityDeps) {
           `ALTER DATABASE ${admin.escapeIdentifier(loadName)} RENAME TO ${admin.escapeIdentifier(input.targetName)}`,
         );
         swapped = true;
-        log.info('restored in place', { database: input.targetName, keptAs: kept, backupId: input.source.backupId });
-        return { restoredInto: input.targetName, keptAs: kept, restoreMs, tables, rowCountsChecked: checked, ...said };
+        const keptAs = replaced ? kept : null;
+        log.info('restored in place', { database: input.targetName, keptAs, backupId: input.source.backupId });
+        return { restoredInto: input.targetName, keptAs, restoreMs, tables, rowCountsChecked: checked, ...said };
       } catch (err) {
         // Never leave a half-loaded database behind; never drop one that was swapped in, or one that is not ours.
         if (created && !swapped)

@@ -47,6 +47,8 @@ export interface RestoreInput {
    * environment) instead of the database's own: the monthly restore test.
    */
   onTestServer?: boolean;
+  /** Create the roles the backup needs and the server lacks, from the backup's globals (a new server). */
+  createRoles?: boolean;
 }
 
 export interface RestoreResult {
@@ -63,6 +65,8 @@ export interface RestoreResult {
   rowCountsChecked: boolean;
   /** What was not given back as the backup had it (a tablespace missing on this server, a role's setting). */
   warnings?: string[];
+  /** Roles created from the backup's globals (createRoles). */
+  rolesCreated?: string[];
   /** Where the run's evidence report is stored (JSON and markdown). */
   evidence?: { json: string; markdown: string } | null;
 }
@@ -167,6 +171,7 @@ export async function RestoreWorkflow(input: RestoreInput): Promise<RestoreResul
       workflowId: info.workflowId,
       runId: info.runId,
       ...(input.onTestServer ? { onTestServer: true } : {}),
+      ...(input.createRoles ? { createRoles: true } : {}),
     });
   }
   let startedNotice: Promise<unknown> | undefined;
@@ -225,6 +230,7 @@ export async function RestoreWorkflow(input: RestoreInput): Promise<RestoreResul
       workflowId: info.workflowId,
       runId: info.runId,
       ...(input.onTestServer ? { onTestServer: true } : {}),
+      ...(input.createRoles ? { createRoles: true } : {}),
     });
     if (beside) await started;
     const figures = recoveryFigures({
@@ -285,6 +291,7 @@ export async function RestoreWorkflow(input: RestoreInput): Promise<RestoreResul
       withinRto: figures.withinRto,
       rowCountsChecked: restored.rowCountsChecked,
       ...(restored.warnings ? { warnings: restored.warnings } : {}),
+      ...(restored.rolesCreated ? { rolesCreated: restored.rolesCreated } : {}),
     };
   } catch (err) {
     const loadWasTried = status.step === 'restoring';

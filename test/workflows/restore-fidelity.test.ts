@@ -353,6 +353,108 @@ describe('restore fidelity (dev server, real PostgreSQL and S3)', () => {
     },
   );
 
+  it.each(['the superuser', 'a backup user with CREATEROLE'])(
+    'onto a server without its roles, as %s: refused naming --create-roles, which creates them from the globals and gives everything back',
+    async (who) => {
+      const asLeast = who !== 'the superuser';
+      const id = uniqueSuffix();
+      const creator = `cr_backup_${id}`;
+      const [crOwner, crGroup, crReader] = [`cr_owner_${id}`, `cr_group_${id}`, `cr_reader_${id}`];
+      await withClient('postgres', (c) =>
+        c.query(`CREATE ROLE ${crOwner} NOLOGIN; CREATE ROLE ${crGroup} NOLOGIN; CREATE ROLE ${crReader} LOGIN CONNECTION LIMIT 4;
+               GRANT ${crGroup} TO ${crReader}; ALTER ROLE ${crReader} SET statement_timeout = '7s';
+               COMMENT ON ROLE ${crOwner} IS 'owns the shop'`),
+      );
+      const roles = async () =>
+        withClient('postgres', async (c) => ({
+          roles: (
+            await c.query(
+              `SELECT rolname, rolcanlogin, rolconnlimit, rolconfig, shobj_description(oid, 'pg_authid') AS comment
+               FROM pg_roles WHERE rolname = ANY($1) ORDER BY 1`,
+              [[crOwner, crGroup, crReader]],
+            )
+          ).rows,
+          memberOfGroup: (await c.query('SELECT pg_has_role($1, $2, $3) AS m', [crReader, crGroup, 'MEMBER'])).rows[0].m,
+        }));
+      const dropRoles = () =>
+        withClient('postgres', (c) =>
+          c.query(`DROP ROLE IF EXISTS ${crReader}; DROP ROLE IF EXISTS ${crGroup}; DROP ROLE IF EXISTS ${crOwner}`),
+        );
+      const db = await suite.freshDatabase('fidelity');
+      try {
+        await withClient(db, (c) =>
+          c.query(`CREATE SCHEMA shop AUTHORIZATION ${crOwner}; CREATE TABLE shop.orders (id int PRIMARY KEY, note text);
+                 INSERT INTO shop.orders SELECT g, 'n' || g FROM generate_series(1, 50) g;
+                 ALTER TABLE shop.orders OWNER TO ${crOwner}; GRANT SELECT ON shop.orders TO ${crGroup}, ${crReader}`),
+        );
+        if (asLeast)
+          await withClient('postgres', (c) =>
+            c.query(`CREATE ROLE ${creator} LOGIN CREATEDB CREATEROLE PASSWORD '${leastPassword}'; GRANT pg_read_all_data TO ${creator};
+                   ALTER DATABASE ${db} OWNER TO ${crOwner}`),
+          );
+        const { taskQueue } = await suite.workerFor(
+          db,
+          asLeast
+            ? { DATABASE_URL: databaseUrl(db).replace(/^postgres:\/\/[^@]+@/, `postgres://${creator}:${leastPassword}@`) }
+            : {},
+        );
+        const before = { ...(await snapshot(db)), roles: await roles() };
+        const backup = await suite.backup(db, taskQueue);
+
+        // The server is lost: a new one has neither the database nor its roles.
+        await withClient('postgres', (c) => c.query(`DROP DATABASE ${db} WITH (FORCE)`));
+        await dropRoles();
+        const refused = await (
+          await restore(db, taskQueue, { file: backup.backupId, force: true })
+        )
+          .result()
+          .catch((e: unknown) => e);
+        const failure = describeFailure(refused);
+        expect(failure.exitCode).toBe(64);
+        expect(failure.lines.join(' ')).toContain(
+          `role "${crOwner}" owns objects in ${backup.backupId} but does not exist on ${stackServer().host}:${stackServer().port}: restore with --create-roles (from the backup's globals), or create it first, or restore with --no-owner`,
+        );
+
+        if (asLeast) {
+          // Without the right to create roles: refused before anything, naming the grant.
+          await withClient('postgres', (c) => c.query(`ALTER ROLE ${creator} NOCREATEROLE`));
+          const cannot = describeFailure(
+            await (
+              await restore(db, taskQueue, { file: backup.backupId, force: true, createRoles: true })
+            )
+              .result()
+              .catch((e: unknown) => e),
+          );
+          expect(cannot.exitCode).toBe(64);
+          expect(cannot.lines.join(' ')).toMatch(
+            new RegExp(
+              `the backup user "${creator}" may not create roles, and --create-roles would create .*"${crOwner}".*: run ALTER ROLE "${creator}" CREATEROLE; as a superuser, or create them first`,
+            ),
+          );
+          await withClient('postgres', (c) => c.query(`ALTER ROLE ${creator} CREATEROLE`));
+        }
+        const r: RestoreResult = await (
+          await restore(db, taskQueue, { file: backup.backupId, force: true, createRoles: true })
+        ).result();
+        expect([...r.rolesCreated!].sort()).toEqual([crGroup, crOwner, crReader].sort());
+        expect(r.keptAs).toBeNull();
+        expect(r.warnings).toEqual([
+          ...(asLeast ? [`the backup user "${creator}" was made a member of "${crOwner}" to give it its objects`] : []),
+          `role "${crReader}" was created without a password (backups leave passwords out unless BACKUP_GLOBALS_WITH_PASSWORDS): set one before it logs in`,
+        ]);
+        expect(formatRestoreResult(r)).toContain(
+          `\nroles      created ${r.rolesCreated!.join(', ')} from the backup's globals\n`,
+        );
+        expect(formatRestoreResult(r)).not.toContain('previous data kept');
+        expect({ ...(await snapshot(db)), roles: await roles() }).toEqual(before);
+      } finally {
+        await withClient('postgres', (c) => c.query(`DROP DATABASE IF EXISTS ${db} WITH (FORCE)`)).catch(() => undefined);
+        await dropRoles().catch(() => undefined);
+        await withClient('postgres', (c) => c.query(`DROP ROLE IF EXISTS ${creator}`)).catch(() => undefined);
+      }
+    },
+  );
+
   it('with --no-owner, everything belongs to the backup user and nothing else differs in the rows', async () => {
     const db = await productionLike();
     const { taskQueue } = await suite.workerFor(db);

@@ -93,6 +93,10 @@ export function buildProgram(run: (action: () => Promise<void>) => Promise<void>
       '--no-owner',
       'leave object ownership out: everything restored belongs to the backup user (default: owners as backed up)',
     )
+    .option(
+      '--create-roles',
+      "create the roles the backup's objects belong or are granted to, missing on this server, from the backup's globals (a new server)",
+    )
     .option('--approval-timeout <minutes>', 'in place: give up (changing nothing) without an approval within this time', '60')
     .option('--approve <workflow-id>', 'approve a restore that waits for approval')
     .option('--reject <workflow-id>', 'reject a restore that waits for approval')

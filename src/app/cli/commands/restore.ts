@@ -20,6 +20,7 @@ export interface RestoreOptions {
   file?: string;
   newDb?: string;
   force?: boolean;
+  createRoles?: boolean;
   /** false with --no-owner (commander's negated option). */
   owner?: boolean;
   approvalTimeout?: string;
@@ -38,6 +39,7 @@ export function formatRestoreResult(r: RestoreResult): string {
     `into       ${r.restoredInto}${r.keptAs ? ` (previous data kept as ${r.keptAs}; drop it when no longer needed)` : ''}`,
     ...(r.approvedBy ? [`approved   by ${r.approvedBy}`] : []),
     `checked    ${r.rowCountsChecked ? 'row counts match the manifest' : 'no manifest to check row counts against'}`,
+    ...(r.rolesCreated ? [`roles      created ${r.rolesCreated.join(', ')} from the backup's globals`] : []),
     ...(r.warnings ?? []).map((w) => `warning    ${w}`),
     `recovery   ${(r.recoveryMs / 60000).toFixed(1)} min (restore ${(r.restoreMs / 1000).toFixed(1)}s); ${OBJECTIVES.restore.text}: ${r.withinRto ? 'met' : 'MISSED'}`,
     `backup age ${r.backupAgeHours === null ? 'unknown' : `${r.backupAgeHours} h (${OBJECTIVES.dataLoss.text})`}`,
@@ -78,6 +80,7 @@ export async function runRestoreCommand(ctx: CommandContext, options: RestoreOpt
           force: options.force,
           approvalTimeoutMinutes: timeout,
           ...(options.owner === false ? { noOwner: true } : {}),
+          ...(options.createRoles ? { createRoles: true } : {}),
         },
       ],
       summary: `Restore of ${database} ${options.file ?? '(newest backup)'} into ${options.newDb ?? `${database} (in place)`}`,
