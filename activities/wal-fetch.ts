@@ -93,7 +93,11 @@ export class WalFetch {
   }
 }
 
-/** Works through items in order, `width` at a time; takes no new item once `stop.value` is set. */
+/**
+ * Works through items in order, `width` at a time; takes no new item once `stop.value` is set or
+ * one failed, and ends (with the first failure) only when the work under way has: the caller
+ * removes the folder after a failure, and no fetch may still be writing into it.
+ */
 async function inParallel<T>(
   items: T[],
   width: number,
@@ -101,9 +105,12 @@ async function inParallel<T>(
   stop: { value: boolean } = { value: false },
 ): Promise<void> {
   let next = 0;
+  let failed: { error: unknown } | undefined;
   await Promise.all(
     Array.from({ length: Math.min(width, items.length) }, async () => {
-      while (next < items.length && !stop.value) await work(items[next++]);
+      while (next < items.length && !stop.value && !failed)
+        await work(items[next++]).catch((error: unknown) => void (failed ??= { error }));
     }),
   );
+  if (failed) throw failed.error;
 }

@@ -38,6 +38,7 @@ beforeEach(async () => {
   mkdirSync(walDir);
   stored = new Map();
   opened = [];
+  slow = new Set();
   for (const name of NAMES) {
     const plain = join(dir, name);
     writeFileSync(plain, `contents of ${name}`);
@@ -47,11 +48,14 @@ beforeEach(async () => {
 });
 afterEach(() => rmSync(dir, { recursive: true, force: true }));
 
+/** Keys served slowly (a large segment, a slow connection). */
+let slow: Set<string>;
+
 /** A bucket that serves the sealed files, slowly enough for the order to matter. */
 const bucket = {
   async open(key: string) {
     opened.push(key);
-    await new Promise((r) => setTimeout(r, 5));
+    await new Promise((r) => setTimeout(r, slow.has(key) ? 300 : 5));
     const body = stored.get(key);
     return body ? Readable.from([body]) : undefined;
   },
@@ -113,4 +117,20 @@ it('a damaged file fails the fetch and leaves nothing half written', async () =>
   await wal.settled();
   expect(existsSync(join(walDir, NAMES[4]))).toBe(false);
   expect(readdirSync(walDir).filter((n) => n.endsWith('.part'))).toEqual([]);
+});
+
+it('after a failure takes no new file, and settles only once the fetches under way have ended', async () => {
+  const key = files()[4].key;
+  const body = Buffer.from(stored.get(key)!);
+  body[body.length - 20] ^= 0xff;
+  stored.set(key, body);
+  slow.add(files()[2].key); // still downloading when the damaged file fails
+  const wal = fetcher();
+  await wal.start(async () => undefined);
+  await expect(wal.finished()).rejects.toThrow();
+  await wal.settled();
+  // The slow one finished (renamed into place), so nothing is written once the caller removes the folder.
+  expect(existsSync(join(walDir, NAMES[2]))).toBe(true);
+  expect(readdirSync(walDir).filter((n) => n.endsWith('.part'))).toEqual([]);
+  expect(opened.length).toBeLessThan(NAMES.length);
 });
