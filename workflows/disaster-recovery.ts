@@ -369,6 +369,9 @@ async function executeRestore(flow: IncidentFlow): Promise<void> {
           approvalTimeoutMinutes: 24 * 60,
           // Its approval notice then names the incident's approval, not a second path.
           ...(patched('dr-restore-names-incident') ? { incident: incident.id } : {}),
+          // A server lost and replaced has none of the application's roles: made from the backup's
+          // globals (only those missing). Not in a drill: it must leave production as it was.
+          ...(!incident.state.drill && patched('dr-restore-creates-roles') ? { createRoles: true } : {}),
         },
       ],
       staticSummary: `Restore of ${incident.state.database} for incident ${incident.id}`,

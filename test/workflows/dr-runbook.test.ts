@@ -442,6 +442,73 @@ describe('DisasterRecoveryWorkflow (dev server, real restore, CLI)', () => {
     expect(left.rowCount).toBe(0);
   });
 
+  it('restores onto a server that lost the database and its roles: the roles are made from the backup’s globals', async () => {
+    const db = await suite.freshDatabase('lost');
+    const role = `lost_owner_${uniqueSuffix()}`;
+    await withClient('postgres', (c) => c.query(`CREATE ROLE ${role} NOLOGIN`));
+    await withClient(db, (c) =>
+      c.query(`CREATE TABLE orders AS SELECT g AS id FROM generate_series(1, 30) g; ALTER TABLE orders OWNER TO ${role}`),
+    );
+    const { taskQueue } = await suite.workerFor(db, { ESCALATION_L1_EMAIL: 'oncall@example.com' });
+    const client = suite.server.client;
+    const backup = await suite.backup(db, taskQueue);
+    // The server is replaced by an empty one: no database, no roles.
+    await withClient('postgres', async (c) => {
+      await c.query(`DROP DATABASE ${db} WITH (FORCE)`);
+      await c.query(`DROP ROLE ${role}`);
+    });
+    const h = await client.workflow.start(WorkflowType.disasterRecovery, {
+      taskQueue,
+      workflowId: `dr-${db}-lost-${uniqueSuffix()}`,
+      args: [{ summary: 'server lost', database: db, severity: 'SEV1', openedBy: 'carol' }],
+    });
+    const state = () => h.query(m.incidentStateQuery);
+    const at = (step: string, status: string) =>
+      waitFor(`${step} ${status}`, async () => {
+        const s = await state();
+        return s.step === step && s.stepStatus === status;
+      });
+    try {
+      await h.executeUpdate(m.acknowledgeUpdate, { args: [{ by: 'carol' }] });
+      await at('assess', 'waiting');
+      await h.executeUpdate(m.assessUpdate, { args: [{ by: 'carol', dataLossScope: 'everything', customerImpact: true }] });
+      await at('select', 'waiting');
+      await h.executeUpdate(m.selectBackupUpdate, { args: [{ by: 'carol' }] });
+      await waitFor('the restore waiting for approval', async () => (await state()).restore?.status === 'running');
+      await waitFor('the approval gate', async () =>
+        h
+          .executeUpdate(m.approveIncidentRestoreUpdate, { args: [{ by: 'dave' }] })
+          .then(() => true)
+          .catch(() => false),
+      );
+      await at('resume', 'waiting');
+      expect(await state()).toMatchObject({
+        selection: { backupId: backup.backupId },
+        restore: {
+          status: 'succeeded',
+          restoredInto: db,
+          detail: expect.stringMatching(
+            new RegExp(
+              `^restored ${backup.backupId} into ${db} in [\\d.]+ min; roles created from the backup's globals: ${role}$`,
+            ),
+          ),
+        },
+      });
+      const owner = await withClient(db, (c) =>
+        c.query<{ o: string; n: number }>(
+          "SELECT pg_get_userbyid(relowner) AS o, (SELECT count(*)::int FROM orders) AS n FROM pg_class WHERE relname = 'orders'",
+        ),
+      );
+      expect(owner.rows[0]).toEqual({ o: role, n: 30 });
+      await h.executeUpdate(m.resumeUpdate, { args: [{ by: 'carol' }] });
+      expect(await h.result()).toMatchObject({ status: 'resolved' });
+    } finally {
+      await h.terminate('test over').catch(() => undefined);
+      await withClient('postgres', (c) => c.query(`DROP DATABASE IF EXISTS ${db} WITH (FORCE)`)).catch(() => undefined);
+      await withClient('postgres', (c) => c.query(`DROP ROLE IF EXISTS ${role}`)).catch(() => undefined);
+    }
+  });
+
   it('chooses another recovery after the in-place restore was rejected, from the CLI, and restores that', async () => {
     const db = await suite.freshDatabase('reselect', 'awkward.sql');
     const { taskQueue } = await suite.workerFor(db, { ESCALATION_L1_EMAIL: 'oncall@example.com' });

@@ -79,6 +79,10 @@ export interface RestoreOutcome {
   restoredInto: string;
   keptAs: string | null;
   recoveryMs: number;
+  /** Roles made from the backup's globals (a server without them). */
+  rolesCreated?: string[];
+  /** What was not given back as the backup had it. */
+  warnings?: string[];
 }
 
 /** A point-in-time recovery's outcome (PitrRestoreWorkflow's result, the part the incident keeps). */
@@ -428,7 +432,12 @@ export class Incident {
       ...this.state.restore!,
       status: 'succeeded',
       restoredInto: r.restoredInto,
-      detail: `restored ${r.backupId} into ${r.restoredInto} in ${(r.recoveryMs / 60_000).toFixed(1)} min${r.keptAs ? `; previous data kept as ${r.keptAs}` : ''}`,
+      detail: [
+        `restored ${r.backupId} into ${r.restoredInto} in ${(r.recoveryMs / 60_000).toFixed(1)} min`,
+        ...(r.keptAs ? [`previous data kept as ${r.keptAs}`] : []),
+        ...(r.rolesCreated?.length ? [`roles created from the backup's globals: ${r.rolesCreated.join(', ')}`] : []),
+        ...(r.warnings ?? []),
+      ].join('; '),
     };
     this.record('restore', 'pgwarden', this.state.restore.detail);
   }
