@@ -515,7 +515,8 @@ export function restoreActivities(deps: ActivityDeps) {
       const server = serverFor(input);
       const mark = MARK(input.workflowId, input.runId);
       const loadName = input.mode === 'new' ? input.targetName : stagingName(input.targetName, input.runId);
-      const admin = await connectDatabase(server, { database: input.mode === 'existing' ? 'postgres' : server.database });
+      // Not the configured database: a server that lost it (a disaster) has none (checkRestoreTarget connects so too).
+      const admin = await connectDatabase(server, { database: 'postgres' });
       const started = Date.now();
       const loaded: LoadProgress = { storedBytes: 0 };
       const ticker = setInterval(() => {

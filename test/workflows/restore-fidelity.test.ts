@@ -433,8 +433,13 @@ describe('restore fidelity (dev server, real PostgreSQL and S3)', () => {
           );
           await withClient('postgres', (c) => c.query(`ALTER ROLE ${creator} CREATEROLE`));
         }
+        // In place, or into a new database of the same name: neither may need the configured database to exist.
         const r: RestoreResult = await (
-          await restore(db, taskQueue, { file: backup.backupId, force: true, createRoles: true })
+          await restore(db, taskQueue, {
+            file: backup.backupId,
+            createRoles: true,
+            ...(asLeast ? { force: true } : { newDatabase: db }),
+          })
         ).result();
         expect([...r.rolesCreated!].sort()).toEqual([crGroup, crOwner, crReader].sort());
         expect(r.keptAs).toBeNull();
