@@ -132,7 +132,7 @@ export async function RestoreWorkflow(input: RestoreInput): Promise<RestoreResul
   const evidence = patched('restore-evidence') ? new RecoveryLog(() => new Date()) : undefined;
   evidence?.begin('find the backup and check the target');
   /** The report of a restore that got past its checks; a bucket that cannot take it never fails the restore. */
-  async function storeEvidence(outcome: { failure: string | null; dataLoss: string | null }) {
+  async function storeEvidence(outcome: { failure: string | null; dataLoss: string | null; notes?: string[] }) {
     if (!evidence) return null;
     evidence.end(outcome.failure ? 'failed' : 'done');
     const report = restoreEvidence({
@@ -147,6 +147,7 @@ export async function RestoreWorkflow(input: RestoreInput): Promise<RestoreResul
       approval: mode === 'existing' && !input.force ? { approvedBy: status.approvedBy, rejectedBy: status.rejectedBy } : null,
       steps: evidence.steps,
       dataLoss: outcome.dataLoss,
+      notes: outcome.notes,
       generatedAt: new Date(),
     });
     return CancellationScope.nonCancellable(() =>
@@ -268,6 +269,10 @@ export async function RestoreWorkflow(input: RestoreInput): Promise<RestoreResul
           figures.backupAgeHours === null
             ? null
             : `the backup was ${figures.backupAgeHours} h old: what was written after its snapshot is not in it`,
+        notes: [
+          ...(restored.rolesCreated ? [`roles created from the backup's globals: ${restored.rolesCreated.join(', ')}`] : []),
+          ...(restored.warnings ?? []),
+        ],
       });
     let stored: Awaited<ReturnType<typeof store>>;
     // The record, the notice and the evidence report need nothing of each other: one round, not three.

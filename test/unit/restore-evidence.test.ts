@@ -79,5 +79,34 @@ describe('restoreEvidence', () => {
     expect(md).toContain('| failure | the target is after the newest WAL in the archive |');
     expect(md).toContain('| RTO 2-4 h | 0.08 h: not measured |');
     expect(md).not.toContain('| approval |');
+    expect(md).not.toContain('## Notes');
+    expect(r).not.toHaveProperty('notes');
+  });
+
+  it('lists the roles it created and what it did not give back as notes', () => {
+    const r = restoreEvidence({
+      type: 'restore',
+      id: 'restore-shop-20261130T100000Z',
+      database: 'shop',
+      what: 'backup_20261130_020000',
+      into: 'shop, in place',
+      startedAt: at('10:00'),
+      finishedAt: at('10:41'),
+      failure: null,
+      approval: null,
+      steps,
+      dataLoss: null,
+      notes: ["roles created from the backup's globals: app_owner, app", 'tablespace fast does not exist on this server'],
+      generatedAt: at('10:42'),
+    });
+    expect(r.notes).toHaveLength(2);
+    const md = restoreMarkdown(r).split('\n');
+    expect(md.slice(md.indexOf('## Notes'), md.indexOf('## Notes') + 5)).toEqual([
+      '## Notes',
+      '',
+      "- roles created from the backup's globals: app_owner, app",
+      '- tablespace fast does not exist on this server',
+      '',
+    ]);
   });
 });
