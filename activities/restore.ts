@@ -109,6 +109,7 @@ export async function roleProblem(
   backupId: string,
   where: string,
   willCreate: ReadonlySet<string> = new Set(),
+  testServer = false,
 ): Promise<string | undefined> {
   const { rows } = await admin.query<{ role: string; owner: boolean; present: boolean; member: boolean | null; me: string }>(
     `SELECT r.role, r.owner, p.rolname IS NOT NULL AS present,
@@ -124,7 +125,11 @@ export async function roleProblem(
     if (willCreate.has(r.role)) continue;
     if (!r.present) {
       const what = r.owner ? 'owns objects' : 'is granted privileges';
-      return `role "${r.role}" ${what} in ${backupId} but does not exist on ${where}: restore with --create-roles (from the backup's globals), or create it first${r.owner ? ', or restore with --no-owner' : ''}`;
+      // The monthly test restores owners and grants as a restore would, and has no options to give.
+      const fix = testServer
+        ? 'create it on the test-restore server (VERIFY_DATABASE_URL) first'
+        : `restore with --create-roles (from the backup's globals), or create it first${r.owner ? ', or restore with --no-owner' : ''}`;
+      return `role "${r.role}" ${what} in ${backupId} but does not exist on ${where}: ${fix}`;
     }
     if (r.owner && !r.member) {
       return `the backup user "${r.me}" cannot act as role "${r.role}", which owns objects in ${backupId}: run GRANT "${r.role}" TO "${r.me}"; and restore again, or restore with --no-owner`;
@@ -149,6 +154,10 @@ async function checkRoleCreation(admin: Client, plan: RolesPlan, backupId: strin
   if (plan.unknown.length)
     throw new UsageError(
       `${plan.unknown.length === 1 ? `role "${plan.unknown[0]}" is` : `roles ${plan.unknown.map((r) => `"${r}"`).join(', ')} are`} needed by ${backupId} but not in its globals, so --create-roles cannot create ${plan.unknown.length === 1 ? 'it' : 'them'}: create ${plan.unknown.length === 1 ? 'it' : 'them'} first`,
+    );
+  if (plan.superusers.length)
+    throw new UsageError(
+      `${plan.superusers.map((r) => `"${r}"`).join(', ')} ${plan.superusers.length === 1 ? 'is a superuser' : 'are superusers'} in ${backupId}, and --create-roles does not make superusers: create ${plan.superusers.length === 1 ? 'it' : 'them'} yourself, or restore with --no-owner`,
     );
   if (plan.create.length) {
     const me = (
@@ -483,7 +492,14 @@ export function restoreActivities(deps: ActivityDeps) {
           willCreate = await checkRoleCreation(admin, plan, input.backupId);
         }
         if (manifest?.roles && !input.noOwner) {
-          const problem = await roleProblem(admin, manifest.roles, input.backupId, `${server.host}:${server.port}`, willCreate);
+          const problem = await roleProblem(
+            admin,
+            manifest.roles,
+            input.backupId,
+            `${server.host}:${server.port}`,
+            willCreate,
+            input.onTestServer,
+          );
           if (problem) throw new UsageError(problem);
         }
         if (input.mode === 'new') {

@@ -328,6 +328,19 @@ describe('pgwarden wal', () => {
     expect([port.code, port.stderr.trim()]).toEqual([64, 'pgwarden: --port 99999: expected a port number from 1 to 65535']);
   });
 
+  it('refuses an option of the other kind of restore instead of ignoring it (exit 64)', () => {
+    const env = { DATABASE_URL: 'postgres://u:p@h/app', WAL_ARCHIVE: 'app', TEMPORAL_ADDRESS: '127.0.0.1:1' };
+    // Without --pitr, --to would have restored the newest backup in place, not the server as of that time.
+    const noPitr = pgwarden(['restore', '--to', '2026-11-29T10:15:00Z', '--force'], env);
+    expect([noPitr.code, noPitr.stderr.trim()]).toEqual([
+      64,
+      'pgwarden: --to is for a point-in-time restore: add --pitr (without it, pgwarden restore restores a backup, the newest unless --file)',
+    ]);
+    const newDb = pgwarden(['restore', '--pitr', '--to', 'latest', '--new-db', 'copy'], env);
+    expect(newDb.code).toBe(64);
+    expect(newDb.stderr).toMatch(/^pgwarden: --new-db is for restoring a backup, not for --pitr \(/);
+  });
+
   it('refuses a table recovery it cannot do in one line before asking Temporal (exit 64), and shows examples', () => {
     const env = { DATABASE_URL: 'postgres://u:p@h/app', WAL_ARCHIVE: 'app', TEMPORAL_ADDRESS: '127.0.0.1:1' };
     const refusals: Array<[string[], string]> = [

@@ -113,6 +113,11 @@ describe('the roles of a backup’s globals', () => {
     expect(planRoles(withRepl, ['etl'], new Set(), { superuser: true }).needSuperuser).toEqual([]);
   });
 
+  it('names a superuser of the backup it would have to create', () => {
+    expect(planRoles(globals, ['postgres', 'App Reader'], new Set(['readers'])).superusers).toEqual(['postgres']);
+    expect(planRoles(globals, ['App Reader'], new Set(['readers'])).superusers).toEqual([]);
+  });
+
   it('grants a membership between a created role and one the server has', () => {
     const plan = planRoles(globals, ['App Reader'], new Set(['postgres', 'readers']));
     expect(plan.statements.at(-1)).toBe('GRANT readers TO "App Reader";');

@@ -460,6 +460,35 @@ describe('restore fidelity (dev server, real PostgreSQL and S3)', () => {
     },
   );
 
+  it('the monthly test restore on a server without a role says to create it there (it has no options to give)', async () => {
+    const role = `gone_owner_${uniqueSuffix()}`;
+    const db = await suite.freshDatabase('fidelity');
+    await withClient('postgres', (c) => c.query(`CREATE ROLE ${role} NOLOGIN`));
+    try {
+      await withClient(db, (c) => c.query(`CREATE TABLE t AS SELECT 1 AS v; ALTER TABLE t OWNER TO ${role}`));
+      const { taskQueue } = await suite.workerFor(db);
+      const backup = await suite.backup(db, taskQueue);
+      // The test-restore server lacks the role (a staging server nobody gave it).
+      await withClient(db, (c) => c.query(`REASSIGN OWNED BY ${role} TO CURRENT_USER`));
+      await withClient('postgres', (c) => c.query(`DROP ROLE ${role}`));
+      const copy = `${db}_monthly`;
+      suite.track(copy);
+      const failure = describeFailure(
+        await (
+          await restore(db, taskQueue, { file: backup.backupId, newDatabase: copy, onTestServer: true })
+        )
+          .result()
+          .catch((e: unknown) => e),
+      );
+      expect(failure.exitCode).toBe(64);
+      expect(failure.lines.join(' ')).toContain(
+        `role "${role}" owns objects in ${backup.backupId} but does not exist on ${stackServer().host}:${stackServer().port}: create it on the test-restore server (VERIFY_DATABASE_URL) first`,
+      );
+    } finally {
+      await withClient('postgres', (c) => c.query(`DROP ROLE IF EXISTS ${role}`)).catch(() => undefined);
+    }
+  });
+
   it('with --no-owner, everything belongs to the backup user and nothing else differs in the rows', async () => {
     const db = await productionLike();
     const { taskQueue } = await suite.workerFor(db);

@@ -117,11 +117,13 @@ export function buildProgram(run: (action: () => Promise<void>) => Promise<void>
     .option('--stop-after', '--pitr: stop the instance once recovered and keep its data directory')
     .option('--json', 'print JSON')
     .action((opts) =>
-      run(async () =>
-        opts.pitr
+      run(async () => {
+        const problem = (await import('./restore-options')).restoreOptionsProblem(opts);
+        if (problem) throw new (await import('../../infra/errors/errors')).UsageError(problem);
+        return opts.pitr
           ? (await import('./commands/pitr')).runPitrRestore(ctx(), opts)
-          : (await import('./commands/restore')).runRestoreCommand(ctx(), opts),
-      ),
+          : (await import('./commands/restore')).runRestoreCommand(ctx(), opts);
+      }),
     );
 
   program

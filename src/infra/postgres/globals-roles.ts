@@ -24,6 +24,8 @@ export interface RolesPlan {
   withoutPassword: string[];
   /** Roles to create with SUPERUSER, REPLICATION or BYPASSRLS, which a creator who is no superuser cannot give (empty for a superuser). */
   needSuperuser: string[];
+  /** Roles to create that are superusers in the backup: never made by a restore (a new superuser, likely without a password). */
+  superusers: string[];
 }
 
 const IDENT = String.raw`"(?:[^"]|"")+"|[^\s;,"]+`;
@@ -109,5 +111,6 @@ export function planRoles(
   const needSuperuser = creator.superuser
     ? []
     : create.filter((r) => globals.roles.get(r)!.some((s) => ATTRIBUTES.test(s) && SUPERUSER_ATTRIBUTE.test(s)));
-  return { create, unknown, statements, withoutPassword, needSuperuser };
+  const superusers = create.filter((r) => globals.roles.get(r)!.some((s) => ATTRIBUTES.test(s) && /\sSUPERUSER\b/.test(s)));
+  return { create, unknown, statements, withoutPassword, needSuperuser, superusers };
 }
