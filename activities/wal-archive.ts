@@ -150,6 +150,9 @@ export function walArchiveActivities(deps: ActivityDeps) {
             server.timeline > 1
               ? parseHistory(await timelineHistoryText((o) => connectDatabase(target, o), server.timeline))
               : [];
+          const serverLsn = parseLsn(
+            (await client.query<{ l: string }>('SELECT pg_current_wal_flush_lsn()::text AS l')).rows[0].l,
+          );
           const startFrom = (newest: string | undefined) =>
             streamStart({
               newestArchived: newest ? parseSegmentName(newest, server.segmentBytes) : undefined,
@@ -158,6 +161,7 @@ export function walArchiveActivities(deps: ActivityDeps) {
               acceptGap: input.acceptGap,
               serverTimeline: server.timeline,
               serverHistory,
+              serverLsn,
               segmentBytes: server.segmentBytes,
             });
           let start = startFrom(progress.newestArchived ?? (await newestInArchive(deps, input.server, server.segmentBytes)));
@@ -166,6 +170,7 @@ export function walArchiveActivities(deps: ActivityDeps) {
           if ('gap' in start && progress.newestArchived)
             start = startFrom(await newestInArchive(deps, input.server, server.segmentBytes));
           if ('gap' in start) throw new WalArchiveError(`${input.server}: ${start.gap}`);
+          if ('notThisServer' in start) throw new WalArchiveError(`${input.server}: ${start.notThisServer}`);
           // Everything before the first segment streamed is in the archive already.
           progress.archivedLsn ??= formatLsn(segmentStart(start.start.segno, server.segmentBytes));
           let busy = false;

@@ -147,6 +147,32 @@ describe('streamStart', () => {
   });
 });
 
+describe('streamStart with the server behind its archive', () => {
+  it.each([
+    ['a new cluster on timeline 1 far behind the archive', { timeline: 1, segno: 0x2a0n }, 1, 0x3000060n, false],
+    ['a new cluster on timeline 1 and an archive on timeline 3', { timeline: 3, segno: 5n }, 1, 0x9000000n, false],
+    ['the same server, its current segment the next one', { timeline: 1, segno: 7n }, 1, 0x8000100n, true],
+    ['the same server right at the next segment', { timeline: 1, segno: 7n }, 1, 0x8000000n, true],
+    ['a promoted standby on a later timeline, the archive on the old one', { timeline: 1, segno: 7n }, 2, 0x7000200n, true],
+  ] as const)('%s: streams %s', (_what, newestArchived, serverTimeline, serverLsn, streams) => {
+    const start = streamStart({
+      newestArchived,
+      slotRestartLsn: 0x2000000n,
+      slotCreated: true,
+      serverTimeline,
+      serverLsn,
+      segmentBytes: SEG,
+    });
+    expect('start' in start).toBe(streams);
+    if (!streams)
+      expect(start).toEqual({
+        notThisServer: expect.stringMatching(
+          /^the archive goes on to [0-9A-F]{24} but the server's WAL ends at [0-9A-F]+\/[0-9A-F]+ on timeline \d+, so it is not the server archived so far \(a new cluster, or one put back from a backup or a snapshot\) and its WAL cannot continue this archive; archive it under an id of its own/,
+        ),
+      });
+  });
+});
+
 describe('slotNameFor', () => {
   it.each([
     ['shop', 'pgwarden_shop'],

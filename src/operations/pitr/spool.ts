@@ -44,7 +44,7 @@ export function readyFiles(files: SpoolFile[], segmentBytes: number): { ready: s
   return { ready: [...histories, ...segments], ...(partial ? { partial } : {}) };
 }
 
-export type StreamStart = { start: Segment } | { gap: string };
+export type StreamStart = { start: Segment } | { gap: string } | { notThisServer: string };
 
 /**
  * Where pg_receivewal starts: right after the newest segment in the archive, or, with an empty
@@ -70,6 +70,11 @@ export function streamStart(input: {
   serverTimeline: number;
   /** The server's timeline history (empty on timeline 1). */
   serverHistory?: TimelineSwitch[];
+  /**
+   * Where the server's WAL ends now. An archive that goes further on the server's timeline (or
+   * on a later one) is not this server's history: a new cluster, or one put back from a backup.
+   */
+  serverLsn?: bigint;
   segmentBytes: number;
 }): StreamStart {
   const slotSegment = segmentOf(input.slotRestartLsn, input.segmentBytes);
@@ -87,6 +92,15 @@ export function streamStart(input: {
       if (next.segno > forkSegment) next = { timeline: after, segno: forkSegment };
     }
   }
+  const size = input.segmentBytes;
+  if (
+    input.serverLsn !== undefined &&
+    (next.timeline > input.serverTimeline ||
+      (next.timeline === input.serverTimeline && segmentStart(next.segno, size) > input.serverLsn))
+  )
+    return {
+      notThisServer: `the archive goes on to ${segmentName(input.newestArchived, size)} but the server's WAL ends at ${formatLsn(input.serverLsn)} on timeline ${input.serverTimeline}, so it is not the server archived so far (a new cluster, or one put back from a backup or a snapshot) and its WAL cannot continue this archive; archive it under an id of its own (DATABASE_URL_<ID> and WAL_ARCHIVE), or move this server's wal/ and basebackups/ folders in the bucket aside, then start archiving and take a base backup`,
+    };
   if (slotSegment > next.segno && input.acceptGap) return { start: { timeline: input.serverTimeline, segno: slotSegment } };
   if (slotSegment > next.segno && !input.slotCreated)
     return {
