@@ -231,6 +231,25 @@ it('refuses before copying anything when archiving of the server is not running,
   });
 }, 120_000);
 
+/** A base backup fails with this exit code and line, and nothing was stored. */
+async function expectRefusedBeforeCopying(t: Awaited<ReturnType<typeof setUp>>, exitCode: number, line: string) {
+  await t.worker.runUntil(async () => {
+    const err = await server.client.workflow
+      .execute(WorkflowType.baseBackup, {
+        taskQueue: t.taskQueue,
+        workflowId: `base-backup-${t.db}-${uniqueSuffix()}`,
+        args: [{ server: t.db }],
+      })
+      .catch((e: unknown) => e);
+    const failure = describeFailure(err);
+    expect(failure.exitCode).toBe(exitCode);
+    expect(failure.lines.join(' ')).toContain(line);
+    const bucket = new Bucket(t.config.storage!, createS3Client(t.config.storage!));
+    expect(await bucket.list(baseBackupFolder(t.config.storage!.prefix, t.db))).toEqual([]);
+    bucket.s3.destroy();
+  });
+}
+
 it('refuses a server with a tablespace besides the main one before copying anything (exit 64)', async () => {
   const t = await setUp('basets');
   const space = `ts_${t.db}`;
@@ -238,23 +257,11 @@ it('refuses a server with a tablespace besides the main one before copying anyth
   handOver(dir, instanceUser());
   await cluster.query(`CREATE TABLESPACE ${space} LOCATION '${dir}'`);
   try {
-    await t.worker.runUntil(async () => {
-      const err = await server.client.workflow
-        .execute(WorkflowType.baseBackup, {
-          taskQueue: t.taskQueue,
-          workflowId: `base-backup-${t.db}-${uniqueSuffix()}`,
-          args: [{ server: t.db }],
-        })
-        .catch((e: unknown) => e);
-      const failure = describeFailure(err);
-      expect(failure.exitCode).toBe(64);
-      expect(failure.lines.join(' ')).toContain(
-        `${t.db}: base backups do not support tablespaces other than the main one yet, and this server has ${space}; move their tables and indexes into pg_default`,
-      );
-      const bucket = new Bucket(t.config.storage!, createS3Client(t.config.storage!));
-      expect(await bucket.list(baseBackupFolder(t.config.storage!.prefix, t.db))).toEqual([]);
-      bucket.s3.destroy();
-    });
+    await expectRefusedBeforeCopying(
+      t,
+      64,
+      `${t.db}: base backups do not support tablespaces other than the main one yet, and this server has ${space}; move their tables and indexes into pg_default`,
+    );
   } finally {
     await cluster.query(`DROP TABLESPACE ${space}`);
     rmSync(dir, { recursive: true, force: true });
@@ -266,23 +273,11 @@ it('refuses a pg_basebackup older than 15 before copying anything (exit 78)', as
   writeFileSync(join(bin, 'pg_basebackup'), '#!/bin/sh\necho "pg_basebackup (PostgreSQL) 14.13"\n', { mode: 0o755 });
   const t = await setUp('baseold', { PG_BIN_DIR: bin });
   try {
-    await t.worker.runUntil(async () => {
-      const err = await server.client.workflow
-        .execute(WorkflowType.baseBackup, {
-          taskQueue: t.taskQueue,
-          workflowId: `base-backup-${t.db}-${uniqueSuffix()}`,
-          args: [{ server: t.db }],
-        })
-        .catch((e: unknown) => e);
-      const failure = describeFailure(err);
-      expect(failure.exitCode).toBe(78);
-      expect(failure.lines.join(' ')).toContain(
-        'pg_basebackup (PostgreSQL) 14.13 is too old for base backups (client-side compression needs 15 or newer): install postgresql-client-15 or newer and point PG_BIN_DIR at it',
-      );
-      const bucket = new Bucket(t.config.storage!, createS3Client(t.config.storage!));
-      expect(await bucket.list(baseBackupFolder(t.config.storage!.prefix, t.db))).toEqual([]);
-      bucket.s3.destroy();
-    });
+    await expectRefusedBeforeCopying(
+      t,
+      78,
+      'pg_basebackup (PostgreSQL) 14.13 is too old for base backups (client-side compression needs 15 or newer): install postgresql-client-15 or newer and point PG_BIN_DIR at it',
+    );
   } finally {
     rmSync(bin, { recursive: true, force: true });
   }

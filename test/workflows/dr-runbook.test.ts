@@ -35,6 +35,31 @@ import type { EvidenceReport } from '../../src/operations/dr/evidence';
 describe('DisasterRecoveryWorkflow (dev server, real restore, CLI)', () => {
   const suite = workflowSuite('dr');
 
+  /**
+   * An incident started, acknowledged and assessed by carol, its proposal selected: in place,
+   * the restore then waits for its approval. With its state and a wait for a step's status.
+   */
+  async function selectedIncident(db: string, taskQueue: string, name: string, summary: string) {
+    const h = await suite.server.client.workflow.start(WorkflowType.disasterRecovery, {
+      taskQueue,
+      workflowId: `dr-${db}-${name}-${uniqueSuffix()}`,
+      args: [{ summary, database: db, severity: 'SEV2', openedBy: 'carol' }],
+    });
+    const state = () => h.query(m.incidentStateQuery);
+    const at = (step: string, status: string) =>
+      waitFor(`${step} ${status}`, async () => {
+        const s = await state();
+        return s.step === step && s.stepStatus === status;
+      });
+    await h.executeUpdate(m.acknowledgeUpdate, { args: [{ by: 'carol' }] });
+    await at('assess', 'waiting');
+    await h.executeUpdate(m.assessUpdate, { args: [{ by: 'carol', dataLossScope: summary, customerImpact: false }] });
+    await at('select', 'waiting');
+    await h.executeUpdate(m.selectBackupUpdate, { args: [{ by: 'carol' }] });
+    await waitFor('the restore waiting for approval', async () => (await state()).restore?.status === 'running');
+    return { h, state, at };
+  }
+
   it('runs the six steps from the CLI with a real in-place restore, across a worker restart', async () => {
     const db = await suite.freshDatabase('dr', 'awkward.sql');
     const taskQueue = uniqueTaskQueue('dr');
@@ -450,31 +475,14 @@ describe('DisasterRecoveryWorkflow (dev server, real restore, CLI)', () => {
       c.query(`CREATE TABLE orders AS SELECT g AS id FROM generate_series(1, 30) g; ALTER TABLE orders OWNER TO ${role}`),
     );
     const { taskQueue } = await suite.workerFor(db, { ESCALATION_L1_EMAIL: 'oncall@example.com' });
-    const client = suite.server.client;
     const backup = await suite.backup(db, taskQueue);
     // The server is replaced by an empty one: no database, no roles.
     await withClient('postgres', async (c) => {
       await c.query(`DROP DATABASE ${db} WITH (FORCE)`);
       await c.query(`DROP ROLE ${role}`);
     });
-    const h = await client.workflow.start(WorkflowType.disasterRecovery, {
-      taskQueue,
-      workflowId: `dr-${db}-lost-${uniqueSuffix()}`,
-      args: [{ summary: 'server lost', database: db, severity: 'SEV1', openedBy: 'carol' }],
-    });
-    const state = () => h.query(m.incidentStateQuery);
-    const at = (step: string, status: string) =>
-      waitFor(`${step} ${status}`, async () => {
-        const s = await state();
-        return s.step === step && s.stepStatus === status;
-      });
+    const { h, state, at } = await selectedIncident(db, taskQueue, 'lost', 'server lost');
     try {
-      await h.executeUpdate(m.acknowledgeUpdate, { args: [{ by: 'carol' }] });
-      await at('assess', 'waiting');
-      await h.executeUpdate(m.assessUpdate, { args: [{ by: 'carol', dataLossScope: 'everything', customerImpact: true }] });
-      await at('select', 'waiting');
-      await h.executeUpdate(m.selectBackupUpdate, { args: [{ by: 'carol' }] });
-      await waitFor('the restore waiting for approval', async () => (await state()).restore?.status === 'running');
       await waitFor('the approval gate', async () =>
         h
           .executeUpdate(m.approveIncidentRestoreUpdate, { args: [{ by: 'dave' }] })
@@ -515,24 +523,8 @@ describe('DisasterRecoveryWorkflow (dev server, real restore, CLI)', () => {
     const client = suite.server.client;
     const backup = await suite.backup(db, taskQueue);
     const settings = { DATABASE_URL: databaseUrl(db), PGWARDEN_TASK_QUEUE: taskQueue };
-    const h = await client.workflow.start(WorkflowType.disasterRecovery, {
-      taskQueue,
-      workflowId: `dr-${db}-reselect-${uniqueSuffix()}`,
-      args: [{ summary: 'items wiped', database: db, severity: 'SEV2', openedBy: 'carol' }],
-    });
-    const state = () => h.query(m.incidentStateQuery);
-    const at = (step: string, status: string) =>
-      waitFor(`${step} ${status}`, async () => {
-        const s = await state();
-        return s.step === step && s.stepStatus === status;
-      });
+    const { h, state, at } = await selectedIncident(db, taskQueue, 'reselect', 'items wiped');
     try {
-      await h.executeUpdate(m.acknowledgeUpdate, { args: [{ by: 'carol' }] });
-      await at('assess', 'waiting');
-      await h.executeUpdate(m.assessUpdate, { args: [{ by: 'carol', dataLossScope: 'items', customerImpact: false }] });
-      await at('select', 'waiting');
-      await h.executeUpdate(m.selectBackupUpdate, { args: [{ by: 'carol' }] }); // in place: waits for approval
-      await waitFor('the restore waiting for approval', async () => (await state()).restore?.status === 'running');
       // The restore's approver says no: the in-place restore fails, nothing changed.
       await waitFor('the approval gate', async () =>
         client.workflow
