@@ -19,6 +19,7 @@ import { formatTableRecovery } from '../../src/app/cli/commands/recover-table';
 import { WorkflowType } from '../../src/infra/temporal/definitions';
 import { approveRestoreUpdate, rejectRestoreUpdate, restoreStatusQuery } from '../../src/infra/temporal/messages';
 import { planRecoveryNames } from '../../src/operations/table-recovery/names';
+import { temporal } from '@temporalio/proto';
 import { highestAttempt, startDoomedWorker } from '../support/doomed-worker';
 import { waitFor } from '../support/wait';
 import { runCommand } from '../../src/infra/process/run-command';
@@ -245,11 +246,20 @@ it('recovers a table as of a second before a mistake beside the live one, and in
         },
       ],
     });
+    // Killed while a step of the recovery runs on it (not in the moment between two steps, when
+    // nothing would be retried and the kill would prove nothing: seen once in CI).
+    const stepRunning = async () =>
+      ((await crashing.describe()).raw.pendingActivities ?? []).some(
+        (a) => a.state === temporal.api.enums.v1.PendingActivityState.PENDING_ACTIVITY_STATE_STARTED,
+      );
     await waitFor(
       'the temporary instance to start',
       async () =>
         existsSync(runFolders) &&
-        readdirSync(runFolders).some((f) => f.startsWith('table-') && existsSync(join(runFolders, f, 'data', 'postmaster.pid'))),
+        readdirSync(runFolders).some(
+          (f) => f.startsWith('table-') && existsSync(join(runFolders, f, 'data', 'postmaster.pid')),
+        ) &&
+        (await stepRunning()),
       120,
     );
     doomed.killHard();
