@@ -138,19 +138,29 @@ export async function roleProblem(
   return undefined;
 }
 
-/** The roles a restore with --create-roles creates: those the backup needs that the server lacks, with the roles they are members of. */
-async function rolesPlanFor(admin: Client, globals: string, manifest: BackupManifest): Promise<RolesPlan> {
+/** The roles a restore with --create-roles creates, and the user that would create them. */
+interface RoleCreation {
+  plan: RolesPlan;
+  creator: { name: string; superuser: boolean; createRole: boolean };
+}
+
+/** Those the backup needs that the server lacks, with the roles they are members of. */
+async function rolesPlanFor(admin: Client, globals: string, manifest: BackupManifest): Promise<RoleCreation> {
   const parsed = parseGlobals(globals);
   // A manifest from before roles were recorded: every role of the globals.
   const needed = manifest.roles ? [...manifest.roles.owners, ...manifest.roles.referenced] : [...parsed.roles.keys()];
   const existing = (await admin.query<{ r: string }>('SELECT rolname AS r FROM pg_roles')).rows.map((x) => x.r);
-  const superuser = (await admin.query<{ su: boolean }>('SELECT rolsuper AS su FROM pg_roles WHERE rolname = current_user'))
-    .rows[0].su;
-  return planRoles(parsed, needed, new Set(existing), { superuser });
+  const creator = (
+    await admin.query<RoleCreation['creator']>(
+      `SELECT current_user AS name, rolsuper AS superuser, rolcreaterole OR rolsuper AS "createRole"
+         FROM pg_roles WHERE rolname = current_user`,
+    )
+  ).rows[0];
+  return { plan: planRoles(parsed, needed, new Set(existing), { superuser: creator.superuser }), creator };
 }
 
 /** Refuses --create-roles before anything starts when it cannot succeed; the roles it will create. */
-async function checkRoleCreation(admin: Client, plan: RolesPlan, backupId: string): Promise<ReadonlySet<string>> {
+function checkRoleCreation({ plan, creator }: RoleCreation, backupId: string): ReadonlySet<string> {
   if (plan.unknown.length)
     throw new UsageError(
       `${plan.unknown.length === 1 ? `role "${plan.unknown[0]}" is` : `roles ${plan.unknown.map((r) => `"${r}"`).join(', ')} are`} needed by ${backupId} but not in its globals, so --create-roles cannot create ${plan.unknown.length === 1 ? 'it' : 'them'}: create ${plan.unknown.length === 1 ? 'it' : 'them'} first`,
@@ -160,14 +170,9 @@ async function checkRoleCreation(admin: Client, plan: RolesPlan, backupId: strin
       `${plan.superusers.map((r) => `"${r}"`).join(', ')} ${plan.superusers.length === 1 ? 'is a superuser' : 'are superusers'} in ${backupId}, and --create-roles does not make superusers: create ${plan.superusers.length === 1 ? 'it' : 'them'} yourself, or restore with --no-owner`,
     );
   if (plan.create.length) {
-    const me = (
-      await admin.query<{ u: string; ok: boolean }>(
-        'SELECT current_user AS u, rolcreaterole OR rolsuper AS ok FROM pg_roles WHERE rolname = current_user',
-      )
-    ).rows[0];
-    if (!me.ok)
+    if (!creator.createRole)
       throw new UsageError(
-        `the backup user "${me.u}" may not create roles, and --create-roles would create ${plan.create.map((r) => `"${r}"`).join(', ')}: run ALTER ROLE "${me.u}" CREATEROLE; as a superuser, or create them first`,
+        `the backup user "${creator.name}" may not create roles, and --create-roles would create ${plan.create.map((r) => `"${r}"`).join(', ')}: run ALTER ROLE "${creator.name}" CREATEROLE; as a superuser, or create them first`,
       );
     if (plan.needSuperuser.length)
       throw new UsageError(
@@ -182,20 +187,15 @@ async function checkRoleCreation(admin: Client, plan: RolesPlan, backupId: strin
  * and lets a backup user that is no superuser act as the owners among them, as a restore must.
  * Returns the lines the restore reports.
  */
-async function createRoles(admin: Client, plan: RolesPlan, owners: readonly string[]): Promise<string[]> {
+async function createRoles(admin: Client, { plan, creator }: RoleCreation, owners: readonly string[]): Promise<string[]> {
   if (!plan.create.length) return [];
   const said: string[] = [];
-  const me = (
-    await admin.query<{ u: string; su: boolean }>(
-      'SELECT current_user AS u, rolsuper AS su FROM pg_roles WHERE rolname = current_user',
-    )
-  ).rows[0];
   await admin.query('BEGIN');
   try {
     for (const statement of plan.statements) await admin.query(statement);
-    for (const owner of plan.create.filter((r) => owners.includes(r) && !me.su)) {
-      await admin.query(`GRANT ${admin.escapeIdentifier(owner)} TO ${admin.escapeIdentifier(me.u)}`);
-      said.push(`the backup user "${me.u}" was made a member of "${owner}" to give it its objects`);
+    for (const owner of plan.create.filter((r) => owners.includes(r) && !creator.superuser)) {
+      await admin.query(`GRANT ${admin.escapeIdentifier(owner)} TO ${admin.escapeIdentifier(creator.name)}`);
+      said.push(`the backup user "${creator.name}" was made a member of "${owner}" to give it its objects`);
     }
     await admin.query('COMMIT');
   } catch (err) {
@@ -488,8 +488,8 @@ export function restoreActivities(deps: ActivityDeps) {
             throw new UsageError(
               `--create-roles needs a backup with its globals; ${input.backupId} is an old script's backup without them: create the roles first`,
             );
-          const plan = await rolesPlanFor(admin, await readGlobals(deps.bucket, deps.keyring, manifest), manifest);
-          willCreate = await checkRoleCreation(admin, plan, input.backupId);
+          const creation = await rolesPlanFor(admin, await readGlobals(deps.bucket, deps.keyring, manifest), manifest);
+          willCreate = checkRoleCreation(creation, input.backupId);
         }
         if (manifest?.roles && !input.noOwner) {
           const problem = await roleProblem(
@@ -568,10 +568,10 @@ export function restoreActivities(deps: ActivityDeps) {
         const rolesSaid: string[] = [];
         if (input.createRoles && manifest) {
           ctx.heartbeat({ step: 'creating the roles the backup needs from its globals' });
-          const plan = await rolesPlanFor(admin, await readGlobals(deps.bucket, deps.keyring, manifest), manifest);
-          await checkRoleCreation(admin, plan, input.source.backupId);
-          rolesSaid.push(...(await createRoles(admin, plan, manifest.roles?.owners ?? [])));
-          rolesCreated = plan.create;
+          const creation = await rolesPlanFor(admin, await readGlobals(deps.bucket, deps.keyring, manifest), manifest);
+          checkRoleCreation(creation, input.source.backupId);
+          rolesSaid.push(...(await createRoles(admin, creation, manifest.roles?.owners ?? [])));
+          rolesCreated = creation.plan.create;
         }
         ctx.heartbeat({ step: `creating ${loadName}` });
         const spaces = await createFresh(admin, loadName, mark, props, noOwner);
