@@ -6,6 +6,7 @@ import { pipeline as streamPipeline, Readable } from 'node:stream';
 import { text } from 'node:stream/consumers';
 import { globalsCompressionOf, type BackupManifest } from '../backup/manifest';
 import { decompressor } from '../../infra/compression/streams';
+import { chain } from '../../infra/streams/chain';
 import { openDecryption } from '../../infra/crypto/decrypt';
 import type { Keyring } from '../../infra/crypto/keyring';
 import type { Bucket } from '../../infra/storage/bucket';
@@ -25,8 +26,7 @@ export async function readGlobals(
       () => undefined,
     );
     const { plaintext } = await openDecryption(checked, { keyring, keyId: manifest.encryption.keyId });
-    const steps = decompressor(globalsCompressionOf(manifest));
-    return await text(steps.length ? (streamPipeline([plaintext, ...steps], () => undefined) as unknown as Readable) : plaintext);
+    return await text(chain(plaintext, decompressor(globalsCompressionOf(manifest))));
   } finally {
     body.destroy();
   }

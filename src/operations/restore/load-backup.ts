@@ -8,7 +8,7 @@
 import { createWriteStream } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { Duplex, pipeline as streamPipeline, Readable } from 'node:stream';
+import { pipeline as streamPipeline, Readable } from 'node:stream';
 import { CompressionAlgorithm } from '../../infra/compression/compression';
 import { decompressor } from '../../infra/compression/streams';
 import { decompressInto } from '../../infra/compression/decompress-into';
@@ -20,6 +20,7 @@ import { openDecryption } from '../../infra/crypto/decrypt';
 import { Keyring } from '../../infra/crypto/keyring';
 import { plainSqlFilter } from '../../infra/postgres/plain-filter';
 import { runToCompletion } from '../../infra/process/spawn-stream';
+import { chain } from '../../infra/streams/chain';
 import { Measure } from '../../infra/streams/measure';
 import { ExpectedObject, IntegrityCheck } from '../verify/object-integrity';
 import { openStoredObject } from './read-object';
@@ -177,9 +178,4 @@ async function withPlaintext<T>(
     read.bytes = counted.bytes;
     body.destroy();
   }
-}
-
-/** A source read through transforms; errors reach the last stream, which its reader sees. */
-function chain(source: Readable, transforms: Duplex[]): Readable {
-  return transforms.length ? (streamPipeline([source, ...transforms], () => undefined) as unknown as Readable) : source;
 }
