@@ -17,7 +17,7 @@ import {
 } from '@temporalio/workflow';
 import type { Activities } from '../activities';
 import type { RestoreSource } from '../activities/restore';
-import { needsRetrieval, recoveryFigures, retrievalEstimate } from '../src/operations/restore/restore-plan';
+import { needsRetrieval, recoveryFigures, restoreNotes, retrievalEstimate } from '../src/operations/restore/restore-plan';
 import type { RestoreStatus } from '../src/infra/temporal/messages';
 import { ApprovalGate } from './approval-gate';
 import { rootCauseMessage } from '../src/infra/temporal/root-cause';
@@ -269,10 +269,7 @@ export async function RestoreWorkflow(input: RestoreInput): Promise<RestoreResul
           figures.backupAgeHours === null
             ? null
             : `the backup was ${figures.backupAgeHours} h old: what was written after its snapshot is not in it`,
-        notes: [
-          ...(restored.rolesCreated ? [`roles created from the backup's globals: ${restored.rolesCreated.join(', ')}`] : []),
-          ...(restored.warnings ?? []),
-        ],
+        notes: restoreNotes(restored),
       });
     let stored: Awaited<ReturnType<typeof store>>;
     // The record, the notice and the evidence report need nothing of each other: one round, not three.

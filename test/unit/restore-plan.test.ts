@@ -5,6 +5,7 @@ import {
   parseRestoreFile,
   recoveryFigures,
   restoreFileRefusal,
+  restoreNotes,
   retrievalEstimate,
   stagingName,
   validDatabaseName,
@@ -153,4 +154,14 @@ describe('a restore streams into one pg_restore when one table holds nearly all 
     ['no rows at all', rows(0, 0), 0, false],
     ['no tables', rows(), 0, false],
   ])('%s', (_what, tables, parts, expected) => expect(loadsStreamed(tables, parts)).toBe(expected));
+});
+
+describe('what a restore did beyond loading the backup', () => {
+  it.each([
+    [{}, []],
+    [{ rolesCreated: [], warnings: [] }, []],
+    [{ rolesCreated: ['app_owner', 'app'] }, ["roles created from the backup's globals: app_owner, app"]],
+    [{ warnings: ['tablespace fast does not exist on this server'] }, ['tablespace fast does not exist on this server']],
+    [{ rolesCreated: ['app'], warnings: ['a', 'b'] }, ["roles created from the backup's globals: app", 'a', 'b']],
+  ])('%j', (restored, notes) => expect(restoreNotes(restored)).toEqual(notes));
 });

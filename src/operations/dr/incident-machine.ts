@@ -18,6 +18,7 @@ import {
   TimelineEntry,
 } from './incident';
 import { describeRecovery, incidentRecovery } from './recovery';
+import { restoreNotes } from '../restore/restore-plan';
 import type { AssessInput, NoteInput, ReasonInput, SelectInput } from './validate';
 
 /** What is wrong with a start form, in one line, or null when the incident can open. */
@@ -435,8 +436,7 @@ export class Incident {
       detail: [
         `restored ${r.backupId} into ${r.restoredInto} in ${(r.recoveryMs / 60_000).toFixed(1)} min`,
         ...(r.keptAs ? [`previous data kept as ${r.keptAs}`] : []),
-        ...(r.rolesCreated?.length ? [`roles created from the backup's globals: ${r.rolesCreated.join(', ')}`] : []),
-        ...(r.warnings ?? []),
+        ...restoreNotes(r),
       ].join('; '),
     };
     this.record('restore', 'pgwarden', this.state.restore.detail);

@@ -73,6 +73,14 @@ export function keptName(target: string, backupId: string): string {
   return `${target.slice(0, 30)}_before_${backupId.replace(/^backup_/, '')}`.toLowerCase();
 }
 
+/** What a restore did beyond loading the backup, as the lines its report and the incident timeline show. */
+export function restoreNotes(r: { rolesCreated?: readonly string[]; warnings?: readonly string[] }): string[] {
+  return [
+    ...(r.rolesCreated?.length ? [`roles created from the backup's globals: ${r.rolesCreated.join(', ')}`] : []),
+    ...(r.warnings ?? []),
+  ];
+}
+
 /** Storage classes whose objects must be retrieved (RestoreObject) before they can be read. */
 export function needsRetrieval(storageClass: string | undefined): boolean {
   return storageClass === 'GLACIER' || storageClass === 'DEEP_ARCHIVE';
