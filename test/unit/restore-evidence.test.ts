@@ -22,23 +22,25 @@ const steps = [
     outcome: 'done' as const,
   },
 ];
+/** An in-place restore that succeeded; each test changes what it is about. */
+const inPlace = {
+  type: 'restore' as const,
+  id: 'restore-shop-20261130T100000Z',
+  database: 'shop',
+  what: 'backup_20261130_020000',
+  into: 'shop, in place',
+  startedAt: at('10:00'),
+  finishedAt: at('10:41'),
+  failure: null,
+  approval: { approvedBy: 'alice', rejectedBy: null },
+  steps,
+  dataLoss: 'the backup was 8 h old: what was written after its snapshot is not in it',
+  generatedAt: at('10:42'),
+};
 
 describe('restoreEvidence', () => {
   it('gives each step its duration, the approval, and the restore time against the RTO', () => {
-    const r = restoreEvidence({
-      type: 'restore',
-      id: 'restore-shop-20261130T100000Z',
-      database: 'shop',
-      what: 'backup_20261130_020000',
-      into: 'shop, in place',
-      startedAt: at('10:00'),
-      finishedAt: at('10:41'),
-      failure: null,
-      approval: { approvedBy: 'alice', rejectedBy: null },
-      steps,
-      dataLoss: 'the backup was 8 h old: what was written after its snapshot is not in it',
-      generatedAt: at('10:42'),
-    });
+    const r = restoreEvidence(inPlace);
     expect(r).toMatchObject({
       type: 'restore',
       status: 'succeeded',
@@ -85,19 +87,8 @@ describe('restoreEvidence', () => {
 
   it('lists the roles it created and what it did not give back as notes', () => {
     const r = restoreEvidence({
-      type: 'restore',
-      id: 'restore-shop-20261130T100000Z',
-      database: 'shop',
-      what: 'backup_20261130_020000',
-      into: 'shop, in place',
-      startedAt: at('10:00'),
-      finishedAt: at('10:41'),
-      failure: null,
-      approval: null,
-      steps,
-      dataLoss: null,
+      ...inPlace,
       notes: ["roles created from the backup's globals: app_owner, app", 'tablespace fast does not exist on this server'],
-      generatedAt: at('10:42'),
     });
     expect(r.notes).toHaveLength(2);
     const md = restoreMarkdown(r).split('\n');
