@@ -22,7 +22,8 @@ import { streamingTool } from '../src/infra/postgres/streaming-tools';
 import { checkReplicationServer, timelineHistoryText } from '../src/infra/postgres/replication';
 import { walFileOf, walFolder, walKey } from '../src/infra/storage/layout';
 import { AFTER_A_GAP, readyFiles, slotNameFor, SpoolFile, streamStart } from '../src/operations/pitr/spool';
-import { sealWalFile, WAL_PLAIN_SHA256, WAL_WRITTEN_LSN } from '../src/operations/pitr/wal-object';
+import { openWalFile, sealWalFile, WAL_PLAIN_SHA256, WAL_WRITTEN_LSN } from '../src/operations/pitr/wal-object';
+import { segmentSystemIdentifier, WAL_SYSTEM_ID } from '../src/operations/pitr/system-identifier';
 import {
   formatLsn,
   parseHistory,
@@ -162,9 +163,14 @@ export function walArchiveActivities(deps: ActivityDeps) {
               serverTimeline: server.timeline,
               serverHistory,
               serverLsn,
+              archiveSystem,
+              serverSystem: server.systemIdentifier,
               segmentBytes: server.segmentBytes,
             });
-          let start = startFrom(progress.newestArchived ?? (await newestInArchive(deps, input.server, server.segmentBytes)));
+          const newest = progress.newestArchived ?? (await newestInArchive(deps, input.server, server.segmentBytes));
+          // Read before pg_receivewal writes a byte: another cluster's WAL must never join this archive.
+          const archiveSystem = newest ? await archivedSystem(deps, input.server, newest, server.segmentBytes) : undefined;
+          let start = startFrom(newest);
           // Heartbeats are throttled: a dead worker's last one may be behind what it stored (and the slot
           // moved past). The bucket itself says where the archive ends before anything is called a gap.
           if ('gap' in start && progress.newestArchived)
@@ -274,13 +280,14 @@ export function walArchiveActivities(deps: ActivityDeps) {
           /** Creates one completed file in the archive, then lets the slot release the WAL it holds. */
           async function shipFile(name: string): Promise<void> {
             movedAt = Date.now();
-            const sealed = await sealWalFile(join(folder, name), compression, encryption.create);
+            const sealed = await sealWalFile(join(folder, name), compression, encryption.create, server.segmentBytes);
             const key = walKey(prefix, input.server, name, compression);
             const written = await bucket.create(key, sealed.body, {
               metadata: {
                 [WAL_PLAIN_SHA256]: sealed.plainSha256,
                 'pgwarden-key-id': encryption.facts.keyId,
                 'pgwarden-algorithm': encryption.facts.algorithm,
+                ...(sealed.systemIdentifier ? { [WAL_SYSTEM_ID]: sealed.systemIdentifier } : {}),
               },
               tags: { 'pgwarden-kind': 'wal', 'pgwarden-server': input.server },
               storageClass: config.storage.storageClass,
@@ -325,12 +332,13 @@ export function walArchiveActivities(deps: ActivityDeps) {
           async function shipPartial(name: string): Promise<void> {
             movedAt = Date.now();
             const written = await receivedLsn(client, slot).catch(() => undefined);
-            const sealed = await sealWalFile(join(folder, name), compression, encryption.create);
+            const sealed = await sealWalFile(join(folder, name), compression, encryption.create, server.segmentBytes);
             await bucket.replace(walKey(prefix, input.server, name, compression), sealed.body, {
               metadata: {
                 [WAL_PLAIN_SHA256]: sealed.plainSha256,
                 'pgwarden-key-id': encryption.facts.keyId,
                 'pgwarden-algorithm': encryption.facts.algorithm,
+                ...(sealed.systemIdentifier ? { [WAL_SYSTEM_ID]: sealed.systemIdentifier } : {}),
                 ...(written ? { [WAL_WRITTEN_LSN]: formatLsn(written) } : {}),
               },
               tags: { 'pgwarden-kind': 'wal', 'pgwarden-server': input.server },
@@ -426,6 +434,26 @@ async function newestInArchive(deps: ActivityDeps, server: string, segmentBytes:
     (o) => walFileOf(o.key)?.fileName ?? '',
   );
   return newestSegment(names, segmentBytes)?.name;
+}
+
+/**
+ * The cluster the archive's newest segment came from: recorded with the segment, or, for one
+ * archived before that was recorded, read from its first page (one download, once a round).
+ */
+async function archivedSystem(
+  deps: ActivityDeps,
+  server: string,
+  segment: string,
+  segmentBytes: number,
+): Promise<string | undefined> {
+  const stored = (await deps.bucket.list(`${walFolder(deps.config.storage.prefix, server)}${segment}`)).find(
+    (o) => walFileOf(o.key)?.fileName === segment,
+  );
+  if (!stored) return undefined;
+  const recorded = (await deps.bucket.head(stored.key))?.Metadata?.[WAL_SYSTEM_ID];
+  if (recorded) return recorded;
+  const plain = await openWalFile(deps.bucket, stored.key, deps.keyring);
+  return plain && segmentSystemIdentifier(plain, segmentBytes);
 }
 
 /** pg_receivewal's own words, as the reason the round failed; a removed segment is a gap, not a blip. */

@@ -42,7 +42,7 @@ beforeEach(async () => {
   for (const name of NAMES) {
     const plain = join(dir, name);
     writeFileSync(plain, `contents of ${name}`);
-    const sealed = await sealWalFile(plain, { algorithm: 'none', level: 0 }, encryptorFor(keyring).create);
+    const sealed = await sealWalFile(plain, { algorithm: 'none', level: 0 }, encryptorFor(keyring).create, 16 * 1024 * 1024);
     stored.set(walKey('p', 's', name, { algorithm: 'none', level: 0 }), sealed.body);
   }
 });

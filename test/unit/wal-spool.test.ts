@@ -1,4 +1,5 @@
 import { readyFiles, slotNameFor, streamStart } from '../../src/operations/pitr/spool';
+import { SEGMENT_HEADER_BYTES, segmentSystemIdentifier } from '../../src/operations/pitr/system-identifier';
 
 const SEG = 16 * 1024 * 1024;
 
@@ -171,6 +172,62 @@ describe('streamStart with the server behind its archive', () => {
         ),
       });
   });
+});
+
+describe("streamStart with another cluster than the archive's", () => {
+  const base = { newestArchived: { timeline: 1, segno: 7n }, slotRestartLsn: 0x8000000n, serverTimeline: 1, segmentBytes: SEG };
+  it.each([
+    ['the same cluster', '7714285449713375643', '7714285449713375643', 0x8000100n, true],
+    ['another cluster whose WAL is past the archive', '7714285449713375643', '7714285430547630216', 0x9000100n, false],
+    [
+      'another cluster, behind the archive too: named by its identifier',
+      '7714285449713375643',
+      '7714285430547630216',
+      0x3000000n,
+      false,
+    ],
+    ['an archive segment from before identifiers were recorded, none read', undefined, '7714285430547630216', 0x8000100n, true],
+    ['no identifier for the server', '7714285449713375643', undefined, 0x8000100n, true],
+  ] as const)('%s: streams %s', (_what, archiveSystem, serverSystem, serverLsn, streams) => {
+    const start = streamStart({ ...base, archiveSystem, serverSystem, serverLsn });
+    expect('start' in start).toBe(streams);
+    if (!streams)
+      expect(start).toEqual({
+        notThisServer: `the archive holds the WAL of database system ${archiveSystem} but the server is database system ${serverSystem}, so it is another cluster (a new one after a disaster, or another server given this id) and its WAL cannot continue this archive; archive it under an id of its own (DATABASE_URL_<ID> and WAL_ARCHIVE), or move this server's wal/ and basebackups/ folders in the bucket aside, then start archiving and take a base backup`,
+      });
+  });
+
+  it('an empty archive takes any cluster', () => {
+    expect(streamStart({ ...base, newestArchived: undefined, archiveSystem: undefined, serverSystem: '1' })).toEqual({
+      start: { timeline: 1, segno: 8n },
+    });
+  });
+});
+
+describe('segmentSystemIdentifier', () => {
+  /** A segment's first page header as PostgreSQL writes it (little-endian). */
+  const header = (o: { info?: number; sysid?: bigint; segSize?: number; length?: number } = {}) => {
+    const b = Buffer.alloc(o.length ?? 8192);
+    if (b.length >= SEGMENT_HEADER_BYTES) {
+      b.writeUInt16LE(0xd118, 0);
+      b.writeUInt16LE(o.info ?? 0x0006, 2);
+      b.writeUInt32LE(1, 4);
+      b.writeBigUInt64LE(0x8000000n, 8);
+      b.writeBigUInt64LE(o.sysid ?? 7714285449713375643n, 24);
+      b.writeUInt32LE(o.segSize ?? SEG, 32);
+      b.writeUInt32LE(8192, 36);
+    }
+    return b;
+  };
+  it.each([
+    ['a first page', header(), '7714285449713375643'],
+    ['only the header bytes', header().subarray(0, SEGMENT_HEADER_BYTES), '7714285449713375643'],
+    ['a short page header: not a segment start', header({ info: 0x0004 }), undefined],
+    ['another segment size', header({ segSize: 64 * 1024 * 1024 }), undefined],
+    ['nothing written yet (a new .partial is zeros)', Buffer.alloc(8192), undefined],
+    ['fewer bytes than a header', header({ length: 30 }), undefined],
+    ['the largest identifier', header({ sysid: 2n ** 64n - 1n }), '18446744073709551615'],
+  ])('%s', (_what, bytes, expected) => expect(segmentSystemIdentifier(bytes, SEG)).toBe(expected));
 });
 
 describe('slotNameFor', () => {

@@ -165,7 +165,12 @@ it('verify recovers the newest base backup in a temporary instance: pg_verifybac
     );
     const zeros = join(mkdtempSync(join(tmpdir(), 'pgwarden-zero-')), 'segment');
     writeFileSync(zeros, Buffer.alloc(SEGMENT));
-    const sealed = await sealWalFile(zeros, t.config.backup.compression, encryptorFor(Keyring.from(t.config.encryption!)).create);
+    const sealed = await sealWalFile(
+      zeros,
+      t.config.backup.compression,
+      encryptorFor(Keyring.from(t.config.encryption!)).create,
+      SEGMENT,
+    );
     await bucket.replace(partialKey, sealed.body, { metadata: { [WAL_PLAIN_SHA256]: sealed.plainSha256 } });
     rmSync(join(zeros, '..'), { recursive: true, force: true });
     const verify = () =>

@@ -1,6 +1,7 @@
 /**
  * What streaming WAL and base backups need of a server: wal_level above minimal, a user with
- * the REPLICATION attribute, a primary (not a standby); and its timeline and segment size.
+ * the REPLICATION attribute, a primary (not a standby); and its timeline, segment size and
+ * system identifier (which cluster it is).
  */
 import { Client } from 'pg';
 import { UsageError } from '../errors/errors';
@@ -9,7 +10,7 @@ import { UsageError } from '../errors/errors';
 export async function checkReplicationServer(
   client: Client,
   server: string,
-): Promise<{ timeline: number; segmentBytes: number; version: string; versionNum: number }> {
+): Promise<{ timeline: number; segmentBytes: number; version: string; versionNum: number; systemIdentifier: string }> {
   const { rows } = await client.query<{
     level: string;
     seg: string;
@@ -18,6 +19,7 @@ export async function checkReplicationServer(
     recovery: boolean;
     v: string;
     n: string;
+    sysid: string;
   }>(`
     SELECT current_setting('wal_level') AS level,
            current_setting('server_version') AS v,
@@ -25,6 +27,7 @@ export async function checkReplicationServer(
            current_setting('wal_segment_size') AS seg,
            (SELECT rolreplication OR rolsuper FROM pg_roles WHERE rolname = current_user) AS repl,
            pg_is_in_recovery() AS recovery,
+           (SELECT system_identifier FROM pg_control_system())::text AS sysid,
            CASE WHEN pg_is_in_recovery() THEN '' ELSE pg_walfile_name(pg_current_wal_lsn()) END AS walfile`);
   const r = rows[0];
   if (r.level === 'minimal')
@@ -42,6 +45,7 @@ export async function checkReplicationServer(
     segmentBytes: parseSize(r.seg),
     version: r.v,
     versionNum: Number(r.n),
+    systemIdentifier: r.sysid,
   };
 }
 

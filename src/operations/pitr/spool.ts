@@ -75,10 +75,18 @@ export function streamStart(input: {
    * on a later one) is not this server's history: a new cluster, or one put back from a backup.
    */
   serverLsn?: bigint;
+  /** The cluster the archive's newest segment came from (unknown for a segment without a header yet). */
+  archiveSystem?: string;
+  /** The server's cluster (pg_control_system()). */
+  serverSystem?: string;
   segmentBytes: number;
 }): StreamStart {
   const slotSegment = segmentOf(input.slotRestartLsn, input.segmentBytes);
   if (!input.newestArchived) return { start: { timeline: input.serverTimeline, segno: slotSegment } };
+  if (input.archiveSystem && input.serverSystem && input.archiveSystem !== input.serverSystem)
+    return {
+      notThisServer: `the archive holds the WAL of database system ${input.archiveSystem} but the server is database system ${input.serverSystem}, so it is another cluster (a new one after a disaster, or another server given this id) and its WAL cannot continue this archive; ${ANOTHER_ARCHIVE}`,
+    };
   let next = { timeline: input.newestArchived.timeline, segno: input.newestArchived.segno + 1n };
   // The archive's timeline ended on this server where the next one forked: if the archive already
   // holds that segment (or more) of the old timeline, the rest of the old one is not this server's
@@ -99,7 +107,7 @@ export function streamStart(input: {
       (next.timeline === input.serverTimeline && segmentStart(next.segno, size) > input.serverLsn))
   )
     return {
-      notThisServer: `the archive goes on to ${segmentName(input.newestArchived, size)} but the server's WAL ends at ${formatLsn(input.serverLsn)} on timeline ${input.serverTimeline}, so it is not the server archived so far (a new cluster, or one put back from a backup or a snapshot) and its WAL cannot continue this archive; archive it under an id of its own (DATABASE_URL_<ID> and WAL_ARCHIVE), or move this server's wal/ and basebackups/ folders in the bucket aside, then start archiving and take a base backup`,
+      notThisServer: `the archive goes on to ${segmentName(input.newestArchived, size)} but the server's WAL ends at ${formatLsn(input.serverLsn)} on timeline ${input.serverTimeline}, so it is not the server archived so far (a new cluster, or one put back from a backup or a snapshot) and its WAL cannot continue this archive; ${ANOTHER_ARCHIVE}`,
     };
   if (slotSegment > next.segno && input.acceptGap) return { start: { timeline: input.serverTimeline, segno: slotSegment } };
   if (slotSegment > next.segno && !input.slotCreated)
@@ -108,6 +116,10 @@ export function streamStart(input: {
     };
   return { start: next };
 }
+
+/** What to do when the server's WAL cannot continue the archive kept under its id. */
+const ANOTHER_ARCHIVE =
+  "archive it under an id of its own (DATABASE_URL_<ID> and WAL_ARCHIVE), or move this server's wal/ and basebackups/ folders in the bucket aside, then start archiving and take a base backup";
 
 /** What to do once the archive has a gap: go on past it, then make a recoverable window after it. */
 export const AFTER_A_GAP =

@@ -14,12 +14,15 @@ import type { Keyring } from '../../infra/crypto/keyring';
 import type { Bucket } from '../../infra/storage/bucket';
 import { walFileOf } from '../../infra/storage/layout';
 import { Measure } from '../../infra/streams/measure';
+import { SEGMENT_HEADER_BYTES, segmentSystemIdentifier } from './system-identifier';
 
 export interface SealedWal {
   body: Buffer;
   /** SHA-256 of the file as PostgreSQL wrote it. */
   plainSha256: string;
   plainBytes: number;
+  /** The cluster a segment came from (its first page header); undefined for a history file or an empty segment. */
+  systemIdentifier?: string;
 }
 
 /** Metadata key of the plain bytes' SHA-256. */
@@ -27,11 +30,24 @@ export const WAL_PLAIN_SHA256 = 'pgwarden-wal-sha256';
 /** Metadata key of an open segment's copy: how far pg_receivewal had written when it was taken. */
 export const WAL_WRITTEN_LSN = 'pgwarden-wal-written-lsn';
 
-export async function sealWalFile(path: string, compression: CompressionPolicy, encryptor: () => Transform): Promise<SealedWal> {
+export async function sealWalFile(
+  path: string,
+  compression: CompressionPolicy,
+  encryptor: () => Transform,
+  segmentBytes: number,
+): Promise<SealedWal> {
   const plain = new Measure({ hash: true, md5: false });
   const chunks: Buffer[] = [];
+  let first: Buffer | undefined;
   await pipeline([
     createReadStream(path),
+    new Transform({
+      transform(chunk: Buffer, _e, done) {
+        // A file read starts with a whole chunk of 64 KiB (or the whole file): the header is in it.
+        first ??= chunk.subarray(0, SEGMENT_HEADER_BYTES);
+        done(null, chunk);
+      },
+    }),
     plain,
     ...compressor(compression),
     encryptor(),
@@ -42,7 +58,13 @@ export async function sealWalFile(path: string, compression: CompressionPolicy, 
       },
     }),
   ]);
-  return { body: Buffer.concat(chunks), plainSha256: plain.sha256Digest(), plainBytes: plain.bytes };
+  const systemIdentifier = first && !path.endsWith('.history') ? segmentSystemIdentifier(first, segmentBytes) : undefined;
+  return {
+    body: Buffer.concat(chunks),
+    plainSha256: plain.sha256Digest(),
+    plainBytes: plain.bytes,
+    ...(systemIdentifier ? { systemIdentifier } : {}),
+  };
 }
 
 /** A stored WAL file's plain bytes (what PostgreSQL wrote), or undefined when the object is missing. */
