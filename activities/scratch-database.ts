@@ -1,6 +1,6 @@
 /** Drops one of pgwarden's own temporary databases (src/operations/restore/scratch-databases.ts), and nothing else. */
 import { connectDatabase } from '../src/infra/postgres/client';
-import { requireDatabase } from '../src/infra/config/config';
+import { serverOf } from '../src/infra/config/config';
 import type { DatabaseTarget } from '../src/infra/config/databases';
 import { UsageError } from '../src/infra/errors/errors';
 import { notScratch, type ScratchUse } from '../src/operations/restore/scratch-databases';
@@ -15,7 +15,7 @@ export async function dropScratchDatabase(
 ): Promise<void> {
   const problem = notScratch(name, use);
   if (problem) throw new UsageError(problem);
-  const admin = await connectDatabase(typeof server === 'string' ? requireDatabase(deps.config, server) : server);
+  const admin = await connectDatabase(typeof server === 'string' ? serverOf(deps.config, server) : server);
   try {
     await admin.query(`DROP DATABASE IF EXISTS ${admin.escapeIdentifier(name)} WITH (FORCE)`);
   } finally {

@@ -36,7 +36,7 @@ import { removeDeadRunFiles } from '../src/operations/restore/work-files';
 import { verificationNotice } from '../src/operations/verify/notices';
 import { loadBackup } from '../src/operations/restore/load-backup';
 import { connectDatabase } from '../src/infra/postgres/client';
-import { requireDatabase, testRestoreServer } from '../src/infra/config/config';
+import { serverOf, testRestoreServer } from '../src/infra/config/config';
 import { DatabaseTarget } from '../src/infra/config/databases';
 import { openDecryption } from '../src/infra/crypto/decrypt';
 import { Keyring } from '../src/infra/crypto/keyring';
@@ -80,7 +80,6 @@ const COMMENT = /^pgwarden verify (\S+) (\S+)$/;
 const sink = () => new Writable({ write: (_c, _e, done) => done() });
 
 export function verifyActivities(deps: ActivityDeps) {
-  const target = (database: string): DatabaseTarget => requireDatabase(deps.config, database);
   /** A pgwarden backup (its manifest) or an old script's file of that id; neither is BackupNotFoundError. */
   const backupOf = async (ref: BackupRef): Promise<{ manifest: BackupManifest } | { legacy: { key: string; size: number } }> => {
     const found = await deps.store.manifest(ref.database, ref.backupId);
@@ -333,7 +332,7 @@ export function verifyActivities(deps: ActivityDeps) {
       const servers = new Map<string, DatabaseTarget>();
       for (const db of input.databases) {
         // Test restores run on the verify server; restores on the database's own.
-        for (const s of [restoreServer(db), target(db)])
+        for (const s of [restoreServer(db), serverOf(deps.config, db)])
           if (!servers.has(`${s.host}:${s.port}`)) servers.set(`${s.host}:${s.port}`, s);
       }
       for (const server of servers.values()) {

@@ -267,6 +267,17 @@ describe('VerifyBackupWorkflow (dev server, real PostgreSQL and S3)', () => {
     expect(result.verified[0]).toMatchObject({ status: 'passed', failures: [] });
   });
 
+  it('verifies the backups of a database the server has lost (a disaster), on its server, without VERIFY_DATABASE_URL', async () => {
+    const db = await freshDatabase('awkward.sql');
+    const { taskQueue } = await workerFor(db);
+    const b = await backup(db, taskQueue);
+    await withClient('postgres', (c) => c.query(`DROP DATABASE ${db} WITH (FORCE)`));
+    // Before: "database ... does not exist", the test restore connected to the lost database.
+    const result = await verify(db, taskQueue, { backupId: b.backupId });
+    expect(result.verified[0]).toMatchObject({ status: 'passed', failures: [] });
+    expect((await tempDatabases()).filter((d) => d.includes(b.backupId.slice(7)))).toEqual([]);
+  });
+
   it.each(['plain', 'custom'])('verifies a %s backup on a server without the tablespace its tables were in', async (format) => {
     const db = await freshDatabase('awkward.sql');
     const space = `ts_${uniqueSuffix()}`;

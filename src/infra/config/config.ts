@@ -289,7 +289,16 @@ export function findDatabase(config: Config, id: string): DatabaseTarget | undef
  * staging server, so a test does not load production), else the database's own.
  */
 export function testRestoreServer(config: Config, id: string): DatabaseTarget {
-  return config.verify.server ?? requireDatabase(config, id);
+  return config.verify.server ?? serverOf(config, id);
+}
+
+/**
+ * The server of the configured database `id`, reached through its `postgres` database: work on
+ * the server (creating and dropping databases) must not need the database itself, which a
+ * disaster may have taken.
+ */
+export function serverOf(config: Config, id: string): DatabaseTarget {
+  return { ...requireDatabase(config, id), database: 'postgres' };
 }
 
 /** The configured database `id`, or a ConfigError naming the ones this worker has. */
