@@ -127,7 +127,7 @@ export async function roleProblem(
       const what = r.owner ? 'owns objects' : 'is granted privileges';
       // The monthly test restores owners and grants as a restore would, and has no options to give.
       const fix = testServer
-        ? 'create it on the test-restore server (VERIFY_DATABASE_URL) first'
+        ? "create it on the test-restore server (VERIFY_DATABASE_URL) first, or set RESTORE_TEST_CREATE_ROLES=true to create it there from the backup's globals"
         : `restore with --create-roles (from the backup's globals), or create it first${r.owner ? ', or restore with --no-owner' : ''}`;
       return `role "${r.role}" ${what} in ${backupId} but does not exist on ${where}: ${fix}`;
     }
@@ -159,20 +159,23 @@ async function rolesPlanFor(admin: Client, globals: string, manifest: BackupMani
   return { plan: planRoles(parsed, needed, new Set(existing), { superuser: creator.superuser }), creator };
 }
 
-/** Refuses --create-roles before anything starts when it cannot succeed; the roles it will create. */
-function checkRoleCreation({ plan, creator }: RoleCreation, backupId: string): ReadonlySet<string> {
+/**
+ * Refuses to create roles before anything starts when it cannot succeed; the roles it will
+ * create. `asked`: what asked for it (--create-roles, or the monthly test's setting).
+ */
+function checkRoleCreation({ plan, creator }: RoleCreation, backupId: string, asked: string): ReadonlySet<string> {
   if (plan.unknown.length)
     throw new UsageError(
-      `${plan.unknown.length === 1 ? `role "${plan.unknown[0]}" is` : `roles ${plan.unknown.map((r) => `"${r}"`).join(', ')} are`} needed by ${backupId} but not in its globals, so --create-roles cannot create ${plan.unknown.length === 1 ? 'it' : 'them'}: create ${plan.unknown.length === 1 ? 'it' : 'them'} first`,
+      `${plan.unknown.length === 1 ? `role "${plan.unknown[0]}" is` : `roles ${plan.unknown.map((r) => `"${r}"`).join(', ')} are`} needed by ${backupId} but not in its globals, so ${asked} cannot create ${plan.unknown.length === 1 ? 'it' : 'them'}: create ${plan.unknown.length === 1 ? 'it' : 'them'} first`,
     );
   if (plan.superusers.length)
     throw new UsageError(
-      `${plan.superusers.map((r) => `"${r}"`).join(', ')} ${plan.superusers.length === 1 ? 'is a superuser' : 'are superusers'} in ${backupId}, and --create-roles does not make superusers: create ${plan.superusers.length === 1 ? 'it' : 'them'} yourself, or restore with --no-owner`,
+      `${plan.superusers.map((r) => `"${r}"`).join(', ')} ${plan.superusers.length === 1 ? 'is a superuser' : 'are superusers'} in ${backupId}, and ${asked} does not make superusers: create ${plan.superusers.length === 1 ? 'it' : 'them'} yourself, or restore with --no-owner`,
     );
   if (plan.create.length) {
     if (!creator.createRole)
       throw new UsageError(
-        `the backup user "${creator.name}" may not create roles, and --create-roles would create ${plan.create.map((r) => `"${r}"`).join(', ')}: run ALTER ROLE "${creator.name}" CREATEROLE; as a superuser, or create them first`,
+        `the backup user "${creator.name}" may not create roles, and ${asked} would create ${plan.create.map((r) => `"${r}"`).join(', ')}: run ALTER ROLE "${creator.name}" CREATEROLE; as a superuser, or create them first`,
       );
     if (plan.needSuperuser.length)
       throw new UsageError(
@@ -234,6 +237,13 @@ export function restoreMarkRun(comment: string | null): RunRef | undefined {
 export function restoreActivities(deps: ActivityDeps) {
   const target = (database: string): DatabaseTarget => requireDatabase(deps.config, database);
   /** The server a restore loads into: the database's own, or for a new database on request the test-restore server. */
+  /** What asks a restore to create the roles it lacks, if anything: the option, or the monthly test's setting. */
+  const rolesAskedBy = (input: { createRoles?: boolean; onTestServer?: boolean }): string | undefined =>
+    input.createRoles
+      ? '--create-roles'
+      : input.onTestServer && deps.config.verify.createRoles
+        ? 'RESTORE_TEST_CREATE_ROLES'
+        : undefined;
   const serverFor = (input: { database: string; mode: 'new' | 'existing'; onTestServer?: boolean }): DatabaseTarget =>
     input.onTestServer && input.mode === 'new' ? testRestoreServer(deps.config, input.database) : target(input.database);
 
@@ -483,13 +493,14 @@ export function restoreActivities(deps: ActivityDeps) {
           if (problem) throw new ConfigError([problem]);
         }
         let willCreate: ReadonlySet<string> = new Set();
-        if (input.createRoles) {
+        const asked = rolesAskedBy(input);
+        if (asked) {
           if (!manifest)
             throw new UsageError(
-              `--create-roles needs a backup with its globals; ${input.backupId} is an old script's backup without them: create the roles first`,
+              `${asked} needs a backup with its globals; ${input.backupId} is an old script's backup without them: create the roles first`,
             );
           const creation = await rolesPlanFor(admin, await readGlobals(deps.bucket, deps.keyring, manifest), manifest);
-          willCreate = checkRoleCreation(creation, input.backupId);
+          willCreate = checkRoleCreation(creation, input.backupId, asked);
         }
         if (manifest?.roles && !input.noOwner) {
           const problem = await roleProblem(
@@ -566,10 +577,11 @@ export function restoreActivities(deps: ActivityDeps) {
         const props = await propertiesFor(server, manifest);
         let rolesCreated: string[] = [];
         const rolesSaid: string[] = [];
-        if (input.createRoles && manifest) {
+        const asked = rolesAskedBy(input);
+        if (asked && manifest) {
           ctx.heartbeat({ step: 'creating the roles the backup needs from its globals' });
           const creation = await rolesPlanFor(admin, await readGlobals(deps.bucket, deps.keyring, manifest), manifest);
-          checkRoleCreation(creation, input.source.backupId);
+          checkRoleCreation(creation, input.source.backupId, asked);
           rolesSaid.push(...(await createRoles(admin, creation, manifest.roles?.owners ?? [])));
           rolesCreated = creation.plan.create;
         }

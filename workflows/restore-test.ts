@@ -20,6 +20,7 @@ import {
   restoreTestReport,
 } from '../src/operations/restore-test/restore-test';
 import { scratchDatabaseName } from '../src/operations/restore/scratch-databases';
+import { restoreNotes } from '../src/operations/restore/restore-plan';
 import { rootCauseMessage } from '../src/infra/temporal/root-cause';
 import { DatabaseSA, OperationSA } from '../src/infra/temporal/search-attributes';
 import { onHost } from './host-queue';
@@ -82,7 +83,11 @@ async function logicalRestore(input: RestoreTestInput, workflowId: string): Prom
       health: false,
       onTestServer: true,
     });
-    return restorePart('logical', restored.backupId, { restoreMs: restored.restoreMs, checks: found });
+    return restorePart('logical', restored.backupId, {
+      restoreMs: restored.restoreMs,
+      checks: found,
+      notes: restoreNotes(restored),
+    });
   } catch (err) {
     return restorePart('logical', 'the newest backup', { failure: rootCauseMessage(err) });
   } finally {

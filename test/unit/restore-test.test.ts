@@ -66,6 +66,25 @@ describe('the restore test report', () => {
     );
   });
 
+  it('says what the restore did beyond loading, and leaves the notes out when there are none', () => {
+    const notes = ["roles created from the backup's globals: app_owner"];
+    const r = report([restorePart('logical', 'backup_20261201_020000', { restoreMs: 90_000, checks: [ok], notes })]);
+    expect(r.parts[0].notes).toEqual(notes);
+    expect(describeRestoreTest(r)[1]).toBe(
+      "logical: passed: backup_20261201_020000; restored in 90.0 s (RTO 2-4 h: met); row counts ok (all 4 tables match the manifest); roles created from the backup's globals: app_owner",
+    );
+    const md = restoreTestMarkdown(r).split('\n');
+    expect(md.slice(md.indexOf('## Notes'))).toEqual([
+      '## Notes',
+      '',
+      "- logical: roles created from the backup's globals: app_owner",
+      '',
+    ]);
+    const without = report([restorePart('logical', 'backup_20261201_020000', { restoreMs: 90_000, checks: [ok], notes: [] })]);
+    expect(without.parts[0]).not.toHaveProperty('notes');
+    expect(restoreTestMarkdown(without)).not.toContain('## Notes');
+  });
+
   it('counts as not passed when there is nothing in it', () => {
     expect(report([]).passed).toBe(false);
   });

@@ -20,6 +20,7 @@ import { WorkflowType } from '../../src/infra/temporal/definitions';
 import { approveRestoreUpdate, restoreStatusQuery } from '../../src/infra/temporal/messages';
 import type { RestoreResult } from '../../workflows/restore';
 import type { VerifyResult } from '../../workflows/verify';
+import type { RestoreTestReport } from '../../src/operations/restore-test/restore-test';
 import type { CatalogEntry } from '../../src/operations/catalog/catalog';
 import { createS3Client } from '../../src/infra/storage/s3-client';
 import { PutObjectCommand } from '@aws-sdk/client-s3';
@@ -460,7 +461,7 @@ describe('restore fidelity (dev server, real PostgreSQL and S3)', () => {
     },
   );
 
-  it('the monthly test restore on a server without a role says to create it there (it has no options to give)', async () => {
+  it('the monthly test restore on a server without a role says to create it there, and creates it with RESTORE_TEST_CREATE_ROLES', async () => {
     const role = `gone_owner_${uniqueSuffix()}`;
     const db = await suite.freshDatabase('fidelity');
     await withClient('postgres', (c) => c.query(`CREATE ROLE ${role} NOLOGIN`));
@@ -482,8 +483,21 @@ describe('restore fidelity (dev server, real PostgreSQL and S3)', () => {
       );
       expect(failure.exitCode).toBe(64);
       expect(failure.lines.join(' ')).toContain(
-        `role "${role}" owns objects in ${backup.backupId} but does not exist on ${stackServer().host}:${stackServer().port}: create it on the test-restore server (VERIFY_DATABASE_URL) first`,
+        `role "${role}" owns objects in ${backup.backupId} but does not exist on ${stackServer().host}:${stackServer().port}: create it on the test-restore server (VERIFY_DATABASE_URL) first, or set RESTORE_TEST_CREATE_ROLES=true to create it there from the backup's globals`,
       );
+
+      // The setting: the monthly test creates the role from the backup's globals, passes, and says so.
+      const creating = await suite.workerFor(db, { RESTORE_TEST_CREATE_ROLES: 'true' });
+      const report: RestoreTestReport = await suite.server.client.workflow.execute(WorkflowType.restoreTest, {
+        taskQueue: creating.taskQueue,
+        workflowId: `restore-test-${db}-${uniqueSuffix()}`,
+        args: [{ database: db }],
+      });
+      expect(report).toMatchObject({ passed: true, parts: [{ kind: 'logical', what: backup.backupId, passed: true }] });
+      expect(report.parts[0].notes).toEqual([`roles created from the backup's globals: ${role}`]);
+      expect(
+        await withClient('postgres', async (c) => (await c.query('SELECT 1 FROM pg_roles WHERE rolname = $1', [role])).rowCount),
+      ).toBe(1);
     } finally {
       await withClient('postgres', (c) => c.query(`DROP ROLE IF EXISTS ${role}`)).catch(() => undefined);
     }

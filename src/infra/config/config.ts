@@ -88,6 +88,8 @@ export interface VerifySettings {
   sizeChangePercent: number;
   /** How many earlier backups the size is compared with. */
   sizeHistory: number;
+  /** The monthly restore test creates the roles the test-restore server lacks from the backup's globals. */
+  createRoles: boolean;
   /** pg_restore --jobs for custom-format test restores. */
   restoreJobs: number;
   /** Folder for the decrypted dump a parallel pg_restore reads; removed after each restore. */
@@ -170,6 +172,7 @@ export function loadConfig(env: Env, options: LoadOptions = {}): Config {
       sizeChangePercent: r.integer('VERIFY_SIZE_CHANGE_PERCENT', 50, { min: 1, max: 10000 }),
       sizeHistory: r.integer('VERIFY_SIZE_HISTORY', 7, { min: 1, max: 365 }),
       restoreJobs: r.integer('VERIFY_RESTORE_JOBS', 2, { min: 1, max: 64 }),
+      createRoles: r.boolean('RESTORE_TEST_CREATE_ROLES', false),
       workDir: r.string('PGWARDEN_WORK_DIR', tmpdir()),
     },
   };

@@ -196,6 +196,12 @@ export const CONFIG_VARIABLES: VariableDoc[] = [
     default: '35',
   },
   {
+    name: 'RESTORE_TEST_CREATE_ROLES',
+    description:
+      "the restore test creates the roles the test-restore server lacks from the backup's globals (as restore --create-roles), instead of failing",
+    default: 'false',
+  },
+  {
     name: 'SCHEDULE_DR_DRILL_CRON',
     description: 'the quarterly disaster recovery drill (severity DRILL, into a database of its own), or off',
     default: '0 10 15 1,4,7,10 *',

@@ -36,6 +36,8 @@ export interface RestoreTestPart {
   failure: string | null;
   /** Point-in-time: the last commit replayed, and the target minus it. */
   recoveredTo?: { commitTime: string | null; lsn: string } | null;
+  /** What the restore did beyond loading (roles it created, what it could not give back). */
+  notes?: string[];
 }
 
 export interface RestoreTestReport {
@@ -58,7 +60,9 @@ export interface RestoreTestReport {
 export function restorePart(
   kind: RestoreTestPart['kind'],
   what: string,
-  outcome: { restoreMs: number; checks: RecoveryCheck[]; recoveredTo?: RestoreTestPart['recoveredTo'] } | { failure: string },
+  outcome:
+    | { restoreMs: number; checks: RecoveryCheck[]; recoveredTo?: RestoreTestPart['recoveredTo']; notes?: string[] }
+    | { failure: string },
 ): RestoreTestPart {
   if ('failure' in outcome)
     return { kind, what, passed: false, restoreMs: null, withinRto: null, checks: [], failure: outcome.failure };
@@ -72,6 +76,7 @@ export function restorePart(
     checks: outcome.checks,
     failure: null,
     ...(outcome.recoveredTo !== undefined ? { recoveredTo: outcome.recoveredTo } : {}),
+    ...(outcome.notes?.length ? { notes: outcome.notes } : {}),
   };
 }
 
@@ -106,7 +111,8 @@ export function describeRestoreTest(r: RestoreTestReport): string[] {
         (p.failure
           ? p.failure
           : `restored in ${minutes(p.restoreMs)} (${r.objective}: ${p.withinRto ? 'met' : 'MISSED'}); ` +
-            (p.checks.map((c) => `${c.name} ${c.ok ? 'ok' : 'FAILED'} (${c.detail})`).join('; ') || 'no checks')),
+            (p.checks.map((c) => `${c.name} ${c.ok ? 'ok' : 'FAILED'} (${c.detail})`).join('; ') || 'no checks') +
+            (p.notes ?? []).map((n) => `; ${n}`).join('')),
     ),
     ...(r.pointInTimeSkipped ? [`point-in-time: not tested: ${r.pointInTimeSkipped}`] : []),
   ];
@@ -130,6 +136,9 @@ export function restoreTestMarkdown(r: RestoreTestReport): string {
     '',
     ...r.parts.flatMap((p) => p.checks.map((c) => `- ${p.kind}: ${c.ok ? 'passed' : 'FAILED'}: ${c.name}: ${c.detail}`)),
     '',
+    ...(r.parts.some((p) => p.notes?.length)
+      ? ['## Notes', '', ...r.parts.flatMap((p) => (p.notes ?? []).map((n) => `- ${p.kind}: ${n}`)), '']
+      : []),
   ];
   return lines.join('\n');
 }
