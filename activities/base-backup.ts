@@ -24,6 +24,7 @@ import {
   parseBaseBackupManifest,
 } from '../src/operations/pitr/base-backup';
 import { BasebackupOutput } from '../src/operations/pitr/basebackup-output';
+import { otherClusterProblem } from '../src/operations/pitr/system-identifier';
 import type { BaseBackupRowCounts } from '../src/operations/pitr/base-verification';
 import { formatLsn, parseLsn, recordsEndBefore } from '../src/operations/pitr/wal-names';
 import { countAllTables } from '../src/infra/postgres/tables';
@@ -31,6 +32,7 @@ import type { DatabaseTarget } from '../src/infra/config/databases';
 import { PGWARDEN_VERSION } from '../src/app/version';
 import { WorkflowType } from '../src/infra/temporal/definitions';
 import { DatabaseSA } from '../src/infra/temporal/search-attributes';
+import { archivedSystem } from './archive-system';
 import { ActivityDeps } from './deps';
 import { proveActiveKey } from './key-proof';
 import { clearEarlierAttempts } from './earlier-attempts';
@@ -213,6 +215,12 @@ export function baseBackupActivities(deps: ActivityDeps) {
           `${version} is too old for base backups (client-side compression needs 15 or newer): install postgresql-client-15 or newer and point PG_BIN_DIR at it`,
         ]);
       if (problem) throw new ConfigError([problem]);
+      // A copy of another cluster than the archive's could never replay its WAL.
+      const otherCluster = otherClusterProblem(
+        await archivedSystem(deps, input.server, server.segmentBytes),
+        server.systemIdentifier,
+      );
+      if (otherCluster) throw new UsageError(`${input.server}: ${otherCluster}`);
       // Without archiving the copy is useless: said now, not after the copy and ten minutes of waiting for its WAL.
       await requireArchiving(input.server);
       const compressArg = pgBasebackupCompressArg(compression);
@@ -292,6 +300,7 @@ export function baseBackupActivities(deps: ActivityDeps) {
             version: server.version,
             versionNum: server.versionNum,
             segmentBytes: server.segmentBytes,
+            systemIdentifier: server.systemIdentifier,
           },
           pgBasebackup: { version, format: 'tar', walMethod: 'fetch' },
           ...points,

@@ -20,23 +20,16 @@ import { connectDatabase, libpqEnvironment } from '../src/infra/postgres/client'
 import { startReceiveWal } from '../src/infra/postgres/receivewal';
 import { streamingTool } from '../src/infra/postgres/streaming-tools';
 import { checkReplicationServer, timelineHistoryText } from '../src/infra/postgres/replication';
-import { walFileOf, walFolder, walKey } from '../src/infra/storage/layout';
+import { walKey } from '../src/infra/storage/layout';
 import { AFTER_A_GAP, readyFiles, slotNameFor, SpoolFile, streamStart } from '../src/operations/pitr/spool';
-import { openWalFile, sealWalFile, WAL_PLAIN_SHA256, WAL_WRITTEN_LSN } from '../src/operations/pitr/wal-object';
-import { segmentSystemIdentifier, WAL_SYSTEM_ID } from '../src/operations/pitr/system-identifier';
-import {
-  formatLsn,
-  parseHistory,
-  parseLsn,
-  parseSegmentName,
-  newestSegment,
-  segmentName,
-  segmentStart,
-} from '../src/operations/pitr/wal-names';
+import { sealWalFile, WAL_PLAIN_SHA256, WAL_WRITTEN_LSN } from '../src/operations/pitr/wal-object';
+import { WAL_SYSTEM_ID } from '../src/operations/pitr/system-identifier';
+import { formatLsn, parseHistory, parseLsn, parseSegmentName, segmentName, segmentStart } from '../src/operations/pitr/wal-names';
 import { privateWorkDir } from '../src/operations/restore/work-files';
 import { LagReading, LagWatch, LagWatchState } from '../src/operations/pitr/lag';
 import { busyCheckWorthwhile, partialCopyDue } from '../src/operations/pitr/partial-cadence';
 import { WalWatchEvent, walWatchNotice } from '../src/operations/pitr/notices';
+import { archivedSystem, newestInArchive } from './archive-system';
 import { ActivityDeps } from './deps';
 import { proveActiveKey } from './key-proof';
 import { slotPosition } from './slot-position';
@@ -169,7 +162,7 @@ export function walArchiveActivities(deps: ActivityDeps) {
             });
           const newest = progress.newestArchived ?? (await newestInArchive(deps, input.server, server.segmentBytes));
           // Read before pg_receivewal writes a byte: another cluster's WAL must never join this archive.
-          const archiveSystem = newest ? await archivedSystem(deps, input.server, newest, server.segmentBytes) : undefined;
+          const archiveSystem = newest ? await archivedSystem(deps, input.server, server.segmentBytes, newest) : undefined;
           let start = startFrom(newest);
           // Heartbeats are throttled: a dead worker's last one may be behind what it stored (and the slot
           // moved past). The bucket itself says where the archive ends before anything is called a gap.
@@ -426,34 +419,6 @@ async function receivedLsn(client: Client, slot: string): Promise<bigint | undef
     [slot],
   );
   return rows[0]?.lsn ? parseLsn(rows[0].lsn) : undefined;
-}
-
-/** The newest completed segment in the archive (a listing: done once per round at most). */
-async function newestInArchive(deps: ActivityDeps, server: string, segmentBytes: number): Promise<string | undefined> {
-  const names = (await deps.bucket.list(walFolder(deps.config.storage.prefix, server))).map(
-    (o) => walFileOf(o.key)?.fileName ?? '',
-  );
-  return newestSegment(names, segmentBytes)?.name;
-}
-
-/**
- * The cluster the archive's newest segment came from: recorded with the segment, or, for one
- * archived before that was recorded, read from its first page (one download, once a round).
- */
-async function archivedSystem(
-  deps: ActivityDeps,
-  server: string,
-  segment: string,
-  segmentBytes: number,
-): Promise<string | undefined> {
-  const stored = (await deps.bucket.list(`${walFolder(deps.config.storage.prefix, server)}${segment}`)).find(
-    (o) => walFileOf(o.key)?.fileName === segment,
-  );
-  if (!stored) return undefined;
-  const recorded = (await deps.bucket.head(stored.key))?.Metadata?.[WAL_SYSTEM_ID];
-  if (recorded) return recorded;
-  const plain = await openWalFile(deps.bucket, stored.key, deps.keyring);
-  return plain && segmentSystemIdentifier(plain, segmentBytes);
 }
 
 /** pg_receivewal's own words, as the reason the round failed; a removed segment is a gap, not a blip. */

@@ -49,6 +49,9 @@ afterAll(async () => {
   await server.close();
 });
 
+/** The scratch cluster's WAL segment size (initdb's default). */
+const SEGMENT = 16 * 1024 * 1024;
+
 async function setUp(prefix: string, extra: Record<string, string> = {}) {
   // The database's id names the server in S3 keys: unique per test, so archives never mix.
   const db = uniqueDatabaseName(prefix);
@@ -92,6 +95,8 @@ it('copies the cluster, waits for its WAL in the archive, and the copy verifies 
         data: { key: expect.stringMatching(new RegExp(`/${t.db}/basebackups/base_\\d{8}_\\d{6}\\.tar\\.zst\\.enc$`)) },
       });
       expect(parseLsn(manifest.stop.lsn)).toBeGreaterThan(parseLsn(manifest.start.lsn));
+      const [{ id }] = await cluster.query<{ id: string }>('SELECT system_identifier::text AS id FROM pg_control_system()');
+      expect(manifest.serverInfo.systemIdentifier).toBe(id);
       // pg_basebackup compressed it: the worker saw only the stored bytes, and the tar's size is what pg_basebackup counted.
       expect(manifest.data.rawBytes).toBeGreaterThan(manifest.data.storedBytes);
       await archiving.cancel();
@@ -150,7 +155,6 @@ it('verify recovers the newest base backup in a temporary instance: pg_verifybac
     await cluster.query('SELECT pg_switch_wal()', [], t.db);
     await archiving.cancel();
     await archiving.result();
-    const SEGMENT = 16 * 1024 * 1024;
     const newest = (await bucket.list(walFolder(t.config.storage!.prefix, t.db)))
       .map((o) => walFileOf(o.key)?.fileName)
       .filter((n): n is string => !!n && /^[0-9A-F]{24}$/.test(n))
@@ -271,6 +275,41 @@ it('refuses a server with a tablespace besides the main one before copying anyth
     await cluster.query(`DROP TABLESPACE ${space}`);
     rmSync(dir, { recursive: true, force: true });
   }
+}, 60_000);
+
+it("refuses a server of another cluster than its WAL archive's before copying anything (exit 64)", async () => {
+  const t = await setUp('baseother');
+  // The archive's newest segment came from another cluster (its first page names system 42).
+  const file = join(mkdtempSync(join(tmpdir(), 'pgwarden-other-')), 'segment');
+  const page = Buffer.alloc(SEGMENT);
+  page.writeUInt16LE(0x0006, 2);
+  page.writeBigUInt64LE(42n, 24);
+  page.writeUInt32LE(SEGMENT, 32);
+  writeFileSync(file, page);
+  const sealed = await sealWalFile(
+    file,
+    t.config.backup.compression,
+    encryptorFor(Keyring.from(t.config.encryption!)).create,
+    SEGMENT,
+  );
+  rmSync(join(file, '..'), { recursive: true, force: true });
+  expect(sealed.systemIdentifier).toBe('42');
+  const bucket = new Bucket(t.config.storage!, createS3Client(t.config.storage!));
+  // Without its identifier recorded: read from the segment itself.
+  await bucket.replace(
+    walKey(t.config.storage!.prefix, t.db, '000000010000000000000003', t.config.backup.compression),
+    sealed.body,
+    {
+      metadata: { [WAL_PLAIN_SHA256]: sealed.plainSha256 },
+    },
+  );
+  bucket.s3.destroy();
+  const [{ id }] = await cluster.query<{ id: string }>('SELECT system_identifier::text AS id FROM pg_control_system()');
+  await expectRefusedBeforeCopying(
+    t,
+    64,
+    `${t.db}: the archive holds the WAL of database system 42 but the server is database system ${id}, so it is another cluster`,
+  );
 }, 60_000);
 
 it('refuses a pg_basebackup older than 15 before copying anything (exit 78)', async () => {

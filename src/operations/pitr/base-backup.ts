@@ -27,7 +27,8 @@ export interface BaseBackupManifest {
   backupId: string;
   /** The WAL_ARCHIVE id the server is known by. */
   server: string;
-  serverInfo: { host: string; version: string; versionNum: number; segmentBytes: number };
+  /** systemIdentifier: the cluster copied (absent in backups taken before it was recorded). */
+  serverInfo: { host: string; version: string; versionNum: number; segmentBytes: number; systemIdentifier?: string };
   /** `fetch` since 0.1 of the format's base backups made by pg_basebackup's own compression; `none` before. */
   pgBasebackup: { version: string; format: 'tar'; walMethod: 'none' | 'fetch' };
   /** Where recovery starts, and the point before which it cannot stop (the backup is consistent from there). */

@@ -13,6 +13,7 @@ import {
   segmentStart,
   TimelineSwitch,
 } from './wal-names';
+import { ANOTHER_ARCHIVE, otherClusterProblem } from './system-identifier';
 
 export interface SpoolFile {
   name: string;
@@ -83,10 +84,8 @@ export function streamStart(input: {
 }): StreamStart {
   const slotSegment = segmentOf(input.slotRestartLsn, input.segmentBytes);
   if (!input.newestArchived) return { start: { timeline: input.serverTimeline, segno: slotSegment } };
-  if (input.archiveSystem && input.serverSystem && input.archiveSystem !== input.serverSystem)
-    return {
-      notThisServer: `the archive holds the WAL of database system ${input.archiveSystem} but the server is database system ${input.serverSystem}, so it is another cluster (a new one after a disaster, or another server given this id) and its WAL cannot continue this archive; ${ANOTHER_ARCHIVE}`,
-    };
+  const otherCluster = otherClusterProblem(input.archiveSystem, input.serverSystem);
+  if (otherCluster) return { notThisServer: otherCluster };
   let next = { timeline: input.newestArchived.timeline, segno: input.newestArchived.segno + 1n };
   // The archive's timeline ended on this server where the next one forked: if the archive already
   // holds that segment (or more) of the old timeline, the rest of the old one is not this server's
@@ -116,10 +115,6 @@ export function streamStart(input: {
     };
   return { start: next };
 }
-
-/** What to do when the server's WAL cannot continue the archive kept under its id. */
-const ANOTHER_ARCHIVE =
-  "archive it under an id of its own (DATABASE_URL_<ID> and WAL_ARCHIVE), or move this server's wal/ and basebackups/ folders in the bucket aside, then start archiving and take a base backup";
 
 /** What to do once the archive has a gap: go on past it, then make a recoverable window after it. */
 export const AFTER_A_GAP =

@@ -9,6 +9,16 @@
 /** Metadata key of the system identifier of the cluster an archived segment came from. */
 export const WAL_SYSTEM_ID = 'pgwarden-wal-system-id';
 
+/** What to do when a server's WAL cannot continue the archive kept under its id. */
+export const ANOTHER_ARCHIVE =
+  "archive it under an id of its own (DATABASE_URL_<ID> and WAL_ARCHIVE), or move this server's wal/ and basebackups/ folders in the bucket aside, then start archiving and take a base backup";
+
+/** Why a server of cluster `server` cannot use the archive of cluster `archive`, or undefined when it can (or either is unknown). */
+export function otherClusterProblem(archive: string | undefined, server: string | undefined): string | undefined {
+  if (!archive || !server || archive === server) return undefined;
+  return `the archive holds the WAL of database system ${archive} but the server is database system ${server}, so it is another cluster (a new one after a disaster, or another server given this id) and its WAL cannot continue this archive; ${ANOTHER_ARCHIVE}`;
+}
+
 /** The bytes of a segment that name its cluster. */
 export const SEGMENT_HEADER_BYTES = 40;
 
