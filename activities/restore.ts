@@ -138,7 +138,7 @@ export async function roleProblem(
   return undefined;
 }
 
-/** The roles a restore with --create-roles creates, and the user that would create them. */
+/** The roles a restore creates (--create-roles, RESTORE_TEST_CREATE_ROLES), and the user that would create them. */
 interface RoleCreation {
   plan: RolesPlan;
   creator: { name: string; superuser: boolean; createRole: boolean };
@@ -236,7 +236,6 @@ export function restoreMarkRun(comment: string | null): RunRef | undefined {
 
 export function restoreActivities(deps: ActivityDeps) {
   const target = (database: string): DatabaseTarget => requireDatabase(deps.config, database);
-  /** The server a restore loads into: the database's own, or for a new database on request the test-restore server. */
   /** What asks a restore to create the roles it lacks, if anything: the option, or the monthly test's setting. */
   const rolesAskedBy = (input: { createRoles?: boolean; onTestServer?: boolean }): string | undefined =>
     input.createRoles
@@ -244,6 +243,7 @@ export function restoreActivities(deps: ActivityDeps) {
       : input.onTestServer && deps.config.verify.createRoles
         ? 'RESTORE_TEST_CREATE_ROLES'
         : undefined;
+  /** The server a restore loads into: the database's own, or for a new database on request the test-restore server. */
   const serverFor = (input: { database: string; mode: 'new' | 'existing'; onTestServer?: boolean }): DatabaseTarget =>
     input.onTestServer && input.mode === 'new' ? testRestoreServer(deps.config, input.database) : target(input.database);
 

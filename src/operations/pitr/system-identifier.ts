@@ -29,7 +29,8 @@ const XLP_LONG_HEADER = 0x0002;
  * The system identifier (decimal, as pg_control_system() shows it) in the first bytes of a
  * segment of `segmentBytes`, or undefined when they do not start one (nothing written yet, or
  * not a segment). WAL is written in the server's byte order; PostgreSQL runs little-endian on
- * the machines pgwarden supports (x86-64, arm64).
+ * the machines pgwarden supports (x86-64, arm64). Elsewhere the segment size does not read
+ * right, so nothing is read: a check skipped, never a wrong refusal.
  */
 export function segmentSystemIdentifier(firstBytes: Buffer, segmentBytes: number): string | undefined {
   if (firstBytes.length < SEGMENT_HEADER_BYTES) return undefined;
