@@ -16,7 +16,7 @@ export const ANOTHER_ARCHIVE =
 /** Why a server of cluster `server` cannot use the archive of cluster `archive`, or undefined when it can (or either is unknown). */
 export function otherClusterProblem(archive: string | undefined, server: string | undefined): string | undefined {
   if (!archive || !server || archive === server) return undefined;
-  return `the archive holds the WAL of database system ${archive} but the server is database system ${server}, so it is another cluster (a new one after a disaster, or another server given this id) and its WAL cannot continue this archive; ${ANOTHER_ARCHIVE}`;
+  return `the archive holds the WAL of database system ${archive} but the server is database system ${server}, so it is another cluster (a new one after a disaster or a pg_upgrade, or another server given this id) and its WAL cannot continue this archive; ${ANOTHER_ARCHIVE}`;
 }
 
 /** The bytes of a segment that name its cluster. */
