@@ -1,7 +1,8 @@
 /**
- * Which cluster a server's WAL archive belongs to: the system identifier of its newest segment,
- * recorded with the segment, or, for one stored before that was recorded, read from its first
- * page (one download).
+ * Which cluster a server's WAL archive belongs to: the system identifier of its newest segment
+ * (or, in an archive that has none completed yet, of its newest open-segment copy), recorded
+ * with the object, or, for one stored before that was recorded, read from its first page (one
+ * download).
  */
 import { walFileOf, walFolder } from '../src/infra/storage/layout';
 import { segmentSystemIdentifier, WAL_SYSTEM_ID } from '../src/operations/pitr/system-identifier';
@@ -17,18 +18,29 @@ export async function newestInArchive(deps: ActivityDeps, server: string, segmen
   return newestSegment(names, segmentBytes)?.name;
 }
 
-/** The system identifier of segment `segment` in the archive of `server` (by default its newest), if any. */
+/**
+ * The system identifier of the archive of `server`: of `segment` when the caller knows the
+ * newest, else of the newest found by listing. undefined for an empty archive, or an open
+ * copy nothing was written to yet.
+ */
 export async function archivedSystem(
   deps: ActivityDeps,
   server: string,
   segmentBytes: number,
   segment?: string,
 ): Promise<string | undefined> {
-  const name = segment ?? (await newestInArchive(deps, server, segmentBytes));
-  if (!name) return undefined;
-  const stored = (await deps.bucket.list(`${walFolder(deps.config.storage.prefix, server)}${name}`)).find(
-    (o) => walFileOf(o.key)?.fileName === name,
+  const folder = walFolder(deps.config.storage.prefix, server);
+  const files = (await deps.bucket.list(segment ? `${folder}${segment}` : folder)).map((o) => ({
+    key: o.key,
+    name: walFileOf(o.key)?.fileName ?? '',
+  }));
+  const names = files.map((f) => f.name);
+  const open = newestSegment(
+    names.filter((n) => n.endsWith('.partial')).map((n) => n.slice(0, -'.partial'.length)),
+    segmentBytes,
   );
+  const name = segment ?? newestSegment(names, segmentBytes)?.name ?? (open && `${open.name}.partial`);
+  const stored = name && files.find((f) => f.name === name);
   if (!stored) return undefined;
   const recorded = (await deps.bucket.head(stored.key))?.Metadata?.[WAL_SYSTEM_ID];
   if (recorded) return recorded;

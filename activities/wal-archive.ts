@@ -162,7 +162,7 @@ export function walArchiveActivities(deps: ActivityDeps) {
             });
           const newest = progress.newestArchived ?? (await newestInArchive(deps, input.server, server.segmentBytes));
           // Read before pg_receivewal writes a byte: another cluster's WAL must never join this archive.
-          const archiveSystem = newest ? await archivedSystem(deps, input.server, server.segmentBytes, newest) : undefined;
+          const archiveSystem = await archivedSystem(deps, input.server, server.segmentBytes, newest);
           let start = startFrom(newest);
           // Heartbeats are throttled: a dead worker's last one may be behind what it stored (and the slot
           // moved past). The bucket itself says where the archive ends before anything is called a gap.

@@ -202,6 +202,14 @@ describe("streamStart with another cluster than the archive's", () => {
       start: { timeline: 1, segno: 8n },
     });
   });
+
+  it("an archive holding only an open segment's copy of another cluster refuses it", () => {
+    expect(streamStart({ ...base, newestArchived: undefined, archiveSystem: '2', serverSystem: '1' })).toEqual({
+      notThisServer: expect.stringMatching(
+        /^the archive holds the WAL of database system 2 but the server is database system 1, /,
+      ),
+    });
+  });
 });
 
 describe('segmentSystemIdentifier', () => {

@@ -18,6 +18,7 @@ import { parseLsn } from '../../src/operations/pitr/wal-names';
 import { HostWorkers, pitrFixture } from '../support/pitr-fixture';
 import { ScratchCluster, startScratchCluster } from '../support/scratch-cluster';
 import { uniqueSuffix } from '../support/temporal';
+import { waitFor } from '../support/wait';
 
 const fixture = pitrFixture();
 
@@ -129,6 +130,47 @@ it('stops archiving a new cluster whose WAL is already past the archive, also fo
     expect(failure.lines.join(' ')).toBe(otherCluster(db, await systemOf(fixture.cluster), await systemOf(replacement)));
     // Nothing of the new cluster joined the archive.
     for (const o of await bucket.list(folder)) expect((await bucket.head(o.key))?.Metadata?.[WAL_SYSTEM_ID]).toBeUndefined();
+  } finally {
+    await replacement.stop();
+  }
+}, 180_000);
+
+it("stops archiving another cluster under an id whose archive holds only an open segment's copy so far", async () => {
+  const { db, settings } = await fixture.archivedDatabase('walopen', ['CREATE TABLE t AS SELECT 1 AS v']);
+  const workers = await fixture.hostWorkers('walopen', settings);
+  const bucket = bucketOf(workers);
+  const folder = walFolder(workers.config.storage!.prefix, db);
+  const archived = await systemOf(fixture.cluster);
+  await workers.runUntil(async () => {
+    const run = await fixture.server.client.workflow.start(WorkflowType.walArchive, {
+      taskQueue: workers.taskQueue,
+      workflowId: `wal-archive-${db}-${uniqueSuffix()}`,
+      args: [{ server: db, roundSeconds: 600, hostQueue: workers.hostQueue }],
+    });
+    await fixture.cluster.query('INSERT INTO t VALUES (1)', [], db);
+    // Shipped within a second (WAL_PARTIAL_UPLOAD_SECONDS=1), naming its cluster.
+    await waitFor("the open segment's copy", async () => {
+      for (const o of await bucket.list(folder))
+        if ((await bucket.head(o.key))?.Metadata?.[WAL_SYSTEM_ID] === archived) return true;
+      return false;
+    });
+    await run.cancel();
+    await run.result().catch(() => undefined);
+  });
+  // Starting the stream may complete a segment or two; without them the archive is what a
+  // first minute of archiving leaves: the open segment's copy alone.
+  for (const o of await bucket.list(folder))
+    if (/^[0-9A-F]{24}$/.test(walFileOf(o.key)?.fileName ?? '')) await bucket.delete(o.key);
+  const names = (await bucket.list(folder)).map((o) => walFileOf(o.key)?.fileName ?? '');
+  expect(names.length).toBeGreaterThan(0);
+  expect(names.filter((n) => !n.endsWith('.partial'))).toEqual([]);
+
+  const replacement = await startScratchCluster();
+  try {
+    await replacement.query(`CREATE DATABASE ${db}`);
+    const { failure } = await refusal(db, settings, replacement);
+    expect(failure.exitCode).toBe(1);
+    expect(failure.lines.join(' ')).toBe(otherCluster(db, archived, await systemOf(replacement)));
   } finally {
     await replacement.stop();
   }

@@ -76,16 +76,17 @@ export function streamStart(input: {
    * on a later one) is not this server's history: a new cluster, or one put back from a backup.
    */
   serverLsn?: bigint;
-  /** The cluster the archive's newest segment came from (unknown for a segment without a header yet). */
+  /** The cluster the archive's newest segment (or open segment's copy) came from; unknown for an empty archive. */
   archiveSystem?: string;
   /** The server's cluster (pg_control_system()). */
   serverSystem?: string;
   segmentBytes: number;
 }): StreamStart {
   const slotSegment = segmentOf(input.slotRestartLsn, input.segmentBytes);
-  if (!input.newestArchived) return { start: { timeline: input.serverTimeline, segno: slotSegment } };
+  // Also for an archive holding only an open segment's copy so far.
   const otherCluster = otherClusterProblem(input.archiveSystem, input.serverSystem);
   if (otherCluster) return { notThisServer: otherCluster };
+  if (!input.newestArchived) return { start: { timeline: input.serverTimeline, segno: slotSegment } };
   let next = { timeline: input.newestArchived.timeline, segno: input.newestArchived.segno + 1n };
   // The archive's timeline ended on this server where the next one forked: if the archive already
   // holds that segment (or more) of the old timeline, the rest of the old one is not this server's
