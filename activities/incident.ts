@@ -24,12 +24,13 @@ import { DatabaseSA, IncidentStatusSA, OperationSA, SeveritySA } from '../src/in
 import { hostQueueInput } from '../src/infra/config/wal';
 import { UsageError } from '../src/infra/errors/errors';
 import { archivedWal, baseBackups } from '../src/operations/pitr/archive';
-import { chooseBaseBackup, describeTarget, targetAfterArchive, type RecoveryTarget } from '../src/operations/pitr/target';
+import { describeTarget, targetAfterArchive, type RecoveryTarget } from '../src/operations/pitr/target';
 import { pointBeforeFailure } from '../src/operations/dr/point-in-time';
 import type { PointInTimeProposal } from '../src/operations/dr/incident';
 import { describeTable, type TableName } from '../src/operations/table-recovery/names';
 import type { Client } from 'pg';
 import { ActivityDeps } from './deps';
+import { chooseBaseFor } from './restore-points';
 import { deliver } from './notify';
 import { actionToken } from '../src/infra/crypto/action-links';
 import { proveReadKey } from './key-proof';
@@ -258,7 +259,7 @@ export function incidentActivities(deps: ActivityDeps) {
         throw new UsageError(
           `${input.database} is not in WAL_ARCHIVE, so no point in time can be recovered; select a backup (pgwarden restore --list)`,
         );
-      const chosen = chooseBaseBackup(await baseBackups(deps.bucket, config.storage.prefix, input.database), input.target);
+      const chosen = await chooseBaseFor(deps, input.database, input.target);
       if ('problem' in chosen) throw new UsageError(`${input.database}: ${chosen.problem}`);
       const archive = await archivedWal(deps.bucket, deps.keyring, config.storage.prefix, input.database);
       const tooLate = targetAfterArchive(input.target, archive.newestStoredAt, chosen.base);

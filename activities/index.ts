@@ -23,6 +23,7 @@ import { pitrActivities } from './pitr';
 import { tableRecoveryActivities } from './table-recovery';
 import { evidenceActivities } from './evidence';
 import { restoreTestActivities } from './restore-test';
+import { restorePointActivities } from './restore-points';
 
 /** typedFailures for every function of a group. */
 function typedAll<T extends Record<string, (...args: never[]) => Promise<unknown>>>(group: T): T {
@@ -51,6 +52,7 @@ export function createActivities(deps: ActivityDeps) {
     ...tableRecoveryActivities(deps),
     ...evidenceActivities(deps),
     ...restoreTestActivities(deps),
+    ...restorePointActivities(deps),
   });
 }
 

@@ -32,6 +32,7 @@ import { baseVerificationNotice } from '../src/operations/pitr/notices';
 import { ActivityDeps } from './deps';
 import { deliver } from './notify';
 import { proveReadKey } from './key-proof';
+import { chooseBaseFor } from './restore-points';
 import {
   connectTo,
   discardInstance,
@@ -90,8 +91,7 @@ export function pitrActivities(deps: ActivityDeps) {
 
       // 1. The base backup: the newest one that is consistent before the target.
       beat('choosing the base backup');
-      const bases = await baseBackups(deps.bucket, config.storage.prefix, input.server);
-      const chosen = chooseBaseBackup(bases, input.target);
+      const chosen = await chooseBaseFor(deps, input.server, input.target);
       if ('problem' in chosen) throw new UsageError(`${input.server}: ${chosen.problem}`);
       const base = chosen.base;
 
@@ -114,7 +114,7 @@ export function pitrActivities(deps: ActivityDeps) {
       const recovered = await recoverInstance(deps, {
         server: input.server,
         base,
-        target: input.target,
+        target: chosen.target,
         root,
         sharedParent: !input.dataDir,
         port: input.port,

@@ -28,6 +28,8 @@ import {
   RecoveryTarget,
   recoverySettings,
   targetAfterArchive,
+  targetLsn,
+  unrecordedPointNote,
 } from '../src/operations/pitr/target';
 import { gapMessage, walContinuity } from '../src/operations/pitr/wal-continuity';
 import {
@@ -106,7 +108,8 @@ export async function recoverInstance(deps: ActivityDeps, spec: RecoverySpec): P
   });
   const tooLate = targetAfterArchive(spec.target, archive.newestStoredAt, base);
   if (tooLate) throw new UsageError(`${spec.server}: ${tooLate}`);
-  if (continuity.firstMissing && spec.target.kind === 'lsn' && parseLsn(spec.target.lsn) > continuity.reachableUntil)
+  const at = targetLsn(spec.target);
+  if (continuity.firstMissing && at !== undefined && parseLsn(at) > continuity.reachableUntil)
     throw new BackupError(`${spec.server}: ${gapMessage(continuity)}`);
   if (continuity.reachableUntil < parseLsn(base.stop.lsn))
     throw new BackupError(
@@ -177,8 +180,11 @@ export async function recoverInstance(deps: ActivityDeps, spec: RecoverySpec): P
   await writeFile(signal, '');
   handOver(signal, runAs);
 
-  // A gap after the base backup ends recovery there: said with the failure, if recovery stops short.
-  const gapNote = continuity.firstMissing ? `; ${gapMessage(continuity)}` : '';
+  // A gap after the base backup ends recovery there; so does a restore point made before it.
+  const stopped = (fatal: string) =>
+    `${fatal}${continuity.firstMissing ? `; ${gapMessage(continuity)}` : ''}${
+      /recovery target was reached/.test(fatal) ? unrecordedPointNote(spec.target, base) : ''
+    }`;
   const port = spec.port ?? (await ephemeralPort());
   if (wal.error) {
     await discardRecoveryFiles(spec.root, config.tools.pgBinDir);
@@ -199,12 +205,12 @@ export async function recoverInstance(deps: ActivityDeps, spec: RecoverySpec): P
     });
   } catch (err) {
     if (wal.error) throw wal.error;
-    throw new BackupError(`${spec.server}: recovery stopped: ${await lastFatal(dataDir, (err as Error).message)}${gapNote}`);
+    throw new BackupError(`${spec.server}: recovery stopped: ${stopped(await lastFatal(dataDir, (err as Error).message))}`);
   }
   const instance = { ...target, host: '127.0.0.1', port };
   const reached = await waitForPromotion(instance, dataDir, beat, () => wal.error).catch((err: Error) => {
     if (wal.error) throw wal.error;
-    throw new BackupError(`${spec.server}: ${err.message}${gapNote}`);
+    throw new BackupError(`${spec.server}: ${stopped(err.message)}`);
   });
   const recoveryMs = Date.now() - recoveryFrom;
   await wal.stop();

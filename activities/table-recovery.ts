@@ -14,8 +14,7 @@ import { BackupError, BackupNotFoundError, UsageError } from '../src/infra/error
 import { connectDatabase } from '../src/infra/postgres/client';
 import { countRows } from '../src/infra/postgres/tables';
 import { foreignKeysAround, qualified, tableDependents, tableKind, takenNames } from '../src/infra/postgres/relations';
-import { baseBackups } from '../src/operations/pitr/archive';
-import { chooseBaseBackup, describeTarget, RecoveryTarget } from '../src/operations/pitr/target';
+import { describeTarget, RecoveryTarget } from '../src/operations/pitr/target';
 import { describeTable, finalName, RecoveryName } from '../src/operations/table-recovery/names';
 import { Renamed, swapStatements } from '../src/operations/table-recovery/swap';
 import { ephemeralPort, isPortFree } from '../src/infra/net/ports';
@@ -23,6 +22,7 @@ import { instanceUser, startInstance, stopInstance } from '../src/infra/postgres
 import { readRecoveryMinimums } from '../src/infra/postgres/control-data';
 import { newestFirst } from '../src/operations/catalog/catalog';
 import { ActivityDeps } from './deps';
+import { chooseBaseFor } from './restore-points';
 import {
   checkTargetFor,
   copyTables,
@@ -180,7 +180,7 @@ export function tableRecoveryActivities(deps: ActivityDeps) {
     if (!input.fromBackup) {
       if (!config.wal.servers.includes(input.server)) why = `${input.server} is not in WAL_ARCHIVE`;
       else {
-        const chosen = chooseBaseBackup(await baseBackups(deps.bucket, config.storage.prefix, input.server), input.target);
+        const chosen = await chooseBaseFor(deps, input.server, input.target);
         if (!('problem' in chosen)) {
           await proveReadKey(deps.bucket, deps.keyring, chosen.base.encryption.keyId);
           return { kind: 'pitr' };
@@ -210,12 +210,12 @@ export function tableRecoveryActivities(deps: ActivityDeps) {
     const root = folderOf(input);
     // An earlier attempt's instance goes first: a retry starts clean.
     await discardInstance(root, config.tools.pgBinDir);
-    const chosen = chooseBaseBackup(await baseBackups(deps.bucket, config.storage.prefix, input.server), input.target);
+    const chosen = await chooseBaseFor(deps, input.server, input.target);
     if ('problem' in chosen) throw new UsageError(`${input.server}: ${chosen.problem}`);
     const recovered = await recoverInstance(deps, {
       server: input.server,
       base: chosen.base,
-      target: input.target,
+      target: chosen.target,
       root,
       sharedParent: true,
       owner: input.workflowId,

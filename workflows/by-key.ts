@@ -17,6 +17,7 @@ import type { BaseBackupWorkflow } from './base-backup';
 import type { PitrRestoreWorkflow, PitrStopWorkflow } from './pitr-restore';
 import type { RecoverTableWorkflow } from './recover-table';
 import type { RestoreTestWorkflow } from './restore-test';
+import type { RestorePointWorkflow } from './restore-point';
 import type { WorkflowType } from '../src/infra/temporal/definitions';
 
 export interface PgwardenWorkflows {
@@ -34,6 +35,7 @@ export interface PgwardenWorkflows {
   baseBackup: typeof BaseBackupWorkflow;
   pitrRestore: typeof PitrRestoreWorkflow;
   pitrStop: typeof PitrStopWorkflow;
+  restorePoint: typeof RestorePointWorkflow;
   recoverTable: typeof RecoverTableWorkflow;
   restoreTest: typeof RestoreTestWorkflow;
 }

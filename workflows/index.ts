@@ -11,5 +11,6 @@ export { DisasterRecoveryWorkflow } from './disaster-recovery';
 export { WalArchiveWorkflow } from './wal-archive';
 export { BaseBackupWorkflow } from './base-backup';
 export { PitrRestoreWorkflow, PitrStopWorkflow } from './pitr-restore';
+export { RestorePointWorkflow } from './restore-point';
 export { RecoverTableWorkflow } from './recover-table';
 export { RestoreTestWorkflow } from './restore-test';

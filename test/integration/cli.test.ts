@@ -326,6 +326,24 @@ describe('pgwarden wal', () => {
     ]);
     const port = pgwarden(['restore', '--pitr', '--to', 'latest', '--port', '99999'], env);
     expect([port.code, port.stderr.trim()]).toEqual([64, 'pgwarden: --port 99999: expected a port number from 1 to 65535']);
+    const long = pgwarden(['restore', '--pitr', '--to-name', 'x'.repeat(64)], env);
+    expect([long.code, long.stderr.trim()]).toEqual([
+      64,
+      'pgwarden: --to-name: the restore point name is 64 bytes long; PostgreSQL keeps at most 63: choose a shorter one',
+    ]);
+  });
+
+  it('refuses a restore point name PostgreSQL would not keep, or a server not archived, before asking Temporal (exit 64)', () => {
+    const env = { DATABASE_URL: 'postgres://u:p@h/app', WAL_ARCHIVE: 'app', TEMPORAL_ADDRESS: '127.0.0.1:1' };
+    const long = pgwarden(['pitr', 'mark', 'é'.repeat(32)], env);
+    expect([long.code, long.stderr.trim()]).toEqual([
+      64,
+      'pgwarden: the restore point name is 64 bytes long; PostgreSQL keeps at most 63: choose a shorter one',
+    ]);
+    const empty = pgwarden(['pitr', 'mark', ''], env);
+    expect([empty.code, empty.stderr.trim()]).toEqual([64, 'pgwarden: the restore point name is empty']);
+    const other = pgwarden(['pitr', 'mark', 'before', '--server', 'shop'], env);
+    expect([other.code, other.stderr.trim()]).toEqual([64, 'pgwarden: --server shop: not in WAL_ARCHIVE (app)']);
   });
 
   it('refuses an option of the other kind of restore instead of ignoring it (exit 64)', () => {

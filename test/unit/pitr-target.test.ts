@@ -10,6 +10,8 @@ import {
   parseTarget,
   recoverySettings,
   targetAfterArchive,
+  targetLsn,
+  unrecordedPointNote,
 } from '../../src/operations/pitr/target';
 
 const base = (id: string, finishedAt: string, stopLsn: string) =>
@@ -29,6 +31,11 @@ describe('parseTarget', () => {
     [{ toName: 'before-migration-42' }, { kind: 'name', name: 'before-migration-42' }],
     [{ to: '2026-11-29T10:15:00' }, { problem: expect.stringContaining('expected an ISO time with its zone') }],
     [{ to: 'yesterday' }, { problem: expect.stringContaining('expected an ISO time with its zone') }],
+    [{ toName: ' ' }, { problem: '--to-name: the restore point name is empty' }],
+    [
+      { toName: 'x'.repeat(64) },
+      { problem: '--to-name: the restore point name is 64 bytes long; PostgreSQL keeps at most 63: choose a shorter one' },
+    ],
     [{ toLsn: '16' }, { problem: '--to-lsn: "16" is not a log sequence number (like 16/B374D848)' }],
     [{}, { problem: 'give exactly one of --to TIME|latest|immediate, --to-lsn LSN, --to-name NAME' }],
     [{ to: 'latest', toLsn: '0/1' }, { problem: 'give exactly one of --to TIME|latest|immediate, --to-lsn LSN, --to-name NAME' }],
@@ -43,6 +50,9 @@ describe('chooseBaseBackup', () => {
     ['an older one for a time between', { kind: 'time', time: '2026-11-25T00:00:00.000Z' }, 'base_20261122_020000'],
     ['by LSN', { kind: 'lsn', lsn: '1/80000000' }, 'base_20261122_020000'],
     ['the newest for latest', { kind: 'latest' }, 'base_20261129_020000'],
+    ['a recorded restore point by its LSN', { kind: 'name', name: 'before', lsn: '1/80000000' }, 'base_20261122_020000'],
+    ['a recorded restore point after the newest', { kind: 'name', name: 'before', lsn: '2/10' }, 'base_20261129_020000'],
+    ['the newest for a restore point of unknown position', { kind: 'name', name: 'before' }, 'base_20261129_020000'],
   ] as const)('%s', (_what, target, id) => {
     expect(chooseBaseBackup([...bases].reverse(), target)).toEqual({ base: expect.objectContaining({ backupId: id }) });
   });
@@ -52,9 +62,39 @@ describe('chooseBaseBackup', () => {
       problem:
         '2026-11-22T02:05:00.000Z is before the oldest base backup can be made consistent (base backups from 2026-11-22T02:10:00.000Z (base_20261122_020000) to 2026-11-29T02:10:00.000Z); choose a later target',
     });
+    expect(chooseBaseBackup(bases, { kind: 'name', name: 'before', lsn: '0/5000000' })).toEqual({
+      problem:
+        'restore point "before" (at LSN 0/5000000) is before the oldest base backup can be made consistent (base backups from 2026-11-22T02:10:00.000Z (base_20261122_020000) to 2026-11-29T02:10:00.000Z); choose a later target',
+    });
     expect(chooseBaseBackup([], { kind: 'latest' })).toEqual({
       problem: 'no base backup of this server exists yet: take one (pgwarden basebackup) first',
     });
+  });
+});
+
+describe('restore points', () => {
+  it.each([
+    [{ kind: 'lsn', lsn: '1/0' }, '1/0'],
+    [{ kind: 'name', name: 'p', lsn: '2/10' }, '2/10'],
+    [{ kind: 'name', name: 'p' }, undefined],
+    [{ kind: 'time', time: '2026-11-29T10:00:00.000Z' }, undefined],
+    [{ kind: 'latest' }, undefined],
+  ] as const)('the WAL position of %j', (target, lsn) => {
+    expect(targetLsn(target)).toBe(lsn);
+  });
+
+  const newest = { backupId: 'base_20261129_020000', start: { lsn: '2/0', timeline: 1, walFile: '' } };
+  it('says why a restore point of unknown position may not be found, and what to do', () => {
+    expect(unrecordedPointNote({ kind: 'name', name: 'before-migration' }, newest)).toBe(
+      '; restore point "before-migration" was not found in the WAL after base backup base_20261129_020000 (from LSN 2/0), the newest: pgwarden did not record it (pgwarden pitr mark does), so if it was made before that backup, restore to its time (--to) or its LSN (--to-lsn, what pg_create_restore_point returned)',
+    );
+  });
+  it.each([
+    [{ kind: 'name', name: 'p', lsn: '2/10' }],
+    [{ kind: 'lsn', lsn: '2/10' }],
+    [{ kind: 'time', time: '2026-11-29T10:00:00.000Z' }],
+  ] as const)('adds nothing for %j', (target) => {
+    expect(unrecordedPointNote(target, newest)).toBe('');
   });
 });
 

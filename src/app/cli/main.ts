@@ -134,9 +134,17 @@ export function buildProgram(run: (action: () => Promise<void>) => Promise<void>
     .option('--json', 'print the manifest as JSON')
     .action((opts) => run(async () => (await import('./commands/pitr')).runBaseBackup(ctx(), opts)));
 
-  program
-    .command('pitr')
-    .description('instances left running by point-in-time restores')
+  const pitr = program.command('pitr').description('restore points, and instances left running by point-in-time restores');
+  pitr
+    .command('mark')
+    .description(
+      'make a named restore point (pg_create_restore_point) that restore --pitr --to-name finds; returns once the archive holds it',
+    )
+    .argument('<name>', 'the restore point name (at most 63 bytes), e.g. before-migration-42')
+    .option('--server <id>', 'the server of WAL_ARCHIVE (default: the only one)')
+    .option('--json', 'print the record as JSON')
+    .action((name, opts) => run(async () => (await import('./commands/pitr')).runPitrMark(ctx(), name, opts)));
+  pitr
     .command('stop')
     .description('stop the instance of a point-in-time restore; its data directory stays')
     .requiredOption('--data-dir <dir>', 'the data directory the restore printed')

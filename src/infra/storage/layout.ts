@@ -108,6 +108,11 @@ export function walFileOf(key: string): { fileName: string; compression: Compres
   return { fileName: m[1], compression };
 }
 
+/** Restore points made with `pgwarden pitr mark`, one record each, named by the point. */
+export const restorePointFolder = (prefix: string, server: string) => `${databaseRoot(prefix, server)}restore-points/`;
+export const restorePointKey = (prefix: string, server: string, name: string) =>
+  `${restorePointFolder(prefix, server)}${encodeURIComponent(name)}.json`;
+
 export const manifestKey = (prefix: string, database: string, backupId: string) =>
   `${manifestPrefix(prefix, database)}${backupId}.json`;
 export const verificationKey = (prefix: string, database: string, backupId: string) =>

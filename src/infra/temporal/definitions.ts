@@ -18,6 +18,7 @@ export const WorkflowType = {
   baseBackup: 'BaseBackupWorkflow',
   pitrRestore: 'PitrRestoreWorkflow',
   pitrStop: 'PitrStopWorkflow',
+  restorePoint: 'RestorePointWorkflow',
   recoverTable: 'RecoverTableWorkflow',
   restoreTest: 'RestoreTestWorkflow',
 } as const;

@@ -4,13 +4,15 @@
  * starts from, and the recovery settings PostgreSQL is given.
  */
 import type { BaseBackupManifest } from './base-backup';
+import { restorePointNameProblem } from './restore-points';
 import { formatLsn, parseLsn } from './wal-names';
 
 export type RecoveryTarget =
   | { kind: 'time'; time: string }
   /** `before`: only the records that start before the LSN (a base backup's counting point); else the one at it too. */
   | { kind: 'lsn'; lsn: string; before?: boolean }
-  | { kind: 'name'; name: string }
+  /** `lsn`: where the point is, when pgwarden recorded it (pitr mark); unknown for one made in SQL. */
+  | { kind: 'name'; name: string; lsn?: string }
   | { kind: 'latest' }
   | { kind: 'immediate' };
 
@@ -42,7 +44,9 @@ export function parseTarget(input: { to?: string; toLsn?: string; toName?: strin
     }
   }
   if (input.toName !== undefined) {
-    if (!input.toName.trim()) return { problem: '--to-name: the restore point name is empty' };
+    // PostgreSQL refuses a longer recovery_target_name only when the instance starts: after the unpacking.
+    const problem = restorePointNameProblem(input.toName);
+    if (problem) return { problem: `--to-name: ${problem}` };
     return { kind: 'name', name: input.toName };
   }
   const to = input.to!.trim();
@@ -57,6 +61,7 @@ export function parseTarget(input: { to?: string; toLsn?: string; toName?: strin
 /**
  * The base backup to start from: the newest one that ended before the target (recovery
  * cannot stop before the copy is consistent). Base backups given oldest first or in any order.
+ * A restore point of unknown position gets the newest: recovery finds it only if it came later.
  */
 export function chooseBaseBackup(
   bases: BaseBackupManifest[],
@@ -73,13 +78,18 @@ export function chooseBaseBackup(
     case 'lsn':
       usable = sorted.filter((b) => parseLsn(b.stop.lsn) <= parseLsn(target.lsn));
       break;
+    case 'name': {
+      const at = target.lsn;
+      usable = at === undefined ? sorted : sorted.filter((b) => parseLsn(b.stop.lsn) <= parseLsn(at));
+      break;
+    }
     default:
       usable = sorted;
   }
   const base = usable.at(-1);
   if (!base)
     return {
-      problem: `${describeTarget(target)} is before the oldest base backup can be made consistent (${window}); choose a later target`,
+      problem: `${describeTarget(target)}${target.kind === 'name' ? ` (at LSN ${target.lsn})` : ''} is before the oldest base backup can be made consistent (${window}); choose a later target`,
     };
   return { base };
 }
@@ -99,6 +109,20 @@ export function targetAfterArchive(
   if (target.kind !== 'time' || newestStoredAt === null || Date.parse(target.time) < newestStoredAt + 1000) return undefined;
   const newest = new Date(newestStoredAt).toISOString();
   return `${describeTarget(target)} is after the newest WAL in the archive (stored ${newest}); the recoverable window is ${base.finishedAt} to about ${newest}: choose a time in it, or --to latest for all there is`;
+}
+
+/** The target's WAL position when it has one: an LSN, or a restore point pgwarden recorded. */
+export function targetLsn(t: RecoveryTarget): string | undefined {
+  return t.kind === 'lsn' || t.kind === 'name' ? t.lsn : undefined;
+}
+
+/**
+ * What to add when recovery ended before a restore point of unknown position: it was made
+ * before the base backup recovery started from (or never), which PostgreSQL cannot tell apart.
+ */
+export function unrecordedPointNote(target: RecoveryTarget, base: Pick<BaseBackupManifest, 'backupId' | 'start'>): string {
+  if (target.kind !== 'name' || target.lsn !== undefined) return '';
+  return `; restore point "${target.name}" was not found in the WAL after base backup ${base.backupId} (from LSN ${base.start.lsn}), the newest: pgwarden did not record it (pgwarden pitr mark does), so if it was made before that backup, restore to its time (--to) or its LSN (--to-lsn, what pg_create_restore_point returned)`;
 }
 
 /** PostgreSQL's recovery settings for the target; the instance is promoted when it gets there. */

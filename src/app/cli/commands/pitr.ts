@@ -1,7 +1,8 @@
 /**
  * Point-in-time recovery from the CLI: `pgwarden basebackup` takes a base backup of a server
  * in WAL_ARCHIVE; `pgwarden restore --pitr --to ...` brings it back into a new instance on the
- * worker's host; `pgwarden pitr stop --data-dir DIR` stops an instance a restore left running.
+ * worker's host; `pgwarden pitr mark NAME` makes a restore point it can go to by name;
+ * `pgwarden pitr stop --data-dir DIR` stops an instance a restore left running.
  */
 import type { PitrRestoreResult } from '../../../../activities/pitr';
 import { Config } from '../../../infra/config/config';
@@ -9,7 +10,9 @@ import { UsageError } from '../../../infra/errors/errors';
 import { hostQueueInput } from '../../../infra/config/wal';
 import { formatBytes } from '../../../operations/backup/progress';
 import type { BaseBackupManifest } from '../../../operations/pitr/base-backup';
+import { restorePointNameProblem } from '../../../operations/pitr/restore-points';
 import { parseTarget } from '../../../operations/pitr/target';
+import type { MarkedRestorePoint } from '../../../../activities/restore-points';
 import { CommandContext } from '../context';
 import { announce, startRun } from '../start-run';
 import { walServers } from './wal';
@@ -101,6 +104,37 @@ export function formatPitr(r: PitrRestoreResult): string {
     ...(r.evidence ? [`report: ${r.evidence.markdown} (and .json)`] : []),
   ].join('\n');
 }
+
+export async function runPitrMark(
+  ctx: CommandContext,
+  name: string,
+  options: { server?: string; json?: boolean },
+): Promise<void> {
+  const problem = restorePointNameProblem(name);
+  if (problem) throw new UsageError(problem);
+  const config = ctx.config();
+  const server = pickServer(config, options.server);
+  await ctx.withTemporalClient(async (client) => {
+    const run = await startRun(client, config, {
+      workflow: 'restorePoint',
+      operation: 'restore-point',
+      database: server,
+      uniqueId: true,
+      args: [{ server, name }],
+      summary: `Restore point ${name} on ${server}`,
+    });
+    if (!options.json) announce(`making restore point "${name}" on ${server}`, run);
+    const p: MarkedRestorePoint = await run.handle.result();
+    process.stdout.write(
+      options.json
+        ? JSON.stringify(p, null, 2) + '\n'
+        : `restore point "${p.name}" made on ${p.server} at ${p.createdAt} (LSN ${p.lsn}) and archived; go back to it with pgwarden restore --pitr --to-name ${shellWord(p.name)}\n`,
+    );
+  });
+}
+
+/** A name as one shell word. */
+const shellWord = (s: string) => (/^[A-Za-z0-9_.:\/-]+$/.test(s) ? s : `'${s.replace(/'/g, `'\\''`)}'`);
 
 export async function runPitrStop(ctx: CommandContext, options: { dataDir: string; server?: string }): Promise<void> {
   const config = ctx.config();

@@ -1,0 +1,166 @@
+/**
+ * Restore points pgwarden records (`pgwarden pitr mark NAME`), and the base backup a target
+ * starts from, a recorded restore point found by its position.
+ */
+import { Context } from '@temporalio/activity';
+import { requireDatabase } from '../src/infra/config/config';
+import { UsageError, WalArchiveError } from '../src/infra/errors/errors';
+import { connectDatabase } from '../src/infra/postgres/client';
+import { restorePointKey } from '../src/infra/storage/layout';
+import { archivedUpTo, archivedWal, baseBackups } from '../src/operations/pitr/archive';
+import type { BaseBackupManifest } from '../src/operations/pitr/base-backup';
+import {
+  parseRestorePoint,
+  RESTORE_POINT_FORMAT_VERSION,
+  RESTORE_POINT_KIND,
+  RestorePointRecord,
+  restorePointNameProblem,
+} from '../src/operations/pitr/restore-points';
+import { chooseBaseBackup, RecoveryTarget } from '../src/operations/pitr/target';
+import { formatLsn, parseLsn } from '../src/operations/pitr/wal-names';
+import { ActivityDeps } from './deps';
+
+export interface MarkRestorePointInput {
+  server: string;
+  name: string;
+  workflowId: string;
+  runId: string;
+}
+
+export interface MarkedRestorePoint extends RestorePointRecord {
+  /** How far the archive held the server's WAL when the point was found in it. */
+  archivedUpTo: string;
+}
+
+export async function recordedRestorePoint(
+  deps: ActivityDeps,
+  server: string,
+  name: string,
+): Promise<RestorePointRecord | undefined> {
+  const key = restorePointKey(deps.config.storage.prefix, server, name);
+  const text = await deps.bucket.getText(key);
+  return text === undefined ? undefined : parseRestorePoint(text, key);
+}
+
+/**
+ * The base backup a target starts from, and the target with a recorded restore point's
+ * position filled in (recovery is then checked and started as for an LSN).
+ */
+export async function chooseBaseFor(
+  deps: ActivityDeps,
+  server: string,
+  target: RecoveryTarget,
+): Promise<{ base: BaseBackupManifest; target: RecoveryTarget } | { problem: string }> {
+  const resolved: RecoveryTarget =
+    target.kind === 'name' && target.lsn === undefined
+      ? { ...target, lsn: (await recordedRestorePoint(deps, server, target.name))?.lsn }
+      : target;
+  if (resolved.kind === 'name' && resolved.lsn === undefined) delete resolved.lsn;
+  const chosen = chooseBaseBackup(await baseBackups(deps.bucket, deps.config.storage.prefix, server), resolved);
+  return 'problem' in chosen ? chosen : { base: chosen.base, target: resolved };
+}
+
+export function restorePointActivities(deps: ActivityDeps) {
+  return {
+    /**
+     * pg_create_restore_point() on the server, recorded in the bucket, and done once the archive
+     * holds the WAL with it: a restore to it works from then on. A retry of the same run finds its
+     * own record; a retry before the record was written makes the point again (recovery stops at
+     * the first of the two, made moments before).
+     */
+    async markRestorePoint(input: MarkRestorePointInput): Promise<MarkedRestorePoint> {
+      const { config } = deps;
+      const ctx = Context.current();
+      const problem = restorePointNameProblem(input.name);
+      if (problem) throw new UsageError(problem);
+      if (!config.wal.servers.includes(input.server))
+        throw new UsageError(
+          `${input.server} is not in WAL_ARCHIVE: a restore point is only of use to a point-in-time restore from its WAL archive`,
+        );
+      const key = restorePointKey(config.storage.prefix, input.server, input.name);
+      let record = await recordedRestorePoint(deps, input.server, input.name);
+      if (record && record.workflow.id !== input.workflowId) throw new UsageError(taken(record));
+      if (!record) {
+        record = await createPoint(deps, input);
+        const put = await deps.bucket.putIfAbsent(key, JSON.stringify(record, null, 2) + '\n', {
+          contentType: 'application/json',
+        });
+        if (put !== 'written') {
+          const other = parseRestorePoint(put.existing.toString('utf8'), key);
+          if (other.workflow.id !== input.workflowId) throw new UsageError(taken(other));
+          record = other;
+        }
+      }
+      // Done when a restore can reach it: the WAL holding it archived (within seconds while archiving runs).
+      const wait = Math.max(60, 3 * config.wal.partialUploadSeconds) * 1000;
+      const started = Date.now();
+      const segmentBytes = (await serverSegmentBytes(deps, input.server)) ?? 16 * 1024 * 1024;
+      for (;;) {
+        const wal = await archivedWal(deps.bucket, deps.keyring, config.storage.prefix, input.server);
+        const upTo = await archivedUpTo(deps.bucket, wal, segmentBytes);
+        if (upTo !== null && upTo >= parseLsn(record.lsn)) return { ...record, archivedUpTo: formatLsn(upTo) };
+        if (Date.now() - started > wait)
+          throw new WalArchiveError(
+            `${input.server}: restore point "${input.name}" was made at LSN ${record.lsn}, but after ${Math.round(wait / 1000)} s the archive holds WAL only up to ${upTo === null ? 'nothing' : formatLsn(upTo)}: is archiving running? (pgwarden wal status); a restore to the point works once its WAL is archived`,
+          );
+        ctx.heartbeat({
+          summary: `waiting for the archive to hold LSN ${record.lsn} (now ${upTo === null ? 'empty' : formatLsn(upTo)})`,
+        });
+        await new Promise((r) => setTimeout(r, 500));
+      }
+    },
+  };
+}
+
+const taken = (r: RestorePointRecord) =>
+  `restore point "${r.name}" of ${r.server} already exists (made ${r.createdAt} at LSN ${r.lsn}); choose another name`;
+
+async function createPoint(deps: ActivityDeps, input: MarkRestorePointInput): Promise<RestorePointRecord> {
+  const target = requireDatabase(deps.config, input.server);
+  const client = await connectDatabase(target);
+  try {
+    const { rows } = await client
+      .query<{ lsn: string; file: string; at: Date; system: string }>(
+        `WITH p AS (SELECT pg_create_restore_point($1) AS lsn)
+         SELECT p.lsn::text AS lsn, pg_walfile_name(p.lsn) AS file, clock_timestamp() AS at,
+                (SELECT system_identifier::text FROM pg_control_system()) AS system
+         FROM p`,
+        [input.name],
+      )
+      .catch((err: Error & { code?: string }) => {
+        if (err.code === '42501')
+          throw new UsageError(
+            `${input.server}: ${target.user} may not make restore points: GRANT EXECUTE ON FUNCTION pg_create_restore_point(text) TO ${target.user} (as a superuser)`,
+          );
+        // A standby ("recovery is in progress"), wal_level minimal: the server's own words.
+        if (err.code === '55000') throw new UsageError(`${input.server}: ${err.message}`);
+        throw err;
+      });
+    const r = rows[0];
+    return {
+      kind: RESTORE_POINT_KIND,
+      formatVersion: RESTORE_POINT_FORMAT_VERSION,
+      server: input.server,
+      name: input.name,
+      lsn: formatLsn(parseLsn(r.lsn)),
+      timeline: Number.parseInt(r.file.slice(0, 8), 16),
+      createdAt: r.at.toISOString(),
+      systemIdentifier: r.system,
+      workflow: { id: input.workflowId, runId: input.runId },
+    };
+  } finally {
+    await client.end().catch(() => undefined);
+  }
+}
+
+async function serverSegmentBytes(deps: ActivityDeps, server: string): Promise<number | undefined> {
+  const client = await connectDatabase(requireDatabase(deps.config, server));
+  try {
+    const { rows } = await client.query<{ bytes: string }>(
+      `SELECT setting AS bytes FROM pg_settings WHERE name = 'wal_segment_size'`,
+    );
+    return rows[0] ? Number(rows[0].bytes) : undefined;
+  } finally {
+    await client.end().catch(() => undefined);
+  }
+}

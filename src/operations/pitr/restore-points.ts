@@ -1,0 +1,52 @@
+/**
+ * Restore points recorded by pgwarden (`pgwarden pitr mark NAME`): PostgreSQL keeps a restore
+ * point only as a WAL record, so recovery to a name finds it only if it starts before it. The
+ * record says where the point is, so a restore to it starts from a base backup before it and is
+ * refused at once when none is, instead of replaying the WAL to its end and failing hours in.
+ */
+export const RESTORE_POINT_KIND = 'pgwarden.restore-point';
+export const RESTORE_POINT_FORMAT_VERSION = 1;
+
+export interface RestorePointRecord {
+  kind: typeof RESTORE_POINT_KIND;
+  formatVersion: number;
+  server: string;
+  name: string;
+  /** What pg_create_restore_point() returned: the end of the point's WAL record. */
+  lsn: string;
+  timeline: number;
+  /** The server's clock when the point was made. */
+  createdAt: string;
+  /** The cluster it was made on (pg_control_system()). */
+  systemIdentifier: string;
+  workflow: { id: string; runId: string };
+}
+
+/** PostgreSQL's limit for a restore point's name (MAXFNAMELEN - 1), in bytes. */
+const MAX_NAME_BYTES = 63;
+
+/** What is wrong with a restore point's name, before anything is asked of the server. */
+export function restorePointNameProblem(name: string): string | undefined {
+  if (!name.trim()) return 'the restore point name is empty';
+  const bytes = Buffer.byteLength(name, 'utf8');
+  if (bytes > MAX_NAME_BYTES)
+    return `the restore point name is ${bytes} bytes long; PostgreSQL keeps at most ${MAX_NAME_BYTES}: choose a shorter one`;
+  return undefined;
+}
+
+export function parseRestorePoint(text: string, key: string): RestorePointRecord {
+  let value: Partial<RestorePointRecord>;
+  try {
+    value = JSON.parse(text) as Partial<RestorePointRecord>;
+  } catch {
+    throw new Error(`restore point record ${key} is not valid JSON`);
+  }
+  if (value?.kind !== RESTORE_POINT_KIND) throw new Error(`${key} is not a pgwarden restore point record`);
+  if (value.formatVersion !== RESTORE_POINT_FORMAT_VERSION)
+    throw new Error(
+      `restore point record ${key} has format version ${value.formatVersion}; this pgwarden reads version 1: upgrade pgwarden`,
+    );
+  for (const field of ['name', 'lsn', 'createdAt'] as const)
+    if (value[field] === undefined) throw new Error(`restore point record ${key} lacks "${field}"`);
+  return value as RestorePointRecord;
+}

@@ -1,0 +1,52 @@
+import { restorePointKey } from '../../src/infra/storage/layout';
+import { parseRestorePoint, restorePointNameProblem } from '../../src/operations/pitr/restore-points';
+
+describe('restorePointNameProblem', () => {
+  it.each([
+    ['before-migration-42', undefined],
+    ['x'.repeat(63), undefined],
+    ['', 'the restore point name is empty'],
+    ['   ', 'the restore point name is empty'],
+    ['x'.repeat(64), 'the restore point name is 64 bytes long; PostgreSQL keeps at most 63: choose a shorter one'],
+    // Bytes, not characters: 32 two-byte letters.
+    ['é'.repeat(32), 'the restore point name is 64 bytes long; PostgreSQL keeps at most 63: choose a shorter one'],
+  ])('%j', (name, problem) => {
+    expect(restorePointNameProblem(name)).toBe(problem);
+  });
+});
+
+describe('restorePointKey', () => {
+  it('keeps a name with a slash or spaces inside one key', () => {
+    expect(restorePointKey('database-backups', 'shop', 'release 4.2/before')).toBe(
+      'database-backups/shop/restore-points/release%204.2%2Fbefore.json',
+    );
+  });
+});
+
+describe('parseRestorePoint', () => {
+  const record = {
+    kind: 'pgwarden.restore-point',
+    formatVersion: 1,
+    server: 'shop',
+    name: 'before',
+    lsn: '0/3000090',
+    timeline: 1,
+    createdAt: '2026-12-01T18:00:00.000Z',
+    systemIdentifier: '7441',
+    workflow: { id: 'w', runId: 'r' },
+  };
+  it('reads a record', () => {
+    expect(parseRestorePoint(JSON.stringify(record), 'k')).toEqual(record);
+  });
+  it.each([
+    ['{', 'restore point record k is not valid JSON'],
+    [JSON.stringify({ ...record, kind: 'other' }), 'k is not a pgwarden restore point record'],
+    [
+      JSON.stringify({ ...record, formatVersion: 2 }),
+      'restore point record k has format version 2; this pgwarden reads version 1: upgrade pgwarden',
+    ],
+    [JSON.stringify({ ...record, lsn: undefined }), 'restore point record k lacks "lsn"'],
+  ])('refuses %s', (text, message) => {
+    expect(() => parseRestorePoint(text, 'k')).toThrow(message);
+  });
+});

@@ -1,0 +1,92 @@
+/**
+ * Restore points: `pitr mark` makes one on the server and records where it is, and a restore
+ * to it by name starts from the base backup before it, even when a newer base backup exists
+ * (before, the newest was always used, and recovery from it ended "before configured recovery
+ * target was reached"). A point made in SQL and not recorded is still tried from the newest,
+ * and its failure says why and what to do.
+ */
+import { Client } from 'pg';
+import { WorkflowFailedError } from '@temporalio/client';
+import type { PitrRestoreResult } from '../../activities/pitr';
+import type { MarkedRestorePoint } from '../../activities/restore-points';
+import type { BaseBackupManifest } from '../../src/operations/pitr/base-backup';
+import { describeFailure } from '../../src/app/cli/failure';
+import { Bucket } from '../../src/infra/storage/bucket';
+import { restorePointKey } from '../../src/infra/storage/layout';
+import { createS3Client } from '../../src/infra/storage/s3-client';
+import { WorkflowType } from '../../src/infra/temporal/definitions';
+import { parseLsn } from '../../src/operations/pitr/wal-names';
+import { pitrFixture } from '../support/pitr-fixture';
+
+const fixture = pitrFixture();
+
+it('restores to a recorded restore point made before the newest base backup, from the base backup before it', async () => {
+  const { cluster } = fixture;
+  const { db, settings } = await fixture.archivedDatabase('rpoint', ['CREATE TABLE marks (id int PRIMARY KEY)']);
+  const workers = await fixture.hostWorkers('rpoint', settings);
+  const { config, hostQueue } = workers;
+  const storage = config.storage!;
+  const bucket = new Bucket(storage, createS3Client(storage));
+  const insert = (from: number, to: number) =>
+    cluster.query(`INSERT INTO marks SELECT g FROM generate_series(${from}, ${to}) g`, [], db);
+  const failure = (p: Promise<unknown>) =>
+    p.then(
+      () => {
+        throw new Error('expected the run to fail');
+      },
+      (e: unknown) => {
+        expect(e).toBeInstanceOf(WorkflowFailedError);
+        return describeFailure(e);
+      },
+    );
+
+  await workers.runUntil(async () => {
+    await workers.archiveAndBaseBackup(db);
+    await insert(1, 10);
+    const point = await workers.run<MarkedRestorePoint>(WorkflowType.restorePoint, { server: db, name: 'before-cleanup' });
+    expect(point).toMatchObject({ server: db, name: 'before-cleanup', timeline: 1 });
+    // Returned once the archive holds it; recorded where restores look.
+    expect(parseLsn(point.archivedUpTo) >= parseLsn(point.lsn)).toBe(true);
+    const recorded = JSON.parse((await bucket.getText(restorePointKey(storage.prefix, db, 'before-cleanup')))!);
+    expect(recorded).toMatchObject({ kind: 'pgwarden.restore-point', lsn: point.lsn, createdAt: point.createdAt });
+
+    // A name is recorded once (PostgreSQL would stop at the first of two).
+    const again = await failure(workers.run(WorkflowType.restorePoint, { server: db, name: 'before-cleanup' }));
+    expect(again.exitCode).toBe(64);
+    expect(again.lines.join(' ')).toBe(
+      `restore point "before-cleanup" of ${db} already exists (made ${point.createdAt} at LSN ${point.lsn}); choose another name`,
+    );
+
+    await insert(11, 15);
+    // One made in SQL, not recorded.
+    await cluster.query(`SELECT pg_create_restore_point('sql-point')`, [], db);
+    await insert(16, 20);
+    await cluster.query('DELETE FROM marks', [], db);
+    const newest = await workers.run<BaseBackupManifest>(WorkflowType.baseBackup, { server: db, reason: 'test', hostQueue });
+
+    const restored = await workers.run<PitrRestoreResult>(WorkflowType.pitrRestore, {
+      server: db,
+      target: { kind: 'name', name: 'before-cleanup' },
+      hostQueue,
+    });
+    fixture.restored(restored.dataDir);
+    expect(restored.baseBackupId).not.toBe(newest.backupId);
+    expect(parseLsn(restored.recoveredTo.lsn) >= parseLsn(point.lsn)).toBe(true);
+    const c = new Client({ connectionString: cluster.url(db).replace(/:\d+\//, `:${restored.port}/`) });
+    await c.connect();
+    try {
+      const ids = (await c.query<{ id: number }>('SELECT id FROM marks ORDER BY id')).rows.map((r) => r.id);
+      expect(ids).toEqual(Array.from({ length: 10 }, (_, i) => i + 1));
+    } finally {
+      await c.end();
+    }
+
+    // Not recorded: tried from the newest base backup, which starts after it; the line says why.
+    const unrecorded = await failure(
+      workers.run(WorkflowType.pitrRestore, { server: db, target: { kind: 'name', name: 'sql-point' }, hostQueue }),
+    );
+    expect(unrecorded.lines.join(' ')).toContain(
+      `recovery ended before configured recovery target was reached; restore point "sql-point" was not found in the WAL after base backup ${newest.backupId} (from LSN ${newest.start.lsn}), the newest: pgwarden did not record it (pgwarden pitr mark does)`,
+    );
+  });
+}, 300_000);
