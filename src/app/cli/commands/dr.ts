@@ -4,6 +4,7 @@
  * retry | skip | abort | list. Every step goes through the workflow's validated Updates, so
  * a wrong step or a missing field is refused with the workflow's own message (exit 64).
  */
+import { columns } from '../columns';
 import { openIncident } from '../../open-incident';
 import { describeRecovery } from '../../../operations/dr/recovery';
 import { userInfo } from 'node:os';
@@ -353,17 +354,11 @@ export async function runDrList(ctx: CommandContext, o: DrOptions & { all?: bool
     if (o.json) return void process.stdout.write(JSON.stringify(rows, null, 2) + '\n');
     if (rows.length === 0) return void process.stdout.write(o.all ? 'no incidents\n' : 'no open incidents\n');
     const header = ['INCIDENT', 'DATABASE', 'SEVERITY', 'STATUS', 'STEP', 'LEVEL', 'OPENED'];
-    const table = [header, ...rows.map((r) => Object.values(r).map(String))];
-    const widths = header.map((_, i) => Math.max(...table.map((r) => r[i].length)));
     process.stdout.write(
-      table
-        .map((r) =>
-          r
-            .map((c, i) => c.padEnd(widths[i]))
-            .join('  ')
-            .trimEnd(),
-        )
-        .join('\n') + '\n',
+      columns(
+        header,
+        rows.map((r) => Object.values(r).map(String)),
+      ) + '\n',
     );
   });
 }

@@ -3,6 +3,7 @@
  * approval: typed at the prompt, given by another operator with --approve, or sent as a
  * signal from the Temporal UI; --force skips it). Also --approve/--reject ID and --list.
  */
+import { columns } from '../columns';
 import { userInfo } from 'node:os';
 import { OBJECTIVES } from '../../../infra/config/objectives';
 import { operatorIdentity } from '../operator';
@@ -125,16 +126,7 @@ export function formatCatalog(database: string, entries: CatalogEntry[]): string
     e.storageClass,
     e.reason,
   ]);
-  const header = ['BACKUP', 'SNAPSHOT (UTC)', 'SIZE', 'FORMAT', 'VERIFIED', 'CLASS', 'REASON'];
-  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
-  return [header, ...rows]
-    .map((r) =>
-      r
-        .map((c, i) => c.padEnd(widths[i]))
-        .join('  ')
-        .trimEnd(),
-    )
-    .join('\n');
+  return columns(['BACKUP', 'SNAPSHOT (UTC)', 'SIZE', 'FORMAT', 'VERIFIED', 'CLASS', 'REASON'], rows);
 }
 
 export async function runListCommand(ctx: CommandContext, options: { database?: string; json?: boolean }): Promise<void> {
