@@ -6,13 +6,14 @@ import { Context } from '@temporalio/activity';
 import { requireDatabase } from '../src/infra/config/config';
 import { UsageError, WalArchiveError } from '../src/infra/errors/errors';
 import { connectDatabase } from '../src/infra/postgres/client';
-import { restorePointKey } from '../src/infra/storage/layout';
+import { restorePointFolder, restorePointKey } from '../src/infra/storage/layout';
 import { archivedUpTo, archivedWal, baseBackups } from '../src/operations/pitr/archive';
 import type { BaseBackupManifest } from '../src/operations/pitr/base-backup';
 import {
   parseRestorePoint,
   RESTORE_POINT_FORMAT_VERSION,
   RESTORE_POINT_KIND,
+  ListedRestorePoint,
   RestorePointRecord,
   restorePointNameProblem,
 } from '../src/operations/pitr/restore-points';
@@ -62,6 +63,28 @@ export async function chooseBaseFor(
 
 export function restorePointActivities(deps: ActivityDeps) {
   return {
+    /** The restore points recorded for a server, newest first, each with the base backup a restore to it starts from. */
+    async listRestorePoints(input: { server: string }): Promise<ListedRestorePoint[]> {
+      const { prefix } = deps.config.storage;
+      if (!deps.config.wal.servers.includes(input.server)) return [];
+      const listed = await deps.bucket.list(restorePointFolder(prefix, input.server));
+      if (!listed.length) return [];
+      const bases = await baseBackups(deps.bucket, prefix, input.server);
+      const points: ListedRestorePoint[] = [];
+      for (const o of listed.filter((x) => x.key.endsWith('.json'))) {
+        const p = parseRestorePoint((await deps.bucket.getText(o.key)) ?? '', o.key);
+        const chosen = chooseBaseBackup(bases, { kind: 'name', name: p.name, lsn: p.lsn });
+        points.push({
+          name: p.name,
+          lsn: p.lsn,
+          createdAt: p.createdAt,
+          fromBaseBackup: 'base' in chosen ? chosen.base.backupId : null,
+          ...('problem' in chosen ? { unreachable: chosen.problem } : {}),
+        });
+      }
+      return points.sort((a, b) => (a.createdAt < b.createdAt ? 1 : -1));
+    },
+
     /**
      * pg_create_restore_point() on the server, recorded in the bucket, and done once the archive
      * holds the WAL with it: a restore to it works from then on. A retry of the same run finds its

@@ -4,11 +4,12 @@
  * RecoveryOptionsWorkflow: the same catalog and, for a server in WAL_ARCHIVE, its recoverable
  * window: what the console's backups page and an incident's selection step choose from.
  */
-import { proxyActivities } from '@temporalio/workflow';
+import { patched, proxyActivities } from '@temporalio/workflow';
 import type { Activities } from '../activities';
 import type { CatalogEntry } from '../src/operations/catalog/catalog';
+import type { ListedRestorePoint } from '../src/operations/pitr/restore-points';
 
-const { listBackups, pitrWindow } = proxyActivities<Activities>({
+const { listBackups, pitrWindow, listRestorePoints } = proxyActivities<Activities>({
   startToCloseTimeout: '2 minutes',
   retry: { maximumAttempts: 3 },
 });
@@ -21,9 +22,12 @@ export interface RecoveryOptions {
   backups: CatalogEntry[];
   /** From the oldest base backup to the newest stored WAL, or why there is none. */
   window: { from: string; to: string } | { unavailable: string };
+  /** The restore points recorded with pgwarden pitr mark, newest first (absent in runs from before them). */
+  restorePoints?: ListedRestorePoint[];
 }
 
 export async function RecoveryOptionsWorkflow(input: { database: string }): Promise<RecoveryOptions> {
+  const points = patched('recovery-options-restore-points') ? listRestorePoints({ server: input.database }) : undefined;
   const [backups, window] = await Promise.all([listBackups(input), pitrWindow({ server: input.database })]);
-  return { backups, window };
+  return { backups, window, ...(points ? { restorePoints: await points } : {}) };
 }

@@ -75,6 +75,10 @@ const options: RecoveryOptions = {
     },
   ],
   window: { from: '2026-11-23T01:00:00Z', to: '2026-11-30T10:29:58Z' },
+  restorePoints: [
+    { name: 'before-migration-42', lsn: '3/5A0F10C8', createdAt: '2026-11-30T09:15:00Z', fromBaseBackup: 'base_20261130_020000' },
+    { name: '<old>', lsn: '0/5000000', createdAt: '2026-11-01T09:15:00Z', fromBaseBackup: null, unreachable: 'x' },
+  ],
 };
 
 function fakeBackend(initial: IncidentState, unanswered: Board['unanswered'] = []) {
@@ -398,11 +402,17 @@ describe('the console over HTTP', () => {
     expect(page).toMatch(/5\.0 MiB|5 MiB/);
     expect(page).toContain('passed 2026-11-30 03:00 UTC');
     expect(page).toContain('any second from 2026-11-23 01:00 UTC to 2026-11-30 10:29 UTC');
+    expect(page).toContain(
+      '<tr data-restore-point="before-migration-42"><td><code>before-migration-42</code></td><td>2026-11-30 09:15 UTC</td><td><code>3/5A0F10C8</code></td><td>from <code>base_20261130_020000</code></td></tr>',
+    );
+    expect(page).toContain('<code>&lt;old&gt;</code>');
+    expect(page).toContain('not reachable: before the oldest base backup');
     expect((await fetch(`${s.url}/backups/nope`, { headers })).status).toBe(404);
     const step = await (await fetch(`${s.url}/incidents/dr-shop-1`, { headers })).text();
     expect(step).toContain('<input type="radio" name="backupId" value="backup_20261130_020000">');
     expect(step).toContain('<input type="radio" name="backupId" value="" checked> the proposal');
     expect(step).toContain('Recoverable window: any second from');
+    expect(step).toContain('Restore points: <code>before-migration-42</code> made 2026-11-30 09:15 UTC');
 
     // A failed restore: another recovery can be chosen, beside retry and skip.
     backend.set(incident({ step: 'restore', stepStatus: 'failed', waitingFor: 'a decision' }));

@@ -1,3 +1,4 @@
+import { formatPoints } from '../../src/app/cli/commands/pitr';
 import { restorePointKey } from '../../src/infra/storage/layout';
 import { parseRestorePoint, restorePointNameProblem } from '../../src/operations/pitr/restore-points';
 
@@ -48,5 +49,28 @@ describe('parseRestorePoint', () => {
     [JSON.stringify({ ...record, lsn: undefined }), 'restore point record k lacks "lsn"'],
   ])('refuses %s', (text, message) => {
     expect(() => parseRestorePoint(text, 'k')).toThrow(message);
+  });
+});
+
+describe('formatPoints', () => {
+  it('lists each point with the base backup a restore to it starts from, or why none can', () => {
+    expect(
+      formatPoints('shop', [
+        {
+          name: 'before-migration-42',
+          lsn: '3/5A0F10C8',
+          createdAt: '2026-11-30T09:15:00.123Z',
+          fromBaseBackup: 'base_20261130_020000',
+        },
+        { name: 'old', lsn: '0/5000000', createdAt: '2026-11-01T09:15:00.000Z', fromBaseBackup: null, unreachable: 'x' },
+      ]),
+    ).toBe(
+      [
+        'RESTORE POINT        MADE (UTC)            LSN         RESTORE STARTS FROM',
+        'before-migration-42  2026-11-30 09:15:00Z  3/5A0F10C8  base_20261130_020000',
+        'old                  2026-11-01 09:15:00Z  0/5000000   not reachable: before the oldest base backup',
+      ].join('\n'),
+    );
+    expect(formatPoints('shop', [])).toBe('no restore points of shop are recorded: make one with pgwarden pitr mark NAME');
   });
 });

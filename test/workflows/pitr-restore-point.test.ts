@@ -9,6 +9,7 @@ import { Client } from 'pg';
 import { WorkflowFailedError } from '@temporalio/client';
 import type { PitrRestoreResult } from '../../activities/pitr';
 import type { MarkedRestorePoint } from '../../activities/restore-points';
+import type { RecoveryOptions } from '../../workflows/list-backups';
 import type { BaseBackupManifest } from '../../src/operations/pitr/base-backup';
 import { describeFailure } from '../../src/app/cli/failure';
 import { Bucket } from '../../src/infra/storage/bucket';
@@ -80,6 +81,12 @@ it('restores to a recorded restore point made before the newest base backup, fro
     } finally {
       await c.end();
     }
+
+    // Listed (pitr points, the console) with the base backup a restore to it starts from.
+    const options = await workers.run<RecoveryOptions>(WorkflowType.recoveryOptions, { database: db });
+    expect(options.restorePoints).toEqual([
+      { name: 'before-cleanup', lsn: point.lsn, createdAt: point.createdAt, fromBaseBackup: restored.baseBackupId },
+    ]);
 
     // Not recorded: tried from the newest base backup, which starts after it; the line says why.
     const unrecorded = await failure(

@@ -58,6 +58,8 @@ describe('recorded histories replay against the current workflows', () => {
         'recover-table-refused-name-taken.json',
         'recover-table-refused-no-table.json',
         'recover-table-retried-after-worker-crash.json',
+        'restore-point-marked.json',
+        'recovery-options-restore-points.json',
         'recover-table-replace-approved.json',
         'recover-table-replace-rejected.json',
         'recover-table-replace-conflict.json',

@@ -110,7 +110,7 @@ export function buildProgram(run: (action: () => Promise<void>) => Promise<void>
     )
     .option('--to <time>', '--pitr: an ISO time with its zone, latest, or immediate')
     .option('--to-lsn <lsn>', '--pitr: a WAL position (16/B374D848)')
-    .option('--to-name <name>', '--pitr: a restore point made with pg_create_restore_point()')
+    .option('--to-name <name>', '--pitr: a restore point (pgwarden pitr mark, or pg_create_restore_point())')
     .option('--server <id>', '--pitr: the server of WAL_ARCHIVE (default: the only one)')
     .option('--port <port>', '--pitr: port of the new instance (default: a free one)')
     .option('--data-dir <dir>', '--pitr: its data directory, which must not exist (default: under PGWARDEN_WORK_DIR)')
@@ -145,6 +145,12 @@ export function buildProgram(run: (action: () => Promise<void>) => Promise<void>
     .option('--json', 'print the record as JSON')
     .action((name, opts) => run(async () => (await import('./commands/pitr')).runPitrMark(ctx(), name, opts)));
   pitr
+    .command('points')
+    .description('the restore points made with pitr mark, newest first, and the base backup a restore to each starts from')
+    .option('--server <id>', 'the server of WAL_ARCHIVE (default: the only one)')
+    .option('--json', 'print JSON')
+    .action((opts) => run(async () => (await import('./commands/pitr')).runPitrPoints(ctx(), opts)));
+  pitr
     .command('stop')
     .description('stop the instance of a point-in-time restore; its data directory stays')
     .requiredOption('--data-dir <dir>', 'the data directory the restore printed')
@@ -163,7 +169,7 @@ export function buildProgram(run: (action: () => Promise<void>) => Promise<void>
     )
     .option('--to <time>', 'an ISO time with its zone (or latest); one of --to, --to-lsn, --to-name is required')
     .option('--to-lsn <lsn>', 'a WAL position (16/B374D848)')
-    .option('--to-name <name>', 'a restore point made with pg_create_restore_point()')
+    .option('--to-name <name>', 'a restore point (pgwarden pitr mark, or pg_create_restore_point())')
     .option('--as <name>', "the recovered table's name, with one --table (default: <table>_recovered)")
     .option('--into <database>', "the configured database it comes back into (default: the server's own)")
     .option(

@@ -199,7 +199,7 @@ function actionForms(s: IncidentState, csrf: string, options?: RecoveryOptions |
         failedRestore ? 'Choose another recovery (the restore runs again with it)' : '3. Select the recovery',
         `<p>Proposed:</p><ul>${proposal || '<li>nothing: name a backup or a time</li>'}</ul><p>Leave everything as it is to take the default, or choose:</p>` +
           (options
-            ? `<p>A backup (in place unless a new database is given):</p>${backupChoices(options.backups)}<p>Recoverable window: ${escapeHtml(describeWindow(options.window))}</p>`
+            ? `<p>A backup (in place unless a new database is given):</p>${backupChoices(options.backups)}<p>Recoverable window: ${escapeHtml(describeWindow(options.window))}</p>${pointsLine(options.restorePoints ?? [])}`
             : text('backupId', 'A backup id (in place unless a new database is given)', {
                 placeholder: 'backup_20261124_020000',
               })) +
@@ -293,9 +293,25 @@ ${
   rows.length
     ? `<table><thead><tr><th>backup</th><th>taken</th><th>stored</th><th>contents</th><th>format</th><th>verified</th><th>class</th><th>reason</th></tr></thead><tbody>${rows.join('')}</tbody></table>`
     : `<p class="error">No backup of ${escapeHtml(database)} is stored: run pgwarden backup --database ${escapeHtml(database)}.</p>`
-}`,
+}${restorePointsTable(options.restorePoints ?? [])}`,
     { user },
   );
+}
+
+/** For the selection: the recorded restore points a time can be taken from. */
+const pointsLine = (points: NonNullable<RecoveryOptions['restorePoints']>) =>
+  points.length
+    ? `<p>Restore points: ${points.map((p) => `<code>${escapeHtml(p.name)}</code> made ${clock(p.createdAt)}`).join(', ')}</p>`
+    : '';
+
+/** The restore points recorded with pgwarden pitr mark: a point-in-time restore can go to each by name. */
+function restorePointsTable(points: NonNullable<RecoveryOptions['restorePoints']>): string {
+  if (!points.length) return '';
+  const rows = points.map(
+    (p) =>
+      `<tr data-restore-point="${escapeHtml(p.name)}"><td><code>${escapeHtml(p.name)}</code></td><td>${clock(p.createdAt)}</td><td><code>${escapeHtml(p.lsn)}</code></td><td>${p.fromBaseBackup ? `from <code>${escapeHtml(p.fromBaseBackup)}</code>` : escapeHtml('not reachable: before the oldest base backup')}</td></tr>`,
+  );
+  return `<h2>Restore points</h2><table><thead><tr><th>name</th><th>made</th><th>LSN</th><th>restore</th></tr></thead><tbody>${rows.join('')}</tbody></table>`;
 }
 
 /** The page a level-1 mail's link opens: says what it will do, acts only on the button. */

@@ -22,6 +22,16 @@ export interface RestorePointRecord {
   workflow: { id: string; runId: string };
 }
 
+/** A recorded point as listed: where a restore to it would start, or why none can reach it. */
+export interface ListedRestorePoint {
+  name: string;
+  lsn: string;
+  createdAt: string;
+  /** The base backup a restore to it starts from; null when none can (see `unreachable`). */
+  fromBaseBackup: string | null;
+  unreachable?: string;
+}
+
 /** PostgreSQL's limit for a restore point's name (MAXFNAMELEN - 1), in bytes. */
 const MAX_NAME_BYTES = 63;
 

@@ -4,13 +4,15 @@
  * worker's host; `pgwarden pitr mark NAME` makes a restore point it can go to by name;
  * `pgwarden pitr stop --data-dir DIR` stops an instance a restore left running.
  */
+import { columns } from '../columns';
 import type { PitrRestoreResult } from '../../../../activities/pitr';
 import { Config } from '../../../infra/config/config';
 import { UsageError } from '../../../infra/errors/errors';
 import { hostQueueInput } from '../../../infra/config/wal';
 import { formatBytes } from '../../../operations/backup/progress';
 import type { BaseBackupManifest } from '../../../operations/pitr/base-backup';
-import { restorePointNameProblem } from '../../../operations/pitr/restore-points';
+import { ListedRestorePoint, restorePointNameProblem } from '../../../operations/pitr/restore-points';
+import type { RecoveryOptions } from '../../../../workflows/list-backups';
 import { parseTarget } from '../../../operations/pitr/target';
 import type { MarkedRestorePoint } from '../../../../activities/restore-points';
 import { CommandContext } from '../context';
@@ -131,6 +133,33 @@ export async function runPitrMark(
         : `restore point "${p.name}" made on ${p.server} at ${p.createdAt} (LSN ${p.lsn}) and archived; go back to it with pgwarden restore --pitr --to-name ${shellWord(p.name)}\n`,
     );
   });
+}
+
+export async function runPitrPoints(ctx: CommandContext, options: { server?: string; json?: boolean }): Promise<void> {
+  const config = ctx.config();
+  const server = pickServer(config, options.server);
+  await ctx.withTemporalClient(async (client) => {
+    const { handle } = await startRun(client, config, {
+      workflow: 'recoveryOptions',
+      operation: 'list',
+      database: server,
+      args: [{ database: server }],
+      uniqueId: true,
+    });
+    const points = ((await handle.result()) as RecoveryOptions).restorePoints ?? [];
+    process.stdout.write(options.json ? JSON.stringify(points, null, 2) + '\n' : formatPoints(server, points) + '\n');
+  });
+}
+
+export function formatPoints(server: string, points: ListedRestorePoint[]): string {
+  if (!points.length) return `no restore points of ${server} are recorded: make one with pgwarden pitr mark NAME`;
+  const rows = points.map((p) => [
+    p.name,
+    p.createdAt.replace('T', ' ').replace(/\.\d+Z$/, 'Z'),
+    p.lsn,
+    p.fromBaseBackup ?? 'not reachable: before the oldest base backup',
+  ]);
+  return columns(['RESTORE POINT', 'MADE (UTC)', 'LSN', 'RESTORE STARTS FROM'], rows);
 }
 
 /** A name as one shell word. */
