@@ -193,7 +193,7 @@ describe("streamStart with another cluster than the archive's", () => {
     expect('start' in start).toBe(streams);
     if (!streams)
       expect(start).toEqual({
-        notThisServer: `the archive holds the WAL of database system ${archiveSystem} but the server is database system ${serverSystem}, so it is another cluster (a new one after a disaster or a pg_upgrade, or another server given this id) and its WAL cannot continue this archive; archive it under an id of its own (DATABASE_URL_<ID> and WAL_ARCHIVE), or move this server's wal/ and basebackups/ folders in the bucket aside, then start archiving and take a base backup`,
+        notThisServer: `the archive holds the WAL of database system ${archiveSystem} but the server is database system ${serverSystem}, so it is another cluster (a new one after a disaster or a pg_upgrade, or another server given this id) and its WAL cannot continue this archive; archive it under an id of its own (DATABASE_URL_<ID> and WAL_ARCHIVE), or move this server's wal/, basebackups/ and restore-points/ folders in the bucket aside, then start archiving and take a base backup`,
       });
   });
 

@@ -64,7 +64,7 @@ async function refusal(db: string, settings: Record<string, string>, replacement
 }
 
 const otherCluster = (db: string, archived: string, server: string) =>
-  `${db}: the archive holds the WAL of database system ${archived} but the server is database system ${server}, so it is another cluster (a new one after a disaster or a pg_upgrade, or another server given this id) and its WAL cannot continue this archive; archive it under an id of its own (DATABASE_URL_<ID> and WAL_ARCHIVE), or move this server's wal/ and basebackups/ folders in the bucket aside, then start archiving and take a base backup`;
+  `${db}: the archive holds the WAL of database system ${archived} but the server is database system ${server}, so it is another cluster (a new one after a disaster or a pg_upgrade, or another server given this id) and its WAL cannot continue this archive; archive it under an id of its own (DATABASE_URL_<ID> and WAL_ARCHIVE), or move this server's wal/, basebackups/ and restore-points/ folders in the bucket aside, then start archiving and take a base backup`;
 
 const buckets: Bucket[] = [];
 const bucketOf = (workers: HostWorkers) => {

@@ -11,7 +11,7 @@ export const WAL_SYSTEM_ID = 'pgwarden-wal-system-id';
 
 /** What to do when a server's WAL cannot continue the archive kept under its id. */
 export const ANOTHER_ARCHIVE =
-  "archive it under an id of its own (DATABASE_URL_<ID> and WAL_ARCHIVE), or move this server's wal/ and basebackups/ folders in the bucket aside, then start archiving and take a base backup";
+  "archive it under an id of its own (DATABASE_URL_<ID> and WAL_ARCHIVE), or move this server's wal/, basebackups/ and restore-points/ folders in the bucket aside, then start archiving and take a base backup";
 
 /** Why a server of cluster `server` cannot use the archive of cluster `archive`, or undefined when it can (or either is unknown). */
 export function otherClusterProblem(archive: string | undefined, server: string | undefined): string | undefined {
