@@ -14,6 +14,7 @@ import {
   RESTORE_POINT_FORMAT_VERSION,
   RESTORE_POINT_KIND,
   ListedRestorePoint,
+  otherClusterPoint,
   RestorePointRecord,
   restorePointNameProblem,
 } from '../src/operations/pitr/restore-points';
@@ -52,12 +53,13 @@ export async function chooseBaseFor(
   server: string,
   target: RecoveryTarget,
 ): Promise<{ base: BaseBackupManifest; target: RecoveryTarget } | { problem: string }> {
-  const resolved: RecoveryTarget =
-    target.kind === 'name' && target.lsn === undefined
-      ? { ...target, lsn: (await recordedRestorePoint(deps, server, target.name))?.lsn }
-      : target;
-  if (resolved.kind === 'name' && resolved.lsn === undefined) delete resolved.lsn;
-  const chosen = chooseBaseBackup(await baseBackups(deps.bucket, deps.config.storage.prefix, server), resolved);
+  const bases = await baseBackups(deps.bucket, deps.config.storage.prefix, server);
+  const point =
+    target.kind === 'name' && target.lsn === undefined ? await recordedRestorePoint(deps, server, target.name) : undefined;
+  const otherCluster = point && otherClusterPoint(point, bases);
+  if (otherCluster) return { problem: otherCluster };
+  const resolved: RecoveryTarget = point && target.kind === 'name' ? { ...target, lsn: point.lsn } : target;
+  const chosen = chooseBaseBackup(bases, resolved);
   return 'problem' in chosen ? chosen : { base: chosen.base, target: resolved };
 }
 

@@ -1,6 +1,6 @@
 import { formatPoints } from '../../src/app/cli/commands/pitr';
 import { restorePointKey } from '../../src/infra/storage/layout';
-import { parseRestorePoint, restorePointNameProblem } from '../../src/operations/pitr/restore-points';
+import { otherClusterPoint, parseRestorePoint, restorePointNameProblem } from '../../src/operations/pitr/restore-points';
 
 describe('restorePointNameProblem', () => {
   it.each([
@@ -72,5 +72,24 @@ describe('formatPoints', () => {
       ].join('\n'),
     );
     expect(formatPoints('shop', [])).toBe('no restore points of shop are recorded: make one with pgwarden pitr mark NAME');
+  });
+});
+
+describe('otherClusterPoint', () => {
+  const base = (finishedAt: string, systemIdentifier?: string) => ({ finishedAt, serverInfo: { systemIdentifier } });
+  const bases = [base('2026-12-01T02:00:00Z', '111'), base('2026-11-01T02:00:00Z', '999')];
+  it.each([
+    ['the same cluster as the newest base backup', '111', bases, undefined],
+    ['a point recorded without an identifier', undefined, bases, undefined],
+    ['base backups from before identifiers were recorded', '999', [base('2026-12-01T02:00:00Z')], undefined],
+    ['no base backup', '999', [], undefined],
+    [
+      'another cluster than the newest base backup',
+      '999',
+      bases,
+      'restore point "p" was made on database system 999, but the newest base backup is of database system 111 (a replaced or upgraded server): move the old cluster\'s restore-points/ aside, or restore to the point\'s time (--to)',
+    ],
+  ])('%s', (_what, systemIdentifier, given, problem) => {
+    expect(otherClusterPoint({ name: 'p', systemIdentifier: systemIdentifier! }, given)).toBe(problem);
   });
 });

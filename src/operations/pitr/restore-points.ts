@@ -44,6 +44,19 @@ export function restorePointNameProblem(name: string): string | undefined {
   return undefined;
 }
 
+/**
+ * Why a recorded point cannot place a restore among these base backups: made on another cluster
+ * (the server was replaced or upgraded, its old records kept), so its LSN means nothing here.
+ */
+export function otherClusterPoint(
+  point: Pick<RestorePointRecord, 'name' | 'systemIdentifier'>,
+  bases: Array<{ finishedAt: string; serverInfo: { systemIdentifier?: string } }>,
+): string | undefined {
+  const newest = [...bases].sort((a, b) => (a.finishedAt < b.finishedAt ? -1 : 1)).at(-1)?.serverInfo.systemIdentifier;
+  if (!newest || !point.systemIdentifier || newest === point.systemIdentifier) return undefined;
+  return `restore point "${point.name}" was made on database system ${point.systemIdentifier}, but the newest base backup is of database system ${newest} (a replaced or upgraded server): move the old cluster's restore-points/ aside, or restore to the point's time (--to)`;
+}
+
 export function parseRestorePoint(text: string, key: string): RestorePointRecord {
   let value: Partial<RestorePointRecord>;
   try {
