@@ -97,3 +97,27 @@ it('restores to a recorded restore point made before the newest base backup, fro
     );
   });
 }, 300_000);
+
+it('refuses a restore point for a user who may not make one, naming the grant (exit 64), and records nothing', async () => {
+  const { cluster } = fixture;
+  const { db, settings } = await fixture.archivedDatabase('rpuser', []);
+  const role = `${db}_app`;
+  await cluster.query(`CREATE ROLE ${role} LOGIN PASSWORD 'app-secret'`);
+  const url = new URL(settings.DATABASE_URL);
+  url.username = role;
+  url.password = 'app-secret';
+  const workers = await fixture.hostWorkers('rpuser', { ...settings, DATABASE_URL: url.toString() });
+  const storage = workers.config.storage!;
+  const bucket = new Bucket(storage, createS3Client(storage));
+  await workers.runUntil(async () => {
+    const refused = await workers.run(WorkflowType.restorePoint, { server: db, name: 'before' }).catch((e: unknown) => e);
+    expect(refused).toBeInstanceOf(WorkflowFailedError);
+    const said = describeFailure(refused);
+    expect([said.exitCode, said.lines.join(' ')]).toEqual([
+      64,
+      `${db}: ${role} may not make restore points: GRANT EXECUTE ON FUNCTION pg_create_restore_point(text) TO ${role} (as a superuser)`,
+    ]);
+  });
+  expect(await bucket.getText(restorePointKey(storage.prefix, db, 'before'))).toBeUndefined();
+  await cluster.query(`DROP ROLE ${role}`);
+}, 120_000);
