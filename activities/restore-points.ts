@@ -20,6 +20,7 @@ import {
 } from '../src/operations/pitr/restore-points';
 import { chooseBaseBackup, RecoveryTarget } from '../src/operations/pitr/target';
 import { formatLsn, parseLsn } from '../src/operations/pitr/wal-names';
+import type { Client } from 'pg';
 import { ActivityDeps } from './deps';
 
 export interface MarkRestorePointInput {
@@ -81,7 +82,7 @@ export function restorePointActivities(deps: ActivityDeps) {
           lsn: p.lsn,
           createdAt: p.createdAt,
           fromBaseBackup: 'base' in chosen ? chosen.base.backupId : null,
-          ...('problem' in chosen ? { unreachable: chosen.problem } : {}),
+          ...('problem' in chosen ? { unreachable: bases.length ? 'before the oldest base backup' : 'no base backup yet' } : {}),
         });
       }
       return points.sort((a, b) => (a.createdAt < b.createdAt ? 1 : -1));
@@ -103,10 +104,23 @@ export function restorePointActivities(deps: ActivityDeps) {
           `${input.server} is not in WAL_ARCHIVE: a restore point is only of use to a point-in-time restore from its WAL archive`,
         );
       const key = restorePointKey(config.storage.prefix, input.server, input.name);
-      let record = await recordedRestorePoint(deps, input.server, input.name);
-      if (record && record.workflow.id !== input.workflowId) throw new UsageError(taken(record));
-      if (!record) {
-        record = await createPoint(deps, input);
+      const found = await recordedRestorePoint(deps, input.server, input.name);
+      if (found && found.workflow.id !== input.workflowId) throw new UsageError(taken(found));
+      // One connection: the point (unless this run recorded it already) and the segment size the wait needs.
+      let record = found;
+      const target = requireDatabase(config, input.server);
+      const client = await connectDatabase(target);
+      let segmentBytes: number;
+      try {
+        record ??= await createPoint(client, target.user, input);
+        const { rows } = await client.query<{ bytes: string }>(
+          `SELECT setting AS bytes FROM pg_settings WHERE name = 'wal_segment_size'`,
+        );
+        segmentBytes = Number(rows[0].bytes);
+      } finally {
+        await client.end().catch(() => undefined);
+      }
+      if (!found) {
         const put = await deps.bucket.putIfAbsent(key, JSON.stringify(record, null, 2) + '\n', {
           contentType: 'application/json',
         });
@@ -119,7 +133,6 @@ export function restorePointActivities(deps: ActivityDeps) {
       // Done when a restore can reach it: the WAL holding it archived (within seconds while archiving runs).
       const wait = Math.max(60, 3 * config.wal.partialUploadSeconds) * 1000;
       const started = Date.now();
-      const segmentBytes = (await serverSegmentBytes(deps, input.server)) ?? 16 * 1024 * 1024;
       for (;;) {
         const wal = await archivedWal(deps.bucket, deps.keyring, config.storage.prefix, input.server);
         const upTo = await archivedUpTo(deps.bucket, wal, segmentBytes);
@@ -140,52 +153,34 @@ export function restorePointActivities(deps: ActivityDeps) {
 const taken = (r: RestorePointRecord) =>
   `restore point "${r.name}" of ${r.server} already exists (made ${r.createdAt} at LSN ${r.lsn}); choose another name`;
 
-async function createPoint(deps: ActivityDeps, input: MarkRestorePointInput): Promise<RestorePointRecord> {
-  const target = requireDatabase(deps.config, input.server);
-  const client = await connectDatabase(target);
-  try {
-    const { rows } = await client
-      .query<{ lsn: string; file: string; at: Date; system: string }>(
-        `WITH p AS (SELECT pg_create_restore_point($1) AS lsn)
+async function createPoint(client: Client, user: string, input: MarkRestorePointInput): Promise<RestorePointRecord> {
+  const { rows } = await client
+    .query<{ lsn: string; file: string; at: Date; system: string }>(
+      `WITH p AS (SELECT pg_create_restore_point($1) AS lsn)
          SELECT p.lsn::text AS lsn, pg_walfile_name(p.lsn) AS file, clock_timestamp() AS at,
                 (SELECT system_identifier::text FROM pg_control_system()) AS system
          FROM p`,
-        [input.name],
-      )
-      .catch((err: Error & { code?: string }) => {
-        if (err.code === '42501')
-          throw new UsageError(
-            `${input.server}: ${target.user} may not make restore points: GRANT EXECUTE ON FUNCTION pg_create_restore_point(text) TO ${target.user} (as a superuser)`,
-          );
-        // A standby ("recovery is in progress"), wal_level minimal: the server's own words.
-        if (err.code === '55000') throw new UsageError(`${input.server}: ${err.message}`);
-        throw err;
-      });
-    const r = rows[0];
-    return {
-      kind: RESTORE_POINT_KIND,
-      formatVersion: RESTORE_POINT_FORMAT_VERSION,
-      server: input.server,
-      name: input.name,
-      lsn: formatLsn(parseLsn(r.lsn)),
-      timeline: Number.parseInt(r.file.slice(0, 8), 16),
-      createdAt: r.at.toISOString(),
-      systemIdentifier: r.system,
-      workflow: { id: input.workflowId, runId: input.runId },
-    };
-  } finally {
-    await client.end().catch(() => undefined);
-  }
-}
-
-async function serverSegmentBytes(deps: ActivityDeps, server: string): Promise<number | undefined> {
-  const client = await connectDatabase(requireDatabase(deps.config, server));
-  try {
-    const { rows } = await client.query<{ bytes: string }>(
-      `SELECT setting AS bytes FROM pg_settings WHERE name = 'wal_segment_size'`,
-    );
-    return rows[0] ? Number(rows[0].bytes) : undefined;
-  } finally {
-    await client.end().catch(() => undefined);
-  }
+      [input.name],
+    )
+    .catch((err: Error & { code?: string }) => {
+      if (err.code === '42501')
+        throw new UsageError(
+          `${input.server}: ${user} may not make restore points: GRANT EXECUTE ON FUNCTION pg_create_restore_point(text) TO ${user} (as a superuser)`,
+        );
+      // A standby ("recovery is in progress"), wal_level minimal: the server's own words.
+      if (err.code === '55000') throw new UsageError(`${input.server}: ${err.message}`);
+      throw err;
+    });
+  const r = rows[0];
+  return {
+    kind: RESTORE_POINT_KIND,
+    formatVersion: RESTORE_POINT_FORMAT_VERSION,
+    server: input.server,
+    name: input.name,
+    lsn: formatLsn(parseLsn(r.lsn)),
+    timeline: Number.parseInt(r.file.slice(0, 8), 16),
+    createdAt: r.at.toISOString(),
+    systemIdentifier: r.system,
+    workflow: { id: input.workflowId, runId: input.runId },
+  };
 }
