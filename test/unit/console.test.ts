@@ -77,7 +77,13 @@ const options: RecoveryOptions = {
   window: { from: '2026-11-23T01:00:00Z', to: '2026-11-30T10:29:58Z' },
   restorePoints: [
     { name: 'before-migration-42', lsn: '3/5A0F10C8', createdAt: '2026-11-30T09:15:00Z', fromBaseBackup: 'base_20261130_020000' },
-    { name: '<old>', lsn: '0/5000000', createdAt: '2026-11-01T09:15:00Z', fromBaseBackup: null, unreachable: 'x' },
+    {
+      name: '<old>',
+      lsn: '0/5000000',
+      createdAt: '2026-11-01T09:15:00Z',
+      fromBaseBackup: null,
+      unreachable: 'before the oldest base backup',
+    },
   ],
 };
 

@@ -62,7 +62,13 @@ describe('formatPoints', () => {
           createdAt: '2026-11-30T09:15:00.123Z',
           fromBaseBackup: 'base_20261130_020000',
         },
-        { name: 'old', lsn: '0/5000000', createdAt: '2026-11-01T09:15:00.000Z', fromBaseBackup: null, unreachable: 'x' },
+        {
+          name: 'old',
+          lsn: '0/5000000',
+          createdAt: '2026-11-01T09:15:00.000Z',
+          fromBaseBackup: null,
+          unreachable: 'before the oldest base backup',
+        },
       ]),
     ).toBe(
       [

@@ -309,7 +309,7 @@ function restorePointsTable(points: NonNullable<RecoveryOptions['restorePoints']
   if (!points.length) return '';
   const rows = points.map(
     (p) =>
-      `<tr data-restore-point="${escapeHtml(p.name)}"><td><code>${escapeHtml(p.name)}</code></td><td>${clock(p.createdAt)}</td><td><code>${escapeHtml(p.lsn)}</code></td><td>${p.fromBaseBackup ? `from <code>${escapeHtml(p.fromBaseBackup)}</code>` : escapeHtml('not reachable: before the oldest base backup')}</td></tr>`,
+      `<tr data-restore-point="${escapeHtml(p.name)}"><td><code>${escapeHtml(p.name)}</code></td><td>${clock(p.createdAt)}</td><td><code>${escapeHtml(p.lsn)}</code></td><td>${p.fromBaseBackup ? `from <code>${escapeHtml(p.fromBaseBackup)}</code>` : `not reachable: ${escapeHtml(p.unreachable ?? '')}`}</td></tr>`,
   );
   return `<h2>Restore points</h2><table><thead><tr><th>name</th><th>made</th><th>LSN</th><th>restore</th></tr></thead><tbody>${rows.join('')}</tbody></table>`;
 }

@@ -29,6 +29,7 @@ export interface ListedRestorePoint {
   createdAt: string;
   /** The base backup a restore to it starts from; null when none can (see `unreachable`). */
   fromBaseBackup: string | null;
+  /** Why no base backup can start a restore to it, in a few words. */
   unreachable?: string;
 }
 

@@ -157,7 +157,7 @@ export function formatPoints(server: string, points: ListedRestorePoint[]): stri
     p.name,
     p.createdAt.replace('T', ' ').replace(/\.\d+Z$/, 'Z'),
     p.lsn,
-    p.fromBaseBackup ?? 'not reachable: before the oldest base backup',
+    p.fromBaseBackup ?? `not reachable: ${p.unreachable}`,
   ]);
   return columns(['RESTORE POINT', 'MADE (UTC)', 'LSN', 'RESTORE STARTS FROM'], rows);
 }
