@@ -7,6 +7,7 @@ import type { EncryptionAlgorithm } from '../../infra/config/encryption';
 import type { DatabaseProperties, RoleDependencies } from '../../infra/postgres/database-properties';
 import type { TableCount } from '../../infra/postgres/tables';
 import type { CompressionAlgorithm } from '../../infra/compression/compression';
+import { parseStoredRecord } from '../../infra/storage/stored-record';
 
 export type { TableCount };
 
@@ -115,22 +116,13 @@ export interface BackupManifest {
 
 /** Parses and checks a stored manifest; a reader refuses kinds and versions it does not know. */
 export function parseManifest(text: string, key: string): BackupManifest {
-  let value: unknown;
-  try {
-    value = JSON.parse(text);
-  } catch {
-    throw new Error(`manifest ${key} is not valid JSON`);
-  }
-  const m = value as Partial<BackupManifest>;
-  if (m?.kind !== MANIFEST_KIND) throw new Error(`${key} is not a pgwarden backup manifest`);
-  if (!READABLE_MANIFEST_VERSIONS.includes(m.formatVersion as number))
-    throw new Error(
-      `manifest ${key} has format version ${m.formatVersion}; this pgwarden reads versions ${READABLE_MANIFEST_VERSIONS.slice(0, -1).join(', ')} and ${READABLE_MANIFEST_VERSIONS.at(-1)}: upgrade pgwarden`,
-    );
-  for (const field of ['backupId', 'database', 'data', 'globals', 'tables', 'encryption'] as const) {
-    if (m[field] === undefined) throw new Error(`manifest ${key} lacks "${field}"`);
-  }
-  return m as BackupManifest;
+  return parseStoredRecord<BackupManifest>(text, key, {
+    what: 'manifest',
+    kindName: 'a pgwarden backup manifest',
+    kind: MANIFEST_KIND,
+    versions: READABLE_MANIFEST_VERSIONS,
+    required: ['backupId', 'database', 'data', 'globals', 'tables', 'encryption'],
+  });
 }
 
 export function sortTables(tables: TableCount[]): TableCount[] {

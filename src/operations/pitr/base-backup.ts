@@ -7,6 +7,7 @@ import type { BackupManifest, ManifestCompression, StoredObject } from '../backu
 import { backupIdFor } from '../backup/naming';
 import type { BaseBackupRowCounts } from './base-verification';
 import { formatLsn, parseLsn, segmentName, segmentOf } from './wal-names';
+import { parseStoredRecord } from '../../infra/storage/stored-record';
 
 export const BASE_BACKUP_KIND = 'pgwarden.basebackup';
 export const BASE_BACKUP_FORMAT_VERSION = 1;
@@ -56,20 +57,13 @@ export function walPoint(text: string, timeline: number, segmentBytes: number): 
 }
 
 export function parseBaseBackupManifest(text: string, key: string): BaseBackupManifest {
-  let value: Partial<BaseBackupManifest>;
-  try {
-    value = JSON.parse(text) as Partial<BaseBackupManifest>;
-  } catch {
-    throw new Error(`base backup manifest ${key} is not valid JSON`);
-  }
-  if (value?.kind !== BASE_BACKUP_KIND) throw new Error(`${key} is not a pgwarden base backup manifest`);
-  if (value.formatVersion !== BASE_BACKUP_FORMAT_VERSION)
-    throw new Error(
-      `base backup manifest ${key} has format version ${value.formatVersion}; this pgwarden reads version 1: upgrade pgwarden`,
-    );
-  for (const field of ['backupId', 'server', 'start', 'stop', 'data', 'encryption'] as const)
-    if (value[field] === undefined) throw new Error(`base backup manifest ${key} lacks "${field}"`);
-  return value as BaseBackupManifest;
+  return parseStoredRecord<BaseBackupManifest>(text, key, {
+    what: 'base backup manifest',
+    kindName: 'a pgwarden base backup manifest',
+    kind: BASE_BACKUP_KIND,
+    versions: [BASE_BACKUP_FORMAT_VERSION],
+    required: ['backupId', 'server', 'start', 'stop', 'data', 'encryption'],
+  });
 }
 
 /** The WAL segment the base backup's WAL must reach: its stop, or the counting point after it. */

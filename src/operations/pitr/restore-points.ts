@@ -4,6 +4,8 @@
  * record says where the point is, so a restore to it starts from a base backup before it and is
  * refused at once when none is, instead of replaying the WAL to its end and failing hours in.
  */
+import { parseStoredRecord } from '../../infra/storage/stored-record';
+
 export const RESTORE_POINT_KIND = 'pgwarden.restore-point';
 export const RESTORE_POINT_FORMAT_VERSION = 1;
 
@@ -59,18 +61,11 @@ export function otherClusterPoint(
 }
 
 export function parseRestorePoint(text: string, key: string): RestorePointRecord {
-  let value: Partial<RestorePointRecord>;
-  try {
-    value = JSON.parse(text) as Partial<RestorePointRecord>;
-  } catch {
-    throw new Error(`restore point record ${key} is not valid JSON`);
-  }
-  if (value?.kind !== RESTORE_POINT_KIND) throw new Error(`${key} is not a pgwarden restore point record`);
-  if (value.formatVersion !== RESTORE_POINT_FORMAT_VERSION)
-    throw new Error(
-      `restore point record ${key} has format version ${value.formatVersion}; this pgwarden reads version 1: upgrade pgwarden`,
-    );
-  for (const field of ['name', 'lsn', 'createdAt'] as const)
-    if (value[field] === undefined) throw new Error(`restore point record ${key} lacks "${field}"`);
-  return value as RestorePointRecord;
+  return parseStoredRecord<RestorePointRecord>(text, key, {
+    what: 'restore point record',
+    kindName: 'a pgwarden restore point record',
+    kind: RESTORE_POINT_KIND,
+    versions: [RESTORE_POINT_FORMAT_VERSION],
+    required: ['name', 'lsn', 'createdAt'],
+  });
 }
