@@ -18,7 +18,7 @@ import { Keyring } from '../../src/infra/crypto/keyring';
 import { BackupError, DatabaseConnectionError } from '../../src/infra/errors/errors';
 import { classifyDumpFailure } from '../../src/infra/postgres/dump-errors';
 import { uploadParams } from '../../src/infra/storage/upload';
-import { backupKeys, keyCheckKey } from '../../src/infra/storage/layout';
+import { backupKeys, evidenceKeys, keyCheckKey, restoreKey } from '../../src/infra/storage/layout';
 
 describe('backup naming', () => {
   it("uses the strategy's backup_YYYYMMDD_HHMMSS in UTC", () => {
@@ -323,5 +323,17 @@ describe('key checks', () => {
       'wrong key: BACKUP_ENCRYPTION_KEY is not the key that id "k1" stands for in this bucket (loc)',
     );
     expect(keyCheckKey('database-backups', 'k1')).toBe('database-backups/.pgwarden/keys/k1.check');
+  });
+});
+
+describe('records named by time', () => {
+  it('start with the compact UTC time, then the id made safe for a key', () => {
+    expect(restoreKey('pg', 'shop', '2026-11-24T01:30:00.123Z', 'restore/shop 1')).toBe(
+      'pg/shop/records/restores/20261124T013000Z_restore_shop_1.json',
+    );
+    expect(evidenceKeys('', 'shop', '2026-11-24T01:30:05Z', 'dr-shop-20261124T013000Z')).toEqual({
+      json: 'shop/reports/20261124T013005Z_dr-shop-20261124T013000Z.json',
+      markdown: 'shop/reports/20261124T013005Z_dr-shop-20261124T013000Z.md',
+    });
   });
 });

@@ -9,6 +9,7 @@
  *   <prefix>/<db>/records/restores/<UTC time>_<workflow id>.json
  *   <prefix>/<server>/basebackups/base_<stamp>.tar.zst.enc | base_<stamp>.json
  *   <prefix>/<server>/wal/<segment>.zst.enc | <timeline>.history.zst.enc | <segment>.partial.zst.enc
+ *   <prefix>/<server>/restore-points/<url-encoded name>.json
  *   <prefix>/.pgwarden/keys/<key id>.check,  <prefix>/.pgwarden/preflight-<uuid>
  *   <prefix>/backup_<stamp>.sql.gz.enc      an old script's backup (read, never written)
  */
@@ -119,14 +120,18 @@ export const verificationKey = (prefix: string, database: string, backupId: stri
   `${verificationPrefix(prefix, database)}${backupId}.json`;
 export const failureKey = (prefix: string, database: string, backupId: string) =>
   `${failurePrefix(prefix, database)}${backupId}.json`;
+/** `20261124T013000Z_<id>`: names that sort by time (an ISO time, compacted) and are safe in a key. */
+const timeFirst = (isoTime: string, id: string) =>
+  `${isoTime.replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z')}_${id.replace(/[^A-Za-z0-9_.-]/g, '_')}`;
+
 /** Restore records sort by time: the key starts with the finish time. */
 export const restoreKey = (prefix: string, database: string, finishedAt: string, workflowId: string) =>
-  `${restorePrefix(prefix, database)}${finishedAt.replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z')}_${workflowId.replace(/[^A-Za-z0-9_.-]/g, '_')}.json`;
+  `${restorePrefix(prefix, database)}${timeFirst(finishedAt, workflowId)}.json`;
 
 /** Evidence reports of incidents and recoveries (JSON and markdown), by the time they closed: docs/FORMAT.md §9. */
 export const reportsFolder = (prefix: string, database: string) => `${databaseRoot(prefix, database)}reports/`;
 export function evidenceKeys(prefix: string, database: string, closedAt: string, id: string): { json: string; markdown: string } {
-  const base = `${reportsFolder(prefix, database)}${closedAt.replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z')}_${id.replace(/[^A-Za-z0-9_.-]/g, '_')}`;
+  const base = `${reportsFolder(prefix, database)}${timeFirst(closedAt, id)}`;
   return { json: `${base}.json`, markdown: `${base}.md` };
 }
 
