@@ -1,6 +1,11 @@
 import { formatPoints } from '../../src/app/cli/commands/pitr';
 import { restorePointKey } from '../../src/infra/storage/layout';
-import { otherClusterPoint, parseRestorePoint, restorePointNameProblem } from '../../src/operations/pitr/restore-points';
+import {
+  otherClusterPoint,
+  parseRestorePoint,
+  restorePointNameProblem,
+  utf8Length,
+} from '../../src/operations/pitr/restore-points';
 
 describe('restorePointNameProblem', () => {
   it.each([
@@ -13,6 +18,26 @@ describe('restorePointNameProblem', () => {
     ['é'.repeat(32), 'the restore point name is 64 bytes long; PostgreSQL keeps at most 63: choose a shorter one'],
   ])('%j', (name, problem) => {
     expect(restorePointNameProblem(name)).toBe(problem);
+  });
+});
+
+describe('utf8Length', () => {
+  it.each(['', 'before-migration', 'é', 'änderung vor 10:00', '€', '日本語の名前', '😀 emoji', '\ud800 lone surrogate'])(
+    'counts %j as Buffer does',
+    (text) => {
+      expect(utf8Length(text)).toBe(Buffer.byteLength(text, 'utf8'));
+    },
+  );
+
+  it('checks a name where there is no Buffer (the workflow sandbox: the incident validates names)', () => {
+    // A bug: dr select --to-name failed "Buffer is not defined" inside the workflow.
+    const saved = globalThis.Buffer;
+    try {
+      (globalThis as { Buffer?: unknown }).Buffer = undefined;
+      expect(restorePointNameProblem('é'.repeat(32))).toMatch(/is 64 bytes long/);
+    } finally {
+      globalThis.Buffer = saved;
+    }
   });
 });
 

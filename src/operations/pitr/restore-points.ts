@@ -38,10 +38,23 @@ export interface ListedRestorePoint {
 /** PostgreSQL's limit for a restore point's name (MAXFNAMELEN - 1), in bytes. */
 const MAX_NAME_BYTES = 63;
 
+/**
+ * A string's length in UTF-8, counted by hand: workflow code checks names too (the incident's
+ * selection), and the workflow sandbox has no Buffer. A lone surrogate counts 3, as Buffer's.
+ */
+export function utf8Length(text: string): number {
+  let bytes = 0;
+  for (const ch of text) {
+    const c = ch.codePointAt(0)!;
+    bytes += c < 0x80 ? 1 : c < 0x800 ? 2 : c < 0x10000 ? 3 : 4;
+  }
+  return bytes;
+}
+
 /** What is wrong with a restore point's name, before anything is asked of the server. */
 export function restorePointNameProblem(name: string): string | undefined {
   if (!name.trim()) return 'the restore point name is empty';
-  const bytes = Buffer.byteLength(name, 'utf8');
+  const bytes = utf8Length(name);
   if (bytes > MAX_NAME_BYTES)
     return `the restore point name is ${bytes} bytes long; PostgreSQL keeps at most ${MAX_NAME_BYTES}: choose a shorter one`;
   return undefined;
