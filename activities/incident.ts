@@ -24,7 +24,7 @@ import { DatabaseSA, IncidentStatusSA, OperationSA, SeveritySA } from '../src/in
 import { hostQueueInput } from '../src/infra/config/wal';
 import { UsageError } from '../src/infra/errors/errors';
 import { archivedWal, baseBackups } from '../src/operations/pitr/archive';
-import { describeTarget, targetAfterArchive, type RecoveryTarget } from '../src/operations/pitr/target';
+import { describeTarget, targetAfterArchive, unrecordedPointWarning, type RecoveryTarget } from '../src/operations/pitr/target';
 import { pointBeforeFailure } from '../src/operations/dr/point-in-time';
 import type { PointInTimeProposal } from '../src/operations/dr/incident';
 import { describeTable, type TableName } from '../src/operations/table-recovery/names';
@@ -249,11 +249,15 @@ export function incidentActivities(deps: ActivityDeps) {
       return { ...point, ...hostQueueInput(config, input.database) };
     },
 
-    /** Checks, in seconds, that a point in time can be recovered: a base backup before it, WAL up to it, its key here. */
+    /**
+     * Checks, in seconds, that a point in time can be recovered: a base backup before it, WAL up
+     * to it, its key here. `note`: what on-call should know about the choice (a restore point
+     * pgwarden did not record is found only if made after the newest base backup).
+     */
     async describePointInTime(input: {
       database: string;
       target: RecoveryTarget;
-    }): Promise<{ backupId: string; takenAt: string; hostQueue?: string }> {
+    }): Promise<{ backupId: string; takenAt: string; hostQueue?: string; note?: string }> {
       const { config } = deps;
       if (!config.wal.servers.includes(input.database))
         throw new UsageError(
@@ -265,10 +269,12 @@ export function incidentActivities(deps: ActivityDeps) {
       const tooLate = targetAfterArchive(input.target, archive.newestStoredAt, chosen.base);
       if (tooLate) throw new UsageError(`${input.database}: ${tooLate.replace('--to latest', '"to": "latest"')}`);
       await proveReadKey(deps.bucket, deps.keyring, chosen.base.encryption.keyId);
+      const note = unrecordedPointWarning(chosen.target, chosen.base.backupId);
       return {
         backupId: chosen.base.backupId,
         takenAt: chosen.base.finishedAt,
         ...hostQueueInput(config, input.database),
+        ...(note ? { note } : {}),
       };
     },
 

@@ -258,7 +258,7 @@ async function selectBackup(flow: IncidentFlow, auto = false): Promise<void> {
   for (;;) {
     const choice = await flow.waitFor(
       pointInTime && s.pointInTime
-        ? `a recovery: pgwarden dr select ${incident.id} [--backup ID [--new-db NAME] | --to TIME|latest | --table S.T [--replace]] --as NAME`
+        ? `a recovery: pgwarden dr select ${incident.id} [--backup ID [--new-db NAME] | --to TIME|latest | --to-name POINT | --table S.T [--replace]] --as NAME`
         : `a backup: pgwarden dr select ${incident.id} [--backup ID] [--new-db NAME] --as NAME`,
       () => incident.selectionOffered,
     );
@@ -303,7 +303,7 @@ function recoveryNames(tables: string[], replace: boolean): RecoveryName[] {
 async function checkRecovery(
   incident: Incident,
   choice: Exclude<RecoveryChoice, { kind: 'backup' }>,
-): Promise<{ backupId: string; takenAt: string; hostQueue?: string }> {
+): Promise<{ backupId: string; takenAt: string; hostQueue?: string; note?: string }> {
   const database = incident.state.database;
   if (choice.kind === 'point-in-time') return quick.describePointInTime({ database, target: choice.target });
   const source = await quick.checkTableRecovery({

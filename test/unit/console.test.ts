@@ -419,6 +419,7 @@ describe('the console over HTTP', () => {
     expect(step).toContain('<input type="radio" name="backupId" value="" checked> the proposal');
     expect(step).toContain('Recoverable window: any second from');
     expect(step).toContain('Restore points: <code>before-migration-42</code> made 2026-11-30 09:15 UTC');
+    expect(step).toContain('<input type="text" name="toName" placeholder="before-migration">');
 
     // A failed restore: another recovery can be chosen, beside retry and skip.
     backend.set(incident({ step: 'restore', stepStatus: 'failed', waitingFor: 'a decision' }));
@@ -549,5 +550,26 @@ describe('the console over HTTP', () => {
     const board = await fetch(`${s.url}/`, { headers: { 'X-Forwarded-User': 'carol@example.com' } });
     expect(board.status).toBe(200);
     expect(await board.text()).toContain('carol@example.com');
+  });
+});
+
+describe('the selection form as the Update it sends', () => {
+  const blank = { backupId: '', newDatabase: '', to: '', toName: '', tables: '' };
+  it.each([
+    ['nothing chosen: the proposal', {}, { by: 'alice' }],
+    [
+      'a backup into a new database',
+      { backupId: 'backup_20261130_020000', newDatabase: 'shop_x' },
+      { by: 'alice', backupId: 'backup_20261130_020000', newDatabase: 'shop_x' },
+    ],
+    ['a time', { to: ' latest ' }, { by: 'alice', to: 'latest' }],
+    ['a restore point', { toName: 'before-migration-42' }, { by: 'alice', toName: 'before-migration-42' }],
+    [
+      'tables as of a restore point, replaced',
+      { toName: 'before-migration-42', tables: 'shop.orders, shop.payments', replace: 'yes' },
+      { by: 'alice', toName: 'before-migration-42', tables: ['shop.orders', 'shop.payments'], replace: true },
+    ],
+  ])('%s', (_, fields, input) => {
+    expect(actionInput('select', { ...blank, ...fields }, 'alice')).toEqual(input);
   });
 });

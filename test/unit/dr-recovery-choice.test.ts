@@ -34,6 +34,18 @@ describe('resolveChoice: what a selection at step 3 asks for', () => {
     ],
     ['latest', backupOnly, { to: 'latest' }, { kind: 'point-in-time', target: { kind: 'latest' } }],
     [
+      'a restore point',
+      backupOnly,
+      { toName: 'before-migration' },
+      { kind: 'point-in-time', target: { kind: 'name', name: 'before-migration' } },
+    ],
+    [
+      'tables as of a restore point',
+      both,
+      { toName: 'before-migration', tables: ['shop.orders'] },
+      { kind: 'tables', target: { kind: 'name', name: 'before-migration' }, tables: ['shop.orders'], replace: false },
+    ],
+    [
       'tables as of the proposed point, beside',
       both,
       { tables: ['shop.orders'] },
@@ -68,9 +80,30 @@ describe('resolveChoice: what a selection at step 3 asks for', () => {
     ['an empty list', both, { tables: [] }, /"tables" must be a list/],
     ['replace without tables', both, { replace: true }, /"replace" goes with "tables"/],
     ['replace as text', both, { tables: ['shop.orders'], replace: 'yes' }, /"replace" must be true or false/],
-    ['backup id and a time', both, { backupId: backup.backupId, to: 'latest' }, /either "backupId" .* or "to"\/"tables"/],
+    [
+      'backup id and a time',
+      both,
+      { backupId: backup.backupId, to: 'latest' },
+      /either "backupId" .* or "to"\/"toName"\/"tables"/,
+    ],
     ['a new database with a time', both, { newDatabase: 'x', to: 'latest' }, /"newDatabase" is for a backup/],
-    ['tables without WAL or time', backupOnly, { tables: ['shop.orders'] }, /no point in time was proposed .*: give "to"/],
+    [
+      'tables without WAL or time',
+      backupOnly,
+      { tables: ['shop.orders'] },
+      /no point in time was proposed .*: give "to" or "toName"/,
+    ],
+    ['a time and a restore point', both, { to: 'latest', toName: 'p' }, /either "to" \(a time\) or "toName" \(a restore point\)/],
+    ['a number for "toName"', both, { toName: 7 }, /"toName" must be text in quotes: the name of a restore point/],
+    ['an empty restore point name', both, { toName: ' ' }, /^"toName": the restore point name is empty$/],
+    ['a name PostgreSQL would cut', both, { toName: 'x'.repeat(64) }, /^"toName": the restore point name is 64 bytes long/],
+    [
+      'a backup id and a restore point',
+      both,
+      { backupId: backup.backupId, toName: 'p' },
+      /either "backupId" .* or "to"\/"toName"\/"tables"/,
+    ],
+    ['a new database with a restore point', both, { newDatabase: 'x', toName: 'p' }, /"newDatabase" is for a backup/],
     ['a bad table name', both, { tables: ['a.b.c.d'] }, /"tables": /],
   ])('refuses %s', (_, state, input, problem) => {
     const r = resolveChoice(state, { ...by, ...(input as object) });

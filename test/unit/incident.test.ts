@@ -216,6 +216,18 @@ describe('the incident state machine', () => {
     expect(describeRecovery(i.state.recovery!)).toMatch(/data lost: the last 1\.6 s before the failure \(RPO 24 h: met\)/);
   });
 
+  it('records what the check said about the point with the choice', () => {
+    const i = fresh();
+    i.choseRecovery(
+      { by: 'bob' },
+      { kind: 'point-in-time', target: { kind: 'name', name: 'sql-point' } },
+      { backupId: 'base_1', takenAt: '2026-11-23T02:20:00Z', note: 'restore point "sql-point" was not recorded by pgwarden' },
+    );
+    expect(i.state.timeline.at(-1)!.what).toBe(
+      'chose the server as of restore point "sql-point" (from base backup base_1), into a new instance; restore point "sql-point" was not recorded by pgwarden',
+    );
+  });
+
   it('takes tables as of a point: rows kept for step 5, the point from the last commit replayed', () => {
     const i = fresh();
     i.choseRecovery(
@@ -673,6 +685,10 @@ describe('the CLI speaks in flags', () => {
     ],
     ['say who you are: "by" is required, e.g. {"by": "alice"}', 'say who you are: --as is required'],
     ['"reason" is required: say why', '--reason is required: say why'],
+    [
+      'give either "to" (a time) or "toName" (a restore point), not both',
+      'give either --to (a time) or --to-name (a restore point), not both',
+    ],
   ])('%s', (message, said) => {
     expect(inFlagTerms(message)).toBe(said);
   });

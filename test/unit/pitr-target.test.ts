@@ -12,6 +12,7 @@ import {
   targetAfterArchive,
   targetLsn,
   unrecordedPointNote,
+  unrecordedPointWarning,
 } from '../../src/operations/pitr/target';
 
 const base = (id: string, finishedAt: string, stopLsn: string) =>
@@ -95,6 +96,12 @@ describe('restore points', () => {
     [{ kind: 'time', time: '2026-11-29T10:00:00.000Z' }],
   ] as const)('adds nothing for %j', (target) => {
     expect(unrecordedPointNote(target, newest)).toBe('');
+    expect(unrecordedPointWarning(target, newest.backupId)).toBeUndefined();
+  });
+  it('warns, when a restore point it did not record is chosen, where recovery will look for it', () => {
+    expect(unrecordedPointWarning({ kind: 'name', name: 'sql-point' }, 'base_20261129_020000')).toBe(
+      'restore point "sql-point" was not recorded by pgwarden (pitr mark records them, pitr points lists them): recovery starts from the newest base backup, base_20261129_020000, and finds the point only if it was made after that',
+    );
   });
 });
 

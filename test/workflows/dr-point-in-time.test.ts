@@ -5,7 +5,8 @@
  * orders table from the CLI (a table that is not there is refused by the CLI, nothing
  * recorded); step 4 recovers it beside the live one as a child run; step 5 counts its rows
  * again; the figures say seconds of data lost, not a day. A second incident takes the default:
- * the whole server as of the second before, into a new instance, checked promoted there.
+ * the whole server as of the second before, into a new instance, checked promoted there. A
+ * third goes back to a restore point made with pitr mark, chosen from the CLI by its name.
  */
 import { existsSync } from 'node:fs';
 import { runFolder } from '../../activities/recover-instance';
@@ -84,6 +85,13 @@ it('proposes the second before the failure, recovers a table or the server as a 
     await app.connect();
     app.on('error', () => undefined);
     try {
+      // A restore point before any of it, recorded where restores find it (pgwarden pitr mark).
+      const ordersAtMark = await digest(app, 'shop.orders');
+      await client.workflow.execute(WorkflowType.restorePoint, {
+        taskQueue,
+        workflowId: `restore-point-${db}-${uniqueSuffix()}`,
+        args: [{ server: db, name: 'before-script' }],
+      });
       for (let i = 0; i < 20; i++) {
         await app.query(`INSERT INTO shop.orders (note, total) VALUES ('after base ' || $1::int, $1::int)`, [i]);
         await app.query('INSERT INTO shop.payments (order_id, amount) VALUES ($1, $2)', [i + 1, i + 1]);
@@ -124,7 +132,7 @@ it('proposes the second before the failure, recovers a table or the server as a 
         lossSeconds: 1,
       });
       expect(s.proposal).toMatchObject({ backupId: nightly.backupId });
-      expect(s.waitingFor).toMatch(/--to TIME\|latest \| --table S\.T \[--replace\]/);
+      expect(s.waitingFor).toMatch(/--to TIME\|latest \| --to-name POINT \| --table S\.T \[--replace\]/);
       const status = await pgwarden(cliEnv, 'dr', 'status', h1.workflowId);
       expect(status.stdout).toContain(`proposed   ${justBefore}: the second before the failure`);
       expect(status.stdout).toContain(`or backup  ${nightly.backupId}`);
@@ -189,6 +197,47 @@ it('proposes the second before the failure, recovers a table or the server as a 
       const closed2: IncidentState = await h2.result();
       expect(closed2.recovery!.dataLossSeconds).toBeLessThan(10);
       expect(closed2.evidence).toBeTruthy();
+
+      // --- Incident 3: the server as of the restore point, chosen by its name from the CLI.
+      const h3 = await open('go back to before the script ran');
+      await until(h3, (x) => x.step === 'select' && x.stepStatus === 'waiting');
+      const both = await pgwarden(
+        cliEnv,
+        'dr',
+        'select',
+        h3.workflowId,
+        '--to',
+        'latest',
+        '--to-name',
+        'before-script',
+        '--as',
+        'bob',
+      );
+      expect(both).toMatchObject({ code: 64 });
+      expect(both.stderr).toMatch(/give either --to \(a time\) or --to-name \(a restore point\), not both/);
+      const named = await pgwarden(cliEnv, 'dr', 'select', h3.workflowId, '--to-name', 'before-script', '--as', 'bob');
+      expect(named).toMatchObject({ code: 0, stderr: '' });
+      s = await until(h3, (x) => x.step === 'resume' && x.stepStatus === 'waiting');
+      const child3: PitrRestoreResult = await client.workflow.getHandle(s.restore!.workflowId).result();
+      fixture.restored(child3.dataDir);
+      expect(s.selection).toMatchObject({ kind: 'point-in-time', target: { kind: 'name', name: 'before-script' } });
+      // Recorded by pitr mark: placed by its LSN, no warning that it might not be found.
+      expect(s.timeline.map((e) => e.what)).toContain(
+        `chose the server as of restore point "before-script" (from base backup ${s.selection!.backupId}), into a new instance`,
+      );
+      expect(s.checks).toEqual([
+        { name: 'promoted', ok: true, detail: 'recovered to restore point "before-script" and accepting writes' },
+        { name: 'smoke query 1', ok: true, detail: '1 row(s)' },
+      ]);
+      const atMark = new Client({ connectionString: cluster.url(db).replace(/:\d+\//, `:${child3.port}/`) });
+      await atMark.connect();
+      try {
+        expect(await digest(atMark, 'shop.orders')).toBe(ordersAtMark);
+      } finally {
+        await atMark.end();
+      }
+      await h3.executeUpdate(m.resumeUpdate, { args: [{ by: 'bob', note: 'app pointed at the new instance' }] });
+      expect((await h3.result()).status).toBe('resolved');
 
       // --- The annual complete recovery scenario: a drill with the server lost, by itself, to the end of the archive.
       const beforeLast = Date.now();

@@ -289,6 +289,7 @@ An incident, start to end (ids look like dr-shop-20261124T021500Z):
   pgwarden dr select ID --as alice                      # the proposal: the point before the failure, or the backup
   pgwarden dr select ID --backup backup_20261124_020000 --new-db shop_restored --as alice
   pgwarden dr select ID --to 2026-11-24T02:14:59Z --as alice   # the server as of then, into a new instance
+  pgwarden dr select ID --to-name before-migration --as alice  # the server as of a restore point (pitr mark)
   pgwarden dr select ID --table shop.orders --as alice  # one table as of the proposed point, beside the live one
   pgwarden dr approve ID --as alice                     # an in-place restore
   pgwarden dr resume ID --note "orders flowing again" --as alice`,
@@ -338,7 +339,7 @@ An incident, start to end (ids look like dr-shop-20261124T021500Z):
     .action((id, opts) => run(async () => (await import('./commands/dr')).runDrStep(ctx(), 'assess', id, opts)));
   step(
     'select',
-    'step 3: confirm the proposal, or pick a backup (in place unless --new-db), a point in time (--to), or tables (--table)',
+    'step 3: confirm the proposal, or pick a backup (in place unless --new-db), a point in time (--to, --to-name), or tables (--table)',
   )
     .option('--backup <id>', 'another backup than the proposed one')
     .option('--new-db <name>', 'restore into this new database instead of in place')
@@ -346,6 +347,7 @@ An incident, start to end (ids look like dr-shop-20261124T021500Z):
       '--to <time|latest>',
       'the server as of this time (ISO with its zone) into a new instance; with --table, the tables as of it',
     )
+    .option('--to-name <name>', 'as --to, as of a restore point (pgwarden pitr mark; pgwarden pitr points lists them)')
     .option(
       '--table <schema.table>',
       'recover this table (repeat for more) into the live database, beside it as <table>_recovered',

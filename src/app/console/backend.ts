@@ -62,6 +62,7 @@ export function actionInput(action: ConsoleAction, form: Record<string, string>,
         ...(given('backupId') ? { backupId: given('backupId') } : {}),
         ...(given('newDatabase') ? { newDatabase: given('newDatabase') } : {}),
         ...(given('to') ? { to: given('to') } : {}),
+        ...(given('toName') ? { toName: given('toName') } : {}),
         ...(tables?.length ? { tables } : {}),
         ...(form.replace === 'yes' ? { replace: true } : {}),
       };

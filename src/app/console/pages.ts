@@ -205,6 +205,7 @@ function actionForms(s: IncidentState, csrf: string, options?: RecoveryOptions |
               })) +
           text('newDatabase', 'Into a new database', { placeholder: 'shop_restored' }) +
           text('to', 'Or a point in time (the server into a new instance)', { placeholder: '2026-11-24T02:14:59Z or latest' }) +
+          text('toName', 'Or a restore point (the server as of it)', { placeholder: 'before-migration' }) +
           text('tables', 'Or tables, as of that point or the proposed one (comma-separated)', { placeholder: 'shop.orders' }) +
           `<label><input type="checkbox" name="replace" value="yes"> replace the live tables (after an approval)</label>`,
         'select',

@@ -374,7 +374,7 @@ export class Incident {
   choseRecovery(
     choice: SelectInput,
     resolved: Exclude<RecoveryChoice, { kind: 'backup' }>,
-    checked: { backupId: string; takenAt: string; hostQueue?: string },
+    checked: { backupId: string; takenAt: string; hostQueue?: string; note?: string },
   ): void {
     const by = choice.by.trim();
     this.state.selection = {
@@ -389,9 +389,10 @@ export class Incident {
     this.record(
       'select',
       by,
-      resolved.kind === 'tables'
+      (resolved.kind === 'tables'
         ? `chose ${resolved.tables.join(', ')} as of ${point} (from ${checked.backupId}), ${resolved.replace ? 'in place of the live tables, after an approval' : 'beside the live tables'}`
-        : `chose the server as of ${point} (from base backup ${checked.backupId}), into a new instance`,
+        : `chose the server as of ${point} (from base backup ${checked.backupId}), into a new instance`) +
+        (checked.note ? `; ${checked.note}` : ''),
     );
   }
 

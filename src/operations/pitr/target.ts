@@ -117,6 +117,15 @@ export function targetLsn(t: RecoveryTarget): string | undefined {
 }
 
 /**
+ * Said when a restore to a restore point pgwarden did not record is chosen: where recovery will
+ * look for it, before hours of unpacking and replay say it was not there.
+ */
+export function unrecordedPointWarning(target: RecoveryTarget, baseBackupId: string): string | undefined {
+  if (target.kind !== 'name' || target.lsn !== undefined) return undefined;
+  return `restore point "${target.name}" was not recorded by pgwarden (pitr mark records them, pitr points lists them): recovery starts from the newest base backup, ${baseBackupId}, and finds the point only if it was made after that`;
+}
+
+/**
  * What to add when recovery ended before a restore point of unknown position: it was made
  * before the base backup recovery started from (or never), which PostgreSQL cannot tell apart.
  */

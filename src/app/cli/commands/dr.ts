@@ -45,6 +45,7 @@ export interface DrOptions {
   backup?: string;
   newDb?: string;
   to?: string;
+  toName?: string;
   table?: string[];
   replace?: boolean;
   note?: string;
@@ -240,6 +241,7 @@ export async function runDrStep(ctx: CommandContext, action: StepAction, id: str
               ...(o.backup ? { backupId: o.backup } : {}),
               ...(o.newDb ? { newDatabase: o.newDb } : {}),
               ...(o.to ? { to: o.to } : {}),
+              ...(o.toName !== undefined ? { toName: o.toName } : {}),
               ...(o.table?.length ? { tables: o.table } : {}),
               ...(o.replace ? { replace: true } : {}),
             },
@@ -291,6 +293,7 @@ const FLAGS: Record<string, string> = {
   backupId: '--backup',
   newDatabase: '--new-db',
   to: '--to',
+  toName: '--to-name',
   tables: '--table',
   replace: '--replace',
   by: '--as',
@@ -302,7 +305,7 @@ export function inFlagTerms(message: string): string {
   return message
     .replace(/, e\.g\. \{[^}]*\}/g, '')
     .replace(
-      /"(dataLossScope|customerImpact|backupId|newDatabase|to|tables|replace|by|reason|note)"/g,
+      /"(dataLossScope|customerImpact|backupId|newDatabase|to|toName|tables|replace|by|reason|note)"/g,
       (_m, field: string) => FLAGS[field],
     );
 }
