@@ -13,7 +13,6 @@ import {
   patched,
   proxyActivities,
   setHandler,
-  upsertSearchAttributes,
   workflowInfo,
 } from '@temporalio/workflow';
 import type { Activities } from '../activities';
@@ -24,7 +23,7 @@ import type { ChannelResult } from '../src/infra/notify/notifier';
 import { backupStatusQuery, BackupStep } from '../src/infra/temporal/messages';
 import { retryPolicyFor } from '../src/infra/temporal/retry-window';
 import { rootCause } from '../src/infra/temporal/root-cause';
-import { DatabaseSA, OperationSA } from '../src/infra/temporal/search-attributes';
+import { tagRun } from './tag-run';
 
 export interface BackupInput {
   /** Configured database id. */
@@ -93,10 +92,7 @@ export async function BackupWorkflow(input: BackupInput): Promise<BackupSummary>
   const reason = input.reason?.trim() || 'manual';
   let step: BackupStep = 'preflight';
   setHandler(backupStatusQuery, () => ({ step, backupId, database: input.database }));
-  upsertSearchAttributes([
-    { key: DatabaseSA, value: input.database },
-    { key: OperationSA, value: 'backup' },
-  ]);
+  tagRun(input.database, 'backup');
   log.info('backup started', { database: input.database, backupId, reason });
 
   try {

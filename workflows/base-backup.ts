@@ -6,11 +6,11 @@
  *      or the later one its row counts were taken at (verification recovers to there)
  *   3. manifest: written last, it commits the base backup (start and stop LSN, timeline)
  */
-import { proxyActivities, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
+import { proxyActivities, workflowInfo } from '@temporalio/workflow';
 import type { Activities } from '../activities';
 import { baseBackupIdFor, lastWalNeeded, type BaseBackupManifest } from '../src/operations/pitr/base-backup';
-import { DatabaseSA, OperationSA } from '../src/infra/temporal/search-attributes';
 import { onHost } from './host-queue';
+import { tagRun } from './tag-run';
 
 export interface BaseBackupInput {
   /** A database id of WAL_ARCHIVE: the server it is on. */
@@ -23,10 +23,7 @@ export interface BaseBackupInput {
 }
 
 export async function BaseBackupWorkflow(input: BaseBackupInput): Promise<BaseBackupManifest> {
-  upsertSearchAttributes([
-    { key: DatabaseSA, value: input.server },
-    { key: OperationSA, value: 'base-backup' },
-  ]);
+  tagRun(input.server, 'base-backup');
   const info = workflowInfo();
   const startedAt = info.startTime;
   const backupId = baseBackupIdFor(startedAt);

@@ -3,10 +3,10 @@
  * newest verified backup are recent enough; an e-mail and Slack alert, saying what is missing
  * and since when, when not.
  */
-import { proxyActivities, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
+import { proxyActivities, workflowInfo } from '@temporalio/workflow';
 import type { Activities } from '../activities';
 import type { FreshnessReport } from '../src/operations/backup/freshness';
-import { DatabaseSA, OperationSA } from '../src/infra/temporal/search-attributes';
+import { tagRun } from './tag-run';
 
 const { checkBackupFreshness } = proxyActivities<Activities>({
   startToCloseTimeout: '2 minutes',
@@ -14,9 +14,6 @@ const { checkBackupFreshness } = proxyActivities<Activities>({
 });
 
 export async function CheckBackupsWorkflow(input: { database: string }): Promise<FreshnessReport & { notified: boolean }> {
-  upsertSearchAttributes([
-    { key: DatabaseSA, value: input.database },
-    { key: OperationSA, value: 'check' },
-  ]);
+  tagRun(input.database, 'check');
   return checkBackupFreshness({ database: input.database, now: new Date().toISOString(), workflowId: workflowInfo().workflowId });
 }

@@ -6,20 +6,12 @@
  *   3. apply the S3 lifecycle rule for data objects, and warn about rules that expire early
  *   4. report and notify; a run that fails notifies too
  */
-import {
-  CancellationScope,
-  isCancellation,
-  log,
-  patched,
-  proxyActivities,
-  upsertSearchAttributes,
-  workflowInfo,
-} from '@temporalio/workflow';
+import { CancellationScope, isCancellation, log, patched, proxyActivities, workflowInfo } from '@temporalio/workflow';
 import type { Activities } from '../activities';
 import type { Leftover } from '../activities/cleanup';
 import type { ArchiveCleanup, CleanupReport } from '../src/operations/cleanup/notices';
 import { rootCause, rootCauseMessage } from '../src/infra/temporal/root-cause';
-import { DatabaseSA, OperationSA } from '../src/infra/temporal/search-attributes';
+import { tagRun } from './tag-run';
 
 export interface CleanupInput {
   database: string;
@@ -38,10 +30,7 @@ const acts = proxyActivities<Activities>({
 });
 
 export async function CleanupWorkflow(input: CleanupInput): Promise<CleanupResult> {
-  upsertSearchAttributes([
-    { key: DatabaseSA, value: input.database },
-    { key: OperationSA, value: 'cleanup' },
-  ]);
+  tagRun(input.database, 'cleanup');
   let steps: Awaited<ReturnType<typeof cleanUp>>;
   try {
     steps = await cleanUp(input);

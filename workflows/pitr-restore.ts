@@ -3,16 +3,16 @@
  * worker's host (the original is never touched). One activity does the work on disk, with
  * heartbeats saying where it is: base backup unpacked, WAL fetched, replay position.
  */
-import { CancellationScope, log, patched, proxyActivities, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
+import { CancellationScope, log, patched, proxyActivities, workflowInfo } from '@temporalio/workflow';
 import type { Activities } from '../activities';
 import type { PitrRestoreResult } from '../activities/pitr';
 import type { RecoveryTarget } from '../src/operations/pitr/target';
-import { DatabaseSA, OperationSA } from '../src/infra/temporal/search-attributes';
 import { onHost } from './host-queue';
 import { describeTarget } from '../src/operations/pitr/target';
 import { restoreEvidence } from '../src/operations/restore/evidence';
 import { RecoveryLog } from '../src/operations/table-recovery/evidence';
 import { rootCauseMessage } from '../src/infra/temporal/root-cause';
+import { tagRun } from './tag-run';
 
 export interface PitrRestoreInput {
   server: string;
@@ -28,10 +28,7 @@ export interface PitrRestoreInput {
 const quick = proxyActivities<Activities>({ startToCloseTimeout: '2 minutes', retry: { maximumAttempts: 5 } });
 
 export async function PitrRestoreWorkflow(input: PitrRestoreInput): Promise<PitrRestoreResult> {
-  upsertSearchAttributes([
-    { key: DatabaseSA, value: input.server },
-    { key: OperationSA, value: 'pitr-restore' },
-  ]);
+  tagRun(input.server, 'pitr-restore');
   const { restorePointInTime } = proxyActivities<Activities>({
     ...onHost(input.hostQueue),
     startToCloseTimeout: '24 hours',

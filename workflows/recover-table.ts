@@ -10,7 +10,7 @@
  *      the live table's place in that same transaction), and counted
  *   5. always: the temporary instance stopped and removed (or the database dropped), however the run ends
  */
-import { log, patched, proxyActivities, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
+import { log, patched, proxyActivities, workflowInfo } from '@temporalio/workflow';
 import type { Activities } from '../activities';
 import type { RecoveredCopy, TableRecoveryResult, TableRecoverySource } from '../activities/table-recovery';
 import { needsRetrieval } from '../src/operations/restore/restore-plan';
@@ -23,8 +23,8 @@ import type { RestoreStatus } from '../src/infra/temporal/messages';
 import { ApprovalGate } from './approval-gate';
 import { rootCauseMessage } from '../src/infra/temporal/root-cause';
 import { RecoveryLog, tableRecoveryEvidence } from '../src/operations/table-recovery/evidence';
-import { DatabaseSA, OperationSA } from '../src/infra/temporal/search-attributes';
 import { onHost } from './host-queue';
+import { tagRun } from './tag-run';
 
 export interface RecoverTableInput {
   /** The configured database the tables come from: a WAL_ARCHIVE server, or any with logical backups. */
@@ -58,10 +58,7 @@ export type RecoverTableResult = TableRecoveryResult & {
 };
 
 export async function RecoverTableWorkflow(input: RecoverTableInput): Promise<RecoverTableResult> {
-  upsertSearchAttributes([
-    { key: DatabaseSA, value: input.into },
-    { key: OperationSA, value: 'recover-table' },
-  ]);
+  tagRun(input.into, 'recover-table');
   const started = Date.now();
   const { workflowId } = workflowInfo();
   const replace = input.tables.some((t) => t.keptAs);

@@ -2,10 +2,10 @@
  * RestorePointWorkflow: a named restore point on a server of WAL_ARCHIVE, recorded where
  * point-in-time restores find it, done once the archive holds it.
  */
-import { proxyActivities, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
+import { proxyActivities, workflowInfo } from '@temporalio/workflow';
 import type { Activities } from '../activities';
 import type { MarkedRestorePoint } from '../activities/restore-points';
-import { DatabaseSA, OperationSA } from '../src/infra/temporal/search-attributes';
+import { tagRun } from './tag-run';
 
 export interface RestorePointInput {
   server: string;
@@ -19,10 +19,7 @@ const { markRestorePoint } = proxyActivities<Activities>({
 });
 
 export async function RestorePointWorkflow(input: RestorePointInput): Promise<MarkedRestorePoint> {
-  upsertSearchAttributes([
-    { key: DatabaseSA, value: input.server },
-    { key: OperationSA, value: 'restore-point' },
-  ]);
+  tagRun(input.server, 'restore-point');
   const { workflowId, runId } = workflowInfo();
   return markRestorePoint({ ...input, workflowId, runId });
 }

@@ -9,7 +9,7 @@
  *   3. each restore's time against the RTO; the report stored beside the backups and, when
  *      the test failed, said to people. `pgwarden report` and the daily check read it.
  */
-import { CancellationScope, executeChild, proxyActivities, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
+import { CancellationScope, executeChild, proxyActivities, workflowInfo } from '@temporalio/workflow';
 import type { Activities } from '../activities';
 import { describeTarget } from '../src/operations/pitr/target';
 import {
@@ -22,10 +22,10 @@ import {
 import { scratchDatabaseName } from '../src/operations/restore/scratch-databases';
 import { restoreNotes } from '../src/operations/restore/restore-plan';
 import { rootCauseMessage } from '../src/infra/temporal/root-cause';
-import { DatabaseSA, OperationSA } from '../src/infra/temporal/search-attributes';
 import { onHost } from './host-queue';
 import { PitrRestoreWorkflow } from './pitr-restore';
 import { RestoreWorkflow } from './restore';
+import { tagRun } from './tag-run';
 
 export interface RestoreTestInput {
   database: string;
@@ -41,10 +41,7 @@ const checks = proxyActivities<Activities>({
 });
 
 export async function RestoreTestWorkflow(input: RestoreTestInput): Promise<RestoreTestReport> {
-  upsertSearchAttributes([
-    { key: DatabaseSA, value: input.database },
-    { key: OperationSA, value: 'restore-test' },
-  ]);
+  tagRun(input.database, 'restore-test');
   const { workflowId } = workflowInfo();
   const startedAt = new Date().toISOString();
   const parts: RestoreTestPart[] = [await logicalRestore(input, workflowId)];

@@ -6,24 +6,16 @@
  *   4. restore into a fresh database, check the row counts, and for in place swap it in
  *   5. notify start, success (with the recovery time) and failure
  */
-import {
-  CancellationScope,
-  log,
-  patched,
-  proxyActivities,
-  sleep,
-  upsertSearchAttributes,
-  workflowInfo,
-} from '@temporalio/workflow';
+import { CancellationScope, log, patched, proxyActivities, sleep, workflowInfo } from '@temporalio/workflow';
 import type { Activities } from '../activities';
 import type { RestoreSource } from '../activities/restore';
 import { needsRetrieval, recoveryFigures, restoreNotes, retrievalEstimate } from '../src/operations/restore/restore-plan';
 import type { RestoreStatus } from '../src/infra/temporal/messages';
 import { ApprovalGate } from './approval-gate';
 import { rootCauseMessage } from '../src/infra/temporal/root-cause';
-import { DatabaseSA, OperationSA } from '../src/infra/temporal/search-attributes';
 import { RecoveryLog } from '../src/operations/table-recovery/evidence';
 import { restoreEvidence } from '../src/operations/restore/evidence';
+import { tagRun } from './tag-run';
 
 export interface RestoreInput {
   /** Configured database whose backups are restored. */
@@ -97,10 +89,7 @@ export async function RestoreWorkflow(input: RestoreInput): Promise<RestoreResul
     rejectedBy: null,
   };
   const gate = new ApprovalGate(status, 'restore');
-  upsertSearchAttributes([
-    { key: DatabaseSA, value: input.database },
-    { key: OperationSA, value: 'restore' },
-  ]);
+  tagRun(input.database, 'restore');
 
   /** The restore's record for the report; a bucket that cannot take it never fails the restore. */
   async function recordRestore(r: {

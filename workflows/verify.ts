@@ -9,7 +9,7 @@
  *   in a temporary instance on the server's host (pg_verifybackup, recovery, row counts)
  * The outcome is stored beside the backup and notified; a failed verification is an alert.
  */
-import { log, patched, proxyActivities, setHandler, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
+import { log, patched, proxyActivities, setHandler, workflowInfo } from '@temporalio/workflow';
 import type { Activities } from '../activities';
 import type { CatalogEntry } from '../src/operations/catalog/catalog';
 import {
@@ -20,10 +20,10 @@ import {
   VerificationRecord,
 } from '../src/operations/verify/verification';
 import { verifyStatusQuery } from '../src/infra/temporal/messages';
-import { DatabaseSA, OperationSA } from '../src/infra/temporal/search-attributes';
 import type { PitrStatus } from '../src/operations/pitr/window';
 import type { BaseBackupVerification } from '../src/operations/pitr/base-verification';
 import { onHost } from './host-queue';
+import { tagRun } from './tag-run';
 
 export interface VerifyInput {
   database: string;
@@ -67,10 +67,7 @@ export async function VerifyBackupWorkflow(input: VerifyInput): Promise<VerifyRe
   let current = 'janitor';
   const done: VerifyResult['verified'] = [];
   setHandler(verifyStatusQuery, () => ({ step: current, verified: done.map((d) => `${d.backupId}: ${d.status}`) }));
-  upsertSearchAttributes([
-    { key: DatabaseSA, value: input.database },
-    { key: OperationSA, value: 'verify' },
-  ]);
+  tagRun(input.database, 'verify');
 
   await quick.dropOrphanVerifyDatabases({ databases: [input.database] });
 

@@ -21,14 +21,13 @@ import {
   patched,
   proxyActivities,
   TimeoutFailure,
-  upsertSearchAttributes,
   workflowInfo,
 } from '@temporalio/workflow';
 import type { Activities } from '../activities';
 import { LagWatch, type LagWatchState } from '../src/operations/pitr/lag';
 import { rootCauseMessage } from '../src/infra/temporal/root-cause';
-import { DatabaseSA, OperationSA } from '../src/infra/temporal/search-attributes';
 import { onHost } from './host-queue';
+import { tagRun } from './tag-run';
 
 export interface WalArchiveInput {
   /** The database id whose server is archived (WAL_ARCHIVE). */
@@ -56,10 +55,7 @@ export interface WalArchiveStopped {
 }
 
 export async function WalArchiveWorkflow(input: WalArchiveInput): Promise<WalArchiveStopped> {
-  upsertSearchAttributes([
-    { key: DatabaseSA, value: input.server },
-    { key: OperationSA, value: 'wal-archive' },
-  ]);
+  tagRun(input.server, 'wal-archive');
   const watchdog = patched('wal-watchdog');
   const roundSeconds = input.roundSeconds ?? 3600;
   const maxLagSeconds = input.maxLagSeconds ?? 60;
