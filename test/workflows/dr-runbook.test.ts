@@ -46,10 +46,20 @@ describe('DisasterRecoveryWorkflow (dev server, real restore, CLI)', () => {
       args: [{ summary, database: db, severity: 'SEV2', openedBy: 'carol' }],
     });
     const state = () => h.query(m.incidentStateQuery);
+    // A restore under load may take a while; a timeout says where the incident stood.
     const at = (step: string, status: string) =>
-      waitFor(`${step} ${status}`, async () => {
+      waitFor(
+        `${step} ${status}`,
+        async () => {
+          const s = await state();
+          return s.step === step && s.stepStatus === status;
+        },
+        120,
+      ).catch(async (err: Error) => {
         const s = await state();
-        return s.step === step && s.stepStatus === status;
+        throw new Error(
+          `${err.message}; the incident is at ${s.step} (${s.stepStatus}): ${JSON.stringify(s.timeline.slice(-3))}`,
+        );
       });
     await h.executeUpdate(m.acknowledgeUpdate, { args: [{ by: 'carol' }] });
     await at('assess', 'waiting');
