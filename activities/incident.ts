@@ -25,12 +25,12 @@ import { hostQueueInput } from '../src/infra/config/wal';
 import { UsageError } from '../src/infra/errors/errors';
 import { archivedWal, baseBackups } from '../src/operations/pitr/archive';
 import { describeTarget, targetAfterArchive, unrecordedPointWarning, type RecoveryTarget } from '../src/operations/pitr/target';
-import { pointBeforeFailure } from '../src/operations/dr/point-in-time';
+import { pointBeforeFailure, pointsBeforeFailure } from '../src/operations/dr/point-in-time';
 import type { PointInTimeProposal } from '../src/operations/dr/incident';
 import { describeTable, type TableName } from '../src/operations/table-recovery/names';
 import type { Client } from 'pg';
 import { ActivityDeps } from './deps';
-import { chooseBaseFor } from './restore-points';
+import { chooseBaseFor, listedRestorePoints } from './restore-points';
 import { deliver } from './notify';
 import { actionToken } from '../src/infra/crypto/action-links';
 import { proveReadKey } from './key-proof';
@@ -246,7 +246,8 @@ export function incidentActivities(deps: ActivityDeps) {
         input.failureTime,
       );
       if ('unavailable' in point) return point;
-      return { ...point, ...hostQueueInput(config, input.database) };
+      const restorePoints = pointsBeforeFailure(await listedRestorePoints(deps, input.database), input.failureTime);
+      return { ...point, ...hostQueueInput(config, input.database), ...(restorePoints.length ? { restorePoints } : {}) };
     },
 
     /**

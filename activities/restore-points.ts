@@ -64,28 +64,33 @@ export async function chooseBaseFor(
   return 'problem' in chosen ? chosen : { base: chosen.base, target: resolved };
 }
 
+/** The restore points recorded for a server, newest first, each with the base backup a restore to it starts from. */
+export async function listedRestorePoints(deps: ActivityDeps, server: string): Promise<ListedRestorePoint[]> {
+  const { prefix } = deps.config.storage;
+  if (!deps.config.wal.servers.includes(server)) return [];
+  const listed = await deps.bucket.list(restorePointFolder(prefix, server));
+  if (!listed.length) return [];
+  const bases = await baseBackups(deps.bucket, prefix, server);
+  const points: ListedRestorePoint[] = [];
+  for (const o of listed.filter((x) => x.key.endsWith('.json'))) {
+    const p = parseRestorePoint((await deps.bucket.getText(o.key)) ?? '', o.key);
+    const chosen = chooseBaseBackup(bases, { kind: 'name', name: p.name, lsn: p.lsn });
+    points.push({
+      name: p.name,
+      lsn: p.lsn,
+      createdAt: p.createdAt,
+      fromBaseBackup: 'base' in chosen ? chosen.base.backupId : null,
+      ...('problem' in chosen ? { unreachable: bases.length ? 'before the oldest base backup' : 'no base backup yet' } : {}),
+    });
+  }
+  return points.sort((a, b) => (a.createdAt < b.createdAt ? 1 : -1));
+}
+
 export function restorePointActivities(deps: ActivityDeps) {
   return {
     /** The restore points recorded for a server, newest first, each with the base backup a restore to it starts from. */
     async listRestorePoints(input: { server: string }): Promise<ListedRestorePoint[]> {
-      const { prefix } = deps.config.storage;
-      if (!deps.config.wal.servers.includes(input.server)) return [];
-      const listed = await deps.bucket.list(restorePointFolder(prefix, input.server));
-      if (!listed.length) return [];
-      const bases = await baseBackups(deps.bucket, prefix, input.server);
-      const points: ListedRestorePoint[] = [];
-      for (const o of listed.filter((x) => x.key.endsWith('.json'))) {
-        const p = parseRestorePoint((await deps.bucket.getText(o.key)) ?? '', o.key);
-        const chosen = chooseBaseBackup(bases, { kind: 'name', name: p.name, lsn: p.lsn });
-        points.push({
-          name: p.name,
-          lsn: p.lsn,
-          createdAt: p.createdAt,
-          fromBaseBackup: 'base' in chosen ? chosen.base.backupId : null,
-          ...('problem' in chosen ? { unreachable: bases.length ? 'before the oldest base backup' : 'no base backup yet' } : {}),
-        });
-      }
-      return points.sort((a, b) => (a.createdAt < b.createdAt ? 1 : -1));
+      return listedRestorePoints(deps, input.server);
     },
 
     /**

@@ -420,6 +420,24 @@ describe('the console over HTTP', () => {
     expect(step).toContain('Recoverable window: any second from');
     expect(step).toContain('Restore points: <code>before-migration-42</code> made 2026-11-30 09:15 UTC');
     expect(step).toContain('<input type="text" name="toName" placeholder="before-migration">');
+    // Restore points made before the failure come with the proposal, HTML-escaped.
+    backend.set(
+      incident({
+        step: 'select',
+        waitingFor: 'a selection',
+        pointInTime: {
+          target: { kind: 'time', time: '2026-11-30T09:59:59.000Z' },
+          baseBackupId: 'base_20261130_020000',
+          lossSeconds: 1,
+          why: 'the second before the failure',
+          restorePoints: [{ name: 'before <migration>', createdAt: '2026-11-30T09:15:00Z' }],
+        },
+      }),
+    );
+    const offered = await (await fetch(`${s.url}/incidents/dr-shop-1`, { headers })).text();
+    expect(offered).toContain(
+      '<li data-restore-point="before &lt;migration&gt;">the restore point <code>before &lt;migration&gt;</code> made 2026-11-30 09:15 UTC: give its name as the restore point below</li>',
+    );
 
     // A failed restore: another recovery can be chosen, beside retry and skip.
     backend.set(incident({ step: 'restore', stepStatus: 'failed', waitingFor: 'a decision' }));

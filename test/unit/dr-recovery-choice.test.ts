@@ -1,5 +1,5 @@
 import { resolveChoice } from '../../src/operations/dr/choice';
-import { pointBeforeFailure } from '../../src/operations/dr/point-in-time';
+import { pointBeforeFailure, pointsBeforeFailure } from '../../src/operations/dr/point-in-time';
 import type { BackupProposal, PointInTimeProposal } from '../../src/operations/dr/incident';
 import type { BaseBackupManifest } from '../../src/operations/pitr/base-backup';
 import { segmentName } from '../../src/operations/pitr/wal-names';
@@ -180,5 +180,29 @@ describe('pointBeforeFailure: the point step 3 proposes', () => {
     ],
   ])('none when %s', (_, b, facts, failure, why) => {
     expect(pointBeforeFailure('shop', b, facts, failure)).toEqual({ unavailable: expect.stringMatching(why) });
+  });
+});
+
+describe('pointsBeforeFailure: the recorded restore points offered at step 3', () => {
+  const failure = '2026-11-29T10:15:00.000Z';
+  const p = (name: string, createdAt: string, fromBaseBackup: string | null = 'base_1') => ({ name, createdAt, fromBaseBackup });
+  it.each([
+    ['none recorded', [], []],
+    ['one before the failure', [p('a', '2026-11-29T10:00:00Z')], ['a']],
+    ['one after the failure is left out', [p('a', '2026-11-29T10:00:00Z'), p('late', '2026-11-29T10:15:01Z')], ['a']],
+    ['one made at the very moment is left out', [p('same', failure)], []],
+    ['one no base backup reaches is left out', [p('old', '2026-11-01T10:00:00Z', null), p('a', '2026-11-29T10:00:00Z')], ['a']],
+    [
+      'the newest three, newest first',
+      [
+        p('w', '2026-11-29T09:00:00Z'),
+        p('x', '2026-11-29T09:10:00Z'),
+        p('z', '2026-11-29T09:30:00Z'),
+        p('y', '2026-11-29T09:20:00Z'),
+      ],
+      ['z', 'y', 'x'],
+    ],
+  ])('%s', (_, points, names) => {
+    expect(pointsBeforeFailure(points, failure).map((x) => x.name)).toEqual(names);
   });
 });

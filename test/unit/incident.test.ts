@@ -216,6 +216,20 @@ describe('the incident state machine', () => {
     expect(describeRecovery(i.state.recovery!)).toMatch(/data lost: the last 1\.6 s before the failure \(RPO 24 h: met\)/);
   });
 
+  it('names the restore points made before the failure with the proposal', () => {
+    const i = fresh();
+    i.proposedPointInTime({
+      target: { kind: 'time', time: '2026-11-24T00:59:59.000Z' },
+      baseBackupId: 'base_1',
+      lossSeconds: 1,
+      why: 'the second before the failure',
+      restorePoints: [{ name: 'before-migration', createdAt: '2026-11-24T00:40:00.000Z' }],
+    });
+    expect(i.state.timeline.at(-1)!.what).toBe(
+      'proposed point in time 2026-11-24T00:59:59.000Z: the second before the failure; about 1 s of data lost before the failure; restore points made before the failure: "before-migration" (2026-11-24T00:40:00.000Z)',
+    );
+  });
+
   it('records what the check said about the point with the choice', () => {
     const i = fresh();
     i.choseRecovery(

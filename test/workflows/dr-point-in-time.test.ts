@@ -130,12 +130,15 @@ it('proposes the second before the failure, recovers a table or the server as a 
         baseBackupId: expect.stringMatching(/^base_/),
         hostQueue,
         lossSeconds: 1,
+        // The point marked before it all is offered by name.
+        restorePoints: [{ name: 'before-script', createdAt: expect.any(String) }],
       });
       expect(s.proposal).toMatchObject({ backupId: nightly.backupId });
       expect(s.waitingFor).toMatch(/--to TIME\|latest \| --to-name POINT \| --table S\.T \[--replace\]/);
       const status = await pgwarden(cliEnv, 'dr', 'status', h1.workflowId);
       expect(status.stdout).toContain(`proposed   ${justBefore}: the second before the failure`);
       expect(status.stdout).toContain(`or backup  ${nightly.backupId}`);
+      expect(status.stdout).toMatch(/^or point {3}"before-script" made .*: --to-name before-script$/m);
 
       // A schema the database does not have: refused by the Update, so by the CLI (exit 64), nothing recorded.
       const recorded = s.timeline.length;

@@ -189,6 +189,10 @@ function actionForms(s: IncidentState, csrf: string, options?: RecoveryOptions |
       s.pointInTime
         ? `<li>the point in time <code>${escapeHtml(describeTarget(s.pointInTime.target))}</code>: ${escapeHtml(s.pointInTime.why)}; about ${s.pointInTime.lossSeconds} s of data lost (<strong>the default</strong>)</li>`
         : '',
+      ...(s.pointInTime?.restorePoints ?? []).map(
+        (p) =>
+          `<li data-restore-point="${escapeHtml(p.name)}">the restore point <code>${escapeHtml(p.name)}</code> made ${clock(p.createdAt)}: give its name as the restore point below</li>`,
+      ),
       s.proposal
         ? `<li>the backup <code>${escapeHtml(s.proposal.backupId)}</code> taken ${clock(s.proposal.takenAt)}: ${escapeHtml(s.proposal.why)}${s.proposal.retrieval ? `; ${escapeHtml(s.proposal.retrieval)}` : ''}</li>`
         : '',

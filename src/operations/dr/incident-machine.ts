@@ -366,7 +366,10 @@ export class Incident {
     this.record(
       'select',
       'pgwarden',
-      `proposed point in time ${describeTarget(p.target)}: ${p.why}; about ${p.lossSeconds} s of data lost before the failure`,
+      `proposed point in time ${describeTarget(p.target)}: ${p.why}; about ${p.lossSeconds} s of data lost before the failure` +
+        (p.restorePoints?.length
+          ? `; restore points made before the failure: ${p.restorePoints.map((r) => `"${r.name}" (${r.createdAt})`).join(', ')}`
+          : ''),
     );
   }
 

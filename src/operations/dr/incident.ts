@@ -98,6 +98,8 @@ export interface PointInTimeProposal {
   /** About how much is lost (seconds before the failure); the recovered point says exactly, afterwards. */
   lossSeconds: number;
   why: string;
+  /** Restore points recorded (pitr mark) before the failure that a restore can reach, newest first: candidates to name. */
+  restorePoints?: Array<{ name: string; createdAt: string }>;
 }
 
 /** How the database comes back (a selection recorded before point-in-time recovery has no kind: a backup). */

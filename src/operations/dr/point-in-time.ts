@@ -16,6 +16,24 @@ export interface ArchiveFacts {
   newestStoredAt: number | null;
 }
 
+/**
+ * The recorded restore points worth offering at step 3: made before the failure, reachable
+ * from a base backup, the newest few first (a point taken before a risky change is what
+ * on-call most often wants back).
+ */
+export function pointsBeforeFailure(
+  points: Array<{ name: string; createdAt: string; fromBaseBackup: string | null }>,
+  failureTime: string,
+  limit = 3,
+): Array<{ name: string; createdAt: string }> {
+  const failure = Date.parse(failureTime);
+  return points
+    .filter((p) => p.fromBaseBackup !== null && Date.parse(p.createdAt) < failure)
+    .sort((a, b) => Date.parse(b.createdAt) - Date.parse(a.createdAt))
+    .slice(0, limit)
+    .map((p) => ({ name: p.name, createdAt: p.createdAt }));
+}
+
 export function pointBeforeFailure(
   server: string,
   bases: BaseBackupManifest[],

@@ -27,6 +27,7 @@ import {
 } from '../../../infra/temporal/search-attributes';
 import { CommandContext } from '../context';
 import { describeFailure } from '../failure';
+import { shellWord } from '../shell-word';
 
 export interface DrOptions {
   as?: string;
@@ -110,6 +111,9 @@ export function formatIncident(s: IncidentState, restoreStep?: string): string {
   if (s.pointInTime)
     lines.push(
       `proposed   ${describeTarget(s.pointInTime.target)}: ${s.pointInTime.why}; about ${s.pointInTime.lossSeconds} s of data lost (the default)`,
+      ...(s.pointInTime.restorePoints ?? []).map(
+        (p) => `or point   "${p.name}" made ${when(p.createdAt)}: --to-name ${shellWord(p.name)}`,
+      ),
     );
   if (s.proposal)
     lines.push(

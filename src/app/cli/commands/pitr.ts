@@ -18,6 +18,7 @@ import type { MarkedRestorePoint } from '../../../../activities/restore-points';
 import { CommandContext } from '../context';
 import { announce, startRun } from '../start-run';
 import { walServers } from './wal';
+import { shellWord } from '../shell-word';
 
 /** The server of WAL_ARCHIVE a command is about: the one given, or the only one. */
 export function pickServer(config: Config, given?: string): string {
@@ -163,7 +164,6 @@ export function formatPoints(server: string, points: ListedRestorePoint[]): stri
 }
 
 /** A name as one shell word. */
-const shellWord = (s: string) => (/^[A-Za-z0-9_.:\/-]+$/.test(s) ? s : `'${s.replace(/'/g, `'\\''`)}'`);
 
 export async function runPitrStop(ctx: CommandContext, options: { dataDir: string; server?: string }): Promise<void> {
   const config = ctx.config();
