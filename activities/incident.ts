@@ -246,7 +246,12 @@ export function incidentActivities(deps: ActivityDeps) {
         input.failureTime,
       );
       if ('unavailable' in point) return point;
-      const restorePoints = pointsBeforeFailure(await listedRestorePoints(deps, input.database), input.failureTime);
+      // The points only help choose: a record that cannot be read does not cost the proposal.
+      const recorded = await listedRestorePoints(deps, input.database).catch((err: Error) => {
+        Context.current().log.warn(`restore points of ${input.database} not offered: ${err.message}`);
+        return [];
+      });
+      const restorePoints = pointsBeforeFailure(recorded, input.failureTime);
       return { ...point, ...hostQueueInput(config, input.database), ...(restorePoints.length ? { restorePoints } : {}) };
     },
 
