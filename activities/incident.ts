@@ -247,7 +247,7 @@ export function incidentActivities(deps: ActivityDeps) {
       );
       if ('unavailable' in point) return point;
       // The points only help choose: a record that cannot be read does not cost the proposal.
-      const recorded = await listedRestorePoints(deps, input.database).catch((err: Error) => {
+      const recorded = await listedRestorePoints(deps, input.database, bases).catch((err: Error) => {
         Context.current().log.warn(`restore points of ${input.database} not offered: ${err.message}`);
         return [];
       });

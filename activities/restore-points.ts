@@ -64,13 +64,20 @@ export async function chooseBaseFor(
   return 'problem' in chosen ? chosen : { base: chosen.base, target: resolved };
 }
 
-/** The restore points recorded for a server, newest first, each with the base backup a restore to it starts from. */
-export async function listedRestorePoints(deps: ActivityDeps, server: string): Promise<ListedRestorePoint[]> {
+/**
+ * The restore points recorded for a server, newest first, each with the base backup a restore
+ * to it starts from. `known`: the server's base backups when the caller has read them already.
+ */
+export async function listedRestorePoints(
+  deps: ActivityDeps,
+  server: string,
+  known?: BaseBackupManifest[],
+): Promise<ListedRestorePoint[]> {
   const { prefix } = deps.config.storage;
   if (!deps.config.wal.servers.includes(server)) return [];
   const listed = await deps.bucket.list(restorePointFolder(prefix, server));
   if (!listed.length) return [];
-  const bases = await baseBackups(deps.bucket, prefix, server);
+  const bases = known ?? (await baseBackups(deps.bucket, prefix, server));
   const points: ListedRestorePoint[] = [];
   for (const o of listed.filter((x) => x.key.endsWith('.json'))) {
     const p = parseRestorePoint((await deps.bucket.getText(o.key)) ?? '', o.key);

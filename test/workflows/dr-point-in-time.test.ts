@@ -106,6 +106,17 @@ it('proposes the second before the failure, recovers a table or the server as a 
       await app.query('SELECT pg_switch_wal()');
       await sleep(3000); // the archive catches up: segments at once, the open one every second
 
+      // The orders of a recovered instance on its port.
+      const ordersOn = async (port: number) => {
+        const copy = new Client({ connectionString: cluster.url(db).replace(/:\d+\//, `:${port}/`) });
+        await copy.connect();
+        try {
+          return await digest(copy, 'shop.orders');
+        } finally {
+          await copy.end();
+        }
+      };
+
       const open = async (summary: string) => {
         const h = await client.workflow.start(WorkflowType.disasterRecovery, {
           taskQueue,
@@ -189,13 +200,7 @@ it('proposes the second before the failure, recovers a table or the server as a 
         { name: 'promoted', ok: true, detail: `recovered to ${justBefore} and accepting writes` },
         { name: 'smoke query 1', ok: true, detail: '1 row(s)' },
       ]);
-      const copy = new Client({ connectionString: cluster.url(db).replace(/:\d+\//, `:${child.port}/`) });
-      await copy.connect();
-      try {
-        expect(await digest(copy, 'shop.orders')).toBe(ordersThen);
-      } finally {
-        await copy.end();
-      }
+      expect(await ordersOn(child.port)).toBe(ordersThen);
       await h2.executeUpdate(m.resumeUpdate, { args: [{ by: 'bob', note: 'app pointed at the new instance' }] });
       const closed2: IncidentState = await h2.result();
       expect(closed2.recovery!.dataLossSeconds).toBeLessThan(10);
@@ -232,13 +237,7 @@ it('proposes the second before the failure, recovers a table or the server as a 
         { name: 'promoted', ok: true, detail: 'recovered to restore point "before-script" and accepting writes' },
         { name: 'smoke query 1', ok: true, detail: '1 row(s)' },
       ]);
-      const atMark = new Client({ connectionString: cluster.url(db).replace(/:\d+\//, `:${child3.port}/`) });
-      await atMark.connect();
-      try {
-        expect(await digest(atMark, 'shop.orders')).toBe(ordersAtMark);
-      } finally {
-        await atMark.end();
-      }
+      expect(await ordersOn(child3.port)).toBe(ordersAtMark);
       await h3.executeUpdate(m.resumeUpdate, { args: [{ by: 'bob', note: 'app pointed at the new instance' }] });
       expect((await h3.result()).status).toBe('resolved');
 

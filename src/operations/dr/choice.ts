@@ -1,8 +1,8 @@
 /**
  * What a selection at step 3 asks for, resolved against what pgwarden proposed: a logical
  * backup (in place or into a new database), the whole server as of a point in time or a
- * restore point (into a new instance), or some tables as of one (back into the live database). A plain function:
- * the validator and the step both use it.
+ * restore point (into a new instance), or some tables as of one (back into the live
+ * database). A plain function: the validator and the step both use it.
  */
 import { parseTarget, type RecoveryTarget } from '../pitr/target';
 import { planRecoveryNames } from '../table-recovery/names';
@@ -17,7 +17,7 @@ export interface SelectInput {
   to?: string;
   /** A restore point's name (pgwarden pitr mark): the server, or the tables, as of it. */
   toName?: string;
-  /** Tables (schema.table) as of `to` (default: the proposed point), back into the live database. */
+  /** Tables (schema.table) as of `to` or `toName` (default: the proposed point), back into the live database. */
   tables?: string[];
   /** With tables: swap them into the live tables' place after an approval, instead of beside them. */
   replace?: boolean;

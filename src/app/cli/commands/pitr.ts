@@ -163,8 +163,6 @@ export function formatPoints(server: string, points: ListedRestorePoint[]): stri
   return columns(['RESTORE POINT', 'MADE (UTC)', 'LSN', 'RESTORE STARTS FROM'], rows);
 }
 
-/** A name as one shell word. */
-
 export async function runPitrStop(ctx: CommandContext, options: { dataDir: string; server?: string }): Promise<void> {
   const config = ctx.config();
   const server = pickServer(config, options.server);
