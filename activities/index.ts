@@ -24,6 +24,7 @@ import { tableRecoveryActivities } from './table-recovery';
 import { evidenceActivities } from './evidence';
 import { restoreTestActivities } from './restore-test';
 import { restorePointActivities } from './restore-points';
+import { pitrArchiveActivities } from './pitr-archive';
 
 /** typedFailures for every function of a group. */
 function typedAll<T extends Record<string, (...args: never[]) => Promise<unknown>>>(group: T): T {
@@ -53,6 +54,7 @@ export function createActivities(deps: ActivityDeps) {
     ...evidenceActivities(deps),
     ...restoreTestActivities(deps),
     ...restorePointActivities(deps),
+    ...pitrArchiveActivities(deps),
   });
 }
 

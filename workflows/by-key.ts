@@ -7,7 +7,7 @@ import type { BackupWorkflow } from './backup';
 import type { CheckBackupsWorkflow } from './check-backups';
 import type { CleanupWorkflow } from './cleanup';
 import type { DisasterRecoveryWorkflow } from './disaster-recovery';
-import type { ListBackupsWorkflow, RecoveryOptionsWorkflow } from './list-backups';
+import type { ListBackupsWorkflow, PitrListWorkflow, RecoveryOptionsWorkflow } from './list-backups';
 import type { PreflightWorkflow } from './preflight';
 import type { BackupReportWorkflow } from './report';
 import type { RestoreWorkflow } from './restore';
@@ -26,6 +26,7 @@ export interface PgwardenWorkflows {
   verify: typeof VerifyBackupWorkflow;
   listBackups: typeof ListBackupsWorkflow;
   recoveryOptions: typeof RecoveryOptionsWorkflow;
+  pitrList: typeof PitrListWorkflow;
   restore: typeof RestoreWorkflow;
   cleanup: typeof CleanupWorkflow;
   check: typeof CheckBackupsWorkflow;

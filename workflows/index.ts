@@ -2,7 +2,7 @@
 export { BackupWorkflow } from './backup';
 export { CheckBackupsWorkflow } from './check-backups';
 export { CleanupWorkflow } from './cleanup';
-export { ListBackupsWorkflow, RecoveryOptionsWorkflow } from './list-backups';
+export { ListBackupsWorkflow, PitrListWorkflow, RecoveryOptionsWorkflow } from './list-backups';
 export { BackupReportWorkflow } from './report';
 export { PreflightWorkflow } from './preflight';
 export { RestoreWorkflow } from './restore';

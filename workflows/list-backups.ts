@@ -3,13 +3,15 @@
  * that the operator's machine needs no S3 credentials (`pgwarden restore --list`).
  * RecoveryOptionsWorkflow: the same catalog and, for a server in WAL_ARCHIVE, its recoverable
  * window: what the console's backups page and an incident's selection step choose from.
+ * PitrListWorkflow: a server's point-in-time archive, its base backups and window (`pgwarden pitr list`).
  */
 import { patched, proxyActivities } from '@temporalio/workflow';
 import type { Activities } from '../activities';
 import type { CatalogEntry } from '../src/operations/catalog/catalog';
 import type { ListedRestorePoint } from '../src/operations/pitr/restore-points';
+import type { PitrArchiveListing } from '../activities/pitr-archive';
 
-const { listBackups, pitrWindow, listRestorePoints } = proxyActivities<Activities>({
+const { listBackups, pitrWindow, listRestorePoints, listPitrArchive } = proxyActivities<Activities>({
   startToCloseTimeout: '2 minutes',
   retry: { maximumAttempts: 3 },
 });
@@ -30,4 +32,8 @@ export async function RecoveryOptionsWorkflow(input: { database: string }): Prom
   const points = patched('recovery-options-restore-points') ? listRestorePoints({ server: input.database }) : undefined;
   const [backups, window] = await Promise.all([listBackups(input), pitrWindow({ server: input.database })]);
   return { backups, window, ...(points ? { restorePoints: await points } : {}) };
+}
+
+export async function PitrListWorkflow(input: { server: string }): Promise<PitrArchiveListing> {
+  return listPitrArchive(input);
 }

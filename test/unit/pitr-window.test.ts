@@ -1,15 +1,20 @@
 import type { BaseBackupManifest } from '../../src/operations/pitr/base-backup';
 import { segmentName } from '../../src/operations/pitr/wal-names';
-import { pitrCheck } from '../../src/operations/pitr/window';
+import { listedBaseBackups, pitrCheck } from '../../src/operations/pitr/window';
+import { formatPitrListing } from '../../src/app/cli/commands/pitr';
 
 const SEG = 16 * 1024 * 1024;
 const base = (id: string, finishedAt: string, start: string, stop: string) =>
   ({
     backupId: id,
+    startedAt: finishedAt.replace(':10:', ':00:'),
     finishedAt,
     start: { lsn: start, timeline: 1 },
     stop: { lsn: stop, timeline: 1 },
-    serverInfo: { segmentBytes: SEG },
+    serverInfo: { segmentBytes: SEG, version: '15.18' },
+    compression: { algorithm: 'zstd', level: 1, data: 'zstd' },
+    data: { storedBytes: 3 * 1024 * 1024 },
+    reason: 'scheduled',
   }) as unknown as BaseBackupManifest;
 const segs = (...n: number[]) => n.map((segno) => segmentName({ timeline: 1, segno: BigInt(segno) }));
 const bases = [
@@ -62,7 +67,8 @@ describe('pitrCheck', () => {
       },
     ],
   ])('%s', (_what, segments, expected) => {
-    expect(pitrCheck('shop', bases, { segments, histories })).toMatchObject(expected);
+    // An iterator, as the activities pass the archive's keys(): read once, counted right.
+    expect(pitrCheck('shop', bases, { segments: segments.values(), histories })).toMatchObject(expected);
   });
 
   it('says there is nothing to restore from without a base backup', () => {
@@ -77,5 +83,115 @@ describe('pitrCheck', () => {
       ],
       notes: [],
     });
+  });
+});
+
+describe('listedBaseBackups', () => {
+  it.each([
+    [
+      'both reach the newest WAL',
+      segs(2, 3, 4, 5, 6),
+      [
+        ['base_2', '0/7000000', null],
+        ['base_1', '0/7000000', null],
+      ],
+    ],
+    [
+      'a gap before the newest stops the older one there',
+      segs(2, 3, 5, 6),
+      [
+        ['base_2', '0/7000000', null],
+        ['base_1', '0/4000000', '000000010000000000000004'],
+      ],
+    ],
+    [
+      'a gap after the newest stops both',
+      segs(2, 3, 4, 5, 7),
+      [
+        ['base_2', '0/6000000', '000000010000000000000006'],
+        ['base_1', '0/6000000', '000000010000000000000006'],
+      ],
+    ],
+    [
+      'no WAL after a base backup reaches its start',
+      [],
+      [
+        ['base_2', '0/5000028', null],
+        ['base_1', '0/2000028', null],
+      ],
+    ],
+  ])('%s', (_what, segments, expected) => {
+    const listed = listedBaseBackups([...bases].reverse(), { segments: segments.values(), histories });
+    expect(listed.map((b) => [b.backupId, b.reachesLsn, b.firstMissing])).toEqual(expected);
+  });
+
+  it('says what each one is, newest first', () => {
+    expect(listedBaseBackups(bases, { segments: segs(2, 3, 4, 5, 6), histories })[0]).toEqual({
+      backupId: 'base_2',
+      startedAt: '2026-11-29T02:00:00Z',
+      finishedAt: '2026-11-29T02:10:00Z',
+      timeline: 1,
+      startLsn: '0/5000028',
+      stopLsn: '0/5000100',
+      storedBytes: 3 * 1024 * 1024,
+      compression: 'zstd',
+      serverVersion: '15.18',
+      reason: 'scheduled',
+      reachesLsn: '0/7000000',
+      firstMissing: null,
+    });
+    expect(listedBaseBackups([], { segments: segs(2), histories })).toEqual([]);
+  });
+});
+
+describe('formatPitrListing', () => {
+  const listing = (segments: string[]) => {
+    const status = pitrCheck('shop', bases, { segments, histories });
+    return {
+      server: 'shop',
+      baseBackups: listedBaseBackups(bases, { segments, histories }),
+      window: status.window && { ...status.window, to: '2026-11-29T09:41:59.120Z' },
+      archivedUpTo: '0/7001F20',
+      walSegments: segments.length,
+      problems: status.problems,
+      notes: status.notes ?? [],
+    };
+  };
+
+  it('shows the base backups, the window and how to restore into it', () => {
+    expect(formatPitrListing(listing(segs(2, 3, 4, 5, 6)))).toBe(
+      [
+        'BASE BACKUP  FINISHED (UTC)        SIZE     TIMELINE  WAL FROM   RECOVERS UP TO',
+        'base_2       2026-11-29 02:10:00Z  3.0 MiB  1         0/5000028  the newest WAL archived',
+        'base_1       2026-11-22 02:10:00Z  3.0 MiB  1         0/2000028  the newest WAL archived',
+        'point in time: from 2026-11-22 02:10:00Z (base_1) to 2026-11-29 09:41:59Z; WAL archived up to 0/7001F20 (5 complete segments)',
+        'restore with pgwarden restore --pitr --to TIME, --to-lsn LSN or --to-name POINT (pgwarden pitr points)',
+      ].join('\n'),
+    );
+  });
+
+  it('names a gap where an older base backup stops, and the note the daily check makes of it', () => {
+    const text = formatPitrListing(listing(segs(2, 3, 5, 6)));
+    expect(text).toContain(
+      'base_1       2026-11-22 02:10:00Z  3.0 MiB  1         0/2000028  0/4000000 (000000010000000000000004 is missing)',
+    );
+    expect(text).toContain('point in time: from 2026-11-29 02:10:00Z (base_2)');
+    expect(text).toContain('\nnote: the WAL archive of shop has a gap before base backup base_2');
+  });
+
+  it('without a base backup or WAL, says what to run', () => {
+    expect(
+      formatPitrListing({
+        server: 'shop',
+        baseBackups: [],
+        window: null,
+        archivedUpTo: null,
+        walSegments: 0,
+        problems: ['no base backup of shop exists, so no point in time can be restored; run pgwarden basebackup'],
+        notes: [],
+      }),
+    ).toBe(
+      'no WAL archived yet (pgwarden wal start)\nproblem: no base backup of shop exists, so no point in time can be restored; run pgwarden basebackup',
+    );
   });
 });

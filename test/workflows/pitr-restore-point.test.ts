@@ -10,6 +10,7 @@ import { WorkflowFailedError } from '@temporalio/client';
 import type { PitrRestoreResult } from '../../activities/pitr';
 import type { MarkedRestorePoint } from '../../activities/restore-points';
 import type { RecoveryOptions } from '../../workflows/list-backups';
+import type { PitrArchiveListing } from '../../activities/pitr-archive';
 import type { BaseBackupManifest } from '../../src/operations/pitr/base-backup';
 import { describeFailure } from '../../src/app/cli/failure';
 import { Bucket } from '../../src/infra/storage/bucket';
@@ -87,6 +88,17 @@ it('restores to a recorded restore point made before the newest base backup, fro
     expect(options.restorePoints).toEqual([
       { name: 'before-cleanup', lsn: point.lsn, createdAt: point.createdAt, fromBaseBackup: restored.baseBackupId },
     ]);
+
+    // pitr list: both base backups, newest first, each recovering up to the newest WAL; the window from the older.
+    const listing = await workers.run<PitrArchiveListing>(WorkflowType.pitrList, { server: db });
+    expect(listing.baseBackups.map((b) => [b.backupId, b.firstMissing])).toEqual([
+      [newest.backupId, null],
+      [restored.baseBackupId, null],
+    ]);
+    expect(listing.baseBackups[0]).toMatchObject({ startLsn: newest.start.lsn, storedBytes: newest.data.storedBytes });
+    expect(listing.window).toMatchObject({ fromBackup: restored.baseBackupId, to: expect.any(String) });
+    expect(parseLsn(listing.archivedUpTo!) >= parseLsn(newest.stop.lsn)).toBe(true);
+    expect(listing).toMatchObject({ problems: [], notes: [] });
 
     // Not recorded: tried from the newest base backup, which starts after it; the line says why.
     const unrecorded = await failure(

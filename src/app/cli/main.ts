@@ -134,7 +134,9 @@ export function buildProgram(run: (action: () => Promise<void>) => Promise<void>
     .option('--json', 'print the manifest as JSON')
     .action((opts) => run(async () => (await import('./commands/pitr')).runBaseBackup(ctx(), opts)));
 
-  const pitr = program.command('pitr').description('restore points, and instances left running by point-in-time restores');
+  const pitr = program
+    .command('pitr')
+    .description('the point-in-time archive, restore points, and instances left running by point-in-time restores');
   pitr
     .command('mark')
     .description(
@@ -150,6 +152,14 @@ export function buildProgram(run: (action: () => Promise<void>) => Promise<void>
     .option('--server <id>', 'the server of WAL_ARCHIVE (default: the only one)')
     .option('--json', 'print JSON')
     .action((opts) => run(async () => (await import('./commands/pitr')).runPitrPoints(ctx(), opts)));
+  pitr
+    .command('list')
+    .description(
+      'the point-in-time archive: base backups newest first (how far recovery from each reaches), the recoverable window, the WAL archived',
+    )
+    .option('--server <id>', 'the server of WAL_ARCHIVE (default: the only one)')
+    .option('--json', 'print JSON')
+    .action((opts) => run(async () => (await import('./commands/pitr')).runPitrList(ctx(), opts)));
   pitr
     .command('stop')
     .description('stop the instance of a point-in-time restore; its data directory stays')

@@ -9,6 +9,7 @@ export const WorkflowType = {
   verify: 'VerifyBackupWorkflow',
   listBackups: 'ListBackupsWorkflow',
   recoveryOptions: 'RecoveryOptionsWorkflow',
+  pitrList: 'PitrListWorkflow',
   restore: 'RestoreWorkflow',
   cleanup: 'CleanupWorkflow',
   check: 'CheckBackupsWorkflow',

@@ -8,7 +8,7 @@
  */
 import type { BaseBackupManifest } from './base-backup';
 import { formatLsn, parseLsn, TimelineSwitch } from './wal-names';
-import { gapMessage, walContinuity } from './wal-continuity';
+import { Continuity, gapMessage, walContinuity } from './wal-continuity';
 
 export interface PitrStatus {
   server: string;
@@ -42,16 +42,8 @@ export function pitrCheck(
       notes: [],
     };
   const oldest = sorted[0];
-  const timeline = Math.max(oldest.start.timeline, ...wal.histories.keys());
-  // How far recovery from a base backup's start reaches, along the newest timeline.
-  const from = (b: BaseBackupManifest) =>
-    walContinuity({
-      from: parseLsn(b.start.lsn),
-      timeline,
-      history: wal.histories.get(timeline) ?? [],
-      stored: segments,
-      segmentBytes: b.serverInfo.segmentBytes,
-    });
+  // `segments`, not wal.segments: that may be an iterator, read once above.
+  const from = reachFrom(oldest, { segments, histories: wal.histories });
   // The window starts at the oldest base backup whose WAL reaches the end; with none, the oldest's, up to its gap.
   const whole = sorted.find((b) => !from(b).firstMissing);
   const first = whole ?? oldest;
@@ -84,4 +76,67 @@ export function pitrCheck(
     problems,
     notes,
   };
+}
+
+/** How far recovery from a base backup's start reaches along the archive's newest timeline. */
+function reachFrom(
+  oldest: BaseBackupManifest,
+  wal: { segments: Iterable<string>; histories: Map<number, TimelineSwitch[]> },
+): (b: BaseBackupManifest) => Continuity {
+  const segments = [...wal.segments];
+  const timeline = Math.max(oldest.start.timeline, ...wal.histories.keys());
+  return (b) =>
+    walContinuity({
+      from: parseLsn(b.start.lsn),
+      timeline,
+      history: wal.histories.get(timeline) ?? [],
+      stored: segments,
+      segmentBytes: b.serverInfo.segmentBytes,
+    });
+}
+
+/** A base backup as `pgwarden pitr list` shows it: what it holds and how far recovery from it reaches. */
+export interface ListedBaseBackup {
+  backupId: string;
+  startedAt: string;
+  /** Complete (its WAL archived) from here: the earliest time a restore from it can reach. */
+  finishedAt: string;
+  timeline: number;
+  startLsn: string;
+  stopLsn: string;
+  storedBytes: number;
+  compression: string;
+  serverVersion: string;
+  reason: string;
+  /** The newest point its recovery reaches along the newest timeline in completed segments. */
+  reachesLsn: string;
+  /** The segment a gap begins with when one stops its recovery short of the archive's end; null otherwise. */
+  firstMissing: string | null;
+}
+
+/** The base backups newest first, each with how far recovery from it reaches. */
+export function listedBaseBackups(
+  bases: BaseBackupManifest[],
+  wal: { segments: Iterable<string>; histories: Map<number, TimelineSwitch[]> },
+): ListedBaseBackup[] {
+  const newestFirst = [...bases].sort((a, b) => (a.finishedAt < b.finishedAt ? 1 : -1));
+  if (!newestFirst.length) return [];
+  const from = reachFrom(newestFirst.at(-1)!, wal);
+  return newestFirst.map((b) => {
+    const c = from(b);
+    return {
+      backupId: b.backupId,
+      startedAt: b.startedAt,
+      finishedAt: b.finishedAt,
+      timeline: b.start.timeline,
+      startLsn: b.start.lsn,
+      stopLsn: b.stop.lsn,
+      storedBytes: b.data.storedBytes,
+      compression: b.compression.algorithm,
+      serverVersion: b.serverInfo.version,
+      reason: b.reason,
+      reachesLsn: formatLsn(c.reachableUntil),
+      firstMissing: c.firstMissing ?? null,
+    };
+  });
 }

@@ -2,7 +2,8 @@
  * Point-in-time recovery from the CLI: `pgwarden basebackup` takes a base backup of a server
  * in WAL_ARCHIVE; `pgwarden restore --pitr --to ...` brings it back into a new instance on the
  * worker's host; `pgwarden pitr mark NAME` makes a restore point it can go to by name;
- * `pgwarden pitr stop --data-dir DIR` stops an instance a restore left running.
+ * `pgwarden pitr stop --data-dir DIR` stops an instance a restore left running; `pgwarden pitr
+ * list` shows what the archive can reach and `pitr points` the restore points.
  */
 import { columns } from '../columns';
 import type { PitrRestoreResult } from '../../../../activities/pitr';
@@ -15,6 +16,7 @@ import { ListedRestorePoint, restorePointNameProblem } from '../../../operations
 import type { RecoveryOptions } from '../../../../workflows/list-backups';
 import { parseTarget } from '../../../operations/pitr/target';
 import type { MarkedRestorePoint } from '../../../../activities/restore-points';
+import type { PitrArchiveListing } from '../../../../activities/pitr-archive';
 import { CommandContext } from '../context';
 import { announce, startRun } from '../start-run';
 import { walServers } from './wal';
@@ -152,15 +154,59 @@ export async function runPitrPoints(ctx: CommandContext, options: { server?: str
   });
 }
 
+/** An ISO time as the CLI's tables show it: `2026-11-29 01:00:41Z`. */
+const utc = (iso: string) => iso.replace('T', ' ').replace(/\.\d+Z$/, 'Z');
+
 export function formatPoints(server: string, points: ListedRestorePoint[]): string {
   if (!points.length) return `no restore points of ${server} are recorded: make one with pgwarden pitr mark NAME`;
-  const rows = points.map((p) => [
-    p.name,
-    p.createdAt.replace('T', ' ').replace(/\.\d+Z$/, 'Z'),
-    p.lsn,
-    p.fromBaseBackup ?? `not reachable: ${p.unreachable}`,
-  ]);
+  const rows = points.map((p) => [p.name, utc(p.createdAt), p.lsn, p.fromBaseBackup ?? `not reachable: ${p.unreachable}`]);
   return columns(['RESTORE POINT', 'MADE (UTC)', 'LSN', 'RESTORE STARTS FROM'], rows);
+}
+
+export async function runPitrList(ctx: CommandContext, options: { server?: string; json?: boolean }): Promise<void> {
+  const config = ctx.config();
+  const server = pickServer(config, options.server);
+  await ctx.withTemporalClient(async (client) => {
+    const { handle } = await startRun(client, config, {
+      workflow: 'pitrList',
+      operation: 'list',
+      database: server,
+      args: [{ server }],
+      uniqueId: true,
+    });
+    const listing: PitrArchiveListing = await handle.result();
+    process.stdout.write(options.json ? JSON.stringify(listing, null, 2) + '\n' : formatPitrListing(listing) + '\n');
+  });
+}
+
+/** pitr list: the base backups, newest first, then the window and what the daily check would say. */
+export function formatPitrListing(l: PitrArchiveListing): string {
+  const lines: string[] = [];
+  if (l.baseBackups.length)
+    lines.push(
+      columns(
+        ['BASE BACKUP', 'FINISHED (UTC)', 'SIZE', 'TIMELINE', 'WAL FROM', 'RECOVERS UP TO'],
+        l.baseBackups.map((b) => [
+          b.backupId,
+          utc(b.finishedAt),
+          formatBytes(b.storedBytes),
+          String(b.timeline),
+          b.startLsn,
+          b.firstMissing ? `${b.reachesLsn} (${b.firstMissing} is missing)` : 'the newest WAL archived',
+        ]),
+      ),
+    );
+  const wal = l.archivedUpTo
+    ? `WAL archived up to ${l.archivedUpTo} (${l.walSegments} complete segment${l.walSegments === 1 ? '' : 's'})`
+    : 'no WAL archived yet (pgwarden wal start)';
+  if (l.window) {
+    const to = l.window.to ? utc(l.window.to) : `LSN ${l.window.toLsn}`;
+    lines.push(`point in time: from ${utc(l.window.from)} (${l.window.fromBackup}) to ${to}; ${wal}`);
+    lines.push('restore with pgwarden restore --pitr --to TIME, --to-lsn LSN or --to-name POINT (pgwarden pitr points)');
+  } else lines.push(wal);
+  for (const p of l.problems) lines.push(`problem: ${p}`);
+  for (const n of l.notes) lines.push(`note: ${n}`);
+  return lines.join('\n');
 }
 
 export async function runPitrStop(ctx: CommandContext, options: { dataDir: string; server?: string }): Promise<void> {

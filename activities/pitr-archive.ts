@@ -1,0 +1,47 @@
+/**
+ * What a server's point-in-time archive holds, as `pgwarden pitr list` shows it: its base
+ * backups with how far recovery from each reaches, the recoverable window, and how far the
+ * bucket holds WAL. Read on a worker, so the operator's machine needs no S3 credentials.
+ */
+import { UsageError } from '../src/infra/errors/errors';
+import { archivedUpTo, readArchive } from '../src/operations/pitr/archive';
+import { DEFAULT_WAL_SEGMENT_BYTES, formatLsn } from '../src/operations/pitr/wal-names';
+import { ListedBaseBackup, listedBaseBackups, pitrCheck } from '../src/operations/pitr/window';
+import { ActivityDeps } from './deps';
+
+export interface PitrArchiveListing {
+  server: string;
+  /** Newest first. */
+  baseBackups: ListedBaseBackup[];
+  /** From the oldest base backup whose WAL reaches the end (complete segments) to the newest WAL stored. */
+  window: { from: string; fromBackup: string; toLsn: string; to: string | null } | null;
+  /** How far the bucket holds WAL, the open segment's copy included; null for an empty archive. */
+  archivedUpTo: string | null;
+  walSegments: number;
+  /** What the daily check alerts on, and what it only notes (a gap older base backups stop at). */
+  problems: string[];
+  notes: string[];
+}
+
+export function pitrArchiveActivities(deps: ActivityDeps) {
+  return {
+    async listPitrArchive(input: { server: string }): Promise<PitrArchiveListing> {
+      const { config } = deps;
+      if (!config.wal.servers.includes(input.server))
+        throw new UsageError(`${input.server} is not in WAL_ARCHIVE: it has no point-in-time archive`);
+      const { bases, wal } = await readArchive(deps.bucket, deps.keyring, config.storage.prefix, input.server);
+      const status = pitrCheck(input.server, bases, { segments: wal.segments.keys(), histories: wal.histories });
+      const upTo = await archivedUpTo(deps.bucket, wal, bases[0]?.serverInfo.segmentBytes ?? DEFAULT_WAL_SEGMENT_BYTES);
+      const to = wal.newestStoredAt === null ? null : new Date(wal.newestStoredAt).toISOString();
+      return {
+        server: input.server,
+        baseBackups: listedBaseBackups(bases, { segments: wal.segments.keys(), histories: wal.histories }),
+        window: status.window && { ...status.window, to },
+        archivedUpTo: upTo === null ? null : formatLsn(upTo),
+        walSegments: wal.segments.size,
+        problems: status.problems,
+        notes: status.notes ?? [],
+      };
+    },
+  };
+}
