@@ -49,6 +49,8 @@ export type { RecoveryPhases } from './recover-instance';
 export interface PitrRestoreInput {
   server: string;
   target: RecoveryTarget;
+  /** The base backup to start from (--base); default the newest one consistent before the target. */
+  baseBackupId?: string;
   /** Where the new data directory goes (must not exist); default under PGWARDEN_WORK_DIR. */
   dataDir?: string;
   /** Port of the new instance; default a free one. */
@@ -89,9 +91,9 @@ export function pitrActivities(deps: ActivityDeps) {
       const beat = (summary: string) => ctx.heartbeat({ summary });
       const runAs = instanceUser();
 
-      // 1. The base backup: the newest one that is consistent before the target.
+      // 1. The base backup: the newest one that is consistent before the target, or the one named.
       beat('choosing the base backup');
-      const chosen = await chooseBaseFor(deps, input.server, input.target);
+      const chosen = await chooseBaseFor(deps, input.server, input.target, input.baseBackupId);
       if ('problem' in chosen) throw new UsageError(`${input.server}: ${chosen.problem}`);
       const base = chosen.base;
 

@@ -4,7 +4,7 @@
  */
 import { Context } from '@temporalio/activity';
 import { requireDatabase } from '../src/infra/config/config';
-import { UsageError, WalArchiveError } from '../src/infra/errors/errors';
+import { BackupNotFoundError, UsageError, WalArchiveError } from '../src/infra/errors/errors';
 import { connectDatabase } from '../src/infra/postgres/client';
 import { restorePointFolder, restorePointKey } from '../src/infra/storage/layout';
 import { archivedUpTo, archivedWal, baseBackups } from '../src/operations/pitr/archive';
@@ -18,7 +18,7 @@ import {
   RestorePointRecord,
   restorePointNameProblem,
 } from '../src/operations/pitr/restore-points';
-import { chooseBaseBackup, RecoveryTarget } from '../src/operations/pitr/target';
+import { chooseBaseBackup, namedBaseBackup, RecoveryTarget } from '../src/operations/pitr/target';
 import { formatLsn, parseLsn } from '../src/operations/pitr/wal-names';
 import type { Client } from 'pg';
 import { ActivityDeps } from './deps';
@@ -46,13 +46,15 @@ export async function recordedRestorePoint(
 }
 
 /**
- * The base backup a target starts from, and the target with a recorded restore point's
- * position filled in (recovery is then checked and started as for an LSN).
+ * The base backup a target starts from (the newest consistent before it, or the one named),
+ * and the target with a recorded restore point's position filled in (recovery is then checked
+ * and started as for an LSN). A named base backup that does not exist fails here (exit 66).
  */
 export async function chooseBaseFor(
   deps: ActivityDeps,
   server: string,
   target: RecoveryTarget,
+  baseBackupId?: string,
 ): Promise<{ base: BaseBackupManifest; target: RecoveryTarget } | { problem: string }> {
   const bases = await baseBackups(deps.bucket, deps.config.storage.prefix, server);
   const point =
@@ -60,7 +62,8 @@ export async function chooseBaseFor(
   const otherCluster = point && otherClusterPoint(point, bases);
   if (otherCluster) return { problem: otherCluster };
   const resolved: RecoveryTarget = point && target.kind === 'name' ? { ...target, lsn: point.lsn } : target;
-  const chosen = chooseBaseBackup(bases, resolved);
+  const chosen = baseBackupId ? namedBaseBackup(bases, resolved, baseBackupId) : chooseBaseBackup(bases, resolved);
+  if ('problem' in chosen && 'missing' in chosen) throw new BackupNotFoundError(`${server}: ${chosen.problem}`);
   return 'problem' in chosen ? chosen : { base: chosen.base, target: resolved };
 }
 

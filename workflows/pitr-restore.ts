@@ -17,6 +17,8 @@ import { tagRun } from './tag-run';
 export interface PitrRestoreInput {
   server: string;
   target: RecoveryTarget;
+  /** The base backup to start from; default the newest one consistent before the target. */
+  baseBackupId?: string;
   dataDir?: string;
   port?: number;
   /** Stop the instance when recovery is done and keep only its data directory (default: leave it running). */
@@ -46,6 +48,7 @@ export async function PitrRestoreWorkflow(input: PitrRestoreInput): Promise<Pitr
     result = await restorePointInTime({
       server: input.server,
       target: input.target,
+      ...(input.baseBackupId ? { baseBackupId: input.baseBackupId } : {}),
       dataDir: input.dataDir,
       port: input.port,
       keepRunning: !input.stopAfter,

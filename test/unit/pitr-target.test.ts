@@ -7,6 +7,7 @@ import {
   autoConfLines,
   chooseBaseBackup,
   fetchedWalCommand,
+  namedBaseBackup,
   parseTarget,
   recoverySettings,
   targetAfterArchive,
@@ -73,6 +74,38 @@ describe('chooseBaseBackup', () => {
   });
 });
 
+describe('namedBaseBackup', () => {
+  const older = 'base_20261122_020000';
+  it.each([
+    ['an older one for a time after the newest', { kind: 'time', time: '2026-11-29T10:00:00.000Z' }],
+    ['an older one for latest', { kind: 'latest' }],
+    ['an older one for a restore point of unknown position', { kind: 'name', name: 'sql-point' }],
+    ['an older one for an LSN after its stop', { kind: 'lsn', lsn: '1/0' }],
+  ] as const)('%s', (_what, target) => {
+    expect(namedBaseBackup(bases, target, older)).toEqual({ base: expect.objectContaining({ backupId: older }) });
+  });
+
+  it.each([
+    [
+      { kind: 'time', time: '2026-11-25T00:00:00.000Z' },
+      '2026-11-25T00:00:00.000Z is before base backup base_20261129_020000 is consistent (2026-11-29T02:10:00.000Z, LSN 2/0); choose an older base backup (pgwarden pitr list) or a later target',
+    ],
+    [
+      { kind: 'name', name: 'before', lsn: '1/80000000' },
+      'restore point "before" (at LSN 1/80000000) is before base backup base_20261129_020000 is consistent (2026-11-29T02:10:00.000Z, LSN 2/0); choose an older base backup (pgwarden pitr list) or a later target',
+    ],
+  ] as const)('refuses one consistent after the target: %j', (target, problem) => {
+    expect(namedBaseBackup(bases, target, 'base_20261129_020000')).toEqual({ problem });
+  });
+
+  it('says a base backup that does not exist is missing, and where to look', () => {
+    expect(namedBaseBackup(bases, { kind: 'latest' }, 'base_20260101_000000')).toEqual({
+      problem: 'base backup base_20260101_000000 does not exist (pgwarden pitr list shows the base backups)',
+      missing: true,
+    });
+  });
+});
+
 describe('restore points', () => {
   it.each([
     [{ kind: 'lsn', lsn: '1/0' }, '1/0'],
@@ -87,7 +120,7 @@ describe('restore points', () => {
   const newest = { backupId: 'base_20261129_020000', start: { lsn: '2/0', timeline: 1, walFile: '' } };
   it('says why a restore point of unknown position may not be found, and what to do', () => {
     expect(unrecordedPointNote({ kind: 'name', name: 'before-migration' }, newest)).toBe(
-      '; restore point "before-migration" was not found in the WAL after base backup base_20261129_020000 (from LSN 2/0), the newest: pgwarden did not record it (pgwarden pitr mark does), so if it was made before that backup, restore to its time (--to) or its LSN (--to-lsn, what pg_create_restore_point returned)',
+      '; restore point "before-migration" was not found in the WAL after base backup base_20261129_020000 (from LSN 2/0): pgwarden did not record it (pgwarden pitr mark does), so if it was made before that backup, restore from an older one (--base BASE_ID; pgwarden pitr list shows them), or to its time (--to) or its LSN (--to-lsn, what pg_create_restore_point returned)',
     );
   });
   it.each([

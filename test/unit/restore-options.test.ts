@@ -9,6 +9,8 @@ describe('restoreOptionsProblem', () => {
     [{ file: 'backup_20261130_020000', force: true, createRoles: true, owner: false, json: true }, undefined],
     [{ pitr: true, to: 'latest', server: 'shop', port: '6543', stopAfter: true, json: true }, undefined],
     [{ pitr: true, toLsn: '0/3000000', dataDir: '/srv/pitr' }, undefined],
+    [{ pitr: true, toName: 'sql-point', base: 'base_20261122_010000' }, undefined],
+    [{ base: 'base_20261122_010000' }, '--base is for a point-in-time restore: add --pitr'],
     [
       { to: '2026-11-29T10:15:00Z', newDb: 'copy' },
       '--to is for a point-in-time restore: add --pitr (without it, pgwarden restore restores a backup, the newest unless --file)',
@@ -16,7 +18,7 @@ describe('restoreOptionsProblem', () => {
     [{ toName: 'before_migration', port: '6543' }, '--to-name, --port are for a point-in-time restore: add --pitr'],
     [
       { pitr: true, to: 'latest', newDb: 'copy' },
-      '--new-db is for restoring a backup, not for --pitr (the server as of a point, into a new instance: --server, --to, --to-lsn, --to-name, --port, --data-dir, --stop-after)',
+      '--new-db is for restoring a backup, not for --pitr (the server as of a point, into a new instance: --server, --to, --to-lsn, --to-name, --base, --port, --data-dir, --stop-after)',
     ],
     [
       { pitr: true, to: 'latest', database: 'shop', force: true },

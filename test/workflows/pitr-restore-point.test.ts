@@ -3,7 +3,7 @@
  * to it by name starts from the base backup before it, even when a newer base backup exists
  * (before, the newest was always used, and recovery from it ended "before configured recovery
  * target was reached"). A point made in SQL and not recorded is still tried from the newest,
- * and its failure says why and what to do.
+ * and its failure says why and what to do; from the older base backup (--base) it is found.
  */
 import { Client } from 'pg';
 import { WorkflowFailedError } from '@temporalio/client';
@@ -105,8 +105,39 @@ it('restores to a recorded restore point made before the newest base backup, fro
       workers.run(WorkflowType.pitrRestore, { server: db, target: { kind: 'name', name: 'sql-point' }, hostQueue }),
     );
     expect(unrecorded.lines.join(' ')).toContain(
-      `recovery ended before configured recovery target was reached; restore point "sql-point" was not found in the WAL after base backup ${newest.backupId} (from LSN ${newest.start.lsn}), the newest: pgwarden did not record it (pgwarden pitr mark does)`,
+      `recovery ended before configured recovery target was reached; restore point "sql-point" was not found in the WAL after base backup ${newest.backupId} (from LSN ${newest.start.lsn}): pgwarden did not record it (pgwarden pitr mark does), so if it was made before that backup, restore from an older one (--base BASE_ID`,
     );
+
+    // As the line says: from the older base backup (--base), the point made in SQL is found.
+    const fromOlder = await workers.run<PitrRestoreResult>(WorkflowType.pitrRestore, {
+      server: db,
+      target: { kind: 'name', name: 'sql-point' },
+      baseBackupId: restored.baseBackupId,
+      hostQueue,
+    });
+    fixture.restored(fromOlder.dataDir);
+    expect(fromOlder.baseBackupId).toBe(restored.baseBackupId);
+    const o = new Client({ connectionString: cluster.url(db).replace(/:\d+\//, `:${fromOlder.port}/`) });
+    await o.connect();
+    try {
+      const ids = (await o.query<{ id: number }>('SELECT id FROM marks ORDER BY id')).rows.map((r) => r.id);
+      expect(ids).toEqual(Array.from({ length: 15 }, (_, i) => i + 1));
+    } finally {
+      await o.end();
+    }
+    // A base backup that is not there: exit 66 before anything is unpacked.
+    const missing = await failure(
+      workers.run(WorkflowType.pitrRestore, {
+        server: db,
+        target: { kind: 'latest' },
+        baseBackupId: 'base_20200101_000000',
+        hostQueue,
+      }),
+    );
+    expect([missing.exitCode, missing.lines.join(' ')]).toEqual([
+      66,
+      `${db}: base backup base_20200101_000000 does not exist (pgwarden pitr list shows the base backups)`,
+    ]);
   });
 }, 300_000);
 

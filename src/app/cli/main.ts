@@ -111,6 +111,10 @@ export function buildProgram(run: (action: () => Promise<void>) => Promise<void>
     .option('--to <time>', '--pitr: an ISO time with its zone, latest, or immediate')
     .option('--to-lsn <lsn>', '--pitr: a WAL position (16/B374D848)')
     .option('--to-name <name>', '--pitr: a restore point (pgwarden pitr mark, or pg_create_restore_point())')
+    .option(
+      '--base <id>',
+      '--pitr: start from this base backup (default: the newest one consistent before the target; pgwarden pitr list)',
+    )
     .option('--server <id>', '--pitr: the server of WAL_ARCHIVE (default: the only one)')
     .option('--port <port>', '--pitr: port of the new instance (default: a free one)')
     .option('--data-dir <dir>', '--pitr: its data directory, which must not exist (default: under PGWARDEN_WORK_DIR)')

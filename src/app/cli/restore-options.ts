@@ -8,6 +8,7 @@ const POINT_IN_TIME_ONLY: Record<string, string> = {
   to: '--to',
   toLsn: '--to-lsn',
   toName: '--to-name',
+  base: '--base',
   server: '--server',
   port: '--port',
   dataDir: '--data-dir',
@@ -40,7 +41,7 @@ export function restoreOptionsProblem(options: Record<string, unknown>): string 
       ...(options.wait === false ? ['--no-wait'] : []),
     ];
     if (wrong.length)
-      return `${are(wrong)} for restoring a backup, not for --pitr (the server as of a point, into a new instance: --server, --to, --to-lsn, --to-name, --port, --data-dir, --stop-after)`;
+      return `${are(wrong)} for restoring a backup, not for --pitr (the server as of a point, into a new instance: --server, --to, --to-lsn, --to-name, --base, --port, --data-dir, --stop-after)`;
     return undefined;
   }
   const wrong = given(POINT_IN_TIME_ONLY);

@@ -59,6 +59,25 @@ export function parseTarget(input: { to?: string; toLsn?: string; toName?: strin
 }
 
 /**
+ * Whether recovery from a base backup can stop at the target: the copy must be consistent
+ * (finished) before it. A restore point of unknown position could be anywhere after any of them.
+ */
+function consistentBefore(target: RecoveryTarget): (b: BaseBackupManifest) => boolean {
+  switch (target.kind) {
+    case 'time':
+      return (b) => b.finishedAt <= target.time;
+    case 'lsn':
+      return (b) => parseLsn(b.stop.lsn) <= parseLsn(target.lsn);
+    case 'name': {
+      const at = target.lsn;
+      return (b) => at === undefined || parseLsn(b.stop.lsn) <= parseLsn(at);
+    }
+    default:
+      return () => true;
+  }
+}
+
+/**
  * The base backup to start from: the newest one that ended before the target (recovery
  * cannot stop before the copy is consistent). Base backups given oldest first or in any order.
  * A restore point of unknown position gets the newest: recovery finds it only if it came later.
@@ -70,26 +89,29 @@ export function chooseBaseBackup(
   const sorted = [...bases].sort((a, b) => (a.finishedAt < b.finishedAt ? -1 : 1));
   if (!sorted.length) return { problem: 'no base backup of this server exists yet: take one (pgwarden basebackup) first' };
   const window = `base backups from ${sorted[0].finishedAt} (${sorted[0].backupId}) to ${sorted.at(-1)!.finishedAt}`;
-  let usable: BaseBackupManifest[];
-  switch (target.kind) {
-    case 'time':
-      usable = sorted.filter((b) => b.finishedAt <= target.time);
-      break;
-    case 'lsn':
-      usable = sorted.filter((b) => parseLsn(b.stop.lsn) <= parseLsn(target.lsn));
-      break;
-    case 'name': {
-      const at = target.lsn;
-      usable = at === undefined ? sorted : sorted.filter((b) => parseLsn(b.stop.lsn) <= parseLsn(at));
-      break;
-    }
-    default:
-      usable = sorted;
-  }
-  const base = usable.at(-1);
+  const base = sorted.filter(consistentBefore(target)).at(-1);
   if (!base)
     return {
       problem: `${describeTarget(target)}${target.kind === 'name' ? ` (at LSN ${target.lsn})` : ''} is before the oldest base backup can be made consistent (${window}); choose a later target`,
+    };
+  return { base };
+}
+
+/**
+ * The base backup the operator named (`--base`): an older one than the default when the newest
+ * is damaged, or when a restore point made in SQL is older than it. `missing`: no such backup.
+ */
+export function namedBaseBackup(
+  bases: BaseBackupManifest[],
+  target: RecoveryTarget,
+  backupId: string,
+): { base: BaseBackupManifest } | { problem: string; missing?: true } {
+  const base = bases.find((b) => b.backupId === backupId);
+  if (!base)
+    return { problem: `base backup ${backupId} does not exist (pgwarden pitr list shows the base backups)`, missing: true };
+  if (!consistentBefore(target)(base))
+    return {
+      problem: `${describeTarget(target)}${target.kind === 'name' ? ` (at LSN ${target.lsn})` : ''} is before base backup ${backupId} is consistent (${base.finishedAt}, LSN ${base.stop.lsn}); choose an older base backup (pgwarden pitr list) or a later target`,
     };
   return { base };
 }
@@ -127,11 +149,12 @@ export function unrecordedPointWarning(target: RecoveryTarget, baseBackupId: str
 
 /**
  * What to add when recovery ended before a restore point of unknown position: it was made
- * before the base backup recovery started from (or never), which PostgreSQL cannot tell apart.
+ * before the base backup recovery started from (the newest, or the one named) or never, which
+ * PostgreSQL cannot tell apart.
  */
 export function unrecordedPointNote(target: RecoveryTarget, base: Pick<BaseBackupManifest, 'backupId' | 'start'>): string {
   if (target.kind !== 'name' || target.lsn !== undefined) return '';
-  return `; restore point "${target.name}" was not found in the WAL after base backup ${base.backupId} (from LSN ${base.start.lsn}), the newest: pgwarden did not record it (pgwarden pitr mark does), so if it was made before that backup, restore to its time (--to) or its LSN (--to-lsn, what pg_create_restore_point returned)`;
+  return `; restore point "${target.name}" was not found in the WAL after base backup ${base.backupId} (from LSN ${base.start.lsn}): pgwarden did not record it (pgwarden pitr mark does), so if it was made before that backup, restore from an older one (--base BASE_ID; pgwarden pitr list shows them), or to its time (--to) or its LSN (--to-lsn, what pg_create_restore_point returned)`;
 }
 
 /** PostgreSQL's recovery settings for the target; the instance is promoted when it gets there. */

@@ -60,6 +60,7 @@ export async function runPitrRestore(
     to?: string;
     toLsn?: string;
     toName?: string;
+    base?: string;
     port?: string;
     dataDir?: string;
     stopAfter?: boolean;
@@ -73,12 +74,24 @@ export async function runPitrRestore(
   const port = options.port === undefined ? undefined : Number(options.port);
   if (port !== undefined && !(Number.isInteger(port) && port > 0 && port < 65536))
     throw new UsageError(`--port ${options.port}: expected a port number from 1 to 65535`);
+  if (options.base !== undefined && !/^base_\d{8}_\d{6}$/.test(options.base))
+    throw new UsageError(`--base ${options.base}: expected a base backup id like base_20261129_010000 (pgwarden pitr list)`);
   await ctx.withTemporalClient(async (client) => {
     const run = await startRun(client, config, {
       workflow: 'pitrRestore',
       operation: 'pitr-restore',
       database: server,
-      args: [{ server, target, port, dataDir: options.dataDir, stopAfter: options.stopAfter, ...hostQueueInput(config, server) }],
+      args: [
+        {
+          server,
+          target,
+          ...(options.base ? { baseBackupId: options.base } : {}),
+          port,
+          dataDir: options.dataDir,
+          stopAfter: options.stopAfter,
+          ...hostQueueInput(config, server),
+        },
+      ],
       summary: `Point-in-time restore of ${server}`,
     });
     if (!options.json) announce(`restoring ${server} to a point in time into a new instance`, run);
