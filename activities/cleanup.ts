@@ -19,6 +19,7 @@ import { ChannelResult } from '../src/infra/notify/notifier';
 import {
   backupKeys,
   baseBackupKeys,
+  baseVerificationKey,
   databaseRoot,
   dataFolder,
   verificationKey,
@@ -192,7 +193,7 @@ export function cleanupActivities(deps: ActivityDeps) {
       };
     },
 
-    /** Deletes what the plan says: a base backup's manifest before its data, then the WAL only it needed. */
+    /** Deletes what the plan says: a base backup's manifest before its data (and its verification), then the WAL only it needed. */
     async applyArchiveCleanup(plan: ArchivePlan): Promise<{ walDeleted: number }> {
       const prefix = deps.config.storage.prefix;
       const failures: DeleteFailure[] = [];
@@ -203,7 +204,8 @@ export function cleanupActivities(deps: ActivityDeps) {
             baseBackupKeys(prefix, plan.database, b.backupId, deps.config.backup.compression).manifest,
           ])),
         );
-        if (failures.length === before) failures.push(...(await deps.bucket.deleteMany([b.data])));
+        if (failures.length === before)
+          failures.push(...(await deps.bucket.deleteMany([b.data, baseVerificationKey(prefix, plan.database, b.backupId)])));
       }
       // WAL goes only if every base backup that needed it is gone: a failed manifest delete keeps it.
       if (failures.length === 0)

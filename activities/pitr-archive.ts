@@ -1,12 +1,16 @@
 /**
  * What a server's point-in-time archive holds, as `pgwarden pitr list` shows it: its base
- * backups with how far recovery from each reaches, the recoverable window, and how far the
- * bucket holds WAL. Read on a worker, so the operator's machine needs no S3 credentials.
+ * backups with how far recovery from each reaches and their latest verification, the
+ * recoverable window, and how far the bucket holds WAL. Read on a worker, so the operator's
+ * machine needs no S3 credentials.
  */
+import { log } from '@temporalio/activity';
 import { UsageError } from '../src/infra/errors/errors';
 import { archivedUpTo, readArchive } from '../src/operations/pitr/archive';
 import { DEFAULT_WAL_SEGMENT_BYTES, formatLsn } from '../src/operations/pitr/wal-names';
-import { ListedBaseBackup, listedBaseBackups, pitrCheck } from '../src/operations/pitr/window';
+import { BaseVerificationSummary, ListedBaseBackup, listedBaseBackups, pitrCheck } from '../src/operations/pitr/window';
+import { parseBaseVerification } from '../src/operations/pitr/base-verification';
+import { baseVerificationKey } from '../src/infra/storage/layout';
 import { ActivityDeps } from './deps';
 
 export interface PitrArchiveListing {
@@ -30,12 +34,17 @@ export function pitrArchiveActivities(deps: ActivityDeps) {
       if (!config.wal.servers.includes(input.server))
         throw new UsageError(`${input.server} is not in WAL_ARCHIVE: it has no point-in-time archive`);
       const { bases, wal } = await readArchive(deps.bucket, deps.keyring, config.storage.prefix, input.server);
+      const verifications = new Map<string, BaseVerificationSummary>();
+      for (const b of bases) {
+        const v = await latestVerification(deps, input.server, b.backupId);
+        if (v) verifications.set(b.backupId, v);
+      }
       const status = pitrCheck(input.server, bases, { segments: wal.segments.keys(), histories: wal.histories });
       const upTo = await archivedUpTo(deps.bucket, wal, bases[0]?.serverInfo.segmentBytes ?? DEFAULT_WAL_SEGMENT_BYTES);
       const to = wal.newestStoredAt === null ? null : new Date(wal.newestStoredAt).toISOString();
       return {
         server: input.server,
-        baseBackups: listedBaseBackups(bases, { segments: wal.segments.keys(), histories: wal.histories }),
+        baseBackups: listedBaseBackups(bases, { segments: wal.segments.keys(), histories: wal.histories }, verifications),
         window: status.window && { ...status.window, to },
         archivedUpTo: upTo === null ? null : formatLsn(upTo),
         walSegments: wal.segments.size,
@@ -44,4 +53,22 @@ export function pitrArchiveActivities(deps: ActivityDeps) {
       };
     },
   };
+}
+
+/** A base backup's latest verification; an unreadable record is logged and shown as none. */
+async function latestVerification(
+  deps: ActivityDeps,
+  server: string,
+  backupId: string,
+): Promise<BaseVerificationSummary | undefined> {
+  const key = baseVerificationKey(deps.config.storage.prefix, server, backupId);
+  const text = await deps.bucket.getText(key);
+  if (text === undefined) return undefined;
+  try {
+    const v = parseBaseVerification(text, key);
+    return { status: v.status, verifiedAt: v.verifiedAt, failures: v.failures ?? [] };
+  } catch (err) {
+    log.warn('base backup verification record left out', { key, error: (err as Error).message });
+    return undefined;
+  }
 }

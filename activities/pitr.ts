@@ -27,7 +27,9 @@ import {
   baseVerificationFailures,
   compareBaseCounts,
   CountComparison,
+  storedBaseVerification,
 } from '../src/operations/pitr/base-verification';
+import { baseVerificationKey } from '../src/infra/storage/layout';
 import { baseVerificationNotice } from '../src/operations/pitr/notices';
 import { ActivityDeps } from './deps';
 import { deliver } from './notify';
@@ -221,6 +223,15 @@ export function pitrActivities(deps: ActivityDeps) {
         durationMs: Date.now() - started,
       };
       log.info('base backup verified', { server: input.server, backupId: base.backupId, status: result.status, failures });
+      // Kept for pitr list; the outcome is returned and notified either way, so a failed write is only logged.
+      await deps.bucket
+        .putJson(
+          baseVerificationKey(config.storage.prefix, input.server, base.backupId),
+          storedBaseVerification(result, new Date(), input.workflowId),
+        )
+        .catch((err: unknown) =>
+          log.warn('base backup verification not stored', { backupId: base.backupId, error: (err as Error).message }),
+        );
       await deliver(deps, baseVerificationNotice(result));
       return result;
     },

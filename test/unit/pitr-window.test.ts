@@ -139,17 +139,18 @@ describe('listedBaseBackups', () => {
       reason: 'scheduled',
       reachesLsn: '0/7000000',
       firstMissing: null,
+      verification: null,
     });
     expect(listedBaseBackups([], { segments: segs(2), histories })).toEqual([]);
   });
 });
 
 describe('formatPitrListing', () => {
-  const listing = (segments: string[]) => {
+  const listing = (segments: string[], verifications = new Map()) => {
     const status = pitrCheck('shop', bases, { segments, histories });
     return {
       server: 'shop',
-      baseBackups: listedBaseBackups(bases, { segments, histories }),
+      baseBackups: listedBaseBackups(bases, { segments, histories }, verifications),
       window: status.window && { ...status.window, to: '2026-11-29T09:41:59.120Z' },
       archivedUpTo: '0/7001F20',
       walSegments: segments.length,
@@ -161,9 +162,9 @@ describe('formatPitrListing', () => {
   it('shows the base backups, the window and how to restore into it', () => {
     expect(formatPitrListing(listing(segs(2, 3, 4, 5, 6)))).toBe(
       [
-        'BASE BACKUP  FINISHED (UTC)        SIZE     TIMELINE  WAL FROM   RECOVERS UP TO',
-        'base_2       2026-11-29 02:10:00Z  3.0 MiB  1         0/5000028  the newest WAL archived',
-        'base_1       2026-11-22 02:10:00Z  3.0 MiB  1         0/2000028  the newest WAL archived',
+        'BASE BACKUP  FINISHED (UTC)        SIZE     TIMELINE  WAL FROM   VERIFIED  RECOVERS UP TO',
+        'base_2       2026-11-29 02:10:00Z  3.0 MiB  1         0/5000028  no        the newest WAL archived',
+        'base_1       2026-11-22 02:10:00Z  3.0 MiB  1         0/2000028  no        the newest WAL archived',
         'point in time: from 2026-11-22 02:10:00Z (base_1) to 2026-11-29 09:41:59Z; WAL archived up to 0/7001F20 (5 complete segments)',
         'restore with pgwarden restore --pitr --to TIME, --to-lsn LSN or --to-name POINT (pgwarden pitr points)',
       ].join('\n'),
@@ -173,10 +174,27 @@ describe('formatPitrListing', () => {
   it('names a gap where an older base backup stops, and the note the daily check makes of it', () => {
     const text = formatPitrListing(listing(segs(2, 3, 5, 6)));
     expect(text).toContain(
-      'base_1       2026-11-22 02:10:00Z  3.0 MiB  1         0/2000028  0/4000000 (000000010000000000000004 is missing)',
+      'base_1       2026-11-22 02:10:00Z  3.0 MiB  1         0/2000028  no        0/4000000 (000000010000000000000004 is missing)',
     );
     expect(text).toContain('point in time: from 2026-11-29 02:10:00Z (base_2)');
     expect(text).toContain('\nnote: the WAL archive of shop has a gap before base backup base_2');
+  });
+
+  it("shows each one's latest verification, and a failed one as a problem with what to do", () => {
+    const verified = new Map([
+      ['base_2', { status: 'failed', verifiedAt: '2026-11-29T03:20:00.000Z', failures: ['pg_verifybackup: checksum mismatch'] }],
+      ['base_1', { status: 'passed', verifiedAt: '2026-11-22T03:20:00.000Z', failures: [] }],
+    ]);
+    const text = formatPitrListing(listing(segs(2, 3, 4, 5, 6), verified));
+    expect(text).toContain(
+      'base_2       2026-11-29 02:10:00Z  3.0 MiB  1         0/5000028  FAILED 2026-11-29  the newest WAL archived',
+    );
+    expect(text).toContain(
+      'base_1       2026-11-22 02:10:00Z  3.0 MiB  1         0/2000028  passed 2026-11-22  the newest WAL archived',
+    );
+    expect(text.split('\n').at(-1)).toBe(
+      'problem: base backup base_2 FAILED its verification (pg_verifybackup: checksum mismatch): restore from another with --base BASE_ID, and take a new one (pgwarden basebackup)',
+    );
   });
 
   it('without a base backup or WAL, says what to run', () => {

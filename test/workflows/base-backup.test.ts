@@ -20,7 +20,9 @@ import { pgProgram } from '../../src/infra/postgres/binaries';
 import { Bucket } from '../../src/infra/storage/bucket';
 import { createS3Client } from '../../src/infra/storage/s3-client';
 import { WorkflowType } from '../../src/infra/temporal/definitions';
-import { baseBackupFolder, walFileOf, walFolder, walKey } from '../../src/infra/storage/layout';
+import { baseBackupFolder, baseVerificationKey, walFileOf, walFolder, walKey } from '../../src/infra/storage/layout';
+import { storedBaseVerification } from '../../src/operations/pitr/base-verification';
+import type { PitrArchiveListing } from '../../activities/pitr-archive';
 import type { CleanupResult } from '../../workflows/cleanup';
 import type { VerifyResult } from '../../workflows/verify';
 import { formatVerifyResult } from '../../src/app/cli/commands/verify';
@@ -195,6 +197,19 @@ it('verify recovers the newest base backup in a temporary instance: pg_verifybac
     // Recovered to the counting point: later payments are not in it, and the counts match.
     expect(parseLsn(passed.baseBackup!.recovery.lsn!)).toBeGreaterThanOrEqual(parseLsn(manifest.rowCounts!.lsn));
     expect(formatVerifyResult(passed)).toContain(`base backup ${manifest.backupId}: PASSED (pg_verifybackup, recovery to`);
+    // Kept beside the base backup, for pitr list.
+    const listed = async () =>
+      (
+        (await server.client.workflow.execute(WorkflowType.pitrList, {
+          taskQueue: t.taskQueue,
+          workflowId: `pitr-list-${t.db}-${uniqueSuffix()}`,
+          args: [{ server: t.db }],
+        })) as PitrArchiveListing
+      ).baseBackups[0];
+    expect(await listed()).toMatchObject({
+      backupId: manifest.backupId,
+      verification: { status: 'passed', verifiedAt: expect.any(String), failures: [] },
+    });
     // Nothing is left running or on disk.
     const left = readdirSync(join(tmpdir(), 'pgwarden-pitr')).filter((n) => n.startsWith(`verify-${t.db}-`));
     expect(left).toEqual([]);
@@ -216,6 +231,11 @@ it('verify recovers the newest base backup in a temporary instance: pg_verifybac
     ]);
     const [mail] = await waitForCaptured(capturedMail, `Verification of ${t.db} base backup ${manifest.backupId} FAILED`);
     expect(mail?.text).toContain('take a new one (pgwarden basebackup)');
+    expect((await listed()).verification).toEqual({
+      status: 'failed',
+      verifiedAt: expect.any(String),
+      failures: failed.baseBackup!.failures,
+    });
   });
   bucket.s3.destroy();
 }, 240_000);
@@ -354,6 +374,25 @@ it('cleanup deletes base backups past the policy and only the WAL no kept base b
     await archiving.cancel();
     await archiving.result();
 
+    // A verification of each (verify keeps the latest of the newest; the older's as an earlier run left it).
+    for (const b of [older, newer])
+      await bucket.putJson(
+        baseVerificationKey(prefix, t.db, b.backupId),
+        storedBaseVerification(
+          {
+            server: t.db,
+            backupId: b.backupId,
+            status: 'passed',
+            failures: [],
+            verifyBackup: { ok: true, detail: '' },
+            recovery: { ok: true, detail: '', seconds: 1, lsn: b.stop.lsn },
+            rowCounts: { compared: false, tables: 0, differences: [] },
+            durationMs: 1,
+          },
+          new Date(),
+          'test',
+        ),
+      );
     const walBefore = (await bucket.list(walFolder(prefix, t.db))).map((o) => walFileOf(o.key)!.fileName);
     const result: CleanupResult = await server.client.workflow.execute(WorkflowType.cleanup, {
       taskQueue,
@@ -367,6 +406,9 @@ it('cleanup deletes base backups past the policy and only the WAL no kept base b
     });
     const left = (await bucket.list(baseBackupFolder(prefix, t.db))).map((o) => o.key.slice(o.key.lastIndexOf('/') + 1)).sort();
     expect(left).toEqual([`${newer.backupId}.json`, `${newer.backupId}.tar.zst.enc`]);
+    // The deleted one's verification goes with it; the kept one's stays.
+    expect(await bucket.getText(baseVerificationKey(prefix, t.db, older.backupId))).toBeUndefined();
+    expect(await bucket.getText(baseVerificationKey(prefix, t.db, newer.backupId))).toContain('"status": "passed"');
     const walAfter = (await bucket.list(walFolder(prefix, t.db))).map((o) => walFileOf(o.key)!.fileName);
     const needed = (name: string) => name.endsWith('.history') || name.replace(/\.partial$/, '') >= newer.start.walFile;
     // Everything the kept base backup needs is there; everything older is gone.

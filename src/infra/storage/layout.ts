@@ -8,6 +8,7 @@
  *   <prefix>/<db>/records/backup-failures/backup_<stamp>.json
  *   <prefix>/<db>/records/restores/<UTC time>_<workflow id>.json
  *   <prefix>/<server>/basebackups/base_<stamp>.tar.zst.enc | base_<stamp>.json
+ *   <prefix>/<server>/basebackup-verifications/base_<stamp>.json
  *   <prefix>/<server>/wal/<segment>.zst.enc | <timeline>.history.zst.enc | <segment>.partial.zst.enc
  *   <prefix>/<server>/restore-points/<url-encoded name>.json
  *   <prefix>/.pgwarden/keys/<key id>.check,  <prefix>/.pgwarden/preflight-<uuid>
@@ -89,6 +90,13 @@ export function baseBackupKeys(
     manifest: `${folder}${backupId}.json`,
   };
 }
+
+/**
+ * The latest verification of a base backup (pg_verifybackup, recovery, row counts). A folder of
+ * its own: whatever lists `basebackups/` reads every `.json` there as a manifest.
+ */
+export const baseVerificationKey = (prefix: string, server: string, backupId: string) =>
+  `${databaseRoot(prefix, server)}basebackup-verifications/${backupId}.json`;
 
 /** A server's archived WAL: segments, timeline histories and the segment being written. */
 export const walFolder = (prefix: string, server: string) => `${databaseRoot(prefix, server)}wal/`;

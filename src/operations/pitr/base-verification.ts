@@ -13,6 +13,7 @@
  */
 import type { TableCount } from '../../infra/postgres/tables';
 import { compareRowCounts, describeDifference, TableDifference } from '../verify/verification';
+import { parseStoredRecord } from '../../infra/storage/stored-record';
 
 /** Recorded in the base backup's manifest. */
 export interface BaseBackupRowCounts {
@@ -69,6 +70,37 @@ export interface BaseBackupVerification {
   recovery: { ok: boolean; detail: string; seconds: number | null; lsn: string | null };
   rowCounts: CountComparison;
   durationMs: number;
+}
+
+export const BASE_VERIFICATION_KIND = 'pgwarden.basebackup-verification';
+export const BASE_VERIFICATION_FORMAT_VERSION = 1;
+
+/** The latest verification of a base backup, as stored beside it (docs/FORMAT.md, section 8). */
+export interface StoredBaseVerification extends BaseBackupVerification {
+  kind: typeof BASE_VERIFICATION_KIND;
+  formatVersion: number;
+  verifiedAt: string;
+  workflow: { id: string };
+}
+
+export function storedBaseVerification(v: BaseBackupVerification, verifiedAt: Date, workflowId: string): StoredBaseVerification {
+  return {
+    kind: BASE_VERIFICATION_KIND,
+    formatVersion: BASE_VERIFICATION_FORMAT_VERSION,
+    ...v,
+    verifiedAt: verifiedAt.toISOString(),
+    workflow: { id: workflowId },
+  };
+}
+
+export function parseBaseVerification(text: string, key: string): StoredBaseVerification {
+  return parseStoredRecord<StoredBaseVerification>(text, key, {
+    what: 'base backup verification',
+    kindName: 'a pgwarden base backup verification',
+    kind: BASE_VERIFICATION_KIND,
+    versions: [BASE_VERIFICATION_FORMAT_VERSION],
+    required: ['backupId', 'status', 'verifiedAt'],
+  });
 }
 
 export function baseVerificationFailures(v: Pick<BaseBackupVerification, 'verifyBackup' | 'recovery' | 'rowCounts'>): string[] {

@@ -112,12 +112,21 @@ export interface ListedBaseBackup {
   reachesLsn: string;
   /** The segment a gap begins with when one stops its recovery short of the archive's end; null otherwise. */
   firstMissing: string | null;
+  /** Its latest verification (verify, the weekly schedule); null when never verified. */
+  verification: BaseVerificationSummary | null;
 }
 
-/** The base backups newest first, each with how far recovery from it reaches. */
+export interface BaseVerificationSummary {
+  status: 'passed' | 'failed';
+  verifiedAt: string;
+  failures: string[];
+}
+
+/** The base backups newest first, each with how far recovery from it reaches and its latest verification. */
 export function listedBaseBackups(
   bases: BaseBackupManifest[],
   wal: { segments: Iterable<string>; histories: Map<number, TimelineSwitch[]> },
+  verifications: ReadonlyMap<string, BaseVerificationSummary> = new Map(),
 ): ListedBaseBackup[] {
   const newestFirst = [...bases].sort((a, b) => (a.finishedAt < b.finishedAt ? 1 : -1));
   if (!newestFirst.length) return [];
@@ -137,6 +146,7 @@ export function listedBaseBackups(
       reason: b.reason,
       reachesLsn: formatLsn(c.reachableUntil),
       firstMissing: c.firstMissing ?? null,
+      verification: verifications.get(b.backupId) ?? null,
     };
   });
 }

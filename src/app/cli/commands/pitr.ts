@@ -198,13 +198,16 @@ export function formatPitrListing(l: PitrArchiveListing): string {
   if (l.baseBackups.length)
     lines.push(
       columns(
-        ['BASE BACKUP', 'FINISHED (UTC)', 'SIZE', 'TIMELINE', 'WAL FROM', 'RECOVERS UP TO'],
+        ['BASE BACKUP', 'FINISHED (UTC)', 'SIZE', 'TIMELINE', 'WAL FROM', 'VERIFIED', 'RECOVERS UP TO'],
         l.baseBackups.map((b) => [
           b.backupId,
           utc(b.finishedAt),
           formatBytes(b.storedBytes),
           String(b.timeline),
           b.startLsn,
+          b.verification
+            ? `${b.verification.status === 'passed' ? 'passed' : 'FAILED'} ${b.verification.verifiedAt.slice(0, 10)}`
+            : 'no',
           b.firstMissing ? `${b.reachesLsn} (${b.firstMissing} is missing)` : 'the newest WAL archived',
         ]),
       ),
@@ -217,6 +220,11 @@ export function formatPitrListing(l: PitrArchiveListing): string {
     lines.push(`point in time: from ${utc(l.window.from)} (${l.window.fromBackup}) to ${to}; ${wal}`);
     lines.push('restore with pgwarden restore --pitr --to TIME, --to-lsn LSN or --to-name POINT (pgwarden pitr points)');
   } else lines.push(wal);
+  for (const b of l.baseBackups)
+    if (b.verification?.status === 'failed')
+      lines.push(
+        `problem: base backup ${b.backupId} FAILED its verification (${b.verification.failures.join(' | ')}): restore from another with --base BASE_ID, and take a new one (pgwarden basebackup)`,
+      );
   for (const p of l.problems) lines.push(`problem: ${p}`);
   for (const n of l.notes) lines.push(`note: ${n}`);
   return lines.join('\n');
