@@ -275,7 +275,8 @@ export function incidentActivities(deps: ActivityDeps) {
       const tooLate = targetAfterArchive(input.target, archive.newestStoredAt, chosen.base);
       if (tooLate) throw new UsageError(`${input.database}: ${tooLate.replace('--to latest', '"to": "latest"')}`);
       await proveReadKey(deps.bucket, deps.keyring, chosen.base.encryption.keyId);
-      const note = unrecordedPointWarning(chosen.target, chosen.base.backupId);
+      const note =
+        [unrecordedPointWarning(chosen.target, chosen.base.backupId), chosen.note].filter(Boolean).join('; ') || undefined;
       return {
         backupId: chosen.base.backupId,
         takenAt: chosen.base.finishedAt,

@@ -11,6 +11,7 @@ import { DEFAULT_WAL_SEGMENT_BYTES, formatLsn } from '../src/operations/pitr/wal
 import { BaseVerificationSummary, ListedBaseBackup, listedBaseBackups, pitrCheck } from '../src/operations/pitr/window';
 import { parseBaseVerification } from '../src/operations/pitr/base-verification';
 import { baseVerificationKey } from '../src/infra/storage/layout';
+import type { BaseBackupManifest } from '../src/operations/pitr/base-backup';
 import { ActivityDeps } from './deps';
 
 export interface PitrArchiveListing {
@@ -34,11 +35,7 @@ export function pitrArchiveActivities(deps: ActivityDeps) {
       if (!config.wal.servers.includes(input.server))
         throw new UsageError(`${input.server} is not in WAL_ARCHIVE: it has no point-in-time archive`);
       const { bases, wal } = await readArchive(deps.bucket, deps.keyring, config.storage.prefix, input.server);
-      const verifications = new Map<string, BaseVerificationSummary>();
-      for (const b of bases) {
-        const v = await latestVerification(deps, input.server, b.backupId);
-        if (v) verifications.set(b.backupId, v);
-      }
+      const verifications = await baseVerifications(deps, input.server, bases);
       const status = pitrCheck(input.server, bases, { segments: wal.segments.keys(), histories: wal.histories });
       const upTo = await archivedUpTo(deps.bucket, wal, bases[0]?.serverInfo.segmentBytes ?? DEFAULT_WAL_SEGMENT_BYTES);
       const to = wal.newestStoredAt === null ? null : new Date(wal.newestStoredAt).toISOString();
@@ -53,6 +50,30 @@ export function pitrArchiveActivities(deps: ActivityDeps) {
       };
     },
   };
+}
+
+/** The latest verification of each base backup that has one, by id. */
+export async function baseVerifications(
+  deps: ActivityDeps,
+  server: string,
+  bases: BaseBackupManifest[],
+): Promise<Map<string, BaseVerificationSummary>> {
+  const found = new Map<string, BaseVerificationSummary>();
+  for (const b of bases) {
+    const v = await latestVerification(deps, server, b.backupId);
+    if (v) found.set(b.backupId, v);
+  }
+  return found;
+}
+
+/** Base backups whose latest verification failed, with the day it did: what a restore passes over. */
+export async function failedBaseBackups(
+  deps: ActivityDeps,
+  server: string,
+  bases: BaseBackupManifest[],
+): Promise<Map<string, string>> {
+  const all = await baseVerifications(deps, server, bases);
+  return new Map([...all].filter(([, v]) => v.status === 'failed').map(([id, v]) => [id, v.verifiedAt.slice(0, 10)]));
 }
 
 /** A base backup's latest verification; an unreadable record is logged and shown as none. */

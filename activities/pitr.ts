@@ -81,6 +81,8 @@ export interface PitrRestoreResult {
   phases?: RecoveryPhases;
   /** Where the run's evidence report is stored (set by the workflow). */
   evidence?: { json: string; markdown: string } | null;
+  /** What to know about the base backup chosen (a newer one passed over for its failed verification). */
+  notes?: string[];
 }
 
 export function pitrActivities(deps: ActivityDeps) {
@@ -98,6 +100,7 @@ export function pitrActivities(deps: ActivityDeps) {
       const chosen = await chooseBaseFor(deps, input.server, input.target, input.baseBackupId);
       if ('problem' in chosen) throw new UsageError(`${input.server}: ${chosen.problem}`);
       const base = chosen.base;
+      if (chosen.note) log.warn(chosen.note, { server: input.server });
 
       // 2. A new data directory, never one in use; what an earlier attempt of this same run left is started over.
       const root = input.dataDir ?? runFolder(config.verify.workDir, input.server, input.workflowId);
@@ -147,6 +150,7 @@ export function pitrActivities(deps: ActivityDeps) {
         walBytes: recovered.walBytes,
         durationMs: Date.now() - started,
         phases: recovered.phases,
+        ...(chosen.note ? { notes: [chosen.note] } : {}),
       };
     },
 

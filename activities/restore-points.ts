@@ -22,6 +22,7 @@ import { chooseBaseBackup, namedBaseBackup, RecoveryTarget } from '../src/operat
 import { formatLsn, parseLsn } from '../src/operations/pitr/wal-names';
 import type { Client } from 'pg';
 import { ActivityDeps } from './deps';
+import { failedBaseBackups } from './pitr-archive';
 
 export interface MarkRestorePointInput {
   server: string;
@@ -46,8 +47,8 @@ export async function recordedRestorePoint(
 }
 
 /**
- * The base backup a target starts from (the newest consistent before it, or the one named),
- * and the target with a recorded restore point's position filled in (recovery is then checked
+ * The base backup a target starts from (the newest consistent before it whose verification did
+ * not fail, or the one named), with a note when a failed one was passed over or used, and the target with a recorded restore point's position filled in (recovery is then checked
  * and started as for an LSN). A named base backup that does not exist fails here (exit 66).
  */
 export async function chooseBaseFor(
@@ -55,16 +56,20 @@ export async function chooseBaseFor(
   server: string,
   target: RecoveryTarget,
   baseBackupId?: string,
-): Promise<{ base: BaseBackupManifest; target: RecoveryTarget } | { problem: string }> {
+): Promise<{ base: BaseBackupManifest; target: RecoveryTarget; note?: string } | { problem: string }> {
   const bases = await baseBackups(deps.bucket, deps.config.storage.prefix, server);
   const point =
     target.kind === 'name' && target.lsn === undefined ? await recordedRestorePoint(deps, server, target.name) : undefined;
   const otherCluster = point && otherClusterPoint(point, bases);
   if (otherCluster) return { problem: otherCluster };
   const resolved: RecoveryTarget = point && target.kind === 'name' ? { ...target, lsn: point.lsn } : target;
-  const chosen = baseBackupId ? namedBaseBackup(bases, resolved, baseBackupId) : chooseBaseBackup(bases, resolved);
+  const failed = await failedBaseBackups(deps, server, bases);
+  const chosen = baseBackupId
+    ? namedBaseBackup(bases, resolved, baseBackupId, failed)
+    : chooseBaseBackup(bases, resolved, failed);
   if ('problem' in chosen && 'missing' in chosen) throw new BackupNotFoundError(`${server}: ${chosen.problem}`);
-  return 'problem' in chosen ? chosen : { base: chosen.base, target: resolved };
+  if ('problem' in chosen) return chosen;
+  return { base: chosen.base, target: resolved, ...(chosen.note ? { note: chosen.note } : {}) };
 }
 
 /**
@@ -81,10 +86,12 @@ export async function listedRestorePoints(
   const listed = await deps.bucket.list(restorePointFolder(prefix, server));
   if (!listed.length) return [];
   const bases = known ?? (await baseBackups(deps.bucket, prefix, server));
+  // As a restore to each would choose: past base backups whose verification failed.
+  const failed = await failedBaseBackups(deps, server, bases);
   const points: ListedRestorePoint[] = [];
   for (const o of listed.filter((x) => x.key.endsWith('.json'))) {
     const p = parseRestorePoint((await deps.bucket.getText(o.key)) ?? '', o.key);
-    const chosen = chooseBaseBackup(bases, { kind: 'name', name: p.name, lsn: p.lsn });
+    const chosen = chooseBaseBackup(bases, { kind: 'name', name: p.name, lsn: p.lsn }, failed);
     points.push({
       name: p.name,
       lsn: p.lsn,

@@ -212,6 +212,10 @@ export function tableRecoveryActivities(deps: ActivityDeps) {
     await discardInstance(root, config.tools.pgBinDir);
     const chosen = await chooseBaseFor(deps, input.server, input.target);
     if ('problem' in chosen) throw new UsageError(`${input.server}: ${chosen.problem}`);
+    if (chosen.note) {
+      log.warn(chosen.note, { server: input.server });
+      beat(chosen.note);
+    }
     const recovered = await recoverInstance(deps, {
       server: input.server,
       base: chosen.base,

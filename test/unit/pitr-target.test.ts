@@ -74,6 +74,46 @@ describe('chooseBaseBackup', () => {
   });
 });
 
+describe('chooseBaseBackup with failed verifications', () => {
+  const third = base('base_20261201_020000', '2026-12-01T02:10:00.000Z', '3/0');
+  const all = [...bases, third];
+  const latest = { kind: 'latest' } as const;
+  it.each([
+    ['none failed: the newest', new Map(), 'base_20261201_020000', undefined],
+    [
+      'the newest failed: the one before, saying why',
+      new Map([['base_20261201_020000', '2026-12-01']]),
+      'base_20261129_020000',
+      'recovery starts from base_20261129_020000: the newer base backup before the target failed its verification (base_20261201_020000 (2026-12-01)) (restore --pitr --base base_20261201_020000 uses it anyway)',
+    ],
+    [
+      'the two newest failed: the oldest, naming both',
+      new Map([
+        ['base_20261201_020000', '2026-12-01'],
+        ['base_20261129_020000', '2026-11-29'],
+      ]),
+      'base_20261122_020000',
+      'recovery starts from base_20261122_020000: the newer base backups before the target failed their verification (base_20261129_020000 (2026-11-29), base_20261201_020000 (2026-12-01)) (restore --pitr --base base_20261201_020000 uses it anyway)',
+    ],
+    ['an older one failed: not in the way', new Map([['base_20261122_020000', '2026-11-22']]), 'base_20261201_020000', undefined],
+    [
+      'all failed: the newest anyway, said',
+      new Map(all.map((b) => [b.backupId, '2026-12-01'])),
+      'base_20261201_020000',
+      'base backup base_20261201_020000 failed its verification (2026-12-01) and every other one that reaches the target did too: recovery starts from it anyway',
+    ],
+  ])('%s', (_what, failed, id, note) => {
+    const chosen = chooseBaseBackup(all, latest, failed);
+    expect(chosen).toEqual({ base: expect.objectContaining({ backupId: id }), ...(note ? { note } : {}) });
+  });
+
+  it('only among those consistent before the target', () => {
+    // The failed newest is after the target anyway: no note.
+    const chosen = chooseBaseBackup(all, { kind: 'lsn', lsn: '2/80000000' }, new Map([['base_20261201_020000', '2026-12-01']]));
+    expect(chosen).toEqual({ base: expect.objectContaining({ backupId: 'base_20261129_020000' }) });
+  });
+});
+
 describe('namedBaseBackup', () => {
   const older = 'base_20261122_020000';
   it.each([
@@ -96,6 +136,13 @@ describe('namedBaseBackup', () => {
     ],
   ] as const)('refuses one consistent after the target: %j', (target, problem) => {
     expect(namedBaseBackup(bases, target, 'base_20261129_020000')).toEqual({ problem });
+  });
+
+  it('starts from a named one that failed its verification, as asked, and says so', () => {
+    expect(namedBaseBackup(bases, { kind: 'latest' }, older, new Map([[older, '2026-11-22']]))).toEqual({
+      base: expect.objectContaining({ backupId: older }),
+      note: 'base backup base_20261122_020000 failed its verification (2026-11-22); recovery starts from it as asked',
+    });
   });
 
   it('says a base backup that does not exist is missing, and where to look', () => {

@@ -11,10 +11,12 @@ import type { PitrRestoreResult } from '../../activities/pitr';
 import type { MarkedRestorePoint } from '../../activities/restore-points';
 import type { RecoveryOptions } from '../../workflows/list-backups';
 import type { PitrArchiveListing } from '../../activities/pitr-archive';
+import { storedBaseVerification } from '../../src/operations/pitr/base-verification';
+import { formatPitr } from '../../src/app/cli/commands/pitr';
 import type { BaseBackupManifest } from '../../src/operations/pitr/base-backup';
 import { describeFailure } from '../../src/app/cli/failure';
 import { Bucket } from '../../src/infra/storage/bucket';
-import { restorePointKey } from '../../src/infra/storage/layout';
+import { baseVerificationKey, restorePointKey } from '../../src/infra/storage/layout';
 import { createS3Client } from '../../src/infra/storage/s3-client';
 import { WorkflowType } from '../../src/infra/temporal/definitions';
 import { parseLsn } from '../../src/operations/pitr/wal-names';
@@ -125,6 +127,43 @@ it('restores to a recorded restore point made before the newest base backup, fro
     } finally {
       await o.end();
     }
+    // The newest failed its verification: a restore starts from the older one and says so.
+    await bucket.putJson(
+      baseVerificationKey(storage.prefix, db, newest.backupId),
+      storedBaseVerification(
+        {
+          server: db,
+          backupId: newest.backupId,
+          status: 'failed',
+          failures: ['pg_verifybackup: checksum mismatch for file "base/1/1259"'],
+          verifyBackup: { ok: false, detail: 'checksum mismatch for file "base/1/1259"' },
+          recovery: { ok: false, detail: 'not run', seconds: null, lsn: null },
+          rowCounts: { compared: false, tables: 0, differences: [] },
+          durationMs: 1,
+        },
+        new Date(),
+        'test',
+      ),
+    );
+    const pastFailed = await workers.run<PitrRestoreResult>(WorkflowType.pitrRestore, {
+      server: db,
+      target: { kind: 'latest' },
+      stopAfter: true,
+      hostQueue,
+    });
+    fixture.restored(pastFailed.dataDir);
+    expect(pastFailed.baseBackupId).toBe(restored.baseBackupId);
+    expect(pastFailed.notes).toEqual([
+      expect.stringMatching(
+        new RegExp(
+          `^recovery starts from ${restored.baseBackupId}: the newer base backup before the target failed its verification \\(${newest.backupId} \\(\\d{4}-\\d{2}-\\d{2}\\)\\)`,
+        ),
+      ),
+    ]);
+    expect(formatPitr(pastFailed)).toContain(`\nnote: recovery starts from ${restored.baseBackupId}`);
+    const listing2 = await workers.run<PitrArchiveListing>(WorkflowType.pitrList, { server: db });
+    expect(listing2.baseBackups[0].verification).toMatchObject({ status: 'failed' });
+
     // A base backup that is not there: exit 66 before anything is unpacked.
     const missing = await failure(
       workers.run(WorkflowType.pitrRestore, {

@@ -77,24 +77,42 @@ function consistentBefore(target: RecoveryTarget): (b: BaseBackupManifest) => bo
   }
 }
 
+/** Base backups whose latest verification failed: id to the day it did (`2026-11-29`). */
+export type FailedBaseBackups = ReadonlyMap<string, string>;
+
 /**
  * The base backup to start from: the newest one that ended before the target (recovery
- * cannot stop before the copy is consistent). Base backups given oldest first or in any order.
+ * cannot stop before the copy is consistent), passing over any whose latest verification
+ * failed while an older one can serve (the note says so). Base backups in any order.
  * A restore point of unknown position gets the newest: recovery finds it only if it came later.
  */
 export function chooseBaseBackup(
   bases: BaseBackupManifest[],
   target: RecoveryTarget,
-): { base: BaseBackupManifest } | { problem: string } {
+  failed: FailedBaseBackups = new Map(),
+): { base: BaseBackupManifest; note?: string } | { problem: string } {
   const sorted = [...bases].sort((a, b) => (a.finishedAt < b.finishedAt ? -1 : 1));
   if (!sorted.length) return { problem: 'no base backup of this server exists yet: take one (pgwarden basebackup) first' };
   const window = `base backups from ${sorted[0].finishedAt} (${sorted[0].backupId}) to ${sorted.at(-1)!.finishedAt}`;
-  const base = sorted.filter(consistentBefore(target)).at(-1);
-  if (!base)
+  const usable = sorted.filter(consistentBefore(target));
+  const newest = usable.at(-1);
+  if (!newest)
     return {
       problem: `${describeTarget(target)}${target.kind === 'name' ? ` (at LSN ${target.lsn})` : ''} is before the oldest base backup can be made consistent (${window}); choose a later target`,
     };
-  return { base };
+  const good = usable.filter((b) => !failed.has(b.backupId)).at(-1);
+  if (good === newest) return { base: good };
+  const failedOnes = (from: BaseBackupManifest[]) => from.map((b) => `${b.backupId} (${failed.get(b.backupId)})`).join(', ');
+  if (!good)
+    return {
+      base: newest,
+      note: `base backup ${newest.backupId} failed its verification (${failed.get(newest.backupId)}) and every other one that reaches the target did too: recovery starts from it anyway`,
+    };
+  const passedOver = usable.slice(usable.indexOf(good) + 1);
+  return {
+    base: good,
+    note: `recovery starts from ${good.backupId}: the newer base backup${passedOver.length > 1 ? 's' : ''} before the target failed ${passedOver.length > 1 ? 'their' : 'its'} verification (${failedOnes(passedOver)}) (restore --pitr --base ${newest.backupId} uses it anyway)`,
+  };
 }
 
 /**
@@ -105,7 +123,8 @@ export function namedBaseBackup(
   bases: BaseBackupManifest[],
   target: RecoveryTarget,
   backupId: string,
-): { base: BaseBackupManifest } | { problem: string; missing?: true } {
+  failed: FailedBaseBackups = new Map(),
+): { base: BaseBackupManifest; note?: string } | { problem: string; missing?: true } {
   const base = bases.find((b) => b.backupId === backupId);
   if (!base)
     return { problem: `base backup ${backupId} does not exist (pgwarden pitr list shows the base backups)`, missing: true };
@@ -113,7 +132,10 @@ export function namedBaseBackup(
     return {
       problem: `${describeTarget(target)}${target.kind === 'name' ? ` (at LSN ${target.lsn})` : ''} is before base backup ${backupId} is consistent (${base.finishedAt}, LSN ${base.stop.lsn}); choose an older base backup (pgwarden pitr list) or a later target`,
     };
-  return { base };
+  const failedOn = failed.get(backupId);
+  return failedOn
+    ? { base, note: `base backup ${backupId} failed its verification (${failedOn}); recovery starts from it as asked` }
+    : { base };
 }
 
 /**

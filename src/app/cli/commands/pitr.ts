@@ -113,6 +113,7 @@ export function describePhases(p: NonNullable<PitrRestoreResult['phases']>): str
 export function formatPitr(r: PitrRestoreResult): string {
   return [
     `recovered ${r.server} from ${r.baseBackupId} to ${r.target}`,
+    ...(r.notes ?? []).map((n) => `note: ${n}`),
     `last transaction replayed: ${r.recoveredTo.commitTime ?? 'none after the base backup'} (LSN ${r.recoveredTo.lsn}); now on timeline ${r.recoveredTo.timeline}`,
     ...(r.lossSeconds !== null ? [`not recovered before the target: at most ${r.lossSeconds.toFixed(3)} s of commits`] : []),
     `WAL replayed from the archive: ${r.walSegments} file(s), ${formatBytes(r.walBytes)}, in ${(r.durationMs / 1000).toFixed(1)} s${r.phases ? ` (${describePhases(r.phases)})` : ''}`,
