@@ -33,6 +33,17 @@ it('restores to a recorded restore point made before the newest base backup, fro
   const bucket = new Bucket(storage, createS3Client(storage));
   const insert = (from: number, to: number) =>
     cluster.query(`INSERT INTO marks SELECT g FROM generate_series(${from}, ${to}) g`, [], db);
+  const upTo = (n: number) => Array.from({ length: n }, (_, i) => i + 1);
+  /** The marks in a recovered instance. */
+  const marksOn = async (port: number) => {
+    const c = new Client({ connectionString: cluster.url(db).replace(/:\d+\//, `:${port}/`) });
+    await c.connect();
+    try {
+      return (await c.query<{ id: number }>('SELECT id FROM marks ORDER BY id')).rows.map((r) => r.id);
+    } finally {
+      await c.end();
+    }
+  };
   const failure = (p: Promise<unknown>) =>
     p.then(
       () => {
@@ -76,14 +87,7 @@ it('restores to a recorded restore point made before the newest base backup, fro
     fixture.restored(restored.dataDir);
     expect(restored.baseBackupId).not.toBe(newest.backupId);
     expect(parseLsn(restored.recoveredTo.lsn) >= parseLsn(point.lsn)).toBe(true);
-    const c = new Client({ connectionString: cluster.url(db).replace(/:\d+\//, `:${restored.port}/`) });
-    await c.connect();
-    try {
-      const ids = (await c.query<{ id: number }>('SELECT id FROM marks ORDER BY id')).rows.map((r) => r.id);
-      expect(ids).toEqual(Array.from({ length: 10 }, (_, i) => i + 1));
-    } finally {
-      await c.end();
-    }
+    expect(await marksOn(restored.port)).toEqual(upTo(10));
 
     // Listed (pitr points, the console) with the base backup a restore to it starts from.
     const options = await workers.run<RecoveryOptions>(WorkflowType.recoveryOptions, { database: db });
@@ -119,14 +123,7 @@ it('restores to a recorded restore point made before the newest base backup, fro
     });
     fixture.restored(fromOlder.dataDir);
     expect(fromOlder.baseBackupId).toBe(restored.baseBackupId);
-    const o = new Client({ connectionString: cluster.url(db).replace(/:\d+\//, `:${fromOlder.port}/`) });
-    await o.connect();
-    try {
-      const ids = (await o.query<{ id: number }>('SELECT id FROM marks ORDER BY id')).rows.map((r) => r.id);
-      expect(ids).toEqual(Array.from({ length: 15 }, (_, i) => i + 1));
-    } finally {
-      await o.end();
-    }
+    expect(await marksOn(fromOlder.port)).toEqual(upTo(15));
     // The newest failed its verification: a restore starts from the older one and says so.
     await bucket.putJson(
       baseVerificationKey(storage.prefix, db, newest.backupId),
