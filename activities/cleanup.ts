@@ -13,6 +13,7 @@ import { CleanupError } from '../src/infra/errors/errors';
 import { expiryWarnings, mergeRules, pgwardenRule } from '../src/infra/storage/lifecycle';
 import { DeleteFailure, deleteFailuresMessage, storeErrorCode } from '../src/infra/storage/s3-errors';
 import { ActivityDeps } from './deps';
+import { baseVerifications } from './pitr-archive';
 import { deliver } from './notify';
 import { CleanupFailed, cleanupFailedNotice, CleanupReport, cleanupNotice } from '../src/operations/cleanup/notices';
 import { ChannelResult } from '../src/infra/notify/notifier';
@@ -166,7 +167,8 @@ export function cleanupActivities(deps: ActivityDeps) {
 
     /**
      * The point-in-time archive of a server in WAL_ARCHIVE: base backups under the same
-     * policy as dumps, and the WAL no kept base backup needs. Null for other databases.
+     * policy as dumps (the newest whose verification passed always kept), and the WAL no kept
+     * base backup needs. Null for other databases.
      */
     async planArchiveCleanup(input: { database: string; now: string }): Promise<ArchivePlan | null> {
       if (!deps.config.wal.servers.includes(input.database)) return null;
@@ -176,11 +178,13 @@ export function cleanupActivities(deps: ActivityDeps) {
         .map((o) => ({ key: o.key, name: walFileOf(o.key)?.fileName }))
         .filter((o): o is { key: string; name: string } => o.name !== undefined);
       const { cleanup, backup } = deps.config;
+      const verifications = await baseVerifications(deps, input.database, bases);
       const decision = decideArchiveRetention(
         bases,
         wal.map((w) => w.name),
         { retentionDays: backup.retentionDays, keepLast: Math.max(1, cleanup.keepLast), gfs: cleanup.gfs },
         new Date(input.now),
+        new Set([...verifications].filter(([, v]) => v.status === 'passed').map(([id]) => id)),
       );
       const gone = new Set(decision.baseBackups.filter((d) => d.action === 'delete').map((d) => d.backupId));
       const doomed = new Set(decision.walToDelete);

@@ -40,8 +40,22 @@ describe('decideArchiveRetention', () => {
       { deleted: [], keepWalFrom: wal(1, 8)[0], walToDelete: [...wal(1, 6, 7), ...wal(2, 7)].sort() },
     ],
     ['removes nothing without a base backup', [], wal(1, 1, 2, 3), { deleted: [], keepWalFrom: null, walToDelete: [] }],
-  ])('%s', (_what, bases, names, expected) => {
-    const r = decideArchiveRetention(bases, names, policy, now);
+    [
+      'keeps the newest verified one past retention, and the WAL from it, when the newer ones are not',
+      [base('base_old', 40, 2), base('base_good', 35, 5), base('base_new', 1, 8)],
+      wal(1, 2, 3, 4, 5, 6, 7, 8, 9),
+      { deleted: ['base_old'], keepWalFrom: wal(1, 5)[0], walToDelete: wal(1, 2, 3, 4) },
+      new Set(['base_old', 'base_good']),
+    ],
+    [
+      'keeps no older one when the newest is the newest verified',
+      [base('base_good', 35, 5), base('base_new', 1, 8)],
+      wal(1, 5, 6, 7, 8, 9),
+      { deleted: ['base_good'], keepWalFrom: wal(1, 8)[0], walToDelete: wal(1, 5, 6, 7) },
+      new Set(['base_good', 'base_new']),
+    ],
+  ])('%s', (_what, bases, names, expected, verified = new Set<string>()) => {
+    const r = decideArchiveRetention(bases, names, policy, now, verified);
     expect({
       deleted: r.baseBackups.filter((d) => d.action === 'delete').map((d) => d.backupId),
       keepWalFrom: r.keepWalFrom,

@@ -347,7 +347,7 @@ it('refuses a pg_basebackup older than 15 before copying anything (exit 78)', as
   }
 }, 60_000);
 
-it('cleanup deletes base backups past the policy and only the WAL no kept base backup needs', async () => {
+it('cleanup deletes base backups past the policy, never the last one verified good, and only the WAL no kept base backup needs', async () => {
   // GFS of one day and keep-last 1: of two base backups taken today, only the newer is kept.
   const t = await setUp('basecleanup', {
     BACKUP_KEEP_LAST: '1',
@@ -374,18 +374,18 @@ it('cleanup deletes base backups past the policy and only the WAL no kept base b
     await archiving.cancel();
     await archiving.result();
 
-    // A verification of each (verify keeps the latest of the newest; the older's as an earlier run left it).
-    for (const b of [older, newer])
-      await bucket.putJson(
+    // A verification of each, as verify leaves it: the older passed, the newer failed.
+    const verified = (b: BaseBackupManifest, status: 'passed' | 'failed') =>
+      bucket.putJson(
         baseVerificationKey(prefix, t.db, b.backupId),
         storedBaseVerification(
           {
             server: t.db,
             backupId: b.backupId,
-            status: 'passed',
-            failures: [],
+            status,
+            failures: status === 'failed' ? ['recovery: test'] : [],
             verifyBackup: { ok: true, detail: '' },
-            recovery: { ok: true, detail: '', seconds: 1, lsn: b.stop.lsn },
+            recovery: { ok: status === 'passed', detail: '', seconds: 1, lsn: b.stop.lsn },
             rowCounts: { compared: false, tables: 0, differences: [] },
             durationMs: 1,
           },
@@ -393,12 +393,23 @@ it('cleanup deletes base backups past the policy and only the WAL no kept base b
           'test',
         ),
       );
+    await verified(older, 'passed');
+    await verified(newer, 'failed');
+    const cleanup = (): Promise<CleanupResult> =>
+      server.client.workflow.execute(WorkflowType.cleanup, {
+        taskQueue,
+        workflowId: `cleanup-${t.db}-${uniqueSuffix()}`,
+        args: [{ database: t.db }],
+      });
+    // The last base backup known good stays, with the WAL from it, past the policy.
+    const keptGood = await cleanup();
+    expect(keptGood.archive).toMatchObject({ baseBackupsDeleted: [], keepWalFrom: older.start.walFile });
+    expect([...keptGood.archive!.baseBackupsKept].sort()).toEqual([older.backupId, newer.backupId].sort());
+
+    // Once the newer one passes, the older goes.
+    await verified(newer, 'passed');
     const walBefore = (await bucket.list(walFolder(prefix, t.db))).map((o) => walFileOf(o.key)!.fileName);
-    const result: CleanupResult = await server.client.workflow.execute(WorkflowType.cleanup, {
-      taskQueue,
-      workflowId: `cleanup-${t.db}-${uniqueSuffix()}`,
-      args: [{ database: t.db }],
-    });
+    const result = await cleanup();
     expect(result.archive).toMatchObject({
       baseBackupsKept: [newer.backupId],
       baseBackupsDeleted: [older.backupId],

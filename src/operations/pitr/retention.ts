@@ -3,7 +3,8 @@
  * backups under the same policy as dumps (keep-last, age or GFS), and then only WAL that no
  * kept base backup can use: segments before the segment the oldest kept one starts in, on any
  * timeline. Timeline histories are never removed (they are tiny, and recovery reads them
- * all). With no base backup, nothing is removed.
+ * all). With no base backup, nothing is removed. As for dumps, the newest base backup whose
+ * latest verification passed is always kept, with the WAL from it: the last one known good.
  */
 import { decideRetention, RetentionDecision, RetentionPolicy } from '../cleanup/retention';
 import type { BaseBackupManifest } from './base-backup';
@@ -22,9 +23,16 @@ export function decideArchiveRetention(
   walNames: string[],
   policy: RetentionPolicy,
   now: Date,
+  /** Base backups whose latest verification passed. */
+  verified: ReadonlySet<string> = new Set(),
 ): ArchiveRetention {
   const decisions = decideRetention(
-    bases.map((b) => ({ backupId: b.backupId, takenAt: new Date(b.startedAt), verified: false, lockedUntil: null })),
+    bases.map((b) => ({
+      backupId: b.backupId,
+      takenAt: new Date(b.startedAt),
+      verified: verified.has(b.backupId),
+      lockedUntil: null,
+    })),
     policy,
     now,
   );
