@@ -31,24 +31,36 @@ export interface PitrArchiveListing {
 export function pitrArchiveActivities(deps: ActivityDeps) {
   return {
     async listPitrArchive(input: { server: string }): Promise<PitrArchiveListing> {
-      const { config } = deps;
-      if (!config.wal.servers.includes(input.server))
+      if (!deps.config.wal.servers.includes(input.server))
         throw new UsageError(`${input.server} is not in WAL_ARCHIVE: it has no point-in-time archive`);
-      const { bases, wal } = await readArchive(deps.bucket, deps.keyring, config.storage.prefix, input.server);
-      const verifications = await baseVerifications(deps, input.server, bases);
-      const status = pitrCheck(input.server, bases, { segments: wal.segments.keys(), histories: wal.histories });
-      const upTo = await archivedUpTo(deps.bucket, wal, bases[0]?.serverInfo.segmentBytes ?? DEFAULT_WAL_SEGMENT_BYTES);
-      const to = wal.newestStoredAt === null ? null : new Date(wal.newestStoredAt).toISOString();
-      return {
-        server: input.server,
-        baseBackups: listedBaseBackups(bases, { segments: wal.segments.keys(), histories: wal.histories }, verifications),
-        window: status.window && { ...status.window, to },
-        archivedUpTo: upTo === null ? null : formatLsn(upTo),
-        walSegments: wal.segments.size,
-        problems: status.problems,
-        notes: status.notes ?? [],
-      };
+      return pitrArchiveListing(deps, input.server);
     },
+
+    /** The base backups of a database's server for the console, newest first; none when it is not in WAL_ARCHIVE. */
+    async listBaseBackups(input: { database: string }): Promise<ListedBaseBackup[]> {
+      if (!deps.config.wal.servers.includes(input.database)) return [];
+      return (await pitrArchiveListing(deps, input.database)).baseBackups;
+    },
+  };
+}
+
+/** What the bucket holds of a server's point-in-time archive, judged as the daily check judges it. */
+async function pitrArchiveListing(deps: ActivityDeps, server: string): Promise<PitrArchiveListing> {
+  const { bases, wal } = await readArchive(deps.bucket, deps.keyring, deps.config.storage.prefix, server);
+  const verifications = await baseVerifications(deps, server, bases);
+  const status = pitrCheck(server, bases, { segments: wal.segments.keys(), histories: wal.histories });
+  const upTo = await archivedUpTo(deps.bucket, wal, bases[0]?.serverInfo.segmentBytes ?? DEFAULT_WAL_SEGMENT_BYTES);
+  return {
+    server,
+    baseBackups: listedBaseBackups(bases, { segments: wal.segments.keys(), histories: wal.histories }, verifications),
+    window: status.window && {
+      ...status.window,
+      to: wal.newestStoredAt === null ? null : new Date(wal.newestStoredAt).toISOString(),
+    },
+    archivedUpTo: upTo === null ? null : formatLsn(upTo),
+    walSegments: wal.segments.size,
+    problems: status.problems,
+    notes: status.notes ?? [],
   };
 }
 

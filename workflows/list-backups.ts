@@ -10,8 +10,9 @@ import type { Activities } from '../activities';
 import type { CatalogEntry } from '../src/operations/catalog/catalog';
 import type { ListedRestorePoint } from '../src/operations/pitr/restore-points';
 import type { PitrArchiveListing } from '../activities/pitr-archive';
+import type { ListedBaseBackup } from '../src/operations/pitr/window';
 
-const { listBackups, pitrWindow, listRestorePoints, listPitrArchive } = proxyActivities<Activities>({
+const { listBackups, pitrWindow, listRestorePoints, listPitrArchive, listBaseBackups } = proxyActivities<Activities>({
   startToCloseTimeout: '2 minutes',
   retry: { maximumAttempts: 3 },
 });
@@ -26,12 +27,20 @@ export interface RecoveryOptions {
   window: { from: string; to: string } | { unavailable: string };
   /** The restore points recorded with pgwarden pitr mark, newest first (absent in runs from before them). */
   restorePoints?: ListedRestorePoint[];
+  /** For a server in WAL_ARCHIVE, its base backups newest first, with their verifications (absent in runs from before them). */
+  baseBackups?: ListedBaseBackup[];
 }
 
 export async function RecoveryOptionsWorkflow(input: { database: string }): Promise<RecoveryOptions> {
   const points = patched('recovery-options-restore-points') ? listRestorePoints({ server: input.database }) : undefined;
+  const bases = patched('recovery-options-base-backups') ? listBaseBackups(input) : undefined;
   const [backups, window] = await Promise.all([listBackups(input), pitrWindow({ server: input.database })]);
-  return { backups, window, ...(points ? { restorePoints: await points } : {}) };
+  return {
+    backups,
+    window,
+    ...(points ? { restorePoints: await points } : {}),
+    ...(bases ? { baseBackups: await bases } : {}),
+  };
 }
 
 export async function PitrListWorkflow(input: { server: string }): Promise<PitrArchiveListing> {

@@ -75,6 +75,38 @@ const options: RecoveryOptions = {
     },
   ],
   window: { from: '2026-11-23T01:00:00Z', to: '2026-11-30T10:29:58Z' },
+  baseBackups: [
+    {
+      backupId: 'base_20261130_010000',
+      startedAt: '2026-11-30T01:00:00Z',
+      finishedAt: '2026-11-30T01:02:10Z',
+      timeline: 1,
+      startLsn: '3/2000028',
+      stopLsn: '3/2000100',
+      storedBytes: 40 * 1024 * 1024,
+      compression: 'zstd',
+      serverVersion: '15.18',
+      reason: 'scheduled',
+      reachesLsn: '3/5B000000',
+      firstMissing: null,
+      verification: { status: 'failed', verifiedAt: '2026-11-30T03:10:00Z', failures: ['pg_verifybackup: <bad> checksum'] },
+    },
+    {
+      backupId: 'base_20261123_010000',
+      startedAt: '2026-11-23T01:00:00Z',
+      finishedAt: '2026-11-23T01:02:00Z',
+      timeline: 1,
+      startLsn: '2/2000028',
+      stopLsn: '2/2000100',
+      storedBytes: 38 * 1024 * 1024,
+      compression: 'zstd',
+      serverVersion: '15.18',
+      reason: 'scheduled',
+      reachesLsn: '3/5B000000',
+      firstMissing: null,
+      verification: { status: 'passed', verifiedAt: '2026-11-23T03:10:00Z', failures: [] },
+    },
+  ],
   restorePoints: [
     { name: 'before-migration-42', lsn: '3/5A0F10C8', createdAt: '2026-11-30T09:15:00Z', fromBaseBackup: 'base_20261130_020000' },
     {
@@ -412,6 +444,12 @@ describe('the console over HTTP', () => {
       '<tr data-restore-point="before-migration-42"><td><code>before-migration-42</code></td><td>2026-11-30 09:15 UTC</td><td><code>3/5A0F10C8</code></td><td>from <code>base_20261130_020000</code></td></tr>',
     );
     expect(page).toContain('<code>&lt;old&gt;</code>');
+    // The base backups, a failed verification said (escaped), before the restore points.
+    expect(page).toContain(
+      '<tr data-base-backup="base_20261123_010000"><td><code>base_20261123_010000</code></td><td>2026-11-23 01:02 UTC</td><td>38.0 MiB</td><td>1</td><td>passed 2026-11-23 03:10 UTC</td><td>the newest WAL archived</td></tr>',
+    );
+    expect(page).toContain('FAILED 2026-11-30 03:10 UTC: pg_verifybackup: &lt;bad&gt; checksum');
+    expect(page.indexOf('<h2>Base backups</h2>')).toBeLessThan(page.indexOf('<h2>Restore points</h2>'));
     expect(page).toContain('not reachable: before the oldest base backup');
     expect((await fetch(`${s.url}/backups/nope`, { headers })).status).toBe(404);
     const step = await (await fetch(`${s.url}/incidents/dr-shop-1`, { headers })).text();

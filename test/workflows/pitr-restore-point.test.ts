@@ -91,6 +91,8 @@ it('restores to a recorded restore point made before the newest base backup, fro
 
     // Listed (pitr points, the console) with the base backup a restore to it starts from.
     const options = await workers.run<RecoveryOptions>(WorkflowType.recoveryOptions, { database: db });
+    // And the base backups for the console's page, newest first.
+    expect(options.baseBackups?.map((b) => b.backupId)).toEqual([newest.backupId, restored.baseBackupId]);
     expect(options.restorePoints).toEqual([
       { name: 'before-cleanup', lsn: point.lsn, createdAt: point.createdAt, fromBaseBackup: restored.baseBackupId },
     ]);

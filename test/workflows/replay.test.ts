@@ -60,6 +60,8 @@ describe('recorded histories replay against the current workflows', () => {
         'recover-table-retried-after-worker-crash.json',
         'restore-point-marked.json',
         'recovery-options-restore-points.json',
+        'recovery-options-base-backups.json',
+        'pitr-list.json',
         'recover-table-replace-approved.json',
         'recover-table-replace-rejected.json',
         'recover-table-replace-conflict.json',

@@ -283,7 +283,7 @@ export function databasesPage(databases: string[], user: string): string {
   );
 }
 
-/** A database's backups (verification, size, storage class) and its recoverable window. */
+/** A database's backups (verification, size, storage class), its recoverable window, base backups and restore points. */
 export function backupsPage(database: string, options: RecoveryOptions, user: string, now: Date): string {
   const rows = options.backups.map(
     (b) =>
@@ -298,9 +298,27 @@ ${
   rows.length
     ? `<table><thead><tr><th>backup</th><th>taken</th><th>stored</th><th>contents</th><th>format</th><th>verified</th><th>class</th><th>reason</th></tr></thead><tbody>${rows.join('')}</tbody></table>`
     : `<p class="error">No backup of ${escapeHtml(database)} is stored: run pgwarden backup --database ${escapeHtml(database)}.</p>`
-}${restorePointsTable(options.restorePoints ?? [])}`,
+}${baseBackupsTable(options.baseBackups ?? [])}${restorePointsTable(options.restorePoints ?? [])}`,
     { user },
   );
+}
+
+/** A server's base backups (pgwarden pitr list): where each point-in-time restore starts, and whether each was verified. */
+function baseBackupsTable(bases: NonNullable<RecoveryOptions['baseBackups']>): string {
+  if (!bases.length) return '';
+  const rows = bases.map((b) => {
+    const v = b.verification;
+    const verified = v
+      ? v.status === 'passed'
+        ? `passed ${clock(v.verifiedAt)}`
+        : `<span class="error">FAILED ${clock(v.verifiedAt)}: ${escapeHtml(v.failures.join(' | '))}</span>`
+      : 'not yet';
+    const reaches = b.firstMissing
+      ? `<span class="error">up to <code>${escapeHtml(b.reachesLsn)}</code>: <code>${escapeHtml(b.firstMissing)}</code> is missing</span>`
+      : 'the newest WAL archived';
+    return `<tr data-base-backup="${escapeHtml(b.backupId)}"><td><code>${escapeHtml(b.backupId)}</code></td><td>${clock(b.finishedAt)}</td><td>${escapeHtml(formatBytes(b.storedBytes))}</td><td>${b.timeline}</td><td>${verified}</td><td>${reaches}</td></tr>`;
+  });
+  return `<h2>Base backups</h2><table><thead><tr><th>base backup</th><th>finished</th><th>stored</th><th>timeline</th><th>verified</th><th>recovers up to</th></tr></thead><tbody>${rows.join('')}</tbody></table>`;
 }
 
 /** For the selection: the recorded restore points a time can be taken from. */
