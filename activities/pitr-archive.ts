@@ -4,15 +4,14 @@
  * recoverable window, and how far the bucket holds WAL. Read on a worker, so the operator's
  * machine needs no S3 credentials.
  */
-import { log } from '@temporalio/activity';
 import { UsageError } from '../src/infra/errors/errors';
 import { archivedUpTo, readArchive } from '../src/operations/pitr/archive';
 import { DEFAULT_WAL_SEGMENT_BYTES, formatLsn } from '../src/operations/pitr/wal-names';
-import { BaseVerificationSummary, ListedBaseBackup, listedBaseBackups, pitrCheck } from '../src/operations/pitr/window';
-import { parseBaseVerification } from '../src/operations/pitr/base-verification';
-import { baseVerificationKey } from '../src/infra/storage/layout';
-import type { BaseBackupManifest } from '../src/operations/pitr/base-backup';
+import { ListedBaseBackup, listedBaseBackups, pitrCheck } from '../src/operations/pitr/window';
 import { ActivityDeps } from './deps';
+import { baseVerifications } from './base-verifications';
+import { listedRestorePoints } from './restore-points';
+import type { ListedRestorePoint } from '../src/operations/pitr/restore-points';
 
 export interface PitrArchiveListing {
   server: string;
@@ -26,6 +25,8 @@ export interface PitrArchiveListing {
   /** What the daily check alerts on, and what it only notes (a gap older base backups stop at). */
   problems: string[];
   notes: string[];
+  /** The restore points recorded with pitr mark, newest first, each with the base backup a restore to it starts from (absent from older workers). */
+  restorePoints?: ListedRestorePoint[];
 }
 
 export function pitrArchiveActivities(deps: ActivityDeps) {
@@ -61,47 +62,6 @@ async function pitrArchiveListing(deps: ActivityDeps, server: string): Promise<P
     walSegments: wal.segments.size,
     problems: status.problems,
     notes: status.notes ?? [],
+    restorePoints: await listedRestorePoints(deps, server, bases),
   };
-}
-
-/** The latest verification of each base backup that has one, by id. */
-export async function baseVerifications(
-  deps: ActivityDeps,
-  server: string,
-  bases: BaseBackupManifest[],
-): Promise<Map<string, BaseVerificationSummary>> {
-  const found = new Map<string, BaseVerificationSummary>();
-  for (const b of bases) {
-    const v = await latestVerification(deps, server, b.backupId);
-    if (v) found.set(b.backupId, v);
-  }
-  return found;
-}
-
-/** Base backups whose latest verification failed, with the day it did: what a restore passes over. */
-export async function failedBaseBackups(
-  deps: ActivityDeps,
-  server: string,
-  bases: BaseBackupManifest[],
-): Promise<Map<string, string>> {
-  const all = await baseVerifications(deps, server, bases);
-  return new Map([...all].filter(([, v]) => v.status === 'failed').map(([id, v]) => [id, v.verifiedAt.slice(0, 10)]));
-}
-
-/** A base backup's latest verification; an unreadable record is logged and shown as none. */
-async function latestVerification(
-  deps: ActivityDeps,
-  server: string,
-  backupId: string,
-): Promise<BaseVerificationSummary | undefined> {
-  const key = baseVerificationKey(deps.config.storage.prefix, server, backupId);
-  const text = await deps.bucket.getText(key);
-  if (text === undefined) return undefined;
-  try {
-    const v = parseBaseVerification(text, key);
-    return { status: v.status, verifiedAt: v.verifiedAt, failures: v.failures ?? [] };
-  } catch (err) {
-    log.warn('base backup verification record left out', { key, error: (err as Error).message });
-    return undefined;
-  }
 }

@@ -22,7 +22,7 @@ import { chooseBaseBackup, namedBaseBackup, RecoveryTarget } from '../src/operat
 import { formatLsn, parseLsn } from '../src/operations/pitr/wal-names';
 import type { Client } from 'pg';
 import { ActivityDeps } from './deps';
-import { failedBaseBackups } from './pitr-archive';
+import { failedBaseBackups } from './base-verifications';
 
 export interface MarkRestorePointInput {
   server: string;

@@ -197,6 +197,19 @@ describe('formatPitrListing', () => {
     );
   });
 
+  it('counts the restore points recorded, naming the newest', () => {
+    const text = formatPitrListing({
+      ...listing(segs(2, 3, 4, 5, 6)),
+      restorePoints: [
+        { name: 'before-migration-42', lsn: '0/6000100', createdAt: '2026-11-29T09:15:00.120Z', fromBaseBackup: 'base_2' },
+        { name: 'old', lsn: '0/3000100', createdAt: '2026-11-23T09:15:00.000Z', fromBaseBackup: 'base_1' },
+      ],
+    });
+    expect(text.split('\n').at(-1)).toBe(
+      'restore points: 2 recorded, the newest "before-migration-42" made 2026-11-29 09:15:00Z (pgwarden pitr points)',
+    );
+  });
+
   it('without a base backup or WAL, says what to run', () => {
     expect(
       formatPitrListing({

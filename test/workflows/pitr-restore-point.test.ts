@@ -107,6 +107,8 @@ it('restores to a recorded restore point made before the newest base backup, fro
     expect(listing.window).toMatchObject({ fromBackup: restored.baseBackupId, to: expect.any(String) });
     expect(parseLsn(listing.archivedUpTo!) >= parseLsn(newest.stop.lsn)).toBe(true);
     expect(listing).toMatchObject({ problems: [], notes: [] });
+    // pitr points reads them from the same listing.
+    expect(listing.restorePoints).toEqual(options.restorePoints);
 
     // Not recorded: tried from the newest base backup, which starts after it; the line says why.
     const unrecorded = await failure(

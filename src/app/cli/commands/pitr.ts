@@ -13,7 +13,6 @@ import { hostQueueInput } from '../../../infra/config/wal';
 import { formatBytes } from '../../../operations/backup/progress';
 import type { BaseBackupManifest } from '../../../operations/pitr/base-backup';
 import { ListedRestorePoint, restorePointNameProblem } from '../../../operations/pitr/restore-points';
-import type { RecoveryOptions } from '../../../../workflows/list-backups';
 import { parseTarget } from '../../../operations/pitr/target';
 import type { MarkedRestorePoint } from '../../../../activities/restore-points';
 import type { PitrArchiveListing } from '../../../../activities/pitr-archive';
@@ -157,13 +156,14 @@ export async function runPitrPoints(ctx: CommandContext, options: { server?: str
   const server = pickServer(config, options.server);
   await ctx.withTemporalClient(async (client) => {
     const { handle } = await startRun(client, config, {
-      workflow: 'recoveryOptions',
+      workflow: 'pitrList',
       operation: 'list',
       database: server,
-      args: [{ database: server }],
+      args: [{ server }],
       uniqueId: true,
     });
-    const points = ((await handle.result()) as RecoveryOptions).restorePoints ?? [];
+    // Older workers' listings have none.
+    const points = ((await handle.result()) as PitrArchiveListing).restorePoints ?? [];
     process.stdout.write(options.json ? JSON.stringify(points, null, 2) + '\n' : formatPoints(server, points) + '\n');
   });
 }
@@ -221,6 +221,11 @@ export function formatPitrListing(l: PitrArchiveListing): string {
     lines.push(`point in time: from ${utc(l.window.from)} (${l.window.fromBackup}) to ${to}; ${wal}`);
     lines.push('restore with pgwarden restore --pitr --to TIME, --to-lsn LSN or --to-name POINT (pgwarden pitr points)');
   } else lines.push(wal);
+  const points = l.restorePoints ?? [];
+  if (points.length)
+    lines.push(
+      `restore points: ${points.length} recorded, the newest "${points[0].name}" made ${utc(points[0].createdAt)} (pgwarden pitr points)`,
+    );
   for (const b of l.baseBackups)
     if (b.verification?.status === 'failed')
       lines.push(
