@@ -7,7 +7,7 @@
 import { UsageError } from '../src/infra/errors/errors';
 import { archivedUpTo, readArchive } from '../src/operations/pitr/archive';
 import { DEFAULT_WAL_SEGMENT_BYTES, formatLsn } from '../src/operations/pitr/wal-names';
-import { ListedBaseBackup, listedBaseBackups, pitrCheck } from '../src/operations/pitr/window';
+import { failedVerificationProblems, ListedBaseBackup, listedBaseBackups, pitrCheck } from '../src/operations/pitr/window';
 import { ActivityDeps } from './deps';
 import { baseVerifications } from './base-verifications';
 import { listedRestorePoints } from './restore-points';
@@ -22,7 +22,7 @@ export interface PitrArchiveListing {
   /** How far the bucket holds WAL, the open segment's copy included; null for an empty archive. */
   archivedUpTo: string | null;
   walSegments: number;
-  /** What the daily check alerts on, and what it only notes (a gap older base backups stop at). */
+  /** What the daily check alerts on, and base backups that failed their verification; what it only notes (a gap older base backups stop at). */
   problems: string[];
   notes: string[];
   /** The restore points recorded with pitr mark, newest first, each with the base backup a restore to it starts from (absent from older workers). */
@@ -51,16 +51,17 @@ async function pitrArchiveListing(deps: ActivityDeps, server: string): Promise<P
   const verifications = await baseVerifications(deps, server, bases);
   const status = pitrCheck(server, bases, { segments: wal.segments.keys(), histories: wal.histories });
   const upTo = await archivedUpTo(deps.bucket, wal, bases[0]?.serverInfo.segmentBytes ?? DEFAULT_WAL_SEGMENT_BYTES);
+  const listed = listedBaseBackups(bases, { segments: wal.segments.keys(), histories: wal.histories }, verifications);
   return {
     server,
-    baseBackups: listedBaseBackups(bases, { segments: wal.segments.keys(), histories: wal.histories }, verifications),
+    baseBackups: listed,
     window: status.window && {
       ...status.window,
       to: wal.newestStoredAt === null ? null : new Date(wal.newestStoredAt).toISOString(),
     },
     archivedUpTo: upTo === null ? null : formatLsn(upTo),
     walSegments: wal.segments.size,
-    problems: status.problems,
+    problems: [...status.problems, ...failedVerificationProblems(listed)],
     notes: status.notes ?? [],
     restorePoints: await listedRestorePoints(deps, server, bases),
   };

@@ -1,6 +1,6 @@
 import type { BaseBackupManifest } from '../../src/operations/pitr/base-backup';
 import { segmentName } from '../../src/operations/pitr/wal-names';
-import { listedBaseBackups, pitrCheck } from '../../src/operations/pitr/window';
+import { failedVerificationProblems, listedBaseBackups, pitrCheck } from '../../src/operations/pitr/window';
 import { formatPitrListing } from '../../src/app/cli/commands/pitr';
 
 const SEG = 16 * 1024 * 1024;
@@ -185,7 +185,8 @@ describe('formatPitrListing', () => {
       ['base_2', { status: 'failed', verifiedAt: '2026-11-29T03:20:00.000Z', failures: ['pg_verifybackup: checksum mismatch'] }],
       ['base_1', { status: 'passed', verifiedAt: '2026-11-22T03:20:00.000Z', failures: [] }],
     ]);
-    const text = formatPitrListing(listing(segs(2, 3, 4, 5, 6), verified));
+    const l = listing(segs(2, 3, 4, 5, 6), verified);
+    const text = formatPitrListing({ ...l, problems: [...l.problems, ...failedVerificationProblems(l.baseBackups)] });
     expect(text).toContain(
       'base_2       2026-11-29 02:10:00Z  3.0 MiB  1         0/5000028  FAILED 2026-11-29  the newest WAL archived',
     );
@@ -193,7 +194,7 @@ describe('formatPitrListing', () => {
       'base_1       2026-11-22 02:10:00Z  3.0 MiB  1         0/2000028  passed 2026-11-22  the newest WAL archived',
     );
     expect(text.split('\n').at(-1)).toBe(
-      'problem: base backup base_2 FAILED its verification (pg_verifybackup: checksum mismatch): restore from another with --base BASE_ID, and take a new one (pgwarden basebackup)',
+      'problem: base backup base_2 FAILED its verification on 2026-11-29 (pg_verifybackup: checksum mismatch): point-in-time restores start from an older one while it stays failed; take a new one (pgwarden basebackup)',
     );
   });
 

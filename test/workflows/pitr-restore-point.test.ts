@@ -164,6 +164,9 @@ it('restores to a recorded restore point made before the newest base backup, fro
     expect(formatPitr(pastFailed)).toContain(`\nnote: recovery starts from ${restored.baseBackupId}`);
     const listing2 = await workers.run<PitrArchiveListing>(WorkflowType.pitrList, { server: db });
     expect(listing2.baseBackups[0].verification).toMatchObject({ status: 'failed' });
+    expect(listing2.problems).toEqual([
+      expect.stringMatching(new RegExp(`^base backup ${newest.backupId} FAILED its verification on `)),
+    ]);
 
     // A base backup that is not there: exit 66 before anything is unpacked.
     const missing = await failure(

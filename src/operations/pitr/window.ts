@@ -150,3 +150,13 @@ export function listedBaseBackups(
     };
   });
 }
+
+/** Base backups whose latest verification failed, one problem line each: restores pass over them. */
+export function failedVerificationProblems(bases: ListedBaseBackup[]): string[] {
+  return bases
+    .filter((b) => b.verification?.status === 'failed')
+    .map(
+      (b) =>
+        `base backup ${b.backupId} FAILED its verification on ${b.verification!.verifiedAt.slice(0, 10)} (${b.verification!.failures.join(' | ')}): point-in-time restores start from an older one while it stays failed; take a new one (pgwarden basebackup)`,
+    );
+}

@@ -226,11 +226,6 @@ export function formatPitrListing(l: PitrArchiveListing): string {
     lines.push(
       `restore points: ${points.length} recorded, the newest "${points[0].name}" made ${utc(points[0].createdAt)} (pgwarden pitr points)`,
     );
-  for (const b of l.baseBackups)
-    if (b.verification?.status === 'failed')
-      lines.push(
-        `problem: base backup ${b.backupId} FAILED its verification (${b.verification.failures.join(' | ')}): restore from another with --base BASE_ID, and take a new one (pgwarden basebackup)`,
-      );
   for (const p of l.problems) lines.push(`problem: ${p}`);
   for (const n of l.notes) lines.push(`note: ${n}`);
   return lines.join('\n');
