@@ -189,8 +189,13 @@ async function createPoint(client: Client, user: string, input: MarkRestorePoint
         throw new UsageError(
           `${input.server}: ${user} may not make restore points: GRANT EXECUTE ON FUNCTION pg_create_restore_point(text) TO ${user} (as a superuser)`,
         );
-      // A standby ("recovery is in progress"), wal_level minimal: the server's own words.
-      if (err.code === '55000') throw new UsageError(`${input.server}: ${err.message}`);
+      // A standby ("recovery is in progress"): said with what to do; wal_level minimal: the server's own words.
+      if (err.code === '55000')
+        throw new UsageError(
+          /recovery is in progress/.test(err.message)
+            ? `${input.server} is a standby (recovery is in progress), where no restore point can be made: make it on the primary (DATABASE_URL pointing at it)`
+            : `${input.server}: ${err.message}`,
+        );
       throw err;
     });
   const r = rows[0];

@@ -11,14 +11,15 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomUUID } from 'node:crypto';
 import { Client } from 'pg';
-import { WorkflowHandle } from '@temporalio/client';
+import { WorkflowFailedError, WorkflowHandle } from '@temporalio/client';
+import { describeFailure } from '../../src/app/cli/failure';
 import { createActivities } from '../../activities';
 import { createActivityDeps } from '../../activities/deps';
 import type { PitrRestoreResult } from '../../activities/pitr';
 import { instanceUser, stopInstance } from '../../src/infra/postgres/instance';
 import { WorkflowType } from '../../src/infra/temporal/definitions';
 import { Bucket } from '../../src/infra/storage/bucket';
-import { walFileOf, walFolder } from '../../src/infra/storage/layout';
+import { restorePointKey, walFileOf, walFolder } from '../../src/infra/storage/layout';
 import { createS3Client } from '../../src/infra/storage/s3-client';
 import { uniqueDatabaseName } from '../support/databases';
 import { ScratchCluster, startScratchCluster } from '../support/scratch-cluster';
@@ -102,6 +103,30 @@ it('archiving follows a promoted standby onto timeline 2, and a moment on timeli
       return r.n === 10;
     });
     await sleep(2000); // the open segment's copy holds them too
+
+    // pitr mark on the standby: refused in one line saying where to make it (exit 64), nothing recorded.
+    const replicaQueue = uniqueTaskQueue('failover-replica');
+    const onReplica = await bundledWorker(
+      server,
+      replicaQueue,
+      createActivities(createActivityDeps(stackConfig({ ...common, DATABASE_URL: standby.url(db) }))),
+    );
+    const refused = await onReplica.runUntil(
+      server.client.workflow
+        .execute(WorkflowType.restorePoint, {
+          taskQueue: replicaQueue,
+          workflowId: `restore-point-${db}-${uniqueSuffix()}`,
+          args: [{ server: db, name: 'on-the-standby' }],
+        })
+        .catch((e: unknown) => e),
+    );
+    expect(refused).toBeInstanceOf(WorkflowFailedError);
+    const said = describeFailure(refused);
+    expect([said.exitCode, said.lines.join(' ')]).toEqual([
+      64,
+      `${db} is a standby (recovery is in progress), where no restore point can be made: make it on the primary (DATABASE_URL pointing at it)`,
+    ]);
+    expect(await bucket.getText(restorePointKey(config.storage!.prefix, db, 'on-the-standby'))).toBeUndefined();
     return run;
   });
 
