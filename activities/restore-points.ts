@@ -48,8 +48,9 @@ export async function recordedRestorePoint(
 
 /**
  * The base backup a target starts from (the newest consistent before it whose verification did
- * not fail, or the one named), with a note when a failed one was passed over or used, and the target with a recorded restore point's position filled in (recovery is then checked
- * and started as for an LSN). A named base backup that does not exist fails here (exit 66).
+ * not fail, or the one named), with a note when a failed one was passed over or used, and the
+ * target with a recorded restore point's position filled in (recovery is then checked and
+ * started as for an LSN). A named base backup that does not exist fails here (exit 66).
  */
 export async function chooseBaseFor(
   deps: ActivityDeps,
