@@ -22,10 +22,11 @@ export interface PitrArchiveListing {
   /** How far the bucket holds WAL, the open segment's copy included; null for an empty archive. */
   archivedUpTo: string | null;
   walSegments: number;
-  /** What the daily check alerts on, and base backups that failed their verification; what it only notes (a gap older base backups stop at). */
+  /** What the daily check alerts on, and base backups that failed their verification. */
   problems: string[];
+  /** What the daily check only notes: a gap older base backups stop at. */
   notes: string[];
-  /** The restore points recorded with pitr mark, newest first, each with the base backup a restore to it starts from (absent from older workers). */
+  /** The restore points recorded with pitr mark, newest first, each with its base backup (absent from older workers). */
   restorePoints?: ListedRestorePoint[];
 }
 
