@@ -82,6 +82,8 @@ export interface RecoveredCopy {
   port: number;
   database?: string;
   fromBackup?: { takenAt: string; why: string };
+  /** Why the base backup is not the newest before the target (one that failed its verification was passed over). */
+  note?: string;
   tables: RecoveredTable[];
   /** Per table, the names its indexes and sequences were given in the copy, with the ones they had (a replace gives them back). */
   renamed: Renamed[][];
@@ -231,7 +233,13 @@ export function tableRecoveryActivities(deps: ActivityDeps) {
       );
     });
     const prepared = await renameAndCheck(copy, input, `as of ${describeTarget(input.target)}`);
-    return { baseBackupId: chosen.base.backupId, recoveredTo: recovered.reached, port: recovered.port, ...prepared };
+    return {
+      baseBackupId: chosen.base.backupId,
+      recoveredTo: recovered.reached,
+      port: recovered.port,
+      ...(chosen.note ? { note: chosen.note } : {}),
+      ...prepared,
+    };
   }
 
   /** In the copy (an instance or a database), the tables renamed, and every name they bring checked free in the target. */

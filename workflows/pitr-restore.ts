@@ -79,6 +79,7 @@ export async function PitrRestoreWorkflow(input: PitrRestoreInput): Promise<Pitr
           result?.lossSeconds != null
             ? `${result.lossSeconds.toFixed(3)} s of commits before the target at most (the target minus the last commit replayed)`
             : null,
+        ...(result?.notes?.length ? { notes: result.notes } : {}),
         generatedAt: new Date(),
       });
       const stored = await CancellationScope.nonCancellable(() =>

@@ -159,7 +159,7 @@ export async function RecoverTableWorkflow(input: RecoverTableInput): Promise<Re
       source: copy
         ? copy.fromBackup
           ? `logical backup ${copy.baseBackupId} taken ${copy.fromBackup.takenAt} (${copy.fromBackup.why})`
-          : `base backup ${copy.baseBackupId} and the WAL archive`
+          : `base backup ${copy.baseBackupId} and the WAL archive${copy.note ? ` (${copy.note})` : ''}`
         : null,
       startedAt: new Date(started),
       finishedAt: new Date(),

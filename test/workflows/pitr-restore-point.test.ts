@@ -13,6 +13,8 @@ import type { RecoveryOptions } from '../../workflows/list-backups';
 import type { PitrArchiveListing } from '../../activities/pitr-archive';
 import { storedBaseVerification } from '../../src/operations/pitr/base-verification';
 import { formatPitr } from '../../src/app/cli/commands/pitr';
+import { planRecoveryNames } from '../../src/operations/table-recovery/names';
+import type { RecoverTableResult } from '../../workflows/recover-table';
 import type { BaseBackupManifest } from '../../src/operations/pitr/base-backup';
 import { describeFailure } from '../../src/app/cli/failure';
 import { Bucket } from '../../src/infra/storage/bucket';
@@ -162,6 +164,23 @@ it('restores to a recorded restore point made before the newest base backup, fro
       ),
     ]);
     expect(formatPitr(pastFailed)).toContain(`\nnote: recovery starts from ${restored.baseBackupId}`);
+    // And its evidence report says so too.
+    const report = await bucket.getText(pastFailed.evidence!.markdown.replace(`s3://${storage.bucket}/`, ''));
+    expect(report).toContain(`## Notes\n\n- recovery starts from ${restored.baseBackupId}: the newer base backup`);
+    // A table recovery chooses the same way, and its evidence report says why.
+    const tables = planRecoveryNames(['public.marks'], undefined, false);
+    if ('problem' in tables) throw new Error(tables.problem);
+    const table = await workers.run<RecoverTableResult>(WorkflowType.recoverTable, {
+      server: db,
+      into: db,
+      hostQueue,
+      tables,
+      target: { kind: 'latest' },
+    });
+    const tableReport = await bucket.getText(table.evidence!.markdown.replace(`s3://${storage.bucket}/`, ''));
+    expect(tableReport).toContain(
+      `base backup ${restored.baseBackupId} and the WAL archive (recovery starts from ${restored.baseBackupId}: the newer`,
+    );
     const listing2 = await workers.run<PitrArchiveListing>(WorkflowType.pitrList, { server: db });
     expect(listing2.baseBackups[0].verification).toMatchObject({ status: 'failed' });
     expect(listing2.problems).toEqual([
