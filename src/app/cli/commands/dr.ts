@@ -4,7 +4,7 @@
  * retry | skip | abort | list. Every step goes through the workflow's validated Updates, so
  * a wrong step or a missing field is refused with the workflow's own message (exit 64).
  */
-import { columns } from '../columns';
+import { cliTime, columns } from '../columns';
 import { openIncident } from '../../open-incident';
 import { describeRecovery } from '../../../operations/dr/recovery';
 import { userInfo } from 'node:os';
@@ -58,7 +58,7 @@ export interface DrOptions {
 type StepAction = 'ack' | 'assess' | 'select' | 'approve' | 'resume' | 'retry' | 'skip' | 'abort';
 
 const who = (o: DrOptions, env: { PGWARDEN_OPERATOR?: string }) => operatorIdentity(o.as, env, userInfo().username);
-const when = (iso: string | null | undefined) => (iso ? iso.replace('T', ' ').replace(/\.\d+Z$/, 'Z') : '-');
+const when = (iso: string | null | undefined) => (iso ? cliTime(iso) : '-');
 
 export function startInput(
   o: DrOptions,

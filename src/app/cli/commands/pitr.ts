@@ -5,7 +5,7 @@
  * `pgwarden pitr stop --data-dir DIR` stops an instance a restore left running; `pgwarden pitr
  * list` shows what the archive can reach and `pitr points` the restore points.
  */
-import { columns } from '../columns';
+import { cliTime, columns } from '../columns';
 import type { PitrRestoreResult } from '../../../../activities/pitr';
 import { Config } from '../../../infra/config/config';
 import { UsageError } from '../../../infra/errors/errors';
@@ -168,12 +168,9 @@ export async function runPitrPoints(ctx: CommandContext, options: { server?: str
   });
 }
 
-/** An ISO time as the CLI's tables show it: `2026-11-29 01:00:41Z`. */
-const utc = (iso: string) => iso.replace('T', ' ').replace(/\.\d+Z$/, 'Z');
-
 export function formatPoints(server: string, points: ListedRestorePoint[]): string {
   if (!points.length) return `no restore points of ${server} are recorded: make one with pgwarden pitr mark NAME`;
-  const rows = points.map((p) => [p.name, utc(p.createdAt), p.lsn, p.fromBaseBackup ?? `not reachable: ${p.unreachable}`]);
+  const rows = points.map((p) => [p.name, cliTime(p.createdAt), p.lsn, p.fromBaseBackup ?? `not reachable: ${p.unreachable}`]);
   return columns(['RESTORE POINT', 'MADE (UTC)', 'LSN', 'RESTORE STARTS FROM'], rows);
 }
 
@@ -202,7 +199,7 @@ export function formatPitrListing(l: PitrArchiveListing): string {
         ['BASE BACKUP', 'FINISHED (UTC)', 'SIZE', 'TIMELINE', 'WAL FROM', 'VERIFIED', 'RECOVERS UP TO'],
         l.baseBackups.map((b) => [
           b.backupId,
-          utc(b.finishedAt),
+          cliTime(b.finishedAt),
           formatBytes(b.storedBytes),
           String(b.timeline),
           b.startLsn,
@@ -217,14 +214,14 @@ export function formatPitrListing(l: PitrArchiveListing): string {
     ? `WAL archived up to ${l.archivedUpTo} (${l.walSegments} complete segment${l.walSegments === 1 ? '' : 's'})`
     : 'no WAL archived yet (pgwarden wal start)';
   if (l.window) {
-    const to = l.window.to ? utc(l.window.to) : `LSN ${l.window.toLsn}`;
-    lines.push(`point in time: from ${utc(l.window.from)} (${l.window.fromBackup}) to ${to}; ${wal}`);
+    const to = l.window.to ? cliTime(l.window.to) : `LSN ${l.window.toLsn}`;
+    lines.push(`point in time: from ${cliTime(l.window.from)} (${l.window.fromBackup}) to ${to}; ${wal}`);
     lines.push('restore with pgwarden restore --pitr --to TIME, --to-lsn LSN or --to-name POINT (pgwarden pitr points)');
   } else lines.push(wal);
   const points = l.restorePoints ?? [];
   if (points.length)
     lines.push(
-      `restore points: ${points.length} recorded, the newest "${points[0].name}" made ${utc(points[0].createdAt)} (pgwarden pitr points)`,
+      `restore points: ${points.length} recorded, the newest "${points[0].name}" made ${cliTime(points[0].createdAt)} (pgwarden pitr points)`,
     );
   for (const p of l.problems) lines.push(`problem: ${p}`);
   for (const n of l.notes) lines.push(`note: ${n}`);

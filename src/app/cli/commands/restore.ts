@@ -3,7 +3,7 @@
  * approval: typed at the prompt, given by another operator with --approve, or sent as a
  * signal from the Temporal UI; --force skips it). Also --approve/--reject ID and --list.
  */
-import { columns } from '../columns';
+import { cliTime, columns } from '../columns';
 import { userInfo } from 'node:os';
 import { OBJECTIVES } from '../../../infra/config/objectives';
 import { operatorIdentity } from '../operator';
@@ -119,7 +119,7 @@ export function formatCatalog(database: string, entries: CatalogEntry[]): string
   if (entries.length === 0) return `no complete backups of ${database}`;
   const rows = entries.map((e) => [
     e.backupId,
-    e.takenAt.replace('T', ' ').replace(/\.\d+Z$/, 'Z'),
+    cliTime(e.takenAt),
     formatBytes(e.storedBytes),
     e.format,
     e.verification.status === 'never' ? 'no' : e.verification.status,
