@@ -151,7 +151,15 @@ export async function runPitrMark(
   });
 }
 
-export async function runPitrPoints(ctx: CommandContext, options: { server?: string; json?: boolean }): Promise<void> {
+/**
+ * Reads the server's point-in-time archive on a worker (PitrListWorkflow) and prints it as
+ * `show` says: pitr list, pitr points.
+ */
+async function showPitrListing(
+  ctx: CommandContext,
+  options: { server?: string },
+  show: (listing: PitrArchiveListing, server: string) => string,
+): Promise<void> {
   const config = ctx.config();
   const server = pickServer(config, options.server);
   await ctx.withTemporalClient(async (client) => {
@@ -162,32 +170,28 @@ export async function runPitrPoints(ctx: CommandContext, options: { server?: str
       args: [{ server }],
       uniqueId: true,
     });
-    // Older workers' listings have none.
-    const points = ((await handle.result()) as PitrArchiveListing).restorePoints ?? [];
-    process.stdout.write(options.json ? JSON.stringify(points, null, 2) + '\n' : formatPoints(server, points) + '\n');
+    process.stdout.write(show(await handle.result(), server) + '\n');
   });
+}
+
+export function runPitrPoints(ctx: CommandContext, options: { server?: string; json?: boolean }): Promise<void> {
+  return showPitrListing(ctx, options, (listing, server) => {
+    // Older workers' listings have none.
+    const points = listing.restorePoints ?? [];
+    return options.json ? JSON.stringify(points, null, 2) : formatPoints(server, points);
+  });
+}
+
+export function runPitrList(ctx: CommandContext, options: { server?: string; json?: boolean }): Promise<void> {
+  return showPitrListing(ctx, options, (listing) =>
+    options.json ? JSON.stringify(listing, null, 2) : formatPitrListing(listing),
+  );
 }
 
 export function formatPoints(server: string, points: ListedRestorePoint[]): string {
   if (!points.length) return `no restore points of ${server} are recorded: make one with pgwarden pitr mark NAME`;
   const rows = points.map((p) => [p.name, cliTime(p.createdAt), p.lsn, p.fromBaseBackup ?? `not reachable: ${p.unreachable}`]);
   return columns(['RESTORE POINT', 'MADE (UTC)', 'LSN', 'RESTORE STARTS FROM'], rows);
-}
-
-export async function runPitrList(ctx: CommandContext, options: { server?: string; json?: boolean }): Promise<void> {
-  const config = ctx.config();
-  const server = pickServer(config, options.server);
-  await ctx.withTemporalClient(async (client) => {
-    const { handle } = await startRun(client, config, {
-      workflow: 'pitrList',
-      operation: 'list',
-      database: server,
-      args: [{ server }],
-      uniqueId: true,
-    });
-    const listing: PitrArchiveListing = await handle.result();
-    process.stdout.write(options.json ? JSON.stringify(listing, null, 2) + '\n' : formatPitrListing(listing) + '\n');
-  });
 }
 
 /** pitr list: the base backups, newest first, then the window and what the daily check would say. */
