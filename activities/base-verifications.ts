@@ -6,6 +6,7 @@ import { log } from '@temporalio/activity';
 import { baseVerificationKey } from '../src/infra/storage/layout';
 import type { BaseBackupManifest } from '../src/operations/pitr/base-backup';
 import { parseBaseVerification } from '../src/operations/pitr/base-verification';
+import type { FailedBaseBackups } from '../src/operations/pitr/target';
 import type { BaseVerificationSummary } from '../src/operations/pitr/window';
 import { ActivityDeps } from './deps';
 
@@ -28,9 +29,18 @@ export async function failedBaseBackups(
   deps: ActivityDeps,
   server: string,
   bases: BaseBackupManifest[],
-): Promise<Map<string, string>> {
-  const all = await baseVerifications(deps, server, bases);
-  return new Map([...all].filter(([, v]) => v.status === 'failed').map(([id, v]) => [id, v.verifiedAt.slice(0, 10)]));
+): Promise<FailedBaseBackups> {
+  return failedIn(await baseVerifications(deps, server, bases));
+}
+
+/** Of verifications already read, the failed ones with the day they failed. */
+export function failedIn(verifications: ReadonlyMap<string, BaseVerificationSummary>): FailedBaseBackups {
+  return new Map([...verifications].filter(([, v]) => v.status === 'failed').map(([id, v]) => [id, v.verifiedAt.slice(0, 10)]));
+}
+
+/** Of verifications already read, the base backups that passed. */
+export function passedIn(verifications: ReadonlyMap<string, BaseVerificationSummary>): Set<string> {
+  return new Set([...verifications].filter(([, v]) => v.status === 'passed').map(([id]) => id));
 }
 
 /** A base backup's latest verification; an unreadable record is logged and shown as none. */

@@ -13,7 +13,7 @@ import { CleanupError } from '../src/infra/errors/errors';
 import { expiryWarnings, mergeRules, pgwardenRule } from '../src/infra/storage/lifecycle';
 import { DeleteFailure, deleteFailuresMessage, storeErrorCode } from '../src/infra/storage/s3-errors';
 import { ActivityDeps } from './deps';
-import { baseVerifications } from './base-verifications';
+import { baseVerifications, passedIn } from './base-verifications';
 import { deliver } from './notify';
 import { CleanupFailed, cleanupFailedNotice, CleanupReport, cleanupNotice } from '../src/operations/cleanup/notices';
 import { ChannelResult } from '../src/infra/notify/notifier';
@@ -178,13 +178,13 @@ export function cleanupActivities(deps: ActivityDeps) {
         .map((o) => ({ key: o.key, name: walFileOf(o.key)?.fileName }))
         .filter((o): o is { key: string; name: string } => o.name !== undefined);
       const { cleanup, backup } = deps.config;
-      const verifications = await baseVerifications(deps, input.database, bases);
+      const passed = passedIn(await baseVerifications(deps, input.database, bases));
       const decision = decideArchiveRetention(
         bases,
         wal.map((w) => w.name),
         { retentionDays: backup.retentionDays, keepLast: Math.max(1, cleanup.keepLast), gfs: cleanup.gfs },
         new Date(input.now),
-        new Set([...verifications].filter(([, v]) => v.status === 'passed').map(([id]) => id)),
+        passed,
       );
       const gone = new Set(decision.baseBackups.filter((d) => d.action === 'delete').map((d) => d.backupId));
       const doomed = new Set(decision.walToDelete);

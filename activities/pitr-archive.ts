@@ -9,7 +9,7 @@ import { archivedUpTo, readArchive } from '../src/operations/pitr/archive';
 import { DEFAULT_WAL_SEGMENT_BYTES, formatLsn } from '../src/operations/pitr/wal-names';
 import { failedVerificationProblems, ListedBaseBackup, listedBaseBackups, pitrCheck } from '../src/operations/pitr/window';
 import { ActivityDeps } from './deps';
-import { baseVerifications } from './base-verifications';
+import { baseVerifications, failedIn } from './base-verifications';
 import { listedRestorePoints } from './restore-points';
 import type { ListedRestorePoint } from '../src/operations/pitr/restore-points';
 
@@ -41,18 +41,27 @@ export function pitrArchiveActivities(deps: ActivityDeps) {
     /** The base backups of a database's server for the console, newest first; none when it is not in WAL_ARCHIVE. */
     async listBaseBackups(input: { database: string }): Promise<ListedBaseBackup[]> {
       if (!deps.config.wal.servers.includes(input.database)) return [];
-      return (await pitrArchiveListing(deps, input.database)).baseBackups;
+      return (await readListedBases(deps, input.database)).listed;
     },
   };
 }
 
-/** What the bucket holds of a server's point-in-time archive, judged as the daily check judges it. */
-async function pitrArchiveListing(deps: ActivityDeps, server: string): Promise<PitrArchiveListing> {
+/**
+ * A server's base backups, each with its latest verification and how far recovery from it
+ * reaches, and what was read for them.
+ */
+async function readListedBases(deps: ActivityDeps, server: string) {
   const { bases, wal } = await readArchive(deps.bucket, deps.keyring, deps.config.storage.prefix, server);
   const verifications = await baseVerifications(deps, server, bases);
+  const listed = listedBaseBackups(bases, { segments: wal.segments.keys(), histories: wal.histories }, verifications);
+  return { bases, wal, verifications, listed };
+}
+
+/** What the bucket holds of a server's point-in-time archive, judged as the daily check judges it. */
+async function pitrArchiveListing(deps: ActivityDeps, server: string): Promise<PitrArchiveListing> {
+  const { bases, wal, verifications, listed } = await readListedBases(deps, server);
   const status = pitrCheck(server, bases, { segments: wal.segments.keys(), histories: wal.histories });
   const upTo = await archivedUpTo(deps.bucket, wal, bases[0]?.serverInfo.segmentBytes ?? DEFAULT_WAL_SEGMENT_BYTES);
-  const listed = listedBaseBackups(bases, { segments: wal.segments.keys(), histories: wal.histories }, verifications);
   return {
     server,
     baseBackups: listed,
@@ -64,6 +73,6 @@ async function pitrArchiveListing(deps: ActivityDeps, server: string): Promise<P
     walSegments: wal.segments.size,
     problems: [...status.problems, ...failedVerificationProblems(listed)],
     notes: status.notes ?? [],
-    restorePoints: await listedRestorePoints(deps, server, bases),
+    restorePoints: await listedRestorePoints(deps, server, bases, failedIn(verifications)),
   };
 }

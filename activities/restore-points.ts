@@ -18,7 +18,7 @@ import {
   RestorePointRecord,
   restorePointNameProblem,
 } from '../src/operations/pitr/restore-points';
-import { chooseBaseBackup, namedBaseBackup, RecoveryTarget } from '../src/operations/pitr/target';
+import { chooseBaseBackup, FailedBaseBackups, namedBaseBackup, RecoveryTarget } from '../src/operations/pitr/target';
 import { formatLsn, parseLsn } from '../src/operations/pitr/wal-names';
 import type { Client } from 'pg';
 import { ActivityDeps } from './deps';
@@ -75,12 +75,14 @@ export async function chooseBaseFor(
 
 /**
  * The restore points recorded for a server, newest first, each with the base backup a restore
- * to it starts from. `known`: the server's base backups when the caller has read them already.
+ * to it starts from. `known`: the server's base backups, and `failed` those whose verification
+ * failed, when the caller has read them already.
  */
 export async function listedRestorePoints(
   deps: ActivityDeps,
   server: string,
   known?: BaseBackupManifest[],
+  failedKnown?: FailedBaseBackups,
 ): Promise<ListedRestorePoint[]> {
   const { prefix } = deps.config.storage;
   if (!deps.config.wal.servers.includes(server)) return [];
@@ -88,7 +90,7 @@ export async function listedRestorePoints(
   if (!listed.length) return [];
   const bases = known ?? (await baseBackups(deps.bucket, prefix, server));
   // As a restore to each would choose: past base backups whose verification failed.
-  const failed = await failedBaseBackups(deps, server, bases);
+  const failed = failedKnown ?? (await failedBaseBackups(deps, server, bases));
   const points: ListedRestorePoint[] = [];
   for (const o of listed.filter((x) => x.key.endsWith('.json'))) {
     const p = parseRestorePoint((await deps.bucket.getText(o.key)) ?? '', o.key);
