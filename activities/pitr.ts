@@ -12,12 +12,12 @@ import { join } from 'node:path';
 import { Client } from 'pg';
 import { isPortFree } from '../src/infra/net/ports';
 import { requireDatabase } from '../src/infra/config/config';
-import { UsageError } from '../src/infra/errors/errors';
+import { BackupNotFoundError, UsageError } from '../src/infra/errors/errors';
 import { clusterFits, instanceUser, stopInstance } from '../src/infra/postgres/instance';
 import type { BaseBackupManifest } from '../src/operations/pitr/base-backup';
 import { archiveStatus, baseBackups } from '../src/operations/pitr/archive';
 import type { PitrStatus } from '../src/operations/pitr/window';
-import { chooseBaseBackup, describeTarget, RecoveryTarget } from '../src/operations/pitr/target';
+import { chooseBaseBackup, describeTarget, namedBaseBackup, RecoveryTarget } from '../src/operations/pitr/target';
 import { parseSegmentName } from '../src/operations/pitr/wal-names';
 import { pgProgram } from '../src/infra/postgres/binaries';
 import { countAllTables } from '../src/infra/postgres/tables';
@@ -155,19 +155,24 @@ export function pitrActivities(deps: ActivityDeps) {
     },
 
     /**
-     * Verification of the newest base backup, on this host: unpacked with
+     * Verification of the newest base backup (or the one named), on this host: unpacked with
      * its WAL, checked by pg_verifybackup before PostgreSQL touches it, recovered in a temporary
      * instance to the point its rows were counted at (or to consistency), rows counted and
      * compared. The instance and its folder go afterwards, whatever happened.
      */
-    async verifyBaseBackup(input: { server: string; workflowId: string }): Promise<BaseBackupVerification> {
+    async verifyBaseBackup(input: { server: string; workflowId: string; backupId?: string }): Promise<BaseBackupVerification> {
       const ctx = Context.current();
       const { config } = deps;
       const started = Date.now();
       const beat = (summary: string) => ctx.heartbeat({ summary });
       const bases = await baseBackups(deps.bucket, config.storage.prefix, input.server);
-      const chosen = chooseBaseBackup(bases, { kind: 'latest' });
-      if ('problem' in chosen) throw new UsageError(`${input.server}: ${chosen.problem}`);
+      const chosen = input.backupId
+        ? namedBaseBackup(bases, { kind: 'latest' }, input.backupId)
+        : chooseBaseBackup(bases, { kind: 'latest' });
+      if ('problem' in chosen)
+        throw 'missing' in chosen
+          ? new BackupNotFoundError(`${input.server}: ${chosen.problem}`)
+          : new UsageError(`${input.server}: ${chosen.problem}`);
       const base = chosen.base;
       const root = runFolder(config.verify.workDir, `verify-${input.server}`, input.workflowId);
       // An earlier attempt's instance and files go first: a retry starts clean.

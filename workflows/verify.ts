@@ -6,7 +6,8 @@
  *   3-4. checksums and a full decryption of the globals (of everything when the restore failed)
  *   5. size against earlier backups (a warning, not a failure)
  *   then, for a server in WAL_ARCHIVE: WAL continuity, and its newest base backup recovered
- *   in a temporary instance on the server's host (pg_verifybackup, recovery, row counts)
+ *   in a temporary instance on the server's host (pg_verifybackup, recovery, row counts);
+ *   given a base backup id, only the archive and that base backup
  * The outcome is stored beside the backup and notified; a failed verification is an alert.
  */
 import { log, patched, proxyActivities, setHandler, workflowInfo } from '@temporalio/workflow';
@@ -22,6 +23,7 @@ import {
 import { verifyStatusQuery } from '../src/infra/temporal/messages';
 import type { PitrStatus } from '../src/operations/pitr/window';
 import type { BaseBackupVerification } from '../src/operations/pitr/base-verification';
+import { typedFailure } from '../src/infra/temporal/failure';
 import { onHost } from './host-queue';
 import { tagRun } from './tag-run';
 
@@ -31,6 +33,8 @@ export interface VerifyInput {
   backupId?: string;
   /** Verify every backup that has never been verified, oldest first. */
   allUnverified?: boolean;
+  /** A server in WAL_ARCHIVE: verify this base backup (base_YYYYMMDD_HHMMSS) alone, no dump. */
+  baseBackupId?: string;
   /** A server in WAL_ARCHIVE: the task queue of the worker on its host (TASK_QUEUE_<SERVER>), where its base backup is recovered. */
   hostQueue?: string;
 }
@@ -42,8 +46,10 @@ export interface VerifyResult {
   >;
   /** A server in WAL_ARCHIVE: its point-in-time archive, WAL continuity from the oldest base backup included. */
   pitr?: PitrStatus;
-  /** A server in WAL_ARCHIVE: its newest base backup recovered in a temporary instance and checked. */
+  /** A server in WAL_ARCHIVE: its newest (or the named) base backup recovered in a temporary instance and checked. */
   baseBackup?: BaseBackupVerification;
+  /** The run verified the named base backup alone (VerifyInput.baseBackupId): no dump was looked at. */
+  baseOnly?: true;
 }
 
 const quick = proxyActivities<Activities>({
@@ -73,7 +79,9 @@ export async function VerifyBackupWorkflow(input: VerifyInput): Promise<VerifyRe
 
   current = 'choosing backups';
   let backupIds: string[];
-  if (input.backupId) backupIds = [input.backupId];
+  // A new input, absent from earlier histories: they replay on the branches they took.
+  if (input.baseBackupId) backupIds = [];
+  else if (input.backupId) backupIds = [input.backupId];
   else {
     const catalog: CatalogEntry[] = await quick.listBackups({ database: input.database });
     // The newest of pgwarden's own backups by default; --all-unverified takes the old scripts' files too.
@@ -87,7 +95,7 @@ export async function VerifyBackupWorkflow(input: VerifyInput): Promise<VerifyRe
           .slice(0, 1)
           .map((e) => e.backupId);
   }
-  if (backupIds.length === 0)
+  if (backupIds.length === 0 && !input.baseBackupId)
     log.warn('nothing to verify', { database: input.database, allUnverified: input.allUnverified ?? false });
 
   // The archive's check needs nothing of the verifications: it runs beside them (one round less at the end).
@@ -165,18 +173,31 @@ export async function VerifyBackupWorkflow(input: VerifyInput): Promise<VerifyRe
     : patched('verify-wal-continuity')
       ? await quick.checkPointInTimeArchive({ database: input.database })
       : null;
-  // And its newest base backup must recover: on the server's host, where instances are made.
+  if (input.baseBackupId && !pitr)
+    throw typedFailure('UsageError', `${input.database} is not in WAL_ARCHIVE of the worker, so it has no base backups`);
+  // And its newest (or the named) base backup must recover: on the server's host, where instances
+  // are made. A named one is looked for even in an archive without any, to say it is not there.
   let baseBackup: BaseBackupVerification | undefined;
-  if (pitr && pitr.baseBackups > 0 && patched('verify-base-backup')) {
-    current = 'base backup: pg_verifybackup, recovery and row counts';
+  if (pitr && (pitr.baseBackups > 0 || input.baseBackupId) && patched('verify-base-backup')) {
+    current = `base backup${input.baseBackupId ? ` ${input.baseBackupId}` : ''}: pg_verifybackup, recovery and row counts`;
     const { verifyBaseBackup } = proxyActivities<Activities>({
       ...onHost(input.hostQueue),
       startToCloseTimeout: '12 hours',
       heartbeatTimeout: '2 minutes',
       retry: { initialInterval: '10 seconds', maximumAttempts: 2 },
     });
-    baseBackup = await verifyBaseBackup({ server: input.database, workflowId: info.workflowId });
+    baseBackup = await verifyBaseBackup({
+      server: input.database,
+      workflowId: info.workflowId,
+      ...(input.baseBackupId ? { backupId: input.baseBackupId } : {}),
+    });
   }
   current = 'done';
-  return { database: input.database, verified: done, ...(pitr ? { pitr } : {}), ...(baseBackup ? { baseBackup } : {}) };
+  return {
+    database: input.database,
+    verified: done,
+    ...(pitr ? { pitr } : {}),
+    ...(baseBackup ? { baseBackup } : {}),
+    ...(input.baseBackupId ? { baseOnly: true as const } : {}),
+  };
 }

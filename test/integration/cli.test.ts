@@ -346,6 +346,26 @@ describe('pgwarden wal', () => {
     expect([other.code, other.stderr.trim()]).toEqual([64, 'pgwarden: --server shop: not in WAL_ARCHIVE (app)']);
   });
 
+  it('refuses a base backup to verify that is misnamed, of a database not archived, or with another choice (exit 64)', () => {
+    const env = { DATABASE_URL: 'postgres://u:p@h/app', WAL_ARCHIVE: 'app', TEMPORAL_ADDRESS: '127.0.0.1:1' };
+    const misnamed = pgwarden(['verify', '--base', 'backup_20240101_120000'], env);
+    expect([misnamed.code, misnamed.stderr.trim()]).toEqual([
+      64,
+      'pgwarden: --base backup_20240101_120000: expected a base backup id like base_20261129_010000 (pgwarden pitr list)',
+    ]);
+    const twoDatabases = { ...env, BACKUP_DATABASES: 'app,billing' };
+    const notArchived = pgwarden(['verify', '--base', 'base_20240101_120000', '--database', 'billing'], twoDatabases);
+    expect([notArchived.code, notArchived.stderr.trim()]).toEqual([
+      64,
+      'pgwarden: --base base_20240101_120000: billing is not in WAL_ARCHIVE, so it has no base backups (archived: app; pass --database)',
+    ]);
+    const both = pgwarden(['verify', '--base', 'base_20240101_120000', '--all-unverified'], env);
+    expect([both.code, both.stderr.trim()]).toEqual([
+      64,
+      'pgwarden: --backup, --all-unverified and --base exclude each other; pass one',
+    ]);
+  });
+
   it('refuses an option of the other kind of restore instead of ignoring it (exit 64)', () => {
     const env = { DATABASE_URL: 'postgres://u:p@h/app', WAL_ARCHIVE: 'app', TEMPORAL_ADDRESS: '127.0.0.1:1' };
     // Without --pitr, --to would have restored the newest backup in place, not the server as of that time.

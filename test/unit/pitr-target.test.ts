@@ -2,7 +2,7 @@ import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { BaseBackupManifest } from '../../src/operations/pitr/base-backup';
+import { baseBackupIdProblem, type BaseBackupManifest } from '../../src/operations/pitr/base-backup';
 import {
   autoConfLines,
   chooseBaseBackup,
@@ -112,6 +112,25 @@ describe('chooseBaseBackup with failed verifications', () => {
     const chosen = chooseBaseBackup(all, { kind: 'lsn', lsn: '2/80000000' }, new Map([['base_20261201_020000', '2026-12-01']]));
     expect(chosen).toEqual({ base: expect.objectContaining({ backupId: 'base_20261129_020000' }) });
   });
+});
+
+describe('baseBackupIdProblem', () => {
+  it.each([
+    ['base_20261129_010000', undefined],
+    [
+      'backup_20261129_010000',
+      '--base backup_20261129_010000: expected a base backup id like base_20261129_010000 (pgwarden pitr list)',
+    ],
+    [
+      'base_2026112_010000',
+      '--base base_2026112_010000: expected a base backup id like base_20261129_010000 (pgwarden pitr list)',
+    ],
+    [
+      'base_20261129_010000.json',
+      '--base base_20261129_010000.json: expected a base backup id like base_20261129_010000 (pgwarden pitr list)',
+    ],
+    ['', '--base : expected a base backup id like base_20261129_010000 (pgwarden pitr list)'],
+  ])('%s', (given, problem) => expect(baseBackupIdProblem(given)).toBe(problem));
 });
 
 describe('namedBaseBackup', () => {

@@ -167,6 +167,27 @@ describe('catalog and CLI output', () => {
       }),
     ).toBe('b1: FAILED\n  failed:  checksums: x\n  warning: size: y');
   });
+  it('prints a base backup verified alone without the dumps it did not look at', () => {
+    const baseBackup = {
+      server: 'shop',
+      backupId: 'base_20261201_010000',
+      status: 'passed' as const,
+      failures: [],
+      verifyBackup: { ok: true, detail: 'backup successfully verified' },
+      recovery: { ok: true, detail: '', seconds: 4.2, lsn: '0/3000100' },
+      rowCounts: { compared: true, tables: 3, differences: [] },
+      durationMs: 9000,
+    };
+    const pitr = { server: 'shop', baseBackups: 2, walSegments: 9, window: null, firstMissing: null, problems: [] };
+    expect(formatVerifyResult({ database: 'shop', verified: [], pitr, baseBackup, baseOnly: true })).toBe(
+      'point-in-time archive: PASSED (2 base backup(s), 9 WAL segment(s))\n' +
+        'base backup base_20261201_010000: PASSED (pg_verifybackup, recovery to 0/3000100 in 4.2 s, row counts of 3 table(s) match)',
+    );
+    // Without --base, a server without dumps says so.
+    expect(formatVerifyResult({ database: 'shop', verified: [], pitr, baseBackup }).split('\n')[0]).toBe(
+      'nothing to verify for shop',
+    );
+  });
   it('names temporary databases after the backup and the run, safely', () => {
     expect(tempDatabaseName('backup_20240101_120000', '01A20B48-3543-791E-993E-01B42EA15B21')).toBe(
       'pgwarden_verify_20240101_120000_01a20b483543',

@@ -179,11 +179,11 @@ it('verify recovers the newest base backup in a temporary instance: pg_verifybac
     );
     await bucket.replace(partialKey, sealed.body, { metadata: { [WAL_PLAIN_SHA256]: sealed.plainSha256 } });
     rmSync(join(zeros, '..'), { recursive: true, force: true });
-    const verify = () =>
+    const verify = (baseBackupId?: string) =>
       server.client.workflow.execute(WorkflowType.verify, {
         taskQueue: t.taskQueue,
         workflowId: `verify-${t.db}-${uniqueSuffix()}`,
-        args: [{ database: t.db }],
+        args: [{ database: t.db, ...(baseBackupId ? { baseBackupId } : {}) }],
       });
     const passed: VerifyResult = await verify();
     expect(passed.baseBackup).toMatchObject({
@@ -235,6 +235,23 @@ it('verify recovers the newest base backup in a temporary instance: pg_verifybac
       status: 'failed',
       verifiedAt: expect.any(String),
       failures: failed.baseBackup!.failures,
+    });
+
+    // Mended, that base backup is verified again by name (verify --base), alone, and passes.
+    await bucket.replace(manifestKey, Buffer.from(JSON.stringify(manifest)), {});
+    const again: VerifyResult = await verify(manifest.backupId);
+    expect(again).toMatchObject({
+      verified: [],
+      baseOnly: true,
+      baseBackup: { backupId: manifest.backupId, status: 'passed' },
+    });
+    expect(formatVerifyResult(again)).not.toContain('nothing to verify');
+    expect((await listed()).verification).toMatchObject({ status: 'passed', failures: [] });
+    // A base backup that is not there is said so, as not found (66), before anything is unpacked.
+    const missing = await verify('base_20200101_000000').catch((e: unknown) => e);
+    expect(describeFailure(missing)).toEqual({
+      lines: [`${t.db}: base backup base_20200101_000000 does not exist (pgwarden pitr list shows the base backups)`],
+      exitCode: 66,
     });
   });
   bucket.s3.destroy();

@@ -47,6 +47,8 @@ describe('recorded histories replay against the current workflows', () => {
         'wal-archive-stopped.json',
         'wal-archive-watchdog.json',
         'verify-base-backup-passed.json',
+        'verify-named-base-backup.json',
+        'verify-named-base-backup-missing.json',
         'base-backup-succeeded.json',
         'pitr-restore-succeeded.json',
         'pitr-restore-refused.json',

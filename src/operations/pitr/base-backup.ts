@@ -15,6 +15,13 @@ export const BASE_BACKUP_FORMAT_VERSION = 1;
 /** `base_YYYYMMDD_HHMMSS`: the start time, in the naming of the strategy's backups. */
 export const baseBackupIdFor = (at: Date) => backupIdFor(at).replace(/^backup_/, 'base_');
 
+/** What is wrong with a base backup id given on the command line (`--base`), if anything. */
+export function baseBackupIdProblem(given: string): string | undefined {
+  return /^base_\d{8}_\d{6}$/.test(given)
+    ? undefined
+    : `--base ${given}: expected a base backup id like base_20261129_010000 (pgwarden pitr list)`;
+}
+
 export interface WalPoint {
   lsn: string;
   timeline: number;

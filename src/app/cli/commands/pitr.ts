@@ -11,7 +11,7 @@ import { Config } from '../../../infra/config/config';
 import { UsageError } from '../../../infra/errors/errors';
 import { hostQueueInput } from '../../../infra/config/wal';
 import { formatBytes } from '../../../operations/backup/progress';
-import type { BaseBackupManifest } from '../../../operations/pitr/base-backup';
+import { baseBackupIdProblem, type BaseBackupManifest } from '../../../operations/pitr/base-backup';
 import { ListedRestorePoint, restorePointNameProblem } from '../../../operations/pitr/restore-points';
 import { parseTarget } from '../../../operations/pitr/target';
 import type { MarkedRestorePoint } from '../../../../activities/restore-points';
@@ -73,8 +73,8 @@ export async function runPitrRestore(
   const port = options.port === undefined ? undefined : Number(options.port);
   if (port !== undefined && !(Number.isInteger(port) && port > 0 && port < 65536))
     throw new UsageError(`--port ${options.port}: expected a port number from 1 to 65535`);
-  if (options.base !== undefined && !/^base_\d{8}_\d{6}$/.test(options.base))
-    throw new UsageError(`--base ${options.base}: expected a base backup id like base_20261129_010000 (pgwarden pitr list)`);
+  const baseProblem = options.base === undefined ? undefined : baseBackupIdProblem(options.base);
+  if (baseProblem) throw new UsageError(baseProblem);
   await ctx.withTemporalClient(async (client) => {
     const run = await startRun(client, config, {
       workflow: 'pitrRestore',

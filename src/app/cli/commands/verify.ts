@@ -1,8 +1,13 @@
-/** `pgwarden verify`: verification runs of the newest, one or every unverified backup. */
+/**
+ * `pgwarden verify`: verification runs of the newest, one or every unverified backup; or, for a
+ * server in WAL_ARCHIVE, of one base backup alone (`--base`), e.g. an older one, or one again
+ * after its verification failed.
+ */
 import { BackupError, UsageError } from '../../../infra/errors/errors';
 import type { VerifyResult } from '../../../../workflows/verify';
 import { hostQueueInput } from '../../../infra/config/wal';
 import { describeBaseVerification } from '../../../operations/pitr/base-verification';
+import { baseBackupIdProblem } from '../../../operations/pitr/base-backup';
 import { CommandContext } from '../context';
 import { announce, startRun } from '../start-run';
 
@@ -10,17 +15,20 @@ export interface VerifyOptions {
   database?: string;
   backup?: string;
   allUnverified?: boolean;
+  base?: string;
   json?: boolean;
 }
 
 export function formatVerifyResult(r: VerifyResult): string {
-  const dumps = r.verified.length
-    ? r.verified.flatMap((v) => [
-        `${v.backupId}: ${v.status === 'passed' ? 'PASSED' : 'FAILED'}${v.restoreMs !== null ? ` (test restore ${(v.restoreMs / 1000).toFixed(1)}s, total ${(v.durationMs / 1000).toFixed(1)}s)` : ''}`,
-        ...v.failures.map((f) => `  failed:  ${f}`),
-        ...v.warnings.map((w) => `  warning: ${w}`),
-      ])
-    : [`nothing to verify for ${r.database}`];
+  const dumps = r.baseOnly
+    ? []
+    : r.verified.length
+      ? r.verified.flatMap((v) => [
+          `${v.backupId}: ${v.status === 'passed' ? 'PASSED' : 'FAILED'}${v.restoreMs !== null ? ` (test restore ${(v.restoreMs / 1000).toFixed(1)}s, total ${(v.durationMs / 1000).toFixed(1)}s)` : ''}`,
+          ...v.failures.map((f) => `  failed:  ${f}`),
+          ...v.warnings.map((w) => `  warning: ${w}`),
+        ])
+      : [`nothing to verify for ${r.database}`];
   const pitr = r.pitr
     ? [
         `point-in-time archive: ${r.pitr.problems.length ? 'FAILED' : 'PASSED'} (${r.pitr.baseBackups} base backup(s), ${r.pitr.walSegments} WAL segment(s)${r.pitr.window ? `, window from ${r.pitr.window.from} to WAL ${r.pitr.window.toLsn}` : ''})`,
@@ -33,7 +41,10 @@ export function formatVerifyResult(r: VerifyResult): string {
 }
 
 export async function runVerifyCommand(ctx: CommandContext, options: VerifyOptions): Promise<void> {
-  if (options.backup && options.allUnverified) throw new UsageError('--backup and --all-unverified exclude each other; pass one');
+  if ([options.backup, options.allUnverified, options.base].filter((o) => o !== undefined).length > 1)
+    throw new UsageError('--backup, --all-unverified and --base exclude each other; pass one');
+  const baseProblem = options.base === undefined ? undefined : baseBackupIdProblem(options.base);
+  if (baseProblem) throw new UsageError(baseProblem);
   // An old script's file name (backup_..._sql.gz.enc) names the same backup as its id.
   if (options.backup) options = { ...options, backup: options.backup.replace(/^.*\//, '').replace(/\.sql\.gz\.enc$/, '') };
   if (options.backup && !/^backup_\d{8}_\d{6}$/.test(options.backup))
@@ -42,13 +53,25 @@ export async function runVerifyCommand(ctx: CommandContext, options: VerifyOptio
     );
   const config = ctx.config();
   const database = ctx.pickDatabase(config, options.database);
+  if (options.base && !config.wal.servers.includes(database))
+    throw new UsageError(
+      `--base ${options.base}: ${database} is not in WAL_ARCHIVE, so it has no base backups${config.wal.servers.length ? ` (archived: ${config.wal.servers.join(', ')}; pass --database)` : ''}`,
+    );
   await ctx.withTemporalClient(async (client) => {
     const run = await startRun(client, config, {
       workflow: 'verify',
       operation: 'verify',
       database,
-      args: [{ database, backupId: options.backup, allUnverified: options.allUnverified, ...hostQueueInput(config, database) }],
-      summary: `Verification of ${database} ${options.backup ?? (options.allUnverified ? 'unverified backups' : 'newest backup')}`,
+      args: [
+        {
+          database,
+          backupId: options.backup,
+          allUnverified: options.allUnverified,
+          ...(options.base ? { baseBackupId: options.base } : {}),
+          ...hostQueueInput(config, database),
+        },
+      ],
+      summary: `Verification of ${database} ${options.base ? `base backup ${options.base}` : (options.backup ?? (options.allUnverified ? 'unverified backups' : 'newest backup'))}`,
     });
     if (!options.json) announce(`verifying ${database}`, run);
     const { handle, id } = run;
