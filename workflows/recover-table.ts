@@ -55,6 +55,8 @@ export type RecoverTableResult = TableRecoveryResult & {
   approvedBy?: string | null;
   /** Where the run's evidence report is stored (JSON and markdown). */
   evidence?: { json: string; markdown: string };
+  /** What is worth knowing about the source, e.g. a base backup that failed its verification passed over. */
+  notes?: string[];
 };
 
 export async function RecoverTableWorkflow(input: RecoverTableInput): Promise<RecoverTableResult> {
@@ -133,7 +135,12 @@ export async function RecoverTableWorkflow(input: RecoverTableInput): Promise<Re
     );
     const loaded = await onServerHost.loadRecoveredTables({ ...work, workflowId, copy });
     status.step = 'done';
-    result = { ...loaded, approvedBy: status.approvedBy, durationMs: Date.now() - started };
+    result = {
+      ...loaded,
+      approvedBy: status.approvedBy,
+      durationMs: Date.now() - started,
+      ...(copy.note ? { notes: [copy.note] } : {}),
+    };
     return result;
   } catch (err) {
     return failed(err);

@@ -13,6 +13,7 @@ import type { RecoveryOptions } from '../../workflows/list-backups';
 import type { PitrArchiveListing } from '../../activities/pitr-archive';
 import { storedBaseVerification } from '../../src/operations/pitr/base-verification';
 import { formatPitr } from '../../src/app/cli/commands/pitr';
+import { formatTableRecovery } from '../../src/app/cli/commands/recover-table';
 import { planRecoveryNames } from '../../src/operations/table-recovery/names';
 import type { RecoverTableResult } from '../../workflows/recover-table';
 import type { BaseBackupManifest } from '../../src/operations/pitr/base-backup';
@@ -181,6 +182,10 @@ it('restores to a recorded restore point made before the newest base backup, fro
     expect(tableReport).toContain(
       `base backup ${restored.baseBackupId} and the WAL archive (recovery starts from ${restored.baseBackupId}: the newer`,
     );
+    // The CLI says it as well, and where the report is.
+    expect(table.notes).toEqual(pastFailed.notes);
+    expect(formatTableRecovery(table)).toContain(`\nnote: recovery starts from ${restored.baseBackupId}: the newer`);
+    expect(formatTableRecovery(table).split('\n').at(-1)).toBe(`report: ${table.evidence!.markdown} (and .json)`);
     const listing2 = await workers.run<PitrArchiveListing>(WorkflowType.pitrList, { server: db });
     expect(listing2.baseBackups[0].verification).toMatchObject({ status: 'failed' });
     expect(listing2.problems).toEqual([

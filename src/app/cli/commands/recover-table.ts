@@ -106,6 +106,7 @@ export function formatTableRecovery(r: RecoverTableResult): string {
       ? [`last transaction replayed: ${r.recoveredTo.commitTime ?? 'none after the base backup'} (LSN ${r.recoveredTo.lsn})`]
       : []),
     ...(r.lossSeconds !== null ? [`not recovered before the target: at most ${r.lossSeconds.toFixed(3)} s of commits`] : []),
+    ...(r.notes ?? []).map((n) => `note: ${n}`),
     ...(r.approvedBy ? [`approved by ${r.approvedBy}`] : []),
     ...r.tables.map((t) =>
       t.keptAs !== undefined
@@ -115,5 +116,6 @@ export function formatTableRecovery(r: RecoverTableResult): string {
     r.tables.some((t) => t.keptAs === undefined)
       ? 'the live tables were not touched; compare, then copy back the rows you need (INSERT ... SELECT)'
       : "foreign keys, owner and grants are the live table's; its sequences go on after the highest value handed out",
+    ...(r.evidence ? [`report: ${r.evidence.markdown} (and .json)`] : []),
   ].join('\n');
 }
