@@ -194,7 +194,7 @@ describe('formatPitrListing', () => {
       'base_1       2026-11-22 02:10:00Z  3.0 MiB  1         0/2000028  passed 2026-11-22  the newest WAL archived',
     );
     expect(text.split('\n').at(-1)).toBe(
-      'problem: base backup base_2 FAILED its verification on 2026-11-29 (pg_verifybackup: checksum mismatch): point-in-time restores start from an older one while it stays failed; take a new one (pgwarden basebackup)',
+      'problem: base backup base_2 FAILED its verification on 2026-11-29 (pg_verifybackup: checksum mismatch): point-in-time restores start from an older one while it stays failed; take a new one (pgwarden basebackup), or verify it again once mended (pgwarden verify --base base_2)',
     );
   });
 

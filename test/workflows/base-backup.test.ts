@@ -230,7 +230,9 @@ it('verify recovers the newest base backup in a temporary instance: pg_verifybac
       `row counts differ in 1 table(s): public.payments: manifest ${paymentsCounted + 1} rows, restored ${paymentsCounted}`,
     ]);
     const [mail] = await waitForCaptured(capturedMail, `Verification of ${t.db} base backup ${manifest.backupId} FAILED`);
-    expect(mail?.text).toContain('take a new one (pgwarden basebackup)');
+    expect(mail?.text).toContain(
+      `take a new one (pgwarden basebackup), or verify it again once mended (pgwarden verify --base ${manifest.backupId})`,
+    );
     expect((await listed()).verification).toEqual({
       status: 'failed',
       verifiedAt: expect.any(String),

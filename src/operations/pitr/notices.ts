@@ -68,7 +68,7 @@ export function baseVerificationNotice(v: BaseBackupVerification): Notice {
       ['Duration', `${(v.durationMs / 1000).toFixed(1)}s`],
     ],
     action: failed
-      ? 'do not rely on this base backup for point-in-time recovery: check the findings above and take a new one (pgwarden basebackup)'
+      ? `do not rely on this base backup for point-in-time recovery: check the findings above and take a new one (pgwarden basebackup), or verify it again once mended (pgwarden verify --base ${v.backupId})`
       : undefined,
   };
 }

@@ -157,6 +157,6 @@ export function failedVerificationProblems(bases: ListedBaseBackup[]): string[] 
     .filter((b) => b.verification?.status === 'failed')
     .map(
       (b) =>
-        `base backup ${b.backupId} FAILED its verification on ${b.verification!.verifiedAt.slice(0, 10)} (${b.verification!.failures.join(' | ')}): point-in-time restores start from an older one while it stays failed; take a new one (pgwarden basebackup)`,
+        `base backup ${b.backupId} FAILED its verification on ${b.verification!.verifiedAt.slice(0, 10)} (${b.verification!.failures.join(' | ')}): point-in-time restores start from an older one while it stays failed; take a new one (pgwarden basebackup), or verify it again once mended (pgwarden verify --base ${b.backupId})`,
     );
 }
