@@ -27,8 +27,10 @@ import {
   baseVerificationFailures,
   compareBaseCounts,
   CountComparison,
+  neverVerifiedBefore,
   storedBaseVerification,
 } from '../src/operations/pitr/base-verification';
+import { baseVerifications } from './base-verifications';
 import { baseVerificationKey } from '../src/infra/storage/layout';
 import { baseVerificationNotice } from '../src/operations/pitr/notices';
 import { ActivityDeps } from './deps';
@@ -243,6 +245,19 @@ export function pitrActivities(deps: ActivityDeps) {
         );
       await deliver(deps, baseVerificationNotice(result));
       return result;
+    },
+
+    /** The base backups `verify --all-unverified` checks before the newest: never verified, oldest first. */
+    async baseBackupsNeverVerified(input: { server: string }): Promise<string[]> {
+      const bases = await baseBackups(deps.bucket, deps.config.storage.prefix, input.server);
+      const newest = chooseBaseBackup(bases, { kind: 'latest' });
+      if ('problem' in newest) return [];
+      const verified = await baseVerifications(deps, input.server, bases);
+      return neverVerifiedBefore(
+        bases.map((b) => b.backupId),
+        new Set(verified.keys()),
+        newest.base.backupId,
+      );
     },
 
     /** The point-in-time archive of a server in WAL_ARCHIVE, as verify reports it; null for other databases. */

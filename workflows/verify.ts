@@ -7,7 +7,8 @@
  *   5. size against earlier backups (a warning, not a failure)
  *   then, for a server in WAL_ARCHIVE: WAL continuity, and its newest base backup recovered
  *   in a temporary instance on the server's host (pg_verifybackup, recovery, row counts);
- *   given a base backup id, only the archive and that base backup
+ *   given a base backup id, only the archive and that base backup; with --all-unverified,
+ *   every base backup never verified before the newest, oldest first
  * The outcome is stored beside the backup and notified; a failed verification is an alert.
  */
 import { log, patched, proxyActivities, setHandler, workflowInfo } from '@temporalio/workflow';
@@ -48,6 +49,8 @@ export interface VerifyResult {
   pitr?: PitrStatus;
   /** A server in WAL_ARCHIVE: its newest (or the named) base backup recovered in a temporary instance and checked. */
   baseBackup?: BaseBackupVerification;
+  /** verify --all-unverified of a server in WAL_ARCHIVE: its base backups never verified before, oldest first, checked before the newest. */
+  olderBaseBackups?: BaseBackupVerification[];
   /** The run verified the named base backup alone (VerifyInput.baseBackupId): no dump was looked at. */
   baseOnly?: true;
 }
@@ -178,6 +181,7 @@ export async function VerifyBackupWorkflow(input: VerifyInput): Promise<VerifyRe
   // And its newest (or the named) base backup must recover: on the server's host, where instances
   // are made. A named one is looked for even in an archive without any, to say it is not there.
   let baseBackup: BaseBackupVerification | undefined;
+  let olderBaseBackups: BaseBackupVerification[] | undefined;
   if (pitr && (pitr.baseBackups > 0 || input.baseBackupId) && patched('verify-base-backup')) {
     current = `base backup${input.baseBackupId ? ` ${input.baseBackupId}` : ''}: pg_verifybackup, recovery and row counts`;
     const { verifyBaseBackup } = proxyActivities<Activities>({
@@ -186,6 +190,15 @@ export async function VerifyBackupWorkflow(input: VerifyInput): Promise<VerifyRe
       heartbeatTimeout: '2 minutes',
       retry: { initialInterval: '10 seconds', maximumAttempts: 2 },
     });
+    // --all-unverified takes the base backups never verified too, oldest first, as it does the dumps.
+    if (input.allUnverified && patched('verify-unverified-base-backups')) {
+      olderBaseBackups = [];
+      for (const backupId of await quick.baseBackupsNeverVerified({ server: input.database })) {
+        current = `base backup ${backupId}: pg_verifybackup, recovery and row counts`;
+        olderBaseBackups.push(await verifyBaseBackup({ server: input.database, workflowId: info.workflowId, backupId }));
+      }
+      current = 'newest base backup: pg_verifybackup, recovery and row counts';
+    }
     baseBackup = await verifyBaseBackup({
       server: input.database,
       workflowId: info.workflowId,
@@ -198,6 +211,7 @@ export async function VerifyBackupWorkflow(input: VerifyInput): Promise<VerifyRe
     verified: done,
     ...(pitr ? { pitr } : {}),
     ...(baseBackup ? { baseBackup } : {}),
+    ...(olderBaseBackups ? { olderBaseBackups } : {}),
     ...(input.baseBackupId ? { baseOnly: true as const } : {}),
   };
 }

@@ -2,6 +2,7 @@ import {
   baseVerificationFailures,
   compareBaseCounts,
   describeBaseVerification,
+  neverVerifiedBefore,
   snapshotParts,
   type BaseBackupRowCounts,
   type BaseBackupVerification,
@@ -128,5 +129,19 @@ describe('lastWalNeeded', () => {
     [{ ...recorded, lsn: '0/3000060' }, '000000010000000000000003'],
   ])('counts at %j: %s', (rowCounts, walFile) => {
     expect(lastWalNeeded({ ...m, rowCounts } as Parameters<typeof lastWalNeeded>[0])).toBe(walFile);
+  });
+});
+
+describe('neverVerifiedBefore', () => {
+  const [b1, b2, b3] = ['base_20261201_010000', 'base_20261202_010000', 'base_20261203_010000'];
+  it.each<[string, string[], string[], string, string[]]>([
+    ['none verified: all but the newest, oldest first', [b3, b1, b2], [], b3, [b1, b2]],
+    ['one verified is left out', [b1, b2, b3], [b1], b3, [b2]],
+    ['all verified: nothing', [b1, b2, b3], [b1, b2, b3], b3, []],
+    ['the newest is never listed, verified or not', [b1, b2, b3], [b3], b3, [b1, b2]],
+    ['only the newest: nothing', [b1], [], b1, []],
+    ['the newest is not the last by name (after a failover): still left out', [b1, b2, b3], [], b2, [b1, b3]],
+  ])('%s', (_what, ids, verified, newest, expected) => {
+    expect(neverVerifiedBefore(ids, new Set(verified), newest)).toEqual(expected);
   });
 });

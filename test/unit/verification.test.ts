@@ -183,6 +183,16 @@ describe('catalog and CLI output', () => {
       'point-in-time archive: PASSED (2 base backup(s), 9 WAL segment(s))\n' +
         'base backup base_20261201_010000: PASSED (pg_verifybackup, recovery to 0/3000100 in 4.2 s, row counts of 3 table(s) match)',
     );
+    // --all-unverified: the older base backups never verified before the newest, each on its line.
+    const older = { ...baseBackup, backupId: 'base_20261130_010000', status: 'failed' as const, failures: ['recovery: x'] };
+    expect(
+      formatVerifyResult({ database: 'shop', verified: [], pitr, baseBackup, olderBaseBackups: [older] })
+        .split('\n')
+        .slice(2),
+    ).toEqual([
+      'base backup base_20261130_010000: FAILED: recovery: x',
+      'base backup base_20261201_010000: PASSED (pg_verifybackup, recovery to 0/3000100 in 4.2 s, row counts of 3 table(s) match)',
+    ]);
     // Without --base, a server without dumps says so.
     expect(formatVerifyResult({ database: 'shop', verified: [], pitr, baseBackup }).split('\n')[0]).toBe(
       'nothing to verify for shop',

@@ -393,6 +393,19 @@ it('cleanup deletes base backups past the policy, never the last one verified go
     await archiving.cancel();
     await archiving.result();
 
+    // verify --all-unverified recovers the older one too (never verified), before the newest.
+    const all: VerifyResult = await server.client.workflow.execute(WorkflowType.verify, {
+      taskQueue,
+      workflowId: `verify-${t.db}-${uniqueSuffix()}`,
+      args: [{ database: t.db, allUnverified: true }],
+    });
+    expect(all.olderBaseBackups).toEqual([expect.objectContaining({ backupId: older.backupId, status: 'passed' })]);
+    expect(all.baseBackup).toMatchObject({ backupId: newer.backupId, status: 'passed' });
+    expect(formatVerifyResult(all).split('\n').slice(-2)).toEqual([
+      expect.stringMatching(new RegExp(`^base backup ${older.backupId}: PASSED`)),
+      expect.stringMatching(new RegExp(`^base backup ${newer.backupId}: PASSED`)),
+    ]);
+
     // A verification of each, as verify leaves it: the older passed, the newer failed.
     const verified = (b: BaseBackupManifest, status: 'passed' | 'failed') =>
       bucket.putJson(

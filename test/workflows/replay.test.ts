@@ -49,6 +49,7 @@ describe('recorded histories replay against the current workflows', () => {
         'verify-base-backup-passed.json',
         'verify-named-base-backup.json',
         'verify-named-base-backup-missing.json',
+        'verify-all-unverified-base-backups.json',
         'base-backup-succeeded.json',
         'pitr-restore-succeeded.json',
         'pitr-restore-refused.json',

@@ -122,3 +122,11 @@ export function describeBaseVerification(v: BaseBackupVerification): string {
     : `row counts not compared (${v.rowCounts.skipped})`;
   return `base backup ${v.backupId}: PASSED (pg_verifybackup, recovery to ${v.recovery.lsn} in ${v.recovery.seconds?.toFixed(1)} s, ${counts})`;
 }
+
+/**
+ * The base backups `verify --all-unverified` checks before the newest (which every verify
+ * checks): those never verified, oldest first, as the dumps' never-verified ones are.
+ */
+export function neverVerifiedBefore(ids: string[], verified: ReadonlySet<string>, newest: string): string[] {
+  return ids.filter((id) => id !== newest && !verified.has(id)).sort();
+}

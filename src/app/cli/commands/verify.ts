@@ -36,7 +36,7 @@ export function formatVerifyResult(r: VerifyResult): string {
         ...(r.pitr.notes ?? []).map((n) => `  note:    ${n}`),
       ]
     : [];
-  const base = r.baseBackup ? [describeBaseVerification(r.baseBackup)] : [];
+  const base = [...(r.olderBaseBackups ?? []), ...(r.baseBackup ? [r.baseBackup] : [])].map(describeBaseVerification);
   return [...dumps, ...pitr, ...base].join('\n');
 }
 
@@ -86,9 +86,10 @@ export async function runVerifyCommand(ctx: CommandContext, options: VerifyOptio
       );
     if (result.pitr?.problems.length)
       throw new BackupError(`the point-in-time archive of ${database} failed its check: ${result.pitr.problems[0]}`);
-    if (result.baseBackup?.status === 'failed')
-      throw new BackupError(
-        `base backup ${result.baseBackup.backupId} of ${database} failed verification: ${result.baseBackup.failures[0]}`,
-      );
+    const failedBase = [...(result.olderBaseBackups ?? []), ...(result.baseBackup ? [result.baseBackup] : [])].find(
+      (b) => b.status === 'failed',
+    );
+    if (failedBase)
+      throw new BackupError(`base backup ${failedBase.backupId} of ${database} failed verification: ${failedBase.failures[0]}`);
   });
 }
