@@ -167,8 +167,15 @@ describe('formatPitrListing', () => {
         'base_1       2026-11-22 02:10:00Z  3.0 MiB  1         0/2000028  no        the newest WAL archived',
         'point in time: from 2026-11-22 02:10:00Z (base_1) to 2026-11-29 09:41:59Z; WAL archived up to 0/7001F20 (5 complete segments)',
         'restore with pgwarden restore --pitr --to TIME, --to-lsn LSN or --to-name POINT (pgwarden pitr points)',
+        '2 base backups were never verified: pgwarden verify --all-unverified (or --base BASE_ID)',
       ].join('\n'),
     );
+    const oneVerified = new Map([['base_2', { status: 'passed', verifiedAt: '2026-11-29T03:20:00.000Z', failures: [] }]]);
+    expect(
+      formatPitrListing(listing(segs(2, 3, 4, 5, 6), oneVerified))
+        .split('\n')
+        .at(-1),
+    ).toBe('1 base backup was never verified: pgwarden verify --all-unverified (or --base BASE_ID)');
   });
 
   it('names a gap where an older base backup stops, and the note the daily check makes of it', () => {
@@ -206,7 +213,7 @@ describe('formatPitrListing', () => {
         { name: 'old', lsn: '0/3000100', createdAt: '2026-11-23T09:15:00.000Z', fromBaseBackup: 'base_1' },
       ],
     });
-    expect(text.split('\n').at(-1)).toBe(
+    expect(text.split('\n').at(-2)).toBe(
       'restore points: 2 recorded, the newest "before-migration-42" made 2026-11-29 09:15:00Z (pgwarden pitr points)',
     );
   });

@@ -227,6 +227,11 @@ export function formatPitrListing(l: PitrArchiveListing): string {
     lines.push(
       `restore points: ${points.length} recorded, the newest "${points[0].name}" made ${cliTime(points[0].createdAt)} (pgwarden pitr points)`,
     );
+  const unverified = l.baseBackups.filter((b) => !b.verification).length;
+  if (unverified)
+    lines.push(
+      `${unverified === 1 ? '1 base backup was' : `${unverified} base backups were`} never verified: pgwarden verify --all-unverified (or --base BASE_ID)`,
+    );
   for (const p of l.problems) lines.push(`problem: ${p}`);
   for (const n of l.notes) lines.push(`note: ${n}`);
   return lines.join('\n');
