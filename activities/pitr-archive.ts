@@ -7,7 +7,15 @@
 import { UsageError } from '../src/infra/errors/errors';
 import { archivedUpTo, readArchive } from '../src/operations/pitr/archive';
 import { DEFAULT_WAL_SEGMENT_BYTES, formatLsn } from '../src/operations/pitr/wal-names';
-import { failedVerificationProblems, ListedBaseBackup, listedBaseBackups, pitrCheck } from '../src/operations/pitr/window';
+import {
+  failedVerificationProblems,
+  ListedBaseBackup,
+  listedBaseBackups,
+  notArchived,
+  pitrCheck,
+  RecoverableWindow,
+  recoverableWindow,
+} from '../src/operations/pitr/window';
 import { ActivityDeps } from './deps';
 import { baseVerifications, failedIn } from './base-verifications';
 import { listedRestorePoints } from './restore-points';
@@ -30,12 +38,36 @@ export interface PitrArchiveListing {
   restorePoints?: ListedRestorePoint[];
 }
 
+export interface RecoveryArchive {
+  window: RecoverableWindow;
+  /** Newest first, each with its base backup. */
+  restorePoints: ListedRestorePoint[];
+  /** Newest first, with their verifications. */
+  baseBackups: ListedBaseBackup[];
+}
+
 export function pitrArchiveActivities(deps: ActivityDeps) {
   return {
     async listPitrArchive(input: { server: string }): Promise<PitrArchiveListing> {
       if (!deps.config.wal.servers.includes(input.server))
         throw new UsageError(`${input.server} is not in WAL_ARCHIVE: it has no point-in-time archive`);
       return pitrArchiveListing(deps, input.server);
+    },
+
+    /**
+     * What the console's backups page and an incident's selection offer of a database's server,
+     * from one read of its archive: the window, the restore points and the base backups.
+     */
+    async recoveryArchive(input: { database: string }): Promise<RecoveryArchive> {
+      const server = input.database;
+      if (!deps.config.wal.servers.includes(server)) return { window: notArchived(server), restorePoints: [], baseBackups: [] };
+      const { bases, wal, verifications, listed } = await readListedBases(deps, server);
+      const status = pitrCheck(server, bases, { segments: wal.segments.keys(), histories: wal.histories });
+      return {
+        window: recoverableWindow(server, status.window, wal.newestStoredAt),
+        restorePoints: await listedRestorePoints(deps, server, bases, failedIn(verifications)),
+        baseBackups: listed,
+      };
     },
 
     /** The base backups of a database's server for the console, newest first; none when it is not in WAL_ARCHIVE. */

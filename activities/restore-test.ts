@@ -7,7 +7,7 @@
 import { log } from '@temporalio/activity';
 import { evidenceKeys } from '../src/infra/storage/layout';
 import { readArchive } from '../src/operations/pitr/archive';
-import { pitrCheck } from '../src/operations/pitr/window';
+import { notArchived, pitrCheck, RecoverableWindow, recoverableWindow } from '../src/operations/pitr/window';
 import { describeRestoreTest, RestoreTestReport, restoreTestMarkdown } from '../src/operations/restore-test/restore-test';
 import { testRestoreServer } from '../src/infra/config/config';
 import { ActivityDeps } from './deps';
@@ -22,14 +22,12 @@ export function restoreTestActivities(deps: ActivityDeps) {
      * The recoverable window as the daily check sees it (from the oldest base backup whose WAL
      * reaches the end, not one a gap cut short) to the newest WAL stored; or why there is none.
      */
-    async pitrWindow(input: { server: string }): Promise<{ from: string; to: string } | { unavailable: string }> {
+    async pitrWindow(input: { server: string }): Promise<RecoverableWindow> {
       const { config } = deps;
-      if (!config.wal.servers.includes(input.server)) return { unavailable: `${input.server} is not in WAL_ARCHIVE` };
+      if (!config.wal.servers.includes(input.server)) return notArchived(input.server);
       const { bases, wal } = await readArchive(deps.bucket, deps.keyring, config.storage.prefix, input.server);
       const status = pitrCheck(input.server, bases, { segments: wal.segments.keys(), histories: wal.histories });
-      if (!status.window) return { unavailable: `no base backup of ${input.server} exists yet (pgwarden basebackup)` };
-      if (wal.newestStoredAt === null) return { unavailable: `no WAL of ${input.server} is archived yet` };
-      return { from: status.window.from, to: new Date(wal.newestStoredAt).toISOString() };
+      return recoverableWindow(input.server, status.window, wal.newestStoredAt);
     },
 
     /** Drops a restore test's temporary database (and only such a database). */

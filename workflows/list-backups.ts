@@ -10,12 +10,13 @@ import type { Activities } from '../activities';
 import type { CatalogEntry } from '../src/operations/catalog/catalog';
 import type { ListedRestorePoint } from '../src/operations/pitr/restore-points';
 import type { PitrArchiveListing } from '../activities/pitr-archive';
-import type { ListedBaseBackup } from '../src/operations/pitr/window';
+import type { ListedBaseBackup, RecoverableWindow } from '../src/operations/pitr/window';
 
-const { listBackups, pitrWindow, listRestorePoints, listPitrArchive, listBaseBackups } = proxyActivities<Activities>({
-  startToCloseTimeout: '2 minutes',
-  retry: { maximumAttempts: 3 },
-});
+const { listBackups, pitrWindow, listRestorePoints, listPitrArchive, listBaseBackups, recoveryArchive } =
+  proxyActivities<Activities>({
+    startToCloseTimeout: '2 minutes',
+    retry: { maximumAttempts: 3 },
+  });
 
 export async function ListBackupsWorkflow(input: { database: string }): Promise<CatalogEntry[]> {
   return listBackups(input);
@@ -24,7 +25,7 @@ export async function ListBackupsWorkflow(input: { database: string }): Promise<
 export interface RecoveryOptions {
   backups: CatalogEntry[];
   /** From the oldest base backup to the newest stored WAL, or why there is none. */
-  window: { from: string; to: string } | { unavailable: string };
+  window: RecoverableWindow;
   /** The restore points recorded with pgwarden pitr mark, newest first (absent in runs from before them). */
   restorePoints?: ListedRestorePoint[];
   /** For a server in WAL_ARCHIVE, its base backups newest first, with their verifications (absent in runs from before them). */
@@ -32,6 +33,12 @@ export interface RecoveryOptions {
 }
 
 export async function RecoveryOptionsWorkflow(input: { database: string }): Promise<RecoveryOptions> {
+  // The archive read once for the window, the restore points and the base backups, beside the catalog.
+  if (patched('recovery-options-one-read')) {
+    const [backups, archive] = await Promise.all([listBackups(input), recoveryArchive(input)]);
+    return { backups, ...archive };
+  }
+  // Runs from before: three reads of the archive, as recorded.
   const points = patched('recovery-options-restore-points') ? listRestorePoints({ server: input.database }) : undefined;
   const bases = patched('recovery-options-base-backups') ? listBaseBackups(input) : undefined;
   const [backups, window] = await Promise.all([listBackups(input), pitrWindow({ server: input.database })]);

@@ -1,6 +1,12 @@
 import type { BaseBackupManifest } from '../../src/operations/pitr/base-backup';
 import { segmentName } from '../../src/operations/pitr/wal-names';
-import { failedVerificationProblems, listedBaseBackups, pitrCheck } from '../../src/operations/pitr/window';
+import {
+  failedVerificationProblems,
+  listedBaseBackups,
+  notArchived,
+  pitrCheck,
+  recoverableWindow,
+} from '../../src/operations/pitr/window';
 import { formatPitrListing } from '../../src/app/cli/commands/pitr';
 
 const SEG = 16 * 1024 * 1024;
@@ -233,4 +239,32 @@ describe('formatPitrListing', () => {
       'no WAL archived yet (pgwarden wal start)\nproblem: no base backup of shop exists, so no point in time can be restored; run pgwarden basebackup',
     );
   });
+});
+
+describe('recoverableWindow', () => {
+  const window = { from: '2026-11-22T02:10:00.000Z', fromBackup: 'base_1', toLsn: '0/7000000' };
+  it.each<[string, Parameters<typeof recoverableWindow>[1], number | null, ReturnType<typeof recoverableWindow>]>([
+    [
+      'from the base backup to the newest WAL stored',
+      window,
+      Date.parse('2026-11-29T09:41:59.120Z'),
+      { from: window.from, to: '2026-11-29T09:41:59.120Z' },
+    ],
+    [
+      'no base backup',
+      null,
+      Date.parse('2026-11-29T09:41:59.120Z'),
+      { unavailable: 'no base backup of shop exists yet (pgwarden basebackup)' },
+    ],
+    ['no WAL', window, null, { unavailable: 'no WAL of shop is archived yet' }],
+    [
+      'neither: the base backup is said first',
+      null,
+      null,
+      { unavailable: 'no base backup of shop exists yet (pgwarden basebackup)' },
+    ],
+  ])('%s', (_what, w, newestStoredAt, expected) => {
+    expect(recoverableWindow('shop', w, newestStoredAt)).toEqual(expected);
+  });
+  it('a database not archived', () => expect(notArchived('shop')).toEqual({ unavailable: 'shop is not in WAL_ARCHIVE' }));
 });

@@ -64,6 +64,7 @@ describe('recorded histories replay against the current workflows', () => {
         'restore-point-marked.json',
         'recovery-options-restore-points.json',
         'recovery-options-base-backups.json',
+        'recovery-options-one-read.json',
         'pitr-list.json',
         'recover-table-replace-approved.json',
         'recover-table-replace-rejected.json',

@@ -160,3 +160,19 @@ export function failedVerificationProblems(bases: ListedBaseBackup[]): string[] 
         `base backup ${b.backupId} FAILED its verification on ${b.verification!.verifiedAt.slice(0, 10)} (${b.verification!.failures.join(' | ')}): point-in-time restores start from an older one while it stays failed; take a new one (pgwarden basebackup), or verify it again once mended (pgwarden verify --base ${b.backupId})`,
     );
 }
+
+/** What a restore can reach, as the console and a restore test offer it; or why nothing can be. */
+export type RecoverableWindow = { from: string; to: string } | { unavailable: string };
+
+/** The window from the oldest base backup whose WAL reaches the end to when the newest WAL was stored. */
+export function recoverableWindow(
+  server: string,
+  window: PitrStatus['window'],
+  newestStoredAt: number | null,
+): RecoverableWindow {
+  if (!window) return { unavailable: `no base backup of ${server} exists yet (pgwarden basebackup)` };
+  if (newestStoredAt === null) return { unavailable: `no WAL of ${server} is archived yet` };
+  return { from: window.from, to: new Date(newestStoredAt).toISOString() };
+}
+
+export const notArchived = (server: string): RecoverableWindow => ({ unavailable: `${server} is not in WAL_ARCHIVE` });
