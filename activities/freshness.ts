@@ -5,6 +5,8 @@ import { freshnessNotice } from '../src/operations/backup/notices';
 import { readArchive } from '../src/operations/pitr/archive';
 import { pitrCheck, PitrStatus } from '../src/operations/pitr/window';
 import { archiveLagProblems } from './archive-lag';
+import { baseVerifications } from './base-verifications';
+import { baseBackupFreshnessProblems } from '../src/operations/pitr/base-freshness';
 import { restoreTestProblem } from '../src/operations/restore-test/restore-test';
 import { ActivityDeps } from './deps';
 import { storedRestoreTests } from './restore-test';
@@ -12,12 +14,21 @@ import { storedDrills } from './evidence';
 import { deliver } from './notify';
 
 export function freshnessActivities(deps: ActivityDeps) {
-  /** The archive's continuity from its base backups, and whether it keeps up with the server. */
+  /** The archive's continuity from its base backups, whether it keeps up with the server, and its base backups' age and verification. */
   async function judgeArchive(server: string, now: string): Promise<PitrStatus> {
     const { bases, wal } = await readArchive(deps.bucket, deps.keyring, deps.config.storage.prefix, server);
     const status = pitrCheck(server, bases, { segments: wal.segments.keys(), histories: wal.histories });
     const lag = await archiveLagProblems(deps, server, wal, new Date(now));
-    return { ...status, problems: [...status.problems, ...lag] };
+    const { maxBaseBackupAgeDays, maxVerifiedAgeDays } = deps.config.schedules;
+    const stale = baseBackupFreshnessProblems({
+      server,
+      bases,
+      verifications: await baseVerifications(deps, server, bases),
+      maxAgeDays: maxBaseBackupAgeDays,
+      maxVerifiedAgeDays,
+      now: new Date(now),
+    });
+    return { ...status, problems: [...status.problems, ...lag, ...stale] };
   }
 
   return {

@@ -35,7 +35,8 @@ import { uniqueDatabaseName } from '../support/databases';
 import { ScratchCluster, startScratchCluster } from '../support/scratch-cluster';
 import { handOver, instanceUser } from '../../src/infra/postgres/instance';
 import { stackConfig } from '../support/stack-env';
-import { bundledWorker, devServer, DevServer, uniqueSuffix, uniqueTaskQueue } from '../support/temporal';
+import { activityEnvironment, bundledWorker, devServer, DevServer, uniqueSuffix, uniqueTaskQueue } from '../support/temporal';
+import type { FreshnessReport } from '../../src/operations/backup/freshness';
 
 let server: DevServer;
 let cluster: ScratchCluster;
@@ -404,6 +405,24 @@ it('cleanup deletes base backups past the policy, never the last one verified go
     expect(formatVerifyResult(all).split('\n').slice(-2)).toEqual([
       expect.stringMatching(new RegExp(`^base backup ${older.backupId}: PASSED`)),
       expect.stringMatching(new RegExp(`^base backup ${newer.backupId}: PASSED`)),
+    ]);
+    // The daily check is quiet about them now, and ten days on names both the age and the verification.
+    const checkAt = async (now: Date) =>
+      (
+        (await activityEnvironment().run(createActivities(createActivityDeps(config)).checkBackupFreshness, {
+          database: t.db,
+          now: now.toISOString(),
+          workflowId: `check-${t.db}`,
+        })) as FreshnessReport
+      ).pitr!.problems.filter((p) => /base backup/.test(p));
+    expect(await checkAt(new Date())).toEqual([]);
+    expect(await checkAt(new Date(Date.now() + 10 * 86_400_000))).toEqual([
+      `the newest base backup of ${t.db} (${newer.backupId}) is 10 days old, over the 8-day limit (BASEBACKUP_MAX_AGE_DAYS), so a point-in-time restore replays all WAL since then; check the base backup schedule (pgwarden schedules list), or run pgwarden basebackup --server ${t.db}`,
+      expect.stringMatching(
+        new RegExp(
+          `^no base backup verification of ${t.db} has passed for 10 days \\(limit 8\\); the last one \\(base_\\d{8}_\\d{6}, [^)]+\\) passed; check its schedule`,
+        ),
+      ),
     ]);
 
     // A verification of each, as verify leaves it: the older passed, the newer failed.

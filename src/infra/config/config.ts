@@ -69,6 +69,8 @@ export interface ScheduleSettings {
   /** The missing-backup check's limits. */
   maxBackupAgeHours: number;
   maxVerifiedAgeDays: number;
+  /** For a server in WAL_ARCHIVE: the check alerts when its newest base backup is older (recovery replays all WAL since). */
+  maxBaseBackupAgeDays: number;
 }
 
 export interface CleanupSettings {
@@ -229,6 +231,8 @@ function readSchedules(r: EnvReader): ScheduleSettings {
     maxScenarioAgeDays: r.integer('DR_SCENARIO_MAX_AGE_DAYS', 380, { min: 1, max: 3650 }),
     maxBackupAgeHours: r.integer('MISSING_BACKUP_MAX_AGE_HOURS', 26, { min: 1, max: 8760 }),
     maxVerifiedAgeDays: r.integer('MISSING_VERIFICATION_MAX_AGE_DAYS', 8, { min: 1, max: 3650 }),
+    // The weekly base backup schedule, and a day of slack.
+    maxBaseBackupAgeDays: r.integer('BASEBACKUP_MAX_AGE_DAYS', 8, { min: 1, max: 3650 }),
   };
 }
 

@@ -238,7 +238,13 @@ export const CONFIG_VARIABLES: VariableDoc[] = [
   },
   {
     name: 'MISSING_VERIFICATION_MAX_AGE_DAYS',
-    description: 'the check alerts when the newest verified backup is older',
+    description:
+      'the check alerts when the newest verified backup is older, or (WAL_ARCHIVE) no base backup verification passed for this long',
+    default: '8',
+  },
+  {
+    name: 'BASEBACKUP_MAX_AGE_DAYS',
+    description: 'the check alerts when the newest base backup of a server in WAL_ARCHIVE is older',
     default: '8',
   },
   {
