@@ -61,7 +61,7 @@ export type BaseBackupCopy = Omit<
  * busy machine can pause between the two); such a snapshot is taken again, a few times at
  * most. Read-only; the rows are counted, not sampled.
  */
-const SNAPSHOT_TRIES = 20;
+const SNAPSHOT_TRIES = 50;
 
 async function countBesideCopy(target: DatabaseTarget): Promise<BaseBackupRowCounts> {
   const client = await connectDatabase(target);
@@ -77,10 +77,12 @@ async function countBesideCopy(target: DatabaseTarget): Promise<BaseBackupRowCou
       ).rows[0];
       const nextXid = (await outside.query<{ n: string }>('SELECT txid_snapshot_xmax(txid_current_snapshot())::text AS n'))
         .rows[0].n;
-      // Each try takes milliseconds; on a busy 2-core machine five were seen to fall short (the
-      // verification then cannot compare the counts), so up to twenty.
+      // Each try takes milliseconds; on a busy 2-core machine five, and once twenty, were seen to
+      // fall short (the verification then cannot compare the counts), so up to fifty, each after
+      // a pause of up to 25 ms: a writer committing at a steady pace is not met in step every time.
       if (attempt < SNAPSHOT_TRIES && (await committedSince(client, at, nextXid))) {
         await client.query('ROLLBACK');
+        await new Promise((r) => setTimeout(r, Math.random() * 25));
         continue;
       }
       await closeSegmentAt(target, at.lsn);

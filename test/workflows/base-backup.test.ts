@@ -136,7 +136,9 @@ it('verify recovers the newest base backup in a temporary instance: pg_verifybac
     const writer = (async () => {
       while (writing) {
         await cluster.query('INSERT INTO payments DEFAULT VALUES', [], t.db);
-        await new Promise((r) => setTimeout(r, 50));
+        // Five a second: often enough to fall inside the copy and the count, not so often that
+        // every counting snapshot on a loaded machine meets a commit (then nothing is compared).
+        await new Promise((r) => setTimeout(r, 200));
       }
     })();
     const manifest: BaseBackupManifest = await server.client.workflow

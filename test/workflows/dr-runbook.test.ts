@@ -525,7 +525,7 @@ describe('DisasterRecoveryWorkflow (dev server, real restore, CLI)', () => {
       await withClient('postgres', (c) => c.query(`DROP DATABASE IF EXISTS ${db} WITH (FORCE)`)).catch(() => undefined);
       await withClient('postgres', (c) => c.query(`DROP ROLE IF EXISTS ${role}`)).catch(() => undefined);
     }
-  });
+  }, 200_000); // past the 120 s an `at` waits, so a slow step says where the incident stood
 
   it('chooses another recovery after the in-place restore was rejected, from the CLI, and restores that', async () => {
     const db = await suite.freshDatabase('reselect', 'awkward.sql');
