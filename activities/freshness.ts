@@ -2,11 +2,7 @@
 import { log } from '@temporalio/activity';
 import { checkFreshness, FreshnessReport, overdueProblem } from '../src/operations/backup/freshness';
 import { freshnessNotice } from '../src/operations/backup/notices';
-import { readArchive } from '../src/operations/pitr/archive';
-import { pitrCheck, PitrStatus } from '../src/operations/pitr/window';
-import { archiveLagProblems } from './archive-lag';
-import { baseVerifications } from './base-verifications';
-import { baseBackupFreshnessProblems } from '../src/operations/pitr/base-freshness';
+import { judgeArchive } from './archive-judgement';
 import { restoreTestProblem } from '../src/operations/restore-test/restore-test';
 import { ActivityDeps } from './deps';
 import { storedRestoreTests } from './restore-test';
@@ -14,23 +10,6 @@ import { storedDrills } from './evidence';
 import { deliver } from './notify';
 
 export function freshnessActivities(deps: ActivityDeps) {
-  /** The archive's continuity from its base backups, whether it keeps up with the server, and its base backups' age and verification. */
-  async function judgeArchive(server: string, now: string): Promise<PitrStatus> {
-    const { bases, wal } = await readArchive(deps.bucket, deps.keyring, deps.config.storage.prefix, server);
-    const status = pitrCheck(server, bases, { segments: wal.segments.keys(), histories: wal.histories });
-    const lag = await archiveLagProblems(deps, server, wal, new Date(now));
-    const { maxBaseBackupAgeDays, maxVerifiedAgeDays } = deps.config.schedules;
-    const stale = baseBackupFreshnessProblems({
-      server,
-      bases,
-      verifications: await baseVerifications(deps, server, bases),
-      maxAgeDays: maxBaseBackupAgeDays,
-      maxVerifiedAgeDays,
-      now: new Date(now),
-    });
-    return { ...status, problems: [...status.problems, ...lag, ...stale] };
-  }
-
   return {
     async checkBackupFreshness(input: {
       database: string;
@@ -41,7 +20,9 @@ export function freshnessActivities(deps: ActivityDeps) {
       const { maxBackupAgeHours, maxVerifiedAgeDays } = deps.config.schedules;
       const dumps = checkFreshness(input.database, catalog, { maxBackupAgeHours, maxVerifiedAgeDays }, new Date(input.now));
       // A server in WAL_ARCHIVE: its base backups and the WAL continuity after them are checked too.
-      const pitr = deps.config.wal.servers.includes(input.database) ? await judgeArchive(input.database, input.now) : undefined;
+      const pitr = deps.config.wal.servers.includes(input.database)
+        ? await judgeArchive(deps, input.database, new Date(input.now))
+        : undefined;
       const report: FreshnessReport = pitr ? { ...dumps, pitr, problems: [...dumps.problems, ...pitr.problems] } : dumps;
       // The monthly restore test, while its schedule is on: one that stopped passing (or running) is said here.
       const { restoreTestCron, maxRestoreTestAgeDays } = deps.config.schedules;

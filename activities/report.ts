@@ -8,7 +8,7 @@ import { BackupFailureRecord, RestoreRecord } from '../src/operations/backup/run
 import { VerificationRecord } from '../src/operations/verify/verification';
 import { requireDatabase } from '../src/infra/config/config';
 import { buildReport, DatabaseReport } from '../src/operations/report/report';
-import { archiveStatus } from '../src/operations/pitr/archive';
+import { judgeArchive } from './archive-judgement';
 import { restoreTestSummary } from '../src/operations/restore-test/restore-test';
 import { ActivityDeps } from './deps';
 import { storedRestoreTests } from './restore-test';
@@ -58,9 +58,7 @@ export function reportActivities(deps: ActivityDeps) {
         ),
       );
       const unrecorded = await unrecordedBackupFailures(input.database, new Date(since), known);
-      const pitr = deps.config.wal.servers.includes(input.database)
-        ? await archiveStatus(deps.bucket, deps.keyring, storage.prefix, input.database)
-        : undefined;
+      const pitr = deps.config.wal.servers.includes(input.database) ? await judgeArchive(deps, input.database, now) : undefined;
       const report = buildReport({
         database: input.database,
         now,

@@ -313,5 +313,9 @@ it('restores to a moment between two commits: the markers up to it, none after, 
     expect(broken.problems).toContainEqual(
       expect.stringContaining(`the WAL archive of ${db} has a gap (${walFileOf(lost)!.fileName})`),
     );
+    // The same judgement as the daily check's: its archive problems are the report's.
+    const gap = (problems: string[]) => problems.filter((p) => p.includes('has a gap'));
+    expect(gap(report.pitr!.problems)).toEqual(gap(broken.pitr!.problems));
+    expect(gap(report.pitr!.problems)).toHaveLength(1);
   });
 }, 300_000);

@@ -1,0 +1,27 @@
+/**
+ * A server's point-in-time archive as the daily check judges it, and as the report shows it:
+ * continuity from its base backups, whether it keeps up with the server, and its base backups'
+ * age and verification. One judgement, so the report names what the check alerts on.
+ */
+import { readArchive } from '../src/operations/pitr/archive';
+import { baseBackupFreshnessProblems } from '../src/operations/pitr/base-freshness';
+import { pitrCheck, PitrStatus } from '../src/operations/pitr/window';
+import { archiveLagProblems } from './archive-lag';
+import { baseVerifications } from './base-verifications';
+import { ActivityDeps } from './deps';
+
+export async function judgeArchive(deps: ActivityDeps, server: string, now: Date): Promise<PitrStatus> {
+  const { bases, wal } = await readArchive(deps.bucket, deps.keyring, deps.config.storage.prefix, server);
+  const status = pitrCheck(server, bases, { segments: wal.segments.keys(), histories: wal.histories });
+  const lag = await archiveLagProblems(deps, server, wal, now);
+  const { maxBaseBackupAgeDays, maxVerifiedAgeDays } = deps.config.schedules;
+  const stale = baseBackupFreshnessProblems({
+    server,
+    bases,
+    verifications: await baseVerifications(deps, server, bases),
+    maxAgeDays: maxBaseBackupAgeDays,
+    maxVerifiedAgeDays,
+    now,
+  });
+  return { ...status, problems: [...status.problems, ...lag, ...stale] };
+}
