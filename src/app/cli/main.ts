@@ -64,7 +64,7 @@ export function buildProgram(run: (action: () => Promise<void>) => Promise<void>
     )
     .option('-d, --database <name>', 'configured database id (default: the only one configured)')
     .option('-b, --backup <id>', 'the backup to verify, e.g. backup_20240101_120000 (default: the newest)')
-    .option('--all-unverified', 'verify every backup that was never verified, oldest first')
+    .option('--all-unverified', 'verify every backup that was never verified, oldest first (base backups too)')
     .option(
       '--base <id>',
       'WAL_ARCHIVE: verify this base backup alone (pg_verifybackup, recovery in a temporary instance, row counts; pgwarden pitr list)',
