@@ -5,7 +5,7 @@
  * changed. One gate for every kind of run, so one command approves them all
  * (`pgwarden restore --approve ID`).
  */
-import { condition, log, setHandler } from '@temporalio/workflow';
+import { condition, log, patched, setHandler } from '@temporalio/workflow';
 import {
   approveRestoreSignal,
   approveRestoreUpdate,
@@ -18,6 +18,9 @@ import { typedFailure } from '../src/infra/temporal/failure';
 
 export class ApprovalGate {
   private rejection: RestoreApproval | undefined;
+  /** An approval signalled before the gate opened (an incident's approval while the restore still checks). */
+  private early: RestoreApproval | undefined;
+  private opened = false;
 
   /** Registers the handlers; `status` is the run's own, shown by the `restoreStatus` query and returned by each Update. */
   constructor(
@@ -49,6 +52,12 @@ export class ApprovalGate {
       { validator: validate },
     );
     setHandler(approveRestoreSignal, (a) => {
+      // Before the gate opens (the run still checks its target), the approval is kept for it:
+      // an incident's approval sent then was lost, and the restore waited out its timeout.
+      if (!this.opened && a?.by?.trim() && patched('approval-kept-until-open')) {
+        this.early = a;
+        return;
+      }
       try {
         validate(a);
         approve(a);
@@ -56,13 +65,18 @@ export class ApprovalGate {
         log.warn('approval signal ignored', { reason: (err as Error).message });
       }
     });
+    this.approveKept = () => this.early && approve(this.early);
   }
 
   /** Marks the run as waiting (call before telling people), so an approval that comes at once is accepted. */
   open(): void {
+    this.opened = true;
     this.status.step = 'awaiting approval';
     this.status.awaitingApproval = true;
+    this.approveKept();
   }
+
+  private approveKept: () => void;
 
   /** Waits for the decision; a rejection or the timeout fails the run, with nothing changed. */
   async decided(timeoutMinutes: number): Promise<void> {

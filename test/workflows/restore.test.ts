@@ -390,6 +390,21 @@ describe('RestoreWorkflow (dev server, real PostgreSQL and S3)', () => {
     track(forced.keptAs!);
   });
 
+  it('keeps an approval signalled before the restore asks for it (an incident approving while the restore still checks)', async () => {
+    const { db, taskQueue, backup } = await setUp();
+    // Delivered with the start, so before the checks and the gate: it was ignored, and the run waited out its timeout.
+    const early = await suite.server.client.workflow.signalWithStart(WorkflowType.restore, {
+      taskQueue,
+      workflowId: `restore-${db}-${uniqueSuffix()}`,
+      args: [{ database: db, file: backup.backupId, approvalTimeoutMinutes: 5 }],
+      signal: approveRestoreSignal,
+      signalArgs: [{ by: 'dave (incident)' }],
+    });
+    const result: RestoreResult = await early.result();
+    expect(result).toMatchObject({ restoredInto: db, approvedBy: 'dave (incident)' });
+    track(result.keptAs!);
+  });
+
   it.each([
     [
       'rejected',
