@@ -33,13 +33,7 @@ export class ApprovalGate {
       if (!a?.by?.trim()) throw new Error('say who you are: "by" is required');
       if (!this.status.awaitingApproval) throw new Error(`this ${noun} is not waiting for approval (step: ${this.status.step})`);
     };
-    const approve = (a: RestoreApproval) => {
-      this.status.approvedBy = a.by.trim();
-      this.status.awaitingApproval = false;
-      this.status.step = `approved by ${this.status.approvedBy}`;
-      return this.status;
-    };
-    setHandler(approveRestoreUpdate, approve, { validator: validate });
+    setHandler(approveRestoreUpdate, (a) => this.approve(a), { validator: validate });
     setHandler(
       rejectRestoreUpdate,
       (a) => {
@@ -60,12 +54,18 @@ export class ApprovalGate {
       }
       try {
         validate(a);
-        approve(a);
+        this.approve(a);
       } catch (err) {
         log.warn('approval signal ignored', { reason: (err as Error).message });
       }
     });
-    this.approveKept = () => this.early && approve(this.early);
+  }
+
+  private approve(a: RestoreApproval): RestoreStatus {
+    this.status.approvedBy = a.by.trim();
+    this.status.awaitingApproval = false;
+    this.status.step = `approved by ${this.status.approvedBy}`;
+    return this.status;
   }
 
   /** Marks the run as waiting (call before telling people), so an approval that comes at once is accepted. */
@@ -73,10 +73,8 @@ export class ApprovalGate {
     this.opened = true;
     this.status.step = 'awaiting approval';
     this.status.awaitingApproval = true;
-    this.approveKept();
+    if (this.early) this.approve(this.early);
   }
-
-  private approveKept: () => void;
 
   /** Waits for the decision; a rejection or the timeout fails the run, with nothing changed. */
   async decided(timeoutMinutes: number): Promise<void> {

@@ -19,6 +19,9 @@ export interface VerifyOptions {
   json?: boolean;
 }
 
+/** The base backups a run verified, in the order it did: never-verified older ones, then the newest (or the named). */
+const baseVerificationsIn = (r: VerifyResult) => [...(r.olderBaseBackups ?? []), ...(r.baseBackup ? [r.baseBackup] : [])];
+
 export function formatVerifyResult(r: VerifyResult): string {
   const dumps = r.baseOnly
     ? []
@@ -36,7 +39,7 @@ export function formatVerifyResult(r: VerifyResult): string {
         ...(r.pitr.notes ?? []).map((n) => `  note:    ${n}`),
       ]
     : [];
-  const base = [...(r.olderBaseBackups ?? []), ...(r.baseBackup ? [r.baseBackup] : [])].map(describeBaseVerification);
+  const base = baseVerificationsIn(r).map(describeBaseVerification);
   return [...dumps, ...pitr, ...base].join('\n');
 }
 
@@ -86,9 +89,7 @@ export async function runVerifyCommand(ctx: CommandContext, options: VerifyOptio
       );
     if (result.pitr?.problems.length)
       throw new BackupError(`the point-in-time archive of ${database} failed its check: ${result.pitr.problems[0]}`);
-    const failedBase = [...(result.olderBaseBackups ?? []), ...(result.baseBackup ? [result.baseBackup] : [])].find(
-      (b) => b.status === 'failed',
-    );
+    const failedBase = baseVerificationsIn(result).find((b) => b.status === 'failed');
     if (failedBase)
       throw new BackupError(`base backup ${failedBase.backupId} of ${database} failed verification: ${failedBase.failures[0]}`);
   });
