@@ -22,7 +22,7 @@ import { streamingTool } from '../src/infra/postgres/streaming-tools';
 import { checkReplicationServer, timelineHistoryText } from '../src/infra/postgres/replication';
 import { walKey } from '../src/infra/storage/layout';
 import { AFTER_A_GAP, readyFiles, slotNameFor, SpoolFile, streamStart } from '../src/operations/pitr/spool';
-import { sealWalFile, WAL_PLAIN_SHA256, WAL_WRITTEN_LSN } from '../src/operations/pitr/wal-object';
+import { sealOpenSegment, sealWalFile, WAL_PLAIN_SHA256, WAL_WRITTEN_LSN } from '../src/operations/pitr/wal-object';
 import { WAL_SYSTEM_ID } from '../src/operations/pitr/system-identifier';
 import { formatLsn, parseHistory, parseLsn, parseSegmentName, segmentName, segmentStart } from '../src/operations/pitr/wal-names';
 import { privateWorkDir } from '../src/operations/restore/work-files';
@@ -325,7 +325,8 @@ export function walArchiveActivities(deps: ActivityDeps) {
           async function shipPartial(name: string): Promise<void> {
             movedAt = Date.now();
             const written = await receivedLsn(client, slot).catch(() => undefined);
-            const sealed = await sealWalFile(join(folder, name), compression, encryption.create, server.segmentBytes);
+            const sealed = await sealOpenSegment(join(folder, name), compression, encryption.create, server.segmentBytes);
+            if (!sealed) return;
             await bucket.replace(walKey(prefix, input.server, name, compression), sealed.body, {
               metadata: {
                 [WAL_PLAIN_SHA256]: sealed.plainSha256,

@@ -67,6 +67,23 @@ export async function sealWalFile(
   };
 }
 
+/**
+ * The open segment's file sealed, or undefined when it is gone: pg_receivewal renames `X.partial`
+ * to `X` when the segment completes, which can fall between the archiver's look at its folder and
+ * this read. The completed file is shipped whole at the next look, so nothing is missed.
+ */
+export async function sealOpenSegment(
+  path: string,
+  compression: CompressionPolicy,
+  encryptor: () => Transform,
+  segmentBytes: number,
+): Promise<SealedWal | undefined> {
+  return sealWalFile(path, compression, encryptor, segmentBytes).catch((err: NodeJS.ErrnoException) => {
+    if (err.code === 'ENOENT') return undefined;
+    throw err;
+  });
+}
+
 /** A stored WAL file's plain bytes (what PostgreSQL wrote), or undefined when the object is missing. */
 export async function openWalFile(bucket: Bucket, key: string, keyring: Keyring): Promise<Buffer | undefined> {
   const chunks: Buffer[] = [];
