@@ -1,8 +1,10 @@
 /**
  * A base backup of one server: `pg_basebackup` as one tar stream (PostgreSQL's backup_manifest
  * and the WAL of the copy's own span inside it), compressed by pg_basebackup itself, then
- * encrypted into an S3 multipart upload, with no temporary copy of the cluster; then a wait until the WAL archive holds the segment the
- * backup ends in (without it the copy cannot be made consistent); then the manifest, last.
+ * encrypted into an S3 multipart upload, with no temporary copy of the cluster (a server with
+ * tablespaces besides the main one goes through a spool: base-backup-spool.ts); then a wait
+ * until the WAL archive holds the segment the backup ends in (without it the copy cannot be
+ * made consistent); then the manifest, last.
  */
 import { Context, log } from '@temporalio/activity';
 import type { Client } from 'pg';
@@ -15,11 +17,12 @@ import { streamingTool } from '../src/infra/postgres/streaming-tools';
 import { parseToolMajor } from '../src/infra/postgres/versions';
 import { checkReplicationServer } from '../src/infra/postgres/replication';
 import { baseBackupFolder, baseBackupKeys, walFileOf, walFolder } from '../src/infra/storage/layout';
-import { streamProgramToS3 } from '../src/operations/backup/program-to-s3';
+import { SealedUpload, streamProgramToS3 } from '../src/operations/backup/program-to-s3';
 import { formatBytes } from '../src/operations/backup/progress';
 import {
   BASE_BACKUP_FORMAT_VERSION,
   BASE_BACKUP_KIND,
+  BASE_BACKUP_WITH_TABLESPACES_VERSION,
   BaseBackupManifest,
   parseBaseBackupManifest,
 } from '../src/operations/pitr/base-backup';
@@ -36,6 +39,8 @@ import { archivedSystem } from './archive-system';
 import { ActivityDeps } from './deps';
 import { proveActiveKey } from './key-proof';
 import { clearEarlierAttempts } from './earlier-attempts';
+import { requireSpoolRoom, spooledCopy, spoolFolder } from './base-backup-spool';
+import { otherTablespaces } from '../src/infra/postgres/tablespaces';
 
 export interface BaseBackupInput {
   server: string;
@@ -164,22 +169,6 @@ async function committedSince(client: Client, at: { snapshot: string; lsn: strin
   return rows[0].n > 0;
 }
 
-/**
- * The copy is one tar stream of the main tablespace (pg_basebackup writes only one to a pipe,
- * and pgwarden keeps no local copy of a cluster): a server with others is refused before
- * anything starts, saying what to do, rather than failing in pg_basebackup.
- */
-async function refuseOtherTablespaces(client: Client, server: string): Promise<void> {
-  const { rows } = await client.query<{ name: string }>(
-    `SELECT spcname AS name FROM pg_tablespace WHERE spcname NOT IN ('pg_default', 'pg_global') ORDER BY 1`,
-  );
-  if (!rows.length) return;
-  const names = rows.map((r) => r.name).join(', ');
-  throw new UsageError(
-    `${server}: base backups do not support tablespaces other than the main one yet, and this server has ${names}; move their tables and indexes into pg_default (ALTER TABLE ... SET TABLESPACE pg_default) and drop them, or rely on the nightly logical backups for this server`,
-  );
-}
-
 export function baseBackupActivities(deps: ActivityDeps) {
   return {
     async copyCluster(input: BaseBackupInput): Promise<BaseBackupCopy> {
@@ -197,13 +186,16 @@ export function baseBackupActivities(deps: ActivityDeps) {
       });
       const env = libpqEnvironment(target);
       // Independent checks side by side; a failure is reported in this order, whichever came first.
-      const [server] = await firstFailureInOrder([
+      const spool = await spoolFolder(config.verify.workDir, input.server, input.backupId);
+      const [{ server, tablespaces }] = await firstFailureInOrder([
         (async () => {
           const client = await connectDatabase(target);
           try {
             const checked = await checkReplicationServer(client, input.server);
-            await refuseOtherTablespaces(client, input.server);
-            return checked;
+            // One tar stream holds the main tablespace only: a server with others is copied through a spool.
+            const others = await otherTablespaces(client);
+            if (others.length) await requireSpoolRoom(client, spool, input.server);
+            return { server: checked, tablespaces: others };
           } finally {
             await client.end().catch(() => undefined);
           }
@@ -230,46 +222,51 @@ export function baseBackupActivities(deps: ActivityDeps) {
       const started = Date.now();
       const said = new BasebackupOutput();
       let storedBytes = 0;
+      let uploading: string | undefined;
+      const doing = () =>
+        uploading
+          ? `storing ${uploading} from ${spool}`
+          : tablespaces.length
+            ? `copying the cluster to ${spool}`
+            : 'copying the cluster';
       const beat = () =>
         ctx.heartbeat({
           rawBytes: said.doneBytes,
           storedBytes,
-          summary: `copying the cluster: ${said.percent}% (${formatBytes(said.doneBytes)} of about ${formatBytes(said.totalBytes)} read), ${formatBytes(storedBytes)} stored (${Math.round((Date.now() - started) / 1000)} s)`,
+          summary: `${doing()}: ${said.percent}% (${formatBytes(said.doneBytes)} of about ${formatBytes(said.totalBytes)} read), ${formatBytes(storedBytes)} stored (${Math.round((Date.now() - started) / 1000)} s)`,
         });
       const keepAlive = setInterval(beat, 5000);
       const stop = new AbortController();
       const onCancel = () => stop.abort();
       ctx.cancellationSignal.addEventListener('abort', onCancel, { once: true });
       try {
-        const data = await streamProgramToS3({
+        // The WAL of the copy's span is fetched into it only because that makes pg_basebackup say
+        // the span's end (and the archive holds it too); progress gives the heartbeat a percentage.
+        const args = [
+          '--format=tar',
+          '--wal-method=fetch',
+          '--checkpoint=fast',
+          '--verbose',
+          '--progress',
+          '--no-password',
+          `--label=pgwarden ${input.backupId}`,
+          ...(compressArg ? [compressArg] : []),
+        ];
+        // Its messages are parsed: untranslated.
+        const programEnv = { ...env, LC_MESSAGES: 'C' };
+        // Stored by the objects before the one being uploaded (a spool holds several).
+        let storedBefore = 0;
+        const upload = (key: string, format: string): SealedUpload => ({
           bucket,
-          program,
-          programName: 'pg_basebackup',
-          // One tar on stdout with the backup_manifest injected. The WAL of the copy's span is
-          // fetched into it only because that makes pg_basebackup say the span's end (and the
-          // archive holds it too); progress gives the heartbeat a percentage.
-          args: [
-            '--pgdata=-',
-            '--format=tar',
-            '--wal-method=fetch',
-            '--checkpoint=fast',
-            '--verbose',
-            '--progress',
-            '--no-password',
-            `--label=pgwarden ${input.backupId}`,
-            ...(compressArg ? [compressArg] : []),
-          ],
-          // Its messages are parsed: untranslated.
-          env: { ...env, LC_MESSAGES: 'C' },
           // Compressed by pg_basebackup (or not at all, for none): stored as it comes.
           compression: { algorithm: 'none', level: 0 },
           encryptor: encryption.create,
           upload: {
-            key: keys.data,
+            key,
             metadata: {
               'pgwarden-server': input.server,
               'pgwarden-backup-id': input.backupId,
-              'pgwarden-format': `pg_basebackup-tar${compressionSuffix(compression.algorithm)}`,
+              'pgwarden-format': format,
               'pgwarden-algorithm': encryption.facts.algorithm,
               'pgwarden-key-id': encryption.facts.keyId,
               'pgwarden-workflow-id': input.workflowId,
@@ -280,12 +277,39 @@ export function baseBackupActivities(deps: ActivityDeps) {
             storageClass: config.storage.storageClass,
           },
           signal: stop.signal,
-          onProgress: (_compressed, stored) => {
-            storedBytes = stored;
+          onProgress: (_raw, stored) => {
+            storedBytes = storedBefore + stored;
             beat();
           },
-          onStderrLine: (line) => said.line(line),
         });
+        const copied = tablespaces.length
+          ? await spooledCopy({
+              program,
+              args,
+              env: programEnv,
+              spool,
+              tablespaces,
+              compression,
+              keys,
+              upload,
+              onStderrLine: (line) => said.line(line),
+              onUploading: (file) => {
+                storedBefore = storedBytes;
+                uploading = file;
+              },
+              signal: stop.signal,
+            })
+          : {
+              // One tar on stdout with the backup_manifest injected.
+              data: await streamProgramToS3({
+                ...upload(keys.data, `pg_basebackup-tar${compressionSuffix(compression.algorithm)}`),
+                program,
+                programName: 'pg_basebackup',
+                args: ['--pgdata=-', ...args],
+                env: programEnv,
+                onStderrLine: (line) => said.line(line),
+              }),
+            };
         const points = said.points(server.segmentBytes);
         log.info('base backup copied', { server: input.server, start: points.start.lsn, stop: points.stop.lsn, storedBytes });
         ctx.heartbeat({
@@ -308,8 +332,9 @@ export function baseBackupActivities(deps: ActivityDeps) {
           ...points,
           compression: { algorithm: compression.algorithm, level: compression.level, data: compression.algorithm },
           encryption: encryption.facts,
-          // The tar's size as pg_basebackup counted it (to the kB): the worker sees only compressed bytes.
-          data: { ...data, rawBytes: said.doneBytes },
+          // The tar's size as pg_basebackup counted it (to the kB; every tablespace's): the worker sees only compressed bytes.
+          data: { ...copied.data, rawBytes: said.doneBytes },
+          ...('tablespaces' in copied ? { tablespaces: copied.tablespaces, backupManifest: copied.backupManifest } : {}),
           rowCounts,
           manifestKey: keys.manifest,
         };
@@ -370,7 +395,7 @@ export function baseBackupActivities(deps: ActivityDeps) {
       const finishedAt = deps.now();
       const manifest: BaseBackupManifest = {
         kind: BASE_BACKUP_KIND,
-        formatVersion: BASE_BACKUP_FORMAT_VERSION,
+        formatVersion: copy.tablespaces?.length ? BASE_BACKUP_WITH_TABLESPACES_VERSION : BASE_BACKUP_FORMAT_VERSION,
         ...copy,
         startedAt: input.startedAt,
         finishedAt: finishedAt.toISOString(),

@@ -6,6 +6,7 @@
 import { log } from '@temporalio/activity';
 import { dataObjects } from '../src/operations/backup/manifest';
 import { baseBackups } from '../src/operations/pitr/archive';
+import { baseBackupObjects } from '../src/operations/pitr/base-backup';
 import { decideArchiveRetention } from '../src/operations/pitr/retention';
 import { parseBackupId } from '../src/operations/backup/naming';
 import { decideRetention, RetentionDecision } from '../src/operations/cleanup/retention';
@@ -54,7 +55,8 @@ export interface Leftover {
 export interface ArchivePlan {
   database: string;
   baseBackupsKept: string[];
-  baseBackupsDeleted: Array<{ backupId: string; data: string }>;
+  /** `others`: a base backup's objects besides `data` (its tablespaces, PostgreSQL's backup_manifest). */
+  baseBackupsDeleted: Array<{ backupId: string; data: string; others?: string[] }>;
   keepWalFrom: string | null;
   walKeys: string[];
 }
@@ -191,7 +193,14 @@ export function cleanupActivities(deps: ActivityDeps) {
       return {
         database: input.database,
         baseBackupsKept: bases.filter((b) => !gone.has(b.backupId)).map((b) => b.backupId),
-        baseBackupsDeleted: bases.filter((b) => gone.has(b.backupId)).map((b) => ({ backupId: b.backupId, data: b.data.key })),
+        baseBackupsDeleted: bases
+          .filter((b) => gone.has(b.backupId))
+          .map((b) => {
+            const others = baseBackupObjects(b)
+              .slice(1)
+              .map((o) => o.key);
+            return { backupId: b.backupId, data: b.data.key, ...(others.length ? { others } : {}) };
+          }),
         keepWalFrom: decision.keepWalFrom,
         walKeys: wal.filter((w) => doomed.has(w.name)).map((w) => w.key),
       };
@@ -209,7 +218,13 @@ export function cleanupActivities(deps: ActivityDeps) {
           ])),
         );
         if (failures.length === before)
-          failures.push(...(await deps.bucket.deleteMany([b.data, baseVerificationKey(prefix, plan.database, b.backupId)])));
+          failures.push(
+            ...(await deps.bucket.deleteMany([
+              b.data,
+              ...(b.others ?? []),
+              baseVerificationKey(prefix, plan.database, b.backupId),
+            ])),
+          );
       }
       // WAL goes only if every base backup that needed it is gone: a failed manifest delete keeps it.
       if (failures.length === 0)

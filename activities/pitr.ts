@@ -6,7 +6,7 @@
  * recovers to the target, is promoted, and says the exact point it reached.
  */
 import { Context, log } from '@temporalio/activity';
-import { existsSync } from 'node:fs';
+import { existsSync, readdirSync } from 'node:fs';
 import { link, mkdir, readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Client } from 'pg';
@@ -107,10 +107,11 @@ export function pitrActivities(deps: ActivityDeps) {
       // 2. A new data directory, never one in use; what an earlier attempt of this same run left is started over.
       const root = input.dataDir ?? runFolder(config.verify.workDir, input.server, input.workflowId);
       const ownerFile = join(root, RUN_OWNER_FILE);
-      if (existsSync(join(root, 'data')) && (await readdir(join(root, 'data'))).length) {
+      const inUse = ['data', 'tablespaces'].map((d) => join(root, d)).find((d) => existsSync(d) && readdirSync(d).length);
+      if (inUse) {
         const owner = await readFile(ownerFile, 'utf8').catch(() => undefined);
         if (owner?.trim() !== input.workflowId)
-          throw new UsageError(`${join(root, 'data')} exists and is not empty; choose another --data-dir or remove it`);
+          throw new UsageError(`${inUse} exists and is not empty; choose another --data-dir or remove it`);
         beat('an earlier attempt of this restore left its files: starting again');
         await discardRecoveryFiles(root, config.tools.pgBinDir);
       }

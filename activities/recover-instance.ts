@@ -7,8 +7,9 @@
 import { log } from '@temporalio/activity';
 import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync } from 'node:fs';
-import { appendFile, chmod, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { createWriteStream, existsSync } from 'node:fs';
+import { appendFile, chmod, mkdir, readFile, rm, symlink, writeFile } from 'node:fs/promises';
+import type { Readable } from 'node:stream';
 import { join } from 'node:path';
 import { Client } from 'pg';
 import { ephemeralPort } from '../src/infra/net/ports';
@@ -19,7 +20,9 @@ import { BackupError, PgwardenError, UsageError } from '../src/infra/errors/erro
 import { handOver, instanceUser, RunAs, startInstance, stopInstance } from '../src/infra/postgres/instance';
 import { readRecoveryMinimums } from '../src/infra/postgres/control-data';
 import { formatBytes } from '../src/operations/backup/progress';
-import type { BaseBackupManifest } from '../src/operations/pitr/base-backup';
+import { BaseBackupManifest, baseBackupStoredBytes } from '../src/operations/pitr/base-backup';
+import type { StoredObject } from '../src/operations/backup/manifest';
+import type { CompressionAlgorithm } from '../src/infra/compression/compression';
 import { ArchivedWal, archivedWal } from '../src/operations/pitr/archive';
 import {
   autoConfLines,
@@ -147,13 +150,14 @@ export async function recoverInstance(deps: ActivityDeps, spec: RecoverySpec): P
     await wal.start(async () => {
       if (started) await stopInstance({ dataDir, runAs, pgBinDir: config.tools.pgBinDir }).catch(() => undefined);
     });
-    beat(`unpacking ${base.backupId} (${formatBytes(base.data.storedBytes)}) into ${dataDir}`);
-    await unpackBaseBackup(deps, base, dataDir, runAs);
+    beat(`unpacking ${base.backupId} (${formatBytes(baseBackupStoredBytes(base))}) into ${dataDir}`);
+    await unpackBaseBackup(deps, base, { dataDir, root: spec.root }, runAs);
     unpackMs = Date.now() - unpackFrom;
     if (spec.beforeStart) {
       await wal.finished();
       await spec.beforeStart(dataDir, walDir);
     }
+    await dropTablespaceMap(base, dataDir);
   } catch (err) {
     await wal.settled();
     await discardRecoveryFiles(spec.root, config.tools.pgBinDir);
@@ -234,14 +238,14 @@ export async function discardInstance(root: string, pgBinDir: string | undefined
 
 /**
  * Stops an instance left in root/data, if any, and removes what a recovery writes under root
- * (data/, wal/, wal-verify/), leaving root itself: it may be the operator's --data-dir.
+ * (data/, tablespaces/, wal/, wal-verify/), leaving root itself: it may be the operator's --data-dir.
  */
 export async function discardRecoveryFiles(root: string, pgBinDir: string | undefined): Promise<void> {
   if (existsSync(join(root, 'data', 'postmaster.pid')))
     await stopInstance({ dataDir: join(root, 'data'), runAs: instanceUser(), pgBinDir }).catch((err: Error) =>
       log.warn('could not stop an instance left by an earlier attempt', { root, error: err.message }),
     );
-  for (const dir of ['data', 'wal', 'wal-verify']) await rm(join(root, dir), { recursive: true, force: true });
+  for (const dir of ['data', 'tablespaces', 'wal', 'wal-verify']) await rm(join(root, dir), { recursive: true, force: true });
 }
 
 /** Written into the WAL folder once every file is fetched: a file missing after that is the archive's end. */
@@ -271,21 +275,87 @@ function neededWal(
   return out;
 }
 
-async function unpackBaseBackup(deps: ActivityDeps, base: BaseBackupManifest, dataDir: string, runAs: RunAs): Promise<void> {
-  const body = await deps.bucket.open(base.data.key);
-  if (!body) throw new BackupError(`base backup ${base.backupId} lost its data object ${deps.bucket.where(base.data.key)}`);
-  const decrypted = await openDecryption(body, { keyring: deps.keyring, keyId: base.encryption.keyId });
-  // tar runs as the instance's user, so every file it writes is that user's.
-  const tar = spawn('tar', ['-x', '-C', dataDir], { stdio: ['pipe', 'ignore', 'pipe'], uid: runAs.uid, gid: runAs.gid });
-  const tarDone = childExit(tar, 'tar');
-  tar.stdin.on('error', () => undefined); // a tar that fails says why by its exit
+/**
+ * The copy into `dataDir`; other tablespaces into `<root>/tablespaces/<oid>`, linked from
+ * pg_tblspc as a plain-format copy would be (never at the server's own locations: this host
+ * may be the server's), with PostgreSQL's backup_manifest beside them for pg_verifybackup.
+ */
+async function unpackBaseBackup(
+  deps: ActivityDeps,
+  base: BaseBackupManifest,
+  dirs: { dataDir: string; root: string },
+  runAs: RunAs,
+): Promise<void> {
+  const compressed = base.compression.data ?? base.compression.algorithm;
+  await unpackTar(deps, base, base.data, dirs.dataDir, compressed, runAs);
+  for (const t of base.tablespaces ?? []) {
+    const dir = tablespaceDir(dirs.root, t.oid);
+    // The instance's user passes through tablespaces/ and owns each folder in it, as PostgreSQL requires.
+    await mkdir(join(dir, '..'), { recursive: true, mode: 0o700 });
+    handOver(join(dir, '..'), runAs);
+    await mkdir(dir, { recursive: true, mode: 0o700 });
+    handOver(dir, runAs);
+    await unpackTar(deps, base, t.data, dir, compressed, runAs);
+    await symlink(dir, join(dirs.dataDir, 'pg_tblspc', String(t.oid)));
+  }
+  if (base.backupManifest) {
+    const file = join(dirs.dataDir, 'backup_manifest');
+    await decryptStored(deps, base, base.backupManifest, async (plain) =>
+      decompressInto(plain, base.compression.algorithm, createWriteStream(file, { mode: 0o600 })),
+    );
+    handOver(file, runAs);
+  }
+}
+
+/** Where a restore puts a tablespace of the copy. */
+const tablespaceDir = (root: string, oid: number) => join(root, 'tablespaces', String(oid));
+
+/**
+ * With the links in place, tablespace_map goes before PostgreSQL starts: it would make the
+ * links again, to the server's own locations.
+ */
+async function dropTablespaceMap(base: BaseBackupManifest, dataDir: string): Promise<void> {
+  if (base.tablespaces?.length) await rm(join(dataDir, 'tablespace_map'), { force: true });
+}
+
+/** One stored tar unpacked into `dir`, by tar running as the instance's user (so every file is that user's). */
+async function unpackTar(
+  deps: ActivityDeps,
+  base: BaseBackupManifest,
+  object: StoredObject,
+  dir: string,
+  compressed: CompressionAlgorithm,
+  runAs: RunAs,
+): Promise<void> {
+  await decryptStored(deps, base, object, async (plain) => {
+    const tar = spawn('tar', ['-x', '-C', dir], { stdio: ['pipe', 'ignore', 'pipe'], uid: runAs.uid, gid: runAs.gid });
+    const tarDone = childExit(tar, 'tar');
+    tar.stdin.on('error', () => undefined); // a tar that fails says why by its exit
+    try {
+      // The cluster's raw bytes go from the decompressor straight into tar.
+      await decompressInto(plain, compressed, tar.stdin);
+      await tarDone;
+    } catch (err) {
+      tar.kill();
+      await tarDone.catch(() => undefined);
+      throw err;
+    }
+  });
+}
+
+/** One of the base backup's objects, decrypted, to `use`; a missing or damaged object is named. */
+async function decryptStored(
+  deps: ActivityDeps,
+  base: BaseBackupManifest,
+  object: StoredObject,
+  use: (plain: Readable) => Promise<void>,
+): Promise<void> {
+  const body = await deps.bucket.open(object.key);
+  if (!body) throw new BackupError(`base backup ${base.backupId} lost its data object ${deps.bucket.where(object.key)}`);
   try {
-    // The cluster's raw bytes go from the decompressor straight into tar.
-    await decompressInto(decrypted.plaintext, base.compression.data ?? base.compression.algorithm, tar.stdin);
-    await tarDone;
+    const decrypted = await openDecryption(body, { keyring: deps.keyring, keyId: base.encryption.keyId });
+    await use(decrypted.plaintext);
   } catch (err) {
-    tar.kill();
-    await tarDone.catch(() => undefined);
     // Typed failures (a wrong key, a damaged object) keep their type and exit code.
     throw err instanceof PgwardenError
       ? err

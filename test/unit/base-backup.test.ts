@@ -1,5 +1,13 @@
 import { pgBasebackupCompressArg } from '../../src/infra/compression/compression';
-import { baseBackupIdFor, walPoint } from '../../src/operations/pitr/base-backup';
+import { baseBackupKeys } from '../../src/infra/storage/layout';
+import {
+  baseBackupIdFor,
+  baseBackupObjects,
+  baseBackupStoredBytes,
+  parseBaseBackupManifest,
+  spoolRoomProblem,
+  walPoint,
+} from '../../src/operations/pitr/base-backup';
 import { BasebackupOutput } from '../../src/operations/pitr/basebackup-output';
 
 const SEG = 16 * 1024 * 1024;
@@ -57,4 +65,86 @@ it.each([
 it('names base backups by their start time', () => {
   expect(baseBackupIdFor(new Date('2026-11-29T18:05:07.123Z'))).toBe('base_20261129_180507');
   expect(walPoint('16/B374D848', 2, SEG)).toEqual({ lsn: '16/B374D848', timeline: 2, walFile: '0000000200000016000000B3' });
+});
+
+describe('a base backup with tablespaces', () => {
+  /** What pg_basebackup 15 writes with --pgdata=DIR for a server with one tablespace besides the main one. */
+  const SAID_TO_A_FOLDER = [
+    'pg_basebackup: write-ahead log start point: 0/4000028 on timeline 1',
+    ' 6683/29625 kB (22%), 0/2 tablespaces (/tmp/spool/16384.tar.zst    )',
+    '46022/46022 kB (100%), 1/2 tablespaces (/tmp/spool/base.tar.zst     )',
+    '46022/46022 kB (100%), 2/2 tablespaces                                         ',
+    'pg_basebackup: write-ahead log end point: 0/4000138',
+  ];
+
+  it('reads the progress of every tablespace together', () => {
+    const out = new BasebackupOutput();
+    SAID_TO_A_FOLDER.forEach((l) => out.line(l));
+    expect([out.doneBytes, out.percent]).toEqual([46022 * 1024, 100]);
+    expect(out.points(SEG).stop.lsn).toBe('0/4000138');
+  });
+
+  const object = (key: string, storedBytes: number) => ({ key, rawBytes: 0, storedBytes, sha256: '', md5: '' });
+  it.each([
+    ['main tablespace only', { data: object('d', 10) }, ['d'], 10],
+    [
+      'tablespaces and PostgreSQL manifest beside it',
+      {
+        data: object('d', 10),
+        tablespaces: [
+          { oid: 16384, name: 'a', location: '/a', data: object('t1', 5) },
+          { oid: 16385, name: 'b', location: '/b', data: object('t2', 7) },
+        ],
+        backupManifest: object('m', 1),
+      },
+      ['d', 't1', 't2', 'm'],
+      23,
+    ],
+  ])('%s: its objects (data first) and stored size', (_what, m, keys, bytes) => {
+    expect(baseBackupObjects(m).map((o) => o.key)).toEqual(keys);
+    expect(baseBackupStoredBytes(m)).toBe(bytes);
+  });
+
+  it('names its objects beside the main tar, all under the backup id', () => {
+    const keys = baseBackupKeys('p', 'shop', 'base_20261202_010000', { algorithm: 'zstd', level: 3 });
+    expect([keys.data, keys.tablespace(16384), keys.backupManifest, keys.manifest]).toEqual([
+      'p/shop/basebackups/base_20261202_010000.tar.zst.enc',
+      'p/shop/basebackups/base_20261202_010000.tablespace-16384.tar.zst.enc',
+      'p/shop/basebackups/base_20261202_010000.backup_manifest.zst.enc',
+      'p/shop/basebackups/base_20261202_010000.json',
+    ]);
+    expect(baseBackupKeys('', 'shop', 'base_20261202_010000', { algorithm: 'none', level: 0 }).tablespace(1)).toBe(
+      'shop/basebackups/base_20261202_010000.tablespace-1.tar.enc',
+    );
+  });
+
+  it.each([
+    [100, 100, undefined],
+    [2 ** 40, 10 * 2 ** 30, undefined],
+    [
+      5 * 2 ** 30,
+      8 * 2 ** 30,
+      'PGWARDEN_WORK_DIR: /w has 5.0 GiB free, and a base backup of shop (a server with tablespaces is copied there first) may need up to 8.0 GiB, its size on disk; point PGWARDEN_WORK_DIR at a larger disk',
+    ],
+  ])('spool room: %d bytes free for a cluster of %d', (free, cluster, problem) => {
+    expect(spoolRoomProblem(free, cluster, '/w', 'shop')).toBe(problem);
+  });
+
+  it('a manifest of version 2 reads; one newer says to upgrade', () => {
+    const text = (formatVersion: number) =>
+      JSON.stringify({
+        kind: 'pgwarden.basebackup',
+        formatVersion,
+        backupId: 'b',
+        server: 's',
+        start: {},
+        stop: {},
+        data: {},
+        encryption: {},
+      });
+    expect(parseBaseBackupManifest(text(2), 'k').formatVersion).toBe(2);
+    expect(() => parseBaseBackupManifest(text(3), 'k')).toThrow(
+      /has format version 3; this pgwarden reads versions 1 and 2: upgrade pgwarden/,
+    );
+  });
 });

@@ -33,7 +33,6 @@ import { sealWalFile, WAL_PLAIN_SHA256 } from '../../src/operations/pitr/wal-obj
 import { encryptorFor } from '../../src/infra/crypto/encryptor';
 import { uniqueDatabaseName } from '../support/databases';
 import { ScratchCluster, startScratchCluster } from '../support/scratch-cluster';
-import { handOver, instanceUser } from '../../src/infra/postgres/instance';
 import { stackConfig } from '../support/stack-env';
 import { activityEnvironment, bundledWorker, devServer, DevServer, uniqueSuffix, uniqueTaskQueue } from '../support/temporal';
 import type { FreshnessReport } from '../../src/operations/backup/freshness';
@@ -300,24 +299,6 @@ async function expectRefusedBeforeCopying(t: Awaited<ReturnType<typeof setUp>>, 
     bucket.s3.destroy();
   });
 }
-
-it('refuses a server with a tablespace besides the main one before copying anything (exit 64)', async () => {
-  const t = await setUp('basets');
-  const space = `ts_${t.db}`;
-  const dir = mkdtempSync(join(tmpdir(), 'pgwarden-tablespace-'));
-  handOver(dir, instanceUser());
-  await cluster.query(`CREATE TABLESPACE ${space} LOCATION '${dir}'`);
-  try {
-    await expectRefusedBeforeCopying(
-      t,
-      64,
-      `${t.db}: base backups do not support tablespaces other than the main one yet, and this server has ${space}; move their tables and indexes into pg_default`,
-    );
-  } finally {
-    await cluster.query(`DROP TABLESPACE ${space}`);
-    rmSync(dir, { recursive: true, force: true });
-  }
-}, 60_000);
 
 it("refuses a server of another cluster than its WAL archive's before copying anything (exit 64)", async () => {
   const t = await setUp('baseother');

@@ -8,6 +8,7 @@
  *   <prefix>/<db>/records/backup-failures/backup_<stamp>.json
  *   <prefix>/<db>/records/restores/<UTC time>_<workflow id>.json
  *   <prefix>/<server>/basebackups/base_<stamp>.tar.zst.enc | base_<stamp>.json
+ *                                 | base_<stamp>.tablespace-<oid>.tar.zst.enc | base_<stamp>.backup_manifest.zst.enc
  *   <prefix>/<server>/basebackup-verifications/base_<stamp>.json
  *   <prefix>/<server>/wal/<segment>.zst.enc | <timeline>.history.zst.enc | <segment>.partial.zst.enc
  *   <prefix>/<server>/restore-points/<url-encoded name>.json
@@ -75,7 +76,12 @@ export function dataPartKey(
   return `${dataFolder(prefix, database)}${backupId}.part${part}.dump${compressionSuffix(streamCompression('custom', compression, pgDumpMajor))}.enc`;
 }
 
-/** A server's base backups (`pg_basebackup`): `base_<stamp>.tar.zst.enc` and its manifest `base_<stamp>.json`. */
+/**
+ * A server's base backups (`pg_basebackup`): `base_<stamp>.tar.zst.enc` and its manifest
+ * `base_<stamp>.json`; of a server with tablespaces besides the main one also one tar per
+ * tablespace, `base_<stamp>.tablespace-<oid>.tar.zst.enc`, and PostgreSQL's backup manifest,
+ * `base_<stamp>.backup_manifest.zst.enc` (inside the main tar otherwise).
+ */
 export const baseBackupFolder = (prefix: string, server: string) => `${databaseRoot(prefix, server)}basebackups/`;
 
 export function baseBackupKeys(
@@ -83,11 +89,14 @@ export function baseBackupKeys(
   server: string,
   backupId: string,
   compression: CompressionPolicy,
-): { data: string; manifest: string } {
+): { data: string; manifest: string; tablespace(oid: number): string; backupManifest: string } {
   const folder = baseBackupFolder(prefix, server);
+  const suffix = compressionSuffix(compression.algorithm);
   return {
-    data: `${folder}${backupId}.tar${compressionSuffix(compression.algorithm)}.enc`,
+    data: `${folder}${backupId}.tar${suffix}.enc`,
     manifest: `${folder}${backupId}.json`,
+    tablespace: (oid) => `${folder}${backupId}.tablespace-${oid}.tar${suffix}.enc`,
+    backupManifest: `${folder}${backupId}.backup_manifest${suffix}.enc`,
   };
 }
 

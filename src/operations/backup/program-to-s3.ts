@@ -2,9 +2,11 @@
  * The streamed pipeline of a backup object: a dump program's output (pg_dump, pg_dumpall, pg_basebackup), compressed (zstd, lz4, gzip or not),
  * encrypted, hashed and uploaded, with no temporary file and bounded memory. If the program
  * fails, the stream errors before the encryptor writes its final chunk, so the upload is
- * aborted and no complete-looking object is ever stored.
+ * aborted and no complete-looking object is ever stored. A file a program finished (the tars
+ * pg_basebackup writes to a folder) goes the same way.
  */
-import { pipeline, Transform, TransformCallback } from 'node:stream';
+import { createReadStream } from 'node:fs';
+import { pipeline, Readable, Transform, TransformCallback } from 'node:stream';
 import { CompressionPolicy } from '../../infra/compression/compression';
 import { compressor } from '../../infra/compression/streams';
 import { PgwardenError } from '../../infra/errors/errors';
@@ -40,19 +42,23 @@ class ExitGate extends Transform {
   }
 }
 
-export interface ProgramToS3 {
+/** Where and how one object is stored: everything but its source. */
+export interface SealedUpload {
   bucket: Bucket;
-  program: string;
-  programName: string;
-  args: string[];
-  env: NodeJS.ProcessEnv;
-  /** Applied to the program's output before encryption (none: stored as it is). */
+  /** Applied to the source before encryption (none: stored as it is). */
   compression: CompressionPolicy;
   encryptor: () => Transform;
   upload: Omit<UploadSpec, 'body' | 'signal'>;
   signal: AbortSignal;
-  /** Called about once a second with raw (program output) and stored (uploaded) byte counts. */
+  /** Called about once a second with raw (source) and stored (uploaded) byte counts. */
   onProgress(rawBytes: number, storedBytes: number): void;
+}
+
+export interface ProgramToS3 extends SealedUpload {
+  program: string;
+  programName: string;
+  args: string[];
+  env: NodeJS.ProcessEnv;
   /** Each line the program writes on stderr, as it comes (pg_basebackup's progress and WAL range). */
   onStderrLine?(line: string): void;
 }
@@ -60,37 +66,40 @@ export interface ProgramToS3 {
 export async function streamProgramToS3(spec: ProgramToS3): Promise<StoredObject> {
   spec.signal.throwIfAborted();
   const proc = spawnStreaming(spec.program, spec.args, spec.env, spec.onStderrLine);
+  return sealAndUpload([proc.stdout, new Coalesce(COALESCE_BYTES), new ExitGate(proc.exited, spec.programName)], spec, () =>
+    proc.kill(),
+  );
+}
+
+/** A finished file, read once from disk. */
+export async function streamFileToS3(path: string, spec: SealedUpload): Promise<StoredObject> {
+  spec.signal.throwIfAborted();
+  const file = createReadStream(path, { highWaterMark: COALESCE_BYTES });
+  return sealAndUpload([file], spec, () => file.destroy());
+}
+
+async function sealAndUpload(
+  source: [Readable, ...Transform[]],
+  spec: SealedUpload,
+  stopSource: () => void,
+): Promise<StoredObject> {
   const raw = new Measure();
   const stored = new Measure({ hash: true });
   let streamError: Error | undefined;
-  const compress = compressor(spec.compression);
-  pipeline(
-    [
-      proc.stdout,
-      new Coalesce(COALESCE_BYTES),
-      new ExitGate(proc.exited, spec.programName),
-      raw,
-      ...compress,
-      spec.encryptor(),
-      stored,
-    ],
-    (err) => {
-      if (err) streamError = err;
-    },
-  );
-  const body = stored;
-  const onAbort = () => proc.kill();
-  spec.signal.addEventListener('abort', onAbort, { once: true });
+  pipeline([...source, raw, ...compressor(spec.compression), spec.encryptor(), stored], (err) => {
+    if (err) streamError = err;
+  });
+  spec.signal.addEventListener('abort', stopSource, { once: true });
   const ticker = setInterval(() => spec.onProgress(raw.bytes, stored.bytes), 1000);
   try {
-    await spec.bucket.upload({ ...spec.upload, body, signal: spec.signal });
+    await spec.bucket.upload({ ...spec.upload, body: stored, signal: spec.signal });
   } catch (err) {
-    proc.kill();
+    stopSource();
     // The stream's own failure (pg_dump, encryption) explains an upload failure best.
     throw streamError instanceof PgwardenError ? streamError : err;
   } finally {
     clearInterval(ticker);
-    spec.signal.removeEventListener('abort', onAbort);
+    spec.signal.removeEventListener('abort', stopSource);
   }
   if (streamError) throw streamError;
   spec.onProgress(raw.bytes, stored.bytes);

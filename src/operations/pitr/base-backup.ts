@@ -5,12 +5,18 @@
  */
 import type { BackupManifest, ManifestCompression, StoredObject } from '../backup/manifest';
 import { backupIdFor } from '../backup/naming';
+import { formatBytes } from '../backup/progress';
 import type { BaseBackupRowCounts } from './base-verification';
 import { formatLsn, parseLsn, segmentName, segmentOf } from './wal-names';
 import { parseStoredRecord } from '../../infra/storage/stored-record';
 
 export const BASE_BACKUP_KIND = 'pgwarden.basebackup';
 export const BASE_BACKUP_FORMAT_VERSION = 1;
+/**
+ * A base backup of a server with tablespaces besides the main one: a pgwarden that knows only
+ * version 1 would restore the main tar alone, so it must refuse these instead.
+ */
+export const BASE_BACKUP_WITH_TABLESPACES_VERSION = 2;
 
 /** `base_YYYYMMDD_HHMMSS`: the start time, in the naming of the strategy's backups. */
 export const baseBackupIdFor = (at: Date) => backupIdFor(at).replace(/^backup_/, 'base_');
@@ -45,8 +51,12 @@ export interface BaseBackupManifest {
   compression: ManifestCompression;
   /** As in a dump's manifest: the same containers and key ring. */
   encryption: BackupManifest['encryption'];
-  /** The cluster as one tar stream, PostgreSQL's backup_manifest inside it. */
+  /** The cluster's main tablespace as one tar stream (PostgreSQL's backup_manifest inside it, unless `backupManifest`). */
   data: StoredObject;
+  /** The other tablespaces (format version 2), each one tar of the tablespace folder's contents. */
+  tablespaces?: BaseBackupTablespace[];
+  /** PostgreSQL's backup_manifest, stored beside the tars when there are several (format version 2). */
+  backupManifest?: StoredObject;
   /** Row counts of the server's database taken beside the copy, for verification (absent before they were taken). */
   rowCounts?: BaseBackupRowCounts;
   startedAt: string;
@@ -56,6 +66,23 @@ export interface BaseBackupManifest {
   reason: string;
   pgwarden: { version: string };
 }
+
+export interface BaseBackupTablespace {
+  oid: number;
+  name: string;
+  /** Where the server keeps it; a restore puts it elsewhere, never there. */
+  location: string;
+  data: StoredObject;
+}
+
+/** Every stored object of a base backup but its manifest: what a restore reads and cleanup deletes. */
+export function baseBackupObjects(m: Pick<BaseBackupManifest, 'data' | 'tablespaces' | 'backupManifest'>): StoredObject[] {
+  return [m.data, ...(m.tablespaces ?? []).map((t) => t.data), ...(m.backupManifest ? [m.backupManifest] : [])];
+}
+
+/** The stored size of a base backup, all its objects together. */
+export const baseBackupStoredBytes = (m: Pick<BaseBackupManifest, 'data' | 'tablespaces' | 'backupManifest'>) =>
+  baseBackupObjects(m).reduce((sum, o) => sum + o.storedBytes, 0);
 
 /** A position in WAL with the segment that holds it. */
 export function walPoint(text: string, timeline: number, segmentBytes: number): WalPoint {
@@ -68,7 +95,7 @@ export function parseBaseBackupManifest(text: string, key: string): BaseBackupMa
     what: 'base backup manifest',
     kindName: 'a pgwarden base backup manifest',
     kind: BASE_BACKUP_KIND,
-    versions: [BASE_BACKUP_FORMAT_VERSION],
+    versions: [BASE_BACKUP_FORMAT_VERSION, BASE_BACKUP_WITH_TABLESPACES_VERSION],
     required: ['backupId', 'server', 'start', 'stop', 'data', 'encryption'],
   });
 }
@@ -77,4 +104,13 @@ export function parseBaseBackupManifest(text: string, key: string): BaseBackupMa
 export function lastWalNeeded(m: Pick<BaseBackupManifest, 'stop' | 'rowCounts' | 'serverInfo'>): string {
   if (!m.rowCounts) return m.stop.walFile;
   return walPoint(m.rowCounts.lsn, m.stop.timeline, m.serverInfo.segmentBytes).walFile;
+}
+
+/**
+ * Whether the worker's work folder can hold the spool of a server with tablespaces: its free
+ * space against the cluster's size on disk (the compressed copy is never larger). Pure.
+ */
+export function spoolRoomProblem(freeBytes: number, clusterBytes: number, dir: string, server: string): string | undefined {
+  if (freeBytes >= clusterBytes) return undefined;
+  return `PGWARDEN_WORK_DIR: ${dir} has ${formatBytes(freeBytes)} free, and a base backup of ${server} (a server with tablespaces is copied there first) may need up to ${formatBytes(clusterBytes)}, its size on disk; point PGWARDEN_WORK_DIR at a larger disk`;
 }

@@ -6,7 +6,7 @@
  * given up, then `wal start --accept-gap` and a base backup) only cuts the older windows short,
  * which nothing can mend, so it is said, not failed on every day until retention drops them.
  */
-import type { BaseBackupManifest } from './base-backup';
+import { BaseBackupManifest, baseBackupStoredBytes } from './base-backup';
 import { formatLsn, parseLsn, TimelineSwitch } from './wal-names';
 import { Continuity, gapMessage, walContinuity } from './wal-continuity';
 
@@ -140,7 +140,7 @@ export function listedBaseBackups(
       timeline: b.start.timeline,
       startLsn: b.start.lsn,
       stopLsn: b.stop.lsn,
-      storedBytes: b.data.storedBytes,
+      storedBytes: baseBackupStoredBytes(b),
       compression: b.compression.algorithm,
       serverVersion: b.serverInfo.version,
       reason: b.reason,

@@ -11,7 +11,7 @@ import { Config } from '../../../infra/config/config';
 import { UsageError } from '../../../infra/errors/errors';
 import { hostQueueInput } from '../../../infra/config/wal';
 import { formatBytes } from '../../../operations/backup/progress';
-import { baseBackupIdProblem, type BaseBackupManifest } from '../../../operations/pitr/base-backup';
+import { baseBackupIdProblem, baseBackupStoredBytes, type BaseBackupManifest } from '../../../operations/pitr/base-backup';
 import { ListedRestorePoint, restorePointNameProblem } from '../../../operations/pitr/restore-points';
 import { parseTarget } from '../../../operations/pitr/target';
 import type { MarkedRestorePoint } from '../../../../activities/restore-points';
@@ -47,7 +47,7 @@ export async function runBaseBackup(
     process.stdout.write(
       options.json
         ? JSON.stringify(m, null, 2) + '\n'
-        : `${m.backupId}: ${formatBytes(m.data.storedBytes)} stored, WAL from ${m.start.lsn} (${m.start.walFile}) to ${m.stop.lsn}, in ${(m.durationMs / 1000).toFixed(1)} s\n`,
+        : `${m.backupId}: ${formatBytes(baseBackupStoredBytes(m))} stored${m.tablespaces?.length ? ` (with ${m.tablespaces.length} tablespace(s) besides the main one)` : ''}, WAL from ${m.start.lsn} (${m.start.walFile}) to ${m.stop.lsn}, in ${(m.durationMs / 1000).toFixed(1)} s\n`,
     );
   });
 }
