@@ -5,7 +5,7 @@
  * server's location; verification recovers it and compares the rows; cleanup deletes every
  * object of a base backup it drops.
  */
-import { mkdtempSync, readdirSync, readlinkSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readlinkSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client } from 'pg';
@@ -14,6 +14,7 @@ import { createActivities } from '../../activities';
 import { createActivityDeps } from '../../activities/deps';
 import type { PitrRestoreResult } from '../../activities/pitr';
 import { formatPitr } from '../../src/app/cli/commands/pitr';
+import { describeFailure } from '../../src/app/cli/failure';
 import { handOver, instanceUser } from '../../src/infra/postgres/instance';
 import { Bucket } from '../../src/infra/storage/bucket';
 import { baseBackupFolder } from '../../src/infra/storage/layout';
@@ -45,6 +46,16 @@ afterAll(async () => {
   await server?.close();
   for (const dir of [location, ...restored]) if (dir) rmSync(dir, { recursive: true, force: true });
 });
+
+/** Every file under a folder with its size and modification time. */
+const filesUnder = (dir: string) =>
+  readdirSync(dir, { recursive: true, withFileTypes: true })
+    .filter((e) => e.isFile())
+    .map((e) => {
+      const at = statSync(join(e.parentPath, e.name));
+      return `${join(e.parentPath, e.name)} ${at.size} ${at.mtimeMs}`;
+    })
+    .sort();
 
 const count = async (c: Client, table: string) =>
   Number((await c.query<{ n: string }>(`SELECT count(*) AS n FROM ${table}`)).rows[0].n);
@@ -175,6 +186,35 @@ it('a server with a tablespace: spooled into an object per tablespace, restored 
       expect(cleaned.archive).toMatchObject({ baseBackupsDeleted: [older.backupId], baseBackupsKept: [newer.backupId] });
       expect(await bucket.list(`${folder}${older.backupId}.`)).toEqual([]);
       expect((await bucket.list(`${folder}${newer.backupId}.`)).length).toBe(4);
+
+      // A tablespace made after the newest base backup: replaying its creation on this host would
+      // write into the server's own folder (PostgreSQL links it there), so nothing starts.
+      const later = mkdtempSync(join(tmpdir(), 'pgwarden-tablespace-'));
+      restored.push(later);
+      handOver(later, instanceUser());
+      await cluster.query(`CREATE TABLESPACE ${space}_late LOCATION '${later}'`);
+      await cluster.query(`CREATE TABLE late TABLESPACE ${space}_late AS SELECT g FROM generate_series(1, 100) g`, [], db);
+      // Read once (hint bits) and flushed, so the server itself has nothing left to write there.
+      await cluster.query('SELECT count(*) FROM late', [], db);
+      await cluster.query('CHECKPOINT');
+      const before = filesUnder(later);
+      const refused = await server.client.workflow
+        .execute(WorkflowType.pitrRestore, {
+          taskQueue,
+          workflowId: `pitr-${db}-${uniqueSuffix()}`,
+          args: [{ server: db, target: { kind: 'latest' } }],
+        })
+        .catch((e: unknown) => e);
+      const line = `${db}: tablespace ${space}_late was created after base backup ${newer.backupId}, and recovering past its creation on this host would write into ${later}, the server's own files; take a new base backup (pgwarden basebackup --server ${db}) and recover from it, or recover on another host`;
+      expect(describeFailure(refused)).toEqual({ lines: [line], exitCode: 64 });
+      const failed: VerifyResult = await server.client.workflow.execute(WorkflowType.verify, {
+        taskQueue,
+        workflowId: `verify-${db}-${uniqueSuffix()}`,
+        args: [{ database: db, baseBackupId: newer.backupId }],
+      });
+      expect(failed.baseBackup).toMatchObject({ status: 'failed', recovery: { ok: false, detail: line } });
+      expect(filesUnder(later)).toEqual(before);
+      expect(Number((await cluster.query<{ n: string }>('SELECT count(*) AS n FROM late', [], db))[0].n)).toBe(100);
     });
   } finally {
     s3.destroy();
