@@ -3,7 +3,7 @@
  * tablespace only to a folder (to a pipe it writes one tablespace), so these go through a spool
  * on the worker's disk: pg_basebackup fills it (compressed as it writes), then each tar and
  * PostgreSQL's backup_manifest is encrypted into its own object, and the spool is removed.
- * The disk this needs is at most the cluster's size (less by the compression): checked first.
+ * The disk this needs is the compressed cluster (estimated from the newest base backup): checked first.
  */
 import { readdir, rm, statfs } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -14,9 +14,9 @@ import { classifyDumpFailure } from '../src/infra/postgres/dump-errors';
 import { spawnStreaming } from '../src/infra/process/spawn-stream';
 import type { StoredObject } from '../src/operations/backup/manifest';
 import { SealedUpload, streamFileToS3 } from '../src/operations/backup/program-to-s3';
-import type { BaseBackupTablespace } from '../src/operations/pitr/base-backup';
-import { spoolRoomProblem } from '../src/operations/pitr/base-backup';
-import { privateWorkDir } from '../src/operations/restore/work-files';
+import type { BaseBackupManifest, BaseBackupTablespace } from '../src/operations/pitr/base-backup';
+import { spoolBytesNeeded, spoolRoomProblem } from '../src/operations/pitr/base-backup';
+import { privateWorkDir, RunRef, workFileName } from '../src/operations/restore/work-files';
 import type { Tablespace } from '../src/infra/postgres/tablespaces';
 
 /**
@@ -30,16 +30,26 @@ async function clusterBytes(client: Client): Promise<number | undefined> {
     .catch(() => undefined);
 }
 
-/** The spool of one base backup: `<work dir>/pgwarden-work/basebackup-<server>-<id>`. */
-export async function spoolFolder(workDir: string, server: string, backupId: string): Promise<string> {
-  return join(await privateWorkDir(workDir), `basebackup-${server}-${backupId}`);
+/**
+ * The spool of one base backup run, named after it like every work file: a retry of the run
+ * starts it over, and a run that died has it removed by the janitors (worker start, verify).
+ */
+export async function spoolFolder(workDir: string, run: RunRef): Promise<string> {
+  return join(await privateWorkDir(workDir), workFileName(run, 'basebackup-spool'));
 }
 
-/** Refuses (exit 78) before the copy when the work folder cannot hold the whole cluster. */
-export async function requireSpoolRoom(client: Client, spool: string, server: string): Promise<void> {
-  const needed = await clusterBytes(client);
-  if (needed === undefined) return;
+/** Refuses (exit 78) before the copy when the work folder cannot hold the compressed cluster. */
+export async function requireSpoolRoom(
+  client: Client,
+  spool: string,
+  server: string,
+  compression: CompressionPolicy,
+  newest: BaseBackupManifest | undefined,
+): Promise<void> {
+  const size = await clusterBytes(client);
+  if (size === undefined) return;
   const fs = await statfs(join(spool, '..'));
+  const needed = spoolBytesNeeded(size, compression.algorithm, newest);
   const problem = spoolRoomProblem(fs.bavail * fs.bsize, needed, join(spool, '..'), server);
   if (problem) throw new ConfigError([problem]);
 }

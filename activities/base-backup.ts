@@ -41,6 +41,7 @@ import { proveActiveKey } from './key-proof';
 import { clearEarlierAttempts } from './earlier-attempts';
 import { requireSpoolRoom, spooledCopy, spoolFolder } from './base-backup-spool';
 import { otherTablespaces } from '../src/infra/postgres/tablespaces';
+import { baseBackups } from '../src/operations/pitr/archive';
 
 export interface BaseBackupInput {
   server: string;
@@ -186,7 +187,7 @@ export function baseBackupActivities(deps: ActivityDeps) {
       });
       const env = libpqEnvironment(target);
       // Independent checks side by side; a failure is reported in this order, whichever came first.
-      const spool = await spoolFolder(config.verify.workDir, input.server, input.backupId);
+      const spool = await spoolFolder(config.verify.workDir, { workflowId: input.workflowId, runId: input.runId });
       const [{ server, tablespaces }] = await firstFailureInOrder([
         (async () => {
           const client = await connectDatabase(target);
@@ -194,7 +195,12 @@ export function baseBackupActivities(deps: ActivityDeps) {
             const checked = await checkReplicationServer(client, input.server);
             // One tar stream holds the main tablespace only: a server with others is copied through a spool.
             const others = await otherTablespaces(client);
-            if (others.length) await requireSpoolRoom(client, spool, input.server);
+            if (others.length) {
+              const newest = (await baseBackups(bucket, config.storage.prefix, input.server))
+                .sort((a, b) => (a.finishedAt < b.finishedAt ? -1 : 1))
+                .at(-1);
+              await requireSpoolRoom(client, spool, input.server, compression, newest);
+            }
             return { server: checked, tablespaces: others };
           } finally {
             await client.end().catch(() => undefined);

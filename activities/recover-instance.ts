@@ -45,9 +45,7 @@ import {
   TimelineSwitch,
 } from '../src/operations/pitr/wal-names';
 import { ActivityDeps } from './deps';
-import { otherTablespaces } from '../src/infra/postgres/tablespaces';
-import { connectDatabase } from '../src/infra/postgres/client';
-import type { DatabaseTarget } from '../src/infra/config/databases';
+import { refuseTablespacesCreatedSince, walTablespaceInspector } from './tablespace-guard';
 import { WalFetch } from './wal-fetch';
 import { childExit } from '../src/infra/process/spawn-stream';
 
@@ -122,7 +120,8 @@ export async function recoverInstance(deps: ActivityDeps, spec: RecoverySpec): P
       `${spec.server}: the WAL base backup ${base.backupId} needs is not all archived (${gapMessage(continuity) ?? `nothing after ${base.start.walFile}`}); choose another base backup or check pgwarden wal status`,
     );
 
-  await refuseTablespacesCreatedSince(target, base, spec.server);
+  // Tablespaces made after the base backup: asked of the server now, else looked for in each segment fetched.
+  const asked = await refuseTablespacesCreatedSince(target, base, spec.server);
 
   const dataDir = join(spec.root, 'data');
   const walDir = join(spec.root, 'wal');
@@ -145,6 +144,7 @@ export async function recoverInstance(deps: ActivityDeps, spec: RecoverySpec): P
     neededWal(base, continuity.newest, timeline, history, archive),
     { walDir, runAs, doneMarker: WAL_FETCHED_MARKER },
     beat,
+    asked ? undefined : walTablespaceInspector(base, spec.server, config.tools.pgBinDir, join(spec.root, 'wal-inspect')),
   );
   let started = false;
   const unpackFrom = Date.now();
@@ -243,14 +243,15 @@ export async function discardInstance(root: string, pgBinDir: string | undefined
 
 /**
  * Stops an instance left in root/data, if any, and removes what a recovery writes under root
- * (data/, tablespaces/, wal/, wal-verify/), leaving root itself: it may be the operator's --data-dir.
+ * (data/, tablespaces/, wal/, wal-inspect/, wal-verify/), leaving root itself: it may be the operator's --data-dir.
  */
 export async function discardRecoveryFiles(root: string, pgBinDir: string | undefined): Promise<void> {
   if (existsSync(join(root, 'data', 'postmaster.pid')))
     await stopInstance({ dataDir: join(root, 'data'), runAs: instanceUser(), pgBinDir }).catch((err: Error) =>
       log.warn('could not stop an instance left by an earlier attempt', { root, error: err.message }),
     );
-  for (const dir of ['data', 'tablespaces', 'wal', 'wal-verify']) await rm(join(root, dir), { recursive: true, force: true });
+  for (const dir of ['data', 'tablespaces', 'wal', 'wal-inspect', 'wal-verify'])
+    await rm(join(root, dir), { recursive: true, force: true });
 }
 
 /** Written into the WAL folder once every file is fetched: a file missing after that is the archive's end. */
@@ -310,37 +311,6 @@ async function unpackBaseBackup(
     );
     handOver(file, runAs);
   }
-}
-
-/**
- * Recovery replays CREATE TABLESPACE at the server's location and links the tablespace there
- * (PostgreSQL offers no way to remap it), so on the server's own host a tablespace created
- * after the base backup would have the copy's replay write into the live server's files (seen
- * with PostgreSQL 15). Refused before anything is written when the server, asked now, has a
- * tablespace the base backup lacks whose folder exists on this host. A server that cannot be
- * asked (lost) is not checked: said in the log.
- */
-async function refuseTablespacesCreatedSince(target: DatabaseTarget, base: BaseBackupManifest, server: string): Promise<void> {
-  const now = await (async () => {
-    const client = await connectDatabase(target);
-    try {
-      return await otherTablespaces(client);
-    } finally {
-      await client.end().catch(() => undefined);
-    }
-  })().catch((err: Error) => {
-    log.warn('the server could not be asked for its tablespaces; tablespaces made after the base backup are not checked', {
-      server,
-      error: err.message,
-    });
-    return [];
-  });
-  const known = new Set((base.tablespaces ?? []).map((t) => t.oid));
-  const late = now.find((t) => !known.has(t.oid) && existsSync(t.location));
-  if (late)
-    throw new UsageError(
-      `${server}: tablespace ${late.name} was created after base backup ${base.backupId}, and recovering past its creation on this host would write into ${late.location}, the server's own files; take a new base backup (pgwarden basebackup --server ${server}) and recover from it, or recover on another host`,
-    );
 }
 
 /** Where a restore puts a tablespace of the copy. */

@@ -39,6 +39,8 @@ export class WalFetch {
     private readonly needed: WalFile[],
     private readonly into: { walDir: string; runAs: RunAs; doneMarker: string },
     private readonly beat: (summary: string) => void,
+    /** Run on each segment fetched before recovery may read it; a failure fails the fetch. */
+    private readonly inspect?: (path: string, name: string) => Promise<void>,
   ) {}
 
   /** Fetches the histories, then starts on the segments in the background; `onFailure` runs if one fails. */
@@ -85,6 +87,11 @@ export class WalFetch {
       throw err;
     });
     if (bytes === undefined) throw new BackupError(`WAL file ${name} disappeared from the archive while restoring`);
+    if (this.inspect && parseHistoryFileName(name) === undefined)
+      await this.inspect(`${file}.part`, name).catch(async (err: unknown) => {
+        await rm(`${file}.part`, { force: true });
+        throw err;
+      });
     handOver(`${file}.part`, this.into.runAs);
     await rename(`${file}.part`, file);
     this.bytes += bytes;

@@ -5,6 +5,7 @@ import {
   baseBackupObjects,
   baseBackupStoredBytes,
   parseBaseBackupManifest,
+  spoolBytesNeeded,
   spoolRoomProblem,
   walPoint,
 } from '../../src/operations/pitr/base-backup';
@@ -124,10 +125,25 @@ describe('a base backup with tablespaces', () => {
     [
       5 * 2 ** 30,
       8 * 2 ** 30,
-      'PGWARDEN_WORK_DIR: /w has 5.0 GiB free, and a base backup of shop (a server with tablespaces is copied there first) may need up to 8.0 GiB, its size on disk; point PGWARDEN_WORK_DIR at a larger disk',
+      'PGWARDEN_WORK_DIR: /w has 5.0 GiB free, and a base backup of shop (a server with tablespaces is copied there first) may need 8.0 GiB; point PGWARDEN_WORK_DIR at a larger disk',
     ],
-  ])('spool room: %d bytes free for a cluster of %d', (free, cluster, problem) => {
-    expect(spoolRoomProblem(free, cluster, '/w', 'shop')).toBe(problem);
+  ])('spool room: %d bytes free for %d needed', (free, needed, problem) => {
+    expect(spoolRoomProblem(free, needed, '/w', 'shop')).toBe(problem);
+  });
+
+  const newest = (algorithm: string, rawBytes: number, stored: number[]) => ({
+    compression: { algorithm: algorithm as 'zstd', level: 3 },
+    data: { ...object('d', stored[0]), rawBytes },
+    tablespaces: stored.slice(1).map((n, i) => ({ oid: i, name: `t${i}`, location: '/t', data: object('t', n) })),
+  });
+  it.each([
+    ['no base backup yet: the whole size', undefined, 1000, 1000],
+    ['compressed 4x last time: a quarter more than that', newest('zstd', 4000, [600, 400]), 1000, 313],
+    ['another algorithm last time: the whole size', newest('gzip', 4000, [1000]), 1000, 1000],
+    ['barely compressed: never more than the whole size', newest('zstd', 1000, [950]), 1000, 1000],
+    ['a manifest without sizes: the whole size', newest('zstd', 0, [10]), 1000, 1000],
+  ])('spool size: %s', (_what, last, cluster, needed) => {
+    expect(spoolBytesNeeded(cluster, 'zstd', last)).toBe(needed);
   });
 
   it('a manifest of version 2 reads; one newer says to upgrade', () => {

@@ -134,3 +134,29 @@ it('after a failure takes no new file, and settles only once the fetches under w
   expect(readdirSync(walDir).filter((n) => n.endsWith('.part'))).toEqual([]);
   expect(opened.length).toBeLessThan(NAMES.length);
 });
+
+it('looks at each segment (not the histories) before recovery can read it; one refused never appears', async () => {
+  const seen: string[] = [];
+  const refused = NAMES[6];
+  const wal = new WalFetch(
+    { bucket, keyring },
+    files(),
+    { walDir, runAs: {}, doneMarker: '.all-fetched' },
+    () => undefined,
+    async (path, name) => {
+      // The file is complete and not yet where restore_command copies from.
+      expect(readFileSync(path, 'utf8')).toBe(`contents of ${name}`);
+      expect(existsSync(join(walDir, name))).toBe(false);
+      seen.push(name);
+      if (name === refused) throw new Error(`${name} holds a tablespace's creation`);
+    },
+  );
+  await wal.start(async () => undefined);
+  await expect(wal.finished()).rejects.toThrow(`${refused} holds a tablespace's creation`);
+  await wal.settled();
+  expect(seen).not.toContain('00000002.history');
+  expect(seen).toContain(refused);
+  expect(existsSync(join(walDir, refused))).toBe(false);
+  expect(readdirSync(walDir).filter((n) => n.endsWith('.part'))).toEqual([]);
+  expect(existsSync(join(walDir, '.all-fetched'))).toBe(false);
+});

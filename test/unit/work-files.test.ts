@@ -1,4 +1,4 @@
-import { mkdtemp, readdir, stat, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { privateWorkDir, removeDeadRunFiles, workFileName, workFileRun } from '../../src/operations/restore/work-files';
@@ -27,7 +27,15 @@ describe('decrypted work files, named after their run', () => {
     const dead = workFileName({ workflowId: 'restore-dead', runId }, 'a.dump');
     const alive = workFileName({ workflowId: 'restore-alive', runId }, 'b.dump');
     for (const name of [dead, alive, 'someone-elses.txt']) await writeFile(join(dir, name), 'PGDMP');
-    expect(await removeDeadRunFiles(base, async (run) => run.workflowId === 'restore-dead')).toEqual([dead]);
-    expect((await readdir(dir)).sort()).toEqual([alive, 'someone-elses.txt'].sort());
+    // A base backup's spool is a folder of tars.
+    const deadSpool = workFileName({ workflowId: 'base-backup-dead', runId }, 'basebackup-spool');
+    const aliveSpool = workFileName({ workflowId: 'base-backup-alive', runId }, 'basebackup-spool');
+    for (const name of [deadSpool, aliveSpool]) {
+      await mkdir(join(dir, name));
+      await writeFile(join(dir, name, 'base.tar.zst'), 'tar');
+    }
+    const isDead = async (run: { workflowId: string }) => /-dead$/.test(run.workflowId);
+    expect((await removeDeadRunFiles(base, isDead)).sort()).toEqual([dead, deadSpool].sort());
+    expect((await readdir(dir)).sort()).toEqual([alive, aliveSpool, 'someone-elses.txt'].sort());
   });
 });

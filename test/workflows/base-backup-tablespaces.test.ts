@@ -15,6 +15,7 @@ import { createActivityDeps } from '../../activities/deps';
 import type { PitrRestoreResult } from '../../activities/pitr';
 import { formatPitr } from '../../src/app/cli/commands/pitr';
 import { describeFailure } from '../../src/app/cli/failure';
+import { ephemeralPort } from '../../src/infra/net/ports';
 import { handOver, instanceUser } from '../../src/infra/postgres/instance';
 import { Bucket } from '../../src/infra/storage/bucket';
 import { baseBackupFolder } from '../../src/infra/storage/layout';
@@ -74,15 +75,15 @@ it('a server with a tablespace: spooled into an object per tablespace, restored 
   await cluster.query(`CREATE INDEX history_id ON history (id) TABLESPACE ${space}`, [], db);
   const [{ oid }] = await cluster.query<{ oid: number }>('SELECT oid::int AS oid FROM pg_tablespace WHERE spcname = $1', [space]);
   // Keep-last 1 and one daily: of two base backups taken today, cleanup keeps the newer.
-  const config = stackConfig({
-    DATABASE_URL: cluster.url(db),
+  const overrides = {
     WAL_ARCHIVE: db,
     WAL_PARTIAL_UPLOAD_SECONDS: '1',
     BACKUP_KEEP_LAST: '1',
     BACKUP_GFS_DAILY: '1',
     BACKUP_GFS_WEEKLY: '0',
     BACKUP_GFS_MONTHLY: '0',
-  });
+  };
+  const config = stackConfig({ ...overrides, DATABASE_URL: cluster.url(db) });
   const taskQueue = uniqueTaskQueue('basetbs');
   const worker = await bundledWorker(server, taskQueue, createActivities(createActivityDeps(config)));
   const s3 = createS3Client(config.storage!);
@@ -116,7 +117,7 @@ it('a server with a tablespace: spooled into an object per tablespace, restored 
         [older.data.key, older.tablespaces![0].data.key, older.backupManifest!.key, `${folder}${older.backupId}.json`].sort(),
       );
       // The spool is gone.
-      expect(readdirSync(join(tmpdir(), 'pgwarden-work')).filter((n) => n.startsWith(`basebackup-${db}-`))).toEqual([]);
+      expect(readdirSync(join(tmpdir(), 'pgwarden-work')).filter((n) => n.endsWith('.basebackup-spool'))).toEqual([]);
 
       // Rows written into the tablespace after it are replayed from the archive.
       await cluster.query('INSERT INTO history SELECT g, md5(g::text) FROM generate_series(5001, 6000) g', [], db);
@@ -174,9 +175,6 @@ it('a server with a tablespace: spooled into an object per tablespace, restored 
         });
       expect(verified.baseBackup!.backupId).toBe(newer.backupId);
       expect(newer.rowCounts!.tables).toContainEqual({ schema: 'public', table: 'history', rows: 6000 });
-      await archiving.cancel();
-      await archiving.result();
-
       // Cleanup drops the older base backup with every object it had.
       const cleaned: CleanupResult = await server.client.workflow.execute(WorkflowType.cleanup, {
         taskQueue,
@@ -213,8 +211,46 @@ it('a server with a tablespace: spooled into an object per tablespace, restored 
         args: [{ database: db, baseBackupId: newer.backupId }],
       });
       expect(failed.baseBackup).toMatchObject({ status: 'failed', recovery: { ok: false, detail: line } });
+
+      // The server cannot be asked (lost, as far as this worker knows): the WAL is looked at
+      // before recovery reads it, and the segment holding the creation stops it.
+      await cluster.query('SELECT pg_switch_wal()', [], db);
+      await new Promise((r) => setTimeout(r, 3000)); // archived
+      const [{ lateOid }] = await cluster.query<{ lateOid: number }>(
+        'SELECT oid::int AS "lateOid" FROM pg_tablespace WHERE spcname = $1',
+        [`${space}_late`],
+      );
+      const lostQueue = uniqueTaskQueue('basetbslost');
+      const lostConfig = stackConfig({
+        ...overrides,
+        DATABASE_URL: cluster.url(db).replace(/:\d+\//, `:${await ephemeralPort()}/`),
+      });
+      // The one base backup left failed its verification just now (above): the restore still starts from it.
+      const lostWorker = await bundledWorker(server, lostQueue, createActivities(createActivityDeps(lostConfig)));
+      const unasked = await lostWorker.runUntil(
+        server.client.workflow
+          .execute(WorkflowType.pitrRestore, {
+            taskQueue: lostQueue,
+            workflowId: `pitr-${db}-${uniqueSuffix()}`,
+            args: [{ server: db, target: { kind: 'latest' } }],
+          })
+          .catch((e: unknown) => e),
+      );
+      expect(describeFailure(unasked)).toEqual({
+        lines: [
+          expect.stringMatching(
+            new RegExp(
+              `^${db}: a tablespace \\(oid ${lateOid}\\) was created after base backup ${newer.backupId} \\(at [0-9A-F]+/[0-9A-F]+, in [0-9A-F]{24}\\), and recovering past its creation on this host would write into ${later}, the server's own files; take a new base backup`,
+            ),
+          ),
+        ],
+        exitCode: 64,
+      });
       expect(filesUnder(later)).toEqual(before);
       expect(Number((await cluster.query<{ n: string }>('SELECT count(*) AS n FROM late', [], db))[0].n)).toBe(100);
+
+      await archiving.cancel();
+      await archiving.result();
     });
   } finally {
     s3.destroy();

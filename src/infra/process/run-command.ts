@@ -15,6 +15,8 @@ export class CommandError extends Error {
     message: string,
     readonly code: string | number | null,
     readonly stderr: string,
+    /** What it wrote before failing (pg_waldump lists records up to a damaged one). */
+    readonly stdout = '',
   ) {
     super(message);
   }
@@ -40,7 +42,7 @@ export function runCommand(
         if (!err) return resolve({ stdout, stderr });
         const code = (err as NodeJS.ErrnoException).code ?? null;
         const reason = code === 'ENOENT' ? 'not found on PATH' : stderr.trim().split('\n').slice(-3).join(' | ') || err.message;
-        reject(new CommandError(`${command} failed: ${reason}`, code, stderr));
+        reject(new CommandError(`${command} failed: ${reason}`, code, stderr, stdout));
       },
     );
   });

@@ -107,10 +107,22 @@ export function lastWalNeeded(m: Pick<BaseBackupManifest, 'stop' | 'rowCounts' |
 }
 
 /**
- * Whether the worker's work folder can hold the spool of a server with tablespaces: its free
- * space against the cluster's size on disk (the compressed copy is never larger). Pure.
+ * What the spool of a server with tablespaces may take: the cluster's size on disk, compressed
+ * as the newest base backup of it was (same algorithm) with a quarter to spare, or the whole
+ * size when there is none to go by (a compressed copy is never larger). Pure.
  */
-export function spoolRoomProblem(freeBytes: number, clusterBytes: number, dir: string, server: string): string | undefined {
-  if (freeBytes >= clusterBytes) return undefined;
-  return `PGWARDEN_WORK_DIR: ${dir} has ${formatBytes(freeBytes)} free, and a base backup of ${server} (a server with tablespaces is copied there first) may need up to ${formatBytes(clusterBytes)}, its size on disk; point PGWARDEN_WORK_DIR at a larger disk`;
+export function spoolBytesNeeded(
+  clusterBytes: number,
+  algorithm: string,
+  newest?: Pick<BaseBackupManifest, 'data' | 'tablespaces' | 'backupManifest' | 'compression'>,
+): number {
+  if (!newest || newest.compression.algorithm !== algorithm || !(newest.data.rawBytes > 0)) return clusterBytes;
+  const ratio = baseBackupStoredBytes(newest) / newest.data.rawBytes;
+  return Math.ceil(clusterBytes * Math.min(1, ratio * 1.25));
+}
+
+/** Whether the worker's work folder can hold that spool. Pure. */
+export function spoolRoomProblem(freeBytes: number, neededBytes: number, dir: string, server: string): string | undefined {
+  if (freeBytes >= neededBytes) return undefined;
+  return `PGWARDEN_WORK_DIR: ${dir} has ${formatBytes(freeBytes)} free, and a base backup of ${server} (a server with tablespaces is copied there first) may need ${formatBytes(neededBytes)}; point PGWARDEN_WORK_DIR at a larger disk`;
 }

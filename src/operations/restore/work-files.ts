@@ -35,7 +35,7 @@ export function workFileRun(name: string): RunRef | undefined {
   }
 }
 
-/** Removes the work files of runs that died; returns their names. */
+/** Removes the work files (and folders: a base backup's spool) of runs that died; returns their names. */
 export async function removeDeadRunFiles(base: string, isDead: (run: RunRef) => Promise<boolean>): Promise<string[]> {
   const dir = join(base, WORK_FOLDER);
   const names = await readdir(dir).catch(() => [] as string[]);
@@ -43,8 +43,9 @@ export async function removeDeadRunFiles(base: string, isDead: (run: RunRef) => 
   for (const name of names) {
     const run = workFileRun(name);
     if (!run || !(await isDead(run))) continue;
-    if (!(await stat(join(dir, name)).catch(() => undefined))?.isFile()) continue;
-    await rm(join(dir, name), { force: true });
+    const found = await stat(join(dir, name)).catch(() => undefined);
+    if (!found?.isFile() && !found?.isDirectory()) continue;
+    await rm(join(dir, name), { recursive: true, force: true });
     removed.push(name);
   }
   return removed;
