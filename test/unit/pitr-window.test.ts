@@ -184,6 +184,23 @@ describe('formatPitrListing', () => {
     ).toBe('1 base backup was never verified: pgwarden verify --all-unverified (or --base BASE_ID)');
   });
 
+  it('sizes a base backup with other tablespaces by all its objects, and says how many tablespaces it holds', () => {
+    const object = (storedBytes: number) => ({ key: 'k', rawBytes: 0, storedBytes, sha256: '', md5: '' });
+    const withSpaces = {
+      ...bases[0],
+      tablespaces: [{ oid: 16384, name: 'archive', location: '/srv/archive', data: object(2 * 1024 * 1024) }],
+      backupManifest: object(1024 * 1024),
+    };
+    const listed = listedBaseBackups([withSpaces, bases[1]], { segments: segs(2, 3, 4, 5, 6), histories });
+    expect(listed.map((b) => [b.storedBytes, b.tablespaces])).toEqual([
+      [6 * 1024 * 1024, 1],
+      [3 * 1024 * 1024, undefined],
+    ]);
+    expect(formatPitrListing({ ...listing(segs(2, 3, 4, 5, 6)), baseBackups: listed })).toContain(
+      'base_2       2026-11-29 02:10:00Z  6.0 MiB (2 tablespaces)  1         0/5000028',
+    );
+  });
+
   it('names a gap where an older base backup stops, and the note the daily check makes of it', () => {
     const text = formatPitrListing(listing(segs(2, 3, 5, 6)));
     expect(text).toContain(

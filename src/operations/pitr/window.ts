@@ -104,7 +104,10 @@ export interface ListedBaseBackup {
   timeline: number;
   startLsn: string;
   stopLsn: string;
+  /** Every object's together (with other tablespaces: theirs too). */
   storedBytes: number;
+  /** Tablespaces besides the main one it holds (absent: none). */
+  tablespaces?: number;
   compression: string;
   serverVersion: string;
   reason: string;
@@ -141,6 +144,7 @@ export function listedBaseBackups(
       startLsn: b.start.lsn,
       stopLsn: b.stop.lsn,
       storedBytes: baseBackupStoredBytes(b),
+      ...(b.tablespaces?.length ? { tablespaces: b.tablespaces.length } : {}),
       compression: b.compression.algorithm,
       serverVersion: b.serverInfo.version,
       reason: b.reason,

@@ -204,7 +204,7 @@ export function formatPitrListing(l: PitrArchiveListing): string {
         l.baseBackups.map((b) => [
           b.backupId,
           cliTime(b.finishedAt),
-          formatBytes(b.storedBytes),
+          `${formatBytes(b.storedBytes)}${b.tablespaces ? ` (${b.tablespaces + 1} tablespaces)` : ''}`,
           String(b.timeline),
           b.startLsn,
           b.verification
