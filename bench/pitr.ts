@@ -14,8 +14,9 @@
  *      plus starting PostgreSQL until it is promoted.
  * Each time is the minimum and the median of the repeats; ratios are against the baseline
  * measured in the same run.
- * Usage: npm run bench:pitr -- [--scale 20] [--repeat 3] [--minutes 10] [--tps 200] [--partial 5] [--partial-kb 64] [--base-only] [--keep]
- * (--base-only: step 1 alone)
+ * Usage: npm run bench:pitr -- [--scale 20] [--repeat 3] [--minutes 10] [--tps 200] [--partial 5] [--partial-kb 64] [--base-only] [--tablespace] [--keep]
+ * (--base-only: step 1 alone; --tablespace: pgbench_accounts in a tablespace of its own, so
+ * pg_basebackup writes to a folder (the baselines too) and pgwarden copies through its spool)
  */
 import { spawn, spawnSync } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
@@ -70,6 +71,7 @@ async function main(): Promise<void> {
   const partialSeconds = option('partial', '5');
   const partialKb = option('partial-kb', '64');
   const baseOnly = process.argv.includes('--base-only');
+  const withTablespace = process.argv.includes('--tablespace');
   await up((line) => process.stderr.write(`stack: ${line}\n`));
   const stackEnv = readEnvFile(envFile);
   const runAs = instanceUser();
@@ -127,7 +129,21 @@ async function main(): Promise<void> {
   await admin.end();
   process.stderr.write(`bench: pgbench -i -s ${scale}...\n`);
   spawnSync(pgProgram('pgbench'), ['-i', '-q', '-s', String(scale), url('bench')], { stdio: 'ignore' });
+  if (withTablespace) {
+    const location = join(root, 'tablespace');
+    mkdirSync(location, { mode: 0o700 });
+    handOver(location, runAs);
+    const c = new PgClient({ connectionString: url('bench') });
+    await c.connect();
+    await c.query(`CREATE TABLESPACE bench_ts LOCATION '${location}'`);
+    await c.query('ALTER TABLE pgbench_accounts SET TABLESPACE bench_ts');
+    await c.query('ALTER INDEX pgbench_accounts_pkey SET TABLESPACE bench_ts');
+    await c.end();
+  }
   if (hasPgbackrest) runAsInstance(runAs, 'pgbackrest', [`--config=${conf}`, '--stanza=bench', 'stanza-create']);
+  // With a tablespace pg_basebackup writes only to a folder: the baselines too (removed after each, untimed).
+  const copyTo = withTablespace ? join(root, 'basebackup') : '-';
+  const clearCopy = () => withTablespace && rmSync(copyTo, { recursive: true, force: true });
 
   const prefix = `bench-pitr-${randomUUID().slice(0, 8)}`;
   const env: Record<string, string> = {
@@ -178,18 +194,27 @@ async function main(): Promise<void> {
         await timed(() =>
           spawnSync(
             pgProgram('pg_basebackup'),
-            ['--pgdata=-', '--format=tar', '--wal-method=none', '--checkpoint=fast', '--no-password', '-d', url('postgres')],
+            [
+              `--pgdata=${copyTo}`,
+              '--format=tar',
+              '--wal-method=none',
+              '--checkpoint=fast',
+              '--no-password',
+              '-d',
+              url('postgres'),
+            ],
             { stdio: ['ignore', 'ignore', 'ignore'] },
           ),
         ),
       );
+      clearCopy();
       // The same copy with pgwarden's compression and nothing else: what is left is pgwarden's own cost.
       basebackupZstd.push(
         await timed(() =>
           spawnSync(
             pgProgram('pg_basebackup'),
             [
-              '--pgdata=-',
+              `--pgdata=${copyTo}`,
               '--format=tar',
               '--wal-method=fetch',
               '--checkpoint=fast',
@@ -202,6 +227,7 @@ async function main(): Promise<void> {
           ),
         ),
       );
+      clearCopy();
       const workflowId = `bench-base-backup-${id()}`;
       ourIds.push(workflowId);
       ours.push(
@@ -226,14 +252,34 @@ async function main(): Promise<void> {
         ? `x${(Math.min(...xs) / Math.min(...base)).toFixed(2)}/x${(median(xs) / median(base)).toFixed(2)}`
         : '';
     printTable(
-      `Base backup of a ${(clusterBytes / 1048576).toFixed(0)} MiB cluster (pgbench scale ${scale}); min/median of ${repeat}`,
+      `Base backup of a ${(clusterBytes / 1048576).toFixed(0)} MiB cluster (pgbench scale ${scale}${withTablespace ? ', pgbench_accounts in a second tablespace' : ''}); min/median of ${repeat}`,
       ['', 'time', 'vs pg_basebackup', 'vs pgBackRest'],
       [
-        ['pg_basebackup -Ft -D - > /dev/null', mm(basebackup), '', ''],
-        ['same, -X fetch, client-zstd:1 with 2 workers', mm(basebackupZstd), ratio(basebackupZstd, basebackup), ''],
+        [
+          withTablespace ? 'pg_basebackup -Ft -D DIR (a folder: tablespaces)' : 'pg_basebackup -Ft -D - > /dev/null',
+          mm(basebackup),
+          '',
+          '',
+        ],
+        [
+          `same, -X fetch, client-zstd:1 with 2 workers${withTablespace ? ', to the folder' : ''}`,
+          mm(basebackupZstd),
+          ratio(basebackupZstd, basebackup),
+          '',
+        ],
         ['pgBackRest full backup (zst, local repo)', mm(pgbackrest), ratio(pgbackrest, basebackup), ''],
-        ['pgwarden basebackup (zstd, encrypted, S3)', mm(ours), ratio(ours, basebackup), ratio(ours, pgbackrest)],
-        ['pgwarden vs the same compression to /dev/null', '', ratio(ours, basebackupZstd), ''],
+        [
+          `pgwarden basebackup (zstd, encrypted, S3${withTablespace ? ', through its spool' : ''})`,
+          mm(ours),
+          ratio(ours, basebackup),
+          ratio(ours, pgbackrest),
+        ],
+        [
+          `pgwarden vs the same compression to ${withTablespace ? 'the folder' : '/dev/null'}`,
+          '',
+          ratio(ours, basebackupZstd),
+          '',
+        ],
       ],
     );
     // Where the fastest base backup's time went, from its history.
