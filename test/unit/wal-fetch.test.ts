@@ -1,27 +1,15 @@
-import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { WalFetch, WalFile } from '../../activities/wal-fetch';
-import { loadConfig, WORKER_NEEDS } from '../../src/infra/config/config';
 import { encryptorFor } from '../../src/infra/crypto/encryptor';
-import { Keyring } from '../../src/infra/crypto/keyring';
+import { randomKeyring } from '../support/keys';
 import type { Bucket } from '../../src/infra/storage/bucket';
 import { walKey } from '../../src/infra/storage/layout';
 import { sealWalFile } from '../../src/operations/pitr/wal-object';
 
-const keyring = Keyring.from(
-  loadConfig(
-    {
-      DATABASE_URL: 'postgres://u:p@h/db',
-      BACKUP_S3_BUCKET: 'bucket',
-      BACKUP_ENCRYPTION_KEY: randomBytes(32).toString('hex'),
-      BACKUP_ENCRYPTION_KEY_ID: 'k',
-    },
-    { require: WORKER_NEEDS },
-  ).encryption,
-);
+const keyring = randomKeyring();
 const NAMES = [
   '00000002.history',
   ...Array.from({ length: 10 }, (_, i) => `0000000200000000000000${(i + 16).toString(16).toUpperCase()}`),

@@ -1,23 +1,11 @@
-import { randomBytes } from 'node:crypto';
 import { mkdtempSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { loadConfig, WORKER_NEEDS } from '../../src/infra/config/config';
 import { encryptorFor } from '../../src/infra/crypto/encryptor';
-import { Keyring } from '../../src/infra/crypto/keyring';
+import { randomKeyring } from '../support/keys';
 import { sealOpenSegment, sealWalFile } from '../../src/operations/pitr/wal-object';
 
-const keyring = Keyring.from(
-  loadConfig(
-    {
-      DATABASE_URL: 'postgres://u:p@h/db',
-      BACKUP_S3_BUCKET: 'bucket',
-      BACKUP_ENCRYPTION_KEY: randomBytes(32).toString('hex'),
-      BACKUP_ENCRYPTION_KEY_ID: 'k',
-    },
-    { require: WORKER_NEEDS },
-  ).encryption,
-);
+const keyring = randomKeyring();
 const NONE = { algorithm: 'none', level: 0 } as const;
 const SEGMENT = 16 * 1024 * 1024;
 
