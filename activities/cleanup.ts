@@ -10,6 +10,7 @@ import { baseBackupObjects } from '../src/operations/pitr/base-backup';
 import { decideArchiveRetention } from '../src/operations/pitr/retention';
 import { parseBackupId } from '../src/operations/backup/naming';
 import { decideRetention, RetentionDecision } from '../src/operations/cleanup/retention';
+import { recordsPastKeeping } from '../src/operations/cleanup/records';
 import { CleanupError } from '../src/infra/errors/errors';
 import { expiryWarnings, mergeRules, pgwardenRule } from '../src/infra/storage/lifecycle';
 import { DeleteFailure, deleteFailuresMessage, storeErrorCode } from '../src/infra/storage/s3-errors';
@@ -24,6 +25,8 @@ import {
   baseVerificationKey,
   databaseRoot,
   dataFolder,
+  failurePrefix,
+  restorePrefix,
   verificationKey,
   verificationPrefix,
   walFileOf,
@@ -38,6 +41,9 @@ export interface CleanupPlan {
   staleUploads: Array<{ key: string; uploadId: string }>;
   /** Every leftover found, to be listed: those above, and younger ones kept until the grace period ends. */
   leftovers?: Leftover[];
+  /** Run records (records/) older than RECORDS_KEEP_DAYS, and that number of days (absent in older runs). */
+  staleRecords?: string[];
+  recordsKeepDays?: number;
 }
 
 /** An object without a manifest, or an unfinished multipart upload, as cleanup lists it. */
@@ -122,7 +128,19 @@ export function cleanupActivities(deps: ActivityDeps) {
           action: old(u.initiated) ? 'remove' : 'wait',
         })),
       ];
-      return { database: input.database, decisions, orphans, staleUploads, leftovers: listed };
+      const records = [
+        ...(await deps.bucket.list(failurePrefix(st.prefix, input.database))),
+        ...(await deps.bucket.list(restorePrefix(st.prefix, input.database))),
+      ].map((o) => o.key);
+      return {
+        database: input.database,
+        decisions,
+        orphans,
+        staleUploads,
+        leftovers: listed,
+        staleRecords: recordsPastKeeping(records, now, cleanup.recordsKeepDays),
+        recordsKeepDays: cleanup.recordsKeepDays,
+      };
     },
 
     async applyCleanup(plan: CleanupPlan): Promise<{ deleted: string[]; orphansRemoved: string[]; uploadsAborted: number }> {
@@ -151,6 +169,7 @@ export function cleanupActivities(deps: ActivityDeps) {
         }
       }
       await remove(plan.orphans);
+      for (let i = 0; i < (plan.staleRecords ?? []).length; i += 1000) await remove(plan.staleRecords!.slice(i, i + 1000));
       for (const u of plan.staleUploads) {
         await deps.bucket
           .abortUpload(u)
@@ -163,6 +182,7 @@ export function cleanupActivities(deps: ActivityDeps) {
         deleted: deleted.length,
         orphans: plan.orphans.length,
         uploads: plan.staleUploads.length,
+        records: plan.staleRecords?.length ?? 0,
       });
       return { deleted, orphansRemoved: plan.orphans, uploadsAborted: plan.staleUploads.length };
     },

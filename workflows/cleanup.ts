@@ -60,6 +60,8 @@ export async function CleanupWorkflow(input: CleanupInput): Promise<CleanupResul
     warnings: lifecycle?.warnings ?? [],
     workflowId: workflowInfo().workflowId,
     ...(archive ? { archive } : {}),
+    // Plain data from the plan: no command, so runs recorded before it replay the same.
+    ...(plan.staleRecords ? { runRecords: { count: plan.staleRecords.length, olderThanDays: plan.recordsKeepDays! } } : {}),
   };
   if (!input.dryRun) await acts.notifyCleanup(report);
   return {

@@ -21,6 +21,7 @@ import type { CleanupWorkflow } from '../../workflows/cleanup';
 import { envFile, repoRoot } from '../../devstack/paths';
 import { capturedMail, waitForCaptured } from '../support/sinks';
 import { DAY, putBackup } from '../support/simulated-backups';
+import { backupIdFor } from '../../src/operations/backup/naming';
 import { stackConfig, stackEnv } from '../support/stack-env';
 import { formatCleanup } from '../../src/app/cli/commands/cleanup';
 import { bundledWorker, devServer, DevServer, uniqueSuffix, uniqueTaskQueue } from '../support/temporal';
@@ -87,6 +88,20 @@ describe('CleanupWorkflow (dev server, real S3)', () => {
     await s3.send(
       new CreateMultipartUploadCommand({ Bucket: storage.bucket, Key: `${root}data/backup_20200102_000000.dump.enc` }),
     );
+    // Run records: two older than RECORDS_KEEP_DAYS (400), two younger.
+    const young = new Date(now - 2 * DAY);
+    const records = {
+      old: ['records/backup-failures/backup_20200103_000000.json', 'records/restores/20200104T000000Z_restore-old.json'],
+      young: [
+        `records/backup-failures/${backupIdFor(young)}.json`,
+        `records/restores/${young
+          .toISOString()
+          .replace(/[-:]/g, '')
+          .replace(/\.\d+Z$/, 'Z')}_restore-young.json`,
+      ],
+    };
+    for (const key of [...records.old, ...records.young])
+      await s3.send(new PutObjectCommand({ Bucket: storage.bucket, Key: `${root}${key}`, Body: '{}' }));
 
     const dry = await cleanup(true);
     expect(dry.dryRun).toBe(true);
@@ -102,8 +117,10 @@ describe('CleanupWorkflow (dev server, real S3)', () => {
         `would remove ${root}data/backup_20200101_000000.dump.enc  (object without a manifest, 11 B, written ${dry.leftovers[0].since})`,
         `would abort  ${root}data/backup_20200102_000000.dump.enc  (unfinished upload started ${dry.leftovers[1].since})`,
         'dry run: 68 backup(s) would be deleted, 31 kept, 1 locked; 2 leftover(s) would be removed; nothing was changed',
+        '2 run record(s) older than 400 days (RECORDS_KEEP_DAYS) would be removed',
       ]),
     );
+    expect((await keys()).filter((k) => k.startsWith('records/'))).toHaveLength(4);
 
     const report = await cleanup();
     const expectedKept = [...ids.slice(0, 30), ids[60]];
@@ -114,12 +131,14 @@ describe('CleanupWorkflow (dev server, real S3)', () => {
     expect(report).toMatchObject({
       orphansRemoved: 1,
       uploadsAborted: 1,
+      runRecords: { count: 2, olderThanDays: 400 },
       lifecycle: 'unsupported',
       warnings: [expect.stringContaining('does not support lifecycle rules')],
     });
 
     const survivors = [...expectedKept, ids[80]].sort();
     const left = await keys();
+    expect(left.filter((k) => k.startsWith('records/'))).toEqual([...records.young].sort());
     expect(
       left
         .filter((k) => k.startsWith('manifests/'))
@@ -139,7 +158,7 @@ describe('CleanupWorkflow (dev server, real S3)', () => {
     expect(mail.subject).toBe(`[pgwarden] WARNING: Cleanup of ${database} backups: 68 deleted, 31 kept`);
 
     const again = await cleanup();
-    expect(again).toMatchObject({ deleted: [], orphansRemoved: 0, uploadsAborted: 0 });
+    expect(again).toMatchObject({ deleted: [], orphansRemoved: 0, uploadsAborted: 0, runRecords: { count: 0 } });
     expect(await keys()).toEqual(left);
   });
 

@@ -80,6 +80,8 @@ export interface CleanupSettings {
   gfs?: { daily: number; weekly: number; monthly: number };
   /** Data objects without a manifest and unfinished uploads older than this are removed. */
   graceHours: number;
+  /** Run records (records/) older than this many days are removed. */
+  recordsKeepDays: number;
   lifecycle: { enabled: boolean; glacierAfterDays: number; deepArchiveAfterDays: number };
 }
 
@@ -254,6 +256,7 @@ function readCleanup(r: EnvReader): CleanupSettings {
     keepLast: r.integer('BACKUP_KEEP_LAST', 3, { min: 1, max: 10000 }),
     gfs: given.length === 3 ? { daily, weekly, monthly } : undefined,
     graceHours: r.integer('CLEANUP_GRACE_HOURS', 24, { min: 0, max: 8760 }),
+    recordsKeepDays: r.integer('RECORDS_KEEP_DAYS', 400, { min: 1, max: 36500 }),
     lifecycle: { enabled: r.boolean('S3_LIFECYCLE', true), glacierAfterDays, deepArchiveAfterDays },
   };
 }

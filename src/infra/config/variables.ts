@@ -89,6 +89,12 @@ export const CONFIG_VARIABLES: VariableDoc[] = [
     description: 'data objects without a manifest and unfinished uploads older than this are removed',
     default: '24',
   },
+  {
+    name: 'RECORDS_KEEP_DAYS',
+    description:
+      'run records under <db>/records/ (failed backup runs, restores: what the report counts) older than this are removed by cleanup; evidence reports are kept',
+    default: '400',
+  },
   { name: 'S3_LIFECYCLE', description: 'apply the S3 lifecycle rule for data objects', default: 'true' },
   { name: 'S3_LIFECYCLE_GLACIER_DAYS', description: 'data objects move to GLACIER after this many days', default: '30' },
   {

@@ -14,6 +14,8 @@ export interface CleanupReport {
   workflowId: string;
   /** A server in WAL_ARCHIVE: what its point-in-time archive kept and lost (absent otherwise and in older runs). */
   archive?: ArchiveCleanup;
+  /** Run records older than RECORDS_KEEP_DAYS: removed (or, in a dry run, to be removed); absent in older runs. */
+  runRecords?: { count: number; olderThanDays: number };
 }
 
 export interface ArchiveCleanup {
@@ -37,6 +39,11 @@ export function cleanupNotice(r: CleanupReport): Notice {
         ? ([['Locked (kept until)', r.locked.map((l) => `${l.backupId} until ${l.until}`).join(', ')]] as Array<[string, string]>)
         : []),
       ['Leftovers removed', `${r.orphansRemoved} object(s), ${r.uploadsAborted} unfinished upload(s)`],
+      ...(r.runRecords?.count
+        ? ([['Run records removed', `${r.runRecords.count}, older than ${r.runRecords.olderThanDays} days`]] as Array<
+            [string, string]
+          >)
+        : []),
       ['Lifecycle', r.lifecycle],
       ...(r.archive
         ? ([

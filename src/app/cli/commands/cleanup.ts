@@ -32,6 +32,10 @@ export function formatCleanup(r: Result): string {
           `${(r.leftovers ?? []).filter((l) => l.action === 'remove').length} leftover(s) would be removed; nothing was changed`
       : `${r.deleted.length} backup(s) deleted, ${r.kept.length} kept, ${r.locked.length} locked; ${r.orphansRemoved} leftover object(s) removed, ${r.uploadsAborted} unfinished upload(s) aborted; lifecycle: ${r.lifecycle}`,
   );
+  if (r.runRecords?.count)
+    lines.push(
+      `${r.runRecords.count} run record(s) older than ${r.runRecords.olderThanDays} days (RECORDS_KEEP_DAYS) ${r.dryRun ? 'would be removed' : 'removed'}`,
+    );
   if (r.archive)
     lines.push(
       `point-in-time archive: ${r.archive.baseBackupsDeleted.length} base backup(s) ${r.dryRun ? 'would be deleted' : 'deleted'} (${r.archive.baseBackupsDeleted.join(', ') || 'none'}), ${r.archive.baseBackupsKept.length} kept; ` +
