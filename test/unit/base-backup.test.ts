@@ -1,5 +1,6 @@
 import { pgBasebackupCompressArg } from '../../src/infra/compression/compression';
 import { baseBackupKeys } from '../../src/infra/storage/layout';
+import { outsideDataDirectory } from '../../src/infra/postgres/tablespaces';
 import {
   baseBackupIdFor,
   baseBackupObjects,
@@ -163,4 +164,13 @@ describe('a base backup with tablespaces', () => {
       /has format version 3; this pgwarden reads versions 1 and 2: upgrade pgwarden/,
     );
   });
+});
+
+it('counts only tablespaces outside the data directory: an in-place one is copied with the main tablespace', () => {
+  expect(
+    outsideDataDirectory([
+      { oid: 16384, name: 'archive', location: '/srv/pg/archive' },
+      { oid: 16399, name: 'ip', location: 'pg_tblspc/16399' },
+    ]).map((t) => t.name),
+  ).toEqual(['archive']);
 });

@@ -1,4 +1,5 @@
 /** The server's tablespaces besides the built-in ones, where it keeps them. */
+import { isAbsolute } from 'node:path';
 import type { Client } from 'pg';
 
 export interface Tablespace {
@@ -7,11 +8,18 @@ export interface Tablespace {
   location: string;
 }
 
-/** pg_default and pg_global are left out: they live in the data directory. */
+/**
+ * The tablespaces kept outside the data directory. pg_default and pg_global live in it, and so
+ * does an in-place tablespace (`allow_in_place_tablespaces`, a developer setting: its location
+ * is `pg_tblspc/<oid>`), which pg_basebackup copies with the main one and recovery recreates there.
+ */
 export async function otherTablespaces(client: Client): Promise<Tablespace[]> {
   const { rows } = await client.query<Tablespace>(
     `SELECT oid::int AS oid, spcname AS name, pg_tablespace_location(oid) AS location
        FROM pg_tablespace WHERE spcname NOT IN ('pg_default', 'pg_global') ORDER BY oid`,
   );
-  return rows;
+  return outsideDataDirectory(rows);
 }
+
+/** Pure: those whose location is an absolute path. */
+export const outsideDataDirectory = (rows: Tablespace[]) => rows.filter((t) => isAbsolute(t.location));
