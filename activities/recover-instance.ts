@@ -19,6 +19,7 @@ import { openDecryption } from '../src/infra/crypto/decrypt';
 import { BackupError, PgwardenError, UsageError } from '../src/infra/errors/errors';
 import { handOver, instanceUser, RunAs, startInstance, stopInstance } from '../src/infra/postgres/instance';
 import { readRecoveryMinimums } from '../src/infra/postgres/control-data';
+import { lastServerFatal } from '../src/infra/postgres/instance-log';
 import { formatBytes } from '../src/operations/backup/progress';
 import { BaseBackupManifest, baseBackupStoredBytes } from '../src/operations/pitr/base-backup';
 import type { StoredObject } from '../src/operations/backup/manifest';
@@ -420,11 +421,7 @@ export function connectTo(t: {
 /** The instance's last FATAL or PANIC line: why recovery stopped (e.g. the target was not reached). */
 async function lastFatal(dataDir: string, fallback: string): Promise<string> {
   const text = await readFile(join(dataDir, 'pgwarden-instance.log'), 'utf8').catch(() => '');
-  const line = text
-    .split('\n')
-    .filter((l) => /(FATAL|PANIC):/.test(l))
-    .at(-1);
-  return line ? line.replace(/^.*?(FATAL|PANIC):\s*/, '') : fallback;
+  return lastServerFatal(text) ?? fallback;
 }
 
 /** A run's own folder under PGWARDEN_WORK_DIR/pgwarden-pitr: the same for every attempt of the run. */
