@@ -169,7 +169,7 @@ export function cleanupActivities(deps: ActivityDeps) {
         }
       }
       await remove(plan.orphans);
-      for (let i = 0; i < (plan.staleRecords ?? []).length; i += 1000) await remove(plan.staleRecords!.slice(i, i + 1000));
+      await remove(plan.staleRecords ?? []);
       for (const u of plan.staleUploads) {
         await deps.bucket
           .abortUpload(u)
@@ -247,9 +247,7 @@ export function cleanupActivities(deps: ActivityDeps) {
           );
       }
       // WAL goes only if every base backup that needed it is gone: a failed manifest delete keeps it.
-      if (failures.length === 0)
-        for (let i = 0; i < plan.walKeys.length; i += 1000)
-          failures.push(...(await deps.bucket.deleteMany(plan.walKeys.slice(i, i + 1000))));
+      if (failures.length === 0) failures.push(...(await deps.bucket.deleteMany(plan.walKeys)));
       if (failures.length)
         throw new CleanupError(`cleanup of ${plan.database}'s point-in-time archive ${deleteFailuresMessage(failures, 0)}`);
       return { walDeleted: plan.walKeys.length };

@@ -238,13 +238,18 @@ export class Bucket {
 
   /** Deletes keys in one request; returns the keys the store refused, with its error code. */
   async deleteMany(keys: string[]): Promise<Array<{ key: string; code: string }>> {
-    if (!keys.length) return [];
-    const res = await this.send('DeleteObjects', () =>
-      this.s3.send(
-        new DeleteObjectsCommand({ Bucket: this.name, Delete: { Objects: keys.map((Key) => ({ Key })), Quiet: true } }),
-      ),
-    );
-    return (res.Errors ?? []).map((e) => ({ key: e.Key ?? '?', code: e.Code ?? 'Error' }));
+    const failed: Array<{ key: string; code: string }> = [];
+    // S3 takes at most 1000 keys a request.
+    for (let i = 0; i < keys.length; i += 1000) {
+      const batch = keys.slice(i, i + 1000);
+      const res = await this.send('DeleteObjects', () =>
+        this.s3.send(
+          new DeleteObjectsCommand({ Bucket: this.name, Delete: { Objects: batch.map((Key) => ({ Key })), Quiet: true } }),
+        ),
+      );
+      failed.push(...(res.Errors ?? []).map((e) => ({ key: e.Key ?? '?', code: e.Code ?? 'Error' })));
+    }
+    return failed;
   }
 
   /** Multipart uploads begun under a prefix and never completed or aborted. */
