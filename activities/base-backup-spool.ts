@@ -105,7 +105,8 @@ export async function spooledCopy(p: {
       throw classifyDumpFailure('pg_basebackup', exit);
     }
     // pg_basebackup names its tars by the tablespace's oid (base for the main one), compressed as asked.
-    const tar = `.tar${compressionSuffix(p.compression.algorithm)}`;
+    const suffix = compressionSuffix(p.compression.algorithm);
+    const tar = `.tar${suffix}`;
     const written = (await readdir(p.spool)).filter((f) => f.endsWith(tar) && f !== `base${tar}`);
     const unknown = written.filter((f) => !p.tablespaces.some((t) => f === `${t.oid}${tar}`));
     if (unknown.length)
@@ -122,9 +123,9 @@ export async function spooledCopy(p: {
     for (const t of p.tablespaces)
       tablespaces.push({
         ...t,
-        data: await stored(`${t.oid}${tar}`, p.keys.tablespace(t.oid), `pg_basebackup-tablespace-tar${tar.slice(4)}`, asIs),
+        data: await stored(`${t.oid}${tar}`, p.keys.tablespace(t.oid), `pg_basebackup-tablespace-tar${suffix}`, asIs),
       });
-    const data = await stored(`base${tar}`, p.keys.data, `pg_basebackup-tar${tar.slice(4)}`, asIs);
+    const data = await stored(`base${tar}`, p.keys.data, `pg_basebackup-tar${suffix}`, asIs);
     const backupManifest = await stored('backup_manifest', p.keys.backupManifest, 'backup_manifest', p.compression);
     return { data, tablespaces, backupManifest };
   } finally {
