@@ -13,18 +13,18 @@ describe('PostgreSQL (local stack)', () => {
     const client = await connectDatabase(target);
     try {
       await client.query('SELECT pg_switch_wal()');
-      const flushed = async () => {
-        const { rows } = await client.query<{ insert: string; flush: string; block: string; segment: string }>(
-          `SELECT pg_current_wal_insert_lsn()::text AS insert, pg_current_wal_flush_lsn()::text AS flush,
-                  current_setting('wal_block_size') AS block,
-                  (SELECT setting FROM pg_settings WHERE name = 'wal_segment_size') AS segment`,
-        );
-        const r = rows[0];
-        return parseLsn(r.flush) >= recordsEndBefore(parseLsn(r.insert), Number(r.block), Number(r.segment));
-      };
-      // Other tests may write meanwhile; the WAL writer flushes their records within its delay.
+      const { rows } = await client.query<{ insert: string; block: string; segment: string }>(
+        `SELECT pg_current_wal_insert_lsn()::text AS insert, current_setting('wal_block_size') AS block,
+                (SELECT setting FROM pg_settings WHERE name = 'wal_segment_size') AS segment`,
+      );
+      const target = recordsEndBefore(parseLsn(rows[0].insert), Number(rows[0].block), Number(rows[0].segment));
+      const flushed = async () =>
+        parseLsn((await client.query<{ flush: string }>('SELECT pg_current_wal_flush_lsn()::text AS flush')).rows[0].flush) >=
+        target;
+      // Tests running beside this one may write meanwhile: the position is read once, and the WAL
+      // writer flushes their records before it within its delay. On an idle server it holds at once.
       let ok = await flushed();
-      for (let i = 0; i < 10 && !ok; i++) {
+      for (let i = 0; i < 20 && !ok; i++) {
         await new Promise((r) => setTimeout(r, 100));
         ok = await flushed();
       }
