@@ -16,7 +16,9 @@ import { ephemeralPort } from '../src/infra/net/ports';
 import { requireDatabase } from '../src/infra/config/config';
 import { decompressInto } from '../src/infra/compression/decompress-into';
 import { openDecryption } from '../src/infra/crypto/decrypt';
-import { BackupError, PgwardenError, UsageError } from '../src/infra/errors/errors';
+import { BackupError, ConfigError, PgwardenError, UsageError } from '../src/infra/errors/errors';
+import { findRecoveryTools, recoveryToolsProblem } from '../src/infra/postgres/recovery-tools';
+import { serverMajor } from '../src/infra/postgres/versions';
 import { handOver, instanceUser, RunAs, startInstance, stopInstance } from '../src/infra/postgres/instance';
 import { readRecoveryMinimums } from '../src/infra/postgres/control-data';
 import { lastServerFatal } from '../src/infra/postgres/instance-log';
@@ -100,6 +102,10 @@ export async function recoverInstance(deps: ActivityDeps, spec: RecoverySpec): P
   const { base, beat } = spec;
   const target = requireDatabase(config, spec.server);
   const runAs = instanceUser();
+  // The programs that run the copy, before a byte is fetched.
+  const major = serverMajor(base.serverInfo.versionNum);
+  const toolsProblem = recoveryToolsProblem(major, await findRecoveryTools(major, config.tools.pgBinDir));
+  if (toolsProblem) throw new ConfigError([`${spec.server}: ${toolsProblem}`]);
   // The WAL from its start, checked for gaps before anything is written to disk.
   const archive = await archivedWal(deps.bucket, deps.keyring, config.storage.prefix, spec.server);
   const timeline = Math.max(base.start.timeline, ...archive.histories.keys());

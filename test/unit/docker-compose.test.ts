@@ -51,6 +51,16 @@ describe('docker-compose.yml', () => {
     expect(worker.environment!.CONSOLE_PUBLIC_URL).toBe(c.environment!.CONSOLE_PUBLIC_URL);
   });
 
+  it('builds a worker that can recover copies of the PostgreSQL it backs up: its server programs, not only the client tools', () => {
+    const major = /^postgres:(\d+)/.exec(services.postgres.image!)![1];
+    const dockerfile = readFileSync(join(root, 'Dockerfile'), 'utf8');
+    const installed = dockerfile.split('\n').find((l) => l.includes('postgresql-client-'))!;
+    expect(installed).toContain(`postgresql-${major} `);
+    expect(installed).toContain(`postgresql-client-${major} `);
+    // Debian would otherwise make and start a cluster of its own in the image.
+    expect(dockerfile).toContain('create_main_cluster = false');
+  });
+
   it('pins every image to a version', () => {
     for (const [name, s] of Object.entries(services))
       if (s.image) expect([name, s.image]).toEqual([name, expect.stringMatching(/:[\w.-]*\d/)]);

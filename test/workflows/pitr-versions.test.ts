@@ -5,7 +5,13 @@
  * recovered as of a moment is dumped by a pg_dump whose output 15 can load (pg_dump 18's sets
  * transaction_timeout, which 15 rejects).
  */
+import { chmodSync, mkdirSync, mkdtempSync, readdirSync, rmSync, symlinkSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
 import { Client } from 'pg';
+import { describeFailure } from '../../src/app/cli/failure';
+import { pgProgram } from '../../src/infra/postgres/binaries';
+import { stackEnv } from '../support/stack-env';
 import type { VerifyResult } from '../../workflows/verify';
 import { WorkflowType } from '../../src/infra/temporal/definitions';
 import { pitrFixture } from '../support/pitr-fixture';
@@ -49,5 +55,38 @@ it('archives, backs up, verifies and recovers a table of a PostgreSQL 15 server 
     expect(recovered.tables).toMatchObject([{ table: 'public.orders', as: 'public.orders_recovered', rows: 300 }]);
     const [live] = await cluster.query<{ n: string }>('SELECT count(*) AS n FROM orders', [], db);
     expect(live.n).toBe('30');
+
+    // A host with 15's client tools alone (as an image with postgresql-client-15 has) and 18
+    // beside them: a restore is refused before it fetches or writes anything, naming the package.
+    const clientOnly = clientOnlyFifteen();
+    try {
+      const runFolders = () => readdirSync(join(settings.PGWARDEN_WORK_DIR, 'pgwarden-pitr')).sort();
+      const before = runFolders();
+      const lacking = await fixture.hostWorkers('pitrv-client', { ...settings, PG_BIN_DIR: clientOnly.dir });
+      const err = await lacking
+        .runUntil(() => lacking.run(WorkflowType.pitrRestore, { server: db, target, hostQueue: lacking.hostQueue }))
+        .catch((e: unknown) => e);
+      const failure = describeFailure(err);
+      expect(failure.lines).toEqual([
+        `${db}: recovering a PostgreSQL 15 copy needs PostgreSQL 15's server programs on this worker's host (pg_ctl is PostgreSQL 18's; postgres is PostgreSQL 18's; pg_controldata is PostgreSQL 18's; pg_waldump is PostgreSQL 18's): install them (Debian, Ubuntu: postgresql-15, from apt.postgresql.org where the release lacks it; the client tools alone cannot run a copy) or point PG_BIN_DIR at them`,
+      ]);
+      expect(failure.exitCode).toBe(78);
+      expect(runFolders()).toEqual(before);
+    } finally {
+      clientOnly.remove();
+    }
   });
 }, 240_000);
+
+/** Versions side by side: 15 with Debian's postgresql-client-15 files only, 18 whole. */
+function clientOnlyFifteen(): { dir: string; remove(): void } {
+  const dir = mkdtempSync(join(tmpdir(), 'pgwarden-client-only-'));
+  chmodSync(dir, 0o755);
+  const bin = join(dir, '15', 'bin');
+  mkdirSync(bin, { recursive: true });
+  const debian15 = dirname(pgProgram('pg_dump'));
+  for (const name of ['pg_dump', 'pg_dumpall', 'pg_restore', 'psql', 'pg_basebackup', 'pg_receivewal', 'pg_verifybackup'])
+    symlinkSync(join(debian15, name), join(bin, name));
+  symlinkSync(dirname(stackEnv().PGWARDEN_TEST_PG18_BIN_DIR!), join(dir, '18'));
+  return { dir, remove: () => rmSync(dir, { recursive: true, force: true }) };
+}

@@ -16,6 +16,7 @@ export type PgProgramName =
   | 'pg_waldump'
   | 'pg_controldata'
   | 'pg_ctl'
+  | 'postgres'
   | 'initdb'
   // Benchmarks and tests only: load on a server.
   | 'pgbench';

@@ -1,0 +1,48 @@
+/**
+ * The programs that run a recovered copy on the worker's host, of the copy's own major
+ * version, found before anything is fetched. They come with PostgreSQL's server package
+ * (Debian's postgresql-<major>), not with the client tools most images install: without this
+ * check such a worker would unpack a whole base backup and only then fail to start it.
+ */
+import { pgProgram } from './binaries';
+import { runCommand } from '../process/run-command';
+import { parseToolMajor } from './versions';
+
+/** pg_ctl starts `postgres` beside it; pg_controldata reads the copy's limits; pg_verifybackup runs pg_waldump. */
+export const RECOVERY_PROGRAMS = ['pg_ctl', 'postgres', 'pg_controldata', 'pg_waldump', 'pg_verifybackup'] as const;
+export type RecoveryProgram = (typeof RECOVERY_PROGRAMS)[number];
+
+export interface FoundProgram {
+  name: RecoveryProgram;
+  /** The major version it reports; undefined when it is missing or cannot run. */
+  major: number | undefined;
+}
+
+/** Why these programs cannot recover a copy of `major`, in one line; undefined when they can. Pure. */
+export function recoveryToolsProblem(major: number, found: FoundProgram[]): string | undefined {
+  const missing = found.filter((f) => f.major === undefined).map((f) => f.name);
+  const other = found.filter((f) => f.major !== undefined && f.major !== major);
+  if (!missing.length && !other.length) return undefined;
+  const what = [
+    missing.length ? `${missing.join(', ')} not found` : '',
+    ...other.map((f) => `${f.name} is PostgreSQL ${f.major}'s`),
+  ].filter(Boolean);
+  return (
+    `recovering a PostgreSQL ${major} copy needs PostgreSQL ${major}'s server programs on this worker's host (${what.join('; ')}): ` +
+    `install them (Debian, Ubuntu: postgresql-${major}, from apt.postgresql.org where the release lacks it; the client tools alone cannot run a copy) or point PG_BIN_DIR at them`
+  );
+}
+
+/** Each recovery program as the worker would run it for a copy of `major`, asked for its version. */
+export async function findRecoveryTools(major: number, pgBinDir?: string): Promise<FoundProgram[]> {
+  return Promise.all(
+    RECOVERY_PROGRAMS.map(async (name) => {
+      const program = pgProgram(name, pgBinDir, (m) => m === major);
+      const said = await runCommand(program, ['--version'], { timeoutMs: 10_000 }).then(
+        (r) => r.stdout,
+        () => undefined,
+      );
+      return { name, major: said === undefined ? undefined : parseToolMajor(said) };
+    }),
+  );
+}
