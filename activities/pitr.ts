@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { Client } from 'pg';
 import { isPortFree } from '../src/infra/net/ports';
 import { requireDatabase } from '../src/infra/config/config';
-import { BackupNotFoundError, UsageError } from '../src/infra/errors/errors';
+import { BackupNotFoundError, ConfigError, UsageError } from '../src/infra/errors/errors';
 import { clusterFits, instanceUser, stopInstance } from '../src/infra/postgres/instance';
 import type { BaseBackupManifest } from '../src/operations/pitr/base-backup';
 import { archiveStatus, baseBackups } from '../src/operations/pitr/archive';
@@ -219,6 +219,8 @@ export function pitrActivities(deps: ActivityDeps) {
           await c.end().catch(() => undefined);
         }
       } catch (err) {
+        // The host lacks what runs a copy: the worker's installation, not the base backup, failed.
+        if (err instanceof ConfigError) throw err;
         recovery = { ...recovery, ok: false, detail: (err as Error).message };
       } finally {
         await discardInstance(root, config.tools.pgBinDir);

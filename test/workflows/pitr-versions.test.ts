@@ -13,6 +13,7 @@ import { describeFailure } from '../../src/app/cli/failure';
 import { pgProgram } from '../../src/infra/postgres/binaries';
 import { stackEnv } from '../support/stack-env';
 import type { VerifyResult } from '../../workflows/verify';
+import type { PitrArchiveListing } from '../../activities/pitr-archive';
 import { WorkflowType } from '../../src/infra/temporal/definitions';
 import { pitrFixture } from '../support/pitr-fixture';
 import { versionsFolder } from '../support/versions-folder';
@@ -63,15 +64,24 @@ it('archives, backs up, verifies and recovers a table of a PostgreSQL 15 server 
       const runFolders = () => readdirSync(join(settings.PGWARDEN_WORK_DIR, 'pgwarden-pitr')).sort();
       const before = runFolders();
       const lacking = await fixture.hostWorkers('pitrv-client', { ...settings, PG_BIN_DIR: clientOnly.dir });
-      const err = await lacking
-        .runUntil(() => lacking.run(WorkflowType.pitrRestore, { server: db, target, hostQueue: lacking.hostQueue }))
-        .catch((e: unknown) => e);
-      const failure = describeFailure(err);
-      expect(failure.lines).toEqual([
-        `${db}: recovering a PostgreSQL 15 copy needs PostgreSQL 15's server programs on this worker's host (pg_ctl is PostgreSQL 18's; postgres is PostgreSQL 18's; pg_controldata is PostgreSQL 18's; pg_waldump is PostgreSQL 18's): install them (Debian, Ubuntu: postgresql-15, from apt.postgresql.org where the release lacks it; the client tools alone cannot run a copy) or point PG_BIN_DIR at them`,
-      ]);
-      expect(failure.exitCode).toBe(78);
+      const [restoring, verifying] = await lacking.runUntil(() =>
+        Promise.all([
+          lacking.run(WorkflowType.pitrRestore, { server: db, target, hostQueue: lacking.hostQueue }).catch((e: unknown) => e),
+          // Verification fails the run, not the base backup: nothing is recorded against it.
+          lacking
+            .run(WorkflowType.verify, { database: db, baseBackupId: verified.baseBackup!.backupId, hostQueue: lacking.hostQueue })
+            .catch((e: unknown) => e),
+        ]),
+      );
+      for (const failure of [describeFailure(restoring), describeFailure(verifying)]) {
+        expect(failure.lines).toEqual([
+          `${db}: recovering a PostgreSQL 15 copy needs PostgreSQL 15's server programs on this worker's host (pg_ctl is PostgreSQL 18's; postgres is PostgreSQL 18's; pg_controldata is PostgreSQL 18's; pg_waldump is PostgreSQL 18's): install them (Debian, Ubuntu: postgresql-15, from apt.postgresql.org where the release lacks it; the client tools alone cannot run a copy) or point PG_BIN_DIR at them`,
+        ]);
+        expect(failure.exitCode).toBe(78);
+      }
       expect(runFolders()).toEqual(before);
+      const listed = await workers.run<PitrArchiveListing>(WorkflowType.pitrList, { server: db });
+      expect(listed.baseBackups[0].verification).toMatchObject({ status: 'passed', failures: [] });
     } finally {
       clientOnly.remove();
     }
