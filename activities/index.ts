@@ -20,6 +20,7 @@ import { incidentActivities } from './incident';
 import { walArchiveActivities } from './wal-archive';
 import { baseBackupActivities } from './base-backup';
 import { pitrActivities } from './pitr';
+import { walVerificationActivities } from './wal-verification';
 import { tableRecoveryActivities } from './table-recovery';
 import { evidenceActivities } from './evidence';
 import { restoreTestActivities } from './restore-test';
@@ -50,6 +51,7 @@ export function createActivities(deps: ActivityDeps) {
     ...walArchiveActivities(deps),
     ...baseBackupActivities(deps),
     ...pitrActivities(deps),
+    ...walVerificationActivities(deps),
     ...tableRecoveryActivities(deps),
     ...evidenceActivities(deps),
     ...restoreTestActivities(deps),

@@ -5,7 +5,8 @@
  *        load checks the data objects' checksums and decrypts them whole as it reads
  *   3-4. checksums and a full decryption of the globals (of everything when the restore failed)
  *   5. size against earlier backups (a warning, not a failure)
- *   then, for a server in WAL_ARCHIVE: WAL continuity, and its newest base backup recovered
+ *   then, for a server in WAL_ARCHIVE: WAL continuity, the WAL archived since the last run read
+ *   back (decrypted, checksums, pg_waldump), and its newest base backup recovered
  *   in a temporary instance on the server's host (pg_verifybackup, recovery, row counts);
  *   given a base backup id, only the archive and that base backup; with --all-unverified,
  *   every base backup never verified before the newest, oldest first
@@ -24,6 +25,7 @@ import {
 import { verifyStatusQuery } from '../src/infra/temporal/messages';
 import type { PitrStatus } from '../src/operations/pitr/window';
 import type { BaseBackupVerification } from '../src/operations/pitr/base-verification';
+import type { WalVerification } from '../src/operations/pitr/wal-verification';
 import { typedFailure } from '../src/infra/temporal/failure';
 import { onHost } from './host-queue';
 import { tagRun } from './tag-run';
@@ -47,6 +49,8 @@ export interface VerifyResult {
   >;
   /** A server in WAL_ARCHIVE: its point-in-time archive, WAL continuity from the oldest base backup included. */
   pitr?: PitrStatus;
+  /** A server in WAL_ARCHIVE: the WAL archived since the last run read back (absent with VERIFY_WAL_SEGMENTS=0, --base, or from older runs). */
+  walContents?: WalVerification;
   /** A server in WAL_ARCHIVE: its newest (or the named) base backup recovered in a temporary instance and checked. */
   baseBackup?: BaseBackupVerification;
   /** verify --all-unverified of a server in WAL_ARCHIVE: its base backups never verified before, oldest first, checked before the newest. */
@@ -178,18 +182,27 @@ export async function VerifyBackupWorkflow(input: VerifyInput): Promise<VerifyRe
       : null;
   if (input.baseBackupId && !pitr)
     throw typedFailure('UsageError', `${input.database} is not in WAL_ARCHIVE of the worker, so it has no base backups`);
+  const onServerHost = proxyActivities<Activities>({
+    ...onHost(input.hostQueue),
+    startToCloseTimeout: '12 hours',
+    heartbeatTimeout: '2 minutes',
+    retry: { initialInterval: '10 seconds', maximumAttempts: 2 },
+  });
+  // The WAL archived since the last run, read back: by pg_waldump of the server's version, on its host.
+  let walContents: WalVerification | undefined;
+  if (pitr && !input.baseBackupId && patched('verify-wal-contents')) {
+    current = 'WAL archived since the last verification: decryption, checksums and records';
+    walContents =
+      (await onServerHost.verifyArchivedWal({ server: input.database, workflowId: info.workflowId, runId: info.runId })) ??
+      undefined;
+  }
   // And its newest (or the named) base backup must recover: on the server's host, where instances
   // are made. A named one is looked for even in an archive without any, to say it is not there.
   let baseBackup: BaseBackupVerification | undefined;
   let olderBaseBackups: BaseBackupVerification[] | undefined;
   if (pitr && (pitr.baseBackups > 0 || input.baseBackupId) && patched('verify-base-backup')) {
     current = `base backup${input.baseBackupId ? ` ${input.baseBackupId}` : ''}: pg_verifybackup, recovery and row counts`;
-    const { verifyBaseBackup } = proxyActivities<Activities>({
-      ...onHost(input.hostQueue),
-      startToCloseTimeout: '12 hours',
-      heartbeatTimeout: '2 minutes',
-      retry: { initialInterval: '10 seconds', maximumAttempts: 2 },
-    });
+    const { verifyBaseBackup } = onServerHost;
     // --all-unverified takes the base backups never verified too, oldest first, as it does the dumps.
     if (input.allUnverified && patched('verify-unverified-base-backups')) {
       olderBaseBackups = [];
@@ -210,6 +223,7 @@ export async function VerifyBackupWorkflow(input: VerifyInput): Promise<VerifyRe
     database: input.database,
     verified: done,
     ...(pitr ? { pitr } : {}),
+    ...(walContents ? { walContents } : {}),
     ...(baseBackup ? { baseBackup } : {}),
     ...(olderBaseBackups ? { olderBaseBackups } : {}),
     ...(input.baseBackupId ? { baseOnly: true as const } : {}),

@@ -11,6 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomUUID } from 'node:crypto';
 import { Client } from 'pg';
+import type { VerifyResult } from '../../workflows/verify';
 import { WorkflowFailedError, WorkflowHandle } from '@temporalio/client';
 import { describeFailure } from '../../src/app/cli/failure';
 import { createActivities } from '../../activities';
@@ -182,6 +183,15 @@ it('archiving follows a promoted standby onto timeline 2, and a moment on timeli
       args: [{ database: db }],
     });
     expect(check.pitr).toMatchObject({ baseBackups: 1, firstMissing: null, problems: [] });
+
+    // verify reads the archived WAL of both timelines back: timeline 1 up to where it ended.
+    const verified: VerifyResult = await server.client.workflow.execute(WorkflowType.verify, {
+      taskQueue,
+      workflowId: `verify-${db}-${uniqueSuffix()}`,
+      args: [{ database: db }],
+    });
+    expect(verified.walContents).toMatchObject({ status: 'passed', failures: [] });
+    expect(verified.walContents!.upTo!.startsWith('00000002')).toBe(true);
 
     await archiving.cancel();
     await archiving.result();

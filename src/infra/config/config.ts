@@ -98,6 +98,8 @@ export interface VerifySettings {
   restoreJobs: number;
   /** Folder for the decrypted dump a parallel pg_restore reads; removed after each restore. */
   workDir: string;
+  /** WAL segments a verify run reads back at most (the rest waits for the next run); 0: none. */
+  walSegments: number;
 }
 
 export interface ToolSettings {
@@ -178,6 +180,7 @@ export function loadConfig(env: Env, options: LoadOptions = {}): Config {
       restoreJobs: r.integer('VERIFY_RESTORE_JOBS', 2, { min: 1, max: 64 }),
       createRoles: r.boolean('RESTORE_TEST_CREATE_ROLES', false),
       workDir: r.string('PGWARDEN_WORK_DIR', tmpdir()),
+      walSegments: r.integer('VERIFY_WAL_SEGMENTS', 4096, { min: 0, max: 10_000_000 }),
     },
   };
   if (r.problems.length > 0) throw new ConfigError(r.problems);

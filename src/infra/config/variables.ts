@@ -134,6 +134,12 @@ export const CONFIG_VARIABLES: VariableDoc[] = [
   { name: 'VERIFY_SIZE_HISTORY', description: 'how many earlier backups the size is compared with', default: '7' },
   { name: 'VERIFY_RESTORE_JOBS', description: 'pg_restore --jobs for test restores', default: '2' },
   {
+    name: 'VERIFY_WAL_SEGMENTS',
+    description:
+      'a server in WAL_ARCHIVE: WAL segments archived since the last verify that a run reads back at most (decrypted, checksums, pg_waldump); the rest waits for the next run; 0 turns the read-back off',
+    default: '4096 (64 GiB of 16 MiB segments)',
+  },
+  {
     name: 'PGWARDEN_WORK_DIR',
     description:
       'folder under which a private pgwarden-work/ (mode 0700) holds the decrypted dump a parallel restore reads; removed afterwards, and by the janitor when its run died',

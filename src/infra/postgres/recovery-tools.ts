@@ -18,8 +18,12 @@ export interface FoundProgram {
   major: number | undefined;
 }
 
-/** Why these programs cannot recover a copy of `major`, in one line; undefined when they can. Pure. */
-export function recoveryToolsProblem(major: number, found: FoundProgram[]): string | undefined {
+/** Why these programs cannot recover a copy of `major` (or serve another purpose), in one line; undefined when they can. Pure. */
+export function recoveryToolsProblem(
+  major: number,
+  found: FoundProgram[],
+  purpose = `recovering a PostgreSQL ${major} copy`,
+): string | undefined {
   const missing = found.filter((f) => f.major === undefined).map((f) => f.name);
   const other = found.filter((f) => f.major !== undefined && f.major !== major);
   if (!missing.length && !other.length) return undefined;
@@ -28,7 +32,7 @@ export function recoveryToolsProblem(major: number, found: FoundProgram[]): stri
     ...other.map((f) => `${f.name} is PostgreSQL ${f.major}'s`),
   ].filter(Boolean);
   return (
-    `recovering a PostgreSQL ${major} copy needs PostgreSQL ${major}'s server programs on this worker's host (${what.join('; ')}): ` +
+    `${purpose} needs PostgreSQL ${major}'s server programs on this worker's host (${what.join('; ')}): ` +
     `install them (Debian, Ubuntu: postgresql-${major}, from apt.postgresql.org where the release lacks it; the client tools alone cannot run a copy) or point PG_BIN_DIR at them`
   );
 }

@@ -107,6 +107,9 @@ export function baseBackupKeys(
 export const baseVerificationKey = (prefix: string, server: string, backupId: string) =>
   `${databaseRoot(prefix, server)}basebackup-verifications/${backupId}.json`;
 
+/** How far verify has read a server's archived WAL back: per timeline, the newest segment checked. */
+export const walVerificationKey = (prefix: string, server: string) => `${databaseRoot(prefix, server)}wal-verification.json`;
+
 /** A server's archived WAL: segments, timeline histories and the segment being written. */
 export const walFolder = (prefix: string, server: string) => `${databaseRoot(prefix, server)}wal/`;
 

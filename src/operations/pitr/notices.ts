@@ -1,9 +1,10 @@
 /**
  * What point-in-time recovery tells people: the WAL archive's watchdog (it fell behind, it
- * caught up, it stopped) and the verification of a base backup.
+ * caught up, it stopped), the verification of a base backup, and a failed read-back of the WAL.
  */
 import type { Notice } from '../../infra/notify/notice';
 import { describeBaseVerification, type BaseBackupVerification } from './base-verification';
+import { describeWalVerification, type WalVerification } from './wal-verification';
 
 export type WalWatchEvent =
   | { kind: 'behind'; server: string; problems: string[]; archivedLsn?: string; lagSeconds: number }
@@ -70,5 +71,21 @@ export function baseVerificationNotice(v: BaseBackupVerification): Notice {
     action: failed
       ? `do not rely on this base backup for point-in-time recovery: check the findings above and take a new one (pgwarden basebackup), or verify it again once mended (pgwarden verify --base ${v.backupId})`
       : undefined,
+  };
+}
+
+/** Only a failed read-back is told: a passed one is in the verify run's result. */
+export function walVerificationNotice(v: WalVerification): Notice {
+  return {
+    event: 'wal.verify-failed',
+    severity: 'critical',
+    title: `Archived WAL of ${v.server} FAILED its read-back`,
+    facts: [
+      ['Server', v.server],
+      ['Result', describeWalVerification(v)],
+      ...v.failures.map((f): [string, string] => ['Finding', f]),
+    ],
+    action:
+      'a point-in-time recovery through that segment stops there: take a new base backup now (pgwarden basebackup) so recoveries start after it, look for an intact copy of the segment (bucket versioning or replication), and run pgwarden verify again once mended',
   };
 }

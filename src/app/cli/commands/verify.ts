@@ -7,6 +7,7 @@ import { BackupError, UsageError } from '../../../infra/errors/errors';
 import type { VerifyResult } from '../../../../workflows/verify';
 import { hostQueueInput } from '../../../infra/config/wal';
 import { describeBaseVerification } from '../../../operations/pitr/base-verification';
+import { describeWalVerification } from '../../../operations/pitr/wal-verification';
 import { baseBackupIdProblem } from '../../../operations/pitr/base-backup';
 import { CommandContext } from '../context';
 import { announce, startRun } from '../start-run';
@@ -39,8 +40,11 @@ export function formatVerifyResult(r: VerifyResult): string {
         ...(r.pitr.notes ?? []).map((n) => `  note:    ${n}`),
       ]
     : [];
+  const wal = r.walContents
+    ? [describeWalVerification(r.walContents), ...r.walContents.failures.map((f) => `  failed:  ${f}`)]
+    : [];
   const base = baseVerificationsIn(r).map(describeBaseVerification);
-  return [...dumps, ...pitr, ...base].join('\n');
+  return [...dumps, ...pitr, ...wal, ...base].join('\n');
 }
 
 export async function runVerifyCommand(ctx: CommandContext, options: VerifyOptions): Promise<void> {
@@ -89,6 +93,8 @@ export async function runVerifyCommand(ctx: CommandContext, options: VerifyOptio
       );
     if (result.pitr?.problems.length)
       throw new BackupError(`the point-in-time archive of ${database} failed its check: ${result.pitr.problems[0]}`);
+    if (result.walContents?.status === 'failed')
+      throw new BackupError(`the archived WAL of ${database} failed its read-back: ${result.walContents.failures[0]}`);
     const failedBase = baseVerificationsIn(result).find((b) => b.status === 'failed');
     if (failedBase)
       throw new BackupError(`base backup ${failedBase.backupId} of ${database} failed verification: ${failedBase.failures[0]}`);

@@ -1,0 +1,131 @@
+import {
+  describeWalVerification,
+  walCheckPlan,
+  waldumpFinding,
+  WalVerification,
+} from '../../src/operations/pitr/wal-verification';
+import { parseLsn, TimelineSwitch } from '../../src/operations/pitr/wal-names';
+
+const SEG = 16 * 1024 * 1024;
+const s = (timeline: number, segno: number) =>
+  `${timeline.toString(16).toUpperCase().padStart(8, '0')}00000000${segno.toString(16).toUpperCase().padStart(8, '0')}`;
+const range = (timeline: number, from: number, to: number) =>
+  Array.from({ length: to - from + 1 }, (_, i) => s(timeline, from + i));
+
+describe('walCheckPlan', () => {
+  const plan = (
+    segments: string[],
+    checked: Record<string, string> = {},
+    options: { batchSize?: number; budget?: number; histories?: Map<number, TimelineSwitch[]> } = {},
+  ) =>
+    walCheckPlan({
+      segments,
+      histories: options.histories ?? new Map(),
+      checked,
+      segmentBytes: SEG,
+      batchSize: options.batchSize ?? 4,
+      budget: options.budget ?? 100,
+    });
+
+  it.each([
+    [
+      'a first run: everything, in batches that overlap by one segment',
+      range(1, 2, 7),
+      {},
+      {},
+      [
+        { timeline: 1, lead: null, segments: range(1, 2, 5), startLsn: '0/2000000', endLsn: '0/6000000' },
+        { timeline: 1, lead: s(1, 5), segments: range(1, 6, 7), startLsn: '0/5000000', endLsn: '0/8000000' },
+      ],
+      0,
+    ],
+    [
+      'a later run: only what came since, led by the newest checked segment',
+      range(1, 2, 9),
+      { '1': s(1, 7) },
+      {},
+      [{ timeline: 1, lead: s(1, 7), segments: range(1, 8, 9), startLsn: '0/7000000', endLsn: '0/A000000' }],
+      0,
+    ],
+    ['nothing new', range(1, 2, 9), { '1': s(1, 9) }, {}, [], 0],
+    [
+      'a gap: the run after it starts without a lead',
+      [...range(1, 2, 3), ...range(1, 6, 7)],
+      {},
+      {},
+      [
+        { timeline: 1, lead: null, segments: range(1, 2, 3), startLsn: '0/2000000', endLsn: '0/4000000' },
+        { timeline: 1, lead: null, segments: range(1, 6, 7), startLsn: '0/6000000', endLsn: '0/8000000' },
+      ],
+      0,
+    ],
+    [
+      'a budget: the oldest first, the rest counted for the next run',
+      range(1, 2, 9),
+      {},
+      { budget: 3 },
+      [{ timeline: 1, lead: null, segments: range(1, 2, 4), startLsn: '0/2000000', endLsn: '0/5000000' }],
+      5,
+    ],
+    [
+      'a timeline switch: the old one read up to its switch point, a fork’s leftovers past it not at all',
+      [...range(1, 2, 5), ...range(2, 4, 5)],
+      {},
+      { histories: new Map([[2, [{ parent: 1, switchpoint: parseLsn('0/4000120') }]]]) },
+      [
+        { timeline: 1, lead: null, segments: range(1, 2, 4), startLsn: '0/2000000', endLsn: '0/4000120' },
+        { timeline: 2, lead: null, segments: range(2, 4, 5), startLsn: '0/4000000', endLsn: '0/6000000' },
+      ],
+      0,
+    ],
+  ])('%s', (_what, segments, checked, options, batches, deferred) => {
+    expect(plan(segments, checked, options)).toEqual({ batches, deferred });
+  });
+
+  it('passes over names that are not segments', () => {
+    expect(plan(['00000002.history', `${s(1, 2)}.partial`]).batches).toEqual([]);
+  });
+});
+
+describe('waldumpFinding', () => {
+  const first = '000000010000000000000017';
+  it.each([
+    [
+      'a broken record: its segment named',
+      'pg_waldump: error: error in WAL record at 0/197A0BD0: incorrect resource manager data checksum in record at 0/197A0FD0\n',
+      '000000010000000000000019: error in WAL record at 0/197A0BD0: incorrect resource manager data checksum in record at 0/197A0FD0',
+    ],
+    [
+      'no position: the batch’s first segment',
+      'pg_waldump: error: could not find a valid record after 0/17000000\n',
+      `${first}: could not find a valid record after 0/17000000`,
+    ],
+    ['nothing said', '', `${first}: pg_waldump failed without saying why`],
+  ])('%s', (_what, stderr, finding) => {
+    expect(waldumpFinding(stderr, 1, SEG, first)).toBe(finding);
+  });
+});
+
+describe('describeWalVerification', () => {
+  const v: WalVerification = {
+    server: 'shop',
+    status: 'passed',
+    segments: 12,
+    bytes: 12 * SEG,
+    upTo: s(1, 0x2a),
+    deferred: 0,
+    failures: [],
+    durationMs: 900,
+  };
+  it.each([
+    [
+      v,
+      "WAL contents: PASSED (12 segment(s) archived since the last check read back up to 00000001000000000000002A: decrypted, checksums and every record's CRC)",
+    ],
+    [{ ...v, segments: 0, upTo: null }, 'WAL contents: PASSED (no segment archived since the last check)'],
+    [
+      { ...v, status: 'failed' as const, deferred: 40 },
+      "WAL contents: FAILED (12 segment(s) archived since the last check read back up to 00000001000000000000002A: decrypted, checksums and every record's CRC; 40 more left for the next run)",
+    ],
+  ])('%#', (value, line) => expect(describeWalVerification(value)).toBe(line));
+});

@@ -1,0 +1,115 @@
+/**
+ * verify reads back the WAL archived since its last run: every segment decrypted and checked
+ * against its archived SHA-256, every record's CRC read by pg_waldump. A segment damaged in the
+ * bucket fails the run naming it (and is read again by the next run until mended); a mended
+ * archive passes and the read-back goes on from where it stopped.
+ */
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { VerifyResult } from '../../workflows/verify';
+import { formatVerifyResult } from '../../src/app/cli/commands/verify';
+import { Keyring } from '../../src/infra/crypto/keyring';
+import { encryptorFor } from '../../src/infra/crypto/encryptor';
+import { Bucket } from '../../src/infra/storage/bucket';
+import { createS3Client } from '../../src/infra/storage/s3-client';
+import { walFileOf, walFolder } from '../../src/infra/storage/layout';
+import { WorkflowType } from '../../src/infra/temporal/definitions';
+import { openWalFile, sealWalFile, WAL_PLAIN_SHA256 } from '../../src/operations/pitr/wal-object';
+import { capturedMail, waitForCaptured } from '../support/sinks';
+import { waitFor } from '../support/wait';
+import { pitrFixture } from '../support/pitr-fixture';
+
+const fixture = pitrFixture();
+const SEGMENT = 16 * 1024 * 1024;
+
+it('reads back what was archived since the last run, names a damaged segment, and goes on once it is mended', async () => {
+  const { cluster } = fixture;
+  const { db, settings } = await fixture.archivedDatabase('walv', ['CREATE TABLE filler (id serial, body text)']);
+  const workers = await fixture.hostWorkers('walv', settings);
+  const { config } = workers;
+  const s3 = createS3Client(config.storage!);
+  const bucket = new Bucket(config.storage!, s3);
+  const keyring = Keyring.from(config.encryption!);
+  const segmentsStored = async () =>
+    new Map(
+      (await bucket.list(walFolder(config.storage!.prefix, db)))
+        .map((o) => [walFileOf(o.key)?.fileName ?? '', o.key] as const)
+        .filter(([n]) => /^[0-9A-F]{24}$/.test(n)),
+    );
+  /** About 40 MiB of WAL (whole segments full of records), then a switch; the segments archived for it. */
+  const writeWal = async () => {
+    const before = new Set((await segmentsStored()).keys());
+    await cluster.query('INSERT INTO filler (body) SELECT repeat(md5(g::text), 32) FROM generate_series(1, 36000) g', [], db);
+    const [{ f }] = await cluster.query<{ f: string }>('SELECT pg_walfile_name(pg_switch_wal()) AS f', [], db);
+    await waitFor(`${f} archived`, async () => (await segmentsStored()).has(f), 60);
+    return [...(await segmentsStored()).keys()].filter((n) => !before.has(n)).sort();
+  };
+  const verify = () => workers.run<VerifyResult>(WorkflowType.verify, { database: db, hostQueue: workers.hostQueue });
+  /** Plain segment bytes sealed as the archiver seals them (compression, encryption). */
+  const seal = async (name: string, plain: Buffer) => {
+    const dir = mkdtempSync(join(tmpdir(), 'pgwarden-walv-'));
+    try {
+      writeFileSync(join(dir, name), plain);
+      return await sealWalFile(join(dir, name), config.backup.compression, encryptorFor(keyring).create, SEGMENT);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  };
+
+  await workers.runUntil(async () => {
+    await workers.archiveAndBaseBackup(db);
+    await writeWal();
+
+    // A first run reads everything archived, up to the newest completed segment.
+    const first = await verify();
+    const newest = [...(await segmentsStored()).keys()].sort().at(-1)!;
+    expect(first.walContents).toMatchObject({ status: 'passed', failures: [], deferred: 0, upTo: newest });
+    expect(first.walContents!.segments).toBeGreaterThanOrEqual(3);
+    expect(formatVerifyResult(first)).toContain(
+      `WAL contents: PASSED (${first.walContents!.segments} segment(s) archived since the last check read back up to ${newest}`,
+    );
+
+    // The next reads only what came since.
+    const written = await writeWal();
+    const second = await verify();
+    expect(second.walContents).toMatchObject({ status: 'passed', upTo: written.at(-1) });
+    expect(second.walContents!.segments).toBe(written.length);
+
+    // A segment whose records were damaged, stored as a whole, well-formed object with its own
+    // checksum: only reading its records finds it.
+    const more = await writeWal();
+    const damaged = more[1]; // full of records: the switch is in the last one
+    const key = (await segmentsStored()).get(damaged)!;
+    const original = (await openWalFile(bucket, key, keyring))!;
+    const originalHead = (await bucket.head(key))!;
+    const broken = Buffer.from(original);
+    for (let i = 0; i < 4; i++) broken[8 * 1024 * 1024 + 123 + i] ^= 0xff;
+    const resealed = await seal(damaged, broken);
+    await bucket.replace(key, resealed.body, { metadata: { [WAL_PLAIN_SHA256]: resealed.plainSha256 } });
+    const failed = await verify();
+    // Its batch is not counted as read: the next run reads it again.
+    expect(failed.walContents).toMatchObject({ status: 'failed', segments: 0, upTo: null });
+    expect(failed.walContents!.failures).toEqual([
+      expect.stringMatching(new RegExp(`^${damaged}: error in WAL record at [0-9A-F]+/[0-9A-F]+: `)),
+    ]);
+    expect(formatVerifyResult(failed)).toContain(`  failed:  ${damaged}: error in WAL record`);
+    const [alert] = await waitForCaptured(capturedMail, `Archived WAL of ${db} FAILED its read-back`);
+    expect(alert?.text).toContain(damaged);
+
+    // Bytes that differ from those archived are found before any record is read.
+    const intact = await seal(damaged, original);
+    await bucket.replace(key, intact.body, { metadata: { [WAL_PLAIN_SHA256]: '0'.repeat(64) } });
+    const mismatch = await verify();
+    expect(mismatch.walContents!.failures).toEqual([
+      `${damaged}: its bytes differ from those archived (SHA-256 recorded at archiving does not match)`,
+    ]);
+
+    // Mended: the read-back passes and goes on from where it stopped.
+    await bucket.replace(key, intact.body, { metadata: originalHead.Metadata ?? {} });
+    const mended = await verify();
+    expect(mended.walContents).toMatchObject({ status: 'passed', failures: [], upTo: more.at(-1) });
+    expect(mended.walContents!.segments).toBe(more.length);
+  });
+  s3.destroy();
+}, 300_000);
