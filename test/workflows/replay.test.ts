@@ -90,6 +90,8 @@ describe('recorded histories replay against the current workflows', () => {
         'restore-newdb-outcome-together.json',
         'verify-passed-finish-together.json',
         'dr-acknowledged-notice.json',
+        'verify-wal-read-back.json',
+        'verify-wal-read-back-failed.json',
       ]),
     );
   });
