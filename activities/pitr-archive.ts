@@ -17,6 +17,8 @@ import {
   recoverableWindow,
 } from '../src/operations/pitr/window';
 import { ActivityDeps } from './deps';
+import { walReadBack } from './wal-verification';
+import type { WalReadBack } from '../src/operations/pitr/wal-verification';
 import { baseVerifications, failedIn } from './base-verifications';
 import { listedRestorePoints } from './restore-points';
 import type { ListedRestorePoint } from '../src/operations/pitr/restore-points';
@@ -36,6 +38,8 @@ export interface PitrArchiveListing {
   notes: string[];
   /** The restore points recorded with pitr mark, newest first, each with its base backup (absent from older workers). */
   restorePoints?: ListedRestorePoint[];
+  /** How far verify has read the archived WAL back (absent from older workers). */
+  walReadBack?: WalReadBack;
 }
 
 export interface RecoveryArchive {
@@ -106,5 +110,6 @@ async function pitrArchiveListing(deps: ActivityDeps, server: string): Promise<P
     problems: [...status.problems, ...failedVerificationProblems(listed)],
     notes: status.notes ?? [],
     restorePoints: await listedRestorePoints(deps, server, bases, failedIn(verifications)),
+    walReadBack: await walReadBack(deps, server, wal, bases[0]?.serverInfo.segmentBytes ?? DEFAULT_WAL_SEGMENT_BYTES),
   };
 }

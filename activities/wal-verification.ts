@@ -4,7 +4,9 @@
  * record's CRC read by pg_waldump of the server's version, a batch of consecutive segments at
  * a time in a private folder under PGWARDEN_WORK_DIR (at most WAL_CHECK_BATCH + 1 segments on
  * disk). How far it got is kept in the bucket after each batch, so a retry or the next run
- * goes on from there; a segment that fails is read again by every run until it is mended.
+ * goes on from there. A segment that fails is remembered and read again first by every run
+ * until it passes, while the read-back goes on past it: one damaged segment never stops the
+ * check of everything archived after it.
  */
 import { Context, log } from '@temporalio/activity';
 import { createHash } from 'node:crypto';
@@ -17,16 +19,19 @@ import { parseToolMajor, serverMajor } from '../src/infra/postgres/versions';
 import { CommandError, runCommand } from '../src/infra/process/run-command';
 import { walVerificationKey } from '../src/infra/storage/layout';
 import { formatBytes } from '../src/operations/backup/progress';
-import { archivedWal, baseBackups } from '../src/operations/pitr/archive';
+import { ArchivedWal, archivedWal, baseBackups } from '../src/operations/pitr/archive';
 import { walVerificationNotice } from '../src/operations/pitr/notices';
 import { openWalFile, WAL_PLAIN_SHA256 } from '../src/operations/pitr/wal-object';
 import {
-  WalCheckBatch,
+  rangeLsns,
+  timelineEnds,
   WalCheckedUpTo,
   walCheckPlan,
-  waldumpFinding,
+  waldumpFailure,
+  WalReadBack,
   WalVerification,
 } from '../src/operations/pitr/wal-verification';
+import { parseSegmentName, segmentName } from '../src/operations/pitr/wal-names';
 import { privateWorkDir, workFileName } from '../src/operations/restore/work-files';
 import { ActivityDeps } from './deps';
 import { deliver } from './notify';
@@ -39,9 +44,44 @@ interface StoredWalVerification {
   formatVersion: 1;
   server: string;
   checked: WalCheckedUpTo;
+  /** Segments that failed and have not passed since (absent: none). */
+  failed?: string[];
   checkedAt: string;
   workflowId: string;
 }
+
+async function readStored(deps: ActivityDeps, server: string): Promise<StoredWalVerification | undefined> {
+  const text = await deps.bucket.getText(walVerificationKey(deps.config.storage.prefix, server));
+  return text ? (JSON.parse(text) as StoredWalVerification) : undefined;
+}
+
+/** How far verify has read a server's WAL back, and how many archived segments it has not read yet. */
+export async function walReadBack(
+  deps: ActivityDeps,
+  server: string,
+  wal: ArchivedWal,
+  segmentBytes: number,
+): Promise<WalReadBack> {
+  const stored = await readStored(deps, server);
+  const checked = stored?.checked ?? {};
+  const pending = walCheckPlan({
+    segments: wal.segments.keys(),
+    histories: wal.histories,
+    checked,
+    segmentBytes,
+    batchSize: Number.MAX_SAFE_INTEGER,
+    budget: Number.MAX_SAFE_INTEGER,
+  }).batches.reduce((n, b) => n + b.segments.length, 0);
+  return {
+    upTo: Object.values(checked).sort().at(-1) ?? null,
+    checkedAt: stored?.checkedAt ?? null,
+    failed: (stored?.failed ?? []).filter((name) => wal.segments.has(name)),
+    pending,
+  };
+}
+
+/** A range's outcome: every segment sound, or the first one that is not and why. */
+type RangeCheck = { ok: true } | { ok: false; segment: string; finding: string };
 
 export function walVerificationActivities(deps: ActivityDeps) {
   return {
@@ -84,8 +124,9 @@ export function walVerificationActivities(deps: ActivityDeps) {
       if (problem) throw new ConfigError([`${input.server}: ${problem}`]);
 
       const stateKey = walVerificationKey(prefix, input.server);
-      const stored = await bucket.getText(stateKey);
-      const checked: WalCheckedUpTo = stored ? (JSON.parse(stored) as StoredWalVerification).checked : {};
+      const stored = await readStored(deps, input.server);
+      const checked: WalCheckedUpTo = { ...(stored?.checked ?? {}) };
+      const ends = timelineEnds(wal.histories);
       const plan = walCheckPlan({
         segments: wal.segments.keys(),
         histories: wal.histories,
@@ -102,34 +143,54 @@ export function walVerificationActivities(deps: ActivityDeps) {
       );
       await rm(folder, { recursive: true, force: true });
       await mkdir(folder, { mode: 0o700 });
-      const failedTimelines = new Set<number>();
+      const failed = new Set<string>();
+      const save = () =>
+        bucket.putJson(stateKey, {
+          kind: 'pgwarden.wal-verification',
+          formatVersion: 1,
+          server: input.server,
+          checked,
+          ...(failed.size ? { failed: [...failed].sort() } : {}),
+          checkedAt: new Date().toISOString(),
+          workflowId: input.workflowId,
+        } satisfies StoredWalVerification);
+      const fail = (c: { segment: string; finding: string }) => {
+        failed.add(c.segment);
+        result.failures.push(c.finding);
+      };
       try {
+        // Segments that failed before, first: each read again until it passes (a gone one is no longer anyone's concern).
+        for (const name of stored?.failed ?? []) {
+          if (!wal.segments.has(name)) continue;
+          const s = parseSegmentName(name, segmentBytes)!;
+          const before = segmentName({ timeline: s.timeline, segno: s.segno - 1n }, segmentBytes);
+          const lead = wal.segments.has(before) && !stored!.failed!.includes(before) ? before : null;
+          const c = await checkRange(lead, [name]);
+          if (!c.ok) fail(c);
+        }
+        // Then what was archived since, batch by batch; past a damaged segment the check goes on without a lead.
         for (const batch of plan.batches) {
-          if (failedTimelines.has(batch.timeline)) continue;
-          const finding = await checkBatch(batch);
-          if (finding) {
-            result.failures.push(finding);
-            failedTimelines.add(batch.timeline);
-            continue;
+          // A damaged segment leads nothing: its broken record would be blamed on the next one.
+          let lead = batch.lead && !failed.has(batch.lead) ? batch.lead : null;
+          let rest = batch.segments;
+          while (rest.length) {
+            const c = await checkRange(lead, rest);
+            const bad = c.ok ? rest.length : Math.max(0, rest.indexOf(c.segment));
+            result.segments += c.ok ? rest.length : bad + 1;
+            if (bad > 0) result.upTo = rest[bad - 1];
+            if (c.ok) break;
+            fail(c);
+            rest = rest.slice(bad + 1);
+            lead = null;
           }
-          const last = batch.segments[batch.segments.length - 1];
-          checked[String(batch.timeline)] = last;
-          result.segments += batch.segments.length;
-          result.bytes += batch.segments.length * segmentBytes;
-          result.upTo = last;
-          const record: StoredWalVerification = {
-            kind: 'pgwarden.wal-verification',
-            formatVersion: 1,
-            server: input.server,
-            checked,
-            checkedAt: new Date().toISOString(),
-            workflowId: input.workflowId,
-          };
-          await bucket.putJson(stateKey, record);
+          checked[String(batch.timeline)] = batch.segments[batch.segments.length - 1];
+          result.bytes = result.segments * segmentBytes;
+          await save();
           ctx.heartbeat({
-            summary: `WAL read back: ${result.segments} of ${total} new segment(s), ${formatBytes(result.bytes)}, up to ${last}`,
+            summary: `WAL read back: ${result.segments} of ${total} new segment(s), ${formatBytes(result.bytes)}, up to ${batch.segments.at(-1)}`,
           });
         }
+        if (!plan.batches.length) await save(); // the failed segments read again: mended ones leave the list
       } finally {
         await rm(folder, { recursive: true, force: true });
       }
@@ -139,25 +200,50 @@ export function walVerificationActivities(deps: ActivityDeps) {
       if (result.status === 'failed') await deliver(deps, walVerificationNotice(result));
       return result;
 
-      /** The batch's files in the folder (the lead kept from the batch before when it is there), checked; a finding or undefined. */
-      async function checkBatch(batch: WalCheckBatch): Promise<string | undefined> {
-        const wanted = [...(batch.lead ? [batch.lead] : []), ...batch.segments];
+      /**
+       * Consecutive segments of one timeline in the folder (the lead kept from the range before
+       * when it is there), each decrypted and checked against its archived SHA-256, then their
+       * records read by pg_waldump; the first unsound segment, if any.
+       */
+      async function checkRange(lead: string | null, segments: string[]): Promise<RangeCheck> {
+        const wanted = [...(lead ? [lead] : []), ...segments];
         for (const name of await readdir(folder)) if (!wanted.includes(name)) await rm(join(folder, name));
         const present = new Set(await readdir(folder));
+        let unreadable: { segment: string; finding: string } | undefined;
+        let fetched = 0;
         for (const name of wanted) {
-          if (present.has(name)) continue;
-          const finding = await fetchChecked(name);
-          if (finding) return finding;
-          ctx.heartbeat({ summary: `WAL read back: fetching ${name} (${result.segments} of ${total} checked)` });
+          if (!present.has(name)) {
+            const finding = await fetchChecked(name);
+            // The lead passed an earlier run: unreadable now, the range is read without it.
+            if (finding && name === lead) {
+              lead = null;
+              continue;
+            }
+            if (finding) {
+              unreadable = { segment: name, finding };
+              break;
+            }
+          }
+          if (name !== lead) fetched++;
+          ctx.heartbeat({ summary: `WAL read back: ${name} fetched (${result.segments} of ${total} checked)` });
         }
-        const args = ['--quiet', '--path', folder, '--timeline', String(batch.timeline), '--start', batch.startLsn];
-        try {
-          await runCommand(waldump, [...args, '--end', batch.endLsn], { timeoutMs: 30 * 60_000 });
-        } catch (err) {
-          if (!(err instanceof CommandError)) throw err;
-          return waldumpFinding(err.stderr, batch.timeline, segmentBytes, batch.segments[0]);
+        // Records are read as far as the segments could be fetched: up to an unreadable one, all of them otherwise.
+        const readable = segments.slice(0, fetched);
+        if (readable.length) {
+          const range = rangeLsns(lead, readable, ends, segmentBytes);
+          const timeline = String(parseSegmentName(readable[0], segmentBytes)!.timeline);
+          try {
+            await runCommand(
+              waldump,
+              ['--quiet', '--path', folder, '--timeline', timeline, '--start', range.startLsn, '--end', range.endLsn],
+              { timeoutMs: 30 * 60_000 },
+            );
+          } catch (err) {
+            if (!(err instanceof CommandError)) throw err;
+            return { ok: false, ...waldumpFailure(err.stderr, readable[0], segmentBytes) };
+          }
         }
-        return undefined;
+        return unreadable ? { ok: false, ...unreadable } : { ok: true };
       }
 
       /** One segment decrypted into the folder, its bytes checked against what was archived. */

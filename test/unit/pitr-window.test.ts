@@ -241,6 +241,24 @@ describe('formatPitrListing', () => {
     );
   });
 
+  it.each([
+    [
+      { upTo: '000000010000000000000005', checkedAt: '2026-11-29T03:02:00.000Z', pending: 0, failed: [] },
+      'WAL read back by verify up to 000000010000000000000005 (2026-11-29 03:02:00Z)',
+    ],
+    [
+      { upTo: '000000010000000000000004', checkedAt: '2026-11-29T03:02:00.000Z', pending: 2, failed: [] },
+      'WAL read back by verify up to 000000010000000000000004 (2026-11-29 03:02:00Z); 2 segment(s) archived since, read by the next pgwarden verify',
+    ],
+    [
+      { upTo: null, checkedAt: null, pending: 5, failed: [] },
+      'WAL not read back yet: pgwarden verify reads the 5 archived segment(s) back',
+    ],
+  ])('says how far verify has read the WAL back: %j', (walReadBack, line) => {
+    const text = formatPitrListing({ ...listing(segs(2, 3, 4, 5, 6)), walReadBack });
+    expect(text.split('\n')).toContain(line);
+  });
+
   it('without a base backup or WAL, says what to run', () => {
     expect(
       formatPitrListing({

@@ -1,7 +1,7 @@
 import {
   describeWalVerification,
   walCheckPlan,
-  waldumpFinding,
+  waldumpFailure,
   WalVerification,
 } from '../../src/operations/pitr/wal-verification';
 import { parseLsn, TimelineSwitch } from '../../src/operations/pitr/wal-names';
@@ -87,22 +87,30 @@ describe('walCheckPlan', () => {
   });
 });
 
-describe('waldumpFinding', () => {
-  const first = '000000010000000000000017';
+describe('waldumpFailure', () => {
+  const firstNew = '000000010000000000000018';
   it.each([
     [
-      'a broken record: its segment named',
+      'a broken record: the segment it starts in',
       'pg_waldump: error: error in WAL record at 0/197A0BD0: incorrect resource manager data checksum in record at 0/197A0FD0\n',
-      '000000010000000000000019: error in WAL record at 0/197A0BD0: incorrect resource manager data checksum in record at 0/197A0FD0',
+      '000000010000000000000019',
+      'error in WAL record at 0/197A0BD0: incorrect resource manager data checksum in record at 0/197A0FD0',
     ],
     [
-      'no position: the batch’s first segment',
-      'pg_waldump: error: could not find a valid record after 0/17000000\n',
-      `${first}: could not find a valid record after 0/17000000`,
+      'a record starting in the lead, broken further on: the first new segment',
+      'pg_waldump: error: error in WAL record at 0/17FFFC38: invalid record length at 0/18000010\n',
+      firstNew,
+      'error in WAL record at 0/17FFFC38: invalid record length at 0/18000010',
     ],
-    ['nothing said', '', `${first}: pg_waldump failed without saying why`],
-  ])('%s', (_what, stderr, finding) => {
-    expect(waldumpFinding(stderr, 1, SEG, first)).toBe(finding);
+    [
+      'no position: the first new segment',
+      'pg_waldump: error: could not find a valid record after 0/18000000\n',
+      firstNew,
+      'could not find a valid record after 0/18000000',
+    ],
+    ['nothing said', '', firstNew, 'pg_waldump failed without saying why'],
+  ])('%s', (_what, stderr, segment, line) => {
+    expect(waldumpFailure(stderr, firstNew, SEG)).toEqual({ segment, finding: `${segment}: ${line}` });
   });
 });
 

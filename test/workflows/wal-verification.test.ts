@@ -1,13 +1,14 @@
 /**
  * verify reads back the WAL archived since its last run: every segment decrypted and checked
  * against its archived SHA-256, every record's CRC read by pg_waldump. A segment damaged in the
- * bucket fails the run naming it (and is read again by the next run until mended); a mended
- * archive passes and the read-back goes on from where it stopped.
+ * bucket fails the run naming it while the read-back goes on past it; every later run reads it
+ * again until it is mended, and then it leaves the list.
  */
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { VerifyResult } from '../../workflows/verify';
+import type { PitrArchiveListing } from '../../activities/pitr-archive';
 import { formatVerifyResult } from '../../src/app/cli/commands/verify';
 import { Keyring } from '../../src/infra/crypto/keyring';
 import { encryptorFor } from '../../src/infra/crypto/encryptor';
@@ -70,8 +71,11 @@ it('reads back what was archived since the last run, names a damaged segment, an
       `WAL contents: PASSED (${first.walContents!.segments} segment(s) archived since the last check read back up to ${newest}`,
     );
 
-    // The next reads only what came since.
+    // The next reads only what came since; pitr list says how far the read-back got and what is left.
+    const listed = () => workers.run<PitrArchiveListing>(WorkflowType.pitrList, { server: db });
+    expect((await listed()).walReadBack).toMatchObject({ upTo: newest, pending: 0 });
     const written = await writeWal();
+    expect((await listed()).walReadBack).toMatchObject({ upTo: newest, pending: written.length });
     const second = await verify();
     expect(second.walContents).toMatchObject({ status: 'passed', upTo: written.at(-1) });
     expect(second.walContents!.segments).toBe(written.length);
@@ -88,8 +92,8 @@ it('reads back what was archived since the last run, names a damaged segment, an
     const resealed = await seal(damaged, broken);
     await bucket.replace(key, resealed.body, { metadata: { [WAL_PLAIN_SHA256]: resealed.plainSha256 } });
     const failed = await verify();
-    // Its batch is not counted as read: the next run reads it again.
-    expect(failed.walContents).toMatchObject({ status: 'failed', segments: 0, upTo: null });
+    // The read-back goes on past it: the segments after it are read too.
+    expect(failed.walContents).toMatchObject({ status: 'failed', segments: more.length, upTo: more.at(-1) });
     expect(failed.walContents!.failures).toEqual([
       expect.stringMatching(new RegExp(`^${damaged}: error in WAL record at [0-9A-F]+/[0-9A-F]+: `)),
     ]);
@@ -97,7 +101,9 @@ it('reads back what was archived since the last run, names a damaged segment, an
     const [alert] = await waitForCaptured(capturedMail, `Archived WAL of ${db} FAILED its read-back`);
     expect(alert?.text).toContain(damaged);
 
-    // Bytes that differ from those archived are found before any record is read.
+    expect((await listed()).walReadBack).toMatchObject({ pending: 0, failed: [damaged] });
+
+    // Every run reads it again first. Bytes that differ from those archived are found before any record is read.
     const intact = await seal(damaged, original);
     await bucket.replace(key, intact.body, { metadata: { [WAL_PLAIN_SHA256]: '0'.repeat(64) } });
     const mismatch = await verify();
@@ -105,11 +111,13 @@ it('reads back what was archived since the last run, names a damaged segment, an
       `${damaged}: its bytes differ from those archived (SHA-256 recorded at archiving does not match)`,
     ]);
 
-    // Mended: the read-back passes and goes on from where it stopped.
+    expect(mismatch.walContents).toMatchObject({ status: 'failed', segments: 0 });
+
+    // Mended: it passes, and leaves the list.
     await bucket.replace(key, intact.body, { metadata: originalHead.Metadata ?? {} });
     const mended = await verify();
-    expect(mended.walContents).toMatchObject({ status: 'passed', failures: [], upTo: more.at(-1) });
-    expect(mended.walContents!.segments).toBe(more.length);
+    expect(mended.walContents).toMatchObject({ status: 'passed', failures: [], segments: 0 });
+    expect((await listed()).walReadBack).toMatchObject({ failed: [] });
   });
   s3.destroy();
 }, 300_000);

@@ -69,16 +69,9 @@ export function walCheckPlan(input: {
     const close = () => {
       if (!batch.length) return;
       const first = batch[0];
-      const lead = present.has(first - 1n) ? first - 1n : null;
-      const fileEnd = segmentStart(batch[batch.length - 1] + 1n, input.segmentBytes);
-      const end = ends.get(timeline);
-      batches.push({
-        timeline,
-        lead: lead === null ? null : name(lead),
-        segments: batch.map(name),
-        startLsn: formatLsn(segmentStart(lead ?? first, input.segmentBytes)),
-        endLsn: formatLsn(end !== undefined && end < fileEnd ? end : fileEnd),
-      });
+      const lead = present.has(first - 1n) ? name(first - 1n) : null;
+      const segments = batch.map(name);
+      batches.push({ timeline, lead, segments, ...rangeLsns(lead, segments, ends, input.segmentBytes) });
       batch = [];
     };
     for (const segno of taken) {
@@ -90,27 +83,50 @@ export function walCheckPlan(input: {
   return { batches, deferred };
 }
 
+/**
+ * Where pg_waldump reads consecutive segments of one timeline: from the start of the first file
+ * (the lead when there is one) to the end of the last, or to where the timeline ended.
+ */
+export function rangeLsns(
+  lead: string | null,
+  segments: string[],
+  ends: Map<number, bigint>,
+  segmentBytes: number,
+): { startLsn: string; endLsn: string } {
+  const first = parseSegmentName(lead ?? segments[0], segmentBytes)!;
+  const last = parseSegmentName(segments[segments.length - 1], segmentBytes)!;
+  const fileEnd = segmentStart(last.segno + 1n, segmentBytes);
+  const end = ends.get(last.timeline);
+  return {
+    startLsn: formatLsn(segmentStart(first.segno, segmentBytes)),
+    endLsn: formatLsn(end !== undefined && end < fileEnd ? end : fileEnd),
+  };
+}
+
 /** Where each timeline that was left ended, from every history the archive holds. */
-function timelineEnds(histories: Map<number, TimelineSwitch[]>): Map<number, bigint> {
+export function timelineEnds(histories: Map<number, TimelineSwitch[]>): Map<number, bigint> {
   const ends = new Map<number, bigint>();
   for (const history of histories.values()) for (const s of history) ends.set(s.parent, s.switchpoint);
   return ends;
 }
 
 /**
- * pg_waldump's complaint as a finding naming the segment of the broken record:
- * "error in WAL record at 0/197A0BD0: incorrect resource manager data checksum in record at 0/197A0FD0".
+ * pg_waldump's complaint, and the segment it puts the broken record in: the segment holding
+ * the record's start ("error in WAL record at 0/197A0BD0: ..."), but never one before
+ * `firstNew`: a record starting in the lead (read before) and broken further on is the new
+ * segment's damage. Without a position, `firstNew` itself.
  */
-export function waldumpFinding(stderr: string, timeline: number, segmentBytes: number, fallback: string): string {
+export function waldumpFailure(stderr: string, firstNew: string, segmentBytes: number): { segment: string; finding: string } {
   const lines = stderr
     .split('\n')
     .map((l) => l.replace(/^pg_waldump: (error: )?/, '').trim())
     .filter(Boolean);
   const line = lines.find((l) => /error in WAL record|invalid|incorrect|could not/.test(l)) ?? lines[0];
-  if (!line) return `${fallback}: pg_waldump failed without saying why`;
-  const at = /at ([0-9A-F]+\/[0-9A-F]+)/i.exec(line)?.[1];
-  const segment = at ? segmentName({ timeline, segno: segmentOf(parseLsn(at), segmentBytes) }, segmentBytes) : fallback;
-  return `${segment}: ${line}`;
+  const first = parseSegmentName(firstNew, segmentBytes)!;
+  const at = line ? /at ([0-9A-F]+\/[0-9A-F]+)/i.exec(line)?.[1] : undefined;
+  const segno = at ? segmentOf(parseLsn(at), segmentBytes) : first.segno;
+  const segment = segmentName({ timeline: first.timeline, segno: segno > first.segno ? segno : first.segno }, segmentBytes);
+  return { segment, finding: `${segment}: ${line ?? 'pg_waldump failed without saying why'}` };
 }
 
 export interface WalVerification {
@@ -125,6 +141,16 @@ export interface WalVerification {
   deferred: number;
   failures: string[];
   durationMs: number;
+}
+
+/** What pitr list shows of the read-back: the newest segment read (null: never), when, and what is left. */
+export interface WalReadBack {
+  upTo: string | null;
+  checkedAt: string | null;
+  /** Segments that failed their read-back and have not passed one since. */
+  failed: string[];
+  /** Completed segments in the archive not read back yet. */
+  pending: number;
 }
 
 /** One line for the CLI and the notices. */

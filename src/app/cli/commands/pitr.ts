@@ -227,6 +227,17 @@ export function formatPitrListing(l: PitrArchiveListing): string {
     lines.push(
       `restore points: ${points.length} recorded, the newest "${points[0].name}" made ${cliTime(points[0].createdAt)} (pgwarden pitr points)`,
     );
+  const read = l.walReadBack;
+  if (read && l.walSegments)
+    lines.push(
+      read.upTo
+        ? `WAL read back by verify up to ${read.upTo} (${cliTime(read.checkedAt!)})${read.pending ? `; ${read.pending} segment(s) archived since, read by the next pgwarden verify` : ''}`
+        : `WAL not read back yet: pgwarden verify reads the ${read.pending} archived segment(s) back`,
+    );
+  if (read?.failed?.length)
+    lines.push(
+      `problem: ${read.failed.length} archived WAL segment(s) failed their read-back (${read.failed.join(', ')}): a recovery through them stops there; pgwarden verify names what is wrong, and reads them again until they pass`,
+    );
   const unverified = l.baseBackups.filter((b) => !b.verification).length;
   if (unverified)
     lines.push(
