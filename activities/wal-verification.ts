@@ -9,8 +9,7 @@
  * check of everything archived after it.
  */
 import { Context, log } from '@temporalio/activity';
-import { createHash } from 'node:crypto';
-import { mkdir, readdir, rm, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ConfigError } from '../src/infra/errors/errors';
 import { pgProgram } from '../src/infra/postgres/binaries';
@@ -21,7 +20,7 @@ import { walVerificationKey } from '../src/infra/storage/layout';
 import { formatBytes } from '../src/operations/backup/progress';
 import { ArchivedWal, archivedWal, baseBackups } from '../src/operations/pitr/archive';
 import { walVerificationNotice } from '../src/operations/pitr/notices';
-import { openWalFile, WAL_PLAIN_SHA256 } from '../src/operations/pitr/wal-object';
+import { saveWalFileHashed, WAL_PLAIN_SHA256 } from '../src/operations/pitr/wal-object';
 import {
   rangeLsns,
   timelineEnds,
@@ -38,6 +37,8 @@ import { deliver } from './notify';
 
 /** Segments per pg_waldump run: 256 MiB of 16 MiB segments on disk, plus the lead. */
 const WAL_CHECK_BATCH = 16;
+/** Segments fetched at once: S3 round trips and decryption overlap, each streamed to disk. */
+const FETCH_AHEAD = 4;
 
 interface StoredWalVerification {
   kind: 'pgwarden.wal-verification';
@@ -209,11 +210,18 @@ export function walVerificationActivities(deps: ActivityDeps) {
         const wanted = [...(lead ? [lead] : []), ...segments];
         for (const name of await readdir(folder)) if (!wanted.includes(name)) await rm(join(folder, name));
         const present = new Set(await readdir(folder));
+        // Fetched FETCH_AHEAD at a time (each streamed to disk), judged in order.
+        const fetching = new Map<string, Promise<string | undefined>>();
+        const fetchFrom = (i: number) => {
+          for (const name of wanted.slice(i, i + FETCH_AHEAD))
+            if (!present.has(name) && !fetching.has(name)) fetching.set(name, fetchChecked(name));
+        };
         let unreadable: { segment: string; finding: string } | undefined;
         let fetched = 0;
-        for (const name of wanted) {
+        for (const [i, name] of wanted.entries()) {
+          fetchFrom(i);
           if (!present.has(name)) {
-            const finding = await fetchChecked(name);
+            const finding = await fetching.get(name)!;
             // The lead passed an earlier run: unreadable now, the range is read without it.
             if (finding && name === lead) {
               lead = null;
@@ -227,6 +235,8 @@ export function walVerificationActivities(deps: ActivityDeps) {
           if (name !== lead) fetched++;
           ctx.heartbeat({ summary: `WAL read back: ${name} fetched (${result.segments} of ${total} checked)` });
         }
+        // Fetches begun past an unreadable segment finish before the folder is read or cleared.
+        await Promise.allSettled(fetching.values());
         // Records are read as far as the segments could be fetched: up to an unreadable one, all of them otherwise.
         const readable = segments.slice(0, fetched);
         if (readable.length) {
@@ -246,22 +256,25 @@ export function walVerificationActivities(deps: ActivityDeps) {
         return unreadable ? { ok: false, ...unreadable } : { ok: true };
       }
 
-      /** One segment decrypted into the folder, its bytes checked against what was archived. */
+      /** One segment decrypted into the folder, its bytes checked against what was archived; a finding removes it. */
       async function fetchChecked(name: string): Promise<string | undefined> {
         const key = wal.segments.get(name)!;
-        let plain: Buffer | undefined;
-        try {
-          plain = await openWalFile(bucket, key, keyring);
-        } catch (err) {
-          return `${name}: could not be read back (${(err as Error).message})`;
-        }
-        if (!plain) return `${name}: gone from the bucket while being checked`;
-        if (plain.length !== segmentBytes) return `${name}: ${plain.length} bytes, not a whole segment (${segmentBytes})`;
-        const recorded = (await bucket.head(key))?.Metadata?.[WAL_PLAIN_SHA256];
-        if (recorded && createHash('sha256').update(plain).digest('hex') !== recorded)
-          return `${name}: its bytes differ from those archived (SHA-256 recorded at archiving does not match)`;
-        await writeFile(join(folder, name), plain, { mode: 0o600 });
-        return undefined;
+        const path = join(folder, name);
+        const finding = await (async () => {
+          const [saved, head] = await Promise.all([
+            saveWalFileHashed(bucket, key, keyring, path).catch((err: Error) => err),
+            bucket.head(key),
+          ]);
+          if (saved instanceof Error) return `${name}: could not be read back (${saved.message})`;
+          if (!saved) return `${name}: gone from the bucket while being checked`;
+          if (saved.bytes !== segmentBytes) return `${name}: ${saved.bytes} bytes, not a whole segment (${segmentBytes})`;
+          const recorded = head?.Metadata?.[WAL_PLAIN_SHA256];
+          if (recorded && saved.sha256 !== recorded)
+            return `${name}: its bytes differ from those archived (SHA-256 recorded at archiving does not match)`;
+          return undefined;
+        })();
+        if (finding) await rm(path, { force: true });
+        return finding;
       }
     },
   };

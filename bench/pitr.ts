@@ -11,7 +11,9 @@
  *      p50 / p99 / max, and the worker's resident memory every 10 s (first minute vs last);
  *   3. point-in-time restores to a moment near the end of the load, each --repeat times:
  *      pgwarden's PitrRestoreWorkflow (stopped after promotion) against `pgbackrest restore`
- *      plus starting PostgreSQL until it is promoted.
+ *      plus starting PostgreSQL until it is promoted;
+ *   4. verify's read-back of all the archived WAL, each --repeat times from scratch, against
+ *      `pgbackrest verify` of its repository.
  * Each time is the minimum and the median of the repeats; ratios are against the baseline
  * measured in the same run.
  * Usage: npm run bench:pitr -- [--scale 20] [--repeat 3] [--minutes 10] [--tps 200] [--partial 5] [--partial-kb 64] [--base-only] [--tablespace] [--keep]
@@ -39,6 +41,9 @@ import { WorkflowType } from '../src/infra/temporal/definitions';
 import { archivedUpTo, archivedWal } from '../src/operations/pitr/archive';
 import { parseLsn } from '../src/operations/pitr/wal-names';
 import type { PitrRestoreResult } from '../activities/pitr';
+import type { VerifyResult } from '../workflows/verify';
+import type { WalVerification } from '../src/operations/pitr/wal-verification';
+import { walVerificationKey } from '../src/infra/storage/layout';
 import { describePhases } from '../src/app/cli/commands/pitr';
 import { activitySteps, median, memoryMiB, option, printTable, seconds, startWorker, timed } from './support';
 
@@ -409,6 +414,26 @@ async function main(): Promise<void> {
         rmSync(theirDir, { recursive: true, force: true });
       }
     }
+
+    // 4. verify's read-back of the archived WAL, from scratch each time (its record removed),
+    // against pgBackRest's verify of its repository (which holds the same WAL).
+    const readBacks: number[] = [];
+    let readBack: WalVerification | undefined;
+    for (let i = 0; i < repeat; i++) {
+      await bucket.delete(walVerificationKey(prefix, 'bench'));
+      const verified: VerifyResult = await client.workflow.execute(WorkflowType.verify, {
+        taskQueue,
+        workflowId: `bench-verify-${id()}`,
+        args: [{ database: 'bench' }],
+      });
+      readBack = verified.walContents;
+      if (readBack?.status !== 'passed') throw new Error(`the WAL read-back did not pass: ${JSON.stringify(readBack)}`);
+      readBacks.push(readBack.durationMs);
+    }
+    const theirVerify: number[] = [];
+    if (hasPgbackrest)
+      for (let i = 0; i < repeat; i++)
+        theirVerify.push(await timed(() => runAsInstance(runAs, 'pgbackrest', [`--config=${conf}`, '--stanza=bench', 'verify'])));
     await archiving.cancel();
 
     // Figures.
@@ -440,6 +465,20 @@ async function main(): Promise<void> {
     );
     // Where the last restore's time went.
     if (last?.phases) process.stdout.write(`pgwarden restore, last run: ${describePhases(last.phases)}\n`);
+    const mib = ((readBack?.bytes ?? 0) / 1048576).toFixed(0);
+    printTable(
+      `WAL read back by verify: ${readBack?.segments ?? '?'} segments (${mib} MiB, everything archived since the first base backup); min/median of ${repeat}`,
+      ['', 'time', 'MiB/s (min time)', 'vs pgBackRest'],
+      [
+        ["pgBackRest verify (the repository's backups and WAL: file checksums, no record read)", mm(theirVerify), '', ''],
+        [
+          "pgwarden verify's WAL read-back (S3, decrypted, SHA-256, pg_waldump)",
+          mm(readBacks),
+          readBacks.length ? ((readBack?.bytes ?? 0) / 1048576 / (Math.min(...readBacks) / 1000)).toFixed(0) : '',
+          ratio(readBacks, theirVerify),
+        ],
+      ],
+    );
   } finally {
     worker.kill('SIGTERM');
     await connection.close();

@@ -109,6 +109,21 @@ export async function saveWalFile(bucket: Bucket, key: string, keyring: Keyring,
   return found ? written.bytes : undefined;
 }
 
+/**
+ * saveWalFile, also hashing what it writes: the read-back compares the SHA-256 with the one
+ * taken at archiving. Undefined when the object is missing (nothing written).
+ */
+export async function saveWalFileHashed(
+  bucket: Bucket,
+  key: string,
+  keyring: Keyring,
+  path: string,
+): Promise<{ bytes: number; sha256: string } | undefined> {
+  const written = new Measure({ hash: true, md5: false });
+  const found = await readWalFile(bucket, key, keyring, () => [written, createWriteStream(path, { mode: 0o600 })]);
+  return found ? { bytes: written.bytes, sha256: written.sha256Digest() } : undefined;
+}
+
 /** Decrypts and decompresses one stored WAL file through `into` (made once it is found); false when it is missing. */
 async function readWalFile(bucket: Bucket, key: string, keyring: Keyring, into: () => Writable[]): Promise<boolean> {
   const file = walFileOf(key);
