@@ -1,7 +1,7 @@
 /**
  * A server's point-in-time archive as the daily check judges it, and as the report shows it:
- * continuity from its base backups, whether it keeps up with the server, and its base backups'
- * age and verification. One judgement, so the report names what the check alerts on.
+ * continuity from its base backups, whether it keeps up with the server, its base backups'
+ * age and verification, and archived segments that failed verify's read-back. One judgement, so the report names what the check alerts on.
  */
 import { readArchive } from '../src/operations/pitr/archive';
 import { baseBackupFreshnessProblems } from '../src/operations/pitr/base-freshness';
@@ -9,6 +9,9 @@ import { pitrCheck, PitrStatus } from '../src/operations/pitr/window';
 import { archiveLagProblems } from './archive-lag';
 import { baseVerifications } from './base-verifications';
 import { ActivityDeps } from './deps';
+import { walReadBack } from './wal-verification';
+import { walReadBackProblems } from '../src/operations/pitr/wal-verification';
+import { DEFAULT_WAL_SEGMENT_BYTES } from '../src/operations/pitr/wal-names';
 
 export async function judgeArchive(deps: ActivityDeps, server: string, now: Date): Promise<PitrStatus> {
   const { bases, wal } = await readArchive(deps.bucket, deps.keyring, deps.config.storage.prefix, server);
@@ -23,5 +26,9 @@ export async function judgeArchive(deps: ActivityDeps, server: string, now: Date
     maxVerifiedAgeDays,
     now,
   });
-  return { ...status, problems: [...status.problems, ...lag, ...stale] };
+  const damaged = walReadBackProblems(
+    server,
+    await walReadBack(deps, server, wal, bases[0]?.serverInfo.segmentBytes ?? DEFAULT_WAL_SEGMENT_BYTES),
+  );
+  return { ...status, problems: [...status.problems, ...lag, ...stale, ...damaged] };
 }

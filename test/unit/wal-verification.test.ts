@@ -1,5 +1,6 @@
 import {
   describeWalVerification,
+  walReadBackProblems,
   walCheckPlan,
   waldumpFailure,
   WalVerification,
@@ -136,4 +137,16 @@ describe('describeWalVerification', () => {
       "WAL contents: FAILED (12 segment(s) archived since the last check read back up to 00000001000000000000002A: decrypted, checksums and every record's CRC; 40 more left for the next run)",
     ],
   ])('%#', (value, line) => expect(describeWalVerification(value)).toBe(line));
+});
+
+describe('walReadBackProblems', () => {
+  it.each([
+    [{ upTo: s(1, 9), checkedAt: '2026-11-29T03:02:00.000Z', pending: 0, failed: [] }, []],
+    [
+      { upTo: s(1, 9), checkedAt: '2026-11-29T03:02:00.000Z', pending: 0, failed: [s(1, 3), s(1, 7)] },
+      [
+        '2 archived WAL segment(s) of shop failed their read-back (000000010000000000000003, 000000010000000000000007): a point-in-time recovery through them stops there; take a new base backup (pgwarden basebackup), look for an intact copy (bucket versioning or replication), and run pgwarden verify again once mended',
+      ],
+    ],
+  ])('%#', (read, problems) => expect(walReadBackProblems('shop', read)).toEqual(problems));
 });

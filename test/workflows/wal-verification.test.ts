@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { VerifyResult } from '../../workflows/verify';
 import type { PitrArchiveListing } from '../../activities/pitr-archive';
+import type { FreshnessReport } from '../../src/operations/backup/freshness';
 import { formatVerifyResult } from '../../src/app/cli/commands/verify';
 import { Keyring } from '../../src/infra/crypto/keyring';
 import { encryptorFor } from '../../src/infra/crypto/encryptor';
@@ -102,6 +103,11 @@ it('reads back what was archived since the last run, names a damaged segment, an
     expect(alert?.text).toContain(damaged);
 
     expect((await listed()).walReadBack).toMatchObject({ pending: 0, failed: [damaged] });
+    // The daily check says so every day until it is mended.
+    const checked = () => workers.run<FreshnessReport>(WorkflowType.check, { database: db });
+    expect((await checked()).pitr!.problems).toContainEqual(
+      expect.stringContaining(`1 archived WAL segment(s) of ${db} failed their read-back (${damaged})`),
+    );
 
     // Every run reads it again first. Bytes that differ from those archived are found before any record is read.
     const intact = await seal(damaged, original);
@@ -118,6 +124,7 @@ it('reads back what was archived since the last run, names a damaged segment, an
     const mended = await verify();
     expect(mended.walContents).toMatchObject({ status: 'passed', failures: [], segments: 0 });
     expect((await listed()).walReadBack).toMatchObject({ failed: [] });
+    expect((await checked()).pitr!.problems.filter((p) => p.includes('read-back'))).toEqual([]);
   });
   s3.destroy();
 }, 300_000);

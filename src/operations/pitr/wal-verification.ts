@@ -153,6 +153,14 @@ export interface WalReadBack {
   pending: number;
 }
 
+/** What the daily check alerts on until mended: archived segments that failed their read-back. */
+export function walReadBackProblems(server: string, read: WalReadBack): string[] {
+  if (!read.failed.length) return [];
+  return [
+    `${read.failed.length} archived WAL segment(s) of ${server} failed their read-back (${read.failed.join(', ')}): a point-in-time recovery through them stops there; take a new base backup (pgwarden basebackup), look for an intact copy (bucket versioning or replication), and run pgwarden verify again once mended`,
+  ];
+}
+
 /** One line for the CLI and the notices. */
 export function describeWalVerification(v: WalVerification): string {
   const what = v.segments
