@@ -214,7 +214,12 @@ export function walVerificationActivities(deps: ActivityDeps) {
         const fetching = new Map<string, Promise<string | undefined>>();
         const fetchFrom = (i: number) => {
           for (const name of wanted.slice(i, i + FETCH_AHEAD))
-            if (!present.has(name) && !fetching.has(name)) fetching.set(name, fetchChecked(name));
+            if (!present.has(name) && !fetching.has(name)) {
+              const fetch = fetchChecked(name);
+              // Awaited in order below; one failing (S3 away) while an earlier is awaited is not an unhandled rejection.
+              fetch.catch(() => undefined);
+              fetching.set(name, fetch);
+            }
         };
         let unreadable: { segment: string; finding: string } | undefined;
         let fetched = 0;

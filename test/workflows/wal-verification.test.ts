@@ -15,10 +15,14 @@ import { Keyring } from '../../src/infra/crypto/keyring';
 import { encryptorFor } from '../../src/infra/crypto/encryptor';
 import { Bucket } from '../../src/infra/storage/bucket';
 import { createS3Client } from '../../src/infra/storage/s3-client';
-import { walFileOf, walFolder } from '../../src/infra/storage/layout';
+import { walFileOf, walFolder, walVerificationKey } from '../../src/infra/storage/layout';
 import { WorkflowType } from '../../src/infra/temporal/definitions';
 import { openWalFile, sealWalFile, WAL_PLAIN_SHA256 } from '../../src/operations/pitr/wal-object';
 import { capturedMail, waitForCaptured } from '../support/sinks';
+import { randomUUID } from 'node:crypto';
+import { createActivityDeps } from '../../activities/deps';
+import { walVerificationActivities } from '../../activities/wal-verification';
+import { activityEnvironment } from '../support/temporal';
 import { waitFor } from '../support/wait';
 import { pitrFixture } from '../support/pitr-fixture';
 
@@ -126,5 +130,29 @@ it('reads back what was archived since the last run, names a damaged segment, an
     expect((await listed()).walReadBack).toMatchObject({ failed: [] });
     expect((await checked()).pitr!.problems.filter((p) => p.includes('read-back'))).toEqual([]);
   });
+
+  // S3 failing while segments are fetched ahead: the run fails with its error, and none of the
+  // other fetches is left an unhandled rejection (which would stop the worker).
+  const unhandled: unknown[] = [];
+  const onUnhandled = (reason: unknown) => void unhandled.push(reason);
+  process.on('unhandledRejection', onUnhandled);
+  try {
+    await bucket.delete(walVerificationKey(config.storage!.prefix, db)); // everything is read again
+    const deps = createActivityDeps(config);
+    const away: Bucket = Object.create(deps.bucket);
+    away.head = () => Promise.reject(new Error('S3 away'));
+    const err = await activityEnvironment()
+      .run(walVerificationActivities({ ...deps, bucket: away }).verifyArchivedWal, {
+        server: db,
+        workflowId: `wal-away-${db}`,
+        runId: randomUUID(),
+      })
+      .catch((e: unknown) => e);
+    expect((err as Error).message).toBe('S3 away');
+    await new Promise((r) => setTimeout(r, 1000));
+    expect(unhandled).toEqual([]);
+  } finally {
+    process.off('unhandledRejection', onUnhandled);
+  }
   s3.destroy();
 }, 300_000);
