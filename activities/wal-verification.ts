@@ -13,8 +13,8 @@ import { mkdir, readdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ConfigError } from '../src/infra/errors/errors';
 import { pgProgram } from '../src/infra/postgres/binaries';
-import { recoveryToolsProblem } from '../src/infra/postgres/recovery-tools';
-import { parseToolMajor, serverMajor } from '../src/infra/postgres/versions';
+import { findRecoveryTools, recoveryToolsProblem } from '../src/infra/postgres/recovery-tools';
+import { serverMajor } from '../src/infra/postgres/versions';
 import { CommandError, runCommand } from '../src/infra/process/run-command';
 import { walVerificationKey } from '../src/infra/storage/layout';
 import { formatBytes } from '../src/operations/backup/progress';
@@ -113,13 +113,9 @@ export function walVerificationActivities(deps: ActivityDeps) {
       const { segmentBytes } = newest.serverInfo;
       const major = serverMajor(newest.serverInfo.versionNum);
       const waldump = pgProgram('pg_waldump', config.tools.pgBinDir, (m) => m === major);
-      const said = await runCommand(waldump, ['--version'], { timeoutMs: 10_000 }).then(
-        (r) => r.stdout,
-        () => undefined,
-      );
       const problem = recoveryToolsProblem(
         major,
-        [{ name: 'pg_waldump', major: said ? parseToolMajor(said) : undefined }],
+        await findRecoveryTools(major, config.tools.pgBinDir, ['pg_waldump']),
         `reading PostgreSQL ${major}'s archived WAL back`,
       );
       if (problem) throw new ConfigError([`${input.server}: ${problem}`]);

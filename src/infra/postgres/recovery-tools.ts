@@ -37,10 +37,14 @@ export function recoveryToolsProblem(
   );
 }
 
-/** Each recovery program as the worker would run it for a copy of `major`, asked for its version. */
-export async function findRecoveryTools(major: number, pgBinDir?: string): Promise<FoundProgram[]> {
+/** Each recovery program (or those named) as the worker would run it for a copy of `major`, asked for its version. */
+export async function findRecoveryTools(
+  major: number,
+  pgBinDir?: string,
+  names: readonly RecoveryProgram[] = RECOVERY_PROGRAMS,
+): Promise<FoundProgram[]> {
   return Promise.all(
-    RECOVERY_PROGRAMS.map(async (name) => {
+    names.map(async (name) => {
       const program = pgProgram(name, pgBinDir, (m) => m === major);
       const said = await runCommand(program, ['--version'], { timeoutMs: 10_000 }).then(
         (r) => r.stdout,
