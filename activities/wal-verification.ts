@@ -6,7 +6,9 @@
  * disk). How far it got is kept in the bucket after each batch, so a retry or the next run
  * goes on from there. A segment that fails is remembered and read again first by every run
  * until it passes, while the read-back goes on past it: one damaged segment never stops the
- * check of everything archived after it.
+ * check of everything archived after it. Every VERIFY_WAL_REREAD_DAYS a pass reads the whole
+ * archive again, within the same budget after the new segments (bit rot in a segment read long
+ * ago would otherwise wait for the restore that needs it).
  */
 import { Context, log } from '@temporalio/activity';
 import { mkdir, readdir, rm } from 'node:fs/promises';
@@ -23,11 +25,15 @@ import { walVerificationNotice } from '../src/operations/pitr/notices';
 import { saveWalFileHashed, WAL_PLAIN_SHA256 } from '../src/operations/pitr/wal-object';
 import {
   rangeLsns,
+  rereadDue,
   timelineEnds,
+  WalCheckBatch,
   WalCheckedUpTo,
   walCheckPlan,
   waldumpFailure,
   WalReadBack,
+  WalReread,
+  walRereadPlan,
   WalVerification,
 } from '../src/operations/pitr/wal-verification';
 import { parseSegmentName, segmentName } from '../src/operations/pitr/wal-names';
@@ -47,6 +53,10 @@ interface StoredWalVerification {
   checked: WalCheckedUpTo;
   /** Segments that failed and have not passed since (absent: none). */
   failed?: string[];
+  /** When the newest complete pass over the archive began (absent: none since this field exists). */
+  lastFullPassAt?: string;
+  /** A pass reading the archive again, under way. */
+  reread?: WalReread;
   checkedAt: string;
   workflowId: string;
 }
@@ -65,21 +75,30 @@ export async function walReadBack(
 ): Promise<WalReadBack> {
   const stored = await readStored(deps, server);
   const checked = stored?.checked ?? {};
-  const pending = walCheckPlan({
-    segments: wal.segments.keys(),
-    histories: wal.histories,
-    checked,
-    segmentBytes,
-    batchSize: Number.MAX_SAFE_INTEGER,
-    budget: Number.MAX_SAFE_INTEGER,
-  }).batches.reduce((n, b) => n + b.segments.length, 0);
+  const pending = walCheckPlan({ ...everything(wal, segmentBytes), checked, batchSize: 1, budget: 0 }).deferred;
+  const failed = (stored?.failed ?? []).filter((name) => wal.segments.has(name));
+  const reread = stored?.reread;
   return {
     upTo: Object.values(checked).sort().at(-1) ?? null,
     checkedAt: stored?.checkedAt ?? null,
-    failed: (stored?.failed ?? []).filter((name) => wal.segments.has(name)),
+    failed,
     pending,
+    lastFullPassAt: stored?.lastFullPassAt ?? null,
+    reread: reread
+      ? {
+          startedAt: reread.startedAt,
+          left: walRereadPlan({ ...everything(wal, segmentBytes), reread, failed, batchSize: 1, budget: 0 }).deferred,
+        }
+      : null,
   };
 }
+
+/** Every archived segment, for plans without a budget. */
+const everything = (wal: ArchivedWal, segmentBytes: number) => ({
+  segments: wal.segments.keys(),
+  histories: wal.histories,
+  segmentBytes,
+});
 
 /** A range's outcome: every segment sound, or the first one that is not and why. */
 type RangeCheck = { ok: true } | { ok: false; segment: string; finding: string };
@@ -125,15 +144,16 @@ export function walVerificationActivities(deps: ActivityDeps) {
       const checked: WalCheckedUpTo = { ...(stored?.checked ?? {}) };
       const ends = timelineEnds(wal.histories);
       const plan = walCheckPlan({
-        segments: wal.segments.keys(),
-        histories: wal.histories,
+        ...everything(wal, segmentBytes),
         checked,
-        segmentBytes,
         batchSize: WAL_CHECK_BATCH,
         budget: config.verify.walSegments,
       });
       result.deferred = plan.deferred;
       const total = plan.batches.reduce((n, b) => n + b.segments.length, 0);
+      // A first read-back reads everything archived, so it counts as a complete pass begun now.
+      let lastFullPassAt = stored ? stored.lastFullPassAt : new Date(started).toISOString();
+      let reread = stored?.reread;
       const folder = join(
         await privateWorkDir(config.verify.workDir),
         workFileName({ workflowId: input.workflowId, runId: input.runId }, `wal-check-${input.server}`),
@@ -148,6 +168,8 @@ export function walVerificationActivities(deps: ActivityDeps) {
           server: input.server,
           checked,
           ...(failed.size ? { failed: [...failed].sort() } : {}),
+          ...(lastFullPassAt ? { lastFullPassAt } : {}),
+          ...(reread ? { reread } : {}),
           checkedAt: new Date().toISOString(),
           workflowId: input.workflowId,
         } satisfies StoredWalVerification);
@@ -155,6 +177,7 @@ export function walVerificationActivities(deps: ActivityDeps) {
         failed.add(c.segment);
         result.failures.push(c.finding);
       };
+      let progress = '';
       try {
         // Segments that failed before, first: each read again until it passes (a gone one is no longer anyone's concern).
         for (const name of stored?.failed ?? []) {
@@ -167,27 +190,54 @@ export function walVerificationActivities(deps: ActivityDeps) {
         }
         // Then what was archived since, batch by batch; past a damaged segment the check goes on without a lead.
         for (const batch of plan.batches) {
-          // A damaged segment leads nothing: its broken record would be blamed on the next one.
-          let lead = batch.lead && !failed.has(batch.lead) ? batch.lead : null;
-          let rest = batch.segments;
-          while (rest.length) {
-            const c = await checkRange(lead, rest);
-            const bad = c.ok ? rest.length : Math.max(0, rest.indexOf(c.segment));
-            result.segments += c.ok ? rest.length : bad + 1;
-            if (bad > 0) result.upTo = rest[bad - 1];
-            if (c.ok) break;
-            fail(c);
-            rest = rest.slice(bad + 1);
-            lead = null;
-          }
+          const read = await readBatch(batch);
+          result.segments += read.segments;
+          if (read.upTo) result.upTo = read.upTo;
           checked[String(batch.timeline)] = batch.segments[batch.segments.length - 1];
           result.bytes = result.segments * segmentBytes;
           await save();
-          ctx.heartbeat({
-            summary: `WAL read back: ${result.segments} of ${total} new segment(s), ${formatBytes(result.bytes)}, up to ${batch.segments.at(-1)}`,
-          });
+          progress = `WAL read back: ${result.segments} of ${total} new segment(s), ${formatBytes(result.bytes)}, up to ${batch.segments.at(-1)}`;
+          ctx.heartbeat({ summary: progress });
         }
-        if (!plan.batches.length) await save(); // the failed segments read again: mended ones leave the list
+        // Then, with what is left of the budget, the pass reading the archive again, when one is due.
+        const budget = config.verify.walSegments - total;
+        const due = rereadDue({
+          everyDays: config.verify.walRereadDays,
+          lastFullPassAt,
+          underWay: !!reread,
+          now: Date.now(),
+        });
+        if (due && (reread || budget > 0)) {
+          const pass: WalReread = reread ?? {
+            startedAt: new Date().toISOString(),
+            until: { ...(stored?.checked ?? {}) },
+            upTo: {},
+          };
+          reread = pass;
+          const again = walRereadPlan({
+            ...everything(wal, segmentBytes),
+            reread: pass,
+            failed: [...new Set([...failed, ...(stored?.failed ?? [])])],
+            batchSize: WAL_CHECK_BATCH,
+            budget,
+          });
+          result.reread = { startedAt: pass.startedAt, segments: 0, left: again.deferred };
+          const passTotal = again.batches.reduce((n, b) => n + b.segments.length, 0);
+          for (const batch of again.batches) {
+            const read = await readBatch(batch);
+            result.reread.segments += read.segments;
+            pass.upTo[String(batch.timeline)] = batch.segments[batch.segments.length - 1];
+            await save();
+            progress = `WAL read again: ${result.reread.segments} of ${passTotal} segment(s) archived earlier, up to ${batch.segments.at(-1)}`;
+            ctx.heartbeat({ summary: progress });
+          }
+          if (!again.deferred) {
+            lastFullPassAt = pass.startedAt;
+            reread = undefined;
+          }
+        }
+        // The failed segments read again (mended ones leave the list), a pass begun or ended: all recorded.
+        await save();
       } finally {
         await rm(folder, { recursive: true, force: true });
       }
@@ -196,6 +246,29 @@ export function walVerificationActivities(deps: ActivityDeps) {
       log.info('archived WAL read back', { server: input.server, segments: result.segments, failures: result.failures });
       if (result.status === 'failed') await deliver(deps, walVerificationNotice(result));
       return result;
+
+      /**
+       * One batch read; a damaged segment fails the run and the rest of the batch is read after
+       * it without a lead (its broken record would be blamed on the next). How many segments were
+       * read, and the newest sound one before the last damaged.
+       */
+      async function readBatch(batch: WalCheckBatch): Promise<{ segments: number; upTo: string | null }> {
+        let lead = batch.lead && !failed.has(batch.lead) ? batch.lead : null;
+        let rest = batch.segments;
+        let segments = 0;
+        let upTo: string | null = null;
+        while (rest.length) {
+          const c = await checkRange(lead, rest);
+          const bad = c.ok ? rest.length : Math.max(0, rest.indexOf(c.segment));
+          segments += c.ok ? rest.length : bad + 1;
+          if (bad > 0) upTo = rest[bad - 1];
+          if (c.ok) break;
+          fail(c);
+          rest = rest.slice(bad + 1);
+          lead = null;
+        }
+        return { segments, upTo };
+      }
 
       /**
        * Consecutive segments of one timeline in the folder (the lead kept from the range before
@@ -234,7 +307,7 @@ export function walVerificationActivities(deps: ActivityDeps) {
             }
           }
           if (name !== lead) fetched++;
-          ctx.heartbeat({ summary: `WAL read back: ${name} fetched (${result.segments} of ${total} checked)` });
+          ctx.heartbeat({ summary: `${name} fetched${progress ? ` (${progress})` : ''}` });
         }
         // Fetches begun past an unreadable segment finish before the folder is read or cleared.
         await Promise.allSettled(fetching.values());

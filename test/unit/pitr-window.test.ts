@@ -254,6 +254,26 @@ describe('formatPitrListing', () => {
       { upTo: null, checkedAt: null, pending: 5, failed: [] },
       'WAL not read back yet: pgwarden verify reads the 5 archived segment(s) back',
     ],
+    [
+      {
+        upTo: '000000010000000000000005',
+        checkedAt: '2026-11-29T03:02:00.000Z',
+        pending: 0,
+        failed: [],
+        lastFullPassAt: '2026-11-01T03:00:00.000Z',
+      },
+      'WAL read back by verify up to 000000010000000000000005 (2026-11-29 03:02:00Z); every segment read since 2026-11-01 03:00:00Z',
+    ],
+    [
+      {
+        upTo: '000000010000000000000005',
+        checkedAt: '2026-11-29T03:02:00.000Z',
+        pending: 0,
+        failed: [],
+        reread: { startedAt: '2026-11-29T03:00:00.000Z', left: 3 },
+      },
+      'WAL read again: the pass begun 2026-11-29 03:00:00Z has 3 segment(s) left, read by the next pgwarden verify',
+    ],
   ])('says how far verify has read the WAL back: %j', (walReadBack, line) => {
     const text = formatPitrListing({ ...listing(segs(2, 3, 4, 5, 6)), walReadBack });
     expect(text.split('\n')).toContain(line);

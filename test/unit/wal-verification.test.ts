@@ -1,5 +1,7 @@
 import {
   describeWalVerification,
+  rereadDue,
+  walRereadPlan,
   walReadBackProblems,
   walCheckPlan,
   waldumpFailure,
@@ -88,6 +90,67 @@ describe('walCheckPlan', () => {
   });
 });
 
+describe('rereadDue', () => {
+  const now = Date.parse('2026-12-02T03:00:00Z');
+  it.each([
+    ['never: 0 days', { everyDays: 0, lastFullPassAt: undefined, underWay: true }, false],
+    ['no complete pass recorded', { everyDays: 30, lastFullPassAt: undefined, underWay: false }, true],
+    ['a pass under way goes on', { everyDays: 30, lastFullPassAt: '2026-11-30T03:00:00Z', underWay: true }, true],
+    ['the last pass began 29 days ago', { everyDays: 30, lastFullPassAt: '2026-11-03T03:00:01Z', underWay: false }, false],
+    ['the last pass began 30 days ago', { everyDays: 30, lastFullPassAt: '2026-11-02T03:00:00Z', underWay: false }, true],
+  ])('%s', (_what, input, due) => expect(rereadDue({ ...input, now })).toBe(due));
+});
+
+describe('walRereadPlan', () => {
+  const plan = (reread: { until: Record<string, string>; upTo: Record<string, string> }, failed: string[] = [], budget = 100) =>
+    walRereadPlan({
+      segments: [...range(1, 2, 9), ...range(2, 9, 12)],
+      histories: new Map([[2, [{ parent: 1, switchpoint: parseLsn('0/9000120') }]]]),
+      reread: { startedAt: '2026-12-02T03:00:00Z', ...reread },
+      failed,
+      segmentBytes: SEG,
+      batchSize: 4,
+      budget,
+    });
+
+  it.each([
+    [
+      'a pass begun: what was read back when it began, not what came since',
+      { until: { '1': s(1, 9), '2': s(2, 10) }, upTo: {} },
+      [],
+      100,
+      [
+        { timeline: 1, lead: null, segments: range(1, 2, 5), startLsn: '0/2000000', endLsn: '0/6000000' },
+        { timeline: 1, lead: s(1, 5), segments: range(1, 6, 9), startLsn: '0/5000000', endLsn: '0/9000120' },
+        { timeline: 2, lead: null, segments: range(2, 9, 10), startLsn: '0/9000000', endLsn: '0/B000000' },
+      ],
+      0,
+    ],
+    [
+      'a pass going on from where it got, within the budget',
+      { until: { '1': s(1, 9), '2': s(2, 10) }, upTo: { '1': s(1, 5) } },
+      [],
+      3,
+      [{ timeline: 1, lead: s(1, 5), segments: range(1, 6, 8), startLsn: '0/5000000', endLsn: '0/9000000' }],
+      3,
+    ],
+    [
+      'a failed segment: read first by every run anyway, so passed over and leading nothing',
+      { until: { '1': s(1, 9) }, upTo: { '1': s(1, 5) } },
+      [s(1, 7)],
+      100,
+      [
+        { timeline: 1, lead: s(1, 5), segments: [s(1, 6)], startLsn: '0/5000000', endLsn: '0/7000000' },
+        { timeline: 1, lead: null, segments: range(1, 8, 9), startLsn: '0/8000000', endLsn: '0/9000120' },
+      ],
+      0,
+    ],
+    ['a timeline never read back is not read again', { until: {}, upTo: {} }, [], 100, [], 0],
+  ])('%s', (_what, reread, failed, budget, batches, deferred) => {
+    expect(plan(reread, failed, budget)).toEqual({ batches, deferred });
+  });
+});
+
 describe('waldumpFailure', () => {
   const firstNew = '000000010000000000000018';
   it.each([
@@ -132,6 +195,14 @@ describe('describeWalVerification', () => {
       "WAL contents: PASSED (12 segment(s) archived since the last check read back up to 00000001000000000000002A: decrypted, checksums and every record's CRC)",
     ],
     [{ ...v, segments: 0, upTo: null }, 'WAL contents: PASSED (no segment archived since the last check)'],
+    [
+      { ...v, segments: 0, upTo: null, reread: { startedAt: '2026-12-02T03:00:05.120Z', segments: 32, left: 0 } },
+      'WAL contents: PASSED (no segment archived since the last check; 32 archived earlier read again by the pass begun 2026-12-02 03:00 UTC, which is complete)',
+    ],
+    [
+      { ...v, segments: 0, upTo: null, reread: { startedAt: '2026-12-02T03:00:05.120Z', segments: 16, left: 7 } },
+      'WAL contents: PASSED (no segment archived since the last check; 16 archived earlier read again by the pass begun 2026-12-02 03:00 UTC, 7 left for later runs)',
+    ],
     [
       { ...v, status: 'failed' as const, deferred: 40 },
       "WAL contents: FAILED (12 segment(s) archived since the last check read back up to 00000001000000000000002A: decrypted, checksums and every record's CRC; 40 more left for the next run)",

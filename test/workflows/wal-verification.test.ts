@@ -2,7 +2,9 @@
  * verify reads back the WAL archived since its last run: every segment decrypted and checked
  * against its archived SHA-256, every record's CRC read by pg_waldump. A segment damaged in the
  * bucket fails the run naming it while the read-back goes on past it; every later run reads it
- * again until it is mended, and then it leaves the list.
+ * again until it is mended, and then it leaves the list. Every VERIFY_WAL_REREAD_DAYS a pass
+ * reads the whole archive again, over as many runs as the budget needs: rot in a segment that
+ * passed long ago is found by it.
  */
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -18,6 +20,7 @@ import { createS3Client } from '../../src/infra/storage/s3-client';
 import { walFileOf, walFolder, walVerificationKey } from '../../src/infra/storage/layout';
 import { WorkflowType } from '../../src/infra/temporal/definitions';
 import { openWalFile, sealWalFile, WAL_PLAIN_SHA256 } from '../../src/operations/pitr/wal-object';
+import type { WalVerification } from '../../src/operations/pitr/wal-verification';
 import { capturedMail, waitForCaptured } from '../support/sinks';
 import { randomUUID } from 'node:crypto';
 import { createActivityDeps } from '../../activities/deps';
@@ -29,7 +32,7 @@ import { pitrFixture } from '../support/pitr-fixture';
 const fixture = pitrFixture();
 const SEGMENT = 16 * 1024 * 1024;
 
-it('reads back what was archived since the last run, names a damaged segment, and goes on once it is mended', async () => {
+it('reads back what was archived since the last run, names a damaged segment, goes on once it is mended, and reads the whole archive again when a pass is due', async () => {
   const { cluster } = fixture;
   const { db, settings } = await fixture.archivedDatabase('walv', ['CREATE TABLE filler (id serial, body text)']);
   const workers = await fixture.hostWorkers('walv', settings);
@@ -129,6 +132,46 @@ it('reads back what was archived since the last run, names a damaged segment, an
     expect(mended.walContents).toMatchObject({ status: 'passed', failures: [], segments: 0 });
     expect((await listed()).walReadBack).toMatchObject({ failed: [] });
     expect((await checked()).pitr!.problems.filter((p) => p.includes('read-back'))).toEqual([]);
+
+    // Bit rot in a segment that passed long ago: only a pass reading the archive again finds it.
+    const stateKey = walVerificationKey(config.storage!.prefix, db);
+    const rotten = written[1];
+    const rottenKey = (await segmentsStored()).get(rotten)!;
+    const rotted = Buffer.from((await openWalFile(bucket, rottenKey, keyring))!);
+    for (let i = 0; i < 4; i++) rotted[4 * 1024 * 1024 + 77 + i] ^= 0xff;
+    const resealedRot = await seal(rotten, rotted);
+    await bucket.replace(rottenKey, resealedRot.body, { metadata: { [WAL_PLAIN_SHA256]: resealedRot.plainSha256 } });
+    // The first read-back counted as a complete pass, so none is due yet and the rot goes unseen.
+    const notDue = await verify();
+    expect(notDue.walContents).toMatchObject({ status: 'passed', segments: 0 });
+    expect(notDue.walContents!.reread).toBeUndefined();
+    const state = JSON.parse((await bucket.getText(stateKey))!) as { lastFullPassAt: string; reread?: unknown };
+    expect(state.reread).toBeUndefined();
+    expect(Date.parse(state.lastFullPassAt)).toBeLessThan(Date.now());
+    // VERIFY_WAL_REREAD_DAYS (30) later a pass begins, oldest first, within the run's budget.
+    await bucket.putJson(stateKey, { ...state, lastFullPassAt: new Date(Date.now() - 31 * 86_400_000).toISOString() });
+    const stored = [...(await segmentsStored()).keys()].sort();
+    const deps = createActivityDeps(config);
+    const smallBudget: WalVerification | null = await activityEnvironment().run(
+      walVerificationActivities({ ...deps, config: { ...deps.config, verify: { ...deps.config.verify, walSegments: 2 } } })
+        .verifyArchivedWal,
+      { server: db, workflowId: `wal-reread-${db}`, runId: randomUUID() },
+    );
+    expect(smallBudget).toMatchObject({ status: 'passed', segments: 0, reread: { segments: 2, left: stored.length - 2 } });
+    const passBegun = smallBudget!.reread!.startedAt;
+    expect((await listed()).walReadBack?.reread).toEqual({ startedAt: passBegun, left: stored.length - 2 });
+    // The next run goes on with it to the end, and finds the rot.
+    const pass = await verify();
+    expect(pass.walContents).toMatchObject({
+      status: 'failed',
+      segments: 0,
+      reread: { startedAt: passBegun, segments: stored.length - 2, left: 0 },
+    });
+    expect(pass.walContents!.failures).toEqual([
+      expect.stringMatching(new RegExp(`^${rotten}: error in WAL record at [0-9A-F]+/[0-9A-F]+: `)),
+    ]);
+    expect(formatVerifyResult(pass)).toContain(`archived earlier read again by the pass begun`);
+    expect((await listed()).walReadBack).toMatchObject({ lastFullPassAt: passBegun, reread: null, failed: [rotten] });
   });
 
   // S3 failing while segments are fetched ahead: the run fails with its error, and none of the

@@ -100,6 +100,8 @@ export interface VerifySettings {
   workDir: string;
   /** WAL segments a verify run reads back at most (the rest waits for the next run); 0: none. */
   walSegments: number;
+  /** Days after which a pass reads every archived segment again (within walSegments, after the new ones); 0: never. */
+  walRereadDays: number;
 }
 
 export interface ToolSettings {
@@ -181,6 +183,7 @@ export function loadConfig(env: Env, options: LoadOptions = {}): Config {
       createRoles: r.boolean('RESTORE_TEST_CREATE_ROLES', false),
       workDir: r.string('PGWARDEN_WORK_DIR', tmpdir()),
       walSegments: r.integer('VERIFY_WAL_SEGMENTS', 4096, { min: 0, max: 10_000_000 }),
+      walRereadDays: r.integer('VERIFY_WAL_REREAD_DAYS', 30, { min: 0, max: 3650 }),
     },
   };
   if (r.problems.length > 0) throw new ConfigError(r.problems);

@@ -140,6 +140,12 @@ export const CONFIG_VARIABLES: VariableDoc[] = [
     default: '4096 (64 GiB of 16 MiB segments)',
   },
   {
+    name: 'VERIFY_WAL_REREAD_DAYS',
+    description:
+      'a server in WAL_ARCHIVE: days after which verify begins a pass reading every archived segment again (bit rot in one read long ago), within VERIFY_WAL_SEGMENTS after the new segments, over as many runs as it needs; 0 never reads a segment twice',
+    default: '30',
+  },
+  {
     name: 'PGWARDEN_WORK_DIR',
     description:
       'folder under which a private pgwarden-work/ (mode 0700) holds the decrypted dump a parallel restore reads; removed afterwards, and by the janitor when its run died',

@@ -84,6 +84,62 @@ export function walCheckPlan(input: {
 }
 
 /**
+ * A pass reading every archived segment again: the read-back reads each segment once, so bit
+ * rot in one read long ago would otherwise be found only by the restore that needs it.
+ */
+export interface WalReread {
+  /** When it began: every segment it reads, and every one the read-back reads since, is read after this. */
+  startedAt: string;
+  /** Per timeline, the newest segment read back when it began: it reads everything up to there. */
+  until: WalCheckedUpTo;
+  /** Per timeline, how far it got. */
+  upTo: WalCheckedUpTo;
+}
+
+const DAY_MS = 24 * 60 * 60 * 1000;
+
+/**
+ * Whether a run reads the archive again: a pass under way goes on; otherwise one begins when the
+ * last complete pass began `everyDays` or more ago, or never did (0: never read again).
+ */
+export function rereadDue(input: { everyDays: number; lastFullPassAt?: string; underWay: boolean; now: number }): boolean {
+  if (input.everyDays <= 0) return false;
+  if (input.underWay || !input.lastFullPassAt) return true;
+  return input.now - Date.parse(input.lastFullPassAt) >= input.everyDays * DAY_MS;
+}
+
+/**
+ * What a pass reads next: the segments read back before it began, past where it got, in the
+ * same batches as the read-back (so each batch is led by the segment before it). Segments in
+ * the failed list are read first by every run anyway, and lead nothing.
+ */
+export function walRereadPlan(input: {
+  segments: Iterable<string>;
+  histories: Map<number, TimelineSwitch[]>;
+  reread: WalReread;
+  failed: string[];
+  segmentBytes: number;
+  batchSize: number;
+  budget: number;
+}): WalCheckPlan {
+  const failed = new Set(input.failed);
+  const within = [...input.segments].filter((name) => {
+    const s = parseSegmentName(name, input.segmentBytes);
+    const until = s && input.reread.until[String(s.timeline)];
+    const last = until ? parseSegmentName(until, input.segmentBytes)?.segno : undefined;
+    return !failed.has(name) && last !== undefined && s!.segno <= last;
+  });
+  return walCheckPlan({
+    segments: within,
+    histories: input.histories,
+    checked: input.reread.upTo,
+    segmentBytes: input.segmentBytes,
+    batchSize: input.batchSize,
+    budget: input.budget,
+  });
+}
+
+/**
  * Where pg_waldump reads consecutive segments of one timeline: from the start of the first file
  * (the lead when there is one) to the end of the last, or to where the timeline ended.
  */
@@ -139,6 +195,14 @@ export interface WalVerification {
   upTo: string | null;
   /** New segments left for the next run (past VERIFY_WAL_SEGMENTS). */
   deferred: number;
+  /** The pass reading the archive again, when this run took part in one (VERIFY_WAL_REREAD_DAYS). */
+  reread?: {
+    startedAt: string;
+    /** Segments it read this run. */
+    segments: number;
+    /** Segments it has left for later runs; 0: the pass is complete. */
+    left: number;
+  };
   failures: string[];
   durationMs: number;
 }
@@ -151,6 +215,10 @@ export interface WalReadBack {
   failed: string[];
   /** Completed segments in the archive not read back yet. */
   pending: number;
+  /** When the newest complete pass reading the archive again began: every segment was read since (null: none yet). */
+  lastFullPassAt?: string | null;
+  /** A pass reading the archive again, under way: when it began and how many segments it has left. */
+  reread?: { startedAt: string; left: number } | null;
 }
 
 /** What the daily check alerts on until mended: archived segments that failed their read-back. */
@@ -167,5 +235,8 @@ export function describeWalVerification(v: WalVerification): string {
     ? `${v.segments} segment(s) archived since the last check read back${v.upTo ? ` up to ${v.upTo}` : ''}: decrypted, checksums and every record's CRC`
     : 'no segment archived since the last check';
   const later = v.deferred ? `; ${v.deferred} more left for the next run` : '';
-  return `WAL contents: ${v.status === 'passed' ? 'PASSED' : 'FAILED'} (${what}${later})`;
+  const again = v.reread
+    ? `; ${v.reread.segments} archived earlier read again by the pass begun ${v.reread.startedAt.slice(0, 16).replace('T', ' ')} UTC, ${v.reread.left ? `${v.reread.left} left for later runs` : 'which is complete'}`
+    : '';
+  return `WAL contents: ${v.status === 'passed' ? 'PASSED' : 'FAILED'} (${what}${later}${again})`;
 }

@@ -231,8 +231,12 @@ export function formatPitrListing(l: PitrArchiveListing): string {
   if (read && l.walSegments)
     lines.push(
       read.upTo
-        ? `WAL read back by verify up to ${read.upTo} (${cliTime(read.checkedAt!)})${read.pending ? `; ${read.pending} segment(s) archived since, read by the next pgwarden verify` : ''}`
+        ? `WAL read back by verify up to ${read.upTo} (${cliTime(read.checkedAt!)})${read.pending ? `; ${read.pending} segment(s) archived since, read by the next pgwarden verify` : ''}${read.lastFullPassAt ? `; every segment read since ${cliTime(read.lastFullPassAt)}` : ''}`
         : `WAL not read back yet: pgwarden verify reads the ${read.pending} archived segment(s) back`,
+    );
+  if (read?.reread && l.walSegments)
+    lines.push(
+      `WAL read again: the pass begun ${cliTime(read.reread.startedAt)} has ${read.reread.left} segment(s) left, read by the next pgwarden verify`,
     );
   if (read?.failed?.length)
     lines.push(
