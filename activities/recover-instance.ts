@@ -48,7 +48,7 @@ import {
   TimelineSwitch,
 } from '../src/operations/pitr/wal-names';
 import { ActivityDeps } from './deps';
-import { refuseTablespacesCreatedSince, walTablespaceInspector } from './tablespace-guard';
+import { pastCutMessage, tablespacesCreatedSince, walTablespaceInspector } from './tablespace-guard';
 import { WalFetch } from './wal-fetch';
 import { childExit } from '../src/infra/process/spawn-stream';
 
@@ -127,8 +127,13 @@ export async function recoverInstance(deps: ActivityDeps, spec: RecoverySpec): P
       `${spec.server}: the WAL base backup ${base.backupId} needs is not all archived (${gapMessage(continuity) ?? `nothing after ${base.start.walFile}`}); choose another base backup or check pgwarden wal status`,
     );
 
-  // Tablespaces made after the base backup: asked of the server now, else looked for in each segment fetched.
-  const asked = await refuseTablespacesCreatedSince(target, base, spec.server);
+  // Tablespaces made after the base backup on this host: asked of the server now; when it has one
+  // (or cannot say), each segment fetched is looked at and the WAL cut before the creation.
+  const late = await tablespacesCreatedSince(target, base, spec.server, spec.target);
+  const guard =
+    late === 'none'
+      ? undefined
+      : walTablespaceInspector(base, spec.server, spec.target, config.tools.pgBinDir, join(spec.root, 'wal-inspect'));
 
   const dataDir = join(spec.root, 'data');
   const walDir = join(spec.root, 'wal');
@@ -151,7 +156,7 @@ export async function recoverInstance(deps: ActivityDeps, spec: RecoverySpec): P
     neededWal(base, continuity.newest, timeline, history, archive),
     { walDir, runAs, doneMarker: WAL_FETCHED_MARKER },
     beat,
-    asked ? undefined : walTablespaceInspector(base, spec.server, config.tools.pgBinDir, join(spec.root, 'wal-inspect')),
+    guard?.inspect,
   );
   let started = false;
   const unpackFrom = Date.now();
@@ -196,6 +201,13 @@ export async function recoverInstance(deps: ActivityDeps, spec: RecoverySpec): P
   await writeFile(signal, '');
   handOver(signal, runAs);
 
+  // Recovery ended at the cut before a tablespace's creation: the target lies past it.
+  const pastCut = (fatal: string) => {
+    const cut = guard?.cut();
+    return cut && /recovery ended before configured recovery target was reached/.test(fatal)
+      ? new UsageError(pastCutMessage(spec.server, base, cut))
+      : undefined;
+  };
   // A gap after the base backup ends recovery there; so does a restore point made before it.
   const stopped = (fatal: string) =>
     `${fatal}${continuity.firstMissing ? `; ${gapMessage(continuity)}` : ''}${
@@ -221,12 +233,13 @@ export async function recoverInstance(deps: ActivityDeps, spec: RecoverySpec): P
     });
   } catch (err) {
     if (wal.error) throw wal.error;
-    throw new BackupError(`${spec.server}: recovery stopped: ${stopped(await lastFatal(dataDir, (err as Error).message))}`);
+    const fatal = await lastFatal(dataDir, (err as Error).message);
+    throw pastCut(fatal) ?? new BackupError(`${spec.server}: recovery stopped: ${stopped(fatal)}`);
   }
   const instance = { ...target, host: '127.0.0.1', port };
   const reached = await waitForPromotion(instance, dataDir, beat, () => wal.error).catch((err: Error) => {
     if (wal.error) throw wal.error;
-    throw new BackupError(`${spec.server}: ${stopped(err.message)}`);
+    throw pastCut(err.message) ?? new BackupError(`${spec.server}: ${stopped(err.message)}`);
   });
   const recoveryMs = Date.now() - recoveryFrom;
   await wal.stop();

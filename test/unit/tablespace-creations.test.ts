@@ -1,4 +1,4 @@
-import { createdSince, tablespaceCreations } from '../../src/operations/pitr/tablespace-creations';
+import { createdSince, walCutAt, tablespaceCreations } from '../../src/operations/pitr/tablespace-creations';
 
 /** What pg_waldump 15 printed for a segment holding a CREATE TABLESPACE (checked by hand). */
 const DUMPED = [
@@ -30,5 +30,35 @@ describe('tablespaces created in WAL', () => {
     ],
   ])('%s', (_what, creations, base, oids) => {
     expect(createdSince(creations, base).map((c) => c.oid)).toEqual(oids);
+  });
+});
+
+describe('walCutAt', () => {
+  const SEG = 16 * 1024 * 1024;
+  it.each([
+    [
+      'no target: refused (the cut would promote an earlier state without a word)',
+      '0/7000398',
+      '000000010000000000000007',
+      false,
+      { refuse: true },
+    ],
+    [
+      'before the base backup stopped: the copy needs it, refused',
+      '0/3000100',
+      '000000010000000000000003',
+      true,
+      { refuse: true },
+    ],
+    ['a target: zeroed from the record on', '0/7000398', '000000010000000000000007', true, { refuse: false, zeroFrom: 0x398 }],
+    [
+      'a record that began in the segment before: zeroed from the start, its continuation gone',
+      '0/6FFFFF8',
+      '000000010000000000000007',
+      true,
+      { refuse: false, zeroFrom: 0 },
+    ],
+  ])('%s', (_what, creationLsn, segment, hasTarget, decision) => {
+    expect(walCutAt({ creationLsn, segment, segmentBytes: SEG, baseStopLsn: '0/4000138', hasTarget })).toEqual(decision);
   });
 });

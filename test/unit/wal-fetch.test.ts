@@ -131,12 +131,13 @@ it('looks at each segment (not the histories) before recovery can read it; one r
     files(),
     { walDir, runAs: {}, doneMarker: '.all-fetched' },
     () => undefined,
-    async (path, name) => {
+    async ({ path, name }) => {
       // The file is complete and not yet where restore_command copies from.
       expect(readFileSync(path, 'utf8')).toBe(`contents of ${name}`);
       expect(existsSync(join(walDir, name))).toBe(false);
       seen.push(name);
       if (name === refused) throw new Error(`${name} holds a tablespace's creation`);
+      return undefined;
     },
   );
   await wal.start(async () => undefined);
@@ -147,4 +148,43 @@ it('looks at each segment (not the histories) before recovery can read it; one r
   expect(existsSync(join(walDir, refused))).toBe(false);
   expect(readdirSync(walDir).filter((n) => n.endsWith('.part'))).toEqual([]);
   expect(existsSync(join(walDir, '.all-fetched'))).toBe(false);
+});
+
+it('looks at the segments one after another in order, each with the one before it in place, however the downloads finish', async () => {
+  const seen: Array<[string, string | undefined]> = [];
+  slow.add(files()[3].key); // the third segment arrives after those behind it
+  const wal = new WalFetch(
+    { bucket, keyring },
+    files(),
+    { walDir, runAs: {}, doneMarker: '.all-fetched' },
+    () => undefined,
+    async ({ name }, previous) => {
+      if (previous) expect(readFileSync(previous.path, 'utf8')).toBe(`contents of ${previous.name}`);
+      seen.push([name, previous?.name]);
+      return undefined;
+    },
+  );
+  await wal.start(async () => undefined);
+  await wal.finished();
+  const segments = NAMES.slice(1);
+  expect(seen).toEqual(segments.map((name, i) => [name, segments[i - 1]]));
+});
+
+it('serves nothing after a segment where the inspector ends the WAL, and marks the end', async () => {
+  const end = NAMES[4];
+  const wal = new WalFetch(
+    { bucket, keyring },
+    files(),
+    { walDir, runAs: {}, doneMarker: '.all-fetched' },
+    () => undefined,
+    async ({ path, name }) => {
+      if (name !== end) return undefined;
+      writeFileSync(path, 'cut'); // the inspector zeroes what recovery must not read
+      return 'end';
+    },
+  );
+  await wal.start(async () => undefined);
+  await wal.finished();
+  expect(readFileSync(join(walDir, end), 'utf8')).toBe('cut');
+  expect(readdirSync(walDir).sort()).toEqual(['.all-fetched', ...NAMES.slice(0, 5)].sort());
 });

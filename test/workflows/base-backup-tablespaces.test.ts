@@ -3,7 +3,9 @@
  * S3: copied through a spool on the worker's disk into one object per tablespace; a
  * point-in-time restore on the same host puts the tablespace in its own folder, never at the
  * server's location; verification recovers it and compares the rows; cleanup deletes every
- * object of a base backup it drops.
+ * object of a base backup it drops. A tablespace created after the base backup: a target
+ * before its creation is restored on the server's host (the WAL cut just before it), one past it
+ * or none is refused in one line, and the server's folder is never touched.
  */
 import { mkdtempSync, readdirSync, readlinkSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -22,6 +24,7 @@ import { baseBackupFolder } from '../../src/infra/storage/layout';
 import { createS3Client } from '../../src/infra/storage/s3-client';
 import { WorkflowType } from '../../src/infra/temporal/definitions';
 import type { BaseBackupManifest } from '../../src/operations/pitr/base-backup';
+import type { RecoveryTarget } from '../../src/operations/pitr/target';
 import type { CleanupResult } from '../../workflows/cleanup';
 import type { VerifyResult } from '../../workflows/verify';
 import { uniqueDatabaseName } from '../support/databases';
@@ -186,36 +189,81 @@ it('a server with a tablespace: spooled into an object per tablespace, restored 
       expect((await bucket.list(`${folder}${newer.backupId}.`)).length).toBe(4);
 
       // A tablespace made after the newest base backup: replaying its creation on this host would
-      // write into the server's own folder (PostgreSQL links it there), so nothing starts.
+      // write into the server's own folder (PostgreSQL links it there). A commit on each side of
+      // it, a second apart, so a time target can stop short of it or lie past it.
+      const serverTime = async () =>
+        (await cluster.query<{ t: Date }>('SELECT clock_timestamp() AS t', [], db))[0].t.toISOString();
+      const pause = () => new Promise((r) => setTimeout(r, 1200));
+      const beforeLate = await serverTime();
+      await pause();
+      await cluster.query('CREATE TABLE before_late AS SELECT 1 AS one', [], db);
       const later = mkdtempSync(join(tmpdir(), 'pgwarden-tablespace-'));
       restored.push(later);
       handOver(later, instanceUser());
       await cluster.query(`CREATE TABLESPACE ${space}_late LOCATION '${later}'`);
       await cluster.query(`CREATE TABLE late TABLESPACE ${space}_late AS SELECT g FROM generate_series(1, 100) g`, [], db);
+      await pause();
+      const afterLate = await serverTime();
+      await pause();
+      await cluster.query('CREATE TABLE after_late AS SELECT 1 AS one', [], db);
       // Read once (hint bits) and flushed, so the server itself has nothing left to write there.
       await cluster.query('SELECT count(*) FROM late', [], db);
       await cluster.query('CHECKPOINT');
+      await cluster.query('SELECT pg_switch_wal()', [], db);
+      await new Promise((r) => setTimeout(r, 3000)); // archived
       const before = filesUnder(later);
-      const refused = await server.client.workflow
-        .execute(WorkflowType.pitrRestore, {
-          taskQueue,
+      const pitr = (target: RecoveryTarget, taskQueueOf = taskQueue) =>
+        server.client.workflow.execute(WorkflowType.pitrRestore, {
+          taskQueue: taskQueueOf,
           workflowId: `pitr-${db}-${uniqueSuffix()}`,
-          args: [{ server: db, target: { kind: 'latest' } }],
-        })
-        .catch((e: unknown) => e);
-      const line = `${db}: tablespace ${space}_late was created after base backup ${newer.backupId}, and recovering past its creation on this host would write into ${later}, the server's own files; take a new base backup (pgwarden basebackup --server ${db}) and recover from it, or recover on another host`;
+          args: [{ server: db, target }],
+        });
+      // With no target, nothing starts: cutting the WAL short would promote an earlier state without a word.
+      const refused = await pitr({ kind: 'latest' }).catch((e: unknown) => e);
+      const line = `${db}: tablespace ${space}_late was created after base backup ${newer.backupId}, and recovering past its creation on this host would write into ${later}, the server's own files; give a target before its creation (--to TIME, --to-lsn or --to-name), take a new base backup (pgwarden basebackup --server ${db}) and recover from it, or recover on another host`;
       expect(describeFailure(refused)).toEqual({ lines: [line], exitCode: 64 });
-      const failed: VerifyResult = await server.client.workflow.execute(WorkflowType.verify, {
+      // A target before the creation is restored here: the WAL is cut just before it.
+      const early: PitrRestoreResult = await pitr({ kind: 'time', time: beforeLate });
+      restored.push(join(early.dataDir, '..'));
+      const e = new Client({ connectionString: cluster.url(db).replace(/:\d+\//, `:${early.port}/`) });
+      await e.connect();
+      try {
+        expect(await count(e, 'history')).toBe(6500);
+        const tables = (
+          await e.query<{ t: string }>("SELECT relname AS t FROM pg_class WHERE relname IN ('before_late', 'late')")
+        ).rows;
+        expect(tables).toEqual([]);
+      } finally {
+        await e.end();
+      }
+      await server.client.workflow.execute(WorkflowType.pitrStop, {
+        taskQueue,
+        workflowId: `pitr-stop-${db}-${uniqueSuffix()}`,
+        args: [{ dataDir: early.dataDir }],
+      });
+      // A target past it: recovery ends at the cut, and says so in one line.
+      const past = await pitr({ kind: 'time', time: afterLate }).catch((err: unknown) => err);
+      expect(describeFailure(past)).toEqual({
+        lines: [
+          expect.stringMatching(
+            new RegExp(
+              `^${db}: the target lies past the creation of a tablespace \\(oid \\d+\\) at ([0-9A-F]+/[0-9A-F]+), after base backup ${newer.backupId}, and recovering past it on this host would write into ${later}, the server's own files; give a target before \\1, take a new base backup`,
+            ),
+          ),
+        ],
+        exitCode: 64,
+      });
+      // The base backup's verification recovers to just after its own end, before the creation: it passes.
+      const reverified: VerifyResult = await server.client.workflow.execute(WorkflowType.verify, {
         taskQueue,
         workflowId: `verify-${db}-${uniqueSuffix()}`,
         args: [{ database: db, baseBackupId: newer.backupId }],
       });
-      expect(failed.baseBackup).toMatchObject({ status: 'failed', recovery: { ok: false, detail: line } });
+      expect(reverified.baseBackup).toMatchObject({ status: 'passed', rowCounts: { compared: true, differences: [] } });
+      expect(filesUnder(later)).toEqual(before);
 
       // The server cannot be asked (lost, as far as this worker knows): the WAL is looked at
       // before recovery reads it, and the segment holding the creation stops it.
-      await cluster.query('SELECT pg_switch_wal()', [], db);
-      await new Promise((r) => setTimeout(r, 3000)); // archived
       const [{ lateOid }] = await cluster.query<{ lateOid: number }>(
         'SELECT oid::int AS "lateOid" FROM pg_tablespace WHERE spcname = $1',
         [`${space}_late`],
@@ -225,22 +273,13 @@ it('a server with a tablespace: spooled into an object per tablespace, restored 
         ...overrides,
         DATABASE_URL: cluster.url(db).replace(/:\d+\//, `:${await ephemeralPort()}/`),
       });
-      // The one base backup left failed its verification just now (above): the restore still starts from it.
       const lostWorker = await bundledWorker(server, lostQueue, createActivities(createActivityDeps(lostConfig)));
-      const unasked = await lostWorker.runUntil(
-        server.client.workflow
-          .execute(WorkflowType.pitrRestore, {
-            taskQueue: lostQueue,
-            workflowId: `pitr-${db}-${uniqueSuffix()}`,
-            args: [{ server: db, target: { kind: 'latest' } }],
-          })
-          .catch((e: unknown) => e),
-      );
+      const unasked = await lostWorker.runUntil(pitr({ kind: 'latest' }, lostQueue).catch((e: unknown) => e));
       expect(describeFailure(unasked)).toEqual({
         lines: [
           expect.stringMatching(
             new RegExp(
-              `^${db}: a tablespace \\(oid ${lateOid}\\) was created after base backup ${newer.backupId} \\(at [0-9A-F]+/[0-9A-F]+, in [0-9A-F]{24}\\), and recovering past its creation on this host would write into ${later}, the server's own files; take a new base backup`,
+              `^${db}: a tablespace \\(oid ${lateOid}\\) was created after base backup ${newer.backupId} \\(at [0-9A-F]+/[0-9A-F]+, in [0-9A-F]{24}\\), and recovering past its creation on this host would write into ${later}, the server's own files; give a target before its creation \\(--to TIME, --to-lsn or --to-name\\), take a new base backup`,
             ),
           ),
         ],

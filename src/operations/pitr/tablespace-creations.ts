@@ -2,7 +2,7 @@
  * Tablespaces created in WAL, read from `pg_waldump --rmgr=Tablespace`: recovery replays each
  * at the server's location, so a restore must know of them before it reads their segment. Pure.
  */
-import { parseLsn } from './wal-names';
+import { parseLsn, parseSegmentName, segmentStart } from './wal-names';
 
 export interface TablespaceCreation {
   oid: number;
@@ -29,4 +29,24 @@ export function createdSince(
 ): TablespaceCreation[] {
   const known = new Set((base.tablespaces ?? []).map((t) => t.oid));
   return creations.filter((c) => parseLsn(c.lsn) >= parseLsn(base.start.lsn) && !known.has(c.oid));
+}
+
+/**
+ * What to do about a creation found in a segment recovery is about to read, on a host where its
+ * folder exists: refuse when there is no target (cutting the WAL would promote an earlier state
+ * without a word) or the copy needs the record to be consistent (before the base backup's
+ * stop); otherwise zero the segment from the record's start (from the segment's start when the
+ * record began in the segment before), so recovery ends just before it.
+ */
+export function walCutAt(input: {
+  creationLsn: string;
+  segment: string;
+  segmentBytes: number;
+  baseStopLsn: string;
+  hasTarget: boolean;
+}): { refuse: true } | { refuse: false; zeroFrom: number } {
+  const at = parseLsn(input.creationLsn);
+  if (!input.hasTarget || at < parseLsn(input.baseStopLsn)) return { refuse: true };
+  const start = segmentStart(parseSegmentName(input.segment, input.segmentBytes)!.segno, input.segmentBytes);
+  return { refuse: false, zeroFrom: at > start ? Number(at - start) : 0 };
 }
