@@ -21,6 +21,7 @@ import { SealedUpload, streamProgramToS3 } from '../src/operations/backup/progra
 import { formatBytes } from '../src/operations/backup/progress';
 import {
   BASE_BACKUP_FORMAT_VERSION,
+  BASE_BACKUP_INCREMENTAL_VERSION,
   BASE_BACKUP_KIND,
   BASE_BACKUP_WITH_TABLESPACES_VERSION,
   BaseBackupManifest,
@@ -42,6 +43,22 @@ import { clearEarlierAttempts } from './earlier-attempts';
 import { requireSpoolRoom, spooledCopy, spoolFolder } from './base-backup-spool';
 import { otherTablespaces } from '../src/infra/postgres/tablespaces';
 import { baseBackups } from '../src/operations/pitr/archive';
+import { createWriteStream } from 'node:fs';
+import { rm, writeFile } from 'node:fs/promises';
+import { decompressInto } from '../src/infra/compression/decompress-into';
+import { openDecryption } from '../src/infra/crypto/decrypt';
+import { serverMajor } from '../src/infra/postgres/versions';
+import { streamFileToS3 } from '../src/operations/backup/program-to-s3';
+import type { StoredObject } from '../src/operations/backup/manifest';
+import {
+  failedWithChains,
+  INCREMENTAL_MAJOR,
+  nextBaseBackup,
+  NextBaseBackup,
+  restorable,
+} from '../src/operations/pitr/incremental';
+import { captureBackupManifest } from '../src/operations/pitr/manifest-capture';
+import { failedBaseBackups } from './base-verifications';
 
 export interface BaseBackupInput {
   server: string;
@@ -99,6 +116,20 @@ async function countBesideCopy(target: DatabaseTarget): Promise<BaseBackupRowCou
   } finally {
     await client.end().catch(() => undefined);
     await outside.end().catch(() => undefined);
+  }
+}
+
+/** The backup_manifest kept from the stream, stored from a private file (removed afterwards). */
+async function storeBackupManifest(
+  text: Buffer,
+  file: string,
+  store: (file: string) => Promise<StoredObject>,
+): Promise<StoredObject> {
+  await writeFile(file, text, { mode: 0o600 });
+  try {
+    return await store(file);
+  } finally {
+    await rm(file, { force: true });
   }
 }
 
@@ -188,7 +219,7 @@ export function baseBackupActivities(deps: ActivityDeps) {
       const env = libpqEnvironment(target);
       // Independent checks side by side; a failure is reported in this order, whichever came first.
       const spool = await spoolFolder(config.verify.workDir, { workflowId: input.workflowId, runId: input.runId });
-      const [{ server, tablespaces }] = await firstFailureInOrder([
+      const [{ server, tablespaces, next }] = await firstFailureInOrder([
         (async () => {
           const client = await connectDatabase(target);
           try {
@@ -201,7 +232,7 @@ export function baseBackupActivities(deps: ActivityDeps) {
                 .at(-1);
               await requireSpoolRoom(client, spool, input.server, compression, newest);
             }
-            return { server: checked, tablespaces: others };
+            return { server: checked, tablespaces: others, next: await nextKind(client, checked, others.length) };
           } finally {
             await client.end().catch(() => undefined);
           }
@@ -224,6 +255,12 @@ export function baseBackupActivities(deps: ActivityDeps) {
       // Without archiving the copy is useless: said now, not after the copy and ten minutes of waiting for its WAL.
       await requireArchiving(input.server);
       const compressArg = pgBasebackupCompressArg(compression);
+      // An incremental is taken against its parent's backup_manifest, fetched to the work folder.
+      const parentManifest = `${spool}.parent-backup_manifest`;
+      if (next.kind === 'incremental') await fetchBackupManifest(next.parent, parentManifest);
+      // Kept from the stream when incrementals are on: the next one is taken against it.
+      const capture =
+        !tablespaces.length && config.wal.baseBackupIncrementals > 0 ? captureBackupManifest(compression.algorithm) : undefined;
 
       const started = Date.now();
       const said = new BasebackupOutput();
@@ -257,6 +294,7 @@ export function baseBackupActivities(deps: ActivityDeps) {
           '--no-password',
           `--label=pgwarden ${input.backupId}`,
           ...(compressArg ? [compressArg] : []),
+          ...(next.kind === 'incremental' ? [`--incremental=${parentManifest}`] : []),
         ];
         // Its messages are parsed: untranslated.
         const programEnv = { ...env, LC_MESSAGES: 'C' };
@@ -314,8 +352,18 @@ export function baseBackupActivities(deps: ActivityDeps) {
                 args: ['--pgdata=-', ...args],
                 env: programEnv,
                 onStderrLine: (line) => said.line(line),
+                tap: capture?.tap,
               }),
             };
+        // The manifest kept from the tar, stored on its own (compressed here: it is JSON).
+        const backupManifest =
+          'backupManifest' in copied
+            ? copied.backupManifest
+            : capture
+              ? await storeBackupManifest(await capture.manifest(), `${spool}.backup_manifest`, (file) =>
+                  streamFileToS3(file, { ...upload(keys.backupManifest, 'backup_manifest'), compression }),
+                )
+              : undefined;
         const points = said.points(server.segmentBytes);
         log.info('base backup copied', { server: input.server, start: points.start.lsn, stop: points.stop.lsn, storedBytes });
         ctx.heartbeat({
@@ -340,13 +388,67 @@ export function baseBackupActivities(deps: ActivityDeps) {
           encryption: encryption.facts,
           // The tar's size as pg_basebackup counted it (to the kB; every tablespace's): the worker sees only compressed bytes.
           data: { ...copied.data, rawBytes: said.doneBytes },
-          ...('tablespaces' in copied ? { tablespaces: copied.tablespaces, backupManifest: copied.backupManifest } : {}),
+          ...('tablespaces' in copied ? { tablespaces: copied.tablespaces } : {}),
+          ...(backupManifest ? { backupManifest } : {}),
+          ...(next.kind === 'incremental' ? { incremental: { parent: next.parent, chain: next.chain } } : {}),
+          ...(next.kind === 'full' && next.why ? { fullBecause: next.why } : {}),
           rowCounts,
           manifestKey: keys.manifest,
         };
       } finally {
         clearInterval(keepAlive);
         ctx.cancellationSignal.removeEventListener('abort', onCancel);
+        await rm(parentManifest, { force: true });
+      }
+
+      /** Full or incremental (BASEBACKUP_INCREMENTALS), from the server's WAL summaries and the newest base backup. */
+      async function nextKind(
+        client: Client,
+        checked: { versionNum: number; timeline: number },
+        others: number,
+      ): Promise<NextBaseBackup> {
+        const incrementals = config.wal.baseBackupIncrementals;
+        if (incrementals <= 0) return { kind: 'full' } as NextBaseBackup;
+        const major = serverMajor(checked.versionNum);
+        const summarizing =
+          major >= INCREMENTAL_MAJOR
+            ? (await client.query<{ on: boolean }>("SELECT current_setting('summarize_wal')::bool AS on")).rows[0].on
+            : false;
+        const summaries = summarizing
+          ? (
+              await client.query<{ timeline: number; startLsn: string; endLsn: string }>(
+                'SELECT tli::int AS timeline, start_lsn::text AS "startLsn", end_lsn::text AS "endLsn" FROM pg_available_wal_summaries()',
+              )
+            ).rows
+          : [];
+        const bases = restorable(await baseBackups(bucket, config.storage.prefix, input.server));
+        const newest = [...bases].sort((a, b) => (a.finishedAt < b.finishedAt ? -1 : 1)).at(-1);
+        const failed = newest ? failedWithChains(bases, await failedBaseBackups(deps, input.server, bases)) : new Map();
+        return nextBaseBackup({
+          incrementals,
+          serverMajor: major,
+          summarizeWal: summarizing,
+          summaries,
+          timeline: checked.timeline,
+          tablespaces: others,
+          newest,
+          newestFailed: !!newest && failed.has(newest.backupId),
+        });
+      }
+
+      /** The parent's backup_manifest, decrypted and decompressed into `file` (private to this run). */
+      async function fetchBackupManifest(parentId: string, file: string): Promise<void> {
+        const parent = (await baseBackups(bucket, config.storage.prefix, input.server)).find((b) => b.backupId === parentId);
+        const body = parent?.backupManifest && (await bucket.open(parent.backupManifest.key));
+        if (!parent || !body)
+          throw new BackupError(
+            `the backup_manifest of base backup ${parentId} is gone; taking the base backup again makes a full one`,
+            {
+              retryable: true,
+            },
+          );
+        const decrypted = await openDecryption(body, { keyring: deps.keyring, keyId: parent.encryption.keyId });
+        await decompressInto(decrypted.plaintext, parent.compression.algorithm, createWriteStream(file, { mode: 0o600 }));
       }
     },
 
@@ -401,7 +503,11 @@ export function baseBackupActivities(deps: ActivityDeps) {
       const finishedAt = deps.now();
       const manifest: BaseBackupManifest = {
         kind: BASE_BACKUP_KIND,
-        formatVersion: copy.tablespaces?.length ? BASE_BACKUP_WITH_TABLESPACES_VERSION : BASE_BACKUP_FORMAT_VERSION,
+        formatVersion: copy.incremental
+          ? BASE_BACKUP_INCREMENTAL_VERSION
+          : copy.tablespaces?.length
+            ? BASE_BACKUP_WITH_TABLESPACES_VERSION
+            : BASE_BACKUP_FORMAT_VERSION,
         ...copy,
         startedAt: input.startedAt,
         finishedAt: finishedAt.toISOString(),

@@ -213,8 +213,10 @@ export function cleanupActivities(deps: ActivityDeps) {
       return {
         database: input.database,
         baseBackupsKept: bases.filter((b) => !gone.has(b.backupId)).map((b) => b.backupId),
+        // Newest first: a cleanup cut short never leaves an incremental without the one it rests on.
         baseBackupsDeleted: bases
           .filter((b) => gone.has(b.backupId))
+          .sort((a, b) => (a.startedAt < b.startedAt ? 1 : -1))
           .map((b) => {
             const others = baseBackupObjects(b)
               .slice(1)

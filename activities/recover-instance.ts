@@ -17,7 +17,9 @@ import { requireDatabase } from '../src/infra/config/config';
 import { decompressInto } from '../src/infra/compression/decompress-into';
 import { openDecryption } from '../src/infra/crypto/decrypt';
 import { BackupError, ConfigError, PgwardenError, UsageError } from '../src/infra/errors/errors';
-import { findRecoveryTools, recoveryToolsProblem } from '../src/infra/postgres/recovery-tools';
+import { findRecoveryTools, RECOVERY_PROGRAMS, recoveryToolsProblem } from '../src/infra/postgres/recovery-tools';
+import { pgProgram } from '../src/infra/postgres/binaries';
+import { CommandError, runCommand } from '../src/infra/process/run-command';
 import { serverMajor } from '../src/infra/postgres/versions';
 import { handOver, instanceUser, RunAs, startInstance, stopInstance } from '../src/infra/postgres/instance';
 import { readRecoveryMinimums } from '../src/infra/postgres/control-data';
@@ -26,7 +28,7 @@ import { formatBytes } from '../src/operations/backup/progress';
 import { BaseBackupManifest, baseBackupStoredBytes } from '../src/operations/pitr/base-backup';
 import type { StoredObject } from '../src/operations/backup/manifest';
 import type { CompressionAlgorithm } from '../src/infra/compression/compression';
-import { ArchivedWal, archivedWal } from '../src/operations/pitr/archive';
+import { ArchivedWal, archivedWal, baseBackups } from '../src/operations/pitr/archive';
 import {
   autoConfLines,
   describeTarget,
@@ -104,7 +106,8 @@ export async function recoverInstance(deps: ActivityDeps, spec: RecoverySpec): P
   const runAs = instanceUser();
   // The programs that run the copy, before a byte is fetched.
   const major = serverMajor(base.serverInfo.versionNum);
-  const toolsProblem = recoveryToolsProblem(major, await findRecoveryTools(major, config.tools.pgBinDir));
+  const programs = base.incremental ? [...RECOVERY_PROGRAMS, 'pg_combinebackup' as const] : undefined;
+  const toolsProblem = recoveryToolsProblem(major, await findRecoveryTools(major, config.tools.pgBinDir, programs));
   if (toolsProblem) throw new ConfigError([`${spec.server}: ${toolsProblem}`]);
   // The WAL from its start, checked for gaps before anything is written to disk.
   const archive = await archivedWal(deps.bucket, deps.keyring, config.storage.prefix, spec.server);
@@ -263,14 +266,14 @@ export async function discardInstance(root: string, pgBinDir: string | undefined
 
 /**
  * Stops an instance left in root/data, if any, and removes what a recovery writes under root
- * (data/, tablespaces/, wal/, wal-inspect/, wal-verify/), leaving root itself: it may be the operator's --data-dir.
+ * (data/, tablespaces/, wal/, wal-inspect/, wal-verify/, combine/), leaving root itself: it may be the operator's --data-dir.
  */
 export async function discardRecoveryFiles(root: string, pgBinDir: string | undefined): Promise<void> {
   if (existsSync(join(root, 'data', 'postmaster.pid')))
     await stopInstance({ dataDir: join(root, 'data'), runAs: instanceUser(), pgBinDir }).catch((err: Error) =>
       log.warn('could not stop an instance left by an earlier attempt', { root, error: err.message }),
     );
-  for (const dir of ['data', 'tablespaces', 'wal', 'wal-inspect', 'wal-verify'])
+  for (const dir of ['data', 'tablespaces', 'wal', 'wal-inspect', 'wal-verify', 'combine'])
     await rm(join(root, dir), { recursive: true, force: true });
 }
 
@@ -312,6 +315,7 @@ async function unpackBaseBackup(
   dirs: { dataDir: string; root: string },
   runAs: RunAs,
 ): Promise<void> {
+  if (base.incremental) return combineChain(deps, base, dirs, runAs);
   const compressed = base.compression.data ?? base.compression.algorithm;
   await unpackTar(deps, base, base.data, dirs.dataDir, compressed, runAs);
   for (const t of base.tablespaces ?? []) {
@@ -330,6 +334,53 @@ async function unpackBaseBackup(
       decompressInto(plain, base.compression.algorithm, createWriteStream(file, { mode: 0o600 })),
     );
     handOver(file, runAs);
+  }
+}
+
+/**
+ * An incremental base backup: each backup of its chain unpacked into `<root>/combine/<id>` (each
+ * tar holds its own backup_manifest), then put back together into `dataDir` by
+ * pg_combinebackup of the copy's version, which checks that they form one chain and writes the
+ * combined copy's backup_manifest; the parts go afterwards. The disk needed is the chain's size
+ * plus the copy's.
+ */
+async function combineChain(
+  deps: ActivityDeps,
+  base: BaseBackupManifest,
+  dirs: { dataDir: string; root: string },
+  runAs: RunAs,
+): Promise<void> {
+  const all = await baseBackups(deps.bucket, deps.config.storage.prefix, base.server);
+  const chain = [...base.incremental!.chain, base.backupId].map((id) => {
+    const found = all.find((b) => b.backupId === id);
+    if (!found)
+      throw new BackupError(
+        `base backup ${base.backupId} is incremental and ${id}, which it rests on, is gone: restore from another (pgwarden pitr list)`,
+      );
+    return found;
+  });
+  const combine = join(dirs.root, 'combine');
+  await rm(combine, { recursive: true, force: true });
+  await mkdir(combine, { mode: 0o700 });
+  handOver(combine, runAs);
+  try {
+    const parts: string[] = [];
+    for (const part of chain) {
+      const dir = join(combine, part.backupId);
+      await mkdir(dir, { mode: 0o700 });
+      handOver(dir, runAs);
+      await unpackTar(deps, part, part.data, dir, part.compression.data ?? part.compression.algorithm, runAs);
+      parts.push(dir);
+    }
+    const major = serverMajor(base.serverInfo.versionNum);
+    const program = pgProgram('pg_combinebackup', deps.config.tools.pgBinDir, (m) => m === major);
+    await runCommand(program, ['--output', dirs.dataDir, ...parts], { ...runAs, timeoutMs: 6 * 3600_000 }).catch((err: Error) => {
+      throw new BackupError(
+        `putting base backup ${base.backupId} together from ${chain.map((b) => b.backupId).join(', ')} failed: ${(err instanceof CommandError && err.stderr.trim()) || err.message}`,
+      );
+    });
+  } finally {
+    await rm(combine, { recursive: true, force: true });
   }
 }
 

@@ -23,6 +23,7 @@ import { bundledWorker, devServer, DevServer, uniqueSuffix, uniqueTaskQueue } fr
 import { WorkflowType } from '../../src/infra/temporal/definitions';
 import { planRecoveryNames } from '../../src/operations/table-recovery/names';
 import type { RecoverTableResult } from '../../workflows/recover-table';
+import type { BaseBackupManifest } from '../../src/operations/pitr/base-backup';
 
 export interface PitrFixture {
   readonly server: DevServer;
@@ -49,7 +50,7 @@ export interface HostWorkers {
   /** A workflow run to its result, on these workers' queue. */
   run<T>(type: string, args: object): Promise<T>;
   /** Starts archiving `server` (stopped when the file's tests are done) and takes a base backup. */
-  archiveAndBaseBackup(server: string): Promise<void>;
+  archiveAndBaseBackup(server: string): Promise<BaseBackupManifest>;
   /** `public.<table>` of `server` recovered as of `time` beside the live table, as `<table>_recovered`. */
   recoverTableAsOf(server: string, table: string, time: string): Promise<RecoverTableResult>;
 }
@@ -130,7 +131,7 @@ export function pitrFixture(options: { pgBinDir?: string; settings?: Record<stri
         async archiveAndBaseBackup(name) {
           const archive = { server: name, roundSeconds: 600, hostQueue };
           runs.push(await server!.client.workflow.start(WorkflowType.walArchive, options(WorkflowType.walArchive, archive)));
-          await run(WorkflowType.baseBackup, { server: name, reason: 'test', hostQueue });
+          return run<BaseBackupManifest>(WorkflowType.baseBackup, { server: name, reason: 'test', hostQueue });
         },
         recoverTableAsOf(name, table, time) {
           const tables = planRecoveryNames([`public.${table}`], undefined, false);

@@ -147,7 +147,7 @@ describe('a base backup with tablespaces', () => {
     expect(spoolBytesNeeded(cluster, 'zstd', last)).toBe(needed);
   });
 
-  it('a manifest of version 2 reads; one newer says to upgrade', () => {
+  it('manifests of versions 2 and 3 read; one newer says to upgrade', () => {
     const text = (formatVersion: number) =>
       JSON.stringify({
         kind: 'pgwarden.basebackup',
@@ -160,8 +160,9 @@ describe('a base backup with tablespaces', () => {
         encryption: {},
       });
     expect(parseBaseBackupManifest(text(2), 'k').formatVersion).toBe(2);
-    expect(() => parseBaseBackupManifest(text(3), 'k')).toThrow(
-      /has format version 3; this pgwarden reads versions 1 and 2: upgrade pgwarden/,
+    expect(parseBaseBackupManifest(text(3), 'k').formatVersion).toBe(3);
+    expect(() => parseBaseBackupManifest(text(4), 'k')).toThrow(
+      /has format version 4; this pgwarden reads versions 1, 2 and 3: upgrade pgwarden/,
     );
   });
 });

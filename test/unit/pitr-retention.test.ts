@@ -48,6 +48,27 @@ describe('decideArchiveRetention', () => {
       new Set(['base_old', 'base_good']),
     ],
     [
+      'keeps every base backup a kept incremental rests on, past retention, and the WAL from the full one',
+      [
+        base('base_full', 40, 2),
+        { ...base('base_inc1', 35, 4), incremental: { parent: 'base_full', chain: ['base_full'] } },
+        { ...base('base_inc2', 20, 6), incremental: { parent: 'base_inc1', chain: ['base_full', 'base_inc1'] } },
+        base('base_new', 1, 8),
+      ],
+      wal(1, 1, 2, 3, 4, 5, 6, 7, 8, 9),
+      { deleted: [], keepWalFrom: wal(1, 2)[0], walToDelete: wal(1, 1) },
+    ],
+    [
+      'an incremental past retention goes, and then what only it rested on',
+      [
+        base('base_full', 40, 2),
+        { ...base('base_inc1', 35, 4), incremental: { parent: 'base_full', chain: ['base_full'] } },
+        base('base_new', 1, 8),
+      ],
+      wal(1, 2, 3, 4, 5, 6, 7, 8, 9),
+      { deleted: ['base_inc1', 'base_full'], keepWalFrom: wal(1, 8)[0], walToDelete: wal(1, 2, 3, 4, 5, 6, 7) },
+    ],
+    [
       'keeps no older one when the newest is the newest verified',
       [base('base_good', 35, 5), base('base_new', 1, 8)],
       wal(1, 5, 6, 7, 8, 9),

@@ -133,6 +133,29 @@ describe('baseBackupIdProblem', () => {
   ])('%s', (given, problem) => expect(baseBackupIdProblem(given)).toBe(problem));
 });
 
+describe('incremental base backups in a restore', () => {
+  const full = base('base_20261122_020000', '2026-11-22T02:10:00.000Z', '1/0');
+  const incremental = (id: string, finishedAt: string, stopLsn: string, chain: string[]) =>
+    ({ ...base(id, finishedAt, stopLsn), incremental: { parent: chain.at(-1)!, chain } }) as BaseBackupManifest;
+  const inc1 = incremental('base_20261123_020000', '2026-11-23T02:10:00.000Z', '1/8000000', [full.backupId]);
+  const inc2 = incremental('base_20261124_020000', '2026-11-24T02:10:00.000Z', '2/0', [full.backupId, inc1.backupId]);
+  it('starts from the newest incremental whose chain is whole', () => {
+    expect(chooseBaseBackup([full, inc1, inc2], { kind: 'latest' })).toEqual({ base: inc2 });
+    expect(chooseBaseBackup([full, inc2], { kind: 'latest' })).toEqual({ base: full });
+  });
+  it('passes over one resting on a failed verification, saying why', () => {
+    expect(chooseBaseBackup([full, inc1, inc2], { kind: 'latest' }, new Map([[inc1.backupId, '2026-11-25']]))).toEqual({
+      base: full,
+      note: `recovery starts from ${full.backupId}: the newer base backups before the target failed their verification (${inc1.backupId} (2026-11-25), ${inc2.backupId} (it rests on ${inc1.backupId}, which failed its verification (2026-11-25))) (restore --pitr --base ${inc2.backupId} uses it anyway)`,
+    });
+  });
+  it('refuses one named whose chain is not whole', () => {
+    expect(namedBaseBackup([full, inc2], { kind: 'latest' }, inc2.backupId)).toEqual({
+      problem: `base backup ${inc2.backupId} is incremental and ${inc1.backupId}, which it rests on, is gone: choose another (pgwarden pitr list)`,
+    });
+  });
+});
+
 describe('namedBaseBackup', () => {
   const older = 'base_20261122_020000';
   it.each([

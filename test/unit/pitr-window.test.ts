@@ -7,7 +7,7 @@ import {
   pitrCheck,
   recoverableWindow,
 } from '../../src/operations/pitr/window';
-import { formatPitrListing } from '../../src/app/cli/commands/pitr';
+import { formatBaseBackup, formatPitrListing } from '../../src/app/cli/commands/pitr';
 
 const SEG = 16 * 1024 * 1024;
 const base = (id: string, finishedAt: string, start: string, stop: string) =>
@@ -199,6 +199,31 @@ describe('formatPitrListing', () => {
     expect(formatPitrListing({ ...listing(segs(2, 3, 4, 5, 6)), baseBackups: listed })).toContain(
       'base_2       2026-11-29 02:10:00Z  6.0 MiB (2 tablespaces)  1         0/5000028',
     );
+  });
+
+  it('says which base backup an incremental one is on', () => {
+    const incremental = { ...bases[0], incremental: { parent: 'base_1', chain: ['base_1'] } };
+    const listed = listedBaseBackups([incremental, bases[1]], { segments: segs(2, 3, 4, 5, 6), histories });
+    expect(listed.map((b) => b.incrementalOn)).toEqual(['base_1', undefined]);
+    expect(formatPitrListing({ ...listing(segs(2, 3, 4, 5, 6)), baseBackups: listed })).toContain(
+      'base_2       2026-11-29 02:10:00Z  3.0 MiB (incremental on base_1)  1         0/5000028',
+    );
+  });
+
+  it.each([
+    [{}, 'base_2: 3.0 MiB stored, WAL from 0/5000028 (000000010000000000000005) to 0/5000100, in 4.2 s\n'],
+    [
+      { incremental: { parent: 'base_1b', chain: ['base_1', 'base_1b'] } },
+      'base_2: incremental on base_1b (chain of 3 from the full base_1), 3.0 MiB stored, WAL from 0/5000028 (000000010000000000000005) to 0/5000100, in 4.2 s\n',
+    ],
+    [
+      { fullBecause: 'there is no base backup yet to build on' },
+      'base_2: full (there is no base backup yet to build on), 3.0 MiB stored, WAL from 0/5000028 (000000010000000000000005) to 0/5000100, in 4.2 s\n',
+    ],
+  ])('pgwarden basebackup says what it took: %j', (change, line) => {
+    const start = { ...bases[0].start, walFile: '000000010000000000000005' };
+    const m = { ...bases[0], start, durationMs: 4200, ...change } as BaseBackupManifest;
+    expect(formatBaseBackup(m)).toBe(line);
   });
 
   it('names a gap where an older base backup stops, and the note the daily check makes of it', () => {

@@ -183,6 +183,12 @@ export const CONFIG_VARIABLES: VariableDoc[] = [
     default: '10240',
   },
   {
+    name: 'BASEBACKUP_INCREMENTALS',
+    description:
+      'incremental base backups (PostgreSQL 17+, summarize_wal = on) taken after each full one before the next full one; a base backup that cannot be incremental is full and says why',
+    default: '0 (every base backup full)',
+  },
+  {
     name: 'TASK_QUEUE_<SERVER>',
     description:
       "task queue of the worker on that archived server's host: archiving, base backups and point-in-time restores run there",

@@ -9,6 +9,8 @@
  *   synchronous_standby_names quorum that makes commits wait for the archiver.
  * - `WAL_MAX_LAG_SECONDS`, `WAL_MAX_RETAINED_MB`: the watchdog alerts when the archive is further
  *   behind, or the slot holds more WAL on the server's disk, or archiving has not run for longer.
+ * - `BASEBACKUP_INCREMENTALS`: incremental base backups after each full one (PostgreSQL 17+ with
+ *   summarize_wal on); 0, the default, takes every base backup full.
  * - `TASK_QUEUE_<SERVER>`: the task queue of the worker on that server's host. Work that needs
  *   the host (archiving, base backups, a point-in-time restore and the instance it leaves
  *   running) goes there; everything else stays on PGWARDEN_TASK_QUEUE. Default: that queue.
@@ -26,6 +28,8 @@ export interface WalSettings {
   synchronous: boolean;
   maxLagSeconds: number;
   maxRetainedBytes: number;
+  /** Incremental base backups (PostgreSQL 17+) after each full one; 0: every base backup is full. */
+  baseBackupIncrementals: number;
   /** The task queue of each server's host (TASK_QUEUE_<SERVER>, else the main queue). */
   hostQueues: Record<string, string>;
   /** Servers whose host queues a worker started with this configuration polls. */
@@ -62,6 +66,7 @@ export function readWal(r: EnvReader, databaseIds: string[], mainQueue: string):
     synchronous: r.boolean('WAL_SYNCHRONOUS', false),
     maxLagSeconds: r.integer('WAL_MAX_LAG_SECONDS', 60, { min: 1, max: 7 * 86400 }),
     maxRetainedBytes: r.integer('WAL_MAX_RETAINED_MB', 10240, { min: 1, max: 100 * 1024 * 1024 }) * 1048576,
+    baseBackupIncrementals: r.integer('BASEBACKUP_INCREMENTALS', 0, { min: 0, max: 1000 }),
   };
 }
 

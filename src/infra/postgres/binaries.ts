@@ -13,6 +13,7 @@ export type PgProgramName =
   | 'pg_receivewal'
   | 'pg_basebackup'
   | 'pg_verifybackup'
+  | 'pg_combinebackup'
   | 'pg_waldump'
   | 'pg_controldata'
   | 'pg_ctl'

@@ -10,7 +10,8 @@ import { parseToolMajor } from './versions';
 
 /** pg_ctl starts `postgres` beside it; pg_controldata reads the copy's limits; pg_verifybackup runs pg_waldump. */
 export const RECOVERY_PROGRAMS = ['pg_ctl', 'postgres', 'pg_controldata', 'pg_waldump', 'pg_verifybackup'] as const;
-export type RecoveryProgram = (typeof RECOVERY_PROGRAMS)[number];
+/** An incremental base backup is put back together by pg_combinebackup first. */
+export type RecoveryProgram = (typeof RECOVERY_PROGRAMS)[number] | 'pg_combinebackup';
 
 export interface FoundProgram {
   name: RecoveryProgram;

@@ -17,6 +17,11 @@ export const BASE_BACKUP_FORMAT_VERSION = 1;
  * version 1 would restore the main tar alone, so it must refuse these instead.
  */
 export const BASE_BACKUP_WITH_TABLESPACES_VERSION = 2;
+/**
+ * An incremental base backup: a pgwarden that knows only versions 1 and 2 would restore its tar
+ * alone (only the files that changed), so it must refuse these instead.
+ */
+export const BASE_BACKUP_INCREMENTAL_VERSION = 3;
 
 /** `base_YYYYMMDD_HHMMSS`: the start time, in the naming of the strategy's backups. */
 export const baseBackupIdFor = (at: Date) => backupIdFor(at).replace(/^backup_/, 'base_');
@@ -33,6 +38,12 @@ export interface WalPoint {
   timeline: number;
   /** The WAL segment holding `lsn` on that timeline. */
   walFile: string;
+}
+
+/** What an incremental base backup rests on: the full one first, its parent last. */
+export interface IncrementalOf {
+  parent: string;
+  chain: string[];
 }
 
 export interface BaseBackupManifest {
@@ -55,8 +66,15 @@ export interface BaseBackupManifest {
   data: StoredObject;
   /** The other tablespaces (format version 2), each one tar of the tablespace folder's contents. */
   tablespaces?: BaseBackupTablespace[];
-  /** PostgreSQL's backup_manifest, stored beside the tars when there are several (format version 2). */
+  /**
+   * PostgreSQL's backup_manifest, stored beside the tars: when there are several (format
+   * version 2), and when incremental base backups are on (the next one is taken against it).
+   */
   backupManifest?: StoredObject;
+  /** An incremental base backup (format version 3): only what changed since its parent; restored with its whole chain. */
+  incremental?: IncrementalOf;
+  /** Why this one is full though BASEBACKUP_INCREMENTALS asked for incrementals (absent: it was due, or they were not asked for). */
+  fullBecause?: string;
   /** Row counts of the server's database taken beside the copy, for verification (absent before they were taken). */
   rowCounts?: BaseBackupRowCounts;
   startedAt: string;
@@ -95,7 +113,7 @@ export function parseBaseBackupManifest(text: string, key: string): BaseBackupMa
     what: 'base backup manifest',
     kindName: 'a pgwarden base backup manifest',
     kind: BASE_BACKUP_KIND,
-    versions: [BASE_BACKUP_FORMAT_VERSION, BASE_BACKUP_WITH_TABLESPACES_VERSION],
+    versions: [BASE_BACKUP_FORMAT_VERSION, BASE_BACKUP_WITH_TABLESPACES_VERSION, BASE_BACKUP_INCREMENTAL_VERSION],
     required: ['backupId', 'server', 'start', 'stop', 'data', 'encryption'],
   });
 }

@@ -5,9 +5,11 @@
  * timeline. Timeline histories are never removed (they are tiny, and recovery reads them
  * all). With no base backup, nothing is removed. As for dumps, the newest base backup whose
  * latest verification passed is always kept, with the WAL from it: the last one known good.
+ * A kept incremental base backup keeps every one it rests on.
  */
 import { decideRetention, RetentionDecision, RetentionPolicy } from '../cleanup/retention';
 import type { BaseBackupManifest } from './base-backup';
+import { neededByChains } from './incremental';
 import { parseLsn, parseSegmentName, segmentOf } from './wal-names';
 
 export interface ArchiveRetention {
@@ -26,7 +28,7 @@ export function decideArchiveRetention(
   /** Base backups whose latest verification passed. */
   verified: ReadonlySet<string> = new Set(),
 ): ArchiveRetention {
-  const decisions = decideRetention(
+  const policyDecisions = decideRetention(
     bases.map((b) => ({
       backupId: b.backupId,
       takenAt: new Date(b.startedAt),
@@ -35,6 +37,13 @@ export function decideArchiveRetention(
     })),
     policy,
     now,
+  );
+  // An incremental is worth nothing without every base backup it rests on: those stay while it does.
+  const needed = neededByChains(bases, new Set(policyDecisions.filter((d) => d.action !== 'delete').map((d) => d.backupId)));
+  const decisions = policyDecisions.map((d): RetentionDecision =>
+    d.action === 'delete' && needed.has(d.backupId)
+      ? { backupId: d.backupId, action: 'keep', reasons: [`incremental base backup ${needed.get(d.backupId)} rests on it`] }
+      : d,
   );
   const kept = bases.filter((b) => decisions.find((d) => d.backupId === b.backupId)?.action !== 'delete');
   if (!kept.length) return { baseBackups: decisions, keepWalFrom: null, walToDelete: [] };

@@ -3,6 +3,7 @@
  * restore point, the end of the archive, or the first consistent point), the base backup it
  * starts from, and the recovery settings PostgreSQL is given.
  */
+import { failedWithChains, restorable } from './incremental';
 import type { BaseBackupManifest } from './base-backup';
 import { restorePointNameProblem } from './restore-points';
 import { formatLsn, parseLsn } from './wal-names';
@@ -89,9 +90,11 @@ export type FailedBaseBackups = ReadonlyMap<string, string>;
 export function chooseBaseBackup(
   bases: BaseBackupManifest[],
   target: RecoveryTarget,
-  failed: FailedBaseBackups = new Map(),
+  failedVerifications: FailedBaseBackups = new Map(),
 ): { base: BaseBackupManifest; note?: string } | { problem: string } {
-  const sorted = [...bases].sort((a, b) => (a.finishedAt < b.finishedAt ? -1 : 1));
+  // An incremental whose chain is not whole cannot be restored; one resting on a failed one is as good as failed.
+  const failed = failedWithChains(bases, failedVerifications);
+  const sorted = restorable(bases).sort((a, b) => (a.finishedAt < b.finishedAt ? -1 : 1));
   if (!sorted.length) return { problem: 'no base backup of this server exists yet: take one (pgwarden basebackup) first' };
   const window = `base backups from ${sorted[0].finishedAt} (${sorted[0].backupId}) to ${sorted.at(-1)!.finishedAt}`;
   const usable = sorted.filter(consistentBefore(target));
@@ -132,7 +135,12 @@ export function namedBaseBackup(
     return {
       problem: `${describeTarget(target)}${target.kind === 'name' ? ` (at LSN ${target.lsn})` : ''} is before base backup ${backupId} is consistent (${base.finishedAt}, LSN ${base.stop.lsn}); choose an older base backup (pgwarden pitr list) or a later target`,
     };
-  const failedOn = failed.get(backupId);
+  const lost = (base.incremental?.chain ?? []).filter((id) => !bases.some((b) => b.backupId === id));
+  if (lost.length)
+    return {
+      problem: `base backup ${backupId} is incremental and ${lost.join(', ')}, which it rests on, is gone: choose another (pgwarden pitr list)`,
+    };
+  const failedOn = failedWithChains(bases, failed).get(backupId);
   return failedOn
     ? { base, note: `base backup ${backupId} failed its verification (${failedOn}); recovery starts from it as asked` }
     : { base };

@@ -108,6 +108,8 @@ export interface ListedBaseBackup {
   storedBytes: number;
   /** Tablespaces besides the main one it holds (absent: none). */
   tablespaces?: number;
+  /** The base backup it is incremental on (absent: a full one); restoring it reads its whole chain. */
+  incrementalOn?: string;
   compression: string;
   serverVersion: string;
   reason: string;
@@ -145,6 +147,7 @@ export function listedBaseBackups(
       stopLsn: b.stop.lsn,
       storedBytes: baseBackupStoredBytes(b),
       ...(b.tablespaces?.length ? { tablespaces: b.tablespaces.length } : {}),
+      ...(b.incremental ? { incrementalOn: b.incremental.parent } : {}),
       compression: b.compression.algorithm,
       serverVersion: b.serverInfo.version,
       reason: b.reason,

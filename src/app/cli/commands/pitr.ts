@@ -44,12 +44,18 @@ export async function runBaseBackup(
     });
     if (!options.json) announce(`taking a base backup of ${server}`, run);
     const m: BaseBackupManifest = await run.handle.result();
-    process.stdout.write(
-      options.json
-        ? JSON.stringify(m, null, 2) + '\n'
-        : `${m.backupId}: ${formatBytes(baseBackupStoredBytes(m))} stored${m.tablespaces?.length ? ` (with ${m.tablespaces.length} tablespace(s) besides the main one)` : ''}, WAL from ${m.start.lsn} (${m.start.walFile}) to ${m.stop.lsn}, in ${(m.durationMs / 1000).toFixed(1)} s\n`,
-    );
+    process.stdout.write(options.json ? JSON.stringify(m, null, 2) + '\n' : formatBaseBackup(m));
   });
+}
+
+/** What `pgwarden basebackup` says: the copy, and whether it is incremental (on what) or full (and why, when incrementals were asked for). */
+export function formatBaseBackup(m: BaseBackupManifest): string {
+  const kind = m.incremental
+    ? `incremental on ${m.incremental.parent} (chain of ${m.incremental.chain.length + 1} from the full ${m.incremental.chain[0]}), `
+    : m.fullBecause
+      ? `full (${m.fullBecause}), `
+      : '';
+  return `${m.backupId}: ${kind}${formatBytes(baseBackupStoredBytes(m))} stored${m.tablespaces?.length ? ` (with ${m.tablespaces.length} tablespace(s) besides the main one)` : ''}, WAL from ${m.start.lsn} (${m.start.walFile}) to ${m.stop.lsn}, in ${(m.durationMs / 1000).toFixed(1)} s\n`;
 }
 
 export async function runPitrRestore(
@@ -204,7 +210,7 @@ export function formatPitrListing(l: PitrArchiveListing): string {
         l.baseBackups.map((b) => [
           b.backupId,
           cliTime(b.finishedAt),
-          `${formatBytes(b.storedBytes)}${b.tablespaces ? ` (${b.tablespaces + 1} tablespaces)` : ''}`,
+          `${formatBytes(b.storedBytes)}${b.tablespaces ? ` (${b.tablespaces + 1} tablespaces)` : ''}${b.incrementalOn ? ` (incremental on ${b.incrementalOn})` : ''}`,
           String(b.timeline),
           b.startLsn,
           b.verification

@@ -1,0 +1,113 @@
+/**
+ * Incremental base backups (PostgreSQL 17+: `pg_basebackup --incremental`, put back together
+ * by `pg_combinebackup`): which kind the next base backup is, whether the server's WAL
+ * summaries reach back far enough, and the chains restores and cleanup must keep whole. An
+ * incremental holds only what changed since its parent, so it is worth nothing without every
+ * backup before it in its chain, back to the full one. Pure.
+ */
+import type { BaseBackupManifest } from './base-backup';
+import { parseLsn } from './wal-names';
+
+/** The first PostgreSQL with incremental base backups. */
+export const INCREMENTAL_MAJOR = 17;
+
+export type NextBaseBackup = { kind: 'full'; why?: string } | { kind: 'incremental'; parent: string; chain: string[] };
+
+/** A WAL summary the server holds (pg_available_wal_summaries()). */
+export interface WalSummaryRange {
+  timeline: number;
+  startLsn: string;
+  endLsn: string;
+}
+
+/**
+ * Whether the summaries cover the timeline's WAL without a hole from `from` up to the newest
+ * one: what pg_basebackup --incremental needs from the parent's start on.
+ */
+export function summariesReach(summaries: WalSummaryRange[], timeline: number, from: string): boolean {
+  const ranges = summaries
+    .filter((s) => s.timeline === timeline)
+    .map((s) => [parseLsn(s.startLsn), parseLsn(s.endLsn)] as const)
+    .sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
+  if (!ranges.length) return false;
+  // Walking back from the newest, each must begin where the one before it ended (or earlier).
+  let reach = ranges[ranges.length - 1][0];
+  for (let i = ranges.length - 2; i >= 0; i--) {
+    if (ranges[i][1] < reach) break;
+    if (ranges[i][0] < reach) reach = ranges[i][0];
+  }
+  return reach <= parseLsn(from);
+}
+
+/**
+ * Full or incremental, and why full when incrementals were asked for: with
+ * BASEBACKUP_INCREMENTALS = N, up to N incrementals follow a full one. A full one is taken
+ * whenever an incremental could not be restored or trusted: an older server, WAL summaries off
+ * or not reaching back to the parent, other tablespaces, a parent without its stored
+ * backup_manifest, one that failed its verification, or a new timeline since.
+ */
+export function nextBaseBackup(input: {
+  incrementals: number;
+  serverMajor: number;
+  summarizeWal: boolean;
+  summaries: WalSummaryRange[];
+  timeline: number;
+  tablespaces: number;
+  /** The newest complete base backup, and whether its latest verification failed. */
+  newest?: Pick<BaseBackupManifest, 'backupId' | 'incremental' | 'backupManifest' | 'start'>;
+  newestFailed: boolean;
+}): NextBaseBackup {
+  const { newest } = input;
+  if (input.incrementals <= 0) return { kind: 'full' };
+  const full = (why: string): NextBaseBackup => ({ kind: 'full', why });
+  if (input.serverMajor < INCREMENTAL_MAJOR)
+    return full(`PostgreSQL ${input.serverMajor} has no incremental base backups (17 and newer have)`);
+  if (!input.summarizeWal)
+    return full('summarize_wal is off on the server (ALTER SYSTEM SET summarize_wal = on; SELECT pg_reload_conf())');
+  if (input.tablespaces > 0) return full('a server with tablespaces besides the main one gets full base backups only');
+  if (!newest) return full('there is no base backup yet to build on');
+  const chain = [...(newest.incremental?.chain ?? []), newest.backupId];
+  if (chain.length > input.incrementals)
+    return full(`${input.incrementals} incremental base backup(s) followed the full one ${chain[0]}`);
+  if (!newest.backupManifest)
+    return full(`${newest.backupId} has no backup_manifest of its own stored (taken before BASEBACKUP_INCREMENTALS was set)`);
+  if (input.newestFailed) return full(`${newest.backupId} failed its latest verification`);
+  if (newest.start.timeline !== input.timeline)
+    return full(`the server is on timeline ${input.timeline} since ${newest.backupId} (a failover or a restore)`);
+  if (!summariesReach(input.summaries, input.timeline, newest.start.lsn))
+    return full(
+      `the server's WAL summaries no longer reach back to the start of ${newest.backupId} (${newest.start.lsn}; wal_summary_keep_time)`,
+    );
+  return { kind: 'incremental', parent: newest.backupId, chain };
+}
+
+/** Base backups whose chain is whole: every one it rests on is there. */
+export function restorable<T extends Pick<BaseBackupManifest, 'backupId' | 'incremental'>>(bases: T[]): T[] {
+  const ids = new Set(bases.map((b) => b.backupId));
+  return bases.filter((b) => (b.incremental?.chain ?? []).every((id) => ids.has(id)));
+}
+
+/** Failed verifications, each also holding for every incremental that rests on the failed one. */
+export function failedWithChains(
+  bases: Array<Pick<BaseBackupManifest, 'backupId' | 'incremental'>>,
+  failed: ReadonlyMap<string, string>,
+): Map<string, string> {
+  const out = new Map(failed);
+  for (const b of bases) {
+    if (out.has(b.backupId)) continue;
+    const bad = (b.incremental?.chain ?? []).find((id) => failed.has(id));
+    if (bad) out.set(b.backupId, `it rests on ${bad}, which failed its verification (${failed.get(bad)})`);
+  }
+  return out;
+}
+
+/** Every base backup a kept one rests on, with the incremental that needs it (the newest such). */
+export function neededByChains(
+  bases: Array<Pick<BaseBackupManifest, 'backupId' | 'incremental'>>,
+  kept: ReadonlySet<string>,
+): Map<string, string> {
+  const needed = new Map<string, string>();
+  for (const b of [...bases].sort((x, y) => (x.backupId < y.backupId ? 1 : -1)))
+    if (kept.has(b.backupId)) for (const id of b.incremental?.chain ?? []) if (!needed.has(id)) needed.set(id, b.backupId);
+  return needed;
+}

@@ -1,0 +1,132 @@
+import {
+  failedWithChains,
+  neededByChains,
+  nextBaseBackup,
+  restorable,
+  summariesReach,
+  WalSummaryRange,
+} from '../../src/operations/pitr/incremental';
+
+const sum = (timeline: number, startLsn: string, endLsn: string): WalSummaryRange => ({ timeline, startLsn, endLsn });
+
+describe('summariesReach', () => {
+  it.each([
+    ['none', [], '0/5000000', false],
+    ['one covering it', [sum(1, '0/1000000', '0/9000000')], '0/5000000', true],
+    ['consecutive, out of order', [sum(1, '0/6000000', '0/9000000'), sum(1, '0/1000000', '0/6000000')], '0/5000000', true],
+    ['a hole after the start', [sum(1, '0/1000000', '0/5800000'), sum(1, '0/6000000', '0/9000000')], '0/5000000', false],
+    [
+      'a hole before the start does not matter',
+      [sum(1, '0/1000000', '0/2000000'), sum(1, '0/3000000', '0/9000000')],
+      '0/5000000',
+      true,
+    ],
+    ['starting after it (older ones removed)', [sum(1, '0/5800000', '0/9000000')], '0/5000000', false],
+    ['another timeline', [sum(1, '0/1000000', '0/9000000')], '0/5000000', false, 2],
+  ])('%s', (_what, summaries, from, reaches, timeline = 1) => {
+    expect(summariesReach(summaries, timeline as number, from)).toBe(reaches);
+  });
+});
+
+describe('nextBaseBackup', () => {
+  const newest = {
+    backupId: 'base_20261201_010000',
+    start: { lsn: '0/5000028', timeline: 1, walFile: '000000010000000000000005' },
+    backupManifest: { key: 'k', storedBytes: 1, rawBytes: 1, sha256: 'x', md5: 'y' },
+  };
+  const ok = {
+    incrementals: 6,
+    serverMajor: 17,
+    summarizeWal: true,
+    summaries: [sum(1, '0/1000000', '0/9000000')],
+    timeline: 1,
+    tablespaces: 0,
+    newest,
+    newestFailed: false,
+  };
+  it.each([
+    ['off', { incrementals: 0 }, { kind: 'full' }],
+    ['an incremental on the newest, a full one', {}, { kind: 'incremental', parent: newest.backupId, chain: [newest.backupId] }],
+    [
+      'an incremental on an incremental: the chain grows',
+      { newest: { ...newest, backupId: 'base_3', incremental: { parent: 'base_2', chain: ['base_1', 'base_2'] } } },
+      { kind: 'incremental', parent: 'base_3', chain: ['base_1', 'base_2', 'base_3'] },
+    ],
+    [
+      'the chain is as long as asked: a full one',
+      {
+        incrementals: 2,
+        newest: { ...newest, backupId: 'base_3', incremental: { parent: 'base_2', chain: ['base_1', 'base_2'] } },
+      },
+      { kind: 'full', why: '2 incremental base backup(s) followed the full one base_1' },
+    ],
+    [
+      'PostgreSQL 16',
+      { serverMajor: 16 },
+      { kind: 'full', why: 'PostgreSQL 16 has no incremental base backups (17 and newer have)' },
+    ],
+    [
+      'summaries off',
+      { summarizeWal: false },
+      { kind: 'full', why: 'summarize_wal is off on the server (ALTER SYSTEM SET summarize_wal = on; SELECT pg_reload_conf())' },
+    ],
+    [
+      'tablespaces',
+      { tablespaces: 1 },
+      { kind: 'full', why: 'a server with tablespaces besides the main one gets full base backups only' },
+    ],
+    ['the first', { newest: undefined }, { kind: 'full', why: 'there is no base backup yet to build on' }],
+    [
+      'a parent without its manifest stored',
+      { newest: { ...newest, backupManifest: undefined } },
+      {
+        kind: 'full',
+        why: 'base_20261201_010000 has no backup_manifest of its own stored (taken before BASEBACKUP_INCREMENTALS was set)',
+      },
+    ],
+    ['a failed parent', { newestFailed: true }, { kind: 'full', why: 'base_20261201_010000 failed its latest verification' }],
+    [
+      'a new timeline',
+      { timeline: 2 },
+      { kind: 'full', why: 'the server is on timeline 2 since base_20261201_010000 (a failover or a restore)' },
+    ],
+    [
+      'summaries gone',
+      { summaries: [sum(1, '0/6000000', '0/9000000')] },
+      {
+        kind: 'full',
+        why: "the server's WAL summaries no longer reach back to the start of base_20261201_010000 (0/5000028; wal_summary_keep_time)",
+      },
+    ],
+  ])('%s', (_what, change, next) => expect(nextBaseBackup({ ...ok, ...change })).toEqual(next));
+});
+
+describe('chains', () => {
+  const bases = [
+    { backupId: 'base_1' },
+    { backupId: 'base_2', incremental: { parent: 'base_1', chain: ['base_1'] } },
+    { backupId: 'base_3', incremental: { parent: 'base_2', chain: ['base_1', 'base_2'] } },
+    { backupId: 'base_4' },
+    { backupId: 'base_5', incremental: { parent: 'base_4', chain: ['base_4'] } },
+  ];
+  it('restorable: only those whose chain is whole', () => {
+    expect(restorable(bases.filter((b) => b.backupId !== 'base_2')).map((b) => b.backupId)).toEqual([
+      'base_1',
+      'base_4',
+      'base_5',
+    ]);
+  });
+  it('a failed verification holds for what rests on it', () => {
+    expect([...failedWithChains(bases, new Map([['base_2', 'checksum mismatch']]))]).toEqual([
+      ['base_2', 'checksum mismatch'],
+      ['base_3', 'it rests on base_2, which failed its verification (checksum mismatch)'],
+    ]);
+  });
+  it('what a kept incremental needs, named by the newest that needs it', () => {
+    expect([...neededByChains(bases, new Set(['base_3', 'base_2', 'base_5']))]).toEqual([
+      ['base_4', 'base_5'],
+      ['base_1', 'base_3'],
+      ['base_2', 'base_3'],
+    ]);
+  });
+});
