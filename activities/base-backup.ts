@@ -258,9 +258,11 @@ export function baseBackupActivities(deps: ActivityDeps) {
       // An incremental is taken against its parent's backup_manifest, fetched to the work folder.
       const parentManifest = `${spool}.parent-backup_manifest`;
       if (next.kind === 'incremental') await fetchBackupManifest(next.parent, parentManifest);
-      // Kept from the stream when incrementals are on: the next one is taken against it.
+      // Kept from the stream when incrementals are on (PostgreSQL 17+): the next one is taken against it.
       const capture =
-        !tablespaces.length && config.wal.baseBackupIncrementals > 0 ? captureBackupManifest(compression.algorithm) : undefined;
+        !tablespaces.length && config.wal.baseBackupIncrementals > 0 && serverMajor(server.versionNum) >= INCREMENTAL_MAJOR
+          ? captureBackupManifest(compression.algorithm)
+          : undefined;
 
       const started = Date.now();
       const said = new BasebackupOutput();
