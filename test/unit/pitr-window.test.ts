@@ -92,6 +92,44 @@ describe('pitrCheck', () => {
   });
 });
 
+describe('pitrCheck with incremental base backups', () => {
+  const incremental = (id: string, finishedAt: string, start: string, stop: string, chain: string[]) =>
+    ({ ...base(id, finishedAt, start, stop), incremental: { parent: chain.at(-1), chain } }) as BaseBackupManifest;
+
+  it.each([
+    [
+      'a whole chain: the window starts at its full one',
+      [incremental('base_3', '2026-11-30T02:10:00Z', '0/6000028', '0/6000100', ['base_1']), ...bases],
+      { baseBackups: 3, window: { fromBackup: 'base_1', toLsn: '0/7000000' }, problems: [] },
+    ],
+    [
+      'an incremental whose full one is gone: named, and the window is of the others',
+      [incremental('base_3', '2026-11-30T02:10:00Z', '0/6000028', '0/6000100', ['base_0', 'base_1']), ...bases],
+      {
+        baseBackups: 2,
+        window: { fromBackup: 'base_1', toLsn: '0/7000000' },
+        problems: [
+          'incremental base backup base_3 of shop rests on base_0, which is no longer stored: nothing can be restored from it, and restores pass over it; take a new base backup (pgwarden basebackup), and cleanup removes this one in its turn',
+        ],
+      },
+    ],
+    [
+      'only broken incrementals: nothing to restore from',
+      [incremental('base_3', '2026-11-30T02:10:00Z', '0/6000028', '0/6000100', ['base_0'])],
+      {
+        baseBackups: 0,
+        window: null,
+        problems: [
+          expect.stringMatching(/^incremental base backup base_3 of shop rests on base_0, which is no longer stored/),
+          'no restorable base backup of shop exists, so no point in time can be restored; run pgwarden basebackup (pgwarden schedules apply adds a weekly one)',
+        ],
+      },
+    ],
+  ])('%s', (_what, withIncrementals, expected) => {
+    expect(pitrCheck('shop', withIncrementals, { segments: segs(2, 3, 4, 5, 6), histories })).toMatchObject(expected);
+  });
+});
+
 describe('listedBaseBackups', () => {
   it.each([
     [

@@ -9,6 +9,7 @@
 import { BaseBackupManifest, baseBackupStoredBytes } from './base-backup';
 import { formatLsn, parseLsn, TimelineSwitch } from './wal-names';
 import { Continuity, gapMessage, walContinuity } from './wal-continuity';
+import { restorable } from './incremental';
 
 export interface PitrStatus {
   server: string;
@@ -27,7 +28,9 @@ export function pitrCheck(
   bases: BaseBackupManifest[],
   wal: { segments: Iterable<string>; histories: Map<number, TimelineSwitch[]> },
 ): PitrStatus {
-  const sorted = [...bases].sort((a, b) => (a.finishedAt < b.finishedAt ? -1 : 1));
+  // An incremental whose chain lost a member restores nothing: the window is of the others.
+  const sorted = restorable(bases).sort((a, b) => (a.finishedAt < b.finishedAt ? -1 : 1));
+  const broken = brokenChainProblems(server, bases);
   const segments = [...wal.segments];
   if (!sorted.length)
     return {
@@ -37,7 +40,8 @@ export function pitrCheck(
       walSegments: segments.length,
       firstMissing: null,
       problems: [
-        `no base backup of ${server} exists, so no point in time can be restored; run pgwarden basebackup (pgwarden schedules apply adds a weekly one)`,
+        ...broken,
+        `no ${bases.length ? 'restorable ' : ''}base backup of ${server} exists, so no point in time can be restored; run pgwarden basebackup (pgwarden schedules apply adds a weekly one)`,
       ],
       notes: [],
     };
@@ -48,7 +52,7 @@ export function pitrCheck(
   const whole = sorted.find((b) => !from(b).firstMissing);
   const first = whole ?? oldest;
   const c = from(first);
-  const problems: string[] = [];
+  const problems: string[] = [...broken];
   if (c.firstMissing)
     problems.push(
       `the WAL archive of ${server} has a gap (${c.gaps.join(', ')}): ${gapMessage(c)}; points after it are recoverable only from a newer base backup`,
@@ -155,6 +159,19 @@ export function listedBaseBackups(
       firstMissing: c.firstMissing ?? null,
       verification: verifications.get(b.backupId) ?? null,
     };
+  });
+}
+
+/** Incremental base backups that rest on one no longer stored, one problem line each: nothing restores from them. */
+export function brokenChainProblems(server: string, bases: BaseBackupManifest[]): string[] {
+  const ids = new Set(bases.map((b) => b.backupId));
+  return bases.flatMap((b) => {
+    const missing = (b.incremental?.chain ?? []).filter((id) => !ids.has(id));
+    return missing.length
+      ? [
+          `incremental base backup ${b.backupId} of ${server} rests on ${missing.join(', ')}, which is no longer stored: nothing can be restored from it, and restores pass over it; take a new base backup (pgwarden basebackup), and cleanup removes this one in its turn`,
+        ]
+      : [];
   });
 }
 
