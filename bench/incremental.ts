@@ -32,6 +32,8 @@ import { Bucket } from '../src/infra/storage/bucket';
 import { createS3Client } from '../src/infra/storage/s3-client';
 import { WorkflowType } from '../src/infra/temporal/definitions';
 import { baseBackupStoredBytes, type BaseBackupManifest } from '../src/operations/pitr/base-backup';
+import { describePhases } from '../src/app/cli/commands/pitr';
+import type { PitrRestoreResult } from '../activities/pitr';
 import { median, memoryMiB, MiB, option, printTable, seconds, startWorker, timed } from './support';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -54,13 +56,16 @@ async function main(): Promise<void> {
   await initCluster({ dataDir, superuser: 'pgwarden', password, runAs, pgBinDir: pgBin });
   const port = await ephemeralPort();
   const url = (db: string) => `postgres://pgwarden:${password}@127.0.0.1:${port}/${db}`;
+  // Programs the bench runs get the password from the environment, not their arguments (ps shows those).
+  process.env.PGPASSWORD = password;
+  const argUrl = (db: string) => `postgres://pgwarden@127.0.0.1:${port}/${db}`;
   const settings = { wal_level: 'replica', max_wal_senders: '10', summarize_wal: 'on', unix_socket_directories: root };
   await startInstance({ dataDir, port, runAs, settings, pgBinDir: pgBin });
   const admin = new PgClient({ connectionString: url('postgres') });
   await admin.connect();
   await admin.query('CREATE DATABASE bench');
   process.stderr.write(`bench: pgbench -i -s ${scale}...\n`);
-  spawnSync(join(pgBin, 'pgbench'), ['-i', '-q', '-s', String(scale), url('bench')], { stdio: 'ignore' });
+  spawnSync(join(pgBin, 'pgbench'), ['-i', '-q', '-s', String(scale), argUrl('bench')], { stdio: 'ignore' });
   const clusterBytes = Number(
     (await admin.query<{ s: string }>('SELECT sum(pg_database_size(oid))::text AS s FROM pg_database')).rows[0].s,
   );
@@ -125,7 +130,7 @@ async function main(): Promise<void> {
               '--checkpoint=fast',
               '--compress=client-zstd:level=1,workers=2',
               '-d',
-              url('postgres'),
+              argUrl('postgres'),
             ],
             { stdio: ['ignore', 'ignore', 'ignore'] },
           ),
@@ -134,7 +139,7 @@ async function main(): Promise<void> {
       const f = await baseBackup();
       if (f.m.incremental) throw new Error(`round ${i + 1}: expected a full base backup, got one on ${f.m.incremental.parent}`);
       full.push(f);
-      spawnSync(join(pgBin, 'pgbench'), ['-n', '-c', '2', '-t', String(Math.ceil(tx / 2)), url('bench')], { stdio: 'ignore' });
+      spawnSync(join(pgBin, 'pgbench'), ['-n', '-c', '2', '-t', String(Math.ceil(tx / 2)), argUrl('bench')], { stdio: 'ignore' });
       const inc = await baseBackup();
       if (!inc.m.incremental) throw new Error(`round ${i + 1}: expected an incremental base backup (${inc.m.fullBecause})`);
       incremental.push(inc);
@@ -179,15 +184,17 @@ async function main(): Promise<void> {
     // Restores to the end of the last round: from the incremental, and from the full one before it.
     await admin.query('SELECT pg_switch_wal()');
     await sleep(3000);
+    const phases = new Map<string, string>();
     const restore = async (backupId: string) => {
       const dir = join(root, `restore-${id()}`);
-      const ms = await timed(() =>
-        client.workflow.execute(WorkflowType.pitrRestore, {
+      const ms = await timed(async () => {
+        const r: PitrRestoreResult = await client.workflow.execute(WorkflowType.pitrRestore, {
           taskQueue,
           workflowId: `bench-pitr-${id()}`,
           args: [{ server: 'bench', target: { kind: 'latest' }, baseBackupId: backupId, dataDir: dir, stopAfter: true }],
-        }),
-      );
+        });
+        if (r.phases) phases.set(backupId, describePhases(r.phases));
+      });
       rmSync(dir, { recursive: true, force: true });
       return ms;
     };
@@ -209,6 +216,11 @@ async function main(): Promise<void> {
         ],
       ],
     );
+    for (const [what, backup] of [
+      ['full one', full.at(-1)!],
+      ['incremental', incremental.at(-1)!],
+    ] as const)
+      process.stdout.write(`last restore from the ${what}: ${phases.get(backup.m.backupId) ?? 'no phases reported'}\n`);
     process.stdout.write(`\nworker peak resident memory: ${memoryMiB(worker.pid!).peak.toFixed(0)} MiB\n`);
   } finally {
     worker.kill('SIGTERM');

@@ -12,6 +12,7 @@ import type { PitrRestoreResult } from '../../activities/pitr';
 import type { VerifyResult } from '../../workflows/verify';
 import type { BaseBackupManifest } from '../../src/operations/pitr/base-backup';
 import { WorkflowType } from '../../src/infra/temporal/definitions';
+import { formatPitr } from '../../src/app/cli/commands/pitr';
 import { pitrFixture } from '../support/pitr-fixture';
 import { stackEnv } from '../support/stack-env';
 
@@ -64,6 +65,8 @@ it('takes incrementals on a full base backup up to the chain asked for, and rest
       hostQueue,
     });
     fixture.restored(restored.dataDir);
+    // pg_combinebackup's share of the unpacking is its own phase.
+    expect(formatPitr(restored)).toMatch(/unpacked in [\d.]+ s \(pg_combinebackup [\d.]+ s of it\)/);
     const copy = new Client({ connectionString: cluster.url(db).replace(/:\d+\//, `:${restored.port}/`) });
     await copy.connect();
     try {

@@ -109,7 +109,7 @@ export async function runPitrRestore(
 export function describePhases(p: NonNullable<PitrRestoreResult['phases']>): string {
   const s = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
   return [
-    `unpacked in ${s(p.unpackMs)}`,
+    `unpacked in ${s(p.unpackMs)}${p.combineMs !== undefined ? ` (pg_combinebackup ${s(p.combineMs)} of it)` : ''}`,
     ...(p.walFetchMs !== null ? [`WAL fetched in ${s(p.walFetchMs)} beside it`] : []),
     `recovery to promotion ${s(p.recoveryMs)}`,
   ].join(', ');
