@@ -125,6 +125,7 @@ export function walVerificationActivities(deps: ActivityDeps) {
         deferred: 0,
         failures: [],
         durationMs: 0,
+        phases: { fetchMs: 0, readMs: 0 },
       };
       // The server's version and segment size come from its newest base backup; before the first there is no window to check.
       const newest = [...bases].sort((a, b) => (a.finishedAt < b.finishedAt ? 1 : -1))[0];
@@ -276,6 +277,7 @@ export function walVerificationActivities(deps: ActivityDeps) {
        * records read by pg_waldump; the first unsound segment, if any.
        */
       async function checkRange(lead: string | null, segments: string[]): Promise<RangeCheck> {
+        const fetchFrom0 = Date.now();
         const wanted = [...(lead ? [lead] : []), ...segments];
         for (const name of await readdir(folder)) if (!wanted.includes(name)) await rm(join(folder, name));
         const present = new Set(await readdir(folder));
@@ -311,11 +313,13 @@ export function walVerificationActivities(deps: ActivityDeps) {
         }
         // Fetches begun past an unreadable segment finish before the folder is read or cleared.
         await Promise.allSettled(fetching.values());
+        result.phases!.fetchMs += Date.now() - fetchFrom0;
         // Records are read as far as the segments could be fetched: up to an unreadable one, all of them otherwise.
         const readable = segments.slice(0, fetched);
         if (readable.length) {
           const range = rangeLsns(lead, readable, ends, segmentBytes);
           const timeline = String(parseSegmentName(readable[0], segmentBytes)!.timeline);
+          const readFrom = Date.now();
           try {
             await runCommand(
               waldump,
@@ -325,6 +329,8 @@ export function walVerificationActivities(deps: ActivityDeps) {
           } catch (err) {
             if (!(err instanceof CommandError)) throw err;
             return { ok: false, ...waldumpFailure(err.stderr, readable[0], segmentBytes) };
+          } finally {
+            result.phases!.readMs += Date.now() - readFrom;
           }
         }
         return unreadable ? { ok: false, ...unreadable } : { ok: true };

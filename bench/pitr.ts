@@ -94,6 +94,9 @@ async function main(): Promise<void> {
   await initCluster({ dataDir, superuser: 'pgwarden', password, runAs });
   const port = await ephemeralPort();
   const url = (db: string) => `postgres://pgwarden:${password}@127.0.0.1:${port}/${db}`;
+  // Programs the bench runs get the password from the environment, not their arguments (ps shows those).
+  process.env.PGPASSWORD = password;
+  const argUrl = (db: string) => `postgres://pgwarden@127.0.0.1:${port}/${db}`;
   const conf = join(root, 'pgbackrest.conf');
   if (hasPgbackrest) {
     for (const d of ['repo', 'log', 'lock', 'spool']) {
@@ -133,7 +136,7 @@ async function main(): Promise<void> {
   await admin.query('CREATE DATABASE bench');
   await admin.end();
   process.stderr.write(`bench: pgbench -i -s ${scale}...\n`);
-  spawnSync(pgProgram('pgbench'), ['-i', '-q', '-s', String(scale), url('bench')], { stdio: 'ignore' });
+  spawnSync(pgProgram('pgbench'), ['-i', '-q', '-s', String(scale), argUrl('bench')], { stdio: 'ignore' });
   if (withTablespace) {
     const location = join(root, 'tablespace');
     mkdirSync(location, { mode: 0o700 });
@@ -206,7 +209,7 @@ async function main(): Promise<void> {
               '--checkpoint=fast',
               '--no-password',
               '-d',
-              url('postgres'),
+              argUrl('postgres'),
             ],
             { stdio: ['ignore', 'ignore', 'ignore'] },
           ),
@@ -226,7 +229,7 @@ async function main(): Promise<void> {
               '--compress=client-zstd:level=1,workers=2',
               '--no-password',
               '-d',
-              url('postgres'),
+              argUrl('postgres'),
             ],
             { stdio: ['ignore', 'ignore', 'ignore'] },
           ),
@@ -310,7 +313,7 @@ async function main(): Promise<void> {
     await probe.query('CREATE TABLE IF NOT EXISTS lag_probe (id serial PRIMARY KEY, at timestamptz DEFAULT clock_timestamp())');
     const load = spawn(
       pgProgram('pgbench'),
-      ['-n', '-c', '2', '-R', String(tps), '-T', String(Math.round(minutes * 60)), url('bench')],
+      ['-n', '-c', '2', '-R', String(tps), '-T', String(Math.round(minutes * 60)), argUrl('bench')],
       { stdio: 'ignore' },
     );
     const loadDone = new Promise((r) => load.once('exit', r));
@@ -479,6 +482,10 @@ async function main(): Promise<void> {
         ],
       ],
     );
+    if (readBack?.phases)
+      process.stdout.write(
+        `pgwarden's read-back, last run: fetching ${seconds(readBack.phases.fetchMs)} s (S3, decryption, SHA-256, to disk), pg_waldump ${seconds(readBack.phases.readMs)} s\n`,
+      );
   } finally {
     worker.kill('SIGTERM');
     await connection.close();

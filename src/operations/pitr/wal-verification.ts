@@ -205,6 +205,8 @@ export interface WalVerification {
   };
   failures: string[];
   durationMs: number;
+  /** Where durationMs went: fetching (S3, decryption, SHA-256, to disk) and pg_waldump reading the records (absent from older workers). */
+  phases?: { fetchMs: number; readMs: number };
 }
 
 /** What pitr list shows of the read-back: the newest segment read (null: never), when, and what is left. */
