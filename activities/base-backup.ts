@@ -65,6 +65,8 @@ export interface BaseBackupInput {
   backupId: string;
   workflowId: string;
   runId: string;
+  /** Full even where an incremental could be taken (BASEBACKUP_INCREMENTALS). */
+  full?: boolean;
 }
 
 /** What the copy stored; the manifest adds the times and the reason. */
@@ -435,6 +437,7 @@ export function baseBackupActivities(deps: ActivityDeps) {
           tablespaces: others,
           newest,
           newestFailed: !!newest && failed.has(newest.backupId),
+          askedFull: input.full === true,
         });
       }
 

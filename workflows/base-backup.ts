@@ -20,6 +20,8 @@ export interface BaseBackupInput {
   hostQueue?: string;
   /** How long the archive may take to hold the backup's last segment (default 10 minutes). */
   walTimeoutSeconds?: number;
+  /** Full even where BASEBACKUP_INCREMENTALS would make it incremental. */
+  full?: boolean;
 }
 
 export async function BaseBackupWorkflow(input: BaseBackupInput): Promise<BaseBackupManifest> {
@@ -39,7 +41,13 @@ export async function BaseBackupWorkflow(input: BaseBackupInput): Promise<BaseBa
     retry: { maximumAttempts: 3 },
   });
 
-  const copy = await copyCluster({ server: input.server, backupId, workflowId: info.workflowId, runId: info.runId });
+  const copy = await copyCluster({
+    server: input.server,
+    backupId,
+    workflowId: info.workflowId,
+    runId: info.runId,
+    ...(input.full ? { full: true } : {}),
+  });
   // Up to the point the rows were counted at, so verification can recover to it.
   await awaitBackupWal({ server: input.server, walFile: lastWalNeeded(copy), timeoutSeconds: input.walTimeoutSeconds ?? 600 });
   return writeBaseBackupManifest({

@@ -46,6 +46,8 @@ describe('nextBaseBackup', () => {
   };
   it.each([
     ['off', { incrementals: 0 }, { kind: 'full' }],
+    ['off, and a full one asked for', { incrementals: 0, askedFull: true }, { kind: 'full' }],
+    ['a full one asked for', { askedFull: true }, { kind: 'full', why: 'asked for (pgwarden basebackup --full)' }],
     ['an incremental on the newest, a full one', {}, { kind: 'incremental', parent: newest.backupId, chain: [newest.backupId] }],
     [
       'an incremental on an incremental: the chain grows',

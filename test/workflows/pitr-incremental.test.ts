@@ -4,7 +4,7 @@
  * for the next, then a full one again once the chain is as long as asked. A point-in-time
  * restore from the newest incremental puts its chain back together (pg_combinebackup 18) and
  * recovers it; its verification passes (pg_verifybackup of the combined copy, recovery, row
- * counts). (Why a base backup is full when an incremental cannot be taken is table-tested in
+ * counts); `basebackup --full` takes a full one where an incremental would follow. (Why a base backup is full when an incremental cannot be taken is table-tested in
  * test/unit/incremental.test.ts.)
  */
 import { Client } from 'pg';
@@ -100,5 +100,12 @@ it('takes incrementals on a full base backup up to the chain asked for, and rest
       fullBecause: `2 incremental base backup(s) followed the full one ${first.backupId}`,
     });
     expect(fourth.incremental).toBeUndefined();
+
+    // Where an incremental would follow, a full one asked for is full, and says so.
+    await cluster.query("UPDATE orders SET note = 'changed twice' WHERE id <= 10", [], db);
+    await sleep(1100);
+    const fifth = await run<BaseBackupManifest>(WorkflowType.baseBackup, { server: db, reason: 'test', hostQueue, full: true });
+    expect(fifth).toMatchObject({ formatVersion: 1, fullBecause: 'asked for (pgwarden basebackup --full)' });
+    expect(fifth.incremental).toBeUndefined();
   });
 }, 300_000);

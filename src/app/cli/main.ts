@@ -139,6 +139,7 @@ export function buildProgram(run: (action: () => Promise<void>) => Promise<void>
     .description('take a base backup (pg_basebackup) of a WAL_ARCHIVE server: the start of point-in-time recovery')
     .option('--server <id>', 'the server of WAL_ARCHIVE (default: the only one)')
     .option('--reason <text>', 'recorded in the manifest')
+    .option('--full', 'a full one even where BASEBACKUP_INCREMENTALS would take an incremental')
     .option('--json', 'print the manifest as JSON')
     .action((opts) => run(async () => (await import('./commands/pitr')).runBaseBackup(ctx(), opts)));
 

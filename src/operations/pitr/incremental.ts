@@ -56,10 +56,13 @@ export function nextBaseBackup(input: {
   /** The newest complete base backup, and whether its latest verification failed. */
   newest?: Pick<BaseBackupManifest, 'backupId' | 'incremental' | 'backupManifest' | 'start'>;
   newestFailed: boolean;
+  /** A full one was asked for (pgwarden basebackup --full). */
+  askedFull?: boolean;
 }): NextBaseBackup {
   const { newest } = input;
   if (input.incrementals <= 0) return { kind: 'full' };
   const full = (why: string): NextBaseBackup => ({ kind: 'full', why });
+  if (input.askedFull) return full('asked for (pgwarden basebackup --full)');
   if (input.serverMajor < INCREMENTAL_MAJOR)
     return full(`PostgreSQL ${input.serverMajor} has no incremental base backups (17 and newer have)`);
   if (!input.summarizeWal)

@@ -30,7 +30,7 @@ export function pickServer(config: Config, given?: string): string {
 
 export async function runBaseBackup(
   ctx: CommandContext,
-  options: { server?: string; reason?: string; json?: boolean },
+  options: { server?: string; reason?: string; full?: boolean; json?: boolean },
 ): Promise<void> {
   const config = ctx.config();
   const server = pickServer(config, options.server);
@@ -39,7 +39,14 @@ export async function runBaseBackup(
       workflow: 'baseBackup',
       operation: 'base-backup',
       database: server,
-      args: [{ server, reason: options.reason ?? 'manual', ...hostQueueInput(config, server) }],
+      args: [
+        {
+          server,
+          reason: options.reason ?? 'manual',
+          ...(options.full ? { full: true } : {}),
+          ...hostQueueInput(config, server),
+        },
+      ],
       summary: `Base backup of ${server}`,
     });
     if (!options.json) announce(`taking a base backup of ${server}`, run);
