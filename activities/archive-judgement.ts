@@ -6,6 +6,7 @@
 import { readArchive } from '../src/operations/pitr/archive';
 import { baseBackupFreshnessProblems } from '../src/operations/pitr/base-freshness';
 import { pitrCheck, PitrStatus } from '../src/operations/pitr/window';
+import { incrementalNotes } from '../src/operations/pitr/incremental';
 import { archiveLagProblems } from './archive-lag';
 import { baseVerifications } from './base-verifications';
 import { ActivityDeps } from './deps';
@@ -30,5 +31,6 @@ export async function judgeArchive(deps: ActivityDeps, server: string, now: Date
     server,
     await walReadBack(deps, server, wal, bases[0]?.serverInfo.segmentBytes ?? DEFAULT_WAL_SEGMENT_BYTES),
   );
-  return { ...status, problems: [...status.problems, ...lag, ...stale, ...damaged] };
+  const notes = [...(status.notes ?? []), ...incrementalNotes(server, bases, deps.config.wal.baseBackupIncrementals)];
+  return { ...status, problems: [...status.problems, ...lag, ...stale, ...damaged], notes };
 }

@@ -7,6 +7,7 @@
 import { UsageError } from '../src/infra/errors/errors';
 import { archivedUpTo, readArchive } from '../src/operations/pitr/archive';
 import { DEFAULT_WAL_SEGMENT_BYTES, formatLsn } from '../src/operations/pitr/wal-names';
+import { incrementalNotes } from '../src/operations/pitr/incremental';
 import {
   failedVerificationProblems,
   ListedBaseBackup,
@@ -108,7 +109,7 @@ async function pitrArchiveListing(deps: ActivityDeps, server: string): Promise<P
     archivedUpTo: upTo === null ? null : formatLsn(upTo),
     walSegments: wal.segments.size,
     problems: [...status.problems, ...failedVerificationProblems(listed)],
-    notes: status.notes ?? [],
+    notes: [...(status.notes ?? []), ...incrementalNotes(server, bases, deps.config.wal.baseBackupIncrementals)],
     restorePoints: await listedRestorePoints(deps, server, bases, failedIn(verifications)),
     walReadBack: await walReadBack(deps, server, wal, bases[0]?.serverInfo.segmentBytes ?? DEFAULT_WAL_SEGMENT_BYTES),
   };

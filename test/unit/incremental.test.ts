@@ -1,5 +1,7 @@
+import type { BaseBackupManifest } from '../../src/operations/pitr/base-backup';
 import {
   failedWithChains,
+  incrementalNotes,
   neededByChains,
   nextBaseBackup,
   restorable,
@@ -131,4 +133,44 @@ describe('chains', () => {
       ['base_2', 'base_3'],
     ]);
   });
+});
+
+describe('incrementalNotes', () => {
+  const at = (id: string, finishedAt: string, more: Partial<BaseBackupManifest> = {}) =>
+    ({ backupId: id, finishedAt, ...more }) as BaseBackupManifest;
+  const older = at('base_1', '2026-12-01T01:10:00Z', { fullBecause: 'there is no base backup yet to build on' });
+  const full = (why?: string) => [older, at('base_2', '2026-12-02T01:10:00Z', why ? { fullBecause: why } : {})];
+  it.each([
+    ['incrementals off', full('summarize_wal is off on the server'), 0, []],
+    ['no base backup', [], 6, []],
+    [
+      'the newest incremental',
+      [older, at('base_2', '2026-12-02T01:10:00Z', { incremental: { parent: 'base_1', chain: ['base_1'] } })],
+      6,
+      [],
+    ],
+    ['the first one', [older], 6, []],
+    ['a chain complete', full('6 incremental base backup(s) followed the full one base_0'), 6, []],
+    ['asked for', full('asked for (pgwarden basebackup --full)'), 6, []],
+    ['taken before incrementals were asked for', full(), 6, []],
+    [
+      'summarize_wal off',
+      full('summarize_wal is off on the server (ALTER SYSTEM SET summarize_wal = on; SELECT pg_reload_conf())'),
+      6,
+      [
+        'the newest base backup of shop (base_2) is full though BASEBACKUP_INCREMENTALS=6 asks for incrementals: summarize_wal is off on the server (ALTER SYSTEM SET summarize_wal = on; SELECT pg_reload_conf())',
+      ],
+    ],
+    [
+      'older ones in any order: the newest counts',
+      [
+        at('base_2', '2026-12-02T01:10:00Z', {
+          fullBecause: 'PostgreSQL 16 has no incremental base backups (17 and newer have)',
+        }),
+        older,
+      ],
+      1,
+      [expect.stringMatching(/^the newest base backup of shop \(base_2\) is full .*: PostgreSQL 16 has no incremental/)],
+    ],
+  ])('%s', (_what, bases, incrementals, notes) => expect(incrementalNotes('shop', bases, incrementals)).toEqual(notes));
 });

@@ -30,9 +30,12 @@ it('archives, backs up, verifies and recovers a table of a PostgreSQL 15 server 
     'CREATE TABLE orders (id int PRIMARY KEY, note text NOT NULL)',
     'INSERT INTO orders SELECT g, md5(g::text) FROM generate_series(1, 300) g',
   ]);
-  const workers = await fixture.hostWorkers('pitrv', { ...settings, PG_BIN_DIR: versions.dir });
+  // Incrementals asked for of a server that has none: full base backups, and pitr list says why.
+  const workers = await fixture.hostWorkers('pitrv', { ...settings, PG_BIN_DIR: versions.dir, BASEBACKUP_INCREMENTALS: '3' });
   await workers.runUntil(async () => {
-    await workers.archiveAndBaseBackup(db);
+    const base = await workers.archiveAndBaseBackup(db);
+    expect(base.fullBecause).toBe('PostgreSQL 15 has no incremental base backups (17 and newer have)');
+    expect(base.backupManifest).toBeUndefined();
 
     // The moment to recover to, then the mistake.
     const writer = new Client({ connectionString: cluster.url(db) });
@@ -82,6 +85,9 @@ it('archives, backs up, verifies and recovers a table of a PostgreSQL 15 server 
       expect(runFolders()).toEqual(before);
       const listed = await workers.run<PitrArchiveListing>(WorkflowType.pitrList, { server: db });
       expect(listed.baseBackups[0].verification).toMatchObject({ status: 'passed', failures: [] });
+      expect(listed.notes).toEqual([
+        `the newest base backup of ${db} (${base.backupId}) is full though BASEBACKUP_INCREMENTALS=3 asks for incrementals: PostgreSQL 15 has no incremental base backups (17 and newer have)`,
+      ]);
     } finally {
       clientOnly.remove();
     }

@@ -62,16 +62,15 @@ export function nextBaseBackup(input: {
   const { newest } = input;
   if (input.incrementals <= 0) return { kind: 'full' };
   const full = (why: string): NextBaseBackup => ({ kind: 'full', why });
-  if (input.askedFull) return full('asked for (pgwarden basebackup --full)');
+  if (input.askedFull) return full(ASKED_FULL);
   if (input.serverMajor < INCREMENTAL_MAJOR)
     return full(`PostgreSQL ${input.serverMajor} has no incremental base backups (17 and newer have)`);
   if (!input.summarizeWal)
     return full('summarize_wal is off on the server (ALTER SYSTEM SET summarize_wal = on; SELECT pg_reload_conf())');
   if (input.tablespaces > 0) return full('a server with tablespaces besides the main one gets full base backups only');
-  if (!newest) return full('there is no base backup yet to build on');
+  if (!newest) return full(FIRST_FULL);
   const chain = [...(newest.incremental?.chain ?? []), newest.backupId];
-  if (chain.length > input.incrementals)
-    return full(`${input.incrementals} incremental base backup(s) followed the full one ${chain[0]}`);
+  if (chain.length > input.incrementals) return full(chainComplete(input.incrementals, chain[0]));
   if (!newest.backupManifest)
     return full(`${newest.backupId} has no backup_manifest of its own stored (taken before BASEBACKUP_INCREMENTALS was set)`);
   if (input.newestFailed) return full(`${newest.backupId} failed its latest verification`);
@@ -82,6 +81,31 @@ export function nextBaseBackup(input: {
       `the server's WAL summaries no longer reach back to the start of ${newest.backupId} (${newest.start.lsn}; wal_summary_keep_time)`,
     );
   return { kind: 'incremental', parent: newest.backupId, chain };
+}
+
+const ASKED_FULL = 'asked for (pgwarden basebackup --full)';
+const FIRST_FULL = 'there is no base backup yet to build on';
+const chainComplete = (n: number, full: string) => `${n} incremental base backup(s) followed the full one ${full}`;
+const CHAIN_COMPLETE = /^\d+ incremental base backup\(s\) followed the full one /;
+
+/**
+ * What pitr list and the report say when incrementals are asked for and the newest base backup
+ * is full for another reason than starting a chain or being asked for: most such reasons
+ * (summarize_wal off, an older server, tablespaces, summaries kept too briefly) hold for every
+ * scheduled one after it, and nobody reads a scheduled base backup's output.
+ */
+export function incrementalNotes(
+  server: string,
+  bases: Array<Pick<BaseBackupManifest, 'backupId' | 'finishedAt' | 'incremental' | 'fullBecause'>>,
+  incrementals: number,
+): string[] {
+  const newest = [...bases].sort((a, b) => (a.finishedAt < b.finishedAt ? -1 : 1)).at(-1);
+  const why = newest?.fullBecause;
+  if (incrementals <= 0 || !newest || newest.incremental || !why) return [];
+  if (why === ASKED_FULL || why === FIRST_FULL || CHAIN_COMPLETE.test(why)) return [];
+  return [
+    `the newest base backup of ${server} (${newest.backupId}) is full though BASEBACKUP_INCREMENTALS=${incrementals} asks for incrementals: ${why}`,
+  ];
 }
 
 /** Base backups whose chain is whole: every one it rests on is there. */
