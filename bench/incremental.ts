@@ -6,18 +6,21 @@
  *   1. plain `pg_basebackup -Ft -D - -X fetch --compress=client-zstd:level=1,workers=2 >
  *      /dev/null` of the whole cluster (the baseline: a full copy with pgwarden's compression);
  *   2. pgwarden's full base backup (it also keeps its backup_manifest from the stream);
- *   3. --tx pgbench transactions (the change since);
+ *   3. --tx pgbench transactions (the change since): with `--workload tpcb` pgbench's own, whose
+ *      updates fall uniformly over pgbench_accounts (the worst case for block increments); with
+ *      `--workload append` the same without the accounts update, so the change is new rows in
+ *      pgbench_history and the small branch and teller tables (a ledger, an orders table);
  *   4. pgwarden's incremental base backup on it.
  * Then point-in-time restores to the end of the last round, each --repeat times: from the last
  * incremental (its chain put together by pg_combinebackup, then a little WAL) against from the
  * full one before it (and all the WAL of step 3). Times are min/median; sizes are as stored;
  * ratios are against figures of the same run. pgBackRest (Debian's 2.45) does not support
  * PostgreSQL 18, so it has no column here.
- * Usage: npm run bench:incremental -- [--scale 50] [--repeat 3] [--tx 20000] [--keep]
+ * Usage: npm run bench:incremental -- [--scale 50] [--repeat 3] [--tx 20000] [--workload tpcb|append] [--keep]
  */
 import { spawnSync } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
-import { createWriteStream, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { createWriteStream, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client as PgClient } from 'pg';
@@ -42,6 +45,8 @@ async function main(): Promise<void> {
   const scale = Number(option('scale', '50'));
   const repeat = Number(option('repeat', '3'));
   const tx = Number(option('tx', '20000'));
+  const workload = option('workload', 'tpcb');
+  if (!['tpcb', 'append'].includes(workload)) throw new Error(`--workload ${workload}: tpcb or append`);
   await up((line) => process.stderr.write(`stack: ${line}\n`));
   const stackEnv = readEnvFile(envFile);
   const pgBin = stackEnv.PGWARDEN_TEST_PG18_BIN_DIR;
@@ -49,6 +54,24 @@ async function main(): Promise<void> {
   const runAs = instanceUser();
 
   const root = mkdtempSync(join(tmpdir(), 'pgwarden-bench-incr-'));
+  // TPC-B without its update of pgbench_accounts: what changes is appended, or small and hot.
+  const appendScript = join(root, 'append.sql');
+  writeFileSync(
+    appendScript,
+    [
+      '\\set aid random(1, 100000 * :scale)',
+      '\\set bid random(1, 1 * :scale)',
+      '\\set tid random(1, 10 * :scale)',
+      '\\set delta random(-5000, 5000)',
+      'BEGIN;',
+      'UPDATE pgbench_tellers SET tbalance = tbalance + :delta WHERE tid = :tid;',
+      'UPDATE pgbench_branches SET bbalance = bbalance + :delta WHERE bid = :bid;',
+      'INSERT INTO pgbench_history (tid, bid, aid, delta, mtime) VALUES (:tid, :bid, :aid, :delta, CURRENT_TIMESTAMP);',
+      'END;',
+      '',
+    ].join('\n'),
+  );
+  const script = workload === 'append' ? ['-f', appendScript, '-s', String(scale)] : [];
   const dataDir = join(root, 'data');
   mkdirSync(dataDir, { mode: 0o700 });
   for (const dir of [root, dataDir]) handOver(dir, runAs);
@@ -139,7 +162,9 @@ async function main(): Promise<void> {
       const f = await baseBackup();
       if (f.m.incremental) throw new Error(`round ${i + 1}: expected a full base backup, got one on ${f.m.incremental.parent}`);
       full.push(f);
-      spawnSync(join(pgBin, 'pgbench'), ['-n', '-c', '2', '-t', String(Math.ceil(tx / 2)), argUrl('bench')], { stdio: 'ignore' });
+      spawnSync(join(pgBin, 'pgbench'), ['-n', '-c', '2', '-t', String(Math.ceil(tx / 2)), ...script, argUrl('bench')], {
+        stdio: 'ignore',
+      });
       const inc = await baseBackup();
       if (!inc.m.incremental) throw new Error(`round ${i + 1}: expected an incremental base backup (${inc.m.fullBecause})`);
       incremental.push(inc);
@@ -151,7 +176,7 @@ async function main(): Promise<void> {
     const sizes = (xs: Array<{ m: BaseBackupManifest }>) =>
       `${(median(xs.map((x) => baseBackupStoredBytes(x.m))) / MiB).toFixed(1)} MiB`;
     printTable(
-      `Base backups of a ${(clusterBytes / MiB).toFixed(0)} MiB PostgreSQL 18 cluster (pgbench scale ${scale}); ${tx} pgbench transactions between the full one and the incremental; min/median of ${repeat}`,
+      `Base backups of a ${(clusterBytes / MiB).toFixed(0)} MiB PostgreSQL 18 cluster (pgbench scale ${scale}); ${tx} pgbench transactions (${workload}) between the full one and the incremental; min/median of ${repeat}`,
       ['', 'time', 'vs plain pg_basebackup', 'vs pgwarden full', 'stored (median)'],
       [
         ['plain pg_basebackup, zstd:1 x2 to /dev/null (full)', mm(plain), '', '', ''],
