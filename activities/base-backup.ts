@@ -234,7 +234,7 @@ export function baseBackupActivities(deps: ActivityDeps) {
                 .at(-1);
               await requireSpoolRoom(client, spool, input.server, compression, newest);
             }
-            return { server: checked, tablespaces: others, next: await nextKind(client, checked, others.length) };
+            return { server: checked, tablespaces: others, next: await nextKind(client, checked) };
           } finally {
             await client.end().catch(() => undefined);
           }
@@ -406,11 +406,7 @@ export function baseBackupActivities(deps: ActivityDeps) {
       }
 
       /** Full or incremental (BASEBACKUP_INCREMENTALS), from the server's WAL summaries and the newest base backup. */
-      async function nextKind(
-        client: Client,
-        checked: { versionNum: number; timeline: number },
-        others: number,
-      ): Promise<NextBaseBackup> {
+      async function nextKind(client: Client, checked: { versionNum: number; timeline: number }): Promise<NextBaseBackup> {
         const incrementals = config.wal.baseBackupIncrementals;
         if (incrementals <= 0) return { kind: 'full' } as NextBaseBackup;
         const major = serverMajor(checked.versionNum);
@@ -434,7 +430,6 @@ export function baseBackupActivities(deps: ActivityDeps) {
           summarizeWal: summarizing,
           summaries,
           timeline: checked.timeline,
-          tablespaces: others,
           newest,
           newestFailed: !!newest && failed.has(newest.backupId),
           askedFull: input.full === true,

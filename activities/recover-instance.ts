@@ -319,34 +319,47 @@ async function unpackBaseBackup(
   runAs: RunAs,
 ): Promise<{ combineMs?: number }> {
   if (base.incremental) return { combineMs: await combineChain(deps, base, dirs, runAs) };
+  await unpackCopy(deps, base, dirs.dataDir, (oid) => tablespaceDir(dirs.root, oid), runAs);
+  return {};
+}
+
+/** One base backup unpacked as a plain-format copy: its tablespaces each in `tablespaceAt(oid)`, linked from pg_tblspc. */
+async function unpackCopy(
+  deps: ActivityDeps,
+  base: BaseBackupManifest,
+  dataDir: string,
+  tablespaceAt: (oid: number) => string,
+  runAs: RunAs,
+): Promise<void> {
   const compressed = base.compression.data ?? base.compression.algorithm;
-  await unpackTar(deps, base, base.data, dirs.dataDir, compressed, runAs);
+  await unpackTar(deps, base, base.data, dataDir, compressed, runAs);
   for (const t of base.tablespaces ?? []) {
-    const dir = tablespaceDir(dirs.root, t.oid);
-    // The instance's user passes through tablespaces/ and owns each folder in it, as PostgreSQL requires.
+    const dir = tablespaceAt(t.oid);
+    // The instance's user passes through the folder above and owns each folder in it, as PostgreSQL requires.
     await mkdir(join(dir, '..'), { recursive: true, mode: 0o700 });
     handOver(join(dir, '..'), runAs);
     await mkdir(dir, { recursive: true, mode: 0o700 });
     handOver(dir, runAs);
     await unpackTar(deps, base, t.data, dir, compressed, runAs);
-    await symlink(dir, join(dirs.dataDir, 'pg_tblspc', String(t.oid)));
+    await symlink(dir, join(dataDir, 'pg_tblspc', String(t.oid)));
   }
   if (base.backupManifest) {
-    const file = join(dirs.dataDir, 'backup_manifest');
+    const file = join(dataDir, 'backup_manifest');
     await decryptStored(deps, base, base.backupManifest, async (plain) =>
       decompressInto(plain, base.compression.algorithm, createWriteStream(file, { mode: 0o600 })),
     );
     handOver(file, runAs);
   }
-  return {};
 }
 
 /**
- * An incremental base backup: each backup of its chain unpacked into `<root>/combine/<id>` (each
- * tar holds its own backup_manifest), then put back together into `dataDir` by
- * pg_combinebackup of the copy's version, which checks that they form one chain and writes the
- * combined copy's backup_manifest; the parts go afterwards. The disk needed is the chain's size,
- * plus the copy's before PostgreSQL 18.
+ * An incremental base backup: each backup of its chain unpacked as a plain-format copy into
+ * `<root>/combine/<id>` (its tablespaces into `<root>/combine/<id>.tablespaces/<oid>`, linked
+ * from its pg_tblspc, which is where pg_combinebackup looks for them), then put back together
+ * into `dataDir` by pg_combinebackup of the copy's version, which checks that they form one
+ * chain and writes the combined copy's backup_manifest; the newest part's tablespaces go to
+ * `<root>/tablespaces/<oid>`, as for a full one. The parts go afterwards. The disk needed is
+ * the chain's size, plus the copy's before PostgreSQL 18.
  */
 async function combineChain(
   deps: ActivityDeps,
@@ -364,6 +377,7 @@ async function combineChain(
     return found;
   });
   const combine = join(dirs.root, 'combine');
+  const partTablespace = (id: string, oid: number) => join(combine, `${id}.tablespaces`, String(oid));
   await rm(combine, { recursive: true, force: true });
   await mkdir(combine, { mode: 0o700 });
   handOver(combine, runAs);
@@ -374,24 +388,33 @@ async function combineChain(
         const dir = join(combine, part.backupId);
         await mkdir(dir, { mode: 0o700 });
         handOver(dir, runAs);
-        await unpackTar(deps, part, part.data, dir, part.compression.data ?? part.compression.algorithm, runAs);
+        await unpackCopy(deps, part, dir, (oid) => partTablespace(part.backupId, oid), runAs);
         return dir;
       }),
     );
+    // The combined copy's tablespaces where a restore puts them (pg_combinebackup makes the folders and links).
+    const mapping = (base.tablespaces ?? []).map(
+      (t) => `--tablespace-mapping=${partTablespace(base.backupId, t.oid)}=${tablespaceDir(dirs.root, t.oid)}`,
+    );
+    if (mapping.length) {
+      await mkdir(join(dirs.root, 'tablespaces'), { recursive: true, mode: 0o700 });
+      handOver(join(dirs.root, 'tablespaces'), runAs);
+    }
     const combineFrom = Date.now();
     const major = serverMajor(base.serverInfo.versionNum);
     const program = pgProgram('pg_combinebackup', deps.config.tools.pgBinDir, (m) => m === major);
     // The parts are thrown away afterwards, so the copy may take their files instead of copying
-    // them (--link, PostgreSQL 18+). No sync: like an unpacked
-    // tar, the copy is synced by PostgreSQL when recovery starts, and a restore cut short starts again.
+    // them (--link, PostgreSQL 18+). No sync: like an unpacked tar, the copy is synced by
+    // PostgreSQL when recovery starts, and a restore cut short starts again.
     const mode = major >= 18 ? ['--link', '--no-sync'] : ['--no-sync'];
-    await runCommand(program, [...mode, '--output', dirs.dataDir, ...parts], { ...runAs, timeoutMs: 6 * 3600_000 }).catch(
-      (err: Error) => {
-        throw new BackupError(
-          `putting base backup ${base.backupId} together from ${chain.map((b) => b.backupId).join(', ')} failed: ${(err instanceof CommandError && err.stderr.trim()) || err.message}`,
-        );
-      },
-    );
+    await runCommand(program, [...mode, ...mapping, '--output', dirs.dataDir, ...parts], {
+      ...runAs,
+      timeoutMs: 6 * 3600_000,
+    }).catch((err: Error) => {
+      throw new BackupError(
+        `putting base backup ${base.backupId} together from ${chain.map((b) => b.backupId).join(', ')} failed: ${(err instanceof CommandError && err.stderr.trim()) || err.message}`,
+      );
+    });
     return Date.now() - combineFrom;
   } finally {
     await rm(combine, { recursive: true, force: true });

@@ -42,7 +42,6 @@ describe('nextBaseBackup', () => {
     summarizeWal: true,
     summaries: [sum(1, '0/1000000', '0/9000000')],
     timeline: 1,
-    tablespaces: 0,
     newest,
     newestFailed: false,
   };
@@ -73,11 +72,6 @@ describe('nextBaseBackup', () => {
       'summaries off',
       { summarizeWal: false },
       { kind: 'full', why: 'summarize_wal is off on the server (ALTER SYSTEM SET summarize_wal = on; SELECT pg_reload_conf())' },
-    ],
-    [
-      'tablespaces',
-      { tablespaces: 1 },
-      { kind: 'full', why: 'a server with tablespaces besides the main one gets full base backups only' },
     ],
     ['the first', { newest: undefined }, { kind: 'full', why: 'there is no base backup yet to build on' }],
     [

@@ -4,20 +4,32 @@
  * for the next, then a full one again once the chain is as long as asked. A point-in-time
  * restore from the newest incremental puts its chain back together (pg_combinebackup 18) and
  * recovers it; its verification passes (pg_verifybackup of the combined copy, recovery, row
- * counts); `basebackup --full` takes a full one where an incremental would follow. (Why a base backup is full when an incremental cannot be taken is table-tested in
+ * counts); `basebackup --full` takes a full one where an incremental would follow; with a
+ * tablespace besides the main one, incrementals are spooled and a restore and verification from
+ * them put each tablespace together too. (Why a base backup is full when an incremental cannot be taken is table-tested in
  * test/unit/incremental.test.ts.)
  */
+import { mkdtempSync, readlinkSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { Client } from 'pg';
 import type { PitrRestoreResult } from '../../activities/pitr';
 import type { VerifyResult } from '../../workflows/verify';
 import type { BaseBackupManifest } from '../../src/operations/pitr/base-backup';
 import { WorkflowType } from '../../src/infra/temporal/definitions';
+import { handOver, instanceUser } from '../../src/infra/postgres/instance';
 import { formatPitr } from '../../src/app/cli/commands/pitr';
 import { pitrFixture } from '../support/pitr-fixture';
 import { stackEnv } from '../support/stack-env';
 
 const pg18Bin = stackEnv().PGWARDEN_TEST_PG18_BIN_DIR!;
 const fixture = pitrFixture({ pgBinDir: pg18Bin, settings: { summarize_wal: 'on' } });
+let location: string;
+beforeAll(() => {
+  location = mkdtempSync(join(tmpdir(), 'pgwarden-incr-tablespace-'));
+  handOver(location, instanceUser());
+});
+afterAll(() => rmSync(location, { recursive: true, force: true }));
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 it('takes incrementals on a full base backup up to the chain asked for, and restores and verifies from the newest', async () => {
@@ -107,5 +119,57 @@ it('takes incrementals on a full base backup up to the chain asked for, and rest
     const fifth = await run<BaseBackupManifest>(WorkflowType.baseBackup, { server: db, reason: 'test', hostQueue, full: true });
     expect(fifth).toMatchObject({ formatVersion: 1, fullBecause: 'asked for (pgwarden basebackup --full)' });
     expect(fifth.incremental).toBeUndefined();
+
+    // A tablespace besides the main one: created after the full one, then changed. The
+    // incrementals go through the spool; a restore unpacks each part's tablespace beside it and
+    // puts the chain together into a tablespace folder of its own, never the server's.
+    const space = `ts_${db}`;
+    await cluster.query(`CREATE TABLESPACE ${space} LOCATION '${location}'`);
+    await cluster.query(
+      `CREATE TABLE ledger TABLESPACE ${space} AS SELECT g AS id, repeat(md5(g::text), 4) AS note FROM generate_series(1, 20000) g`,
+      [],
+      db,
+    );
+    const sixth = await take();
+    expect(sixth.incremental).toEqual({ parent: fifth.backupId, chain: [fifth.backupId] });
+    expect(sixth.tablespaces).toHaveLength(1);
+    await cluster.query("UPDATE ledger SET note = 'changed' WHERE id <= 100", [], db);
+    await cluster.query("INSERT INTO orders SELECT g, 'after the tablespace' FROM generate_series(150501, 150600) g", [], db);
+    const seventh = await take();
+    expect(seventh.incremental).toEqual({ parent: sixth.backupId, chain: [fifth.backupId, sixth.backupId] });
+    await cluster.query('SELECT pg_switch_wal()', [], db);
+    await sleep(3000); // archived
+    const withSpace = await run<PitrRestoreResult>(WorkflowType.pitrRestore, {
+      server: db,
+      target: { kind: 'latest' },
+      baseBackupId: seventh.backupId,
+      hostQueue,
+    });
+    fixture.restored(withSpace.dataDir);
+    const [oidRow] = await cluster.query<{ oid: number }>('SELECT oid::int AS oid FROM pg_tablespace WHERE spcname = $1', [
+      space,
+    ]);
+    expect(readlinkSync(join(withSpace.dataDir, 'pg_tblspc', String(oidRow.oid)))).not.toContain(location);
+    const restoredCopy = new Client({ connectionString: cluster.url(db).replace(/:\d+\//, `:${withSpace.port}/`) });
+    await restoredCopy.connect();
+    try {
+      for (const sql of [
+        "SELECT count(*) || ':' || md5(string_agg(note, ',' ORDER BY id)) AS n FROM ledger",
+        "SELECT count(*) || ':' || md5(string_agg(note, ',' ORDER BY id)) AS n FROM orders",
+      ]) {
+        const [live] = await cluster.query<{ n: string }>(sql, [], db);
+        expect((await restoredCopy.query<{ n: string }>(sql)).rows[0].n).toBe(live.n);
+      }
+    } finally {
+      await restoredCopy.end();
+    }
+    await run(WorkflowType.pitrStop, { dataDir: withSpace.dataDir, hostQueue });
+    const spaceVerified = await run<VerifyResult>(WorkflowType.verify, { database: db, baseBackupId: seventh.backupId });
+    expect(spaceVerified.baseBackup).toMatchObject({
+      backupId: seventh.backupId,
+      status: 'passed',
+      verifyBackup: { ok: true },
+      rowCounts: { compared: true, differences: [] },
+    });
   });
-}, 300_000);
+}, 420_000);

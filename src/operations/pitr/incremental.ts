@@ -43,7 +43,7 @@ export function summariesReach(summaries: WalSummaryRange[], timeline: number, f
  * Full or incremental, and why full when incrementals were asked for: with
  * BASEBACKUP_INCREMENTALS = N, up to N incrementals follow a full one. A full one is taken
  * whenever an incremental could not be restored or trusted: an older server, WAL summaries off
- * or not reaching back to the parent, other tablespaces, a parent without its stored
+ * or not reaching back to the parent, a parent without its stored
  * backup_manifest, one that failed its verification, or a new timeline since.
  */
 export function nextBaseBackup(input: {
@@ -52,7 +52,6 @@ export function nextBaseBackup(input: {
   summarizeWal: boolean;
   summaries: WalSummaryRange[];
   timeline: number;
-  tablespaces: number;
   /** The newest complete base backup, and whether its latest verification failed. */
   newest?: Pick<BaseBackupManifest, 'backupId' | 'incremental' | 'backupManifest' | 'start'>;
   newestFailed: boolean;
@@ -67,7 +66,6 @@ export function nextBaseBackup(input: {
     return full(`PostgreSQL ${input.serverMajor} has no incremental base backups (17 and newer have)`);
   if (!input.summarizeWal)
     return full('summarize_wal is off on the server (ALTER SYSTEM SET summarize_wal = on; SELECT pg_reload_conf())');
-  if (input.tablespaces > 0) return full('a server with tablespaces besides the main one gets full base backups only');
   if (!newest) return full(FIRST_FULL);
   const chain = [...(newest.incremental?.chain ?? []), newest.backupId];
   if (chain.length > input.incrementals) return full(chainComplete(input.incrementals, chain[0]));
@@ -91,7 +89,7 @@ const CHAIN_COMPLETE = /^\d+ incremental base backup\(s\) followed the full one 
 /**
  * What pitr list and the report say when incrementals are asked for and the newest base backup
  * is full for another reason than starting a chain or being asked for: most such reasons
- * (summarize_wal off, an older server, tablespaces, summaries kept too briefly) hold for every
+ * (summarize_wal off, an older server, summaries kept too briefly) hold for every
  * scheduled one after it, and nobody reads a scheduled base backup's output.
  */
 export function incrementalNotes(
