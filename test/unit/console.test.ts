@@ -84,6 +84,7 @@ const options: RecoveryOptions = {
       startLsn: '3/2000028',
       stopLsn: '3/2000100',
       storedBytes: 40 * 1024 * 1024,
+      incrementalOn: 'base_20261123_010000',
       compression: 'zstd',
       serverVersion: '15.18',
       reason: 'scheduled',
@@ -449,6 +450,7 @@ describe('the console over HTTP', () => {
       '<tr data-base-backup="base_20261123_010000"><td><code>base_20261123_010000</code></td><td>2026-11-23 01:02 UTC</td><td>38.0 MiB</td><td>1</td><td>passed 2026-11-23 03:10 UTC</td><td>the newest WAL archived</td></tr>',
     );
     expect(page).toContain('FAILED 2026-11-30 03:10 UTC: pg_verifybackup: &lt;bad&gt; checksum');
+    expect(page).toContain('<td>40.0 MiB, incremental on <code>base_20261123_010000</code></td>');
     expect(page.indexOf('<h2>Base backups</h2>')).toBeLessThan(page.indexOf('<h2>Restore points</h2>'));
     expect(page).toContain('not reachable: before the oldest base backup');
     expect((await fetch(`${s.url}/backups/nope`, { headers })).status).toBe(404);

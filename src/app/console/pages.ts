@@ -316,7 +316,9 @@ function baseBackupsTable(bases: NonNullable<RecoveryOptions['baseBackups']>): s
     const reaches = b.firstMissing
       ? `<span class="error">up to <code>${escapeHtml(b.reachesLsn)}</code>: <code>${escapeHtml(b.firstMissing)}</code> is missing</span>`
       : 'the newest WAL archived';
-    return `<tr data-base-backup="${escapeHtml(b.backupId)}"><td><code>${escapeHtml(b.backupId)}</code></td><td>${clock(b.finishedAt)}</td><td>${escapeHtml(formatBytes(b.storedBytes))}</td><td>${b.timeline}</td><td>${verified}</td><td>${reaches}</td></tr>`;
+    // A restore from an incremental reads its whole chain: said beside its size, as pitr list says it.
+    const stored = `${escapeHtml(formatBytes(b.storedBytes))}${b.incrementalOn ? `, incremental on <code>${escapeHtml(b.incrementalOn)}</code>` : ''}`;
+    return `<tr data-base-backup="${escapeHtml(b.backupId)}"><td><code>${escapeHtml(b.backupId)}</code></td><td>${clock(b.finishedAt)}</td><td>${stored}</td><td>${b.timeline}</td><td>${verified}</td><td>${reaches}</td></tr>`;
   });
   return `<h2>Base backups</h2><table><thead><tr><th>base backup</th><th>finished</th><th>stored</th><th>timeline</th><th>verified</th><th>recovers up to</th></tr></thead><tbody>${rows.join('')}</tbody></table>`;
 }
