@@ -294,25 +294,29 @@ export function walVerificationActivities(deps: ActivityDeps) {
         };
         let unreadable: { segment: string; finding: string } | undefined;
         let fetched = 0;
-        for (const [i, name] of wanted.entries()) {
-          fetchFrom(i);
-          if (!present.has(name)) {
-            const finding = await fetching.get(name)!;
-            // The lead passed an earlier run: unreadable now, the range is read without it.
-            if (finding && name === lead) {
-              lead = null;
-              continue;
+        try {
+          for (const [i, name] of wanted.entries()) {
+            fetchFrom(i);
+            if (!present.has(name)) {
+              const finding = await fetching.get(name)!;
+              // The lead passed an earlier run: unreadable now, the range is read without it.
+              if (finding && name === lead) {
+                lead = null;
+                continue;
+              }
+              if (finding) {
+                unreadable = { segment: name, finding };
+                break;
+              }
             }
-            if (finding) {
-              unreadable = { segment: name, finding };
-              break;
-            }
+            if (name !== lead) fetched++;
+            ctx.heartbeat({ summary: `${name} fetched${progress ? ` (${progress})` : ''}` });
           }
-          if (name !== lead) fetched++;
-          ctx.heartbeat({ summary: `${name} fetched${progress ? ` (${progress})` : ''}` });
+        } finally {
+          // Fetches begun past an unreadable segment, or beside one that failed (S3 away), finish
+          // before the folder is read or cleared: one still writing would make clearing it fail instead.
+          await Promise.allSettled(fetching.values());
         }
-        // Fetches begun past an unreadable segment finish before the folder is read or cleared.
-        await Promise.allSettled(fetching.values());
         result.phases!.fetchMs += Date.now() - fetchFrom0;
         // Records are read as far as the segments could be fetched: up to an unreadable one, all of them otherwise.
         const readable = segments.slice(0, fetched);
@@ -341,10 +345,16 @@ export function walVerificationActivities(deps: ActivityDeps) {
         const key = wal.segments.get(name)!;
         const path = join(folder, name);
         const finding = await (async () => {
-          const [saved, head] = await Promise.all([
+          // Both settled before either's failure goes on: a save still writing would race the folder's clearing.
+          const [saved, headed] = await Promise.all([
             saveWalFileHashed(bucket, key, keyring, path).catch((err: Error) => err),
-            bucket.head(key),
+            bucket.head(key).then(
+              (h) => ({ h }),
+              (err: unknown) => ({ err }),
+            ),
           ]);
+          if ('err' in headed) throw headed.err;
+          const head = headed.h;
           if (saved instanceof Error) return `${name}: could not be read back (${saved.message})`;
           if (!saved) return `${name}: gone from the bucket while being checked`;
           if (saved.bytes !== segmentBytes) return `${name}: ${saved.bytes} bytes, not a whole segment (${segmentBytes})`;

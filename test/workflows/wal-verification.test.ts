@@ -23,6 +23,7 @@ import { openWalFile, sealWalFile, WAL_PLAIN_SHA256 } from '../../src/operations
 import type { WalVerification } from '../../src/operations/pitr/wal-verification';
 import { capturedMail, waitForCaptured } from '../support/sinks';
 import { randomUUID } from 'node:crypto';
+import { Transform } from 'node:stream';
 import { createActivityDeps } from '../../activities/deps';
 import { walVerificationActivities } from '../../activities/wal-verification';
 import { activityEnvironment } from '../support/temporal';
@@ -183,7 +184,25 @@ it('reads back what was archived since the last run, names a damaged segment, go
     await bucket.delete(walVerificationKey(config.storage!.prefix, db)); // everything is read again
     const deps = createActivityDeps(config);
     const away: Bucket = Object.create(deps.bucket);
-    away.head = () => Promise.reject(new Error('S3 away'));
+    // HEAD fails once a segment's GET has answered, so fetches are streaming when the run fails:
+    // each must have finished before the failure goes on (one still writing raced the clearing
+    // of the work folder, failing the run with ENOTEMPTY instead of its error).
+    let answered!: () => void;
+    const firstAnswer = new Promise<void>((r) => (answered = r));
+    let streaming = 0;
+    away.open = async (key: string) => {
+      const body = await deps.bucket.open(key);
+      answered();
+      if (!body) return body;
+      // Slowed (2 ms a chunk), so a fetch is still streaming well after the failure.
+      streaming++;
+      const slow = new Transform({
+        transform: (chunk: Buffer, _e, done) => void setTimeout(() => done(null, chunk), 2),
+      });
+      slow.once('close', () => streaming--);
+      return body.pipe(slow);
+    };
+    away.head = () => firstAnswer.then(() => Promise.reject(new Error('S3 away')));
     const err = await activityEnvironment()
       .run(walVerificationActivities({ ...deps, bucket: away }).verifyArchivedWal, {
         server: db,
@@ -192,6 +211,7 @@ it('reads back what was archived since the last run, names a damaged segment, go
       })
       .catch((e: unknown) => e);
     expect((err as Error).message).toBe('S3 away');
+    expect(streaming).toBe(0);
     await new Promise((r) => setTimeout(r, 1000));
     expect(unhandled).toEqual([]);
   } finally {
