@@ -44,6 +44,19 @@ it('takes incrementals on a full base backup up to the chain asked for, and rest
     await sleep(1100); // base backup ids are per second
     return run<BaseBackupManifest>(WorkflowType.baseBackup, { server: db, reason: 'test', hostQueue });
   };
+  /** Each query (one value, `n`) answers the same on the copy recovered at `port` as on the live database. */
+  const expectAsLive = async (port: number, queries: string[]) => {
+    const copy = new Client({ connectionString: cluster.url(db).replace(/:\d+\//, `:${port}/`) });
+    await copy.connect();
+    try {
+      for (const sql of queries) {
+        const [live] = await cluster.query<{ n: string }>(sql, [], db);
+        expect((await copy.query<{ n: string }>(sql)).rows[0].n).toBe(live.n);
+      }
+    } finally {
+      await copy.end();
+    }
+  };
   await workers.runUntil(async () => {
     const first = await workers.archiveAndBaseBackup(db);
     expect(first).toMatchObject({ formatVersion: 1, fullBecause: 'there is no base backup yet to build on' });
@@ -79,21 +92,12 @@ it('takes incrementals on a full base backup up to the chain asked for, and rest
     fixture.restored(restored.dataDir);
     // pg_combinebackup's share of the unpacking is its own phase.
     expect(formatPitr(restored)).toMatch(/unpacked in [\d.]+ s \(pg_combinebackup [\d.]+ s of it\)/);
-    const copy = new Client({ connectionString: cluster.url(db).replace(/:\d+\//, `:${restored.port}/`) });
-    await copy.connect();
-    try {
-      const rows = async (c: { query: Client['query'] } | null, sql: string) =>
-        c ? (await (c as Client).query<{ n: string }>(sql)).rows[0].n : (await cluster.query<{ n: string }>(sql, [], db))[0].n;
-      for (const sql of [
-        'SELECT count(*) AS n FROM orders',
-        "SELECT count(*) AS n FROM orders WHERE note = 'changed once'",
-        "SELECT count(*) AS n FROM orders WHERE note = 'added'",
-        "SELECT md5(string_agg(note, ',' ORDER BY id)) AS n FROM orders",
-      ])
-        expect(await rows(copy, sql)).toBe(await rows(null, sql));
-    } finally {
-      await copy.end();
-    }
+    await expectAsLive(restored.port, [
+      'SELECT count(*) AS n FROM orders',
+      "SELECT count(*) AS n FROM orders WHERE note = 'changed once'",
+      "SELECT count(*) AS n FROM orders WHERE note = 'added'",
+      "SELECT md5(string_agg(note, ',' ORDER BY id)) AS n FROM orders",
+    ]);
     await run(WorkflowType.pitrStop, { dataDir: restored.dataDir, hostQueue });
 
     // Its verification: pg_verifybackup of the combined copy, a recovery, the row counts.
@@ -150,19 +154,10 @@ it('takes incrementals on a full base backup up to the chain asked for, and rest
       space,
     ]);
     expect(readlinkSync(join(withSpace.dataDir, 'pg_tblspc', String(oidRow.oid)))).not.toContain(location);
-    const restoredCopy = new Client({ connectionString: cluster.url(db).replace(/:\d+\//, `:${withSpace.port}/`) });
-    await restoredCopy.connect();
-    try {
-      for (const sql of [
-        "SELECT count(*) || ':' || md5(string_agg(note, ',' ORDER BY id)) AS n FROM ledger",
-        "SELECT count(*) || ':' || md5(string_agg(note, ',' ORDER BY id)) AS n FROM orders",
-      ]) {
-        const [live] = await cluster.query<{ n: string }>(sql, [], db);
-        expect((await restoredCopy.query<{ n: string }>(sql)).rows[0].n).toBe(live.n);
-      }
-    } finally {
-      await restoredCopy.end();
-    }
+    await expectAsLive(withSpace.port, [
+      "SELECT count(*) || ':' || md5(string_agg(note, ',' ORDER BY id)) AS n FROM ledger",
+      "SELECT count(*) || ':' || md5(string_agg(note, ',' ORDER BY id)) AS n FROM orders",
+    ]);
     await run(WorkflowType.pitrStop, { dataDir: withSpace.dataDir, hostQueue });
     const spaceVerified = await run<VerifyResult>(WorkflowType.verify, { database: db, baseBackupId: seventh.backupId });
     expect(spaceVerified.baseBackup).toMatchObject({

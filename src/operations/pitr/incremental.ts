@@ -106,10 +106,19 @@ export function incrementalNotes(
   ];
 }
 
+/** Each base backup with the ones its chain rests on that are not among `bases` (none: its chain is whole). */
+export function chainGaps<T extends Pick<BaseBackupManifest, 'backupId' | 'incremental'>>(
+  bases: T[],
+): Array<{ base: T; missing: string[] }> {
+  const ids = new Set(bases.map((b) => b.backupId));
+  return bases.map((base) => ({ base, missing: (base.incremental?.chain ?? []).filter((id) => !ids.has(id)) }));
+}
+
 /** Base backups whose chain is whole: every one it rests on is there. */
 export function restorable<T extends Pick<BaseBackupManifest, 'backupId' | 'incremental'>>(bases: T[]): T[] {
-  const ids = new Set(bases.map((b) => b.backupId));
-  return bases.filter((b) => (b.incremental?.chain ?? []).every((id) => ids.has(id)));
+  return chainGaps(bases)
+    .filter((g) => !g.missing.length)
+    .map((g) => g.base);
 }
 
 /** Failed verifications, each also holding for every incremental that rests on the failed one. */

@@ -9,7 +9,7 @@
 import { BaseBackupManifest, baseBackupStoredBytes } from './base-backup';
 import { formatLsn, parseLsn, TimelineSwitch } from './wal-names';
 import { Continuity, gapMessage, walContinuity } from './wal-continuity';
-import { restorable } from './incremental';
+import { chainGaps, restorable } from './incremental';
 
 export interface PitrStatus {
   server: string;
@@ -164,15 +164,12 @@ export function listedBaseBackups(
 
 /** Incremental base backups that rest on one no longer stored, one problem line each: nothing restores from them. */
 export function brokenChainProblems(server: string, bases: BaseBackupManifest[]): string[] {
-  const ids = new Set(bases.map((b) => b.backupId));
-  return bases.flatMap((b) => {
-    const missing = (b.incremental?.chain ?? []).filter((id) => !ids.has(id));
-    return missing.length
-      ? [
-          `incremental base backup ${b.backupId} of ${server} rests on ${missing.join(', ')}, which is no longer stored: nothing can be restored from it, and restores pass over it; take a new base backup (pgwarden basebackup), and cleanup removes this one in its turn`,
-        ]
-      : [];
-  });
+  return chainGaps(bases)
+    .filter((g) => g.missing.length)
+    .map(
+      (g) =>
+        `incremental base backup ${g.base.backupId} of ${server} rests on ${g.missing.join(', ')}, which is no longer stored: nothing can be restored from it, and restores pass over it; take a new base backup (pgwarden basebackup), and cleanup removes this one in its turn`,
+    );
 }
 
 /** Base backups whose latest verification failed, one problem line each: restores pass over them. */
