@@ -4,12 +4,13 @@
  * for the next, then a full one again once the chain is as long as asked. A point-in-time
  * restore from the newest incremental puts its chain back together (pg_combinebackup 18) and
  * recovers it; its verification passes (pg_verifybackup of the combined copy, recovery, row
- * counts); `basebackup --full` takes a full one where an incremental would follow; with a
+ * counts); with summarize_wal turned off, or the summaries back to the parent's start gone, the
+ * next one is full and says why; `basebackup --full` takes a full one where an incremental would follow; with a
  * tablespace besides the main one, incrementals are spooled and a restore and verification from
  * them put each tablespace together too. (Why a base backup is full when an incremental cannot be taken is table-tested in
  * test/unit/incremental.test.ts.)
  */
-import { mkdtempSync, readlinkSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readlinkSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client } from 'pg';
@@ -23,7 +24,9 @@ import { pitrFixture } from '../support/pitr-fixture';
 import { stackEnv } from '../support/stack-env';
 
 const pg18Bin = stackEnv().PGWARDEN_TEST_PG18_BIN_DIR!;
-const fixture = pitrFixture({ pgBinDir: pg18Bin, settings: { summarize_wal: 'on' } });
+// summarize_wal is set with ALTER SYSTEM, as the full backup's reason tells a user to, not on the
+// command line: there it would win over ALTER SYSTEM and the test could not turn it off.
+const fixture = pitrFixture({ pgBinDir: pg18Bin });
 let location: string;
 beforeAll(() => {
   location = mkdtempSync(join(tmpdir(), 'pgwarden-incr-tablespace-'));
@@ -34,6 +37,11 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 it('takes incrementals on a full base backup up to the chain asked for, and restores and verifies from the newest', async () => {
   const { cluster } = fixture;
+  const summarizeWal = async (on: boolean) => {
+    await cluster.query(`ALTER SYSTEM SET summarize_wal = ${on ? 'on' : 'off'}`);
+    await cluster.query('SELECT pg_reload_conf()');
+  };
+  await summarizeWal(true);
   const { db, settings } = await fixture.archivedDatabase('incr', [
     'CREATE TABLE orders (id int PRIMARY KEY, note text NOT NULL)',
     'INSERT INTO orders SELECT g, repeat(md5(g::text), 4) FROM generate_series(1, 150000) g',
@@ -116,6 +124,38 @@ it('takes incrementals on a full base backup up to the chain asked for, and rest
       fullBecause: `2 incremental base backup(s) followed the full one ${first.backupId}`,
     });
     expect(fourth.incremental).toBeUndefined();
+
+    // summarize_wal turned off: full, saying how to turn it on again.
+    await summarizeWal(false);
+    const offFull = await take();
+    expect(offFull).toMatchObject({
+      formatVersion: 1,
+      fullBecause: 'summarize_wal is off on the server (ALTER SYSTEM SET summarize_wal = on; SELECT pg_reload_conf())',
+    });
+    // On again, but the summaries back to offFull's start are gone (as wal_summary_keep_time
+    // removes them): pg_basebackup --incremental would fail, so the next one is full, and says why.
+    await summarizeWal(true);
+    await cluster.query('SELECT pg_switch_wal()');
+    await cluster.query('CHECKPOINT');
+    // Once summarized past offFull's start, every summary there is goes: what is written after begins later.
+    for (let i = 0; ; i++) {
+      const [state] = await cluster.query<{ past: boolean }>(
+        'SELECT summarized_lsn > $1::pg_lsn AS past, * FROM pg_get_wal_summarizer_state()',
+        [offFull.start.lsn],
+      );
+      if (state.past) break;
+      if (i > 300) throw new Error(`the WAL summarizer did not pass ${offFull.start.lsn}: ${JSON.stringify(state)}`);
+      await sleep(100);
+    }
+    const [{ dir }] = await cluster.query<{ dir: string }>("SELECT current_setting('data_directory') AS dir");
+    const summaries = join(dir, 'pg_wal', 'summaries');
+    for (const file of readdirSync(summaries)) rmSync(join(summaries, file));
+    await cluster.query("UPDATE orders SET note = 'changed after the summaries went' WHERE id <= 5", [], db);
+    const gapFull = await take();
+    expect(gapFull).toMatchObject({
+      formatVersion: 1,
+      fullBecause: `the server's WAL summaries no longer reach back to the start of ${offFull.backupId} (${offFull.start.lsn}; wal_summary_keep_time)`,
+    });
 
     // Where an incremental would follow, a full one asked for is full, and says so.
     await cluster.query("UPDATE orders SET note = 'changed twice' WHERE id <= 10", [], db);
