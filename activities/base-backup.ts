@@ -25,6 +25,7 @@ import {
   BASE_BACKUP_KIND,
   BASE_BACKUP_WITH_TABLESPACES_VERSION,
   BaseBackupManifest,
+  newestBaseBackup,
   parseBaseBackupManifest,
 } from '../src/operations/pitr/base-backup';
 import { BasebackupOutput } from '../src/operations/pitr/basebackup-output';
@@ -229,9 +230,7 @@ export function baseBackupActivities(deps: ActivityDeps) {
             // One tar stream holds the main tablespace only: a server with others is copied through a spool.
             const others = await otherTablespaces(client);
             if (others.length) {
-              const newest = (await baseBackups(bucket, config.storage.prefix, input.server))
-                .sort((a, b) => (a.finishedAt < b.finishedAt ? -1 : 1))
-                .at(-1);
+              const newest = newestBaseBackup(await baseBackups(bucket, config.storage.prefix, input.server));
               await requireSpoolRoom(client, spool, input.server, compression, newest);
             }
             return { server: checked, tablespaces: others, next: await nextKind(client, checked) };
@@ -422,7 +421,7 @@ export function baseBackupActivities(deps: ActivityDeps) {
             ).rows
           : [];
         const bases = restorable(await baseBackups(bucket, config.storage.prefix, input.server));
-        const newest = [...bases].sort((a, b) => (a.finishedAt < b.finishedAt ? -1 : 1)).at(-1);
+        const newest = newestBaseBackup(bases);
         const failed = newest ? failedWithChains(bases, await failedBaseBackups(deps, input.server, bases)) : new Map();
         return nextBaseBackup({
           incrementals,

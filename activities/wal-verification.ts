@@ -21,6 +21,7 @@ import { CommandError, runCommand } from '../src/infra/process/run-command';
 import { walVerificationKey } from '../src/infra/storage/layout';
 import { formatBytes } from '../src/operations/backup/progress';
 import { ArchivedWal, archivedWal, baseBackups } from '../src/operations/pitr/archive';
+import { newestBaseBackup } from '../src/operations/pitr/base-backup';
 import { walVerificationNotice } from '../src/operations/pitr/notices';
 import { saveWalFileHashed, WAL_PLAIN_SHA256 } from '../src/operations/pitr/wal-object';
 import {
@@ -128,7 +129,7 @@ export function walVerificationActivities(deps: ActivityDeps) {
         phases: { fetchMs: 0, readMs: 0 },
       };
       // The server's version and segment size come from its newest base backup; before the first there is no window to check.
-      const newest = [...bases].sort((a, b) => (a.finishedAt < b.finishedAt ? 1 : -1))[0];
+      const newest = newestBaseBackup(bases);
       if (!newest) return { ...result, durationMs: Date.now() - started };
       const { segmentBytes } = newest.serverInfo;
       const major = serverMajor(newest.serverInfo.versionNum);

@@ -4,6 +4,7 @@
  * nobody has recovered lately may not recover at all.
  */
 import { overdueProblem } from '../backup/freshness';
+import { byFinish } from './base-backup';
 import type { BaseVerificationSummary } from './window';
 
 const DAY = 86_400_000;
@@ -19,7 +20,7 @@ export function baseBackupFreshnessProblems(o: {
 }): string[] {
   // No base backup at all is the archive check's problem already.
   if (!o.bases.length) return [];
-  const byAge = [...o.bases].sort((a, b) => (a.finishedAt < b.finishedAt ? -1 : 1));
+  const byAge = byFinish(o.bases);
   const newest = byAge.at(-1)!;
   const problems: string[] = [];
   const ageDays = (o.now.getTime() - Date.parse(newest.finishedAt)) / DAY;

@@ -5,7 +5,7 @@
  * incremental holds only what changed since its parent, so it is worth nothing without every
  * backup before it in its chain, back to the full one. Pure.
  */
-import type { BaseBackupManifest } from './base-backup';
+import { type BaseBackupManifest, newestBaseBackup } from './base-backup';
 import { parseLsn } from './wal-names';
 
 /** The first PostgreSQL with incremental base backups. */
@@ -97,7 +97,7 @@ export function incrementalNotes(
   bases: Array<Pick<BaseBackupManifest, 'backupId' | 'finishedAt' | 'incremental' | 'fullBecause'>>,
   incrementals: number,
 ): string[] {
-  const newest = [...bases].sort((a, b) => (a.finishedAt < b.finishedAt ? -1 : 1)).at(-1);
+  const newest = newestBaseBackup(bases);
   const why = newest?.fullBecause;
   if (incrementals <= 0 || !newest || newest.incremental || !why) return [];
   if (why === ASKED_FULL || why === FIRST_FULL || CHAIN_COMPLETE.test(why)) return [];

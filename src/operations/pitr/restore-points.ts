@@ -5,6 +5,7 @@
  * refused at once when none is, instead of replaying the WAL to its end and failing hours in.
  */
 import { parseStoredRecord } from '../../infra/storage/stored-record';
+import { newestBaseBackup } from './base-backup';
 
 export const RESTORE_POINT_KIND = 'pgwarden.restore-point';
 export const RESTORE_POINT_FORMAT_VERSION = 1;
@@ -68,7 +69,7 @@ export function otherClusterPoint(
   point: Pick<RestorePointRecord, 'name' | 'systemIdentifier'>,
   bases: Array<{ finishedAt: string; serverInfo: { systemIdentifier?: string } }>,
 ): string | undefined {
-  const newest = [...bases].sort((a, b) => (a.finishedAt < b.finishedAt ? -1 : 1)).at(-1)?.serverInfo.systemIdentifier;
+  const newest = newestBaseBackup(bases)?.serverInfo.systemIdentifier;
   if (!newest || !point.systemIdentifier || newest === point.systemIdentifier) return undefined;
   return `restore point "${point.name}" was made on database system ${point.systemIdentifier}, but the newest base backup is of database system ${newest} (a replaced or upgraded server): move the old cluster's restore-points/ aside, or restore to the point's time (--to)`;
 }

@@ -4,7 +4,7 @@
  * starts from, and the recovery settings PostgreSQL is given.
  */
 import { failedWithChains, restorable } from './incremental';
-import type { BaseBackupManifest } from './base-backup';
+import { type BaseBackupManifest, byFinish } from './base-backup';
 import { restorePointNameProblem } from './restore-points';
 import { formatLsn, parseLsn } from './wal-names';
 
@@ -94,7 +94,7 @@ export function chooseBaseBackup(
 ): { base: BaseBackupManifest; note?: string } | { problem: string } {
   // An incremental whose chain is not whole cannot be restored; one resting on a failed one is as good as failed.
   const failed = failedWithChains(bases, failedVerifications);
-  const sorted = restorable(bases).sort((a, b) => (a.finishedAt < b.finishedAt ? -1 : 1));
+  const sorted = byFinish(restorable(bases));
   if (!sorted.length) return { problem: 'no base backup of this server exists yet: take one (pgwarden basebackup) first' };
   const window = `base backups from ${sorted[0].finishedAt} (${sorted[0].backupId}) to ${sorted.at(-1)!.finishedAt}`;
   const usable = sorted.filter(consistentBefore(target));

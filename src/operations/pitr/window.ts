@@ -6,7 +6,7 @@
  * given up, then `wal start --accept-gap` and a base backup) only cuts the older windows short,
  * which nothing can mend, so it is said, not failed on every day until retention drops them.
  */
-import { BaseBackupManifest, baseBackupStoredBytes } from './base-backup';
+import { BaseBackupManifest, baseBackupStoredBytes, byFinish } from './base-backup';
 import { formatLsn, parseLsn, TimelineSwitch } from './wal-names';
 import { Continuity, gapMessage, walContinuity } from './wal-continuity';
 import { chainGaps, restorable } from './incremental';
@@ -29,7 +29,7 @@ export function pitrCheck(
   wal: { segments: Iterable<string>; histories: Map<number, TimelineSwitch[]> },
 ): PitrStatus {
   // An incremental whose chain lost a member restores nothing: the window is of the others.
-  const sorted = restorable(bases).sort((a, b) => (a.finishedAt < b.finishedAt ? -1 : 1));
+  const sorted = byFinish(restorable(bases));
   const broken = brokenChainProblems(server, bases);
   const segments = [...wal.segments];
   if (!sorted.length)
@@ -137,7 +137,7 @@ export function listedBaseBackups(
   wal: { segments: Iterable<string>; histories: Map<number, TimelineSwitch[]> },
   verifications: ReadonlyMap<string, BaseVerificationSummary> = new Map(),
 ): ListedBaseBackup[] {
-  const newestFirst = [...bases].sort((a, b) => (a.finishedAt < b.finishedAt ? 1 : -1));
+  const newestFirst = byFinish(bases).reverse();
   if (!newestFirst.length) return [];
   const from = reachFrom(newestFirst.at(-1)!, wal);
   return newestFirst.map((b) => {
