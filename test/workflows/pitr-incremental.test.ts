@@ -52,6 +52,19 @@ it('takes incrementals on a full base backup up to the chain asked for, and rest
     await sleep(1100); // base backup ids are per second
     return run<BaseBackupManifest>(WorkflowType.baseBackup, { server: db, reason: 'test', hostQueue });
   };
+  /** A point-in-time restore to the newest WAL, once what was written last is archived. */
+  const restoreLatestFrom = async (baseBackupId: string) => {
+    await cluster.query('SELECT pg_switch_wal()', [], db);
+    await sleep(3000); // archived
+    const restored = await run<PitrRestoreResult>(WorkflowType.pitrRestore, {
+      server: db,
+      target: { kind: 'latest' },
+      baseBackupId,
+      hostQueue,
+    });
+    fixture.restored(restored.dataDir);
+    return restored;
+  };
   /** Each query (one value, `n`) answers the same on the copy recovered at `port` as on the live database. */
   const expectAsLive = async (port: number, queries: string[]) => {
     const copy = new Client({ connectionString: cluster.url(db).replace(/:\d+\//, `:${port}/`) });
@@ -87,17 +100,9 @@ it('takes incrementals on a full base backup up to the chain asked for, and rest
     expect(third.incremental).toEqual({ parent: second.backupId, chain: [first.backupId, second.backupId] });
 
     await cluster.query('DELETE FROM orders WHERE id BETWEEN 1000 AND 1099', [], db);
-    await cluster.query('SELECT pg_switch_wal()', [], db);
-    await sleep(3000); // archived
 
     // Restored from the newest incremental: its chain put back together, then the WAL since replayed.
-    const restored = await run<PitrRestoreResult>(WorkflowType.pitrRestore, {
-      server: db,
-      target: { kind: 'latest' },
-      baseBackupId: third.backupId,
-      hostQueue,
-    });
-    fixture.restored(restored.dataDir);
+    const restored = await restoreLatestFrom(third.backupId);
     // pg_combinebackup's share of the unpacking is its own phase.
     expect(formatPitr(restored)).toMatch(/unpacked in [\d.]+ s \(pg_combinebackup [\d.]+ s of it\)/);
     await expectAsLive(restored.port, [
@@ -181,15 +186,7 @@ it('takes incrementals on a full base backup up to the chain asked for, and rest
     await cluster.query("INSERT INTO orders SELECT g, 'after the tablespace' FROM generate_series(150501, 150600) g", [], db);
     const seventh = await take();
     expect(seventh.incremental).toEqual({ parent: sixth.backupId, chain: [fifth.backupId, sixth.backupId] });
-    await cluster.query('SELECT pg_switch_wal()', [], db);
-    await sleep(3000); // archived
-    const withSpace = await run<PitrRestoreResult>(WorkflowType.pitrRestore, {
-      server: db,
-      target: { kind: 'latest' },
-      baseBackupId: seventh.backupId,
-      hostQueue,
-    });
-    fixture.restored(withSpace.dataDir);
+    const withSpace = await restoreLatestFrom(seventh.backupId);
     const [oidRow] = await cluster.query<{ oid: number }>('SELECT oid::int AS oid FROM pg_tablespace WHERE spcname = $1', [
       space,
     ]);
