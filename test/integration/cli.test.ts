@@ -297,6 +297,28 @@ describe('pgwarden CLI', () => {
   });
 });
 
+describe('pgwarden wal fetch, as a restore_command', () => {
+  const SEG = '000000010000000A000000F3';
+  // Below 126 PostgreSQL ends the recovery and promotes: a typo or a bad setting must not look like "not archived".
+  it.each([
+    ['an unknown option', 126, ['wal', 'fetch', SEG, '/tmp/x', '--sever', 'shop']],
+    ['a missing argument', 126, ['wal', 'fetch', SEG]],
+    ['no storage configured', 126, ['wal', 'fetch', SEG, '/tmp/x', '--server', 'shop']],
+    ['no storage configured, after --config', 126, ['--config', '/dev/null', 'wal', 'fetch', SEG, '/tmp/x', '--server', 'shop']],
+    ['not a WAL file name: not archived', 66, ['wal', 'fetch', 'RECOVERYHISTORY', '/tmp/x', '--server', 'shop']],
+    ['other commands keep their codes', 64, ['wal', 'status', '--sever', 'shop']],
+  ])('%s: exit %d', (_what, code, argv) => {
+    const run = pgwarden(argv as string[]);
+    expect(run.code).toBe(code);
+    expect(run.stderr).toMatch(/^(pgwarden: |error: )/); // one line of ours, or commander's (with its hints)
+  });
+
+  it('decrypt refuses two sources or none, and a terminal, before reading anything (exit 64)', () => {
+    expect(pgwarden(['decrypt'])).toMatchObject({ code: 64, stderr: expect.stringContaining('name one object') });
+    expect(pgwarden(['decrypt', 'a/b.enc', '--file', '/tmp/b.enc'])).toMatchObject({ code: 64 });
+  });
+});
+
 describe('pgwarden wal', () => {
   it('refuses without WAL_ARCHIVE, and a server not in it, with exit 64', () => {
     const none = pgwarden(['wal', 'status'], { DATABASE_URL: 'postgres://u:p@h/app' });

@@ -2,7 +2,9 @@
  * Backups of the strategy's old shell script (`pg_dump | gzip | openssl enc -aes-256-cbc
  * -salt`), stored in S3 as backup_YYYYMMDD_HHMMSS.sql.gz.enc, decrypt and restore.
  */
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
+import { join } from 'node:path';
+import { envFile, repoRoot } from '../../devstack/paths';
 import { PutObjectCommand } from '@aws-sdk/client-s3';
 import { openDecryptedObject } from '../../src/operations/restore/read-object';
 import { createS3Client } from '../../src/infra/storage/s3-client';
@@ -57,6 +59,32 @@ describe.each([
     await createDatabase(restored);
     await restoreInto(decrypted.plaintext, restored, 'plain-gz');
     expect(await tableFingerprints(restored)).toEqual(await tableFingerprints(source));
+
+    // By hand, as in a disaster without the worker: `pgwarden decrypt` of the key as the bucket
+    // lists it, S3_PREFIX left out, gives what OpenSSL and gunzip give.
+    const byHand = spawnSync(
+      process.execPath,
+      [join(repoRoot, 'bin', 'pgwarden'), 'decrypt', key.slice(storage.prefix.length + 1)],
+      {
+        env: {
+          PATH: process.env.PATH,
+          PGWARDEN_CONFIG: envFile,
+          ENCRYPTION_ALGORITHM: 'AES-256-CBC',
+          BACKUP_ENCRYPTION_KEY: passphrase,
+          BACKUP_ENCRYPTION_KEY_ID: 'legacy',
+        },
+        maxBuffer: 256 * 1024 * 1024,
+      },
+    );
+    expect(byHand.stderr.toString()).toMatch(/^decrypted s3:\/\/.+ \(openssl-cbc, gzip undone\): /);
+    expect(byHand.status).toBe(0);
+    const oracle = execFileSync('bash', ['-c', `openssl enc -d -aes-256-cbc ${extra} -k "$K" | gunzip`], {
+      input: encrypted,
+      env: { PATH: process.env.PATH, K: passphrase },
+      maxBuffer: 256 * 1024 * 1024,
+      stdio: ['pipe', 'pipe', 'pipe'],
+    });
+    expect(byHand.stdout.equals(oracle)).toBe(true);
     s3.destroy();
   });
 });

@@ -294,6 +294,24 @@ export function buildProgram(run: (action: () => Promise<void>) => Promise<void>
     .option('--json', 'print JSON')
     .action((opts) => run(async () => (await import('./commands/wal')).runWalStatus(ctx(), opts)));
 
+  wal
+    .command('fetch <file> <path>')
+    .description(
+      "by hand, as a recovery's restore_command: write archived WAL file <file> to <path> (exit 66: not archived; 126: recovery must stop); no worker or Temporal needed",
+    )
+    .option('--server <id>', 'the server whose archive to read (default: the only one of WAL_ARCHIVE)')
+    .action((file, path, opts) => run(async () => (await import('./commands/by-hand')).runWalFetch(ctx(), file, path, opts)));
+
+  program
+    .command('decrypt [key]')
+    .description(
+      'by hand: a stored object (its bucket key, or --file) decrypted and decompressed back to what pg_dump, pg_basebackup or PostgreSQL wrote; no worker or Temporal needed',
+    )
+    .option('--file <path>', 'a downloaded copy of the object instead of a key')
+    .option('-o, --out <file>', 'write to this new file (default: stdout, which must not be a terminal)')
+    .option('--keep-compression', 'decrypt only; leave the compression its name says (.zst, .gz, .lz4)')
+    .action((key, opts) => run(async () => (await import('./commands/by-hand')).runDecrypt(ctx(), key, opts)));
+
   const dr = program
     .command('dr')
     .description('disaster recovery: the six-step runbook with escalation (also driven from the Temporal UI)')
@@ -392,7 +410,27 @@ An incident, start to end (ids look like dr-shop-20261124T021500Z):
   return program;
 }
 
+/** The command's words, options and the global option's value left out: `wal fetch`, `dr start`. */
+function commandWords(argv: string[]): string[] {
+  const words: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    if (argv[i] === '--config') i++;
+    else if (!argv[i].startsWith('-')) words.push(argv[i]);
+  }
+  return words;
+}
+
 export async function main(argv: string[]): Promise<number> {
+  const code = await runCommandLine(argv);
+  // As a restore_command, any failure but "not archived" (a typo in an option too) must stop the
+  // recovery: below 126 PostgreSQL takes it for the end of the WAL and promotes without the rest.
+  const [first, second] = commandWords(argv);
+  if (first === 'wal' && second === 'fetch' && code !== ExitCode.Ok && code !== ExitCode.NoSuchBackup)
+    return ExitCode.StopRecovery;
+  return code;
+}
+
+async function runCommandLine(argv: string[]): Promise<number> {
   let exitCode: number = ExitCode.Ok;
   const run = async (action: () => Promise<void>) => {
     try {

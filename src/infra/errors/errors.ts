@@ -45,6 +45,12 @@ export const FAILURE_TYPES = {
     retryable: false,
     meaning: 'no pgwarden worker polls the task queue, so nothing would happen yet',
   },
+  WalFetchError: {
+    exitCode: ExitCode.StopRecovery,
+    retryable: false,
+    meaning:
+      'pgwarden wal fetch, as a restore_command, could not read a WAL file (S3, key, damaged object, configuration): recovery must stop, not end early',
+  },
   ConfigError: { exitCode: ExitCode.Config, retryable: false, meaning: 'the configuration is invalid or incomplete' },
   /** Raised by RestoreWorkflow itself as an ApplicationFailure (no class): rejected or not approved in time. */
   RestoreNotApproved: { exitCode: ExitCode.NotApproved, retryable: false, meaning: 'an in-place restore was not approved' },
@@ -105,6 +111,9 @@ export class TemporalUnavailableError extends PgwardenError {
 }
 export class NoWorkerError extends PgwardenError {
   readonly type = 'NoWorkerError';
+}
+export class WalFetchError extends PgwardenError {
+  readonly type = 'WalFetchError';
 }
 /** Configuration problems, one line each, reported together so a user fixes them in one go. */
 export class ConfigError extends PgwardenError {

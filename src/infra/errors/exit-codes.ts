@@ -27,6 +27,11 @@ export const ExitCode = {
   NotApproved: 77,
   /** Invalid or missing configuration (EX_CONFIG). */
   Config: 78,
+  /**
+   * `pgwarden wal fetch` (a restore_command) could not read a file the archive may hold: above
+   * 125, so PostgreSQL stops recovering instead of taking it for the end of the WAL and promoting.
+   */
+  StopRecovery: 126,
 } as const;
 
 export type ExitCodeValue = (typeof ExitCode)[keyof typeof ExitCode];

@@ -1,0 +1,123 @@
+/**
+ * Recovering by hand, with the keys and the bucket and nothing else (no Temporal, no worker):
+ * `pgwarden decrypt` turns a stored object back into what PostgreSQL's tools wrote, and
+ * `pgwarden wal fetch` serves archived WAL to a recovery as its restore_command.
+ */
+import { createReadStream, existsSync, renameSync, rmSync } from 'node:fs';
+import { basename } from 'node:path';
+import type { Readable, Writable } from 'node:stream';
+import { createWriteStream } from 'node:fs';
+import type { Config } from '../../../infra/config/config';
+import { Keyring } from '../../../infra/crypto/keyring';
+import { BackupNotFoundError, UsageError, WalFetchError } from '../../../infra/errors/errors';
+import { Bucket } from '../../../infra/storage/bucket';
+import { topLevel } from '../../../infra/storage/layout';
+import { formatBytes } from '../../../operations/backup/progress';
+import { decryptObject } from '../../../operations/by-hand/decrypt-object';
+import { fetchWalFile } from '../../../operations/by-hand/fetch-wal-file';
+import { CommandContext } from '../context';
+
+export interface DecryptOptions {
+  file?: string;
+  out?: string;
+  keepCompression?: boolean;
+}
+
+export async function runDecrypt(ctx: CommandContext, key: string | undefined, options: DecryptOptions): Promise<void> {
+  if ((key === undefined) === (options.file === undefined))
+    throw new UsageError('name one object: a key of the bucket (pgwarden decrypt KEY) or a downloaded copy (--file PATH)');
+  const toStdout = options.out === undefined || options.out === '-';
+  if (toStdout && process.stdout.isTTY)
+    throw new UsageError('the output is binary: pass --out FILE, or pipe it (pgwarden decrypt KEY | pg_restore ...)');
+  if (!toStdout && existsSync(options.out!)) throw new UsageError(`--out ${options.out}: exists; name a new file`);
+  const config = ctx.config(key === undefined ? ['encryption'] : ['storage', 'encryption']);
+  const keyring = Keyring.from(config.encryption);
+
+  let source: Readable;
+  let where: string;
+  if (options.file !== undefined) {
+    if (!existsSync(options.file)) throw new BackupNotFoundError(`--file ${options.file}: no such file`);
+    source = createReadStream(options.file);
+    where = options.file;
+  } else {
+    ({ source, where } = await openObject(config, key!));
+  }
+
+  const aside = `${options.out}.part`;
+  const into: Writable = toStdout ? process.stdout : createWriteStream(aside, { mode: 0o600 });
+  try {
+    const done = await decryptObject(source, basename(where), keyring, into, {
+      keepCompression: options.keepCompression,
+      end: !toStdout,
+    });
+    if (!toStdout) renameSync(aside, options.out!);
+    process.stderr.write(
+      `decrypted ${where} (${done.container}${done.decompressed === 'none' ? '' : `, ${done.decompressed} undone`}): ` +
+        `${formatBytes(done.storedBytes)} stored, SHA-256 ${done.storedSha256}; ` +
+        `${formatBytes(done.plainBytes)} written to ${toStdout ? 'stdout' : options.out}\n`,
+    );
+  } finally {
+    if (!toStdout) rmSync(aside, { force: true });
+  }
+}
+
+/** The object by its key, with S3_PREFIX put before it when it was left out. */
+async function openObject(config: Config, key: string): Promise<{ source: Readable; where: string }> {
+  const bucket = new Bucket(config.storage!);
+  const prefixed = topLevel(config.storage!.prefix);
+  for (const candidate of key.startsWith(prefixed) ? [key] : [key, `${prefixed}${key}`]) {
+    const source = await bucket.open(candidate);
+    if (source) return { source, where: bucket.where(candidate) };
+  }
+  throw new BackupNotFoundError(
+    `${bucket.where(key)} does not exist; give the key as the bucket lists it (pgwarden restore --list and pgwarden pitr list name the backups)`,
+  );
+}
+
+/**
+ * As a restore_command (`pgwarden wal fetch %f %p --server ID`): exit 0 with the file at
+ * `path`; 66 when the archive does not hold it (recovery takes that for the end of the WAL);
+ * 126 on anything else, so PostgreSQL stops recovering rather than end early and promote
+ * without WAL it could not read. The one line on stderr goes to the server's log.
+ */
+export async function runWalFetch(
+  ctx: CommandContext,
+  fileName: string,
+  path: string,
+  options: { server?: string },
+): Promise<void> {
+  try {
+    if (!/^[0-9A-F]{8}(?:[0-9A-F]{16}(?:\.partial)?|\.history)$/.test(fileName))
+      throw new BackupNotFoundError(`${fileName}: not a WAL file pgwarden archives`);
+    const config = ctx.config(['storage', 'encryption']);
+    const server = walServer(config, options.server);
+    const bucket = new Bucket(config.storage!);
+    const fetched = await fetchWalFile(
+      { bucket, keyring: Keyring.from(config.encryption), prefix: config.storage!.prefix },
+      server,
+      fileName,
+      path,
+    );
+    if (!fetched) throw new BackupNotFoundError(`${fileName} is not in the WAL archive of ${server}`);
+    process.stderr.write(
+      `fetched ${fileName}${fetched.partial ? ' (as far as it was archived: its .partial)' : ''}, ${formatBytes(fetched.bytes)}\n`,
+    );
+  } catch (err) {
+    if (err instanceof BackupNotFoundError) throw err;
+    const { describeFailure } = await import('../failure');
+    throw new WalFetchError(`${describeFailure(err).lines.join('; ')} (recovery stops here; start the server again once fixed)`, {
+      cause: err,
+    });
+  }
+}
+
+/** The server given, or the only one of WAL_ARCHIVE; by hand WAL_ARCHIVE may be unset, then --server is needed. */
+function walServer(config: Config, given: string | undefined): string {
+  if (given) return given;
+  if (config.wal.servers.length === 1) return config.wal.servers[0];
+  throw new UsageError(
+    config.wal.servers.length
+      ? `several servers are archived (${config.wal.servers.join(', ')}); pass --server ID`
+      : 'pass --server ID: the server whose WAL archive to read (its WAL_ARCHIVE name)',
+  );
+}

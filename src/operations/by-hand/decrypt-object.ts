@@ -1,0 +1,54 @@
+/**
+ * A stored object back to what PostgreSQL's tools wrote, with the keys and nothing else: no
+ * Temporal, no worker, no database. The way in when the orchestration is down (README,
+ * "Recovering by hand"): a dump for pg_restore, a base backup's tar, a WAL file.
+ */
+import { Readable, Writable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { CompressionAlgorithm } from '../../infra/compression/compression';
+import { decompressor } from '../../infra/compression/streams';
+import { Decryption, openDecryption } from '../../infra/crypto/decrypt';
+import type { Keyring } from '../../infra/crypto/keyring';
+import { Measure } from '../../infra/streams/measure';
+
+/** What to undo after decryption, from the object's name (`….dump.zst.enc`, `….tar.gz.enc`); pure. */
+export function compressionOfName(name: string): CompressionAlgorithm {
+  const m = /\.(zst|gz|lz4)\.enc$/.exec(name);
+  return m ? ({ zst: 'zstd', gz: 'gzip', lz4: 'lz4' } as const)[m[1] as 'zst' | 'gz' | 'lz4'] : 'none';
+}
+
+export interface DecryptedObject {
+  container: Decryption['container'];
+  /** The compression undone (none when kept or when there was none). */
+  decompressed: CompressionAlgorithm;
+  storedBytes: number;
+  /** Of the stored bytes: what the manifest's `sha256` of the object is compared with. */
+  storedSha256: string;
+  plainBytes: number;
+}
+
+/**
+ * Decrypts `source` (the object named `name`) into `into`, undoing its compression unless
+ * `keepCompression`. `end: false` leaves `into` open (stdout).
+ */
+export async function decryptObject(
+  source: Readable,
+  name: string,
+  keyring: Keyring,
+  into: Writable,
+  options: { keepCompression?: boolean; end?: boolean } = {},
+): Promise<DecryptedObject> {
+  const stored = new Measure({ hash: true, md5: false });
+  const plain = new Measure();
+  const decryption = await openDecryption(source.pipe(stored), { keyring });
+  source.once('error', (err) => stored.destroy(err));
+  const decompressed = options.keepCompression ? 'none' : compressionOfName(name);
+  await pipeline([decryption.plaintext, ...decompressor(decompressed), plain, into], { end: options.end !== false });
+  return {
+    container: decryption.container,
+    decompressed,
+    storedBytes: stored.bytes,
+    storedSha256: stored.sha256Digest(),
+    plainBytes: plain.bytes,
+  };
+}

@@ -1,0 +1,172 @@
+/**
+ * Recovering by hand while Temporal and the worker are away, with the bucket, the key and
+ * PostgreSQL's own tools: `pgwarden decrypt` turns the base backup back into pg_basebackup's
+ * tar, and with `pgwarden wal fetch %f %p` as restore_command the unpacked copy recovers to the
+ * newest WAL archived (the open segment's .partial included) and matches the live database.
+ * What would make recovery end early and promote without WAL (S3 away, a wrong key, a typo in
+ * the command) exits 126, which PostgreSQL takes as "stop"; a file the archive does not hold
+ * exits 66, which it takes as the end of the WAL.
+ */
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync, appendFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { execFileSync } from 'node:child_process';
+import { Client } from 'pg';
+import { repoRoot } from '../../devstack/paths';
+import { ephemeralPort } from '../../src/infra/net/ports';
+import { handOver, instanceUser, startInstance } from '../../src/infra/postgres/instance';
+import { pgwarden } from '../support/cli';
+import { pitrFixture } from '../support/pitr-fixture';
+import { stackEnv } from '../support/stack-env';
+
+const fixture = pitrFixture();
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+let work: string;
+beforeAll(() => {
+  work = mkdtempSync(join(tmpdir(), 'pgwarden-by-hand-'));
+  handOver(work, instanceUser());
+});
+afterAll(() => rmSync(work, { recursive: true, force: true }));
+
+/** What an operator puts in the config file restore_command reads: the bucket and the key, nothing else. */
+function byHandConfig(path: string, overrides: Record<string, string> = {}): string {
+  const env = stackEnv();
+  const keep = Object.keys(env).filter(
+    (k) => /^(S3_|AWS_|BACKUP_S3_BUCKET|BACKUP_ENCRYPTION_|ENCRYPTION_ALGORITHM)/.test(k) && env[k] !== undefined,
+  );
+  const all = { ...Object.fromEntries(keep.map((k) => [k, env[k]!])), ...overrides };
+  writeFileSync(
+    path,
+    Object.entries(all)
+      .map(([k, v]) => `${k}=${v}\n`)
+      .join(''),
+    { mode: 0o600 },
+  );
+  handOver(path, instanceUser());
+  return path;
+}
+
+it('recovers a server from its base backup and WAL archive with pgwarden decrypt and wal fetch alone', async () => {
+  const { cluster } = fixture;
+  const { db, settings } = await fixture.archivedDatabase('byhand', [
+    'CREATE TABLE orders (id int PRIMARY KEY, note text NOT NULL)',
+    'INSERT INTO orders SELECT g, md5(g::text) FROM generate_series(1, 5000) g',
+  ]);
+  const workers = await fixture.hostWorkers('byhand', { ...settings });
+  const base = await workers.runUntil(async () => {
+    const taken = await workers.archiveAndBaseBackup(db);
+    // After the base backup: a completed segment to replay, then rows only the open segment's .partial holds.
+    await cluster.query("INSERT INTO orders SELECT g, 'after the base backup' FROM generate_series(5001, 6000) g", [], db);
+    await cluster.query('SELECT pg_switch_wal()', [], db);
+    await cluster.query("INSERT INTO orders SELECT g, 'in the open segment' FROM generate_series(6001, 6100) g", [], db);
+    await sleep(4000); // archived, the .partial too (WAL_PARTIAL_UPLOAD_SECONDS=1)
+    return taken;
+  });
+  // From here on no worker runs: only the CLI, S3 and PostgreSQL's programs.
+  const [live] = await cluster.query<{ n: string }>(
+    "SELECT count(*) || ':' || md5(string_agg(note, ',' ORDER BY id)) AS n FROM orders",
+    [],
+    db,
+  );
+
+  const config = byHandConfig(join(work, 'pgwarden.env'));
+  const tar = join(work, 'base.tar');
+  const decrypted = await pgwarden({ PGWARDEN_CONFIG: config }, 'decrypt', base.data.key, '--out', tar);
+  expect(decrypted).toMatchObject({ code: 0 });
+  expect(decrypted.stderr).toMatch(
+    /^decrypted s3:\/\/.+ \(pgwarden-gcm-v1, zstd undone\): .+ stored, SHA-256 [0-9a-f]{64}; .+ written to /,
+  );
+  expect(decrypted.stderr).toContain(base.data.sha256);
+
+  const dataDir = join(work, 'data');
+  mkdirSync(dataDir, { mode: 0o700 });
+  execFileSync('tar', ['-xf', tar, '-C', dataDir]);
+  const { uid, gid } = instanceUser();
+  if (uid !== undefined) execFileSync('chown', ['-R', `${uid}:${gid}`, dataDir]);
+  writeFileSync(join(dataDir, 'recovery.signal'), '');
+  const fetch = `'${process.execPath}' '${join(repoRoot, 'bin', 'pgwarden')}' --config '${config}' wal fetch %f %p --server ${db}`;
+  appendFileSync(join(dataDir, 'postgresql.auto.conf'), `restore_command = '${fetch.replace(/'/g, "''")}'\n`);
+  const port = await ephemeralPort();
+  await startInstance({ dataDir, port, runAs: instanceUser(), settings: { max_wal_senders: '10', max_connections: '150' } });
+  fixture.restored(dataDir);
+
+  const copy = new Client({ connectionString: cluster.url(db).replace(/:\d+\//, `:${port}/`) });
+  await copy.connect();
+  try {
+    // Read-only connections come once the copy is consistent; the WAL replays on until its end, then it promotes.
+    for (let i = 0; (await copy.query<{ r: boolean }>('SELECT pg_is_in_recovery() AS r')).rows[0].r; i++) {
+      if (i > 600) throw new Error('the copy did not finish recovering within 60 s');
+      await sleep(100);
+    }
+    const { rows } = await copy.query<{ n: string }>(
+      "SELECT count(*) || ':' || md5(string_agg(note, ',' ORDER BY id)) AS n FROM orders",
+    );
+    expect(rows[0].n).toBe(live.n);
+    expect(live.n).toMatch(/^6100:/);
+  } finally {
+    await copy.end();
+  }
+  // The same file with a wrong key: recovery must stop (126), not take it for the end of the WAL.
+  const wrongKey = byHandConfig(join(work, 'wrong-key.env'), { BACKUP_ENCRYPTION_KEY: 'ab'.repeat(32) });
+  const refused = await pgwarden(
+    { PGWARDEN_CONFIG: wrongKey },
+    'wal',
+    'fetch',
+    base.start.walFile,
+    join(work, 'RECOVERYXLOG'),
+    '--server',
+    db,
+  );
+  expect(refused.code).toBe(126);
+  expect(refused.stderr).toMatch(/^pgwarden: .*key.*\(recovery stops here; start the server again once fixed\)\n$/);
+  expect(refused.stderr).not.toContain('ab'.repeat(32));
+  expect(existsSync(join(work, 'RECOVERYXLOG'))).toBe(false);
+  expect(existsSync(join(work, 'RECOVERYXLOG.pgwarden-part'))).toBe(false); // nothing half written stays
+
+  const log = readFileSync(join(dataDir, 'pgwarden-instance.log'), 'utf8');
+  expect(log).toMatch(/restored log file "[0-9A-F]{24}" from archive/);
+  expect(log).toContain('(as far as it was archived: its .partial)');
+});
+
+it('stops a recovery (exit 126) on what it cannot read, and says the end of the archive with 66', async () => {
+  const { db } = await fixture.archivedDatabase('byhandfail', []);
+  const config = byHandConfig(join(work, 'fail.env'));
+  const into = join(work, 'RECOVERYXLOG');
+
+  const missing = await pgwarden({ PGWARDEN_CONFIG: config }, 'wal', 'fetch', '0000000100000000000000FF', into, '--server', db);
+  expect(missing).toMatchObject({ code: 66 });
+  expect(missing.stderr).toBe(`pgwarden: 0000000100000000000000FF is not in the WAL archive of ${db}\n`);
+
+  // S3 away: not "the end of the WAL", which would promote a server missing what comes after.
+  const away = await pgwarden(
+    { PGWARDEN_CONFIG: byHandConfig(join(work, 'away.env'), { S3_ENDPOINT: `http://127.0.0.1:${await ephemeralPort()}` }) },
+    'wal',
+    'fetch',
+    '000000010000000000000001',
+    into,
+    '--server',
+    db,
+  );
+  expect(away.code).toBe(126);
+  expect(away.stderr).toMatch(/^pgwarden: .*\(recovery stops here; start the server again once fixed\)\n$/);
+
+  // A command without --server where none is configured: a typo must stop recovery too.
+  const unnamed = await pgwarden({ PGWARDEN_CONFIG: config }, 'wal', 'fetch', '000000010000000000000001', into);
+  expect(unnamed.code).toBe(126);
+  expect(unnamed.stderr).toContain('pass --server ID');
+
+  // A typo in an option of the command line: the same.
+  const typo = await pgwarden({ PGWARDEN_CONFIG: config }, 'wal', 'fetch', '000000010000000000000001', into, '--sever', db);
+  expect(typo.code).toBe(126);
+  expect(typo.stderr).toContain("unknown option '--sever'");
+
+  const noObject = await pgwarden(
+    { PGWARDEN_CONFIG: config },
+    'decrypt',
+    `${db}/basebackups/base_20200101_000000.tar.zst.enc`,
+    '--out',
+    join(work, 'x'),
+  );
+  expect(noObject.code).toBe(66);
+  expect(noObject.stderr).toMatch(/does not exist; give the key as the bucket lists it/);
+});
