@@ -15,6 +15,7 @@ import { Client } from 'pg';
 import { repoRoot } from '../../devstack/paths';
 import { ephemeralPort } from '../../src/infra/net/ports';
 import { handOver, instanceUser, startInstance } from '../../src/infra/postgres/instance';
+import { Bucket } from '../../src/infra/storage/bucket';
 import { pgwarden } from '../support/cli';
 import { pitrFixture } from '../support/pitr-fixture';
 import { stackEnv } from '../support/stack-env';
@@ -77,6 +78,26 @@ it('recovers a server from its base backup and WAL archive with pgwarden decrypt
     /^decrypted s3:\/\/.+ \(pgwarden-gcm-v1, zstd undone\): .+ stored, SHA-256 [0-9a-f]{64}; .+ written to /,
   );
   expect(decrypted.stderr).toContain(base.data.sha256);
+
+  // A copy downloaded by other means (aws s3 cp, a replica) decrypts the same; --keep-compression stops before zstd -d.
+  const copied = join(work, 'base.tar.zst.enc');
+  writeFileSync(copied, (await new Bucket(workers.config.storage!).getBytes(base.data.key))!);
+  const fromFile = await pgwarden({ PGWARDEN_CONFIG: config }, 'decrypt', '--file', copied, '--out', join(work, 'copy.tar'));
+  expect(fromFile.code).toBe(0);
+  expect(readFileSync(join(work, 'copy.tar')).equals(readFileSync(tar))).toBe(true);
+  const kept = await pgwarden(
+    { PGWARDEN_CONFIG: config },
+    'decrypt',
+    '--file',
+    copied,
+    '--keep-compression',
+    '--out',
+    join(work, 'copy.tar.zst'),
+  );
+  expect(kept.code).toBe(0);
+  expect(readFileSync(join(work, 'copy.tar.zst')).subarray(0, 4)).toEqual(Buffer.from([0x28, 0xb5, 0x2f, 0xfd]));
+  // An existing file is never overwritten.
+  expect(await pgwarden({ PGWARDEN_CONFIG: config }, 'decrypt', '--file', copied, '--out', tar)).toMatchObject({ code: 64 });
 
   const dataDir = join(work, 'data');
   mkdirSync(dataDir, { mode: 0o700 });
