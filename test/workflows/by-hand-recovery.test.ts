@@ -7,18 +7,17 @@
  * the command) exits 126, which PostgreSQL takes as "stop"; a file the archive does not hold
  * exits 66, which it takes as the end of the WAL.
  */
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync, appendFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execFileSync } from 'node:child_process';
 import { Client } from 'pg';
-import { repoRoot } from '../../devstack/paths';
 import { ephemeralPort } from '../../src/infra/net/ports';
-import { handOver, instanceUser, startInstance } from '../../src/infra/postgres/instance';
+import { handOver, instanceUser } from '../../src/infra/postgres/instance';
 import { Bucket } from '../../src/infra/storage/bucket';
 import { pgwarden } from '../support/cli';
+import { byHandConfig, promoted, recoverByHand } from '../support/by-hand';
 import { pitrFixture } from '../support/pitr-fixture';
-import { stackEnv } from '../support/stack-env';
 
 const fixture = pitrFixture();
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -28,24 +27,6 @@ beforeAll(() => {
   handOver(work, instanceUser());
 });
 afterAll(() => rmSync(work, { recursive: true, force: true }));
-
-/** What an operator puts in the config file restore_command reads: the bucket and the key, nothing else. */
-function byHandConfig(path: string, overrides: Record<string, string> = {}): string {
-  const env = stackEnv();
-  const keep = Object.keys(env).filter(
-    (k) => /^(S3_|AWS_|BACKUP_S3_BUCKET|BACKUP_ENCRYPTION_|ENCRYPTION_ALGORITHM)/.test(k) && env[k] !== undefined,
-  );
-  const all = { ...Object.fromEntries(keep.map((k) => [k, env[k]!])), ...overrides };
-  writeFileSync(
-    path,
-    Object.entries(all)
-      .map(([k, v]) => `${k}=${v}\n`)
-      .join(''),
-    { mode: 0o600 },
-  );
-  handOver(path, instanceUser());
-  return path;
-}
 
 it('recovers a server from its base backup and WAL archive with pgwarden decrypt and wal fetch alone', async () => {
   const { cluster } = fixture;
@@ -102,23 +83,13 @@ it('recovers a server from its base backup and WAL archive with pgwarden decrypt
   const dataDir = join(work, 'data');
   mkdirSync(dataDir, { mode: 0o700 });
   execFileSync('tar', ['-xf', tar, '-C', dataDir]);
-  const { uid, gid } = instanceUser();
-  if (uid !== undefined) execFileSync('chown', ['-R', `${uid}:${gid}`, dataDir]);
-  writeFileSync(join(dataDir, 'recovery.signal'), '');
-  const fetch = `'${process.execPath}' '${join(repoRoot, 'bin', 'pgwarden')}' --config '${config}' wal fetch %f %p --server ${db}`;
-  appendFileSync(join(dataDir, 'postgresql.auto.conf'), `restore_command = '${fetch.replace(/'/g, "''")}'\n`);
-  const port = await ephemeralPort();
-  await startInstance({ dataDir, port, runAs: instanceUser(), settings: { max_wal_senders: '10', max_connections: '150' } });
+  const port = await recoverByHand({ dataDir, config, server: db });
   fixture.restored(dataDir);
 
   const copy = new Client({ connectionString: cluster.url(db).replace(/:\d+\//, `:${port}/`) });
   await copy.connect();
   try {
-    // Read-only connections come once the copy is consistent; the WAL replays on until its end, then it promotes.
-    for (let i = 0; (await copy.query<{ r: boolean }>('SELECT pg_is_in_recovery() AS r')).rows[0].r; i++) {
-      if (i > 600) throw new Error('the copy did not finish recovering within 60 s');
-      await sleep(100);
-    }
+    await promoted(copy);
     const { rows } = await copy.query<{ n: string }>(
       "SELECT count(*) || ':' || md5(string_agg(note, ',' ORDER BY id)) AS n FROM orders",
     );
