@@ -5,13 +5,14 @@
  * fetch %f %p` as its restore_command, equal to the live table.
  */
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client } from 'pg';
 import { handOver, instanceUser } from '../../src/infra/postgres/instance';
 import { WorkflowType } from '../../src/infra/temporal/definitions';
 import type { BaseBackupManifest } from '../../src/operations/pitr/base-backup';
+import { Bucket } from '../../src/infra/storage/bucket';
 import { pgwarden } from '../support/cli';
 import { byHandConfig, promoted, recoverByHand } from '../support/by-hand';
 import { pitrFixture } from '../support/pitr-fixture';
@@ -67,6 +68,21 @@ it('recovers from an incremental base backup by hand: decrypt, tar, pg_combineba
     execFileSync('tar', ['-xf', tar, '-C', dir]);
     parts.push(dir);
   }
+  // A copy downloaded by other means (aws s3 cp, a replica) decrypts the same; --keep-compression stops before zstd -d.
+  const copied = join(work, 'full.tar.zst.enc');
+  writeFileSync(copied, (await new Bucket(workers.config.storage!).getBytes(full.data.key))!);
+  const fromFile = await pgwarden({ PGWARDEN_CONFIG: config }, 'decrypt', '--file', copied, '--out', join(work, 'copy.tar'));
+  expect(fromFile.code).toBe(0);
+  expect(readFileSync(join(work, 'copy.tar')).equals(readFileSync(join(work, `${full.backupId}.tar`)))).toBe(true);
+  const kept = join(work, 'copy.tar.zst');
+  expect(
+    await pgwarden({ PGWARDEN_CONFIG: config }, 'decrypt', '--file', copied, '--keep-compression', '--out', kept),
+  ).toMatchObject({
+    code: 0,
+    stderr: expect.stringMatching(/^decrypted .*full\.tar\.zst\.enc \(pgwarden-gcm-v1\): /),
+  });
+  expect(readFileSync(kept).subarray(0, 4)).toEqual(Buffer.from([0x28, 0xb5, 0x2f, 0xfd]));
+
   const dataDir = join(work, 'data');
   execFileSync(join(pg18Bin, 'pg_combinebackup'), [...parts, '-o', dataDir]);
   const port = await recoverByHand({ dataDir, config, server: db, pgBinDir: pg18Bin });

@@ -7,29 +7,18 @@
 import { Readable, Transform, pipeline } from 'node:stream';
 import { EncryptionError } from '../errors/errors';
 import { startsWithGcmMagic } from './gcm-format';
+import { isKnownPlaintext, KNOWN_PLAINTEXT_BYTES } from './known-plaintext';
 import { GcmDecryptStream } from './gcm-stream';
 import { Keyring } from './keyring';
 import {
   CBC_HEADER_BYTES,
   CbcDecryptStream,
   CbcKdf,
-  decryptFirstBlock,
+  decryptLeadingBlocks,
   deriveCbcKey,
   LEGACY_KDFS,
   startsWithSalted,
 } from './openssl-cbc';
-
-/**
- * What a correct key turns the first block into: gzip, zstd or lz4 frames, pg_dump's custom
- * format, or uncompressed SQL from pg_dump / pg_dumpall (BACKUP_COMPRESSION=none).
- */
-const PLAINTEXT_MAGICS = [
-  Buffer.from([0x1f, 0x8b, 0x08]),
-  Buffer.from([0x28, 0xb5, 0x2f, 0xfd]),
-  Buffer.from([0x04, 0x22, 0x4d, 0x18]),
-  Buffer.from('PGDMP', 'ascii'),
-  Buffer.from('--\n-- PostgreSQL', 'ascii'),
-];
 
 export interface DecryptOptions {
   keyring: Keyring;
@@ -45,7 +34,7 @@ export interface Decryption {
   kdf?: CbcKdf;
 }
 
-const HEAD_BYTES = CBC_HEADER_BYTES + 16;
+const HEAD_BYTES = CBC_HEADER_BYTES + KNOWN_PLAINTEXT_BYTES;
 
 /** Drops the first n bytes of a stream. */
 class SkipBytes extends Transform {
@@ -61,13 +50,12 @@ class SkipBytes extends Transform {
 
 function chooseCbcKey(head: Buffer, opts: DecryptOptions): { keyId: string; kdf: CbcKdf; key: ReturnType<typeof deriveCbcKey> } {
   const salt = head.subarray(8, 16);
-  const firstBlock = head.subarray(16, 32);
+  const leading = head.subarray(CBC_HEADER_BYTES);
   const keys = opts.keyId ? [opts.keyring.get(opts.keyId)] : opts.keyring.all();
   for (const k of keys) {
     for (const kdf of LEGACY_KDFS) {
       const derived = deriveCbcKey(k.material.reveal(), salt, kdf);
-      const plain = decryptFirstBlock(firstBlock, derived);
-      if (PLAINTEXT_MAGICS.some((m) => plain.subarray(0, m.length).equals(m))) return { keyId: k.id, kdf, key: derived };
+      if (isKnownPlaintext(decryptLeadingBlocks(leading, derived))) return { keyId: k.id, kdf, key: derived };
     }
   }
   if (opts.keyId)
@@ -123,7 +111,8 @@ export async function openDecryption(source: Readable, opts: DecryptOptions): Pr
     decryptor = gcm;
     result = { container: 'pgwarden-gcm-v1', keyId: opts.keyId };
   } else if (startsWithSalted(head)) {
-    if (head.length < HEAD_BYTES) throw new EncryptionError('the object is truncated: shorter than one encrypted block');
+    if (head.length < CBC_HEADER_BYTES + 16)
+      throw new EncryptionError('the object is truncated: shorter than one encrypted block');
     const chosen = chooseCbcKey(head, opts);
     decryptor = new CbcDecryptStream(
       chosen.key,

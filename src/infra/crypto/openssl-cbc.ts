@@ -48,11 +48,11 @@ export function startsWithSalted(bytes: Buffer): boolean {
   return bytes.length >= 8 && bytes.subarray(0, 8).equals(SALTED_MAGIC);
 }
 
-/** Decrypts one 16-byte block without padding checks: used to test a candidate key. */
-export function decryptFirstBlock(block: Buffer, k: CbcKeyIv): Buffer {
+/** Decrypts the whole 16-byte blocks of `ciphertext` without padding checks: used to test a candidate key. */
+export function decryptLeadingBlocks(ciphertext: Buffer, k: CbcKeyIv): Buffer {
   const d = createDecipheriv('aes-256-cbc', k.key, k.iv);
   d.setAutoPadding(false);
-  return d.update(block);
+  return d.update(ciphertext.subarray(0, ciphertext.length - (ciphertext.length % 16)));
 }
 
 /** Encrypts as `openssl enc -aes-256-cbc -pbkdf2 -iter 10000 -md sha256` does. */
