@@ -303,7 +303,7 @@ describe('upload parameters', () => {
   });
 });
 
-describe('key checks', () => {
+describe.each(['AES-256-GCM', 'AES-256-CBC'])('key checks, %s', (algorithm) => {
   const ring = (key: string) =>
     Keyring.from(
       loadConfig(
@@ -312,10 +312,12 @@ describe('key checks', () => {
           BACKUP_S3_BUCKET: 'bucket',
           BACKUP_ENCRYPTION_KEY: key,
           BACKUP_ENCRYPTION_KEY_ID: 'k1',
+          ENCRYPTION_ALGORITHM: algorithm,
         },
         { require: WORKER_NEEDS },
       ).encryption,
     );
+  // With CBC the check written by the first run was refused by every later one as "wrong key" (exit 4).
   it('accept the same key and refuse another key under the same id', async () => {
     const check = await makeKeyCheck(ring('a'.repeat(64)));
     await expect(verifyKeyCheck(check, ring('a'.repeat(64)), 'loc')).resolves.toBeUndefined();

@@ -9,8 +9,7 @@ import { EncryptionError } from '../errors/errors';
 import { openDecryption } from './decrypt';
 import { encryptorFor } from './encryptor';
 import { Keyring } from './keyring';
-
-const KNOWN_TEXT = 'pgwarden key check v1\n';
+import { KEY_CHECK_TEXT as KNOWN_TEXT } from './known-plaintext';
 
 /** The key check for the active key, encrypted as backups are. */
 export async function makeKeyCheck(keyring: Keyring): Promise<Buffer> {

@@ -5,7 +5,10 @@
  * BACKUP_COMPRESSION is, or an object written with the right key could never be read. Pure.
  */
 
-/** Compressed streams, pg_dump's custom format, SQL from pg_dump / pg_dumpall, a backup_manifest. */
+/** What a key check object holds (key-check.ts), encrypted with the key it stands for. */
+export const KEY_CHECK_TEXT = 'pgwarden key check v1\n';
+
+/** Compressed streams, pg_dump's custom format, SQL from pg_dump / pg_dumpall, a backup_manifest, a key check. */
 const MAGICS = [
   Buffer.from([0x1f, 0x8b, 0x08]), // gzip
   Buffer.from([0x28, 0xb5, 0x2f, 0xfd]), // zstd
@@ -13,6 +16,7 @@ const MAGICS = [
   Buffer.from('PGDMP', 'ascii'),
   Buffer.from('--\n-- PostgreSQL', 'ascii'),
   Buffer.from('{ "PostgreSQL-Backup-Manifest-Version"', 'ascii'),
+  Buffer.from(KEY_CHECK_TEXT, 'ascii'),
 ];
 
 /** How many plaintext bytes the checks look at (a tar header's "ustar" ends at 262). */
