@@ -59,7 +59,7 @@ it('recovers a server from its base backup and WAL archive with pgwarden decrypt
   const decrypted = await pgwarden({ PGWARDEN_CONFIG: config }, 'decrypt', base.data.key, '--out', tar);
   expect(decrypted).toMatchObject({ code: 0 });
   expect(decrypted.stderr).toMatch(
-    /^decrypted s3:\/\/.+\.tar\.enc \(openssl-cbc\): .+ stored, SHA-256 [0-9a-f]{64}; .+ written to /,
+    /^decrypted s3:\/\/.+\.tar\.enc \(openssl-cbc\): .+ stored, SHA-256 [0-9a-f]{64} as basebackups\/base_\d{8}_\d{6}\.json records; .+ written to /,
   );
   expect(decrypted.stderr).toContain(base.data.sha256);
 
@@ -69,6 +69,26 @@ it('recovers a server from its base backup and WAL archive with pgwarden decrypt
   const fromFile = await pgwarden({ PGWARDEN_CONFIG: config }, 'decrypt', '--file', copied, '--out', join(work, 'copy.tar'));
   expect(fromFile.code).toBe(0);
   expect(readFileSync(join(work, 'copy.tar')).equals(readFileSync(tar))).toBe(true);
+  // CBC has no authentication: a damaged object decrypts to something, and the manifest's SHA-256 says it is not the backup.
+  const bucket = new Bucket(workers.config.storage!);
+  const damaged = Buffer.from(readFileSync(copied));
+  damaged[damaged.length >> 1] ^= 0xff;
+  const damagedKey = base.data.key.replace(base.backupId, 'base_20200101_000000');
+  await bucket.put(damagedKey, damaged);
+  await bucket.put(
+    damagedKey.replace(/\.tar\.enc$/, '.json'),
+    JSON.stringify({ backupId: 'base_20200101_000000', data: { ...base.data, key: damagedKey } }),
+  );
+  const refusedCopy = await pgwarden({ PGWARDEN_CONFIG: config }, 'decrypt', damagedKey, '--out', join(work, 'damaged.tar'));
+  expect(refusedCopy.code).toBe(1);
+  expect(refusedCopy.stderr).toMatch(
+    /^pgwarden: s3:\/\/.+: SHA-256 [0-9a-f]{64}, but basebackups\/base_20200101_000000\.json records [0-9a-f]{64}: the object is damaged or was replaced; use another backup\n$/,
+  );
+  expect(existsSync(join(work, 'damaged.tar'))).toBe(false);
+  expect(existsSync(join(work, 'damaged.tar.part'))).toBe(false);
+  await bucket.delete(damagedKey);
+  await bucket.delete(damagedKey.replace(/\.tar\.enc$/, '.json'));
+
   // An existing file is never overwritten.
   expect(await pgwarden({ PGWARDEN_CONFIG: config }, 'decrypt', '--file', copied, '--out', tar)).toMatchObject({ code: 64 });
 

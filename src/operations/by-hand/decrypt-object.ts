@@ -52,3 +52,35 @@ export async function decryptObject(
     plainBytes: plain.bytes,
   };
 }
+
+/**
+ * Where the record naming a stored object's SHA-256 is: a dump's (or a part's, or the globals')
+ * manifest, or a base backup's (its tar, tablespaces, backup_manifest). Undefined for other
+ * objects (WAL carries its own in its metadata; an old script's file has none). Pure.
+ */
+export function manifestKeyOf(objectKey: string): string | undefined {
+  const dump = /^(.*\/)data\/(backup_\d{8}_\d{6})\.[^/]+\.enc$/.exec(objectKey);
+  if (dump) return `${dump[1]}manifests/${dump[2]}.json`;
+  const base = /^(.*\/basebackups\/)(base_\d{8}_\d{6})\.[^/]+\.enc$/.exec(objectKey);
+  if (base) return `${base[1]}${base[2]}.json`;
+  return undefined;
+}
+
+/** The SHA-256 a manifest records for the stored object `key`, wherever in it the object is listed. Pure. */
+export function recordedSha256(manifest: unknown, key: string): string | undefined {
+  if (Array.isArray(manifest)) {
+    for (const item of manifest) {
+      const found = recordedSha256(item, key);
+      if (found) return found;
+    }
+    return undefined;
+  }
+  if (manifest === null || typeof manifest !== 'object') return undefined;
+  const o = manifest as Record<string, unknown>;
+  if (o.key === key && typeof o.sha256 === 'string') return o.sha256;
+  for (const value of Object.values(o)) {
+    const found = recordedSha256(value, key);
+    if (found) return found;
+  }
+  return undefined;
+}

@@ -9,11 +9,11 @@ import type { Readable, Writable } from 'node:stream';
 import { createWriteStream } from 'node:fs';
 import type { Config } from '../../../infra/config/config';
 import { Keyring } from '../../../infra/crypto/keyring';
-import { BackupNotFoundError, UsageError, WalFetchError } from '../../../infra/errors/errors';
+import { BackupNotFoundError, IntegrityError, UsageError, WalFetchError } from '../../../infra/errors/errors';
 import { Bucket } from '../../../infra/storage/bucket';
 import { topLevel } from '../../../infra/storage/layout';
 import { formatBytes } from '../../../operations/backup/progress';
-import { decryptObject } from '../../../operations/by-hand/decrypt-object';
+import { decryptObject, manifestKeyOf, recordedSha256 } from '../../../operations/by-hand/decrypt-object';
 import { fetchWalFile } from '../../../operations/by-hand/fetch-wal-file';
 import { CommandContext } from '../context';
 
@@ -35,12 +35,19 @@ export async function runDecrypt(ctx: CommandContext, key: string | undefined, o
 
   let source: Readable;
   let where: string;
+  let recorded: { sha256: string; in: string } | undefined;
   if (options.file !== undefined) {
     if (!existsSync(options.file)) throw new BackupNotFoundError(`--file ${options.file}: no such file`);
     source = createReadStream(options.file);
     where = options.file;
   } else {
-    ({ source, where } = await openObject(config, key!));
+    const bucket = new Bucket(config.storage!);
+    const found = await findObject(bucket, config.storage!.prefix, key!);
+    recorded = await recordedChecksum(bucket, found);
+    const opened = await bucket.open(found);
+    if (!opened) throw new BackupNotFoundError(`${bucket.where(found)} disappeared while it was opened`);
+    source = opened;
+    where = bucket.where(found);
   }
 
   const aside = `${options.out}.part`;
@@ -50,10 +57,16 @@ export async function runDecrypt(ctx: CommandContext, key: string | undefined, o
       keepCompression: options.keepCompression,
       end: !toStdout,
     });
+    // CBC has no authentication of its own: the manifest's checksum is what says the bytes are the backup's.
+    if (recorded && recorded.sha256 !== done.storedSha256)
+      throw new IntegrityError(
+        `${where}: SHA-256 ${done.storedSha256}, but ${recorded.in} records ${recorded.sha256}: the object is damaged or was replaced${toStdout ? ' (what was written to stdout is not the backup)' : ''}; use another backup`,
+      );
     if (!toStdout) renameSync(aside, options.out!);
     process.stderr.write(
       `decrypted ${where} (${done.container}${done.decompressed === 'none' ? '' : `, ${done.decompressed} undone`}): ` +
-        `${formatBytes(done.storedBytes)} stored, SHA-256 ${done.storedSha256}; ` +
+        `${formatBytes(done.storedBytes)} stored, SHA-256 ${done.storedSha256} ` +
+        `${recorded ? `as ${recorded.in} records` : '(no manifest records it: compare it with yours)'}; ` +
         `${formatBytes(done.plainBytes)} written to ${toStdout ? 'stdout' : options.out}\n`,
     );
   } finally {
@@ -61,17 +74,29 @@ export async function runDecrypt(ctx: CommandContext, key: string | undefined, o
   }
 }
 
-/** The object by its key, with S3_PREFIX put before it when it was left out. */
-async function openObject(config: Config, key: string): Promise<{ source: Readable; where: string }> {
-  const bucket = new Bucket(config.storage!);
-  const prefixed = topLevel(config.storage!.prefix);
-  for (const candidate of key.startsWith(prefixed) ? [key] : [key, `${prefixed}${key}`]) {
-    const source = await bucket.open(candidate);
-    if (source) return { source, where: bucket.where(candidate) };
-  }
+/** The object's key as stored: as given, or with S3_PREFIX put before it when it was left out. */
+async function findObject(bucket: Bucket, prefix: string, key: string): Promise<string> {
+  const prefixed = topLevel(prefix);
+  for (const candidate of key.startsWith(prefixed) ? [key] : [key, `${prefixed}${key}`])
+    if (await bucket.head(candidate)) return candidate;
   throw new BackupNotFoundError(
     `${bucket.where(key)} does not exist; give the key as the bucket lists it (pgwarden restore --list and pgwarden pitr list name the backups)`,
   );
+}
+
+/** The SHA-256 the object's manifest records for it, if a manifest names it. */
+async function recordedChecksum(bucket: Bucket, key: string): Promise<{ sha256: string; in: string } | undefined> {
+  const manifestKey = manifestKeyOf(key);
+  const text = manifestKey ? await bucket.getText(manifestKey) : undefined;
+  if (!text) return undefined;
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch {
+    return undefined; // a damaged manifest: the object is still worth decrypting
+  }
+  const sha256 = recordedSha256(parsed, key);
+  return sha256 ? { sha256, in: manifestKey!.split('/').slice(-2).join('/') } : undefined;
 }
 
 /**
