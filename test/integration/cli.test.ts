@@ -1,6 +1,7 @@
 /** The built `pgwarden` CLI as a user runs it: clear lines, documented exit codes, no secrets. */
 import { spawnSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { repoRoot, envFile } from '../../devstack/paths';
 import { ephemeralPort } from '../../src/infra/net/ports';
@@ -311,6 +312,23 @@ describe('pgwarden wal fetch, as a restore_command', () => {
     const run = pgwarden(argv as string[]);
     expect(run.code).toBe(code);
     expect(run.stderr).toMatch(/^(pgwarden: |error: )/); // one line of ours, or commander's (with its hints)
+  });
+
+  it('stops the recovery (126) even when the package is not built, where other commands exit 1', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'pgwarden-unbuilt-'));
+    try {
+      mkdirSync(join(dir, 'bin'));
+      copyFileSync(bin, join(dir, 'bin', 'pgwarden'));
+      const unbuilt = (args: string[]) =>
+        spawnSync(process.execPath, [join(dir, 'bin', 'pgwarden'), ...args], { encoding: 'utf8' });
+      expect(unbuilt(['wal', 'fetch', SEG, '/tmp/x'])).toMatchObject({
+        status: 126,
+        stderr: 'pgwarden: not built yet; run: npm run build\n',
+      });
+      expect(unbuilt(['backup'])).toMatchObject({ status: 1 });
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('decrypt refuses two sources or none, and a terminal, before reading anything (exit 64)', () => {
