@@ -141,6 +141,16 @@ describe('S3 errors', () => {
     expect(e.retryable).toBe(retryable);
     expect(e.message).toMatch(message);
   });
+
+  it('says an archived object must be brought back first, not that access was denied (S3 answers 403)', () => {
+    const e = storageError(sdkError('InvalidObjectState', 403), {
+      ...ctx,
+      operation: 'GetObject p/shop/data/backup_20240101_000000.dump.enc',
+    });
+    expect(e.message).toBe(
+      'GetObject p/shop/data/backup_20240101_000000.dump.enc failed: the object is in an archive storage class (GLACIER or DEEP_ARCHIVE) in bucket "backups" at http://s3.local; bring it back first (aws s3api restore-object --bucket backups --key p/shop/data/backup_20240101_000000.dump.enc --restore-request Days=2: hours from GLACIER, up to 48 from DEEP_ARCHIVE), then try again',
+    );
+  });
 });
 
 describe('cleanup delete failures', () => {

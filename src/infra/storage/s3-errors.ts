@@ -45,6 +45,14 @@ function describeStorageFailure(err: unknown, ctx: S3Context): { message: string
   ) {
     return { message: `${ctx.operation} failed: ${where} does not exist; create it or fix BACKUP_S3_BUCKET` };
   }
+  // S3 answers 403 for an object in GLACIER or DEEP_ARCHIVE too: not a matter of credentials.
+  // (pgwarden's restores ask for the retrieval themselves; by hand it is the operator's step.)
+  if (name === 'InvalidObjectState') {
+    const key = ctx.operation.replace(/^\S+ /, '');
+    return {
+      message: `${ctx.operation} failed: the object is in an archive storage class (GLACIER or DEEP_ARCHIVE) in ${where}; bring it back first (aws s3api restore-object --bucket ${ctx.bucket} --key ${key} --restore-request Days=2: hours from GLACIER, up to 48 from DEEP_ARCHIVE), then try again`,
+    };
+  }
   if (status === 403 || name === 'AccessDenied' || name === 'Forbidden') {
     return {
       message: `${ctx.operation} failed: access denied to ${where}; check AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY and the bucket policy`,
