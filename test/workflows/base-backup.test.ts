@@ -196,8 +196,13 @@ it('verify recovers the newest base backup in a temporary instance: pg_verifybac
       recovery: { ok: true },
       rowCounts: { compared: true, tables: manifest.rowCounts!.tables.length, differences: [] },
     });
-    // Recovered to the counting point: later payments are not in it, and the counts match.
-    expect(parseLsn(passed.baseBackup!.recovery.lsn!)).toBeGreaterThanOrEqual(parseLsn(manifest.rowCounts!.lsn));
+    // Recovered to the counting point: later payments are not in it, and the counts match. A
+    // counting point just past a page header (nothing written after it yet, as when the count
+    // follows a segment switch at once) is reached where the last record before it ends: at
+    // the page's start (this flaked once in CI: counted at 0/6000028, recovered to 0/6000000).
+    const counted = parseLsn(manifest.rowCounts!.lsn);
+    const header = counted % BigInt(SEGMENT) === 40n ? 40n : counted % 8192n === 24n ? 24n : 0n;
+    expect(parseLsn(passed.baseBackup!.recovery.lsn!)).toBeGreaterThanOrEqual(counted - header);
     expect(formatVerifyResult(passed)).toContain(`base backup ${manifest.backupId}: PASSED (pg_verifybackup, recovery to`);
     // Kept beside the base backup, for pitr list.
     const listed = async () =>
