@@ -93,7 +93,6 @@ export interface BaseBackupTablespace {
   data: StoredObject;
 }
 
-/** Every stored object of a base backup but its manifest: what a restore reads and cleanup deletes. */
 /** Oldest first, by when each finished (ISO times sort as text). */
 export function byFinish<T extends { finishedAt: string }>(bases: readonly T[]): T[] {
   return [...bases].sort((a, b) => (a.finishedAt < b.finishedAt ? -1 : a.finishedAt > b.finishedAt ? 1 : 0));
@@ -102,6 +101,7 @@ export function byFinish<T extends { finishedAt: string }>(bases: readonly T[]):
 /** The base backup that finished last: the one the next incremental, a restore's default and the checks look at. */
 export const newestBaseBackup = <T extends { finishedAt: string }>(bases: readonly T[]): T | undefined => byFinish(bases).at(-1);
 
+/** Every stored object of a base backup but its manifest: what a restore reads and cleanup deletes. */
 export function baseBackupObjects(m: Pick<BaseBackupManifest, 'data' | 'tablespaces' | 'backupManifest'>): StoredObject[] {
   return [m.data, ...(m.tablespaces ?? []).map((t) => t.data), ...(m.backupManifest ? [m.backupManifest] : [])];
 }
