@@ -3,7 +3,8 @@
  * the postgres user reads with the bucket and the key alone, and a data directory set to
  * recover through `pgwarden wal fetch %f %p`, started and waited on until it promoted.
  */
-import { appendFileSync, writeFileSync } from 'node:fs';
+import { appendFileSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
 import type { Client } from 'pg';
@@ -11,6 +12,17 @@ import { repoRoot } from '../../devstack/paths';
 import { ephemeralPort } from '../../src/infra/net/ports';
 import { handOver, instanceUser, startInstance } from '../../src/infra/postgres/instance';
 import { stackEnv } from './stack-env';
+
+/** A folder for a test file's work, owned by the postgres user (restore_command runs as it), removed after the file's tests. */
+export function instanceOwnedFolder(prefix: string): () => string {
+  let dir: string | undefined;
+  beforeAll(() => {
+    dir = mkdtempSync(join(tmpdir(), prefix));
+    handOver(dir, instanceUser());
+  });
+  afterAll(() => dir && rmSync(dir, { recursive: true, force: true }));
+  return () => dir!;
+}
 
 /** An env file at `path` with the stack's bucket and key settings (and `overrides`), owned by the postgres user. */
 export function byHandConfig(path: string, overrides: Record<string, string> = {}): string {

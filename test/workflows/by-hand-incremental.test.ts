@@ -5,32 +5,26 @@
  * fetch %f %p` as its restore_command, equal to the live table.
  */
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Client } from 'pg';
-import { handOver, instanceUser } from '../../src/infra/postgres/instance';
 import { WorkflowType } from '../../src/infra/temporal/definitions';
 import type { BaseBackupManifest } from '../../src/operations/pitr/base-backup';
 import { Bucket } from '../../src/infra/storage/bucket';
 import { pgwarden } from '../support/cli';
-import { byHandConfig, promoted, recoverByHand } from '../support/by-hand';
+import { byHandConfig, instanceOwnedFolder, promoted, recoverByHand } from '../support/by-hand';
 import { pitrFixture } from '../support/pitr-fixture';
 import { stackEnv } from '../support/stack-env';
 
 const pg18Bin = stackEnv().PGWARDEN_TEST_PG18_BIN_DIR!;
 const fixture = pitrFixture({ pgBinDir: pg18Bin });
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-let work: string;
-beforeAll(() => {
-  work = mkdtempSync(join(tmpdir(), 'pgwarden-by-hand-incr-'));
-  handOver(work, instanceUser());
-});
-afterAll(() => rmSync(work, { recursive: true, force: true }));
+const workFolder = instanceOwnedFolder('pgwarden-by-hand-incr-');
 
 const MD5 = "SELECT count(*) || ':' || md5(string_agg(note, ',' ORDER BY id)) AS n FROM orders";
 
 it('recovers from an incremental base backup by hand: decrypt, tar, pg_combinebackup, wal fetch', async () => {
+  const work = workFolder();
   const { cluster } = fixture;
   await cluster.query('ALTER SYSTEM SET summarize_wal = on');
   await cluster.query('SELECT pg_reload_conf()');

@@ -9,29 +9,23 @@
  * the command) exits 126, which PostgreSQL takes as "stop"; a file the archive does not hold
  * exits 66, which it takes as the end of the WAL.
  */
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { execFileSync } from 'node:child_process';
 import { Client } from 'pg';
 import { ephemeralPort } from '../../src/infra/net/ports';
-import { handOver, instanceUser } from '../../src/infra/postgres/instance';
 import { Bucket } from '../../src/infra/storage/bucket';
 import { pgwarden } from '../support/cli';
-import { byHandConfig, promoted, recoverByHand } from '../support/by-hand';
+import { byHandConfig, instanceOwnedFolder, promoted, recoverByHand } from '../support/by-hand';
 import { pitrFixture } from '../support/pitr-fixture';
 
 const fixture = pitrFixture();
 const CBC = { ENCRYPTION_ALGORITHM: 'AES-256-CBC' };
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-let work: string;
-beforeAll(() => {
-  work = mkdtempSync(join(tmpdir(), 'pgwarden-by-hand-'));
-  handOver(work, instanceUser());
-});
-afterAll(() => rmSync(work, { recursive: true, force: true }));
+const workFolder = instanceOwnedFolder('pgwarden-by-hand-');
 
 it('recovers a server from its base backup and WAL archive with pgwarden decrypt and wal fetch alone', async () => {
+  const work = workFolder();
   const { cluster } = fixture;
   const { db, settings } = await fixture.archivedDatabase('byhand', [
     'CREATE TABLE orders (id int PRIMARY KEY, note text NOT NULL)',
@@ -133,6 +127,7 @@ it('recovers a server from its base backup and WAL archive with pgwarden decrypt
 });
 
 it('stops a recovery (exit 126) on what it cannot read, and says the end of the archive with 66', async () => {
+  const work = workFolder();
   const { db } = await fixture.archivedDatabase('byhandfail', []);
   const config = byHandConfig(join(work, 'fail.env'));
   const into = join(work, 'RECOVERYXLOG');

@@ -3,7 +3,7 @@
  * Temporal, no worker, no database. The way in when the orchestration is down (README,
  * "Recovering by hand"): a dump for pg_restore, a base backup's tar, a WAL file.
  */
-import { Readable, Writable } from 'node:stream';
+import { pipeline as chain, Readable, Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { CompressionAlgorithm } from '../../infra/compression/compression';
 import { decompressor } from '../../infra/compression/streams';
@@ -40,8 +40,11 @@ export async function decryptObject(
 ): Promise<DecryptedObject> {
   const stored = new Measure({ hash: true, md5: false });
   const plain = new Measure();
-  const decryption = await openDecryption(source.pipe(stored), { keyring });
-  source.once('error', (err) => stored.destroy(err));
+  // Hashed as it is read; a failing source fails the decryption reading from it.
+  const decryption = await openDecryption(
+    chain(source, stored, () => undefined),
+    { keyring },
+  );
   const decompressed = options.keepCompression ? 'none' : compressionOfName(name);
   await pipeline([decryption.plaintext, ...decompressor(decompressed), plain, into], { end: options.end !== false });
   return {

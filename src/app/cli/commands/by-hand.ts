@@ -3,10 +3,9 @@
  * `pgwarden decrypt` turns a stored object back into what PostgreSQL's tools wrote, and
  * `pgwarden wal fetch` serves archived WAL to a recovery as its restore_command.
  */
-import { createReadStream, existsSync, renameSync, rmSync } from 'node:fs';
+import { createReadStream, createWriteStream, existsSync, renameSync, rmSync } from 'node:fs';
 import { basename } from 'node:path';
 import type { Readable, Writable } from 'node:stream';
-import { createWriteStream } from 'node:fs';
 import type { Config } from '../../../infra/config/config';
 import { Keyring } from '../../../infra/crypto/keyring';
 import { BackupNotFoundError, IntegrityError, UsageError, WalFetchError } from '../../../infra/errors/errors';
@@ -15,6 +14,7 @@ import { topLevel } from '../../../infra/storage/layout';
 import { formatBytes } from '../../../operations/backup/progress';
 import { decryptObject, manifestKeyOf, recordedSha256 } from '../../../operations/by-hand/decrypt-object';
 import { fetchWalFile } from '../../../operations/by-hand/fetch-wal-file';
+import { parseHistoryFileName, parseSegmentName } from '../../../operations/pitr/wal-names';
 import { CommandContext } from '../context';
 
 export interface DecryptOptions {
@@ -42,12 +42,10 @@ export async function runDecrypt(ctx: CommandContext, key: string | undefined, o
     where = options.file;
   } else {
     const bucket = new Bucket(config.storage!);
-    const found = await findObject(bucket, config.storage!.prefix, key!);
-    recorded = await recordedChecksum(bucket, found);
-    const opened = await bucket.open(found);
-    if (!opened) throw new BackupNotFoundError(`${bucket.where(found)} disappeared while it was opened`);
-    source = opened;
-    where = bucket.where(found);
+    const found = await openObject(bucket, config.storage!.prefix, key!);
+    recorded = await recordedChecksum(bucket, found.key);
+    source = found.source;
+    where = bucket.where(found.key);
   }
 
   const aside = `${options.out}.part`;
@@ -74,11 +72,13 @@ export async function runDecrypt(ctx: CommandContext, key: string | undefined, o
   }
 }
 
-/** The object's key as stored: as given, or with S3_PREFIX put before it when it was left out. */
-async function findObject(bucket: Bucket, prefix: string, key: string): Promise<string> {
+/** The object by its key as stored: as given, or with S3_PREFIX put before it when it was left out. */
+async function openObject(bucket: Bucket, prefix: string, key: string): Promise<{ key: string; source: Readable }> {
   const prefixed = topLevel(prefix);
-  for (const candidate of key.startsWith(prefixed) ? [key] : [key, `${prefixed}${key}`])
-    if (await bucket.head(candidate)) return candidate;
+  for (const candidate of key.startsWith(prefixed) ? [key] : [key, `${prefixed}${key}`]) {
+    const source = await bucket.open(candidate);
+    if (source) return { key: candidate, source };
+  }
   throw new BackupNotFoundError(
     `${bucket.where(key)} does not exist; give the key as the bucket lists it (pgwarden restore --list and pgwarden pitr list name the backups)`,
   );
@@ -112,7 +112,7 @@ export async function runWalFetch(
   options: { server?: string },
 ): Promise<void> {
   try {
-    if (!/^[0-9A-F]{8}(?:[0-9A-F]{16}(?:\.partial)?|\.history)$/.test(fileName))
+    if (!parseSegmentName(fileName.replace(/\.partial$/, '')) && parseHistoryFileName(fileName) === undefined)
       throw new BackupNotFoundError(`${fileName}: not a WAL file pgwarden archives`);
     const config = ctx.config(['storage', 'encryption']);
     const server = walServer(config, options.server);
