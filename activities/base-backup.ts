@@ -37,8 +37,8 @@ import type { DatabaseTarget } from '../src/infra/config/databases';
 import { PGWARDEN_VERSION } from '../src/app/version';
 import { WorkflowType } from '../src/infra/temporal/definitions';
 import { DatabaseSA } from '../src/infra/temporal/search-attributes';
-import { archivedSystem } from './archive-system';
-import { ActivityDeps } from './deps';
+import { archivedSystem } from '../src/operations/pitr/archive-system';
+import { ActivityDeps, archiveAccess } from './deps';
 import { proveActiveKey } from './key-proof';
 import { clearEarlierAttempts } from './earlier-attempts';
 import { requireSpoolRoom, spooledCopy, spoolFolder } from './base-backup-spool';
@@ -249,7 +249,7 @@ export function baseBackupActivities(deps: ActivityDeps) {
       if (problem) throw new ConfigError([problem]);
       // A copy of another cluster than the archive's could never replay its WAL.
       const otherCluster = otherClusterProblem(
-        await archivedSystem(deps, input.server, server.segmentBytes),
+        await archivedSystem(archiveAccess(deps), input.server, server.segmentBytes),
         server.systemIdentifier,
       );
       if (otherCluster) throw new UsageError(`${input.server}: ${otherCluster}`);

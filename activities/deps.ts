@@ -10,6 +10,7 @@ import { createPgwardenMetrics, PgwardenMetrics } from '../src/infra/metrics/bac
 import { createNotifier, Notifier } from '../src/infra/notify/notifier';
 import { Bucket } from '../src/infra/storage/bucket';
 import { BackupStore } from '../src/operations/catalog/store';
+import type { ArchiveAccess } from '../src/operations/pitr/archive-system';
 import type { Config } from '../src/infra/config/config';
 
 export interface ActivityDeps {
@@ -36,3 +37,10 @@ export function createActivityDeps(config: Config, metrics: PgwardenMetrics = cr
     metrics,
   };
 }
+
+/** The WAL archives as the library's point-in-time functions read them. */
+export const archiveAccess = (deps: ActivityDeps): ArchiveAccess => ({
+  bucket: deps.bucket,
+  keyring: deps.keyring,
+  prefix: deps.config.storage.prefix,
+});

@@ -22,15 +22,16 @@ import { streamingTool } from '../src/infra/postgres/streaming-tools';
 import { checkReplicationServer, timelineHistoryText } from '../src/infra/postgres/replication';
 import { walKey } from '../src/infra/storage/layout';
 import { AFTER_A_GAP, readyFiles, slotNameFor, SpoolFile, streamStart } from '../src/operations/pitr/spool';
-import { sealOpenSegment, sealWalFile, WAL_PLAIN_SHA256, WAL_WRITTEN_LSN } from '../src/operations/pitr/wal-object';
+import { sealOpenSegment, WAL_PLAIN_SHA256, WAL_WRITTEN_LSN } from '../src/operations/pitr/wal-object';
+import { storeWalFile } from '../src/operations/pitr/wal-store';
 import { WAL_SYSTEM_ID } from '../src/operations/pitr/system-identifier';
 import { formatLsn, parseHistory, parseLsn, parseSegmentName, segmentName, segmentStart } from '../src/operations/pitr/wal-names';
 import { privateWorkDir } from '../src/operations/restore/work-files';
 import { LagReading, LagWatch, LagWatchState } from '../src/operations/pitr/lag';
 import { busyCheckWorthwhile, partialCopyDue } from '../src/operations/pitr/partial-cadence';
 import { WalWatchEvent, walWatchNotice } from '../src/operations/pitr/notices';
-import { archivedSystem, newestInArchive } from './archive-system';
-import { ActivityDeps } from './deps';
+import { archivedSystem, newestInArchive } from '../src/operations/pitr/archive-system';
+import { ActivityDeps, archiveAccess } from './deps';
 import { proveActiveKey } from './key-proof';
 import { slotPosition } from './slot-position';
 import { deliver } from './notify';
@@ -160,14 +161,15 @@ export function walArchiveActivities(deps: ActivityDeps) {
               serverSystem: server.systemIdentifier,
               segmentBytes: server.segmentBytes,
             });
-          const newest = progress.newestArchived ?? (await newestInArchive(deps, input.server, server.segmentBytes));
+          const newest =
+            progress.newestArchived ?? (await newestInArchive(archiveAccess(deps), input.server, server.segmentBytes));
           // Read before pg_receivewal writes a byte: another cluster's WAL must never join this archive.
-          const archiveSystem = await archivedSystem(deps, input.server, server.segmentBytes, newest);
+          const archiveSystem = await archivedSystem(archiveAccess(deps), input.server, server.segmentBytes, newest);
           let start = startFrom(newest);
           // Heartbeats are throttled: a dead worker's last one may be behind what it stored (and the slot
           // moved past). The bucket itself says where the archive ends before anything is called a gap.
           if ('gap' in start && progress.newestArchived)
-            start = startFrom(await newestInArchive(deps, input.server, server.segmentBytes));
+            start = startFrom(await newestInArchive(archiveAccess(deps), input.server, server.segmentBytes));
           if ('gap' in start) throw new WalArchiveError(`${input.server}: ${start.gap}`);
           if ('notThisServer' in start) throw new WalArchiveError(`${input.server}: ${start.notThisServer}`);
           // Everything before the first segment streamed is in the archive already.
@@ -273,29 +275,14 @@ export function walArchiveActivities(deps: ActivityDeps) {
           /** Creates one completed file in the archive, then lets the slot release the WAL it holds. */
           async function shipFile(name: string): Promise<void> {
             movedAt = Date.now();
-            const sealed = await sealWalFile(join(folder, name), compression, encryption.create, server.segmentBytes);
-            const key = walKey(prefix, input.server, name, compression);
-            const written = await bucket.create(key, sealed.body, {
-              metadata: {
-                [WAL_PLAIN_SHA256]: sealed.plainSha256,
-                'pgwarden-key-id': encryption.facts.keyId,
-                'pgwarden-algorithm': encryption.facts.algorithm,
-                ...(sealed.systemIdentifier ? { [WAL_SYSTEM_ID]: sealed.systemIdentifier } : {}),
-              },
-              tags: { 'pgwarden-kind': 'wal', 'pgwarden-server': input.server },
-              storageClass: config.storage.storageClass,
-            });
-            if (written === 'exists') {
-              // A retry after an upload whose reply was lost stores the same bytes: fine. Other bytes: never overwritten.
-              const head = await bucket.head(key);
-              if (head?.Metadata?.[WAL_PLAIN_SHA256] !== sealed.plainSha256)
-                throw new WalArchiveError(
-                  `${bucket.where(key)} already holds different contents for WAL file ${name}; it is kept as it is and archiving stops: is another cluster archiving as "${input.server}"?`,
-                );
-              log.info('WAL file already archived with the same contents', { key });
-            }
-            // The open segment's copy is superseded by the completed one.
-            await bucket.delete(walKey(prefix, input.server, `${name}.partial`, compression));
+            const stored = await storeWalFile(
+              { bucket, prefix, server: input.server, compression, encryption, storageClass: config.storage.storageClass },
+              join(folder, name),
+              name,
+              server.segmentBytes,
+            );
+            // A retry after an upload whose reply was lost stores the same bytes, as does `wal push` beside streaming.
+            if (stored.outcome === 'already') log.info('WAL file already archived with the same contents', { key: stored.key });
             const segment = parseSegmentName(name, server.segmentBytes);
             if (segment) {
               const end = segmentStart(segment.segno + 1n, server.segmentBytes);

@@ -4,17 +4,23 @@
  * with the object, or, for one stored before that was recorded, read from its first page (one
  * download).
  */
-import { walFileOf, walFolder } from '../src/infra/storage/layout';
-import { segmentSystemIdentifier, WAL_SYSTEM_ID } from '../src/operations/pitr/system-identifier';
-import { newestSegment } from '../src/operations/pitr/wal-names';
-import { openWalFile } from '../src/operations/pitr/wal-object';
-import type { ActivityDeps } from './deps';
+import type { Keyring } from '../../infra/crypto/keyring';
+import type { Bucket } from '../../infra/storage/bucket';
+import { walFileOf, walFolder } from '../../infra/storage/layout';
+import { segmentSystemIdentifier, WAL_SYSTEM_ID } from './system-identifier';
+import { newestSegment } from './wal-names';
+import { openWalFile } from './wal-object';
+
+/** Where the WAL archives are, and the keys to read them. */
+export interface ArchiveAccess {
+  bucket: Bucket;
+  keyring: Keyring;
+  prefix: string;
+}
 
 /** The newest completed segment in the archive of `server`, by name (a listing: once per round at most); undefined for an empty archive. */
-export async function newestInArchive(deps: ActivityDeps, server: string, segmentBytes: number): Promise<string | undefined> {
-  const names = (await deps.bucket.list(walFolder(deps.config.storage.prefix, server))).map(
-    (o) => walFileOf(o.key)?.fileName ?? '',
-  );
+export async function newestInArchive(from: ArchiveAccess, server: string, segmentBytes: number): Promise<string | undefined> {
+  const names = (await from.bucket.list(walFolder(from.prefix, server))).map((o) => walFileOf(o.key)?.fileName ?? '');
   return newestSegment(names, segmentBytes)?.name;
 }
 
@@ -24,13 +30,13 @@ export async function newestInArchive(deps: ActivityDeps, server: string, segmen
  * copy nothing was written to yet.
  */
 export async function archivedSystem(
-  deps: ActivityDeps,
+  from: ArchiveAccess,
   server: string,
   segmentBytes: number,
   segment?: string,
 ): Promise<string | undefined> {
-  const folder = walFolder(deps.config.storage.prefix, server);
-  const files = (await deps.bucket.list(segment ? `${folder}${segment}` : folder)).map((o) => ({
+  const folder = walFolder(from.prefix, server);
+  const files = (await from.bucket.list(segment ? `${folder}${segment}` : folder)).map((o) => ({
     key: o.key,
     name: walFileOf(o.key)?.fileName ?? '',
   }));
@@ -42,8 +48,8 @@ export async function archivedSystem(
   const name = segment ?? newestSegment(names, segmentBytes)?.name ?? (open && `${open.name}.partial`);
   const stored = name && files.find((f) => f.name === name);
   if (!stored) return undefined;
-  const recorded = (await deps.bucket.head(stored.key))?.Metadata?.[WAL_SYSTEM_ID];
+  const recorded = (await from.bucket.head(stored.key))?.Metadata?.[WAL_SYSTEM_ID];
   if (recorded) return recorded;
-  const plain = await openWalFile(deps.bucket, stored.key, deps.keyring);
+  const plain = await openWalFile(from.bucket, stored.key, from.keyring);
   return plain && segmentSystemIdentifier(plain, segmentBytes);
 }
