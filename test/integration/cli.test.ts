@@ -331,6 +331,22 @@ describe('pgwarden wal fetch, as a restore_command', () => {
     }
   });
 
+  it('wal push names a missing setting (78) or server (64) in one line before it reads the file', () => {
+    const file = '/nonexistent/000000010000000A000000F3';
+    const noStorage = pgwarden(['wal', 'push', file, '--server', 'shop']);
+    expect(noStorage.code).toBe(78);
+    expect(noStorage.stderr).toMatch(/BACKUP_S3_BUCKET/);
+    const noServer = pgwarden(['wal', 'push', file], {
+      BACKUP_S3_BUCKET: 'bucket',
+      BACKUP_ENCRYPTION_KEY: 'ab'.repeat(32),
+      BACKUP_ENCRYPTION_KEY_ID: 'k',
+    });
+    expect(noServer).toMatchObject({
+      code: 64,
+      stderr: 'pgwarden: pass --server ID: the server whose WAL archive this is (its WAL_ARCHIVE name)\n',
+    });
+  });
+
   it('decrypt refuses two sources or none, and a terminal, before reading anything (exit 64)', () => {
     expect(pgwarden(['decrypt'])).toMatchObject({ code: 64, stderr: expect.stringContaining('name one object') });
     expect(pgwarden(['decrypt', 'a/b.enc', '--file', '/tmp/b.enc'])).toMatchObject({ code: 64 });

@@ -302,6 +302,14 @@ export function buildProgram(run: (action: () => Promise<void>) => Promise<void>
     .option('--server <id>', 'the server whose archive to read (default: the only one of WAL_ARCHIVE)')
     .action((file, path, opts) => run(async () => (await import('./commands/by-hand')).runWalFetch(ctx(), file, path, opts)));
 
+  wal
+    .command('push <path>')
+    .description(
+      "as a server's archive_command (wal push %p): store the completed WAL file at <path> in the archive, as streaming does; beside streaming it keeps WAL reaching S3 while the worker is down; no worker or Temporal needed",
+    )
+    .option('--server <id>', 'the server whose archive to write (default: the only one of WAL_ARCHIVE)')
+    .action((path, opts) => run(async () => (await import('./commands/by-hand')).runWalPush(ctx(), path, opts)));
+
   program
     .command('decrypt [key]')
     .description(

@@ -1,12 +1,15 @@
 /**
- * Recovering by hand, with the keys and the bucket and nothing else (no Temporal, no worker):
- * `pgwarden decrypt` turns a stored object back into what PostgreSQL's tools wrote, and
- * `pgwarden wal fetch` serves archived WAL to a recovery as its restore_command.
+ * With the keys and the bucket and nothing else (no Temporal, no worker): `pgwarden decrypt`
+ * turns a stored object back into what PostgreSQL's tools wrote, `pgwarden wal fetch` serves
+ * archived WAL to a recovery as its restore_command, and `pgwarden wal push` archives WAL as
+ * a server's archive_command.
  */
 import { createReadStream, createWriteStream, existsSync, renameSync, rmSync } from 'node:fs';
 import { basename } from 'node:path';
 import type { Readable, Writable } from 'node:stream';
 import type { Config } from '../../../infra/config/config';
+import { encryptorFor } from '../../../infra/crypto/encryptor';
+import { proveActiveKey } from '../../../infra/crypto/key-proof';
 import { Keyring } from '../../../infra/crypto/keyring';
 import { BackupNotFoundError, IntegrityError, UsageError, WalFetchError } from '../../../infra/errors/errors';
 import { Bucket } from '../../../infra/storage/bucket';
@@ -15,6 +18,7 @@ import { formatBytes } from '../../../operations/backup/progress';
 import { decryptObject, manifestKeyOf, recordedSha256 } from '../../../operations/by-hand/decrypt-object';
 import { fetchWalFile } from '../../../operations/by-hand/fetch-wal-file';
 import { parseHistoryFileName, parseSegmentName } from '../../../operations/pitr/wal-names';
+import { pushWalFile } from '../../../operations/pitr/wal-push';
 import { CommandContext } from '../context';
 
 export interface DecryptOptions {
@@ -136,6 +140,38 @@ export async function runWalFetch(
   }
 }
 
+/**
+ * As an archive_command (`pgwarden wal push %p --server ID`): exit 0 once the file is in the
+ * bucket (or was, with the same bytes); anything else and PostgreSQL keeps the file and tries
+ * again. The one line on stderr goes to the server's log.
+ */
+export async function runWalPush(ctx: CommandContext, path: string, options: { server?: string }): Promise<void> {
+  const config = ctx.config(['storage', 'encryption']);
+  const server = walServer(config, options.server);
+  const bucket = new Bucket(config.storage!);
+  const keyring = Keyring.from(config.encryption);
+  const pushed = await pushWalFile(
+    {
+      bucket,
+      keyring,
+      prefix: config.storage!.prefix,
+      server,
+      compression: config.backup.compression,
+      encryption: encryptorFor(keyring),
+      storageClass: config.storage!.storageClass,
+    },
+    path,
+    () => proveActiveKey(bucket, keyring),
+  );
+  if (pushed.outcome === 'skipped') return void process.stderr.write(`not archived ${pushed.name}: ${pushed.why}\n`);
+  const sizes = `(${formatBytes(pushed.sealed.plainBytes)}, ${formatBytes(pushed.sealed.body.length)} stored) in ${bucket.where(pushed.key)}`;
+  process.stderr.write(
+    pushed.outcome === 'stored'
+      ? `archived ${pushed.name} ${sizes}\n`
+      : `${pushed.name} was archived already, with the same bytes ${sizes}\n`,
+  );
+}
+
 /** The server given, or the only one of WAL_ARCHIVE; by hand WAL_ARCHIVE may be unset, then --server is needed. */
 function walServer(config: Config, given: string | undefined): string {
   if (given) return given;
@@ -143,6 +179,6 @@ function walServer(config: Config, given: string | undefined): string {
   throw new UsageError(
     config.wal.servers.length
       ? `several servers are archived (${config.wal.servers.join(', ')}); pass --server ID`
-      : 'pass --server ID: the server whose WAL archive to read (its WAL_ARCHIVE name)',
+      : 'pass --server ID: the server whose WAL archive this is (its WAL_ARCHIVE name)',
   );
 }

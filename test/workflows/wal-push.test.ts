@@ -1,0 +1,104 @@
+/**
+ * `pgwarden wal push %p` as the archive_command of a real server, beside streaming: while the
+ * worker runs both send the same segments (the server's files and pg_receivewal's are the same
+ * bytes, so neither refuses the other); with the worker stopped, PostgreSQL's archiver alone
+ * keeps WAL reaching the bucket, and a recovery by hand restores the rows written meanwhile;
+ * streaming started again goes on past the segments pushed without it.
+ */
+import { execFileSync } from 'node:child_process';
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { Client } from 'pg';
+import { repoRoot } from '../../devstack/paths';
+import { pgwarden } from '../support/cli';
+import { byHandConfig, instanceOwnedFolder, promoted, recoverByHand } from '../support/by-hand';
+import { pitrFixture } from '../support/pitr-fixture';
+
+// archive_mode needs a restart, archive_command a reload: it is set once the config file exists.
+const fixture = pitrFixture({ settings: { archive_mode: 'on' } });
+const workFolder = instanceOwnedFolder('pgwarden-wal-push-');
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+interface Archiver {
+  archived: number;
+  failed: number;
+  last: string | null;
+  lastFailed: string | null;
+}
+
+it('keeps WAL reaching the bucket through archive_command while no worker runs', async () => {
+  const work = workFolder();
+  const { cluster } = fixture;
+  const { db, settings } = await fixture.archivedDatabase('walpush', [
+    'CREATE TABLE orders (id int PRIMARY KEY, note text NOT NULL)',
+    'INSERT INTO orders SELECT g, md5(g::text) FROM generate_series(1, 5000) g',
+  ]);
+  const config = byHandConfig(join(work, 'pgwarden.env'));
+  const command = `'${process.execPath}' '${join(repoRoot, 'bin', 'pgwarden')}' --config '${config}' wal push %p --server ${db}`;
+  const archiver = async () =>
+    (
+      await cluster.query<Archiver>(
+        'SELECT archived_count::int AS archived, failed_count::int AS failed, last_archived_wal AS last, last_failed_wal AS "lastFailed" FROM pg_stat_archiver',
+      )
+    )[0];
+  /** Switches to a new segment and waits until the archiver has pushed the one switched from. */
+  const switchAndWait = async () => {
+    const [{ f }] = await cluster.query<{ f: string }>('SELECT pg_walfile_name(pg_switch_wal()) AS f', [], db);
+    for (let i = 0; (await archiver()).last !== f; i++) {
+      if (i > 600) throw new Error(`${f} was not archived within 60 s: ${JSON.stringify(await archiver())}`);
+      await sleep(100);
+    }
+    return f;
+  };
+
+  const workers = await fixture.hostWorkers('walpush', settings);
+  const base = await workers.runUntil(async () => {
+    const taken = await workers.archiveAndBaseBackup(db);
+    // Both archive from here on: the archiver first catches up on every segment since initdb,
+    // the ones streaming stored already among them.
+    await cluster.query(`ALTER SYSTEM SET archive_command = '${command.replace(/'/g, "''")}'`);
+    await cluster.query('SELECT pg_reload_conf()');
+    await cluster.query("INSERT INTO orders SELECT g, 'both archiving' FROM generate_series(5001, 5500) g", [], db);
+    await switchAndWait();
+    await sleep(3000); // streaming has stored the same segment by now (it ships completed segments at once)
+    return taken;
+  });
+  expect(await archiver()).toMatchObject({ failed: 0 });
+
+  // No worker from here on: only PostgreSQL's archiver sends WAL.
+  await cluster.query("INSERT INTO orders SELECT g, 'no worker running' FROM generate_series(5501, 6500) g", [], db);
+  const pushedAlone = await switchAndWait();
+  expect(await archiver()).toMatchObject({ failed: 0, lastFailed: null });
+  const [live] = await cluster.query<{ n: string }>(
+    "SELECT count(*) || ':' || md5(string_agg(note, ',' ORDER BY id)) AS n FROM orders",
+    [],
+    db,
+  );
+  expect(live.n).toMatch(/^6500:/);
+
+  const tar = join(work, 'base.tar');
+  expect(await pgwarden({ PGWARDEN_CONFIG: config }, 'decrypt', base.data.key, '--out', tar)).toMatchObject({ code: 0 });
+  const dataDir = join(work, 'data');
+  mkdirSync(dataDir, { mode: 0o700 });
+  execFileSync('tar', ['-xf', tar, '-C', dataDir]);
+  const port = await recoverByHand({ dataDir, config, server: db });
+  fixture.restored(dataDir);
+  const copy = new Client({ connectionString: cluster.url(db).replace(/:\d+\//, `:${port}/`) });
+  await copy.connect();
+  try {
+    await promoted(copy);
+    const { rows } = await copy.query<{ n: string }>(
+      "SELECT count(*) || ':' || md5(string_agg(note, ',' ORDER BY id)) AS n FROM orders",
+    );
+    expect(rows[0].n).toBe(live.n);
+  } finally {
+    await copy.end();
+  }
+
+  // Streaming again: pg_receivewal starts where the slot stopped, before what was pushed, and
+  // takes the segments it finds stored with the same bytes; its next base backup is taken.
+  const again = await fixture.hostWorkers('walpush2', settings);
+  const next = await again.runUntil(() => again.archiveAndBaseBackup(db));
+  expect(next.start.walFile > pushedAlone).toBe(true);
+  expect(await archiver()).toMatchObject({ failed: 0 });
+});
