@@ -1,4 +1,4 @@
-import { dailyLagProblems, LagWatch } from '../../src/operations/pitr/lag';
+import { archiverProblems, dailyLagProblems, LagWatch } from '../../src/operations/pitr/lag';
 import { walWatchNotice } from '../../src/operations/pitr/notices';
 
 const limits = { maxLagSeconds: 60, maxRetainedBytes: 1024 * 1048576 };
@@ -199,5 +199,36 @@ describe('dailyLagProblems', () => {
       ...over,
     };
     expect(dailyLagProblems(input)).toEqual(expected);
+  });
+});
+
+describe('archiverProblems', () => {
+  const at = (iso: string) => Date.parse(iso);
+  const failing = [
+    "PostgreSQL's archive_command on shop failed on 000000010000000000000007 at 2026-12-03T10:00:00.000Z and has archived nothing since; the server keeps that WAL and all after it on its disk until the command succeeds: the server's log says why",
+  ];
+  it.each<[string, Partial<Parameters<typeof archiverProblems>[0]>, string[]]>([
+    ['archive_mode off: no archiver to judge', { archiveMode: 'off', lastFailedAt: at('2026-12-03T10:00:00Z') }, []],
+    ['never failed', { lastFailedAt: null, lastArchivedAt: at('2026-12-03T10:00:00Z') }, []],
+    ['never failed, never archived (a new server)', { lastFailedAt: null, lastArchivedAt: null }, []],
+    ['failed once, archived since', { lastFailedAt: at('2026-12-03T09:00:00Z'), lastArchivedAt: at('2026-12-03T09:01:00Z') }, []],
+    [
+      'failed after its last success',
+      { lastFailedAt: at('2026-12-03T10:00:00Z'), lastArchivedAt: at('2026-12-03T09:00:00Z') },
+      failing,
+    ],
+    ['failed and never archived anything', { lastFailedAt: at('2026-12-03T10:00:00Z'), lastArchivedAt: null }, failing],
+    ['archive_mode always fails alike', { archiveMode: 'always', lastFailedAt: at('2026-12-03T10:00:00Z') }, failing],
+  ])('%s', (_what, given, expected) => {
+    expect(
+      archiverProblems({
+        server: 'shop',
+        archiveMode: 'on',
+        lastFailedWal: '000000010000000000000007',
+        lastFailedAt: null,
+        lastArchivedAt: null,
+        ...given,
+      }),
+    ).toEqual(expected);
   });
 });

@@ -10,6 +10,8 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { Client } from 'pg';
 import { repoRoot } from '../../devstack/paths';
+import { Keyring } from '../../src/infra/crypto/keyring';
+import { WorkflowType } from '../../src/infra/temporal/definitions';
 import { pgwarden } from '../support/cli';
 import { byHandConfig, instanceOwnedFolder, promoted, recoverByHand } from '../support/by-hand';
 import { pitrFixture } from '../support/pitr-fixture';
@@ -98,7 +100,32 @@ it('keeps WAL reaching the bucket through archive_command while no worker runs',
   // Streaming again: pg_receivewal starts where the slot stopped, before what was pushed, and
   // takes the segments it finds stored with the same bytes; its next base backup is taken.
   const again = await fixture.hostWorkers('walpush2', settings);
-  const next = await again.runUntil(() => again.archiveAndBaseBackup(db));
-  expect(next.start.walFile > pushedAlone).toBe(true);
-  expect(await archiver()).toMatchObject({ failed: 0 });
+  const archiverProblem = (f: string) =>
+    expect.stringMatching(
+      new RegExp(
+        `^PostgreSQL's archive_command on ${db} failed on ${f} at \\S+ and has archived nothing since; .+ the server's log says why$`,
+      ),
+    );
+  await again.runUntil(async () => {
+    const next = await again.archiveAndBaseBackup(db);
+    expect(next.start.walFile > pushedAlone).toBe(true);
+    expect(await archiver()).toMatchObject({ failed: 0 });
+    const check = () => again.run<{ problems: string[] }>(WorkflowType.check, { database: db });
+    expect((await check()).problems).not.toContainEqual(expect.stringContaining('archive_command'));
+
+    // A push that fails (a wrong key under the key's id): PostgreSQL keeps the file, and the daily check says so.
+    const wrong = byHandConfig(join(work, 'wrong-key.env'), {
+      BACKUP_ENCRYPTION_KEY: 'ab'.repeat(32),
+      BACKUP_ENCRYPTION_KEY_ID: Keyring.from(again.config.encryption!).activeKeyId,
+    });
+    await cluster.query(`ALTER SYSTEM SET archive_command = '${command.replace(config, wrong).replace(/'/g, "''")}'`);
+    await cluster.query('SELECT pg_reload_conf()');
+    await cluster.query("INSERT INTO orders SELECT g, 'push failing' FROM generate_series(6501, 6600) g", [], db);
+    const [{ f }] = await cluster.query<{ f: string }>('SELECT pg_walfile_name(pg_switch_wal()) AS f', [], db);
+    for (let i = 0; (await archiver()).lastFailed !== f; i++) {
+      if (i > 300) throw new Error(`no failed push of ${f} within 30 s: ${JSON.stringify(await archiver())}`);
+      await sleep(100);
+    }
+    expect((await check()).problems).toContainEqual(archiverProblem(f));
+  });
 });

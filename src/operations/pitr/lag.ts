@@ -166,3 +166,26 @@ export function dailyLagProblems(input: {
     );
   return problems;
 }
+
+/**
+ * PostgreSQL's own archiver failing (an archive_command such as `pgwarden wal push`): it
+ * retries the same file for ever and keeps it, and all WAL after it, on the server's disk.
+ * pg_stat_archiver keeps only the last failure and the last success, so a failure newer than
+ * the last success means nothing has been archived since.
+ */
+export function archiverProblems(input: {
+  server: string;
+  archiveMode: string;
+  lastFailedWal: string | null;
+  /** ms since the epoch; null: never. */
+  lastFailedAt: number | null;
+  lastArchivedAt: number | null;
+}): string[] {
+  const { lastFailedAt, lastArchivedAt } = input;
+  if (input.archiveMode === 'off' || lastFailedAt === null) return [];
+  if (lastArchivedAt !== null && lastArchivedAt >= lastFailedAt) return [];
+  return [
+    `PostgreSQL's archive_command on ${input.server} failed on ${input.lastFailedWal ?? 'a WAL file'} at ${new Date(lastFailedAt).toISOString()} ` +
+      `and has archived nothing since; the server keeps that WAL and all after it on its disk until the command succeeds: the server's log says why`,
+  ];
+}
