@@ -94,6 +94,17 @@ it('stores a segment once, takes the same bytes again, and refuses other bytes u
     /^pgwarden: s3:\/\/.+000000010000000000000005\.zst\.enc already holds different contents for WAL file 000000010000000000000005; it is kept as it is and archiving stops: is another cluster archiving as "shop"\?\n$/,
   );
   expect((await fetched('000000010000000000000005')).equals(readFileSync(first))).toBe(true);
+
+  // A push whose env file says another compression than the worker's: the file under its other suffix counts.
+  const gzip = { BACKUP_COMPRESSION: 'gzip' };
+  expect((await push(first, gzip)).stderr).toMatch(
+    /^000000010000000000000005 was archived already, with the same bytes .+\.zst\.enc\n$/,
+  );
+  expect(await push(segment('000000010000000000000005', A, 2), gzip)).toMatchObject({
+    code: 1,
+    stderr: expect.stringMatching(/000000010000000000000005\.zst\.enc already holds different contents/),
+  });
+  expect(await stored()).toEqual(['000000010000000000000005.zst.enc']);
 });
 
 it("refuses another cluster's segment, whichever segment the archive holds before it", async () => {

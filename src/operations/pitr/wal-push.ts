@@ -4,14 +4,16 @@
  * Beside streaming it keeps WAL reaching the bucket while the worker or Temporal is down;
  * PostgreSQL keeps a file and tries again until the command exits 0, so nothing is skipped.
  */
+import { createHash } from 'node:crypto';
 import { stat } from 'node:fs/promises';
 import { basename } from 'node:path';
 import { WalArchiveError } from '../../infra/errors/errors';
+import { walFileOf, walFolder, walKey } from '../../infra/storage/layout';
 import { ArchiveAccess, archivedSystem } from './archive-system';
 import { otherClusterProblem } from './system-identifier';
 import { parseHistoryFileName, parseSegmentName, segmentName } from './wal-names';
-import { sealWalFile } from './wal-object';
-import { StoredWal, storeSealed, WalStore } from './wal-store';
+import { openWalFile, sealWalFile, WAL_PLAIN_SHA256 } from './wal-object';
+import { otherContents, StoredWal, storeSealed, WalStore } from './wal-store';
 
 export type WalPushPlan =
   | { kind: 'segment'; segmentBytes: number }
@@ -64,7 +66,30 @@ export async function pushWalFile(
     const problem = otherClusterProblem(await archiveSystemBefore(to, name, segmentBytes), sealed.systemIdentifier);
     if (problem) throw new WalArchiveError(`${to.server}: ${problem}`);
   }
+  // A push configured with another compression than the worker's would store the file a second time under another suffix.
+  const elsewhere = await storedUnderAnotherSuffix(to, name);
+  if (elsewhere) {
+    if (elsewhere.sha256 !== sealed.plainSha256) throw otherContents(to, elsewhere.key, name);
+    return { key: elsewhere.key, sealed, outcome: 'already', name };
+  }
   return { ...(await storeSealed(to, sealed, name)), name };
+}
+
+/** The file as stored under another compression's suffix, with the SHA-256 of its plain bytes. */
+async function storedUnderAnotherSuffix(to: WalStore & ArchiveAccess, name: string) {
+  const ours = walKey(to.prefix, to.server, name, to.compression);
+  const key = (await to.bucket.list(`${walFolder(to.prefix, to.server)}${name}`))
+    .map((o) => o.key)
+    .find((k) => k !== ours && walFileOf(k)?.fileName === name);
+  if (!key) return undefined;
+  const recorded = (await to.bucket.head(key))?.Metadata?.[WAL_PLAIN_SHA256];
+  // Archived before the SHA-256 was recorded: read it.
+  const sha256 =
+    recorded ??
+    createHash('sha256')
+      .update((await openWalFile(to.bucket, key, to.keyring)) ?? '')
+      .digest('hex');
+  return { key, sha256 };
 }
 
 /**

@@ -52,11 +52,15 @@ export async function storeSealed(to: WalStore, sealed: SealedWal, name: string)
   });
   if (written === 'exists') {
     const head = await to.bucket.head(key);
-    if (head?.Metadata?.[WAL_PLAIN_SHA256] !== sealed.plainSha256)
-      throw new WalArchiveError(
-        `${to.bucket.where(key)} already holds different contents for WAL file ${name}; it is kept as it is and archiving stops: is another cluster archiving as "${to.server}"?`,
-      );
+    if (head?.Metadata?.[WAL_PLAIN_SHA256] !== sealed.plainSha256) throw otherContents(to, key, name);
   }
   await to.bucket.delete(walKey(to.prefix, to.server, `${name}.partial`, to.compression));
   return { key, sealed, outcome: written === 'written' ? 'stored' : 'already' };
+}
+
+/** The refusal when `key` holds other bytes for WAL file `name` than the ones being stored. */
+export function otherContents(to: Pick<WalStore, 'bucket' | 'server'>, key: string, name: string): WalArchiveError {
+  return new WalArchiveError(
+    `${to.bucket.where(key)} already holds different contents for WAL file ${name}; it is kept as it is and archiving stops: is another cluster archiving as "${to.server}"?`,
+  );
 }
