@@ -71,3 +71,16 @@ export async function promoted(copy: Client): Promise<void> {
     await new Promise((r) => setTimeout(r, 100));
   }
 }
+
+/** Once the copy on `port` (of the database `url` names) has promoted, the `n` its `sql` returns. */
+export async function askPromotedCopy(url: string, port: number, sql: string): Promise<string> {
+  const { Client } = await import('pg');
+  const copy = new Client({ connectionString: url.replace(/:\d+\//, `:${port}/`) });
+  await copy.connect();
+  try {
+    await promoted(copy);
+    return (await copy.query<{ n: string }>(sql)).rows[0].n;
+  } finally {
+    await copy.end();
+  }
+}

@@ -7,12 +7,11 @@
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { Client } from 'pg';
 import { WorkflowType } from '../../src/infra/temporal/definitions';
 import type { BaseBackupManifest } from '../../src/operations/pitr/base-backup';
 import { Bucket } from '../../src/infra/storage/bucket';
 import { pgwarden } from '../support/cli';
-import { byHandConfig, instanceOwnedFolder, promoted, recoverByHand } from '../support/by-hand';
+import { askPromotedCopy, byHandConfig, instanceOwnedFolder, recoverByHand } from '../support/by-hand';
 import { pitrFixture } from '../support/pitr-fixture';
 import { stackEnv } from '../support/stack-env';
 
@@ -82,13 +81,6 @@ it('recovers from an incremental base backup by hand: decrypt, tar, pg_combineba
   const port = await recoverByHand({ dataDir, config, server: db, pgBinDir: pg18Bin });
   fixture.restored(dataDir);
 
-  const copy = new Client({ connectionString: cluster.url(db).replace(/:\d+\//, `:${port}/`) });
-  await copy.connect();
-  try {
-    await promoted(copy);
-    expect((await copy.query<{ n: string }>(MD5)).rows[0].n).toBe(live.n);
-  } finally {
-    await copy.end();
-  }
+  expect(await askPromotedCopy(cluster.url(db), port, MD5)).toBe(live.n);
   expect(readFileSync(join(dataDir, 'pgwarden-instance.log'), 'utf8')).toMatch(/restored log file "[0-9A-F]{24}" from archive/);
 }, 300_000);

@@ -12,11 +12,10 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { execFileSync } from 'node:child_process';
-import { Client } from 'pg';
 import { ephemeralPort } from '../../src/infra/net/ports';
 import { Bucket } from '../../src/infra/storage/bucket';
 import { pgwarden } from '../support/cli';
-import { byHandConfig, instanceOwnedFolder, promoted, recoverByHand } from '../support/by-hand';
+import { askPromotedCopy, byHandConfig, instanceOwnedFolder, recoverByHand } from '../support/by-hand';
 import { pitrFixture } from '../support/pitr-fixture';
 
 const fixture = pitrFixture();
@@ -92,18 +91,14 @@ it('recovers a server from its base backup and WAL archive with pgwarden decrypt
   const port = await recoverByHand({ dataDir, config, server: db });
   fixture.restored(dataDir);
 
-  const copy = new Client({ connectionString: cluster.url(db).replace(/:\d+\//, `:${port}/`) });
-  await copy.connect();
-  try {
-    await promoted(copy);
-    const { rows } = await copy.query<{ n: string }>(
+  expect(
+    await askPromotedCopy(
+      cluster.url(db),
+      port,
       "SELECT count(*) || ':' || md5(string_agg(note, ',' ORDER BY id)) AS n FROM orders",
-    );
-    expect(rows[0].n).toBe(live.n);
-    expect(live.n).toMatch(/^6100:/);
-  } finally {
-    await copy.end();
-  }
+    ),
+  ).toBe(live.n);
+  expect(live.n).toMatch(/^6100:/);
   // The same file with a wrong key: recovery must stop (126), not take it for the end of the WAL.
   const wrongKey = byHandConfig(join(work, 'wrong-key.env'), { ...CBC, BACKUP_ENCRYPTION_KEY: 'ab'.repeat(32) });
   const refused = await pgwarden(

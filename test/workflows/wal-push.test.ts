@@ -8,17 +8,17 @@
 import { execFileSync } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { Client } from 'pg';
 import { repoRoot } from '../../devstack/paths';
 import { Keyring } from '../../src/infra/crypto/keyring';
 import { WorkflowType } from '../../src/infra/temporal/definitions';
 import { pgwarden } from '../support/cli';
-import { byHandConfig, instanceOwnedFolder, promoted, recoverByHand } from '../support/by-hand';
+import { askPromotedCopy, byHandConfig, instanceOwnedFolder, recoverByHand } from '../support/by-hand';
 import { pitrFixture } from '../support/pitr-fixture';
 
 // archive_mode needs a restart, archive_command a reload: it is set once the config file exists.
 const fixture = pitrFixture({ settings: { archive_mode: 'on' } });
 const workFolder = instanceOwnedFolder('pgwarden-wal-push-');
+const FINGERPRINT = "SELECT count(*) || ':' || md5(string_agg(note, ',' ORDER BY id)) AS n FROM orders";
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 interface Archiver {
@@ -85,17 +85,7 @@ it('keeps WAL reaching the bucket through archive_command while no worker runs',
   execFileSync('tar', ['-xf', tar, '-C', dataDir]);
   const port = await recoverByHand({ dataDir, config, server: db });
   fixture.restored(dataDir);
-  const copy = new Client({ connectionString: cluster.url(db).replace(/:\d+\//, `:${port}/`) });
-  await copy.connect();
-  try {
-    await promoted(copy);
-    const { rows } = await copy.query<{ n: string }>(
-      "SELECT count(*) || ':' || md5(string_agg(note, ',' ORDER BY id)) AS n FROM orders",
-    );
-    expect(rows[0].n).toBe(live.n);
-  } finally {
-    await copy.end();
-  }
+  expect(await askPromotedCopy(cluster.url(db), port, FINGERPRINT)).toBe(live.n);
 
   // Streaming again: pg_receivewal starts where the slot stopped, before what was pushed, and
   // takes the segments it finds stored with the same bytes; its next base backup is taken.
