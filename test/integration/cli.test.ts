@@ -307,6 +307,12 @@ describe('pgwarden wal fetch, as a restore_command', () => {
     ['no storage configured', 126, ['wal', 'fetch', SEG, '/tmp/x', '--server', 'shop']],
     ['no storage configured, after --config', 126, ['--config', '/dev/null', 'wal', 'fetch', SEG, '/tmp/x', '--server', 'shop']],
     ['not a WAL file name: not archived', 66, ['wal', 'fetch', 'RECOVERYHISTORY', '/tmp/x', '--server', 'shop']],
+    // With wal_segment_size=1MB a log id holds 4096 segments: 0x100 is a segment there, not a stranger (66 would end recovery).
+    [
+      "a 1 MiB-segment cluster's segment name is one",
+      126,
+      ['wal', 'fetch', '000000010000000000000100', '/tmp/x', '--server', 'shop'],
+    ],
     ['other commands keep their codes', 64, ['wal', 'status', '--sever', 'shop']],
   ])('%s: exit %d', (_what, code, argv) => {
     const run = pgwarden(argv as string[]);

@@ -64,6 +64,9 @@ export function segmentName(s: Segment, segmentBytes = DEFAULT_WAL_SEGMENT_BYTES
   return `${hex8(s.timeline)}${hex8(s.segno / per)}${hex8(s.segno % per)}`;
 }
 
+/** Whether `name` is a segment file's name, whatever the cluster's segment size (which bounds its last eight digits). */
+export const isSegmentName = (name: string) => SEGMENT_NAME.test(name);
+
 /** A segment file's name read back, or undefined for anything else (.partial, .history, .backup). */
 export function parseSegmentName(name: string, segmentBytes = DEFAULT_WAL_SEGMENT_BYTES): Segment | undefined {
   const m = SEGMENT_NAME.exec(name);

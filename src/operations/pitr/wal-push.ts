@@ -11,7 +11,7 @@ import { WalArchiveError } from '../../infra/errors/errors';
 import { walFileOf, walFolder, walKey } from '../../infra/storage/layout';
 import { ArchiveAccess, archivedSystem } from './archive-system';
 import { otherClusterProblem } from './system-identifier';
-import { parseHistoryFileName, parseSegmentName, segmentName } from './wal-names';
+import { isSegmentName, parseHistoryFileName, parseSegmentName, segmentName } from './wal-names';
 import { openWalFile, sealWalFile, WAL_PLAIN_SHA256 } from './wal-object';
 import { otherContents, StoredWal, storeSealed, WalStore } from './wal-store';
 
@@ -36,7 +36,7 @@ export function walPushPlan(name: string, bytes: number): WalPushPlan {
       kind: 'skip',
       why: "the old timeline's last segment after a promotion (the new timeline's first one holds its WAL)",
     };
-  if (!/^[0-9A-F]{24}$/.test(name)) return { kind: 'refuse', why: `${name}: not a WAL file (archive_command passes %p)` };
+  if (!isSegmentName(name)) return { kind: 'refuse', why: `${name}: not a WAL file (archive_command passes %p)` };
   // PostgreSQL only archives whole segments, whose size is the cluster's wal_segment_size: a power of two from 1 MiB to 1 GiB.
   if (bytes < MIN_SEGMENT || bytes > MAX_SEGMENT || (bytes & (bytes - 1)) !== 0 || !parseSegmentName(name, bytes))
     return { kind: 'refuse', why: `${name}: ${bytes} bytes is not a whole WAL segment` };

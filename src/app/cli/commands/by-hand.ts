@@ -17,7 +17,7 @@ import { topLevel } from '../../../infra/storage/layout';
 import { formatBytes } from '../../../operations/backup/progress';
 import { decryptObject, manifestKeyOf, recordedSha256 } from '../../../operations/by-hand/decrypt-object';
 import { fetchWalFile } from '../../../operations/by-hand/fetch-wal-file';
-import { parseHistoryFileName, parseSegmentName } from '../../../operations/pitr/wal-names';
+import { isSegmentName, parseHistoryFileName } from '../../../operations/pitr/wal-names';
 import { pushWalFile } from '../../../operations/pitr/wal-push';
 import { CommandContext } from '../context';
 
@@ -116,7 +116,8 @@ export async function runWalFetch(
   options: { server?: string },
 ): Promise<void> {
   try {
-    if (!parseSegmentName(fileName.replace(/\.partial$/, '')) && parseHistoryFileName(fileName) === undefined)
+    // By name alone: parseSegmentName would assume 16 MiB segments, and a smaller size's names refused here would end recovery early.
+    if (!isSegmentName(fileName.replace(/\.partial$/, '')) && parseHistoryFileName(fileName) === undefined)
       throw new BackupNotFoundError(`${fileName}: not a WAL file pgwarden archives`);
     const config = ctx.config(['storage', 'encryption']);
     const server = walServer(config, options.server);
