@@ -5,13 +5,13 @@
  * archive_command runs beside streaming (archiverProblems). The watchdog inside the archiver
  * alerts within seconds; this catches what it cannot: an archiver that is not running at all.
  */
+import type { Client } from 'pg';
 import { requireDatabase } from '../src/infra/config/config';
 import { connectDatabase } from '../src/infra/postgres/client';
 import { ArchivedWal, archivedUpTo } from '../src/operations/pitr/archive';
 import { archiverProblems, dailyLagProblems } from '../src/operations/pitr/lag';
 import { slotNameFor } from '../src/operations/pitr/spool';
 import { ActivityDeps } from './deps';
-import type { Client } from 'pg';
 import { SlotPosition, slotPosition } from './slot-position';
 
 export async function archiveLagProblems(deps: ActivityDeps, server: string, wal: ArchivedWal, now: Date): Promise<string[]> {

@@ -22,9 +22,8 @@ import { streamingTool } from '../src/infra/postgres/streaming-tools';
 import { checkReplicationServer, timelineHistoryText } from '../src/infra/postgres/replication';
 import { walKey } from '../src/infra/storage/layout';
 import { AFTER_A_GAP, readyFiles, slotNameFor, SpoolFile, streamStart } from '../src/operations/pitr/spool';
-import { sealOpenSegment, WAL_PLAIN_SHA256, WAL_WRITTEN_LSN } from '../src/operations/pitr/wal-object';
-import { storeWalFile } from '../src/operations/pitr/wal-store';
-import { WAL_SYSTEM_ID } from '../src/operations/pitr/system-identifier';
+import { sealOpenSegment, WAL_WRITTEN_LSN } from '../src/operations/pitr/wal-object';
+import { storeWalFile, walObjectOptions, WalStore } from '../src/operations/pitr/wal-store';
 import { formatLsn, parseHistory, parseLsn, parseSegmentName, segmentName, segmentStart } from '../src/operations/pitr/wal-names';
 import { privateWorkDir } from '../src/operations/restore/work-files';
 import { LagReading, LagWatch, LagWatchState } from '../src/operations/pitr/lag';
@@ -87,6 +86,15 @@ export function walArchiveActivities(deps: ActivityDeps) {
       const prefix = config.storage.prefix;
       const compression = config.backup.compression;
       const encryption = encryptorFor(deps.keyring);
+      const store: WalStore = {
+        bucket,
+        prefix,
+        server: input.server,
+        compression,
+        encryption,
+        storageClass: config.storage.storageClass,
+      };
+      const access = archiveAccess(deps);
       const slot = slotNameFor(input.server);
       const previous = ctx.info.heartbeatDetails as ArchiveProgress | undefined;
       const watch = new LagWatch(
@@ -161,15 +169,14 @@ export function walArchiveActivities(deps: ActivityDeps) {
               serverSystem: server.systemIdentifier,
               segmentBytes: server.segmentBytes,
             });
-          const newest =
-            progress.newestArchived ?? (await newestInArchive(archiveAccess(deps), input.server, server.segmentBytes));
+          const newest = progress.newestArchived ?? (await newestInArchive(access, input.server, server.segmentBytes));
           // Read before pg_receivewal writes a byte: another cluster's WAL must never join this archive.
-          const archiveSystem = await archivedSystem(archiveAccess(deps), input.server, server.segmentBytes, newest);
+          const archiveSystem = await archivedSystem(access, input.server, server.segmentBytes, newest);
           let start = startFrom(newest);
           // Heartbeats are throttled: a dead worker's last one may be behind what it stored (and the slot
           // moved past). The bucket itself says where the archive ends before anything is called a gap.
           if ('gap' in start && progress.newestArchived)
-            start = startFrom(await newestInArchive(archiveAccess(deps), input.server, server.segmentBytes));
+            start = startFrom(await newestInArchive(access, input.server, server.segmentBytes));
           if ('gap' in start) throw new WalArchiveError(`${input.server}: ${start.gap}`);
           if ('notThisServer' in start) throw new WalArchiveError(`${input.server}: ${start.notThisServer}`);
           // Everything before the first segment streamed is in the archive already.
@@ -275,12 +282,7 @@ export function walArchiveActivities(deps: ActivityDeps) {
           /** Creates one completed file in the archive, then lets the slot release the WAL it holds. */
           async function shipFile(name: string): Promise<void> {
             movedAt = Date.now();
-            const stored = await storeWalFile(
-              { bucket, prefix, server: input.server, compression, encryption, storageClass: config.storage.storageClass },
-              join(folder, name),
-              name,
-              server.segmentBytes,
-            );
+            const stored = await storeWalFile(store, join(folder, name), name, server.segmentBytes);
             // A retry after an upload whose reply was lost stores the same bytes, as does `wal push` beside streaming.
             if (stored.outcome === 'already') log.info('WAL file already archived with the same contents', { key: stored.key });
             const segment = parseSegmentName(name, server.segmentBytes);
@@ -314,17 +316,11 @@ export function walArchiveActivities(deps: ActivityDeps) {
             const written = await receivedLsn(client, slot).catch(() => undefined);
             const sealed = await sealOpenSegment(join(folder, name), compression, encryption.create, server.segmentBytes);
             if (!sealed) return;
-            await bucket.replace(walKey(prefix, input.server, name, compression), sealed.body, {
-              metadata: {
-                [WAL_PLAIN_SHA256]: sealed.plainSha256,
-                'pgwarden-key-id': encryption.facts.keyId,
-                'pgwarden-algorithm': encryption.facts.algorithm,
-                ...(sealed.systemIdentifier ? { [WAL_SYSTEM_ID]: sealed.systemIdentifier } : {}),
-                ...(written ? { [WAL_WRITTEN_LSN]: formatLsn(written) } : {}),
-              },
-              tags: { 'pgwarden-kind': 'wal', 'pgwarden-server': input.server },
-              storageClass: config.storage.storageClass,
-            });
+            await bucket.replace(
+              walKey(prefix, input.server, name, compression),
+              sealed.body,
+              walObjectOptions(store, sealed, written ? { [WAL_WRITTEN_LSN]: formatLsn(written) } : {}),
+            );
             if (written) progress = { ...progress, archivedLsn: formatLsn(written) };
             await recordPosition();
             beat(`shipped the open segment ${name} (WAL up to ${progress.archivedLsn ?? '?'})`);

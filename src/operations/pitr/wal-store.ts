@@ -10,7 +10,7 @@ import type { Transform } from 'node:stream';
 import type { CompressionPolicy } from '../../infra/compression/compression';
 import type { EncryptionFacts } from '../../infra/crypto/encryptor';
 import { WalArchiveError } from '../../infra/errors/errors';
-import type { Bucket } from '../../infra/storage/bucket';
+import type { Bucket, PutOptions } from '../../infra/storage/bucket';
 import { walKey } from '../../infra/storage/layout';
 import { WAL_SYSTEM_ID } from './system-identifier';
 import { SealedWal, sealWalFile, WAL_PLAIN_SHA256 } from './wal-object';
@@ -40,22 +40,28 @@ export async function storeWalFile(to: WalStore, path: string, name: string, seg
 /** Stores a WAL file sealed already (sealWalFile). */
 export async function storeSealed(to: WalStore, sealed: SealedWal, name: string): Promise<StoredWal> {
   const key = walKey(to.prefix, to.server, name, to.compression);
-  const written = await to.bucket.create(key, sealed.body, {
-    metadata: {
-      [WAL_PLAIN_SHA256]: sealed.plainSha256,
-      'pgwarden-key-id': to.encryption.facts.keyId,
-      'pgwarden-algorithm': to.encryption.facts.algorithm,
-      ...(sealed.systemIdentifier ? { [WAL_SYSTEM_ID]: sealed.systemIdentifier } : {}),
-    },
-    tags: { 'pgwarden-kind': 'wal', 'pgwarden-server': to.server },
-    storageClass: to.storageClass,
-  });
+  const written = await to.bucket.create(key, sealed.body, walObjectOptions(to, sealed));
   if (written === 'exists') {
     const head = await to.bucket.head(key);
     if (head?.Metadata?.[WAL_PLAIN_SHA256] !== sealed.plainSha256) throw otherContents(to, key, name);
   }
   await to.bucket.delete(walKey(to.prefix, to.server, `${name}.partial`, to.compression));
   return { key, sealed, outcome: written === 'written' ? 'stored' : 'already' };
+}
+
+/** What every stored WAL object carries (the open segment's copy adds how far it was written: `extra`). */
+export function walObjectOptions(to: WalStore, sealed: SealedWal, extra: Record<string, string> = {}): PutOptions {
+  return {
+    metadata: {
+      [WAL_PLAIN_SHA256]: sealed.plainSha256,
+      'pgwarden-key-id': to.encryption.facts.keyId,
+      'pgwarden-algorithm': to.encryption.facts.algorithm,
+      ...(sealed.systemIdentifier ? { [WAL_SYSTEM_ID]: sealed.systemIdentifier } : {}),
+      ...extra,
+    },
+    tags: { 'pgwarden-kind': 'wal', 'pgwarden-server': to.server },
+    storageClass: to.storageClass,
+  };
 }
 
 /** The refusal when `key` holds other bytes for WAL file `name` than the ones being stored. */
