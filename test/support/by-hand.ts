@@ -7,7 +7,7 @@ import { appendFileSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
-import type { Client } from 'pg';
+import { Client } from 'pg';
 import { repoRoot } from '../../devstack/paths';
 import { ephemeralPort } from '../../src/infra/net/ports';
 import { handOver, instanceUser, startInstance } from '../../src/infra/postgres/instance';
@@ -74,7 +74,6 @@ export async function promoted(copy: Client): Promise<void> {
 
 /** Once the copy on `port` (of the database `url` names) has promoted, the `n` its `sql` returns. */
 export async function askPromotedCopy(url: string, port: number, sql: string): Promise<string> {
-  const { Client } = await import('pg');
   const copy = new Client({ connectionString: url.replace(/:\d+\//, `:${port}/`) });
   await copy.connect();
   try {
