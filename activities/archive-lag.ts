@@ -5,23 +5,24 @@
  * archive_command runs beside streaming (archiverProblems). The watchdog inside the archiver
  * alerts within seconds; this catches what it cannot: an archiver that is not running at all.
  */
-import type { Client } from 'pg';
 import { requireDatabase } from '../src/infra/config/config';
 import { connectDatabase } from '../src/infra/postgres/client';
 import { ArchivedWal, archivedUpTo } from '../src/operations/pitr/archive';
-import { archiverProblems, dailyLagProblems } from '../src/operations/pitr/lag';
+import { ArchiverStats, readArchiverStats } from '../src/infra/postgres/archiver-stats';
+import { archiverProblems } from '../src/operations/pitr/archiver';
+import { dailyLagProblems } from '../src/operations/pitr/lag';
 import { slotNameFor } from '../src/operations/pitr/spool';
 import { ActivityDeps } from './deps';
 import { SlotPosition, slotPosition } from './slot-position';
 
 export async function archiveLagProblems(deps: ActivityDeps, server: string, wal: ArchivedWal, now: Date): Promise<string[]> {
   let position: SlotPosition;
-  let archiver: Awaited<ReturnType<typeof archiverState>>;
+  let archiver: ArchiverStats;
   try {
     const client = await connectDatabase(requireDatabase(deps.config, server));
     try {
       position = await slotPosition(client, slotNameFor(server));
-      archiver = await archiverState(client);
+      archiver = await readArchiverStats(client);
     } finally {
       await client.end().catch(() => undefined);
     }
@@ -38,17 +39,4 @@ export async function archiveLagProblems(deps: ActivityDeps, server: string, wal
     limits: { maxLagSeconds: deps.config.wal.maxLagSeconds, maxRetainedBytes: deps.config.wal.maxRetainedBytes },
   });
   return [...lag, ...archiverProblems({ server, ...archiver })];
-}
-
-/** PostgreSQL's own archiver (archive_command beside streaming): its last failure and success. */
-async function archiverState(client: Client) {
-  const { rows } = await client.query<{ mode: string; wal: string | null; failed: string | null; archived: string | null }>(
-    `SELECT current_setting('archive_mode') AS mode, last_failed_wal AS wal,
-            (extract(epoch FROM last_failed_time) * 1000)::bigint::text AS failed,
-            (extract(epoch FROM last_archived_time) * 1000)::bigint::text AS archived
-       FROM pg_stat_archiver`,
-  );
-  const ms = (v: string | null) => (v === null ? null : Number(v));
-  const r = rows[0];
-  return { archiveMode: r.mode, lastFailedWal: r.wal, lastFailedAt: ms(r.failed), lastArchivedAt: ms(r.archived) };
 }

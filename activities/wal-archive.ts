@@ -27,6 +27,8 @@ import { storeWalFile, walObjectOptions, WalStore } from '../src/operations/pitr
 import { formatLsn, parseHistory, parseLsn, parseSegmentName, segmentName, segmentStart } from '../src/operations/pitr/wal-names';
 import { privateWorkDir } from '../src/operations/restore/work-files';
 import { LagReading, LagWatch, LagWatchState } from '../src/operations/pitr/lag';
+import type { ArchiverReading } from '../src/operations/pitr/archiver';
+import { readArchiverStats } from '../src/infra/postgres/archiver-stats';
 import { busyCheckWorthwhile, partialCopyDue } from '../src/operations/pitr/partial-cadence';
 import { WalWatchEvent, walWatchNotice } from '../src/operations/pitr/notices';
 import { archivedSystem, newestInArchive } from '../src/operations/pitr/archive-system';
@@ -117,6 +119,16 @@ export function walArchiveActivities(deps: ActivityDeps) {
           deps,
           walWatchNotice(r.send === 'alert' ? { kind: 'behind', problems: r.problems, ...at } : { kind: 'caught-up', ...at }),
         );
+      };
+      /** An archive_command beside streaming that keeps failing fills the server's disk: said once, and once when it works again. */
+      const reportArchiver = async (r: ArchiverReading) => {
+        if (r.send === 'alert')
+          await deliver(
+            deps,
+            walWatchNotice({ kind: 'archive-command-failing', server: input.server, problem: r.problem!, wal: r.wal }),
+          );
+        if (r.send === 'resolved')
+          await deliver(deps, walWatchNotice({ kind: 'archive-command-recovered', server: input.server }));
       };
       try {
         return await streamRound();
@@ -271,8 +283,9 @@ export function walArchiveActivities(deps: ActivityDeps) {
             watch: watch.snapshot,
           };
 
-          /** The watchdog's look: where the server is, what the archive and the slot hold. */
+          /** The watchdog's look: where the server is, what the archive and the slot hold, and PostgreSQL's own archiver. */
           async function sampleLag(): Promise<void> {
+            await reportArchiver(watch.archiver.sample(deps.now().getTime(), await readArchiverStats(client), input.server));
             const at = await slotPosition(client, slot);
             // A server that became a standby under the archiver: the round fails on its own.
             if (at.lsn === null) return;

@@ -1,4 +1,4 @@
-import { archiverProblems, dailyLagProblems, LagWatch } from '../../src/operations/pitr/lag';
+import { dailyLagProblems, LagWatch } from '../../src/operations/pitr/lag';
 import { walWatchNotice } from '../../src/operations/pitr/notices';
 
 const limits = { maxLagSeconds: 60, maxRetainedBytes: 1024 * 1048576 };
@@ -118,6 +118,18 @@ describe('LagWatch', () => {
     expect(caughtUp.send).toBe('resolved');
   });
 
+  it("carries the archive_command's watch with its own: an alert is not sent again in the next round", () => {
+    const stats = { archiveMode: 'on', configured: true, lastFailedWal: 'F', lastFailedAt: 5, lastArchivedAt: 1 };
+    const first = new LagWatch(limits);
+    expect(first.snapshot).not.toHaveProperty('archiver');
+    first.archiver.sample(s(0), stats, 'shop');
+    expect(first.archiver.sample(s(61), stats, 'shop').send).toBe('alert');
+    const next = new LagWatch(limits, JSON.parse(JSON.stringify(first.snapshot)));
+    expect(next.archiver.sample(s(90), stats, 'shop').send).toBeUndefined();
+    expect(next.archiver.sample(s(95), { ...stats, lastArchivedAt: 6 }, 'shop').send).toBe('resolved');
+    expect(next.snapshot).not.toHaveProperty('archiver');
+  });
+
   it('keeps a bounded number of samples through a long lag, and the lag stays an upper bound', () => {
     const watch = new LagWatch(limits);
     watch.sample(0, 0n, 0n, 0);
@@ -199,36 +211,5 @@ describe('dailyLagProblems', () => {
       ...over,
     };
     expect(dailyLagProblems(input)).toEqual(expected);
-  });
-});
-
-describe('archiverProblems', () => {
-  const at = (iso: string) => Date.parse(iso);
-  const failing = [
-    "PostgreSQL's archive_command on shop failed on 000000010000000000000007 at 2026-12-03T10:00:00.000Z and has archived nothing since; the server keeps that WAL and all after it on its disk until the command succeeds: the server's log says why",
-  ];
-  it.each<[string, Partial<Parameters<typeof archiverProblems>[0]>, string[]]>([
-    ['archive_mode off: no archiver to judge', { archiveMode: 'off', lastFailedAt: at('2026-12-03T10:00:00Z') }, []],
-    ['never failed', { lastFailedAt: null, lastArchivedAt: at('2026-12-03T10:00:00Z') }, []],
-    ['never failed, never archived (a new server)', { lastFailedAt: null, lastArchivedAt: null }, []],
-    ['failed once, archived since', { lastFailedAt: at('2026-12-03T09:00:00Z'), lastArchivedAt: at('2026-12-03T09:01:00Z') }, []],
-    [
-      'failed after its last success',
-      { lastFailedAt: at('2026-12-03T10:00:00Z'), lastArchivedAt: at('2026-12-03T09:00:00Z') },
-      failing,
-    ],
-    ['failed and never archived anything', { lastFailedAt: at('2026-12-03T10:00:00Z'), lastArchivedAt: null }, failing],
-    ['archive_mode always fails alike', { archiveMode: 'always', lastFailedAt: at('2026-12-03T10:00:00Z') }, failing],
-  ])('%s', (_what, given, expected) => {
-    expect(
-      archiverProblems({
-        server: 'shop',
-        archiveMode: 'on',
-        lastFailedWal: '000000010000000000000007',
-        lastFailedAt: null,
-        lastArchivedAt: null,
-        ...given,
-      }),
-    ).toEqual(expected);
   });
 });

@@ -14,6 +14,7 @@ import { WorkflowType } from '../../src/infra/temporal/definitions';
 import { pgwarden } from '../support/cli';
 import { askPromotedCopy, byHandConfig, instanceOwnedFolder, recoverByHand } from '../support/by-hand';
 import { pitrFixture } from '../support/pitr-fixture';
+import { capturedMail, waitForCaptured } from '../support/sinks';
 
 // archive_mode needs a restart, archive_command a reload: it is set once the config file exists.
 const fixture = pitrFixture({ settings: { archive_mode: 'on' } });
@@ -56,6 +57,12 @@ it('keeps WAL reaching the bucket through archive_command while no worker runs',
   const workers = await fixture.hostWorkers('walpush', settings);
   const base = await workers.runUntil(async () => {
     const taken = await workers.archiveAndBaseBackup(db);
+    // archive_mode on and no command yet: PostgreSQL counts no failure, it keeps every WAL file.
+    const { problems } = await workers.run<{ problems: string[] }>(WorkflowType.check, { database: db });
+    expect(problems).toContainEqual(
+      `archive_mode is on for ${db} but neither archive_command nor archive_library is set: the server keeps every WAL file on its disk; ` +
+        `set archive_command (pgwarden wal push %p --server ${db}, see the README) or archive_mode = off, which needs a restart`,
+    );
     // Both archive from here on: the archiver first catches up on every segment since initdb,
     // the ones streaming stored already among them.
     await cluster.query(`ALTER SYSTEM SET archive_command = '${command.replace(/'/g, "''")}'`);
@@ -89,7 +96,7 @@ it('keeps WAL reaching the bucket through archive_command while no worker runs',
 
   // Streaming again: pg_receivewal starts where the slot stopped, before what was pushed, and
   // takes the segments it finds stored with the same bytes; its next base backup is taken.
-  const again = await fixture.hostWorkers('walpush2', settings);
+  const again = await fixture.hostWorkers('walpush2', { ...settings, WAL_MAX_LAG_SECONDS: '5' });
   const archiverProblem = (f: string) =>
     expect.stringMatching(
       new RegExp(
@@ -117,5 +124,18 @@ it('keeps WAL reaching the bucket through archive_command while no worker runs',
       await sleep(100);
     }
     expect((await check()).problems).toContainEqual(archiverProblem(f));
+
+    // The streaming round's watchdog says so too, within WAL_MAX_LAG_SECONDS, once; and once when it works again.
+    const failing = `PostgreSQL's archive_command on ${db} is failing: the server's disk keeps all WAL from ${f} on`;
+    const [alert] = await waitForCaptured(capturedMail, failing, 1, 30_000);
+    expect(alert?.subject).toContain(`FAILED: ${failing}`);
+    expect(alert?.text).toContain(`pgwarden wal push pg_wal/${f} --server ${db}`);
+    await cluster.query(`ALTER SYSTEM SET archive_command = '${command.replace(/'/g, "''")}'`);
+    await cluster.query('SELECT pg_reload_conf()');
+    const [clear] = await waitForCaptured(capturedMail, `PostgreSQL's archive_command on ${db} archives again`, 1, 90_000);
+    expect(clear?.subject).toContain('OK:');
+    expect(await archiver()).toMatchObject({ last: f });
+    expect(await capturedMail(failing)).toHaveLength(1);
+    expect((await check()).problems).not.toContainEqual(expect.stringContaining('archive_command'));
   });
 });

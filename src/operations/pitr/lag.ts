@@ -12,6 +12,7 @@
  * an outage is measured from its start, and alerts once when it starts and once when it ends.
  */
 import { formatBytes } from '../backup/progress';
+import { ArchiverWatch, type ArchiverWatchState } from './archiver';
 
 export interface PositionSample {
   /** Milliseconds since the epoch. */
@@ -29,6 +30,8 @@ export interface LagWatchState {
   runningAt?: number;
   /** An alert went out and no all-clear since. */
   alerting: boolean;
+  /** PostgreSQL's own archiver beside streaming, watched alongside (archiver.ts). */
+  archiver?: ArchiverWatchState;
 }
 
 export interface LagLimits {
@@ -52,17 +55,24 @@ export interface LagReading {
 const MAX_PENDING = 200;
 
 export class LagWatch {
-  private state: LagWatchState;
+  private state: Omit<LagWatchState, 'archiver'>;
+  /** Carried with the lag's state, so both survive retries and rounds together. */
+  readonly archiver: ArchiverWatch;
 
   constructor(
     private readonly limits: LagLimits,
     carried?: LagWatchState,
   ) {
-    this.state = carried ? { ...carried, pending: [...carried.pending] } : { pending: [], alerting: false };
+    const { archiver, ...lag } = carried ?? { pending: [], alerting: false };
+    this.state = { ...lag, pending: [...lag.pending] };
+    this.archiver = new ArchiverWatch(limits.maxLagSeconds, archiver);
   }
 
   get snapshot(): LagWatchState {
-    return { ...this.state, pending: [...this.state.pending] };
+    const archiver = this.archiver.snapshot;
+    // Only once there is something to carry: the state travels in every heartbeat and round.
+    const carried = archiver.troubleSince !== undefined || archiver.alerting;
+    return { ...this.state, pending: [...this.state.pending], ...(carried ? { archiver } : {}) };
   }
 
   /** The server was at `serverLsn` at `at`; the archive holds WAL up to `archived`. */
@@ -165,27 +175,4 @@ export function dailyLagProblems(input: {
       `the replication slot of ${server} holds ${formatBytes(input.retainedBytes)} of WAL on the server's disk (WAL_MAX_RETAINED_MB=${Math.round(limits.maxRetainedBytes / 1048576)}): the archive is not taking it`,
     );
   return problems;
-}
-
-/**
- * PostgreSQL's own archiver failing (an archive_command such as `pgwarden wal push`): it
- * retries the same file for ever and keeps it, and all WAL after it, on the server's disk.
- * pg_stat_archiver keeps only the last failure and the last success, so a failure newer than
- * the last success means nothing has been archived since.
- */
-export function archiverProblems(input: {
-  server: string;
-  archiveMode: string;
-  lastFailedWal: string | null;
-  /** ms since the epoch; null: never. */
-  lastFailedAt: number | null;
-  lastArchivedAt: number | null;
-}): string[] {
-  const { lastFailedAt, lastArchivedAt } = input;
-  if (input.archiveMode === 'off' || lastFailedAt === null) return [];
-  if (lastArchivedAt !== null && lastArchivedAt >= lastFailedAt) return [];
-  return [
-    `PostgreSQL's archive_command on ${input.server} failed on ${input.lastFailedWal ?? 'a WAL file'} at ${new Date(lastFailedAt).toISOString()} ` +
-      `and has archived nothing since; the server keeps that WAL and all after it on its disk until the command succeeds: the server's log says why`,
-  ];
 }

@@ -9,7 +9,9 @@ import { describeWalVerification, type WalVerification } from './wal-verificatio
 export type WalWatchEvent =
   | { kind: 'behind'; server: string; problems: string[]; archivedLsn?: string; lagSeconds: number }
   | { kind: 'caught-up'; server: string; archivedLsn?: string; lagSeconds: number }
-  | { kind: 'stopped'; server: string; reason: string };
+  | { kind: 'stopped'; server: string; reason: string }
+  | { kind: 'archive-command-failing'; server: string; problem: string; wal?: string }
+  | { kind: 'archive-command-recovered'; server: string };
 
 export function walWatchNotice(e: WalWatchEvent): Notice {
   switch (e.kind) {
@@ -49,6 +51,28 @@ export function walWatchNotice(e: WalWatchEvent): Notice {
         action:
           // Archiving first: a base backup refuses while archiving is stopped.
           'point-in-time recovery cannot reach past this: fix the reason above and start archiving again (pgwarden wal start; after a gap, pgwarden wal start --accept-gap), then take a new base backup (pgwarden basebackup)',
+      };
+    case 'archive-command-failing':
+      return {
+        event: 'wal.archive-command-failing',
+        severity: 'critical',
+        title: e.wal
+          ? `PostgreSQL's archive_command on ${e.server} is failing: the server's disk keeps all WAL from ${e.wal} on`
+          : `PostgreSQL's archive_command on ${e.server} is not archiving: the server's disk keeps all WAL`,
+        facts: [['Server', e.server], ['Problem', e.problem], ...(e.wal ? [['Failing on', e.wal] as [string, string]] : [])],
+        action:
+          // Streaming still archives this WAL; what is at stake is the server's disk.
+          `the server's log says why, as does the command run by hand as the server's OS user ` +
+          `(pgwarden wal push pg_wal/${e.wal ?? 'FILE'} --server ${e.server}: exit 1 other bytes or another cluster under that name, 4 the key, 78 a setting). ` +
+          "pg_wal grows until it succeeds. If the disk runs short first, archive_command = 'true' and a reload let the server release what streaming has stored; " +
+          "streaming's slot still keeps what it has not",
+      };
+    case 'archive-command-recovered':
+      return {
+        event: 'wal.archive-command-recovered',
+        severity: 'info',
+        title: `PostgreSQL's archive_command on ${e.server} archives again`,
+        facts: [['Server', e.server]],
       };
   }
 }

@@ -1,0 +1,46 @@
+/** PostgreSQL's own archiver as pg_stat_archiver and the settings show it. */
+import type { Client } from 'pg';
+
+export interface ArchiverStats {
+  archiveMode: string;
+  /**
+   * Whether archive_command or archive_library is set; null when it could not be read. With
+   * archive_mode on and neither set, PostgreSQL counts no failure, only logs a warning, and
+   * keeps every WAL file.
+   */
+  configured: boolean | null;
+  lastFailedWal: string | null;
+  /** ms since the epoch, by the server's clock; null: never. */
+  lastFailedAt: number | null;
+  lastArchivedAt: number | null;
+}
+
+export async function readArchiverStats(client: Client): Promise<ArchiverStats> {
+  const { rows } = await client.query<{
+    mode: string;
+    command: string | null;
+    library: string | null;
+    wal: string | null;
+    failed: string | null;
+    archived: string | null;
+  }>(
+    // From pg_settings: a setting the role may not see is a missing row, not an error;
+    // archive_library is new in PostgreSQL 15.
+    `SELECT current_setting('archive_mode') AS mode,
+            (SELECT setting FROM pg_settings WHERE name = 'archive_command') AS command,
+            (SELECT setting FROM pg_settings WHERE name = 'archive_library') AS library,
+            last_failed_wal AS wal,
+            (extract(epoch FROM last_failed_time) * 1000)::bigint::text AS failed,
+            (extract(epoch FROM last_archived_time) * 1000)::bigint::text AS archived
+       FROM pg_stat_archiver`,
+  );
+  const ms = (v: string | null) => (v === null ? null : Number(v));
+  const r = rows[0];
+  return {
+    archiveMode: r.mode,
+    configured: r.command === null ? null : r.command !== '' || (r.library ?? '') !== '',
+    lastFailedWal: r.wal,
+    lastFailedAt: ms(r.failed),
+    lastArchivedAt: ms(r.archived),
+  };
+}

@@ -1,0 +1,104 @@
+/**
+ * PostgreSQL's own archiver beside streaming (an archive_command such as `pgwarden wal push`),
+ * judged from pg_stat_archiver. A failing command is retried for ever on the same file, and
+ * the server keeps that WAL and all after it on its disk: streaming's slot no longer bounds
+ * pg_wal, so the disk fills. pg_stat_archiver keeps only the last failure and the last
+ * success, so a failure newer than the last success means nothing has been archived since.
+ *
+ * Two readers: the daily check looks once (archiverProblems); the streaming round's watchdog
+ * samples every few seconds and alerts once when a failure has lasted WAL_MAX_LAG_SECONDS,
+ * and once when the command archives again (ArchiverWatch).
+ */
+import type { ArchiverStats } from '../../infra/postgres/archiver-stats';
+
+type Trouble = { kind: 'failing'; wal: string | null; failedAt: number } | { kind: 'unconfigured' };
+
+/** What is wrong with the archiver now, if anything. */
+function trouble(s: ArchiverStats): Trouble | undefined {
+  if (s.archiveMode === 'off') return undefined;
+  if (s.configured === false) return { kind: 'unconfigured' };
+  if (s.lastFailedAt === null) return undefined;
+  if (s.lastArchivedAt !== null && s.lastArchivedAt >= s.lastFailedAt) return undefined;
+  return { kind: 'failing', wal: s.lastFailedWal, failedAt: s.lastFailedAt };
+}
+
+const KEEPS_WAL = 'the server keeps that WAL and all after it on its disk until the command succeeds';
+const UNCONFIGURED = (server: string) =>
+  `archive_mode is on for ${server} but neither archive_command nor archive_library is set: the server keeps every WAL file on its disk; ` +
+  `set archive_command (pgwarden wal push %p --server ${server}, see the README) or archive_mode = off, which needs a restart`;
+
+/** The daily check's look: one phrase per problem, none when the archiver is well or off. */
+export function archiverProblems(input: ArchiverStats & { server: string }): string[] {
+  const t = trouble(input);
+  if (!t) return [];
+  if (t.kind === 'unconfigured') return [UNCONFIGURED(input.server)];
+  return [
+    `PostgreSQL's archive_command on ${input.server} failed on ${t.wal ?? 'a WAL file'} at ${new Date(t.failedAt).toISOString()} ` +
+      `and has archived nothing since; ${KEEPS_WAL}: the server's log says why`,
+  ];
+}
+
+export interface ArchiverWatchState {
+  /** When the watchdog first saw the current trouble, by the worker's clock. */
+  troubleSince?: number;
+  /** pg_stat_archiver's last success then: a newer one ends the trouble, even if another failure follows. */
+  archivedAt?: number | null;
+  /** An alert went out and no all-clear since. */
+  alerting: boolean;
+}
+
+export interface ArchiverReading {
+  /** Set when the trouble has lasted longer than the limit. */
+  problem?: string;
+  /** The file PostgreSQL keeps failing on, when known. */
+  wal?: string;
+  troubleSeconds: number;
+  /** Alert once when the trouble has lasted the limit, say so once when it ends. */
+  send?: 'alert' | 'resolved';
+}
+
+export class ArchiverWatch {
+  private state: ArchiverWatchState;
+
+  constructor(
+    /** WAL_MAX_LAG_SECONDS: a failure the archiver's own retries mend sooner is not worth a page. */
+    private readonly limitSeconds: number,
+    carried?: ArchiverWatchState,
+  ) {
+    this.state = carried ? { ...carried } : { alerting: false };
+  }
+
+  get snapshot(): ArchiverWatchState {
+    return { ...this.state };
+  }
+
+  /**
+   * pg_stat_archiver read at `at` (the worker's clock). Durations are measured by the worker's
+   * clock alone: the server's timestamps only tell whether anything was archived since.
+   */
+  sample(at: number, stats: ArchiverStats, server: string): ArchiverReading {
+    const s = this.state;
+    const t = trouble(stats);
+    if (!t) {
+      const send = s.alerting ? 'resolved' : undefined;
+      this.state = { alerting: false };
+      return { troubleSeconds: 0, send };
+    }
+    // A success since the trouble was first seen: the command works, this is a new failure.
+    if (s.troubleSince === undefined || stats.lastArchivedAt !== s.archivedAt) {
+      s.troubleSince = at;
+      s.archivedAt = stats.lastArchivedAt;
+    }
+    const troubleSeconds = Math.max(0, (at - s.troubleSince) / 1000);
+    const wal = t.kind === 'failing' ? (t.wal ?? undefined) : undefined;
+    if (troubleSeconds <= this.limitSeconds) return { troubleSeconds, wal };
+    const problem =
+      t.kind === 'unconfigured'
+        ? UNCONFIGURED(server)
+        : `PostgreSQL's archive_command on ${server} has been failing on ${t.wal ?? 'a WAL file'} for ${Math.round(troubleSeconds)} s ` +
+          `(WAL_MAX_LAG_SECONDS=${this.limitSeconds}); ${KEEPS_WAL}`;
+    const send = s.alerting ? undefined : 'alert';
+    s.alerting = true;
+    return { troubleSeconds, wal, problem, send };
+  }
+}

@@ -1,0 +1,191 @@
+import type { ArchiverStats } from '../../src/infra/postgres/archiver-stats';
+import { archiverProblems, ArchiverWatch } from '../../src/operations/pitr/archiver';
+import { walWatchNotice } from '../../src/operations/pitr/notices';
+
+const at = (iso: string) => Date.parse(iso);
+const stats = (given: Partial<ArchiverStats>): ArchiverStats => ({
+  archiveMode: 'on',
+  configured: true,
+  lastFailedWal: '000000010000000000000007',
+  lastFailedAt: null,
+  lastArchivedAt: null,
+  ...given,
+});
+const UNCONFIGURED =
+  'archive_mode is on for shop but neither archive_command nor archive_library is set: the server keeps every WAL file on its disk; ' +
+  'set archive_command (pgwarden wal push %p --server shop, see the README) or archive_mode = off, which needs a restart';
+
+describe('archiverProblems', () => {
+  const failing = [
+    "PostgreSQL's archive_command on shop failed on 000000010000000000000007 at 2026-12-03T10:00:00.000Z and has archived nothing since; the server keeps that WAL and all after it on its disk until the command succeeds: the server's log says why",
+  ];
+  it.each<[string, Partial<ArchiverStats>, string[]]>([
+    ['archive_mode off: no archiver to judge', { archiveMode: 'off', lastFailedAt: at('2026-12-03T10:00:00Z') }, []],
+    ['archive_mode off and no command: nothing kept', { archiveMode: 'off', configured: false }, []],
+    ['never failed', { lastFailedAt: null, lastArchivedAt: at('2026-12-03T10:00:00Z') }, []],
+    ['never failed, never archived (a new server)', { lastFailedAt: null, lastArchivedAt: null }, []],
+    ['failed once, archived since', { lastFailedAt: at('2026-12-03T09:00:00Z'), lastArchivedAt: at('2026-12-03T09:01:00Z') }, []],
+    [
+      'failed after its last success',
+      { lastFailedAt: at('2026-12-03T10:00:00Z'), lastArchivedAt: at('2026-12-03T09:00:00Z') },
+      failing,
+    ],
+    ['failed and never archived anything', { lastFailedAt: at('2026-12-03T10:00:00Z'), lastArchivedAt: null }, failing],
+    ['archive_mode always fails alike', { archiveMode: 'always', lastFailedAt: at('2026-12-03T10:00:00Z') }, failing],
+    // PostgreSQL counts no failure then, it only logs a warning and keeps every file.
+    ['archive_mode on, no command or library set', { configured: false }, [UNCONFIGURED]],
+    ['the settings could not be read: judged by the counters alone', { configured: null }, []],
+  ])('%s', (_what, given, expected) => {
+    expect(archiverProblems({ server: 'shop', ...stats(given) })).toEqual(expected);
+  });
+});
+
+describe('ArchiverWatch', () => {
+  const s = (seconds: number) => seconds * 1000;
+  const ok = stats({ lastArchivedAt: at('2026-12-03T09:00:00Z') });
+  const failed = stats({ lastArchivedAt: at('2026-12-03T09:00:00Z'), lastFailedAt: at('2026-12-03T09:05:00Z') });
+  /** The same file failing again later, nothing archived between. */
+  const failedAgain = { ...failed, lastFailedAt: at('2026-12-03T09:06:00Z') };
+  /** It archived the file, then failed on the next one. */
+  const nextFailed = stats({ lastArchivedAt: at('2026-12-03T09:07:00Z'), lastFailedAt: at('2026-12-03T09:07:30Z') });
+  const unconfigured = stats({ configured: false });
+
+  it.each<[string, Array<[seconds: number, ArchiverStats]>, Array<[troubleSeconds: number, problem: boolean, send?: string]>]>([
+    [
+      'a working archiver says nothing',
+      [
+        [0, ok],
+        [120, ok],
+      ],
+      [
+        [0, false],
+        [0, false],
+      ],
+    ],
+    [
+      'a failure the retries mend within the limit says nothing',
+      [
+        [0, ok],
+        [10, failed],
+        [50, failedAgain],
+        [60, nextFailed],
+        [65, { ...nextFailed, lastArchivedAt: at('2026-12-03T09:08:00Z') }],
+      ],
+      [
+        [0, false],
+        [0, false],
+        [40, false],
+        [0, false],
+        [0, false],
+      ],
+    ],
+    [
+      'failing beyond the limit alerts once, and says once when it archives again',
+      [
+        [0, failed],
+        [60, failedAgain],
+        [61, failedAgain],
+        [200, failedAgain],
+        [202, { ...failedAgain, lastArchivedAt: at('2026-12-03T09:10:00Z') }],
+        [204, { ...failedAgain, lastArchivedAt: at('2026-12-03T09:10:00Z') }],
+      ],
+      [
+        [0, false],
+        [60, false],
+        [61, true, 'alert'],
+        [200, true],
+        [0, false, 'resolved'],
+        [0, false],
+      ],
+    ],
+    [
+      // The server's clock is never set against the worker's: only "archived since?" is read from it.
+      'time is the worker’s: a server clock far off changes nothing',
+      [
+        [0, stats({ lastArchivedAt: at('2030-01-01T00:00:00Z'), lastFailedAt: at('2030-01-01T00:01:00Z') })],
+        [30, stats({ lastArchivedAt: at('2030-01-01T00:00:00Z'), lastFailedAt: at('2030-01-01T00:02:00Z') })],
+      ],
+      [
+        [0, false],
+        [30, false],
+      ],
+    ],
+    [
+      'an alert stands while the next file fails too (archived one, failing again)',
+      [
+        [0, failed],
+        [70, failedAgain],
+        [80, nextFailed],
+        [150, { ...nextFailed, lastFailedAt: at('2026-12-03T09:09:00Z') }],
+      ],
+      [
+        [0, false],
+        [70, true, 'alert'],
+        [0, false],
+        [70, true],
+      ],
+    ],
+    [
+      'archive_mode on without a command alerts after the limit too',
+      [
+        [0, unconfigured],
+        [61, unconfigured],
+        [70, { ...unconfigured, archiveMode: 'off' }],
+      ],
+      [
+        [0, false],
+        [61, true, 'alert'],
+        [0, false, 'resolved'],
+      ],
+    ],
+  ])('%s', (_what, samples, expected) => {
+    const watch = new ArchiverWatch(60);
+    expect(
+      samples.map(([seconds, given]) => {
+        const r = watch.sample(s(seconds), given, 'shop');
+        return r.send ? [Math.round(r.troubleSeconds), !!r.problem, r.send] : [Math.round(r.troubleSeconds), !!r.problem];
+      }),
+    ).toEqual(expected);
+  });
+
+  it('names the file, how long, the limit and what is kept', () => {
+    const watch = new ArchiverWatch(60);
+    watch.sample(s(0), failed, 'shop');
+    const r = watch.sample(s(95), failedAgain, 'shop');
+    expect(r).toMatchObject({ wal: '000000010000000000000007', send: 'alert' });
+    expect(r.problem).toBe(
+      "PostgreSQL's archive_command on shop has been failing on 000000010000000000000007 for 95 s (WAL_MAX_LAG_SECONDS=60); " +
+        'the server keeps that WAL and all after it on its disk until the command succeeds',
+    );
+    const none = new ArchiverWatch(60);
+    none.sample(s(0), unconfigured, 'shop');
+    expect(none.sample(s(61), unconfigured, 'shop')).toMatchObject({ problem: UNCONFIGURED, wal: undefined });
+  });
+});
+
+describe("the archive_command's notices", () => {
+  it('the alert names the file, the way to see its reason and what the disk is at; the all-clear says it archives again', () => {
+    const alert = walWatchNotice({
+      kind: 'archive-command-failing',
+      server: 'shop',
+      problem: 'P',
+      wal: '000000010000000000000007',
+    });
+    expect(alert).toMatchObject({ event: 'wal.archive-command-failing', severity: 'critical' });
+    expect(alert.title).toBe(
+      "PostgreSQL's archive_command on shop is failing: the server's disk keeps all WAL from 000000010000000000000007 on",
+    );
+    expect(alert.facts).toEqual([
+      ['Server', 'shop'],
+      ['Problem', 'P'],
+      ['Failing on', '000000010000000000000007'],
+    ]);
+    expect(alert.action).toContain('pgwarden wal push pg_wal/000000010000000000000007 --server shop');
+    expect(alert.action).toContain("archive_command = 'true'");
+    expect(walWatchNotice({ kind: 'archive-command-recovered', server: 'shop' })).toMatchObject({
+      event: 'wal.archive-command-recovered',
+      severity: 'info',
+      title: "PostgreSQL's archive_command on shop archives again",
+    });
+  });
+});
