@@ -7,6 +7,8 @@
  * the server is busy (partialCopyDue). A worker that dies
  * leaves nothing the next one needs: it starts from the archive and the slot, without a gap.
  * Heartbeats carry the newest segment stored, so a person can read where archiving stands.
+ * A server archived by its archive_command alone gets a round that only watches
+ * (archive-command-round.ts).
  */
 import { Context, log } from '@temporalio/activity';
 import { FSWatcher, watch } from 'node:fs';
@@ -32,6 +34,7 @@ import { readArchiverStats } from '../src/infra/postgres/archiver-stats';
 import { busyCheckWorthwhile, partialCopyDue } from '../src/operations/pitr/partial-cadence';
 import { WalWatchEvent, walWatchNotice } from '../src/operations/pitr/notices';
 import { archivedSystem, newestInArchive } from '../src/operations/pitr/archive-system';
+import { watchArchiveCommand } from './archive-command-round';
 import { ActivityDeps, archiveAccess } from './deps';
 import { proveActiveKey } from './key-proof';
 import { slotPosition } from './slot-position';
@@ -131,7 +134,7 @@ export function walArchiveActivities(deps: ActivityDeps) {
           await deliver(deps, walWatchNotice({ kind: 'archive-command-recovered', server: input.server }));
       };
       try {
-        return await streamRound();
+        return await (config.wal.archiveCommandOnly.includes(input.server) ? watchRound() : streamRound());
       } catch (err) {
         // Not running: the outage counts from the last time it ran, across retries and rounds. A gap or
         // a conflict stops archiving for good; the workflow says so.
@@ -140,6 +143,26 @@ export function walArchiveActivities(deps: ActivityDeps) {
           beat(`not archiving: ${(err as Error).message}`);
         }
         throw err;
+      }
+
+      /** WAL_ARCHIVE_COMMAND_ONLY: the server's archive_command sends the WAL; the round only watches. */
+      async function watchRound(): Promise<ArchiveWalResult> {
+        await watchArchiveCommand(deps, {
+          server: input.server,
+          roundSeconds: input.roundSeconds,
+          signal: ctx.cancellationSignal,
+          watch,
+          newestArchived: progress.newestArchived,
+          progress: (at, summary) => {
+            progress = { ...progress, ...at };
+            beat(summary);
+          },
+          report,
+          reportArchiver,
+        });
+        ctx.cancellationSignal.throwIfAborted();
+        const { newestArchived, archivedLsn } = progress;
+        return { server: input.server, newestArchived, stored: 0, archivedLsn, watch: watch.snapshot };
       }
 
       async function streamRound(): Promise<ArchiveWalResult> {

@@ -486,12 +486,7 @@ describe('pgwarden wal', () => {
       DATABASE_URL: databaseUrl(db),
       WAL_ARCHIVE: db,
     };
-    const server = await devServer();
-    const { createActivities } = await import('../../activities');
-    const { createActivityDeps } = await import('../../activities/deps');
-    const { stackConfig } = await import('../support/stack-env');
-    const { bundledWorker } = await import('../support/temporal');
-    const worker = await bundledWorker(server, env.PGWARDEN_TASK_QUEUE, createActivities(createActivityDeps(stackConfig(env))));
+    const { server, worker } = await walWorker(env);
     const run = (...args: string[]) => walCommand(env, args);
     try {
       await worker.runUntil(async () => {
@@ -533,6 +528,37 @@ describe('pgwarden wal', () => {
     }
   }, 120_000);
 
+  it('refuses at once to archive by archive_command alone a server whose archive_mode is off', async () => {
+    const db = uniqueDatabaseName('cliwalcmd');
+    await createDatabase(db);
+    const env = {
+      PGWARDEN_CONFIG: envFile,
+      PGWARDEN_TASK_QUEUE: uniqueTaskQueue('cliwalcmd'),
+      DATABASE_URL: databaseUrl(db),
+      WAL_ARCHIVE: db,
+      WAL_ARCHIVE_COMMAND_ONLY: db,
+    };
+    const { server, worker } = await walWorker(env);
+    try {
+      await worker.runUntil(async () => {
+        const started = await walCommand(env, ['start']);
+        expect([started.code, started.stdout]).toEqual([64, '']);
+        expect(started.stderr.trim()).toBe(
+          `pgwarden: ${db}: archive_mode is off, and WAL_ARCHIVE_COMMAND_ONLY names ${db}, so its archive_command is all that archives it: ` +
+            `set archive_mode = on (a restart) and archive_command = 'pgwarden --config FILE wal push %p --server ${db}' (see the README)`,
+        );
+        // Nothing was made on the server for streaming.
+        const slots = await withClient('postgres', (c) =>
+          c.query('SELECT 1 FROM pg_replication_slots WHERE slot_name = $1', [`pgwarden_${db}`]),
+        );
+        expect(slots.rows).toEqual([]);
+      });
+    } finally {
+      await server.close();
+      await dropDatabase(db);
+    }
+  }, 120_000);
+
   it("says at once when a server cannot be archived: wal start exits with the first round's refusal", async () => {
     // The stack's PostgreSQL 18, and a worker with only PostgreSQL 15's client tools.
     const pg18Url = stackEnv().PGWARDEN_TEST_PG18_URL!;
@@ -547,11 +573,7 @@ describe('pgwarden wal', () => {
       WAL_ARCHIVE: db,
       PG_BIN_DIR: '/usr/lib/postgresql/15/bin',
     };
-    const server = await devServer();
-    const { createActivities } = await import('../../activities');
-    const { createActivityDeps } = await import('../../activities/deps');
-    const { bundledWorker } = await import('../support/temporal');
-    const worker = await bundledWorker(server, env.PGWARDEN_TASK_QUEUE, createActivities(createActivityDeps(stackConfig(env))));
+    const { server, worker } = await walWorker(env);
     try {
       await worker.runUntil(async () => {
         const started = await walCommand(env, ['start']);
@@ -568,6 +590,17 @@ describe('pgwarden wal', () => {
     }
   }, 120_000);
 });
+
+/** The dev server, and a worker in this process polling env's task queue with env's settings. */
+async function walWorker(env: Record<string, string>) {
+  const server = await devServer();
+  const { createActivities } = await import('../../activities');
+  const { createActivityDeps } = await import('../../activities/deps');
+  const { stackConfig } = await import('../support/stack-env');
+  const { bundledWorker } = await import('../support/temporal');
+  const worker = await bundledWorker(server, env.PGWARDEN_TASK_QUEUE, createActivities(createActivityDeps(stackConfig(env))));
+  return { server, worker };
+}
 
 /** `pgwarden wal ...` as a child that runs while this process's worker polls. */
 async function walCommand(

@@ -84,6 +84,7 @@ describe('loadConfig', () => {
     [{ BACKUP_JOBS: '2', BACKUP_FORMAT: 'plain' }, 'BACKUP_JOBS: 2 parallel dumps need BACKUP_FORMAT=custom'],
     [{ WAL_ARCHIVE: 'nope' }, 'WAL_ARCHIVE: "nope" is not a configured database'],
     [{ PGWARDEN_WORKER_SERVES: 'app' }, 'PGWARDEN_WORKER_SERVES: "app" is not in WAL_ARCHIVE (empty)'],
+    [{ WAL_ARCHIVE_COMMAND_ONLY: 'app' }, 'WAL_ARCHIVE_COMMAND_ONLY: "app" is not in WAL_ARCHIVE (empty)'],
   ])('reports %j as a problem naming the variable', (change, expected) => {
     const env = { ...valid, ...change } as Record<string, string>;
     for (const [k, v] of Object.entries(change)) if (v === undefined) delete env[k];

@@ -157,6 +157,12 @@ export const CONFIG_VARIABLES: VariableDoc[] = [
       'databases whose servers are archived continuously (point-in-time recovery), comma-separated; each server is known by that id',
   },
   {
+    name: 'WAL_ARCHIVE_COMMAND_ONLY',
+    description:
+      "servers of WAL_ARCHIVE whose WAL reaches the bucket only through their archive_command (pgwarden wal push), comma-separated: nothing streams, no slot is kept, archiving watches the server's archiver",
+    default: 'none',
+  },
+  {
     name: 'WAL_PARTIAL_UPLOAD_SECONDS',
     description: 'how often the WAL segment being written is shipped as it stands (the RPO without a segment switch)',
     default: '5',

@@ -3,6 +3,9 @@
  *
  * - `WAL_ARCHIVE=shop,billing`: archive the WAL of the server each named database is on; the
  *   server is known by that id in S3 keys (`<prefix>/<id>/wal/`), workflow ids and the CLI.
+ * - `WAL_ARCHIVE_COMMAND_ONLY=billing`: servers of WAL_ARCHIVE whose WAL reaches the bucket only
+ *   through their own archive_command (`pgwarden wal push`): nothing streams and no slot is
+ *   kept; archiving rounds watch the server's archiver and the bucket instead.
  * - `WAL_PARTIAL_UPLOAD_SECONDS`: how often the segment being written is shipped as it stands;
  *   `WAL_PARTIAL_UPLOAD_KB`: sooner (every second at most) while that much WAL is not in S3 yet.
  * - `WAL_SYNCHRONOUS`: pg_receivewal --synchronous (flush and report every write), for a
@@ -22,6 +25,8 @@ import { EnvReader } from './env-reader';
 export interface WalSettings {
   /** Database ids whose servers are archived. */
   servers: string[];
+  /** Those of them archived only by their archive_command: no streaming, no slot. */
+  archiveCommandOnly: string[];
   partialUploadSeconds: number;
   /** Unshipped WAL that ships the open segment before the interval is up (0: never sooner). */
   partialUploadBytes: number;
@@ -57,8 +62,16 @@ export function readWal(r: EnvReader, databaseIds: string[], mainQueue: string):
         'PGWARDEN_WORKER_SERVES',
         `"${id}" is not in WAL_ARCHIVE (${servers.join(', ') || 'empty'}); name archived servers, or none`,
       );
+  const archiveCommandOnly = r.list('WAL_ARCHIVE_COMMAND_ONLY');
+  for (const id of archiveCommandOnly)
+    if (!servers.includes(id))
+      r.problem(
+        'WAL_ARCHIVE_COMMAND_ONLY',
+        `"${id}" is not in WAL_ARCHIVE (${servers.join(', ') || 'empty'}); name archived servers whose archive_command alone sends their WAL`,
+      );
   return {
     servers,
+    archiveCommandOnly,
     hostQueues,
     workerServes,
     partialUploadSeconds: r.integer('WAL_PARTIAL_UPLOAD_SECONDS', 5, { min: 1, max: 3600 }),

@@ -98,12 +98,15 @@ export class Bucket {
     }
   }
 
-  async list(prefix: string): Promise<ListedObject[]> {
+  /** Every object under `prefix`, in key order; only those after the key `startAfter` when given. */
+  async list(prefix: string, startAfter?: string): Promise<ListedObject[]> {
     const out: ListedObject[] = [];
     let token: string | undefined;
     do {
       const res = await this.send(`ListObjectsV2 ${prefix}`, () =>
-        this.s3.send(new ListObjectsV2Command({ Bucket: this.name, Prefix: prefix, ContinuationToken: token })),
+        this.s3.send(
+          new ListObjectsV2Command({ Bucket: this.name, Prefix: prefix, ContinuationToken: token, StartAfter: startAfter }),
+        ),
       );
       for (const o of res.Contents ?? [])
         out.push({ key: o.Key!, storageClass: o.StorageClass, size: o.Size ?? 0, lastModified: o.LastModified });

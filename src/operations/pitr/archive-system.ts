@@ -18,10 +18,21 @@ export interface ArchiveAccess {
   prefix: string;
 }
 
-/** The newest completed segment in the archive of `server`, by name (a listing: once per round at most); undefined for an empty archive. */
-export async function newestInArchive(from: ArchiveAccess, server: string, segmentBytes: number): Promise<string | undefined> {
-  const names = (await from.bucket.list(walFolder(from.prefix, server))).map((o) => walFileOf(o.key)?.fileName ?? '');
-  return newestSegment(names, segmentBytes)?.name;
+/**
+ * The newest completed segment in the archive of `server`, by name; undefined for an empty
+ * archive. A whole listing, once per round at most; given the newest known before (`after`),
+ * only the keys past it are listed.
+ */
+export async function newestInArchive(
+  from: ArchiveAccess,
+  server: string,
+  segmentBytes: number,
+  after?: string,
+): Promise<string | undefined> {
+  const folder = walFolder(from.prefix, server);
+  const listed = await from.bucket.list(folder, after && `${folder}${after}`);
+  const names = listed.map((o) => walFileOf(o.key)?.fileName ?? '');
+  return newestSegment(after ? [after, ...names] : names, segmentBytes)?.name;
 }
 
 /**

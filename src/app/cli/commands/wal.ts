@@ -136,9 +136,12 @@ export async function runWalStop(ctx: CommandContext, options: { server?: string
         ),
         new Promise<false>((r) => setTimeout(() => r(false), STOP_WAIT_MS).unref()),
       ]);
+      const byCommand = config.wal.archiveCommandOnly.includes(server);
       process.stdout.write(
         ended
-          ? `${server}: archiving stopped; the open segment was shipped\n`
+          ? byCommand
+            ? `${server}: watching stopped; the server's archive_command still sends its WAL, but nothing alerts when it fails\n`
+            : `${server}: archiving stopped; the open segment was shipped\n`
           : `${server}: stop requested; archiving ends as soon as a worker runs it (no worker answered within ${STOP_WAIT_MS / 1000} s)\n`,
       );
     }
