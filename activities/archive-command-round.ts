@@ -12,11 +12,11 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { log } from '@temporalio/activity';
 import { requireDatabase } from '../src/infra/config/config';
 import { UsageError, WalArchiveError } from '../src/infra/errors/errors';
-import { readArchiverStats } from '../src/infra/postgres/archiver-stats';
+import { readArchiverStats, readArchiveTimeout } from '../src/infra/postgres/archiver-stats';
 import { connectDatabase } from '../src/infra/postgres/client';
 import { checkReplicationServer } from '../src/infra/postgres/replication';
 import { archivedSystem, newestInArchive } from '../src/operations/pitr/archive-system';
-import type { ArchiverReading } from '../src/operations/pitr/archiver';
+import { archiveTimeoutNote, type ArchiverReading } from '../src/operations/pitr/archiver';
 import type { LagReading, LagWatch } from '../src/operations/pitr/lag';
 import { slotNameFor } from '../src/operations/pitr/spool';
 import { otherClusterProblem } from '../src/operations/pitr/system-identifier';
@@ -75,6 +75,10 @@ export async function watchArchiveCommand(deps: ActivityDeps, round: ArchiveComm
         drop: `once the archive holds everything, as a superuser: SELECT pg_drop_replication_slot('${slot}')`,
       });
 
+    // A setting worth changing is said where people look: the log, and every heartbeat (wal start, wal status).
+    const note = archiveTimeoutNote(await readArchiveTimeout(client), deps.config.wal.maxLagSeconds);
+    if (note) log.warn(note, { server });
+
     const until = Date.now() + round.roundSeconds * 1000;
     let seenArchivedAt: number | null | undefined;
     let listedAt = 0;
@@ -102,7 +106,7 @@ export async function watchArchiveCommand(deps: ActivityDeps, round: ArchiveComm
           : '';
       round.progress(
         { newestArchived: newest, archivedLsn: formatLsn(archivedLsn) },
-        `watching the server's archive_command: the archive holds WAL up to ${formatLsn(archivedLsn)}${newest ? ` (${newest})` : ''}${failing}`,
+        `watching the server's archive_command: the archive holds WAL up to ${formatLsn(archivedLsn)}${newest ? ` (${newest})` : ''}${failing}${note ? `; ${note}` : ''}`,
       );
       if (round.signal.aborted || Date.now() >= until) return;
       await sleep(SAMPLE_MS, undefined, { signal: round.signal }).catch(() => undefined);

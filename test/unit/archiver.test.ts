@@ -1,5 +1,5 @@
 import type { ArchiverStats } from '../../src/infra/postgres/archiver-stats';
-import { archiverProblems, ArchiverWatch } from '../../src/operations/pitr/archiver';
+import { archiverProblems, ArchiverWatch, archiveTimeoutNote } from '../../src/operations/pitr/archiver';
 import { walWatchNotice } from '../../src/operations/pitr/notices';
 
 const at = (iso: string) => Date.parse(iso);
@@ -187,5 +187,32 @@ describe("the archive_command's notices", () => {
       severity: 'info',
       title: "PostgreSQL's archive_command on shop archives again",
     });
+  });
+});
+
+describe('archiveTimeoutNote', () => {
+  const advice =
+    'set archive_timeout to at most half of WAL_MAX_LAG_SECONDS=60 (each forced switch stores one more segment, mostly empty and compressed), or raise both';
+  it.each<[number, number, string | undefined]>([
+    [
+      0,
+      60,
+      `archive_timeout is off: on a quiet server the newest WAL waits in pg_wal until its segment fills, and the watchdog alerts after WAL_MAX_LAG_SECONDS; ${advice}`,
+    ],
+    [
+      60,
+      60,
+      `archive_timeout (60 s) leaves a quiet server's archive up to that far behind, close to or past WAL_MAX_LAG_SECONDS, where the watchdog alerts; ${advice}`,
+    ],
+    [
+      31,
+      60,
+      `archive_timeout (31 s) leaves a quiet server's archive up to that far behind, close to or past WAL_MAX_LAG_SECONDS, where the watchdog alerts; ${advice}`,
+    ],
+    [30, 60, undefined],
+    [60, 300, undefined],
+    [1, 60, undefined],
+  ])('archive_timeout %i s, WAL_MAX_LAG_SECONDS %i', (timeout, maxLag, expected) => {
+    expect(archiveTimeoutNote(timeout, maxLag)).toBe(expected);
   });
 });

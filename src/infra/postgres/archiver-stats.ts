@@ -44,3 +44,9 @@ export async function readArchiverStats(client: Client): Promise<ArchiverStats> 
     lastArchivedAt: ms(r.archived),
   };
 }
+
+/** archive_timeout in seconds (0: off). */
+export async function readArchiveTimeout(client: Client): Promise<number> {
+  const { rows } = await client.query<{ s: string }>(`SELECT setting AS s FROM pg_settings WHERE name = 'archive_timeout'`);
+  return Number(rows[0]?.s ?? 0);
+}

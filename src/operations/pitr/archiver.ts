@@ -102,3 +102,18 @@ export class ArchiverWatch {
     return { troubleSeconds, wal, problem, send };
   }
 }
+
+/**
+ * With archive_command alone, the segment being written reaches the bucket only when it
+ * completes or archive_timeout forces a switch: on a quiet server archive_timeout is the RPO,
+ * and the watchdog alerts once it passes WAL_MAX_LAG_SECONDS. Said where it would, not refused:
+ * a busy server fills its segments sooner anyway.
+ */
+export function archiveTimeoutNote(archiveTimeoutSeconds: number, maxLagSeconds: number): string | undefined {
+  const advice = `set archive_timeout to at most half of WAL_MAX_LAG_SECONDS=${maxLagSeconds} (each forced switch stores one more segment, mostly empty and compressed), or raise both`;
+  if (archiveTimeoutSeconds === 0)
+    return `archive_timeout is off: on a quiet server the newest WAL waits in pg_wal until its segment fills, and the watchdog alerts after WAL_MAX_LAG_SECONDS; ${advice}`;
+  if (archiveTimeoutSeconds * 2 > maxLagSeconds)
+    return `archive_timeout (${archiveTimeoutSeconds} s) leaves a quiet server's archive up to that far behind, close to or past WAL_MAX_LAG_SECONDS, where the watchdog alerts; ${advice}`;
+  return undefined;
+}
