@@ -101,6 +101,7 @@ export function walArchiveActivities(deps: ActivityDeps) {
       };
       const access = archiveAccess(deps);
       const slot = slotNameFor(input.server);
+      const viaArchiveCommand = config.wal.archiveCommandOnly.includes(input.server);
       const previous = ctx.info.heartbeatDetails as ArchiveProgress | undefined;
       const watch = new LagWatch(
         { maxLagSeconds: config.wal.maxLagSeconds, maxRetainedBytes: config.wal.maxRetainedBytes },
@@ -118,9 +119,14 @@ export function walArchiveActivities(deps: ActivityDeps) {
         deps.metrics.walLag(input.server, { lagSeconds: r.lagSeconds, retainedBytes: r.retainedBytes });
         if (!r.send) return;
         const at = { server: input.server, archivedLsn: progress.archivedLsn, lagSeconds: r.lagSeconds };
+        const byArchiveCommand = viaArchiveCommand ? { byArchiveCommand: true } : {};
         await deliver(
           deps,
-          walWatchNotice(r.send === 'alert' ? { kind: 'behind', problems: r.problems, ...at } : { kind: 'caught-up', ...at }),
+          walWatchNotice(
+            r.send === 'alert'
+              ? { kind: 'behind', problems: r.problems, ...at, ...byArchiveCommand }
+              : { kind: 'caught-up', ...at },
+          ),
         );
       };
       /** An archive_command beside streaming that keeps failing fills the server's disk: said once, and once when it works again. */
@@ -134,7 +140,7 @@ export function walArchiveActivities(deps: ActivityDeps) {
           await deliver(deps, walWatchNotice({ kind: 'archive-command-recovered', server: input.server }));
       };
       try {
-        return await (config.wal.archiveCommandOnly.includes(input.server) ? watchRound() : streamRound());
+        return await (viaArchiveCommand ? watchRound() : streamRound());
       } catch (err) {
         // Not running: the outage counts from the last time it ran, across retries and rounds. A gap or
         // a conflict stops archiving for good; the workflow says so.

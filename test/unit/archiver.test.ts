@@ -182,6 +182,12 @@ describe("the archive_command's notices", () => {
     ]);
     expect(alert.action).toContain('pgwarden wal push pg_wal/000000010000000000000007 --server shop');
     expect(alert.action).toContain("archive_command = 'true'");
+    // Behind where the server's archive_command sends the WAL: no worker or slot to look at.
+    const behind = walWatchNotice({ kind: 'behind', server: 'shop', problems: ['P'], lagSeconds: 90, byArchiveCommand: true });
+    expect(behind.action).toMatch(
+      /^the server's archive_command sends this WAL: pg_stat_archiver and the server's log say whether it fails/,
+    );
+    expect(behind.action).not.toContain('slot');
     expect(walWatchNotice({ kind: 'archive-command-recovered', server: 'shop' })).toMatchObject({
       event: 'wal.archive-command-recovered',
       severity: 'info',

@@ -89,6 +89,14 @@ it('archives, backs up and recovers a table as of a second with only archive_com
     const recovered = await workers.recoverTableAsOf(db, 'orders', target);
     expect(recovered.tables).toMatchObject([{ table: 'public.orders', as: 'public.orders_recovered', rows: 2500 }]);
 
+    // Written and not switched: the open segment waits on the server (archive_timeout is off), and past
+    // WAL_MAX_LAG_SECONDS the watching round says the archive is behind, then that it caught up.
+    await cluster.query("INSERT INTO orders SELECT g, 'waits in pg_wal' FROM generate_series(3001, 3100) g", [], db);
+    const [late] = await waitForCaptured(capturedMail, `WAL archive of ${db} is behind`, 1, 30_000);
+    expect(late?.text).toContain("the server's archive_command sends this WAL: pg_stat_archiver and the server's log say");
+    await cluster.query('SELECT pg_switch_wal()', [], db);
+    await waitForCaptured(capturedMail, `WAL archive of ${db} caught up`, 1, 30_000);
+
     // A push that keeps failing (a wrong key under the key's id): the watching round alerts once, and once when mended.
     const wrong = byHandConfig(join(work, 'wrong-key.env'), {
       BACKUP_ENCRYPTION_KEY: 'ab'.repeat(32),

@@ -7,7 +7,15 @@ import { describeBaseVerification, type BaseBackupVerification } from './base-ve
 import { describeWalVerification, type WalVerification } from './wal-verification';
 
 export type WalWatchEvent =
-  | { kind: 'behind'; server: string; problems: string[]; archivedLsn?: string; lagSeconds: number }
+  | {
+      kind: 'behind';
+      server: string;
+      problems: string[];
+      archivedLsn?: string;
+      lagSeconds: number;
+      /** WAL_ARCHIVE_COMMAND_ONLY: the server's archive_command sends the WAL, not a worker. */
+      byArchiveCommand?: boolean;
+    }
   | { kind: 'caught-up'; server: string; archivedLsn?: string; lagSeconds: number }
   | { kind: 'stopped'; server: string; reason: string }
   | { kind: 'archive-command-failing'; server: string; problem: string; wal?: string }
@@ -25,8 +33,9 @@ export function walWatchNotice(e: WalWatchEvent): Notice {
           ['Problem', e.problems.join(' | ')],
           ['Archived up to', e.archivedLsn ?? 'unknown'],
         ],
-        action:
-          "check that the worker serving this server runs and reaches the server and S3 (pgwarden wal status); until then the server keeps the WAL for pgwarden's slot, so nothing is lost unless max_slot_wal_keep_size is reached",
+        action: e.byArchiveCommand
+          ? "the server's archive_command sends this WAL: pg_stat_archiver and the server's log say whether it fails; on a quiet server, an archive_timeout longer than WAL_MAX_LAG_SECONDS keeps the archive this far behind. The server keeps every file until it is archived"
+          : "check that the worker serving this server runs and reaches the server and S3 (pgwarden wal status); until then the server keeps the WAL for pgwarden's slot, so nothing is lost unless max_slot_wal_keep_size is reached",
       };
     case 'caught-up':
       return {
