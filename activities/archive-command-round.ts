@@ -82,6 +82,7 @@ export async function watchArchiveCommand(deps: ActivityDeps, round: ArchiveComm
     const until = Date.now() + round.roundSeconds * 1000;
     let seenArchivedAt: number | null | undefined;
     let listedAt = 0;
+    let recorded = newest;
     for (;;) {
       const stats = await readArchiverStats(client);
       const now = deps.now().getTime();
@@ -99,7 +100,18 @@ export async function watchArchiveCommand(deps: ActivityDeps, round: ArchiveComm
         listedAt = Date.now();
       }
       const archivedLsn = archivedEnd();
-      if (position.lsn !== null) await round.report(watch.sample(now, position.lsn, archivedLsn, position.retained));
+      if (position.lsn !== null) {
+        // As streaming records it: when a segment is seen stored (within a sample of its push).
+        if (newest !== recorded) {
+          recorded = newest;
+          deps.metrics.walArchived(server, {
+            archivedLsnBytes: Number(archivedLsn),
+            behindBytes: Number(position.lsn > archivedLsn ? position.lsn - archivedLsn : 0n),
+            at: deps.now(),
+          });
+        }
+        await round.report(watch.sample(now, position.lsn, archivedLsn, position.retained));
+      }
       const failing =
         archiver.wal && archiver.troubleSeconds > 0
           ? `; failing on ${archiver.wal} for ${Math.round(archiver.troubleSeconds)} s`
