@@ -46,7 +46,12 @@ export async function watchArchiveCommand(deps: ActivityDeps, round: ArchiveComm
   const { server, watch } = round;
   const client = await connectDatabase(requireDatabase(deps.config, server));
   try {
-    // Base backups of the server need what streaming needs: wal_level replica, REPLICATION, the primary.
+    const [{ standby }] = (await client.query<{ standby: boolean }>('SELECT pg_is_in_recovery() AS standby')).rows;
+    if (standby)
+      throw new UsageError(
+        `${server}: the server is a standby; archive the primary, whose archive_command sends the WAL (a standby's archive_mode = always is not watched)`,
+      );
+    // Base backups of the server need what streaming needs: wal_level replica, REPLICATION.
     const checked = await checkReplicationServer(client, server);
     const first = await readArchiverStats(client);
     const settings = `WAL_ARCHIVE_COMMAND_ONLY names ${server}, so its archive_command is all that archives it`;
@@ -79,6 +84,11 @@ export async function watchArchiveCommand(deps: ActivityDeps, round: ArchiveComm
     const note = archiveTimeoutNote(await readArchiveTimeout(client), deps.config.wal.maxLagSeconds);
     if (note) log.warn(note, { server });
 
+    /** How far the archive holds WAL: the end of its newest segment (0/0 for none). */
+    const endOf = (name: string | undefined) => {
+      const s = name ? parseSegmentName(name, segmentBytes) : undefined;
+      return s ? segmentStart(s.segno + 1n, segmentBytes) : 0n;
+    };
     const until = Date.now() + round.roundSeconds * 1000;
     let seenArchivedAt: number | null | undefined;
     let listedAt = 0;
@@ -89,17 +99,13 @@ export async function watchArchiveCommand(deps: ActivityDeps, round: ArchiveComm
       const archiver = watch.archiver.sample(now, stats, server);
       await round.reportArchiver(archiver);
       const position = await slotPosition(client, slot);
-      const archivedEnd = () => {
-        const s = newest ? parseSegmentName(newest, segmentBytes) : undefined;
-        return s ? segmentStart(s.segno + 1n, segmentBytes) : 0n;
-      };
-      const behind = position.lsn !== null && position.lsn > archivedEnd();
+      const behind = position.lsn !== null && position.lsn > endOf(newest);
       if (stats.lastArchivedAt !== seenArchivedAt || (behind && Date.now() - listedAt >= RELIST_MS)) {
         newest = await newestInArchive(access, server, segmentBytes, newest);
         seenArchivedAt = stats.lastArchivedAt;
         listedAt = Date.now();
       }
-      const archivedLsn = archivedEnd();
+      const archivedLsn = endOf(newest);
       if (position.lsn !== null) {
         // As streaming records it: when a segment is seen stored (within a sample of its push).
         if (newest !== recorded) {

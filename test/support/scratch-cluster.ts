@@ -97,7 +97,7 @@ async function running(
       const standbyRoot = mkdtempSync(join(tmpdir(), 'pgwarden-scratch-'));
       handOver(standbyRoot, runAs);
       const standbyData = join(standbyRoot, 'data');
-      await runCommand(pgProgram('pg_basebackup', pgBinDir), ['-D', standbyData, '-R', '-X', 'stream', '-d', url()], {
+      await runCommand(pgProgram('pg_basebackup', pgBinDir), ['-D', standbyData, '-R', '-X', 'stream', '-c', 'fast', '-d', url()], {
         env: { PATH: process.env.PATH },
         timeoutMs: 300_000,
         uid: runAs.uid,

@@ -1,7 +1,7 @@
 /**
  * A server archived by its archive_command alone (WAL_ARCHIVE_COMMAND_ONLY): no streaming and
  * no replication slot. The archiving workflow's rounds only watch; until the server archives
- * at all the round refuses with one line; then base backups are taken, a table is recovered as
+ * at all, or on a standby, the round refuses with one line; then base backups are taken, a table is recovered as
  * of a second from the WAL `pgwarden wal push` sent, and a push that keeps failing is alerted
  * by the round's watchdog.
  */
@@ -55,6 +55,26 @@ it('archives, backs up and recovers a table as of a second with only archive_com
     );
 
     await setCommand(command);
+    // A standby is refused as well: the primary's archive_command is what sends the WAL.
+    const standby = await cluster.standby();
+    try {
+      const onStandby = await fixture.hostWorkers('pushonly-standby', {
+        ...settings,
+        DATABASE_URL: standby.url(db),
+        WAL_ARCHIVE_COMMAND_ONLY: db,
+      });
+      const refusedOnStandby = await onStandby.runUntil(() =>
+        onStandby
+          .run(WorkflowType.walArchive, { server: db, roundSeconds: 600, hostQueue: onStandby.hostQueue })
+          .then(() => 'ran', rootCauseMessage),
+      );
+      expect(refusedOnStandby).toBe(
+        `${db}: the server is a standby; archive the primary, whose archive_command sends the WAL (a standby's archive_mode = always is not watched)`,
+      );
+    } finally {
+      await standby.stop();
+    }
+
     const base = await workers.archiveAndBaseBackup(db);
     // The base backup's WAL came through the archiver; nothing streamed and no slot holds WAL.
     expect((await lastArchived())! >= lastWalNeeded(base)).toBe(true);
