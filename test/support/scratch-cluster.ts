@@ -97,12 +97,16 @@ async function running(
       const standbyRoot = mkdtempSync(join(tmpdir(), 'pgwarden-scratch-'));
       handOver(standbyRoot, runAs);
       const standbyData = join(standbyRoot, 'data');
-      await runCommand(pgProgram('pg_basebackup', pgBinDir), ['-D', standbyData, '-R', '-X', 'stream', '-c', 'fast', '-d', url()], {
-        env: { PATH: process.env.PATH },
-        timeoutMs: 300_000,
-        uid: runAs.uid,
-        gid: runAs.gid,
-      });
+      await runCommand(
+        pgProgram('pg_basebackup', pgBinDir),
+        ['-D', standbyData, '-R', '-X', 'stream', '-c', 'fast', '-d', url()],
+        {
+          env: { PATH: process.env.PATH },
+          timeoutMs: 300_000,
+          uid: runAs.uid,
+          gid: runAs.gid,
+        },
+      );
       const standby = await running(standbyRoot, standbyData, password, pgBinDir, extra);
       return {
         ...standby,
