@@ -102,6 +102,8 @@ export function walArchiveActivities(deps: ActivityDeps) {
       const access = archiveAccess(deps);
       const slot = slotNameFor(input.server);
       const viaArchiveCommand = config.wal.archiveCommandOnly.includes(input.server);
+      /** What the notices say differs where nothing streams beside the command. */
+      const onlyByCommand = viaArchiveCommand ? { archiveCommandOnly: true } : {};
       const previous = ctx.info.heartbeatDetails as ArchiveProgress | undefined;
       const watch = new LagWatch(
         { maxLagSeconds: config.wal.maxLagSeconds, maxRetainedBytes: config.wal.maxRetainedBytes },
@@ -119,22 +121,25 @@ export function walArchiveActivities(deps: ActivityDeps) {
         deps.metrics.walLag(input.server, { lagSeconds: r.lagSeconds, retainedBytes: r.retainedBytes });
         if (!r.send) return;
         const at = { server: input.server, archivedLsn: progress.archivedLsn, lagSeconds: r.lagSeconds };
-        const byArchiveCommand = viaArchiveCommand ? { byArchiveCommand: true } : {};
         await deliver(
           deps,
           walWatchNotice(
-            r.send === 'alert'
-              ? { kind: 'behind', problems: r.problems, ...at, ...byArchiveCommand }
-              : { kind: 'caught-up', ...at },
+            r.send === 'alert' ? { kind: 'behind', problems: r.problems, ...at, ...onlyByCommand } : { kind: 'caught-up', ...at },
           ),
         );
       };
-      /** An archive_command beside streaming that keeps failing fills the server's disk: said once, and once when it works again. */
+      /** An archive_command that keeps failing fills the server's disk: said once, and once when it works again. */
       const reportArchiver = async (r: ArchiverReading) => {
         if (r.send === 'alert')
           await deliver(
             deps,
-            walWatchNotice({ kind: 'archive-command-failing', server: input.server, problem: r.problem!, wal: r.wal }),
+            walWatchNotice({
+              kind: 'archive-command-failing',
+              server: input.server,
+              problem: r.problem!,
+              wal: r.wal,
+              ...onlyByCommand,
+            }),
           );
         if (r.send === 'resolved')
           await deliver(deps, walWatchNotice({ kind: 'archive-command-recovered', server: input.server }));

@@ -182,8 +182,18 @@ describe("the archive_command's notices", () => {
     ]);
     expect(alert.action).toContain('pgwarden wal push pg_wal/000000010000000000000007 --server shop');
     expect(alert.action).toContain("archive_command = 'true'");
+    // Where the command alone archives, that shortcut would be a gap in the archive: never offered.
+    const alone = walWatchNotice({
+      kind: 'archive-command-failing',
+      server: 'shop',
+      problem: 'P',
+      wal: 'F',
+      archiveCommandOnly: true,
+    });
+    expect(alone.action).not.toContain("'true'");
+    expect(alone.action).toMatch(/Nothing else archives this server: mend the command/);
     // Behind where the server's archive_command sends the WAL: no worker or slot to look at.
-    const behind = walWatchNotice({ kind: 'behind', server: 'shop', problems: ['P'], lagSeconds: 90, byArchiveCommand: true });
+    const behind = walWatchNotice({ kind: 'behind', server: 'shop', problems: ['P'], lagSeconds: 90, archiveCommandOnly: true });
     expect(behind.action).toMatch(
       /^the server's archive_command sends this WAL: pg_stat_archiver and the server's log say whether it fails/,
     );

@@ -14,11 +14,18 @@ export type WalWatchEvent =
       archivedLsn?: string;
       lagSeconds: number;
       /** WAL_ARCHIVE_COMMAND_ONLY: the server's archive_command sends the WAL, not a worker. */
-      byArchiveCommand?: boolean;
+      archiveCommandOnly?: boolean;
     }
   | { kind: 'caught-up'; server: string; archivedLsn?: string; lagSeconds: number }
   | { kind: 'stopped'; server: string; reason: string }
-  | { kind: 'archive-command-failing'; server: string; problem: string; wal?: string }
+  | {
+      kind: 'archive-command-failing';
+      server: string;
+      problem: string;
+      wal?: string;
+      /** WAL_ARCHIVE_COMMAND_ONLY: the command is all that archives the server, nothing streams beside it. */
+      archiveCommandOnly?: boolean;
+    }
   | { kind: 'archive-command-recovered'; server: string };
 
 export function walWatchNotice(e: WalWatchEvent): Notice {
@@ -33,7 +40,7 @@ export function walWatchNotice(e: WalWatchEvent): Notice {
           ['Problem', e.problems.join(' | ')],
           ['Archived up to', e.archivedLsn ?? 'unknown'],
         ],
-        action: e.byArchiveCommand
+        action: e.archiveCommandOnly
           ? "the server's archive_command sends this WAL: pg_stat_archiver and the server's log say whether it fails; on a quiet server, an archive_timeout longer than WAL_MAX_LAG_SECONDS keeps the archive this far behind. The server keeps every file until it is archived"
           : "check that the worker serving this server runs and reaches the server and S3 (pgwarden wal status); until then the server keeps the WAL for pgwarden's slot, so nothing is lost unless max_slot_wal_keep_size is reached",
       };
@@ -70,11 +77,13 @@ export function walWatchNotice(e: WalWatchEvent): Notice {
           : `PostgreSQL's archive_command on ${e.server} is not archiving: the server's disk keeps all WAL`,
         facts: [['Server', e.server], ['Problem', e.problem], ...(e.wal ? [['Failing on', e.wal] as [string, string]] : [])],
         action:
-          // Streaming still archives this WAL; what is at stake is the server's disk.
           `the server's log says why, as does the command run by hand as the server's OS user ` +
           `(pgwarden wal push pg_wal/${e.wal ?? 'FILE'} --server ${e.server}: exit 1 other bytes or another cluster under that name, 4 the key, 78 a setting). ` +
-          "pg_wal grows until it succeeds. If the disk runs short first, archive_command = 'true' and a reload let the server release what streaming has stored; " +
-          "streaming's slot still keeps what it has not",
+          'pg_wal grows until it succeeds. ' +
+          // Beside streaming the archive has this WAL already; alone, skipping a file is a gap in it.
+          (e.archiveCommandOnly
+            ? 'Nothing else archives this server: mend the command, and never make it succeed without storing the file (a gap no recovery crosses)'
+            : "If the disk runs short first, archive_command = 'true' and a reload let the server release what streaming has stored; streaming's slot still keeps what it has not"),
       };
     case 'archive-command-recovered':
       return {
