@@ -13,7 +13,7 @@ const stats = (given: Partial<ArchiverStats>): ArchiverStats => ({
 });
 const UNCONFIGURED =
   'archive_mode is on for shop but neither archive_command nor archive_library is set: the server keeps every WAL file on its disk; ' +
-  'set archive_command (pgwarden wal push %p --server shop, see the README) or archive_mode = off, which needs a restart';
+  'set archive_command (pgwarden wal push %p --server shop, see the README); where streaming alone archives the server, archive_mode = off (a restart) ends the keeping';
 
 describe('archiverProblems', () => {
   const failing = [

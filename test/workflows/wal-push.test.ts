@@ -61,7 +61,7 @@ it('keeps WAL reaching the bucket through archive_command while no worker runs',
     const { problems } = await workers.run<{ problems: string[] }>(WorkflowType.check, { database: db });
     expect(problems).toContainEqual(
       `archive_mode is on for ${db} but neither archive_command nor archive_library is set: the server keeps every WAL file on its disk; ` +
-        `set archive_command (pgwarden wal push %p --server ${db}, see the README) or archive_mode = off, which needs a restart`,
+        `set archive_command (pgwarden wal push %p --server ${db}, see the README); where streaming alone archives the server, archive_mode = off (a restart) ends the keeping`,
     );
     // Both archive from here on: the archiver first catches up on every segment since initdb,
     // the ones streaming stored already among them.

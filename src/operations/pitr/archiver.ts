@@ -25,7 +25,7 @@ function trouble(s: ArchiverStats): Trouble | undefined {
 const KEEPS_WAL = 'the server keeps that WAL and all after it on its disk until the command succeeds';
 const UNCONFIGURED = (server: string) =>
   `archive_mode is on for ${server} but neither archive_command nor archive_library is set: the server keeps every WAL file on its disk; ` +
-  `set archive_command (pgwarden wal push %p --server ${server}, see the README) or archive_mode = off, which needs a restart`;
+  `set archive_command (pgwarden wal push %p --server ${server}, see the README); where streaming alone archives the server, archive_mode = off (a restart) ends the keeping`;
 
 /** The daily check's look: one phrase per problem, none when the archiver is well or off. */
 export function archiverProblems(input: ArchiverStats & { server: string }): string[] {
