@@ -511,7 +511,9 @@ describe('pgwarden wal', () => {
           await new Promise((r) => setTimeout(r, 500));
           status = JSON.parse((await run('status', '--json')).stdout);
         }
-        expect(status).toEqual([expect.objectContaining({ server: db, status: 'RUNNING', doing: expect.stringMatching(busy) })]);
+        expect(status).toEqual([
+          expect.objectContaining({ server: db, via: 'streaming', status: 'RUNNING', doing: expect.stringMatching(busy) }),
+        ]);
         const stopped = await run('stop');
         expect([stopped.code, stopped.stdout.trim()]).toEqual([0, `${db}: archiving stopped; the open segment was shipped`]);
       });
@@ -547,6 +549,8 @@ describe('pgwarden wal', () => {
           `pgwarden: ${db}: archive_mode is off, and WAL_ARCHIVE_COMMAND_ONLY names ${db}, so its archive_command is all that archives it: ` +
             `set archive_mode = on (a restart) and archive_command = 'pgwarden --config FILE wal push %p --server ${db}' (see the README)`,
         );
+        const status = JSON.parse((await walCommand(env, ['status', '--json'])).stdout);
+        expect(status).toEqual([expect.objectContaining({ server: db, via: 'archive_command', status: 'FAILED' })]);
         // Nothing was made on the server for streaming.
         const slots = await withClient('postgres', (c) =>
           c.query('SELECT 1 FROM pg_replication_slots WHERE slot_name = $1', [`pgwarden_${db}`]),

@@ -151,6 +151,8 @@ export async function runWalStop(ctx: CommandContext, options: { server?: string
 export async function runWalStatus(ctx: CommandContext, options: { server?: string; json?: boolean }): Promise<void> {
   const config = ctx.config();
   const names = walServers(config, options.server);
+  /** How WAL reaches the bucket: pg_receivewal in the round, or the server's archive_command alone (WAL_ARCHIVE_COMMAND_ONLY). */
+  const via = (server: string) => (config.wal.archiveCommandOnly.includes(server) ? 'archive_command' : 'streaming');
   await ctx.withTemporalClient(async (client) => {
     const out: Array<Record<string, unknown>> = [];
     for (const server of names) {
@@ -160,6 +162,7 @@ export async function runWalStatus(ctx: CommandContext, options: { server?: stri
         const details = heartbeatOf(client, pending);
         out.push({
           server,
+          via: via(server),
           status: d.status.name,
           newestArchived: details?.newestArchived ?? null,
           archivedLsn: details?.archivedLsn ?? null,
@@ -168,7 +171,14 @@ export async function runWalStatus(ctx: CommandContext, options: { server?: stri
         });
       } catch (err) {
         if (!(err instanceof WorkflowNotFoundError)) throw err;
-        out.push({ server, status: 'NOT STARTED', newestArchived: null, archivedLsn: null, doing: 'run pgwarden wal start' });
+        out.push({
+          server,
+          via: via(server),
+          status: 'NOT STARTED',
+          newestArchived: null,
+          archivedLsn: null,
+          doing: 'run pgwarden wal start',
+        });
       }
     }
     process.stdout.write(
