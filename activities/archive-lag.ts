@@ -37,6 +37,7 @@ export async function archiveLagProblems(deps: ActivityDeps, server: string, wal
     retainedBytes: position.retained,
     now: now.getTime(),
     limits: { maxLagSeconds: deps.config.wal.maxLagSeconds, maxRetainedBytes: deps.config.wal.maxRetainedBytes },
+    archiveCommandOnly: deps.config.wal.archiveCommandOnly.includes(server),
   });
   return [...lag, ...archiverProblems({ server, ...archiver })];
 }

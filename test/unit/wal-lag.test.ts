@@ -193,6 +193,13 @@ describe('dailyLagProblems', () => {
     ],
     ['a standby (no position) is not judged', { serverLsn: null, newestStoredAt: now - s(600) }, []],
     [
+      'behind where the archive_command alone archives: that is where to look',
+      { serverLsn: 81n * BigInt(MB), newestStoredAt: now - s(600), archiveCommandOnly: true },
+      [
+        "the WAL archive of shop is 1.0 MiB behind the server and has not grown for 600 s (WAL_MAX_LAG_SECONDS=60): is the server's archive_command archiving? (pg_stat_archiver and the server's log; on a quiet server, archive_timeout)",
+      ],
+    ],
+    [
       'the slot holding more than the limit',
       { retainedBytes: 2048 * MB },
       [

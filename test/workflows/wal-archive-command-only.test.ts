@@ -116,6 +116,15 @@ it('archives, backs up and recovers a table as of a second with only archive_com
     await cluster.query("INSERT INTO orders SELECT g, 'waits in pg_wal' FROM generate_series(3001, 3100) g", [], db);
     const [late] = await waitForCaptured(capturedMail, `WAL archive of ${db} is behind`, 1, 30_000);
     expect(late?.text).toContain("the server's archive_command sends this WAL: pg_stat_archiver and the server's log say");
+    // The daily check, reading the bucket, points the same way.
+    const behindCheck = await workers.run<{ problems: string[] }>(WorkflowType.check, { database: db });
+    expect(behindCheck.problems).toContainEqual(
+      expect.stringMatching(
+        new RegExp(
+          `^the WAL archive of ${db} is .+ behind the server and has not grown for \\d+ s \\(WAL_MAX_LAG_SECONDS=5\\): is the server's archive_command archiving\\?`,
+        ),
+      ),
+    );
     await cluster.query('SELECT pg_switch_wal()', [], db);
     await waitForCaptured(capturedMail, `WAL archive of ${db} caught up`, 1, 30_000);
 

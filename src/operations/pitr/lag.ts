@@ -160,6 +160,8 @@ export function dailyLagProblems(input: {
   retainedBytes: number | null;
   now: number;
   limits: LagLimits;
+  /** WAL_ARCHIVE_COMMAND_ONLY: the server's archive_command sends the WAL, so that is where to look. */
+  archiveCommandOnly?: boolean;
 }): string[] {
   const problems: string[] = [];
   const { server, serverLsn, archivedLsn, limits } = input;
@@ -168,7 +170,11 @@ export function dailyLagProblems(input: {
   if (behind && (stillFor === null || stillFor > limits.maxLagSeconds))
     problems.push(
       `the WAL archive of ${server} is ${archivedLsn === null ? 'empty' : `${formatBytes(Number(serverLsn - archivedLsn))} behind the server`}` +
-        `${stillFor === null ? '' : ` and has not grown for ${Math.round(stillFor)} s`} (WAL_MAX_LAG_SECONDS=${limits.maxLagSeconds}): is archiving running? (pgwarden wal status; pgwarden wal start)`,
+        `${stillFor === null ? '' : ` and has not grown for ${Math.round(stillFor)} s`} (WAL_MAX_LAG_SECONDS=${limits.maxLagSeconds}): ${
+          input.archiveCommandOnly
+            ? "is the server's archive_command archiving? (pg_stat_archiver and the server's log; on a quiet server, archive_timeout)"
+            : 'is archiving running? (pgwarden wal status; pgwarden wal start)'
+        }`,
     );
   if (input.retainedBytes !== null && input.retainedBytes > limits.maxRetainedBytes)
     problems.push(
