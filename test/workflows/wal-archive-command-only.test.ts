@@ -8,8 +8,6 @@
 import { join } from 'node:path';
 import { defaultPayloadConverter } from '@temporalio/common';
 import { Client } from 'pg';
-import { repoRoot } from '../../devstack/paths';
-import { Keyring } from '../../src/infra/crypto/keyring';
 import { rootCauseMessage } from '../../src/infra/temporal/root-cause';
 import { WorkflowType } from '../../src/infra/temporal/definitions';
 import { DatabaseSA } from '../../src/infra/temporal/search-attributes';
@@ -17,6 +15,7 @@ import { lastWalNeeded } from '../../src/operations/pitr/base-backup';
 import { slotNameFor } from '../../src/operations/pitr/spool';
 import { byHandConfig, instanceOwnedFolder } from '../support/by-hand';
 import { pitrFixture } from '../support/pitr-fixture';
+import { archiverRow, pushCommand, setArchiveCommand, waitForArchiver, wrongKeyConfig } from '../support/archive-command';
 import { capturedMail, waitForCaptured } from '../support/sinks';
 import { waitFor } from '../support/wait';
 
@@ -32,13 +31,9 @@ it('archives, backs up and recovers a table as of a second with only archive_com
     'INSERT INTO orders SELECT g, md5(g::text) FROM generate_series(1, 2000) g',
   ]);
   const config = byHandConfig(join(work, 'pgwarden.env'));
-  const command = `'${process.execPath}' '${join(repoRoot, 'bin', 'pgwarden')}' --config '${config}' wal push %p --server ${db}`;
-  const setCommand = async (c: string) => {
-    await cluster.query(`ALTER SYSTEM SET archive_command = '${c.replace(/'/g, "''")}'`);
-    await cluster.query('SELECT pg_reload_conf()');
-  };
-  const lastArchived = async () =>
-    (await cluster.query<{ last: string | null }>('SELECT last_archived_wal AS last FROM pg_stat_archiver'))[0].last;
+  const command = pushCommand(config, db);
+  const setCommand = (c: string) => setArchiveCommand(cluster, c);
+  const lastArchived = async () => (await archiverRow(cluster)).last;
   const workers = await fixture.hostWorkers('pushonly', {
     ...settings,
     WAL_ARCHIVE_COMMAND_ONLY: db,
@@ -104,10 +99,7 @@ it('archives, backs up and recovers a table as of a second with only archive_com
     await writer.query('DELETE FROM orders WHERE id > 100');
     const [{ f }] = (await writer.query<{ f: string }>('SELECT pg_walfile_name(pg_switch_wal()) AS f')).rows;
     await writer.end();
-    for (let i = 0; (await lastArchived()) !== f; i++) {
-      if (i > 300) throw new Error(`${f} was not archived within 30 s`);
-      await sleep(100);
-    }
+    await waitForArchiver(cluster, (a) => a.last === f, `${f} was not archived`, 30);
     const recovered = await workers.recoverTableAsOf(db, 'orders', target);
     expect(recovered.tables).toMatchObject([{ table: 'public.orders', as: 'public.orders_recovered', rows: 2500 }]);
 
@@ -129,10 +121,7 @@ it('archives, backs up and recovers a table as of a second with only archive_com
     await waitForCaptured(capturedMail, `WAL archive of ${db} caught up`, 1, 30_000);
 
     // A push that keeps failing (a wrong key under the key's id): the watching round alerts once, and once when mended.
-    const wrong = byHandConfig(join(work, 'wrong-key.env'), {
-      BACKUP_ENCRYPTION_KEY: 'ab'.repeat(32),
-      BACKUP_ENCRYPTION_KEY_ID: Keyring.from(workers.config.encryption!).activeKeyId,
-    });
+    const wrong = wrongKeyConfig(join(work, 'wrong-key.env'), workers.config.encryption);
     await setCommand(command.replace(config, wrong));
     await cluster.query("INSERT INTO orders SELECT g, 'push failing' FROM generate_series(101, 200) g", [], db);
     const [{ failed }] = await cluster.query<{ failed: string }>('SELECT pg_walfile_name(pg_switch_wal()) AS failed', [], db);

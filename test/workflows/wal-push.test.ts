@@ -8,12 +8,11 @@
 import { execFileSync } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { repoRoot } from '../../devstack/paths';
-import { Keyring } from '../../src/infra/crypto/keyring';
 import { WorkflowType } from '../../src/infra/temporal/definitions';
 import { pgwarden } from '../support/cli';
 import { askPromotedCopy, byHandConfig, instanceOwnedFolder, recoverByHand } from '../support/by-hand';
 import { pitrFixture } from '../support/pitr-fixture';
+import { archiverRow, pushCommand, setArchiveCommand, waitForArchiver, wrongKeyConfig } from '../support/archive-command';
 import { capturedMail, waitForCaptured } from '../support/sinks';
 
 // archive_mode needs a restart, archive_command a reload: it is set once the config file exists.
@@ -21,13 +20,6 @@ const fixture = pitrFixture({ settings: { archive_mode: 'on' } });
 const workFolder = instanceOwnedFolder('pgwarden-wal-push-');
 const FINGERPRINT = "SELECT count(*) || ':' || md5(string_agg(note, ',' ORDER BY id)) AS n FROM orders";
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-interface Archiver {
-  archived: number;
-  failed: number;
-  last: string | null;
-  lastFailed: string | null;
-}
 
 it('keeps WAL reaching the bucket through archive_command while no worker runs', async () => {
   const work = workFolder();
@@ -37,20 +29,12 @@ it('keeps WAL reaching the bucket through archive_command while no worker runs',
     'INSERT INTO orders SELECT g, md5(g::text) FROM generate_series(1, 5000) g',
   ]);
   const config = byHandConfig(join(work, 'pgwarden.env'));
-  const command = `'${process.execPath}' '${join(repoRoot, 'bin', 'pgwarden')}' --config '${config}' wal push %p --server ${db}`;
-  const archiver = async () =>
-    (
-      await cluster.query<Archiver>(
-        'SELECT archived_count::int AS archived, failed_count::int AS failed, last_archived_wal AS last, last_failed_wal AS "lastFailed" FROM pg_stat_archiver',
-      )
-    )[0];
+  const command = pushCommand(config, db);
+  const archiver = () => archiverRow(cluster);
   /** Switches to a new segment and waits until the archiver has pushed the one switched from. */
   const switchAndWait = async () => {
     const [{ f }] = await cluster.query<{ f: string }>('SELECT pg_walfile_name(pg_switch_wal()) AS f', [], db);
-    for (let i = 0; (await archiver()).last !== f; i++) {
-      if (i > 600) throw new Error(`${f} was not archived within 60 s: ${JSON.stringify(await archiver())}`);
-      await sleep(100);
-    }
+    await waitForArchiver(cluster, (a) => a.last === f, `${f} was not archived`, 60);
     return f;
   };
 
@@ -65,8 +49,7 @@ it('keeps WAL reaching the bucket through archive_command while no worker runs',
     );
     // Both archive from here on: the archiver first catches up on every segment since initdb,
     // the ones streaming stored already among them.
-    await cluster.query(`ALTER SYSTEM SET archive_command = '${command.replace(/'/g, "''")}'`);
-    await cluster.query('SELECT pg_reload_conf()');
+    await setArchiveCommand(cluster, command);
     await cluster.query("INSERT INTO orders SELECT g, 'both archiving' FROM generate_series(5001, 5500) g", [], db);
     await switchAndWait();
     await sleep(3000); // streaming has stored the same segment by now (it ships completed segments at once)
@@ -111,18 +94,11 @@ it('keeps WAL reaching the bucket through archive_command while no worker runs',
     expect((await check()).problems).not.toContainEqual(expect.stringContaining('archive_command'));
 
     // A push that fails (a wrong key under the key's id): PostgreSQL keeps the file, and the daily check says so.
-    const wrong = byHandConfig(join(work, 'wrong-key.env'), {
-      BACKUP_ENCRYPTION_KEY: 'ab'.repeat(32),
-      BACKUP_ENCRYPTION_KEY_ID: Keyring.from(again.config.encryption!).activeKeyId,
-    });
-    await cluster.query(`ALTER SYSTEM SET archive_command = '${command.replace(config, wrong).replace(/'/g, "''")}'`);
-    await cluster.query('SELECT pg_reload_conf()');
+    const wrong = wrongKeyConfig(join(work, 'wrong-key.env'), again.config.encryption);
+    await setArchiveCommand(cluster, command.replace(config, wrong));
     await cluster.query("INSERT INTO orders SELECT g, 'push failing' FROM generate_series(6501, 6600) g", [], db);
     const [{ f }] = await cluster.query<{ f: string }>('SELECT pg_walfile_name(pg_switch_wal()) AS f', [], db);
-    for (let i = 0; (await archiver()).lastFailed !== f; i++) {
-      if (i > 300) throw new Error(`no failed push of ${f} within 30 s: ${JSON.stringify(await archiver())}`);
-      await sleep(100);
-    }
+    await waitForArchiver(cluster, (a) => a.lastFailed === f, `no failed push of ${f}`, 30);
     expect((await check()).problems).toContainEqual(archiverProblem(f));
 
     // The streaming round's watchdog says so too, within WAL_MAX_LAG_SECONDS, once; and once when it works again.
@@ -130,8 +106,7 @@ it('keeps WAL reaching the bucket through archive_command while no worker runs',
     const [alert] = await waitForCaptured(capturedMail, failing, 1, 30_000);
     expect(alert?.subject).toContain(`FAILED: ${failing}`);
     expect(alert?.text).toContain(`pgwarden wal push pg_wal/${f} --server ${db}`);
-    await cluster.query(`ALTER SYSTEM SET archive_command = '${command.replace(/'/g, "''")}'`);
-    await cluster.query('SELECT pg_reload_conf()');
+    await setArchiveCommand(cluster, command);
     const [clear] = await waitForCaptured(capturedMail, `PostgreSQL's archive_command on ${db} archives again`, 1, 90_000);
     expect(clear?.subject).toContain('OK:');
     expect(await archiver()).toMatchObject({ last: f });
