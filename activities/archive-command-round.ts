@@ -113,7 +113,7 @@ export async function watchArchiveCommand(deps: ActivityDeps, round: ArchiveComm
           deps.metrics.walArchived(server, {
             archivedLsnBytes: Number(archivedLsn),
             behindBytes: Number(position.lsn > archivedLsn ? position.lsn - archivedLsn : 0n),
-            at: deps.now(),
+            at: new Date(now),
           });
         }
         await round.report(watch.sample(now, position.lsn, archivedLsn, position.retained));

@@ -6,6 +6,7 @@
  * alerts within seconds; this catches what it cannot: an archiver that is not running at all.
  */
 import { requireDatabase } from '../src/infra/config/config';
+import { walArrivesVia } from '../src/infra/config/wal';
 import { connectDatabase } from '../src/infra/postgres/client';
 import { ArchivedWal, archivedUpTo } from '../src/operations/pitr/archive';
 import { ArchiverStats, readArchiverStats } from '../src/infra/postgres/archiver-stats';
@@ -37,7 +38,7 @@ export async function archiveLagProblems(deps: ActivityDeps, server: string, wal
     retainedBytes: position.retained,
     now: now.getTime(),
     limits: { maxLagSeconds: deps.config.wal.maxLagSeconds, maxRetainedBytes: deps.config.wal.maxRetainedBytes },
-    archiveCommandOnly: deps.config.wal.archiveCommandOnly.includes(server),
+    archiveCommandOnly: walArrivesVia(deps.config.wal, server) === 'archive_command',
   });
   return [...lag, ...archiverProblems({ server, ...archiver })];
 }

@@ -16,6 +16,7 @@ import { mkdir, readdir, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Client } from 'pg';
 import { requireDatabase } from '../src/infra/config/config';
+import { walArrivesVia } from '../src/infra/config/wal';
 import { encryptorFor } from '../src/infra/crypto/encryptor';
 import { BackupError, ConfigError, WalArchiveError } from '../src/infra/errors/errors';
 import { connectDatabase, libpqEnvironment } from '../src/infra/postgres/client';
@@ -101,7 +102,7 @@ export function walArchiveActivities(deps: ActivityDeps) {
       };
       const access = archiveAccess(deps);
       const slot = slotNameFor(input.server);
-      const viaArchiveCommand = config.wal.archiveCommandOnly.includes(input.server);
+      const viaArchiveCommand = walArrivesVia(config.wal, input.server) === 'archive_command';
       /** What the notices say differs where nothing streams beside the command. */
       const onlyByCommand = viaArchiveCommand ? { archiveCommandOnly: true } : {};
       const previous = ctx.info.heartbeatDetails as ArchiveProgress | undefined;

@@ -4,7 +4,7 @@ import { deriveKeyId } from '../../src/infra/config/encryption';
 import { EnvReader } from '../../src/infra/config/env-reader';
 import { readDatabases } from '../../src/infra/config/databases';
 import { ConfigError } from '../../src/infra/errors/errors';
-import { hostQueueInput } from '../../src/infra/config/wal';
+import { hostQueueInput, walArrivesVia } from '../../src/infra/config/wal';
 
 const KEY_HEX = 'a'.repeat(64);
 const KEY_B64 = Buffer.alloc(32, 7).toString('base64');
@@ -217,6 +217,18 @@ describe('database targets', () => {
     const { problems } = read({ DATABASE_URL: 'mysql://root:topsecret@h/app' });
     expect(problems[0]).toMatch(/^DATABASE_URL: expected postgres:\/\/user:password@host:5432\/database/);
     expect(problems[0]).not.toContain('topsecret');
+  });
+});
+
+describe('how the WAL of each archived server arrives', () => {
+  it('streams unless WAL_ARCHIVE_COMMAND_ONLY names the server', () => {
+    const config = loadConfig({
+      DATABASE_URL: 'postgres://u:p@h/app',
+      DATABASE_URL_ORDERS_EU: 'postgres://u:p@eu/orders',
+      WAL_ARCHIVE: 'app,orders_eu',
+      WAL_ARCHIVE_COMMAND_ONLY: 'orders_eu',
+    });
+    expect([walArrivesVia(config.wal, 'app'), walArrivesVia(config.wal, 'orders_eu')]).toEqual(['streaming', 'archive_command']);
   });
 });
 

@@ -41,6 +41,10 @@ export interface WalSettings {
   workerServes: string[];
 }
 
+/** How a server's WAL reaches the bucket: streamed by the worker, or sent by its own archive_command alone (WAL_ARCHIVE_COMMAND_ONLY). */
+export const walArrivesVia = (wal: WalSettings, server: string): 'streaming' | 'archive_command' =>
+  wal.archiveCommandOnly.includes(server) ? 'archive_command' : 'streaming';
+
 /** TASK_QUEUE_SHOP for server "shop", TASK_QUEUE_ORDERS_EU for "orders-eu". */
 export const hostQueueVariable = (server: string) => `TASK_QUEUE_${server.toUpperCase().replace(/[^A-Z0-9]/g, '_')}`;
 

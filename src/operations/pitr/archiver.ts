@@ -1,13 +1,13 @@
 /**
- * PostgreSQL's own archiver beside streaming (an archive_command such as `pgwarden wal push`),
- * judged from pg_stat_archiver. A failing command is retried for ever on the same file, and
- * the server keeps that WAL and all after it on its disk: streaming's slot no longer bounds
- * pg_wal, so the disk fills. pg_stat_archiver keeps only the last failure and the last
- * success, so a failure newer than the last success means nothing has been archived since.
+ * PostgreSQL's own archiver (an archive_command such as `pgwarden wal push`, beside streaming
+ * or alone), judged from pg_stat_archiver. A failing command is retried for ever on the same
+ * file, and the server keeps that WAL and all after it on its disk: no slot bounds pg_wal
+ * then, so the disk fills. pg_stat_archiver keeps only the last failure and the last success,
+ * so a failure newer than the last success means nothing has been archived since.
  *
- * Two readers: the daily check looks once (archiverProblems); the streaming round's watchdog
- * samples every few seconds and alerts once when a failure has lasted WAL_MAX_LAG_SECONDS,
- * and once when the command archives again (ArchiverWatch).
+ * Two readers: the daily check looks once (archiverProblems); the archiving round's watchdog,
+ * streaming or watching, samples every few seconds and alerts once when a failure has lasted
+ * WAL_MAX_LAG_SECONDS, and once when the command archives again (ArchiverWatch).
  */
 import type { ArchiverStats } from '../../infra/postgres/archiver-stats';
 

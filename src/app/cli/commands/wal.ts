@@ -7,7 +7,7 @@ import { WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError } from '@te
 import type { Client, WorkflowExecutionDescription, WorkflowHandle } from '@temporalio/client';
 import { Config } from '../../../infra/config/config';
 import { UsageError } from '../../../infra/errors/errors';
-import { hostQueueInput } from '../../../infra/config/wal';
+import { hostQueueInput, walArrivesVia } from '../../../infra/config/wal';
 import { runLink } from '../../../infra/temporal/links';
 import { CommandContext } from '../context';
 import { startRun } from '../start-run';
@@ -136,7 +136,7 @@ export async function runWalStop(ctx: CommandContext, options: { server?: string
         ),
         new Promise<false>((r) => setTimeout(() => r(false), STOP_WAIT_MS).unref()),
       ]);
-      const byCommand = config.wal.archiveCommandOnly.includes(server);
+      const byCommand = walArrivesVia(config.wal, server) === 'archive_command';
       process.stdout.write(
         ended
           ? byCommand
@@ -151,8 +151,6 @@ export async function runWalStop(ctx: CommandContext, options: { server?: string
 export async function runWalStatus(ctx: CommandContext, options: { server?: string; json?: boolean }): Promise<void> {
   const config = ctx.config();
   const names = walServers(config, options.server);
-  /** How WAL reaches the bucket: pg_receivewal in the round, or the server's archive_command alone (WAL_ARCHIVE_COMMAND_ONLY). */
-  const via = (server: string) => (config.wal.archiveCommandOnly.includes(server) ? 'archive_command' : 'streaming');
   await ctx.withTemporalClient(async (client) => {
     const out: Array<Record<string, unknown>> = [];
     for (const server of names) {
@@ -162,7 +160,7 @@ export async function runWalStatus(ctx: CommandContext, options: { server?: stri
         const details = heartbeatOf(client, pending);
         out.push({
           server,
-          via: via(server),
+          via: walArrivesVia(config.wal, server),
           status: d.status.name,
           newestArchived: details?.newestArchived ?? null,
           archivedLsn: details?.archivedLsn ?? null,
@@ -173,7 +171,7 @@ export async function runWalStatus(ctx: CommandContext, options: { server?: stri
         if (!(err instanceof WorkflowNotFoundError)) throw err;
         out.push({
           server,
-          via: via(server),
+          via: walArrivesVia(config.wal, server),
           status: 'NOT STARTED',
           newestArchived: null,
           archivedLsn: null,
