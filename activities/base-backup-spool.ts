@@ -6,7 +6,8 @@
  * The disk this needs is the compressed cluster (estimated from the newest base backup): checked first.
  */
 import { log } from '@temporalio/activity';
-import { readdir, rm, statfs } from 'node:fs/promises';
+import { watch } from 'node:fs';
+import { mkdir, readdir, rm, stat, statfs } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Client } from 'pg';
 import { CompressionPolicy, compressionSuffix } from '../src/infra/compression/compression';
@@ -14,7 +15,10 @@ import { BackupError, ConfigError } from '../src/infra/errors/errors';
 import { classifyDumpFailure } from '../src/infra/postgres/dump-errors';
 import { spawnStreaming } from '../src/infra/process/spawn-stream';
 import type { StoredObject } from '../src/operations/backup/manifest';
-import { SealedUpload, streamFileToS3 } from '../src/operations/backup/program-to-s3';
+import { ExitGate, SealedUpload, streamFileToS3, streamToS3 } from '../src/operations/backup/program-to-s3';
+import { readGrowingFile } from '../src/infra/streams/growing-file';
+import { punchHole } from '../src/infra/streams/punch-hole';
+import { releaseEvery, spoolWriterPaused, TarArrivals } from '../src/operations/pitr/basebackup-spool';
 import type { BaseBackupManifest, BaseBackupTablespace } from '../src/operations/pitr/base-backup';
 import { spoolBytesNeeded, spoolRoomProblem } from '../src/operations/pitr/base-backup';
 import { privateWorkDir, RunRef, workFileName } from '../src/operations/restore/work-files';
@@ -39,13 +43,17 @@ export async function spoolFolder(workDir: string, run: RunRef): Promise<string>
   return join(await privateWorkDir(workDir), workFileName(run, 'basebackup-spool'));
 }
 
-/** Refuses (exit 78) before the copy when the work folder cannot hold the compressed cluster. */
+/**
+ * Refuses (exit 78) before the copy when the work folder cannot hold what the spool may take:
+ * about twice `limitBytes` where read bytes are given back to the disk, else the compressed cluster.
+ */
 export async function requireSpoolRoom(
   client: Client,
   spool: string,
   server: string,
   compression: CompressionPolicy,
   newest: BaseBackupManifest | undefined,
+  limitBytes?: number,
 ): Promise<void> {
   // A backup user that may not ask: the newest base backup's size as pg_basebackup counted it, a tenth on top for growth.
   const size = (await clusterBytes(client)) ?? (newest?.data.rawBytes ? Math.ceil(newest.data.rawBytes * 1.1) : undefined);
@@ -59,8 +67,8 @@ export async function requireSpoolRoom(
     return;
   }
   const fs = await statfs(join(spool, '..'));
-  const needed = spoolBytesNeeded(size, compression.algorithm, newest);
-  const problem = spoolRoomProblem(fs.bavail * fs.bsize, needed, join(spool, '..'), server);
+  const needed = spoolBytesNeeded(size, compression.algorithm, newest, limitBytes);
+  const problem = spoolRoomProblem(fs.bavail * fs.bsize, needed, join(spool, '..'), server, limitBytes !== undefined);
   if (problem) throw new ConfigError([problem]);
 }
 
@@ -68,11 +76,20 @@ export interface SpooledCopy {
   data: StoredObject;
   tablespaces: BaseBackupTablespace[];
   backupManifest: StoredObject;
+  /** The most the spool's tars took on disk at once, and how often pg_basebackup waited for the upload. */
+  spool: { peakBytes: number; pauses: number };
 }
 
+/** How often the spool is looked at: its size, and a tar at its end for more. */
+const POLL_MS = 100;
+
 /**
- * pg_basebackup into the spool, then every file it wrote stored; the spool goes afterwards,
- * whatever happened (a retry starts from an empty one).
+ * pg_basebackup into the spool, each tar stored as it is written (in the order pg_basebackup
+ * creates them, see TarArrivals) and given back to the disk behind the reader, then
+ * PostgreSQL's backup_manifest; the spool goes afterwards, whatever happened (a retry starts
+ * from an empty one). With `limitBytes`, pg_basebackup is stopped while the spool's tars take
+ * more than that, until the upload has caught up; without (the disk cannot punch holes), the
+ * spool holds the whole copy.
  */
 export async function spooledCopy(p: {
   program: string;
@@ -87,48 +104,166 @@ export async function spooledCopy(p: {
   upload(key: string, format: string): SealedUpload;
   onStderrLine(line: string): void;
   onUploading(what: string): void;
+  /** pg_basebackup was stopped (true) or continued, with the spool's tars taking that much. */
+  onPaused?(paused: boolean, spoolBytes: number): void;
+  limitBytes?: number;
   signal: AbortSignal;
 }): Promise<SpooledCopy> {
   await rm(p.spool, { recursive: true, force: true });
-  try {
-    const proc = spawnStreaming(p.program, [`--pgdata=${p.spool}`, ...p.args], p.env, p.onStderrLine);
-    const stop = () => proc.kill();
-    p.signal.addEventListener('abort', stop, { once: true });
-    const exit = await proc.exited.finally(() => p.signal.removeEventListener('abort', stop));
-    p.signal.throwIfAborted();
-    if (exit.code !== 0) {
-      // A full disk is not worth a retry: said in one line with where to make room.
-      if (/No space left on device/i.test(exit.stderr))
-        throw new ConfigError([
-          `PGWARDEN_WORK_DIR: the disk of ${join(p.spool, '..')} filled up while pg_basebackup copied there (a server with tablespaces is copied to disk first); free space there or point PGWARDEN_WORK_DIR at a larger disk`,
-        ]);
-      throw classifyDumpFailure('pg_basebackup', exit);
+  await mkdir(p.spool, { recursive: true });
+  // pg_basebackup names its tars by the tablespace's oid (base for the main one), compressed as asked.
+  const tar = `.tar${compressionSuffix(p.compression.algorithm)}`;
+  const arrivals = new TarArrivals(tar);
+  let waiting: (() => void)[] = [];
+  const notify = () => {
+    const them = waiting;
+    waiting = [];
+    for (const resume of them) resume();
+  };
+  const more = () =>
+    new Promise<void>((resume) => {
+      waiting.push(resume);
+      setTimeout(resume, POLL_MS);
+    });
+  // Creation events give the tars' order; watched before pg_basebackup starts, so none is missed.
+  const watcher = watch(p.spool, (event, name) => {
+    if (event === 'rename' && name) {
+      arrivals.created(name.toString());
+      notify();
     }
-    // pg_basebackup names its tars by the tablespace's oid (base for the main one), compressed as asked.
-    const suffix = compressionSuffix(p.compression.algorithm);
-    const tar = `.tar${suffix}`;
-    const written = (await readdir(p.spool)).filter((f) => f.endsWith(tar) && f !== `base${tar}`);
-    const unknown = written.filter((f) => !p.tablespaces.some((t) => f === `${t.oid}${tar}`));
-    if (unknown.length)
-      throw new BackupError(`a tablespace was created while the cluster was copied (${unknown.join(', ')}); copying again`, {
-        retryable: true,
-      });
-    const stored = (file: string, key: string, format: string, compression: CompressionPolicy) => {
-      p.onUploading(file);
-      return streamFileToS3(join(p.spool, file), { ...p.upload(key, format), compression });
-    };
-    // The tars are compressed already; the backup manifest (JSON) is compressed here.
+  });
+  watcher.on('error', (err) => log.warn('the spool folder cannot be watched', { spool: p.spool, error: err.message }));
+  // Paused at times: it must not outlive a worker that dies meanwhile.
+  const proc = spawnStreaming(p.program, [`--pgdata=${p.spool}`, ...p.args], p.env, p.onStderrLine, {
+    endsWithWorker: true,
+  });
+  let exitResult: Awaited<typeof proc.exited> | undefined;
+  const exited = proc.exited.then(async (r) => {
+    exitResult = r;
+    // A creation event lost: by now every tar is whole, whatever its order.
+    for (const name of await readdir(p.spool).catch(() => [])) arrivals.created(name);
+    arrivals.exited();
+    notify();
+    return r;
+  });
+  const stop = () => proc.kill();
+  p.signal.addEventListener('abort', stop, { once: true });
+  const spool = { peakBytes: 0, pauses: 0 };
+  const throttle = p.limitBytes ? holdBack(p.limitBytes) : undefined;
+  try {
+    const stored = new Map<string, StoredObject>();
+    // The tars are compressed already: stored as they are.
     const asIs: CompressionPolicy = { algorithm: 'none', level: 0 };
-    const tablespaces: BaseBackupTablespace[] = [];
-    for (const t of p.tablespaces)
-      tablespaces.push({
-        ...t,
-        data: await stored(`${t.oid}${tar}`, p.keys.tablespace(t.oid), `pg_basebackup-tablespace-tar${suffix}`, asIs),
+    for (let n = 0; ; n++) {
+      while (arrivals.at(n) === undefined && !arrivals.hasExited) await more();
+      const name = arrivals.at(n);
+      if (name === undefined) break;
+      const tablespace = p.tablespaces.find((t) => name === `${t.oid}${tar}`);
+      if (!tablespace && name !== `base${tar}`)
+        throw new BackupError(`a tablespace was created while the cluster was copied (${name}); copying again`, {
+          retryable: true,
+        });
+      p.onUploading(name);
+      const file = join(p.spool, name);
+      const source = readGrowingFile(file, {
+        closed: () => arrivals.complete(name),
+        more,
+        ...(p.limitBytes ? { release: (upTo: number) => punchHole(file, upTo), releaseEvery: releaseEvery(p.limitBytes) } : {}),
       });
-    const data = await stored(`base${tar}`, p.keys.data, `pg_basebackup-tar${suffix}`, asIs);
-    const backupManifest = await stored('backup_manifest', p.keys.backupManifest, 'backup_manifest', p.compression);
-    return { data, tablespaces, backupManifest };
+      // A tar complete only because pg_basebackup exited is whole only if it exited with 0.
+      const whole = new ExitGate(
+        () => (arrivals.completeBefore(name) ? Promise.resolve({ code: 0, signal: null, stderr: '' }) : exited),
+        'pg_basebackup',
+      );
+      stored.set(
+        name,
+        await streamToS3([source, whole], {
+          ...p.upload(
+            tablespace ? p.keys.tablespace(tablespace.oid) : p.keys.data,
+            `${tablespace ? 'pg_basebackup-tablespace-tar' : 'pg_basebackup-tar'}${compressionSuffix(p.compression.algorithm)}`,
+          ),
+          compression: asIs,
+        }),
+      );
+    }
+    const exit = await exited;
+    p.signal.throwIfAborted();
+    if (exit.code !== 0) throw basebackupFailure(exit, p.spool);
+    const dropped = p.tablespaces.filter((t) => !stored.has(`${t.oid}${tar}`));
+    if (dropped.length || !stored.has(`base${tar}`))
+      throw new BackupError(
+        `pg_basebackup wrote no tar for ${dropped.map((t) => `tablespace ${t.name}`).join(', ') || 'the main tablespace'} (dropped while the cluster was copied?); copying again`,
+        { retryable: true },
+      );
+    p.onUploading('backup_manifest');
+    // The backup manifest (JSON) is compressed here.
+    const backupManifest = await streamFileToS3(join(p.spool, 'backup_manifest'), {
+      ...p.upload(p.keys.backupManifest, 'backup_manifest'),
+      compression: p.compression,
+    });
+    return {
+      data: stored.get(`base${tar}`)!,
+      tablespaces: p.tablespaces.map((t) => ({ ...t, data: stored.get(`${t.oid}${tar}`)! })),
+      backupManifest,
+      spool,
+    };
+  } catch (err) {
+    // pg_basebackup's own failure (a full disk, a lost connection) explains the rest best.
+    p.signal.throwIfAborted();
+    if (exitResult && exitResult.code !== 0) throw basebackupFailure(exitResult, p.spool);
+    throw err;
   } finally {
+    throttle?.end();
+    p.signal.removeEventListener('abort', stop);
+    proc.kill();
+    await exited;
+    watcher.close();
     await rm(p.spool, { recursive: true, force: true });
   }
+
+  /** Stops pg_basebackup while the spool's tars take more than the limit on disk (what is written but not yet read and given back). */
+  function holdBack(limitBytes: number) {
+    let paused = false;
+    let busy = false;
+    const timer = setInterval(() => {
+      if (busy) return;
+      busy = true;
+      void spoolBytes()
+        .then((bytes) => {
+          spool.peakBytes = Math.max(spool.peakBytes, bytes);
+          const now = spoolWriterPaused(bytes, paused, limitBytes);
+          if (now === paused || exitResult) return;
+          paused = now;
+          if (paused) spool.pauses++;
+          proc.pause(paused);
+          p.onPaused?.(paused, bytes);
+        })
+        .finally(() => (busy = false));
+    }, POLL_MS);
+    return {
+      end() {
+        clearInterval(timer);
+        if (paused) proc.pause(false);
+      },
+    };
+  }
+
+  /** What the spool's tars take on disk: their blocks, not their sizes (the front of a tar read is a hole). */
+  async function spoolBytes(): Promise<number> {
+    let bytes = 0;
+    for (let n = 0; arrivals.at(n) !== undefined; n++)
+      bytes += await stat(join(p.spool, arrivals.at(n)!))
+        .then((s) => s.blocks * 512)
+        .catch(() => 0);
+    return bytes;
+  }
+}
+
+/** pg_basebackup's failure in one line; a full disk is not worth a retry: said with where to make room. */
+function basebackupFailure(exit: { code: number | null; signal: NodeJS.Signals | null; stderr: string }, spool: string): Error {
+  if (/No space left on device/i.test(exit.stderr))
+    return new ConfigError([
+      `PGWARDEN_WORK_DIR: the disk of ${join(spool, '..')} filled up while pg_basebackup copied there (a server with tablespaces is copied through it); free space there, lower BASEBACKUP_SPOOL_MB, or point PGWARDEN_WORK_DIR at a larger disk`,
+    ]);
+  return classifyDumpFailure('pg_basebackup', exit);
 }

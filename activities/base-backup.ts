@@ -6,6 +6,7 @@
  * until the WAL archive holds the segment the backup ends in (without it the copy cannot be
  * made consistent); then the manifest, last.
  */
+import { dirname } from 'node:path';
 import { Context, log } from '@temporalio/activity';
 import type { Client } from 'pg';
 import { requireDatabase } from '../src/infra/config/config';
@@ -19,6 +20,7 @@ import { checkReplicationServer } from '../src/infra/postgres/replication';
 import { baseBackupFolder, baseBackupKeys, walFileOf, walFolder } from '../src/infra/storage/layout';
 import { SealedUpload, streamProgramToS3 } from '../src/operations/backup/program-to-s3';
 import { formatBytes } from '../src/operations/backup/progress';
+import { canPunchHoles } from '../src/infra/streams/punch-hole';
 import {
   BASE_BACKUP_FORMAT_VERSION,
   BASE_BACKUP_INCREMENTAL_VERSION,
@@ -222,18 +224,20 @@ export function baseBackupActivities(deps: ActivityDeps) {
       const env = libpqEnvironment(target);
       // Independent checks side by side; a failure is reported in this order, whichever came first.
       const spool = await spoolFolder(config.verify.workDir, { workflowId: input.workflowId, runId: input.runId });
-      const [{ server, tablespaces, next }] = await firstFailureInOrder([
+      const [{ server, tablespaces, spoolLimit, next }] = await firstFailureInOrder([
         (async () => {
           const client = await connectDatabase(target);
           try {
             const checked = await checkReplicationServer(client, input.server);
             // One tar stream holds the main tablespace only: a server with others is copied through a spool.
             const others = await otherTablespaces(client);
+            // Where read bytes can be given back to the disk, the spool holds BASEBACKUP_SPOOL_MB at a time, else the whole copy.
+            const limit = others.length && (await canPunchHoles(dirname(spool))) ? config.wal.baseBackupSpoolBytes : undefined;
             if (others.length) {
               const newest = newestBaseBackup(await baseBackups(bucket, config.storage.prefix, input.server));
-              await requireSpoolRoom(client, spool, input.server, compression, newest);
+              await requireSpoolRoom(client, spool, input.server, compression, newest, limit);
             }
-            return { server: checked, tablespaces: others, next: await nextKind(client, checked) };
+            return { server: checked, tablespaces: others, spoolLimit: limit, next: await nextKind(client, checked) };
           } finally {
             await client.end().catch(() => undefined);
           }
@@ -269,9 +273,10 @@ export function baseBackupActivities(deps: ActivityDeps) {
       const said = new BasebackupOutput();
       let storedBytes = 0;
       let uploading: string | undefined;
+      let held: number | undefined;
       const doing = () =>
         uploading
-          ? `storing ${uploading} from ${spool}`
+          ? `storing ${uploading} as pg_basebackup writes it to ${spool}${held === undefined ? '' : ` (pg_basebackup waits while the upload catches up: ${formatBytes(held)} there)`}`
           : tablespaces.length
             ? `copying the cluster to ${spool}`
             : 'copying the cluster';
@@ -344,6 +349,11 @@ export function baseBackupActivities(deps: ActivityDeps) {
                 storedBefore = storedBytes;
                 uploading = file;
               },
+              onPaused: (paused, bytes) => {
+                held = paused ? bytes : undefined;
+                beat();
+              },
+              ...(spoolLimit ? { limitBytes: spoolLimit } : {}),
               signal: stop.signal,
             })
           : {
@@ -368,7 +378,14 @@ export function baseBackupActivities(deps: ActivityDeps) {
                 )
               : undefined;
         const points = said.points(server.segmentBytes);
-        log.info('base backup copied', { server: input.server, start: points.start.lsn, stop: points.stop.lsn, storedBytes });
+        log.info('base backup copied', {
+          server: input.server,
+          start: points.start.lsn,
+          stop: points.stop.lsn,
+          storedBytes,
+          // Through a spool: the most its tars took on disk at once, and how often pg_basebackup waited for the upload.
+          ...('spool' in copied ? { spoolPeakBytes: copied.spool.peakBytes, spoolPauses: copied.spool.pauses } : {}),
+        });
         ctx.heartbeat({
           rawBytes: said.doneBytes,
           storedBytes,

@@ -121,15 +121,22 @@ describe('a base backup with tablespaces', () => {
   });
 
   it.each([
-    [100, 100, undefined],
-    [2 ** 40, 10 * 2 ** 30, undefined],
+    [100, 100, false, undefined],
+    [2 ** 40, 10 * 2 ** 30, false, undefined],
     [
       5 * 2 ** 30,
       8 * 2 ** 30,
-      'PGWARDEN_WORK_DIR: /w has 5.0 GiB free, and a base backup of shop (a server with tablespaces is copied there first) may need 8.0 GiB; point PGWARDEN_WORK_DIR at a larger disk',
+      false,
+      'PGWARDEN_WORK_DIR: /w has 5.0 GiB free, and a base backup of shop (a server with tablespaces is copied through it) may need 8.0 GiB; point PGWARDEN_WORK_DIR at a larger disk',
     ],
-  ])('spool room: %d bytes free for %d needed', (free, needed, problem) => {
-    expect(spoolRoomProblem(free, needed, '/w', 'shop')).toBe(problem);
+    [
+      2 ** 29,
+      2 ** 30,
+      true,
+      'PGWARDEN_WORK_DIR: /w has 512.0 MiB free, and a base backup of shop (a server with tablespaces is copied through it) may need 1.0 GiB; lower BASEBACKUP_SPOOL_MB or point PGWARDEN_WORK_DIR at a larger disk',
+    ],
+  ])('spool room: %d bytes free for %d needed (limited: %s)', (free, needed, limited, problem) => {
+    expect(spoolRoomProblem(free, needed, '/w', 'shop', limited)).toBe(problem);
   });
 
   const newest = (algorithm: string, rawBytes: number, stored: number[]) => ({
@@ -145,6 +152,14 @@ describe('a base backup with tablespaces', () => {
     ['a manifest without sizes: the whole size', newest('zstd', 0, [10]), 1000, 1000],
   ])('spool size: %s', (_what, last, cluster, needed) => {
     expect(spoolBytesNeeded(cluster, 'zstd', last)).toBe(needed);
+  });
+
+  it.each([
+    ['a cluster larger than twice the limit: twice the limit', undefined, 10_000, 300, 600],
+    ['compressed smaller than that: the compressed size', newest('zstd', 4000, [600, 400]), 1000, 300, 313],
+    ['a small cluster: its size', undefined, 500, 300, 500],
+  ])('spool size where read bytes are given back (BASEBACKUP_SPOOL_MB): %s', (_what, last, cluster, limit, needed) => {
+    expect(spoolBytesNeeded(cluster, 'zstd', last, limit)).toBe(needed);
   });
 
   it('manifests of versions 2 and 3 read; one newer says to upgrade', () => {

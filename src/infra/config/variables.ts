@@ -195,6 +195,12 @@ export const CONFIG_VARIABLES: VariableDoc[] = [
     default: '0 (every base backup full)',
   },
   {
+    name: 'BASEBACKUP_SPOOL_MB',
+    description:
+      "how much of a base backup of a server with tablespaces the worker's disk (PGWARDEN_WORK_DIR) holds at once: pg_basebackup waits while the upload catches up",
+    default: '512',
+  },
+  {
     name: 'TASK_QUEUE_<SERVER>',
     description:
       "task queue of the worker on that archived server's host: archiving, base backups and point-in-time restores run there",

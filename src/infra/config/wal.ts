@@ -14,6 +14,8 @@
  *   behind, or the slot holds more WAL on the server's disk, or archiving has not run for longer.
  * - `BASEBACKUP_INCREMENTALS`: incremental base backups after each full one (PostgreSQL 17+ with
  *   summarize_wal on); 0, the default, takes every base backup full.
+ * - `BASEBACKUP_SPOOL_MB`: how much of the copy of a server with tablespaces the worker's disk
+ *   holds at once; pg_basebackup waits while the upload catches up.
  * - `TASK_QUEUE_<SERVER>`: the task queue of the worker on that server's host. Work that needs
  *   the host (archiving, base backups, a point-in-time restore and the instance it leaves
  *   running) goes there; everything else stays on PGWARDEN_TASK_QUEUE. Default: that queue.
@@ -35,6 +37,8 @@ export interface WalSettings {
   maxRetainedBytes: number;
   /** Incremental base backups (PostgreSQL 17+) after each full one; 0: every base backup is full. */
   baseBackupIncrementals: number;
+  /** The spool a server with tablespaces is copied through holds at most about this much at once. */
+  baseBackupSpoolBytes: number;
   /** The task queue of each server's host (TASK_QUEUE_<SERVER>, else the main queue). */
   hostQueues: Record<string, string>;
   /** Servers whose host queues a worker started with this configuration polls. */
@@ -84,6 +88,7 @@ export function readWal(r: EnvReader, databaseIds: string[], mainQueue: string):
     maxLagSeconds: r.integer('WAL_MAX_LAG_SECONDS', 60, { min: 1, max: 7 * 86400 }),
     maxRetainedBytes: r.integer('WAL_MAX_RETAINED_MB', 10240, { min: 1, max: 100 * 1024 * 1024 }) * 1048576,
     baseBackupIncrementals: r.integer('BASEBACKUP_INCREMENTALS', 0, { min: 0, max: 1000 }),
+    baseBackupSpoolBytes: r.integer('BASEBACKUP_SPOOL_MB', 512, { min: 16, max: 1024 * 1024 }) * 1048576,
   };
 }
 

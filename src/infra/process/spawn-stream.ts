@@ -4,6 +4,7 @@
  * message, and a kill that works whether or not the program is still writing.
  */
 import { ChildProcess, spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { Readable, Writable } from 'node:stream';
 
 export interface StreamingProcess {
@@ -11,6 +12,8 @@ export interface StreamingProcess {
   /** Resolves when the program exits, with its status and the tail of its stderr. */
   exited: Promise<{ code: number | null; signal: NodeJS.Signals | null; stderr: string }>;
   kill(): void;
+  /** Stops (SIGSTOP) or continues (SIGCONT) it: a writer its reader cannot keep up with waits. */
+  pause(paused: boolean): void;
 }
 
 export function spawnStreaming(
@@ -19,8 +22,11 @@ export function spawnStreaming(
   env: NodeJS.ProcessEnv,
   /** Each complete line the program writes on stderr, as it comes (pg_basebackup's progress and WAL points). */
   onStderrLine?: (line: string) => void,
+  /** It is killed when the worker dies (see endsWithWorker): for a program that may be paused. */
+  options: { endsWithWorker?: boolean } = {},
 ): StreamingProcess {
-  const child = spawn(command, args, { env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const [program, programArgs] = options.endsWithWorker ? endsWithWorker(command, args) : [command, args];
+  const child = spawn(program, programArgs, { env, stdio: ['ignore', 'pipe', 'pipe'] });
   let stderr = '';
   let partial = '';
   child.stderr.setEncoding('utf8');
@@ -48,9 +54,27 @@ export function spawnStreaming(
     stdout: child.stdout,
     exited,
     kill() {
-      if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
+      if (child.exitCode !== null || child.signalCode !== null) return;
+      child.kill('SIGTERM');
+      // A stopped program acts on the SIGTERM only once continued.
+      child.kill('SIGCONT');
+    },
+    pause(paused) {
+      if (child.exitCode === null && child.signalCode === null) child.kill(paused ? 'SIGSTOP' : 'SIGCONT');
     },
   };
+}
+
+const SETPRIV = ['/usr/bin/setpriv', '/bin/setpriv'].find((p) => existsSync(p));
+
+/**
+ * The program run under util-linux's `setpriv --pdeathsig KILL` where there is one (every
+ * Debian): a worker killed while the program is stopped (SIGSTOP, a spool's writer waiting for
+ * its upload) would otherwise leave it stopped for ever, holding its server connection, since
+ * nothing continues a stopped orphan whose process group was orphaned already.
+ */
+export function endsWithWorker(command: string, args: string[]): [string, string[]] {
+  return SETPRIV ? [SETPRIV, ['--pdeathsig', 'KILL', '--', command, ...args]] : [command, args];
 }
 
 /**

@@ -24,9 +24,10 @@ const COALESCE_BYTES = 256 * 1024;
 type ExitResult = { code: number | null; signal: NodeJS.Signals | null; stderr: string };
 
 /** Holds the end of the stream until the program has exited, and fails it unless with status 0. */
-class ExitGate extends Transform {
+export class ExitGate extends Transform {
   constructor(
-    private readonly exited: Promise<ExitResult>,
+    /** The exit, or how to learn it when the stream ends. */
+    private readonly exited: Promise<ExitResult> | (() => Promise<ExitResult>),
     private readonly program: string,
   ) {
     super();
@@ -35,7 +36,7 @@ class ExitGate extends Transform {
     done(null, chunk);
   }
   override _flush(done: TransformCallback): void {
-    this.exited.then(
+    (typeof this.exited === 'function' ? this.exited() : this.exited).then(
       (r) => (r.code === 0 ? done() : done(classifyDumpFailure(this.program, r))),
       (err: Error) => done(err),
     );
@@ -80,6 +81,12 @@ export async function streamFileToS3(path: string, spec: SealedUpload): Promise<
   spec.signal.throwIfAborted();
   const file = createReadStream(path, { highWaterMark: COALESCE_BYTES });
   return sealAndUpload([file], spec, () => file.destroy());
+}
+
+/** A stream (a file still being written) compressed as asked, encrypted and uploaded. */
+export async function streamToS3(source: [Readable, ...Transform[]], spec: SealedUpload): Promise<StoredObject> {
+  spec.signal.throwIfAborted();
+  return sealAndUpload(source, spec, () => source[0].destroy());
 }
 
 async function sealAndUpload(

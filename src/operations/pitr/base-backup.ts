@@ -133,22 +133,33 @@ export function lastWalNeeded(m: Pick<BaseBackupManifest, 'stop' | 'rowCounts' |
 }
 
 /**
- * What the spool of a server with tablespaces may take: the cluster's size on disk, compressed
- * as the newest base backup of it was (same algorithm) with a quarter to spare, or the whole
- * size when there is none to go by (a compressed copy is never larger). Pure.
+ * What the spool of a server with tablespaces may take. Where read bytes are given back to the
+ * disk (`limitBytes`, BASEBACKUP_SPOOL_MB), twice that: the limit, plus what pg_basebackup writes
+ * before it is stopped and what is read but not yet given back. Else the whole copy: the
+ * cluster's size on disk, compressed as the newest base backup of it was (same algorithm) with a
+ * quarter to spare, or the whole size when there is none to go by (a compressed copy is never
+ * larger). Pure.
  */
 export function spoolBytesNeeded(
   clusterBytes: number,
   algorithm: string,
   newest?: Pick<BaseBackupManifest, 'data' | 'tablespaces' | 'backupManifest' | 'compression'>,
+  limitBytes?: number,
 ): number {
-  if (!newest || newest.compression.algorithm !== algorithm || !(newest.data.rawBytes > 0)) return clusterBytes;
+  const bound = limitBytes ? 2 * limitBytes : Infinity;
+  if (!newest || newest.compression.algorithm !== algorithm || !(newest.data.rawBytes > 0)) return Math.min(bound, clusterBytes);
   const ratio = baseBackupStoredBytes(newest) / newest.data.rawBytes;
-  return Math.ceil(clusterBytes * Math.min(1, ratio * 1.25));
+  return Math.min(bound, Math.ceil(clusterBytes * Math.min(1, ratio * 1.25)));
 }
 
-/** Whether the worker's work folder can hold that spool. Pure. */
-export function spoolRoomProblem(freeBytes: number, neededBytes: number, dir: string, server: string): string | undefined {
+/** Whether the worker's work folder can hold that spool (`limited`: by BASEBACKUP_SPOOL_MB). Pure. */
+export function spoolRoomProblem(
+  freeBytes: number,
+  neededBytes: number,
+  dir: string,
+  server: string,
+  limited = false,
+): string | undefined {
   if (freeBytes >= neededBytes) return undefined;
-  return `PGWARDEN_WORK_DIR: ${dir} has ${formatBytes(freeBytes)} free, and a base backup of ${server} (a server with tablespaces is copied there first) may need ${formatBytes(neededBytes)}; point PGWARDEN_WORK_DIR at a larger disk`;
+  return `PGWARDEN_WORK_DIR: ${dir} has ${formatBytes(freeBytes)} free, and a base backup of ${server} (a server with tablespaces is copied through it) may need ${formatBytes(neededBytes)}; ${limited ? 'lower BASEBACKUP_SPOOL_MB or ' : ''}point PGWARDEN_WORK_DIR at a larger disk`;
 }

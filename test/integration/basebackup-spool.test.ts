@@ -1,0 +1,147 @@
+/**
+ * A server with a tablespace copied through the spool by a real pg_basebackup, stored by an
+ * upload slower than the copy: pg_basebackup is stopped while the spool holds more than its
+ * limit and continued once the upload has caught up, so the worker's disk holds a few megabytes
+ * of a copy many times that; every tar comes out whole.
+ */
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { PassThrough, Readable } from 'node:stream';
+import { SpooledCopy, spooledCopy } from '../../activities/base-backup-spool';
+import { pgBasebackupCompressArg } from '../../src/infra/compression/compression';
+import { pgProgram } from '../../src/infra/postgres/binaries';
+import { handOver, instanceUser } from '../../src/infra/postgres/instance';
+import type { Tablespace } from '../../src/infra/postgres/tablespaces';
+import type { Bucket } from '../../src/infra/storage/bucket';
+import type { UploadSpec } from '../../src/infra/storage/upload';
+import { ScratchCluster, startScratchCluster } from '../support/scratch-cluster';
+import { activityEnvironment } from '../support/temporal';
+
+const MiB = 1024 * 1024;
+const LIMIT = 4 * MiB;
+let cluster: ScratchCluster;
+let location: string;
+let work: string;
+beforeAll(async () => {
+  cluster = await startScratchCluster();
+  location = mkdtempSync(join(tmpdir(), 'pgwarden-spool-tablespace-'));
+  handOver(location, instanceUser());
+  work = mkdtempSync(join(tmpdir(), 'pgwarden-spool-work-'));
+}, 60_000);
+afterAll(async () => {
+  await cluster?.stop();
+  for (const dir of [location, work]) if (dir) rmSync(dir, { recursive: true, force: true });
+});
+
+/** An upload that takes about `bytesPerSecond`, keeping what it stored. */
+function slowBucket(bytesPerSecond: number) {
+  const stored = new Map<string, Buffer>();
+  const bucket = {
+    async upload(spec: UploadSpec) {
+      const chunks: Buffer[] = [];
+      for await (const chunk of spec.body as Readable) {
+        chunks.push(chunk as Buffer);
+        await new Promise((resolve) => setTimeout(resolve, ((chunk as Buffer).length / bytesPerSecond) * 1000));
+      }
+      stored.set(spec.key, Buffer.concat(chunks));
+    },
+  } as unknown as Bucket;
+  return { bucket, stored };
+}
+
+/** What the spool's files take on disk now, read apart from the code under test. */
+const spoolDisk = (spool: string) => {
+  try {
+    return readdirSync(spool).reduce((sum, name) => sum + statSync(join(spool, name)).blocks * 512, 0);
+  } catch {
+    return 0;
+  }
+};
+
+/** The members of a zstd-compressed tar and their sizes. */
+const members = (tar: Buffer) =>
+  new Map(
+    execFileSync('sh', ['-c', 'zstd -q -d -c | tar -tvf -'], { input: tar, maxBuffer: 64 * MiB })
+      .toString()
+      .trim()
+      .split('\n')
+      .map((line) => line.split(/\s+/))
+      .map((f) => [f.at(-1)!, Number(f[2])] as const),
+  );
+
+it('holds a few megabytes of a larger copy on disk, pausing pg_basebackup for a slow upload; every tar whole', async () => {
+  await cluster.query(`CREATE TABLESPACE spooled LOCATION '${location}'`);
+  // About 100 MiB in the tablespace, compressing about 2x: many times the limit.
+  await cluster.query(
+    `CREATE TABLE big TABLESPACE spooled AS SELECT g AS id, (SELECT string_agg(encode(sha512((g * 4 + k)::text::bytea), 'hex'), '') FROM generate_series(0, 3) k) AS note FROM generate_series(1, 200000) g`,
+  );
+  const [{ oid, path, bytes }] = await cluster.query<{ oid: number; path: string; bytes: string }>(
+    `SELECT t.oid::int AS oid, pg_relation_filepath('big') AS path, pg_relation_size('big')::text AS bytes
+       FROM pg_tablespace t WHERE spcname = 'spooled'`,
+  );
+  const tablespaces: Tablespace[] = [{ oid, name: 'spooled', location }];
+  const spool = join(work, 'spool');
+  const { bucket, stored } = slowBucket(5 * MiB);
+  let peakSeen = 0;
+  const sampler = setInterval(() => (peakSeen = Math.max(peakSeen, spoolDisk(spool))), 10);
+  const paused: boolean[] = [];
+  const compression = { algorithm: 'zstd', level: 1 } as const;
+  const copy: SpooledCopy = await activityEnvironment()
+    .run<Parameters<typeof spooledCopy>, SpooledCopy, typeof spooledCopy>(spooledCopy, {
+      program: pgProgram('pg_basebackup'),
+      args: [
+        `--dbname=${cluster.url()}`,
+        '--format=tar',
+        '--wal-method=fetch',
+        '--checkpoint=fast',
+        '--progress',
+        '--no-password',
+        // Slowed a little, so what it writes between two looks at the spool (0.1 s) is small next to the limit.
+        '--max-rate=20M',
+        pgBasebackupCompressArg(compression)!,
+      ],
+      env: { ...process.env, LC_MESSAGES: 'C' },
+      spool,
+      tablespaces,
+      compression,
+      keys: { data: 'base', tablespace: (o: number) => `tablespace-${o}`, backupManifest: 'backup_manifest' },
+      upload: (key: string) => ({
+        bucket,
+        compression: { algorithm: 'none', level: 0 } as const,
+        encryptor: () => new PassThrough(),
+        upload: { key },
+        signal: new AbortController().signal,
+        onProgress: () => undefined,
+      }),
+      onStderrLine: () => undefined,
+      onUploading: () => undefined,
+      onPaused: (p: boolean) => paused.push(p),
+      limitBytes: LIMIT,
+      signal: new AbortController().signal,
+    })
+    .finally(() => clearInterval(sampler));
+
+  const tablespaceTar = stored.get(`tablespace-${oid}`)!;
+  expect(tablespaceTar.length).toBeGreaterThan(8 * LIMIT);
+  // Stopped and continued in turn, each time the limit was passed.
+  expect(copy.spool.pauses).toBeGreaterThanOrEqual(2);
+  expect(paused.slice(0, 4)).toEqual([true, false, true, false]);
+  // The disk held the limit, what pg_basebackup writes between two looks (0.1 s) and what is read but not given back yet.
+  expect(peakSeen).toBeLessThan(3 * LIMIT);
+  expect(copy.spool.peakBytes).toBeLessThan(3 * LIMIT);
+  // Whole: the table's file in the tablespace's tar at its size, the main tar with pg_control, and the manifest.
+  expect(members(tablespaceTar).get(path.replace(`pg_tblspc/${oid}/`, ''))).toBe(Number(bytes));
+  expect(members(stored.get('base')!).has('global/pg_control')).toBe(true);
+  expect(copy.tablespaces.map((t) => [t.oid, t.data.key, t.data.storedBytes])).toEqual([
+    [oid, `tablespace-${oid}`, tablespaceTar.length],
+  ]);
+  expect(
+    JSON.parse(execFileSync('zstd', ['-q', '-d', '-c'], { input: stored.get('backup_manifest')! }).toString()),
+  ).toMatchObject({
+    'PostgreSQL-Backup-Manifest-Version': expect.any(Number),
+  });
+  // The spool is gone.
+  expect(() => statSync(spool)).toThrow();
+}, 120_000);
