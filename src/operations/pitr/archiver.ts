@@ -72,6 +72,11 @@ export class ArchiverWatch {
     return { ...this.state };
   }
 
+  /** Nothing to carry to the next round: no trouble seen and no alert out. */
+  get idle(): boolean {
+    return this.state.troubleSince === undefined && !this.state.alerting;
+  }
+
   /**
    * pg_stat_archiver read at `at` (the worker's clock). Durations are measured by the worker's
    * clock alone: the server's timestamps only tell whether anything was archived since.

@@ -69,10 +69,12 @@ export class LagWatch {
   }
 
   get snapshot(): LagWatchState {
-    const archiver = this.archiver.snapshot;
     // Only once there is something to carry: the state travels in every heartbeat and round.
-    const carried = archiver.troubleSince !== undefined || archiver.alerting;
-    return { ...this.state, pending: [...this.state.pending], ...(carried ? { archiver } : {}) };
+    return {
+      ...this.state,
+      pending: [...this.state.pending],
+      ...(this.archiver.idle ? {} : { archiver: this.archiver.snapshot }),
+    };
   }
 
   /** The server was at `serverLsn` at `at`; the archive holds WAL up to `archived`. */
