@@ -232,6 +232,18 @@ describe('how the WAL of each archived server arrives', () => {
   });
 });
 
+describe('the spool of a base backup of a server with tablespaces', () => {
+  it.each([
+    [undefined, 512 * 1048576, []],
+    ['64', 64 * 1048576, []],
+    ['8', undefined, ['BASEBACKUP_SPOOL_MB: expected a whole number from 16 to 1048576, got "8"']],
+  ])('BASEBACKUP_SPOOL_MB=%s: %d bytes at once', (value, bytes, problems) => {
+    const env = { ...valid, ...(value ? { BASEBACKUP_SPOOL_MB: value } : {}) };
+    expect(problemsOf(env)).toEqual(problems);
+    if (bytes) expect(loadConfig(env, { require: WORKER_NEEDS }).wal.baseBackupSpoolBytes).toBe(bytes);
+  });
+});
+
 describe('host queues of archived servers', () => {
   const base = {
     DATABASE_URL: 'postgres://u:p@h/app',
