@@ -1,9 +1,12 @@
 /**
- * The copy of a server with tablespaces besides the main one. pg_basebackup writes one tar per
- * tablespace only to a folder (to a pipe it writes one tablespace), so these go through a spool
- * on the worker's disk: pg_basebackup fills it (compressed as it writes), then each tar and
- * PostgreSQL's backup_manifest is encrypted into its own object, and the spool is removed.
- * The disk this needs is the compressed cluster (estimated from the newest base backup): checked first.
+ * A base backup copied through a spool folder on the worker's disk: for a server with
+ * tablespaces besides the main one (pg_basebackup writes one tar per tablespace only to a
+ * folder; to a pipe it writes one tablespace), and where incrementals are on (only in a folder
+ * is PostgreSQL's backup_manifest a file of its own, which the next incremental is taken
+ * against). Each tar is encrypted into its own object while pg_basebackup writes it, what has
+ * been stored is given back to the disk, then the backup_manifest, and the spool is removed.
+ * The disk this needs (BASEBACKUP_SPOOL_MB twice, or the compressed cluster where holes cannot
+ * be punched) is checked first.
  */
 import { log } from '@temporalio/activity';
 import { watch } from 'node:fs';
@@ -263,7 +266,7 @@ export async function spooledCopy(p: {
 function basebackupFailure(exit: { code: number | null; signal: NodeJS.Signals | null; stderr: string }, spool: string): Error {
   if (/No space left on device/i.test(exit.stderr))
     return new ConfigError([
-      `PGWARDEN_WORK_DIR: the disk of ${join(spool, '..')} filled up while pg_basebackup copied there (a server with tablespaces is copied through it); free space there, lower BASEBACKUP_SPOOL_MB, or point PGWARDEN_WORK_DIR at a larger disk`,
+      `PGWARDEN_WORK_DIR: the disk of ${join(spool, '..')} filled up while pg_basebackup copied there; free space there, lower BASEBACKUP_SPOOL_MB, or point PGWARDEN_WORK_DIR at a larger disk`,
     ]);
   return classifyDumpFailure('pg_basebackup', exit);
 }

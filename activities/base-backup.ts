@@ -2,7 +2,8 @@
  * A base backup of one server: `pg_basebackup` as one tar stream (PostgreSQL's backup_manifest
  * and the WAL of the copy's own span inside it), compressed by pg_basebackup itself, then
  * encrypted into an S3 multipart upload, with no temporary copy of the cluster (a server with
- * tablespaces besides the main one goes through a spool: base-backup-spool.ts); then a wait
+ * tablespaces besides the main one, or with incrementals on, goes through a bounded spool:
+ * base-backup-spool.ts); then a wait
  * until the WAL archive holds the segment the backup ends in (without it the copy cannot be
  * made consistent); then the manifest, last.
  */
@@ -47,12 +48,10 @@ import { requireSpoolRoom, spooledCopy, spoolFolder } from './base-backup-spool'
 import { otherTablespaces } from '../src/infra/postgres/tablespaces';
 import { baseBackups } from '../src/operations/pitr/archive';
 import { createWriteStream } from 'node:fs';
-import { rm, writeFile } from 'node:fs/promises';
+import { rm } from 'node:fs/promises';
 import { decompressInto } from '../src/infra/compression/decompress-into';
 import { openDecryption } from '../src/infra/crypto/decrypt';
 import { serverMajor } from '../src/infra/postgres/versions';
-import { streamFileToS3 } from '../src/operations/backup/program-to-s3';
-import type { StoredObject } from '../src/operations/backup/manifest';
 import {
   failedWithChains,
   INCREMENTAL_MAJOR,
@@ -60,7 +59,6 @@ import {
   NextBaseBackup,
   restorable,
 } from '../src/operations/pitr/incremental';
-import { captureBackupManifest } from '../src/operations/pitr/manifest-capture';
 import { failedBaseBackups } from './base-verifications';
 
 export interface BaseBackupInput {
@@ -121,20 +119,6 @@ async function countBesideCopy(target: DatabaseTarget): Promise<BaseBackupRowCou
   } finally {
     await client.end().catch(() => undefined);
     await outside.end().catch(() => undefined);
-  }
-}
-
-/** The backup_manifest kept from the stream, stored from a private file (removed afterwards). */
-async function storeBackupManifest(
-  text: Buffer,
-  file: string,
-  store: (file: string) => Promise<StoredObject>,
-): Promise<StoredObject> {
-  await writeFile(file, text, { mode: 0o600 });
-  try {
-    return await store(file);
-  } finally {
-    await rm(file, { force: true });
   }
 }
 
@@ -224,20 +208,30 @@ export function baseBackupActivities(deps: ActivityDeps) {
       const env = libpqEnvironment(target);
       // Independent checks side by side; a failure is reported in this order, whichever came first.
       const spool = await spoolFolder(config.verify.workDir, { workflowId: input.workflowId, runId: input.runId });
-      const [{ server, tablespaces, spoolLimit, next }] = await firstFailureInOrder([
+      const [{ server, tablespaces, throughSpool, spoolLimit, next }] = await firstFailureInOrder([
         (async () => {
           const client = await connectDatabase(target);
           try {
             const checked = await checkReplicationServer(client, input.server);
-            // One tar stream holds the main tablespace only: a server with others is copied through a spool.
+            // One tar stream holds the main tablespace only, and its backup_manifest only inside the
+            // compressed tar: a server with other tablespaces, or whose next base backup may be an
+            // incremental taken against this one's manifest, is copied through a spool, where
+            // pg_basebackup writes each tar and the manifest as files of their own.
             const others = await otherTablespaces(client);
+            const spooled = others.length > 0 || keepsBackupManifest(checked.versionNum);
             // Where read bytes can be given back to the disk, the spool holds BASEBACKUP_SPOOL_MB at a time, else the whole copy.
-            const limit = others.length && (await canPunchHoles(dirname(spool))) ? config.wal.baseBackupSpoolBytes : undefined;
-            if (others.length) {
+            const limit = spooled && (await canPunchHoles(dirname(spool))) ? config.wal.baseBackupSpoolBytes : undefined;
+            if (spooled) {
               const newest = newestBaseBackup(await baseBackups(bucket, config.storage.prefix, input.server));
               await requireSpoolRoom(client, spool, input.server, compression, newest, limit);
             }
-            return { server: checked, tablespaces: others, spoolLimit: limit, next: await nextKind(client, checked) };
+            return {
+              server: checked,
+              tablespaces: others,
+              throughSpool: spooled,
+              spoolLimit: limit,
+              next: await nextKind(client, checked),
+            };
           } finally {
             await client.end().catch(() => undefined);
           }
@@ -263,11 +257,6 @@ export function baseBackupActivities(deps: ActivityDeps) {
       // An incremental is taken against its parent's backup_manifest, fetched to the work folder.
       const parentManifest = `${spool}.parent-backup_manifest`;
       if (next.kind === 'incremental') await fetchBackupManifest(next.parent, parentManifest);
-      // Kept from the stream when incrementals are on (PostgreSQL 17+): the next one is taken against it.
-      const capture =
-        !tablespaces.length && config.wal.baseBackupIncrementals > 0 && serverMajor(server.versionNum) >= INCREMENTAL_MAJOR
-          ? captureBackupManifest(compression.algorithm)
-          : undefined;
 
       const started = Date.now();
       const said = new BasebackupOutput();
@@ -277,7 +266,7 @@ export function baseBackupActivities(deps: ActivityDeps) {
       const doing = () =>
         uploading
           ? `storing ${uploading} as pg_basebackup writes it to ${spool}${held === undefined ? '' : ` (pg_basebackup waits while the upload catches up: ${formatBytes(held)} there)`}`
-          : tablespaces.length
+          : throughSpool
             ? `copying the cluster to ${spool}`
             : 'copying the cluster';
       const beat = () =>
@@ -334,7 +323,7 @@ export function baseBackupActivities(deps: ActivityDeps) {
             beat();
           },
         });
-        const copied = tablespaces.length
+        const copied = throughSpool
           ? await spooledCopy({
               program,
               args,
@@ -365,18 +354,9 @@ export function baseBackupActivities(deps: ActivityDeps) {
                 args: ['--pgdata=-', ...args],
                 env: programEnv,
                 onStderrLine: (line) => said.line(line),
-                tap: capture?.tap,
               }),
             };
-        // The manifest kept from the tar, stored on its own (compressed here: it is JSON).
-        const backupManifest =
-          'backupManifest' in copied
-            ? copied.backupManifest
-            : capture
-              ? await storeBackupManifest(await capture.manifest(), `${spool}.backup_manifest`, (file) =>
-                  streamFileToS3(file, { ...upload(keys.backupManifest, 'backup_manifest'), compression }),
-                )
-              : undefined;
+        const backupManifest = 'backupManifest' in copied ? copied.backupManifest : undefined;
         const points = said.points(server.segmentBytes);
         log.info('base backup copied', {
           server: input.server,
@@ -408,7 +388,7 @@ export function baseBackupActivities(deps: ActivityDeps) {
           encryption: encryption.facts,
           // The tar's size as pg_basebackup counted it (to the kB; every tablespace's): the worker sees only compressed bytes.
           data: { ...copied.data, rawBytes: said.doneBytes },
-          ...('tablespaces' in copied ? { tablespaces: copied.tablespaces } : {}),
+          ...('tablespaces' in copied && copied.tablespaces.length ? { tablespaces: copied.tablespaces } : {}),
           ...(backupManifest ? { backupManifest } : {}),
           ...(next.kind === 'incremental' ? { incremental: { parent: next.parent, chain: next.chain } } : {}),
           ...(next.kind === 'full' && next.why ? { fullBecause: next.why } : {}),
@@ -422,6 +402,11 @@ export function baseBackupActivities(deps: ActivityDeps) {
       }
 
       /** Full or incremental (BASEBACKUP_INCREMENTALS), from the server's WAL summaries and the newest base backup. */
+      /** Whether the next base backup may be an incremental taken against this one's backup_manifest (PostgreSQL 17+). */
+      function keepsBackupManifest(versionNum: number): boolean {
+        return config.wal.baseBackupIncrementals > 0 && serverMajor(versionNum) >= INCREMENTAL_MAJOR;
+      }
+
       async function nextKind(client: Client, checked: { versionNum: number; timeline: number }): Promise<NextBaseBackup> {
         const incrementals = config.wal.baseBackupIncrementals;
         if (incrementals <= 0) return { kind: 'full' } as NextBaseBackup;

@@ -127,13 +127,13 @@ describe('a base backup with tablespaces', () => {
       5 * 2 ** 30,
       8 * 2 ** 30,
       false,
-      'PGWARDEN_WORK_DIR: /w has 5.0 GiB free, and a base backup of shop (a server with tablespaces is copied through it) may need 8.0 GiB; point PGWARDEN_WORK_DIR at a larger disk',
+      'PGWARDEN_WORK_DIR: /w has 5.0 GiB free, and a base backup of shop (copied through it: the server has tablespaces, or BASEBACKUP_INCREMENTALS is on) may need 8.0 GiB; point PGWARDEN_WORK_DIR at a larger disk',
     ],
     [
       2 ** 29,
       2 ** 30,
       true,
-      'PGWARDEN_WORK_DIR: /w has 512.0 MiB free, and a base backup of shop (a server with tablespaces is copied through it) may need 1.0 GiB; lower BASEBACKUP_SPOOL_MB or point PGWARDEN_WORK_DIR at a larger disk',
+      'PGWARDEN_WORK_DIR: /w has 512.0 MiB free, and a base backup of shop (copied through it: the server has tablespaces, or BASEBACKUP_INCREMENTALS is on) may need 1.0 GiB; lower BASEBACKUP_SPOOL_MB or point PGWARDEN_WORK_DIR at a larger disk',
     ],
   ])('spool room: %d bytes free for %d needed (limited: %s)', (free, needed, limited, problem) => {
     expect(spoolRoomProblem(free, needed, '/w', 'shop', limited)).toBe(problem);

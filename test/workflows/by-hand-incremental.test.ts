@@ -51,7 +51,8 @@ it('recovers from an incremental base backup by hand: decrypt, tar, pg_combineba
 
   const config = byHandConfig(join(work, 'pgwarden.env'));
 
-  // The chain, oldest first, then the incremental itself: each decrypted and unpacked.
+  // The chain, oldest first, then the incremental itself: each decrypted and unpacked, its
+  // backup_manifest (stored on its own) decrypted into it.
   const parts: string[] = [];
   for (const base of [full, incremental]) {
     const tar = join(work, `${base.backupId}.tar`);
@@ -59,6 +60,11 @@ it('recovers from an incremental base backup by hand: decrypt, tar, pg_combineba
     const dir = join(work, base.backupId);
     mkdirSync(dir, { mode: 0o700 });
     execFileSync('tar', ['-xf', tar, '-C', dir]);
+    expect(base.backupManifest?.key).toBe(base.data.key.replace('.tar.zst.enc', '.backup_manifest.zst.enc'));
+    const manifest = join(dir, 'backup_manifest');
+    expect(await pgwarden({ PGWARDEN_CONFIG: config }, 'decrypt', base.backupManifest!.key, '--out', manifest)).toMatchObject({
+      code: 0,
+    });
     parts.push(dir);
   }
   // A copy downloaded by other means (aws s3 cp, a replica) decrypts the same; --keep-compression stops before zstd -d.

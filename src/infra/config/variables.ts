@@ -197,7 +197,7 @@ export const CONFIG_VARIABLES: VariableDoc[] = [
   {
     name: 'BASEBACKUP_SPOOL_MB',
     description:
-      "how much of a base backup of a server with tablespaces the worker's disk (PGWARDEN_WORK_DIR) holds at once: pg_basebackup waits while the upload catches up",
+      "how much of a base backup of a server with tablespaces (or with incrementals on) the worker's disk (PGWARDEN_WORK_DIR) holds at once: pg_basebackup waits while the upload catches up",
     default: '512',
   },
   {

@@ -14,8 +14,9 @@
  *   behind, or the slot holds more WAL on the server's disk, or archiving has not run for longer.
  * - `BASEBACKUP_INCREMENTALS`: incremental base backups after each full one (PostgreSQL 17+ with
  *   summarize_wal on); 0, the default, takes every base backup full.
- * - `BASEBACKUP_SPOOL_MB`: how much of the copy of a server with tablespaces the worker's disk
- *   holds at once; pg_basebackup waits while the upload catches up.
+ * - `BASEBACKUP_SPOOL_MB`: how much of a base backup copied through a spool (a server with
+ *   tablespaces, or incrementals on) the worker's disk holds at once; pg_basebackup waits while
+ *   the upload catches up.
  * - `TASK_QUEUE_<SERVER>`: the task queue of the worker on that server's host. Work that needs
  *   the host (archiving, base backups, a point-in-time restore and the instance it leaves
  *   running) goes there; everything else stays on PGWARDEN_TASK_QUEUE. Default: that queue.
@@ -37,7 +38,7 @@ export interface WalSettings {
   maxRetainedBytes: number;
   /** Incremental base backups (PostgreSQL 17+) after each full one; 0: every base backup is full. */
   baseBackupIncrementals: number;
-  /** The spool a server with tablespaces is copied through holds at most about this much at once. */
+  /** The spool a base backup is copied through (tablespaces, incrementals) holds at most about this much at once. */
   baseBackupSpoolBytes: number;
   /** The task queue of each server's host (TASK_QUEUE_<SERVER>, else the main queue). */
   hostQueues: Record<string, string>;

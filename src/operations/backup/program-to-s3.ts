@@ -62,17 +62,13 @@ export interface ProgramToS3 extends SealedUpload {
   env: NodeJS.ProcessEnv;
   /** Each line the program writes on stderr, as it comes (pg_basebackup's progress and WAL range). */
   onStderrLine?(line: string): void;
-  /** Sees the program's output on its way, unchanged (the backup_manifest kept from pg_basebackup's tar). */
-  tap?: Transform;
 }
 
 export async function streamProgramToS3(spec: ProgramToS3): Promise<StoredObject> {
   spec.signal.throwIfAborted();
   const proc = spawnStreaming(spec.program, spec.args, spec.env, spec.onStderrLine);
-  return sealAndUpload(
-    [proc.stdout, new Coalesce(COALESCE_BYTES), new ExitGate(proc.exited, spec.programName), ...(spec.tap ? [spec.tap] : [])],
-    spec,
-    () => proc.kill(),
+  return sealAndUpload([proc.stdout, new Coalesce(COALESCE_BYTES), new ExitGate(proc.exited, spec.programName)], spec, () =>
+    proc.kill(),
   );
 }
 

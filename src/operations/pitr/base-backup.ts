@@ -133,7 +133,7 @@ export function lastWalNeeded(m: Pick<BaseBackupManifest, 'stop' | 'rowCounts' |
 }
 
 /**
- * What the spool of a server with tablespaces may take. Where read bytes are given back to the
+ * What the spool of a base backup may take (a server with tablespaces, or incrementals on). Where read bytes are given back to the
  * disk (`limitBytes`, BASEBACKUP_SPOOL_MB), twice that: the limit, plus what pg_basebackup writes
  * before it is stopped and what is read but not yet given back. Else the whole copy: the
  * cluster's size on disk, compressed as the newest base backup of it was (same algorithm) with a
@@ -161,5 +161,5 @@ export function spoolRoomProblem(
   limited = false,
 ): string | undefined {
   if (freeBytes >= neededBytes) return undefined;
-  return `PGWARDEN_WORK_DIR: ${dir} has ${formatBytes(freeBytes)} free, and a base backup of ${server} (a server with tablespaces is copied through it) may need ${formatBytes(neededBytes)}; ${limited ? 'lower BASEBACKUP_SPOOL_MB or ' : ''}point PGWARDEN_WORK_DIR at a larger disk`;
+  return `PGWARDEN_WORK_DIR: ${dir} has ${formatBytes(freeBytes)} free, and a base backup of ${server} (copied through it: the server has tablespaces, or BASEBACKUP_INCREMENTALS is on) may need ${formatBytes(neededBytes)}; ${limited ? 'lower BASEBACKUP_SPOOL_MB or ' : ''}point PGWARDEN_WORK_DIR at a larger disk`;
 }
