@@ -9,7 +9,7 @@
  * be punched) is checked first.
  */
 import { log } from '@temporalio/activity';
-import { watch } from 'node:fs';
+import { FSWatcher, watch } from 'node:fs';
 import { mkdir, readdir, rm, stat, statfs } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Client } from 'pg';
@@ -20,7 +20,7 @@ import { spawnStreaming } from '../src/infra/process/spawn-stream';
 import type { StoredObject } from '../src/operations/backup/manifest';
 import { ExitGate, SealedUpload, streamFileToS3, streamToS3 } from '../src/operations/backup/program-to-s3';
 import { readGrowingFile } from '../src/infra/streams/growing-file';
-import { punchHole } from '../src/infra/streams/punch-hole';
+import { canPunchHoles, punchHole } from '../src/infra/streams/punch-hole';
 import { releaseEvery, spoolWriterPaused, TarArrivals } from '../src/operations/pitr/basebackup-spool';
 import type { BaseBackupManifest, BaseBackupTablespace } from '../src/operations/pitr/base-backup';
 import { spoolBytesNeeded, spoolRoomProblem } from '../src/operations/pitr/base-backup';
@@ -129,13 +129,13 @@ export async function spooledCopy(p: {
       setTimeout(resume, POLL_MS);
     });
   // Creation events give the tars' order; watched before pg_basebackup starts, so none is missed.
-  const watcher = watch(p.spool, (event, name) => {
-    if (event === 'rename' && name) {
-      arrivals.created(name.toString());
-      notify();
-    }
+  const watcher = watchFolder(p.spool, (name) => {
+    arrivals.created(name);
+    notify();
   });
-  watcher.on('error', (err) => log.warn('the spool folder cannot be watched', { spool: p.spool, error: err.message }));
+  // Without them (inotify's limits reached on the host) no tar is known to be whole before
+  // pg_basebackup exits: the spool then holds the whole copy, stored afterwards.
+  const limitBytes = watcher ? p.limitBytes : undefined;
   // Paused at times: it must not outlive a worker that dies meanwhile.
   const proc = spawnStreaming(p.program, [`--pgdata=${p.spool}`, ...p.args], p.env, p.onStderrLine, {
     endsWithWorker: true,
@@ -152,7 +152,7 @@ export async function spooledCopy(p: {
   const stop = () => proc.kill();
   p.signal.addEventListener('abort', stop, { once: true });
   const spool = { peakBytes: 0, pauses: 0 };
-  const throttle = p.limitBytes ? holdBack(p.limitBytes) : undefined;
+  const throttle = limitBytes ? holdBack(limitBytes) : undefined;
   try {
     const stored = new Map<string, StoredObject>();
     // The tars are compressed already: stored as they are.
@@ -171,7 +171,7 @@ export async function spooledCopy(p: {
       const source = readGrowingFile(file, {
         closed: () => arrivals.complete(name),
         more,
-        ...(p.limitBytes ? { release: (upTo: number) => punchHole(file, upTo), releaseEvery: releaseEvery(p.limitBytes) } : {}),
+        ...(limitBytes ? { release: (upTo: number) => punchHole(file, upTo), releaseEvery: releaseEvery(limitBytes) } : {}),
       });
       // A tar complete only because pg_basebackup exited is whole only if it exited with 0.
       const whole = new ExitGate(
@@ -220,7 +220,7 @@ export async function spooledCopy(p: {
     p.signal.removeEventListener('abort', stop);
     proc.kill();
     await exited;
-    watcher.close();
+    watcher?.close();
     await rm(p.spool, { recursive: true, force: true });
   }
 
@@ -259,6 +259,33 @@ export async function spooledCopy(p: {
         .then((s) => s.blocks * 512)
         .catch(() => 0);
     return bytes;
+  }
+}
+
+/**
+ * Whether a spool in `dir` can be stored while pg_basebackup writes it and held to a limit: its
+ * files' read bytes can be given back to the disk, and the folder's creation events be watched.
+ */
+export async function spoolCanStream(dir: string): Promise<boolean> {
+  const probe = watchFolder(dir, () => undefined);
+  probe?.close();
+  return probe !== undefined && (await canPunchHoles(dir));
+}
+
+/** The names of files created in a folder, as they are; undefined (said in the log) when the host allows no more watches. */
+function watchFolder(folder: string, created: (name: string) => void): FSWatcher | undefined {
+  try {
+    const watcher = watch(folder, (event, name) => {
+      if (event === 'rename' && name) created(name.toString());
+    });
+    watcher.on('error', (err) => log.warn('the spool folder cannot be watched', { spool: folder, error: err.message }));
+    return watcher;
+  } catch (err) {
+    log.warn(
+      'the spool folder cannot be watched (fs.inotify.max_user_instances or max_user_watches reached?): each tar is stored once pg_basebackup has finished, and the spool holds the whole copy until then',
+      { spool: folder, error: (err as Error).message },
+    );
+    return undefined;
   }
 }
 

@@ -21,7 +21,6 @@ import { checkReplicationServer } from '../src/infra/postgres/replication';
 import { baseBackupFolder, baseBackupKeys, walFileOf, walFolder } from '../src/infra/storage/layout';
 import { SealedUpload, streamProgramToS3 } from '../src/operations/backup/program-to-s3';
 import { formatBytes } from '../src/operations/backup/progress';
-import { canPunchHoles } from '../src/infra/streams/punch-hole';
 import {
   BASE_BACKUP_FORMAT_VERSION,
   BASE_BACKUP_INCREMENTAL_VERSION,
@@ -44,7 +43,7 @@ import { archivedSystem } from '../src/operations/pitr/archive-system';
 import { ActivityDeps, archiveAccess } from './deps';
 import { proveActiveKey } from './key-proof';
 import { clearEarlierAttempts } from './earlier-attempts';
-import { requireSpoolRoom, spooledCopy, spoolFolder } from './base-backup-spool';
+import { requireSpoolRoom, spoolCanStream, spooledCopy, spoolFolder } from './base-backup-spool';
 import { otherTablespaces } from '../src/infra/postgres/tablespaces';
 import { baseBackups } from '../src/operations/pitr/archive';
 import { createWriteStream } from 'node:fs';
@@ -219,8 +218,8 @@ export function baseBackupActivities(deps: ActivityDeps) {
             // pg_basebackup writes each tar and the manifest as files of their own.
             const others = await otherTablespaces(client);
             const spooled = others.length > 0 || keepsBackupManifest(checked.versionNum);
-            // Where read bytes can be given back to the disk, the spool holds BASEBACKUP_SPOOL_MB at a time, else the whole copy.
-            const limit = spooled && (await canPunchHoles(dirname(spool))) ? config.wal.baseBackupSpoolBytes : undefined;
+            // Where the spool can be stored as it is written, it holds BASEBACKUP_SPOOL_MB at a time, else the whole copy.
+            const limit = spooled && (await spoolCanStream(dirname(spool))) ? config.wal.baseBackupSpoolBytes : undefined;
             if (spooled) {
               const newest = newestBaseBackup(await baseBackups(bucket, config.storage.prefix, input.server));
               await requireSpoolRoom(client, spool, input.server, compression, newest, limit);

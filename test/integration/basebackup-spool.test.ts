@@ -2,14 +2,16 @@
  * A server with a tablespace copied through the spool by a real pg_basebackup, stored by an
  * upload slower than the copy: pg_basebackup is stopped while the spool holds more than its
  * limit and continued once the upload has caught up, so the worker's disk holds a few megabytes
- * of a copy many times that; every tar comes out whole.
+ * of a copy many times that; every tar comes out whole. Where the folder cannot be watched (the
+ * host's inotify limits), the copy is stored after pg_basebackup has finished, whole too.
  */
 import { execFileSync } from 'node:child_process';
+import fs from 'node:fs';
 import { mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PassThrough, Readable } from 'node:stream';
-import { SpooledCopy, spooledCopy } from '../../activities/base-backup-spool';
+import { SpooledCopy, spoolCanStream, spooledCopy } from '../../activities/base-backup-spool';
 import { pgBasebackupCompressArg } from '../../src/infra/compression/compression';
 import { pgProgram } from '../../src/infra/postgres/binaries';
 import { handOver, instanceUser } from '../../src/infra/postgres/instance';
@@ -71,9 +73,11 @@ const members = (tar: Buffer) =>
       .map((f) => [f.at(-1)!, Number(f[2])] as const),
   );
 
-it('holds a few megabytes of a larger copy on disk, pausing pg_basebackup for a slow upload; every tar whole', async () => {
+/** The table of about 100 MiB in a tablespace of its own (compressing about 2x: many times the limit), made once. */
+let made: { tablespaces: Tablespace[]; oid: number; path: string; bytes: number } | undefined;
+async function bigTable() {
+  if (made) return made;
   await cluster.query(`CREATE TABLESPACE spooled LOCATION '${location}'`);
-  // About 100 MiB in the tablespace, compressing about 2x: many times the limit.
   await cluster.query(
     `CREATE TABLE big TABLESPACE spooled AS SELECT g AS id, (SELECT string_agg(encode(sha512((g * 4 + k)::text::bytea), 'hex'), '') FROM generate_series(0, 3) k) AS note FROM generate_series(1, 200000) g`,
   );
@@ -81,9 +85,15 @@ it('holds a few megabytes of a larger copy on disk, pausing pg_basebackup for a 
     `SELECT t.oid::int AS oid, pg_relation_filepath('big') AS path, pg_relation_size('big')::text AS bytes
        FROM pg_tablespace t WHERE spcname = 'spooled'`,
   );
-  const tablespaces: Tablespace[] = [{ oid, name: 'spooled', location }];
+  made = { tablespaces: [{ oid, name: 'spooled', location }], oid, path, bytes: Number(bytes) };
+  return made;
+}
+
+/** The cluster copied through a 4 MiB spool to an upload of `bytesPerSecond`, its disk sampled every 10 ms. */
+async function copyThroughSpool(bytesPerSecond: number) {
+  const { tablespaces } = await bigTable();
   const spool = join(work, 'spool');
-  const { bucket, stored } = slowBucket(5 * MiB);
+  const { bucket, stored } = slowBucket(bytesPerSecond);
   let peakSeen = 0;
   const sampler = setInterval(() => (peakSeen = Math.max(peakSeen, spoolDisk(spool))), 10);
   const paused: boolean[] = [];
@@ -122,26 +132,50 @@ it('holds a few megabytes of a larger copy on disk, pausing pg_basebackup for a 
       signal: new AbortController().signal,
     })
     .finally(() => clearInterval(sampler));
+  // The spool is gone.
+  expect(() => statSync(spool)).toThrow();
+  return { copy, stored, peakSeen, paused };
+}
 
+/** Whole: the table's file in the tablespace's tar at its size, the main tar with pg_control, and the manifest. */
+function expectWhole(copy: SpooledCopy, stored: Map<string, Buffer>) {
+  const { oid, path, bytes } = made!;
   const tablespaceTar = stored.get(`tablespace-${oid}`)!;
-  expect(tablespaceTar.length).toBeGreaterThan(8 * LIMIT);
-  // Stopped and continued in turn, each time the limit was passed.
-  expect(copy.spool.pauses).toBeGreaterThanOrEqual(2);
-  expect(paused.slice(0, 4)).toEqual([true, false, true, false]);
-  // The disk held the limit, what pg_basebackup writes between two looks (0.1 s) and what is read but not given back yet.
-  expect(peakSeen).toBeLessThan(3 * LIMIT);
-  expect(copy.spool.peakBytes).toBeLessThan(3 * LIMIT);
-  // Whole: the table's file in the tablespace's tar at its size, the main tar with pg_control, and the manifest.
-  expect(members(tablespaceTar).get(path.replace(`pg_tblspc/${oid}/`, ''))).toBe(Number(bytes));
+  expect(members(tablespaceTar).get(path.replace(`pg_tblspc/${oid}/`, ''))).toBe(bytes);
   expect(members(stored.get('base')!).has('global/pg_control')).toBe(true);
   expect(copy.tablespaces.map((t) => [t.oid, t.data.key, t.data.storedBytes])).toEqual([
     [oid, `tablespace-${oid}`, tablespaceTar.length],
   ]);
   expect(
     JSON.parse(execFileSync('zstd', ['-q', '-d', '-c'], { input: stored.get('backup_manifest')! }).toString()),
-  ).toMatchObject({
-    'PostgreSQL-Backup-Manifest-Version': expect.any(Number),
+  ).toMatchObject({ 'PostgreSQL-Backup-Manifest-Version': expect.any(Number) });
+}
+
+it('holds a few megabytes of a larger copy on disk, pausing pg_basebackup for a slow upload; every tar whole', async () => {
+  const { copy, stored, peakSeen, paused } = await copyThroughSpool(5 * MiB);
+  expect(stored.get(`tablespace-${made!.oid}`)!.length).toBeGreaterThan(8 * LIMIT);
+  // Stopped and continued in turn, each time the limit was passed.
+  expect(copy.spool.pauses).toBeGreaterThanOrEqual(2);
+  expect(paused.slice(0, 4)).toEqual([true, false, true, false]);
+  // The disk held the limit, what pg_basebackup writes between two looks (0.1 s) and what is read but not given back yet.
+  expect(peakSeen).toBeLessThan(3 * LIMIT);
+  expect(copy.spool.peakBytes).toBeLessThan(3 * LIMIT);
+  expectWhole(copy, stored);
+}, 120_000);
+
+it('where the folder cannot be watched (inotify limits), holds the whole copy and stores it afterwards, whole', async () => {
+  const watch = jest.spyOn(fs, 'watch').mockImplementation(() => {
+    throw Object.assign(new Error('ENOSPC: System limit for number of file watchers reached'), { code: 'ENOSPC' });
   });
-  // The spool is gone.
-  expect(() => statSync(spool)).toThrow();
+  try {
+    await expect(activityEnvironment().run(spoolCanStream, work)).resolves.toBe(false);
+    const { copy, stored, peakSeen, paused } = await copyThroughSpool(50 * MiB);
+    expect([copy.spool.pauses, paused]).toEqual([0, []]);
+    // Nothing was read before pg_basebackup finished: the spool held every tar at once.
+    expect(peakSeen).toBeGreaterThan(stored.get(`tablespace-${made!.oid}`)!.length);
+    expectWhole(copy, stored);
+  } finally {
+    watch.mockRestore();
+  }
+  await expect(activityEnvironment().run(spoolCanStream, work)).resolves.toBe(true);
 }, 120_000);
