@@ -5,8 +5,8 @@
  * is PostgreSQL's backup_manifest a file of its own, which the next incremental is taken
  * against). Each tar is encrypted into its own object while pg_basebackup writes it, what has
  * been stored is given back to the disk, then the backup_manifest, and the spool is removed.
- * The disk this needs (BASEBACKUP_SPOOL_MB twice, or the compressed cluster where holes cannot
- * be punched) is checked first.
+ * The disk this needs is checked first: BASEBACKUP_SPOOL_MB twice, or the compressed cluster
+ * where holes cannot be punched or the folder cannot be watched (spoolCanStream).
  */
 import { log } from '@temporalio/activity';
 import { FSWatcher, watch } from 'node:fs';
