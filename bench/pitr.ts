@@ -16,9 +16,11 @@
  *      `pgbackrest verify` of its repository.
  * Each time is the minimum and the median of the repeats; ratios are against the baseline
  * measured in the same run.
- * Usage: npm run bench:pitr -- [--scale 20] [--repeat 3] [--minutes 10] [--tps 200] [--partial 5] [--partial-kb 64] [--base-only] [--tablespace] [--keep]
- * (--base-only: step 1 alone; --tablespace: pgbench_accounts in a tablespace of its own, so
- * pg_basebackup writes to a folder (the baselines too) and pgwarden copies through its spool)
+ * Usage: npm run bench:pitr -- [--scale 20] [--repeat 3] [--minutes 10] [--tps 200] [--partial 5] [--partial-kb 64] [--base-only] [--tablespace] [--printshop ORDERS] [--keep]
+ * (--base-only: step 1 alone; --tablespace: pgbench_accounts (or order_items) in a tablespace of
+ * its own, so pg_basebackup writes to a folder (the baselines too) and pgwarden copies through
+ * its spool; --printshop: with --base-only, the generated print shop (bench/printshop.sql,
+ * compressing about 3x) of that many orders instead of pgbench)
  */
 import { spawn, spawnSync } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
@@ -28,7 +30,7 @@ import { join } from 'node:path';
 import { Client as PgClient } from 'pg';
 import { Client, Connection } from '@temporalio/client';
 import { ephemeralPort } from '../src/infra/net/ports';
-import { envFile } from '../devstack/paths';
+import { envFile, repoRoot } from '../devstack/paths';
 import { up } from '../devstack/stack';
 import { loadConfig, WORKER_NEEDS } from '../src/infra/config/config';
 import { readEnvFile } from '../src/infra/config/env-file';
@@ -77,6 +79,8 @@ async function main(): Promise<void> {
   const partialKb = option('partial-kb', '64');
   const baseOnly = process.argv.includes('--base-only');
   const withTablespace = process.argv.includes('--tablespace');
+  const printshopOrders = Number(option('printshop', '0'));
+  if (printshopOrders && !baseOnly) throw new Error('--printshop goes with --base-only: the load of steps 2-4 is pgbench');
   await up((line) => process.stderr.write(`stack: ${line}\n`));
   const stackEnv = readEnvFile(envFile);
   const runAs = instanceUser();
@@ -135,8 +139,27 @@ async function main(): Promise<void> {
   await admin.connect();
   await admin.query('CREATE DATABASE bench');
   await admin.end();
-  process.stderr.write(`bench: pgbench -i -s ${scale}...\n`);
-  spawnSync(pgProgram('pgbench'), ['-i', '-q', '-s', String(scale), argUrl('bench')], { stdio: 'ignore' });
+  if (printshopOrders) {
+    process.stderr.write(`bench: generating the print shop (${printshopOrders} orders)...\n`);
+    const made = spawnSync(
+      pgProgram('psql'),
+      [
+        '-q',
+        '-v',
+        'ON_ERROR_STOP=1',
+        '-v',
+        `orders=${printshopOrders}`,
+        '-f',
+        join(repoRoot, 'bench', 'printshop.sql'),
+        argUrl('bench'),
+      ],
+      { stdio: ['ignore', 'ignore', 'inherit'] },
+    );
+    if (made.status !== 0) throw new Error('the print shop could not be generated');
+  } else {
+    process.stderr.write(`bench: pgbench -i -s ${scale}...\n`);
+    spawnSync(pgProgram('pgbench'), ['-i', '-q', '-s', String(scale), argUrl('bench')], { stdio: 'ignore' });
+  }
   if (withTablespace) {
     const location = join(root, 'tablespace');
     mkdirSync(location, { mode: 0o700 });
@@ -144,8 +167,9 @@ async function main(): Promise<void> {
     const c = new PgClient({ connectionString: url('bench') });
     await c.connect();
     await c.query(`CREATE TABLESPACE bench_ts LOCATION '${location}'`);
-    await c.query('ALTER TABLE pgbench_accounts SET TABLESPACE bench_ts');
-    await c.query('ALTER INDEX pgbench_accounts_pkey SET TABLESPACE bench_ts');
+    const [table, index] = printshopOrders ? ['order_items', 'order_items_pkey'] : ['pgbench_accounts', 'pgbench_accounts_pkey'];
+    await c.query(`ALTER TABLE ${table} SET TABLESPACE bench_ts`);
+    await c.query(`ALTER INDEX ${index} SET TABLESPACE bench_ts`);
     await c.end();
   }
   if (hasPgbackrest) runAsInstance(runAs, 'pgbackrest', [`--config=${conf}`, '--stanza=bench', 'stanza-create']);
@@ -260,7 +284,7 @@ async function main(): Promise<void> {
         ? `x${(Math.min(...xs) / Math.min(...base)).toFixed(2)}/x${(median(xs) / median(base)).toFixed(2)}`
         : '';
     printTable(
-      `Base backup of a ${(clusterBytes / 1048576).toFixed(0)} MiB cluster (pgbench scale ${scale}${withTablespace ? ', pgbench_accounts in a second tablespace' : ''}); min/median of ${repeat}`,
+      `Base backup of a ${(clusterBytes / 1048576).toFixed(0)} MiB cluster (${printshopOrders ? `print shop, ${printshopOrders} orders` : `pgbench scale ${scale}`}${withTablespace ? `, ${printshopOrders ? 'order_items' : 'pgbench_accounts'} in a second tablespace` : ''}); min/median of ${repeat}`,
       ['', 'time', 'vs pg_basebackup', 'vs pgBackRest'],
       [
         [
