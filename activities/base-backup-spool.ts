@@ -115,7 +115,8 @@ export async function spooledCopy(p: {
   await rm(p.spool, { recursive: true, force: true });
   await mkdir(p.spool, { recursive: true });
   // pg_basebackup names its tars by the tablespace's oid (base for the main one), compressed as asked.
-  const tar = `.tar${compressionSuffix(p.compression.algorithm)}`;
+  const suffix = compressionSuffix(p.compression.algorithm);
+  const tar = `.tar${suffix}`;
   const arrivals = new TarArrivals(tar);
   let waiting: (() => void)[] = [];
   const notify = () => {
@@ -183,7 +184,7 @@ export async function spooledCopy(p: {
         await streamToS3([source, whole], {
           ...p.upload(
             tablespace ? p.keys.tablespace(tablespace.oid) : p.keys.data,
-            `${tablespace ? 'pg_basebackup-tablespace-tar' : 'pg_basebackup-tar'}${compressionSuffix(p.compression.algorithm)}`,
+            `${tablespace ? 'pg_basebackup-tablespace-tar' : 'pg_basebackup-tar'}${suffix}`,
           ),
           compression: asIs,
         }),

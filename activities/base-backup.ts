@@ -400,12 +400,12 @@ export function baseBackupActivities(deps: ActivityDeps) {
         await rm(parentManifest, { force: true });
       }
 
-      /** Full or incremental (BASEBACKUP_INCREMENTALS), from the server's WAL summaries and the newest base backup. */
       /** Whether the next base backup may be an incremental taken against this one's backup_manifest (PostgreSQL 17+). */
       function keepsBackupManifest(versionNum: number): boolean {
         return config.wal.baseBackupIncrementals > 0 && serverMajor(versionNum) >= INCREMENTAL_MAJOR;
       }
 
+      /** Full or incremental (BASEBACKUP_INCREMENTALS), from the server's WAL summaries and the newest base backup. */
       async function nextKind(client: Client, checked: { versionNum: number; timeline: number }): Promise<NextBaseBackup> {
         const incrementals = config.wal.baseBackupIncrementals;
         if (incrementals <= 0) return { kind: 'full' } as NextBaseBackup;
