@@ -75,8 +75,7 @@ export async function streamProgramToS3(spec: ProgramToS3): Promise<StoredObject
 /** A finished file, read once from disk. */
 export async function streamFileToS3(path: string, spec: SealedUpload): Promise<StoredObject> {
   spec.signal.throwIfAborted();
-  const file = createReadStream(path, { highWaterMark: COALESCE_BYTES });
-  return sealAndUpload([file], spec, () => file.destroy());
+  return streamToS3([createReadStream(path, { highWaterMark: COALESCE_BYTES })], spec);
 }
 
 /** A stream (a file still being written) compressed as asked, encrypted and uploaded. */
