@@ -2,14 +2,15 @@
  * The daily check's measure of a server's WAL archive from outside the archiver: the server's
  * WAL position and slot against what the bucket holds and when it last received any (the
  * judgement is dailyLagProblems, a plain function), and PostgreSQL's own archiver when an
- * archive_command runs beside streaming (archiverProblems). The watchdog inside the archiver
- * alerts within seconds; this catches what it cannot: an archiver that is not running at all.
+ * archive_command runs (archiverProblems, with the age of its backlog). The watchdog inside
+ * the archiver alerts within seconds; this catches what it cannot: an archiver that is not
+ * running at all.
  */
 import { requireDatabase } from '../src/infra/config/config';
 import { walArrivesVia } from '../src/infra/config/wal';
 import { connectDatabase } from '../src/infra/postgres/client';
 import { ArchivedWal, archivedUpTo } from '../src/operations/pitr/archive';
-import { ArchiverStats, readArchiverStats } from '../src/infra/postgres/archiver-stats';
+import { ArchiveBacklog, ArchiverStats, readArchiveBacklog, readArchiverStats } from '../src/infra/postgres/archiver-stats';
 import { archiverProblems } from '../src/operations/pitr/archiver';
 import { dailyLagProblems } from '../src/operations/pitr/lag';
 import { slotNameFor } from '../src/operations/pitr/spool';
@@ -19,11 +20,13 @@ import { SlotPosition, slotPosition } from './slot-position';
 export async function archiveLagProblems(deps: ActivityDeps, server: string, wal: ArchivedWal, now: Date): Promise<string[]> {
   let position: SlotPosition;
   let archiver: ArchiverStats;
+  let backlog: ArchiveBacklog | undefined;
   try {
     const client = await connectDatabase(requireDatabase(deps.config, server));
     try {
       position = await slotPosition(client, slotNameFor(server));
       archiver = await readArchiverStats(client);
+      backlog = await readArchiveBacklog(client);
     } finally {
       await client.end().catch(() => undefined);
     }
@@ -40,5 +43,5 @@ export async function archiveLagProblems(deps: ActivityDeps, server: string, wal
     limits: { maxLagSeconds: deps.config.wal.maxLagSeconds, maxRetainedBytes: deps.config.wal.maxRetainedBytes },
     archiveCommandOnly: walArrivesVia(deps.config.wal, server) === 'archive_command',
   });
-  return [...lag, ...archiverProblems({ server, ...archiver })];
+  return [...lag, ...archiverProblems({ server, ...archiver, backlog, limitSeconds: deps.config.wal.maxLagSeconds })];
 }

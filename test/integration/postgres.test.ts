@@ -1,5 +1,6 @@
 import { parseLsn, recordsEndBefore } from '../../src/operations/pitr/wal-names';
 import { connectDatabase } from '../../src/infra/postgres/client';
+import { readArchiveBacklog } from '../../src/infra/postgres/archiver-stats';
 import { Secret } from '../../src/infra/config/secret';
 import { DatabaseConnectionError } from '../../src/infra/errors/errors';
 import { stackConfig } from '../support/stack-env';
@@ -65,5 +66,26 @@ describe('PostgreSQL (local stack)', () => {
   it('names a missing database', async () => {
     const err = await connectDatabase(target, { database: 'no_such_db' }).catch((e: unknown) => e);
     expect((err as Error).message).toMatch(/database "no_such_db".*does not exist/);
+  });
+  // The daily check tells a lasting archive_command failure from one PostgreSQL still retries by
+  // the archiver's backlog; listing it needs pg_monitor, and without it the check goes on.
+  it("reads the archiver's backlog, or none for a role without pg_monitor", async () => {
+    const client = await connectDatabase(target);
+    const role = `no_monitor_${process.pid}`;
+    try {
+      // The stack's server does not archive: nothing waits.
+      expect(await readArchiveBacklog(client)).toEqual({ files: 0, oldestSeconds: null });
+      await client.query(`CREATE ROLE ${role} NOLOGIN`);
+      await client.query(`SET ROLE ${role}`);
+      expect(await readArchiveBacklog(client)).toBeUndefined();
+      await client.query('RESET ROLE');
+      await client.query(`GRANT pg_monitor TO ${role}`);
+      await client.query(`SET ROLE ${role}`);
+      expect(await readArchiveBacklog(client)).toEqual({ files: 0, oldestSeconds: null });
+    } finally {
+      await client.query('RESET ROLE').catch(() => undefined);
+      await client.query(`DROP ROLE IF EXISTS ${role}`).catch(() => undefined);
+      await client.end();
+    }
   });
 });

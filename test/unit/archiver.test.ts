@@ -1,4 +1,4 @@
-import type { ArchiverStats } from '../../src/infra/postgres/archiver-stats';
+import type { ArchiveBacklog, ArchiverStats } from '../../src/infra/postgres/archiver-stats';
 import { archiverProblems, ArchiverWatch, archiveTimeoutNote } from '../../src/operations/pitr/archiver';
 import { walWatchNotice } from '../../src/operations/pitr/notices';
 
@@ -16,27 +16,52 @@ const UNCONFIGURED =
   'set archive_command (pgwarden wal push %p --server shop, see the README); where streaming alone archives the server, archive_mode = off (a restart) ends the keeping';
 
 describe('archiverProblems', () => {
+  const FAILED =
+    "PostgreSQL's archive_command on shop failed on 000000010000000000000007 at 2026-12-03T10:00:00.000Z and has archived nothing since";
+  const KEEPS = 'the server keeps that WAL and all after it on its disk until the command succeeds';
   const failing = [
-    "PostgreSQL's archive_command on shop failed on 000000010000000000000007 at 2026-12-03T10:00:00.000Z and has archived nothing since; the server keeps that WAL and all after it on its disk until the command succeeds: the server's log says why",
+    `${FAILED}; ${KEEPS}: the server's log says why (grant pg_monitor to the backup user and this check names only failures that last past WAL_MAX_LAG_SECONDS)`,
   ];
-  it.each<[string, Partial<ArchiverStats>, string[]]>([
-    ['archive_mode off: no archiver to judge', { archiveMode: 'off', lastFailedAt: at('2026-12-03T10:00:00Z') }, []],
-    ['archive_mode off and no command: nothing kept', { archiveMode: 'off', configured: false }, []],
-    ['never failed', { lastFailedAt: null, lastArchivedAt: at('2026-12-03T10:00:00Z') }, []],
-    ['never failed, never archived (a new server)', { lastFailedAt: null, lastArchivedAt: null }, []],
-    ['failed once, archived since', { lastFailedAt: at('2026-12-03T09:00:00Z'), lastArchivedAt: at('2026-12-03T09:01:00Z') }, []],
+  const failedAt = at('2026-12-03T10:00:00Z');
+  const failedLast = { lastFailedAt: failedAt, lastArchivedAt: at('2026-12-03T09:00:00Z') };
+  type Row = [string, Partial<ArchiverStats>, ArchiveBacklog | undefined, string[]];
+  it.each<Row>([
+    ['archive_mode off: no archiver to judge', { archiveMode: 'off', lastFailedAt: failedAt }, undefined, []],
+    ['archive_mode off and no command: nothing kept', { archiveMode: 'off', configured: false }, undefined, []],
+    ['never failed', { lastFailedAt: null, lastArchivedAt: failedAt }, undefined, []],
+    ['never failed, never archived (a new server)', { lastFailedAt: null, lastArchivedAt: null }, undefined, []],
     [
-      'failed after its last success',
-      { lastFailedAt: at('2026-12-03T10:00:00Z'), lastArchivedAt: at('2026-12-03T09:00:00Z') },
-      failing,
+      'failed once, archived since',
+      { lastFailedAt: at('2026-12-03T09:00:00Z'), lastArchivedAt: at('2026-12-03T09:01:00Z') },
+      undefined,
+      [],
     ],
-    ['failed and never archived anything', { lastFailedAt: at('2026-12-03T10:00:00Z'), lastArchivedAt: null }, failing],
-    ['archive_mode always fails alike', { archiveMode: 'always', lastFailedAt: at('2026-12-03T10:00:00Z') }, failing],
+    ['failed after its last success, backlog unreadable: named, with the grant', failedLast, undefined, failing],
+    ['failed and never archived anything', { lastFailedAt: failedAt, lastArchivedAt: null }, undefined, failing],
+    ['archive_mode always fails alike', { archiveMode: 'always', lastFailedAt: failedAt }, undefined, failing],
+    // PostgreSQL retries a failed file within a minute: a failure it may still mend is not named.
+    ['failed, the oldest file waiting for 10 s', failedLast, { files: 1, oldestSeconds: 10 }, []],
+    ['failed, the oldest file waiting exactly the limit', failedLast, { files: 2, oldestSeconds: 60 }, []],
+    [
+      'failed, the oldest file waiting past the limit',
+      failedLast,
+      { files: 3, oldestSeconds: 61.4 },
+      [`${FAILED}, with 3 WAL files waiting, the oldest for 61 s (WAL_MAX_LAG_SECONDS=60); ${KEEPS}: the server's log says why`],
+    ],
+    [
+      'one file waiting for an hour',
+      failedLast,
+      { files: 1, oldestSeconds: 3600 },
+      [`${FAILED}, with 1 WAL file waiting, the oldest for 3600 s (WAL_MAX_LAG_SECONDS=60); ${KEEPS}: the server's log says why`],
+    ],
+    // The counters say failed, but nothing waits: the server keeps nothing for the archiver.
+    ['failed, nothing waiting', failedLast, { files: 0, oldestSeconds: null }, []],
     // PostgreSQL counts no failure then, it only logs a warning and keeps every file.
-    ['archive_mode on, no command or library set', { configured: false }, [UNCONFIGURED]],
-    ['the settings could not be read: judged by the counters alone', { configured: null }, []],
-  ])('%s', (_what, given, expected) => {
-    expect(archiverProblems({ server: 'shop', ...stats(given) })).toEqual(expected);
+    ['archive_mode on, no command or library set', { configured: false }, undefined, [UNCONFIGURED]],
+    ['no command set, whatever the backlog', { configured: false }, { files: 0, oldestSeconds: null }, [UNCONFIGURED]],
+    ['the settings could not be read: judged by the counters alone', { configured: null }, undefined, []],
+  ])('%s', (_what, given, backlog, expected) => {
+    expect(archiverProblems({ server: 'shop', ...stats(given), backlog, limitSeconds: 60 })).toEqual(expected);
   });
 });
 

@@ -50,3 +50,30 @@ export async function readArchiveTimeout(client: Client): Promise<number> {
   const { rows } = await client.query<{ s: string }>(`SELECT setting AS s FROM pg_settings WHERE name = 'archive_timeout'`);
   return Number(rows[0]?.s ?? 0);
 }
+
+/** WAL files waiting for the archiver (`.ready` in pg_wal/archive_status). */
+export interface ArchiveBacklog {
+  files: number;
+  /** How long the oldest has waited, by the server's clock; null when none waits. */
+  oldestSeconds: number | null;
+}
+
+/**
+ * The archiver's backlog, or undefined when the role may not list the folder
+ * (pg_ls_archive_statusdir needs pg_monitor or a superuser). A `.ready` file is written when
+ * its segment completes and removed once archived, so the oldest one's age is how long the
+ * archiver has been behind: what tells a failure PostgreSQL is still retrying from one that lasts.
+ */
+export async function readArchiveBacklog(client: Client): Promise<ArchiveBacklog | undefined> {
+  try {
+    const { rows } = await client.query<{ files: string; oldest: string | null }>(
+      `SELECT count(*)::text AS files, extract(epoch FROM now() - min(modification))::text AS oldest
+         FROM pg_ls_archive_statusdir() WHERE name LIKE '%.ready'`,
+    );
+    const oldest = rows[0].oldest;
+    return { files: Number(rows[0].files), oldestSeconds: oldest === null ? null : Math.max(0, Number(oldest)) };
+  } catch (err) {
+    if ((err as { code?: string }).code === '42501') return undefined; // insufficient_privilege
+    throw err;
+  }
+}

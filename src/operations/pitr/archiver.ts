@@ -5,11 +5,12 @@
  * then, so the disk fills. pg_stat_archiver keeps only the last failure and the last success,
  * so a failure newer than the last success means nothing has been archived since.
  *
- * Two readers: the daily check looks once (archiverProblems); the archiving round's watchdog,
- * streaming or watching, samples every few seconds and alerts once when a failure has lasted
- * WAL_MAX_LAG_SECONDS, and once when the command archives again (ArchiverWatch).
+ * Two readers: the daily check looks once, with the age of the archiver's backlog
+ * (archiverProblems); the archiving round's watchdog, streaming or watching, samples every few
+ * seconds and alerts once when a failure has lasted WAL_MAX_LAG_SECONDS, and once when the
+ * command archives again (ArchiverWatch).
  */
-import type { ArchiverStats } from '../../infra/postgres/archiver-stats';
+import type { ArchiveBacklog, ArchiverStats } from '../../infra/postgres/archiver-stats';
 
 type Trouble = { kind: 'failing'; wal: string | null; failedAt: number } | { kind: 'unconfigured' };
 
@@ -27,14 +28,31 @@ const UNCONFIGURED = (server: string) =>
   `archive_mode is on for ${server} but neither archive_command nor archive_library is set: the server keeps every WAL file on its disk; ` +
   `set archive_command (pgwarden wal push %p --server ${server}, see the README); where streaming alone archives the server, archive_mode = off (a restart) ends the keeping`;
 
-/** The daily check's look: one phrase per problem, none when the archiver is well or off. */
-export function archiverProblems(input: ArchiverStats & { server: string }): string[] {
+/**
+ * The daily check's look: one phrase per problem, none when the archiver is well or off. One
+ * look cannot tell how long a failure has lasted, so the archiver's backlog does: PostgreSQL
+ * retries a failed file within a minute, and a failure mended by then is not worth a problem
+ * (the watchdog, sampling, alerts on one that lasts WAL_MAX_LAG_SECONDS). Without the backlog
+ * (the role may not list it) every failure since the last success is named.
+ */
+export function archiverProblems(
+  input: ArchiverStats & { server: string; backlog: ArchiveBacklog | undefined; limitSeconds: number },
+): string[] {
   const t = trouble(input);
   if (!t) return [];
   if (t.kind === 'unconfigured') return [UNCONFIGURED(input.server)];
+  const { backlog, limitSeconds } = input;
+  const waited = backlog?.oldestSeconds;
+  // Nothing waits (the server keeps nothing for it), or not for long (PostgreSQL still retries).
+  if (backlog && (waited === null || waited === undefined || waited <= limitSeconds)) return [];
+  const failed = `PostgreSQL's archive_command on ${input.server} failed on ${t.wal ?? 'a WAL file'} at ${new Date(t.failedAt).toISOString()} and has archived nothing since`;
+  if (!backlog)
+    return [
+      `${failed}; ${KEEPS_WAL}: the server's log says why (grant pg_monitor to the backup user and this check names only failures that last past WAL_MAX_LAG_SECONDS)`,
+    ];
   return [
-    `PostgreSQL's archive_command on ${input.server} failed on ${t.wal ?? 'a WAL file'} at ${new Date(t.failedAt).toISOString()} ` +
-      `and has archived nothing since; ${KEEPS_WAL}: the server's log says why`,
+    `${failed}, with ${backlog.files} WAL file${backlog.files === 1 ? '' : 's'} waiting, the oldest for ${Math.round(waited ?? 0)} s ` +
+      `(WAL_MAX_LAG_SECONDS=${limitSeconds}); ${KEEPS_WAL}: the server's log says why`,
   ];
 }
 
