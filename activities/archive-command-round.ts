@@ -20,7 +20,7 @@ import { archiveTimeoutNote, type ArchiverReading } from '../src/operations/pitr
 import type { LagReading, LagWatch } from '../src/operations/pitr/lag';
 import { slotNameFor } from '../src/operations/pitr/spool';
 import { otherClusterProblem } from '../src/operations/pitr/system-identifier';
-import { formatLsn, parseSegmentName, segmentStart } from '../src/operations/pitr/wal-names';
+import { formatLsn, parseSegmentName, segmentEnd } from '../src/operations/pitr/wal-names';
 import { ActivityDeps, archiveAccess } from './deps';
 import { slotPosition } from './slot-position';
 
@@ -87,7 +87,7 @@ export async function watchArchiveCommand(deps: ActivityDeps, round: ArchiveComm
     /** How far the archive holds WAL: the end of its newest segment (0/0 for none). */
     const endOf = (name: string | undefined) => {
       const s = name ? parseSegmentName(name, segmentBytes) : undefined;
-      return s ? segmentStart(s.segno + 1n, segmentBytes) : 0n;
+      return s ? segmentEnd(s.segno, segmentBytes) : 0n;
     };
     const until = Date.now() + round.roundSeconds * 1000;
     let seenArchivedAt: number | null | undefined;

@@ -27,7 +27,15 @@ import { walKey } from '../src/infra/storage/layout';
 import { AFTER_A_GAP, readyFiles, slotNameFor, SpoolFile, streamStart } from '../src/operations/pitr/spool';
 import { sealOpenSegment, WAL_WRITTEN_LSN } from '../src/operations/pitr/wal-object';
 import { storeWalFile, walObjectOptions, WalStore } from '../src/operations/pitr/wal-store';
-import { formatLsn, parseHistory, parseLsn, parseSegmentName, segmentName, segmentStart } from '../src/operations/pitr/wal-names';
+import {
+  formatLsn,
+  parseHistory,
+  parseLsn,
+  parseSegmentName,
+  segmentEnd,
+  segmentName,
+  segmentStart,
+} from '../src/operations/pitr/wal-names';
 import { privateWorkDir } from '../src/operations/restore/work-files';
 import { LagReading, LagWatch, LagWatchState } from '../src/operations/pitr/lag';
 import type { ArchiverReading } from '../src/operations/pitr/archiver';
@@ -335,7 +343,7 @@ export function walArchiveActivities(deps: ActivityDeps) {
             if (stored.outcome === 'already') log.info('WAL file already archived with the same contents', { key: stored.key });
             const segment = parseSegmentName(name, server.segmentBytes);
             if (segment) {
-              const end = segmentStart(segment.segno + 1n, server.segmentBytes);
+              const end = segmentEnd(segment.segno, server.segmentBytes);
               await advanceSlot(client, slot, end);
               progress = { ...progress, newestArchived: name, archivedLsn: formatLsn(end), stored: progress.stored + 1 };
             } else progress = { ...progress, stored: progress.stored + 1 };

@@ -9,7 +9,9 @@ import {
   recordsEndBefore,
   parseSegmentName,
   segmentName,
+  segmentEnd,
   segmentOf,
+  segmentStart,
   timelineOfSegment,
 } from '../../src/operations/pitr/wal-names';
 
@@ -44,6 +46,18 @@ describe('segment names', () => {
   ])('timeline %i segment %s (%i bytes) is %s', (timeline, segno, size, name) => {
     expect(segmentName({ timeline, segno }, size)).toBe(name);
     expect(parseSegmentName(name, size)).toEqual({ timeline, segno });
+  });
+
+  it.each([
+    // segno, segment size, start, end
+    [0n, 16 * MiB, '0/0', '0/1000000'],
+    [0x16b3n, 16 * MiB, '16/B3000000', '16/B4000000'],
+    [0xffn, 16 * MiB, '0/FF000000', '1/0'],
+    [3n, 64 * MiB, '0/C000000', '0/10000000'],
+  ])('segment %s (%i bytes) starts at %s and ends where the next starts, %s', (segno, size, start, end) => {
+    expect(formatLsn(segmentStart(segno, size))).toBe(start);
+    expect(formatLsn(segmentEnd(segno, size))).toBe(end);
+    expect(segmentEnd(segno, size)).toBe(segmentStart(segno + 1n, size));
   });
 
   it('places an LSN in its segment', () => {

@@ -9,7 +9,7 @@ import { baseBackupFolder, walFileOf, walFolder } from '../../infra/storage/layo
 import { BaseBackupManifest, parseBaseBackupManifest } from './base-backup';
 import { openWalFile, WAL_WRITTEN_LSN } from './wal-object';
 import { pitrCheck, PitrStatus } from './window';
-import { newestSegment, parseHistory, parseHistoryFileName, parseLsn, segmentStart, TimelineSwitch } from './wal-names';
+import { newestSegment, parseHistory, parseHistoryFileName, parseLsn, segmentEnd, TimelineSwitch } from './wal-names';
 
 export interface ArchivedWal {
   /** Completed segments by PostgreSQL name, with their keys. */
@@ -72,7 +72,7 @@ export async function archiveStatus(bucket: Bucket, keyring: Keyring, prefix: st
 /** How far the bucket holds WAL: the newest completed segment's end, or further, what the newest open segment's copy holds. */
 export async function archivedUpTo(bucket: Bucket, wal: ArchivedWal, segmentBytes: number): Promise<bigint | null> {
   const completed = newestSegment(wal.segments.keys(), segmentBytes);
-  let upTo = completed ? segmentStart(completed.segment.segno + 1n, segmentBytes) : null;
+  let upTo = completed ? segmentEnd(completed.segment.segno, segmentBytes) : null;
   const partial = newestSegment(wal.partials.keys(), segmentBytes);
   if (partial) {
     const written = (await bucket.head(wal.partials.get(partial.name)!))?.Metadata?.[WAL_WRITTEN_LSN];

@@ -7,9 +7,9 @@ import {
   DEFAULT_WAL_SEGMENT_BYTES,
   formatLsn,
   parseSegmentName,
+  segmentEnd,
   segmentName,
   segmentOf,
-  segmentStart,
   timelineOfSegment,
   TimelineSwitch,
 } from './wal-names';
@@ -60,7 +60,7 @@ export function walContinuity(input: ContinuityInput): Continuity {
   for (let segno = first; segno <= last; segno++) {
     const name = segmentName({ timeline: timelineOfSegment(segno, input.timeline, input.history, size), segno }, size);
     if (stored.has(name)) {
-      if (!firstMissing) reachableUntil = segmentStart(segno + 1n, size);
+      if (!firstMissing) reachableUntil = segmentEnd(segno, size);
       if (gapStart) gaps.push(range(gapStart, gapEnd!));
       gapStart = undefined;
       continue;

@@ -58,6 +58,11 @@ export function segmentStart(segno: bigint, segmentBytes = DEFAULT_WAL_SEGMENT_B
   return segno * BigInt(segmentBytes);
 }
 
+/** The position just past a segment's last byte: where the next one starts, and how far WAL held up to it reaches. */
+export function segmentEnd(segno: bigint, segmentBytes = DEFAULT_WAL_SEGMENT_BYTES): bigint {
+  return segmentStart(segno + 1n, segmentBytes);
+}
+
 /** The file name PostgreSQL gives a segment: 000000010000000000000003. */
 export function segmentName(s: Segment, segmentBytes = DEFAULT_WAL_SEGMENT_BYTES): string {
   const per = segmentsPerId(segmentBytes);

@@ -8,7 +8,16 @@
  * Decisions only (which segments, in which batches, what a failure says); the activity does
  * the I/O. Pure.
  */
-import { formatLsn, parseLsn, parseSegmentName, segmentName, segmentOf, segmentStart, TimelineSwitch } from './wal-names';
+import {
+  formatLsn,
+  parseLsn,
+  parseSegmentName,
+  segmentEnd,
+  segmentName,
+  segmentOf,
+  segmentStart,
+  TimelineSwitch,
+} from './wal-names';
 
 /** What an earlier run read back: per timeline, the newest segment checked (every one before it on that timeline was). */
 export type WalCheckedUpTo = Record<string, string>;
@@ -151,7 +160,7 @@ export function rangeLsns(
 ): { startLsn: string; endLsn: string } {
   const first = parseSegmentName(lead ?? segments[0], segmentBytes)!;
   const last = parseSegmentName(segments[segments.length - 1], segmentBytes)!;
-  const fileEnd = segmentStart(last.segno + 1n, segmentBytes);
+  const fileEnd = segmentEnd(last.segno, segmentBytes);
   const end = ends.get(last.timeline);
   return {
     startLsn: formatLsn(segmentStart(first.segno, segmentBytes)),
