@@ -268,13 +268,14 @@ export async function spooledCopy(p: {
  * files' read bytes can be given back to the disk, and the folder's creation events be watched.
  */
 export async function spoolCanStream(dir: string): Promise<boolean> {
-  const probe = watchFolder(dir, () => undefined);
+  // Quiet: the copy's own watch says why in the log, once per base backup.
+  const probe = watchFolder(dir, () => undefined, { quiet: true });
   probe?.close();
   return probe !== undefined && (await canPunchHoles(dir));
 }
 
 /** The names of files created in a folder, as they are; undefined (said in the log) when the host allows no more watches. */
-function watchFolder(folder: string, created: (name: string) => void): FSWatcher | undefined {
+function watchFolder(folder: string, created: (name: string) => void, options: { quiet?: boolean } = {}): FSWatcher | undefined {
   try {
     const watcher = watch(folder, (event, name) => {
       if (event === 'rename' && name) created(name.toString());
@@ -282,6 +283,7 @@ function watchFolder(folder: string, created: (name: string) => void): FSWatcher
     watcher.on('error', (err) => log.warn('the spool folder cannot be watched', { spool: folder, error: err.message }));
     return watcher;
   } catch (err) {
+    if (options.quiet) return undefined;
     log.warn(
       'the spool folder cannot be watched (fs.inotify.max_user_instances or max_user_watches reached?): each tar is stored once pg_basebackup has finished, and the spool holds the whole copy until then',
       { spool: folder, error: (err as Error).message },

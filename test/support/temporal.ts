@@ -3,6 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { Client, Connection } from '@temporalio/client';
 import { NativeConnection, Runtime, DefaultLogger, Worker } from '@temporalio/worker';
+import type { Logger } from '@temporalio/common';
 import { temporal } from '@temporalio/proto';
 import type * as activity from '@temporalio/activity';
 import { MockActivityEnvironment } from '@temporalio/testing';
@@ -59,9 +60,17 @@ export function bundledWorker(server: DevServer, taskQueue: string, activities: 
   });
 }
 
-/** An activity context for calling activities directly, logging only errors. */
-export function activityEnvironment(info?: Partial<activity.Info>): MockActivityEnvironment {
-  return new MockActivityEnvironment(info, { logger: new DefaultLogger('ERROR') });
+/** An activity context for calling activities directly, logging only errors (or to `logger`). */
+export function activityEnvironment(info?: Partial<activity.Info>, logger?: Logger): MockActivityEnvironment {
+  return new MockActivityEnvironment(info, { logger: logger ?? new DefaultLogger('ERROR') });
+}
+
+/** A logger keeping the warnings' messages, to count what an activity said. */
+export function warningsLogger(): Logger & { warnings: string[] } {
+  const warnings: string[] = [];
+  return Object.assign(new DefaultLogger('WARN', (entry) => void (entry.level === 'WARN' && warnings.push(entry.message))), {
+    warnings,
+  });
 }
 
 /** Waits until a worker polls the task queue, so a test never races the worker's start. */
