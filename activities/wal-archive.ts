@@ -40,7 +40,7 @@ import { privateWorkDir } from '../src/operations/restore/work-files';
 import { LagReading, LagWatch, LagWatchState } from '../src/operations/pitr/lag';
 import type { ArchiverReading } from '../src/operations/pitr/archiver';
 import { readArchiverStats } from '../src/infra/postgres/archiver-stats';
-import { busyCheckWorthwhile, partialCopyDue } from '../src/operations/pitr/partial-cadence';
+import { busyCheckWorthwhile, openCopyReach, partialCopyDue } from '../src/operations/pitr/partial-cadence';
 import { WalWatchEvent, walWatchNotice } from '../src/operations/pitr/notices';
 import { archivedSystem, newestInArchive } from '../src/operations/pitr/archive-system';
 import { watchArchiveCommand } from './archive-command-round';
@@ -369,15 +369,24 @@ export function walArchiveActivities(deps: ActivityDeps) {
           /** Replaces the open segment's copy: the archive then holds what pg_receivewal has written so far. */
           async function shipPartial(name: string): Promise<void> {
             movedAt = Date.now();
-            const written = await receivedLsn(client, slot).catch(() => undefined);
+            const reported = await receivedLsn(client, slot).catch(() => undefined);
             const sealed = await sealOpenSegment(join(folder, name), compression, encryption.create, server.segmentBytes);
             if (!sealed) return;
+            const segno = parseSegmentName(name.slice(0, -'.partial'.length), server.segmentBytes)!.segno;
+            const copy = reported
+              ? openCopyReach({
+                  held: parseLsn(progress.archivedLsn!),
+                  written: reported,
+                  segno,
+                  segmentBytes: server.segmentBytes,
+                })
+              : undefined;
             await bucket.replace(
               walKey(prefix, input.server, name, compression),
               sealed.body,
-              walObjectOptions(store, sealed, written ? { [WAL_WRITTEN_LSN]: formatLsn(written) } : {}),
+              walObjectOptions(store, sealed, copy ? { [WAL_WRITTEN_LSN]: formatLsn(copy.written) } : {}),
             );
-            if (written) progress = { ...progress, archivedLsn: formatLsn(written) };
+            if (copy) progress = { ...progress, archivedLsn: formatLsn(copy.reach) };
             await recordPosition();
             beat(`shipped the open segment ${name} (WAL up to ${progress.archivedLsn ?? '?'})`);
           }

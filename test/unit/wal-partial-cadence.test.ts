@@ -1,4 +1,4 @@
-import { busyCheckWorthwhile, partialCopyDue, PartialCadence } from '../../src/operations/pitr/partial-cadence';
+import { busyCheckWorthwhile, openCopyReach, partialCopyDue, PartialCadence } from '../../src/operations/pitr/partial-cadence';
 
 const KiB = 1024;
 const base: PartialCadence = { sinceShippedMs: 0, changed: true, unshippedBytes: 0n, everySeconds: 5, soonerAtBytes: 64 * KiB };
@@ -42,5 +42,38 @@ describe('busyCheckWorthwhile', () => {
     ['sooner copies off: no query', { sinceShippedMs: 2000, soonerAtBytes: 0 }, false],
   ])('%s', (_what, change, worth) => {
     expect(busyCheckWorthwhile({ ...base, ...change })).toBe(worth);
+  });
+});
+
+describe('openCopyReach', () => {
+  const MiB = 1024n * 1024n;
+  const SEG = 16 * 1024 * 1024;
+  const seg = (n: bigint) => n * 16n * MiB;
+  it.each<[string, { held: bigint; written: bigint; segno: bigint }, { written: bigint; reach: bigint }]>([
+    [
+      'a fresh report inside the open segment moves the reach',
+      { held: seg(3n), written: seg(3n) + 100n, segno: 3n },
+      { written: seg(3n) + 100n, reach: seg(3n) + 100n },
+    ],
+    [
+      // The CI failure: segment 2 completed and shipped (reach = its end), then the new segment's
+      // first copy with a report from before the switch; the gauge went back and stayed there.
+      'a report older than the completed segment before it never moves the reach back',
+      { held: seg(3n), written: seg(3n) - 5000n, segno: 3n },
+      { written: seg(3n), reach: seg(3n) },
+    ],
+    [
+      'a report already in the next segment: the copy holds this one at most',
+      { held: seg(3n), written: seg(4n) + 8192n, segno: 3n },
+      { written: seg(4n), reach: seg(4n) },
+    ],
+    ['the segment end exactly', { held: seg(3n), written: seg(4n), segno: 3n }, { written: seg(4n), reach: seg(4n) }],
+    [
+      'a reach further than the copy (a later completed segment) stays',
+      { held: seg(6n), written: seg(3n) + 100n, segno: 3n },
+      { written: seg(3n) + 100n, reach: seg(6n) },
+    ],
+  ])('%s', (_what, input, expected) => {
+    expect(openCopyReach({ ...input, segmentBytes: SEG })).toEqual(expected);
   });
 });
