@@ -16,7 +16,7 @@ import type { Client } from 'pg';
 import { CompressionPolicy, compressionSuffix } from '../src/infra/compression/compression';
 import { BackupError, ConfigError } from '../src/infra/errors/errors';
 import { classifyDumpFailure } from '../src/infra/postgres/dump-errors';
-import { spawnStreaming } from '../src/infra/process/spawn-stream';
+import { spawnStreaming, StreamingProcess } from '../src/infra/process/spawn-stream';
 import type { StoredObject } from '../src/operations/backup/manifest';
 import { ExitGate, SealedUpload, streamFileToS3, streamToS3 } from '../src/operations/backup/program-to-s3';
 import { readGrowingFile } from '../src/infra/streams/growing-file';
@@ -117,26 +117,11 @@ export async function spooledCopy(p: {
   // pg_basebackup names its tars by the tablespace's oid (base for the main one), compressed as asked.
   const suffix = compressionSuffix(p.compression.algorithm);
   const tar = `.tar${suffix}`;
-  const arrivals = new TarArrivals(tar);
-  let waiting: (() => void)[] = [];
-  const notify = () => {
-    const them = waiting;
-    waiting = [];
-    for (const resume of them) resume();
-  };
-  const more = () =>
-    new Promise<void>((resume) => {
-      waiting.push(resume);
-      setTimeout(resume, POLL_MS);
-    });
-  // Creation events give the tars' order; watched before pg_basebackup starts, so none is missed.
-  const watcher = watchFolder(p.spool, (name) => {
-    arrivals.created(name);
-    notify();
-  });
-  // Without them (inotify's limits reached on the host) no tar is known to be whole before
-  // pg_basebackup exits: the spool then holds the whole copy, stored afterwards.
-  const limitBytes = watcher ? p.limitBytes : undefined;
+  // Watched before pg_basebackup starts, so no tar is missed.
+  const folder = new SpoolFolder(p.spool, tar);
+  // Without creation events (inotify's limits reached on the host) no tar is known to be whole
+  // before pg_basebackup exits: the spool then holds the whole copy, stored afterwards.
+  const limitBytes = folder.watched ? p.limitBytes : undefined;
   // Paused at times: it must not outlive a worker that dies meanwhile.
   const proc = spawnStreaming(p.program, [`--pgdata=${p.spool}`, ...p.args], p.env, p.onStderrLine, {
     endsWithWorker: true,
@@ -144,23 +129,18 @@ export async function spooledCopy(p: {
   let exitResult: Awaited<typeof proc.exited> | undefined;
   const exited = proc.exited.then(async (r) => {
     exitResult = r;
-    // A creation event lost: by now every tar is whole, whatever its order.
-    for (const name of await readdir(p.spool).catch(() => [])) arrivals.created(name);
-    arrivals.exited();
-    notify();
+    await folder.writerExited();
     return r;
   });
   const stop = () => proc.kill();
   p.signal.addEventListener('abort', stop, { once: true });
-  const spool = { peakBytes: 0, pauses: 0 };
-  const throttle = limitBytes ? holdBack(limitBytes) : undefined;
+  const throttle = limitBytes ? new SpoolThrottle(folder, proc, limitBytes, p.onPaused) : undefined;
   try {
     const stored = new Map<string, StoredObject>();
     // The tars are compressed already: stored as they are.
     const asIs: CompressionPolicy = { algorithm: 'none', level: 0 };
     for (let n = 0; ; n++) {
-      while (arrivals.at(n) === undefined && !arrivals.hasExited) await more();
-      const name = arrivals.at(n);
+      const name = await folder.tar(n);
       if (name === undefined) break;
       const tablespace = p.tablespaces.find((t) => name === `${t.oid}${tar}`);
       if (!tablespace && name !== `base${tar}`)
@@ -170,13 +150,13 @@ export async function spooledCopy(p: {
       p.onUploading(name);
       const file = join(p.spool, name);
       const source = readGrowingFile(file, {
-        closed: () => arrivals.complete(name),
-        more,
+        closed: () => folder.arrivals.complete(name),
+        more: folder.change,
         ...(limitBytes ? { release: (upTo: number) => punchHole(file, upTo), releaseEvery: releaseEvery(limitBytes) } : {}),
       });
       // A tar complete only because pg_basebackup exited is whole only if it exited with 0.
       const whole = new ExitGate(
-        () => (arrivals.completeBefore(name) ? Promise.resolve({ code: 0, signal: null, stderr: '' }) : exited),
+        () => (folder.arrivals.completeBefore(name) ? Promise.resolve({ code: 0, signal: null, stderr: '' }) : exited),
         'pg_basebackup',
       );
       stored.set(
@@ -209,7 +189,7 @@ export async function spooledCopy(p: {
       data: stored.get(`base${tar}`)!,
       tablespaces: p.tablespaces.map((t) => ({ ...t, data: stored.get(`${t.oid}${tar}`)! })),
       backupManifest,
-      spool,
+      spool: throttle?.figures ?? { peakBytes: 0, pauses: 0 },
     };
   } catch (err) {
     // pg_basebackup's own failure (a full disk, a lost connection) explains the rest best.
@@ -221,45 +201,117 @@ export async function spooledCopy(p: {
     p.signal.removeEventListener('abort', stop);
     proc.kill();
     await exited;
-    watcher?.close();
+    folder.close();
     await rm(p.spool, { recursive: true, force: true });
   }
+}
 
-  /** Stops pg_basebackup while the spool's tars take more than the limit on disk (what is written but not yet read and given back). */
-  function holdBack(limitBytes: number) {
-    let paused = false;
-    let busy = false;
-    const timer = setInterval(() => {
-      if (busy) return;
-      busy = true;
-      void spoolBytes()
-        .then((bytes) => {
-          spool.peakBytes = Math.max(spool.peakBytes, bytes);
-          const now = spoolWriterPaused(bytes, paused, limitBytes);
-          if (now === paused || exitResult) return;
-          paused = now;
-          if (paused) spool.pauses++;
-          proc.pause(paused);
-          p.onPaused?.(paused, bytes);
-        })
-        .finally(() => (busy = false));
-    }, POLL_MS);
-    return {
-      end() {
-        clearInterval(timer);
-        if (paused) proc.pause(false);
-      },
-    };
+/**
+ * The spool folder as the copy sees it: the tars in the order pg_basebackup creates them (its
+ * creation events, see TarArrivals), a wait for the next change, and what the tars take on disk.
+ */
+class SpoolFolder {
+  readonly arrivals: TarArrivals;
+  private readonly watcher: FSWatcher | undefined;
+  private waiting: (() => void)[] = [];
+
+  constructor(
+    private readonly path: string,
+    tarSuffix: string,
+  ) {
+    this.arrivals = new TarArrivals(tarSuffix);
+    this.watcher = watchFolder(path, (name) => {
+      this.arrivals.created(name);
+      this.wake();
+    });
   }
 
-  /** What the spool's tars take on disk: their blocks, not their sizes (the front of a tar read is a hole). */
-  async function spoolBytes(): Promise<number> {
+  /** Creation events arrive; without them a tar is known whole only once pg_basebackup exited. */
+  get watched(): boolean {
+    return this.watcher !== undefined;
+  }
+
+  /** Resolves at the folder's next change, or after a look's time at most (a tar grows without events). */
+  readonly change = () =>
+    new Promise<void>((resume) => {
+      this.waiting.push(resume);
+      setTimeout(resume, POLL_MS);
+    });
+
+  /** The n-th tar created (from 0) once it exists; undefined when pg_basebackup exited without one. */
+  async tar(n: number): Promise<string | undefined> {
+    while (this.arrivals.at(n) === undefined && !this.arrivals.hasExited) await this.change();
+    return this.arrivals.at(n);
+  }
+
+  /** pg_basebackup exited: every tar is as whole as it will be, one whose creation event was lost included. */
+  async writerExited(): Promise<void> {
+    for (const name of await readdir(this.path).catch(() => [])) this.arrivals.created(name);
+    this.arrivals.exited();
+    this.wake();
+  }
+
+  /** What the tars take on disk: their blocks, not their sizes (the front of a tar read is a hole). */
+  async diskBytes(): Promise<number> {
     let bytes = 0;
-    for (let n = 0; arrivals.at(n) !== undefined; n++)
-      bytes += await stat(join(p.spool, arrivals.at(n)!))
+    for (let n = 0; this.arrivals.at(n) !== undefined; n++)
+      bytes += await stat(join(this.path, this.arrivals.at(n)!))
         .then((s) => s.blocks * 512)
         .catch(() => 0);
     return bytes;
+  }
+
+  close(): void {
+    this.watcher?.close();
+  }
+
+  private wake(): void {
+    const them = this.waiting;
+    this.waiting = [];
+    for (const resume of them) resume();
+  }
+}
+
+/**
+ * Stops pg_basebackup while the spool's tars take more than the limit on disk (what is written
+ * but not yet read and given back), and lets it go on once the upload has caught up
+ * (spoolWriterPaused); counts the peak and the pauses.
+ */
+class SpoolThrottle {
+  readonly figures = { peakBytes: 0, pauses: 0 };
+  private paused = false;
+  private busy = false;
+  private readonly timer: NodeJS.Timeout;
+
+  constructor(
+    private readonly folder: SpoolFolder,
+    private readonly writer: StreamingProcess,
+    private readonly limitBytes: number,
+    private readonly onPaused?: (paused: boolean, spoolBytes: number) => void,
+  ) {
+    this.timer = setInterval(() => void this.look(), POLL_MS);
+  }
+
+  end(): void {
+    clearInterval(this.timer);
+    if (this.paused) this.writer.pause(false);
+  }
+
+  private async look(): Promise<void> {
+    if (this.busy) return;
+    this.busy = true;
+    try {
+      const bytes = await this.folder.diskBytes();
+      this.figures.peakBytes = Math.max(this.figures.peakBytes, bytes);
+      const now = spoolWriterPaused(bytes, this.paused, this.limitBytes);
+      if (now === this.paused || this.folder.arrivals.hasExited) return;
+      this.paused = now;
+      if (now) this.figures.pauses++;
+      this.writer.pause(now);
+      this.onPaused?.(now, bytes);
+    } finally {
+      this.busy = false;
+    }
   }
 }
 
