@@ -46,13 +46,12 @@ export async function watchArchiveCommand(deps: ActivityDeps, round: ArchiveComm
   const { server, watch } = round;
   const client = await connectDatabase(requireDatabase(deps.config, server));
   try {
-    const [{ standby }] = (await client.query<{ standby: boolean }>('SELECT pg_is_in_recovery() AS standby')).rows;
-    if (standby)
-      throw new UsageError(
-        `${server}: the server is a standby; archive the primary, whose archive_command sends the WAL (a standby's archive_mode = always is not watched)`,
-      );
-    // Base backups of the server need what streaming needs: wal_level replica, REPLICATION.
-    const checked = await checkReplicationServer(client, server);
+    // Base backups of the server need what streaming needs: wal_level replica, REPLICATION, a primary.
+    const checked = await checkReplicationServer(
+      client,
+      server,
+      "archive the primary, whose archive_command sends the WAL (a standby's archive_mode = always is not watched)",
+    );
     const first = await readArchiverStats(client);
     const settings = `WAL_ARCHIVE_COMMAND_ONLY names ${server}, so its archive_command is all that archives it`;
     if (first.archiveMode === 'off')

@@ -6,10 +6,11 @@
 import { Client } from 'pg';
 import { UsageError } from '../errors/errors';
 
-/** Each refusal names the setting or right to change. */
+/** Each refusal names the setting or right to change; `standby` says what to do instead when the server is one. */
 export async function checkReplicationServer(
   client: Client,
   server: string,
+  standby = "archive the WAL of the primary (a standby cannot keep pgwarden's slot moving)",
 ): Promise<{ timeline: number; segmentBytes: number; version: string; versionNum: number; systemIdentifier: string }> {
   const { rows } = await client.query<{
     level: string;
@@ -36,10 +37,7 @@ export async function checkReplicationServer(
     throw new UsageError(
       `${server}: the backup user may not stream WAL; run ALTER ROLE "${await currentUser(client)}" REPLICATION; as a superuser`,
     );
-  if (r.recovery)
-    throw new UsageError(
-      `${server}: the server is a standby; archive the WAL of the primary (a standby cannot keep pgwarden's slot moving)`,
-    );
+  if (r.recovery) throw new UsageError(`${server}: the server is a standby; ${standby}`);
   return {
     timeline: Number.parseInt(r.walfile.slice(0, 8), 16),
     segmentBytes: parseSize(r.seg),
