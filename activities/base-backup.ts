@@ -390,7 +390,7 @@ export function baseBackupActivities(deps: ActivityDeps) {
           ...('tablespaces' in copied && copied.tablespaces.length ? { tablespaces: copied.tablespaces } : {}),
           ...(backupManifest ? { backupManifest } : {}),
           ...(next.kind === 'incremental' ? { incremental: { parent: next.parent, chain: next.chain } } : {}),
-          ...(next.kind === 'full' && next.why ? { fullBecause: next.why } : {}),
+          ...(next.kind === 'full' && next.why ? { fullBecause: next.why, fullReason: next.reason } : {}),
           rowCounts,
           manifestKey: keys.manifest,
         };

@@ -48,7 +48,11 @@ describe('nextBaseBackup', () => {
   it.each([
     ['off', { incrementals: 0 }, { kind: 'full' }],
     ['off, and a full one asked for', { incrementals: 0, askedFull: true }, { kind: 'full' }],
-    ['a full one asked for', { askedFull: true }, { kind: 'full', why: 'asked for (pgwarden basebackup --full)' }],
+    [
+      'a full one asked for',
+      { askedFull: true },
+      { kind: 'full', reason: 'asked', why: 'asked for (pgwarden basebackup --full)' },
+    ],
     ['an incremental on the newest, a full one', {}, { kind: 'incremental', parent: newest.backupId, chain: [newest.backupId] }],
     [
       'an incremental on an incremental: the chain grows',
@@ -61,38 +65,52 @@ describe('nextBaseBackup', () => {
         incrementals: 2,
         newest: { ...newest, backupId: 'base_3', incremental: { parent: 'base_2', chain: ['base_1', 'base_2'] } },
       },
-      { kind: 'full', why: '2 incremental base backup(s) followed the full one base_1' },
+      { kind: 'full', reason: 'chain-complete', why: '2 incremental base backup(s) followed the full one base_1' },
     ],
     [
       'PostgreSQL 16',
       { serverMajor: 16 },
-      { kind: 'full', why: 'PostgreSQL 16 has no incremental base backups (17 and newer have)' },
+      { kind: 'full', reason: 'server-too-old', why: 'PostgreSQL 16 has no incremental base backups (17 and newer have)' },
     ],
     [
       'summaries off',
       { summarizeWal: false },
-      { kind: 'full', why: 'summarize_wal is off on the server (ALTER SYSTEM SET summarize_wal = on; SELECT pg_reload_conf())' },
+      {
+        kind: 'full',
+        reason: 'summaries-off',
+        why: 'summarize_wal is off on the server (ALTER SYSTEM SET summarize_wal = on; SELECT pg_reload_conf())',
+      },
     ],
-    ['the first', { newest: undefined }, { kind: 'full', why: 'there is no base backup yet to build on' }],
+    ['the first', { newest: undefined }, { kind: 'full', reason: 'first', why: 'there is no base backup yet to build on' }],
     [
       'a parent without its manifest stored',
       { newest: { ...newest, backupManifest: undefined } },
       {
         kind: 'full',
+        reason: 'parent-without-manifest',
         why: 'base_20261201_010000 has no backup_manifest of its own stored (taken before BASEBACKUP_INCREMENTALS was set)',
       },
     ],
-    ['a failed parent', { newestFailed: true }, { kind: 'full', why: 'base_20261201_010000 failed its latest verification' }],
+    [
+      'a failed parent',
+      { newestFailed: true },
+      { kind: 'full', reason: 'parent-failed', why: 'base_20261201_010000 failed its latest verification' },
+    ],
     [
       'a new timeline',
       { timeline: 2 },
-      { kind: 'full', why: 'the server is on timeline 2 since base_20261201_010000 (a failover or a restore)' },
+      {
+        kind: 'full',
+        reason: 'new-timeline',
+        why: 'the server is on timeline 2 since base_20261201_010000 (a failover or a restore)',
+      },
     ],
     [
       'summaries gone',
       { summaries: [sum(1, '0/6000000', '0/9000000')] },
       {
         kind: 'full',
+        reason: 'summaries-short',
         why: "the server's WAL summaries no longer reach back to the start of base_20261201_010000 (0/5000028; wal_summary_keep_time)",
       },
     ],
@@ -147,6 +165,33 @@ describe('incrementalNotes', () => {
     ['a chain complete', full('6 incremental base backup(s) followed the full one base_0'), 6, []],
     ['asked for', full('asked for (pgwarden basebackup --full)'), 6, []],
     ['taken before incrementals were asked for', full(), 6, []],
+    // With the code (2026-12-04 on) the code decides, whatever the words say.
+    [
+      'the first one, by its code',
+      [at('base_2', '2026-12-02T01:10:00Z', { fullBecause: 'anything at all', fullReason: 'first' })],
+      6,
+      [],
+    ],
+    [
+      'a chain complete, by its code',
+      [older, at('base_2', '2026-12-02T01:10:00Z', { fullBecause: 'worded otherwise', fullReason: 'chain-complete' })],
+      6,
+      [],
+    ],
+    [
+      'a new timeline, by its code',
+      [
+        older,
+        at('base_2', '2026-12-02T01:10:00Z', {
+          fullBecause: 'there is no base backup yet to build on',
+          fullReason: 'new-timeline',
+        }),
+      ],
+      6,
+      [
+        'the newest base backup of shop (base_2) is full though BASEBACKUP_INCREMENTALS=6 asks for incrementals: there is no base backup yet to build on',
+      ],
+    ],
     [
       'summarize_wal off',
       full('summarize_wal is off on the server (ALTER SYSTEM SET summarize_wal = on; SELECT pg_reload_conf())'),

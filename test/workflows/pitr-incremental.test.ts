@@ -127,6 +127,7 @@ it('takes incrementals on a full base backup up to the chain asked for, and rest
     expect(fourth).toMatchObject({
       formatVersion: 1,
       fullBecause: `2 incremental base backup(s) followed the full one ${first.backupId}`,
+      fullReason: 'chain-complete',
     });
     expect(fourth.incremental).toBeUndefined();
 
@@ -136,6 +137,7 @@ it('takes incrementals on a full base backup up to the chain asked for, and rest
     expect(offFull).toMatchObject({
       formatVersion: 1,
       fullBecause: 'summarize_wal is off on the server (ALTER SYSTEM SET summarize_wal = on; SELECT pg_reload_conf())',
+      fullReason: 'summaries-off',
     });
     // On again, but the summaries back to offFull's start are gone (as wal_summary_keep_time
     // removes them): pg_basebackup --incremental would fail, so the next one is full, and says why.
@@ -160,13 +162,18 @@ it('takes incrementals on a full base backup up to the chain asked for, and rest
     expect(gapFull).toMatchObject({
       formatVersion: 1,
       fullBecause: `the server's WAL summaries no longer reach back to the start of ${offFull.backupId} (${offFull.start.lsn}; wal_summary_keep_time)`,
+      fullReason: 'summaries-short',
     });
 
     // Where an incremental would follow, a full one asked for is full, and says so.
     await cluster.query("UPDATE orders SET note = 'changed twice' WHERE id <= 10", [], db);
     await sleep(1100);
     const fifth = await run<BaseBackupManifest>(WorkflowType.baseBackup, { server: db, reason: 'test', hostQueue, full: true });
-    expect(fifth).toMatchObject({ formatVersion: 1, fullBecause: 'asked for (pgwarden basebackup --full)' });
+    expect(fifth).toMatchObject({
+      formatVersion: 1,
+      fullBecause: 'asked for (pgwarden basebackup --full)',
+      fullReason: 'asked',
+    });
     expect(fifth.incremental).toBeUndefined();
 
     // A tablespace besides the main one: created after the full one, then changed. The

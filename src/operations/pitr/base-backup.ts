@@ -40,6 +40,21 @@ export interface WalPoint {
   walFile: string;
 }
 
+/**
+ * Why a base backup is full though incrementals were asked for. The first three are the
+ * schedule's own course; the others hold until someone changes something (incrementalNotes).
+ */
+export type FullReason =
+  | 'asked'
+  | 'first'
+  | 'chain-complete'
+  | 'server-too-old'
+  | 'summaries-off'
+  | 'parent-without-manifest'
+  | 'parent-failed'
+  | 'new-timeline'
+  | 'summaries-short';
+
 /** What an incremental base backup rests on: the full one first, its parent last. */
 export interface IncrementalOf {
   parent: string;
@@ -75,6 +90,8 @@ export interface BaseBackupManifest {
   incremental?: IncrementalOf;
   /** Why this one is full though BASEBACKUP_INCREMENTALS asked for incrementals (absent: it was due, or they were not asked for). */
   fullBecause?: string;
+  /** The same as a code (absent before 2026-12-04): what decides whether it is worth a note. */
+  fullReason?: FullReason;
   /** Row counts of the server's database taken beside the copy, for verification (absent before they were taken). */
   rowCounts?: BaseBackupRowCounts;
   startedAt: string;

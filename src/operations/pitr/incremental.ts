@@ -5,13 +5,14 @@
  * incremental holds only what changed since its parent, so it is worth nothing without every
  * backup before it in its chain, back to the full one. Pure.
  */
-import { type BaseBackupManifest, newestBaseBackup } from './base-backup';
+import { type BaseBackupManifest, type FullReason, newestBaseBackup } from './base-backup';
 import { parseLsn } from './wal-names';
 
 /** The first PostgreSQL with incremental base backups. */
 export const INCREMENTAL_MAJOR = 17;
 
-export type NextBaseBackup = { kind: 'full'; why?: string } | { kind: 'incremental'; parent: string; chain: string[] };
+export type NextBaseBackup =
+  { kind: 'full'; reason?: FullReason; why?: string } | { kind: 'incremental'; parent: string; chain: string[] };
 
 /** A WAL summary the server holds (pg_available_wal_summaries()). */
 export interface WalSummaryRange {
@@ -60,22 +61,29 @@ export function nextBaseBackup(input: {
 }): NextBaseBackup {
   const { newest } = input;
   if (input.incrementals <= 0) return { kind: 'full' };
-  const full = (why: string): NextBaseBackup => ({ kind: 'full', why });
-  if (input.askedFull) return full(ASKED_FULL);
+  const full = (reason: FullReason, why: string): NextBaseBackup => ({ kind: 'full', reason, why });
+  if (input.askedFull) return full('asked', ASKED_FULL);
   if (input.serverMajor < INCREMENTAL_MAJOR)
-    return full(`PostgreSQL ${input.serverMajor} has no incremental base backups (17 and newer have)`);
+    return full('server-too-old', `PostgreSQL ${input.serverMajor} has no incremental base backups (17 and newer have)`);
   if (!input.summarizeWal)
-    return full('summarize_wal is off on the server (ALTER SYSTEM SET summarize_wal = on; SELECT pg_reload_conf())');
-  if (!newest) return full(FIRST_FULL);
+    return full(
+      'summaries-off',
+      'summarize_wal is off on the server (ALTER SYSTEM SET summarize_wal = on; SELECT pg_reload_conf())',
+    );
+  if (!newest) return full('first', FIRST_FULL);
   const chain = [...(newest.incremental?.chain ?? []), newest.backupId];
-  if (chain.length > input.incrementals) return full(chainComplete(input.incrementals, chain[0]));
+  if (chain.length > input.incrementals) return full('chain-complete', chainComplete(input.incrementals, chain[0]));
   if (!newest.backupManifest)
-    return full(`${newest.backupId} has no backup_manifest of its own stored (taken before BASEBACKUP_INCREMENTALS was set)`);
-  if (input.newestFailed) return full(`${newest.backupId} failed its latest verification`);
+    return full(
+      'parent-without-manifest',
+      `${newest.backupId} has no backup_manifest of its own stored (taken before BASEBACKUP_INCREMENTALS was set)`,
+    );
+  if (input.newestFailed) return full('parent-failed', `${newest.backupId} failed its latest verification`);
   if (newest.start.timeline !== input.timeline)
-    return full(`the server is on timeline ${input.timeline} since ${newest.backupId} (a failover or a restore)`);
+    return full('new-timeline', `the server is on timeline ${input.timeline} since ${newest.backupId} (a failover or a restore)`);
   if (!summariesReach(input.summaries, input.timeline, newest.start.lsn))
     return full(
+      'summaries-short',
       `the server's WAL summaries no longer reach back to the start of ${newest.backupId} (${newest.start.lsn}; wal_summary_keep_time)`,
     );
   return { kind: 'incremental', parent: newest.backupId, chain };
@@ -84,7 +92,11 @@ export function nextBaseBackup(input: {
 const ASKED_FULL = 'asked for (pgwarden basebackup --full)';
 const FIRST_FULL = 'there is no base backup yet to build on';
 const chainComplete = (n: number, full: string) => `${n} incremental base backup(s) followed the full one ${full}`;
-const CHAIN_COMPLETE = /^\d+ incremental base backup\(s\) followed the full one /;
+/** The schedule's own course: nothing to change. */
+const AS_SCHEDULED: ReadonlySet<FullReason> = new Set(['asked', 'first', 'chain-complete']);
+/** Manifests written before `fullReason` (2026-12-04) say it only in words. */
+const asScheduledInWords = (why: string) =>
+  why === ASKED_FULL || why === FIRST_FULL || /^\d+ incremental base backup\(s\) followed the full one /.test(why);
 
 /**
  * What pitr list and the report say when incrementals are asked for and the newest base backup
@@ -94,13 +106,13 @@ const CHAIN_COMPLETE = /^\d+ incremental base backup\(s\) followed the full one 
  */
 export function incrementalNotes(
   server: string,
-  bases: Array<Pick<BaseBackupManifest, 'backupId' | 'finishedAt' | 'incremental' | 'fullBecause'>>,
+  bases: Array<Pick<BaseBackupManifest, 'backupId' | 'finishedAt' | 'incremental' | 'fullBecause' | 'fullReason'>>,
   incrementals: number,
 ): string[] {
   const newest = newestBaseBackup(bases);
   const why = newest?.fullBecause;
   if (incrementals <= 0 || !newest || newest.incremental || !why) return [];
-  if (why === ASKED_FULL || why === FIRST_FULL || CHAIN_COMPLETE.test(why)) return [];
+  if (newest.fullReason ? AS_SCHEDULED.has(newest.fullReason) : asScheduledInWords(why)) return [];
   return [
     `the newest base backup of ${server} (${newest.backupId}) is full though BASEBACKUP_INCREMENTALS=${incrementals} asks for incrementals: ${why}`,
   ];
