@@ -258,6 +258,7 @@ export function restoreActivities(deps: ActivityDeps) {
     noOwner: boolean,
     noTablespaces: boolean,
     tools: RestoreTools,
+    prepare: () => Promise<void>,
   ): Promise<void> {
     const signal = Context.current().cancellationSignal;
     try {
@@ -280,6 +281,7 @@ export function restoreActivities(deps: ActivityDeps) {
           noOwner,
           noTablespaces,
           tools,
+          prepare,
         },
         progress,
       );
@@ -294,24 +296,29 @@ export function restoreActivities(deps: ActivityDeps) {
     name: string,
     mark: string,
     props: DatabaseProperties | undefined,
+    plan: TablespacePlan,
     noOwner: boolean,
-  ): Promise<TablespacePlan> {
+  ): Promise<void> {
     const existing = await databaseComment(admin, name);
     if (existing) {
       // Our own earlier attempt: start over. Anybody else's database: never touched.
       if (existing.comment !== mark) throw new UsageError(alreadyExists(name));
       await admin.query(`DROP DATABASE ${admin.escapeIdentifier(name)} WITH (FORCE)`);
     }
-    // Nothing recorded and the source gone: the server's defaults, tablespaces as the dump says.
-    let plan: TablespacePlan = { database: 'pg_default', keepRelationTablespaces: true, warnings: [] };
     if (!props) await admin.query(`CREATE DATABASE ${admin.escapeIdentifier(name)}`);
     else {
       const version = Number((await admin.query<{ v: string }>(`SELECT current_setting('server_version_num') AS v`)).rows[0].v);
-      const here = (await admin.query<{ name: string }>('SELECT spcname AS name FROM pg_tablespace')).rows.map((r) => r.name);
-      plan = tablespacePlan(props, here);
       await admin.query(createDatabaseStatement(name, { ...props, tablespace: plan.database }, version, { owner: !noOwner }));
     }
     await admin.query(`COMMENT ON DATABASE ${admin.escapeIdentifier(name)} IS ${admin.escapeLiteral(mark)}`);
+  }
+
+  /** Which tablespaces the restored database and its tables go to on this server (known before the load starts). */
+  async function tablespacesFor(admin: Client, props: DatabaseProperties | undefined): Promise<TablespacePlan> {
+    // Nothing recorded and the source gone: the server's defaults, tablespaces as the dump says.
+    if (!props) return { database: 'pg_default', keepRelationTablespaces: true, warnings: [] };
+    const here = (await admin.query<{ name: string }>('SELECT spcname AS name FROM pg_tablespace')).rows.map((r) => r.name);
+    const plan = tablespacePlan(props, here);
     for (const w of plan.warnings) log.warn(w);
     return plan;
   }
@@ -585,9 +592,8 @@ export function restoreActivities(deps: ActivityDeps) {
           rolesSaid.push(...(await createRoles(admin, creation, manifest.roles?.owners ?? [])));
           rolesCreated = creation.plan.create;
         }
-        ctx.heartbeat({ step: `creating ${loadName}` });
-        const spaces = await createFresh(admin, loadName, mark, props, noOwner);
-        created = true;
+        const spaces = await tablespacesFor(admin, props);
+        ctx.heartbeat({ step: `creating ${loadName} and fetching ${input.source.backupId}` });
         await loadInto(
           server,
           loadName,
@@ -598,6 +604,10 @@ export function restoreActivities(deps: ActivityDeps) {
           noOwner,
           !spaces.keepRelationTablespaces,
           tools,
+          async () => {
+            await createFresh(admin, loadName, mark, props, spaces, noOwner);
+            created = true;
+          },
         );
         const restoreMs = Date.now() - started;
 

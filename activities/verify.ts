@@ -240,12 +240,9 @@ export function verifyActivities(deps: ActivityDeps) {
             restore: { ok: false, detail: tools.problem, restoreMs: Date.now() - started },
             rowCounts: { ok: false, tables: 0, differences: [] },
           };
-        await admin.query(`DROP DATABASE IF EXISTS ${temp} WITH (FORCE)`); // a retry starts clean
-        await admin.query(`CREATE DATABASE ${temp}`);
-        await admin.query(
-          `COMMENT ON DATABASE ${temp} IS ${admin.escapeLiteral(`pgwarden verify ${input.workflowId} ${input.runId}`)}`,
-        );
         beat(`restoring into ${input.tempDatabase}`);
+        // Not a finding about the backup: the server could not give it a database (retried as the activity).
+        let noDatabase: unknown;
         try {
           await loadBackup(deps.bucket, deps.keyring, deps.config, {
             server,
@@ -265,9 +262,21 @@ export function verifyActivities(deps: ActivityDeps) {
             signal: ctx.cancellationSignal,
             run: { workflowId: input.workflowId, runId: input.runId },
             tools,
+            prepare: async () => {
+              try {
+                await admin.query(`DROP DATABASE IF EXISTS ${temp} WITH (FORCE)`); // a retry starts clean
+                await admin.query(`CREATE DATABASE ${temp}`);
+                await admin.query(
+                  `COMMENT ON DATABASE ${temp} IS ${admin.escapeLiteral(`pgwarden verify ${input.workflowId} ${input.runId}`)}`,
+                );
+              } catch (err) {
+                noDatabase = err;
+                throw err;
+              }
+            },
           });
         } catch (err) {
-          if (ctx.cancellationSignal.aborted) throw err;
+          if (ctx.cancellationSignal.aborted || err === noDatabase) throw err;
           return {
             restore: { ok: false, detail: (err as Error).message, restoreMs: Date.now() - started },
             rowCounts: { ok: false, tables: 0, differences: [] },

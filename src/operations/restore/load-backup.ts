@@ -1,9 +1,10 @@
 /**
- * Loads a stored backup into an existing, empty database: download, check against the
- * manifest, decrypt, then a parallel pg_restore (the custom format needs a seekable file,
- * removed right after; a parallel backup's parts load side by side), or one pg_restore fed as
- * it downloads when one table holds nearly everything (loadsStreamed), or decompress into
- * psql for plain SQL and the old scripts' backups. Used by restores and test restores alike.
+ * Loads a stored backup into an empty database (the caller's `prepare` makes it, beside the
+ * download where the load waits for a work file): download, check against the manifest,
+ * decrypt, then a parallel pg_restore (the custom format needs a seekable file, removed right
+ * after; a parallel backup's parts load side by side), or one pg_restore fed as it downloads
+ * when one table holds nearly everything (loadsStreamed), or decompress into psql for plain
+ * SQL and the old scripts' backups. Used by restores and test restores alike.
  */
 import { createWriteStream } from 'node:fs';
 import { rm } from 'node:fs/promises';
@@ -52,6 +53,11 @@ export interface LoadSpec {
   run: RunRef;
   /** The programs that load it, chosen for the backup and the server (restoreTools). */
   tools: { pgRestore: string; psql: string };
+  /**
+   * Makes `database` ready to be loaded into (creates it): beside the download when the load
+   * waits for a work file, before the download when it loads as it downloads.
+   */
+  prepare?: () => Promise<void>;
   signal: AbortSignal;
 }
 
@@ -72,6 +78,7 @@ export async function loadBackup(
   const ticker = setInterval(() => (progress.storedBytes = reads.reduce((n, r) => n + r.bytes, 0)), 500);
   const env = libpqEnvironment(spec.server, spec.database);
   try {
+    if (spec.format === 'plain-gz' || spec.streamed) await spec.prepare?.();
     if (spec.format === 'plain-gz') {
       // psql applies statements as they arrive: a mismatch found at the end fails the load,
       // and the caller drops the database it loaded into.
@@ -122,13 +129,29 @@ export async function loadBackup(
     const dir = await privateWorkDir(config.verify.workDir);
     const files = objects.map((_, i) => join(dir, workFileName(spec.run, `${spec.database}${i ? `.part${i + 1}` : ''}.dump`)));
     try {
-      await Promise.all(
+      // Creating the database costs a tenth of a second or more: not in series with the download.
+      const stop = new AbortController();
+      const preparing = (spec.prepare?.() ?? Promise.resolve()).catch((err: unknown) => {
+        stop.abort();
+        throw err;
+      });
+      const downloads = Promise.all(
         objects.map((o, i) =>
-          withPlaintext(bucket, keyring, spec, o, reads[i], (plaintext) =>
-            decompressInto(plaintext, spec.compression, createWriteStream(files[i], { mode: 0o600 })),
+          withPlaintext(
+            bucket,
+            keyring,
+            spec,
+            o,
+            reads[i],
+            (plaintext) => decompressInto(plaintext, spec.compression, createWriteStream(files[i], { mode: 0o600 })),
+            stop.signal,
           ),
         ),
       );
+      // Both end before the work files are removed; the database's failure says more than the download stopped for it.
+      const [prepared, downloaded] = await Promise.allSettled([preparing, downloads]);
+      if (prepared.status === 'rejected') throw prepared.reason;
+      if (downloaded.status === 'rejected') throw downloaded.reason;
       const pgRestore = (file: string, jobs: number, section?: string) =>
         runToCompletion(spec.tools.pgRestore, [...restoreArgs(jobs, section), file], env, {
           signal: spec.signal,
@@ -164,16 +187,22 @@ async function withPlaintext<T>(
   object: { key: string; expected?: ExpectedObject },
   read: { bytes: number },
   use: (plaintext: Readable) => Promise<T>,
+  stop?: AbortSignal,
 ): Promise<T> {
+  stop?.throwIfAborted();
   const body = await openStoredObject(bucket, object.key);
   const where = `data object ${bucket.where(object.key)}`;
   const counted = object.expected ? new IntegrityCheck(object.expected, where) : new Measure();
   const ticker = setInterval(() => (read.bytes = counted.bytes), 500);
+  const onStop = () => body.destroy(new Error(`the download of ${where} was stopped`));
+  stop?.addEventListener('abort', onStop, { once: true });
+  if (stop?.aborted) onStop();
   try {
     const stored: Readable = streamPipeline(body, counted, () => undefined);
     const decrypted = await openDecryption(stored, { keyring, keyId: spec.keyId });
     return await use(decrypted.plaintext);
   } finally {
+    stop?.removeEventListener('abort', onStop);
     clearInterval(ticker);
     read.bytes = counted.bytes;
     body.destroy();
