@@ -20,6 +20,7 @@ import { loadBackup, LoadProgress } from '../src/operations/restore/load-backup'
 import { formatBytes } from '../src/operations/backup/progress';
 import { parseBackupId } from '../src/operations/backup/naming';
 import {
+  isOwnLeftover,
   keptName,
   newDatabaseRefusal,
   parseRestoreFile,
@@ -298,11 +299,12 @@ export function restoreActivities(deps: ActivityDeps) {
     props: DatabaseProperties | undefined,
     plan: TablespacePlan,
     noOwner: boolean,
+    staging: boolean,
   ): Promise<void> {
     const existing = await databaseComment(admin, name);
     if (existing) {
       // Our own earlier attempt: start over. Anybody else's database: never touched.
-      if (existing.comment !== mark) throw new UsageError(alreadyExists(name));
+      if (!isOwnLeftover(existing.comment, mark, staging)) throw new UsageError(alreadyExists(name));
       await admin.query(`DROP DATABASE ${admin.escapeIdentifier(name)} WITH (FORCE)`);
     }
     if (!props) await admin.query(`CREATE DATABASE ${admin.escapeIdentifier(name)}`);
@@ -605,7 +607,7 @@ export function restoreActivities(deps: ActivityDeps) {
           !spaces.keepRelationTablespaces,
           tools,
           async () => {
-            await createFresh(admin, loadName, mark, props, spaces, noOwner);
+            await createFresh(admin, loadName, mark, props, spaces, noOwner, input.mode === 'existing');
             created = true;
           },
         );

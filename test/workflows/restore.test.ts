@@ -6,6 +6,7 @@ import { execFileSync } from 'node:child_process';
 import { stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { privateWorkDir, workFileName } from '../../src/operations/restore/work-files';
+import { stagingName } from '../../src/operations/restore/restore-plan';
 import { CopyObjectCommand, GetObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import { WorkflowFailedError, WorkflowHandle, WorkflowUpdateFailedError } from '@temporalio/client';
 import { describeFailure } from '../../src/app/cli/failure';
@@ -388,6 +389,28 @@ describe('RestoreWorkflow (dev server, real PostgreSQL and S3)', () => {
     const forced: RestoreResult = await (await start(db, taskQueue, { file: backup.backupId, force: true })).result();
     expect(forced).toMatchObject({ approvedBy: null, restoredInto: db });
     track(forced.keptAs!);
+  });
+
+  it('restores in place over its own unmarked staging database (a worker that died between CREATE DATABASE and its mark)', async () => {
+    const { db, taskQueue, backup } = await setUp();
+    const before = await tableFingerprints(db);
+    const handle = await start(db, taskQueue, { file: backup.backupId });
+    await untilAwaitingApproval(handle);
+    // What the dead attempt left: the staging database of this very run, created but not yet marked.
+    const staging = stagingName(db, handle.firstExecutionRunId);
+    track(staging);
+    await withClient('postgres', (c) => c.query(`CREATE DATABASE ${c.escapeIdentifier(staging)}`));
+    await withClient(staging, (c) => c.query('CREATE TABLE left_behind (id int)'));
+    await handle.signal(approveRestoreSignal, { by: 'carol' });
+    const result: RestoreResult = await handle.result();
+    expect(result.restoredInto).toBe(db);
+    track(result.keptAs!);
+    expect(await tableFingerprints(db)).toEqual(before);
+    const left = await withClient(
+      'postgres',
+      async (c) => (await c.query('SELECT 1 FROM pg_database WHERE datname = $1', [staging])).rowCount,
+    );
+    expect(left).toBe(0);
   });
 
   it('keeps an approval signalled before the restore asks for it (an incident approving while the restore still checks)', async () => {

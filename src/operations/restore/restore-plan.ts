@@ -68,6 +68,16 @@ export function stagingName(target: string, runId: string): string {
   return `${target.slice(0, 30)}_restore_${runId.replace(/-/g, '').slice(0, 12)}`.toLowerCase();
 }
 
+/**
+ * Whether a database found under the name a restore is about to create is this run's own
+ * leftover (dropped and made again) rather than somebody's (refused). The mark is set right
+ * after CREATE DATABASE, so a worker that died between the two left it unmarked: only a
+ * staging name, which carries this run's id, tells that one apart from a stranger's. Pure.
+ */
+export function isOwnLeftover(comment: string | null, mark: string, stagingOfThisRun: boolean): boolean {
+  return comment === mark || (stagingOfThisRun && comment === null);
+}
+
 /** Where the replaced database goes when an in-place restore swaps in the restored one. */
 export function keptName(target: string, backupId: string): string {
   return `${target.slice(0, 30)}_before_${backupId.replace(/^backup_/, '')}`.toLowerCase();
