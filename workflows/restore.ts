@@ -8,7 +8,7 @@
  */
 import { CancellationScope, log, patched, proxyActivities, sleep, workflowInfo } from '@temporalio/workflow';
 import type { Activities } from '../activities';
-import type { RestoreSource } from '../activities/restore';
+import type { RestoreDatabaseInput, RestoreSource } from '../activities/restore';
 import { needsRetrieval, recoveryFigures, restoreNotes, retrievalEstimate } from '../src/operations/restore/restore-plan';
 import type { RestoreStatus } from '../src/infra/temporal/messages';
 import { ApprovalGate } from './approval-gate';
@@ -148,21 +148,21 @@ export async function RestoreWorkflow(input: RestoreInput): Promise<RestoreResul
 
   const source = await quick.resolveRestoreSource({ database: input.database, file: input.file });
   status.backupId = source.backupId;
+  // What the check and the restore itself are told of the target, alike.
+  const target: Omit<RestoreDatabaseInput, 'source'> = {
+    database: input.database,
+    mode,
+    targetName: status.target,
+    noOwner: input.noOwner,
+    workflowId: info.workflowId,
+    runId: info.runId,
+    ...(input.onTestServer ? { onTestServer: true } : {}),
+    ...(input.createRoles ? { createRoles: true } : {}),
+  };
   if (patched('restore-checks-before-notices')) {
     // A refused target fails here: before any approval, notice or record.
     status.step = 'checking the target';
-    await quick.checkRestoreTarget({
-      database: input.database,
-      backupId: source.backupId,
-      kind: source.kind,
-      mode,
-      targetName: status.target,
-      noOwner: input.noOwner,
-      workflowId: info.workflowId,
-      runId: info.runId,
-      ...(input.onTestServer ? { onTestServer: true } : {}),
-      ...(input.createRoles ? { createRoles: true } : {}),
-    });
+    await quick.checkRestoreTarget({ ...target, backupId: source.backupId, kind: source.kind });
   }
   let startedNotice: Promise<unknown> | undefined;
   try {
@@ -211,17 +211,7 @@ export async function RestoreWorkflow(input: RestoreInput): Promise<RestoreResul
     if (beside)
       started.catch(() => undefined); // awaited below; not an unhandled rejection meanwhile
     else await started;
-    const restored = await long.restoreDatabase({
-      database: input.database,
-      source,
-      mode,
-      targetName: status.target,
-      noOwner: input.noOwner,
-      workflowId: info.workflowId,
-      runId: info.runId,
-      ...(input.onTestServer ? { onTestServer: true } : {}),
-      ...(input.createRoles ? { createRoles: true } : {}),
-    });
+    const restored = await long.restoreDatabase({ ...target, source });
     if (beside) await started;
     const figures = recoveryFigures({
       startedAt,
