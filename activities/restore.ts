@@ -22,6 +22,8 @@ import { parseBackupId } from '../src/operations/backup/naming';
 import {
   isOwnLeftover,
   keptName,
+  restoreMark,
+  restoreMarkRun,
   newDatabaseRefusal,
   parseRestoreFile,
   restoreFileRefusal,
@@ -227,14 +229,6 @@ async function databaseComment(admin: Client, name: string): Promise<{ comment: 
 
 const alreadyExists = (name: string) => `database "${name}" already exists; choose another name with --new-db, or drop it first`;
 
-const MARK = (workflowId: string, runId: string) => `pgwarden restore ${workflowId} ${runId}`;
-
-/** The run named in a database's restore mark, if it carries one. Pure. */
-export function restoreMarkRun(comment: string | null): RunRef | undefined {
-  const m = /^pgwarden restore (\S+) (\S+)$/.exec(comment ?? '');
-  return m ? { workflowId: m[1], runId: m[2] } : undefined;
-}
-
 export function restoreActivities(deps: ActivityDeps) {
   const target = (database: string): DatabaseTarget => requireDatabase(deps.config, database);
   /** What asks a restore to create the roles it lacks, if anything: the option, or the monthly test's setting. */
@@ -295,7 +289,7 @@ export function restoreActivities(deps: ActivityDeps) {
   async function createFresh(
     admin: Client,
     name: string,
-    mark: string,
+    run: RunRef,
     props: DatabaseProperties | undefined,
     plan: TablespacePlan,
     noOwner: boolean,
@@ -304,7 +298,7 @@ export function restoreActivities(deps: ActivityDeps) {
     const existing = await databaseComment(admin, name);
     if (existing) {
       // Our own earlier attempt: start over. Anybody else's database: never touched.
-      if (!isOwnLeftover(existing.comment, mark, staging)) throw new UsageError(alreadyExists(name));
+      if (!isOwnLeftover(existing.comment, run, staging)) throw new UsageError(alreadyExists(name));
       await admin.query(`DROP DATABASE ${admin.escapeIdentifier(name)} WITH (FORCE)`);
     }
     if (!props) await admin.query(`CREATE DATABASE ${admin.escapeIdentifier(name)}`);
@@ -312,7 +306,7 @@ export function restoreActivities(deps: ActivityDeps) {
       const version = Number((await admin.query<{ v: string }>(`SELECT current_setting('server_version_num') AS v`)).rows[0].v);
       await admin.query(createDatabaseStatement(name, { ...props, tablespace: plan.database }, version, { owner: !noOwner }));
     }
-    await admin.query(`COMMENT ON DATABASE ${admin.escapeIdentifier(name)} IS ${admin.escapeLiteral(mark)}`);
+    await admin.query(`COMMENT ON DATABASE ${admin.escapeIdentifier(name)} IS ${admin.escapeLiteral(restoreMark(run))}`);
   }
 
   /** Which tablespaces the restored database and its tables go to on this server (known before the load starts). */
@@ -524,7 +518,7 @@ export function restoreActivities(deps: ActivityDeps) {
         }
         if (input.mode === 'new') {
           const existing = await databaseComment(admin, input.targetName);
-          if (!existing || existing.comment === MARK(input.workflowId, input.runId)) return;
+          if (!existing || existing.comment === restoreMark(input)) return;
           // Half loaded by a restore whose run died: pgwarden's own leftover, removed.
           const leftBy = restoreMarkRun(existing.comment);
           if (leftBy && (await isDead(leftBy))) {
@@ -549,7 +543,7 @@ export function restoreActivities(deps: ActivityDeps) {
       const ctx = Context.current();
       if (!validDatabaseName(input.targetName)) throw new UsageError(newDatabaseRefusal(input.targetName));
       const server = serverFor(input);
-      const mark = MARK(input.workflowId, input.runId);
+      const run = { workflowId: input.workflowId, runId: input.runId };
       const loadName = input.mode === 'new' ? input.targetName : stagingName(input.targetName, input.runId);
       // Not the configured database: a server that lost it (a disaster) has none (checkRestoreTarget connects so too).
       const admin = await connectDatabase(server, { database: 'postgres' });
@@ -607,7 +601,7 @@ export function restoreActivities(deps: ActivityDeps) {
           !spaces.keepRelationTablespaces,
           tools,
           async () => {
-            await createFresh(admin, loadName, mark, props, spaces, noOwner, input.mode === 'existing');
+            await createFresh(admin, loadName, run, props, spaces, noOwner, input.mode === 'existing');
             created = true;
           },
         );

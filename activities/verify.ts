@@ -50,7 +50,7 @@ import { WorkflowType } from '../src/infra/temporal/definitions';
 import { ActivityDeps } from './deps';
 import { loadsStreamed } from '../src/operations/restore/restore-plan';
 import { whileBeating } from './heartbeat';
-import { restoreMarkRun } from './restore';
+import { restoreMarkRun } from '../src/operations/restore/restore-plan';
 import { isDead } from './run-state';
 import { deliver } from './notify';
 

@@ -6,6 +6,8 @@ import {
   recoveryFigures,
   restoreFileRefusal,
   isOwnLeftover,
+  restoreMark,
+  restoreMarkRun,
   restoreNotes,
   retrievalEstimate,
   stagingName,
@@ -61,17 +63,25 @@ describe('restore names and figures', () => {
     expect(stagingName('Shop', '01A2-B3C4-D5E6-F708')).toBe('shop_restore_01a2b3c4d5e6');
     expect(keptName('shop', 'backup_20240101_120000')).toBe('shop_before_20240101_120000');
   });
+  const run = { workflowId: 'wf-1', runId: 'run-1' };
   const mark = 'pgwarden restore wf-1 run-1';
+  it('marks a database with its run, and reads the run back', () => {
+    expect(restoreMark(run)).toBe(mark);
+    expect(restoreMarkRun(mark)).toEqual(run);
+    expect(restoreMarkRun('the shop')).toBeUndefined();
+    expect(restoreMarkRun(null)).toBeUndefined();
+  });
   it.each<[string | null, boolean, boolean, string]>([
     [mark, false, true, "its own mark: this run's earlier attempt"],
     [mark, true, true, 'its own mark under the staging name'],
     [null, true, true, 'unmarked under the staging name: the attempt died between CREATE and COMMENT'],
+    ['the shop', true, true, "the backup's comment under the staging name: died between finishing and the swap"],
     [null, false, false, "unmarked under a name anybody may use: somebody else's"],
     ['pgwarden restore wf-2 run-2', true, false, "another run's mark, even under the staging name"],
+    ['pgwarden restore wf-2 run-2', false, false, "another run's mark"],
     ['the shop', false, false, "somebody's own comment"],
-    ['', true, false, 'an empty comment is not no comment'],
   ])('a database found with comment %p (staging name: %p) is ours to drop: %p (%s)', (comment, staging, ours) =>
-    expect(isOwnLeftover(comment, mark, staging)).toBe(ours),
+    expect(isOwnLeftover(comment, run, staging)).toBe(ours),
   );
   it.each([
     ['shop_copy', true],

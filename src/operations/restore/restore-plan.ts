@@ -6,6 +6,7 @@ import { OBJECTIVES } from '../../infra/config/objectives';
 import { formatBytes } from '../backup/progress';
 import { parseBackupId } from '../backup/naming';
 import { dataFolder } from '../../infra/storage/layout';
+import type { RunRef } from './work-files';
 
 export interface RestoreFileRef {
   backupId: string;
@@ -68,14 +69,27 @@ export function stagingName(target: string, runId: string): string {
   return `${target.slice(0, 30)}_restore_${runId.replace(/-/g, '').slice(0, 12)}`.toLowerCase();
 }
 
+/** The comment a restore marks the database it loads into with, until it is complete. */
+export function restoreMark(run: RunRef): string {
+  return `pgwarden restore ${run.workflowId} ${run.runId}`;
+}
+
+/** The run named in a database's restore mark, if it carries one. Pure. */
+export function restoreMarkRun(comment: string | null): RunRef | undefined {
+  const m = /^pgwarden restore (\S+) (\S+)$/.exec(comment ?? '');
+  return m ? { workflowId: m[1], runId: m[2] } : undefined;
+}
+
 /**
  * Whether a database found under the name a restore is about to create is this run's own
- * leftover (dropped and made again) rather than somebody's (refused). The mark is set right
- * after CREATE DATABASE, so a worker that died between the two left it unmarked: only a
- * staging name, which carries this run's id, tells that one apart from a stranger's. Pure.
+ * leftover (dropped and made again) rather than somebody's (refused). Under a name anybody may
+ * use, only this run's mark says so. The staging name carries this run's id, so there a
+ * database without any run's mark is ours too: a worker that died between CREATE DATABASE and
+ * the mark, or between the mark's replacement by the backup's own comment and the swap. Pure.
  */
-export function isOwnLeftover(comment: string | null, mark: string, stagingOfThisRun: boolean): boolean {
-  return comment === mark || (stagingOfThisRun && comment === null);
+export function isOwnLeftover(comment: string | null, run: RunRef, stagingOfThisRun: boolean): boolean {
+  if (comment === restoreMark(run)) return true;
+  return stagingOfThisRun && restoreMarkRun(comment) === undefined;
 }
 
 /** Where the replaced database goes when an in-place restore swaps in the restored one. */
