@@ -50,7 +50,8 @@ import {
 
 export type { RecoveryPhases } from './recover-instance';
 
-export interface PitrRestoreInput {
+/** The restorePointInTime activity's input (PitrRestoreWorkflow's own input is its caller's, in workflows/pitr-restore.ts). */
+export interface RestorePointInTimeInput {
   server: string;
   target: RecoveryTarget;
   /** The base backup to start from (--base); default the newest one consistent before the target. */
@@ -89,7 +90,7 @@ export interface PitrRestoreResult {
 
 export function pitrActivities(deps: ActivityDeps) {
   return {
-    async restorePointInTime(input: PitrRestoreInput): Promise<PitrRestoreResult> {
+    async restorePointInTime(input: RestorePointInTimeInput): Promise<PitrRestoreResult> {
       const ctx = Context.current();
       const { config } = deps;
       const started = Date.now();
