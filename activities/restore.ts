@@ -55,6 +55,7 @@ import { RestoreTools, restoreTools } from '../src/infra/postgres/restore-tools'
 import { ActivityDeps } from './deps';
 import { isDead } from './run-state';
 import { privateWorkDir, type RunRef } from '../src/operations/restore/work-files';
+import { swapDatabases } from '../src/infra/postgres/swap-databases';
 import { deliver } from './notify';
 import { legacyKey } from '../src/infra/storage/layout';
 
@@ -635,19 +636,15 @@ export function restoreActivities(deps: ActivityDeps) {
           Boolean((await admin.query('SELECT 1 FROM pg_database WHERE datname = $1', [name])).rowCount);
         if (await exists(kept))
           throw new UsageError(`database "${kept}" (an earlier restore's copy) exists; drop or rename it, then restore again`);
+        // A database is renamed only with nobody in it: the target's sessions, and whoever
+        // (a monitoring agent) found the restored one.
         await admin.query(
-          'SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid()',
-          [input.targetName],
+          'SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = ANY($1) AND pid <> pg_backend_pid()',
+          [[input.targetName, loadName]],
         );
         // None on a new server (a disaster): nothing is kept, and nothing is said to be.
         const replaced = await exists(input.targetName);
-        if (replaced)
-          await admin.query(
-            `ALTER DATABASE ${admin.escapeIdentifier(input.targetName)} RENAME TO ${admin.escapeIdentifier(kept)}`,
-          );
-        await admin.query(
-          `ALTER DATABASE ${admin.escapeIdentifier(loadName)} RENAME TO ${admin.escapeIdentifier(input.targetName)}`,
-        );
+        await swapDatabases(admin, { live: input.targetName, restored: loadName, keptAs: replaced ? kept : null });
         swapped = true;
         const keptAs = replaced ? kept : null;
         log.info('restored in place', { database: input.targetName, keptAs, backupId: input.source.backupId });

@@ -1,0 +1,53 @@
+/**
+ * An in-place restore's swap on the real PostgreSQL: both renames or neither. The second
+ * rename refused (somebody is in the restored database) leaves the live database under its
+ * name; before the swap was one transaction, the live one had already moved aside.
+ */
+import { connectDatabase } from '../../src/infra/postgres/client';
+import { swapDatabases } from '../../src/infra/postgres/swap-databases';
+import { createDatabase, dropDatabase, stackServer, uniqueDatabaseName, withClient } from '../support/databases';
+
+const live = uniqueDatabaseName('swaplive');
+const restored = `${live}_restored`;
+const kept = `${live}_kept`;
+const names = () =>
+  withClient('postgres', async (c) =>
+    (
+      await c.query<{ d: string }>('SELECT datname AS d FROM pg_database WHERE datname LIKE $1 ORDER BY 1', [`${live}%`])
+    ).rows.map((r) => r.d),
+  );
+
+beforeEach(async () => {
+  for (const d of [live, restored, kept]) await dropDatabase(d);
+  await createDatabase(live);
+  await createDatabase(restored);
+  await withClient(restored, (c) => c.query('CREATE TABLE marker AS SELECT 1 AS restored'));
+});
+afterAll(async () => {
+  for (const d of [live, restored, kept]) await dropDatabase(d);
+});
+
+it('moves the live database aside and the restored one into its name', async () => {
+  await withClient('postgres', (admin) => swapDatabases(admin, { live, restored, keptAs: kept }));
+  expect(await names()).toEqual([live, kept].sort());
+  expect(await withClient(live, async (c) => (await c.query('SELECT restored FROM marker')).rows)).toEqual([{ restored: 1 }]);
+});
+
+it('renames nothing when the second rename is refused, and the admin connection is usable after', async () => {
+  const inside = await connectDatabase(stackServer(), { database: restored });
+  try {
+    await withClient('postgres', async (admin) => {
+      await expect(swapDatabases(admin, { live, restored, keptAs: kept })).rejects.toThrow(/being accessed by other users/);
+      expect((await admin.query('SELECT 1 AS ok')).rows).toEqual([{ ok: 1 }]);
+    });
+  } finally {
+    await inside.end();
+  }
+  expect(await names()).toEqual([live, restored].sort());
+});
+
+it('with nothing to keep (a server that lost the database), only names the restored one', async () => {
+  await dropDatabase(live);
+  await withClient('postgres', (admin) => swapDatabases(admin, { live, restored, keptAs: null }));
+  expect(await names()).toEqual([live]);
+});
