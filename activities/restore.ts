@@ -596,7 +596,7 @@ export function restoreActivities(deps: ActivityDeps) {
           loadName,
           input.source,
           manifest,
-          { workflowId: input.workflowId, runId: input.runId },
+          run,
           loaded,
           noOwner,
           !spaces.keepRelationTablespaces,
@@ -643,10 +643,9 @@ export function restoreActivities(deps: ActivityDeps) {
           [[input.targetName, loadName]],
         );
         // None on a new server (a disaster): nothing is kept, and nothing is said to be.
-        const replaced = await exists(input.targetName);
-        await swapDatabases(admin, { live: input.targetName, restored: loadName, keptAs: replaced ? kept : null });
+        const keptAs = (await exists(input.targetName)) ? kept : null;
+        await swapDatabases(admin, { live: input.targetName, restored: loadName, keptAs });
         swapped = true;
-        const keptAs = replaced ? kept : null;
         log.info('restored in place', { database: input.targetName, keptAs, backupId: input.source.backupId });
         return { restoredInto: input.targetName, keptAs, restoreMs, tables, rowCountsChecked: checked, ...said };
       } catch (err) {
