@@ -20,8 +20,10 @@ import { loadBackup, LoadProgress } from '../src/operations/restore/load-backup'
 import { formatBytes } from '../src/operations/backup/progress';
 import { parseBackupId } from '../src/operations/backup/naming';
 import {
+  earlierAttemptFinished,
   isOwnLeftover,
   keptName,
+  type LoadedDatabase,
   restoreMark,
   restoreMarkRun,
   newDatabaseRefusal,
@@ -56,6 +58,7 @@ import { ActivityDeps } from './deps';
 import { isDead } from './run-state';
 import { privateWorkDir, type RunRef } from '../src/operations/restore/work-files';
 import { swapDatabases } from '../src/infra/postgres/swap-databases';
+import { databaseOid, databaseWithOid, dropDatabaseIfStill } from '../src/infra/postgres/database-identity';
 import { deliver } from './notify';
 import { legacyKey } from '../src/infra/storage/layout';
 
@@ -100,6 +103,17 @@ export interface RestoreDatabaseResult {
   warnings?: string[];
   /** Roles created from the backup's globals (--create-roles). */
   rolesCreated?: string[];
+}
+
+/** What restoreDatabase heartbeats: its progress, and from the moment it exists the database it made. */
+interface RestoreHeartbeat {
+  step: string;
+  summary?: string;
+  storedBytes?: number;
+  of?: number;
+  elapsedSeconds?: number;
+  /** Read by the next attempt: the database this one made, by name and oid. */
+  loadedInto?: LoadedDatabase;
 }
 
 /**
@@ -295,7 +309,7 @@ export function restoreActivities(deps: ActivityDeps) {
     plan: TablespacePlan,
     noOwner: boolean,
     staging: boolean,
-  ): Promise<void> {
+  ): Promise<LoadedDatabase> {
     const existing = await databaseComment(admin, name);
     if (existing) {
       // Our own earlier attempt: start over. Anybody else's database: never touched.
@@ -308,6 +322,42 @@ export function restoreActivities(deps: ActivityDeps) {
       await admin.query(createDatabaseStatement(name, { ...props, tablespace: plan.database }, version, { owner: !noOwner }));
     }
     await admin.query(`COMMENT ON DATABASE ${admin.escapeIdentifier(name)} IS ${admin.escapeLiteral(restoreMark(run))}`);
+    const oid = await databaseOid(admin, name);
+    if (!oid) throw new BackupError(`database "${name}" vanished right after it was created; restore again`);
+    return { name, oid };
+  }
+
+  /**
+   * The restore as an earlier attempt finished it, when that attempt's worker stopped before it
+   * reported (its heartbeats said which database it made). Loading again would end refused on
+   * the copy that attempt kept, and call a restore that happened a failure.
+   */
+  async function finishedByEarlierAttempt(
+    admin: Client,
+    input: RestoreDatabaseInput,
+    run: RunRef,
+    manifest: BackupManifest | undefined,
+  ): Promise<RestoreDatabaseResult | undefined> {
+    const previous = Context.current().info.heartbeatDetails as RestoreHeartbeat | undefined;
+    if (!previous?.loadedInto) return undefined;
+    if (!earlierAttemptFinished(await databaseWithOid(admin, previous.loadedInto.oid), input.targetName, run)) return undefined;
+    const kept = input.mode === 'existing' ? keptName(input.targetName, input.source.backupId) : null;
+    const keptAs = kept && (await databaseComment(admin, kept)) ? kept : null;
+    log.warn('restore finished by an earlier attempt whose worker stopped before reporting it', {
+      database: input.targetName,
+      keptAs,
+      backupId: input.source.backupId,
+    });
+    return {
+      restoredInto: input.targetName,
+      keptAs,
+      restoreMs: Math.round((previous.elapsedSeconds ?? 0) * 1000),
+      tables: manifest?.tables.length ?? 0,
+      rowCountsChecked: manifest !== undefined,
+      warnings: [
+        "finished by an earlier attempt, whose worker stopped before it reported; that attempt's own warnings, if any, are in its worker's log",
+      ],
+    };
   }
 
   /** Which tablespaces the restored database and its tables go to on this server (known before the load starts). */
@@ -550,19 +600,25 @@ export function restoreActivities(deps: ActivityDeps) {
       const admin = await connectDatabase(server, { database: 'postgres' });
       const started = Date.now();
       const loaded: LoadProgress = { storedBytes: 0 };
+      // Only the database this attempt made may ever be dropped or swapped in here, known by its oid:
+      // an attempt the server gave up on may still be running while the next makes its own.
+      let made: LoadedDatabase | undefined;
+      const beat = (details: RestoreHeartbeat) =>
+        ctx.heartbeat({
+          elapsedSeconds: Math.round((Date.now() - started) / 100) / 10,
+          ...details,
+          ...(made ? { loadedInto: made } : {}),
+        });
       const ticker = setInterval(() => {
         const step = `restoring ${input.source.backupId} into ${loadName}`;
         const read = `${formatBytes(loaded.storedBytes)} of ${formatBytes(input.source.storedBytes)} read`;
-        ctx.heartbeat({
+        beat({
           step,
           storedBytes: loaded.storedBytes,
           of: input.source.storedBytes,
-          elapsedSeconds: Math.round((Date.now() - started) / 1000),
           summary: `${step}: ${read}`,
         });
       }, 5000);
-      // Only a database this run created may ever be dropped here.
-      let created = false;
       let swapped = false;
       try {
         // Our own backups are checked against their manifest while they stream (size and hashes)
@@ -575,6 +631,8 @@ export function restoreActivities(deps: ActivityDeps) {
               `backup ${input.source.backupId} of ${input.database} has no manifest any more; restore another backup (pgwarden restore --list)`,
             );
         }
+        const earlier = await finishedByEarlierAttempt(admin, input, run, manifest);
+        if (earlier) return earlier;
         const noOwner = input.noOwner ?? false;
         const tools = await restoreTools(admin, manifest?.pgDump, deps.config.tools.pgBinDir);
         if (tools.problem) throw new ConfigError([tools.problem]);
@@ -583,14 +641,14 @@ export function restoreActivities(deps: ActivityDeps) {
         const rolesSaid: string[] = [];
         const asked = rolesAskedBy(input);
         if (asked && manifest) {
-          ctx.heartbeat({ step: 'creating the roles the backup needs from its globals' });
+          beat({ step: 'creating the roles the backup needs from its globals' });
           const creation = await rolesPlanFor(admin, await readGlobals(deps.bucket, deps.keyring, manifest), manifest);
           checkRoleCreation(creation, input.source.backupId, asked);
           rolesSaid.push(...(await createRoles(admin, creation, manifest.roles?.owners ?? [])));
           rolesCreated = creation.plan.create;
         }
         const spaces = await tablespacesFor(admin, props);
-        ctx.heartbeat({ step: `creating ${loadName} and fetching ${input.source.backupId}` });
+        beat({ step: `creating ${loadName} and fetching ${input.source.backupId}` });
         await loadInto(
           server,
           loadName,
@@ -602,8 +660,8 @@ export function restoreActivities(deps: ActivityDeps) {
           !spaces.keepRelationTablespaces,
           tools,
           async () => {
-            await createFresh(admin, loadName, run, props, spaces, noOwner, input.mode === 'existing');
-            created = true;
+            made = await createFresh(admin, loadName, run, props, spaces, noOwner, input.mode === 'existing');
+            beat({ step: `loading ${input.source.backupId} into ${loadName}` });
           },
         );
         const restoreMs = Date.now() - started;
@@ -621,7 +679,7 @@ export function restoreActivities(deps: ActivityDeps) {
           checked = true;
         }
         // Complete: its own comment replaces the restore's mark (the janitor leaves it alone).
-        ctx.heartbeat({ step: `giving ${loadName} its owner's privileges, settings and comment` });
+        beat({ step: `giving ${loadName} its owner's privileges, settings and comment` });
         const notRestored = await finalize(admin, loadName, props, noOwner);
         // What differs from the backup on purpose: said in the result, not only in the worker's log.
         const warnings = [...rolesSaid, ...spaces.warnings, ...notRestored];
@@ -631,7 +689,7 @@ export function restoreActivities(deps: ActivityDeps) {
 
         // In place: swap the loaded database in, keeping the old one under another name.
         const kept = keptName(input.targetName, input.source.backupId);
-        ctx.heartbeat({ step: `swapping ${loadName} in as ${input.targetName}` });
+        beat({ step: `swapping ${loadName} in as ${input.targetName}` });
         const exists = async (name: string) =>
           Boolean((await admin.query('SELECT 1 FROM pg_database WHERE datname = $1', [name])).rowCount);
         if (await exists(kept))
@@ -644,14 +702,13 @@ export function restoreActivities(deps: ActivityDeps) {
         );
         // None on a new server (a disaster): nothing is kept, and nothing is said to be.
         const keptAs = (await exists(input.targetName)) ? kept : null;
-        await swapDatabases(admin, { live: input.targetName, restored: loadName, keptAs });
+        await swapDatabases(admin, { live: input.targetName, restored: loadName, restoredOid: made!.oid, keptAs });
         swapped = true;
         log.info('restored in place', { database: input.targetName, keptAs, backupId: input.source.backupId });
         return { restoredInto: input.targetName, keptAs, restoreMs, tables, rowCountsChecked: checked, ...said };
       } catch (err) {
         // Never leave a half-loaded database behind; never drop one that was swapped in, or one that is not ours.
-        if (created && !swapped)
-          await admin.query(`DROP DATABASE IF EXISTS ${admin.escapeIdentifier(loadName)} WITH (FORCE)`).catch(() => undefined);
+        if (made && !swapped) await dropDatabaseIfStill(admin, made.name, made.oid).catch(() => undefined);
         throw err;
       } finally {
         clearInterval(ticker);

@@ -1,10 +1,13 @@
 /**
  * An in-place restore's swap on the real PostgreSQL: both renames or neither. The second
  * rename refused (somebody is in the restored database) leaves the live database under its
- * name; before the swap was one transaction, the live one had already moved aside.
+ * name; before the swap was one transaction, the live one had already moved aside. Only the
+ * database a restore made (by its oid) is swapped in or dropped: another attempt's under the
+ * same name is left alone.
  */
 import { connectDatabase } from '../../src/infra/postgres/client';
 import { swapDatabases } from '../../src/infra/postgres/swap-databases';
+import { databaseOid, dropDatabaseIfStill } from '../../src/infra/postgres/database-identity';
 import { createDatabase, dropDatabase, stackServer, uniqueDatabaseName, withClient } from '../support/databases';
 
 const live = uniqueDatabaseName('swaplive');
@@ -17,18 +20,22 @@ const names = () =>
     ).rows.map((r) => r.d),
   );
 
+let restoredOid: string;
+const oidOf = (name: string) => withClient('postgres', async (c) => (await databaseOid(c, name))!);
+
 beforeEach(async () => {
   for (const d of [live, restored, kept]) await dropDatabase(d);
   await createDatabase(live);
   await createDatabase(restored);
   await withClient(restored, (c) => c.query('CREATE TABLE marker AS SELECT 1 AS restored'));
+  restoredOid = await oidOf(restored);
 });
 afterAll(async () => {
   for (const d of [live, restored, kept]) await dropDatabase(d);
 });
 
 it('moves the live database aside and the restored one into its name', async () => {
-  await withClient('postgres', (admin) => swapDatabases(admin, { live, restored, keptAs: kept }));
+  await withClient('postgres', (admin) => swapDatabases(admin, { live, restored, restoredOid, keptAs: kept }));
   expect(await names()).toEqual([live, kept].sort());
   expect(await withClient(live, async (c) => (await c.query('SELECT restored FROM marker')).rows)).toEqual([{ restored: 1 }]);
 });
@@ -37,7 +44,9 @@ it('renames nothing when the second rename is refused, and the admin connection 
   const inside = await connectDatabase(stackServer(), { database: restored });
   try {
     await withClient('postgres', async (admin) => {
-      await expect(swapDatabases(admin, { live, restored, keptAs: kept })).rejects.toThrow(/being accessed by other users/);
+      await expect(swapDatabases(admin, { live, restored, restoredOid, keptAs: kept })).rejects.toThrow(
+        /being accessed by other users/,
+      );
       expect((await admin.query('SELECT 1 AS ok')).rows).toEqual([{ ok: 1 }]);
     });
   } finally {
@@ -48,6 +57,27 @@ it('renames nothing when the second rename is refused, and the admin connection 
 
 it('with nothing to keep (a server that lost the database), only names the restored one', async () => {
   await dropDatabase(live);
-  await withClient('postgres', (admin) => swapDatabases(admin, { live, restored, keptAs: null }));
+  await withClient('postgres', (admin) => swapDatabases(admin, { live, restored, restoredOid, keptAs: null }));
+  expect(await names()).toEqual([live]);
+});
+
+it('swaps nothing when the database under the restored name is another one than the restore loaded (a later attempt made it again)', async () => {
+  await dropDatabase(restored);
+  await createDatabase(restored);
+  await withClient('postgres', async (admin) => {
+    await expect(swapDatabases(admin, { live, restored, restoredOid, keptAs: kept })).rejects.toThrow(
+      `database "${restored}" is no longer the one this attempt loaded (another attempt of the restore made it again); nothing was swapped`,
+    );
+  });
+  expect(await names()).toEqual([live, restored].sort());
+});
+
+it('drops a database only while it is still the one made, whatever its name holds now', async () => {
+  const first = restoredOid;
+  await dropDatabase(restored);
+  await createDatabase(restored);
+  expect(await withClient('postgres', (admin) => dropDatabaseIfStill(admin, restored, first))).toBe(false);
+  expect(await names()).toEqual([live, restored].sort());
+  expect(await withClient('postgres', async (admin) => dropDatabaseIfStill(admin, restored, await oidOf(restored)))).toBe(true);
   expect(await names()).toEqual([live]);
 });

@@ -6,6 +6,7 @@ import {
   recoveryFigures,
   restoreFileRefusal,
   isOwnLeftover,
+  earlierAttemptFinished,
   restoreMark,
   restoreMarkRun,
   restoreNotes,
@@ -82,6 +83,20 @@ describe('restore names and figures', () => {
     ['the shop', false, false, "somebody's own comment"],
   ])('a database found with comment %p (staging name: %p) is ours to drop: %p (%s)', (comment, staging, ours) =>
     expect(isOwnLeftover(comment, run, staging)).toBe(ours),
+  );
+  it.each<[{ name: string; comment: string | null } | undefined, boolean, string]>([
+    [
+      { name: 'shop', comment: 'the shop' },
+      true,
+      "under the target's name with the backup's comment: swapped in, or a new database finished",
+    ],
+    [{ name: 'shop', comment: null }, true, 'under the target with no comment: finished (the backup had none)'],
+    [{ name: 'shop', comment: mark }, false, 'under the target still marked: a new database half loaded'],
+    [{ name: 'shop_restore_abc', comment: 'the shop' }, false, 'still under the staging name: the swap never committed'],
+    [{ name: 'shop_restore_abc', comment: mark }, false, 'under the staging name, marked: died while loading'],
+    [undefined, false, 'gone: dropped by its own cleanup, or by somebody'],
+  ])('the database an earlier attempt made, found as %p, means it finished: %p (%s)', (found, finished) =>
+    expect(earlierAttemptFinished(found, 'shop', run)).toBe(finished),
   );
   it.each([
     ['shop_copy', true],

@@ -3,6 +3,7 @@
  * signal), forced, rejected and timed out; and an old script's backup.
  */
 import { execFileSync } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
 import { stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { privateWorkDir, workFileName } from '../../src/operations/restore/work-files';
@@ -34,7 +35,10 @@ import {
 } from '../support/databases';
 import { capturedMail, waitForCaptured } from '../support/sinks';
 import { stackConfig } from '../support/stack-env';
-import { uniqueSuffix } from '../support/temporal';
+import { activityEnvironment, uniqueSuffix } from '../support/temporal';
+import { createActivities } from '../../activities';
+import { createActivityDeps } from '../../activities/deps';
+import type { RestoreDatabaseInput, RestoreDatabaseResult, RestoreSource } from '../../activities/restore';
 import { workflowSuite } from '../support/workflow-suite';
 
 describe('RestoreWorkflow (dev server, real PostgreSQL and S3)', () => {
@@ -412,6 +416,62 @@ describe('RestoreWorkflow (dev server, real PostgreSQL and S3)', () => {
     );
     expect(left).toBe(0);
   });
+
+  it.each(['existing', 'new'] as const)(
+    'a retry reports a restore (%s) that its earlier attempt finished and never reported, instead of loading it again and refusing',
+    async (mode) => {
+      const db = await suite.freshDatabase('restore', 'awkward.sql');
+      const { taskQueue, config } = await suite.workerFor(db);
+      const backup = await suite.backup(db, taskQueue);
+      const deps = createActivityDeps(config);
+      const activities = createActivities(deps);
+      const source = (await activityEnvironment().run(activities.resolveRestoreSource, {
+        database: db,
+        file: backup.backupId,
+      })) as RestoreSource;
+      const targetName = mode === 'new' ? `${db}_copy` : db;
+      track(targetName);
+      const input: RestoreDatabaseInput = {
+        database: db,
+        source,
+        mode,
+        targetName,
+        workflowId: `restore-${db}-${uniqueSuffix()}`,
+        runId: randomUUID(),
+      };
+      const before = await tableFingerprints(db);
+      // The first attempt finishes; its report to the server is what gets lost (a worker that stopped right then).
+      const first = activityEnvironment({ attempt: 1 });
+      const beats: unknown[] = [];
+      first.on('heartbeat', (details) => beats.push(details));
+      const done = (await first.run(activities.restoreDatabase, input)) as RestoreDatabaseResult;
+      if (done.keptAs) track(done.keptAs);
+      // The retry gets the last heartbeat the server recorded of the first attempt.
+      const again = (await activityEnvironment({ attempt: 2, heartbeatDetails: beats.at(-1) }).run(
+        activities.restoreDatabase,
+        input,
+      )) as RestoreDatabaseResult;
+      deps.bucket.s3.destroy();
+      expect(again).toMatchObject({
+        restoredInto: targetName,
+        keptAs: done.keptAs,
+        tables: done.tables,
+        rowCountsChecked: true,
+        warnings: [
+          "finished by an earlier attempt, whose worker stopped before it reported; that attempt's own warnings, if any, are in its worker's log",
+        ],
+      });
+      expect(again.restoreMs).toBeGreaterThan(0);
+      // Nothing loaded again, nothing left beside: the first attempt's database is the restore.
+      expect(await tableFingerprints(targetName)).toEqual(before);
+      const names = await withClient('postgres', async (c) =>
+        (
+          await c.query<{ d: string }>('SELECT datname AS d FROM pg_database WHERE datname LIKE $1 ORDER BY 1', [`${db}%`])
+        ).rows.map((r) => r.d),
+      );
+      expect(names).toEqual([...new Set([db, targetName, ...(done.keptAs ? [done.keptAs] : [])])].sort());
+    },
+  );
 
   it('keeps an approval signalled before the restore asks for it (an incident approving while the restore still checks)', async () => {
     const { db, taskQueue, backup } = await setUp();

@@ -1,7 +1,9 @@
 /**
  * An in-place restore's swap: the live database moves aside and the restored one takes its
  * name, in one transaction (ALTER DATABASE ... RENAME is transactional). A rename refused or a
- * worker dying between the two never leaves the server without a database of that name.
+ * worker dying between the two never leaves the server without a database of that name. Only
+ * the database the restore loaded is swapped in: another attempt of the same restore may have
+ * made one under the same name since, and the oid tells them apart.
  */
 import { Client } from 'pg';
 
@@ -10,6 +12,8 @@ export interface Swap {
   live: string;
   /** The restored database, loaded beside the live one. */
   restored: string;
+  /** The oid of the database the restore loaded and checked under `restored`. */
+  restoredOid: string;
   /** Where the live database goes; null when there is none (a server that lost it). */
   keptAs: string | null;
 }
@@ -20,6 +24,14 @@ export async function swapDatabases(admin: Client, swap: Swap): Promise<void> {
   try {
     if (swap.keptAs) await admin.query(`ALTER DATABASE ${id(swap.live)} RENAME TO ${id(swap.keptAs)}`);
     await admin.query(`ALTER DATABASE ${id(swap.restored)} RENAME TO ${id(swap.live)}`);
+    // Checked after the rename, which holds the database's lock until COMMIT: nobody can replace it in between.
+    const { rows } = await admin.query<{ oid: string }>('SELECT oid::text AS oid FROM pg_database WHERE datname = $1', [
+      swap.live,
+    ]);
+    if (rows[0]?.oid !== swap.restoredOid)
+      throw new Error(
+        `database "${swap.restored}" is no longer the one this attempt loaded (another attempt of the restore made it again); nothing was swapped`,
+      );
     await admin.query('COMMIT');
   } catch (err) {
     await admin.query('ROLLBACK').catch(() => undefined);

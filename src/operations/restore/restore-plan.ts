@@ -92,6 +92,28 @@ export function isOwnLeftover(comment: string | null, run: RunRef, stagingOfThis
   return stagingOfThisRun && restoreMarkRun(comment) === undefined;
 }
 
+/** The database an attempt of a restore made and loads into, as its heartbeats carry it to the next attempt. */
+export interface LoadedDatabase {
+  name: string;
+  oid: string;
+}
+
+/**
+ * Whether an earlier attempt of this restore, whose worker stopped before it reported, had
+ * finished: the database it made (found by its oid) is under the target's name, and the
+ * restore's mark on it has given way to the backup's own comment. In place that means the
+ * swap committed; for a new database, that its row counts passed and it was given its
+ * properties (the mark is set right after CREATE DATABASE, and the oid is only told after
+ * that). The retry then reports the restore instead of loading it again. Pure.
+ */
+export function earlierAttemptFinished(
+  found: { name: string; comment: string | null } | undefined,
+  target: string,
+  run: RunRef,
+): boolean {
+  return found !== undefined && found.name === target && found.comment !== restoreMark(run);
+}
+
 /** Where the replaced database goes when an in-place restore swaps in the restored one. */
 export function keptName(target: string, backupId: string): string {
   return `${target.slice(0, 30)}_before_${backupId.replace(/^backup_/, '')}`.toLowerCase();
