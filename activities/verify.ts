@@ -50,6 +50,7 @@ import { WorkflowType } from '../src/infra/temporal/definitions';
 import { ActivityDeps } from './deps';
 import { loadsStreamed } from '../src/operations/restore/restore-plan';
 import { whileBeating } from './heartbeat';
+import { attemptDatabase, earlierAttemptDatabases } from '../src/operations/verify/attempt-database';
 import { restoreMarkRun } from '../src/operations/restore/restore-plan';
 import { isDead } from './run-state';
 import { deliver } from './notify';
@@ -68,7 +69,7 @@ export interface IntegrityInput extends BackupRef {
 }
 
 export interface TestRestoreInput extends BackupRef {
-  /** Name of the temporary database; made by the workflow so a retry reuses it. */
+  /** Name of the run's temporary database, made by the workflow; each attempt after the first loads into its own beside it (attemptDatabase). */
   tempDatabase: string;
   workflowId: string;
   runId: string;
@@ -225,13 +226,11 @@ export function verifyActivities(deps: ActivityDeps) {
       const manifest = 'manifest' in backup ? backup.manifest : undefined;
       const server = restoreServer(input.database);
       const admin = await connectDatabase(server);
-      const temp = admin.escapeIdentifier(input.tempDatabase);
-      const beat = (step: string) => ctx.heartbeat({ step, database: input.tempDatabase });
+      const database = attemptDatabase(input.tempDatabase, ctx.info.attempt);
+      const temp = admin.escapeIdentifier(database);
+      const beat = (step: string) => ctx.heartbeat({ step, database });
       const started = Date.now();
-      const ticker = setInterval(
-        () => beat(`restoring into ${input.tempDatabase} (${Math.round((Date.now() - started) / 1000)}s)`),
-        5000,
-      );
+      const ticker = setInterval(() => beat(`restoring into ${database} (${Math.round((Date.now() - started) / 1000)}s)`), 5000);
       try {
         // Tools that cannot load this backup here: the finding names them before any transfer.
         const tools = await restoreTools(admin, manifest?.pgDump, deps.config.tools.pgBinDir);
@@ -240,13 +239,13 @@ export function verifyActivities(deps: ActivityDeps) {
             restore: { ok: false, detail: tools.problem, restoreMs: Date.now() - started },
             rowCounts: { ok: false, tables: 0, differences: [] },
           };
-        beat(`restoring into ${input.tempDatabase}`);
+        beat(`restoring into ${database}`);
         // Not a finding about the backup: the server could not give it a database (retried as the activity).
         let noDatabase: unknown;
         try {
           await loadBackup(deps.bucket, deps.keyring, deps.config, {
             server,
-            database: input.tempDatabase,
+            database,
             dataKey: manifest ? manifest.data.key : 'legacy' in backup ? backup.legacy.key : '',
             expected: manifest?.data,
             parts: manifest?.dataParts?.map((p) => ({ key: p.key, expected: p })),
@@ -264,7 +263,10 @@ export function verifyActivities(deps: ActivityDeps) {
             tools,
             prepare: async () => {
               try {
-                await admin.query(`DROP DATABASE IF EXISTS ${temp} WITH (FORCE)`); // a retry starts clean
+                // A retry starts clean: its earlier attempts' databases go (one still loading stops), and
+                // its own name in case a reset started the attempts over.
+                for (const earlier of [...earlierAttemptDatabases(input.tempDatabase, ctx.info.attempt), database])
+                  await admin.query(`DROP DATABASE IF EXISTS ${admin.escapeIdentifier(earlier)} WITH (FORCE)`);
                 await admin.query(`CREATE DATABASE ${temp}`);
                 await admin.query(
                   `COMMENT ON DATABASE ${temp} IS ${admin.escapeLiteral(`pgwarden verify ${input.workflowId} ${input.runId}`)}`,
@@ -284,7 +286,7 @@ export function verifyActivities(deps: ActivityDeps) {
         }
         const restoreMs = Date.now() - started;
         beat('counting rows in the restored database');
-        const restored = await connectDatabase(server, { database: input.tempDatabase });
+        const restored = await connectDatabase(server, { database });
         let actual;
         try {
           actual = await countAllTables(restored);
@@ -304,7 +306,7 @@ export function verifyActivities(deps: ActivityDeps) {
         clearInterval(ticker);
         await admin.query(`DROP DATABASE IF EXISTS ${temp} WITH (FORCE)`).catch((err: Error) =>
           log.error('could not drop the temporary database; the next verify removes it', {
-            database: input.tempDatabase,
+            database,
             error: err.message,
           }),
         );

@@ -9,6 +9,7 @@ import {
 import { formatCatalog } from '../../src/app/cli/commands/restore';
 import { formatVerifyResult } from '../../src/app/cli/commands/verify';
 import { tempDatabaseName } from '../../workflows/verify';
+import { attemptDatabase, earlierAttemptDatabases } from '../../src/operations/verify/attempt-database';
 import { buildManifest } from '../../activities/backup-manifest';
 import { backupKeys } from '../../src/infra/storage/layout';
 
@@ -202,6 +203,14 @@ describe('catalog and CLI output', () => {
     expect(tempDatabaseName('backup_20240101_120000', '01A20B48-3543-791E-993E-01B42EA15B21')).toBe(
       'pgwarden_verify_20240101_120000_01a20b483543',
     );
+  });
+  it.each<[number, string, string[]]>([
+    [1, 'pgwarden_verify_x', []],
+    [2, 'pgwarden_verify_x_2', ['pgwarden_verify_x']],
+    [3, 'pgwarden_verify_x_3', ['pgwarden_verify_x', 'pgwarden_verify_x_2']],
+  ])('attempt %p loads into %p, after dropping %p', (attempt, own, earlier) => {
+    expect(attemptDatabase('pgwarden_verify_x', attempt)).toBe(own);
+    expect(earlierAttemptDatabases('pgwarden_verify_x', attempt)).toEqual(earlier);
   });
 });
 

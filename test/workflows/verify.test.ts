@@ -4,6 +4,7 @@
  * temporary databases never outlive their run.
  */
 import { DeleteObjectCommand, GetObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
+import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -20,6 +21,9 @@ import { scratchDatabaseName } from '../../src/operations/restore/scratch-databa
 import { WorkflowType } from '../../src/infra/temporal/definitions';
 import type { VerifyResult } from '../../workflows/verify';
 import { withClient } from '../support/databases';
+import { waitFor } from '../support/wait';
+import type { ActivityDeps } from '../../activities/deps';
+import type { RestoreFindings } from '../../src/operations/verify/verification';
 import { capturedMail, waitForCaptured } from '../support/sinks';
 import { activityEnvironment, uniqueSuffix } from '../support/temporal';
 import { workflowSuite } from '../support/workflow-suite';
@@ -136,6 +140,73 @@ describe('VerifyBackupWorkflow (dev server, real PostgreSQL and S3)', () => {
     );
     return db;
   }
+
+  it("a retry's test restore is not disturbed by the attempt it replaced, still loading (one the server gave up on)", async () => {
+    const db = await freshDatabase('awkward.sql');
+    const { taskQueue, config } = await workerFor(db);
+    const b = await backup(db, taskQueue);
+    const input = {
+      database: db,
+      backupId: b.backupId,
+      tempDatabase: `pgwarden_verify_${b.backupId.slice(7)}_${uniqueSuffix()}`,
+      workflowId: `verify-${db}-${uniqueSuffix()}`,
+      runId: randomUUID(),
+    };
+    // Each attempt reads the data object through its own client, held before its first bytes until `open` settles.
+    const held = (open: () => Promise<unknown>): ActivityDeps => {
+      const deps = createActivityDeps(config);
+      const send = deps.bucket.s3.send.bind(deps.bucket.s3) as (command: unknown) => Promise<{ Body?: unknown }>;
+      deps.bucket.s3.send = (async (command: unknown) => {
+        const res = await send(command);
+        if (!(command instanceof GetObjectCommand) || command.input.Key !== b.dataKey) return res;
+        let first = true;
+        const gate = new Transform({
+          transform: (chunk: Buffer, _e, done) => {
+            if (!first) return done(null, chunk);
+            first = false;
+            void open().then(() => done(null, chunk));
+          },
+        });
+        return { ...res, Body: (res.Body as Readable).pipe(gate) };
+      }) as typeof deps.bucket.s3.send;
+      return deps;
+    };
+    const oids = () =>
+      withClient('postgres', async (c) =>
+        (
+          await c.query<{ oid: string }>(`SELECT oid::text AS oid FROM pg_database WHERE datname LIKE $1`, [
+            `${input.tempDatabase}%`,
+          ])
+        ).rows.map((r) => r.oid),
+      );
+    let release!: () => void;
+    const released = new Promise<void>((r) => (release = r));
+    const strayDeps = held(() => released);
+    const stray = activityEnvironment({ attempt: 1 })
+      .run(createActivities(strayDeps).testRestore, input)
+      .catch((err: unknown) => err);
+    const [strayOid] = await waitFor('the first attempt made its database', async () => {
+      const found = await oids();
+      return found.length === 1 && found;
+    });
+    // The retry: the server gave up on the first attempt, which goes on. Its download waits until that attempt is over.
+    const retryDeps = held(() => stray);
+    const retry = activityEnvironment({ attempt: 2 }).run(
+      createActivities(retryDeps).testRestore,
+      input,
+    ) as Promise<RestoreFindings>;
+    await waitFor("the retry dropped the first attempt's database and made its own", async () => {
+      const found = await oids();
+      return found.length === 1 && found[0] !== strayOid;
+    });
+    release();
+    await stray;
+    const findings = await retry;
+    for (const deps of [strayDeps, retryDeps]) deps.bucket.s3.destroy();
+    expect(findings.restore).toMatchObject({ ok: true });
+    expect(findings.rowCounts).toEqual({ ok: true, tables: 7, differences: [] });
+    expect(await oids()).toEqual([]);
+  });
 
   async function expectRecordedAndAlerted(db: string, backupId: string, config: Config): Promise<void> {
     const s3 = createS3Client(config.storage!);
