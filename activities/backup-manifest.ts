@@ -1,6 +1,7 @@
 /**
  * Commits a backup by writing its manifest, last. Written with If-None-Match so a manifest is
- * never replaced; a retry after a lost reply finds its own manifest and succeeds.
+ * never replaced; a retry after a lost reply finds its own manifest and succeeds. Before, every
+ * object it names must still be the one the dump stored (commit-check.ts).
  */
 import {
   BackupManifest,
@@ -10,7 +11,9 @@ import {
   parseManifest,
   sortTables,
 } from '../src/operations/backup/manifest';
-import { BackupError } from '../src/infra/errors/errors';
+import { BackupError, IntegrityError } from '../src/infra/errors/errors';
+import { ATTEMPT_METADATA, uncommittableObject } from '../src/operations/backup/commit-check';
+import type { Bucket } from '../src/infra/storage/bucket';
 import { PGWARDEN_VERSION } from '../src/app/version';
 import { ActivityDeps } from './deps';
 import type { DumpResult } from './dump-and-upload';
@@ -51,9 +54,26 @@ export function buildManifest(input: ManifestInput, finishedAt: Date): BackupMan
   };
 }
 
+/** Why the dump's objects cannot be committed, one line each (none when they can). */
+async function uncommittableObjects(bucket: Bucket, dump: DumpResult): Promise<string[]> {
+  const objects = [dump.data, ...(dump.dataParts ?? []), dump.globals];
+  const heads = await Promise.all(objects.map((o) => bucket.head(o.key)));
+  return objects
+    .map((o, i) => {
+      const h = heads[i];
+      return uncommittableObject(o, h && { size: h.ContentLength, attempt: h.Metadata?.[ATTEMPT_METADATA] }, dump.attempt);
+    })
+    .filter((p): p is string => p !== undefined);
+}
+
 export function writeManifestActivity(deps: ActivityDeps) {
   return async function writeManifest(input: ManifestInput): Promise<BackupManifest> {
     const key = input.dump.keys.manifest;
+    const problems = await uncommittableObjects(deps.bucket, input.dump);
+    if (problems.length)
+      throw new IntegrityError(
+        `backup ${input.dump.backupId} of ${input.dump.database} was not committed: ${problems.join('; ')}; the next backup starts afresh, and cleanup removes these objects`,
+      );
     const manifest = buildManifest(input, deps.now());
     const written = await deps.bucket.putIfAbsent(key, JSON.stringify(manifest, null, 2) + '\n', {
       contentType: 'application/json',

@@ -27,6 +27,7 @@ import { countRows, listTables, listTableSizes } from '../src/infra/postgres/tab
 import { runCommand } from '../src/infra/process/run-command';
 import { ActivityDeps } from './deps';
 import { clearEarlierAttempts } from './earlier-attempts';
+import { ATTEMPT_METADATA, stillOwnObject } from '../src/operations/backup/commit-check';
 import { BackupKeys, backupKeys, dataFolder, dataPartKey, manifestKey } from '../src/infra/storage/layout';
 
 export interface DumpInput {
@@ -59,6 +60,8 @@ export interface DumpResult extends Pick<
 > {
   keys: BackupKeys;
   encryption: EncryptionFacts;
+  /** The attempt that stored the objects (their ATTEMPT_METADATA); absent in results recorded before 2026-12-04. */
+  attempt?: number;
 }
 
 export function dumpAndUploadActivity(deps: ActivityDeps) {
@@ -92,6 +95,7 @@ export function dumpAndUploadActivity(deps: ActivityDeps) {
         'pgwarden-key-id': encryption.facts.keyId,
         'pgwarden-workflow-id': input.workflowId,
         'pgwarden-run-id': input.runId,
+        [ATTEMPT_METADATA]: String(ctx.info.attempt),
       };
       const upload = (key: string, format: string) => ({
         key,
@@ -247,13 +251,20 @@ export function dumpAndUploadActivity(deps: ActivityDeps) {
         stop.abort();
         // pg_dump and pg_dumpall are gone and their uploads aborted or finished before going on.
         await Promise.all(running);
-        // What this attempt stored belongs to no backup now: remove it, as a retry would.
+        // What this attempt stored belongs to no backup now: remove it, as a retry would. Only
+        // while it is still its own: a later attempt of the run may have stored its object there since.
         for (const key of stored) {
-          await bucket
-            .delete(key)
-            .catch((e: Error) =>
-              log.warn('an object of a failed attempt was not removed; cleanup removes it', { key, error: e.message }),
-            );
+          try {
+            const head = await bucket.head(key);
+            const found = head && { size: head.ContentLength, attempt: head.Metadata?.[ATTEMPT_METADATA] };
+            if (found && !stillOwnObject(found, ctx.info.attempt)) {
+              log.warn("left alone a later attempt's object under a key this failed attempt had stored", { key });
+              continue;
+            }
+            if (found) await bucket.delete(key);
+          } catch (e) {
+            log.warn('an object of a failed attempt was not removed; cleanup removes it', { key, error: (e as Error).message });
+          }
         }
         throw firstFailure ?? err;
       } finally {
@@ -273,6 +284,7 @@ export function dumpAndUploadActivity(deps: ActivityDeps) {
         database: target.id,
         databaseName: target.database,
         keys,
+        attempt: ctx.info.attempt,
         server: server!,
         pgDump: { version: pgDumpVersion, format: policy.format },
         compression: {
