@@ -7,12 +7,12 @@
  */
 import { Context, log } from '@temporalio/activity';
 import { existsSync, readdirSync } from 'node:fs';
-import { link, mkdir, readdir, readFile } from 'node:fs/promises';
+import { link, mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Client } from 'pg';
 import { isPortFree } from '../src/infra/net/ports';
 import { requireDatabase } from '../src/infra/config/config';
-import { BackupNotFoundError, ConfigError, UsageError } from '../src/infra/errors/errors';
+import { BackupError, BackupNotFoundError, ConfigError, UsageError } from '../src/infra/errors/errors';
 import { clusterFits, instanceUser, stopInstance } from '../src/infra/postgres/instance';
 import type { BaseBackupManifest } from '../src/operations/pitr/base-backup';
 import { archiveStatus, baseBackups } from '../src/operations/pitr/archive';
@@ -47,6 +47,7 @@ import {
   runFolder,
   RUN_OWNER_FILE,
 } from './recover-instance';
+import { attemptName, earlierAttemptNames } from '../src/infra/temporal/attempt-names';
 
 export type { RecoveryPhases } from './recover-instance';
 
@@ -178,9 +179,17 @@ export function pitrActivities(deps: ActivityDeps) {
           ? new BackupNotFoundError(`${input.server}: ${chosen.problem}`)
           : new UsageError(`${input.server}: ${chosen.problem}`);
       const base = chosen.base;
-      const root = runFolder(config.verify.workDir, `verify-${input.server}`, input.workflowId);
-      // An earlier attempt's instance and files go first: a retry starts clean.
-      await discardInstance(root, config.tools.pgBinDir);
+      // Each attempt in a folder of its own; the earlier attempts' instances and files go first (one
+      // still running stops), so a retry starts clean and nothing of theirs reaches its recovery.
+      const runRoot = runFolder(config.verify.workDir, `verify-${input.server}`, input.workflowId);
+      const root = attemptName(runRoot, ctx.info.attempt);
+      for (const folder of [...earlierAttemptNames(runRoot, ctx.info.attempt), root])
+        await discardInstance(folder, config.tools.pgBinDir);
+      // The folder's token: gone when a later attempt discarded the folder while this one still ran.
+      const token = `${input.workflowId} attempt ${ctx.info.attempt}`;
+      await mkdir(root, { recursive: true, mode: 0o700 });
+      await writeFile(join(root, RUN_OWNER_FILE), `${token}\n`, { mode: 0o600 });
+      const takenOver = async () => (await readFile(join(root, RUN_OWNER_FILE), 'utf8').catch(() => '')).trim() !== token;
       let verifyBackup: BaseBackupVerification['verifyBackup'] = { ok: false, detail: 'not run: the copy was not unpacked' };
       let recovery: BaseBackupVerification['recovery'] = { ok: false, detail: '', seconds: null, lsn: null };
       let rowCounts: CountComparison = { compared: false, tables: 0, differences: [], skipped: 'not counted: recovery failed' };
@@ -222,6 +231,11 @@ export function pitrActivities(deps: ActivityDeps) {
       } catch (err) {
         // The host lacks what runs a copy: the worker's installation, not the base backup, failed.
         if (err instanceof ConfigError) throw err;
+        // Its folder taken away under it: that failure says nothing about the backup either.
+        if (await takenOver())
+          throw new BackupError(
+            `the folder of this verification of ${base.backupId} (${root}) was removed while it ran: a later attempt of this run took over, or somebody removed it; nothing was found about the backup`,
+          );
         recovery = { ...recovery, ok: false, detail: (err as Error).message };
       } finally {
         await discardInstance(root, config.tools.pgBinDir);

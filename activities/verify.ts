@@ -50,7 +50,7 @@ import { WorkflowType } from '../src/infra/temporal/definitions';
 import { ActivityDeps } from './deps';
 import { loadsStreamed } from '../src/operations/restore/restore-plan';
 import { whileBeating } from './heartbeat';
-import { attemptDatabase, earlierAttemptDatabases } from '../src/operations/verify/attempt-database';
+import { attemptName, earlierAttemptNames } from '../src/infra/temporal/attempt-names';
 import { restoreMarkRun } from '../src/operations/restore/restore-plan';
 import { isDead } from './run-state';
 import { deliver } from './notify';
@@ -69,7 +69,7 @@ export interface IntegrityInput extends BackupRef {
 }
 
 export interface TestRestoreInput extends BackupRef {
-  /** Name of the run's temporary database, made by the workflow; each attempt after the first loads into its own beside it (attemptDatabase). */
+  /** Name of the run's temporary database, made by the workflow; each attempt after the first loads into its own beside it (attemptName). */
   tempDatabase: string;
   workflowId: string;
   runId: string;
@@ -226,7 +226,7 @@ export function verifyActivities(deps: ActivityDeps) {
       const manifest = 'manifest' in backup ? backup.manifest : undefined;
       const server = restoreServer(input.database);
       const admin = await connectDatabase(server);
-      const database = attemptDatabase(input.tempDatabase, ctx.info.attempt);
+      const database = attemptName(input.tempDatabase, ctx.info.attempt);
       const temp = admin.escapeIdentifier(database);
       const beat = (step: string) => ctx.heartbeat({ step, database });
       const started = Date.now();
@@ -265,7 +265,7 @@ export function verifyActivities(deps: ActivityDeps) {
               try {
                 // A retry starts clean: its earlier attempts' databases go (one still loading stops), and
                 // its own name in case a reset started the attempts over.
-                for (const earlier of [...earlierAttemptDatabases(input.tempDatabase, ctx.info.attempt), database])
+                for (const earlier of [...earlierAttemptNames(input.tempDatabase, ctx.info.attempt), database])
                   await admin.query(`DROP DATABASE IF EXISTS ${admin.escapeIdentifier(earlier)} WITH (FORCE)`);
                 await admin.query(`CREATE DATABASE ${temp}`);
                 await admin.query(

@@ -9,7 +9,7 @@ import {
 import { formatCatalog } from '../../src/app/cli/commands/restore';
 import { formatVerifyResult } from '../../src/app/cli/commands/verify';
 import { tempDatabaseName } from '../../workflows/verify';
-import { attemptDatabase, earlierAttemptDatabases } from '../../src/operations/verify/attempt-database';
+import { attemptName, earlierAttemptNames } from '../../src/infra/temporal/attempt-names';
 import { buildManifest } from '../../activities/backup-manifest';
 import { backupKeys } from '../../src/infra/storage/layout';
 
@@ -209,8 +209,8 @@ describe('catalog and CLI output', () => {
     [2, 'pgwarden_verify_x_2', ['pgwarden_verify_x']],
     [3, 'pgwarden_verify_x_3', ['pgwarden_verify_x', 'pgwarden_verify_x_2']],
   ])('attempt %p loads into %p, after dropping %p', (attempt, own, earlier) => {
-    expect(attemptDatabase('pgwarden_verify_x', attempt)).toBe(own);
-    expect(earlierAttemptDatabases('pgwarden_verify_x', attempt)).toEqual(earlier);
+    expect(attemptName('pgwarden_verify_x', attempt)).toBe(own);
+    expect(earlierAttemptNames('pgwarden_verify_x', attempt)).toEqual(earlier);
   });
 });
 

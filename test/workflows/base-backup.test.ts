@@ -9,6 +9,7 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'n
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
+import { GetObjectCommand } from '@aws-sdk/client-s3';
 import { WorkflowFailedError, WorkflowHandle } from '@temporalio/client';
 import { createActivities } from '../../activities';
 import { createActivityDeps } from '../../activities/deps';
@@ -27,6 +28,8 @@ import type { CleanupResult } from '../../workflows/cleanup';
 import type { VerifyResult } from '../../workflows/verify';
 import { formatVerifyResult } from '../../src/app/cli/commands/verify';
 import { capturedMail, waitForCaptured } from '../support/sinks';
+import { waitFor } from '../support/wait';
+import type { BaseBackupVerification } from '../../src/operations/pitr/base-verification';
 import type { BaseBackupManifest } from '../../src/operations/pitr/base-backup';
 import { parseLsn, parseSegmentName, recordsEndBefore, segmentName } from '../../src/operations/pitr/wal-names';
 import { sealWalFile, WAL_PLAIN_SHA256 } from '../../src/operations/pitr/wal-object';
@@ -261,6 +264,52 @@ it('verify recovers the newest base backup in a temporary instance: pg_verifybac
       lines: [`${t.db}: base backup base_20200101_000000 does not exist (pgwarden pitr list shows the base backups)`],
       exitCode: 66,
     });
+
+    // An attempt the server gave up on, still unpacking, beside its retry (a worker cut off from
+    // Temporal): the retry recovers in a folder of its own and passes; the stray, its folder
+    // taken away, says nothing about the backup. (Sharing one folder, the stray's cleanup
+    // removed the retry's files, and both recorded the backup as failed.)
+    const holdBase = (until: () => Promise<unknown>) => {
+      const deps = createActivityDeps(t.config);
+      const send = deps.bucket.s3.send.bind(deps.bucket.s3) as (command: unknown) => Promise<unknown>;
+      deps.bucket.s3.send = (async (command: unknown) => {
+        if (command instanceof GetObjectCommand && command.input.Key === manifest.data.key) await until();
+        return send(command);
+      }) as typeof deps.bucket.s3.send;
+      return deps;
+    };
+    const beatsOf = (env: ReturnType<typeof activityEnvironment>) => {
+      const summaries: string[] = [];
+      env.on('heartbeat', (d: { summary?: string } | undefined) => void (d?.summary && summaries.push(d.summary)));
+      return summaries;
+    };
+    const input = { server: t.db, workflowId: `verify-${t.db}-${uniqueSuffix()}`, backupId: manifest.backupId };
+    let failStray!: (err: Error) => void;
+    const strayHeld = new Promise<never>((_, reject) => (failStray = reject));
+    strayHeld.catch(() => undefined);
+    const strayDeps = holdBase(() => strayHeld);
+    const strayEnv = activityEnvironment({ attempt: 1 });
+    const strayBeats = beatsOf(strayEnv);
+    const stray = strayEnv.run(createActivities(strayDeps).verifyBaseBackup, input).catch((e: unknown) => e);
+    const retryDeps = holdBase(() => stray);
+    try {
+      await waitFor('the first attempt unpacking', async () => strayBeats.some((b) => b.startsWith('unpacking')));
+      const retryEnv = activityEnvironment({ attempt: 2 });
+      const retryBeats = beatsOf(retryEnv);
+      const retry = retryEnv.run(createActivities(retryDeps).verifyBaseBackup, input) as Promise<BaseBackupVerification>;
+      await waitFor('the retry unpacking', async () => retryBeats.some((b) => b.startsWith('unpacking')));
+      failStray(new Error('connection reset'));
+      expect(describeFailure(await stray).lines[0]).toMatch(
+        /^the folder of this verification of base_\d{8}_\d{6} \(.*\) was removed while it ran: a later attempt of this run took over/,
+      );
+      expect(await retry).toMatchObject({ backupId: manifest.backupId, status: 'passed' });
+      expect((await listed()).verification).toMatchObject({ status: 'passed', failures: [] });
+    } finally {
+      failStray(new Error('connection reset'));
+      await stray;
+      for (const deps of [strayDeps, retryDeps]) deps.bucket.s3.destroy();
+    }
+    expect(readdirSync(join(tmpdir(), 'pgwarden-pitr')).filter((n) => n.startsWith(`verify-${t.db}-`))).toEqual([]);
   });
   bucket.s3.destroy();
 }, 240_000);
