@@ -58,6 +58,7 @@ import { ActivityDeps } from './deps';
 import { isDead } from './run-state';
 import { privateWorkDir, type RunRef } from '../src/operations/restore/work-files';
 import { swapDatabases } from '../src/infra/postgres/swap-databases';
+import { attemptName, earlierAttemptNames } from '../src/infra/temporal/attempt-names';
 import { databaseOid, databaseWithOid, dropDatabaseIfStill } from '../src/infra/postgres/database-identity';
 import { deliver } from './notify';
 import { legacyKey } from '../src/infra/storage/layout';
@@ -308,12 +309,19 @@ export function restoreActivities(deps: ActivityDeps) {
     props: DatabaseProperties | undefined,
     plan: TablespacePlan,
     noOwner: boolean,
-    staging: boolean,
+    staging: { earlierAttempts: string[] } | undefined,
   ): Promise<LoadedDatabase> {
+    // The staging databases of this run's earlier attempts go first (one still loading stops),
+    // so nothing of theirs reaches this attempt's; another run's, marked so, stays.
+    for (const earlier of staging?.earlierAttempts ?? []) {
+      const found = await databaseComment(admin, earlier);
+      if (found && isOwnLeftover(found.comment, run, true))
+        await admin.query(`DROP DATABASE ${admin.escapeIdentifier(earlier)} WITH (FORCE)`);
+    }
     const existing = await databaseComment(admin, name);
     if (existing) {
       // Our own earlier attempt: start over. Anybody else's database: never touched.
-      if (!isOwnLeftover(existing.comment, run, staging)) throw new UsageError(alreadyExists(name));
+      if (!isOwnLeftover(existing.comment, run, staging !== undefined)) throw new UsageError(alreadyExists(name));
       await admin.query(`DROP DATABASE ${admin.escapeIdentifier(name)} WITH (FORCE)`);
     }
     if (!props) await admin.query(`CREATE DATABASE ${admin.escapeIdentifier(name)}`);
@@ -595,7 +603,10 @@ export function restoreActivities(deps: ActivityDeps) {
       if (!validDatabaseName(input.targetName)) throw new UsageError(newDatabaseRefusal(input.targetName));
       const server = serverFor(input);
       const run = { workflowId: input.workflowId, runId: input.runId };
-      const loadName = input.mode === 'new' ? input.targetName : stagingName(input.targetName, input.runId);
+      // In place, each attempt loads beside the live database under a name of its own: an attempt
+      // the server gave up on may still be loading, and must not load into the next one's.
+      const staging = stagingName(input.targetName, input.runId);
+      const loadName = input.mode === 'new' ? input.targetName : attemptName(staging, ctx.info.attempt);
       // Not the configured database: a server that lost it (a disaster) has none (checkRestoreTarget connects so too).
       const admin = await connectDatabase(server, { database: 'postgres' });
       const started = Date.now();
@@ -660,7 +671,15 @@ export function restoreActivities(deps: ActivityDeps) {
           !spaces.keepRelationTablespaces,
           tools,
           async () => {
-            made = await createFresh(admin, loadName, run, props, spaces, noOwner, input.mode === 'existing');
+            made = await createFresh(
+              admin,
+              loadName,
+              run,
+              props,
+              spaces,
+              noOwner,
+              input.mode === 'existing' ? { earlierAttempts: earlierAttemptNames(staging, ctx.info.attempt) } : undefined,
+            );
             beat({ step: `loading ${input.source.backupId} into ${loadName}` });
           },
         );

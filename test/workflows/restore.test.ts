@@ -9,6 +9,9 @@ import { join } from 'node:path';
 import { privateWorkDir, workFileName } from '../../src/operations/restore/work-files';
 import { stagingName } from '../../src/operations/restore/restore-plan';
 import { CopyObjectCommand, GetObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
+import { Readable, Transform } from 'node:stream';
+import type { ActivityDeps } from '../../activities/deps';
+import { waitFor } from '../support/wait';
 import { WorkflowFailedError, WorkflowHandle, WorkflowUpdateFailedError } from '@temporalio/client';
 import { describeFailure } from '../../src/app/cli/failure';
 import { createS3Client } from '../../src/infra/storage/s3-client';
@@ -472,6 +475,85 @@ describe('RestoreWorkflow (dev server, real PostgreSQL and S3)', () => {
       expect(names).toEqual([...new Set([db, targetName, ...(done.keptAs ? [done.keptAs] : [])])].sort());
     },
   );
+
+  it("an in-place restore's retry is not disturbed by the attempt it replaced, still loading (one the server gave up on)", async () => {
+    const db = await suite.freshDatabase('restore');
+    // Two tables alike: the dump goes through a work file, and pg_restore connects only once it is whole.
+    await withClient(db, (c) =>
+      c.query(`CREATE TABLE a AS SELECT g AS id, md5(g::text) AS v FROM generate_series(1, 5000) g;
+               CREATE TABLE b AS SELECT g AS id, md5(g::text) AS v FROM generate_series(1, 5000) g`),
+    );
+    const { taskQueue, config } = await suite.workerFor(db);
+    const backup = await suite.backup(db, taskQueue);
+    const before = await tableFingerprints(db);
+    const run = { workflowId: `restore-${db}-${uniqueSuffix()}`, runId: randomUUID() };
+    const resolving = createActivityDeps(config);
+    const source = (await activityEnvironment().run(createActivities(resolving).resolveRestoreSource, {
+      database: db,
+      file: backup.backupId,
+    })) as RestoreSource;
+    resolving.bucket.s3.destroy();
+    const input: RestoreDatabaseInput = { database: db, source, mode: 'existing', targetName: db, ...run };
+    // Each attempt reads the dump through its own client, held before its first bytes until `open` settles.
+    const held = (open: () => Promise<unknown>): ActivityDeps => {
+      const deps = createActivityDeps(config);
+      const send = deps.bucket.s3.send.bind(deps.bucket.s3) as (command: unknown) => Promise<{ Body?: unknown }>;
+      deps.bucket.s3.send = (async (command: unknown) => {
+        const res = await send(command);
+        if (!(command instanceof GetObjectCommand) || command.input.Key !== source.dataKey) return res;
+        let first = true;
+        const gate = new Transform({
+          transform: (chunk: Buffer, _e, done) => {
+            if (!first) return done(null, chunk);
+            first = false;
+            void open().then(() => done(null, chunk));
+          },
+        });
+        return { ...res, Body: (res.Body as Readable).pipe(gate) };
+      }) as typeof deps.bucket.s3.send;
+      return deps;
+    };
+    const staging = stagingName(db, run.runId);
+    const oids = () =>
+      withClient('postgres', async (c) =>
+        (
+          await c.query<{ oid: string }>(`SELECT oid::text AS oid FROM pg_database WHERE datname LIKE $1`, [`${staging}%`])
+        ).rows.map((r) => r.oid),
+      );
+    let release!: () => void;
+    const released = new Promise<void>((r) => (release = r));
+    const strayDeps = held(() => released);
+    const stray = activityEnvironment({ attempt: 1 })
+      .run(createActivities(strayDeps).restoreDatabase, input)
+      .catch((err: unknown) => err);
+    const retryDeps = held(() => stray);
+    try {
+      const [strayOid] = await waitFor('the first attempt made its database', async () => {
+        const found = await oids();
+        return found.length === 1 && found;
+      });
+      // The retry: the server gave up on the first attempt, which goes on. Its download waits until that attempt is over.
+      const retry = activityEnvironment({ attempt: 2 }).run(
+        createActivities(retryDeps).restoreDatabase,
+        input,
+      ) as Promise<RestoreDatabaseResult>;
+      await waitFor("the retry dropped the first attempt's database and made its own", async () => {
+        const found = await oids();
+        return found.length === 1 && found[0] !== strayOid;
+      });
+      release();
+      expect(await stray).toBeInstanceOf(Error);
+      const result = await retry;
+      track(result.keptAs!);
+      expect(result).toMatchObject({ restoredInto: db, rowCountsChecked: true });
+      expect(await tableFingerprints(db)).toEqual(before);
+      expect(await oids()).toEqual([]);
+    } finally {
+      release();
+      await stray;
+      for (const deps of [strayDeps, retryDeps]) deps.bucket.s3.destroy();
+    }
+  });
 
   it('keeps an approval signalled before the restore asks for it (an incident approving while the restore still checks)', async () => {
     const { db, taskQueue, backup } = await setUp();
