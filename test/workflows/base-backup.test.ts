@@ -9,7 +9,6 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'n
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
-import { GetObjectCommand } from '@aws-sdk/client-s3';
 import { WorkflowFailedError, WorkflowHandle } from '@temporalio/client';
 import { createActivities } from '../../activities';
 import { createActivityDeps } from '../../activities/deps';
@@ -29,6 +28,7 @@ import type { VerifyResult } from '../../workflows/verify';
 import { formatVerifyResult } from '../../src/app/cli/commands/verify';
 import { capturedMail, waitForCaptured } from '../support/sinks';
 import { waitFor } from '../support/wait';
+import { depsHoldingReads } from '../support/held-reads';
 import type { BaseBackupVerification } from '../../src/operations/pitr/base-verification';
 import type { BaseBackupManifest } from '../../src/operations/pitr/base-backup';
 import { parseLsn, parseSegmentName, recordsEndBefore, segmentName } from '../../src/operations/pitr/wal-names';
@@ -269,15 +269,6 @@ it('verify recovers the newest base backup in a temporary instance: pg_verifybac
     // Temporal): the retry recovers in a folder of its own and passes; the stray, its folder
     // taken away, says nothing about the backup. (Sharing one folder, the stray's cleanup
     // removed the retry's files, and both recorded the backup as failed.)
-    const holdBase = (until: () => Promise<unknown>) => {
-      const deps = createActivityDeps(t.config);
-      const send = deps.bucket.s3.send.bind(deps.bucket.s3) as (command: unknown) => Promise<unknown>;
-      deps.bucket.s3.send = (async (command: unknown) => {
-        if (command instanceof GetObjectCommand && command.input.Key === manifest.data.key) await until();
-        return send(command);
-      }) as typeof deps.bucket.s3.send;
-      return deps;
-    };
     const beatsOf = (env: ReturnType<typeof activityEnvironment>) => {
       const summaries: string[] = [];
       env.on('heartbeat', (d: { summary?: string } | undefined) => void (d?.summary && summaries.push(d.summary)));
@@ -287,11 +278,11 @@ it('verify recovers the newest base backup in a temporary instance: pg_verifybac
     let failStray!: (err: Error) => void;
     const strayHeld = new Promise<never>((_, reject) => (failStray = reject));
     strayHeld.catch(() => undefined);
-    const strayDeps = holdBase(() => strayHeld);
+    const strayDeps = depsHoldingReads(t.config, manifest.data.key, () => strayHeld);
     const strayEnv = activityEnvironment({ attempt: 1 });
     const strayBeats = beatsOf(strayEnv);
     const stray = strayEnv.run(createActivities(strayDeps).verifyBaseBackup, input).catch((e: unknown) => e);
-    const retryDeps = holdBase(() => stray);
+    const retryDeps = depsHoldingReads(t.config, manifest.data.key, () => stray);
     try {
       await waitFor('the first attempt unpacking', async () => strayBeats.some((b) => b.startsWith('unpacking')));
       const retryEnv = activityEnvironment({ attempt: 2 });

@@ -9,9 +9,8 @@ import { join } from 'node:path';
 import { privateWorkDir, workFileName } from '../../src/operations/restore/work-files';
 import { stagingName } from '../../src/operations/restore/restore-plan';
 import { CopyObjectCommand, GetObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
-import { Readable, Transform } from 'node:stream';
-import type { ActivityDeps } from '../../activities/deps';
 import { waitFor } from '../support/wait';
+import { depsHoldingReads } from '../support/held-reads';
 import { WorkflowFailedError, WorkflowHandle, WorkflowUpdateFailedError } from '@temporalio/client';
 import { describeFailure } from '../../src/app/cli/failure';
 import { createS3Client } from '../../src/infra/storage/s3-client';
@@ -494,25 +493,6 @@ describe('RestoreWorkflow (dev server, real PostgreSQL and S3)', () => {
     })) as RestoreSource;
     resolving.bucket.s3.destroy();
     const input: RestoreDatabaseInput = { database: db, source, mode: 'existing', targetName: db, ...run };
-    // Each attempt reads the dump through its own client, held before its first bytes until `open` settles.
-    const held = (open: () => Promise<unknown>): ActivityDeps => {
-      const deps = createActivityDeps(config);
-      const send = deps.bucket.s3.send.bind(deps.bucket.s3) as (command: unknown) => Promise<{ Body?: unknown }>;
-      deps.bucket.s3.send = (async (command: unknown) => {
-        const res = await send(command);
-        if (!(command instanceof GetObjectCommand) || command.input.Key !== source.dataKey) return res;
-        let first = true;
-        const gate = new Transform({
-          transform: (chunk: Buffer, _e, done) => {
-            if (!first) return done(null, chunk);
-            first = false;
-            void open().then(() => done(null, chunk));
-          },
-        });
-        return { ...res, Body: (res.Body as Readable).pipe(gate) };
-      }) as typeof deps.bucket.s3.send;
-      return deps;
-    };
     const staging = stagingName(db, run.runId);
     const oids = () =>
       withClient('postgres', async (c) =>
@@ -522,11 +502,11 @@ describe('RestoreWorkflow (dev server, real PostgreSQL and S3)', () => {
       );
     let release!: () => void;
     const released = new Promise<void>((r) => (release = r));
-    const strayDeps = held(() => released);
+    const strayDeps = depsHoldingReads(config, source.dataKey, () => released);
     const stray = activityEnvironment({ attempt: 1 })
       .run(createActivities(strayDeps).restoreDatabase, input)
       .catch((err: unknown) => err);
-    const retryDeps = held(() => stray);
+    const retryDeps = depsHoldingReads(config, source.dataKey, () => stray);
     try {
       const [strayOid] = await waitFor('the first attempt made its database', async () => {
         const found = await oids();

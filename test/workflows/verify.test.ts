@@ -22,7 +22,7 @@ import { WorkflowType } from '../../src/infra/temporal/definitions';
 import type { VerifyResult } from '../../workflows/verify';
 import { withClient } from '../support/databases';
 import { waitFor } from '../support/wait';
-import type { ActivityDeps } from '../../activities/deps';
+import { depsHoldingReads } from '../support/held-reads';
 import type { RestoreFindings } from '../../src/operations/verify/verification';
 import { capturedMail, waitForCaptured } from '../support/sinks';
 import { activityEnvironment, uniqueSuffix } from '../support/temporal';
@@ -152,25 +152,6 @@ describe('VerifyBackupWorkflow (dev server, real PostgreSQL and S3)', () => {
       workflowId: `verify-${db}-${uniqueSuffix()}`,
       runId: randomUUID(),
     };
-    // Each attempt reads the data object through its own client, held before its first bytes until `open` settles.
-    const held = (open: () => Promise<unknown>): ActivityDeps => {
-      const deps = createActivityDeps(config);
-      const send = deps.bucket.s3.send.bind(deps.bucket.s3) as (command: unknown) => Promise<{ Body?: unknown }>;
-      deps.bucket.s3.send = (async (command: unknown) => {
-        const res = await send(command);
-        if (!(command instanceof GetObjectCommand) || command.input.Key !== b.dataKey) return res;
-        let first = true;
-        const gate = new Transform({
-          transform: (chunk: Buffer, _e, done) => {
-            if (!first) return done(null, chunk);
-            first = false;
-            void open().then(() => done(null, chunk));
-          },
-        });
-        return { ...res, Body: (res.Body as Readable).pipe(gate) };
-      }) as typeof deps.bucket.s3.send;
-      return deps;
-    };
     const oids = () =>
       withClient('postgres', async (c) =>
         (
@@ -181,7 +162,7 @@ describe('VerifyBackupWorkflow (dev server, real PostgreSQL and S3)', () => {
       );
     let release!: () => void;
     const released = new Promise<void>((r) => (release = r));
-    const strayDeps = held(() => released);
+    const strayDeps = depsHoldingReads(config, b.dataKey, () => released);
     const stray = activityEnvironment({ attempt: 1 })
       .run(createActivities(strayDeps).testRestore, input)
       .catch((err: unknown) => err);
@@ -190,7 +171,7 @@ describe('VerifyBackupWorkflow (dev server, real PostgreSQL and S3)', () => {
       return found.length === 1 && found;
     });
     // The retry: the server gave up on the first attempt, which goes on. Its download waits until that attempt is over.
-    const retryDeps = held(() => stray);
+    const retryDeps = depsHoldingReads(config, b.dataKey, () => stray);
     const retry = activityEnvironment({ attempt: 2 }).run(
       createActivities(retryDeps).testRestore,
       input,
