@@ -5,9 +5,10 @@
  * target database by `pg_dump | psql` in one transaction, and the instance goes. The target
  * database gets the whole copy or nothing; the live tables are never touched.
  */
-import { log } from '@temporalio/activity';
+import { Context, log } from '@temporalio/activity';
 import { existsSync } from 'node:fs';
-import { join } from 'node:path';
+import { readdir } from 'node:fs/promises';
+import { basename, dirname, join } from 'node:path';
 import { escapeLiteral, type Client } from 'pg';
 import { requireDatabase } from '../src/infra/config/config';
 import { BackupError, BackupNotFoundError, UsageError } from '../src/infra/errors/errors';
@@ -39,6 +40,7 @@ import { dropScratchDatabase } from './scratch-database';
 import { proveReadKey } from './key-proof';
 import { whileBeating } from './heartbeat';
 import { connectTo, discardInstance, recoverInstance, RecoveredPoint, runFolder } from './recover-instance';
+import { attemptName, earlierAttemptNames, isAttemptName } from '../src/infra/temporal/attempt-names';
 
 export interface TableRecoveryInput {
   /** The configured database the tables are recovered from: a WAL_ARCHIVE server, or any with logical backups. */
@@ -84,6 +86,8 @@ export interface RecoveredCopy {
   fromBackup?: { takenAt: string; why: string };
   /** Why the base backup is not the newest before the target (one that failed its verification was passed over). */
   note?: string;
+  /** The temporary instance's folder, the preparing attempt's own; absent in results recorded before 2026-12-04 (the run's). */
+  folder?: string;
   tables: RecoveredTable[];
   /** Per table, the names its indexes and sequences were given in the copy, with the ones they had (a replace gives them back). */
   renamed: Renamed[][];
@@ -168,7 +172,11 @@ export function tableRecoveryActivities(deps: ActivityDeps) {
     /** Stops and removes a table recovery's temporary instance (or drops its temporary database), whatever state its run ended in. */
     async discardTableRecovery(input: { server: string; workflowId: string; database?: string }): Promise<void> {
       if (input.database) return dropScratchDatabase(deps, input.server, input.database, 'tables');
-      await discardInstance(folderOf(input), deps.config.tools.pgBinDir);
+      // Every attempt's folder: one the server gave up on may still be running.
+      const runRoot = folderOf(input);
+      const names = await readdir(dirname(runRoot)).catch(() => [] as string[]);
+      for (const name of names.filter((n) => isAttemptName(basename(runRoot), n)))
+        await discardInstance(join(dirname(runRoot), name), deps.config.tools.pgBinDir);
     },
   };
 
@@ -209,9 +217,12 @@ export function tableRecoveryActivities(deps: ActivityDeps) {
   async function prepare(input: TableRecoveryInput, beat: (summary: string) => void): Promise<RecoveredCopy> {
     const { config } = deps;
     const server = requireDatabase(config, input.server);
-    const root = folderOf(input);
-    // An earlier attempt's instance goes first: a retry starts clean.
-    await discardInstance(root, config.tools.pgBinDir);
+    // Each attempt in a folder of its own; the earlier attempts' instances go first (one still
+    // running stops), so a retry starts clean and nothing of theirs reaches its instance.
+    const runRoot = folderOf(input);
+    const attempt = Context.current().info.attempt;
+    const root = attemptName(runRoot, attempt);
+    for (const folder of [...earlierAttemptNames(runRoot, attempt), root]) await discardInstance(folder, config.tools.pgBinDir);
     const chosen = await chooseBaseFor(deps, input.server, input.target);
     if ('problem' in chosen) throw new UsageError(`${input.server}: ${chosen.problem}`);
     if (chosen.note) {
@@ -237,6 +248,7 @@ export function tableRecoveryActivities(deps: ActivityDeps) {
       baseBackupId: chosen.base.backupId,
       recoveredTo: recovered.reached,
       port: recovered.port,
+      folder: root,
       ...(chosen.note ? { note: chosen.note } : {}),
       ...prepared,
     };
@@ -312,7 +324,11 @@ export function tableRecoveryActivities(deps: ActivityDeps) {
         }
         const source = input.copy.database
           ? { ...server, database: input.copy.database }
-          : { ...server, host: '127.0.0.1', port: (await ensureRunning(deps, folderOf(input), input.copy.port)).port };
+          : {
+              ...server,
+              host: '127.0.0.1',
+              port: (await ensureRunning(deps, input.copy.folder ?? folderOf(input), input.copy.port)).port,
+            };
         await copyTables(source, into, input, after, config.tools.pgBinDir);
       } else
         for (const name of input.tables)

@@ -9,7 +9,7 @@ import {
 import { formatCatalog } from '../../src/app/cli/commands/restore';
 import { formatVerifyResult } from '../../src/app/cli/commands/verify';
 import { tempDatabaseName } from '../../workflows/verify';
-import { attemptName, earlierAttemptNames } from '../../src/infra/temporal/attempt-names';
+import { attemptName, earlierAttemptNames, isAttemptName } from '../../src/infra/temporal/attempt-names';
 import { buildManifest } from '../../activities/backup-manifest';
 import { backupKeys } from '../../src/infra/storage/layout';
 
@@ -212,6 +212,18 @@ describe('catalog and CLI output', () => {
     expect(attemptName('pgwarden_verify_x', attempt)).toBe(own);
     expect(earlierAttemptNames('pgwarden_verify_x', attempt)).toEqual(earlier);
   });
+  it.each<[string, boolean]>([
+    ['table-shop-0a1b2c3d4e', true],
+    ['table-shop-0a1b2c3d4e_2', true],
+    ['table-shop-0a1b2c3d4e_12', true],
+    ['table-shop-0a1b2c3d4e_1', false],
+    ['table-shop-0a1b2c3d4e_02', false],
+    ['table-shop-0a1b2c3d4e_x', false],
+    ['table-shop-0a1b2c3d4e2', false],
+    ['table-shop-0a1b2c3d4f', false],
+  ])('%s is one of the run table-shop-0a1b2c3d4e attempt names: %p', (name, is) =>
+    expect(isAttemptName('table-shop-0a1b2c3d4e', name)).toBe(is),
+  );
 });
 
 describe('a stored object against its manifest', () => {

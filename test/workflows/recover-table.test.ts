@@ -22,13 +22,16 @@ import { planRecoveryNames } from '../../src/operations/table-recovery/names';
 import { temporal } from '@temporalio/proto';
 import { highestAttempt, startDoomedWorker } from '../support/doomed-worker';
 import { waitFor } from '../support/wait';
+import { depsHoldingReads } from '../support/held-reads';
+import { createActivities } from '../../activities';
+import type { RecoveredCopy, TableRecoveryResult } from '../../activities/table-recovery';
 import { runCommand } from '../../src/infra/process/run-command';
 import { createHostWorker } from '../../src/app/worker/create-worker';
-import { uniqueSuffix, uniqueTaskQueue } from '../support/temporal';
+import { activityEnvironment, uniqueSuffix, uniqueTaskQueue } from '../support/temporal';
 import { pitrFixture } from '../support/pitr-fixture';
 import { Bucket } from '../../src/infra/storage/bucket';
 import { createS3Client } from '../../src/infra/storage/s3-client';
-import { reportsFolder } from '../../src/infra/storage/layout';
+import { baseBackupFolder, reportsFolder } from '../../src/infra/storage/layout';
 import type { TableRecoveryEvidence } from '../../src/operations/table-recovery/evidence';
 
 /** PostgreSQL processes whose data directory is under `folder`. */
@@ -228,6 +231,57 @@ it('recovers a table as of a second before a mistake beside the live one, and in
       `shop.order did not exist as of ${target}, nor does it now; tables in shop then: customers, orders, payments`,
     );
     expect(readdirSync(runFolders).filter((f) => f.startsWith('table-'))).toEqual([]);
+
+    // An attempt the server gave up on, still unpacking, beside its retry (a worker cut off from
+    // Temporal): the retry recovers in a folder of its own, the table lands once, whole, and every
+    // attempt's folder goes at the end.
+    const strayInput = {
+      server: db,
+      into: db,
+      tables: names(['shop.orders'], 'orders_beside_stray'),
+      target: { kind: 'time' as const, time: target },
+      workflowId: `recover-table-${db}-${uniqueSuffix()}`,
+    };
+    const baseObject = (key: string) =>
+      key.startsWith(baseBackupFolder(workers.config.storage!.prefix, db)) && key.includes('.tar');
+    let releaseStray!: () => void;
+    const strayGate = new Promise<void>((r) => (releaseStray = r));
+    const strayDeps = depsHoldingReads(workers.config, baseObject, () => strayGate);
+    const unpacking = (env: ReturnType<typeof activityEnvironment>) => {
+      const seen = { now: false };
+      env.on(
+        'heartbeat',
+        (d: { summary?: string } | undefined) => void (d?.summary?.startsWith('unpacking') && (seen.now = true)),
+      );
+      return seen;
+    };
+    const strayEnv = activityEnvironment({ attempt: 1, heartbeatTimeoutMs: 600 });
+    const strayUnpacking = unpacking(strayEnv);
+    const stray = strayEnv.run(createActivities(strayDeps).prepareRecoveredTables, strayInput).catch((e: unknown) => e);
+    const retryDeps = depsHoldingReads(workers.config, baseObject, () => stray);
+    try {
+      await waitFor('the first attempt unpacking', async () => strayUnpacking.now);
+      const retryEnv = activityEnvironment({ attempt: 2, heartbeatTimeoutMs: 600 });
+      const retryUnpacking = unpacking(retryEnv);
+      const retry = retryEnv.run(createActivities(retryDeps).prepareRecoveredTables, strayInput) as Promise<RecoveredCopy>;
+      await waitFor('the retry unpacking', async () => retryUnpacking.now);
+      releaseStray();
+      await stray; // whatever it came to: its folder was taken away
+      const copy = await retry;
+      const landed = (await activityEnvironment().run(activities.loadRecoveredTables, {
+        ...strayInput,
+        copy,
+      })) as TableRecoveryResult;
+      expect(landed.tables).toEqual([expect.objectContaining({ as: 'shop.orders_beside_stray', rows: countThen })]);
+      expect(await digest(app, 'shop.orders_beside_stray')).toBe(ordersThen);
+    } finally {
+      releaseStray();
+      await stray;
+      await activityEnvironment().run(activities.discardTableRecovery, { server: db, workflowId: strayInput.workflowId });
+      for (const deps of [strayDeps, retryDeps]) deps.bucket.s3.destroy();
+    }
+    expect(readdirSync(runFolders).filter((f) => f.startsWith('table-'))).toEqual([]);
+    expect(await instancesUnder(runFolders)).toEqual([]);
 
     // The worker on the host killed once the temporary instance runs: another one finishes the
     // recovery; the table is there once, whole, and no instance is left running.

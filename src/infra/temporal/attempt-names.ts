@@ -14,3 +14,10 @@ export function attemptName(runName: string, attempt: number): string {
 export function earlierAttemptNames(runName: string, attempt: number): string[] {
   return Array.from({ length: Math.max(0, attempt - 1) }, (_, i) => attemptName(runName, i + 1));
 }
+
+/** Whether `name` is one of the run's attempt names (the run's own, or `<run>_<n>` for n > 1): what removing all of a run's leaves finds. */
+export function isAttemptName(runName: string, name: string): boolean {
+  if (name === runName) return true;
+  const suffix = name.startsWith(`${runName}_`) ? name.slice(runName.length + 1) : '';
+  return /^[1-9]\d*$/.test(suffix) && Number(suffix) > 1;
+}
