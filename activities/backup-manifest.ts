@@ -12,7 +12,7 @@ import {
   sortTables,
 } from '../src/operations/backup/manifest';
 import { BackupError, IntegrityError } from '../src/infra/errors/errors';
-import { ATTEMPT_METADATA, uncommittableObject } from '../src/operations/backup/commit-check';
+import { foundObject, uncommittableObject } from '../src/operations/backup/commit-check';
 import type { Bucket } from '../src/infra/storage/bucket';
 import { PGWARDEN_VERSION } from '../src/app/version';
 import { ActivityDeps } from './deps';
@@ -59,10 +59,7 @@ async function uncommittableObjects(bucket: Bucket, dump: DumpResult): Promise<s
   const objects = [dump.data, ...(dump.dataParts ?? []), dump.globals];
   const heads = await Promise.all(objects.map((o) => bucket.head(o.key)));
   return objects
-    .map((o, i) => {
-      const h = heads[i];
-      return uncommittableObject(o, h && { size: h.ContentLength, attempt: h.Metadata?.[ATTEMPT_METADATA] }, dump.attempt);
-    })
+    .map((o, i) => uncommittableObject(o, foundObject(heads[i]), dump.attempt))
     .filter((p): p is string => p !== undefined);
 }
 

@@ -27,7 +27,7 @@ import { countRows, listTables, listTableSizes } from '../src/infra/postgres/tab
 import { runCommand } from '../src/infra/process/run-command';
 import { ActivityDeps } from './deps';
 import { clearEarlierAttempts } from './earlier-attempts';
-import { ATTEMPT_METADATA, stillOwnObject } from '../src/operations/backup/commit-check';
+import { ATTEMPT_METADATA, foundObject, stillOwnObject } from '../src/operations/backup/commit-check';
 import { BackupKeys, backupKeys, dataFolder, dataPartKey, manifestKey } from '../src/infra/storage/layout';
 
 export interface DumpInput {
@@ -255,13 +255,13 @@ export function dumpAndUploadActivity(deps: ActivityDeps) {
         // while it is still its own: a later attempt of the run may have stored its object there since.
         for (const key of stored) {
           try {
-            const head = await bucket.head(key);
-            const found = head && { size: head.ContentLength, attempt: head.Metadata?.[ATTEMPT_METADATA] };
-            if (found && !stillOwnObject(found, ctx.info.attempt)) {
+            const found = foundObject(await bucket.head(key));
+            if (!found) continue;
+            if (!stillOwnObject(found, ctx.info.attempt)) {
               log.warn("left alone a later attempt's object under a key this failed attempt had stored", { key });
               continue;
             }
-            if (found) await bucket.delete(key);
+            await bucket.delete(key);
           } catch (e) {
             log.warn('an object of a failed attempt was not removed; cleanup removes it', { key, error: (e as Error).message });
           }

@@ -38,6 +38,7 @@ import { deliver } from './notify';
 import { proveReadKey } from './key-proof';
 import { chooseBaseFor } from './restore-points';
 import {
+  attemptFolder,
   connectTo,
   discardInstance,
   discardRecoveryFiles,
@@ -47,7 +48,6 @@ import {
   runFolder,
   RUN_OWNER_FILE,
 } from './recover-instance';
-import { attemptName, earlierAttemptNames } from '../src/infra/temporal/attempt-names';
 
 export type { RecoveryPhases } from './recover-instance';
 
@@ -179,12 +179,11 @@ export function pitrActivities(deps: ActivityDeps) {
           ? new BackupNotFoundError(`${input.server}: ${chosen.problem}`)
           : new UsageError(`${input.server}: ${chosen.problem}`);
       const base = chosen.base;
-      // Each attempt in a folder of its own; the earlier attempts' instances and files go first (one
-      // still running stops), so a retry starts clean and nothing of theirs reaches its recovery.
-      const runRoot = runFolder(config.verify.workDir, `verify-${input.server}`, input.workflowId);
-      const root = attemptName(runRoot, ctx.info.attempt);
-      for (const folder of [...earlierAttemptNames(runRoot, ctx.info.attempt), root])
-        await discardInstance(folder, config.tools.pgBinDir);
+      const root = await attemptFolder(
+        runFolder(config.verify.workDir, `verify-${input.server}`, input.workflowId),
+        ctx.info.attempt,
+        config.tools.pgBinDir,
+      );
       // The folder's token: gone when a later attempt discarded the folder while this one still ran.
       const token = `${input.workflowId} attempt ${ctx.info.attempt}`;
       await mkdir(root, { recursive: true, mode: 0o700 });

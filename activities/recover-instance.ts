@@ -53,6 +53,7 @@ import { ActivityDeps } from './deps';
 import { pastCutMessage, tablespacesCreatedSince, walTablespaceInspector } from './tablespace-guard';
 import { WalFetch } from './wal-fetch';
 import { childExit } from '../src/infra/process/spawn-stream';
+import { attemptName, earlierAttemptNames } from '../src/infra/temporal/attempt-names';
 
 /** The last transaction replayed: its commit time and the LSN replay reached. */
 export interface RecoveredPoint {
@@ -259,6 +260,17 @@ export async function recoverInstance(deps: ActivityDeps, spec: RecoverySpec): P
     phases: { unpackMs, ...(combineMs !== undefined ? { combineMs } : {}), walFetchMs: wal.tookMs ?? null, recoveryMs },
     instance,
   };
+}
+
+/**
+ * The folder this attempt of a run recovers in (`runFolder` for the first, `<it>_<n>` after),
+ * emptied, with the earlier attempts' instances and folders gone first (one still running
+ * stops): a retry starts clean, and nothing of theirs reaches its instance.
+ */
+export async function attemptFolder(runRoot: string, attempt: number, pgBinDir: string | undefined): Promise<string> {
+  const root = attemptName(runRoot, attempt);
+  for (const folder of [...earlierAttemptNames(runRoot, attempt), root]) await discardInstance(folder, pgBinDir);
+  return root;
 }
 
 /** Stops an instance left in root/data, if any, and removes root. */

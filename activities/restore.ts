@@ -709,9 +709,7 @@ export function restoreActivities(deps: ActivityDeps) {
         // In place: swap the loaded database in, keeping the old one under another name.
         const kept = keptName(input.targetName, input.source.backupId);
         beat({ step: `swapping ${loadName} in as ${input.targetName}` });
-        const exists = async (name: string) =>
-          Boolean((await admin.query('SELECT 1 FROM pg_database WHERE datname = $1', [name])).rowCount);
-        if (await exists(kept))
+        if (await databaseOid(admin, kept))
           throw new UsageError(`database "${kept}" (an earlier restore's copy) exists; drop or rename it, then restore again`);
         // A database is renamed only with nobody in it: the target's sessions, and whoever
         // (a monitoring agent) found the restored one.
@@ -720,7 +718,7 @@ export function restoreActivities(deps: ActivityDeps) {
           [[input.targetName, loadName]],
         );
         // None on a new server (a disaster): nothing is kept, and nothing is said to be.
-        const keptAs = (await exists(input.targetName)) ? kept : null;
+        const keptAs = (await databaseOid(admin, input.targetName)) ? kept : null;
         await swapDatabases(admin, { live: input.targetName, restored: loadName, restoredOid: made!.oid, keptAs });
         swapped = true;
         log.info('restored in place', { database: input.targetName, keptAs, backupId: input.source.backupId });

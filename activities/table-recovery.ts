@@ -39,8 +39,8 @@ import {
 import { dropScratchDatabase } from './scratch-database';
 import { proveReadKey } from './key-proof';
 import { whileBeating } from './heartbeat';
-import { connectTo, discardInstance, recoverInstance, RecoveredPoint, runFolder } from './recover-instance';
-import { attemptName, earlierAttemptNames, isAttemptName } from '../src/infra/temporal/attempt-names';
+import { attemptFolder, connectTo, discardInstance, recoverInstance, RecoveredPoint, runFolder } from './recover-instance';
+import { isAttemptName } from '../src/infra/temporal/attempt-names';
 
 export interface TableRecoveryInput {
   /** The configured database the tables are recovered from: a WAL_ARCHIVE server, or any with logical backups. */
@@ -217,12 +217,7 @@ export function tableRecoveryActivities(deps: ActivityDeps) {
   async function prepare(input: TableRecoveryInput, beat: (summary: string) => void): Promise<RecoveredCopy> {
     const { config } = deps;
     const server = requireDatabase(config, input.server);
-    // Each attempt in a folder of its own; the earlier attempts' instances go first (one still
-    // running stops), so a retry starts clean and nothing of theirs reaches its instance.
-    const runRoot = folderOf(input);
-    const attempt = Context.current().info.attempt;
-    const root = attemptName(runRoot, attempt);
-    for (const folder of [...earlierAttemptNames(runRoot, attempt), root]) await discardInstance(folder, config.tools.pgBinDir);
+    const root = await attemptFolder(folderOf(input), Context.current().info.attempt, config.tools.pgBinDir);
     const chosen = await chooseBaseFor(deps, input.server, input.target);
     if ('problem' in chosen) throw new UsageError(`${input.server}: ${chosen.problem}`);
     if (chosen.note) {

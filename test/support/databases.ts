@@ -25,6 +25,15 @@ export async function withClient<T>(
   }
 }
 
+/** The oids of the stack's databases whose names start with `prefix` (a run's, and its attempts' beside it). */
+export async function databaseOids(prefix: string): Promise<string[]> {
+  return withClient('postgres', async (c) =>
+    (await c.query<{ oid: string }>(`SELECT oid::text AS oid FROM pg_database WHERE datname LIKE $1`, [`${prefix}%`])).rows.map(
+      (r) => r.oid,
+    ),
+  );
+}
+
 export function uniqueDatabaseName(prefix: string): string {
   return `${prefix}_${randomUUID().replace(/-/g, '').slice(0, 10)}`;
 }

@@ -29,6 +29,7 @@ import type { RestoreResult } from '../../workflows/restore';
 import type { RestoreEvidence } from '../../src/operations/restore/evidence';
 import {
   createDatabase,
+  databaseOids,
   databaseUrl,
   stackServer,
   tableFingerprints,
@@ -494,12 +495,7 @@ describe('RestoreWorkflow (dev server, real PostgreSQL and S3)', () => {
     resolving.bucket.s3.destroy();
     const input: RestoreDatabaseInput = { database: db, source, mode: 'existing', targetName: db, ...run };
     const staging = stagingName(db, run.runId);
-    const oids = () =>
-      withClient('postgres', async (c) =>
-        (
-          await c.query<{ oid: string }>(`SELECT oid::text AS oid FROM pg_database WHERE datname LIKE $1`, [`${staging}%`])
-        ).rows.map((r) => r.oid),
-      );
+    const oids = () => databaseOids(staging);
     let release!: () => void;
     const released = new Promise<void>((r) => (release = r));
     const strayDeps = depsHoldingReads(config, source.dataKey, () => released);

@@ -20,7 +20,7 @@ import { Config } from '../../src/infra/config/config';
 import { scratchDatabaseName } from '../../src/operations/restore/scratch-databases';
 import { WorkflowType } from '../../src/infra/temporal/definitions';
 import type { VerifyResult } from '../../workflows/verify';
-import { withClient } from '../support/databases';
+import { databaseOids, withClient } from '../support/databases';
 import { waitFor } from '../support/wait';
 import { depsHoldingReads } from '../support/held-reads';
 import type { RestoreFindings } from '../../src/operations/verify/verification';
@@ -152,14 +152,7 @@ describe('VerifyBackupWorkflow (dev server, real PostgreSQL and S3)', () => {
       workflowId: `verify-${db}-${uniqueSuffix()}`,
       runId: randomUUID(),
     };
-    const oids = () =>
-      withClient('postgres', async (c) =>
-        (
-          await c.query<{ oid: string }>(`SELECT oid::text AS oid FROM pg_database WHERE datname LIKE $1`, [
-            `${input.tempDatabase}%`,
-          ])
-        ).rows.map((r) => r.oid),
-      );
+    const oids = () => databaseOids(input.tempDatabase);
     let release!: () => void;
     const released = new Promise<void>((r) => (release = r));
     const strayDeps = depsHoldingReads(config, b.dataKey, () => released);

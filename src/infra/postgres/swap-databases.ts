@@ -6,6 +6,7 @@
  * made one under the same name since, and the oid tells them apart.
  */
 import { Client } from 'pg';
+import { databaseOid } from './database-identity';
 
 export interface Swap {
   /** The name the restored database takes (the live database's). */
@@ -25,10 +26,7 @@ export async function swapDatabases(admin: Client, swap: Swap): Promise<void> {
     if (swap.keptAs) await admin.query(`ALTER DATABASE ${id(swap.live)} RENAME TO ${id(swap.keptAs)}`);
     await admin.query(`ALTER DATABASE ${id(swap.restored)} RENAME TO ${id(swap.live)}`);
     // Checked after the rename, which holds the database's lock until COMMIT: nobody can replace it in between.
-    const { rows } = await admin.query<{ oid: string }>('SELECT oid::text AS oid FROM pg_database WHERE datname = $1', [
-      swap.live,
-    ]);
-    if (rows[0]?.oid !== swap.restoredOid)
+    if ((await databaseOid(admin, swap.live)) !== swap.restoredOid)
       throw new Error(
         `database "${swap.restored}" is no longer the one this attempt loaded (another attempt of the restore made it again); nothing was swapped`,
       );

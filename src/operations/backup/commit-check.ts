@@ -15,6 +15,13 @@ export interface FoundObject {
   attempt: string | undefined;
 }
 
+/** What a HEAD of the object says (size and attempt), or undefined when there is none. */
+export function foundObject(
+  head: { ContentLength?: number; Metadata?: Record<string, string> } | undefined,
+): FoundObject | undefined {
+  return head && { size: head.ContentLength, attempt: head.Metadata?.[ATTEMPT_METADATA] };
+}
+
 /**
  * Why an object cannot be committed as the dump stored it, or undefined when it can. `attempt`
  * is the attempt that stored it; undefined in results recorded before objects named theirs.
