@@ -1,8 +1,9 @@
 /**
  * Restore activities: the strategy's restore_database.sh. A restore always loads into a fresh
- * database: for --new-db that is the result; in place, the loaded database is checked against
- * the manifest and only then renamed over the target, whose old contents are kept renamed
- * (`<db>_before_<backup>`) so a bad restore never destroys the live database.
+ * database under a working name of its own, checks it against the manifest, and only then gives
+ * it the target's name: for --new-db the name asked for; in place the live database's, whose old
+ * contents are kept renamed (`<db>_before_<backup>`) so a bad restore never destroys the live
+ * database. A half-loaded database never carries the target's name.
  */
 import { Context, log } from '@temporalio/activity';
 import { statfs } from 'node:fs/promises';
@@ -243,6 +244,9 @@ async function databaseComment(admin: Client, name: string): Promise<{ comment: 
   return rows.length ? { comment: rows[0].c } : undefined;
 }
 
+/** PostgreSQL's error code for a database name already taken. */
+const DUPLICATE_DATABASE = '42P04';
+
 const alreadyExists = (name: string) => `database "${name}" already exists; choose another name with --new-db, or drop it first`;
 
 export function restoreActivities(deps: ActivityDeps) {
@@ -309,19 +313,24 @@ export function restoreActivities(deps: ActivityDeps) {
     props: DatabaseProperties | undefined,
     plan: TablespacePlan,
     noOwner: boolean,
-    staging: { earlierAttempts: string[] } | undefined,
+    leftovers: { earlierAttempts: string[]; newTarget?: string },
   ): Promise<LoadedDatabase> {
-    // The staging databases of this run's earlier attempts go first (one still loading stops),
-    // so nothing of theirs reaches this attempt's; another run's, marked so, stays.
-    for (const earlier of staging?.earlierAttempts ?? []) {
-      const found = await databaseComment(admin, earlier);
-      if (found && isOwnLeftover(found.comment, run, true))
-        await admin.query(`DROP DATABASE ${admin.escapeIdentifier(earlier)} WITH (FORCE)`);
+    // The databases of this run's earlier attempts go first (one still loading stops), so nothing
+    // of theirs reaches this attempt's; another run's, marked so, stays. Under a new database's
+    // own name only this run's mark says it is ours (attempts of earlier versions loaded there).
+    const earlier = [
+      ...leftovers.earlierAttempts.map((n) => ({ name: n, staging: true })),
+      ...(leftovers.newTarget ? [{ name: leftovers.newTarget, staging: false }] : []),
+    ];
+    for (const e of earlier) {
+      const found = await databaseComment(admin, e.name);
+      if (found && isOwnLeftover(found.comment, run, e.staging))
+        await admin.query(`DROP DATABASE ${admin.escapeIdentifier(e.name)} WITH (FORCE)`);
     }
     const existing = await databaseComment(admin, name);
     if (existing) {
       // Our own earlier attempt: start over. Anybody else's database: never touched.
-      if (!isOwnLeftover(existing.comment, run, staging !== undefined)) throw new UsageError(alreadyExists(name));
+      if (!isOwnLeftover(existing.comment, run, true)) throw new UsageError(alreadyExists(name));
       await admin.query(`DROP DATABASE ${admin.escapeIdentifier(name)} WITH (FORCE)`);
     }
     if (!props) await admin.query(`CREATE DATABASE ${admin.escapeIdentifier(name)}`);
@@ -394,9 +403,10 @@ export function restoreActivities(deps: ActivityDeps) {
   }
 
   /**
-   * Gives the loaded database its comment, privileges and settings (replacing the restore's
-   * mark), as its owner so grants carry the owner as grantor. A setting of one role in this
-   * database needs the right to alter that role: without it, a warning, not a failed restore.
+   * Gives the loaded database its privileges and settings, as its owner so grants carry the
+   * owner as grantor (its comment replaces the restore's mark when it takes its name). A setting
+   * of one role in this database needs the right to alter that role: without it, a warning, not
+   * a failed restore.
    */
   async function finalize(
     admin: Client,
@@ -404,10 +414,7 @@ export function restoreActivities(deps: ActivityDeps) {
     props: DatabaseProperties | undefined,
     noOwner: boolean,
   ): Promise<string[]> {
-    if (!props) {
-      await admin.query(`COMMENT ON DATABASE ${admin.escapeIdentifier(name)} IS NULL`);
-      return [];
-    }
+    if (!props) return [];
     const warnings: string[] = [];
     const statements = databasePropertyStatements(name, props);
     const perRole = (s: string) => s.startsWith('ALTER ROLE ');
@@ -603,10 +610,10 @@ export function restoreActivities(deps: ActivityDeps) {
       if (!validDatabaseName(input.targetName)) throw new UsageError(newDatabaseRefusal(input.targetName));
       const server = serverFor(input);
       const run = { workflowId: input.workflowId, runId: input.runId };
-      // In place, each attempt loads beside the live database under a name of its own: an attempt
-      // the server gave up on may still be loading, and must not load into the next one's.
+      // Each attempt loads under a working name of its own: an attempt the server gave up on may
+      // still be loading, and must not load into the next one's.
       const staging = stagingName(input.targetName, input.runId);
-      const loadName = input.mode === 'new' ? input.targetName : attemptName(staging, ctx.info.attempt);
+      const loadName = attemptName(staging, ctx.info.attempt);
       // Not the configured database: a server that lost it (a disaster) has none (checkRestoreTarget connects so too).
       const admin = await connectDatabase(server, { database: 'postgres' });
       const started = Date.now();
@@ -671,15 +678,10 @@ export function restoreActivities(deps: ActivityDeps) {
           !spaces.keepRelationTablespaces,
           tools,
           async () => {
-            made = await createFresh(
-              admin,
-              loadName,
-              run,
-              props,
-              spaces,
-              noOwner,
-              input.mode === 'existing' ? { earlierAttempts: earlierAttemptNames(staging, ctx.info.attempt) } : undefined,
-            );
+            made = await createFresh(admin, loadName, run, props, spaces, noOwner, {
+              earlierAttempts: earlierAttemptNames(staging, ctx.info.attempt),
+              ...(input.mode === 'new' ? { newTarget: input.targetName } : {}),
+            });
             beat({ step: `loading ${input.source.backupId} into ${loadName}` });
           },
         );
@@ -691,37 +693,50 @@ export function restoreActivities(deps: ActivityDeps) {
           const differences = compareRowCounts(manifest.tables, await countAll(server, loadName));
           if (differences.length) {
             throw new BackupError(
-              `the restored data does not match the manifest (${differences.map(describeDifference).join('; ')}); ${input.mode === 'existing' ? 'the existing database was left untouched' : `check ${loadName}`}`,
+              `the restored data does not match the manifest (${differences.map(describeDifference).join('; ')}); ${input.mode === 'existing' ? 'the existing database was left untouched' : `nothing was restored into ${input.targetName}`}`,
             );
           }
           tables = manifest.tables.length;
           checked = true;
         }
-        // Complete: its own comment replaces the restore's mark (the janitor leaves it alone).
-        beat({ step: `giving ${loadName} its owner's privileges, settings and comment` });
+        beat({ step: `giving ${loadName} its owner's privileges and settings` });
         const notRestored = await finalize(admin, loadName, props, noOwner);
         // What differs from the backup on purpose: said in the result, not only in the worker's log.
         const warnings = [...rolesSaid, ...spaces.warnings, ...notRestored];
         const said = { ...(warnings.length ? { warnings } : {}), ...(rolesCreated.length ? { rolesCreated } : {}) };
-        if (input.mode === 'new')
-          return { restoredInto: loadName, keptAs: null, restoreMs, tables, rowCountsChecked: checked, ...said };
 
-        // In place: swap the loaded database in, keeping the old one under another name.
-        const kept = keptName(input.targetName, input.source.backupId);
-        beat({ step: `swapping ${loadName} in as ${input.targetName}` });
-        if (await databaseOid(admin, kept))
+        // The loaded database takes the target's name; in place the live one is kept under another.
+        const kept = input.mode === 'existing' ? keptName(input.targetName, input.source.backupId) : null;
+        beat({ step: kept ? `swapping ${loadName} in as ${input.targetName}` : `naming ${loadName} ${input.targetName}` });
+        if (kept && (await databaseOid(admin, kept)))
           throw new UsageError(`database "${kept}" (an earlier restore's copy) exists; drop or rename it, then restore again`);
         // A database is renamed only with nobody in it: the target's sessions, and whoever
         // (a monitoring agent) found the restored one.
         await admin.query(
           'SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = ANY($1) AND pid <> pg_backend_pid()',
-          [[input.targetName, loadName]],
+          [kept ? [input.targetName, loadName] : [loadName]],
         );
         // None on a new server (a disaster): nothing is kept, and nothing is said to be.
-        const keptAs = (await databaseOid(admin, input.targetName)) ? kept : null;
-        await swapDatabases(admin, { live: input.targetName, restored: loadName, restoredOid: made!.oid, keptAs });
+        const keptAs = kept && (await databaseOid(admin, input.targetName)) ? kept : null;
+        await swapDatabases(admin, {
+          live: input.targetName,
+          restored: loadName,
+          restoredOid: made!.oid,
+          keptAs,
+          comment: props?.comment ?? null,
+          ...(props && !noOwner ? { commentAs: props.owner } : {}),
+        }).catch((err: unknown) => {
+          // Somebody made a database of the new name while this one loaded: theirs stays, this one goes.
+          if (!kept && (err as { code?: string }).code === DUPLICATE_DATABASE)
+            throw new UsageError(alreadyExists(input.targetName));
+          throw err;
+        });
         swapped = true;
-        log.info('restored in place', { database: input.targetName, keptAs, backupId: input.source.backupId });
+        log.info(kept ? 'restored in place' : 'restored into a new database', {
+          database: input.targetName,
+          keptAs,
+          backupId: input.source.backupId,
+        });
         return { restoredInto: input.targetName, keptAs, restoreMs, tables, rowCountsChecked: checked, ...said };
       } catch (err) {
         // Never leave a half-loaded database behind; never drop one that was swapped in, or one that is not ours.

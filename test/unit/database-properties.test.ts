@@ -2,6 +2,7 @@ import { recoveryMinimums } from '../../src/infra/postgres/control-data';
 import {
   createDatabaseStatement,
   DatabaseProperties,
+  databaseCommentStatement,
   databasePropertyStatements,
   parseAclItem,
 } from '../../src/infra/postgres/database-properties';
@@ -66,9 +67,8 @@ describe('database-level properties', () => {
     expect(createDatabaseStatement('x', { ...props, localeProvider: null }, 140000)).not.toContain('LOCALE_PROVIDER');
   });
 
-  it('gives back comment, exactly the recorded privileges, and settings (lists quoted element by element)', () => {
+  it('gives back exactly the recorded privileges, and settings (lists quoted element by element)', () => {
     expect(databasePropertyStatements('shop_restore_1', props)).toEqual([
-      `COMMENT ON DATABASE "shop_restore_1" IS 'the shop''s orders'`,
       'REVOKE ALL ON DATABASE "shop_restore_1" FROM PUBLIC',
       'REVOKE ALL ON DATABASE "shop_restore_1" FROM "app_owner"',
       'GRANT CREATE, TEMPORARY, CONNECT ON DATABASE "shop_restore_1" TO "app_owner"',
@@ -79,13 +79,16 @@ describe('database-level properties', () => {
       `ALTER DATABASE "shop_restore_1" SET app.tenant TO 'main'`,
       `ALTER ROLE "reader" IN DATABASE "shop_restore_1" SET statement_timeout TO '5s'`,
     ]);
-    expect(databasePropertyStatements('x', { ...props, acl: null, comment: null, settings: [] })).toEqual([
-      `COMMENT ON DATABASE "x" IS NULL`,
-    ]);
+    expect(databasePropertyStatements('x', { ...props, acl: null, settings: [] })).toEqual([]);
+  });
+
+  it.each([
+    ["the shop's orders", `COMMENT ON DATABASE "shop" IS 'the shop''s orders'`],
+    [null, `COMMENT ON DATABASE "shop" IS NULL`],
     // A backslash means the same under either standard_conforming_strings: E'' with it doubled.
-    expect(databasePropertyStatements('x', { ...props, acl: null, comment: 'C:\\data', settings: [] })).toEqual([
-      `COMMENT ON DATABASE "x" IS E'C:\\\\data'`,
-    ]);
+    ['C:\\data', `COMMENT ON DATABASE "shop" IS E'C:\\\\data'`],
+  ])('gives back the comment %p', (comment, statement) => {
+    expect(databaseCommentStatement('shop', comment)).toBe(statement);
   });
 });
 

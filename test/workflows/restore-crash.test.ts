@@ -53,7 +53,8 @@ it('survives a worker killed mid-load: the restore completes, no plaintext and n
     workflowId: `restore-${db}-${uniqueSuffix()}`,
     args: [{ database: db, file: backup.backupId, newDatabase: target }],
   });
-  // Kill it once the index build (pg_restore's last, long step) is under way in the target.
+  // Kill it once the index build (pg_restore's last, long step) is under way in the database
+  // loading under its working name (the target's, then _restore_ and the run).
   const deadline = Date.now() + 90_000;
   let killed = false;
   while (Date.now() < deadline && !killed) {
@@ -61,8 +62,8 @@ it('survives a worker killed mid-load: the restore completes, no plaintext and n
       'postgres',
       async (c) =>
         (
-          await c.query(`SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = $1 AND query ILIKE 'CREATE INDEX%'`, [
-            target,
+          await c.query(`SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname LIKE $1 AND query ILIKE 'CREATE INDEX%'`, [
+            `${target}\\_restore\\_%`,
           ])
         ).rows[0].n,
     );

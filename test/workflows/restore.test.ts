@@ -476,58 +476,110 @@ describe('RestoreWorkflow (dev server, real PostgreSQL and S3)', () => {
     },
   );
 
-  it("an in-place restore's retry is not disturbed by the attempt it replaced, still loading (one the server gave up on)", async () => {
-    const db = await suite.freshDatabase('restore');
-    // Two tables alike: the dump goes through a work file, and pg_restore connects only once it is whole.
-    await withClient(db, (c) =>
-      c.query(`CREATE TABLE a AS SELECT g AS id, md5(g::text) AS v FROM generate_series(1, 5000) g;
+  it.each(['existing', 'new'] as const)(
+    "a restore's retry (%s) is not disturbed by the attempt it replaced, still loading (one the server gave up on)",
+    async (mode) => {
+      const db = await suite.freshDatabase('restore');
+      // Two tables alike: the dump goes through a work file, and pg_restore connects only once it is whole.
+      await withClient(db, (c) =>
+        c.query(`CREATE TABLE a AS SELECT g AS id, md5(g::text) AS v FROM generate_series(1, 5000) g;
                CREATE TABLE b AS SELECT g AS id, md5(g::text) AS v FROM generate_series(1, 5000) g`),
-    );
+      );
+      const { taskQueue, config } = await suite.workerFor(db);
+      const backup = await suite.backup(db, taskQueue);
+      const before = await tableFingerprints(db);
+      const run = { workflowId: `restore-${db}-${uniqueSuffix()}`, runId: randomUUID() };
+      const resolving = createActivityDeps(config);
+      const source = (await activityEnvironment().run(createActivities(resolving).resolveRestoreSource, {
+        database: db,
+        file: backup.backupId,
+      })) as RestoreSource;
+      resolving.bucket.s3.destroy();
+      const targetName = mode === 'new' ? `${db}_copy` : db;
+      track(targetName);
+      const input: RestoreDatabaseInput = { database: db, source, mode, targetName, ...run };
+      const staging = stagingName(targetName, run.runId);
+      const oids = () => databaseOids(staging);
+      let release!: () => void;
+      const released = new Promise<void>((r) => (release = r));
+      const strayDeps = depsHoldingReads(config, source.dataKey, () => released);
+      const stray = activityEnvironment({ attempt: 1 })
+        .run(createActivities(strayDeps).restoreDatabase, input)
+        .catch((err: unknown) => err);
+      const retryDeps = depsHoldingReads(config, source.dataKey, () => stray);
+      try {
+        const [strayOid] = await waitFor('the first attempt made its database', async () => {
+          const found = await oids();
+          return found.length === 1 && found;
+        });
+        // The retry: the server gave up on the first attempt, which goes on. Its download waits until that attempt is over.
+        const retry = activityEnvironment({ attempt: 2 }).run(
+          createActivities(retryDeps).restoreDatabase,
+          input,
+        ) as Promise<RestoreDatabaseResult>;
+        await waitFor("the retry dropped the first attempt's database and made its own", async () => {
+          const found = await oids();
+          return found.length === 1 && found[0] !== strayOid;
+        });
+        release();
+        expect(await stray).toBeInstanceOf(Error);
+        const result = await retry;
+        if (result.keptAs) track(result.keptAs);
+        expect(result).toMatchObject({ restoredInto: targetName, rowCountsChecked: true });
+        expect(await tableFingerprints(targetName)).toEqual(before);
+        expect(await oids()).toEqual([]);
+      } finally {
+        release();
+        await stray;
+        for (const deps of [strayDeps, retryDeps]) deps.bucket.s3.destroy();
+      }
+    },
+  );
+
+  it('restores a new database over its own unmarked working database (a worker that died between CREATE DATABASE and its mark)', async () => {
+    const db = await suite.freshDatabase('restore', 'awkward.sql');
     const { taskQueue, config } = await suite.workerFor(db);
     const backup = await suite.backup(db, taskQueue);
-    const before = await tableFingerprints(db);
-    const run = { workflowId: `restore-${db}-${uniqueSuffix()}`, runId: randomUUID() };
-    const resolving = createActivityDeps(config);
-    const source = (await activityEnvironment().run(createActivities(resolving).resolveRestoreSource, {
-      database: db,
-      file: backup.backupId,
-    })) as RestoreSource;
-    resolving.bucket.s3.destroy();
-    const input: RestoreDatabaseInput = { database: db, source, mode: 'existing', targetName: db, ...run };
-    const staging = stagingName(db, run.runId);
-    const oids = () => databaseOids(staging);
-    let release!: () => void;
-    const released = new Promise<void>((r) => (release = r));
-    const strayDeps = depsHoldingReads(config, source.dataKey, () => released);
-    const stray = activityEnvironment({ attempt: 1 })
-      .run(createActivities(strayDeps).restoreDatabase, input)
-      .catch((err: unknown) => err);
-    const retryDeps = depsHoldingReads(config, source.dataKey, () => stray);
+    const deps = createActivityDeps(config);
+    const activities = createActivities(deps);
     try {
-      const [strayOid] = await waitFor('the first attempt made its database', async () => {
-        const found = await oids();
-        return found.length === 1 && found;
-      });
-      // The retry: the server gave up on the first attempt, which goes on. Its download waits until that attempt is over.
-      const retry = activityEnvironment({ attempt: 2 }).run(
-        createActivities(retryDeps).restoreDatabase,
-        input,
-      ) as Promise<RestoreDatabaseResult>;
-      await waitFor("the retry dropped the first attempt's database and made its own", async () => {
-        const found = await oids();
-        return found.length === 1 && found[0] !== strayOid;
-      });
-      release();
-      expect(await stray).toBeInstanceOf(Error);
-      const result = await retry;
-      track(result.keptAs!);
-      expect(result).toMatchObject({ restoredInto: db, rowCountsChecked: true });
-      expect(await tableFingerprints(db)).toEqual(before);
-      expect(await oids()).toEqual([]);
+      const source = (await activityEnvironment().run(activities.resolveRestoreSource, {
+        database: db,
+        file: backup.backupId,
+      })) as RestoreSource;
+      const targetName = `${db}_copy`;
+      track(targetName);
+      const input: RestoreDatabaseInput = {
+        database: db,
+        source,
+        mode: 'new',
+        targetName,
+        workflowId: `restore-${db}-${uniqueSuffix()}`,
+        runId: randomUUID(),
+      };
+      // What the dead first attempt left: its database, created but not yet marked. Before, that was
+      // the new name itself, and every retry stopped with "already exists".
+      const working = stagingName(targetName, input.runId);
+      track(working);
+      await createDatabase(working);
+      await withClient(working, (c) => c.query('CREATE TABLE left_behind (id int)'));
+      const result = (await activityEnvironment({ attempt: 2 }).run(activities.restoreDatabase, input)) as RestoreDatabaseResult;
+      expect(result).toMatchObject({ restoredInto: targetName, keptAs: null, rowCountsChecked: true });
+      expect(await tableFingerprints(targetName)).toEqual(await tableFingerprints(db));
+      expect(await databaseOids(working)).toEqual([]);
+      const comment = await withClient('postgres', async (c) =>
+        (
+          await c.query<{ c: string | null }>(
+            `SELECT shobj_description(oid, 'pg_database') AS c FROM pg_database WHERE datname = $1`,
+            [targetName],
+          )
+        ).rows.map((r) => r.c),
+      );
+      // The mark gave way to the backup's own comment (or none) as the database took its name.
+      expect(comment).toHaveLength(1);
+      expect(comment[0] ?? '').not.toMatch(/^pgwarden restore /);
     } finally {
-      release();
-      await stray;
-      for (const deps of [strayDeps, retryDeps]) deps.bucket.s3.destroy();
+      deps.bucket.s3.destroy();
     }
   });
 

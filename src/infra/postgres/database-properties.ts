@@ -179,14 +179,23 @@ function settingValue(name: string, value: string): string {
 }
 
 /**
- * The statements that give a freshly loaded database the recorded comment, privileges and
- * settings. Run as the database's owner (after SET ROLE), so grants carry the owner as grantor,
- * as they did. Role-specific settings need the right to alter that role. Pure.
+ * The statement that gives a restored database its recorded comment, which replaces the
+ * restore's mark: run in the transaction that gives the database its name, so a database under
+ * a restore's working name always carries the mark and one under the target's is complete. Pure.
+ */
+export function databaseCommentStatement(name: string, comment: string | null): string {
+  return `COMMENT ON DATABASE ${quoteIdent(name)} IS ${comment === null ? 'NULL' : quoteLiteral(comment)}`;
+}
+
+/**
+ * The statements that give a freshly loaded database the recorded privileges and settings (its
+ * comment comes with its name: databaseCommentStatement). Run as the database's owner (after
+ * SET ROLE), so grants carry the owner as grantor, as they did. Role-specific settings need the
+ * right to alter that role. Pure.
  */
 export function databasePropertyStatements(name: string, p: DatabaseProperties): string[] {
   const db = quoteIdent(name);
   const out: string[] = [];
-  out.push(`COMMENT ON DATABASE ${db} IS ${p.comment === null ? 'NULL' : quoteLiteral(p.comment)}`);
   if (p.acl !== null) {
     // From nothing to exactly the recorded entries: the owner's defaults and PUBLIC's included.
     out.push(`REVOKE ALL ON DATABASE ${db} FROM PUBLIC`, `REVOKE ALL ON DATABASE ${db} FROM ${quoteIdent(p.owner)}`);

@@ -64,7 +64,10 @@ export function newDatabaseRefusal(name: string): string {
   return `"${name}" cannot be restored into: use letters, digits, _ and -, and not postgres, template0 or template1`;
 }
 
-/** The database a restore is loaded into before it is renamed over the target (in-place mode). */
+/**
+ * The working name a restore loads under before the database takes the target's name (in
+ * place, or the new one asked for); attempt n > 1 adds `_n` (attemptName).
+ */
 export function stagingName(target: string, runId: string): string {
   return `${target.slice(0, 30)}_restore_${runId.replace(/-/g, '').slice(0, 12)}`.toLowerCase();
 }
@@ -85,7 +88,8 @@ export function restoreMarkRun(comment: string | null): RunRef | undefined {
  * leftover (dropped and made again) rather than somebody's (refused). Under a name anybody may
  * use, only this run's mark says so. The staging name carries this run's id, so there a
  * database without any run's mark is ours too: a worker that died between CREATE DATABASE and
- * the mark, or between the mark's replacement by the backup's own comment and the swap. Pure.
+ * the mark (the mark gives way to the backup's comment only as the database takes the
+ * target's name). Pure.
  */
 export function isOwnLeftover(comment: string | null, run: RunRef, stagingOfThisRun: boolean): boolean {
   if (comment === restoreMark(run)) return true;
@@ -101,10 +105,10 @@ export interface LoadedDatabase {
 /**
  * Whether an earlier attempt of this restore, whose worker stopped before it reported, had
  * finished: the database it made (found by its oid) is under the target's name, and the
- * restore's mark on it has given way to the backup's own comment. In place that means the
- * swap committed; for a new database, that its row counts passed and it was given its
- * properties (the mark is set right after CREATE DATABASE, and the oid is only told after
- * that). The retry then reports the restore instead of loading it again. Pure.
+ * restore's mark on it has given way to the backup's own comment. Both happen in the one
+ * transaction that gives the loaded database the target's name (in place, the swap), after its
+ * row counts passed; the mark is set right after CREATE DATABASE, and the oid is only told
+ * after that. The retry then reports the restore instead of loading it again. Pure.
  */
 export function earlierAttemptFinished(
   found: { name: string; comment: string | null } | undefined,
