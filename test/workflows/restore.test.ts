@@ -536,6 +536,45 @@ describe('RestoreWorkflow (dev server, real PostgreSQL and S3)', () => {
     },
   );
 
+  it("refuses a new database's name that somebody took while it loaded: theirs stays, the loaded copy goes (exit 64)", async () => {
+    const db = await suite.freshDatabase('restore', 'awkward.sql');
+    const { taskQueue, config } = await suite.workerFor(db);
+    const backup = await suite.backup(db, taskQueue);
+    const resolving = createActivityDeps(config);
+    const source = (await activityEnvironment().run(createActivities(resolving).resolveRestoreSource, {
+      database: db,
+      file: backup.backupId,
+    })) as RestoreSource;
+    resolving.bucket.s3.destroy();
+    const targetName = `${db}_copy`;
+    track(targetName);
+    const run = { workflowId: `restore-${db}-${uniqueSuffix()}`, runId: randomUUID() };
+    const working = stagingName(targetName, run.runId);
+    let release!: () => void;
+    const released = new Promise<void>((r) => (release = r));
+    const deps = depsHoldingReads(config, source.dataKey, () => released);
+    try {
+      const restoring = activityEnvironment()
+        .run(createActivities(deps).restoreDatabase, { database: db, source, mode: 'new' as const, targetName, ...run })
+        .catch((err: unknown) => err);
+      await waitFor('the restore made its working database', async () => (await databaseOids(working)).length === 1);
+      await createDatabase(targetName);
+      await withClient(targetName, (c) => c.query('CREATE TABLE theirs AS SELECT 1 AS v'));
+      release();
+      // The activity's failure as the workflow gets it: the usage error (exit 64), not retried.
+      expect(await restoring).toMatchObject({
+        type: 'UsageError',
+        nonRetryable: true,
+        message: `database "${targetName}" already exists; choose another name with --new-db, or drop it first`,
+      });
+      expect(await withClient(targetName, async (c) => (await c.query('SELECT v FROM theirs')).rows)).toEqual([{ v: 1 }]);
+      expect(await databaseOids(working)).toEqual([]);
+    } finally {
+      release();
+      deps.bucket.s3.destroy();
+    }
+  });
+
   it('restores a new database over its own unmarked working database (a worker that died between CREATE DATABASE and its mark)', async () => {
     const db = await suite.freshDatabase('restore', 'awkward.sql');
     const { taskQueue, config } = await suite.workerFor(db);
