@@ -19,3 +19,21 @@ export async function whileBeating<T>(details: () => unknown, work: () => Promis
     clearInterval(ticker);
   }
 }
+
+/**
+ * Runs `work` with a `beat(summary)` saying where it is: each new summary is heartbeated at
+ * once, and the latest again every few seconds while a step runs long (an unpacking, a
+ * pg_verifybackup, a replay), so a worker is only taken for dead when it is.
+ */
+export function beatingWithSummary<T>(work: (beat: (summary: string) => void) => Promise<T>): Promise<T> {
+  const ctx = Context.current();
+  let summary = 'starting';
+  return whileBeating(
+    () => ({ summary }),
+    () =>
+      work((said) => {
+        summary = said;
+        ctx.heartbeat({ summary });
+      }),
+  );
+}

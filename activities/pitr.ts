@@ -35,6 +35,7 @@ import { baseVerificationKey } from '../src/infra/storage/layout';
 import { baseVerificationNotice } from '../src/operations/pitr/notices';
 import { ActivityDeps } from './deps';
 import { deliver } from './notify';
+import { beatingWithSummary } from './heartbeat';
 import { proveReadKey } from './key-proof';
 import { chooseBaseFor } from './restore-points';
 import {
@@ -90,73 +91,176 @@ export interface PitrRestoreResult {
 }
 
 export function pitrActivities(deps: ActivityDeps) {
-  return {
-    async restorePointInTime(input: RestorePointInTimeInput): Promise<PitrRestoreResult> {
-      const ctx = Context.current();
-      const { config } = deps;
-      const started = Date.now();
-      const target = requireDatabase(config, input.server);
-      const beat = (summary: string) => ctx.heartbeat({ summary });
-      const runAs = instanceUser();
+  async function restorePointInTime(input: RestorePointInTimeInput, beat: (summary: string) => void): Promise<PitrRestoreResult> {
+    const { config } = deps;
+    const started = Date.now();
+    const target = requireDatabase(config, input.server);
+    const runAs = instanceUser();
 
-      // 1. The base backup: the newest one that is consistent before the target, or the one named.
-      beat('choosing the base backup');
-      const chosen = await chooseBaseFor(deps, input.server, input.target, input.baseBackupId);
-      if ('problem' in chosen) throw new UsageError(`${input.server}: ${chosen.problem}`);
-      const base = chosen.base;
-      if (chosen.note) log.warn(chosen.note, { server: input.server });
+    // 1. The base backup: the newest one that is consistent before the target, or the one named.
+    beat('choosing the base backup');
+    const chosen = await chooseBaseFor(deps, input.server, input.target, input.baseBackupId);
+    if ('problem' in chosen) throw new UsageError(`${input.server}: ${chosen.problem}`);
+    const base = chosen.base;
+    if (chosen.note) log.warn(chosen.note, { server: input.server });
 
-      // 2. A new data directory, never one in use; what an earlier attempt of this same run left is started over.
-      const root = input.dataDir ?? runFolder(config.verify.workDir, input.server, input.workflowId);
-      const ownerFile = join(root, RUN_OWNER_FILE);
-      const inUse = ['data', 'tablespaces'].map((d) => join(root, d)).find((d) => existsSync(d) && readdirSync(d).length);
-      if (inUse) {
-        const owner = await readFile(ownerFile, 'utf8').catch(() => undefined);
-        if (owner?.trim() !== input.workflowId)
-          throw new UsageError(`${inUse} exists and is not empty; choose another --data-dir or remove it`);
-        beat('an earlier attempt of this restore left its files: starting again');
-        await discardRecoveryFiles(root, config.tools.pgBinDir);
-      }
-      // Before hours of unpacking and replay, not after.
-      if (input.port !== undefined && !(await isPortFree(input.port)))
-        throw new UsageError(`--port ${input.port} is in use on this host; choose another or leave --port out for a free one`);
-      await proveReadKey(deps.bucket, deps.keyring, base.encryption.keyId);
+    // 2. A new data directory, never one in use; what an earlier attempt of this same run left is started over.
+    const root = input.dataDir ?? runFolder(config.verify.workDir, input.server, input.workflowId);
+    const ownerFile = join(root, RUN_OWNER_FILE);
+    const inUse = ['data', 'tablespaces'].map((d) => join(root, d)).find((d) => existsSync(d) && readdirSync(d).length);
+    if (inUse) {
+      const owner = await readFile(ownerFile, 'utf8').catch(() => undefined);
+      if (owner?.trim() !== input.workflowId)
+        throw new UsageError(`${inUse} exists and is not empty; choose another --data-dir or remove it`);
+      beat('an earlier attempt of this restore left its files: starting again');
+      await discardRecoveryFiles(root, config.tools.pgBinDir);
+    }
+    // Before hours of unpacking and replay, not after.
+    if (input.port !== undefined && !(await isPortFree(input.port)))
+      throw new UsageError(`--port ${input.port} is in use on this host; choose another or leave --port out for a free one`);
+    await proveReadKey(deps.bucket, deps.keyring, base.encryption.keyId);
 
-      // 3-5. Unpacked, its WAL fetched, recovered to the target and promoted.
+    // 3-5. Unpacked, its WAL fetched, recovered to the target and promoted.
+    const recovered = await recoverInstance(deps, {
+      server: input.server,
+      base,
+      target: chosen.target,
+      root,
+      sharedParent: !input.dataDir,
+      port: input.port,
+      owner: input.workflowId,
+      beat,
+    });
+    const { dataDir, port, reached } = recovered;
+    if (!input.keepRunning) await stopInstance({ dataDir, runAs, pgBinDir: config.tools.pgBinDir });
+    const lossSeconds =
+      input.target.kind === 'time' && reached.commitTime
+        ? Math.max(0, (Date.parse(input.target.time) - Date.parse(reached.commitTime)) / 1000)
+        : null;
+    log.info('point-in-time restore done', { server: input.server, base: base.backupId, lsn: reached.lsn, dataDir });
+    return {
+      server: input.server,
+      baseBackupId: base.backupId,
+      target: describeTarget(input.target),
+      dataDir,
+      connection: input.keepRunning
+        ? `postgres://${encodeURIComponent(target.user)}@127.0.0.1:${port}/${encodeURIComponent(target.database)}`
+        : null,
+      port,
+      recoveredTo: reached,
+      lossSeconds,
+      walSegments: recovered.walSegments,
+      walBytes: recovered.walBytes,
+      durationMs: Date.now() - started,
+      phases: recovered.phases,
+      ...(chosen.note ? { notes: [chosen.note] } : {}),
+    };
+  }
+
+  async function verifyBaseBackup(
+    input: { server: string; workflowId: string; backupId?: string },
+    beat: (summary: string) => void,
+  ): Promise<BaseBackupVerification> {
+    const ctx = Context.current();
+    const { config } = deps;
+    const started = Date.now();
+    const bases = await baseBackups(deps.bucket, config.storage.prefix, input.server);
+    const chosen = input.backupId
+      ? namedBaseBackup(bases, { kind: 'latest' }, input.backupId)
+      : chooseBaseBackup(bases, { kind: 'latest' });
+    if ('problem' in chosen)
+      throw 'missing' in chosen
+        ? new BackupNotFoundError(`${input.server}: ${chosen.problem}`)
+        : new UsageError(`${input.server}: ${chosen.problem}`);
+    const base = chosen.base;
+    const root = await attemptFolder(
+      runFolder(config.verify.workDir, `verify-${input.server}`, input.workflowId),
+      ctx.info.attempt,
+      config.tools.pgBinDir,
+    );
+    // The folder's token: gone when a later attempt discarded the folder while this one still ran.
+    const token = `${input.workflowId} attempt ${ctx.info.attempt}`;
+    await mkdir(root, { recursive: true, mode: 0o700 });
+    await writeFile(join(root, RUN_OWNER_FILE), `${token}\n`, { mode: 0o600 });
+    const takenOver = async () => (await readFile(join(root, RUN_OWNER_FILE), 'utf8').catch(() => '')).trim() !== token;
+    let verifyBackup: BaseBackupVerification['verifyBackup'] = { ok: false, detail: 'not run: the copy was not unpacked' };
+    let recovery: BaseBackupVerification['recovery'] = { ok: false, detail: '', seconds: null, lsn: null };
+    let rowCounts: CountComparison = { compared: false, tables: 0, differences: [], skipped: 'not counted: recovery failed' };
+    const target: RecoveryTarget = base.rowCounts
+      ? { kind: 'lsn', lsn: base.rowCounts.lsn, before: true }
+      : { kind: 'immediate' };
+    const recoveryStarted = Date.now();
+    try {
       const recovered = await recoverInstance(deps, {
         server: input.server,
         base,
-        target: chosen.target,
+        target,
         root,
-        sharedParent: !input.dataDir,
-        port: input.port,
-        owner: input.workflowId,
+        sharedParent: true,
         beat,
+        beforeStart: async (dataDir, walDir) => {
+          beat(`pg_verifybackup: checking every file of ${base.backupId} and the WAL it needs`);
+          verifyBackup = await runVerifyBackup(config.tools.pgBinDir, dataDir, await backupWalOnly(base, walDir, root));
+        },
       });
-      const { dataDir, port, reached } = recovered;
-      if (!input.keepRunning) await stopInstance({ dataDir, runAs, pgBinDir: config.tools.pgBinDir });
-      const lossSeconds =
-        input.target.kind === 'time' && reached.commitTime
-          ? Math.max(0, (Date.parse(input.target.time) - Date.parse(reached.commitTime)) / 1000)
-          : null;
-      log.info('point-in-time restore done', { server: input.server, base: base.backupId, lsn: reached.lsn, dataDir });
-      return {
-        server: input.server,
-        baseBackupId: base.backupId,
-        target: describeTarget(input.target),
-        dataDir,
-        connection: input.keepRunning
-          ? `postgres://${encodeURIComponent(target.user)}@127.0.0.1:${port}/${encodeURIComponent(target.database)}`
-          : null,
-        port,
-        recoveredTo: reached,
-        lossSeconds,
-        walSegments: recovered.walSegments,
-        walBytes: recovered.walBytes,
-        durationMs: Date.now() - started,
-        phases: recovered.phases,
-        ...(chosen.note ? { notes: [chosen.note] } : {}),
+      recovery = {
+        ok: true,
+        detail: `recovered to ${describeTarget(target)}`,
+        seconds: (Date.now() - recoveryStarted) / 1000,
+        lsn: recovered.reached.lsn,
       };
+      beat('counting the rows of the recovered copy');
+      const c = await connectTo({ ...recovered.instance, database: base.rowCounts?.database ?? recovered.instance.database });
+      try {
+        const actual = await countAllTables(c);
+        rowCounts = compareBaseCounts(
+          base.rowCounts,
+          actual,
+          base.rowCounts ? await committedUnseen(c, base.rowCounts.snapshot) : 0,
+        );
+      } finally {
+        await c.end().catch(() => undefined);
+      }
+    } catch (err) {
+      // The host lacks what runs a copy: the worker's installation, not the base backup, failed.
+      if (err instanceof ConfigError) throw err;
+      // Its folder taken away under it: that failure says nothing about the backup either.
+      if (await takenOver())
+        throw new BackupError(
+          `the folder of this verification of ${base.backupId} (${root}) was removed while it ran: a later attempt of this run took over, or somebody removed it; nothing was found about the backup`,
+        );
+      recovery = { ...recovery, ok: false, detail: (err as Error).message };
+    } finally {
+      await discardInstance(root, config.tools.pgBinDir);
+    }
+    const failures = baseVerificationFailures({ verifyBackup, recovery, rowCounts });
+    const result: BaseBackupVerification = {
+      server: input.server,
+      backupId: base.backupId,
+      status: failures.length ? 'failed' : 'passed',
+      failures,
+      verifyBackup,
+      recovery,
+      rowCounts,
+      durationMs: Date.now() - started,
+    };
+    log.info('base backup verified', { server: input.server, backupId: base.backupId, status: result.status, failures });
+    // Kept for pitr list; the outcome is returned and notified either way, so a failed write is only logged.
+    await deps.bucket
+      .putJson(
+        baseVerificationKey(config.storage.prefix, input.server, base.backupId),
+        storedBaseVerification(result, new Date(), input.workflowId),
+      )
+      .catch((err: unknown) =>
+        log.warn('base backup verification not stored', { backupId: base.backupId, error: (err as Error).message }),
+      );
+    await deliver(deps, baseVerificationNotice(result));
+    return result;
+  }
+
+  return {
+    async restorePointInTime(input: RestorePointInTimeInput): Promise<PitrRestoreResult> {
+      return beatingWithSummary((beat) => restorePointInTime(input, beat));
     },
 
     /**
@@ -166,102 +270,7 @@ export function pitrActivities(deps: ActivityDeps) {
      * compared. The instance and its folder go afterwards, whatever happened.
      */
     async verifyBaseBackup(input: { server: string; workflowId: string; backupId?: string }): Promise<BaseBackupVerification> {
-      const ctx = Context.current();
-      const { config } = deps;
-      const started = Date.now();
-      const beat = (summary: string) => ctx.heartbeat({ summary });
-      const bases = await baseBackups(deps.bucket, config.storage.prefix, input.server);
-      const chosen = input.backupId
-        ? namedBaseBackup(bases, { kind: 'latest' }, input.backupId)
-        : chooseBaseBackup(bases, { kind: 'latest' });
-      if ('problem' in chosen)
-        throw 'missing' in chosen
-          ? new BackupNotFoundError(`${input.server}: ${chosen.problem}`)
-          : new UsageError(`${input.server}: ${chosen.problem}`);
-      const base = chosen.base;
-      const root = await attemptFolder(
-        runFolder(config.verify.workDir, `verify-${input.server}`, input.workflowId),
-        ctx.info.attempt,
-        config.tools.pgBinDir,
-      );
-      // The folder's token: gone when a later attempt discarded the folder while this one still ran.
-      const token = `${input.workflowId} attempt ${ctx.info.attempt}`;
-      await mkdir(root, { recursive: true, mode: 0o700 });
-      await writeFile(join(root, RUN_OWNER_FILE), `${token}\n`, { mode: 0o600 });
-      const takenOver = async () => (await readFile(join(root, RUN_OWNER_FILE), 'utf8').catch(() => '')).trim() !== token;
-      let verifyBackup: BaseBackupVerification['verifyBackup'] = { ok: false, detail: 'not run: the copy was not unpacked' };
-      let recovery: BaseBackupVerification['recovery'] = { ok: false, detail: '', seconds: null, lsn: null };
-      let rowCounts: CountComparison = { compared: false, tables: 0, differences: [], skipped: 'not counted: recovery failed' };
-      const target: RecoveryTarget = base.rowCounts
-        ? { kind: 'lsn', lsn: base.rowCounts.lsn, before: true }
-        : { kind: 'immediate' };
-      const recoveryStarted = Date.now();
-      try {
-        const recovered = await recoverInstance(deps, {
-          server: input.server,
-          base,
-          target,
-          root,
-          sharedParent: true,
-          beat,
-          beforeStart: async (dataDir, walDir) => {
-            beat(`pg_verifybackup: checking every file of ${base.backupId} and the WAL it needs`);
-            verifyBackup = await runVerifyBackup(config.tools.pgBinDir, dataDir, await backupWalOnly(base, walDir, root));
-          },
-        });
-        recovery = {
-          ok: true,
-          detail: `recovered to ${describeTarget(target)}`,
-          seconds: (Date.now() - recoveryStarted) / 1000,
-          lsn: recovered.reached.lsn,
-        };
-        beat('counting the rows of the recovered copy');
-        const c = await connectTo({ ...recovered.instance, database: base.rowCounts?.database ?? recovered.instance.database });
-        try {
-          const actual = await countAllTables(c);
-          rowCounts = compareBaseCounts(
-            base.rowCounts,
-            actual,
-            base.rowCounts ? await committedUnseen(c, base.rowCounts.snapshot) : 0,
-          );
-        } finally {
-          await c.end().catch(() => undefined);
-        }
-      } catch (err) {
-        // The host lacks what runs a copy: the worker's installation, not the base backup, failed.
-        if (err instanceof ConfigError) throw err;
-        // Its folder taken away under it: that failure says nothing about the backup either.
-        if (await takenOver())
-          throw new BackupError(
-            `the folder of this verification of ${base.backupId} (${root}) was removed while it ran: a later attempt of this run took over, or somebody removed it; nothing was found about the backup`,
-          );
-        recovery = { ...recovery, ok: false, detail: (err as Error).message };
-      } finally {
-        await discardInstance(root, config.tools.pgBinDir);
-      }
-      const failures = baseVerificationFailures({ verifyBackup, recovery, rowCounts });
-      const result: BaseBackupVerification = {
-        server: input.server,
-        backupId: base.backupId,
-        status: failures.length ? 'failed' : 'passed',
-        failures,
-        verifyBackup,
-        recovery,
-        rowCounts,
-        durationMs: Date.now() - started,
-      };
-      log.info('base backup verified', { server: input.server, backupId: base.backupId, status: result.status, failures });
-      // Kept for pitr list; the outcome is returned and notified either way, so a failed write is only logged.
-      await deps.bucket
-        .putJson(
-          baseVerificationKey(config.storage.prefix, input.server, base.backupId),
-          storedBaseVerification(result, new Date(), input.workflowId),
-        )
-        .catch((err: unknown) =>
-          log.warn('base backup verification not stored', { backupId: base.backupId, error: (err as Error).message }),
-        );
-      await deliver(deps, baseVerificationNotice(result));
-      return result;
+      return beatingWithSummary((beat) => verifyBaseBackup(input, beat));
     },
 
     /** The base backups `verify --all-unverified` checks before the newest: never verified, oldest first. */

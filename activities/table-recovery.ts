@@ -38,7 +38,7 @@ import {
 } from './table-recovery-copy';
 import { dropScratchDatabase } from './scratch-database';
 import { proveReadKey } from './key-proof';
-import { whileBeating } from './heartbeat';
+import { beatingWithSummary, whileBeating } from './heartbeat';
 import { attemptFolder, connectTo, discardInstance, recoverInstance, RecoveredPoint, runFolder } from './recover-instance';
 import { isAttemptName } from '../src/infra/temporal/attempt-names';
 
@@ -148,13 +148,7 @@ export function tableRecoveryActivities(deps: ActivityDeps) {
      * attempt starts over; nothing in the target is changed.
      */
     async prepareRecoveredTables(input: TableRecoveryInput): Promise<RecoveredCopy> {
-      let summary = 'choosing the base backup';
-      const beat = (said: string) => (summary = said);
-      // Beats on its own while a step runs long (unpacking, replay), so a dead worker is noticed within the heartbeat timeout.
-      return whileBeating(
-        () => ({ summary }),
-        () => prepare(input, beat),
-      );
+      return beatingWithSummary((beat) => prepare(input, beat));
     },
 
     /**

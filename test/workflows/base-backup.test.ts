@@ -300,6 +300,34 @@ it('verify recovers the newest base backup in a temporary instance: pg_verifybac
       await stray;
       for (const deps of [strayDeps, retryDeps]) deps.bucket.s3.destroy();
     }
+
+    // Held in S3 past its heartbeat timeout, an attempt still beats. (It beat only on progress
+    // before: a long unpacking or pg_verifybackup went silent, and the server took the worker for
+    // dead, twice, failing a good base backup's verification, or a point-in-time restore at once.)
+    let releaseSlow!: () => void;
+    const slowHeld = new Promise<void>((r) => (releaseSlow = r));
+    const slowDeps = depsHoldingReads(t.config, manifest.data.key, () => slowHeld);
+    const slowEnv = activityEnvironment({ heartbeatTimeoutMs: 600 });
+    const beats: Array<{ at: number; summary: string }> = [];
+    slowEnv.on(
+      'heartbeat',
+      (d: { summary?: string } | undefined) => void beats.push({ at: Date.now(), summary: d?.summary ?? '' }),
+    );
+    const slow = slowEnv
+      .run(createActivities(slowDeps).verifyBaseBackup, { ...input, workflowId: `verify-${t.db}-${uniqueSuffix()}` })
+      .catch((e: unknown) => e);
+    try {
+      await waitFor('the held attempt unpacking', async () => beats.some((b) => b.summary.startsWith('unpacking')));
+      const from = Date.now();
+      await new Promise((r) => setTimeout(r, 2000));
+      expect(beats.filter((b) => b.at > from).length).toBeGreaterThanOrEqual(5);
+      releaseSlow();
+      expect(await slow).toMatchObject({ backupId: manifest.backupId, status: 'passed' });
+    } finally {
+      releaseSlow();
+      await slow;
+      slowDeps.bucket.s3.destroy();
+    }
     expect(readdirSync(join(tmpdir(), 'pgwarden-pitr')).filter((n) => n.startsWith(`verify-${t.db}-`))).toEqual([]);
   });
   bucket.s3.destroy();
