@@ -130,6 +130,7 @@ export function pitrActivities(deps: ActivityDeps) {
       port: input.port,
       owner: input.workflowId,
       beat,
+      signal: Context.current().cancellationSignal,
     });
     const { dataDir, port, reached } = recovered;
     if (!input.keepRunning) await stopInstance({ dataDir, runAs, pgBinDir: config.tools.pgBinDir });
@@ -198,6 +199,7 @@ export function pitrActivities(deps: ActivityDeps) {
         root,
         sharedParent: true,
         beat,
+        signal: ctx.cancellationSignal,
         beforeStart: async (dataDir, walDir) => {
           beat(`pg_verifybackup: checking every file of ${base.backupId} and the WAL it needs`);
           verifyBackup = await runVerifyBackup(config.tools.pgBinDir, dataDir, await backupWalOnly(base, walDir, root));
@@ -223,7 +225,8 @@ export function pitrActivities(deps: ActivityDeps) {
       }
     } catch (err) {
       // The host lacks what runs a copy: the worker's installation, not the base backup, failed.
-      if (err instanceof ConfigError) throw err;
+      // Cancelled: nothing was found about it either.
+      if (err instanceof ConfigError || ctx.cancellationSignal.aborted) throw err;
       // Its folder taken away under it: that failure says nothing about the backup either.
       if (await takenOver())
         throw new BackupError(

@@ -83,6 +83,8 @@ export interface RecoverySpec {
   /** Runs on the unpacked copy and its WAL before PostgreSQL touches them (pg_verifybackup). */
   beforeStart?: (dataDir: string, walDir: string) => Promise<void>;
   beat: (summary: string) => void;
+  /** The activity's cancellation: the recovery stops, its instance too, and its files go. */
+  signal?: AbortSignal;
 }
 
 export interface Recovered {
@@ -101,8 +103,25 @@ export interface Recovered {
  * A base backup brought to a target in a new instance on this host: its WAL checked for gaps
  * before anything is written, unpacked, every segment recovery may read fetched beforehand
  * (restore_command only copies), recovered and promoted. The instance is left running.
+ * Cancelled (a person cancelling the run, or the server giving up on the attempt), it stops
+ * within seconds wherever it is, with no instance running and nothing of it left under root but
+ * the folder itself: the cancellation is what it throws.
  */
 export async function recoverInstance(deps: ActivityDeps, spec: RecoverySpec): Promise<Recovered> {
+  const { signal } = spec;
+  if (!signal) return recover(deps, spec);
+  signal.throwIfAborted();
+  try {
+    // Every object it reads (the copy's, the WAL) stops being read at the cancellation.
+    return await recover({ ...deps, bucket: deps.bucket.cancellable(signal) }, spec);
+  } catch (err) {
+    if (!signal.aborted) throw err;
+    await discardRecoveryFiles(spec.root, deps.config.tools.pgBinDir);
+    throw signal.reason;
+  }
+}
+
+async function recover(deps: ActivityDeps, spec: RecoverySpec): Promise<Recovered> {
   const { config, bucket } = deps;
   const { base, beat } = spec;
   const target = requireDatabase(config, spec.server);
@@ -225,41 +244,57 @@ export async function recoverInstance(deps: ActivityDeps, spec: RecoverySpec): P
     await discardRecoveryFiles(spec.root, config.tools.pgBinDir);
     throw wal.error;
   }
+  spec.signal?.throwIfAborted();
   beat(`recovering to ${describeTarget(spec.target)} on port ${port}`);
   started = true;
   const recoveryFrom = Date.now();
+  // Cancelled while PostgreSQL starts or replays: the instance stops, and so does the wait for it.
+  const stopOnCancel = () => void stopInstance({ dataDir, runAs, pgBinDir: config.tools.pgBinDir }).catch(() => undefined);
+  spec.signal?.addEventListener('abort', stopOnCancel, { once: true });
   try {
-    await startInstance({
+    try {
+      await startInstance({
+        dataDir,
+        port,
+        runAs,
+        pgBinDir: config.tools.pgBinDir,
+        // The primary's connection and worker limits, or a hot standby refuses to start.
+        settings: { ...(await readRecoveryMinimums(dataDir, config.tools.pgBinDir)), archive_mode: 'off', hot_standby: 'on' },
+        timeoutSeconds: 3600,
+      });
+    } catch (err) {
+      if (wal.error) throw wal.error;
+      const fatal = await lastFatal(dataDir, (err as Error).message);
+      throw pastCut(fatal) ?? new BackupError(`${spec.server}: recovery stopped: ${stopped(fatal)}`);
+    }
+    const instance = { ...target, host: '127.0.0.1', port };
+    const reached = await waitForPromotion(
+      instance,
       dataDir,
-      port,
-      runAs,
-      pgBinDir: config.tools.pgBinDir,
-      // The primary's connection and worker limits, or a hot standby refuses to start.
-      settings: { ...(await readRecoveryMinimums(dataDir, config.tools.pgBinDir)), archive_mode: 'off', hot_standby: 'on' },
-      timeoutSeconds: 3600,
+      beat,
+      () => wal.error ?? (spec.signal?.aborted ? spec.signal.reason : undefined),
+    ).catch((err: Error) => {
+      if (wal.error) throw wal.error;
+      throw pastCut(err.message) ?? new BackupError(`${spec.server}: ${stopped(err.message)}`);
     });
+    const recoveryMs = Date.now() - recoveryFrom;
+    await wal.stop();
+    return {
+      dataDir,
+      walDir,
+      port,
+      reached,
+      walSegments: wal.files,
+      walBytes: wal.bytes,
+      phases: { unpackMs, ...(combineMs !== undefined ? { combineMs } : {}), walFetchMs: wal.tookMs ?? null, recoveryMs },
+      instance,
+    };
   } catch (err) {
-    if (wal.error) throw wal.error;
-    const fatal = await lastFatal(dataDir, (err as Error).message);
-    throw pastCut(fatal) ?? new BackupError(`${spec.server}: recovery stopped: ${stopped(fatal)}`);
+    await wal.settled(); // nothing of the fetch still writes when the caller removes the files
+    throw err;
+  } finally {
+    spec.signal?.removeEventListener('abort', stopOnCancel);
   }
-  const instance = { ...target, host: '127.0.0.1', port };
-  const reached = await waitForPromotion(instance, dataDir, beat, () => wal.error).catch((err: Error) => {
-    if (wal.error) throw wal.error;
-    throw pastCut(err.message) ?? new BackupError(`${spec.server}: ${stopped(err.message)}`);
-  });
-  const recoveryMs = Date.now() - recoveryFrom;
-  await wal.stop();
-  return {
-    dataDir,
-    walDir,
-    port,
-    reached,
-    walSegments: wal.files,
-    walBytes: wal.bytes,
-    phases: { unpackMs, ...(combineMs !== undefined ? { combineMs } : {}), walFetchMs: wal.tookMs ?? null, recoveryMs },
-    instance,
-  };
 }
 
 /**

@@ -226,6 +226,7 @@ export function tableRecoveryActivities(deps: ActivityDeps) {
       sharedParent: true,
       owner: input.workflowId,
       beat,
+      signal: Context.current().cancellationSignal,
     });
     const copy = await connectTo({ ...recovered.instance, database: server.database }).catch((err: Error) => {
       throw new UsageError(

@@ -3,7 +3,7 @@
  * worker's host (the original is never touched). One activity does the work on disk, with
  * heartbeats saying where it is: base backup unpacked, WAL fetched, replay position.
  */
-import { CancellationScope, log, patched, proxyActivities, workflowInfo } from '@temporalio/workflow';
+import { ActivityCancellationType, CancellationScope, log, patched, proxyActivities, workflowInfo } from '@temporalio/workflow';
 import type { Activities } from '../activities';
 import type { PitrRestoreResult } from '../activities/pitr';
 import type { RecoveryTarget } from '../src/operations/pitr/target';
@@ -37,6 +37,10 @@ export async function PitrRestoreWorkflow(input: PitrRestoreInput): Promise<Pitr
     heartbeatTimeout: '2 minutes',
     // A second attempt would find the first one's data directory: it is refused, never overwritten.
     retry: { maximumAttempts: 1 },
+    // Cancelled, the run ends once the instance is stopped and its files are gone, not before.
+    ...(patched('pitr-restore-waits-for-cancellation')
+      ? { cancellationType: ActivityCancellationType.WAIT_CANCELLATION_COMPLETED }
+      : {}),
   });
   const startedAt = new Date();
   // The run's own record, for its evidence report (runs recorded before it kept none).

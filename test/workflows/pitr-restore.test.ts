@@ -6,13 +6,13 @@
  * new instance, and says the point it reached. Refusals: a target
  * before the oldest base backup, and a data directory in use.
  */
-import { existsSync } from 'node:fs';
+import { existsSync, readdirSync } from 'node:fs';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { createServer } from 'node:net';
 import { Client } from 'pg';
-import { WorkflowFailedError, WorkflowHandle } from '@temporalio/client';
+import { CancelledFailure, WorkflowFailedError, WorkflowHandle } from '@temporalio/client';
 import { createActivities } from '../../activities';
 import { createActivityDeps } from '../../activities/deps';
 import { formatPitr } from '../../src/app/cli/commands/pitr';
@@ -34,6 +34,8 @@ import { stackConfig } from '../support/stack-env';
 import { createHostWorker } from '../../src/app/worker/create-worker';
 import { uniqueSuffix, uniqueTaskQueue } from '../support/temporal';
 import { pitrFixture } from '../support/pitr-fixture';
+import { depsHoldingReads } from '../support/held-reads';
+import { waitFor } from '../support/wait';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -266,6 +268,58 @@ it('restores to a moment between two commits: the markers up to it, none after, 
       expect(describeFailure(keyRefused)).toMatchObject({ exitCode: ExitCode.EncryptionFailure });
       expect(describeFailure(keyRefused).lines.join(' ')).toContain(said);
       expect(existsSync(join(workDir, 'wrong-key', 'data'))).toBe(false);
+    }
+
+    // Cancelled while it unpacks, and while its instance waits for WAL: the run ends once the
+    // instance is stopped and nothing is left in its data directory but pgwarden's note of the run.
+    // (Before, a cancelled restore went on to its end, its instance running, and the run said
+    // cancelled at once.) Reads held in S3 keep it in each step until the cancellation reached it.
+    const [{ data: baseData }] = await baseBackups(
+      new Bucket(config.storage!, createS3Client(config.storage!)),
+      config.storage!.prefix,
+      db,
+    );
+    const isSegment = (k: string) => /\/[0-9A-F]{24}\.zst\.enc$/.test(k);
+    for (const [step, held, reached] of [
+      ['unpacking', (k: string) => k === baseData.key, (dir: string) => existsSync(join(dir, 'data'))],
+      ['waiting for WAL', isSegment, (dir: string) => existsSync(join(dir, 'data', 'postmaster.pid'))],
+    ] as const) {
+      const dir = join(workDir, `cancelled-${step.replace(/ /g, '-')}`);
+      let release!: () => void;
+      const released = new Promise<void>((r) => (release = r));
+      const heldDeps = depsHoldingReads(config, held, () => released);
+      const heldQueue = uniqueTaskQueue('pitr-cancel');
+      const heldWorker = await createHostWorker({
+        connection: server.nativeConnection,
+        namespace: server.namespace,
+        taskQueue: heldQueue,
+        activities: createActivities(heldDeps),
+      });
+      try {
+        const outcome = await heldWorker.runUntil(async () => {
+          const run = await server.client.workflow.start(WorkflowType.pitrRestore, {
+            taskQueue,
+            workflowId: `pitr-${db}-${uniqueSuffix()}`,
+            args: [{ server: db, target: { kind: 'latest' }, hostQueue: heldQueue, dataDir: dir }],
+          });
+          await waitFor(`the restore ${step}`, async () => reached(dir));
+          await run.cancel();
+          // The activity hears of it with its next heartbeat (every 5 s); the instance stops at once.
+          if (step === 'unpacking') await sleep(7000);
+          else await waitFor('the instance stopped', async () => !existsSync(join(dir, 'data', 'postmaster.pid')));
+          const meanwhile = (await run.describe()).status.name;
+          release();
+          return { meanwhile, ended: await run.result().catch((e: unknown) => e) };
+        });
+        // The run waited for its activity to have cleaned up (held until then), not ending at once.
+        expect(outcome.meanwhile).toBe('RUNNING');
+        expect(outcome.ended).toBeInstanceOf(WorkflowFailedError);
+        expect((outcome.ended as WorkflowFailedError).cause).toBeInstanceOf(CancelledFailure);
+        expect(readdirSync(dir)).toEqual(['pgwarden-run']);
+      } finally {
+        release();
+        heldDeps.bucket.s3.destroy();
+      }
     }
 
     await archiving.cancel();

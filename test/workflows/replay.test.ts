@@ -53,6 +53,7 @@ describe('recorded histories replay against the current workflows', () => {
         'base-backup-succeeded.json',
         'pitr-restore-succeeded.json',
         'pitr-restore-refused.json',
+        'pitr-restore-cancelled.json',
         'check-pitr-gap.json',
         'dr-resolved-select-checked.json',
         'dr-not-opened.json',

@@ -135,6 +135,29 @@ export class Bucket {
     }
   }
 
+  /**
+   * This bucket, with every object opened through it read only until `signal` aborts: the
+   * stream then fails with the signal's reason, and no object opens after it. For long work
+   * that reads many objects through code that knows nothing of cancellation (a recovery's
+   * unpacking and WAL fetch).
+   */
+  cancellable(signal: AbortSignal): Bucket {
+    const view = Object.create(this) as Bucket;
+    view.open = async (key: string) => {
+      signal.throwIfAborted();
+      const body = await this.open(key);
+      if (!body) return body;
+      const stop = () => body.destroy(signal.reason instanceof Error ? signal.reason : new Error('cancelled'));
+      if (signal.aborted) stop();
+      else {
+        signal.addEventListener('abort', stop, { once: true });
+        body.once('close', () => signal.removeEventListener('abort', stop));
+      }
+      return body;
+    };
+    return view;
+  }
+
   async getBytes(key: string): Promise<Buffer | undefined> {
     try {
       const res = await this.s3.send(new GetObjectCommand({ Bucket: this.name, Key: key }));
