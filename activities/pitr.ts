@@ -8,7 +8,7 @@
 import { Context, log } from '@temporalio/activity';
 import { existsSync, readdirSync } from 'node:fs';
 import { link, mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { Client } from 'pg';
 import { isPortFree } from '../src/infra/net/ports';
 import { requireDatabase } from '../src/infra/config/config';
@@ -90,8 +90,24 @@ export interface PitrRestoreResult {
   notes?: string[];
 }
 
+/**
+ * The point-in-time restores running in this process, by data directory. A retry of a run
+ * recovers in the same folder (the operator's --data-dir): the attempt it replaces, one the
+ * server gave up on while it still ran, is stopped, and its files gone, before the retry takes
+ * the folder over; two attempts never write in one folder at once.
+ */
+const restoresByFolder = new Map<string, { stop: AbortController; over: Promise<unknown> }>();
+
 export function pitrActivities(deps: ActivityDeps) {
-  async function restorePointInTime(input: RestorePointInTimeInput, beat: (summary: string) => void): Promise<PitrRestoreResult> {
+  /** The folder a run's restore recovers in: the operator's, or the run's own under PGWARDEN_WORK_DIR. */
+  const restoreFolder = (input: RestorePointInTimeInput) =>
+    resolve(input.dataDir ?? runFolder(deps.config.verify.workDir, input.server, input.workflowId));
+
+  async function restorePointInTime(
+    input: RestorePointInTimeInput,
+    beat: (summary: string) => void,
+    signal: AbortSignal,
+  ): Promise<PitrRestoreResult> {
     const { config } = deps;
     const started = Date.now();
     const target = requireDatabase(config, input.server);
@@ -105,7 +121,7 @@ export function pitrActivities(deps: ActivityDeps) {
     if (chosen.note) log.warn(chosen.note, { server: input.server });
 
     // 2. A new data directory, never one in use; what an earlier attempt of this same run left is started over.
-    const root = input.dataDir ?? runFolder(config.verify.workDir, input.server, input.workflowId);
+    const root = restoreFolder(input);
     const ownerFile = join(root, RUN_OWNER_FILE);
     const inUse = ['data', 'tablespaces'].map((d) => join(root, d)).find((d) => existsSync(d) && readdirSync(d).length);
     if (inUse) {
@@ -130,7 +146,7 @@ export function pitrActivities(deps: ActivityDeps) {
       port: input.port,
       owner: input.workflowId,
       beat,
-      signal: Context.current().cancellationSignal,
+      signal,
     });
     const { dataDir, port, reached } = recovered;
     if (!input.keepRunning) await stopInstance({ dataDir, runAs, pgBinDir: config.tools.pgBinDir });
@@ -263,7 +279,22 @@ export function pitrActivities(deps: ActivityDeps) {
 
   return {
     async restorePointInTime(input: RestorePointInTimeInput): Promise<PitrRestoreResult> {
-      return beatingWithSummary((beat) => restorePointInTime(input, beat));
+      const root = restoreFolder(input);
+      const earlier = restoresByFolder.get(root);
+      if (earlier) {
+        log.warn('stopping the earlier attempt of this restore, still running here, before starting again', { root });
+        earlier.stop.abort(new Error('replaced by a later attempt of the restore'));
+        await earlier.over;
+      }
+      const stop = new AbortController();
+      const signal = AbortSignal.any([Context.current().cancellationSignal, stop.signal]);
+      const over = beatingWithSummary((beat) => restorePointInTime(input, beat, signal));
+      restoresByFolder.set(root, { stop, over: over.catch(() => undefined) });
+      try {
+        return await over;
+      } finally {
+        if (restoresByFolder.get(root)?.stop === stop) restoresByFolder.delete(root);
+      }
     },
 
     /**

@@ -35,8 +35,9 @@ export async function PitrRestoreWorkflow(input: PitrRestoreInput): Promise<Pitr
     ...onHost(input.hostQueue),
     startToCloseTimeout: '24 hours',
     heartbeatTimeout: '2 minutes',
-    // A second attempt would find the first one's data directory: it is refused, never overwritten.
-    retry: { maximumAttempts: 1 },
+    // A worker that died (or was cut off) mid-restore: the next attempt, on the same host, stops
+    // what is left of the earlier one and starts its folder over. One attempt in runs before that.
+    retry: patched('pitr-restore-retried') ? { initialInterval: '10 seconds', maximumAttempts: 3 } : { maximumAttempts: 1 },
     // Cancelled, the run ends once the instance is stopped and its files are gone, not before.
     ...(patched('pitr-restore-waits-for-cancellation')
       ? { cancellationType: ActivityCancellationType.WAIT_CANCELLATION_COMPLETED }

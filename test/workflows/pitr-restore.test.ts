@@ -16,7 +16,7 @@ import { CancelledFailure, WorkflowFailedError, WorkflowHandle } from '@temporal
 import { createActivities } from '../../activities';
 import { createActivityDeps } from '../../activities/deps';
 import { formatPitr } from '../../src/app/cli/commands/pitr';
-import type { PitrRestoreResult } from '../../activities/pitr';
+import type { PitrRestoreResult, RestorePointInTimeInput } from '../../activities/pitr';
 import type { DatabaseReport } from '../../src/operations/report/report';
 import type { VerifyResult } from '../../workflows/verify';
 import { formatVerifyResult } from '../../src/app/cli/commands/verify';
@@ -32,7 +32,7 @@ import { pgProgram } from '../../src/infra/postgres/binaries';
 import { runCommand } from '../../src/infra/process/run-command';
 import { stackConfig } from '../support/stack-env';
 import { createHostWorker } from '../../src/app/worker/create-worker';
-import { uniqueSuffix, uniqueTaskQueue } from '../support/temporal';
+import { activityEnvironment, uniqueSuffix, uniqueTaskQueue } from '../support/temporal';
 import { pitrFixture } from '../support/pitr-fixture';
 import { depsHoldingReads } from '../support/held-reads';
 import { waitFor } from '../support/wait';
@@ -320,6 +320,52 @@ it('restores to a moment between two commits: the markers up to it, none after, 
         release();
         heldDeps.bucket.s3.destroy();
       }
+    }
+
+    // Attempts of one run in one data directory (the operator's --data-dir). One the server gave
+    // up on, still unpacking here, is stopped and its files gone before its retry takes the folder
+    // over; then a retry after a worker that died with its instance running starts it over.
+    const strayInput: RestorePointInTimeInput = {
+      server: db,
+      target: { kind: 'latest' },
+      keepRunning: true,
+      workflowId: `pitr-${db}-${uniqueSuffix()}`,
+      dataDir: join(workDir, 'retried'),
+    };
+    let releaseStray!: () => void;
+    const strayReleased = new Promise<void>((r) => (releaseStray = r));
+    const strayDeps = depsHoldingReads(config, baseData.key, () => strayReleased);
+    const strayBeats: string[] = [];
+    const strayEnv = activityEnvironment({ attempt: 1, heartbeatTimeoutMs: 120_000 });
+    strayEnv.on('heartbeat', (d: { summary?: string } | undefined) => void strayBeats.push(d?.summary ?? ''));
+    const stray = strayEnv.run(createActivities(strayDeps).restorePointInTime, strayInput).catch((e: unknown) => e);
+    const retryDeps = createActivityDeps(config);
+    const retryActivities = createActivities(retryDeps);
+    try {
+      await waitFor('the first attempt unpacking', async () => strayBeats.some((b) => b.startsWith('unpacking')));
+      const retry = activityEnvironment({ attempt: 2, heartbeatTimeoutMs: 120_000 }).run(
+        retryActivities.restorePointInTime,
+        strayInput,
+      ) as Promise<PitrRestoreResult>;
+      // The first attempt's download answers only now; told to stop, it does, and its files go.
+      await sleep(1000);
+      releaseStray();
+      expect(await stray).toMatchObject({ message: 'replaced by a later attempt of the restore' });
+      const retried = await retry;
+      expect(retried).toMatchObject({ dataDir: join(workDir, 'retried', 'data'), connection: expect.any(String) });
+      expect(existsSync(join(retried.dataDir, 'postmaster.pid'))).toBe(true);
+      // The worker died with its instance running: the next attempt stops it and starts over.
+      const again = (await activityEnvironment({ attempt: 3, heartbeatTimeoutMs: 120_000 }).run(
+        retryActivities.restorePointInTime,
+        strayInput,
+      )) as PitrRestoreResult;
+      expect(again).toMatchObject({ dataDir: retried.dataDir, connection: expect.any(String) });
+      await activityEnvironment().run(retryActivities.stopPitrInstance, { dataDir: again.dataDir });
+    } finally {
+      releaseStray();
+      await stray;
+      strayDeps.bucket.s3.destroy();
+      retryDeps.bucket.s3.destroy();
     }
 
     await archiving.cancel();

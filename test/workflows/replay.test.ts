@@ -54,6 +54,7 @@ describe('recorded histories replay against the current workflows', () => {
         'pitr-restore-succeeded.json',
         'pitr-restore-refused.json',
         'pitr-restore-cancelled.json',
+        'pitr-restore-retry-policy.json',
         'check-pitr-gap.json',
         'dr-resolved-select-checked.json',
         'dr-not-opened.json',
