@@ -43,6 +43,7 @@ import { createActivities } from '../../activities';
 import { createActivityDeps } from '../../activities/deps';
 import type { RestoreDatabaseInput, RestoreDatabaseResult, RestoreSource } from '../../activities/restore';
 import { workflowSuite } from '../support/workflow-suite';
+import type { Config } from '../../src/infra/config/config';
 
 describe('RestoreWorkflow (dev server, real PostgreSQL and S3)', () => {
   const suite = workflowSuite('restore');
@@ -67,6 +68,19 @@ describe('RestoreWorkflow (dev server, real PostgreSQL and S3)', () => {
       await new Promise((r) => setTimeout(r, 100));
     }
     throw new Error('the restore never asked for approval');
+  }
+
+  /** What restoreDatabase is given for a backup, as the workflow's first step resolves it. */
+  async function restoreSource(config: Config, db: string, backupId: string): Promise<RestoreSource> {
+    const deps = createActivityDeps(config);
+    try {
+      return (await activityEnvironment().run(createActivities(deps).resolveRestoreSource, {
+        database: db,
+        file: backupId,
+      })) as RestoreSource;
+    } finally {
+      deps.bucket.s3.destroy();
+    }
   }
 
   it('restores into a new database, checked against the manifest', async () => {
@@ -428,10 +442,7 @@ describe('RestoreWorkflow (dev server, real PostgreSQL and S3)', () => {
       const backup = await suite.backup(db, taskQueue);
       const deps = createActivityDeps(config);
       const activities = createActivities(deps);
-      const source = (await activityEnvironment().run(activities.resolveRestoreSource, {
-        database: db,
-        file: backup.backupId,
-      })) as RestoreSource;
+      const source = await restoreSource(config, db, backup.backupId);
       const targetName = mode === 'new' ? `${db}_copy` : db;
       track(targetName);
       const input: RestoreDatabaseInput = {
@@ -489,12 +500,7 @@ describe('RestoreWorkflow (dev server, real PostgreSQL and S3)', () => {
       const backup = await suite.backup(db, taskQueue);
       const before = await tableFingerprints(db);
       const run = { workflowId: `restore-${db}-${uniqueSuffix()}`, runId: randomUUID() };
-      const resolving = createActivityDeps(config);
-      const source = (await activityEnvironment().run(createActivities(resolving).resolveRestoreSource, {
-        database: db,
-        file: backup.backupId,
-      })) as RestoreSource;
-      resolving.bucket.s3.destroy();
+      const source = await restoreSource(config, db, backup.backupId);
       const targetName = mode === 'new' ? `${db}_copy` : db;
       track(targetName);
       const input: RestoreDatabaseInput = { database: db, source, mode, targetName, ...run };
@@ -540,12 +546,7 @@ describe('RestoreWorkflow (dev server, real PostgreSQL and S3)', () => {
     const db = await suite.freshDatabase('restore', 'awkward.sql');
     const { taskQueue, config } = await suite.workerFor(db);
     const backup = await suite.backup(db, taskQueue);
-    const resolving = createActivityDeps(config);
-    const source = (await activityEnvironment().run(createActivities(resolving).resolveRestoreSource, {
-      database: db,
-      file: backup.backupId,
-    })) as RestoreSource;
-    resolving.bucket.s3.destroy();
+    const source = await restoreSource(config, db, backup.backupId);
     const targetName = `${db}_copy`;
     track(targetName);
     const run = { workflowId: `restore-${db}-${uniqueSuffix()}`, runId: randomUUID() };
@@ -582,10 +583,7 @@ describe('RestoreWorkflow (dev server, real PostgreSQL and S3)', () => {
     const deps = createActivityDeps(config);
     const activities = createActivities(deps);
     try {
-      const source = (await activityEnvironment().run(activities.resolveRestoreSource, {
-        database: db,
-        file: backup.backupId,
-      })) as RestoreSource;
+      const source = await restoreSource(config, db, backup.backupId);
       const targetName = `${db}_copy`;
       track(targetName);
       const input: RestoreDatabaseInput = {
