@@ -37,14 +37,19 @@ it('survives a worker killed mid-restore: the next attempt starts the folder ove
       [hostQueueVariable(db)]: hostQueue,
       METRICS_PORT: '0',
     });
-    const handle = await server.client.workflow.start(WorkflowType.pitrRestore, {
-      taskQueue: workers.taskQueue,
-      workflowId: `pitr-${db}-${uniqueSuffix()}`,
-      args: [{ server: db, target: { kind: 'latest' }, hostQueue, dataDir }],
-    });
-    fixture.track(handle);
-    await waitFor('the restore writing its folder', async () => existsSync(join(dataDir, 'data')), 60);
-    doomed.killHard();
+    let handle;
+    try {
+      handle = await server.client.workflow.start(WorkflowType.pitrRestore, {
+        taskQueue: workers.taskQueue,
+        workflowId: `pitr-${db}-${uniqueSuffix()}`,
+        args: [{ server: db, target: { kind: 'latest' }, hostQueue, dataDir }],
+      });
+      fixture.track(handle);
+      await waitFor('the restore writing its folder', async () => existsSync(join(dataDir, 'data')), 60);
+    } finally {
+      // Killed whatever happened: a test that failed before must not leave the process behind.
+      doomed.killHard();
+    }
 
     const replacement = await createHostWorker({
       connection: server.nativeConnection,
