@@ -10,7 +10,7 @@
  *      the live table's place in that same transaction), and counted
  *   5. always: the temporary instance stopped and removed (or the database dropped), however the run ends
  */
-import { log, patched, proxyActivities, workflowInfo } from '@temporalio/workflow';
+import { ActivityCancellationType, CancellationScope, log, patched, proxyActivities, workflowInfo } from '@temporalio/workflow';
 import type { Activities } from '../activities';
 import type { RecoveredCopy, TableRecoveryResult, TableRecoverySource } from '../activities/table-recovery';
 import { needsRetrieval } from '../src/operations/restore/restore-plan';
@@ -80,12 +80,17 @@ export async function RecoverTableWorkflow(input: RecoverTableInput): Promise<Re
     startToCloseTimeout: '5 minutes',
     retry: { maximumAttempts: 3 },
   });
+  // Cancelled (by a person, or an incident aborted), a run still removes its temporary instance
+  // or database and keeps its evidence; runs before this change did neither.
+  const cleansUpWhenCancelled = patched('table-recovery-cleanup-when-cancelled');
   const onServerHost = proxyActivities<Activities>({
     ...onHost(input.hostQueue),
     startToCloseTimeout: '24 hours',
     // They beat every few seconds however long a step runs: a dead worker is noticed in half a minute.
     heartbeatTimeout: '30 seconds',
     retry: { initialInterval: '10 seconds', maximumAttempts: 3 },
+    // A step cancelled stops its instance itself; the cleanup below comes after it, not beside it.
+    ...(cleansUpWhenCancelled ? { cancellationType: ActivityCancellationType.WAIT_CANCELLATION_COMPLETED } : {}),
   });
   const { discardTableRecovery } = proxyActivities<Activities>({
     ...onHost(input.hostQueue),
@@ -146,8 +151,11 @@ export async function RecoverTableWorkflow(input: RecoverTableInput): Promise<Re
     return failed(err);
   } finally {
     evidence?.begin('remove the temporary instance or database');
-    await discardTableRecovery({ server: input.server, workflowId, ...(scratch ? { database: scratch } : {}) });
-    if (evidence) await storeEvidence();
+    const cleanUp = async () => {
+      await discardTableRecovery({ server: input.server, workflowId, ...(scratch ? { database: scratch } : {}) });
+      if (evidence) await storeEvidence();
+    };
+    await (cleansUpWhenCancelled ? CancellationScope.nonCancellable(cleanUp) : cleanUp());
   }
 
   function failed(err: unknown): never {

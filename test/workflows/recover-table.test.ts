@@ -12,7 +12,7 @@
 import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { Client } from 'pg';
-import { WorkflowHandle } from '@temporalio/client';
+import { CancelledFailure, WorkflowFailedError, WorkflowHandle } from '@temporalio/client';
 import type { RecoverTableInput, RecoverTableResult } from '../../workflows/recover-table';
 import { describeFailure } from '../../src/app/cli/failure';
 import { formatTableRecovery } from '../../src/app/cli/commands/recover-table';
@@ -374,6 +374,17 @@ it('recovers a table as of a second before a mistake beside the live one, and in
       'rejected by dba: wrong time; nothing was changed',
     );
     expect(await live()).toEqual(before);
+
+    // Cancelled while it waits for its approval (by a person, or an incident aborted): its
+    // temporary instance is stopped and removed, nothing changed. (It was left running before.)
+    const cancelled = await replacing();
+    await awaitingApproval(cancelled);
+    await cancelled.cancel();
+    const cancelledWith = await cancelled.result().catch((e: unknown) => e);
+    expect((cancelledWith as WorkflowFailedError).cause).toBeInstanceOf(CancelledFailure);
+    expect(await live()).toEqual(before);
+    expect(await instancesUnder(runFolders)).toEqual([]);
+    expect(readdirSync(runFolders).filter((f) => f.startsWith('table-'))).toEqual([]);
 
     // Approved, but a note points at an order the copy lacks: the conflict named, nothing changed.
     const conflicting = await replacing();

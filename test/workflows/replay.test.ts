@@ -60,6 +60,7 @@ describe('recorded histories replay against the current workflows', () => {
         'dr-not-opened.json',
         'dr-opened-late.json',
         'recover-table-succeeded.json',
+        'recover-table-cancelled.json',
         'recover-table-refused-name-taken.json',
         'recover-table-refused-no-table.json',
         'recover-table-retried-after-worker-crash.json',
