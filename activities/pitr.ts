@@ -218,7 +218,12 @@ export function pitrActivities(deps: ActivityDeps) {
         signal: ctx.cancellationSignal,
         beforeStart: async (dataDir, walDir) => {
           beat(`pg_verifybackup: checking every file of ${base.backupId} and the WAL it needs`);
-          verifyBackup = await runVerifyBackup(config.tools.pgBinDir, dataDir, await backupWalOnly(base, walDir, root));
+          verifyBackup = await runVerifyBackup(
+            config.tools.pgBinDir,
+            dataDir,
+            await backupWalOnly(base, walDir, root),
+            ctx.cancellationSignal,
+          );
         },
       });
       recovery = {
@@ -362,17 +367,18 @@ async function runVerifyBackup(
   pgBinDir: string | undefined,
   dataDir: string,
   walDir: string,
+  signal: AbortSignal,
 ): Promise<{ ok: boolean; detail: string }> {
   try {
     const r = await runCommand(
       pgProgram('pg_verifybackup', pgBinDir, clusterFits(dataDir)),
       ['--wal-directory', walDir, dataDir],
-      {
-        timeoutMs: 6 * 3600_000,
-      },
+      { timeoutMs: 6 * 3600_000, signal },
     );
     return { ok: true, detail: r.stdout.trim().split('\n').at(-1) ?? 'backup successfully verified' };
   } catch (err) {
+    // Cancelled: stopped, which says nothing about the copy.
+    if (signal.aborted) throw err;
     const said = err instanceof CommandError ? err.stderr.trim().split('\n').slice(0, 3).join(' | ') : '';
     return { ok: false, detail: said || (err as Error).message };
   }

@@ -194,7 +194,7 @@ async function recover(deps: ActivityDeps, spec: RecoverySpec): Promise<Recovere
       if (started) await stopInstance({ dataDir, runAs, pgBinDir: config.tools.pgBinDir }).catch(() => undefined);
     });
     beat(`unpacking ${base.backupId} (${formatBytes(baseBackupStoredBytes(base))}) into ${dataDir}`);
-    ({ combineMs } = await unpackBaseBackup(deps, base, { dataDir, root: spec.root }, runAs));
+    ({ combineMs } = await unpackBaseBackup(deps, base, { dataDir, root: spec.root }, runAs, spec.signal));
     unpackMs = Date.now() - unpackFrom;
     if (spec.beforeStart) {
       await wal.finished();
@@ -364,8 +364,9 @@ async function unpackBaseBackup(
   base: BaseBackupManifest,
   dirs: { dataDir: string; root: string },
   runAs: RunAs,
+  signal?: AbortSignal,
 ): Promise<{ combineMs?: number }> {
-  if (base.incremental) return { combineMs: await combineChain(deps, base, dirs, runAs) };
+  if (base.incremental) return { combineMs: await combineChain(deps, base, dirs, runAs, signal) };
   await unpackCopy(deps, base, dirs.dataDir, (oid) => tablespaceDir(dirs.root, oid), runAs);
   return {};
 }
@@ -413,6 +414,7 @@ async function combineChain(
   base: BaseBackupManifest,
   dirs: { dataDir: string; root: string },
   runAs: RunAs,
+  signal?: AbortSignal,
 ): Promise<number> {
   const all = await baseBackups(deps.bucket, deps.config.storage.prefix, base.server);
   const chain = [...base.incremental!.chain, base.backupId].map((id) => {
@@ -457,7 +459,9 @@ async function combineChain(
     await runCommand(program, [...mode, ...mapping, '--output', dirs.dataDir, ...parts], {
       ...runAs,
       timeoutMs: 6 * 3600_000,
+      signal,
     }).catch((err: Error) => {
+      if (signal?.aborted) throw err;
       throw new BackupError(
         `putting base backup ${base.backupId} together from ${chain.map((b) => b.backupId).join(', ')} failed: ${(err instanceof CommandError && err.stderr.trim()) || err.message}`,
       );

@@ -25,9 +25,12 @@ export class CommandError extends Error {
 export function runCommand(
   command: string,
   args: string[],
-  options: { env?: NodeJS.ProcessEnv; timeoutMs?: number; uid?: number; gid?: number } = {},
+  options: { env?: NodeJS.ProcessEnv; timeoutMs?: number; uid?: number; gid?: number; signal?: AbortSignal } = {},
 ): Promise<CommandResult> {
   return new Promise((resolve, reject) => {
+    // Cancelled: the program is stopped rather than left to run to its end (hours for a large
+    // pg_verifybackup), and the caller gets the cancellation's reason.
+    if (options.signal?.aborted) return reject(options.signal.reason);
     execFile(
       command,
       args,
@@ -37,9 +40,11 @@ export function runCommand(
         maxBuffer: 16 * 1024 * 1024,
         // Another user for programs that refuse root (PostgreSQL); only when given.
         ...(options.uid !== undefined ? { uid: options.uid, gid: options.gid } : {}),
+        ...(options.signal ? { signal: options.signal } : {}),
       },
       (err, stdout, stderr) => {
         if (!err) return resolve({ stdout, stderr });
+        if (options.signal?.aborted) return reject(options.signal.reason);
         const code = (err as NodeJS.ErrnoException).code ?? null;
         const reason = code === 'ENOENT' ? 'not found on PATH' : stderr.trim().split('\n').slice(-3).join(' | ') || err.message;
         reject(new CommandError(`${command} failed: ${reason}`, code, stderr, stdout));
