@@ -345,9 +345,10 @@ export function restoreActivities(deps: ActivityDeps) {
   }
 
   /**
-   * The restore as an earlier attempt finished it, when that attempt's worker stopped before it
-   * reported (its heartbeats said which database it made). Loading again would end refused on
-   * the copy that attempt kept, and call a restore that happened a failure.
+   * The restore as an earlier attempt finished it, when that attempt's report never reached the
+   * server: its worker stopped, or the server gave up on it and it went on to the end (its
+   * heartbeats said which database it made). Loading again, or swapping in this attempt's copy,
+   * would end refused on the copy that attempt put in place, and call a restore that happened a failure.
    */
   async function finishedByEarlierAttempt(
     admin: Client,
@@ -360,7 +361,7 @@ export function restoreActivities(deps: ActivityDeps) {
     if (!earlierAttemptFinished(await databaseWithOid(admin, previous.loadedInto.oid), input.targetName, run)) return undefined;
     const kept = input.mode === 'existing' ? keptName(input.targetName, input.source.backupId) : null;
     const keptAs = kept && (await databaseComment(admin, kept)) ? kept : null;
-    log.warn('restore finished by an earlier attempt whose worker stopped before reporting it', {
+    log.warn('restore finished by an earlier attempt whose report never reached the server', {
       database: input.targetName,
       keptAs,
       backupId: input.source.backupId,
@@ -372,7 +373,7 @@ export function restoreActivities(deps: ActivityDeps) {
       tables: manifest?.tables.length ?? 0,
       rowCountsChecked: manifest !== undefined,
       warnings: [
-        "finished by an earlier attempt, whose worker stopped before it reported; that attempt's own warnings, if any, are in its worker's log",
+        "finished by an earlier attempt, whose report never reached the server; that attempt's own warnings, if any, are in its worker's log",
       ],
     };
   }
@@ -708,6 +709,15 @@ export function restoreActivities(deps: ActivityDeps) {
         // The loaded database takes the target's name; in place the live one is kept under another.
         const kept = input.mode === 'existing' ? keptName(input.targetName, input.source.backupId) : null;
         beat({ step: kept ? `swapping ${loadName} in as ${input.targetName}` : `naming ${loadName} ${input.targetName}` });
+        // The attempt this one replaced may have gone on and put its copy in place meanwhile: that
+        // is the restore, and this attempt's copy goes.
+        const finishedMeanwhile = async () => {
+          const earlier = await finishedByEarlierAttempt(admin, input, run, manifest);
+          if (earlier) await dropDatabaseIfStill(admin, made!.name, made!.oid);
+          return earlier;
+        };
+        const earlierDone = await finishedMeanwhile();
+        if (earlierDone) return earlierDone;
         if (kept && (await databaseOid(admin, kept)))
           throw new UsageError(`database "${kept}" (an earlier restore's copy) exists; drop or rename it, then restore again`);
         // A database is renamed only with nobody in it: the target's sessions, and whoever
@@ -718,19 +728,25 @@ export function restoreActivities(deps: ActivityDeps) {
         );
         // None on a new server (a disaster): nothing is kept, and nothing is said to be.
         const keptAs = kept && (await databaseOid(admin, input.targetName)) ? kept : null;
-        await swapDatabases(admin, {
+        const swapFailure = await swapDatabases(admin, {
           live: input.targetName,
           restored: loadName,
           restoredOid: made!.oid,
           keptAs,
           comment: props?.comment ?? null,
           ...(props && !noOwner ? { commentAs: props.owner } : {}),
-        }).catch((err: unknown) => {
-          // Somebody made a database of the new name while this one loaded: theirs stays, this one goes.
-          if (!kept && (err as { code?: string }).code === DUPLICATE_DATABASE)
-            throw new UsageError(alreadyExists(input.targetName));
-          throw err;
-        });
+        }).then(
+          () => undefined,
+          (err: unknown) => err as Error & { code?: string },
+        );
+        if (swapFailure?.code === DUPLICATE_DATABASE) {
+          // A name taken since the check above: by that earlier attempt, or (a new database) by
+          // somebody else, whose database stays while this one goes.
+          const earlier = await finishedMeanwhile();
+          if (earlier) return earlier;
+          if (!kept) throw new UsageError(alreadyExists(input.targetName));
+        }
+        if (swapFailure) throw swapFailure;
         swapped = true;
         log.info(kept ? 'restored in place' : 'restored into a new database', {
           database: input.targetName,

@@ -472,7 +472,7 @@ describe('RestoreWorkflow (dev server, real PostgreSQL and S3)', () => {
         tables: done.tables,
         rowCountsChecked: true,
         warnings: [
-          "finished by an earlier attempt, whose worker stopped before it reported; that attempt's own warnings, if any, are in its worker's log",
+          "finished by an earlier attempt, whose report never reached the server; that attempt's own warnings, if any, are in its worker's log",
         ],
       });
       expect(again.restoreMs).toBeGreaterThan(0);
@@ -534,6 +534,76 @@ describe('RestoreWorkflow (dev server, real PostgreSQL and S3)', () => {
         expect(result).toMatchObject({ restoredInto: targetName, rowCountsChecked: true });
         expect(await tableFingerprints(targetName)).toEqual(before);
         expect(await oids()).toEqual([]);
+      } finally {
+        release();
+        await stray;
+        for (const deps of [strayDeps, retryDeps]) deps.bucket.s3.destroy();
+      }
+    },
+  );
+
+  it.each(['existing', 'new'] as const)(
+    "a restore's retry (%s) reports the restore when the attempt it replaced went on and put its copy in place first, and drops its own copy",
+    async (mode) => {
+      const db = await suite.freshDatabase('restore');
+      await withClient(db, (c) => c.query(`CREATE TABLE a AS SELECT g AS id, md5(g::text) AS v FROM generate_series(1, 5000) g`));
+      const { taskQueue, config } = await suite.workerFor(db);
+      const backup = await suite.backup(db, taskQueue);
+      const before = await tableFingerprints(db);
+      const run = { workflowId: `restore-${db}-${uniqueSuffix()}`, runId: randomUUID() };
+      const source = await restoreSource(config, db, backup.backupId);
+      const targetName = mode === 'new' ? `${db}_copy` : db;
+      track(targetName);
+      const input: RestoreDatabaseInput = { database: db, source, mode, targetName, ...run };
+      const staging = stagingName(targetName, run.runId);
+      // The first attempt, given up on by the server, still loading: held until the retry has had its first look.
+      let release!: () => void;
+      const released = new Promise<void>((r) => (release = r));
+      const strayDeps = depsHoldingReads(config, source.dataKey, () => released);
+      const strayEnv = activityEnvironment({ attempt: 1 });
+      const beats: { loadedInto?: unknown }[] = [];
+      strayEnv.on('heartbeat', (details: { loadedInto?: unknown }) => beats.push(details));
+      const stray = strayEnv.run(createActivities(strayDeps).restoreDatabase, input).catch((err: unknown) => err) as Promise<
+        RestoreDatabaseResult | Error
+      >;
+      // The retry (--create-roles, so it reads the globals) is held there, after its first look
+      // found nothing finished, until the first attempt has put its copy in place.
+      let reached!: () => void;
+      const atGlobals = new Promise<void>((r) => (reached = r));
+      const retryDeps = depsHoldingReads(
+        config,
+        (key) => key.includes('.globals.'),
+        () => {
+          reached();
+          return stray;
+        },
+      );
+      try {
+        const told = await waitFor('the first attempt said which database it made', async () =>
+          [...beats].reverse().find((b) => b.loadedInto),
+        );
+        const retry = activityEnvironment({ attempt: 2, heartbeatDetails: told }).run(
+          createActivities(retryDeps).restoreDatabase,
+          {
+            ...input,
+            createRoles: true,
+          },
+        ) as Promise<RestoreDatabaseResult>;
+        await atGlobals;
+        release();
+        const strayResult = await stray;
+        expect(strayResult).toMatchObject({ restoredInto: targetName, rowCountsChecked: true });
+        const { keptAs } = strayResult as RestoreDatabaseResult;
+        if (keptAs) track(keptAs);
+        // Before, the retry loaded again and then refused the name the first attempt had taken (exit 64).
+        expect(await retry).toMatchObject({
+          restoredInto: targetName,
+          keptAs,
+          warnings: [expect.stringMatching(/^finished by an earlier attempt, whose report never reached the server/)],
+        });
+        expect(await tableFingerprints(targetName)).toEqual(before);
+        // The retry's own copy went.
+        expect(await databaseOids(staging)).toEqual([]);
       } finally {
         release();
         await stray;

@@ -103,12 +103,13 @@ export interface LoadedDatabase {
 }
 
 /**
- * Whether an earlier attempt of this restore, whose worker stopped before it reported, had
- * finished: the database it made (found by its oid) is under the target's name, and the
+ * Whether an earlier attempt of this restore, whose report never reached the server (its worker
+ * stopped, or the server gave up on it and it went on), had finished: the database it made (found by its oid) is under the target's name, and the
  * restore's mark on it has given way to the backup's own comment. Both happen in the one
  * transaction that gives the loaded database the target's name (in place, the swap), after its
  * row counts passed; the mark is set right after CREATE DATABASE, and the oid is only told
- * after that. The retry then reports the restore instead of loading it again. Pure.
+ * after that. The retry then reports the restore instead of loading it again, or instead of
+ * swapping in its own copy. Pure.
  */
 export function earlierAttemptFinished(
   found: { name: string; comment: string | null } | undefined,
