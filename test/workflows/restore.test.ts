@@ -487,24 +487,29 @@ describe('RestoreWorkflow (dev server, real PostgreSQL and S3)', () => {
     },
   );
 
+  /** A backed-up database and one restore run's input, for driving its attempts one by one. */
+  async function attemptsSetUp(mode: 'existing' | 'new') {
+    const db = await suite.freshDatabase('restore');
+    // Two tables alike: the dump goes through a work file, and pg_restore connects only once it is whole.
+    await withClient(db, (c) =>
+      c.query(`CREATE TABLE a AS SELECT g AS id, md5(g::text) AS v FROM generate_series(1, 5000) g;
+             CREATE TABLE b AS SELECT g AS id, md5(g::text) AS v FROM generate_series(1, 5000) g`),
+    );
+    const { taskQueue, config } = await suite.workerFor(db);
+    const backup = await suite.backup(db, taskQueue);
+    const before = await tableFingerprints(db);
+    const run = { workflowId: `restore-${db}-${uniqueSuffix()}`, runId: randomUUID() };
+    const source = await restoreSource(config, db, backup.backupId);
+    const targetName = mode === 'new' ? `${db}_copy` : db;
+    track(targetName);
+    const input: RestoreDatabaseInput = { database: db, source, mode, targetName, ...run };
+    return { config, source, before, targetName, input, staging: stagingName(targetName, run.runId) };
+  }
+
   it.each(['existing', 'new'] as const)(
     "a restore's retry (%s) is not disturbed by the attempt it replaced, still loading (one the server gave up on)",
     async (mode) => {
-      const db = await suite.freshDatabase('restore');
-      // Two tables alike: the dump goes through a work file, and pg_restore connects only once it is whole.
-      await withClient(db, (c) =>
-        c.query(`CREATE TABLE a AS SELECT g AS id, md5(g::text) AS v FROM generate_series(1, 5000) g;
-               CREATE TABLE b AS SELECT g AS id, md5(g::text) AS v FROM generate_series(1, 5000) g`),
-      );
-      const { taskQueue, config } = await suite.workerFor(db);
-      const backup = await suite.backup(db, taskQueue);
-      const before = await tableFingerprints(db);
-      const run = { workflowId: `restore-${db}-${uniqueSuffix()}`, runId: randomUUID() };
-      const source = await restoreSource(config, db, backup.backupId);
-      const targetName = mode === 'new' ? `${db}_copy` : db;
-      track(targetName);
-      const input: RestoreDatabaseInput = { database: db, source, mode, targetName, ...run };
-      const staging = stagingName(targetName, run.runId);
+      const { config, source, before, targetName, input, staging } = await attemptsSetUp(mode);
       const oids = () => databaseOids(staging);
       let release!: () => void;
       const released = new Promise<void>((r) => (release = r));
@@ -545,17 +550,7 @@ describe('RestoreWorkflow (dev server, real PostgreSQL and S3)', () => {
   it.each(['existing', 'new'] as const)(
     "a restore's retry (%s) reports the restore when the attempt it replaced went on and put its copy in place first, and drops its own copy",
     async (mode) => {
-      const db = await suite.freshDatabase('restore');
-      await withClient(db, (c) => c.query(`CREATE TABLE a AS SELECT g AS id, md5(g::text) AS v FROM generate_series(1, 5000) g`));
-      const { taskQueue, config } = await suite.workerFor(db);
-      const backup = await suite.backup(db, taskQueue);
-      const before = await tableFingerprints(db);
-      const run = { workflowId: `restore-${db}-${uniqueSuffix()}`, runId: randomUUID() };
-      const source = await restoreSource(config, db, backup.backupId);
-      const targetName = mode === 'new' ? `${db}_copy` : db;
-      track(targetName);
-      const input: RestoreDatabaseInput = { database: db, source, mode, targetName, ...run };
-      const staging = stagingName(targetName, run.runId);
+      const { config, source, before, targetName, input, staging } = await attemptsSetUp(mode);
       // The first attempt, given up on by the server, still loading: held until the retry has had its first look.
       let release!: () => void;
       const released = new Promise<void>((r) => (release = r));
