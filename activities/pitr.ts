@@ -7,12 +7,13 @@
  */
 import { Context, log } from '@temporalio/activity';
 import { existsSync, readdirSync } from 'node:fs';
-import { link, mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
+import { link, mkdir, readdir, readFile, rmdir, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { Client } from 'pg';
 import { isPortFree } from '../src/infra/net/ports';
 import { requireDatabase } from '../src/infra/config/config';
-import { BackupError, BackupNotFoundError, ConfigError, UsageError } from '../src/infra/errors/errors';
+import { holdFolder } from '../src/infra/process/folder-holder';
+import { BackupError, BackupNotFoundError, BusyError, ConfigError, UsageError } from '../src/infra/errors/errors';
 import { clusterFits, instanceUser, stopInstance } from '../src/infra/postgres/instance';
 import type { BaseBackupManifest } from '../src/operations/pitr/base-backup';
 import { archiveStatus, baseBackups } from '../src/operations/pitr/archive';
@@ -94,7 +95,8 @@ export interface PitrRestoreResult {
  * The point-in-time restores running in this process, by data directory. A retry of a run
  * recovers in the same folder (the operator's --data-dir): the attempt it replaces, one the
  * server gave up on while it still ran, is stopped, and its files gone, before the retry takes
- * the folder over; two attempts never write in one folder at once.
+ * the folder over; two attempts never write in one folder at once. One in another process of
+ * this host is seen by the folder's holder file (holdRestoreFolder).
  */
 const restoresByFolder = new Map<string, { stop: AbortController; over: Promise<unknown> }>();
 
@@ -122,55 +124,84 @@ export function pitrActivities(deps: ActivityDeps) {
 
     // 2. A new data directory, never one in use; what an earlier attempt of this same run left is started over.
     const root = restoreFolder(input);
-    const ownerFile = join(root, RUN_OWNER_FILE);
-    const inUse = ['data', 'tablespaces'].map((d) => join(root, d)).find((d) => existsSync(d) && readdirSync(d).length);
-    if (inUse) {
-      const owner = await readFile(ownerFile, 'utf8').catch(() => undefined);
-      if (owner?.trim() !== input.workflowId)
-        throw new UsageError(`${inUse} exists and is not empty; choose another --data-dir or remove it`);
-      beat('an earlier attempt of this restore left its files: starting again');
-      await discardRecoveryFiles(root, config.tools.pgBinDir);
-    }
-    // Before hours of unpacking and replay, not after.
-    if (input.port !== undefined && !(await isPortFree(input.port)))
-      throw new UsageError(`--port ${input.port} is in use on this host; choose another or leave --port out for a free one`);
-    await proveReadKey(deps.bucket, deps.keyring, base.encryption.keyId);
+    const release = await holdRestoreFolder(root, input);
+    try {
+      const ownerFile = join(root, RUN_OWNER_FILE);
+      const inUse = ['data', 'tablespaces'].map((d) => join(root, d)).find((d) => existsSync(d) && readdirSync(d).length);
+      if (inUse) {
+        const owner = await readFile(ownerFile, 'utf8').catch(() => undefined);
+        if (owner?.trim() !== input.workflowId)
+          throw new UsageError(`${inUse} exists and is not empty; choose another --data-dir or remove it`);
+        beat('an earlier attempt of this restore left its files: starting again');
+        await discardRecoveryFiles(root, config.tools.pgBinDir);
+      }
+      // Before hours of unpacking and replay, not after.
+      if (input.port !== undefined && !(await isPortFree(input.port)))
+        throw new UsageError(`--port ${input.port} is in use on this host; choose another or leave --port out for a free one`);
+      await proveReadKey(deps.bucket, deps.keyring, base.encryption.keyId);
 
-    // 3-5. Unpacked, its WAL fetched, recovered to the target and promoted.
-    const recovered = await recoverInstance(deps, {
-      server: input.server,
-      base,
-      target: chosen.target,
-      root,
-      sharedParent: !input.dataDir,
-      port: input.port,
-      owner: input.workflowId,
-      beat,
-      signal,
-    });
-    const { dataDir, port, reached } = recovered;
-    if (!input.keepRunning) await stopInstance({ dataDir, runAs, pgBinDir: config.tools.pgBinDir });
-    const lossSeconds =
-      input.target.kind === 'time' && reached.commitTime
-        ? Math.max(0, (Date.parse(input.target.time) - Date.parse(reached.commitTime)) / 1000)
-        : null;
-    log.info('point-in-time restore done', { server: input.server, base: base.backupId, lsn: reached.lsn, dataDir });
-    return {
-      server: input.server,
-      baseBackupId: base.backupId,
-      target: describeTarget(input.target),
-      dataDir,
-      connection: input.keepRunning
-        ? `postgres://${encodeURIComponent(target.user)}@127.0.0.1:${port}/${encodeURIComponent(target.database)}`
-        : null,
-      port,
-      recoveredTo: reached,
-      lossSeconds,
-      walSegments: recovered.walSegments,
-      walBytes: recovered.walBytes,
-      durationMs: Date.now() - started,
-      phases: recovered.phases,
-      ...(chosen.note ? { notes: [chosen.note] } : {}),
+      // 3-5. Unpacked, its WAL fetched, recovered to the target and promoted.
+      const recovered = await recoverInstance(deps, {
+        server: input.server,
+        base,
+        target: chosen.target,
+        root,
+        sharedParent: !input.dataDir,
+        port: input.port,
+        owner: input.workflowId,
+        beat,
+        signal,
+      });
+      const { dataDir, port, reached } = recovered;
+      if (!input.keepRunning) await stopInstance({ dataDir, runAs, pgBinDir: config.tools.pgBinDir });
+      const lossSeconds =
+        input.target.kind === 'time' && reached.commitTime
+          ? Math.max(0, (Date.parse(input.target.time) - Date.parse(reached.commitTime)) / 1000)
+          : null;
+      log.info('point-in-time restore done', { server: input.server, base: base.backupId, lsn: reached.lsn, dataDir });
+      return {
+        server: input.server,
+        baseBackupId: base.backupId,
+        target: describeTarget(input.target),
+        dataDir,
+        connection: input.keepRunning
+          ? `postgres://${encodeURIComponent(target.user)}@127.0.0.1:${port}/${encodeURIComponent(target.database)}`
+          : null,
+        port,
+        recoveredTo: reached,
+        lossSeconds,
+        walSegments: recovered.walSegments,
+        walBytes: recovered.walBytes,
+        durationMs: Date.now() - started,
+        phases: recovered.phases,
+        ...(chosen.note ? { notes: [chosen.note] } : {}),
+      };
+    } finally {
+      await release();
+    }
+  }
+
+  /**
+   * Takes the restore's folder for this attempt (made if missing; removed again when it stays
+   * empty). One still working there in another worker process of this host cannot be stopped
+   * from here: this attempt waits for it, retried; another run's is a usage error.
+   */
+  async function holdRestoreFolder(root: string, input: RestorePointInTimeInput): Promise<() => Promise<void>> {
+    const made = !existsSync(root);
+    await mkdir(root, { recursive: true, mode: 0o700 });
+    const held = await holdFolder(root, `attempt ${Context.current().info.attempt} of ${input.workflowId}`);
+    if ('heldBy' in held) {
+      const { what, pid } = held.heldBy;
+      if (!what.endsWith(` of ${input.workflowId}`))
+        throw new UsageError(`${root} is in use by ${what} (process ${pid} of this host); choose another --data-dir`);
+      throw new BusyError(
+        `${what} still works in ${root}, in process ${pid} of this host (another worker on this host's queue, cut off from Temporal); this attempt is retried once it ends: run one worker per host queue`,
+        { retryable: true },
+      );
+    }
+    return async () => {
+      await held.release();
+      if (made) await rmdir(root).catch(() => undefined);
     };
   }
 

@@ -9,6 +9,8 @@
 import { existsSync, readdirSync } from 'node:fs';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { spawn } from 'node:child_process';
+import { hostname } from 'node:os';
 import { randomBytes } from 'node:crypto';
 import { createServer } from 'node:net';
 import { Client } from 'pg';
@@ -30,6 +32,7 @@ import { walFileOf, walFolder } from '../../src/infra/storage/layout';
 import { createS3Client } from '../../src/infra/storage/s3-client';
 import { pgProgram } from '../../src/infra/postgres/binaries';
 import { runCommand } from '../../src/infra/process/run-command';
+import { FOLDER_HOLDER_FILE, formatFolderHolder } from '../../src/infra/process/folder-holder';
 import { stackConfig } from '../support/stack-env';
 import { createHostWorker } from '../../src/app/worker/create-worker';
 import { activityEnvironment, uniqueSuffix, uniqueTaskQueue } from '../support/temporal';
@@ -361,6 +364,32 @@ it('restores to a moment between two commits: the markers up to it, none after, 
       )) as PitrRestoreResult;
       expect(again).toMatchObject({ dataDir: retried.dataDir, connection: expect.any(String) });
       await activityEnvironment().run(retryActivities.stopPitrInstance, { dataDir: again.dataDir });
+      // An attempt still working there in another worker process of this host (one cut off from
+      // Temporal) cannot be stopped from here: the retry waits for it, retried, touching nothing.
+      // Before, the two wrote into one cluster.
+      const other = spawn('sleep', ['60']);
+      try {
+        writeFileSync(
+          join(strayInput.dataDir!, FOLDER_HOLDER_FILE),
+          formatFolderHolder({ pid: other.pid!, host: hostname(), what: `attempt 3 of ${strayInput.workflowId}` }),
+        );
+        const files = readdirSync(again.dataDir).sort();
+        await expect(
+          activityEnvironment({ attempt: 4, heartbeatTimeoutMs: 120_000 }).run(retryActivities.restorePointInTime, strayInput),
+        ).rejects.toMatchObject({
+          type: 'BusyError',
+          nonRetryable: false,
+          message: `attempt 3 of ${strayInput.workflowId} still works in ${strayInput.dataDir}, in process ${other.pid} of this host (another worker on this host's queue, cut off from Temporal); this attempt is retried once it ends: run one worker per host queue`,
+        });
+        expect(readdirSync(again.dataDir).sort()).toEqual(files);
+        expect(existsSync(join(again.dataDir, 'postmaster.pid'))).toBe(false);
+        // Another run's restore there is a usage error: a --data-dir of its own.
+        await expect(
+          activityEnvironment().run(retryActivities.restorePointInTime, { ...strayInput, workflowId: `pitr-${db}-other` }),
+        ).rejects.toMatchObject({ type: 'UsageError', nonRetryable: true });
+      } finally {
+        other.kill();
+      }
     } finally {
       releaseStray();
       await stray;
