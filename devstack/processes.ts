@@ -3,8 +3,9 @@
  * output to a log file, tracked by pid, stopped as a group so no child is left behind.
  */
 import { spawn } from 'node:child_process';
-import { closeSync, existsSync, mkdirSync, openSync, readFileSync } from 'node:fs';
+import { closeSync, mkdirSync, openSync, readFileSync } from 'node:fs';
 import { dirname } from 'node:path';
+import { processState } from '../src/infra/process/process-state';
 
 export interface StartSpec {
   name: string;
@@ -37,20 +38,12 @@ export function startDetached(spec: StartSpec): number {
   }
 }
 
+/**
+ * Whether a service the stack started still runs. A recorded pid now held by another user's
+ * process is not the service (the stack could not stop it either).
+ */
 export function isAlive(pid: number | undefined): boolean {
-  if (!pid) return false;
-  try {
-    process.kill(pid, 0);
-  } catch {
-    return false;
-  }
-  // A zombie (exited, not yet reaped) still answers kill(0); /proc tells the truth.
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return !/^\d+ \(.*\) Z /.test(stat);
-  } catch {
-    return !existsSync('/proc/self');
-  }
+  return pid !== undefined && processState(pid) === 'running';
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));

@@ -10,6 +10,7 @@ import {
   holdFolder,
   parseFolderHolder,
 } from '../../src/infra/process/folder-holder';
+import { startZombie } from '../support/zombie';
 
 describe('holderStillWorks', () => {
   const self = { pid: 100, host: 'db1' };
@@ -68,6 +69,16 @@ describe('holdFolder', () => {
     expect('release' in (await holdFolder(folder, 'attempt 2 of r'))).toBe(true);
     writeFileSync(holderFile(), '123@host attem');
     expect('release' in (await holdFolder(folder, 'attempt 3 of r'))).toBe(true);
+  });
+
+  it('takes over from a process that has exited but was not yet reaped (a zombie still answers kill(0))', async () => {
+    const { zombie, end } = await startZombie();
+    try {
+      writeFileSync(holderFile(), formatFolderHolder({ pid: zombie, host: hostname(), what: 'attempt 1 of r' }));
+      expect('release' in (await holdFolder(folder, 'attempt 2 of r'))).toBe(true);
+    } finally {
+      end();
+    }
   });
 
   it('gives back only its own: a file somebody wrote since stays', async () => {

@@ -9,6 +9,7 @@
 import { readFile, unlink, writeFile } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
+import { processState } from './process-state';
 
 export const FOLDER_HOLDER_FILE = 'pgwarden-attempt';
 
@@ -42,15 +43,8 @@ export function holderStillWorks(
   return holder !== undefined && holder.host === self.host && holder.pid !== self.pid && alive(holder.pid);
 }
 
-function processAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    // EPERM: alive, another user's.
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
+// Another user's process counts: it may still write into the folder.
+const processAlive = (pid: number) => processState(pid) !== 'gone';
 
 /**
  * Takes the folder (which must exist) for this process, or gives the holder still working in
