@@ -3,7 +3,9 @@
  * every service the product needs is there, every reference resolves, and the worker is
  * configured only with variables the configuration module knows.
  */
-import { readFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parse } from 'yaml';
 import { CONFIG_VARIABLES } from '../../src/infra/config/variables';
@@ -51,14 +53,50 @@ describe('docker-compose.yml', () => {
     expect(worker.environment!.CONSOLE_PUBLIC_URL).toBe(c.environment!.CONSOLE_PUBLIC_URL);
   });
 
-  it('builds a worker that can recover copies of the PostgreSQL it backs up: its server programs, not only the client tools', () => {
-    const major = /^postgres:(\d+)/.exec(services.postgres.image!)![1];
+  describe('the worker image installs the PostgreSQL of each major in PG_MAJORS', () => {
     const dockerfile = readFileSync(join(root, 'Dockerfile'), 'utf8');
-    const installed = dockerfile.split('\n').find((l) => l.includes('postgresql-client-'))!;
-    expect(installed).toContain(`postgresql-${major} `);
-    expect(installed).toContain(`postgresql-client-${major} `);
-    // Debian would otherwise make and start a cluster of its own in the image.
-    expect(dockerfile).toContain('create_main_cluster = false');
+    const finalStage = dockerfile.slice(dockerfile.lastIndexOf('\nFROM '));
+    // Docker joins a RUN's continued lines; the packages step runs under sh with apt-get and the
+    // repository setup standing in (what they would do needs the network), sed as it is.
+    const packagesStep = /\nRUN ((?:.*\\\n)*.*)\n/.exec(finalStage)![1].replace(/\\\n/g, ' ');
+    const run = (majors: string) => {
+      const conf = join(mkdtempSync(join(tmpdir(), 'dockerfile-')), 'createcluster.conf');
+      writeFileSync(conf, "# Debian's default\n#create_main_cluster = true\n");
+      const script = packagesStep
+        .replace(/apt-get/g, 'apt_get')
+        .replace('/usr/share/postgresql-common/pgdg/apt.postgresql.org.sh', 'pgdg_setup')
+        .replace('/etc/postgresql-common/createcluster.conf', conf)
+        .replace(/ && rm -rf \/var\/lib\/apt\/lists\/\*/, '');
+      const r = spawnSync('sh', ['-ec', `apt_get() { echo "apt-get $*"; }\npgdg_setup() { echo "pgdg $*"; }\n${script}`], {
+        encoding: 'utf8',
+        env: { PATH: process.env.PATH, PG_MAJORS: majors },
+      });
+      expect(r.stderr).toBe('');
+      expect(r.status).toBe(0);
+      return { steps: r.stdout.trim().split('\n'), conf: readFileSync(conf, 'utf8') };
+    };
+
+    it("builds by default for the compose file's PostgreSQL: its server programs and client tools, from Debian", () => {
+      const major = /^postgres:(\d+)/.exec(services.postgres.image!)![1];
+      expect(/ARG PG_MAJORS="([\d ]+)"/.exec(finalStage)![1].split(' ')).toContain(major);
+      const { steps, conf } = run(major);
+      expect(steps).not.toContainEqual(expect.stringMatching(/^pgdg/));
+      expect(steps.at(-1)).toContain(`postgresql-${major} postgresql-client-${major}`);
+      // Debian would otherwise make and start a cluster of its own in the image.
+      expect(conf).toContain('\ncreate_main_cluster = false\n');
+    });
+
+    it("takes other majors from the project's repository, its postgresql-common before the setting is made", () => {
+      const { steps, conf } = run('15 17 18');
+      const at = (re: RegExp) => steps.findIndex((l) => re.test(l));
+      expect(at(/^pgdg -y$/)).toBeGreaterThan(-1);
+      expect(at(/^apt-get install .* postgresql-common$/)).toBeGreaterThan(at(/^pgdg/));
+      expect(packagesStep.indexOf('create_main_cluster')).toBeGreaterThan(packagesStep.indexOf('apt.postgresql.org.sh'));
+      expect(steps.at(-1)).toMatch(
+        /zstd lz4 postgresql-15 postgresql-client-15 postgresql-17 postgresql-client-17 postgresql-18 postgresql-client-18$/,
+      );
+      expect(conf).toContain('\ncreate_main_cluster = false\n');
+    });
   });
 
   it('pins every image to a version', () => {
