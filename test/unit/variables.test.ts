@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadConfig, WORKER_NEEDS } from '../../src/infra/config/config';
+import { EnvReader } from '../../src/infra/config/env-reader';
 import { CONFIG_VARIABLES } from '../../src/infra/config/variables';
 
 /** An environment where every branch of the readers runs, recording each name they look up. */
@@ -88,6 +89,20 @@ describe('the variable table', () => {
   it('lists every variable the configuration readers use', () => {
     const undocumented = [...recordReads()].filter((name) => !documented.has(name) && !/^(DATABASE_URL|TASK_QUEUE)_/.test(name));
     expect(undocumented).toEqual([]);
+  });
+
+  it('marks every variable read as a secret (kept out of logs, errors and printed configuration) as one', () => {
+    const read = jest.spyOn(EnvReader.prototype, 'secret');
+    let secrets: Set<string>;
+    try {
+      recordReads();
+      secrets = new Set(read.mock.calls.map(([name]) => name));
+    } finally {
+      read.mockRestore();
+    }
+    expect(secrets.size).toBeGreaterThan(5);
+    const unmarked = [...secrets].filter((name) => CONFIG_VARIABLES.find((v) => v.name === name)?.secret !== true);
+    expect(unmarked).toEqual([]);
   });
 
   it('is what the README documents', () => {

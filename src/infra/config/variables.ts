@@ -316,6 +316,7 @@ export const CONFIG_VARIABLES: VariableDoc[] = [
     name: 'CONSOLE_SESSION_SECRET',
     description: "signs the console's sessions, form tokens and acknowledgement links (a secret, 32+ characters)",
     default: 'none (required by pgwarden console)',
+    secret: true,
   },
   {
     name: 'SLACK_SIGNING_SECRET',
