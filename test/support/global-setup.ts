@@ -15,6 +15,7 @@ export default async function globalSetup(): Promise<void> {
   const shared = sharedState();
   shared.refs += 1;
   if (shared.refs > 1) return;
+  shared.since = new Date(Date.now() - 1000);
   const { started } = await up((line) => process.stderr.write(`stack: ${line}\n`));
   shared.started = started;
   ensureChromium((line) => process.stderr.write(`stack: ${line}\n`)); // the console's browser test

@@ -1,7 +1,9 @@
 /** Stops the services this jest run started; a stack that was already running stays up. */
 import { spawnSync } from 'node:child_process';
 import { down } from '../../devstack/stack';
+import { sweepStackHistories } from './history-secrets';
 import { sharedState } from './run-state';
+import { stackEnv } from './stack-env';
 
 /**
  * Child processes the tests left running (a filter program on a pipe nobody drains) would keep
@@ -30,7 +32,20 @@ export default async function globalTeardown(): Promise<void> {
   const shared = sharedState();
   shared.refs -= 1;
   if (shared.refs > 0) return;
+  const leaked = shared.since ? await secretsInHistories(shared.since) : undefined;
   // The stack this run started is stopped first: its services are this process's children too, not leaks.
   if (shared.started.length > 0) await down(() => undefined, shared.started);
   stopLeakedChildren();
+  if (leaked) throw new Error(leaked);
+}
+
+/** What the sweep found, as one line a leak (workflow and which secret, never its value); undefined: none. */
+async function secretsInHistories(since: Date): Promise<string | undefined> {
+  const started = Date.now();
+  const { leaks, secrets } = await sweepStackHistories(stackEnv(), since);
+  process.stderr.write(
+    `global teardown: ${secrets} secrets of the stack searched for in this run's histories: ${leaks.length} found (${Date.now() - started} ms)\n`,
+  );
+  if (leaks.length === 0) return undefined;
+  return `secrets in Temporal histories:\n${leaks.map((l) => `  ${l.secret} in ${l.type} ${l.workflowId} (run ${l.runId})`).join('\n')}`;
 }

@@ -7,6 +7,8 @@ export const bundlePath = join(repoRoot, '.state', 'test', 'workflow-bundle.js')
 interface Shared {
   refs: number;
   started: string[];
+  /** When this run began: its workflows are the ones swept for secrets after it. */
+  since?: Date;
 }
 
 export function sharedState(): Shared {
