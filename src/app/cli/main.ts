@@ -11,6 +11,16 @@ import { PGWARDEN_VERSION } from '../version';
 // Each command's module (and with it the Temporal and AWS SDKs) loads when that command runs:
 // --help and bad input answer at once.
 
+/** A problem commander found in the command line, as the one line every failure prints. Pure. */
+export function usageProblemLine(text: string): string {
+  const problem = text
+    .replace(/^error: /, '')
+    .replace(/\.\s*$/, '')
+    .replace(/\s*\n\s*/g, ' ')
+    .trim();
+  return `pgwarden: ${problem} (run with --help for usage)\n`;
+}
+
 export function buildProgram(run: (action: () => Promise<void>) => Promise<void>): Command {
   const program = new Command('pgwarden')
     .description('Durable PostgreSQL backup, verification and disaster recovery on Temporal')
@@ -20,7 +30,8 @@ export function buildProgram(run: (action: () => Promise<void>) => Promise<void>
       ),
     )
     .version(PGWARDEN_VERSION, '-V, --version', "print pgwarden's version")
-    .showHelpAfterError('(run with --help for usage)')
+    // Commander's own problems (a missing argument, an unknown option) as one line like ours.
+    .configureOutput({ outputError: (text, write) => write(usageProblemLine(text)) })
     .exitOverride();
   const ctx = () => new CommandContext(program.opts<GlobalOptions>());
 
