@@ -7,10 +7,15 @@
  */
 import { PgwardenError } from '../src/infra/errors/errors';
 import { typedFailure } from '../src/infra/temporal/failure';
+import { isRecoveryConflict, recoveryConflictProblem } from '../src/infra/postgres/standby';
 
 export function toActivityFailure(err: unknown): unknown {
   if (err instanceof PgwardenError) {
     return typedFailure(err.type, err.message, !err.retryable);
+  }
+  // A query of a backup on a standby (its row counts, the snapshot's) cancelled by its recovery: what to change, retried.
+  if (err instanceof Error && isRecoveryConflict(err.message)) {
+    return typedFailure('BackupError', recoveryConflictProblem(err.message), false);
   }
   return err;
 }

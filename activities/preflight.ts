@@ -7,6 +7,7 @@
 import { randomUUID } from 'node:crypto';
 import { log } from '@temporalio/activity';
 import { connectDatabase } from '../src/infra/postgres/client';
+import { ServerRecovery, readServerRecovery, standbyWarnings } from '../src/infra/postgres/standby';
 import { requireDatabase } from '../src/infra/config/config';
 import { BackupError, ConfigError } from '../src/infra/errors/errors';
 import { installedBinDir, pgProgram } from '../src/infra/postgres/binaries';
@@ -34,6 +35,10 @@ export interface PreflightReport {
   storage: { bucket: string; prefix: string; endpoint?: string; writable: true };
   encryption: { algorithm: string; keyId: string };
   notifications: { email: boolean; slack: boolean };
+  /** The server is a standby (in recovery): backed up, but nothing can be restored into it. */
+  standby?: boolean;
+  /** What works today but may fail a run later, each with what to change (reports of older workers: none). */
+  warnings?: string[];
   checkedAt: string;
 }
 
@@ -45,7 +50,9 @@ export function preflightActivity(deps: ActivityDeps) {
     const client = await connectDatabase(target);
     let serverVersion: string;
     let versionNum: number;
+    let recovery: ServerRecovery;
     try {
+      recovery = await readServerRecovery(client);
       const { rows } = await client.query<{ v: string; n: string }>(
         "SELECT current_setting('server_version') AS v, current_setting('server_version_num') AS n",
       );
@@ -99,6 +106,8 @@ export function preflightActivity(deps: ActivityDeps) {
     });
 
     await proveActiveKey(bucket, deps.keyring);
+    const warnings = standbyWarnings(`${target.host}:${target.port}`, recovery, Boolean(config.verify.server));
+    for (const warning of warnings) log.warn(warning, { database: target.id });
     return {
       database: target.id,
       host: `${target.host}:${target.port}`,
@@ -112,6 +121,8 @@ export function preflightActivity(deps: ActivityDeps) {
       storage: { bucket: storage.bucket, prefix: storage.prefix, endpoint: storage.endpoint, writable: true },
       encryption: { algorithm: encryption.algorithm, keyId: encryption.activeKeyId },
       notifications: { email: Boolean(config.notifications.email), slack: Boolean(config.notifications.slackWebhookUrl) },
+      standby: recovery.inRecovery,
+      warnings,
       checkedAt: deps.now().toISOString(),
     };
   };

@@ -36,6 +36,7 @@ import { removeDeadRunFiles } from '../src/operations/restore/work-files';
 import { verificationNotice } from '../src/operations/verify/notices';
 import { loadBackup } from '../src/operations/restore/load-backup';
 import { connectDatabase } from '../src/infra/postgres/client';
+import { readServerRecovery, standbyRefusal } from '../src/infra/postgres/standby';
 import { serverOf, testRestoreServer } from '../src/infra/config/config';
 import { DatabaseTarget } from '../src/infra/config/databases';
 import { openDecryption } from '../src/infra/crypto/decrypt';
@@ -232,11 +233,20 @@ export function verifyActivities(deps: ActivityDeps) {
       const started = Date.now();
       const ticker = setInterval(() => beat(`restoring into ${database} (${Math.round((Date.now() - started) / 1000)}s)`), 5000);
       try {
-        // Tools that cannot load this backup here: the finding names them before any transfer.
+        // A server that cannot take the test restore, or tools that cannot load this backup
+        // there: the finding says so before any transfer.
+        const standby = (await readServerRecovery(admin)).inRecovery
+          ? standbyRefusal(
+              `${server.host}:${server.port}`,
+              "a verification's test restore creates a database there",
+              'set VERIFY_DATABASE_URL to a server that takes writes (a staging server, or the primary)',
+            )
+          : undefined;
         const tools = await restoreTools(admin, manifest?.pgDump, deps.config.tools.pgBinDir);
-        if (tools.problem)
+        const problem = standby ?? tools.problem;
+        if (problem)
           return {
-            restore: { ok: false, detail: tools.problem, restoreMs: Date.now() - started },
+            restore: { ok: false, detail: problem, restoreMs: Date.now() - started },
             rowCounts: { ok: false, tables: 0, differences: [] },
           };
         beat(`restoring into ${database}`);
@@ -349,6 +359,8 @@ export function verifyActivities(deps: ActivityDeps) {
       for (const server of servers.values()) {
         const admin: Client = await connectDatabase(server);
         try {
+          // A standby holds no leftovers of its own and can drop none.
+          if ((await readServerRecovery(admin)).inRecovery) continue;
           const { rows } = await admin.query<{ name: string; comment: string | null }>(
             `SELECT datname AS name, shobj_description(oid, 'pg_database') AS comment FROM pg_database WHERE datname LIKE $1`,
             [`${TEMP_DATABASE_PREFIX.replace(/_/g, '\\_')}%`],

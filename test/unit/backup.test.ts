@@ -250,6 +250,27 @@ describe('pg_dump failures', () => {
       false,
       /install a pg_dump at least as new as the server/,
     ],
+    [
+      {
+        code: 1,
+        signal: null,
+        stderr:
+          'pg_dump: error: Dumping the contents of table "t" failed: PQgetResult() failed.\npg_dump: detail: Error message from server: ERROR:  canceling statement due to conflict with recovery\nDETAIL:  User query might have needed to see row versions that must be removed.',
+      },
+      BackupError,
+      true,
+      /conflict with recovery; the server is a standby whose recovery cancelled the dump: on the standby set hot_standby_feedback = on \(or max_standby_streaming_delay = -1\), or back up the primary$/,
+    ],
+    [
+      {
+        code: 1,
+        signal: null,
+        stderr: 'pg_dump: error: query failed: FATAL:  terminating connection due to conflict with recovery',
+      },
+      BackupError,
+      true,
+      /the server is a standby whose recovery cancelled the dump/,
+    ],
     [{ code: null, signal: 'SIGKILL' as const, stderr: '' }, BackupError, true, /pg_dump failed \(killed by SIGKILL\)/],
     [
       { code: null, signal: null, stderr: 'spawn pg_dump ENOENT (not found)' },

@@ -4,6 +4,7 @@
  * help (the server restarting, a dropped connection).
  */
 import { BackupError, DatabaseConnectionError, PgwardenError } from '../errors/errors';
+import { isRecoveryConflict, recoveryConflictProblem } from './standby';
 
 export function classifyDumpFailure(
   program: string,
@@ -24,6 +25,10 @@ export function classifyDumpFailure(
   }
   if (/invalid snapshot identifier|could not import the requested snapshot/i.test(result.stderr)) {
     return new BackupError(`${text}; the snapshot was released early, retrying`, { retryable: true });
+  }
+  // Before the connection errors: recovery may end the dump's session ("terminating connection").
+  if (isRecoveryConflict(result.stderr)) {
+    return new BackupError(recoveryConflictProblem(text), { retryable: true });
   }
   if (
     /could not connect|connection to server .*failed|server closed the connection|terminating connection|the database system is (starting up|shutting down)/i.test(

@@ -10,7 +10,7 @@ export interface CheckOptions {
 
 export function formatPreflight(report: PreflightReport): string {
   return [
-    `database   ${report.database} at ${report.host}: PostgreSQL ${report.serverVersion}`,
+    `database   ${report.database} at ${report.host}: PostgreSQL ${report.serverVersion}${report.standby ? ', a standby (in recovery)' : ''}`,
     `pg_dump    ${report.pgDump.version} (${report.pgDump.path})`,
     // Reports from workers older than this line have no compression: nothing to say then.
     ...(report.compression
@@ -23,7 +23,14 @@ export function formatPreflight(report: PreflightReport): string {
     `storage    s3://${report.storage.bucket}/${report.storage.prefix}${report.storage.endpoint ? ` via ${report.storage.endpoint}` : ''}: writable`,
     `encryption ${report.encryption.algorithm}, active key ${report.encryption.keyId}`,
     `notify     e-mail ${report.notifications.email ? 'on' : 'off'}, Slack ${report.notifications.slack ? 'on' : 'off'}`,
+    ...(report.warnings ?? []).map((w) => `warning    ${w}`),
   ].join('\n');
+}
+
+/** The closing line: every check passed, and how many warnings to read. Pure. */
+export function preflightVerdict(report: PreflightReport): string {
+  const n = report.warnings?.length ?? 0;
+  return n === 0 ? 'all checks passed' : `all checks passed, with ${n} warning${n === 1 ? '' : 's'} above`;
 }
 
 export async function runCheckCommand(ctx: CommandContext, options: CheckOptions): Promise<void> {
@@ -43,7 +50,7 @@ export async function runCheckCommand(ctx: CommandContext, options: CheckOptions
     process.stdout.write(
       options.json
         ? JSON.stringify({ workflowId: id, ...report }, null, 2) + '\n'
-        : formatPreflight(report) + '\nall checks passed\n',
+        : `${formatPreflight(report)}\n${preflightVerdict(report)}\n`,
     );
   });
 }

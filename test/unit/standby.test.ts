@@ -1,0 +1,88 @@
+/** A standby as the server backed up: what preflight warns of, and which errors are its recovery's. */
+import type { PreflightReport } from '../../activities';
+import { formatPreflight, preflightVerdict } from '../../src/app/cli/commands/check';
+import { isRecoveryConflict, ServerRecovery, standbyDumpRisk, standbyWarnings } from '../../src/infra/postgres/standby';
+
+const standby = (hotStandbyFeedback: boolean, maxStandbyStreamingDelay: string): ServerRecovery => ({
+  inRecovery: true,
+  hotStandbyFeedback,
+  maxStandbyStreamingDelay,
+});
+
+describe('standbyDumpRisk', () => {
+  it.each([
+    ['a primary', { inRecovery: false, hotStandbyFeedback: false, maxStandbyStreamingDelay: '30s' }, false],
+    ['a standby with the defaults (feedback off, 30 s)', standby(false, '30s'), true],
+    ['a standby that cancels at once', standby(false, '0'), true],
+    ['a standby that sends feedback', standby(true, '30s'), false],
+    ['a standby whose replay waits for queries', standby(false, '-1'), false],
+  ])('%s', (_, recovery, risky) => {
+    const risk = standbyDumpRisk('db2:5432', recovery);
+    expect(risk !== undefined).toBe(risky);
+    if (risk)
+      expect(risk).toContain(
+        `db2:5432 is a standby with hot_standby_feedback off and max_standby_streaming_delay ${recovery.maxStandbyStreamingDelay}`,
+      );
+  });
+});
+
+describe('standbyWarnings', () => {
+  it.each([
+    ['a primary', { inRecovery: false, hotStandbyFeedback: false, maxStandbyStreamingDelay: '30s' }, false, []],
+    [
+      'a risky standby, no VERIFY_DATABASE_URL',
+      standby(false, '30s'),
+      false,
+      ['hot_standby_feedback off', 'VERIFY_DATABASE_URL is not set'],
+    ],
+    ['a risky standby, verifications elsewhere', standby(false, '30s'), true, ['hot_standby_feedback off']],
+    ['a standby with feedback, no VERIFY_DATABASE_URL', standby(true, '30s'), false, ['VERIFY_DATABASE_URL is not set']],
+    ['a standby with feedback, verifications elsewhere', standby(true, '30s'), true, []],
+  ])('%s', (_, recovery, verifyServerSet, said) => {
+    const warnings = standbyWarnings('db2:5432', recovery, verifyServerSet);
+    expect(warnings).toHaveLength(said.length);
+    said.forEach((s, i) => expect(warnings[i]).toContain(s));
+  });
+});
+
+describe('isRecoveryConflict', () => {
+  it.each([
+    ['ERROR:  canceling statement due to conflict with recovery', true],
+    ['FATAL:  terminating connection due to conflict with recovery', true],
+    ['FATAL:  terminating connection due to administrator command', false],
+    ['ERROR:  permission denied for table t', false],
+  ])('%s', (text, expected) => expect(isRecoveryConflict(text)).toBe(expected));
+});
+
+describe('pgwarden check of a standby', () => {
+  const report = (warnings?: string[], standby?: boolean) =>
+    ({
+      database: 'shop',
+      host: 'db2:5432',
+      serverVersion: '15.8',
+      serverMajor: 15,
+      pgDump: { path: '/usr/bin/pg_dump', version: 'pg_dump (PostgreSQL) 15.8', major: 15 },
+      storage: { bucket: 'b', prefix: 'p', writable: true },
+      encryption: { algorithm: 'AES-256-GCM', keyId: 'k' },
+      notifications: { email: false, slack: false },
+      ...(standby === undefined ? {} : { standby }),
+      ...(warnings ? { warnings } : {}),
+      checkedAt: '2026-12-05T00:00:00.000Z',
+    }) as PreflightReport;
+
+  it('names the standby and prints each warning, and the verdict counts them', () => {
+    const r = report(['first thing to change', 'second thing'], true);
+    const lines = formatPreflight(r).split('\n');
+    expect(lines[0]).toBe('database   shop at db2:5432: PostgreSQL 15.8, a standby (in recovery)');
+    expect(lines.slice(-2)).toEqual(['warning    first thing to change', 'warning    second thing']);
+    expect(preflightVerdict(r)).toBe('all checks passed, with 2 warnings above');
+  });
+
+  it.each([
+    ['a primary', report([], false)],
+    ['a report of a worker older than the warnings', report(undefined, undefined)],
+  ])('%s: no warning line, all checks passed', (_, r) => {
+    expect(formatPreflight(r)).not.toMatch(/warning|standby/);
+    expect(preflightVerdict(r)).toBe('all checks passed');
+  });
+});
