@@ -41,8 +41,32 @@ export async function connectDatabase(target: DatabaseTarget, options: ConnectOp
   }
   // An idle connection that errors (server restart) must not crash the worker process.
   client.on('error', () => undefined);
+  if (!options.replication) {
+    try {
+      await client.query(WITHOUT_TIMEOUTS);
+    } catch (err) {
+      await client.end().catch(() => undefined);
+      throw connectionError(target, database, err);
+    }
+  }
   return client;
 }
+
+/**
+ * Timeouts a database or role may set for its applications (ALTER DATABASE ... SET
+ * statement_timeout = '30s') would cancel pgwarden's counts and checks, end the session holding
+ * a backup's snapshot while pg_dump runs, or drop an admin connection idle through a long load:
+ * off for pgwarden's own sessions, as pg_dump and pg_restore turn them off for theirs. Only the
+ * settings this server has (transaction_timeout is 17+, idle_session_timeout 14+).
+ */
+export const SESSION_TIMEOUTS = [
+  'statement_timeout',
+  'lock_timeout',
+  'idle_in_transaction_session_timeout',
+  'idle_session_timeout',
+  'transaction_timeout',
+] as const;
+const WITHOUT_TIMEOUTS = `SELECT set_config(name, '0', false) FROM pg_settings WHERE name IN (${SESSION_TIMEOUTS.map((n) => `'${n}'`).join(', ')})`;
 
 function sslFor(mode: string | undefined): boolean | { rejectUnauthorized: boolean } | undefined {
   if (!mode || mode === 'disable' || mode === 'allow' || mode === 'prefer') return undefined;
