@@ -43,6 +43,7 @@ export function buildManifest(input: ManifestInput, finishedAt: Date): BackupMan
     tables: sortTables(d.tables),
     databaseProperties: d.databaseProperties,
     roles: d.roles,
+    ...(d.extensions ? { extensions: d.extensions } : {}),
     snapshot: d.snapshot,
     startedAt: input.startedAt,
     finishedAt: finishedAt.toISOString(),

@@ -23,6 +23,7 @@ import {
   readRoleDependencies,
   RoleDependencies,
 } from '../src/infra/postgres/database-properties';
+import { ExtensionUse, readExtensions } from '../src/infra/postgres/extensions';
 import { countRows, listTables, listTableSizes } from '../src/infra/postgres/tables';
 import { runCommand } from '../src/infra/process/run-command';
 import { ActivityDeps } from './deps';
@@ -39,7 +40,7 @@ export interface DumpInput {
 
 /**
  * What the dump stored: the manifest's facts about it (writeManifest writes them), with the keys and
- * the encryption used. databaseProperties and roles stay optional: results in older histories lack them.
+ * the encryption used. databaseProperties, roles and extensions stay optional: results in older histories lack them.
  */
 export interface DumpResult extends Pick<
   BackupManifest,
@@ -55,6 +56,7 @@ export interface DumpResult extends Pick<
   | 'tables'
   | 'databaseProperties'
   | 'roles'
+  | 'extensions'
   | 'snapshot'
   | 'storage'
 > {
@@ -171,6 +173,7 @@ export function dumpAndUploadActivity(deps: ActivityDeps) {
       let server: DumpResult['server'];
       let databaseProperties: DatabaseProperties;
       let roles: RoleDependencies;
+      let extensions: ExtensionUse[];
       let globals: StoredObject;
       try {
         const client = await connectDatabase(target);
@@ -189,6 +192,7 @@ export function dumpAndUploadActivity(deps: ActivityDeps) {
           const list = await listTables(client);
           databaseProperties = await readDatabaseProperties(client);
           roles = await readRoleDependencies(client);
+          extensions = await readExtensions(client);
           // A parallel backup gives its largest tables to data-only dumps in the same snapshot.
           const plan = policy.jobs > 1 ? planDumpParts(await listTableSizes(client), policy.jobs) : { parts: [], partBytes: [] };
           beat({ phase: 'dumping', tablesTotal: list.length });
@@ -300,6 +304,7 @@ export function dumpAndUploadActivity(deps: ActivityDeps) {
         tables,
         databaseProperties: databaseProperties!,
         roles: roles!,
+        extensions: extensions!,
         snapshot: snapshot!,
         storage: {
           bucket: storage.bucket,

@@ -44,6 +44,7 @@ import { parseGlobals, planRoles, type RolesPlan } from '../src/infra/postgres/g
 import { connectDatabase } from '../src/infra/postgres/client';
 import { readServerRecovery, standbyRefusal } from '../src/infra/postgres/standby';
 import { localeProblem } from '../src/infra/postgres/locale-probe';
+import { extensionsProblem } from '../src/infra/postgres/extensions';
 import { requireDatabase, testRestoreServer } from '../src/infra/config/config';
 import { DatabaseTarget } from '../src/infra/config/databases';
 import { BackupError, BackupNotFoundError, ConfigError, IntegrityError, UsageError } from '../src/infra/errors/errors';
@@ -567,11 +568,13 @@ export function restoreActivities(deps: ActivityDeps) {
           );
         const manifest =
           input.kind === 'legacy' ? undefined : (await deps.store.manifest(input.database, input.backupId))?.manifest;
-        // The database is made with the backup's locale: one this host lacks fails here, not at CREATE DATABASE.
+        // The database is made with the backup's locale and extensions: one this host lacks fails here, not in the load.
         if (manifest?.databaseProperties) {
           const problem = await localeProblem(admin, manifest.databaseProperties, `${server.host}:${server.port}`);
           if (problem) throw new UsageError(problem);
         }
+        const missing = await extensionsProblem(admin, manifest?.extensions, `${server.host}:${server.port}`);
+        if (missing) throw new UsageError(missing);
         const { problem } = await restoreTools(admin, manifest?.pgDump, deps.config.tools.pgBinDir);
         if (problem) throw new ConfigError([problem]);
         // A custom-format dump is decrypted to a file for the parallel pg_restore (unless it streams): room for it first.

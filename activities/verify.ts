@@ -37,6 +37,7 @@ import { verificationNotice } from '../src/operations/verify/notices';
 import { loadBackup } from '../src/operations/restore/load-backup';
 import { connectDatabase } from '../src/infra/postgres/client';
 import { readServerRecovery, standbyRefusal } from '../src/infra/postgres/standby';
+import { extensionsProblem } from '../src/infra/postgres/extensions';
 import { serverOf, testRestoreServer } from '../src/infra/config/config';
 import { DatabaseTarget } from '../src/infra/config/databases';
 import { openDecryption } from '../src/infra/crypto/decrypt';
@@ -243,7 +244,8 @@ export function verifyActivities(deps: ActivityDeps) {
             )
           : undefined;
         const tools = await restoreTools(admin, manifest?.pgDump, deps.config.tools.pgBinDir);
-        const problem = standby ?? tools.problem;
+        const problem =
+          standby ?? tools.problem ?? (await extensionsProblem(admin, manifest?.extensions, `${server.host}:${server.port}`));
         if (problem)
           return {
             restore: { ok: false, detail: problem, restoreMs: Date.now() - started },

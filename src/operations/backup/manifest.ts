@@ -5,6 +5,7 @@
 import type { BackupFormat } from '../../infra/config/config';
 import type { EncryptionAlgorithm } from '../../infra/config/encryption';
 import type { DatabaseProperties, RoleDependencies } from '../../infra/postgres/database-properties';
+import type { ExtensionUse } from '../../infra/postgres/extensions';
 import type { TableCount } from '../../infra/postgres/tables';
 import type { CompressionAlgorithm } from '../../infra/compression/compression';
 import { parseStoredRecord } from '../../infra/storage/stored-record';
@@ -104,6 +105,8 @@ export interface BackupManifest {
   databaseProperties?: DatabaseProperties;
   /** Roles the database's objects belong to or are granted to; absent in older manifests. */
   roles?: RoleDependencies;
+  /** The extensions the database uses (pg_extension), by name; absent in older manifests. */
+  extensions?: ExtensionUse[];
   snapshot: { id: string; takenAt: string };
   startedAt: string;
   finishedAt: string;
