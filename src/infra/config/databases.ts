@@ -21,6 +21,11 @@ export interface DatabaseTarget {
   password?: Secret;
   /** libpq sslmode, e.g. require / verify-full; undefined leaves libpq's default. */
   sslMode?: string;
+  /** libpq sslrootcert: the CA certificate file that verify-ca / verify-full check the server against ('system': the system's CAs). */
+  sslRootCert?: string;
+  /** libpq sslcert / sslkey: a client certificate and its key, for servers that ask for one. */
+  sslCert?: string;
+  sslKey?: string;
 }
 
 const ID_PATTERN = /^[a-z0-9][a-z0-9_-]{0,62}$/;
@@ -33,6 +38,9 @@ interface Server {
   database?: string;
   password?: Secret;
   sslMode?: string;
+  sslRootCert?: string;
+  sslCert?: string;
+  sslKey?: string;
 }
 
 function parseUrl(r: EnvReader, name: string): Server | undefined {
@@ -55,7 +63,17 @@ function parseUrl(r: EnvReader, name: string): Server | undefined {
     user: decodeURIComponent(url.username) || 'postgres',
     database,
     password: url.password ? new Secret(decodeURIComponent(url.password)) : undefined,
-    sslMode: url.searchParams.get('sslmode') ?? undefined,
+    ...tlsFiles(r, url.searchParams),
+    sslMode: url.searchParams.get('sslmode') ?? r.string('PGSSLMODE'),
+  };
+}
+
+/** sslrootcert, sslcert and sslkey as libpq takes them: from the URL, else from its PGSSL* variables. */
+function tlsFiles(r: EnvReader, params?: URLSearchParams): Pick<Server, 'sslRootCert' | 'sslCert' | 'sslKey'> {
+  return {
+    sslRootCert: params?.get('sslrootcert') ?? r.string('PGSSLROOTCERT'),
+    sslCert: params?.get('sslcert') ?? r.string('PGSSLCERT'),
+    sslKey: params?.get('sslkey') ?? r.string('PGSSLKEY'),
   };
 }
 
@@ -68,6 +86,7 @@ function fromPgVariables(r: EnvReader): Server | undefined {
     database: r.string('PGDATABASE'),
     password: r.secret('PGPASSWORD'),
     sslMode: r.string('PGSSLMODE'),
+    ...tlsFiles(r),
   };
 }
 

@@ -17,7 +17,23 @@ export const CONFIG_VARIABLES: VariableDoc[] = [
   { name: 'PGUSER', description: 'libpq: user', default: 'postgres' },
   { name: 'PGPASSWORD', description: 'libpq: password', secret: true },
   { name: 'PGDATABASE', description: 'libpq: database' },
-  { name: 'PGSSLMODE', description: 'libpq: sslmode (require, verify-full, ...)' },
+  { name: 'PGSSLMODE', description: 'libpq: sslmode (require, verify-full, ...); also the default for DATABASE_URL' },
+  {
+    name: 'PGSSLROOTCERT',
+    description:
+      "libpq: the CA certificate verify-ca/verify-full check the server against ('system': the system's CAs); sslrootcert in a URL wins",
+    default: '~/.postgresql/root.crt',
+  },
+  {
+    name: 'PGSSLCERT',
+    description: 'libpq: a client certificate, for servers that ask for one; sslcert in a URL wins',
+    default: '~/.postgresql/postgresql.crt',
+  },
+  {
+    name: 'PGSSLKEY',
+    description: "libpq: the client certificate's key; sslkey in a URL wins",
+    default: '~/.postgresql/postgresql.key',
+  },
   {
     name: 'BACKUP_DATABASES',
     description: 'several databases of that server, comma-separated',

@@ -3,6 +3,8 @@
  * pg_dump / pg_restore child processes. Connection failures become DatabaseConnectionError
  * with a message that names host, port, user and database, never the password.
  */
+import { readFileSync } from 'node:fs';
+import { homedir } from 'node:os';
 import { Client } from 'pg';
 import { DatabaseTarget } from '../config/databases';
 import { DatabaseConnectionError } from '../errors/errors';
@@ -28,7 +30,7 @@ export async function connectDatabase(target: DatabaseTarget, options: ConnectOp
     user: target.user,
     database,
     password: target.password?.reveal(),
-    ssl: sslFor(target.sslMode),
+    ssl: tlsSettings(target, homedir(), readTlsFile(target)),
     application_name: 'pgwarden',
     connectionTimeoutMillis: options.connectTimeoutMs ?? 10_000,
     ...(options.replication ? { replication: 'true' } : {}),
@@ -68,9 +70,55 @@ export const SESSION_TIMEOUTS = [
 ] as const;
 const WITHOUT_TIMEOUTS = `SELECT set_config(name, '0', false) FROM pg_settings WHERE name IN (${SESSION_TIMEOUTS.map((n) => `'${n}'`).join(', ')})`;
 
-function sslFor(mode: string | undefined): boolean | { rejectUnauthorized: boolean } | undefined {
-  if (!mode || mode === 'disable' || mode === 'allow' || mode === 'prefer') return undefined;
-  return { rejectUnauthorized: mode === 'verify-ca' || mode === 'verify-full' };
+export interface TlsFiles {
+  ca?: string;
+  cert?: string;
+  key?: string;
+}
+
+/**
+ * The driver's TLS settings for a target, as libpq reads the same settings for pg_dump: the CA
+ * file from sslrootcert (else ~/.postgresql/root.crt when there is one; 'system': the system's
+ * CAs), a client certificate from sslcert/sslkey (else ~/.postgresql/postgresql.crt and .key),
+ * the host name checked only under verify-full, and require with a CA file acting as
+ * verify-ca. `read` gives a file's text, or undefined when the file is absent. Pure but for `read`.
+ */
+export function tlsSettings(
+  target: Pick<DatabaseTarget, 'sslMode' | 'sslRootCert' | 'sslCert' | 'sslKey'>,
+  home: string,
+  read: (path: string, setting: string) => string | undefined,
+): false | { rejectUnauthorized: boolean; checkServerIdentity?: () => undefined; ca?: string; cert?: string; key?: string } {
+  const mode = target.sslMode;
+  if (!mode || mode === 'disable' || mode === 'allow' || mode === 'prefer') return false;
+  const file = (given: string | undefined, setting: string, fallback: string) =>
+    given ? read(given, setting) : (read(`${home}/.postgresql/${fallback}`, '') ?? undefined);
+  const ca = target.sslRootCert === 'system' ? undefined : file(target.sslRootCert, 'sslrootcert', 'root.crt');
+  const cert = file(target.sslCert, 'sslcert', 'postgresql.crt');
+  const key = cert === undefined ? undefined : file(target.sslKey, 'sslkey', 'postgresql.key');
+  const verify = mode === 'verify-ca' || mode === 'verify-full' || (mode === 'require' && ca !== undefined);
+  return {
+    rejectUnauthorized: verify,
+    ...(verify && mode !== 'verify-full' ? { checkServerIdentity: () => undefined } : {}),
+    ...(ca === undefined ? {} : { ca }),
+    ...(cert === undefined ? {} : { cert }),
+    ...(key === undefined ? {} : { key }),
+  };
+}
+
+/** A TLS file named in the settings, read; one given but unreadable is the operator's to fix, not retried. */
+function readTlsFile(target: DatabaseTarget): (path: string, setting: string) => string | undefined {
+  return (path, setting) => {
+    try {
+      return readFileSync(path, 'utf8');
+    } catch (err) {
+      if (!setting) return undefined; // libpq's default file, absent: nothing to use
+      const code = (err as NodeJS.ErrnoException).code ?? 'unreadable';
+      throw new DatabaseConnectionError(
+        `cannot connect to ${describeTarget(target)}: cannot read the ${setting} file ${path} (${code}); set ${setting} in the URL (or PG${setting.toUpperCase()}) to a file the worker can read`,
+        { retryable: false },
+      );
+    }
+  };
 }
 
 /** Classifies a connect failure: what went wrong, how to fix it, and whether a retry may help. */
@@ -89,12 +137,35 @@ export function connectionError(target: DatabaseTarget, database: string, err: u
     '57P03': ['the server is starting up or shutting down; retry shortly', true],
     '53300': ['too many connections; raise max_connections or free connections', true],
   };
+  const tls = tlsProblem(e.code, e.message ?? '');
+  if (tls) return new DatabaseConnectionError(`cannot connect to ${where}: ${tls}`, { retryable: false });
   const known = e.code ? fixes[e.code] : undefined;
   if (known) return new DatabaseConnectionError(`cannot connect to ${where}: ${known[0]}`, { retryable: known[1] });
   const detail = /timeout/i.test(e.message ?? '')
     ? 'connection timed out; check network access to the server'
     : redactPassword(e.message ?? String(err), target);
   return new DatabaseConnectionError(`cannot connect to ${where}: ${detail}`, { retryable: true });
+}
+
+/** What a TLS failure of a connection means and what to set; undefined: not one. Pure. */
+export function tlsProblem(code: string | undefined, message: string): string | undefined {
+  const untrusted = [
+    'SELF_SIGNED_CERT_IN_CHAIN',
+    'DEPTH_ZERO_SELF_SIGNED_CERT',
+    'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
+    'UNABLE_TO_GET_ISSUER_CERT',
+    'UNABLE_TO_GET_ISSUER_CERT_LOCALLY',
+  ];
+  if (code && untrusted.includes(code))
+    return "the server's certificate is not signed by a CA this worker trusts; set sslrootcert=/path/to/ca.crt in the URL (or PGSSLROOTCERT) to its CA's certificate";
+  if (code === 'CERT_HAS_EXPIRED') return "the server's certificate has expired; renew it on the server";
+  if (code === 'ERR_TLS_CERT_ALTNAME_INVALID')
+    return "the server's certificate does not name the host connected to; use the host name in its certificate, or sslmode=verify-ca";
+  if (/does not support SSL/i.test(message))
+    return 'the server does not accept SSL connections; turn ssl on at the server, or set sslmode=prefer (or disable)';
+  if (/no encryption/i.test(message))
+    return 'the server accepts only SSL connections from here (pg_hba.conf hostssl); add sslmode=require, or verify-full with sslrootcert, to the URL (or PGSSLMODE)';
+  return undefined;
 }
 
 function redactPassword(text: string, target: DatabaseTarget): string {
@@ -126,5 +197,8 @@ export function libpqEnvironment(target: DatabaseTarget, database = target.datab
   };
   if (target.password) env.PGPASSWORD = target.password.reveal();
   if (target.sslMode) env.PGSSLMODE = target.sslMode;
+  if (target.sslRootCert) env.PGSSLROOTCERT = target.sslRootCert;
+  if (target.sslCert) env.PGSSLCERT = target.sslCert;
+  if (target.sslKey) env.PGSSLKEY = target.sslKey;
   return env;
 }
