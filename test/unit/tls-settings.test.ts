@@ -1,8 +1,8 @@
 /** TLS for pgwarden's own connections, as libpq reads the same settings for pg_dump. */
 import { loadConfig } from '../../src/infra/config/config';
-import { tlsProblem, tlsSettings } from '../../src/infra/postgres/client';
+import { tlsAttempts, tlsProblem } from '../../src/infra/postgres/client';
 
-describe('tlsSettings', () => {
+describe('tlsAttempts', () => {
   const files: Record<string, string> = {
     '/etc/ca.crt': 'CA',
     '/home/w/.postgresql/root.crt': 'HOME-CA',
@@ -11,52 +11,55 @@ describe('tlsSettings', () => {
   };
   const read = (path: string) => files[path];
   const noHomeCa = (path: string) => (path.startsWith('/home/w/') ? undefined : files[path]);
+  const unverified = { rejectUnauthorized: false };
   it.each([
-    ['no sslmode: no TLS', {}, read, false],
-    ['prefer: no TLS (the driver cannot fall back)', { sslMode: 'prefer' }, read, false],
-    ['require without a CA file: encrypted, not verified', { sslMode: 'require' }, noHomeCa, { rejectUnauthorized: false }],
+    ["no sslmode: libpq's prefer, TLS unverified then plain", {}, read, [unverified, false]],
+    ['prefer: the same', { sslMode: 'prefer' }, read, [unverified, false]],
+    ['allow: plain, then TLS', { sslMode: 'allow' }, read, [false, unverified]],
+    ['disable: plain only', { sslMode: 'disable' }, read, [false]],
+    ['require without a CA file: encrypted, not verified', { sslMode: 'require' }, noHomeCa, [unverified]],
     [
       'require with a CA file acts as verify-ca',
       { sslMode: 'require', sslRootCert: '/etc/ca.crt' },
       read,
-      { rejectUnauthorized: true, checkServerIdentity: expect.any(Function), ca: 'CA' },
+      [{ rejectUnauthorized: true, checkServerIdentity: expect.any(Function), ca: 'CA' }],
     ],
     [
       'verify-full with sslrootcert',
       { sslMode: 'verify-full', sslRootCert: '/etc/ca.crt' },
       read,
-      { rejectUnauthorized: true, ca: 'CA' },
+      [{ rejectUnauthorized: true, ca: 'CA' }],
     ],
     [
       "verify-full: libpq's default ~/.postgresql/root.crt",
       { sslMode: 'verify-full' },
       read,
-      { rejectUnauthorized: true, ca: 'HOME-CA' },
+      [{ rejectUnauthorized: true, ca: 'HOME-CA' }],
     ],
     [
       "verify-full, sslrootcert=system: the system's CAs",
       { sslMode: 'verify-full', sslRootCert: 'system' },
       read,
-      { rejectUnauthorized: true },
+      [{ rejectUnauthorized: true }],
     ],
     [
       'verify-ca: the certificate checked, not the host name',
       { sslMode: 'verify-ca', sslRootCert: '/etc/ca.crt' },
       read,
-      { rejectUnauthorized: true, checkServerIdentity: expect.any(Function), ca: 'CA' },
+      [{ rejectUnauthorized: true, checkServerIdentity: expect.any(Function), ca: 'CA' }],
     ],
     [
       'a client certificate and its key',
       { sslMode: 'verify-full', sslRootCert: '/etc/ca.crt', sslCert: '/etc/client.crt', sslKey: '/etc/client.key' },
       read,
-      { rejectUnauthorized: true, ca: 'CA', cert: 'CERT', key: 'KEY' },
+      [{ rejectUnauthorized: true, ca: 'CA', cert: 'CERT', key: 'KEY' }],
     ],
   ])('%s', (_, target, reader, expected) => {
-    expect(tlsSettings(target, '/home/w', reader)).toEqual(expected);
+    expect(tlsAttempts(target, '/home/w', reader)).toEqual(expected);
   });
 
   it('checks no host name under verify-ca', () => {
-    const s = tlsSettings({ sslMode: 'verify-ca', sslRootCert: '/etc/ca.crt' }, '/home/w', read);
+    const [s] = tlsAttempts({ sslMode: 'verify-ca', sslRootCert: '/etc/ca.crt' }, '/home/w', read);
     expect(s && s.checkServerIdentity?.()).toBeUndefined();
   });
 });

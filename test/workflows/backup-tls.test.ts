@@ -2,9 +2,10 @@
  * A server that accepts only TLS connections, its certificate signed by a private CA (as a
  * managed PostgreSQL's is): with sslmode=verify-full and sslrootcert in DATABASE_URL, pgwarden's
  * own connections and pg_dump, pg_dumpall and pg_restore all verify it, and a backup is taken,
- * verified and restored. Without the CA, without TLS, or with a CA file the worker cannot read,
- * preflight says which in one line. Before, sslrootcert reached only the libpq tools: pgwarden's
- * own connections checked the server against the system's CAs and could not connect.
+ * verified and restored, and with no sslmode at all as libpq's prefer. Without the CA, with TLS
+ * off, or with a CA file the worker cannot read, preflight says which in one line. Before,
+ * sslrootcert reached only the libpq tools (pgwarden's own connections checked the server
+ * against the system's CAs) and without sslmode pgwarden's own connections tried no TLS.
  */
 import { execFileSync } from 'node:child_process';
 import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -138,8 +139,8 @@ describe('a server that accepts only TLS, with a private CA (real PostgreSQL, de
       "the server's certificate is not signed by a CA this worker trusts; set sslrootcert=/path/to/ca.crt in the URL (or PGSSLROOTCERT) to its CA's certificate",
     ],
     [
-      'no TLS asked for',
-      '',
+      'TLS turned off',
+      '?sslmode=disable',
       'the server accepts only SSL connections from here (pg_hba.conf hostssl); add sslmode=require, or verify-full with sslrootcert, to the URL (or PGSSLMODE)',
     ],
     [
@@ -152,6 +153,11 @@ describe('a server that accepts only TLS, with a private CA (real PostgreSQL, de
     expect(failure.type).toBe('DatabaseConnectionError');
     expect(failure.nonRetryable).toBe(true);
     expect(failure.message).toBe(`cannot connect to database "${db}" at localhost:${server.port} as pgwarden: ${says}`);
+  });
+
+  it("reaches it with no sslmode at all, as pg_dump does (libpq's default, prefer: TLS when the server has it)", async () => {
+    const { taskQueue } = await suite.workerFor(db, { DATABASE_URL: url('') });
+    expect((await suite.backup(db, taskQueue)).rows).toBe(500);
   });
 
   it('takes the host name unchecked under verify-ca, and require with a CA file checks the certificate (as libpq does)', async () => {

@@ -24,22 +24,33 @@ export function describeTarget(target: DatabaseTarget, database = target.databas
 
 export async function connectDatabase(target: DatabaseTarget, options: ConnectOptions = {}): Promise<Client> {
   const database = options.database ?? target.database;
-  const client = new Client({
-    host: target.host,
-    port: target.port,
-    user: target.user,
-    database,
-    password: target.password?.reveal(),
-    ssl: tlsSettings(target, homedir(), readTlsFile(target)),
-    application_name: 'pgwarden',
-    connectionTimeoutMillis: options.connectTimeoutMs ?? 10_000,
-    ...(options.replication ? { replication: 'true' } : {}),
-  });
-  try {
-    await client.connect();
-  } catch (err) {
-    await client.end().catch(() => undefined);
-    throw connectionError(target, database, err);
+  const server = `${target.host}:${target.port}`;
+  const attempts = preferredFirst(tlsAttempts(target, homedir(), readTlsFile(target)), tlsChosen.get(server));
+  let client: Client | undefined;
+  for (let i = 0; !client; i++) {
+    const ssl = attempts[i];
+    const c = new Client({
+      host: target.host,
+      port: target.port,
+      user: target.user,
+      database,
+      password: target.password?.reveal(),
+      ssl,
+      application_name: 'pgwarden',
+      connectionTimeoutMillis: options.connectTimeoutMs ?? 10_000,
+      ...(options.replication ? { replication: 'true' } : {}),
+    });
+    try {
+      await c.connect();
+      if (attempts.length > 1) tlsChosen.set(server, ssl !== false);
+      client = c;
+    } catch (err) {
+      await c.end().catch(() => undefined);
+      // sslmode prefer (libpq's default) or allow: the other way, when the server refused this one for it.
+      const message = (err as Error).message ?? '';
+      if (i + 1 < attempts.length && (ssl === false ? /no encryption/i : /does not support SSL/i).test(message)) continue;
+      throw connectionError(target, database, err);
+    }
   }
   // An idle connection that errors (server restart) must not crash the worker process.
   client.on('error', () => undefined);
@@ -52,6 +63,14 @@ export async function connectDatabase(target: DatabaseTarget, options: ConnectOp
     }
   }
   return client;
+}
+
+/** With sslmode prefer or allow, whether TLS was what a server took last time: its next connection tries that first. */
+const tlsChosen = new Map<string, boolean>();
+
+function preferredFirst<T>(attempts: Array<T | false>, tls: boolean | undefined): Array<T | false> {
+  if (tls === undefined || attempts.length < 2) return attempts;
+  return [...attempts].sort((a, b) => Number((b !== false) === tls) - Number((a !== false) === tls));
 }
 
 /**
@@ -76,33 +95,48 @@ export interface TlsFiles {
   key?: string;
 }
 
+type TlsOptions = {
+  rejectUnauthorized: boolean;
+  checkServerIdentity?: () => undefined;
+  ca?: string;
+  cert?: string;
+  key?: string;
+};
+
 /**
- * The driver's TLS settings for a target, as libpq reads the same settings for pg_dump: the CA
- * file from sslrootcert (else ~/.postgresql/root.crt when there is one; 'system': the system's
- * CAs), a client certificate from sslcert/sslkey (else ~/.postgresql/postgresql.crt and .key),
- * the host name checked only under verify-full, and require with a CA file acting as
- * verify-ca. `read` gives a file's text, or undefined when the file is absent. Pure but for `read`.
+ * The driver's TLS settings for a target, in the order to try them, as libpq reads the same
+ * settings for pg_dump: disable plain only; allow plain, then TLS if the server asks for it;
+ * prefer (libpq's default, and with no sslmode) TLS unverified, then plain if the server has
+ * none; require and stronger TLS only. The CA file comes from sslrootcert (else
+ * ~/.postgresql/root.crt when there is one; 'system': the system's CAs), a client certificate
+ * from sslcert/sslkey (else ~/.postgresql/postgresql.crt and .key); the host name is checked
+ * only under verify-full, and require with a CA file acts as verify-ca. `read` gives a file's
+ * text, or undefined when the file is absent. Pure but for `read`.
  */
-export function tlsSettings(
+export function tlsAttempts(
   target: Pick<DatabaseTarget, 'sslMode' | 'sslRootCert' | 'sslCert' | 'sslKey'>,
   home: string,
   read: (path: string, setting: string) => string | undefined,
-): false | { rejectUnauthorized: boolean; checkServerIdentity?: () => undefined; ca?: string; cert?: string; key?: string } {
-  const mode = target.sslMode;
-  if (!mode || mode === 'disable' || mode === 'allow' || mode === 'prefer') return false;
+): Array<false | TlsOptions> {
+  const mode = target.sslMode ?? 'prefer';
+  if (mode === 'disable') return [false];
   const file = (given: string | undefined, setting: string, fallback: string) =>
     given ? read(given, setting) : (read(`${home}/.postgresql/${fallback}`, '') ?? undefined);
-  const ca = target.sslRootCert === 'system' ? undefined : file(target.sslRootCert, 'sslrootcert', 'root.crt');
   const cert = file(target.sslCert, 'sslcert', 'postgresql.crt');
   const key = cert === undefined ? undefined : file(target.sslKey, 'sslkey', 'postgresql.key');
+  const client = { ...(cert === undefined ? {} : { cert }), ...(key === undefined ? {} : { key }) };
+  if (mode === 'allow') return [false, { rejectUnauthorized: false, ...client }];
+  if (mode === 'prefer') return [{ rejectUnauthorized: false, ...client }, false];
+  const ca = target.sslRootCert === 'system' ? undefined : file(target.sslRootCert, 'sslrootcert', 'root.crt');
   const verify = mode === 'verify-ca' || mode === 'verify-full' || (mode === 'require' && ca !== undefined);
-  return {
-    rejectUnauthorized: verify,
-    ...(verify && mode !== 'verify-full' ? { checkServerIdentity: () => undefined } : {}),
-    ...(ca === undefined ? {} : { ca }),
-    ...(cert === undefined ? {} : { cert }),
-    ...(key === undefined ? {} : { key }),
-  };
+  return [
+    {
+      rejectUnauthorized: verify,
+      ...(verify && mode !== 'verify-full' ? { checkServerIdentity: () => undefined } : {}),
+      ...(ca === undefined ? {} : { ca }),
+      ...client,
+    },
+  ];
 }
 
 /** A TLS file named in the settings, read; one given but unreadable is the operator's to fix, not retried. */
