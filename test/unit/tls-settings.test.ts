@@ -81,6 +81,8 @@ describe('tlsProblem', () => {
       /accepts only SSL connections from here/,
     ],
     ['28000', 'no pg_hba.conf entry for host "10.0.0.5", user "u", database "d", SSL encryption', undefined],
+    ['28000', 'connection requires a valid client certificate', /asks for a client certificate; set sslcert and sslkey/],
+    ['28000', 'certificate authentication failed for user "app"', /refused the client certificate for this user/],
     ['ECONNREFUSED', 'connect ECONNREFUSED', undefined],
   ])('%s %s', (code, message, expected) => {
     const said = tlsProblem(code, message);

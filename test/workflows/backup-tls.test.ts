@@ -22,8 +22,11 @@ import { ScratchCluster, startScratchCluster } from '../support/scratch-cluster'
 import { uniqueSuffix } from '../support/temporal';
 import { workflowSuite } from '../support/workflow-suite';
 
-/** A CA and a server certificate for localhost (not for 127.0.0.1), made with openssl; the key readable by the server alone. */
-function certificates(): { dir: string; ca: string; cert: string; key: string } {
+/**
+ * A CA, a server certificate for localhost (not for 127.0.0.1) and a client certificate for the
+ * user pgwarden_cert, made with openssl; the server's key readable by the server alone.
+ */
+function certificates(): { dir: string; ca: string; cert: string; key: string; clientCert: string; clientKey: string } {
   const dir = mkdtempSync(join(tmpdir(), 'pgwarden-tls-'));
   chmodSync(dir, 0o755);
   const f = (name: string) => join(dir, name);
@@ -43,28 +46,24 @@ function certificates(): { dir: string; ca: string; cert: string; key: string } 
     '-subj',
     '/CN=pgwarden test CA',
   );
-  openssl('req', '-newkey', 'rsa:2048', '-nodes', '-keyout', f('server.key'), '-out', f('server.csr'), '-subj', '/CN=localhost');
-  writeFileSync(f('san.ext'), 'subjectAltName=DNS:localhost\n');
-  openssl(
-    'x509',
-    '-req',
-    '-in',
-    f('server.csr'),
-    '-CA',
-    f('ca.crt'),
-    '-CAkey',
-    f('ca.key'),
-    '-CAcreateserial',
-    '-out',
-    f('server.crt'),
-    '-days',
-    '2',
-    '-extfile',
-    f('san.ext'),
-  );
-  chmodSync(f('server.key'), 0o600);
+  const signed = (name: string, cn: string, extensions: string) => {
+    openssl('req', '-newkey', 'rsa:2048', '-nodes', '-keyout', f(`${name}.key`), '-out', f(`${name}.csr`), '-subj', `/CN=${cn}`);
+    writeFileSync(f(`${name}.ext`), extensions);
+    const ca = ['-CA', f('ca.crt'), '-CAkey', f('ca.key'), '-CAcreateserial'];
+    openssl('x509', '-req', '-in', f(`${name}.csr`), ...ca, '-out', f(`${name}.crt`), '-days', '2', '-extfile', f(`${name}.ext`));
+    chmodSync(f(`${name}.key`), 0o600);
+  };
+  signed('server', 'localhost', 'subjectAltName=DNS:localhost\n');
+  signed('client', 'pgwarden_cert', 'extendedKeyUsage=clientAuth\n');
   handOver(f('server.key'), instanceUser());
-  return { dir, ca: f('ca.crt'), cert: f('server.crt'), key: f('server.key') };
+  return {
+    dir,
+    ca: f('ca.crt'),
+    cert: f('server.crt'),
+    key: f('server.key'),
+    clientCert: f('client.crt'),
+    clientKey: f('client.key'),
+  };
 }
 
 describe('a server that accepts only TLS, with a private CA (real PostgreSQL, dev server, S3)', () => {
@@ -77,7 +76,10 @@ describe('a server that accepts only TLS, with a private CA (real PostgreSQL, de
 
   beforeAll(async () => {
     certs = certificates();
-    server = await startScratchCluster({ settings: { ssl: 'on', ssl_cert_file: certs.cert, ssl_key_file: certs.key } });
+    server = await startScratchCluster({
+      settings: { ssl: 'on', ssl_cert_file: certs.cert, ssl_key_file: certs.key, ssl_ca_file: certs.ca },
+    });
+    await server.query('CREATE ROLE pgwarden_cert LOGIN SUPERUSER');
     await server.query(`CREATE DATABASE ${db}`);
     await server.query(
       'CREATE TABLE orders (id int PRIMARY KEY, note text); INSERT INTO orders SELECT g, md5(g::text) FROM generate_series(1, 500) g',
@@ -86,7 +88,9 @@ describe('a server that accepts only TLS, with a private CA (real PostgreSQL, de
     );
     // From now on, TLS or nothing.
     const [{ hba_file: hba }] = await server.query<{ hba_file: string }>('SHOW hba_file');
-    writeFileSync(hba, readFileSync(hba, 'utf8').replace(/^host(\s)/gm, 'hostssl$1'));
+    // pgwarden_cert logs in by its client certificate alone (the first matching line wins).
+    const lines = readFileSync(hba, 'utf8').replace(/^host(\s)/gm, 'hostssl$1');
+    writeFileSync(hba, `hostssl all pgwarden_cert 127.0.0.1/32 cert\n${lines}`);
     await server.query('SELECT pg_reload_conf()');
   }, 120_000);
   afterAll(async () => {
@@ -158,6 +162,24 @@ describe('a server that accepts only TLS, with a private CA (real PostgreSQL, de
   it("reaches it with no sslmode at all, as pg_dump does (libpq's default, prefer: TLS when the server has it)", async () => {
     const { taskQueue } = await suite.workerFor(db, { DATABASE_URL: url('') });
     expect((await suite.backup(db, taskQueue)).rows).toBe(500);
+  });
+
+  it('logs in by a client certificate (sslcert, sslkey) with no password, for pgwarden and pg_dump alike', async () => {
+    const byCertificate = (query: string) => url(query).replace(/\/\/pgwarden:[^@]*@/, '//pgwarden_cert@');
+    const ca = `sslmode=verify-full&sslrootcert=${encodeURIComponent(certs.ca)}`;
+    const { taskQueue } = await suite.workerFor(db, {
+      DATABASE_URL: byCertificate(
+        `?${ca}&sslcert=${encodeURIComponent(certs.clientCert)}&sslkey=${encodeURIComponent(certs.clientKey)}`,
+      ),
+    });
+    const backup = await suite.backup(db, taskQueue);
+    expect(backup.rows).toBe(500);
+    expect((await suite.verify(db, taskQueue, backup.backupId)).verified[0].status).toBe('passed');
+    // Without it, the server's refusal says what to set, in one line.
+    const failure = await refusal(byCertificate(`?${ca}`));
+    expect(failure.message).toBe(
+      `cannot connect to database "${db}" at localhost:${server.port} as pgwarden_cert: the server asks for a client certificate; set sslcert and sslkey in the URL (or PGSSLCERT and PGSSLKEY) to the certificate for this user and its key`,
+    );
   });
 
   it('takes the host name unchecked under verify-ca, and require with a CA file checks the certificate (as libpq does)', async () => {

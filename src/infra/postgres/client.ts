@@ -197,6 +197,10 @@ export function tlsProblem(code: string | undefined, message: string): string | 
     return "the server's certificate does not name the host connected to; use the host name in its certificate, or sslmode=verify-ca";
   if (/does not support SSL/i.test(message))
     return 'the server does not accept SSL connections; turn ssl on at the server, or set sslmode=prefer (or disable)';
+  if (/requires a valid client certificate/i.test(message))
+    return 'the server asks for a client certificate; set sslcert and sslkey in the URL (or PGSSLCERT and PGSSLKEY) to the certificate for this user and its key';
+  if (/certificate authentication failed/i.test(message))
+    return "the server refused the client certificate for this user (its CN names another, or pg_ident.conf maps it elsewhere); use the user's own certificate";
   if (/no encryption/i.test(message))
     return 'the server accepts only SSL connections from here (pg_hba.conf hostssl); add sslmode=require, or verify-full with sslrootcert, to the URL (or PGSSLMODE)';
   return undefined;
