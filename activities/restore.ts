@@ -44,6 +44,7 @@ import { parseGlobals, planRoles, type RolesPlan } from '../src/infra/postgres/g
 import { connectDatabase } from '../src/infra/postgres/client';
 import { readServerRecovery, standbyRefusal } from '../src/infra/postgres/standby';
 import { localeProblem } from '../src/infra/postgres/locale-probe';
+import { dropDatabase } from '../src/infra/postgres/drop-database';
 import { extensionsProblem } from '../src/infra/postgres/extensions';
 import { requireDatabase, testRestoreServer } from '../src/infra/config/config';
 import { DatabaseTarget } from '../src/infra/config/databases';
@@ -311,6 +312,7 @@ export function restoreActivities(deps: ActivityDeps) {
 
   async function createFresh(
     admin: Client,
+    server: DatabaseTarget,
     name: string,
     run: RunRef,
     props: DatabaseProperties | undefined,
@@ -327,14 +329,13 @@ export function restoreActivities(deps: ActivityDeps) {
     ];
     for (const e of earlier) {
       const found = await databaseComment(admin, e.name);
-      if (found && isOwnLeftover(found.comment, run, e.staging))
-        await admin.query(`DROP DATABASE ${admin.escapeIdentifier(e.name)} WITH (FORCE)`);
+      if (found && isOwnLeftover(found.comment, run, e.staging)) await dropDatabase(admin, server, e.name);
     }
     const existing = await databaseComment(admin, name);
     if (existing) {
       // Our own earlier attempt: start over. Anybody else's database: never touched.
       if (!isOwnLeftover(existing.comment, run, true)) throw new UsageError(alreadyExists(name));
-      await admin.query(`DROP DATABASE ${admin.escapeIdentifier(name)} WITH (FORCE)`);
+      await dropDatabase(admin, server, name);
     }
     if (!props) await admin.query(`CREATE DATABASE ${admin.escapeIdentifier(name)}`);
     else {
@@ -611,7 +612,7 @@ export function restoreActivities(deps: ActivityDeps) {
           // Half loaded by a restore whose run died: pgwarden's own leftover, removed.
           const leftBy = restoreMarkRun(existing.comment);
           if (leftBy && (await isDead(leftBy))) {
-            await admin.query(`DROP DATABASE ${admin.escapeIdentifier(input.targetName)} WITH (FORCE)`);
+            await dropDatabase(admin, server, input.targetName);
             log.warn('dropped a database half loaded by a restore that died', {
               database: input.targetName,
               workflowId: leftBy.workflowId,
@@ -701,7 +702,7 @@ export function restoreActivities(deps: ActivityDeps) {
           !spaces.keepRelationTablespaces,
           tools,
           async () => {
-            made = await createFresh(admin, loadName, run, props, spaces, noOwner, {
+            made = await createFresh(admin, server, loadName, run, props, spaces, noOwner, {
               earlierAttempts: earlierAttemptNames(staging, ctx.info.attempt),
               ...(input.mode === 'new' ? { newTarget: input.targetName } : {}),
             });
@@ -735,7 +736,7 @@ export function restoreActivities(deps: ActivityDeps) {
         // is the restore, and this attempt's copy goes.
         const finishedMeanwhile = async () => {
           const earlier = await finishedByEarlierAttempt(admin, input, run, manifest);
-          if (earlier) await dropDatabaseIfStill(admin, made!.name, made!.oid);
+          if (earlier) await dropDatabaseIfStill(admin, server, made!.name, made!.oid);
           return earlier;
         };
         const earlierDone = await finishedMeanwhile();
@@ -778,7 +779,7 @@ export function restoreActivities(deps: ActivityDeps) {
         return { restoredInto: input.targetName, keptAs, restoreMs, tables, rowCountsChecked: checked, ...said };
       } catch (err) {
         // Never leave a half-loaded database behind; never drop one that was swapped in, or one that is not ours.
-        if (made && !swapped) await dropDatabaseIfStill(admin, made.name, made.oid).catch(() => undefined);
+        if (made && !swapped) await dropDatabaseIfStill(admin, server, made.name, made.oid).catch(() => undefined);
         throw err;
       } finally {
         clearInterval(ticker);

@@ -1,5 +1,6 @@
 /** Drops one of pgwarden's own temporary databases (src/operations/restore/scratch-databases.ts), and nothing else. */
 import { connectDatabase } from '../src/infra/postgres/client';
+import { dropDatabase } from '../src/infra/postgres/drop-database';
 import { serverOf } from '../src/infra/config/config';
 import type { DatabaseTarget } from '../src/infra/config/databases';
 import { UsageError } from '../src/infra/errors/errors';
@@ -15,9 +16,10 @@ export async function dropScratchDatabase(
 ): Promise<void> {
   const problem = notScratch(name, use);
   if (problem) throw new UsageError(problem);
-  const admin = await connectDatabase(typeof server === 'string' ? serverOf(deps.config, server) : server);
+  const target = typeof server === 'string' ? serverOf(deps.config, server) : server;
+  const admin = await connectDatabase(target);
   try {
-    await admin.query(`DROP DATABASE IF EXISTS ${admin.escapeIdentifier(name)} WITH (FORCE)`);
+    await dropDatabase(admin, target, name);
   } finally {
     await admin.end().catch(() => undefined);
   }

@@ -36,6 +36,7 @@ import { removeDeadRunFiles } from '../src/operations/restore/work-files';
 import { verificationNotice } from '../src/operations/verify/notices';
 import { loadBackup } from '../src/operations/restore/load-backup';
 import { connectDatabase } from '../src/infra/postgres/client';
+import { dropDatabase } from '../src/infra/postgres/drop-database';
 import { readServerRecovery, standbyRefusal } from '../src/infra/postgres/standby';
 import { extensionsProblem } from '../src/infra/postgres/extensions';
 import { serverOf, testRestoreServer } from '../src/infra/config/config';
@@ -270,6 +271,8 @@ export function verifyActivities(deps: ActivityDeps) {
             noOwner: true,
             // Nor tablespaces: the test-restore server need not have production's.
             noTablespaces: true,
+            // Nor subscriptions: creating one takes a superuser, and a copy must not subscribe.
+            noSubscriptions: true,
             signal: ctx.cancellationSignal,
             run: { workflowId: input.workflowId, runId: input.runId },
             tools,
@@ -278,7 +281,7 @@ export function verifyActivities(deps: ActivityDeps) {
                 // A retry starts clean: its earlier attempts' databases go (one still loading stops), and
                 // its own name in case a reset started the attempts over.
                 for (const earlier of [...earlierAttemptNames(input.tempDatabase, ctx.info.attempt), database])
-                  await admin.query(`DROP DATABASE IF EXISTS ${admin.escapeIdentifier(earlier)} WITH (FORCE)`);
+                  await dropDatabase(admin, server, earlier);
                 await admin.query(`CREATE DATABASE ${temp}`);
                 await admin.query(
                   `COMMENT ON DATABASE ${temp} IS ${admin.escapeLiteral(`pgwarden verify ${input.workflowId} ${input.runId}`)}`,
@@ -316,7 +319,7 @@ export function verifyActivities(deps: ActivityDeps) {
         return { restore, rowCounts: { ok: differences.length === 0, tables: manifest.tables.length, differences } };
       } finally {
         clearInterval(ticker);
-        await admin.query(`DROP DATABASE IF EXISTS ${temp} WITH (FORCE)`).catch((err: Error) =>
+        await dropDatabase(admin, server, database).catch((err: Error) =>
           log.error('could not drop the temporary database; the next verify removes it', {
             database,
             error: err.message,
@@ -377,7 +380,7 @@ export function verifyActivities(deps: ActivityDeps) {
                 .catch(() => false);
               if (running) continue;
             }
-            await admin.query(`DROP DATABASE IF EXISTS ${admin.escapeIdentifier(row.name)} WITH (FORCE)`);
+            await dropDatabase(admin, server, row.name);
             dropped.push(row.name);
             log.warn('dropped a temporary database left by an earlier verification', { database: row.name });
           }
@@ -388,7 +391,7 @@ export function verifyActivities(deps: ActivityDeps) {
           for (const row of marked.rows) {
             const run = restoreMarkRun(row.comment);
             if (!run || !(await isDead(run))) continue;
-            await admin.query(`DROP DATABASE IF EXISTS ${admin.escapeIdentifier(row.name)} WITH (FORCE)`);
+            await dropDatabase(admin, server, row.name);
             dropped.push(row.name);
             log.warn('dropped a database half loaded by a restore that died', { database: row.name, workflowId: run.workflowId });
           }
@@ -413,7 +416,7 @@ export function verifyActivities(deps: ActivityDeps) {
             for await (const run of client.workflow.list({ query }))
               for (const use of Object.keys(uses) as ScratchUse[]) open.add(scratchDatabaseName(use, run.workflowId));
             for (const row of scratch.rows.filter((r) => !open.has(r.name))) {
-              await admin.query(`DROP DATABASE IF EXISTS ${admin.escapeIdentifier(row.name)} WITH (FORCE)`);
+              await dropDatabase(admin, server, row.name);
               dropped.push(row.name);
               log.warn('dropped the temporary database of a restore test, drill or table recovery that is over', {
                 database: row.name,

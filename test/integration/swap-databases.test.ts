@@ -140,8 +140,10 @@ it('drops a database only while it is still the one made, whatever its name hold
   const first = restoredOid;
   await dropDatabase(restored);
   await createDatabase(restored);
-  expect(await withClient('postgres', (admin) => dropDatabaseIfStill(admin, restored, first))).toBe(false);
+  expect(await withClient('postgres', (admin) => dropDatabaseIfStill(admin, stackServer(), restored, first))).toBe(false);
   expect(await names()).toEqual([live, restored].sort());
-  expect(await withClient('postgres', async (admin) => dropDatabaseIfStill(admin, restored, await oidOf(restored)))).toBe(true);
+  expect(
+    await withClient('postgres', async (admin) => dropDatabaseIfStill(admin, stackServer(), restored, await oidOf(restored))),
+  ).toBe(true);
   expect(await names()).toEqual([live]);
 });

@@ -8,6 +8,7 @@ import { DatabaseTarget } from '../../src/infra/config/databases';
 import { stackConfig } from './stack-env';
 import type { CompressionAlgorithm } from '../../src/infra/compression/compression';
 import { dataCompressionBeforeVersion2 } from '../../src/operations/backup/manifest';
+import { dropDatabase as dropServerDatabase } from '../../src/infra/postgres/drop-database';
 
 export const stackServer = (): DatabaseTarget => stackConfig().databases[0];
 
@@ -46,8 +47,9 @@ export async function createDatabase(name: string, fixture?: string, server?: Da
   }
 }
 
-export async function dropDatabase(name: string, server?: DatabaseTarget): Promise<void> {
-  await withClient('postgres', (c) => c.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`), server);
+/** Drops a test's database, a subscriber's too (its subscriptions detached first), as pgwarden drops its own. */
+export async function dropDatabase(name: string, server: DatabaseTarget = stackServer()): Promise<void> {
+  await withClient('postgres', (c) => dropServerDatabase(c, { ...server, database: 'postgres' }, name), server);
 }
 
 /** Per table: row count and an order-independent digest of every row's text form. */

@@ -4,6 +4,8 @@
  * made under the same name, and how a retry finds its predecessor's database after a rename.
  */
 import { Client } from 'pg';
+import type { DatabaseTarget } from '../config/databases';
+import { dropDatabase } from './drop-database';
 
 /** The oid of the database called `name`, as text, or undefined when there is none. */
 export async function databaseOid(admin: Client, name: string): Promise<string | undefined> {
@@ -24,8 +26,8 @@ export async function databaseWithOid(admin: Client, oid: string): Promise<{ nam
  * Drops the database called `name` if it is still the one with this oid (sessions in it are
  * closed); another one under that name is left alone. Whether it dropped one.
  */
-export async function dropDatabaseIfStill(admin: Client, name: string, oid: string): Promise<boolean> {
+export async function dropDatabaseIfStill(admin: Client, server: DatabaseTarget, name: string, oid: string): Promise<boolean> {
   if ((await databaseOid(admin, name)) !== oid) return false;
-  await admin.query(`DROP DATABASE IF EXISTS ${admin.escapeIdentifier(name)} WITH (FORCE)`);
+  await dropDatabase(admin, server, name);
   return true;
 }

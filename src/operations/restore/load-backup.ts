@@ -49,6 +49,8 @@ export interface LoadSpec {
   noOwner?: boolean;
   /** Tables and indexes into the database's own tablespace (the server lacks theirs; test restores). */
   noTablespaces?: boolean;
+  /** Leave a logical replication subscriber's subscriptions out (custom format): a throw-away copy needs none. */
+  noSubscriptions?: boolean;
   /** The run loading it: names the decrypted file, so the janitor can tell a dead run's. */
   run: RunRef;
   /** The programs that load it, chosen for the backup and the server (restoreTools). */
@@ -107,6 +109,7 @@ export async function loadBackup(
       ...(spec.noOwner ? ['--no-owner'] : []),
       ...(spec.noAcl ? ['--no-acl'] : []),
       ...(spec.noTablespaces ? ['--no-tablespaces'] : []),
+      ...(spec.noSubscriptions ? ['--no-subscriptions'] : []),
       ...(section ? [`--section=${section}`] : []),
       '--exit-on-error',
       ...(jobs ? [`--jobs=${jobs}`] : []),
