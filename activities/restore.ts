@@ -42,7 +42,7 @@ import { tablespacePlan, type TablespacePlan } from '../src/operations/restore/t
 import { readGlobals } from '../src/operations/restore/globals';
 import { parseGlobals, planRoles, type RolesPlan } from '../src/infra/postgres/globals-roles';
 import { connectDatabase } from '../src/infra/postgres/client';
-import { readServerRecovery, standbyRefusal } from '../src/infra/postgres/standby';
+import { standbyProblem } from '../src/infra/postgres/standby';
 import { localeProblem } from '../src/infra/postgres/locale-probe';
 import { dropDatabase } from '../src/infra/postgres/drop-database';
 import { extensionsProblem } from '../src/infra/postgres/extensions';
@@ -545,18 +545,16 @@ export function restoreActivities(deps: ActivityDeps) {
       const server = serverFor(input);
       const admin = await connectDatabase(server, { database: 'postgres' });
       try {
-        if ((await readServerRecovery(admin)).inRecovery) {
-          const testServer = input.onTestServer && input.mode === 'new';
-          throw new UsageError(
-            standbyRefusal(
-              `${server.host}:${server.port}`,
-              `${testServer ? 'the restore test' : 'a restore'} creates a database there`,
-              testServer
-                ? 'set VERIFY_DATABASE_URL to a server that takes writes (a staging server, or the primary)'
-                : `restore into the primary (the DATABASE_URL of ${input.database}), or promote this standby first`,
-            ),
-          );
-        }
+        const testServer = input.onTestServer && input.mode === 'new';
+        const standby = await standbyProblem(
+          admin,
+          server,
+          `${testServer ? 'the restore test' : 'a restore'} creates a database there`,
+          testServer
+            ? 'set VERIFY_DATABASE_URL to a server that takes writes (a staging server, or the primary)'
+            : `restore into the primary (the DATABASE_URL of ${input.database}), or promote this standby first`,
+        );
+        if (standby) throw new UsageError(standby);
         // Rights first: a restore that would fail on CREATE DATABASE or ALTER ... OWNER TO fails here, before any approval.
         const me = (
           await admin.query<{ u: string; ok: boolean }>(

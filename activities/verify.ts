@@ -37,7 +37,7 @@ import { verificationNotice } from '../src/operations/verify/notices';
 import { loadBackup } from '../src/operations/restore/load-backup';
 import { connectDatabase } from '../src/infra/postgres/client';
 import { dropDatabase } from '../src/infra/postgres/drop-database';
-import { readServerRecovery, standbyRefusal } from '../src/infra/postgres/standby';
+import { readServerRecovery, standbyProblem } from '../src/infra/postgres/standby';
 import { extensionsProblem } from '../src/infra/postgres/extensions';
 import { serverOf, testRestoreServer } from '../src/infra/config/config';
 import { DatabaseTarget } from '../src/infra/config/databases';
@@ -237,13 +237,12 @@ export function verifyActivities(deps: ActivityDeps) {
       try {
         // A server that cannot take the test restore, or tools that cannot load this backup
         // there: the finding says so before any transfer.
-        const standby = (await readServerRecovery(admin)).inRecovery
-          ? standbyRefusal(
-              `${server.host}:${server.port}`,
-              "a verification's test restore creates a database there",
-              'set VERIFY_DATABASE_URL to a server that takes writes (a staging server, or the primary)',
-            )
-          : undefined;
+        const standby = await standbyProblem(
+          admin,
+          server,
+          "a verification's test restore creates a database there",
+          'set VERIFY_DATABASE_URL to a server that takes writes (a staging server, or the primary)',
+        );
         const tools = await restoreTools(admin, manifest?.pgDump, deps.config.tools.pgBinDir);
         const problem =
           standby ?? tools.problem ?? (await extensionsProblem(admin, manifest?.extensions, `${server.host}:${server.port}`));

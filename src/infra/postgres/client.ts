@@ -69,8 +69,7 @@ export async function connectDatabase(target: DatabaseTarget, options: ConnectOp
 const tlsChosen = new Map<string, boolean>();
 
 function preferredFirst<T>(attempts: Array<T | false>, tls: boolean | undefined): Array<T | false> {
-  if (tls === undefined || attempts.length < 2) return attempts;
-  return [...attempts].sort((a, b) => Number((b !== false) === tls) - Number((a !== false) === tls));
+  return tls === undefined || (attempts[0] !== false) === tls ? attempts : [...attempts].reverse();
 }
 
 /**
@@ -88,12 +87,6 @@ export const SESSION_TIMEOUTS = [
   'transaction_timeout',
 ] as const;
 const WITHOUT_TIMEOUTS = `SELECT set_config(name, '0', false) FROM pg_settings WHERE name IN (${SESSION_TIMEOUTS.map((n) => `'${n}'`).join(', ')})`;
-
-export interface TlsFiles {
-  ca?: string;
-  cert?: string;
-  key?: string;
-}
 
 type TlsOptions = {
   rejectUnauthorized: boolean;

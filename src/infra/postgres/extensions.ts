@@ -6,7 +6,7 @@
  * against pg_available_extensions before anything starts instead.
  */
 import type { Client } from 'pg';
-import { serverMajor } from './versions';
+import { readServerMajor } from './client';
 
 export interface ExtensionUse {
   name: string;
@@ -45,7 +45,5 @@ export async function extensionsProblem(
 ): Promise<string | undefined> {
   if (!recorded?.length) return undefined;
   const { rows } = await admin.query<{ name: string }>('SELECT name FROM pg_catalog.pg_available_extensions');
-  const version = await admin.query<{ n: string }>("SELECT current_setting('server_version_num') AS n");
-  const major = serverMajor(Number(version.rows[0].n));
-  return missingExtensionsProblem(recorded, new Set(rows.map((r) => r.name)), server, major);
+  return missingExtensionsProblem(recorded, new Set(rows.map((r) => r.name)), server, await readServerMajor(admin));
 }

@@ -5,6 +5,7 @@
  * before the work starts, and says what to change when a standby's recovery cancels a dump.
  */
 import type { Client } from 'pg';
+import type { DatabaseTarget } from '../config/databases';
 
 export interface ServerRecovery {
   /** pg_is_in_recovery(): a standby (or a server still recovering). */
@@ -51,6 +52,16 @@ export function recoveryConflictProblem(said: string): string {
  */
 export function standbyRefusal(server: string, what: string, fix: string): string {
   return `${server} is a standby (in recovery, read-only), and ${what}: ${fix}`;
+}
+
+/** The refusal of work that writes to the server `c` is connected to, when it is a standby; undefined: it takes writes. */
+export async function standbyProblem(
+  c: Client,
+  server: Pick<DatabaseTarget, 'host' | 'port'>,
+  what: string,
+  fix: string,
+): Promise<string | undefined> {
+  return (await readServerRecovery(c)).inRecovery ? standbyRefusal(`${server.host}:${server.port}`, what, fix) : undefined;
 }
 
 /**
