@@ -8,6 +8,7 @@ import { randomUUID } from 'node:crypto';
 import { log } from '@temporalio/activity';
 import { connectDatabase } from '../src/infra/postgres/client';
 import { ServerRecovery, readServerRecovery, standbyWarnings } from '../src/infra/postgres/standby';
+import { listTables } from '../src/infra/postgres/tables';
 import { requireDatabase } from '../src/infra/config/config';
 import { BackupError, ConfigError } from '../src/infra/errors/errors';
 import { installedBinDir, pgProgram } from '../src/infra/postgres/binaries';
@@ -51,8 +52,11 @@ export function preflightActivity(deps: ActivityDeps) {
     let serverVersion: string;
     let versionNum: number;
     let recovery: ServerRecovery;
+    let unlogged: string[] = [];
     try {
       recovery = await readServerRecovery(client);
+      if (recovery.inRecovery)
+        unlogged = (await listTables(client)).filter((t) => t.unreadable).map((t) => `${t.schema}.${t.table}`);
       const { rows } = await client.query<{ v: string; n: string }>(
         "SELECT current_setting('server_version') AS v, current_setting('server_version_num') AS n",
       );
@@ -106,7 +110,7 @@ export function preflightActivity(deps: ActivityDeps) {
     });
 
     await proveActiveKey(bucket, deps.keyring);
-    const warnings = standbyWarnings(`${target.host}:${target.port}`, recovery, Boolean(config.verify.server));
+    const warnings = standbyWarnings(`${target.host}:${target.port}`, recovery, Boolean(config.verify.server), unlogged);
     for (const warning of warnings) log.warn(warning, { database: target.id });
     return {
       database: target.id,

@@ -234,6 +234,9 @@ export function verifyActivities(deps: ActivityDeps) {
       const beat = (step: string) => ctx.heartbeat({ step, database });
       const started = Date.now();
       const ticker = setInterval(() => beat(`restoring into ${database} (${Math.round((Date.now() - started) / 1000)}s)`), 5000);
+      // Whether this attempt got as far as making its database: a refusal before then (a standby
+      // among them, where even DROP DATABASE fails) leaves nothing to drop.
+      let making = false;
       try {
         // A server that cannot take the test restore, or tools that cannot load this backup
         // there: the finding says so before any transfer.
@@ -276,6 +279,7 @@ export function verifyActivities(deps: ActivityDeps) {
             run: { workflowId: input.workflowId, runId: input.runId },
             tools,
             prepare: async () => {
+              making = true;
               try {
                 // A retry starts clean: its earlier attempts' databases go (one still loading stops), and
                 // its own name in case a reset started the attempts over.
@@ -318,12 +322,13 @@ export function verifyActivities(deps: ActivityDeps) {
         return { restore, rowCounts: { ok: differences.length === 0, tables: manifest.tables.length, differences } };
       } finally {
         clearInterval(ticker);
-        await dropDatabase(admin, server, database).catch((err: Error) =>
-          log.error('could not drop the temporary database; the next verify removes it', {
-            database,
-            error: err.message,
-          }),
-        );
+        if (making)
+          await dropDatabase(admin, server, database).catch((err: Error) =>
+            log.error('could not drop the temporary database; the next verify removes it', {
+              database,
+              error: err.message,
+            }),
+          );
         await admin.end();
       }
     },

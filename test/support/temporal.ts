@@ -65,12 +65,15 @@ export function activityEnvironment(info?: Partial<activity.Info>, logger?: Logg
   return new MockActivityEnvironment(info, { logger: logger ?? new DefaultLogger('ERROR') });
 }
 
-/** A logger keeping the warnings' messages, to count what an activity said. */
-export function warningsLogger(): Logger & { warnings: string[] } {
+/** A logger keeping the warnings' and errors' messages, to count what an activity said. */
+export function warningsLogger(): Logger & { warnings: string[]; errors: string[] } {
   const warnings: string[] = [];
-  return Object.assign(new DefaultLogger('WARN', (entry) => void (entry.level === 'WARN' && warnings.push(entry.message))), {
-    warnings,
-  });
+  const errors: string[] = [];
+  const keep = (entry: { level: string; message: string }) => {
+    if (entry.level === 'WARN') warnings.push(entry.message);
+    if (entry.level === 'ERROR') errors.push(entry.message);
+  };
+  return Object.assign(new DefaultLogger('WARN', keep), { warnings, errors });
 }
 
 /** Waits until a worker polls the task queue, so a test never races the worker's start. */

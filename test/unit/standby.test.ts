@@ -1,7 +1,13 @@
 /** A standby as the server backed up: what preflight warns of, and which errors are its recovery's. */
 import type { PreflightReport } from '../../activities';
 import { formatPreflight, preflightVerdict } from '../../src/app/cli/commands/check';
-import { isRecoveryConflict, ServerRecovery, standbyDumpRisk, standbyWarnings } from '../../src/infra/postgres/standby';
+import {
+  isRecoveryConflict,
+  ServerRecovery,
+  standbyDumpRisk,
+  standbyUnloggedWarning,
+  standbyWarnings,
+} from '../../src/infra/postgres/standby';
 
 const standby = (hotStandbyFeedback: boolean, maxStandbyStreamingDelay: string): ServerRecovery => ({
   inRecovery: true,
@@ -42,6 +48,43 @@ describe('standbyWarnings', () => {
     const warnings = standbyWarnings('db2:5432', recovery, verifyServerSet);
     expect(warnings).toHaveLength(said.length);
     said.forEach((s, i) => expect(warnings[i]).toContain(s));
+  });
+
+  it.each([
+    [
+      'a primary says nothing of its unlogged tables',
+      { inRecovery: false, hotStandbyFeedback: false, maxStandbyStreamingDelay: '30s' },
+      ['public.u'],
+      [],
+    ],
+    ['a standby without unlogged tables', standby(true, '30s'), [], []],
+    ['a standby with one', standby(true, '30s'), ['public.u'], ['no rows of unlogged tables (public.u)']],
+    [
+      'after the dump risk, before verifications',
+      standby(false, '30s'),
+      ['public.u'],
+      ['hot_standby_feedback off', 'unlogged', 'VERIFY_DATABASE_URL'],
+    ],
+  ])('%s', (_, recovery, unlogged, said) => {
+    const warnings = standbyWarnings('db2:5432', recovery, said.includes('VERIFY_DATABASE_URL') ? false : true, unlogged);
+    expect(warnings).toHaveLength(said.length);
+    said.forEach((s, i) => expect(warnings[i]).toContain(s));
+  });
+});
+
+describe('standbyUnloggedWarning', () => {
+  it.each([
+    [[], undefined],
+    [
+      ['public.u'],
+      'db2:5432 is a standby, and standbys hold no rows of unlogged tables (public.u): a backup of it keeps that table empty; back up the primary to keep their rows, or make them logged (ALTER TABLE ... SET LOGGED on the primary)',
+    ],
+    [['a.x', 'a.y', 'b.z'], '(a.x, a.y, b.z): a backup of it keeps those tables empty'],
+    [['a.x', 'a.y', 'b.z', 'c.w', 'c.v'], '(a.x, a.y, b.z and 2 more): a backup of it keeps those tables empty'],
+  ])('%j', (tables, said) => {
+    const warning = standbyUnloggedWarning('db2:5432', tables);
+    if (said === undefined) expect(warning).toBeUndefined();
+    else expect(warning).toContain(said);
   });
 });
 

@@ -10,12 +10,13 @@ import { WorkflowFailedError } from '@temporalio/client';
 import { createActivities } from '../../activities';
 import { createActivityDeps } from '../../activities/deps';
 import type { PreflightReport } from '../../activities';
+import type { RestoreFindings } from '../../src/operations/verify/verification';
 import { WorkflowType } from '../../src/infra/temporal/definitions';
 import { innermostFailure } from '../../src/infra/temporal/root-cause';
 import { databaseUrl } from '../support/databases';
 import { ScratchCluster, startScratchCluster } from '../support/scratch-cluster';
 import { stackConfig } from '../support/stack-env';
-import { activityEnvironment, uniqueSuffix } from '../support/temporal';
+import { activityEnvironment, uniqueSuffix, warningsLogger } from '../support/temporal';
 import { workflowSuite } from '../support/workflow-suite';
 
 const ROWS = 400_000;
@@ -33,7 +34,9 @@ describe('backing up a hot standby (real primary and streaming standby)', () => 
       `CREATE TABLE orders (id int PRIMARY KEY, note text);
        INSERT INTO orders SELECT g, repeat(md5(g::text), 6) FROM generate_series(1, ${ROWS}) g;
        CREATE TABLE churn (id int PRIMARY KEY, n int) WITH (autovacuum_enabled = off);
-       INSERT INTO churn SELECT g, 0 FROM generate_series(1, 1000) g`,
+       INSERT INTO churn SELECT g, 0 FROM generate_series(1, 1000) g;
+       CREATE UNLOGGED TABLE sessions (id int PRIMARY KEY);
+       INSERT INTO sessions SELECT generate_series(1, 300)`,
       [],
       db,
     );
@@ -72,11 +75,14 @@ describe('backing up a hot standby (real primary and streaming standby)', () => 
     expect(report.standby).toBe(true);
     expect(report.warnings).toEqual([
       `${server} is a standby with hot_standby_feedback off and max_standby_streaming_delay 0: its recovery cancels a dump that still reads rows the primary has removed since; on the standby set hot_standby_feedback = on (or max_standby_streaming_delay = -1), or back up the primary`,
+      `${server} is a standby, and standbys hold no rows of unlogged tables (public.sessions): a backup of it keeps that table empty; back up the primary to keep their rows, or make them logged (ALTER TABLE ... SET LOGGED on the primary)`,
       `${server} is a standby (in recovery, read-only), and verifications would restore into it (VERIFY_DATABASE_URL is not set): set VERIFY_DATABASE_URL to a server that takes writes (a staging server, or the primary)`,
     ]);
 
+    // The unlogged table is in it, empty: the standby refuses to read it, and has no rows of it.
     const backup = await suite.backup(db, taskQueue);
     expect(backup.rows).toBe(ROWS + 1000);
+    expect(backup.tables).toBe(3);
 
     // A finding, stored and notified like any failed verification; nothing downloaded first.
     const verified = await suite.verify(db, taskQueue, backup.backupId);
@@ -85,6 +91,21 @@ describe('backing up a hot standby (real primary and streaming standby)', () => 
     expect(verified.verified[0].failures.join('\n')).toContain(
       `${server} is a standby (in recovery, read-only), and a verification's test restore creates a database there: set VERIFY_DATABASE_URL to a server that takes writes`,
     );
+
+    // Refused before making a database, so nothing is left to drop (the drop failed there, logged as an error).
+    const logger = warningsLogger();
+    const acts = createActivities(
+      createActivityDeps(stackConfig({ DATABASE_URL: standby.url(db), VERIFY_DATABASE_URL: undefined })),
+    );
+    const finding: RestoreFindings = await activityEnvironment(undefined, logger).run(acts.testRestore, {
+      database: db,
+      backupId: backup.backupId,
+      tempDatabase: `pgwarden_verify_${uniqueSuffix()}`,
+      workflowId: 'verify-by-hand',
+      runId: 'run',
+    });
+    expect(finding.restore).toMatchObject({ ok: false, detail: expect.stringContaining('is a standby') });
+    expect(logger.errors).toEqual([]);
 
     const refused = await failureOf(suite.restoreNew(db, taskQueue, backup.backupId, `${db}_copy`));
     expect(refused).toMatchObject({
@@ -105,8 +126,9 @@ describe('backing up a hot standby (real primary and streaming standby)', () => 
       workflowId: `preflight-${db}-${uniqueSuffix()}`,
       args: [{ database: db }],
     });
-    expect(report.warnings).toHaveLength(1);
+    expect(report.warnings).toHaveLength(2);
     expect(report.warnings![0]).toContain('hot_standby_feedback off');
+    expect(report.warnings![1]).toContain('no rows of unlogged tables');
     const backup = await suite.backup(db, taskQueue);
     const verified = await suite.verify(db, taskQueue, backup.backupId);
     expect(verified.verified[0]).toMatchObject({ status: 'passed', failures: [] });

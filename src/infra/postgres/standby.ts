@@ -65,14 +65,27 @@ export async function standbyProblem(
 }
 
 /**
- * What a backup's preflight says of a standby: a dump its recovery may cancel, and (with no
- * VERIFY_DATABASE_URL) verifications that would have to restore into it. Pure.
+ * That a standby's backup holds its unlogged tables empty: their rows live on the primary only
+ * (never replicated), and pg_dump on a standby writes none. `tables`: their qualified names. Pure.
  */
-export function standbyWarnings(server: string, r: ServerRecovery, verifyServerSet: boolean): string[] {
+export function standbyUnloggedWarning(server: string, tables: string[]): string | undefined {
+  if (tables.length === 0) return undefined;
+  const named = tables.length <= 3 ? tables.join(', ') : `${tables.slice(0, 3).join(', ')} and ${tables.length - 3} more`;
+  return `${server} is a standby, and standbys hold no rows of unlogged tables (${named}): a backup of it keeps ${tables.length === 1 ? 'that table' : 'those tables'} empty; back up the primary to keep their rows, or make them logged (ALTER TABLE ... SET LOGGED on the primary)`;
+}
+
+/**
+ * What a backup's preflight says of a standby: a dump its recovery may cancel, its unlogged
+ * tables (`unlogged`, qualified names) kept empty, and (with no VERIFY_DATABASE_URL)
+ * verifications that would have to restore into it. Pure.
+ */
+export function standbyWarnings(server: string, r: ServerRecovery, verifyServerSet: boolean, unlogged: string[] = []): string[] {
   if (!r.inRecovery) return [];
   const risk = standbyDumpRisk(server, r);
+  const empty = standbyUnloggedWarning(server, unlogged);
   return [
     ...(risk ? [risk] : []),
+    ...(empty ? [empty] : []),
     ...(verifyServerSet
       ? []
       : [

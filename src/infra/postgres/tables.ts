@@ -12,15 +12,22 @@ export interface TableCount {
   rows: number;
 }
 
-export async function listTables(client: Client): Promise<Array<{ schema: string; table: string }>> {
-  const { rows } = await client.query<{ schema: string; table: string }>(`
-    SELECT n.nspname AS schema, c.relname AS table
+/** A table listTables finds; `unreadable`: an unlogged table on a standby (see countRows). */
+export interface ListedTable {
+  schema: string;
+  table: string;
+  unreadable?: true;
+}
+
+export async function listTables(client: Client): Promise<ListedTable[]> {
+  const { rows } = await client.query<{ schema: string; table: string; unreadable: boolean }>(`
+    SELECT n.nspname AS schema, c.relname AS table, c.relpersistence = 'u' AND pg_is_in_recovery() AS unreadable
       FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
      WHERE (c.relkind = 'r' OR (c.relkind = 'm' AND c.relispopulated))
        AND n.nspname NOT IN ('pg_catalog', 'information_schema')
        AND n.nspname NOT LIKE 'pg\\_toast%' AND n.nspname NOT LIKE 'pg\\_temp\\_%'
      ORDER BY 1, 2`);
-  return rows;
+  return rows.map(({ schema, table, unreadable }) => (unreadable ? { schema, table, unreadable } : { schema, table }));
 }
 
 /** Exact row counts of every table listTables finds, in its order. */
@@ -30,8 +37,14 @@ export async function countAllTables(client: Client): Promise<TableCount[]> {
   return counts;
 }
 
-/** Exact row count; identifiers quoted by the server, so any name is safe. */
-export async function countRows(client: Client, t: { schema: string; table: string }): Promise<TableCount> {
+/**
+ * Exact row count; identifiers quoted by the server, so any name is safe. An unlogged table on a
+ * standby counts 0 unread: its rows are never replicated, the standby refuses to read it
+ * ("cannot access temporary or unlogged relations during recovery"), and pg_dump on a standby
+ * writes none of its rows, so 0 is what a backup of the standby holds.
+ */
+export async function countRows(client: Client, t: ListedTable): Promise<TableCount> {
+  if (t.unreadable) return { schema: t.schema, table: t.table, rows: 0 };
   const sql = (
     await client.query<{ q: string }>(`SELECT format('SELECT count(*) AS n FROM %I.%I', $1::text, $2::text) AS q`, [
       t.schema,
