@@ -111,7 +111,7 @@ async function countBesideCopy(target: DatabaseTarget): Promise<BaseBackupRowCou
         continue;
       }
       await closeSegmentAt(target, at.lsn);
-      const tables = await countAllTables(client);
+      const tables = await countAllTables(client, { inSnapshot: true });
       await client.query('COMMIT');
       return { database: target.database, snapshot: at.snapshot, lsn: formatLsn(parseLsn(at.lsn)), tables };
     }

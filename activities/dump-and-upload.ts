@@ -238,7 +238,7 @@ export function dumpAndUploadActivity(deps: ActivityDeps) {
             (async () => {
               for (const t of list) {
                 stop.signal.throwIfAborted();
-                tables.push(await countRows(client, t));
+                tables.push(await countRows(client, t, { inSnapshot: true }));
                 beat({ tablesCounted: tables.length });
               }
             })(),

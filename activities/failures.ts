@@ -7,6 +7,7 @@
  */
 import { PgwardenError } from '../src/infra/errors/errors';
 import { typedFailure } from '../src/infra/temporal/failure';
+import { isLockTableFull, lockTableProblem } from '../src/infra/postgres/lock-table';
 import { isRecoveryConflict, recoveryConflictProblem } from '../src/infra/postgres/standby';
 
 export function toActivityFailure(err: unknown): unknown {
@@ -16,6 +17,10 @@ export function toActivityFailure(err: unknown): unknown {
   // A query of a backup on a standby (its row counts, the snapshot's) cancelled by its recovery: what to change, retried.
   if (err instanceof Error && isRecoveryConflict(err.message)) {
     return typedFailure('BackupError', recoveryConflictProblem(err.message), false);
+  }
+  // A query (a backup's row counts among them) that found the server's lock table full: which setting to raise, retried.
+  if (err instanceof Error && isLockTableFull(err.message)) {
+    return typedFailure('BackupError', lockTableProblem(err.message), false);
   }
   return err;
 }

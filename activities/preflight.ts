@@ -9,6 +9,7 @@ import { log } from '@temporalio/activity';
 import { connectDatabase } from '../src/infra/postgres/client';
 import { ServerRecovery, readServerRecovery, standbyWarnings } from '../src/infra/postgres/standby';
 import { listTables } from '../src/infra/postgres/tables';
+import { LockTable, lockTableWarning, readLockTable } from '../src/infra/postgres/lock-table';
 import { requireDatabase } from '../src/infra/config/config';
 import { BackupError, ConfigError } from '../src/infra/errors/errors';
 import { installedBinDir, pgProgram } from '../src/infra/postgres/binaries';
@@ -53,8 +54,10 @@ export function preflightActivity(deps: ActivityDeps) {
     let versionNum: number;
     let recovery: ServerRecovery;
     let unlogged: string[] = [];
+    let locks: LockTable;
     try {
       recovery = await readServerRecovery(client);
+      locks = await readLockTable(client);
       if (recovery.inRecovery)
         unlogged = (await listTables(client)).filter((t) => t.unreadable).map((t) => `${t.schema}.${t.table}`);
       const { rows } = await client.query<{ v: string; n: string }>(
@@ -110,7 +113,11 @@ export function preflightActivity(deps: ActivityDeps) {
     });
 
     await proveActiveKey(bucket, deps.keyring);
-    const warnings = standbyWarnings(`${target.host}:${target.port}`, recovery, Boolean(config.verify.server), unlogged);
+    const lockWarning = lockTableWarning(target.id, locks);
+    const warnings = [
+      ...standbyWarnings(`${target.host}:${target.port}`, recovery, Boolean(config.verify.server), unlogged),
+      ...(lockWarning ? [lockWarning] : []),
+    ];
     for (const warning of warnings) log.warn(warning, { database: target.id });
     return {
       database: target.id,

@@ -271,6 +271,17 @@ describe('pg_dump failures', () => {
       true,
       /the server is a standby whose recovery cancelled the dump/,
     ],
+    [
+      {
+        code: 1,
+        signal: null,
+        stderr:
+          'pg_dump: error: query failed: ERROR:  out of shared memory\nHINT:  You might need to increase max_locks_per_transaction.\npg_dump: detail: Query was: LOCK TABLE public.events_3999 IN ACCESS SHARE MODE',
+      },
+      BackupError,
+      true,
+      /^pg_dump failed \(exit 1\): query failed: ERROR:  out of shared memory; the server's lock table is full .*: raise max_locks_per_transaction on the server \(it takes a restart\)$/,
+    ],
     [{ code: null, signal: 'SIGKILL' as const, stderr: '' }, BackupError, true, /pg_dump failed \(killed by SIGKILL\)/],
     [
       { code: null, signal: null, stderr: 'spawn pg_dump ENOENT (not found)' },

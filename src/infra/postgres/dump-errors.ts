@@ -4,6 +4,7 @@
  * help (the server restarting, a dropped connection).
  */
 import { BackupError, DatabaseConnectionError, PgwardenError } from '../errors/errors';
+import { isLockTableFull, lockTableProblem } from './lock-table';
 import { isRecoveryConflict, recoveryConflictProblem } from './standby';
 
 export function classifyDumpFailure(
@@ -25,6 +26,10 @@ export function classifyDumpFailure(
   }
   if (/invalid snapshot identifier|could not import the requested snapshot/i.test(result.stderr)) {
     return new BackupError(`${text}; the snapshot was released early, retrying`, { retryable: true });
+  }
+  // Other sessions may let their locks go before a retry; the setting is what makes it certain.
+  if (isLockTableFull(result.stderr)) {
+    return new BackupError(lockTableProblem(text), { retryable: true });
   }
   // Before the connection errors: recovery may end the dump's session ("terminating connection").
   if (isRecoveryConflict(result.stderr)) {

@@ -3,7 +3,7 @@
  * tables) and populated materialized views, outside the system schemas. Partitioned parents
  * are left out because their rows are counted in their partitions.
  */
-import { Client } from 'pg';
+import type { Client, QueryResult } from 'pg';
 
 /** One table's exact row count. */
 export interface TableCount {
@@ -30,28 +30,42 @@ export async function listTables(client: Client): Promise<ListedTable[]> {
   return rows.map(({ schema, table, unreadable }) => (unreadable ? { schema, table, unreadable } : { schema, table }));
 }
 
+/**
+ * How a count runs. `inSnapshot`: inside a transaction that keeps one snapshot open (a backup's,
+ * beside pg_dump). A transaction keeps every lock it takes until it ends, so counting every
+ * table there took a second lock per table beside pg_dump's own: a database of a few thousand
+ * tables or partitions overflowed the server's lock table ("out of shared memory") where
+ * pg_dump alone fitted. Each count then runs in a savepoint rolled back at once, which lets its
+ * lock go and keeps the snapshot.
+ */
+export interface CountOptions {
+  inSnapshot?: boolean;
+}
+
 /** Exact row counts of every table listTables finds, in its order. */
-export async function countAllTables(client: Client): Promise<TableCount[]> {
+export async function countAllTables(client: Client, options: CountOptions = {}): Promise<TableCount[]> {
   const counts: TableCount[] = [];
-  for (const t of await listTables(client)) counts.push(await countRows(client, t));
+  for (const t of await listTables(client)) counts.push(await countRows(client, t, options));
   return counts;
 }
 
 /**
- * Exact row count; identifiers quoted by the server, so any name is safe. An unlogged table on a
- * standby counts 0 unread: its rows are never replicated, the standby refuses to read it
- * ("cannot access temporary or unlogged relations during recovery"), and pg_dump on a standby
- * writes none of its rows, so 0 is what a backup of the standby holds.
+ * Exact row count; identifiers quoted (escapeIdentifier doubles every quote), so any name is
+ * safe. An unlogged table on a standby counts 0 unread: its rows are never replicated, the
+ * standby refuses to read it ("cannot access temporary or unlogged relations during recovery"),
+ * and pg_dump on a standby writes none of its rows, so 0 is what a backup of the standby holds.
  */
-export async function countRows(client: Client, t: ListedTable): Promise<TableCount> {
+export async function countRows(client: Client, t: ListedTable, options: CountOptions = {}): Promise<TableCount> {
   if (t.unreadable) return { schema: t.schema, table: t.table, rows: 0 };
-  const sql = (
-    await client.query<{ q: string }>(`SELECT format('SELECT count(*) AS n FROM %I.%I', $1::text, $2::text) AS q`, [
-      t.schema,
-      t.table,
-    ])
-  ).rows[0].q;
-  const { rows } = await client.query<{ n: string }>(sql);
+  const count = `SELECT count(*) AS n FROM ${client.escapeIdentifier(t.schema)}.${client.escapeIdentifier(t.table)}`;
+  // One round trip either way: the savepoint's statements go as one simple query.
+  const rows = options.inSnapshot
+    ? (
+        (await client.query(
+          `SAVEPOINT pgwarden_count; ${count}; ROLLBACK TO SAVEPOINT pgwarden_count`,
+        )) as unknown as QueryResult<{ n: string }>[]
+      )[1].rows
+    : (await client.query<{ n: string }>(count)).rows;
   return { schema: t.schema, table: t.table, rows: Number(rows[0].n) };
 }
 
