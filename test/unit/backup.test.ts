@@ -176,9 +176,12 @@ describe('progress', () => {
   ])('describes %j for a person', (p, text) => expect(describeProgress(p)).toBe(text));
 
   it('formats bytes', () =>
-    expect([0, 1023, 1024, 5 * 1048576, 3 * 1073741824].map(formatBytes)).toEqual([
+    // Rates are fractions of a byte per second: whole bytes below a KiB (it printed 32.35014272121789 B).
+    expect([0, 32.35014272121789, 1023, 1023.6, 1024, 5 * 1048576, 3 * 1073741824].map(formatBytes)).toEqual([
       '0 B',
+      '32 B',
       '1023 B',
+      '1.0 KiB',
       '1.0 KiB',
       '5.0 MiB',
       '3.0 GiB',
@@ -193,7 +196,7 @@ describe('progress', () => {
       elapsedMs: 2000,
       summary: '',
     };
-    expect(progressLine(p, 'dump', 65_000)).toBe('[1:05] dumping: 10.0 MiB dumped, 4.0 MiB uploaded 2.0 MiB/s');
+    expect(progressLine(p, 'dump', 65_000)).toBe('[1:05] dumping: 10.0 MiB dumped, 4.0 MiB uploaded at 2.0 MiB/s');
     expect(progressLine(undefined, 'preflight', 1000)).toBe('[0:01] preflight');
   });
 });

@@ -16,7 +16,8 @@ export interface BackupProgress {
 
 export function formatBytes(n: number): string {
   const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
-  let v = n;
+  // Whole bytes: a rate is a fraction, and 1023.6 B is 1.0 KiB.
+  let v = Math.round(n);
   let u = 0;
   while (v >= 1024 && u < units.length - 1) {
     v /= 1024;
