@@ -12,7 +12,8 @@ import { compressionSuffix, pgDumpCompressArg, streamCompression } from '../src/
 import { parseToolMajor } from '../src/infra/postgres/versions';
 import { dumpToolsFit } from '../src/infra/postgres/dump-tools';
 import { streamProgramToS3 } from '../src/operations/backup/program-to-s3';
-import { BackupPhase, progress } from '../src/operations/backup/progress';
+import { BackupProgress, progress, StallWatch } from '../src/operations/backup/progress';
+import { lockWaitsOf } from '../src/infra/postgres/lock-waits';
 import { connectDatabase, libpqEnvironment } from '../src/infra/postgres/client';
 import { requireDatabase } from '../src/infra/config/config';
 import { EncryptionFacts, encryptorFor } from '../src/infra/crypto/encryptor';
@@ -66,6 +67,9 @@ export interface DumpResult extends Pick<
   attempt?: number;
 }
 
+/** How long pg_dump's output stands still before the backup looks for a lock it waits for. */
+const LOCK_LOOK_AFTER_MS = 10_000;
+
 export function dumpAndUploadActivity(deps: ActivityDeps) {
   return async function dumpAndUpload(input: DumpInput): Promise<DumpResult> {
     const ctx = Context.current();
@@ -77,14 +81,39 @@ export function dumpAndUploadActivity(deps: ActivityDeps) {
     const compression = policy.compression;
     const started = Date.now();
 
-    let state = { phase: 'connecting' as BackupPhase, rawBytes: 0, storedBytes: 0, tablesCounted: 0, tablesTotal: 0 };
+    let state: Omit<BackupProgress, 'summary' | 'elapsedMs'> = {
+      phase: 'connecting',
+      rawBytes: 0,
+      storedBytes: 0,
+      tablesCounted: 0,
+      tablesTotal: 0,
+    };
+    let ended = false;
     const beat = (patch: Partial<typeof state>) => {
       state = { ...state, ...patch };
-      ctx.heartbeat(progress({ ...state, elapsedMs: Date.now() - started }));
+      if (!ended) ctx.heartbeat(progress({ ...state, elapsedMs: Date.now() - started }));
     };
     beat({});
+    // This attempt's sessions (pg_dump's and the counts'), named so that their lock waits can be found.
+    const applicationName = `pgwarden ${input.backupId}`;
+    // pg_dump writes nothing while it waits for a table's lock: once its output stands still, say whose.
+    const stall = new StallWatch(LOCK_LOOK_AFTER_MS);
+    let looking = false;
     // Between progress events (connecting, a slow S3 call) the elapsed time still moves.
-    const keepAlive = setInterval(() => beat({}), 5000);
+    const keepAlive = setInterval(() => {
+      if (!(state.phase === 'dumping' && stall.observe(state.rawBytes, Date.now()))) {
+        beat({ waitingFor: undefined });
+        return;
+      }
+      beat({});
+      if (looking) return;
+      looking = true;
+      lockWaitsOf(target, applicationName)
+        .then((waitingFor) => beat({ waitingFor }))
+        // Only a hint: a server that is gone fails the dump itself, with its own words.
+        .catch(() => undefined)
+        .finally(() => (looking = false));
+    }, 5000);
     try {
       // Whole seconds: S3 keeps retain-until dates at that precision, and the manifest says what S3 has.
       const objectLockUntil = storage.objectLock
@@ -106,7 +135,7 @@ export function dumpAndUploadActivity(deps: ActivityDeps) {
         storageClass: storage.storageClass,
         objectLockUntil,
       });
-      const env = libpqEnvironment(target);
+      const env = { ...libpqEnvironment(target), PGAPPNAME: applicationName };
       // With versions side by side, the newest whose dumps fit this server (as preflight chose).
       const fits = await dumpToolsFit([target], config.tools.pgBinDir);
       const pgDump = pgProgram('pg_dump', config.tools.pgBinDir, fits);
@@ -176,7 +205,7 @@ export function dumpAndUploadActivity(deps: ActivityDeps) {
       let extensions: ExtensionUse[];
       let globals: StoredObject;
       try {
-        const client = await connectDatabase(target);
+        const client = await connectDatabase(target, { applicationName });
         try {
           // The snapshot both the counts and pg_dump see; it lives as long as this transaction.
           await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY');
@@ -314,6 +343,7 @@ export function dumpAndUploadActivity(deps: ActivityDeps) {
         },
       };
     } finally {
+      ended = true;
       clearInterval(keepAlive);
     }
   };

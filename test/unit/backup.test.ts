@@ -198,6 +198,13 @@ describe('progress', () => {
     };
     expect(progressLine(p, 'dump', 65_000)).toBe('[1:05] dumping: 10.0 MiB dumped, 4.0 MiB uploaded at 2.0 MiB/s');
     expect(progressLine(undefined, 'preflight', 1000)).toBe('[0:01] preflight');
+    const waiting = { ...p, rawBytes: 0, storedBytes: 0, waitingFor: 'waiting for a lock on public.orders held by pid 7' };
+    expect(progressLine(waiting, 'dump', 15_000)).toBe(
+      '[0:15] dumping: 0 B dumped, 0 B uploaded at 0 B/s; waiting for a lock on public.orders held by pid 7',
+    );
+    expect(describeProgress(waiting)).toMatch(
+      /encrypted and uploaded at 0 B\/s; waiting for a lock on public.orders held by pid 7$/,
+    );
   });
 });
 

@@ -20,6 +20,19 @@ import { bundledWorker, devServer, uniqueSuffix, uniqueTaskQueue } from '../supp
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
+/** The sessions of a running backup of `db`: they carry its id (pg_dump's among them). */
+const backupSessions = (db: string) =>
+  withClient(
+    'postgres',
+    async (c) =>
+      (
+        await c.query<{ n: number }>(
+          `SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = $1 AND application_name LIKE 'pgwarden backup\_%'`,
+          [db],
+        )
+      ).rows[0].n,
+  );
+
 it('on cancellation kills pg_dump, aborts the upload and leaves nothing behind', async () => {
   const db = uniqueDatabaseName('cancel');
   await createDatabase(db);
@@ -50,6 +63,7 @@ it('on cancellation kills pg_dump, aborts the upload and leaves nothing behind',
       if (Uploads.length > 0 || Date.now() > deadline) break;
       await sleep(100);
     }
+    expect(await backupSessions(db)).toBeGreaterThan(0);
     await handle.cancel();
     const err = await handle.result().catch((e: unknown) => e);
     expect(describeFailure(err).lines.join(' ')).toMatch(/cancel/i);
@@ -67,13 +81,7 @@ it('on cancellation kills pg_dump, aborts the upload and leaves nothing behind',
     database: db,
     errorType: 'Cancelled',
   });
-  const dumps = await withClient(
-    'postgres',
-    async (c) =>
-      (await c.query(`SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = $1 AND application_name = 'pg_dump'`, [db]))
-        .rows[0].n,
-  );
-  expect(dumps).toBe(0);
+  expect(await backupSessions(db)).toBe(0);
   const [mail] = await waitForCaptured(capturedMail, db);
   expect(mail.text).toContain('the backup was cancelled');
   s3.destroy();

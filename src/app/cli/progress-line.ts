@@ -7,7 +7,8 @@ export function progressLine(p: BackupProgress | undefined, step: string, elapse
   if (p.phase === 'dumping' || p.phase === 'uploading globals' || p.phase === 'uploaded') {
     const seconds = p.elapsedMs / 1000;
     const rate = seconds > 0 ? ` at ${formatBytes(p.storedBytes / seconds)}/s` : '';
-    return `[${clock}] ${p.phase}: ${formatBytes(p.rawBytes)} dumped, ${formatBytes(p.storedBytes)} uploaded${rate}`;
+    const waiting = p.waitingFor ? `; ${p.waitingFor}` : '';
+    return `[${clock}] ${p.phase}: ${formatBytes(p.rawBytes)} dumped, ${formatBytes(p.storedBytes)} uploaded${rate}${waiting}`;
   }
   return `[${clock}] ${p.summary}`;
 }

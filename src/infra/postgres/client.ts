@@ -16,6 +16,8 @@ export interface ConnectOptions {
   connectTimeoutMs?: number;
   /** A physical replication connection (replication commands such as TIMELINE_HISTORY only). */
   replication?: boolean;
+  /** The session's application_name ('pgwarden' unless set), by which a run's own sessions are found. */
+  applicationName?: string;
 }
 
 export function describeTarget(target: DatabaseTarget, database = target.database): string {
@@ -36,7 +38,7 @@ export async function connectDatabase(target: DatabaseTarget, options: ConnectOp
       database,
       password: target.password?.reveal(),
       ssl,
-      application_name: 'pgwarden',
+      application_name: options.applicationName ?? 'pgwarden',
       connectionTimeoutMillis: options.connectTimeoutMs ?? 10_000,
       ...(options.replication ? { replication: 'true' } : {}),
     });

@@ -10,8 +10,29 @@ export interface BackupProgress {
   tablesCounted: number;
   tablesTotal: number;
   elapsedMs: number;
+  /** While pg_dump has written nothing for a while: the lock it waits for, and whose (describeLockWaits). */
+  waitingFor?: string;
   /** A sentence a person reads in the Temporal UI's pending-activity view. */
   summary: string;
+}
+
+/**
+ * Whether a dump's output stands still: fed the bytes so far at each tick, true once they have
+ * not moved for `afterMs`. A state machine, so the activity only asks.
+ */
+export class StallWatch {
+  private last = -1;
+  private since = 0;
+  constructor(private readonly afterMs: number) {}
+
+  observe(bytes: number, now: number): boolean {
+    if (bytes !== this.last) {
+      this.last = bytes;
+      this.since = now;
+      return false;
+    }
+    return now - this.since >= this.afterMs;
+  }
 }
 
 export function formatBytes(n: number): string {
@@ -34,7 +55,8 @@ export function describeProgress(p: Omit<BackupProgress, 'summary'>): string {
     case 'dumping': {
       const rate = seconds > 0 ? ` at ${formatBytes(p.storedBytes / seconds)}/s` : '';
       const counting = p.tablesCounted < p.tablesTotal ? `; rows counted in ${p.tablesCounted} of ${p.tablesTotal} tables` : '';
-      return `dumping: ${formatBytes(p.rawBytes)} from pg_dump, ${formatBytes(p.storedBytes)} encrypted and uploaded${rate}${counting}`;
+      const waiting = p.waitingFor ? `; ${p.waitingFor}` : '';
+      return `dumping: ${formatBytes(p.rawBytes)} from pg_dump, ${formatBytes(p.storedBytes)} encrypted and uploaded${rate}${counting}${waiting}`;
     }
     case 'uploading globals':
       return `uploading roles and tablespaces (globals); database dump done: ${formatBytes(p.storedBytes)}`;
