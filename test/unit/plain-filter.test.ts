@@ -55,12 +55,28 @@ const dump = [
   'ALTER DEFAULT PRIVILEGES FOR ROLE app_owner IN SCHEMA app GRANT SELECT ON TABLES TO reader;',
   '',
   '',
+  '--',
+  '-- Name: shop_sub; Type: SUBSCRIPTION; Schema: -; Owner: app_owner',
+  '--',
+  '',
+  "CREATE SUBSCRIPTION shop_sub CONNECTION 'host=primary dbname=shop' PUBLICATION shop_pub WITH (connect = false, slot_name = 'shop_sub');",
+  '',
+  '',
+  'ALTER SUBSCRIPTION shop_sub OWNER TO app_owner;',
+  '',
+  '--',
+  '-- Name: SUBSCRIPTION shop_sub; Type: COMMENT; Schema: -; Owner: app_owner',
+  '--',
+  '',
+  "COMMENT ON SUBSCRIPTION shop_sub IS 'from the shop';",
+  '',
+  '',
   '-- PostgreSQL database dump complete',
   '',
 ].join('\n');
 
 /** Feeds the dump in small chunks, so lines and characters are split across them. */
-const filtered = (options: { noOwner: boolean; noAcl: boolean; noTablespaces?: boolean }) =>
+const filtered = (options: { noOwner: boolean; noAcl: boolean; noTablespaces?: boolean; noSubscriptions?: boolean }) =>
   text(
     Readable.from(
       Array.from({ length: Math.ceil(Buffer.byteLength(dump) / 7) }, (_, i) => Buffer.from(dump).subarray(i * 7, i * 7 + 7)),
@@ -93,5 +109,16 @@ describe('plain SQL without owners or privileges', () => {
     expect(out).toContain("\nSET default_tablespace = '';\n");
     expect(out).toContain('4\tSET default_tablespace = fast;');
     expect(out).toBe(dump.replace('SET default_tablespace = fast;\n', ''));
+  });
+
+  it("leaves out a subscription's sections (its comment among them), and nothing else", async () => {
+    const out = await filtered({ noOwner: false, noAcl: false, noSubscriptions: true });
+    expect(out).not.toMatch(/^(CREATE|ALTER|COMMENT ON) SUBSCRIPTION/m);
+    expect(out).toContain('-- Name: shop_sub; Type: SUBSCRIPTION; Schema: -; Owner: app_owner');
+    const kept = dump
+      .split('\n')
+      .filter((l) => !/^(CREATE|ALTER|COMMENT ON) SUBSCRIPTION/.test(l))
+      .join('\n');
+    expect(out).toBe(kept);
   });
 });

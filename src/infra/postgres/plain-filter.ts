@@ -1,8 +1,10 @@
 /**
- * For plain-SQL dumps, what `pg_restore --no-owner`, `--no-acl` and `--no-tablespaces` do for
- * the custom format: leaves out `ALTER ... OWNER TO` statements, the sections pg_dump marks
- * `Type: ACL` or `Type: DEFAULT ACL`, and `SET default_tablespace` to any but the database's own. pg_dump writes each of those as whole lines at the start of a line;
- * COPY data is passed through untouched, whatever its rows hold.
+ * For plain-SQL dumps, what `pg_restore --no-owner`, `--no-acl`, `--no-tablespaces` and
+ * `--no-subscriptions` do for the custom format: leaves out `ALTER ... OWNER TO` statements,
+ * the sections pg_dump marks `Type: ACL` or `Type: DEFAULT ACL`, `SET default_tablespace` to any
+ * but the database's own, and the sections of a subscription (`Type: SUBSCRIPTION`, and its
+ * `Name: SUBSCRIPTION s` comment or security label). pg_dump writes each of those as whole lines
+ * at the start of a line; COPY data is passed through untouched, whatever its rows hold.
  */
 import { Transform, TransformCallback } from 'node:stream';
 import { StringDecoder } from 'node:string_decoder';
@@ -11,17 +13,18 @@ export interface PlainFilterOptions {
   noOwner: boolean;
   noAcl: boolean;
   noTablespaces?: boolean;
+  noSubscriptions?: boolean;
 }
 
 const OWNER = /^ALTER [A-Z ]+ .+ OWNER TO .+;$/;
-const SECTION = /^-- (?:Data for )?Name: .*; Type: ([A-Z ]+);/;
+const SECTION = /^-- (?:Data for )?Name: (.*); Type: ([A-Z ]+);/;
 const TABLESPACE = /^SET default_tablespace = (?!'';$).+;$/;
 const COPY_START = /^COPY .+ FROM stdin;$/;
 
-/** Decides line by line; keeps the state a plain dump needs (inside COPY data, inside an ACL section). */
+/** Decides line by line; keeps the state a plain dump needs (inside COPY data, inside a section left out). */
 export class PlainLineFilter {
   private inCopy = false;
-  private inAclSection = false;
+  private inLeftOutSection = false;
 
   constructor(private readonly options: PlainFilterOptions) {}
 
@@ -35,11 +38,16 @@ export class PlainLineFilter {
       return true;
     }
     const section = SECTION.exec(line);
-    if (section) this.inAclSection = section[1] === 'ACL' || section[1] === 'DEFAULT ACL';
-    if (this.options.noAcl && this.inAclSection && !line.startsWith('--') && line !== '') return false;
+    if (section) this.inLeftOutSection = this.leavesOut(section[1], section[2]);
+    if (this.inLeftOutSection && !line.startsWith('--') && line !== '') return false;
     if (this.options.noOwner && OWNER.test(line)) return false;
     if (this.options.noTablespaces && TABLESPACE.test(line)) return false;
     return true;
+  }
+
+  private leavesOut(name: string, type: string): boolean {
+    if (this.options.noAcl && (type === 'ACL' || type === 'DEFAULT ACL')) return true;
+    return Boolean(this.options.noSubscriptions) && (type === 'SUBSCRIPTION' || name.startsWith('SUBSCRIPTION '));
   }
 }
 

@@ -49,7 +49,7 @@ export interface LoadSpec {
   noOwner?: boolean;
   /** Tables and indexes into the database's own tablespace (the server lacks theirs; test restores). */
   noTablespaces?: boolean;
-  /** Leave a logical replication subscriber's subscriptions out (custom format): a throw-away copy needs none. */
+  /** Leave a logical replication subscriber's subscriptions out: a throw-away copy needs none, and creating one takes a superuser. */
   noSubscriptions?: boolean;
   /** The run loading it: names the decrypted file, so the janitor can tell a dead run's. */
   run: RunRef;
@@ -87,12 +87,13 @@ export async function loadBackup(
       await withPlaintext(bucket, keyring, spec, objects[0], reads[0], async (plaintext) => {
         const sql = chain(plaintext, [
           ...decompressor(spec.compression),
-          ...(spec.noOwner || spec.noAcl || spec.noTablespaces
+          ...(spec.noOwner || spec.noAcl || spec.noTablespaces || spec.noSubscriptions
             ? [
                 plainSqlFilter({
                   noOwner: spec.noOwner ?? false,
                   noAcl: spec.noAcl ?? false,
                   noTablespaces: spec.noTablespaces ?? false,
+                  noSubscriptions: spec.noSubscriptions ?? false,
                 }),
               ]
             : []),
