@@ -4,16 +4,20 @@
  * database with old_snapshot (gone from 17) given to the stack's PostgreSQL 18, the upgrade by
  * restore a team would try. Before, pg_restore stopped at CREATE EXTENSION ("could not open
  * extension control file") once the dump was fetched; the same database without it restores.
+ * An extension only a superuser may create (pg_stat_statements), given to a user who is not
+ * one, is stopped the same way; a verification failed late on it, as if the backup were bad.
  */
 import { ApplicationFailure } from '@temporalio/common';
 import { WorkflowFailedError } from '@temporalio/client';
+import { randomBytes } from 'node:crypto';
 import { Bucket } from '../../src/infra/storage/bucket';
 import { createS3Client } from '../../src/infra/storage/s3-client';
 import { innermostFailure } from '../../src/infra/temporal/root-cause';
 import { parseManifest } from '../../src/operations/backup/manifest';
-import { dropDatabase, withClient } from '../support/databases';
+import { dropDatabase, stackServer, withClient } from '../support/databases';
 import { stackConfig, stackEnv } from '../support/stack-env';
 import { versionsFolder } from '../support/versions-folder';
+import { uniqueSuffix } from '../support/temporal';
 import { workflowSuite } from '../support/workflow-suite';
 
 const env = stackEnv();
@@ -73,5 +77,46 @@ describe('extensions a backup needs, on the server it is restored onto (dev serv
     expect((await suite.restoreNew(db, eighteen.taskQueue, second.backupId, copy)).restoredInto).toBe(copy);
     const rows = await withClient(copy, (c) => c.query<{ n: string }>(`SELECT attrs -> 'n' AS n FROM items WHERE id = 42`), pg18);
     expect(rows.rows).toEqual([{ n: '42' }]);
+  });
+  it('stops a verification and a restore by a user who is not a superuser at an extension only a superuser may create', async () => {
+    const db = await suite.freshDatabase('extsu');
+    await withClient(db, (c) =>
+      c.query(`CREATE EXTENSION pgcrypto; CREATE EXTENSION pg_stat_statements;
+               CREATE TABLE t (id int PRIMARY KEY, h bytea); INSERT INTO t SELECT g, digest(g::text, 'sha256') FROM generate_series(1, 10) g`),
+    );
+    const user = `restorer_${uniqueSuffix()}`;
+    const password = randomBytes(12).toString('hex');
+    await withClient('postgres', (c) => c.query(`CREATE ROLE ${user} LOGIN CREATEDB PASSWORD '${password}'`));
+    const t = stackServer();
+    const asUser = (database: string) => `postgres://${user}:${password}@${t.host}:${t.port}/${database}`;
+    const copy = `${db}_copy`;
+    suite.track(copy);
+    try {
+      const { taskQueue } = await suite.workerFor(db, { VERIFY_DATABASE_URL: asUser('postgres') });
+      const backup = await suite.backup(db, taskQueue);
+      const problem = `the backup's database uses the extension pg_stat_statements, which only a superuser may create, and ${user}, the user restoring on ${t.host}:${t.port}, is not one: restore as a superuser (for verifications, the user of VERIFY_DATABASE_URL, or of DATABASE_URL without it)`;
+      const verified = await suite.verify(db, taskQueue, backup.backupId);
+      expect(verified.verified[0]).toMatchObject({ status: 'failed', failures: [`test restore: ${problem}`] });
+
+      const restorer = await suite.workerFor(db, { DATABASE_URL: asUser(db) });
+      const err = await suite.restoreNew(db, restorer.taskQueue, backup.backupId, copy).catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(WorkflowFailedError);
+      expect(innermostFailure(err as WorkflowFailedError) as ApplicationFailure).toMatchObject({
+        type: 'UsageError',
+        nonRetryable: true,
+        message: problem,
+      });
+      expect(await withClient('postgres', (c) => c.query('SELECT 1 FROM pg_database WHERE datname = $1', [copy]))).toMatchObject({
+        rowCount: 0,
+      });
+
+      // pgcrypto is trusted: the database owner creates it, and the same user verifies the database without the other.
+      await withClient(db, (c) => c.query('DROP EXTENSION pg_stat_statements'));
+      const second = await suite.backup(db, taskQueue);
+      expect((await suite.verify(db, taskQueue, second.backupId)).verified[0]).toMatchObject({ status: 'passed', failures: [] });
+    } finally {
+      await withClient('postgres', (c) => c.query(`DROP DATABASE IF EXISTS ${copy}`));
+      await withClient('postgres', (c) => c.query(`DROP ROLE ${user}`));
+    }
   });
 });
