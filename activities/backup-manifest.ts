@@ -44,6 +44,7 @@ export function buildManifest(input: ManifestInput, finishedAt: Date): BackupMan
     databaseProperties: d.databaseProperties,
     roles: d.roles,
     ...(d.extensions ? { extensions: d.extensions } : {}),
+    ...(d.superuserObjects ? { superuserObjects: d.superuserObjects } : {}),
     snapshot: d.snapshot,
     startedAt: input.startedAt,
     finishedAt: finishedAt.toISOString(),

@@ -25,6 +25,7 @@ import {
   RoleDependencies,
 } from '../src/infra/postgres/database-properties';
 import { ExtensionUse, readExtensions } from '../src/infra/postgres/extensions';
+import { readSuperuserObjects } from '../src/infra/postgres/superuser-objects';
 import { countRows, listTables, listTableSizes } from '../src/infra/postgres/tables';
 import { runCommand } from '../src/infra/process/run-command';
 import { ActivityDeps } from './deps';
@@ -41,7 +42,7 @@ export interface DumpInput {
 
 /**
  * What the dump stored: the manifest's facts about it (writeManifest writes them), with the keys and
- * the encryption used. databaseProperties, roles and extensions stay optional: results in older histories lack them.
+ * the encryption used. databaseProperties, roles, extensions and superuserObjects stay optional: results in older histories lack them.
  */
 export interface DumpResult extends Pick<
   BackupManifest,
@@ -58,6 +59,7 @@ export interface DumpResult extends Pick<
   | 'databaseProperties'
   | 'roles'
   | 'extensions'
+  | 'superuserObjects'
   | 'snapshot'
   | 'storage'
 > {
@@ -203,6 +205,7 @@ export function dumpAndUploadActivity(deps: ActivityDeps) {
       let databaseProperties: DatabaseProperties;
       let roles: RoleDependencies;
       let extensions: ExtensionUse[];
+      let superuserObjects: string[];
       let globals: StoredObject;
       try {
         const client = await connectDatabase(target, { applicationName });
@@ -222,6 +225,7 @@ export function dumpAndUploadActivity(deps: ActivityDeps) {
           databaseProperties = await readDatabaseProperties(client);
           roles = await readRoleDependencies(client);
           extensions = await readExtensions(client);
+          superuserObjects = await readSuperuserObjects(client);
           // A parallel backup gives its largest tables to data-only dumps in the same snapshot.
           const plan = policy.jobs > 1 ? planDumpParts(await listTableSizes(client), policy.jobs) : { parts: [], partBytes: [] };
           beat({ phase: 'dumping', tablesTotal: list.length });
@@ -334,6 +338,7 @@ export function dumpAndUploadActivity(deps: ActivityDeps) {
         databaseProperties: databaseProperties!,
         roles: roles!,
         extensions: extensions!,
+        superuserObjects: superuserObjects!,
         snapshot: snapshot!,
         storage: {
           bucket: storage.bucket,

@@ -46,6 +46,7 @@ import { standbyProblem } from '../src/infra/postgres/standby';
 import { localeProblem } from '../src/infra/postgres/locale-probe';
 import { dropDatabase } from '../src/infra/postgres/drop-database';
 import { extensionsProblem } from '../src/infra/postgres/extensions';
+import { superuserNeedsProblem } from '../src/infra/postgres/superuser-objects';
 import { requireDatabase, testRestoreServer } from '../src/infra/config/config';
 import { DatabaseTarget } from '../src/infra/config/databases';
 import { BackupError, BackupNotFoundError, ConfigError, IntegrityError, UsageError } from '../src/infra/errors/errors';
@@ -572,7 +573,9 @@ export function restoreActivities(deps: ActivityDeps) {
           const problem = await localeProblem(admin, manifest.databaseProperties, `${server.host}:${server.port}`);
           if (problem) throw new UsageError(problem);
         }
-        const missing = await extensionsProblem(admin, manifest?.extensions, `${server.host}:${server.port}`);
+        const missing =
+          (await extensionsProblem(admin, manifest?.extensions, `${server.host}:${server.port}`)) ??
+          (await superuserNeedsProblem(admin, manifest, `${server.host}:${server.port}`));
         if (missing) throw new UsageError(missing);
         const { problem } = await restoreTools(admin, manifest?.pgDump, deps.config.tools.pgBinDir);
         if (problem) throw new ConfigError([problem]);

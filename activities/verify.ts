@@ -39,6 +39,7 @@ import { connectDatabase } from '../src/infra/postgres/client';
 import { dropDatabase } from '../src/infra/postgres/drop-database';
 import { readServerRecovery, standbyProblem } from '../src/infra/postgres/standby';
 import { extensionsProblem } from '../src/infra/postgres/extensions';
+import { superuserNeedsProblem } from '../src/infra/postgres/superuser-objects';
 import { serverOf, testRestoreServer } from '../src/infra/config/config';
 import { DatabaseTarget } from '../src/infra/config/databases';
 import { openDecryption } from '../src/infra/crypto/decrypt';
@@ -247,8 +248,12 @@ export function verifyActivities(deps: ActivityDeps) {
           'set VERIFY_DATABASE_URL to a server that takes writes (a staging server, or the primary)',
         );
         const tools = await restoreTools(admin, manifest?.pgDump, deps.config.tools.pgBinDir);
+        const where = `${server.host}:${server.port}`;
         const problem =
-          standby ?? tools.problem ?? (await extensionsProblem(admin, manifest?.extensions, `${server.host}:${server.port}`));
+          standby ??
+          tools.problem ??
+          (await extensionsProblem(admin, manifest?.extensions, where)) ??
+          (await superuserNeedsProblem(admin, manifest, where));
         if (problem)
           return {
             restore: { ok: false, detail: problem, restoreMs: Date.now() - started },

@@ -107,6 +107,8 @@ export interface BackupManifest {
   roles?: RoleDependencies;
   /** The extensions the database uses (pg_extension), by name; absent in older manifests. */
   extensions?: ExtensionUse[];
+  /** What only a superuser may create again (event triggers, FOR ALL TABLES publications, untrusted-language functions); absent in older manifests. */
+  superuserObjects?: string[];
   snapshot: { id: string; takenAt: string };
   startedAt: string;
   finishedAt: string;
