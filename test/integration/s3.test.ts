@@ -3,7 +3,9 @@ import { createServer } from 'node:http';
 import { connect, type AddressInfo } from 'node:net';
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { DeleteObjectCommand, GetObjectCommand, HeadBucketCommand, PutObjectCommand } from '@aws-sdk/client-s3';
+import { DeleteObjectCommand, GetObjectCommand, HeadBucketCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { Bucket } from '../../src/infra/storage/bucket';
+import { StorageError } from '../../src/infra/errors/errors';
 import { createS3Client } from '../../src/infra/storage/s3-client';
 import { storageError } from '../../src/infra/storage/s3-errors';
 import { stackConfig } from '../support/stack-env';
@@ -72,14 +74,60 @@ describe('S3 (local SeaweedFS)', () => {
     ]);
   });
 
-  it('rejects wrong credentials', async () => {
-    const wrong = createS3Client({
-      ...storage,
-      credentials: { accessKeyId: 'nobody', secretAccessKey: storage.credentials!.secretAccessKey },
+  // Preflight's check of the bucket: a HEAD, whose 403 has no body, so the store's reason is asked for
+  // with a listing. Before, both said "access denied ... and the bucket policy".
+  it.each([
+    [
+      'an unknown access key',
+      { credentials: { accessKeyId: 'nobody', secretAccessKey: 'x' } },
+      'InvalidAccessKeyId',
+      'the store knows no such access key; check AWS_ACCESS_KEY_ID',
+    ],
+    [
+      'a wrong secret',
+      { credentials: { accessKeyId: storage.credentials!.accessKeyId, secretAccessKey: 'wrong' } },
+      'SignatureDoesNotMatch',
+      'the secret does not match the access key; check AWS_SECRET_ACCESS_KEY',
+    ],
+  ])('says why the store refuses %s', async (_, options, code, fix) => {
+    const client = new S3Client({
+      region: storage.region,
+      endpoint: storage.endpoint,
+      forcePathStyle: storage.forcePathStyle,
+      ...options,
     });
-    const err = await wrong.send(new HeadBucketCommand({ Bucket: storage.bucket })).catch((e: unknown) => e);
-    wrong.destroy();
-    const e = storageError(err, { bucket: storage.bucket, operation: 'HeadBucket' });
-    expect(e.message).toMatch(/access denied|rejected the credentials/);
+    const err = await new Bucket(storage, client).checkReachable().catch((e: unknown) => e);
+    client.destroy();
+    expect(err).toBeInstanceOf(StorageError);
+    expect((err as StorageError).message).toBe(
+      `HeadBucket failed: bucket "${storage.bucket}" at ${storage.endpoint} refused the request (${code}): ${fix}`,
+    );
+  });
+
+  it("passes with a worker's clock an hour ahead, which the SDK sets right from the first refusal, and names the clock when it refuses", async () => {
+    const skewed = () =>
+      new S3Client({
+        region: storage.region,
+        endpoint: storage.endpoint,
+        forcePathStyle: storage.forcePathStyle,
+        credentials: {
+          accessKeyId: storage.credentials!.accessKeyId,
+          secretAccessKey: storage.credentials!.secretAccessKey.reveal(),
+        },
+        systemClockOffset: 3_600_000,
+      });
+    // Before, the check failed with "access denied ... the bucket policy".
+    const first = skewed();
+    await expect(new Bucket(storage, first).checkReachable()).resolves.toBeUndefined();
+    first.destroy();
+
+    const second = skewed();
+    const err = await second
+      .send(new PutObjectCommand({ Bucket: storage.bucket, Key: `${storage.prefix}/test/${randomUUID()}`, Body: 'x' }))
+      .catch((e: unknown) => e);
+    second.destroy();
+    expect(storageError(err, { bucket: storage.bucket, endpoint: storage.endpoint, operation: 'PutObject' }).message).toBe(
+      `PutObject failed: bucket "${storage.bucket}" at ${storage.endpoint} refused the request (RequestTimeTooSkewed): this worker's clock is more than 15 minutes off the store's, and signed requests carry the time; set the clock right (timedatectl set-ntp true, or the host's time service)`,
+    );
   });
 });

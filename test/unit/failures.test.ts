@@ -132,7 +132,20 @@ describe('S3 errors', () => {
     ],
     [sdkError('NotFound', 404), false, /bucket "backups" at http:\/\/s3.local does not exist; create it or fix BACKUP_S3_BUCKET/],
     [sdkError('AccessDenied', 403), false, /access denied/],
-    [sdkError('InvalidAccessKeyId', 403), false, /AWS_ACCESS_KEY_ID/],
+    // 403s with a reason of their own: not "access denied ... the bucket policy" (the unknown key was).
+    [
+      sdkError('InvalidAccessKeyId', 403),
+      false,
+      /refused the request \(InvalidAccessKeyId\): the store knows no such access key; check AWS_ACCESS_KEY_ID$/,
+    ],
+    [
+      sdkError('SignatureDoesNotMatch', 403),
+      false,
+      /\(SignatureDoesNotMatch\): the secret does not match the access key; check AWS_SECRET_ACCESS_KEY$/,
+    ],
+    [sdkError('RequestTimeTooSkewed', 403), false, /\(RequestTimeTooSkewed\): this worker's clock is more than 15 minutes off/],
+    [sdkError('ExpiredToken', 400), false, /\(ExpiredToken\): the temporary credentials have expired; renew AWS_SESSION_TOKEN/],
+    [sdkError('InvalidToken', 400), false, /\(InvalidToken\): the session token is not valid/],
     [Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:9'), { code: 'ECONNREFUSED' }), true, /cannot reach/],
     [sdkError('InternalError', 500), true, /InternalError/],
   ])('%s', (err, retryable, message) => {

@@ -84,7 +84,21 @@ export class Bucket {
 
   /** Fails with the StorageError that says why the bucket cannot be used (missing, refused, unreachable). */
   async checkReachable(): Promise<void> {
-    await this.send('HeadBucket', () => this.s3.send(new HeadBucketCommand({ Bucket: this.name })));
+    try {
+      await this.s3.send(new HeadBucketCommand({ Bucket: this.name }));
+    } catch (err) {
+      // A HEAD answer has no body, so its 403 gives no reason (the key, the secret, the clock, a
+      // policy): a listing of the same bucket carries the store's reason, when it is refused too.
+      // When it is not, the refusal was the clock's, which the SDK has set right from the answer's
+      // Date since: the HEAD is asked again.
+      if (statusOf(err) !== 403) throw this.failure(err, 'HeadBucket');
+      const why = await this.s3.send(new ListObjectsV2Command({ Bucket: this.name, MaxKeys: 1 })).then(
+        () => undefined,
+        (e: unknown) => e,
+      );
+      if (statusOf(why) === 403) throw this.failure(why, 'HeadBucket');
+      await this.send('HeadBucket', () => this.s3.send(new HeadBucketCommand({ Bucket: this.name })));
+    }
   }
 
   /** Whether the bucket exists (some S3-compatible servers create a bucket on the first PUT). */
@@ -345,3 +359,5 @@ function notImplemented(err: unknown): boolean {
   const e = err as { name?: string; $metadata?: { httpStatusCode?: number } };
   return e.name === 'NotImplemented' || e.$metadata?.httpStatusCode === 501;
 }
+
+const statusOf = (err: unknown) => (err as { $metadata?: { httpStatusCode?: number } } | undefined)?.$metadata?.httpStatusCode;

@@ -21,6 +21,17 @@ export function storeErrorCode(err: unknown): string {
   return inner?.Code ?? inner?.name ?? 'Error';
 }
 
+/** What to change for the store's refusals that are not a policy's: the key, the secret, the clock, a token. */
+const CREDENTIAL_REFUSALS: Record<string, string> = {
+  InvalidAccessKeyId: 'the store knows no such access key; check AWS_ACCESS_KEY_ID',
+  SignatureDoesNotMatch: 'the secret does not match the access key; check AWS_SECRET_ACCESS_KEY',
+  RequestTimeTooSkewed:
+    "this worker's clock is more than 15 minutes off the store's, and signed requests carry the time; set the clock right (timedatectl set-ntp true, or the host's time service)",
+  ExpiredToken:
+    'the temporary credentials have expired; renew AWS_SESSION_TOKEN with its key pair, or use credentials that renew themselves (an instance or task role)',
+  InvalidToken: 'the session token is not valid for these credentials; check AWS_SESSION_TOKEN',
+};
+
 function describeStorageFailure(err: unknown, ctx: S3Context): { message: string; retryable?: boolean } {
   const e = err as {
     name?: string;
@@ -53,14 +64,12 @@ function describeStorageFailure(err: unknown, ctx: S3Context): { message: string
       message: `${ctx.operation} failed: the object is in an archive storage class (GLACIER or DEEP_ARCHIVE) in ${where}; bring it back first (aws s3api restore-object --bucket ${ctx.bucket} --key ${key} --restore-request Days=2: hours from GLACIER, up to 48 from DEEP_ARCHIVE), then try again`,
     };
   }
+  // These come as 403 too, each with its own fix: before the plain access denied.
+  const refusal = CREDENTIAL_REFUSALS[name];
+  if (refusal) return { message: `${ctx.operation} failed: ${where} refused the request (${name}): ${refusal}` };
   if (status === 403 || name === 'AccessDenied' || name === 'Forbidden') {
     return {
       message: `${ctx.operation} failed: access denied to ${where}; check AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY and the bucket policy`,
-    };
-  }
-  if (name === 'InvalidAccessKeyId' || name === 'SignatureDoesNotMatch') {
-    return {
-      message: `${ctx.operation} failed: ${where} rejected the credentials (${name}); check AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY`,
     };
   }
   const network = ['ECONNREFUSED', 'ENOTFOUND', 'ETIMEDOUT', 'ECONNRESET', 'EAI_AGAIN', 'TimeoutError'].find(
