@@ -114,6 +114,18 @@ describe('pgwarden CLI', () => {
     );
   });
 
+  // Before, "Namespace not found: 'nope'" (the CLI) and "5 NOT_FOUND: Namespace nope is not found." (the worker), exit 1.
+  it.each([
+    [['backup'], {}],
+    [['worker'], { METRICS_PORT: '0' }],
+  ])('exits 78 naming TEMPORAL_NAMESPACE when Temporal has no such namespace: %j', (argv, extra) => {
+    const { code, stderr } = pgwarden(argv, { PGWARDEN_CONFIG: envFile, TEMPORAL_NAMESPACE: 'no-such-namespace', ...extra });
+    expect([code, stderr.trim()]).toEqual([
+      78,
+      'pgwarden: configuration: TEMPORAL_NAMESPACE: Temporal has no namespace "no-such-namespace"; set TEMPORAL_NAMESPACE to one it has (temporal operator namespace list), or create it (temporal operator namespace create --namespace no-such-namespace)',
+    ]);
+  });
+
   it('backs up through a worker, with --json, reports and counts it, and exits 3 when the worker cannot reach its bucket', async () => {
     const { spawn } = await import('node:child_process');
     // A database of its own, so the sample database's backup history stays the quick start's.

@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { ExitCode } from '../../src/infra/errors/exit-codes';
 import { deleteFailuresMessage, storageError } from '../../src/infra/storage/s3-errors';
 import { toActivityFailure } from '../../activities/failures';
+import { unknownNamespace, unknownNamespaceProblem } from '../../src/infra/temporal/namespace';
 
 describe('the failure vocabulary', () => {
   // Every error class the module exports, constructed as its callers do.
@@ -180,5 +181,20 @@ describe('cleanup delete failures', () => {
     expect(deleteFailuresMessage([{ key: 'k', code: 'InternalError' }], 0)).toBe(
       'deleted 0 backup(s) but could not delete 1 object(s) (InternalError; e.g. k): run pgwarden cleanup again; if it fails the same way, check the S3 store',
     );
+  });
+});
+
+describe('a namespace Temporal does not have', () => {
+  it.each([
+    [new Error("Namespace not found: 'prod'"), 'prod'],
+    [new Error('5 NOT_FOUND: Namespace prod-eu is not found.'), 'prod-eu'],
+    [new Error('5 NOT_FOUND: workflow not found'), undefined],
+  ])('%s', (err, namespace) => expect(unknownNamespace(err)).toBe(namespace));
+
+  it('is a configuration failure naming TEMPORAL_NAMESPACE (exit 78)', () => {
+    expect(describeFailure(new Error("Namespace not found: 'prod'"))).toEqual({
+      lines: [`configuration: ${unknownNamespaceProblem('prod')}`],
+      exitCode: 78,
+    });
   });
 });

@@ -8,6 +8,7 @@ import { WorkflowFailedError } from '@temporalio/client';
 import { ConfigError, exitCodeForFailureType, PgwardenError } from '../../infra/errors/errors';
 import { ExitCode, ExitCodeValue } from '../../infra/errors/exit-codes';
 import { innermostFailure } from '../../infra/temporal/root-cause';
+import { unknownNamespace, unknownNamespaceProblem } from '../../infra/temporal/namespace';
 
 export interface CliFailure {
   lines: string[];
@@ -25,6 +26,10 @@ export function describeFailure(err: unknown): CliFailure {
     const detail = cause === err ? 'unknown cause' : ((cause as Error)?.message ?? String(cause));
     return { lines: [`${err.message}: ${detail}`], exitCode: ExitCode.GeneralFailure };
   }
+  // A TEMPORAL_NAMESPACE the server does not have shows only at the first call, as Temporal's words.
+  const namespace = unknownNamespace(err);
+  if (namespace !== undefined)
+    return { lines: [`configuration: ${unknownNamespaceProblem(namespace)}`], exitCode: ExitCode.Config };
   const code = (err as { code?: string }).code;
   if (typeof code === 'string' && code.startsWith('commander.')) {
     return { lines: [], exitCode: ExitCode.Usage }; // commander already printed the problem
