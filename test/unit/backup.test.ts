@@ -255,6 +255,17 @@ describe('pg_dump failures', () => {
       /check that the database server is up/,
     ],
     [
+      {
+        code: 1,
+        signal: null,
+        stderr:
+          'pg_dump: error: connection to server at "db" (10.0.0.1), port 5432 failed: FATAL:  sorry, too many clients already',
+      },
+      DatabaseConnectionError,
+      true,
+      /FATAL:  sorry, too many clients already; the server has no connection free for it: raise max_connections .*a backup takes BACKUP_JOBS \+ 2\)$/,
+    ],
+    [
       { code: 1, signal: null, stderr: 'pg_dump: error: aborting because of server version mismatch' },
       BackupError,
       false,

@@ -35,6 +35,17 @@ export function classifyDumpFailure(
   if (isRecoveryConflict(result.stderr)) {
     return new BackupError(recoveryConflictProblem(text), { retryable: true });
   }
+  // Before the other connection failures: the server is up, its connection slots are not free.
+  if (
+    /too many clients already|remaining connection slots are reserved|too many connections for (role|database)/i.test(
+      result.stderr,
+    )
+  ) {
+    return new DatabaseConnectionError(
+      `${text}; the server has no connection free for it: raise max_connections (or the role's or database's CONNECTION LIMIT), or free connections (a backup takes BACKUP_JOBS + 2)`,
+      { retryable: true },
+    );
+  }
   if (
     /could not connect|connection to server .*failed|server closed the connection|terminating connection|the database system is (starting up|shutting down)/i.test(
       result.stderr,
