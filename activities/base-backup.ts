@@ -17,7 +17,7 @@ import { compressionSuffix, pgBasebackupCompressArg } from '../src/infra/compres
 import { connectDatabase, libpqEnvironment } from '../src/infra/postgres/client';
 import { streamingTool } from '../src/infra/postgres/streaming-tools';
 import { parseToolMajor } from '../src/infra/postgres/versions';
-import { checkReplicationServer } from '../src/infra/postgres/replication';
+import { checkReplicationAccess, checkReplicationServer } from '../src/infra/postgres/replication';
 import { baseBackupFolder, baseBackupKeys, walFileOf, walFolder } from '../src/infra/storage/layout';
 import { SealedUpload, streamProgramToS3 } from '../src/operations/backup/program-to-s3';
 import { formatBytes } from '../src/operations/backup/progress';
@@ -212,6 +212,7 @@ export function baseBackupActivities(deps: ActivityDeps) {
           const client = await connectDatabase(target);
           try {
             const checked = await checkReplicationServer(client, input.server);
+            await checkReplicationAccess(target);
             // One tar stream holds the main tablespace only, and its backup_manifest only inside the
             // compressed tar: a server with other tablespaces, or whose next base backup may be an
             // incremental taken against this one's manifest, is copied through a spool, where

@@ -22,7 +22,7 @@ import { BackupError, ConfigError, WalArchiveError } from '../src/infra/errors/e
 import { connectDatabase, libpqEnvironment } from '../src/infra/postgres/client';
 import { startReceiveWal } from '../src/infra/postgres/receivewal';
 import { streamingTool } from '../src/infra/postgres/streaming-tools';
-import { checkReplicationServer, timelineHistoryText } from '../src/infra/postgres/replication';
+import { checkReplicationAccess, checkReplicationServer, timelineHistoryText } from '../src/infra/postgres/replication';
 import { walKey } from '../src/infra/storage/layout';
 import { AFTER_A_GAP, readyFiles, slotNameFor, SpoolFile, streamStart } from '../src/operations/pitr/spool';
 import { sealOpenSegment, WAL_WRITTEN_LSN } from '../src/operations/pitr/wal-object';
@@ -198,6 +198,7 @@ export function walArchiveActivities(deps: ActivityDeps) {
         let sampling: NodeJS.Timeout | undefined;
         try {
           const server = await checkReplicationServer(client, input.server);
+          await checkReplicationAccess(target);
           const { program, problem } = await streamingTool('pg_receivewal', server.versionNum, config.tools.pgBinDir);
           if (problem) throw new ConfigError([problem]);
           // WAL nobody could decrypt with the original key would be a silent gap.

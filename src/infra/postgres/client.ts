@@ -29,6 +29,8 @@ export async function connectDatabase(target: DatabaseTarget, options: ConnectOp
   const server = `${target.host}:${target.port}`;
   const attempts = preferredFirst(tlsAttempts(target, homedir(), readTlsFile(target)), tlsChosen.get(server));
   let client: Client | undefined;
+  let plainRefusal: unknown;
+  let serverWithoutTls = false;
   for (let i = 0; !client; i++) {
     const ssl = attempts[i];
     const c = new Client({
@@ -48,9 +50,13 @@ export async function connectDatabase(target: DatabaseTarget, options: ConnectOp
       client = c;
     } catch (err) {
       await c.end().catch(() => undefined);
-      // sslmode prefer (libpq's default) or allow: the other way, when the server refused this one for it.
       const message = (err as Error).message ?? '';
+      if (ssl !== false && /does not support SSL/i.test(message)) serverWithoutTls = true;
+      if (ssl === false) plainRefusal = err;
+      // sslmode prefer (libpq's default) or allow: the other way, when the server refused this one for it.
       if (i + 1 < attempts.length && (ssl === false ? /no encryption/i : /does not support SSL/i).test(message)) continue;
+      // A server without TLS that refused the plain attempt: that refusal is the one to fix, and no hostssl line's.
+      if (serverWithoutTls && plainRefusal) throw connectionError(target, database, plainRefusal, { serverWithoutTls });
       throw connectionError(target, database, err);
     }
   }
@@ -151,7 +157,13 @@ function readTlsFile(target: DatabaseTarget): (path: string, setting: string) =>
 }
 
 /** Classifies a connect failure: what went wrong, how to fix it, and whether a retry may help. */
-export function connectionError(target: DatabaseTarget, database: string, err: unknown): DatabaseConnectionError {
+export function connectionError(
+  target: DatabaseTarget,
+  database: string,
+  err: unknown,
+  /** The server refused TLS too: a refusal of the plain attempt is no hostssl line, but none at all. */
+  seen: { serverWithoutTls?: boolean } = {},
+): DatabaseConnectionError {
   const e = err as { code?: string; message?: string };
   const where = describeTarget(target, database);
   const fixes: Record<string, [string, boolean]> = {
@@ -166,7 +178,13 @@ export function connectionError(target: DatabaseTarget, database: string, err: u
     '57P03': ['the server is starting up or shutting down; retry shortly', true],
     '53300': ['too many connections; raise max_connections or free connections', true],
   };
-  const tls = tlsProblem(e.code, e.message ?? '');
+  // Before the TLS reading: PostgreSQL ends this refusal with the encryption tried ("no encryption").
+  if (/no pg_hba\.conf entry for replication connection/i.test(e.message ?? ''))
+    return new DatabaseConnectionError(
+      `cannot connect to ${where} for replication: pg_hba.conf has no replication line for this host and user; add "host replication ${target.user} <this worker's address>/32 scram-sha-256" (hostssl for TLS only) to pg_hba.conf and reload it (SELECT pg_reload_conf())`,
+      { retryable: false },
+    );
+  const tls = seen.serverWithoutTls ? undefined : tlsProblem(e.code, e.message ?? '');
   if (tls) return new DatabaseConnectionError(`cannot connect to ${where}: ${tls}`, { retryable: false });
   const known = e.code ? fixes[e.code] : undefined;
   if (known) return new DatabaseConnectionError(`cannot connect to ${where}: ${known[0]}`, { retryable: known[1] });

@@ -4,7 +4,9 @@
  * system identifier (which cluster it is).
  */
 import { Client } from 'pg';
+import type { DatabaseTarget } from '../config/databases';
 import { UsageError } from '../errors/errors';
+import { connectDatabase } from './client';
 
 /** Each refusal names the setting or right to change; `standby` says what to do instead when the server is one. */
 export async function checkReplicationServer(
@@ -21,8 +23,10 @@ export async function checkReplicationServer(
     v: string;
     n: string;
     sysid: string;
+    senders: string;
   }>(`
     SELECT current_setting('wal_level') AS level,
+           current_setting('max_wal_senders') AS senders,
            current_setting('server_version') AS v,
            current_setting('server_version_num') AS n,
            current_setting('wal_segment_size') AS seg,
@@ -33,6 +37,10 @@ export async function checkReplicationServer(
   const r = rows[0];
   if (r.level === 'minimal')
     throw new UsageError(`${server}: wal_level is minimal; set wal_level = replica in postgresql.conf and restart PostgreSQL`);
+  if (r.senders === '0')
+    throw new UsageError(
+      `${server}: max_wal_senders is 0, so the server takes no replication connection; set max_wal_senders = 10 (pgwarden's pg_receivewal and each pg_basebackup take one) in postgresql.conf and restart PostgreSQL`,
+    );
   if (!r.repl)
     throw new UsageError(
       `${server}: the backup user may not stream WAL; run ALTER ROLE "${await currentUser(client)}" REPLICATION; as a superuser`,
@@ -45,6 +53,20 @@ export async function checkReplicationServer(
     versionNum: Number(r.n),
     systemIdentifier: r.sysid,
   };
+}
+
+/**
+ * Proves that the server takes a replication connection from this worker, as pg_receivewal and
+ * pg_basebackup make: pg_hba.conf lists replication apart from every database, so a server that
+ * lets the backup user in can still refuse it. Refused, the failure names the line to add.
+ */
+export async function checkReplicationAccess(target: DatabaseTarget): Promise<void> {
+  const c = await connectDatabase(target, { replication: true });
+  try {
+    await c.query('IDENTIFY_SYSTEM');
+  } finally {
+    await c.end().catch(() => undefined);
+  }
 }
 
 async function currentUser(client: Client): Promise<string> {
