@@ -71,6 +71,8 @@ export interface DumpResult extends Pick<
 
 /** How long pg_dump's output stands still before the backup looks for a lock it waits for. */
 const LOCK_LOOK_AFTER_MS = 10_000;
+/** How often it looks again while the output stands still (the holder may change, or its transaction end). */
+const LOCK_LOOK_EVERY_MS = 30_000;
 
 export function dumpAndUploadActivity(deps: ActivityDeps) {
   return async function dumpAndUpload(input: DumpInput): Promise<DumpResult> {
@@ -101,6 +103,7 @@ export function dumpAndUploadActivity(deps: ActivityDeps) {
     // pg_dump writes nothing while it waits for a table's lock: once its output stands still, say whose.
     const stall = new StallWatch(LOCK_LOOK_AFTER_MS);
     let looking = false;
+    let lookedAt = 0;
     // Between progress events (connecting, a slow S3 call) the elapsed time still moves.
     const keepAlive = setInterval(() => {
       if (!(state.phase === 'dumping' && stall.observe(state.rawBytes, Date.now()))) {
@@ -108,8 +111,10 @@ export function dumpAndUploadActivity(deps: ActivityDeps) {
         return;
       }
       beat({});
-      if (looking) return;
+      // A look is a connection: one at a time, and one each LOCK_LOOK_EVERY_MS while the wait lasts.
+      if (looking || Date.now() - lookedAt < LOCK_LOOK_EVERY_MS) return;
       looking = true;
+      lookedAt = Date.now();
       lockWaitsOf(target, applicationName)
         .then((waitingFor) => beat({ waitingFor }))
         // Only a hint: a server that is gone fails the dump itself, with its own words.
