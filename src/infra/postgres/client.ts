@@ -161,7 +161,7 @@ export function connectionError(
   target: DatabaseTarget,
   database: string,
   err: unknown,
-  /** The server refused TLS too: a refusal of the plain attempt is no hostssl line, but none at all. */
+  /** The server refused TLS too: a pg_hba.conf refusal of the plain attempt means no line at all for it, not a hostssl one. */
   seen: { serverWithoutTls?: boolean } = {},
 ): DatabaseConnectionError {
   const e = err as { code?: string; message?: string };

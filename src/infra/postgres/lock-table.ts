@@ -6,6 +6,7 @@
  * a run that fails on it says which setting to raise.
  */
 import type { Client } from 'pg';
+import { USER_SCHEMA } from './tables';
 
 export interface LockTable {
   /** max_locks_per_transaction. */
@@ -24,9 +25,7 @@ export async function readLockTable(c: Client): Promise<LockTable> {
              + current_setting('max_worker_processes')::int + current_setting('max_wal_senders')::int
              + current_setting('max_prepared_transactions')::int AS s,
            (SELECT count(*) FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
-             WHERE c.relkind IN ('r', 'p')
-               AND n.nspname NOT IN ('pg_catalog', 'information_schema')
-               AND n.nspname NOT LIKE 'pg\\_toast%' AND n.nspname NOT LIKE 'pg\\_temp\\_%') AS t`);
+             WHERE c.relkind IN ('r', 'p') AND ${USER_SCHEMA}) AS t`);
   return { locksPerTransaction: rows[0].l, sessions: rows[0].s, tables: Number(rows[0].t) };
 }
 

@@ -6,6 +6,7 @@
  */
 import type { Client } from 'pg';
 import type { DatabaseTarget } from '../config/databases';
+import { nameSome } from './name-list';
 
 export interface ServerRecovery {
   /** pg_is_in_recovery(): a standby (or a server still recovering). */
@@ -70,8 +71,7 @@ export async function standbyProblem(
  */
 export function standbyUnloggedWarning(server: string, tables: string[]): string | undefined {
   if (tables.length === 0) return undefined;
-  const named = tables.length <= 3 ? tables.join(', ') : `${tables.slice(0, 3).join(', ')} and ${tables.length - 3} more`;
-  return `${server} is a standby, and standbys hold no rows of unlogged tables (${named}): a backup of it keeps ${tables.length === 1 ? 'that table' : 'those tables'} empty; back up the primary to keep their rows, or make them logged (ALTER TABLE ... SET LOGGED on the primary)`;
+  return `${server} is a standby, and standbys hold no rows of unlogged tables (${nameSome(tables)}): a backup of it keeps ${tables.length === 1 ? 'that table' : 'those tables'} empty; back up the primary to keep their rows, or make them logged (ALTER TABLE ... SET LOGGED on the primary)`;
 }
 
 /**

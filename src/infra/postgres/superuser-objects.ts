@@ -8,6 +8,7 @@
  */
 import type { Client } from 'pg';
 import { ExtensionUse, superuserOnlyExtensions } from './extensions';
+import { nameSome } from './name-list';
 
 /** The database's objects only a superuser may create, each named for a person ("event trigger audit_ddl"). */
 export async function readSuperuserObjects(client: Client): Promise<string[]> {
@@ -40,8 +41,7 @@ export function superuserProblem(
   server: string,
 ): string | undefined {
   if (user.superuser || needing.length === 0) return undefined;
-  const named = needing.length <= 3 ? needing.join(', ') : `${needing.slice(0, 3).join(', ')} and ${needing.length - 3} more`;
-  return `the backup's database has what only a superuser may create (${named}), and ${user.name}, the user restoring on ${server}, is not one: restore as a superuser (for verifications, the user of VERIFY_DATABASE_URL, or of DATABASE_URL without it)`;
+  return `the backup's database has what only a superuser may create (${nameSome(needing)}), and ${user.name}, the user restoring on ${server}, is not one: restore as a superuser (for verifications, the user of VERIFY_DATABASE_URL, or of DATABASE_URL without it)`;
 }
 
 /**

@@ -5,6 +5,10 @@
  */
 import type { Client, QueryResult } from 'pg';
 
+/** A condition on `n`, the pg_namespace of a relation: not a system, TOAST or temporary schema. */
+export const USER_SCHEMA = `n.nspname NOT IN ('pg_catalog', 'information_schema')
+       AND n.nspname NOT LIKE 'pg\\_toast%' AND n.nspname NOT LIKE 'pg\\_temp\\_%'`;
+
 /** One table's exact row count. */
 export interface TableCount {
   schema: string;
@@ -24,8 +28,7 @@ export async function listTables(client: Client): Promise<ListedTable[]> {
     SELECT n.nspname AS schema, c.relname AS table, c.relpersistence = 'u' AND pg_is_in_recovery() AS unreadable
       FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
      WHERE (c.relkind = 'r' OR (c.relkind = 'm' AND c.relispopulated))
-       AND n.nspname NOT IN ('pg_catalog', 'information_schema')
-       AND n.nspname NOT LIKE 'pg\\_toast%' AND n.nspname NOT LIKE 'pg\\_temp\\_%'
+       AND ${USER_SCHEMA}
      ORDER BY 1, 2`);
   return rows.map(({ schema, table, unreadable }) => (unreadable ? { schema, table, unreadable } : { schema, table }));
 }
@@ -78,8 +81,7 @@ export async function listTableSizes(client: Client): Promise<Array<{ schema: st
     SELECT n.nspname AS schema, c.relname AS table, pg_table_size(c.oid) AS bytes
       FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
      WHERE c.relkind = 'r'
-       AND n.nspname NOT IN ('pg_catalog', 'information_schema')
-       AND n.nspname NOT LIKE 'pg\\_toast%' AND n.nspname NOT LIKE 'pg\\_temp\\_%'
+       AND ${USER_SCHEMA}
        AND NOT EXISTS (SELECT 1 FROM pg_depend d
                         WHERE d.classid = 'pg_class'::regclass AND d.objid = c.oid AND d.deptype = 'e')
      ORDER BY 1, 2`);
