@@ -114,6 +114,16 @@ describe('database connection errors', () => {
     expect(err.message).toMatch(message);
   });
 
+  it.each([
+    ['replication', /pooler \(PgBouncer\) that does not pass replication connections.*PostgreSQL's own port$/],
+    ['options', /refuses the startup parameter "options".*add options to the pooler's ignore_startup_parameters$/],
+  ])('a pooler refusing the startup parameter %s: not retried, and says where to connect', (parameter, message) => {
+    const err = connectionError(target, 'app', new Error(`unsupported startup parameter: ${parameter}`));
+    expect(err.retryable).toBe(false);
+    expect(err.message).toMatch(/^cannot connect to database "app" at db:5432 as backup/);
+    expect(err.message).toMatch(message);
+  });
+
   it('scrubs the password from an unknown driver message', () => {
     const err = connectionError(target, 'app', new Error('weird failure mentioning pw-never-shown'));
     expect(err.message).not.toContain('pw-never-shown');

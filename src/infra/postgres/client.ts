@@ -9,6 +9,7 @@ import { Client } from 'pg';
 import { DatabaseTarget } from '../config/databases';
 import { DatabaseConnectionError } from '../errors/errors';
 import { serverMajor } from './versions';
+import { probeSharedSessions, sharedSessionsProblem } from './shared-sessions';
 
 export interface ConnectOptions {
   /** Connect to another database of the same server (e.g. postgres, or a restore target). */
@@ -26,6 +27,37 @@ export function describeTarget(target: DatabaseTarget, database = target.databas
 
 export async function connectDatabase(target: DatabaseTarget, options: ConnectOptions = {}): Promise<Client> {
   const database = options.database ?? target.database;
+  const client = await openSession(target, database, options);
+  if (options.replication) return client;
+  try {
+    await refuseSharedSessions(target, database, client);
+    await client.query(WITHOUT_TIMEOUTS);
+  } catch (err) {
+    await client.end().catch(() => undefined);
+    throw err instanceof DatabaseConnectionError ? err : connectionError(target, database, err);
+  }
+  return client;
+}
+
+/**
+ * Targets (server, database, user) seen to give each client a server session of its own: a
+ * pool's mode is set per database, and a worker's settings do not change while it runs.
+ */
+const ownSessions = new Set<string>();
+
+/** Refuses a target behind a pool in transaction or statement mode (see shared-sessions.ts), before any session setting. */
+async function refuseSharedSessions(target: DatabaseTarget, database: string, client: Client): Promise<void> {
+  const key = `${target.host}:${target.port}/${database}/${target.user}`;
+  if (ownSessions.has(key)) return;
+  const shared = await probeSharedSessions(client, () =>
+    openSession(target, database, { applicationName: 'pgwarden pooler check' }),
+  );
+  if (shared) throw new DatabaseConnectionError(sharedSessionsProblem(describeTarget(target, database)), { retryable: false });
+  if (shared === false) ownSessions.add(key);
+}
+
+/** A connection as libpq would make it with the target's TLS settings, nothing set in its session. */
+async function openSession(target: DatabaseTarget, database: string, options: ConnectOptions): Promise<Client> {
   const server = `${target.host}:${target.port}`;
   const attempts = preferredFirst(tlsAttempts(target, homedir(), readTlsFile(target)), tlsChosen.get(server));
   let client: Client | undefined;
@@ -62,14 +94,6 @@ export async function connectDatabase(target: DatabaseTarget, options: ConnectOp
   }
   // An idle connection that errors (server restart) must not crash the worker process.
   client.on('error', () => undefined);
-  if (!options.replication) {
-    try {
-      await client.query(WITHOUT_TIMEOUTS);
-    } catch (err) {
-      await client.end().catch(() => undefined);
-      throw connectionError(target, database, err);
-    }
-  }
   return client;
 }
 
@@ -184,6 +208,15 @@ export function connectionError(
       `cannot connect to ${where} for replication: pg_hba.conf has no replication line for this host and user; add "host replication ${target.user} <this worker's address>/32 scram-sha-256" (hostssl for TLS only) to pg_hba.conf and reload it (SELECT pg_reload_conf())`,
       { retryable: false },
     );
+  // PostgreSQL takes any startup parameter; a pooler (PgBouncer before 1.22: replication) refuses those it does not know.
+  const unsupported = /unsupported startup parameter: (\w+)/i.exec(e.message ?? '')?.[1];
+  if (unsupported)
+    return new DatabaseConnectionError(
+      unsupported === 'replication'
+        ? `cannot connect to ${where} for replication: this port is a connection pooler (PgBouncer) that does not pass replication connections, which pg_receivewal and pg_basebackup need; point DATABASE_URL (or PGHOST/PGPORT) at PostgreSQL's own port`
+        : `cannot connect to ${where}: a connection pooler (PgBouncer) at this port refuses the startup parameter "${unsupported}"; point DATABASE_URL (or PGHOST/PGPORT) at PostgreSQL's own port, or add ${unsupported} to the pooler's ignore_startup_parameters`,
+      { retryable: false },
+    );
   const tls = seen.serverWithoutTls ? undefined : tlsProblem(e.code, e.message ?? '');
   if (tls) return new DatabaseConnectionError(`cannot connect to ${where}: ${tls}`, { retryable: false });
   const known = e.code ? fixes[e.code] : undefined;
@@ -224,15 +257,16 @@ function redactPassword(text: string, target: DatabaseTarget): string {
   return password ? text.split(password).join('[redacted]') : text;
 }
 
-/**
- * Environment for libpq child processes (pg_dump, pg_restore, psql): the password travels in
- * PGPASSWORD, never on a command line where `ps` would show it.
- */
 /** The connected server's major version (server_version_num 150018 -> 15). */
 export async function readServerMajor(client: Client): Promise<number> {
   const { rows } = await client.query<{ n: string }>("SELECT current_setting('server_version_num') AS n");
   return serverMajor(Number(rows[0].n));
 }
+
+/**
+ * Environment for libpq child processes (pg_dump, pg_restore, psql): the password travels in
+ * PGPASSWORD, never on a command line where `ps` would show it.
+ */
 
 export function libpqEnvironment(target: DatabaseTarget, database = target.database): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = {

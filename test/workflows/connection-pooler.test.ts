@@ -1,0 +1,118 @@
+/**
+ * A database reached through PgBouncer, as many production ones are. In transaction (or
+ * statement) pooling each transaction gets whichever server session is free: pg_dump's and
+ * pgwarden's session settings (statement_timeout 0, search_path '', row_security off) may miss
+ * their transaction, and they stayed on server sessions the application was given next. Before,
+ * a backup through such a pool "worked" and turned off the application's statement_timeout on
+ * the pool's sessions; now it is refused before any session setting. A pool in session mode is a
+ * session of one's own: backup, verification and restore work through it. Replication
+ * connections, which PgBouncer does not pass, were retried without end.
+ */
+import { ApplicationFailure } from '@temporalio/common';
+import { WorkflowFailedError } from '@temporalio/client';
+import { Client } from 'pg';
+import { DatabaseConnectionError } from '../../src/infra/errors/errors';
+import { checkReplicationAccess } from '../../src/infra/postgres/replication';
+import { innermostFailure } from '../../src/infra/temporal/root-cause';
+import { databaseUrl, tableFingerprints, withClient } from '../support/databases';
+import { PgBouncer, startPgBouncer } from '../support/pgbouncer';
+import { stackConfig } from '../support/stack-env';
+import { workflowSuite } from '../support/workflow-suite';
+
+const FIXTURE = `CREATE TABLE orders (id int PRIMARY KEY, note text);
+  INSERT INTO orders SELECT g, md5(g::text) FROM generate_series(1, 5000) g;`;
+
+describe('a database behind a connection pooler (real PgBouncer)', () => {
+  const suite = workflowSuite('pooler');
+  const bouncers: PgBouncer[] = [];
+  afterAll(async () => {
+    for (const b of bouncers) await b.stop();
+  });
+  const bouncer = async (url: string, mode: 'session' | 'transaction' | 'statement') => {
+    const b = await startPgBouncer(url, mode);
+    bouncers.push(b);
+    return b;
+  };
+
+  /** statement_timeout of every server session the pool holds for the database: each client in a transaction gets one of its own. */
+  const poolTimeouts = async (db: string, url: string): Promise<string[]> => {
+    const held = await withClient(db, async (c) =>
+      Number(
+        (
+          await c.query<{ n: string }>(
+            `SELECT count(*) AS n FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()`,
+          )
+        ).rows[0].n,
+      ),
+    );
+    const clients: Client[] = [];
+    try {
+      const seen: string[] = [];
+      for (let i = 0; i < Math.max(held, 1); i++) {
+        const c = new Client({ connectionString: url });
+        await c.connect();
+        clients.push(c);
+        await c.query('BEGIN');
+        seen.push((await c.query<{ t: string }>(`SELECT current_setting('statement_timeout') AS t`)).rows[0].t);
+      }
+      return seen;
+    } finally {
+      for (const c of clients) await c.end().catch(() => undefined);
+    }
+  };
+
+  it.each(['transaction', 'statement'] as const)(
+    'refuses a database behind a pool in %s mode before anything is set on the pool’s sessions',
+    async (mode) => {
+      const db = await suite.freshDatabase(`pooled_${mode}`);
+      await withClient(db, async (c) => {
+        await c.query(FIXTURE);
+        // The application's safety net, set where a transaction pool's clients get it: on the database.
+        await c.query(`ALTER DATABASE ${db} SET statement_timeout = '7s'`);
+      });
+      const pool = await bouncer(databaseUrl(db), mode);
+      const { taskQueue } = await suite.workerFor(db, { DATABASE_URL: pool.url });
+
+      const err = await suite.backup(db, taskQueue).catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(WorkflowFailedError);
+      const cause = innermostFailure(err as WorkflowFailedError) as ApplicationFailure;
+      expect(cause.type).toBe('DatabaseConnectionError');
+      expect(cause.nonRetryable).toBe(true);
+      expect(cause.message).toBe(
+        `cannot use database "${db}" at 127.0.0.1:${pool.port} as pgwarden: it is reached through a connection pooler that gives each transaction whichever server session is free (PgBouncer pool_mode=transaction or statement); pg_dump and pg_restore need a session of their own, and the settings they make for it would stay on sessions the application is given next; point DATABASE_URL (or PGHOST/PGPORT) at PostgreSQL's own port, or at a pooler database with pool_mode=session`,
+      );
+      if (mode === 'transaction') {
+        const timeouts = await poolTimeouts(db, pool.url);
+        expect(timeouts.length).toBeGreaterThan(0);
+        expect(timeouts).toEqual(timeouts.map(() => '7s'));
+      }
+    },
+    120_000,
+  );
+
+  it('backs up, verifies and restores through a pool in session mode', async () => {
+    const db = await suite.freshDatabase('pooled_session');
+    await withClient(db, (c) => c.query(FIXTURE));
+    const pool = await bouncer(databaseUrl(db), 'session');
+    const { taskQueue } = await suite.workerFor(db, { DATABASE_URL: pool.url });
+    const backup = await suite.backup(db, taskQueue);
+    expect(backup.rows).toBe(5000);
+    const verified = await suite.verify(db, taskQueue, backup.backupId);
+    expect(verified.verified.map((v) => v.status)).toEqual(['passed']);
+    const copy = `${db}_copy`;
+    suite.track(copy);
+    await suite.restoreNew(db, taskQueue, backup.backupId, copy);
+    expect(await tableFingerprints(copy)).toEqual(await tableFingerprints(db));
+  }, 180_000);
+
+  it('says a pooler refuses replication connections, and does not retry', async () => {
+    const pool = await bouncer(databaseUrl('postgres'), 'session');
+    const target = stackConfig({ DATABASE_URL: pool.url }).databases[0];
+    const err = await checkReplicationAccess(target).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(DatabaseConnectionError);
+    expect((err as DatabaseConnectionError).retryable).toBe(false);
+    expect((err as Error).message).toBe(
+      `cannot connect to database "postgres" at 127.0.0.1:${pool.port} as pgwarden for replication: this port is a connection pooler (PgBouncer) that does not pass replication connections, which pg_receivewal and pg_basebackup need; point DATABASE_URL (or PGHOST/PGPORT) at PostgreSQL's own port`,
+    );
+  }, 60_000);
+});
