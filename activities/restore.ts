@@ -42,7 +42,7 @@ import { tablespacePlan, type TablespacePlan } from '../src/operations/restore/t
 import { readGlobals } from '../src/operations/restore/globals';
 import { parseGlobals, planRoles, type RolesPlan } from '../src/infra/postgres/globals-roles';
 import { connectDatabase } from '../src/infra/postgres/client';
-import { standbyProblem } from '../src/infra/postgres/standby';
+import { writesProblem } from '../src/infra/postgres/takes-writes';
 import { localeProblem } from '../src/infra/postgres/locale-probe';
 import { dropDatabase } from '../src/infra/postgres/drop-database';
 import { extensionsProblem } from '../src/infra/postgres/extensions';
@@ -547,15 +547,20 @@ export function restoreActivities(deps: ActivityDeps) {
       const admin = await connectDatabase(server, { database: 'postgres' });
       try {
         const testServer = input.onTestServer && input.mode === 'new';
-        const standby = await standbyProblem(
+        const refused = await writesProblem(
           admin,
           server,
           `${testServer ? 'the restore test' : 'a restore'} creates a database there`,
-          testServer
-            ? 'set VERIFY_DATABASE_URL to a server that takes writes (a staging server, or the primary)'
-            : `restore into the primary (the DATABASE_URL of ${input.database}), or promote this standby first`,
+          {
+            standby: testServer
+              ? 'set VERIFY_DATABASE_URL to a server that takes writes (a staging server, or the primary)'
+              : `restore into the primary (the DATABASE_URL of ${input.database}), or promote this standby first`,
+            readOnly: testServer
+              ? 'set VERIFY_DATABASE_URL to a user that writes'
+              : `restore as a user that writes (the DATABASE_URL of ${input.database})`,
+          },
         );
-        if (standby) throw new UsageError(standby);
+        if (refused) throw new UsageError(refused);
         // Rights first: a restore that would fail on CREATE DATABASE or ALTER ... OWNER TO fails here, before any approval.
         const me = (
           await admin.query<{ u: string; ok: boolean }>(

@@ -13,7 +13,7 @@ import { escapeLiteral, type Client } from 'pg';
 import { requireDatabase } from '../src/infra/config/config';
 import { BackupError, BackupNotFoundError, UsageError } from '../src/infra/errors/errors';
 import { connectDatabase } from '../src/infra/postgres/client';
-import { standbyProblem } from '../src/infra/postgres/standby';
+import { writesProblem } from '../src/infra/postgres/takes-writes';
 import { countRows } from '../src/infra/postgres/tables';
 import { foreignKeysAround, qualified, tableDependents, tableKind, takenNames } from '../src/infra/postgres/relations';
 import { describeTarget, RecoveryTarget } from '../src/operations/pitr/target';
@@ -113,13 +113,11 @@ export function tableRecoveryActivities(deps: ActivityDeps) {
       const c = await connectDatabase(into);
       try {
         // The one thing that rules the target out whatever the source: a server that takes no writes.
-        const standby = await standbyProblem(
-          c,
-          into,
-          `the recovered tables are written into ${input.into} there`,
-          `point the DATABASE_URL of ${input.into} at the primary, or promote this standby first`,
-        );
-        if (standby) throw new UsageError(standby);
+        const refused = await writesProblem(c, into, `the recovered tables are written into ${input.into} there`, {
+          standby: `point the DATABASE_URL of ${input.into} at the primary, or promote this standby first`,
+          readOnly: `point the DATABASE_URL of ${input.into} at a user that writes`,
+        });
+        if (refused) throw new UsageError(refused);
         const source = await chooseSource(input);
         for (const name of input.tables) await checkTargetFor(c, input.into, name);
         return source;

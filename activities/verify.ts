@@ -37,7 +37,8 @@ import { verificationNotice } from '../src/operations/verify/notices';
 import { loadBackup } from '../src/operations/restore/load-backup';
 import { connectDatabase } from '../src/infra/postgres/client';
 import { dropDatabase } from '../src/infra/postgres/drop-database';
-import { readServerRecovery, standbyProblem } from '../src/infra/postgres/standby';
+import { readServerRecovery } from '../src/infra/postgres/standby';
+import { writesProblem } from '../src/infra/postgres/takes-writes';
 import { extensionsProblem } from '../src/infra/postgres/extensions';
 import { superuserNeedsProblem } from '../src/infra/postgres/superuser-objects';
 import { serverOf, testRestoreServer } from '../src/infra/config/config';
@@ -241,16 +242,14 @@ export function verifyActivities(deps: ActivityDeps) {
       try {
         // A server that cannot take the test restore, or tools that cannot load this backup
         // there: the finding says so before any transfer.
-        const standby = await standbyProblem(
-          admin,
-          server,
-          "a verification's test restore creates a database there",
-          'set VERIFY_DATABASE_URL to a server that takes writes (a staging server, or the primary)',
-        );
+        const refused = await writesProblem(admin, server, "a verification's test restore creates a database there", {
+          standby: 'set VERIFY_DATABASE_URL to a server that takes writes (a staging server, or the primary)',
+          readOnly: 'set VERIFY_DATABASE_URL to a user that writes',
+        });
         const tools = await restoreTools(admin, manifest?.pgDump, deps.config.tools.pgBinDir);
         const where = `${server.host}:${server.port}`;
         const problem =
-          standby ??
+          refused ??
           tools.problem ??
           (await extensionsProblem(admin, manifest?.extensions, where)) ??
           (await superuserNeedsProblem(admin, manifest, where));
