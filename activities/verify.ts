@@ -39,6 +39,7 @@ import { connectDatabase } from '../src/infra/postgres/client';
 import { dropDatabase } from '../src/infra/postgres/drop-database';
 import { readServerRecovery } from '../src/infra/postgres/standby';
 import { writesProblem } from '../src/infra/postgres/takes-writes';
+import { settledLeftovers } from '../src/operations/verify/leftovers';
 import { extensionsProblem } from '../src/infra/postgres/extensions';
 import { superuserNeedsProblem } from '../src/infra/postgres/superuser-objects';
 import { serverOf, testRestoreServer } from '../src/infra/config/config';
@@ -374,9 +375,14 @@ export function verifyActivities(deps: ActivityDeps) {
         try {
           // A standby holds no leftovers of its own and can drop none.
           if ((await readServerRecovery(admin)).inRecovery) continue;
-          const { rows } = await admin.query<{ name: string; comment: string | null }>(
-            `SELECT datname AS name, shobj_description(oid, 'pg_database') AS comment FROM pg_database WHERE datname LIKE $1`,
-            [`${TEMP_DATABASE_PREFIX.replace(/_/g, '\\_')}%`],
+          const rows = await settledLeftovers(
+            async () =>
+              (
+                await admin.query<{ name: string; comment: string | null }>(
+                  `SELECT datname AS name, shobj_description(oid, 'pg_database') AS comment FROM pg_database WHERE datname LIKE $1`,
+                  [`${TEMP_DATABASE_PREFIX.replace(/_/g, '\\_')}%`],
+                )
+              ).rows,
           );
           for (const row of rows) {
             const m = COMMENT.exec(row.comment ?? '');

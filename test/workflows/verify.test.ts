@@ -418,9 +418,13 @@ describe('VerifyBackupWorkflow (dev server, real PostgreSQL and S3)', () => {
     await withClient('postgres', async (c) => {
       for (const name of leftovers) await c.query(`CREATE DATABASE ${c.escapeIdentifier(name)}`);
     });
+    // One its run never marked (killed between CREATE DATABASE and COMMENT): still unmarked on the janitor's second look.
+    const unmarked = `pgwarden_verify_unmarked_${uniqueSuffix()}`;
+    await withClient('postgres', (c) => c.query(`CREATE DATABASE ${c.escapeIdentifier(unmarked)}`));
     await backup(db, taskQueue);
     await verify(db, taskQueue);
     expect(await tempDatabases()).not.toContain(orphan);
+    expect(await tempDatabases()).not.toContain(unmarked);
     const still = await withClient('postgres', (c) =>
       c.query<{ datname: string }>('SELECT datname FROM pg_database WHERE datname = ANY($1)', [leftovers]),
     );
