@@ -9,6 +9,7 @@ import { Context, log } from '@temporalio/activity';
 import { BackupManifest, DataPart, dataBytes, StoredObject, TableCount } from '../src/operations/backup/manifest';
 import { mainDumpArgs, partDumpArgs, planDumpParts } from '../src/operations/backup/dump-parts';
 import { compressionSuffix, pgDumpCompressArg, streamCompression } from '../src/infra/compression/compression';
+import { compressionMajor } from '../src/infra/postgres/dump-compression';
 import { parseToolMajor } from '../src/infra/postgres/versions';
 import { dumpToolsFit } from '../src/infra/postgres/dump-tools';
 import { streamProgramToS3 } from '../src/operations/backup/program-to-s3';
@@ -156,8 +157,8 @@ export function dumpAndUploadActivity(deps: ActivityDeps) {
           what: `backup ${input.backupId} of ${input.database}`,
         }),
       ]);
-      // pg_dump 16+ compresses the custom format with zstd and lz4 itself: what is stored, and its name, follow.
-      const pgDumpMajor = parseToolMajor(pgDumpVersion);
+      // pg_dump 16+ compresses the custom format with zstd and lz4 itself (if built with them): what is stored, and its name, follow.
+      const pgDumpMajor = await compressionMajor(pgDump, parseToolMajor(pgDumpVersion), compression);
       const keys = backupKeys(storage.prefix, target.id, input.backupId, policy.format, compression, pgDumpMajor);
       const dataCompression = streamCompression(policy.format, compression, pgDumpMajor);
 

