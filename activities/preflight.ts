@@ -76,7 +76,7 @@ export function preflightActivity(deps: ActivityDeps) {
       if (rls.rowCount) {
         const { t, u } = rls.rows[0];
         throw new BackupError(
-          `table ${t} has row-level security the backup user "${u}" does not bypass, so a dump would miss rows: run ALTER ROLE "${u}" BYPASSRLS; as a superuser`,
+          `table ${t} has row-level security the backup user "${u}" does not bypass, so a dump would miss rows: run ALTER ROLE "${u}" BYPASSRLS; as a superuser${recovery.inRecovery ? ' on the primary (this standby takes it from there)' : ''}`,
         );
       }
     } finally {

@@ -134,6 +134,32 @@ describe('backing up a hot standby (real primary and streaming standby)', () => 
     expect(verified.verified[0]).toMatchObject({ status: 'passed', failures: [] });
   });
 
+  it('asks for BYPASSRLS on the primary, where a standby takes it from', async () => {
+    const rls = `${db}_rls`;
+    await primary.query(`CREATE DATABASE ${rls}`);
+    await primary.query("CREATE ROLE reader LOGIN PASSWORD 'reader-pw'");
+    await primary.query(
+      `CREATE TABLE notes (id int PRIMARY KEY, owner text); ALTER TABLE notes ENABLE ROW LEVEL SECURITY;
+       GRANT SELECT ON notes TO reader`,
+      [],
+      rls,
+    );
+    for (let i = 0; i < 100 && !(await standby.query(`SELECT 1 FROM pg_roles WHERE rolname = 'reader'`)).length; i++)
+      await new Promise((r) => setTimeout(r, 100));
+    const url = standby.url(rls).replace(/\/\/pgwarden:[^@]*@/, '//reader:reader-pw@');
+    const { taskQueue } = await suite.workerFor(rls, { DATABASE_URL: url, VERIFY_DATABASE_URL: undefined });
+    const refused = await failureOf(
+      suite.server.client.workflow.execute(WorkflowType.preflight, {
+        taskQueue,
+        workflowId: `preflight-${rls}-${uniqueSuffix()}`,
+        args: [{ database: rls }],
+      }),
+    );
+    expect(refused.message).toBe(
+      'table public.notes has row-level security the backup user "reader" does not bypass, so a dump would miss rows: run ALTER ROLE "reader" BYPASSRLS; as a superuser on the primary (this standby takes it from there)',
+    );
+  });
+
   it('refuses recovered tables into a standby before choosing where they come from', async () => {
     const acts = createActivities(createActivityDeps(stackConfig({ DATABASE_URL: standby.url(db) })));
     const err = await activityEnvironment()
