@@ -213,6 +213,28 @@ describe('database targets', () => {
     expect(problems).toEqual([expect.stringContaining('database "app" is configured twice')]);
   });
 
+  it.each([
+    ['?sslmode=verify-full&sslrootcert=/ca.pem&application_name=x&connect_timeout=5&keepalives=1', []],
+    ['?options=-c%20search_path%3Dx', ['DATABASE_URL: options: a parameter pgwarden does not pass']],
+    [
+      '?host=/var/run/postgresql&target_session_attrs=read-write&host=h2',
+      ['DATABASE_URL: host, target_session_attrs: parameters'],
+    ],
+    ['?password=topsecret&sslcrl=/crl.pem', ['DATABASE_URL: password, sslcrl: parameters']],
+    ['?sslmode=requir', ['DATABASE_URL: sslmode "requir" is not one of disable, allow, prefer, require, verify-ca, verify-full']],
+    ['?channel_binding=always', ['DATABASE_URL: channel_binding "always" is not one of disable, prefer, require']],
+  ])('URL parameters %s: taken, or refused by name', (query, problems) => {
+    const { problems: seen } = read({ DATABASE_URL: `postgres://u:p@h/app${query}` });
+    expect(seen.map((p) => p.slice(0, problems[0]?.length ?? 0))).toEqual(problems);
+    expect(seen.join('\n')).not.toContain('topsecret');
+  });
+
+  it('takes channel_binding from the URL, else from PGCHANNELBINDING', () => {
+    expect(read({ DATABASE_URL: 'postgres://u:p@h/app?channel_binding=require' }).targets[0].channelBinding).toBe('require');
+    expect(read({ DATABASE_URL: 'postgres://u:p@h/app', PGCHANNELBINDING: 'prefer' }).targets[0].channelBinding).toBe('prefer');
+    expect(read({ PGHOST: 'h', PGDATABASE: 'app', PGCHANNELBINDING: 'disable' }).targets[0].channelBinding).toBe('disable');
+  });
+
   it('says what a malformed URL should look like without showing it', () => {
     const { problems } = read({ DATABASE_URL: 'mysql://root:topsecret@h/app' });
     expect(problems[0]).toMatch(/^DATABASE_URL: expected postgres:\/\/user:password@host:5432\/database/);

@@ -182,6 +182,44 @@ describe('a server that accepts only TLS, with a private CA (real PostgreSQL, de
     );
   });
 
+  it('channel_binding=require: backs up, verifies and restores over a SCRAM login bound to TLS, and refuses logins without one', async () => {
+    const ca = `sslmode=verify-full&sslrootcert=${encodeURIComponent(certs.ca)}`;
+    const { taskQueue } = await suite.workerFor(db, { DATABASE_URL: url(`?${ca}&channel_binding=require`) });
+    const backup = await suite.backup(db, taskQueue);
+    expect(backup.rows).toBe(500);
+    expect((await suite.verify(db, taskQueue, backup.backupId)).verified[0].status).toBe('passed');
+    const copy = `${db}_bound`;
+    expect((await suite.restoreNew(db, taskQueue, backup.backupId, copy)).restoredInto).toBe(copy);
+
+    // A user whose password is an md5 hash, which pg_hba.conf lets log in by md5: no SCRAM, so the password is never sent.
+    const admin = new Client({
+      connectionString: server.url(db).replace('@127.0.0.1:', '@localhost:'),
+      ssl: { ca: readFileSync(certs.ca, 'utf8') },
+    });
+    await admin.connect();
+    try {
+      const hba = (await admin.query<{ hba_file: string }>('SHOW hba_file')).rows[0].hba_file;
+      await admin.query("SET password_encryption = 'md5'; CREATE ROLE md5_user LOGIN SUPERUSER PASSWORD 'md5-pw'");
+      writeFileSync(hba, `hostssl all md5_user 127.0.0.1/32 md5\n${readFileSync(hba, 'utf8')}`);
+      await admin.query('SELECT pg_reload_conf()');
+    } finally {
+      await admin.end();
+    }
+    const as = (user: string, password: string | undefined, query: string) =>
+      url(query).replace(/\/\/pgwarden:[^@]*@/, `//${user}${password ? `:${password}` : ''}@`);
+    const refused = (user: string) =>
+      `cannot connect to database "${db}" at localhost:${server.port} as ${user}: channel_binding=require, but the server did not offer a login bound to the TLS channel (SCRAM-SHA-256-PLUS over TLS), so no password was sent; give this user a scram-sha-256 password and connect with TLS, or set channel_binding=prefer`;
+    const md5 = await refusal(as('md5_user', 'md5-pw', `?${ca}&channel_binding=require`));
+    expect(md5).toMatchObject({ type: 'DatabaseConnectionError', nonRetryable: true, message: refused('md5_user') });
+    // prefer: the same user logs in (no binding to be had).
+    expect((await preflight(as('md5_user', 'md5-pw', `?${ca}&channel_binding=prefer`))).database).toBe(db);
+    // A certificate login asks for no password: refused once it is made.
+    const cert = `&sslcert=${encodeURIComponent(certs.clientCert)}&sslkey=${encodeURIComponent(certs.clientKey)}`;
+    expect((await refusal(as('pgwarden_cert', undefined, `?${ca}${cert}&channel_binding=require`))).message).toBe(
+      refused('pgwarden_cert'),
+    );
+  });
+
   it('takes the host name unchecked under verify-ca, and require with a CA file checks the certificate (as libpq does)', async () => {
     const ca = encodeURIComponent(certs.ca);
     // The certificate names localhost, not the address 127.0.0.1: verify-ca alone takes it there.

@@ -26,6 +26,8 @@ export interface DatabaseTarget {
   /** libpq sslcert / sslkey: a client certificate and its key, for servers that ask for one. */
   sslCert?: string;
   sslKey?: string;
+  /** libpq channel_binding: prefer binds SCRAM to the TLS channel when the server offers it, require refuses a login without; undefined leaves libpq's default. */
+  channelBinding?: 'disable' | 'prefer' | 'require';
 }
 
 const ID_PATTERN = /^[a-z0-9][a-z0-9_-]{0,62}$/;
@@ -41,6 +43,41 @@ interface Server {
   sslRootCert?: string;
   sslCert?: string;
   sslKey?: string;
+  channelBinding?: 'disable' | 'prefer' | 'require';
+}
+
+const SSL_MODES = ['disable', 'allow', 'prefer', 'require', 'verify-ca', 'verify-full'];
+const CHANNEL_BINDINGS = ['disable', 'prefer', 'require'] as const;
+
+/**
+ * libpq's connection parameters a URL may carry that pgwarden takes: those it passes to its own
+ * connections and to pg_dump, pg_restore and psql alike, and those that change nothing of where
+ * or how they connect (pgwarden sets its own application name and timeouts). Any other (host,
+ * options, target_session_attrs, service, sslcrl, ...) would reach one side and not the other,
+ * or neither: it is refused by name, never silently dropped.
+ */
+const URL_PARAMETERS = new Set([
+  'sslmode',
+  'sslrootcert',
+  'sslcert',
+  'sslkey',
+  'channel_binding',
+  'application_name',
+  'fallback_application_name',
+  'connect_timeout',
+  'client_encoding',
+  'keepalives',
+  'keepalives_idle',
+  'keepalives_interval',
+  'keepalives_count',
+  'tcp_user_timeout',
+  'sslsni',
+  'sslcompression',
+]);
+
+/** The URL's query parameters that pgwarden cannot honour, by name (values never shown: one may be a password). Pure. */
+export function unusableUrlParameters(params: URLSearchParams): string[] {
+  return [...new Set([...params.keys()])].filter((k) => !URL_PARAMETERS.has(k));
 }
 
 function parseUrl(r: EnvReader, name: string): Server | undefined {
@@ -55,6 +92,12 @@ function parseUrl(r: EnvReader, name: string): Server | undefined {
     r.problem(name, URL_SHAPE);
     return undefined;
   }
+  const unusable = unusableUrlParameters(url.searchParams);
+  if (unusable.length)
+    r.problem(
+      name,
+      `${unusable.join(', ')}: ${unusable.length === 1 ? 'a parameter' : 'parameters'} pgwarden does not pass to its own connections and to pg_dump alike; remove ${unusable.length === 1 ? 'it' : 'them'} (a server's address and port belong in host:port, settings for the backup user in ALTER ROLE ... SET)`,
+    );
   const port = url.port ? Number(url.port) : 5432;
   const database = decodeURIComponent(url.pathname.replace(/^\//, '')) || undefined;
   return {
@@ -64,8 +107,25 @@ function parseUrl(r: EnvReader, name: string): Server | undefined {
     database,
     password: url.password ? new Secret(decodeURIComponent(url.password)) : undefined,
     ...tlsFiles(r, url.searchParams),
-    sslMode: url.searchParams.get('sslmode') ?? r.string('PGSSLMODE'),
+    sslMode: sslMode(r, name, url.searchParams.get('sslmode') ?? r.string('PGSSLMODE')),
+    channelBinding: channelBinding(r, name, url.searchParams.get('channel_binding') ?? r.string('PGCHANNELBINDING')),
   };
+}
+
+/** libpq refuses a value it does not know; pgwarden too, rather than read a typo as some mode. */
+function sslMode(r: EnvReader, name: string, value: string | undefined): string | undefined {
+  if (value !== undefined && !SSL_MODES.includes(value))
+    r.problem(name, `sslmode "${value}" is not one of ${SSL_MODES.join(', ')}`);
+  return value;
+}
+
+function channelBinding(r: EnvReader, name: string, value: string | undefined): Server['channelBinding'] {
+  if (value === undefined) return undefined;
+  if (!(CHANNEL_BINDINGS as readonly string[]).includes(value)) {
+    r.problem(name, `channel_binding "${value}" is not one of ${CHANNEL_BINDINGS.join(', ')}`);
+    return undefined;
+  }
+  return value as Server['channelBinding'];
 }
 
 /** sslrootcert, sslcert and sslkey as libpq takes them: from the URL, else from its PGSSL* variables. */
@@ -85,7 +145,8 @@ function fromPgVariables(r: EnvReader): Server | undefined {
     user: r.string('PGUSER', 'postgres'),
     database: r.string('PGDATABASE'),
     password: r.secret('PGPASSWORD'),
-    sslMode: r.string('PGSSLMODE'),
+    sslMode: sslMode(r, 'PGSSLMODE', r.string('PGSSLMODE')),
+    channelBinding: channelBinding(r, 'PGCHANNELBINDING', r.string('PGCHANNELBINDING')),
     ...tlsFiles(r),
   };
 }

@@ -35,6 +35,11 @@ export const CONFIG_VARIABLES: VariableDoc[] = [
     default: '~/.postgresql/postgresql.key',
   },
   {
+    name: 'PGCHANNELBINDING',
+    description:
+      'libpq: channel_binding (disable, prefer, require: bind the SCRAM login to the TLS channel, refuse a login without); channel_binding in a URL wins',
+  },
+  {
     name: 'BACKUP_DATABASES',
     description: 'several databases of that server, comma-separated',
     default: 'the database of DATABASE_URL',

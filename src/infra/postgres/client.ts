@@ -10,6 +10,7 @@ import { DatabaseTarget } from '../config/databases';
 import { DatabaseConnectionError } from '../errors/errors';
 import { serverMajor } from './versions';
 import { probeSharedSessions, sharedSessionsProblem } from './shared-sessions';
+import { CHANNEL_BINDING_REFUSAL, channelBinding } from './channel-binding';
 
 export interface ConnectOptions {
   /** Connect to another database of the same server (e.g. postgres, or a restore target). */
@@ -65,23 +66,32 @@ async function openSession(target: DatabaseTarget, database: string, options: Co
   let serverWithoutTls = false;
   for (let i = 0; !client; i++) {
     const ssl = attempts[i];
+    const binding = channelBinding(
+      target.channelBinding,
+      ssl !== false,
+      target.password?.reveal(),
+      () => new DatabaseConnectionError(`cannot connect to ${describeTarget(target, database)}: ${CHANNEL_BINDING_REFUSAL}`),
+    );
     const c = new Client({
       host: target.host,
       port: target.port,
       user: target.user,
       database,
-      password: target.password?.reveal(),
+      ...binding.options,
       ssl,
       application_name: options.applicationName ?? 'pgwarden',
       connectionTimeoutMillis: options.connectTimeoutMs ?? 10_000,
       ...(options.replication ? { replication: 'true' } : {}),
     });
+    binding.watch(c);
     try {
       await c.connect();
+      binding.check();
       if (attempts.length > 1) tlsChosen.set(server, ssl !== false);
       client = c;
     } catch (err) {
       await c.end().catch(() => undefined);
+      if (err instanceof DatabaseConnectionError) throw err;
       const message = (err as Error).message ?? '';
       if (ssl !== false && /does not support SSL/i.test(message)) serverWithoutTls = true;
       if (ssl === false) plainRefusal = err;
@@ -282,6 +292,7 @@ export function libpqEnvironment(target: DatabaseTarget, database = target.datab
   };
   if (target.password) env.PGPASSWORD = target.password.reveal();
   if (target.sslMode) env.PGSSLMODE = target.sslMode;
+  if (target.channelBinding) env.PGCHANNELBINDING = target.channelBinding;
   if (target.sslRootCert) env.PGSSLROOTCERT = target.sslRootCert;
   if (target.sslCert) env.PGSSLCERT = target.sslCert;
   if (target.sslKey) env.PGSSLKEY = target.sslKey;
