@@ -18,7 +18,12 @@ export interface PgBouncer {
   stop(): Promise<void>;
 }
 
-export async function startPgBouncer(upstreamUrl: string, poolMode: 'session' | 'transaction' | 'statement'): Promise<PgBouncer> {
+/** `settings`: [pgbouncer] settings beside the usual ones (default_pool_size 20). */
+export async function startPgBouncer(
+  upstreamUrl: string,
+  poolMode: 'session' | 'transaction' | 'statement',
+  settings: Record<string, string> = {},
+): Promise<PgBouncer> {
   const program = ensurePgBouncer(() => undefined);
   const upstream = new URL(upstreamUrl);
   const port = await ephemeralPort();
@@ -40,8 +45,8 @@ export async function startPgBouncer(upstreamUrl: string, poolMode: 'session' | 
       'auth_type = scram-sha-256',
       `auth_file = ${join(dir, 'userlist.txt')}`,
       `pool_mode = ${poolMode}`,
-      'default_pool_size = 20',
       `logfile = ${join(dir, 'pgbouncer.log')}`,
+      ...Object.entries({ default_pool_size: '20', ...settings }).map(([k, v]) => `${k} = ${v}`),
     ].join('\n') + '\n',
   );
   for (const f of ['userlist.txt', 'pgbouncer.ini']) handOver(join(dir, f), runAs);

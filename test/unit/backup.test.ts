@@ -303,6 +303,12 @@ describe('pg_dump failures', () => {
       true,
       /^pg_dump failed \(exit 1\): query failed: ERROR:  out of shared memory; the server's lock table is full .*: raise max_locks_per_transaction on the server \(it takes a restart\)$/,
     ],
+    [
+      { code: 1, signal: null, stderr: 'pg_dump: error: query failed: FATAL:  query_wait_timeout' },
+      DatabaseConnectionError,
+      true,
+      /^pg_dump failed \(exit 1\): query failed: FATAL:  query_wait_timeout; a connection pooler \(PgBouncer\) kept it waiting .*raise default_pool_size/,
+    ],
     [{ code: null, signal: 'SIGKILL' as const, stderr: '' }, BackupError, true, /pg_dump failed \(killed by SIGKILL\)/],
     [
       { code: null, signal: null, stderr: 'spawn pg_dump ENOENT (not found)' },

@@ -124,6 +124,16 @@ describe('database connection errors', () => {
     expect(err.message).toMatch(message);
   });
 
+  it.each([
+    ['query_wait_timeout', /kept it waiting for a free server connection \(query_wait_timeout\).*raise default_pool_size/],
+    ['no more connections allowed (max_client_conn)', /has max_client_conn clients already; raise max_client_conn/],
+  ])('a full pooler (%s): retried, with its setting named, and not read as a network timeout', (said, message) => {
+    const err = connectionError(target, 'app', new Error(said));
+    expect(err.retryable).toBe(true);
+    expect(err.message).toMatch(message);
+    expect(err.message).not.toMatch(/check network access/);
+  });
+
   it('scrubs the password from an unknown driver message', () => {
     const err = connectionError(target, 'app', new Error('weird failure mentioning pw-never-shown'));
     expect(err.message).not.toContain('pw-never-shown');

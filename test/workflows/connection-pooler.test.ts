@@ -6,7 +6,9 @@
  * a backup through such a pool "worked" and turned off the application's statement_timeout on
  * the pool's sessions; now it is refused before any session setting. A pool in session mode is a
  * session of one's own: backup, verification and restore work through it. Replication
- * connections, which PgBouncer does not pass, were retried without end.
+ * connections, which PgBouncer does not pass, were retried without end. A session pool smaller
+ * than a backup's connections failed with "connection timed out; check network access" (its
+ * query_wait_timeout read as a network timeout); it now says to raise the pool's size.
  */
 import { ApplicationFailure } from '@temporalio/common';
 import { WorkflowFailedError } from '@temporalio/client';
@@ -28,8 +30,8 @@ describe('a database behind a connection pooler (real PgBouncer)', () => {
   afterAll(async () => {
     for (const b of bouncers) await b.stop();
   });
-  const bouncer = async (url: string, mode: 'session' | 'transaction' | 'statement') => {
-    const b = await startPgBouncer(url, mode);
+  const bouncer = async (url: string, mode: 'session' | 'transaction' | 'statement', settings?: Record<string, string>) => {
+    const b = await startPgBouncer(url, mode, settings);
     bouncers.push(b);
     return b;
   };
@@ -104,6 +106,25 @@ describe('a database behind a connection pooler (real PgBouncer)', () => {
     await suite.restoreNew(db, taskQueue, backup.backupId, copy);
     expect(await tableFingerprints(copy)).toEqual(await tableFingerprints(db));
   }, 180_000);
+
+  it('says when a session pool is too small for a backup, and works with one of BACKUP_JOBS + 2', async () => {
+    const db = await suite.freshDatabase('pooled_small');
+    await withClient(db, (c) => c.query(FIXTURE));
+    // One server connection for the database, a client waits 2 s for it: the backup's second connection cannot have one.
+    const small = await bouncer(databaseUrl(db), 'session', { default_pool_size: '1', query_wait_timeout: '2' });
+    const { taskQueue } = await suite.workerFor(db, { DATABASE_URL: small.url });
+    const err = await suite.backup(db, taskQueue).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(WorkflowFailedError);
+    const cause = innermostFailure(err as WorkflowFailedError) as ApplicationFailure;
+    expect(cause.type).toBe('DatabaseConnectionError');
+    expect(cause.message).toMatch(
+      /query_wait_timeout; a connection pooler \(PgBouncer\) kept it waiting for a free server connection \(query_wait_timeout\): its pool for this database is full; raise default_pool_size \(or pool_size for this database; a backup takes BACKUP_JOBS \+ 2 at once\), or connect to PostgreSQL's own port$/,
+    );
+
+    const enough = await bouncer(databaseUrl(db), 'session', { default_pool_size: '3', query_wait_timeout: '2' });
+    const { taskQueue: roomy } = await suite.workerFor(db, { DATABASE_URL: enough.url });
+    expect((await suite.backup(db, roomy)).rows).toBe(5000);
+  }, 120_000);
 
   it('says a pooler refuses replication connections, and does not retry', async () => {
     const pool = await bouncer(databaseUrl('postgres'), 'session');

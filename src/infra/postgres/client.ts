@@ -11,6 +11,7 @@ import { DatabaseConnectionError } from '../errors/errors';
 import { serverMajor } from './versions';
 import { probeSharedSessions, sharedSessionsProblem } from './shared-sessions';
 import { CHANNEL_BINDING_REFUSAL, channelBinding } from './channel-binding';
+import { poolerFullAdvice } from './pooler-limits';
 
 export interface ConnectOptions {
   /** Connect to another database of the same server (e.g. postgres, or a restore target). */
@@ -227,6 +228,9 @@ export function connectionError(
         : `cannot connect to ${where}: a connection pooler (PgBouncer) at this port refuses the startup parameter "${unsupported}"; point DATABASE_URL (or PGHOST/PGPORT) at PostgreSQL's own port, or add ${unsupported} to the pooler's ignore_startup_parameters`,
       { retryable: false },
     );
+  // Before the timeout reading below: PgBouncer's query_wait_timeout is no network timeout.
+  const poolerFull = poolerFullAdvice(e.message ?? '');
+  if (poolerFull) return new DatabaseConnectionError(`cannot connect to ${where}: ${poolerFull}`, { retryable: true });
   const tls = seen.serverWithoutTls ? undefined : tlsProblem(e.code, e.message ?? '');
   if (tls) return new DatabaseConnectionError(`cannot connect to ${where}: ${tls}`, { retryable: false });
   const known = e.code ? fixes[e.code] : undefined;

@@ -6,6 +6,7 @@
 import { BackupError, DatabaseConnectionError, PgwardenError } from '../errors/errors';
 import { isLockTableFull, lockTableProblem } from './lock-table';
 import { isRecoveryConflict, recoveryConflictProblem } from './standby';
+import { poolerFullAdvice } from './pooler-limits';
 
 export function classifyDumpFailure(
   program: string,
@@ -46,6 +47,9 @@ export function classifyDumpFailure(
       { retryable: true },
     );
   }
+  // A pooler between them with no room: its pool's size, not the server, is what to change.
+  const poolerFull = poolerFullAdvice(result.stderr);
+  if (poolerFull) return new DatabaseConnectionError(`${text}; ${poolerFull}`, { retryable: true });
   if (
     /could not connect|connection to server .*failed|server closed the connection|terminating connection|the database system is (starting up|shutting down)/i.test(
       result.stderr,

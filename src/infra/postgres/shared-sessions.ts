@@ -31,7 +31,11 @@ export async function probeSharedSessions(client: Client, open: () => Promise<Cl
     return undefined;
   }
   const pid = async (c: Client) => (await c.query<{ pid: number }>('SELECT pg_backend_pid() AS pid')).rows[0].pid;
-  try {
+  // A session pool with no server connection free keeps the second one waiting (a transaction
+  // pool never does: the first holds none between statements), so a wait means no sharing is seen.
+  let timer: NodeJS.Timeout | undefined;
+  const waited = new Promise<undefined>((resolve) => (timer = setTimeout(() => resolve(undefined), PROBE_WAIT_MS)));
+  const rounds = async () => {
     const first: number[] = [];
     const second: number[] = [];
     for (let round = 0; round < 3; round++) {
@@ -39,10 +43,17 @@ export async function probeSharedSessions(client: Client, open: () => Promise<Cl
       second.push(await pid(other));
     }
     return sessionsShared(first, second);
+  };
+  try {
+    return await Promise.race([rounds().catch(() => undefined), waited]);
   } finally {
+    clearTimeout(timer);
     await other.end().catch(() => undefined);
   }
 }
+
+/** How long the second connection may wait for a server session before the probe gives up. */
+const PROBE_WAIT_MS = 3000;
 
 /** The refusal, for a target described as `database "x" at host:port as user`. */
 export function sharedSessionsProblem(where: string): string {
