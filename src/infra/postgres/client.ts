@@ -42,8 +42,10 @@ export async function connectDatabase(target: DatabaseTarget, options: ConnectOp
 }
 
 /**
- * Targets (server, database, user) seen to give each client a server session of its own: a
- * pool's mode is set per database, and a worker's settings do not change while it runs.
+ * Targets (server, database, user) checked: each client had a server session of its own, or the
+ * check could not tell (no second connection to be had, or it waited on a full session pool),
+ * which is not asked again at every connection. A pool's mode is set per database, and a
+ * worker's settings do not change while it runs.
  */
 const ownSessions = new Set<string>();
 
@@ -55,7 +57,7 @@ async function refuseSharedSessions(target: DatabaseTarget, database: string, cl
     openSession(target, database, { applicationName: 'pgwarden pooler check' }),
   );
   if (shared) throw new DatabaseConnectionError(sharedSessionsProblem(describeTarget(target, database)), { retryable: false });
-  if (shared === false) ownSessions.add(key);
+  ownSessions.add(key);
 }
 
 /** A connection as libpq would make it with the target's TLS settings, nothing set in its session. */
