@@ -40,13 +40,14 @@ import { dropDatabase } from '../src/infra/postgres/drop-database';
 import { readServerRecovery } from '../src/infra/postgres/standby';
 import { writesProblem } from '../src/infra/postgres/takes-writes';
 import { settledLeftovers } from '../src/operations/verify/leftovers';
+import { poolerFullAdvice } from '../src/infra/postgres/pooler-limits';
 import { extensionsProblem } from '../src/infra/postgres/extensions';
 import { superuserNeedsProblem } from '../src/infra/postgres/superuser-objects';
 import { serverOf, testRestoreServer } from '../src/infra/config/config';
 import { DatabaseTarget } from '../src/infra/config/databases';
 import { openDecryption } from '../src/infra/crypto/decrypt';
 import { Keyring } from '../src/infra/crypto/keyring';
-import { BackupNotFoundError, IntegrityError } from '../src/infra/errors/errors';
+import { BackupNotFoundError, DatabaseConnectionError, IntegrityError } from '../src/infra/errors/errors';
 import { ChannelResult } from '../src/infra/notify/notifier';
 import { countAllTables } from '../src/infra/postgres/tables';
 import { restoreTools } from '../src/infra/postgres/restore-tools';
@@ -302,6 +303,12 @@ export function verifyActivities(deps: ActivityDeps) {
           });
         } catch (err) {
           if (ctx.cancellationSignal.aborted || err === noDatabase) throw err;
+          // A pooler with no room says nothing of the backup: retried as the activity, never a finding.
+          const poolerFull = poolerFullAdvice(`${(err as Error).message} ${(err as { stderr?: string }).stderr ?? ''}`);
+          if (poolerFull)
+            throw new DatabaseConnectionError(`test restore into ${database} failed: ${(err as Error).message}; ${poolerFull}`, {
+              retryable: true,
+            });
           return {
             restore: { ok: false, detail: (err as Error).message, restoreMs: Date.now() - started },
             rowCounts: { ok: false, tables: 0, differences: [] },

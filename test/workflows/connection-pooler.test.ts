@@ -13,12 +13,15 @@
 import { ApplicationFailure } from '@temporalio/common';
 import { WorkflowFailedError } from '@temporalio/client';
 import { Client } from 'pg';
+import { createActivities } from '../../activities';
+import { createActivityDeps } from '../../activities/deps';
 import { DatabaseConnectionError } from '../../src/infra/errors/errors';
 import { checkReplicationAccess } from '../../src/infra/postgres/replication';
 import { innermostFailure } from '../../src/infra/temporal/root-cause';
 import { databaseUrl, tableFingerprints, withClient } from '../support/databases';
 import { PgBouncer, startPgBouncer } from '../support/pgbouncer';
 import { stackConfig } from '../support/stack-env';
+import { activityEnvironment, uniqueSuffix } from '../support/temporal';
 import { workflowSuite } from '../support/workflow-suite';
 
 const FIXTURE = `CREATE TABLE orders (id int PRIMARY KEY, note text);
@@ -118,12 +121,44 @@ describe('a database behind a connection pooler (real PgBouncer)', () => {
     const cause = innermostFailure(err as WorkflowFailedError) as ApplicationFailure;
     expect(cause.type).toBe('DatabaseConnectionError');
     expect(cause.message).toMatch(
-      /query_wait_timeout; a connection pooler \(PgBouncer\) kept it waiting for a free server connection \(query_wait_timeout\): its pool for this database is full; raise default_pool_size \(or pool_size for this database; a backup takes BACKUP_JOBS \+ 2 at once\), or connect to PostgreSQL's own port$/,
+      /query_wait_timeout; a connection pooler \(PgBouncer\) kept it waiting for a free server connection \(query_wait_timeout\): its pool for this database is full; raise default_pool_size \(or pool_size for this database; a backup takes BACKUP_JOBS \+ 2 connections at once, a restore one per pg_restore job and one more\), or connect to PostgreSQL's own port$/,
     );
 
     const enough = await bouncer(databaseUrl(db), 'session', { default_pool_size: '3', query_wait_timeout: '2' });
     const { taskQueue: roomy } = await suite.workerFor(db, { DATABASE_URL: enough.url });
     expect((await suite.backup(db, roomy)).rows).toBe(5000);
+  }, 120_000);
+
+  it("retries a verification's test restore a pool too small for pg_restore --jobs kept waiting, never failing the backup", async () => {
+    const db = await suite.freshDatabase('pooled_verify');
+    // Two tables of a size: a parallel pg_restore, three connections to the temporary database.
+    await withClient(db, (c) =>
+      c.query(`CREATE TABLE a (id int PRIMARY KEY); INSERT INTO a SELECT generate_series(1, 5000);
+               CREATE TABLE b (id int PRIMARY KEY); INSERT INTO b SELECT generate_series(1, 5000);`),
+    );
+    const { taskQueue } = await suite.workerFor(db);
+    const backup = await suite.backup(db, taskQueue);
+    const small = await bouncer(databaseUrl('postgres'), 'session', { default_pool_size: '1', query_wait_timeout: '2' });
+    const acts = createActivities(
+      createActivityDeps(stackConfig({ DATABASE_URL: databaseUrl(db), VERIFY_DATABASE_URL: small.url })),
+    );
+    const temp = `pgwarden_verify_${uniqueSuffix()}`;
+    const err = await activityEnvironment()
+      .run(acts.testRestore, {
+        database: db,
+        backupId: backup.backupId,
+        tempDatabase: temp,
+        workflowId: 'verify-by-hand',
+        runId: 'run',
+      })
+      .catch((e: unknown) => e);
+    expect(err).toMatchObject({ type: 'DatabaseConnectionError', nonRetryable: false });
+    expect((err as Error).message).toMatch(
+      /^test restore into .* failed: pg_restore failed .*; a connection pooler \(PgBouncer\) kept it waiting for a free server connection \(query_wait_timeout\).*raise default_pool_size/,
+    );
+    expect(
+      await withClient('postgres', async (c) => (await c.query('SELECT 1 FROM pg_database WHERE datname = $1', [temp])).rowCount),
+    ).toBe(0);
   }, 120_000);
 
   it('says a pooler refuses replication connections, and does not retry', async () => {

@@ -6,6 +6,7 @@
 import { ChildProcess, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { Readable, Writable } from 'node:stream';
+import { CommandError } from './run-command';
 
 export interface StreamingProcess {
   stdout: Readable;
@@ -128,7 +129,8 @@ export async function runToCompletion(
   if (result.code !== 0) {
     const why = result.error ? result.error.message : result.signal ? `killed by ${result.signal}` : `exit ${result.code}`;
     const last = stderr.trim().split('\n').filter(Boolean).slice(-2).join(' | ');
-    throw new Error(`${command.split('/').pop()} failed (${why})${last ? `: ${last}` : ''}`);
+    // Its stderr's tail kept beside the message: a cause may be said above the last lines (a parallel pg_restore's worker).
+    throw new CommandError(`${command.split('/').pop()} failed (${why})${last ? `: ${last}` : ''}`, result.code, stderr);
   }
 }
 
