@@ -43,13 +43,21 @@ import { readGlobals } from '../src/operations/restore/globals';
 import { parseGlobals, planRoles, type RolesPlan } from '../src/infra/postgres/globals-roles';
 import { connectDatabase } from '../src/infra/postgres/client';
 import { writesProblem } from '../src/infra/postgres/takes-writes';
+import { poolerFullAdvice } from '../src/infra/postgres/pooler-limits';
 import { localeProblem } from '../src/infra/postgres/locale-probe';
 import { dropDatabase } from '../src/infra/postgres/drop-database';
 import { extensionsProblem } from '../src/infra/postgres/extensions';
 import { superuserNeedsProblem } from '../src/infra/postgres/superuser-objects';
 import { requireDatabase, testRestoreServer } from '../src/infra/config/config';
 import { DatabaseTarget } from '../src/infra/config/databases';
-import { BackupError, BackupNotFoundError, ConfigError, IntegrityError, UsageError } from '../src/infra/errors/errors';
+import {
+  BackupError,
+  BackupNotFoundError,
+  ConfigError,
+  DatabaseConnectionError,
+  IntegrityError,
+  UsageError,
+} from '../src/infra/errors/errors';
 import { ChannelResult } from '../src/infra/notify/notifier';
 import {
   createDatabaseStatement,
@@ -307,7 +315,11 @@ export function restoreActivities(deps: ActivityDeps) {
       );
     } catch (err) {
       if (signal.aborted || !(err instanceof Error) || err.name !== 'Error') throw err;
-      throw new BackupError(`restore of ${source.backupId} into ${database} failed: ${err.message}`);
+      const text = `restore of ${source.backupId} into ${database} failed: ${err.message}`;
+      // A pooler with no room: the pool's size to raise, and a retry may find room.
+      const poolerFull = poolerFullAdvice(`${err.message} ${(err as { stderr?: string }).stderr ?? ''}`);
+      if (poolerFull) throw new DatabaseConnectionError(`${text}; ${poolerFull}`, { retryable: true });
+      throw new BackupError(text);
     }
   }
 

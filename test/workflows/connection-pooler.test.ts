@@ -13,7 +13,9 @@
 import { ApplicationFailure } from '@temporalio/common';
 import { WorkflowFailedError } from '@temporalio/client';
 import { Client } from 'pg';
+import { randomUUID } from 'node:crypto';
 import { createActivities } from '../../activities';
+import type { RestoreSource } from '../../activities/restore';
 import { createActivityDeps } from '../../activities/deps';
 import { DatabaseConnectionError } from '../../src/infra/errors/errors';
 import { checkReplicationAccess } from '../../src/infra/postgres/replication';
@@ -129,7 +131,7 @@ describe('a database behind a connection pooler (real PgBouncer)', () => {
     expect((await suite.backup(db, roomy)).rows).toBe(5000);
   }, 120_000);
 
-  it("retries a verification's test restore a pool too small for pg_restore --jobs kept waiting, never failing the backup", async () => {
+  it('retries a test restore and a restore a pool too small for pg_restore --jobs kept waiting, never failing the backup', async () => {
     const db = await suite.freshDatabase('pooled_verify');
     // Two tables of a size: a parallel pg_restore, three connections to the temporary database.
     await withClient(db, (c) =>
@@ -159,6 +161,31 @@ describe('a database behind a connection pooler (real PgBouncer)', () => {
     expect(
       await withClient('postgres', async (c) => (await c.query('SELECT 1 FROM pg_database WHERE datname = $1', [temp])).rowCount),
     ).toBe(0);
+
+    // A restore into a new database through the same pool: the same advice, retried.
+    const source = (await activityEnvironment().run(acts.resolveRestoreSource, {
+      database: db,
+      file: backup.backupId,
+    })) as RestoreSource;
+    const onPool = createActivities(
+      createActivityDeps(stackConfig({ DATABASE_URL: small.url.replace(/\/postgres$/, `/${db}`) })),
+    );
+    const copy = `${db}_copy`;
+    suite.track(copy);
+    const restoring = await activityEnvironment()
+      .run(onPool.restoreDatabase, {
+        database: db,
+        source,
+        mode: 'new' as const,
+        targetName: copy,
+        workflowId: 'restore-by-hand',
+        runId: randomUUID(),
+      })
+      .catch((e: unknown) => e);
+    expect(restoring).toMatchObject({ type: 'DatabaseConnectionError', nonRetryable: false });
+    expect((restoring as Error).message).toMatch(
+      /^restore of .* failed: pg_restore failed .*; a connection pooler \(PgBouncer\) kept it waiting for a free server connection \(query_wait_timeout\).*raise default_pool_size/,
+    );
   }, 120_000);
 
   it('says a pooler refuses replication connections, and does not retry', async () => {
