@@ -126,7 +126,6 @@ describe('database connection errors', () => {
 
   it.each([
     ['query_wait_timeout', /kept it waiting for a free server connection \(query_wait_timeout\).*raise default_pool_size/],
-    ['no more connections allowed (max_client_conn)', /has max_client_conn clients already; raise max_client_conn/],
   ])('a full pooler (%s): retried, with its setting named, and not read as a network timeout', (said, message) => {
     const err = connectionError(target, 'app', new Error(said));
     expect(err.retryable).toBe(true);
