@@ -43,7 +43,7 @@ import { readGlobals } from '../src/operations/restore/globals';
 import { parseGlobals, planRoles, type RolesPlan } from '../src/infra/postgres/globals-roles';
 import { connectDatabase } from '../src/infra/postgres/client';
 import { writesProblem } from '../src/infra/postgres/takes-writes';
-import { poolerFullAdvice } from '../src/infra/postgres/pooler-limits';
+import { poolerFullAdviceFor } from '../src/infra/postgres/pooler-limits';
 import { localeProblem } from '../src/infra/postgres/locale-probe';
 import { dropDatabase } from '../src/infra/postgres/drop-database';
 import { extensionsProblem } from '../src/infra/postgres/extensions';
@@ -317,7 +317,7 @@ export function restoreActivities(deps: ActivityDeps) {
       if (signal.aborted || !(err instanceof Error) || err.name !== 'Error') throw err;
       const text = `restore of ${source.backupId} into ${database} failed: ${err.message}`;
       // A pooler with no room: the pool's size to raise, and a retry may find room.
-      const poolerFull = poolerFullAdvice(`${err.message} ${(err as { stderr?: string }).stderr ?? ''}`);
+      const poolerFull = poolerFullAdviceFor(err);
       if (poolerFull) throw new DatabaseConnectionError(`${text}; ${poolerFull}`, { retryable: true });
       throw new BackupError(text);
     }

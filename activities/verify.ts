@@ -40,7 +40,7 @@ import { dropDatabase } from '../src/infra/postgres/drop-database';
 import { readServerRecovery } from '../src/infra/postgres/standby';
 import { writesProblem } from '../src/infra/postgres/takes-writes';
 import { settledLeftovers } from '../src/operations/verify/leftovers';
-import { poolerFullAdvice } from '../src/infra/postgres/pooler-limits';
+import { poolerFullAdviceFor } from '../src/infra/postgres/pooler-limits';
 import { extensionsProblem } from '../src/infra/postgres/extensions';
 import { superuserNeedsProblem } from '../src/infra/postgres/superuser-objects';
 import { serverOf, testRestoreServer } from '../src/infra/config/config';
@@ -304,7 +304,7 @@ export function verifyActivities(deps: ActivityDeps) {
         } catch (err) {
           if (ctx.cancellationSignal.aborted || err === noDatabase) throw err;
           // A pooler with no room says nothing of the backup: retried as the activity, never a finding.
-          const poolerFull = poolerFullAdvice(`${(err as Error).message} ${(err as { stderr?: string }).stderr ?? ''}`);
+          const poolerFull = poolerFullAdviceFor(err);
           if (poolerFull)
             throw new DatabaseConnectionError(`test restore into ${database} failed: ${(err as Error).message}; ${poolerFull}`, {
               retryable: true,

@@ -47,17 +47,17 @@ export async function connectDatabase(target: DatabaseTarget, options: ConnectOp
  * which is not asked again at every connection. A pool's mode is set per database, and a
  * worker's settings do not change while it runs.
  */
-const ownSessions = new Set<string>();
+const sessionsChecked = new Set<string>();
 
 /** Refuses a target behind a pool in transaction or statement mode (see shared-sessions.ts), before any session setting. */
 async function refuseSharedSessions(target: DatabaseTarget, database: string, client: Client): Promise<void> {
   const key = `${target.host}:${target.port}/${database}/${target.user}`;
-  if (ownSessions.has(key)) return;
+  if (sessionsChecked.has(key)) return;
   const shared = await probeSharedSessions(client, () =>
     openSession(target, database, { applicationName: 'pgwarden pooler check' }),
   );
   if (shared) throw new DatabaseConnectionError(sharedSessionsProblem(describeTarget(target, database)), { retryable: false });
-  ownSessions.add(key);
+  sessionsChecked.add(key);
 }
 
 /** A connection as libpq would make it with the target's TLS settings, nothing set in its session. */

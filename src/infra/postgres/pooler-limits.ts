@@ -12,3 +12,9 @@ export function poolerFullAdvice(message: string): string | undefined {
     return "a connection pooler (PgBouncer) kept it waiting for a free server connection (query_wait_timeout): its pool for this database is full; raise default_pool_size (or pool_size for this database; a backup takes BACKUP_JOBS + 2 connections at once, a restore one per pg_restore job and one more), or connect to PostgreSQL's own port";
   return undefined;
 }
+
+/** The same, for a failed program or query: its message, and the stderr a program left beside it (CommandError). */
+export function poolerFullAdviceFor(err: unknown): string | undefined {
+  const e = err as { message?: string; stderr?: string };
+  return poolerFullAdvice(`${e.message ?? ''} ${e.stderr ?? ''}`);
+}
