@@ -9,6 +9,7 @@ import { Context, log } from '@temporalio/activity';
 import { statfs } from 'node:fs/promises';
 import { Client } from 'pg';
 import {
+  archiveCompressionOf,
   BackupManifest,
   dataBytes,
   dataCompressionBeforeVersion2,
@@ -594,7 +595,12 @@ export function restoreActivities(deps: ActivityDeps) {
           (await extensionsProblem(admin, manifest?.extensions, `${server.host}:${server.port}`)) ??
           (await superuserNeedsProblem(admin, manifest, `${server.host}:${server.port}`));
         if (missing) throw new UsageError(missing);
-        const { problem } = await restoreTools(admin, manifest?.pgDump, deps.config.tools.pgBinDir);
+        const { problem } = await restoreTools(
+          admin,
+          manifest?.pgDump,
+          deps.config.tools.pgBinDir,
+          manifest && archiveCompressionOf(manifest),
+        );
         if (problem) throw new ConfigError([problem]);
         // A custom-format dump is decrypted to a file for the parallel pg_restore (unless it streams): room for it first.
         if (manifest?.pgDump.format === 'custom' && !loadsStreamed(manifest.tables, manifest.dataParts?.length ?? 0)) {
@@ -694,7 +700,12 @@ export function restoreActivities(deps: ActivityDeps) {
         const earlier = await finishedByEarlierAttempt(admin, input, run, manifest);
         if (earlier) return earlier;
         const noOwner = input.noOwner ?? false;
-        const tools = await restoreTools(admin, manifest?.pgDump, deps.config.tools.pgBinDir);
+        const tools = await restoreTools(
+          admin,
+          manifest?.pgDump,
+          deps.config.tools.pgBinDir,
+          manifest && archiveCompressionOf(manifest),
+        );
         if (tools.problem) throw new ConfigError([tools.problem]);
         const props = await propertiesFor(server, manifest);
         let rolesCreated: string[] = [];

@@ -15,6 +15,7 @@ import { decompressor } from '../src/infra/compression/streams';
 import { Context, log } from '@temporalio/activity';
 import { Client } from 'pg';
 import {
+  archiveCompressionOf,
   BackupManifest,
   dataBytes,
   dataCompressionOf,
@@ -248,7 +249,12 @@ export function verifyActivities(deps: ActivityDeps) {
           standby: 'set VERIFY_DATABASE_URL to a server that takes writes (a staging server, or the primary)',
           readOnly: 'set VERIFY_DATABASE_URL to a user that writes',
         });
-        const tools = await restoreTools(admin, manifest?.pgDump, deps.config.tools.pgBinDir);
+        const tools = await restoreTools(
+          admin,
+          manifest?.pgDump,
+          deps.config.tools.pgBinDir,
+          manifest && archiveCompressionOf(manifest),
+        );
         const where = `${server.host}:${server.port}`;
         const problem =
           refused ??

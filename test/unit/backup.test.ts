@@ -1,6 +1,7 @@
 import { buildManifest } from '../../activities/backup-manifest';
 import type { DumpResult } from '../../activities/dump-and-upload';
 import {
+  archiveCompressionOf,
   BackupManifest,
   dataBytes,
   dataCompressionOf,
@@ -153,6 +154,23 @@ describe('manifest', () => {
     expect(globalsCompressionOf(v1 as BackupManifest)).toBe('gzip');
     const { tables: _t, ...withoutTables } = manifest;
     expect(() => parseManifest(JSON.stringify(withoutTables), 'k')).toThrow('manifest k lacks "tables"');
+  });
+});
+
+describe('archiveCompressionOf: what the pg_restore that reads the archive must be built with', () => {
+  type Case = [string, 'custom' | 'plain', BackupManifest['compression'] | undefined, string | undefined];
+  it.each<Case>([
+    ['zstd inside pg_dump 16+', 'custom', { algorithm: 'zstd', level: 1, data: 'none', globals: 'zstd' }, 'zstd'],
+    ['lz4 inside pg_dump 16+', 'custom', { algorithm: 'lz4', level: 1, data: 'none', globals: 'lz4' }, 'lz4'],
+    ['zstd after pg_dump 15', 'custom', { algorithm: 'zstd', level: 1, data: 'zstd', globals: 'zstd' }, undefined],
+    ['gzip inside pg_dump', 'custom', { algorithm: 'gzip', level: 6, data: 'none', globals: 'gzip' }, 'gzip'],
+    ['none', 'custom', { algorithm: 'none', level: 0, data: 'none', globals: 'none' }, undefined],
+    ['version 1, custom: gzip inside', 'custom', { algorithm: 'gzip', level: 6 }, 'gzip'],
+    ['plain SQL compressed after pg_dump', 'plain', { algorithm: 'zstd', level: 1, data: 'zstd', globals: 'zstd' }, undefined],
+    ['no compression recorded (oldest manifests), custom', 'custom', undefined, 'gzip'],
+  ])('%s', (_name, format, compression, expected) => {
+    const m = { pgDump: { version: 'pg_dump (PostgreSQL) 16.2', format }, compression } as BackupManifest;
+    expect(archiveCompressionOf(m)).toBe(expected);
   });
 });
 

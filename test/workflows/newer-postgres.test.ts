@@ -22,30 +22,17 @@ import { WorkflowType } from '../../src/infra/temporal/definitions';
 import { parseManifest } from '../../src/operations/backup/manifest';
 import { openDecryptedObject } from '../../src/operations/restore/read-object';
 import type { PreflightReport } from '../../activities';
-import { createDatabase, dropDatabase, tableFingerprints, uniqueDatabaseName } from '../support/databases';
-import { stackConfig, stackEnv } from '../support/stack-env';
+import { tableFingerprints } from '../support/databases';
+import { onPg18, pg18, pg18Bin, pg18Databases } from '../support/pg18';
 import { uniqueSuffix } from '../support/temporal';
 import { workflowSuite } from '../support/workflow-suite';
 import { versionsFolder } from '../support/versions-folder';
 
 const suite = workflowSuite('newer-postgres');
-const env = stackEnv();
-const pg18Url = env.PGWARDEN_TEST_PG18_URL!;
-const pg18Bin = env.PGWARDEN_TEST_PG18_BIN_DIR!;
-const pg18 = stackConfig({ DATABASE_URL: pg18Url }).databases[0];
-const onPg18 = (db: string) => pg18Url.replace(/\/postgres$/, `/${db}`);
-const created: string[] = [];
+const onEighteen = pg18Databases();
+const pg18Database = (prefix: string) => onEighteen.create(prefix, 'awkward.sql');
 
-afterAll(async () => {
-  for (const db of created) await dropDatabase(db, pg18);
-});
-
-async function pg18Database(prefix: string): Promise<string> {
-  const db = uniqueDatabaseName(prefix);
-  created.push(db);
-  await createDatabase(db, 'awkward.sql', pg18);
-  return db;
-}
+afterAll(() => onEighteen.dropAll());
 
 describe('a PostgreSQL 18 server with its own tools (dev server, real PostgreSQL 15 and 18, S3)', () => {
   it.each([
@@ -56,7 +43,7 @@ describe('a PostgreSQL 18 server with its own tools (dev server, real PostgreSQL
     async (algorithm, level, cipher) => {
       const db = await pg18Database('pg18');
       const copy = `${db}_copy`;
-      created.push(copy);
+      onEighteen.track(copy);
       const { taskQueue, config } = await suite.workerFor(db, {
         DATABASE_URL: onPg18(db),
         PG_BIN_DIR: pg18Bin,
@@ -133,7 +120,7 @@ describe('a PostgreSQL 18 server with its own tools (dev server, real PostgreSQL
         const manifest = parseManifest((await bucket.getText(backup.manifestKey))!, backup.manifestKey);
         expect(manifest.pgDump.version).toMatch(new RegExp(`^pg_dump \\(PostgreSQL\\) ${major}\\.`));
         const copy = `${db}_copy`;
-        if (url) created.push(copy);
+        if (url) onEighteen.track(copy);
         else suite.track(copy);
         expect((await suite.restoreNew(db, taskQueue, backup.backupId, copy)).restoredInto).toBe(copy);
         const server = url ? pg18 : undefined;

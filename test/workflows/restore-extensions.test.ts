@@ -15,15 +15,10 @@ import { createS3Client } from '../../src/infra/storage/s3-client';
 import { innermostFailure } from '../../src/infra/temporal/root-cause';
 import { parseManifest } from '../../src/operations/backup/manifest';
 import { dropDatabase, stackServer, withClient } from '../support/databases';
-import { stackConfig, stackEnv } from '../support/stack-env';
+import { onPg18, pg18, pg18Url } from '../support/pg18';
 import { versionsFolder } from '../support/versions-folder';
 import { uniqueSuffix } from '../support/temporal';
 import { workflowSuite } from '../support/workflow-suite';
-
-const env = stackEnv();
-const pg18Url = env.PGWARDEN_TEST_PG18_URL!;
-const pg18 = stackConfig({ DATABASE_URL: pg18Url }).databases[0];
-const onPg18 = (db: string) => pg18Url.replace(/\/postgres$/, `/${db}`);
 
 describe('extensions a backup needs, on the server it is restored onto (dev server, PostgreSQL 15 and 18, S3)', () => {
   const suite = workflowSuite('extensions');

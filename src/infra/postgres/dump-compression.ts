@@ -1,11 +1,16 @@
 /**
- * Whether the pg_dump that runs compresses with the chosen algorithm itself. PostgreSQL 16+
- * may be built without zstd or lz4 (configure without them, as the pgserver wheel's 16.2 is):
- * such a pg_dump refuses `--compress=zstd:1` before it connects ("this build does not support
- * compression with ZSTD"), and every backup failed at its start where preflight said OK. A
- * backup then compresses its stream after pg_dump, as with one older than 16.
+ * Whether a PostgreSQL build compresses with an algorithm inside its archives. PostgreSQL 16+
+ * may be built without zstd or lz4 (configure without them, as the pgserver wheels are):
+ * - such a pg_dump refuses `--compress=zstd:1` before it connects ("this build does not support
+ *   compression with ZSTD"), and every backup failed at its start where preflight said OK. A
+ *   backup then compresses its stream after pg_dump, as with one older than 16;
+ * - such a pg_restore cannot read what a pg_dump with zstd wrote inside: 18 refuses after the
+ *   download, 16 warns "no data will be available" and loads no rows. It is asked through its
+ *   sibling pg_dump (one build, one configure) before the download.
  */
-import { CompressionPolicy, compressedByPgDump, pgDumpCompressArg } from '../compression/compression';
+import { existsSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { CompressionAlgorithm, CompressionPolicy, compressedByPgDump, pgDumpCompressArg } from '../compression/compression';
 import { runCommand } from '../process/run-command';
 
 /** Per pg_dump path and algorithm: a build does not change while the worker runs. */
@@ -40,4 +45,15 @@ export async function compressionMajor(
 ): Promise<number | undefined> {
   if (major === undefined || c.algorithm === 'gzip' || !compressedByPgDump('custom', c, major)) return major;
   return (await compressesWith(path, pgDumpCompressArg(c, major))) ? major : undefined;
+}
+
+/**
+ * Whether the build of the pg_restore at `path` reads archives compressed inside with
+ * `algorithm`; true when that cannot be told (no sibling pg_dump), so only a known lack refuses.
+ */
+export async function restoreReads(pgRestore: string, algorithm: CompressionAlgorithm): Promise<boolean> {
+  if (algorithm !== 'zstd' && algorithm !== 'lz4') return true;
+  const pgDump = pgRestore.includes('/') ? join(dirname(pgRestore), 'pg_dump') : 'pg_dump';
+  if (pgDump.includes('/') && !existsSync(pgDump)) return true;
+  return compressesWith(pgDump, `--compress=${algorithm}:1`);
 }

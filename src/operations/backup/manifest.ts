@@ -48,6 +48,16 @@ export function dataCompressionOf(m: Pick<BackupManifest, 'compression' | 'pgDum
   return m.compression?.data ?? dataCompressionBeforeVersion2(m.pgDump.format);
 }
 
+/**
+ * The compression pg_dump applied inside a custom-format archive, which the pg_restore that
+ * reads it must be built with; undefined when the archive holds none. Version 1: gzip inside.
+ */
+export function archiveCompressionOf(m: Pick<BackupManifest, 'compression' | 'pgDump'>): CompressionAlgorithm | undefined {
+  if (m.pgDump.format !== 'custom' || dataCompressionOf(m) !== 'none') return undefined;
+  const algorithm = m.compression?.algorithm ?? 'gzip';
+  return algorithm === 'none' ? undefined : algorithm;
+}
+
 /** The compression to undo on a backup's globals object after decryption. */
 export function globalsCompressionOf(m: Pick<BackupManifest, 'compression'>): CompressionAlgorithm {
   return m.compression?.globals ?? 'gzip';
