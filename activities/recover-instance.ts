@@ -290,7 +290,10 @@ async function recover(deps: ActivityDeps, spec: RecoverySpec): Promise<Recovere
       instance,
     };
   } catch (err) {
-    await wal.settled(); // nothing of the fetch still writes when the caller removes the files
+    await wal.settled(); // nothing of the fetch still writes when the files go
+    // A recovery that failed once PostgreSQL ran leaves no instance (one that timed out may still
+    // replay, waiting for WAL) and no copy of the server: a retry starts over anyway.
+    await discardRecoveryFiles(spec.root, config.tools.pgBinDir);
     throw err;
   } finally {
     spec.signal?.removeEventListener('abort', stopOnCancel);
@@ -316,14 +319,15 @@ export async function discardInstance(root: string, pgBinDir: string | undefined
 
 /**
  * Stops an instance left in root/data, if any, and removes what a recovery writes under root
- * (data/, tablespaces/, wal/, wal-inspect/, wal-verify/, combine/), leaving root itself: it may be the operator's --data-dir.
+ * (data/, tablespaces/, wal/, wal-inspect/, wal-verify/, combine/, the run's owner file),
+ * leaving root itself: it may be the operator's --data-dir.
  */
 export async function discardRecoveryFiles(root: string, pgBinDir: string | undefined): Promise<void> {
   if (existsSync(join(root, 'data', 'postmaster.pid')))
     await stopInstance({ dataDir: join(root, 'data'), runAs: instanceUser(), pgBinDir }).catch((err: Error) =>
       log.warn('could not stop an instance left by an earlier attempt', { root, error: err.message }),
     );
-  for (const dir of ['data', 'tablespaces', 'wal', 'wal-inspect', 'wal-verify', 'combine'])
+  for (const dir of ['data', 'tablespaces', 'wal', 'wal-inspect', 'wal-verify', 'combine', RUN_OWNER_FILE])
     await rm(join(root, dir), { recursive: true, force: true });
 }
 

@@ -9,7 +9,7 @@
  */
 import { mkdtempSync, readdirSync, readlinkSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { Client } from 'pg';
 import type { WorkflowHandle } from '@temporalio/client';
 import { createActivities } from '../../activities';
@@ -253,6 +253,12 @@ it('a server with a tablespace: spooled into an object per tablespace, restored 
         ],
         exitCode: 64,
       });
+      // Neither refused run left an instance or a folder: only the two restores' folders are there.
+      const runFolders = () =>
+        readdirSync(join(result.dataDir, '..', '..'))
+          .filter((n) => n.startsWith(`${db}-`))
+          .sort();
+      expect(runFolders()).toEqual([basename(join(result.dataDir, '..')), basename(join(early.dataDir, '..'))].sort());
       // The base backup's verification recovers to just after its own end, before the creation: it passes.
       const reverified: VerifyResult = await server.client.workflow.execute(WorkflowType.verify, {
         taskQueue,
