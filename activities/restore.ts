@@ -272,6 +272,17 @@ export function restoreActivities(deps: ActivityDeps) {
       : input.onTestServer && deps.config.verify.createRoles
         ? 'RESTORE_TEST_CREATE_ROLES'
         : undefined;
+  /**
+   * The input with the name the restore ends under: in place the configured database's own
+   * name, which its id may not be (an alias's DATABASE_URL_<ALIAS>, a name with capitals or
+   * spaces); before, such a restore loaded a new database under the id and left the real one
+   * as it was. --new-db's name as asked, checked.
+   */
+  const named = <T extends { database: string; mode: 'new' | 'existing'; targetName: string }>(input: T): T => {
+    if (input.mode === 'existing') return { ...input, targetName: target(input.database).database };
+    if (!validDatabaseName(input.targetName)) throw new UsageError(newDatabaseRefusal(input.targetName));
+    return input;
+  };
   /** The server a restore loads into: the database's own, or for a new database on request the test-restore server. */
   const serverFor = (input: { database: string; mode: 'new' | 'existing'; onTestServer?: boolean }): DatabaseTarget =>
     input.onTestServer && input.mode === 'new' ? testRestoreServer(deps.config, input.database) : target(input.database);
@@ -553,9 +564,9 @@ export function restoreActivities(deps: ActivityDeps) {
      * byte is loaded: a refused target changes nothing. restoreDatabase checks again (races).
      */
     async checkRestoreTarget(
-      input: Omit<RestoreDatabaseInput, 'source'> & { backupId: string; kind?: RestoreSource['kind'] },
+      asked: Omit<RestoreDatabaseInput, 'source'> & { backupId: string; kind?: RestoreSource['kind'] },
     ): Promise<void> {
-      if (!validDatabaseName(input.targetName)) throw new UsageError(newDatabaseRefusal(input.targetName));
+      const input = named(asked);
       const server = serverFor(input);
       const admin = await connectDatabase(server, { database: 'postgres' });
       try {
@@ -653,9 +664,9 @@ export function restoreActivities(deps: ActivityDeps) {
       }
     },
 
-    async restoreDatabase(input: RestoreDatabaseInput): Promise<RestoreDatabaseResult> {
+    async restoreDatabase(asked: RestoreDatabaseInput): Promise<RestoreDatabaseResult> {
       const ctx = Context.current();
-      if (!validDatabaseName(input.targetName)) throw new UsageError(newDatabaseRefusal(input.targetName));
+      const input = named(asked);
       const server = serverFor(input);
       const run = { workflowId: input.workflowId, runId: input.runId };
       // Each attempt loads under a working name of its own: an attempt the server gave up on may

@@ -64,6 +64,18 @@ describe('restore names and figures', () => {
     expect(stagingName('Shop', '01A2-B3C4-D5E6-F708')).toBe('shop_restore_01a2b3c4d5e6');
     expect(keptName('shop', 'backup_20240101_120000')).toBe('shop_before_20240101_120000');
   });
+  // In place, the target is the database's own name, whatever it holds: the names made from it stay ASCII and within 63 bytes.
+  it.each([
+    ['Print Shop Ü', 'print_shop___restore_01a2b3c4d5e6', 'print_shop___before_20240101_120000'],
+    ['o\'brien"x', 'o_brien_x_restore_01a2b3c4d5e6', 'o_brien_x_before_20240101_120000'],
+    ['ü'.repeat(31), `${'_'.repeat(30)}_restore_01a2b3c4d5e6`, `${'_'.repeat(30)}_before_20240101_120000`],
+    ['orders-eu_2$', 'orders-eu_2$_restore_01a2b3c4d5e6', 'orders-eu_2$_before_20240101_120000'],
+  ])('names the databases of an in-place restore of %j', (target, staging, kept) => {
+    expect(stagingName(target, '01A2-B3C4-D5E6-F708')).toBe(staging);
+    expect(keptName(target, 'backup_20240101_120000')).toBe(kept);
+    expect(Buffer.byteLength(staging)).toBeLessThanOrEqual(63);
+    expect(validDatabaseName(kept)).toBe(true);
+  });
   const run = { workflowId: 'wf-1', runId: 'run-1' };
   const mark = 'pgwarden restore wf-1 run-1';
   it('marks a database with its run, and reads the run back', () => {

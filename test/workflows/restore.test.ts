@@ -412,6 +412,37 @@ describe('RestoreWorkflow (dev server, real PostgreSQL and S3)', () => {
     track(forced.keptAs!);
   });
 
+  // In place means the configured database itself. Its id can differ from its name: an alias
+  // (DATABASE_URL_<ALIAS>), or a name with capitals, spaces or non-ASCII letters. Before, such a
+  // restore loaded a new database named after the id, left the real one as it was, and said it
+  // had restored in place.
+  it.each([
+    [
+      'an alias for a database of another name',
+      (db: string) => ({ DATABASE_URL: undefined, [`DATABASE_URL_${db.toUpperCase()}_ALIAS`]: databaseUrl(db) }),
+    ],
+    ['a database named with capitals, spaces and ü', (db: string) => ({ DATABASE_URL: databaseUrl(encodeURIComponent(db)) })],
+  ])('restores in place the database itself, for %s', async (what, settings) => {
+    const db = what.startsWith('an alias') ? uniqueDatabaseName('restore_aliased') : `Print Shop Ü ${randomUUID().slice(0, 8)}`;
+    track(db);
+    await createDatabase(db, 'awkward.sql');
+    const { taskQueue, config } = await suite.workerFor(db, settings(db));
+    const { id } = config.databases[0];
+    expect(id).not.toBe(db);
+    const backup = await suite.backup(id, taskQueue);
+    const before = await tableFingerprints(db);
+    await withClient(db, (c) => c.query('DELETE FROM inventory.items'));
+    const restored: RestoreResult = await (await start(id, taskQueue, { file: backup.backupId, force: true })).result();
+    if (restored.keptAs) track(restored.keptAs);
+    expect(restored.restoredInto).toBe(db);
+    expect(restored.keptAs).toMatch(/_before_\d{8}_\d{6}$/);
+    expect(await tableFingerprints(db)).toEqual(before);
+    const named = await withClient('postgres', (c) =>
+      c.query<{ datname: string }>('SELECT datname FROM pg_database WHERE datname = $1', [id]),
+    );
+    expect(named.rows).toEqual([]);
+  });
+
   it('restores in place over its own unmarked staging database (a worker that died between CREATE DATABASE and its mark)', async () => {
     const { db, taskQueue, backup } = await setUp();
     const before = await tableFingerprints(db);

@@ -65,11 +65,24 @@ export function newDatabaseRefusal(name: string): string {
 }
 
 /**
+ * The start of the names a restore derives from its target's: at most 30 lowercase ASCII
+ * characters, so a name of 63 bytes or fewer follows whatever the target is called (in place,
+ * the database's own name may hold capitals, spaces or non-ASCII letters). Unchanged for a
+ * name of letters, digits, _, $ and -.
+ */
+function nameStem(target: string): string {
+  return target
+    .toLowerCase()
+    .replace(/[^a-z0-9_$-]/g, '_')
+    .slice(0, 30);
+}
+
+/**
  * The working name a restore loads under before the database takes the target's name (in
  * place, or the new one asked for); attempt n > 1 adds `_n` (attemptName).
  */
 export function stagingName(target: string, runId: string): string {
-  return `${target.slice(0, 30)}_restore_${runId.replace(/-/g, '').slice(0, 12)}`.toLowerCase();
+  return `${nameStem(target)}_restore_${runId.replace(/-/g, '').slice(0, 12).toLowerCase()}`;
 }
 
 /** The comment a restore marks the database it loads into with, until it is complete. */
@@ -121,7 +134,7 @@ export function earlierAttemptFinished(
 
 /** Where the replaced database goes when an in-place restore swaps in the restored one. */
 export function keptName(target: string, backupId: string): string {
-  return `${target.slice(0, 30)}_before_${backupId.replace(/^backup_/, '')}`.toLowerCase();
+  return `${nameStem(target)}_before_${backupId.replace(/^backup_/, '').toLowerCase()}`;
 }
 
 /** What a restore did beyond loading the backup, as the lines its report and the incident timeline show. */
