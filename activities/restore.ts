@@ -69,6 +69,7 @@ import {
 } from '../src/infra/postgres/database-properties';
 import { countAllTables } from '../src/infra/postgres/tables';
 import { RestoreTools, restoreTools } from '../src/infra/postgres/restore-tools';
+import { keptTiesWarnings, replicationTies } from '../src/infra/postgres/replication-ties';
 import { ActivityDeps } from './deps';
 import { isDead } from './run-state';
 import { privateWorkDir, type RunRef } from '../src/operations/restore/work-files';
@@ -791,6 +792,8 @@ export function restoreActivities(deps: ActivityDeps) {
         );
         // None on a new server (a disaster): nothing is kept, and nothing is said to be.
         const keptAs = kept && (await databaseOid(admin, input.targetName)) ? kept : null;
+        // What of replication stays with the kept database: said once it is kept.
+        const ties = keptAs ? await replicationTies(admin, input.targetName) : undefined;
         const swapFailure = await swapDatabases(admin, {
           live: input.targetName,
           restored: loadName,
@@ -816,7 +819,10 @@ export function restoreActivities(deps: ActivityDeps) {
           keptAs,
           backupId: input.source.backupId,
         });
-        return { restoredInto: input.targetName, keptAs, restoreMs, tables, rowCountsChecked: checked, ...said };
+        const tiesSaid = ties && keptAs ? keptTiesWarnings(ties, input.targetName, keptAs) : [];
+        for (const w of tiesSaid) log.warn(w);
+        const allSaid = tiesSaid.length ? { ...said, warnings: [...(said.warnings ?? []), ...tiesSaid] } : said;
+        return { restoredInto: input.targetName, keptAs, restoreMs, tables, rowCountsChecked: checked, ...allSaid };
       } catch (err) {
         // Never leave a half-loaded database behind; never drop one that was swapped in, or one that is not ours.
         if (made && !swapped) await dropDatabaseIfStill(admin, server, made.name, made.oid).catch(() => undefined);
