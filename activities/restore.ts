@@ -9,7 +9,6 @@ import { Context, log } from '@temporalio/activity';
 import { statfs } from 'node:fs/promises';
 import { Client } from 'pg';
 import {
-  archiveCompressionOf,
   BackupManifest,
   dataBytes,
   dataCompressionBeforeVersion2,
@@ -18,7 +17,7 @@ import {
   TableCount,
 } from '../src/operations/backup/manifest';
 import type { CompressionAlgorithm } from '../src/infra/compression/compression';
-import { loadBackup, LoadProgress } from '../src/operations/restore/load-backup';
+import { loadBackup, loadingTools, LoadProgress } from '../src/operations/restore/load-backup';
 import { formatBytes } from '../src/operations/backup/progress';
 import { parseBackupId } from '../src/operations/backup/naming';
 import {
@@ -68,7 +67,7 @@ import {
   RoleDependencies,
 } from '../src/infra/postgres/database-properties';
 import { countAllTables } from '../src/infra/postgres/tables';
-import { RestoreTools, restoreTools } from '../src/infra/postgres/restore-tools';
+import type { RestoreTools } from '../src/infra/postgres/restore-tools';
 import { keptTiesWarnings, replicationTies } from '../src/infra/postgres/replication-ties';
 import { ActivityDeps } from './deps';
 import { isDead } from './run-state';
@@ -607,12 +606,7 @@ export function restoreActivities(deps: ActivityDeps) {
           (await extensionsProblem(admin, manifest?.extensions, `${server.host}:${server.port}`)) ??
           (await superuserNeedsProblem(admin, manifest, `${server.host}:${server.port}`));
         if (missing) throw new UsageError(missing);
-        const { problem } = await restoreTools(
-          admin,
-          manifest?.pgDump,
-          deps.config.tools.pgBinDir,
-          manifest && archiveCompressionOf(manifest),
-        );
+        const { problem } = await loadingTools(admin, manifest, deps.config.tools.pgBinDir);
         if (problem) throw new ConfigError([problem]);
         // A custom-format dump is decrypted to a file for the parallel pg_restore (unless it streams): room for it first.
         if (manifest?.pgDump.format === 'custom' && !loadsStreamed(manifest.tables, manifest.dataParts?.length ?? 0)) {
@@ -712,12 +706,7 @@ export function restoreActivities(deps: ActivityDeps) {
         const earlier = await finishedByEarlierAttempt(admin, input, run, manifest);
         if (earlier) return earlier;
         const noOwner = input.noOwner ?? false;
-        const tools = await restoreTools(
-          admin,
-          manifest?.pgDump,
-          deps.config.tools.pgBinDir,
-          manifest && archiveCompressionOf(manifest),
-        );
+        const tools = await loadingTools(admin, manifest, deps.config.tools.pgBinDir);
         if (tools.problem) throw new ConfigError([tools.problem]);
         const props = await propertiesFor(server, manifest);
         let rolesCreated: string[] = [];

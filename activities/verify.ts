@@ -15,7 +15,6 @@ import { decompressor } from '../src/infra/compression/streams';
 import { Context, log } from '@temporalio/activity';
 import { Client } from 'pg';
 import {
-  archiveCompressionOf,
   BackupManifest,
   dataBytes,
   dataCompressionOf,
@@ -35,7 +34,7 @@ import {
 import { MeasuredObject, objectMismatches } from '../src/operations/verify/object-integrity';
 import { removeDeadRunFiles } from '../src/operations/restore/work-files';
 import { verificationNotice } from '../src/operations/verify/notices';
-import { loadBackup } from '../src/operations/restore/load-backup';
+import { loadBackup, loadingTools } from '../src/operations/restore/load-backup';
 import { connectDatabase } from '../src/infra/postgres/client';
 import { dropDatabase } from '../src/infra/postgres/drop-database';
 import { readServerRecovery } from '../src/infra/postgres/standby';
@@ -51,7 +50,6 @@ import { Keyring } from '../src/infra/crypto/keyring';
 import { BackupNotFoundError, DatabaseConnectionError, IntegrityError } from '../src/infra/errors/errors';
 import { ChannelResult } from '../src/infra/notify/notifier';
 import { countAllTables } from '../src/infra/postgres/tables';
-import { restoreTools } from '../src/infra/postgres/restore-tools';
 import { Measure } from '../src/infra/streams/measure';
 import { scratchDatabaseName, scratchLike, type ScratchUse } from '../src/operations/restore/scratch-databases';
 import { WorkflowType } from '../src/infra/temporal/definitions';
@@ -249,12 +247,7 @@ export function verifyActivities(deps: ActivityDeps) {
           standby: 'set VERIFY_DATABASE_URL to a server that takes writes (a staging server, or the primary)',
           readOnly: 'set VERIFY_DATABASE_URL to a user that writes',
         });
-        const tools = await restoreTools(
-          admin,
-          manifest?.pgDump,
-          deps.config.tools.pgBinDir,
-          manifest && archiveCompressionOf(manifest),
-        );
+        const tools = await loadingTools(admin, manifest, deps.config.tools.pgBinDir);
         const where = `${server.host}:${server.port}`;
         const problem =
           refused ??

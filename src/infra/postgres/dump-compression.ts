@@ -53,7 +53,8 @@ export async function compressionMajor(
  */
 export async function restoreReads(pgRestore: string, algorithm: CompressionAlgorithm): Promise<boolean> {
   if (algorithm !== 'zstd' && algorithm !== 'lz4') return true;
-  const pgDump = pgRestore.includes('/') ? join(dirname(pgRestore), 'pg_dump') : 'pg_dump';
-  if (pgDump.includes('/') && !existsSync(pgDump)) return true;
-  return compressesWith(pgDump, `--compress=${algorithm}:1`);
+  const compress = `--compress=${algorithm}:1`;
+  if (!pgRestore.includes('/')) return compressesWith('pg_dump', compress); // both from PATH
+  const pgDump = join(dirname(pgRestore), 'pg_dump');
+  return existsSync(pgDump) ? compressesWith(pgDump, compress) : true;
 }

@@ -27,8 +27,8 @@ export interface RestoreTools {
 export async function restoreTools(
   admin: Client,
   pgDump: { format: 'custom' | 'plain'; version: string } | undefined,
-  pgBinDir?: string,
-  insideArchive?: CompressionAlgorithm,
+  pgBinDir: string | undefined,
+  insideArchive: CompressionAlgorithm | undefined,
 ): Promise<RestoreTools> {
   const server = await readServerMajor(admin);
   const dumpMajor = pgDump && parseToolMajor(pgDump.version);

@@ -13,7 +13,9 @@ import { pipeline as streamPipeline, Readable } from 'node:stream';
 import { CompressionAlgorithm } from '../../infra/compression/compression';
 import { decompressor } from '../../infra/compression/streams';
 import { decompressInto } from '../../infra/compression/decompress-into';
+import type { Client } from 'pg';
 import { libpqEnvironment } from '../../infra/postgres/client';
+import { RestoreTools, restoreTools } from '../../infra/postgres/restore-tools';
 import type { Config } from '../../infra/config/config';
 import type { Bucket } from '../../infra/storage/bucket';
 import { DatabaseTarget } from '../../infra/config/databases';
@@ -23,9 +25,19 @@ import { plainSqlFilter } from '../../infra/postgres/plain-filter';
 import { runToCompletion } from '../../infra/process/spawn-stream';
 import { chain } from '../../infra/streams/chain';
 import { Measure } from '../../infra/streams/measure';
+import { archiveCompressionOf, BackupManifest } from '../backup/manifest';
 import { ExpectedObject, IntegrityCheck } from '../verify/object-integrity';
 import { openStoredObject } from './read-object';
 import { privateWorkDir, RunRef, workFileName } from './work-files';
+
+/**
+ * The programs that load this backup into the server `admin` is connected to, and why they
+ * cannot (restoreTools): the dump's version, and what pg_dump compressed inside its archive.
+ * `manifest` is undefined for an old script's backup.
+ */
+export function loadingTools(admin: Client, manifest: BackupManifest | undefined, pgBinDir?: string): Promise<RestoreTools> {
+  return restoreTools(admin, manifest?.pgDump, pgBinDir, manifest && archiveCompressionOf(manifest));
+}
 
 export interface LoadSpec {
   server: DatabaseTarget;
