@@ -565,8 +565,10 @@ export function restoreActivities(deps: ActivityDeps) {
      */
     async checkRestoreTarget(
       asked: Omit<RestoreDatabaseInput, 'source'> & { backupId: string; kind?: RestoreSource['kind'] },
-    ): Promise<void> {
+    ): Promise<{ targetName: string }> {
       const input = named(asked);
+      // The target by its own name, for the run's status and notices (in place, an alias's id is not its name).
+      const checked = { targetName: input.targetName };
       const server = serverFor(input);
       const admin = await connectDatabase(server, { database: 'postgres' });
       try {
@@ -638,7 +640,7 @@ export function restoreActivities(deps: ActivityDeps) {
         }
         if (input.mode === 'new') {
           const existing = await databaseComment(admin, input.targetName);
-          if (!existing || existing.comment === restoreMark(input)) return;
+          if (!existing || existing.comment === restoreMark(input)) return checked;
           // Half loaded by a restore whose run died: pgwarden's own leftover, removed.
           const leftBy = restoreMarkRun(existing.comment);
           if (leftBy && (await isDead(leftBy))) {
@@ -647,13 +649,14 @@ export function restoreActivities(deps: ActivityDeps) {
               database: input.targetName,
               workflowId: leftBy.workflowId,
             });
-            return;
+            return checked;
           }
           throw new UsageError(alreadyExists(input.targetName));
         }
         const kept = keptName(input.targetName, input.backupId);
         if (await databaseComment(admin, kept))
           throw new UsageError(`database "${kept}" (an earlier restore's copy) exists; drop or rename it, then restore again`);
+        return checked;
       } finally {
         await admin.end();
       }

@@ -16,6 +16,9 @@ import {
   workflowInfo,
 } from '@temporalio/workflow';
 import type { Activities } from '../activities';
+import type { InputSpec } from '../src/infra/temporal/input-problem';
+import { WorkflowType } from '../src/infra/temporal/definitions';
+import { checkInput } from './start-input';
 import { dataBytes } from '../src/operations/backup/manifest';
 import { backupIdFor } from '../src/operations/backup/naming';
 import type { BackupOutcome } from '../src/operations/backup/notices';
@@ -37,6 +40,14 @@ export interface BackupInput {
   /** How long to keep retrying while S3 or PostgreSQL is unavailable (BACKUP_RETRY_WINDOW_MINUTES). */
   retryWindowMinutes?: number;
 }
+
+const BACKUP_INPUT: InputSpec<BackupInput> = {
+  database: 'string',
+  reason: 'string?',
+  heartbeatTimeoutSeconds: 'number?',
+  failFast: 'boolean?',
+  retryWindowMinutes: 'number?',
+};
 
 export interface BackupSummary {
   database: string;
@@ -86,6 +97,7 @@ function dumpActivity(heartbeatTimeoutSeconds: number, windowSeconds: number, fa
 }
 
 export async function BackupWorkflow(input: BackupInput): Promise<BackupSummary> {
+  checkInput(WorkflowType.backup, BACKUP_INPUT, input);
   const info = workflowInfo();
   const startedAt = new Date(info.startTime);
   const backupId = backupIdFor(startedAt);

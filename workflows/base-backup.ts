@@ -8,6 +8,9 @@
  */
 import { proxyActivities, workflowInfo } from '@temporalio/workflow';
 import type { Activities } from '../activities';
+import type { InputSpec } from '../src/infra/temporal/input-problem';
+import { WorkflowType } from '../src/infra/temporal/definitions';
+import { checkInput } from './start-input';
 import { baseBackupIdFor, lastWalNeeded, type BaseBackupManifest } from '../src/operations/pitr/base-backup';
 import { onHost } from './host-queue';
 import { tagRun } from './tag-run';
@@ -24,7 +27,16 @@ export interface BaseBackupInput {
   full?: boolean;
 }
 
+const BASE_BACKUP_INPUT: InputSpec<BaseBackupInput> = {
+  server: 'string',
+  reason: 'string?',
+  hostQueue: 'string?',
+  walTimeoutSeconds: 'number?',
+  full: 'boolean?',
+};
+
 export async function BaseBackupWorkflow(input: BaseBackupInput): Promise<BaseBackupManifest> {
+  checkInput(WorkflowType.baseBackup, BASE_BACKUP_INPUT, input);
   tagRun(input.server, 'base-backup');
   const info = workflowInfo();
   const startedAt = info.startTime;

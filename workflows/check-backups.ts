@@ -5,6 +5,9 @@
  */
 import { proxyActivities, workflowInfo } from '@temporalio/workflow';
 import type { Activities } from '../activities';
+import type { InputSpec } from '../src/infra/temporal/input-problem';
+import { WorkflowType } from '../src/infra/temporal/definitions';
+import { checkInput } from './start-input';
 import type { FreshnessReport } from '../src/operations/backup/freshness';
 import { tagRun } from './tag-run';
 
@@ -13,7 +16,10 @@ const { checkBackupFreshness } = proxyActivities<Activities>({
   retry: { maximumAttempts: 5 },
 });
 
+const CHECK_INPUT: InputSpec<{ database: string }> = { database: 'string' };
+
 export async function CheckBackupsWorkflow(input: { database: string }): Promise<FreshnessReport & { notified: boolean }> {
+  checkInput(WorkflowType.check, CHECK_INPUT, input);
   tagRun(input.database, 'check');
   return checkBackupFreshness({ database: input.database, now: new Date().toISOString(), workflowId: workflowInfo().workflowId });
 }

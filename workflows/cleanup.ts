@@ -8,6 +8,9 @@
  */
 import { CancellationScope, isCancellation, log, patched, proxyActivities, workflowInfo } from '@temporalio/workflow';
 import type { Activities } from '../activities';
+import type { InputSpec } from '../src/infra/temporal/input-problem';
+import { WorkflowType } from '../src/infra/temporal/definitions';
+import { checkInput } from './start-input';
 import type { Leftover } from '../activities/cleanup';
 import type { ArchiveCleanup, CleanupReport } from '../src/operations/cleanup/notices';
 import { rootCause, rootCauseMessage } from '../src/infra/temporal/root-cause';
@@ -18,6 +21,8 @@ export interface CleanupInput {
   /** List what would go and why; change nothing. */
   dryRun?: boolean;
 }
+
+const CLEANUP_INPUT: InputSpec<CleanupInput> = { database: 'string', dryRun: 'boolean?' };
 
 export type CleanupResult = CleanupReport & {
   plan: Array<{ backupId: string; action: string; reasons: string[] }>;
@@ -30,6 +35,7 @@ const acts = proxyActivities<Activities>({
 });
 
 export async function CleanupWorkflow(input: CleanupInput): Promise<CleanupResult> {
+  checkInput(WorkflowType.cleanup, CLEANUP_INPUT, input);
   tagRun(input.database, 'cleanup');
   let steps: Awaited<ReturnType<typeof cleanUp>>;
   try {

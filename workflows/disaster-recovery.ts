@@ -28,6 +28,9 @@ import * as m from '../src/operations/dr/messages';
 import * as v from '../src/operations/dr/validate';
 import { approveRestoreSignal } from '../src/infra/temporal/messages';
 import { typedFailure } from '../src/infra/temporal/failure';
+import { inputProblem, type InputSpec } from '../src/infra/temporal/input-problem';
+import { WorkflowType } from '../src/infra/temporal/definitions';
+import { START_INPUT_CHECKED } from './start-input';
 import { rootCauseMessage } from '../src/infra/temporal/root-cause';
 import { IncidentStatusSA } from '../src/infra/temporal/search-attributes';
 import { Escalation } from './escalation';
@@ -52,7 +55,9 @@ const checks = proxyActivities<Activities>({
 export async function DisasterRecoveryWorkflow(input: DisasterRecoveryInput): Promise<IncidentState> {
   // The 1 h / 4 h clock starts when on-call started the incident, not when a worker first ran it.
   const openedAt = patched('dr-opened-at-start') ? workflowInfo().startTime : new Date();
-  const problem = openingProblem(input, openedAt);
+  const problem =
+    openingProblem(input, openedAt) ??
+    (patched(START_INPUT_CHECKED) ? inputProblem(WorkflowType.disasterRecovery, DR_INPUT, input) : null);
   if (problem) {
     if (patched(NOT_OPENED_ALERTS)) await notOpened(input, openedAt, problem);
     throw typedFailure('UsageError', problem);
@@ -161,6 +166,17 @@ export async function DisasterRecoveryWorkflow(input: DisasterRecoveryInput): Pr
 }
 
 const NOT_OPENED_ALERTS = 'dr-not-opened-alerts';
+const DR_INPUT: InputSpec<DisasterRecoveryInput> = {
+  summary: 'string',
+  database: 'string?',
+  failureTime: 'string?',
+  severity: 'string?',
+  matrix: 'string?',
+  openedBy: 'string?',
+  drill: 'boolean?',
+  attended: 'boolean?',
+  scenario: 'string?',
+};
 const DRILL = 'dr-drill';
 /** Who takes a drill's human steps when nobody attends it. */
 const DRILL_ACTOR = 'pgwarden (drill)';

@@ -7,6 +7,9 @@
  */
 import { patched, proxyActivities } from '@temporalio/workflow';
 import type { Activities } from '../activities';
+import type { InputSpec } from '../src/infra/temporal/input-problem';
+import { WorkflowType } from '../src/infra/temporal/definitions';
+import { checkInput } from './start-input';
 import type { CatalogEntry } from '../src/operations/catalog/catalog';
 import type { ListedRestorePoint } from '../src/operations/pitr/restore-points';
 import type { PitrArchiveListing } from '../activities/pitr-archive';
@@ -18,7 +21,11 @@ const { listBackups, pitrWindow, listRestorePoints, listPitrArchive, listBaseBac
     retry: { maximumAttempts: 3 },
   });
 
+const DATABASE_INPUT: InputSpec<{ database: string }> = { database: 'string' };
+const SERVER_INPUT: InputSpec<{ server: string }> = { server: 'string' };
+
 export async function ListBackupsWorkflow(input: { database: string }): Promise<CatalogEntry[]> {
+  checkInput(WorkflowType.listBackups, DATABASE_INPUT, input);
   return listBackups(input);
 }
 
@@ -33,6 +40,7 @@ export interface RecoveryOptions {
 }
 
 export async function RecoveryOptionsWorkflow(input: { database: string }): Promise<RecoveryOptions> {
+  checkInput(WorkflowType.recoveryOptions, DATABASE_INPUT, input);
   // The archive read once for the window, the restore points and the base backups, beside the catalog.
   if (patched('recovery-options-one-read')) {
     const [backups, archive] = await Promise.all([listBackups(input), recoveryArchive(input)]);
@@ -51,5 +59,6 @@ export async function RecoveryOptionsWorkflow(input: { database: string }): Prom
 }
 
 export async function PitrListWorkflow(input: { server: string }): Promise<PitrArchiveListing> {
+  checkInput(WorkflowType.pitrList, SERVER_INPUT, input);
   return listPitrArchive(input);
 }

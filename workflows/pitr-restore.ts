@@ -5,6 +5,9 @@
  */
 import { ActivityCancellationType, CancellationScope, log, patched, proxyActivities, workflowInfo } from '@temporalio/workflow';
 import type { Activities } from '../activities';
+import type { InputSpec } from '../src/infra/temporal/input-problem';
+import { WorkflowType } from '../src/infra/temporal/definitions';
+import { checkInput } from './start-input';
 import type { PitrRestoreResult } from '../activities/pitr';
 import type { RecoveryTarget } from '../src/operations/pitr/target';
 import { onHost } from './host-queue';
@@ -27,9 +30,20 @@ export interface PitrRestoreInput {
   hostQueue?: string;
 }
 
+const PITR_RESTORE_INPUT: InputSpec<PitrRestoreInput> = {
+  server: 'string',
+  target: 'object',
+  baseBackupId: 'string?',
+  dataDir: 'string?',
+  port: 'number?',
+  stopAfter: 'boolean?',
+  hostQueue: 'string?',
+};
+
 const quick = proxyActivities<Activities>({ startToCloseTimeout: '2 minutes', retry: { maximumAttempts: 5 } });
 
 export async function PitrRestoreWorkflow(input: PitrRestoreInput): Promise<PitrRestoreResult> {
+  checkInput(WorkflowType.pitrRestore, PITR_RESTORE_INPUT, input);
   tagRun(input.server, 'pitr-restore');
   const { restorePointInTime } = proxyActivities<Activities>({
     ...onHost(input.hostQueue),
@@ -98,7 +112,10 @@ export async function PitrRestoreWorkflow(input: PitrRestoreInput): Promise<Pitr
 }
 
 /** Stops an instance a point-in-time restore left running, on the worker that runs it. */
+const PITR_STOP_INPUT: InputSpec<{ dataDir: string; hostQueue?: string }> = { dataDir: 'string', hostQueue: 'string?' };
+
 export async function PitrStopWorkflow(input: { dataDir: string; hostQueue?: string }): Promise<void> {
+  checkInput(WorkflowType.pitrStop, PITR_STOP_INPUT, input);
   const { stopPitrInstance } = proxyActivities<Activities>({
     ...onHost(input.hostQueue),
     startToCloseTimeout: '5 minutes',

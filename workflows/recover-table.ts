@@ -12,6 +12,9 @@
  */
 import { ActivityCancellationType, CancellationScope, log, patched, proxyActivities, workflowInfo } from '@temporalio/workflow';
 import type { Activities } from '../activities';
+import type { InputSpec } from '../src/infra/temporal/input-problem';
+import { WorkflowType } from '../src/infra/temporal/definitions';
+import { checkInput } from './start-input';
 import type { RecoveredCopy, TableRecoveryResult, TableRecoverySource } from '../activities/table-recovery';
 import { needsRetrieval } from '../src/operations/restore/restore-plan';
 import { typedFailure } from '../src/infra/temporal/failure';
@@ -43,6 +46,17 @@ export interface RecoverTableInput {
   approvalTimeoutMinutes?: number;
 }
 
+const RECOVER_TABLE_INPUT: InputSpec<RecoverTableInput> = {
+  server: 'string',
+  into: 'string',
+  tables: 'array',
+  target: 'object',
+  hostQueue: 'string?',
+  fromBackup: 'object?',
+  force: 'boolean?',
+  approvalTimeoutMinutes: 'number?',
+};
+
 const quick = proxyActivities<Activities>({ startToCloseTimeout: '2 minutes', retry: { maximumAttempts: 5 } });
 const long = proxyActivities<Activities>({
   startToCloseTimeout: '24 hours',
@@ -60,6 +74,7 @@ export type RecoverTableResult = TableRecoveryResult & {
 };
 
 export async function RecoverTableWorkflow(input: RecoverTableInput): Promise<RecoverTableResult> {
+  checkInput(WorkflowType.recoverTable, RECOVER_TABLE_INPUT, input);
   tagRun(input.into, 'recover-table');
   const started = Date.now();
   const { workflowId } = workflowInfo();

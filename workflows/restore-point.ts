@@ -4,6 +4,9 @@
  */
 import { proxyActivities, workflowInfo } from '@temporalio/workflow';
 import type { Activities } from '../activities';
+import type { InputSpec } from '../src/infra/temporal/input-problem';
+import { WorkflowType } from '../src/infra/temporal/definitions';
+import { checkInput } from './start-input';
 import type { MarkedRestorePoint } from '../activities/restore-points';
 import { tagRun } from './tag-run';
 
@@ -12,6 +15,8 @@ export interface RestorePointInput {
   name: string;
 }
 
+const RESTORE_POINT_INPUT: InputSpec<RestorePointInput> = { server: 'string', name: 'string' };
+
 const { markRestorePoint } = proxyActivities<Activities>({
   startToCloseTimeout: '10 minutes',
   heartbeatTimeout: '1 minute',
@@ -19,6 +24,7 @@ const { markRestorePoint } = proxyActivities<Activities>({
 });
 
 export async function RestorePointWorkflow(input: RestorePointInput): Promise<MarkedRestorePoint> {
+  checkInput(WorkflowType.restorePoint, RESTORE_POINT_INPUT, input);
   tagRun(input.server, 'restore-point');
   const { workflowId, runId } = workflowInfo();
   return markRestorePoint({ ...input, workflowId, runId });

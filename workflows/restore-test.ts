@@ -11,6 +11,9 @@
  */
 import { CancellationScope, executeChild, proxyActivities, workflowInfo } from '@temporalio/workflow';
 import type { Activities } from '../activities';
+import type { InputSpec } from '../src/infra/temporal/input-problem';
+import { WorkflowType } from '../src/infra/temporal/definitions';
+import { checkInput } from './start-input';
 import { describeTarget } from '../src/operations/pitr/target';
 import {
   restorePart,
@@ -33,6 +36,8 @@ export interface RestoreTestInput {
   hostQueue?: string;
 }
 
+const RESTORE_TEST_INPUT: InputSpec<RestoreTestInput> = { database: 'string', hostQueue: 'string?' };
+
 const quick = proxyActivities<Activities>({ startToCloseTimeout: '2 minutes', retry: { maximumAttempts: 5 } });
 const checks = proxyActivities<Activities>({
   startToCloseTimeout: '15 minutes',
@@ -41,6 +46,7 @@ const checks = proxyActivities<Activities>({
 });
 
 export async function RestoreTestWorkflow(input: RestoreTestInput): Promise<RestoreTestReport> {
+  checkInput(WorkflowType.restoreTest, RESTORE_TEST_INPUT, input);
   tagRun(input.database, 'restore-test');
   const { workflowId } = workflowInfo();
   const startedAt = new Date().toISOString();

@@ -8,6 +8,9 @@
  */
 import { CancellationScope, log, patched, proxyActivities, sleep, workflowInfo } from '@temporalio/workflow';
 import type { Activities } from '../activities';
+import type { InputSpec } from '../src/infra/temporal/input-problem';
+import { WorkflowType } from '../src/infra/temporal/definitions';
+import { checkInput } from './start-input';
 import type { RestoreDatabaseInput, RestoreSource } from '../activities/restore';
 import { needsRetrieval, recoveryFigures, restoreNotes, retrievalEstimate } from '../src/operations/restore/restore-plan';
 import type { RestoreStatus } from '../src/infra/temporal/messages';
@@ -43,6 +46,19 @@ export interface RestoreInput {
   createRoles?: boolean;
 }
 
+const RESTORE_INPUT: InputSpec<RestoreInput> = {
+  database: 'string',
+  file: 'string?',
+  newDatabase: 'string?',
+  force: 'boolean?',
+  approvalTimeoutMinutes: 'number?',
+  retrievalDays: 'number?',
+  noOwner: 'boolean?',
+  incident: 'string?',
+  onTestServer: 'boolean?',
+  createRoles: 'boolean?',
+};
+
 export interface RestoreResult {
   database: string;
   backupId: string;
@@ -75,6 +91,7 @@ const long = proxyActivities<Activities>({
 });
 
 export async function RestoreWorkflow(input: RestoreInput): Promise<RestoreResult> {
+  checkInput(WorkflowType.restore, RESTORE_INPUT, input);
   const info = workflowInfo();
   const startedAt = new Date();
   const mode = input.newDatabase ? 'new' : 'existing';
@@ -129,7 +146,7 @@ export async function RestoreWorkflow(input: RestoreInput): Promise<RestoreResul
       id: info.workflowId,
       database: input.database,
       what: status.backupId ?? input.file ?? 'the newest backup',
-      into: mode === 'new' ? `new database ${status.target}` : `${input.database}, in place`,
+      into: mode === 'new' ? `new database ${status.target}` : `${status.target}, in place`,
       startedAt,
       finishedAt: new Date(),
       failure: outcome.failure,
@@ -162,7 +179,9 @@ export async function RestoreWorkflow(input: RestoreInput): Promise<RestoreResul
   if (patched('restore-checks-before-notices')) {
     // A refused target fails here: before any approval, notice or record.
     status.step = 'checking the target';
-    await quick.checkRestoreTarget({ ...target, backupId: source.backupId, kind: source.kind });
+    const checked = await quick.checkRestoreTarget({ ...target, backupId: source.backupId, kind: source.kind });
+    // In place, the database by its own name (an alias's id is not); runs recorded before it were told none.
+    if (checked?.targetName) status.target = checked.targetName;
   }
   let startedNotice: Promise<unknown> | undefined;
   try {

@@ -14,6 +14,9 @@
  */
 import { log, patched, proxyActivities, setHandler, workflowInfo } from '@temporalio/workflow';
 import type { Activities } from '../activities';
+import type { InputSpec } from '../src/infra/temporal/input-problem';
+import { WorkflowType } from '../src/infra/temporal/definitions';
+import { checkInput } from './start-input';
 import type { CatalogEntry } from '../src/operations/catalog/catalog';
 import {
   buildVerificationRecord,
@@ -41,6 +44,14 @@ export interface VerifyInput {
   /** A server in WAL_ARCHIVE: the task queue of the worker on its host (TASK_QUEUE_<SERVER>), where its base backup is recovered. */
   hostQueue?: string;
 }
+
+const VERIFY_INPUT: InputSpec<VerifyInput> = {
+  database: 'string',
+  backupId: 'string?',
+  allUnverified: 'boolean?',
+  baseBackupId: 'string?',
+  hostQueue: 'string?',
+};
 
 export interface VerifyResult {
   database: string;
@@ -76,6 +87,7 @@ export function tempDatabaseName(backupId: string, runId: string): string {
 }
 
 export async function VerifyBackupWorkflow(input: VerifyInput): Promise<VerifyResult> {
+  checkInput(WorkflowType.verify, VERIFY_INPUT, input);
   const info = workflowInfo();
   let current = 'janitor';
   const done: VerifyResult['verified'] = [];

@@ -24,6 +24,9 @@ import {
   workflowInfo,
 } from '@temporalio/workflow';
 import type { Activities } from '../activities';
+import type { InputSpec } from '../src/infra/temporal/input-problem';
+import { WorkflowType } from '../src/infra/temporal/definitions';
+import { checkInput } from './start-input';
 import { LagWatch, type LagWatchState } from '../src/operations/pitr/lag';
 import { rootCauseMessage } from '../src/infra/temporal/root-cause';
 import { onHost } from './host-queue';
@@ -48,6 +51,17 @@ export interface WalArchiveInput {
   acceptGap?: boolean;
 }
 
+const WAL_ARCHIVE_INPUT: InputSpec<WalArchiveInput> = {
+  server: 'string',
+  roundSeconds: 'number?',
+  roundsPerRun: 'number?',
+  hostQueue: 'string?',
+  maxLagSeconds: 'number?',
+  newestArchived: 'string?',
+  watch: 'object?',
+  acceptGap: 'boolean?',
+};
+
 export interface WalArchiveStopped {
   server: string;
   stoppedBy: 'request';
@@ -55,6 +69,7 @@ export interface WalArchiveStopped {
 }
 
 export async function WalArchiveWorkflow(input: WalArchiveInput): Promise<WalArchiveStopped> {
+  checkInput(WorkflowType.walArchive, WAL_ARCHIVE_INPUT, input);
   tagRun(input.server, 'wal-archive');
   const watchdog = patched('wal-watchdog');
   const roundSeconds = input.roundSeconds ?? 3600;

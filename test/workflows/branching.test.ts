@@ -66,7 +66,7 @@ const activities = {
     storageClass: 'STANDARD',
     storedBytes: 1,
   })),
-  checkRestoreTarget: stub('checkRestoreTarget', () => undefined),
+  checkRestoreTarget: stub('checkRestoreTarget', (_a, i: { targetName: string }) => ({ targetName: i.targetName })),
   notifyRestore: stub('notifyRestore', () => []),
   recordRestore: stub('recordRestore', () => 'record'),
   restoreDatabase: stub('restoreDatabase', (_a, i: { targetName: string }) => ({

@@ -432,9 +432,16 @@ describe('RestoreWorkflow (dev server, real PostgreSQL and S3)', () => {
     const backup = await suite.backup(id, taskQueue);
     const before = await tableFingerprints(db);
     await withClient(db, (c) => c.query('DELETE FROM inventory.items'));
-    const restored: RestoreResult = await (await start(id, taskQueue, { file: backup.backupId, force: true })).result();
+    const handle = await start(id, taskQueue, { file: backup.backupId, force: true });
+    const restored: RestoreResult = await handle.result();
     if (restored.keptAs) track(restored.keptAs);
     expect(restored.restoredInto).toBe(db);
+    // The run's status (the Web UI's) and its evidence name the database too, not the id.
+    expect(await handle.query(restoreStatusQuery)).toMatchObject({ step: 'done', target: db });
+    const storage = stackConfig().storage!;
+    const key = restored.evidence!.json.replace(`s3://${storage.bucket}/`, '');
+    const stored = await createS3Client(storage).send(new GetObjectCommand({ Bucket: storage.bucket, Key: key }));
+    expect(JSON.parse(await stored.Body!.transformToString())).toMatchObject({ into: `${db}, in place` });
     expect(restored.keptAs).toMatch(/_before_\d{8}_\d{6}$/);
     expect(await tableFingerprints(db)).toEqual(before);
     const named = await withClient('postgres', (c) =>
