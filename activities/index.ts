@@ -3,6 +3,7 @@
  * type: `proxyActivities<Activities>()`. Every activity's PgwardenErrors cross into Temporal
  * typed (see failures.ts).
  */
+import { chooseBackupIdActivity } from './backup-id';
 import { writeManifestActivity } from './backup-manifest';
 import { ActivityDeps } from './deps';
 import { dumpAndUploadActivity } from './dump-and-upload';
@@ -37,6 +38,7 @@ function typedAll<T extends Record<string, (...args: never[]) => Promise<unknown
 export function createActivities(deps: ActivityDeps) {
   return typedAll({
     preflight: preflightActivity(deps),
+    chooseBackupId: chooseBackupIdActivity(deps),
     dumpAndUpload: dumpAndUploadActivity(deps),
     writeManifest: writeManifestActivity(deps),
     notifyBackup: notifyBackupActivity(deps),

@@ -73,11 +73,12 @@ const DUMP_BACKOFF = { initialSeconds: 10, coefficient: 2, maximumIntervalSecond
 const DEFAULT_RETRY_WINDOW_MINUTES = 10;
 const DEFAULT_HEARTBEAT_TIMEOUT_SECONDS = 30;
 
-function preflightActivity(windowSeconds: number, failFast: boolean) {
+/** Preflight and the choice of the backup's id: quick, and retried through the same outage window. */
+function beforeDump(windowSeconds: number, failFast: boolean) {
   return proxyActivities<Activities>({
     startToCloseTimeout: '2 minutes',
     retry: retryPolicyFor(windowSeconds, PREFLIGHT_BACKOFF, failFast),
-  }).preflight;
+  });
 }
 const { writeManifest } = proxyActivities<Activities>({
   startToCloseTimeout: '1 minute',
@@ -100,7 +101,8 @@ export async function BackupWorkflow(input: BackupInput): Promise<BackupSummary>
   checkInput(WorkflowType.backup, BACKUP_INPUT, input);
   const info = workflowInfo();
   const startedAt = new Date(info.startTime);
-  const backupId = backupIdFor(startedAt);
+  // The second the run started; the next free one if another run took it (chosen after preflight).
+  let backupId = backupIdFor(startedAt);
   const reason = input.reason?.trim() || 'manual';
   let step: BackupStep = 'preflight';
   setHandler(backupStatusQuery, () => ({ step, backupId, database: input.database }));
@@ -110,7 +112,14 @@ export async function BackupWorkflow(input: BackupInput): Promise<BackupSummary>
   try {
     const windowSeconds = (input.retryWindowMinutes ?? DEFAULT_RETRY_WINDOW_MINUTES) * 60;
     const failFast = input.failFast ?? false;
-    await preflightActivity(windowSeconds, failFast)({ database: input.database });
+    const quick = beforeDump(windowSeconds, failFast);
+    await quick.preflight({ database: input.database });
+    if (patched('backup-id-free-second')) {
+      const chosen = await quick.chooseBackupId({ database: input.database, from: backupId, runId: info.runId });
+      if (chosen !== backupId)
+        log.info('backup id taken by another run; this backup takes the next free second', { backupId: chosen });
+      backupId = chosen;
+    }
     step = 'dump';
     const dump = await dumpActivity(
       input.heartbeatTimeoutSeconds ?? DEFAULT_HEARTBEAT_TIMEOUT_SECONDS,

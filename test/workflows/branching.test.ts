@@ -52,6 +52,7 @@ const dumpResult = (input: { backupId: string; database: string }) => ({
 
 const activities = {
   preflight: stub('preflight', () => ({ database: 'shop' })),
+  chooseBackupId: stub('chooseBackupId', (_a, input: { from: string }) => input.from),
   dumpAndUpload: stub('dumpAndUpload', (_a, input: { backupId: string; database: string }) => dumpResult(input)),
   writeManifest: stub('writeManifest', () => ({ durationMs: 1000 })),
   notifyBackup: stub('notifyBackup', () => []),

@@ -19,6 +19,13 @@ export function parseBackupId(id: string): Date | undefined {
   return backupIdFor(date) === id ? date : undefined;
 }
 
+/** The id of the second after `id`'s: where a backup goes whose own second another run took. */
+export function nextBackupId(id: string): string {
+  const at = parseBackupId(id);
+  if (!at) throw new Error(`not a backup id: ${id}`);
+  return backupIdFor(new Date(at.getTime() + 1000));
+}
+
 /**
  * 16 hex digits for a run id, the same for every attempt of the run (temporary database names
  * a retry finds again). FNV-1a, 32 bits, twice with different seeds: plain arithmetic, so it

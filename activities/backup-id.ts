@@ -1,0 +1,43 @@
+/**
+ * The backup's id, chosen before the dump: the second the run started, or the next one no other
+ * run has taken. Ids count seconds (`backup_YYYYMMDD_HHMMSS`, the strategy's naming), and a
+ * small database backs up in under one: a second backup started in the same second found the
+ * first's manifest and failed as "already complete".
+ */
+import { BusyError } from '../src/infra/errors/errors';
+import { requireDatabase } from '../src/infra/config/config';
+import { dataFolder, failureKey, manifestKey } from '../src/infra/storage/layout';
+import { nextBackupId } from '../src/operations/backup/naming';
+import type { ActivityDeps } from './deps';
+
+/** How many seconds on it looks before giving up: only a flood of runs takes them all. */
+const SECONDS_TRIED = 60;
+
+export function chooseBackupIdActivity(deps: ActivityDeps) {
+  return async function chooseBackupId(input: { database: string; from: string; runId: string }): Promise<string> {
+    const { bucket, config } = deps;
+    const { prefix } = config.storage;
+    const { id: database } = requireDatabase(config, input.database);
+    /** Another run's manifest, failure record, object or unfinished upload carries this id. */
+    const taken = async (id: string): Promise<boolean> => {
+      const objects = `${dataFolder(prefix, database)}${id}.`;
+      const [manifest, failure, uploads, existing] = await Promise.all([
+        bucket.head(manifestKey(prefix, database, id)),
+        bucket.head(failureKey(prefix, database, id)),
+        bucket.unfinishedUploads(objects),
+        bucket.list(objects),
+      ]);
+      if (manifest || failure || uploads.length > 0) return true;
+      for (const { key } of existing) {
+        const head = await bucket.head(key);
+        if (head && head.Metadata?.['pgwarden-run-id'] !== input.runId) return true;
+      }
+      return false;
+    };
+    let id = input.from;
+    for (let tried = 0; tried < SECONDS_TRIED; tried++, id = nextBackupId(id)) if (!(await taken(id))) return id;
+    throw new BusyError(
+      `other runs took the backup ids of ${input.database} for the ${SECONDS_TRIED} s from ${input.from} on: wait for them to finish, then start this backup again`,
+    );
+  };
+}
