@@ -9,7 +9,7 @@ import {
   globalsCompressionOf,
   parseManifest,
 } from '../../src/operations/backup/manifest';
-import { backupIdFor, parseBackupId } from '../../src/operations/backup/naming';
+import { backupIdFor, nextBackupId, parseBackupId } from '../../src/operations/backup/naming';
 import { backupNotice } from '../../src/operations/backup/notices';
 import { describeProgress, formatBytes } from '../../src/operations/backup/progress';
 import { progressLine } from '../../src/app/cli/progress-line';
@@ -27,6 +27,19 @@ describe('backup naming', () => {
     expect(parseBackupId('backup_20240101_120000')).toEqual(new Date('2024-01-01T12:00:00Z'));
     expect(parseBackupId('backup_20241301_120000')).toBeUndefined();
     expect(parseBackupId('backup_20240101_1200')).toBeUndefined();
+  });
+
+  it.each([
+    ['backup_20240101_120000', 'backup_20240101_120001'],
+    ['backup_20240101_235959', 'backup_20240102_000000'],
+    ['backup_20241231_235959', 'backup_20250101_000000'],
+    ['backup_20240228_235959', 'backup_20240229_000000'],
+  ])('the second after %s is %s', (id, next) => {
+    expect(nextBackupId(id)).toBe(next);
+  });
+
+  it('refuses to count on from what is not a backup id', () => {
+    expect(() => nextBackupId('base_20240101_120000')).toThrow('not a backup id: base_20240101_120000');
   });
 
   it.each([
