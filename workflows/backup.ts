@@ -113,9 +113,14 @@ export async function BackupWorkflow(input: BackupInput): Promise<BackupSummary>
     const windowSeconds = (input.retryWindowMinutes ?? DEFAULT_RETRY_WINDOW_MINUTES) * 60;
     const failFast = input.failFast ?? false;
     const quick = beforeDump(windowSeconds, failFast);
+    // Chosen beside preflight (a round trip less), awaited after it so that preflight's failure is the one told.
+    const choosing = patched('backup-id-free-second')
+      ? quick.chooseBackupId({ database: input.database, from: backupId, runId: info.runId })
+      : undefined;
+    choosing?.catch(() => undefined); // awaited below; not an unhandled rejection meanwhile
     await quick.preflight({ database: input.database });
-    if (patched('backup-id-free-second')) {
-      const chosen = await quick.chooseBackupId({ database: input.database, from: backupId, runId: info.runId });
+    if (choosing) {
+      const chosen = await choosing;
       if (chosen !== backupId)
         log.info('backup id taken by another run; this backup takes the next free second', { backupId: chosen });
       backupId = chosen;
