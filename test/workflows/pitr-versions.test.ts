@@ -69,7 +69,9 @@ it('archives, backs up, verifies and recovers a table of a PostgreSQL 15 server 
       const lacking = await fixture.hostWorkers('pitrv-client', { ...settings, PG_BIN_DIR: clientOnly.dir });
       const [restoring, verifying] = await lacking.runUntil(() =>
         Promise.all([
-          lacking.run(WorkflowType.pitrRestore, { server: db, target, hostQueue: lacking.hostQueue }).catch((e: unknown) => e),
+          lacking
+            .run(WorkflowType.pitrRestore, { server: db, target: { kind: 'time', time: target }, hostQueue: lacking.hostQueue })
+            .catch((e: unknown) => e),
           // Verification fails the run, not the base backup: nothing is recorded against it.
           lacking
             .run(WorkflowType.verify, { database: db, baseBackupId: verified.baseBackup!.backupId, hostQueue: lacking.hostQueue })

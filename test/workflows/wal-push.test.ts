@@ -16,23 +16,13 @@ import { askPromotedCopy, byHandConfig, instanceOwnedFolder, recoverByHand } fro
 import { pitrFixture } from '../support/pitr-fixture';
 import { archiverRow, pushCommand, setArchiveCommand, waitForArchiver, wrongKeyConfig } from '../support/archive-command';
 import { capturedMail, waitForCaptured } from '../support/sinks';
+import { waitFor } from '../support/wait';
 
 // archive_mode needs a restart, archive_command a reload: it is set once the config file exists.
 const fixture = pitrFixture({ settings: { archive_mode: 'on' } });
 const workFolder = instanceOwnedFolder('pgwarden-wal-push-');
 const FINGERPRINT = "SELECT count(*) || ':' || md5(string_agg(note, ',' ORDER BY id)) AS n FROM orders";
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-/** Polls the archiver's backlog until it holds at most `files` files; fails with the last reading after `seconds`. */
-async function waitForBacklog(read: () => Promise<{ files: number } | undefined>, files: number, seconds: number) {
-  const deadline = Date.now() + seconds * 1000;
-  for (;;) {
-    const now = await read();
-    if (now && now.files <= files) return;
-    if (Date.now() > deadline) throw new Error(`the archiver still has ${JSON.stringify(now)} waiting after ${seconds} s`);
-    await sleep(100);
-  }
-}
 
 it('keeps WAL reaching the bucket through archive_command while no worker runs', async () => {
   const work = workFolder();
@@ -114,7 +104,7 @@ it('keeps WAL reaching the bucket through archive_command while no worker runs',
 
     // The base backup's last segment may still wait for the archiver: with the wrong key it would
     // fail first and be retried for ever, so the switched-to file below would never be tried.
-    await waitForBacklog(backlog, 0, 60);
+    await waitFor('the archiver to push every waiting file', async () => (await backlog())?.files === 0, 60);
     // A push that fails (a wrong key under the key's id): PostgreSQL keeps the file and retries it.
     const wrong = wrongKeyConfig(join(work, 'wrong-key.env'), again.config.encryption);
     await setArchiveCommand(cluster, command.replace(config, wrong));
