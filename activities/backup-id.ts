@@ -9,6 +9,7 @@ import { requireDatabase } from '../src/infra/config/config';
 import { dataFolder, failureKey, manifestKey } from '../src/infra/storage/layout';
 import { nextBackupId } from '../src/operations/backup/naming';
 import type { ActivityDeps } from './deps';
+import { occupantsOf } from './earlier-attempts';
 
 /** How many seconds on it looks before giving up: only a flood of runs takes them all. */
 const SECONDS_TRIED = 60;
@@ -20,19 +21,19 @@ export function chooseBackupIdActivity(deps: ActivityDeps) {
     const { id: database } = requireDatabase(config, input.database);
     /** Another run's manifest, failure record, object or unfinished upload carries this id. */
     const taken = async (id: string): Promise<boolean> => {
-      const objects = `${dataFolder(prefix, database)}${id}.`;
-      const [manifest, failure, uploads, existing] = await Promise.all([
-        bucket.head(manifestKey(prefix, database, id)),
+      const [occupants, failure] = await Promise.all([
+        occupantsOf(bucket, {
+          manifestKey: manifestKey(prefix, database, id),
+          objectsPrefix: `${dataFolder(prefix, database)}${id}.`,
+        }),
         bucket.head(failureKey(prefix, database, id)),
-        bucket.unfinishedUploads(objects),
-        bucket.list(objects),
       ]);
-      if (manifest || failure || uploads.length > 0) return true;
-      for (const { key } of existing) {
-        const head = await bucket.head(key);
-        if (head && head.Metadata?.['pgwarden-run-id'] !== input.runId) return true;
-      }
-      return false;
+      return (
+        occupants.committed ||
+        Boolean(failure) ||
+        occupants.uploads.length > 0 ||
+        occupants.objects.some((o) => o.runId !== input.runId)
+      );
     };
     let id = input.from;
     for (let tried = 0; tried < SECONDS_TRIED; tried++, id = nextBackupId(id)) if (!(await taken(id))) return id;

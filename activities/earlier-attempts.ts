@@ -7,7 +7,29 @@
  */
 import { log } from '@temporalio/activity';
 import { BackupError } from '../src/infra/errors/errors';
-import type { Bucket } from '../src/infra/storage/bucket';
+import type { Bucket, UnfinishedUpload } from '../src/infra/storage/bucket';
+
+/**
+ * What holds a backup id in the bucket: its manifest (committed), unfinished uploads, and its
+ * objects, each with the run that stored it. Read by the dump's clean-up below and by the
+ * choice of a backup's id (backup-id.ts).
+ */
+export async function occupantsOf(
+  bucket: Bucket,
+  spec: { manifestKey: string; /** `<folder><backup id>.` */ objectsPrefix: string },
+): Promise<{ committed: boolean; uploads: UnfinishedUpload[]; objects: Array<{ key: string; runId: string | undefined }> }> {
+  const [manifest, uploads, listed] = await Promise.all([
+    bucket.head(spec.manifestKey),
+    bucket.unfinishedUploads(spec.objectsPrefix),
+    bucket.list(spec.objectsPrefix),
+  ]);
+  const objects: Array<{ key: string; runId: string | undefined }> = [];
+  for (const { key } of listed) {
+    const head = await bucket.head(key);
+    if (head) objects.push({ key, runId: head.Metadata?.['pgwarden-run-id'] });
+  }
+  return { committed: Boolean(manifest), uploads, objects };
+}
 
 export async function clearEarlierAttempts(
   bucket: Bucket,
@@ -20,20 +42,14 @@ export async function clearEarlierAttempts(
     what: string;
   },
 ): Promise<void> {
-  const [manifest, uploads, existing] = await Promise.all([
-    bucket.head(spec.manifestKey),
-    bucket.unfinishedUploads(spec.objectsPrefix),
-    bucket.list(spec.objectsPrefix),
-  ]);
-  if (manifest) throw new BackupError(`${spec.what} is already complete (its manifest exists)`);
+  const { committed, uploads, objects } = await occupantsOf(bucket, spec);
+  if (committed) throw new BackupError(`${spec.what} is already complete (its manifest exists)`);
   for (const u of uploads) {
     await bucket.abortUpload(u);
     log.warn('aborted an unfinished upload of an earlier attempt', { key: u.key });
   }
-  for (const { key } of existing) {
-    const head = await bucket.head(key);
-    if (!head) continue;
-    if (head.Metadata?.['pgwarden-run-id'] !== spec.runId) {
+  for (const { key, runId } of objects) {
+    if (runId !== spec.runId) {
       throw new BackupError(`${bucket.where(key)} already exists from another run; start the backup again for a new backup id`);
     }
     log.warn('removing an uncommitted object of an earlier attempt of this run', { key });

@@ -101,7 +101,7 @@ export async function BackupWorkflow(input: BackupInput): Promise<BackupSummary>
   checkInput(WorkflowType.backup, BACKUP_INPUT, input);
   const info = workflowInfo();
   const startedAt = new Date(info.startTime);
-  // The second the run started; the next free one if another run took it (chosen after preflight).
+  // The second the run started; the next free one if another run took it (chosen beside preflight).
   let backupId = backupIdFor(startedAt);
   const reason = input.reason?.trim() || 'manual';
   let step: BackupStep = 'preflight';
