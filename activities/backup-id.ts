@@ -2,11 +2,13 @@
  * The backup's id, chosen before the dump: the second the run started, or the next one no other
  * run has taken. Ids count seconds (`backup_YYYYMMDD_HHMMSS`, the strategy's naming), and a
  * small database backs up in under one: a second backup started in the same second found the
- * first's manifest and failed as "already complete".
+ * first's manifest and failed as "already complete". The chosen second is claimed with an object
+ * written only if absent, so two runs started at the same instant, both finding it free, do not
+ * both take it: the second writer moves on. The dump keeps the claim; the manifest ends it.
  */
 import { BusyError } from '../src/infra/errors/errors';
 import { requireDatabase } from '../src/infra/config/config';
-import { dataFolder, failureKey, manifestKey } from '../src/infra/storage/layout';
+import { claimKey, dataFolder, failureKey, manifestKey } from '../src/infra/storage/layout';
 import { nextBackupId } from '../src/operations/backup/naming';
 import type { ActivityDeps } from './deps';
 import { occupantsOf } from './earlier-attempts';
@@ -35,10 +37,30 @@ export function chooseBackupIdActivity(deps: ActivityDeps) {
         occupants.objects.some((o) => o.runId !== input.runId)
       );
     };
+    /** Whether this run now holds the id: its claim is written, or was by an earlier attempt of it. */
+    const claimed = async (id: string): Promise<boolean> => {
+      const claim = { runId: input.runId, claimedAt: deps.now().toISOString() };
+      const written = await bucket.putIfAbsent(claimKey(prefix, database, id), JSON.stringify(claim) + '\n', {
+        contentType: 'application/json',
+        storageClass: 'STANDARD',
+        metadata: { 'pgwarden-run-id': input.runId },
+      });
+      return written === 'written' || claimOwner(written.existing) === input.runId;
+    };
     let id = input.from;
-    for (let tried = 0; tried < SECONDS_TRIED; tried++, id = nextBackupId(id)) if (!(await taken(id))) return id;
+    for (let tried = 0; tried < SECONDS_TRIED; tried++, id = nextBackupId(id))
+      if (!(await taken(id)) && (await claimed(id))) return id;
     throw new BusyError(
       `other runs took the backup ids of ${input.database} for the ${SECONDS_TRIED} s from ${input.from} on: wait for them to finish, then start this backup again`,
     );
   };
+}
+
+/** The run a claim names; none for a claim that cannot be read (it still holds the id). */
+function claimOwner(body: Buffer): string | undefined {
+  try {
+    return (JSON.parse(body.toString('utf8')) as { runId?: string }).runId;
+  } catch {
+    return undefined;
+  }
 }

@@ -14,6 +14,8 @@ import {
 import { BackupError, IntegrityError } from '../src/infra/errors/errors';
 import { foundObject, uncommittableObject } from '../src/operations/backup/commit-check';
 import type { Bucket } from '../src/infra/storage/bucket';
+import { claimKey } from '../src/infra/storage/layout';
+import { log } from '@temporalio/activity';
 import { PGWARDEN_VERSION } from '../src/app/version';
 import { ActivityDeps } from './deps';
 import type { DumpResult } from './dump-and-upload';
@@ -91,12 +93,25 @@ export function writeManifestActivity(deps: ActivityDeps) {
         durationMs: manifest.durationMs,
         finishedAt: new Date(manifest.finishedAt),
       });
+      await endClaim(deps, manifest);
       return manifest;
     }
     // The manifest exists: ours from an attempt whose reply was lost, or another run's.
     const stored = parseManifest(written.existing.toString('utf8'), key);
     if (stored.workflow.runId !== input.workflow.runId)
       throw new BackupError(`manifest ${key} was already written by run ${stored.workflow.runId}`);
+    await endClaim(deps, stored);
     return stored;
   };
+}
+
+/**
+ * The manifest now holds the backup's id, so its claim (backup-id.ts) goes. A claim left by a
+ * failed delete harms nothing: the id is taken either way, and cleanup removes it with the backup.
+ */
+async function endClaim(deps: ActivityDeps, manifest: BackupManifest): Promise<void> {
+  const key = claimKey(deps.config.storage.prefix, manifest.database, manifest.backupId);
+  await deps.bucket
+    .delete(key)
+    .catch((err: Error) => log.warn('claim of a committed backup not removed', { key, error: err.message }));
 }

@@ -23,6 +23,7 @@ import {
   backupKeys,
   baseBackupKeys,
   baseVerificationKey,
+  claimKey,
   databaseRoot,
   dataFolder,
   failurePrefix,
@@ -164,7 +165,13 @@ export function cleanupActivities(deps: ActivityDeps) {
         const before = failures.length;
         await remove([keys.manifest]);
         if (failures.length === before) {
-          await remove([...keys.data, keys.globals, verificationKey(st.prefix, plan.database, d.backupId)]);
+          await remove([
+            ...keys.data,
+            keys.globals,
+            verificationKey(st.prefix, plan.database, d.backupId),
+            // Only there if removing it at commit failed.
+            claimKey(st.prefix, plan.database, d.backupId),
+          ]);
           deleted.push(d.backupId);
         }
       }

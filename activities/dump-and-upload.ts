@@ -32,7 +32,7 @@ import { runCommand } from '../src/infra/process/run-command';
 import { ActivityDeps } from './deps';
 import { clearEarlierAttempts } from './earlier-attempts';
 import { ATTEMPT_METADATA, foundObject, stillOwnObject } from '../src/operations/backup/commit-check';
-import { BackupKeys, backupKeys, dataFolder, dataPartKey, manifestKey } from '../src/infra/storage/layout';
+import { BackupKeys, backupKeys, claimKey, dataFolder, dataPartKey, manifestKey } from '../src/infra/storage/layout';
 
 export interface DumpInput {
   database: string;
@@ -154,6 +154,7 @@ export function dumpAndUploadActivity(deps: ActivityDeps) {
           manifestKey: manifestKey(storage.prefix, target.id, input.backupId),
           objectsPrefix: `${dataFolder(storage.prefix, target.id)}${input.backupId}.`,
           runId: input.runId,
+          claimKey: claimKey(storage.prefix, target.id, input.backupId),
           what: `backup ${input.backupId} of ${input.database}`,
         }),
       ]);

@@ -38,6 +38,8 @@ export async function clearEarlierAttempts(
     /** `<folder><backup id>.`: every object of the backup starts with it. */
     objectsPrefix: string;
     runId: string;
+    /** The run's claim on the backup id (backup-id.ts): kept while the run lasts. */
+    claimKey?: string;
     /** "backup X of db", "base backup X of server": for the refusals. */
     what: string;
   },
@@ -52,6 +54,7 @@ export async function clearEarlierAttempts(
     if (runId !== spec.runId) {
       throw new BackupError(`${bucket.where(key)} already exists from another run; start the backup again for a new backup id`);
     }
+    if (key === spec.claimKey) continue;
     log.warn('removing an uncommitted object of an earlier attempt of this run', { key });
     await bucket.delete(key);
   }

@@ -108,13 +108,14 @@ export async function BackupWorkflow(input: BackupInput): Promise<BackupSummary>
   setHandler(backupStatusQuery, () => ({ step, backupId, database: input.database }));
   tagRun(input.database, 'backup');
   log.info('backup started', { database: input.database, backupId, reason });
+  let choosing: Promise<string> | undefined;
 
   try {
     const windowSeconds = (input.retryWindowMinutes ?? DEFAULT_RETRY_WINDOW_MINUTES) * 60;
     const failFast = input.failFast ?? false;
     const quick = beforeDump(windowSeconds, failFast);
     // Chosen beside preflight (a round trip less), awaited after it so that preflight's failure is the one told.
-    const choosing = patched('backup-id-free-second')
+    choosing = patched('backup-id-free-second')
       ? quick.chooseBackupId({ database: input.database, from: backupId, runId: info.runId })
       : undefined;
     choosing?.catch(() => undefined); // awaited below; not an unhandled rejection meanwhile
@@ -170,6 +171,9 @@ export async function BackupWorkflow(input: BackupInput): Promise<BackupSummary>
     };
   } catch (err) {
     if (step === 'notify') throw err; // the backup is committed; a notice problem is not a backup failure
+    // Preflight failed while the id was being chosen: the failure is recorded under the chosen id,
+    // and the record, not the claim, holds it from then on.
+    if (step === 'preflight' && choosing && patched('backup-claim-settled')) backupId = await choosing.catch(() => backupId);
     step = 'failed';
     const cancelled = isCancellation(err);
     const { errorType, message } = cancelled ? { errorType: 'Cancelled', message: 'the backup was cancelled' } : rootCause(err);

@@ -2,7 +2,7 @@
  * Where everything lives in the bucket: the one module that maps pgwarden's object kinds to
  * keys, mirroring docs/FORMAT.md section 1. Nothing else builds a key.
  *
- *   <prefix>/<db>/data/backup_<stamp>.dump.enc | .sql.gz.enc | .globals.sql.gz.enc | .part2.dump.zst.enc
+ *   <prefix>/<db>/data/backup_<stamp>.dump.enc | .sql.gz.enc | .globals.sql.gz.enc | .part2.dump.zst.enc | .claim
  *   <prefix>/<db>/manifests/backup_<stamp>.json
  *   <prefix>/<db>/verifications/backup_<stamp>.json
  *   <prefix>/<db>/records/backup-failures/backup_<stamp>.json
@@ -60,6 +60,14 @@ export function backupKeys(
     manifest: manifestKey(prefix, database, backupId),
   };
 }
+
+/**
+ * A running backup's hold on its id, written only where no object is (`If-None-Match`) before
+ * the dump starts, so two runs started in one second never share an id. Named like the
+ * backup's objects: whatever handles `<backup id>.` in the data folder sees it.
+ */
+export const claimKey = (prefix: string, database: string, backupId: string) =>
+  `${dataFolder(prefix, database)}${backupId}.claim`;
 
 /**
  * A parallel backup's data-only part n (2..BACKUP_JOBS; the main dump is part 1): custom format,
