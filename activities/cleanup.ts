@@ -8,7 +8,7 @@ import { dataObjects } from '../src/operations/backup/manifest';
 import { baseBackups } from '../src/operations/pitr/archive';
 import { baseBackupObjects } from '../src/operations/pitr/base-backup';
 import { decideArchiveRetention } from '../src/operations/pitr/retention';
-import { parseBackupId } from '../src/operations/backup/naming';
+import { committedBaseBackups, withoutManifest } from '../src/operations/cleanup/leftovers';
 import { decideRetention, RetentionDecision } from '../src/operations/cleanup/retention';
 import { recordsPastKeeping } from '../src/operations/cleanup/records';
 import { CleanupError } from '../src/infra/errors/errors';
@@ -19,9 +19,12 @@ import { baseVerifications, passedIn } from './base-verifications';
 import { deliver } from './notify';
 import { CleanupFailed, cleanupFailedNotice, CleanupReport, cleanupNotice } from '../src/operations/cleanup/notices';
 import { ChannelResult } from '../src/infra/notify/notifier';
+import type { ListedObject } from '../src/infra/storage/bucket';
 import {
   backupKeys,
+  baseBackupFolder,
   baseBackupKeys,
+  baseVerificationFolder,
   baseVerificationKey,
   claimKey,
   databaseRoot,
@@ -100,16 +103,20 @@ export function cleanupActivities(deps: ActivityDeps) {
         now,
       );
       const graceEdge = now.getTime() - cleanup.graceHours * 3_600_000;
-      const known = new Set(catalog.map((e) => e.backupId));
-      const idOf = (key: string) => /(backup_\d{8}_\d{6})/.exec(key.slice(key.lastIndexOf('/') + 1))?.[1];
-      const leftovers = [
-        ...(await deps.bucket.list(dataFolder(st.prefix, input.database))),
-        ...(await deps.bucket.list(verificationPrefix(st.prefix, input.database))),
+      // An old script's file has no manifest, but its verification record (its first counts) is kept.
+      const legacy = await deps.store.legacyCatalog(input.database);
+      const known = new Set([...catalog, ...legacy].map((e) => e.backupId));
+      const unclaimed = [
+        ...withoutManifest(
+          [
+            ...(await deps.bucket.list(dataFolder(st.prefix, input.database))),
+            ...(await deps.bucket.list(verificationPrefix(st.prefix, input.database))),
+          ],
+          known,
+        ),
+        // A server's base backups: a run that failed after its copy (its WAL never came) left it without a manifest.
+        ...(deps.config.wal.servers.includes(input.database) ? await uncommittedBaseBackupObjects(deps, input.database) : []),
       ];
-      const unclaimed = leftovers.filter((o) => {
-        const id = idOf(o.key);
-        return id && parseBackupId(id) && !known.has(id);
-      });
       const old = (at: Date | undefined) => (at?.getTime() ?? 0) <= graceEdge;
       const orphans = unclaimed.filter((o) => old(o.lastModified)).map((o) => o.key);
       const uploads = await deps.bucket.unfinishedUploads(databaseRoot(st.prefix, input.database));
@@ -291,4 +298,14 @@ export function cleanupActivities(deps: ActivityDeps) {
       return deliver(deps, cleanupFailedNotice(failure));
     },
   };
+}
+
+/** Objects of a server's base backups that no manifest commits, and verification records of base backups that are gone. */
+async function uncommittedBaseBackupObjects(deps: ActivityDeps, server: string): Promise<ListedObject[]> {
+  const prefix = deps.config.storage.prefix;
+  const [copies, verifications] = await Promise.all([
+    deps.bucket.list(baseBackupFolder(prefix, server)),
+    deps.bucket.list(baseVerificationFolder(prefix, server)),
+  ]);
+  return withoutManifest([...copies, ...verifications], committedBaseBackups(copies));
 }

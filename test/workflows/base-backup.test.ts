@@ -429,6 +429,8 @@ it('cleanup deletes base backups past the policy, never the last one verified go
     BACKUP_GFS_DAILY: '1',
     BACKUP_GFS_WEEKLY: '0',
     BACKUP_GFS_MONTHLY: '0',
+    // Leftovers go at once: a misjudged object of a kept base backup would go too, and fail the end.
+    CLEANUP_GRACE_HOURS: '0',
   });
   const { config, taskQueue, worker } = t;
   const s3 = createS3Client(config.storage!);
@@ -501,6 +503,11 @@ it('cleanup deletes base backups past the policy, never the last one verified go
       );
     await verified(older, 'passed');
     await verified(newer, 'failed');
+    // What a run that failed after its copy (its WAL never came) left: a copy and a verification, no manifest.
+    const stray = 'base_20200101_000000';
+    await bucket.put(`${baseBackupFolder(prefix, t.db)}${stray}.tar.zst.enc`, 'interrupted');
+    await bucket.put(`${baseBackupFolder(prefix, t.db)}${stray}.tablespace-16384.tar.zst.enc`, 'interrupted');
+    await bucket.put(baseVerificationKey(prefix, t.db, stray), '{}');
     const cleanup = (): Promise<CleanupResult> =>
       server.client.workflow.execute(WorkflowType.cleanup, {
         taskQueue,
@@ -509,6 +516,12 @@ it('cleanup deletes base backups past the policy, never the last one verified go
       });
     // The last base backup known good stays, with the WAL from it, past the policy.
     const keptGood = await cleanup();
+    expect(keptGood.leftovers.map((l) => [l.key.slice(l.key.lastIndexOf('/') + 1), l.action]).sort()).toEqual([
+      [`${stray}.json`, 'remove'],
+      [`${stray}.tablespace-16384.tar.zst.enc`, 'remove'],
+      [`${stray}.tar.zst.enc`, 'remove'],
+    ]);
+    expect(keptGood.orphansRemoved).toBe(3);
     expect(keptGood.archive).toMatchObject({ baseBackupsDeleted: [], keepWalFrom: older.start.walFile });
     expect([...keptGood.archive!.baseBackupsKept].sort()).toEqual([older.backupId, newer.backupId].sort());
 

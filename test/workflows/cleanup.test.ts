@@ -217,4 +217,46 @@ describe('CleanupWorkflow (dev server, real S3)', () => {
     expect(mail.text).toContain('CleanupError: cleanup of');
     expect(mail.text).toContain(`run pgwarden cleanup --database ${refused} again`);
   });
+
+  it("keeps an old script's verification record (its first counts), and removes one whose file is gone", async () => {
+    const db = `cleanup_old_${uniqueSuffix()}`;
+    // A prefix of its own: an old script's files sit at its top, where every database's listing sees them.
+    const own = stackConfig({
+      DATABASE_URL: `postgres://u:p@127.0.0.1:1/${db}`,
+      S3_PREFIX: `cleanup-old-${uniqueSuffix()}`,
+      CLEANUP_GRACE_HOURS: '0',
+    });
+    const prefix = own.storage!.prefix;
+    const put = (Key: string, Body: string) => s3.send(new PutObjectCommand({ Bucket: storage.bucket, Key, Body }));
+    const record = (id: string) =>
+      JSON.stringify({
+        backupId: id,
+        status: 'passed',
+        finishedAt: '2024-01-02T00:00:00Z',
+        failures: [],
+        counts: [{ schema: 'public', table: 'orders', rows: 3 }],
+      });
+    await put(`${prefix}/backup_20240101_120000.sql.gz.enc`, 'an old script backup');
+    await put(`${prefix}/${db}/verifications/backup_20240101_120000.json`, record('backup_20240101_120000'));
+    await put(`${prefix}/${db}/verifications/backup_20240102_120000.json`, record('backup_20240102_120000'));
+    const queue = uniqueTaskQueue('cleanup-old');
+    const ownWorker = await bundledWorker(server, queue, createActivities(createActivityDeps(own)));
+    const report: Report = await ownWorker.runUntil(
+      server.client.workflow.execute(WorkflowType.cleanup, {
+        taskQueue: queue,
+        workflowId: `cleanup-${db}-${uniqueSuffix()}`,
+        args: [{ database: db }],
+      }),
+    );
+    expect(report.leftovers.map((l) => [l.key, l.action])).toEqual([
+      [`${prefix}/${db}/verifications/backup_20240102_120000.json`, 'remove'],
+    ]);
+    const left = ((await s3.send(new ListObjectsV2Command({ Bucket: storage.bucket, Prefix: `${prefix}/` }))).Contents ?? []).map(
+      (o) => o.Key!,
+    );
+    expect(left.sort()).toEqual([
+      `${prefix}/backup_20240101_120000.sql.gz.enc`,
+      `${prefix}/${db}/verifications/backup_20240101_120000.json`,
+    ]);
+  });
 });

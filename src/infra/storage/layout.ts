@@ -112,8 +112,10 @@ export function baseBackupKeys(
  * The latest verification of a base backup (pg_verifybackup, recovery, row counts). A folder of
  * its own: whatever lists `basebackups/` reads every `.json` there as a manifest.
  */
+export const baseVerificationFolder = (prefix: string, server: string) =>
+  `${databaseRoot(prefix, server)}basebackup-verifications/`;
 export const baseVerificationKey = (prefix: string, server: string, backupId: string) =>
-  `${databaseRoot(prefix, server)}basebackup-verifications/${backupId}.json`;
+  `${baseVerificationFolder(prefix, server)}${backupId}.json`;
 
 /** How far verify has read a server's archived WAL back: per timeline, the newest segment checked. */
 export const walVerificationKey = (prefix: string, server: string) => `${databaseRoot(prefix, server)}wal-verification.json`;
