@@ -4,10 +4,12 @@
  * small database backs up in under one: a second backup started in the same second found the
  * first's manifest and failed as "already complete". The chosen second is claimed with an object
  * written only if absent, so two runs started at the same instant, both finding it free, do not
- * both take it: the second writer moves on. The dump keeps the claim; the manifest ends it.
+ * both take it: the second writer moves on. The dump keeps the claim; the manifest, or the
+ * record of the run's failure, ends it.
  */
+import { log } from '@temporalio/activity';
 import { BusyError } from '../src/infra/errors/errors';
-import { requireDatabase } from '../src/infra/config/config';
+import { findDatabase, requireDatabase } from '../src/infra/config/config';
 import { claimKey, dataFolder, failureKey, manifestKey } from '../src/infra/storage/layout';
 import { nextBackupId } from '../src/operations/backup/naming';
 import type { ActivityDeps } from './deps';
@@ -62,5 +64,25 @@ function claimOwner(body: Buffer): string | undefined {
     return (JSON.parse(body.toString('utf8')) as { runId?: string }).runId;
   } catch {
     return undefined;
+  }
+}
+
+/**
+ * Ends a run's claim once something else holds its id: the manifest it committed, or the record
+ * of its failure. Only that run's claim: under an id it never chose (it failed before choosing),
+ * the claim may be another run's. A claim left by a failed delete harms nothing (the id is taken
+ * either way); cleanup removes it with the backup, or after the grace period.
+ */
+export async function releaseClaim(
+  deps: ActivityDeps,
+  run: { database: string; backupId: string; runId: string },
+): Promise<void> {
+  if (!findDatabase(deps.config, run.database)) return;
+  const key = claimKey(deps.config.storage.prefix, run.database, run.backupId);
+  try {
+    const claim = await deps.bucket.head(key);
+    if (claim?.Metadata?.['pgwarden-run-id'] === run.runId) await deps.bucket.delete(key);
+  } catch (err) {
+    log.warn('claim of a finished backup run not removed; cleanup removes it', { key, error: (err as Error).message });
   }
 }

@@ -14,8 +14,7 @@ import {
 import { BackupError, IntegrityError } from '../src/infra/errors/errors';
 import { foundObject, uncommittableObject } from '../src/operations/backup/commit-check';
 import type { Bucket } from '../src/infra/storage/bucket';
-import { claimKey } from '../src/infra/storage/layout';
-import { log } from '@temporalio/activity';
+import { releaseClaim } from './backup-id';
 import { PGWARDEN_VERSION } from '../src/app/version';
 import { ActivityDeps } from './deps';
 import type { DumpResult } from './dump-and-upload';
@@ -93,25 +92,14 @@ export function writeManifestActivity(deps: ActivityDeps) {
         durationMs: manifest.durationMs,
         finishedAt: new Date(manifest.finishedAt),
       });
-      await endClaim(deps, manifest);
+      await releaseClaim(deps, { database: manifest.database, backupId: manifest.backupId, runId: input.workflow.runId });
       return manifest;
     }
     // The manifest exists: ours from an attempt whose reply was lost, or another run's.
     const stored = parseManifest(written.existing.toString('utf8'), key);
     if (stored.workflow.runId !== input.workflow.runId)
       throw new BackupError(`manifest ${key} was already written by run ${stored.workflow.runId}`);
-    await endClaim(deps, stored);
+    await releaseClaim(deps, { database: stored.database, backupId: stored.backupId, runId: input.workflow.runId });
     return stored;
   };
-}
-
-/**
- * The manifest now holds the backup's id, so its claim (backup-id.ts) goes. A claim left by a
- * failed delete harms nothing: the id is taken either way, and cleanup removes it with the backup.
- */
-async function endClaim(deps: ActivityDeps, manifest: BackupManifest): Promise<void> {
-  const key = claimKey(deps.config.storage.prefix, manifest.database, manifest.backupId);
-  await deps.bucket
-    .delete(key)
-    .catch((err: Error) => log.warn('claim of a committed backup not removed', { key, error: err.message }));
 }

@@ -11,8 +11,8 @@ import {
   RestoreRecord,
 } from '../src/operations/backup/run-records';
 import { ActivityDeps } from './deps';
-import { claimKey, failureKey, restoreKey } from '../src/infra/storage/layout';
-import { findDatabase } from '../src/infra/config/config';
+import { failureKey, restoreKey } from '../src/infra/storage/layout';
+import { releaseClaim } from './backup-id';
 
 export type BackupFailureInput = Omit<BackupFailureRecord, 'kind' | 'formatVersion' | 'failedAt'>;
 export type RestoreRecordInput = Omit<RestoreRecord, 'kind' | 'formatVersion'>;
@@ -37,7 +37,8 @@ export function recordActivities(deps: ActivityDeps) {
       }
       const key = await deps.bucket.putJson(failureKey(deps.config.storage.prefix, input.database, input.backupId), record);
       log.info('backup failure recorded', { key });
-      await endOwnClaim(deps, input);
+      // The record holds the id now.
+      await releaseClaim(deps, { database: input.database, backupId: input.backupId, runId: input.workflow.runId });
       return key;
     },
 
@@ -50,19 +51,4 @@ export function recordActivities(deps: ActivityDeps) {
       );
     },
   };
-}
-
-/**
- * The failed run's claim on its backup id (backup-id.ts) goes once the failure record holds the
- * id, so a failed backup leaves no object in the data folder. Only this run's: under an id it
- * never chose (a run that failed before choosing), the claim may be another run's.
- */
-async function endOwnClaim(deps: ActivityDeps, input: BackupFailureInput): Promise<void> {
-  if (!findDatabase(deps.config, input.database)) return;
-  const key = claimKey(deps.config.storage.prefix, input.database, input.backupId);
-  const claim = await deps.bucket.head(key);
-  if (claim?.Metadata?.['pgwarden-run-id'] !== input.workflow.runId) return;
-  await deps.bucket
-    .delete(key)
-    .catch((err: Error) => log.warn('claim of a failed backup not removed; cleanup removes it', { key, error: err.message }));
 }
