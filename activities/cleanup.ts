@@ -3,13 +3,14 @@
  * manifest first, so it stops being a backup at once; its data, globals and verification
  * record follow, and anything left by a failure is an orphan the next run removes.
  */
-import { log } from '@temporalio/activity';
+import { Context, log } from '@temporalio/activity';
 import { dataObjects } from '../src/operations/backup/manifest';
 import { baseBackups } from '../src/operations/pitr/archive';
 import { baseBackupObjects } from '../src/operations/pitr/base-backup';
 import { decideArchiveRetention } from '../src/operations/pitr/retention';
 import { committedBaseBackups, withoutManifest } from '../src/operations/cleanup/leftovers';
-import { decideRetention, RetentionDecision } from '../src/operations/cleanup/retention';
+import { BackupReader, decideRetention, holdWhileRead, RetentionDecision } from '../src/operations/cleanup/retention';
+import { DatabaseSA, OperationSA } from '../src/infra/temporal/search-attributes';
 import { recordsPastKeeping } from '../src/operations/cleanup/records';
 import { CleanupError } from '../src/infra/errors/errors';
 import { expiryWarnings, mergeRules, pgwardenRule } from '../src/infra/storage/lifecycle';
@@ -90,7 +91,8 @@ export function cleanupActivities(deps: ActivityDeps) {
         ),
       );
       const { cleanup, backup } = deps.config;
-      const decisions = decideRetention(
+      const readers = await runningReaders(input.database);
+      const decided = decideRetention(
         catalog.map((e) => ({
           backupId: e.backupId,
           takenAt: new Date(e.takenAt),
@@ -102,6 +104,7 @@ export function cleanupActivities(deps: ActivityDeps) {
         { retentionDays: backup.retentionDays, keepLast: cleanup.keepLast, gfs: cleanup.gfs },
         now,
       );
+      const decisions = holdWhileRead(decided, readers);
       const graceEdge = now.getTime() - cleanup.graceHours * 3_600_000;
       // An old script's file has no manifest, but its verification record (its first counts) is kept.
       const legacy = await deps.store.legacyCatalog(input.database);
@@ -222,8 +225,10 @@ export function cleanupActivities(deps: ActivityDeps) {
         new Date(input.now),
         passed,
       );
-      const gone = new Set(decision.baseBackups.filter((d) => d.action === 'delete').map((d) => d.backupId));
-      const doomed = new Set(decision.walToDelete);
+      // While a restore may read the archive, nothing of it goes (holdWhileRead).
+      const held = (await runningReaders(input.database)).length > 0;
+      const gone = new Set(held ? [] : decision.baseBackups.filter((d) => d.action === 'delete').map((d) => d.backupId));
+      const doomed = new Set(held ? [] : decision.walToDelete);
       return {
         database: input.database,
         baseBackupsKept: bases.filter((b) => !gone.has(b.backupId)).map((b) => b.backupId),
@@ -237,7 +242,7 @@ export function cleanupActivities(deps: ActivityDeps) {
               .map((o) => o.key);
             return { backupId: b.backupId, data: b.data.key, ...(others.length ? { others } : {}) };
           }),
-        keepWalFrom: decision.keepWalFrom,
+        keepWalFrom: held ? null : decision.keepWalFrom,
         walKeys: wal.filter((w) => doomed.has(w.name)).map((w) => w.key),
       };
     },
@@ -308,4 +313,18 @@ async function uncommittedBaseBackupObjects(deps: ActivityDeps, server: string):
     deps.bucket.list(baseVerificationFolder(prefix, server)),
   ]);
   return withoutManifest([...copies, ...verifications], committedBaseBackups(copies));
+}
+
+/** Operations whose runs may read any backup of their database, an old one included. */
+const READING_OPERATIONS = ['restore', 'pitr-restore', 'dr', 'restore-test'];
+
+/** The running restores, incidents and drills of a database, from Temporal's visibility. */
+async function runningReaders(database: string): Promise<BackupReader[]> {
+  const operations = READING_OPERATIONS.map((o) => `'${o}'`).join(', ');
+  // Database ids are [a-z0-9_-] (config), safe inside the query's quotes.
+  const query = `${DatabaseSA.name} = '${database}' AND ExecutionStatus = 'Running' AND ${OperationSA.name} IN (${operations})`;
+  const readers: BackupReader[] = [];
+  for await (const run of Context.current().client.workflow.list({ query }))
+    readers.push({ operation: run.typedSearchAttributes.get(OperationSA) ?? 'a run', workflowId: run.workflowId });
+  return readers.sort((a, b) => a.workflowId.localeCompare(b.workflowId));
 }

@@ -1,4 +1,10 @@
-import { decideRetention, isoWeekKey, RetentionCandidate } from '../../src/operations/cleanup/retention';
+import {
+  decideRetention,
+  holdWhileRead,
+  isoWeekKey,
+  RetentionCandidate,
+  RetentionDecision,
+} from '../../src/operations/cleanup/retention';
 import { expiryWarnings, mergeRules, pgwardenRule } from '../../src/infra/storage/lifecycle';
 
 const now = new Date('2024-06-30T12:00:00Z');
@@ -80,6 +86,28 @@ describe('grandfather-father-son', () => {
     ['2020-12-31', '2020-W53'],
     ['2024-06-30', '2024-W26'],
   ])('%s is in ISO week %s', (day, week) => expect(isoWeekKey(new Date(`${day}T12:00:00Z`))).toBe(week));
+});
+
+describe('held while a restore may read', () => {
+  const decisions: RetentionDecision[] = [
+    { backupId: 'backup_20261101_020000', action: 'keep', reasons: ['one of the newest 3 (#1)'] },
+    { backupId: 'backup_20261001_020000', action: 'delete', reasons: ['older than 30 days'] },
+    { backupId: 'backup_20260901_020000', action: 'locked', reasons: ['under Object Lock'], lockedUntil: '2027-01-01T00:00:00Z' },
+  ];
+  const restore = { operation: 'restore', workflowId: 'restore-shop-20261201-040000' };
+  it.each([
+    ['nothing runs: the decisions stand', [], ['keep', 'delete', 'locked']],
+    ['a restore runs: nothing is deleted', [restore], ['keep', 'keep', 'locked']],
+    ['an incident and a drill run', [{ operation: 'dr', workflowId: 'dr-shop' }, restore], ['keep', 'keep', 'locked']],
+  ])('%s', (_, readers, actions) => {
+    expect(holdWhileRead(decisions, readers).map((d) => d.action)).toEqual(actions);
+  });
+  it('says which run holds a backup, and that the next cleanup deletes it', () => {
+    expect(holdWhileRead(decisions, [{ operation: 'dr', workflowId: 'dr-shop' }, restore])[1].reasons).toEqual([
+      'held: dr dr-shop and 1 other run(s) may read it; the first cleanup after they end deletes it',
+    ]);
+    expect(holdWhileRead(decisions, [restore])[0]).toBe(decisions[0]);
+  });
 });
 
 describe('S3 lifecycle', () => {

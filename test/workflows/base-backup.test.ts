@@ -20,6 +20,7 @@ import { pgProgram } from '../../src/infra/postgres/binaries';
 import { Bucket } from '../../src/infra/storage/bucket';
 import { createS3Client } from '../../src/infra/storage/s3-client';
 import { WorkflowType } from '../../src/infra/temporal/definitions';
+import { DatabaseSA, OperationSA } from '../../src/infra/temporal/search-attributes';
 import { baseBackupFolder, baseVerificationKey, walFileOf, walFolder, walKey } from '../../src/infra/storage/layout';
 import { storedBaseVerification } from '../../src/operations/pitr/base-verification';
 import type { PitrArchiveListing } from '../../activities/pitr-archive';
@@ -525,9 +526,26 @@ it('cleanup deletes base backups past the policy, never the last one verified go
     expect(keptGood.archive).toMatchObject({ baseBackupsDeleted: [], keepWalFrom: older.start.walFile });
     expect([...keptGood.archive!.baseBackupsKept].sort()).toEqual([older.backupId, newer.backupId].sort());
 
-    // Once the newer one passes, the older goes.
+    // Once the newer one passes, the older goes; but not while a point-in-time restore of the server runs.
     await verified(newer, 'passed');
     const walBefore = (await bucket.list(walFolder(prefix, t.db))).map((o) => walFileOf(o.key)!.fileName);
+    const reader = await server.client.workflow.start(WorkflowType.pitrRestore, {
+      taskQueue: uniqueTaskQueue('nobody'), // no worker: it runs on, as a restore does
+      workflowId: `pitr-restore-${t.db}-${uniqueSuffix()}`,
+      args: [{ server: t.db, target: { kind: 'latest' } }],
+      typedSearchAttributes: [
+        { key: DatabaseSA, value: t.db },
+        { key: OperationSA, value: 'pitr-restore' },
+      ],
+    });
+    const readers = async () =>
+      (await server.client.workflow.count(`WorkflowId = '${reader.workflowId}' AND ExecutionStatus = 'Running'`)).count;
+    await waitFor('the restore is visible', async () => (await readers()) === 1);
+    const held = await cleanup();
+    expect(held.archive).toMatchObject({ baseBackupsDeleted: [], keepWalFrom: null, walDeleted: 0 });
+    expect((await bucket.list(walFolder(prefix, t.db))).map((o) => walFileOf(o.key)!.fileName)).toEqual(walBefore);
+    await reader.terminate('test over');
+    await waitFor('the restore has ended', async () => (await readers()) === 0);
     const result = await cleanup();
     expect(result.archive).toMatchObject({
       baseBackupsKept: [newer.backupId],

@@ -24,6 +24,8 @@ import { DAY, putBackup } from '../support/simulated-backups';
 import { backupIdFor } from '../../src/operations/backup/naming';
 import { stackConfig, stackEnv } from '../support/stack-env';
 import { formatCleanup } from '../../src/app/cli/commands/cleanup';
+import { DatabaseSA, OperationSA } from '../../src/infra/temporal/search-attributes';
+import { waitFor } from '../support/wait';
 import { bundledWorker, devServer, DevServer, uniqueSuffix, uniqueTaskQueue } from '../support/temporal';
 
 type Report = Awaited<ReturnType<typeof CleanupWorkflow>>;
@@ -258,5 +260,52 @@ describe('CleanupWorkflow (dev server, real S3)', () => {
       `${prefix}/backup_20240101_120000.sql.gz.enc`,
       `${prefix}/${db}/verifications/backup_20240101_120000.json`,
     ]);
+  });
+
+  it('deletes nothing while a restore of the database runs, and what it held once the restore ended', async () => {
+    const db = `cleanup_held_${uniqueSuffix()}`;
+    const ids: string[] = [];
+    for (const age of [0, 1, 2, 40, 50])
+      ids.push(await putBackup(s3, storage, db, new Date(Math.floor((Date.now() - age * DAY - 3_600_000) / 1000) * 1000)));
+    const own = stackConfig({
+      DATABASE_URL: `postgres://u:p@127.0.0.1:1/${db}`,
+      BACKUP_RETENTION_DAYS: '30',
+      BACKUP_KEEP_LAST: '3',
+    });
+    const queue = uniqueTaskQueue('cleanup-held');
+    const ownWorker = await bundledWorker(server, queue, createActivities(createActivityDeps(own)));
+    const run = (): Promise<Report> =>
+      server.client.workflow.execute(WorkflowType.cleanup, {
+        taskQueue: queue,
+        workflowId: `cleanup-${db}-${uniqueSuffix()}`,
+        args: [{ database: db }],
+      });
+    // A restore of the database, tagged as the CLI starts one; no worker takes it, so it runs on.
+    const restore = await server.client.workflow.start(WorkflowType.restore, {
+      taskQueue: uniqueTaskQueue('nobody'),
+      workflowId: `restore-${db}-${uniqueSuffix()}`,
+      args: [{ database: db, backupId: ids[4], newDatabase: `${db}_copy` }],
+      typedSearchAttributes: [
+        { key: DatabaseSA, value: db },
+        { key: OperationSA, value: 'restore' },
+      ],
+    });
+    await ownWorker.runUntil(async () => {
+      const running = async () =>
+        (await server.client.workflow.count(`WorkflowId = '${restore.workflowId}' AND ExecutionStatus = 'Running'`)).count;
+      await waitFor('the restore is visible', async () => (await running()) === 1);
+      const held = await run();
+      expect(held.deleted).toEqual([]);
+      expect(held.plan.filter((p) => p.backupId === ids[3] || p.backupId === ids[4])).toEqual(
+        [ids[3], ids[4]].map((backupId) => ({
+          backupId,
+          action: 'keep',
+          reasons: [`held: restore ${restore.workflowId} may read it; the first cleanup after they end deletes it`],
+        })),
+      );
+      await restore.terminate('test over');
+      await waitFor('the restore has ended for visibility', async () => (await running()) === 0);
+      expect((await run()).deleted.sort()).toEqual([ids[3], ids[4]].sort());
+    });
   });
 });

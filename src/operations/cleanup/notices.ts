@@ -27,9 +27,12 @@ export interface ArchiveCleanup {
 }
 
 export function cleanupNotice(r: CleanupReport): Notice {
+  // Kept only because a restore, an incident or a drill runs (retention.ts, holdWhileRead).
+  const held = r.kept.filter((k) => k.reasons.some((why) => why.startsWith('held: ')));
+  const attention = r.warnings.length > 0 || held.length > 0;
   return {
     event: 'cleanup.done',
-    severity: r.warnings.length ? 'warning' : 'info',
+    severity: attention ? 'warning' : 'info',
     title: `Cleanup of ${r.database} backups: ${r.deleted.length} deleted, ${r.kept.length} kept`,
     facts: [
       ['Database', r.database],
@@ -37,6 +40,11 @@ export function cleanupNotice(r: CleanupReport): Notice {
       ['Kept', String(r.kept.length)],
       ...(r.locked.length
         ? ([['Locked (kept until)', r.locked.map((l) => `${l.backupId} until ${l.until}`).join(', ')]] as Array<[string, string]>)
+        : []),
+      ...(held.length
+        ? ([['Held', `${held.length} backup(s) the policy would delete: ${held[0].reasons[0].slice('held: '.length)}`]] as Array<
+            [string, string]
+          >)
         : []),
       ['Leftovers removed', `${r.orphansRemoved} object(s), ${r.uploadsAborted} unfinished upload(s)`],
       ...(r.runRecords?.count
@@ -56,7 +64,11 @@ export function cleanupNotice(r: CleanupReport): Notice {
       ...(r.warnings.length ? ([['Warnings', r.warnings.join(' | ')]] as Array<[string, string]>) : []),
       ['Workflow', r.workflowId],
     ],
-    action: r.warnings.length ? 'check the warnings above' : undefined,
+    action: r.warnings.length
+      ? 'check the warnings above'
+      : held.length
+        ? 'nothing to do if that run is a recovery under way; an incident or restore left open holds them until it ends'
+        : undefined,
   };
 }
 

@@ -92,3 +92,22 @@ export function decideRetention(candidates: RetentionCandidate[], policy: Retent
     return { backupId: b.backupId, action: 'delete', reasons: [expired] };
   });
 }
+
+/** A running workflow that may read any backup of the database: a restore, an incident, a drill. */
+export interface BackupReader {
+  operation: string;
+  workflowId: string;
+}
+
+/**
+ * While readers run, nothing is deleted: a restore (or the incident behind it) may have chosen
+ * an old backup, and deleting it would fail the restore and lose the backup it needed. What the
+ * policy would delete is kept, saying why; the first cleanup after they end deletes it.
+ */
+export function holdWhileRead(decisions: RetentionDecision[], readers: BackupReader[]): RetentionDecision[] {
+  if (!readers.length) return decisions;
+  const [first] = readers;
+  const others = readers.length > 1 ? ` and ${readers.length - 1} other run(s)` : '';
+  const why = `held: ${first.operation} ${first.workflowId}${others} may read it; the first cleanup after they end deletes it`;
+  return decisions.map((d) => (d.action === 'delete' ? { ...d, action: 'keep', reasons: [why] } : d));
+}
