@@ -315,8 +315,11 @@ async function uncommittedBaseBackupObjects(deps: ActivityDeps, server: string):
   return withoutManifest([...copies, ...verifications], committedBaseBackups(copies));
 }
 
-/** Operations whose runs may read any backup of their database, an old one included. */
-const READING_OPERATIONS = ['restore', 'pitr-restore', 'dr', 'restore-test'];
+/**
+ * Operations whose runs may read any backup of their database, an old one included. A table
+ * recovery is tagged with the database it loads into: usually the server it reads from.
+ */
+const READING_OPERATIONS = ['restore', 'pitr-restore', 'dr', 'restore-test', 'recover-table'];
 
 /** The running restores, incidents and drills of a database, from Temporal's visibility. */
 async function runningReaders(database: string): Promise<BackupReader[]> {
