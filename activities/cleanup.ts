@@ -30,6 +30,9 @@ import {
   claimKey,
   databaseRoot,
   dataFolder,
+  LEGACY_NAME,
+  legacyListPrefix,
+  topLevel,
   failurePrefix,
   restorePrefix,
   verificationKey,
@@ -107,8 +110,11 @@ export function cleanupActivities(deps: ActivityDeps) {
       const decisions = holdWhileRead(decided, readers);
       const graceEdge = now.getTime() - cleanup.graceHours * 3_600_000;
       // An old script's file has no manifest, but its verification record (its first counts) is kept.
-      const legacy = await deps.store.legacyCatalog(input.database);
-      const known = new Set([...catalog, ...legacy].map((e) => e.backupId));
+      const top = topLevel(st.prefix);
+      const legacy = (await deps.bucket.list(legacyListPrefix(st.prefix)))
+        .map((o) => LEGACY_NAME.exec(o.key.slice(top.length))?.[1])
+        .filter((id): id is string => id !== undefined);
+      const known = new Set([...catalog.map((e) => e.backupId), ...legacy]);
       const unclaimed = [
         ...withoutManifest(
           [
