@@ -322,10 +322,11 @@ async function uncommittedBaseBackupObjects(deps: ActivityDeps, server: string):
 }
 
 /**
- * Operations whose runs may read any backup of their database, an old one included. A table
+ * Operations whose runs may read any backup of their database, an old one included (a verify
+ * with --all-unverified: a backup deleted under it would be reported as failing). A table
  * recovery is tagged with the database it loads into: usually the server it reads from.
  */
-const READING_OPERATIONS = ['restore', 'pitr-restore', 'dr', 'restore-test', 'recover-table'];
+const READING_OPERATIONS = ['restore', 'pitr-restore', 'dr', 'restore-test', 'recover-table', 'verify'];
 
 /** The running restores, incidents and drills of a database, from Temporal's visibility. */
 async function runningReaders(database: string): Promise<BackupReader[]> {
