@@ -30,9 +30,6 @@ import {
   claimKey,
   databaseRoot,
   dataFolder,
-  LEGACY_NAME,
-  legacyListPrefix,
-  topLevel,
   failurePrefix,
   restorePrefix,
   verificationKey,
@@ -110,11 +107,8 @@ export function cleanupActivities(deps: ActivityDeps) {
       const decisions = holdWhileRead(decided, readers);
       const graceEdge = now.getTime() - cleanup.graceHours * 3_600_000;
       // An old script's file has no manifest, but its verification record (its first counts) is kept.
-      const top = topLevel(st.prefix);
-      const legacy = (await deps.bucket.list(legacyListPrefix(st.prefix)))
-        .map((o) => LEGACY_NAME.exec(o.key.slice(top.length))?.[1])
-        .filter((id): id is string => id !== undefined);
-      const known = new Set([...catalog.map((e) => e.backupId), ...legacy]);
+      const legacy = await deps.store.legacyObjects();
+      const known = new Set([...catalog.map((e) => e.backupId), ...legacy.map((l) => l.backupId)]);
       const unclaimed = [
         ...withoutManifest(
           [

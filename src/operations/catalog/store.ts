@@ -3,7 +3,7 @@
  * objects' current storage classes, for one database. Listing reads manifests only, which
  * stay in an instantly readable class; it never touches archived data.
  */
-import { Bucket } from '../../infra/storage/bucket';
+import { Bucket, ListedObject } from '../../infra/storage/bucket';
 import {
   dataFolder,
   LEGACY_NAME,
@@ -53,17 +53,20 @@ export class BackupStore {
     return out;
   }
 
-  /** The old scripts' backups (`<S3_PREFIX>/backup_*.sql.gz.enc`), as this database's, newest first. */
-  async legacyCatalog(database: string): Promise<CatalogEntry[]> {
+  /** The old scripts' files (`<S3_PREFIX>/backup_*.sql.gz.enc`) with their backup ids, from one listing. */
+  async legacyObjects(): Promise<Array<{ object: ListedObject; backupId: string }>> {
     const top = topLevel(this.prefix);
-    const objects = (await this.bucket.list(legacyListPrefix(this.prefix))).filter((o) =>
-      LEGACY_NAME.test(o.key.slice(top.length)),
-    );
+    return (await this.bucket.list(legacyListPrefix(this.prefix))).flatMap((object) => {
+      const backupId = LEGACY_NAME.exec(object.key.slice(top.length))?.[1];
+      return backupId ? [{ object, backupId }] : [];
+    });
+  }
+
+  /** The old scripts' backups, as this database's, newest first. */
+  async legacyCatalog(database: string): Promise<CatalogEntry[]> {
     const entries: CatalogEntry[] = [];
-    for (const o of objects) {
-      const backupId = LEGACY_NAME.exec(o.key.slice(top.length))![1];
-      entries.push(legacyCatalogEntry(database, o, backupId, await this.verification(database, backupId)));
-    }
+    for (const { object, backupId } of await this.legacyObjects())
+      entries.push(legacyCatalogEntry(database, object, backupId, await this.verification(database, backupId)));
     return newestFirst(entries);
   }
 

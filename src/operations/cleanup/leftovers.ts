@@ -16,8 +16,9 @@ export function backupIdOfObject(key: string): string | undefined {
 
 /** The base backups a listing of basebackups/ holds manifests of (`base_<stamp>.json`). */
 export function committedBaseBackups(listed: Array<{ key: string }>): Set<string> {
+  const names = new Set(listed.map((o) => fileName(o.key)));
   const ids = listed.map((o) => backupIdOfObject(o.key)).filter((id): id is string => id?.startsWith('base_') ?? false);
-  return new Set(ids.filter((id) => listed.some((o) => fileName(o.key) === `${id}.json`)));
+  return new Set(ids.filter((id) => names.has(`${id}.json`)));
 }
 
 /**

@@ -1,5 +1,6 @@
 /** What a cleanup tells people: what it removed and kept, or why it failed. */
 import type { Notice } from '../../infra/notify/notice';
+import { HELD } from './retention';
 
 export interface CleanupReport {
   database: string;
@@ -28,7 +29,8 @@ export interface ArchiveCleanup {
 
 export function cleanupNotice(r: CleanupReport): Notice {
   // Kept only because a restore, an incident or a drill runs (retention.ts, holdWhileRead).
-  const held = r.kept.filter((k) => k.reasons.some((why) => why.startsWith('held: ')));
+  const heldBy = (k: { reasons: string[] }) => k.reasons.find((why) => why.startsWith(HELD));
+  const held = r.kept.filter(heldBy);
   const attention = r.warnings.length > 0 || held.length > 0;
   return {
     event: 'cleanup.done',
@@ -42,7 +44,7 @@ export function cleanupNotice(r: CleanupReport): Notice {
         ? ([['Locked (kept until)', r.locked.map((l) => `${l.backupId} until ${l.until}`).join(', ')]] as Array<[string, string]>)
         : []),
       ...(held.length
-        ? ([['Held', `${held.length} backup(s) the policy would delete: ${held[0].reasons[0].slice('held: '.length)}`]] as Array<
+        ? ([['Held', `${held.length} backup(s) the policy would delete: ${heldBy(held[0])!.slice(HELD.length)}`]] as Array<
             [string, string]
           >)
         : []),

@@ -99,6 +99,9 @@ export interface BackupReader {
   workflowId: string;
 }
 
+/** How a reason given by holdWhileRead starts: the notice finds held backups by it. */
+export const HELD = 'held: ';
+
 /**
  * While readers run, nothing is deleted: a restore (or the incident behind it) may have chosen
  * an old backup, and deleting it would fail the restore and lose the backup it needed. What the
@@ -108,6 +111,6 @@ export function holdWhileRead(decisions: RetentionDecision[], readers: BackupRea
   if (!readers.length) return decisions;
   const [first] = readers;
   const others = readers.length > 1 ? ` and ${readers.length - 1} other run(s)` : '';
-  const why = `held: ${first.operation} ${first.workflowId}${others} may read it; the first cleanup after they end deletes it`;
+  const why = `${HELD}${first.operation} ${first.workflowId}${others} may read it; the first cleanup after they end deletes it`;
   return decisions.map((d) => (d.action === 'delete' ? { ...d, action: 'keep', reasons: [why] } : d));
 }
