@@ -12,7 +12,7 @@ import { committedBaseBackups, withoutManifest } from '../src/operations/cleanup
 import { BackupReader, decideRetention, holdWhileRead, RetentionDecision } from '../src/operations/cleanup/retention';
 import { DatabaseSA, OperationSA } from '../src/infra/temporal/search-attributes';
 import { recordsPastKeeping } from '../src/operations/cleanup/records';
-import { CleanupError } from '../src/infra/errors/errors';
+import { BusyError, CleanupError } from '../src/infra/errors/errors';
 import { expiryWarnings, mergeRules, pgwardenRule } from '../src/infra/storage/lifecycle';
 import { DeleteFailure, deleteFailuresMessage, storeErrorCode } from '../src/infra/storage/s3-errors';
 import { ActivityDeps } from './deps';
@@ -159,7 +159,9 @@ export function cleanupActivities(deps: ActivityDeps) {
       const failures: DeleteFailure[] = [];
       const deleted: string[] = [];
       const remove = async (keys: string[]) => failures.push(...(await deps.bucket.deleteMany(keys)));
-      for (const d of plan.decisions.filter((x) => x.action === 'delete')) {
+      const doomed = plan.decisions.filter((x) => x.action === 'delete');
+      if (doomed.length) await refuseIfReadSincePlan(plan.database, plan.database);
+      for (const d of doomed) {
         const found = await deps.store.manifest(plan.database, d.backupId);
         // The manifest names its objects; without one (already half deleted), the names pgwarden ever used.
         const keys = found
@@ -251,6 +253,8 @@ export function cleanupActivities(deps: ActivityDeps) {
     async applyArchiveCleanup(plan: ArchivePlan): Promise<{ walDeleted: number }> {
       const prefix = deps.config.storage.prefix;
       const failures: DeleteFailure[] = [];
+      if (plan.baseBackupsDeleted.length || plan.walKeys.length)
+        await refuseIfReadSincePlan(plan.database, `${plan.database}'s point-in-time archive`);
       for (const b of plan.baseBackupsDeleted) {
         const before = failures.length;
         failures.push(
@@ -321,6 +325,20 @@ async function uncommittedBaseBackupObjects(deps: ActivityDeps, server: string):
  * recovery is tagged with the database it loads into: usually the server it reads from.
  */
 const READING_OPERATIONS = ['restore', 'pitr-restore', 'dr', 'restore-test', 'recover-table', 'verify'];
+
+/**
+ * The plan held nothing for a restore that started after it, and the backup that restore picked
+ * may be among those planned to go: then nothing goes, and the next cleanup plans again. This
+ * leaves only the moment between this question and the deletes.
+ */
+async function refuseIfReadSincePlan(database: string, what: string): Promise<void> {
+  const readers = await runningReaders(database);
+  if (readers.length === 0) return;
+  const who = readers.map((r) => `${r.operation} ${r.workflowId}`).join(', ');
+  throw new BusyError(
+    `cleanup of ${what} deleted nothing: ${who} started after the cleanup planned its deletes and may read what they remove; run pgwarden cleanup --database ${database} again once it has ended`,
+  );
+}
 
 /** The running restores, incidents and drills of a database, from Temporal's visibility. */
 async function runningReaders(database: string): Promise<BackupReader[]> {

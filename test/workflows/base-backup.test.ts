@@ -25,6 +25,9 @@ import { baseBackupFolder, baseVerificationKey, walFileOf, walFolder, walKey } f
 import { storedBaseVerification } from '../../src/operations/pitr/base-verification';
 import type { PitrArchiveListing } from '../../activities/pitr-archive';
 import type { CleanupResult } from '../../workflows/cleanup';
+import type { ArchivePlan } from '../../activities/cleanup';
+import { MockActivityEnvironment } from '@temporalio/testing';
+import { DefaultLogger } from '@temporalio/worker';
 import type { VerifyResult } from '../../workflows/verify';
 import { formatVerifyResult } from '../../src/app/cli/commands/verify';
 import { capturedMail, waitForCaptured } from '../support/sinks';
@@ -529,6 +532,15 @@ it('cleanup deletes base backups past the policy, never the last one verified go
     // Once the newer one passes, the older goes; but not while a point-in-time restore of the server runs.
     await verified(newer, 'passed');
     const walBefore = (await bucket.list(walFolder(prefix, t.db))).map((o) => walFileOf(o.key)!.fileName);
+    // A plan made before the restore started: its deletes are refused once the restore runs.
+    const { planArchiveCleanup, applyArchiveCleanup } = createActivities(createActivityDeps(config));
+    const withClient = () =>
+      new MockActivityEnvironment(undefined, { client: server.client, logger: new DefaultLogger('ERROR') });
+    const earlyPlan: ArchivePlan | null = await withClient().run(planArchiveCleanup, {
+      database: t.db,
+      now: new Date().toISOString(),
+    });
+    expect(earlyPlan!.baseBackupsDeleted.map((b) => b.backupId)).toEqual([older.backupId]);
     const reader = await server.client.workflow.start(WorkflowType.pitrRestore, {
       taskQueue: uniqueTaskQueue('nobody'), // no worker: it runs on, as a restore does
       workflowId: `pitr-restore-${t.db}-${uniqueSuffix()}`,
@@ -541,6 +553,13 @@ it('cleanup deletes base backups past the policy, never the last one verified go
     const readers = async () =>
       (await server.client.workflow.count(`WorkflowId = '${reader.workflowId}' AND ExecutionStatus = 'Running'`)).count;
     await waitFor('the restore is visible', async () => (await readers()) === 1);
+    const refused = await withClient()
+      .run(applyArchiveCleanup, earlyPlan!)
+      .catch((e: unknown) => e);
+    expect(refused).toMatchObject({
+      type: 'BusyError',
+      message: expect.stringContaining(`pitr-restore ${reader.workflowId} started after the cleanup planned its deletes`),
+    });
     const held = await cleanup();
     expect(held.archive).toMatchObject({ baseBackupsDeleted: [], keepWalFrom: null, walDeleted: 0 });
     expect((await bucket.list(walFolder(prefix, t.db))).map((o) => walFileOf(o.key)!.fileName)).toEqual(walBefore);

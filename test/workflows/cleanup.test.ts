@@ -12,7 +12,12 @@ import {
   ListObjectsV2Command,
   PutObjectCommand,
 } from '@aws-sdk/client-s3';
-import { Worker } from '@temporalio/worker';
+import { DefaultLogger, Worker } from '@temporalio/worker';
+import { MockActivityEnvironment } from '@temporalio/testing';
+import type { CleanupPlan } from '../../activities/cleanup';
+import { ApplicationFailure } from '@temporalio/common';
+import { exitCodeForFailureType } from '../../src/infra/errors/errors';
+import { manifestPrefix } from '../../src/infra/storage/layout';
 import { createActivities } from '../../activities';
 import { createActivityDeps } from '../../activities/deps';
 import { createS3Client } from '../../src/infra/storage/s3-client';
@@ -307,5 +312,54 @@ describe('CleanupWorkflow (dev server, real S3)', () => {
       await waitFor('the restore has ended for visibility', async () => (await running()) === 0);
       expect((await run()).deleted.sort()).toEqual([ids[3], ids[4]].sort());
     });
+  });
+
+  it('deletes nothing, exiting 75, when a restore starts between the plan and the deletes', async () => {
+    const db = `cleanup_late_${uniqueSuffix()}`;
+    const ids: string[] = [];
+    for (const age of [0, 1, 2, 40])
+      ids.push(await putBackup(s3, storage, db, new Date(Math.floor((Date.now() - age * DAY - 3_600_000) / 1000) * 1000)));
+    const own = stackConfig({
+      DATABASE_URL: `postgres://u:p@127.0.0.1:1/${db}`,
+      BACKUP_RETENTION_DAYS: '30',
+      BACKUP_KEEP_LAST: '3',
+    });
+    const { planCleanup, applyCleanup } = createActivities(createActivityDeps(own));
+    const env = () => new MockActivityEnvironment(undefined, { client: server.client, logger: new DefaultLogger('ERROR') });
+    const plan = (await env().run(planCleanup, { database: db, now: new Date().toISOString() })) as CleanupPlan;
+    expect(plan.decisions.filter((d) => d.action === 'delete').map((d) => d.backupId)).toEqual([ids[3]]);
+    // A restore of the old backup, started once the plan was made (tagged as the CLI tags it; no worker takes it).
+    const restore = await server.client.workflow.start(WorkflowType.restore, {
+      taskQueue: uniqueTaskQueue('nobody'),
+      workflowId: `restore-${db}-${uniqueSuffix()}`,
+      args: [{ database: db, backupId: ids[3], newDatabase: `${db}_copy` }],
+      typedSearchAttributes: [
+        { key: DatabaseSA, value: db },
+        { key: OperationSA, value: 'restore' },
+      ],
+    });
+    const running = async () =>
+      (await server.client.workflow.count(`WorkflowId = '${restore.workflowId}' AND ExecutionStatus = 'Running'`)).count;
+    const manifests = async () =>
+      (
+        (await s3.send(new ListObjectsV2Command({ Bucket: storage.bucket, Prefix: manifestPrefix(storage.prefix, db) })))
+          .Contents ?? []
+      ).length;
+    try {
+      await waitFor('the restore is visible', async () => (await running()) === 1);
+      const err = (await env()
+        .run(applyCleanup, plan)
+        .catch((e: unknown) => e)) as Error;
+      expect(exitCodeForFailureType((err as ApplicationFailure).type)).toBe(75);
+      expect(err.message).toBe(
+        `cleanup of ${db} deleted nothing: restore ${restore.workflowId} started after the cleanup planned its deletes and may read what they remove; run pgwarden cleanup --database ${db} again once it has ended`,
+      );
+      expect(await manifests()).toBe(4);
+    } finally {
+      await restore.terminate('test over');
+    }
+    await waitFor('the restore has ended for visibility', async () => (await running()) === 0);
+    expect(await env().run(applyCleanup, plan)).toMatchObject({ deleted: [ids[3]] });
+    expect(await manifests()).toBe(3);
   });
 });
