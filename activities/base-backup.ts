@@ -18,7 +18,7 @@ import { connectDatabase, libpqEnvironment } from '../src/infra/postgres/client'
 import { streamingTool } from '../src/infra/postgres/streaming-tools';
 import { parseToolMajor } from '../src/infra/postgres/versions';
 import { checkReplicationAccess, checkReplicationServer } from '../src/infra/postgres/replication';
-import { baseBackupFolder, baseBackupKeys, walFileOf, walFolder } from '../src/infra/storage/layout';
+import { baseBackupFolder, baseBackupKeys, baseClaimKey, walFileOf, walFolder } from '../src/infra/storage/layout';
 import { SealedUpload, streamProgramToS3 } from '../src/operations/backup/program-to-s3';
 import { formatBytes } from '../src/operations/backup/progress';
 import {
@@ -28,6 +28,7 @@ import {
   BASE_BACKUP_WITH_TABLESPACES_VERSION,
   BaseBackupManifest,
   newestBaseBackup,
+  nextBaseBackupId,
   parseBaseBackupManifest,
 } from '../src/operations/pitr/base-backup';
 import { BasebackupOutput } from '../src/operations/pitr/basebackup-output';
@@ -43,6 +44,7 @@ import { archivedSystem } from '../src/operations/pitr/archive-system';
 import { ActivityDeps, archiveAccess } from './deps';
 import { proveActiveKey } from './key-proof';
 import { clearEarlierAttempts } from './earlier-attempts';
+import { claimFreeId, releaseClaimAt } from './backup-id';
 import { requireSpoolRoom, spoolCanStream, spooledCopy, spoolFolder } from './base-backup-spool';
 import { otherTablespaces } from '../src/infra/postgres/tablespaces';
 import { baseBackups } from '../src/operations/pitr/archive';
@@ -197,13 +199,7 @@ export function baseBackupActivities(deps: ActivityDeps) {
       const target = requireDatabase(config, input.server);
       const compression = config.backup.compression;
       const encryption = encryptorFor(deps.keyring);
-      const keys = baseBackupKeys(config.storage.prefix, input.server, input.backupId, compression);
-      await clearEarlierAttempts(bucket, {
-        manifestKey: keys.manifest,
-        objectsPrefix: `${baseBackupFolder(config.storage.prefix, input.server)}${input.backupId}.`,
-        runId: input.runId,
-        what: `base backup ${input.backupId} of ${input.server}`,
-      });
+      const { prefix } = config.storage;
       const env = libpqEnvironment(target);
       // Independent checks side by side; a failure is reported in this order, whichever came first.
       const spool = await spoolFolder(config.verify.workDir, { workflowId: input.workflowId, runId: input.runId });
@@ -257,6 +253,26 @@ export function baseBackupActivities(deps: ActivityDeps) {
       // An incremental is taken against its parent's backup_manifest, fetched to the work folder.
       const parentManifest = `${spool}.parent-backup_manifest`;
       if (next.kind === 'incremental') await fetchBackupManifest(next.parent, parentManifest);
+      const holders = (id: string) => ({
+        manifestKey: baseBackupKeys(prefix, input.server, id, compression).manifest,
+        objectsPrefix: `${baseBackupFolder(prefix, input.server)}${id}.`,
+        claimKey: baseClaimKey(prefix, input.server, id),
+      });
+      // Checked, now the id: the start second, or the next one free (a schedule's run and an operator's in the same
+      // second each get their own). Claimed only now, so a refusal leaves nothing in the bucket.
+      const backupId = await claimFreeId(deps, {
+        from: input.backupId,
+        runId: input.runId,
+        next: nextBaseBackupId,
+        holders,
+        what: `base backup ids of ${input.server}`,
+      });
+      const keys = baseBackupKeys(prefix, input.server, backupId, compression);
+      await clearEarlierAttempts(bucket, {
+        ...holders(backupId),
+        runId: input.runId,
+        what: `base backup ${backupId} of ${input.server}`,
+      });
 
       const started = Date.now();
       const said = new BasebackupOutput();
@@ -289,7 +305,7 @@ export function baseBackupActivities(deps: ActivityDeps) {
           '--verbose',
           '--progress',
           '--no-password',
-          `--label=pgwarden ${input.backupId}`,
+          `--label=pgwarden ${backupId}`,
           ...(compressArg ? [compressArg] : []),
           ...(next.kind === 'incremental' ? [`--incremental=${parentManifest}`] : []),
         ];
@@ -306,7 +322,7 @@ export function baseBackupActivities(deps: ActivityDeps) {
             key,
             metadata: {
               'pgwarden-server': input.server,
-              'pgwarden-backup-id': input.backupId,
+              'pgwarden-backup-id': backupId,
               'pgwarden-format': format,
               'pgwarden-algorithm': encryption.facts.algorithm,
               'pgwarden-key-id': encryption.facts.keyId,
@@ -373,7 +389,7 @@ export function baseBackupActivities(deps: ActivityDeps) {
         });
         const rowCounts = await countBesideCopy(target);
         return {
-          backupId: input.backupId,
+          backupId,
           server: input.server,
           serverInfo: {
             host: `${target.host}:${target.port}`,
@@ -526,10 +542,15 @@ export function baseBackupActivities(deps: ActivityDeps) {
           'pgwarden-run-id': input.workflow.runId,
         },
       });
-      if (written === 'written') return manifest;
+      const claim = baseClaimKey(deps.config.storage.prefix, copy.server, copy.backupId);
+      if (written === 'written') {
+        await releaseClaimAt(deps, claim, input.workflow.runId);
+        return manifest;
+      }
       const stored = parseBaseBackupManifest(written.existing.toString('utf8'), manifestKey);
       if (stored.workflow.runId !== input.workflow.runId)
         throw new BackupError(`base backup manifest ${manifestKey} was already written by run ${stored.workflow.runId}`);
+      await releaseClaimAt(deps, claim, input.workflow.runId);
       return stored;
     },
   };

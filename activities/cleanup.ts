@@ -27,6 +27,7 @@ import {
   baseBackupKeys,
   baseVerificationFolder,
   baseVerificationKey,
+  baseClaimKey,
   claimKey,
   databaseRoot,
   dataFolder,
@@ -268,6 +269,8 @@ export function cleanupActivities(deps: ActivityDeps) {
               b.data,
               ...(b.others ?? []),
               baseVerificationKey(prefix, plan.database, b.backupId),
+              // Only there if removing it at commit failed.
+              baseClaimKey(prefix, plan.database, b.backupId),
             ])),
           );
       }

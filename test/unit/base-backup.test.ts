@@ -3,6 +3,7 @@ import { baseBackupKeys } from '../../src/infra/storage/layout';
 import { outsideDataDirectory } from '../../src/infra/postgres/tablespaces';
 import {
   baseBackupIdFor,
+  nextBaseBackupId,
   baseBackupObjects,
   baseBackupStoredBytes,
   parseBaseBackupManifest,
@@ -66,6 +67,8 @@ it.each([
 
 it('names base backups by their start time', () => {
   expect(baseBackupIdFor(new Date('2026-11-29T18:05:07.123Z'))).toBe('base_20261129_180507');
+  expect(nextBaseBackupId('base_20261129_180507')).toBe('base_20261129_180508');
+  expect(nextBaseBackupId('base_20261231_235959')).toBe('base_20270101_000000');
   expect(walPoint('16/B374D848', 2, SEG)).toEqual({ lsn: '16/B374D848', timeline: 2, walFile: '0000000200000016000000B3' });
 });
 

@@ -337,6 +337,41 @@ it('verify recovers the newest base backup in a temporary instance: pg_verifybac
   bucket.s3.destroy();
 }, 240_000);
 
+it('two base backups started in the same second both commit, each under its own id', async () => {
+  const t = await setUp('basepair');
+  const bucket = new Bucket(t.config.storage!, createS3Client(t.config.storage!));
+  const prefix = t.config.storage!.prefix;
+  try {
+    await t.worker.runUntil(async () => {
+      const archiving = await t.startArchiving();
+      // Early in a second, so both start within it (a schedule's run and an operator's, say). Before the claim both
+      // took that second: one's tar overwrote the other's, and its manifest was refused ("already written by run").
+      while (Date.now() % 1000 > 300) await new Promise((r) => setTimeout(r, 20));
+      const take = (): Promise<BaseBackupManifest> =>
+        server.client.workflow.execute(WorkflowType.baseBackup, {
+          taskQueue: t.taskQueue,
+          workflowId: `base-backup-${t.db}-${uniqueSuffix()}`,
+          args: [{ server: t.db }],
+        });
+      const [one, two] = await Promise.all([take(), take()]);
+      await archiving.cancel();
+      await archiving.result();
+      expect(one.backupId).not.toBe(two.backupId);
+      // Each manifest names its own copy, which is there whole; no claim is left once committed.
+      for (const b of [one, two]) {
+        expect(b.data.key).toContain(`/${b.backupId}.`);
+        const head = await bucket.head(b.data.key);
+        expect([head?.ContentLength, head?.Metadata?.['pgwarden-run-id']]).toEqual([b.data.storedBytes, b.workflow.runId]);
+      }
+      const names = (await bucket.list(baseBackupFolder(prefix, t.db))).map((o) => o.key.slice(o.key.lastIndexOf('/') + 1));
+      expect(names.filter((n) => n.endsWith('.claim'))).toEqual([]);
+      expect(names.filter((n) => n.endsWith('.json')).sort()).toEqual([`${one.backupId}.json`, `${two.backupId}.json`].sort());
+    });
+  } finally {
+    bucket.s3.destroy();
+  }
+}, 120_000);
+
 it('refuses before copying anything when archiving of the server is not running, saying what to start', async () => {
   const t = await setUp('basenowal');
   await t.worker.runUntil(async () => {

@@ -91,6 +91,9 @@ export function dataPartKey(
  * `base_<stamp>.backup_manifest.zst.enc` (inside the main tar otherwise).
  */
 export const baseBackupFolder = (prefix: string, server: string) => `${databaseRoot(prefix, server)}basebackups/`;
+/** A running base backup's claim on its id (the dumps' `claimKey`, in the base backups' folder). */
+export const baseClaimKey = (prefix: string, server: string, backupId: string) =>
+  `${baseBackupFolder(prefix, server)}${backupId}.claim`;
 
 export function baseBackupKeys(
   prefix: string,

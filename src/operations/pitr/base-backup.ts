@@ -4,7 +4,7 @@
  * section 8), written last as for dumps: a base backup without one does not exist.
  */
 import type { BackupManifest, ManifestCompression, StoredObject } from '../backup/manifest';
-import { backupIdFor } from '../backup/naming';
+import { backupIdFor, nextBackupId } from '../backup/naming';
 import { formatBytes } from '../backup/progress';
 import type { BaseBackupRowCounts } from './base-verification';
 import { formatLsn, parseLsn, segmentName, segmentOf } from './wal-names';
@@ -25,6 +25,9 @@ export const BASE_BACKUP_INCREMENTAL_VERSION = 3;
 
 /** `base_YYYYMMDD_HHMMSS`: the start time, in the naming of the strategy's backups. */
 export const baseBackupIdFor = (at: Date) => backupIdFor(at).replace(/^backup_/, 'base_');
+
+/** The id of the second after a base backup id's. */
+export const nextBaseBackupId = (id: string) => nextBackupId(id.replace(/^base_/, 'backup_')).replace(/^backup_/, 'base_');
 
 /** What is wrong with a base backup id given on the command line (`--base`), if anything. */
 export function baseBackupIdProblem(given: string): string | undefined {
