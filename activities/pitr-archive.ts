@@ -55,7 +55,10 @@ export function pitrArchiveActivities(deps: ActivityDeps) {
   return {
     async listPitrArchive(input: { server: string }): Promise<PitrArchiveListing> {
       if (!deps.config.wal.servers.includes(input.server))
-        throw new UsageError(`${input.server} is not in WAL_ARCHIVE: it has no point-in-time archive`);
+        // Said as the worker's: a command whose own WAL_ARCHIVE names the server passed it here.
+        throw new UsageError(
+          `${input.server} is not in the worker's WAL_ARCHIVE (${deps.config.wal.servers.join(', ') || 'empty'}), so it has no point-in-time archive there: add it to the WAL_ARCHIVE of the worker and restart the worker`,
+        );
       return pitrArchiveListing(deps, input.server);
     },
 

@@ -372,6 +372,14 @@ it('two base backups started in the same second both commit, each under its own 
   }
 }, 120_000);
 
+it("pitr list refuses a server its worker does not archive, naming the worker's WAL_ARCHIVE (the command's may differ)", async () => {
+  const db = uniqueDatabaseName('basenotarchived');
+  const { listPitrArchive } = createActivities(createActivityDeps(stackConfig({ DATABASE_URL: cluster.url(db) })));
+  await expect(activityEnvironment().run(listPitrArchive, { server: db })).rejects.toThrow(
+    `${db} is not in the worker's WAL_ARCHIVE (empty), so it has no point-in-time archive there: add it to the WAL_ARCHIVE of the worker and restart the worker`,
+  );
+});
+
 it('refuses before copying anything when archiving of the server is not running, saying what to start', async () => {
   const t = await setUp('basenowal');
   await t.worker.runUntil(async () => {
