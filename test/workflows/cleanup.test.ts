@@ -267,6 +267,21 @@ describe('CleanupWorkflow (dev server, real S3)', () => {
     ]);
   });
 
+  /** A restore of the database, tagged as the CLI starts one; no worker takes it, so it runs on. */
+  const startUnservedRestore = (db: string, backupId: string) =>
+    server.client.workflow.start(WorkflowType.restore, {
+      taskQueue: uniqueTaskQueue('nobody'),
+      workflowId: `restore-${db}-${uniqueSuffix()}`,
+      args: [{ database: db, backupId, newDatabase: `${db}_copy` }],
+      typedSearchAttributes: [
+        { key: DatabaseSA, value: db },
+        { key: OperationSA, value: 'restore' },
+      ],
+    });
+  /** 1 while the run is running for visibility, else 0. */
+  const isRunning = async (workflowId: string) =>
+    (await server.client.workflow.count(`WorkflowId = '${workflowId}' AND ExecutionStatus = 'Running'`)).count;
+
   it('deletes nothing while a restore of the database runs, and what it held once the restore ended', async () => {
     const db = `cleanup_held_${uniqueSuffix()}`;
     const ids: string[] = [];
@@ -285,19 +300,9 @@ describe('CleanupWorkflow (dev server, real S3)', () => {
         workflowId: `cleanup-${db}-${uniqueSuffix()}`,
         args: [{ database: db }],
       });
-    // A restore of the database, tagged as the CLI starts one; no worker takes it, so it runs on.
-    const restore = await server.client.workflow.start(WorkflowType.restore, {
-      taskQueue: uniqueTaskQueue('nobody'),
-      workflowId: `restore-${db}-${uniqueSuffix()}`,
-      args: [{ database: db, backupId: ids[4], newDatabase: `${db}_copy` }],
-      typedSearchAttributes: [
-        { key: DatabaseSA, value: db },
-        { key: OperationSA, value: 'restore' },
-      ],
-    });
+    const restore = await startUnservedRestore(db, ids[4]);
     await ownWorker.runUntil(async () => {
-      const running = async () =>
-        (await server.client.workflow.count(`WorkflowId = '${restore.workflowId}' AND ExecutionStatus = 'Running'`)).count;
+      const running = () => isRunning(restore.workflowId);
       await waitFor('the restore is visible', async () => (await running()) === 1);
       const held = await run();
       expect(held.deleted).toEqual([]);
@@ -328,18 +333,9 @@ describe('CleanupWorkflow (dev server, real S3)', () => {
     const env = () => new MockActivityEnvironment(undefined, { client: server.client, logger: new DefaultLogger('ERROR') });
     const plan = (await env().run(planCleanup, { database: db, now: new Date().toISOString() })) as CleanupPlan;
     expect(plan.decisions.filter((d) => d.action === 'delete').map((d) => d.backupId)).toEqual([ids[3]]);
-    // A restore of the old backup, started once the plan was made (tagged as the CLI tags it; no worker takes it).
-    const restore = await server.client.workflow.start(WorkflowType.restore, {
-      taskQueue: uniqueTaskQueue('nobody'),
-      workflowId: `restore-${db}-${uniqueSuffix()}`,
-      args: [{ database: db, backupId: ids[3], newDatabase: `${db}_copy` }],
-      typedSearchAttributes: [
-        { key: DatabaseSA, value: db },
-        { key: OperationSA, value: 'restore' },
-      ],
-    });
-    const running = async () =>
-      (await server.client.workflow.count(`WorkflowId = '${restore.workflowId}' AND ExecutionStatus = 'Running'`)).count;
+    // A restore of the old backup, started once the plan was made.
+    const restore = await startUnservedRestore(db, ids[3]);
+    const running = () => isRunning(restore.workflowId);
     const manifests = async () =>
       (
         (await s3.send(new ListObjectsV2Command({ Bucket: storage.bucket, Prefix: manifestPrefix(storage.prefix, db) })))
