@@ -6,7 +6,7 @@ import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { envFile, repoRoot } from '../../devstack/paths';
 
-const bin = join(repoRoot, 'bin', 'pgwarden');
+export const bin = join(repoRoot, 'bin', 'pgwarden');
 
 export function pgwarden(
   env: Record<string, string>,

@@ -6,6 +6,7 @@
 import { Client, WorkflowExecutionAlreadyStartedError, WorkflowHandleWithFirstExecutionRunId } from '@temporalio/client';
 import type { SearchAttributePair } from '@temporalio/common';
 import { BusyError } from '../../infra/errors/errors';
+import { ExitCode } from '../../infra/errors/exit-codes';
 import { Config } from '../../infra/config/config';
 import { WorkflowType, workflowId } from '../../infra/temporal/definitions';
 import type { PgwardenWorkflows, WorkflowKey } from '../../../workflows/by-key';
@@ -66,7 +67,30 @@ export async function startRun<K extends WorkflowKey>(client: Client, config: Co
         `a ${spec.operation} of ${spec.database} was started this very second (workflow ${id}${link ? `, ${link}` : ''}); runs are named per second, so start again in a moment`,
       );
     });
-  return { handle, id, link: runLink(config.temporal.uiUrl, client.options.namespace, id) };
+  const link = runLink(config.temporal.uiUrl, client.options.namespace, id);
+  followUntilInterrupted({ id, link });
+  return { handle, id, link };
+}
+
+/** The run the command follows now (the last one it started). */
+let following: { id: string; link?: string } | undefined;
+
+/**
+ * Ctrl-C while the command follows a run stops the following, not the run: it is Temporal's, and
+ * goes on (a backup commits, a restore waits for its approval). Said in one line with where to
+ * watch or cancel it, because an operator used to scripts expects the work to stop with the command.
+ */
+function followUntilInterrupted(run: { id: string; link?: string }): void {
+  const first = !following;
+  following = run;
+  if (!first) return;
+  process.once('SIGINT', () => {
+    const { id, link } = following!;
+    process.stderr.write(
+      `\npgwarden: stopped following workflow ${id}; the run goes on in Temporal${link ? ` (${link})` : ''}: cancel it there, or with temporal workflow cancel --workflow-id ${id}\n`,
+    );
+    process.exit(ExitCode.Interrupted);
+  });
 }
 
 /** "pgwarden: <doing> <database> (workflow <id>, <link>)" on stderr. */

@@ -32,6 +32,8 @@ export const ExitCode = {
    * 125, so PostgreSQL stops recovering instead of taking it for the end of the WAL and promoting.
    */
   StopRecovery: 126,
+  /** Ctrl-C while the CLI followed a run (128 + SIGINT): the run goes on in Temporal. */
+  Interrupted: 130,
 } as const;
 
 export type ExitCodeValue = (typeof ExitCode)[keyof typeof ExitCode];
