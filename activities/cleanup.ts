@@ -4,6 +4,8 @@
  * record follow, and anything left by a failure is an orphan the next run removes.
  */
 import { Context, log } from '@temporalio/activity';
+import type { Client } from '@temporalio/client';
+import { defaultPayloadConverter } from '@temporalio/common';
 import { dataObjects } from '../src/operations/backup/manifest';
 import { baseBackups } from '../src/operations/pitr/archive';
 import { baseBackupObjects } from '../src/operations/pitr/base-backup';
@@ -325,7 +327,8 @@ async function uncommittedBaseBackupObjects(deps: ActivityDeps, server: string):
 /**
  * Operations whose runs may read any backup of their database, an old one included (a verify
  * with --all-unverified: a backup deleted under it would be reported as failing). A table
- * recovery is tagged with the database it loads into: usually the server it reads from.
+ * recovery is tagged with the database it loads into, usually the server it reads from; one
+ * into another database is found by its input (runningReaders).
  */
 const READING_OPERATIONS = ['restore', 'pitr-restore', 'dr', 'restore-test', 'recover-table', 'verify'];
 
@@ -348,8 +351,22 @@ async function runningReaders(database: string): Promise<BackupReader[]> {
   const operations = READING_OPERATIONS.map((o) => `'${o}'`).join(', ');
   // Database ids are [a-z0-9_-] (config), safe inside the query's quotes.
   const query = `${DatabaseSA.name} = '${database}' AND ExecutionStatus = 'Running' AND ${OperationSA.name} IN (${operations})`;
+  const { client } = Context.current();
   const readers: BackupReader[] = [];
-  for await (const run of Context.current().client.workflow.list({ query }))
+  for await (const run of client.workflow.list({ query }))
     readers.push({ operation: run.typedSearchAttributes.get(OperationSA) ?? 'a run', workflowId: run.workflowId });
+  // A table recovery is tagged with the database it loads into; one loading into another reads this server all the same.
+  const elsewhere = `${DatabaseSA.name} != '${database}' AND ExecutionStatus = 'Running' AND ${OperationSA.name} = 'recover-table'`;
+  for await (const run of client.workflow.list({ query: elsewhere })) {
+    const input = await startInput<{ server?: unknown }>(client, run.workflowId, run.runId);
+    if (input?.server === database) readers.push({ operation: 'recover-table', workflowId: run.workflowId });
+  }
   return readers.sort((a, b) => a.workflowId.localeCompare(b.workflowId));
+}
+
+/** A run's input, from the first event of its history (visibility does not keep it). */
+async function startInput<T>(client: Client, workflowId: string, runId: string): Promise<T | undefined> {
+  const history = await client.workflow.getHandle(workflowId, runId).fetchHistory();
+  const payload = history.events?.[0]?.workflowExecutionStartedEventAttributes?.input?.payloads?.[0];
+  return payload ? defaultPayloadConverter.fromPayload<T>(payload) : undefined;
 }

@@ -23,6 +23,7 @@ import { createActivityDeps } from '../../activities/deps';
 import { createS3Client } from '../../src/infra/storage/s3-client';
 import { WorkflowType } from '../../src/infra/temporal/definitions';
 import type { CleanupWorkflow } from '../../workflows/cleanup';
+import type { RecoverTableInput } from '../../workflows/recover-table';
 import { envFile, repoRoot } from '../../devstack/paths';
 import { capturedMail, waitForCaptured } from '../support/sinks';
 import { DAY, putBackup } from '../support/simulated-backups';
@@ -317,6 +318,45 @@ describe('CleanupWorkflow (dev server, real S3)', () => {
       await waitFor('the restore has ended for visibility', async () => (await running()) === 0);
       expect((await run()).deleted.sort()).toEqual([ids[3], ids[4]].sort());
     });
+  });
+
+  it('holds for a table recovery that reads the database and loads into another', async () => {
+    const db = `cleanup_tables_${uniqueSuffix()}`;
+    const ids: string[] = [];
+    for (const age of [0, 1, 2, 40])
+      ids.push(await putBackup(s3, storage, db, new Date(Math.floor((Date.now() - age * DAY - 3_600_000) / 1000) * 1000)));
+    const own = stackConfig({
+      DATABASE_URL: `postgres://u:p@127.0.0.1:1/${db}`,
+      BACKUP_RETENTION_DAYS: '30',
+      BACKUP_KEEP_LAST: '3',
+    });
+    const { planCleanup } = createActivities(createActivityDeps(own));
+    const plan = () =>
+      new MockActivityEnvironment(undefined, { client: server.client, logger: new DefaultLogger('ERROR') }).run(planCleanup, {
+        database: db,
+        now: new Date().toISOString(),
+      }) as Promise<CleanupPlan>;
+    // Tagged as the CLI tags it: with the database it loads into. No worker takes it, so it runs on.
+    const recovery = await server.client.workflow.start(WorkflowType.recoverTable, {
+      taskQueue: uniqueTaskQueue('nobody'),
+      workflowId: `recover-table-${db}-${uniqueSuffix()}`,
+      args: [{ server: db, into: 'elsewhere', tables: [], target: { kind: 'latest' } } satisfies RecoverTableInput],
+      typedSearchAttributes: [
+        { key: DatabaseSA, value: 'elsewhere' },
+        { key: OperationSA, value: 'recover-table' },
+      ],
+    });
+    try {
+      await waitFor('the recovery is visible', async () => (await isRunning(recovery.workflowId)) === 1);
+      expect((await plan()).decisions.find((d) => d.backupId === ids[3])).toMatchObject({
+        action: 'keep',
+        reasons: [`held: recover-table ${recovery.workflowId} may read it; the first cleanup after they end deletes it`],
+      });
+    } finally {
+      await recovery.terminate('test over');
+    }
+    await waitFor('the recovery has ended for visibility', async () => (await isRunning(recovery.workflowId)) === 0);
+    expect((await plan()).decisions.find((d) => d.backupId === ids[3])).toMatchObject({ action: 'delete' });
   });
 
   it('deletes nothing, exiting 75, when a restore starts between the plan and the deletes', async () => {
