@@ -61,6 +61,9 @@ import {
   restorable,
 } from '../src/operations/pitr/incremental';
 import { failedBaseBackups } from './base-verifications';
+import { deliver } from './notify';
+import { baseBackupNotice, type BaseBackupOutcome } from '../src/operations/pitr/notices';
+import type { ChannelResult } from '../src/infra/notify/notifier';
 
 export interface BaseBackupInput {
   server: string;
@@ -508,6 +511,11 @@ export function baseBackupActivities(deps: ActivityDeps) {
         // A listing is cheap, and this wait is on every base backup's path: looked at every 100 ms.
         await new Promise((r) => setTimeout(r, 100));
       }
+    },
+
+    /** Tells people a base backup ended; never fails (an unreachable channel is in the result). */
+    async notifyBaseBackup(outcome: BaseBackupOutcome): Promise<ChannelResult[]> {
+      return deliver(deps, baseBackupNotice(outcome));
     },
 
     async writeBaseBackupManifest(input: {

@@ -5,13 +5,21 @@
  *   2. WAL: wait until the archive holds the segment the copy ended in (it is useless without),
  *      or the later one its row counts were taken at (verification recovers to there)
  *   3. manifest: written last, it commits the base backup (start and stop LSN, timeline)
+ *   4. notify: e-mail and Slack, success or failure; a failed notice never fails the base backup
  */
-import { proxyActivities, workflowInfo } from '@temporalio/workflow';
+import { CancellationScope, isCancellation, log, patched, proxyActivities, workflowInfo } from '@temporalio/workflow';
 import type { Activities } from '../activities';
 import type { InputSpec } from '../src/infra/temporal/input-problem';
 import { WorkflowType } from '../src/infra/temporal/definitions';
 import { checkInput } from './start-input';
-import { baseBackupIdFor, lastWalNeeded, type BaseBackupManifest } from '../src/operations/pitr/base-backup';
+import {
+  baseBackupIdFor,
+  baseBackupStoredBytes,
+  lastWalNeeded,
+  type BaseBackupManifest,
+} from '../src/operations/pitr/base-backup';
+import type { BaseBackupOutcome } from '../src/operations/pitr/notices';
+import { rootCause, rootCauseMessage } from '../src/infra/temporal/root-cause';
 import { onHost } from './host-queue';
 import { tagRun } from './tag-run';
 
@@ -53,19 +61,65 @@ export async function BaseBackupWorkflow(input: BaseBackupInput): Promise<BaseBa
     retry: { maximumAttempts: 3 },
   });
 
-  const copy = await copyCluster({
-    server: input.server,
-    backupId,
-    workflowId: info.workflowId,
-    runId: info.runId,
-    ...(input.full ? { full: true } : {}),
-  });
-  // Up to the point the rows were counted at, so verification can recover to it.
-  await awaitBackupWal({ server: input.server, walFile: lastWalNeeded(copy), timeoutSeconds: input.walTimeoutSeconds ?? 600 });
-  return writeBaseBackupManifest({
-    copy,
-    reason: input.reason ?? 'manual',
-    startedAt: startedAt.toISOString(),
-    workflow: { id: info.workflowId, runId: info.runId },
-  });
+  const { notifyBaseBackup } = proxyActivities<Activities>({ startToCloseTimeout: '1 minute', retry: { maximumAttempts: 3 } });
+  const reason = input.reason ?? 'manual';
+  // Runs recorded before base backups told anyone replay without the notices.
+  const notifying = patched('base-backup-notices');
+
+  let manifest: BaseBackupManifest;
+  try {
+    const copy = await copyCluster({
+      server: input.server,
+      backupId,
+      workflowId: info.workflowId,
+      runId: info.runId,
+      ...(input.full ? { full: true } : {}),
+    });
+    // Up to the point the rows were counted at, so verification can recover to it.
+    await awaitBackupWal({ server: input.server, walFile: lastWalNeeded(copy), timeoutSeconds: input.walTimeoutSeconds ?? 600 });
+    manifest = await writeBaseBackupManifest({
+      copy,
+      reason,
+      startedAt: startedAt.toISOString(),
+      workflow: { id: info.workflowId, runId: info.runId },
+    });
+  } catch (err) {
+    if (notifying) {
+      const { errorType, message } = isCancellation(err)
+        ? { errorType: 'Cancelled', message: 'the base backup was cancelled' }
+        : rootCause(err);
+      log.error('base backup failed', { server: input.server, errorType, message });
+      const failed: BaseBackupOutcome = {
+        status: 'failed',
+        server: input.server,
+        errorType,
+        message,
+        reason,
+        workflowId: info.workflowId,
+      };
+      // Told even when the run itself was cancelled.
+      await CancellationScope.nonCancellable(() => notifyBaseBackup(failed)).catch((e: Error) =>
+        log.warn('base backup failure notice not sent', { error: rootCauseMessage(e) }),
+      );
+    }
+    throw err;
+  }
+  if (notifying) {
+    const succeeded: BaseBackupOutcome = {
+      status: 'succeeded',
+      server: input.server,
+      backupId: manifest.backupId,
+      storedBytes: baseBackupStoredBytes(manifest),
+      walFrom: `${manifest.start.lsn} (${manifest.start.walFile})`,
+      ...(manifest.incremental ? { incrementalOf: manifest.incremental.parent } : {}),
+      durationMs: manifest.durationMs,
+      reason,
+      workflowId: info.workflowId,
+    };
+    // The base backup is committed: a notice that cannot go out is logged, not its failure.
+    await notifyBaseBackup(succeeded).catch((e: Error) =>
+      log.warn('base backup notice not sent', { error: rootCauseMessage(e) }),
+    );
+  }
+  return manifest;
 }

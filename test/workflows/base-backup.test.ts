@@ -366,6 +366,12 @@ it('two base backups started in the same second both commit, each under its own 
       const names = (await bucket.list(baseBackupFolder(prefix, t.db))).map((o) => o.key.slice(o.key.lastIndexOf('/') + 1));
       expect(names.filter((n) => n.endsWith('.claim'))).toEqual([]);
       expect(names.filter((n) => n.endsWith('.json')).sort()).toEqual([`${one.backupId}.json`, `${two.backupId}.json`].sort());
+      // Each told people it succeeded.
+      for (const b of [one, two]) {
+        const [mail] = await waitForCaptured(capturedMail, `Base backup: ${b.backupId}`);
+        expect(mail?.subject).toBe(`[pgwarden] OK: Base backup of ${t.db} succeeded`);
+        expect(mail?.text).toMatch(new RegExp(`WAL from: +${b.start.lsn} \\(${b.start.walFile}\\)`));
+      }
     });
   } finally {
     bucket.s3.destroy();
@@ -397,6 +403,10 @@ it('refuses before copying anything when archiving of the server is not running,
     // Nothing was copied.
     const bucket = new Bucket(t.config.storage!, createS3Client(t.config.storage!));
     expect(await bucket.list(baseBackupFolder(t.config.storage!.prefix, t.db))).toEqual([]);
+    // People are told at once, not days later by the daily check finding the newest base backup too old.
+    const [mail] = await waitForCaptured(capturedMail, `Base backup of ${t.db} FAILED`);
+    expect(mail?.text).toContain(`Error:    BackupError: WAL archiving of ${t.db} is not running`);
+    expect(mail?.text).toContain(`run pgwarden basebackup --server ${t.db}; until one succeeds`);
   });
 }, 120_000);
 

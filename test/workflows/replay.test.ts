@@ -51,6 +51,8 @@ describe('recorded histories replay against the current workflows', () => {
         'verify-named-base-backup-missing.json',
         'verify-all-unverified-base-backups.json',
         'base-backup-succeeded.json',
+        'base-backup-notified.json',
+        'base-backup-failed-notified.json',
         'pitr-restore-succeeded.json',
         'pitr-restore-refused.json',
         'pitr-restore-cancelled.json',

@@ -1,8 +1,10 @@
 /**
  * What point-in-time recovery tells people: the WAL archive's watchdog (it fell behind, it
- * caught up, it stopped), the verification of a base backup, and a failed read-back of the WAL.
+ * caught up, it stopped), a base backup taken or failed, its verification, and a failed
+ * read-back of the WAL.
  */
 import type { Notice } from '../../infra/notify/notice';
+import { formatBytes } from '../backup/progress';
 import { describeBaseVerification, type BaseBackupVerification } from './base-verification';
 import { describeWalVerification, type WalVerification } from './wal-verification';
 
@@ -93,6 +95,61 @@ export function walWatchNotice(e: WalWatchEvent): Notice {
         facts: [['Server', e.server]],
       };
   }
+}
+
+export type BaseBackupOutcome =
+  | {
+      status: 'succeeded';
+      server: string;
+      backupId: string;
+      storedBytes: number;
+      /** Where recovery from it starts: LSN and segment. */
+      walFrom: string;
+      /** The base backup an incremental rests on. */
+      incrementalOf?: string;
+      durationMs: number;
+      reason: string;
+      workflowId: string;
+    }
+  | { status: 'failed'; server: string; errorType: string; message: string; reason: string; workflowId: string };
+
+/**
+ * A base backup that ended, told like a dump's backup: a failed one at once (the strategy's
+ * "immediate notification"), not days later when the daily check finds the newest too old.
+ */
+export function baseBackupNotice(o: BaseBackupOutcome): Notice {
+  if (o.status === 'succeeded')
+    return {
+      event: 'basebackup.succeeded',
+      severity: 'info',
+      title: `Base backup of ${o.server} succeeded`,
+      facts: [
+        ['Server', o.server],
+        ['Base backup', o.incrementalOf ? `${o.backupId} (incremental on ${o.incrementalOf})` : o.backupId],
+        ['Size', `${formatBytes(o.storedBytes)} stored`],
+        ['WAL from', o.walFrom],
+        ['Duration', `${(o.durationMs / 1000).toFixed(1)}s`],
+        ['Reason', o.reason],
+        ['Workflow', o.workflowId],
+      ],
+    };
+  const retry = `run pgwarden basebackup --server ${o.server}`;
+  return {
+    event: 'basebackup.failed',
+    severity: 'critical',
+    title: `Base backup of ${o.server} FAILED`,
+    facts: [
+      ['Server', o.server],
+      ['Error', `${o.errorType}: ${o.message}`],
+      ['Reason', o.reason],
+      ['Workflow', o.workflowId],
+    ],
+    action: `${
+      o.errorType === 'ConfigError'
+        ? `fix the worker configuration named above, restart the worker, and ${retry}`
+        : `open the workflow in the Temporal Web UI for the full error, fix the cause, and ${retry}`
+    }; until one succeeds, a point-in-time recovery starts from the previous base backup and replays all WAL archived since (pgwarden pitr list)`,
+  };
 }
 
 /** A failed verification of a base backup is an alert; a passed one says what was checked. */
