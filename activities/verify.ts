@@ -33,7 +33,7 @@ import {
 } from '../src/operations/verify/verification';
 import { MeasuredObject, objectMismatches } from '../src/operations/verify/object-integrity';
 import { removeDeadRunFiles } from '../src/operations/restore/work-files';
-import { verificationNotice } from '../src/operations/verify/notices';
+import { verificationNotice, verifyRunFailedNotice, type VerifyRunFailed } from '../src/operations/verify/notices';
 import { loadBackup, loadingTools } from '../src/operations/restore/load-backup';
 import { connectDatabase } from '../src/infra/postgres/client';
 import { dropDatabase } from '../src/infra/postgres/drop-database';
@@ -454,6 +454,10 @@ export function verifyActivities(deps: ActivityDeps) {
 
     async notifyVerification(record: VerificationRecord): Promise<ChannelResult[]> {
       return deliver(deps, verificationNotice(record));
+    },
+
+    async notifyVerifyRunFailed(failure: VerifyRunFailed): Promise<ChannelResult[]> {
+      return deliver(deps, verifyRunFailedNotice(failure));
     },
   };
 }

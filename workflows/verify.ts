@@ -12,7 +12,7 @@
  *   every base backup never verified before the newest, oldest first
  * The outcome is stored beside the backup and notified; a failed verification is an alert.
  */
-import { log, patched, proxyActivities, setHandler, workflowInfo } from '@temporalio/workflow';
+import { CancellationScope, isCancellation, log, patched, proxyActivities, setHandler, workflowInfo } from '@temporalio/workflow';
 import type { Activities } from '../activities';
 import type { InputSpec } from '../src/infra/temporal/input-problem';
 import { WorkflowType } from '../src/infra/temporal/definitions';
@@ -30,6 +30,8 @@ import type { PitrStatus } from '../src/operations/pitr/window';
 import type { BaseBackupVerification } from '../src/operations/pitr/base-verification';
 import type { WalVerification } from '../src/operations/pitr/wal-verification';
 import { typedFailure } from '../src/infra/temporal/failure';
+import { rootCause, rootCauseMessage } from '../src/infra/temporal/root-cause';
+import type { VerifyRunFailed } from '../src/operations/verify/notices';
 import { onHost } from './host-queue';
 import { tagRun } from './tag-run';
 
@@ -88,15 +90,44 @@ export function tempDatabaseName(backupId: string, runId: string): string {
 
 export async function VerifyBackupWorkflow(input: VerifyInput): Promise<VerifyResult> {
   checkInput(WorkflowType.verify, VERIFY_INPUT, input);
-  const info = workflowInfo();
-  let current = 'janitor';
+  const at = { step: 'janitor: dropping temporary databases of runs that died' };
   const done: VerifyResult['verified'] = [];
-  setHandler(verifyStatusQuery, () => ({ step: current, verified: done.map((d) => `${d.backupId}: ${d.status}`) }));
+  setHandler(verifyStatusQuery, () => ({ step: at.step, verified: done.map((d) => `${d.backupId}: ${d.status}`) }));
   tagRun(input.database, 'verify');
+  try {
+    return await verifyAll(input, at, done);
+  } catch (err) {
+    // A weekly run nobody watches that could not finish must reach people, as a failed verification does;
+    // not a refused input (a --base of a database not archived, a backup id that does not exist), which its caller is told of.
+    const { errorType, message } = isCancellation(err)
+      ? { errorType: 'Cancelled', message: 'the verification was cancelled' }
+      : rootCause(err);
+    if (!CALLERS_MISTAKES.includes(errorType) && patched('verify-failure-notice')) {
+      log.error('verification could not finish', { database: input.database, during: at.step, errorType, message });
+      const failed: VerifyRunFailed = {
+        database: input.database,
+        during: at.step,
+        errorType,
+        message,
+        verified: done.map((d) => `${d.backupId}: ${d.status}`),
+        workflowId: workflowInfo().workflowId,
+      };
+      await CancellationScope.nonCancellable(() => quick.notifyVerifyRunFailed(failed)).catch((e: Error) =>
+        log.warn('verification failure notice not sent', { error: rootCauseMessage(e) }),
+      );
+    }
+    throw err;
+  }
+}
 
+const CALLERS_MISTAKES = ['UsageError', 'BackupNotFoundError'];
+
+/** The verification itself; `at.step` says where it is (the status query, and a failure's notice). */
+async function verifyAll(input: VerifyInput, at: { step: string }, done: VerifyResult['verified']): Promise<VerifyResult> {
+  const info = workflowInfo();
   await quick.dropOrphanVerifyDatabases({ databases: [input.database] });
 
-  current = 'choosing backups';
+  at.step = 'choosing backups';
   let backupIds: string[];
   // A new input, absent from earlier histories: they replay on the branches they took.
   if (input.baseBackupId) backupIds = [];
@@ -139,9 +170,9 @@ export async function VerifyBackupWorkflow(input: VerifyInput): Promise<VerifyRe
       // The test restore checks every data object against the manifest and decrypts it as it
       // loads, so the data is read once; the full integrity pass runs only to name what a
       // failed restore ran into.
-      current = `${backupId}: test restore and row counts, checking the data as it loads`;
+      at.step = `${backupId}: test restore and row counts, checking the data as it loads`;
       restore = await testRestore();
-      current = restore.restore.ok
+      at.step = restore.restore.ok
         ? `${backupId}: checksums and decryption of the globals`
         : `${backupId}: checksums and decryption`;
       const integrityCheck = long.verifyStoredObjects({ ...ref, dataLoaded: restore.restore.ok });
@@ -149,15 +180,15 @@ export async function VerifyBackupWorkflow(input: VerifyInput): Promise<VerifyRe
       if (together) [integrity, size] = await Promise.all([integrityCheck, quick.checkBackupSize(ref)]);
       else integrity = await integrityCheck;
     } else {
-      current = `${backupId}: checksums and decryption`;
+      at.step = `${backupId}: checksums and decryption`;
       integrity = await long.verifyStoredObjects(ref);
       if (integrity.checksums.ok && integrity.decryption.ok) {
-        current = `${backupId}: test restore and row counts`;
+        at.step = `${backupId}: test restore and row counts`;
         restore = await testRestore();
       }
     }
     if (!size) {
-      current = `${backupId}: size against earlier backups`;
+      at.step = `${backupId}: size against earlier backups`;
       size = await quick.checkBackupSize(ref);
     }
     const record = buildVerificationRecord({
@@ -169,7 +200,7 @@ export async function VerifyBackupWorkflow(input: VerifyInput): Promise<VerifyRe
       finishedAt: new Date(),
       workflow: { id: info.workflowId, runId: info.runId },
     });
-    current = `${backupId}: recording and notifying`;
+    at.step = `${backupId}: recording and notifying`;
     if (together) await Promise.all([quick.recordVerification(record), quick.notifyVerification(record)]);
     else {
       await quick.recordVerification(record);
@@ -203,7 +234,7 @@ export async function VerifyBackupWorkflow(input: VerifyInput): Promise<VerifyRe
   // The WAL archived since the last run, read back: by pg_waldump of the server's version, on its host.
   let walContents: WalVerification | undefined;
   if (pitr && !input.baseBackupId && patched('verify-wal-contents')) {
-    current = 'WAL archived since the last verification: decryption, checksums and records';
+    at.step = 'WAL archived since the last verification: decryption, checksums and records';
     walContents =
       (await onServerHost.verifyArchivedWal({ server: input.database, workflowId: info.workflowId, runId: info.runId })) ??
       undefined;
@@ -213,16 +244,16 @@ export async function VerifyBackupWorkflow(input: VerifyInput): Promise<VerifyRe
   let baseBackup: BaseBackupVerification | undefined;
   let olderBaseBackups: BaseBackupVerification[] | undefined;
   if (pitr && (pitr.baseBackups > 0 || input.baseBackupId) && patched('verify-base-backup')) {
-    current = `base backup${input.baseBackupId ? ` ${input.baseBackupId}` : ''}: pg_verifybackup, recovery and row counts`;
+    at.step = `base backup${input.baseBackupId ? ` ${input.baseBackupId}` : ''}: pg_verifybackup, recovery and row counts`;
     const { verifyBaseBackup } = onServerHost;
     // --all-unverified takes the base backups never verified too, oldest first, as it does the dumps.
     if (input.allUnverified && patched('verify-unverified-base-backups')) {
       olderBaseBackups = [];
       for (const backupId of await quick.baseBackupsNeverVerified({ server: input.database })) {
-        current = `base backup ${backupId}: pg_verifybackup, recovery and row counts`;
+        at.step = `base backup ${backupId}: pg_verifybackup, recovery and row counts`;
         olderBaseBackups.push(await verifyBaseBackup({ server: input.database, workflowId: info.workflowId, backupId }));
       }
-      current = 'newest base backup: pg_verifybackup, recovery and row counts';
+      at.step = 'newest base backup: pg_verifybackup, recovery and row counts';
     }
     baseBackup = await verifyBaseBackup({
       server: input.database,
@@ -230,7 +261,7 @@ export async function VerifyBackupWorkflow(input: VerifyInput): Promise<VerifyRe
       ...(input.baseBackupId ? { backupId: input.baseBackupId } : {}),
     });
   }
-  current = 'done';
+  at.step = 'done';
   return {
     database: input.database,
     verified: done,

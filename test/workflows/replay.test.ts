@@ -30,6 +30,7 @@ describe('recorded histories replay against the current workflows', () => {
         'preflight-succeeded.json',
         'verify-passed.json',
         'verify-failed-checksum.json',
+        'verify-failed-notified.json',
         'list-backups.json',
         'restore-approved.json',
         'restore-newdb.json',

@@ -294,6 +294,24 @@ describe('VerifyBackupWorkflow (dev server, real PostgreSQL and S3)', () => {
       lines: [`no complete backup backup_20000101_000000 of ${db} (no manifest); list backups with pgwarden restore --list`],
       exitCode: 66,
     });
+    // The caller's mistake, told to the caller: no alert to everyone.
+    expect(await capturedMail(`Verification of ${db} could not finish`)).toEqual([]);
+  });
+
+  it('tells people when a verification cannot finish (its server is down), and where it stopped', async () => {
+    const db = await freshDatabase();
+    const { taskQueue } = await workerFor(db);
+    const b = await backup(db, taskQueue);
+    // The same database id on a worker whose server is down: the backups are there, the test restore cannot run.
+    const down = await workerFor(db, { DATABASE_URL: `postgres://u:p@127.0.0.1:1/${db}` });
+    const err = await verify(db, down.taskQueue, { backupId: b.backupId }).catch((e: unknown) => e);
+    expect(describeFailure(err).exitCode).toBe(2);
+    const [mail] = await waitForCaptured(capturedMail, `Verification of ${db} could not finish`);
+    expect(mail?.subject).toBe(`[pgwarden] FAILED: Verification of ${db} could not finish`);
+    // Its first step (the janitor) already needs the server.
+    expect(mail?.text).toContain('During:   janitor: dropping temporary databases of runs that died');
+    expect(mail?.text).toMatch(/Error: +DatabaseConnectionError: /);
+    expect(mail?.text).toContain(`then run pgwarden verify --database ${db}; until one finishes`);
   });
 
   it.each(['plain', 'custom'])("verifies a %s backup on a server without the application's roles", async (format) => {

@@ -27,3 +27,35 @@ export function verificationNotice(r: VerificationRecord): Notice {
         : undefined,
   };
 }
+
+/** A verification run that stopped before it finished: what it found wrong is nothing, what it proved is nothing more. */
+export interface VerifyRunFailed {
+  database: string;
+  /** The step it was at (the status query's words). */
+  during: string;
+  errorType: string;
+  message: string;
+  /** What it had verified before it stopped ("<backup id>: passed"). */
+  verified: string[];
+  workflowId: string;
+}
+
+export function verifyRunFailedNotice(f: VerifyRunFailed): Notice {
+  return {
+    event: 'verify.run-failed',
+    severity: 'critical',
+    title: `Verification of ${f.database} could not finish`,
+    facts: [
+      ['Database', f.database],
+      ['During', f.during],
+      ['Error', `${f.errorType}: ${f.message}`],
+      ...(f.verified.length ? ([['Verified before', f.verified.join(', ')]] as Array<[string, string]>) : []),
+      ['Workflow', f.workflowId],
+    ],
+    action: `${
+      f.errorType === 'ConfigError'
+        ? 'fix the worker configuration named above and restart the worker'
+        : 'fix the cause named above (the Temporal Web UI has the full error)'
+    }, then run pgwarden verify --database ${f.database}; until one finishes, the backups are no more proven to restore than before this run`,
+  };
+}
