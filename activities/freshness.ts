@@ -1,7 +1,7 @@
 /** The missing-backup check's activity: read the catalog, judge its age, alert when stale. */
 import { log } from '@temporalio/activity';
 import { checkFreshness, FreshnessReport, overdueProblem } from '../src/operations/backup/freshness';
-import { freshnessNotice } from '../src/operations/backup/notices';
+import { checkFailedNotice, freshnessNotice } from '../src/operations/backup/notices';
 import { judgeArchive } from './archive-judgement';
 import { restoreTestProblem } from '../src/operations/restore-test/restore-test';
 import { ActivityDeps } from './deps';
@@ -72,6 +72,10 @@ export function freshnessActivities(deps: ActivityDeps) {
       log.error('backups missing or stale', { database: input.database, problems: report.problems });
       const results = await deliver(deps, freshnessNotice(report, input.workflowId));
       return { ...report, notified: results.some((r) => r.ok) };
+    },
+
+    async notifyCheckFailed(failure: { database: string; errorType: string; message: string; workflowId: string }) {
+      return deliver(deps, checkFailedNotice(failure));
     },
   };
 }

@@ -1,9 +1,10 @@
 /**
  * CheckBackupsWorkflow: the daily missing-backup alarm. Quiet when the newest backup and the
  * newest verified backup are recent enough; an e-mail and Slack alert, saying what is missing
- * and since when, when not.
+ * and since when, when not; and one when it cannot look at all.
  */
-import { proxyActivities, workflowInfo } from '@temporalio/workflow';
+import { CancellationScope, isCancellation, log, patched, proxyActivities, workflowInfo } from '@temporalio/workflow';
+import { rootCause, rootCauseMessage } from '../src/infra/temporal/root-cause';
 import type { Activities } from '../activities';
 import type { InputSpec } from '../src/infra/temporal/input-problem';
 import { WorkflowType } from '../src/infra/temporal/definitions';
@@ -18,8 +19,25 @@ const { checkBackupFreshness } = proxyActivities<Activities>({
 
 const CHECK_INPUT: InputSpec<{ database: string }> = { database: 'string' };
 
+const { notifyCheckFailed } = proxyActivities<Activities>({ startToCloseTimeout: '1 minute', retry: { maximumAttempts: 3 } });
+
 export async function CheckBackupsWorkflow(input: { database: string }): Promise<FreshnessReport & { notified: boolean }> {
   checkInput(WorkflowType.check, CHECK_INPUT, input);
   tagRun(input.database, 'check');
-  return checkBackupFreshness({ database: input.database, now: new Date().toISOString(), workflowId: workflowInfo().workflowId });
+  const { workflowId } = workflowInfo();
+  try {
+    return await checkBackupFreshness({ database: input.database, now: new Date().toISOString(), workflowId });
+  } catch (err) {
+    // The alarm that cannot look must say so: silence would read as "nothing missing".
+    if (patched('check-failure-notice')) {
+      const { errorType, message } = isCancellation(err)
+        ? { errorType: 'Cancelled', message: 'the check was cancelled' }
+        : rootCause(err);
+      log.error('backups could not be checked', { database: input.database, errorType, message });
+      await CancellationScope.nonCancellable(() =>
+        notifyCheckFailed({ database: input.database, errorType, message, workflowId }),
+      ).catch((e: Error) => log.warn('check failure notice not sent', { error: rootCauseMessage(e) }));
+    }
+    throw err;
+  }
 }

@@ -10,7 +10,7 @@ import {
   parseManifest,
 } from '../../src/operations/backup/manifest';
 import { backupIdFor, nextBackupId, parseBackupId } from '../../src/operations/backup/naming';
-import { backupNotice } from '../../src/operations/backup/notices';
+import { backupNotice, checkFailedNotice } from '../../src/operations/backup/notices';
 import { describeProgress, formatBytes } from '../../src/operations/backup/progress';
 import { progressLine } from '../../src/app/cli/progress-line';
 import { loadConfig, WORKER_NEEDS } from '../../src/infra/config/config';
@@ -427,5 +427,27 @@ describe('records named by time', () => {
       json: 'shop/reports/20261124T013005Z_dr-shop-20261124T013000Z.json',
       markdown: 'shop/reports/20261124T013005Z_dr-shop-20261124T013000Z.md',
     });
+  });
+});
+
+it('a check that could not look says so as an alert: whether backups are missing is unknown', () => {
+  expect(
+    checkFailedNotice({
+      database: 'shop',
+      errorType: 'StorageError',
+      message: 'cannot reach bucket',
+      workflowId: 'check-shop-1',
+    }),
+  ).toEqual({
+    event: 'backup.check-failed',
+    severity: 'critical',
+    title: 'Backups of shop could not be checked',
+    facts: [
+      ['Database', 'shop'],
+      ['Error', 'StorageError: cannot reach bucket'],
+      ['Workflow', 'check-shop-1'],
+    ],
+    action:
+      'whether backups are missing is unknown until the check runs: fix the cause named above (often the bucket or its credentials, which the nightly backup needs too), then look with pgwarden restore --list --database shop',
   });
 });

@@ -1,5 +1,6 @@
 /** The daily missing-backup check on the real stack: quiet when recent, an alert when stale. */
 import { createS3Client } from '../../src/infra/storage/s3-client';
+import { describeFailure } from '../../src/app/cli/failure';
 import { WorkflowType } from '../../src/infra/temporal/definitions';
 import type { CheckBackupsWorkflow } from '../../workflows/check-backups';
 import { capturedMail, capturedWebhooks, waitForCaptured } from '../support/sinks';
@@ -52,5 +53,22 @@ describe('CheckBackupsWorkflow (dev server, real S3)', () => {
       await new Promise((r) => setTimeout(r, 500));
       expect(await capturedMail(workflowId)).toEqual([]);
     }
+  });
+
+  it('alerts when it cannot look at all (the bucket out of reach), instead of passing in silence', async () => {
+    const database = `check_${uniqueSuffix()}`;
+    const { taskQueue } = await suite.workerFor(database, {
+      DATABASE_URL: `postgres://u:p@127.0.0.1:1/${database}`,
+      S3_ENDPOINT: 'http://127.0.0.1:1',
+    });
+    const workflowId = `check-${database}-${uniqueSuffix()}`;
+    const err = await suite.server.client.workflow
+      .execute(WorkflowType.check, { taskQueue, workflowId, args: [{ database }] })
+      .catch((e: unknown) => e);
+    expect(describeFailure(err).exitCode).toBe(3);
+    const [mail] = await waitForCaptured(capturedMail, workflowId);
+    expect(mail.subject).toBe(`[pgwarden] FAILED: Backups of ${database} could not be checked`);
+    expect(mail.text).toMatch(/Error: +StorageError: /);
+    expect(mail.text).toContain(`then look with pgwarden restore --list --database ${database}`);
   });
 });

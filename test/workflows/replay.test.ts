@@ -59,6 +59,7 @@ describe('recorded histories replay against the current workflows', () => {
         'pitr-restore-cancelled.json',
         'pitr-restore-retry-policy.json',
         'check-pitr-gap.json',
+        'check-failed-notified.json',
         'dr-resolved-select-checked.json',
         'dr-not-opened.json',
         'dr-opened-late.json',

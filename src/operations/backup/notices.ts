@@ -73,6 +73,24 @@ export function backupNotice(o: BackupOutcome): Notice {
   };
 }
 
+/**
+ * The daily check could not look (the bucket out of reach, credentials refused): the alarm
+ * itself is down, which must not pass in silence as "nothing missing".
+ */
+export function checkFailedNotice(f: { database: string; errorType: string; message: string; workflowId: string }): Notice {
+  return {
+    event: 'backup.check-failed',
+    severity: 'critical',
+    title: `Backups of ${f.database} could not be checked`,
+    facts: [
+      ['Database', f.database],
+      ['Error', `${f.errorType}: ${f.message}`],
+      ['Workflow', f.workflowId],
+    ],
+    action: `whether backups are missing is unknown until the check runs: fix the cause named above (often the bucket or its credentials, which the nightly backup needs too), then look with pgwarden restore --list --database ${f.database}`,
+  };
+}
+
 export function freshnessNotice(r: FreshnessReport, workflowId: string): Notice {
   return {
     event: 'backup.missing',
