@@ -8,7 +8,6 @@
 import {
   ActivityCancellationType,
   CancellationScope,
-  isCancellation,
   log,
   patched,
   proxyActivities,
@@ -16,6 +15,7 @@ import {
   workflowInfo,
 } from '@temporalio/workflow';
 import type { Activities } from '../activities';
+import { failureOf } from './failure-notice';
 import type { InputSpec } from '../src/infra/temporal/input-problem';
 import { WorkflowType } from '../src/infra/temporal/definitions';
 import { checkInput } from './start-input';
@@ -25,7 +25,6 @@ import type { BackupOutcome } from '../src/operations/backup/notices';
 import type { ChannelResult } from '../src/infra/notify/notifier';
 import { backupStatusQuery, BackupStep } from '../src/infra/temporal/messages';
 import { retryPolicyFor } from '../src/infra/temporal/retry-window';
-import { rootCause } from '../src/infra/temporal/root-cause';
 import { tagRun } from './tag-run';
 
 export interface BackupInput {
@@ -175,8 +174,7 @@ export async function BackupWorkflow(input: BackupInput): Promise<BackupSummary>
     // and the record, not the claim, holds it from then on.
     if (step === 'preflight' && choosing && patched('backup-claim-settled')) backupId = await choosing.catch(() => backupId);
     step = 'failed';
-    const cancelled = isCancellation(err);
-    const { errorType, message } = cancelled ? { errorType: 'Cancelled', message: 'the backup was cancelled' } : rootCause(err);
+    const { errorType, message } = failureOf(err, 'the backup was cancelled');
     log.error('backup failed', { database: input.database, backupId, errorType, message });
     // Record and tell people even when the run itself was cancelled.
     await CancellationScope.nonCancellable(async () => {

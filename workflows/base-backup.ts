@@ -7,8 +7,9 @@
  *   3. manifest: written last, it commits the base backup (start and stop LSN, timeline)
  *   4. notify: e-mail and Slack, success or failure; a failed notice never fails the base backup
  */
-import { CancellationScope, isCancellation, log, patched, proxyActivities, workflowInfo } from '@temporalio/workflow';
+import { log, patched, proxyActivities, workflowInfo } from '@temporalio/workflow';
 import type { Activities } from '../activities';
+import { failureOf, tellDespiteCancel } from './failure-notice';
 import type { InputSpec } from '../src/infra/temporal/input-problem';
 import { WorkflowType } from '../src/infra/temporal/definitions';
 import { checkInput } from './start-input';
@@ -19,7 +20,7 @@ import {
   type BaseBackupManifest,
 } from '../src/operations/pitr/base-backup';
 import type { BaseBackupOutcome } from '../src/operations/pitr/notices';
-import { rootCause, rootCauseMessage } from '../src/infra/temporal/root-cause';
+import { rootCauseMessage } from '../src/infra/temporal/root-cause';
 import { onHost } from './host-queue';
 import { tagRun } from './tag-run';
 
@@ -85,9 +86,7 @@ export async function BaseBackupWorkflow(input: BaseBackupInput): Promise<BaseBa
     });
   } catch (err) {
     if (notifying) {
-      const { errorType, message } = isCancellation(err)
-        ? { errorType: 'Cancelled', message: 'the base backup was cancelled' }
-        : rootCause(err);
+      const { errorType, message } = failureOf(err, 'the base backup was cancelled');
       log.error('base backup failed', { server: input.server, errorType, message });
       const failed: BaseBackupOutcome = {
         status: 'failed',
@@ -97,10 +96,7 @@ export async function BaseBackupWorkflow(input: BaseBackupInput): Promise<BaseBa
         reason,
         workflowId: info.workflowId,
       };
-      // Told even when the run itself was cancelled.
-      await CancellationScope.nonCancellable(() => notifyBaseBackup(failed)).catch((e: Error) =>
-        log.warn('base backup failure notice not sent', { error: rootCauseMessage(e) }),
-      );
+      await tellDespiteCancel('base backup failure notice', () => notifyBaseBackup(failed));
     }
     throw err;
   }

@@ -3,9 +3,9 @@
  * newest verified backup are recent enough; an e-mail and Slack alert, saying what is missing
  * and since when, when not; and one when it cannot look at all.
  */
-import { CancellationScope, isCancellation, log, patched, proxyActivities, workflowInfo } from '@temporalio/workflow';
-import { rootCause, rootCauseMessage } from '../src/infra/temporal/root-cause';
+import { log, patched, proxyActivities, workflowInfo } from '@temporalio/workflow';
 import type { Activities } from '../activities';
+import { failureOf, tellDespiteCancel } from './failure-notice';
 import type { InputSpec } from '../src/infra/temporal/input-problem';
 import { WorkflowType } from '../src/infra/temporal/definitions';
 import { checkInput } from './start-input';
@@ -30,13 +30,11 @@ export async function CheckBackupsWorkflow(input: { database: string }): Promise
   } catch (err) {
     // The alarm that cannot look must say so: silence would read as "nothing missing".
     if (patched('check-failure-notice')) {
-      const { errorType, message } = isCancellation(err)
-        ? { errorType: 'Cancelled', message: 'the check was cancelled' }
-        : rootCause(err);
+      const { errorType, message } = failureOf(err, 'the check was cancelled');
       log.error('backups could not be checked', { database: input.database, errorType, message });
-      await CancellationScope.nonCancellable(() =>
+      await tellDespiteCancel('check failure notice', () =>
         notifyCheckFailed({ database: input.database, errorType, message, workflowId }),
-      ).catch((e: Error) => log.warn('check failure notice not sent', { error: rootCauseMessage(e) }));
+      );
     }
     throw err;
   }

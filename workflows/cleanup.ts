@@ -6,14 +6,14 @@
  *   3. apply the S3 lifecycle rule for data objects, and warn about rules that expire early
  *   4. report and notify; a run that fails notifies too
  */
-import { CancellationScope, isCancellation, log, patched, proxyActivities, workflowInfo } from '@temporalio/workflow';
+import { log, patched, proxyActivities, workflowInfo } from '@temporalio/workflow';
 import type { Activities } from '../activities';
+import { failureOf, tellDespiteCancel } from './failure-notice';
 import type { InputSpec } from '../src/infra/temporal/input-problem';
 import { WorkflowType } from '../src/infra/temporal/definitions';
 import { checkInput } from './start-input';
 import type { Leftover } from '../activities/cleanup';
 import type { ArchiveCleanup, CleanupReport } from '../src/operations/cleanup/notices';
-import { rootCause, rootCauseMessage } from '../src/infra/temporal/root-cause';
 import { tagRun } from './tag-run';
 
 export interface CleanupInput {
@@ -43,13 +43,11 @@ export async function CleanupWorkflow(input: CleanupInput): Promise<CleanupResul
   } catch (err) {
     // A scheduled monthly run has nobody watching it: its failure must reach people.
     if (!input.dryRun && patched('cleanup-failure-notice')) {
-      const { errorType, message } = isCancellation(err)
-        ? { errorType: 'Cancelled', message: 'the cleanup was cancelled' }
-        : rootCause(err);
+      const { errorType, message } = failureOf(err, 'the cleanup was cancelled');
       log.error('cleanup failed', { database: input.database, errorType, message });
-      await CancellationScope.nonCancellable(() =>
+      await tellDespiteCancel('cleanup failure notice', () =>
         acts.notifyCleanupFailed({ database: input.database, errorType, message, workflowId: workflowInfo().workflowId }),
-      ).catch((e: Error) => log.warn('cleanup failure notice not sent', { error: rootCauseMessage(e) }));
+      );
     }
     throw err;
   }

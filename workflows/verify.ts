@@ -12,8 +12,9 @@
  *   every base backup never verified before the newest, oldest first
  * The outcome is stored beside the backup and notified; a failed verification is an alert.
  */
-import { CancellationScope, isCancellation, log, patched, proxyActivities, setHandler, workflowInfo } from '@temporalio/workflow';
+import { log, patched, proxyActivities, setHandler, workflowInfo } from '@temporalio/workflow';
 import type { Activities } from '../activities';
+import { failureOf, tellDespiteCancel } from './failure-notice';
 import type { InputSpec } from '../src/infra/temporal/input-problem';
 import { WorkflowType } from '../src/infra/temporal/definitions';
 import { checkInput } from './start-input';
@@ -30,7 +31,6 @@ import type { PitrStatus } from '../src/operations/pitr/window';
 import type { BaseBackupVerification } from '../src/operations/pitr/base-verification';
 import type { WalVerification } from '../src/operations/pitr/wal-verification';
 import { typedFailure } from '../src/infra/temporal/failure';
-import { rootCause, rootCauseMessage } from '../src/infra/temporal/root-cause';
 import type { VerifyRunFailed } from '../src/operations/verify/notices';
 import { onHost } from './host-queue';
 import { tagRun } from './tag-run';
@@ -99,9 +99,7 @@ export async function VerifyBackupWorkflow(input: VerifyInput): Promise<VerifyRe
   } catch (err) {
     // A weekly run nobody watches that could not finish must reach people, as a failed verification does;
     // not a refused input (a --base of a database not archived, a backup id that does not exist), which its caller is told of.
-    const { errorType, message } = isCancellation(err)
-      ? { errorType: 'Cancelled', message: 'the verification was cancelled' }
-      : rootCause(err);
+    const { errorType, message } = failureOf(err, 'the verification was cancelled');
     if (!CALLERS_MISTAKES.includes(errorType) && patched('verify-failure-notice')) {
       log.error('verification could not finish', { database: input.database, during: at.step, errorType, message });
       const failed: VerifyRunFailed = {
@@ -112,9 +110,7 @@ export async function VerifyBackupWorkflow(input: VerifyInput): Promise<VerifyRe
         verified: done.map((d) => `${d.backupId}: ${d.status}`),
         workflowId: workflowInfo().workflowId,
       };
-      await CancellationScope.nonCancellable(() => quick.notifyVerifyRunFailed(failed)).catch((e: Error) =>
-        log.warn('verification failure notice not sent', { error: rootCauseMessage(e) }),
-      );
+      await tellDespiteCancel('verification failure notice', () => quick.notifyVerifyRunFailed(failed));
     }
     throw err;
   }

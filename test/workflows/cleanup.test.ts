@@ -268,6 +268,17 @@ describe('CleanupWorkflow (dev server, real S3)', () => {
     ]);
   });
 
+  /** Backups of `db` taken the given numbers of days (and an hour) ago, their ids in that order. */
+  const backupsAged = async (db: string, days: number[]) => {
+    const ids: string[] = [];
+    for (const age of days)
+      ids.push(await putBackup(s3, storage, db, new Date(Math.floor((Date.now() - age * DAY - 3_600_000) / 1000) * 1000)));
+    return ids;
+  };
+  /** A worker's settings for `db`: 30 days, the newest 3 kept whatever their age. */
+  const keepingThree = (db: string) =>
+    stackConfig({ DATABASE_URL: `postgres://u:p@127.0.0.1:1/${db}`, BACKUP_RETENTION_DAYS: '30', BACKUP_KEEP_LAST: '3' });
+
   /** A restore of the database, tagged as the CLI starts one; no worker takes it, so it runs on. */
   const startUnservedRestore = (db: string, backupId: string) =>
     server.client.workflow.start(WorkflowType.restore, {
@@ -285,14 +296,8 @@ describe('CleanupWorkflow (dev server, real S3)', () => {
 
   it('deletes nothing while a restore of the database runs, and what it held once the restore ended', async () => {
     const db = `cleanup_held_${uniqueSuffix()}`;
-    const ids: string[] = [];
-    for (const age of [0, 1, 2, 40, 50])
-      ids.push(await putBackup(s3, storage, db, new Date(Math.floor((Date.now() - age * DAY - 3_600_000) / 1000) * 1000)));
-    const own = stackConfig({
-      DATABASE_URL: `postgres://u:p@127.0.0.1:1/${db}`,
-      BACKUP_RETENTION_DAYS: '30',
-      BACKUP_KEEP_LAST: '3',
-    });
+    const ids = await backupsAged(db, [0, 1, 2, 40, 50]);
+    const own = keepingThree(db);
     const queue = uniqueTaskQueue('cleanup-held');
     const ownWorker = await bundledWorker(server, queue, createActivities(createActivityDeps(own)));
     const run = (): Promise<Report> =>
@@ -322,14 +327,8 @@ describe('CleanupWorkflow (dev server, real S3)', () => {
 
   it('holds for a table recovery that reads the database and loads into another', async () => {
     const db = `cleanup_tables_${uniqueSuffix()}`;
-    const ids: string[] = [];
-    for (const age of [0, 1, 2, 40])
-      ids.push(await putBackup(s3, storage, db, new Date(Math.floor((Date.now() - age * DAY - 3_600_000) / 1000) * 1000)));
-    const own = stackConfig({
-      DATABASE_URL: `postgres://u:p@127.0.0.1:1/${db}`,
-      BACKUP_RETENTION_DAYS: '30',
-      BACKUP_KEEP_LAST: '3',
-    });
+    const ids = await backupsAged(db, [0, 1, 2, 40]);
+    const own = keepingThree(db);
     const { planCleanup } = createActivities(createActivityDeps(own));
     const plan = () =>
       new MockActivityEnvironment(undefined, { client: server.client, logger: new DefaultLogger('ERROR') }).run(planCleanup, {
@@ -361,14 +360,8 @@ describe('CleanupWorkflow (dev server, real S3)', () => {
 
   it('deletes nothing, exiting 75, when a restore starts between the plan and the deletes', async () => {
     const db = `cleanup_late_${uniqueSuffix()}`;
-    const ids: string[] = [];
-    for (const age of [0, 1, 2, 40])
-      ids.push(await putBackup(s3, storage, db, new Date(Math.floor((Date.now() - age * DAY - 3_600_000) / 1000) * 1000)));
-    const own = stackConfig({
-      DATABASE_URL: `postgres://u:p@127.0.0.1:1/${db}`,
-      BACKUP_RETENTION_DAYS: '30',
-      BACKUP_KEEP_LAST: '3',
-    });
+    const ids = await backupsAged(db, [0, 1, 2, 40]);
+    const own = keepingThree(db);
     const { planCleanup, applyCleanup } = createActivities(createActivityDeps(own));
     const env = () => new MockActivityEnvironment(undefined, { client: server.client, logger: new DefaultLogger('ERROR') });
     const plan = (await env().run(planCleanup, { database: db, now: new Date().toISOString() })) as CleanupPlan;

@@ -145,6 +145,7 @@ it('restores to a moment between two commits: the markers up to it, none after, 
       copyCluster: hostQueue,
       awaitBackupWal: taskQueue,
       writeBaseBackupManifest: taskQueue,
+      notifyBaseBackup: taskQueue,
     });
     expect(await activityQueues(restoring)).toEqual({ restorePointInTime: hostQueue, storeRestoreEvidence: taskQueue });
     // Its evidence report, beside the backups: the point reached, the loss, the time against the RTO.
