@@ -1,7 +1,8 @@
 /**
  * Ctrl-C while the CLI follows a run, with the built CLI against the stack's Temporal: the
  * following stops with exit 130 and a line naming the run, and the run goes on (it is Temporal's;
- * before, the command died silently and an operator could take the backup for stopped).
+ * before, the command died silently and an operator could take the backup for stopped). Until
+ * then, with no worker to answer, the progress line still shows the clock, within seconds.
  */
 import { spawn } from 'node:child_process';
 import { envFile } from '../../devstack/paths';
@@ -32,6 +33,9 @@ it('stops following on Ctrl-C with exit 130, naming the run, which goes on', asy
   await waitFor('the command follows its run', async () => /\(workflow backup-sample-\S+, /.test(stderr), 30);
   const id = /\(workflow (backup-sample-\S+), /.exec(stderr)![1];
   try {
+    // The clock runs while no worker answers the status query: a line within seconds (before, the query held the
+    // progress line until the server gave up on it, 20 s and more).
+    await waitFor('a progress line', async () => /^\[0:\d\d\] starting$/m.test(stderr), 10);
     child.kill('SIGINT');
     expect(await closed).toBe(130);
     expect(stderr.trim().split('\n').at(-1)).toBe(

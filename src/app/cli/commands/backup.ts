@@ -44,6 +44,9 @@ async function latestProgress(handle: WorkflowHandle): Promise<BackupProgress | 
   return details ? defaultPayloadConverter.fromPayload<BackupProgress>(details) : undefined;
 }
 
+/** How long a redraw waits for the run's step before drawing the last one known. */
+const STATUS_WAIT_MS = 2000;
+
 /** Redraws one line on a terminal; elsewhere prints a line when the phase changes or every 10 s. */
 async function showProgress(handle: WorkflowHandle, done: Promise<unknown>): Promise<void> {
   const tty = process.stderr.isTTY;
@@ -52,11 +55,27 @@ async function showProgress(handle: WorkflowHandle, done: Promise<unknown>): Pro
   void done.finally(() => (finished = true)).catch(() => undefined);
   let lastPhase = '';
   let lastPrint = 0;
+  // The run's step as a worker last answered. A query waits for a worker to answer it: with none
+  // running it held the loop, and the clock, until the server gave up on it (20 s and more). One
+  // at a time, and not waited on long.
+  let step = 'starting';
+  let asking: Promise<void> | undefined;
+  const ask = () =>
+    (asking ??= handle
+      .query(backupStatusQuery)
+      .then(
+        (s) => void (step = s.step),
+        () => undefined,
+      )
+      .finally(() => (asking = undefined)));
   while (!finished) {
     try {
-      const [p, status] = await Promise.all([latestProgress(handle), handle.query(backupStatusQuery).catch(() => undefined)]);
-      const line = progressLine(p, status?.step ?? 'starting', Date.now() - started);
-      const phase = `${status?.step}/${p?.phase}`;
+      const [p] = await Promise.all([
+        latestProgress(handle),
+        Promise.race([ask(), new Promise((r) => setTimeout(r, STATUS_WAIT_MS))]),
+      ]);
+      const line = progressLine(p, step, Date.now() - started);
+      const phase = `${step}/${p?.phase}`;
       if (tty) process.stderr.write(`\r\x1b[2K${line}`);
       else if (phase !== lastPhase || Date.now() - lastPrint > 10_000) {
         process.stderr.write(`${line}\n`);
