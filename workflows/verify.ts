@@ -92,7 +92,8 @@ export async function VerifyBackupWorkflow(input: VerifyInput): Promise<VerifyRe
   checkInput(WorkflowType.verify, VERIFY_INPUT, input);
   const at = { step: 'janitor: dropping temporary databases of runs that died' };
   const done: VerifyResult['verified'] = [];
-  setHandler(verifyStatusQuery, () => ({ step: at.step, verified: done.map((d) => `${d.backupId}: ${d.status}`) }));
+  const verifiedSoFar = () => done.map((d) => `${d.backupId}: ${d.status}`);
+  setHandler(verifyStatusQuery, () => ({ step: at.step, verified: verifiedSoFar() }));
   tagRun(input.database, 'verify');
   try {
     return await verifyAll(input, at, done);
@@ -107,7 +108,7 @@ export async function VerifyBackupWorkflow(input: VerifyInput): Promise<VerifyRe
         during: at.step,
         errorType,
         message,
-        verified: done.map((d) => `${d.backupId}: ${d.status}`),
+        verified: verifiedSoFar(),
         workflowId: workflowInfo().workflowId,
       };
       await tellDespiteCancel('verification failure notice', () => quick.notifyVerifyRunFailed(failed));
