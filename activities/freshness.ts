@@ -8,6 +8,7 @@ import { ActivityDeps } from './deps';
 import { storedRestoreTests } from './restore-test';
 import { storedDrills } from './evidence';
 import { deliver } from './notify';
+import type { RunFailed } from '../src/infra/notify/notice';
 
 export function freshnessActivities(deps: ActivityDeps) {
   return {
@@ -74,7 +75,7 @@ export function freshnessActivities(deps: ActivityDeps) {
       return { ...report, notified: results.some((r) => r.ok) };
     },
 
-    async notifyCheckFailed(failure: { database: string; errorType: string; message: string; workflowId: string }) {
+    async notifyCheckFailed(failure: RunFailed) {
       return deliver(deps, checkFailedNotice(failure));
     },
   };

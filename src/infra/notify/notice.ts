@@ -19,6 +19,14 @@ export interface Notice {
   buttons?: Array<{ text: string; actionId: string; value: string }>;
 }
 
+/** A run of a database's that failed, as its failure notice tells it: the innermost cause, and where to look. */
+export interface RunFailed {
+  database: string;
+  errorType: string;
+  message: string;
+  workflowId: string;
+}
+
 const MARK: Record<Severity, string> = { info: 'OK', warning: 'WARNING', critical: 'FAILED' };
 const EMOJI: Record<Severity, string> = { info: ':white_check_mark:', warning: ':warning:', critical: ':rotating_light:' };
 

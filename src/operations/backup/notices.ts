@@ -1,5 +1,5 @@
 /** What a backup tells people when it ends, and the daily check when one is missing: the wording of notices. */
-import type { Notice } from '../../infra/notify/notice';
+import type { Notice, RunFailed } from '../../infra/notify/notice';
 import type { FreshnessReport } from './freshness';
 import { formatBytes } from './progress';
 
@@ -77,7 +77,7 @@ export function backupNotice(o: BackupOutcome): Notice {
  * The daily check could not look (the bucket out of reach, credentials refused): the alarm
  * itself is down, which must not pass in silence as "nothing missing".
  */
-export function checkFailedNotice(f: { database: string; errorType: string; message: string; workflowId: string }): Notice {
+export function checkFailedNotice(f: RunFailed): Notice {
   return {
     event: 'backup.check-failed',
     severity: 'critical',

@@ -1,5 +1,5 @@
 /** What a cleanup tells people: what it removed and kept, or why it failed. */
-import type { Notice } from '../../infra/notify/notice';
+import type { Notice, RunFailed } from '../../infra/notify/notice';
 import { HELD } from './retention';
 
 export interface CleanupReport {
@@ -74,12 +74,7 @@ export function cleanupNotice(r: CleanupReport): Notice {
   };
 }
 
-export interface CleanupFailed {
-  database: string;
-  errorType: string;
-  message: string;
-  workflowId: string;
-}
+export type CleanupFailed = RunFailed;
 
 /** A cleanup that stopped: nobody watches a monthly run, so its failure is an alert. */
 export function cleanupFailedNotice(f: CleanupFailed): Notice {

@@ -1,5 +1,5 @@
 /** What a verification tells people: an alert when it failed, a warning for a size jump. */
-import type { Notice } from '../../infra/notify/notice';
+import type { Notice, RunFailed } from '../../infra/notify/notice';
 import type { VerificationRecord } from './verification';
 
 /** A failed verification is an alert; a passed one with a size warning is a warning. */
@@ -29,15 +29,11 @@ export function verificationNotice(r: VerificationRecord): Notice {
 }
 
 /** A verification run that stopped before it finished: what it found wrong is nothing, what it proved is nothing more. */
-export interface VerifyRunFailed {
-  database: string;
+export interface VerifyRunFailed extends RunFailed {
   /** The step it was at (the status query's words). */
   during: string;
-  errorType: string;
-  message: string;
   /** What it had verified before it stopped ("<backup id>: passed"). */
   verified: string[];
-  workflowId: string;
 }
 
 export function verifyRunFailedNotice(f: VerifyRunFailed): Notice {
