@@ -9,6 +9,7 @@ import { WorkflowHandle, WorkflowNotFoundError, WorkflowUpdateFailedError } from
 import { UsageError } from '../../infra/errors/errors';
 import { approveRestoreUpdate, rejectRestoreUpdate, RestoreStatus, restoreStatusQuery } from '../../infra/temporal/messages';
 import { CommandContext } from './context';
+import { latestStatus, STATUS_WAIT_MS } from './latest-status';
 
 /** `pgwarden restore --approve|--reject ID`: the decision, sent as an Update; a refusal is one line, exit 64. */
 export async function decideApproval(
@@ -48,8 +49,11 @@ export interface ApprovalQuestion {
   by: string;
 }
 
-/** On a terminal, asks for a name as confirmation; elsewhere says how to approve. */
-export async function askApproval(handle: WorkflowHandle, q: ApprovalQuestion): Promise<void> {
+/**
+ * On a terminal, asks for a name as confirmation; elsewhere says how to approve. `signal` takes
+ * the question back when the run is decided elsewhere (another operator, the timeout).
+ */
+export async function askApproval(handle: WorkflowHandle, q: ApprovalQuestion, signal?: AbortSignal): Promise<void> {
   if (!process.stdin.isTTY) {
     process.stderr.write(
       `pgwarden: waiting for approval to ${q.what}: pgwarden restore --approve ${handle.workflowId} --as <name> (or --reject), or send approveRestoreSignal from the Temporal UI\n`,
@@ -57,38 +61,78 @@ export async function askApproval(handle: WorkflowHandle, q: ApprovalQuestion): 
     return;
   }
   const rl = createInterface({ input: process.stdin, output: process.stderr });
-  const answer = (await rl.question(`${q.question} Type ${q.expected} to approve: `)).trim();
-  rl.close();
+  let answer: string;
+  try {
+    answer = (await rl.question(`${q.question} Type ${q.expected} to approve: `, { signal })).trim();
+  } catch (err) {
+    if (signal?.aborted) {
+      process.stderr.write('\n');
+      return;
+    }
+    throw err;
+  } finally {
+    rl.close();
+  }
   const ok = answer === q.expected;
-  await handle.executeUpdate(ok ? approveRestoreUpdate : rejectRestoreUpdate, {
-    args: [{ by: q.by, note: ok ? 'confirmed at the CLI prompt' : 'not confirmed at the CLI prompt' }],
-  });
+  await handle
+    .executeUpdate(ok ? approveRestoreUpdate : rejectRestoreUpdate, {
+      args: [{ by: q.by, note: ok ? 'confirmed at the CLI prompt' : 'not confirmed at the CLI prompt' }],
+    })
+    .catch((err: unknown) => {
+      // Decided elsewhere between the question and the answer: said, and the run followed on.
+      if (!(err instanceof WorkflowUpdateFailedError)) throw err;
+      process.stderr.write(`pgwarden: your answer was not taken: ${(err.cause as Error)?.message ?? err.message}\n`);
+    });
 }
 
 /**
  * Follows a run until it ends: each new step on stderr (unless quiet), and the approval asked
- * once when the run waits for one. Resolves with the run's result.
+ * once when the run waits for one. The question is one way to decide: when the run is decided
+ * elsewhere (another operator's --approve, the Temporal UI, the timeout), it is taken back and
+ * the following goes on. Resolves with the run's result.
  */
 export async function followWithApproval<R>(
   handle: WorkflowHandle,
   result: Promise<R>,
-  options: { quiet?: boolean; describe: (s: RestoreStatus) => string; ask: (s: RestoreStatus) => Promise<void> },
+  options: {
+    quiet?: boolean;
+    describe: (s: RestoreStatus) => string;
+    ask: (s: RestoreStatus, signal: AbortSignal) => Promise<void>;
+  },
 ): Promise<R> {
   let finished = false;
-  void result.finally(() => (finished = true)).catch(() => undefined);
+  const ended = result.then(
+    () => undefined,
+    () => undefined,
+  );
+  void ended.then(() => (finished = true));
+  const status = latestStatus(() => handle.query(restoreStatusQuery), STATUS_WAIT_MS);
   let lastStep = '';
-  let asked = false;
-  while (!finished) {
-    const status = await handle.query(restoreStatusQuery).catch(() => undefined);
-    if (status && status.step !== lastStep) {
-      lastStep = status.step;
-      if (!options.quiet) process.stderr.write(`pgwarden: ${options.describe(status)}\n`);
+  let question: { answered: Promise<void>; takeBack: AbortController } | undefined;
+  let answered = false;
+  try {
+    while (!finished) {
+      const s = await Promise.race([status(), ended]);
+      if (s && question && !answered && !s.awaitingApproval) {
+        // Decided elsewhere: the question goes before the decision is printed.
+        question.takeBack.abort();
+        await question.answered;
+        const decision = s.approvedBy ? `approved by ${s.approvedBy}` : s.rejectedBy ? `rejected by ${s.rejectedBy}` : s.step;
+        process.stderr.write(`pgwarden: ${decision}, not at this prompt\n`);
+      }
+      if (s && s.step !== lastStep) {
+        lastStep = s.step;
+        if (!options.quiet) process.stderr.write(`pgwarden: ${options.describe(s)}\n`);
+      }
+      if (s?.awaitingApproval && !question) {
+        const takeBack = new AbortController();
+        question = { takeBack, answered: options.ask(s, takeBack.signal).finally(() => (answered = true)) };
+      }
+      await Promise.race([ended, question?.answered, new Promise((r) => setTimeout(r, 500))]);
     }
-    if (status?.awaitingApproval && !asked) {
-      asked = true;
-      await options.ask(status);
-    }
-    await Promise.race([result.catch(() => undefined), new Promise((r) => setTimeout(r, 500))]);
+  } finally {
+    question?.takeBack.abort();
   }
+  await question?.answered;
   return result;
 }

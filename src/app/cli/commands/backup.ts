@@ -14,6 +14,7 @@ import { announce, startRun } from '../start-run';
 import { runLink } from '../../../infra/temporal/links';
 import { CommandContext } from '../context';
 import { progressLine } from '../progress-line';
+import { latestStatus, STATUS_WAIT_MS } from '../latest-status';
 
 export interface BackupOptions {
   database?: string;
@@ -44,9 +45,6 @@ async function latestProgress(handle: WorkflowHandle): Promise<BackupProgress | 
   return details ? defaultPayloadConverter.fromPayload<BackupProgress>(details) : undefined;
 }
 
-/** How long a redraw waits for the run's step before drawing the last one known. */
-const STATUS_WAIT_MS = 2000;
-
 /** Redraws one line on a terminal; elsewhere prints a line when the phase changes or every 10 s. */
 async function showProgress(handle: WorkflowHandle, done: Promise<unknown>): Promise<void> {
   const tty = process.stderr.isTTY;
@@ -55,25 +53,11 @@ async function showProgress(handle: WorkflowHandle, done: Promise<unknown>): Pro
   void done.finally(() => (finished = true)).catch(() => undefined);
   let lastPhase = '';
   let lastPrint = 0;
-  // The run's step as a worker last answered. A query waits for a worker to answer it: with none
-  // running it held the loop, and the clock, until the server gave up on it (20 s and more). One
-  // at a time, and not waited on long.
-  let step = 'starting';
-  let asking: Promise<void> | undefined;
-  const ask = () =>
-    (asking ??= handle
-      .query(backupStatusQuery)
-      .then(
-        (s) => void (step = s.step),
-        () => undefined,
-      )
-      .finally(() => (asking = undefined)));
+  const status = latestStatus(() => handle.query(backupStatusQuery), STATUS_WAIT_MS);
   while (!finished) {
     try {
-      const [p] = await Promise.all([
-        latestProgress(handle),
-        Promise.race([ask(), new Promise((r) => setTimeout(r, STATUS_WAIT_MS))]),
-      ]);
+      const [p, s] = await Promise.all([latestProgress(handle), status()]);
+      const step = s?.step ?? 'starting';
       const line = progressLine(p, step, Date.now() - started);
       const phase = `${step}/${p?.phase}`;
       if (tty) process.stderr.write(`\r\x1b[2K${line}`);

@@ -85,13 +85,17 @@ export async function runRecoverTable(
     const r = await followWithApproval(handle, handle.result() as Promise<RecoverTableResult>, {
       quiet: options.json,
       describe: (status) => status.step,
-      ask: () =>
-        askApproval(handle, {
-          what: `replace ${names} in ${into} with their copies as of ${describeTarget(target)}`,
-          question: `Replace ${names} in the live database "${into}" with the copies as of ${describeTarget(target)}? The live rows are kept as ${tables.map((t) => describeTable(t.keptAs!)).join(', ')}.`,
-          expected: tables.map((t) => t.from.table).join(','),
-          by,
-        }),
+      ask: (_status, signal) =>
+        askApproval(
+          handle,
+          {
+            what: `replace ${names} in ${into} with their copies as of ${describeTarget(target)}`,
+            question: `Replace ${names} in the live database "${into}" with the copies as of ${describeTarget(target)}? The live rows are kept as ${tables.map((t) => describeTable(t.keptAs!)).join(', ')}.`,
+            expected: tables.map((t) => t.from.table).join(','),
+            by,
+          },
+          signal,
+        ),
     });
     process.stdout.write(options.json ? JSON.stringify(r, null, 2) + '\n' : formatTableRecovery(r) + '\n');
   });

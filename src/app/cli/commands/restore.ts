@@ -97,14 +97,18 @@ export async function runRestoreCommand(ctx: CommandContext, options: RestoreOpt
     const r = await followWithApproval(handle, handle.result() as Promise<RestoreResult>, {
       quiet: options.json,
       describe: (status) => `${status.step}${status.backupId ? ` (${status.backupId} into ${status.target})` : ''}`,
-      ask: (status) => {
+      ask: (status, signal) => {
         const backupId = status.backupId ?? 'the backup';
-        return askApproval(handle, {
-          what: `restore ${backupId} over ${database}`,
-          question: `Restore ${backupId} over the live database "${database}"? Its current data is kept renamed.`,
-          expected: database,
-          by,
-        });
+        return askApproval(
+          handle,
+          {
+            what: `restore ${backupId} over ${database}`,
+            question: `Restore ${backupId} over the live database "${database}"? Its current data is kept renamed.`,
+            expected: database,
+            by,
+          },
+          signal,
+        );
       },
     });
     process.stdout.write(
