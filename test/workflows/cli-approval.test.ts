@@ -2,8 +2,8 @@
  * The approval prompt of the built CLI at a real terminal (util-linux `script` gives it a pty),
  * against a worker of this process and the stack's Temporal. The prompt is one way to decide;
  * another operator's `--approve`, and the approval timeout, are the others. Before, the prompt
- * held the command whichever decided: it hung at a question already answered, printed none of
- * the run's steps, and typing the name then failed with a stack trace.
+ * held the command whichever decided: it hung at a question already answered and printed none of
+ * the run's steps; typing the name then failed the command.
  */
 import { spawn } from 'node:child_process';
 import { envFile } from '../../devstack/paths';
