@@ -8,7 +8,12 @@ import { log } from '@temporalio/activity';
 import { evidenceKeys } from '../src/infra/storage/layout';
 import { readArchive } from '../src/operations/pitr/archive';
 import { notArchived, pitrCheck, RecoverableWindow, recoverableWindow } from '../src/operations/pitr/window';
-import { describeRestoreTest, RestoreTestReport, restoreTestMarkdown } from '../src/operations/restore-test/restore-test';
+import { RestoreTestReport, restoreTestMarkdown } from '../src/operations/restore-test/restore-test';
+import {
+  restoreTestFailedNotice,
+  restoreTestRunFailedNotice,
+  type RestoreTestRunFailed,
+} from '../src/operations/restore-test/notices';
 import { testRestoreServer } from '../src/infra/config/config';
 import { ActivityDeps } from './deps';
 import { dropScratchDatabase } from './scratch-database';
@@ -50,23 +55,14 @@ export function restoreTestActivities(deps: ActivityDeps) {
       const where = { json: deps.bucket.where(keys.json), markdown: deps.bucket.where(keys.markdown) };
       if (!r.passed) {
         log.error('restore test failed', { database: r.database, id: r.id });
-        await deliver(deps, {
-          event: 'restore-test.failed',
-          severity: 'critical',
-          title: `Restore test of ${r.database} failed`,
-          facts: [
-            ['Database', r.database],
-            ...describeRestoreTest(r)
-              .slice(1)
-              .map((line) => [line.slice(0, line.indexOf(':')), line.slice(line.indexOf(':') + 2)] as [string, string]),
-            ['Report', where.markdown],
-            ['Workflow', r.id],
-          ],
-          action:
-            'read the report; a backup that does not restore is not a backup: run pgwarden verify and pgwarden restore-test again once fixed',
-        });
+        await deliver(deps, restoreTestFailedNotice(r, where.markdown));
       }
       return where;
+    },
+
+    /** A restore test that could not finish (its report not stored), said to people. */
+    async notifyRestoreTestRunFailed(failure: RestoreTestRunFailed) {
+      return deliver(deps, restoreTestRunFailedNotice(failure));
     },
   };
 }

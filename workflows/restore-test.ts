@@ -9,13 +9,16 @@
  *   3. each restore's time against the RTO; the report stored beside the backups and, when
  *      the test failed, said to people. `pgwarden report` and the daily check read it.
  */
-import { CancellationScope, executeChild, proxyActivities, workflowInfo } from '@temporalio/workflow';
+import { CancellationScope, executeChild, log, patched, proxyActivities, workflowInfo } from '@temporalio/workflow';
 import type { Activities } from '../activities';
 import type { InputSpec } from '../src/infra/temporal/input-problem';
 import { WorkflowType } from '../src/infra/temporal/definitions';
 import { checkInput } from './start-input';
 import { describeTarget } from '../src/operations/pitr/target';
+import type { RestoreTestRunFailed } from '../src/operations/restore-test/notices';
+import { failureOf, tellDespiteCancel } from './failure-notice';
 import {
+  describeRestoreTest,
   restorePart,
   RestoreTestPart,
   RestoreTestReport,
@@ -48,24 +51,70 @@ const checks = proxyActivities<Activities>({
 export async function RestoreTestWorkflow(input: RestoreTestInput): Promise<RestoreTestReport> {
   checkInput(WorkflowType.restoreTest, RESTORE_TEST_INPUT, input);
   tagRun(input.database, 'restore-test');
-  const { workflowId } = workflowInfo();
-  const startedAt = new Date().toISOString();
-  const parts: RestoreTestPart[] = [await logicalRestore(input, workflowId)];
-  const window = await quick.pitrWindow({ server: input.database });
-  let pointInTimeSkipped: string | null = null;
-  if ('unavailable' in window && !window.unavailable.endsWith('is not in WAL_ARCHIVE'))
-    parts.push(restorePart('point-in-time', 'no point in time', { failure: window.unavailable }));
-  else if ('unavailable' in window) pointInTimeSkipped = window.unavailable;
-  else parts.push(await pointInTimeRestore(input, workflowId, window));
-
-  const report = restoreTestReport({
-    id: workflowId,
+  const run: RestoreTestRun = {
+    id: workflowInfo().workflowId,
     database: input.database,
-    startedAt,
+    startedAt: new Date().toISOString(),
+    step: 'starting',
+    parts: [],
+    pointInTimeSkipped: null,
+  };
+  try {
+    return await restoreTest(input, run);
+  } catch (err) {
+    // A monthly run nobody watches that stopped before its report was stored told nobody: the daily
+    // check found the last report old weeks later. Said now, with the parts it did, as nothing else keeps them.
+    if (patched('restore-test-failure-notice')) {
+      const { errorType, message } = failureOf(err, 'the restore test was cancelled');
+      log.error('restore test could not finish', { database: input.database, during: run.step, errorType, message });
+      const failed: RestoreTestRunFailed = {
+        database: input.database,
+        during: run.step,
+        errorType,
+        message,
+        tested: describeRestoreTest(reportOf(run)).slice(1),
+        workflowId: run.id,
+      };
+      await tellDespiteCancel('restore test failure notice', () => quick.notifyRestoreTestRunFailed(failed));
+    }
+    throw err;
+  }
+}
+
+/** The run so far: where it is (a failure's notice says it) and the parts done. */
+interface RestoreTestRun {
+  id: string;
+  database: string;
+  startedAt: string;
+  step: string;
+  parts: RestoreTestPart[];
+  pointInTimeSkipped: string | null;
+}
+
+const reportOf = (run: RestoreTestRun): RestoreTestReport =>
+  restoreTestReport({
+    id: run.id,
+    database: run.database,
+    startedAt: run.startedAt,
     finishedAt: new Date().toISOString(),
-    parts,
-    pointInTimeSkipped,
+    parts: run.parts,
+    pointInTimeSkipped: run.pointInTimeSkipped,
   });
+
+async function restoreTest(input: RestoreTestInput, run: RestoreTestRun): Promise<RestoreTestReport> {
+  run.step = 'logical: the newest backup into a temporary database';
+  run.parts.push(await logicalRestore(input, run.id));
+  run.step = 'reading the recoverable window';
+  const window = await quick.pitrWindow({ server: input.database });
+  if ('unavailable' in window && !window.unavailable.endsWith('is not in WAL_ARCHIVE'))
+    run.parts.push(restorePart('point-in-time', 'no point in time', { failure: window.unavailable }));
+  else if ('unavailable' in window) run.pointInTimeSkipped = window.unavailable;
+  else {
+    run.step = 'point-in-time: the server at a random point of its window in a temporary instance';
+    run.parts.push(await pointInTimeRestore(input, run.id, window));
+  }
+  run.step = 'storing the report';
+  const report = reportOf(run);
   report.evidence = await quick.recordRestoreTest({ report });
   return report;
 }

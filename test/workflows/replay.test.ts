@@ -82,6 +82,7 @@ describe('recorded histories replay against the current workflows', () => {
         'dr-resolved-point-in-time.json',
         'restore-test-passed.json',
         'restore-test-failed-smoke.json',
+        'restore-test-run-failed-notified.json',
         'dr-drill-resolved.json',
         'dr-drill-refused.json',
         'restore-approved-with-evidence.json',

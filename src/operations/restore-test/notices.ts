@@ -1,0 +1,50 @@
+/** What a restore test tells people: an alert when it failed, and when it could not finish. */
+import type { Notice, RunFailed } from '../../infra/notify/notice';
+import { describeRestoreTest, type RestoreTestReport } from './restore-test';
+
+/** A test that ran to its end and failed: each part's outcome, and where the report is. */
+export function restoreTestFailedNotice(r: RestoreTestReport, report: string): Notice {
+  return {
+    event: 'restore-test.failed',
+    severity: 'critical',
+    title: `Restore test of ${r.database} failed`,
+    facts: [
+      ['Database', r.database],
+      ...describeRestoreTest(r)
+        .slice(1)
+        .map((line) => [line.slice(0, line.indexOf(':')), line.slice(line.indexOf(':') + 2)] as [string, string]),
+      ['Report', report],
+      ['Workflow', r.id],
+    ],
+    action:
+      'read the report; a backup that does not restore is not a backup: run pgwarden verify and pgwarden restore-test again once fixed',
+  };
+}
+
+/** A restore test that stopped before its report was stored: the parts it had done are said, since nothing else keeps them. */
+export interface RestoreTestRunFailed extends RunFailed {
+  /** The step it was at. */
+  during: string;
+  /** Each part done before it stopped, in the report's words ("logical: passed: backup_...; ..."). */
+  tested: string[];
+}
+
+export function restoreTestRunFailedNotice(f: RestoreTestRunFailed): Notice {
+  return {
+    event: 'restore-test.run-failed',
+    severity: 'critical',
+    title: `Restore test of ${f.database} could not finish`,
+    facts: [
+      ['Database', f.database],
+      ['During', f.during],
+      ['Error', `${f.errorType}: ${f.message}`],
+      ...f.tested.map((line) => [line.slice(0, line.indexOf(':')), line.slice(line.indexOf(':') + 2)] as [string, string]),
+      ['Workflow', f.workflowId],
+    ],
+    action: `${
+      f.errorType === 'ConfigError'
+        ? 'fix the worker configuration named above and restart the worker'
+        : 'fix the cause named above (the Temporal Web UI has the full error)'
+    }, then run pgwarden restore-test --database ${f.database}; no report of this run is stored, so the daily check still counts the last one`,
+  };
+}
