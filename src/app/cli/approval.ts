@@ -110,16 +110,22 @@ export async function followWithApproval<R>(
   let lastStep = '';
   let question: { answered: Promise<void>; takeBack: AbortController } | undefined;
   let answered = false;
+  /** Decided elsewhere: the question goes before the decision is printed. */
+  const takeBack = async (latest: RestoreStatus | undefined) => {
+    question!.takeBack.abort();
+    await question!.answered;
+    const s = latest?.awaitingApproval ? undefined : latest; // a status from before the decision says nothing of it
+    const decision = s?.approvedBy
+      ? `approved by ${s.approvedBy}`
+      : s?.rejectedBy
+        ? `rejected by ${s.rejectedBy}`
+        : (s?.step ?? 'decided elsewhere');
+    process.stderr.write(`pgwarden: ${decision}, not at this prompt\n`);
+  };
   try {
     while (!finished) {
       const s = await Promise.race([status(), ended]);
-      if (s && question && !answered && !s.awaitingApproval) {
-        // Decided elsewhere: the question goes before the decision is printed.
-        question.takeBack.abort();
-        await question.answered;
-        const decision = s.approvedBy ? `approved by ${s.approvedBy}` : s.rejectedBy ? `rejected by ${s.rejectedBy}` : s.step;
-        process.stderr.write(`pgwarden: ${decision}, not at this prompt\n`);
-      }
+      if (s && question && !answered && !s.awaitingApproval) await takeBack(s);
       if (s && s.step !== lastStep) {
         lastStep = s.step;
         if (!options.quiet) process.stderr.write(`pgwarden: ${options.describe(s)}\n`);
@@ -128,8 +134,16 @@ export async function followWithApproval<R>(
         const takeBack = new AbortController();
         question = { takeBack, answered: options.ask(s, takeBack.signal).finally(() => (answered = true)) };
       }
-      await Promise.race([ended, question?.answered, new Promise((r) => setTimeout(r, 500))]);
+      // Wakes for the end, an answer at the prompt, or the next look half a second on. (A value
+      // that is no promise, like an absent question, would end the race at once: the loop then
+      // asked for the status as fast as the server answered.)
+      const wakes: Promise<unknown>[] = [ended, new Promise((r) => setTimeout(r, 500))];
+      if (question && !answered) wakes.push(question.answered);
+      await Promise.race(wakes);
     }
+    // The run ended (decided elsewhere, and done) between two looks at its status: its last
+    // status still says who decided.
+    if (question && !answered) await takeBack(await status());
   } finally {
     question?.takeBack.abort();
   }
