@@ -36,6 +36,7 @@ import { baseVerificationKey } from '../src/infra/storage/layout';
 import { baseVerificationNotice } from '../src/operations/pitr/notices';
 import { ActivityDeps } from './deps';
 import { deliver } from './notify';
+import { pitrRestoreNotice, type PitrRestoreOutcome } from '../src/operations/pitr/restore-notices';
 import { beatingWithSummary } from './heartbeat';
 import { proveReadKey } from './key-proof';
 import { chooseBaseFor } from './restore-points';
@@ -314,6 +315,10 @@ export function pitrActivities(deps: ActivityDeps) {
   }
 
   return {
+    async notifyPitrRestore(outcome: PitrRestoreOutcome) {
+      await deliver(deps, pitrRestoreNotice(outcome));
+    },
+
     async restorePointInTime(input: RestorePointInTimeInput): Promise<PitrRestoreResult> {
       const root = restoreFolder(input);
       const earlier = restoresByFolder.get(root);

@@ -42,6 +42,8 @@ import { proveReadKey } from './key-proof';
 import { beatingWithSummary, whileBeating } from './heartbeat';
 import { attemptFolder, connectTo, discardInstance, recoverInstance, RecoveredPoint, runFolder } from './recover-instance';
 import { isAttemptName } from '../src/infra/temporal/attempt-names';
+import { tableRecoveryNotice, type TableRecoveryOutcome } from '../src/operations/table-recovery/notices';
+import { deliver } from './notify';
 
 export interface TableRecoveryInput {
   /** The configured database the tables are recovered from: a WAL_ARCHIVE server, or any with logical backups. */
@@ -101,6 +103,10 @@ export function tableRecoveryActivities(deps: ActivityDeps) {
     runFolder(deps.config.verify.workDir, `table-${input.server}`, input.workflowId);
 
   return {
+    async notifyTableRecovery(outcome: TableRecoveryOutcome) {
+      await deliver(deps, tableRecoveryNotice(outcome));
+    },
+
     /**
      * Everything that can be checked before a recovery that may take hours: both databases
      * configured, a base backup before the target, the key to read it, and in the target the

@@ -368,6 +368,8 @@ async function executeRestore(flow: IncidentFlow): Promise<void> {
               target: selection.target!,
               hostQueue: selection.hostQueue,
               approvalTimeoutMinutes: 24 * 60,
+              // Its approval notice then names the incident's approval, not a second path.
+              ...(patched('dr-tables-names-incident') ? { incident: incident.id } : {}),
             },
           ],
           staticSummary: `Table recovery in ${database} for incident ${incident.id}`,

@@ -16,6 +16,7 @@ import { restoreEvidence } from '../src/operations/restore/evidence';
 import { RecoveryLog } from '../src/operations/table-recovery/evidence';
 import { rootCauseMessage } from '../src/infra/temporal/root-cause';
 import { tagRun } from './tag-run';
+import { failureOf, tellDespiteCancel } from './failure-notice';
 
 export interface PitrRestoreInput {
   server: string;
@@ -63,6 +64,9 @@ export async function PitrRestoreWorkflow(input: PitrRestoreInput): Promise<Pitr
   evidence?.begin('unpack the base backup, fetch the WAL, recover to the target, promote');
   let result: PitrRestoreResult | undefined;
   let failure: string | null = null;
+  // Runs recorded before it told nobody how they ended, but whoever watched the terminal.
+  const notices = patched('pitr-restore-notices');
+  let failed: { errorType: string; message: string } | undefined;
   try {
     result = await restorePointInTime({
       server: input.server,
@@ -76,6 +80,7 @@ export async function PitrRestoreWorkflow(input: PitrRestoreInput): Promise<Pitr
     return result;
   } catch (err) {
     failure = rootCauseMessage(err);
+    failed = failureOf(err, 'the restore was cancelled');
     throw err;
   } finally {
     if (evidence) {
@@ -108,8 +113,39 @@ export async function PitrRestoreWorkflow(input: PitrRestoreInput): Promise<Pitr
       );
       if (result && stored) result.evidence = stored;
     }
+    if (notices && (result || (failed && !CALLERS_MISTAKES.includes(failed.errorType))))
+      await tellDespiteCancel('point-in-time restore notice', () =>
+        quick.notifyPitrRestore(
+          result
+            ? {
+                status: 'succeeded',
+                server: input.server,
+                target: result.target,
+                baseBackupId: result.baseBackupId,
+                recoveredTo: { commitTime: result.recoveredTo.commitTime, lsn: result.recoveredTo.lsn },
+                lossSeconds: result.lossSeconds,
+                dataDir: result.dataDir,
+                runningOn: result.connection ? result.port : null,
+                durationMs: result.durationMs,
+                notes: result.notes ?? [],
+                report: result.evidence?.markdown ?? null,
+                workflowId: workflowInfo().workflowId,
+              }
+            : {
+                status: 'failed',
+                server: input.server,
+                database: input.server,
+                target: describeTarget(input.target),
+                ...failed!,
+                workflowId: workflowInfo().workflowId,
+              },
+        ),
+      );
   }
 }
+
+/** A refused input (a base backup or folder that does not fit, a folder in use) is its caller's to fix, and told to it. */
+const CALLERS_MISTAKES = ['UsageError', 'BackupNotFoundError', 'BusyError'];
 
 /** Stops an instance a point-in-time restore left running, on the worker that runs it. */
 const PITR_STOP_INPUT: InputSpec<{ dataDir: string; hostQueue?: string }> = { dataDir: 'string', hostQueue: 'string?' };

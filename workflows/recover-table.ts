@@ -28,6 +28,7 @@ import { rootCauseMessage } from '../src/infra/temporal/root-cause';
 import { RecoveryLog, tableRecoveryEvidence } from '../src/operations/table-recovery/evidence';
 import { onHost } from './host-queue';
 import { tagRun } from './tag-run';
+import { failureOf, tellDespiteCancel } from './failure-notice';
 
 export interface RecoverTableInput {
   /** The configured database the tables come from: a WAL_ARCHIVE server, or any with logical backups. */
@@ -44,6 +45,8 @@ export interface RecoverTableInput {
   force?: boolean;
   /** How long a replace waits for its approval before giving up, changing nothing (default 60). */
   approvalTimeoutMinutes?: number;
+  /** The DR incident that runs this recovery: its approval goes through the incident, as its notice says. */
+  incident?: string;
 }
 
 const RECOVER_TABLE_INPUT: InputSpec<RecoverTableInput> = {
@@ -55,6 +58,7 @@ const RECOVER_TABLE_INPUT: InputSpec<RecoverTableInput> = {
   fromBackup: 'object?',
   force: 'boolean?',
   approvalTimeoutMinutes: 'number?',
+  incident: 'string?',
 };
 
 const quick = proxyActivities<Activities>({ startToCloseTimeout: '2 minutes', retry: { maximumAttempts: 5 } });
@@ -76,8 +80,6 @@ export type RecoverTableResult = TableRecoveryResult & {
 export async function RecoverTableWorkflow(input: RecoverTableInput): Promise<RecoverTableResult> {
   checkInput(WorkflowType.recoverTable, RECOVER_TABLE_INPUT, input);
   tagRun(input.into, 'recover-table');
-  const started = Date.now();
-  const { workflowId } = workflowInfo();
   const replace = input.tables.some((t) => t.keptAs);
   // The same status, query and approval Updates as an in-place restore: one approval path (pgwarden restore --approve).
   const status: RestoreStatus = {
@@ -90,6 +92,61 @@ export async function RecoverTableWorkflow(input: RecoverTableInput): Promise<Re
     approvedBy: null,
     rejectedBy: null,
   };
+  // Runs recorded before it told nobody: a live table replaced, or a recovery failed, was known
+  // only to whoever watched the terminal.
+  if (!patched('table-recovery-notices')) return recoverTables(input, status, false);
+  const { workflowId } = workflowInfo();
+  const common = { server: input.server, into: input.into, target: describeTarget(input.target), workflowId };
+  try {
+    const result = await recoverTables(input, status, true);
+    await tellDespiteCancel('table recovery notice', () =>
+      quick.notifyTableRecovery({
+        ...common,
+        status: 'succeeded',
+        tables: result.tables,
+        source: sourceWords(result),
+        recoveredTo: result.recoveredTo?.commitTime ?? null,
+        lossSeconds: result.lossSeconds,
+        approvedBy: result.approvedBy ?? null,
+        durationMs: result.durationMs,
+        report: result.evidence?.markdown ?? null,
+      }),
+    );
+    return result;
+  } catch (err) {
+    const { errorType, message } = failureOf(err, 'the table recovery was cancelled');
+    // A refused input (a name taken, a table that was not there) is its caller's to fix, and told to it.
+    if (!CALLERS_MISTAKES.includes(errorType))
+      await tellDespiteCancel('table recovery failure notice', () =>
+        quick.notifyTableRecovery({
+          ...common,
+          database: input.into,
+          status: 'failed',
+          tables: input.tables.map((t) => describeTable(t.from)),
+          during: status.step === 'done' ? 'removing the temporary instance or database' : status.step,
+          loaded: status.step === 'done',
+          errorType,
+          message,
+        }),
+      );
+    throw err;
+  }
+}
+
+const CALLERS_MISTAKES = ['UsageError', 'BackupNotFoundError'];
+
+/** Where the copies came from, in words: the evidence report's and the notices'. */
+function sourceWords(copy: { baseBackupId: string; fromBackup?: { takenAt: string; why: string }; note?: string }): string {
+  return copy.fromBackup
+    ? `logical backup ${copy.baseBackupId} taken ${copy.fromBackup.takenAt} (${copy.fromBackup.why})`
+    : `base backup ${copy.baseBackupId} and the WAL archive${copy.note ? ` (${copy.note})` : ''}`;
+}
+
+/** The recovery itself; `status.step` says where it is (the status query, and a failure's notice). */
+async function recoverTables(input: RecoverTableInput, status: RestoreStatus, notices: boolean): Promise<RecoverTableResult> {
+  const started = Date.now();
+  const { workflowId } = workflowInfo();
+  const replace = input.tables.some((t) => t.keptAs);
   const gate = new ApprovalGate(status, 'table recovery');
   const { checkTableRecovery } = proxyActivities<Activities>({
     startToCloseTimeout: '5 minutes',
@@ -145,7 +202,20 @@ export async function RecoverTableWorkflow(input: RecoverTableInput): Promise<Re
     if (replace && !input.force) {
       evidence?.begin('wait for the approval');
       gate.open();
-      await gate.decided(input.approvalTimeoutMinutes ?? 60);
+      const timeoutMinutes = input.approvalTimeoutMinutes ?? 60;
+      if (notices)
+        await quick.notifyTableRecovery({
+          status: 'approval-needed',
+          server: input.server,
+          into: input.into,
+          target: describeTarget(input.target),
+          workflowId,
+          tables: input.tables.filter((t) => t.keptAs).map((t) => describeTable(finalName(t))),
+          source: sourceWords(copy),
+          timeoutMinutes,
+          ...(input.incident ? { incident: input.incident } : {}),
+        });
+      await gate.decided(timeoutMinutes);
     }
     status.step = replace ? 'replacing the tables with their copies' : 'copying the tables into the target';
     evidence?.begin(
@@ -186,11 +256,7 @@ export async function RecoverTableWorkflow(input: RecoverTableInput): Promise<Re
       server: input.server,
       into: input.into,
       target: describeTarget(input.target),
-      source: copy
-        ? copy.fromBackup
-          ? `logical backup ${copy.baseBackupId} taken ${copy.fromBackup.takenAt} (${copy.fromBackup.why})`
-          : `base backup ${copy.baseBackupId} and the WAL archive${copy.note ? ` (${copy.note})` : ''}`
-        : null,
+      source: copy ? sourceWords(copy) : null,
       startedAt: new Date(started),
       finishedAt: new Date(),
       failure,

@@ -39,6 +39,7 @@ import { activityEnvironment, uniqueSuffix, uniqueTaskQueue } from '../support/t
 import { pitrFixture } from '../support/pitr-fixture';
 import { depsHoldingReads } from '../support/held-reads';
 import { waitFor } from '../support/wait';
+import { capturedMail, waitForCaptured } from '../support/sinks';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -88,10 +89,11 @@ it('restores to a moment between two commits: the markers up to it, none after, 
     });
     fixture.track(archiving);
     // Before any base backup: nothing to restore from, said so.
+    const earlyId = `pitr-${db}-${uniqueSuffix()}`;
     const early = await server.client.workflow
       .execute(WorkflowType.pitrRestore, {
         taskQueue,
-        workflowId: `pitr-${db}-${uniqueSuffix()}`,
+        workflowId: earlyId,
         args: [{ server: db, target: { kind: 'latest' }, hostQueue }],
       })
       .catch((e: unknown) => e);
@@ -99,6 +101,7 @@ it('restores to a moment between two commits: the markers up to it, none after, 
     expect(describeFailure(early).lines.join(' ')).toContain(
       'no base backup of this server exists yet: take one (pgwarden basebackup) first',
     );
+    expect(await capturedMail(earlyId)).toEqual([]); // a refusal is its caller's to fix: told to it, nobody alerted
 
     const baseBackup = await server.client.workflow.start(WorkflowType.baseBackup, {
       taskQueue,
@@ -147,7 +150,17 @@ it('restores to a moment between two commits: the markers up to it, none after, 
       writeBaseBackupManifest: taskQueue,
       notifyBaseBackup: taskQueue,
     });
-    expect(await activityQueues(restoring)).toEqual({ restorePointInTime: hostQueue, storeRestoreEvidence: taskQueue });
+    expect(await activityQueues(restoring)).toEqual({
+      restorePointInTime: hostQueue,
+      storeRestoreEvidence: taskQueue,
+      notifyPitrRestore: taskQueue,
+    });
+    // The team hears how it ended, with what was recovered and where the instance runs.
+    const [doneMail] = await waitForCaptured(capturedMail, restoring.workflowId);
+    expect(doneMail.subject).toBe(`[pgwarden] OK: Point-in-time restore of ${db} succeeded`);
+    expect(doneMail.text).toMatch(new RegExp(`Instance: +running on port ${result.port} of the worker's host, data in `));
+    expect(doneMail.text).toMatch(/\nReport: +s3:\/\/\S+\.md\n/);
+    expect(doneMail.text).toContain(`pgwarden pitr stop --server ${db} --data-dir ${result.dataDir}`);
     // Its evidence report, beside the backups: the point reached, the loss, the time against the RTO.
     expect(result.evidence).toEqual({
       json: expect.stringMatching(new RegExp(`/${db}/reports/\\d{8}T\\d{6}Z_${restoring.workflowId}\\.json$`)),
@@ -260,16 +273,20 @@ it('restores to a moment between two commits: the markers up to it, none after, 
         taskQueue: wrongQueue,
         activities: createActivities(createActivityDeps(stackConfig({ ...overrides, ...wrong }))),
       });
+      const keyRunId = `pitr-${db}-${uniqueSuffix()}`;
       const keyRefused = await wrongWorker.runUntil(
         server.client.workflow
           .execute(WorkflowType.pitrRestore, {
             taskQueue,
-            workflowId: `pitr-${db}-${uniqueSuffix()}`,
+            workflowId: keyRunId,
             args: [{ server: db, target: { kind: 'latest' }, hostQueue: wrongQueue, dataDir: join(workDir, 'wrong-key') }],
           })
           .catch((e: unknown) => e),
       );
       expect(describeFailure(keyRefused)).toMatchObject({ exitCode: ExitCode.EncryptionFailure });
+      // Not the caller's input but the worker's key: alerted.
+      const [keyMail] = await waitForCaptured(capturedMail, keyRunId);
+      expect(keyMail?.subject).toBe(`[pgwarden] FAILED: Point-in-time restore of ${db} FAILED`);
       expect(describeFailure(keyRefused).lines.join(' ')).toContain(said);
       expect(existsSync(join(workDir, 'wrong-key', 'data'))).toBe(false);
     }

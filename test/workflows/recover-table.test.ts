@@ -22,6 +22,7 @@ import { planRecoveryNames } from '../../src/operations/table-recovery/names';
 import { temporal } from '@temporalio/proto';
 import { highestAttempt, startDoomedWorker } from '../support/doomed-worker';
 import { waitFor } from '../support/wait';
+import { capturedMail, waitForCaptured } from '../support/sinks';
 import { depsHoldingReads } from '../support/held-reads';
 import { createActivities } from '../../activities';
 import type { RecoveredCopy, TableRecoveryResult } from '../../activities/table-recovery';
@@ -359,8 +360,11 @@ it('recovers a table as of a second before a mistake beside the live one, and in
       waitFor('the replace to wait for its approval', async () => (await run.query(restoreStatusQuery)).awaitingApproval, 120);
 
     // A view reading the table: refused at once, naming it.
-    const blocked = await (await replacing()).result().catch((e: unknown) => e);
+    const blockedRun = await replacing();
+    const blocked = await blockedRun.result().catch((e: unknown) => e);
     expect(describeFailure(blocked)).toMatchObject({ exitCode: 64 });
+    // A refused input is its caller's to fix: told to it, nobody alerted.
+    expect(await capturedMail(blockedRun.workflowId)).toEqual([]);
     expect(describeFailure(blocked).lines.join(' ')).toContain(
       'shop.orders cannot be replaced: view shop.big_orders would keep pointing at the old table; recover it beside the live one (without --replace), or drop them first',
     );
@@ -374,6 +378,14 @@ it('recovers a table as of a second before a mistake beside the live one, and in
       'rejected by dba: wrong time; nothing was changed',
     );
     expect(await live()).toEqual(before);
+    // The team heard of the replace waiting, and of its rejection: a live table is at stake, not only the terminal's.
+    const rejectedMail = (await waitForCaptured(capturedMail, rejected.workflowId, 2)).map((m) => m.subject);
+    expect(rejectedMail).toEqual(
+      expect.arrayContaining([
+        `[pgwarden] WARNING: Replacing shop.orders in ${db} is waiting for approval`,
+        `[pgwarden] FAILED: Table recovery of shop.orders in ${db} FAILED`,
+      ]),
+    );
 
     // Cancelled while it waits for its approval (by a person, or an incident aborted): its
     // temporary instance is stopped and removed, nothing changed. (It was left running before.)
@@ -416,6 +428,15 @@ it('recovers a table as of a second before a mistake beside the live one, and in
     expect(formatTableRecovery(replaced)).toContain(
       `shop.orders replaced by its copy: ${countThen} row(s); the rows it had are kept as shop.orders_replaced`,
     );
+    const [replacedMail] = await waitForCaptured(capturedMail, `Replaced shop.orders in ${db}`);
+    expect(replacedMail.text).toContain(`${approved.workflowId}`);
+    expect(replacedMail.text).toMatch(
+      new RegExp(
+        `Table: +shop\\.orders replaced by its copy: ${countThen} row\\(s\\); the rows it had are kept as shop\\.orders_replaced`,
+      ),
+    );
+    expect(replacedMail.text).toMatch(/Approved by: +dba\n/);
+    expect(replacedMail.text).toMatch(/Report: +s3:\/\/\S+\.md\n/);
     expect(await digest(app, 'shop.orders')).toBe(ordersThen);
     expect(await digest(app, 'shop.orders_replaced')).toBe(before.rows);
     // Its evidence report, beside the backups: approved by dba, each step timed.

@@ -8,6 +8,7 @@ import { hostQueueInput } from '../../../infra/config/wal';
 import { userInfo } from 'node:os';
 import { describeTarget, parseTarget } from '../../../operations/pitr/target';
 import { describeTable, planRecoveryNames } from '../../../operations/table-recovery/names';
+import { describeRecoveredTable } from '../../../operations/table-recovery/notices';
 import { askApproval, followWithApproval } from '../approval';
 import { operatorIdentity } from '../operator';
 import { CommandContext } from '../context';
@@ -112,11 +113,7 @@ export function formatTableRecovery(r: RecoverTableResult): string {
     ...(r.lossSeconds !== null ? [`not recovered before the target: at most ${r.lossSeconds.toFixed(3)} s of commits`] : []),
     ...(r.notes ?? []).map((n) => `note: ${n}`),
     ...(r.approvedBy ? [`approved by ${r.approvedBy}`] : []),
-    ...r.tables.map((t) =>
-      t.keptAs !== undefined
-        ? `${t.table} replaced by its copy: ${t.rows} row(s); ${t.keptAs ? `the rows it had are kept as ${t.keptAs} (drop it when no longer needed)` : 'it had been dropped: put back'}`
-        : `${t.table} -> ${t.as}: ${t.rows} row(s)${t.foreignKeysLeftOut.length ? `; foreign keys left out: ${t.foreignKeysLeftOut.join(', ')}` : ''}`,
-    ),
+    ...r.tables.map(describeRecoveredTable),
     r.tables.some((t) => t.keptAs === undefined)
       ? 'the live tables were not touched; compare, then copy back the rows you need (INSERT ... SELECT)'
       : "foreign keys, owner and grants are the live table's; its sequences go on after the highest value handed out",

@@ -1,0 +1,131 @@
+/**
+ * What a table recovery tells people, as a restore does (the strategy's restore notifications):
+ * a replace waiting for its approval, done, failed. A replace changes a live table: the team
+ * hears of it, not only the operator at the terminal.
+ */
+import type { Notice, RunFailed } from '../../infra/notify/notice';
+
+/** A table as it came back: the line the CLI prints and the notice shows. */
+export interface RecoveredTableLine {
+  table: string;
+  as: string;
+  rows: number;
+  foreignKeysLeftOut: string[];
+  keptAs?: string | null;
+}
+
+export function describeRecoveredTable(t: RecoveredTableLine): string {
+  if (t.keptAs !== undefined)
+    return `${t.table} replaced by its copy: ${t.rows} row(s); ${t.keptAs ? `the rows it had are kept as ${t.keptAs} (drop it when no longer needed)` : 'it had been dropped: put back'}`;
+  return `${t.table} -> ${t.as}: ${t.rows} row(s)${t.foreignKeysLeftOut.length ? `; foreign keys left out: ${t.foreignKeysLeftOut.join(', ')}` : ''}`;
+}
+
+interface Common {
+  /** The database the tables come from, and the one they come back into. */
+  server: string;
+  into: string;
+  /** The point they are recovered as of, in words ("2026-12-06T10:00:00Z"). */
+  target: string;
+  workflowId: string;
+}
+
+export type TableRecoveryOutcome =
+  | (Common & {
+      status: 'approval-needed';
+      /** The tables to be replaced (schema.table). */
+      tables: string[];
+      /** Where the copies came from, in words. */
+      source: string;
+      timeoutMinutes: number;
+      /** Run by this DR incident: approved through it. */
+      incident?: string;
+    })
+  | (Common & {
+      status: 'succeeded';
+      tables: RecoveredTableLine[];
+      source: string;
+      /** The last commit replayed, for a recovery from the archive. */
+      recoveredTo: string | null;
+      lossSeconds: number | null;
+      approvedBy: string | null;
+      durationMs: number;
+      /** The evidence report (markdown), when stored. */
+      report: string | null;
+    })
+  | (Common &
+      RunFailed & {
+        status: 'failed';
+        tables: string[];
+        /** The step it stopped at. */
+        during: string;
+        /** The copies were loaded (it failed after, removing its temporary instance). */
+        loaded: boolean;
+      });
+
+export function tableRecoveryNotice(o: TableRecoveryOutcome): Notice {
+  const where: Array<[string, string]> = [
+    ['Database', o.into === o.server ? o.into : `${o.into} (from ${o.server})`],
+    ['As of', o.target],
+  ];
+  switch (o.status) {
+    case 'approval-needed':
+      return {
+        event: 'table-recovery.approval-needed',
+        severity: 'warning',
+        title: `Replacing ${o.tables.join(', ')} in ${o.into} is waiting for approval`,
+        facts: [
+          ...where,
+          ['Tables', o.tables.join(', ')],
+          ['From', o.source],
+          ...(o.incident ? ([['Incident', o.incident]] as Array<[string, string]>) : []),
+          ['Workflow', o.workflowId],
+          ['Times out in', `${o.timeoutMinutes} min`],
+        ],
+        action: o.incident
+          ? `approve through the incident: pgwarden dr approve ${o.incident} --as <your name>; to stop instead, pgwarden dr abort ${o.incident} --reason TEXT`
+          : `approve with: pgwarden restore --approve ${o.workflowId} --as <your name> (or send the approveRestoreSignal from the Temporal UI); reject with --reject. Until then the live tables are untouched`,
+      };
+    case 'succeeded': {
+      const replaced = o.tables.some((t) => t.keptAs !== undefined);
+      return {
+        event: 'table-recovery.succeeded',
+        severity: 'info',
+        title: `${replaced ? 'Replaced' : 'Recovered'} ${o.tables.map((t) => t.table).join(', ')} in ${o.into}`,
+        facts: [
+          ...where,
+          ...o.tables.map((t) => ['Table', describeRecoveredTable(t)] as [string, string]),
+          ['From', o.source],
+          ...(o.recoveredTo ? ([['Last commit replayed', o.recoveredTo]] as Array<[string, string]>) : []),
+          ...(o.lossSeconds !== null
+            ? ([['Not recovered', `at most ${o.lossSeconds.toFixed(3)} s of commits before the target`]] as Array<
+                [string, string]
+              >)
+            : []),
+          ...(o.approvedBy ? ([['Approved by', o.approvedBy]] as Array<[string, string]>) : []),
+          ['Took', `${(o.durationMs / 60000).toFixed(1)} min`],
+          ...(o.report ? ([['Report', o.report]] as Array<[string, string]>) : []),
+          ['Workflow', o.workflowId],
+        ],
+        action: replaced
+          ? 'check the application; drop the kept tables once you no longer need the rows they hold'
+          : 'compare the copies with the live tables, then copy back the rows you need (INSERT ... SELECT); drop the copies after',
+      };
+    }
+    case 'failed':
+      return {
+        event: 'table-recovery.failed',
+        severity: 'critical',
+        title: `Table recovery of ${o.tables.join(', ')} in ${o.into} FAILED`,
+        facts: [
+          ...where,
+          ['Tables', o.tables.join(', ')],
+          ['During', o.during],
+          ['Error', `${o.errorType}: ${o.message}`],
+          ['Workflow', o.workflowId],
+        ],
+        action: o.loaded
+          ? 'the tables were loaded; only the removal of the temporary instance or database failed: remove what the error names'
+          : `the live tables are as they were (the copies load in one transaction); fix the cause, then run pgwarden recover-table again`,
+      };
+  }
+}
