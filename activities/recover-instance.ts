@@ -314,8 +314,14 @@ export async function attemptFolder(runRoot: string, attempt: number, pgBinDir: 
 /** Stops an instance left in root/data, if any, and removes root. */
 export async function discardInstance(root: string, pgBinDir: string | undefined): Promise<void> {
   await discardRecoveryFiles(root, pgBinDir);
-  await rm(root, { recursive: true, force: true });
+  await rm(root, REMOVE_WHILE_WRITTEN);
 }
+
+/**
+ * An earlier attempt that still runs (cut off from Temporal) may still write WAL into the folder
+ * a retry discards: a file landing mid-removal failed the retry with ENOTEMPTY. Node retries that.
+ */
+const REMOVE_WHILE_WRITTEN = { recursive: true, force: true, maxRetries: 10, retryDelay: 100 } as const;
 
 /**
  * Stops an instance left in root/data, if any, and removes what a recovery writes under root
@@ -328,7 +334,7 @@ export async function discardRecoveryFiles(root: string, pgBinDir: string | unde
       log.warn('could not stop an instance left by an earlier attempt', { root, error: err.message }),
     );
   for (const dir of ['data', 'tablespaces', 'wal', 'wal-inspect', 'wal-verify', 'combine', RUN_OWNER_FILE])
-    await rm(join(root, dir), { recursive: true, force: true });
+    await rm(join(root, dir), REMOVE_WHILE_WRITTEN);
 }
 
 /** Written into the WAL folder once every file is fetched: a file missing after that is the archive's end. */
