@@ -11,6 +11,7 @@ import { ServerRecovery, readServerRecovery, standbyWarnings } from '../src/infr
 import { listTables } from '../src/infra/postgres/tables';
 import { LockTable, lockTableWarning, readLockTable } from '../src/infra/postgres/lock-table';
 import { requireDatabase } from '../src/infra/config/config';
+import type { NotificationConfig, NotifyOn } from '../src/infra/config/notifications';
 import { BackupError, ConfigError } from '../src/infra/errors/errors';
 import { installedBinDir, pgProgram } from '../src/infra/postgres/binaries';
 import { dumpCompatibility, dumpFits, parseToolMajor, serverMajor } from '../src/infra/postgres/versions';
@@ -37,7 +38,8 @@ export interface PreflightReport {
   compression: { algorithm: string; level: number; insidePgDump: boolean };
   storage: { bucket: string; prefix: string; endpoint?: string; writable: true };
   encryption: { algorithm: string; keyId: string };
-  notifications: { email: boolean; slack: boolean };
+  /** The channels configured, and what each is sent when not all (reports of older workers: all). */
+  notifications: { email: boolean; slack: boolean; emailOn?: NotifyOn; slackOn?: NotifyOn };
   /** The server is a standby (in recovery): backed up, but nothing can be restored into it. */
   standby?: boolean;
   /** What works today but may fail a run later, each with what to change (reports of older workers: none). */
@@ -136,10 +138,21 @@ export function preflightActivity(deps: ActivityDeps) {
       },
       storage: { bucket: storage.bucket, prefix: storage.prefix, endpoint: storage.endpoint, writable: true },
       encryption: { algorithm: encryption.algorithm, keyId: encryption.activeKeyId },
-      notifications: { email: Boolean(config.notifications.email), slack: Boolean(config.notifications.slackWebhookUrl) },
+      notifications: channelsOf(config.notifications),
       standby: recovery.inRecovery,
       warnings,
       checkedAt: deps.now().toISOString(),
     };
+  };
+}
+
+/** What `check` says of notices: each channel, and its filter when it is not the default. */
+function channelsOf(n: NotificationConfig): PreflightReport['notifications'] {
+  return {
+    email: Boolean(n.email),
+    // A bot (SLACK_BOT_TOKEN) is Slack as much as a webhook is.
+    slack: Boolean(n.slackWebhookUrl || n.slackApp),
+    ...(n.emailOn && n.emailOn !== 'all' ? { emailOn: n.emailOn } : {}),
+    ...(n.slackOn && n.slackOn !== 'all' ? { slackOn: n.slackOn } : {}),
   };
 }

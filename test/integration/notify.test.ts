@@ -73,4 +73,36 @@ describe('notifications (captured by the local SMTP server and webhook receiver)
     const [refused] = await createNotifier(bot('xoxb-invalid')).send(notice(marker));
     expect(refused).toEqual({ channel: 'slack', ok: false, error: 'Slack chat.postMessage: invalid_auth' });
   });
+  it('leaves out of each channel what its NOTIFY_*_ON setting leaves out, and never an approval or an incident', async () => {
+    const filtered = createNotifier({ ...config, emailOn: 'warnings', slackOn: 'failures' });
+    const sent = async (severity: 'info' | 'warning' | 'critical', more: object = {}) => {
+      const marker = randomUUID();
+      const results = await filtered.send({ ...notice(marker), severity, ...more });
+      return { marker, results: results.map((r) => [r.channel, r.skipped ?? (r.ok ? 'sent' : r.error)]) };
+    };
+    const info = await sent('info');
+    const warning = await sent('warning');
+    const critical = await sent('critical');
+    const approval = await sent('warning', { alwaysSent: true });
+    const recovered = await sent('info', { resolves: 'critical' });
+    expect(info.results).toEqual([
+      ['email', 'NOTIFY_EMAIL_ON=warnings'],
+      ['slack', 'NOTIFY_SLACK_ON=failures'],
+    ]);
+    expect(warning.results).toEqual([
+      ['email', 'sent'],
+      ['slack', 'NOTIFY_SLACK_ON=failures'],
+    ]);
+    for (const both of [critical, approval, recovered])
+      expect(both.results).toEqual([
+        ['email', 'sent'],
+        ['slack', 'sent'],
+      ]);
+    // What was sent arrived; what was left out never reached the mail server or Slack.
+    for (const { marker } of [warning, critical, approval, recovered]) await waitForCaptured(capturedMail, marker);
+    for (const { marker } of [critical, approval, recovered]) await waitForCaptured(capturedWebhooks, marker);
+    expect(await capturedMail(info.marker)).toEqual([]);
+    expect(await capturedWebhooks(info.marker)).toEqual([]);
+    expect(await capturedWebhooks(warning.marker)).toEqual([]);
+  });
 });

@@ -20,6 +20,20 @@ describe('preflight activity (real database, pg_dump and bucket)', () => {
     });
   });
 
+  it('counts a Slack bot as Slack, and says what each channel is sent when not everything', async () => {
+    const sinks = stackEnv().PGWARDEN_SINKS_URL!;
+    const config = stackConfig({
+      SLACK_WEBHOOK_URL: '',
+      SLACK_BOT_TOKEN: 'xoxb-good',
+      SLACK_CHANNEL: 'C0OPS',
+      SLACK_API_URL: `${sinks}/slack-api`,
+      NOTIFY_SLACK_ON: 'failures',
+    });
+    const report = await activityEnvironment().run(preflightActivity(createActivityDeps(config)), { database: 'sample' });
+    // Before, a bot without a webhook was reported as "Slack off".
+    expect(report.notifications).toEqual({ email: true, slack: true, slackOn: 'failures' });
+  });
+
   it.each([
     ['an unknown database', {}, 'nope', ConfigError, /database "nope" is not configured on this worker \(configured: sample\)/],
     [

@@ -22,10 +22,17 @@ export interface SlackAppSettings {
   apiUrl: string;
 }
 
+/** What a channel is sent: every notice, warnings and failures, or failures only. */
+export const NOTIFY_ON = ['all', 'warnings', 'failures'] as const;
+export type NotifyOn = (typeof NOTIFY_ON)[number];
+
 export interface NotificationConfig {
   email?: EmailSettings;
   slackWebhookUrl?: Secret;
   slackApp?: SlackAppSettings;
+  /** NOTIFY_EMAIL_ON, NOTIFY_SLACK_ON; absent: all. */
+  emailOn?: NotifyOn;
+  slackOn?: NotifyOn;
 }
 
 const EMAIL = /^[^\s@,]+@[^\s@,]+$/;
@@ -76,5 +83,15 @@ export function readNotifications(r: EnvReader): NotificationConfig {
       config.slackWebhookUrl = new Secret(webhook.reveal().trim());
     }
   }
+  // A filter for a channel that is not there is a mistake worth a line, not a silent no-op.
+  config.emailOn = r.oneOf('NOTIFY_EMAIL_ON', NOTIFY_ON, 'all');
+  if (r.has('NOTIFY_EMAIL_ON') && !config.email)
+    r.problem('NOTIFY_EMAIL_ON', 'set, but no e-mail is configured (SMTP_HOST): set SMTP_HOST or remove it');
+  config.slackOn = r.oneOf('NOTIFY_SLACK_ON', NOTIFY_ON, 'all');
+  if (r.has('NOTIFY_SLACK_ON') && !config.slackApp && !config.slackWebhookUrl)
+    r.problem(
+      'NOTIFY_SLACK_ON',
+      'set, but no Slack is configured (SLACK_WEBHOOK_URL, or SLACK_BOT_TOKEN and SLACK_CHANNEL): configure one or remove it',
+    );
   return config;
 }

@@ -146,6 +146,16 @@ export const CONFIG_VARIABLES: VariableDoc[] = [
   { name: 'SLACK_CHANNEL', description: 'the channel id the bot posts to (with SLACK_BOT_TOKEN)', default: 'none' },
   { name: 'SLACK_API_URL', description: "Slack's Web API (another only for a proxy)", default: 'https://slack.com/api' },
   {
+    name: 'NOTIFY_EMAIL_ON',
+    description: 'which notices e-mail gets: all, warnings (and failures), failures; approvals and incidents always go out',
+    default: 'all',
+  },
+  {
+    name: 'NOTIFY_SLACK_ON',
+    description: 'which notices Slack gets: all, warnings (and failures), failures; approvals and incidents always go out',
+    default: 'all',
+  },
+  {
     name: 'VERIFY_DATABASE_URL',
     description: 'server for test restores (its database is used for admin connections); needs CREATEDB',
     default: "the backed-up database's server",

@@ -3,6 +3,8 @@
  * labelled facts and, for failures, what to do. Rendering to e-mail and Slack is pure so the
  * wording can be tested without a mail server.
  */
+import type { NotifyOn } from '../config/notifications';
+
 export type Severity = 'info' | 'warning' | 'critical';
 
 export interface Notice {
@@ -17,6 +19,23 @@ export interface Notice {
   mark?: string;
   /** Slack buttons (an app's interactive message): what Slack sends back to the console when one is clicked. */
   buttons?: Array<{ text: string; actionId: string; value: string }>;
+  /**
+   * Sent whatever NOTIFY_EMAIL_ON / NOTIFY_SLACK_ON say: someone is waiting on it (an approval) or
+   * it belongs to an incident, whose escalation decides who hears of it.
+   */
+  alwaysSent?: true;
+  /** Ends an alert of this severity (WAL caught up after wal.behind): it reaches whoever got that alert. */
+  resolves?: Severity;
+}
+
+const RANK: Record<Severity, number> = { info: 0, warning: 1, critical: 2 };
+const LEAST: Record<NotifyOn, Severity> = { all: 'info', warnings: 'warning', failures: 'critical' };
+
+/** Whether a channel set to `on` gets this notice. */
+export function channelTakes(on: NotifyOn, notice: Pick<Notice, 'severity' | 'alwaysSent' | 'resolves'>): boolean {
+  if (notice.alwaysSent) return true;
+  const weight = Math.max(RANK[notice.severity], notice.resolves ? RANK[notice.resolves] : 0);
+  return weight >= RANK[LEAST[on]];
 }
 
 /** A run of a database's that failed, as its failure notice tells it: the innermost cause, and where to look. */

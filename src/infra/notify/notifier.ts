@@ -7,7 +7,7 @@
 import { IncomingWebhook } from '@slack/webhook';
 import nodemailer from 'nodemailer';
 import { NotificationConfig } from '../config/notifications';
-import { Notice, renderEmail, renderSlack } from './notice';
+import { channelTakes, Notice, renderEmail, renderSlack } from './notice';
 
 export type Channel = 'email' | 'slack';
 
@@ -18,6 +18,8 @@ export interface ChannelResult {
   error?: string;
   /** Slack through the bot: the thread this message is in (its own ts when it starts one). */
   thread?: string;
+  /** Not sent, by choice: the setting that left it out (NOTIFY_SLACK_ON=failures). */
+  skipped?: string;
 }
 
 export interface SendOptions {
@@ -85,12 +87,22 @@ export function createNotifier(config: NotificationConfig): Notifier {
       const sends: Array<Promise<ChannelResult>> = [];
       const to = options.to?.length ? options.to : email?.to;
       const wanted = (c: 'email' | 'slack') => !options.channels || options.channels.includes(c);
+      const emailOn = config.emailOn ?? 'all';
+      const slackOn = config.slackOn ?? 'all';
       if (transport && email && to?.length && wanted('email')) {
-        const { subject, text } = renderEmail(notice);
-        sends.push(attempt('email', async () => void (await transport.sendMail({ from: email.from, to, subject, text }))));
+        if (!channelTakes(emailOn, notice)) {
+          sends.push(Promise.resolve({ channel: 'email', ok: true, skipped: `NOTIFY_EMAIL_ON=${emailOn}` }));
+        } else {
+          const { subject, text } = renderEmail(notice);
+          sends.push(attempt('email', async () => void (await transport.sendMail({ from: email.from, to, subject, text }))));
+        }
       }
-      if (app && wanted('slack')) sends.push(attempt('slack', () => post(notice, options.thread)));
-      if (webhook && wanted('slack')) sends.push(attempt('slack', async () => void (await webhook.send(renderSlack(notice)))));
+      if ((app || webhook) && wanted('slack') && !channelTakes(slackOn, notice)) {
+        sends.push(Promise.resolve({ channel: 'slack', ok: true, skipped: `NOTIFY_SLACK_ON=${slackOn}` }));
+      } else {
+        if (app && wanted('slack')) sends.push(attempt('slack', () => post(notice, options.thread)));
+        if (webhook && wanted('slack')) sends.push(attempt('slack', async () => void (await webhook.send(renderSlack(notice)))));
+      }
       return Promise.all(sends);
     },
   };

@@ -122,108 +122,113 @@ export function incidentNotice(
   const drill = b.severity === 'DRILL';
   if (drill)
     base.unshift(['DRILL', 'this is a drill: nothing failed; the runbook runs on copies, the live database is not touched']);
-  switch (kind) {
-    case 'level1':
-    case 'level1-reminder':
-      return {
-        event: 'incident.level1',
-        severity: 'critical',
-        mark: drill ? 'DRILL' : 'INCIDENT',
-        title:
-          kind === 'level1'
-            ? `${tag}: ${drill ? 'disaster recovery drill started (nothing failed)' : 'disaster recovery started'}: ${b.summary}`
-            : `${tag}: NOT acknowledged after ${openFor(b.openedAt, now)} (reminder ${b.reminder}): ${b.summary}`,
-        facts: [...base, ...where, ...follow],
-        action: `acknowledge: pgwarden dr ack ${b.incidentId} --as <name> (or Update acknowledge {"by": "<name>"} in the Temporal UI); reminders repeat until then. Then follow the runbook: pgwarden dr status ${b.incidentId}`,
-      };
-    case 'acknowledged':
-      // Those level 1 alerted learn who took it, so nobody else starts on it too.
-      return {
-        event: 'incident.acknowledged',
-        severity: 'info',
-        mark: drill ? 'DRILL' : 'ACKNOWLEDGED',
-        title: `${tag}: acknowledged by ${b.acknowledgedBy} after ${openFor(b.openedAt, now)}: ${b.summary}`,
-        facts: [...base, ...where, ...follow],
-        action: `nothing is asked of you: ${b.acknowledgedBy} leads the recovery, and the level 1 reminders stop${drill ? '' : ' (levels 2 and 3 still follow unless it is resolved)'}`,
-      };
-    case 'level2':
-    case 'level3': {
-      const reader = kind === 'level2' ? 'manager' : 'executive';
-      const restored = b.restore?.startsWith('succeeded');
-      return {
-        event: `incident.${kind}`,
-        severity: 'critical',
-        mark: 'ESCALATION',
-        title: `${tag}: ${reader} notice: incident open ${openFor(b.openedAt, now)}, not resolved${restored ? ' (database restored, checks and resume pending)' : ''}: ${b.summary}`,
-        facts: [...base, ...where, ['Full service expected', expectedBy(b.openedAt)], ...follow],
-        action: `nothing is asked of you: you are told because the incident is open ${openFor(b.openedAt, now)} (the strategy's escalation). ${b.acknowledgedBy ? `${b.acknowledgedBy} leads the recovery` : 'Nobody has acknowledged it yet: make sure on-call is on it'}; a notice follows when it is resolved`,
-      };
+  // Escalation decides who hears of an incident, not the channels' NOTIFY_*_ON filters.
+  return { ...byKind(), alwaysSent: true };
+
+  function byKind(): Notice {
+    switch (kind) {
+      case 'level1':
+      case 'level1-reminder':
+        return {
+          event: 'incident.level1',
+          severity: 'critical',
+          mark: drill ? 'DRILL' : 'INCIDENT',
+          title:
+            kind === 'level1'
+              ? `${tag}: ${drill ? 'disaster recovery drill started (nothing failed)' : 'disaster recovery started'}: ${b.summary}`
+              : `${tag}: NOT acknowledged after ${openFor(b.openedAt, now)} (reminder ${b.reminder}): ${b.summary}`,
+          facts: [...base, ...where, ...follow],
+          action: `acknowledge: pgwarden dr ack ${b.incidentId} --as <name> (or Update acknowledge {"by": "<name>"} in the Temporal UI); reminders repeat until then. Then follow the runbook: pgwarden dr status ${b.incidentId}`,
+        };
+      case 'acknowledged':
+        // Those level 1 alerted learn who took it, so nobody else starts on it too.
+        return {
+          event: 'incident.acknowledged',
+          severity: 'info',
+          mark: drill ? 'DRILL' : 'ACKNOWLEDGED',
+          title: `${tag}: acknowledged by ${b.acknowledgedBy} after ${openFor(b.openedAt, now)}: ${b.summary}`,
+          facts: [...base, ...where, ...follow],
+          action: `nothing is asked of you: ${b.acknowledgedBy} leads the recovery, and the level 1 reminders stop${drill ? '' : ' (levels 2 and 3 still follow unless it is resolved)'}`,
+        };
+      case 'level2':
+      case 'level3': {
+        const reader = kind === 'level2' ? 'manager' : 'executive';
+        const restored = b.restore?.startsWith('succeeded');
+        return {
+          event: `incident.${kind}`,
+          severity: 'critical',
+          mark: 'ESCALATION',
+          title: `${tag}: ${reader} notice: incident open ${openFor(b.openedAt, now)}, not resolved${restored ? ' (database restored, checks and resume pending)' : ''}: ${b.summary}`,
+          facts: [...base, ...where, ['Full service expected', expectedBy(b.openedAt)], ...follow],
+          action: `nothing is asked of you: you are told because the incident is open ${openFor(b.openedAt, now)} (the strategy's escalation). ${b.acknowledgedBy ? `${b.acknowledgedBy} leads the recovery` : 'Nobody has acknowledged it yet: make sure on-call is on it'}; a notice follows when it is resolved`,
+        };
+      }
+      case 'level4': {
+        const scope = b.assessment?.dataLossScope ?? 'not assessed yet';
+        return {
+          event: 'incident.level4',
+          severity: 'critical',
+          mark: 'CUSTOMERS',
+          title: `${tag}: customers are affected: ${b.summary}`,
+          facts: [
+            ['Incident', b.incidentId],
+            ['What customers see', `${b.summary}; data affected: ${scope}`],
+            ['Since', utc(b.failureTime)],
+            ['Expected back', expectedBy(b.openedAt)],
+            ['Recovery led by', b.acknowledgedBy ?? 'on-call (not acknowledged yet)'],
+            ...follow,
+          ],
+          action: `tell customers (status page, support replies), e.g. "We are restoring a database after a failure at ${utc(b.failureTime)}; ${scope} may be affected. We expect service back ${expectedBy(b.openedAt).replace(/ \(.*\)$/, '')}." A notice follows when service is back`,
+        };
+      }
+      case 'customer-closing':
+        return {
+          event: 'incident.customer-closing',
+          severity: 'info',
+          mark: 'RESOLVED',
+          title: `${tag}: service restored: tell customers: ${b.summary}`,
+          facts: [
+            ['Incident', b.incidentId],
+            ['Service back at', utc(now.toISOString())],
+            ['Outcome', b.outcome ?? ''],
+            ...(b.resumed ? ([['Confirmed by', b.resumed]] as Array<[string, string]>) : []),
+            ...follow,
+          ],
+          action: 'tell customers that service is back (status page, support replies)',
+        };
+      case 'resolved':
+        return {
+          event: 'incident.resolved',
+          severity: 'info',
+          mark: 'RESOLVED',
+          title: `${tag}: incident resolved after ${openFor(b.openedAt, now)}: ${b.summary}`,
+          facts: [
+            ...base,
+            ['Outcome', b.outcome ?? ''],
+            ...(b.resumed ? ([['Confirmed by', b.resumed]] as Array<[string, string]>) : []),
+            ...follow,
+          ],
+        };
+      case 'not-opened':
+        return {
+          event: 'incident.not-opened',
+          severity: 'critical',
+          mark: 'INCIDENT NOT STARTED',
+          title: `${tag}: disaster recovery could not start: ${b.summary}`,
+          facts: [...base, ['Why', b.outcome ?? ''], ...follow],
+          action:
+            'nothing is running and nobody else was alerted: fix the reason above and start the incident again (pgwarden dr start, or DisasterRecoveryWorkflow in the Temporal UI)',
+        };
+      case 'aborted':
+        return {
+          event: 'incident.aborted',
+          severity: 'warning',
+          mark: 'ABORTED',
+          title: `${tag}: disaster recovery aborted: ${b.summary}`,
+          facts: [...base, ...where, ['Outcome', b.outcome ?? ''], ...follow],
+          action: 'the runbook stopped; the database is as the last completed step left it',
+        };
     }
-    case 'level4': {
-      const scope = b.assessment?.dataLossScope ?? 'not assessed yet';
-      return {
-        event: 'incident.level4',
-        severity: 'critical',
-        mark: 'CUSTOMERS',
-        title: `${tag}: customers are affected: ${b.summary}`,
-        facts: [
-          ['Incident', b.incidentId],
-          ['What customers see', `${b.summary}; data affected: ${scope}`],
-          ['Since', utc(b.failureTime)],
-          ['Expected back', expectedBy(b.openedAt)],
-          ['Recovery led by', b.acknowledgedBy ?? 'on-call (not acknowledged yet)'],
-          ...follow,
-        ],
-        action: `tell customers (status page, support replies), e.g. "We are restoring a database after a failure at ${utc(b.failureTime)}; ${scope} may be affected. We expect service back ${expectedBy(b.openedAt).replace(/ \(.*\)$/, '')}." A notice follows when service is back`,
-      };
-    }
-    case 'customer-closing':
-      return {
-        event: 'incident.customer-closing',
-        severity: 'info',
-        mark: 'RESOLVED',
-        title: `${tag}: service restored: tell customers: ${b.summary}`,
-        facts: [
-          ['Incident', b.incidentId],
-          ['Service back at', utc(now.toISOString())],
-          ['Outcome', b.outcome ?? ''],
-          ...(b.resumed ? ([['Confirmed by', b.resumed]] as Array<[string, string]>) : []),
-          ...follow,
-        ],
-        action: 'tell customers that service is back (status page, support replies)',
-      };
-    case 'resolved':
-      return {
-        event: 'incident.resolved',
-        severity: 'info',
-        mark: 'RESOLVED',
-        title: `${tag}: incident resolved after ${openFor(b.openedAt, now)}: ${b.summary}`,
-        facts: [
-          ...base,
-          ['Outcome', b.outcome ?? ''],
-          ...(b.resumed ? ([['Confirmed by', b.resumed]] as Array<[string, string]>) : []),
-          ...follow,
-        ],
-      };
-    case 'not-opened':
-      return {
-        event: 'incident.not-opened',
-        severity: 'critical',
-        mark: 'INCIDENT NOT STARTED',
-        title: `${tag}: disaster recovery could not start: ${b.summary}`,
-        facts: [...base, ['Why', b.outcome ?? ''], ...follow],
-        action:
-          'nothing is running and nobody else was alerted: fix the reason above and start the incident again (pgwarden dr start, or DisasterRecoveryWorkflow in the Temporal UI)',
-      };
-    case 'aborted':
-      return {
-        event: 'incident.aborted',
-        severity: 'warning',
-        mark: 'ABORTED',
-        title: `${tag}: disaster recovery aborted: ${b.summary}`,
-        facts: [...base, ...where, ['Outcome', b.outcome ?? ''], ...follow],
-        action: 'the runbook stopped; the database is as the last completed step left it',
-      };
   }
 }
 

@@ -50,6 +50,7 @@ export function walWatchNotice(e: WalWatchEvent): Notice {
       return {
         event: 'wal.caught-up',
         severity: 'info',
+        resolves: 'critical',
         title: `WAL archive of ${e.server} caught up`,
         facts: [
           ['Server', e.server],
@@ -91,6 +92,7 @@ export function walWatchNotice(e: WalWatchEvent): Notice {
       return {
         event: 'wal.archive-command-recovered',
         severity: 'info',
+        resolves: 'critical',
         title: `PostgreSQL's archive_command on ${e.server} archives again`,
         facts: [['Server', e.server]],
       };

@@ -37,6 +37,8 @@ export function restoreNotice(o: RestoreOutcome): Notice {
       return {
         event: 'restore.approval-needed',
         severity: 'warning',
+        // Someone must answer it, or the restore waits until it times out.
+        alwaysSent: true,
         title: `Restore of ${o.database} in place is waiting for approval`,
         facts: [
           ...common,

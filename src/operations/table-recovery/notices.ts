@@ -72,6 +72,8 @@ export function tableRecoveryNotice(o: TableRecoveryOutcome): Notice {
       return {
         event: 'table-recovery.approval-needed',
         severity: 'warning',
+        // Someone must answer it, or the restore waits until it times out.
+        alwaysSent: true,
         title: `Replacing ${o.tables.join(', ')} in ${o.into} is waiting for approval`,
         facts: [
           ...where,

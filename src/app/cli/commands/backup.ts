@@ -84,7 +84,7 @@ export function formatSummary(s: BackupSummary): string {
     `contents   ${s.tables} tables, ${s.rows} rows`,
     `duration   ${(s.durationMs / 1000).toFixed(1)}s`,
     `encryption ${s.encryption.algorithm}, key ${s.encryption.keyId}; sha256 ${s.sha256}`,
-    `notified   ${s.notifications.map((n) => `${n.channel} ${n.ok ? 'ok' : 'FAILED'}`).join(', ') || 'no channel configured'}`,
+    `notified   ${s.notifications.map((n) => `${n.channel} ${n.skipped ? `not sent (${n.skipped})` : n.ok ? 'ok' : 'FAILED'}`).join(', ') || 'no channel configured'}`,
     ...failed.map((n) => `warning    ${n.channel} notice not delivered: ${n.error}`),
   ].join('\n');
 }

@@ -1,5 +1,6 @@
 /** `pgwarden check`: runs PreflightWorkflow on the worker and prints what it found. */
 import type { PreflightReport } from '../../../../activities';
+import type { NotifyOn } from '../../../infra/config/notifications';
 import { announce, startRun } from '../start-run';
 import { CommandContext } from '../context';
 
@@ -22,9 +23,16 @@ export function formatPreflight(report: PreflightReport): string {
       : []),
     `storage    s3://${report.storage.bucket}/${report.storage.prefix}${report.storage.endpoint ? ` via ${report.storage.endpoint}` : ''}: writable`,
     `encryption ${report.encryption.algorithm}, active key ${report.encryption.keyId}`,
-    `notify     e-mail ${report.notifications.email ? 'on' : 'off'}, Slack ${report.notifications.slack ? 'on' : 'off'}`,
+    `notify     e-mail ${channelState(report.notifications.email, report.notifications.emailOn)}, Slack ${channelState(report.notifications.slack, report.notifications.slackOn)}`,
     ...(report.warnings ?? []).map((w) => `warning    ${w}`),
   ].join('\n');
+}
+
+function channelState(configured: boolean, on: NotifyOn | undefined): string {
+  if (!configured) return 'off';
+  if (on === 'failures') return 'on (failures only)';
+  if (on === 'warnings') return 'on (warnings and failures)';
+  return 'on';
 }
 
 /** The closing line: every check passed, and how many warnings to read. Pure. */
