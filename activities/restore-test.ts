@@ -9,11 +9,7 @@ import { evidenceKeys } from '../src/infra/storage/layout';
 import { readArchive } from '../src/operations/pitr/archive';
 import { notArchived, pitrCheck, RecoverableWindow, recoverableWindow } from '../src/operations/pitr/window';
 import { RestoreTestReport, restoreTestMarkdown } from '../src/operations/restore-test/restore-test';
-import {
-  restoreTestFailedNotice,
-  restoreTestRunFailedNotice,
-  type RestoreTestRunFailed,
-} from '../src/operations/restore-test/notices';
+import { restoreTestNotice, restoreTestRunFailedNotice, type RestoreTestRunFailed } from '../src/operations/restore-test/notices';
 import { testRestoreServer } from '../src/infra/config/config';
 import { ActivityDeps } from './deps';
 import { dropScratchDatabase } from './scratch-database';
@@ -46,17 +42,15 @@ export function restoreTestActivities(deps: ActivityDeps) {
       await discardInstance(runFolder(deps.config.verify.workDir, input.server, input.workflowId), deps.config.tools.pgBinDir);
     },
 
-    /** The report stored beside the backups (JSON and markdown); a failed test is said to people. */
+    /** The report stored beside the backups (JSON and markdown), and told to people, passed or failed. */
     async recordRestoreTest(input: { report: RestoreTestReport }): Promise<{ json: string; markdown: string }> {
       const r = input.report;
       const keys = evidenceKeys(deps.config.storage.prefix, r.database, r.finishedAt, r.id);
       await deps.bucket.putJson(keys.json, r);
       await deps.bucket.putText(keys.markdown, restoreTestMarkdown(r), 'text/markdown; charset=utf-8');
       const where = { json: deps.bucket.where(keys.json), markdown: deps.bucket.where(keys.markdown) };
-      if (!r.passed) {
-        log.error('restore test failed', { database: r.database, id: r.id });
-        await deliver(deps, restoreTestFailedNotice(r, where.markdown));
-      }
+      if (!r.passed) log.error('restore test failed', { database: r.database, id: r.id });
+      await deliver(deps, restoreTestNotice(r, where.markdown));
       return where;
     },
 

@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createActivityDeps } from '../../activities/deps';
 import { preflightActivity } from '../../activities/preflight';
+import type { PreflightReport } from '../../activities';
 import { ConfigError, DatabaseConnectionError, StorageError } from '../../src/infra/errors/errors';
 import { stackConfig, stackEnv } from '../support/stack-env';
 import { activityEnvironment } from '../support/temporal';
@@ -31,7 +32,7 @@ describe('preflight activity (real database, pg_dump and bucket)', () => {
     });
     const report = await activityEnvironment().run(preflightActivity(createActivityDeps(config)), { database: 'sample' });
     // Before, a bot without a webhook was reported as "Slack off".
-    expect(report.notifications).toEqual({ email: true, slack: true, slackOn: 'failures' });
+    expect((report as PreflightReport).notifications).toEqual({ email: true, slack: true, slackOn: 'failures' });
   });
 
   it.each([

@@ -201,8 +201,9 @@ describe("the README's list of notices", () => {
     const events = new Set<string>();
     for (const file of ['src', 'activities', 'workflows'].flatMap((d) => sourceFiles(join(ROOT, d)))) {
       for (const line of readFileSync(file, 'utf8').split('\n')) {
-        if (!/^\s*event:/.test(line)) continue;
-        for (const m of line.matchAll(/'([a-z-]+\.[a-z0-9-]+)'/g)) events.add(m[1]);
+        const at = line.search(/\bevent: /);
+        if (at < 0) continue;
+        for (const m of line.slice(at).matchAll(/'([a-z-]+\.[a-z0-9-]+)'/g)) events.add(m[1]);
       }
     }
     // `incident.${kind}` serves the escalation levels 2 and 3.

@@ -1,5 +1,5 @@
-/** What a restore test tells people when it failed, and when it could not finish. */
-import { restoreTestFailedNotice, restoreTestRunFailedNotice } from '../../src/operations/restore-test/notices';
+/** What a restore test tells people: passed, failed, or could not finish. */
+import { restoreTestNotice, restoreTestRunFailedNotice } from '../../src/operations/restore-test/notices';
 import { restorePart, restoreTestReport } from '../../src/operations/restore-test/restore-test';
 
 const logicalFailed = restorePart('logical', 'the newest backup', { failure: 'cannot reach bucket' });
@@ -13,7 +13,7 @@ it('a failed test: critical, each part, the report, what to do', () => {
     parts: [logicalFailed],
     pointInTimeSkipped: 'shop is not in WAL_ARCHIVE',
   });
-  expect(restoreTestFailedNotice(report, 's3://b/reports/x.md')).toEqual({
+  expect(restoreTestNotice(report, 's3://b/reports/x.md')).toEqual({
     event: 'restore-test.failed',
     severity: 'critical',
     title: 'Restore test of shop failed',
@@ -27,6 +27,30 @@ it('a failed test: critical, each part, the report, what to do', () => {
     action:
       'read the report; a backup that does not restore is not a backup: run pgwarden verify and pgwarden restore-test again once fixed',
   });
+});
+
+it('a passed test: OK, each part with its time against the RTO, the report, nothing to do', () => {
+  const logical = restorePart('logical', 'backup_20261202_010000', {
+    restoreMs: 42_000,
+    checks: [{ name: 'row counts', ok: true, detail: 'all 3 tables match the manifest' }],
+  });
+  const report = restoreTestReport({
+    id: 'restore-test-shop-2',
+    database: 'shop',
+    startedAt: '2026-12-02T05:00:00Z',
+    finishedAt: '2026-12-02T05:01:00Z',
+    parts: [logical],
+    pointInTimeSkipped: null,
+  });
+  const notice = restoreTestNotice(report, 's3://b/reports/y.md');
+  expect(notice).toMatchObject({ event: 'restore-test.passed', severity: 'info', title: 'Restore test of shop passed' });
+  expect(notice.action).toBeUndefined();
+  expect(notice.facts).toEqual([
+    ['Database', 'shop'],
+    ['logical', expect.stringMatching(/^passed: backup_20261202_010000; restored in 42\.0 s \(.*: met\); row counts ok/)],
+    ['Report', 's3://b/reports/y.md'],
+    ['Workflow', 'restore-test-shop-2'],
+  ]);
 });
 
 it.each([

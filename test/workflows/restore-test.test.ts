@@ -134,6 +134,11 @@ it('restores the newest backup and a random point in time into temporary places,
       args: [{ database: db }],
     });
     expect(check.restoreTest).toEqual({ id: report.id, finishedAt: report.finishedAt, passed: true });
+    // A pass is told too, with where the report is.
+    const told = await waitForCaptured(capturedMail, `Restore test of ${db} passed`);
+    expect(told.map((m) => m.subject)).toEqual([`[pgwarden] OK: Restore test of ${db} passed`]);
+    expect(told[0].text).toMatch(/^logical: +passed: backup_/m);
+    expect(told[0].text).toMatch(new RegExp(`^Workflow: +${report.id}$`, 'm'));
     expect(check.problems.filter((p) => /restore test/.test(p))).toEqual([]);
 
     // Nothing temporary left: no restore test database, no instance folder.

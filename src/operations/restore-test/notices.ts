@@ -1,21 +1,26 @@
-/** What a restore test tells people: an alert when it failed, and when it could not finish. */
+/** What a restore test tells people: that it passed or failed, and that it could not finish. */
 import type { Notice, RunFailed } from '../../infra/notify/notice';
 import { describeRestoreTest, type RestoreTestReport } from './restore-test';
 
-/** A test that ran to its end and failed: each part's outcome, and where the report is. */
-export function restoreTestFailedNotice(r: RestoreTestReport, report: string): Notice {
+/**
+ * A test that ran to its end: each part's outcome and where the report is. A pass is told too:
+ * the strategy's monthly test is evidence the team and auditors look for, not only an alarm.
+ */
+export function restoreTestNotice(r: RestoreTestReport, report: string): Notice {
+  const facts: Array<[string, string]> = [
+    ['Database', r.database],
+    ...describeRestoreTest(r)
+      .slice(1)
+      .map((line) => [line.slice(0, line.indexOf(':')), line.slice(line.indexOf(':') + 2)] as [string, string]),
+    ['Report', report],
+    ['Workflow', r.id],
+  ];
+  if (r.passed) return { event: 'restore-test.passed', severity: 'info', title: `Restore test of ${r.database} passed`, facts };
   return {
     event: 'restore-test.failed',
     severity: 'critical',
     title: `Restore test of ${r.database} failed`,
-    facts: [
-      ['Database', r.database],
-      ...describeRestoreTest(r)
-        .slice(1)
-        .map((line) => [line.slice(0, line.indexOf(':')), line.slice(line.indexOf(':') + 2)] as [string, string]),
-      ['Report', report],
-      ['Workflow', r.id],
-    ],
+    facts,
     action:
       'read the report; a backup that does not restore is not a backup: run pgwarden verify and pgwarden restore-test again once fixed',
   };
