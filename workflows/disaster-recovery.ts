@@ -85,6 +85,8 @@ export async function DisasterRecoveryWorkflow(input: DisasterRecoveryInput): Pr
       incident.opened(opened);
       escalation = new Escalation(flow, opened.matrix, openedAt, drill && !opened.drillEscalates ? 'level1' : 'all');
       escalation.start();
+      const told = escalation;
+      flow.tell = (a) => told.tell(a);
 
       await flow.step('identify', () => identifyFailure(incident));
       await flow.step('assess', async () => {
@@ -513,6 +515,10 @@ function bindMessages(flow: IncidentFlow): void {
   flow.bind(m.retryStepUpdate, m.retryStepSignal, v.validateRetry, (a) => incident.retry(a));
   flow.bind(m.skipStepUpdate, m.skipStepSignal, v.validateSkip, (a) => {
     if (incident.skip(a)) flow.cancelStep();
+  });
+  flow.bind(m.noteUpdate, m.noteSignal, v.validateNote, async (a) => {
+    incident.note(a);
+    if (a.tell) await flow.tell?.(a);
   });
   flow.bind(m.abortUpdate, m.abortSignal, v.validateAbort, (a) => {
     incident.abort(a);

@@ -63,7 +63,11 @@ export class Escalation {
   }
 
   /** Sends a notice; an unreachable channel is logged, never fails the incident. */
-  async notify(kind: IncidentNoticeKind, to: string[], extra: { reminder?: number; outcome?: string } = {}): Promise<void> {
+  async notify(
+    kind: IncidentNoticeKind,
+    to: string[],
+    extra: { reminder?: number; outcome?: string; update?: { by: string; text: string } } = {},
+  ): Promise<void> {
     try {
       // The summary names the notice and its readers in the UI's event history. Every notice after
       // the first replies in its Slack thread (an activity's input is not part of replay's check).
@@ -85,6 +89,11 @@ export class Escalation {
       if (isCancellation(err)) throw err;
       log.error('incident notice not sent', { kind, error: rootCauseMessage(err) });
     }
+  }
+
+  /** A person's status update, to everyone alerted so far; on Slack in the incident's thread. */
+  async tell(a: { by: string; text: string }): Promise<void> {
+    await this.notify('update', this.incident.alerted, { update: { by: a.by.trim(), text: a.text.trim() } });
   }
 
   private reached(level: EscalationLevel, what: string): void {

@@ -43,6 +43,9 @@ export class IncidentFlow {
   private stepScope: CancellationScope | undefined;
   private published = '';
 
+  /** Tells a status update to everyone alerted; set once the incident opened and its escalation runs. */
+  tell: ((a: { by: string; text: string }) => Promise<void>) | undefined;
+
   /** Set for an unattended drill: a failed step ends it instead of waiting for a person. */
   onStepFailed: ((reason: string) => void) | undefined;
 

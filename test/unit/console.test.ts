@@ -353,7 +353,7 @@ describe('the console over HTTP', () => {
 
     const page = await (await fetch(`${s.url}/incidents/dr-shop-1`, { headers })).text();
     const actions = [...page.matchAll(/data-action="(\w+)"/g)].map((m) => m[1]);
-    expect(actions).toEqual(['ack', 'assess', 'skip', 'abort']);
+    expect(actions).toEqual(['ack', 'assess', 'skip', 'note', 'abort']);
     expect(page).toContain(`name="csrf" value="${csrfToken('alice', SECRET)}"`);
     expect(page).not.toContain(SECRET);
   });
@@ -382,6 +382,10 @@ describe('the console over HTTP', () => {
     expect(acts).toEqual([
       { id: 'dr-shop-1', action: 'assess', input: { by: 'alice', dataLossScope: 'orders since 02:00', customerImpact: true } },
     ]);
+    // A status update at any step, told to everyone alerted when ticked.
+    const note = await post('note', { text: 'restore at 60%', tell: 'yes', csrf: csrfToken('alice', SECRET) });
+    expect(note.headers.get('location')).toBe('/incidents/dr-shop-1?done=note');
+    expect(acts.at(-1)).toEqual({ id: 'dr-shop-1', action: 'note', input: { by: 'alice', text: 'restore at 60%', tell: true } });
   });
 
   it("acknowledges from a mail's signed link after a confirmation, and refuses one changed or expired", async () => {
@@ -482,7 +486,14 @@ describe('the console over HTTP', () => {
     // A failed restore: another recovery can be chosen, beside retry and skip.
     backend.set(incident({ step: 'restore', stepStatus: 'failed', waitingFor: 'a decision' }));
     const failed = await (await fetch(`${s.url}/incidents/dr-shop-1`, { headers })).text();
-    expect([...failed.matchAll(/data-action="(\w+)"/g)].map((m) => m[1])).toEqual(['ack', 'select', 'retry', 'skip', 'abort']);
+    expect([...failed.matchAll(/data-action="(\w+)"/g)].map((m) => m[1])).toEqual([
+      'ack',
+      'select',
+      'retry',
+      'skip',
+      'note',
+      'abort',
+    ]);
     expect(failed).toContain('Choose another recovery (the restore runs again with it)');
     expect(failed).toContain('value="backup_20261130_020000"');
   });

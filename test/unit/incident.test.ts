@@ -1,7 +1,7 @@
 /** The runbook's pure parts: escalation policy, validators, recovery figures, details, notices, settings. */
 import { loadConfig } from '../../src/infra/config/config';
 import { ConfigError } from '../../src/infra/errors/errors';
-import { inFlagTerms, nextLine, startInput } from '../../src/app/cli/commands/dr';
+import { inFlagTerms, nextLine, noteLine, startInput } from '../../src/app/cli/commands/dr';
 import { incidentDetails, withCommandsInCode } from '../../src/operations/dr/details';
 import { IncidentState } from '../../src/operations/dr/incident';
 import {
@@ -775,5 +775,65 @@ describe('dr start --drill', () => {
     );
     expect(() => v.validateSelect(waiting, { by: 'a', newDatabase: 'shop_drill' })).not.toThrow();
     expect(() => v.validateSelect(waiting, { by: 'a', to: 'latest' })).not.toThrow();
+  });
+});
+
+describe('notes and status updates', () => {
+  it.each([
+    ['no text', { by: 'a', text: '' }, /"text" is required/],
+    ['text that is not text', { by: 'a', text: 42 }, /"text" must be text in quotes/],
+    ['nobody', { text: 'x' }, /say who you are/],
+    ['a quoted tell', { by: 'a', text: 'x', tell: 'yes' }, /"tell" must be true or false without quotes/],
+    ['a novel', { by: 'a', text: 'x'.repeat(v.UPDATE_MAX_CHARS + 1) }, /keep it to 2000 at most/],
+  ])('refuses %s', (_what, input, message) => {
+    expect(() => v.validateNote(incident(), input as unknown as v.UpdateInput)).toThrow(message);
+  });
+
+  it('takes one at any step while open, and refuses one once closed or a tell before anyone was alerted', () => {
+    for (const stepStatus of ['running', 'waiting', 'failed'] as const)
+      expect(() => v.validateNote(incident({ step: 'restore', stepStatus }), { by: 'a', text: 'x', tell: true })).not.toThrow();
+    expect(() => v.validateNote(incident({ status: 'resolved' }), { by: 'a', text: 'x' })).toThrow(/the incident is resolved/);
+    expect(() => v.validateNote(incident({ matrix: null }), { by: 'a', text: 'x', tell: true })).toThrow(/not opened yet/);
+    expect(() => v.validateNote(incident({ matrix: null }), { by: 'a', text: 'x' })).not.toThrow();
+  });
+
+  it('reaches everyone alerted so far: level 1, then each level reached, support once told', () => {
+    const i = new Incident('dr-1', { summary: 'orders lost' }, openedAt, () => openedAt);
+    expect(i.alerted).toEqual([]);
+    i.opened({ database: 'shop', matrix });
+    i.reached(1, matrix, 'notified');
+    expect(i.alerted).toEqual(['devops@x.io']);
+    i.reached(2, matrix, 'notified after 60 min open');
+    i.reached(4, matrix, 'notified: customer-facing impact');
+    expect(i.alerted).toEqual(['devops@x.io', 'manager@x.io', 'support@x.io']);
+    i.note({ by: ' bob ', text: ' restore at 60% ', tell: true });
+    i.note({ by: 'carol', text: 'replica also corrupt' });
+    expect(i.state.timeline.slice(-2).map((t) => [t.step, t.by, t.what])).toEqual([
+      ['incident', 'bob', 'update to devops@x.io, manager@x.io, support@x.io: restore at 60%'],
+      ['incident', 'carol', 'note: replica also corrupt'],
+    ]);
+  });
+
+  it('dr note says who the update reached, or that a note reached nobody', () => {
+    const s = incident({ escalation: { ...incident().escalation, sent: [1, 2] } });
+    expect(noteLine(s, 'alice', true)).toBe(
+      'update recorded as alice and sent to devops@x.io, manager@x.io and Slack, where configured (pgwarden dr status dr-shop-20261124T020000Z)',
+    );
+    expect(noteLine(s, 'bob', false)).toBe(
+      'note recorded as bob in the timeline of dr-shop-20261124T020000Z; nobody was notified (--tell sends it to everyone alerted)',
+    );
+  });
+
+  it('a status update says who and what in the subject (its first line, 80 characters), and the whole text inside', () => {
+    const brief = briefOf(incident());
+    const at = new Date('2026-11-24T03:00:00Z');
+    const long = `restore at 60%; ${'x'.repeat(100)}\nsecond line`;
+    const mail = renderEmail(incidentNotice('update', { ...brief, update: { by: 'bob', text: long } }, at, 'http://ui/x'));
+    expect(mail.subject).toBe(`[pgwarden] UPDATE: [SEV1] shop: update from bob: ${long.slice(0, 79)}…`);
+    expect(mail.text).toContain(`Update:       ${long}`);
+    expect(mail.text).toContain('-- pgwarden (incident.update)');
+    const drill = incidentNotice('update', { ...brief, severity: 'DRILL', update: { by: 'bob', text: 'x' } }, at);
+    expect(drill.mark).toBe('DRILL');
+    expect(incidentNoticeToSlack('update', { acknowledgedBy: null }, false)).toBe(true);
   });
 });

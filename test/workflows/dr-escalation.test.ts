@@ -317,6 +317,45 @@ describe('DisasterRecoveryWorkflow escalation (time-skipping server, real notice
     expect(await capturedWebhooks(id)).toHaveLength(5);
   });
 
+  it('keeps a note in the timeline only; a status update reaches everyone alerted so far, and a level reached later', async () => {
+    const h = await open({}, 'note');
+    const id = h.workflowId;
+    await waitUntil(h, (s) => s.escalation.level1Sends === 1);
+    let s: IncidentState = await h.executeUpdate(m.noteUpdate, { args: [{ by: 'bob', text: 'replica checked: also corrupt' }] });
+    expect(s.timeline.at(-1)).toMatchObject({ step: 'incident', by: 'bob', what: 'note: replica checked: also corrupt' });
+    s = await h.executeUpdate(m.noteUpdate, { args: [{ by: 'alice', text: 'restore at 60%, ~20 min left', tell: true }] });
+    expect(s.timeline.at(-1)?.what).toBe('update to devops@example.com: restore at 60%, ~20 min left');
+    const refused = await h
+      .executeUpdate(m.noteUpdate, { args: [{ by: 'alice', text: ' ' }] })
+      .catch((e: Error) => (e.cause as Error).message);
+    expect(refused).toMatch(/^"text" is required/);
+
+    await env.sleep('61 minutes'); // level 2: the manager is alerted, so the next update reaches them too
+    await waitUntil(h, (x) => x.escalation.level === 2);
+    await h.executeUpdate(m.noteUpdate, { args: [{ by: 'alice', text: 'restored, checking orders', tell: true }] });
+    await h.executeUpdate(m.abortUpdate, { args: [{ by: 'alice', reason: 'drill over' }] });
+    await h.result();
+
+    const updates = async (address: string) =>
+      (await mailTo(id, address)).filter((x) => / UPDATE: /.test(x.subject)).map((x) => x.subject);
+    await waitForCaptured(capturedMail, id, 4); // level 1, two updates to devops, one to the manager (and more)
+    expect(await updates('devops@example.com')).toEqual([
+      '[pgwarden] UPDATE: [SEV1] sample: update from alice: restore at 60%, ~20 min left',
+      '[pgwarden] UPDATE: [SEV1] sample: update from alice: restored, checking orders',
+    ]);
+    expect(await updates('manager@example.com')).toEqual([
+      '[pgwarden] UPDATE: [SEV1] sample: update from alice: restored, checking orders',
+    ]);
+    expect(await mailTo(id, 'exec@example.com')).toEqual([]);
+    // The note went nowhere but the timeline; the update went to Slack as well (the sinks keep
+    // earlier runs' messages: only this incident's count).
+    const mentioning = async (read: typeof capturedMail | typeof capturedWebhooks, text: string) =>
+      (await read(id)).filter((x) => JSON.stringify(x).includes(text));
+    expect(await mentioning(capturedMail, 'replica checked: also corrupt')).toEqual([]);
+    expect(await mentioning(capturedWebhooks, 'replica checked: also corrupt')).toEqual([]);
+    expect(await mentioning(capturedWebhooks, 'restore at 60%, ~20 min left')).toHaveLength(1);
+  });
+
   it('sends no level 2 or 3 when resolved at 59 minutes, and closes with the recovery figures', async () => {
     const h = await open();
     const id = h.workflowId;

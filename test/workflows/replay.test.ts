@@ -100,6 +100,7 @@ describe('recorded histories replay against the current workflows', () => {
         'restore-newdb-outcome-together.json',
         'verify-passed-finish-together.json',
         'dr-acknowledged-notice.json',
+        'dr-note-update.json',
         'verify-wal-read-back.json',
         'verify-wal-read-back-failed.json',
       ]),

@@ -348,6 +348,7 @@ An incident, start to end (ids look like dr-shop-20261124T021500Z):
   pgwarden dr select ID --to-name before-migration --as alice  # the server as of a restore point (pitr mark)
   pgwarden dr select ID --table shop.orders --as alice  # one table as of the proposed point, beside the live one
   pgwarden dr approve ID --as alice                     # an in-place restore
+  pgwarden dr note ID --text "restore at 60%, ~20 min left" --tell --as alice   # a status update to all alerted
   pgwarden dr resume ID --note "orders flowing again" --as alice`,
     );
   dr.command('start')
@@ -417,6 +418,10 @@ An incident, start to end (ids look like dr-shop-20261124T021500Z):
   step('resume', 'step 6: confirm operations resumed; closes the incident')
     .option('--note <text>', 'a note')
     .action((id, opts) => run(async () => (await import('./commands/dr')).runDrStep(ctx(), 'resume', id, opts)));
+  step('note', 'any time while open: a line in the timeline; with --tell, a status update to everyone alerted so far')
+    .option('--text <text>', '(required) what to put on the record, e.g. "restore at 60%, about 20 min left"')
+    .option('--tell', 'mail and post it to everyone alerted so far (level 1, and each level reached), in the Slack thread')
+    .action((id, opts) => run(async () => (await import('./commands/dr')).runDrStep(ctx(), 'note', id, opts)));
   for (const action of ['retry', 'skip', 'abort'] as const) {
     step(
       action,

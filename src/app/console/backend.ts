@@ -74,6 +74,8 @@ export function actionInput(action: ConsoleAction, form: Record<string, string>,
     case 'skip':
     case 'abort':
       return { by, reason: form.reason ?? '' };
+    case 'note':
+      return { by, text: form.text ?? '', ...(form.tell === 'yes' ? { tell: true } : {}) };
   }
 }
 
@@ -86,6 +88,7 @@ const UPDATES = {
   retry: m.retryStepUpdate,
   skip: m.skipStepUpdate,
   abort: m.abortUpdate,
+  note: m.noteUpdate,
 } as const;
 
 /** Seconds a database's backups stay cached: a page view does not start a workflow each time. */

@@ -138,7 +138,7 @@ ${o.error ? `<p class="error" role="alert">${escapeHtml(o.error)}</p>` : ''}${o.
   );
 }
 
-export type ConsoleAction = 'ack' | 'assess' | 'select' | 'approve' | 'resume' | 'retry' | 'skip' | 'abort';
+export type ConsoleAction = 'ack' | 'assess' | 'select' | 'approve' | 'resume' | 'retry' | 'skip' | 'abort' | 'note';
 
 /** The recoverable window, or why there is none. */
 const describeWindow = (w: RecoveryOptions['window']) =>
@@ -224,6 +224,15 @@ function actionForms(s: IncidentState, csrf: string, options?: RecoveryOptions |
     out.push(form('retry', `Retry ${STEP_TITLES[s.step]}`, text('reason', 'Why', { required: true }), 'retry'));
     out.push(form('skip', `Skip ${STEP_TITLES[s.step]}`, text('reason', 'Why', { required: true }), 'skip'));
   } else if (waiting) out.push(form('skip', `Skip ${STEP_TITLES[s.step]}`, text('reason', 'Why', { required: true }), 'skip'));
+  out.push(
+    form(
+      'note',
+      'Post an update',
+      text('text', 'What to put on the record', { required: true, placeholder: 'restore at 60%, about 20 min left' }) +
+        `<label><input type="checkbox" name="tell" value="yes"> tell everyone alerted so far (e-mail, Slack)</label>`,
+      'post',
+    ),
+  );
   out.push(form('abort', 'Abort the incident', text('reason', 'Why', { required: true }), 'abort'));
   return out.join('\n');
 }

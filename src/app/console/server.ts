@@ -30,7 +30,7 @@ import {
 } from './pages';
 
 const SESSION_COOKIE = 'pgwarden_session';
-const ACTIONS: ConsoleAction[] = ['ack', 'assess', 'select', 'approve', 'resume', 'retry', 'skip', 'abort'];
+const ACTIONS: ConsoleAction[] = ['ack', 'assess', 'select', 'approve', 'resume', 'retry', 'skip', 'abort', 'note'];
 const DONE: Record<ConsoleAction | 'open', string> = {
   open: 'incident opened: level 1 is alerted',
   ack: 'acknowledged',
@@ -41,6 +41,7 @@ const DONE: Record<ConsoleAction | 'open', string> = {
   retry: 'retrying the step',
   skip: 'step skipped',
   abort: 'incident aborted',
+  note: 'update posted',
 };
 
 export interface ConsoleOptions {

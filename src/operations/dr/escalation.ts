@@ -88,3 +88,10 @@ export function closingAudience(
     customers: sent.has(4) ? LEVELS[4].contacts(matrix) : null,
   };
 }
+
+/** Who a status update reaches: everyone alerted so far (support too, once told of customer impact). */
+export function updateAudience(matrix: EscalationMatrix | null, sent: ReadonlySet<EscalationLevel>): string[] {
+  if (!matrix) return [];
+  const { team, customers } = closingAudience(matrix, sent);
+  return [...new Set([...team, ...(customers ?? [])])];
+}

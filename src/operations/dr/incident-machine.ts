@@ -3,7 +3,7 @@
  * messages and timers to these methods and publishes the state after each. Each transition
  * leaves its line in the timeline. Pure (the clock is handed in), so the rules are unit-tested.
  */
-import { closingAudience, EscalationLevel, EscalationMatrix, LEVEL_NAMES, LEVELS } from './escalation';
+import { closingAudience, EscalationLevel, EscalationMatrix, LEVEL_NAMES, LEVELS, updateAudience } from './escalation';
 import { describeTarget } from '../pitr/target';
 import type { RecoveryChoice } from './choice';
 import {
@@ -19,7 +19,7 @@ import {
 } from './incident';
 import { describeRecovery, incidentRecovery } from './recovery';
 import { restoreNotes } from '../restore/restore-plan';
-import type { AssessInput, NoteInput, ReasonInput, SelectInput } from './validate';
+import type { AssessInput, NoteInput, ReasonInput, SelectInput, UpdateInput } from './validate';
 
 /** What is wrong with a start form, in one line, or null when the incident can open. */
 export function openingProblem(input: Partial<DisasterRecoveryInput> | undefined, openedAt: Date): string | null {
@@ -288,6 +288,16 @@ export class Incident {
     const who = typeof by === 'string' && by.trim() ? by.trim() : 'someone (no "by")';
     this.state.lastRefused = { at: this.now().toISOString(), by: who, action, reason };
     this.record('incident', who, `refused ${action}: ${reason}`);
+  }
+
+  /** Who a status update reaches now. */
+  get alerted(): string[] {
+    return updateAudience(this.state.matrix, this.sentLevels);
+  }
+
+  /** A person's note, or a status update told to everyone alerted (which the workflow sends). */
+  note(a: UpdateInput): void {
+    this.record('incident', a.by.trim(), `${a.tell ? `update to ${this.alerted.join(', ')}` : 'note'}: ${a.text.trim()}`);
   }
 
   abort(a: ReasonInput): void {

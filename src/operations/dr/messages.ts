@@ -4,7 +4,7 @@
  */
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import type { IncidentState } from './incident';
-import type { Actor, AssessInput, NoteInput, ReasonInput, SelectInput } from './validate';
+import type { Actor, AssessInput, NoteInput, ReasonInput, SelectInput, UpdateInput } from './validate';
 
 // Disaster recovery (DisasterRecoveryWorkflow): every human step is an Update with a validator
 // and the same step as a Signal, for the Temporal UI.
@@ -17,6 +17,8 @@ export const resumeUpdate = defineUpdate<IncidentState, [NoteInput]>('resume');
 export const retryStepUpdate = defineUpdate<IncidentState, [ReasonInput]>('retryStep');
 export const skipStepUpdate = defineUpdate<IncidentState, [ReasonInput]>('skipStep');
 export const abortUpdate = defineUpdate<IncidentState, [ReasonInput]>('abort');
+/** Any time while open: a note in the timeline, or with `tell` a status update to everyone alerted. */
+export const noteUpdate = defineUpdate<IncidentState, [UpdateInput]>('note');
 export const acknowledgeSignal = defineSignal<[Actor]>('acknowledgeSignal');
 export const assessSignal = defineSignal<[AssessInput]>('assessSignal');
 export const selectBackupSignal = defineSignal<[SelectInput]>('selectBackupSignal');
@@ -25,3 +27,4 @@ export const resumeSignal = defineSignal<[NoteInput]>('resumeSignal');
 export const retryStepSignal = defineSignal<[ReasonInput]>('retryStepSignal');
 export const skipStepSignal = defineSignal<[ReasonInput]>('skipStepSignal');
 export const abortSignal = defineSignal<[ReasonInput]>('abortSignal');
+export const noteSignal = defineSignal<[UpdateInput]>('noteSignal');

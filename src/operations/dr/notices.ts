@@ -18,7 +18,8 @@ export type IncidentNoticeKind =
   | 'customer-closing'
   | 'resolved'
   | 'aborted'
-  | 'not-opened';
+  | 'not-opened'
+  | 'update';
 
 /** The part of the incident a notice needs; no secrets, small enough for every activity call. */
 export interface IncidentBrief {
@@ -40,6 +41,8 @@ export interface IncidentBrief {
   restore?: string | null;
   /** Who confirmed that operations resumed, and their note. */
   resumed?: string | null;
+  /** A status update: who sent it, and its text. */
+  update?: { by: string; text: string };
 }
 
 export function briefOf(state: IncidentState, extra: Partial<IncidentBrief> = {}): IncidentBrief {
@@ -209,6 +212,14 @@ export function incidentNotice(
             ...follow,
           ],
         };
+      case 'update':
+        return {
+          event: 'incident.update',
+          severity: 'info',
+          mark: drill ? 'DRILL' : 'UPDATE',
+          title: `${tag}: update from ${b.update?.by ?? 'someone'}: ${oneLine(b.update?.text ?? '')}`,
+          facts: [...base, ['Update', b.update?.text ?? ''], ['From', b.update?.by ?? ''], ...where, ...follow],
+        };
       case 'not-opened':
         return {
           event: 'incident.not-opened',
@@ -242,4 +253,10 @@ export function incidentNoticeToSlack(kind: IncidentNoticeKind, b: Pick<Incident
   if (bot) return true;
   if (kind === 'level1-reminder') return false;
   return !(kind === 'acknowledged' && b.acknowledgedBy?.startsWith('slack:'));
+}
+
+/** A mail subject's preview of a status update: its first line, at most 80 characters. */
+function oneLine(text: string): string {
+  const first = text.trim().split('\n')[0];
+  return first.length > 80 ? `${first.slice(0, 79)}…` : first;
 }

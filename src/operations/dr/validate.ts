@@ -21,6 +21,14 @@ export interface NoteInput extends Actor {
 export interface ReasonInput extends Actor {
   reason: string;
 }
+/** A line for the timeline; with `tell`, a status update mailed and posted to everyone alerted so far. */
+export interface UpdateInput extends Actor {
+  text: string;
+  tell?: boolean;
+}
+
+/** Long enough for a paragraph, short enough for a mail subject's preview and a Slack message. */
+export const UPDATE_MAX_CHARS = 2000;
 
 const BACKUP_ID = /^backup_\d{8}_\d{6}$/;
 const DATABASE_NAME = /^[a-z_][a-z0-9_]{0,62}$/;
@@ -137,4 +145,17 @@ export function validateAbort(state: IncidentState, input: ReasonInput): void {
   who(input);
   reason(input);
   open(state);
+}
+
+export function validateNote(state: IncidentState, input: UpdateInput): void {
+  who(input);
+  text(input?.text, 'text', 'what to put on the record, e.g. "replica lag back to normal, restore at 60%"');
+  if (input.text.length > UPDATE_MAX_CHARS)
+    throw new Error(
+      `"text" is ${input.text.length} characters; keep it to ${UPDATE_MAX_CHARS} at most (link to a document for more)`,
+    );
+  if (input.tell !== undefined) yesNo(input.tell, 'tell', 'whether everyone alerted so far gets it too');
+  open(state);
+  if (input.tell && !state.matrix)
+    throw new Error('the incident has not opened yet, so nobody has been alerted to tell; wait a moment or send it as a note');
 }

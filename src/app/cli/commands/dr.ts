@@ -15,6 +15,7 @@ import { requireWorker } from '../no-worker';
 import { DisasterRecoveryInput, IncidentState, SEVERITIES, Severity, STEP_TITLES } from '../../../operations/dr/incident';
 import { describeSelection, levelsSent } from '../../../operations/dr/details';
 import { describeTarget } from '../../../operations/pitr/target';
+import { updateAudience } from '../../../operations/dr/escalation';
 import * as m from '../../../operations/dr/messages';
 import { restoreStatusQuery } from '../../../infra/temporal/messages';
 import { listLink, OPEN_INCIDENTS_QUERY } from '../../../infra/temporal/links';
@@ -51,11 +52,14 @@ export interface DrOptions {
   replace?: boolean;
   note?: string;
   reason?: string;
+  /** `dr note`: the line, and whether everyone alerted is told. */
+  text?: string;
+  tell?: boolean;
   /** `dr status --watch [seconds]`. */
   watch?: boolean | string;
 }
 
-type StepAction = 'ack' | 'assess' | 'select' | 'approve' | 'resume' | 'retry' | 'skip' | 'abort';
+type StepAction = 'ack' | 'assess' | 'select' | 'approve' | 'resume' | 'retry' | 'skip' | 'abort' | 'note';
 
 const who = (o: DrOptions, env: { PGWARDEN_OPERATOR?: string }) => operatorIdentity(o.as, env, userInfo().username);
 const when = (iso: string | null | undefined) => (iso ? cliTime(iso) : '-');
@@ -222,6 +226,8 @@ export async function runDrStep(ctx: CommandContext, action: StepAction, id: str
   }
   if ((action === 'retry' || action === 'skip' || action === 'abort') && !o.reason?.trim())
     throw new UsageError(`--reason is required for ${action}: say why, for the timeline`);
+  if (action === 'note' && !o.text?.trim())
+    throw new UsageError('--text is required: what to put on the record, e.g. --text "restore at 60%, about 20 min left"');
   const by = who(o, ctx.env);
   const send = async (client: Client): Promise<IncidentState> => {
     const h = client.workflow.getHandle(id);
@@ -255,6 +261,8 @@ export async function runDrStep(ctx: CommandContext, action: StepAction, id: str
         return h.executeUpdate(m.approveIncidentRestoreUpdate, { args: [{ by, note: o.note }] });
       case 'resume':
         return h.executeUpdate(m.resumeUpdate, { args: [{ by, note: o.note }] });
+      case 'note':
+        return h.executeUpdate(m.noteUpdate, { args: [{ by, text: o.text ?? '', ...(o.tell ? { tell: true } : {}) }] });
       case 'retry':
       case 'skip':
       case 'abort': {
@@ -280,14 +288,24 @@ export async function runDrStep(ctx: CommandContext, action: StepAction, id: str
       throw err;
     }
     // The update returns as soon as it is recorded; the runbook moves on a moment later.
-    if (action !== 'abort' && action !== 'resume') state = await settled(client, id, state, action !== 'ack');
+    if (action !== 'abort' && action !== 'resume' && action !== 'note')
+      state = await settled(client, id, state, action !== 'ack');
     if (o.json) process.stdout.write(JSON.stringify(state, null, 2) + '\n');
+    else if (action === 'note') process.stdout.write(`${noteLine(state, by, Boolean(o.tell))}\n`);
     else if (action === 'abort' || action === 'resume')
       process.stdout.write(
         `${action} recorded as ${by}; the incident closes and the final notices go out (pgwarden dr status ${id})\n`,
       );
     else process.stdout.write(`${action} recorded as ${by}; ${nextLine(state)}\n`);
   });
+}
+
+/** What `dr note` did: who it reached, from the state the update returned. */
+export function noteLine(s: IncidentState, by: string, told: boolean): string {
+  if (!told)
+    return `note recorded as ${by} in the timeline of ${s.incidentId}; nobody was notified (--tell sends it to everyone alerted)`;
+  const to = updateAudience(s.matrix, new Set(s.escalation.sent));
+  return `update recorded as ${by} and sent to ${to.join(', ')} and Slack, where configured (pgwarden dr status ${s.incidentId})`;
 }
 
 /** The JSON fields of the workflow's messages, as the flags of the CLI that sent them. */
@@ -303,6 +321,8 @@ const FLAGS: Record<string, string> = {
   by: '--as',
   reason: '--reason',
   note: '--note',
+  text: '--text',
+  tell: '--tell',
 };
 
 export function inFlagTerms(message: string): string {
