@@ -85,8 +85,7 @@ export async function DisasterRecoveryWorkflow(input: DisasterRecoveryInput): Pr
       incident.opened(opened);
       escalation = new Escalation(flow, opened.matrix, openedAt, drill && !opened.drillEscalates ? 'level1' : 'all');
       escalation.start();
-      const told = escalation;
-      flow.tell = (a) => told.tell(a);
+      flow.escalation = escalation;
 
       await flow.step('identify', () => identifyFailure(incident));
       await flow.step('assess', async () => {
@@ -490,7 +489,11 @@ async function checkRecoveryChoice(incident: Incident, choice: Exclude<RecoveryC
 function bindMessages(flow: IncidentFlow): void {
   const incident = flow.incident;
   setHandler(m.incidentStateQuery, () => incident.state);
-  flow.bind(m.acknowledgeUpdate, m.acknowledgeSignal, v.validateAcknowledge, (a) => incident.acknowledge(a));
+  flow.bind(m.acknowledgeUpdate, m.acknowledgeSignal, v.validateAcknowledge, async (a) => {
+    // A handover (takeOver) is told to everyone alerted: their notices named who leads.
+    const from = incident.acknowledge(a);
+    if (from) await flow.escalation?.handover(from, a.by.trim());
+  });
   flow.bind(m.assessUpdate, m.assessSignal, v.validateAssess, (a) => incident.assess(a));
   flow.bind(m.selectBackupUpdate, m.selectBackupSignal, v.validateSelect, async (a) => {
     if (incident.state.step === 'restore' && incident.state.stepStatus === 'failed' && patched(RESELECT))
@@ -518,7 +521,7 @@ function bindMessages(flow: IncidentFlow): void {
   });
   flow.bind(m.noteUpdate, m.noteSignal, v.validateNote, async (a) => {
     incident.note(a);
-    if (a.tell) await flow.tell?.(a);
+    if (a.tell) await flow.escalation?.tell(a);
   });
   flow.bind(m.abortUpdate, m.abortSignal, v.validateAbort, (a) => {
     incident.abort(a);

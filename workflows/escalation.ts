@@ -16,7 +16,7 @@ import {
   LEVELS,
   pendingEscalations,
 } from '../src/operations/dr/escalation';
-import { briefOf, IncidentNoticeKind } from '../src/operations/dr/notices';
+import { briefOf, IncidentBrief, IncidentNoticeKind } from '../src/operations/dr/notices';
 import { rootCauseMessage } from '../src/infra/temporal/root-cause';
 import type { IncidentFlow } from './incident-flow';
 
@@ -66,7 +66,7 @@ export class Escalation {
   async notify(
     kind: IncidentNoticeKind,
     to: string[],
-    extra: { reminder?: number; outcome?: string; update?: { by: string; text: string } } = {},
+    extra: Partial<Pick<IncidentBrief, 'reminder' | 'outcome' | 'update' | 'handover'>> = {},
   ): Promise<void> {
     try {
       // The summary names the notice and its readers in the UI's event history. Every notice after
@@ -94,6 +94,11 @@ export class Escalation {
   /** A person's status update, to everyone alerted so far; on Slack in the incident's thread. */
   async tell(a: { by: string; text: string }): Promise<void> {
     await this.notify('update', this.incident.alerted, { update: { by: a.by.trim(), text: a.text.trim() } });
+  }
+
+  /** The lead passed from one person to another: everyone alerted hears who leads now. */
+  async handover(from: string, to: string): Promise<void> {
+    await this.notify('handover', this.incident.alerted, { handover: { from, to } });
   }
 
   private reached(level: EscalationLevel, what: string): void {

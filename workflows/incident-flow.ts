@@ -17,6 +17,7 @@ import type { SignalDefinition, UpdateDefinition } from '@temporalio/common';
 import { incidentDetails } from '../src/operations/dr/details';
 import { IncidentState, Step } from '../src/operations/dr/incident';
 import { Incident } from '../src/operations/dr/incident-machine';
+import type { Escalation } from './escalation';
 import { rootCauseMessage } from '../src/infra/temporal/root-cause';
 import {
   DatabaseSA,
@@ -43,8 +44,8 @@ export class IncidentFlow {
   private stepScope: CancellationScope | undefined;
   private published = '';
 
-  /** Tells a status update to everyone alerted; set once the incident opened and its escalation runs. */
-  tell: ((a: { by: string; text: string }) => Promise<void>) | undefined;
+  /** The escalation, once the incident opened: status updates and handovers are told through it. */
+  escalation: Escalation | undefined;
 
   /** Set for an unattended drill: a failed step ends it instead of waiting for a person. */
   onStepFailed: ((reason: string) => void) | undefined;

@@ -386,6 +386,14 @@ describe('the console over HTTP', () => {
     const note = await post('note', { text: 'restore at 60%', tell: 'yes', csrf: csrfToken('alice', SECRET) });
     expect(note.headers.get('location')).toBe('/incidents/dr-shop-1?done=note');
     expect(acts.at(-1)).toEqual({ id: 'dr-shop-1', action: 'note', input: { by: 'alice', text: 'restore at 60%', tell: true } });
+    // Someone else leads: the page offers to take the lead over, and the form says so.
+    backend.set(
+      incident({ escalation: { ...incident().escalation, acknowledgedBy: 'bob', acknowledgedAt: '2026-11-24T02:05:00Z' } }),
+    );
+    const page = await (await fetch(`${s.url}/incidents/dr-shop-1`, { headers })).text();
+    expect(page).toContain('<h3>Take the lead over</h3>');
+    await post('ack', { takeOver: 'yes', csrf: csrfToken('alice', SECRET) });
+    expect(acts.at(-1)).toEqual({ id: 'dr-shop-1', action: 'ack', input: { by: 'alice', takeOver: true } });
   });
 
   it("acknowledges from a mail's signed link after a confirmation, and refuses one changed or expired", async () => {

@@ -699,6 +699,11 @@ describe('the CLI speaks in flags', () => {
     ],
     ['say who you are: "by" is required, e.g. {"by": "alice"}', 'say who you are: --as is required'],
     ['"reason" is required: say why', '--reason is required: say why'],
+    ['"text" is required: what to put on the record', '--text is required: what to put on the record'],
+    [
+      'already acknowledged by bob at T; to take the lead over: dr ack --take-over, e.g. {"by": "<you>", "takeOver": true}',
+      'already acknowledged by bob at T; to take the lead over: dr ack --take-over',
+    ],
     [
       'give either "to" (a time) or "toName" (a restore point), not both',
       'give either --to (a time) or --to-name (a restore point), not both',
@@ -835,5 +840,43 @@ describe('notes and status updates', () => {
     const drill = incidentNotice('update', { ...brief, severity: 'DRILL', update: { by: 'bob', text: 'x' } }, at);
     expect(drill.mark).toBe('DRILL');
     expect(incidentNoticeToSlack('update', { acknowledgedBy: null }, false)).toBe(true);
+  });
+});
+
+describe('handing the lead over', () => {
+  const acked = () =>
+    incident({ escalation: { ...incident().escalation, acknowledgedBy: 'bob', acknowledgedAt: '2026-11-24T02:05:00Z' } });
+
+  it.each([
+    ['a second plain acknowledgement', acked, { by: 'carol' }, /already acknowledged by bob .*dr ack --take-over/],
+    ['a take-over by who leads already', acked, { by: 'bob', takeOver: true }, /bob already leads this incident/],
+    ['a quoted takeOver', acked, { by: 'carol', takeOver: 'yes' }, /"takeOver" must be true or false/],
+  ])('refuses %s', (_what, state, input, message) => {
+    expect(() => v.validateAcknowledge(state(), input as unknown as v.AckInput)).toThrow(message);
+  });
+
+  it('passes the lead on, keeps the first acknowledgement, and names the new lead in later notices', () => {
+    expect(() => v.validateAcknowledge(incident(), { by: 'carol', takeOver: true })).not.toThrow(); // nobody yet: an acknowledgement
+    let t = openedAt.getTime();
+    const i = new Incident('dr-1', { summary: 'orders lost' }, openedAt, () => new Date((t += 60_000)));
+    i.opened({ database: 'shop', matrix });
+    expect(i.acknowledge({ by: 'bob' })).toBeNull();
+    expect(() => v.validateAcknowledge(i.state, { by: 'carol', takeOver: true })).not.toThrow();
+    expect(i.acknowledge({ by: ' carol ', takeOver: true })).toBe('bob');
+    expect(i.state.escalation).toMatchObject({
+      acknowledgedBy: 'bob',
+      acknowledgedAt: '2026-11-24T02:01:00.000Z',
+      lead: { by: 'carol', since: '2026-11-24T02:03:00.000Z', from: 'bob' },
+    });
+    expect(i.leader).toBe('carol');
+    expect(i.state.timeline.at(-1)).toMatchObject({ step: 'escalation', by: 'carol', what: 'took the lead over from bob' });
+    expect(() => v.validateAcknowledge(i.state, { by: 'bob', takeOver: true })).not.toThrow(); // and back again
+    const at = new Date('2026-11-24T03:00:00Z');
+    const brief = briefOf(i.state);
+    expect(brief.acknowledgedBy).toBe('carol');
+    expect(renderEmail(incidentNotice('level2', brief, at)).text).toContain('carol leads the recovery');
+    const mail = renderEmail(incidentNotice('handover', { ...brief, handover: { from: 'bob', to: 'carol' } }, at));
+    expect(mail.subject).toBe('[pgwarden] HANDOVER: [SEV1] shop: carol takes the lead over from bob: orders lost');
+    expect(mail.text).toContain('What to do: reach carol from now on, not bob');
   });
 });

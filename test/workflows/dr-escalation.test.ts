@@ -356,6 +356,31 @@ describe('DisasterRecoveryWorkflow escalation (time-skipping server, real notice
     expect(await mentioning(capturedWebhooks, 'restore at 60%, ~20 min left')).toHaveLength(1);
   });
 
+  it('hands the lead over at a shift change and tells everyone alerted, keeping the first acknowledgement', async () => {
+    const h = await open({}, 'handover');
+    const id = h.workflowId;
+    await waitUntil(h, (s) => s.escalation.level1Sends === 1);
+    await h.executeUpdate(m.acknowledgeUpdate, { args: [{ by: 'bob' }] });
+    await env.sleep('61 minutes');
+    await waitUntil(h, (x) => x.escalation.level === 2);
+    const refused = await h
+      .executeUpdate(m.acknowledgeUpdate, { args: [{ by: 'carol' }] })
+      .catch((e: Error) => (e.cause as Error).message);
+    expect(refused).toMatch(/^already acknowledged by bob .*dr ack --take-over/);
+    const s: IncidentState = await h.executeUpdate(m.acknowledgeUpdate, { args: [{ by: 'carol', takeOver: true }] });
+    expect(s.escalation).toMatchObject({ acknowledgedBy: 'bob', lead: { by: 'carol', from: 'bob' } });
+    expect(s.timeline.at(-1)).toMatchObject({ by: 'carol', what: 'took the lead over from bob' });
+    await h.executeUpdate(m.abortUpdate, { args: [{ by: 'carol', reason: 'drill over' }] });
+    await h.result();
+
+    await waitForCaptured(capturedMail, id, 5);
+    const handover = '[pgwarden] HANDOVER: [SEV1] sample: carol takes the lead over from bob: orders database lost';
+    for (const address of ['devops@example.com', 'manager@example.com'])
+      expect((await mailTo(id, address)).map((x) => x.subject)).toContain(handover);
+    expect(await mailTo(id, 'exec@example.com')).toEqual([]);
+    expect((await capturedWebhooks(id)).filter((w) => JSON.stringify(w.body).includes('takes the lead over'))).toHaveLength(1);
+  });
+
   it('sends no level 2 or 3 when resolved at 59 minutes, and closes with the recovery figures', async () => {
     const h = await open();
     const id = h.workflowId;

@@ -101,6 +101,7 @@ describe('recorded histories replay against the current workflows', () => {
         'verify-passed-finish-together.json',
         'dr-acknowledged-notice.json',
         'dr-note-update.json',
+        'dr-handover.json',
         'verify-wal-read-back.json',
         'verify-wal-read-back-failed.json',
       ]),

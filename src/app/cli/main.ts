@@ -386,9 +386,9 @@ An incident, start to end (ids look like dr-shop-20261124T021500Z):
       .description(description)
       .option('--as <name>', 'who (default: your user name)')
       .option('--json', 'print the incident state as JSON');
-  step('ack', 'acknowledge: stops the level 1 reminders (levels 2 and 3 still follow unless resolved)').action((id, opts) =>
-    run(async () => (await import('./commands/dr')).runDrStep(ctx(), 'ack', id, opts)),
-  );
+  step('ack', 'acknowledge: stops the level 1 reminders (levels 2 and 3 still follow unless resolved)')
+    .option('--take-over', 'take the lead over from whoever acknowledged (a shift change): everyone alerted is told')
+    .action((id, opts) => run(async () => (await import('./commands/dr')).runDrStep(ctx(), 'ack', id, opts)));
   step('assess', 'step 2: record the impact assessment')
     .option('--scope <text>', '(required) scope of data loss, e.g. "orders since 02:00"')
     .option('--customer-impact <yes|no>', '(required) customer-facing service impact (yes: level 4, customer notification)')

@@ -43,7 +43,7 @@ export function actionInput(action: ConsoleAction, form: Record<string, string>,
   const given = (name: string) => (form[name]?.trim() ? form[name].trim() : undefined);
   switch (action) {
     case 'ack':
-      return { by };
+      return { by, ...(form.takeOver === 'yes' ? { takeOver: true } : {}) };
     case 'assess':
       return {
         by,

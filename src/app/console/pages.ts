@@ -162,7 +162,7 @@ const verifiedText = (b: CatalogEntry) =>
     : `${b.verification.status} ${clock(b.verification.at)}${b.verification.failures.length ? `: ${b.verification.failures.join('; ')}` : ''}`;
 
 /** The forms for what the incident waits for now, each posting to /incidents/<id>/<action>. */
-function actionForms(s: IncidentState, csrf: string, options?: RecoveryOptions | null): string {
+function actionForms(s: IncidentState, csrf: string, user: string, options?: RecoveryOptions | null): string {
   if (s.status !== 'open') return '';
   const form = (action: ConsoleAction, title: string, fields: string, button = title) =>
     `<form class="action" method="post" action="/incidents/${encodeURIComponent(s.incidentId)}/${action}" data-action="${action}">
@@ -171,6 +171,8 @@ function actionForms(s: IncidentState, csrf: string, options?: RecoveryOptions |
     `<label>${escapeHtml(label)} <input type="text" name="${name}"${o.required ? ' required' : ''}${o.placeholder ? ` placeholder="${escapeHtml(o.placeholder)}"` : ''}></label>`;
   const out: string[] = [];
   if (!s.escalation.acknowledgedBy) out.push(form('ack', 'Acknowledge', '', 'acknowledge'));
+  else if ((s.escalation.lead?.by ?? s.escalation.acknowledgedBy) !== user)
+    out.push(form('ack', 'Take the lead over', '<input type="hidden" name="takeOver" value="yes">', 'take over'));
   const waiting = s.stepStatus === 'waiting';
   if (waiting && s.step === 'assess')
     out.push(
@@ -248,7 +250,12 @@ export function incidentPage(
     ['Failure at', clock(s.failureTime)],
     ['Opened', `${clock(s.openedAt)} by ${s.openedBy} (${age(s.openedAt, o.now)} ago)`],
     ['Waiting for', s.waitingFor ?? '–'],
-    ['Acknowledged', e.acknowledgedBy ? `by ${e.acknowledgedBy} at ${clock(e.acknowledgedAt)}` : 'NOT yet'],
+    [
+      'Acknowledged',
+      e.acknowledgedBy
+        ? `by ${e.acknowledgedBy} at ${clock(e.acknowledgedAt)}${e.lead ? `; led by ${e.lead.by} since ${clock(e.lead.since)} (took over from ${e.lead.from})` : ''}`
+        : 'NOT yet',
+    ],
     [
       'Escalation',
       `${levelsSent(e.sent.filter((l) => l !== 4))}${e.sent.includes(4) ? '; customers notified' : ''}${e.next ? `; next: ${nextEscalation(s, o.now)}` : ''}`,
@@ -272,7 +279,7 @@ export function incidentPage(
 <p><small>${escapeHtml(s.incidentId)}</small></p>
 ${o.error ? `<p class="error" role="alert">${escapeHtml(o.error)}</p>` : ''}${o.done ? `<p class="ok" role="status">${escapeHtml(o.done)}</p>` : ''}
 <table class="facts">${facts.map(([k, v]) => `<tr><th>${escapeHtml(k)}</th><td>${escapeHtml(v)}</td></tr>`).join('')}</table>
-${actionForms(s, o.csrf, o.options)}
+${actionForms(s, o.csrf, o.user, o.options)}
 <h2>Timeline</h2><table class="timeline"><thead><tr><th>when</th><th>step</th><th>who</th><th>what</th></tr></thead><tbody>${s.timeline
       .map(
         (t) =>

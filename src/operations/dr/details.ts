@@ -84,7 +84,7 @@ export function incidentDetails(s: IncidentState, now: Date = new Date()): strin
       `**Last refused action:** ${s.lastRefused.action} from ${s.lastRefused.by} at ${s.lastRefused.at}: ${s.lastRefused.reason}`,
     );
   const acknowledged = e.acknowledgedBy
-    ? `acknowledged by ${e.acknowledgedBy}${e.acknowledgedAt ? ` at ${clockTime(e.acknowledgedAt, now)}` : ''}`
+    ? `acknowledged by ${e.acknowledgedBy}${e.acknowledgedAt ? ` at ${clockTime(e.acknowledgedAt, now)}` : ''}${e.lead ? `; led by ${e.lead.by} since ${clockTime(e.lead.since, now)}` : ''}`
     : 'NOT acknowledged: Update `acknowledge` with `{"by": "<you>"}`';
   lines.push(`**Escalation:** ${levelsSent(e.sent.filter((l) => l !== 4))} sent; ${acknowledged}`);
   const next = nextEscalation(s, now);

@@ -19,7 +19,7 @@ import {
 } from './incident';
 import { describeRecovery, incidentRecovery } from './recovery';
 import { restoreNotes } from '../restore/restore-plan';
-import type { AssessInput, NoteInput, ReasonInput, SelectInput, UpdateInput } from './validate';
+import type { AckInput, AssessInput, NoteInput, ReasonInput, SelectInput, UpdateInput } from './validate';
 
 /** What is wrong with a start form, in one line, or null when the incident can open. */
 export function openingProblem(input: Partial<DisasterRecoveryInput> | undefined, openedAt: Date): string | null {
@@ -213,10 +213,27 @@ export class Incident {
 
   // --- What people send (validated before these run).
 
-  acknowledge(a: { by: string }): void {
+  /** Who leads the recovery: whoever took it over last, else whoever acknowledged. */
+  get leader(): string | null {
+    return this.state.escalation.lead?.by ?? this.state.escalation.acknowledgedBy;
+  }
+
+  /**
+   * An acknowledgement, or a handover when someone already acknowledged (validated: takeOver).
+   * The first acknowledgement stays as it was, for the time to acknowledge; the lead moves.
+   * Returns who handed over, for the notice, or null.
+   */
+  acknowledge(a: AckInput): string | null {
+    const from = this.leader;
+    if (from) {
+      this.state.escalation.lead = { by: a.by.trim(), since: this.now().toISOString(), from };
+      this.record('escalation', a.by.trim(), `took the lead over from ${from}`);
+      return from;
+    }
     this.state.escalation.acknowledgedBy = a.by.trim();
     this.state.escalation.acknowledgedAt = this.now().toISOString();
     this.record('escalation', a.by.trim(), 'acknowledged; level 1 reminders stop (levels 2 and 3 still follow unless resolved)');
+    return null;
   }
 
   assess(a: AssessInput): void {

@@ -163,6 +163,8 @@ export interface IncidentState {
     level1Sends: number;
     acknowledgedBy: string | null;
     acknowledgedAt: string | null;
+    /** Who leads the recovery since a handover (`dr ack --take-over`); absent: whoever acknowledged. */
+    lead?: { by: string; since: string; from: string } | null;
     next: { level: number; at: string } | null;
   };
   findings: Findings | null;

@@ -4,12 +4,12 @@
  */
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import type { IncidentState } from './incident';
-import type { Actor, AssessInput, NoteInput, ReasonInput, SelectInput, UpdateInput } from './validate';
+import type { AckInput, AssessInput, NoteInput, ReasonInput, SelectInput, UpdateInput } from './validate';
 
 // Disaster recovery (DisasterRecoveryWorkflow): every human step is an Update with a validator
 // and the same step as a Signal, for the Temporal UI.
 export const incidentStateQuery = defineQuery<IncidentState>('incidentState');
-export const acknowledgeUpdate = defineUpdate<IncidentState, [Actor]>('acknowledge');
+export const acknowledgeUpdate = defineUpdate<IncidentState, [AckInput]>('acknowledge');
 export const assessUpdate = defineUpdate<IncidentState, [AssessInput]>('assess');
 export const selectBackupUpdate = defineUpdate<IncidentState, [SelectInput]>('selectBackup');
 export const approveIncidentRestoreUpdate = defineUpdate<IncidentState, [NoteInput]>('approveIncidentRestore');
@@ -19,7 +19,7 @@ export const skipStepUpdate = defineUpdate<IncidentState, [ReasonInput]>('skipSt
 export const abortUpdate = defineUpdate<IncidentState, [ReasonInput]>('abort');
 /** Any time while open: a note in the timeline, or with `tell` a status update to everyone alerted. */
 export const noteUpdate = defineUpdate<IncidentState, [UpdateInput]>('note');
-export const acknowledgeSignal = defineSignal<[Actor]>('acknowledgeSignal');
+export const acknowledgeSignal = defineSignal<[AckInput]>('acknowledgeSignal');
 export const assessSignal = defineSignal<[AssessInput]>('assessSignal');
 export const selectBackupSignal = defineSignal<[SelectInput]>('selectBackupSignal');
 export const approveIncidentRestoreSignal = defineSignal<[NoteInput]>('approveIncidentRestoreSignal');

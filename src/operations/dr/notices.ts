@@ -19,7 +19,8 @@ export type IncidentNoticeKind =
   | 'resolved'
   | 'aborted'
   | 'not-opened'
-  | 'update';
+  | 'update'
+  | 'handover';
 
 /** The part of the incident a notice needs; no secrets, small enough for every activity call. */
 export interface IncidentBrief {
@@ -43,6 +44,8 @@ export interface IncidentBrief {
   resumed?: string | null;
   /** A status update: who sent it, and its text. */
   update?: { by: string; text: string };
+  /** A handover of the lead. */
+  handover?: { from: string; to: string };
 }
 
 export function briefOf(state: IncidentState, extra: Partial<IncidentBrief> = {}): IncidentBrief {
@@ -55,7 +58,8 @@ export function briefOf(state: IncidentState, extra: Partial<IncidentBrief> = {}
     step: STEP_TITLES[state.step],
     openedAt: state.openedAt,
     failureTime: state.failureTime,
-    acknowledgedBy: state.escalation.acknowledgedBy,
+    // Who leads now: notices say "<name> leads the recovery".
+    acknowledgedBy: state.escalation.lead?.by ?? state.escalation.acknowledgedBy,
     openedBy: state.openedBy,
     waitingFor: state.waitingFor,
     assessment: state.assessment
@@ -211,6 +215,15 @@ export function incidentNotice(
             ...(b.resumed ? ([['Confirmed by', b.resumed]] as Array<[string, string]>) : []),
             ...follow,
           ],
+        };
+      case 'handover':
+        return {
+          event: 'incident.handover',
+          severity: 'info',
+          mark: drill ? 'DRILL' : 'HANDOVER',
+          title: `${tag}: ${b.handover?.to ?? 'someone'} takes the lead over from ${b.handover?.from ?? 'someone'}: ${b.summary}`,
+          facts: [...base, ...where, ...follow],
+          action: `reach ${b.handover?.to ?? 'the new lead'} from now on, not ${b.handover?.from ?? 'the previous lead'}`,
         };
       case 'update':
         return {

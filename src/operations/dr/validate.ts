@@ -9,6 +9,10 @@ import { IncidentState, Step, STEP_TITLES } from './incident';
 export interface Actor {
   by: string;
 }
+/** An acknowledgement; with `takeOver`, of an incident someone else leads: the lead passes to `by`. */
+export interface AckInput extends Actor {
+  takeOver?: boolean;
+}
 export interface AssessInput extends Actor {
   dataLossScope: string;
   customerImpact: boolean;
@@ -65,11 +69,18 @@ function atStep(state: IncidentState, step: Step, what: string): void {
   }
 }
 
-export function validateAcknowledge(state: IncidentState, input: Actor): void {
+export function validateAcknowledge(state: IncidentState, input: AckInput): void {
   who(input);
+  if (input.takeOver !== undefined) yesNo(input.takeOver, 'takeOver', 'whether you take the lead over from who has it');
   open(state);
-  if (state.escalation.acknowledgedBy)
-    throw new Error(`already acknowledged by ${state.escalation.acknowledgedBy} at ${state.escalation.acknowledgedAt}`);
+  const e = state.escalation;
+  if (!e.acknowledgedBy) return;
+  const lead = e.lead?.by ?? e.acknowledgedBy;
+  if (!input.takeOver)
+    throw new Error(
+      `already acknowledged by ${e.acknowledgedBy} at ${e.acknowledgedAt}${lead !== e.acknowledgedBy ? `, led by ${lead} since ${e.lead?.since}` : ''}; to take the lead over: dr ack --take-over, e.g. {"by": "<you>", "takeOver": true}`,
+    );
+  if (lead === input.by.trim()) throw new Error(`${lead} already leads this incident`);
 }
 
 export function validateAssess(state: IncidentState, input: AssessInput): void {

@@ -55,6 +55,8 @@ export interface DrOptions {
   /** `dr note`: the line, and whether everyone alerted is told. */
   text?: string;
   tell?: boolean;
+  /** `dr ack --take-over`. */
+  takeOver?: boolean;
   /** `dr status --watch [seconds]`. */
   watch?: boolean | string;
 }
@@ -102,7 +104,7 @@ export function formatIncident(s: IncidentState, restoreStep?: string): string {
     `incident   ${s.incidentId}: [${s.severity}] ${s.database}: ${s.summary}`,
     `status     ${s.status}${s.closedAt ? ` at ${when(s.closedAt)}` : ''}; step ${STEP_TITLES[s.step]} (${s.stepStatus}); opened ${when(s.openedAt)} by ${s.openedBy}; failure at ${when(s.failureTime)}`,
     ...(s.waitingFor ? [`waiting    for ${s.waitingFor}`] : []),
-    `escalation ${level} sent${s.escalation.next ? `; next: level ${s.escalation.next.level} at ${when(s.escalation.next.at)}` : ''}; ${s.escalation.acknowledgedBy ? `acknowledged by ${s.escalation.acknowledgedBy} at ${when(s.escalation.acknowledgedAt)}` : `NOT acknowledged (level 1 sent ${s.escalation.level1Sends}x)`}`,
+    `escalation ${level} sent${s.escalation.next ? `; next: level ${s.escalation.next.level} at ${when(s.escalation.next.at)}` : ''}; ${s.escalation.acknowledgedBy ? `acknowledged by ${s.escalation.acknowledgedBy} at ${when(s.escalation.acknowledgedAt)}${s.escalation.lead ? `; led by ${s.escalation.lead.by} since ${when(s.escalation.lead.since)}` : ''}` : `NOT acknowledged (level 1 sent ${s.escalation.level1Sends}x)`}`,
   ];
   if (s.findings)
     lines.push(
@@ -236,7 +238,7 @@ export async function runDrStep(ctx: CommandContext, action: StepAction, id: str
     if (run.status.name === 'RUNNING') await requireWorker(client, run.taskQueue, `${action} cannot be recorded until one runs`);
     switch (action) {
       case 'ack':
-        return h.executeUpdate(m.acknowledgeUpdate, { args: [{ by }] });
+        return h.executeUpdate(m.acknowledgeUpdate, { args: [{ by, ...(o.takeOver ? { takeOver: true } : {}) }] });
       case 'assess':
         if (!o.scope?.trim())
           throw new UsageError('--scope is required: what data is lost or at risk, e.g. --scope "orders since 02:00"');
@@ -323,13 +325,14 @@ const FLAGS: Record<string, string> = {
   note: '--note',
   text: '--text',
   tell: '--tell',
+  takeOver: '--take-over',
 };
 
 export function inFlagTerms(message: string): string {
   return message
     .replace(/, e\.g\. \{[^}]*\}/g, '')
     .replace(
-      /"(dataLossScope|customerImpact|backupId|newDatabase|to|toName|tables|replace|by|reason|note)"/g,
+      /"(dataLossScope|customerImpact|backupId|newDatabase|to|toName|tables|replace|by|reason|note|text|tell|takeOver)"/g,
       (_m, field: string) => FLAGS[field],
     );
 }
