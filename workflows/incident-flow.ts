@@ -17,7 +17,6 @@ import type { SignalDefinition, UpdateDefinition } from '@temporalio/common';
 import { incidentDetails } from '../src/operations/dr/details';
 import { IncidentState, Step } from '../src/operations/dr/incident';
 import { Incident } from '../src/operations/dr/incident-machine';
-import type { Escalation } from './escalation';
 import { rootCauseMessage } from '../src/infra/temporal/root-cause';
 import {
   DatabaseSA,
@@ -38,14 +37,20 @@ function refusal(err: unknown): ApplicationFailure {
   return failure;
 }
 
+/** What people are told through besides the timers: kept apart so the escalation and the flow do not import each other. */
+export interface PeopleTold {
+  tell(a: { by: string; text: string }): Promise<void>;
+  handover(from: string, to: string): Promise<void>;
+}
+
 export class IncidentFlow {
   /** Cancelled by an abort: everything the runbook does runs inside it. */
   readonly main = new CancellationScope();
   private stepScope: CancellationScope | undefined;
   private published = '';
 
-  /** The escalation, once the incident opened: status updates and handovers are told through it. */
-  escalation: Escalation | undefined;
+  /** The escalation (workflows/escalation.ts), once the incident opened: updates and handovers are told through it. */
+  escalation: PeopleTold | undefined;
 
   /** Set for an unattended drill: a failed step ends it instead of waiting for a person. */
   onStepFailed: ((reason: string) => void) | undefined;
