@@ -38,6 +38,11 @@ export function channelTakes(on: NotifyOn, notice: Pick<Notice, 'severity' | 'al
   return weight >= RANK[LEAST[on]];
 }
 
+/** A fact only when there is something to say: spread into a notice's facts. */
+export function factIf(label: string, value: string | false | null | undefined): Array<[string, string]> {
+  return value ? [[label, value]] : [];
+}
+
 /** A run of a database's that failed, as its failure notice tells it: the innermost cause, and where to look. */
 export interface RunFailed {
   database: string;

@@ -1,5 +1,5 @@
 /** What a cleanup tells people: what it removed and kept, or why it failed. */
-import type { Notice, RunFailed } from '../../infra/notify/notice';
+import { factIf, type Notice, type RunFailed } from '../../infra/notify/notice';
 import { HELD } from './retention';
 
 export interface CleanupReport {
@@ -63,7 +63,7 @@ export function cleanupNotice(r: CleanupReport): Notice {
             ],
           ] as Array<[string, string]>)
         : []),
-      ...(r.warnings.length ? ([['Warnings', r.warnings.join(' | ')]] as Array<[string, string]>) : []),
+      ...factIf('Warnings', r.warnings.join(' | ')),
       ['Workflow', r.workflowId],
     ],
     action: r.warnings.length

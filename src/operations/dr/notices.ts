@@ -4,7 +4,7 @@
  * should be over), support (what customers see and what to tell them). Pure, so wording is
  * testable.
  */
-import type { Notice } from '../../infra/notify/notice';
+import { factIf, type Notice } from '../../infra/notify/notice';
 import { OBJECTIVES } from '../../infra/config/objectives';
 import { IncidentState, STEP_TITLES } from './incident';
 
@@ -109,8 +109,8 @@ export function incidentNotice(
   ];
   const where: Array<[string, string]> = [
     ['Current step', b.step],
-    ...(b.waitingFor ? ([['Waiting for', b.waitingFor]] as Array<[string, string]>) : []),
-    ...(b.restore ? ([['Restore', b.restore]] as Array<[string, string]>) : []),
+    ...factIf('Waiting for', b.waitingFor),
+    ...factIf('Restore', b.restore),
     ['Acknowledged', b.acknowledgedBy ? `by ${b.acknowledgedBy}` : 'NOT yet'],
     ...(b.assessment
       ? ([
@@ -122,8 +122,8 @@ export function incidentNotice(
       : []),
   ];
   const follow: Array<[string, string]> = [
-    ...(ackLink && !b.acknowledgedBy ? ([['Acknowledge in one click', ackLink]] as Array<[string, string]>) : []),
-    ...(link ? ([['Follow it', link]] as Array<[string, string]>) : []),
+    ...factIf('Acknowledge in one click', !b.acknowledgedBy && ackLink),
+    ...factIf('Follow it', link),
   ];
   // A drill says so first, everywhere: nothing failed, and nobody should act as if it had.
   const drill = b.severity === 'DRILL';
@@ -198,7 +198,7 @@ export function incidentNotice(
             ['Incident', b.incidentId],
             ['Service back at', utc(now.toISOString())],
             ['Outcome', b.outcome ?? ''],
-            ...(b.resumed ? ([['Confirmed by', b.resumed]] as Array<[string, string]>) : []),
+            ...factIf('Confirmed by', b.resumed),
             ...follow,
           ],
           action: 'tell customers that service is back (status page, support replies)',
@@ -209,12 +209,7 @@ export function incidentNotice(
           severity: 'info',
           mark: 'RESOLVED',
           title: `${tag}: incident resolved after ${openFor(b.openedAt, now)}: ${b.summary}`,
-          facts: [
-            ...base,
-            ['Outcome', b.outcome ?? ''],
-            ...(b.resumed ? ([['Confirmed by', b.resumed]] as Array<[string, string]>) : []),
-            ...follow,
-          ],
+          facts: [...base, ['Outcome', b.outcome ?? ''], ...factIf('Confirmed by', b.resumed), ...follow],
         };
       case 'handover':
         return {

@@ -3,7 +3,7 @@
  * caught up, it stopped), a base backup taken or failed, its verification, and a failed
  * read-back of the WAL.
  */
-import type { Notice } from '../../infra/notify/notice';
+import { factIf, type Notice } from '../../infra/notify/notice';
 import { formatBytes } from '../backup/progress';
 import { describeBaseVerification, type BaseBackupVerification } from './base-verification';
 import { describeWalVerification, type WalVerification } from './wal-verification';
@@ -78,7 +78,7 @@ export function walWatchNotice(e: WalWatchEvent): Notice {
         title: e.wal
           ? `PostgreSQL's archive_command on ${e.server} is failing: the server's disk keeps all WAL from ${e.wal} on`
           : `PostgreSQL's archive_command on ${e.server} is not archiving: the server's disk keeps all WAL`,
-        facts: [['Server', e.server], ['Problem', e.problem], ...(e.wal ? [['Failing on', e.wal] as [string, string]] : [])],
+        facts: [['Server', e.server], ['Problem', e.problem], ...factIf('Failing on', e.wal)],
         action:
           `the server's log says why, as does the command run by hand as the server's OS user ` +
           `(pgwarden wal push pg_wal/${e.wal ?? 'FILE'} --server ${e.server}: exit 1 other bytes or another cluster under that name, 4 the key, 78 a setting). ` +

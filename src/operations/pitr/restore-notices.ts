@@ -3,7 +3,7 @@
  * notifications): done, with what was recovered and what was not, or failed. Often run in an
  * incident, by one person, while others wait to hear.
  */
-import type { Notice, RunFailed } from '../../infra/notify/notice';
+import { factIf, type Notice, type RunFailed } from '../../infra/notify/notice';
 
 export type PitrRestoreOutcome =
   | {
@@ -24,6 +24,11 @@ export type PitrRestoreOutcome =
       workflowId: string;
     }
   | (RunFailed & { status: 'failed'; server: string; target: string });
+
+/** What a recovery to a point did not bring back: the commits between the last one replayed and the target. */
+export function notRecovered(lossSeconds: number | null): Array<[string, string]> {
+  return factIf('Not recovered', lossSeconds !== null && `at most ${lossSeconds.toFixed(3)} s of commits before the target`);
+}
 
 export function pitrRestoreNotice(o: PitrRestoreOutcome): Notice {
   if (o.status === 'failed')
@@ -49,9 +54,7 @@ export function pitrRestoreNotice(o: PitrRestoreOutcome): Notice {
       ['To', o.target],
       ['From', `base backup ${o.baseBackupId} and the WAL archive`],
       ['Last commit replayed', `${o.recoveredTo.commitTime ?? 'none after the base backup'} (LSN ${o.recoveredTo.lsn})`],
-      ...(o.lossSeconds !== null
-        ? ([['Not recovered', `at most ${o.lossSeconds.toFixed(3)} s of commits before the target`]] as Array<[string, string]>)
-        : []),
+      ...notRecovered(o.lossSeconds),
       ...o.notes.map((n) => ['Note', n] as [string, string]),
       [
         'Instance',
@@ -60,7 +63,7 @@ export function pitrRestoreNotice(o: PitrRestoreOutcome): Notice {
           : `stopped, data in ${o.dataDir}`,
       ],
       ['Took', `${(o.durationMs / 60000).toFixed(1)} min`],
-      ...(o.report ? ([['Report', o.report]] as Array<[string, string]>) : []),
+      ...factIf('Report', o.report),
       ['Workflow', o.workflowId],
     ],
     action:

@@ -2,6 +2,12 @@
 import type { Notice, RunFailed } from '../../infra/notify/notice';
 import { describeRestoreTest, type RestoreTestReport } from './restore-test';
 
+/** A report line ("logical: passed: ...") as a fact: the part, then what it says. */
+function asFact(line: string): [string, string] {
+  const colon = line.indexOf(':');
+  return [line.slice(0, colon), line.slice(colon + 2)];
+}
+
 /**
  * A test that ran to its end: each part's outcome and where the report is. A pass is told too:
  * the strategy's monthly test is evidence the team and auditors look for, not only an alarm.
@@ -9,9 +15,7 @@ import { describeRestoreTest, type RestoreTestReport } from './restore-test';
 export function restoreTestNotice(r: RestoreTestReport, report: string): Notice {
   const facts: Array<[string, string]> = [
     ['Database', r.database],
-    ...describeRestoreTest(r)
-      .slice(1)
-      .map((line) => [line.slice(0, line.indexOf(':')), line.slice(line.indexOf(':') + 2)] as [string, string]),
+    ...describeRestoreTest(r).slice(1).map(asFact),
     ['Report', report],
     ['Workflow', r.id],
   ];
@@ -43,7 +47,7 @@ export function restoreTestRunFailedNotice(f: RestoreTestRunFailed): Notice {
       ['Database', f.database],
       ['During', f.during],
       ['Error', `${f.errorType}: ${f.message}`],
-      ...f.tested.map((line) => [line.slice(0, line.indexOf(':')), line.slice(line.indexOf(':') + 2)] as [string, string]),
+      ...f.tested.map(asFact),
       ['Workflow', f.workflowId],
     ],
     action: `${

@@ -1,6 +1,6 @@
 /** What a restore tells people: approval needed, started, done, failed. */
 import { OBJECTIVES } from '../../infra/config/objectives';
-import type { Notice } from '../../infra/notify/notice';
+import { factIf, type Notice } from '../../infra/notify/notice';
 
 export type RestoreOutcome =
   | {
@@ -42,7 +42,7 @@ export function restoreNotice(o: RestoreOutcome): Notice {
         title: `Restore of ${o.database} in place is waiting for approval`,
         facts: [
           ...common,
-          ...(o.incident ? ([['Incident', o.incident]] as Array<[string, string]>) : []),
+          ...factIf('Incident', o.incident),
           ['Workflow', o.workflowId],
           ['Times out in', `${o.timeoutMinutes} min`],
         ],
@@ -69,7 +69,7 @@ export function restoreNotice(o: RestoreOutcome): Notice {
         facts: [
           ...common,
           ['Into', o.target],
-          ...(o.keptAs ? ([['Previous data kept as', o.keptAs]] as Array<[string, string]>) : []),
+          ...factIf('Previous data kept as', o.keptAs),
           ['Recovery time', `${(o.recoveryMs / 60000).toFixed(1)} min (${OBJECTIVES.restore.text} for a database restore)`],
           ['Backup age', o.backupAgeHours === null ? 'unknown' : `${o.backupAgeHours} h (RPO: 24 h)`],
           ['Workflow', o.workflowId],

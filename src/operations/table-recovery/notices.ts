@@ -3,7 +3,8 @@
  * a replace waiting for its approval, done, failed. A replace changes a live table: the team
  * hears of it, not only the operator at the terminal.
  */
-import type { Notice, RunFailed } from '../../infra/notify/notice';
+import { factIf, type Notice, type RunFailed } from '../../infra/notify/notice';
+import { notRecovered } from '../pitr/restore-notices';
 
 /** A table as it came back: the line the CLI prints and the notice shows. */
 export interface RecoveredTableLine {
@@ -79,7 +80,7 @@ export function tableRecoveryNotice(o: TableRecoveryOutcome): Notice {
           ...where,
           ['Tables', o.tables.join(', ')],
           ['From', o.source],
-          ...(o.incident ? ([['Incident', o.incident]] as Array<[string, string]>) : []),
+          ...factIf('Incident', o.incident),
           ['Workflow', o.workflowId],
           ['Times out in', `${o.timeoutMinutes} min`],
         ],
@@ -97,15 +98,11 @@ export function tableRecoveryNotice(o: TableRecoveryOutcome): Notice {
           ...where,
           ...o.tables.map((t) => ['Table', describeRecoveredTable(t)] as [string, string]),
           ['From', o.source],
-          ...(o.recoveredTo ? ([['Last commit replayed', o.recoveredTo]] as Array<[string, string]>) : []),
-          ...(o.lossSeconds !== null
-            ? ([['Not recovered', `at most ${o.lossSeconds.toFixed(3)} s of commits before the target`]] as Array<
-                [string, string]
-              >)
-            : []),
-          ...(o.approvedBy ? ([['Approved by', o.approvedBy]] as Array<[string, string]>) : []),
+          ...factIf('Last commit replayed', o.recoveredTo),
+          ...notRecovered(o.lossSeconds),
+          ...factIf('Approved by', o.approvedBy),
           ['Took', `${(o.durationMs / 60000).toFixed(1)} min`],
-          ...(o.report ? ([['Report', o.report]] as Array<[string, string]>) : []),
+          ...factIf('Report', o.report),
           ['Workflow', o.workflowId],
         ],
         action: replaced

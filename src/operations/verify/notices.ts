@@ -1,5 +1,5 @@
 /** What a verification tells people: an alert when it failed, a warning for a size jump. */
-import type { Notice, RunFailed } from '../../infra/notify/notice';
+import { factIf, type Notice, type RunFailed } from '../../infra/notify/notice';
 import type { VerificationRecord } from './verification';
 
 /** A failed verification is an alert; a passed one with a size warning is a warning. */
@@ -15,7 +15,7 @@ export function verificationNotice(r: VerificationRecord): Notice {
       ['Database', r.database],
       ['Backup', r.backupId],
       ['Result', failed ? `failed: ${r.failures.join(' | ')}` : 'passed: checksums, decryption, test restore and row counts'],
-      ...(r.warnings.length ? ([['Warnings', r.warnings.join(' | ')]] as Array<[string, string]>) : []),
+      ...factIf('Warnings', r.warnings.join(' | ')),
       ['Restore time', r.checks.restore.restoreMs === null ? 'n/a' : `${(r.checks.restore.restoreMs / 1000).toFixed(1)}s`],
       ['Duration', `${(r.durationMs / 1000).toFixed(1)}s`],
       ['Workflow', r.workflow.id],
@@ -45,7 +45,7 @@ export function verifyRunFailedNotice(f: VerifyRunFailed): Notice {
       ['Database', f.database],
       ['During', f.during],
       ['Error', `${f.errorType}: ${f.message}`],
-      ...(f.verified.length ? ([['Verified before', f.verified.join(', ')]] as Array<[string, string]>) : []),
+      ...factIf('Verified before', f.verified.join(', ')),
       ['Workflow', f.workflowId],
     ],
     action: `${
