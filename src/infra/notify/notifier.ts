@@ -6,7 +6,7 @@
  */
 import { IncomingWebhook } from '@slack/webhook';
 import nodemailer from 'nodemailer';
-import { NotificationConfig } from '../config/notifications';
+import { NotificationConfig, NotifyOn } from '../config/notifications';
 import { channelTakes, Notice, renderEmail, renderSlack } from './notice';
 
 export type Channel = 'email' | 'slack';
@@ -87,22 +87,21 @@ export function createNotifier(config: NotificationConfig): Notifier {
       const sends: Array<Promise<ChannelResult>> = [];
       const to = options.to?.length ? options.to : email?.to;
       const wanted = (c: 'email' | 'slack') => !options.channels || options.channels.includes(c);
-      const emailOn = config.emailOn ?? 'all';
-      const slackOn = config.slackOn ?? 'all';
-      if (transport && email && to?.length && wanted('email')) {
-        if (!channelTakes(emailOn, notice)) {
-          sends.push(Promise.resolve({ channel: 'email', ok: true, skipped: `NOTIFY_EMAIL_ON=${emailOn}` }));
-        } else {
+      // A channel its NOTIFY_*_ON leaves this notice out of says so instead of sending.
+      const send = (channel: Channel, setting: string, on: NotifyOn, run: () => Promise<string | void>) =>
+        sends.push(
+          channelTakes(on, notice) ? attempt(channel, run) : Promise.resolve({ channel, ok: true, skipped: `${setting}=${on}` }),
+        );
+      if (transport && email && to?.length && wanted('email'))
+        send('email', 'NOTIFY_EMAIL_ON', config.emailOn ?? 'all', async () => {
           const { subject, text } = renderEmail(notice);
-          sends.push(attempt('email', async () => void (await transport.sendMail({ from: email.from, to, subject, text }))));
-        }
-      }
-      if ((app || webhook) && wanted('slack') && !channelTakes(slackOn, notice)) {
-        sends.push(Promise.resolve({ channel: 'slack', ok: true, skipped: `NOTIFY_SLACK_ON=${slackOn}` }));
-      } else {
-        if (app && wanted('slack')) sends.push(attempt('slack', () => post(notice, options.thread)));
-        if (webhook && wanted('slack')) sends.push(attempt('slack', async () => void (await webhook.send(renderSlack(notice)))));
-      }
+          await transport.sendMail({ from: email.from, to, subject, text });
+        });
+      // The bot and the webhook are never both set: the bot replaces the webhook.
+      const slack = app
+        ? () => post(notice, options.thread)
+        : webhook && (async () => void (await webhook.send(renderSlack(notice))));
+      if (slack && wanted('slack')) send('slack', 'NOTIFY_SLACK_ON', config.slackOn ?? 'all', slack);
       return Promise.all(sends);
     },
   };
