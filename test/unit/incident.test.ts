@@ -3,7 +3,7 @@ import { loadConfig } from '../../src/infra/config/config';
 import { ConfigError } from '../../src/infra/errors/errors';
 import { inFlagTerms, nextLine, noteLine, startInput } from '../../src/app/cli/commands/dr';
 import { incidentDetails, withCommandsInCode } from '../../src/operations/dr/details';
-import { IncidentState } from '../../src/operations/dr/incident';
+import { IncidentState, leaderOf } from '../../src/operations/dr/incident';
 import {
   closingAudience,
   customerNoticeDue,
@@ -868,7 +868,7 @@ describe('handing the lead over', () => {
       acknowledgedAt: '2026-11-24T02:01:00.000Z',
       lead: { by: 'carol', since: '2026-11-24T02:03:00.000Z', from: 'bob' },
     });
-    expect(i.leader).toBe('carol');
+    expect(leaderOf(i.state.escalation)).toBe('carol');
     expect(i.state.timeline.at(-1)).toMatchObject({ step: 'escalation', by: 'carol', what: 'took the lead over from bob' });
     expect(() => v.validateAcknowledge(i.state, { by: 'bob', takeOver: true })).not.toThrow(); // and back again
     const at = new Date('2026-11-24T03:00:00Z');

@@ -5,7 +5,7 @@
  * typing in it. A step's form appears only while the incident waits for it.
  */
 import type { IncidentState } from '../../operations/dr/incident';
-import { STEP_TITLES } from '../../operations/dr/incident';
+import { leaderOf, STEP_TITLES } from '../../operations/dr/incident';
 import { describeSelection, levelsSent, nextEscalation } from '../../operations/dr/details';
 import { describeRecovery } from '../../operations/dr/recovery';
 import { describeTarget } from '../../operations/pitr/target';
@@ -171,7 +171,7 @@ function actionForms(s: IncidentState, csrf: string, user: string, options?: Rec
     `<label>${escapeHtml(label)} <input type="text" name="${name}"${o.required ? ' required' : ''}${o.placeholder ? ` placeholder="${escapeHtml(o.placeholder)}"` : ''}></label>`;
   const out: string[] = [];
   if (!s.escalation.acknowledgedBy) out.push(form('ack', 'Acknowledge', '', 'acknowledge'));
-  else if ((s.escalation.lead?.by ?? s.escalation.acknowledgedBy) !== user)
+  else if (leaderOf(s.escalation) !== user)
     out.push(form('ack', 'Take the lead over', '<input type="hidden" name="takeOver" value="yes">', 'take over'));
   const waiting = s.stepStatus === 'waiting';
   if (waiting && s.step === 'assess')

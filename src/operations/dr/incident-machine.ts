@@ -10,6 +10,7 @@ import {
   BackupProposal,
   DisasterRecoveryInput,
   IncidentState,
+  leaderOf,
   PointInTimeProposal,
   RecoveryCheck,
   SEVERITIES,
@@ -213,18 +214,13 @@ export class Incident {
 
   // --- What people send (validated before these run).
 
-  /** Who leads the recovery: whoever took it over last, else whoever acknowledged. */
-  get leader(): string | null {
-    return this.state.escalation.lead?.by ?? this.state.escalation.acknowledgedBy;
-  }
-
   /**
    * An acknowledgement, or a handover when someone already acknowledged (validated: takeOver).
    * The first acknowledgement stays as it was, for the time to acknowledge; the lead moves.
    * Returns who handed over, for the notice, or null.
    */
   acknowledge(a: AckInput): string | null {
-    const from = this.leader;
+    const from = leaderOf(this.state.escalation);
     if (from) {
       this.state.escalation.lead = { by: a.by.trim(), since: this.now().toISOString(), from };
       this.record('escalation', a.by.trim(), `took the lead over from ${from}`);

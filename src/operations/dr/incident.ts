@@ -54,6 +54,11 @@ export interface DisasterRecoveryInput {
   scenario?: 'server-lost';
 }
 
+/** Who leads the recovery: whoever took it over last (dr ack --take-over), else whoever acknowledged. */
+export function leaderOf(e: IncidentState['escalation']): string | null {
+  return e.lead?.by ?? e.acknowledgedBy;
+}
+
 export interface TimelineEntry {
   at: string;
   step: Step | 'incident' | 'escalation';

@@ -6,7 +6,7 @@
  */
 import { factIf, type Notice } from '../../infra/notify/notice';
 import { OBJECTIVES } from '../../infra/config/objectives';
-import { IncidentState, STEP_TITLES } from './incident';
+import { IncidentState, leaderOf, STEP_TITLES } from './incident';
 
 export type IncidentNoticeKind =
   | 'level1'
@@ -59,7 +59,7 @@ export function briefOf(state: IncidentState, extra: Partial<IncidentBrief> = {}
     openedAt: state.openedAt,
     failureTime: state.failureTime,
     // Who leads now: notices say "<name> leads the recovery".
-    acknowledgedBy: state.escalation.lead?.by ?? state.escalation.acknowledgedBy,
+    acknowledgedBy: leaderOf(state.escalation),
     openedBy: state.openedBy,
     waitingFor: state.waitingFor,
     assessment: state.assessment

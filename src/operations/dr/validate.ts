@@ -4,7 +4,7 @@
  * and the worker logs why. Messages say what is wrong and what to send instead.
  */
 import { resolveChoice, type SelectInput } from './choice';
-import { IncidentState, Step, STEP_TITLES } from './incident';
+import { IncidentState, leaderOf, Step, STEP_TITLES } from './incident';
 
 export interface Actor {
   by: string;
@@ -75,7 +75,7 @@ export function validateAcknowledge(state: IncidentState, input: AckInput): void
   open(state);
   const e = state.escalation;
   if (!e.acknowledgedBy) return;
-  const lead = e.lead?.by ?? e.acknowledgedBy;
+  const lead = leaderOf(e);
   if (!input.takeOver)
     throw new Error(
       `already acknowledged by ${e.acknowledgedBy} at ${e.acknowledgedAt}${lead !== e.acknowledgedBy ? `, led by ${lead} since ${e.lead?.since}` : ''}; to take the lead over: dr ack --take-over, e.g. {"by": "<you>", "takeOver": true}`,
