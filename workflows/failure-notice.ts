@@ -10,6 +10,9 @@ export function failureOf(err: unknown, cancelled: string): { errorType: string;
   return isCancellation(err) ? { errorType: 'Cancelled', message: cancelled } : rootCause(err);
 }
 
+/** A refusal of the caller's own input (exit 64, a backup that is not there: 66): told to the caller, not alerted. */
+export const CALLERS_MISTAKES: readonly string[] = ['UsageError', 'BackupNotFoundError'];
+
 /** Sends a failure's notice, cancellation or not; one that cannot go out is logged as `what`. */
 export async function tellDespiteCancel(what: string, send: () => Promise<unknown>): Promise<void> {
   await CancellationScope.nonCancellable(send).catch((e: Error) => log.warn(`${what} not sent`, { error: rootCauseMessage(e) }));

@@ -16,7 +16,7 @@ import { restoreEvidence } from '../src/operations/restore/evidence';
 import { RecoveryLog } from '../src/operations/table-recovery/evidence';
 import { rootCauseMessage } from '../src/infra/temporal/root-cause';
 import { tagRun } from './tag-run';
-import { failureOf, tellDespiteCancel } from './failure-notice';
+import { CALLERS_MISTAKES, failureOf, tellDespiteCancel } from './failure-notice';
 
 export interface PitrRestoreInput {
   server: string;
@@ -113,7 +113,7 @@ export async function PitrRestoreWorkflow(input: PitrRestoreInput): Promise<Pitr
       );
       if (result && stored) result.evidence = stored;
     }
-    if (notices && (result || (failed && !CALLERS_MISTAKES.includes(failed.errorType))))
+    if (notices && (result || (failed && !PITR_CALLERS_MISTAKES.includes(failed.errorType))))
       await tellDespiteCancel('point-in-time restore notice', () =>
         quick.notifyPitrRestore(
           result
@@ -144,8 +144,8 @@ export async function PitrRestoreWorkflow(input: PitrRestoreInput): Promise<Pitr
   }
 }
 
-/** A refused input (a base backup or folder that does not fit, a folder in use) is its caller's to fix, and told to it. */
-const CALLERS_MISTAKES = ['UsageError', 'BackupNotFoundError', 'BusyError'];
+/** A refused input (a base backup or folder that does not fit, a folder in use: busy) is its caller's to fix, and told to it. */
+const PITR_CALLERS_MISTAKES = [...CALLERS_MISTAKES, 'BusyError'];
 
 /** Stops an instance a point-in-time restore left running, on the worker that runs it. */
 const PITR_STOP_INPUT: InputSpec<{ dataDir: string; hostQueue?: string }> = { dataDir: 'string', hostQueue: 'string?' };

@@ -28,7 +28,7 @@ import { rootCauseMessage } from '../src/infra/temporal/root-cause';
 import { RecoveryLog, tableRecoveryEvidence } from '../src/operations/table-recovery/evidence';
 import { onHost } from './host-queue';
 import { tagRun } from './tag-run';
-import { failureOf, tellDespiteCancel } from './failure-notice';
+import { CALLERS_MISTAKES, failureOf, tellDespiteCancel } from './failure-notice';
 
 export interface RecoverTableInput {
   /** The configured database the tables come from: a WAL_ARCHIVE server, or any with logical backups. */
@@ -132,8 +132,6 @@ export async function RecoverTableWorkflow(input: RecoverTableInput): Promise<Re
     throw err;
   }
 }
-
-const CALLERS_MISTAKES = ['UsageError', 'BackupNotFoundError'];
 
 /** Where the copies came from, in words: the evidence report's and the notices'. */
 function sourceWords(copy: { baseBackupId: string; fromBackup?: { takenAt: string; why: string }; note?: string }): string {

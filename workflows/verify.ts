@@ -14,7 +14,7 @@
  */
 import { log, patched, proxyActivities, setHandler, workflowInfo } from '@temporalio/workflow';
 import type { Activities } from '../activities';
-import { failureOf, tellDespiteCancel } from './failure-notice';
+import { CALLERS_MISTAKES, failureOf, tellDespiteCancel } from './failure-notice';
 import type { InputSpec } from '../src/infra/temporal/input-problem';
 import { WorkflowType } from '../src/infra/temporal/definitions';
 import { checkInput } from './start-input';
@@ -116,8 +116,6 @@ export async function VerifyBackupWorkflow(input: VerifyInput): Promise<VerifyRe
     throw err;
   }
 }
-
-const CALLERS_MISTAKES = ['UsageError', 'BackupNotFoundError'];
 
 /** The verification itself; `at.step` says where it is (the status query, and a failure's notice). */
 async function verifyAll(input: VerifyInput, at: { step: string }, done: VerifyResult['verified']): Promise<VerifyResult> {
