@@ -548,31 +548,50 @@ async function waitForPromotion(
 ): Promise<RecoveredPoint> {
   for (;;) {
     if (failed()) throw failed();
-    const c = await connectTo(instance).catch(() => undefined);
-    if (c) {
-      try {
-        const r = (
-          await c.query<{ recovering: boolean; t: Date | null; lsn: string; file: string | null }>(
-            `SELECT pg_is_in_recovery() AS recovering, pg_last_xact_replay_timestamp() AS t, pg_last_wal_replay_lsn()::text AS lsn,
-                    CASE WHEN pg_is_in_recovery() THEN NULL ELSE pg_walfile_name(pg_current_wal_lsn()) END AS file`,
-          )
-        ).rows[0];
-        if (!r.recovering)
-          return {
-            commitTime: r.t ? r.t.toISOString() : null,
-            lsn: formatLsn(parseLsn(r.lsn)),
-            timeline: Number.parseInt(r.file!.slice(0, 8), 16),
-          };
-        beat(`replaying WAL: at ${r.lsn}${r.t ? `, last commit ${r.t.toISOString()}` : ''}`);
-      } finally {
-        await c.end().catch(() => undefined);
-      }
-    } else {
+    const state = await askRecovery(instance);
+    if (state?.promoted) return state.promoted;
+    if (state) beat(`replaying WAL: at ${state.lsn}${state.lastCommit ? `, last commit ${state.lastCommit}` : ''}`);
+    else {
+      // Not answering, or gone while asked: an instance that stopped said why in its log.
       const fatal = await lastFatal(dataDir, '');
       if (fatal) throw new BackupError(`recovery stopped: ${fatal}`);
     }
     await new Promise((r) => setTimeout(r, 500));
   }
+}
+
+/** Where a recovering instance is, or what it reached once promoted. */
+export interface RecoveryState {
+  lsn: string;
+  lastCommit: string | null;
+  promoted?: RecoveredPoint;
+}
+
+/**
+ * Asks the instance where recovery is; undefined when it cannot answer now: not yet accepting
+ * connections, or shutting down while asked (recovery that ends short of its target stops the
+ * instance, which ends the connection mid-query).
+ */
+export async function askRecovery(instance: Parameters<typeof connectTo>[0]): Promise<RecoveryState | undefined> {
+  const c = await connectTo(instance).catch(() => undefined);
+  if (!c) return undefined;
+  let r;
+  try {
+    r = (
+      await c.query<{ recovering: boolean; t: Date | null; lsn: string; file: string | null }>(
+        `SELECT pg_is_in_recovery() AS recovering, pg_last_xact_replay_timestamp() AS t, pg_last_wal_replay_lsn()::text AS lsn,
+                CASE WHEN pg_is_in_recovery() THEN NULL ELSE pg_walfile_name(pg_current_wal_lsn()) END AS file`,
+      )
+    ).rows[0];
+  } catch {
+    return undefined;
+  } finally {
+    await c.end().catch(() => undefined);
+  }
+  const lastCommit = r.t ? r.t.toISOString() : null;
+  if (r.recovering) return { lsn: r.lsn, lastCommit };
+  const lsn = formatLsn(parseLsn(r.lsn));
+  return { lsn, lastCommit, promoted: { commitTime: lastCommit, lsn, timeline: Number.parseInt(r.file!.slice(0, 8), 16) } };
 }
 
 export function connectTo(t: {
@@ -583,6 +602,9 @@ export function connectTo(t: {
   password?: { reveal(): string };
 }): Promise<Client> {
   const c = new Client({ host: t.host, port: t.port, user: t.user, database: t.database, password: t.password?.reveal() });
+  // The instance may stop under an open connection (recovery ending short of its target): the
+  // error reaches the query that was running, and without a listener it would crash the worker.
+  c.on('error', () => undefined);
   return c.connect().then(() => c);
 }
 
