@@ -523,6 +523,10 @@ function bindMessages(flow: IncidentFlow): void {
     incident.note(a);
     if (a.tell) await flow.escalation?.tell(a);
   });
+  flow.bind(m.escalateUpdate, m.escalateSignal, v.validateEscalate, async (a) => {
+    incident.escalate(a);
+    await flow.escalation?.escalateNow(a);
+  });
   flow.bind(m.abortUpdate, m.abortSignal, v.validateAbort, (a) => {
     incident.abort(a);
     flow.main.cancel();

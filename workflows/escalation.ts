@@ -14,8 +14,10 @@ import {
   level1Repeats,
   LEVEL_NAMES,
   LEVELS,
+  levelsToEscalate,
   pendingEscalations,
 } from '../src/operations/dr/escalation';
+import type { EscalateInput } from '../src/operations/dr/validate';
 import { briefOf, IncidentBrief, IncidentNoticeKind } from '../src/operations/dr/notices';
 import { rootCauseMessage } from '../src/infra/temporal/root-cause';
 import type { IncidentFlow } from './incident-flow';
@@ -48,6 +50,7 @@ export class Escalation {
   start(): void {
     const scope = new CancellationScope();
     this.scope = scope;
+    if (this.levels === 'level1') this.incident.levelOneOnly();
     this.done = scope
       .run(() =>
         Promise.all(this.levels === 'level1' ? [this.level1()] : [this.level1(), this.timedLevels(), this.customerLevel()]),
@@ -66,7 +69,7 @@ export class Escalation {
   async notify(
     kind: IncidentNoticeKind,
     to: string[],
-    extra: Partial<Pick<IncidentBrief, 'reminder' | 'outcome' | 'update' | 'handover'>> = {},
+    extra: Partial<Pick<IncidentBrief, 'reminder' | 'outcome' | 'update' | 'handover' | 'escalated'>> = {},
   ): Promise<void> {
     try {
       // The summary names the notice and its readers in the UI's event history. Every notice after
@@ -99,6 +102,22 @@ export class Escalation {
   /** The lead passed from one person to another: everyone alerted hears who leads now. */
   async handover(from: string, to: string): Promise<void> {
     await this.notify('handover', this.incident.alerted, { handover: { from, to } });
+  }
+
+  /**
+   * Someone needs the manager or the executive now, not at the level's minute: each level up to
+   * the one asked for that was not alerted yet is, at once, saying who asked and why; its timer
+   * then has nothing left to send.
+   */
+  async escalateNow(a: EscalateInput): Promise<void> {
+    const by = a.by.trim();
+    const levels = levelsToEscalate(a.level, this.incident.sentLevels);
+    // All counted as sent first: a timer falling due while the notices go out finds them sent.
+    for (const level of levels) this.reached(level, `notified: escalated by ${by}`);
+    for (const level of levels)
+      await this.notify(LEVELS[level].notice, LEVELS[level].contacts(this.matrix), {
+        escalated: { by, reason: a.reason.trim() },
+      });
   }
 
   private reached(level: EscalationLevel, what: string): void {
@@ -134,10 +153,12 @@ export class Escalation {
       this.incident.nextEscalation(next);
       this.flow.publish();
       if (!next) return;
-      const closedFirst = await condition(() => !this.incident.isOpen, Math.max(1, next.at.getTime() - Date.now()), {
+      const sentMeanwhile = () => this.incident.sentLevels.has(next.level);
+      const woken = await condition(() => !this.incident.isOpen || sentMeanwhile(), Math.max(1, next.at.getTime() - Date.now()), {
         summary: `level ${next.level} (${LEVEL_NAMES[next.level]}) after ${LEVELS[next.level].afterMinutes(this.matrix)} min open, unless resolved`,
       });
-      if (closedFirst) return;
+      if (woken && !this.incident.isOpen) return;
+      if (sentMeanwhile()) continue; // escalated by hand before its minute: the next level's timer, if any
       this.reached(next.level, `notified after ${LEVELS[next.level].afterMinutes(this.matrix)} min open`);
       await this.notify(LEVELS[next.level].notice, LEVELS[next.level].contacts(this.matrix));
     }

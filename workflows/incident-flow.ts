@@ -17,6 +17,7 @@ import type { SignalDefinition, UpdateDefinition } from '@temporalio/common';
 import { incidentDetails } from '../src/operations/dr/details';
 import { IncidentState, Step } from '../src/operations/dr/incident';
 import { Incident } from '../src/operations/dr/incident-machine';
+import type { EscalateInput } from '../src/operations/dr/validate';
 import { rootCauseMessage } from '../src/infra/temporal/root-cause';
 import {
   DatabaseSA,
@@ -41,6 +42,7 @@ function refusal(err: unknown): ApplicationFailure {
 export interface PeopleTold {
   tell(a: { by: string; text: string }): Promise<void>;
   handover(from: string, to: string): Promise<void>;
+  escalateNow(a: EscalateInput): Promise<void>;
 }
 
 export class IncidentFlow {

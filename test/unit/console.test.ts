@@ -589,7 +589,7 @@ describe('the console over HTTP', () => {
       level4: { contacts: ['support@x.io'] },
     };
     const base = incident();
-    const { backend } = fakeBackend({
+    const { backend, acts } = fakeBackend({
       ...base,
       matrix,
       escalation: { ...base.escalation, sent: [1], next: { level: 2, at: '2026-11-30T11:00:00Z' } },
@@ -599,7 +599,34 @@ describe('the console over HTTP', () => {
     const headers = { cookie: `pgwarden_session=${signSession({ user: 'alice', exp: now.getTime() + 60_000 }, SECRET)}` };
     const next = 'level 2 (manager) → manager@x.io at 11:00 UTC (in 30 min)';
     expect(await (await fetch(`${s.url}/`, { headers })).text()).toContain(`next: ${next}`);
-    expect(await (await fetch(`${s.url}/incidents/dr-shop-1`, { headers })).text()).toContain(`next: ${next}`);
+    const page = await (await fetch(`${s.url}/incidents/dr-shop-1`, { headers })).text();
+    expect(page).toContain(`next: ${next}`);
+    // Escalating now: the levels not yet alerted, with who hears; level 3 names the manager too.
+    expect([...page.matchAll(/data-action="(\w+)"/g)].map((m) => m[1])).toEqual([
+      'ack',
+      'assess',
+      'skip',
+      'note',
+      'escalate',
+      'abort',
+    ]);
+    expect(page).toContain('<input type="radio" name="level" value="2" checked> level 2: manager (manager@x.io)</label>');
+    expect(page).toContain('<input type="radio" name="level" value="3"> level 3: executive (exec@x.io), and the manager</label>');
+    const posted = await fetch(`${s.url}/incidents/dr-shop-1/escalate`, {
+      ...form({ level: '3', reason: 'restore failed twice', csrf: csrfToken('alice', SECRET) }),
+      headers: { ...form({}).headers, ...headers },
+    });
+    expect(posted.headers.get('location')).toBe('/incidents/dr-shop-1?done=escalate');
+    expect(acts.at(-1)).toEqual({
+      id: 'dr-shop-1',
+      action: 'escalate',
+      input: { by: 'alice', level: 3, reason: 'restore failed twice' },
+    });
+    // Once both were alerted, or in a drill that alerts level 1 only, there is nothing to escalate to.
+    backend.set({ ...base, matrix, escalation: { ...base.escalation, sent: [1, 2, 3], level: 3, next: null } });
+    expect(await (await fetch(`${s.url}/incidents/dr-shop-1`, { headers })).text()).not.toContain('data-action="escalate"');
+    backend.set({ ...base, matrix, escalation: { ...base.escalation, sent: [1], levelOneOnly: true } });
+    expect(await (await fetch(`${s.url}/incidents/dr-shop-1`, { headers })).text()).not.toContain('data-action="escalate"');
   });
 
   it('names the open incidents no worker answers for, and says so on their page instead of hanging', async () => {

@@ -1,7 +1,7 @@
 /** The runbook's pure parts: escalation policy, validators, recovery figures, details, notices, settings. */
 import { loadConfig } from '../../src/infra/config/config';
 import { ConfigError } from '../../src/infra/errors/errors';
-import { inFlagTerms, nextLine, noteLine, startInput } from '../../src/app/cli/commands/dr';
+import { escalateLine, escalationLevel, inFlagTerms, nextLine, noteLine, startInput } from '../../src/app/cli/commands/dr';
 import { incidentDetails, withCommandsInCode } from '../../src/operations/dr/details';
 import { IncidentState, leaderOf } from '../../src/operations/dr/incident';
 import {
@@ -11,6 +11,7 @@ import {
   EscalationMatrix,
   level1ReminderAt,
   level1Repeats,
+  levelsToEscalate,
   pendingEscalations,
 } from '../../src/operations/dr/escalation';
 import { Incident, openingProblem, openingState } from '../../src/operations/dr/incident-machine';
@@ -878,5 +879,97 @@ describe('handing the lead over', () => {
     const mail = renderEmail(incidentNotice('handover', { ...brief, handover: { from: 'bob', to: 'carol' } }, at));
     expect(mail.subject).toBe('[pgwarden] HANDOVER: [SEV1] shop: carol takes the lead over from bob: orders lost');
     expect(mail.text).toContain('What to do: reach carol from now on, not bob');
+  });
+});
+
+describe('escalating by hand, before the timer', () => {
+  it.each([
+    ['the manager', 2, [1], [2]],
+    ['the executive: the manager first, if not yet', 3, [1], [2, 3]],
+    ['the executive, the manager already told', 3, [1, 2], [3]],
+    ['the executive, told already', 3, [1, 2, 3], []],
+    ['the manager, support told (level 4 is not a rung)', 2, [1, 4], [2]],
+  ] as Array<[string, 2 | 3, EscalationLevel[], number[]]>)('%s', (_what, to, sent, alerted) => {
+    expect(levelsToEscalate(to, new Set(sent))).toEqual(alerted);
+  });
+
+  it.each([
+    ['nobody', { level: 2, reason: 'x' }, /say who you are/],
+    ['no level', { by: 'a', reason: 'x' }, /"level" must be 2 \(the manager\) or 3 \(the executive\)/],
+    ['level 1', { by: 'a', level: 1, reason: 'x' }, /"level" must be 2/],
+    ['a quoted level', { by: 'a', level: '2', reason: 'x' }, /without quotes; got "2"/],
+    ['level 4 (customers come from the assessment)', { by: 'a', level: 4, reason: 'x' }, /"level" must be 2/],
+    ['no reason', { by: 'a', level: 2, reason: ' ' }, /"reason" is required: why they are needed now/],
+    ['a novel', { by: 'a', level: 2, reason: 'x'.repeat(v.UPDATE_MAX_CHARS + 1) }, /keep it to 2000 at most/],
+  ])('refuses %s', (_what, input, message) => {
+    expect(() => v.validateEscalate(incident(), input as unknown as v.EscalateInput)).toThrow(message);
+  });
+
+  it('takes one at any step while open; refuses a level already alerted, a closed incident, and a level 1 only drill', () => {
+    for (const stepStatus of ['running', 'waiting', 'failed'] as const)
+      expect(() =>
+        v.validateEscalate(incident({ step: 'restore', stepStatus }), { by: 'a', level: 3, reason: 'x' }),
+      ).not.toThrow();
+    const told = incident({ escalation: { ...incident().escalation, sent: [1, 2] } });
+    expect(() => v.validateEscalate(told, { by: 'a', level: 2, reason: 'x' })).toThrow(
+      'level 2 (manager) was already alerted; to tell them more, post an update: dr note --tell',
+    );
+    expect(() => v.validateEscalate(told, { by: 'a', level: 3, reason: 'x' })).not.toThrow();
+    expect(() => v.validateEscalate(incident({ status: 'aborted' }), { by: 'a', level: 2, reason: 'x' })).toThrow(
+      /the incident is aborted/,
+    );
+    expect(() => v.validateEscalate(incident({ matrix: null }), { by: 'a', level: 2, reason: 'x' })).toThrow(/not opened yet/);
+    const drill = incident({ severity: 'DRILL', escalation: { ...incident().escalation, levelOneOnly: true } });
+    expect(() => v.validateEscalate(drill, { by: 'a', level: 2, reason: 'x' })).toThrow(
+      'this drill alerts level 1 only (DR_DRILL_ESCALATE is off)',
+    );
+  });
+
+  it('the timeline says who escalated and why, then each level alerted; dr escalate prints those levels', () => {
+    const i = new Incident('dr-shop-20261124T020000Z', { summary: 'orders lost' }, openedAt, () => openedAt);
+    i.opened({ database: 'shop', matrix });
+    i.reached(1, matrix, 'notified');
+    i.escalate({ by: ' bob ', level: 3, reason: ' restore failed twice ' });
+    i.reached(2, matrix, 'notified: escalated by bob');
+    i.reached(3, matrix, 'notified: escalated by bob');
+    expect(i.state.timeline.slice(-3).map((t) => [t.step, t.by, t.what])).toEqual([
+      ['escalation', 'bob', 'escalated to level 3 (executive) now: restore failed twice'],
+      ['escalation', 'pgwarden', 'level 2 (manager) notified: escalated by bob: manager@x.io'],
+      ['escalation', 'pgwarden', 'level 3 (executive) notified: escalated by bob: exec@x.io'],
+    ]);
+    expect(i.state.escalation.level).toBe(3);
+    expect(escalateLine(i.state, 'bob')).toBe(
+      'escalated as bob: level 2 (manager): manager@x.io; level 3 (executive): exec@x.io alerted now, and Slack where configured (pgwarden dr status dr-shop-20261124T020000Z)',
+    );
+  });
+
+  it.each([
+    ['2', 2],
+    ['manager', 2],
+    [' Executive ', 3],
+    ['3', 3],
+  ] as Array<[string, 2 | 3]>)('dr escalate --level %s', (text, level) => {
+    expect(escalationLevel(text)).toBe(level);
+  });
+
+  it('dr escalate refuses a missing or unknown --level in one line', () => {
+    expect(() => escalationLevel(undefined)).toThrow('--level is required: 2 (the manager) or 3 (the executive)');
+    expect(() => escalationLevel('4')).toThrow('--level 4: give 2 (the manager) or 3 (the executive)');
+  });
+
+  it("an escalated level's notice says who asked for it and why, in the subject and first", () => {
+    const at = new Date('2026-11-24T02:12:00Z');
+    const brief = { ...briefOf(incident()), escalated: { by: 'bob', reason: 'restore failed twice' } };
+    const mail = renderEmail(incidentNotice('level2', brief, at, 'http://ui/x'));
+    expect(mail.subject).toBe(
+      '[pgwarden] ESCALATION: [SEV1] shop: manager notice: escalated by bob after 12 min: restore failed twice: orders lost',
+    );
+    expect(mail.text).toMatch(/^Escalated by: +bob: restore failed twice$/m);
+    expect(mail.text).toContain("bob asks for you now, before the escalation's timer: restore failed twice.");
+    expect(mail.text).toContain('-- pgwarden (incident.level2)');
+    // The timer's own notice is as before.
+    expect(renderEmail(incidentNotice('level3', briefOf(incident()), at)).subject).toBe(
+      '[pgwarden] ESCALATION: [SEV1] shop: executive notice: incident open 12 min, not resolved: orders lost',
+    );
   });
 });

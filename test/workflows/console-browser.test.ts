@@ -142,6 +142,14 @@ describe('the incident console in a real browser', () => {
       await assess.locator('button').click();
       await expectText(page, '[role=status]', 'assessment recorded');
 
+      // The manager is needed before the hour: escalated from the page, with why.
+      const escalate = page.locator('form[data-action=escalate]');
+      await escalate.locator('input[name=level][value="2"]').check();
+      await escalate.locator('input[name=reason]').fill('a decision on the lost items is needed');
+      await escalate.locator('button').click();
+      await expectText(page, '[role=status]', 'escalated: the level is alerted now');
+      await expect(page.locator('input[name=level][value="2"]').count()).resolves.toBe(0); // alerted: no longer offered
+
       // The selection: the backups listed; a point in time refused inline (no WAL archive), then the backup.
       await page.locator('form[data-action=select]').waitFor({ timeout: 60_000 });
       const select = page.locator('form[data-action=select]');
@@ -185,7 +193,14 @@ describe('the incident console in a real browser', () => {
         restore: { status: 'succeeded' },
       });
       expect(final.timeline.filter((t) => t.by === 'alice').map((t) => t.step)).toEqual(
-        expect.arrayContaining(['assess', 'select', 'restore', 'resume']),
+        expect.arrayContaining(['assess', 'escalation', 'select', 'restore', 'resume']),
+      );
+      expect(final.escalation.sent).toEqual(expect.arrayContaining([1, 2]));
+      expect(final.timeline).toContainEqual(
+        expect.objectContaining({
+          by: 'alice',
+          what: 'escalated to level 2 (manager) now: a decision on the lost items is needed',
+        }),
       );
       expect(final.lastRefused ?? null).toBeNull(); // the refused selection failed its Update: nothing recorded
       expect(await tableFingerprints(db)).toEqual(before);

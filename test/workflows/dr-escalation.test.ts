@@ -356,6 +356,50 @@ describe('DisasterRecoveryWorkflow escalation (time-skipping server, real notice
     expect(await mentioning(capturedWebhooks, 'restore at 60%, ~20 min left')).toHaveLength(1);
   });
 
+  it('escalates by hand before the timer: the manager at 10 min, the executive with the reason, no timer sends them again', async () => {
+    const h = await open({}, 'escalate');
+    const id = h.workflowId;
+    await waitUntil(h, (s) => s.escalation.level1Sends === 1);
+    await env.sleep('10 minutes');
+    let s: IncidentState = await h.executeUpdate(m.escalateUpdate, {
+      args: [{ by: 'alice', level: 2, reason: 'restore failed twice, a decision on data loss is needed' }],
+    });
+    expect(s.escalation).toMatchObject({ level: 2, sent: [1, 2] });
+    expect(minutesAfterOpen(s, /^level 2 \(manager\) notified: escalated by alice: manager@example.com$/)).toEqual([10]);
+    // The level 2 timer has nothing left to send: the next one is the executive's, at 4 h.
+    s = await waitUntil(h, (x) => x.escalation.next?.level === 3);
+    expect(Date.parse(s.escalation.next!.at) - Date.parse(s.openedAt)).toBe(240 * MINUTE);
+    const again = await h
+      .executeUpdate(m.escalateUpdate, { args: [{ by: 'bob', level: 2, reason: 'x' }] })
+      .catch((e: Error) => (e.cause as Error).message);
+    expect(again).toMatch(/^level 2 \(manager\) was already alerted; to tell them more, post an update/);
+    await env.sleep('61 minutes'); // past the level 2 minute: nothing more to the manager
+    await h.executeUpdate(m.escalateUpdate, { args: [{ by: 'bob', level: 3, reason: 'customers cannot pay' }] });
+    s = await waitUntil(h, (x) => x.escalation.level === 3 && x.escalation.next === null);
+    await env.sleep('4 hours'); // past the level 3 minute: nothing more to the executive
+    await h.executeUpdate(m.abortUpdate, { args: [{ by: 'alice', reason: 'drill over' }] });
+    const final: IncidentState = await h.result();
+    expect(final.timeline.filter((t) => t.step === 'escalation' && t.by !== 'pgwarden').map((t) => [t.by, t.what])).toEqual([
+      ['alice', 'escalated to level 2 (manager) now: restore failed twice, a decision on data loss is needed'],
+      ['bob', 'escalated to level 3 (executive) now: customers cannot pay'],
+    ]);
+    expect(minutesAfterOpen(final, /^level [23] /)).toEqual([10, 71]);
+
+    await waitForCaptured(capturedMail, id, 5); // level 1, the manager's, the executive's, two closing notices (and more)
+    const subjects = async (address: string) => (await mailTo(id, address)).map((x) => x.subject);
+    expect(await subjects('manager@example.com')).toEqual([
+      '[pgwarden] ESCALATION: [SEV1] sample: manager notice: escalated by alice after 10 min: restore failed twice, a decision on data loss is needed: orders database lost',
+      expect.stringMatching(/ABORTED/),
+    ]);
+    expect(await subjects('exec@example.com')).toEqual([
+      '[pgwarden] ESCALATION: [SEV1] sample: executive notice: escalated by bob after 1 h 11 min: customers cannot pay: orders database lost',
+      expect.stringMatching(/ABORTED/),
+    ]);
+    expect((await mailTo(id, 'exec@example.com'))[0].text).toContain(
+      "bob asks for you now, before the escalation's timer: customers cannot pay.",
+    );
+  });
+
   it('hands the lead over at a shift change and tells everyone alerted, keeping the first acknowledgement', async () => {
     const h = await open({}, 'handover');
     const id = h.workflowId;

@@ -102,6 +102,7 @@ describe('recorded histories replay against the current workflows', () => {
         'dr-acknowledged-notice.json',
         'dr-note-update.json',
         'dr-handover.json',
+        'dr-escalate-by-hand.json',
         'verify-wal-read-back.json',
         'verify-wal-read-back-failed.json',
       ]),

@@ -349,6 +349,7 @@ An incident, start to end (ids look like dr-shop-20261124T021500Z):
   pgwarden dr select ID --table shop.orders --as alice  # one table as of the proposed point, beside the live one
   pgwarden dr approve ID --as alice                     # an in-place restore
   pgwarden dr note ID --text "restore at 60%, ~20 min left" --tell --as alice   # a status update to all alerted
+  pgwarden dr escalate ID --level 2 --reason "restore failed twice" --as alice   # the manager now, not at 1 h
   pgwarden dr resume ID --note "orders flowing again" --as alice`,
     );
   dr.command('start')
@@ -422,6 +423,10 @@ An incident, start to end (ids look like dr-shop-20261124T021500Z):
     .option('--text <text>', '(required) what to put on the record, e.g. "restore at 60%, about 20 min left"')
     .option('--tell', 'mail and post it to everyone alerted so far (level 1, and each level reached), in the Slack thread')
     .action((id, opts) => run(async () => (await import('./commands/dr')).runDrStep(ctx(), 'note', id, opts)));
+  step('escalate', 'alert the manager (2) or the executive (3) now, before the escalation timer, saying why')
+    .option('--level <level>', '(required) 2 or manager, 3 or executive (3 alerts the manager too, if not yet)')
+    .option('--reason <text>', '(required) why they are needed now, e.g. "restore failed twice, data loss decision needed"')
+    .action((id, opts) => run(async () => (await import('./commands/dr')).runDrStep(ctx(), 'escalate', id, opts)));
   for (const action of ['retry', 'skip', 'abort'] as const) {
     step(
       action,

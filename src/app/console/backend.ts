@@ -76,6 +76,9 @@ export function actionInput(action: ConsoleAction, form: Record<string, string>,
       return { by, reason: form.reason ?? '' };
     case 'note':
       return { by, text: form.text ?? '', ...(form.tell === 'yes' ? { tell: true } : {}) };
+    case 'escalate':
+      // A level that is not 2 or 3 is passed on as it came: the validator says what is wrong.
+      return { by, level: form.level === '2' ? 2 : form.level === '3' ? 3 : form.level, reason: form.reason ?? '' };
   }
 }
 
@@ -89,6 +92,7 @@ const UPDATES = {
   skip: m.skipStepUpdate,
   abort: m.abortUpdate,
   note: m.noteUpdate,
+  escalate: m.escalateUpdate,
 } as const;
 
 /** Seconds a database's backups stay cached: a page view does not start a workflow each time. */

@@ -8,6 +8,7 @@ import type { IncidentState } from '../../operations/dr/incident';
 import { leaderOf, STEP_TITLES } from '../../operations/dr/incident';
 import { describeSelection, levelsSent, nextEscalation } from '../../operations/dr/details';
 import { describeRecovery } from '../../operations/dr/recovery';
+import { LEVEL_NAMES, LEVELS } from '../../operations/dr/escalation';
 import { describeTarget } from '../../operations/pitr/target';
 import { formatBytes } from '../../operations/backup/progress';
 import type { CatalogEntry } from '../../operations/catalog/catalog';
@@ -138,7 +139,7 @@ ${o.error ? `<p class="error" role="alert">${escapeHtml(o.error)}</p>` : ''}${o.
   );
 }
 
-export type ConsoleAction = 'ack' | 'assess' | 'select' | 'approve' | 'resume' | 'retry' | 'skip' | 'abort' | 'note';
+export type ConsoleAction = 'ack' | 'assess' | 'select' | 'approve' | 'resume' | 'retry' | 'skip' | 'abort' | 'note' | 'escalate';
 
 /** The recoverable window, or why there is none. */
 const describeWindow = (w: RecoveryOptions['window']) =>
@@ -235,6 +236,26 @@ function actionForms(s: IncidentState, csrf: string, user: string, options?: Rec
       'post',
     ),
   );
+  // The levels above level 1 not yet alerted: someone may need them before their timer.
+  const notYet = ([2, 3] as const).filter((l) => !s.escalation.sent.includes(l));
+  if (s.matrix && !s.escalation.levelOneOnly && notYet.length)
+    out.push(
+      form(
+        'escalate',
+        'Escalate now',
+        `<fieldset><legend>Alert now, before the escalation timer</legend>${notYet
+          .map(
+            (l, i) =>
+              `<label><input type="radio" name="level" value="${l}"${i === 0 ? ' checked' : ''}> level ${l}: ${escapeHtml(LEVEL_NAMES[l])} (${escapeHtml(LEVELS[l].contacts(s.matrix!).join(', ') || 'Slack only')})${l === 3 && notYet.includes(2) ? ', and the manager' : ''}</label>`,
+          )
+          .join('')}</fieldset>` +
+          text('reason', 'Why they are needed now', {
+            required: true,
+            placeholder: 'restore failed twice, a decision on data loss is needed',
+          }),
+        'escalate',
+      ),
+    );
   out.push(form('abort', 'Abort the incident', text('reason', 'Why', { required: true }), 'abort'));
   return out.join('\n');
 }

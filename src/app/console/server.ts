@@ -30,7 +30,7 @@ import {
 } from './pages';
 
 const SESSION_COOKIE = 'pgwarden_session';
-const ACTIONS: ConsoleAction[] = ['ack', 'assess', 'select', 'approve', 'resume', 'retry', 'skip', 'abort', 'note'];
+const ACTIONS: ConsoleAction[] = ['ack', 'assess', 'select', 'approve', 'resume', 'retry', 'skip', 'abort', 'note', 'escalate'];
 const DONE: Record<ConsoleAction | 'open', string> = {
   open: 'incident opened: level 1 is alerted',
   ack: 'acknowledged',
@@ -42,6 +42,7 @@ const DONE: Record<ConsoleAction | 'open', string> = {
   skip: 'step skipped',
   abort: 'incident aborted',
   note: 'update posted',
+  escalate: 'escalated: the level is alerted now',
 };
 
 export interface ConsoleOptions {

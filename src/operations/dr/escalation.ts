@@ -95,3 +95,11 @@ export function updateAudience(matrix: EscalationMatrix | null, sent: ReadonlySe
   const { team, customers } = closingAudience(matrix, sent);
   return [...new Set([...team, ...(customers ?? [])])];
 }
+
+/**
+ * The levels an escalation by hand to `to` alerts now: each one up to it not yet alerted, so
+ * the executive is never told before the manager.
+ */
+export function levelsToEscalate(to: 2 | 3, sent: ReadonlySet<EscalationLevel>): Array<2 | 3> {
+  return ([2, 3] as const).filter((l) => l <= to && !sent.has(l));
+}

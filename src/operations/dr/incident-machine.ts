@@ -20,7 +20,7 @@ import {
 } from './incident';
 import { describeRecovery, incidentRecovery } from './recovery';
 import { restoreNotes } from '../restore/restore-plan';
-import type { AckInput, AssessInput, NoteInput, ReasonInput, SelectInput, UpdateInput } from './validate';
+import type { AckInput, AssessInput, EscalateInput, NoteInput, ReasonInput, SelectInput, UpdateInput } from './validate';
 
 /** What is wrong with a start form, in one line, or null when the incident can open. */
 export function openingProblem(input: Partial<DisasterRecoveryInput> | undefined, openedAt: Date): string | null {
@@ -196,6 +196,11 @@ export class Incident {
     );
   }
 
+  /** A drill that alerts level 1 only: said in the state, so an escalation by hand is refused. */
+  levelOneOnly(): void {
+    this.state.escalation.levelOneOnly = true;
+  }
+
   level1Sent(): void {
     this.state.escalation.level1Sends = 1;
   }
@@ -311,6 +316,11 @@ export class Incident {
   /** A person's note, or a status update told to everyone alerted (which the workflow sends). */
   note(a: UpdateInput): void {
     this.record('incident', a.by.trim(), `${a.tell ? `update to ${this.alerted.join(', ')}` : 'note'}: ${a.text.trim()}`);
+  }
+
+  /** Someone escalates at once, before the level's timer (the workflow then alerts the levels). */
+  escalate(a: EscalateInput): void {
+    this.record('escalation', a.by.trim(), `escalated to level ${a.level} (${LEVEL_NAMES[a.level]}) now: ${a.reason.trim()}`);
   }
 
   abort(a: ReasonInput): void {

@@ -171,6 +171,8 @@ export interface IncidentState {
     /** Who leads the recovery since a handover (`dr ack --take-over`); absent: whoever acknowledged. */
     lead?: { by: string; since: string; from: string } | null;
     next: { level: number; at: string } | null;
+    /** A drill that alerts level 1 only (DR_DRILL_ESCALATE off): no level above it, by timer or by hand. */
+    levelOneOnly?: boolean;
   };
   findings: Findings | null;
   assessment: Assessment | null;

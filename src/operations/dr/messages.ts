@@ -4,7 +4,7 @@
  */
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import type { IncidentState } from './incident';
-import type { AckInput, AssessInput, NoteInput, ReasonInput, SelectInput, UpdateInput } from './validate';
+import type { AckInput, AssessInput, EscalateInput, NoteInput, ReasonInput, SelectInput, UpdateInput } from './validate';
 
 // Disaster recovery (DisasterRecoveryWorkflow): every human step is an Update with a validator
 // and the same step as a Signal, for the Temporal UI.
@@ -19,6 +19,8 @@ export const skipStepUpdate = defineUpdate<IncidentState, [ReasonInput]>('skipSt
 export const abortUpdate = defineUpdate<IncidentState, [ReasonInput]>('abort');
 /** Any time while open: a note in the timeline, or with `tell` a status update to everyone alerted. */
 export const noteUpdate = defineUpdate<IncidentState, [UpdateInput]>('note');
+/** Before the level's timer: the manager (2) or the executive (3) alerted now, with why. */
+export const escalateUpdate = defineUpdate<IncidentState, [EscalateInput]>('escalate');
 export const acknowledgeSignal = defineSignal<[AckInput]>('acknowledgeSignal');
 export const assessSignal = defineSignal<[AssessInput]>('assessSignal');
 export const selectBackupSignal = defineSignal<[SelectInput]>('selectBackupSignal');
@@ -28,3 +30,4 @@ export const retryStepSignal = defineSignal<[ReasonInput]>('retryStepSignal');
 export const skipStepSignal = defineSignal<[ReasonInput]>('skipStepSignal');
 export const abortSignal = defineSignal<[ReasonInput]>('abortSignal');
 export const noteSignal = defineSignal<[UpdateInput]>('noteSignal');
+export const escalateSignal = defineSignal<[EscalateInput]>('escalateSignal');

@@ -46,6 +46,8 @@ export interface IncidentBrief {
   update?: { by: string; text: string };
   /** A handover of the lead. */
   handover?: { from: string; to: string };
+  /** A level alerted by hand before its timer: who asked for it, and why. */
+  escalated?: { by: string; reason: string };
 }
 
 export function briefOf(state: IncidentState, extra: Partial<IncidentBrief> = {}): IncidentBrief {
@@ -161,13 +163,28 @@ export function incidentNotice(
       case 'level3': {
         const reader = kind === 'level2' ? 'manager' : 'executive';
         const restored = b.restore?.startsWith('succeeded');
+        const lead = b.acknowledgedBy
+          ? `${b.acknowledgedBy} leads the recovery`
+          : 'Nobody has acknowledged it yet: make sure on-call is on it';
+        // Escalated by hand: someone needs them now, and says why; else the clock of the strategy's matrix.
+        const by = b.escalated;
         return {
           event: `incident.${kind}`,
           severity: 'critical',
           mark: 'ESCALATION',
-          title: `${tag}: ${reader} notice: incident open ${openFor(b.openedAt, now)}, not resolved${restored ? ' (database restored, checks and resume pending)' : ''}: ${b.summary}`,
-          facts: [...base, ...where, ['Full service expected', expectedBy(b.openedAt)], ...follow],
-          action: `nothing is asked of you: you are told because the incident is open ${openFor(b.openedAt, now)} (the strategy's escalation). ${b.acknowledgedBy ? `${b.acknowledgedBy} leads the recovery` : 'Nobody has acknowledged it yet: make sure on-call is on it'}; a notice follows when it is resolved`,
+          title: by
+            ? `${tag}: ${reader} notice: escalated by ${by.by} after ${openFor(b.openedAt, now)}: ${oneLine(by.reason)}: ${b.summary}`
+            : `${tag}: ${reader} notice: incident open ${openFor(b.openedAt, now)}, not resolved${restored ? ' (database restored, checks and resume pending)' : ''}: ${b.summary}`,
+          facts: [
+            ...base,
+            ...(by ? ([['Escalated by', `${by.by}: ${by.reason}`]] as Array<[string, string]>) : []),
+            ...where,
+            ['Full service expected', expectedBy(b.openedAt)],
+            ...follow,
+          ],
+          action: by
+            ? `${by.by} asks for you now, before the escalation's timer: ${by.reason}. ${lead}; a notice follows when it is resolved`
+            : `nothing is asked of you: you are told because the incident is open ${openFor(b.openedAt, now)} (the strategy's escalation). ${lead}; a notice follows when it is resolved`,
         };
       }
       case 'level4': {

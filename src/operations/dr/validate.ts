@@ -4,6 +4,7 @@
  * and the worker logs why. Messages say what is wrong and what to send instead.
  */
 import { resolveChoice, type SelectInput } from './choice';
+import { LEVEL_NAMES } from './escalation';
 import { IncidentState, leaderOf, Step, STEP_TITLES } from './incident';
 
 export interface Actor {
@@ -29,6 +30,12 @@ export interface ReasonInput extends Actor {
 export interface UpdateInput extends Actor {
   text: string;
   tell?: boolean;
+}
+
+/** Escalating at once, before the level's timer: the manager (2) or the executive (3), and why. */
+export interface EscalateInput extends Actor {
+  level: 2 | 3;
+  reason: string;
 }
 
 /** Long enough for a paragraph, short enough for a mail subject's preview and a Slack message. */
@@ -169,4 +176,21 @@ export function validateNote(state: IncidentState, input: UpdateInput): void {
   open(state);
   if (input.tell && !state.matrix)
     throw new Error('the incident has not opened yet, so nobody has been alerted to tell; wait a moment or send it as a note');
+}
+
+export function validateEscalate(state: IncidentState, input: EscalateInput): void {
+  who(input);
+  if (input.level !== 2 && input.level !== 3)
+    throw new Error(`"level" must be 2 (the manager) or 3 (the executive), without quotes; got ${JSON.stringify(input.level)}`);
+  text(input.reason, 'reason', 'why they are needed now, e.g. "restore failed twice, a decision on data loss is needed"');
+  if (input.reason.length > UPDATE_MAX_CHARS)
+    throw new Error(`"reason" is ${input.reason.length} characters; keep it to ${UPDATE_MAX_CHARS} at most`);
+  open(state);
+  if (!state.matrix) throw new Error('the incident has not opened yet; wait a moment and escalate again');
+  if (state.escalation.levelOneOnly)
+    throw new Error('this drill alerts level 1 only (DR_DRILL_ESCALATE is off): nobody above it is told of a drill');
+  if (state.escalation.sent.includes(input.level))
+    throw new Error(
+      `level ${input.level} (${LEVEL_NAMES[input.level]}) was already alerted; to tell them more, post an update: dr note --tell, e.g. {"by": "<you>", "text": "...", "tell": true}`,
+    );
 }

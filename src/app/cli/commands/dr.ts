@@ -55,13 +55,15 @@ export interface DrOptions {
   /** `dr note`: the line, and whether everyone alerted is told. */
   text?: string;
   tell?: boolean;
+  /** `dr escalate`: the level to alert now (2 or 3, or manager or executive). */
+  level?: string;
   /** `dr ack --take-over`. */
   takeOver?: boolean;
   /** `dr status --watch [seconds]`. */
   watch?: boolean | string;
 }
 
-type StepAction = 'ack' | 'assess' | 'select' | 'approve' | 'resume' | 'retry' | 'skip' | 'abort' | 'note';
+type StepAction = 'ack' | 'assess' | 'select' | 'approve' | 'resume' | 'retry' | 'skip' | 'abort' | 'note' | 'escalate';
 
 const who = (o: DrOptions, env: { PGWARDEN_OPERATOR?: string }) => operatorIdentity(o.as, env, userInfo().username);
 const when = (iso: string | null | undefined) => (iso ? cliTime(iso) : '-');
@@ -226,7 +228,8 @@ export async function runDrStep(ctx: CommandContext, action: StepAction, id: str
       throw new UsageError('--scope is required: what data is lost or at risk, e.g. --scope "orders since 02:00"');
     customerImpact(o.customerImpact);
   }
-  if ((action === 'retry' || action === 'skip' || action === 'abort') && !o.reason?.trim())
+  if (action === 'escalate') escalationLevel(o.level);
+  if ((action === 'retry' || action === 'skip' || action === 'abort' || action === 'escalate') && !o.reason?.trim())
     throw new UsageError(`--reason is required for ${action}: say why, for the timeline`);
   if (action === 'note' && !o.text?.trim())
     throw new UsageError('--text is required: what to put on the record, e.g. --text "restore at 60%, about 20 min left"');
@@ -263,6 +266,8 @@ export async function runDrStep(ctx: CommandContext, action: StepAction, id: str
         return h.executeUpdate(m.approveIncidentRestoreUpdate, { args: [{ by, note: o.note }] });
       case 'resume':
         return h.executeUpdate(m.resumeUpdate, { args: [{ by, note: o.note }] });
+      case 'escalate':
+        return h.executeUpdate(m.escalateUpdate, { args: [{ by, level: escalationLevel(o.level), reason: o.reason ?? '' }] });
       case 'note':
         return h.executeUpdate(m.noteUpdate, { args: [{ by, text: o.text ?? '', ...(o.tell ? { tell: true } : {}) }] });
       case 'retry':
@@ -290,10 +295,11 @@ export async function runDrStep(ctx: CommandContext, action: StepAction, id: str
       throw err;
     }
     // The update returns as soon as it is recorded; the runbook moves on a moment later.
-    if (action !== 'abort' && action !== 'resume' && action !== 'note')
+    if (action !== 'abort' && action !== 'resume' && action !== 'note' && action !== 'escalate')
       state = await settled(client, id, state, action !== 'ack');
     if (o.json) process.stdout.write(JSON.stringify(state, null, 2) + '\n');
     else if (action === 'note') process.stdout.write(`${noteLine(state, by, Boolean(o.tell))}\n`);
+    else if (action === 'escalate') process.stdout.write(`${escalateLine(state, by)}\n`);
     else if (action === 'abort' || action === 'resume')
       process.stdout.write(
         `${action} recorded as ${by}; the incident closes and the final notices go out (pgwarden dr status ${id})\n`,
@@ -308,6 +314,27 @@ export function noteLine(s: IncidentState, by: string, told: boolean): string {
     return `note recorded as ${by} in the timeline of ${s.incidentId}; nobody was notified (--tell sends it to everyone alerted)`;
   const to = updateAudience(s.matrix, new Set(s.escalation.sent));
   return `update recorded as ${by} and sent to ${to.join(', ')} and Slack, where configured (pgwarden dr status ${s.incidentId})`;
+}
+
+/** `--level`: 2 or manager, 3 or executive. */
+export function escalationLevel(text: string | undefined): 2 | 3 {
+  if (text === undefined)
+    throw new UsageError(
+      '--level is required: 2 (the manager) or 3 (the executive), e.g. --level 2 --reason "restore failed twice"',
+    );
+  if (/^(2|manager)$/i.test(text.trim())) return 2;
+  if (/^(3|executive)$/i.test(text.trim())) return 3;
+  throw new UsageError(`--level ${text}: give 2 (the manager) or 3 (the executive)`);
+}
+
+/** What `dr escalate` did: the levels it alerted now, from the timeline the update returned. */
+export function escalateLine(s: IncidentState, by: string): string {
+  const from = s.timeline.map((e) => e.by === by && /^escalated to level /.test(e.what)).lastIndexOf(true);
+  const alerted = s.timeline
+    .slice(from + 1)
+    .filter((e) => e.by === 'pgwarden' && e.what.includes(`notified: escalated by ${by}:`))
+    .map((e) => e.what.replace(` notified: escalated by ${by}:`, ':'));
+  return `escalated as ${by}: ${alerted.join('; ')} alerted now, and Slack where configured (pgwarden dr status ${s.incidentId})`;
 }
 
 /** The JSON fields of the workflow's messages, as the flags of the CLI that sent them. */
@@ -325,6 +352,7 @@ const FLAGS: Record<string, string> = {
   note: '--note',
   text: '--text',
   tell: '--tell',
+  level: '--level',
   takeOver: '--take-over',
 };
 
