@@ -21,9 +21,9 @@ import { findRecoveryTools, RECOVERY_PROGRAMS, recoveryToolsProblem } from '../s
 import { pgProgram } from '../src/infra/postgres/binaries';
 import { CommandError, runCommand } from '../src/infra/process/run-command';
 import { serverMajor } from '../src/infra/postgres/versions';
-import { handOver, instanceUser, RunAs, startInstance, stopInstance } from '../src/infra/postgres/instance';
+import { handOver, instanceUser, postmasterRuns, RunAs, startInstance, stopInstance } from '../src/infra/postgres/instance';
 import { readRecoveryMinimums } from '../src/infra/postgres/control-data';
-import { lastServerFatal } from '../src/infra/postgres/instance-log';
+import { lastLogLines, lastServerFatal } from '../src/infra/postgres/instance-log';
 import { formatBytes } from '../src/operations/backup/progress';
 import { BaseBackupManifest, baseBackupStoredBytes } from '../src/operations/pitr/base-backup';
 import type { StoredObject } from '../src/operations/backup/manifest';
@@ -539,7 +539,7 @@ async function decryptStored(
 }
 
 /** Waits until recovery has reached the target and the instance was promoted; what it reached. */
-async function waitForPromotion(
+export async function waitForPromotion(
   instance: Parameters<typeof connectTo>[0],
   dataDir: string,
   beat: (s: string) => void,
@@ -552,9 +552,17 @@ async function waitForPromotion(
     if (state?.promoted) return state.promoted;
     if (state) beat(`replaying WAL: at ${state.lsn}${state.lastCommit ? `, last commit ${state.lastCommit}` : ''}`);
     else {
-      // Not answering, or gone while asked: an instance that stopped said why in its log.
+      // Not answering, or gone while asked: an instance that stopped said why in its log...
       const fatal = await lastFatal(dataDir, '');
       if (fatal) throw new BackupError(`recovery stopped: ${fatal}`);
+      // ...unless it was killed: then nothing would ever say so, and the wait would last until the
+      // heartbeat timed out. Its log is read again: a FATAL may have landed since.
+      if (!postmasterRuns(dataDir)) {
+        const text = await readFile(join(dataDir, 'pgwarden-instance.log'), 'utf8').catch(() => '');
+        throw new BackupError(
+          `recovery stopped: ${lastServerFatal(text) ?? `the instance exited without a FATAL line in its log (killed, or out of memory?); its last lines: ${lastLogLines(text)}`}`,
+        );
+      }
     }
     await new Promise((r) => setTimeout(r, 500));
   }

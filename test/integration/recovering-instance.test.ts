@@ -3,9 +3,14 @@
  * the instance under the watcher's open connection: that must read as "not answering" (the
  * instance's log then says why), never as the restore's error, and never crash the worker.
  */
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createConnection, createServer, Server, Socket } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { Client } from 'pg';
-import { askRecovery, connectTo } from '../../activities/recover-instance';
+import { askRecovery, connectTo, waitForPromotion } from '../../activities/recover-instance';
+import { postmasterRuns } from '../../src/infra/postgres/instance';
 import { connectDatabase } from '../../src/infra/postgres/client';
 import { stackConfig } from '../support/stack-env';
 
@@ -66,5 +71,58 @@ describe('watching a recovering instance', () => {
     }
     await ended; // an 'error' with no listener would have been thrown by now, failing this test
     await c.end().catch(() => undefined);
+  }, 15_000);
+});
+
+describe('an instance that stopped while recovery was awaited', () => {
+  const dirs: string[] = [];
+  afterAll(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })));
+  /** A data directory as a stopped instance leaves it: its log, and a postmaster.pid naming `pid`. */
+  function dataDir(log: string[], pid?: number): string {
+    const dir = mkdtempSync(join(tmpdir(), 'pgwarden-instance-'));
+    dirs.push(dir);
+    writeFileSync(join(dir, 'pgwarden-instance.log'), log.join('\n'));
+    if (pid !== undefined) writeFileSync(join(dir, 'postmaster.pid'), `${pid}\n${dir}\n`);
+    return dir;
+  }
+  const gone = spawnSync('true').pid!; // a process that has exited
+  const at = '2026-12-06 21:00:00.000 UTC [4242]';
+  const killed = [
+    `${at} LOG:  redo starts at 0/2000028`,
+    `${at} LOG:  startup process (PID 4243) was terminated by signal 9: Killed`,
+  ];
+
+  it('tells a postmaster that runs from one killed or cleanly gone', () => {
+    expect(postmasterRuns(dataDir([], process.pid))).toBe(true);
+    expect(postmasterRuns(dataDir([], gone))).toBe(false);
+    expect(postmasterRuns(dataDir([]))).toBe(false); // a clean stop removes the file
+  });
+
+  it('says at once that a killed instance stopped, with its last lines, instead of waiting for the heartbeat timeout', async () => {
+    const { port, server } = await proxyDroppingAtFirstQuery();
+    server.close(); // nothing answers there
+    const err = await waitForPromotion(
+      { ...instance, port },
+      dataDir(killed, gone),
+      () => undefined,
+      () => undefined,
+    ).catch((e: Error) => e);
+    expect((err as Error).message).toBe(
+      `recovery stopped: the instance exited without a FATAL line in its log (killed, or out of memory?); its last lines: ${killed.join(' | ')}`,
+    );
+  }, 15_000);
+
+  it('keeps waiting for an instance whose postmaster still runs', async () => {
+    const { port, server } = await proxyDroppingAtFirstQuery();
+    server.close();
+    const since = Date.now();
+    const stop = new Error('stopped by the test');
+    const err = await waitForPromotion(
+      { ...instance, port },
+      dataDir(killed, process.pid),
+      () => undefined,
+      () => (Date.now() - since > 1200 ? stop : undefined),
+    ).catch((e: Error) => e);
+    expect(err).toBe(stop);
   }, 15_000);
 });

@@ -1,4 +1,4 @@
-import { lastServerFatal } from '../../src/infra/postgres/instance-log';
+import { lastLogLines, lastServerFatal } from '../../src/infra/postgres/instance-log';
 
 const at = '2026-12-02 15:57:01.123 UTC [4242]';
 
@@ -24,5 +24,24 @@ describe('why a recovering instance stopped, from its log', () => {
     ['nothing fatal', [`${at} LOG:  database system is ready to accept connections`], undefined],
   ])('%s', (_what, lines, reason) => {
     expect(lastServerFatal(lines.join('\n'))).toBe(reason);
+  });
+});
+
+describe("an instance's last log lines, when it stopped without a FATAL line", () => {
+  it.each([
+    [
+      'a killed startup process',
+      [
+        `${at} LOG:  redo starts at 0/2000028`,
+        `${at} LOG:  startup process (PID 4243) was terminated by signal 9: Killed`,
+        `${at} LOG:  aborting startup due to startup process failure`,
+        `${at} LOG:  database system is shut down`,
+        '',
+      ],
+      `${at} LOG:  startup process (PID 4243) was terminated by signal 9: Killed | ${at} LOG:  aborting startup due to startup process failure | ${at} LOG:  database system is shut down`,
+    ],
+    ['a postmaster killed before it wrote anything', [''], 'its log is empty'],
+  ])('%s', (_what, lines, said) => {
+    expect(lastLogLines(lines.join('\n'))).toBe(said);
   });
 });

@@ -14,3 +14,13 @@ export function lastServerFatal(logText: string): string | undefined {
     .at(-1);
   return line?.replace(/^.*?(FATAL|PANIC):\s*/, '');
 }
+
+/** The log's last lines, for an instance that stopped without a FATAL line (killed, or a child process lost). */
+export function lastLogLines(logText: string, count = 3): string {
+  const lines = logText
+    .split('\n')
+    .map((l) => l.trim())
+    .filter(Boolean)
+    .slice(-count);
+  return lines.length ? lines.join(' | ') : 'its log is empty';
+}

@@ -126,6 +126,27 @@ export async function stopInstance(options: { dataDir: string; runAs: RunAs; pgB
 }
 
 /**
+ * Whether the instance's postmaster still runs: its postmaster.pid names a live process. A
+ * clean stop removes the file; a killed postmaster leaves it, naming a process that is gone.
+ */
+export function postmasterRuns(dataDir: string): boolean {
+  let pid: number;
+  try {
+    pid = Number.parseInt(readFileSync(join(dataDir, 'postmaster.pid'), 'utf8').split('\n')[0], 10);
+  } catch {
+    return false;
+  }
+  if (!Number.isInteger(pid) || pid <= 0) return false;
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    // EPERM: it runs, as a user this worker may not signal.
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/**
  * A cluster runs only under its own major version's programs (its PG_VERSION file): with
  * versions side by side, pg_ctl and pg_controldata are chosen by it. No file yet: any fits.
  */
