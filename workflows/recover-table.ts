@@ -21,6 +21,7 @@ import { typedFailure } from '../src/infra/temporal/failure';
 import { describeTarget, type RecoveryTarget } from '../src/operations/pitr/target';
 import { describeTable, finalName, type RecoveryName } from '../src/operations/table-recovery/names';
 import { scratchDatabaseName } from '../src/operations/restore/scratch-databases';
+import { plannedTable } from '../src/operations/table-recovery/notices';
 
 import type { RestoreStatus } from '../src/infra/temporal/messages';
 import { ApprovalGate } from './approval-gate';
@@ -183,6 +184,21 @@ async function recoverTables(input: RecoverTableInput, status: RestoreStatus, no
   evidence?.begin('check the target and choose the source');
   // Runs recorded before logical backups were a source got no answer here: the archive, as then.
   const source = (await checkTableRecovery(work).catch(failed)) ?? { kind: 'pitr' };
+  // Checked, about to take long: the team hears a copy is on its way (runs before this change did not say).
+  if (notices && patched('table-recovery-started-notice'))
+    await quick.notifyTableRecovery({
+      status: 'started',
+      server: input.server,
+      into: input.into,
+      target: describeTarget(input.target),
+      workflowId,
+      tables: input.tables.map((t) => plannedTable(t, Boolean(input.force))),
+      source:
+        source.kind === 'backup'
+          ? `logical backup ${source.backupId} taken ${source.takenAt} (${source.why})`
+          : `the base backup before ${describeTarget(input.target)} and the WAL archive of ${input.server}`,
+      ...(input.incident ? { incident: input.incident } : {}),
+    });
   const scratch = source.kind === 'backup' ? scratchDatabaseName('tables', workflowId) : undefined;
   try {
     if (source.kind === 'backup') {

@@ -1,7 +1,7 @@
 /** What a table recovery and a point-in-time restore tell people: waiting, done, failed. */
 import { renderEmail } from '../../src/infra/notify/notice';
 import { pitrRestoreNotice } from '../../src/operations/pitr/restore-notices';
-import { describeRecoveredTable, tableRecoveryNotice } from '../../src/operations/table-recovery/notices';
+import { describeRecoveredTable, plannedTable, tableRecoveryNotice } from '../../src/operations/table-recovery/notices';
 
 const where = { server: 'shop', into: 'shop', target: '2026-12-06T10:00:00.000Z', workflowId: 'recover-table-shop-1' };
 
@@ -25,6 +25,48 @@ describe('table recovery notices', () => {
     ],
   ])('a table as it came back, in one line (%#)', (table, line) => {
     expect(describeRecoveredTable(table)).toBe(line);
+  });
+
+  const orders = { schema: 'shop', table: 'orders' };
+  it.each([
+    [
+      { from: orders, as: { schema: 'shop', table: 'orders_recovered' } },
+      false,
+      'shop.orders -> shop.orders_recovered, beside the live table',
+    ],
+    [
+      { from: orders, as: { schema: 'shop', table: 'orders_recovering' }, keptAs: { schema: 'shop', table: 'orders_replaced' } },
+      false,
+      'shop.orders to be replaced by its copy once approved; the rows it has kept as shop.orders_replaced',
+    ],
+    [
+      { from: orders, as: { schema: 'shop', table: 'orders_recovering' }, keptAs: { schema: 'shop', table: 'orders_replaced' } },
+      true,
+      'shop.orders to be replaced by its copy without an approval (--force); the rows it has kept as shop.orders_replaced',
+    ],
+  ])('a table before it comes back, in one line (%#)', (name, force, plan) => {
+    expect(plannedTable(name, force)).toEqual({ table: 'shop.orders', plan });
+  });
+
+  it('started: each table and where it comes back, from what, for which incident', () => {
+    const mail = renderEmail(
+      tableRecoveryNotice({
+        ...where,
+        status: 'started',
+        tables: [
+          plannedTable({ from: orders, as: { schema: 'shop', table: 'orders_recovered' } }, false),
+          plannedTable({ from: { schema: 'shop', table: 'items' }, as: { schema: 'shop', table: 'items_recovered' } }, false),
+        ],
+        source: 'logical backup backup_20261206_020000 taken 2026-12-06T02:00:00Z (the newest before the point)',
+        incident: 'dr-shop-1',
+      }),
+    );
+    expect(mail.subject).toBe('[pgwarden] OK: Table recovery of shop.orders, shop.items in shop started');
+    expect(mail.text).toMatch(/^Table: +shop\.orders -> shop\.orders_recovered, beside the live table$/m);
+    expect(mail.text).toMatch(/^Table: +shop\.items -> shop\.items_recovered, beside the live table$/m);
+    expect(mail.text).toMatch(/^From: +logical backup backup_20261206_020000 taken/m);
+    expect(mail.text).toMatch(/^Incident: +dr-shop-1$/m);
+    expect(mail.text).toContain('-- pgwarden (table-recovery.started)');
   });
 
   it.each([

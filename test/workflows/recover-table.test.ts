@@ -379,12 +379,18 @@ it('recovers a table as of a second before a mistake beside the live one, and in
     );
     expect(await live()).toEqual(before);
     // The team heard of the replace waiting, and of its rejection: a live table is at stake, not only the terminal's.
-    const rejectedMail = (await waitForCaptured(capturedMail, rejected.workflowId, 2)).map((m) => m.subject);
+    const rejectedMails = await waitForCaptured(capturedMail, rejected.workflowId, 3);
+    const rejectedMail = rejectedMails.map((m) => m.subject);
     expect(rejectedMail).toEqual(
       expect.arrayContaining([
+        `[pgwarden] OK: Table recovery of shop.orders in ${db} started`,
         `[pgwarden] WARNING: Replacing shop.orders in ${db} is waiting for approval`,
         `[pgwarden] FAILED: Table recovery of shop.orders in ${db} FAILED`,
       ]),
+    );
+    // It said first what was coming: the table to be replaced once approved, the live rows kept.
+    expect(rejectedMails.find((m) => / started$/.test(m.subject))!.text).toMatch(
+      /^Table: +shop\.orders to be replaced by its copy once approved; the rows it has kept as shop\.orders_replaced$/m,
     );
 
     // Cancelled while it waits for its approval (by a person, or an incident aborted): its

@@ -103,6 +103,7 @@ describe('recorded histories replay against the current workflows', () => {
         'dr-note-update.json',
         'dr-handover.json',
         'dr-escalate-by-hand.json',
+        'recover-table-started-notice.json',
         'verify-wal-read-back.json',
         'verify-wal-read-back-failed.json',
       ]),

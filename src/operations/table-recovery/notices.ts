@@ -1,10 +1,11 @@
 /**
  * What a table recovery tells people, as a restore does (the strategy's restore notifications):
- * a replace waiting for its approval, done, failed. A replace changes a live table: the team
+ * started, a replace waiting for its approval, done, failed. A replace changes a live table: the team
  * hears of it, not only the operator at the terminal.
  */
 import { factIf, type Notice, type RunFailed } from '../../infra/notify/notice';
 import { notRecovered } from '../pitr/restore-notices';
+import { describeTable, type RecoveryName } from './names';
 
 /** A table as it came back: the line the CLI prints and the notice shows. */
 export interface RecoveredTableLine {
@@ -21,6 +22,17 @@ export function describeRecoveredTable(t: RecoveredTableLine): string {
   return `${t.table} -> ${t.as}: ${t.rows} row(s)${t.foreignKeysLeftOut.length ? `; foreign keys left out: ${t.foreignKeysLeftOut.join(', ')}` : ''}`;
 }
 
+/** Where a table comes back, in words, before the recovery runs. */
+export function plannedTable(n: RecoveryName, force: boolean): { table: string; plan: string } {
+  const table = describeTable(n.from);
+  return {
+    table,
+    plan: n.keptAs
+      ? `${table} to be replaced by its copy${force ? ' without an approval (--force)' : ' once approved'}; the rows it has kept as ${describeTable(n.keptAs)}`
+      : `${table} -> ${describeTable(n.as)}, beside the live table`,
+  };
+}
+
 interface Common {
   /** The database the tables come from, and the one they come back into. */
   server: string;
@@ -31,6 +43,15 @@ interface Common {
 }
 
 export type TableRecoveryOutcome =
+  | (Common & {
+      status: 'started';
+      /** Each table, and where it comes back in words (plannedTable). */
+      tables: Array<{ table: string; plan: string }>;
+      /** Where the copies come from, in words. */
+      source: string;
+      /** Run by this DR incident. */
+      incident?: string;
+    })
   | (Common & {
       status: 'approval-needed';
       /** The tables to be replaced (schema.table). */
@@ -69,6 +90,20 @@ export function tableRecoveryNotice(o: TableRecoveryOutcome): Notice {
     ['As of', o.target],
   ];
   switch (o.status) {
+    case 'started':
+      // Whoever else looks at these tables learns that a copy is on its way, and from what.
+      return {
+        event: 'table-recovery.started',
+        severity: 'info',
+        title: `Table recovery of ${o.tables.map((t) => t.table).join(', ')} in ${o.into} started`,
+        facts: [
+          ...where,
+          ...o.tables.map((t) => ['Table', t.plan] as [string, string]),
+          ['From', o.source],
+          ...factIf('Incident', o.incident),
+          ['Workflow', o.workflowId],
+        ],
+      };
     case 'approval-needed':
       return {
         event: 'table-recovery.approval-needed',
