@@ -591,8 +591,9 @@ export async function askRecovery(instance: Parameters<typeof connectTo>[0]): Pr
                 CASE WHEN pg_is_in_recovery() THEN NULL ELSE pg_walfile_name(pg_current_wal_lsn()) END AS file`,
       )
     ).rows[0];
-  } catch {
-    return undefined;
+  } catch (err) {
+    if (wentAway(err)) return undefined;
+    throw err;
   } finally {
     await c.end().catch(() => undefined);
   }
@@ -600,6 +601,12 @@ export async function askRecovery(instance: Parameters<typeof connectTo>[0]): Pr
   if (r.recovering) return { lsn: r.lsn, lastCommit };
   const lsn = formatLsn(parseLsn(r.lsn));
   return { lsn, lastCommit, promoted: { commitTime: lastCommit, lsn, timeline: Number.parseInt(r.file!.slice(0, 8), 16) } };
+}
+
+/** The instance stopped or cut the connection (57P01-03: shut down, crashed, not accepting now), not a mistake in the question. */
+function wentAway(err: unknown): boolean {
+  const { code, message } = err as { code?: string; message?: string };
+  return /^57P0[123]$/.test(code ?? '') || /Connection terminated|ECONNRESET|EPIPE/i.test(message ?? '');
 }
 
 export function connectTo(t: {

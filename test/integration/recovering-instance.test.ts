@@ -23,17 +23,23 @@ const instance = {
   password: target.password,
 };
 
-/** A loopback proxy to the server that drops both sides when the client sends its first query. */
-async function proxyDroppingAtFirstQuery(): Promise<{ port: number; server: Server }> {
+/**
+ * A loopback proxy to the server that, at the client's first query, drops both sides, or first
+ * answers it with `reply` (bytes of the wire protocol) in the server's place.
+ */
+async function proxyAtFirstQuery(reply?: Buffer, thenClose = true): Promise<{ port: number; server: Server }> {
   const server = createServer((client: Socket) => {
     const upstream = createConnection({ host: target.host, port: target.port });
     upstream.pipe(client);
     client.on('data', (chunk: Buffer) => {
       // 'Q' starts a simple query message; the startup and password messages come before it.
-      if (chunk[0] === 0x51) {
-        client.destroy();
+      if (chunk[0] !== 0x51) return void upstream.write(chunk);
+      upstream.unpipe(client);
+      if (reply) client.write(reply);
+      if (thenClose) {
+        client.end();
         upstream.destroy();
-      } else upstream.write(chunk);
+      }
     });
     client.on('error', () => undefined);
     upstream.on('error', () => client.destroy());
@@ -41,6 +47,24 @@ async function proxyDroppingAtFirstQuery(): Promise<{ port: number; server: Serv
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   return { port: (server.address() as { port: number }).port, server };
 }
+const proxyDroppingAtFirstQuery = () => proxyAtFirstQuery();
+
+/** An ErrorResponse ('E') with its severity, SQLSTATE and message fields. */
+function errorResponse(severity: string, code: string, message: string): Buffer {
+  const fields = Buffer.concat([
+    ...[
+      ['S', severity],
+      ['C', code],
+      ['M', message],
+    ].map(([k, v]) => Buffer.from(`${k}${v}\0`)),
+    Buffer.from([0]),
+  ]);
+  const head = Buffer.alloc(5);
+  head.write('E');
+  head.writeInt32BE(fields.length + 4, 1);
+  return Buffer.concat([head, fields]);
+}
+const readyForQuery = Buffer.from([0x5a, 0, 0, 0, 5, 0x49]); // 'Z', idle
 
 describe('watching a recovering instance', () => {
   // (What a promoted instance reports is read in every point-in-time restore of the workflow tests.)
@@ -54,6 +78,28 @@ describe('watching a recovering instance', () => {
     const { port, server } = await proxyDroppingAtFirstQuery();
     try {
       await expect(askRecovery({ ...instance, port })).resolves.toBeUndefined();
+    } finally {
+      server.close();
+    }
+  });
+
+  it('reads a fast shutdown while asked (FATAL 57P01, as PostgreSQL sends it) as not answering', async () => {
+    const fatal = errorResponse('FATAL', '57P01', 'terminating connection due to administrator command');
+    const { port, server } = await proxyAtFirstQuery(fatal);
+    try {
+      await expect(askRecovery({ ...instance, port })).resolves.toBeUndefined();
+    } finally {
+      server.close();
+    }
+  });
+
+  it('lets an error in the question itself through: it is no stop, and waiting would not end it', async () => {
+    const { port, server } = await proxyAtFirstQuery(
+      Buffer.concat([errorResponse('ERROR', '42883', 'function pg_is_in_recovery() does not exist'), readyForQuery]),
+      false,
+    );
+    try {
+      await expect(askRecovery({ ...instance, port })).rejects.toThrow('function pg_is_in_recovery() does not exist');
     } finally {
       server.close();
     }
