@@ -1,7 +1,8 @@
 /** The incident's evidence report: step durations and outcomes, who did what, objectives, markdown. */
 import { incidentEvidence, evidenceMarkdown } from '../../src/operations/dr/evidence';
 import { IncidentState, TimelineEntry } from '../../src/operations/dr/incident';
-import { openingState } from '../../src/operations/dr/incident-machine';
+import { Incident, openingState } from '../../src/operations/dr/incident-machine';
+import type { EscalationMatrix } from '../../src/operations/dr/escalation';
 
 const at = (hhmm: string) => `2026-11-24T${hhmm}:00.000Z`;
 const entry = (hhmm: string, step: TimelineEntry['step'], by: string, what: string): TimelineEntry => ({
@@ -58,6 +59,79 @@ function resolved(over: Partial<IncidentState> = {}): IncidentState {
 }
 
 describe('incidentEvidence', () => {
+  describe('says who was told when, and why then, level by level', () => {
+    const matrix: EscalationMatrix = {
+      name: 'default',
+      level1: { contacts: ['devops@x.io', 'oncall@x.io'], repeatMinutes: 15 },
+      level2: { contacts: ['manager@x.io'], afterMinutes: 60 },
+      level3: { contacts: [], afterMinutes: 240 },
+      level4: { contacts: ['support@x.io'] },
+    };
+    /** An incident told as the workflow tells it (the state machine's own lines), at these minutes. */
+    function told(steps: Array<(i: Incident) => void>): IncidentState {
+      let now = new Date(at('02:00'));
+      const i = new Incident('dr-shop-1', { summary: 'orders lost' }, now, () => now);
+      i.opened({ database: 'shop', matrix });
+      steps.forEach((step, n) => {
+        now = new Date(Date.parse(at('02:00')) + n * 10 * 60_000);
+        step(i);
+      });
+      return i.state;
+    }
+    it.each([
+      [
+        'by the clock',
+        [(i: Incident) => i.reached(1, matrix, 'notified'), (i: Incident) => i.reached(2, matrix, 'notified after 60 min open')],
+        [
+          [1, at('02:00'), 'at the opening', ['devops@x.io', 'oncall@x.io']],
+          [2, at('02:10'), 'after 60 min open', ['manager@x.io']],
+          [3, null, null, []],
+          [4, null, null, ['support@x.io']],
+        ],
+      ],
+      [
+        'by hand, with the reason, and customers after the assessment',
+        [
+          (i: Incident) => i.reached(1, matrix, 'notified'),
+          (i: Incident) => {
+            i.escalate({ by: 'alice', level: 3, reason: 'restore failed twice' });
+            i.reached(2, matrix, 'notified: escalated by alice');
+            i.reached(3, matrix, 'notified: escalated by alice');
+          },
+          (i: Incident) => i.reached(4, matrix, 'notified: customer-facing impact'),
+        ],
+        [
+          [1, at('02:00'), 'at the opening', ['devops@x.io', 'oncall@x.io']],
+          [2, at('02:10'), 'escalated by alice: restore failed twice', ['manager@x.io']],
+          [3, at('02:10'), 'escalated by alice: restore failed twice', []],
+          [4, at('02:20'), 'customer-facing impact', ['support@x.io']],
+        ],
+      ],
+    ] as Array<[string, Array<(i: Incident) => void>, unknown[]]>)('%s', (_what, steps, levels) => {
+      const r = incidentEvidence(told(steps), new Date(at('03:00')));
+      expect(r.escalation!.map((e) => [e.level, e.at, e.why, e.to])).toEqual(levels);
+    });
+
+    it('in the markdown, a row per level', () => {
+      const s = told([
+        (i) => i.reached(1, matrix, 'notified'),
+        (i) => {
+          i.escalate({ by: 'alice', level: 2, reason: 'need a | decision' });
+          i.reached(2, matrix, 'notified: escalated by alice');
+        },
+      ]);
+      const md = evidenceMarkdown(incidentEvidence(s, new Date(at('03:00')))).split('\n');
+      expect(md).toEqual(
+        expect.arrayContaining([
+          '## Escalation',
+          '| 1 (DevOps team) | 2026-11-24 02:00:00Z | at the opening | devops@x.io, oncall@x.io |',
+          '| 2 (manager) | 2026-11-24 02:10:00Z | escalated by alice: need a \\| decision | manager@x.io |',
+          '| 3 (executive) | not reached | – | Slack only |',
+        ]),
+      );
+    });
+  });
+
   it('gives each step its duration, outcome and people, and the objectives measured', () => {
     const r = incidentEvidence(resolved(), new Date(at('03:01')));
     expect(r.steps.map((s) => [s.step, s.seconds, s.outcome, s.by])).toEqual([

@@ -295,6 +295,16 @@ describe('DisasterRecoveryWorkflow (dev server, real restore, CLI)', () => {
         'operations resumed: items are back',
       );
       expect([evidence.objectives.restore.met, evidence.objectives.dataLoss.met]).toEqual([true, true]);
+      // Who was told: on-call at the opening; resolved within the hour, nobody above.
+      expect(evidence.escalation!.map((e) => [e.level, e.why])).toEqual([
+        [1, 'at the opening'],
+        [2, null],
+        [3, null],
+        [4, null],
+      ]);
+      const toldAfter = Date.parse(evidence.escalation![0].at!) - Date.parse(final.openedAt);
+      expect(toldAfter).toBeGreaterThanOrEqual(0);
+      expect(toldAfter).toBeLessThan(60_000);
       const markdown = (await bucket.getText(keys.markdown))!;
       expect(markdown).toContain(`# Incident ${id}: items wiped by a bad migration`);
       expect(markdown).toMatch(/^\| 4\. Execute restore \| .* \| done \| dave \|$/m);

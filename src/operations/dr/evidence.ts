@@ -6,6 +6,7 @@
  * (docs/FORMAT.md §9). Pure: the activity only stores what this returns.
  */
 import { OBJECTIVES } from '../../infra/config/objectives';
+import { EscalationLevel, LEVEL_NAMES, LEVELS } from './escalation';
 import { IncidentState, Step, STEP_TITLES, STEPS, TimelineEntry } from './incident';
 import { describeSelection } from './details';
 
@@ -21,6 +22,17 @@ export interface StepEvidence {
   outcome: 'done' | 'skipped' | 'failed' | 'stopped' | 'not reached';
   /** The people who acted in this step (not pgwarden itself). */
   by: string[];
+}
+
+/** A level of the escalation matrix: when it was told, and why then (absent in reports stored before). */
+export interface EscalationEvidence {
+  level: EscalationLevel;
+  name: string;
+  /** When it was told; null: never reached. */
+  at: string | null;
+  /** "at the opening", "after 60 min open", "escalated by alice: <reason>", "customer-facing impact". */
+  why: string | null;
+  to: string[];
 }
 
 export interface Objective {
@@ -45,6 +57,8 @@ export interface EvidenceReport {
   failureTime: string;
   closedAt: string | null;
   acknowledged: { by: string; at: string | null } | null;
+  /** Who was told when, level by level (reports stored before it lack it). */
+  escalation?: EscalationEvidence[];
   steps: StepEvidence[];
   /** Each person and what they did, in order. */
   people: Array<{ who: string; did: Array<{ at: string; what: string }> }>;
@@ -58,6 +72,32 @@ export interface EvidenceReport {
 }
 
 const hours = (ms: number) => `${(ms / 3_600_000).toFixed(2)} h`;
+
+/**
+ * Each level as the timeline recorded it ("level 2 (manager) notified after 60 min open: <to>";
+ * by hand, "notified: escalated by alice", the reason in alice's own line before it).
+ */
+export function escalationEvidence(s: IncidentState): EscalationEvidence[] {
+  return ([1, 2, 3, 4] as EscalationLevel[]).map((level) => {
+    const to = s.matrix ? LEVELS[level].contacts(s.matrix) : [];
+    const head = `level ${level} (${LEVEL_NAMES[level]}) notified`;
+    const i = s.timeline.findIndex((e) => e.step === 'escalation' && e.by === 'pgwarden' && e.what.startsWith(head));
+    if (i < 0) return { level, name: LEVEL_NAMES[level], at: null, why: null, to };
+    const told = s.timeline[i];
+    const said = told.what.slice(head.length);
+    const whom = `: ${to.join(', ') || 'Slack only'}`;
+    const how = (said.endsWith(whom) ? said.slice(0, -whom.length) : said).replace(/^:? */, '');
+    const byHand = /^escalated by (.+)$/.exec(how);
+    const asked = byHand
+      ? s.timeline
+          .slice(0, i)
+          .reverse()
+          .find((e) => e.by === byHand[1] && /^escalated to level \d .* now: /.test(e.what))
+      : undefined;
+    const why = asked ? `${how}: ${asked.what.replace(/^.*? now: /, '')}` : how || 'at the opening';
+    return { level, name: LEVEL_NAMES[level], at: told.at, why, to };
+  });
+}
 
 export function incidentEvidence(s: IncidentState, generatedAt: Date): EvidenceReport {
   const started = (step: Step) => s.timeline.find((e) => e.step === step && e.by === 'pgwarden' && /: started$/.test(e.what));
@@ -106,6 +146,7 @@ export function incidentEvidence(s: IncidentState, generatedAt: Date): EvidenceR
     failureTime: s.failureTime,
     closedAt: s.closedAt,
     acknowledged: s.escalation.acknowledgedBy ? { by: s.escalation.acknowledgedBy, at: s.escalation.acknowledgedAt } : null,
+    escalation: escalationEvidence(s),
     steps,
     people: [...people].map(([who, did]) => ({ who, did })),
     objectives: {
@@ -181,6 +222,19 @@ export function evidenceMarkdown(r: EvidenceReport): string {
       return `| ${o.objective} | ${o.measured ?? '–'} | ${verdict(o.met)} |`;
     }),
     '',
+    ...(r.escalation
+      ? [
+          '## Escalation',
+          '',
+          '| level | told | why then | to |',
+          '|---|---|---|---|',
+          ...r.escalation.map(
+            (e) =>
+              `| ${e.level} (${e.name}) | ${e.at ? time(e.at) : 'not reached'} | ${cell(e.why ?? '–')} | ${cell(e.to.join(', ') || 'Slack only')} |`,
+          ),
+          '',
+        ]
+      : []),
     '## Steps',
     '',
     '| step | started | took | outcome | by |',
