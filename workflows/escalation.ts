@@ -16,6 +16,7 @@ import {
   LEVELS,
   levelsToEscalate,
   pendingEscalations,
+  updateReminderAt,
 } from '../src/operations/dr/escalation';
 import type { EscalateInput } from '../src/operations/dr/validate';
 import { briefOf, IncidentBrief, IncidentNoticeKind } from '../src/operations/dr/notices';
@@ -51,9 +52,13 @@ export class Escalation {
     const scope = new CancellationScope();
     this.scope = scope;
     if (this.levels === 'level1') this.incident.levelOneOnly();
+    // Reminders to post status updates once the manager was told (incidents opened before: none).
+    const reminders = this.levels === 'all' && patched('dr-update-reminders') ? [this.updateReminders()] : [];
     this.done = scope
       .run(() =>
-        Promise.all(this.levels === 'level1' ? [this.level1()] : [this.level1(), this.timedLevels(), this.customerLevel()]),
+        Promise.all(
+          this.levels === 'level1' ? [this.level1()] : [this.level1(), this.timedLevels(), this.customerLevel(), ...reminders],
+        ),
       )
       .catch((err) => {
         if (!isCancellation(err)) log.error('escalation stopped', { error: rootCauseMessage(err) });
@@ -69,7 +74,7 @@ export class Escalation {
   async notify(
     kind: IncidentNoticeKind,
     to: string[],
-    extra: Partial<Pick<IncidentBrief, 'reminder' | 'outcome' | 'update' | 'handover' | 'escalated'>> = {},
+    extra: Partial<Pick<IncidentBrief, 'reminder' | 'outcome' | 'update' | 'handover' | 'escalated' | 'updateDue'>> = {},
   ): Promise<void> {
     try {
       // The summary names the notice and its readers in the UI's event history. Every notice after
@@ -161,6 +166,33 @@ export class Escalation {
       if (sentMeanwhile()) continue; // escalated by hand before its minute: the next level's timer, if any
       this.reached(next.level, `notified after ${LEVELS[next.level].afterMinutes(this.matrix)} min open`);
       await this.notify(LEVELS[next.level].notice, LEVELS[next.level].contacts(this.matrix));
+    }
+  }
+
+  /**
+   * Once the manager was told, level 1 is reminded to post a status update after
+   * `updateReminderMinutes` without news for those above it; each update (or reminder) starts
+   * the wait again.
+   */
+  private async updateReminders(): Promise<void> {
+    const incident = this.incident;
+    const every = this.matrix.updateReminderMinutes ?? 0;
+    for (;;) {
+      await condition(() => !incident.isOpen || updateReminderAt(this.matrix, incident.lastNewsAt, false) !== null);
+      const due = updateReminderAt(this.matrix, incident.lastNewsAt, !incident.isOpen);
+      if (!due) return;
+      const last = incident.lastNewsAt!.getTime();
+      const news = await condition(
+        () => !incident.isOpen || incident.lastNewsAt!.getTime() !== last,
+        Math.max(1, due.getTime() - Date.now()),
+        { summary: `status update reminder after ${every} min without one` },
+      );
+      if (news) continue;
+      incident.updateReminder(every);
+      this.flow.publish();
+      await this.notify('update-due', LEVELS[1].contacts(this.matrix), {
+        updateDue: { minutes: every, audience: incident.alerted },
+      });
     }
   }
 

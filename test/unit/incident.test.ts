@@ -13,6 +13,7 @@ import {
   level1Repeats,
   levelsToEscalate,
   pendingEscalations,
+  updateReminderAt,
 } from '../../src/operations/dr/escalation';
 import { Incident, openingProblem, openingState } from '../../src/operations/dr/incident-machine';
 import { briefOf, incidentNotice, incidentNoticeToSlack } from '../../src/operations/dr/notices';
@@ -646,8 +647,21 @@ describe('escalation settings', () => {
         level2: { contacts: ['team@x.io'], afterMinutes: 60 },
         level3: { contacts: ['team@x.io'], afterMinutes: 240 },
         level4: { contacts: ['team@x.io'] },
+        updateReminderMinutes: 30,
       },
     });
+  });
+  it('reads the status update reminder, 0 for none, a named matrix inheriting it', () => {
+    const m = loadConfig({
+      ...base,
+      ESCALATION_UPDATE_REMINDER_MINUTES: '0',
+      ESCALATION_MATRICES: 'payments,internal',
+      ESCALATION_PAYMENTS_UPDATE_REMINDER_MINUTES: '15',
+    }).incident.matrices;
+    expect([m.default.updateReminderMinutes, m.payments.updateReminderMinutes, m.internal.updateReminderMinutes]).toEqual([
+      0, 15, 0,
+    ]);
+    expect(() => loadConfig({ ...base, ESCALATION_UPDATE_REMINDER_MINUTES: '-5' })).toThrow(/ESCALATION_UPDATE_REMINDER_MINUTES/);
   });
   it('reads named matrices over the default one', () => {
     const m = loadConfig({
@@ -971,5 +985,59 @@ describe('escalating by hand, before the timer', () => {
     expect(renderEmail(incidentNotice('level3', briefOf(incident()), at)).subject).toBe(
       '[pgwarden] ESCALATION: [SEV1] shop: executive notice: incident open 12 min, not resolved: orders lost',
     );
+  });
+});
+
+describe('reminders to post a status update', () => {
+  const at = (m: number) => new Date(openedAt.getTime() + m * 60_000);
+  it.each([
+    ['before the manager was told', 30, null, false, null],
+    ['30 min after the latest news', 30, at(75), false, at(105)],
+    ['off', 0, at(75), false, null],
+    ['closed', 30, at(75), true, null],
+    ['an incident opened before the setting', undefined, at(75), false, null],
+  ] as Array<[string, number | undefined, Date | null, boolean, Date | null]>)('%s', (_what, minutes, last, closed, due) => {
+    expect(updateReminderAt({ ...matrix, updateReminderMinutes: minutes }, last, closed)).toEqual(due);
+  });
+
+  it('counts as news the manager told, a status update, a reminder; not a note, level 1 or customers', () => {
+    let now = openedAt;
+    const i = new Incident('dr-1', { summary: 'orders lost' }, openedAt, () => now);
+    const after = (m: number) => (now = at(m));
+    i.opened({ database: 'shop', matrix });
+    i.reached(1, matrix, 'notified');
+    i.reached(4, matrix, 'notified: customer-facing impact');
+    i.note({ by: 'bob', text: 'x', tell: true });
+    expect(i.lastNewsAt).toBeNull(); // the manager was not told yet
+    after(60);
+    i.reached(2, matrix, 'notified after 60 min open');
+    expect(i.lastNewsAt).toEqual(at(60));
+    after(70);
+    i.note({ by: 'bob', text: 'a note only' });
+    expect(i.lastNewsAt).toEqual(at(60));
+    after(80);
+    i.note({ by: 'bob', text: 'restore at 60%', tell: true });
+    expect(i.lastNewsAt).toEqual(at(80));
+    after(110);
+    i.updateReminder(30);
+    expect(i.lastNewsAt).toEqual(at(110));
+    expect(i.state.timeline.at(-1)?.what).toBe('update reminder: no status update for 30 min to those alerted above level 1');
+  });
+
+  it('reminds level 1 with the command to post one, and who will hear it', () => {
+    const brief = {
+      ...briefOf(incident()),
+      acknowledgedBy: 'bob',
+      updateDue: { minutes: 30, audience: ['devops@x.io', 'manager@x.io'] },
+    };
+    const mail = renderEmail(incidentNotice('update-due', brief, new Date('2026-11-24T03:30:00Z'), 'http://ui/x'));
+    expect(mail.subject).toBe(
+      '[pgwarden] UPDATE DUE: [SEV1] shop: no status update for 30 min since the manager was told: orders lost',
+    );
+    expect(mail.text).toMatch(/^An update reaches: +devops@x\.io, manager@x\.io$/m);
+    expect(mail.text).toContain(
+      'bob (or anyone working on it): post where it stands and what comes next: pgwarden dr note dr-shop-20261124T020000Z --text',
+    );
+    expect(mail.text).toContain('-- pgwarden (incident.update-due)');
   });
 });

@@ -30,6 +30,10 @@ const CONTACTS = {
   ESCALATION_L3_EMAIL: 'exec@example.com',
   ESCALATION_L4_EMAIL: 'customers@example.com',
   ESCALATION_L1_REPEAT_MINUTES: '20',
+  // Status update reminders only where a test asks for them (the "nudge" matrix): the others count mails.
+  ESCALATION_UPDATE_REMINDER_MINUTES: '0',
+  ESCALATION_MATRICES: 'nudge',
+  ESCALATION_NUDGE_UPDATE_REMINDER_MINUTES: '30',
 };
 
 /** Databases the fake dropDrillDatabase was asked to drop. */
@@ -398,6 +402,43 @@ describe('DisasterRecoveryWorkflow escalation (time-skipping server, real notice
     expect((await mailTo(id, 'exec@example.com'))[0].text).toContain(
       "bob asks for you now, before the escalation's timer: customers cannot pay.",
     );
+  });
+
+  it('reminds level 1 to post a status update 30 min after the manager heard news, each update starting the wait again', async () => {
+    const h = await open({ matrix: 'nudge' }, 'nudge');
+    const id = h.workflowId;
+    await waitUntil(h, (s) => s.escalation.level1Sends === 1);
+    await h.executeUpdate(m.acknowledgeUpdate, { args: [{ by: 'bob' }] });
+    await env.sleep('61 minutes'); // the manager is told at 60
+    await waitUntil(h, (x) => x.escalation.level === 2);
+    await env.sleep('25 minutes'); // 86: no reminder yet
+    let s: IncidentState = await h.executeUpdate(m.noteUpdate, { args: [{ by: 'bob', text: 'restore at 60%', tell: true }] });
+    expect(minutesAfterOpen(s, /^update reminder/)).toEqual([]);
+    const told = Date.parse(s.timeline.at(-1)!.at);
+    await env.sleep('31 minutes'); // 30 min after the update
+    s = await waitUntil(h, (x) => x.timeline.some((t) => /^update reminder/.test(t.what)));
+    await env.sleep('30 minutes'); // and again 30 min after that reminder
+    s = await waitUntil(h, (x) => x.timeline.filter((t) => /^update reminder/.test(t.what)).length === 2);
+    // Seconds after the update: the timers fire on the minute, their tasks a few ms later.
+    const reminders = s.timeline
+      .filter((t) => /^update reminder/.test(t.what))
+      .map((t) => Math.round((Date.parse(t.at) - told) / 1000));
+    expect(reminders).toEqual([30 * 60, 60 * 60]);
+    await h.executeUpdate(m.abortUpdate, { args: [{ by: 'bob', reason: 'drill over' }] });
+    await h.result();
+
+    await waitForCaptured(capturedMail, id, 6);
+    const due = async (address: string) => (await mailTo(id, address)).filter((x) => / UPDATE DUE: /.test(x.subject));
+    const [first] = await due('devops@example.com');
+    expect((await due('devops@example.com')).map((x) => x.subject)).toEqual([
+      '[pgwarden] UPDATE DUE: [SEV1] sample: no status update for 30 min since the manager was told: orders database lost',
+      '[pgwarden] UPDATE DUE: [SEV1] sample: no status update for 30 min since the manager was told: orders database lost',
+    ]);
+    expect(first.text).toMatch(/^An update reaches: +devops@example\.com, manager@example\.com$/m);
+    expect(first.text).toContain(
+      `bob (or anyone working on it): post where it stands and what comes next: pgwarden dr note ${id}`,
+    );
+    expect(await due('manager@example.com')).toEqual([]); // the reminder is for those who can answer it
   });
 
   it('hands the lead over at a shift change and tells everyone alerted, keeping the first acknowledgement', async () => {

@@ -104,6 +104,7 @@ describe('recorded histories replay against the current workflows', () => {
         'dr-handover.json',
         'dr-escalate-by-hand.json',
         'recover-table-started-notice.json',
+        'dr-update-reminder.json',
         'verify-wal-read-back.json',
         'verify-wal-read-back-failed.json',
       ]),

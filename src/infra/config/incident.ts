@@ -15,6 +15,11 @@ export interface EscalationMatrix {
   level2: { contacts: string[]; afterMinutes: number };
   level3: { contacts: string[]; afterMinutes: number };
   level4: { contacts: string[] };
+  /**
+   * Once the manager was told, remind level 1 to post a status update after this many minutes
+   * without one; 0: never. Absent in incidents opened before it: never.
+   */
+  updateReminderMinutes?: number;
 }
 
 export interface IncidentSettings {
@@ -59,7 +64,11 @@ function readMatrix(
   const level4 = { contacts: contacts(`${prefix}L4_EMAIL`, fallback?.level4.contacts ?? teamDefault) };
   if (level3.afterMinutes <= level2.afterMinutes)
     r.problem(`${prefix}L3_AFTER_MINUTES`, `must be later than ${prefix}L2_AFTER_MINUTES (${level2.afterMinutes})`);
-  return { name, level1, level2, level3, level4 };
+  const updateReminderMinutes = r.integer(`${prefix}UPDATE_REMINDER_MINUTES`, fallback?.updateReminderMinutes ?? 30, {
+    min: 0,
+    max: 100_000,
+  });
+  return { name, level1, level2, level3, level4, updateReminderMinutes };
 }
 
 export function readIncident(r: EnvReader, teamDefault: string[]): IncidentSettings {

@@ -385,6 +385,12 @@ export const CONFIG_VARIABLES: VariableDoc[] = [
     default: 'NOTIFY_EMAIL_TO',
   },
   {
+    name: 'ESCALATION_UPDATE_REMINDER_MINUTES',
+    description:
+      'once the manager was told, level 1 is reminded to post a status update (dr note --tell) after this many minutes without one; 0: never',
+    default: '30',
+  },
+  {
     name: 'ESCALATION_MATRICES',
     description:
       'further named matrices an incident can choose; each reads ESCALATION_<NAME>_L1_EMAIL etc. over the default matrix',

@@ -103,3 +103,14 @@ export function updateAudience(matrix: EscalationMatrix | null, sent: ReadonlySe
 export function levelsToEscalate(to: 2 | 3, sent: ReadonlySet<EscalationLevel>): Array<2 | 3> {
   return ([2, 3] as const).filter((l) => l <= to && !sent.has(l));
 }
+
+/**
+ * When level 1 is next reminded to post a status update: `updateReminderMinutes` after the
+ * latest news those above it had (the manager's notice, a status update, or the last reminder);
+ * null when off, before the manager was told, or once closed.
+ */
+export function updateReminderAt(matrix: EscalationMatrix, lastNewsAt: Date | null, closed: boolean): Date | null {
+  const every = matrix.updateReminderMinutes ?? 0;
+  if (closed || every <= 0 || !lastNewsAt) return null;
+  return new Date(lastNewsAt.getTime() + every * 60_000);
+}

@@ -318,6 +318,25 @@ export class Incident {
     this.record('incident', a.by.trim(), `${a.tell ? `update to ${this.alerted.join(', ')}` : 'note'}: ${a.text.trim()}`);
   }
 
+  /**
+   * When those above level 1 last had news: the manager's notice, a status update, or a reminder
+   * to post one; null before the manager was told.
+   */
+  get lastNewsAt(): Date | null {
+    const news = this.state.timeline.filter(
+      (e) =>
+        (e.step === 'escalation' && e.by === 'pgwarden' && /^(level [23] \(|update reminder)/.test(e.what)) ||
+        (e.step === 'incident' && e.by !== 'pgwarden' && e.what.startsWith('update to ')),
+    );
+    if (!this.sentLevels.has(2) || !news.length) return null;
+    return new Date(Math.max(...news.map((e) => Date.parse(e.at))));
+  }
+
+  /** Level 1 is reminded to post a status update: nobody above it heard news for `minutes`. */
+  updateReminder(minutes: number): void {
+    this.record('escalation', 'pgwarden', `update reminder: no status update for ${minutes} min to those alerted above level 1`);
+  }
+
   /** Someone escalates at once, before the level's timer (the workflow then alerts the levels). */
   escalate(a: EscalateInput): void {
     this.record('escalation', a.by.trim(), `escalated to level ${a.level} (${LEVEL_NAMES[a.level]}) now: ${a.reason.trim()}`);

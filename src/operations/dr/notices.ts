@@ -20,7 +20,8 @@ export type IncidentNoticeKind =
   | 'aborted'
   | 'not-opened'
   | 'update'
-  | 'handover';
+  | 'handover'
+  | 'update-due';
 
 /** The part of the incident a notice needs; no secrets, small enough for every activity call. */
 export interface IncidentBrief {
@@ -46,6 +47,8 @@ export interface IncidentBrief {
   update?: { by: string; text: string };
   /** A handover of the lead. */
   handover?: { from: string; to: string };
+  /** A reminder to post a status update: minutes without one, and who hears it when posted. */
+  updateDue?: { minutes: number; audience: string[] };
   /** A level alerted by hand before its timer: who asked for it, and why. */
   escalated?: { by: string; reason: string };
 }
@@ -245,6 +248,17 @@ export function incidentNotice(
           title: `${tag}: update from ${b.update?.by ?? 'someone'}: ${oneLine(b.update?.text ?? '')}`,
           facts: [...base, ['Update', b.update?.text ?? ''], ['From', b.update?.by ?? ''], ...where, ...follow],
         };
+      case 'update-due': {
+        const due = b.updateDue ?? { minutes: 0, audience: [] };
+        return {
+          event: 'incident.update-due',
+          severity: 'warning',
+          mark: drill ? 'DRILL' : 'UPDATE DUE',
+          title: `${tag}: no status update for ${due.minutes} min since the manager was told: ${b.summary}`,
+          facts: [...base, ...where, ['An update reaches', due.audience.join(', ') || 'Slack only'], ...follow],
+          action: `${b.acknowledgedBy ? `${b.acknowledgedBy} (or anyone working on it)` : 'whoever works on it'}: post where it stands and what comes next: pgwarden dr note ${b.incidentId} --text "restore at 60%, about 20 min left" --tell (or the console's Post an update, ticked). The next reminder follows in ${due.minutes} min without one`,
+        };
+      }
       case 'not-opened':
         return {
           event: 'incident.not-opened',
