@@ -715,6 +715,8 @@ describe('the CLI speaks in flags', () => {
     ['say who you are: "by" is required, e.g. {"by": "alice"}', 'say who you are: --as is required'],
     ['"reason" is required: say why', '--reason is required: say why'],
     ['"text" is required: what to put on the record', '--text is required: what to put on the record'],
+    ['"level" must be 2 (the manager) or 3 (the executive)', '--level must be 2 (the manager) or 3 (the executive)'],
+    ['"tell" must be true or false without quotes', '--tell must be true or false without quotes'],
     [
       'already acknowledged by bob at T; to take the lead over: dr ack --take-over, e.g. {"by": "<you>", "takeOver": true}',
       'already acknowledged by bob at T; to take the lead over: dr ack --take-over',

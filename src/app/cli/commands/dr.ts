@@ -356,13 +356,11 @@ const FLAGS: Record<string, string> = {
   takeOver: '--take-over',
 };
 
+/** A quoted field name of FLAGS, as a message says it. */
+const FIELDS = new RegExp(`"(${Object.keys(FLAGS).join('|')})"`, 'g');
+
 export function inFlagTerms(message: string): string {
-  return message
-    .replace(/, e\.g\. \{[^}]*\}/g, '')
-    .replace(
-      /"(dataLossScope|customerImpact|backupId|newDatabase|to|toName|tables|replace|by|reason|note|text|tell|takeOver)"/g,
-      (_m, field: string) => FLAGS[field],
-    );
+  return message.replace(/, e\.g\. \{[^}]*\}/g, '').replace(FIELDS, (_m, field: string) => FLAGS[field]);
 }
 
 /** "next: 3. Select backup: a backup: pgwarden dr select ..." (or where the incident stands). */
