@@ -21,7 +21,15 @@ import { findRecoveryTools, RECOVERY_PROGRAMS, recoveryToolsProblem } from '../s
 import { pgProgram } from '../src/infra/postgres/binaries';
 import { CommandError, runCommand } from '../src/infra/process/run-command';
 import { serverMajor } from '../src/infra/postgres/versions';
-import { handOver, instanceUser, postmasterRuns, RunAs, startInstance, stopInstance } from '../src/infra/postgres/instance';
+import {
+  handOver,
+  instanceLogPath,
+  instanceUser,
+  postmasterRuns,
+  RunAs,
+  startInstance,
+  stopInstance,
+} from '../src/infra/postgres/instance';
 import { readRecoveryMinimums } from '../src/infra/postgres/control-data';
 import { lastLogLines, lastServerFatal } from '../src/infra/postgres/instance-log';
 import { formatBytes } from '../src/operations/backup/progress';
@@ -208,7 +216,7 @@ async function recover(deps: ActivityDeps, spec: RecoverySpec): Promise<Recovere
   }
 
   // The copied cluster's own instance log came along: this instance starts a log of its own.
-  const instanceLog = join(dataDir, 'pgwarden-instance.log');
+  const instanceLog = instanceLogPath(dataDir);
   if (existsSync(instanceLog)) await writeFile(instanceLog, '');
 
   // Recovery settings; the instance runs on this host only, never archiving anywhere.
@@ -558,7 +566,7 @@ export async function waitForPromotion(
       // ...unless it was killed: then nothing would ever say so, and the wait would last until the
       // heartbeat timed out. Its log is read again: a FATAL may have landed since.
       if (!postmasterRuns(dataDir)) {
-        const text = await readFile(join(dataDir, 'pgwarden-instance.log'), 'utf8').catch(() => '');
+        const text = await readInstanceLog(dataDir);
         throw new BackupError(
           `recovery stopped: ${lastServerFatal(text) ?? `the instance exited without a FATAL line in its log (killed, or out of memory?); its last lines: ${lastLogLines(text)}`}`,
         );
@@ -625,9 +633,11 @@ export function connectTo(t: {
 
 /** The instance's last FATAL or PANIC line: why recovery stopped (e.g. the target was not reached). */
 async function lastFatal(dataDir: string, fallback: string): Promise<string> {
-  const text = await readFile(join(dataDir, 'pgwarden-instance.log'), 'utf8').catch(() => '');
-  return lastServerFatal(text) ?? fallback;
+  return lastServerFatal(await readInstanceLog(dataDir)) ?? fallback;
 }
+
+/** The instance's log as it is now; empty when there is none yet. */
+const readInstanceLog = (dataDir: string) => readFile(instanceLogPath(dataDir), 'utf8').catch(() => '');
 
 /** A run's own folder under PGWARDEN_WORK_DIR/pgwarden-pitr: the same for every attempt of the run. */
 export function runFolder(workDir: string, name: string, workflowId: string): string {

@@ -195,7 +195,7 @@ async function recoverTables(input: RecoverTableInput, status: RestoreStatus, no
       tables: input.tables.map((t) => plannedTable(t, Boolean(input.force))),
       source:
         source.kind === 'backup'
-          ? `logical backup ${source.backupId} taken ${source.takenAt} (${source.why})`
+          ? sourceWords({ baseBackupId: source.backupId, fromBackup: source })
           : `the base backup before ${describeTarget(input.target)} and the WAL archive of ${input.server}`,
       ...(input.incident ? { incident: input.incident } : {}),
     });

@@ -46,6 +46,9 @@ async function waitUntil(ok: () => boolean): Promise<void> {
   for (let i = 0; i < 200 && !ok(); i++) await new Promise((r) => setTimeout(r, 10));
 }
 
+/** The actions a page offers, in order: its forms' data-action. */
+const formsOn = (page: string) => [...page.matchAll(/data-action="(\w+)"/g)].map((m) => m[1]);
+
 function incident(over: Partial<IncidentState> = {}): IncidentState {
   const s = openingState(
     'dr-shop-1',
@@ -352,7 +355,7 @@ describe('the console over HTTP', () => {
     expect(html).toContain('<strong>not acknowledged</strong>');
 
     const page = await (await fetch(`${s.url}/incidents/dr-shop-1`, { headers })).text();
-    const actions = [...page.matchAll(/data-action="(\w+)"/g)].map((m) => m[1]);
+    const actions = formsOn(page);
     expect(actions).toEqual(['ack', 'assess', 'skip', 'note', 'abort']);
     expect(page).toContain(`name="csrf" value="${csrfToken('alice', SECRET)}"`);
     expect(page).not.toContain(SECRET);
@@ -494,14 +497,7 @@ describe('the console over HTTP', () => {
     // A failed restore: another recovery can be chosen, beside retry and skip.
     backend.set(incident({ step: 'restore', stepStatus: 'failed', waitingFor: 'a decision' }));
     const failed = await (await fetch(`${s.url}/incidents/dr-shop-1`, { headers })).text();
-    expect([...failed.matchAll(/data-action="(\w+)"/g)].map((m) => m[1])).toEqual([
-      'ack',
-      'select',
-      'retry',
-      'skip',
-      'note',
-      'abort',
-    ]);
+    expect(formsOn(failed)).toEqual(['ack', 'select', 'retry', 'skip', 'note', 'abort']);
     expect(failed).toContain('Choose another recovery (the restore runs again with it)');
     expect(failed).toContain('value="backup_20261130_020000"');
   });
@@ -602,14 +598,7 @@ describe('the console over HTTP', () => {
     const page = await (await fetch(`${s.url}/incidents/dr-shop-1`, { headers })).text();
     expect(page).toContain(`next: ${next}`);
     // Escalating now: the levels not yet alerted, with who hears; level 3 names the manager too.
-    expect([...page.matchAll(/data-action="(\w+)"/g)].map((m) => m[1])).toEqual([
-      'ack',
-      'assess',
-      'skip',
-      'note',
-      'escalate',
-      'abort',
-    ]);
+    expect(formsOn(page)).toEqual(['ack', 'assess', 'skip', 'note', 'escalate', 'abort']);
     expect(page).toContain('<input type="radio" name="level" value="2" checked> level 2: manager (manager@x.io)</label>');
     expect(page).toContain('<input type="radio" name="level" value="3"> level 3: executive (exec@x.io), and the manager</label>');
     const posted = await fetch(`${s.url}/incidents/dr-shop-1/escalate`, {

@@ -96,7 +96,7 @@ export async function startInstance(options: {
       '-t',
       String(options.timeoutSeconds ?? 120),
       '-l',
-      join(options.dataDir, 'pgwarden-instance.log'),
+      instanceLogPath(options.dataDir),
       '-o',
       serverOptions,
     ],
@@ -124,6 +124,9 @@ export async function stopInstance(options: { dataDir: string; runAs: RunAs; pgB
     if (!/no server running|PID file .* does not exist/i.test(err.message)) throw err;
   });
 }
+
+/** Where pg_ctl writes the instance's log. */
+export const instanceLogPath = (dataDir: string) => join(dataDir, 'pgwarden-instance.log');
 
 /**
  * Whether the instance's postmaster still runs: its postmaster.pid names a live process. A
