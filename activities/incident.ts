@@ -17,7 +17,7 @@ import { IncidentBrief, incidentNotice, IncidentNoticeKind, incidentNoticeToSlac
 import { ChannelResult } from '../src/infra/notify/notifier';
 import { dropScratchDatabase } from './scratch-database';
 import type { Notice } from '../src/infra/notify/notice';
-import { SLACK_ACK_ACTION } from '../src/infra/notify/slack-interaction';
+import { SLACK_ACK_ACTION, SLACK_ESCALATE_ACTION } from '../src/infra/notify/slack-interaction';
 import { countAllTables, countRows, listTables } from '../src/infra/postgres/tables';
 import { runLink } from '../src/infra/temporal/links';
 import { DatabaseSA, IncidentStatusSA, OperationSA, SeveritySA } from '../src/infra/temporal/search-attributes';
@@ -334,7 +334,7 @@ export function incidentActivities(deps: ActivityDeps) {
       const linked = deps.config.console.sessionSecret && (input.kind === 'level1' || input.kind === 'level1-reminder');
       if (!linked) {
         const notice = incidentNotice(input.kind, input.brief, at, link);
-        return deliver(deps, withAckButton(notice, input), input.to, toSlack ? undefined : ['email'], input.thread);
+        return deliver(deps, withButtons(notice, input), input.to, toSlack ? undefined : ['email'], input.thread);
       }
       // Each level 1 mail's link is its reader's own, so the timeline says who acknowledged; the
       // channel's message has no link (anyone there could use it as them), but the Slack button.
@@ -350,7 +350,7 @@ export function incidentActivities(deps: ActivityDeps) {
         );
       if (toSlack) {
         const notice = incidentNotice(input.kind, input.brief, at, link);
-        results.push(...(await deliver(deps, withAckButton(notice, input), undefined, ['slack'], input.thread)));
+        results.push(...(await deliver(deps, withButtons(notice, input), undefined, ['slack'], input.thread)));
       }
       return results;
     },
@@ -368,10 +368,20 @@ export function incidentActivities(deps: ActivityDeps) {
     return `${c.publicUrl}/ack?t=${actionToken({ incidentId: input.brief.incidentId, by, exp, action: 'ack' }, c.sessionSecret!.reveal())}`;
   }
 
-  /** With a Slack app configured, level 1's Slack message carries the Acknowledge button the console answers. */
-  function withAckButton(notice: Notice, input: { kind: IncidentNoticeKind; brief: IncidentBrief }): Notice {
-    if (!deps.config.console.slackSigningSecret || input.kind !== 'level1' || input.brief.acknowledgedBy) return notice;
-    return { ...notice, buttons: [{ text: 'Acknowledge', actionId: SLACK_ACK_ACTION, value: input.brief.incidentId }] };
+  /**
+   * With Slack's interactivity configured (SLACK_SIGNING_SECRET), level 1's Slack message carries
+   * Acknowledge, and with the bot (which opens forms) Escalate, both answered by the console.
+   */
+  function withButtons(notice: Notice, input: { kind: IncidentNoticeKind; brief: IncidentBrief }): Notice {
+    if (!deps.config.console.slackSigningSecret || input.kind !== 'level1') return notice;
+    const id = input.brief.incidentId;
+    const buttons: NonNullable<Notice['buttons']> = [
+      ...(input.brief.acknowledgedBy
+        ? []
+        : [{ text: 'Acknowledge', actionId: SLACK_ACK_ACTION, value: id, style: 'primary' as const }]),
+      ...(deps.config.notifications.slackApp ? [{ text: 'Escalate…', actionId: SLACK_ESCALATE_ACTION, value: id }] : []),
+    ];
+    return buttons.length ? { ...notice, buttons } : notice;
   }
 
   /** The configured smoke queries, each expected to return a row. */

@@ -7,6 +7,8 @@
  *   POST /slack/...        a webhook call; a path containing /fail answers 500, like an outage
  *   POST /slack-api/chat.postMessage   Slack's Web API as a bot sees it: a Bearer token, a reply
  *                          with the message's ts (captured like a webhook; token "xoxb-invalid" is refused)
+ *   POST /slack-api/views.open, /slack-api/chat.postEphemeral   the same: a form opened for a
+ *                          trigger_id ("expired" is refused, as Slack does after 3 s), a message to one user
  *   GET  /api/mail         captured messages, newest last     (?contains=TEXT filters)
  *   GET  /api/webhooks     captured webhook calls, newest last (?contains=TEXT filters)
  *   DELETE /api/mail | /api/webhooks
@@ -118,10 +120,14 @@ export async function startSinks(options: SinkOptions): Promise<Sinks> {
         push(webhooks, { id: nextId++, receivedAt: new Date().toISOString(), path: url.pathname, status, body });
         return send(res, status, status === 200 ? 'ok' : 'internal_error');
       }
-      if (req.method === 'POST' && url.pathname === '/slack-api/chat.postMessage') {
+      const method = /^\/slack-api\/(chat\.postMessage|chat\.postEphemeral|views\.open)$/.exec(url.pathname)?.[1];
+      if (req.method === 'POST' && method) {
         const token = /^Bearer (\S+)$/.exec(req.headers.authorization ?? '')?.[1];
-        const body = JSON.parse(await readBody(req)) as { channel?: string };
+        const body = JSON.parse(await readBody(req)) as { channel?: string; trigger_id?: string };
         if (!token || token === 'xoxb-invalid') return send(res, 200, { ok: false, error: 'invalid_auth' });
+        if (method === 'views.open' && !body.trigger_id) return send(res, 200, { ok: false, error: 'invalid_arguments' });
+        if (method === 'views.open' && body.trigger_id === 'expired')
+          return send(res, 200, { ok: false, error: 'expired_trigger_id' });
         const ts = `${Math.floor(Date.now() / 1000)}.${String(nextId).padStart(6, '0')}`;
         push(webhooks, {
           id: nextId++,
@@ -130,7 +136,13 @@ export async function startSinks(options: SinkOptions): Promise<Sinks> {
           status: 200,
           body: { ...body, ts },
         });
-        return send(res, 200, { ok: true, channel: body.channel, ts });
+        const reply =
+          method === 'views.open'
+            ? { ok: true, view: { id: `V${nextId}` } }
+            : method === 'chat.postEphemeral'
+              ? { ok: true, message_ts: ts }
+              : { ok: true, channel: body.channel, ts };
+        return send(res, 200, reply);
       }
       if (url.pathname === '/api/mail') {
         if (req.method === 'DELETE') mail.length = 0;

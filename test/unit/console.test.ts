@@ -8,7 +8,7 @@ import { csrfToken, hashPassword, readSession, signSession, verifyPassword } fro
 import { actionToken } from '../../src/infra/crypto/action-links';
 import { actionInput, ActionRefused, Board, ConsoleBackend } from '../../src/app/console/backend';
 import { NoWorkerError } from '../../src/infra/errors/errors';
-import { createConsoleServer } from '../../src/app/console/server';
+import { createConsoleServer, type ConsoleOptions } from '../../src/app/console/server';
 import { parseOperators, type ConsoleSettings } from '../../src/infra/config/console';
 import { openingState } from '../../src/operations/dr/incident-machine';
 import type { IncidentState } from '../../src/operations/dr/incident';
@@ -18,12 +18,15 @@ import {
   acknowledgedMessage,
   responseUrlAllowed,
   SLACK_ACK_ACTION,
+  SLACK_ESCALATE_ACTION,
+  SLACK_ESCALATE_VIEW,
   slackInteraction,
   slackRequestProblem,
   slackSignature,
 } from '../../src/infra/notify/slack-interaction';
+import { escalateFormProblem, escalateModal } from '../../src/app/console/slack-escalate';
 import { renderSlack } from '../../src/infra/notify/notice';
-import { slackClickBody } from '../support/slack-click';
+import { slackClickBody, slackEscalateSubmitBody } from '../support/slack-click';
 
 const SECRET = 'a-console-secret-of-at-least-32-characters';
 const now = new Date('2026-11-30T10:30:00Z');
@@ -31,20 +34,32 @@ const now = new Date('2026-11-30T10:30:00Z');
 /** Slack's form body for bob's click on Acknowledge of dr-shop-1, with more of the payload. */
 const clickBody = (more: Record<string, unknown> = {}) => slackClickBody('dr-shop-1', 'bob', more);
 
-/** A level 1 Slack notice with its Acknowledge button, as pgwarden sends it. */
+/** A level 1 Slack notice with its Acknowledge and Escalate buttons, as pgwarden sends it through the bot. */
 const level1Notice = () =>
   renderSlack({
     event: 'incident.level1',
     severity: 'critical',
     title: 'shop down',
     facts: [['Incident', 'dr-shop-1']],
-    buttons: [{ text: 'Acknowledge', actionId: SLACK_ACK_ACTION, value: 'dr-shop-1' }],
+    buttons: [
+      { text: 'Acknowledge', actionId: SLACK_ACK_ACTION, value: 'dr-shop-1', style: 'primary' },
+      { text: 'Escalate…', actionId: SLACK_ESCALATE_ACTION, value: 'dr-shop-1' },
+    ],
   });
 
 /** Until `ok()` holds, for what the console sends after its reply (2 s at most). */
 async function waitUntil(ok: () => boolean): Promise<void> {
   for (let i = 0; i < 200 && !ok(); i++) await new Promise((r) => setTimeout(r, 10));
 }
+
+/** An incident's frozen escalation matrix. */
+const matrix = {
+  name: 'default',
+  level1: { contacts: ['devops@x.io'], repeatMinutes: 15 },
+  level2: { contacts: ['manager@x.io'], afterMinutes: 60 },
+  level3: { contacts: ['exec@x.io'], afterMinutes: 240 },
+  level4: { contacts: ['support@x.io'] },
+};
 
 /** The actions a page offers, in order: its forms' data-action. */
 const formsOn = (page: string) => [...page.matchAll(/data-action="(\w+)"/g)].map((m) => m[1]);
@@ -148,8 +163,13 @@ function fakeBackend(initial: IncidentState, unanswered: Board['unanswered'] = [
   return { backend, acts };
 }
 
-async function start(settings: Partial<ConsoleSettings>, backend: ConsoleBackend): Promise<{ server: Server; url: string }> {
+async function start(
+  settings: Partial<ConsoleSettings>,
+  backend: ConsoleBackend,
+  more: Pick<ConsoleOptions, 'slackApp'> = {},
+): Promise<{ server: Server; url: string }> {
   const server = createConsoleServer({
+    ...more,
     settings: {
       host: '127.0.0.1',
       port: 0,
@@ -228,8 +248,10 @@ describe('Slack interactivity', () => {
   it('reads the clicks and who clicked; anything else is no click', () => {
     expect(slackInteraction(body)).toEqual({
       clicks: [{ actionId: SLACK_ACK_ACTION, value: 'dr-shop-1', by: 'slack:bob' }],
+      userId: 'U1',
       responseUrl: 'https://hooks.slack.com/actions/x',
     });
+    expect(slackInteraction(clickBody({ trigger_id: '123.456.abc' }))).toMatchObject({ triggerId: '123.456.abc' });
     expect(slackInteraction('payload=not-json')).toEqual({ clicks: [] });
     expect(
       slackInteraction(`payload=${encodeURIComponent(JSON.stringify({ type: 'view_submission', user: { id: 'U1' } }))}`),
@@ -261,7 +283,26 @@ describe('Slack interactivity', () => {
     expect(responseUrlAllowed(url, apiUrl)).toBe(allowed);
   });
 
-  it('replaces the clicked notice with itself, the button gone and who acknowledged it when', () => {
+  it('reads a submitted form: its callback, what pgwarden put in it, its values and who sent it', () => {
+    const values = {
+      level: { level: { selected_option: { value: '3' } } },
+      reason: { reason: { value: 'restore failed twice' } },
+    };
+    const submitted = `payload=${encodeURIComponent(
+      JSON.stringify({
+        type: 'view_submission',
+        user: { id: 'U1', username: 'bob' },
+        view: { callback_id: SLACK_ESCALATE_VIEW, private_metadata: 'dr-shop-1', state: { values } },
+      }),
+    )}`;
+    expect(slackInteraction(submitted)).toEqual({
+      clicks: [],
+      userId: 'U1',
+      submission: { callbackId: SLACK_ESCALATE_VIEW, privateMetadata: 'dr-shop-1', values, by: 'slack:bob' },
+    });
+  });
+
+  it('replaces the clicked notice with itself, Acknowledge gone, Escalate kept, and who acknowledged it when', () => {
     const notice = level1Notice();
     const replaced = acknowledgedMessage(
       notice as { text: string; blocks: unknown[] },
@@ -271,13 +312,82 @@ describe('Slack interactivity', () => {
     expect(replaced.replace_original).toBe(true);
     expect(JSON.stringify(replaced.blocks)).not.toContain(SLACK_ACK_ACTION);
     expect(replaced.blocks[0]).toEqual((notice.blocks as unknown[])[0]);
-    expect(replaced.blocks.at(-1)).toEqual({
-      type: 'context',
-      elements: [{ type: 'mrkdwn', text: ':white_check_mark: Acknowledged by @bob at 10:07 UTC' }],
-    });
+    expect(replaced.blocks.slice(1)).toEqual([
+      { type: 'context', elements: [{ type: 'mrkdwn', text: ':white_check_mark: Acknowledged by @bob at 10:07 UTC' }] },
+      {
+        type: 'actions',
+        elements: [
+          {
+            type: 'button',
+            text: { type: 'plain_text', text: 'Escalate…' },
+            action_id: SLACK_ESCALATE_ACTION,
+            value: 'dr-shop-1',
+          },
+        ],
+      },
+    ]);
+    // With Acknowledge its only button, the buttons go; the note ends the message.
+    const ackOnly = {
+      ...notice,
+      blocks: [
+        notice.blocks![0],
+        { type: 'actions', elements: [(notice.blocks![1] as unknown as { elements: unknown[] }).elements[0]] },
+      ],
+    };
+    expect(acknowledgedMessage(ackOnly, 'slack:bob', new Date(0)).blocks.map((b) => (b as { type: string }).type)).toEqual([
+      'section',
+      'context',
+    ]);
     expect(replaced.text).toContain('shop down');
     // A message Slack sent without blocks keeps its text as a section.
     expect(acknowledgedMessage({ text: 'shop down' }, 'slack:bob', new Date(0)).blocks[0]).toMatchObject({ type: 'section' });
+  });
+
+  const escalating = (escalation: Partial<IncidentState['escalation']>, over: Partial<IncidentState> = {}) =>
+    incident({ matrix, escalation: { ...incident().escalation, sent: [1], ...escalation }, ...over });
+
+  it.each([
+    ['an open incident with both levels to alert', escalating({}), null],
+    ['one whose manager was alerted', escalating({ sent: [1, 2] }), null],
+    [
+      'one whose manager and executive were alerted',
+      escalating({ sent: [1, 2, 3] }),
+      'dr-shop-1: the manager and the executive were already alerted; to tell them more, post an update (dr note --tell, or the console)',
+    ],
+    ['a closed one', escalating({}, { status: 'resolved' }), 'dr-shop-1 is resolved; nothing more can be recorded'],
+    [
+      'a drill that alerts level 1 only',
+      escalating({ levelOneOnly: true }),
+      'dr-shop-1: this drill alerts level 1 only; nobody above it is told of a drill',
+    ],
+    ['none at all', null, 'dr-shop-1: no such incident'],
+  ])('offers the Escalate form for %s, or says why not', (_what, state, problem) => {
+    expect(escalateFormProblem(state, 'dr-shop-1')).toBe(problem);
+  });
+
+  it('builds the Escalate form from the levels not yet alerted, the lowest chosen, the incident in its private metadata', () => {
+    const view = escalateModal(escalating({})) as Record<string, unknown> & { blocks: Array<Record<string, unknown>> };
+    expect(view).toMatchObject({ type: 'modal', callback_id: SLACK_ESCALATE_VIEW, private_metadata: 'dr-shop-1' });
+    const [, level, reason] = view.blocks;
+    const option = (text: string, value: string) => ({ text: { type: 'plain_text', text }, value });
+    expect(level).toEqual({
+      type: 'input',
+      block_id: 'level',
+      label: { type: 'plain_text', text: 'Who' },
+      element: {
+        type: 'radio_buttons',
+        action_id: 'level',
+        options: [option('level 2: manager (manager@x.io)', '2'), option('level 3: executive (exec@x.io), and the manager', '3')],
+        initial_option: option('level 2: manager (manager@x.io)', '2'),
+      },
+    });
+    expect(reason).toMatchObject({
+      block_id: 'reason',
+      element: { type: 'plain_text_input', action_id: 'reason', max_length: 2000 },
+    });
+    // Once the manager knows, only the executive is offered.
+    const later = escalateModal(escalating({ sent: [1, 2] })) as { blocks: Array<{ element?: { options?: unknown[] } }> };
+    expect(later.blocks[1].element!.options).toEqual([option('level 3: executive (exec@x.io)', '3')]);
   });
 
   it('renders a notice with buttons as blocks, the text kept as the fallback', () => {
@@ -294,6 +404,12 @@ describe('Slack interactivity', () => {
             action_id: SLACK_ACK_ACTION,
             value: 'dr-shop-1',
             style: 'primary',
+          },
+          {
+            type: 'button',
+            text: { type: 'plain_text', text: 'Escalate…' },
+            action_id: SLACK_ESCALATE_ACTION,
+            value: 'dr-shop-1',
           },
         ],
       },
@@ -576,14 +692,134 @@ describe('the console over HTTP', () => {
     }
   });
 
-  it('says who hears next and when, on the board and the incident page', async () => {
-    const matrix = {
-      name: 'default',
-      level1: { contacts: ['devops@x.io'], repeatMinutes: 15 },
-      level2: { contacts: ['manager@x.io'], afterMinutes: 60 },
-      level3: { contacts: ['exec@x.io'], afterMinutes: 240 },
-      level4: { contacts: ['support@x.io'] },
+  it('opens the Escalate form from a Slack notice, and turns its submission into the escalate Update as the Slack user', async () => {
+    const base = incident();
+    const { backend, acts } = fakeBackend({ ...base, matrix, escalation: { ...base.escalation, sent: [1] } });
+    // Stands in for Slack: its Web API (views.open, chat.postEphemeral) and a response_url.
+    const posted: Array<{ path: string; auth?: string; body: Record<string, unknown> }> = [];
+    const slack = createServer((req, res) => {
+      let text = '';
+      req.on('data', (c: Buffer) => (text += c.toString()));
+      req.on('end', () => {
+        const body = JSON.parse(text) as Record<string, unknown>;
+        posted.push({ path: req.url ?? '', auth: req.headers.authorization, body });
+        const expired = req.url === '/api/views.open' && body.trigger_id === 'expired';
+        res.setHeader('content-type', 'application/json');
+        res.end(JSON.stringify(expired ? { ok: false, error: 'expired_trigger_id' } : { ok: true }));
+      });
+    });
+    await new Promise<void>((r) => slack.listen(0, '127.0.0.1', r));
+    closeAfter.push(slack);
+    const slackUrl = `http://127.0.0.1:${(slack.address() as AddressInfo).port}`;
+    const slackApp = { token: new Secret('xoxb-console-test'), channel: 'C0INC', apiUrl: `${slackUrl}/api` };
+    const settings = { slackSigningSecret: new Secret('slack-secret'), slackApiUrl: `${slackUrl}/api` };
+    const s = await start(settings, backend, { slackApp });
+    server = s.server;
+    const ts = String(Math.floor(now.getTime() / 1000));
+    const signedPost = (url: string, body: string) =>
+      fetch(`${url}/slack/actions`, {
+        method: 'POST',
+        headers: {
+          'content-type': 'application/x-www-form-urlencoded',
+          'x-slack-request-timestamp': ts,
+          'x-slack-signature': slackSignature('slack-secret', ts, body),
+        },
+        body,
+      });
+    const escalateClick = (trigger: string) =>
+      slackClickBody('dr-shop-1', 'bob', {
+        actions: [{ action_id: SLACK_ESCALATE_ACTION, value: 'dr-shop-1' }],
+        trigger_id: trigger,
+        response_url: `${slackUrl}/actions/T1/1/esc`,
+      });
+
+    // The click opens the form with the bot's token: nothing is recorded yet.
+    expect((await signedPost(s.url, escalateClick('123.456.abc'))).status).toBe(200);
+    expect(posted.map((p) => p.path)).toEqual(['/api/views.open']);
+    expect(posted[0].auth).toBe('Bearer xoxb-console-test');
+    expect(posted[0].body).toEqual({ trigger_id: '123.456.abc', view: escalateModal((await backend.incident('dr-shop-1'))!) });
+    expect(acts).toEqual([]);
+
+    // Submitted: the Update as bob, and an empty reply closes the form.
+    const submit = (level: string, reason: string) => slackEscalateSubmitBody('dr-shop-1', 'bob', level, reason);
+    const done = await signedPost(s.url, submit('3', 'restore failed twice'));
+    expect(done.status).toBe(200);
+    expect(await done.text()).toBe('');
+    expect(acts).toEqual([
+      { id: 'dr-shop-1', action: 'escalate', input: { by: 'slack:bob', level: 3, reason: 'restore failed twice' } },
+    ]);
+
+    // A refusal shows on the form's field it is about; nothing is closed, nothing recorded.
+    const act = backend.act;
+    backend.act = async (id, action, f, by) => {
+      if (!f.reason.trim()) throw new ActionRefused('"reason" is required: why they are needed now');
+      if (f.level === '2') throw new ActionRefused('level 2 (manager) was already alerted; to tell them more, post an update');
+      return act(id, action, f, by);
     };
+    for (const [level, reason, field] of [
+      ['3', '  ', 'reason'],
+      ['2', 'again', 'level'],
+    ]) {
+      const refused = await signedPost(s.url, submit(level, reason));
+      expect(refused.status).toBe(200);
+      expect(Object.keys(((await refused.json()) as { errors: object }).errors)).toEqual([field]);
+    }
+    expect(acts).toHaveLength(1);
+
+    // Once both levels were alerted the form does not open; the clicker alone is told why.
+    backend.set({ ...base, matrix, escalation: { ...base.escalation, sent: [1, 2, 3] } });
+    posted.length = 0;
+    await signedPost(s.url, escalateClick('123.456.def'));
+    await waitUntil(() => posted.length > 0);
+    expect(posted.map((p) => [p.path, p.body.response_type])).toEqual([['/actions/T1/1/esc', 'ephemeral']]);
+    expect(posted[0].body.text).toMatch(/the manager and the executive were already alerted/);
+
+    // A trigger that expired (a slow answer): said, with what to do.
+    backend.set({ ...base, matrix, escalation: { ...base.escalation, sent: [1] } });
+    posted.length = 0;
+    await signedPost(s.url, escalateClick('expired'));
+    await waitUntil(() => posted.length > 1);
+    expect(posted.at(-1)!.body.text).toBe(
+      'dr-shop-1: the form did not open (Slack views.open: expired_trigger_id); click Escalate again',
+    );
+
+    // An incident slower to answer than Slack waits: the form closes, and a later refusal reaches
+    // bob alone in the incident channel.
+    const slow = await start(settings, backend, { slackApp });
+    closeAfter.push(slow.server);
+    backend.act = async () => {
+      await new Promise((r) => setTimeout(r, 2_800));
+      throw new ActionRefused('the incident is resolved; nothing more can be recorded');
+    };
+    posted.length = 0;
+    const closed = await signedPost(slow.url, submit('3', 'late'));
+    expect(await closed.text()).toBe('');
+    await waitUntil(() => posted.length > 0);
+    expect(posted).toEqual([
+      {
+        path: '/api/chat.postEphemeral',
+        auth: 'Bearer xoxb-console-test',
+        body: {
+          channel: 'C0INC',
+          user: 'U1',
+          text: 'dr-shop-1: not escalated: the incident is resolved; nothing more can be recorded',
+        },
+      },
+    ]);
+
+    // Without the bot the console cannot open forms: the clicker is told where to escalate instead.
+    const noBot = await start(settings, backend);
+    closeAfter.push(noBot.server);
+    posted.length = 0;
+    await signedPost(noBot.url, escalateClick('123.456.ghi'));
+    await waitUntil(() => posted.length > 0);
+    expect(posted.map((p) => p.path)).toEqual(['/actions/T1/1/esc']);
+    expect(posted[0].body.text).toMatch(
+      /without SLACK_BOT_TOKEN and SLACK_CHANNEL; escalate on the console's page or with pgwarden dr escalate$/,
+    );
+  });
+
+  it('says who hears next and when, on the board and the incident page', async () => {
     const base = incident();
     const { backend, acts } = fakeBackend({
       ...base,

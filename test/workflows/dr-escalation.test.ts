@@ -19,9 +19,9 @@ import { uniqueSuffix, uniqueTaskQueue } from '../support/temporal';
 import type { AddressInfo } from 'node:net';
 import { createConsoleServer } from '../../src/app/console/server';
 import { temporalBackend } from '../../src/app/console/backend';
-import { SLACK_ACK_ACTION, slackSignature } from '../../src/infra/notify/slack-interaction';
+import { SLACK_ACK_ACTION, SLACK_ESCALATE_ACTION, slackSignature } from '../../src/infra/notify/slack-interaction';
 import { RunningWorker, timeSkippingEnvironment, workerOn } from '../support/time-skipping';
-import { slackClickBody } from '../support/slack-click';
+import { slackClickBody, slackEscalateSubmitBody } from '../support/slack-click';
 
 const MINUTE = 60_000;
 const CONTACTS = {
@@ -190,16 +190,12 @@ describe('DisasterRecoveryWorkflow escalation (time-skipping server, real notice
       const slackConsole = createConsoleServer({
         settings: { ...config.console, host: '127.0.0.1', port: 0 },
         backend: temporalBackend(env.client, { ...config, temporal: { ...config.temporal, taskQueue: queue } }),
+        slackApp: config.notifications.slackApp,
       });
       await new Promise<void>((r) => slackConsole.listen(0, '127.0.0.1', r));
-      try {
-        const responsePath = `/slack/actions/T0/1/${id}`;
-        const body = slackClickBody(id, 'bob', {
-          response_url: `${stackEnv().PGWARDEN_SINKS_URL}${responsePath}`,
-          message: { text: notice.text, blocks: notice.blocks },
-        });
+      const fromSlack = (body: string) => {
         const ts = String(Math.floor(Date.now() / 1000));
-        const click = await fetch(`http://127.0.0.1:${(slackConsole.address() as AddressInfo).port}/slack/actions`, {
+        return fetch(`http://127.0.0.1:${(slackConsole.address() as AddressInfo).port}/slack/actions`, {
           method: 'POST',
           headers: {
             'content-type': 'application/x-www-form-urlencoded',
@@ -208,23 +204,60 @@ describe('DisasterRecoveryWorkflow escalation (time-skipping server, real notice
           },
           body,
         });
+      };
+      try {
+        const responsePath = `/slack/actions/T0/1/${id}`;
+        const body = slackClickBody(id, 'bob', {
+          response_url: `${stackEnv().PGWARDEN_SINKS_URL}${responsePath}`,
+          message: { text: notice.text, blocks: notice.blocks },
+        });
+        const click = await fromSlack(body);
         expect(click.status).toBe(200);
         await waitUntil(h, (s) => s.escalation.acknowledgedBy === 'slack:bob');
         const [answer] = (await waitForCaptured(capturedWebhooks, responsePath, 1)).map((p) => p.body as Record<string, unknown>);
         expect(answer).toMatchObject({ replace_original: true });
         expect(JSON.stringify(answer)).toMatch(/Acknowledged by @bob at \d\d:\d\d UTC/);
         expect(JSON.stringify(answer)).not.toContain(SLACK_ACK_ACTION); // the button is gone for everyone
+        expect(JSON.stringify(answer)).toContain(SLACK_ESCALATE_ACTION); // escalating stays open to the lead
+
+        // bob needs the manager before the hour: Escalate opens the form through the bot (the
+        // sinks stand in for views.open), and its submission alerts level 2 now, as slack:bob.
+        const escalate = slackClickBody(id, 'bob', {
+          actions: [{ action_id: SLACK_ESCALATE_ACTION, value: id }],
+          trigger_id: `trigger-${id}`,
+          response_url: `${stackEnv().PGWARDEN_SINKS_URL}${responsePath}`,
+        });
+        expect((await fromSlack(escalate)).status).toBe(200);
+        const [opened] = (await waitForCaptured(capturedWebhooks, `trigger-${id}`, 1)).map(
+          (p) => p.body as { trigger_id: string; view: { private_metadata: string; blocks: unknown[] } },
+        );
+        expect(opened.view.private_metadata).toBe(id);
+        expect(JSON.stringify(opened.view.blocks)).toContain('level 2: manager (manager@example.com)');
+        const submitted = await fromSlack(
+          slackEscalateSubmitBody(
+            opened.view.private_metadata,
+            'bob',
+            '2',
+            'customers cannot pay; a decision on data loss is needed',
+          ),
+        );
+        expect(submitted.status).toBe(200);
+        expect(await submitted.text()).toBe(''); // the form closes
+        const s = await waitUntil(h, (x) => x.escalation.level === 2);
+        expect(s.timeline.map((t) => t.what).join('\n')).toContain('slack:bob');
       } finally {
         slackConsole.closeAllConnections();
         slackConsole.close();
       }
-      await env.sleep('11 minutes'); // level 2
-      await waitUntil(h, (s) => s.escalation.level === 2);
+      const toManager = async (c: string) => (await capturedMail(c)).filter((x) => x.envelopeTo.includes('manager@example.com'));
+      const [manager] = await waitForCaptured(toManager, id, 1);
+      expect(manager.subject).toMatch(/ESCALATION: .*manager notice: escalated by slack:bob after \d+ min: customers cannot pay/);
+      await env.sleep('11 minutes'); // level 2's own timer: nobody is told twice
       await h.executeUpdate(m.abortUpdate, { args: [{ by: 'alice', reason: 'drill over' }] });
       await h.result();
 
       // The bot's posts (the answer to the click went to its response_url).
-      const posts = (await waitForCaptured(capturedWebhooks, id, 7)).filter((p) => p.path === '/slack-api/chat.postMessage');
+      const posts = (await waitForCaptured(capturedWebhooks, id, 8)).filter((p) => p.path === '/slack-api/chat.postMessage');
       const bodies = posts.map(
         (p) => p.body as { channel: string; ts: string; thread_ts?: string; text: string; blocks?: unknown },
       );
@@ -233,6 +266,7 @@ describe('DisasterRecoveryWorkflow escalation (time-skipping server, real notice
       const [first, ...replies] = bodies;
       expect(first.thread_ts).toBeUndefined();
       expect(JSON.stringify(first.blocks)).toContain('"action_id":"pgwarden_ack"');
+      expect(JSON.stringify(first.blocks)).toContain('"action_id":"pgwarden_escalate"');
       expect(first.text).not.toContain('console.invalid/ack'); // a link in the channel would let anyone ack as a reader
       expect(replies.map((r) => r.thread_ts)).toEqual(Array(5).fill(first.ts));
       // The thread says who took it (the click's own answer replaced the level 1 message).

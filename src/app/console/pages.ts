@@ -8,7 +8,7 @@ import type { IncidentState } from '../../operations/dr/incident';
 import { leaderOf, STEP_TITLES } from '../../operations/dr/incident';
 import { describeSelection, levelsSent, nextEscalation } from '../../operations/dr/details';
 import { describeRecovery } from '../../operations/dr/recovery';
-import { LEVEL_NAMES, LEVELS } from '../../operations/dr/escalation';
+import { escalationChoice, levelsOpenToEscalate } from '../../operations/dr/escalation';
 import { describeTarget } from '../../operations/pitr/target';
 import { formatBytes } from '../../operations/backup/progress';
 import type { CatalogEntry } from '../../operations/catalog/catalog';
@@ -237,16 +237,16 @@ function actionForms(s: IncidentState, csrf: string, user: string, options?: Rec
     ),
   );
   // The levels above level 1 not yet alerted: someone may need them before their timer.
-  const notYet = ([2, 3] as const).filter((l) => !s.escalation.sent.includes(l));
-  if (s.matrix && !s.escalation.levelOneOnly && notYet.length)
+  const open = levelsOpenToEscalate(s.matrix, s.escalation);
+  if (open.length)
     out.push(
       form(
         'escalate',
         'Escalate now',
-        `<fieldset><legend>Alert now, before the escalation timer</legend>${notYet
+        `<fieldset><legend>Alert now, before the escalation timer</legend>${open
           .map(
             (l, i) =>
-              `<label><input type="radio" name="level" value="${l}"${i === 0 ? ' checked' : ''}> level ${l}: ${escapeHtml(LEVEL_NAMES[l])} (${escapeHtml(LEVELS[l].contacts(s.matrix!).join(', ') || 'Slack only')})${l === 3 && notYet.includes(2) ? ', and the manager' : ''}</label>`,
+              `<label><input type="radio" name="level" value="${l}"${i === 0 ? ' checked' : ''}> ${escapeHtml(escalationChoice(l, s.matrix!, open))}</label>`,
           )
           .join('')}</fieldset>` +
           text('reason', 'Why they are needed now', {

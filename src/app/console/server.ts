@@ -8,6 +8,7 @@
 import { createHash } from 'node:crypto';
 import { createServer, IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { ConsoleSettings } from '../../infra/config/console';
+import type { SlackAppSettings } from '../../infra/config/notifications';
 import { ActionRefused, ConsoleBackend } from './backend';
 import type { IncidentState } from '../../operations/dr/incident';
 import { PgwardenError } from '../../infra/errors/errors';
@@ -48,6 +49,8 @@ const DONE: Record<ConsoleAction | 'open', string> = {
 export interface ConsoleOptions {
   settings: ConsoleSettings;
   backend: ConsoleBackend;
+  /** The Slack bot (SLACK_BOT_TOKEN, SLACK_CHANNEL): opens the Escalate form from a notice. */
+  slackApp?: SlackAppSettings;
   now?: () => Date;
 }
 
@@ -144,11 +147,17 @@ export function createConsoleServer(o: ConsoleOptions): Server {
         nowMs: now().getTime(),
         respond: postToResponseUrl,
         apiUrl: settings.slackApiUrl,
+        slackApp: o.slackApp,
       });
       if (answer.status === 401) {
         process.stderr.write(`console: refused a Slack request: ${answer.problem}\n`);
         return send(res, 401, 'not signed by Slack', { 'content-type': 'text/plain' });
       }
+      // A submitted form: an empty reply closes it, `errors` shows on its fields.
+      if ('submission' in answer)
+        return answer.submission
+          ? send(res, 200, JSON.stringify(answer.submission), { 'content-type': 'application/json' })
+          : send(res, 200, '', { 'content-type': 'text/plain' });
       const reply = { response_type: 'ephemeral', replace_original: false, text: answer.text };
       return send(res, 200, JSON.stringify(reply), { 'content-type': 'application/json' });
     }

@@ -1,22 +1,29 @@
 /**
- * What the console answers when someone clicks a button in a pgwarden Slack message: Slack's
- * signature is the credential (checked with SLACK_SIGNING_SECRET, refused when older than five
- * minutes), the Slack user who acts; the click becomes the incident's own Update. Slack shows
- * nothing of the HTTP reply to a button click, so the answer goes to the payload's response_url:
- * the notice is replaced by itself without the button and with who acknowledged it, or the
- * clicker alone is told why nothing happened (already acknowledged, incident over).
+ * What the console answers when someone clicks a button in a pgwarden Slack message, or submits
+ * the form one opened: Slack's signature is the credential (checked with SLACK_SIGNING_SECRET,
+ * refused when older than five minutes), the Slack user who acts; the click becomes the
+ * incident's own Update. Slack shows nothing of the HTTP reply to a button click, so the answer
+ * goes to the payload's response_url: the notice is replaced by itself without the Acknowledge
+ * button and with who acknowledged it, or the clicker alone is told why nothing happened
+ * (already acknowledged, incident over). Escalate opens a form (slack-escalate.ts), whose
+ * submission is answered in the HTTP reply, as Slack wants.
  */
 import type { IncomingHttpHeaders } from 'node:http';
 import {
   acknowledgedMessage,
   responseUrlAllowed,
   SLACK_ACK_ACTION,
+  SLACK_ESCALATE_ACTION,
   slackInteraction,
   slackRequestProblem,
 } from '../../infra/notify/slack-interaction';
+import type { SlackAppSettings } from '../../infra/config/notifications';
 import { ActionRefused, type ConsoleBackend } from './backend';
+import { openEscalateForm, submitEscalation, type SubmissionAnswer } from './slack-escalate';
 
-export type SlackAnswer = { status: 401; problem: string } | { status: 200; text: string };
+/** Refused (not Slack's); what a click did, said to the clicker; or a submitted form's answer. */
+export type SlackAnswer =
+  { status: 401; problem: string } | { status: 200; text: string } | { status: 200; submission: SubmissionAnswer; text: string };
 
 /** Posts an answer to a response_url; rejects with a reason that does not contain the URL. */
 export type SlackResponder = (url: string, message: object) => Promise<void>;
@@ -24,7 +31,17 @@ export type SlackResponder = (url: string, message: object) => Promise<void>;
 export async function answerSlack(
   body: string,
   headers: IncomingHttpHeaders,
-  o: { secret: string; backend: ConsoleBackend; nowMs: number; respond?: SlackResponder; apiUrl?: string },
+  o: {
+    secret: string;
+    backend: ConsoleBackend;
+    nowMs: number;
+    respond?: SlackResponder;
+    apiUrl?: string;
+    /** The bot: opens the Escalate form (views.open). */
+    slackApp?: SlackAppSettings;
+    /** How long a submitted form waits for the incident's answer (default: what Slack allows). */
+    submitWaitMs?: number;
+  },
 ): Promise<SlackAnswer> {
   const header = (name: string) => (typeof headers[name] === 'string' ? (headers[name] as string) : undefined);
   const problem = slackRequestProblem(
@@ -35,8 +52,18 @@ export async function answerSlack(
   );
   if (problem) return { status: 401, problem };
   const interaction = slackInteraction(body);
+  if (interaction.submission) {
+    const { answer, said } = await submitEscalation(interaction.submission, {
+      backend: o.backend,
+      slackApp: o.slackApp,
+      userId: interaction.userId,
+      waitMs: o.submitWaitMs,
+    });
+    return { status: 200, submission: answer, text: said };
+  }
   const said: string[] = [];
   const answers: object[] = [];
+  const tell = (text: string) => answers.push({ response_type: 'ephemeral', replace_original: false, text });
   for (const click of interaction.clicks.filter((c) => c.actionId === SLACK_ACK_ACTION)) {
     try {
       await o.backend.act(click.value, 'ack', {}, click.by);
@@ -45,8 +72,13 @@ export async function answerSlack(
     } catch (err) {
       if (!(err instanceof ActionRefused)) throw err;
       said.push(`${click.value}: ${err.message}`);
-      answers.push({ response_type: 'ephemeral', replace_original: false, text: `${click.value}: ${err.message}` });
+      tell(`${click.value}: ${err.message}`);
     }
+  }
+  for (const click of interaction.clicks.filter((c) => c.actionId === SLACK_ESCALATE_ACTION)) {
+    const problem = await openEscalateForm(click.value, interaction.triggerId, o);
+    said.push(problem ?? `${click.value}: escalation form opened for ${click.by}`);
+    if (problem) tell(problem);
   }
   // Sent, not awaited: Slack wants the click's own reply within 3 s.
   const url = interaction.responseUrl;

@@ -18,7 +18,7 @@ export interface Notice {
   /** The subject's mark instead of the severity's (OK, WARNING, FAILED): an incident is not a failed job. */
   mark?: string;
   /** Slack buttons (an app's interactive message): what Slack sends back to the console when one is clicked. */
-  buttons?: Array<{ text: string; actionId: string; value: string }>;
+  buttons?: Array<{ text: string; actionId: string; value: string; style?: 'primary' | 'danger' }>;
   /**
    * Sent whatever NOTIFY_EMAIL_ON / NOTIFY_SLACK_ON say: someone is waiting on it (an approval) or
    * it belongs to an incident, whose escalation decides who hears of it.
@@ -90,7 +90,7 @@ export function renderSlack(notice: Notice): SlackMessage {
           text: { type: 'plain_text', text: b.text },
           action_id: b.actionId,
           value: b.value,
-          style: 'primary',
+          ...(b.style ? { style: b.style } : {}),
         })),
       },
     ],

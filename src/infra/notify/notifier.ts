@@ -8,6 +8,7 @@ import { IncomingWebhook } from '@slack/webhook';
 import nodemailer from 'nodemailer';
 import { NotificationConfig, NotifyOn } from '../config/notifications';
 import { channelTakes, Notice, renderEmail, renderSlack } from './notice';
+import { callSlack } from './slack-api';
 
 export type Channel = 'email' | 'slack';
 
@@ -71,14 +72,12 @@ export function createNotifier(config: NotificationConfig): Notifier {
 
   /** chat.postMessage; the thread the message is in. */
   async function post(notice: Notice, thread: string | undefined): Promise<string> {
-    const res = await fetch(`${app!.apiUrl}/chat.postMessage`, {
-      method: 'POST',
-      headers: { authorization: `Bearer ${app!.token.reveal()}`, 'content-type': 'application/json; charset=utf-8' },
-      body: JSON.stringify({ channel: app!.channel, ...renderSlack(notice), ...(thread ? { thread_ts: thread } : {}) }),
-      signal: AbortSignal.timeout(10_000),
+    const reply = await callSlack(app!, 'chat.postMessage', {
+      channel: app!.channel,
+      ...renderSlack(notice),
+      ...(thread ? { thread_ts: thread } : {}),
     });
-    const reply = (await res.json().catch(() => ({}))) as { ok?: boolean; ts?: string; error?: string };
-    if (!res.ok || !reply.ok || !reply.ts) throw new Error(`Slack chat.postMessage: ${reply.error ?? `HTTP ${res.status}`}`);
+    if (typeof reply.ts !== 'string') throw new Error('Slack chat.postMessage: no ts in the reply');
     return thread ?? reply.ts;
   }
 

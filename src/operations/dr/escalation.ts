@@ -105,6 +105,24 @@ export function levelsToEscalate(to: 2 | 3, sent: ReadonlySet<EscalationLevel>):
 }
 
 /**
+ * The levels a person may alert now, before their timers (the console's form, Slack's modal):
+ * 2 and 3 not yet alerted; none before the matrix is frozen or in a drill that alerts level 1 only.
+ */
+export function levelsOpenToEscalate(
+  matrix: EscalationMatrix | null,
+  escalation: { sent: readonly EscalationLevel[]; levelOneOnly?: boolean },
+): Array<2 | 3> {
+  if (!matrix || escalation.levelOneOnly) return [];
+  return ([2, 3] as const).filter((l) => !escalation.sent.includes(l));
+}
+
+/** A level as an escalation form offers it: who hears it, and the manager too when level 3 alerts them first. */
+export function escalationChoice(level: 2 | 3, matrix: EscalationMatrix, open: ReadonlyArray<2 | 3>): string {
+  const contacts = LEVELS[level].contacts(matrix).join(', ') || 'Slack only';
+  return `level ${level}: ${LEVEL_NAMES[level]} (${contacts})${level === 3 && open.includes(2) ? ', and the manager' : ''}`;
+}
+
+/**
  * When level 1 is next reminded to post a status update: `updateReminderMinutes` after the
  * latest news those above it had (the manager's notice, a status update, or the last reminder);
  * null when off, before the manager was told, or once closed.

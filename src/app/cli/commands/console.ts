@@ -30,7 +30,11 @@ export async function runConsoleCommand(ctx: CommandContext, options: { port?: s
   const { createConsoleServer } = await import('../../console/server');
   const { temporalBackend } = await import('../../console/backend');
   const client = await ctx.temporalClient();
-  const server = createConsoleServer({ settings, backend: temporalBackend(client, config) });
+  const server = createConsoleServer({
+    settings,
+    backend: temporalBackend(client, config),
+    slackApp: config.notifications.slackApp,
+  });
   server.listen(settings.port, settings.host);
   await once(server, 'listening');
   const address = server.address();
