@@ -16,6 +16,7 @@ import {
   LEVELS,
   levelsToEscalate,
   pendingEscalations,
+  ToldWhy,
   updateReminderAt,
 } from '../src/operations/dr/escalation';
 import type { EscalateInput } from '../src/operations/dr/validate';
@@ -118,15 +119,15 @@ export class Escalation {
     const by = a.by.trim();
     const levels = levelsToEscalate(a.level, this.incident.sentLevels);
     // All counted as sent first: a timer falling due while the notices go out finds them sent.
-    for (const level of levels) this.reached(level, `notified: escalated by ${by}`);
+    for (const level of levels) this.reached(level, { kind: 'by-hand', by, reason: a.reason.trim() });
     for (const level of levels)
       await this.notify(LEVELS[level].notice, LEVELS[level].contacts(this.matrix), {
         escalated: { by, reason: a.reason.trim() },
       });
   }
 
-  private reached(level: EscalationLevel, what: string): void {
-    this.incident.reached(level, this.matrix, what);
+  private reached(level: EscalationLevel, why: ToldWhy): void {
+    this.incident.reached(level, this.matrix, why);
     this.flow.publish();
   }
 
@@ -134,7 +135,7 @@ export class Escalation {
     const incident = this.incident;
     const repeats = () => level1Repeats(incident.acknowledged, !incident.isOpen);
     incident.level1Sent();
-    this.reached(1, 'notified');
+    this.reached(1, { kind: 'opening' });
     await this.notify('level1', LEVELS[1].contacts(this.matrix));
     // Reminders on a grid from the opening; before, each waited a full interval after the previous notice was sent.
     const onGrid = patched('level1-reminders-on-schedule');
@@ -164,7 +165,7 @@ export class Escalation {
       });
       if (woken && !this.incident.isOpen) return;
       if (sentMeanwhile()) continue; // escalated by hand before its minute: the next level's timer, if any
-      this.reached(next.level, `notified after ${LEVELS[next.level].afterMinutes(this.matrix)} min open`);
+      this.reached(next.level, { kind: 'timer', afterMinutes: LEVELS[next.level].afterMinutes(this.matrix)! });
       await this.notify(LEVELS[next.level].notice, LEVELS[next.level].contacts(this.matrix));
     }
   }
@@ -201,7 +202,7 @@ export class Escalation {
     const due = () => customerNoticeDue(incident.state.assessment?.customerImpact, incident.sentLevels, !incident.isOpen);
     await condition(() => due() || !incident.isOpen);
     if (!incident.isOpen) return;
-    this.reached(4, 'notified: customer-facing impact');
+    this.reached(4, { kind: 'customer-impact' });
     await this.notify('level4', LEVELS[4].contacts(this.matrix));
   }
 }

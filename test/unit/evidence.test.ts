@@ -81,7 +81,10 @@ describe('incidentEvidence', () => {
     it.each([
       [
         'by the clock',
-        [(i: Incident) => i.reached(1, matrix, 'notified'), (i: Incident) => i.reached(2, matrix, 'notified after 60 min open')],
+        [
+          (i: Incident) => i.reached(1, matrix, { kind: 'opening' }),
+          (i: Incident) => i.reached(2, matrix, { kind: 'timer', afterMinutes: 60 }),
+        ],
         [
           [1, at('02:00'), 'at the opening', ['devops@x.io', 'oncall@x.io']],
           [2, at('02:10'), 'after 60 min open', ['manager@x.io']],
@@ -92,13 +95,13 @@ describe('incidentEvidence', () => {
       [
         'by hand, with the reason, and customers after the assessment',
         [
-          (i: Incident) => i.reached(1, matrix, 'notified'),
+          (i: Incident) => i.reached(1, matrix, { kind: 'opening' }),
           (i: Incident) => {
             i.escalate({ by: 'alice', level: 3, reason: 'restore failed twice' });
-            i.reached(2, matrix, 'notified: escalated by alice');
-            i.reached(3, matrix, 'notified: escalated by alice');
+            i.reached(2, matrix, { kind: 'by-hand', by: 'alice', reason: 'restore failed twice' });
+            i.reached(3, matrix, { kind: 'by-hand', by: 'alice', reason: 'restore failed twice' });
           },
-          (i: Incident) => i.reached(4, matrix, 'notified: customer-facing impact'),
+          (i: Incident) => i.reached(4, matrix, { kind: 'customer-impact' }),
         ],
         [
           [1, at('02:00'), 'at the opening', ['devops@x.io', 'oncall@x.io']],
@@ -114,10 +117,10 @@ describe('incidentEvidence', () => {
 
     it('in the markdown, a row per level', () => {
       const s = told([
-        (i) => i.reached(1, matrix, 'notified'),
+        (i) => i.reached(1, matrix, { kind: 'opening' }),
         (i) => {
           i.escalate({ by: 'alice', level: 2, reason: 'need a | decision' });
-          i.reached(2, matrix, 'notified: escalated by alice');
+          i.reached(2, matrix, { kind: 'by-hand', by: 'alice', reason: 'need a | decision' });
         },
       ]);
       const md = evidenceMarkdown(incidentEvidence(s, new Date(at('03:00')))).split('\n');

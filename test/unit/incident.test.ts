@@ -301,8 +301,8 @@ describe('the incident state machine', () => {
 
   it('closes resolved with the recovery line and tells the levels that were told', () => {
     const i = fresh();
-    i.reached(1, matrix, 'notified');
-    i.reached(2, matrix, 'notified after 60 min open');
+    i.reached(1, matrix, { kind: 'opening' });
+    i.reached(2, matrix, { kind: 'timer', afterMinutes: 60 });
     i.chose({ by: 'bob' }, 'backup_20261124_000000', { takenAt: '2026-11-24T00:00:00Z', storageClass: 'STANDARD' });
     i.restoreStarted();
     i.restored({ backupId: 'backup_20261124_000000', restoredInto: 'shop', keptAs: null, recoveryMs: 30 * 60_000 });
@@ -823,10 +823,10 @@ describe('notes and status updates', () => {
     const i = new Incident('dr-1', { summary: 'orders lost' }, openedAt, () => openedAt);
     expect(i.alerted).toEqual([]);
     i.opened({ database: 'shop', matrix });
-    i.reached(1, matrix, 'notified');
+    i.reached(1, matrix, { kind: 'opening' });
     expect(i.alerted).toEqual(['devops@x.io']);
-    i.reached(2, matrix, 'notified after 60 min open');
-    i.reached(4, matrix, 'notified: customer-facing impact');
+    i.reached(2, matrix, { kind: 'timer', afterMinutes: 60 });
+    i.reached(4, matrix, { kind: 'customer-impact' });
     expect(i.alerted).toEqual(['devops@x.io', 'manager@x.io', 'support@x.io']);
     i.note({ by: ' bob ', text: ' restore at 60% ', tell: true });
     i.note({ by: 'carol', text: 'replica also corrupt' });
@@ -944,10 +944,10 @@ describe('escalating by hand, before the timer', () => {
   it('the timeline says who escalated and why, then each level alerted; dr escalate prints those levels', () => {
     const i = new Incident('dr-shop-20261124T020000Z', { summary: 'orders lost' }, openedAt, () => openedAt);
     i.opened({ database: 'shop', matrix });
-    i.reached(1, matrix, 'notified');
+    i.reached(1, matrix, { kind: 'opening' });
     i.escalate({ by: ' bob ', level: 3, reason: ' restore failed twice ' });
-    i.reached(2, matrix, 'notified: escalated by bob');
-    i.reached(3, matrix, 'notified: escalated by bob');
+    i.reached(2, matrix, { kind: 'by-hand', by: 'bob', reason: 'restore failed twice' });
+    i.reached(3, matrix, { kind: 'by-hand', by: 'bob', reason: 'restore failed twice' });
     expect(i.state.timeline.slice(-3).map((t) => [t.step, t.by, t.what])).toEqual([
       ['escalation', 'bob', 'escalated to level 3 (executive) now: restore failed twice'],
       ['escalation', 'pgwarden', 'level 2 (manager) notified: escalated by bob: manager@x.io'],
@@ -956,6 +956,31 @@ describe('escalating by hand, before the timer', () => {
     expect(i.state.escalation.level).toBe(3);
     expect(escalateLine(i.state, 'bob')).toBe(
       'escalated as bob: level 2 (manager): manager@x.io; level 3 (executive): exec@x.io alerted now, and Slack where configured (pgwarden dr status dr-shop-20261124T020000Z)',
+    );
+  });
+
+  it('keeps each level told with when and why; dr escalate prints only the levels its own request alerted', () => {
+    let now = openedAt;
+    const i = new Incident('dr-1', { summary: 'orders lost' }, openedAt, () => now);
+    i.opened({ database: 'shop', matrix });
+    i.reached(1, matrix, { kind: 'opening' });
+    now = new Date(openedAt.getTime() + 10 * 60_000);
+    i.escalate({ by: 'bob', level: 2, reason: 'need a decision' });
+    i.reached(2, matrix, { kind: 'by-hand', by: 'bob', reason: 'need a decision' });
+    now = new Date(openedAt.getTime() + 30 * 60_000);
+    i.escalate({ by: 'bob', level: 3, reason: 'customers cannot pay: now: really' });
+    i.reached(3, matrix, { kind: 'by-hand', by: 'bob', reason: 'customers cannot pay: now: really' });
+    expect(i.state.escalation.told.map((t) => [t.level, t.at, t.why.kind])).toEqual([
+      [1, openedAt.toISOString(), 'opening'],
+      [2, '2026-11-24T02:10:00.000Z', 'by-hand'],
+      [3, '2026-11-24T02:30:00.000Z', 'by-hand'],
+    ]);
+    // Each entry's time is its timeline line's.
+    expect(i.state.escalation.told.map((t) => t.at)).toEqual(
+      i.state.timeline.filter((t) => t.by === 'pgwarden' && / notified/.test(t.what)).map((t) => t.at),
+    );
+    expect(escalateLine(i.state, 'bob')).toBe(
+      'escalated as bob: level 3 (executive): exec@x.io alerted now, and Slack where configured (pgwarden dr status dr-1)',
     );
   });
 
@@ -1007,12 +1032,12 @@ describe('reminders to post a status update', () => {
     const i = new Incident('dr-1', { summary: 'orders lost' }, openedAt, () => now);
     const after = (m: number) => (now = at(m));
     i.opened({ database: 'shop', matrix });
-    i.reached(1, matrix, 'notified');
-    i.reached(4, matrix, 'notified: customer-facing impact');
+    i.reached(1, matrix, { kind: 'opening' });
+    i.reached(4, matrix, { kind: 'customer-impact' });
     i.note({ by: 'bob', text: 'x', tell: true });
     expect(i.lastNewsAt).toBeNull(); // the manager was not told yet
     after(60);
-    i.reached(2, matrix, 'notified after 60 min open');
+    i.reached(2, matrix, { kind: 'timer', afterMinutes: 60 });
     expect(i.lastNewsAt).toEqual(at(60));
     after(70);
     i.note({ by: 'bob', text: 'a note only' });

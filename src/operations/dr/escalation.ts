@@ -96,6 +96,53 @@ export function updateAudience(matrix: EscalationMatrix | null, sent: ReadonlySe
   return [...new Set([...team, ...(customers ?? [])])];
 }
 
+/** Who hears a level, as notices and records say it: its contacts, or "Slack only". */
+export function contactWords(level: EscalationLevel, matrix: EscalationMatrix | null): string {
+  return (matrix ? LEVELS[level].contacts(matrix) : []).join(', ') || 'Slack only';
+}
+
+/** Why a level was told: at the opening (level 1), by its timer, at someone's request, or for customer impact. */
+export type ToldWhy =
+  | { kind: 'opening' }
+  | { kind: 'timer'; afterMinutes: number }
+  | { kind: 'by-hand'; by: string; reason: string }
+  | { kind: 'customer-impact' };
+
+/** A level told, as the incident keeps it: the timeline, the evidence and `dr escalate` read it from here. */
+export interface Told {
+  level: EscalationLevel;
+  at: string;
+  why: ToldWhy;
+}
+
+/** How the timeline says a level was told: "notified after 60 min open", "notified: escalated by alice". Pure. */
+export function toldWords(why: ToldWhy): string {
+  switch (why.kind) {
+    case 'opening':
+      return 'notified';
+    case 'timer':
+      return `notified after ${why.afterMinutes} min open`;
+    case 'by-hand':
+      return `notified: escalated by ${why.by}`;
+    case 'customer-impact':
+      return 'notified: customer-facing impact';
+  }
+}
+
+/** Why then, as a postmortem reads it: "at the opening", "escalated by alice: <her reason>". Pure. */
+export function whyWords(why: ToldWhy): string {
+  switch (why.kind) {
+    case 'opening':
+      return 'at the opening';
+    case 'timer':
+      return `after ${why.afterMinutes} min open`;
+    case 'by-hand':
+      return `escalated by ${why.by}: ${why.reason}`;
+    case 'customer-impact':
+      return 'customer-facing impact';
+  }
+}
+
 /**
  * The levels an escalation by hand to `to` alerts now: each one up to it not yet alerted, so
  * the executive is never told before the manager.
@@ -118,8 +165,7 @@ export function levelsOpenToEscalate(
 
 /** A level as an escalation form offers it: who hears it, and the manager too when level 3 alerts them first. */
 export function escalationChoice(level: 2 | 3, matrix: EscalationMatrix, open: ReadonlyArray<2 | 3>): string {
-  const contacts = LEVELS[level].contacts(matrix).join(', ') || 'Slack only';
-  return `level ${level}: ${LEVEL_NAMES[level]} (${contacts})${level === 3 && open.includes(2) ? ', and the manager' : ''}`;
+  return `level ${level}: ${LEVEL_NAMES[level]} (${contactWords(level, matrix)})${level === 3 && open.includes(2) ? ', and the manager' : ''}`;
 }
 
 /**

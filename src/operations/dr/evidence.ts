@@ -6,7 +6,7 @@
  * (docs/FORMAT.md §9). Pure: the activity only stores what this returns.
  */
 import { OBJECTIVES } from '../../infra/config/objectives';
-import { EscalationLevel, LEVEL_NAMES, LEVELS } from './escalation';
+import { EscalationLevel, LEVEL_NAMES, LEVELS, whyWords } from './escalation';
 import { IncidentState, Step, STEP_TITLES, STEPS, TimelineEntry } from './incident';
 import { describeSelection } from './details';
 
@@ -73,29 +73,12 @@ export interface EvidenceReport {
 
 const hours = (ms: number) => `${(ms / 3_600_000).toFixed(2)} h`;
 
-/**
- * Each level as the timeline recorded it ("level 2 (manager) notified after 60 min open: <to>";
- * by hand, "notified: escalated by alice", the reason in alice's own line before it).
- */
+/** Each level of the frozen matrix: when it was first told and why then, or never reached. */
 export function escalationEvidence(s: IncidentState): EscalationEvidence[] {
   return ([1, 2, 3, 4] as EscalationLevel[]).map((level) => {
     const to = s.matrix ? LEVELS[level].contacts(s.matrix) : [];
-    const head = `level ${level} (${LEVEL_NAMES[level]}) notified`;
-    const i = s.timeline.findIndex((e) => e.step === 'escalation' && e.by === 'pgwarden' && e.what.startsWith(head));
-    if (i < 0) return { level, name: LEVEL_NAMES[level], at: null, why: null, to };
-    const told = s.timeline[i];
-    const said = told.what.slice(head.length);
-    const whom = `: ${to.join(', ') || 'Slack only'}`;
-    const how = (said.endsWith(whom) ? said.slice(0, -whom.length) : said).replace(/^:? */, '');
-    const byHand = /^escalated by (.+)$/.exec(how);
-    const asked = byHand
-      ? s.timeline
-          .slice(0, i)
-          .reverse()
-          .find((e) => e.by === byHand[1] && /^escalated to level \d .* now: /.test(e.what))
-      : undefined;
-    const why = asked ? `${how}: ${asked.what.replace(/^.*? now: /, '')}` : how || 'at the opening';
-    return { level, name: LEVEL_NAMES[level], at: told.at, why, to };
+    const told = s.escalation.told.find((t) => t.level === level);
+    return { level, name: LEVEL_NAMES[level], at: told?.at ?? null, why: told ? whyWords(told.why) : null, to };
   });
 }
 

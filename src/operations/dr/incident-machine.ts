@@ -3,7 +3,16 @@
  * messages and timers to these methods and publishes the state after each. Each transition
  * leaves its line in the timeline. Pure (the clock is handed in), so the rules are unit-tested.
  */
-import { closingAudience, EscalationLevel, EscalationMatrix, LEVEL_NAMES, LEVELS, updateAudience } from './escalation';
+import {
+  closingAudience,
+  contactWords,
+  EscalationLevel,
+  EscalationMatrix,
+  LEVEL_NAMES,
+  toldWords,
+  ToldWhy,
+  updateAudience,
+} from './escalation';
 import { describeTarget } from '../pitr/target';
 import type { RecoveryChoice } from './choice';
 import {
@@ -62,7 +71,16 @@ export function openingState(incidentId: string, input: DisasterRecoveryInput, o
     failureTime: (input.failureTime ? new Date(input.failureTime) : openedAt).toISOString(),
     closedAt: null,
     matrix: null,
-    escalation: { level: 0, sent: [], level1Sends: 0, acknowledgedBy: null, acknowledgedAt: null, next: null },
+    escalation: {
+      level: 0,
+      sent: [],
+      told: [],
+      newsAt: null,
+      level1Sends: 0,
+      acknowledgedBy: null,
+      acknowledgedAt: null,
+      next: null,
+    },
     findings: null,
     assessment: null,
     proposal: null,
@@ -161,8 +179,11 @@ export class Incident {
     return Boolean(this.state.escalation.acknowledgedBy);
   }
 
-  record(step: TimelineEntry['step'], by: string, what: string): void {
-    this.state.timeline.push({ at: this.now().toISOString(), step, by, what });
+  /** Appends to the timeline; the entry's time, for a record kept beside it. */
+  record(step: TimelineEntry['step'], by: string, what: string): string {
+    const at = this.now().toISOString();
+    this.state.timeline.push({ at, step, by, what });
+    return at;
   }
 
   // --- Opening and escalation.
@@ -181,19 +202,20 @@ export class Incident {
     });
   }
 
-  /** A level was notified (or is being): it counts as sent and raises the incident's level. */
-  reached(level: EscalationLevel, matrix: EscalationMatrix, what: string): void {
+  /** A level was notified (or is being): it counts as sent, raises the incident's level, and is kept with why. */
+  reached(level: EscalationLevel, matrix: EscalationMatrix, why: ToldWhy): void {
     const e = this.state.escalation;
     e.sent = [...new Set([...e.sent, level])].sort();
     // The customer notice is not a rung above the executive: PgwardenEscalationLevel >= 2
     // must mean "the manager was told".
     if (level !== 4 || !this.customersApart) e.level = Math.max(e.level, level);
-    const contacts = LEVELS[level].contacts(matrix);
-    this.record(
+    const at = this.record(
       'escalation',
       'pgwarden',
-      `level ${level} (${LEVEL_NAMES[level]}) ${what}: ${contacts.join(', ') || 'Slack only'}`,
+      `level ${level} (${LEVEL_NAMES[level]}) ${toldWords(why)}: ${contactWords(level, matrix)}`,
     );
+    e.told = [...e.told, { level, at, why }];
+    if (level === 2 || level === 3) e.newsAt = at;
   }
 
   /** A drill that alerts level 1 only: said in the state, so an escalation by hand is refused. */
@@ -315,7 +337,12 @@ export class Incident {
 
   /** A person's note, or a status update told to everyone alerted (which the workflow sends). */
   note(a: UpdateInput): void {
-    this.record('incident', a.by.trim(), `${a.tell ? `update to ${this.alerted.join(', ')}` : 'note'}: ${a.text.trim()}`);
+    const at = this.record(
+      'incident',
+      a.by.trim(),
+      `${a.tell ? `update to ${this.alerted.join(', ')}` : 'note'}: ${a.text.trim()}`,
+    );
+    if (a.tell) this.state.escalation.newsAt = at;
   }
 
   /**
@@ -323,18 +350,17 @@ export class Incident {
    * to post one; null before the manager was told.
    */
   get lastNewsAt(): Date | null {
-    const news = this.state.timeline.filter(
-      (e) =>
-        (e.step === 'escalation' && e.by === 'pgwarden' && /^(level [23] \(|update reminder)/.test(e.what)) ||
-        (e.step === 'incident' && e.by !== 'pgwarden' && e.what.startsWith('update to ')),
-    );
-    if (!this.sentLevels.has(2) || !news.length) return null;
-    return new Date(Math.max(...news.map((e) => Date.parse(e.at))));
+    const { newsAt } = this.state.escalation;
+    return this.sentLevels.has(2) && newsAt ? new Date(newsAt) : null;
   }
 
   /** Level 1 is reminded to post a status update: nobody above it heard news for `minutes`. */
   updateReminder(minutes: number): void {
-    this.record('escalation', 'pgwarden', `update reminder: no status update for ${minutes} min to those alerted above level 1`);
+    this.state.escalation.newsAt = this.record(
+      'escalation',
+      'pgwarden',
+      `update reminder: no status update for ${minutes} min to those alerted above level 1`,
+    );
   }
 
   /** Someone escalates at once, before the level's timer (the workflow then alerts the levels). */

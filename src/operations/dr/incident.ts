@@ -3,7 +3,7 @@
  * what was found and decided at each, the escalation reached, and an append-only timeline of
  * who did what when. This is what the `incidentState` query returns.
  */
-import type { EscalationLevel, EscalationMatrix } from './escalation';
+import type { EscalationLevel, EscalationMatrix, Told } from './escalation';
 import type { RecoveryTarget } from '../pitr/target';
 
 export const STEPS = ['identify', 'assess', 'select', 'restore', 'verify', 'resume'] as const;
@@ -165,6 +165,10 @@ export interface IncidentState {
     /** Highest level notified so far. */
     level: number;
     sent: EscalationLevel[];
+    /** Each level told, when and why, in order. */
+    told: Told[];
+    /** When those above level 1 last had news (the manager's notice, a status update, a reminder to post one). */
+    newsAt: string | null;
     level1Sends: number;
     acknowledgedBy: string | null;
     acknowledgedAt: string | null;

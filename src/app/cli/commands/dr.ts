@@ -15,7 +15,7 @@ import { requireWorker } from '../no-worker';
 import { DisasterRecoveryInput, IncidentState, SEVERITIES, Severity, STEP_TITLES } from '../../../operations/dr/incident';
 import { describeSelection, levelsSent } from '../../../operations/dr/details';
 import { describeTarget } from '../../../operations/pitr/target';
-import { updateAudience } from '../../../operations/dr/escalation';
+import { contactWords, LEVEL_NAMES, updateAudience } from '../../../operations/dr/escalation';
 import * as m from '../../../operations/dr/messages';
 import { restoreStatusQuery } from '../../../infra/temporal/messages';
 import { listLink, OPEN_INCIDENTS_QUERY } from '../../../infra/temporal/links';
@@ -327,13 +327,14 @@ export function escalationLevel(text: string | undefined): 2 | 3 {
   throw new UsageError(`--level ${text}: give 2 (the manager) or 3 (the executive)`);
 }
 
-/** What `dr escalate` did: the levels it alerted now, from the timeline the update returned. */
+/**
+ * What `dr escalate` did: the levels it alerted now, from the state the update returned (those
+ * told at `by`'s request in the same moment as the last of them).
+ */
 export function escalateLine(s: IncidentState, by: string): string {
-  const from = s.timeline.map((e) => e.by === by && /^escalated to level /.test(e.what)).lastIndexOf(true);
-  const alerted = s.timeline
-    .slice(from + 1)
-    .filter((e) => e.by === 'pgwarden' && e.what.includes(`notified: escalated by ${by}:`))
-    .map((e) => e.what.replace(` notified: escalated by ${by}:`, ':'));
+  const mine = s.escalation.told.filter((t) => t.why.kind === 'by-hand' && t.why.by === by);
+  const now = mine.filter((t) => t.at === mine.at(-1)?.at);
+  const alerted = now.map((t) => `level ${t.level} (${LEVEL_NAMES[t.level]}): ${contactWords(t.level, s.matrix)}`);
   return `escalated as ${by}: ${alerted.join('; ')} alerted now, and Slack where configured (pgwarden dr status ${s.incidentId})`;
 }
 
