@@ -17,7 +17,7 @@ import { IncidentBrief, incidentNotice, IncidentNoticeKind, incidentNoticeToSlac
 import { ChannelResult } from '../src/infra/notify/notifier';
 import { dropScratchDatabase } from './scratch-database';
 import type { Notice } from '../src/infra/notify/notice';
-import { SLACK_ACK_ACTION, SLACK_ESCALATE_ACTION } from '../src/infra/notify/slack-interaction';
+import { SLACK_ACK_ACTION, SLACK_ESCALATE_ACTION, SLACK_UPDATE_ACTION } from '../src/infra/notify/slack-interaction';
 import { countAllTables, countRows, listTables } from '../src/infra/postgres/tables';
 import { runLink } from '../src/infra/temporal/links';
 import { DatabaseSA, IncidentStatusSA, OperationSA, SeveritySA } from '../src/infra/temporal/search-attributes';
@@ -370,17 +370,22 @@ export function incidentActivities(deps: ActivityDeps) {
 
   /**
    * With Slack's interactivity configured (SLACK_SIGNING_SECRET), level 1's Slack message carries
-   * Acknowledge, and with the bot (which opens forms) Escalate, both answered by the console.
+   * Acknowledge, and with the bot (which opens forms) Escalate… and Post update…; a reminder to
+   * post an update carries Post update…. The console answers them all.
    */
   function withButtons(notice: Notice, input: { kind: IncidentNoticeKind; brief: IncidentBrief }): Notice {
-    if (!deps.config.console.slackSigningSecret || input.kind !== 'level1') return notice;
+    if (!deps.config.console.slackSigningSecret) return notice;
     const id = input.brief.incidentId;
-    const buttons: NonNullable<Notice['buttons']> = [
-      ...(input.brief.acknowledgedBy
-        ? []
-        : [{ text: 'Acknowledge', actionId: SLACK_ACK_ACTION, value: id, style: 'primary' as const }]),
-      ...(deps.config.notifications.slackApp ? [{ text: 'Escalate…', actionId: SLACK_ESCALATE_ACTION, value: id }] : []),
-    ];
+    const forms = Boolean(deps.config.notifications.slackApp);
+    const ack = { text: 'Acknowledge', actionId: SLACK_ACK_ACTION, value: id, style: 'primary' as const };
+    const escalate = { text: 'Escalate…', actionId: SLACK_ESCALATE_ACTION, value: id };
+    const update = { text: 'Post update…', actionId: SLACK_UPDATE_ACTION, value: id };
+    const buttons =
+      input.kind === 'level1'
+        ? [...(input.brief.acknowledgedBy ? [] : [ack]), ...(forms ? [escalate, update] : [])]
+        : input.kind === 'update-due' && forms
+          ? [update]
+          : [];
     return buttons.length ? { ...notice, buttons } : notice;
   }
 

@@ -12,17 +12,26 @@ export function slackClickBody(incidentId: string, username: string, more: Recor
   )}`;
 }
 
-/** The form body Slack posts when someone submits the Escalate form of an incident (view_submission). */
-export function slackEscalateSubmitBody(incidentId: string, username: string, level: string, reason: string): string {
+/** A form submitted (view_submission): its callback id, the incident it was opened for, its values by block and action. */
+export function slackSubmitBody(
+  callbackId: string,
+  incidentId: string,
+  username: string,
+  values: Record<string, unknown>,
+): string {
   return `payload=${encodeURIComponent(
     JSON.stringify({
       type: 'view_submission',
       user: { id: 'U1', username },
-      view: {
-        callback_id: SLACK_ESCALATE_VIEW,
-        private_metadata: incidentId,
-        state: { values: { level: { level: { selected_option: { value: level } } }, reason: { reason: { value: reason } } } },
-      },
+      view: { callback_id: callbackId, private_metadata: incidentId, state: { values } },
     }),
   )}`;
+}
+
+/** The Escalate form submitted. */
+export function slackEscalateSubmitBody(incidentId: string, username: string, level: string, reason: string): string {
+  return slackSubmitBody(SLACK_ESCALATE_VIEW, incidentId, username, {
+    level: { level: { selected_option: { value: level } } },
+    reason: { reason: { value: reason } },
+  });
 }

@@ -20,13 +20,15 @@ import {
   SLACK_ACK_ACTION,
   SLACK_ESCALATE_ACTION,
   SLACK_ESCALATE_VIEW,
+  SLACK_UPDATE_ACTION,
+  SLACK_UPDATE_VIEW,
   slackInteraction,
   slackRequestProblem,
   slackSignature,
 } from '../../src/infra/notify/slack-interaction';
-import { escalateFormProblem, escalateModal } from '../../src/app/console/slack-escalate';
+import { escalateForm, formModal, formProblem, updateForm } from '../../src/app/console/slack-forms';
 import { renderSlack } from '../../src/infra/notify/notice';
-import { slackClickBody, slackEscalateSubmitBody } from '../support/slack-click';
+import { slackClickBody, slackEscalateSubmitBody, slackSubmitBody } from '../support/slack-click';
 
 const SECRET = 'a-console-secret-of-at-least-32-characters';
 const now = new Date('2026-11-30T10:30:00Z');
@@ -362,11 +364,11 @@ describe('Slack interactivity', () => {
     ],
     ['none at all', null, 'dr-shop-1: no such incident'],
   ])('offers the Escalate form for %s, or says why not', (_what, state, problem) => {
-    expect(escalateFormProblem(state, 'dr-shop-1')).toBe(problem);
+    expect(formProblem(escalateForm, state, 'dr-shop-1')).toBe(problem);
   });
 
   it('builds the Escalate form from the levels not yet alerted, the lowest chosen, the incident in its private metadata', () => {
-    const view = escalateModal(escalating({})) as Record<string, unknown> & { blocks: Array<Record<string, unknown>> };
+    const view = formModal(escalateForm, escalating({})) as Record<string, unknown> & { blocks: Array<Record<string, unknown>> };
     expect(view).toMatchObject({ type: 'modal', callback_id: SLACK_ESCALATE_VIEW, private_metadata: 'dr-shop-1' });
     const [, level, reason] = view.blocks;
     const option = (text: string, value: string) => ({ text: { type: 'plain_text', text }, value });
@@ -386,8 +388,32 @@ describe('Slack interactivity', () => {
       element: { type: 'plain_text_input', action_id: 'reason', max_length: 2000 },
     });
     // Once the manager knows, only the executive is offered.
-    const later = escalateModal(escalating({ sent: [1, 2] })) as { blocks: Array<{ element?: { options?: unknown[] } }> };
+    const later = formModal(escalateForm, escalating({ sent: [1, 2] })) as {
+      blocks: Array<{ element?: { options?: unknown[] } }>;
+    };
     expect(later.blocks[1].element!.options).toEqual([option('level 3: executive (exec@x.io)', '3')]);
+  });
+
+  it('builds the update form: the text, and telling everyone alerted so far checked, naming them', () => {
+    const view = formModal(updateForm, escalating({ sent: [1, 2] })) as Record<string, unknown> & {
+      blocks: Array<Record<string, unknown>>;
+    };
+    expect(view).toMatchObject({ type: 'modal', callback_id: SLACK_UPDATE_VIEW, private_metadata: 'dr-shop-1' });
+    const [, text, tell] = view.blocks;
+    expect(text).toMatchObject({ block_id: 'text', element: { type: 'plain_text_input', action_id: 'text', max_length: 2000 } });
+    const option = {
+      text: { type: 'plain_text', text: 'Tell everyone alerted so far: devops@x.io, manager@x.io' },
+      value: 'yes',
+    };
+    expect(tell).toMatchObject({
+      block_id: 'tell',
+      optional: true,
+      element: { type: 'checkboxes', action_id: 'tell', options: [option], initial_options: [option] },
+    });
+    expect(formProblem(updateForm, escalating({ sent: [1, 2, 3] }), 'dr-shop-1')).toBeNull();
+    expect(formProblem(updateForm, escalating({}, { status: 'aborted' }), 'dr-shop-1')).toBe(
+      'dr-shop-1 is aborted; nothing more can be recorded',
+    );
   });
 
   it('renders a notice with buttons as blocks, the text kept as the fallback', () => {
@@ -429,6 +455,49 @@ describe('the console over HTTP', () => {
       s.close();
     }
   });
+
+  /**
+   * Stands in for Slack: its Web API (views.open refuses the trigger "expired", as Slack does
+   * after 3 s) and the response_urls; everything posted is kept.
+   */
+  async function slackStandIn() {
+    const posted: Array<{ path: string; auth?: string; body: Record<string, unknown> }> = [];
+    const slack = createServer((req, res) => {
+      let text = '';
+      req.on('data', (c: Buffer) => (text += c.toString()));
+      req.on('end', () => {
+        const body = JSON.parse(text) as Record<string, unknown>;
+        posted.push({ path: req.url ?? '', auth: req.headers.authorization, body });
+        const expired = req.url === '/api/views.open' && body.trigger_id === 'expired';
+        res.setHeader('content-type', 'application/json');
+        res.end(JSON.stringify(expired ? { ok: false, error: 'expired_trigger_id' } : { ok: true }));
+      });
+    });
+    await new Promise<void>((r) => slack.listen(0, '127.0.0.1', r));
+    closeAfter.push(slack);
+    const url = `http://127.0.0.1:${(slack.address() as AddressInfo).port}`;
+    return {
+      posted,
+      url,
+      settings: { slackSigningSecret: new Secret('slack-secret'), slackApiUrl: `${url}/api` },
+      slackApp: { token: new Secret('xoxb-console-test'), channel: 'C0INC', apiUrl: `${url}/api` },
+    };
+  }
+
+  /** A body posted to a console's Slack endpoint, signed as Slack does (with "slack-secret", or `signature`). */
+  const fromSlack = (consoleUrl: string, body: string, signature?: string) => {
+    const ts = String(Math.floor(now.getTime() / 1000));
+    return fetch(`${consoleUrl}/slack/actions`, {
+      method: 'POST',
+      redirect: 'manual',
+      headers: {
+        'content-type': 'application/x-www-form-urlencoded',
+        'x-slack-request-timestamp': ts,
+        'x-slack-signature': signature ?? slackSignature('slack-secret', ts, body),
+      },
+      body,
+    });
+  };
 
   it('refuses a name from an address after five failed logins, even with the right password', async () => {
     const { backend } = fakeBackend(incident());
@@ -641,33 +710,13 @@ describe('the console over HTTP', () => {
   it("acknowledges a Slack button's click as the Slack user, only when Slack signed it, and shows it in the notice", async () => {
     const { backend, acts } = fakeBackend(incident());
     // Stands in for Slack's response_url: what the console posts there replaces the notice.
-    const posted: Array<{ path: string; body: Record<string, unknown> }> = [];
-    const hooks = createServer((req, res) => {
-      let text = '';
-      req.on('data', (c: Buffer) => (text += c.toString()));
-      req.on('end', () => {
-        posted.push({ path: req.url ?? '', body: JSON.parse(text) });
-        res.end('ok');
-      });
-    });
-    await new Promise<void>((r) => hooks.listen(0, '127.0.0.1', r));
-    closeAfter.push(hooks);
-    const hooksUrl = `http://127.0.0.1:${(hooks.address() as AddressInfo).port}`;
-    const s = await start({ slackSigningSecret: new Secret('slack-secret'), slackApiUrl: `${hooksUrl}/api` }, backend);
+    const slack = await slackStandIn();
+    const { posted } = slack;
+    const s = await start(slack.settings, backend);
     server = s.server;
-    const body = clickBody({ response_url: `${hooksUrl}/actions/T1/1/abc`, message: level1Notice() });
+    const body = clickBody({ response_url: `${slack.url}/actions/T1/1/abc`, message: level1Notice() });
     const ts = String(Math.floor(now.getTime() / 1000));
-    const click = (signature: string) =>
-      fetch(`${s.url}/slack/actions`, {
-        method: 'POST',
-        redirect: 'manual',
-        headers: {
-          'content-type': 'application/x-www-form-urlencoded',
-          'x-slack-request-timestamp': ts,
-          'x-slack-signature': signature,
-        },
-        body,
-      });
+    const click = (signature: string) => fromSlack(s.url, body, signature);
     expect((await click(slackSignature('guess', ts, body))).status).toBe(401);
     expect(acts).toEqual([]);
     const ok = await click(slackSignature('slack-secret', ts, body));
@@ -695,37 +744,12 @@ describe('the console over HTTP', () => {
   it('opens the Escalate form from a Slack notice, and turns its submission into the escalate Update as the Slack user', async () => {
     const base = incident();
     const { backend, acts } = fakeBackend({ ...base, matrix, escalation: { ...base.escalation, sent: [1] } });
-    // Stands in for Slack: its Web API (views.open, chat.postEphemeral) and a response_url.
-    const posted: Array<{ path: string; auth?: string; body: Record<string, unknown> }> = [];
-    const slack = createServer((req, res) => {
-      let text = '';
-      req.on('data', (c: Buffer) => (text += c.toString()));
-      req.on('end', () => {
-        const body = JSON.parse(text) as Record<string, unknown>;
-        posted.push({ path: req.url ?? '', auth: req.headers.authorization, body });
-        const expired = req.url === '/api/views.open' && body.trigger_id === 'expired';
-        res.setHeader('content-type', 'application/json');
-        res.end(JSON.stringify(expired ? { ok: false, error: 'expired_trigger_id' } : { ok: true }));
-      });
-    });
-    await new Promise<void>((r) => slack.listen(0, '127.0.0.1', r));
-    closeAfter.push(slack);
-    const slackUrl = `http://127.0.0.1:${(slack.address() as AddressInfo).port}`;
-    const slackApp = { token: new Secret('xoxb-console-test'), channel: 'C0INC', apiUrl: `${slackUrl}/api` };
-    const settings = { slackSigningSecret: new Secret('slack-secret'), slackApiUrl: `${slackUrl}/api` };
+    const slack = await slackStandIn();
+    const { posted, settings, slackApp } = slack;
+    const slackUrl = slack.url;
     const s = await start(settings, backend, { slackApp });
     server = s.server;
-    const ts = String(Math.floor(now.getTime() / 1000));
-    const signedPost = (url: string, body: string) =>
-      fetch(`${url}/slack/actions`, {
-        method: 'POST',
-        headers: {
-          'content-type': 'application/x-www-form-urlencoded',
-          'x-slack-request-timestamp': ts,
-          'x-slack-signature': slackSignature('slack-secret', ts, body),
-        },
-        body,
-      });
+    const signedPost = (url: string, body: string) => fromSlack(url, body);
     const escalateClick = (trigger: string) =>
       slackClickBody('dr-shop-1', 'bob', {
         actions: [{ action_id: SLACK_ESCALATE_ACTION, value: 'dr-shop-1' }],
@@ -737,7 +761,10 @@ describe('the console over HTTP', () => {
     expect((await signedPost(s.url, escalateClick('123.456.abc'))).status).toBe(200);
     expect(posted.map((p) => p.path)).toEqual(['/api/views.open']);
     expect(posted[0].auth).toBe('Bearer xoxb-console-test');
-    expect(posted[0].body).toEqual({ trigger_id: '123.456.abc', view: escalateModal((await backend.incident('dr-shop-1'))!) });
+    expect(posted[0].body).toEqual({
+      trigger_id: '123.456.abc',
+      view: formModal(escalateForm, (await backend.incident('dr-shop-1'))!),
+    });
     expect(acts).toEqual([]);
 
     // Submitted: the Update as bob, and an empty reply closes the form.
@@ -779,9 +806,7 @@ describe('the console over HTTP', () => {
     posted.length = 0;
     await signedPost(s.url, escalateClick('expired'));
     await waitUntil(() => posted.length > 1);
-    expect(posted.at(-1)!.body.text).toBe(
-      'dr-shop-1: the form did not open (Slack views.open: expired_trigger_id); click Escalate again',
-    );
+    expect(posted.at(-1)!.body.text).toBe('dr-shop-1: the form did not open (Slack views.open: expired_trigger_id); click again');
 
     // An incident slower to answer than Slack waits: the form closes, and a later refusal reaches
     // bob alone in the incident channel.
@@ -814,9 +839,49 @@ describe('the console over HTTP', () => {
     await signedPost(noBot.url, escalateClick('123.456.ghi'));
     await waitUntil(() => posted.length > 0);
     expect(posted.map((p) => p.path)).toEqual(['/actions/T1/1/esc']);
-    expect(posted[0].body.text).toMatch(
-      /without SLACK_BOT_TOKEN and SLACK_CHANNEL; escalate on the console's page or with pgwarden dr escalate$/,
+    expect(posted[0].body.text).toMatch(/without SLACK_BOT_TOKEN and SLACK_CHANNEL; use the console's page or pgwarden dr$/);
+  });
+
+  it('posts a status update from its Slack form as the Slack user, told to everyone alerted or kept as a note', async () => {
+    const base = incident();
+    const { backend, acts } = fakeBackend({ ...base, matrix, escalation: { ...base.escalation, sent: [1, 2] } });
+    const slack = await slackStandIn();
+    const s = await start(slack.settings, backend, { slackApp: slack.slackApp });
+    server = s.server;
+    const signedPost = (body: string) => fromSlack(s.url, body);
+    await signedPost(
+      slackClickBody('dr-shop-1', 'bob', {
+        actions: [{ action_id: SLACK_UPDATE_ACTION, value: 'dr-shop-1' }],
+        trigger_id: '1.2.3',
+      }),
     );
+    expect(slack.posted.map((p) => [p.path, p.body])).toEqual([
+      ['/api/views.open', { trigger_id: '1.2.3', view: formModal(updateForm, (await backend.incident('dr-shop-1'))!) }],
+    ]);
+    const submit = (text: string, tell: boolean) =>
+      signedPost(
+        slackSubmitBody(SLACK_UPDATE_VIEW, 'dr-shop-1', 'bob', {
+          text: { text: { value: text } },
+          tell: { tell: { selected_options: tell ? [{ value: 'yes' }] : [] } },
+        }),
+      );
+    expect(await (await submit('restore at 60%', true)).text()).toBe('');
+    expect(await (await submit('looked at the replica', false)).text()).toBe('');
+    expect(acts).toEqual([
+      { id: 'dr-shop-1', action: 'note', input: { by: 'slack:bob', text: 'restore at 60%', tell: true } },
+      { id: 'dr-shop-1', action: 'note', input: { by: 'slack:bob', text: 'looked at the replica' } },
+    ]);
+    const act = backend.act;
+    backend.act = async (id, action, f, by) => {
+      if (!f.text.trim()) throw new ActionRefused('"text" is required: what to put on the record');
+      return act(id, action, f, by);
+    };
+    const refused = await submit('  ', true);
+    expect(await refused.json()).toEqual({
+      response_action: 'errors',
+      errors: { text: '"text" is required: what to put on the record' },
+    });
+    expect(acts).toHaveLength(2);
   });
 
   it('says who hears next and when, on the board and the incident page', async () => {

@@ -3,7 +3,7 @@
  * notices are real (the stack's SMTP and webhook sinks capture them); the database, S3 and
  * restore work is faked, since the subject here is the timers and who hears what when.
  */
-import { TestWorkflowEnvironment } from '@temporalio/testing';
+import { MockActivityEnvironment, TestWorkflowEnvironment } from '@temporalio/testing';
 import { Context } from '@temporalio/activity';
 import { WorkflowHandle, WorkflowNotFoundError } from '@temporalio/client';
 import { createActivities } from '../../activities';
@@ -19,9 +19,15 @@ import { uniqueSuffix, uniqueTaskQueue } from '../support/temporal';
 import type { AddressInfo } from 'node:net';
 import { createConsoleServer } from '../../src/app/console/server';
 import { temporalBackend } from '../../src/app/console/backend';
-import { SLACK_ACK_ACTION, SLACK_ESCALATE_ACTION, slackSignature } from '../../src/infra/notify/slack-interaction';
+import {
+  SLACK_ACK_ACTION,
+  SLACK_ESCALATE_ACTION,
+  SLACK_UPDATE_ACTION,
+  SLACK_UPDATE_VIEW,
+  slackSignature,
+} from '../../src/infra/notify/slack-interaction';
 import { RunningWorker, timeSkippingEnvironment, workerOn } from '../support/time-skipping';
-import { slackClickBody, slackEscalateSubmitBody } from '../support/slack-click';
+import { slackClickBody, slackEscalateSubmitBody, slackSubmitBody } from '../support/slack-click';
 
 const MINUTE = 60_000;
 const CONTACTS = {
@@ -245,38 +251,76 @@ describe('DisasterRecoveryWorkflow escalation (time-skipping server, real notice
         expect(await submitted.text()).toBe(''); // the form closes
         const s = await waitUntil(h, (x) => x.escalation.level === 2);
         expect(s.timeline.map((t) => t.what).join('\n')).toContain('slack:bob');
+
+        // bob posts where it stands from Slack's Post update… form: everyone alerted hears it.
+        const update = slackClickBody(id, 'bob', {
+          actions: [{ action_id: SLACK_UPDATE_ACTION, value: id }],
+          trigger_id: `update-${id}`,
+          response_url: `${stackEnv().PGWARDEN_SINKS_URL}${responsePath}`,
+        });
+        expect((await fromSlack(update)).status).toBe(200);
+        await waitForCaptured(capturedWebhooks, `update-${id}`, 1);
+        const posted = await fromSlack(
+          slackSubmitBody(SLACK_UPDATE_VIEW, id, 'bob', {
+            text: { text: { value: 'restore at 60%, about 20 min left' } },
+            tell: { tell: { selected_options: [{ value: 'yes' }] } },
+          }),
+        );
+        expect(await posted.text()).toBe('');
+        await waitUntil(h, (x) => x.timeline.some((t) => t.by === 'slack:bob' && /^update to .*restore at 60%/.test(t.what)));
       } finally {
         slackConsole.closeAllConnections();
         slackConsole.close();
       }
       const toManager = async (c: string) => (await capturedMail(c)).filter((x) => x.envelopeTo.includes('manager@example.com'));
-      const [manager] = await waitForCaptured(toManager, id, 1);
+      const [manager, managerUpdate] = await waitForCaptured(toManager, id, 2);
+      expect(managerUpdate.subject).toMatch(/UPDATE: .*update from slack:bob: restore at 60%, about 20 min left/);
       expect(manager.subject).toMatch(/ESCALATION: .*manager notice: escalated by slack:bob after \d+ min: customers cannot pay/);
       await env.sleep('11 minutes'); // level 2's own timer: nobody is told twice
       await h.executeUpdate(m.abortUpdate, { args: [{ by: 'alice', reason: 'drill over' }] });
       await h.result();
 
       // The bot's posts (the answer to the click went to its response_url).
-      const posts = (await waitForCaptured(capturedWebhooks, id, 8)).filter((p) => p.path === '/slack-api/chat.postMessage');
+      const posts = (await waitForCaptured(capturedWebhooks, id, 10)).filter((p) => p.path === '/slack-api/chat.postMessage');
       const bodies = posts.map(
         (p) => p.body as { channel: string; ts: string; thread_ts?: string; text: string; blocks?: unknown },
       );
-      expect(posts.map((p) => p.path)).toEqual(Array(6).fill('/slack-api/chat.postMessage')); // the bot, not the webhook
+      expect(posts.map((p) => p.path)).toEqual(Array(7).fill('/slack-api/chat.postMessage')); // the bot, not the webhook
       expect(bodies.every((b) => b.channel === 'C0INCIDENTS')).toBe(true);
       const [first, ...replies] = bodies;
       expect(first.thread_ts).toBeUndefined();
       expect(JSON.stringify(first.blocks)).toContain('"action_id":"pgwarden_ack"');
       expect(JSON.stringify(first.blocks)).toContain('"action_id":"pgwarden_escalate"');
+      expect(JSON.stringify(first.blocks)).toContain('"action_id":"pgwarden_update"');
       expect(first.text).not.toContain('console.invalid/ack'); // a link in the channel would let anyone ack as a reader
-      expect(replies.map((r) => r.thread_ts)).toEqual(Array(5).fill(first.ts));
+      expect(replies.map((r) => r.thread_ts)).toEqual(Array(6).fill(first.ts));
       // The thread says who took it (the click's own answer replaced the level 1 message).
-      expect(replies.map((r) => /acknowledged by slack:bob|reminder|manager notice|aborted/i.exec(r.text)?.[0])).toEqual([
-        'reminder',
-        'reminder',
-        'acknowledged by slack:bob',
-        'manager notice',
-        'aborted',
-      ]);
+      expect(
+        replies.map((r) => /acknowledged by slack:bob|reminder|manager notice|update from slack:bob|aborted/i.exec(r.text)?.[0]),
+      ).toEqual(['reminder', 'reminder', 'acknowledged by slack:bob', 'manager notice', 'update from slack:bob', 'aborted']);
+
+      // A reminder to post an update replies in the thread with Post update… (sent here as the
+      // workflow does after 30 min without news; this matrix has reminders off).
+      const reminderOf = `${id}-due`;
+      await new MockActivityEnvironment().run(real.notifyIncident, {
+        kind: 'update-due' as const,
+        brief: {
+          incidentId: reminderOf,
+          database: 'sample',
+          severity: 'SEV1',
+          summary: 'orders database lost',
+          step: 'restore',
+          openedAt: new Date().toISOString(),
+          failureTime: new Date().toISOString(),
+          acknowledgedBy: 'slack:bob',
+          updateDue: { minutes: 30, audience: ['devops@example.com', 'manager@example.com'] },
+        },
+        at: new Date().toISOString(),
+        thread: first.ts,
+      });
+      const [due] = (await waitForCaptured(capturedWebhooks, reminderOf, 1)).map((p) => p.body as { blocks?: unknown[] });
+      expect(JSON.stringify(due.blocks)).toContain('"action_id":"pgwarden_update"');
+      expect(JSON.stringify(due.blocks)).not.toMatch(/pgwarden_ack|pgwarden_escalate/);
 
       // Each level 1 reader's mail carries a link signed for them alone.
       const level1 = (await capturedMail(id)).filter((x) => /disaster recovery started/.test(x.subject));

@@ -5,21 +5,20 @@
  * incident's own Update. Slack shows nothing of the HTTP reply to a button click, so the answer
  * goes to the payload's response_url: the notice is replaced by itself without the Acknowledge
  * button and with who acknowledged it, or the clicker alone is told why nothing happened
- * (already acknowledged, incident over). Escalate opens a form (slack-escalate.ts), whose
- * submission is answered in the HTTP reply, as Slack wants.
+ * (already acknowledged, incident over). Escalate… and Post update… open forms
+ * (slack-forms.ts), whose submission is answered in the HTTP reply, as Slack wants.
  */
 import type { IncomingHttpHeaders } from 'node:http';
 import {
   acknowledgedMessage,
   responseUrlAllowed,
   SLACK_ACK_ACTION,
-  SLACK_ESCALATE_ACTION,
   slackInteraction,
   slackRequestProblem,
 } from '../../infra/notify/slack-interaction';
 import type { SlackAppSettings } from '../../infra/config/notifications';
 import { ActionRefused, type ConsoleBackend } from './backend';
-import { openEscalateForm, submitEscalation, type SubmissionAnswer } from './slack-escalate';
+import { formOfButton, openForm, submitForm, type SubmissionAnswer } from './slack-forms';
 
 /** Refused (not Slack's); what a click did, said to the clicker; or a submitted form's answer. */
 export type SlackAnswer =
@@ -53,7 +52,7 @@ export async function answerSlack(
   if (problem) return { status: 401, problem };
   const interaction = slackInteraction(body);
   if (interaction.submission) {
-    const { answer, said } = await submitEscalation(interaction.submission, {
+    const { answer, said } = await submitForm(interaction.submission, {
       backend: o.backend,
       slackApp: o.slackApp,
       userId: interaction.userId,
@@ -75,9 +74,11 @@ export async function answerSlack(
       tell(`${click.value}: ${err.message}`);
     }
   }
-  for (const click of interaction.clicks.filter((c) => c.actionId === SLACK_ESCALATE_ACTION)) {
-    const problem = await openEscalateForm(click.value, interaction.triggerId, o);
-    said.push(problem ?? `${click.value}: escalation form opened for ${click.by}`);
+  for (const click of interaction.clicks) {
+    const form = formOfButton(click.actionId);
+    if (!form) continue;
+    const problem = await openForm(form, click.value, interaction.triggerId, o);
+    said.push(problem ?? `${click.value}: ${form.action} form opened for ${click.by}`);
     if (problem) tell(problem);
   }
   // Sent, not awaited: Slack wants the click's own reply within 3 s.

@@ -14,6 +14,10 @@ export const SLACK_ACK_ACTION = 'pgwarden_ack';
 export const SLACK_ESCALATE_ACTION = 'pgwarden_escalate';
 /** The callback id of that modal: its submission escalates the incident named in its private_metadata. */
 export const SLACK_ESCALATE_VIEW = 'pgwarden_escalate';
+/** The action id of Post update… (level 1 notice, status update reminder); it opens a modal. */
+export const SLACK_UPDATE_ACTION = 'pgwarden_update';
+/** The callback id of that modal: its submission posts a status update (or a note) to the incident. */
+export const SLACK_UPDATE_VIEW = 'pgwarden_update';
 
 const MAX_AGE_SECONDS = 5 * 60;
 
