@@ -365,7 +365,8 @@ export function incidentActivities(deps: ActivityDeps) {
     const c = deps.config.console;
     const by = `mail link to ${recipient}`;
     const exp = deps.now().getTime() + c.ackLinkHours * 3_600_000;
-    return `${c.publicUrl}/ack?t=${actionToken({ incidentId: input.brief.incidentId, by, exp, action: 'ack' }, c.sessionSecret!.reveal())}`;
+    const grant = { incidentId: input.brief.incidentId, by, exp, action: 'ack' as const, email: recipient };
+    return `${c.publicUrl}/ack?t=${actionToken(grant, c.sessionSecret!.reveal())}`;
   }
 
   /**

@@ -191,7 +191,10 @@ export class Escalation {
       if (news) continue;
       incident.updateReminder(every);
       this.flow.publish();
-      await this.notify('update-due', LEVELS[1].contacts(this.matrix), {
+      // The lead, when their address is known (they acknowledged from their mail's link); else level 1.
+      const lead = incident.state.escalation.leadReach?.email;
+      const to = lead && patched('update-due-to-lead') ? [lead] : LEVELS[1].contacts(this.matrix);
+      await this.notify('update-due', to, {
         updateDue: { minutes: every, audience: incident.alerted },
       });
     }

@@ -5,7 +5,7 @@ export function slackClickBody(incidentId: string, username: string, more: Recor
   return `payload=${encodeURIComponent(
     JSON.stringify({
       type: 'block_actions',
-      user: { id: 'U1', username },
+      user: { id: 'U0BOB', username },
       actions: [{ action_id: SLACK_ACK_ACTION, value: incidentId }],
       ...more,
     }),
@@ -22,7 +22,7 @@ export function slackSubmitBody(
   return `payload=${encodeURIComponent(
     JSON.stringify({
       type: 'view_submission',
-      user: { id: 'U1', username },
+      user: { id: 'U0BOB', username },
       view: { callback_id: callbackId, private_metadata: incidentId, state: { values } },
     }),
   )}`;

@@ -154,8 +154,8 @@ function fakeBackend(initial: IncidentState, unanswered: Board['unanswered'] = [
     recoveryOptions: async (database) => (database === 'shop' ? options : null),
     openIncidents: async () => ({ incidents: [state], unanswered }),
     incident: async (id) => (id === state.incidentId ? state : null),
-    act: async (id, action, form, by) => {
-      const input = actionInput(action, form, by);
+    act: async (id, action, form, by, reach) => {
+      const input = actionInput(action, form, by, reach);
       if (action === 'assess' && input.customerImpact === undefined)
         throw new ActionRefused('"customerImpact" is required: true if customers see the outage, else false');
       acts.push({ id, action, input });
@@ -250,13 +250,13 @@ describe('Slack interactivity', () => {
   it('reads the clicks and who clicked; anything else is no click', () => {
     expect(slackInteraction(body)).toEqual({
       clicks: [{ actionId: SLACK_ACK_ACTION, value: 'dr-shop-1', by: 'slack:bob' }],
-      userId: 'U1',
+      userId: 'U0BOB',
       responseUrl: 'https://hooks.slack.com/actions/x',
     });
     expect(slackInteraction(clickBody({ trigger_id: '123.456.abc' }))).toMatchObject({ triggerId: '123.456.abc' });
     expect(slackInteraction('payload=not-json')).toEqual({ clicks: [] });
     expect(
-      slackInteraction(`payload=${encodeURIComponent(JSON.stringify({ type: 'view_submission', user: { id: 'U1' } }))}`),
+      slackInteraction(`payload=${encodeURIComponent(JSON.stringify({ type: 'view_submission', user: { id: 'U0BOB' } }))}`),
     ).toEqual({ clicks: [] });
     const withMessage = clickBody({
       response_url: 'https://hooks.slack.com/actions/T1/1/abc',
@@ -293,13 +293,13 @@ describe('Slack interactivity', () => {
     const submitted = `payload=${encodeURIComponent(
       JSON.stringify({
         type: 'view_submission',
-        user: { id: 'U1', username: 'bob' },
+        user: { id: 'U0BOB', username: 'bob' },
         view: { callback_id: SLACK_ESCALATE_VIEW, private_metadata: 'dr-shop-1', state: { values } },
       }),
     )}`;
     expect(slackInteraction(submitted)).toEqual({
       clicks: [],
-      userId: 'U1',
+      userId: 'U0BOB',
       submission: { callbackId: SLACK_ESCALATE_VIEW, privateMetadata: 'dr-shop-1', values, by: 'slack:bob' },
     });
   });
@@ -589,7 +589,13 @@ describe('the console over HTTP', () => {
     const s = await start({}, backend);
     server = s.server;
     const token = actionToken(
-      { incidentId: 'dr-shop-1', by: 'devops@example.com', exp: now.getTime() + 3_600_000, action: 'ack' },
+      {
+        incidentId: 'dr-shop-1',
+        by: 'devops@example.com',
+        exp: now.getTime() + 3_600_000,
+        action: 'ack',
+        email: 'devops@example.com',
+      },
       SECRET,
     );
     const confirm = await fetch(`${s.url}/ack?t=${token}`);
@@ -598,7 +604,10 @@ describe('the console over HTTP', () => {
     expect(acts).toEqual([]); // opening the link does nothing
     const ok = await fetch(`${s.url}/ack?t=${token}`, { method: 'POST' });
     expect(await ok.text()).toContain('Acknowledged dr-shop-1 as devops@example.com');
-    expect(acts).toEqual([{ id: 'dr-shop-1', action: 'ack', input: { by: 'devops@example.com' } }]);
+    // The address the link was mailed to goes with it: reminders to post an update reach the lead there.
+    expect(acts).toEqual([
+      { id: 'dr-shop-1', action: 'ack', input: { by: 'devops@example.com', reach: { email: 'devops@example.com' } } },
+    ]);
 
     const expired = actionToken({ incidentId: 'dr-shop-1', by: 'x', exp: now.getTime() - 1, action: 'ack' }, SECRET);
     expect(await (await fetch(`${s.url}/ack?t=${expired}`, { method: 'POST' })).text()).toContain('this link has expired');
@@ -722,7 +731,8 @@ describe('the console over HTTP', () => {
     const ok = await click(slackSignature('slack-secret', ts, body));
     expect(ok.status).toBe(200);
     expect(await ok.json()).toMatchObject({ text: 'dr-shop-1 acknowledged by slack:bob' });
-    expect(acts).toEqual([{ id: 'dr-shop-1', action: 'ack', input: { by: 'slack:bob' } }]);
+    // The Slack user id goes with it: the thread mentions the lead later.
+    expect(acts).toEqual([{ id: 'dr-shop-1', action: 'ack', input: { by: 'slack:bob', reach: { slack: 'U0BOB' } } }]);
     await waitUntil(() => posted.length > 0);
     expect(posted).toHaveLength(1);
     expect(posted[0].path).toBe('/actions/T1/1/abc');
@@ -826,7 +836,7 @@ describe('the console over HTTP', () => {
         auth: 'Bearer xoxb-console-test',
         body: {
           channel: 'C0INC',
-          user: 'U1',
+          user: 'U0BOB',
           text: 'dr-shop-1: not escalated: the incident is resolved; nothing more can be recorded',
         },
       },

@@ -19,7 +19,7 @@ import { Incident, openingProblem, openingState } from '../../src/operations/dr/
 import { briefOf, incidentNotice, incidentNoticeToSlack } from '../../src/operations/dr/notices';
 import { describeRecovery, incidentRecovery } from '../../src/operations/dr/recovery';
 import * as v from '../../src/operations/dr/validate';
-import { renderEmail } from '../../src/infra/notify/notice';
+import { renderEmail, renderSlack } from '../../src/infra/notify/notice';
 
 const matrix: EscalationMatrix = {
   name: 'default',
@@ -868,8 +868,42 @@ describe('handing the lead over', () => {
     ['a second plain acknowledgement', acked, { by: 'carol' }, /already acknowledged by bob .*dr ack --take-over/],
     ['a take-over by who leads already', acked, { by: 'bob', takeOver: true }, /bob already leads this incident/],
     ['a quoted takeOver', acked, { by: 'carol', takeOver: 'yes' }, /"takeOver" must be true or false/],
+    ['a reach that is no object', incident, { by: 'carol', reach: 'carol@x.io' }, /"reach" must be an object/],
+    [
+      'two addresses to reach',
+      incident,
+      { by: 'carol', reach: { email: 'a@x.io,b@x.io' } },
+      /"reach.email" must be one e-mail address/,
+    ],
+    ['a Slack name for an id', incident, { by: 'carol', reach: { slack: '@carol' } }, /"reach.slack" must be a Slack user id/],
   ])('refuses %s', (_what, state, input, message) => {
     expect(() => v.validateAcknowledge(state(), input as unknown as v.AckInput)).toThrow(message);
+  });
+
+  it('reaches whoever leads as they acknowledged: by their mail, by a Slack mention, or not at all', () => {
+    const i = new Incident('dr-1', { summary: 'orders lost' }, openedAt, () => openedAt);
+    i.opened({ database: 'shop', matrix });
+    const bob = { email: 'bob@x.io' };
+    expect(() => v.validateAcknowledge(i.state, { by: 'mail link to bob@x.io', reach: bob })).not.toThrow();
+    i.acknowledge({ by: 'mail link to bob@x.io', reach: bob });
+    expect(i.state.escalation.leadReach).toEqual(bob);
+    // carol takes over from Slack: mentioned there, never mailed at bob's address.
+    i.acknowledge({ by: 'slack:carol', takeOver: true, reach: { slack: 'U0CAROL' } });
+    expect(i.state.escalation.leadReach).toEqual({ slack: 'U0CAROL' });
+    const at = new Date('2026-11-24T03:00:00Z');
+    const brief = { ...briefOf(i.state), updateDue: { minutes: 30, audience: ['devops@x.io'] } };
+    const due = incidentNotice('update-due', brief, at);
+    expect(renderSlack(due).text).toMatch(/^<@U0CAROL> :warning: \*\[SEV1\] shop: no status update for 30 min/);
+    expect(renderEmail(due).subject).not.toContain('U0CAROL');
+    expect(renderSlack(incidentNotice('handover', { ...brief, handover: { from: 'bob', to: 'slack:carol' } }, at)).text).toMatch(
+      /^<@U0CAROL> /,
+    );
+    // dave, from the CLI: no way to reach him known.
+    i.acknowledge({ by: 'dave', takeOver: true });
+    expect(i.state.escalation.leadReach).toBeNull();
+    expect(renderSlack(incidentNotice('update-due', { ...briefOf(i.state), updateDue: brief.updateDue }, at)).text).not.toContain(
+      '<@',
+    );
   });
 
   it('passes the lead on, keeps the first acknowledgement, and names the new lead in later notices', () => {

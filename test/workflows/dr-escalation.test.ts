@@ -482,7 +482,7 @@ describe('DisasterRecoveryWorkflow escalation (time-skipping server, real notice
     );
   });
 
-  it('reminds level 1 to post a status update 30 min after the manager heard news, each update starting the wait again', async () => {
+  it('reminds level 1 to post a status update 30 min after the manager heard news, each update starting the wait again; a lead known by address alone', async () => {
     const h = await open({ matrix: 'nudge' }, 'nudge');
     const id = h.workflowId;
     await waitUntil(h, (s) => s.escalation.level1Sends === 1);
@@ -495,6 +495,10 @@ describe('DisasterRecoveryWorkflow escalation (time-skipping server, real notice
     const told = Date.parse(s.timeline.at(-1)!.at);
     await env.sleep('31 minutes'); // 30 min after the update
     s = await waitUntil(h, (x) => x.timeline.some((t) => /^update reminder/.test(t.what)));
+    // carol takes the lead from her mail's link: the next reminder is hers alone, at that address.
+    await h.executeUpdate(m.acknowledgeUpdate, {
+      args: [{ by: 'mail link to carol@example.com', takeOver: true, reach: { email: 'carol@example.com' } }],
+    });
     await env.sleep('30 minutes'); // and again 30 min after that reminder
     s = await waitUntil(h, (x) => x.timeline.filter((t) => /^update reminder/.test(t.what)).length === 2);
     // Seconds after the update: the timers fire on the minute, their tasks a few ms later.
@@ -508,10 +512,12 @@ describe('DisasterRecoveryWorkflow escalation (time-skipping server, real notice
     await waitForCaptured(capturedMail, id, 6);
     const due = async (address: string) => (await mailTo(id, address)).filter((x) => / UPDATE DUE: /.test(x.subject));
     const [first] = await due('devops@example.com');
-    expect((await due('devops@example.com')).map((x) => x.subject)).toEqual([
-      '[pgwarden] UPDATE DUE: [SEV1] sample: no status update for 30 min since the manager was told: orders database lost',
-      '[pgwarden] UPDATE DUE: [SEV1] sample: no status update for 30 min since the manager was told: orders database lost',
-    ]);
+    const subject =
+      '[pgwarden] UPDATE DUE: [SEV1] sample: no status update for 30 min since the manager was told: orders database lost';
+    expect((await due('devops@example.com')).map((x) => x.subject)).toEqual([subject]);
+    const [carols] = await due('carol@example.com');
+    expect([carols.subject, carols.envelopeTo]).toEqual([subject, ['carol@example.com']]);
+    expect(carols.text).toContain('mail link to carol@example.com (or anyone working on it): post where it stands');
     expect(first.text).toMatch(/^An update reaches: +devops@example\.com, manager@example\.com$/m);
     expect(first.text).toContain(
       `bob (or anyone working on it): post where it stands and what comes next: pgwarden dr note ${id}`,

@@ -105,6 +105,7 @@ describe('recorded histories replay against the current workflows', () => {
         'dr-escalate-by-hand.json',
         'recover-table-started-notice.json',
         'dr-update-reminder.json',
+        'dr-update-due-to-lead.json',
         'verify-wal-read-back.json',
         'verify-wal-read-back-failed.json',
       ]),

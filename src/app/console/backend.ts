@@ -4,7 +4,7 @@
  * workflow's validators decide and the timeline records who did it. No state of its own.
  */
 import { Client, WorkflowNotFoundError, WorkflowUpdateFailedError } from '@temporalio/client';
-import type { IncidentState } from '../../operations/dr/incident';
+import type { IncidentState, Reach } from '../../operations/dr/incident';
 import * as m from '../../operations/dr/messages';
 import { OPEN_INCIDENTS_QUERY } from '../../infra/temporal/links';
 import type { ConsoleAction } from './pages';
@@ -31,7 +31,8 @@ export interface ConsoleBackend {
   databases(): string[];
   openIncidents(): Promise<Board>;
   incident(id: string): Promise<IncidentState | null>;
-  act(id: string, action: ConsoleAction, form: Record<string, string>, by: string): Promise<IncidentState>;
+  /** `reach`: how to reach who acts, known to the console itself (a mail link's recipient, a Slack user), never from a form. */
+  act(id: string, action: ConsoleAction, form: Record<string, string>, by: string, reach?: Reach): Promise<IncidentState>;
   /** Opens an incident as `by` (the CLI's `dr start`); its id once a worker sent level 1. */
   open(form: Record<string, string>, by: string): Promise<OpenedIncident>;
   /** A database's backups and recoverable window, read on a worker; null for an unknown database. */
@@ -39,11 +40,16 @@ export interface ConsoleBackend {
 }
 
 /** A form's fields as the Update's input: what the CLI's flags give, from text boxes. */
-export function actionInput(action: ConsoleAction, form: Record<string, string>, by: string): Record<string, unknown> {
+export function actionInput(
+  action: ConsoleAction,
+  form: Record<string, string>,
+  by: string,
+  reach?: Reach,
+): Record<string, unknown> {
   const given = (name: string) => (form[name]?.trim() ? form[name].trim() : undefined);
   switch (action) {
     case 'ack':
-      return { by, ...(form.takeOver === 'yes' ? { takeOver: true } : {}) };
+      return { by, ...(form.takeOver === 'yes' ? { takeOver: true } : {}), ...(reach ? { reach } : {}) };
     case 'assess':
       return {
         by,
@@ -188,7 +194,7 @@ export function temporalBackend(client: Client, config: Config): ConsoleBackend 
         throw err;
       }
     },
-    async act(id, action, form, by) {
+    async act(id, action, form, by, reach) {
       // An Update nobody answers would hang the page: refuse at once, like the CLI.
       const { taskQueue, status } = await client.workflow.getHandle(id).describe();
       if (status.name !== 'RUNNING') throw new ActionRefused(`${id} is closed; nothing more can be recorded`);
@@ -198,9 +204,9 @@ export function temporalBackend(client: Client, config: Config): ConsoleBackend 
         );
       try {
         // The Update's own type checks the input; the workflow's validator checks its values.
-        return await client.workflow
-          .getHandle(id)
-          .executeUpdate(UPDATES[action] as typeof m.acknowledgeUpdate, { args: [actionInput(action, form, by) as never] });
+        return await client.workflow.getHandle(id).executeUpdate(UPDATES[action] as typeof m.acknowledgeUpdate, {
+          args: [actionInput(action, form, by, reach) as never],
+        });
       } catch (err) {
         if (err instanceof WorkflowUpdateFailedError)
           throw new ActionRefused((err.cause as Error | undefined)?.message ?? err.message);

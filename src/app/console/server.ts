@@ -128,7 +128,8 @@ export function createConsoleServer(o: ConsoleOptions): Server {
       if ('problem' in token) return send(res, 403, confirmAckPage({ incidentId: '', by: '', error: token.problem }));
       if (req.method === 'POST') {
         try {
-          await backend.act(token.incidentId, 'ack', {}, token.by);
+          // The link was mailed to one reader: reminders to post an update reach them there.
+          await backend.act(token.incidentId, 'ack', {}, token.by, token.email ? { email: token.email } : undefined);
           return send(res, 200, confirmAckPage({ ...token, done: true }));
         } catch (err) {
           if (err instanceof ActionRefused) return send(res, 409, confirmAckPage({ ...token, error: err.message }));

@@ -65,7 +65,10 @@ export async function answerSlack(
   const tell = (text: string) => answers.push({ response_type: 'ephemeral', replace_original: false, text });
   for (const click of interaction.clicks.filter((c) => c.actionId === SLACK_ACK_ACTION)) {
     try {
-      await o.backend.act(click.value, 'ack', {}, click.by);
+      // Slack mentions the lead by this id in the thread later (a reminder to post an update).
+      const reach =
+        interaction.userId && /^[UW][A-Z0-9]{2,20}$/.test(interaction.userId) ? { slack: interaction.userId } : undefined;
+      await o.backend.act(click.value, 'ack', {}, click.by, reach);
       said.push(`${click.value} acknowledged by ${click.by}`);
       answers.push(acknowledgedMessage(interaction.message, click.by, new Date(o.nowMs)));
     } catch (err) {

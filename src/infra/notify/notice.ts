@@ -17,6 +17,8 @@ export interface Notice {
   action?: string;
   /** The subject's mark instead of the severity's (OK, WARNING, FAILED): an incident is not a failed job. */
   mark?: string;
+  /** A Slack user id the Slack message mentions first (<@U0123>), so Slack notifies that person. */
+  mention?: string;
   /** Slack buttons (an app's interactive message): what Slack sends back to the console when one is clicked. */
   buttons?: Array<{ text: string; actionId: string; value: string; style?: 'primary' | 'danger' }>;
   /**
@@ -74,7 +76,8 @@ export function textSection(text: string): { type: 'section'; text: { type: 'mrk
 
 export function renderSlack(notice: Notice): SlackMessage {
   const facts = notice.facts.map(([l, v]) => `• *${l}:* ${v}`);
-  const lines = [`${EMOJI[notice.severity]} *${notice.title}*`, ...facts];
+  const mention = notice.mention ? `<@${notice.mention}> ` : '';
+  const lines = [`${mention}${EMOJI[notice.severity]} *${notice.title}*`, ...facts];
   if (notice.action) lines.push(`*What to do:* ${notice.action}`);
   const text = lines.join('\n');
   if (!notice.buttons?.length) return { text };

@@ -248,6 +248,8 @@ export class Incident {
    */
   acknowledge(a: AckInput): string | null {
     const from = leaderOf(this.state.escalation);
+    // Who leads now is reached as they acknowledged; nobody is reached at a predecessor's address.
+    this.state.escalation.leadReach = a.reach ?? null;
     if (from) {
       this.state.escalation.lead = { by: a.by.trim(), since: this.now().toISOString(), from };
       this.record('escalation', a.by.trim(), `took the lead over from ${from}`);

@@ -54,6 +54,15 @@ export interface DisasterRecoveryInput {
   scenario?: 'server-lost';
 }
 
+/**
+ * How to reach a person directly, known from how they acted: the address a mail link was sent
+ * to, the Slack user who clicked. Never typed into a form: the console sets it.
+ */
+export interface Reach {
+  email?: string;
+  /** A Slack user id (U0123ABC): a notice in the thread mentions them. */
+  slack?: string;
+}
 /** Who leads the recovery: whoever took it over last (dr ack --take-over), else whoever acknowledged. */
 export function leaderOf(e: IncidentState['escalation']): string | null {
   return e.lead?.by ?? e.acknowledgedBy;
@@ -174,6 +183,8 @@ export interface IncidentState {
     acknowledgedAt: string | null;
     /** Who leads the recovery since a handover (`dr ack --take-over`); absent: whoever acknowledged. */
     lead?: { by: string; since: string; from: string } | null;
+    /** How to reach whoever leads, when known from how they acknowledged (a mail link, a Slack click). */
+    leadReach?: Reach | null;
     next: { level: number; at: string } | null;
     /** A drill that alerts level 1 only (DR_DRILL_ESCALATE off): no level above it, by timer or by hand. */
     levelOneOnly?: boolean;

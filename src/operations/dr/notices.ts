@@ -6,7 +6,7 @@
  */
 import { factIf, type Notice } from '../../infra/notify/notice';
 import { OBJECTIVES } from '../../infra/config/objectives';
-import { IncidentState, leaderOf, STEP_TITLES } from './incident';
+import { IncidentState, leaderOf, type Reach, STEP_TITLES } from './incident';
 
 export type IncidentNoticeKind =
   | 'level1'
@@ -51,6 +51,8 @@ export interface IncidentBrief {
   updateDue?: { minutes: number; audience: string[] };
   /** A level alerted by hand before its timer: who asked for it, and why. */
   escalated?: { by: string; reason: string };
+  /** How to reach whoever leads (absent in briefs recorded before): Slack mentions them. */
+  leadReach?: Reach | null;
 }
 
 export function briefOf(state: IncidentState, extra: Partial<IncidentBrief> = {}): IncidentBrief {
@@ -65,6 +67,7 @@ export function briefOf(state: IncidentState, extra: Partial<IncidentBrief> = {}
     failureTime: state.failureTime,
     // Who leads now: notices say "<name> leads the recovery".
     acknowledgedBy: leaderOf(state.escalation),
+    leadReach: state.escalation.leadReach ?? null,
     openedBy: state.openedBy,
     waitingFor: state.waitingFor,
     assessment: state.assessment
@@ -93,6 +96,9 @@ function expectedBy(openedAt: string): string {
   const at = (hours: number) => utc(new Date(Date.parse(openedAt) + hours * 3_600_000).toISOString());
   return `between ${at(4)} and ${at(OBJECTIVES.fullService.maxMs / 3_600_000)} (${OBJECTIVES.fullService.text} from the opening)`;
 }
+
+/** The lead, mentioned in Slack when known from their click: Slack notifies them, not only the channel. */
+const mentionLead = (b: IncidentBrief): { mention?: string } => (b.leadReach?.slack ? { mention: b.leadReach.slack } : {});
 
 export function incidentNotice(
   kind: IncidentNoticeKind,
@@ -235,6 +241,7 @@ export function incidentNotice(
         return {
           event: 'incident.handover',
           severity: 'info',
+          ...mentionLead(b),
           mark: drill ? 'DRILL' : 'HANDOVER',
           title: `${tag}: ${b.handover?.to ?? 'someone'} takes the lead over from ${b.handover?.from ?? 'someone'}: ${b.summary}`,
           facts: [...base, ...where, ...follow],
@@ -253,6 +260,7 @@ export function incidentNotice(
         return {
           event: 'incident.update-due',
           severity: 'warning',
+          ...mentionLead(b),
           mark: drill ? 'DRILL' : 'UPDATE DUE',
           title: `${tag}: no status update for ${due.minutes} min since the manager was told: ${b.summary}`,
           facts: [...base, ...where, ['An update reaches', due.audience.join(', ') || 'Slack only'], ...follow],

@@ -5,7 +5,7 @@
  */
 import { resolveChoice, type SelectInput } from './choice';
 import { LEVEL_NAMES } from './escalation';
-import { IncidentState, leaderOf, Step, STEP_TITLES } from './incident';
+import { IncidentState, leaderOf, type Reach, Step, STEP_TITLES } from './incident';
 
 export interface Actor {
   by: string;
@@ -13,6 +13,8 @@ export interface Actor {
 /** An acknowledgement; with `takeOver`, of an incident someone else leads: the lead passes to `by`. */
 export interface AckInput extends Actor {
   takeOver?: boolean;
+  /** How to reach who acknowledges: reminders to post an update go to them. */
+  reach?: Reach;
 }
 export interface AssessInput extends Actor {
   dataLossScope: string;
@@ -52,6 +54,17 @@ function who(input: Partial<Actor> | undefined): void {
 }
 
 /** A wrong type is said as such, not as a missing field: a quoted "yes" is not the boolean true. */
+function reach(value: unknown): void {
+  if (value === undefined) return;
+  const r = value as Reach | null;
+  if (!r || typeof r !== 'object')
+    throw new Error(`"reach" must be an object like {"email": "bob@example.com"}; got ${JSON.stringify(value)}`);
+  if (r.email !== undefined && (typeof r.email !== 'string' || !/^[^\s@,<>]+@[^\s@,<>]+$/.test(r.email)))
+    throw new Error(`"reach.email" must be one e-mail address; got ${JSON.stringify(r.email)}`);
+  if (r.slack !== undefined && (typeof r.slack !== 'string' || !/^[UW][A-Z0-9]{2,20}$/.test(r.slack)))
+    throw new Error(`"reach.slack" must be a Slack user id like U0123ABC; got ${JSON.stringify(r.slack)}`);
+}
+
 function text(value: unknown, field: string, what: string): void {
   if (value !== undefined && value !== null && typeof value !== 'string')
     throw new Error(`"${field}" must be text in quotes, e.g. "${what}"; got ${JSON.stringify(value)}`);
@@ -79,6 +92,7 @@ function atStep(state: IncidentState, step: Step, what: string): void {
 export function validateAcknowledge(state: IncidentState, input: AckInput): void {
   who(input);
   if (input.takeOver !== undefined) yesNo(input.takeOver, 'takeOver', 'whether you take the lead over from who has it');
+  reach(input.reach);
   open(state);
   const e = state.escalation;
   if (!e.acknowledgedBy) return;
