@@ -20,15 +20,23 @@ import {
   SLACK_ACK_ACTION,
   SLACK_ESCALATE_ACTION,
   SLACK_ESCALATE_VIEW,
+  SLACK_OPEN_VIEW,
   SLACK_UPDATE_ACTION,
   SLACK_UPDATE_VIEW,
   slackInteraction,
   slackRequestProblem,
   slackSignature,
 } from '../../src/infra/notify/slack-interaction';
-import { escalateForm, formModal, formProblem, updateForm } from '../../src/app/console/slack-forms';
+import {
+  escalateForm,
+  formModal,
+  formProblem,
+  openIncidentForm,
+  type SlackForm,
+  updateForm,
+} from '../../src/app/console/slack-forms';
 import { renderSlack } from '../../src/infra/notify/notice';
-import { slackClickBody, slackEscalateSubmitBody, slackSubmitBody } from '../support/slack-click';
+import { postAsSlack, slackClickBody, slackEscalateSubmitBody, slackSubmitBody } from '../support/slack-click';
 
 const SECRET = 'a-console-secret-of-at-least-32-characters';
 const now = new Date('2026-11-30T10:30:00Z');
@@ -53,6 +61,9 @@ const level1Notice = () =>
 async function waitUntil(ok: () => boolean): Promise<void> {
   for (let i = 0; i < 200 && !ok(); i++) await new Promise((r) => setTimeout(r, 10));
 }
+
+/** A Slack form as the console opens it for an incident, the fake backend's databases configured. */
+const modalOf = (form: SlackForm, state: IncidentState) => formModal(form, { state, databases: ['shop'] });
 
 /** An incident's frozen escalation matrix. */
 const matrix = {
@@ -368,7 +379,7 @@ describe('Slack interactivity', () => {
   });
 
   it('builds the Escalate form from the levels not yet alerted, the lowest chosen, the incident in its private metadata', () => {
-    const view = formModal(escalateForm, escalating({})) as Record<string, unknown> & { blocks: Array<Record<string, unknown>> };
+    const view = modalOf(escalateForm, escalating({})) as Record<string, unknown> & { blocks: Array<Record<string, unknown>> };
     expect(view).toMatchObject({ type: 'modal', callback_id: SLACK_ESCALATE_VIEW, private_metadata: 'dr-shop-1' });
     const [, level, reason] = view.blocks;
     const option = (text: string, value: string) => ({ text: { type: 'plain_text', text }, value });
@@ -388,14 +399,14 @@ describe('Slack interactivity', () => {
       element: { type: 'plain_text_input', action_id: 'reason', max_length: 2000 },
     });
     // Once the manager knows, only the executive is offered.
-    const later = formModal(escalateForm, escalating({ sent: [1, 2] })) as {
+    const later = modalOf(escalateForm, escalating({ sent: [1, 2] })) as {
       blocks: Array<{ element?: { options?: unknown[] } }>;
     };
     expect(later.blocks[1].element!.options).toEqual([option('level 3: executive (exec@x.io)', '3')]);
   });
 
   it('builds the update form: the text, and telling everyone alerted so far checked, naming them', () => {
-    const view = formModal(updateForm, escalating({ sent: [1, 2] })) as Record<string, unknown> & {
+    const view = modalOf(updateForm, escalating({ sent: [1, 2] })) as Record<string, unknown> & {
       blocks: Array<Record<string, unknown>>;
     };
     expect(view).toMatchObject({ type: 'modal', callback_id: SLACK_UPDATE_VIEW, private_metadata: 'dr-shop-1' });
@@ -441,6 +452,11 @@ describe('Slack interactivity', () => {
       },
     ]);
     expect(renderSlack({ event: 'x', severity: 'info', title: 't', facts: [] }).blocks).toBeUndefined();
+    // What people typed is escaped: a summary cannot mention the whole channel or hide a link.
+    expect(
+      renderSlack({ event: 'x', severity: 'info', title: 'a <!here> & b', facts: [['k', '<http://x|y>']], mention: 'U0BOB' })
+        .text,
+    ).toBe('<@U0BOB> :white_check_mark: *a &lt;!here&gt; &amp; b*\n• *k:* &lt;http://x|y&gt;');
   });
 });
 
@@ -485,19 +501,8 @@ describe('the console over HTTP', () => {
   }
 
   /** A body posted to a console's Slack endpoint, signed as Slack does (with "slack-secret", or `signature`). */
-  const fromSlack = (consoleUrl: string, body: string, signature?: string) => {
-    const ts = String(Math.floor(now.getTime() / 1000));
-    return fetch(`${consoleUrl}/slack/actions`, {
-      method: 'POST',
-      redirect: 'manual',
-      headers: {
-        'content-type': 'application/x-www-form-urlencoded',
-        'x-slack-request-timestamp': ts,
-        'x-slack-signature': signature ?? slackSignature('slack-secret', ts, body),
-      },
-      body,
-    });
-  };
+  const fromSlack = (consoleUrl: string, body: string, signature?: string) =>
+    postAsSlack(`${consoleUrl}/slack/actions`, body, 'slack-secret', { atMs: now.getTime(), signature });
 
   it('refuses a name from an address after five failed logins, even with the right password', async () => {
     const { backend } = fakeBackend(incident());
@@ -773,7 +778,7 @@ describe('the console over HTTP', () => {
     expect(posted[0].auth).toBe('Bearer xoxb-console-test');
     expect(posted[0].body).toEqual({
       trigger_id: '123.456.abc',
-      view: formModal(escalateForm, (await backend.incident('dr-shop-1'))!),
+      view: modalOf(escalateForm, (await backend.incident('dr-shop-1'))!),
     });
     expect(acts).toEqual([]);
 
@@ -816,7 +821,7 @@ describe('the console over HTTP', () => {
     posted.length = 0;
     await signedPost(s.url, escalateClick('expired'));
     await waitUntil(() => posted.length > 1);
-    expect(posted.at(-1)!.body.text).toBe('dr-shop-1: the form did not open (Slack views.open: expired_trigger_id); click again');
+    expect(posted.at(-1)!.body.text).toBe('dr-shop-1: the form did not open (Slack views.open: expired_trigger_id); try again');
 
     // An incident slower to answer than Slack waits: the form closes, and a later refusal reaches
     // bob alone in the incident channel.
@@ -866,7 +871,7 @@ describe('the console over HTTP', () => {
       }),
     );
     expect(slack.posted.map((p) => [p.path, p.body])).toEqual([
-      ['/api/views.open', { trigger_id: '1.2.3', view: formModal(updateForm, (await backend.incident('dr-shop-1'))!) }],
+      ['/api/views.open', { trigger_id: '1.2.3', view: modalOf(updateForm, (await backend.incident('dr-shop-1'))!) }],
     ]);
     const submit = (text: string, tell: boolean) =>
       signedPost(
@@ -892,6 +897,76 @@ describe('the console over HTTP', () => {
       errors: { text: '"text" is required: what to put on the record' },
     });
     expect(acts).toHaveLength(2);
+  });
+
+  it('answers /pgwarden in Slack: the open incidents to the sender alone, a form to open one, help otherwise', async () => {
+    const base = incident({ summary: 'orders <!channel> lost' });
+    const { backend, acts } = fakeBackend({
+      ...base,
+      matrix,
+      escalation: { ...base.escalation, sent: [1, 2], acknowledgedBy: 'slack:bob' },
+    });
+    const slack = await slackStandIn();
+    const s = await start(slack.settings, backend, { slackApp: slack.slackApp });
+    server = s.server;
+    const command = (text: string, signature?: string) => {
+      const body = new URLSearchParams({
+        command: '/pgwarden',
+        text,
+        user_id: 'U0BOB',
+        user_name: 'bob',
+        trigger_id: '9.9.9',
+        response_url: `${slack.url}/commands/1`,
+      }).toString();
+      return postAsSlack(`${s.url}/slack/commands`, body, 'slack-secret', { atMs: now.getTime(), signature });
+    };
+    expect((await command('status', 'v0=guess')).status).toBe(401);
+
+    // The board: escaped, so a summary cannot mention the whole channel; linked to the console.
+    const status = (await (await command('status')).json()) as { response_type: string; text: string };
+    expect(status).toEqual({
+      response_type: 'ephemeral',
+      text: '*[SEV1] shop*: orders &lt;!channel&gt; lost (<http://console.example/incidents/dr-shop-1|dr-shop-1>) - 2. Assess impact (waiting); led by slack:bob; alerted: levels 1 (DevOps team), 2 (manager)',
+    });
+
+    // `open` with what failed: the form, that text filled in, the one database chosen.
+    const opened = await command('open orders database corrupted');
+    expect([opened.status, await opened.text()]).toEqual([200, '']);
+    const [form] = slack.posted;
+    expect(form.path).toBe('/api/views.open');
+    expect(form.body.trigger_id).toBe('9.9.9');
+    expect(form.body.view).toEqual(
+      formModal(openIncidentForm, { state: null, databases: ['shop'], initial: { summary: 'orders database corrupted' } }),
+    );
+    expect(JSON.stringify(form.body.view)).toContain('"initial_value":"orders database corrupted"');
+
+    // Submitted: the incident opens as the Slack user; a missing summary is said on its field.
+    const submit = (summary: string) =>
+      fromSlack(
+        s.url,
+        slackSubmitBody(SLACK_OPEN_VIEW, '', 'bob', {
+          database: { database: { selected_option: { value: 'shop' } } },
+          summary: { summary: { value: summary } },
+          severity: { severity: { selected_option: { value: 'SEV2' } } },
+          failureTime: { failureTime: { value: null } },
+        }),
+      );
+    expect(await (await submit('orders database corrupted')).text()).toBe('');
+    expect(acts).toEqual([
+      {
+        id: '',
+        action: 'open',
+        input: { database: 'shop', summary: 'orders database corrupted', severity: 'SEV2', failureTime: '', by: 'slack:bob' },
+      },
+    ]);
+    expect(await (await submit('')).json()).toEqual({
+      response_action: 'errors',
+      errors: { summary: 'summary is required: one line saying what failed' },
+    });
+    expect(acts).toHaveLength(1);
+
+    const help = (await (await command('nope')).json()) as { text: string };
+    expect(help.text).toMatch(/^`nope` is not a \/pgwarden command:\n`\/pgwarden open <what failed>`/);
   });
 
   it('says who hears next and when, on the board and the incident page', async () => {

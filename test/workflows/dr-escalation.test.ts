@@ -24,10 +24,9 @@ import {
   SLACK_ESCALATE_ACTION,
   SLACK_UPDATE_ACTION,
   SLACK_UPDATE_VIEW,
-  slackSignature,
 } from '../../src/infra/notify/slack-interaction';
 import { RunningWorker, timeSkippingEnvironment, workerOn } from '../support/time-skipping';
-import { slackClickBody, slackEscalateSubmitBody, slackSubmitBody } from '../support/slack-click';
+import { postAsSlack, slackClickBody, slackEscalateSubmitBody, slackSubmitBody } from '../support/slack-click';
 
 const MINUTE = 60_000;
 const CONTACTS = {
@@ -199,18 +198,12 @@ describe('DisasterRecoveryWorkflow escalation (time-skipping server, real notice
         slackApp: config.notifications.slackApp,
       });
       await new Promise<void>((r) => slackConsole.listen(0, '127.0.0.1', r));
-      const fromSlack = (body: string) => {
-        const ts = String(Math.floor(Date.now() / 1000));
-        return fetch(`http://127.0.0.1:${(slackConsole.address() as AddressInfo).port}/slack/actions`, {
-          method: 'POST',
-          headers: {
-            'content-type': 'application/x-www-form-urlencoded',
-            'x-slack-request-timestamp': ts,
-            'x-slack-signature': slackSignature('slack-signing-secret', ts, body),
-          },
+      const fromSlack = (body: string) =>
+        postAsSlack(
+          `http://127.0.0.1:${(slackConsole.address() as AddressInfo).port}/slack/actions`,
           body,
-        });
-      };
+          'slack-signing-secret',
+        );
       try {
         const responsePath = `/slack/actions/T0/1/${id}`;
         const body = slackClickBody(id, 'bob', {

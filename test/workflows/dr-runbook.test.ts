@@ -16,7 +16,9 @@ import * as m from '../../src/operations/dr/messages';
 import { rejectRestoreUpdate } from '../../src/infra/temporal/messages';
 import { IncidentStatusSA, IncidentStepSA } from '../../src/infra/temporal/search-attributes';
 import { databaseUrl, tableFingerprints, withClient } from '../support/databases';
-import { capturedMail, waitForCaptured } from '../support/sinks';
+import { capturedMail, capturedWebhooks, waitForCaptured } from '../support/sinks';
+import { SLACK_OPEN_VIEW } from '../../src/infra/notify/slack-interaction';
+import { postAsSlack, slackClickBody, slackSubmitBody } from '../support/slack-click';
 import { waitFor } from '../support/wait';
 import type { AddressInfo } from 'node:net';
 import { createConsoleServer } from '../../src/app/console/server';
@@ -580,6 +582,87 @@ describe('DisasterRecoveryWorkflow (dev server, real restore, CLI)', () => {
     } finally {
       await h.terminate('test over').catch(() => undefined);
       await withClient('postgres', (c) => c.query(`DROP DATABASE IF EXISTS ${c.escapeIdentifier(`${db}_again`)} WITH (FORCE)`));
+    }
+  });
+
+  it('opens an incident from Slack (/pgwarden open), lists it (/pgwarden status) and takes its Acknowledge click', async () => {
+    const db = await suite.freshDatabase('slackcmd', 'awkward.sql');
+    const { taskQueue, config } = await suite.workerFor(db, {
+      ESCALATION_L1_EMAIL: 'oncall@example.com',
+      CONSOLE_SESSION_SECRET: 'slack-command-test-secret-of-32-characters',
+      CONSOLE_PUBLIC_URL: 'http://console.invalid',
+      SLACK_SIGNING_SECRET: 'slack-signing-secret',
+      SLACK_BOT_TOKEN: 'xoxb-test-token',
+      SLACK_CHANNEL: 'C0INCIDENTS',
+      SLACK_API_URL: `${stackEnv().PGWARDEN_SINKS_URL}/slack-api`,
+    });
+    const client = suite.server.client;
+    // The console as `pgwarden console` runs it: the bot from the configuration, incidents on this test's queue.
+    const server = createConsoleServer({
+      settings: { ...config.console, host: '127.0.0.1', port: 0 },
+      backend: temporalBackend(client, { ...config, temporal: { ...config.temporal, taskQueue } }),
+      slackApp: config.notifications.slackApp,
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    const signed = (path: string, body: string) => postAsSlack(`${base}${path}`, body, 'slack-signing-secret');
+    const command = (text: string, trigger = '') =>
+      signed(
+        '/slack/commands',
+        new URLSearchParams({ command: '/pgwarden', text, user_id: 'U0BOB', user_name: 'bob', trigger_id: trigger }).toString(),
+      );
+    const summary = `items wiped (${uniqueSuffix()})`;
+    let incidentId: string | undefined;
+    try {
+      // `/pgwarden open <what failed>`: the form, opened through the bot (the sinks stand in for views.open).
+      const trigger = `open-${uniqueSuffix()}`;
+      expect(await (await command(`open ${summary}`, trigger)).text()).toBe('');
+      const [form] = await waitForCaptured(capturedWebhooks, trigger);
+      expect(JSON.stringify(form.body)).toContain(`"initial_value":"${summary}"`);
+      expect(JSON.stringify(form.body)).toContain(`"value":"${db}"`);
+      // Submitted as Slack sends it: the incident opens as slack:bob, and its level 1 message starts a thread.
+      const submitted = await signed(
+        '/slack/actions',
+        slackSubmitBody(SLACK_OPEN_VIEW, '', 'bob', {
+          database: { database: { selected_option: { value: db } } },
+          summary: { summary: { value: summary } },
+          severity: { severity: { selected_option: { value: 'SEV2' } } },
+          failureTime: { failureTime: { value: null } },
+        }),
+      );
+      expect(submitted.status).toBe(200);
+      const posted = async (c: string) => (await capturedWebhooks(c)).filter((p) => p.path === '/slack-api/chat.postMessage');
+      const [level1] = await waitForCaptured(posted, summary);
+      incidentId = /Incident:\* (dr-[\w-]+)/.exec((level1.body as { text: string }).text)![1];
+      const h = client.workflow.getHandle(incidentId);
+      expect((await h.query(m.incidentStateQuery)).openedBy).toBe('slack:bob');
+
+      // `/pgwarden status`: the incident, not acknowledged, to bob alone.
+      const status = (await (await command('status')).json()) as { response_type: string; text: string };
+      expect(status.response_type).toBe('ephemeral');
+      expect(status.text).toContain(
+        `*[SEV2] ${db}*: ${summary} (<http://console.invalid/incidents/${incidentId}|${incidentId}>)`,
+      );
+      expect(status.text).toContain('*not acknowledged*');
+
+      // bob acknowledges with the message's button: Slack's user id goes with it, for later mentions.
+      expect((await signed('/slack/actions', slackClickBody(incidentId, 'bob'))).status).toBe(200);
+      await waitFor(
+        'acknowledged by slack:bob',
+        async () => (await h.query(m.incidentStateQuery)).escalation.acknowledgedBy === 'slack:bob',
+      );
+      expect((await h.query(m.incidentStateQuery)).escalation.leadReach).toEqual({ slack: 'U0BOB' });
+      expect((await (await command('status')).json()) as { text: string }).toMatchObject({
+        text: expect.stringContaining('led by slack:bob'),
+      });
+    } finally {
+      server.closeAllConnections();
+      server.close();
+      if (incidentId)
+        await client.workflow
+          .getHandle(incidentId)
+          .executeUpdate(m.abortUpdate, { args: [{ by: 'test', reason: 'test over' }] })
+          .catch(() => undefined);
     }
   });
 

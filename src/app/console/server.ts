@@ -14,7 +14,9 @@ import type { IncidentState } from '../../operations/dr/incident';
 import { PgwardenError } from '../../infra/errors/errors';
 import { csrfToken, csrfValid, readSession, signSession, verifyPassword } from './auth';
 import { readActionToken } from '../../infra/crypto/action-links';
+import { slackRequestProblem } from '../../infra/notify/slack-interaction';
 import { answerSlack, postToResponseUrl } from './slack-actions';
+import { answerSlackCommand } from './slack-commands';
 import { LoginThrottle } from './login-throttle';
 import { SharedReads } from './shared-reads';
 import {
@@ -140,27 +142,38 @@ export function createConsoleServer(o: ConsoleOptions): Server {
       return send(res, 200, confirmAckPage({ ...token, summary: s?.summary }));
     }
 
-    // A click on a level 1 Slack notice's button: Slack's signature is the credential, its user who acts.
-    if (path === '/slack/actions' && req.method === 'POST' && settings.slackSigningSecret) {
-      const answer = await answerSlack(await readBody(req), req.headers, {
-        secret: settings.slackSigningSecret.reveal(),
+    // Slack: a click on a notice's button or a form's submission, or `/pgwarden` typed. Slack's
+    // signature is the credential, its user who acts.
+    if ((path === '/slack/actions' || path === '/slack/commands') && req.method === 'POST' && settings.slackSigningSecret) {
+      const body = await readBody(req);
+      const header = (name: string) => (typeof req.headers[name] === 'string' ? (req.headers[name] as string) : undefined);
+      const problem = slackRequestProblem(
+        settings.slackSigningSecret.reveal(),
+        { timestamp: header('x-slack-request-timestamp'), signature: header('x-slack-signature') },
+        body,
+        now().getTime(),
+      );
+      if (problem) {
+        process.stderr.write(`console: refused a Slack request: ${problem}\n`);
+        return send(res, 401, 'not signed by Slack', { 'content-type': 'text/plain' });
+      }
+      const json = (reply: object | null) =>
+        reply
+          ? send(res, 200, JSON.stringify(reply), { 'content-type': 'application/json' })
+          : send(res, 200, '', { 'content-type': 'text/plain' });
+      // A command whose form opened has nothing to say: an empty reply, which Slack shows as nothing.
+      if (path === '/slack/commands')
+        return json(await answerSlackCommand(body, { backend, slackApp: o.slackApp, publicUrl: settings.publicUrl }));
+      const answer = await answerSlack(body, {
         backend,
         nowMs: now().getTime(),
         respond: postToResponseUrl,
         apiUrl: settings.slackApiUrl,
         slackApp: o.slackApp,
       });
-      if (answer.status === 401) {
-        process.stderr.write(`console: refused a Slack request: ${answer.problem}\n`);
-        return send(res, 401, 'not signed by Slack', { 'content-type': 'text/plain' });
-      }
       // A submitted form: an empty reply closes it, `errors` shows on its fields.
-      if ('submission' in answer)
-        return answer.submission
-          ? send(res, 200, JSON.stringify(answer.submission), { 'content-type': 'application/json' })
-          : send(res, 200, '', { 'content-type': 'text/plain' });
-      const reply = { response_type: 'ephemeral', replace_original: false, text: answer.text };
-      return send(res, 200, JSON.stringify(reply), { 'content-type': 'application/json' });
+      if ('submission' in answer) return json(answer.submission);
+      return json({ response_type: 'ephemeral', replace_original: false, text: answer.text });
     }
 
     if (path === '/login' && !settings.trustedUserHeader) {

@@ -1,55 +1,43 @@
 /**
  * What the console answers when someone clicks a button in a pgwarden Slack message, or submits
- * the form one opened: Slack's signature is the credential (checked with SLACK_SIGNING_SECRET,
- * refused when older than five minutes), the Slack user who acts; the click becomes the
+ * the form one opened: Slack's signature is the credential (the console checks it with
+ * SLACK_SIGNING_SECRET, refusing one older than five minutes), the Slack user who acts; the click becomes the
  * incident's own Update. Slack shows nothing of the HTTP reply to a button click, so the answer
  * goes to the payload's response_url: the notice is replaced by itself without the Acknowledge
  * button and with who acknowledged it, or the clicker alone is told why nothing happened
  * (already acknowledged, incident over). Escalate… and Post update… open forms
  * (slack-forms.ts), whose submission is answered in the HTTP reply, as Slack wants.
  */
-import type { IncomingHttpHeaders } from 'node:http';
 import {
   acknowledgedMessage,
   responseUrlAllowed,
   SLACK_ACK_ACTION,
   slackInteraction,
-  slackRequestProblem,
 } from '../../infra/notify/slack-interaction';
 import type { SlackAppSettings } from '../../infra/config/notifications';
 import { ActionRefused, type ConsoleBackend } from './backend';
-import { formOfButton, openForm, submitForm, type SubmissionAnswer } from './slack-forms';
+import { formOfButton, showForm, submitForm, type SubmissionAnswer } from './slack-forms';
 
-/** Refused (not Slack's); what a click did, said to the clicker; or a submitted form's answer. */
-export type SlackAnswer =
-  { status: 401; problem: string } | { status: 200; text: string } | { status: 200; submission: SubmissionAnswer; text: string };
+/** What a click did, said to the clicker; or a submitted form's answer. */
+export type SlackAnswer = { text: string } | { submission: SubmissionAnswer; text: string };
 
 /** Posts an answer to a response_url; rejects with a reason that does not contain the URL. */
 export type SlackResponder = (url: string, message: object) => Promise<void>;
 
+/** A click or a submission Slack signed (the console checked it): what it did, and its answers. */
 export async function answerSlack(
   body: string,
-  headers: IncomingHttpHeaders,
   o: {
-    secret: string;
     backend: ConsoleBackend;
     nowMs: number;
     respond?: SlackResponder;
     apiUrl?: string;
-    /** The bot: opens the Escalate form (views.open). */
+    /** The bot: opens forms (views.open). */
     slackApp?: SlackAppSettings;
     /** How long a submitted form waits for the incident's answer (default: what Slack allows). */
     submitWaitMs?: number;
   },
 ): Promise<SlackAnswer> {
-  const header = (name: string) => (typeof headers[name] === 'string' ? (headers[name] as string) : undefined);
-  const problem = slackRequestProblem(
-    o.secret,
-    { timestamp: header('x-slack-request-timestamp'), signature: header('x-slack-signature') },
-    body,
-    o.nowMs,
-  );
-  if (problem) return { status: 401, problem };
   const interaction = slackInteraction(body);
   if (interaction.submission) {
     const { answer, said } = await submitForm(interaction.submission, {
@@ -58,7 +46,7 @@ export async function answerSlack(
       userId: interaction.userId,
       waitMs: o.submitWaitMs,
     });
-    return { status: 200, submission: answer, text: said };
+    return { submission: answer, text: said };
   }
   const said: string[] = [];
   const answers: object[] = [];
@@ -80,8 +68,8 @@ export async function answerSlack(
   for (const click of interaction.clicks) {
     const form = formOfButton(click.actionId);
     if (!form) continue;
-    const problem = await openForm(form, click.value, interaction.triggerId, o);
-    said.push(problem ?? `${click.value}: ${form.action} form opened for ${click.by}`);
+    const problem = await showForm(form, click.value, interaction.triggerId, o);
+    said.push(problem ?? `${click.value}: ${form.title.toLowerCase()}: form opened for ${click.by}`);
     if (problem) tell(problem);
   }
   // Sent, not awaited: Slack wants the click's own reply within 3 s.
@@ -93,7 +81,7 @@ export async function answerSlack(
         .catch((err: Error) =>
           process.stderr.write(`console: the answer to a Slack click could not be posted (${err.message})\n`),
         );
-  return { status: 200, text: said.join('\n') };
+  return { text: said.join('\n') };
 }
 
 /** A SlackResponder over HTTP; its errors name the status, never the URL. */

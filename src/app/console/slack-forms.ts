@@ -1,16 +1,19 @@
 /**
- * The forms a pgwarden Slack notice opens, as the console's page offers them: Escalate… (the
- * levels not yet alerted, and why) and Post update… (a status update, told to everyone alerted
- * or kept as a note). A button's click opens its form as a modal (views.open, with the bot's
- * token, within 3 s of the click); the submission becomes the incident's own Update as the
- * Slack user. A refusal shows on the form itself, so what was typed is not lost.
+ * The forms pgwarden opens in Slack, as the console's page offers them: from a notice's button,
+ * Escalate… (the levels not yet alerted, and why) and Post update… (a status update, told to
+ * everyone alerted or kept as a note); from `/pgwarden open`, Open an incident. A click or a
+ * command opens its form as a modal (views.open, with the bot's token, within 3 s of it); the
+ * submission becomes the incident's own Update (or its start) as the Slack user. A refusal shows
+ * on the form itself, so what was typed is not lost.
  */
 import type { SlackAppSettings } from '../../infra/config/notifications';
 import { PgwardenError } from '../../infra/errors/errors';
+import { slackText } from '../../infra/notify/notice';
 import { callSlack } from '../../infra/notify/slack-api';
 import {
   SLACK_ESCALATE_ACTION,
   SLACK_ESCALATE_VIEW,
+  SLACK_OPEN_VIEW,
   SLACK_UPDATE_ACTION,
   SLACK_UPDATE_VIEW,
   type SlackSubmission,
@@ -20,35 +23,49 @@ import type { IncidentState } from '../../operations/dr/incident';
 import { UPDATE_MAX_CHARS } from '../../operations/dr/validate';
 import { ActionRefused, type ConsoleBackend } from './backend';
 import type { ConsoleAction } from './pages';
+import { SEVERITIES } from '../../operations/dr/incident';
 
 /** Slack waits 3 s for a submission's answer; past this the form closes and a refusal comes as an ephemeral message. */
 const SUBMIT_WAIT_MS = 2_500;
 
 const plain = (text: string) => ({ type: 'plain_text' as const, text });
 
+/** What a form is built from: the incident it acts on (none to open one), and the configured databases. */
+export interface FormContext {
+  state: IncidentState | null;
+  databases: string[];
+  /** Values to start with (the summary typed after `/pgwarden open`). */
+  initial?: Record<string, string>;
+}
+
 export interface SlackForm {
-  /** The button that opens it and the modal's callback id. */
-  button: string;
+  /** The button that opens it (none: a command does) and the modal's callback id. */
+  button?: string;
   view: string;
-  /** The console action its submission is. */
-  action: ConsoleAction;
   /** Its input blocks, in order: a refusal naming none of them shows on the first. */
   fields: string[];
+  /** The field a refusal is about; default: the first field it names in quotes. */
+  fieldOf?(message: string): string | undefined;
   /** Why it is not offered for this (open) incident, or null. */
-  problem(s: IncidentState): string | null;
+  problem?(s: IncidentState): string | null;
   title: string;
   submit: string;
   /** Said when a refusal comes after the form closed. */
   notDone: string;
-  blocks(s: IncidentState): object[];
-  /** The submitted values as the action's form fields. */
-  form(values: SlackSubmission['values']): Record<string, string>;
+  blocks(c: FormContext): object[];
+  /** Sends the submitted values as `by`: the incident's Update, or its start. */
+  send(backend: ConsoleBackend, id: string, values: SlackSubmission['values'], by: string): Promise<unknown>;
 }
+
+/** A form whose submission is one console action on its incident. */
+const acting =
+  (action: ConsoleAction, form: (values: SlackSubmission['values']) => Record<string, string>) =>
+  (backend: ConsoleBackend, id: string, values: SlackSubmission['values'], by: string) =>
+    backend.act(id, action, form(values), by);
 
 export const escalateForm: SlackForm = {
   button: SLACK_ESCALATE_ACTION,
   view: SLACK_ESCALATE_VIEW,
-  action: 'escalate',
   fields: ['level', 'reason'],
   problem: (s) =>
     s.escalation.levelOneOnly
@@ -59,7 +76,8 @@ export const escalateForm: SlackForm = {
   title: 'Escalate now',
   submit: 'Escalate',
   notDone: 'not escalated',
-  blocks: (s) => {
+  blocks: ({ state }) => {
+    const s = state!;
     const open = levelsOpenToEscalate(s.matrix, s.escalation);
     // Slack takes 75 characters in an option's text.
     const options = open.map((l) => ({ text: plain(escalationChoice(l, s.matrix!, open).slice(0, 75)), value: String(l) }));
@@ -74,10 +92,10 @@ export const escalateForm: SlackForm = {
       textInput('reason', 'Why they are needed now', 'restore failed twice, a decision on data loss is needed'),
     ];
   },
-  form: (values) => ({
+  send: acting('escalate', (values) => ({
     level: values.level?.level?.selected_option?.value ?? '',
     reason: values.reason?.reason?.value ?? '',
-  }),
+  })),
 };
 
 const TELL = 'yes';
@@ -85,13 +103,12 @@ const TELL = 'yes';
 export const updateForm: SlackForm = {
   button: SLACK_UPDATE_ACTION,
   view: SLACK_UPDATE_VIEW,
-  action: 'note',
   fields: ['text', 'tell'],
-  problem: () => null,
   title: 'Post an update',
   submit: 'Post',
   notDone: 'update not posted',
-  blocks: (s) => {
+  blocks: ({ state }) => {
+    const s = state!;
     const tell = {
       text: plain(
         `Tell everyone alerted so far: ${updateAudience(s.matrix, new Set(s.escalation.sent)).join(', ') || 'Slack only'}`.slice(
@@ -113,19 +130,97 @@ export const updateForm: SlackForm = {
       },
     ];
   },
-  form: (values) => {
+  send: acting('note', (values) => {
     const tell = values.tell?.tell as { selected_options?: Array<{ value?: string }> } | undefined;
     return {
       text: values.text?.text?.value ?? '',
       ...(tell?.selected_options?.some((o) => o.value === TELL) ? { tell: 'yes' } : {}),
     };
-  },
+  }),
 };
 
-const FORMS = [escalateForm, updateForm];
+/** Open an incident (`/pgwarden open`): the console's form on the board, as a modal. */
+export const openIncidentForm: SlackForm = {
+  view: SLACK_OPEN_VIEW,
+  fields: ['database', 'summary', 'severity', 'failureTime'],
+  // The refusals name the CLI's flags, without their dashes (backend.open).
+  fieldOf: (message) =>
+    /\bsummary\b/.test(message)
+      ? 'summary'
+      : /\bseverity\b/.test(message)
+        ? 'severity'
+        : /\bfailure-time\b/.test(message)
+          ? 'failureTime'
+          : undefined,
+  title: 'Open an incident',
+  submit: 'Open',
+  notDone: 'not opened',
+  blocks: ({ databases, initial }) => {
+    const option = (value: string) => ({ text: plain(value), value });
+    return [
+      {
+        type: 'section',
+        text: { type: 'mrkdwn', text: 'Level 1 is alerted at once, and the runbook starts; follow it in its thread.' },
+      },
+      {
+        type: 'input',
+        block_id: 'database',
+        label: plain('Database'),
+        element: {
+          type: 'static_select',
+          action_id: 'database',
+          options: databases.slice(0, 100).map(option),
+          ...(databases.length === 1 ? { initial_option: option(databases[0]) } : {}),
+        },
+      },
+      {
+        type: 'input',
+        block_id: 'summary',
+        label: plain('What failed'),
+        element: {
+          type: 'plain_text_input',
+          action_id: 'summary',
+          max_length: 500,
+          placeholder: plain('orders database corrupted'),
+          ...(initial?.summary ? { initial_value: initial.summary.slice(0, 500) } : {}),
+        },
+      },
+      {
+        type: 'input',
+        block_id: 'severity',
+        label: plain('Severity'),
+        element: {
+          type: 'static_select',
+          action_id: 'severity',
+          options: SEVERITIES.map(option),
+          initial_option: option(SEVERITIES[0]),
+        },
+      },
+      {
+        type: 'input',
+        block_id: 'failureTime',
+        optional: true,
+        label: plain('When it failed (UTC; empty: now)'),
+        element: { type: 'plain_text_input', action_id: 'failureTime', placeholder: plain('2026-11-24T02:15:00Z') },
+      },
+    ];
+  },
+  send: (backend, _id, values, by) =>
+    backend.open(
+      {
+        database: values.database?.database?.selected_option?.value ?? '',
+        summary: values.summary?.summary?.value ?? '',
+        severity: values.severity?.severity?.selected_option?.value ?? '',
+        failureTime: values.failureTime?.failureTime?.value ?? '',
+      },
+      by,
+    ),
+};
+
+const FORMS = [escalateForm, updateForm, openIncidentForm];
 
 function heading(s: IncidentState, what: string): object {
-  return { type: 'section', text: { type: 'mrkdwn', text: `*${s.summary.slice(0, 200)}*\n${s.incidentId}: ${what}` } };
+  return { type: 'section', text: { type: 'mrkdwn', text: `*${slackText(s.summary.slice(0, 200))}*\n${s.incidentId}: ${what}` } };
 }
 
 function textInput(id: string, label: string, placeholder: string): object {
@@ -144,54 +239,61 @@ function textInput(id: string, label: string, placeholder: string): object {
 }
 
 /** The form a button opens; undefined for any other button. */
-export const formOfButton = (actionId: string) => FORMS.find((f) => f.button === actionId);
+export const formOfButton = (actionId: string) => FORMS.find((f) => f.button !== undefined && f.button === actionId);
 
 /** Why a form is not offered for this incident, or null. Pure. */
 export function formProblem(form: SlackForm, s: IncidentState | null, id: string): string | null {
   if (!s) return `${id}: no such incident`;
   if (s.status !== 'open') return `${id} is ${s.status}; nothing more can be recorded`;
-  const problem = form.problem(s);
+  const problem = form.problem?.(s) ?? null;
   return problem && `${id}: ${problem}`;
 }
 
-/** The modal for an incident, its id in the private metadata. Pure. */
-export function formModal(form: SlackForm, s: IncidentState): object {
+/** The modal, the incident's id (if any) in its private metadata. Pure. */
+export function formModal(form: SlackForm, c: FormContext): object {
   return {
     type: 'modal',
     callback_id: form.view,
-    private_metadata: s.incidentId,
+    private_metadata: c.state?.incidentId ?? '',
     title: plain(form.title),
     submit: plain(form.submit),
     close: plain('Cancel'),
-    blocks: form.blocks(s),
+    blocks: form.blocks(c),
   };
 }
 
-/** Opens a button's form; what the clicker is told when it does not open. */
-export async function openForm(
+/**
+ * Opens a form for an incident (`id`), or to open one (null); what the person is told when it
+ * does not open.
+ */
+export async function showForm(
   form: SlackForm,
-  id: string,
+  id: string | null,
   triggerId: string | undefined,
-  o: { backend: ConsoleBackend; slackApp?: SlackAppSettings },
+  o: { backend: ConsoleBackend; slackApp?: SlackAppSettings; initial?: Record<string, string> },
 ): Promise<string | null> {
+  const about = id ?? 'pgwarden';
   if (!o.slackApp)
-    return `${id}: the console cannot open Slack forms without SLACK_BOT_TOKEN and SLACK_CHANNEL; use the console's page or pgwarden dr`;
-  if (!triggerId) return `${id}: Slack sent no trigger_id to open the form with; click again`;
-  let state: IncidentState | null;
-  try {
-    state = await o.backend.incident(id);
-  } catch (err) {
-    if (err instanceof PgwardenError) return `${id}: ${err.message}`;
-    throw err;
+    return `${about}: the console cannot open Slack forms without SLACK_BOT_TOKEN and SLACK_CHANNEL; use the console's page or pgwarden dr`;
+  if (!triggerId) return `${about}: Slack sent no trigger_id to open the form with; try again`;
+  let state: IncidentState | null = null;
+  if (id) {
+    try {
+      state = await o.backend.incident(id);
+    } catch (err) {
+      if (err instanceof PgwardenError) return `${id}: ${err.message}`;
+      throw err;
+    }
+    const problem = formProblem(form, state, id);
+    if (problem) return problem;
   }
-  const problem = formProblem(form, state, id);
-  if (problem) return problem;
+  const view = formModal(form, { state, databases: o.backend.databases(), initial: o.initial });
   try {
-    await callSlack(o.slackApp, 'views.open', { trigger_id: triggerId, view: formModal(form, state!) });
+    await callSlack(o.slackApp, 'views.open', { trigger_id: triggerId, view });
     return null;
   } catch (err) {
     const expired = /expired_trigger_id/.test((err as Error).message);
-    return `${id}: the form did not open (${(err as Error).message})${expired ? '; click again' : ''}`;
+    return `${about}: the form did not open (${(err as Error).message})${expired ? '; try again' : ''}`;
   }
 }
 
@@ -210,27 +312,29 @@ export async function submitForm(
   const form = FORMS.find((f) => f.view === sub.callbackId);
   if (!form) return { answer: null, said: `a form pgwarden does not know (${sub.callbackId}), closed` };
   const id = sub.privateMetadata;
-  const acting = o.backend.act(id, form.action, form.form(sub.values), sub.by);
+  const about = id || 'pgwarden';
+  const sending = form.send(o.backend, id, sub.values, sub.by);
   const slow = Symbol('slow');
   let timer: NodeJS.Timeout | undefined;
   const outcome = await Promise.race([
-    acting.then(
+    sending.then(
       () => null,
       (err: unknown) => err,
     ),
     new Promise<typeof slow>((r) => (timer = setTimeout(() => r(slow), o.waitMs ?? SUBMIT_WAIT_MS))),
   ]).finally(() => clearTimeout(timer));
-  if (outcome === null) return { answer: null, said: `${id}: ${form.action} by ${sub.by}` };
+  if (outcome === null) return { answer: null, said: `${about}: ${form.title.toLowerCase()}: sent by ${sub.by}` };
   if (outcome === slow) {
-    void acting.catch((err: Error) => tellLater(id, form, err, o));
-    return { answer: null, said: `${id}: ${form.action} by ${sub.by} sent; its answer comes later` };
+    void sending.catch((err: Error) => tellLater(about, form, err, o));
+    return { answer: null, said: `${about}: ${form.title.toLowerCase()}: sent by ${sub.by}; its answer comes later` };
   }
   if (!(outcome instanceof ActionRefused)) throw outcome;
-  // On the field it names; anything else (closed, no worker) on the first one, where it is seen.
-  const field = form.fields.find((f) => outcome.message.includes(`"${f}"`)) ?? form.fields[0];
+  // On the field it is about; anything else (closed, no worker) on the first one, where it is seen.
+  const message = outcome.message;
+  const field = form.fieldOf?.(message) ?? form.fields.find((f) => message.includes(`"${f}"`)) ?? form.fields[0];
   return {
-    answer: { response_action: 'errors', errors: { [field]: outcome.message.slice(0, 300) } },
-    said: `${id}: ${outcome.message}`,
+    answer: { response_action: 'errors', errors: { [field]: message.slice(0, 300) } },
+    said: `${about}: ${message}`,
   };
 }
 

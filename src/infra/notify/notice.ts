@@ -74,11 +74,19 @@ export function textSection(text: string): { type: 'section'; text: { type: 'mrk
   return { type: 'section', text: { type: 'mrkdwn', text: text.slice(0, 3000) } };
 }
 
+/**
+ * Text as Slack shows it: `&`, `<` and `>` escaped, as Slack asks, so a summary someone typed
+ * never becomes a mention of the whole channel (`<!channel>`) or a disguised link. Pure.
+ */
+export function slackText(text: string): string {
+  return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+}
+
 export function renderSlack(notice: Notice): SlackMessage {
-  const facts = notice.facts.map(([l, v]) => `• *${l}:* ${v}`);
+  const facts = notice.facts.map(([l, v]) => `• *${slackText(l)}:* ${slackText(v)}`);
   const mention = notice.mention ? `<@${notice.mention}> ` : '';
-  const lines = [`${mention}${EMOJI[notice.severity]} *${notice.title}*`, ...facts];
-  if (notice.action) lines.push(`*What to do:* ${notice.action}`);
+  const lines = [`${mention}${EMOJI[notice.severity]} *${slackText(notice.title)}*`, ...facts];
+  if (notice.action) lines.push(`*What to do:* ${slackText(notice.action)}`);
   const text = lines.join('\n');
   if (!notice.buttons?.length) return { text };
   // With buttons the message is blocks; `text` stays as the notification's fallback.

@@ -18,6 +18,8 @@ export const SLACK_ESCALATE_VIEW = 'pgwarden_escalate';
 export const SLACK_UPDATE_ACTION = 'pgwarden_update';
 /** The callback id of that modal: its submission posts a status update (or a note) to the incident. */
 export const SLACK_UPDATE_VIEW = 'pgwarden_update';
+/** The callback id of the modal `/pgwarden open` shows: its submission opens an incident. */
+export const SLACK_OPEN_VIEW = 'pgwarden_open';
 
 const MAX_AGE_SECONDS = 5 * 60;
 
