@@ -17,6 +17,7 @@ import { IncidentBrief, incidentNotice, IncidentNoticeKind, incidentNoticeToSlac
 import { ChannelResult } from '../src/infra/notify/notifier';
 import { dropScratchDatabase } from './scratch-database';
 import type { Notice } from '../src/infra/notify/notice';
+import { matrixAt } from '../src/operations/dr/on-call';
 import { SLACK_ACK_ACTION, SLACK_ESCALATE_ACTION, SLACK_UPDATE_ACTION } from '../src/infra/notify/slack-interaction';
 import { countAllTables, countRows, listTables } from '../src/infra/postgres/tables';
 import { runLink } from '../src/infra/temporal/links';
@@ -68,7 +69,8 @@ export function incidentActivities(deps: ActivityDeps) {
         ]);
       return {
         database,
-        matrix,
+        // Frozen with whoever is on call now heading level 1.
+        matrix: matrixAt(matrix, deps.now()),
         drillEscalates: deps.config.incident.drillEscalates,
       };
     },

@@ -79,6 +79,36 @@ describe('pgwarden CLI', () => {
     ]);
   });
 
+  it('says who is on call now, until when, whom an incident opened now alerts, and the shifts after; from the configuration alone', () => {
+    const env = {
+      DATABASE_URL: 'postgres://u:p@h/shop',
+      ESCALATION_ONCALL: 'alice@x.io,bob@x.io',
+      ESCALATION_ONCALL_FROM: '2026-12-07T09:00:00Z',
+      ESCALATION_L1_EMAIL: 'devops@x.io',
+    };
+    const { code, stdout } = pgwarden(['dr', 'oncall', '--next', '3'], env);
+    expect(code).toBe(0);
+    const lines = stdout.trimEnd().split('\n');
+    const time = '\\d{4}-\\d\\d-\\d\\d \\d\\d:\\d\\d:\\d\\dZ';
+    const [, now] =
+      new RegExp(
+        `^on call now \\(matrix "default"\\): (\\w+)@x\\.io until ${time}; an incident opened now alerts level 1: \\1@x\\.io, devops@x\\.io$`,
+      ).exec(lines[0]) ?? [];
+    expect(now).toMatch(/^(alice|bob)$/);
+    const other = now === 'alice' ? 'bob' : 'alice';
+    expect(lines.slice(1).map((l) => /^then (\w+)@x\.io: /.exec(l)?.[1])).toEqual([other, now]);
+    // Its JSON holds the same; an unknown matrix or a bad count is refused with exit 64.
+    const json = JSON.parse(pgwarden(['dr', 'oncall', '--json', '--next', '2'], env).stdout) as {
+      shifts: Array<{ who: string }>;
+    };
+    expect(json.shifts.map((s) => s.who)).toEqual([`${now}@x.io`, `${other}@x.io`]);
+    expect(pgwarden(['dr', 'oncall', '--matrix', 'nope'], env)).toMatchObject({
+      code: 64,
+      stderr: 'pgwarden: --matrix nope: not configured (known: default); see ESCALATION_MATRICES\n',
+    });
+    expect(pgwarden(['dr', 'oncall', '--next', '0'], env).code).toBe(64);
+  });
+
   it('prints its version (the one every manifest records) and exits 0', () => {
     const version = JSON.parse(readFileSync(join(repoRoot, 'package.json'), 'utf8')).version;
     expect(pgwarden(['--version'])).toMatchObject({ code: 0, stdout: `${version}\n` });

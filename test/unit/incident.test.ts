@@ -520,6 +520,11 @@ describe('what people see', () => {
       '**Escalation:** level 1 (DevOps team) sent; NOT acknowledged: Update `acknowledge` with `{"by": "<you>"}`',
       '**Next:** level 2 (manager) → manager@x.io at 03:00 UTC (in 37 min)',
     ]);
+    // With an on-call rotation, who was on call at the opening.
+    const rotated = incident({ matrix: { ...incident().matrix!, onCallNow: 'alice@x.io' } });
+    expect(incidentDetails(rotated, now).split('\n')[4]).toBe(
+      '**Escalation:** level 1 (DevOps team) sent (alice@x.io on call at the opening); NOT acknowledged: Update `acknowledge` with `{"by": "<you>"}`',
+    );
   });
 
   it('keeps the customer notice apart from the escalation, and shows the acknowledgement and the assessment', () => {
@@ -662,6 +667,56 @@ describe('escalation settings', () => {
       0, 15, 0,
     ]);
     expect(() => loadConfig({ ...base, ESCALATION_UPDATE_REMINDER_MINUTES: '-5' })).toThrow(/ESCALATION_UPDATE_REMINDER_MINUTES/);
+  });
+  it('reads an on-call rotation: level 1 is whoever is on call (and ESCALATION_L1_EMAIL when set); named matrices inherit it', () => {
+    const m = loadConfig({
+      ...base,
+      ESCALATION_ONCALL: 'alice@x.io, bob@x.io',
+      ESCALATION_ONCALL_FROM: '2026-12-07T09:00:00Z',
+      ESCALATION_MATRICES: 'payments,internal',
+      ESCALATION_PAYMENTS_ONCALL: 'pat@x.io',
+      ESCALATION_PAYMENTS_ONCALL_FROM: '2026-12-07T10:00:00+01:00',
+      ESCALATION_PAYMENTS_ONCALL_SHIFT_HOURS: '24',
+    }).incident.matrices;
+    expect(m.default).toMatchObject({
+      level1: { contacts: [] }, // not NOTIFY_EMAIL_TO: the rotation is level 1
+      onCall: { people: ['alice@x.io', 'bob@x.io'], from: '2026-12-07T09:00:00.000Z', shiftHours: 168 },
+    });
+    expect(m.payments.onCall).toEqual({ people: ['pat@x.io'], from: '2026-12-07T09:00:00.000Z', shiftHours: 24 });
+    expect(m.internal.onCall).toEqual(m.default.onCall);
+    const withTeam = loadConfig({
+      ...base,
+      ESCALATION_ONCALL: 'alice@x.io',
+      ESCALATION_ONCALL_FROM: '2026-12-07T09:00:00Z',
+      ESCALATION_L1_EMAIL: 'devops@x.io',
+    }).incident.matrices.default;
+    expect(withTeam.level1.contacts).toEqual(['devops@x.io']);
+    expect(loadConfig(base).incident.matrices.default.onCall).toBeUndefined();
+    const problems = (env: Record<string, string>) => {
+      try {
+        loadConfig({ ...base, ...env });
+        return [];
+      } catch (e) {
+        return (e as ConfigError).problems;
+      }
+    };
+    expect(problems({ ESCALATION_ONCALL: 'alice' })).toEqual([
+      'ESCALATION_ONCALL: "alice" is not an e-mail address',
+      'ESCALATION_ONCALL_FROM: when the first shift of ESCALATION_ONCALL begins, e.g. 2026-12-07T09:00:00Z',
+    ]);
+    expect(problems({ ESCALATION_ONCALL: 'a@x.io', ESCALATION_ONCALL_FROM: 'monday 9am' })).toEqual([
+      'ESCALATION_ONCALL_FROM: "monday 9am" is not an ISO time with its zone, like 2026-12-07T09:00:00Z',
+    ]);
+    expect(problems({ ESCALATION_ONCALL: 'a@x.io', ESCALATION_ONCALL_FROM: '2026-12-07T09:00:00' })).toEqual([
+      'ESCALATION_ONCALL_FROM: "2026-12-07T09:00:00" is not an ISO time with its zone, like 2026-12-07T09:00:00Z',
+    ]);
+    expect(
+      problems({
+        ESCALATION_ONCALL: 'a@x.io',
+        ESCALATION_ONCALL_FROM: '2026-12-07T09:00:00Z',
+        ESCALATION_ONCALL_SHIFT_HOURS: '0',
+      }),
+    ).toEqual([expect.stringMatching(/^ESCALATION_ONCALL_SHIFT_HOURS: /)]);
   });
   it('reads named matrices over the default one', () => {
     const m = loadConfig({

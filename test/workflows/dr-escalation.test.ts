@@ -4,6 +4,7 @@
  * restore work is faked, since the subject here is the timers and who hears what when.
  */
 import { MockActivityEnvironment, TestWorkflowEnvironment } from '@temporalio/testing';
+import { shiftAt } from '../../src/operations/dr/on-call';
 import { Context } from '@temporalio/activity';
 import { WorkflowHandle, WorkflowNotFoundError } from '@temporalio/client';
 import { createActivities } from '../../activities';
@@ -136,6 +137,23 @@ describe('DisasterRecoveryWorkflow escalation (time-skipping server, real notice
   const state = (h: WorkflowHandle) => h.query(m.incidentStateQuery);
   const mailTo = async (id: string, address: string) =>
     (await capturedMail(id)).filter((mail) => mail.envelopeTo.includes(address));
+  /** A worker of its own whose openIncident and notices are the real ones under `config`. */
+  async function realNoticesWorker(name: string, config: ReturnType<typeof stackConfig>) {
+    const queue = uniqueTaskQueue(name);
+    const real = createActivities(createActivityDeps(config));
+    const bot = await workerOn(env, queue, {
+      ...activities,
+      openIncident: real.openIncident,
+      notifyIncident: real.notifyIncident,
+    });
+    const start = (prefix: string) =>
+      env.client.workflow.start('DisasterRecoveryWorkflow', {
+        taskQueue: queue,
+        workflowId: `${prefix}-${uniqueSuffix()}`,
+        args: [{ summary: 'orders database lost', database: 'sample', failureTime: new Date().toISOString() }],
+      });
+    return { queue, real, bot, start };
+  }
   /** Minutes after opening, to the second: a timer fires at its time plus the workflow task's few ms. */
   const minutesAfterOpen = (s: IncidentState, what: RegExp) =>
     s.timeline.filter((t) => what.test(t.what)).map((t) => Math.floor((Date.parse(t.at) - Date.parse(s.openedAt)) / 1000) / 60);
@@ -162,7 +180,6 @@ describe('DisasterRecoveryWorkflow escalation (time-skipping server, real notice
   }
 
   it("threads an incident's Slack messages through a bot, and gives each level 1 reader a link of their own", async () => {
-    const queue = uniqueTaskQueue('dr-esc-bot');
     const config = stackConfig({
       ...CONTACTS,
       ESCALATION_L1_EMAIL: 'devops@example.com,sre@example.com',
@@ -173,18 +190,9 @@ describe('DisasterRecoveryWorkflow escalation (time-skipping server, real notice
       CONSOLE_PUBLIC_URL: 'http://console.invalid',
       SLACK_SIGNING_SECRET: 'slack-signing-secret',
     });
-    const real = createActivities(createActivityDeps(config));
-    const bot = await workerOn(env, queue, {
-      ...activities,
-      openIncident: real.openIncident,
-      notifyIncident: real.notifyIncident,
-    });
+    const { queue, real, bot, start } = await realNoticesWorker('dr-esc-bot', config);
     try {
-      const h = await env.client.workflow.start('DisasterRecoveryWorkflow', {
-        taskQueue: queue,
-        workflowId: `dr-bot-${uniqueSuffix()}`,
-        args: [{ summary: 'orders database lost', database: 'sample', failureTime: new Date().toISOString() }],
-      });
+      const h = await start('dr-bot');
       const id = h.workflowId;
       await waitUntil(h, (s) => s.escalation.level1Sends === 1);
       await env.sleep('50 minutes'); // two reminders, which may go to Slack now: as replies
@@ -516,6 +524,30 @@ describe('DisasterRecoveryWorkflow escalation (time-skipping server, real notice
       `bob (or anyone working on it): post where it stands and what comes next: pgwarden dr note ${id}`,
     );
     expect(await due('manager@example.com')).toEqual([]); // the reminder is for those who can answer it
+  });
+
+  it('alerts whoever is on call when the incident opens, first, and keeps them in its frozen matrix', async () => {
+    const rotation = { ESCALATION_ONCALL: 'alice@example.com,bob@example.com', ESCALATION_ONCALL_FROM: '2026-12-07T09:00:00Z' };
+    const onCall = shiftAt(
+      { people: ['alice@example.com', 'bob@example.com'], from: rotation.ESCALATION_ONCALL_FROM, shiftHours: 168 },
+      new Date(),
+    ).who;
+    const { bot, start } = await realNoticesWorker('dr-esc-oncall', stackConfig({ ...CONTACTS, ...rotation }));
+    try {
+      const h = await start('dr-oncall');
+      const s = await waitUntil(h, (x) => x.escalation.level1Sends === 1);
+      expect(s.matrix!.onCallNow).toBe(onCall);
+      expect(s.matrix!.level1.contacts).toEqual([onCall, 'devops@example.com']);
+      const [first] = await waitForCaptured(
+        async (c) => (await mailTo(c, onCall)).filter((x) => /disaster recovery started/.test(x.subject)),
+        h.workflowId,
+      );
+      expect(first.envelopeTo).toEqual([onCall, 'devops@example.com']);
+      await h.executeUpdate(m.abortUpdate, { args: [{ by: 'alice', reason: 'drill over' }] });
+      await h.result();
+    } finally {
+      await bot.stop();
+    }
   });
 
   it('hands the lead over at a shift change and tells everyone alerted, keeping the first acknowledgement', async () => {

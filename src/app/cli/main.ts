@@ -350,7 +350,8 @@ An incident, start to end (ids look like dr-shop-20261124T021500Z):
   pgwarden dr approve ID --as alice                     # an in-place restore
   pgwarden dr note ID --text "restore at 60%, ~20 min left" --tell --as alice   # a status update to all alerted
   pgwarden dr escalate ID --level 2 --reason "restore failed twice" --as alice   # the manager now, not at 1 h
-  pgwarden dr resume ID --note "orders flowing again" --as alice`,
+  pgwarden dr resume ID --note "orders flowing again" --as alice
+  pgwarden dr oncall                                    # who an incident opened now alerts first`,
     );
   dr.command('start')
     .description('open an incident: DisasterRecoveryWorkflow, level 1 alert at once')
@@ -376,6 +377,12 @@ An incident, start to end (ids look like dr-shop-20261124T021500Z):
     .option('--json', 'print the whole state as JSON')
     .option('-w, --watch [seconds]', 'print it again whenever it changes (every 5 s by default) until the incident closes')
     .action((id, opts) => run(async () => (await import('./commands/dr')).runDrStatus(ctx(), id, opts)));
+  dr.command('oncall')
+    .description('who is on call now (ESCALATION_ONCALL) and the shifts after: who an incident opened now alerts first')
+    .option('--matrix <name>', 'escalation matrix (default: default)')
+    .option('--next <n>', 'how many shifts to show, the current one first', '4')
+    .option('--json', 'print JSON')
+    .action((opts) => run(async () => (await import('./commands/dr-oncall')).runDrOncall(ctx(), opts)));
   dr.command('list')
     .description('open incidents (--all: closed ones too)')
     .option('--all', 'include closed incidents')

@@ -20,6 +20,17 @@ export interface EscalationMatrix {
    * without one; 0: never. Absent in incidents opened before it: never.
    */
   updateReminderMinutes?: number;
+  /** Who takes level 1 in turn (src/operations/dr/on-call.ts); absent: level 1's contacts alone. */
+  onCall?: OnCallRotation;
+  /** In an incident's frozen matrix: who was on call when it opened (first of level 1's contacts). */
+  onCallNow?: string;
+}
+
+/** People taking shifts of `shiftHours` in turn, the first from `from` (ISO). */
+export interface OnCallRotation {
+  people: string[];
+  from: string;
+  shiftHours: number;
 }
 
 export interface IncidentSettings {
@@ -68,7 +79,24 @@ function readMatrix(
     min: 0,
     max: 100_000,
   });
-  return { name, level1, level2, level3, level4, updateReminderMinutes };
+  const onCall = readRotation(r, prefix) ?? fallback?.onCall;
+  // With a rotation, the default matrix's level 1 is whoever is on call, with ESCALATION_L1_EMAIL
+  // when set, never NOTIFY_EMAIL_TO; a named one inherits the default's, as every setting.
+  if (onCall && !fallback && !r.list(`${prefix}L1_EMAIL`).length) level1.contacts = [];
+  return { name, level1, level2, level3, level4, updateReminderMinutes, ...(onCall ? { onCall } : {}) };
+}
+
+/** ESCALATION_[<NAME>_]ONCALL, _ONCALL_FROM, _ONCALL_SHIFT_HOURS; undefined when not set here. */
+function readRotation(r: EnvReader, prefix: string): OnCallRotation | undefined {
+  const people = r.list(`${prefix}ONCALL`);
+  if (!people.length) return undefined;
+  for (const a of people) if (!EMAIL.test(a)) r.problem(`${prefix}ONCALL`, `"${a}" is not an e-mail address`);
+  const from = r.string(`${prefix}ONCALL_FROM`);
+  if (!from) r.problem(`${prefix}ONCALL_FROM`, `when the first shift of ${prefix}ONCALL begins, e.g. 2026-12-07T09:00:00Z`);
+  else if (Number.isNaN(Date.parse(from)) || !/T.*(Z|[+-]\d\d:?\d\d)$/.test(from))
+    r.problem(`${prefix}ONCALL_FROM`, `"${from}" is not an ISO time with its zone, like 2026-12-07T09:00:00Z`);
+  const shiftHours = r.integer(`${prefix}ONCALL_SHIFT_HOURS`, 168, { min: 1, max: 24 * 366 });
+  return { people, from: from && !Number.isNaN(Date.parse(from)) ? new Date(from).toISOString() : '', shiftHours };
 }
 
 export function readIncident(r: EnvReader, teamDefault: string[]): IncidentSettings {

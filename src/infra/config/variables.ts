@@ -391,6 +391,13 @@ export const CONFIG_VARIABLES: VariableDoc[] = [
     default: '30',
   },
   {
+    name: 'ESCALATION_ONCALL',
+    description:
+      'an on-call rotation: e-mail addresses taking level 1 in turn, one shift each (per named matrix too); whoever is on call when an incident opens is alerted first',
+  },
+  { name: 'ESCALATION_ONCALL_FROM', description: 'when the first shift of ESCALATION_ONCALL begins (ISO time with its zone)' },
+  { name: 'ESCALATION_ONCALL_SHIFT_HOURS', description: 'the length of one on-call shift, in hours', default: '168' },
+  {
     name: 'ESCALATION_MATRICES',
     description:
       'further named matrices an incident can choose; each reads ESCALATION_<NAME>_L1_EMAIL etc. over the default matrix',

@@ -86,7 +86,9 @@ export function incidentDetails(s: IncidentState, now: Date = new Date()): strin
   const acknowledged = e.acknowledgedBy
     ? `acknowledged by ${e.acknowledgedBy}${e.acknowledgedAt ? ` at ${clockTime(e.acknowledgedAt, now)}` : ''}${e.lead ? `; led by ${e.lead.by} since ${clockTime(e.lead.since, now)}` : ''}`
     : 'NOT acknowledged: Update `acknowledge` with `{"by": "<you>"}`';
-  lines.push(`**Escalation:** ${levelsSent(e.sent.filter((l) => l !== 4))} sent; ${acknowledged}`);
+  lines.push(
+    `**Escalation:** ${levelsSent(e.sent.filter((l) => l !== 4))} sent${s.matrix?.onCallNow ? ` (${s.matrix.onCallNow} on call at the opening)` : ''}; ${acknowledged}`,
+  );
   const next = nextEscalation(s, now);
   if (next) lines.push(`**Next:** ${next}`);
   if (s.assessment)

@@ -1,0 +1,56 @@
+/** The on-call rotation: whose shift it is at a time, the shifts after it, and the matrix an incident freezes. */
+import type { EscalationMatrix, OnCallRotation } from '../../src/infra/config/incident';
+import { matrixAt, shiftAt, shiftsFrom } from '../../src/operations/dr/on-call';
+
+const weekly: OnCallRotation = {
+  people: ['alice@x.io', 'bob@x.io', 'carol@x.io'],
+  from: '2026-12-07T09:00:00.000Z',
+  shiftHours: 168,
+};
+
+describe('on-call shifts', () => {
+  it.each([
+    ['the first shift starting', '2026-12-07T09:00:00Z', 'alice@x.io', '2026-12-07T09:00:00.000Z'],
+    ['a second before the second shift', '2026-12-14T08:59:59Z', 'alice@x.io', '2026-12-07T09:00:00.000Z'],
+    ['the second shift', '2026-12-14T09:00:00Z', 'bob@x.io', '2026-12-14T09:00:00.000Z'],
+    ['the third', '2026-12-25T12:00:00Z', 'carol@x.io', '2026-12-21T09:00:00.000Z'],
+    ['round again', '2026-12-28T09:00:00Z', 'alice@x.io', '2026-12-28T09:00:00.000Z'],
+    ['the week before the start: the turns run backwards', '2026-12-01T00:00:00Z', 'carol@x.io', '2026-11-30T09:00:00.000Z'],
+    ['a second before the start', '2026-12-07T08:59:59Z', 'carol@x.io', '2026-11-30T09:00:00.000Z'],
+  ])('%s (%s): %s, since %s', (_what, at, who, from) => {
+    const shift = shiftAt(weekly, new Date(at));
+    expect([shift.who, shift.from.toISOString()]).toEqual([who, from]);
+    expect(shift.until.getTime() - shift.from.getTime()).toBe(168 * 3_600_000);
+  });
+
+  it('lists the shift running and those after it, back to back', () => {
+    const daily = { ...weekly, shiftHours: 24 };
+    expect(shiftsFrom(daily, new Date('2026-12-08T10:00:00Z'), 4).map((s) => [s.who, s.from.toISOString()])).toEqual([
+      ['bob@x.io', '2026-12-08T09:00:00.000Z'],
+      ['carol@x.io', '2026-12-09T09:00:00.000Z'],
+      ['alice@x.io', '2026-12-10T09:00:00.000Z'],
+      ['bob@x.io', '2026-12-11T09:00:00.000Z'],
+    ]);
+  });
+});
+
+describe('the matrix an incident freezes', () => {
+  const matrix: EscalationMatrix = {
+    name: 'default',
+    level1: { contacts: ['devops@x.io', 'bob@x.io'], repeatMinutes: 15 },
+    level2: { contacts: ['manager@x.io'], afterMinutes: 60 },
+    level3: { contacts: ['exec@x.io'], afterMinutes: 240 },
+    level4: { contacts: ['support@x.io'] },
+  };
+
+  it.each([
+    ['alice on call: first, the team after', '2026-12-08T00:00:00Z', ['alice@x.io', 'devops@x.io', 'bob@x.io'], 'alice@x.io'],
+    ['bob on call and in the team list: once, first', '2026-12-15T00:00:00Z', ['bob@x.io', 'devops@x.io'], 'bob@x.io'],
+  ])('%s', (_what, at, contacts, now) => {
+    expect(matrixAt({ ...matrix, onCall: weekly }, new Date(at))).toMatchObject({ level1: { contacts }, onCallNow: now });
+  });
+
+  it('leaves a matrix without a rotation as configured', () => {
+    expect(matrixAt(matrix, new Date())).toBe(matrix);
+  });
+});
