@@ -382,7 +382,12 @@ describe('Slack interactivity', () => {
     const view = modalOf(escalateForm, escalating({})) as Record<string, unknown> & { blocks: Array<Record<string, unknown>> };
     expect(view).toMatchObject({ type: 'modal', callback_id: SLACK_ESCALATE_VIEW, private_metadata: 'dr-shop-1' });
     const [, level, reason] = view.blocks;
-    const option = (text: string, value: string) => ({ text: { type: 'plain_text', text }, value });
+    // Who hears a level goes in the option's description: Slack cuts both at 75 characters.
+    const option = (text: string, description: string, value: string) => ({
+      text: { type: 'plain_text', text },
+      description: { type: 'plain_text', text: description },
+      value,
+    });
     expect(level).toEqual({
       type: 'input',
       block_id: 'level',
@@ -390,8 +395,11 @@ describe('Slack interactivity', () => {
       element: {
         type: 'radio_buttons',
         action_id: 'level',
-        options: [option('level 2: manager (manager@x.io)', '2'), option('level 3: executive (exec@x.io), and the manager', '3')],
-        initial_option: option('level 2: manager (manager@x.io)', '2'),
+        options: [
+          option('level 2: manager', 'manager@x.io', '2'),
+          option('level 3: executive, and the manager', 'exec@x.io', '3'),
+        ],
+        initial_option: option('level 2: manager', 'manager@x.io', '2'),
       },
     });
     expect(reason).toMatchObject({
@@ -402,7 +410,17 @@ describe('Slack interactivity', () => {
     const later = modalOf(escalateForm, escalating({ sent: [1, 2] })) as {
       blocks: Array<{ element?: { options?: unknown[] } }>;
     };
-    expect(later.blocks[1].element!.options).toEqual([option('level 3: executive (exec@x.io)', '3')]);
+    expect(later.blocks[1].element!.options).toEqual([option('level 3: executive', 'exec@x.io', '3')]);
+    // A long list of contacts is cut where Slack would refuse the form, saying so.
+    const many = {
+      ...matrix,
+      level2: { ...matrix.level2, contacts: Array.from({ length: 9 }, (_, i) => `manager${i}@example.com`) },
+    };
+    const cut = formModal(escalateForm, { state: escalating({}, { matrix: many }), databases: [] }) as {
+      blocks: Array<{ element?: { options?: Array<{ description: { text: string } }> } }>;
+    };
+    const described = cut.blocks[1].element!.options![0].description.text;
+    expect([described.length, described.endsWith('…')]).toEqual([75, true]);
   });
 
   it('builds the update form: the text, and telling everyone alerted so far checked, naming them', () => {
@@ -413,7 +431,8 @@ describe('Slack interactivity', () => {
     const [, text, tell] = view.blocks;
     expect(text).toMatchObject({ block_id: 'text', element: { type: 'plain_text_input', action_id: 'text', max_length: 2000 } });
     const option = {
-      text: { type: 'plain_text', text: 'Tell everyone alerted so far: devops@x.io, manager@x.io' },
+      text: { type: 'plain_text', text: 'Tell everyone alerted so far' },
+      description: { type: 'plain_text', text: 'devops@x.io, manager@x.io' },
       value: 'yes',
     };
     expect(tell).toMatchObject({

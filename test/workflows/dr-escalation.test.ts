@@ -239,7 +239,9 @@ describe('DisasterRecoveryWorkflow escalation (time-skipping server, real notice
           (p) => p.body as { trigger_id: string; view: { private_metadata: string; blocks: unknown[] } },
         );
         expect(opened.view.private_metadata).toBe(id);
-        expect(JSON.stringify(opened.view.blocks)).toContain('level 2: manager (manager@example.com)');
+        expect(JSON.stringify(opened.view.blocks)).toContain(
+          '"text":"level 2: manager"},"description":{"type":"plain_text","text":"manager@example.com"}',
+        );
         const submitted = await fromSlack(
           slackEscalateSubmitBody(
             opened.view.private_metadata,

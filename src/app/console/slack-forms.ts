@@ -18,12 +18,11 @@ import {
   SLACK_UPDATE_VIEW,
   type SlackSubmission,
 } from '../../infra/notify/slack-interaction';
-import { escalationChoice, levelsOpenToEscalate, updateAudience } from '../../operations/dr/escalation';
-import type { IncidentState } from '../../operations/dr/incident';
+import { escalationChoiceParts, levelsOpenToEscalate, updateAudience } from '../../operations/dr/escalation';
+import { type IncidentState, SEVERITIES } from '../../operations/dr/incident';
 import { UPDATE_MAX_CHARS } from '../../operations/dr/validate';
 import { ActionRefused, type ConsoleBackend } from './backend';
 import type { ConsoleAction } from './pages';
-import { SEVERITIES } from '../../operations/dr/incident';
 
 /** Slack waits 3 s for a submission's answer; past this the form closes and a refusal comes as an ephemeral message. */
 const SUBMIT_WAIT_MS = 2_500;
@@ -79,8 +78,11 @@ export const escalateForm: SlackForm = {
   blocks: ({ state }) => {
     const s = state!;
     const open = levelsOpenToEscalate(s.matrix, s.escalation);
-    // Slack takes 75 characters in an option's text.
-    const options = open.map((l) => ({ text: plain(escalationChoice(l, s.matrix!, open).slice(0, 75)), value: String(l) }));
+    // Slack takes 75 characters in an option's text and in its description: who hears it goes below.
+    const options = open.map((l) => {
+      const c = escalationChoiceParts(l, s.matrix!, open);
+      return { text: plain(`${c.level}${c.also}`), description: plain(clip(c.contacts, 75)), value: String(l) };
+    });
     return [
       heading(s, 'alert a level now, before its timer.'),
       {
@@ -109,15 +111,8 @@ export const updateForm: SlackForm = {
   notDone: 'update not posted',
   blocks: ({ state }) => {
     const s = state!;
-    const tell = {
-      text: plain(
-        `Tell everyone alerted so far: ${updateAudience(s.matrix, new Set(s.escalation.sent)).join(', ') || 'Slack only'}`.slice(
-          0,
-          75,
-        ),
-      ),
-      value: TELL,
-    };
+    const audience = updateAudience(s.matrix, new Set(s.escalation.sent)).join(', ') || 'Slack only';
+    const tell = { text: plain('Tell everyone alerted so far'), description: plain(clip(audience, 75)), value: TELL };
     return [
       heading(s, 'a status update for the record.'),
       textInput('text', 'What to put on the record', 'restore at 60%, about 20 min left'),
@@ -218,6 +213,9 @@ export const openIncidentForm: SlackForm = {
 };
 
 const FORMS = [escalateForm, updateForm, openIncidentForm];
+
+/** Text cut to Slack's limit, saying so. */
+const clip = (text: string, max: number) => (text.length <= max ? text : `${text.slice(0, max - 1)}…`);
 
 function heading(s: IncidentState, what: string): object {
   return { type: 'section', text: { type: 'mrkdwn', text: `*${slackText(s.summary.slice(0, 200))}*\n${s.incidentId}: ${what}` } };

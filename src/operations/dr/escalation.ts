@@ -163,9 +163,23 @@ export function levelsOpenToEscalate(
   return ([2, 3] as const).filter((l) => !escalation.sent.includes(l));
 }
 
-/** A level as an escalation form offers it: who hears it, and the manager too when level 3 alerts them first. */
+/** A level as an escalation form offers it: its name, who hears it, and whether it alerts the manager first too. */
+export function escalationChoiceParts(
+  level: 2 | 3,
+  matrix: EscalationMatrix,
+  open: ReadonlyArray<2 | 3>,
+): { level: string; contacts: string; also: string } {
+  return {
+    level: `level ${level}: ${LEVEL_NAMES[level]}`,
+    contacts: contactWords(level, matrix),
+    also: level === 3 && open.includes(2) ? ', and the manager' : '',
+  };
+}
+
+/** The same as one line: "level 3: executive (exec@x.io), and the manager". */
 export function escalationChoice(level: 2 | 3, matrix: EscalationMatrix, open: ReadonlyArray<2 | 3>): string {
-  return `level ${level}: ${LEVEL_NAMES[level]} (${contactWords(level, matrix)})${level === 3 && open.includes(2) ? ', and the manager' : ''}`;
+  const c = escalationChoiceParts(level, matrix, open);
+  return `${c.level} (${c.contacts})${c.also}`;
 }
 
 /**
