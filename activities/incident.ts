@@ -16,7 +16,8 @@ import type { EscalationMatrix } from '../src/operations/dr/escalation';
 import { IncidentBrief, incidentNotice, IncidentNoticeKind, incidentNoticeToSlack } from '../src/operations/dr/notices';
 import { ChannelResult } from '../src/infra/notify/notifier';
 import { dropScratchDatabase } from './scratch-database';
-import type { Notice } from '../src/infra/notify/notice';
+import { type Notice, renderSlack } from '../src/infra/notify/notice';
+import { callSlack } from '../src/infra/notify/slack-api';
 import { matrixAt } from '../src/operations/dr/on-call';
 import { SLACK_ACK_ACTION, SLACK_ESCALATE_ACTION, SLACK_UPDATE_ACTION } from '../src/infra/notify/slack-interaction';
 import { countAllTables, countRows, listTables } from '../src/infra/postgres/tables';
@@ -312,6 +313,35 @@ export function incidentActivities(deps: ActivityDeps) {
         return checks;
       } finally {
         await client.end().catch(() => undefined);
+      }
+    },
+
+    /**
+     * Keeps the incident's first Slack message (the thread's top, posted by the bot) saying where
+     * it stands: step, lead, impact, levels alerted; its buttons while open, none once closed.
+     * Slack's chat.update; a failure is reported, never thrown: the message is a view, not a notice.
+     */
+    async refreshIncidentMessage(input: { brief: IncidentBrief; thread: string; at: string }): Promise<ChannelResult> {
+      const app = deps.config.notifications.slackApp;
+      if (!app) return { channel: 'slack', ok: true, skipped: 'no Slack bot (SLACK_BOT_TOKEN)' };
+      const link = runLink(
+        deps.config.temporal.uiUrl,
+        Context.current().info.workflowNamespace ?? 'default',
+        input.brief.incidentId,
+      );
+      const notice = incidentNotice('live', input.brief, new Date(input.at), link);
+      const open = !input.brief.status || input.brief.status === 'open';
+      const shown = renderSlack(open ? withButtons(notice, { kind: 'level1', brief: input.brief }) : notice);
+      try {
+        await callSlack(app, 'chat.update', {
+          channel: app.channel,
+          ts: input.thread,
+          ...shown,
+          ...(shown.blocks ? {} : { blocks: [] }),
+        });
+        return { channel: 'slack', ok: true, thread: input.thread };
+      } catch (err) {
+        return { channel: 'slack', ok: false, error: (err as Error).message };
       }
     },
 

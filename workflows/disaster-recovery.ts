@@ -132,7 +132,7 @@ export async function DisasterRecoveryWorkflow(input: DisasterRecoveryInput): Pr
   async function close(status: 'resolved' | 'aborted'): Promise<void> {
     const closing = incident.close(status);
     flow.publish();
-    await escalation?.stop();
+    await escalation?.stop(closing?.outcome);
     const practised = incident.state.drill?.database;
     if (practised)
       await quick

@@ -21,11 +21,14 @@ import {
 } from '../src/operations/dr/escalation';
 import type { EscalateInput } from '../src/operations/dr/validate';
 import { briefOf, IncidentBrief, IncidentNoticeKind } from '../src/operations/dr/notices';
+import { leaderOf } from '../src/operations/dr/incident';
 import { rootCauseMessage } from '../src/infra/temporal/root-cause';
 import type { IncidentFlow } from './incident-flow';
 
 /** Notices being sent finish even when the incident closes meanwhile. */
 const NOTICES_FINISH = 'dr-notices-finish';
+/** The incident's first Slack message is kept saying where it stands (incidents opened before: as posted). */
+const LIVE_MESSAGE = 'dr-live-slack-message';
 
 // Notices never throw for an unreachable channel; retries only cover a lost worker.
 const notices = proxyActivities<Activities>({ startToCloseTimeout: '1 minute', retry: { maximumAttempts: 5 } });
@@ -35,6 +38,8 @@ export class Escalation {
   private done: Promise<unknown> | undefined;
   /** The incident's Slack thread: its first message's ts, when a Slack bot posts (SLACK_BOT_TOKEN). */
   private slackThread: string | undefined;
+  /** Whether this run keeps that message current (decided once, at the start). */
+  private live = false;
 
   constructor(
     private readonly flow: IncidentFlow,
@@ -55,20 +60,76 @@ export class Escalation {
     if (this.levels === 'level1') this.incident.levelOneOnly();
     // Reminders to post status updates once the manager was told (incidents opened before: none).
     const reminders = this.levels === 'all' && patched('dr-update-reminders') ? [this.updateReminders()] : [];
+    this.live = patched(LIVE_MESSAGE);
     this.done = scope
-      .run(() =>
-        Promise.all(
-          this.levels === 'level1' ? [this.level1()] : [this.level1(), this.timedLevels(), this.customerLevel(), ...reminders],
-        ),
-      )
+      .run(() => {
+        // Started in the scope, so stop() ends it with the timers.
+        const live = this.live ? [this.liveMessage()] : [];
+        return Promise.all(
+          this.levels === 'level1'
+            ? [this.level1(), ...live]
+            : [this.level1(), this.timedLevels(), this.customerLevel(), ...reminders, ...live],
+        );
+      })
       .catch((err) => {
         if (!isCancellation(err)) log.error('escalation stopped', { error: rootCauseMessage(err) });
       });
   }
 
-  async stop(): Promise<void> {
+  /** Stops the timers; the first Slack message then says how the incident closed, its buttons gone. */
+  async stop(outcome?: string): Promise<void> {
     this.scope?.cancel();
     await this.done;
+    if (this.live) await CancellationScope.nonCancellable(() => this.refreshMessage(outcome));
+  }
+
+  /**
+   * Whenever what the channel should see changes (step, lead, impact, restore, levels alerted),
+   * the thread's first message is edited to say so: one look at the channel tells where it stands.
+   * Only a bot's message can be edited: without one there is no thread, and nothing to do.
+   */
+  private async liveMessage(): Promise<void> {
+    await condition(() => this.slackThread !== undefined || !this.incident.isOpen);
+    let shown = this.liveKey();
+    // The close's own edit comes from stop(), after the timers.
+    while (this.incident.isOpen) {
+      await condition(() => this.liveKey() !== shown || !this.incident.isOpen);
+      if (!this.incident.isOpen) return;
+      shown = this.liveKey();
+      await this.refreshMessage();
+    }
+  }
+
+  /** What the live message shows, as one string to compare. */
+  private liveKey(): string {
+    const s = this.incident.state;
+    return JSON.stringify([
+      s.step,
+      s.stepStatus,
+      s.status,
+      s.waitingFor,
+      s.escalation.sent,
+      leaderOf(s.escalation),
+      s.assessment,
+      s.restore,
+    ]);
+  }
+
+  private async refreshMessage(outcome?: string): Promise<void> {
+    if (!this.slackThread) return;
+    const result = await notices.refreshIncidentMessage
+      .executeWithOptions({ summary: 'the Slack message says where the incident stands' }, [
+        {
+          brief: briefOf(this.incident.state, outcome ? { outcome } : {}),
+          thread: this.slackThread,
+          at: new Date().toISOString(),
+        },
+      ])
+      .catch((err: unknown) => {
+        if (isCancellation(err)) throw err;
+        return { ok: false, error: rootCauseMessage(err) };
+      });
+    if (!result.ok) log.warn('incident Slack message not updated', { error: result.error });
   }
 
   /** Sends a notice; an unreachable channel is logged, never fails the incident. */

@@ -7,8 +7,9 @@
  *   POST /slack/...        a webhook call; a path containing /fail answers 500, like an outage
  *   POST /slack-api/chat.postMessage   Slack's Web API as a bot sees it: a Bearer token, a reply
  *                          with the message's ts (captured like a webhook; token "xoxb-invalid" is refused)
- *   POST /slack-api/views.open, /slack-api/chat.postEphemeral   the same: a form opened for a
- *                          trigger_id ("expired" is refused, as Slack does after 3 s), a message to one user
+ *   POST /slack-api/views.open, chat.postEphemeral, chat.update   the same: a form opened for a
+ *                          trigger_id ("expired" is refused, as Slack does after 3 s), a message to one user,
+ *                          a message edited in place
  *   GET  /api/mail         captured messages, newest last     (?contains=TEXT filters)
  *   GET  /api/webhooks     captured webhook calls, newest last (?contains=TEXT filters)
  *   DELETE /api/mail | /api/webhooks
@@ -120,7 +121,7 @@ export async function startSinks(options: SinkOptions): Promise<Sinks> {
         push(webhooks, { id: nextId++, receivedAt: new Date().toISOString(), path: url.pathname, status, body });
         return send(res, status, status === 200 ? 'ok' : 'internal_error');
       }
-      const method = /^\/slack-api\/(chat\.postMessage|chat\.postEphemeral|views\.open)$/.exec(url.pathname)?.[1];
+      const method = /^\/slack-api\/(chat\.postMessage|chat\.postEphemeral|chat\.update|views\.open)$/.exec(url.pathname)?.[1];
       if (req.method === 'POST' && method) {
         const token = /^Bearer (\S+)$/.exec(req.headers.authorization ?? '')?.[1];
         const body = JSON.parse(await readBody(req)) as { channel?: string; trigger_id?: string };
@@ -134,7 +135,7 @@ export async function startSinks(options: SinkOptions): Promise<Sinks> {
           receivedAt: new Date().toISOString(),
           path: url.pathname,
           status: 200,
-          body: { ...body, ts },
+          body: { ts, ...body }, // chat.update names the message it edits: its own ts is kept
         });
         const reply =
           method === 'views.open'

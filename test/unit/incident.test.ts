@@ -1140,6 +1140,23 @@ describe('reminders to post a status update', () => {
     expect(i.state.timeline.at(-1)?.what).toBe('update reminder: no status update for 30 min to those alerted above level 1');
   });
 
+  it("keeps the thread's first message saying where the incident stands, and at the close how it ended", () => {
+    const at = new Date('2026-11-24T02:42:00Z');
+    const open = { ...briefOf(incident()), acknowledgedBy: 'bob', alerted: 'level 1 (DevOps team)' };
+    const live = renderSlack(incidentNotice('live', open, at, 'http://ui/x'));
+    expect(live.text.split('\n')[0]).toBe(':rotating_light: *[SEV1] shop: disaster recovery under way for 42 min: orders lost*');
+    expect(live.text).toContain('• *Acknowledged:* by bob');
+    expect(live.text).toContain('• *Escalation:* level 1 (DevOps team) alerted');
+    expect(live.text).toContain('• *As of:* 2026-11-24 02:42 UTC');
+    expect(live.text).toContain('*What to do:* bob leads the recovery: pgwarden dr status dr-shop-20261124T020000Z');
+    const closed = incidentNotice('live', { ...open, status: 'resolved', outcome: 'full service in 0.70 h' }, at);
+    expect(renderSlack(closed).text.split('\n')[0]).toBe(
+      ':white_check_mark: *[SEV1] shop: incident resolved after 42 min: orders lost*',
+    );
+    expect(closed.facts).toContainEqual(['Outcome', 'full service in 0.70 h']);
+    expect(closed.action).toBeUndefined();
+  });
+
   it('reminds level 1 with the command to post one, and who will hear it', () => {
     const brief = {
       ...briefOf(incident()),

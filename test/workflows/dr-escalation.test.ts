@@ -145,6 +145,7 @@ describe('DisasterRecoveryWorkflow escalation (time-skipping server, real notice
       ...activities,
       openIncident: real.openIncident,
       notifyIncident: real.notifyIncident,
+      refreshIncidentMessage: real.refreshIncidentMessage,
     });
     const start = (prefix: string) =>
       env.client.workflow.start('DisasterRecoveryWorkflow', {
@@ -301,6 +302,22 @@ describe('DisasterRecoveryWorkflow escalation (time-skipping server, real notice
       expect(
         replies.map((r) => /acknowledged by slack:bob|reminder|manager notice|update from slack:bob|aborted/i.exec(r.text)?.[0]),
       ).toEqual(['reminder', 'reminder', 'acknowledged by slack:bob', 'manager notice', 'update from slack:bob', 'aborted']);
+
+      // The first message was kept current in place: who leads, the manager alerted, then how it ended.
+      const edits = (await capturedWebhooks(id))
+        .filter((p) => p.path === '/slack-api/chat.update')
+        .map((p) => p.body as { channel: string; ts: string; text: string; blocks: unknown[] });
+      expect(edits.every((e) => e.channel === 'C0INCIDENTS' && e.ts === first.ts)).toBe(true);
+      const acked = edits.find((e) => /Acknowledged:\* by slack:bob/.test(e.text))!;
+      expect(acked.text).toMatch(/under way for \d+ min/);
+      expect(JSON.stringify(acked.blocks)).not.toContain(SLACK_ACK_ACTION); // taken: no Acknowledge left
+      expect(JSON.stringify(acked.blocks)).toContain(SLACK_ESCALATE_ACTION);
+      expect(edits.some((e) => /Escalation:\* levels 1 \(DevOps team\), 2 \(manager\) alerted/.test(e.text))).toBe(true);
+      const last = edits.at(-1)!;
+      expect(last.text).toMatch(
+        /^:white_check_mark: \*\[SEV1\] sample: incident aborted after 1 h \d\d min: orders database lost\*/,
+      );
+      expect(last.blocks).toEqual([]); // closed: the buttons are gone
 
       // A reminder to post an update replies in the thread with Post update… (sent here as the
       // workflow does after 30 min without news; this matrix has reminders off).

@@ -106,6 +106,7 @@ describe('recorded histories replay against the current workflows', () => {
         'recover-table-started-notice.json',
         'dr-update-reminder.json',
         'dr-update-due-to-lead.json',
+        'dr-live-slack-message.json',
         'verify-wal-read-back.json',
         'verify-wal-read-back-failed.json',
       ]),

@@ -6,7 +6,8 @@
  */
 import { factIf, type Notice } from '../../infra/notify/notice';
 import { OBJECTIVES } from '../../infra/config/objectives';
-import { IncidentState, leaderOf, type Reach, STEP_TITLES } from './incident';
+import { type IncidentStatus, IncidentState, leaderOf, type Reach, STEP_TITLES } from './incident';
+import { levelsSent } from './details';
 
 export type IncidentNoticeKind =
   | 'level1'
@@ -21,7 +22,9 @@ export type IncidentNoticeKind =
   | 'not-opened'
   | 'update'
   | 'handover'
-  | 'update-due';
+  | 'update-due'
+  /** Not sent: the incident's first Slack message, edited in place to say where it stands. */
+  | 'live';
 
 /** The part of the incident a notice needs; no secrets, small enough for every activity call. */
 export interface IncidentBrief {
@@ -53,6 +56,9 @@ export interface IncidentBrief {
   escalated?: { by: string; reason: string };
   /** How to reach whoever leads (absent in briefs recorded before): Slack mentions them. */
   leadReach?: Reach | null;
+  /** Open or how it closed, and the levels alerted so far (absent in briefs recorded before). */
+  status?: IncidentStatus;
+  alerted?: string;
 }
 
 export function briefOf(state: IncidentState, extra: Partial<IncidentBrief> = {}): IncidentBrief {
@@ -78,6 +84,8 @@ export function briefOf(state: IncidentState, extra: Partial<IncidentBrief> = {}
         }
       : null,
     restore: state.restore ? `${state.restore.status}: ${state.restore.detail}` : null,
+    status: state.status,
+    alerted: levelsSent(state.escalation.sent.filter((l) => l !== 4)),
     resumed: resumed ? `${resumed.by}: ${resumed.what}` : null,
     ...extra,
   };
@@ -229,6 +237,33 @@ export function incidentNotice(
           ],
           action: 'tell customers that service is back (status page, support replies)',
         };
+      case 'live': {
+        // What the channel sees at the top of the incident's thread, kept current: where it stands now.
+        const closed = b.status !== undefined && b.status !== 'open';
+        return {
+          event: 'incident.live',
+          severity: closed ? 'info' : 'critical',
+          mark: drill ? 'DRILL' : 'INCIDENT',
+          title: closed
+            ? `${tag}: incident ${b.status} after ${openFor(b.openedAt, now)}: ${b.summary}`
+            : `${tag}: ${drill ? 'disaster recovery drill' : 'disaster recovery'} under way for ${openFor(b.openedAt, now)}: ${b.summary}`,
+          facts: [
+            ...base,
+            ...where,
+            ...factIf('Escalation', b.alerted && `${b.alerted} alerted`),
+            ...factIf('Outcome', b.outcome),
+            ...factIf('Follow it', link),
+            ['As of', utc(now.toISOString())],
+          ],
+          ...(closed
+            ? {}
+            : {
+                action: b.acknowledgedBy
+                  ? `${b.acknowledgedBy} leads the recovery: pgwarden dr status ${b.incidentId}`
+                  : `acknowledge: pgwarden dr ack ${b.incidentId} --as <name>, or the button below`,
+              }),
+        };
+      }
       case 'resolved':
         return {
           event: 'incident.resolved',
