@@ -26,6 +26,16 @@ function problemsOf(env: Record<string, string>, require = WORKER_NEEDS): string
 }
 
 describe('loadConfig', () => {
+  it('reads the Slack users allowed to act, refusing a name for an id', () => {
+    expect(loadConfig({ ...valid, SLACK_ALLOWED_USERS: 'U0ALICE, W0BOB' }).console.slackAllowedUsers).toEqual(
+      new Set(['U0ALICE', 'W0BOB']),
+    );
+    expect(loadConfig(valid).console.slackAllowedUsers).toBeUndefined();
+    expect(problemsOf({ ...valid, SLACK_ALLOWED_USERS: '@alice' })).toEqual([
+      'SLACK_ALLOWED_USERS: "@alice" is not a Slack user id (U0123ABC: the profile\'s "Copy member ID")',
+    ]);
+  });
+
   it('reads a minimal worker configuration with the strategy defaults', () => {
     const c = loadConfig(valid, { require: WORKER_NEEDS });
     expect(c.databases).toEqual([

@@ -988,6 +988,40 @@ describe('the console over HTTP', () => {
     expect(help.text).toMatch(/^`nope` is not a \/pgwarden command:\n`\/pgwarden open <what failed>`/);
   });
 
+  it('lets only SLACK_ALLOWED_USERS act from Slack when set: others are told so, alone, and nothing is recorded', async () => {
+    const { backend, acts } = fakeBackend({ ...incident(), matrix, escalation: { ...incident().escalation, sent: [1] } });
+    const slack = await slackStandIn();
+    const s = await start({ ...slack.settings, slackAllowedUsers: new Set(['U0ALICE']) }, backend, { slackApp: slack.slackApp });
+    server = s.server;
+    const refusal =
+      'only the Slack users in SLACK_ALLOWED_USERS act on incidents from Slack, and you (U0BOB) are not among them; use the console or pgwarden dr, or ask for your id to be added';
+    // bob's click: answered to him alone through the response_url, no Update.
+    const click = await fromSlack(s.url, clickBody({ response_url: `${slack.url}/actions/T1/1/bob` }));
+    expect(click.status).toBe(200);
+    await waitUntil(() => slack.posted.length > 0);
+    expect(slack.posted.map((p) => [p.path, p.body.response_type, p.body.text])).toEqual([
+      ['/actions/T1/1/bob', 'ephemeral', refusal],
+    ]);
+    // His form submission: the refusal on its first field.
+    const submitted = await fromSlack(s.url, slackEscalateSubmitBody('dr-shop-1', 'bob', '2', 'need a decision'));
+    expect(await submitted.json()).toEqual({ response_action: 'errors', errors: { level: refusal } });
+    // His /pgwarden open: refused; /pgwarden status: reading is everyone's.
+    const command = (text: string) =>
+      postAsSlack(
+        `${s.url}/slack/commands`,
+        new URLSearchParams({ command: '/pgwarden', text, user_id: 'U0BOB', user_name: 'bob', trigger_id: '1.1.1' }).toString(),
+        'slack-secret',
+        { atMs: now.getTime() },
+      );
+    expect(((await (await command('open db down')).json()) as { text: string }).text).toBe(refusal);
+    expect(((await (await command('status')).json()) as { text: string }).text).toContain('dr-shop-1');
+    expect(acts).toEqual([]);
+    expect(slack.posted.filter((p) => p.path === '/api/views.open')).toEqual([]);
+    // alice, in the list, acts.
+    await fromSlack(s.url, slackClickBody('dr-shop-1', 'alice', { user: { id: 'U0ALICE', username: 'alice' } }));
+    expect(acts).toEqual([{ id: 'dr-shop-1', action: 'ack', input: { by: 'slack:alice', reach: { slack: 'U0ALICE' } } }]);
+  });
+
   it('says who hears next and when, on the board and the incident page', async () => {
     const base = incident();
     const { backend, acts } = fakeBackend({

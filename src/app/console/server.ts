@@ -163,13 +163,21 @@ export function createConsoleServer(o: ConsoleOptions): Server {
           : send(res, 200, '', { 'content-type': 'text/plain' });
       // A command whose form opened has nothing to say: an empty reply, which Slack shows as nothing.
       if (path === '/slack/commands')
-        return json(await answerSlackCommand(body, { backend, slackApp: o.slackApp, publicUrl: settings.publicUrl }));
+        return json(
+          await answerSlackCommand(body, {
+            backend,
+            slackApp: o.slackApp,
+            publicUrl: settings.publicUrl,
+            allowedUsers: settings.slackAllowedUsers,
+          }),
+        );
       const answer = await answerSlack(body, {
         backend,
         nowMs: now().getTime(),
         respond: postToResponseUrl,
         apiUrl: settings.slackApiUrl,
         slackApp: o.slackApp,
+        allowedUsers: settings.slackAllowedUsers,
       });
       // A submitted form: an empty reply closes it, `errors` shows on its fields.
       if ('submission' in answer) return json(answer.submission);

@@ -12,11 +12,13 @@ import {
   acknowledgedMessage,
   responseUrlAllowed,
   SLACK_ACK_ACTION,
+  slackActorProblem,
   slackInteraction,
+  type SlackInteraction,
 } from '../../infra/notify/slack-interaction';
 import type { SlackAppSettings } from '../../infra/config/notifications';
 import { ActionRefused, type ConsoleBackend } from './backend';
-import { formOfButton, showForm, submitForm, type SubmissionAnswer } from './slack-forms';
+import { firstFieldOf, formOfButton, showForm, submitForm, type SubmissionAnswer } from './slack-forms';
 
 /** What a click did, said to the clicker; or a submitted form's answer. */
 export type SlackAnswer = { text: string } | { submission: SubmissionAnswer; text: string };
@@ -36,9 +38,22 @@ export async function answerSlack(
     slackApp?: SlackAppSettings;
     /** How long a submitted form waits for the incident's answer (default: what Slack allows). */
     submitWaitMs?: number;
+    /** SLACK_ALLOWED_USERS: who may act; absent, whoever sees the notice. */
+    allowedUsers?: ReadonlySet<string>;
   },
 ): Promise<SlackAnswer> {
   const interaction = slackInteraction(body);
+  const refused = slackActorProblem(o.allowedUsers, interaction.userId);
+  if (refused && interaction.submission)
+    return {
+      submission: { response_action: 'errors', errors: { [firstFieldOf(interaction.submission.callbackId)]: refused } },
+      text: refused,
+    };
+  if (refused) {
+    if (interaction.clicks.length)
+      answerLater(interaction, o, [{ response_type: 'ephemeral', replace_original: false, text: refused }]);
+    return { text: refused };
+  }
   if (interaction.submission) {
     const { answer, said } = await submitForm(interaction.submission, {
       backend: o.backend,
@@ -72,7 +87,12 @@ export async function answerSlack(
     said.push(problem ?? `${click.value}: ${form.title.toLowerCase()}: form opened for ${click.by}`);
     if (problem) tell(problem);
   }
-  // Sent, not awaited: Slack wants the click's own reply within 3 s.
+  answerLater(interaction, o, answers);
+  return { text: said.join('\n') };
+}
+
+/** Answers to clicks, to the payload's response_url: sent, not awaited, as Slack wants the click's own reply within 3 s. */
+function answerLater(interaction: SlackInteraction, o: { respond?: SlackResponder; apiUrl?: string }, answers: object[]): void {
   const url = interaction.responseUrl;
   if (o.respond && url && responseUrlAllowed(url, o.apiUrl))
     for (const answer of answers)
@@ -81,7 +101,6 @@ export async function answerSlack(
         .catch((err: Error) =>
           process.stderr.write(`console: the answer to a Slack click could not be posted (${err.message})\n`),
         );
-  return { text: said.join('\n') };
 }
 
 /** A SlackResponder over HTTP; its errors name the status, never the URL. */

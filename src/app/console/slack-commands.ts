@@ -11,6 +11,7 @@
 import type { SlackAppSettings } from '../../infra/config/notifications';
 import { PgwardenError } from '../../infra/errors/errors';
 import { slackText } from '../../infra/notify/notice';
+import { slackActorProblem } from '../../infra/notify/slack-interaction';
 import { levelsSent } from '../../operations/dr/details';
 import { leaderOf, STEP_TITLES } from '../../operations/dr/incident';
 import type { Board, ConsoleBackend } from './backend';
@@ -25,7 +26,7 @@ const HELP = [
 /** A command Slack signed (the console checked): the reply its sender sees, or null for none. */
 export async function answerSlackCommand(
   body: string,
-  o: { backend: ConsoleBackend; slackApp?: SlackAppSettings; publicUrl: string },
+  o: { backend: ConsoleBackend; slackApp?: SlackAppSettings; publicUrl: string; allowedUsers?: ReadonlySet<string> },
 ): Promise<object | null> {
   const form = new URLSearchParams(body);
   const [word = '', ...rest] = (form.get('text') ?? '').trim().split(/\s+/);
@@ -42,6 +43,9 @@ export async function answerSlackCommand(
       }
     case '':
     case 'open': {
+      // Reading is everyone's; opening an incident, only SLACK_ALLOWED_USERS' when set.
+      const refused = slackActorProblem(o.allowedUsers, form.get('user_id') ?? undefined);
+      if (refused) return say(refused);
       const summary = rest.join(' ');
       const opened = await showForm(openIncidentForm, null, form.get('trigger_id') ?? undefined, {
         backend: o.backend,

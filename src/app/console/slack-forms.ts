@@ -236,6 +236,9 @@ function textInput(id: string, label: string, placeholder: string): object {
   };
 }
 
+/** Where a refusal of a whole submission shows: its form's first field. */
+export const firstFieldOf = (callbackId: string) => FORMS.find((f) => f.view === callbackId)?.fields[0] ?? 'level';
+
 /** The form a button opens; undefined for any other button. */
 export const formOfButton = (actionId: string) => FORMS.find((f) => f.button !== undefined && f.button === actionId);
 

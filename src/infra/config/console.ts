@@ -23,6 +23,8 @@ export interface ConsoleSettings {
   slackSigningSecret?: Secret;
   /** SLACK_API_URL when set: a proxy in front of Slack, whose origin may also take answers to clicks. */
   slackApiUrl?: string;
+  /** SLACK_ALLOWED_USERS: the Slack user ids who may act from Slack; absent: whoever sees the notice. */
+  slackAllowedUsers?: ReadonlySet<string>;
 }
 
 export function readConsole(r: EnvReader): ConsoleSettings {
@@ -48,7 +50,16 @@ export function readConsole(r: EnvReader): ConsoleSettings {
     ackLinkHours: r.integer('CONSOLE_ACK_LINK_HOURS', 24, { min: 1, max: 24 * 7 }),
     slackSigningSecret: r.secret('SLACK_SIGNING_SECRET'),
     slackApiUrl: r.string('SLACK_API_URL'),
+    ...slackAllowedUsers(r),
   };
+}
+
+function slackAllowedUsers(r: EnvReader): { slackAllowedUsers?: ReadonlySet<string> } {
+  const ids = r.list('SLACK_ALLOWED_USERS');
+  for (const id of ids)
+    if (!/^[UW][A-Z0-9]{2,20}$/.test(id))
+      r.problem('SLACK_ALLOWED_USERS', `"${id}" is not a Slack user id (U0123ABC: the profile's "Copy member ID")`);
+  return ids.length ? { slackAllowedUsers: new Set(ids) } : {};
 }
 
 /** CONSOLE_OPERATORS: `alice:scrypt$...$...,bob:scrypt$...$...`; one line per problem. */

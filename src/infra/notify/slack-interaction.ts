@@ -124,6 +124,15 @@ export function slackInteraction(body: string): SlackInteraction {
 }
 
 /**
+ * Why a Slack user may not act on incidents from Slack (SLACK_ALLOWED_USERS), or null when they
+ * may: everyone who can see the notice when no list is set. Pure.
+ */
+export function slackActorProblem(allowed: ReadonlySet<string> | undefined, userId: string | undefined): string | null {
+  if (!allowed || (userId && allowed.has(userId))) return null;
+  return `only the Slack users in SLACK_ALLOWED_USERS act on incidents from Slack, and you (${userId ?? 'unknown'}) are not among them; use the console or pgwarden dr, or ask for your id to be added`;
+}
+
+/**
  * Whether the console may post to a payload's response_url: Slack's own https hooks, or the
  * origin of SLACK_API_URL (a proxy in front of Slack, the dev stack's capture). The payload is
  * signed, but a URL is only followed where Slack's answers go. Pure.
