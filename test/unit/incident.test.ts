@@ -683,6 +683,14 @@ describe('escalation settings', () => {
       onCall: { people: ['alice@x.io', 'bob@x.io'], from: '2026-12-07T09:00:00.000Z', shiftHours: 168 },
     });
     expect(m.payments.onCall).toEqual({ people: ['pat@x.io'], from: '2026-12-07T09:00:00.000Z', shiftHours: 24 });
+    expect(
+      loadConfig({
+        ...base,
+        ESCALATION_ONCALL: 'alice@x.io',
+        ESCALATION_ONCALL_FROM: '2026-12-07T09:00:00Z',
+        ESCALATION_ONCALL_OVERRIDES: '2026-12-24T09:00:00Z/2026-12-27T09:00:00+01:00=bob@x.io',
+      }).incident.matrices.default.onCall!.overrides,
+    ).toEqual([{ who: 'bob@x.io', from: '2026-12-24T09:00:00.000Z', until: '2026-12-27T08:00:00.000Z' }]);
     expect(m.internal.onCall).toEqual(m.default.onCall);
     const withTeam = loadConfig({
       ...base,
@@ -717,6 +725,18 @@ describe('escalation settings', () => {
         ESCALATION_ONCALL_SHIFT_HOURS: '0',
       }),
     ).toEqual([expect.stringMatching(/^ESCALATION_ONCALL_SHIFT_HOURS: /)]);
+    const rotating = { ESCALATION_ONCALL: 'a@x.io', ESCALATION_ONCALL_FROM: '2026-12-07T09:00:00Z' };
+    expect(
+      problems({
+        ...rotating,
+        ESCALATION_ONCALL_OVERRIDES:
+          '2026-12-24/2026-12-27=bob@x.io, 2026-12-24T09:00:00Z/2026-12-23T09:00:00Z=bob@x.io, 2026-12-24T09:00:00Z/2026-12-27T09:00:00Z=bob',
+      }),
+    ).toEqual([
+      'ESCALATION_ONCALL_OVERRIDES: "2026-12-24/2026-12-27=bob@x.io": expected <from>/<until>=<address> with ISO times, e.g. 2026-12-24T09:00:00Z/2026-12-27T09:00:00Z=bob@example.com',
+      'ESCALATION_ONCALL_OVERRIDES: "2026-12-24T09:00:00Z/2026-12-23T09:00:00Z=bob@x.io": ends before it begins',
+      'ESCALATION_ONCALL_OVERRIDES: "2026-12-24T09:00:00Z/2026-12-27T09:00:00Z=bob": "bob" is not an e-mail address',
+    ]);
   });
   it('reads named matrices over the default one', () => {
     const m = loadConfig({

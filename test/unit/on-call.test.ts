@@ -23,6 +23,36 @@ describe('on-call shifts', () => {
     expect(shift.until.getTime() - shift.from.getTime()).toBe(168 * 3_600_000);
   });
 
+  // bob stands in for alice over Christmas: from the 9th at 12:00 to the 11th at 09:00.
+  const swapped: OnCallRotation = {
+    ...weekly,
+    overrides: [{ who: 'bob@x.io', from: '2026-12-09T12:00:00.000Z', until: '2026-12-11T09:00:00.000Z' }],
+  };
+  it.each([
+    [
+      "alice's turn, cut where bob stands in",
+      '2026-12-08T00:00:00Z',
+      'alice@x.io',
+      '2026-12-07T09:00:00.000Z',
+      '2026-12-09T12:00:00.000Z',
+    ],
+    ['bob standing in', '2026-12-10T00:00:00Z', 'bob@x.io', '2026-12-09T12:00:00.000Z', '2026-12-11T09:00:00.000Z'],
+    ["alice's turn again after it", '2026-12-12T00:00:00Z', 'alice@x.io', '2026-12-11T09:00:00.000Z', '2026-12-14T09:00:00.000Z'],
+    ['the next turn, untouched', '2026-12-15T00:00:00Z', 'bob@x.io', '2026-12-14T09:00:00.000Z', '2026-12-21T09:00:00.000Z'],
+  ])('with an override: %s (%s): %s, %s to %s', (_what, at, who, from, until) => {
+    const shift = shiftAt(swapped, new Date(at));
+    expect([shift.who, shift.from.toISOString(), shift.until.toISOString()]).toEqual([who, from, until]);
+  });
+
+  it('lists an override among the shifts, the turn resuming after it', () => {
+    expect(shiftsFrom(swapped, new Date('2026-12-08T00:00:00Z'), 4).map((s) => [s.who, s.from.toISOString()])).toEqual([
+      ['alice@x.io', '2026-12-07T09:00:00.000Z'],
+      ['bob@x.io', '2026-12-09T12:00:00.000Z'],
+      ['alice@x.io', '2026-12-11T09:00:00.000Z'],
+      ['bob@x.io', '2026-12-14T09:00:00.000Z'],
+    ]);
+  });
+
   it('lists the shift running and those after it, back to back', () => {
     const daily = { ...weekly, shiftHours: 24 };
     expect(shiftsFrom(daily, new Date('2026-12-08T10:00:00Z'), 4).map((s) => [s.who, s.from.toISOString()])).toEqual([

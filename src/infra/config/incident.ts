@@ -26,11 +26,12 @@ export interface EscalationMatrix {
   onCallNow?: string;
 }
 
-/** People taking shifts of `shiftHours` in turn, the first from `from` (ISO). */
+/** People taking shifts of `shiftHours` in turn, the first from `from` (ISO); someone standing in from-until. */
 export interface OnCallRotation {
   people: string[];
   from: string;
   shiftHours: number;
+  overrides?: Array<{ who: string; from: string; until: string }>;
 }
 
 export interface IncidentSettings {
@@ -96,7 +97,33 @@ function readRotation(r: EnvReader, prefix: string): OnCallRotation | undefined 
   else if (Number.isNaN(Date.parse(from)) || !/T.*(Z|[+-]\d\d:?\d\d)$/.test(from))
     r.problem(`${prefix}ONCALL_FROM`, `"${from}" is not an ISO time with its zone, like 2026-12-07T09:00:00Z`);
   const shiftHours = r.integer(`${prefix}ONCALL_SHIFT_HOURS`, 168, { min: 1, max: 24 * 366 });
-  return { people, from: from && !Number.isNaN(Date.parse(from)) ? new Date(from).toISOString() : '', shiftHours };
+  const overrides = readOverrides(r, `${prefix}ONCALL_OVERRIDES`);
+  return {
+    people,
+    from: from && !Number.isNaN(Date.parse(from)) ? new Date(from).toISOString() : '',
+    shiftHours,
+    ...(overrides.length ? { overrides } : {}),
+  };
+}
+
+const ZONED = /^\d{4}-\d\d-\d\dT[\d:.]+(Z|[+-]\d\d:?\d\d)$/;
+
+/** `<from>/<until>=<address>` entries, comma-separated: someone standing in (a holiday, a swap). */
+function readOverrides(r: EnvReader, variable: string): NonNullable<OnCallRotation['overrides']> {
+  const out: NonNullable<OnCallRotation['overrides']> = [];
+  for (const entry of r.list(variable)) {
+    const m = /^([^/=]+)\/([^/=]+)=(.+)$/.exec(entry);
+    const [from, until, who] = m ? [m[1].trim(), m[2].trim(), m[3].trim()] : [];
+    if (!m || !ZONED.test(from!) || !ZONED.test(until!) || Number.isNaN(Date.parse(from!)) || Number.isNaN(Date.parse(until!)))
+      r.problem(
+        variable,
+        `"${entry}": expected <from>/<until>=<address> with ISO times, e.g. 2026-12-24T09:00:00Z/2026-12-27T09:00:00Z=bob@example.com`,
+      );
+    else if (!EMAIL.test(who!)) r.problem(variable, `"${entry}": "${who}" is not an e-mail address`);
+    else if (Date.parse(until!) <= Date.parse(from!)) r.problem(variable, `"${entry}": ends before it begins`);
+    else out.push({ who: who!, from: new Date(from!).toISOString(), until: new Date(until!).toISOString() });
+  }
+  return out;
 }
 
 export function readIncident(r: EnvReader, teamDefault: string[]): IncidentSettings {

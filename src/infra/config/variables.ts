@@ -403,6 +403,10 @@ export const CONFIG_VARIABLES: VariableDoc[] = [
   { name: 'ESCALATION_ONCALL_FROM', description: 'when the first shift of ESCALATION_ONCALL begins (ISO time with its zone)' },
   { name: 'ESCALATION_ONCALL_SHIFT_HOURS', description: 'the length of one on-call shift, in hours', default: '168' },
   {
+    name: 'ESCALATION_ONCALL_OVERRIDES',
+    description: 'someone standing in on call for a while: <from>/<until>=<address>, comma-separated (ISO times with their zone)',
+  },
+  {
     name: 'ESCALATION_MATRICES',
     description:
       'further named matrices an incident can choose; each reads ESCALATION_<NAME>_L1_EMAIL etc. over the default matrix',

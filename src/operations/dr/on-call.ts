@@ -1,7 +1,7 @@
 /**
  * Who is on call: a rotation of people taking shifts of equal length in turn from a start time
- * (ESCALATION_ONCALL, ESCALATION_ONCALL_FROM, ESCALATION_ONCALL_SHIFT_HOURS), as incident tools'
- * schedules. An incident alerts whoever is on call when it opens, with level 1, and the matrix
+ * (ESCALATION_ONCALL, ESCALATION_ONCALL_FROM, ESCALATION_ONCALL_SHIFT_HOURS), with people standing
+ * in for a while (ESCALATION_ONCALL_OVERRIDES), as incident tools' schedules. An incident alerts whoever is on call when it opens, with level 1, and the matrix
  * it freezes says who that was. Pure.
  */
 import type { EscalationMatrix, OnCallRotation } from '../../infra/config/incident';
@@ -12,13 +12,26 @@ export interface Shift {
   until: Date;
 }
 
-/** The shift running at `at`; before the rotation's start the turns run backwards the same way. */
+/**
+ * The shift running at `at`: an override covering it (someone standing in), else the rotation's
+ * turn, cut where an override begins or ends. Before the rotation's start the turns run
+ * backwards the same way.
+ */
 export function shiftAt(rotation: OnCallRotation, at: Date): Shift {
+  const t = at.getTime();
+  const overrides = (rotation.overrides ?? []).map((o) => ({ who: o.who, from: Date.parse(o.from), until: Date.parse(o.until) }));
+  const standIn = overrides.find((o) => o.from <= t && t < o.until);
+  if (standIn) return { who: standIn.who, from: new Date(standIn.from), until: new Date(standIn.until) };
   const length = rotation.shiftHours * 3_600_000;
-  const n = Math.floor((at.getTime() - Date.parse(rotation.from)) / length);
+  const n = Math.floor((t - Date.parse(rotation.from)) / length);
   const people = rotation.people;
-  const from = new Date(Date.parse(rotation.from) + n * length);
-  return { who: people[((n % people.length) + people.length) % people.length], from, until: new Date(from.getTime() + length) };
+  let from = Date.parse(rotation.from) + n * length;
+  let until = from + length;
+  for (const o of overrides) {
+    if (o.until <= t && o.until > from) from = o.until;
+    if (o.from > t && o.from < until) until = o.from;
+  }
+  return { who: people[((n % people.length) + people.length) % people.length], from: new Date(from), until: new Date(until) };
 }
 
 /** The shift at `at` and the `count - 1` after it. */
