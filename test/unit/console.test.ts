@@ -6,12 +6,15 @@ import type { AddressInfo } from 'node:net';
 import { createServer, type Server } from 'node:http';
 import { csrfToken, hashPassword, readSession, signSession, verifyPassword } from '../../src/app/console/auth';
 import { actionToken } from '../../src/infra/crypto/action-links';
-import { actionInput, ActionRefused, Board, ConsoleBackend } from '../../src/app/console/backend';
+import { actionInput, ActionRefused, Board, ConsoleBackend, temporalBackend } from '../../src/app/console/backend';
+import type { Client } from '@temporalio/client';
+import { loadConfig } from '../../src/infra/config/config';
 import { NoWorkerError } from '../../src/infra/errors/errors';
 import { createConsoleServer, type ConsoleOptions } from '../../src/app/console/server';
 import { parseOperators, type ConsoleSettings } from '../../src/infra/config/console';
 import { openingState } from '../../src/operations/dr/incident-machine';
 import type { IncidentState } from '../../src/operations/dr/incident';
+import type { OnCallNow } from '../../src/operations/dr/on-call';
 import { Secret } from '../../src/infra/config/secret';
 import type { RecoveryOptions } from '../../workflows/list-backups';
 import {
@@ -154,8 +157,10 @@ const options: RecoveryOptions = {
 function fakeBackend(initial: IncidentState, unanswered: Board['unanswered'] = []) {
   const acts: Array<{ id: string; action: string; input: Record<string, unknown> }> = [];
   let state = initial;
-  const backend: ConsoleBackend & { set(s: IncidentState): void } = {
+  let onCall: OnCallNow[] = [];
+  const backend: ConsoleBackend & { set(s: IncidentState): void; setOnCall(c: OnCallNow[]): void } = {
     set: (s) => (state = s),
+    setOnCall: (c) => (onCall = c),
     databases: () => ['shop'],
     open: async (form, by) => {
       if (!form.summary) throw new ActionRefused('summary is required: one line saying what failed');
@@ -163,6 +168,7 @@ function fakeBackend(initial: IncidentState, unanswered: Board['unanswered'] = [
       return { id: 'dr-shop-2', runId: 'r', level1: ['oncall@example.com'] };
     },
     recoveryOptions: async (database) => (database === 'shop' ? options : null),
+    onCall: () => onCall,
     openIncidents: async () => ({ incidents: [state], unanswered }),
     incident: async (id) => (id === state.incidentId ? state : null),
     act: async (id, action, form, by, reach) => {
@@ -1020,6 +1026,34 @@ describe('the console over HTTP', () => {
     // alice, in the list, acts.
     await fromSlack(s.url, slackClickBody('dr-shop-1', 'alice', { user: { id: 'U0ALICE', username: 'alice' } }));
     expect(acts).toEqual([{ id: 'dr-shop-1', action: 'ack', input: { by: 'slack:alice', reach: { slack: 'U0ALICE' } } }]);
+  });
+
+  it('says on the board who is on call now, and until when', async () => {
+    const { backend } = fakeBackend(incident());
+    const s = await start({}, backend);
+    server = s.server;
+    const headers = { cookie: `pgwarden_session=${signSession({ user: 'alice', exp: now.getTime() + 60_000 }, SECRET)}` };
+    expect(await (await fetch(`${s.url}/`, { headers })).text()).not.toContain('On call now');
+    backend.setOnCall([{ matrix: 'default', who: 'bob@x.io', until: '2026-12-07T09:00:00.000Z' }]);
+    expect(await (await fetch(`${s.url}/`, { headers })).text()).toContain(
+      '<p>On call now: <strong>bob@x.io</strong> until 2026-12-07 09:00 UTC</p>',
+    );
+    backend.setOnCall([
+      { matrix: 'default', who: 'bob@x.io', until: '2026-12-07T09:00:00.000Z' },
+      { matrix: 'payments', who: 'pat@x.io', until: '2026-12-01T09:00:00.000Z' },
+    ]);
+    expect(await (await fetch(`${s.url}/`, { headers })).text()).toContain(
+      'On call now: <strong>bob@x.io</strong> until 2026-12-07 09:00 UTC (default); <strong>pat@x.io</strong> until 2026-12-01 09:00 UTC (payments)',
+    );
+    // The console's backend reads it from the configured rotation (no Temporal needed).
+    const config = loadConfig({
+      DATABASE_URL: 'postgres://u:p@h/shop',
+      ESCALATION_ONCALL: 'alice@x.io,bob@x.io',
+      ESCALATION_ONCALL_FROM: '2026-12-07T09:00:00Z',
+    });
+    expect(temporalBackend({} as Client, config).onCall(new Date('2026-12-15T00:00:00Z'))).toEqual([
+      { matrix: 'default', who: 'bob@x.io', until: '2026-12-21T09:00:00.000Z' },
+    ]);
   });
 
   it('says who hears next and when, on the board and the incident page', async () => {

@@ -14,6 +14,7 @@ import { DatabaseSA, SeveritySA } from '../../infra/temporal/search-attributes';
 import { workerPolls } from '../cli/no-worker';
 import type { RecoveryOptions } from '../../../workflows/list-backups';
 import { openIncident, OpenedIncident } from '../open-incident';
+import { type OnCallNow, shiftAt } from '../../operations/dr/on-call';
 import { startInput } from '../cli/commands/dr';
 import { startRun } from '../cli/start-run';
 
@@ -37,6 +38,8 @@ export interface ConsoleBackend {
   open(form: Record<string, string>, by: string): Promise<OpenedIncident>;
   /** A database's backups and recoverable window, read on a worker; null for an unknown database. */
   recoveryOptions(database: string): Promise<RecoveryOptions | null>;
+  /** Who is on call at `at` in each matrix with a rotation (ESCALATION_ONCALL), from the configuration. */
+  onCall(at: Date): OnCallNow[];
 }
 
 /** A form's fields as the Update's input: what the CLI's flags give, from text boxes. */
@@ -125,6 +128,12 @@ export function temporalBackend(client: Client, config: Config): ConsoleBackend 
   const cached = new Map<string, { at: number; options: Promise<RecoveryOptions> }>();
   return {
     databases: () => config.databases.map((d) => d.id),
+    onCall: (at) =>
+      Object.values(config.incident.matrices).flatMap((matrix) => {
+        if (!matrix.onCall) return [];
+        const shift = shiftAt(matrix.onCall, at);
+        return [{ matrix: matrix.name, who: shift.who, until: shift.until.toISOString() }];
+      }),
     async open(form, by) {
       const database = form.database ?? '';
       if (!config.databases.some((d) => d.id === database))

@@ -13,6 +13,7 @@ import { describeTarget } from '../../operations/pitr/target';
 import { formatBytes } from '../../operations/backup/progress';
 import type { CatalogEntry } from '../../operations/catalog/catalog';
 import type { RecoveryOptions } from '../../../workflows/list-backups';
+import type { OnCallNow } from '../../operations/dr/on-call';
 
 export const escapeHtml = (v: unknown): string =>
   String(v ?? '').replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
@@ -106,6 +107,8 @@ export function boardPage(
     version: string;
     error?: string;
     unanswered?: Array<{ incidentId: string; database: string; severity: string }>;
+    /** Who an incident opened now alerts first, per matrix with a rotation. */
+    onCall?: OnCallNow[];
   } = { databases: [], csrf: '', version: '' },
 ): string {
   const rows = incidents.map(
@@ -132,6 +135,15 @@ export function boardPage(
         ? `<p class="error" role="alert">No worker answers for ${o.unanswered.length === 1 ? 'this open incident' : 'these open incidents'}: ${o.unanswered
             .map((u) => `<code>${escapeHtml(u.incidentId)}</code> (${escapeHtml(u.severity)}, ${escapeHtml(u.database)})`)
             .join(', ')}. Their escalation timers wait for a worker: start one (pgwarden worker).</p>`
+        : ''
+    }${
+      o.onCall?.length
+        ? `<p>On call now: ${o.onCall
+            .map(
+              (c) =>
+                `<strong>${escapeHtml(c.who)}</strong> until ${clock(c.until)}${o.onCall!.length > 1 ? ` (${escapeHtml(c.matrix)})` : ''}`,
+            )
+            .join('; ')}</p>`
         : ''
     }<p><small>Updated ${clock(now.toISOString())}; this page follows the incidents by itself.</small></p>
 ${o.error ? `<p class="error" role="alert">${escapeHtml(o.error)}</p>` : ''}${o.databases.length ? openForm(o.databases, o.csrf) : ''}`,

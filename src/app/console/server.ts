@@ -243,7 +243,14 @@ export function createConsoleServer(o: ConsoleOptions): Server {
 
     const board = async (status: number, error?: string) => {
       const open = await backend.openIncidents();
-      const o = { databases: backend.databases(), csrf, version: versionOf(open), error, unanswered: open.unanswered };
+      const o = {
+        databases: backend.databases(),
+        csrf,
+        version: versionOf(open),
+        error,
+        unanswered: open.unanswered,
+        onCall: backend.onCall(now()),
+      };
       return send(res, status, boardPage(open.incidents, now(), user, o));
     };
     if (path === '/' && req.method === 'GET') return board(200);

@@ -6,6 +6,13 @@
  */
 import type { EscalationMatrix, OnCallRotation } from '../../infra/config/incident';
 
+/** Who is on call in a matrix now, and until when (the console's board). */
+export interface OnCallNow {
+  matrix: string;
+  who: string;
+  until: string;
+}
+
 export interface Shift {
   who: string;
   from: Date;
