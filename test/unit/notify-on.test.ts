@@ -94,7 +94,7 @@ describe('the notices that pass every filter', () => {
     step: 'assess',
     openedAt: '2026-12-06T10:00:00Z',
     failureTime: '2026-12-06T09:50:00Z',
-    escalation: { acknowledgedBy: null },
+    escalation: { acknowledgedBy: null, sent: [1] },
     timeline: [],
     assessment: null,
   } as unknown as Parameters<typeof briefOf>[0]);

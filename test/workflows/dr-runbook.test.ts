@@ -638,12 +638,19 @@ describe('DisasterRecoveryWorkflow (dev server, real restore, CLI)', () => {
       expect((await h.query(m.incidentStateQuery)).openedBy).toBe('slack:bob');
 
       // `/pgwarden status`: the incident, not acknowledged, to bob alone.
-      const status = (await (await command('status')).json()) as { response_type: string; text: string };
+      // Listed once Temporal's visibility indexed it (a moment after it opened).
+      const statusOf = async () => (await (await command('status')).json()) as { response_type: string; text: string };
+      const status = await waitFor('the incident in /pgwarden status', async () => {
+        const answer = await statusOf();
+        return answer.text.includes(incidentId!) && answer;
+      });
       expect(status.response_type).toBe('ephemeral');
-      expect(status.text).toContain(
+      // Its own line (other tests' incidents may be open too).
+      const lineOf = (text: string) => text.split('\n').find((l) => l.includes(incidentId!)) ?? '';
+      expect(lineOf(status.text)).toContain(
         `*[SEV2] ${db}*: ${summary} (<http://console.invalid/incidents/${incidentId}|${incidentId}>)`,
       );
-      expect(status.text).toContain('*not acknowledged*');
+      expect(lineOf(status.text)).toContain('*not acknowledged*');
 
       // bob acknowledges with the message's button: Slack's user id goes with it, for later mentions.
       expect((await signed('/slack/actions', slackClickBody(incidentId, 'bob'))).status).toBe(200);
@@ -652,9 +659,9 @@ describe('DisasterRecoveryWorkflow (dev server, real restore, CLI)', () => {
         async () => (await h.query(m.incidentStateQuery)).escalation.acknowledgedBy === 'slack:bob',
       );
       expect((await h.query(m.incidentStateQuery)).escalation.leadReach).toEqual({ slack: 'U0BOB' });
-      expect((await (await command('status')).json()) as { text: string }).toMatchObject({
-        text: expect.stringContaining('led by slack:bob'),
-      });
+      await waitFor('slack:bob leading in /pgwarden status', async () =>
+        lineOf((await statusOf()).text).includes('led by slack:bob'),
+      );
     } finally {
       server.closeAllConnections();
       server.close();

@@ -4,7 +4,8 @@
  * SLACK_SIGNING_SECRET, refusing one older than five minutes), the Slack user who acts; the click becomes the
  * incident's own Update. Slack shows nothing of the HTTP reply to a button click, so the answer
  * goes to the payload's response_url: the notice is replaced by itself without the Acknowledge
- * button and with who acknowledged it, or the clicker alone is told why nothing happened
+ * button and with who acknowledged it (with a bot, the incident's own live edit does that), or
+ * the clicker alone is told why nothing happened
  * (already acknowledged, incident over). Escalate… and Post update… open forms
  * (slack-forms.ts), whose submission is answered in the HTTP reply, as Slack wants.
  */
@@ -73,7 +74,9 @@ export async function answerSlack(
         interaction.userId && /^[UW][A-Z0-9]{2,20}$/.test(interaction.userId) ? { slack: interaction.userId } : undefined;
       await o.backend.act(click.value, 'ack', {}, click.by, reach);
       said.push(`${click.value} acknowledged by ${click.by}`);
-      answers.push(acknowledgedMessage(interaction.message, click.by, new Date(o.nowMs)));
+      // With the bot the incident edits its own message (the live summary): a second edit from
+      // here would race it, and whichever landed last would stay. A webhook's message is edited here.
+      if (!o.slackApp) answers.push(acknowledgedMessage(interaction.message, click.by, new Date(o.nowMs)));
     } catch (err) {
       if (!(err instanceof ActionRefused)) throw err;
       said.push(`${click.value}: ${err.message}`);
