@@ -1,18 +1,19 @@
 /**
  * What the console answers when someone clicks a button in a pgwarden Slack message, or submits
  * the form one opened: Slack's signature is the credential (the console checks it with
- * SLACK_SIGNING_SECRET, refusing one older than five minutes), the Slack user who acts; the click becomes the
- * incident's own Update. Slack shows nothing of the HTTP reply to a button click, so the answer
- * goes to the payload's response_url: the notice is replaced by itself without the Acknowledge
- * button and with who acknowledged it (with a bot, the incident's own live edit does that), or
- * the clicker alone is told why nothing happened
- * (already acknowledged, incident over). Escalate… and Post update… open forms
- * (slack-forms.ts), whose submission is answered in the HTTP reply, as Slack wants.
+ * SLACK_SIGNING_SECRET, refusing one older than five minutes), the Slack user who acts; the
+ * click becomes the incident's own Update. Slack shows nothing of the HTTP reply to a button
+ * click, so the answer goes to the payload's response_url: the notice is replaced by itself
+ * without the Acknowledge button and with who acknowledged it (with a bot, the incident's own
+ * live edit does that), or the clicker alone is told why nothing happened (already
+ * acknowledged, incident over). Escalate… and Post update… open forms (slack-forms.ts), whose
+ * submission is answered in the HTTP reply, as Slack wants.
  */
 import {
   acknowledgedMessage,
   responseUrlAllowed,
   SLACK_ACK_ACTION,
+  isSlackUserId,
   slackActorProblem,
   slackInteraction,
   type SlackInteraction,
@@ -70,8 +71,7 @@ export async function answerSlack(
   for (const click of interaction.clicks.filter((c) => c.actionId === SLACK_ACK_ACTION)) {
     try {
       // Slack mentions the lead by this id in the thread later (a reminder to post an update).
-      const reach =
-        interaction.userId && /^[UW][A-Z0-9]{2,20}$/.test(interaction.userId) ? { slack: interaction.userId } : undefined;
+      const reach = isSlackUserId(interaction.userId) ? { slack: interaction.userId } : undefined;
       await o.backend.act(click.value, 'ack', {}, click.by, reach);
       said.push(`${click.value} acknowledged by ${click.by}`);
       // With the bot the incident edits its own message (the live summary): a second edit from

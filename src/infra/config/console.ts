@@ -6,6 +6,7 @@
  */
 import { EnvReader } from './env-reader';
 import { Secret } from './secret';
+import { isSlackUserId } from '../notify/slack-user-id';
 
 export interface ConsoleSettings {
   host: string;
@@ -57,7 +58,7 @@ export function readConsole(r: EnvReader): ConsoleSettings {
 function slackAllowedUsers(r: EnvReader): { slackAllowedUsers?: ReadonlySet<string> } {
   const ids = r.list('SLACK_ALLOWED_USERS');
   for (const id of ids)
-    if (!/^[UW][A-Z0-9]{2,20}$/.test(id))
+    if (!isSlackUserId(id))
       r.problem('SLACK_ALLOWED_USERS', `"${id}" is not a Slack user id (U0123ABC: the profile's "Copy member ID")`);
   return ids.length ? { slackAllowedUsers: new Set(ids) } : {};
 }

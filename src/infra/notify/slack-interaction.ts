@@ -7,6 +7,7 @@
  */
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import { textSection } from './notice';
+export { isSlackUserId } from './slack-user-id';
 
 /** The action id of a level 1 notice's Acknowledge button; its value is the incident id. */
 export const SLACK_ACK_ACTION = 'pgwarden_ack';

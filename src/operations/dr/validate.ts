@@ -5,6 +5,7 @@
  */
 import { resolveChoice, type SelectInput } from './choice';
 import { LEVEL_NAMES } from './escalation';
+import { isSlackUserId } from '../../infra/notify/slack-user-id';
 import { IncidentState, leaderOf, type Reach, Step, STEP_TITLES } from './incident';
 
 export interface Actor {
@@ -61,7 +62,7 @@ function reach(value: unknown): void {
     throw new Error(`"reach" must be an object like {"email": "bob@example.com"}; got ${JSON.stringify(value)}`);
   if (r.email !== undefined && (typeof r.email !== 'string' || !/^[^\s@,<>]+@[^\s@,<>]+$/.test(r.email)))
     throw new Error(`"reach.email" must be one e-mail address; got ${JSON.stringify(r.email)}`);
-  if (r.slack !== undefined && (typeof r.slack !== 'string' || !/^[UW][A-Z0-9]{2,20}$/.test(r.slack)))
+  if (r.slack !== undefined && !isSlackUserId(r.slack))
     throw new Error(`"reach.slack" must be a Slack user id like U0123ABC; got ${JSON.stringify(r.slack)}`);
 }
 

@@ -1,0 +1,5 @@
+/**
+ * A Slack user id as Slack gives it (U0123ABC; W… in Enterprise Grid): what a mention and
+ * SLACK_ALLOWED_USERS use. Pure, and free of Node modules: the workflows' validators use it.
+ */
+export const isSlackUserId = (id: unknown): id is string => typeof id === 'string' && /^[UW][A-Z0-9]{2,20}$/.test(id);
