@@ -324,11 +324,7 @@ export function incidentActivities(deps: ActivityDeps) {
     async refreshIncidentMessage(input: { brief: IncidentBrief; thread: string; at: string }): Promise<ChannelResult> {
       const app = deps.config.notifications.slackApp;
       if (!app) return { channel: 'slack', ok: true, skipped: 'no Slack bot (SLACK_BOT_TOKEN)' };
-      const link = runLink(
-        deps.config.temporal.uiUrl,
-        Context.current().info.workflowNamespace ?? 'default',
-        input.brief.incidentId,
-      );
+      const link = incidentLink(input.brief.incidentId);
       const notice = incidentNotice('live', input.brief, new Date(input.at), link);
       const open = !input.brief.status || input.brief.status === 'open';
       const shown = renderSlack(open ? withButtons(notice, { kind: 'level1', brief: input.brief }) : notice);
@@ -355,11 +351,7 @@ export function incidentActivities(deps: ActivityDeps) {
       /** The incident's Slack thread (its first message), when the bot posts. */
       thread?: string;
     }): Promise<ChannelResult[]> {
-      const link = runLink(
-        deps.config.temporal.uiUrl,
-        Context.current().info.workflowNamespace ?? 'default',
-        input.brief.incidentId,
-      );
+      const link = incidentLink(input.brief.incidentId);
       const toSlack = incidentNoticeToSlack(input.kind, input.brief, Boolean(deps.config.notifications.slackApp));
       const at = new Date(input.at);
       const recipients = input.to?.length ? input.to : (deps.config.notifications.email?.to ?? []);
@@ -387,6 +379,11 @@ export function incidentActivities(deps: ActivityDeps) {
       return results;
     },
   };
+
+  /** The incident in the Temporal UI, for its notices and its live message. */
+  function incidentLink(incidentId: string): string | undefined {
+    return runLink(deps.config.temporal.uiUrl, Context.current().info.workflowNamespace ?? 'default', incidentId);
+  }
 
   /**
    * The console's one-click acknowledgement for a level 1 mail: a link signed for this incident

@@ -12,7 +12,7 @@ import type { SlackAppSettings } from '../../infra/config/notifications';
 import { PgwardenError } from '../../infra/errors/errors';
 import { slackText } from '../../infra/notify/notice';
 import { slackActorProblem } from '../../infra/notify/slack-interaction';
-import { levelsSent } from '../../operations/dr/details';
+import { teamLevelsSent } from '../../operations/dr/details';
 import { leaderOf, STEP_TITLES } from '../../operations/dr/incident';
 import type { Board, ConsoleBackend } from './backend';
 import { openIncidentForm, showForm } from './slack-forms';
@@ -63,7 +63,7 @@ export async function answerSlackCommand(
 export function boardText(board: Board, publicUrl: string): string {
   const lines = board.incidents.map((s) => {
     const lead = leaderOf(s.escalation);
-    const levels = levelsSent(s.escalation.sent.filter((l) => l !== 4));
+    const levels = teamLevelsSent(s.escalation.sent);
     return `*[${s.severity}] ${s.database}*: ${slackText(s.summary)} (<${publicUrl}/incidents/${encodeURIComponent(s.incidentId)}|${s.incidentId}>) - ${STEP_TITLES[s.step]} (${s.stepStatus}); ${lead ? `led by ${lead}` : '*not acknowledged*'}; alerted: ${levels}`;
   });
   for (const u of board.unanswered)

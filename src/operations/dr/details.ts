@@ -19,6 +19,11 @@ export function nextEscalation(s: IncidentState, now: Date): string | null {
   return `level ${level} (${LEVEL_NAMES[level]})${contacts ? ` → ${contacts}` : ''} at ${clockTime(next.at, now)} (in ${minutes} min)`;
 }
 
+/** The escalation levels alerted, customers apart (their notice is not a rung above the executive). */
+export function teamLevelsSent(sent: IncidentState['escalation']['sent']): string {
+  return levelsSent(sent.filter((l) => l !== 4));
+}
+
 export function levelsSent(sent: IncidentState['escalation']['sent']): string {
   return sent.length
     ? `level${sent.length > 1 ? 's' : ''} ${sent.map((l) => `${l} (${LEVEL_NAMES[l]})`).join(', ')}`
@@ -87,7 +92,7 @@ export function incidentDetails(s: IncidentState, now: Date = new Date()): strin
     ? `acknowledged by ${e.acknowledgedBy}${e.acknowledgedAt ? ` at ${clockTime(e.acknowledgedAt, now)}` : ''}${e.lead ? `; led by ${e.lead.by} since ${clockTime(e.lead.since, now)}` : ''}`
     : 'NOT acknowledged: Update `acknowledge` with `{"by": "<you>"}`';
   lines.push(
-    `**Escalation:** ${levelsSent(e.sent.filter((l) => l !== 4))} sent${s.matrix?.onCallNow ? ` (${s.matrix.onCallNow} on call at the opening)` : ''}; ${acknowledged}`,
+    `**Escalation:** ${teamLevelsSent(e.sent)} sent${s.matrix?.onCallNow ? ` (${s.matrix.onCallNow} on call at the opening)` : ''}; ${acknowledged}`,
   );
   const next = nextEscalation(s, now);
   if (next) lines.push(`**Next:** ${next}`);

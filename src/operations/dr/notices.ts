@@ -7,7 +7,7 @@
 import { factIf, type Notice } from '../../infra/notify/notice';
 import { OBJECTIVES } from '../../infra/config/objectives';
 import { type IncidentStatus, IncidentState, leaderOf, type Reach, STEP_TITLES } from './incident';
-import { levelsSent } from './details';
+import { teamLevelsSent } from './details';
 
 export type IncidentNoticeKind =
   | 'level1'
@@ -85,7 +85,7 @@ export function briefOf(state: IncidentState, extra: Partial<IncidentBrief> = {}
       : null,
     restore: state.restore ? `${state.restore.status}: ${state.restore.detail}` : null,
     status: state.status,
-    alerted: levelsSent(state.escalation.sent.filter((l) => l !== 4)),
+    alerted: teamLevelsSent(state.escalation.sent),
     resumed: resumed ? `${resumed.by}: ${resumed.what}` : null,
     ...extra,
   };
