@@ -358,7 +358,7 @@ export function incidentActivities(deps: ActivityDeps) {
       const linked = deps.config.console.sessionSecret && (input.kind === 'level1' || input.kind === 'level1-reminder');
       if (!linked) {
         const notice = incidentNotice(input.kind, input.brief, at, link);
-        return deliver(deps, withButtons(notice, input), input.to, toSlack ? undefined : ['email'], input.thread);
+        return deliver(deps, withButtons(notice, input), input.to, toSlack ? undefined : ['email', 'pagerduty'], input.thread);
       }
       // Each level 1 mail's link is its reader's own, so the timeline says who acknowledged; the
       // channel's message has no link (anyone there could use it as them), but the Slack button.
@@ -372,10 +372,17 @@ export function incidentActivities(deps: ActivityDeps) {
             ['email'],
           )),
         );
-      if (toSlack) {
-        const notice = incidentNotice(input.kind, input.brief, at, link);
-        results.push(...(await deliver(deps, withButtons(notice, input), undefined, ['slack'], input.thread)));
-      }
+      // The channel and the pager get the notice without anyone's link.
+      const notice = incidentNotice(input.kind, input.brief, at, link);
+      results.push(
+        ...(await deliver(
+          deps,
+          withButtons(notice, input),
+          undefined,
+          toSlack ? ['slack', 'pagerduty'] : ['pagerduty'],
+          input.thread,
+        )),
+      );
       return results;
     },
   };

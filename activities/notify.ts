@@ -5,7 +5,7 @@
 import { log } from '@temporalio/activity';
 import { BackupOutcome, backupNotice } from '../src/operations/backup/notices';
 import { Notice } from '../src/infra/notify/notice';
-import { ChannelResult } from '../src/infra/notify/notifier';
+import { Channel, ChannelResult } from '../src/infra/notify/notifier';
 import { ActivityDeps } from './deps';
 
 /** Sends a notice from an activity; undelivered channels are logged, never thrown. */
@@ -13,7 +13,7 @@ export async function deliver(
   deps: ActivityDeps,
   notice: Notice,
   to?: string[],
-  channels?: Array<'email' | 'slack'>,
+  channels?: Channel[],
   thread?: string,
 ): Promise<ChannelResult[]> {
   const results = await deps.notifier.send(notice, { to, channels, thread });

@@ -39,7 +39,7 @@ export interface PreflightReport {
   storage: { bucket: string; prefix: string; endpoint?: string; writable: true };
   encryption: { algorithm: string; keyId: string };
   /** The channels configured, and what each is sent when not all (reports of older workers: all). */
-  notifications: { email: boolean; slack: boolean; emailOn?: NotifyOn; slackOn?: NotifyOn };
+  notifications: { email: boolean; slack: boolean; emailOn?: NotifyOn; slackOn?: NotifyOn; pagerDuty?: boolean };
   /** The server is a standby (in recovery): backed up, but nothing can be restored into it. */
   standby?: boolean;
   /** What works today but may fail a run later, each with what to change (reports of older workers: none). */
@@ -152,6 +152,7 @@ function channelsOf(n: NotificationConfig): PreflightReport['notifications'] {
     email: Boolean(n.email),
     // A bot (SLACK_BOT_TOKEN) is Slack as much as a webhook is.
     slack: Boolean(n.slackWebhookUrl || n.slackApp),
+    pagerDuty: Boolean(n.pagerDuty),
     ...(n.emailOn && n.emailOn !== 'all' ? { emailOn: n.emailOn } : {}),
     ...(n.slackOn && n.slackOn !== 'all' ? { slackOn: n.slackOn } : {}),
   };

@@ -3,6 +3,7 @@
  * `up` is idempotent (a running, healthy service is left alone), `down` stops every process
  * it started, and the settings pgwarden needs are written to an env file.
  */
+import { createHash } from 'node:crypto';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { envFile, stateDir } from './paths';
@@ -159,6 +160,8 @@ export function stackEnvironment(state: StackState): Record<string, string> {
     NOTIFY_EMAIL_FROM: 'pgwarden@localhost',
     NOTIFY_EMAIL_TO: 'devops@example.com',
     SLACK_WEBHOOK_URL: `http://127.0.0.1:${p.sinksHttp}/slack/T00000000/B00000000/local-stack`,
+    PAGERDUTY_ROUTING_KEY: pagerDutyKey(state),
+    PAGERDUTY_EVENTS_URL: `http://127.0.0.1:${p.sinksHttp}/pagerduty/v2/enqueue`,
     // A stack made before this port existed has none; 19464 is its preferred value.
     METRICS_PORT: String(p.workerMetrics ?? 19464),
     // For tests and the quick start, not read by pgwarden itself:
@@ -171,6 +174,11 @@ export function stackEnvironment(state: StackState): Record<string, string> {
     PGWARDEN_TEST_PG18_URL: `postgres://${SUPERUSER}:${c.postgresPassword}@127.0.0.1:${p.postgres18}/postgres`,
     PGWARDEN_TEST_PG18_BIN_DIR: join(postgres18Root(), 'bin'),
   };
+}
+
+/** The stand-in PagerDuty service's key: made from the stack's own secrets, so a stack made before it has one too. */
+function pagerDutyKey(state: StackState): string {
+  return createHash('sha256').update(`pagerduty:${state.credentials.smtpPassword}`).digest('hex').slice(0, 32);
 }
 
 function writeEnvFile(state: StackState): void {

@@ -10,6 +10,9 @@
  *   POST /slack-api/views.open, chat.postEphemeral, chat.update   the same: a form opened for a
  *                          trigger_id ("expired" is refused, as Slack does after 3 s), a message to one user,
  *                          a message edited in place
+ *   POST /pagerduty/v2/enqueue   PagerDuty's Events API v2: checked as PagerDuty checks an event (400
+ *                          with its errors), 202 and captured; a routing key starting "throttle" gets
+ *                          429 the first time for each dedup_key, as PagerDuty throttles
  *   GET  /api/mail         captured messages, newest last     (?contains=TEXT filters)
  *   GET  /api/webhooks     captured webhook calls, newest last (?contains=TEXT filters)
  *   DELETE /api/mail | /api/webhooks
@@ -90,6 +93,8 @@ export async function startSinks(options: SinkOptions): Promise<Sinks> {
     },
   });
 
+  const throttled = new Set<string>();
+
   const readBody = (req: IncomingMessage) =>
     new Promise<string>((resolve, reject) => {
       const chunks: Buffer[] = [];
@@ -120,6 +125,21 @@ export async function startSinks(options: SinkOptions): Promise<Sinks> {
         const status = url.pathname.includes('/fail') ? 500 : 200;
         push(webhooks, { id: nextId++, receivedAt: new Date().toISOString(), path: url.pathname, status, body });
         return send(res, status, status === 200 ? 'ok' : 'internal_error');
+      }
+      if (req.method === 'POST' && url.pathname === '/pagerduty/v2/enqueue') {
+        const body = JSON.parse(await readBody(req)) as PagerDutyEventBody;
+        const errors = pagerDutyErrors(body);
+        const status = errors.length
+          ? 400
+          : body.routing_key!.startsWith('throttle') && !throttled.has(body.dedup_key ?? '')
+            ? 429
+            : 202;
+        if (status === 429) throttled.add(body.dedup_key ?? '');
+        push(webhooks, { id: nextId++, receivedAt: new Date().toISOString(), path: url.pathname, status, body });
+        if (status === 400) return send(res, 400, { status: 'invalid event', message: 'Event object is invalid', errors });
+        if (status === 429)
+          return send(res, 429, { status: 'throttle event', message: 'Requests for this service are arriving too quickly' });
+        return send(res, 202, { status: 'success', message: 'Event processed', dedup_key: body.dedup_key });
       }
       const method = /^\/slack-api\/(chat\.postMessage|chat\.postEphemeral|chat\.update|views\.open)$/.exec(url.pathname)?.[1];
       if (req.method === 'POST' && method) {
@@ -171,4 +191,29 @@ export async function startSinks(options: SinkOptions): Promise<Sinks> {
       await new Promise<void>((r) => http.close(() => r()));
     },
   };
+}
+
+interface PagerDutyEventBody {
+  routing_key?: string;
+  event_action?: string;
+  dedup_key?: string;
+  payload?: { summary?: string; source?: string; severity?: string };
+}
+
+/** What PagerDuty refuses in an event: its key, its action, a trigger without summary, source or severity. */
+function pagerDutyErrors(e: PagerDutyEventBody): string[] {
+  const errors: string[] = [];
+  if (!/^[A-Za-z0-9]{32}$/.test(e.routing_key ?? ''))
+    errors.push("Length of 'routing_key' is incorrect (should be 32 characters)");
+  if (!['trigger', 'acknowledge', 'resolve'].includes(e.event_action ?? '')) errors.push("'event_action' is invalid");
+  if (e.event_action !== 'trigger' && !e.dedup_key) errors.push("'dedup_key' is missing or blank");
+  if ((e.dedup_key ?? '').length > 255) errors.push("'dedup_key' is too long");
+  if (e.event_action === 'trigger') {
+    if (!e.payload?.summary) errors.push("'payload.summary' is missing or blank");
+    if (!e.payload?.source) errors.push("'payload.source' is missing or blank");
+    if (!['critical', 'error', 'warning', 'info'].includes(e.payload?.severity ?? ''))
+      errors.push("'payload.severity' is invalid");
+    if ((e.payload?.summary ?? '').length > 1024) errors.push("'payload.summary' is too long");
+  }
+  return errors;
 }

@@ -1,7 +1,11 @@
 import { randomUUID } from 'node:crypto';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { PagerDutySettings } from '../../src/infra/config/notifications';
 import { Secret } from '../../src/infra/config/secret';
 import { createNotifier } from '../../src/infra/notify/notifier';
-import { capturedMail, capturedWebhooks, waitForCaptured } from '../support/sinks';
+import { backupNotice } from '../../src/operations/backup/notices';
+import { capturedMail, capturedPages, capturedWebhooks, waitForCaptured } from '../support/sinks';
 import { stackConfig, stackEnv } from '../support/stack-env';
 
 describe('notifications (captured by the local SMTP server and webhook receiver)', () => {
@@ -106,3 +110,99 @@ describe('notifications (captured by the local SMTP server and webhook receiver)
     expect(await capturedWebhooks(warning.marker)).toEqual([]);
   });
 });
+
+describe('paging through PagerDuty (the stand-in checks events as PagerDuty does)', () => {
+  const config = stackConfig().notifications;
+  const sinks = () => stackEnv().PGWARDEN_SINKS_URL!;
+  const failedBackup = (db: string) =>
+    backupNotice({
+      status: 'failed',
+      database: db,
+      backupId: 'backup_1',
+      errorType: 'StorageError',
+      message: 'bucket gone',
+      reason: 'scheduled',
+      workflowId: `backup-${db}`,
+    });
+  const pagerOnly = (pagerDuty: PagerDutySettings) => createNotifier({ pagerDuty });
+
+  it('triggers on a failure and resolves the same alert on the next success, keyed on the work and the database', async () => {
+    const db = `db_${randomUUID().slice(0, 8)}`;
+    expect(config.pagerDuty).toBeDefined();
+    const results = await createNotifier(config).send(failedBackup(db));
+    expect(results.find((r) => r.channel === 'pagerduty')).toEqual({ channel: 'pagerduty', ok: true });
+    const succeeded = backupNotice({
+      status: 'succeeded',
+      database: db,
+      backupId: 'backup_2',
+      storedBytes: 1,
+      rawBytes: 2,
+      tables: 1,
+      durationMs: 1,
+      bucket: 'b',
+      dataKey: 'k',
+
+      reason: 'scheduled',
+      workflowId: `backup-${db}`,
+    });
+    await createNotifier(config).send(succeeded);
+    const pages = await waitForCaptured(capturedPages, `pgwarden:backup:${db}`, 2);
+    expect(pages.map((p) => [p.status, p.body.event_action, p.body.dedup_key])).toEqual([
+      [202, 'trigger', `pgwarden:backup:${db}`],
+      [202, 'resolve', `pgwarden:backup:${db}`],
+    ]);
+    expect(pages[0].body.routing_key).toBe(config.pagerDuty!.routingKey.reveal());
+    expect(pages[0].body.payload).toMatchObject({
+      summary: `Backup of ${db} FAILED`,
+      severity: 'critical',
+      class: 'backup.failed',
+    });
+    expect(pages[0].body.payload!.custom_details['What to do']).toMatch(/^check the bucket/);
+    // A notice nothing pages for (a test notice, a restore) never reaches PagerDuty.
+    const quiet = await createNotifier(config).send({
+      event: 'restore.started',
+      about: db,
+      severity: 'info',
+      title: `quiet ${db}`,
+      facts: [],
+    });
+    expect(quiet.map((r) => r.channel)).toEqual(['email', 'slack']);
+  });
+
+  it('asks again when PagerDuty throttles, and says in one line, without the key, why an event was not taken', async () => {
+    const db = `db_${randomUUID().slice(0, 8)}`;
+    const throttled = {
+      routingKey: new Secret('throttle' + 'T'.repeat(24)),
+      eventsUrl: `${sinks()}/pagerduty/v2/enqueue`,
+      drills: false,
+    };
+    expect(await pagerOnly(throttled).send(failedBackup(db))).toEqual([{ channel: 'pagerduty', ok: true }]);
+    expect((await waitForCaptured(capturedPages, db, 2)).map((p) => p.status)).toEqual([429, 202]);
+
+    const wrongPath = { routingKey: new Secret('K'.repeat(32)), eventsUrl: `${sinks()}/pagerduty/v1/nowhere`, drills: false };
+    const [refused] = await pagerOnly(wrongPath).send(failedBackup(db));
+    expect(refused).toEqual({ channel: 'pagerduty', ok: false, error: 'PagerDuty answered 404' });
+
+    const closed = await listeningNowhere();
+    const unreachable = {
+      routingKey: new Secret('Z'.repeat(32)),
+      eventsUrl: `http://127.0.0.1:${closed}/v2/enqueue`,
+      drills: false,
+    };
+    const [down] = await pagerOnly(unreachable).send(failedBackup(db));
+    expect(down).toEqual({
+      channel: 'pagerduty',
+      ok: false,
+      error: `PagerDuty's Events API (127.0.0.1:${closed}) not reached: ECONNREFUSED (3 attempts)`,
+    });
+  });
+});
+
+/** A loopback port nothing listens on. */
+async function listeningNowhere(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  const { port } = server.address() as AddressInfo;
+  await new Promise((r) => server.close(r));
+  return port;
+}

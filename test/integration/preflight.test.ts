@@ -6,6 +6,7 @@ import { preflightActivity } from '../../activities/preflight';
 import type { PreflightReport } from '../../activities';
 import { ConfigError, DatabaseConnectionError, StorageError } from '../../src/infra/errors/errors';
 import { stackConfig, stackEnv } from '../support/stack-env';
+import { formatPreflight } from '../../src/app/cli/commands/check';
 import { activityEnvironment } from '../support/temporal';
 
 describe('preflight activity (real database, pg_dump and bucket)', () => {
@@ -21,7 +22,7 @@ describe('preflight activity (real database, pg_dump and bucket)', () => {
     });
   });
 
-  it('counts a Slack bot as Slack, and says what each channel is sent when not everything', async () => {
+  it('counts a Slack bot as Slack, says what each channel is sent when not everything, and whether it pages', async () => {
     const sinks = stackEnv().PGWARDEN_SINKS_URL!;
     const config = stackConfig({
       SLACK_WEBHOOK_URL: '',
@@ -32,7 +33,10 @@ describe('preflight activity (real database, pg_dump and bucket)', () => {
     });
     const report = await activityEnvironment().run(preflightActivity(createActivityDeps(config)), { database: 'sample' });
     // Before, a bot without a webhook was reported as "Slack off".
-    expect((report as PreflightReport).notifications).toEqual({ email: true, slack: true, slackOn: 'failures' });
+    expect((report as PreflightReport).notifications).toEqual({ email: true, slack: true, slackOn: 'failures', pagerDuty: true });
+    const unpaged = stackConfig({ PAGERDUTY_ROUTING_KEY: '', PAGERDUTY_EVENTS_URL: '' });
+    const quiet = await activityEnvironment().run(preflightActivity(createActivityDeps(unpaged)), { database: 'sample' });
+    expect(formatPreflight(quiet as PreflightReport)).toContain('notify     e-mail on, Slack on, PagerDuty off');
   });
 
   it.each([

@@ -440,6 +440,7 @@ it('a check that could not look says so as an alert: whether backups are missing
     }),
   ).toEqual({
     event: 'backup.check-failed',
+    about: 'shop',
     severity: 'critical',
     title: 'Backups of shop could not be checked',
     facts: [

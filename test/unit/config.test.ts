@@ -36,6 +36,24 @@ describe('loadConfig', () => {
     ]);
   });
 
+  it('reads PagerDuty: the key kept secret, the EU region, drills left out unless asked', () => {
+    const key = 'R0uT1nGkEy' + '0'.repeat(22);
+    const c = loadConfig({
+      ...valid,
+      PAGERDUTY_ROUTING_KEY: ` ${key} `,
+      PAGERDUTY_EVENTS_URL: 'https://events.eu.pagerduty.com/v2/enqueue',
+    });
+    expect(c.notifications.pagerDuty?.routingKey.reveal()).toBe(key);
+    expect(c.notifications.pagerDuty).toMatchObject({ eventsUrl: 'https://events.eu.pagerduty.com/v2/enqueue', drills: false });
+    expect(inspect(c)).not.toContain(key);
+    expect(loadConfig({ ...valid, PAGERDUTY_ROUTING_KEY: key, PAGERDUTY_DRILLS: 'true' }).notifications.pagerDuty).toMatchObject({
+      eventsUrl: 'https://events.pagerduty.com/v2/enqueue',
+      drills: true,
+    });
+    expect(loadConfig(valid).notifications.pagerDuty).toBeUndefined();
+    expect(problemsOf({ ...valid, PAGERDUTY_ROUTING_KEY: 'hunter2-routing' }).join()).not.toContain('hunter2');
+  });
+
   it('reads a minimal worker configuration with the strategy defaults', () => {
     const c = loadConfig(valid, { require: WORKER_NEEDS });
     expect(c.databases).toEqual([
@@ -89,6 +107,16 @@ describe('loadConfig', () => {
     [{ SLACK_WEBHOOK_URL: 'not a url' }, 'SLACK_WEBHOOK_URL: expected an https:// URL'],
     [{ SLACK_BOT_TOKEN: 'xoxb-1' }, 'SLACK_CHANNEL: set both SLACK_BOT_TOKEN'],
     [{ SLACK_CHANNEL: 'C0OPS' }, 'SLACK_BOT_TOKEN: set both SLACK_BOT_TOKEN'],
+    [{ PAGERDUTY_ROUTING_KEY: 'hunter2' }, 'PAGERDUTY_ROUTING_KEY: expected the 32-character Integration Key'],
+    [{ PAGERDUTY_DRILLS: 'true' }, 'PAGERDUTY_DRILLS: set, but PAGERDUTY_ROUTING_KEY is not'],
+    [
+      { PAGERDUTY_EVENTS_URL: 'https://events.eu.pagerduty.com/v2/enqueue' },
+      'PAGERDUTY_EVENTS_URL: set, but PAGERDUTY_ROUTING_KEY',
+    ],
+    [
+      { PAGERDUTY_ROUTING_KEY: 'a'.repeat(32), PAGERDUTY_EVENTS_URL: 'events.pagerduty.com' },
+      'PAGERDUTY_EVENTS_URL: expected an https:// URL',
+    ],
     [{ BACKUP_FORMAT: 'tar' }, 'BACKUP_FORMAT: expected one of custom, plain'],
     [{ BACKUP_JOBS: '0' }, 'BACKUP_JOBS: expected a whole number from 1 to 16, got "0"'],
     [{ BACKUP_JOBS: '2', BACKUP_FORMAT: 'plain' }, 'BACKUP_JOBS: 2 parallel dumps need BACKUP_FORMAT=custom'],

@@ -15,6 +15,7 @@ it('a failed test: critical, each part, the report, what to do', () => {
   });
   expect(restoreTestNotice(report, 's3://b/reports/x.md')).toEqual({
     event: 'restore-test.failed',
+    about: 'shop',
     severity: 'critical',
     title: 'Restore test of shop failed',
     facts: [

@@ -26,7 +26,7 @@ import { Keyring } from '../../src/infra/crypto/keyring';
 import { pgProgram } from '../../src/infra/postgres/binaries';
 import { WorkflowType } from '../../src/infra/temporal/definitions';
 import { createDatabase, restoreInto, tableFingerprints, uniqueDatabaseName, withClient } from '../support/databases';
-import { capturedMail, capturedWebhooks, waitForCaptured } from '../support/sinks';
+import { capturedMail, capturedPages, capturedWebhooks, waitForCaptured } from '../support/sinks';
 import { stackConfig } from '../support/stack-env';
 import { uniqueSuffix } from '../support/temporal';
 import { workflowSuite } from '../support/workflow-suite';
@@ -114,11 +114,13 @@ describe('BackupWorkflow (dev server, real PostgreSQL and S3)', () => {
     const globals = await openDecryptedObject(new Bucket(config.storage!, s3), manifest.globals.key, keyring);
     expect(zstdDecompressed(await buffer(globals.plaintext))).toMatch(/CREATE ROLE pgwarden;/);
 
-    // Notified by e-mail and Slack.
+    // Notified by e-mail and Slack; the pager's backup alert of the database, if any, resolved.
     expect(summary.notifications).toEqual([
       { channel: 'email', ok: true },
       { channel: 'slack', ok: true },
+      { channel: 'pagerduty', ok: true },
     ]);
+    expect((await capturedPages(`pgwarden:backup:${db}`)).map((p) => p.body.event_action)).toEqual(['resolve']);
     const [mail] = await waitForCaptured(capturedMail, summary.dataKey);
     expect(mail.subject).toBe(`[pgwarden] OK: Backup of ${db} succeeded`);
     expect(mail.text).toContain(summary.dataKey);

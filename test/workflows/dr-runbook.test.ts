@@ -16,7 +16,7 @@ import * as m from '../../src/operations/dr/messages';
 import { rejectRestoreUpdate } from '../../src/infra/temporal/messages';
 import { IncidentStatusSA, IncidentStepSA } from '../../src/infra/temporal/search-attributes';
 import { databaseUrl, tableFingerprints, withClient } from '../support/databases';
-import { capturedMail, capturedWebhooks, waitForCaptured } from '../support/sinks';
+import { capturedMail, capturedPages, capturedWebhooks, waitForCaptured } from '../support/sinks';
 import { SLACK_OPEN_VIEW } from '../../src/infra/notify/slack-interaction';
 import { postAsSlack, slackClickBody, slackSubmitBody } from '../support/slack-click';
 import { waitFor } from '../support/wait';
@@ -320,6 +320,18 @@ describe('DisasterRecoveryWorkflow (dev server, real restore, CLI)', () => {
         expect.stringMatching(/acknowledged by dave/),
         expect.stringMatching(/incident resolved/),
       ]);
+      // The pager (the stack's PagerDuty stand-in): one alert from the opening to the end.
+      const pages = await waitForCaptured(capturedPages, `pgwarden:incident:${id}`, 3);
+      expect(pages.map((p) => [p.status, p.body.event_action])).toEqual([
+        [202, 'trigger'],
+        [202, 'acknowledge'],
+        [202, 'resolve'],
+      ]);
+      expect(pages[0].body.payload).toMatchObject({
+        summary: `[SEV2] ${db}: disaster recovery started: items wiped by a bad migration`,
+        severity: 'critical',
+        custom_details: { Incident: id, Acknowledged: 'NOT yet' },
+      });
       expect((await cli('list', '--json')).stdout).not.toContain(id);
       expect(await cli('ack', id, '--as', 'late')).toMatchObject({ code: 64 });
     } finally {
@@ -487,6 +499,13 @@ describe('DisasterRecoveryWorkflow (dev server, real restore, CLI)', () => {
       c.query('SELECT 1 FROM pg_database WHERE datname = $1', [drill.drill!.database]),
     );
     expect(left.rowCount).toBe(0);
+    // The real incident paged and its abort resolved the page; the drill woke nobody (PAGERDUTY_DRILLS unset).
+    const paged = async (incident: string) =>
+      (await capturedPages(`pgwarden:incident:${incident}`)).map((p) => p.body.event_action).filter((a) => a !== 'resolve');
+    expect(
+      (await waitForCaptured(capturedPages, `pgwarden:incident:${real.workflowId}`, 2)).map((p) => p.body.event_action),
+    ).toEqual(['trigger', 'resolve']);
+    expect(await paged(drill.incidentId)).toEqual([]);
   });
 
   it('restores onto a server that lost the database and its roles: the roles are made from the backup’s globals', async () => {
@@ -711,6 +730,10 @@ describe('DisasterRecoveryWorkflow (dev server, real restore, CLI)', () => {
       const link = /Acknowledge in one click: +http:\/\/console\.invalid(\/ack\?t=\S+)/.exec(mail.text)![1];
       expect(await (await fetch(`${base}${link}`)).text()).toContain(`Acknowledge <strong>${h.workflowId}</strong>`);
       expect(await (await post(link, {})).text()).toContain(`Acknowledged ${h.workflowId} as mail link to oncall@example.com`);
+      // The pager's alert never holds a reader's own link: anyone seeing it could act as them.
+      const [trigger] = await waitForCaptured(capturedPages, `pgwarden:incident:${h.workflowId}`);
+      expect(trigger.body.event_action).toBe('trigger');
+      expect(JSON.stringify(trigger.body)).not.toContain('/ack?t=');
 
       const login = await post('/login', { user: 'alice', password: 'correct horse battery' });
       const cookie = login.headers.get('set-cookie')!.split(';')[0];

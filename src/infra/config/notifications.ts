@@ -22,6 +22,13 @@ export interface SlackAppSettings {
   apiUrl: string;
 }
 
+/** PagerDuty's Events API v2: a service's integration key, where events go, whether drills page. */
+export interface PagerDutySettings {
+  routingKey: Secret;
+  eventsUrl: string;
+  drills: boolean;
+}
+
 /** What a channel is sent: every notice, warnings and failures, or failures only. */
 export const NOTIFY_ON = ['all', 'warnings', 'failures'] as const;
 export type NotifyOn = (typeof NOTIFY_ON)[number];
@@ -30,6 +37,8 @@ export interface NotificationConfig {
   email?: EmailSettings;
   slackWebhookUrl?: Secret;
   slackApp?: SlackAppSettings;
+  /** Pages for failures of unattended work and incidents (paging.ts decides which). */
+  pagerDuty?: PagerDutySettings;
   /** NOTIFY_EMAIL_ON, NOTIFY_SLACK_ON; absent: all. */
   emailOn?: NotifyOn;
   slackOn?: NotifyOn;
@@ -83,6 +92,21 @@ export function readNotifications(r: EnvReader): NotificationConfig {
       config.slackWebhookUrl = new Secret(webhook.reveal().trim());
     }
   }
+  const routingKey = r.secret('PAGERDUTY_ROUTING_KEY');
+  const eventsUrl = r.string('PAGERDUTY_EVENTS_URL', 'https://events.pagerduty.com/v2/enqueue');
+  if (!/^https?:\/\/[^\s]+$/.test(eventsUrl)) r.problem('PAGERDUTY_EVENTS_URL', 'expected an https:// URL');
+  const drills = r.boolean('PAGERDUTY_DRILLS', false);
+  if (routingKey && !/^[A-Za-z0-9]{32}$/.test(routingKey.reveal().trim()))
+    r.problem(
+      'PAGERDUTY_ROUTING_KEY',
+      "expected the 32-character Integration Key of a PagerDuty service's Events API v2 integration (value not shown)",
+    );
+  else if (routingKey) config.pagerDuty = { routingKey: new Secret(routingKey.reveal().trim()), eventsUrl, drills };
+  if (!routingKey && (r.has('PAGERDUTY_EVENTS_URL') || r.has('PAGERDUTY_DRILLS')))
+    r.problem(
+      r.has('PAGERDUTY_DRILLS') ? 'PAGERDUTY_DRILLS' : 'PAGERDUTY_EVENTS_URL',
+      'set, but PAGERDUTY_ROUTING_KEY is not: set the key or remove it',
+    );
   // A filter for a channel that is not there is a mistake worth a line, not a silent no-op.
   config.emailOn = r.oneOf('NOTIFY_EMAIL_ON', NOTIFY_ON, 'all');
   if (r.has('NOTIFY_EMAIL_ON') && !config.email)

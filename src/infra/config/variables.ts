@@ -146,6 +146,18 @@ export const CONFIG_VARIABLES: VariableDoc[] = [
   { name: 'SLACK_CHANNEL', description: 'the channel id the bot posts to (with SLACK_BOT_TOKEN)', default: 'none' },
   { name: 'SLACK_API_URL', description: "Slack's Web API (another only for a proxy)", default: 'https://slack.com/api' },
   {
+    name: 'PAGERDUTY_ROUTING_KEY',
+    description:
+      "a PagerDuty service's Events API v2 Integration Key: failures of unattended work and incidents page, their next success resolves",
+    secret: true,
+  },
+  {
+    name: 'PAGERDUTY_EVENTS_URL',
+    description: "PagerDuty's Events API (another only for a proxy or the EU service region)",
+    default: 'https://events.pagerduty.com/v2/enqueue',
+  },
+  { name: 'PAGERDUTY_DRILLS', description: 'whether a drill pages too, as a drill', default: 'false' },
+  {
     name: 'NOTIFY_EMAIL_ON',
     description: 'which notices e-mail gets: all, warnings (and failures), failures; approvals and incidents always go out',
     default: 'all',

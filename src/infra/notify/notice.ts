@@ -11,6 +11,11 @@ export interface Notice {
   /** Machine-readable event, e.g. backup.succeeded; shown in the e-mail subject tag. */
   event: string;
   severity: Severity;
+  /**
+   * What it is about, the same in the notices that raise and end one alert: a database, a
+   * server, an incident's id. A pager keys its alerts on it (paging.ts).
+   */
+  about?: string;
   title: string;
   facts: Array<[label: string, value: string]>;
   /** What the reader should do, for failures and warnings. */

@@ -1,6 +1,6 @@
 /**
- * The one notifier: sends a notice by e-mail (nodemailer) and Slack (@slack/webhook) to
- * whatever channels are configured. It never throws: a failed channel is reported in the
+ * The one notifier: sends a notice by e-mail (nodemailer), Slack (@slack/webhook, or a bot) and
+ * PagerDuty (what paging.ts says pages) to whatever channels are configured. It never throws: a failed channel is reported in the
  * result, so a notification problem can be logged and shown without failing or repeating
  * the backup it reports on. Failure texts never contain the webhook URL or SMTP password.
  */
@@ -9,8 +9,10 @@ import nodemailer from 'nodemailer';
 import { NotificationConfig, NotifyOn } from '../config/notifications';
 import { channelTakes, Notice, renderEmail, renderSlack } from './notice';
 import { callSlack } from './slack-api';
+import { sendPagerDuty } from './pagerduty';
+import { pageOf, pagerDutyEvent } from './paging';
 
-export type Channel = 'email' | 'slack';
+export type Channel = 'email' | 'slack' | 'pagerduty';
 
 export interface ChannelResult {
   channel: Channel;
@@ -27,7 +29,7 @@ export interface SendOptions {
   /** Replaces the configured e-mail recipients (an escalation level's contacts). */
   to?: string[];
   /** Only these channels (default: every configured one). */
-  channels?: Array<'email' | 'slack'>;
+  channels?: Channel[];
   /** Slack through the bot: reply in this thread (an incident's first message). */
   thread?: string;
 }
@@ -41,6 +43,7 @@ export function createNotifier(config: NotificationConfig): Notifier {
     config.slackWebhookUrl?.reveal(),
     config.slackApp?.token.reveal(),
     config.email?.auth?.password.reveal(),
+    config.pagerDuty?.routingKey.reveal(),
   ].filter((s): s is string => Boolean(s));
   const scrub = (text: string) => secrets.reduce((t, s) => t.split(s).join('[redacted]'), text);
 
@@ -85,7 +88,7 @@ export function createNotifier(config: NotificationConfig): Notifier {
     async send(notice, options = {}) {
       const sends: Array<Promise<ChannelResult>> = [];
       const to = options.to?.length ? options.to : email?.to;
-      const wanted = (c: 'email' | 'slack') => !options.channels || options.channels.includes(c);
+      const wanted = (c: Channel) => !options.channels || options.channels.includes(c);
       // A channel its NOTIFY_*_ON leaves this notice out of says so instead of sending.
       const send = (channel: Channel, setting: string, on: NotifyOn, run: () => Promise<string | void>) =>
         sends.push(
@@ -101,6 +104,10 @@ export function createNotifier(config: NotificationConfig): Notifier {
         ? () => post(notice, options.thread)
         : webhook && (async () => void (await webhook.send(renderSlack(notice))));
       if (slack && wanted('slack')) send('slack', 'NOTIFY_SLACK_ON', config.slackOn ?? 'all', slack);
+      // The pager takes what pages and what ends a page, whatever NOTIFY_*_ON say; nothing else is tried.
+      const pagerDuty = config.pagerDuty;
+      const page = pagerDuty && wanted('pagerduty') ? pageOf(notice, { drills: pagerDuty.drills }) : null;
+      if (pagerDuty && page) sends.push(attempt('pagerduty', () => sendPagerDuty(pagerDuty, pagerDutyEvent(notice, page))));
       return Promise.all(sends);
     },
   };

@@ -42,6 +42,7 @@ export function backupNotice(o: BackupOutcome): Notice {
   if (o.status === 'succeeded') {
     return {
       event: 'backup.succeeded',
+      about: o.database,
       severity: 'info',
       title: `Backup of ${o.database} succeeded`,
       facts: [
@@ -58,6 +59,7 @@ export function backupNotice(o: BackupOutcome): Notice {
   }
   return {
     event: 'backup.failed',
+    about: o.database,
     severity: 'critical',
     title: `Backup of ${o.database} FAILED`,
     facts: [
@@ -80,6 +82,7 @@ export function backupNotice(o: BackupOutcome): Notice {
 export function checkFailedNotice(f: RunFailed): Notice {
   return {
     event: 'backup.check-failed',
+    about: f.database,
     severity: 'critical',
     title: `Backups of ${f.database} could not be checked`,
     facts: [
@@ -94,6 +97,7 @@ export function checkFailedNotice(f: RunFailed): Notice {
 export function freshnessNotice(r: FreshnessReport, workflowId: string): Notice {
   return {
     event: 'backup.missing',
+    about: r.database,
     severity: 'critical',
     title: `Backups of ${r.database} are missing or stale`,
     facts: [

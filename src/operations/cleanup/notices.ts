@@ -34,6 +34,7 @@ export function cleanupNotice(r: CleanupReport): Notice {
   const attention = r.warnings.length > 0 || held.length > 0;
   return {
     event: 'cleanup.done',
+    about: r.database,
     severity: attention ? 'warning' : 'info',
     title: `Cleanup of ${r.database} backups: ${r.deleted.length} deleted, ${r.kept.length} kept`,
     facts: [
@@ -80,6 +81,7 @@ export type CleanupFailed = RunFailed;
 export function cleanupFailedNotice(f: CleanupFailed): Notice {
   return {
     event: 'cleanup.failed',
+    about: f.database,
     severity: 'critical',
     title: `Cleanup of ${f.database} backups FAILED`,
     facts: [

@@ -35,6 +35,7 @@ export function walWatchNotice(e: WalWatchEvent): Notice {
     case 'behind':
       return {
         event: 'wal.behind',
+        about: e.server,
         severity: 'critical',
         title: `WAL archive of ${e.server} is behind: a point-in-time recovery now would lose about ${Math.round(e.lagSeconds)} s of commits`,
         facts: [
@@ -49,6 +50,7 @@ export function walWatchNotice(e: WalWatchEvent): Notice {
     case 'caught-up':
       return {
         event: 'wal.caught-up',
+        about: e.server,
         severity: 'info',
         resolves: 'critical',
         title: `WAL archive of ${e.server} caught up`,
@@ -61,6 +63,7 @@ export function walWatchNotice(e: WalWatchEvent): Notice {
     case 'stopped':
       return {
         event: 'wal.stopped',
+        about: e.server,
         severity: 'critical',
         title: `WAL archiving of ${e.server} stopped`,
         facts: [
@@ -74,6 +77,7 @@ export function walWatchNotice(e: WalWatchEvent): Notice {
     case 'archive-command-failing':
       return {
         event: 'wal.archive-command-failing',
+        about: e.server,
         severity: 'critical',
         title: e.wal
           ? `PostgreSQL's archive_command on ${e.server} is failing: the server's disk keeps all WAL from ${e.wal} on`
@@ -91,6 +95,7 @@ export function walWatchNotice(e: WalWatchEvent): Notice {
     case 'archive-command-recovered':
       return {
         event: 'wal.archive-command-recovered',
+        about: e.server,
         severity: 'info',
         resolves: 'critical',
         title: `PostgreSQL's archive_command on ${e.server} archives again`,
@@ -123,6 +128,7 @@ export function baseBackupNotice(o: BaseBackupOutcome): Notice {
   if (o.status === 'succeeded')
     return {
       event: 'basebackup.succeeded',
+      about: o.server,
       severity: 'info',
       title: `Base backup of ${o.server} succeeded`,
       facts: [
@@ -138,6 +144,7 @@ export function baseBackupNotice(o: BaseBackupOutcome): Notice {
   const retry = `run pgwarden basebackup --server ${o.server}`;
   return {
     event: 'basebackup.failed',
+    about: o.server,
     severity: 'critical',
     title: `Base backup of ${o.server} FAILED`,
     facts: [
@@ -159,6 +166,7 @@ export function baseVerificationNotice(v: BaseBackupVerification): Notice {
   const failed = v.status === 'failed';
   return {
     event: failed ? 'basebackup.verify-failed' : 'basebackup.verified',
+    about: v.server,
     severity: failed ? 'critical' : 'info',
     title: failed
       ? `Verification of ${v.server} base backup ${v.backupId} FAILED`
@@ -179,6 +187,7 @@ export function baseVerificationNotice(v: BaseBackupVerification): Notice {
 export function walVerificationNotice(v: WalVerification): Notice {
   return {
     event: 'wal.verify-failed',
+    about: v.server,
     severity: 'critical',
     title: `Archived WAL of ${v.server} FAILED its read-back`,
     facts: [

@@ -19,9 +19,17 @@ export function restoreTestNotice(r: RestoreTestReport, report: string): Notice 
     ['Report', report],
     ['Workflow', r.id],
   ];
-  if (r.passed) return { event: 'restore-test.passed', severity: 'info', title: `Restore test of ${r.database} passed`, facts };
+  if (r.passed)
+    return {
+      event: 'restore-test.passed',
+      about: r.database,
+      severity: 'info',
+      title: `Restore test of ${r.database} passed`,
+      facts,
+    };
   return {
     event: 'restore-test.failed',
+    about: r.database,
     severity: 'critical',
     title: `Restore test of ${r.database} failed`,
     facts,
@@ -41,6 +49,7 @@ export interface RestoreTestRunFailed extends RunFailed {
 export function restoreTestRunFailedNotice(f: RestoreTestRunFailed): Notice {
   return {
     event: 'restore-test.run-failed',
+    about: f.database,
     severity: 'critical',
     title: `Restore test of ${f.database} could not finish`,
     facts: [

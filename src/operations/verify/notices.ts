@@ -7,6 +7,7 @@ export function verificationNotice(r: VerificationRecord): Notice {
   const failed = r.status === 'failed';
   return {
     event: failed ? 'verify.failed' : 'verify.passed',
+    about: r.database,
     severity: failed ? 'critical' : r.warnings.length ? 'warning' : 'info',
     title: failed
       ? `Verification of ${r.database} backup ${r.backupId} FAILED`
@@ -39,6 +40,7 @@ export interface VerifyRunFailed extends RunFailed {
 export function verifyRunFailedNotice(f: VerifyRunFailed): Notice {
   return {
     event: 'verify.run-failed',
+    about: f.database,
     severity: 'critical',
     title: `Verification of ${f.database} could not finish`,
     facts: [

@@ -23,7 +23,10 @@ export function formatPreflight(report: PreflightReport): string {
       : []),
     `storage    s3://${report.storage.bucket}/${report.storage.prefix}${report.storage.endpoint ? ` via ${report.storage.endpoint}` : ''}: writable`,
     `encryption ${report.encryption.algorithm}, active key ${report.encryption.keyId}`,
-    `notify     e-mail ${channelState(report.notifications.email, report.notifications.emailOn)}, Slack ${channelState(report.notifications.slack, report.notifications.slackOn)}`,
+    `notify     e-mail ${channelState(report.notifications.email, report.notifications.emailOn)}, Slack ${channelState(report.notifications.slack, report.notifications.slackOn)}${
+      // Reports of older workers do not say.
+      report.notifications.pagerDuty === undefined ? '' : `, PagerDuty ${report.notifications.pagerDuty ? 'on' : 'off'}`
+    }`,
     ...(report.warnings ?? []).map((w) => `warning    ${w}`),
   ].join('\n');
 }

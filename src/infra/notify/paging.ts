@@ -1,0 +1,116 @@
+/**
+ * Which notices page someone, and which end a page. A pager (PagerDuty) is for what needs a
+ * person now: the failures of unattended work and an incident's opening trigger an alert; the
+ * next success of the same work, or the incident's acknowledgement and end, acknowledges or
+ * resolves that alert, found again by its key (the work and what it is about). Pure.
+ */
+import type { Notice, Severity } from './notice';
+
+export type PageAction = 'trigger' | 'acknowledge' | 'resolve';
+
+/** What a notice does on the pager: the action, on the alert with this key. */
+export interface Page {
+  action: PageAction;
+  key: string;
+}
+
+/**
+ * Each paging event: what it does, to which of its subject's alerts. Runs a person started and
+ * watches (restores, table recoveries) are not paged; neither is anything informational.
+ * `backup.missing`, `backup.check-failed`, `wal.stopped` and `wal.verify-failed` have no event
+ * that ends them: whoever mends the cause resolves the alert, and the daily check pages again
+ * while it lasts.
+ */
+export const PAGING: Readonly<Record<string, { action: PageAction; alert: string }>> = {
+  'backup.failed': { action: 'trigger', alert: 'backup' },
+  'backup.succeeded': { action: 'resolve', alert: 'backup' },
+  'backup.missing': { action: 'trigger', alert: 'backups-missing' },
+  'backup.check-failed': { action: 'trigger', alert: 'backups-unchecked' },
+  'verify.failed': { action: 'trigger', alert: 'verify' },
+  'verify.run-failed': { action: 'trigger', alert: 'verify' },
+  'verify.passed': { action: 'resolve', alert: 'verify' },
+  'cleanup.failed': { action: 'trigger', alert: 'cleanup' },
+  'cleanup.done': { action: 'resolve', alert: 'cleanup' },
+  'restore-test.failed': { action: 'trigger', alert: 'restore-test' },
+  'restore-test.run-failed': { action: 'trigger', alert: 'restore-test' },
+  'restore-test.passed': { action: 'resolve', alert: 'restore-test' },
+  'basebackup.failed': { action: 'trigger', alert: 'basebackup' },
+  'basebackup.succeeded': { action: 'resolve', alert: 'basebackup' },
+  'basebackup.verify-failed': { action: 'trigger', alert: 'basebackup-verify' },
+  'basebackup.verified': { action: 'resolve', alert: 'basebackup-verify' },
+  'wal.behind': { action: 'trigger', alert: 'wal-behind' },
+  'wal.caught-up': { action: 'resolve', alert: 'wal-behind' },
+  'wal.archive-command-failing': { action: 'trigger', alert: 'archive-command' },
+  'wal.archive-command-recovered': { action: 'resolve', alert: 'archive-command' },
+  'wal.stopped': { action: 'trigger', alert: 'wal-stopped' },
+  'wal.verify-failed': { action: 'trigger', alert: 'wal-verify' },
+  // An incident is one alert from its opening (and its reminders) to its end.
+  'incident.level1': { action: 'trigger', alert: 'incident' },
+  'incident.acknowledged': { action: 'acknowledge', alert: 'incident' },
+  'incident.resolved': { action: 'resolve', alert: 'incident' },
+  'incident.aborted': { action: 'resolve', alert: 'incident' },
+};
+
+/**
+ * What this notice does on the pager, or null when it leaves the pager alone. A drill's
+ * incident pages only when asked (PAGERDUTY_DRILLS): it would wake someone for nothing.
+ */
+export function pageOf(notice: Pick<Notice, 'event' | 'about' | 'mark'>, options: { drills: boolean }): Page | null {
+  const rule = PAGING[notice.event];
+  if (!rule || !notice.about) return null;
+  if (notice.mark === 'DRILL' && !options.drills) return null;
+  return { action: rule.action, key: `pgwarden:${rule.alert}:${notice.about}` };
+}
+
+const PD_SEVERITY: Record<Severity, 'critical' | 'warning' | 'info'> = {
+  critical: 'critical',
+  warning: 'warning',
+  info: 'info',
+};
+
+/** An Events API v2 event, the routing key apart (added where it is sent, never kept). */
+export interface PagerDutyEvent {
+  event_action: PageAction;
+  dedup_key: string;
+  client?: string;
+  payload?: {
+    summary: string;
+    source: string;
+    severity: 'critical' | 'warning' | 'info';
+    component: string;
+    group: string;
+    class: string;
+    custom_details: Record<string, string>;
+  };
+  links?: Array<{ href: string; text: string }>;
+}
+
+/**
+ * The event for a notice's page. A trigger carries the notice (title as the summary a phone
+ * call reads, its facts and what to do as details, its links); acknowledge and resolve need
+ * only the key. Pure.
+ */
+export function pagerDutyEvent(notice: Notice, page: Page): PagerDutyEvent {
+  const event = { event_action: page.action, dedup_key: page.key };
+  if (page.action !== 'trigger') return event;
+  const details: Record<string, string> = {};
+  for (const [label, value] of notice.facts) details[label] = label in details ? `${details[label]} | ${value}` : value;
+  if (notice.action) details['What to do'] = notice.action;
+  const links = notice.facts
+    .filter(([, value]) => /^https?:\/\/\S+$/.test(value))
+    .map(([label, value]) => ({ href: value, text: label }));
+  return {
+    ...event,
+    client: 'pgwarden',
+    payload: {
+      summary: notice.title.slice(0, 1024),
+      source: `pgwarden: ${notice.about ?? notice.event}`,
+      severity: PD_SEVERITY[notice.severity],
+      component: notice.about ?? '',
+      group: notice.event.split('.')[0],
+      class: notice.event,
+      custom_details: details,
+    },
+    ...(links.length ? { links } : {}),
+  };
+}
