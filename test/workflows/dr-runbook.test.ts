@@ -25,6 +25,7 @@ import { createConsoleServer } from '../../src/app/console/server';
 import { temporalBackend } from '../../src/app/console/backend';
 import { hashPassword } from '../../src/app/console/auth';
 import { Secret } from '../../src/infra/config/secret';
+import { pagerDutySignature } from '../../src/infra/notify/pagerduty-webhook';
 import { stackConfig, stackEnv } from '../support/stack-env';
 import { bundledWorker, uniqueSuffix, uniqueTaskQueue, waitForPoller } from '../support/temporal';
 import { workflowSuite } from '../support/workflow-suite';
@@ -689,6 +690,77 @@ describe('DisasterRecoveryWorkflow (dev server, real restore, CLI)', () => {
           .getHandle(incidentId)
           .executeUpdate(m.abortUpdate, { args: [{ by: 'test', reason: 'test over' }] })
           .catch(() => undefined);
+    }
+  });
+
+  it('pages through PagerDuty and takes the acknowledgement made there, signed by PagerDuty', async () => {
+    const db = await suite.freshDatabase('pagerduty', 'awkward.sql');
+    const hookSecret = 'pagerduty-webhook-subscription-secret';
+    const { taskQueue, config } = await suite.workerFor(db, {
+      ESCALATION_L1_EMAIL: 'oncall@example.com',
+      CONSOLE_SESSION_SECRET: 'pagerduty-test-secret-of-32-characters!',
+      PAGERDUTY_WEBHOOK_SECRET: hookSecret,
+    });
+    const client = suite.server.client;
+    const server = createConsoleServer({
+      settings: config.console,
+      backend: temporalBackend(client, { ...config, temporal: { ...config.temporal, taskQueue } }),
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/pagerduty/webhook`;
+    // What PagerDuty's v3 webhook posts when someone acknowledges the incident its alert opened.
+    const acknowledgedInPagerDuty = (key: string, name: string) =>
+      JSON.stringify({
+        event: {
+          id: uniqueSuffix(),
+          event_type: 'incident.acknowledged',
+          resource_type: 'incident',
+          occurred_at: new Date().toISOString(),
+          agent: { id: 'PLH1HKV', summary: name, type: 'user_reference' },
+          data: { id: 'PGR0VU2', type: 'incident', status: 'acknowledged', incident_key: key, title: 'x' },
+        },
+      });
+    const deliver = (body: string, signature = pagerDutySignature(hookSecret, body)) =>
+      fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', 'x-pagerduty-signature': signature }, body });
+    const h = await client.workflow.start(WorkflowType.disasterRecovery, {
+      taskQueue,
+      workflowId: `dr-${db}-paged-${uniqueSuffix()}`,
+      args: [{ summary: 'items wiped', database: db, severity: 'SEV2', openedBy: 'carol' }],
+    });
+    try {
+      const [trigger] = await waitForCaptured(capturedPages, `pgwarden:incident:${h.workflowId}`);
+      expect(trigger.body).toMatchObject({
+        event_action: 'trigger',
+        routing_key: config.notifications.pagerDuty!.routingKey.reveal(),
+      });
+      // Not signed with the subscription's secret: refused, nothing recorded.
+      const forged = await deliver(acknowledgedInPagerDuty(trigger.body.dedup_key, 'mallory'), pagerDutySignature('guess', 'x'));
+      expect([forged.status, await forged.text()]).toEqual([401, 'not signed by PagerDuty']);
+      // Erin answers the phone call: PagerDuty's webhook acknowledges the incident as her.
+      const taken = await deliver(acknowledgedInPagerDuty(trigger.body.dedup_key, 'Erin Oncall'));
+      expect([taken.status, await taken.text()]).toEqual([200, `acknowledged ${h.workflowId} as pagerduty:Erin Oncall`]);
+      const s = await h.query(m.incidentStateQuery);
+      expect(s.escalation.acknowledgedBy).toBe('pagerduty:Erin Oncall');
+      // PagerDuty sends again (at least once): already acknowledged, answered 200 so it stops.
+      const again = await deliver(acknowledgedInPagerDuty(trigger.body.dedup_key, 'Erin Oncall'));
+      expect([again.status, await again.text()]).toEqual([
+        200,
+        expect.stringMatching(/^not acknowledged: .*already acknowledged/),
+      ]);
+      // Level 1 hears who took it; the pager's alert is acknowledged by pgwarden's own event too.
+      const told = async (c: string) =>
+        (await capturedMail(c)).filter((x) => x.subject.includes('acknowledged by pagerduty:Erin Oncall'));
+      expect((await waitForCaptured(told, h.workflowId)).map((x) => x.envelopeTo)).toEqual([['oncall@example.com']]);
+      expect(
+        (await waitForCaptured(capturedPages, `pgwarden:incident:${h.workflowId}`, 2)).map((p) => p.body.event_action),
+      ).toEqual(['trigger', 'acknowledge']);
+      // Another tool's alert, or a backup's, leaves every incident alone.
+      const other = await deliver(acknowledgedInPagerDuty(`pgwarden:backup:${db}`, 'Erin Oncall'));
+      expect(await other.text()).toBe('ignored: not the page of a pgwarden incident');
+    } finally {
+      server.closeAllConnections();
+      server.close();
+      await h.executeUpdate(m.abortUpdate, { args: [{ by: 'test', reason: 'test over' }] }).catch(() => undefined);
     }
   });
 

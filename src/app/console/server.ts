@@ -17,6 +17,8 @@ import { readActionToken } from '../../infra/crypto/action-links';
 import { slackRequestProblem } from '../../infra/notify/slack-interaction';
 import { answerSlack, postToResponseUrl } from './slack-actions';
 import { answerSlackCommand } from './slack-commands';
+import { answerPagerDuty } from './pagerduty-hook';
+import { pagerDutyRequestProblem } from '../../infra/notify/pagerduty-webhook';
 import { LoginThrottle } from './login-throttle';
 import { SharedReads } from './shared-reads';
 import {
@@ -182,6 +184,26 @@ export function createConsoleServer(o: ConsoleOptions): Server {
       // A submitted form: an empty reply closes it, `errors` shows on its fields.
       if ('submission' in answer) return json(answer.submission);
       return json({ response_type: 'ephemeral', replace_original: false, text: answer.text });
+    }
+
+    // PagerDuty's webhook: its signature is the credential, the PagerDuty user who acts.
+    if (path === '/pagerduty/webhook' && req.method === 'POST' && settings.pagerDutyWebhookSecret) {
+      const body = await readBody(req);
+      const signature = req.headers['x-pagerduty-signature'];
+      const problem = pagerDutyRequestProblem(
+        settings.pagerDutyWebhookSecret.reveal(),
+        typeof signature === 'string' ? signature : undefined,
+        body,
+      );
+      const text = (status: number, line: string) => send(res, status, line, { 'content-type': 'text/plain' });
+      if (problem) {
+        process.stderr.write(`console: refused a PagerDuty request: ${problem}\n`);
+        return text(401, 'not signed by PagerDuty');
+      }
+      const answer = await answerPagerDuty(body, backend, (line) => process.stderr.write(`console: ${line}\n`));
+      if (answer.status !== 200 || !answer.text.startsWith('ignored'))
+        process.stderr.write(`console: PagerDuty: ${answer.text}\n`);
+      return text(answer.status, answer.text);
     }
 
     if (path === '/login' && !settings.trustedUserHeader) {

@@ -26,6 +26,8 @@ export interface ConsoleSettings {
   slackApiUrl?: string;
   /** SLACK_ALLOWED_USERS: the Slack user ids who may act from Slack; absent: whoever sees the notice. */
   slackAllowedUsers?: ReadonlySet<string>;
+  /** A PagerDuty webhook subscription's secret: an acknowledgement in PagerDuty acknowledges the incident. */
+  pagerDutyWebhookSecret?: Secret;
 }
 
 export function readConsole(r: EnvReader): ConsoleSettings {
@@ -52,6 +54,7 @@ export function readConsole(r: EnvReader): ConsoleSettings {
     slackSigningSecret: r.secret('SLACK_SIGNING_SECRET'),
     slackApiUrl: r.string('SLACK_API_URL'),
     ...slackAllowedUsers(r),
+    pagerDutyWebhookSecret: r.secret('PAGERDUTY_WEBHOOK_SECRET'),
   };
 }
 

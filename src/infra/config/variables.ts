@@ -156,6 +156,12 @@ export const CONFIG_VARIABLES: VariableDoc[] = [
     description: "PagerDuty's Events API (another only for a proxy or the EU service region)",
     default: 'https://events.pagerduty.com/v2/enqueue',
   },
+  {
+    name: 'PAGERDUTY_WEBHOOK_SECRET',
+    description:
+      "the console's PagerDuty webhook subscription secret: acknowledging an incident's page in PagerDuty acknowledges the incident",
+    secret: true,
+  },
   { name: 'PAGERDUTY_DRILLS', description: 'whether a drill pages too, as a drill', default: 'false' },
   {
     name: 'NOTIFY_EMAIL_ON',

@@ -51,6 +51,16 @@ export const PAGING: Readonly<Record<string, { action: PageAction; alert: string
   'incident.aborted': { action: 'resolve', alert: 'incident' },
 };
 
+const INCIDENT_ALERT = 'pgwarden:incident:';
+
+/** The pager's alert of an incident; PagerDuty gives it back as its incident's `incident_key`. */
+export const incidentAlertKey = (incidentId: string) => `${INCIDENT_ALERT}${incidentId}`;
+
+/** The incident an alert key is of, or null for another alert (another tool's, or a backup's). */
+export function incidentOfAlertKey(key: string): string | null {
+  return key.startsWith(INCIDENT_ALERT) && key.length > INCIDENT_ALERT.length ? key.slice(INCIDENT_ALERT.length) : null;
+}
+
 /**
  * What this notice does on the pager, or null when it leaves the pager alone. A drill's
  * incident pages only when asked (PAGERDUTY_DRILLS): it would wake someone for nothing.
@@ -59,7 +69,8 @@ export function pageOf(notice: Pick<Notice, 'event' | 'about' | 'mark'>, options
   const rule = PAGING[notice.event];
   if (!rule || !notice.about) return null;
   if (notice.mark === 'DRILL' && !options.drills) return null;
-  return { action: rule.action, key: `pgwarden:${rule.alert}:${notice.about}` };
+  const key = rule.alert === 'incident' ? incidentAlertKey(notice.about) : `pgwarden:${rule.alert}:${notice.about}`;
+  return { action: rule.action, key };
 }
 
 const PD_SEVERITY: Record<Severity, 'critical' | 'warning' | 'info'> = {
