@@ -1,7 +1,7 @@
 /** The missing-backup check's activity: read the catalog, judge its age, alert when stale. */
 import { log } from '@temporalio/activity';
 import { checkFreshness, FreshnessReport, overdueProblem } from '../src/operations/backup/freshness';
-import { checkFailedNotice, freshnessNotice } from '../src/operations/backup/notices';
+import { checkedNotice, checkFailedNotice, freshnessNotice } from '../src/operations/backup/notices';
 import { judgeArchive } from './archive-judgement';
 import { restoreTestProblem } from '../src/operations/restore-test/restore-test';
 import { ActivityDeps } from './deps';
@@ -69,7 +69,11 @@ export function freshnessActivities(deps: ActivityDeps) {
         });
         if (problem) report.problems = [...report.problems, problem];
       }
-      if (report.problems.length === 0) return { ...report, notified: false };
+      if (report.problems.length === 0) {
+        // Nothing missing: the pager's alerts of earlier checks end (nobody else is told).
+        await deliver(deps, checkedNotice(input.database, input.workflowId), undefined, ['pagerduty']);
+        return { ...report, notified: false };
+      }
       log.error('backups missing or stale', { database: input.database, problems: report.problems });
       const results = await deliver(deps, freshnessNotice(report, input.workflowId));
       return { ...report, notified: results.some((r) => r.ok) };

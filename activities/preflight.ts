@@ -12,6 +12,7 @@ import { listTables } from '../src/infra/postgres/tables';
 import { LockTable, lockTableWarning, readLockTable } from '../src/infra/postgres/lock-table';
 import { requireDatabase } from '../src/infra/config/config';
 import type { NotificationConfig, NotifyOn } from '../src/infra/config/notifications';
+import type { ChannelCheck } from '../src/infra/notify/notifier';
 import { BackupError, ConfigError } from '../src/infra/errors/errors';
 import { installedBinDir, pgProgram } from '../src/infra/postgres/binaries';
 import { dumpCompatibility, dumpFits, parseToolMajor, serverMajor } from '../src/infra/postgres/versions';
@@ -26,6 +27,8 @@ import { preflightProbeKey } from '../src/infra/storage/layout';
 export interface PreflightInput {
   /** Configured database id (see `pgwarden check --database`). */
   database: string;
+  /** Also check the notice channels, telling nobody anything (`pgwarden check`; not before each backup). */
+  channels?: boolean;
 }
 
 export interface PreflightReport {
@@ -39,7 +42,15 @@ export interface PreflightReport {
   storage: { bucket: string; prefix: string; endpoint?: string; writable: true };
   encryption: { algorithm: string; keyId: string };
   /** The channels configured, and what each is sent when not all (reports of older workers: all). */
-  notifications: { email: boolean; slack: boolean; emailOn?: NotifyOn; slackOn?: NotifyOn; pagerDuty?: boolean };
+  notifications: {
+    email: boolean;
+    slack: boolean;
+    emailOn?: NotifyOn;
+    slackOn?: NotifyOn;
+    pagerDuty?: boolean;
+    /** With `channels`: each channel checked (SMTP login, the Slack bot's token, PagerDuty's Events API). */
+    checks?: ChannelCheck[];
+  };
   /** The server is a standby (in recovery): backed up, but nothing can be restored into it. */
   standby?: boolean;
   /** What works today but may fail a run later, each with what to change (reports of older workers: none). */
@@ -138,7 +149,10 @@ export function preflightActivity(deps: ActivityDeps) {
       },
       storage: { bucket: storage.bucket, prefix: storage.prefix, endpoint: storage.endpoint, writable: true },
       encryption: { algorithm: encryption.algorithm, keyId: encryption.activeKeyId },
-      notifications: channelsOf(config.notifications),
+      notifications: {
+        ...channelsOf(config.notifications),
+        ...(input.channels ? { checks: await deps.notifier.verify() } : {}),
+      },
       standby: recovery.inRecovery,
       warnings,
       checkedAt: deps.now().toISOString(),

@@ -14,7 +14,7 @@ const { preflight } = proxyActivities<Activities>({
   retry: { initialInterval: '2 seconds', backoffCoefficient: 2, maximumInterval: '30 seconds', maximumAttempts: 5 },
 });
 
-const PREFLIGHT_INPUT: InputSpec<PreflightInput> = { database: 'string' };
+const PREFLIGHT_INPUT: InputSpec<PreflightInput> = { database: 'string', channels: 'boolean?' };
 
 export async function PreflightWorkflow(input: PreflightInput): Promise<PreflightReport> {
   checkInput(WorkflowType.preflight, PREFLIGHT_INPUT, input);

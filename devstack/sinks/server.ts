@@ -7,9 +7,9 @@
  *   POST /slack/...        a webhook call; a path containing /fail answers 500, like an outage
  *   POST /slack-api/chat.postMessage   Slack's Web API as a bot sees it: a Bearer token, a reply
  *                          with the message's ts (captured like a webhook; token "xoxb-invalid" is refused)
- *   POST /slack-api/views.open, chat.postEphemeral, chat.update   the same: a form opened for a
+ *   POST /slack-api/views.open, chat.postEphemeral, chat.update, auth.test   the same: a form opened for a
  *                          trigger_id ("expired" is refused, as Slack does after 3 s), a message to one user,
- *                          a message edited in place
+ *                          a message edited in place, a token checked
  *   POST /pagerduty/v2/enqueue   PagerDuty's Events API v2: checked as PagerDuty checks an event (400
  *                          with its errors), 202 and captured; a routing key starting "throttle" gets
  *                          429 the first time for each dedup_key, as PagerDuty throttles
@@ -141,7 +141,9 @@ export async function startSinks(options: SinkOptions): Promise<Sinks> {
           return send(res, 429, { status: 'throttle event', message: 'Requests for this service are arriving too quickly' });
         return send(res, 202, { status: 'success', message: 'Event processed', dedup_key: body.dedup_key });
       }
-      const method = /^\/slack-api\/(chat\.postMessage|chat\.postEphemeral|chat\.update|views\.open)$/.exec(url.pathname)?.[1];
+      const method = /^\/slack-api\/(chat\.postMessage|chat\.postEphemeral|chat\.update|views\.open|auth\.test)$/.exec(
+        url.pathname,
+      )?.[1];
       if (req.method === 'POST' && method) {
         const token = /^Bearer (\S+)$/.exec(req.headers.authorization ?? '')?.[1];
         const body = JSON.parse(await readBody(req)) as { channel?: string; trigger_id?: string };

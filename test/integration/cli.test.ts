@@ -288,6 +288,16 @@ describe('pgwarden CLI', () => {
         compression: { algorithm: 'zstd', level: 1, insidePgDump: false },
       });
       expect(report.workflowId).toMatch(/^preflight-sample-\d{8}T\d{6}Z$/);
+      // The notice channels, checked without telling anyone: the stack's SMTP login, its PagerDuty stand-in.
+      expect(report.notifications.checks).toEqual([
+        { channel: 'email', status: 'ok', detail: `SMTP 127.0.0.1:${stackEnv().SMTP_PORT} accepted the login of pgwarden` },
+        { channel: 'slack', status: 'unchecked', detail: 'an incoming webhook is proven only by posting to it' },
+        {
+          channel: 'pagerduty',
+          status: 'ok',
+          detail: "PagerDuty's Events API took an event for the key (a resolve, which pages nobody)",
+        },
+      ]);
       expect(stdout).not.toContain(stackEnv().BACKUP_ENCRYPTION_KEY!);
     } finally {
       await server.close();

@@ -6,7 +6,7 @@ import { preflightActivity } from '../../activities/preflight';
 import type { PreflightReport } from '../../activities';
 import { ConfigError, DatabaseConnectionError, StorageError } from '../../src/infra/errors/errors';
 import { stackConfig, stackEnv } from '../support/stack-env';
-import { formatPreflight } from '../../src/app/cli/commands/check';
+import { channelProblems, formatPreflight } from '../../src/app/cli/commands/check';
 import { activityEnvironment } from '../support/temporal';
 
 describe('preflight activity (real database, pg_dump and bucket)', () => {
@@ -37,6 +37,42 @@ describe('preflight activity (real database, pg_dump and bucket)', () => {
     const unpaged = stackConfig({ PAGERDUTY_ROUTING_KEY: '', PAGERDUTY_EVENTS_URL: '' });
     const quiet = await activityEnvironment().run(preflightActivity(createActivityDeps(unpaged)), { database: 'sample' });
     expect(formatPreflight(quiet as PreflightReport)).toContain('notify     e-mail on, Slack on, PagerDuty off');
+  });
+
+  it('checks the notice channels for pgwarden check, one line each for what cannot go out, without secrets', async () => {
+    const sinks = stackEnv().PGWARDEN_SINKS_URL!;
+    const broken = stackConfig({
+      SMTP_PASSWORD: 'wrong-smtp-password',
+      SLACK_WEBHOOK_URL: '',
+      SLACK_BOT_TOKEN: 'xoxb-invalid',
+      SLACK_CHANNEL: 'C0OPS',
+      SLACK_API_URL: `${sinks}/slack-api`,
+      PAGERDUTY_EVENTS_URL: `${sinks}/pagerduty/v1/nowhere`,
+    });
+    const checked = (await activityEnvironment().run(preflightActivity(createActivityDeps(broken)), {
+      database: 'sample',
+      channels: true,
+    })) as PreflightReport;
+    expect(checked.notifications.checks!.map((c) => [c.channel, c.status])).toEqual([
+      ['email', 'failed'],
+      ['slack', 'failed'],
+      ['pagerduty', 'failed'],
+    ]);
+    const problems = channelProblems(checked);
+    expect(problems).toEqual([
+      expect.stringMatching(
+        /^e-mail notices cannot go out: Invalid login.*: check SMTP_HOST, SMTP_PORT, SMTP_SECURE, SMTP_USER and SMTP_PASSWORD on the worker$/,
+      ),
+      'Slack notices cannot go out: Slack auth.test: invalid_auth: check SLACK_BOT_TOKEN (value not shown) and SLACK_API_URL on the worker',
+      'PagerDuty notices cannot go out: PagerDuty answered 404: check PAGERDUTY_ROUTING_KEY (value not shown), PAGERDUTY_EVENTS_URL and that the worker reaches it',
+    ]);
+    expect(formatPreflight(checked)).toContain('notify     e-mail: FAILED (below)');
+    expect(JSON.stringify(checked)).not.toMatch(/wrong-smtp-password|xoxb-invalid/);
+    // Before each backup the channels are not checked: no time spent, nobody's service asked.
+    const plain = (await activityEnvironment().run(preflightActivity(createActivityDeps(broken)), {
+      database: 'sample',
+    })) as PreflightReport;
+    expect(plain.notifications.checks).toBeUndefined();
   });
 
   it.each([

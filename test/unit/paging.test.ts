@@ -1,7 +1,7 @@
 /** What pages someone, what ends a page, and the event PagerDuty is sent: from the real notices. */
 import type { Notice } from '../../src/infra/notify/notice';
-import { pageOf, pagerDutyEvent, PAGING } from '../../src/infra/notify/paging';
-import { backupNotice, checkFailedNotice, freshnessNotice } from '../../src/operations/backup/notices';
+import { pagesOf, pagerDutyEvent, PAGING } from '../../src/infra/notify/paging';
+import { backupNotice, checkedNotice, checkFailedNotice, freshnessNotice } from '../../src/operations/backup/notices';
 import { cleanupFailedNotice, cleanupNotice } from '../../src/operations/cleanup/notices';
 import { incidentNotice, type IncidentNoticeKind } from '../../src/operations/dr/notices';
 import {
@@ -98,6 +98,7 @@ const notices: Notice[] = [
   backupNotice({ ...failed, status: 'failed', backupId: 'backup_20261207_010000', reason: 'scheduled' }),
   freshnessNotice({ database: 'shop', problems: ['no backup for 30 h'] } as FreshnessReport, 'check-1'),
   checkFailedNotice(failed),
+  checkedNotice('shop', 'check-1'),
   verificationNotice(verification('passed')),
   verificationNotice(verification('failed')),
   verifyRunFailedNotice({ ...failed, during: 'restoring', verified: [] }),
@@ -131,8 +132,11 @@ const notices: Notice[] = [
   incident('aborted'),
 ];
 
-describe('pageOf', () => {
-  const pages = (n: Notice) => pageOf(n, { drills: false });
+describe('pagesOf', () => {
+  const page = (n: Notice) => {
+    const found = pagesOf(n, { drills: false });
+    return found.length === 1 ? found[0] : found.length ? found : null;
+  };
 
   it.each([
     ['backup.failed', 'trigger', 'pgwarden:backup:shop'],
@@ -163,7 +167,14 @@ describe('pageOf', () => {
     ['incident.aborted', 'resolve', 'pgwarden:incident:dr-shop-20261207T010000Z'],
   ])('%s: %s %s', (event, action, key) => {
     const notice = notices.find((n) => n.event === event);
-    expect(notice && pages(notice)).toEqual({ action, key });
+    expect(notice && page(notice)).toEqual({ action, key });
+  });
+
+  it('ends both alerts of the daily check when it finds nothing missing', () => {
+    expect(pagesOf(checkedNotice('shop', 'check-1'), { drills: false })).toEqual([
+      { action: 'resolve', key: 'pgwarden:backups-missing:shop' },
+      { action: 'resolve', key: 'pgwarden:backups-unchecked:shop' },
+    ]);
   });
 
   it('covers every paging event with a notice that says what it is about', () => {
@@ -179,17 +190,17 @@ describe('pageOf', () => {
       message: 'x',
       workflowId: 'w',
     });
-    expect(pages({ ...started, about: 'shop' })).toBeNull();
+    expect(page({ ...started, about: 'shop' })).toBeNull();
     for (const kind of ['level2', 'level3', 'update', 'handover', 'update-due', 'customer-closing'] as const)
-      expect(pages(incident(kind))).toBeNull();
+      expect(page(incident(kind))).toBeNull();
   });
 
   it('pages a drill only when asked, and then as a drill', () => {
-    expect(pages(incident('level1', true))).toBeNull();
-    expect(pages(incident('acknowledged', true))).toBeNull();
-    const asked = pageOf(incident('level1', true), { drills: true });
+    expect(page(incident('level1', true))).toBeNull();
+    expect(page(incident('acknowledged', true))).toBeNull();
+    const [asked] = pagesOf(incident('level1', true), { drills: true });
     expect(asked).toEqual({ action: 'trigger', key: 'pgwarden:incident:dr-shop-20261207T010000Z' });
-    expect(pagerDutyEvent(incident('level1', true), asked!).payload!.summary).toContain('drill started (nothing failed)');
+    expect(pagerDutyEvent(incident('level1', true), asked).payload!.summary).toContain('drill started (nothing failed)');
   });
 });
 

@@ -3,7 +3,7 @@ import { createS3Client } from '../../src/infra/storage/s3-client';
 import { describeFailure } from '../../src/app/cli/failure';
 import { WorkflowType } from '../../src/infra/temporal/definitions';
 import type { CheckBackupsWorkflow } from '../../workflows/check-backups';
-import { capturedMail, capturedWebhooks, waitForCaptured } from '../support/sinks';
+import { capturedMail, capturedPages, capturedWebhooks, waitForCaptured } from '../support/sinks';
 import { DAY, putBackup } from '../support/simulated-backups';
 import { stackConfig } from '../support/stack-env';
 import { uniqueSuffix } from '../support/temporal';
@@ -45,13 +45,21 @@ describe('CheckBackupsWorkflow (dev server, real S3)', () => {
     });
     expect(report.problems).toEqual(expected.map((e) => expect.stringMatching(e)));
     expect(report.notified).toBe(expected.length > 0);
+    // The pager: an alert while something is missing; a quiet day ends the alerts of earlier checks.
+    const paged = (await capturedPages(`:${database}`)).map((p) => [p.body.event_action, p.body.dedup_key]);
     if (expected.length) {
       const [mail] = await waitForCaptured(capturedMail, workflowId);
       expect(mail.subject).toBe(`[pgwarden] FAILED: Backups of ${database} are missing or stale`);
       expect(await waitForCaptured(capturedWebhooks, workflowId)).toHaveLength(1);
+      expect(paged).toEqual([['trigger', `pgwarden:backups-missing:${database}`]]);
     } else {
       await new Promise((r) => setTimeout(r, 500));
       expect(await capturedMail(workflowId)).toEqual([]);
+      expect(await capturedWebhooks(workflowId)).toEqual([]);
+      expect(paged).toEqual([
+        ['resolve', `pgwarden:backups-missing:${database}`],
+        ['resolve', `pgwarden:backups-unchecked:${database}`],
+      ]);
     }
   });
 

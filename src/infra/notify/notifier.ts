@@ -10,7 +10,7 @@ import { NotificationConfig, NotifyOn } from '../config/notifications';
 import { channelTakes, Notice, renderEmail, renderSlack } from './notice';
 import { callSlack } from './slack-api';
 import { sendPagerDuty } from './pagerduty';
-import { pageOf, pagerDutyEvent } from './paging';
+import { pagesOf, pagerDutyEvent } from './paging';
 
 export type Channel = 'email' | 'slack' | 'pagerduty';
 
@@ -34,8 +34,18 @@ export interface SendOptions {
   thread?: string;
 }
 
+/** A channel checked without telling anyone anything: `unchecked` when only a real notice could prove it. */
+export interface ChannelCheck {
+  channel: Channel;
+  status: 'ok' | 'failed' | 'unchecked';
+  /** What was proven, or why it failed and what to change; safe to show. */
+  detail: string;
+}
+
 export interface Notifier {
   send(notice: Notice, options?: SendOptions): Promise<ChannelResult[]>;
+  /** Each configured channel checked as far as it can be without a notice (`pgwarden check`). */
+  verify(): Promise<ChannelCheck[]>;
 }
 
 export function createNotifier(config: NotificationConfig): Notifier {
@@ -106,9 +116,67 @@ export function createNotifier(config: NotificationConfig): Notifier {
       if (slack && wanted('slack')) send('slack', 'NOTIFY_SLACK_ON', config.slackOn ?? 'all', slack);
       // The pager takes what pages and what ends a page, whatever NOTIFY_*_ON say; nothing else is tried.
       const pagerDuty = config.pagerDuty;
-      const page = pagerDuty && wanted('pagerduty') ? pageOf(notice, { drills: pagerDuty.drills }) : null;
-      if (pagerDuty && page) sends.push(attempt('pagerduty', () => sendPagerDuty(pagerDuty, pagerDutyEvent(notice, page))));
+      const pages = pagerDuty && wanted('pagerduty') ? pagesOf(notice, { drills: pagerDuty.drills }) : [];
+      if (pagerDuty && pages.length)
+        sends.push(
+          attempt('pagerduty', async () => {
+            for (const page of pages) await sendPagerDuty(pagerDuty, pagerDutyEvent(notice, page));
+          }),
+        );
       return Promise.all(sends);
+    },
+
+    async verify() {
+      const checks: Array<Promise<ChannelCheck>> = [];
+      const check = (channel: Channel, run: () => Promise<string>, fix: string) =>
+        checks.push(
+          run().then(
+            (detail): ChannelCheck => ({ channel, status: 'ok', detail }),
+            (err: Error): ChannelCheck => ({
+              channel,
+              status: 'failed',
+              detail: `${scrub(err.message ?? String(err)).split('\n')[0]}: ${fix}`,
+            }),
+          ),
+        );
+      if (transport && email)
+        check(
+          'email',
+          async () => {
+            await transport.verify();
+            return `SMTP ${email.host}:${email.port} ${email.auth ? `accepted the login of ${email.auth.user}` : 'answered'}`;
+          },
+          'check SMTP_HOST, SMTP_PORT, SMTP_SECURE, SMTP_USER and SMTP_PASSWORD on the worker',
+        );
+      if (app)
+        check(
+          'slack',
+          async () => {
+            await callSlack(app, 'auth.test', {});
+            return `Slack accepted the bot's token; the first post proves it may post in ${app.channel}`;
+          },
+          'check SLACK_BOT_TOKEN (value not shown) and SLACK_API_URL on the worker',
+        );
+      else if (webhook)
+        checks.push(
+          Promise.resolve({
+            channel: 'slack',
+            status: 'unchecked',
+            detail: 'an incoming webhook is proven only by posting to it',
+          }),
+        );
+      const pagerDuty = config.pagerDuty;
+      if (pagerDuty)
+        check(
+          'pagerduty',
+          async () => {
+            // A resolve of an alert that never was: PagerDuty takes it, and nobody is paged.
+            await sendPagerDuty(pagerDuty, { event_action: 'resolve', dedup_key: 'pgwarden:check' }, () => Promise.resolve());
+            return "PagerDuty's Events API took an event for the key (a resolve, which pages nobody)";
+          },
+          'check PAGERDUTY_ROUTING_KEY (value not shown), PAGERDUTY_EVENTS_URL and that the worker reaches it',
+        );
+      return Promise.all(checks);
     },
   };
 }

@@ -17,15 +17,16 @@ export interface Page {
 /**
  * Each paging event: what it does, to which of its subject's alerts. Runs a person started and
  * watches (restores, table recoveries) are not paged; neither is anything informational.
- * `backup.missing`, `backup.check-failed`, `wal.stopped` and `wal.verify-failed` have no event
- * that ends them: whoever mends the cause resolves the alert, and the daily check pages again
- * while it lasts.
+ * `wal.stopped` and `wal.verify-failed` have no event that ends them: whoever mends the cause
+ * resolves the alert, and the daily check pages again while it lasts.
  */
-export const PAGING: Readonly<Record<string, { action: PageAction; alert: string }>> = {
+export const PAGING: Readonly<Record<string, { action: PageAction; alert: string | readonly string[] }>> = {
   'backup.failed': { action: 'trigger', alert: 'backup' },
   'backup.succeeded': { action: 'resolve', alert: 'backup' },
   'backup.missing': { action: 'trigger', alert: 'backups-missing' },
   'backup.check-failed': { action: 'trigger', alert: 'backups-unchecked' },
+  // The daily check found nothing missing: it could look, and nothing was.
+  'backup.checked': { action: 'resolve', alert: ['backups-missing', 'backups-unchecked'] },
   'verify.failed': { action: 'trigger', alert: 'verify' },
   'verify.run-failed': { action: 'trigger', alert: 'verify' },
   'verify.passed': { action: 'resolve', alert: 'verify' },
@@ -62,15 +63,20 @@ export function incidentOfAlertKey(key: string): string | null {
 }
 
 /**
- * What this notice does on the pager, or null when it leaves the pager alone. A drill's
- * incident pages only when asked (PAGERDUTY_DRILLS): it would wake someone for nothing.
+ * What this notice does on the pager: nothing (an empty list), or an action on each of its
+ * subject's alerts. A drill's incident pages only when asked (PAGERDUTY_DRILLS): it would wake
+ * someone for nothing.
  */
-export function pageOf(notice: Pick<Notice, 'event' | 'about' | 'mark'>, options: { drills: boolean }): Page | null {
+export function pagesOf(notice: Pick<Notice, 'event' | 'about' | 'mark'>, options: { drills: boolean }): Page[] {
   const rule = PAGING[notice.event];
-  if (!rule || !notice.about) return null;
-  if (notice.mark === 'DRILL' && !options.drills) return null;
-  const key = rule.alert === 'incident' ? incidentAlertKey(notice.about) : `pgwarden:${rule.alert}:${notice.about}`;
-  return { action: rule.action, key };
+  const about = notice.about;
+  if (!rule || !about) return [];
+  if (notice.mark === 'DRILL' && !options.drills) return [];
+  const alerts: readonly string[] = typeof rule.alert === 'string' ? [rule.alert] : rule.alert;
+  return alerts.map((alert) => ({
+    action: rule.action,
+    key: alert === 'incident' ? incidentAlertKey(about) : `pgwarden:${alert}:${about}`,
+  }));
 }
 
 const PD_SEVERITY: Record<Severity, 'critical' | 'warning' | 'info'> = {

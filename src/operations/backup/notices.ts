@@ -94,6 +94,23 @@ export function checkFailedNotice(f: RunFailed): Notice {
   };
 }
 
+/**
+ * The daily check found nothing missing: sent to the pager alone (a daily mail saying all is
+ * well would teach people to skip the one that is not), where it ends the alerts of earlier checks.
+ */
+export function checkedNotice(database: string, workflowId: string): Notice {
+  return {
+    event: 'backup.checked',
+    about: database,
+    severity: 'info',
+    title: `Backups of ${database} are complete and fresh`,
+    facts: [
+      ['Database', database],
+      ['Workflow', workflowId],
+    ],
+  };
+}
+
 export function freshnessNotice(r: FreshnessReport, workflowId: string): Notice {
   return {
     event: 'backup.missing',

@@ -3,6 +3,8 @@ import type { PreflightReport } from '../../../../activities';
 import type { NotifyOn } from '../../../infra/config/notifications';
 import { announce, startRun } from '../start-run';
 import { CommandContext } from '../context';
+import { ConfigError } from '../../../infra/errors/errors';
+import type { ChannelCheck } from '../../../infra/notify/notifier';
 
 export interface CheckOptions {
   database?: string;
@@ -27,8 +29,23 @@ export function formatPreflight(report: PreflightReport): string {
       // Reports of older workers do not say.
       report.notifications.pagerDuty === undefined ? '' : `, PagerDuty ${report.notifications.pagerDuty ? 'on' : 'off'}`
     }`,
+    ...(report.notifications.checks ?? []).map((c) => `notify     ${CHANNEL_NAMES[c.channel]}: ${checkLine(c)}`),
     ...(report.warnings ?? []).map((w) => `warning    ${w}`),
   ].join('\n');
+}
+
+const CHANNEL_NAMES: Record<ChannelCheck['channel'], string> = { email: 'e-mail', slack: 'Slack', pagerduty: 'PagerDuty' };
+
+function checkLine(c: ChannelCheck): string {
+  if (c.status === 'failed') return 'FAILED (below)';
+  return c.status === 'unchecked' ? `not checked: ${c.detail}` : c.detail;
+}
+
+/** The channels that failed their check, one line each: what failed and what to change. Pure. */
+export function channelProblems(report: PreflightReport): string[] {
+  return (report.notifications.checks ?? [])
+    .filter((c) => c.status === 'failed')
+    .map((c) => `${CHANNEL_NAMES[c.channel]} notices cannot go out: ${c.detail}`);
 }
 
 function channelState(configured: boolean, on: NotifyOn | undefined): string {
@@ -52,7 +69,7 @@ export async function runCheckCommand(ctx: CommandContext, options: CheckOptions
       workflow: 'preflight',
       operation: 'preflight',
       database,
-      args: [{ database }],
+      args: [{ database, channels: true }],
       summary: `Preflight check of database ${database}`,
     });
     if (!options.json) announce(`checking ${database}`, run);
@@ -61,7 +78,10 @@ export async function runCheckCommand(ctx: CommandContext, options: CheckOptions
     process.stdout.write(
       options.json
         ? JSON.stringify({ workflowId: id, ...report }, null, 2) + '\n'
-        : `${formatPreflight(report)}\n${preflightVerdict(report)}\n`,
+        : `${formatPreflight(report)}\n${channelProblems(report).length ? '' : `${preflightVerdict(report)}\n`}`,
     );
+    // Backups would run, but their notices would not reach anyone: a configuration to fix (exit 78).
+    const problems = channelProblems(report);
+    if (problems.length) throw new ConfigError(problems);
   });
 }
