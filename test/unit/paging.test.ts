@@ -198,6 +198,7 @@ describe('pagesOf', () => {
   it('pages a drill only when asked, and then as a drill', () => {
     expect(page(incident('level1', true))).toBeNull();
     expect(page(incident('acknowledged', true))).toBeNull();
+    expect(page(incident('resolved', true))).toBeNull(); // nothing to end either
     const [asked] = pagesOf(incident('level1', true), { drills: true });
     expect(asked).toEqual({ action: 'trigger', key: 'pgwarden:incident:dr-shop-20261207T010000Z' });
     expect(pagerDutyEvent(incident('level1', true), asked).payload!.summary).toContain('drill started (nothing failed)');

@@ -16,6 +16,8 @@ export interface Notice {
    * server, an incident's id. A pager keys its alerts on it (paging.ts).
    */
   about?: string;
+  /** Of a drill: nothing failed (a pager leaves it alone unless asked). */
+  drill?: true;
   title: string;
   facts: Array<[label: string, value: string]>;
   /** What the reader should do, for failures and warnings. */

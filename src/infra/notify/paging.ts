@@ -67,11 +67,11 @@ export function incidentOfAlertKey(key: string): string | null {
  * subject's alerts. A drill's incident pages only when asked (PAGERDUTY_DRILLS): it would wake
  * someone for nothing.
  */
-export function pagesOf(notice: Pick<Notice, 'event' | 'about' | 'mark'>, options: { drills: boolean }): Page[] {
+export function pagesOf(notice: Pick<Notice, 'event' | 'about' | 'drill'>, options: { drills: boolean }): Page[] {
   const rule = PAGING[notice.event];
   const about = notice.about;
   if (!rule || !about) return [];
-  if (notice.mark === 'DRILL' && !options.drills) return [];
+  if (notice.drill && !options.drills) return [];
   const alerts: readonly string[] = typeof rule.alert === 'string' ? [rule.alert] : rule.alert;
   return alerts.map((alert) => ({
     action: rule.action,

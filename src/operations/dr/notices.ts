@@ -149,7 +149,7 @@ export function incidentNotice(
   if (drill)
     base.unshift(['DRILL', 'this is a drill: nothing failed; the runbook runs on copies, the live database is not touched']);
   // Escalation decides who hears of an incident, not the channels' NOTIFY_*_ON filters.
-  return { ...byKind(), about: b.incidentId, alwaysSent: true };
+  return { ...byKind(), about: b.incidentId, ...(drill ? { drill: true as const } : {}), alwaysSent: true };
 
   function byKind(): Notice {
     switch (kind) {
