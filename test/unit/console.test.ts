@@ -990,6 +990,21 @@ describe('the console over HTTP', () => {
     });
     expect(acts).toHaveLength(1);
 
+    // Who is on call: none configured, then one rotation, then two.
+    const oncall = async () => ((await (await command('oncall')).json()) as { text: string }).text;
+    expect(await oncall()).toBe(
+      'No on-call rotation is configured (ESCALATION_ONCALL): an incident alerts the whole of level 1 at once.',
+    );
+    backend.setOnCall([{ matrix: 'default', who: 'bob@x.io', until: '2026-12-07T09:00:00.000Z', next: 'alice@x.io' }]);
+    expect(await oncall()).toBe('On call: *bob@x.io* until 2026-12-07 09:00 UTC, then alice@x.io');
+    backend.setOnCall([
+      { matrix: 'default', who: 'bob@x.io', until: '2026-12-07T09:00:00.000Z', next: 'alice@x.io' },
+      { matrix: 'payments', who: 'pat@x.io', until: '2026-12-01T09:00:00.000Z', next: 'pam@x.io' },
+    ]);
+    expect(await oncall()).toBe(
+      'On call (default): *bob@x.io* until 2026-12-07 09:00 UTC, then alice@x.io\nOn call (payments): *pat@x.io* until 2026-12-01 09:00 UTC, then pam@x.io',
+    );
+
     const help = (await (await command('nope')).json()) as { text: string };
     expect(help.text).toMatch(/^`nope` is not a \/pgwarden command:\n`\/pgwarden open <what failed>`/);
   });
@@ -1052,7 +1067,7 @@ describe('the console over HTTP', () => {
       ESCALATION_ONCALL_FROM: '2026-12-07T09:00:00Z',
     });
     expect(temporalBackend({} as Client, config).onCall(new Date('2026-12-15T00:00:00Z'))).toEqual([
-      { matrix: 'default', who: 'bob@x.io', until: '2026-12-21T09:00:00.000Z' },
+      { matrix: 'default', who: 'bob@x.io', until: '2026-12-21T09:00:00.000Z', next: 'alice@x.io' },
     ]);
   });
 

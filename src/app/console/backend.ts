@@ -14,7 +14,7 @@ import { DatabaseSA, SeveritySA } from '../../infra/temporal/search-attributes';
 import { workerPolls } from '../cli/no-worker';
 import type { RecoveryOptions } from '../../../workflows/list-backups';
 import { openIncident, OpenedIncident } from '../open-incident';
-import { type OnCallNow, shiftAt } from '../../operations/dr/on-call';
+import { type OnCallNow, shiftsFrom } from '../../operations/dr/on-call';
 import { startInput } from '../cli/commands/dr';
 import { startRun } from '../cli/start-run';
 
@@ -131,8 +131,8 @@ export function temporalBackend(client: Client, config: Config): ConsoleBackend 
     onCall: (at) =>
       Object.values(config.incident.matrices).flatMap((matrix) => {
         if (!matrix.onCall) return [];
-        const shift = shiftAt(matrix.onCall, at);
-        return [{ matrix: matrix.name, who: shift.who, until: shift.until.toISOString() }];
+        const [shift, next] = shiftsFrom(matrix.onCall, at, 2);
+        return [{ matrix: matrix.name, who: shift.who, until: shift.until.toISOString(), next: next.who }];
       }),
     async open(form, by) {
       const database = form.database ?? '';

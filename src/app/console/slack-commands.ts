@@ -5,6 +5,7 @@
  * are; this is the console's board, in Slack:
  *   /pgwarden [open] [what failed]   the Open an incident form (the summary filled in)
  *   /pgwarden status                 the open incidents, to the person alone
+ *   /pgwarden oncall                 who is on call now, until when, and who next
  *   /pgwarden help                   what it does
  * The reply to a command is shown to its sender alone (ephemeral).
  */
@@ -15,11 +16,13 @@ import { slackActorProblem } from '../../infra/notify/slack-interaction';
 import { teamLevelsSent } from '../../operations/dr/details';
 import { leaderOf, STEP_TITLES } from '../../operations/dr/incident';
 import type { Board, ConsoleBackend } from './backend';
+import type { OnCallNow } from '../../operations/dr/on-call';
 import { openIncidentForm, showForm } from './slack-forms';
 
 const HELP = [
   '`/pgwarden open <what failed>`: open an incident (a form asks for the database, severity and failure time); level 1 is alerted at once',
   '`/pgwarden status`: the open incidents, their step, lead and escalation',
+  '`/pgwarden oncall`: who is on call now, until when, and who takes over then',
   '`/pgwarden help`: this',
 ].join('\n');
 
@@ -41,6 +44,9 @@ export async function answerSlackCommand(
         if (err instanceof PgwardenError) return say(err.message);
         throw err;
       }
+    case 'oncall':
+    case 'on-call':
+      return say(onCallText(o.backend.onCall(new Date())));
     case '':
     case 'open': {
       // Reading is everyone's; opening an incident, only SLACK_ALLOWED_USERS' when set.
@@ -57,6 +63,19 @@ export async function answerSlackCommand(
     default:
       return say(`\`${word}\` is not a /pgwarden command:\n${HELP}`);
   }
+}
+
+/** Who is on call in each rotation, until when, and who next. Pure. */
+export function onCallText(onCall: OnCallNow[]): string {
+  if (!onCall.length)
+    return 'No on-call rotation is configured (ESCALATION_ONCALL): an incident alerts the whole of level 1 at once.';
+  const utc = (iso: string) => `${iso.slice(0, 16).replace('T', ' ')} UTC`;
+  return onCall
+    .map(
+      (c) =>
+        `On call${onCall.length > 1 ? ` (${slackText(c.matrix)})` : ''}: *${slackText(c.who)}* until ${utc(c.until)}${c.next ? `, then ${slackText(c.next)}` : ''}`,
+    )
+    .join('\n');
 }
 
 /** The open incidents, one line each, linked to the console. Pure. */

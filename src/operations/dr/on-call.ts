@@ -11,6 +11,8 @@ export interface OnCallNow {
   matrix: string;
   who: string;
   until: string;
+  /** Whoever takes over then (absent in views that do not say). */
+  next?: string;
 }
 
 export interface Shift {
