@@ -193,7 +193,7 @@ describe('paging through PagerDuty (the stand-in checks events as PagerDuty does
     expect(down).toEqual({
       channel: 'pagerduty',
       ok: false,
-      error: `PagerDuty's Events API (127.0.0.1:${closed}) not reached: ECONNREFUSED (3 attempts)`,
+      error: `PagerDuty's Events API (127.0.0.1:${closed}) not reached: ECONNREFUSED (4 attempts)`,
     });
   });
 });

@@ -1,6 +1,8 @@
 /** What pages someone, what ends a page, and the event PagerDuty is sent: from the real notices. */
 import type { Notice } from '../../src/infra/notify/notice';
 import { pagesOf, pagerDutyEvent, PAGING } from '../../src/infra/notify/paging';
+import { sendPagerDuty } from '../../src/infra/notify/pagerduty';
+import { Secret } from '../../src/infra/config/secret';
 import { backupNotice, checkedNotice, checkFailedNotice, freshnessNotice } from '../../src/operations/backup/notices';
 import { cleanupFailedNotice, cleanupNotice } from '../../src/operations/cleanup/notices';
 import { incidentNotice, type IncidentNoticeKind } from '../../src/operations/dr/notices';
@@ -247,5 +249,51 @@ describe('pagerDutyEvent', () => {
     expect(pagerDutyEvent(notice, { action: 'resolve', key: 'k' })).toEqual({ event_action: 'resolve', dedup_key: 'k' });
     const long = { ...incident('level1'), title: 'x'.repeat(2000) };
     expect(pagerDutyEvent(long, { action: 'trigger', key: 'k' }).payload!.summary).toHaveLength(1024);
+  });
+});
+
+describe('sendPagerDuty', () => {
+  const settings = {
+    routingKey: new Secret('K'.repeat(32)),
+    eventsUrl: 'https://events.pagerduty.com/v2/enqueue',
+    drills: false,
+  };
+  const event = { event_action: 'resolve' as const, dedup_key: 'pgwarden:backup:shop' };
+  const answers = (...statuses: number[]) => {
+    const calls: string[] = [];
+    jest.spyOn(global, 'fetch').mockImplementation(async (_url, init) => {
+      calls.push(String(init?.body));
+      const status = statuses.shift()!;
+      return new Response(JSON.stringify(status === 400 ? { message: 'Event object is invalid', errors: ['bad'] } : {}), {
+        status,
+      });
+    });
+    return calls;
+  };
+  afterEach(() => jest.restoreAllMocks());
+
+  it('asks again after 1, 2 and 4 s while PagerDuty throttles or fails, then says so', async () => {
+    const waits: number[] = [];
+    const calls = answers(429, 502, 503, 500);
+    await expect(sendPagerDuty(settings, event, async (ms) => void waits.push(ms))).rejects.toThrow(
+      'PagerDuty answered 500 (4 attempts)',
+    );
+    expect(waits).toEqual([1000, 2000, 4000]);
+    expect(calls).toHaveLength(4);
+    expect(JSON.parse(calls[0])).toEqual({ routing_key: 'K'.repeat(32), ...event });
+  });
+
+  it('stops at once when PagerDuty refuses the event itself, with its own words', async () => {
+    const waits: number[] = [];
+    answers(400);
+    await expect(sendPagerDuty(settings, event, async (ms) => void waits.push(ms))).rejects.toThrow(
+      'PagerDuty answered 400: Event object is invalid; bad',
+    );
+    expect(waits).toEqual([]);
+  });
+
+  it('is done at the first 202', async () => {
+    answers(503, 202);
+    await expect(sendPagerDuty(settings, event, async () => undefined)).resolves.toBeUndefined();
   });
 });

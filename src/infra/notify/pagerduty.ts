@@ -6,7 +6,11 @@
 import type { PagerDutySettings } from '../config/notifications';
 import type { PagerDutyEvent } from './paging';
 
-const ATTEMPTS = 3;
+/**
+ * A lost trigger is a page nobody gets: asked again after 1, 2 and 4 s. With each call's 10 s
+ * limit that stays under 50 s, inside the one minute every notice activity has.
+ */
+const ATTEMPTS = 4;
 
 export async function sendPagerDuty(
   settings: PagerDutySettings,
@@ -19,7 +23,7 @@ export async function sendPagerDuty(
     if (outcome === 'sent') return;
     if (!outcome.again) throw new Error(outcome.problem);
     if (attempt >= ATTEMPTS) throw new Error(`${outcome.problem} (${ATTEMPTS} attempts)`);
-    await pause(attempt * 1000);
+    await pause(2 ** (attempt - 1) * 1000);
   }
 }
 
