@@ -1,8 +1,9 @@
 /**
- * The one notifier: sends a notice by e-mail (nodemailer), Slack (@slack/webhook, or a bot) and
- * PagerDuty (what paging.ts says pages) to whatever channels are configured. It never throws: a failed channel is reported in the
- * result, so a notification problem can be logged and shown without failing or repeating
- * the backup it reports on. Failure texts never contain the webhook URL or SMTP password.
+ * The one notifier: sends a notice by e-mail (nodemailer), Slack (@slack/webhook, or a bot)
+ * and PagerDuty (what paging.ts says pages) to whatever channels are configured, and checks
+ * them without sending for `pgwarden check`. It never throws: a failed channel is reported in
+ * the result, so a notification problem can be logged and shown without failing or repeating
+ * the backup it reports on. Failure texts never hold a webhook URL, token, password or key.
  */
 import { IncomingWebhook } from '@slack/webhook';
 import nodemailer from 'nodemailer';
