@@ -9,6 +9,10 @@ import { storedRestoreTests } from './restore-test';
 import { storedDrills } from './evidence';
 import { deliver } from './notify';
 import type { RunFailed } from '../src/infra/notify/notice';
+import { storageUsage } from '../src/operations/report/prices';
+import { budgetOverrun } from '../src/operations/report/budget';
+import { overBudgetNotice } from '../src/operations/report/notices';
+import { databaseRoot } from '../src/infra/storage/layout';
 
 export function freshnessActivities(deps: ActivityDeps) {
   return {
@@ -68,6 +72,20 @@ export function freshnessActivities(deps: ActivityDeps) {
           firstBackupAt: catalog.at(-1)?.takenAt ?? null,
         });
         if (problem) report.problems = [...report.problems, problem];
+      }
+      // The strategy's budget: what the database's part of the bucket costs a month, said daily while over.
+      const budgetUsd = deps.config.report.budgetUsd;
+      if (budgetUsd !== undefined) {
+        const usage = storageUsage(
+          await deps.bucket.list(databaseRoot(deps.config.storage.prefix, input.database)),
+          deps.config.report.prices,
+        );
+        const overrun = budgetOverrun(input.database, usage, budgetUsd);
+        report.storage = { monthlyUsd: usage.monthlyUsd, budgetUsd };
+        if (overrun) {
+          log.warn('storage over budget', { database: input.database, monthlyUsd: usage.monthlyUsd, budgetUsd });
+          await deliver(deps, overBudgetNotice(overrun, input.workflowId));
+        }
       }
       if (report.problems.length === 0) {
         // Nothing missing: the pager's alerts of earlier checks end (nobody else is told).

@@ -63,6 +63,41 @@ describe('CheckBackupsWorkflow (dev server, real S3)', () => {
     }
   });
 
+  it("warns each day the database's storage costs more than STORAGE_BUDGET_USD, and not within it", async () => {
+    const database = `check_${uniqueSuffix()}`;
+    const storage = stackConfig().storage!;
+    const s3 = createS3Client(storage);
+    const now = Date.now();
+    await putBackup(s3, storage, database, new Date(Math.floor((now - 3 * DAY) / 1000) * 1000), { verified: 'passed' });
+    await putBackup(s3, storage, database, new Date(Math.floor((now - 3_600_000) / 1000) * 1000));
+    s3.destroy();
+    const check = async (budget: string) => {
+      const { taskQueue } = await suite.workerFor(database, {
+        DATABASE_URL: `postgres://u:p@127.0.0.1:1/${database}`,
+        STORAGE_BUDGET_USD: budget,
+      });
+      const workflowId = `check-${database}-${uniqueSuffix()}`;
+      const report: Report = await suite.server.client.workflow.execute(WorkflowType.check, {
+        taskQueue,
+        workflowId,
+        args: [{ database }],
+      });
+      return { report, workflowId };
+    };
+    // A few kilobytes cost far less than a thousandth of a cent: within any real budget, over this one.
+    const over = await check('0.000000000001');
+    expect(over.report.problems).toEqual([]);
+    expect(over.report.storage).toEqual({ monthlyUsd: expect.any(Number), budgetUsd: 1e-12 });
+    const [mail] = await waitForCaptured(capturedMail, over.workflowId);
+    expect(mail.subject).toBe(`[pgwarden] WARNING: Backups of ${database} cost about <$0.0001/month, over the <$0.0001 budget`);
+    expect(mail.text).toMatch(/^By storage class: +[A-Z_]+ [\d.]+ (B|KiB) <\$0\.0001/m);
+
+    const within = await check('25');
+    expect(within.report.storage).toEqual({ monthlyUsd: over.report.storage!.monthlyUsd, budgetUsd: 25 });
+    await new Promise((r) => setTimeout(r, 500));
+    expect(await capturedMail(within.workflowId)).toEqual([]);
+  });
+
   it('alerts when it cannot look at all (the bucket out of reach), instead of passing in silence', async () => {
     const database = `check_${uniqueSuffix()}`;
     const { taskQueue } = await suite.workerFor(database, {

@@ -120,7 +120,8 @@ export interface Config {
   verify: VerifySettings;
   cleanup: CleanupSettings;
   schedules: ScheduleSettings;
-  report: { prices: PriceTable };
+  /** The storage prices of the cost estimate; with a budget, the daily check warns above it (USD a month per database). */
+  report: { prices: PriceTable; budgetUsd?: number };
   metrics: MetricsSettings;
   incident: IncidentSettings;
   wal: WalSettings;
@@ -166,7 +167,7 @@ export function loadConfig(env: Env, options: LoadOptions = {}): Config {
     tools: { pgBinDir: r.string('PG_BIN_DIR') },
     cleanup: readCleanup(r),
     schedules: readSchedules(r),
-    report: { prices: readPrices(r) },
+    report: { prices: readPrices(r), ...readBudget(r) },
     metrics: readMetrics(r),
     incident: readIncident(r, notifications.email?.to ?? []),
     console: readConsole(r),
@@ -194,6 +195,17 @@ function readPrices(r: EnvReader): PriceTable {
   const { prices, problems } = parsePrices(r.string('S3_STORAGE_PRICES'));
   for (const p of problems) r.problem('S3_STORAGE_PRICES', p);
   return prices;
+}
+
+function readBudget(r: EnvReader): { budgetUsd?: number } {
+  const text = r.string('STORAGE_BUDGET_USD');
+  if (text === undefined) return {};
+  const budgetUsd = /^\d+(\.\d+)?$/.test(text) ? Number(text) : NaN;
+  if (!(budgetUsd > 0)) {
+    r.problem('STORAGE_BUDGET_USD', `expected US dollars a month above 0, e.g. 25 or 12.50, got "${text}"`);
+    return {};
+  }
+  return { budgetUsd };
 }
 
 function readMetrics(r: EnvReader): MetricsSettings {

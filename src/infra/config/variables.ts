@@ -339,6 +339,12 @@ export const CONFIG_VARIABLES: VariableDoc[] = [
     default: 'STANDARD=0.023,STANDARD_IA=0.0125,GLACIER=0.0036,DEEP_ARCHIVE=0.00099, ...',
   },
   {
+    name: 'STORAGE_BUDGET_USD',
+    description:
+      "what each database's backups, base backups and WAL may cost a month in the bucket (the estimate above); the daily check warns above it",
+    default: 'none',
+  },
+  {
     name: 'METRICS_PORT',
     description: "worker's Prometheus endpoint (/metrics): Temporal SDK metrics and pgwarden_* backup metrics; 0 turns it off",
     default: '9464',

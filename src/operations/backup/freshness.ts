@@ -20,6 +20,8 @@ export interface FreshnessReport {
   problems: string[];
   /** For a server in WAL_ARCHIVE: its point-in-time archive (base backups, WAL continuity). */
   pitr?: PitrStatus;
+  /** With STORAGE_BUDGET_USD: the estimated monthly cost of the database's part of the bucket. */
+  storage?: { monthlyUsd: number; budgetUsd: number };
   /** The newest restore test, while the restore test schedule is on. */
   restoreTest?: { id: string; finishedAt: string; passed: boolean } | null;
   /** The newest drill, while the drill schedule is on. */

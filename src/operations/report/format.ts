@@ -33,7 +33,8 @@ const seconds = (ms: number | null) =>
   ms === null ? '-' : ms < 120_000 ? `${(ms / 1000).toFixed(1)}s` : `${(ms / 60_000).toFixed(1)} min`;
 const bytes = (n: number | null) => (n === null ? '-' : formatBytes(n));
 const when = (iso: string | null) => (iso === null ? 'never' : iso.replace('T', ' ').replace(/:\d\d(\.\d+)?Z$/, 'Z'));
-const usd = (n: number | null) =>
+/** "$12.40", "$0.0042", or "no price" for a class without one. */
+export const usd = (n: number | null) =>
   n === null ? 'no price' : n > 0 && n < 0.0001 ? '<$0.0001' : n < 0.01 && n > 0 ? `$${n.toFixed(4)}` : `$${n.toFixed(2)}`;
 
 export function formatReport(r: DatabaseReport): string {

@@ -7,7 +7,7 @@
 import { OBJECTIVES } from '../../infra/config/objectives';
 import { medianOf } from '../verify/verification';
 import type { PriceTable } from '../../infra/config/prices';
-import { monthlyCost } from './prices';
+import { storageUsage, type StorageUsage } from './prices';
 
 import type { RestoreTestSummary } from '../restore-test/restore-test';
 import type { DrillSummary } from '../dr/evidence';
@@ -61,14 +61,6 @@ export interface ReportFacts {
   prices: PriceTable;
 }
 
-export interface ClassUsage {
-  storageClass: string;
-  objects: number;
-  bytes: number;
-  /** null: no price known for this class. */
-  monthlyUsd: number | null;
-}
-
 export interface DatabaseReport {
   database: string;
   days: number;
@@ -99,7 +91,7 @@ export interface DatabaseReport {
     medianRestoreMs: number | null;
     withinRto: number;
   };
-  storage: { objects: number; bytes: number; monthlyUsd: number; unpricedClasses: string[]; byClass: ClassUsage[] };
+  storage: StorageUsage;
   /** A server in WAL_ARCHIVE: its recoverable window and any problem with it. */
   pitr?: PitrStatus;
   /** The monthly restore tests, all those stored (they are monthly: a week's window would miss them). */
@@ -156,18 +148,6 @@ export function buildReport(f: ReportFacts): DatabaseReport {
   const testRestores = verifications.map((v) => v.restoreMs).filter((ms): ms is number => ms !== null);
   const okRestores = restores.filter((r) => r.status === 'succeeded');
 
-  const classes = new Map<string, ClassUsage>();
-  for (const o of f.objects) {
-    const storageClass = o.storageClass || 'STANDARD';
-    const usage = classes.get(storageClass) ?? { storageClass, objects: 0, bytes: 0, monthlyUsd: null };
-    usage.objects += 1;
-    usage.bytes += o.size;
-    classes.set(storageClass, usage);
-  }
-  const byClass = [...classes.values()]
-    .map((c) => ({ ...c, monthlyUsd: monthlyCost(c.bytes, c.storageClass, f.prices) }))
-    .sort((a, b) => b.bytes - a.bytes);
-
   return {
     database: f.database,
     days: f.days,
@@ -217,12 +197,6 @@ export function buildReport(f: ReportFacts): DatabaseReport {
       medianRestoreMs: nullableMedian(okRestores.map((r) => r.restoreMs).filter((ms): ms is number => ms !== null)),
       withinRto: okRestores.filter((r) => r.recoveryMs <= OBJECTIVES.restore.maxMs).length,
     },
-    storage: {
-      objects: f.objects.length,
-      bytes: f.objects.reduce((n, o) => n + o.size, 0),
-      monthlyUsd: byClass.reduce((n, c) => n + (c.monthlyUsd ?? 0), 0),
-      unpricedClasses: byClass.filter((c) => c.monthlyUsd === null).map((c) => c.storageClass),
-      byClass,
-    },
+    storage: storageUsage(f.objects, f.prices),
   };
 }
