@@ -7,6 +7,8 @@
 import { WorkerConfig, workerConfig } from '../src/infra/config/config';
 import { Keyring } from '../src/infra/crypto/keyring';
 import { createPgwardenMetrics, PgwardenMetrics } from '../src/infra/metrics/backup-metrics';
+import { countS3Requests } from '../src/infra/metrics/s3-request-metrics';
+import { createS3Client } from '../src/infra/storage/s3-client';
 import { createNotifier, Notifier } from '../src/infra/notify/notifier';
 import { Bucket } from '../src/infra/storage/bucket';
 import { BackupStore } from '../src/operations/catalog/store';
@@ -26,7 +28,7 @@ export interface ActivityDeps {
 
 export function createActivityDeps(config: Config, metrics: PgwardenMetrics = createPgwardenMetrics()): ActivityDeps {
   const worker = workerConfig(config);
-  const bucket = new Bucket(worker.storage);
+  const bucket = new Bucket(worker.storage, countS3Requests(createS3Client(worker.storage), metrics));
   return {
     config: worker,
     bucket,

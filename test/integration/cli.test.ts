@@ -254,6 +254,12 @@ describe('pgwarden CLI', () => {
       expect(sample('pgwarden_backup_duration_seconds_count')).toBe(1);
       expect(sample('pgwarden_verifications_total', `database="${db}",outcome="passed"`)).toBe(1);
       expect(sample('pgwarden_restores_total', `database="${db}",outcome="succeeded"`)).toBe(1);
+      // The strategy's request and transfer costs: S3 requests by how S3 prices them, bytes it sent back.
+      expect(sample('pgwarden_s3_requests_total', 'operation="PutObject",pricing="put_copy_post_list"')).toBeGreaterThan(0);
+      expect(sample('pgwarden_s3_requests_total', 'operation="GetObject",pricing="get_and_other"')).toBeGreaterThan(0);
+      expect(sample('pgwarden_s3_requests_total', 'operation="ListObjectsV2",pricing="put_copy_post_list"')).toBeGreaterThan(0);
+      const downloaded = Number(/^pgwarden_s3_downloaded_bytes_total (\S+)$/m.exec(metrics)?.[1]);
+      expect(downloaded).toBeGreaterThanOrEqual(summary.storedBytes); // the verification and the restore read the dump
       expect(metrics).toMatch(/^temporal_worker_start\{.*task_queue="cli-ok-\d+".*\} 1$/m);
       expect(await scrape(badMetrics)).toMatch(
         /^pgwarden_backups_total\{database="sample",error_type="StorageError",outcome="failed"\} 1$/m,

@@ -20,7 +20,12 @@ export interface PgwardenMetrics {
   walArchived(server: string, figures: { archivedLsnBytes: number; behindBytes: number; at: Date }): void;
   /** The watchdog's reading: seconds of WAL the archive lacks, and WAL the slot holds on the server. */
   walLag(server: string, figures: { lagSeconds: number; retainedBytes: number | null }): void;
+  /** One S3 request (s3-request-metrics.ts), and the bytes S3 sent back for it. */
+  s3Request(operation: string, pricing: S3Pricing, downloadedBytes: number): void;
 }
+
+/** How S3 bills a request: PUT, COPY, POST and LIST at one rate, GET and the rest at another, DELETE free. */
+export type S3Pricing = 'put_copy_post_list' | 'get_and_other' | 'free';
 
 export const METRIC_NAMES = {
   backups: 'pgwarden_backups_total',
@@ -38,6 +43,8 @@ export const METRIC_NAMES = {
   walLastArchived: 'pgwarden_wal_last_archived_timestamp_seconds',
   walLag: 'pgwarden_wal_archive_lag_seconds',
   walRetained: 'pgwarden_wal_slot_retained_bytes',
+  s3Requests: 'pgwarden_s3_requests_total',
+  s3Downloaded: 'pgwarden_s3_downloaded_bytes_total',
 } as const;
 
 /** Buckets for hour-scale work (seconds), instead of the exporter's millisecond defaults. */
@@ -107,7 +114,21 @@ export function createPgwardenMetrics(meter: MetricMeter = noopMetricMeter): Pgw
     'bytes',
     "WAL the server keeps on its disk for pgwarden's replication slot",
   );
+  const s3Requests = meter.createCounter(
+    METRIC_NAMES.s3Requests,
+    undefined,
+    "S3 requests by operation and how S3 prices them (the strategy's request costs)",
+  );
+  const s3Downloaded = meter.createCounter(
+    METRIC_NAMES.s3Downloaded,
+    'bytes',
+    'bytes S3 sent back (restores, verifications, WAL fetched): what data transfer out is billed on',
+  );
   return {
+    s3Request(operation, pricing, downloadedBytes) {
+      s3Requests.add(1, { operation, pricing });
+      if (downloadedBytes > 0) s3Downloaded.add(downloadedBytes);
+    },
     walLag(server, f) {
       walLag.set(f.lagSeconds, { server });
       if (f.retainedBytes !== null) walRetained.set(f.retainedBytes, { server });
