@@ -1,7 +1,7 @@
 /** The built `pgwarden` CLI as a user runs it: clear lines, documented exit codes, no secrets. */
 import { spawnSync } from 'node:child_process';
 import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { hostname, tmpdir, userInfo } from 'node:os';
 import { join } from 'node:path';
 import { repoRoot, envFile } from '../../devstack/paths';
 import { ephemeralPort } from '../../src/infra/net/ports';
@@ -193,6 +193,12 @@ describe('pgwarden CLI', () => {
         database: db,
         dataKey: expect.stringMatching(new RegExp(`^database-backups/${db}/data/backup_\\d{8}_\\d{6}\\.dump\\.zst\\.enc$`)),
       });
+      // The audit trail: the run's history says which account on which host started it.
+      const [started] = (await server.client.workflow.getHandle(summary.workflowId).fetchHistory()).events!;
+      const who = `pgwarden ${userInfo().username}@${hostname()} pid `;
+      expect(started.workflowExecutionStartedEventAttributes!.identity).toMatch(
+        new RegExp(`^${who.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}\\d+$`),
+      );
       const verified = pgwarden(['verify', '--backup', summary.backupId, '--json'], good);
       expect(verified.code).toBe(0);
       expect(JSON.parse(verified.stdout).verified).toEqual([

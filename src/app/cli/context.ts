@@ -6,6 +6,7 @@ import type { Client } from '@temporalio/client';
 import { Config, loadConfig, RequiredPart } from '../../infra/config/config';
 import { Env, environmentWithFile } from '../../infra/config/env-file';
 import { UsageError } from '../../infra/errors/errors';
+import { cliIdentity } from './identity';
 
 export interface GlobalOptions {
   config?: string;
@@ -23,7 +24,7 @@ export class CommandContext {
 
   async temporalClient(): Promise<Client> {
     const { connectClient, temporalTarget } = await import('../../infra/temporal/client'); // only commands that need it load the SDK
-    return connectClient(temporalTarget(this.env));
+    return connectClient(temporalTarget(this.env), cliIdentity(this.env));
   }
 
   /** Runs `fn` with a Temporal client and closes its connection afterwards, whatever happens. */

@@ -34,12 +34,16 @@ function unavailable(target: TemporalTarget, err: unknown): TemporalUnavailableE
   );
 }
 
-export async function connectClient(target: TemporalTarget): Promise<Client> {
+/**
+ * `identity`: who the runs this client starts and the Updates it sends are from, as each
+ * history's events record it (the audit trail); default the SDK's `pid@host`.
+ */
+export async function connectClient(target: TemporalTarget, identity?: string): Promise<Client> {
   try {
     const connection = await Connection.connect({ ...target.options, connectTimeout: '10s' } as Parameters<
       typeof Connection.connect
     >[0]);
-    return new Client({ connection, namespace: target.namespace });
+    return new Client({ connection, namespace: target.namespace, ...(identity ? { identity } : {}) });
   } catch (err) {
     throw unavailable(target, err);
   }
