@@ -17,7 +17,11 @@ export async function deliver(
   thread?: string,
 ): Promise<ChannelResult[]> {
   const results = await deps.notifier.send(notice, { to, channels, thread });
-  for (const r of results.filter((r) => !r.ok)) log.warn('notification not delivered', { channel: r.channel, error: r.error });
+  for (const r of results) {
+    // One line per channel: what NOTIFICATION_LOG_FILE keeps (the strategy's notification log).
+    if (r.ok) log.info('notice sent', { event: notice.event, channel: r.channel, ...(r.skipped ? { skipped: r.skipped } : {}) });
+    else log.warn('notification not delivered', { event: notice.event, channel: r.channel, error: r.error });
+  }
   return results;
 }
 

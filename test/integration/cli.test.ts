@@ -162,12 +162,17 @@ describe('pgwarden CLI', () => {
     const db = uniqueDatabaseName('cli');
     await createDatabase(db, 'awkward.sql');
     const [goodMetrics, badMetrics] = [await ephemeralPort(), await ephemeralPort()];
+    // The strategy's log files, in a folder of this test's.
+    const logs = mkdtempSync(join(tmpdir(), 'pgwarden-cli-logs-'));
     const good = {
       PGWARDEN_CONFIG: envFile,
       PGWARDEN_TASK_QUEUE: `cli-ok-${Date.now()}`,
       DATABASE_URL: databaseUrl(db),
       METRICS_PORT: String(goodMetrics),
       METRICS_HOST: '127.0.0.1',
+      BACKUP_LOG_FILE: join(logs, 'backup.log'),
+      RESTORE_LOG_FILE: join(logs, 'restore.log'),
+      NOTIFICATION_LOG_FILE: join(logs, 'notifications.log'),
     };
     const bad = {
       PGWARDEN_CONFIG: envFile,
@@ -216,6 +221,20 @@ describe('pgwarden CLI', () => {
         rowCountsChecked: true,
       });
       await withClient('postgres', (c) => c.query(`DROP DATABASE ${c.escapeIdentifier(copy)} WITH (FORCE)`));
+      // `tail -f` as the strategy's scripts allowed: each kind of work in its file, each notice and channel.
+      const logOf = (name: string) => readFileSync(join(logs, name), 'utf8');
+      expect(logOf('backup.log')).toMatch(new RegExp(`^\\S+Z INFO BackupWorkflow ${summary.workflowId} \\S+: `, 'm'));
+      expect(logOf('backup.log')).not.toMatch(/RestoreWorkflow/);
+      expect(logOf('restore.log')).toMatch(/^\S+Z INFO RestoreWorkflow restore-\S+ /m);
+      expect(logOf('notifications.log')).toMatch(
+        new RegExp(
+          `^\\S+Z INFO BackupWorkflow ${summary.workflowId} notifyBackup: notice sent \\{"event":"backup.succeeded","channel":"email"\\}$`,
+          'm',
+        ),
+      );
+      expect(logOf('notifications.log')).toMatch(/notice sent \{"event":"restore.succeeded","channel":"slack"\}$/m);
+      for (const name of ['backup.log', 'restore.log', 'notifications.log'])
+        expect(logOf(name)).not.toContain(stackEnv().BACKUP_ENCRYPTION_KEY!);
       expect(pgwarden(['restore', '--approve', 'restore-nothing-here', '--as', 'me'], good)).toMatchObject({
         code: 64,
         stderr: expect.stringContaining('is not a run waiting for approval'),
@@ -274,6 +293,7 @@ describe('pgwarden CLI', () => {
       await server.close();
       for (const w of workers) w.kill('SIGTERM');
       await Promise.all(workers.map((w) => new Promise((r) => w.once('exit', r))));
+      rmSync(logs, { recursive: true, force: true });
       await dropDatabase(db);
     }
   });

@@ -15,6 +15,7 @@ import { EnvReader } from './env-reader';
 import { NotificationConfig, readNotifications } from './notifications';
 import { StorageConfig, readStorage } from './storage';
 import { parsePrices, PriceTable } from './prices';
+import type { LogFiles } from '../logs/operation-logs';
 import { IncidentSettings, readIncident } from './incident';
 import { cronProblem } from './cron';
 import { ConsoleSettings, readConsole } from './console';
@@ -122,6 +123,8 @@ export interface Config {
   schedules: ScheduleSettings;
   /** The storage prices of the cost estimate; with a budget, the daily check warns above it (USD a month per database). */
   report: { prices: PriceTable; budgetUsd?: number };
+  /** The worker's log files of backups, restores and notices (the strategy's /var/log files); none by default. */
+  logs: LogFiles;
   metrics: MetricsSettings;
   incident: IncidentSettings;
   wal: WalSettings;
@@ -168,6 +171,11 @@ export function loadConfig(env: Env, options: LoadOptions = {}): Config {
     cleanup: readCleanup(r),
     schedules: readSchedules(r),
     report: { prices: readPrices(r), ...readBudget(r) },
+    logs: {
+      backup: r.string('BACKUP_LOG_FILE'),
+      restore: r.string('RESTORE_LOG_FILE'),
+      notification: r.string('NOTIFICATION_LOG_FILE'),
+    },
     metrics: readMetrics(r),
     incident: readIncident(r, notifications.email?.to ?? []),
     console: readConsole(r),

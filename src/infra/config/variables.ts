@@ -345,6 +345,22 @@ export const CONFIG_VARIABLES: VariableDoc[] = [
     default: 'none',
   },
   {
+    name: 'BACKUP_LOG_FILE',
+    description: 'the worker appends its lines of backups, verifications, cleanups, checks, base backups and WAL archiving here',
+    default: 'none (stderr only)',
+  },
+  {
+    name: 'RESTORE_LOG_FILE',
+    description:
+      'the worker appends its lines of restores, point-in-time restores, table recoveries, restore tests and incidents here',
+    default: 'none (stderr only)',
+  },
+  {
+    name: 'NOTIFICATION_LOG_FILE',
+    description: 'the worker appends a line per notice and channel here: sent, left out by a setting, or not delivered and why',
+    default: 'none (stderr only)',
+  },
+  {
     name: 'METRICS_PORT',
     description: "worker's Prometheus endpoint (/metrics): Temporal SDK metrics and pgwarden_* backup metrics; 0 turns it off",
     default: '9464',

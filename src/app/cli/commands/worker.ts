@@ -5,6 +5,7 @@ import { Config } from '../../../infra/config/config';
 import { createPgwardenMetrics, PgwardenMetrics } from '../../../infra/metrics/backup-metrics';
 import { tuneHeapForStreaming } from '../../worker/heap-tuning';
 import { installRuntime } from '../../worker/telemetry';
+import { checkLogFiles } from '../../worker/worker-logger';
 import { ActivityDeps } from '../../../../activities/deps';
 import { createActivities } from '../../../../activities';
 import { createActivityDeps } from '../../../../activities/deps';
@@ -22,7 +23,8 @@ export async function runWorkerCommand(ctx: CommandContext): Promise<void> {
   const config = ctx.config(WORKER_NEEDS);
   const target = temporalTarget(ctx.env);
   tuneHeapForStreaming();
-  installRuntime(config.metrics.bindAddress); // default logger; shutdown signals are handled by Worker.run()
+  checkLogFiles(config.logs);
+  installRuntime(config.metrics.bindAddress, config.logs); // shutdown signals are handled by Worker.run()
   const client = await connectClient(target);
   try {
     await ensureSearchAttributes(client.connection, target.namespace);
