@@ -18,9 +18,14 @@ export async function deliver(
 ): Promise<ChannelResult[]> {
   const results = await deps.notifier.send(notice, { to, channels, thread });
   for (const r of results) {
-    // One line per channel: what NOTIFICATION_LOG_FILE keeps (the strategy's notification log).
-    if (r.ok) log.info('notice sent', { event: notice.event, channel: r.channel, ...(r.skipped ? { skipped: r.skipped } : {}) });
-    else log.warn('notification not delivered', { event: notice.event, channel: r.channel, error: r.error });
+    // One line per channel, e-mail with whom it went to: what NOTIFICATION_LOG_FILE keeps (the strategy's notification log).
+    const facts = {
+      event: notice.event,
+      channel: r.channel,
+      ...(r.channel === 'email' ? { to: (to?.length ? to : (deps.config.notifications.email?.to ?? [])).join(', ') } : {}),
+    };
+    if (r.ok) log.info('notice sent', { ...facts, ...(r.skipped ? { skipped: r.skipped } : {}) });
+    else log.warn('notification not delivered', { ...facts, error: r.error });
   }
   return results;
 }

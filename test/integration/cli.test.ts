@@ -228,7 +228,7 @@ describe('pgwarden CLI', () => {
       expect(logOf('restore.log')).toMatch(/^\S+Z INFO RestoreWorkflow restore-\S+ /m);
       expect(logOf('notifications.log')).toMatch(
         new RegExp(
-          `^\\S+Z INFO BackupWorkflow ${summary.workflowId} notifyBackup: notice sent \\{"event":"backup.succeeded","channel":"email"\\}$`,
+          `^\\S+Z INFO BackupWorkflow ${summary.workflowId} notifyBackup: notice sent \\{"event":"backup.succeeded","channel":"email","to":"devops@example.com"\\}$`,
           'm',
         ),
       );

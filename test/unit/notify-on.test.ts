@@ -2,7 +2,7 @@ import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import type { PreflightReport } from '../../activities';
 import { formatSummary } from '../../src/app/cli/commands/backup';
-import { formatPreflight } from '../../src/app/cli/commands/check';
+import { channelProblems, formatPreflight } from '../../src/app/cli/commands/check';
 import { loadConfig } from '../../src/infra/config/config';
 import { ConfigError } from '../../src/infra/errors/errors';
 import { channelTakes, Notice } from '../../src/infra/notify/notice';
@@ -164,6 +164,37 @@ describe('what the CLI says of the filters', () => {
     expect(formatPreflight(report)).toContain('notify     e-mail on, Slack on (failures only)');
     const older = { ...report, notifications: { email: true, slack: false } };
     expect(formatPreflight(older)).toContain('notify     e-mail on, Slack off');
+    // pgwarden check: each channel proven without a notice, one line each; a failure said below the report.
+    const checked = {
+      ...report,
+      notifications: {
+        email: true,
+        slack: true,
+        pagerDuty: true,
+        checks: [
+          { channel: 'email', status: 'ok', detail: 'SMTP mail:587 accepted the login of pgwarden' },
+          { channel: 'slack', status: 'unchecked', detail: 'an incoming webhook is proven only by posting to it' },
+          {
+            channel: 'pagerduty',
+            status: 'failed',
+            detail: "PagerDuty's Events API (events.pagerduty.com) not reached: ETIMEDOUT (4 attempts): check ...",
+          },
+        ],
+      },
+    } as PreflightReport;
+    expect(
+      formatPreflight(checked)
+        .split('\n')
+        .filter((l) => l.startsWith('notify')),
+    ).toEqual([
+      'notify     e-mail on, Slack on, PagerDuty on',
+      'notify     e-mail: SMTP mail:587 accepted the login of pgwarden',
+      'notify     Slack: not checked: an incoming webhook is proven only by posting to it',
+      'notify     PagerDuty: FAILED (below)',
+    ]);
+    expect(channelProblems(checked)).toEqual([
+      "PagerDuty notices cannot go out: PagerDuty's Events API (events.pagerduty.com) not reached: ETIMEDOUT (4 attempts): check ...",
+    ]);
   });
 
   it("the backup's summary says which channel was left out, and by what", () => {
