@@ -1053,6 +1053,10 @@ describe('the console over HTTP', () => {
     expect(await (await fetch(`${s.url}/`, { headers })).text()).toContain(
       '<p>On call now: <strong>bob@x.io</strong> until 2026-12-07 09:00 UTC</p>',
     );
+    backend.setOnCall([{ matrix: 'default', who: 'bob@x.io', until: '2026-12-07T09:00:00.000Z', next: 'alice@x.io' }]);
+    expect(await (await fetch(`${s.url}/`, { headers })).text()).toContain(
+      '<p>On call now: <strong>bob@x.io</strong> until 2026-12-07 09:00 UTC, then alice@x.io</p>',
+    );
     backend.setOnCall([
       { matrix: 'default', who: 'bob@x.io', until: '2026-12-07T09:00:00.000Z' },
       { matrix: 'payments', who: 'pat@x.io', until: '2026-12-01T09:00:00.000Z' },
