@@ -1,4 +1,5 @@
 /** Compression choices and the filter streams, run through the real zstd and lz4 programs. */
+import { preflightReport } from '../support/preflight-report';
 import { randomBytes } from 'node:crypto';
 import { execFileSync, spawnSync } from 'node:child_process';
 import { Duplex, Readable, Writable } from 'node:stream';
@@ -15,7 +16,6 @@ import {
 } from '../../src/infra/compression/compression';
 import { compressor, decompressor } from '../../src/infra/compression/streams';
 import { formatPreflight } from '../../src/app/cli/commands/check';
-import type { PreflightReport } from '../../activities';
 import { FilterProcess } from '../../src/infra/process/filter-process';
 import { decompressInto } from '../../src/infra/compression/decompress-into';
 import { createWriteStream, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
@@ -211,18 +211,14 @@ describe('decompressing straight into a file', () => {
 
 describe('pgwarden check says where compression runs', () => {
   const report = (compression?: { algorithm: string; level: number; insidePgDump: boolean }) =>
-    formatPreflight({
-      database: 'shop',
-      host: 'db:5432',
-      serverVersion: '18.1',
-      serverMajor: 18,
-      pgDump: { path: '/usr/bin/pg_dump', version: 'pg_dump (PostgreSQL) 18.1', major: 18 },
-      ...(compression ? { compression } : {}),
-      storage: { bucket: 'b', prefix: 'p', writable: true },
-      encryption: { algorithm: 'AES-256-GCM', keyId: 'k' },
-      notifications: { email: false, slack: false },
-      checkedAt: '2026-12-01T00:00:00.000Z',
-    } as PreflightReport)
+    formatPreflight(
+      preflightReport({
+        serverVersion: '18.1',
+        serverMajor: 18,
+        pgDump: { path: '/usr/bin/pg_dump', version: 'pg_dump (PostgreSQL) 18.1', major: 18 },
+        ...(compression ? { compression } : {}),
+      }),
+    )
       .split('\n')
       .find((l) => l.startsWith('compress'));
   it.each([

@@ -1,8 +1,8 @@
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import type { PreflightReport } from '../../activities';
 import { formatSummary } from '../../src/app/cli/commands/backup';
 import { channelProblems, formatPreflight } from '../../src/app/cli/commands/check';
+import { preflightReport } from '../support/preflight-report';
 import { loadConfig } from '../../src/infra/config/config';
 import { ConfigError } from '../../src/infra/errors/errors';
 import { channelTakes, Notice } from '../../src/infra/notify/notice';
@@ -150,23 +150,12 @@ describe('the notices that pass every filter', () => {
 
 describe('what the CLI says of the filters', () => {
   it('check names each channel and its filter', () => {
-    const report = {
-      database: 'shop',
-      host: 'db:5432',
-      serverVersion: '15.8',
-      serverMajor: 15,
-      pgDump: { path: '/usr/bin/pg_dump', version: 'pg_dump (PostgreSQL) 15.8', major: 15 },
-      storage: { bucket: 'b', prefix: 'p', writable: true },
-      encryption: { algorithm: 'AES-256-GCM', keyId: 'k' },
-      notifications: { email: true, slack: true, slackOn: 'failures' },
-      checkedAt: '2026-12-05T00:00:00.000Z',
-    } as PreflightReport;
+    const report = preflightReport({ notifications: { email: true, slack: true, slackOn: 'failures' } });
     expect(formatPreflight(report)).toContain('notify     e-mail on, Slack on (failures only)');
     const older = { ...report, notifications: { email: true, slack: false } };
     expect(formatPreflight(older)).toContain('notify     e-mail on, Slack off');
     // pgwarden check: each channel proven without a notice, one line each; a failure said below the report.
-    const checked = {
-      ...report,
+    const checked = preflightReport({
       notifications: {
         email: true,
         slack: true,
@@ -181,7 +170,7 @@ describe('what the CLI says of the filters', () => {
           },
         ],
       },
-    } as PreflightReport;
+    });
     expect(
       formatPreflight(checked)
         .split('\n')

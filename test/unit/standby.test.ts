@@ -1,5 +1,5 @@
 /** A standby as the server backed up: what preflight warns of, and which errors are its recovery's. */
-import type { PreflightReport } from '../../activities';
+import { preflightReport } from '../support/preflight-report';
 import { formatPreflight, preflightVerdict } from '../../src/app/cli/commands/check';
 import {
   isRecoveryConflict,
@@ -99,19 +99,7 @@ describe('isRecoveryConflict', () => {
 
 describe('pgwarden check of a standby', () => {
   const report = (warnings?: string[], standby?: boolean) =>
-    ({
-      database: 'shop',
-      host: 'db2:5432',
-      serverVersion: '15.8',
-      serverMajor: 15,
-      pgDump: { path: '/usr/bin/pg_dump', version: 'pg_dump (PostgreSQL) 15.8', major: 15 },
-      storage: { bucket: 'b', prefix: 'p', writable: true },
-      encryption: { algorithm: 'AES-256-GCM', keyId: 'k' },
-      notifications: { email: false, slack: false },
-      ...(standby === undefined ? {} : { standby }),
-      ...(warnings ? { warnings } : {}),
-      checkedAt: '2026-12-05T00:00:00.000Z',
-    }) as PreflightReport;
+    preflightReport({ host: 'db2:5432', ...(standby === undefined ? {} : { standby }), ...(warnings ? { warnings } : {}) });
 
   it('names the standby and prints each warning, and the verdict counts them', () => {
     const r = report(['first thing to change', 'second thing'], true);
