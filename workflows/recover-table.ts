@@ -145,7 +145,8 @@ function sourceWords(copy: { baseBackupId: string; fromBackup?: { takenAt: strin
 async function recoverTables(input: RecoverTableInput, status: RestoreStatus, notices: boolean): Promise<RecoverTableResult> {
   const started = Date.now();
   const { workflowId } = workflowInfo();
-  const replace = input.tables.some((t) => t.keptAs);
+  // Tables with keptAs replace live ones: the status says so since the run began.
+  const replace = status.mode === 'existing';
   const gate = new ApprovalGate(status, 'table recovery');
   const { checkTableRecovery } = proxyActivities<Activities>({
     startToCloseTimeout: '5 minutes',
