@@ -1,4 +1,7 @@
-/** The missing-backup check's activity: read the catalog, judge its age, alert when stale. */
+/**
+ * The missing-backup check's activity: read the catalog, judge its age, alert when stale; and,
+ * with STORAGE_BUDGET_USD, warn when the database's part of the bucket costs more than agreed.
+ */
 import { log } from '@temporalio/activity';
 import { checkFreshness, FreshnessReport, overdueProblem } from '../src/operations/backup/freshness';
 import { checkedNotice, checkFailedNotice, freshnessNotice } from '../src/operations/backup/notices';
@@ -13,6 +16,25 @@ import { storageUsage } from '../src/operations/report/prices';
 import { budgetOverrun } from '../src/operations/report/budget';
 import { overBudgetNotice } from '../src/operations/report/notices';
 import { databaseRoot } from '../src/infra/storage/layout';
+
+/** The strategy's budget: what the database's part of the bucket costs a month, said daily while over. */
+async function checkBudget(
+  deps: ActivityDeps,
+  database: string,
+  budgetUsd: number,
+  workflowId: string,
+): Promise<NonNullable<FreshnessReport['storage']>> {
+  const usage = storageUsage(
+    await deps.bucket.list(databaseRoot(deps.config.storage.prefix, database)),
+    deps.config.report.prices,
+  );
+  const overrun = budgetOverrun(database, usage, budgetUsd);
+  if (overrun) {
+    log.warn('storage over budget', { database, monthlyUsd: usage.monthlyUsd, budgetUsd });
+    await deliver(deps, overBudgetNotice(overrun, workflowId));
+  }
+  return { monthlyUsd: usage.monthlyUsd, budgetUsd };
+}
 
 export function freshnessActivities(deps: ActivityDeps) {
   return {
@@ -73,20 +95,8 @@ export function freshnessActivities(deps: ActivityDeps) {
         });
         if (problem) report.problems = [...report.problems, problem];
       }
-      // The strategy's budget: what the database's part of the bucket costs a month, said daily while over.
-      const budgetUsd = deps.config.report.budgetUsd;
-      if (budgetUsd !== undefined) {
-        const usage = storageUsage(
-          await deps.bucket.list(databaseRoot(deps.config.storage.prefix, input.database)),
-          deps.config.report.prices,
-        );
-        const overrun = budgetOverrun(input.database, usage, budgetUsd);
-        report.storage = { monthlyUsd: usage.monthlyUsd, budgetUsd };
-        if (overrun) {
-          log.warn('storage over budget', { database: input.database, monthlyUsd: usage.monthlyUsd, budgetUsd });
-          await deliver(deps, overBudgetNotice(overrun, input.workflowId));
-        }
-      }
+      if (deps.config.report.budgetUsd !== undefined)
+        report.storage = await checkBudget(deps, input.database, deps.config.report.budgetUsd, input.workflowId);
       if (report.problems.length === 0) {
         // Nothing missing: the pager's alerts of earlier checks end (nobody else is told).
         await deliver(deps, checkedNotice(input.database, input.workflowId), undefined, ['pagerduty']);
