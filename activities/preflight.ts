@@ -13,6 +13,7 @@ import { LockTable, lockTableWarning, readLockTable } from '../src/infra/postgre
 import { requireDatabase } from '../src/infra/config/config';
 import type { NotificationConfig, NotifyOn } from '../src/infra/config/notifications';
 import type { ChannelCheck } from '../src/infra/notify/notifier';
+import type { LogFiles } from '../src/infra/logs/operation-logs';
 import { BackupError, ConfigError } from '../src/infra/errors/errors';
 import { installedBinDir, pgProgram } from '../src/infra/postgres/binaries';
 import { dumpCompatibility, dumpFits, parseToolMajor, serverMajor } from '../src/infra/postgres/versions';
@@ -51,6 +52,9 @@ export interface PreflightReport {
     /** With `channels`: each channel checked (SMTP login, the Slack bot's token, PagerDuty's Events API). */
     checks?: ChannelCheck[];
   };
+  /** The worker's log files and storage budget, when set (reports of older workers: not said). */
+  logs?: LogFiles;
+  budgetUsd?: number;
   /** The server is a standby (in recovery): backed up, but nothing can be restored into it. */
   standby?: boolean;
   /** What works today but may fail a run later, each with what to change (reports of older workers: none). */
@@ -153,6 +157,8 @@ export function preflightActivity(deps: ActivityDeps) {
         ...channelsOf(config.notifications),
         ...(input.channels ? { checks: await deps.notifier.verify() } : {}),
       },
+      ...(Object.values(config.logs).some(Boolean) ? { logs: config.logs } : {}),
+      ...(config.report.budgetUsd !== undefined ? { budgetUsd: config.report.budgetUsd } : {}),
       standby: recovery.inRecovery,
       warnings,
       checkedAt: deps.now().toISOString(),

@@ -48,6 +48,8 @@ describe('preflight activity (real database, pg_dump and bucket)', () => {
       SLACK_CHANNEL: 'C0OPS',
       SLACK_API_URL: `${sinks}/slack-api`,
       PAGERDUTY_EVENTS_URL: `${sinks}/pagerduty/v1/nowhere`,
+      BACKUP_LOG_FILE: '/var/log/pgwarden-backup.log',
+      STORAGE_BUDGET_USD: '25',
     });
     const checked = (await activityEnvironment().run(preflightActivity(createActivityDeps(broken)), {
       database: 'sample',
@@ -67,6 +69,8 @@ describe('preflight activity (real database, pg_dump and bucket)', () => {
       'PagerDuty notices cannot go out: PagerDuty answered 404: check PAGERDUTY_ROUTING_KEY (value not shown), PAGERDUTY_EVENTS_URL and that the worker reaches it',
     ]);
     expect(formatPreflight(checked)).toContain('notify     e-mail: FAILED (below)');
+    // What the worker keeps beside: its log file, its budget.
+    expect([checked.logs, checked.budgetUsd]).toEqual([{ backup: '/var/log/pgwarden-backup.log' }, 25]);
     expect(JSON.stringify(checked)).not.toMatch(/wrong-smtp-password|xoxb-invalid/);
     // Before each backup the channels are not checked: no time spent, nobody's service asked.
     const plain = (await activityEnvironment().run(preflightActivity(createActivityDeps(broken)), {

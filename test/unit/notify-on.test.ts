@@ -181,6 +181,15 @@ describe('what the CLI says of the filters', () => {
       'notify     Slack: not checked: an incoming webhook is proven only by posting to it',
       'notify     PagerDuty: FAILED (below)',
     ]);
+    // The worker's log files and budget, when set.
+    const kept = formatPreflight(
+      preflightReport({ logs: { backup: '/var/log/b.log', notification: '/var/log/n.log' }, budgetUsd: 25 }),
+    ).split('\n');
+    expect(kept.filter((l) => /^(logs|budget) /.test(l))).toEqual([
+      'logs       backup /var/log/b.log, notification /var/log/n.log',
+      'budget     $25.00 a month per database (STORAGE_BUDGET_USD)',
+    ]);
+    expect(formatPreflight(preflightReport())).not.toMatch(/^(logs|budget) /m);
     expect(channelProblems(checked)).toEqual([
       "PagerDuty notices cannot go out: PagerDuty's Events API (events.pagerduty.com) not reached: ETIMEDOUT (4 attempts): check ...",
     ]);

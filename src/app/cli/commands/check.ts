@@ -4,6 +4,7 @@ import type { NotifyOn } from '../../../infra/config/notifications';
 import { announce, startRun } from '../start-run';
 import { CommandContext } from '../context';
 import { ConfigError } from '../../../infra/errors/errors';
+import { usd } from '../../../operations/report/format';
 import type { ChannelCheck } from '../../../infra/notify/notifier';
 
 export interface CheckOptions {
@@ -30,6 +31,15 @@ export function formatPreflight(report: PreflightReport): string {
       report.notifications.pagerDuty === undefined ? '' : `, PagerDuty ${report.notifications.pagerDuty ? 'on' : 'off'}`
     }`,
     ...(report.notifications.checks ?? []).map((c) => `notify     ${CHANNEL_NAMES[c.channel]}: ${checkLine(c)}`),
+    ...(report.logs
+      ? [
+          `logs       ${Object.entries(report.logs)
+            .filter(([, path]) => path)
+            .map(([kind, path]) => `${kind} ${path}`)
+            .join(', ')}`,
+        ]
+      : []),
+    ...(report.budgetUsd !== undefined ? [`budget     ${usd(report.budgetUsd)} a month per database (STORAGE_BUDGET_USD)`] : []),
     ...(report.warnings ?? []).map((w) => `warning    ${w}`),
   ].join('\n');
 }
