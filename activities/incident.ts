@@ -14,7 +14,7 @@ import { BackupError, BackupNotFoundError, ConfigError } from '../src/infra/erro
 import type { BackupProposal, Findings, RecoveryCheck } from '../src/operations/dr/incident';
 import type { EscalationMatrix } from '../src/operations/dr/escalation';
 import { IncidentBrief, incidentNotice, IncidentNoticeKind, incidentNoticeToSlack } from '../src/operations/dr/notices';
-import { ChannelResult } from '../src/infra/notify/notifier';
+import { ChannelResult, emailRecipients } from '../src/infra/notify/notifier';
 import { dropScratchDatabase } from './scratch-database';
 import { type Notice, renderSlack } from '../src/infra/notify/notice';
 import { callSlack } from '../src/infra/notify/slack-api';
@@ -354,7 +354,7 @@ export function incidentActivities(deps: ActivityDeps) {
       const link = incidentLink(input.brief.incidentId);
       const toSlack = incidentNoticeToSlack(input.kind, input.brief, Boolean(deps.config.notifications.slackApp));
       const at = new Date(input.at);
-      const recipients = input.to?.length ? input.to : (deps.config.notifications.email?.to ?? []);
+      const recipients = emailRecipients(deps.config.notifications, input.to);
       const linked = deps.config.console.sessionSecret && (input.kind === 'level1' || input.kind === 'level1-reminder');
       if (!linked) {
         const notice = incidentNotice(input.kind, input.brief, at, link);

@@ -5,7 +5,7 @@
 import { log } from '@temporalio/activity';
 import { BackupOutcome, backupNotice } from '../src/operations/backup/notices';
 import { Notice } from '../src/infra/notify/notice';
-import { Channel, ChannelResult } from '../src/infra/notify/notifier';
+import { Channel, ChannelResult, emailRecipients } from '../src/infra/notify/notifier';
 import { ActivityDeps } from './deps';
 
 /** Sends a notice from an activity; undelivered channels are logged, never thrown. */
@@ -22,7 +22,7 @@ export async function deliver(
     const facts = {
       event: notice.event,
       channel: r.channel,
-      ...(r.channel === 'email' ? { to: (to?.length ? to : (deps.config.notifications.email?.to ?? [])).join(', ') } : {}),
+      ...(r.channel === 'email' ? { to: emailRecipients(deps.config.notifications, to).join(', ') } : {}),
     };
     if (r.ok) log.info('notice sent', { ...facts, ...(r.skipped ? { skipped: r.skipped } : {}) });
     else log.warn('notification not delivered', { ...facts, error: r.error });

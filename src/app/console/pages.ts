@@ -6,7 +6,7 @@
  */
 import type { IncidentState } from '../../operations/dr/incident';
 import { leaderOf, STEP_TITLES } from '../../operations/dr/incident';
-import { describeSelection, teamLevelsSent, nextEscalation } from '../../operations/dr/details';
+import { describeSelection, minuteUtc, teamLevelsSent, nextEscalation } from '../../operations/dr/details';
 import { describeRecovery } from '../../operations/dr/recovery';
 import { escalationChoice, levelsOpenToEscalate } from '../../operations/dr/escalation';
 import { describeTarget } from '../../operations/pitr/target';
@@ -47,7 +47,7 @@ export function loginPage(o: { error?: string; next?: string } = {}): string {
   );
 }
 
-const clock = (iso: string | null | undefined) => (iso ? `${iso.slice(0, 16).replace('T', ' ')} UTC` : '–');
+const clock = (iso: string | null | undefined) => (iso ? minuteUtc(iso) : '–');
 const age = (from: string, now: Date) => {
   const m = Math.max(0, Math.round((now.getTime() - Date.parse(from)) / 60_000));
   return m >= 60 ? `${Math.floor(m / 60)} h ${String(m % 60).padStart(2, '0')} min` : `${m} min`;

@@ -13,7 +13,7 @@ import type { SlackAppSettings } from '../../infra/config/notifications';
 import { PgwardenError } from '../../infra/errors/errors';
 import { slackText } from '../../infra/notify/notice';
 import { slackActorProblem } from '../../infra/notify/slack-interaction';
-import { teamLevelsSent } from '../../operations/dr/details';
+import { minuteUtc, teamLevelsSent } from '../../operations/dr/details';
 import { leaderOf, STEP_TITLES } from '../../operations/dr/incident';
 import type { Board, ConsoleBackend } from './backend';
 import type { OnCallNow } from '../../operations/dr/on-call';
@@ -69,11 +69,10 @@ export async function answerSlackCommand(
 export function onCallText(onCall: OnCallNow[]): string {
   if (!onCall.length)
     return 'No on-call rotation is configured (ESCALATION_ONCALL): an incident alerts the whole of level 1 at once.';
-  const utc = (iso: string) => `${iso.slice(0, 16).replace('T', ' ')} UTC`;
   return onCall
     .map(
       (c) =>
-        `On call${onCall.length > 1 ? ` (${slackText(c.matrix)})` : ''}: *${slackText(c.who)}* until ${utc(c.until)}${c.next ? `, then ${slackText(c.next)}` : ''}`,
+        `On call${onCall.length > 1 ? ` (${slackText(c.matrix)})` : ''}: *${slackText(c.who)}* until ${minuteUtc(c.until)}${c.next ? `, then ${slackText(c.next)}` : ''}`,
     )
     .join('\n');
 }

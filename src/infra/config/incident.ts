@@ -94,7 +94,7 @@ function readRotation(r: EnvReader, prefix: string): OnCallRotation | undefined 
   for (const a of people) if (!EMAIL.test(a)) r.problem(`${prefix}ONCALL`, `"${a}" is not an e-mail address`);
   const from = r.string(`${prefix}ONCALL_FROM`);
   if (!from) r.problem(`${prefix}ONCALL_FROM`, `when the first shift of ${prefix}ONCALL begins, e.g. 2026-12-07T09:00:00Z`);
-  else if (Number.isNaN(Date.parse(from)) || !/T.*(Z|[+-]\d\d:?\d\d)$/.test(from))
+  else if (!isZonedTime(from))
     r.problem(`${prefix}ONCALL_FROM`, `"${from}" is not an ISO time with its zone, like 2026-12-07T09:00:00Z`);
   const shiftHours = r.integer(`${prefix}ONCALL_SHIFT_HOURS`, 168, { min: 1, max: 24 * 366 });
   const overrides = readOverrides(r, `${prefix}ONCALL_OVERRIDES`);
@@ -106,7 +106,10 @@ function readRotation(r: EnvReader, prefix: string): OnCallRotation | undefined 
   };
 }
 
-const ZONED = /^\d{4}-\d\d-\d\dT[\d:.]+(Z|[+-]\d\d:?\d\d)$/;
+/** An ISO time with its zone (2026-12-07T09:00:00Z, ...+01:00): a shift's start and an override's ends. */
+function isZonedTime(text: string): boolean {
+  return /^\d{4}-\d\d-\d\dT[\d:.]+(Z|[+-]\d\d:?\d\d)$/.test(text) && !Number.isNaN(Date.parse(text));
+}
 
 /** `<from>/<until>=<address>` entries, comma-separated: someone standing in (a holiday, a swap). */
 function readOverrides(r: EnvReader, variable: string): NonNullable<OnCallRotation['overrides']> {
@@ -114,7 +117,7 @@ function readOverrides(r: EnvReader, variable: string): NonNullable<OnCallRotati
   for (const entry of r.list(variable)) {
     const m = /^([^/=]+)\/([^/=]+)=(.+)$/.exec(entry);
     const [from, until, who] = m ? [m[1].trim(), m[2].trim(), m[3].trim()] : [];
-    if (!m || !ZONED.test(from!) || !ZONED.test(until!) || Number.isNaN(Date.parse(from!)) || Number.isNaN(Date.parse(until!)))
+    if (!m || !isZonedTime(from!) || !isZonedTime(until!))
       r.problem(
         variable,
         `"${entry}": expected <from>/<until>=<address> with ISO times, e.g. 2026-12-24T09:00:00Z/2026-12-27T09:00:00Z=bob@example.com`,

@@ -45,6 +45,8 @@ export interface NotificationConfig {
 }
 
 const EMAIL = /^[^\s@,]+@[^\s@,]+$/;
+/** Slack's and PagerDuty's endpoints, and a webhook: http(s) without spaces. */
+const HTTP_URL = /^https?:\/\/[^\s]+$/;
 
 export function readNotifications(r: EnvReader): NotificationConfig {
   const config: NotificationConfig = {};
@@ -82,11 +84,11 @@ export function readNotifications(r: EnvReader): NotificationConfig {
       'set both SLACK_BOT_TOKEN (xoxb-..., value not shown) and SLACK_CHANNEL (the channel id, C0123...), or neither',
     );
   const apiUrl = r.string('SLACK_API_URL', 'https://slack.com/api').replace(/\/+$/, '');
-  if (!/^https?:\/\/[^\s]+$/.test(apiUrl)) r.problem('SLACK_API_URL', 'expected an https:// URL');
+  if (!HTTP_URL.test(apiUrl)) r.problem('SLACK_API_URL', 'expected an https:// URL');
   if (token && channel) config.slackApp = { token, channel, apiUrl };
   const webhook = r.secret('SLACK_WEBHOOK_URL');
   if (webhook) {
-    if (!/^https?:\/\/[^\s]+$/.test(webhook.reveal().trim())) {
+    if (!HTTP_URL.test(webhook.reveal().trim())) {
       r.problem('SLACK_WEBHOOK_URL', 'expected an https:// URL from Slack\'s "Incoming Webhooks" (value not shown)');
     } else {
       config.slackWebhookUrl = new Secret(webhook.reveal().trim());
@@ -94,7 +96,7 @@ export function readNotifications(r: EnvReader): NotificationConfig {
   }
   const routingKey = r.secret('PAGERDUTY_ROUTING_KEY');
   const eventsUrl = r.string('PAGERDUTY_EVENTS_URL', 'https://events.pagerduty.com/v2/enqueue');
-  if (!/^https?:\/\/[^\s]+$/.test(eventsUrl)) r.problem('PAGERDUTY_EVENTS_URL', 'expected an https:// URL');
+  if (!HTTP_URL.test(eventsUrl)) r.problem('PAGERDUTY_EVENTS_URL', 'expected an https:// URL');
   const drills = r.boolean('PAGERDUTY_DRILLS', false);
   if (routingKey && !/^[A-Za-z0-9]{32}$/.test(routingKey.reveal().trim()))
     r.problem(

@@ -49,6 +49,11 @@ export interface Notifier {
   verify(): Promise<ChannelCheck[]>;
 }
 
+/** Whom an e-mail notice goes to: the contacts given (an escalation level's), else NOTIFY_EMAIL_TO. */
+export function emailRecipients(config: NotificationConfig, to?: string[]): string[] {
+  return to?.length ? to : (config.email?.to ?? []);
+}
+
 export function createNotifier(config: NotificationConfig): Notifier {
   const secrets = [
     config.slackWebhookUrl?.reveal(),
@@ -98,14 +103,14 @@ export function createNotifier(config: NotificationConfig): Notifier {
   return {
     async send(notice, options = {}) {
       const sends: Array<Promise<ChannelResult>> = [];
-      const to = options.to?.length ? options.to : email?.to;
+      const to = emailRecipients(config, options.to);
       const wanted = (c: Channel) => !options.channels || options.channels.includes(c);
       // A channel its NOTIFY_*_ON leaves this notice out of says so instead of sending.
       const send = (channel: Channel, setting: string, on: NotifyOn, run: () => Promise<string | void>) =>
         sends.push(
           channelTakes(on, notice) ? attempt(channel, run) : Promise.resolve({ channel, ok: true, skipped: `${setting}=${on}` }),
         );
-      if (transport && email && to?.length && wanted('email'))
+      if (transport && email && to.length && wanted('email'))
         send('email', 'NOTIFY_EMAIL_ON', config.emailOn ?? 'all', async () => {
           const { subject, text } = renderEmail(notice);
           await transport.sendMail({ from: email.from, to, subject, text });

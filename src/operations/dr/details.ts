@@ -38,6 +38,9 @@ export function withCommandsInCode(text: string): string {
   return text.replace(/pgwarden dr [^()]+?(?= \(|$)/g, (command) => `\`${command}\``);
 }
 
+/** "2026-12-07 09:00 UTC": a time to the minute, with its date. */
+export const minuteUtc = (iso: string): string => `${iso.slice(0, 16).replace('T', ' ')} UTC`;
+
 /** "10:54 UTC" (with the date when it is not the day of `now`). */
 export function clockTime(iso: string, now: Date): string {
   const at = new Date(iso);

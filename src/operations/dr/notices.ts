@@ -7,7 +7,7 @@
 import { factIf, type Notice } from '../../infra/notify/notice';
 import { OBJECTIVES } from '../../infra/config/objectives';
 import { type IncidentStatus, IncidentState, leaderOf, type Reach, STEP_TITLES } from './incident';
-import { teamLevelsSent } from './details';
+import { minuteUtc, teamLevelsSent } from './details';
 
 export type IncidentNoticeKind =
   | 'level1'
@@ -91,8 +91,6 @@ export function briefOf(state: IncidentState, extra: Partial<IncidentBrief> = {}
   };
 }
 
-const utc = (iso: string) => `${iso.slice(0, 16).replace('T', ' ')} UTC`;
-
 /** "1 h 05 min", "12 min". */
 function openFor(from: string, now: Date): string {
   const minutes = Math.max(0, Math.round((now.getTime() - Date.parse(from)) / 60_000));
@@ -101,7 +99,7 @@ function openFor(from: string, now: Date): string {
 
 /** When full service is due by the strategy's objective (4-6 h from the opening). */
 function expectedBy(openedAt: string): string {
-  const at = (hours: number) => utc(new Date(Date.parse(openedAt) + hours * 3_600_000).toISOString());
+  const at = (hours: number) => minuteUtc(new Date(Date.parse(openedAt) + hours * 3_600_000).toISOString());
   return `between ${at(4)} and ${at(OBJECTIVES.fullService.maxMs / 3_600_000)} (${OBJECTIVES.fullService.text} from the opening)`;
 }
 
@@ -117,13 +115,13 @@ export function incidentNotice(
   ackLink?: string,
 ): Notice {
   const tag = `[${b.severity}] ${b.database}`;
-  const opened = `${utc(b.openedAt)}${b.openedBy ? ` by ${b.openedBy}` : ''} (${openFor(b.openedAt, now)} ago)`;
+  const opened = `${minuteUtc(b.openedAt)}${b.openedBy ? ` by ${b.openedBy}` : ''} (${openFor(b.openedAt, now)} ago)`;
   const base: Array<[string, string]> = [
     ['Incident', b.incidentId],
     ['Database', b.database],
     ['Severity', b.severity],
     ['What failed', b.summary],
-    ['Failure at', utc(b.failureTime)],
+    ['Failure at', minuteUtc(b.failureTime)],
     ['Opened', opened],
   ];
   const where: Array<[string, string]> = [
@@ -214,12 +212,12 @@ export function incidentNotice(
           facts: [
             ['Incident', b.incidentId],
             ['What customers see', `${b.summary}; data affected: ${scope}`],
-            ['Since', utc(b.failureTime)],
+            ['Since', minuteUtc(b.failureTime)],
             ['Expected back', expectedBy(b.openedAt)],
             ['Recovery led by', b.acknowledgedBy ?? 'on-call (not acknowledged yet)'],
             ...follow,
           ],
-          action: `tell customers (status page, support replies), e.g. "We are restoring a database after a failure at ${utc(b.failureTime)}; ${scope} may be affected. We expect service back ${expectedBy(b.openedAt).replace(/ \(.*\)$/, '')}." A notice follows when service is back`,
+          action: `tell customers (status page, support replies), e.g. "We are restoring a database after a failure at ${minuteUtc(b.failureTime)}; ${scope} may be affected. We expect service back ${expectedBy(b.openedAt).replace(/ \(.*\)$/, '')}." A notice follows when service is back`,
         };
       }
       case 'customer-closing':
@@ -230,7 +228,7 @@ export function incidentNotice(
           title: `${tag}: service restored: tell customers: ${b.summary}`,
           facts: [
             ['Incident', b.incidentId],
-            ['Service back at', utc(now.toISOString())],
+            ['Service back at', minuteUtc(now.toISOString())],
             ['Outcome', b.outcome ?? ''],
             ...factIf('Confirmed by', b.resumed),
             ...follow,
@@ -253,7 +251,7 @@ export function incidentNotice(
             ...factIf('Escalation', b.alerted && `${b.alerted} alerted`),
             ...factIf('Outcome', b.outcome),
             ...factIf('Follow it', link),
-            ['As of', utc(now.toISOString())],
+            ['As of', minuteUtc(now.toISOString())],
           ],
           ...(closed
             ? {}
