@@ -4,7 +4,7 @@
  * next success of the same work, or the incident's acknowledgement and end, acknowledges or
  * resolves that alert, found again by its key (the work and what it is about). Pure.
  */
-import type { Notice, Severity } from './notice';
+import type { Notice } from './notice';
 
 export type PageAction = 'trigger' | 'acknowledge' | 'resolve';
 
@@ -79,12 +79,6 @@ export function pagesOf(notice: Pick<Notice, 'event' | 'about' | 'drill'>, optio
   }));
 }
 
-const PD_SEVERITY: Record<Severity, 'critical' | 'warning' | 'info'> = {
-  critical: 'critical',
-  warning: 'warning',
-  info: 'info',
-};
-
 /** An Events API v2 event, the routing key apart (added where it is sent, never kept). */
 export interface PagerDutyEvent {
   event_action: PageAction;
@@ -122,7 +116,8 @@ export function pagerDutyEvent(notice: Notice, page: Page): PagerDutyEvent {
     payload: {
       summary: notice.title.slice(0, 1024),
       source: `pgwarden: ${notice.about ?? notice.event}`,
-      severity: PD_SEVERITY[notice.severity],
+      // pgwarden's severities are among PagerDuty's own.
+      severity: notice.severity,
       component: notice.about ?? '',
       group: notice.event.split('.')[0],
       class: notice.event,

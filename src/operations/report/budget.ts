@@ -7,12 +7,12 @@ import type { StorageUsage } from './prices';
 
 export interface BudgetOverrun {
   database: string;
-  monthlyUsd: number;
   budgetUsd: number;
+  /** The estimate over it (`usage.monthlyUsd`), by storage class. */
   usage: StorageUsage;
 }
 
 /** An overrun, or null within the budget (an estimate over unpriced classes is said as such by the notice). */
 export function budgetOverrun(database: string, usage: StorageUsage, budgetUsd: number): BudgetOverrun | null {
-  return usage.monthlyUsd > budgetUsd ? { database, monthlyUsd: usage.monthlyUsd, budgetUsd, usage } : null;
+  return usage.monthlyUsd > budgetUsd ? { database, budgetUsd, usage } : null;
 }

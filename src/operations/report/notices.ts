@@ -10,10 +10,10 @@ export function overBudgetNotice(o: BudgetOverrun, workflowId: string): Notice {
     event: 'storage.over-budget',
     about: o.database,
     severity: 'warning',
-    title: `Backups of ${o.database} cost about ${usd(o.monthlyUsd)}/month, over the ${usd(o.budgetUsd)} budget`,
+    title: `Backups of ${o.database} cost about ${usd(o.usage.monthlyUsd)}/month, over the ${usd(o.budgetUsd)} budget`,
     facts: [
       ['Database', o.database],
-      ['Estimate', `${usd(o.monthlyUsd)}/month for ${formatBytes(o.usage.bytes)} in ${o.usage.objects} objects`],
+      ['Estimate', `${usd(o.usage.monthlyUsd)}/month for ${formatBytes(o.usage.bytes)} in ${o.usage.objects} objects`],
       ['Budget', `${usd(o.budgetUsd)}/month (STORAGE_BUDGET_USD)`],
       [
         'By storage class',

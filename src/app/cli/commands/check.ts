@@ -85,13 +85,13 @@ export async function runCheckCommand(ctx: CommandContext, options: CheckOptions
     if (!options.json) announce(`checking ${database}`, run);
     const { handle, id } = run;
     const report: PreflightReport = await handle.result();
+    const problems = channelProblems(report);
     process.stdout.write(
       options.json
         ? JSON.stringify({ workflowId: id, ...report }, null, 2) + '\n'
-        : `${formatPreflight(report)}\n${channelProblems(report).length ? '' : `${preflightVerdict(report)}\n`}`,
+        : `${formatPreflight(report)}\n${problems.length ? '' : `${preflightVerdict(report)}\n`}`,
     );
     // Backups would run, but their notices would not reach anyone: a configuration to fix (exit 78).
-    const problems = channelProblems(report);
     if (problems.length) throw new ConfigError(problems);
   });
 }
