@@ -19,7 +19,6 @@ import { formatTableRecovery } from '../../src/app/cli/commands/recover-table';
 import { WorkflowType } from '../../src/infra/temporal/definitions';
 import { approveRestoreUpdate, rejectRestoreUpdate, restoreStatusQuery } from '../../src/infra/temporal/messages';
 import { planRecoveryNames } from '../../src/operations/table-recovery/names';
-import { temporal } from '@temporalio/proto';
 import { highestAttempt, startDoomedWorker } from '../support/doomed-worker';
 import { waitFor } from '../support/wait';
 import { capturedMail, waitForCaptured } from '../support/sinks';
@@ -301,23 +300,13 @@ it('recovers a table as of a second before a mistake beside the live one, and in
         },
       ],
     });
-    // Killed while a step of the recovery runs on it (not in the moment between two steps, when
-    // nothing would be retried and the kill would prove nothing: seen once in CI).
-    const stepRunning = async () =>
-      ((await crashing.describe()).raw.pendingActivities ?? []).some(
-        (a) => a.state === temporal.api.enums.v1.PendingActivityState.PENDING_ACTIVITY_STATE_STARTED,
-      );
-    await waitFor(
-      'the temporary instance to start',
+    await doomed.killMidStep(
+      crashing,
+      'a step running on the host with the temporary instance up',
       async () =>
         existsSync(runFolders) &&
-        readdirSync(runFolders).some(
-          (f) => f.startsWith('table-') && existsSync(join(runFolders, f, 'data', 'postmaster.pid')),
-        ) &&
-        (await stepRunning()),
-      120,
+        readdirSync(runFolders).some((f) => f.startsWith('table-') && existsSync(join(runFolders, f, 'data', 'postmaster.pid'))),
     );
-    doomed.killHard();
     const rescuer = await createHostWorker({
       connection: server.nativeConnection,
       namespace: server.namespace,
