@@ -58,7 +58,7 @@ import { loadsStreamed } from '../src/operations/restore/restore-plan';
 import { whileBeating } from './heartbeat';
 import { attemptName, earlierAttemptNames } from '../src/infra/temporal/attempt-names';
 import { restoreMarkRun } from '../src/operations/restore/restore-plan';
-import { isDead } from './run-state';
+import { isDead, isOver } from './run-state';
 import { deliver } from './notify';
 
 export interface BackupRef {
@@ -392,14 +392,7 @@ export function verifyActivities(deps: ActivityDeps) {
           );
           for (const row of rows) {
             const m = COMMENT.exec(row.comment ?? '');
-            if (m) {
-              const running = await client.workflow
-                .getHandle(m[1], m[2])
-                .describe()
-                .then((d) => d.status.name === 'RUNNING')
-                .catch(() => false);
-              if (running) continue;
-            }
+            if (m && !(await isOver({ workflowId: m[1], runId: m[2] }))) continue;
             await dropDatabase(admin, server, row.name);
             dropped.push(row.name);
             log.warn('dropped a temporary database left by an earlier verification', { database: row.name });

@@ -23,6 +23,13 @@ export function quietRuntime(): void {
 export const uniqueTaskQueue = (name: string) => `test-${name}-${randomUUID().slice(0, 8)}`;
 export const uniqueSuffix = () => randomUUID().slice(0, 8);
 
+/**
+ * A test restore's database for an activity run by hand under a run Temporal does not know.
+ * Named outside pgwarden_verify_: another suite's verification janitor rightly drops such a
+ * database, its run being gone, in the middle of the test.
+ */
+export const byHandTestRestoreDatabase = () => `byhand_verify_${uniqueSuffix()}`;
+
 export interface DevServer {
   client: Client;
   nativeConnection: NativeConnection;

@@ -23,7 +23,7 @@ import { innermostFailure } from '../../src/infra/temporal/root-cause';
 import { databaseUrl, tableFingerprints, withClient } from '../support/databases';
 import { PgBouncer, startPgBouncer } from '../support/pgbouncer';
 import { stackConfig } from '../support/stack-env';
-import { activityEnvironment, uniqueSuffix } from '../support/temporal';
+import { activityEnvironment, byHandTestRestoreDatabase } from '../support/temporal';
 import { workflowSuite } from '../support/workflow-suite';
 
 const FIXTURE = `CREATE TABLE orders (id int PRIMARY KEY, note text);
@@ -144,7 +144,7 @@ describe('a database behind a connection pooler (real PgBouncer)', () => {
     const acts = createActivities(
       createActivityDeps(stackConfig({ DATABASE_URL: databaseUrl(db), VERIFY_DATABASE_URL: small.url })),
     );
-    const temp = `pgwarden_verify_${uniqueSuffix()}`;
+    const temp = byHandTestRestoreDatabase();
     const err = await activityEnvironment()
       .run(acts.testRestore, {
         database: db,

@@ -25,7 +25,7 @@ import { waitFor } from '../support/wait';
 import { depsHoldingReads } from '../support/held-reads';
 import type { RestoreFindings } from '../../src/operations/verify/verification';
 import { capturedMail, waitForCaptured } from '../support/sinks';
-import { activityEnvironment, uniqueSuffix } from '../support/temporal';
+import { activityEnvironment, byHandTestRestoreDatabase, uniqueSuffix } from '../support/temporal';
 import { workflowSuite } from '../support/workflow-suite';
 import { Bucket } from '../../src/infra/storage/bucket';
 
@@ -148,7 +148,7 @@ describe('VerifyBackupWorkflow (dev server, real PostgreSQL and S3)', () => {
     const input = {
       database: db,
       backupId: b.backupId,
-      tempDatabase: `pgwarden_verify_${b.backupId.slice(7)}_${uniqueSuffix()}`,
+      tempDatabase: byHandTestRestoreDatabase(),
       workflowId: `verify-${db}-${uniqueSuffix()}`,
       runId: randomUUID(),
     };

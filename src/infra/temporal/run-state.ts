@@ -3,24 +3,33 @@
  * at work. Only runs that ended without success count as dead: a run that completed left its
  * result on purpose, and one Temporal no longer knows is left alone.
  */
-import type { Client } from '@temporalio/client';
+import { WorkflowNotFoundError, type Client } from '@temporalio/client';
 
 export interface RunRef {
   workflowId: string;
   runId: string;
 }
 
-export type RunState = 'running' | 'completed' | 'ended' | 'unknown';
+/** `gone`: Temporal says it has no such run; `unknown`: Temporal could not be asked. */
+export type RunState = 'running' | 'completed' | 'ended' | 'gone' | 'unknown';
 
 export async function runState(client: Client, run: RunRef): Promise<RunState> {
   try {
     const d = await client.workflow.getHandle(run.workflowId, run.runId).describe();
     if (d.status.name === 'RUNNING') return 'running';
     return d.status.name === 'COMPLETED' ? 'completed' : 'ended';
-  } catch {
-    return 'unknown';
+  } catch (err) {
+    return err instanceof WorkflowNotFoundError ? 'gone' : 'unknown';
   }
 }
 
 /** A dead run's leftovers may go; anything else stays. */
 export const runIsDead = async (client: Client, run: RunRef): Promise<boolean> => (await runState(client, run)) === 'ended';
+
+/**
+ * Whether a run is known to be over, however it ended or if Temporal has forgotten it: for
+ * what only a running run needs (a verification's temporary database). Not when Temporal
+ * cannot be asked: a blip must not take a running verification's database away.
+ */
+export const runIsOver = async (client: Client, run: RunRef): Promise<boolean> =>
+  !['running', 'unknown'].includes(await runState(client, run));
