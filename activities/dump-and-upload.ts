@@ -12,6 +12,7 @@ import { compressionSuffix, pgDumpCompressArg, streamCompression } from '../src/
 import { compressionMajor } from '../src/infra/postgres/dump-compression';
 import { parseToolMajor } from '../src/infra/postgres/versions';
 import { dumpToolsFit } from '../src/infra/postgres/dump-tools';
+import { dumpGlobalsAgainIfTablespaceDropped } from '../src/operations/backup/globals-dump';
 import { streamProgramToS3 } from '../src/operations/backup/program-to-s3';
 import { BackupProgress, progress, StallWatch } from '../src/operations/backup/progress';
 import { lockWaitsOf } from '../src/infra/postgres/lock-waits';
@@ -185,23 +186,25 @@ export function dumpAndUploadActivity(deps: ActivityDeps) {
       };
       // The cluster's globals are small and need no snapshot: they upload while the database dumps.
       const uploadingGlobals = storing(
-        streamProgramToS3({
-          bucket,
-          program: pgProgram('pg_dumpall', config.tools.pgBinDir, fits),
-          programName: 'pg_dumpall',
-          args: [
-            '--globals-only',
-            '--no-password',
-            `--database=${target.database}`,
-            ...(policy.globalsWithPasswords ? [] : ['--no-role-passwords']),
-          ],
-          env,
-          compression,
-          encryptor: encryption.create,
-          upload: upload(keys.globals, `pg_dumpall-globals${compressionSuffix(compression.algorithm)}`),
-          signal: stop.signal,
-          onProgress: () => undefined,
-        }),
+        dumpGlobalsAgainIfTablespaceDropped(() =>
+          streamProgramToS3({
+            bucket,
+            program: pgProgram('pg_dumpall', config.tools.pgBinDir, fits),
+            programName: 'pg_dumpall',
+            args: [
+              '--globals-only',
+              '--no-password',
+              `--database=${target.database}`,
+              ...(policy.globalsWithPasswords ? [] : ['--no-role-passwords']),
+            ],
+            env,
+            compression,
+            encryptor: encryption.create,
+            upload: upload(keys.globals, `pg_dumpall-globals${compressionSuffix(compression.algorithm)}`),
+            signal: stop.signal,
+            onProgress: () => undefined,
+          }),
+        ),
       );
 
       let data: StoredObject;
