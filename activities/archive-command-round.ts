@@ -35,6 +35,8 @@ export interface ArchiveCommandRound {
   progress(at: { newestArchived?: string; archivedLsn: string }, summary: string): void;
   report(r: LagReading): Promise<void>;
   reportArchiver(r: ArchiverReading): Promise<void>;
+  /** The round's checks passed: it watches. */
+  checked(): Promise<void>;
 }
 
 /** How often the server is sampled (as streaming's watchdog does). */
@@ -88,6 +90,7 @@ export async function watchArchiveCommand(deps: ActivityDeps, round: ArchiveComm
       const s = name ? parseSegmentName(name, segmentBytes) : undefined;
       return s ? segmentEnd(s.segno, segmentBytes) : 0n;
     };
+    await round.checked();
     const until = Date.now() + round.roundSeconds * 1000;
     let seenArchivedAt: number | null | undefined;
     let listedAt = 0;

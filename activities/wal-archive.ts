@@ -153,6 +153,14 @@ export function walArchiveActivities(deps: ActivityDeps) {
         if (r.send === 'resolved')
           await deliver(deps, walWatchNotice({ kind: 'archive-command-recovered', server: input.server }));
       };
+      /**
+       * A run started afresh (pgwarden wal start; a continued run carries where the archive
+       * ends) follows a stop, or none: once its checks pass, the pager's alert of a stop ends.
+       */
+      const afresh = input.newestArchived === undefined && input.watch === undefined;
+      const checked = async () => {
+        if (afresh) await deliver(deps, walWatchNotice({ kind: 'archiving', server: input.server }), undefined, ['pagerduty']);
+      };
       try {
         return await (viaArchiveCommand ? watchRound() : streamRound());
       } catch (err) {
@@ -179,6 +187,7 @@ export function walArchiveActivities(deps: ActivityDeps) {
           },
           report,
           reportArchiver,
+          checked,
         });
         ctx.cancellationSignal.throwIfAborted();
         const { newestArchived, archivedLsn } = progress;
@@ -254,6 +263,7 @@ export function walArchiveActivities(deps: ActivityDeps) {
           await mkdir(folder, { recursive: true, mode: 0o700 });
           await writeFile(join(folder, `${segmentName(start.start, server.segmentBytes)}.partial`), '');
           beat(`streaming from ${formatLsn(segmentStart(start.start.segno, server.segmentBytes))} into ${folder}`);
+          await checked();
 
           const env = { ...libpqEnvironment(target), PGAPPNAME: slot };
           const spool = watchSpool(folder);

@@ -22,7 +22,7 @@ import { walVerificationKey } from '../src/infra/storage/layout';
 import { formatBytes } from '../src/operations/backup/progress';
 import { ArchivedWal, archivedWal, baseBackups } from '../src/operations/pitr/archive';
 import { newestBaseBackup } from '../src/operations/pitr/base-backup';
-import { walVerificationNotice } from '../src/operations/pitr/notices';
+import { walVerificationNotice, walVerifiedNotice } from '../src/operations/pitr/notices';
 import { saveWalFileHashed, WAL_PLAIN_SHA256 } from '../src/operations/pitr/wal-object';
 import {
   rangeLsns,
@@ -247,6 +247,7 @@ export function walVerificationActivities(deps: ActivityDeps) {
       result.durationMs = Date.now() - started;
       log.info('archived WAL read back', { server: input.server, segments: result.segments, failures: result.failures });
       if (result.status === 'failed') await deliver(deps, walVerificationNotice(result));
+      else await deliver(deps, walVerifiedNotice(result), undefined, ['pagerduty']);
       return result;
 
       /**

@@ -16,7 +16,7 @@ import { slotNameFor } from '../../src/operations/pitr/spool';
 import { byHandConfig, instanceOwnedFolder } from '../support/by-hand';
 import { pitrFixture } from '../support/pitr-fixture';
 import { archiverRow, pushCommand, setArchiveCommand, waitForArchiver, wrongKeyConfig } from '../support/archive-command';
-import { capturedMail, waitForCaptured } from '../support/sinks';
+import { capturedMail, capturedPages, waitForCaptured } from '../support/sinks';
 import { waitFor } from '../support/wait';
 
 const fixture = pitrFixture({ settings: { archive_mode: 'on' } });
@@ -71,6 +71,13 @@ it('archives, backs up and recovers a table as of a second with only archive_com
     }
 
     const base = await workers.archiveAndBaseBackup(db);
+    // The pager: each refused run above stopped archiving (an alert), and the run whose checks
+    // passed and that watches ends it.
+    const stoppedAlert = `pgwarden:wal-stopped:${db}`;
+    const paged = async () =>
+      (await capturedPages(stoppedAlert)).filter((p) => p.body.dedup_key === stoppedAlert).map((p) => p.body.event_action);
+    await waitFor('the pager to hear that archiving runs', async () => (await paged()).at(-1) === 'resolve');
+    expect(await paged()).toEqual(['trigger', 'trigger', 'resolve']);
     // The base backup's WAL came through the archiver; nothing streamed and no slot holds WAL.
     expect((await lastArchived())! >= lastWalNeeded(base)).toBe(true);
     expect(await cluster.query('SELECT 1 FROM pg_replication_slots WHERE slot_name = $1', [slotNameFor(db)])).toEqual([]);

@@ -30,7 +30,7 @@ import { activityEnvironment, bundledWorker, devServer, DevServer, uniqueSuffix,
 import { createHash } from 'node:crypto';
 import { createHostWorker } from '../../src/app/worker/create-worker';
 import { OutageProxy } from '../support/outage-proxy';
-import { capturedMail, waitForCaptured } from '../support/sinks';
+import { capturedMail, capturedPages, waitForCaptured } from '../support/sinks';
 import { stackEnv } from '../support/stack-env';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -332,6 +332,19 @@ it('refuses to go on when the slot was moved past the archive, naming the gap', 
     const [stopped] = await waitForCaptured(capturedMail, `WAL archiving of ${t.db} stopped`);
     expect(stopped?.text).toMatch(/Reason: .*is lost/);
     expect(stopped?.text).toContain('pgwarden basebackup');
+
+    // Started again past the gap (wal start --accept-gap): once its checks pass, the pager's alert of the stop ends.
+    const resumed = await t.startRound(taskQueue, { acceptGap: true });
+    const alert = `pgwarden:wal-stopped:${t.db}`;
+    const pages = async () =>
+      (await capturedPages(alert)).filter((p) => p.body.dedup_key === alert).map((p) => p.body.event_action);
+    // Each run started afresh ends it: the first one (nothing to end yet), then the stop, then the restart.
+    await waitFor('the restart to end the alert', async () => (await pages()).length === 3);
+    expect(await pages()).toEqual(['resolve', 'trigger', 'resolve']);
+    // Nobody else hears of it.
+    expect(await capturedMail(`WAL archiving of ${t.db} runs`)).toEqual([]);
+    await resumed.cancel();
+    await resumed.result();
   });
   t.s3.destroy();
 }, 120_000);

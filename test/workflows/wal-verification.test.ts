@@ -21,7 +21,7 @@ import { walFileOf, walFolder, walVerificationKey } from '../../src/infra/storag
 import { WorkflowType } from '../../src/infra/temporal/definitions';
 import { openWalFile, sealWalFile, WAL_PLAIN_SHA256 } from '../../src/operations/pitr/wal-object';
 import type { WalVerification } from '../../src/operations/pitr/wal-verification';
-import { capturedMail, waitForCaptured } from '../support/sinks';
+import { capturedMail, capturedPages, waitForCaptured } from '../support/sinks';
 import { randomUUID } from 'node:crypto';
 import { Transform } from 'node:stream';
 import { createActivityDeps } from '../../activities/deps';
@@ -133,6 +133,13 @@ it('reads back what was archived since the last run, names a damaged segment, go
     expect(mended.walContents).toMatchObject({ status: 'passed', failures: [], segments: 0 });
     expect((await listed()).walReadBack).toMatchObject({ failed: [] });
     expect((await checked()).pitr!.problems.filter((p) => p.includes('read-back'))).toEqual([]);
+    // The pager: the failed read-backs triggered its alert, the mended one ends it (told to nobody else).
+    const walAlert = `pgwarden:wal-verify:${db}`;
+    const paged = async () =>
+      (await capturedPages(walAlert)).filter((p) => p.body.dedup_key === walAlert).map((p) => p.body.event_action);
+    await waitFor('the mended read-back to end the alert', async () => (await paged()).at(-1) === 'resolve');
+    expect((await paged()).slice(-3)).toEqual(['trigger', 'trigger', 'resolve']);
+    expect(await capturedMail(`Archived WAL of ${db} read back sound`)).toEqual([]);
 
     // Bit rot in a segment that passed long ago: only a pass reading the archive again finds it.
     const stateKey = walVerificationKey(config.storage!.prefix, db);

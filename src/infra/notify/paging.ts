@@ -17,8 +17,9 @@ export interface Page {
 /**
  * Each paging event: what it does, to which of its subject's alerts. Runs a person started and
  * watches (restores, table recoveries) are not paged; neither is anything informational.
- * `wal.stopped` and `wal.verify-failed` have no event that ends them: whoever mends the cause
- * resolves the alert, and the daily check pages again while it lasts.
+ * `wal.stopped` ends when a run started again (pgwarden wal start) has passed its checks and
+ * archives; `wal.verify-failed` when a read-back finds every segment sound, the failed ones
+ * read again included. Both of those are told to the pager alone.
  */
 export const PAGING: Readonly<Record<string, { action: PageAction; alert: string | readonly string[] }>> = {
   'backup.failed': { action: 'trigger', alert: 'backup' },
@@ -44,7 +45,9 @@ export const PAGING: Readonly<Record<string, { action: PageAction; alert: string
   'wal.archive-command-failing': { action: 'trigger', alert: 'archive-command' },
   'wal.archive-command-recovered': { action: 'resolve', alert: 'archive-command' },
   'wal.stopped': { action: 'trigger', alert: 'wal-stopped' },
+  'wal.archiving': { action: 'resolve', alert: 'wal-stopped' },
   'wal.verify-failed': { action: 'trigger', alert: 'wal-verify' },
+  'wal.verified': { action: 'resolve', alert: 'wal-verify' },
   // An incident is one alert from its opening (and its reminders) to its end.
   'incident.level1': { action: 'trigger', alert: 'incident' },
   'incident.acknowledged': { action: 'acknowledge', alert: 'incident' },

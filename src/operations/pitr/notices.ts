@@ -20,6 +20,8 @@ export type WalWatchEvent =
     }
   | { kind: 'caught-up'; server: string; archivedLsn?: string; lagSeconds: number }
   | { kind: 'stopped'; server: string; reason: string }
+  /** A run started afresh passed its checks and archives (told to the pager alone: it ends a stop's alert). */
+  | { kind: 'archiving'; server: string }
   | {
       kind: 'archive-command-failing';
       server: string;
@@ -73,6 +75,15 @@ export function walWatchNotice(e: WalWatchEvent): Notice {
         action:
           // Archiving first: a base backup refuses while archiving is stopped.
           'point-in-time recovery cannot reach past this: fix the reason above and start archiving again (pgwarden wal start; after a gap, pgwarden wal start --accept-gap), then take a new base backup (pgwarden basebackup)',
+      };
+    case 'archiving':
+      return {
+        event: 'wal.archiving',
+        about: e.server,
+        severity: 'info',
+        resolves: 'critical',
+        title: `WAL archiving of ${e.server} runs`,
+        facts: [['Server', e.server]],
       };
     case 'archive-command-failing':
       return {
@@ -183,7 +194,25 @@ export function baseVerificationNotice(v: BaseBackupVerification): Notice {
   };
 }
 
-/** Only a failed read-back is told: a passed one is in the verify run's result. */
+/**
+ * A failed read-back is told to everyone. A passed one only to the pager (it ends a failed one's
+ * alert): it is in the verify run's result, and a daily mail that all is well would teach
+ * people to skip the one that is not.
+ */
+export function walVerifiedNotice(v: WalVerification): Notice {
+  return {
+    event: 'wal.verified',
+    about: v.server,
+    severity: 'info',
+    resolves: 'critical',
+    title: `Archived WAL of ${v.server} read back sound`,
+    facts: [
+      ['Server', v.server],
+      ['Result', describeWalVerification(v)],
+    ],
+  };
+}
+
 export function walVerificationNotice(v: WalVerification): Notice {
   return {
     event: 'wal.verify-failed',
