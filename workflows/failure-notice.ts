@@ -3,11 +3,11 @@
  * goes out even when the run was cancelled and never fails the run (the failure it reports does).
  */
 import { CancellationScope, isCancellation, log } from '@temporalio/workflow';
-import { rootCause, rootCauseMessage } from '../src/infra/temporal/root-cause';
+import { CANCELLED, rootCause, rootCauseMessage } from '../src/infra/temporal/root-cause';
 
 /** The failure's type and line: a cancellation said as `cancelled`, else the innermost cause. */
 export function failureOf(err: unknown, cancelled: string): { errorType: string; message: string } {
-  return isCancellation(err) ? { errorType: 'Cancelled', message: cancelled } : rootCause(err);
+  return isCancellation(err) ? { errorType: CANCELLED, message: cancelled } : rootCause(err);
 }
 
 /** A refusal of the caller's own input (exit 64, a backup that is not there: 66): told to the caller, not alerted. */

@@ -202,6 +202,22 @@ describe('pagesOf', () => {
       expect(page(incident(kind))).toBeNull();
   });
 
+  it.each([
+    ['backup', backupNotice({ ...failed, status: 'failed', backupId: 'b', reason: 'x', errorType: 'Cancelled' })],
+    ['daily check', checkFailedNotice({ ...failed, errorType: 'Cancelled' })],
+    ['verification', verifyRunFailedNotice({ ...failed, errorType: 'Cancelled', during: 'restoring', verified: [] })],
+    ['cleanup', cleanupFailedNotice({ ...failed, errorType: 'Cancelled' })],
+    ['restore test', restoreTestRunFailedNotice({ ...failed, errorType: 'Cancelled', during: 'restoring', tested: [] })],
+    [
+      'base backup',
+      baseBackupNotice({ status: 'failed', server: 'main', errorType: 'Cancelled', message: 'y', reason: 'x', workflowId: 'w' }),
+    ],
+  ])('does not page a %s someone cancelled (it is told all the same)', (_, notice) => {
+    expect(notice.severity).toBe('critical');
+    expect(page(notice)).toBeNull();
+    expect(page({ ...notice, cancelled: undefined })).toMatchObject({ action: 'trigger' });
+  });
+
   it('pages a drill only when asked, and then as a drill', () => {
     expect(page(incident('level1', true))).toBeNull();
     expect(page(incident('acknowledged', true))).toBeNull();

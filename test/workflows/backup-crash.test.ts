@@ -13,7 +13,7 @@ import { createS3Client } from '../../src/infra/storage/s3-client';
 import { WorkflowType } from '../../src/infra/temporal/definitions';
 import type { BackupSummary } from '../../workflows/backup';
 import { createDatabase, databaseUrl, dropDatabase, uniqueDatabaseName, withClient } from '../support/databases';
-import { capturedMail, waitForCaptured } from '../support/sinks';
+import { capturedMail, capturedPages, waitForCaptured } from '../support/sinks';
 import { stackConfig } from '../support/stack-env';
 import { highestAttempt, startDoomedWorker } from '../support/doomed-worker';
 import { bundledWorker, devServer, uniqueSuffix, uniqueTaskQueue } from '../support/temporal';
@@ -84,6 +84,8 @@ it('on cancellation kills pg_dump, aborts the upload and leaves nothing behind',
   expect(await backupSessions(db)).toBe(0);
   const [mail] = await waitForCaptured(capturedMail, db);
   expect(mail.text).toContain('the backup was cancelled');
+  // Told, not paged: someone cancelled it, and nobody needs waking for that.
+  expect(await capturedPages(`:${db}`)).toEqual([]);
   s3.destroy();
   await server.close();
   await dropDatabase(db);

@@ -4,6 +4,7 @@
  * wording can be tested without a mail server.
  */
 import type { NotifyOn } from '../config/notifications';
+import { CANCELLED } from '../temporal/root-cause';
 
 export type Severity = 'info' | 'warning' | 'critical';
 
@@ -18,6 +19,8 @@ export interface Notice {
   about?: string;
   /** Of a drill: nothing failed (a pager leaves it alone unless asked). */
   drill?: true;
+  /** A run someone cancelled (Ctrl-C, the Web UI): told like its failure, never paged, since nobody needs waking for it. */
+  cancelled?: true;
   title: string;
   facts: Array<[label: string, value: string]>;
   /** What the reader should do, for failures and warnings. */
@@ -36,6 +39,9 @@ export interface Notice {
   /** Ends an alert of this severity (WAL caught up after wal.behind): it reaches whoever got that alert. */
   resolves?: Severity;
 }
+
+/** A failure's notice marked as a cancellation when its error type says the run was cancelled. */
+export const cancelledIf = (errorType: string): Pick<Notice, 'cancelled'> => (errorType === CANCELLED ? { cancelled: true } : {});
 
 const RANK: Record<Severity, number> = { info: 0, warning: 1, critical: 2 };
 const LEAST: Record<NotifyOn, Severity> = { all: 'info', warnings: 'warning', failures: 'critical' };

@@ -67,14 +67,15 @@ export function incidentOfAlertKey(key: string): string | null {
 
 /**
  * What this notice does on the pager: nothing (an empty list), or an action on each of its
- * subject's alerts. A drill's incident pages only when asked (PAGERDUTY_DRILLS): it would wake
- * someone for nothing.
+ * subject's alerts. A drill's incident pages only when asked (PAGERDUTY_DRILLS), and a run
+ * someone cancelled never does: either would wake someone for nothing.
  */
-export function pagesOf(notice: Pick<Notice, 'event' | 'about' | 'drill'>, options: { drills: boolean }): Page[] {
+export function pagesOf(notice: Pick<Notice, 'event' | 'about' | 'drill' | 'cancelled'>, options: { drills: boolean }): Page[] {
   const rule = PAGING[notice.event];
   const about = notice.about;
   if (!rule || !about) return [];
   if (notice.drill && !options.drills) return [];
+  if (notice.cancelled) return [];
   const alerts: readonly string[] = typeof rule.alert === 'string' ? [rule.alert] : rule.alert;
   return alerts.map((alert) => ({
     action: rule.action,

@@ -7,6 +7,9 @@
  */
 import { ApplicationFailure, TemporalFailure } from '@temporalio/common';
 
+/** The error type of a run someone cancelled, as a failure's notice and record carry it. */
+export const CANCELLED = 'Cancelled';
+
 /** The innermost failure, following `cause` while it is one of Temporal's failures. */
 export function innermostFailure(err: unknown): unknown {
   let current = err;

@@ -1,5 +1,5 @@
 /** What a backup tells people when it ends, and the daily check when one is missing: the wording of notices. */
-import type { Notice, RunFailed } from '../../infra/notify/notice';
+import { cancelledIf, type Notice, type RunFailed } from '../../infra/notify/notice';
 import type { FreshnessReport } from './freshness';
 import { formatBytes } from './progress';
 
@@ -60,6 +60,7 @@ export function backupNotice(o: BackupOutcome): Notice {
   return {
     event: 'backup.failed',
     about: o.database,
+    ...cancelledIf(o.errorType),
     severity: 'critical',
     title: `Backup of ${o.database} FAILED`,
     facts: [
@@ -83,6 +84,7 @@ export function checkFailedNotice(f: RunFailed): Notice {
   return {
     event: 'backup.check-failed',
     about: f.database,
+    ...cancelledIf(f.errorType),
     severity: 'critical',
     title: `Backups of ${f.database} could not be checked`,
     facts: [

@@ -1,5 +1,5 @@
 /** What a cleanup tells people: what it removed and kept, or why it failed. */
-import { factIf, type Notice, type RunFailed } from '../../infra/notify/notice';
+import { cancelledIf, factIf, type Notice, type RunFailed } from '../../infra/notify/notice';
 import { HELD } from './retention';
 
 export interface CleanupReport {
@@ -82,6 +82,7 @@ export function cleanupFailedNotice(f: CleanupFailed): Notice {
   return {
     event: 'cleanup.failed',
     about: f.database,
+    ...cancelledIf(f.errorType),
     severity: 'critical',
     title: `Cleanup of ${f.database} backups FAILED`,
     facts: [

@@ -3,7 +3,7 @@
  * caught up, it stopped), a base backup taken or failed, its verification, and a failed
  * read-back of the WAL.
  */
-import { factIf, type Notice } from '../../infra/notify/notice';
+import { cancelledIf, factIf, type Notice } from '../../infra/notify/notice';
 import { formatBytes } from '../backup/progress';
 import { describeBaseVerification, type BaseBackupVerification } from './base-verification';
 import { describeWalVerification, type WalVerification } from './wal-verification';
@@ -156,6 +156,7 @@ export function baseBackupNotice(o: BaseBackupOutcome): Notice {
   return {
     event: 'basebackup.failed',
     about: o.server,
+    ...cancelledIf(o.errorType),
     severity: 'critical',
     title: `Base backup of ${o.server} FAILED`,
     facts: [

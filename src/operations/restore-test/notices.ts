@@ -1,5 +1,5 @@
 /** What a restore test tells people: that it passed or failed, and that it could not finish. */
-import type { Notice, RunFailed } from '../../infra/notify/notice';
+import { cancelledIf, type Notice, type RunFailed } from '../../infra/notify/notice';
 import { describeRestoreTest, type RestoreTestReport } from './restore-test';
 
 /** A report line ("logical: passed: ...") as a fact: the part, then what it says. */
@@ -50,6 +50,7 @@ export function restoreTestRunFailedNotice(f: RestoreTestRunFailed): Notice {
   return {
     event: 'restore-test.run-failed',
     about: f.database,
+    ...cancelledIf(f.errorType),
     severity: 'critical',
     title: `Restore test of ${f.database} could not finish`,
     facts: [

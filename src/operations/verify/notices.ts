@@ -1,5 +1,5 @@
 /** What a verification tells people: an alert when it failed, a warning for a size jump. */
-import { factIf, type Notice, type RunFailed } from '../../infra/notify/notice';
+import { cancelledIf, factIf, type Notice, type RunFailed } from '../../infra/notify/notice';
 import type { VerificationRecord } from './verification';
 
 /** A failed verification is an alert; a passed one with a size warning is a warning. */
@@ -41,6 +41,7 @@ export function verifyRunFailedNotice(f: VerifyRunFailed): Notice {
   return {
     event: 'verify.run-failed',
     about: f.database,
+    ...cancelledIf(f.errorType),
     severity: 'critical',
     title: `Verification of ${f.database} could not finish`,
     facts: [
