@@ -7,7 +7,8 @@ import { evidenceMarkdown, incidentEvidence } from '../src/operations/dr/evidenc
 import type { IncidentState } from '../src/operations/dr/incident';
 import { TableRecoveryEvidence, tableRecoveryMarkdown } from '../src/operations/table-recovery/evidence';
 import { RestoreEvidence, restoreMarkdown } from '../src/operations/restore/evidence';
-import { log } from '@temporalio/activity';
+import { Context, log } from '@temporalio/activity';
+import { startedBy } from '../src/infra/temporal/started-by';
 import { evidenceKeys, reportsFolder } from '../src/infra/storage/layout';
 import type { EvidenceReport } from '../src/operations/dr/evidence';
 import { ActivityDeps } from './deps';
@@ -22,6 +23,12 @@ export function evidenceActivities(deps: ActivityDeps) {
     return { json: deps.bucket.where(keys.json), markdown: deps.bucket.where(keys.markdown) };
   }
 
+  /** Who asked for the run storing its evidence: the audit trail outlives Temporal's history. */
+  const requester = () => {
+    const { client, info } = Context.current();
+    return info.workflowExecution ? startedBy(client, info.workflowExecution) : Promise.resolve(null);
+  };
+
   return {
     /** A closed incident's report, built from its state. */
     async storeIncidentEvidence(input: { state: IncidentState }): Promise<EvidenceKeys> {
@@ -31,13 +38,13 @@ export function evidenceActivities(deps: ActivityDeps) {
 
     /** A restore's or point-in-time restore's report, as its workflow built it. */
     async storeRestoreEvidence(input: { report: RestoreEvidence }): Promise<EvidenceKeys> {
-      const r = input.report;
+      const r = { ...input.report, startedBy: await requester() };
       return store(r.database, r.finishedAt, r.id, r, restoreMarkdown(r));
     },
 
     /** A table recovery's report, as its workflow built it; stored under the server it came from. */
     async storeTableRecoveryEvidence(input: { report: TableRecoveryEvidence }): Promise<EvidenceKeys> {
-      const r = input.report;
+      const r = { ...input.report, startedBy: await requester() };
       return store(r.server, r.finishedAt, r.id, r, tableRecoveryMarkdown(r));
     },
   };

@@ -30,10 +30,11 @@ import { stackConfig, stackEnv } from '../support/stack-env';
 import { bundledWorker, uniqueSuffix, uniqueTaskQueue, waitForPoller } from '../support/temporal';
 import { workflowSuite } from '../support/workflow-suite';
 import { pgwarden } from '../support/cli';
-import { evidenceKeys } from '../../src/infra/storage/layout';
+import { evidenceKeys, reportsFolder } from '../../src/infra/storage/layout';
 import { Bucket } from '../../src/infra/storage/bucket';
 import { createS3Client } from '../../src/infra/storage/s3-client';
 import type { EvidenceReport } from '../../src/operations/dr/evidence';
+import type { RestoreEvidence } from '../../src/operations/restore/evidence';
 
 describe('DisasterRecoveryWorkflow (dev server, real restore, CLI)', () => {
   const suite = workflowSuite('dr');
@@ -298,6 +299,12 @@ describe('DisasterRecoveryWorkflow (dev server, real restore, CLI)', () => {
         'operations resumed: items are back',
       );
       expect([evidence.objectives.restore.met, evidence.objectives.dataLoss.met]).toEqual([true, true]);
+      // The restore it ran keeps who asked for it: carol's CLI, through the incident.
+      const restoreReport = (await bucket.list(reportsFolder(config.storage!.prefix, db)))
+        .map((o) => o.key)
+        .find((k) => k.endsWith(`_${final.restore!.workflowId}.json`));
+      const restoreEvidence = JSON.parse((await bucket.getText(restoreReport!))!) as RestoreEvidence;
+      expect(restoreEvidence.startedBy).toMatch(new RegExp(`^pgwarden \\S+@\\S+ pid \\d+, through ${id}$`));
       // Who was told: on-call at the opening; resolved within the hour, nobody above.
       expect(evidence.escalation!.map((e) => [e.level, e.why])).toEqual([
         [1, 'at the opening'],

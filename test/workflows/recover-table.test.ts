@@ -445,6 +445,9 @@ it('recovers a table as of a second before a mistake beside the live one, and in
       tables: [{ table: 'shop.orders', as: 'shop.orders', rows: countThen, keptAs: 'shop.orders_replaced' }],
       objectives: { restore: { met: true } },
     });
+    // Who asked for it, as its start request said (this test's client).
+    expect(evidence.startedBy).toBe((await approved.fetchHistory()).events![0].workflowExecutionStartedEventAttributes!.identity);
+    expect(evidence.startedBy).toMatch(/^\d+@/);
     expect(evidence.steps.map((x) => [x.step.split(' ')[0], x.outcome])).toEqual([
       ['check', 'done'],
       ['recover', 'done'],

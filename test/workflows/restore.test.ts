@@ -392,6 +392,11 @@ describe('RestoreWorkflow (dev server, real PostgreSQL and S3)', () => {
       ['restore beside, count the rows, swap in', 'done'],
     ]);
     expect(await read(evidenceKey.replace(/\.json$/, '.md'))).toContain('| approval | approved by alice |');
+    // Who asked for it, as the start request said (this test's client): kept when the history is gone.
+    const requestedBy = (await handle.fetchHistory()).events![0].workflowExecutionStartedEventAttributes!.identity!;
+    expect(requestedBy).toMatch(/^\d+@/);
+    expect(evidence.startedBy).toBe(requestedBy);
+    expect(await read(evidenceKey.replace(/\.json$/, '.md'))).toContain(`| started by | ${requestedBy} |`);
     const kept = await withClient(result.keptAs!, async (c) =>
       Number((await c.query('SELECT count(*) AS n FROM inventory.items')).rows[0].n),
     );

@@ -22,6 +22,8 @@ export interface RestoreEvidence {
   failure: string | null;
   startedAt: string;
   finishedAt: string;
+  /** Who asked for it, as Temporal recorded the request (added when stored; null: Temporal could not say). */
+  startedBy?: string | null;
   approval: { approvedBy: string | null; rejectedBy: string | null } | null;
   steps: Array<RecoveryStep & { seconds: number | null }>;
   /** A point-in-time restore: the last commit replayed. */
@@ -86,6 +88,7 @@ export function restoreMarkdown(r: RestoreEvidence): string {
     ...(r.recoveredTo ? [`| recovered to | last commit ${time(r.recoveredTo.commitTime)} (LSN ${r.recoveredTo.lsn}) |`] : []),
     `| data not brought back | ${r.dataLoss ? cell(r.dataLoss) : '–'} |`,
     `| started | ${time(r.startedAt)} |`,
+    ...(r.startedBy !== undefined ? [`| started by | ${r.startedBy ? cell(r.startedBy) : 'unknown'} |`] : []),
     `| finished | ${time(r.finishedAt)} |`,
     ...outcomeRows(r, o),
     '',

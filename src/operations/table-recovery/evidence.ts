@@ -29,6 +29,8 @@ export interface TableRecoveryEvidence {
   failure: string | null;
   startedAt: string;
   finishedAt: string;
+  /** Who asked for it, as Temporal recorded the request (added when stored; null: Temporal could not say). */
+  startedBy?: string | null;
   approval: { approvedBy: string | null; rejectedBy: string | null } | null;
   tables: Array<{ table: string; as: string; rows: number | null; keptAs?: string | null }>;
   steps: Array<RecoveryStep & { seconds: number | null }>;
@@ -157,6 +159,7 @@ export function tableRecoveryMarkdown(r: TableRecoveryEvidence): string {
     `| recovered to | ${r.recoveredTo ? `last commit ${time(r.recoveredTo.commitTime)} (LSN ${r.recoveredTo.lsn})` : '–'} |`,
     `| not recovered before the target | ${r.lossSeconds === null ? '–' : `${r.lossSeconds.toFixed(3)} s of commits at most`} |`,
     `| started | ${time(r.startedAt)} |`,
+    ...(r.startedBy !== undefined ? [`| started by | ${r.startedBy ? cell(r.startedBy) : 'unknown'} |`] : []),
     `| finished | ${time(r.finishedAt)} |`,
     ...outcomeRows(r, o),
     '',
