@@ -79,6 +79,20 @@ describe('pgwarden CLI', () => {
     ]);
   });
 
+  it('refuses to start the console when SLACK_ALLOWED_USERS names a user group it has no bot token to read: exit 64, Temporal never asked', () => {
+    const { code, stderr } = pgwarden(['console', '--port', '0'], {
+      DATABASE_URL: 'postgres://u:p@h/app',
+      TEMPORAL_ADDRESS: '127.0.0.1:1',
+      CONSOLE_SESSION_SECRET: 'x'.repeat(48),
+      CONSOLE_TRUSTED_USER_HEADER: 'x-forwarded-user',
+      SLACK_ALLOWED_USERS: 'U0ALICE,S0ONCALL',
+    });
+    expect(code).toBe(64);
+    expect(stderr.trim().split('\n')).toEqual([
+      "pgwarden: SLACK_ALLOWED_USERS names user group S0ONCALL, which the console reads with the Slack app's token: set SLACK_BOT_TOKEN (with the usergroups:read scope), or name the users",
+    ]);
+  });
+
   it('says who is on call now, until when, whom an incident opened now alerts, and the shifts after; from the configuration alone', () => {
     const env = {
       DATABASE_URL: 'postgres://u:p@h/shop',

@@ -26,13 +26,13 @@ function problemsOf(env: Record<string, string>, require = WORKER_NEEDS): string
 }
 
 describe('loadConfig', () => {
-  it('reads the Slack users allowed to act, refusing a name for an id', () => {
-    expect(loadConfig({ ...valid, SLACK_ALLOWED_USERS: 'U0ALICE, W0BOB' }).console.slackAllowedUsers).toEqual(
-      new Set(['U0ALICE', 'W0BOB']),
+  it('reads the Slack users and user groups allowed to act, refusing a name for an id', () => {
+    expect(loadConfig({ ...valid, SLACK_ALLOWED_USERS: 'U0ALICE, W0BOB, S0ONCALL' }).console.slackAllowedUsers).toEqual(
+      new Set(['U0ALICE', 'W0BOB', 'S0ONCALL']),
     );
     expect(loadConfig(valid).console.slackAllowedUsers).toBeUndefined();
     expect(problemsOf({ ...valid, SLACK_ALLOWED_USERS: '@alice' })).toEqual([
-      'SLACK_ALLOWED_USERS: "@alice" is not a Slack user id (U0123ABC: the profile\'s "Copy member ID")',
+      'SLACK_ALLOWED_USERS: "@alice" is not a Slack user id (U0123ABC: the profile\'s "Copy member ID") or user group id (S0123ABC: the group\'s "Copy group ID")',
     ]);
   });
 

@@ -185,7 +185,7 @@ function fakeBackend(initial: IncidentState, unanswered: Board['unanswered'] = [
 async function start(
   settings: Partial<ConsoleSettings>,
   backend: ConsoleBackend,
-  more: Pick<ConsoleOptions, 'slackApp'> = {},
+  more: Pick<ConsoleOptions, 'slackApp' | 'now'> = {},
 ): Promise<{ server: Server; url: string }> {
   const server = createConsoleServer({
     ...more,
@@ -201,7 +201,7 @@ async function start(
       ...settings,
     },
     backend,
-    now: () => now,
+    now: more.now ?? (() => now),
   });
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   return { server, url: `http://127.0.0.1:${(server.address() as AddressInfo).port}` };
@@ -503,14 +503,24 @@ describe('the console over HTTP', () => {
    */
   async function slackStandIn() {
     const posted: Array<{ path: string; auth?: string; body: Record<string, unknown> }> = [];
+    const reads: string[] = [];
     const slack = createServer((req, res) => {
       let text = '';
       req.on('data', (c: Buffer) => (text += c.toString()));
       req.on('end', () => {
+        res.setHeader('content-type', 'application/json');
+        // A user group's members, as Slack lists them: S0ONCALL has carol; S0HIDDEN needs a scope the app lacks.
+        const group = /^\/api\/usergroups\.users\.list\?usergroup=(\w+)$/.exec(req.url ?? '')?.[1];
+        if (req.method === 'GET' && group) {
+          reads.push(group);
+          const members = { S0ONCALL: ['U0CAROL'] } as Record<string, string[]>;
+          return res.end(
+            JSON.stringify(members[group] ? { ok: true, users: members[group] } : { ok: false, error: 'missing_scope' }),
+          );
+        }
         const body = JSON.parse(text) as Record<string, unknown>;
         posted.push({ path: req.url ?? '', auth: req.headers.authorization, body });
         const expired = req.url === '/api/views.open' && body.trigger_id === 'expired';
-        res.setHeader('content-type', 'application/json');
         res.end(JSON.stringify(expired ? { ok: false, error: 'expired_trigger_id' } : { ok: true }));
       });
     });
@@ -519,6 +529,7 @@ describe('the console over HTTP', () => {
     const url = `http://127.0.0.1:${(slack.address() as AddressInfo).port}`;
     return {
       posted,
+      reads,
       url,
       settings: { slackSigningSecret: new Secret('slack-secret'), slackApiUrl: `${url}/api` },
       slackApp: { token: new Secret('xoxb-console-test'), channel: 'C0INC', apiUrl: `${url}/api` },
@@ -1041,6 +1052,36 @@ describe('the console over HTTP', () => {
     // alice, in the list, acts.
     await fromSlack(s.url, slackClickBody('dr-shop-1', 'alice', { user: { id: 'U0ALICE', username: 'alice' } }));
     expect(acts).toEqual([{ id: 'dr-shop-1', action: 'ack', input: { by: 'slack:alice', reach: { slack: 'U0ALICE' } } }]);
+  });
+
+  it('lets the members of a Slack user group in SLACK_ALLOWED_USERS act, read from Slack and kept a minute', async () => {
+    const { backend, acts } = fakeBackend({ ...incident(), matrix, escalation: { ...incident().escalation, sent: [1] } });
+    const slack = await slackStandIn();
+    let clock = now.getTime();
+    const s = await start({ ...slack.settings, slackAllowedUsers: new Set(['U0ALICE', 'S0HIDDEN', 'S0ONCALL']) }, backend, {
+      slackApp: slack.slackApp,
+      now: () => new Date(clock),
+    });
+    server = s.server;
+    // carol is in the on-call group: she acts.
+    await fromSlack(s.url, slackClickBody('dr-shop-1', 'carol', { user: { id: 'U0CAROL', username: 'carol' } }));
+    expect(acts).toEqual([{ id: 'dr-shop-1', action: 'ack', input: { by: 'slack:carol', reach: { slack: 'U0CAROL' } } }]);
+    // bob is in neither: refused, with the group that could not be read and the scope it needs.
+    const submitted = await fromSlack(s.url, slackEscalateSubmitBody('dr-shop-1', 'bob', '2', 'need a decision'));
+    expect(await submitted.json()).toEqual({
+      response_action: 'errors',
+      errors: {
+        level:
+          "only the Slack users in SLACK_ALLOWED_USERS act on incidents from Slack, and you (U0BOB) are not among them; user group S0HIDDEN (Slack usergroups.users.list: missing_scope) could not be read, which needs the Slack app's usergroups:read scope; use the console or pgwarden dr, or ask for your id to be added",
+      },
+    });
+    expect(acts).toHaveLength(1);
+    // Within the minute the on-call group was not read again (the unreadable one is asked each time); alice, named, needs no read.
+    await fromSlack(s.url, slackClickBody('dr-shop-1', 'alice', { user: { id: 'U0ALICE', username: 'alice' } }));
+    expect(slack.reads).toEqual(['S0HIDDEN', 'S0ONCALL', 'S0HIDDEN']);
+    clock += 61_000;
+    await fromSlack(s.url, slackClickBody('dr-shop-1', 'carol', { user: { id: 'U0CAROL', username: 'carol' } }));
+    expect(slack.reads).toEqual(['S0HIDDEN', 'S0ONCALL', 'S0HIDDEN', 'S0HIDDEN', 'S0ONCALL']);
   });
 
   it('says on the board who is on call now, and until when', async () => {

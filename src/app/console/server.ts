@@ -16,6 +16,7 @@ import { csrfToken, csrfValid, readSession, signSession, verifyPassword } from '
 import { readActionToken } from '../../infra/crypto/action-links';
 import { slackRequestProblem } from '../../infra/notify/slack-interaction';
 import { answerSlack, postToResponseUrl } from './slack-actions';
+import { SlackActors } from './slack-actors';
 import { answerSlackCommand } from './slack-commands';
 import { answerPagerDuty } from './pagerduty-hook';
 import { pagerDutyRequestProblem } from '../../infra/notify/pagerduty-webhook';
@@ -110,6 +111,8 @@ export function createConsoleServer(o: ConsoleOptions): Server {
   const liveReads = new SharedReads<unknown>(1000);
   const secret = settings.sessionSecret!.reveal();
   const secure = settings.publicUrl.startsWith('https://') ? '; Secure' : '';
+  // One for the server: the groups' members it read are kept across requests.
+  const slackActors = new SlackActors(settings.slackAllowedUsers, o.slackApp, () => now().getTime());
 
   /** Who is acting: the trusted proxy's user, or the session's operator; null when nobody logged in. */
   const who = (req: IncomingMessage): string | null => {
@@ -170,7 +173,7 @@ export function createConsoleServer(o: ConsoleOptions): Server {
             backend,
             slackApp: o.slackApp,
             publicUrl: settings.publicUrl,
-            allowedUsers: settings.slackAllowedUsers,
+            actors: slackActors,
           }),
         );
       const answer = await answerSlack(body, {
@@ -179,7 +182,7 @@ export function createConsoleServer(o: ConsoleOptions): Server {
         respond: postToResponseUrl,
         apiUrl: settings.slackApiUrl,
         slackApp: o.slackApp,
-        allowedUsers: settings.slackAllowedUsers,
+        actors: slackActors,
       });
       // A submitted form: an empty reply closes it, `errors` shows on its fields.
       if ('submission' in answer) return json(answer.submission);

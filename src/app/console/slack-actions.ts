@@ -14,12 +14,12 @@ import {
   responseUrlAllowed,
   SLACK_ACK_ACTION,
   isSlackUserId,
-  slackActorProblem,
   slackInteraction,
   type SlackInteraction,
 } from '../../infra/notify/slack-interaction';
 import type { SlackAppSettings } from '../../infra/config/notifications';
 import { ActionRefused, type ConsoleBackend } from './backend';
+import type { SlackActors } from './slack-actors';
 import { firstFieldOf, formOfButton, showForm, submitForm, type SubmissionAnswer } from './slack-forms';
 
 /** What a click did, said to the clicker; or a submitted form's answer. */
@@ -41,11 +41,11 @@ export async function answerSlack(
     /** How long a submitted form waits for the incident's answer (default: what Slack allows). */
     submitWaitMs?: number;
     /** SLACK_ALLOWED_USERS: who may act; absent, whoever sees the notice. */
-    allowedUsers?: ReadonlySet<string>;
+    actors?: SlackActors;
   },
 ): Promise<SlackAnswer> {
   const interaction = slackInteraction(body);
-  const refused = slackActorProblem(o.allowedUsers, interaction.userId);
+  const refused = await o.actors?.refusal(interaction.userId);
   if (refused && interaction.submission)
     return {
       submission: { response_action: 'errors', errors: { [firstFieldOf(interaction.submission.callbackId)]: refused } },

@@ -12,12 +12,12 @@
 import type { SlackAppSettings } from '../../infra/config/notifications';
 import { PgwardenError } from '../../infra/errors/errors';
 import { slackText } from '../../infra/notify/notice';
-import { slackActorProblem } from '../../infra/notify/slack-interaction';
 import { minuteUtc, teamLevelsSent } from '../../operations/dr/details';
 import { leaderOf, STEP_TITLES } from '../../operations/dr/incident';
 import type { Board, ConsoleBackend } from './backend';
 import type { OnCallNow } from '../../operations/dr/on-call';
 import { openIncidentForm, showForm } from './slack-forms';
+import type { SlackActors } from './slack-actors';
 
 const HELP = [
   '`/pgwarden open <what failed>`: open an incident (a form asks for the database, severity and failure time); level 1 is alerted at once',
@@ -29,7 +29,7 @@ const HELP = [
 /** A command Slack signed (the console checked): the reply its sender sees, or null for none. */
 export async function answerSlackCommand(
   body: string,
-  o: { backend: ConsoleBackend; slackApp?: SlackAppSettings; publicUrl: string; allowedUsers?: ReadonlySet<string> },
+  o: { backend: ConsoleBackend; slackApp?: SlackAppSettings; publicUrl: string; actors?: SlackActors },
 ): Promise<object | null> {
   const form = new URLSearchParams(body);
   const [word = '', ...rest] = (form.get('text') ?? '').trim().split(/\s+/);
@@ -50,7 +50,7 @@ export async function answerSlackCommand(
     case '':
     case 'open': {
       // Reading is everyone's; opening an incident, only SLACK_ALLOWED_USERS' when set.
-      const refused = slackActorProblem(o.allowedUsers, form.get('user_id') ?? undefined);
+      const refused = await o.actors?.refusal(form.get('user_id') ?? undefined);
       if (refused) return say(refused);
       const summary = rest.join(' ');
       const opened = await showForm(openIncidentForm, null, form.get('trigger_id') ?? undefined, {

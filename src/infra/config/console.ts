@@ -6,7 +6,7 @@
  */
 import { EnvReader } from './env-reader';
 import { Secret } from './secret';
-import { isSlackUserId } from '../notify/slack-user-id';
+import { isSlackGroupId, isSlackUserId } from '../notify/slack-user-id';
 
 export interface ConsoleSettings {
   host: string;
@@ -61,8 +61,11 @@ export function readConsole(r: EnvReader): ConsoleSettings {
 function slackAllowedUsers(r: EnvReader): { slackAllowedUsers?: ReadonlySet<string> } {
   const ids = r.list('SLACK_ALLOWED_USERS');
   for (const id of ids)
-    if (!isSlackUserId(id))
-      r.problem('SLACK_ALLOWED_USERS', `"${id}" is not a Slack user id (U0123ABC: the profile's "Copy member ID")`);
+    if (!isSlackUserId(id) && !isSlackGroupId(id))
+      r.problem(
+        'SLACK_ALLOWED_USERS',
+        `"${id}" is not a Slack user id (U0123ABC: the profile's "Copy member ID") or user group id (S0123ABC: the group's "Copy group ID")`,
+      );
   return ids.length ? { slackAllowedUsers: new Set(ids) } : {};
 }
 

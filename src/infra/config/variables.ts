@@ -398,7 +398,7 @@ export const CONFIG_VARIABLES: VariableDoc[] = [
   {
     name: 'SLACK_ALLOWED_USERS',
     description:
-      'the Slack user ids (U0123ABC) who may act on incidents from Slack: buttons, forms, /pgwarden open; unset: whoever sees the notice',
+      'the Slack user ids (U0123ABC) and user groups (S0123ABC, read with usergroups:read) who may act on incidents from Slack: buttons, forms, /pgwarden open; unset: whoever sees the notice',
   },
   { name: 'CONSOLE_SESSION_HOURS', description: 'how long a console login lasts', default: '12' },
   { name: 'CONSOLE_ACK_LINK_HOURS', description: "how long the level 1 mail's acknowledgement link works", default: '24' },

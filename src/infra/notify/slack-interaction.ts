@@ -125,12 +125,14 @@ export function slackInteraction(body: string): SlackInteraction {
 }
 
 /**
- * Why a Slack user may not act on incidents from Slack (SLACK_ALLOWED_USERS), or null when they
- * may: everyone who can see the notice when no list is set. Pure.
+ * Why a Slack user may not act on incidents from Slack (SLACK_ALLOWED_USERS): not named, nor in
+ * a group named, and the groups that could not be read (which let nobody in). Pure.
  */
-export function slackActorProblem(allowed: ReadonlySet<string> | undefined, userId: string | undefined): string | null {
-  if (!allowed || (userId && allowed.has(userId))) return null;
-  return `only the Slack users in SLACK_ALLOWED_USERS act on incidents from Slack, and you (${userId ?? 'unknown'}) are not among them; use the console or pgwarden dr, or ask for your id to be added`;
+export function slackActorRefusal(userId: string | undefined, unreadGroups: readonly string[] = []): string {
+  const unread = unreadGroups.length
+    ? `; user group ${unreadGroups.join(', ')} could not be read, which needs the Slack app's usergroups:read scope`
+    : '';
+  return `only the Slack users in SLACK_ALLOWED_USERS act on incidents from Slack, and you (${userId ?? 'unknown'}) are not among them${unread}; use the console or pgwarden dr, or ask for your id to be added`;
 }
 
 /**

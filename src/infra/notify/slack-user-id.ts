@@ -3,3 +3,6 @@
  * SLACK_ALLOWED_USERS use. Pure, and free of Node modules: the workflows' validators use it.
  */
 export const isSlackUserId = (id: unknown): id is string => typeof id === 'string' && /^[UW][A-Z0-9]{2,20}$/.test(id);
+
+/** A Slack user group's id (S0123ABC, the group's "Copy group ID"): SLACK_ALLOWED_USERS may name one. */
+export const isSlackGroupId = (id: unknown): id is string => typeof id === 'string' && /^S[A-Z0-9]{2,20}$/.test(id);

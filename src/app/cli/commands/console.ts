@@ -6,6 +6,7 @@
 import { once } from 'node:events';
 import { createInterface } from 'node:readline';
 import { UsageError } from '../../../infra/errors/errors';
+import { isSlackGroupId } from '../../../infra/notify/slack-user-id';
 import { hashPassword } from '../../console/auth';
 import { CommandContext } from '../context';
 
@@ -26,6 +27,11 @@ export async function runConsoleCommand(ctx: CommandContext, options: { port?: s
   if (!settings.trustedUserHeader && settings.operators.size === 0)
     throw new UsageError(
       'nobody can log in: set CONSOLE_OPERATORS (name:hash from pgwarden console hash-password) or CONSOLE_TRUSTED_USER_HEADER behind oauth2-proxy',
+    );
+  const groups = [...(settings.slackAllowedUsers ?? [])].filter(isSlackGroupId);
+  if (groups.length && !config.notifications.slackApp)
+    throw new UsageError(
+      `SLACK_ALLOWED_USERS names user group ${groups.join(', ')}, which the console reads with the Slack app's token: set SLACK_BOT_TOKEN (with the usergroups:read scope), or name the users`,
     );
   const { createConsoleServer } = await import('../../console/server');
   const { temporalBackend } = await import('../../console/backend');
