@@ -29,7 +29,14 @@ export function startDoomedWorker(overrides: Record<string, string>): DoomedWork
   const group = -child.pid!;
   // The SDK's default worker identity.
   const identity = `${child.pid}@${hostname()}`;
-  const killHard = () => process.kill(group, 'SIGKILL');
+  const killHard = () => {
+    try {
+      process.kill(group, 'SIGKILL');
+    } catch (err) {
+      // Killed already (a test's finally after killMidStep).
+      if ((err as NodeJS.ErrnoException).code !== 'ESRCH') throw err;
+    }
+  };
   return {
     killHard,
     async killMidStep(run, what, ready, seconds = 120) {

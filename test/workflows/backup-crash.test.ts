@@ -125,20 +125,21 @@ it('survives a worker killed mid-upload of a parallel backup with one complete b
   });
 
   // Wait until a multipart upload of a data object (the main dump or the part) has at least one part stored.
-  const deadline = Date.now() + 90_000;
-  let killedMidUpload = false;
-  while (Date.now() < deadline && !killedMidUpload) {
-    const { Uploads = [] } = await s3.send(new ListMultipartUploadsCommand({ Bucket: storage.bucket, Prefix: `${prefix}data/` }));
-    for (const u of Uploads.filter((u) => /\.dump(\.zst)?\.enc$/.test(u.Key!))) {
-      const { Parts = [] } = await s3.send(new ListPartsCommand({ Bucket: storage.bucket, Key: u.Key, UploadId: u.UploadId }));
-      if (Parts.length > 0) {
-        doomed.killHard();
-        killedMidUpload = true;
+  await doomed.killMidStep(
+    handle,
+    'a part of a data object stored',
+    async () => {
+      const { Uploads = [] } = await s3.send(
+        new ListMultipartUploadsCommand({ Bucket: storage.bucket, Prefix: `${prefix}data/` }),
+      );
+      for (const u of Uploads.filter((u) => /\.dump(\.zst)?\.enc$/.test(u.Key!))) {
+        const { Parts = [] } = await s3.send(new ListPartsCommand({ Bucket: storage.bucket, Key: u.Key, UploadId: u.UploadId }));
+        if (Parts.length > 0) return true;
       }
-    }
-    await sleep(100);
-  }
-  expect(killedMidUpload).toBe(true);
+      return false;
+    },
+    90,
+  );
   const killedAt = Date.now();
 
   // Worker 2 picks the run up once the dump's heartbeat times out.

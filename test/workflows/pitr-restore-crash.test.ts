@@ -15,7 +15,6 @@ import { WorkflowType } from '../../src/infra/temporal/definitions';
 import { highestAttempt, startDoomedWorker } from '../support/doomed-worker';
 import { pitrFixture } from '../support/pitr-fixture';
 import { uniqueSuffix, uniqueTaskQueue } from '../support/temporal';
-import { waitFor } from '../support/wait';
 
 const fixture = pitrFixture();
 
@@ -45,7 +44,7 @@ it('survives a worker killed mid-restore: the next attempt starts the folder ove
         args: [{ server: db, target: { kind: 'latest' }, hostQueue, dataDir }],
       });
       fixture.track(handle);
-      await waitFor('the restore writing its folder', async () => existsSync(join(dataDir, 'data')), 60);
+      await doomed.killMidStep(handle, 'the restore writing its folder', async () => existsSync(join(dataDir, 'data')), 60);
     } finally {
       // Killed whatever happened: a test that failed before must not leave the process behind.
       doomed.killHard();

@@ -23,8 +23,6 @@ import { stackConfig } from '../support/stack-env';
 import { highestAttempt, startDoomedWorker } from '../support/doomed-worker';
 import { bundledWorker, devServer, uniqueSuffix, uniqueTaskQueue } from '../support/temporal';
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
 it('survives a worker killed mid-load: the restore completes, no plaintext and no stray database left', async () => {
   const db = uniqueDatabaseName('rcrash');
   const target = `${db}_copy`;
@@ -55,25 +53,22 @@ it('survives a worker killed mid-load: the restore completes, no plaintext and n
   });
   // Kill it once the index build (pg_restore's last, long step) is under way in the database
   // loading under its working name (the target's, then _restore_ and the run).
-  const deadline = Date.now() + 90_000;
-  let killed = false;
-  while (Date.now() < deadline && !killed) {
-    const loading = await withClient(
-      'postgres',
-      async (c) =>
-        (
-          await c.query(`SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname LIKE $1 AND query ILIKE 'CREATE INDEX%'`, [
-            `${target}\\_restore\\_%`,
-          ])
-        ).rows[0].n,
-    );
-    if (loading > 0) {
-      doomed.killHard();
-      killed = true;
-    }
-    await sleep(50);
-  }
-  expect(killed).toBe(true);
+  await doomed.killMidStep(
+    handle,
+    'the index build under way',
+    async () =>
+      (await withClient(
+        'postgres',
+        async (c) =>
+          (
+            await c.query(
+              `SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname LIKE $1 AND query ILIKE 'CREATE INDEX%'`,
+              [`${target}\\_restore\\_%`],
+            )
+          ).rows[0].n,
+      )) > 0,
+    90,
+  );
 
   const worker = await bundledWorker(server, taskQueue, createActivities(createActivityDeps(config)));
   const result = (await worker.runUntil(handle.result())) as RestoreResult;
