@@ -9,6 +9,7 @@ import { desiredSchedules } from '../../src/operations/schedules/desired';
 import { databaseUrl } from '../support/databases';
 import { stackConfig } from '../support/stack-env';
 import { workflowSuite } from '../support/workflow-suite';
+import { startedBy } from '../../src/infra/temporal/started-by';
 
 describe('schedules (dev server)', () => {
   const suite = workflowSuite('schedules');
@@ -116,6 +117,9 @@ describe('schedules (dev server)', () => {
       expect(workflowId).toMatch(new RegExp(`^backup-${db}-\\d{4}-\\d{2}-\\d{2}T`));
       const summary = await client.workflow.getHandle(workflowId!).result();
       expect(summary).toMatchObject({ database: db, tables: 7 });
+      // Who started it, as a recovery's evidence would say: the schedule, not the scheduler's identity.
+      const { runId } = await client.workflow.getHandle(workflowId!).describe();
+      expect(await startedBy(client, { workflowId: workflowId!, runId })).toBe(`schedule ${backupId}`);
     } finally {
       // Schedules outlive the test run on a reused dev server: never leave them firing.
       for (const id of first.created)
