@@ -1,5 +1,5 @@
 /** What pages someone, what ends a page, and the event PagerDuty is sent: from the real notices. */
-import type { Notice } from '../../src/infra/notify/notice';
+import { renderEmail, type Notice } from '../../src/infra/notify/notice';
 import { pagesOf, pagerDutyEvent, PAGING } from '../../src/infra/notify/paging';
 import { sendPagerDuty } from '../../src/infra/notify/pagerduty';
 import { Secret } from '../../src/infra/config/secret';
@@ -212,10 +212,12 @@ describe('pagesOf', () => {
       'base backup',
       baseBackupNotice({ status: 'failed', server: 'main', errorType: 'Cancelled', message: 'y', reason: 'x', workflowId: 'w' }),
     ],
-  ])('does not page a %s someone cancelled (it is told all the same)', (_, notice) => {
+  ])('does not page a %s someone cancelled (it is told all the same, as cancelled)', (_, notice) => {
     expect(notice.severity).toBe('critical');
     expect(page(notice)).toBeNull();
     expect(page({ ...notice, cancelled: undefined })).toMatchObject({ action: 'trigger' });
+    expect(renderEmail(notice).subject).toMatch(/^\[pgwarden\] CANCELLED: /);
+    expect(notice.title).not.toContain('FAILED');
   });
 
   it('pages a drill only when asked, and then as a drill', () => {

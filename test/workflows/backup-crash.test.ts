@@ -83,7 +83,9 @@ it('on cancellation kills pg_dump, aborts the upload and leaves nothing behind',
   });
   expect(await backupSessions(db)).toBe(0);
   const [mail] = await waitForCaptured(capturedMail, db);
+  expect(mail.subject).toBe(`[pgwarden] CANCELLED: Backup of ${db} was cancelled`);
   expect(mail.text).toContain('the backup was cancelled');
+  expect(mail.text).toContain('What to do: nothing was stored; run pgwarden backup when a backup is wanted');
   // Told, not paged: someone cancelled it, and nobody needs waking for that.
   expect(await capturedPages(`:${db}`)).toEqual([]);
   s3.destroy();

@@ -40,8 +40,15 @@ export interface Notice {
   resolves?: Severity;
 }
 
-/** A failure's notice marked as a cancellation when its error type says the run was cancelled. */
-export const cancelledIf = (errorType: string): Pick<Notice, 'cancelled'> => (errorType === CANCELLED ? { cancelled: true } : {});
+/**
+ * A failure's notice marked as a cancellation when its error type says the run was cancelled:
+ * CANCELLED where FAILED would be (the subject's mark), and never paged.
+ */
+export const cancelledIf = (errorType: string): Pick<Notice, 'cancelled' | 'mark'> =>
+  errorType === CANCELLED ? { cancelled: true, mark: 'CANCELLED' } : {};
+
+/** The end of a title that would say FAILED: "was cancelled" for a run someone cancelled. */
+export const failedOrCancelled = (errorType: string): string => (errorType === CANCELLED ? 'was cancelled' : 'FAILED');
 
 const RANK: Record<Severity, number> = { info: 0, warning: 1, critical: 2 };
 const LEAST: Record<NotifyOn, Severity> = { all: 'info', warnings: 'warning', failures: 'critical' };

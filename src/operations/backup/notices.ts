@@ -1,5 +1,6 @@
 /** What a backup tells people when it ends, and the daily check when one is missing: the wording of notices. */
-import { cancelledIf, type Notice, type RunFailed } from '../../infra/notify/notice';
+import { cancelledIf, failedOrCancelled, type Notice, type RunFailed } from '../../infra/notify/notice';
+import { CANCELLED } from '../../infra/temporal/root-cause';
 import type { FreshnessReport } from './freshness';
 import { formatBytes } from './progress';
 
@@ -36,6 +37,8 @@ const ACTIONS: Record<string, string> = {
     'check the bucket (BACKUP_S3_BUCKET), the S3 credentials and S3_ENDPOINT on the worker, then run pgwarden backup again',
   EncryptionError: 'check BACKUP_ENCRYPTION_KEY / BACKUP_ENCRYPTION_KEY_ID on the worker, then run pgwarden backup again',
   ConfigError: 'fix the worker configuration named above and restart the worker',
+  // Someone stopped it: nothing to mend, but no backup was taken.
+  [CANCELLED]: 'nothing was stored; run pgwarden backup when a backup is wanted (the next scheduled one runs as usual)',
 };
 
 export function backupNotice(o: BackupOutcome): Notice {
@@ -62,7 +65,7 @@ export function backupNotice(o: BackupOutcome): Notice {
     about: o.database,
     ...cancelledIf(o.errorType),
     severity: 'critical',
-    title: `Backup of ${o.database} FAILED`,
+    title: `Backup of ${o.database} ${failedOrCancelled(o.errorType)}`,
     facts: [
       ['Database', o.database],
       ['Backup', o.backupId],

@@ -1,5 +1,5 @@
 /** What a cleanup tells people: what it removed and kept, or why it failed. */
-import { cancelledIf, factIf, type Notice, type RunFailed } from '../../infra/notify/notice';
+import { cancelledIf, factIf, failedOrCancelled, type Notice, type RunFailed } from '../../infra/notify/notice';
 import { HELD } from './retention';
 
 export interface CleanupReport {
@@ -84,7 +84,7 @@ export function cleanupFailedNotice(f: CleanupFailed): Notice {
     about: f.database,
     ...cancelledIf(f.errorType),
     severity: 'critical',
-    title: `Cleanup of ${f.database} backups FAILED`,
+    title: `Cleanup of ${f.database} backups ${failedOrCancelled(f.errorType)}`,
     facts: [
       ['Database', f.database],
       ['Error', `${f.errorType}: ${f.message}`],

@@ -3,7 +3,7 @@
  * caught up, it stopped), a base backup taken or failed, its verification, and a failed
  * read-back of the WAL.
  */
-import { cancelledIf, factIf, type Notice } from '../../infra/notify/notice';
+import { cancelledIf, factIf, failedOrCancelled, type Notice } from '../../infra/notify/notice';
 import { formatBytes } from '../backup/progress';
 import { describeBaseVerification, type BaseBackupVerification } from './base-verification';
 import { describeWalVerification, type WalVerification } from './wal-verification';
@@ -158,7 +158,7 @@ export function baseBackupNotice(o: BaseBackupOutcome): Notice {
     about: o.server,
     ...cancelledIf(o.errorType),
     severity: 'critical',
-    title: `Base backup of ${o.server} FAILED`,
+    title: `Base backup of ${o.server} ${failedOrCancelled(o.errorType)}`,
     facts: [
       ['Server', o.server],
       ['Error', `${o.errorType}: ${o.message}`],
