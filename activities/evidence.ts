@@ -32,7 +32,7 @@ export function evidenceActivities(deps: ActivityDeps) {
   return {
     /** A closed incident's report, built from its state. */
     async storeIncidentEvidence(input: { state: IncidentState }): Promise<EvidenceKeys> {
-      const report = incidentEvidence(input.state, deps.now());
+      const report = { ...incidentEvidence(input.state, deps.now()), startedBy: await requester() };
       return store(report.database, report.closedAt ?? report.generatedAt, report.id, report, evidenceMarkdown(report));
     },
 

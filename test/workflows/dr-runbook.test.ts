@@ -299,6 +299,8 @@ describe('DisasterRecoveryWorkflow (dev server, real restore, CLI)', () => {
         'operations resumed: items are back',
       );
       expect([evidence.objectives.restore.met, evidence.objectives.dataLoss.met]).toEqual([true, true]);
+      // Who opened it (carol, as she said) and from where (her CLI, as Temporal recorded it).
+      expect(evidence).toMatchObject({ openedBy: 'carol', startedBy: expect.stringMatching(/^pgwarden \S+@\S+ pid \d+$/) });
       // The restore it ran keeps who asked for it: carol's CLI, through the incident.
       const restoreReport = (await bucket.list(reportsFolder(config.storage!.prefix, db)))
         .map((o) => o.key)

@@ -54,6 +54,8 @@ export interface EvidenceReport {
   status: IncidentState['status'];
   openedAt: string;
   openedBy: string;
+  /** The start request's identity (added when stored; null: Temporal could not say; absent before it). */
+  startedBy?: string | null;
   failureTime: string;
   closedAt: string | null;
   acknowledged: { by: string; at: string | null } | null;
@@ -190,6 +192,7 @@ export function evidenceMarkdown(r: EvidenceReport): string {
     `| outcome | ${r.status} |`,
     `| failure time | ${time(r.failureTime)} |`,
     `| opened | ${time(r.openedAt)} by ${cell(r.openedBy)} |`,
+    ...(r.startedBy !== undefined ? [`| started by | ${r.startedBy ? cell(r.startedBy) : 'unknown'} |`] : []),
     `| acknowledged | ${r.acknowledged ? `${time(r.acknowledged.at)} by ${cell(r.acknowledged.by)}` : 'never'} |`,
     `| closed | ${time(r.closedAt)} |`,
     r.recovery
