@@ -8,7 +8,7 @@
 import type { SlackAppSettings } from '../../infra/config/notifications';
 import { readSlack } from '../../infra/notify/slack-api';
 import { slackActorRefusal } from '../../infra/notify/slack-interaction';
-import { isSlackGroupId } from '../../infra/notify/slack-user-id';
+import { slackGroupsIn } from '../../infra/notify/slack-user-id';
 
 /** How long a group's members are kept before Slack is asked again. */
 const MEMBERS_KEPT_MS = 60_000;
@@ -25,17 +25,12 @@ export class SlackActors {
     private readonly now: () => number = Date.now,
   ) {}
 
-  /** The groups named: they need the bot's token to be read. */
-  get groups(): string[] {
-    return [...(this.allowed ?? [])].filter(isSlackGroupId);
-  }
-
   /** Why this Slack user may not act, or null when they may. */
   async refusal(userId: string | undefined): Promise<string | null> {
     if (!this.allowed || (userId && this.allowed.has(userId))) return null;
     const unread: string[] = [];
     if (userId)
-      for (const group of this.groups) {
+      for (const group of slackGroupsIn(this.allowed)) {
         const users = await this.membersOf(group).catch((err: Error) => {
           unread.push(`${group} (${err.message})`);
           return undefined;

@@ -6,7 +6,7 @@
 import { once } from 'node:events';
 import { createInterface } from 'node:readline';
 import { UsageError } from '../../../infra/errors/errors';
-import { isSlackGroupId } from '../../../infra/notify/slack-user-id';
+import { slackGroupsIn } from '../../../infra/notify/slack-user-id';
 import { hashPassword } from '../../console/auth';
 import { CommandContext } from '../context';
 
@@ -28,7 +28,7 @@ export async function runConsoleCommand(ctx: CommandContext, options: { port?: s
     throw new UsageError(
       'nobody can log in: set CONSOLE_OPERATORS (name:hash from pgwarden console hash-password) or CONSOLE_TRUSTED_USER_HEADER behind oauth2-proxy',
     );
-  const groups = [...(settings.slackAllowedUsers ?? [])].filter(isSlackGroupId);
+  const groups = slackGroupsIn(settings.slackAllowedUsers);
   if (groups.length && !config.notifications.slackApp)
     throw new UsageError(
       `SLACK_ALLOWED_USERS names user group ${groups.join(', ')}, which the console reads with the Slack app's token: set SLACK_BOT_TOKEN (with the usergroups:read scope), or name the users`,
