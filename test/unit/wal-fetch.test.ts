@@ -7,7 +7,7 @@ import { encryptorFor } from '../../src/infra/crypto/encryptor';
 import { randomKeyring } from '../support/keys';
 import type { Bucket } from '../../src/infra/storage/bucket';
 import { walKey } from '../../src/infra/storage/layout';
-import { sealWalFile } from '../../src/operations/pitr/wal-object';
+import { saveWalFile, sealWalFile } from '../../src/operations/pitr/wal-object';
 
 const keyring = randomKeyring();
 const NAMES = [
@@ -187,4 +187,20 @@ it('serves nothing after a segment where the inspector ends the WAL, and marks t
   await wal.finished();
   expect(readFileSync(join(walDir, end), 'utf8')).toBe('cut');
   expect(readdirSync(walDir).sort()).toEqual(['.all-fetched', ...NAMES.slice(0, 5)].sort());
+});
+
+it('a damaged file saved nowhere: once saveWalFile has failed, its file cannot appear after the caller removed it', async () => {
+  // Seen in CI: a tiny object whose check fails before the file is even opened; the open,
+  // still under way, made the file after the caller's clean-up had run.
+  const key = files()[4].key;
+  const body = Buffer.from(stored.get(key)!);
+  body[body.length - 20] ^= 0xff;
+  stored.set(key, body);
+  for (let i = 0; i < 20; i++) {
+    const path = join(walDir, `attempt-${i}.part`);
+    await expect(saveWalFile(bucket, key, keyring, path)).rejects.toThrow();
+    rmSync(path, { force: true });
+    await new Promise((r) => setTimeout(r, 20));
+    expect(existsSync(path)).toBe(false);
+  }
 });

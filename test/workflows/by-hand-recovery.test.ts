@@ -9,7 +9,7 @@
  * the command) exits 126, which PostgreSQL takes as "stop"; a file the archive does not hold
  * exits 66, which it takes as the end of the WAL.
  */
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { execFileSync } from 'node:child_process';
 import { ephemeralPort } from '../../src/infra/net/ports';
@@ -79,6 +79,18 @@ it('recovers a server from its base backup and WAL archive with pgwarden decrypt
   );
   expect(existsSync(join(work, 'damaged.tar'))).toBe(false);
   expect(existsSync(join(work, 'damaged.tar.part'))).toBe(false);
+  // Refused before its first byte (not an object pgwarden wrote): the file being opened for it does not outlive the refusal.
+  writeFileSync(join(work, 'junk.tar.enc'), 'not a sealed object');
+  const junk = await pgwarden(
+    { PGWARDEN_CONFIG: config },
+    'decrypt',
+    '--file',
+    join(work, 'junk.tar.enc'),
+    '--out',
+    join(work, 'junk.tar'),
+  );
+  expect(junk.code).not.toBe(0);
+  expect(readdirSync(work).filter((f) => f.startsWith('junk.tar') && f !== 'junk.tar.enc')).toEqual([]);
   await bucket.delete(damagedKey);
   await bucket.delete(damagedKey.replace(/\.tar\.enc$/, '.json'));
 

@@ -13,6 +13,7 @@ import { openDecryption } from '../../infra/crypto/decrypt';
 import type { Keyring } from '../../infra/crypto/keyring';
 import type { Bucket } from '../../infra/storage/bucket';
 import { walFileOf } from '../../infra/storage/layout';
+import { closedForGood } from '../../infra/streams/closed';
 import { Measure } from '../../infra/streams/measure';
 import { SEGMENT_HEADER_BYTES, segmentSystemIdentifier } from './system-identifier';
 
@@ -131,6 +132,11 @@ async function readWalFile(bucket: Bucket, key: string, keyring: Keyring, into: 
   const body = await bucket.open(key);
   if (!body) return false;
   const decrypted = await openDecryption(body, { keyring });
-  await pipeline([decrypted.plaintext, ...decompressor(file.compression), ...into()]);
+  const sinks = into();
+  await pipeline([decrypted.plaintext, ...decompressor(file.compression), ...sinks]).catch(async (err: unknown) => {
+    // A small object refused at once fails before its file is open: the caller's clean-up must come after.
+    await Promise.all(sinks.map(closedForGood));
+    throw err;
+  });
   return true;
 }

@@ -20,6 +20,7 @@ import { fetchWalFile } from '../../../operations/by-hand/fetch-wal-file';
 import { isSegmentName, parseHistoryFileName } from '../../../operations/pitr/wal-names';
 import { pushWalFile } from '../../../operations/pitr/wal-push';
 import { CommandContext } from '../context';
+import { closedForGood } from '../../../infra/streams/closed';
 
 export interface DecryptOptions {
   file?: string;
@@ -72,7 +73,11 @@ export async function runDecrypt(ctx: CommandContext, key: string | undefined, o
         `${formatBytes(done.plainBytes)} written to ${toStdout ? 'stdout' : options.out}\n`,
     );
   } finally {
-    if (!toStdout) rmSync(aside, { force: true });
+    if (!toStdout) {
+      // A failure before the file was open would otherwise make it after this removal.
+      await closedForGood(into);
+      rmSync(aside, { force: true });
+    }
   }
 }
 
