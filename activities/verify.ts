@@ -51,7 +51,7 @@ import { BackupNotFoundError, DatabaseConnectionError, IntegrityError } from '..
 import { ChannelResult } from '../src/infra/notify/notifier';
 import { countAllTables } from '../src/infra/postgres/tables';
 import { Measure } from '../src/infra/streams/measure';
-import { scratchDatabaseName, scratchLike, type ScratchUse } from '../src/operations/restore/scratch-databases';
+import { scratchLike, scratchOfEndedRuns, type ScratchRun, type ScratchUse } from '../src/operations/restore/scratch-databases';
 import { WorkflowType } from '../src/infra/temporal/definitions';
 import { ActivityDeps } from './deps';
 import { loadsStreamed } from '../src/operations/restore/restore-plan';
@@ -409,30 +409,33 @@ export function verifyActivities(deps: ActivityDeps) {
             log.warn('dropped a database half loaded by a restore that died', { database: row.name, workflowId: run.workflowId });
           }
           // Databases of restore tests, drills and table recoveries whose run is over (terminated before
-          // its own cleanup): their names come from their run's id, so those of the runs still open are known.
-          const uses: Record<ScratchUse, string> = {
-            restoretest: WorkflowType.restoreTest,
-            drill: WorkflowType.disasterRecovery,
-            tables: WorkflowType.recoverTable,
+          // its own clean-up): their names come from their run's id, so the runs this Temporal lists name them.
+          const uses: Record<string, ScratchUse> = {
+            [WorkflowType.restoreTest]: 'restoretest',
+            [WorkflowType.disasterRecovery]: 'drill',
+            [WorkflowType.recoverTable]: 'tables',
           };
           const scratch = await admin.query<{ name: string }>(
-            `SELECT datname AS name FROM pg_database WHERE ${Object.keys(uses)
+            `SELECT datname AS name FROM pg_database WHERE ${Object.values(uses)
               .map((_, i) => `datname LIKE $${i + 1}`)
               .join(' OR ')}`,
-            Object.keys(uses).map((u) => scratchLike(u as ScratchUse)),
+            Object.values(uses).map(scratchLike),
           );
           if (scratch.rows.length) {
-            const open = new Set<string>();
-            const query = `(${Object.values(uses)
+            const runs: ScratchRun[] = [];
+            const query = Object.keys(uses)
               .map((t) => `WorkflowType = '${t}'`)
-              .join(' OR ')}) AND ExecutionStatus = 'Running'`;
+              .join(' OR ');
             for await (const run of client.workflow.list({ query }))
-              for (const use of Object.keys(uses) as ScratchUse[]) open.add(scratchDatabaseName(use, run.workflowId));
-            for (const row of scratch.rows.filter((r) => !open.has(r.name))) {
-              await dropDatabase(admin, server, row.name);
-              dropped.push(row.name);
+              runs.push({ use: uses[run.type], workflowId: run.workflowId, running: run.status.name === 'RUNNING' });
+            for (const name of scratchOfEndedRuns(
+              scratch.rows.map((r) => r.name),
+              runs,
+            )) {
+              await dropDatabase(admin, server, name);
+              dropped.push(name);
               log.warn('dropped the temporary database of a restore test, drill or table recovery that is over', {
-                database: row.name,
+                database: name,
               });
             }
           }

@@ -25,8 +25,8 @@ export const uniqueSuffix = () => randomUUID().slice(0, 8);
 
 /**
  * A test restore's database for an activity run by hand under a run Temporal does not know.
- * Named outside pgwarden_verify_: another suite's verification janitor rightly drops such a
- * database, its run being gone, in the middle of the test.
+ * Named outside pgwarden_verify_, so that it is no janitor's to judge at all (janitors leave a
+ * database of a run their Temporal does not know; they used to drop it, mid-test).
  */
 export const byHandTestRestoreDatabase = () => `byhand_verify_${uniqueSuffix()}`;
 

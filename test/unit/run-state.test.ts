@@ -23,7 +23,8 @@ describe('what a run that left something behind is, and whether its leftovers ma
     ['failed', 'FAILED', 'ended', true, true],
     ['terminated', 'TERMINATED', 'ended', true, true],
     ['timed out', 'TIMED_OUT', 'ended', true, true],
-    ['forgotten by Temporal (retention)', new WorkflowNotFoundError('not found', run.workflowId, run.runId), 'gone', false, true],
+    // Another deployment's run on a shared test-restore server (or one past retention): its janitor's to judge.
+    ['unknown to this Temporal', new WorkflowNotFoundError('not found', run.workflowId, run.runId), 'gone', false, false],
     // The bug: a blip read as "not running" dropped a running verification's database.
     ['Temporal out of reach', new Error('14 UNAVAILABLE: connection refused'), 'unknown', false, false],
   ])('%s', async (_, answer, state, dead, over) => {

@@ -417,36 +417,73 @@ describe('VerifyBackupWorkflow (dev server, real PostgreSQL and S3)', () => {
     expect(mine(await tempDatabases())).toEqual([]);
   });
 
-  it('removes temporary databases that crashed runs left behind', async () => {
+  it("removes temporary databases that crashed runs left behind, and never another deployment's", async () => {
     const db = await freshDatabase();
     const { taskQueue } = await workerFor(db);
+    /** A run of `type` that this Temporal knows to be over: started where no worker polls, then terminated. */
+    const endedRun = async (type: string, workflowId: string) => {
+      const handle = await suite.server.client.workflow.start(type, {
+        taskQueue: `nobody-${uniqueSuffix()}`,
+        workflowId,
+        args: [{}],
+      });
+      await handle.terminate('a crashed run, for the janitor');
+      return { workflowId, runId: handle.firstExecutionRunId };
+    };
+    const verifyRun = await endedRun(WorkflowType.verify, `verify-gone-${uniqueSuffix()}`);
     const orphan = `pgwarden_verify_orphan_${uniqueSuffix()}`;
+    // A shared test-restore server: another deployment's verification, whose run this Temporal does not know.
+    const theirs = `pgwarden_verify_theirs_${uniqueSuffix()}`;
     await withClient('postgres', async (c) => {
-      await c.query(`CREATE DATABASE ${c.escapeIdentifier(orphan)}`);
-      await c.query(
-        `COMMENT ON DATABASE ${c.escapeIdentifier(orphan)} IS 'pgwarden verify verify-gone-${uniqueSuffix()} 00000000-0000-0000-0000-000000000000'`,
-      );
+      for (const [name, run] of [
+        [orphan, `${verifyRun.workflowId} ${verifyRun.runId}`],
+        [theirs, `verify-${db}-elsewhere 00000000-0000-0000-0000-000000000000`],
+      ]) {
+        await c.query(`CREATE DATABASE ${c.escapeIdentifier(name)}`);
+        await c.query(`COMMENT ON DATABASE ${c.escapeIdentifier(name)} IS ${c.escapeLiteral(`pgwarden verify ${run}`)}`);
+      }
     });
     // A restore test's, a drill's and a table recovery's database whose runs are over (terminated before their own clean-up).
     const leftovers = [
-      scratchDatabaseName('restoretest', `restore-test-gone-${uniqueSuffix()}`),
-      scratchDatabaseName('drill', `dr-gone-${uniqueSuffix()}`),
-      scratchDatabaseName('tables', `recover-table-gone-${uniqueSuffix()}`),
+      scratchDatabaseName(
+        'restoretest',
+        (await endedRun(WorkflowType.restoreTest, `restore-test-gone-${uniqueSuffix()}`)).workflowId,
+      ),
+      scratchDatabaseName('drill', (await endedRun(WorkflowType.disasterRecovery, `dr-gone-${uniqueSuffix()}`)).workflowId),
+      scratchDatabaseName(
+        'tables',
+        (await endedRun(WorkflowType.recoverTable, `recover-table-gone-${uniqueSuffix()}`)).workflowId,
+      ),
+    ];
+    // Theirs again, or a run too new to be listed yet: no run here names them.
+    const unknown = [
+      scratchDatabaseName('restoretest', `restore-test-elsewhere-${uniqueSuffix()}`),
+      scratchDatabaseName('drill', `dr-elsewhere-${uniqueSuffix()}`),
     ];
     await withClient('postgres', async (c) => {
-      for (const name of leftovers) await c.query(`CREATE DATABASE ${c.escapeIdentifier(name)}`);
+      for (const name of [...leftovers, ...unknown]) await c.query(`CREATE DATABASE ${c.escapeIdentifier(name)}`);
     });
     // One its run never marked (killed between CREATE DATABASE and COMMENT): still unmarked on the janitor's second look.
     const unmarked = `pgwarden_verify_unmarked_${uniqueSuffix()}`;
     await withClient('postgres', (c) => c.query(`CREATE DATABASE ${c.escapeIdentifier(unmarked)}`));
-    await backup(db, taskQueue);
-    await verify(db, taskQueue);
-    expect(await tempDatabases()).not.toContain(orphan);
-    expect(await tempDatabases()).not.toContain(unmarked);
-    const still = await withClient('postgres', (c) =>
-      c.query<{ datname: string }>('SELECT datname FROM pg_database WHERE datname = ANY($1)', [leftovers]),
-    );
-    expect(still.rows).toEqual([]);
+    try {
+      await backup(db, taskQueue);
+      await verify(db, taskQueue);
+      const temp = await tempDatabases();
+      expect(temp).not.toContain(orphan);
+      expect(temp).not.toContain(unmarked);
+      expect(temp).toContain(theirs);
+      const still = await withClient('postgres', (c) =>
+        c.query<{ datname: string }>('SELECT datname FROM pg_database WHERE datname = ANY($1) ORDER BY datname', [
+          [...leftovers, ...unknown],
+        ]),
+      );
+      expect(still.rows.map((r) => r.datname)).toEqual([...unknown].sort());
+    } finally {
+      await withClient('postgres', async (c) => {
+        for (const name of [theirs, ...unknown]) await c.query(`DROP DATABASE IF EXISTS ${c.escapeIdentifier(name)}`);
+      });
+    }
   });
 
   it('warns when the size jumps against earlier backups, and verifies all unverified backups', async () => {

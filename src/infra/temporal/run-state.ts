@@ -1,7 +1,8 @@
 /**
  * Whether a run that left something behind (a temporary database, a decrypted file) is still
  * at work. Only runs that ended without success count as dead: a run that completed left its
- * result on purpose, and one Temporal no longer knows is left alone.
+ * result on purpose, and one this Temporal does not know (another deployment's, or one past
+ * the namespace's retention) is left alone.
  */
 import { WorkflowNotFoundError, type Client } from '@temporalio/client';
 
@@ -27,9 +28,11 @@ export async function runState(client: Client, run: RunRef): Promise<RunState> {
 export const runIsDead = async (client: Client, run: RunRef): Promise<boolean> => (await runState(client, run)) === 'ended';
 
 /**
- * Whether a run is known to be over, however it ended or if Temporal has forgotten it: for
- * what only a running run needs (a verification's temporary database). Not when Temporal
- * cannot be asked: a blip must not take a running verification's database away.
+ * Whether this Temporal knows the run to be over, however it ended: for what only a running
+ * run needs (a verification's temporary database). A run it does not know stays: on a
+ * test-restore server that deployments share, that is another deployment's run, whose
+ * database only its own janitor may judge. Not when Temporal cannot be asked either: a blip
+ * must not take a running verification's database away.
  */
 export const runIsOver = async (client: Client, run: RunRef): Promise<boolean> =>
-  !['running', 'unknown'].includes(await runState(client, run));
+  ['completed', 'ended'].includes(await runState(client, run));

@@ -25,3 +25,24 @@ export function notScratch(name: string, use: ScratchUse): string | null {
 
 /** A LIKE pattern matching every temporary database of these uses (for a janitor's query). */
 export const scratchLike = (use: ScratchUse) => `pgwarden\\_${use}\\_%`;
+
+/** A run of a workflow that makes temporary databases, as Temporal lists it. */
+export interface ScratchRun {
+  use: ScratchUse;
+  workflowId: string;
+  running: boolean;
+}
+
+/**
+ * The temporary databases among `names` a janitor may drop: those of runs that this Temporal
+ * lists as over, none running under the same id. A database nothing here names stays: another
+ * deployment's on a shared test-restore server (its runs are in its own Temporal), or one of a
+ * run too new to be listed yet. Pure.
+ */
+export function scratchOfEndedRuns(names: string[], runs: ScratchRun[]): string[] {
+  const named = (running: boolean) =>
+    new Set(runs.filter((r) => r.running === running).map((r) => scratchDatabaseName(r.use, r.workflowId)));
+  const ended = named(false);
+  const running = named(true);
+  return names.filter((n) => ended.has(n) && !running.has(n));
+}
