@@ -58,7 +58,8 @@ import { loadsStreamed } from '../src/operations/restore/restore-plan';
 import { whileBeating } from './heartbeat';
 import { attemptName, earlierAttemptNames } from '../src/infra/temporal/attempt-names';
 import { restoreMarkRun } from '../src/operations/restore/restore-plan';
-import { isDead, isOver } from './run-state';
+import { isDead, stateOf } from './run-state';
+import { isOverState } from '../src/infra/temporal/run-state';
 import { deliver } from './notify';
 
 export interface BackupRef {
@@ -370,6 +371,7 @@ export function verifyActivities(deps: ActivityDeps) {
     async dropOrphanVerifyDatabases(input: { databases: string[] }): Promise<string[]> {
       const client = Context.current().client;
       const dropped: string[] = [];
+      const unknown: string[] = [];
       const servers = new Map<string, DatabaseTarget>();
       for (const db of input.databases) {
         // Test restores run on the verify server; restores on the database's own.
@@ -392,7 +394,9 @@ export function verifyActivities(deps: ActivityDeps) {
           );
           for (const row of rows) {
             const m = COMMENT.exec(row.comment ?? '');
-            if (m && !(await isOver({ workflowId: m[1], runId: m[2] }))) continue;
+            const state = m ? await stateOf({ workflowId: m[1], runId: m[2] }) : undefined;
+            if (state === 'gone') unknown.push(row.name);
+            if (state && !isOverState(state)) continue;
             await dropDatabase(admin, server, row.name);
             dropped.push(row.name);
             log.warn('dropped a temporary database left by an earlier verification', { database: row.name });
@@ -428,10 +432,12 @@ export function verifyActivities(deps: ActivityDeps) {
               .join(' OR ');
             for await (const run of client.workflow.list({ query }))
               runs.push({ use: uses[run.type], workflowId: run.workflowId, running: run.status.name === 'RUNNING' });
-            for (const name of scratchOfEndedRuns(
+            const found = scratchOfEndedRuns(
               scratch.rows.map((r) => r.name),
               runs,
-            )) {
+            );
+            unknown.push(...found.unknown);
+            for (const name of found.over) {
               await dropDatabase(admin, server, name);
               dropped.push(name);
               log.warn('dropped the temporary database of a restore test, drill or table recovery that is over', {
@@ -443,6 +449,11 @@ export function verifyActivities(deps: ActivityDeps) {
           await admin.end();
         }
       }
+      if (unknown.length)
+        log.info(
+          "left temporary databases whose runs this Temporal does not know: another deployment's on the same server, a run just started, or one past the namespace's retention (drop one by hand only once it is known to be none of the others)",
+          { databases: unknown },
+        );
       const files = await removeDeadRunFiles(deps.config.verify.workDir, isDead);
       if (files.length) log.warn('removed decrypted files left by runs that died', { files });
       return dropped;

@@ -36,38 +36,47 @@ describe("pgwarden's temporary databases", () => {
     expect(scratchLike('tables')).toBe('pgwarden\\_tables\\_%');
   });
 
-  describe('which of them a janitor may drop', () => {
+  describe('which of them a janitor may drop, and which no run it knows names', () => {
     const name = scratchDatabaseName;
     const ended = (use: ScratchRun['use'], workflowId: string): ScratchRun => ({ use, workflowId, running: false });
     const running = (use: ScratchRun['use'], workflowId: string): ScratchRun => ({ use, workflowId, running: true });
-    it.each<[string, string[], ScratchRun[], string[]]>([
+    it.each<[string, string[], ScratchRun[], string[], string[]]>([
       [
         "a terminated restore test's",
         [name('restoretest', 'rt-1')],
         [ended('restoretest', 'rt-1')],
         [name('restoretest', 'rt-1')],
+        [],
       ],
-      ["a running drill's stays", [name('drill', 'dr-1')], [running('drill', 'dr-1')], []],
+      ["a running drill's stays", [name('drill', 'dr-1')], [running('drill', 'dr-1')], [], []],
       // Another deployment's on a shared server, or a run too new for the list: nothing here names it.
-      ['one no run here names stays', [name('tables', 'rt-elsewhere')], [ended('tables', 'rt-1')], []],
+      [
+        'one no run here names stays',
+        [name('tables', 'rt-elsewhere')],
+        [ended('tables', 'rt-1')],
+        [],
+        [name('tables', 'rt-elsewhere')],
+      ],
       // An id run again (a schedule's, a reset): its older run ended, the newer one uses the database.
       [
         'an id with a run still going stays',
         [name('restoretest', 'rt-1')],
         [ended('restoretest', 'rt-1'), running('restoretest', 'rt-1')],
         [],
+        [],
       ],
       // The name carries its use: a drill named like a restore test's run is not that run's.
-      ['another use of the same id stays', [name('drill', 'rt-1')], [ended('restoretest', 'rt-1')], []],
+      ['another use of the same id stays', [name('drill', 'rt-1')], [ended('restoretest', 'rt-1')], [], [name('drill', 'rt-1')]],
       [
         'of several, only the ended ones',
         [name('restoretest', 'a'), name('drill', 'b'), name('tables', 'c'), name('tables', 'd')],
         [ended('restoretest', 'a'), running('drill', 'b'), ended('tables', 'c')],
         [name('restoretest', 'a'), name('tables', 'c')],
+        [name('tables', 'd')],
       ],
-      ['no runs listed at all: none', [name('restoretest', 'a')], [], []],
-    ])('%s', (_, names, runs, dropped) => {
-      expect(scratchOfEndedRuns(names, runs)).toEqual(dropped);
+      ['no runs listed at all: none', [name('restoretest', 'a')], [], [], [name('restoretest', 'a')]],
+    ])('%s', (_, names, runs, over, unknown) => {
+      expect(scratchOfEndedRuns(names, runs)).toEqual({ over, unknown });
     });
   });
 });

@@ -34,15 +34,19 @@ export interface ScratchRun {
 }
 
 /**
- * The temporary databases among `names` a janitor may drop: those of runs that this Temporal
- * lists as over, none running under the same id. A database nothing here names stays: another
- * deployment's on a shared test-restore server (its runs are in its own Temporal), or one of a
- * run too new to be listed yet. Pure.
+ * The temporary databases among `names` a janitor may drop (`over`): those of runs that this
+ * Temporal lists as over, none running under the same id. Those no listed run names
+ * (`unknown`) stay: another deployment's on a shared test-restore server (its runs are in its
+ * own Temporal), one of a run too new to be listed yet, or one of a run past the namespace's
+ * retention. Pure.
  */
-export function scratchOfEndedRuns(names: string[], runs: ScratchRun[]): string[] {
+export function scratchOfEndedRuns(names: string[], runs: ScratchRun[]): { over: string[]; unknown: string[] } {
   const named = (running: boolean) =>
     new Set(runs.filter((r) => r.running === running).map((r) => scratchDatabaseName(r.use, r.workflowId)));
   const ended = named(false);
   const running = named(true);
-  return names.filter((n) => ended.has(n) && !running.has(n));
+  return {
+    over: names.filter((n) => ended.has(n) && !running.has(n)),
+    unknown: names.filter((n) => !ended.has(n) && !running.has(n)),
+  };
 }
