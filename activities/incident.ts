@@ -4,7 +4,7 @@
  * recovery, and send the escalation notices. Secrets (the health URL, webhooks, passwords)
  * are resolved here and never returned.
  */
-import { Context } from '@temporalio/activity';
+import { Context, log } from '@temporalio/activity';
 import { CatalogEntry } from '../src/operations/catalog/catalog';
 import { needsRetrieval, retrievalEstimate } from '../src/operations/restore/restore-plan';
 import { compareRowCounts, describeDifference } from '../src/operations/verify/verification';
@@ -19,6 +19,8 @@ import { dropScratchDatabase } from './scratch-database';
 import { type Notice, renderSlack } from '../src/infra/notify/notice';
 import { callSlack } from '../src/infra/notify/slack-api';
 import { matrixAt } from '../src/operations/dr/on-call';
+import { readStandIns } from '../src/operations/dr/roster';
+import { withStandIns } from '../src/operations/dr/stand-ins';
 import { SLACK_ACK_ACTION, SLACK_ESCALATE_ACTION, SLACK_UPDATE_ACTION } from '../src/infra/notify/slack-interaction';
 import { countAllTables, countRows, listTables } from '../src/infra/postgres/tables';
 import { runLink } from '../src/infra/temporal/links';
@@ -68,10 +70,16 @@ export function incidentActivities(deps: ActivityDeps) {
         throw new ConfigError([
           `escalation matrix "${name}" is not configured (known: ${Object.keys(deps.config.incident.matrices).join(', ')}); see ESCALATION_MATRICES`,
         ]);
+      // Stand-ins set at run time (pgwarden dr oncall --stand-in) join the configured overrides. A roster
+      // that does not answer must not hold the incident up: the rotation as configured alerts then.
+      const roster = matrix.onCall
+        ? await readStandIns(Context.current().client, deps.config.temporal.taskQueue)
+        : { standIns: [] };
+      if (roster.unread) log.warn(`incident opened with the configured rotation alone: ${roster.unread}`);
       return {
         database,
         // Frozen with whoever is on call now heading level 1.
-        matrix: matrixAt(matrix, deps.now()),
+        matrix: matrixAt(withStandIns(matrix, roster.standIns), deps.now()),
         drillEscalates: deps.config.incident.drillEscalates,
       };
     },

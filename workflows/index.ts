@@ -14,3 +14,4 @@ export { PitrRestoreWorkflow, PitrStopWorkflow } from './pitr-restore';
 export { RestorePointWorkflow } from './restore-point';
 export { RecoverTableWorkflow } from './recover-table';
 export { RestoreTestWorkflow } from './restore-test';
+export { OnCallRosterWorkflow } from './on-call-roster';

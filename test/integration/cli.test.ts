@@ -93,15 +93,19 @@ describe('pgwarden CLI', () => {
     ]);
   });
 
-  it('says who is on call now, until when, whom an incident opened now alerts, and the shifts after; from the configuration alone', () => {
+  it('says who is on call now, until when, whom an incident opened now alerts, and the shifts after; without Temporal, the rotation as configured, said so', () => {
     const env = {
       DATABASE_URL: 'postgres://u:p@h/shop',
       ESCALATION_ONCALL: 'alice@x.io,bob@x.io',
       ESCALATION_ONCALL_FROM: '2026-12-07T09:00:00Z',
       ESCALATION_L1_EMAIL: 'devops@x.io',
+      TEMPORAL_ADDRESS: '127.0.0.1:1',
     };
-    const { code, stdout } = pgwarden(['dr', 'oncall', '--next', '3'], env);
+    const { code, stdout, stderr } = pgwarden(['dr', 'oncall', '--next', '3'], env);
     expect(code).toBe(0);
+    expect(stderr).toMatch(
+      /^pgwarden: the rotation as configured: the stand-ins set at run time are unknown: cannot reach Temporal at 127\.0\.0\.1:1 .*\n$/,
+    );
     const lines = stdout.trimEnd().split('\n');
     const time = '\\d{4}-\\d\\d-\\d\\d \\d\\d:\\d\\d:\\d\\dZ';
     const [, now] =

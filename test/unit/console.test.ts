@@ -7,7 +7,7 @@ import { createServer, type Server } from 'node:http';
 import { csrfToken, hashPassword, readSession, signSession, verifyPassword } from '../../src/app/console/auth';
 import { actionToken } from '../../src/infra/crypto/action-links';
 import { actionInput, ActionRefused, Board, ConsoleBackend, temporalBackend } from '../../src/app/console/backend';
-import type { Client } from '@temporalio/client';
+import { WorkflowNotFoundError, type Client } from '@temporalio/client';
 import { loadConfig } from '../../src/infra/config/config';
 import { NoWorkerError } from '../../src/infra/errors/errors';
 import { createConsoleServer, type ConsoleOptions } from '../../src/app/console/server';
@@ -15,6 +15,7 @@ import { parseOperators, type ConsoleSettings } from '../../src/infra/config/con
 import { openingState } from '../../src/operations/dr/incident-machine';
 import type { IncidentState } from '../../src/operations/dr/incident';
 import type { OnCallNow } from '../../src/operations/dr/on-call';
+import type { StandIn } from '../../src/operations/dr/stand-ins';
 import { Secret } from '../../src/infra/config/secret';
 import type { RecoveryOptions } from '../../workflows/list-backups';
 import {
@@ -168,7 +169,7 @@ function fakeBackend(initial: IncidentState, unanswered: Board['unanswered'] = [
       return { id: 'dr-shop-2', runId: 'r', level1: ['oncall@example.com'] };
     },
     recoveryOptions: async (database) => (database === 'shop' ? options : null),
-    onCall: () => onCall,
+    onCall: async () => onCall,
     openIncidents: async () => ({ incidents: [state], unanswered }),
     incident: async (id) => (id === state.incidentId ? state : null),
     act: async (id, action, form, by, reach) => {
@@ -1015,6 +1016,9 @@ describe('the console over HTTP', () => {
     expect(await oncall()).toBe(
       'On call (default): *bob@x.io* until 2026-12-07 09:00 UTC, then alice@x.io\nOn call (payments): *pat@x.io* until 2026-12-01 09:00 UTC, then pam@x.io',
     );
+    // The stand-ins' roster did not answer: said, so nobody takes the configured rotation for the whole truth.
+    backend.setOnCall([{ matrix: 'default', who: 'bob@x.io', until: '2026-12-07T09:00:00.000Z', unread: 'no worker answered' }]);
+    expect(await oncall()).toBe('On call: *bob@x.io* until 2026-12-07 09:00 UTC\n_As configured: no worker answered_');
 
     const help = (await (await command('nope')).json()) as { text: string };
     expect(help.text).toMatch(/^`nope` is not a \/pgwarden command:\n`\/pgwarden open <what failed>`/);
@@ -1105,15 +1109,47 @@ describe('the console over HTTP', () => {
     expect(await (await fetch(`${s.url}/`, { headers })).text()).toContain(
       'On call now: <strong>bob@x.io</strong> until 2026-12-07 09:00 UTC (default); <strong>pat@x.io</strong> until 2026-12-01 09:00 UTC (payments)',
     );
-    // The console's backend reads it from the configured rotation (no Temporal needed).
+    // The console's backend reads it from the configured rotation and the roster's stand-ins.
     const config = loadConfig({
       DATABASE_URL: 'postgres://u:p@h/shop',
       ESCALATION_ONCALL: 'alice@x.io,bob@x.io',
       ESCALATION_ONCALL_FROM: '2026-12-07T09:00:00Z',
     });
-    expect(temporalBackend({} as Client, config).onCall(new Date('2026-12-15T00:00:00Z'))).toEqual([
+    const roster = (answer: () => Promise<StandIn[]>) =>
+      ({
+        withDeadline: (_: number, fn: () => unknown) => fn(),
+        workflow: { getHandle: () => ({ query: answer }) },
+      }) as unknown as Client;
+    const at = new Date('2026-12-15T00:00:00Z');
+    // No roster started: the rotation as configured.
+    const none = roster(() => Promise.reject(new WorkflowNotFoundError('not found', 'pgwarden-oncall-pgwarden', undefined)));
+    expect(await temporalBackend(none, config).onCall(at)).toEqual([
       { matrix: 'default', who: 'bob@x.io', until: '2026-12-21T09:00:00.000Z', next: 'alice@x.io' },
     ]);
+    // Carol stands in for Bob tonight.
+    const carol: StandIn = {
+      id: 's1',
+      matrix: 'default',
+      who: 'carol@x.io',
+      from: '2026-12-14T18:00:00.000Z',
+      until: '2026-12-15T08:00:00.000Z',
+      setBy: 'pgwarden bob@laptop pid 7',
+      setAt: '2026-12-14T17:00:00.000Z',
+    };
+    expect(
+      await temporalBackend(
+        roster(async () => [carol]),
+        config,
+      ).onCall(at),
+    ).toEqual([{ matrix: 'default', who: 'carol@x.io', until: '2026-12-15T08:00:00.000Z', next: 'bob@x.io' }]);
+    // A roster nobody answers for: the rotation as configured, and said so on the board.
+    const silent = roster(() => Promise.reject(new Error('deadline exceeded')));
+    const unread = await temporalBackend(silent, config).onCall(at);
+    expect(unread).toEqual([expect.objectContaining({ who: 'bob@x.io', unread: expect.stringMatching(/could not be read/) })]);
+    backend.setOnCall(unread);
+    expect(await (await fetch(`${s.url}/`, { headers })).text()).toMatch(
+      /<p class="error" role="alert">As configured: the stand-ins set at run time could not be read \(deadline exceeded\): is a worker running/,
+    );
   });
 
   it('says who hears next and when, on the board and the incident page', async () => {

@@ -78,6 +78,7 @@ describe('recorded histories replay against the current workflows', () => {
         'recover-table-replace-conflict.json',
         'recover-table-from-logical-backup.json',
         'dr-resolved-with-evidence.json',
+        'oncall-roster-stand-ins.json',
         'dr-resolved-tables-beside.json',
         'dr-resolved-point-in-time.json',
         'restore-test-passed.json',

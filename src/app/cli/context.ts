@@ -22,14 +22,14 @@ export class CommandContext {
     return loadConfig(this.env, { require });
   }
 
-  async temporalClient(): Promise<Client> {
+  async temporalClient(connectTimeout?: string): Promise<Client> {
     const { connectClient, temporalTarget } = await import('../../infra/temporal/client'); // only commands that need it load the SDK
-    return connectClient(temporalTarget(this.env), cliIdentity(this.env));
+    return connectClient(temporalTarget(this.env), cliIdentity(this.env), connectTimeout);
   }
 
   /** Runs `fn` with a Temporal client and closes its connection afterwards, whatever happens. */
-  async withTemporalClient<T>(fn: (client: Client) => Promise<T>): Promise<T> {
-    const client = await this.temporalClient();
+  async withTemporalClient<T>(fn: (client: Client) => Promise<T>, o: { connectTimeout?: string } = {}): Promise<T> {
+    const client = await this.temporalClient(o.connectTimeout);
     try {
       return await fn(client);
     } finally {

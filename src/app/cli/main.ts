@@ -351,7 +351,8 @@ An incident, start to end (ids look like dr-shop-20261124T021500Z):
   pgwarden dr note ID --text "restore at 60%, ~20 min left" --tell --as alice   # a status update to all alerted
   pgwarden dr escalate ID --level 2 --reason "restore failed twice" --as alice   # the manager now, not at 1 h
   pgwarden dr resume ID --note "orders flowing again" --as alice
-  pgwarden dr oncall                                    # who an incident opened now alerts first`,
+  pgwarden dr oncall                                    # who an incident opened now alerts first
+  pgwarden dr oncall --stand-in carol@example.com --until 8h   # Carol takes on-call for 8 hours`,
     );
   dr.command('start')
     .description('open an incident: DisasterRecoveryWorkflow, level 1 alert at once')
@@ -378,9 +379,15 @@ An incident, start to end (ids look like dr-shop-20261124T021500Z):
     .option('-w, --watch [seconds]', 'print it again whenever it changes (every 5 s by default) until the incident closes')
     .action((id, opts) => run(async () => (await import('./commands/dr')).runDrStatus(ctx(), id, opts)));
   dr.command('oncall')
-    .description('who is on call now (ESCALATION_ONCALL) and the shifts after: who an incident opened now alerts first')
+    .description(
+      'who is on call now (ESCALATION_ONCALL, with the stand-ins set here) and the shifts after: who an incident opened now alerts first',
+    )
     .option('--matrix <name>', 'escalation matrix (default: default)')
     .option('--next <n>', 'how many shifts to show, the current one first', '4')
+    .option('--stand-in <address>', "put someone on call in the rotation's place, from --from (default now) until --until")
+    .option('--from <time>', 'when the stand-in begins: an ISO time with its zone, now, or from now (30m, 8h, 2d)')
+    .option('--until <time>', 'when the stand-in ends: an ISO time with its zone, or from --from (8h, 2d)')
+    .option('--remove-stand-in <id>', 'take a stand-in back (its id, as listed: s1, s2, ...)')
     .option('--json', 'print JSON')
     .action((opts) => run(async () => (await import('./commands/dr-oncall')).runDrOncall(ctx(), opts)));
   dr.command('list')

@@ -15,6 +15,8 @@ import { workerPolls } from '../cli/no-worker';
 import type { RecoveryOptions } from '../../../workflows/list-backups';
 import { openIncident, OpenedIncident } from '../open-incident';
 import { type OnCallNow, shiftsFrom } from '../../operations/dr/on-call';
+import { readStandIns } from '../../operations/dr/roster';
+import { withStandIns } from '../../operations/dr/stand-ins';
 import { startInput } from '../cli/commands/dr';
 import { startRun } from '../cli/start-run';
 
@@ -38,8 +40,8 @@ export interface ConsoleBackend {
   open(form: Record<string, string>, by: string): Promise<OpenedIncident>;
   /** A database's backups and recoverable window, read on a worker; null for an unknown database. */
   recoveryOptions(database: string): Promise<RecoveryOptions | null>;
-  /** Who is on call at `at` in each matrix with a rotation (ESCALATION_ONCALL), from the configuration. */
-  onCall(at: Date): OnCallNow[];
+  /** Who is on call at `at` in each matrix with a rotation (ESCALATION_ONCALL), stand-ins set at run time included. */
+  onCall(at: Date): Promise<OnCallNow[]>;
 }
 
 /** A form's fields as the Update's input: what the CLI's flags give, from text boxes. */
@@ -128,12 +130,16 @@ export function temporalBackend(client: Client, config: Config): ConsoleBackend 
   const cached = new Map<string, { at: number; options: Promise<RecoveryOptions> }>();
   return {
     databases: () => config.databases.map((d) => d.id),
-    onCall: (at) =>
-      Object.values(config.incident.matrices).flatMap((matrix) => {
-        if (!matrix.onCall) return [];
-        const [shift, next] = shiftsFrom(matrix.onCall, at, 2);
-        return [{ matrix: matrix.name, who: shift.who, until: shift.until.toISOString(), next: next.who }];
-      }),
+    async onCall(at) {
+      const rotations = Object.values(config.incident.matrices).filter((matrix) => matrix.onCall);
+      if (!rotations.length) return [];
+      const roster = await readStandIns(client, config.temporal.taskQueue);
+      return rotations.map((matrix) => {
+        const [shift, next] = shiftsFrom(withStandIns(matrix, roster.standIns).onCall!, at, 2);
+        const now = { matrix: matrix.name, who: shift.who, until: shift.until.toISOString(), next: next.who };
+        return roster.unread ? { ...now, unread: roster.unread } : now;
+      });
+    },
     async open(form, by) {
       const database = form.database ?? '';
       if (!config.databases.some((d) => d.id === database))

@@ -143,7 +143,9 @@ export function boardPage(
               (c) =>
                 `<strong>${escapeHtml(c.who)}</strong> until ${clock(c.until)}${c.next ? `, then ${escapeHtml(c.next)}` : ''}${o.onCall!.length > 1 ? ` (${escapeHtml(c.matrix)})` : ''}`,
             )
-            .join('; ')}</p>`
+            .join(
+              '; ',
+            )}</p>${o.onCall[0].unread ? `<p class="error" role="alert">As configured: ${escapeHtml(o.onCall[0].unread)}</p>` : ''}`
         : ''
     }<p><small>Updated ${clock(now.toISOString())}; this page follows the incidents by itself.</small></p>
 ${o.error ? `<p class="error" role="alert">${escapeHtml(o.error)}</p>` : ''}${o.databases.length ? openForm(o.databases, o.csrf) : ''}`,

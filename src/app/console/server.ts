@@ -274,7 +274,7 @@ export function createConsoleServer(o: ConsoleOptions): Server {
         version: versionOf(open),
         error,
         unanswered: open.unanswered,
-        onCall: backend.onCall(now()),
+        onCall: await backend.onCall(now()),
       };
       return send(res, status, boardPage(open.incidents, now(), user, o));
     };

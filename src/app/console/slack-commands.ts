@@ -46,7 +46,7 @@ export async function answerSlackCommand(
       }
     case 'oncall':
     case 'on-call':
-      return say(onCallText(o.backend.onCall(new Date())));
+      return say(onCallText(await o.backend.onCall(new Date())));
     case '':
     case 'open': {
       // Reading is everyone's; opening an incident, only SLACK_ALLOWED_USERS' when set.
@@ -74,6 +74,7 @@ export function onCallText(onCall: OnCallNow[]): string {
       (c) =>
         `On call${onCall.length > 1 ? ` (${slackText(c.matrix)})` : ''}: *${slackText(c.who)}* until ${minuteUtc(c.until)}${c.next ? `, then ${slackText(c.next)}` : ''}`,
     )
+    .concat(onCall[0].unread ? [`_As configured: ${slackText(onCall[0].unread)}_`] : [])
     .join('\n');
 }
 

@@ -38,9 +38,10 @@ function unavailable(target: TemporalTarget, err: unknown): TemporalUnavailableE
  * `identity`: who the runs this client starts and the Updates it sends are from, as each
  * history's events record it (the audit trail); default the SDK's `pid@host`.
  */
-export async function connectClient(target: TemporalTarget, identity?: string): Promise<Client> {
+/** `connectTimeout`: shorter where Temporal is optional (a read that shows the configuration without it). */
+export async function connectClient(target: TemporalTarget, identity?: string, connectTimeout = '10s'): Promise<Client> {
   try {
-    const connection = await Connection.connect({ ...target.options, connectTimeout: '10s' } as Parameters<
+    const connection = await Connection.connect({ ...target.options, connectTimeout } as Parameters<
       typeof Connection.connect
     >[0]);
     return new Client({ connection, namespace: target.namespace, ...(identity ? { identity } : {}) });

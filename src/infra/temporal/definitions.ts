@@ -22,6 +22,7 @@ export const WorkflowType = {
   restorePoint: 'RestorePointWorkflow',
   recoverTable: 'RecoverTableWorkflow',
   restoreTest: 'RestoreTestWorkflow',
+  onCallRoster: 'OnCallRosterWorkflow',
 } as const;
 
 /**

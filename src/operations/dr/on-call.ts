@@ -13,6 +13,8 @@ export interface OnCallNow {
   until: string;
   /** Whoever takes over then (absent in views that do not say). */
   next?: string;
+  /** Why the stand-ins set at run time are not in it (their roster did not answer): the rotation as configured. */
+  unread?: string;
 }
 
 export interface Shift {
@@ -22,15 +24,24 @@ export interface Shift {
 }
 
 /**
- * The shift running at `at`: an override covering it (someone standing in), else the rotation's
- * turn, cut where an override begins or ends. Before the rotation's start the turns run
+ * The shift running at `at`: the first override covering it (someone standing in), else the
+ * rotation's turn, cut where an override begins or ends. Before the rotation's start the turns run
  * backwards the same way.
  */
 export function shiftAt(rotation: OnCallRotation, at: Date): Shift {
   const t = at.getTime();
   const overrides = (rotation.overrides ?? []).map((o) => ({ who: o.who, from: Date.parse(o.from), until: Date.parse(o.until) }));
-  const standIn = overrides.find((o) => o.from <= t && t < o.until);
-  if (standIn) return { who: standIn.who, from: new Date(standIn.from), until: new Date(standIn.until) };
+  const first = overrides.findIndex((o) => o.from <= t && t < o.until);
+  if (first >= 0) {
+    // Cut where an override listed before it (a newer word) begins or ends.
+    const standIn = overrides[first];
+    let [from, until] = [standIn.from, standIn.until];
+    for (const o of overrides.slice(0, first)) {
+      if (o.until <= t && o.until > from) from = o.until;
+      if (o.from > t && o.from < until) until = o.from;
+    }
+    return { who: standIn.who, from: new Date(from), until: new Date(until) };
+  }
   const length = rotation.shiftHours * 3_600_000;
   const n = Math.floor((t - Date.parse(rotation.from)) / length);
   const people = rotation.people;

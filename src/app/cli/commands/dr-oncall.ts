@@ -1,15 +1,34 @@
 /**
- * `pgwarden dr oncall`: who an incident opened now would alert first, and the shifts after,
- * from the configuration alone (no Temporal): the rotation an operator checks before a holiday.
+ * `pgwarden dr oncall`: who an incident opened now would alert first, and the shifts after: the
+ * configured rotation with the stand-ins set at run time. `--stand-in WHO --until T` puts
+ * someone on call in the rotation's place (a swap, a sick day) without a redeploy;
+ * `--remove-stand-in ID` takes one back. Without Temporal the rotation as configured is shown,
+ * and said to be that.
  */
+import { WorkflowNotFoundError, WorkflowUpdateFailedError, type Client } from '@temporalio/client';
+import type { EscalationMatrix } from '../../../infra/config/incident';
 import { UsageError } from '../../../infra/errors/errors';
 import { contactWords } from '../../../operations/dr/escalation';
 import { matrixAt, shiftsFrom } from '../../../operations/dr/on-call';
+import { standInTime, withStandIns, type StandIn, type StandInRequest } from '../../../operations/dr/stand-ins';
+import { readStandIns, removeStandIn, setStandIn } from '../../../operations/dr/roster';
 import { cliTime } from '../columns';
+import { requireWorker } from '../no-worker';
 import { CommandContext } from '../context';
 
-export async function runDrOncall(ctx: CommandContext, o: { matrix?: string; next?: string; json?: boolean }): Promise<void> {
-  const matrices = ctx.config().incident.matrices;
+export interface OncallOptions {
+  matrix?: string;
+  next?: string;
+  json?: boolean;
+  standIn?: string;
+  from?: string;
+  until?: string;
+  removeStandIn?: string;
+}
+
+export async function runDrOncall(ctx: CommandContext, o: OncallOptions): Promise<void> {
+  const config = ctx.config();
+  const matrices = config.incident.matrices;
   const name = o.matrix?.trim() || 'default';
   const matrix = matrices[name];
   if (!matrix)
@@ -19,26 +38,123 @@ export async function runDrOncall(ctx: CommandContext, o: { matrix?: string; nex
   const count = o.next === undefined ? 4 : Number(o.next);
   if (!Number.isInteger(count) || count < 1 || count > 100)
     throw new UsageError(`--next ${o.next}: a number of shifts from 1 to 100`);
-  const now = new Date();
-  const level1 = contactWords(1, matrixAt(matrix, now));
+  const request = standInRequest(o, matrix);
+  // A removal names its stand-in by id, whatever --matrix says.
+  const roster =
+    matrix.onCall || o.removeStandIn !== undefined ? await rosterAfter(ctx, config.temporal.taskQueue, o, request) : undefined;
   if (!matrix.onCall) {
+    const level1 = contactWords(1, matrix);
+    const changed = roster?.changed;
     if (o.json)
-      return void process.stdout.write(`${JSON.stringify({ matrix: name, shifts: [], level1: matrix.level1.contacts })}\n`);
+      return void process.stdout.write(
+        `${JSON.stringify({ matrix: name, shifts: [], level1: matrix.level1.contacts, ...(changed ? { changed } : {}) })}\n`,
+      );
     process.stdout.write(
-      `matrix "${name}" has no on-call rotation (ESCALATION_ONCALL); an incident opened now alerts level 1: ${level1}\n`,
+      `${changed ? `${changed.line}\n` : ''}matrix "${name}" has no on-call rotation (ESCALATION_ONCALL); an incident opened now alerts level 1: ${level1}\n`,
     );
     return;
   }
-  const shifts = shiftsFrom(matrix.onCall, now, count);
+
+  const { standIns, changed, unread } = roster!;
+  const now = new Date();
+  const mine = standIns.filter((s) => s.matrix === name);
+  const current = withStandIns(matrix, mine);
+  const shifts = shiftsFrom(current.onCall!, now, count);
+  const level1 = matrixAt(current, now).level1.contacts;
   if (o.json) {
     const out = shifts.map((s) => ({ who: s.who, from: s.from.toISOString(), until: s.until.toISOString() }));
     return void process.stdout.write(
-      `${JSON.stringify({ matrix: name, shifts: out, level1: matrixAt(matrix, now).level1.contacts })}\n`,
+      `${JSON.stringify({ matrix: name, shifts: out, level1, standIns: mine, ...(changed ? { changed } : {}), ...(unread ? { unread } : {}) })}\n`,
     );
   }
-  const [current, ...next] = shifts;
-  process.stdout.write(
-    `on call now (matrix "${name}"): ${current.who} until ${cliTime(current.until.toISOString())}; an incident opened now alerts level 1: ${level1}\n` +
-      next.map((s) => `then ${s.who}: ${cliTime(s.from.toISOString())} to ${cliTime(s.until.toISOString())}\n`).join(''),
+  const lines: string[] = [];
+  if (changed) lines.push(changed.line);
+  const [first, ...next] = shifts;
+  lines.push(
+    `on call now (matrix "${name}"): ${first.who} until ${cliTime(first.until.toISOString())}; an incident opened now alerts level 1: ${contactWords(1, matrixAt(current, now))}`,
+    ...next.map((s) => `then ${s.who}: ${cliTime(s.from.toISOString())} to ${cliTime(s.until.toISOString())}`),
   );
+  if (mine.length) lines.push('stand-ins set at run time:', ...mine.map((s) => `  ${standInLine(s)}`));
+  process.stdout.write(`${lines.join('\n')}\n`);
+  if (unread) process.stderr.write(`pgwarden: the rotation as configured: ${unread}\n`);
+}
+
+/** `s1  carol@x.io  2026-12-14 18:00:00Z to 2026-12-15 08:00:00Z  (set by ..., at ...)` */
+export const standInLine = (s: StandIn) =>
+  `${s.id}  ${s.who}  ${cliTime(s.from)} to ${cliTime(s.until)}  (set by ${s.setBy}, ${cliTime(s.setAt)})`;
+
+/** The stand-in asked for, checked before anything is sent; undefined when none is. */
+function standInRequest(o: OncallOptions, matrix: EscalationMatrix): Omit<StandInRequest, 'setBy'> | undefined {
+  if (o.standIn === undefined) {
+    if (o.until !== undefined || o.from !== undefined) throw new UsageError('--from and --until go with --stand-in <address>');
+    return undefined;
+  }
+  if (o.removeStandIn !== undefined) throw new UsageError('--stand-in and --remove-stand-in: one at a time');
+  if (!matrix.onCall)
+    throw new UsageError(
+      `matrix "${matrix.name}" has no on-call rotation (ESCALATION_ONCALL) to stand in for; level 1's contacts are all alerted`,
+    );
+  if (o.until === undefined)
+    throw new UsageError('--until is required: when the stand-in ends, e.g. --until 8h or --until 2026-12-08T08:00:00Z');
+  const now = new Date();
+  const from = o.from === undefined ? now : standInTime(o.from, now);
+  if (!from)
+    throw new UsageError(`--from ${o.from}: an ISO time with its zone (2026-12-07T18:00:00Z), now, or from now (30m, 8h, 2d)`);
+  const until = standInTime(o.until, from);
+  if (!until)
+    throw new UsageError(`--until ${o.until}: an ISO time with its zone (2026-12-08T08:00:00Z), or from --from (30m, 8h, 2d)`);
+  return { matrix: matrix.name, who: o.standIn.trim(), from: from.toISOString(), until: until.toISOString() };
+}
+
+interface RosterView {
+  standIns: StandIn[];
+  changed?: { standIn: StandIn; line: string };
+  unread?: string;
+}
+
+/** The roster after the change asked for, if any; Temporal out of reach only matters when a change is asked. */
+async function rosterAfter(
+  ctx: CommandContext,
+  taskQueue: string,
+  o: OncallOptions,
+  request: Omit<StandInRequest, 'setBy'> | undefined,
+): Promise<RosterView> {
+  const changing = request !== undefined || o.removeStandIn !== undefined;
+  const view = async (client: Client): Promise<RosterView> => {
+    let changed: RosterView['changed'];
+    if (changing) {
+      await requireWorker(client, taskQueue, 'the stand-in cannot be recorded until one runs');
+      try {
+        if (request) {
+          const standIn = await setStandIn(client, taskQueue, { ...request, setBy: client.options.identity ?? 'pgwarden' });
+          changed = {
+            standIn,
+            line: `stand-in ${standIn.id} set: ${standIn.who} on call from ${cliTime(standIn.from)} until ${cliTime(standIn.until)}`,
+          };
+        } else {
+          const standIn = await removeStandIn(client, taskQueue, o.removeStandIn!.trim());
+          changed = {
+            standIn,
+            line: `stand-in ${standIn.id} removed: ${standIn.who} is no longer on call from ${cliTime(standIn.from)} until ${cliTime(standIn.until)}`,
+          };
+        }
+      } catch (err) {
+        if (err instanceof WorkflowUpdateFailedError)
+          throw new UsageError(`stand-in refused: ${(err.cause as Error | undefined)?.message ?? err.message}`);
+        if (err instanceof WorkflowNotFoundError)
+          throw new UsageError(`no stand-in ${o.removeStandIn} is set (none has been set yet)`);
+        throw err;
+      }
+    }
+    const read = await readStandIns(client, taskQueue);
+    return { standIns: read.standIns, ...(changed ? { changed } : {}), ...(read.unread ? { unread: read.unread } : {}) };
+  };
+  if (changing) return ctx.withTemporalClient(view);
+  try {
+    // Temporal is optional here: a server that does not answer soon is not waited for.
+    return await ctx.withTemporalClient(view, { connectTimeout: '3s' });
+  } catch (err) {
+    // Checking the rotation before a holiday needs no Temporal: the configured one, said to be that.
+    return { standIns: [], unread: `the stand-ins set at run time are unknown: ${(err as Error).message.split('\n')[0]}` };
+  }
 }

@@ -1,0 +1,13 @@
+/**
+ * The on-call roster's messages (OnCallRosterWorkflow), defined once and imported by the
+ * workflow, the CLI, the console and the incident's activities.
+ */
+import { defineQuery, defineUpdate } from '@temporalio/workflow';
+import type { StandIn, StandInRequest } from './stand-ins';
+
+/** One roster per deployment (its task queue, PGWARDEN_TASK_QUEUE): every matrix's stand-ins. */
+export const onCallRosterId = (taskQueue: string) => `pgwarden-oncall-${taskQueue}`;
+
+export const standInsQuery = defineQuery<StandIn[]>('standIns');
+export const addStandInUpdate = defineUpdate<StandIn, [StandInRequest]>('addStandIn');
+export const removeStandInUpdate = defineUpdate<StandIn, [string]>('removeStandIn');

@@ -1,0 +1,134 @@
+/**
+ * Stand-ins set while pgwarden runs (`pgwarden dr oncall --stand-in`): someone on call in a
+ * rotation's place for a while (a swap, a sick day), kept by the on-call roster workflow
+ * (workflows/on-call-roster.ts) rather than in the configuration, so that a swap at 2 a.m.
+ * needs no redeploy. They join the configured overrides (ESCALATION_ONCALL_OVERRIDES) and win
+ * where both cover a time, the newest first: the last word said is the one that holds.
+ * Pure and workflow-safe.
+ */
+import type { EscalationMatrix } from '../../infra/config/incident';
+
+export interface StandIn {
+  /** `s1`, `s2`, ...: what `--remove-stand-in` names. */
+  id: string;
+  matrix: string;
+  who: string;
+  from: string;
+  until: string;
+  /** The identity of the client that set it (`pgwarden <account>@<host> pid N`). */
+  setBy: string;
+  setAt: string;
+}
+
+export type StandInRequest = Pick<StandIn, 'matrix' | 'who' | 'from' | 'until' | 'setBy'>;
+
+/** What the roster carries across continue-as-new. */
+export interface RosterState {
+  standIns?: StandIn[];
+  nextId?: number;
+}
+
+/** Enough for every swap of a year; bounds the state a roster carries. */
+export const MAX_STAND_INS = 200;
+
+const EMAIL = /^[^\s@,]+@[^\s@,]+$/;
+const ZONED = /^\d{4}-\d\d-\d\dT[\d:.]+(Z|[+-]\d\d:?\d\d)$/;
+
+/** The stand-ins of one deployment, as its roster workflow keeps them. */
+export class OnCallRoster {
+  private standIns: StandIn[];
+  private nextId: number;
+  /** Additions and removals in this run, for when to continue as new. */
+  changes = 0;
+
+  constructor(state: RosterState = {}) {
+    this.standIns = [...(state.standIns ?? [])];
+    this.nextId = state.nextId ?? 1;
+  }
+
+  /** Why `req` cannot be taken (one line), or null. */
+  refusal(req: StandInRequest, now: Date): string | null {
+    if (!/^[a-z][a-z0-9]*$/.test(req.matrix ?? '')) return `"${req.matrix}" is not a matrix name`;
+    if (!EMAIL.test(req.who ?? '')) return `"${req.who}" is not an e-mail address`;
+    for (const [name, at] of [
+      ['from', req.from],
+      ['until', req.until],
+    ])
+      if (!ZONED.test(at ?? '') || Number.isNaN(Date.parse(at)))
+        return `${name} "${at}" is not an ISO time with its zone, like 2026-12-07T09:00:00Z`;
+    if (Date.parse(req.until) <= Date.parse(req.from)) return `it ends (${req.until}) before it begins (${req.from})`;
+    if (Date.parse(req.until) <= now.getTime()) return `it has ended already (${req.until})`;
+    if (this.current(now).length >= MAX_STAND_INS)
+      return `${MAX_STAND_INS} stand-ins are set already: remove some first (pgwarden dr oncall --remove-stand-in <id>)`;
+    return null;
+  }
+
+  add(req: StandInRequest, now: Date): StandIn {
+    const refused = this.refusal(req, now);
+    if (refused) throw new Error(refused);
+    const standIn: StandIn = {
+      id: `s${this.nextId++}`,
+      matrix: req.matrix,
+      who: req.who,
+      from: new Date(req.from).toISOString(),
+      until: new Date(req.until).toISOString(),
+      setBy: req.setBy,
+      setAt: now.toISOString(),
+    };
+    this.standIns.push(standIn);
+    this.changes++;
+    return standIn;
+  }
+
+  /** Why `id` cannot be removed, or null. */
+  removal(id: string, now: Date): string | null {
+    return this.current(now).some((s) => s.id === id)
+      ? null
+      : `no stand-in ${id} is set (pgwarden dr oncall lists them; an ended one is gone by itself)`;
+  }
+
+  remove(id: string, now: Date): StandIn {
+    const refused = this.removal(id, now);
+    if (refused) throw new Error(refused);
+    const gone = this.standIns.find((s) => s.id === id)!;
+    this.standIns = this.standIns.filter((s) => s.id !== id);
+    this.changes++;
+    return gone;
+  }
+
+  /** The stand-ins not ended at `now`, in the order they were set. */
+  current(now: Date): StandIn[] {
+    return this.standIns.filter((s) => Date.parse(s.until) > now.getTime());
+  }
+
+  /** What the next run carries: the ended ones left out. */
+  snapshot(now: Date): RosterState {
+    return { standIns: this.current(now), nextId: this.nextId };
+  }
+}
+
+/**
+ * The matrix with its stand-ins as overrides of its rotation, ahead of the configured ones and
+ * the newest first (shiftAt takes the first override covering a time). A matrix without a
+ * rotation has nobody to stand in for, and is returned as is. Pure.
+ */
+export function withStandIns(matrix: EscalationMatrix, standIns: StandIn[]): EscalationMatrix {
+  const mine = standIns.filter((s) => s.matrix === matrix.name);
+  if (!matrix.onCall || !mine.length) return matrix;
+  const set = [...mine].reverse().map((s) => ({ who: s.who, from: s.from, until: s.until }));
+  return { ...matrix, onCall: { ...matrix.onCall, overrides: [...set, ...(matrix.onCall.overrides ?? [])] } };
+}
+
+/**
+ * A stand-in's start or end as typed: an ISO time with its zone, `now`, or a time from `base`
+ * (`8h`, `90m`, `2d`: until tomorrow's handover without counting hours in UTC). Null when it
+ * is none of these. Pure.
+ */
+export function standInTime(text: string, base: Date): Date | null {
+  const t = text.trim();
+  if (t === 'now') return base;
+  const rel = /^\+?(\d+)(m|h|d)$/.exec(t);
+  if (rel)
+    return new Date(base.getTime() + Number(rel[1]) * { m: 60_000, h: 3_600_000, d: 86_400_000 }[rel[2] as 'm' | 'h' | 'd']);
+  return ZONED.test(t) && !Number.isNaN(Date.parse(t)) ? new Date(t) : null;
+}

@@ -1,0 +1,149 @@
+import type { EscalationMatrix } from '../../src/infra/config/incident';
+import { shiftAt, shiftsFrom } from '../../src/operations/dr/on-call';
+import {
+  MAX_STAND_INS,
+  OnCallRoster,
+  standInTime,
+  withStandIns,
+  type StandIn,
+  type StandInRequest,
+} from '../../src/operations/dr/stand-ins';
+
+const now = new Date('2026-12-14T17:00:00Z');
+const tonight: StandInRequest = {
+  matrix: 'default',
+  who: 'carol@x.io',
+  from: '2026-12-14T18:00:00Z',
+  until: '2026-12-15T08:00:00Z',
+  setBy: 'pgwarden bob@laptop pid 7',
+};
+
+describe('the on-call roster: stand-ins set at run time', () => {
+  it.each<[string, Partial<StandInRequest>, string | null]>([
+    ['a stand-in tonight', {}, null],
+    ['one running now', { from: '2026-12-14T16:00:00Z' }, null],
+    ['a zone other than UTC', { from: '2026-12-14T19:00:00+01:00' }, null],
+    ['not an address', { who: 'carol' }, '"carol" is not an e-mail address'],
+    [
+      'no zone',
+      { until: '2026-12-15T08:00:00' },
+      'until "2026-12-15T08:00:00" is not an ISO time with its zone, like 2026-12-07T09:00:00Z',
+    ],
+    [
+      'ends before it begins',
+      { until: '2026-12-14T18:00:00Z' },
+      'it ends (2026-12-14T18:00:00Z) before it begins (2026-12-14T18:00:00Z)',
+    ],
+    [
+      'over already',
+      { from: '2026-12-13T18:00:00Z', until: '2026-12-14T08:00:00Z' },
+      'it has ended already (2026-12-14T08:00:00Z)',
+    ],
+    ['a matrix name that cannot be', { matrix: 'Pay ments' }, '"Pay ments" is not a matrix name'],
+  ])('%s', (_, change, refused) => {
+    const roster = new OnCallRoster();
+    expect(roster.refusal({ ...tonight, ...change }, now)).toBe(refused);
+    if (refused) expect(() => roster.add({ ...tonight, ...change }, now)).toThrow(refused);
+    else expect(roster.add({ ...tonight, ...change }, now)).toMatchObject({ id: 's1', setAt: now.toISOString() });
+  });
+
+  it('numbers stand-ins, removes one by its id, forgets the ended ones, and carries the rest', () => {
+    const roster = new OnCallRoster();
+    const a = roster.add(tonight, now);
+    const b = roster.add({ ...tonight, who: 'dan@x.io', from: '2026-12-15T08:00:00Z', until: '2026-12-16T08:00:00Z' }, now);
+    expect([a.id, b.id, a.from, a.until]).toEqual(['s1', 's2', '2026-12-14T18:00:00.000Z', '2026-12-15T08:00:00.000Z']);
+    expect(roster.removal('s9', now)).toMatch(/^no stand-in s9 is set/);
+    expect(roster.remove('s1', now)).toEqual(a);
+    expect(roster.current(now)).toEqual([b]);
+    expect(roster.changes).toBe(3);
+    // Past its end it is gone by itself; the numbering goes on in the next run.
+    const later = new Date('2026-12-16T09:00:00Z');
+    expect(roster.current(later)).toEqual([]);
+    expect(roster.removal('s2', later)).toMatch(/an ended one is gone by itself/);
+    const next = new OnCallRoster(roster.snapshot(later));
+    expect(next.add({ ...tonight, from: '2026-12-20T18:00:00Z', until: '2026-12-21T08:00:00Z' }, later).id).toBe('s3');
+  });
+
+  it(`holds at most ${MAX_STAND_INS}`, () => {
+    const roster = new OnCallRoster();
+    for (let i = 0; i < MAX_STAND_INS; i++) roster.add(tonight, now);
+    expect(roster.refusal(tonight, now)).toMatch(/^200 stand-ins are set already: remove some first/);
+  });
+});
+
+describe('stand-ins in the rotation', () => {
+  const matrix: EscalationMatrix = {
+    name: 'default',
+    level1: { contacts: [], repeatMinutes: 15 },
+    level2: { contacts: [], afterMinutes: 60 },
+    level3: { contacts: [], afterMinutes: 240 },
+    level4: { contacts: [] },
+    onCall: {
+      people: ['alice@x.io', 'bob@x.io'],
+      from: '2026-12-07T09:00:00.000Z',
+      shiftHours: 168,
+      overrides: [{ who: 'erin@x.io', from: '2026-12-14T20:00:00.000Z', until: '2026-12-14T22:00:00.000Z' }],
+    },
+  };
+  const standIn = (who: string, from: string, until: string, m = 'default'): StandIn => ({
+    id: 's1',
+    matrix: m,
+    who,
+    from,
+    until,
+    setBy: 'x',
+    setAt: now.toISOString(),
+  });
+  const carol = standIn('carol@x.io', '2026-12-14T18:00:00Z', '2026-12-15T08:00:00Z');
+  const dan = standIn('dan@x.io', '2026-12-14T23:00:00Z', '2026-12-15T01:00:00Z');
+  it.each<[string, StandIn[], string, string]>([
+    ['none: the rotation', [], '2026-12-14T19:00:00Z', 'bob@x.io'],
+    ['Carol tonight', [carol], '2026-12-14T19:00:00Z', 'carol@x.io'],
+    // Set at run time, so said after the configuration: it wins where both cover a time.
+    ['over a configured override', [carol], '2026-12-14T21:00:00Z', 'carol@x.io'],
+    ['the rotation again after it', [carol], '2026-12-15T08:00:00Z', 'bob@x.io'],
+    // The newest word holds where two stand-ins overlap.
+    ['the newer of two', [carol, dan], '2026-12-15T00:00:00Z', 'dan@x.io'],
+    ['the older where the newer is over', [carol, dan], '2026-12-15T02:00:00Z', 'carol@x.io'],
+    [
+      "another matrix's stand-in is not this one's",
+      [standIn('pat@x.io', carol.from, carol.until, 'payments')],
+      '2026-12-14T19:00:00Z',
+      'bob@x.io',
+    ],
+  ])('%s', (_, standIns, at, who) => {
+    expect(shiftAt(withStandIns(matrix, standIns).onCall!, new Date(at)).who).toBe(who);
+  });
+
+  it('lists the shifts in turn where stand-ins overlap, each cut where the newer begins and ends', () => {
+    const shifts = shiftsFrom(withStandIns(matrix, [carol, dan]).onCall!, new Date('2026-12-14T19:00:00Z'), 4);
+    expect(shifts.map((s) => [s.who, s.from.toISOString(), s.until.toISOString()])).toEqual([
+      ['carol@x.io', '2026-12-14T18:00:00.000Z', '2026-12-14T23:00:00.000Z'],
+      ['dan@x.io', '2026-12-14T23:00:00.000Z', '2026-12-15T01:00:00.000Z'],
+      ['carol@x.io', '2026-12-15T01:00:00.000Z', '2026-12-15T08:00:00.000Z'],
+      ['bob@x.io', '2026-12-15T08:00:00.000Z', '2026-12-21T09:00:00.000Z'],
+    ]);
+  });
+
+  it('leaves a matrix without a rotation as it is', () => {
+    const { onCall: _, ...noRotation } = matrix;
+    expect(withStandIns(noRotation, [carol])).toBe(noRotation);
+  });
+});
+
+describe('a stand-in time as typed', () => {
+  const base = new Date('2026-12-14T17:00:00Z');
+  it.each<[string, string | null]>([
+    ['now', '2026-12-14T17:00:00.000Z'],
+    ['8h', '2026-12-15T01:00:00.000Z'],
+    ['+30m', '2026-12-14T17:30:00.000Z'],
+    ['2d', '2026-12-16T17:00:00.000Z'],
+    ['2026-12-15T08:00:00Z', '2026-12-15T08:00:00.000Z'],
+    ['2026-12-15T09:00:00+01:00', '2026-12-15T08:00:00.000Z'],
+    ['2026-12-15T08:00:00', null],
+    ['tomorrow', null],
+    ['8 hours', null],
+  ])('%s', (text, at) => {
+    expect(standInTime(text, base)?.toISOString() ?? null).toBe(at);
+  });
+});

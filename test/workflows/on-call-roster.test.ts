@@ -1,0 +1,149 @@
+/**
+ * Stand-ins set at run time (dev server, the built CLI, a real worker): set with `pgwarden dr
+ * oncall --stand-in`, they take level 1 of the next incident, show on the console's board,
+ * are refused with one line when they cannot be, and come back out with --remove-stand-in.
+ */
+import type { Worker } from '@temporalio/worker';
+import { createActivities } from '../../activities';
+import { createActivityDeps } from '../../activities/deps';
+import { temporalBackend } from '../../src/app/console/backend';
+import { WorkflowType } from '../../src/infra/temporal/definitions';
+import * as m from '../../src/operations/dr/messages';
+import { shiftAt } from '../../src/operations/dr/on-call';
+import { onCallRosterId, standInsQuery } from '../../src/operations/dr/roster-messages';
+import { pgwarden } from '../support/cli';
+import { databaseUrl } from '../support/databases';
+import { capturedMail, waitForCaptured } from '../support/sinks';
+import { stackConfig } from '../support/stack-env';
+import { bundledWorker, uniqueSuffix, uniqueTaskQueue } from '../support/temporal';
+import { waitFor } from '../support/wait';
+import { workflowSuite } from '../support/workflow-suite';
+
+describe('on-call stand-ins set at run time (dev server, CLI)', () => {
+  const suite = workflowSuite('oncall');
+
+  it('puts a stand-in on call for the next incident and the board, refuses what cannot be, and takes it back', async () => {
+    const db = await suite.freshDatabase('oncall');
+    const taskQueue = uniqueTaskQueue('oncall');
+    const rotation = { ESCALATION_ONCALL: 'alice@example.com,bob@example.com', ESCALATION_ONCALL_FROM: '2026-12-07T09:00:00Z' };
+    const settings = {
+      DATABASE_URL: databaseUrl(db),
+      PGWARDEN_TASK_QUEUE: taskQueue,
+      ESCALATION_L1_EMAIL: 'devops@example.com',
+      ...rotation,
+    };
+    const config = stackConfig(settings);
+    const onCall = shiftAt(
+      { people: ['alice@example.com', 'bob@example.com'], from: rotation.ESCALATION_ONCALL_FROM, shiftHours: 168 },
+      new Date(),
+    ).who;
+    const oncall = (...args: string[]) => pgwarden(settings, 'dr', 'oncall', ...args);
+
+    // No worker yet: setting one fails at once, and reading shows the rotation as configured, said so.
+    const early = await oncall('--stand-in', 'carol@example.com', '--until', '8h');
+    expect(early.code).toBe(69);
+    expect(early.stderr).toMatch(
+      new RegExp(
+        `^pgwarden: no worker is polling task queue "${taskQueue}", so the stand-in cannot be recorded until one runs; start one \\(pgwarden worker\\)\n$`,
+      ),
+    );
+
+    const worker: Worker = await bundledWorker(suite.server, taskQueue, createActivities(createActivityDeps(config)));
+    const running = worker.run();
+    try {
+      const set = await oncall('--stand-in', 'carol@example.com', '--until', '8h');
+      expect(set).toMatchObject({ code: 0, stderr: '' });
+      const lines = set.stdout.trimEnd().split('\n');
+      expect(lines[0]).toMatch(/^stand-in s1 set: carol@example\.com on call from \S+ \S+ until \S+ \S+$/);
+      expect(lines[1]).toMatch(
+        /^on call now \(matrix "default"\): carol@example\.com until .*; an incident opened now alerts level 1: carol@example\.com, devops@example\.com$/,
+      );
+      expect(lines).toContain('stand-ins set at run time:');
+      expect(lines.at(-1)).toMatch(/^ {2}s1 {2}carol@example\.com {2}.* \(set by pgwarden \S+@\S+ pid \d+, .*\)$/);
+
+      // Refused by the roster itself, one line each, exit 64; nothing recorded.
+      for (const [args, why] of [
+        [['--stand-in', 'carol', '--until', '8h'], 'stand-in refused: "carol" is not an e-mail address'],
+        [
+          ['--stand-in', 'carol@example.com', '--from', '2026-01-01T00:00:00Z', '--until', '2026-01-02T00:00:00Z'],
+          'stand-in refused: it has ended already (2026-01-02T00:00:00.000Z)',
+        ],
+        [
+          ['--remove-stand-in', 's9'],
+          'stand-in refused: no stand-in s9 is set (pgwarden dr oncall lists them; an ended one is gone by itself)',
+        ],
+        // Refused before Temporal is asked.
+        [
+          ['--stand-in', 'carol@example.com'],
+          '--until is required: when the stand-in ends, e.g. --until 8h or --until 2026-12-08T08:00:00Z',
+        ],
+        [
+          ['--stand-in', 'carol@example.com', '--until', 'tomorrow'],
+          '--until tomorrow: an ISO time with its zone (2026-12-08T08:00:00Z), or from --from (30m, 8h, 2d)',
+        ],
+      ] as const) {
+        const refused = await oncall(...args);
+        expect({ code: refused.code, stderr: refused.stderr }).toEqual({ code: 64, stderr: `pgwarden: ${why}\n` });
+      }
+      const roster = suite.server.client.workflow.getHandle(onCallRosterId(taskQueue));
+      expect((await roster.query(standInsQuery)).map((s) => s.who)).toEqual(['carol@example.com']);
+
+      // The console's board says so.
+      expect(await temporalBackend(suite.server.client, config).onCall(new Date())).toEqual([
+        expect.objectContaining({ matrix: 'default', who: 'carol@example.com' }),
+      ]);
+
+      // An incident opened now alerts Carol first, and its frozen matrix names her.
+      const h = await suite.server.client.workflow.start(WorkflowType.disasterRecovery, {
+        taskQueue,
+        workflowId: `dr-oncall-${uniqueSuffix()}`,
+        args: [{ summary: 'orders database lost', database: db, severity: 'SEV2', openedBy: 'dave' }],
+      });
+      await waitFor('level 1 alerted', async () => (await h.query(m.incidentStateQuery)).escalation.level1Sends === 1);
+      const s = await h.query(m.incidentStateQuery);
+      expect(s.matrix).toMatchObject({
+        onCallNow: 'carol@example.com',
+        level1: { contacts: ['carol@example.com', 'devops@example.com'] },
+      });
+      const [alert] = await waitForCaptured(
+        async (c) => (await capturedMail(c)).filter((x) => /disaster recovery started/.test(x.subject)),
+        h.workflowId,
+      );
+      expect(alert.envelopeTo).toEqual(['carol@example.com', 'devops@example.com']);
+      await h.executeUpdate(m.abortUpdate, { args: [{ by: 'dave', reason: 'a test' }] });
+      await h.result();
+
+      // Taken back: the rotation again, and the roster's history says who set and removed it.
+      const removed = await oncall('--remove-stand-in', 's1', '--json');
+      expect(removed.code).toBe(0);
+      const after = JSON.parse(removed.stdout) as {
+        shifts: Array<{ who: string }>;
+        standIns: unknown[];
+        changed: { line: string };
+      };
+      expect(after.changed.line).toMatch(/^stand-in s1 removed: carol@example\.com is no longer on call/);
+      expect([after.shifts[0].who, after.standIns]).toEqual([onCall, []]);
+      const history = await roster.fetchHistory();
+      const updates = history.events!.filter((e) => e.workflowExecutionUpdateAcceptedEventAttributes);
+      expect(updates.map((e) => e.workflowExecutionUpdateAcceptedEventAttributes!.acceptedRequest!.meta!.identity)).toEqual([
+        expect.stringMatching(/^pgwarden \S+@\S+ pid \d+$/),
+        expect.stringMatching(/^pgwarden \S+@\S+ pid \d+$/),
+      ]);
+    } finally {
+      await suite.server.client.workflow
+        .getHandle(onCallRosterId(taskQueue))
+        .terminate('test over')
+        .catch(() => undefined);
+      worker.shutdown();
+      await running;
+    }
+
+    // Its worker gone, the roster cannot answer: the rotation as configured, said so on stderr.
+    const unread = await oncall();
+    expect(unread.code).toBe(0);
+    expect(unread.stdout).toMatch(new RegExp(`^on call now \\(matrix "default"\\): ${onCall.replace('.', '\\.')} until `));
+    expect(unread.stderr).toMatch(
+      /^pgwarden: the rotation as configured: the stand-ins set at run time could not be read \(.*\): is a worker running \(pgwarden worker\)\?\n$/,
+    );
+  });
+});
