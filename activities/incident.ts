@@ -18,7 +18,8 @@ import { ChannelResult, emailRecipients } from '../src/infra/notify/notifier';
 import { dropScratchDatabase } from './scratch-database';
 import { type Notice, renderSlack } from '../src/infra/notify/notice';
 import { callSlack } from '../src/infra/notify/slack-api';
-import { matrixAt } from '../src/operations/dr/on-call';
+import { matrixAt, shiftAt } from '../src/operations/dr/on-call';
+import { standInNotice, type StandInChange } from '../src/operations/dr/stand-in-notices';
 import { readStandIns } from '../src/operations/dr/roster';
 import { withStandIns } from '../src/operations/dr/stand-ins';
 import { SLACK_ACK_ACTION, SLACK_ESCALATE_ACTION, SLACK_UPDATE_ACTION } from '../src/infra/notify/slack-interaction';
@@ -82,6 +83,17 @@ export function incidentActivities(deps: ActivityDeps) {
         matrix: matrixAt(withStandIns(matrix, roster.standIns), deps.now()),
         drillEscalates: deps.config.incident.drillEscalates,
       };
+    },
+
+    /**
+     * Tells the stand-in and whoever the configured rotation has on call when it begins that a
+     * stand-in was set or removed (e-mail to both, Slack to the team's channel). Never paged.
+     */
+    async notifyStandIn(change: StandInChange): Promise<ChannelResult[]> {
+      const rotation = deps.config.incident.matrices[change.standIn.matrix]?.onCall;
+      const inPlaceOf = rotation ? shiftAt(rotation, new Date(change.standIn.from)).who : undefined;
+      const to = [...new Set([change.standIn.who, ...(inPlaceOf ? [inPlaceOf] : [])])];
+      return deliver(deps, standInNotice(change, inPlaceOf), to);
     },
 
     /**

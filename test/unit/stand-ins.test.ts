@@ -1,4 +1,6 @@
 import type { EscalationMatrix } from '../../src/infra/config/incident';
+import { pagesOf } from '../../src/infra/notify/paging';
+import { standInNotice, type StandInChange } from '../../src/operations/dr/stand-in-notices';
 import { shiftAt, shiftsFrom } from '../../src/operations/dr/on-call';
 import {
   MAX_STAND_INS,
@@ -145,5 +147,46 @@ describe('a stand-in time as typed', () => {
     ['8 hours', null],
   ])('%s', (text, at) => {
     expect(standInTime(text, base)?.toISOString() ?? null).toBe(at);
+  });
+});
+
+describe('what a stand-in change tells', () => {
+  const s: StandIn = {
+    id: 's1',
+    matrix: 'default',
+    who: 'carol@x.io',
+    from: '2026-12-14T18:00:00.000Z',
+    until: '2026-12-15T08:00:00.000Z',
+    setBy: 'pgwarden bob@laptop pid 7',
+    setAt: '2026-12-14T17:00:00.000Z',
+  };
+  it.each<[string, StandInChange, string | undefined, string, string | undefined]>([
+    [
+      'set, in place of the rotation',
+      { change: 'set', standIn: s },
+      'bob@x.io',
+      'carol@x.io is on call in place of bob@x.io from 2026-12-14 18:00 UTC until 2026-12-15 08:00 UTC',
+      'to take it back: pgwarden dr oncall --remove-stand-in s1',
+    ],
+    [
+      'set over her own shift',
+      { change: 'set', standIn: s },
+      'carol@x.io',
+      'carol@x.io is on call from 2026-12-14 18:00 UTC until 2026-12-15 08:00 UTC',
+      'to take it back: pgwarden dr oncall --remove-stand-in s1',
+    ],
+    [
+      'removed',
+      { change: 'removed', standIn: s },
+      'bob@x.io',
+      'carol@x.io is no longer standing in on call from 2026-12-14 18:00 UTC until 2026-12-15 08:00 UTC: the rotation holds again',
+      undefined,
+    ],
+  ])('%s', (_, change, inPlaceOf, title, action) => {
+    const n = standInNotice(change, inPlaceOf);
+    expect([n.title, n.action, n.severity, n.alwaysSent, n.mark]).toEqual([title, action, 'info', true, 'ON CALL']);
+    expect(n.facts).toContainEqual(['Set by', 'pgwarden bob@laptop pid 7, 2026-12-14 17:00 UTC']);
+    // Nobody is paged for a swap: no paging rule names these events.
+    expect(pagesOf(n, { drills: true })).toEqual([]);
   });
 });

@@ -38,9 +38,12 @@ describe('on-call stand-ins set at run time (dev server, CLI)', () => {
       new Date(),
     ).who;
     const oncall = (...args: string[]) => pgwarden(settings, 'dr', 'oncall', ...args);
+    // Her own address, so that this run's mail to her is told apart from earlier runs'.
+    const carol = `carol-${uniqueSuffix()}@example.com`;
+    const carolRe = carol.replace(/[.]/g, '\\.');
 
     // No worker yet: setting one fails at once, and reading shows the rotation as configured, said so.
-    const early = await oncall('--stand-in', 'carol@example.com', '--until', '8h');
+    const early = await oncall('--stand-in', carol, '--until', '8h');
     expect(early.code).toBe(69);
     expect(early.stderr).toMatch(
       new RegExp(
@@ -51,21 +54,31 @@ describe('on-call stand-ins set at run time (dev server, CLI)', () => {
     const worker: Worker = await bundledWorker(suite.server, taskQueue, createActivities(createActivityDeps(config)));
     const running = worker.run();
     try {
-      const set = await oncall('--stand-in', 'carol@example.com', '--until', '8h');
+      const set = await oncall('--stand-in', carol, '--until', '8h');
       expect(set).toMatchObject({ code: 0, stderr: '' });
       const lines = set.stdout.trimEnd().split('\n');
-      expect(lines[0]).toMatch(/^stand-in s1 set: carol@example\.com on call from \S+ \S+ until \S+ \S+$/);
+      expect(lines[0]).toMatch(new RegExp(`^stand-in s1 set: ${carolRe} on call from \\S+ \\S+ until \\S+ \\S+$`));
       expect(lines[1]).toMatch(
-        /^on call now \(matrix "default"\): carol@example\.com until .*; an incident opened now alerts level 1: carol@example\.com, devops@example\.com$/,
+        new RegExp(
+          `^on call now \\(matrix "default"\\): ${carolRe} until .*; an incident opened now alerts level 1: ${carolRe}, devops@example\\.com$`,
+        ),
       );
       expect(lines).toContain('stand-ins set at run time:');
-      expect(lines.at(-1)).toMatch(/^ {2}s1 {2}carol@example\.com {2}.* \(set by pgwarden \S+@\S+ pid \d+, .*\)$/);
+      expect(lines.at(-1)).toMatch(new RegExp(`^ {2}s1 {2}${carolRe} {2}.* \\(set by pgwarden \\S+@\\S+ pid \\d+, .*\\)$`));
+
+      // Carol and whoever the rotation has on call hear of it, by e-mail.
+      const [told] = await waitForCaptured(capturedMail, carol);
+      expect(told.subject).toBe(
+        `[pgwarden] ON CALL: ${carol} is on call in place of ${onCall} from ${told.subject.match(/from (.*) until/)![1]} until ${told.subject.match(/until (.*)$/)![1]}`,
+      );
+      expect(told.envelopeTo).toEqual([carol, onCall]);
+      expect(told.text).toMatch(/^Set by: +pgwarden \S+@\S+ pid \d+, /m);
 
       // Refused by the roster itself, one line each, exit 64; nothing recorded.
       for (const [args, why] of [
         [['--stand-in', 'carol', '--until', '8h'], 'stand-in refused: "carol" is not an e-mail address'],
         [
-          ['--stand-in', 'carol@example.com', '--from', '2026-01-01T00:00:00Z', '--until', '2026-01-02T00:00:00Z'],
+          ['--stand-in', carol, '--from', '2026-01-01T00:00:00Z', '--until', '2026-01-02T00:00:00Z'],
           'stand-in refused: it has ended already (2026-01-02T00:00:00.000Z)',
         ],
         [
@@ -73,12 +86,9 @@ describe('on-call stand-ins set at run time (dev server, CLI)', () => {
           'stand-in refused: no stand-in s9 is set (pgwarden dr oncall lists them; an ended one is gone by itself)',
         ],
         // Refused before Temporal is asked.
+        [['--stand-in', carol], '--until is required: when the stand-in ends, e.g. --until 8h or --until 2026-12-08T08:00:00Z'],
         [
-          ['--stand-in', 'carol@example.com'],
-          '--until is required: when the stand-in ends, e.g. --until 8h or --until 2026-12-08T08:00:00Z',
-        ],
-        [
-          ['--stand-in', 'carol@example.com', '--until', 'tomorrow'],
+          ['--stand-in', carol, '--until', 'tomorrow'],
           '--until tomorrow: an ISO time with its zone (2026-12-08T08:00:00Z), or from --from (30m, 8h, 2d)',
         ],
       ] as const) {
@@ -86,11 +96,11 @@ describe('on-call stand-ins set at run time (dev server, CLI)', () => {
         expect({ code: refused.code, stderr: refused.stderr }).toEqual({ code: 64, stderr: `pgwarden: ${why}\n` });
       }
       const roster = suite.server.client.workflow.getHandle(onCallRosterId(taskQueue));
-      expect((await roster.query(standInsQuery)).map((s) => s.who)).toEqual(['carol@example.com']);
+      expect((await roster.query(standInsQuery)).map((s) => s.who)).toEqual([carol]);
 
       // The console's board says so.
       expect(await temporalBackend(suite.server.client, config).onCall(new Date())).toEqual([
-        expect.objectContaining({ matrix: 'default', who: 'carol@example.com' }),
+        expect.objectContaining({ matrix: 'default', who: carol }),
       ]);
 
       // An incident opened now alerts Carol first, and its frozen matrix names her.
@@ -102,14 +112,14 @@ describe('on-call stand-ins set at run time (dev server, CLI)', () => {
       await waitFor('level 1 alerted', async () => (await h.query(m.incidentStateQuery)).escalation.level1Sends === 1);
       const s = await h.query(m.incidentStateQuery);
       expect(s.matrix).toMatchObject({
-        onCallNow: 'carol@example.com',
-        level1: { contacts: ['carol@example.com', 'devops@example.com'] },
+        onCallNow: carol,
+        level1: { contacts: [carol, 'devops@example.com'] },
       });
       const [alert] = await waitForCaptured(
         async (c) => (await capturedMail(c)).filter((x) => /disaster recovery started/.test(x.subject)),
         h.workflowId,
       );
-      expect(alert.envelopeTo).toEqual(['carol@example.com', 'devops@example.com']);
+      expect(alert.envelopeTo).toEqual([carol, 'devops@example.com']);
       await h.executeUpdate(m.abortUpdate, { args: [{ by: 'dave', reason: 'a test' }] });
       await h.result();
 
@@ -121,7 +131,13 @@ describe('on-call stand-ins set at run time (dev server, CLI)', () => {
         standIns: unknown[];
         changed: { line: string };
       };
-      expect(after.changed.line).toMatch(/^stand-in s1 removed: carol@example\.com is no longer on call/);
+      expect(after.changed.line).toMatch(new RegExp(`^stand-in s1 removed: ${carolRe} is no longer on call`));
+      const [removedMail] = await waitForCaptured(
+        async (c) => (await capturedMail(c)).filter((x) => /is no longer standing in on call/.test(x.subject)),
+        carol,
+      );
+      expect(removedMail.subject).toMatch(/: the rotation holds again$/);
+      expect(removedMail.envelopeTo).toEqual([carol, onCall]);
       expect([after.shifts[0].who, after.standIns]).toEqual([onCall, []]);
       const history = await roster.fetchHistory();
       const updates = history.events!.filter((e) => e.workflowExecutionUpdateAcceptedEventAttributes);
