@@ -159,7 +159,16 @@ function fakeBackend(initial: IncidentState, unanswered: Board['unanswered'] = [
   const acts: Array<{ id: string; action: string; input: Record<string, unknown> }> = [];
   let state = initial;
   let onCall: OnCallNow[] = [];
-  const backend: ConsoleBackend & { set(s: IncidentState): void; setOnCall(c: OnCallNow[]): void } = {
+  const standIns: StandIn[] = [];
+  const backend: ConsoleBackend & { set(s: IncidentState): void; setOnCall(c: OnCallNow[]): void; standIns: StandIn[] } = {
+    standIns,
+    standIn: async (req) => {
+      if (req.matrix !== 'default')
+        throw new ActionRefused(`matrix "${req.matrix}" has no on-call rotation (ESCALATION_ONCALL) to stand in for`);
+      const s = { ...req, id: `s${standIns.length + 1}`, setAt: now.toISOString() };
+      standIns.push(s);
+      return s;
+    },
     set: (s) => (state = s),
     setOnCall: (c) => (onCall = c),
     databases: () => ['shop'],
@@ -518,6 +527,13 @@ describe('the console over HTTP', () => {
           return res.end(
             JSON.stringify(members[group] ? { ok: true, users: members[group] } : { ok: false, error: 'missing_scope' }),
           );
+        }
+        // Slack's users.info: carol's address; dan's is hidden (the app lacks users:read.email).
+        const user = /^\/api\/users\.info\?user=(\w+)$/.exec(req.url ?? '')?.[1];
+        if (req.method === 'GET' && user) {
+          reads.push(user);
+          const profile = user === 'U0CAROL' ? { email: 'carol@x.io' } : {};
+          return res.end(JSON.stringify({ ok: true, user: { id: user, profile } }));
         }
         const body = JSON.parse(text) as Record<string, unknown>;
         posted.push({ path: req.url ?? '', auth: req.headers.authorization, body });
@@ -1086,6 +1102,90 @@ describe('the console over HTTP', () => {
     clock += 61_000;
     await fromSlack(s.url, slackClickBody('dr-shop-1', 'carol', { user: { id: 'U0CAROL', username: 'carol' } }));
     expect(slack.reads).toEqual(['S0HIDDEN', 'S0ONCALL', 'S0HIDDEN', 'S0HIDDEN', 'S0ONCALL']);
+  });
+
+  it("puts the sender on call from Slack (/pgwarden oncall cover), answering the stand-in at the command's response_url", async () => {
+    const { backend } = fakeBackend(incident());
+    const slack = await slackStandIn();
+    const s = await start({ ...slack.settings, slackAllowedUsers: new Set(['U0CAROL', 'U0DAN']) }, backend, {
+      slackApp: slack.slackApp,
+      now: () => now,
+    });
+    server = s.server;
+    const command = async (text: string, user: string) =>
+      (
+        (await (
+          await postAsSlack(
+            `${s.url}/slack/commands`,
+            new URLSearchParams({
+              command: '/pgwarden',
+              text,
+              user_id: `U0${user.toUpperCase()}`,
+              user_name: user,
+              trigger_id: '1.1.1',
+              response_url: `${slack.url}/commands/T1/1/${user}`,
+            }).toString(),
+            'slack-secret',
+            { atMs: now.getTime() },
+          )
+        ).json()) as { text: string }
+      ).text;
+    const answered = async (user: string, count: number) => {
+      await waitUntil(() => slack.posted.filter((p) => p.path.endsWith(`/${user}`)).length >= count);
+      return slack.posted.filter((p) => p.path.endsWith(`/${user}`)).map((p) => p.body.text);
+    };
+    const until = new Date(now.getTime() + 8 * 3_600_000).toISOString();
+
+    expect(await command('oncall cover 8h', 'carol')).toBe(
+      `Putting you on call until ${until.slice(0, 16).replace('T', ' ')} UTC…`,
+    );
+    expect(await answered('carol', 1)).toEqual([
+      `You are on call as carol@x.io from ${now.toISOString().slice(0, 16).replace('T', ' ')} UTC until ${until.slice(0, 16).replace('T', ' ')} UTC (stand-in s1; to take it back: \`pgwarden dr oncall --remove-stand-in s1\`)`,
+    ]);
+    expect(backend.standIns).toEqual([
+      expect.objectContaining({
+        matrix: 'default',
+        who: 'carol@x.io',
+        from: now.toISOString(),
+        until,
+        setBy: 'slack:carol (U0CAROL)',
+      }),
+    ]);
+    // Refused by the roster (here, a matrix without a rotation): said at the response_url too.
+    expect(await command('oncall cover 2h payments', 'carol')).toMatch(/^Putting you on call until /);
+    expect((await answered('carol', 2))[1]).toBe(
+      'No stand-in was set: matrix "payments" has no on-call rotation (ESCALATION_ONCALL) to stand in for',
+    );
+    // Slack hides dan's address: nothing set, and why.
+    await command('oncall cover 8h', 'dan');
+    expect(await answered('dan', 1)).toEqual([
+      'Slack gives no e-mail address for you: the Slack app needs the users:read.email scope',
+    ]);
+    // Refused at once: a time that cannot be read, and someone not allowed to act.
+    expect(await command('oncall cover tomorrow', 'carol')).toMatch(
+      /^`\/pgwarden oncall cover <until> \[matrix\]`: <until> an ISO time/,
+    );
+    expect(await command('oncall cover', 'carol')).toMatch(/^`\/pgwarden oncall cover <until>/);
+    expect(await command('oncall cover 8h', 'bob')).toMatch(
+      /^only the Slack users in SLACK_ALLOWED_USERS act on incidents from Slack, and you \(U0BOB\)/,
+    );
+    expect(backend.standIns).toHaveLength(1);
+  });
+
+  it("refuses /pgwarden oncall cover without the Slack app's token, which it needs to read the sender's address", async () => {
+    const { backend } = fakeBackend(incident());
+    const s = await start({ slackSigningSecret: new Secret('slack-secret') }, backend);
+    server = s.server;
+    const reply = await postAsSlack(
+      `${s.url}/slack/commands`,
+      new URLSearchParams({ command: '/pgwarden', text: 'oncall cover 8h', user_id: 'U0CAROL', user_name: 'carol' }).toString(),
+      'slack-secret',
+      { atMs: now.getTime() },
+    );
+    expect(((await reply.json()) as { text: string }).text).toMatch(
+      /^a stand-in set from Slack is put on call under your e-mail address, .*set SLACK_BOT_TOKEN \(with the users:read\.email scope\)/,
+    );
+    expect(backend.standIns).toEqual([]);
   });
 
   it('says on the board who is on call now, and until when', async () => {

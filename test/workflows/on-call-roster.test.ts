@@ -6,7 +6,7 @@
 import type { Worker } from '@temporalio/worker';
 import { createActivities } from '../../activities';
 import { createActivityDeps } from '../../activities/deps';
-import { temporalBackend } from '../../src/app/console/backend';
+import { ActionRefused, temporalBackend } from '../../src/app/console/backend';
 import { WorkflowType } from '../../src/infra/temporal/definitions';
 import * as m from '../../src/operations/dr/messages';
 import { shiftAt } from '../../src/operations/dr/on-call';
@@ -145,6 +145,18 @@ describe('on-call stand-ins set at run time (dev server, CLI)', () => {
         expect.stringMatching(/^pgwarden \S+@\S+ pid \d+$/),
         expect.stringMatching(/^pgwarden \S+@\S+ pid \d+$/),
       ]);
+
+      // The console's way in (Slack's /pgwarden oncall cover): the same roster, refusals as ActionRefused.
+      const viaConsole = temporalBackend(suite.server.client, config);
+      const hour = { matrix: 'default', who: carol, from: new Date().toISOString(), setBy: 'slack:carol (U0CAROL)' };
+      const s2 = await viaConsole.standIn({ ...hour, until: new Date(Date.now() + 3_600_000).toISOString() });
+      expect(s2).toMatchObject({ id: 's2', who: carol, setBy: 'slack:carol (U0CAROL)' });
+      expect((await viaConsole.onCall(new Date()))[0].who).toBe(carol);
+      const refused = await console
+        .standIn({ ...hour, from: '2026-01-01T00:00:00Z', until: '2026-01-02T00:00:00Z' })
+        .catch((e: Error) => e);
+      expect(refused).toEqual(new ActionRefused('it has ended already (2026-01-02T00:00:00Z)'));
+      expect(refused).toBeInstanceOf(ActionRefused);
     } finally {
       await suite.server.client.workflow
         .getHandle(onCallRosterId(taskQueue))

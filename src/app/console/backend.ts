@@ -15,8 +15,8 @@ import { workerPolls } from '../cli/no-worker';
 import type { RecoveryOptions } from '../../../workflows/list-backups';
 import { openIncident, OpenedIncident } from '../open-incident';
 import { type OnCallNow, shiftsFrom } from '../../operations/dr/on-call';
-import { readStandIns } from '../../operations/dr/roster';
-import { withStandIns } from '../../operations/dr/stand-ins';
+import { readStandIns, setStandIn } from '../../operations/dr/roster';
+import { withStandIns, type StandIn, type StandInRequest } from '../../operations/dr/stand-ins';
 import { startInput } from '../cli/commands/dr';
 import { startRun } from '../cli/start-run';
 
@@ -42,6 +42,8 @@ export interface ConsoleBackend {
   recoveryOptions(database: string): Promise<RecoveryOptions | null>;
   /** Who is on call at `at` in each matrix with a rotation (ESCALATION_ONCALL), stand-ins set at run time included. */
   onCall(at: Date): Promise<OnCallNow[]>;
+  /** Puts someone on call in a rotation's place (Slack's `/pgwarden oncall cover`); refused with ActionRefused. */
+  standIn(req: StandInRequest): Promise<StandIn>;
 }
 
 /** A form's fields as the Update's input: what the CLI's flags give, from text boxes. */
@@ -139,6 +141,22 @@ export function temporalBackend(client: Client, config: Config): ConsoleBackend 
         const now = { matrix: matrix.name, who: shift.who, until: shift.until.toISOString(), next: next.who };
         return roster.unread ? { ...now, unread: roster.unread } : now;
       });
+    },
+    async standIn(req) {
+      if (!config.incident.matrices[req.matrix]?.onCall)
+        throw new ActionRefused(`matrix "${req.matrix}" has no on-call rotation (ESCALATION_ONCALL) to stand in for`);
+      const queue = config.temporal.taskQueue;
+      if (!(await workerPolls(client, queue, 2000)))
+        throw new NoWorkerError(
+          `no worker is polling task queue "${queue}", so the stand-in cannot be recorded; start one (pgwarden worker)`,
+        );
+      try {
+        return await setStandIn(client, queue, req);
+      } catch (err) {
+        if (err instanceof WorkflowUpdateFailedError)
+          throw new ActionRefused((err.cause as Error | undefined)?.message ?? err.message);
+        throw err;
+      }
     },
     async open(form, by) {
       const database = form.database ?? '';

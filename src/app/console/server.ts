@@ -174,6 +174,9 @@ export function createConsoleServer(o: ConsoleOptions): Server {
             slackApp: o.slackApp,
             publicUrl: settings.publicUrl,
             actors: slackActors,
+            respond: postToResponseUrl,
+            apiUrl: settings.slackApiUrl,
+            now,
           }),
         );
       const answer = await answerSlack(body, {

@@ -6,6 +6,7 @@
  *   /pgwarden [open] [what failed]   the Open an incident form (the summary filled in)
  *   /pgwarden status                 the open incidents, to the person alone
  *   /pgwarden oncall                 who is on call now, until when, and who next
+ *   /pgwarden oncall cover <until>   the sender on call from now, in the rotation's place
  *   /pgwarden help                   what it does
  * The reply to a command is shown to its sender alone (ephemeral).
  */
@@ -18,18 +19,32 @@ import type { Board, ConsoleBackend } from './backend';
 import type { OnCallNow } from '../../operations/dr/on-call';
 import { openIncidentForm, showForm } from './slack-forms';
 import type { SlackActors } from './slack-actors';
+import type { SlackResponder } from './slack-actions';
+import { readSlack } from '../../infra/notify/slack-api';
+import { responseUrlAllowed } from '../../infra/notify/slack-interaction';
+import { standInTime } from '../../operations/dr/stand-ins';
 
 const HELP = [
   '`/pgwarden open <what failed>`: open an incident (a form asks for the database, severity and failure time); level 1 is alerted at once',
   '`/pgwarden status`: the open incidents, their step, lead and escalation',
   '`/pgwarden oncall`: who is on call now, until when, and who takes over then',
+  "`/pgwarden oncall cover <until> [matrix]`: you take on-call from now until then (8h, 2d, or 2026-12-08T08:00:00Z), in the rotation's place",
   '`/pgwarden help`: this',
 ].join('\n');
 
 /** A command Slack signed (the console checked): the reply its sender sees, or null for none. */
 export async function answerSlackCommand(
   body: string,
-  o: { backend: ConsoleBackend; slackApp?: SlackAppSettings; publicUrl: string; actors?: SlackActors },
+  o: {
+    backend: ConsoleBackend;
+    slackApp?: SlackAppSettings;
+    publicUrl: string;
+    actors?: SlackActors;
+    /** Where a slow answer goes (the command's response_url), and the Slack API it must belong to. */
+    respond?: SlackResponder;
+    apiUrl?: string;
+    now?: () => Date;
+  },
 ): Promise<object | null> {
   const form = new URLSearchParams(body);
   const [word = '', ...rest] = (form.get('text') ?? '').trim().split(/\s+/);
@@ -46,6 +61,7 @@ export async function answerSlackCommand(
       }
     case 'oncall':
     case 'on-call':
+      if (rest[0]?.toLowerCase() === 'cover') return say(await cover(form, rest.slice(1), o));
       return say(onCallText(await o.backend.onCall(new Date())));
     case '':
     case 'open': {
@@ -63,6 +79,54 @@ export async function answerSlackCommand(
     default:
       return say(`\`${word}\` is not a /pgwarden command:\n${HELP}`);
   }
+}
+
+const COVER_USAGE =
+  '`/pgwarden oncall cover <until> [matrix]`: <until> an ISO time with its zone (2026-12-08T08:00:00Z) or from now (30m, 8h, 2d)';
+
+/**
+ * `/pgwarden oncall cover 8h`: the sender on call from now, as a stand-in. Checked at once; the
+ * stand-in itself (Slack's e-mail address for the sender, then the roster's update) is
+ * answered to the command's response_url, since Slack wants the command's own reply within 3 s.
+ */
+async function cover(form: URLSearchParams, args: string[], o: Parameters<typeof answerSlackCommand>[1]): Promise<string> {
+  const userId = form.get('user_id') ?? '';
+  const refused = await o.actors?.refusal(userId || undefined);
+  if (refused) return refused;
+  const now = o.now?.() ?? new Date();
+  const [untilText, matrix = 'default', ...extra] = args;
+  const until = untilText && !extra.length ? standInTime(untilText, now) : null;
+  if (!until || until <= now) return COVER_USAGE;
+  const app = o.slackApp;
+  if (!app)
+    return "a stand-in set from Slack is put on call under your e-mail address, which the console reads with the Slack app's token: set SLACK_BOT_TOKEN (with the users:read.email scope), or run pgwarden dr oncall --stand-in <address> --until <time>";
+  const url = form.get('response_url');
+  if (!o.respond || !url || !responseUrlAllowed(url, o.apiUrl))
+    return 'Slack sent no address to answer this command at: try again';
+  const setBy = `slack:${form.get('user_name') ?? userId} (${userId})`;
+  const answer = async (): Promise<string> => {
+    const who = await emailOf(app, userId);
+    if (!who) return 'Slack gives no e-mail address for you: the Slack app needs the users:read.email scope';
+    const s = await o.backend.standIn({ matrix, who, from: now.toISOString(), until: until.toISOString(), setBy });
+    return `You are on call${matrix === 'default' ? '' : ` (${slackText(matrix)})`} as ${slackText(who)} from ${minuteUtc(s.from)} until ${minuteUtc(s.until)} (stand-in ${s.id}; to take it back: \`pgwarden dr oncall --remove-stand-in ${s.id}\`)`;
+  };
+  void answer()
+    .catch((err: Error) => `No stand-in was set: ${err.message}`)
+    .then((text) => o.respond!(url, { response_type: 'ephemeral', text }))
+    .catch((err: Error) =>
+      process.stderr.write(`console: the answer to /pgwarden oncall cover could not be posted (${err.message})\n`),
+    );
+  return `Putting you on call until ${minuteUtc(until.toISOString())}…`;
+}
+
+/** The Slack user's e-mail address (users.info, users:read.email), or null when Slack gives none. */
+async function emailOf(
+  app: NonNullable<Parameters<typeof answerSlackCommand>[1]['slackApp']>,
+  userId: string,
+): Promise<string | null> {
+  const reply = await readSlack(app, 'users.info', { user: userId }, 5000);
+  const email = (reply.user as { profile?: { email?: unknown } } | undefined)?.profile?.email;
+  return typeof email === 'string' && email ? email : null;
 }
 
 /** Who is on call in each rotation, until when, and who next. Pure. */
