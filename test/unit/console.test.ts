@@ -169,6 +169,12 @@ function fakeBackend(initial: IncidentState, unanswered: Board['unanswered'] = [
       standIns.push(s);
       return s;
     },
+    removeStandIn: async (id) => {
+      const i = standIns.findIndex((x) => x.id === id);
+      if (i < 0)
+        throw new ActionRefused(`no stand-in ${id} is set (pgwarden dr oncall lists them; an ended one is gone by itself)`);
+      return standIns.splice(i, 1)[0];
+    },
     set: (s) => (state = s),
     setOnCall: (c) => (onCall = c),
     databases: () => ['shop'],
@@ -1140,7 +1146,7 @@ describe('the console over HTTP', () => {
       `Putting you on call until ${until.slice(0, 16).replace('T', ' ')} UTC…`,
     );
     expect(await answered('carol', 1)).toEqual([
-      `You are on call as carol@x.io from ${now.toISOString().slice(0, 16).replace('T', ' ')} UTC until ${until.slice(0, 16).replace('T', ' ')} UTC (stand-in s1; to take it back: \`pgwarden dr oncall --remove-stand-in s1\`)`,
+      `You are on call as carol@x.io from ${now.toISOString().slice(0, 16).replace('T', ' ')} UTC until ${until.slice(0, 16).replace('T', ' ')} UTC (stand-in s1; to take it back: \`/pgwarden oncall remove s1\`)`,
     ]);
     expect(backend.standIns).toEqual([
       expect.objectContaining({
@@ -1166,10 +1172,21 @@ describe('the console over HTTP', () => {
       /^`\/pgwarden oncall cover <until> \[matrix\]`: <until> an ISO time/,
     );
     expect(await command('oncall cover', 'carol')).toMatch(/^`\/pgwarden oncall cover <until>/);
+    // Taken back from Slack too; an id nobody set is refused at the response_url.
+    expect(await command('oncall remove s1', 'carol')).toBe('Taking stand-in s1 back…');
+    expect((await answered('carol', 3))[2]).toBe(
+      `Stand-in s1 taken back: carol@x.io is no longer on call from ${now.toISOString().slice(0, 16).replace('T', ' ')} UTC until ${until.slice(0, 16).replace('T', ' ')} UTC`,
+    );
+    await command('oncall remove s1', 'carol');
+    expect((await answered('carol', 4))[3]).toBe(
+      'Nothing was taken back: no stand-in s1 is set (pgwarden dr oncall lists them; an ended one is gone by itself)',
+    );
+    expect(await command('oncall remove', 'carol')).toMatch(/^`\/pgwarden oncall remove <id>`/);
+    expect(await command('oncall remove s2', 'bob')).toMatch(/^only the Slack users in SLACK_ALLOWED_USERS/);
     expect(await command('oncall cover 8h', 'bob')).toMatch(
       /^only the Slack users in SLACK_ALLOWED_USERS act on incidents from Slack, and you \(U0BOB\)/,
     );
-    expect(backend.standIns).toHaveLength(1);
+    expect(backend.standIns).toEqual([]);
   });
 
   it("refuses /pgwarden oncall cover without the Slack app's token, which it needs to read the sender's address", async () => {

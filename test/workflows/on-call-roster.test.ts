@@ -152,11 +152,15 @@ describe('on-call stand-ins set at run time (dev server, CLI)', () => {
       const s2 = await viaConsole.standIn({ ...hour, until: new Date(Date.now() + 3_600_000).toISOString() });
       expect(s2).toMatchObject({ id: 's2', who: carol, setBy: 'slack:carol (U0CAROL)' });
       expect((await viaConsole.onCall(new Date()))[0].who).toBe(carol);
-      const refused = await console
+      const refused = await viaConsole
         .standIn({ ...hour, from: '2026-01-01T00:00:00Z', until: '2026-01-02T00:00:00Z' })
         .catch((e: Error) => e);
       expect(refused).toEqual(new ActionRefused('it has ended already (2026-01-02T00:00:00Z)'));
       expect(refused).toBeInstanceOf(ActionRefused);
+      expect(await viaConsole.removeStandIn('s2')).toMatchObject({ id: 's2', who: carol });
+      expect(await viaConsole.removeStandIn('s2').catch((e: Error) => e)).toEqual(
+        new ActionRefused('no stand-in s2 is set (pgwarden dr oncall lists them; an ended one is gone by itself)'),
+      );
     } finally {
       await suite.server.client.workflow
         .getHandle(onCallRosterId(taskQueue))

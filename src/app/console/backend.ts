@@ -15,7 +15,7 @@ import { workerPolls } from '../cli/no-worker';
 import type { RecoveryOptions } from '../../../workflows/list-backups';
 import { openIncident, OpenedIncident } from '../open-incident';
 import { type OnCallNow, shiftsFrom } from '../../operations/dr/on-call';
-import { readStandIns, setStandIn } from '../../operations/dr/roster';
+import { readStandIns, removeStandIn, setStandIn } from '../../operations/dr/roster';
 import { withStandIns, type StandIn, type StandInRequest } from '../../operations/dr/stand-ins';
 import { startInput } from '../cli/commands/dr';
 import { startRun } from '../cli/start-run';
@@ -44,6 +44,8 @@ export interface ConsoleBackend {
   onCall(at: Date): Promise<OnCallNow[]>;
   /** Puts someone on call in a rotation's place (Slack's `/pgwarden oncall cover`); refused with ActionRefused. */
   standIn(req: StandInRequest): Promise<StandIn>;
+  /** Takes a stand-in back by its id (`/pgwarden oncall remove s1`); refused with ActionRefused. */
+  removeStandIn(id: string): Promise<StandIn>;
 }
 
 /** A form's fields as the Update's input: what the CLI's flags give, from text boxes. */
@@ -116,6 +118,18 @@ const ANSWER_MS = 5_000;
 const deadlineExceeded = (err: unknown) =>
   /deadline/i.test(`${(err as Error).message} ${((err as Error).cause as Error | undefined)?.message ?? ''}`);
 
+/** The roster's refusals as the console's: one line for the person who asked. */
+async function rosterRefusals(change: () => Promise<StandIn>, id?: string): Promise<StandIn> {
+  try {
+    return await change();
+  } catch (err) {
+    if (err instanceof WorkflowUpdateFailedError)
+      throw new ActionRefused((err.cause as Error | undefined)?.message ?? err.message);
+    if (err instanceof WorkflowNotFoundError) throw new ActionRefused(`no stand-in ${id} is set (none has been set yet)`);
+    throw err;
+  }
+}
+
 export function temporalBackend(client: Client, config: Config): ConsoleBackend {
   /** The incident's state from its worker; a worker that does not answer is said, not waited for. */
   const state = async (id: string) => {
@@ -150,13 +164,15 @@ export function temporalBackend(client: Client, config: Config): ConsoleBackend 
         throw new NoWorkerError(
           `no worker is polling task queue "${queue}", so the stand-in cannot be recorded; start one (pgwarden worker)`,
         );
-      try {
-        return await setStandIn(client, queue, req);
-      } catch (err) {
-        if (err instanceof WorkflowUpdateFailedError)
-          throw new ActionRefused((err.cause as Error | undefined)?.message ?? err.message);
-        throw err;
-      }
+      return rosterRefusals(() => setStandIn(client, queue, req));
+    },
+    async removeStandIn(id) {
+      const queue = config.temporal.taskQueue;
+      if (!(await workerPolls(client, queue, 2000)))
+        throw new NoWorkerError(
+          `no worker is polling task queue "${queue}", so the stand-in cannot be taken back; start one (pgwarden worker)`,
+        );
+      return rosterRefusals(() => removeStandIn(client, queue, id), id);
     },
     async open(form, by) {
       const database = form.database ?? '';

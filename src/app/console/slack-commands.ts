@@ -7,6 +7,7 @@
  *   /pgwarden status                 the open incidents, to the person alone
  *   /pgwarden oncall                 who is on call now, until when, and who next
  *   /pgwarden oncall cover <until>   the sender on call from now, in the rotation's place
+ *   /pgwarden oncall remove <id>     a stand-in taken back
  *   /pgwarden help                   what it does
  * The reply to a command is shown to its sender alone (ephemeral).
  */
@@ -29,23 +30,23 @@ const HELP = [
   '`/pgwarden status`: the open incidents, their step, lead and escalation',
   '`/pgwarden oncall`: who is on call now, until when, and who takes over then',
   "`/pgwarden oncall cover <until> [matrix]`: you take on-call from now until then (8h, 2d, or 2026-12-08T08:00:00Z), in the rotation's place",
+  '`/pgwarden oncall remove <id>`: a stand-in taken back',
   '`/pgwarden help`: this',
 ].join('\n');
 
 /** A command Slack signed (the console checked): the reply its sender sees, or null for none. */
-export async function answerSlackCommand(
-  body: string,
-  o: {
-    backend: ConsoleBackend;
-    slackApp?: SlackAppSettings;
-    publicUrl: string;
-    actors?: SlackActors;
-    /** Where a slow answer goes (the command's response_url), and the Slack API it must belong to. */
-    respond?: SlackResponder;
-    apiUrl?: string;
-    now?: () => Date;
-  },
-): Promise<object | null> {
+interface CommandOptions {
+  backend: ConsoleBackend;
+  slackApp?: SlackAppSettings;
+  publicUrl: string;
+  actors?: SlackActors;
+  /** Where a slow answer goes (the command's response_url), and the Slack API it must belong to. */
+  respond?: SlackResponder;
+  apiUrl?: string;
+  now?: () => Date;
+}
+
+export async function answerSlackCommand(body: string, o: CommandOptions): Promise<object | null> {
   const form = new URLSearchParams(body);
   const [word = '', ...rest] = (form.get('text') ?? '').trim().split(/\s+/);
   const say = (text: string) => ({ response_type: 'ephemeral', text });
@@ -62,6 +63,7 @@ export async function answerSlackCommand(
     case 'oncall':
     case 'on-call':
       if (rest[0]?.toLowerCase() === 'cover') return say(await cover(form, rest.slice(1), o));
+      if (rest[0]?.toLowerCase() === 'remove') return say(await removeCover(form, rest.slice(1), o));
       return say(onCallText(await o.backend.onCall(new Date())));
     case '':
     case 'open': {
@@ -89,7 +91,7 @@ const COVER_USAGE =
  * stand-in itself (Slack's e-mail address for the sender, then the roster's update) is
  * answered to the command's response_url, since Slack wants the command's own reply within 3 s.
  */
-async function cover(form: URLSearchParams, args: string[], o: Parameters<typeof answerSlackCommand>[1]): Promise<string> {
+async function cover(form: URLSearchParams, args: string[], o: CommandOptions): Promise<string> {
   const userId = form.get('user_id') ?? '';
   const refused = await o.actors?.refusal(userId || undefined);
   if (refused) return refused;
@@ -100,30 +102,47 @@ async function cover(form: URLSearchParams, args: string[], o: Parameters<typeof
   const app = o.slackApp;
   if (!app)
     return "a stand-in set from Slack is put on call under your e-mail address, which the console reads with the Slack app's token: set SLACK_BOT_TOKEN (with the users:read.email scope), or run pgwarden dr oncall --stand-in <address> --until <time>";
-  const url = form.get('response_url');
-  if (!o.respond || !url || !responseUrlAllowed(url, o.apiUrl))
-    return 'Slack sent no address to answer this command at: try again';
   const setBy = `slack:${form.get('user_name') ?? userId} (${userId})`;
-  const answer = async (): Promise<string> => {
+  return answerLater(form, o, `Putting you on call until ${minuteUtc(until.toISOString())}…`, 'No stand-in was set', async () => {
     const who = await emailOf(app, userId);
     if (!who) return 'Slack gives no e-mail address for you: the Slack app needs the users:read.email scope';
     const s = await o.backend.standIn({ matrix, who, from: now.toISOString(), until: until.toISOString(), setBy });
-    return `You are on call${matrix === 'default' ? '' : ` (${slackText(matrix)})`} as ${slackText(who)} from ${minuteUtc(s.from)} until ${minuteUtc(s.until)} (stand-in ${s.id}; to take it back: \`pgwarden dr oncall --remove-stand-in ${s.id}\`)`;
-  };
-  void answer()
-    .catch((err: Error) => `No stand-in was set: ${err.message}`)
+    return `You are on call${matrix === 'default' ? '' : ` (${slackText(matrix)})`} as ${slackText(who)} from ${minuteUtc(s.from)} until ${minuteUtc(s.until)} (stand-in ${s.id}; to take it back: \`/pgwarden oncall remove ${s.id}\`)`;
+  });
+}
+
+/** `/pgwarden oncall remove s1`: a stand-in taken back, by whoever may act. */
+async function removeCover(form: URLSearchParams, args: string[], o: CommandOptions): Promise<string> {
+  const refused = await o.actors?.refusal(form.get('user_id') || undefined);
+  if (refused) return refused;
+  const [id, ...extra] = args;
+  if (!id || extra.length)
+    return "`/pgwarden oncall remove <id>`: the stand-in's id, as `/pgwarden oncall cover` or `pgwarden dr oncall` gave it (s1, s2, ...)";
+  return answerLater(form, o, `Taking stand-in ${slackText(id)} back…`, 'Nothing was taken back', async () => {
+    const s = await o.backend.removeStandIn(id);
+    return `Stand-in ${s.id} taken back: ${slackText(s.who)} is no longer on call from ${minuteUtc(s.from)} until ${minuteUtc(s.until)}`;
+  });
+}
+
+/**
+ * Says `now` at once and the outcome of `work` at the command's response_url a moment later:
+ * Slack wants a command's own reply within 3 s, and Temporal and Slack's API may take longer.
+ */
+function answerLater(form: URLSearchParams, o: CommandOptions, now: string, failed: string, work: () => Promise<string>): string {
+  const url = form.get('response_url');
+  if (!o.respond || !url || !responseUrlAllowed(url, o.apiUrl))
+    return 'Slack sent no address to answer this command at: try again';
+  void work()
+    .catch((err: Error) => `${failed}: ${err.message}`)
     .then((text) => o.respond!(url, { response_type: 'ephemeral', text }))
     .catch((err: Error) =>
-      process.stderr.write(`console: the answer to /pgwarden oncall cover could not be posted (${err.message})\n`),
+      process.stderr.write(`console: the answer to a /pgwarden command could not be posted (${err.message})\n`),
     );
-  return `Putting you on call until ${minuteUtc(until.toISOString())}…`;
+  return now;
 }
 
 /** The Slack user's e-mail address (users.info, users:read.email), or null when Slack gives none. */
-async function emailOf(
-  app: NonNullable<Parameters<typeof answerSlackCommand>[1]['slackApp']>,
-  userId: string,
-): Promise<string | null> {
+async function emailOf(app: SlackAppSettings, userId: string): Promise<string | null> {
   const reply = await readSlack(app, 'users.info', { user: userId }, 5000);
   const email = (reply.user as { profile?: { email?: unknown } } | undefined)?.profile?.email;
   return typeof email === 'string' && email ? email : null;
