@@ -431,7 +431,12 @@ export function verifyActivities(deps: ActivityDeps) {
               .map((t) => `WorkflowType = '${t}'`)
               .join(' OR ');
             for await (const run of client.workflow.list({ query }))
-              runs.push({ use: uses[run.type], workflowId: run.workflowId, running: run.status.name === 'RUNNING' });
+              runs.push({
+                use: uses[run.type],
+                workflowId: run.workflowId,
+                runId: run.runId,
+                running: run.status.name === 'RUNNING',
+              });
             const found = scratchOfEndedRuns(
               scratch.rows.map((r) => r.name),
               runs,

@@ -22,7 +22,7 @@ import {
 import type { Activities } from '../activities';
 import { DisasterRecoveryInput, IncidentState } from '../src/operations/dr/incident';
 import { Incident, isDrill, openingProblem } from '../src/operations/dr/incident-machine';
-import { scratchDatabaseName } from '../src/operations/restore/scratch-databases';
+import { SCRATCH_NAME_PER_RUN, scratchDatabaseName } from '../src/operations/restore/scratch-databases';
 
 import * as m from '../src/operations/dr/messages';
 import * as v from '../src/operations/dr/validate';
@@ -267,7 +267,7 @@ async function selectBackup(flow: IncidentFlow, auto = false): Promise<void> {
     incident.offerSelection({ by: DRILL_ACTOR, to: 'latest' });
   } else if (auto) {
     // An unattended drill restores the proposed backup into a database of its own, dropped at the close.
-    const database = scratchDatabaseName('drill', incident.id);
+    const database = scratchDatabaseName('drill', incident.id, patched(SCRATCH_NAME_PER_RUN) ? workflowInfo().runId : undefined);
     if (!s.proposal) throw typedFailure('BackupError', `no backup of ${s.database} to practise on`);
     s.drill = { attended: false, database };
     incident.offerSelection({ by: DRILL_ACTOR, backupId: s.proposal.backupId, newDatabase: database });

@@ -20,7 +20,7 @@ import { needsRetrieval } from '../src/operations/restore/restore-plan';
 import { typedFailure } from '../src/infra/temporal/failure';
 import { describeTarget, type RecoveryTarget } from '../src/operations/pitr/target';
 import { describeTable, finalName, type RecoveryName } from '../src/operations/table-recovery/names';
-import { scratchDatabaseName } from '../src/operations/restore/scratch-databases';
+import { SCRATCH_NAME_PER_RUN, scratchDatabaseName } from '../src/operations/restore/scratch-databases';
 import { plannedTable } from '../src/operations/table-recovery/notices';
 
 import type { RestoreStatus } from '../src/infra/temporal/messages';
@@ -200,7 +200,10 @@ async function recoverTables(input: RecoverTableInput, status: RestoreStatus, no
           : `the base backup before ${describeTarget(input.target)} and the WAL archive of ${input.server}`,
       ...(input.incident ? { incident: input.incident } : {}),
     });
-  const scratch = source.kind === 'backup' ? scratchDatabaseName('tables', workflowId) : undefined;
+  const scratch =
+    source.kind === 'backup'
+      ? scratchDatabaseName('tables', workflowId, patched(SCRATCH_NAME_PER_RUN) ? workflowInfo().runId : undefined)
+      : undefined;
   try {
     if (source.kind === 'backup') {
       status.step = `restoring ${source.backupId} into a temporary database`;

@@ -25,7 +25,7 @@ import {
   restoreTestPoint,
   restoreTestReport,
 } from '../src/operations/restore-test/restore-test';
-import { scratchDatabaseName } from '../src/operations/restore/scratch-databases';
+import { SCRATCH_NAME_PER_RUN, scratchDatabaseName } from '../src/operations/restore/scratch-databases';
 import { restoreNotes } from '../src/operations/restore/restore-plan';
 import { rootCauseMessage } from '../src/infra/temporal/root-cause';
 import { onHost } from './host-queue';
@@ -121,7 +121,11 @@ async function restoreTest(input: RestoreTestInput, run: RestoreTestRun): Promis
 
 /** 1. The newest backup into a temporary database, counted and queried there, then dropped. */
 async function logicalRestore(input: RestoreTestInput, workflowId: string): Promise<RestoreTestPart> {
-  const scratch = scratchDatabaseName('restoretest', workflowId);
+  const scratch = scratchDatabaseName(
+    'restoretest',
+    workflowId,
+    patched(SCRATCH_NAME_PER_RUN) ? workflowInfo().runId : undefined,
+  );
   try {
     const restored = await executeChild(RestoreWorkflow, {
       workflowId: `${workflowId}-logical`,

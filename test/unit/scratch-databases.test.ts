@@ -7,6 +7,13 @@ import {
 } from '../../src/operations/restore/scratch-databases';
 
 describe("pgwarden's temporary databases", () => {
+  it('names a run apart from another run under the same workflow id', () => {
+    const id = 'restore-test-shop-20261202T050000Z';
+    expect(scratchDatabaseName('restoretest', id, 'run-a')).not.toBe(scratchDatabaseName('restoretest', id, 'run-b'));
+    expect(scratchDatabaseName('restoretest', id, 'run-a')).not.toBe(scratchDatabaseName('restoretest', id));
+    expect(notScratch(scratchDatabaseName('restoretest', id, 'run-a'), 'restoretest')).toBeNull();
+  });
+
   it.each(['restoretest', 'drill', 'tables'] as const)('%s: one name per run, the same for every attempt', (use) => {
     const a = scratchDatabaseName(use, 'run-20261130T094200Z');
     expect(a).toMatch(new RegExp(`^pgwarden_${use}_[0-9a-f]{16}$`));
@@ -38,9 +45,36 @@ describe("pgwarden's temporary databases", () => {
 
   describe('which of them a janitor may drop, and which no run it knows names', () => {
     const name = scratchDatabaseName;
-    const ended = (use: ScratchRun['use'], workflowId: string): ScratchRun => ({ use, workflowId, running: false });
-    const running = (use: ScratchRun['use'], workflowId: string): ScratchRun => ({ use, workflowId, running: true });
+    const ended = (use: ScratchRun['use'], workflowId: string, runId = 'r1'): ScratchRun => ({
+      use,
+      workflowId,
+      runId,
+      running: false,
+    });
+    const running = (use: ScratchRun['use'], workflowId: string, runId = 'r2'): ScratchRun => ({
+      use,
+      workflowId,
+      runId,
+      running: true,
+    });
     it.each<[string, string[], ScratchRun[], string[], string[]]>([
+      // Named for its run (scratch-name-per-run), as runs name them now.
+      [
+        "a terminated restore test's, named for its run",
+        [name('restoretest', 'rt-1', 'r1')],
+        [ended('restoretest', 'rt-1', 'r1')],
+        [name('restoretest', 'rt-1', 'r1')],
+        [],
+      ],
+      // Another deployment's run under the same schedule-made id: another run, another name.
+      [
+        "another deployment's run under the same id stays",
+        [name('restoretest', 'rt-1', 'theirs')],
+        [ended('restoretest', 'rt-1', 'r1')],
+        [],
+        [name('restoretest', 'rt-1', 'theirs')],
+      ],
+      ["a running one's, named for its run, stays", [name('drill', 'dr-1', 'r2')], [running('drill', 'dr-1', 'r2')], [], []],
       [
         "a terminated restore test's",
         [name('restoretest', 'rt-1')],

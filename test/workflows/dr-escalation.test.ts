@@ -3,6 +3,7 @@
  * notices are real (the stack's SMTP and webhook sinks capture them); the database, S3 and
  * restore work is faked, since the subject here is the timers and who hears what when.
  */
+import { scratchDatabaseName } from '../../src/operations/restore/scratch-databases';
 import { MockActivityEnvironment, TestWorkflowEnvironment } from '@temporalio/testing';
 import { shiftAt } from '../../src/operations/dr/on-call';
 import { Context } from '@temporalio/activity';
@@ -746,6 +747,8 @@ describe('DisasterRecoveryWorkflow escalation (time-skipping server, real notice
       escalation: { sent: [1] },
     });
     expect(final.selection!.newDatabase).toBe(final.drill!.database);
+    // Named for this run, not its id alone: another deployment's drill under the same id gets another database.
+    expect(final.drill!.database).toBe(scratchDatabaseName('drill', id, (await h.describe()).runId));
     expect(final.recovery).toMatchObject({ restoreWithinRto: true, fullServiceWithinRto: true, withinRpo: true });
     expect(final.timeline.filter((t) => t.step === 'resume').map((t) => [t.by, t.what])).toContainEqual([
       'pgwarden (drill)',

@@ -444,19 +444,18 @@ describe('VerifyBackupWorkflow (dev server, real PostgreSQL and S3)', () => {
       }
     });
     // A restore test's, a drill's and a table recovery's database whose runs are over (terminated before their own clean-up).
+    // Named for their run, as runs name them now (one as runs before scratch-name-per-run did).
+    const restoreTest = await endedRun(WorkflowType.restoreTest, `restore-test-gone-${uniqueSuffix()}`);
+    const drill = await endedRun(WorkflowType.disasterRecovery, `dr-gone-${uniqueSuffix()}`);
+    const tables = await endedRun(WorkflowType.recoverTable, `recover-table-gone-${uniqueSuffix()}`);
     const leftovers = [
-      scratchDatabaseName(
-        'restoretest',
-        (await endedRun(WorkflowType.restoreTest, `restore-test-gone-${uniqueSuffix()}`)).workflowId,
-      ),
-      scratchDatabaseName('drill', (await endedRun(WorkflowType.disasterRecovery, `dr-gone-${uniqueSuffix()}`)).workflowId),
-      scratchDatabaseName(
-        'tables',
-        (await endedRun(WorkflowType.recoverTable, `recover-table-gone-${uniqueSuffix()}`)).workflowId,
-      ),
+      scratchDatabaseName('restoretest', restoreTest.workflowId, restoreTest.runId),
+      scratchDatabaseName('drill', drill.workflowId, drill.runId),
+      scratchDatabaseName('tables', tables.workflowId),
     ];
-    // Theirs again, or a run too new to be listed yet: no run here names them.
+    // Theirs again (one under the same schedule-made id as a run here), or a run too new to be listed yet: no run here names them.
     const unknown = [
+      scratchDatabaseName('restoretest', restoreTest.workflowId, randomUUID()),
       scratchDatabaseName('restoretest', `restore-test-elsewhere-${uniqueSuffix()}`),
       scratchDatabaseName('drill', `dr-elsewhere-${uniqueSuffix()}`),
     ];

@@ -14,9 +14,17 @@ const WHOSE: Record<ScratchUse, string> = {
   tables: "a table recovery's",
 };
 
-export function scratchDatabaseName(use: ScratchUse, runId: string): string {
-  return `pgwarden_${use}_${runHash(runId)}`;
+/**
+ * `runId` (runs since `scratch-name-per-run`): the name differs for each run even under the same
+ * workflow id, which schedules make from the database id and the time, so deployments sharing
+ * a test-restore server never meet on one name. Runs before it are named for their id alone.
+ */
+export function scratchDatabaseName(use: ScratchUse, workflowId: string, runId?: string): string {
+  return `pgwarden_${use}_${runHash(runId ? `${workflowId}/${runId}` : workflowId)}`;
 }
+
+/** The patch under which a run names its temporary database for its run, not only its id. */
+export const SCRATCH_NAME_PER_RUN = 'scratch-name-per-run';
 
 /** Null when `name` is a temporary database of that use, else why it must not be dropped. */
 export function notScratch(name: string, use: ScratchUse): string | null {
@@ -30,6 +38,7 @@ export const scratchLike = (use: ScratchUse) => `pgwarden\\_${use}\\_%`;
 export interface ScratchRun {
   use: ScratchUse;
   workflowId: string;
+  runId: string;
   running: boolean;
 }
 
@@ -41,8 +50,13 @@ export interface ScratchRun {
  * retention. Pure.
  */
 export function scratchOfEndedRuns(names: string[], runs: ScratchRun[]): { over: string[]; unknown: string[] } {
+  // A run names its database for its run, or (before scratch-name-per-run) for its id alone.
   const named = (running: boolean) =>
-    new Set(runs.filter((r) => r.running === running).map((r) => scratchDatabaseName(r.use, r.workflowId)));
+    new Set(
+      runs
+        .filter((r) => r.running === running)
+        .flatMap((r) => [scratchDatabaseName(r.use, r.workflowId, r.runId), scratchDatabaseName(r.use, r.workflowId)]),
+    );
   const ended = named(false);
   const running = named(true);
   return {
