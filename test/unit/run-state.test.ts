@@ -1,5 +1,5 @@
 import { WorkflowNotFoundError, type Client } from '@temporalio/client';
-import { isOverState, runIsDead, runIsOver, runState, type RunState } from '../../src/infra/temporal/run-state';
+import { isOverState, runIsDead, runState, type RunState } from '../../src/infra/temporal/run-state';
 
 /** A client whose describe answers as `answer` says: a status, or an error. */
 const clientAnswering = (answer: string | Error): Client =>
@@ -31,7 +31,6 @@ describe('what a run that left something behind is, and whether its leftovers ma
     const client = clientAnswering(answer);
     expect(await runState(client, run)).toBe(state);
     expect(await runIsDead(client, run)).toBe(dead);
-    expect(await runIsOver(client, run)).toBe(over);
     expect(isOverState(state)).toBe(over);
   });
 });

@@ -9,9 +9,9 @@ import * as m from '../../operations/dr/messages';
 import { OPEN_INCIDENTS_QUERY } from '../../infra/temporal/links';
 import type { ConsoleAction } from './pages';
 import type { Config } from '../../infra/config/config';
-import { NoWorkerError, PgwardenError } from '../../infra/errors/errors';
+import { NoWorkerError, PgwardenError, UsageError } from '../../infra/errors/errors';
 import { DatabaseSA, SeveritySA } from '../../infra/temporal/search-attributes';
-import { workerPolls } from '../cli/no-worker';
+import { requireWorker, workerPolls } from '../cli/no-worker';
 import type { RecoveryOptions } from '../../../workflows/list-backups';
 import { openIncident, OpenedIncident } from '../open-incident';
 import { type OnCallNow, shiftsFrom } from '../../operations/dr/on-call';
@@ -118,14 +118,12 @@ const ANSWER_MS = 5_000;
 const deadlineExceeded = (err: unknown) =>
   /deadline/i.test(`${(err as Error).message} ${((err as Error).cause as Error | undefined)?.message ?? ''}`);
 
-/** The roster's refusals as the console's: one line for the person who asked. */
-async function rosterRefusals(change: () => Promise<StandIn>, id?: string): Promise<StandIn> {
+/** The roster's refusals (UsageError) as the console's: one line for the person who asked. */
+async function rosterRefusals(change: () => Promise<StandIn>): Promise<StandIn> {
   try {
     return await change();
   } catch (err) {
-    if (err instanceof WorkflowUpdateFailedError)
-      throw new ActionRefused((err.cause as Error | undefined)?.message ?? err.message);
-    if (err instanceof WorkflowNotFoundError) throw new ActionRefused(`no stand-in ${id} is set (none has been set yet)`);
+    if (err instanceof UsageError) throw new ActionRefused(err.message);
     throw err;
   }
 }
@@ -160,19 +158,13 @@ export function temporalBackend(client: Client, config: Config): ConsoleBackend 
       if (!config.incident.matrices[req.matrix]?.onCall)
         throw new ActionRefused(`matrix "${req.matrix}" has no on-call rotation (ESCALATION_ONCALL) to stand in for`);
       const queue = config.temporal.taskQueue;
-      if (!(await workerPolls(client, queue, 2000)))
-        throw new NoWorkerError(
-          `no worker is polling task queue "${queue}", so the stand-in cannot be recorded; start one (pgwarden worker)`,
-        );
+      await requireWorker(client, queue, 'the stand-in cannot be recorded');
       return rosterRefusals(() => setStandIn(client, queue, req));
     },
     async removeStandIn(id) {
       const queue = config.temporal.taskQueue;
-      if (!(await workerPolls(client, queue, 2000)))
-        throw new NoWorkerError(
-          `no worker is polling task queue "${queue}", so the stand-in cannot be taken back; start one (pgwarden worker)`,
-        );
-      return rosterRefusals(() => removeStandIn(client, queue, id), id);
+      await requireWorker(client, queue, 'the stand-in cannot be taken back');
+      return rosterRefusals(() => removeStandIn(client, queue, id));
     },
     async open(form, by) {
       const database = form.database ?? '';
@@ -200,10 +192,7 @@ export function temporalBackend(client: Client, config: Config): ConsoleBackend 
       if (!config.databases.some((d) => d.id === database)) return null;
       const hit = cached.get(database);
       if (hit && Date.now() - hit.at < OPTIONS_TTL_MS) return hit.options;
-      if (!(await workerPolls(client, config.temporal.taskQueue, 2000)))
-        throw new NoWorkerError(
-          `no worker is polling task queue "${config.temporal.taskQueue}", so the backups cannot be read; start one (pgwarden worker)`,
-        );
+      await requireWorker(client, config.temporal.taskQueue, 'the backups cannot be read');
       const options = startRun(client, config, {
         workflow: 'recoveryOptions',
         operation: 'list',

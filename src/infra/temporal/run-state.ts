@@ -34,6 +34,4 @@ export const runIsDead = async (client: Client, run: RunRef): Promise<boolean> =
  * database only its own janitor may judge. Not when Temporal cannot be asked either: a blip
  * must not take a running verification's database away.
  */
-export const runIsOver = async (client: Client, run: RunRef): Promise<boolean> => isOverState(await runState(client, run));
-
 export const isOverState = (state: RunState): boolean => state === 'completed' || state === 'ended';

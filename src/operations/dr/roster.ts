@@ -3,7 +3,8 @@
  * the CLI, the console and the activity that opens an incident. A roster that was never started
  * has no stand-ins; the first stand-in starts it (update-with-start, one run per deployment's task queue).
  */
-import { Client, WithStartWorkflowOperation, WorkflowNotFoundError } from '@temporalio/client';
+import { Client, WithStartWorkflowOperation, WorkflowNotFoundError, WorkflowUpdateFailedError } from '@temporalio/client';
+import { UsageError } from '../../infra/errors/errors';
 import { WorkflowType } from '../../infra/temporal/definitions';
 import { OperationSA } from '../../infra/temporal/search-attributes';
 import { onCallRosterId, addStandInUpdate, removeStandInUpdate, standInsQuery } from './roster-messages';
@@ -30,7 +31,21 @@ export async function readStandIns(client: Client, taskQueue: string, answerMs =
   }
 }
 
-/** Sets a stand-in, starting the roster if it is not running yet; refused with one line (WorkflowUpdateFailedError). */
+/**
+ * A change the roster refused (its validators' one line), or a removal with no roster to remove
+ * from, as a UsageError: the CLI and the console each say it in their own words.
+ */
+async function refusedAsUsage(change: () => Promise<StandIn>, id?: string): Promise<StandIn> {
+  try {
+    return await change();
+  } catch (err) {
+    if (err instanceof WorkflowUpdateFailedError) throw new UsageError((err.cause as Error | undefined)?.message ?? err.message);
+    if (err instanceof WorkflowNotFoundError) throw new UsageError(`no stand-in ${id} is set (none has been set yet)`);
+    throw err;
+  }
+}
+
+/** Sets a stand-in, starting the roster if it is not running yet; refused with one line (UsageError). */
 export async function setStandIn(client: Client, taskQueue: string, req: StandInRequest): Promise<StandIn> {
   const start = new WithStartWorkflowOperation(WorkflowType.onCallRoster, {
     workflowId: onCallRosterId(taskQueue),
@@ -40,9 +55,15 @@ export async function setStandIn(client: Client, taskQueue: string, req: StandIn
     typedSearchAttributes: [{ key: OperationSA, value: 'oncall' }],
     staticSummary: 'on-call stand-ins (pgwarden dr oncall)',
   });
-  return client.workflow.executeUpdateWithStart(addStandInUpdate, { args: [req], startWorkflowOperation: start });
+  return refusedAsUsage(() =>
+    client.workflow.executeUpdateWithStart(addStandInUpdate, { args: [req], startWorkflowOperation: start }),
+  );
 }
 
+/** Takes a stand-in back; refused with one line (UsageError). */
 export async function removeStandIn(client: Client, taskQueue: string, id: string): Promise<StandIn> {
-  return client.workflow.getHandle(onCallRosterId(taskQueue)).executeUpdate(removeStandInUpdate, { args: [id] });
+  return refusedAsUsage(
+    () => client.workflow.getHandle(onCallRosterId(taskQueue)).executeUpdate(removeStandInUpdate, { args: [id] }),
+    id,
+  );
 }

@@ -5,7 +5,7 @@
  * `--remove-stand-in ID` takes one back. Without Temporal the rotation as configured is shown,
  * and said to be that.
  */
-import { WorkflowNotFoundError, WorkflowUpdateFailedError, type Client } from '@temporalio/client';
+import type { Client } from '@temporalio/client';
 import type { EscalationMatrix } from '../../../infra/config/incident';
 import { UsageError } from '../../../infra/errors/errors';
 import { contactWords } from '../../../operations/dr/escalation';
@@ -139,10 +139,7 @@ async function rosterAfter(
           };
         }
       } catch (err) {
-        if (err instanceof WorkflowUpdateFailedError)
-          throw new UsageError(`stand-in refused: ${(err.cause as Error | undefined)?.message ?? err.message}`);
-        if (err instanceof WorkflowNotFoundError)
-          throw new UsageError(`no stand-in ${o.removeStandIn} is set (none has been set yet)`);
+        if (err instanceof UsageError) throw new UsageError(`stand-in refused: ${err.message}`);
         throw err;
       }
     }
