@@ -19,7 +19,8 @@ import { dropScratchDatabase } from './scratch-database';
 import { type Notice, renderSlack } from '../src/infra/notify/notice';
 import { callSlack } from '../src/infra/notify/slack-api';
 import { matrixAt, shiftAt } from '../src/operations/dr/on-call';
-import { standInNotice, type StandInChange } from '../src/operations/dr/stand-in-notices';
+import { handoverNotice, handoverRecipients, standInNotice, type StandInChange } from '../src/operations/dr/roster-notices';
+import type { Handover, RotationOf } from '../src/operations/dr/handovers';
 import { readStandIns } from '../src/operations/dr/roster';
 import { withStandIns } from '../src/operations/dr/stand-ins';
 import { SLACK_ACK_ACTION, SLACK_ESCALATE_ACTION, SLACK_UPDATE_ACTION } from '../src/infra/notify/slack-interaction';
@@ -94,6 +95,17 @@ export function incidentActivities(deps: ActivityDeps) {
       const inPlaceOf = rotation ? shiftAt(rotation, new Date(change.standIn.from)).who : undefined;
       const to = [...new Set([change.standIn.who, ...(inPlaceOf ? [inPlaceOf] : [])])];
       return deliver(deps, standInNotice(change, inPlaceOf), to);
+    },
+
+    /** The rotations whose handovers the roster tells: none with ESCALATION_ONCALL_HANDOVERS=false. */
+    async onCallRotations(): Promise<RotationOf[]> {
+      if (!deps.config.incident.handovers) return [];
+      return Object.values(deps.config.incident.matrices).flatMap((m) => (m.onCall ? [{ name: m.name, onCall: m.onCall }] : []));
+    },
+
+    /** Tells whoever comes on call and whoever goes off (e-mail to both, Slack to the team's channel). Never paged. */
+    async notifyHandover(handover: Handover): Promise<ChannelResult[]> {
+      return deliver(deps, handoverNotice(handover), handoverRecipients(handover));
     },
 
     /**

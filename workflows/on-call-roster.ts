@@ -3,20 +3,24 @@
  * --stand-in), one run per deployment (onCallRosterId: its task queue) that holds them and answers who they
  * are. Its history is the audit trail of every swap: who set it, when, and who removed it.
  * Each change is told to the stand-in and to whoever the rotation had on call (notifyStandIn).
- * Started by the first stand-in (update-with-start); continues as new after a few hundred
- * changes, carrying only the stand-ins that have not ended.
+ * At each shift's end it tells whoever comes on call and whoever goes off (notifyHandover), the
+ * configured rotations read again from the worker then and at least hourly, so that a redeploy's
+ * new rotation is followed. Started by `pgwarden schedules apply` or the first stand-in
+ * (update-with-start); continues as new after a few hundred changes or a week of shifts,
+ * carrying only the stand-ins that have not ended and whom it last told.
  */
 import {
   allHandlersFinished,
   condition,
   continueAsNew,
   log,
+  patched,
   proxyActivities,
   setHandler,
   workflowInfo,
 } from '@temporalio/workflow';
 import type { Activities } from '../activities';
-import type { StandInChange } from '../src/operations/dr/stand-in-notices';
+import type { StandInChange } from '../src/operations/dr/roster-notices';
 import { OnCallRoster, type RosterState, type StandInRequest } from '../src/operations/dr/stand-ins';
 import { typedFailure } from '../src/infra/temporal/failure';
 import { addStandInUpdate, removeStandInUpdate, standInsQuery } from '../src/operations/dr/roster-messages';
@@ -26,10 +30,22 @@ import { checkInput } from './start-input';
 
 /** Changes per run before continuing as new: keeps the history short. */
 const CHANGES_PER_RUN = 500;
+/** Wake-ups per run before continuing as new: a week of hourly reads. */
+const WAKES_PER_RUN = 24 * 7;
+/** The longest wait between two reads of the configured rotations. */
+const REREAD_MS = 3_600_000;
+/**
+ * Handover notices, added after rosters had been released: a roster from before keeps its old
+ * loop while it replays, and takes the new one from its next wake-up (its next stand-in change).
+ */
+const HANDOVERS = 'roster-handovers';
 
-const { notifyStandIn } = proxyActivities<Activities>({ startToCloseTimeout: '1 minute', retry: { maximumAttempts: 3 } });
+const { notifyStandIn, notifyHandover, onCallRotations } = proxyActivities<Activities>({
+  startToCloseTimeout: '1 minute',
+  retry: { maximumAttempts: 3 },
+});
 
-const ROSTER_INPUT: InputSpec<RosterState> = { standIns: 'array?', nextId: 'number?' };
+const ROSTER_INPUT: InputSpec<RosterState> = { standIns: 'array?', nextId: 'number?', told: 'object?' };
 
 export async function OnCallRosterWorkflow(state: RosterState = {}): Promise<void> {
   checkInput(WorkflowType.onCallRoster, ROSTER_INPUT, state);
@@ -64,19 +80,49 @@ export async function OnCallRosterWorkflow(state: RosterState = {}): Promise<voi
     { validator: canRemove },
   );
   // Each change is told from here, not from its update, so the update answers at once.
-  const full = () => roster.changes >= CHANGES_PER_RUN || workflowInfo().continueAsNewSuggested;
+  let wakes = 0;
+  const full = () => roster.changes >= CHANGES_PER_RUN || wakes >= WAKES_PER_RUN || workflowInfo().continueAsNewSuggested;
+  // Matrices whose stand-in change was told since the last handover check: that notice said who is on call.
+  let saidByStandIn = new Set<string>();
   const tellAll = async () => {
-    for (let change = untold.shift(); change; change = untold.shift())
+    for (let change = untold.shift(); change; change = untold.shift()) {
+      saidByStandIn.add(change.standIn.matrix);
       // A notice that cannot go out must not end the roster, which holds who is on call.
       await notifyStandIn(change).catch((err: unknown) =>
         log.warn('a stand-in change was not told', { id: change!.standIn.id, err }),
       );
+    }
   };
+  /** Tells the handovers due now; how long until the next check. */
+  const tellHandovers = async (): Promise<number> => {
+    const rotations = await onCallRotations().catch((err: unknown) => {
+      log.warn('the on-call rotations could not be read; handovers are checked again in 5 minutes', { err });
+      return null;
+    });
+    if (!rotations) return 5 * 60_000;
+    const now = new Date();
+    // Changes still to be told (set while the rotations were read) will say it too.
+    const said = new Set([...saidByStandIn, ...untold.map((c) => c.standIn.matrix)]);
+    const { handovers, wakeAt } = roster.handovers(rotations, now, said);
+    saidByStandIn = new Set();
+    for (const handover of handovers)
+      await notifyHandover(handover).catch((err: unknown) =>
+        log.warn('a handover was not told', { matrix: handover.matrix, err }),
+      );
+    wakes++;
+    return Math.max(1_000, Math.min(REREAD_MS, (wakeAt?.getTime() ?? Infinity) - now.getTime()));
+  };
+  let handovers = false;
   while (!full()) {
-    await condition(() => untold.length > 0 || full());
+    const woken = () => untold.length > 0 || full();
+    handovers ||= patched(HANDOVERS);
+    if (handovers) await condition(woken, await tellHandovers());
+    else await condition(woken);
     await tellAll();
   }
   await condition(allHandlersFinished);
   await tellAll();
+  // What the last stand-in changes said is carried as told, not told again by the next run.
+  if (handovers && saidByStandIn.size) await tellHandovers();
   await continueAsNew<typeof OnCallRosterWorkflow>(roster.snapshot(new Date()));
 }

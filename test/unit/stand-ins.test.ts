@@ -1,6 +1,6 @@
 import type { EscalationMatrix } from '../../src/infra/config/incident';
 import { pagesOf } from '../../src/infra/notify/paging';
-import { standInNotice, type StandInChange } from '../../src/operations/dr/stand-in-notices';
+import { standInNotice, type StandInChange } from '../../src/operations/dr/roster-notices';
 import { shiftAt, shiftsFrom } from '../../src/operations/dr/on-call';
 import {
   MAX_STAND_INS,

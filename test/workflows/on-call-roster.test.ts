@@ -1,7 +1,9 @@
 /**
- * Stand-ins set at run time (dev server, the built CLI, a real worker): set with `pgwarden dr
- * oncall --stand-in`, they take level 1 of the next incident, show on the console's board,
- * are refused with one line when they cannot be, and come back out with --remove-stand-in.
+ * The on-call roster (dev server, the built CLI, a real worker). Stand-ins set at run time: set
+ * with `pgwarden dr oncall --stand-in`, they take level 1 of the next incident, show on the
+ * console's board, are refused with one line when they cannot be, and come back out with
+ * --remove-stand-in. Handovers: from `pgwarden schedules apply` on, whoever comes on call and
+ * whoever goes off are told when the shift changes hands.
  */
 import type { Worker } from '@temporalio/worker';
 import { createActivities } from '../../activities';
@@ -13,7 +15,8 @@ import { shiftAt } from '../../src/operations/dr/on-call';
 import { onCallRosterId, standInsQuery } from '../../src/operations/dr/roster-messages';
 import { pgwarden } from '../support/cli';
 import { databaseUrl } from '../support/databases';
-import { capturedMail, waitForCaptured } from '../support/sinks';
+import { capturedMail, capturedWebhooks, waitForCaptured } from '../support/sinks';
+import { minuteUtc } from '../../src/operations/dr/details';
 import { stackConfig } from '../support/stack-env';
 import { bundledWorker, uniqueSuffix, uniqueTaskQueue } from '../support/temporal';
 import { waitFor } from '../support/wait';
@@ -177,5 +180,109 @@ describe('on-call stand-ins set at run time (dev server, CLI)', () => {
     expect(unread.stderr).toMatch(
       /^pgwarden: the rotation as configured: the stand-ins set at run time could not be read \(.*\): is a worker running \(pgwarden worker\)\?\n$/,
     );
+  });
+
+  it('tells each handover to whoever comes on call and goes off, from schedules apply on; a stand-in set now is told once', async () => {
+    const db = await suite.freshDatabase('handover');
+    const taskQueue = uniqueTaskQueue('handover');
+    const tag = uniqueSuffix();
+    const [alice, bob, dan, carol] = ['alice', 'bob', 'dan', 'carol'].map((n) => `${n}-${tag}@example.com`);
+    const inSeconds = (s: number) => new Date(Math.ceil(Date.now() / 1000) * 1000 + s * 1000).toISOString();
+    // Dan stands in for ten seconds (a configured override), soon: two handovers to wait for.
+    const [danFrom, danUntil] = [inSeconds(20), inSeconds(30)];
+    const rotation = { people: [alice, bob], from: '2026-12-07T09:00:00Z', shiftHours: 168 };
+    const settings = {
+      DATABASE_URL: databaseUrl(db),
+      PGWARDEN_TASK_QUEUE: taskQueue,
+      ESCALATION_ONCALL: `${alice},${bob}`,
+      ESCALATION_ONCALL_FROM: rotation.from,
+      ESCALATION_ONCALL_OVERRIDES: `${danFrom}/${danUntil}=${dan}`,
+    };
+    const onCall = shiftAt(rotation, new Date()).who;
+    const weekEnds = shiftAt(rotation, new Date()).until.toISOString();
+    const roster = suite.server.client.workflow.getHandle(onCallRosterId(taskQueue));
+    const worker: Worker = await bundledWorker(
+      suite.server,
+      taskQueue,
+      createActivities(createActivityDeps(stackConfig(settings))),
+    );
+    const running = worker.run();
+    let schedules: string[] = [];
+    try {
+      // Before it runs, dr oncall says no handover is told, and how to start it.
+      const before = await pgwarden(settings, 'dr', 'oncall');
+      expect({ code: before.code, stderr: before.stderr }).toEqual({
+        code: 0,
+        stderr:
+          'pgwarden: handovers are not told: the on-call roster has not been started; start it with pgwarden schedules apply\n',
+      });
+      // schedules apply starts the roster beside the schedules, once.
+      const applied = await pgwarden(settings, 'schedules', 'apply', '--json');
+      expect(applied.code).toBe(0);
+      const result = JSON.parse(applied.stdout) as { created: string[]; onCallRoster: string };
+      schedules = result.created;
+      expect(result.onCallRoster).toBe('started');
+      const again = await pgwarden(settings, 'schedules', 'apply');
+      expect(again.stdout).toContain(
+        `running   ${onCallRosterId(taskQueue)} (on-call roster: tells each handover, holds the stand-ins)\n`,
+      );
+      expect(await pgwarden(settings, 'dr', 'oncall')).toMatchObject({ code: 0, stderr: '' });
+
+      // Dan comes on call: he and whoever the rotation had are told; then he goes off.
+      const [on] = await waitForCaptured(
+        async (c) => (await capturedMail(c)).filter((x) => x.subject.includes(`${dan} is on call now`)),
+        tag,
+        1,
+        45_000,
+      );
+      expect(on.subject).toBe(
+        `[pgwarden] ON CALL: ${dan} is on call now until ${minuteUtc(danUntil)}, taking over from ${onCall}`,
+      );
+      expect(on.envelopeTo).toEqual([dan, onCall]);
+      expect(on.text).toMatch(new RegExp(`^Then: +${onCall.replace(/[.]/g, '\\.')}$`, 'm'));
+      const [off] = await waitForCaptured(
+        async (c) => (await capturedMail(c)).filter((x) => x.subject.includes(`taking over from ${dan}`)),
+        tag,
+        1,
+        30_000,
+      );
+      expect(off.subject).toBe(
+        `[pgwarden] ON CALL: ${onCall} is on call now until ${minuteUtc(weekEnds)}, taking over from ${dan}`,
+      );
+      expect(off.envelopeTo).toEqual([onCall, dan]);
+      expect((await capturedWebhooks(tag)).filter((w) => JSON.stringify(w.body).includes(`${dan} is on call now`))).toHaveLength(
+        1,
+      );
+      // Starting the roster handed nothing over: these two are all the rotation's people heard.
+      expect((await capturedMail(tag)).map((x) => x.subject)).toEqual([on.subject, off.subject]);
+
+      // A stand-in from now is told by its own notice, not again as a handover.
+      const set = await pgwarden(settings, 'dr', 'oncall', '--stand-in', carol, '--until', '8h');
+      expect(set.code).toBe(0);
+      await waitForCaptured(capturedMail, carol);
+      const scheduledSince = async () => {
+        const events = (await roster.fetchHistory()).events!;
+        const told = events.map((e) => e.activityTaskScheduledEventAttributes?.activityType?.name).lastIndexOf('notifyStandIn');
+        return events.slice(told + 1);
+      };
+      await waitFor('the roster checked handovers after the stand-in', async () =>
+        (await scheduledSince()).some((e) => e.timerStartedEventAttributes),
+      );
+      expect((await scheduledSince()).flatMap((e) => e.activityTaskScheduledEventAttributes?.activityType?.name ?? [])).toEqual([
+        'onCallRotations',
+      ]);
+      expect((await capturedMail(carol)).map((x) => x.subject)).toEqual([
+        expect.stringMatching(new RegExp(`^\\[pgwarden\\] ON CALL: ${carol.replace(/[.]/g, '\\.')} is on call in place of `)),
+      ]);
+    } finally {
+      await roster.terminate('test over').catch(() => undefined);
+      for (const id of schedules)
+        await suite.server.client.schedule
+          .getHandle(id)
+          .delete()
+          .catch(() => undefined);
+      worker.shutdown();
+      await running;
+    }
   });
 });

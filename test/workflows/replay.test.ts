@@ -79,6 +79,7 @@ describe('recorded histories replay against the current workflows', () => {
         'recover-table-from-logical-backup.json',
         'dr-resolved-with-evidence.json',
         'oncall-roster-stand-ins.json',
+        'oncall-roster-handovers.json',
         'dr-resolved-tables-beside.json',
         'dr-resolved-point-in-time.json',
         'restore-test-passed.json',

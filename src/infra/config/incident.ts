@@ -42,6 +42,8 @@ export interface IncidentSettings {
   healthUrl?: Secret;
   /** Drills escalate like real incidents (levels 2-4); by default they alert level 1 only. */
   drillEscalates: boolean;
+  /** ESCALATION_ONCALL_HANDOVERS: tell whoever comes on call and goes off at each handover (the roster workflow). */
+  handovers: boolean;
   /** Scheduled drills wait for on-call at each human step (default: pgwarden takes them). */
   drillAttended: boolean;
 }
@@ -152,5 +154,6 @@ export function readIncident(r: EnvReader, teamDefault: string[]): IncidentSetti
     healthUrl,
     drillEscalates: r.boolean('DR_DRILL_ESCALATE', false),
     drillAttended: r.boolean('DR_DRILL_ATTENDED', false),
+    handovers: r.boolean('ESCALATION_ONCALL_HANDOVERS', true),
   };
 }

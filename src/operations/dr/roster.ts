@@ -1,17 +1,23 @@
 /**
- * The on-call roster from outside: the stand-ins set now, and setting or removing one. Used by
- * the CLI, the console and the activity that opens an incident. A roster that was never started
- * has no stand-ins; the first stand-in starts it (update-with-start, one run per deployment's task queue).
+ * The on-call roster from outside: starting it, the stand-ins set now, and setting or removing
+ * one. Used by the CLI, the console and the activity that opens an incident. One run per
+ * deployment's task queue, started by `pgwarden schedules apply` when a rotation is configured
+ * (it tells each handover) or by the first stand-in (update-with-start); one never started has
+ * no stand-ins.
  */
 import { Client, WithStartWorkflowOperation, WorkflowNotFoundError, WorkflowUpdateFailedError } from '@temporalio/client';
 import { UsageError } from '../../infra/errors/errors';
 import { WorkflowType } from '../../infra/temporal/definitions';
 import { OperationSA } from '../../infra/temporal/search-attributes';
 import { onCallRosterId, addStandInUpdate, removeStandInUpdate, standInsQuery } from './roster-messages';
-import type { StandIn, StandInRequest } from './stand-ins';
+import type { RosterState, StandIn, StandInRequest } from './stand-ins';
 
-/** The stand-ins, or why they could not be read (the roster's worker did not answer in time). */
-export type StandInsRead = { standIns: StandIn[]; unread?: undefined } | { standIns: []; unread: string };
+/**
+ * The stand-ins, or why they could not be read (the roster's worker did not answer in time);
+ * `neverStarted`: no roster has run yet, so none is set and no handover is told.
+ */
+export type StandInsRead =
+  { standIns: StandIn[]; unread?: undefined; neverStarted?: true } | { standIns: []; unread: string; neverStarted?: undefined };
 
 /** How long a reader waits for the roster's worker: a page or an opening incident must not hang on it. */
 export const ROSTER_ANSWER_MS = 5_000;
@@ -23,7 +29,7 @@ export async function readStandIns(client: Client, taskQueue: string, answerMs =
     );
     return { standIns };
   } catch (err) {
-    if (err instanceof WorkflowNotFoundError) return { standIns: [] };
+    if (err instanceof WorkflowNotFoundError) return { standIns: [], neverStarted: true };
     return {
       standIns: [],
       unread: `the stand-ins set at run time could not be read (${(err as Error).message.split('\n')[0]}): is a worker running (pgwarden worker)?`,
@@ -45,16 +51,33 @@ async function refusedAsUsage(change: () => Promise<StandIn>, id?: string): Prom
   }
 }
 
+const startOptions = (taskQueue: string) => ({
+  workflowId: onCallRosterId(taskQueue),
+  taskQueue,
+  args: [{}] as [RosterState],
+  workflowIdConflictPolicy: 'USE_EXISTING' as const,
+  typedSearchAttributes: [{ key: OperationSA, value: 'oncall' }],
+  staticSummary: 'on-call roster: handovers and stand-ins (pgwarden dr oncall)',
+});
+
+/** Starts the roster unless it runs already: whether it was `started` or found `running`. */
+export async function startRoster(client: Client, taskQueue: string): Promise<'started' | 'running'> {
+  const running = await client.workflow
+    .getHandle(onCallRosterId(taskQueue))
+    .describe()
+    .then((d) => d.status.name === 'RUNNING')
+    .catch((err: unknown) => {
+      if (err instanceof WorkflowNotFoundError) return false;
+      throw err;
+    });
+  if (running) return 'running';
+  await client.workflow.start(WorkflowType.onCallRoster, startOptions(taskQueue));
+  return 'started';
+}
+
 /** Sets a stand-in, starting the roster if it is not running yet; refused with one line (UsageError). */
 export async function setStandIn(client: Client, taskQueue: string, req: StandInRequest): Promise<StandIn> {
-  const start = new WithStartWorkflowOperation(WorkflowType.onCallRoster, {
-    workflowId: onCallRosterId(taskQueue),
-    taskQueue,
-    args: [{}],
-    workflowIdConflictPolicy: 'USE_EXISTING',
-    typedSearchAttributes: [{ key: OperationSA, value: 'oncall' }],
-    staticSummary: 'on-call stand-ins (pgwarden dr oncall)',
-  });
+  const start = new WithStartWorkflowOperation(WorkflowType.onCallRoster, startOptions(taskQueue));
   return refusedAsUsage(() =>
     client.workflow.executeUpdateWithStart(addStandInUpdate, { args: [req], startWorkflowOperation: start }),
   );

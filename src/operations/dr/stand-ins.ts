@@ -7,6 +7,7 @@
  * Pure and workflow-safe.
  */
 import type { EscalationMatrix } from '../../infra/config/incident';
+import { handoversDue, type HandoverCheck, type RotationOf, type ToldShifts } from './handovers';
 
 export interface StandIn {
   /** `s1`, `s2`, ...: what `--remove-stand-in` names. */
@@ -26,6 +27,8 @@ export type StandInRequest = Pick<StandIn, 'matrix' | 'who' | 'from' | 'until' |
 export interface RosterState {
   standIns?: StandIn[];
   nextId?: number;
+  /** Whom it last told to be on call, per matrix (handovers.ts); absent in rosters from before handovers. */
+  told?: ToldShifts;
 }
 
 /** Enough for every swap of a year; bounds the state a roster carries. */
@@ -38,12 +41,14 @@ const ZONED = /^\d{4}-\d\d-\d\dT[\d:.]+(Z|[+-]\d\d:?\d\d)$/;
 export class OnCallRoster {
   private standIns: StandIn[];
   private nextId: number;
+  private told: ToldShifts;
   /** Additions and removals in this run, for when to continue as new. */
   changes = 0;
 
   constructor(state: RosterState = {}) {
     this.standIns = [...(state.standIns ?? [])];
     this.nextId = state.nextId ?? 1;
+    this.told = { ...(state.told ?? {}) };
   }
 
   /** Why `req` cannot be taken (one line), or null. */
@@ -101,9 +106,25 @@ export class OnCallRoster {
     return this.standIns.filter((s) => Date.parse(s.until) > now.getTime());
   }
 
+  /**
+   * The handovers due at `now` in the configured rotations, this roster's stand-ins included,
+   * remembered as told. `quiet`: matrices whose stand-in change, told already, said who is on call.
+   */
+  handovers(rotations: RotationOf[], now: Date, quiet?: ReadonlySet<string>): HandoverCheck {
+    const standIns = this.current(now);
+    const check = handoversDue(
+      rotations.map((m) => withStandIns(m, standIns)),
+      this.told,
+      now,
+      quiet,
+    );
+    this.told = check.told;
+    return check;
+  }
+
   /** What the next run carries: the ended ones left out. */
   snapshot(now: Date): RosterState {
-    return { standIns: this.current(now), nextId: this.nextId };
+    return { standIns: this.current(now), nextId: this.nextId, told: this.told };
   }
 }
 
@@ -112,7 +133,7 @@ export class OnCallRoster {
  * the newest first (shiftAt takes the first override covering a time). A matrix without a
  * rotation has nobody to stand in for, and is returned as is. Pure.
  */
-export function withStandIns(matrix: EscalationMatrix, standIns: StandIn[]): EscalationMatrix {
+export function withStandIns<M extends Pick<EscalationMatrix, 'name' | 'onCall'>>(matrix: M, standIns: StandIn[]): M {
   const mine = standIns.filter((s) => s.matrix === matrix.name);
   if (!matrix.onCall || !mine.length) return matrix;
   const set = [...mine].reverse().map((s) => ({ who: s.who, from: s.from, until: s.until }));

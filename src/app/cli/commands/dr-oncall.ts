@@ -77,6 +77,10 @@ export async function runDrOncall(ctx: CommandContext, o: OncallOptions): Promis
   if (mine.length) lines.push('stand-ins set at run time:', ...mine.map((s) => `  ${standInLine(s)}`));
   process.stdout.write(`${lines.join('\n')}\n`);
   if (unread) process.stderr.write(`pgwarden: the rotation as configured: ${unread}\n`);
+  if (roster!.neverStarted && config.incident.handovers)
+    process.stderr.write(
+      'pgwarden: handovers are not told: the on-call roster has not been started; start it with pgwarden schedules apply\n',
+    );
 }
 
 /** `s1  carol@x.io  2026-12-14 18:00:00Z to 2026-12-15 08:00:00Z  (set by ..., at ...)` */
@@ -108,6 +112,8 @@ function standInRequest(o: OncallOptions, matrix: EscalationMatrix): Omit<StandI
 
 interface RosterView {
   standIns: StandIn[];
+  /** No roster has run yet: no handover is told. */
+  neverStarted?: true;
   changed?: { standIn: StandIn; line: string };
   unread?: string;
 }
@@ -144,7 +150,12 @@ async function rosterAfter(
       }
     }
     const read = await readStandIns(client, taskQueue);
-    return { standIns: read.standIns, ...(changed ? { changed } : {}), ...(read.unread ? { unread: read.unread } : {}) };
+    return {
+      standIns: read.standIns,
+      ...(changed ? { changed } : {}),
+      ...(read.unread ? { unread: read.unread } : {}),
+      ...(read.neverStarted ? { neverStarted: true as const } : {}),
+    };
   };
   if (changing) return ctx.withTemporalClient(view);
   try {

@@ -3,6 +3,8 @@ import { Client, ScheduleNotFoundError, ScheduleOverlapPolicy } from '@temporali
 import { UsageError } from '../../../infra/errors/errors';
 import { applySchedules } from '../../../operations/schedules/apply';
 import { desiredSchedules, SCHEDULE_PREFIX } from '../../../operations/schedules/desired';
+import { onCallRosterId } from '../../../operations/dr/roster-messages';
+import { startRoster } from '../../../operations/dr/roster';
 import { CommandContext } from '../context';
 
 /** A Temporal client for `fn`; an unknown schedule id becomes a usage error that says where to look. */
@@ -22,16 +24,26 @@ export async function runSchedulesApply(ctx: CommandContext, opts: { prune?: boo
   const config = ctx.config();
   if (config.databases.length === 0)
     throw new UsageError('no database is configured (DATABASE_URL / BACKUP_DATABASES); nothing to schedule');
-  const result = await withClient(ctx, (client) =>
-    applySchedules(client, config.temporal.taskQueue, desiredSchedules(config), Boolean(opts.prune)),
-  );
+  const taskQueue = config.temporal.taskQueue;
+  // With a rotation, the on-call roster runs beside the schedules: it tells each handover and holds the stand-ins.
+  const rotation = Object.values(config.incident.matrices).some((m) => m.onCall);
+  const result = await withClient(ctx, async (client) => ({
+    ...(await applySchedules(client, taskQueue, desiredSchedules(config), Boolean(opts.prune))),
+    ...(rotation ? { onCallRoster: await startRoster(client, taskQueue) } : {}),
+  }));
   if (opts.json) return void process.stdout.write(JSON.stringify(result, null, 2) + '\n');
+  const handovers = config.incident.handovers
+    ? 'tells each handover, holds the stand-ins'
+    : 'holds the stand-ins; ESCALATION_ONCALL_HANDOVERS=false';
   const lines = [
     ...result.created.map((id) => `created   ${id}`),
     ...result.updated.map((id) => `updated   ${id}`),
     ...result.unchanged.map((id) => `unchanged ${id}`),
     ...result.removed.map((id) => `removed   ${id}`),
     ...result.unknown.map((id) => `unknown   ${id} (its database is no longer configured; remove it with --prune)`),
+    ...(result.onCallRoster
+      ? [`${result.onCallRoster.padEnd(9)} ${onCallRosterId(taskQueue)} (on-call roster: ${handovers})`]
+      : []),
   ];
   process.stdout.write(lines.join('\n') + '\n');
 }

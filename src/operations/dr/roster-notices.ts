@@ -1,9 +1,12 @@
 /**
- * What a stand-in's change tells people: the stand-in and whoever the rotation had on call then
- * by e-mail (each knows where they stand for tonight), the team's channel in Slack. Pure.
+ * What the on-call roster tells people, by e-mail to those it concerns (each knows where they
+ * stand for tonight) and to the team's channel in Slack: a stand-in set or taken back, and a
+ * shift changing hands. Whoever is on call must know it, whatever NOTIFY_*_ON say; never paged.
+ * Pure.
  */
 import type { Notice } from '../../infra/notify/notice';
 import { minuteUtc } from './details';
+import type { Handover } from './handovers';
 import type { StandIn } from './stand-ins';
 
 export interface StandInChange {
@@ -18,7 +21,6 @@ export function standInNotice({ change, standIn: s }: StandInChange, inPlaceOf: 
   return {
     event: change === 'set' ? 'oncall.stand-in' : 'oncall.stand-in-removed',
     severity: 'info',
-    // Whoever is on call must know it, whatever NOTIFY_*_ON say.
     alwaysSent: true,
     mark: 'ON CALL',
     about: s.id,
@@ -35,5 +37,29 @@ export function standInNotice({ change, standIn: s }: StandInChange, inPlaceOf: 
       ['Set by', `${s.setBy}, ${minuteUtc(s.setAt)}`],
     ],
     ...(change === 'set' ? { action: `to take it back: pgwarden dr oncall --remove-stand-in ${s.id}` } : {}),
+  };
+}
+
+/** Who a handover is mailed to: the person coming on call and the one going off. */
+export const handoverRecipients = (h: Handover): string[] => [h.incoming, h.outgoing];
+
+export function handoverNotice(h: Handover): Notice {
+  return {
+    event: 'oncall.handover',
+    severity: 'info',
+    alwaysSent: true,
+    mark: 'ON CALL',
+    about: h.matrix,
+    title: `${h.incoming} is on call now until ${minuteUtc(h.until)}, taking over from ${h.outgoing}`,
+    facts: [
+      ['On call', h.incoming],
+      ['Off call', h.outgoing],
+      ['Matrix', h.matrix],
+      ['Since', minuteUtc(h.from)],
+      ['Until', minuteUtc(h.until)],
+      ['Then', h.next],
+    ],
+    action:
+      'a swap: pgwarden dr oncall --stand-in ADDRESS --until TIME (in Slack: /pgwarden oncall cover 8h); who is on next: pgwarden dr oncall',
   };
 }

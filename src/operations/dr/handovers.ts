@@ -1,0 +1,70 @@
+/**
+ * Handovers: when a rotation's shift changes hands (its turn, an override or a stand-in beginning
+ * or ending), whoever comes on call and whoever goes off are told, as incident tools do. The
+ * roster workflow keeps, per matrix, whom it last told, and at each shift's end asks who is on
+ * call now: a different person is a handover. Reconciled rather than scheduled, so a worker down
+ * across two shifts tells one handover, from whoever was told last to whoever is on now. The
+ * first shift a roster sees of a rotation is recorded, not told: nobody handed over (a deploy,
+ * a matrix added). Pure and workflow-safe.
+ */
+import type { EscalationMatrix } from '../../infra/config/incident';
+import { shiftAt } from './on-call';
+
+/** A matrix as the roster needs it: its name and rotation (stand-ins already merged). */
+export type RotationOf = Pick<EscalationMatrix, 'name' | 'onCall'>;
+
+/** Per matrix, whom the roster last told to be on call, and since when (ISO). */
+export type ToldShifts = Record<string, { who: string; from: string }>;
+
+export interface Handover {
+  matrix: string;
+  incoming: string;
+  outgoing: string;
+  /** The incoming shift (ISO). */
+  from: string;
+  until: string;
+  /** Who takes over at `until`. */
+  next: string;
+}
+
+export interface HandoverCheck {
+  handovers: Handover[];
+  told: ToldShifts;
+  /** When the next shift of any rotation begins; null without a rotation. */
+  wakeAt: Date | null;
+}
+
+/**
+ * The handovers due at `now` against what was told, and what is told after them. `quiet`: matrices
+ * whose change was told already (a stand-in set or taken back with immediate effect says who is on
+ * call in its own notice): recorded as told without a second notice. A matrix seen for the first
+ * time is recorded; one no longer configured is forgotten; the same person on again (a rotation of
+ * one, a stand-in of the rotation's own person) is no handover.
+ */
+export function handoversDue(
+  rotations: RotationOf[],
+  told: ToldShifts,
+  now: Date,
+  quiet: ReadonlySet<string> = new Set(),
+): HandoverCheck {
+  const handovers: Handover[] = [];
+  const after: ToldShifts = {};
+  let wakeAt: Date | null = null;
+  for (const { name, onCall } of rotations) {
+    if (!onCall?.people.length) continue;
+    const shift = shiftAt(onCall, now);
+    const before = told[name];
+    after[name] = { who: shift.who, from: shift.from.toISOString() };
+    if (!wakeAt || shift.until < wakeAt) wakeAt = shift.until;
+    if (!before || before.who === shift.who || quiet.has(name)) continue;
+    handovers.push({
+      matrix: name,
+      incoming: shift.who,
+      outgoing: before.who,
+      from: shift.from.toISOString(),
+      until: shift.until.toISOString(),
+      next: shiftAt(onCall, shift.until).who,
+    });
+  }
+  return { handovers, told: after, wakeAt };
+}

@@ -1,0 +1,195 @@
+import type { OnCallRotation } from '../../src/infra/config/incident';
+import { pagesOf } from '../../src/infra/notify/paging';
+import { renderEmail, renderSlack } from '../../src/infra/notify/notice';
+import { handoversDue, type RotationOf, type ToldShifts } from '../../src/operations/dr/handovers';
+import { handoverNotice, handoverRecipients } from '../../src/operations/dr/roster-notices';
+import { OnCallRoster } from '../../src/operations/dr/stand-ins';
+
+// Weekly shifts from Monday 7 December 09:00 UTC: alice, bob, alice, ...
+const weekly: OnCallRotation = { people: ['alice@x.io', 'bob@x.io'], from: '2026-12-07T09:00:00Z', shiftHours: 168 };
+const payments: OnCallRotation = { people: ['pat@x.io', 'quinn@x.io'], from: '2026-12-07T09:00:00Z', shiftHours: 12 };
+const rotations: RotationOf[] = [
+  { name: 'default', onCall: weekly },
+  { name: 'payments', onCall: payments },
+];
+const aliceWeek: ToldShifts = { default: { who: 'alice@x.io', from: '2026-12-07T09:00:00.000Z' } };
+
+describe('handovers due', () => {
+  it.each<[string, RotationOf[], ToldShifts, string, string[], Array<[string, string, string, string]>, ToldShifts]>([
+    [
+      'nothing told yet: recorded, not told (a deploy is no handover)',
+      rotations.slice(0, 1),
+      {},
+      '2026-12-08T10:00:00Z',
+      [],
+      [],
+      aliceWeek,
+    ],
+    ['the same shift', rotations.slice(0, 1), aliceWeek, '2026-12-10T10:00:00Z', [], [], aliceWeek],
+    [
+      'the turn passes',
+      rotations.slice(0, 1),
+      aliceWeek,
+      '2026-12-14T09:00:00Z',
+      [],
+      [['default', 'bob@x.io', 'alice@x.io', '2026-12-21T09:00:00.000Z']],
+      { default: { who: 'bob@x.io', from: '2026-12-14T09:00:00.000Z' } },
+    ],
+    [
+      // The worker was down from the 13th to the 22nd: one handover, from whom it told last.
+      'two turns missed: one handover from whom it told last',
+      rotations.slice(0, 1),
+      aliceWeek,
+      '2026-12-22T09:00:00Z',
+      [],
+      [],
+      { default: { who: 'alice@x.io', from: '2026-12-21T09:00:00.000Z' } },
+    ],
+    [
+      'three turns missed',
+      rotations.slice(0, 1),
+      aliceWeek,
+      '2026-12-29T09:00:00Z',
+      [],
+      [['default', 'bob@x.io', 'alice@x.io', '2027-01-04T09:00:00.000Z']],
+      { default: { who: 'bob@x.io', from: '2026-12-28T09:00:00.000Z' } },
+    ],
+    [
+      'said already by a stand-in change: recorded, not told again',
+      rotations.slice(0, 1),
+      aliceWeek,
+      '2026-12-14T09:00:00Z',
+      ['default'],
+      [],
+      { default: { who: 'bob@x.io', from: '2026-12-14T09:00:00.000Z' } },
+    ],
+    [
+      'two matrices, each on its own',
+      rotations,
+      { ...aliceWeek, payments: { who: 'pat@x.io', from: '2026-12-14T09:00:00.000Z' } },
+      '2026-12-14T21:00:00Z',
+      ['default'],
+      [['payments', 'quinn@x.io', 'pat@x.io', '2026-12-15T09:00:00.000Z']],
+      {
+        default: { who: 'bob@x.io', from: '2026-12-14T09:00:00.000Z' },
+        payments: { who: 'quinn@x.io', from: '2026-12-14T21:00:00.000Z' },
+      },
+    ],
+    [
+      'a matrix no longer configured is forgotten',
+      rotations.slice(1),
+      { ...aliceWeek, payments: { who: 'pat@x.io', from: '2026-12-14T09:00:00.000Z' } },
+      '2026-12-14T10:00:00Z',
+      [],
+      [],
+      { payments: { who: 'pat@x.io', from: '2026-12-14T09:00:00.000Z' } },
+    ],
+    [
+      'a rotation of one hands over to nobody',
+      [{ name: 'default', onCall: { ...weekly, people: ['alice@x.io'] } }],
+      aliceWeek,
+      '2026-12-14T09:00:00Z',
+      [],
+      [],
+      { default: { who: 'alice@x.io', from: '2026-12-14T09:00:00.000Z' } },
+    ],
+    [
+      'an override beginning is a handover',
+      [
+        {
+          name: 'default',
+          onCall: { ...weekly, overrides: [{ who: 'carol@x.io', from: '2026-12-09T18:00:00Z', until: '2026-12-10T08:00:00Z' }] },
+        },
+      ],
+      aliceWeek,
+      '2026-12-09T18:00:00Z',
+      [],
+      [['default', 'carol@x.io', 'alice@x.io', '2026-12-10T08:00:00.000Z']],
+      { default: { who: 'carol@x.io', from: '2026-12-09T18:00:00.000Z' } },
+    ],
+    ['a matrix without a rotation', [{ name: 'default' }], aliceWeek, '2026-12-14T09:00:00Z', [], [], {}],
+  ])('%s', (_, given, told, at, quiet, expected, after) => {
+    const check = handoversDue(given, told, new Date(at), new Set(quiet));
+    expect(check.handovers.map((h) => [h.matrix, h.incoming, h.outgoing, h.until])).toEqual(expected);
+    expect(check.told).toEqual(after);
+  });
+
+  it.each<[string, RotationOf[], string, string | null]>([
+    ['the end of the current shift', rotations.slice(0, 1), '2026-12-08T10:00:00Z', '2026-12-14T09:00:00.000Z'],
+    ['the soonest of two matrices', rotations, '2026-12-08T10:00:00Z', '2026-12-08T21:00:00.000Z'],
+    [
+      'where an override begins',
+      [
+        {
+          name: 'default',
+          onCall: { ...weekly, overrides: [{ who: 'carol@x.io', from: '2026-12-09T18:00:00Z', until: '2026-12-10T08:00:00Z' }] },
+        },
+      ],
+      '2026-12-08T10:00:00Z',
+      '2026-12-09T18:00:00.000Z',
+    ],
+    ['never, without a rotation', [{ name: 'default' }], '2026-12-08T10:00:00Z', null],
+  ])('wakes at %s', (_, given, at, wakeAt) => {
+    expect(handoversDue(given, {}, new Date(at)).wakeAt?.toISOString() ?? null).toBe(wakeAt);
+  });
+});
+
+describe('the roster tells handovers with its stand-ins, and carries whom it told', () => {
+  it('hands over to a stand-in and back, and a new run goes on from what the last one told', () => {
+    const roster = new OnCallRoster();
+    const monday = new Date('2026-12-08T10:00:00Z');
+    expect(roster.handovers(rotations.slice(0, 1), monday).handovers).toEqual([]);
+    roster.add(
+      { matrix: 'default', who: 'carol@x.io', from: '2026-12-09T18:00:00Z', until: '2026-12-10T08:00:00Z', setBy: 'pgwarden' },
+      monday,
+    );
+    // Its wake-up follows the stand-in.
+    expect(roster.handovers(rotations.slice(0, 1), monday).wakeAt).toEqual(new Date('2026-12-09T18:00:00Z'));
+    expect(roster.handovers(rotations.slice(0, 1), new Date('2026-12-09T18:00:00Z')).handovers).toEqual([
+      {
+        matrix: 'default',
+        incoming: 'carol@x.io',
+        outgoing: 'alice@x.io',
+        from: '2026-12-09T18:00:00.000Z',
+        until: '2026-12-10T08:00:00.000Z',
+        next: 'alice@x.io',
+      },
+    ]);
+    const next = new OnCallRoster(roster.snapshot(new Date('2026-12-09T19:00:00Z')));
+    expect(next.handovers(rotations.slice(0, 1), new Date('2026-12-10T08:00:00Z')).handovers).toEqual([
+      expect.objectContaining({
+        incoming: 'alice@x.io',
+        outgoing: 'carol@x.io',
+        until: '2026-12-14T09:00:00.000Z',
+        next: 'bob@x.io',
+      }),
+    ]);
+  });
+});
+
+describe('what a handover tells', () => {
+  const handover = {
+    matrix: 'default',
+    incoming: 'bob@x.io',
+    outgoing: 'alice@x.io',
+    from: '2026-12-14T09:00:00.000Z',
+    until: '2026-12-21T09:00:00.000Z',
+    next: 'alice@x.io',
+  };
+
+  it('is mailed to both, marked ON CALL, sent whatever NOTIFY_*_ON say, and never paged', () => {
+    const notice = handoverNotice(handover);
+    expect(handoverRecipients(handover)).toEqual(['bob@x.io', 'alice@x.io']);
+    expect(notice).toMatchObject({ event: 'oncall.handover', severity: 'info', alwaysSent: true, about: 'default' });
+    expect(pagesOf(notice, { drills: true })).toEqual([]);
+    const mail = renderEmail(notice);
+    expect(mail.subject).toBe(
+      '[pgwarden] ON CALL: bob@x.io is on call now until 2026-12-21 09:00 UTC, taking over from alice@x.io',
+    );
+    expect(mail.text).toMatch(/^On call: +bob@x\.io$/m);
+    expect(mail.text).toMatch(/^Off call: +alice@x\.io$/m);
+    expect(mail.text).toMatch(/^Then: +alice@x\.io$/m);
+    expect(mail.text).toMatch(/pgwarden dr oncall --stand-in ADDRESS --until TIME/);
+    expect(JSON.stringify(renderSlack(notice))).toMatch(/bob@x\.io is on call now until 2026-12-21 09:00 UTC/);
+  });
+});
