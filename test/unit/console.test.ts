@@ -185,6 +185,19 @@ function fakeBackend(initial: IncidentState, unanswered: Board['unanswered'] = [
     },
     recoveryOptions: async (database) => (database === 'shop' ? options : null),
     onCall: async () => onCall,
+    // Bob's week, then Alice's, with the stand-ins set here listed.
+    roster: async () => ({
+      rotations: [
+        {
+          matrix: 'default',
+          shifts: [
+            { who: 'bob@x.io', from: '2026-11-30T09:00:00.000Z', until: '2026-12-07T09:00:00.000Z' },
+            { who: 'alice@x.io', from: '2026-12-07T09:00:00.000Z', until: '2026-12-14T09:00:00.000Z' },
+          ],
+          standIns: [...standIns],
+        },
+      ],
+    }),
     openIncidents: async () => ({ incidents: [state], unanswered }),
     incident: async (id) => (id === state.incidentId ? state : null),
     act: async (id, action, form, by, reach) => {
@@ -1259,6 +1272,25 @@ describe('the console over HTTP', () => {
         config,
       ).onCall(at),
     ).toEqual([{ matrix: 'default', who: 'carol@x.io', until: '2026-12-15T08:00:00.000Z', next: 'bob@x.io' }]);
+    // The on-call page's view: her shift between Bob's two, and her stand-in.
+    expect(
+      await temporalBackend(
+        roster(async () => [carol]),
+        config,
+      ).roster(at, 3),
+    ).toEqual({
+      rotations: [
+        {
+          matrix: 'default',
+          shifts: [
+            { who: 'carol@x.io', from: '2026-12-14T18:00:00.000Z', until: '2026-12-15T08:00:00.000Z' },
+            { who: 'bob@x.io', from: '2026-12-15T08:00:00.000Z', until: '2026-12-21T09:00:00.000Z' },
+            { who: 'alice@x.io', from: '2026-12-21T09:00:00.000Z', until: '2026-12-28T09:00:00.000Z' },
+          ],
+          standIns: [carol],
+        },
+      ],
+    });
     // A roster nobody answers for: the rotation as configured, and said so on the board.
     const silent = roster(() => Promise.reject(new Error('deadline exceeded')));
     const unread = await temporalBackend(silent, config).onCall(at);
@@ -1319,6 +1351,76 @@ describe('the console over HTTP', () => {
     const page = await fetch(`${s.url}/incidents/dr-shop-0`, { headers });
     expect(page.status).toBe(503);
     expect(await page.text()).toContain('no worker answered for dr-shop-0 within 5 s');
+  });
+
+  it('lists the shifts and stand-ins on the on-call page, sets a stand-in as the person logged in, and takes one back', async () => {
+    const { backend } = fakeBackend(incident());
+    const s = await start({}, backend);
+    server = s.server;
+    const headers = { cookie: `pgwarden_session=${signSession({ user: 'alice', exp: now.getTime() + 60_000 }, SECRET)}` };
+    const csrf = csrfToken('alice', SECRET);
+    const post = (path: string, fields: Record<string, string>) =>
+      fetch(`${s.url}${path}`, { ...form(fields), headers: { ...form(fields).headers, ...headers } });
+    const page = async (query = '') => (await fetch(`${s.url}/oncall${query}`, { headers })).text();
+
+    const first = await page();
+    expect(first).toContain('<a href="/oncall">on call</a>');
+    expect(first).toContain(
+      '<tr><td><strong>now</strong></td><td>bob@x.io</td><td>2026-11-30 09:00 UTC</td><td>2026-12-07 09:00 UTC</td></tr>',
+    );
+    expect(first).toContain('<tr><td>then</td><td>alice@x.io</td>');
+    // Alice's login is no address: the form leaves it to her.
+    expect(first).toContain('<input type="text" name="who" required value=""');
+    expect(first).not.toContain('Stand-ins set at run time');
+
+    // Refused before the roster is asked, and by the roster; a post without the token is stale.
+    expect((await post('/oncall', { who: 'carol@x.io', until: '8h' })).status).toBe(403);
+    const unread = await post('/oncall', { csrf, who: 'carol@x.io', until: 'tomorrow' });
+    expect(unread.status).toBe(400);
+    expect(await unread.text()).toContain(
+      'until &quot;tomorrow&quot;: an ISO time with its zone (2026-12-08T08:00:00Z), or from the start (30m, 8h, 2d)',
+    );
+    const noUntil = await post('/oncall', { csrf, who: 'carol@x.io', until: '' });
+    expect(await noUntil.text()).toContain('until is required: when the stand-in ends, e.g. 8h or 2026-12-08T08:00:00Z');
+    const refused = await post('/oncall', { csrf, matrix: 'payments', who: 'carol@x.io', until: '8h' });
+    expect(refused.status).toBe(400);
+    expect(await refused.text()).toContain('matrix &quot;payments&quot; has no on-call rotation');
+    expect(backend.standIns).toEqual([]);
+
+    const set = await post('/oncall', { csrf, matrix: 'default', who: ' carol@x.io ', from: 'now', until: '8h' });
+    expect(set.status).toBe(303);
+    expect(set.headers.get('location')).toBe('/oncall?done=set&id=s1');
+    expect(backend.standIns).toEqual([
+      {
+        id: 's1',
+        matrix: 'default',
+        who: 'carol@x.io',
+        from: now.toISOString(),
+        until: new Date(now.getTime() + 8 * 3_600_000).toISOString(),
+        setBy: 'console:alice',
+        setAt: now.toISOString(),
+      },
+    ]);
+    const after = await page('?done=set&id=s1');
+    expect(after).toContain('Stand-in s1 set: they and whoever the rotation has on call are told by e-mail.');
+    expect(after).toMatch(/<tr data-stand-in="s1"><td><code>s1<\/code><\/td><td>carol@x\.io<\/td>.*console:alice/);
+    expect(after).toContain('<input type="hidden" name="id" value="s1"><button type="submit">take back</button>');
+    // Only an id is echoed back.
+    expect(await page('?done=set&id=%3Cscript%3E')).not.toContain('role="status"');
+
+    const gone = await post('/oncall/remove', { csrf, id: 's1' });
+    expect(gone.headers.get('location')).toBe('/oncall?done=removed&id=s1');
+    expect(backend.standIns).toEqual([]);
+    expect(await page('?done=removed&id=s1')).toContain('Stand-in s1 taken back: the rotation holds again.');
+    const twice = await post('/oncall/remove', { csrf, id: 's1' });
+    expect(twice.status).toBe(400);
+    expect(await twice.text()).toContain('no stand-in s1 is set');
+
+    // Behind a proxy whose user is an address, the form offers it.
+    const proxied = await start({ trustedUserHeader: 'x-forwarded-user', operators: new Map() }, backend);
+    closeAfter.push(proxied.server);
+    const hers = await (await fetch(`${proxied.url}/oncall`, { headers: { 'X-Forwarded-User': 'carol@example.com' } })).text();
+    expect(hers).toContain('<input type="text" name="who" required value="carol@example.com"');
   });
 
   it('behind a trusted proxy takes its user header, and without it refuses', async () => {

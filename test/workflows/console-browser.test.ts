@@ -3,8 +3,9 @@
  * real incident on the dev server: an operator logs in, opens the incident from the board,
  * on-call acknowledges from the level 1 mail's link on another device, and the operator's
  * page follows by itself; then the assessment, a refused and an accepted selection from the
- * backup list, the approval of the in-place restore and the resume, each from its form. A
- * screenshot of every page is kept in test-artifacts/console/.
+ * backup list, the approval of the in-place restore and the resume, each from its form. And the
+ * on-call page: a stand-in set and taken back from it. A screenshot of every page is kept in
+ * test-artifacts/console/.
  */
 import { mkdirSync } from 'node:fs';
 import { createServer as createNetServer, type AddressInfo } from 'node:net';
@@ -21,6 +22,9 @@ import { SLACK_ACK_ACTION } from '../../src/infra/notify/slack-interaction';
 import { tableFingerprints, withClient } from '../support/databases';
 import { capturedMail, capturedWebhooks, waitForCaptured } from '../support/sinks';
 import { workflowSuite } from '../support/workflow-suite';
+import { uniqueSuffix } from '../support/temporal';
+import { shiftAt } from '../../src/operations/dr/on-call';
+import { onCallRosterId, standInsQuery } from '../../src/operations/dr/roster-messages';
 
 const artifacts = join(repoRoot, 'test-artifacts', 'console');
 
@@ -221,6 +225,83 @@ describe('the incident console in a real browser', () => {
           .getHandle(incidentId)
           .terminate('test over')
           .catch(() => undefined);
+    }
+  });
+
+  it('sets a stand-in from the on-call page as the person behind the proxy, told by e-mail, and takes it back', async () => {
+    const db = await suite.freshDatabase('console');
+    const tag = uniqueSuffix();
+    const [alice, bob, carol] = ['alice', 'bob', 'carol'].map((n) => `${n}-${tag}@example.com`);
+    const rotation = { people: [alice, bob], from: '2026-12-07T09:00:00Z', shiftHours: 168 };
+    const secret = 'browser-test-secret-of-at-least-32-characters';
+    const port = await freePort();
+    const base = `http://127.0.0.1:${port}`;
+    const { taskQueue, config } = await suite.workerFor(db, {
+      ESCALATION_ONCALL: rotation.people.join(','),
+      ESCALATION_ONCALL_FROM: rotation.from,
+      CONSOLE_SESSION_SECRET: secret,
+      CONSOLE_PUBLIC_URL: base,
+    });
+    const onCall = shiftAt(rotation, new Date()).who;
+    const client = suite.server.client;
+    const server = createConsoleServer({
+      settings: {
+        ...config.console,
+        trustedUserHeader: 'x-forwarded-user',
+        operators: new Map(),
+        sessionSecret: new Secret(secret),
+      },
+      backend: temporalBackend(client, { ...config, temporal: { ...config.temporal, taskQueue } }),
+    });
+    await new Promise<void>((r) => server.listen(port, '127.0.0.1', r));
+    // Carol, signed in by the proxy in front of the console, covers tonight.
+    const context = await browser!.newContext({
+      viewport: { width: 1200, height: 900 },
+      extraHTTPHeaders: { 'X-Forwarded-User': carol },
+    });
+    const roster = client.workflow.getHandle(onCallRosterId(taskQueue));
+    try {
+      const page = await context.newPage();
+      const pageErrors: string[] = [];
+      page.on('pageerror', (e) => pageErrors.push(e.message));
+      page.on('console', (m) => {
+        if (m.type() === 'error' && !/status of 400/.test(m.text())) pageErrors.push(m.text());
+      });
+      await page.goto(`${base}/`);
+      await page.click('header a[href="/oncall"]');
+      await expectText(page, 'h1', 'On call');
+      await expectText(page, 'table.shifts tbody tr:first-child', onCall);
+      const form = page.locator('form[data-action=stand-in]');
+      expect(await form.locator('input[name=who]').inputValue()).toBe(carol);
+
+      await form.locator('input[name=until]').fill('tomorrow');
+      await form.locator('button').click();
+      await expectText(page, '[role=alert]', 'until "tomorrow": an ISO time with its zone');
+      await shot(page, '13-oncall-refused');
+
+      await page.locator('form[data-action=stand-in] input[name=until]').fill('8h');
+      await page.locator('form[data-action=stand-in] button').click();
+      await expectText(page, '[role=status]', 'Stand-in s1 set');
+      await expectText(page, 'table.shifts tbody tr:first-child', carol);
+      await expectText(page, 'tr[data-stand-in=s1]', `console:${carol}`);
+      await shot(page, '14-oncall-stand-in');
+      expect(await roster.query(standInsQuery)).toEqual([expect.objectContaining({ who: carol, setBy: `console:${carol}` })]);
+      const [told] = await waitForCaptured(capturedMail, carol);
+      expect(told.subject).toContain(`${carol} is on call in place of ${onCall}`);
+      expect(told.envelopeTo).toEqual([carol, onCall]);
+
+      await page.locator('tr[data-stand-in=s1] button').click();
+      await expectText(page, '[role=status]', 'Stand-in s1 taken back: the rotation holds again.');
+      await expectText(page, 'table.shifts tbody tr:first-child', onCall);
+      expect(await page.locator('tr[data-stand-in]').count()).toBe(0);
+      expect(await roster.query(standInsQuery)).toEqual([]);
+      await shot(page, '15-oncall-taken-back');
+      expect(pageErrors).toEqual([]);
+      expect(await page.content()).not.toContain(secret);
+    } finally {
+      await context.close();
+      server.close();
+      await roster.terminate('test over').catch(() => undefined);
     }
   });
 });

@@ -23,6 +23,19 @@ import { startRun } from '../cli/start-run';
 /** An action the incident refused (its validator's message), said on the page. */
 export class ActionRefused extends Error {}
 
+/** A rotation as the on-call page shows it: its shifts from now (ISO times) and the stand-ins set in it. */
+export interface RotationView {
+  matrix: string;
+  shifts: Array<{ who: string; from: string; until: string }>;
+  standIns: StandIn[];
+}
+
+/** Every rotation, and why the stand-ins could not be read when they could not (the rotations as configured). */
+export interface RosterView {
+  rotations: RotationView[];
+  unread?: string;
+}
+
 /** The open incidents: those whose worker answered, and those it did not (listed from visibility alone). */
 export interface Board {
   incidents: IncidentState[];
@@ -42,6 +55,8 @@ export interface ConsoleBackend {
   recoveryOptions(database: string): Promise<RecoveryOptions | null>;
   /** Who is on call at `at` in each matrix with a rotation (ESCALATION_ONCALL), stand-ins set at run time included. */
   onCall(at: Date): Promise<OnCallNow[]>;
+  /** The on-call page: each rotation's `count` shifts from `at` and its stand-ins. */
+  roster(at: Date, count: number): Promise<RosterView>;
   /** Puts someone on call in a rotation's place (Slack's `/pgwarden oncall cover`); refused with ActionRefused. */
   standIn(req: StandInRequest): Promise<StandIn>;
   /** Takes a stand-in back by its id (`/pgwarden oncall remove s1`); refused with ActionRefused. */
@@ -142,18 +157,36 @@ export function temporalBackend(client: Client, config: Config): ConsoleBackend 
     }
   };
   const cached = new Map<string, { at: number; options: Promise<RecoveryOptions> }>();
+  const roster = async (at: Date, count: number): Promise<RosterView> => {
+    const rotations = Object.values(config.incident.matrices).filter((matrix) => matrix.onCall);
+    if (!rotations.length) return { rotations: [] };
+    const read = await readStandIns(client, config.temporal.taskQueue);
+    return {
+      rotations: rotations.map((matrix) => {
+        const standIns = read.standIns.filter((s) => s.matrix === matrix.name);
+        const shifts = shiftsFrom(withStandIns(matrix, standIns).onCall!, at, count);
+        return {
+          matrix: matrix.name,
+          shifts: shifts.map((s) => ({ who: s.who, from: s.from.toISOString(), until: s.until.toISOString() })),
+          standIns,
+        };
+      }),
+      ...(read.unread ? { unread: read.unread } : {}),
+    };
+  };
   return {
     databases: () => config.databases.map((d) => d.id),
     async onCall(at) {
-      const rotations = Object.values(config.incident.matrices).filter((matrix) => matrix.onCall);
-      if (!rotations.length) return [];
-      const roster = await readStandIns(client, config.temporal.taskQueue);
-      return rotations.map((matrix) => {
-        const [shift, next] = shiftsFrom(withStandIns(matrix, roster.standIns).onCall!, at, 2);
-        const now = { matrix: matrix.name, who: shift.who, until: shift.until.toISOString(), next: next.who };
-        return roster.unread ? { ...now, unread: roster.unread } : now;
-      });
+      const { rotations, unread } = await roster(at, 2);
+      return rotations.map(({ matrix, shifts: [shift, next] }) => ({
+        matrix,
+        who: shift.who,
+        until: shift.until,
+        next: next.who,
+        ...(unread ? { unread } : {}),
+      }));
     },
+    roster,
     async standIn(req) {
       if (!config.incident.matrices[req.matrix]?.onCall)
         throw new ActionRefused(`matrix "${req.matrix}" has no on-call rotation (ESCALATION_ONCALL) to stand in for`);

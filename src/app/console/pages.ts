@@ -29,7 +29,7 @@ export function layout(title: string, body: string, o: { user?: string; live?: {
   const live = o.live ? ` data-live="${escapeHtml(o.live.url)}" data-version="${escapeHtml(o.live.version)}"` : '';
   return `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>${escapeHtml(title)} · pgwarden</title>
 ${o.live ? `<noscript><meta http-equiv="refresh" content="30"></noscript><script src="/live.js" defer></script>` : ''}<style>${STYLE}</style></head>
-<body${live}><header><strong>pgwarden</strong><a href="/">incidents</a>${o.user ? '<a href="/backups">backups</a>' : ''}<span style="flex:1"></span>${
+<body${live}><header><strong>pgwarden</strong><a href="/">incidents</a>${o.user ? '<a href="/oncall">on call</a><a href="/backups">backups</a>' : ''}<span style="flex:1"></span>${
     o.user
       ? `<span>${escapeHtml(o.user)}</span><form method="post" action="/logout" style="margin:0"><button>log out</button></form>`
       : ''

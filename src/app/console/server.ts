@@ -22,6 +22,7 @@ import { answerPagerDuty } from './pagerduty-hook';
 import { pagerDutyRequestProblem } from '../../infra/notify/pagerduty-webhook';
 import { LoginThrottle } from './login-throttle';
 import { SharedReads } from './shared-reads';
+import { onCallPage, SHIFTS_SHOWN, standInFromForm } from './oncall-page';
 import {
   backupsPage,
   boardPage,
@@ -299,6 +300,34 @@ export function createConsoleServer(o: ConsoleOptions): Server {
       } catch (err) {
         if (!(err instanceof ActionRefused)) throw err;
         return board(400, err.message);
+      }
+    }
+
+    // The on-call page: the shifts, the stand-ins, setting one and taking one back.
+    const onCall = async (status: number, shown: { error?: string; done?: string } = {}) =>
+      send(res, status, onCallPage(await backend.roster(now(), SHIFTS_SHOWN), { user, csrf, now: now(), ...shown }));
+    if (path === '/oncall' && req.method === 'GET') {
+      const id = url.searchParams.get('id') ?? '';
+      const done = /^s\d+$/.test(id)
+        ? {
+            set: `Stand-in ${id} set: they and whoever the rotation has on call are told by e-mail.`,
+            removed: `Stand-in ${id} taken back: the rotation holds again.`,
+          }[url.searchParams.get('done') ?? '']
+        : undefined;
+      return onCall(200, { done });
+    }
+    if ((path === '/oncall' || path === '/oncall/remove') && req.method === 'POST') {
+      const form = await readForm(req);
+      if (!csrfValid(user, form.csrf, secret)) return stale();
+      try {
+        const standIn =
+          path === '/oncall'
+            ? await backend.standIn(standInFromForm(form, user, now()))
+            : await backend.removeStandIn(form.id?.trim() ?? '');
+        return redirect(res, `/oncall?done=${path === '/oncall' ? 'set' : 'removed'}&id=${encodeURIComponent(standIn.id)}`);
+      } catch (err) {
+        if (!(err instanceof ActionRefused)) throw err;
+        return onCall(400, { error: err.message });
       }
     }
 

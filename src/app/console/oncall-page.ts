@@ -1,0 +1,96 @@
+/**
+ * The console's on-call page (`/oncall`): each rotation's next shifts and its stand-ins, a form
+ * to put someone on call in the rotation's place (the CLI's `dr oncall --stand-in`), and a button
+ * to take a stand-in back. The roster decides (its refusals are shown on the page); the person
+ * logged in is recorded as who set it (`console:<name>`).
+ */
+import type { StandInRequest } from '../../operations/dr/stand-ins';
+import { standInTime } from '../../operations/dr/stand-ins';
+import { minuteUtc } from '../../operations/dr/details';
+import { ActionRefused, type RosterView, type RotationView } from './backend';
+import { escapeHtml, layout } from './pages';
+
+/** How many shifts the page lists per rotation. */
+export const SHIFTS_SHOWN = 6;
+
+/** The stand-in a submitted form asks for, as `user`; ActionRefused with one line when it cannot be read. */
+export function standInFromForm(form: Record<string, string>, user: string, now: Date): StandInRequest {
+  const fromText = form.from?.trim() || 'now';
+  const from = standInTime(fromText, now);
+  if (!from)
+    throw new ActionRefused(
+      `from "${fromText}": an ISO time with its zone (2026-12-07T18:00:00Z), now, or from now (30m, 8h, 2d)`,
+    );
+  const untilText = form.until?.trim() ?? '';
+  if (!untilText) throw new ActionRefused('until is required: when the stand-in ends, e.g. 8h or 2026-12-08T08:00:00Z');
+  const until = standInTime(untilText, from);
+  if (!until)
+    throw new ActionRefused(
+      `until "${untilText}": an ISO time with its zone (2026-12-08T08:00:00Z), or from the start (30m, 8h, 2d)`,
+    );
+  return {
+    matrix: form.matrix?.trim() || 'default',
+    who: form.who?.trim() ?? '',
+    from: from.toISOString(),
+    until: until.toISOString(),
+    setBy: `console:${user}`,
+  };
+}
+
+const EMAIL = /^[^\s@,]+@[^\s@,]+$/;
+
+function rotationSection(r: RotationView, csrf: string, several: boolean): string {
+  const shifts = r.shifts
+    .map(
+      (s, i) =>
+        `<tr><td>${i === 0 ? '<strong>now</strong>' : 'then'}</td><td>${escapeHtml(s.who)}</td><td>${minuteUtc(s.from)}</td><td>${minuteUtc(s.until)}</td></tr>`,
+    )
+    .join('');
+  const standIns = r.standIns
+    .map(
+      (s) =>
+        `<tr data-stand-in="${escapeHtml(s.id)}"><td><code>${escapeHtml(s.id)}</code></td><td>${escapeHtml(s.who)}</td><td>${minuteUtc(s.from)}</td><td>${minuteUtc(s.until)}</td><td>${escapeHtml(s.setBy)}, ${minuteUtc(s.setAt)}</td>
+<td><form method="post" action="/oncall/remove" style="margin:0"><input type="hidden" name="csrf" value="${escapeHtml(csrf)}"><input type="hidden" name="id" value="${escapeHtml(s.id)}"><button type="submit">take back</button></form></td></tr>`,
+    )
+    .join('');
+  return `<section data-matrix="${escapeHtml(r.matrix)}">${several ? `<h2>${escapeHtml(r.matrix)}</h2>` : ''}
+<table class="shifts"><thead><tr><th></th><th>on call</th><th>from</th><th>until</th></tr></thead><tbody>${shifts}</tbody></table>
+${
+  r.standIns.length
+    ? `<h3>Stand-ins set at run time</h3><table class="stand-ins"><thead><tr><th>id</th><th>who</th><th>from</th><th>until</th><th>set by</th><th></th></tr></thead><tbody>${standIns}</tbody></table>`
+    : ''
+}</section>`;
+}
+
+function standInForm(view: RosterView, csrf: string, who: string): string {
+  const matrices = view.rotations.map((r) => r.matrix);
+  const matrix =
+    matrices.length > 1
+      ? `<label>Rotation <select name="matrix">${matrices.map((m) => `<option>${escapeHtml(m)}</option>`).join('')}</select></label>`
+      : `<input type="hidden" name="matrix" value="${escapeHtml(matrices[0])}">`;
+  return `<form class="action" method="post" action="/oncall" data-action="stand-in"><h3>Put someone on call</h3>
+<input type="hidden" name="csrf" value="${escapeHtml(csrf)}">${matrix}
+<label>Address <input type="text" name="who" required value="${escapeHtml(who)}" placeholder="carol@example.com"></label>
+<label>From <input type="text" name="from" value="now" placeholder="now, 2h, or 2026-12-07T18:00:00Z"></label>
+<label>Until <input type="text" name="until" required placeholder="8h, 2d, or 2026-12-08T08:00:00Z"></label>
+<button type="submit">set the stand-in</button>
+<p><small>They and whoever the rotation has on call are told by e-mail; the next incident alerts them first.</small></p></form>`;
+}
+
+export function onCallPage(
+  view: RosterView,
+  o: { user: string; csrf: string; now: Date; error?: string; done?: string },
+): string {
+  const body = view.rotations.length
+    ? `${view.unread ? `<p class="error" role="alert">As configured: ${escapeHtml(view.unread)}</p>` : ''}${view.rotations
+        .map((r) => rotationSection(r, o.csrf, view.rotations.length > 1))
+        .join('')}${standInForm(view, o.csrf, EMAIL.test(o.user) ? o.user : '')}`
+    : '<p>No on-call rotation is configured (ESCALATION_ONCALL): an incident alerts all of level 1.</p>';
+  return layout(
+    'on call',
+    `<h1>On call</h1>${o.done ? `<p class="ok" role="status">${escapeHtml(o.done)}</p>` : ''}${
+      o.error ? `<p class="error" role="alert">${escapeHtml(o.error)}</p>` : ''
+    }${body}<p><small>As of ${minuteUtc(o.now.toISOString())}.</small></p>`,
+    { user: o.user },
+  );
+}
