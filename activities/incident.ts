@@ -19,8 +19,14 @@ import { dropScratchDatabase } from './scratch-database';
 import { type Notice, renderSlack } from '../src/infra/notify/notice';
 import { callSlack } from '../src/infra/notify/slack-api';
 import { matrixAt, shiftAt } from '../src/operations/dr/on-call';
-import { handoverNotice, handoverRecipients, standInNotice, type StandInChange } from '../src/operations/dr/roster-notices';
-import type { Handover, RotationOf } from '../src/operations/dr/handovers';
+import {
+  handoverNotice,
+  handoverRecipients,
+  shiftReminderNotice,
+  standInNotice,
+  type StandInChange,
+} from '../src/operations/dr/roster-notices';
+import type { Handover, RotationOf, ShiftReminder } from '../src/operations/dr/handovers';
 import { readStandIns } from '../src/operations/dr/roster';
 import { withStandIns } from '../src/operations/dr/stand-ins';
 import { SLACK_ACK_ACTION, SLACK_ESCALATE_ACTION, SLACK_UPDATE_ACTION } from '../src/infra/notify/slack-interaction';
@@ -106,6 +112,11 @@ export function incidentActivities(deps: ActivityDeps) {
     /** Tells whoever comes on call and whoever goes off (e-mail to both, Slack to the team's channel). Never paged. */
     async notifyHandover(handover: Handover): Promise<ChannelResult[]> {
       return deliver(deps, handoverNotice(handover), handoverRecipients(handover));
+    },
+
+    /** Reminds whoever comes on call next, by e-mail alone. */
+    async notifyShiftReminder(reminder: ShiftReminder): Promise<ChannelResult[]> {
+      return deliver(deps, shiftReminderNotice(reminder, deps.now()), [reminder.who], ['email']);
     },
 
     /**

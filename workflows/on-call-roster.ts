@@ -3,7 +3,8 @@
  * --stand-in), one run per deployment (onCallRosterId: its task queue) that holds them and answers who they
  * are. Its history is the audit trail of every swap: who set it, when, and who removed it.
  * Each change is told to the stand-in and to whoever the rotation had on call (notifyStandIn).
- * At each shift's end it tells whoever comes on call and whoever goes off (notifyHandover), the
+ * At each shift's end it tells whoever comes on call and whoever goes off (notifyHandover), and
+ * with ESCALATION_ONCALL_REMIND_HOURS reminds whoever comes next beforehand (notifyShiftReminder); the
  * configured rotations read again from the worker then and at least hourly, so that a redeploy's
  * new rotation is followed. Started by `pgwarden schedules apply` or the first stand-in
  * (update-with-start); continues as new after a few hundred changes or a week of shifts,
@@ -40,7 +41,7 @@ const REREAD_MS = 3_600_000;
  */
 const HANDOVERS = 'roster-handovers';
 
-const { notifyStandIn, notifyHandover, onCallRotations } = proxyActivities<Activities>({
+const { notifyStandIn, notifyHandover, notifyShiftReminder, onCallRotations } = proxyActivities<Activities>({
   startToCloseTimeout: '1 minute',
   retry: { maximumAttempts: 3 },
 });
@@ -103,11 +104,15 @@ export async function OnCallRosterWorkflow(state: RosterState = {}): Promise<voi
     const now = new Date();
     // Changes still to be told (set while the rotations were read) will say it too.
     const said = new Set([...saidByStandIn, ...untold.map((c) => c.standIn.matrix)]);
-    const { handovers, wakeAt } = roster.handovers(rotations, now, said);
+    const { handovers, reminders, wakeAt } = roster.handovers(rotations, now, said);
     saidByStandIn = new Set();
     for (const handover of handovers)
       await notifyHandover(handover).catch((err: unknown) =>
         log.warn('a handover was not told', { matrix: handover.matrix, err }),
+      );
+    for (const reminder of reminders)
+      await notifyShiftReminder(reminder).catch((err: unknown) =>
+        log.warn('a shift reminder was not told', { matrix: reminder.matrix, err }),
       );
     wakes++;
     return Math.max(1_000, Math.min(REREAD_MS, (wakeAt?.getTime() ?? Infinity) - now.getTime()));

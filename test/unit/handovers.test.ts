@@ -2,7 +2,7 @@ import type { OnCallRotation } from '../../src/infra/config/incident';
 import { pagesOf } from '../../src/infra/notify/paging';
 import { renderEmail, renderSlack } from '../../src/infra/notify/notice';
 import { handoversDue, type RotationOf, type ToldShifts } from '../../src/operations/dr/handovers';
-import { handoverNotice, handoverRecipients } from '../../src/operations/dr/roster-notices';
+import { handoverNotice, handoverRecipients, shiftReminderNotice } from '../../src/operations/dr/roster-notices';
 import { OnCallRoster } from '../../src/operations/dr/stand-ins';
 
 // Weekly shifts from Monday 7 December 09:00 UTC: alice, bob, alice, ...
@@ -131,6 +131,133 @@ describe('handovers due', () => {
     ['never, without a rotation', [{ name: 'default' }], '2026-12-08T10:00:00Z', null],
   ])('wakes at %s', (_, given, at, wakeAt) => {
     expect(handoversDue(given, {}, new Date(at)).wakeAt?.toISOString() ?? null).toBe(wakeAt);
+  });
+});
+
+describe('reminders of the coming shift (ESCALATION_ONCALL_REMIND_HOURS)', () => {
+  // Reminded 12 h ahead: Bob's week begins Monday the 14th at 09:00, so from Sunday 21:00.
+  const reminding: RotationOf[] = [{ name: 'default', onCall: { ...weekly, remindHours: 12 } }];
+  const bobs = 'bob@x.io 2026-12-14T09:00:00.000Z';
+  it.each<[string, RotationOf[], ToldShifts, string, string[], Array<[string, string, string]>, string | undefined, string]>([
+    [
+      'not due yet: wakes when it is',
+      reminding,
+      aliceWeek,
+      '2026-12-13T20:00:00Z',
+      [],
+      [],
+      undefined,
+      '2026-12-13T21:00:00.000Z',
+    ],
+    [
+      'due: told once',
+      reminding,
+      aliceWeek,
+      '2026-12-13T21:00:00Z',
+      [],
+      [['bob@x.io', '2026-12-14T09:00:00.000Z', 'alice@x.io']],
+      bobs,
+      '2026-12-14T09:00:00.000Z',
+    ],
+    [
+      'told already',
+      reminding,
+      { default: { ...aliceWeek.default, reminded: bobs } },
+      '2026-12-14T08:00:00Z',
+      [],
+      [],
+      bobs,
+      '2026-12-14T09:00:00.000Z',
+    ],
+    [
+      'late (the worker was down): still told before the shift',
+      reminding,
+      aliceWeek,
+      '2026-12-14T08:59:00Z',
+      [],
+      [['bob@x.io', '2026-12-14T09:00:00.000Z', 'alice@x.io']],
+      bobs,
+      '2026-12-14T09:00:00.000Z',
+    ],
+    ['first sight: recorded, not told', reminding, {}, '2026-12-13T22:00:00Z', [], [], bobs, '2026-12-14T09:00:00.000Z'],
+    [
+      'after a stand-in change told in the matrix: recorded',
+      reminding,
+      aliceWeek,
+      '2026-12-13T22:00:00Z',
+      ['default'],
+      [],
+      bobs,
+      '2026-12-14T09:00:00.000Z',
+    ],
+    [
+      'without reminders configured',
+      rotations.slice(0, 1),
+      aliceWeek,
+      '2026-12-13T22:00:00Z',
+      [],
+      [],
+      undefined,
+      '2026-12-14T09:00:00.000Z',
+    ],
+    [
+      'the same person next: nothing to remind',
+      [{ name: 'default', onCall: { ...weekly, people: ['alice@x.io'], remindHours: 12 } }],
+      aliceWeek,
+      '2026-12-13T22:00:00Z',
+      [],
+      [],
+      undefined,
+      '2026-12-14T09:00:00.000Z',
+    ],
+    [
+      // Carol stands in Monday morning: she is the one coming, and is reminded.
+      'a stand-in coming next',
+      [
+        {
+          name: 'default',
+          onCall: {
+            ...weekly,
+            remindHours: 12,
+            overrides: [{ who: 'carol@x.io', from: '2026-12-14T09:00:00Z', until: '2026-12-14T18:00:00Z' }],
+          },
+        },
+      ],
+      aliceWeek,
+      '2026-12-13T21:00:00Z',
+      [],
+      [['carol@x.io', '2026-12-14T09:00:00.000Z', 'alice@x.io']],
+      'carol@x.io 2026-12-14T09:00:00.000Z',
+      '2026-12-14T09:00:00.000Z',
+    ],
+  ])('%s', (_, given, told, at, quiet, expected, reminded, wakeAt) => {
+    const check = handoversDue(given, told, new Date(at), new Set(quiet));
+    expect(check.reminders.map((r) => [r.who, r.from, r.current])).toEqual(expected);
+    expect(check.told.default.reminded).toBe(reminded);
+    expect(check.wakeAt?.toISOString()).toBe(wakeAt);
+  });
+
+  it.each<[string, string]>([
+    ['2026-12-13T21:00:00Z', 'in 12 h'],
+    ['2026-12-14T07:15:00Z', 'in 1.8 h'],
+    ['2026-12-14T08:20:00Z', 'in 40 min'],
+    ['2026-12-14T08:59:50Z', 'now'],
+  ])('is mailed to whoever comes on call alone, saying when (at %s: %s)', (at, when) => {
+    const notice = shiftReminderNotice(
+      {
+        matrix: 'default',
+        who: 'bob@x.io',
+        from: '2026-12-14T09:00:00.000Z',
+        until: '2026-12-21T09:00:00.000Z',
+        current: 'alice@x.io',
+      },
+      new Date(at),
+    );
+    expect(notice).toMatchObject({ event: 'oncall.reminder', alwaysSent: true, mark: 'ON CALL' });
+    expect(renderEmail(notice).subject).toBe(
+      `[pgwarden] ON CALL: bob@x.io goes on call ${when}: from 2026-12-14 09:00 UTC until 2026-12-21 09:00 UTC`,
+    );
+    expect(pagesOf(notice, { drills: true })).toEqual([]);
   });
 });
 

@@ -726,6 +726,14 @@ describe('escalation settings', () => {
       }),
     ).toEqual([expect.stringMatching(/^ESCALATION_ONCALL_SHIFT_HOURS: /)]);
     const rotating = { ESCALATION_ONCALL: 'a@x.io', ESCALATION_ONCALL_FROM: '2026-12-07T09:00:00Z' };
+    // Reminders ahead of a shift, and handover notices (on unless turned off).
+    const reminding = loadConfig({ ...base, ...rotating, ESCALATION_ONCALL_REMIND_HOURS: '12' });
+    expect(reminding.incident.matrices.default.onCall!.remindHours).toBe(12);
+    expect(reminding.incident.handovers).toBe(true);
+    expect(loadConfig({ ...base, ...rotating, ESCALATION_ONCALL_HANDOVERS: 'false' }).incident.handovers).toBe(false);
+    expect(problems({ ...rotating, ESCALATION_ONCALL_REMIND_HOURS: 'soon' })).toEqual([
+      expect.stringMatching(/^ESCALATION_ONCALL_REMIND_HOURS: /),
+    ]);
     expect(
       problems({
         ...rotating,

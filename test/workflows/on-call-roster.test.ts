@@ -186,20 +186,22 @@ describe('on-call stand-ins set at run time (dev server, CLI)', () => {
     const db = await suite.freshDatabase('handover');
     const taskQueue = uniqueTaskQueue('handover');
     const tag = uniqueSuffix();
-    const [alice, bob, dan, carol] = ['alice', 'bob', 'dan', 'carol'].map((n) => `${n}-${tag}@example.com`);
+    const [alice, bob, dan, carol, erin] = ['alice', 'bob', 'dan', 'carol', 'erin'].map((n) => `${n}-${tag}@example.com`);
     const inSeconds = (s: number) => new Date(Math.ceil(Date.now() / 1000) * 1000 + s * 1000).toISOString();
-    // Dan stands in for ten seconds (a configured override), soon: two handovers to wait for.
+    // Dan stands in for ten seconds (a configured override), soon: two handovers to wait for. Erin
+    // stands in an hour and 40 s from now: reminded an hour ahead, 40 s from now.
     const [danFrom, danUntil] = [inSeconds(20), inSeconds(30)];
+    const [erinFrom, erinUntil] = [inSeconds(3640), inSeconds(7200)];
     const rotation = { people: [alice, bob], from: '2026-12-07T09:00:00Z', shiftHours: 168 };
     const settings = {
       DATABASE_URL: databaseUrl(db),
       PGWARDEN_TASK_QUEUE: taskQueue,
       ESCALATION_ONCALL: `${alice},${bob}`,
       ESCALATION_ONCALL_FROM: rotation.from,
-      ESCALATION_ONCALL_OVERRIDES: `${danFrom}/${danUntil}=${dan}`,
+      ESCALATION_ONCALL_OVERRIDES: `${danFrom}/${danUntil}=${dan},${erinFrom}/${erinUntil}=${erin}`,
+      ESCALATION_ONCALL_REMIND_HOURS: '1',
     };
     const onCall = shiftAt(rotation, new Date()).who;
-    const weekEnds = shiftAt(rotation, new Date()).until.toISOString();
     const roster = suite.server.client.workflow.getHandle(onCallRosterId(taskQueue));
     const worker: Worker = await bundledWorker(
       suite.server,
@@ -247,14 +249,34 @@ describe('on-call stand-ins set at run time (dev server, CLI)', () => {
         30_000,
       );
       expect(off.subject).toBe(
-        `[pgwarden] ON CALL: ${onCall} is on call now until ${minuteUtc(weekEnds)}, taking over from ${dan}`,
+        `[pgwarden] ON CALL: ${onCall} is on call now until ${minuteUtc(erinFrom)}, taking over from ${dan}`,
       );
       expect(off.envelopeTo).toEqual([onCall, dan]);
       expect((await capturedWebhooks(tag)).filter((w) => JSON.stringify(w.body).includes(`${dan} is on call now`))).toHaveLength(
         1,
       );
-      // Starting the roster handed nothing over: these two are all the rotation's people heard.
-      expect((await capturedMail(tag)).map((x) => x.subject)).toEqual([on.subject, off.subject]);
+
+      // Erin is reminded an hour before her shift, by e-mail alone.
+      const [reminder] = await waitForCaptured(
+        async (c) => (await capturedMail(c)).filter((x) => x.subject.includes(`${erin} goes on call`)),
+        erin,
+        1,
+        30_000,
+      );
+      expect(reminder.subject).toBe(
+        `[pgwarden] ON CALL: ${erin} goes on call in 60 min: from ${minuteUtc(erinFrom)} until ${minuteUtc(erinUntil)}`,
+      );
+      expect(reminder.envelopeTo).toEqual([erin]);
+      expect(reminder.text).toMatch(new RegExp(`^Taking over from: +${onCall.replace(/[.]/g, '\\.')}$`, 'm'));
+      expect((await capturedWebhooks(erin)).filter((w) => JSON.stringify(w.body).includes('goes on call'))).toEqual([]);
+      // Starting the roster handed nothing over and reminded nobody; Dan's short stand-in reminded
+      // whoever came back after it (their shift began ten seconds later).
+      expect((await capturedMail(tag)).map((x) => x.subject)).toEqual([
+        on.subject,
+        expect.stringMatching(new RegExp(`^\\[pgwarden\\] ON CALL: ${onCall.replace(/[.]/g, '\\.')} goes on call now: `)),
+        off.subject,
+        reminder.subject,
+      ]);
 
       // A stand-in from now is told by its own notice, not again as a handover.
       const set = await pgwarden(settings, 'dr', 'oncall', '--stand-in', carol, '--until', '8h');

@@ -32,6 +32,8 @@ export interface OnCallRotation {
   from: string;
   shiftHours: number;
   overrides?: Array<{ who: string; from: string; until: string }>;
+  /** ESCALATION_ONCALL_REMIND_HOURS: mail whoever comes on call this long before their shift; absent: no reminder. */
+  remindHours?: number;
 }
 
 export interface IncidentSettings {
@@ -89,7 +91,7 @@ function readMatrix(
   return { name, level1, level2, level3, level4, updateReminderMinutes, ...(onCall ? { onCall } : {}) };
 }
 
-/** ESCALATION_[<NAME>_]ONCALL, _ONCALL_FROM, _ONCALL_SHIFT_HOURS; undefined when not set here. */
+/** ESCALATION_[<NAME>_]ONCALL, _ONCALL_FROM, _ONCALL_SHIFT_HOURS, _ONCALL_REMIND_HOURS; undefined when not set here. */
 function readRotation(r: EnvReader, prefix: string): OnCallRotation | undefined {
   const people = r.list(`${prefix}ONCALL`);
   if (!people.length) return undefined;
@@ -100,11 +102,13 @@ function readRotation(r: EnvReader, prefix: string): OnCallRotation | undefined 
     r.problem(`${prefix}ONCALL_FROM`, `"${from}" is not an ISO time with its zone, like 2026-12-07T09:00:00Z`);
   const shiftHours = r.integer(`${prefix}ONCALL_SHIFT_HOURS`, 168, { min: 1, max: 24 * 366 });
   const overrides = readOverrides(r, `${prefix}ONCALL_OVERRIDES`);
+  const remindHours = r.integer(`${prefix}ONCALL_REMIND_HOURS`, 0, { min: 0, max: 24 * 14 });
   return {
     people,
     from: from && !Number.isNaN(Date.parse(from)) ? new Date(from).toISOString() : '',
     shiftHours,
     ...(overrides.length ? { overrides } : {}),
+    ...(remindHours ? { remindHours } : {}),
   };
 }
 

@@ -443,6 +443,11 @@ export const CONFIG_VARIABLES: VariableDoc[] = [
   { name: 'ESCALATION_ONCALL_FROM', description: 'when the first shift of ESCALATION_ONCALL begins (ISO time with its zone)' },
   { name: 'ESCALATION_ONCALL_SHIFT_HOURS', description: 'the length of one on-call shift, in hours', default: '168' },
   {
+    name: 'ESCALATION_ONCALL_REMIND_HOURS',
+    description: 'mail whoever comes on call this many hours before their shift begins (0: no reminder)',
+    default: '0',
+  },
+  {
     name: 'ESCALATION_ONCALL_HANDOVERS',
     description: 'mail whoever comes on call and whoever goes off at each handover of a rotation (and post it to Slack)',
     default: 'true',

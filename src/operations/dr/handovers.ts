@@ -5,7 +5,8 @@
  * call now: a different person is a handover. Reconciled rather than scheduled, so a worker down
  * across two shifts tells one handover, from whoever was told last to whoever is on now. The
  * first shift a roster sees of a rotation is recorded, not told: nobody handed over (a deploy,
- * a matrix added). Pure and workflow-safe.
+ * a matrix added). With ESCALATION_ONCALL_REMIND_HOURS, whoever comes on call next is also
+ * reminded that long before, once per coming shift. Pure and workflow-safe.
  */
 import type { EscalationMatrix } from '../../infra/config/incident';
 import { shiftAt } from './on-call';
@@ -13,8 +14,8 @@ import { shiftAt } from './on-call';
 /** A matrix as the roster needs it: its name and rotation (stand-ins already merged). */
 export type RotationOf = Pick<EscalationMatrix, 'name' | 'onCall'>;
 
-/** Per matrix, whom the roster last told to be on call, and since when (ISO). */
-export type ToldShifts = Record<string, { who: string; from: string }>;
+/** Per matrix, whom the roster last told to be on call, since when (ISO), and the coming shift it last reminded (`<who> <from>`). */
+export type ToldShifts = Record<string, { who: string; from: string; reminded?: string }>;
 
 export interface Handover {
   matrix: string;
@@ -27,10 +28,21 @@ export interface Handover {
   next: string;
 }
 
+/** A shift about to begin, told to whoever takes it. */
+export interface ShiftReminder {
+  matrix: string;
+  who: string;
+  from: string;
+  until: string;
+  /** Who is on call until then. */
+  current: string;
+}
+
 export interface HandoverCheck {
   handovers: Handover[];
+  reminders: ShiftReminder[];
   told: ToldShifts;
-  /** When the next shift of any rotation begins; null without a rotation. */
+  /** When the next shift of any rotation begins or its reminder is due; null without a rotation. */
   wakeAt: Date | null;
 }
 
@@ -48,14 +60,37 @@ export function handoversDue(
   quiet: ReadonlySet<string> = new Set(),
 ): HandoverCheck {
   const handovers: Handover[] = [];
+  const reminders: ShiftReminder[] = [];
   const after: ToldShifts = {};
   let wakeAt: Date | null = null;
+  const wake = (at: Date) => {
+    if (!wakeAt || at < wakeAt) wakeAt = at;
+  };
   for (const { name, onCall } of rotations) {
     if (!onCall?.people.length) continue;
     const shift = shiftAt(onCall, now);
     const before = told[name];
-    after[name] = { who: shift.who, from: shift.from.toISOString() };
-    if (!wakeAt || shift.until < wakeAt) wakeAt = shift.until;
+    wake(shift.until);
+    // The coming shift's reminder: told once, when due; on first sight or after a stand-in's own notice, recorded.
+    const coming = shiftAt(onCall, shift.until);
+    const comingKey = `${coming.who} ${coming.from.toISOString()}`;
+    const remindAt = new Date(coming.from.getTime() - (onCall.remindHours ?? 0) * 3_600_000);
+    let reminded = before?.reminded;
+    if (onCall.remindHours && coming.who !== shift.who) {
+      if (remindAt > now) wake(remindAt);
+      else if (reminded !== comingKey) {
+        if (before && !quiet.has(name))
+          reminders.push({
+            matrix: name,
+            who: coming.who,
+            from: coming.from.toISOString(),
+            until: coming.until.toISOString(),
+            current: shift.who,
+          });
+        reminded = comingKey;
+      }
+    }
+    after[name] = { who: shift.who, from: shift.from.toISOString(), ...(reminded ? { reminded } : {}) };
     if (!before || before.who === shift.who || quiet.has(name)) continue;
     handovers.push({
       matrix: name,
@@ -66,5 +101,5 @@ export function handoversDue(
       next: shiftAt(onCall, shift.until).who,
     });
   }
-  return { handovers, told: after, wakeAt };
+  return { handovers, reminders, told: after, wakeAt };
 }

@@ -1,12 +1,12 @@
 /**
  * What the on-call roster tells people, by e-mail to those it concerns (each knows where they
- * stand for tonight) and to the team's channel in Slack: a stand-in set or taken back, and a
- * shift changing hands. Whoever is on call must know it, whatever NOTIFY_*_ON say; never paged.
+ * stand for tonight) and to the team's channel in Slack: a stand-in set or taken back, a shift
+ * changing hands, and (by e-mail alone, to whoever takes it) a shift about to begin. Whoever is on call must know it, whatever NOTIFY_*_ON say; never paged.
  * Pure.
  */
 import type { Notice } from '../../infra/notify/notice';
 import { minuteUtc } from './details';
-import type { Handover } from './handovers';
+import type { Handover, ShiftReminder } from './handovers';
 import type { StandIn } from './stand-ins';
 
 export interface StandInChange {
@@ -61,5 +61,28 @@ export function handoverNotice(h: Handover): Notice {
     ],
     action:
       'a swap: pgwarden dr oncall --stand-in ADDRESS --until TIME (in Slack: /pgwarden oncall cover 8h); who is on next: pgwarden dr oncall',
+  };
+}
+
+/** A coming shift, mailed to whoever takes it (ESCALATION_ONCALL_REMIND_HOURS before); the channel hears of it at the handover. */
+export function shiftReminderNotice(r: ShiftReminder, now: Date): Notice {
+  const minutes = Math.round((Date.parse(r.from) - now.getTime()) / 60_000);
+  const inWords = minutes >= 90 ? `in ${Math.round(minutes / 6) / 10} h` : minutes >= 1 ? `in ${minutes} min` : 'now';
+  return {
+    event: 'oncall.reminder',
+    severity: 'info',
+    alwaysSent: true,
+    mark: 'ON CALL',
+    about: r.matrix,
+    title: `${r.who} goes on call ${inWords}: from ${minuteUtc(r.from)} until ${minuteUtc(r.until)}`,
+    facts: [
+      ['On call', r.who],
+      ['From', minuteUtc(r.from)],
+      ['Until', minuteUtc(r.until)],
+      ['Taking over from', r.current],
+      ['Matrix', r.matrix],
+    ],
+    action:
+      "cannot take it: find a swap and set it (pgwarden dr oncall --stand-in ADDRESS --from TIME --until TIME, or the console's On call page)",
   };
 }
