@@ -24,7 +24,7 @@ import type { Activities } from '../activities';
 import type { StandInChange } from '../src/operations/dr/roster-notices';
 import { OnCallRoster, type RosterState, type StandInRequest } from '../src/operations/dr/stand-ins';
 import { typedFailure } from '../src/infra/temporal/failure';
-import { addStandInUpdate, removeStandInUpdate, standInsQuery } from '../src/operations/dr/roster-messages';
+import { addStandInUpdate, checkHandoversSignal, removeStandInUpdate, standInsQuery } from '../src/operations/dr/roster-messages';
 import type { InputSpec } from '../src/infra/temporal/input-problem';
 import { WorkflowType } from '../src/infra/temporal/definitions';
 import { checkInput } from './start-input';
@@ -37,7 +37,8 @@ const WAKES_PER_RUN = 24 * 7;
 const REREAD_MS = 3_600_000;
 /**
  * Handover notices, added after rosters had been released: a roster from before keeps its old
- * loop while it replays, and takes the new one from its next wake-up (its next stand-in change).
+ * loop while it replays, and takes the new one when next woken (checkHandoversSignal, sent by
+ * `schedules apply`, or a stand-in change).
  */
 const HANDOVERS = 'roster-handovers';
 
@@ -118,10 +119,14 @@ export async function OnCallRosterWorkflow(state: RosterState = {}): Promise<voi
     return Math.max(1_000, Math.min(REREAD_MS, (wakeAt?.getTime() ?? Infinity) - now.getTime()));
   };
   let handovers = false;
+  let recheck = false;
+  setHandler(checkHandoversSignal, () => void (recheck = true));
   while (!full()) {
-    const woken = () => untold.length > 0 || full();
+    const woken = () => untold.length > 0 || full() || recheck;
     handovers ||= patched(HANDOVERS);
+    recheck = false;
     if (handovers) await condition(woken, await tellHandovers());
+    // A roster from before handovers waits here as it did; woken (checkHandovers, a stand-in change), it takes them up.
     else await condition(woken);
     await tellAll();
   }

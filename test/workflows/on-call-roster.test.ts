@@ -229,6 +229,15 @@ describe('on-call stand-ins set at run time (dev server, CLI)', () => {
         `running   ${onCallRosterId(taskQueue)} (on-call roster: tells each handover, holds the stand-ins)\n`,
       );
       expect(await pgwarden(settings, 'dr', 'oncall')).toMatchObject({ code: 0, stderr: '' });
+      // The second apply asked the running roster to read the rotation again now (after a redeploy).
+      await waitFor('the roster read the rotation again when schedules apply asked', async () => {
+        const names = (await roster.fetchHistory()).events!.map(
+          (e) =>
+            e.workflowExecutionSignaledEventAttributes?.signalName ?? e.activityTaskScheduledEventAttributes?.activityType?.name,
+        );
+        const asked = names.indexOf('checkHandovers');
+        return asked >= 0 && names.slice(asked).includes('onCallRotations');
+      });
 
       // Dan comes on call: he and whoever the rotation had are told; then he goes off.
       const [on] = await waitForCaptured(

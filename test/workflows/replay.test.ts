@@ -80,6 +80,7 @@ describe('recorded histories replay against the current workflows', () => {
         'dr-resolved-with-evidence.json',
         'oncall-roster-stand-ins.json',
         'oncall-roster-handovers.json',
+        'oncall-roster-upgraded.json',
         'dr-resolved-tables-beside.json',
         'dr-resolved-point-in-time.json',
         'restore-test-passed.json',

@@ -2,7 +2,7 @@
  * The on-call roster's messages (OnCallRosterWorkflow), defined once and imported by the
  * workflow, the CLI, the console and the incident's activities.
  */
-import { defineQuery, defineUpdate } from '@temporalio/workflow';
+import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import type { StandIn, StandInRequest } from './stand-ins';
 
 /** One roster per deployment (its task queue, PGWARDEN_TASK_QUEUE): every matrix's stand-ins. */
@@ -11,3 +11,8 @@ export const onCallRosterId = (taskQueue: string) => `pgwarden-oncall-${taskQueu
 export const standInsQuery = defineQuery<StandIn[]>('standIns');
 export const addStandInUpdate = defineUpdate<StandIn, [StandInRequest]>('addStandIn');
 export const removeStandInUpdate = defineUpdate<StandIn, [string]>('removeStandIn');
+/**
+ * Check the handovers now, the rotation read again (`pgwarden schedules apply` sends it after a
+ * redeploy); a roster from before handovers takes them up on it.
+ */
+export const checkHandoversSignal = defineSignal('checkHandovers');

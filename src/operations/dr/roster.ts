@@ -9,7 +9,7 @@ import { Client, WithStartWorkflowOperation, WorkflowNotFoundError, WorkflowUpda
 import { UsageError } from '../../infra/errors/errors';
 import { WorkflowType } from '../../infra/temporal/definitions';
 import { OperationSA } from '../../infra/temporal/search-attributes';
-import { onCallRosterId, addStandInUpdate, removeStandInUpdate, standInsQuery } from './roster-messages';
+import { onCallRosterId, addStandInUpdate, checkHandoversSignal, removeStandInUpdate, standInsQuery } from './roster-messages';
 import type { RosterState, StandIn, StandInRequest } from './stand-ins';
 
 /**
@@ -60,17 +60,23 @@ const startOptions = (taskQueue: string) => ({
   staticSummary: 'on-call roster: handovers and stand-ins (pgwarden dr oncall)',
 });
 
-/** Starts the roster unless it runs already: whether it was `started` or found `running`. */
+/**
+ * Starts the roster unless it runs already: whether it was `started` or found `running`. A running
+ * one is asked to check the handovers now, the rotation read again (a redeploy may have changed it).
+ */
 export async function startRoster(client: Client, taskQueue: string): Promise<'started' | 'running'> {
-  const running = await client.workflow
-    .getHandle(onCallRosterId(taskQueue))
+  const handle = client.workflow.getHandle(onCallRosterId(taskQueue));
+  const running = await handle
     .describe()
     .then((d) => d.status.name === 'RUNNING')
     .catch((err: unknown) => {
       if (err instanceof WorkflowNotFoundError) return false;
       throw err;
     });
-  if (running) return 'running';
+  if (running) {
+    await handle.signal(checkHandoversSignal);
+    return 'running';
+  }
   await client.workflow.start(WorkflowType.onCallRoster, startOptions(taskQueue));
   return 'started';
 }
