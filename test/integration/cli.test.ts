@@ -125,6 +125,27 @@ describe('pgwarden CLI', () => {
       stderr: 'pgwarden: --matrix nope: not configured (known: default); see ESCALATION_MATRICES\n',
     });
     expect(pgwarden(['dr', 'oncall', '--next', '0'], env).code).toBe(64);
+
+    // The shifts as a calendar file, everyone's or one person's; --ics goes alone.
+    const ics = pgwarden(['dr', 'oncall', '--ics', '--next', '3'], env);
+    expect(ics.code).toBe(0);
+    expect(ics.stdout.startsWith('BEGIN:VCALENDAR\r\nVERSION:2.0\r\n')).toBe(true);
+    expect(ics.stdout.match(/^SUMMARY:.*$/gm)).toEqual([
+      `SUMMARY:On call: ${now}@x.io`,
+      `SUMMARY:On call: ${other}@x.io`,
+      `SUMMARY:On call: ${now}@x.io`,
+    ]);
+    expect(ics.stderr).toMatch(/^pgwarden: the rotation as configured: /);
+    const mine = pgwarden(['dr', 'oncall', '--ics', '--who', `${other}@x.io`], env);
+    expect(mine.stdout.match(/^SUMMARY:.*$/gm)).toEqual(Array(13).fill(`SUMMARY:On call: ${other}@x.io`));
+    expect(pgwarden(['dr', 'oncall', '--ics', '--json'], env)).toMatchObject({
+      code: 64,
+      stderr: 'pgwarden: --ics prints the shifts as a calendar: without --stand-in, --remove-stand-in or --json\n',
+    });
+    expect(pgwarden(['dr', 'oncall', '--who', 'alice@x.io'], env)).toMatchObject({
+      code: 64,
+      stderr: 'pgwarden: --who goes with --ics: whose shifts the calendar keeps\n',
+    });
   });
 
   it('prints its version (the one every manifest records) and exits 0', () => {

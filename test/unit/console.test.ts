@@ -1416,6 +1416,18 @@ describe('the console over HTTP', () => {
     expect(twice.status).toBe(400);
     expect(await twice.text()).toContain('no stand-in s1 is set');
 
+    // The shifts as a calendar file, linked from the page; an unknown rotation is not found.
+    expect(first).toContain('<a href="/oncall.ics?matrix=default" download>');
+    const ics = await fetch(`${s.url}/oncall.ics?matrix=default`, { headers });
+    expect(ics.status).toBe(200);
+    expect(ics.headers.get('content-type')).toBe('text/calendar; charset=utf-8');
+    expect(ics.headers.get('content-disposition')).toBe('attachment; filename="pgwarden-oncall-default.ics"');
+    const calendar = await ics.text();
+    expect(calendar.startsWith('BEGIN:VCALENDAR\r\n')).toBe(true);
+    expect(calendar.match(/^SUMMARY:.*$/gm)).toEqual(['SUMMARY:On call: bob@x.io', 'SUMMARY:On call: alice@x.io']);
+    expect((await fetch(`${s.url}/oncall.ics?matrix=nope`, { headers })).status).toBe(404);
+    expect((await fetch(`${s.url}/oncall.ics`, { redirect: 'manual' })).status).toBe(303); // nobody logged in
+
     // Behind a proxy whose user is an address, the form offers it.
     const proxied = await start({ trustedUserHeader: 'x-forwarded-user', operators: new Map() }, backend);
     closeAfter.push(proxied.server);

@@ -383,11 +383,13 @@ An incident, start to end (ids look like dr-shop-20261124T021500Z):
       'who is on call now (ESCALATION_ONCALL, with the stand-ins set here) and the shifts after: who an incident opened now alerts first',
     )
     .option('--matrix <name>', 'escalation matrix (default: default)')
-    .option('--next <n>', 'how many shifts to show, the current one first', '4')
+    .option('--next <n>', 'how many shifts to show, the current one first (default 4; with --ics 26)')
     .option('--stand-in <address>', "put someone on call in the rotation's place, from --from (default now) until --until")
     .option('--from <time>', 'when the stand-in begins: an ISO time with its zone, now, or from now (30m, 8h, 2d)')
     .option('--until <time>', 'when the stand-in ends: an ISO time with its zone, or from --from (8h, 2d)')
     .option('--remove-stand-in <id>', 'take a stand-in back (its id, as listed: s1, s2, ...)')
+    .option('--ics', 'print the shifts as an iCalendar file, to import into a calendar (pgwarden dr oncall --ics > oncall.ics)')
+    .option('--who <address>', "with --ics: that person's shifts alone")
     .option('--json', 'print JSON')
     .action((opts) => run(async () => (await import('./commands/dr-oncall')).runDrOncall(ctx(), opts)));
   dr.command('list')

@@ -1,7 +1,7 @@
 /**
  * The console's on-call page (`/oncall`): each rotation's next shifts and its stand-ins, a form
- * to put someone on call in the rotation's place (the CLI's `dr oncall --stand-in`), and a button
- * to take a stand-in back. The roster decides (its refusals are shown on the page); the person
+ * to put someone on call in the rotation's place (the CLI's `dr oncall --stand-in`), a button
+ * to take a stand-in back, and the shifts as a calendar file (`/oncall.ics`). The roster decides (its refusals are shown on the page); the person
  * logged in is recorded as who set it (`console:<name>`).
  */
 import type { StandInRequest } from '../../operations/dr/stand-ins';
@@ -12,6 +12,8 @@ import { escapeHtml, layout } from './pages';
 
 /** How many shifts the page lists per rotation. */
 export const SHIFTS_SHOWN = 6;
+/** How many its calendar file holds (half a year of weekly shifts). */
+export const CALENDAR_SHIFTS = 26;
 
 /** The stand-in a submitted form asks for, as `user`; ActionRefused with one line when it cannot be read. */
 export function standInFromForm(form: Record<string, string>, user: string, now: Date): StandInRequest {
@@ -54,6 +56,7 @@ function rotationSection(r: RotationView, csrf: string, several: boolean): strin
     )
     .join('');
   return `<section data-matrix="${escapeHtml(r.matrix)}">${several ? `<h2>${escapeHtml(r.matrix)}</h2>` : ''}
+<p><a href="/oncall.ics?matrix=${encodeURIComponent(r.matrix)}" download>the next ${CALENDAR_SHIFTS} shifts as a calendar file (.ics)</a></p>
 <table class="shifts"><thead><tr><th></th><th>on call</th><th>from</th><th>until</th></tr></thead><tbody>${shifts}</tbody></table>
 ${
   r.standIns.length

@@ -22,7 +22,8 @@ import { answerPagerDuty } from './pagerduty-hook';
 import { pagerDutyRequestProblem } from '../../infra/notify/pagerduty-webhook';
 import { LoginThrottle } from './login-throttle';
 import { SharedReads } from './shared-reads';
-import { onCallPage, SHIFTS_SHOWN, standInFromForm } from './oncall-page';
+import { CALENDAR_SHIFTS, onCallPage, SHIFTS_SHOWN, standInFromForm } from './oncall-page';
+import { shiftCalendar } from '../../operations/dr/shift-calendar';
 import {
   backupsPage,
   boardPage,
@@ -315,6 +316,18 @@ export function createConsoleServer(o: ConsoleOptions): Server {
           }[url.searchParams.get('done') ?? '']
         : undefined;
       return onCall(200, { done });
+    }
+    // A rotation's coming shifts as a calendar file (the CLI's dr oncall --ics).
+    if (path === '/oncall.ics' && req.method === 'GET') {
+      const matrix = url.searchParams.get('matrix') ?? 'default';
+      const rotation = (await backend.roster(now(), CALENDAR_SHIFTS)).rotations.find((r) => r.matrix === matrix);
+      if (!rotation)
+        return send(res, 404, layout('not found', `<p class="error">No on-call rotation "${escapeHtml(matrix)}".</p>`, { user }));
+      const shifts = rotation.shifts.map((s) => ({ who: s.who, from: new Date(s.from), until: new Date(s.until) }));
+      return send(res, 200, shiftCalendar(shifts, { matrix, now: now() }), {
+        'content-type': 'text/calendar; charset=utf-8',
+        'content-disposition': `attachment; filename="pgwarden-oncall-${matrix}.ics"`,
+      });
     }
     if ((path === '/oncall' || path === '/oncall/remove') && req.method === 'POST') {
       const form = await readForm(req);

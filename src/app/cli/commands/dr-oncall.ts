@@ -2,8 +2,8 @@
  * `pgwarden dr oncall`: who an incident opened now would alert first, and the shifts after: the
  * configured rotation with the stand-ins set at run time. `--stand-in WHO --until T` puts
  * someone on call in the rotation's place (a swap, a sick day) without a redeploy;
- * `--remove-stand-in ID` takes one back. Without Temporal the rotation as configured is shown,
- * and said to be that.
+ * `--remove-stand-in ID` takes one back; `--ics` prints the shifts as a calendar file. Without
+ * Temporal the rotation as configured is shown, and said to be that.
  */
 import type { Client } from '@temporalio/client';
 import type { EscalationMatrix } from '../../../infra/config/incident';
@@ -13,6 +13,7 @@ import { matrixAt, shiftsFrom } from '../../../operations/dr/on-call';
 import { standInTime, withStandIns, type StandIn, type StandInRequest } from '../../../operations/dr/stand-ins';
 import { readStandIns, removeStandIn, setStandIn } from '../../../operations/dr/roster';
 import { cliTime } from '../columns';
+import { shiftCalendar } from '../../../operations/dr/shift-calendar';
 import { requireWorker } from '../no-worker';
 import { CommandContext } from '../context';
 
@@ -24,6 +25,10 @@ export interface OncallOptions {
   from?: string;
   until?: string;
   removeStandIn?: string;
+  /** Print the shifts as an iCalendar file instead. */
+  ics?: boolean;
+  /** With --ics: this person's shifts alone. */
+  who?: string;
 }
 
 export async function runDrOncall(ctx: CommandContext, o: OncallOptions): Promise<void> {
@@ -35,9 +40,14 @@ export async function runDrOncall(ctx: CommandContext, o: OncallOptions): Promis
     throw new UsageError(
       `--matrix ${name}: not configured (known: ${Object.keys(matrices).join(', ')}); see ESCALATION_MATRICES`,
     );
-  const count = o.next === undefined ? 4 : Number(o.next);
+  const count = o.next === undefined ? (o.ics ? 26 : 4) : Number(o.next);
   if (!Number.isInteger(count) || count < 1 || count > 100)
     throw new UsageError(`--next ${o.next}: a number of shifts from 1 to 100`);
+  if (o.ics && (o.standIn !== undefined || o.removeStandIn !== undefined || o.json))
+    throw new UsageError('--ics prints the shifts as a calendar: without --stand-in, --remove-stand-in or --json');
+  if (o.who !== undefined && !o.ics) throw new UsageError('--who goes with --ics: whose shifts the calendar keeps');
+  if (o.ics && !matrix.onCall)
+    throw new UsageError(`matrix "${name}" has no on-call rotation (ESCALATION_ONCALL): no shifts to put in a calendar`);
   const request = standInRequest(o, matrix);
   // A removal names its stand-in by id, whatever --matrix says.
   const roster =
@@ -60,6 +70,12 @@ export async function runDrOncall(ctx: CommandContext, o: OncallOptions): Promis
   const mine = standIns.filter((s) => s.matrix === name);
   const current = withStandIns(matrix, mine);
   const shifts = shiftsFrom(current.onCall!, now, count);
+  if (o.ics) {
+    const who = o.who?.trim();
+    process.stdout.write(shiftCalendar(who ? shifts.filter((s) => s.who === who) : shifts, { matrix: name, now }));
+    if (unread) process.stderr.write(`pgwarden: the rotation as configured: ${unread}\n`);
+    return;
+  }
   const level1 = matrixAt(current, now).level1.contacts;
   if (o.json) {
     const out = shifts.map((s) => ({ who: s.who, from: s.from.toISOString(), until: s.until.toISOString() }));
