@@ -18,6 +18,7 @@ import { ChannelResult, emailRecipients } from '../src/infra/notify/notifier';
 import { dropScratchDatabase } from './scratch-database';
 import { type Notice, renderSlack } from '../src/infra/notify/notice';
 import { callSlack } from '../src/infra/notify/slack-api';
+import { slackUserByEmail } from '../src/infra/notify/slack-lookup';
 import { matrixAt, shiftAt } from '../src/operations/dr/on-call';
 import {
   handoverNotice,
@@ -109,9 +110,16 @@ export function incidentActivities(deps: ActivityDeps) {
       return Object.values(deps.config.incident.matrices).flatMap((m) => (m.onCall ? [{ name: m.name, onCall: m.onCall }] : []));
     },
 
-    /** Tells whoever comes on call and whoever goes off (e-mail to both, Slack to the team's channel). Never paged. */
+    /**
+     * Tells whoever comes on call and whoever goes off (e-mail to both, Slack to the team's channel,
+     * mentioning the one coming on call when the Slack app knows their address). Never paged.
+     */
     async notifyHandover(handover: Handover): Promise<ChannelResult[]> {
-      return deliver(deps, handoverNotice(handover), handoverRecipients(handover));
+      const notice = handoverNotice(handover);
+      const app = deps.config.notifications.slackApp;
+      const found = app ? await slackUserByEmail(app, handover.incoming) : null;
+      if (found && 'none' in found) log.info('the person coming on call is not mentioned in Slack', { reason: found.none });
+      return deliver(deps, found && 'id' in found ? { ...notice, mention: found.id } : notice, handoverRecipients(handover));
     },
 
     /** Reminds whoever comes on call next, by e-mail alone. */

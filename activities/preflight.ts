@@ -5,7 +5,8 @@
  * (a server restarting) are retried by Temporal.
  */
 import { randomUUID } from 'node:crypto';
-import { log } from '@temporalio/activity';
+import { Context, log } from '@temporalio/activity';
+import { handoversUntold } from '../src/operations/dr/roster';
 import { connectDatabase } from '../src/infra/postgres/client';
 import { ServerRecovery, readServerRecovery, standbyWarnings } from '../src/infra/postgres/standby';
 import { listTables } from '../src/infra/postgres/tables';
@@ -132,9 +133,14 @@ export function preflightActivity(deps: ActivityDeps) {
 
     await proveActiveKey(bucket, deps.keyring);
     const lockWarning = lockTableWarning(target.id, locks);
+    // pgwarden check (channels asked): who is on call must hear of their shifts.
+    const untold = input.channels
+      ? await handoversUntold(Context.current().client, Context.current().info.taskQueue, config.incident)
+      : null;
     const warnings = [
       ...standbyWarnings(`${target.host}:${target.port}`, recovery, Boolean(config.verify.server), unlogged),
       ...(lockWarning ? [lockWarning] : []),
+      ...(untold ? [untold] : []),
     ];
     for (const warning of warnings) log.warn(warning, { database: target.id });
     return {

@@ -118,14 +118,14 @@ export async function OnCallRosterWorkflow(state: RosterState = {}): Promise<voi
     wakes++;
     return Math.max(1_000, Math.min(REREAD_MS, (wakeAt?.getTime() ?? Infinity) - now.getTime()));
   };
-  let handovers = false;
+  let tellsHandovers = false;
   let recheck = false;
   setHandler(checkHandoversSignal, () => void (recheck = true));
   while (!full()) {
     const woken = () => untold.length > 0 || full() || recheck;
-    handovers ||= patched(HANDOVERS);
+    tellsHandovers ||= patched(HANDOVERS);
     recheck = false;
-    if (handovers) await condition(woken, await tellHandovers());
+    if (tellsHandovers) await condition(woken, await tellHandovers());
     // A roster from before handovers waits here as it did; woken (checkHandovers, a stand-in change), it takes them up.
     else await condition(woken);
     await tellAll();
@@ -133,6 +133,6 @@ export async function OnCallRosterWorkflow(state: RosterState = {}): Promise<voi
   await condition(allHandlersFinished);
   await tellAll();
   // What the last stand-in changes said is carried as told, not told again by the next run.
-  if (handovers && saidByStandIn.size) await tellHandovers();
+  if (tellsHandovers && saidByStandIn.size) await tellHandovers();
   await continueAsNew<typeof OnCallRosterWorkflow>(roster.snapshot(new Date()));
 }

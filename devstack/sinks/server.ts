@@ -10,6 +10,8 @@
  *   POST /slack-api/views.open, chat.postEphemeral, chat.update, auth.test   the same: a form opened for a
  *                          trigger_id ("expired" is refused, as Slack does after 3 s), a message to one user,
  *                          a message edited in place, a token checked
+ *   GET  /slack-api/users.lookupByEmail?email=ADDRESS   a Slack user for an address: U + the address's
+ *                          letters and digits, upper-cased, at most 20 (one starting "noslack" is users_not_found)
  *   POST /pagerduty/v2/enqueue   PagerDuty's Events API v2: checked as PagerDuty checks an event (400
  *                          with its errors), 202 and captured; a routing key starting "throttle" gets
  *                          429 the first time for each dedup_key, as PagerDuty throttles
@@ -141,6 +143,12 @@ export async function startSinks(options: SinkOptions): Promise<Sinks> {
           return send(res, 429, { status: 'throttle event', message: 'Requests for this service are arriving too quickly' });
         return send(res, 202, { status: 'success', message: 'Event processed', dedup_key: body.dedup_key });
       }
+      if (req.method === 'GET' && url.pathname === '/slack-api/users.lookupByEmail') {
+        const email = url.searchParams.get('email') ?? '';
+        if (!/^Bearer \S+$/.test(req.headers.authorization ?? '')) return send(res, 200, { ok: false, error: 'not_authed' });
+        if (!email.includes('@') || email.startsWith('noslack')) return send(res, 200, { ok: false, error: 'users_not_found' });
+        return send(res, 200, { ok: true, user: { id: slackUserFor(email), profile: { email } } });
+      }
       const method = /^\/slack-api\/(chat\.postMessage|chat\.postEphemeral|chat\.update|views\.open|auth\.test)$/.exec(
         url.pathname,
       )?.[1];
@@ -219,3 +227,10 @@ function pagerDutyErrors(e: PagerDutyEventBody): string[] {
   }
   return errors;
 }
+
+/** The Slack user id the stand-in gives an address (users.lookupByEmail): tests compute it the same way. */
+export const slackUserFor = (email: string): string =>
+  `U${email
+    .replace(/[^a-z0-9]/gi, '')
+    .toUpperCase()
+    .slice(0, 20)}`;

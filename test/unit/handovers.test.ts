@@ -4,6 +4,8 @@ import { renderEmail, renderSlack } from '../../src/infra/notify/notice';
 import { handoversDue, type RotationOf, type ToldShifts } from '../../src/operations/dr/handovers';
 import { handoverNotice, handoverRecipients, shiftReminderNotice } from '../../src/operations/dr/roster-notices';
 import { OnCallRoster } from '../../src/operations/dr/stand-ins';
+import { handoversUntold } from '../../src/operations/dr/roster';
+import { WorkflowNotFoundError, type Client } from '@temporalio/client';
 
 // Weekly shifts from Monday 7 December 09:00 UTC: alice, bob, alice, ...
 const weekly: OnCallRotation = { people: ['alice@x.io', 'bob@x.io'], from: '2026-12-07T09:00:00Z', shiftHours: 168 };
@@ -318,5 +320,32 @@ describe('what a handover tells', () => {
     expect(mail.text).toMatch(/^Then: +alice@x\.io$/m);
     expect(mail.text).toMatch(/pgwarden dr oncall --stand-in ADDRESS --until TIME/);
     expect(JSON.stringify(renderSlack(notice))).toMatch(/bob@x\.io is on call now until 2026-12-21 09:00 UTC/);
+  });
+});
+
+describe('pgwarden check: handovers that would not be told', () => {
+  const client = (describe: () => Promise<unknown>) => ({ workflow: { getHandle: () => ({ describe }) } }) as unknown as Client;
+  const status = (name: string) => client(async () => ({ status: { name } }));
+  const notFound = client(() => Promise.reject(new WorkflowNotFoundError('not found', 'pgwarden-oncall-q', undefined)));
+  const rotating = { handovers: true, matrices: { default: { name: 'default', onCall: weekly } } };
+  it.each<[string, Client, object, string | null]>([
+    ['running', status('RUNNING'), rotating, null],
+    [
+      'never started',
+      notFound,
+      rotating,
+      'on-call handovers and reminders are not told: the on-call roster (pgwarden-oncall-q) is not started; start it with pgwarden schedules apply',
+    ],
+    [
+      'ended',
+      status('TERMINATED'),
+      rotating,
+      'on-call handovers and reminders are not told: the on-call roster (pgwarden-oncall-q) is not running (terminated); start it with pgwarden schedules apply',
+    ],
+    ['Temporal could not say', client(() => Promise.reject(new Error('unavailable'))), rotating, null],
+    ['handovers turned off', notFound, { ...rotating, handovers: false }, null],
+    ['no rotation', notFound, { handovers: true, matrices: { default: { name: 'default' } } }, null],
+  ])('%s', async (_, c, incident, expected) => {
+    expect(await handoversUntold(c, 'q', incident as never)).toBe(expected);
   });
 });

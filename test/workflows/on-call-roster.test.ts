@@ -17,7 +17,8 @@ import { pgwarden } from '../support/cli';
 import { databaseUrl } from '../support/databases';
 import { capturedMail, capturedWebhooks, waitForCaptured } from '../support/sinks';
 import { minuteUtc } from '../../src/operations/dr/details';
-import { stackConfig } from '../support/stack-env';
+import { stackConfig, stackEnv } from '../support/stack-env';
+import { slackUserFor } from '../../devstack/sinks/server';
 import { bundledWorker, uniqueSuffix, uniqueTaskQueue } from '../support/temporal';
 import { waitFor } from '../support/wait';
 import { workflowSuite } from '../support/workflow-suite';
@@ -200,6 +201,10 @@ describe('on-call stand-ins set at run time (dev server, CLI)', () => {
       ESCALATION_ONCALL_FROM: rotation.from,
       ESCALATION_ONCALL_OVERRIDES: `${danFrom}/${danUntil}=${dan},${erinFrom}/${erinUntil}=${erin}`,
       ESCALATION_ONCALL_REMIND_HOURS: '1',
+      // The Slack app: whoever comes on call is mentioned in the channel.
+      SLACK_BOT_TOKEN: 'xoxb-test-token',
+      SLACK_CHANNEL: 'C0ONCALL',
+      SLACK_API_URL: `${stackEnv().PGWARDEN_SINKS_URL}/slack-api`,
     };
     const onCall = shiftAt(rotation, new Date()).who;
     const roster = suite.server.client.workflow.getHandle(onCallRosterId(taskQueue));
@@ -211,13 +216,17 @@ describe('on-call stand-ins set at run time (dev server, CLI)', () => {
     const running = worker.run();
     let schedules: string[] = [];
     try {
-      // Before it runs, dr oncall says no handover is told, and how to start it.
+      // Before it runs, dr oncall and check say no handover is told, and how to start it.
       const before = await pgwarden(settings, 'dr', 'oncall');
       expect({ code: before.code, stderr: before.stderr }).toEqual({
         code: 0,
         stderr:
           'pgwarden: handovers are not told: the on-call roster has not been started; start it with pgwarden schedules apply\n',
       });
+      const untoldLine = `warning    on-call handovers and reminders are not told: the on-call roster (${onCallRosterId(taskQueue)}) is not started; start it with pgwarden schedules apply`;
+      const checked = await pgwarden(settings, 'check');
+      expect(checked.code).toBe(0);
+      expect(checked.stdout.split('\n')).toContain(untoldLine);
       // schedules apply starts the roster beside the schedules, once.
       const applied = await pgwarden(settings, 'schedules', 'apply', '--json');
       expect(applied.code).toBe(0);
@@ -229,6 +238,7 @@ describe('on-call stand-ins set at run time (dev server, CLI)', () => {
         `running   ${onCallRosterId(taskQueue)} (on-call roster: tells each handover, holds the stand-ins)\n`,
       );
       expect(await pgwarden(settings, 'dr', 'oncall')).toMatchObject({ code: 0, stderr: '' });
+      expect((await pgwarden(settings, 'check')).stdout).not.toContain('on-call handovers');
       // The second apply asked the running roster to read the rotation again now (after a redeploy).
       await waitFor('the roster read the rotation again when schedules apply asked', async () => {
         const names = (await roster.fetchHistory()).events!.map(
@@ -261,9 +271,9 @@ describe('on-call stand-ins set at run time (dev server, CLI)', () => {
         `[pgwarden] ON CALL: ${onCall} is on call now until ${minuteUtc(erinFrom)}, taking over from ${dan}`,
       );
       expect(off.envelopeTo).toEqual([onCall, dan]);
-      expect((await capturedWebhooks(tag)).filter((w) => JSON.stringify(w.body).includes(`${dan} is on call now`))).toHaveLength(
-        1,
-      );
+      const posted = (await capturedWebhooks(tag)).filter((w) => JSON.stringify(w.body).includes(`${dan} is on call now`));
+      expect(posted.map((w) => w.path)).toEqual(['/slack-api/chat.postMessage']);
+      expect(JSON.stringify(posted[0].body)).toContain(`<@${slackUserFor(dan)}> `);
 
       // Erin is reminded an hour before her shift, by e-mail alone.
       const [reminder] = await waitForCaptured(

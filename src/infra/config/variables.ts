@@ -449,7 +449,8 @@ export const CONFIG_VARIABLES: VariableDoc[] = [
   },
   {
     name: 'ESCALATION_ONCALL_HANDOVERS',
-    description: 'mail whoever comes on call and whoever goes off at each handover of a rotation (and post it to Slack)',
+    description:
+      'mail whoever comes on call and whoever goes off at each handover of a rotation (and post it to Slack); false also stops the shift reminders',
     default: 'true',
   },
   {

@@ -11,6 +11,7 @@ import { WorkflowType } from '../../infra/temporal/definitions';
 import { OperationSA } from '../../infra/temporal/search-attributes';
 import { onCallRosterId, addStandInUpdate, checkHandoversSignal, removeStandInUpdate, standInsQuery } from './roster-messages';
 import type { RosterState, StandIn, StandInRequest } from './stand-ins';
+import type { IncidentSettings } from '../../infra/config/incident';
 
 /**
  * The stand-ins, or why they could not be read (the roster's worker did not answer in time);
@@ -95,4 +96,25 @@ export async function removeStandIn(client: Client, taskQueue: string, id: strin
     () => client.workflow.getHandle(onCallRosterId(taskQueue)).executeUpdate(removeStandInUpdate, { args: [id] }),
     id,
   );
+}
+
+/**
+ * Why no handover or reminder is told though a rotation is configured (the roster is not
+ * running: never started, or ended), for `pgwarden check`; null when it runs, when there is
+ * nothing to tell, or when Temporal could not say.
+ */
+export async function handoversUntold(
+  client: Client,
+  taskQueue: string,
+  incident: Pick<IncidentSettings, 'handovers' | 'matrices'>,
+): Promise<string | null> {
+  if (!incident.handovers || !Object.values(incident.matrices).some((m) => m.onCall)) return null;
+  const id = onCallRosterId(taskQueue);
+  const status = await client.workflow
+    .getHandle(id)
+    .describe()
+    .then((d) => d.status.name as string)
+    .catch((err: unknown) => (err instanceof WorkflowNotFoundError ? 'NOT STARTED' : null));
+  if (!status || status === 'RUNNING') return null;
+  return `on-call handovers and reminders are not told: the on-call roster (${id}) is ${status === 'NOT STARTED' ? 'not started' : `not running (${status.toLowerCase()})`}; start it with pgwarden schedules apply`;
 }
