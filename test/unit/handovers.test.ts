@@ -14,6 +14,15 @@ const rotations: RotationOf[] = [
   { name: 'default', onCall: weekly },
   { name: 'payments', onCall: payments },
 ];
+/** Bob takes over from Alice for his week. */
+const handover = {
+  matrix: 'default',
+  incoming: 'bob@x.io',
+  outgoing: 'alice@x.io',
+  from: '2026-12-14T09:00:00.000Z',
+  until: '2026-12-21T09:00:00.000Z',
+  next: 'alice@x.io',
+};
 const aliceWeek: ToldShifts = { default: { who: 'alice@x.io', from: '2026-12-07T09:00:00.000Z' } };
 
 describe('handovers due', () => {
@@ -133,6 +142,32 @@ describe('handovers due', () => {
     ['never, without a rotation', [{ name: 'default' }], '2026-12-08T10:00:00Z', null],
   ])('wakes at %s', (_, given, at, wakeAt) => {
     expect(handoversDue(given, {}, new Date(at)).wakeAt?.toISOString() ?? null).toBe(wakeAt);
+  });
+});
+
+describe('a handover with incidents open', () => {
+  it.each<[string, Array<{ id: string; severity: string; database: string }>, string | null, RegExp]>([
+    ['none', [], null, /^a swap: pgwarden dr oncall --stand-in/],
+    [
+      'one',
+      [{ id: 'dr-shop-1', severity: 'SEV2', database: 'shop' }],
+      'Open incident: dr-shop-1 (SEV2, shop)',
+      /^an incident is open: see where each stands with pgwarden dr status ID, and take the lead with pgwarden dr ack ID --take-over$/,
+    ],
+    [
+      'two',
+      [
+        { id: 'dr-shop-1', severity: 'SEV2', database: 'shop' },
+        { id: 'drill-orders-2', severity: 'DRILL', database: 'orders' },
+      ],
+      'Open incidents (2): dr-shop-1 (SEV2, shop); drill-orders-2 (DRILL, orders)',
+      /^incidents are open: /,
+    ],
+  ])('says what the person coming on call inherits: %s', (_, open, fact, action) => {
+    const notice = handoverNotice(handover, open);
+    const facts = notice.facts.filter(([label]) => label.startsWith('Open incident')).map(([l, v]) => `${l}: ${v}`);
+    expect(facts).toEqual(fact ? [fact] : []);
+    expect(notice.action).toMatch(action);
   });
 });
 
@@ -297,15 +332,6 @@ describe('the roster tells handovers with its stand-ins, and carries whom it tol
 });
 
 describe('what a handover tells', () => {
-  const handover = {
-    matrix: 'default',
-    incoming: 'bob@x.io',
-    outgoing: 'alice@x.io',
-    from: '2026-12-14T09:00:00.000Z',
-    until: '2026-12-21T09:00:00.000Z',
-    next: 'alice@x.io',
-  };
-
   it('is mailed to both, marked ON CALL, sent whatever NOTIFY_*_ON say, and never paged', () => {
     const notice = handoverNotice(handover);
     expect(handoverRecipients(handover)).toEqual(['bob@x.io', 'alice@x.io']);

@@ -190,9 +190,9 @@ describe('on-call stand-ins set at run time (dev server, CLI)', () => {
     const [alice, bob, dan, carol, erin] = ['alice', 'bob', 'dan', 'carol', 'erin'].map((n) => `${n}-${tag}@example.com`);
     const inSeconds = (s: number) => new Date(Math.ceil(Date.now() / 1000) * 1000 + s * 1000).toISOString();
     // Dan stands in for ten seconds (a configured override), soon: two handovers to wait for. Erin
-    // stands in an hour and 40 s from now: reminded an hour ahead, 40 s from now.
-    const [danFrom, danUntil] = [inSeconds(20), inSeconds(30)];
-    const [erinFrom, erinUntil] = [inSeconds(3640), inSeconds(7200)];
+    // stands in an hour and 55 s from now: reminded an hour ahead, 55 s from now.
+    const [danFrom, danUntil] = [inSeconds(35), inSeconds(45)];
+    const [erinFrom, erinUntil] = [inSeconds(3655), inSeconds(7200)];
     const rotation = { people: [alice, bob], from: '2026-12-07T09:00:00Z', shiftHours: 168 };
     const settings = {
       DATABASE_URL: databaseUrl(db),
@@ -249,6 +249,14 @@ describe('on-call stand-ins set at run time (dev server, CLI)', () => {
         return asked >= 0 && names.slice(asked).includes('onCallRotations');
       });
 
+      // An incident is open when Dan comes on call: his handover says he inherits it.
+      const incident = await suite.server.client.workflow.start(WorkflowType.disasterRecovery, {
+        taskQueue,
+        workflowId: `dr-handover-${uniqueSuffix()}`,
+        args: [{ summary: 'orders database lost', database: db, severity: 'SEV2', openedBy: 'dave' }],
+      });
+      await waitFor('the incident open', async () => (await incident.query(m.incidentStateQuery)).escalation.level1Sends === 1);
+
       // Dan comes on call: he and whoever the rotation had are told; then he goes off.
       const [on] = await waitForCaptured(
         async (c) => (await capturedMail(c)).filter((x) => x.subject.includes(`${dan} is on call now`)),
@@ -261,6 +269,10 @@ describe('on-call stand-ins set at run time (dev server, CLI)', () => {
       );
       expect(on.envelopeTo).toEqual([dan, onCall]);
       expect(on.text).toMatch(new RegExp(`^Then: +${onCall.replace(/[.]/g, '\\.')}$`, 'm'));
+      expect(on.text).toMatch(new RegExp(`^Open incident: +${incident.workflowId} \\(SEV2, ${db}\\)$`, 'm'));
+      expect(on.text).toContain('take the lead with pgwarden dr ack ID --take-over');
+      await incident.executeUpdate(m.abortUpdate, { args: [{ by: 'dave', reason: 'a test' }] });
+      await incident.result();
       const [off] = await waitForCaptured(
         async (c) => (await capturedMail(c)).filter((x) => x.subject.includes(`taking over from ${dan}`)),
         tag,
@@ -271,6 +283,7 @@ describe('on-call stand-ins set at run time (dev server, CLI)', () => {
         `[pgwarden] ON CALL: ${onCall} is on call now until ${minuteUtc(erinFrom)}, taking over from ${dan}`,
       );
       expect(off.envelopeTo).toEqual([onCall, dan]);
+      expect(off.text).not.toContain(incident.workflowId); // aborted by then
       const posted = (await capturedWebhooks(tag)).filter((w) => JSON.stringify(w.body).includes(`${dan} is on call now`));
       expect(posted.map((w) => w.path)).toEqual(['/slack-api/chat.postMessage']);
       expect(JSON.stringify(posted[0].body)).toContain(`<@${slackUserFor(dan)}> `);
@@ -290,7 +303,7 @@ describe('on-call stand-ins set at run time (dev server, CLI)', () => {
       expect((await capturedWebhooks(erin)).filter((w) => JSON.stringify(w.body).includes('goes on call'))).toEqual([]);
       // Starting the roster handed nothing over and reminded nobody; Dan's short stand-in reminded
       // whoever came back after it (their shift began ten seconds later).
-      expect((await capturedMail(tag)).map((x) => x.subject)).toEqual([
+      expect((await capturedMail(tag)).map((x) => x.subject).filter((x) => x.startsWith('[pgwarden] ON CALL: '))).toEqual([
         on.subject,
         expect.stringMatching(new RegExp(`^\\[pgwarden\\] ON CALL: ${onCall.replace(/[.]/g, '\\.')} goes on call now: `)),
         off.subject,

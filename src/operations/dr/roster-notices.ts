@@ -43,7 +43,23 @@ export function standInNotice({ change, standIn: s }: StandInChange, inPlaceOf: 
 /** Who a handover is mailed to: the person coming on call and the one going off. */
 export const handoverRecipients = (h: Handover): string[] => [h.incoming, h.outgoing];
 
-export function handoverNotice(h: Handover): Notice {
+/** An incident open at a handover, as visibility lists it. */
+export interface OpenAtHandover {
+  id: string;
+  severity: string;
+  database: string;
+}
+
+/** The handover; with the incidents still open, so whoever comes on call knows what they inherit. */
+export function handoverNotice(h: Handover, open: OpenAtHandover[] = []): Notice {
+  const inherited = open.length
+    ? ([
+        [
+          open.length === 1 ? 'Open incident' : `Open incidents (${open.length})`,
+          open.map((i) => `${i.id} (${i.severity}, ${i.database})`).join('; '),
+        ],
+      ] as Array<[string, string]>)
+    : [];
   return {
     event: 'oncall.handover',
     severity: 'info',
@@ -58,9 +74,11 @@ export function handoverNotice(h: Handover): Notice {
       ['Since', minuteUtc(h.from)],
       ['Until', minuteUtc(h.until)],
       ['Then', h.next],
+      ...inherited,
     ],
-    action:
-      'a swap: pgwarden dr oncall --stand-in ADDRESS --until TIME (in Slack: /pgwarden oncall cover 8h); who is on next: pgwarden dr oncall',
+    action: open.length
+      ? `${open.length === 1 ? 'an incident is' : 'incidents are'} open: see where each stands with pgwarden dr status ID, and take the lead with pgwarden dr ack ID --take-over`
+      : 'a swap: pgwarden dr oncall --stand-in ADDRESS --until TIME (in Slack: /pgwarden oncall cover 8h); who is on next: pgwarden dr oncall',
   };
 }
 
