@@ -14,6 +14,8 @@ import { parseToolMajor } from '../src/infra/postgres/versions';
 import { dumpToolsFit } from '../src/infra/postgres/dump-tools';
 import { dumpGlobalsAgainIfTablespaceDropped } from '../src/operations/backup/globals-dump';
 import { streamProgramToS3 } from '../src/operations/backup/program-to-s3';
+import { BackupError, DatabaseConnectionError } from '../src/infra/errors/errors';
+import { droppedOnStandbyProblem } from '../src/infra/postgres/standby';
 import { BackupProgress, progress, StallWatch } from '../src/operations/backup/progress';
 import { lockWaitsOf } from '../src/infra/postgres/lock-waits';
 import { connectDatabase, libpqEnvironment } from '../src/infra/postgres/client';
@@ -212,6 +214,8 @@ export function dumpAndUploadActivity(deps: ActivityDeps) {
       const tables: TableCount[] = [];
       let snapshot: { id: string; takenAt: string };
       let server: DumpResult['server'];
+      // A standby's recovery may drop the dump's session without pg_dump hearing why.
+      let standby = false;
       let databaseProperties: DatabaseProperties;
       let roles: RoleDependencies;
       let extensions: ExtensionUse[];
@@ -225,10 +229,11 @@ export function dumpAndUploadActivity(deps: ActivityDeps) {
           // The counts run beside pg_dump: one core, no JIT, so they never crowd pg_dump out.
           await client.query('SET LOCAL max_parallel_workers_per_gather = 0; SET LOCAL jit = off');
           const snap = (
-            await client.query<{ id: string; at: Date; v: string; n: string }>(
-              "SELECT pg_export_snapshot() AS id, clock_timestamp() AS at, current_setting('server_version') AS v, current_setting('server_version_num') AS n",
+            await client.query<{ id: string; at: Date; v: string; n: string; r: boolean }>(
+              "SELECT pg_export_snapshot() AS id, clock_timestamp() AS at, current_setting('server_version') AS v, current_setting('server_version_num') AS n, pg_is_in_recovery() AS r",
             )
           ).rows[0];
+          standby = snap.r;
           snapshot = { id: snap.id, takenAt: snap.at.toISOString() };
           server = { host: `${target.host}:${target.port}`, version: snap.v, versionNum: Number(snap.n) };
           const list = await listTables(client);
@@ -313,7 +318,9 @@ export function dumpAndUploadActivity(deps: ActivityDeps) {
             log.warn('an object of a failed attempt was not removed; cleanup removes it', { key, error: (e as Error).message });
           }
         }
-        throw firstFailure ?? err;
+        const failure = firstFailure ?? err;
+        const dropped = standby && failure instanceof DatabaseConnectionError ? droppedOnStandbyProblem(failure.message) : null;
+        throw dropped ? new BackupError(dropped, { retryable: true }) : failure;
       } finally {
         ctx.cancellationSignal.removeEventListener('abort', onCancel);
       }

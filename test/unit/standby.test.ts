@@ -2,6 +2,7 @@
 import { preflightReport } from '../support/preflight-report';
 import { formatPreflight, preflightVerdict } from '../../src/app/cli/commands/check';
 import {
+  droppedOnStandbyProblem,
   isRecoveryConflict,
   ServerRecovery,
   standbyDumpRisk,
@@ -95,6 +96,22 @@ describe('isRecoveryConflict', () => {
     ['FATAL:  terminating connection due to administrator command', false],
     ['ERROR:  permission denied for table t', false],
   ])('%s', (text, expected) => expect(isRecoveryConflict(text)).toBe(expected));
+});
+
+describe('droppedOnStandbyProblem', () => {
+  it.each<[string, string | null]>([
+    [
+      'pg_dump failed (exit 1): query failed: server closed the connection unexpectedly; check that the database server is up',
+      "pg_dump failed (exit 1): query failed: server closed the connection unexpectedly; the server is a standby, whose recovery ends a dump's session when it conflicts (unless it restarted): on the standby set hot_standby_feedback = on (or max_standby_streaming_delay = -1), or back up the primary",
+    ],
+    [
+      'pg_dump failed (exit 1): FATAL:  terminating connection due to administrator command; check that the database server is up',
+      "pg_dump failed (exit 1): FATAL:  terminating connection due to administrator command; the server is a standby, whose recovery ends a dump's session when it conflicts (unless it restarted): on the standby set hot_standby_feedback = on (or max_standby_streaming_delay = -1), or back up the primary",
+    ],
+    ['pg_dump failed (exit 1): could not connect to server: Connection refused; check that the database server is up', null],
+  ])('%s', (message, problem) => {
+    expect(droppedOnStandbyProblem(message)).toBe(problem);
+  });
 });
 
 describe('pgwarden check of a standby', () => {

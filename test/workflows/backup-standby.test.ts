@@ -191,8 +191,9 @@ describe('backing up a hot standby (real primary and streaming standby)', () => 
     await churn;
     expect(failure.type).toBe('BackupError');
     expect(failure.nonRetryable).toBe(false);
+    // PostgreSQL cancels the dump's query, or ends its session; then pg_dump may hear only that the connection closed.
     expect(failure.message).toMatch(
-      /conflict with recovery; the server is a standby whose recovery cancelled the dump: on the standby set hot_standby_feedback = on \(or max_standby_streaming_delay = -1\), or back up the primary$/,
+      /(conflict with recovery; the server is a standby whose recovery cancelled the dump|server closed the connection unexpectedly; the server is a standby, whose recovery ends a dump's session when it conflicts \(unless it restarted\)): on the standby set hot_standby_feedback = on \(or max_standby_streaming_delay = -1\), or back up the primary$/,
     );
   });
 });

@@ -41,6 +41,17 @@ export function isRecoveryConflict(text: string): boolean {
   return /conflict with recovery/i.test(text);
 }
 
+/**
+ * A dump whose connection a standby dropped, in pg_dump's words (DatabaseConnectionError's
+ * message): the recovery's own "conflict with recovery" may never reach pg_dump when it ends the
+ * session mid-read. What to change, or null when it is no dropped connection. Pure.
+ */
+export function droppedOnStandbyProblem(message: string): string | null {
+  if (!/server closed the connection|terminating connection/i.test(message)) return null;
+  const said = message.replace(/; check that the database server is up$/, '');
+  return `${said}; the server is a standby, whose recovery ends a dump's session when it conflicts (unless it restarted): ${STANDBY_DUMP_FIX}`;
+}
+
 /** What was said when a standby's recovery cancelled a backup's dump or its row counts, and what to change. Pure. */
 export function recoveryConflictProblem(said: string): string {
   return `${said}; the server is a standby whose recovery cancelled the dump: ${STANDBY_DUMP_FIX}`;
