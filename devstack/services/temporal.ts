@@ -49,6 +49,11 @@ export const temporalService: Service = {
         NAMESPACE,
         '--log-level',
         'warn',
+        // Activities are polled, not handed back with a workflow task's completion: when a slow
+        // completion is retried, the dev server answers the retry "not found" and the activities
+        // that went with the first answer are never run (two minutes lost to a StartToClose timeout).
+        '--dynamic-config-value',
+        'system.enableActivityEagerExecution=false',
         ...searchAttributes,
       ],
       logFile: logFileOf('temporal'),
