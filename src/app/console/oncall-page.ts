@@ -5,7 +5,7 @@
  * logged in is recorded as who set it (`console:<name>`).
  */
 import type { StandInRequest } from '../../operations/dr/stand-ins';
-import { standInTime } from '../../operations/dr/stand-ins';
+import { EMAIL, standInTime } from '../../operations/dr/stand-ins';
 import { minuteUtc } from '../../operations/dr/details';
 import { ActionRefused, type RosterView, type RotationView } from './backend';
 import { escapeHtml, layout } from './pages';
@@ -38,8 +38,6 @@ export function standInFromForm(form: Record<string, string>, user: string, now:
     setBy: `console:${user}`,
   };
 }
-
-const EMAIL = /^[^\s@,]+@[^\s@,]+$/;
 
 function rotationSection(r: RotationView, csrf: string, several: boolean): string {
   const shifts = r.shifts

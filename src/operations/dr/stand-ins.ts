@@ -34,7 +34,8 @@ export interface RosterState {
 /** Enough for every swap of a year; bounds the state a roster carries. */
 export const MAX_STAND_INS = 200;
 
-const EMAIL = /^[^\s@,]+@[^\s@,]+$/;
+/** What the roster takes as an address: the console's form prefills only what it would take. */
+export const EMAIL = /^[^\s@,]+@[^\s@,]+$/;
 const ZONED = /^\d{4}-\d\d-\d\dT[\d:.]+(Z|[+-]\d\d:?\d\d)$/;
 
 /** The stand-ins of one deployment, as its roster workflow keeps them. */
