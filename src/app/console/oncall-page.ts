@@ -5,7 +5,8 @@
  * logged in is recorded as who set it (`console:<name>`).
  */
 import type { StandInRequest } from '../../operations/dr/stand-ins';
-import { EMAIL, standInTime } from '../../operations/dr/stand-ins';
+import { EMAIL_ADDRESS } from '../../infra/config/email-address';
+import { standInTime } from '../../operations/dr/stand-ins';
 import { minuteUtc } from '../../operations/dr/details';
 import { ActionRefused, type RosterView, type RotationView } from './backend';
 import { escapeHtml, layout } from './pages';
@@ -85,7 +86,7 @@ export function onCallPage(
   const body = view.rotations.length
     ? `${view.unread ? `<p class="error" role="alert">As configured: ${escapeHtml(view.unread)}</p>` : ''}${view.rotations
         .map((r) => rotationSection(r, o.csrf, view.rotations.length > 1))
-        .join('')}${standInForm(view, o.csrf, EMAIL.test(o.user) ? o.user : '')}`
+        .join('')}${standInForm(view, o.csrf, EMAIL_ADDRESS.test(o.user) ? o.user : '')}`
     : '<p>No on-call rotation is configured (ESCALATION_ONCALL): an incident alerts all of level 1.</p>';
   return layout(
     'on call',

@@ -2,6 +2,7 @@
  * Disaster-recovery settings: the escalation matrices (the default one, and named ones an
  * incident can choose) and the smoke checks of the recovery's verification step.
  */
+import { EMAIL_ADDRESS } from './email-address';
 import { EnvReader } from './env-reader';
 import { Secret } from './secret';
 
@@ -50,8 +51,6 @@ export interface IncidentSettings {
   drillAttended: boolean;
 }
 
-const EMAIL = /^[^\s@,]+@[^\s@,]+$/;
-
 function readMatrix(
   r: EnvReader,
   name: string,
@@ -61,7 +60,7 @@ function readMatrix(
 ): EscalationMatrix {
   const contacts = (variable: string, inherited: string[]) => {
     const list = r.list(variable);
-    for (const a of list) if (!EMAIL.test(a)) r.problem(variable, `"${a}" is not an e-mail address`);
+    for (const a of list) if (!EMAIL_ADDRESS.test(a)) r.problem(variable, `"${a}" is not an e-mail address`);
     return list.length ? list : inherited;
   };
   const minutes = (variable: string, inherited: number) => r.integer(variable, inherited, { min: 1, max: 100_000 });
@@ -95,7 +94,7 @@ function readMatrix(
 function readRotation(r: EnvReader, prefix: string): OnCallRotation | undefined {
   const people = r.list(`${prefix}ONCALL`);
   if (!people.length) return undefined;
-  for (const a of people) if (!EMAIL.test(a)) r.problem(`${prefix}ONCALL`, `"${a}" is not an e-mail address`);
+  for (const a of people) if (!EMAIL_ADDRESS.test(a)) r.problem(`${prefix}ONCALL`, `"${a}" is not an e-mail address`);
   const from = r.string(`${prefix}ONCALL_FROM`);
   if (!from) r.problem(`${prefix}ONCALL_FROM`, `when the first shift of ${prefix}ONCALL begins, e.g. 2026-12-07T09:00:00Z`);
   else if (!isZonedTime(from))
@@ -128,7 +127,7 @@ function readOverrides(r: EnvReader, variable: string): NonNullable<OnCallRotati
         variable,
         `"${entry}": expected <from>/<until>=<address> with ISO times, e.g. 2026-12-24T09:00:00Z/2026-12-27T09:00:00Z=bob@example.com`,
       );
-    else if (!EMAIL.test(who!)) r.problem(variable, `"${entry}": "${who}" is not an e-mail address`);
+    else if (!EMAIL_ADDRESS.test(who!)) r.problem(variable, `"${entry}": "${who}" is not an e-mail address`);
     else if (Date.parse(until!) <= Date.parse(from!)) r.problem(variable, `"${entry}": ends before it begins`);
     else out.push({ who: who!, from: new Date(from!).toISOString(), until: new Date(until!).toISOString() });
   }

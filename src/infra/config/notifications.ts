@@ -2,6 +2,7 @@
  * Where success and failure notices go (the strategy's "Email and Slack"). Each channel is
  * optional; a channel that is half configured is a configuration error, not a silent skip.
  */
+import { EMAIL_ADDRESS } from './email-address';
 import { EnvReader } from './env-reader';
 import { Secret } from './secret';
 
@@ -44,7 +45,6 @@ export interface NotificationConfig {
   slackOn?: NotifyOn;
 }
 
-const EMAIL = /^[^\s@,]+@[^\s@,]+$/;
 /** Slack's and PagerDuty's endpoints, and a webhook: http(s) without spaces. */
 const HTTP_URL = /^https?:\/\/[^\s]+$/;
 
@@ -64,7 +64,7 @@ export function readNotifications(r: EnvReader): NotificationConfig {
     if (to.length === 0)
       r.problem('NOTIFY_EMAIL_TO', 'missing; SMTP_HOST is set, so name who gets backup notices (a,b@example.com)');
     for (const address of [...to, r.string('NOTIFY_EMAIL_FROM', 'pgwarden@localhost')]) {
-      if (!EMAIL.test(address))
+      if (!EMAIL_ADDRESS.test(address))
         r.problem(to.includes(address) ? 'NOTIFY_EMAIL_TO' : 'NOTIFY_EMAIL_FROM', `"${address}" is not an e-mail address`);
     }
     config.email = {

@@ -7,6 +7,7 @@
  * Pure and workflow-safe.
  */
 import type { EscalationMatrix } from '../../infra/config/incident';
+import { EMAIL_ADDRESS } from '../../infra/config/email-address';
 import { handoversDue, type HandoverCheck, type RotationOf, type ToldShifts } from './handovers';
 
 export interface StandIn {
@@ -34,8 +35,6 @@ export interface RosterState {
 /** Enough for every swap of a year; bounds the state a roster carries. */
 export const MAX_STAND_INS = 200;
 
-/** What the roster takes as an address: the console's form prefills only what it would take. */
-export const EMAIL = /^[^\s@,]+@[^\s@,]+$/;
 const ZONED = /^\d{4}-\d\d-\d\dT[\d:.]+(Z|[+-]\d\d:?\d\d)$/;
 
 /** The stand-ins of one deployment, as its roster workflow keeps them. */
@@ -55,7 +54,7 @@ export class OnCallRoster {
   /** Why `req` cannot be taken (one line), or null. */
   refusal(req: StandInRequest, now: Date): string | null {
     if (!/^[a-z][a-z0-9]*$/.test(req.matrix ?? '')) return `"${req.matrix}" is not a matrix name`;
-    if (!EMAIL.test(req.who ?? '')) return `"${req.who}" is not an e-mail address`;
+    if (!EMAIL_ADDRESS.test(req.who ?? '')) return `"${req.who}" is not an e-mail address`;
     for (const [name, at] of [
       ['from', req.from],
       ['until', req.until],
