@@ -3,12 +3,13 @@
  * --stand-in), one run per deployment (onCallRosterId: its task queue) that holds them and answers who they
  * are. Its history is the audit trail of every swap: who set it, when, and who removed it.
  * Each change is told to the stand-in and to whoever the rotation had on call (notifyStandIn).
- * At each shift's end it tells whoever comes on call and whoever goes off (notifyHandover), and
+ * At each shift's end it tells whoever comes on call and whoever goes off (notifyHandover), with the
+ * note the shift going off left for them (pgwarden dr oncall --handover-note), and
  * with ESCALATION_ONCALL_REMIND_HOURS reminds whoever comes next beforehand (notifyShiftReminder); the
  * configured rotations read again from the worker then and at least hourly, so that a redeploy's
  * new rotation is followed. Started by `pgwarden schedules apply` or the first stand-in
  * (update-with-start); continues as new after a few hundred changes or a week of shifts,
- * carrying only the stand-ins that have not ended and whom it last told.
+ * carrying only the stand-ins that have not ended, whom it last told and the notes not yet told.
  */
 import {
   allHandlersFinished,
@@ -22,9 +23,16 @@ import {
 } from '@temporalio/workflow';
 import type { Activities } from '../activities';
 import type { StandInChange } from '../src/operations/dr/roster-notices';
-import { OnCallRoster, type RosterState, type StandInRequest } from '../src/operations/dr/stand-ins';
+import { OnCallRoster, type HandoverNoteRequest, type RosterState, type StandInRequest } from '../src/operations/dr/stand-ins';
 import { typedFailure } from '../src/infra/temporal/failure';
-import { addStandInUpdate, checkHandoversSignal, removeStandInUpdate, standInsQuery } from '../src/operations/dr/roster-messages';
+import {
+  addStandInUpdate,
+  checkHandoversSignal,
+  handoverNotesQuery,
+  leaveHandoverNoteUpdate,
+  removeStandInUpdate,
+  standInsQuery,
+} from '../src/operations/dr/roster-messages';
 import type { InputSpec } from '../src/infra/temporal/input-problem';
 import { WorkflowType } from '../src/infra/temporal/definitions';
 import { checkInput } from './start-input';
@@ -47,7 +55,7 @@ const { notifyStandIn, notifyHandover, notifyShiftReminder, onCallRotations } = 
   retry: { maximumAttempts: 3 },
 });
 
-const ROSTER_INPUT: InputSpec<RosterState> = { standIns: 'array?', nextId: 'number?', told: 'object?' };
+const ROSTER_INPUT: InputSpec<RosterState> = { standIns: 'array?', nextId: 'number?', told: 'object?', notes: 'array?' };
 
 export async function OnCallRosterWorkflow(state: RosterState = {}): Promise<void> {
   checkInput(WorkflowType.onCallRoster, ROSTER_INPUT, state);
@@ -81,6 +89,16 @@ export async function OnCallRosterWorkflow(state: RosterState = {}): Promise<voi
     },
     { validator: canRemove },
   );
+  setHandler(handoverNotesQuery, () => roster.notesLeft());
+  const canLeaveNote = (req: HandoverNoteRequest) => refuse(roster.noteRefusal(req));
+  setHandler(
+    leaveHandoverNoteUpdate,
+    (req) => {
+      canLeaveNote(req);
+      return roster.leaveNote(req, new Date());
+    },
+    { validator: canLeaveNote },
+  );
   // Each change is told from here, not from its update, so the update answers at once.
   let wakes = 0;
   const full = () => roster.changes >= CHANGES_PER_RUN || wakes >= WAKES_PER_RUN || workflowInfo().continueAsNewSuggested;
@@ -89,9 +107,14 @@ export async function OnCallRosterWorkflow(state: RosterState = {}): Promise<voi
   const tellAll = async () => {
     for (let change = untold.shift(); change; change = untold.shift()) {
       saidByStandIn.add(change.standIn.matrix);
+      // A change in effect at once (within a minute: the CLI's clock) tells who is on call now: the
+      // matrix's handover note goes with it.
+      const atOnce = Date.parse(change.standIn.from) <= Date.now() + 60_000;
+      const note = atOnce ? roster.noteFor(change.standIn.matrix) : undefined;
       // A notice that cannot go out must not end the roster, which holds who is on call.
-      await notifyStandIn(change).catch((err: unknown) =>
-        log.warn('a stand-in change was not told', { id: change!.standIn.id, err }),
+      await notifyStandIn(note ? { ...change, note } : change).then(
+        () => note && roster.noteTold(note),
+        (err: unknown) => log.warn('a stand-in change was not told', { id: change!.standIn.id, err }),
       );
     }
   };
@@ -107,9 +130,11 @@ export async function OnCallRosterWorkflow(state: RosterState = {}): Promise<voi
     const said = new Set([...saidByStandIn, ...untold.map((c) => c.standIn.matrix)]);
     const { handovers, reminders, wakeAt } = roster.handovers(rotations, now, said);
     saidByStandIn = new Set();
+    // A note whose notice could not go out waits for the next one.
     for (const handover of handovers)
-      await notifyHandover(handover).catch((err: unknown) =>
-        log.warn('a handover was not told', { matrix: handover.matrix, err }),
+      await notifyHandover(handover).then(
+        () => handover.note && roster.noteTold(handover.note),
+        (err: unknown) => log.warn('a handover was not told', { matrix: handover.matrix, err }),
       );
     for (const reminder of reminders)
       await notifyShiftReminder(reminder).catch((err: unknown) =>

@@ -146,6 +146,34 @@ describe('pgwarden CLI', () => {
       code: 64,
       stderr: 'pgwarden: --who goes with --ics: whose shifts the calendar keeps\n',
     });
+
+    // A handover note is checked before Temporal is asked: each refusal one line, exit 64.
+    const noteRefusals: Array<[string[], Record<string, string>, string]> = [
+      [['--handover-note', '  '], {}, '--handover-note needs its text (--clear-handover-note takes a note back)'],
+      [['--handover-note', 'x'.repeat(1001)], {}, '--handover-note: at most 1000 characters (this one has 1001)'],
+      [['--handover-note', 'a', '--clear-handover-note'], {}, '--handover-note and --clear-handover-note: one at a time'],
+      [
+        ['--handover-note', 'a', '--stand-in', 'carol@x.io', '--until', '8h'],
+        {},
+        'a handover note goes alone: without --stand-in, --remove-stand-in or --ics',
+      ],
+      [['--as', 'alice'], {}, '--as goes with --handover-note: who leaves it'],
+      [
+        ['--handover-note', 'a'],
+        { ESCALATION_ONCALL_HANDOVERS: 'false' },
+        'handover notes go with the handover notices, which ESCALATION_ONCALL_HANDOVERS=false turns off; tell the next person another way',
+      ],
+      [
+        ['--clear-handover-note'],
+        { ESCALATION_ONCALL: '' },
+        'matrix "default" has no on-call rotation (ESCALATION_ONCALL): no handover to leave a note for',
+      ],
+    ];
+    for (const [args, change, line] of noteRefusals)
+      expect(pgwarden(['dr', 'oncall', ...args], { ...env, ...change })).toMatchObject({
+        code: 64,
+        stderr: `pgwarden: ${line}\n`,
+      });
   });
 
   it('prints its version (the one every manifest records) and exits 0', () => {

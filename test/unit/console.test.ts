@@ -15,7 +15,7 @@ import { parseOperators, type ConsoleSettings } from '../../src/infra/config/con
 import { openingState } from '../../src/operations/dr/incident-machine';
 import type { IncidentState } from '../../src/operations/dr/incident';
 import type { OnCallNow } from '../../src/operations/dr/on-call';
-import type { StandIn } from '../../src/operations/dr/stand-ins';
+import { OnCallRoster, type HandoverNote, type StandIn } from '../../src/operations/dr/stand-ins';
 import { Secret } from '../../src/infra/config/secret';
 import type { RecoveryOptions } from '../../workflows/list-backups';
 import {
@@ -160,8 +160,21 @@ function fakeBackend(initial: IncidentState, unanswered: Board['unanswered'] = [
   let state = initial;
   let onCall: OnCallNow[] = [];
   const standIns: StandIn[] = [];
-  const backend: ConsoleBackend & { set(s: IncidentState): void; setOnCall(c: OnCallNow[]): void; standIns: StandIn[] } = {
+  // Handover notes kept by the roster's own rules.
+  const notes = new OnCallRoster();
+  const backend: ConsoleBackend & {
+    set(s: IncidentState): void;
+    setOnCall(c: OnCallNow[]): void;
+    standIns: StandIn[];
+    notes: OnCallRoster;
+  } = {
     standIns,
+    notes,
+    leaveHandoverNote: async (req) => {
+      const refused = notes.noteRefusal(req);
+      if (refused) throw new ActionRefused(refused);
+      return notes.leaveNote(req, now);
+    },
     standIn: async (req) => {
       if (req.matrix !== 'default')
         throw new ActionRefused(`matrix "${req.matrix}" has no on-call rotation (ESCALATION_ONCALL) to stand in for`);
@@ -195,6 +208,7 @@ function fakeBackend(initial: IncidentState, unanswered: Board['unanswered'] = [
             { who: 'alice@x.io', from: '2026-12-07T09:00:00.000Z', until: '2026-12-14T09:00:00.000Z' },
           ],
           standIns: [...standIns],
+          ...(notes.noteFor('default') ? { note: notes.noteFor('default') } : {}),
         },
       ],
     }),
@@ -1123,7 +1137,7 @@ describe('the console over HTTP', () => {
     expect(slack.reads).toEqual(['S0HIDDEN', 'S0ONCALL', 'S0HIDDEN', 'S0HIDDEN', 'S0ONCALL']);
   });
 
-  it("puts the sender on call from Slack (/pgwarden oncall cover), answering the stand-in at the command's response_url", async () => {
+  it("puts the sender on call from Slack (/pgwarden oncall cover), answering the stand-in at the command's response_url; a handover note too", async () => {
     const { backend } = fakeBackend(incident());
     const slack = await slackStandIn();
     const s = await start({ ...slack.settings, slackAllowedUsers: new Set(['U0CAROL', 'U0DAN']) }, backend, {
@@ -1200,6 +1214,22 @@ describe('the console over HTTP', () => {
       /^only the Slack users in SLACK_ALLOWED_USERS act on incidents from Slack, and you \(U0BOB\)/,
     );
     expect(backend.standIns).toEqual([]);
+
+    // A note for whoever comes on call next, left and taken back from Slack.
+    expect(await command('oncall note migration 42   runs at 02:00 <!channel>', 'carol')).toBe('Leaving the handover note…');
+    expect((await answered('carol', 5))[4]).toBe(
+      'Handover note left for whoever comes on call next: “migration 42 runs at 02:00 &lt;!channel&gt;” (to take it back: `/pgwarden oncall note clear`)',
+    );
+    expect(backend.notes.notesLeft()).toEqual([
+      { matrix: 'default', text: 'migration 42 runs at 02:00 <!channel>', by: 'carol (Slack)', at: now.toISOString() },
+    ]);
+    expect(await command('oncall note clear', 'carol')).toBe('Taking the handover note back…');
+    expect((await answered('carol', 6))[5]).toBe('Handover note taken back.');
+    await command('oncall note clear', 'carol');
+    expect((await answered('carol', 7))[6]).toBe('No note was left: no handover note is left in matrix "default"');
+    expect(backend.notes.notesLeft()).toEqual([]);
+    expect(await command('oncall note', 'carol')).toMatch(/^`\/pgwarden oncall note <text>`: /);
+    expect(await command('oncall note hello', 'bob')).toMatch(/^only the Slack users in SLACK_ALLOWED_USERS/);
   });
 
   it("refuses /pgwarden oncall cover without the Slack app's token, which it needs to read the sender's address", async () => {
@@ -1245,10 +1275,15 @@ describe('the console over HTTP', () => {
       ESCALATION_ONCALL: 'alice@x.io,bob@x.io',
       ESCALATION_ONCALL_FROM: '2026-12-07T09:00:00Z',
     });
-    const roster = (answer: () => Promise<StandIn[]>) =>
+    // Its stand-ins query answers `answer`, its handover notes query `notes`.
+    const roster = (answer: () => Promise<StandIn[]>, notes: HandoverNote[] = []) =>
       ({
         withDeadline: (_: number, fn: () => unknown) => fn(),
-        workflow: { getHandle: () => ({ query: answer }) },
+        workflow: {
+          getHandle: () => ({
+            query: (q: { name: string }) => (q.name === 'handoverNotes' ? Promise.resolve(notes) : answer()),
+          }),
+        },
       }) as unknown as Client;
     const at = new Date('2026-12-15T00:00:00Z');
     // No roster started: the rotation as configured.
@@ -1291,6 +1326,16 @@ describe('the console over HTTP', () => {
         },
       ],
     });
+    // With the note Bob left for whoever comes next: the page's view carries it.
+    const note: HandoverNote = { matrix: 'default', text: 'db2 disk at 80%', by: 'bob', at: '2026-12-14T17:30:00.000Z' };
+    expect(
+      (
+        await temporalBackend(
+          roster(async () => [carol], [note]),
+          config,
+        ).roster(at, 3)
+      ).rotations[0].note,
+    ).toEqual(note);
     // A roster nobody answers for: the rotation as configured, and said so on the board.
     const silent = roster(() => Promise.reject(new Error('deadline exceeded')));
     const unread = await temporalBackend(silent, config).onCall(at);
@@ -1353,7 +1398,7 @@ describe('the console over HTTP', () => {
     expect(await page.text()).toContain('no worker answered for dr-shop-0 within 5 s');
   });
 
-  it('lists the shifts and stand-ins on the on-call page, sets a stand-in as the person logged in, and takes one back', async () => {
+  it('lists the shifts and stand-ins on the on-call page, sets a stand-in as the person logged in, takes one back, and leaves a handover note', async () => {
     const { backend } = fakeBackend(incident());
     const s = await start({}, backend);
     server = s.server;
@@ -1427,6 +1472,33 @@ describe('the console over HTTP', () => {
     expect(calendar.match(/^SUMMARY:.*$/gm)).toEqual(['SUMMARY:On call: bob@x.io', 'SUMMARY:On call: alice@x.io']);
     expect((await fetch(`${s.url}/oncall.ics?matrix=nope`, { headers })).status).toBe(404);
     expect((await fetch(`${s.url}/oncall.ics`, { redirect: 'manual' })).status).toBe(303); // nobody logged in
+
+    // A note for whoever comes on call next: left as the person logged in, shown, replaced, taken back.
+    expect(first).toContain('<h3>Note for whoever comes on call next</h3>');
+    expect(first).toContain('Told once to alice@x.io at the handover (2026-12-07 09:00 UTC), or with a stand-in set from now.');
+    expect(first).not.toContain('data-note');
+    expect((await post('/oncall/note', { matrix: 'default', text: 'x' })).status).toBe(403);
+    const empty = await post('/oncall/note', { csrf, matrix: 'default', text: '  ' });
+    expect(empty.status).toBe(400);
+    expect(await empty.text()).toContain('the note needs its text');
+    const nothingLeft = await post('/oncall/note', { csrf, matrix: 'default', clear: '1' });
+    expect(await nothingLeft.text()).toContain('no handover note is left in matrix &quot;default&quot;');
+    const noteLeft = await post('/oncall/note', { csrf, matrix: 'default', text: 'migration 42 at 02:00 <b>' });
+    expect(noteLeft.status).toBe(303);
+    expect(noteLeft.headers.get('location')).toBe('/oncall?done=note');
+    expect(backend.notes.notesLeft()).toEqual([
+      { matrix: 'default', text: 'migration 42 at 02:00 <b>', by: 'alice (console)', at: now.toISOString() },
+    ]);
+    const withNote = await page('?done=note');
+    expect(withNote).toContain('Handover note left: it is told to whoever comes on call next.');
+    expect(withNote).toContain(
+      '<p class="handover-note" data-note>&ldquo;migration 42 at 02:00 &lt;b&gt;&rdquo; <small>left by alice (console), 2026-11-30 10:30 UTC</small></p>',
+    );
+    expect(withNote).toContain('<button type="submit">replace the note</button>');
+    const cleared = await post('/oncall/note', { csrf, matrix: 'default', clear: '1' });
+    expect(cleared.headers.get('location')).toBe('/oncall?done=note-cleared');
+    expect(backend.notes.notesLeft()).toEqual([]);
+    expect(await page('?done=note-cleared')).toContain('Handover note taken back.');
 
     // Behind a proxy whose user is an address, the form offers it.
     const proxied = await start({ trustedUserHeader: 'x-forwarded-user', operators: new Map() }, backend);

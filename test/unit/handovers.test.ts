@@ -3,7 +3,7 @@ import { pagesOf } from '../../src/infra/notify/paging';
 import { renderEmail, renderSlack } from '../../src/infra/notify/notice';
 import { handoversDue, type RotationOf, type ToldShifts } from '../../src/operations/dr/handovers';
 import { handoverNotice, handoverRecipients, shiftReminderNotice } from '../../src/operations/dr/roster-notices';
-import { OnCallRoster } from '../../src/operations/dr/stand-ins';
+import { MAX_NOTE_CHARS, OnCallRoster, type HandoverNoteRequest } from '../../src/operations/dr/stand-ins';
 import { handoversUntold } from '../../src/operations/dr/roster';
 import { WorkflowNotFoundError, type Client } from '@temporalio/client';
 
@@ -373,5 +373,96 @@ describe('pgwarden check: handovers that would not be told', () => {
     ['no rotation', notFound, { handovers: true, matrices: { default: { name: 'default' } } }, null],
   ])('%s', async (_, c, incident, expected) => {
     expect(await handoversUntold(c, 'q', incident as never)).toBe(expected);
+  });
+});
+
+const weeklyPayments: RotationOf[] = [
+  { name: 'default', onCall: weekly },
+  { name: 'payments', onCall: { ...weekly, people: ['pat@x.io', 'quinn@x.io'] } },
+];
+const sunday = new Date('2026-12-13T20:00:00Z');
+const aliceNote: HandoverNoteRequest = { matrix: 'default', text: "replica 2's WAL lag flapped twice", by: 'alice' };
+
+describe('handover notes: left, replaced, taken back', () => {
+  it.each<[string, Partial<HandoverNoteRequest>, string | null]>([
+    ['a note', {}, null],
+    ['the longest', { text: 'x'.repeat(MAX_NOTE_CHARS) }, null],
+    [
+      'too long',
+      { text: 'x'.repeat(MAX_NOTE_CHARS + 1) },
+      `a handover note is at most ${MAX_NOTE_CHARS} characters (this one has ${MAX_NOTE_CHARS + 1})`,
+    ],
+    ['taking back what was never left', { text: '   ' }, 'no handover note is left in matrix "default"'],
+    ['a matrix name that cannot be', { matrix: 'Pay ments' }, '"Pay ments" is not a matrix name'],
+    ['nobody', { by: ' ' }, 'a handover note says who left it'],
+  ])('%s', (_, change, refused) => {
+    const roster = new OnCallRoster();
+    const req = { ...aliceNote, ...change };
+    expect(roster.noteRefusal(req)).toBe(refused);
+    if (refused) expect(() => roster.leaveNote(req, sunday)).toThrow(refused);
+    else expect(roster.leaveNote(req, sunday).note).toMatchObject({ text: req.text, at: sunday.toISOString() });
+  });
+
+  it('keeps one note per matrix on one line, a newer one replacing it; an empty one takes it back', () => {
+    const roster = new OnCallRoster();
+    const first = roster.leaveNote({ ...aliceNote, text: '  migration 42\n\n  at  02:00 ' }, sunday);
+    expect(first).toEqual({
+      note: { matrix: 'default', text: 'migration 42 at 02:00', by: 'alice', at: sunday.toISOString() },
+      replaced: null,
+    });
+    roster.leaveNote({ matrix: 'payments', text: 'card refunds retried', by: 'pat' }, sunday);
+    const later = new Date('2026-12-13T21:00:00Z');
+    const second = roster.leaveNote(aliceNote, later);
+    expect(second.replaced).toEqual(first.note);
+    expect(roster.notesLeft().map((n) => [n.matrix, n.text])).toEqual([
+      ['payments', 'card refunds retried'],
+      ['default', "replica 2's WAL lag flapped twice"],
+    ]);
+    expect(roster.leaveNote({ matrix: 'default', text: '', by: 'alice' }, later)).toEqual({ note: null, replaced: second.note });
+    expect(roster.noteFor('default')).toBeUndefined();
+    expect(roster.changes).toBe(4);
+    // Carried across continue-as-new; none carried when there are none.
+    expect(new OnCallRoster(roster.snapshot(later)).notesLeft()).toEqual(roster.notesLeft());
+    expect(new OnCallRoster().snapshot(later)).not.toHaveProperty('notes');
+  });
+});
+
+describe('a handover note goes with the next handover of its matrix, once', () => {
+  it('rides the handover, stays until it was told, and a newer note left meanwhile waits for the next one', () => {
+    const roster = new OnCallRoster();
+    expect(roster.handovers(weeklyPayments, sunday).handovers).toEqual([]); // first sight
+    const { note } = roster.leaveNote(aliceNote, sunday);
+    const monday = new Date('2026-12-14T09:00:00Z');
+    const { handovers } = roster.handovers(weeklyPayments, monday);
+    // Payments hands over too, without a note: the note is its own matrix's.
+    expect(handovers.map((h) => [h.matrix, h.incoming, h.note])).toEqual([
+      ['default', 'bob@x.io', note],
+      ['payments', 'quinn@x.io', undefined],
+    ]);
+    // Not told yet (the notice failed): still left, shown, and told with the next handover.
+    expect(roster.notesLeft()).toEqual([note]);
+    // Told: gone. A note left after the handover was checked is not the one told, and stays.
+    const newer = roster.leaveNote({ ...aliceNote, text: 'and the disk on db2' }, new Date('2026-12-14T09:00:01Z')).note!;
+    roster.noteTold(note!);
+    expect(roster.notesLeft()).toEqual([newer]);
+    roster.noteTold(newer);
+    expect(roster.notesLeft()).toEqual([]);
+    expect(roster.handovers(weeklyPayments, new Date('2026-12-21T09:00:00Z')).handovers.map((h) => h.note)).toEqual([
+      undefined,
+      undefined,
+    ]);
+  });
+});
+
+describe('what a note tells', () => {
+  const note = { matrix: 'default', text: 'migration 42 at 02:00 <!channel>', by: 'alice', at: '2026-12-13T20:00:00.000Z' };
+  it("is the handover mail's last fact, who left it and when; Slack shows its text escaped", () => {
+    const notice = handoverNotice({ ...handover, note });
+    expect(notice.facts.at(-1)).toEqual(['Note from alice', 'migration 42 at 02:00 <!channel> (left 2026-12-13 20:00 UTC)']);
+    expect(renderEmail(notice).text).toMatch(
+      /^Note from alice: migration 42 at 02:00 <!channel> \(left 2026-12-13 20:00 UTC\)$/m,
+    );
+    expect(renderSlack(notice).text).toContain('• *Note from alice:* migration 42 at 02:00 &lt;!channel&gt;');
+    expect(renderEmail(handoverNotice(handover)).text).not.toMatch(/Note from/);
   });
 });

@@ -189,4 +189,13 @@ describe('what a stand-in change tells', () => {
     // Nobody is paged for a swap: no paging rule names these events.
     expect(pagesOf(n, { drills: true })).toEqual([]);
   });
+
+  it('carries the handover note when it tells who is on call now', () => {
+    const note = { matrix: 'default', text: 'migration 42 at 02:00', by: 'alice', at: '2026-12-13T20:00:00.000Z' };
+    expect(standInNotice({ change: 'set', standIn: s, note }, 'bob@x.io').facts.at(-1)).toEqual([
+      'Note from alice',
+      'migration 42 at 02:00 (left 2026-12-13 20:00 UTC)',
+    ]);
+    expect(standInNotice({ change: 'set', standIn: s }, 'bob@x.io').facts.map(([l]) => l)).not.toContain('Note from alice');
+  });
 });

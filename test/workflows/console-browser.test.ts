@@ -24,7 +24,8 @@ import { capturedMail, capturedWebhooks, waitForCaptured } from '../support/sink
 import { workflowSuite } from '../support/workflow-suite';
 import { uniqueSuffix } from '../support/temporal';
 import { shiftAt } from '../../src/operations/dr/on-call';
-import { onCallRosterId, standInsQuery } from '../../src/operations/dr/roster-messages';
+import { handoverNotesQuery, onCallRosterId, standInsQuery } from '../../src/operations/dr/roster-messages';
+import { waitFor } from '../support/wait';
 
 const artifacts = join(repoRoot, 'test-artifacts', 'console');
 
@@ -279,6 +280,15 @@ describe('the incident console in a real browser', () => {
       await expectText(page, '[role=alert]', 'until "tomorrow": an ISO time with its zone');
       await shot(page, '13-oncall-refused');
 
+      // A note for whoever comes on call next, left on the page: it goes with the stand-in below.
+      await page.locator('form[data-action=handover-note] input[name=text]').fill('migration 42 runs at 02:00');
+      await page.locator('form[data-action=handover-note] button').click();
+      await expectText(page, '[role=status]', 'Handover note left');
+      await expectText(page, 'p[data-note]', `migration 42 runs at 02:00`);
+      expect(await roster.query(handoverNotesQuery)).toEqual([
+        expect.objectContaining({ matrix: 'default', text: 'migration 42 runs at 02:00', by: `${carol} (console)` }),
+      ]);
+
       await page.locator('form[data-action=stand-in] input[name=until]').fill('8h');
       await page.locator('form[data-action=stand-in] button').click();
       await expectText(page, '[role=status]', 'Stand-in s1 set');
@@ -289,11 +299,14 @@ describe('the incident console in a real browser', () => {
       const [told] = await waitForCaptured(capturedMail, carol);
       expect(told.subject).toContain(`${carol} is on call in place of ${onCall}`);
       expect(told.envelopeTo).toEqual([carol, onCall]);
+      expect(told.text).toContain(`Note from ${carol} (console): migration 42 runs at 02:00 (left `);
+      await waitFor('the note told is gone', async () => (await roster.query(handoverNotesQuery)).length === 0);
 
       await page.locator('tr[data-stand-in=s1] button').click();
       await expectText(page, '[role=status]', 'Stand-in s1 taken back: the rotation holds again.');
       await expectText(page, 'table.shifts tbody tr:first-child', onCall);
       expect(await page.locator('tr[data-stand-in]').count()).toBe(0);
+      expect(await page.locator('p[data-note]').count()).toBe(0);
       expect(await roster.query(standInsQuery)).toEqual([]);
       await shot(page, '15-oncall-taken-back');
       expect(pageErrors).toEqual([]);

@@ -190,9 +190,9 @@ describe('on-call stand-ins set at run time (dev server, CLI)', () => {
     const [alice, bob, dan, carol, erin] = ['alice', 'bob', 'dan', 'carol', 'erin'].map((n) => `${n}-${tag}@example.com`);
     const inSeconds = (s: number) => new Date(Math.ceil(Date.now() / 1000) * 1000 + s * 1000).toISOString();
     // Dan stands in for ten seconds (a configured override), soon: two handovers to wait for. Erin
-    // stands in an hour and 55 s from now: reminded an hour ahead, 55 s from now.
-    const [danFrom, danUntil] = [inSeconds(35), inSeconds(45)];
-    const [erinFrom, erinUntil] = [inSeconds(3655), inSeconds(7200)];
+    // stands in an hour and 70 s from now: reminded an hour ahead, 70 s from now.
+    const [danFrom, danUntil] = [inSeconds(50), inSeconds(60)];
+    const [erinFrom, erinUntil] = [inSeconds(3670), inSeconds(7200)];
     const rotation = { people: [alice, bob], from: '2026-12-07T09:00:00Z', shiftHours: 168 };
     const settings = {
       DATABASE_URL: databaseUrl(db),
@@ -257,12 +257,24 @@ describe('on-call stand-ins set at run time (dev server, CLI)', () => {
       });
       await waitFor('the incident open', async () => (await incident.query(m.incidentStateQuery)).escalation.level1Sends === 1);
 
+      // Whoever is on call leaves a note for the next shift: dr oncall shows it until it is told.
+      const noteText = 'migration 42 runs at 02:00; wal.behind may fire once';
+      const left = await pgwarden(settings, 'dr', 'oncall', '--handover-note', noteText, '--as', 'alice');
+      expect(left).toMatchObject({
+        code: 0,
+        stdout: expect.stringMatching(
+          /^handover note left for whoever comes on call next in matrix "default": "migration 42 runs at 02:00; wal\.behind may fire once"\n/,
+        ),
+      });
+      const shown = JSON.parse((await pgwarden(settings, 'dr', 'oncall', '--json')).stdout) as { handoverNote: unknown };
+      expect(shown.handoverNote).toMatchObject({ matrix: 'default', text: noteText, by: 'alice' });
+
       // Dan comes on call: he and whoever the rotation had are told; then he goes off.
       const [on] = await waitForCaptured(
         async (c) => (await capturedMail(c)).filter((x) => x.subject.includes(`${dan} is on call now`)),
         tag,
         1,
-        45_000,
+        60_000,
       );
       expect(on.subject).toBe(
         `[pgwarden] ON CALL: ${dan} is on call now until ${minuteUtc(danUntil)}, taking over from ${onCall}`,
@@ -271,6 +283,7 @@ describe('on-call stand-ins set at run time (dev server, CLI)', () => {
       expect(on.text).toMatch(new RegExp(`^Then: +${onCall.replace(/[.]/g, '\\.')}$`, 'm'));
       expect(on.text).toMatch(new RegExp(`^Open incident: +${incident.workflowId} \\(SEV2, ${db}\\)$`, 'm'));
       expect(on.text).toContain('take the lead with pgwarden dr ack ID --take-over');
+      expect(on.text).toMatch(new RegExp(`^Note from alice: +${noteText.replace(/[.]/g, '\\.')} \\(left .* UTC\\)$`, 'm'));
       await incident.executeUpdate(m.abortUpdate, { args: [{ by: 'dave', reason: 'a test' }] });
       await incident.result();
       const [off] = await waitForCaptured(
@@ -284,6 +297,8 @@ describe('on-call stand-ins set at run time (dev server, CLI)', () => {
       );
       expect(off.envelopeTo).toEqual([onCall, dan]);
       expect(off.text).not.toContain(incident.workflowId); // aborted by then
+      expect(off.text).not.toContain('Note from'); // told once
+      expect(JSON.parse((await pgwarden(settings, 'dr', 'oncall', '--json')).stdout)).toMatchObject({ handoverNote: null });
       const posted = (await capturedWebhooks(tag)).filter((w) => JSON.stringify(w.body).includes(`${dan} is on call now`));
       expect(posted.map((w) => w.path)).toEqual(['/slack-api/chat.postMessage']);
       expect(JSON.stringify(posted[0].body)).toContain(`<@${slackUserFor(dan)}> `);
@@ -310,7 +325,11 @@ describe('on-call stand-ins set at run time (dev server, CLI)', () => {
         reminder.subject,
       ]);
 
-      // A stand-in from now is told by its own notice, not again as a handover.
+      // A stand-in from now is told by its own notice, not again as a handover; the note left
+      // for whoever comes on call next goes with it.
+      expect(
+        await pgwarden(settings, 'dr', 'oncall', '--handover-note', 'the disk on db2 is at 80%', '--as', 'bob'),
+      ).toMatchObject({ code: 0 });
       const set = await pgwarden(settings, 'dr', 'oncall', '--stand-in', carol, '--until', '8h');
       expect(set.code).toBe(0);
       await waitForCaptured(capturedMail, carol);
@@ -325,9 +344,12 @@ describe('on-call stand-ins set at run time (dev server, CLI)', () => {
       expect((await scheduledSince()).flatMap((e) => e.activityTaskScheduledEventAttributes?.activityType?.name ?? [])).toEqual([
         'onCallRotations',
       ]);
-      expect((await capturedMail(carol)).map((x) => x.subject)).toEqual([
+      const carolMail = await capturedMail(carol);
+      expect(carolMail.map((x) => x.subject)).toEqual([
         expect.stringMatching(new RegExp(`^\\[pgwarden\\] ON CALL: ${carol.replace(/[.]/g, '\\.')} is on call in place of `)),
       ]);
+      expect(carolMail[0].text).toMatch(/^Note from bob: +the disk on db2 is at 80% \(left .* UTC\)$/m);
+      expect(JSON.parse((await pgwarden(settings, 'dr', 'oncall', '--json')).stdout)).toMatchObject({ handoverNote: null });
     } finally {
       await roster.terminate('test over').catch(() => undefined);
       for (const id of schedules)

@@ -81,6 +81,7 @@ describe('recorded histories replay against the current workflows', () => {
         'oncall-roster-stand-ins.json',
         'oncall-roster-handovers.json',
         'oncall-roster-upgraded.json',
+        'oncall-roster-handover-notes.json',
         'dr-resolved-tables-beside.json',
         'dr-resolved-point-in-time.json',
         'restore-test-passed.json',

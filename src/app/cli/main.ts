@@ -352,7 +352,8 @@ An incident, start to end (ids look like dr-shop-20261124T021500Z):
   pgwarden dr escalate ID --level 2 --reason "restore failed twice" --as alice   # the manager now, not at 1 h
   pgwarden dr resume ID --note "orders flowing again" --as alice
   pgwarden dr oncall                                    # who an incident opened now alerts first
-  pgwarden dr oncall --stand-in carol@example.com --until 8h   # Carol takes on-call for 8 hours`,
+  pgwarden dr oncall --stand-in carol@example.com --until 8h   # Carol takes on-call for 8 hours
+  pgwarden dr oncall --handover-note "replica 2's WAL lag flapped twice tonight" --as alice   # told at the handover`,
     );
   dr.command('start')
     .description('open an incident: DisasterRecoveryWorkflow, level 1 alert at once')
@@ -388,6 +389,12 @@ An incident, start to end (ids look like dr-shop-20261124T021500Z):
     .option('--from <time>', 'when the stand-in begins: an ISO time with its zone, now, or from now (30m, 8h, 2d)')
     .option('--until <time>', 'when the stand-in ends: an ISO time with its zone, or from --from (8h, 2d)')
     .option('--remove-stand-in <id>', 'take a stand-in back (its id, as listed: s1, s2, ...)')
+    .option(
+      '--handover-note <text>',
+      'leave a note for whoever comes on call next: told with the handover (a newer note replaces it)',
+    )
+    .option('--clear-handover-note', 'take the handover note back')
+    .option('--as <name>', 'with --handover-note: who leaves it (default: your user name)')
     .option('--ics', 'print the shifts as an iCalendar file, to import into a calendar (pgwarden dr oncall --ics > oncall.ics)')
     .option('--who <address>', "with --ics: that person's shifts alone")
     .option('--json', 'print JSON')

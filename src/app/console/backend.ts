@@ -15,8 +15,15 @@ import { requireWorker, workerPolls } from '../cli/no-worker';
 import type { RecoveryOptions } from '../../../workflows/list-backups';
 import { openIncident, OpenedIncident } from '../open-incident';
 import { type OnCallNow, shiftsFrom } from '../../operations/dr/on-call';
-import { readStandIns, removeStandIn, setStandIn } from '../../operations/dr/roster';
-import { withStandIns, type StandIn, type StandInRequest } from '../../operations/dr/stand-ins';
+import { leaveHandoverNote, readHandoverNotes, readStandIns, removeStandIn, setStandIn } from '../../operations/dr/roster';
+import {
+  withStandIns,
+  type HandoverNote,
+  type HandoverNoteChange,
+  type HandoverNoteRequest,
+  type StandIn,
+  type StandInRequest,
+} from '../../operations/dr/stand-ins';
 import { startInput } from '../cli/commands/dr';
 import { startRun } from '../cli/start-run';
 
@@ -28,6 +35,8 @@ export interface RotationView {
   matrix: string;
   shifts: Array<{ who: string; from: string; until: string }>;
   standIns: StandIn[];
+  /** The note left for whoever comes on call next, not yet told. */
+  note?: HandoverNote;
 }
 
 /** Every rotation, and why the stand-ins could not be read when they could not (the rotations as configured). */
@@ -61,6 +70,8 @@ export interface ConsoleBackend {
   standIn(req: StandInRequest): Promise<StandIn>;
   /** Takes a stand-in back by its id (`/pgwarden oncall remove s1`); refused with ActionRefused. */
   removeStandIn(id: string): Promise<StandIn>;
+  /** Leaves a matrix's handover note, or takes it back (empty text); refused with ActionRefused. */
+  leaveHandoverNote(req: HandoverNoteRequest): Promise<HandoverNoteChange>;
 }
 
 /** A form's fields as the Update's input: what the CLI's flags give, from text boxes. */
@@ -134,7 +145,7 @@ const deadlineExceeded = (err: unknown) =>
   /deadline/i.test(`${(err as Error).message} ${((err as Error).cause as Error | undefined)?.message ?? ''}`);
 
 /** The roster's refusals (UsageError) as the console's: one line for the person who asked. */
-async function rosterRefusals(change: () => Promise<StandIn>): Promise<StandIn> {
+async function rosterRefusals<T>(change: () => Promise<T>): Promise<T> {
   try {
     return await change();
   } catch (err) {
@@ -161,14 +172,17 @@ export function temporalBackend(client: Client, config: Config): ConsoleBackend 
     const rotations = Object.values(config.incident.matrices).filter((matrix) => matrix.onCall);
     if (!rotations.length) return { rotations: [] };
     const read = await readStandIns(client, config.temporal.taskQueue);
+    const notes = read.unread ? [] : await readHandoverNotes(client, config.temporal.taskQueue).catch(() => []);
     return {
       rotations: rotations.map((matrix) => {
         const standIns = read.standIns.filter((s) => s.matrix === matrix.name);
         const shifts = shiftsFrom(withStandIns(matrix, standIns).onCall!, at, count);
+        const note = notes.find((n) => n.matrix === matrix.name);
         return {
           matrix: matrix.name,
           shifts: shifts.map((s) => ({ who: s.who, from: s.from.toISOString(), until: s.until.toISOString() })),
           standIns,
+          ...(note ? { note } : {}),
         };
       }),
       ...(read.unread ? { unread: read.unread } : {}),
@@ -193,6 +207,17 @@ export function temporalBackend(client: Client, config: Config): ConsoleBackend 
       const queue = config.temporal.taskQueue;
       await requireWorker(client, queue, 'the stand-in cannot be recorded');
       return rosterRefusals(() => setStandIn(client, queue, req));
+    },
+    async leaveHandoverNote(req) {
+      if (!config.incident.matrices[req.matrix]?.onCall)
+        throw new ActionRefused(
+          `matrix "${req.matrix}" has no on-call rotation (ESCALATION_ONCALL): no handover to leave a note for`,
+        );
+      if (!config.incident.handovers)
+        throw new ActionRefused('handover notes go with the handover notices, which ESCALATION_ONCALL_HANDOVERS=false turns off');
+      const queue = config.temporal.taskQueue;
+      await requireWorker(client, queue, 'the handover note cannot be recorded');
+      return rosterRefusals(() => leaveHandoverNote(client, queue, req));
     },
     async removeStandIn(id) {
       const queue = config.temporal.taskQueue;

@@ -1,10 +1,13 @@
 /**
  * The console's on-call page (`/oncall`): each rotation's next shifts and its stand-ins, a form
  * to put someone on call in the rotation's place (the CLI's `dr oncall --stand-in`), a button
- * to take a stand-in back, and the shifts as a calendar file (`/oncall.ics`). The roster decides (its refusals are shown on the page); the person
- * logged in is recorded as who set it (`console:<name>`).
+ * to take a stand-in back, the note left for whoever comes on call next (the CLI's `dr oncall
+ * --handover-note`), and the shifts as a calendar file (`/oncall.ics`). The roster decides (its
+ * refusals are shown on the page); the person logged in is recorded as who set it
+ * (`console:<name>`) or left it (`<name> (console)`).
  */
-import type { StandInRequest } from '../../operations/dr/stand-ins';
+import type { HandoverNoteRequest, StandInRequest } from '../../operations/dr/stand-ins';
+import { MAX_NOTE_CHARS } from '../../operations/dr/stand-ins';
 import { EMAIL_ADDRESS } from '../../infra/config/email-address';
 import { standInTime } from '../../operations/dr/stand-ins';
 import { minuteUtc } from '../../operations/dr/details';
@@ -40,6 +43,29 @@ export function standInFromForm(form: Record<string, string>, user: string, now:
   };
 }
 
+/** The note a submitted form leaves (or takes back, `clear`), as `user`; ActionRefused when it has no text. */
+export function handoverNoteFromForm(form: Record<string, string>, user: string): HandoverNoteRequest {
+  const text = form.clear === '1' ? '' : (form.text ?? '').trim();
+  if (form.clear !== '1' && !text)
+    throw new ActionRefused('the note needs its text: what whoever comes on call next should know');
+  return { matrix: form.matrix?.trim() || 'default', text, by: `${user} (console)` };
+}
+
+/** The matrix's note not yet told, with its take-back button, and the form that leaves one. */
+function noteSection(r: RotationView, csrf: string): string {
+  const hidden = `<input type="hidden" name="csrf" value="${escapeHtml(csrf)}"><input type="hidden" name="matrix" value="${escapeHtml(r.matrix)}">`;
+  const next = r.shifts[1];
+  const left = r.note
+    ? `<p class="handover-note" data-note>&ldquo;${escapeHtml(r.note.text)}&rdquo; <small>left by ${escapeHtml(r.note.by)}, ${minuteUtc(r.note.at)}</small></p>
+<form method="post" action="/oncall/note" style="margin:0">${hidden}<input type="hidden" name="clear" value="1"><button type="submit">take the note back</button></form>`
+    : '';
+  return `<h3>Note for whoever comes on call next</h3>${left}
+<form class="action" method="post" action="/oncall/note" data-action="handover-note">${hidden}
+<label>Note <input type="text" name="text" required size="60" maxlength="${MAX_NOTE_CHARS}" placeholder="migration 42 runs at 02:00; wal.behind may fire once"></label>
+<button type="submit">${r.note ? 'replace the note' : 'leave the note'}</button>
+<p><small>Told once${next ? ` to ${escapeHtml(next.who)} at the handover (${minuteUtc(next.from)})` : ' at the next handover'}, or with a stand-in set from now.</small></p></form>`;
+}
+
 function rotationSection(r: RotationView, csrf: string, several: boolean): string {
   const shifts = r.shifts
     .map(
@@ -61,7 +87,7 @@ ${
   r.standIns.length
     ? `<h3>Stand-ins set at run time</h3><table class="stand-ins"><thead><tr><th>id</th><th>who</th><th>from</th><th>until</th><th>set by</th><th></th></tr></thead><tbody>${standIns}</tbody></table>`
     : ''
-}</section>`;
+}${noteSection(r, csrf)}</section>`;
 }
 
 function standInForm(view: RosterView, csrf: string, who: string): string {

@@ -22,7 +22,7 @@ import { answerPagerDuty } from './pagerduty-hook';
 import { pagerDutyRequestProblem } from '../../infra/notify/pagerduty-webhook';
 import { LoginThrottle } from './login-throttle';
 import { SharedReads } from './shared-reads';
-import { CALENDAR_SHIFTS, onCallPage, SHIFTS_SHOWN, standInFromForm } from './oncall-page';
+import { CALENDAR_SHIFTS, handoverNoteFromForm, onCallPage, SHIFTS_SHOWN, standInFromForm } from './oncall-page';
 import { shiftCalendar } from '../../operations/dr/shift-calendar';
 import {
   backupsPage,
@@ -309,13 +309,27 @@ export function createConsoleServer(o: ConsoleOptions): Server {
       send(res, status, onCallPage(await backend.roster(now(), SHIFTS_SHOWN), { user, csrf, now: now(), ...shown }));
     if (path === '/oncall' && req.method === 'GET') {
       const id = url.searchParams.get('id') ?? '';
+      const said = url.searchParams.get('done') ?? '';
       const done = /^s\d+$/.test(id)
         ? {
             set: `Stand-in ${id} set: they and whoever the rotation has on call are told by e-mail.`,
             removed: `Stand-in ${id} taken back: the rotation holds again.`,
-          }[url.searchParams.get('done') ?? '']
-        : undefined;
+          }[said]
+        : { note: 'Handover note left: it is told to whoever comes on call next.', 'note-cleared': 'Handover note taken back.' }[
+            said
+          ];
       return onCall(200, { done });
+    }
+    if (path === '/oncall/note' && req.method === 'POST') {
+      const form = await readForm(req);
+      if (!csrfValid(user, form.csrf, secret)) return stale();
+      try {
+        const { note } = await backend.leaveHandoverNote(handoverNoteFromForm(form, user));
+        return redirect(res, `/oncall?done=${note ? 'note' : 'note-cleared'}`);
+      } catch (err) {
+        if (!(err instanceof ActionRefused)) throw err;
+        return onCall(400, { error: err.message });
+      }
     }
     // A rotation's coming shifts as a calendar file (the CLI's dr oncall --ics).
     if (path === '/oncall.ics' && req.method === 'GET') {

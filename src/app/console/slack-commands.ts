@@ -8,6 +8,7 @@
  *   /pgwarden oncall                 who is on call now, until when, and who next
  *   /pgwarden oncall cover <until>   the sender on call from now, in the rotation's place
  *   /pgwarden oncall remove <id>     a stand-in taken back
+ *   /pgwarden oncall note <text>     a note for whoever comes on call next (`clear`: taken back)
  *   /pgwarden help                   what it does
  * The reply to a command is shown to its sender alone (ephemeral).
  */
@@ -31,6 +32,7 @@ const HELP = [
   '`/pgwarden oncall`: who is on call now, until when, and who takes over then',
   "`/pgwarden oncall cover <until> [matrix]`: you take on-call from now until then (8h, 2d, or 2026-12-08T08:00:00Z), in the rotation's place",
   '`/pgwarden oncall remove <id>`: a stand-in taken back',
+  '`/pgwarden oncall note <text>`: a note for whoever comes on call next, told with the handover (`/pgwarden oncall note clear` takes it back)',
   '`/pgwarden help`: this',
 ].join('\n');
 
@@ -64,6 +66,7 @@ export async function answerSlackCommand(body: string, o: CommandOptions): Promi
     case 'on-call':
       if (rest[0]?.toLowerCase() === 'cover') return say(await cover(form, rest.slice(1), o));
       if (rest[0]?.toLowerCase() === 'remove') return say(await removeCover(form, rest.slice(1), o));
+      if (rest[0]?.toLowerCase() === 'note') return say(await leaveNote(form, rest.slice(1), o));
       return say(onCallText(await o.backend.onCall(new Date())));
     case '':
     case 'open': {
@@ -122,6 +125,28 @@ async function removeCover(form: URLSearchParams, args: string[], o: CommandOpti
     const s = await o.backend.removeStandIn(id);
     return `Stand-in ${s.id} taken back: ${slackText(s.who)} is no longer on call from ${minuteUtc(s.from)} until ${minuteUtc(s.until)}`;
   });
+}
+
+/** `/pgwarden oncall note <text>`: the default matrix's handover note, left as the sender; `clear` takes it back. */
+async function leaveNote(form: URLSearchParams, args: string[], o: CommandOptions): Promise<string> {
+  const refused = await o.actors?.refusal(form.get('user_id') || undefined);
+  if (refused) return refused;
+  if (!args.length)
+    return '`/pgwarden oncall note <text>`: what whoever comes on call next should know, told with the handover (`/pgwarden oncall note clear` takes it back)';
+  const clear = args.length === 1 && args[0].toLowerCase() === 'clear';
+  const by = `${form.get('user_name') || form.get('user_id') || 'someone'} (Slack)`;
+  return answerLater(
+    form,
+    o,
+    clear ? 'Taking the handover note back…' : 'Leaving the handover note…',
+    'No note was left',
+    async () => {
+      const { note } = await o.backend.leaveHandoverNote({ matrix: 'default', text: clear ? '' : args.join(' '), by });
+      return note
+        ? `Handover note left for whoever comes on call next: “${slackText(note.text)}” (to take it back: \`/pgwarden oncall note clear\`)`
+        : 'Handover note taken back.';
+    },
+  );
 }
 
 /**

@@ -17,6 +17,20 @@ export type RotationOf = Pick<EscalationMatrix, 'name' | 'onCall'>;
 /** Per matrix, whom the roster last told to be on call, since when (ISO), and the coming shift it last reminded (`<who> <from>`). */
 export type ToldShifts = Record<string, { who: string; from: string; reminded?: string }>;
 
+/**
+ * A note for whoever comes on call next in a matrix (`pgwarden dr oncall --handover-note`): what
+ * the shift going off wants the next one to know (a flapping alarm, a migration tonight). It goes
+ * with the next notice that tells someone they are on call now (the handover, or a stand-in's
+ * notice that takes effect at once), then is gone; one per matrix, a newer one replacing it.
+ */
+export interface HandoverNote {
+  matrix: string;
+  text: string;
+  /** Who left it (--as, or the console's user). */
+  by: string;
+  at: string;
+}
+
 export interface Handover {
   matrix: string;
   incoming: string;
@@ -26,6 +40,8 @@ export interface Handover {
   until: string;
   /** Who takes over at `until`. */
   next: string;
+  /** The note left for whoever comes on call; the roster adds it. */
+  note?: HandoverNote;
 }
 
 /** A shift about to begin, told to whoever takes it. */

@@ -6,16 +6,22 @@
  */
 import type { Notice } from '../../infra/notify/notice';
 import { minuteUtc } from './details';
-import type { Handover, ShiftReminder } from './handovers';
+import type { Handover, HandoverNote, ShiftReminder } from './handovers';
 import type { StandIn } from './stand-ins';
 
 export interface StandInChange {
   change: 'set' | 'removed';
   standIn: StandIn;
+  /** The matrix's handover note, told with a change that takes effect at once. */
+  note?: HandoverNote;
 }
 
+/** The handover note as a notice's last fact: who left it and when, and what it says. */
+const noteFact = (note: HandoverNote | undefined): Array<[string, string]> =>
+  note ? [[`Note from ${note.by}`, `${note.text} (left ${minuteUtc(note.at)})`]] : [];
+
 /** `inPlaceOf`: who the rotation (configured overrides included) has on call when the stand-in begins. */
-export function standInNotice({ change, standIn: s }: StandInChange, inPlaceOf: string | undefined): Notice {
+export function standInNotice({ change, standIn: s, note }: StandInChange, inPlaceOf: string | undefined): Notice {
   const when = `from ${minuteUtc(s.from)} until ${minuteUtc(s.until)}`;
   const instead = inPlaceOf && inPlaceOf !== s.who ? ` in place of ${inPlaceOf}` : '';
   return {
@@ -35,6 +41,7 @@ export function standInNotice({ change, standIn: s }: StandInChange, inPlaceOf: 
       ['From', minuteUtc(s.from)],
       ['Until', minuteUtc(s.until)],
       ['Set by', `${s.setBy}, ${minuteUtc(s.setAt)}`],
+      ...noteFact(note),
     ],
     ...(change === 'set' ? { action: `to take it back: pgwarden dr oncall --remove-stand-in ${s.id}` } : {}),
   };
@@ -75,6 +82,7 @@ export function handoverNotice(h: Handover, open: OpenAtHandover[] = []): Notice
       ['Until', minuteUtc(h.until)],
       ['Then', h.next],
       ...inherited,
+      ...noteFact(h.note),
     ],
     action: open.length
       ? `${open.length === 1 ? 'an incident is' : 'incidents are'} open: see where each stands with pgwarden dr status ID, and take the lead with pgwarden dr ack ID --take-over`

@@ -1,16 +1,30 @@
 /**
  * The on-call roster from outside: starting it, the stand-ins set now, and setting or removing
- * one. Used by the CLI, the console and the activity that opens an incident. One run per
+ * one; the handover notes. Used by the CLI, the console and the activity that opens an incident. One run per
  * deployment's task queue, started by `pgwarden schedules apply` when a rotation is configured
  * (it tells each handover) or by the first stand-in (update-with-start); one never started has
  * no stand-ins.
  */
-import { Client, WithStartWorkflowOperation, WorkflowNotFoundError, WorkflowUpdateFailedError } from '@temporalio/client';
+import {
+  Client,
+  QueryNotRegisteredError,
+  WithStartWorkflowOperation,
+  WorkflowNotFoundError,
+  WorkflowUpdateFailedError,
+} from '@temporalio/client';
 import { UsageError } from '../../infra/errors/errors';
 import { WorkflowType } from '../../infra/temporal/definitions';
 import { OperationSA } from '../../infra/temporal/search-attributes';
-import { onCallRosterId, addStandInUpdate, checkHandoversSignal, removeStandInUpdate, standInsQuery } from './roster-messages';
-import type { RosterState, StandIn, StandInRequest } from './stand-ins';
+import {
+  onCallRosterId,
+  addStandInUpdate,
+  checkHandoversSignal,
+  handoverNotesQuery,
+  leaveHandoverNoteUpdate,
+  removeStandInUpdate,
+  standInsQuery,
+} from './roster-messages';
+import type { HandoverNote, HandoverNoteChange, HandoverNoteRequest, RosterState, StandIn, StandInRequest } from './stand-ins';
 import type { IncidentSettings } from '../../infra/config/incident';
 
 /**
@@ -39,10 +53,25 @@ export async function readStandIns(client: Client, taskQueue: string, answerMs =
 }
 
 /**
+ * The handover notes not yet told; none when no roster ran, or when its worker is from before
+ * notes. Read beside the stand-ins (their failure says why both are unknown).
+ */
+export async function readHandoverNotes(client: Client, taskQueue: string, answerMs = ROSTER_ANSWER_MS): Promise<HandoverNote[]> {
+  try {
+    return await client.withDeadline(Date.now() + answerMs, () =>
+      client.workflow.getHandle(onCallRosterId(taskQueue)).query(handoverNotesQuery),
+    );
+  } catch (err) {
+    if (err instanceof WorkflowNotFoundError || err instanceof QueryNotRegisteredError) return [];
+    throw err;
+  }
+}
+
+/**
  * A change the roster refused (its validators' one line), or a removal with no roster to remove
  * from, as a UsageError: the CLI and the console each say it in their own words.
  */
-async function refusedAsUsage(change: () => Promise<StandIn>, id?: string): Promise<StandIn> {
+async function refusedAsUsage<T>(change: () => Promise<T>, id?: string): Promise<T> {
   try {
     return await change();
   } catch (err) {
@@ -87,6 +116,21 @@ export async function setStandIn(client: Client, taskQueue: string, req: StandIn
   const start = new WithStartWorkflowOperation(WorkflowType.onCallRoster, startOptions(taskQueue));
   return refusedAsUsage(() =>
     client.workflow.executeUpdateWithStart(addStandInUpdate, { args: [req], startWorkflowOperation: start }),
+  );
+}
+
+/**
+ * Leaves a matrix's handover note (or takes it back, `text` empty), starting the roster if it
+ * is not running yet; refused with one line (UsageError).
+ */
+export async function leaveHandoverNote(
+  client: Client,
+  taskQueue: string,
+  req: HandoverNoteRequest,
+): Promise<HandoverNoteChange> {
+  const start = new WithStartWorkflowOperation(WorkflowType.onCallRoster, startOptions(taskQueue));
+  return refusedAsUsage(() =>
+    client.workflow.executeUpdateWithStart(leaveHandoverNoteUpdate, { args: [req], startWorkflowOperation: start }),
   );
 }
 

@@ -8,7 +8,9 @@
  */
 import type { EscalationMatrix } from '../../infra/config/incident';
 import { EMAIL_ADDRESS } from '../../infra/config/email-address';
-import { handoversDue, type HandoverCheck, type RotationOf, type ToldShifts } from './handovers';
+import { handoversDue, type HandoverCheck, type HandoverNote, type RotationOf, type ToldShifts } from './handovers';
+
+export type { HandoverNote };
 
 export interface StandIn {
   /** `s1`, `s2`, ...: what `--remove-stand-in` names. */
@@ -24,12 +26,26 @@ export interface StandIn {
 
 export type StandInRequest = Pick<StandIn, 'matrix' | 'who' | 'from' | 'until' | 'setBy'>;
 
+/** `text` empty: take the matrix's note back. */
+export type HandoverNoteRequest = Pick<HandoverNote, 'matrix' | 'text' | 'by'>;
+
+/** What leaving (or taking back) a note did: the note now, and the one it replaced. */
+export interface HandoverNoteChange {
+  note: HandoverNote | null;
+  replaced: HandoverNote | null;
+}
+
+/** A few lines' worth: it is read in a mail's facts and a Slack message. */
+export const MAX_NOTE_CHARS = 1000;
+
 /** What the roster carries across continue-as-new. */
 export interface RosterState {
   standIns?: StandIn[];
   nextId?: number;
   /** Whom it last told to be on call, per matrix (handovers.ts); absent in rosters from before handovers. */
   told?: ToldShifts;
+  /** The handover notes not yet told. */
+  notes?: HandoverNote[];
 }
 
 /** Enough for every swap of a year; bounds the state a roster carries. */
@@ -42,6 +58,7 @@ export class OnCallRoster {
   private standIns: StandIn[];
   private nextId: number;
   private told: ToldShifts;
+  private notes: HandoverNote[];
   /** Additions and removals in this run, for when to continue as new. */
   changes = 0;
 
@@ -49,6 +66,7 @@ export class OnCallRoster {
     this.standIns = [...(state.standIns ?? [])];
     this.nextId = state.nextId ?? 1;
     this.told = { ...(state.told ?? {}) };
+    this.notes = [...(state.notes ?? [])];
   }
 
   /** Why `req` cannot be taken (one line), or null. */
@@ -101,6 +119,45 @@ export class OnCallRoster {
     return gone;
   }
 
+  /** Why `req` cannot be taken (one line), or null. */
+  noteRefusal(req: HandoverNoteRequest): string | null {
+    if (!/^[a-z][a-z0-9]*$/.test(req.matrix ?? '')) return `"${req.matrix}" is not a matrix name`;
+    if (typeof req.text !== 'string') return 'a handover note needs its text';
+    const text = oneLine(req.text);
+    if (text.length > MAX_NOTE_CHARS)
+      return `a handover note is at most ${MAX_NOTE_CHARS} characters (this one has ${text.length})`;
+    if (!text && !this.noteFor(req.matrix)) return `no handover note is left in matrix "${req.matrix}"`;
+    if (!req.by?.trim()) return 'a handover note says who left it';
+    return null;
+  }
+
+  /** Leaves the matrix's note (replacing the one left before), or takes it back (`text` empty). */
+  leaveNote(req: HandoverNoteRequest, now: Date): HandoverNoteChange {
+    const refused = this.noteRefusal(req);
+    if (refused) throw new Error(refused);
+    const replaced = this.noteFor(req.matrix) ?? null;
+    const text = oneLine(req.text);
+    const note = text ? { matrix: req.matrix, text, by: req.by.trim(), at: now.toISOString() } : null;
+    this.notes = [...this.notes.filter((n) => n.matrix !== req.matrix), ...(note ? [note] : [])];
+    this.changes++;
+    return { note, replaced };
+  }
+
+  /** The matrix's note not yet told. */
+  noteFor(matrix: string): HandoverNote | undefined {
+    return this.notes.find((n) => n.matrix === matrix);
+  }
+
+  /** The notes not yet told, in the order they were left. */
+  notesLeft(): HandoverNote[] {
+    return [...this.notes];
+  }
+
+  /** `note` was told: gone, unless a newer one replaced it meanwhile (that one waits for the next notice). */
+  noteTold(note: HandoverNote): void {
+    this.notes = this.notes.filter((n) => !(n.matrix === note.matrix && n.at === note.at && n.text === note.text));
+  }
+
   /** The stand-ins not ended at `now`, in the order they were set. */
   current(now: Date): StandIn[] {
     return this.standIns.filter((s) => Date.parse(s.until) > now.getTime());
@@ -119,12 +176,22 @@ export class OnCallRoster {
       quiet,
     );
     this.told = check.told;
-    return check;
+    // Each handover carries its matrix's note; the workflow forgets it once told (noteTold).
+    const handovers = check.handovers.map((h) => {
+      const note = this.noteFor(h.matrix);
+      return note ? { ...h, note } : h;
+    });
+    return { ...check, handovers };
   }
 
   /** What the next run carries: the ended ones left out. */
   snapshot(now: Date): RosterState {
-    return { standIns: this.current(now), nextId: this.nextId, told: this.told };
+    return {
+      standIns: this.current(now),
+      nextId: this.nextId,
+      told: this.told,
+      ...(this.notes.length ? { notes: this.notes } : {}),
+    };
   }
 }
 
@@ -139,6 +206,9 @@ export function withStandIns<M extends Pick<EscalationMatrix, 'name' | 'onCall'>
   const set = [...mine].reverse().map((s) => ({ who: s.who, from: s.from, until: s.until }));
   return { ...matrix, onCall: { ...matrix.onCall, overrides: [...set, ...(matrix.onCall.overrides ?? [])] } };
 }
+
+/** A note as it is kept and told: one line, its runs of spaces and line breaks made one space. */
+const oneLine = (text: string) => text.replace(/\s+/g, ' ').trim();
 
 /**
  * A stand-in's start or end as typed: an ISO time with its zone, `now`, or a time from `base`

@@ -2,20 +2,32 @@
  * `pgwarden dr oncall`: who an incident opened now would alert first, and the shifts after: the
  * configured rotation with the stand-ins set at run time. `--stand-in WHO --until T` puts
  * someone on call in the rotation's place (a swap, a sick day) without a redeploy;
- * `--remove-stand-in ID` takes one back; `--ics` prints the shifts as a calendar file. Without
+ * `--remove-stand-in ID` takes one back; `--handover-note TEXT` leaves a note for whoever comes on
+ * call next; `--ics` prints the shifts as a calendar file. Without
  * Temporal the rotation as configured is shown, and said to be that.
  */
+import { userInfo } from 'node:os';
 import type { Client } from '@temporalio/client';
 import type { EscalationMatrix } from '../../../infra/config/incident';
 import { UsageError } from '../../../infra/errors/errors';
 import { contactWords } from '../../../operations/dr/escalation';
 import { matrixAt, shiftsFrom } from '../../../operations/dr/on-call';
-import { standInTime, withStandIns, type StandIn, type StandInRequest } from '../../../operations/dr/stand-ins';
-import { readStandIns, removeStandIn, setStandIn } from '../../../operations/dr/roster';
+import {
+  MAX_NOTE_CHARS,
+  standInTime,
+  withStandIns,
+  type HandoverNote,
+  type HandoverNoteChange,
+  type HandoverNoteRequest,
+  type StandIn,
+  type StandInRequest,
+} from '../../../operations/dr/stand-ins';
+import { leaveHandoverNote, readHandoverNotes, readStandIns, removeStandIn, setStandIn } from '../../../operations/dr/roster';
 import { cliTime } from '../columns';
 import { shiftCalendar } from '../../../operations/dr/shift-calendar';
 import { requireWorker } from '../no-worker';
 import { CommandContext } from '../context';
+import { operatorIdentity } from '../operator';
 
 export interface OncallOptions {
   matrix?: string;
@@ -29,6 +41,11 @@ export interface OncallOptions {
   ics?: boolean;
   /** With --ics: this person's shifts alone. */
   who?: string;
+  /** A note for whoever comes on call next. */
+  handoverNote?: string;
+  clearHandoverNote?: boolean;
+  /** Who leaves the note (default: the login name). */
+  as?: string;
 }
 
 export async function runDrOncall(ctx: CommandContext, o: OncallOptions): Promise<void> {
@@ -49,9 +66,12 @@ export async function runDrOncall(ctx: CommandContext, o: OncallOptions): Promis
   if (o.ics && !matrix.onCall)
     throw new UsageError(`matrix "${name}" has no on-call rotation (ESCALATION_ONCALL): no shifts to put in a calendar`);
   const request = standInRequest(o, matrix);
+  const note = noteRequest(o, matrix, config.incident.handovers);
   // A removal names its stand-in by id, whatever --matrix says.
   const roster =
-    matrix.onCall || o.removeStandIn !== undefined ? await rosterAfter(ctx, config.temporal.taskQueue, o, request) : undefined;
+    matrix.onCall || o.removeStandIn !== undefined
+      ? await rosterAfter(ctx, config.temporal.taskQueue, o, request, note)
+      : undefined;
   if (!matrix.onCall) {
     const level1 = contactWords(1, matrix);
     const changed = roster?.changed;
@@ -66,6 +86,7 @@ export async function runDrOncall(ctx: CommandContext, o: OncallOptions): Promis
   }
 
   const { standIns, changed, unread } = roster!;
+  const handoverNote = roster!.notes.find((n) => n.matrix === name) ?? null;
   const now = new Date();
   const mine = standIns.filter((s) => s.matrix === name);
   const current = withStandIns(matrix, mine);
@@ -80,7 +101,7 @@ export async function runDrOncall(ctx: CommandContext, o: OncallOptions): Promis
   if (o.json) {
     const out = shifts.map((s) => ({ who: s.who, from: s.from.toISOString(), until: s.until.toISOString() }));
     return void process.stdout.write(
-      `${JSON.stringify({ matrix: name, shifts: out, level1, standIns: mine, ...(changed ? { changed } : {}), ...(unread ? { unread } : {}) })}\n`,
+      `${JSON.stringify({ matrix: name, shifts: out, level1, standIns: mine, handoverNote, ...(changed ? { changed } : {}), ...(unread ? { unread } : {}) })}\n`,
     );
   }
   const lines: string[] = [];
@@ -91,6 +112,8 @@ export async function runDrOncall(ctx: CommandContext, o: OncallOptions): Promis
     ...next.map((s) => `then ${s.who}: ${cliTime(s.from.toISOString())} to ${cliTime(s.until.toISOString())}`),
   );
   if (mine.length) lines.push('stand-ins set at run time:', ...mine.map((s) => `  ${standInLine(s)}`));
+  if (handoverNote)
+    lines.push(`note for whoever comes on call next (${next[0]?.who ?? 'the next shift'}): ${noteLine(handoverNote)}`);
   process.stdout.write(`${lines.join('\n')}\n`);
   if (unread) process.stderr.write(`pgwarden: the rotation as configured: ${unread}\n`);
   if (roster!.neverStarted && config.incident.handovers)
@@ -102,6 +125,37 @@ export async function runDrOncall(ctx: CommandContext, o: OncallOptions): Promis
 /** `s1  carol@x.io  2026-12-14 18:00:00Z to 2026-12-15 08:00:00Z  (set by ..., at ...)` */
 export const standInLine = (s: StandIn) =>
   `${s.id}  ${s.who}  ${cliTime(s.from)} to ${cliTime(s.until)}  (set by ${s.setBy}, ${cliTime(s.setAt)})`;
+
+/** `"text" (left by alice, 2026-12-07 18:02:11Z)` */
+export const noteLine = (n: HandoverNote) => `"${n.text}" (left by ${n.by}, ${cliTime(n.at)})`;
+
+/** The handover note to leave or take back, checked before anything is sent; undefined when none is. */
+function noteRequest(
+  o: OncallOptions,
+  matrix: EscalationMatrix,
+  handovers: boolean,
+): Omit<HandoverNoteRequest, 'by'> | undefined {
+  if (o.handoverNote === undefined && !o.clearHandoverNote) {
+    if (o.as !== undefined) throw new UsageError('--as goes with --handover-note: who leaves it');
+    return undefined;
+  }
+  if (o.handoverNote !== undefined && o.clearHandoverNote)
+    throw new UsageError('--handover-note and --clear-handover-note: one at a time');
+  if (o.standIn !== undefined || o.removeStandIn !== undefined || o.ics)
+    throw new UsageError('a handover note goes alone: without --stand-in, --remove-stand-in or --ics');
+  if (!matrix.onCall)
+    throw new UsageError(`matrix "${matrix.name}" has no on-call rotation (ESCALATION_ONCALL): no handover to leave a note for`);
+  if (!handovers)
+    throw new UsageError(
+      'handover notes go with the handover notices, which ESCALATION_ONCALL_HANDOVERS=false turns off; tell the next person another way',
+    );
+  const text = o.clearHandoverNote ? '' : o.handoverNote!.trim();
+  if (!o.clearHandoverNote && !text)
+    throw new UsageError('--handover-note needs its text (--clear-handover-note takes a note back)');
+  if (text.length > MAX_NOTE_CHARS)
+    throw new UsageError(`--handover-note: at most ${MAX_NOTE_CHARS} characters (this one has ${text.length})`);
+  return { matrix: matrix.name, text };
+}
 
 /** The stand-in asked for, checked before anything is sent; undefined when none is. */
 function standInRequest(o: OncallOptions, matrix: EscalationMatrix): Omit<StandInRequest, 'setBy'> | undefined {
@@ -128,9 +182,11 @@ function standInRequest(o: OncallOptions, matrix: EscalationMatrix): Omit<StandI
 
 interface RosterView {
   standIns: StandIn[];
+  /** The handover notes not yet told. */
+  notes: HandoverNote[];
   /** No roster has run yet: no handover is told. */
   neverStarted?: true;
-  changed?: { standIn: StandIn; line: string };
+  changed?: { standIn?: StandIn; handoverNote?: HandoverNoteChange; line: string };
   unread?: string;
 }
 
@@ -140,14 +196,20 @@ async function rosterAfter(
   taskQueue: string,
   o: OncallOptions,
   request: Omit<StandInRequest, 'setBy'> | undefined,
+  note: Omit<HandoverNoteRequest, 'by'> | undefined,
 ): Promise<RosterView> {
-  const changing = request !== undefined || o.removeStandIn !== undefined;
+  const changing = request !== undefined || o.removeStandIn !== undefined || note !== undefined;
+  // Who leaves a note is asked before Temporal is: a refusal is the same line either way.
+  const by = note ? operatorIdentity(o.as, ctx.env, userInfo().username) : undefined;
   const view = async (client: Client): Promise<RosterView> => {
     let changed: RosterView['changed'];
     if (changing) {
-      await requireWorker(client, taskQueue, 'the stand-in cannot be recorded until one runs');
+      await requireWorker(client, taskQueue, `the ${note ? 'handover note' : 'stand-in'} cannot be recorded until one runs`);
       try {
-        if (request) {
+        if (note) {
+          const handoverNote = await leaveHandoverNote(client, taskQueue, { ...note, by: by! });
+          changed = { handoverNote, line: noteChangeLine(handoverNote) };
+        } else if (request) {
           const standIn = await setStandIn(client, taskQueue, { ...request, setBy: client.options.identity ?? 'pgwarden' });
           changed = {
             standIn,
@@ -161,13 +223,15 @@ async function rosterAfter(
           };
         }
       } catch (err) {
-        if (err instanceof UsageError) throw new UsageError(`stand-in refused: ${err.message}`);
+        if (err instanceof UsageError) throw new UsageError(`${note ? 'handover note' : 'stand-in'} refused: ${err.message}`);
         throw err;
       }
     }
     const read = await readStandIns(client, taskQueue);
+    const notes = read.unread ? [] : await readHandoverNotes(client, taskQueue).catch(() => []);
     return {
       standIns: read.standIns,
+      notes,
       ...(changed ? { changed } : {}),
       ...(read.unread ? { unread: read.unread } : {}),
       ...(read.neverStarted ? { neverStarted: true as const } : {}),
@@ -179,6 +243,17 @@ async function rosterAfter(
     return await ctx.withTemporalClient(view, { connectTimeout: '3s' });
   } catch (err) {
     // Checking the rotation before a holiday needs no Temporal: the configured one, said to be that.
-    return { standIns: [], unread: `the stand-ins set at run time are unknown: ${(err as Error).message.split('\n')[0]}` };
+    return {
+      standIns: [],
+      notes: [],
+      unread: `the stand-ins set at run time are unknown: ${(err as Error).message.split('\n')[0]}`,
+    };
   }
+}
+
+/** What leaving or taking back a note did, in one line. */
+function noteChangeLine({ note, replaced }: HandoverNoteChange): string {
+  if (!note) return `handover note taken back: ${noteLine(replaced!)}`;
+  const instead = replaced ? `; it replaces ${noteLine(replaced)}` : '';
+  return `handover note left for whoever comes on call next in matrix "${note.matrix}": "${note.text}"${instead}`;
 }
