@@ -1058,6 +1058,19 @@ describe('the console over HTTP', () => {
     );
     backend.setOnCall([{ matrix: 'default', who: 'bob@x.io', until: '2026-12-07T09:00:00.000Z', next: 'alice@x.io' }]);
     expect(await oncall()).toBe('On call: *bob@x.io* until 2026-12-07 09:00 UTC, then alice@x.io');
+    // With the note Bob left for Alice, escaped.
+    backend.setOnCall([
+      {
+        matrix: 'default',
+        who: 'bob@x.io',
+        until: '2026-12-07T09:00:00.000Z',
+        next: 'alice@x.io',
+        note: { text: 'db2 disk at 80% <!here>', by: 'bob' },
+      },
+    ]);
+    expect(await oncall()).toBe(
+      'On call: *bob@x.io* until 2026-12-07 09:00 UTC, then alice@x.io\n_Note for alice@x.io from bob:_ db2 disk at 80% &lt;!here&gt;',
+    );
     backend.setOnCall([
       { matrix: 'default', who: 'bob@x.io', until: '2026-12-07T09:00:00.000Z', next: 'alice@x.io' },
       { matrix: 'payments', who: 'pat@x.io', until: '2026-12-01T09:00:00.000Z', next: 'pam@x.io' },
@@ -1262,6 +1275,19 @@ describe('the console over HTTP', () => {
     expect(await (await fetch(`${s.url}/`, { headers })).text()).toContain(
       '<p>On call now: <strong>bob@x.io</strong> until 2026-12-07 09:00 UTC, then alice@x.io</p>',
     );
+    // A handover note left: the board links to the On call page, which shows it.
+    backend.setOnCall([
+      {
+        matrix: 'default',
+        who: 'bob@x.io',
+        until: '2026-12-07T09:00:00.000Z',
+        next: 'alice@x.io',
+        note: { text: 'db2', by: 'bob <b>' },
+      },
+    ]);
+    expect(await (await fetch(`${s.url}/`, { headers })).text()).toContain(
+      '<p>On call now: <strong>bob@x.io</strong> until 2026-12-07 09:00 UTC, then alice@x.io (<a href="/oncall">a handover note from bob &lt;b&gt;</a>)</p>',
+    );
     backend.setOnCall([
       { matrix: 'default', who: 'bob@x.io', until: '2026-12-07T09:00:00.000Z' },
       { matrix: 'payments', who: 'pat@x.io', until: '2026-12-01T09:00:00.000Z' },
@@ -1336,6 +1362,12 @@ describe('the console over HTTP', () => {
         ).roster(at, 3)
       ).rotations[0].note,
     ).toEqual(note);
+    expect(
+      await temporalBackend(
+        roster(async () => [carol], [note]),
+        config,
+      ).onCall(at),
+    ).toEqual([expect.objectContaining({ who: 'carol@x.io', next: 'bob@x.io', note: { text: 'db2 disk at 80%', by: 'bob' } })]);
     // A roster nobody answers for: the rotation as configured, and said so on the board.
     const silent = roster(() => Promise.reject(new Error('deadline exceeded')));
     const unread = await temporalBackend(silent, config).onCall(at);

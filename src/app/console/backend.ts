@@ -192,12 +192,13 @@ export function temporalBackend(client: Client, config: Config): ConsoleBackend 
     databases: () => config.databases.map((d) => d.id),
     async onCall(at) {
       const { rotations, unread } = await roster(at, 2);
-      return rotations.map(({ matrix, shifts: [shift, next] }) => ({
+      return rotations.map(({ matrix, shifts: [shift, next], note }) => ({
         matrix,
         who: shift.who,
         until: shift.until,
         next: next.who,
         ...(unread ? { unread } : {}),
+        ...(note ? { note: { text: note.text, by: note.by } } : {}),
       }));
     },
     roster,

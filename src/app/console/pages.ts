@@ -141,7 +141,7 @@ export function boardPage(
         ? `<p>On call now: ${o.onCall
             .map(
               (c) =>
-                `<strong>${escapeHtml(c.who)}</strong> until ${clock(c.until)}${c.next ? `, then ${escapeHtml(c.next)}` : ''}${o.onCall!.length > 1 ? ` (${escapeHtml(c.matrix)})` : ''}`,
+                `<strong>${escapeHtml(c.who)}</strong> until ${clock(c.until)}${c.next ? `, then ${escapeHtml(c.next)}` : ''}${o.onCall!.length > 1 ? ` (${escapeHtml(c.matrix)})` : ''}${c.note ? ` (<a href="/oncall">a handover note from ${escapeHtml(c.note.by)}</a>)` : ''}`,
             )
             .join(
               '; ',

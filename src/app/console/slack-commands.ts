@@ -180,7 +180,11 @@ export function onCallText(onCall: OnCallNow[]): string {
   return onCall
     .map(
       (c) =>
-        `On call${onCall.length > 1 ? ` (${slackText(c.matrix)})` : ''}: *${slackText(c.who)}* until ${minuteUtc(c.until)}${c.next ? `, then ${slackText(c.next)}` : ''}`,
+        `On call${onCall.length > 1 ? ` (${slackText(c.matrix)})` : ''}: *${slackText(c.who)}* until ${minuteUtc(c.until)}${c.next ? `, then ${slackText(c.next)}` : ''}${
+          c.note
+            ? `\n_Note for ${c.next ? slackText(c.next) : 'the next shift'} from ${slackText(c.note.by)}:_ ${slackText(c.note.text)}`
+            : ''
+        }`,
     )
     .concat(onCall[0].unread ? [`_As configured: ${slackText(onCall[0].unread)}_`] : [])
     .join('\n');

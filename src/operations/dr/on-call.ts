@@ -15,6 +15,8 @@ export interface OnCallNow {
   next?: string;
   /** Why the stand-ins set at run time are not in it (their roster did not answer): the rotation as configured. */
   unread?: string;
+  /** The note left for whoever comes on call next, not yet told. */
+  note?: { text: string; by: string };
 }
 
 export interface Shift {
