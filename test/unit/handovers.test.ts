@@ -4,7 +4,7 @@ import { renderEmail, renderSlack } from '../../src/infra/notify/notice';
 import { handoversDue, type RotationOf, type ToldShifts } from '../../src/operations/dr/handovers';
 import { handoverNotice, handoverRecipients, shiftReminderNotice } from '../../src/operations/dr/roster-notices';
 import { MAX_NOTE_CHARS, OnCallRoster, type HandoverNoteRequest } from '../../src/operations/dr/stand-ins';
-import { handoversUntold } from '../../src/operations/dr/roster';
+import { handoversUntold, noteRefusedBeforehand } from '../../src/operations/dr/roster';
 import { WorkflowNotFoundError, type Client } from '@temporalio/client';
 
 // Weekly shifts from Monday 7 December 09:00 UTC: alice, bob, alice, ...
@@ -464,5 +464,28 @@ describe('what a note tells', () => {
     );
     expect(renderSlack(notice).text).toContain('• *Note from alice:* migration 42 at 02:00 &lt;!channel&gt;');
     expect(renderEmail(handoverNotice(handover)).text).not.toMatch(/Note from/);
+  });
+});
+
+describe('a handover note refused before the roster is asked', () => {
+  it.each<[string, Parameters<typeof noteRefusedBeforehand>, string | null]>([
+    ['a rotation, handovers told', ['default', { onCall: weekly }, true], null],
+    [
+      'no rotation',
+      ['payments', { onCall: undefined }, true],
+      'matrix "payments" has no on-call rotation (ESCALATION_ONCALL): no handover to leave a note for',
+    ],
+    [
+      'no such matrix',
+      ['nope', undefined, true],
+      'matrix "nope" has no on-call rotation (ESCALATION_ONCALL): no handover to leave a note for',
+    ],
+    [
+      'handovers off',
+      ['default', { onCall: weekly }, false],
+      'handover notes go with the handover notices, which ESCALATION_ONCALL_HANDOVERS=false turns off; tell the next person another way',
+    ],
+  ])('%s', (_, args, refused) => {
+    expect(noteRefusedBeforehand(...args)).toBe(refused);
   });
 });

@@ -15,7 +15,14 @@ import { requireWorker, workerPolls } from '../cli/no-worker';
 import type { RecoveryOptions } from '../../../workflows/list-backups';
 import { openIncident, OpenedIncident } from '../open-incident';
 import { type OnCallNow, shiftsFrom } from '../../operations/dr/on-call';
-import { leaveHandoverNote, readHandoverNotes, readStandIns, removeStandIn, setStandIn } from '../../operations/dr/roster';
+import {
+  leaveHandoverNote,
+  noteRefusedBeforehand,
+  readHandoverNotes,
+  readStandIns,
+  removeStandIn,
+  setStandIn,
+} from '../../operations/dr/roster';
 import {
   withStandIns,
   type HandoverNote,
@@ -210,12 +217,8 @@ export function temporalBackend(client: Client, config: Config): ConsoleBackend 
       return rosterRefusals(() => setStandIn(client, queue, req));
     },
     async leaveHandoverNote(req) {
-      if (!config.incident.matrices[req.matrix]?.onCall)
-        throw new ActionRefused(
-          `matrix "${req.matrix}" has no on-call rotation (ESCALATION_ONCALL): no handover to leave a note for`,
-        );
-      if (!config.incident.handovers)
-        throw new ActionRefused('handover notes go with the handover notices, which ESCALATION_ONCALL_HANDOVERS=false turns off');
+      const refused = noteRefusedBeforehand(req.matrix, config.incident.matrices[req.matrix], config.incident.handovers);
+      if (refused) throw new ActionRefused(refused);
       const queue = config.temporal.taskQueue;
       await requireWorker(client, queue, 'the handover note cannot be recorded');
       return rosterRefusals(() => leaveHandoverNote(client, queue, req));

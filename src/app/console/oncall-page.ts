@@ -6,10 +6,8 @@
  * refusals are shown on the page); the person logged in is recorded as who set it
  * (`console:<name>`) or left it (`<name> (console)`).
  */
-import type { HandoverNoteRequest, StandInRequest } from '../../operations/dr/stand-ins';
-import { MAX_NOTE_CHARS } from '../../operations/dr/stand-ins';
+import { MAX_NOTE_CHARS, standInTime, type HandoverNoteRequest, type StandInRequest } from '../../operations/dr/stand-ins';
 import { EMAIL_ADDRESS } from '../../infra/config/email-address';
-import { standInTime } from '../../operations/dr/stand-ins';
 import { minuteUtc } from '../../operations/dr/details';
 import { ActionRefused, type RosterView, type RotationView } from './backend';
 import { escapeHtml, layout } from './pages';

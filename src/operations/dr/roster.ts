@@ -25,7 +25,7 @@ import {
   standInsQuery,
 } from './roster-messages';
 import type { HandoverNote, HandoverNoteChange, HandoverNoteRequest, RosterState, StandIn, StandInRequest } from './stand-ins';
-import type { IncidentSettings } from '../../infra/config/incident';
+import type { EscalationMatrix, IncidentSettings } from '../../infra/config/incident';
 
 /**
  * The stand-ins, or why they could not be read (the roster's worker did not answer in time);
@@ -132,6 +132,21 @@ export async function leaveHandoverNote(
   return refusedAsUsage(() =>
     client.workflow.executeUpdateWithStart(leaveHandoverNoteUpdate, { args: [req], startWorkflowOperation: start }),
   );
+}
+
+/**
+ * Why no handover note can be left in matrix `name` (it has no rotation, or handovers are off, so
+ * nothing would tell it), or null; asked by the CLI and the console before the roster is.
+ */
+export function noteRefusedBeforehand(
+  name: string,
+  matrix: Pick<EscalationMatrix, 'onCall'> | undefined,
+  handovers: boolean,
+): string | null {
+  if (!matrix?.onCall) return `matrix "${name}" has no on-call rotation (ESCALATION_ONCALL): no handover to leave a note for`;
+  if (!handovers)
+    return 'handover notes go with the handover notices, which ESCALATION_ONCALL_HANDOVERS=false turns off; tell the next person another way';
+  return null;
 }
 
 /** Takes a stand-in back; refused with one line (UsageError). */

@@ -22,7 +22,14 @@ import {
   type StandIn,
   type StandInRequest,
 } from '../../../operations/dr/stand-ins';
-import { leaveHandoverNote, readHandoverNotes, readStandIns, removeStandIn, setStandIn } from '../../../operations/dr/roster';
+import {
+  leaveHandoverNote,
+  noteRefusedBeforehand,
+  readHandoverNotes,
+  readStandIns,
+  removeStandIn,
+  setStandIn,
+} from '../../../operations/dr/roster';
 import { cliTime } from '../columns';
 import { shiftCalendar } from '../../../operations/dr/shift-calendar';
 import { requireWorker } from '../no-worker';
@@ -143,12 +150,8 @@ function noteRequest(
     throw new UsageError('--handover-note and --clear-handover-note: one at a time');
   if (o.standIn !== undefined || o.removeStandIn !== undefined || o.ics)
     throw new UsageError('a handover note goes alone: without --stand-in, --remove-stand-in or --ics');
-  if (!matrix.onCall)
-    throw new UsageError(`matrix "${matrix.name}" has no on-call rotation (ESCALATION_ONCALL): no handover to leave a note for`);
-  if (!handovers)
-    throw new UsageError(
-      'handover notes go with the handover notices, which ESCALATION_ONCALL_HANDOVERS=false turns off; tell the next person another way',
-    );
+  const refused = noteRefusedBeforehand(matrix.name, matrix, handovers);
+  if (refused) throw new UsageError(refused);
   const text = o.clearHandoverNote ? '' : o.handoverNote!.trim();
   if (!o.clearHandoverNote && !text)
     throw new UsageError('--handover-note needs its text (--clear-handover-note takes a note back)');
