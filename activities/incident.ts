@@ -25,7 +25,6 @@ import {
   handoverRecipients,
   shiftReminderNotice,
   standInNotice,
-  type OpenAtHandover,
   type StandInChange,
 } from '../src/operations/dr/roster-notices';
 import type { Handover, RotationOf, ShiftReminder } from '../src/operations/dr/handovers';
@@ -33,7 +32,7 @@ import { readStandIns } from '../src/operations/dr/roster';
 import { withStandIns } from '../src/operations/dr/stand-ins';
 import { SLACK_ACK_ACTION, SLACK_ESCALATE_ACTION, SLACK_UPDATE_ACTION } from '../src/infra/notify/slack-interaction';
 import { countAllTables, countRows, listTables } from '../src/infra/postgres/tables';
-import { OPEN_INCIDENTS_QUERY, runLink } from '../src/infra/temporal/links';
+import { runLink } from '../src/infra/temporal/links';
 import { DatabaseSA, IncidentStatusSA, OperationSA, SeveritySA } from '../src/infra/temporal/search-attributes';
 import { hostQueueInput } from '../src/infra/config/wal';
 import { UsageError } from '../src/infra/errors/errors';
@@ -43,8 +42,9 @@ import { pointBeforeFailure, pointsBeforeFailure } from '../src/operations/dr/po
 import type { PointInTimeProposal } from '../src/operations/dr/incident';
 import { describeTable, type TableName } from '../src/operations/table-recovery/names';
 import type { Client } from 'pg';
-import type { Client as TemporalClient } from '@temporalio/client';
 import { ActivityDeps } from './deps';
+import { openAtHandover, runsClosedSince } from './handover-facts';
+import { reviewShift } from '../src/operations/dr/shift-review';
 import { chooseBaseFor, listedRestorePoints } from './restore-points';
 import { deliver } from './notify';
 import { actionToken } from '../src/infra/crypto/action-links';
@@ -61,25 +61,6 @@ export interface OpenedIncident {
 const hoursBetween = (from: string, to: Date) => Math.round(((to.getTime() - Date.parse(from)) / 3_600_000) * 10) / 10;
 const entryFacts = (e: CatalogEntry | undefined, now: Date) =>
   e ? { backupId: e.backupId, takenAt: e.takenAt, ageHours: hoursBetween(e.takenAt, now) } : null;
-
-/**
- * This deployment's open incidents (its task queue), from visibility alone: a handover says what
- * the person coming on call inherits. Left out, logged, when visibility cannot be read.
- */
-async function openAtHandover(client: TemporalClient, taskQueue: string): Promise<OpenAtHandover[]> {
-  const open: OpenAtHandover[] = [];
-  try {
-    for await (const run of client.workflow.list({ query: `${OPEN_INCIDENTS_QUERY} AND TaskQueue = '${taskQueue}'` }))
-      open.push({
-        id: run.workflowId,
-        severity: run.typedSearchAttributes.get(SeveritySA) ?? '?',
-        database: run.typedSearchAttributes.get(DatabaseSA) ?? '?',
-      });
-  } catch (err) {
-    log.warn('the open incidents could not be listed for the handover', { error: (err as Error).message });
-  }
-  return open;
-}
 
 export function incidentActivities(deps: ActivityDeps) {
   return {
@@ -136,7 +117,10 @@ export function incidentActivities(deps: ActivityDeps) {
      * mentioning the one coming on call when the Slack app knows their address). Never paged.
      */
     async notifyHandover(handover: Handover): Promise<ChannelResult[]> {
-      const notice = handoverNotice(handover, await openAtHandover(Context.current().client, Context.current().info.taskQueue));
+      const { client, info } = Context.current();
+      const runs = handover.outgoingFrom ? await runsClosedSince(client, info.taskQueue, handover.outgoingFrom) : null;
+      const review = runs && handover.outgoingFrom ? reviewShift(runs, handover.outgoingFrom) : undefined;
+      const notice = handoverNotice(handover, await openAtHandover(client, info.taskQueue), review);
       const app = deps.config.notifications.slackApp;
       const found = app ? await slackUserByEmail(app, handover.incoming) : null;
       if (found && 'none' in found) log.info('the person coming on call is not mentioned in Slack', { reason: found.none });

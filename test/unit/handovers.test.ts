@@ -3,6 +3,7 @@ import { pagesOf } from '../../src/infra/notify/paging';
 import { renderEmail, renderSlack } from '../../src/infra/notify/notice';
 import { handoversDue, type RotationOf, type ToldShifts } from '../../src/operations/dr/handovers';
 import { handoverNotice, handoverRecipients, shiftReminderNotice } from '../../src/operations/dr/roster-notices';
+import { reviewShift } from '../../src/operations/dr/shift-review';
 import { MAX_NOTE_CHARS, OnCallRoster, type HandoverNoteRequest } from '../../src/operations/dr/stand-ins';
 import { handoversUntold, noteRefusedBeforehand } from '../../src/operations/dr/roster';
 import { WorkflowNotFoundError, type Client } from '@temporalio/client';
@@ -317,6 +318,8 @@ describe('the roster tells handovers with its stand-ins, and carries whom it tol
         from: '2026-12-09T18:00:00.000Z',
         until: '2026-12-10T08:00:00.000Z',
         next: 'alice@x.io',
+        // Alice's shift, which the handover reviews.
+        outgoingFrom: '2026-12-07T09:00:00.000Z',
       },
     ]);
     const next = new OnCallRoster(roster.snapshot(new Date('2026-12-09T19:00:00Z')));
@@ -326,6 +329,7 @@ describe('the roster tells handovers with its stand-ins, and carries whom it tol
         outgoing: 'carol@x.io',
         until: '2026-12-14T09:00:00.000Z',
         next: 'bob@x.io',
+        outgoingFrom: '2026-12-09T18:00:00.000Z',
       }),
     ]);
   });
@@ -346,6 +350,22 @@ describe('what a handover tells', () => {
     expect(mail.text).toMatch(/^Then: +alice@x\.io$/m);
     expect(mail.text).toMatch(/pgwarden dr oncall --stand-in ADDRESS --until TIME/);
     expect(JSON.stringify(renderSlack(notice))).toMatch(/bob@x\.io is on call now until 2026-12-21 09:00 UTC/);
+  });
+});
+
+describe('what a handover tells of the shift going off', () => {
+  it('reviews the shift going off, after the open incidents and before the note', () => {
+    const since = '2026-12-07T09:00:00.000Z';
+    const withNote = {
+      ...handover,
+      outgoingFrom: since,
+      note: { matrix: 'default', text: 'db2 disk', by: 'alice', at: '2026-12-14T08:00:00.000Z' },
+    };
+    const notice = handoverNotice(withNote, [{ id: 'dr-shop-2', severity: 'SEV1', database: 'shop' }], reviewShift([], since));
+    expect(notice.facts.map(([l]) => l).slice(-3)).toEqual(['Open incident', 'Last shift', 'Note from alice']);
+    expect(renderEmail(notice).text).toMatch(/^Last shift: +since 2026-12-07 09:00 UTC: 0 backups stored, no run failed$/m);
+    // Visibility unread: no review, and nothing said of it.
+    expect(handoverNotice(withNote).facts.map(([l]) => l)).not.toContain('Last shift');
   });
 });
 

@@ -206,7 +206,7 @@ describe('on-call stand-ins set at run time (dev server, CLI)', () => {
       SLACK_CHANNEL: 'C0ONCALL',
       SLACK_API_URL: `${stackEnv().PGWARDEN_SINKS_URL}/slack-api`,
     };
-    const onCall = shiftAt(rotation, new Date()).who;
+    const { who: onCall, from: shiftFrom } = shiftAt(rotation, new Date());
     const roster = suite.server.client.workflow.getHandle(onCallRosterId(taskQueue));
     const worker: Worker = await bundledWorker(
       suite.server,
@@ -257,6 +257,14 @@ describe('on-call stand-ins set at run time (dev server, CLI)', () => {
       });
       await waitFor('the incident open', async () => (await incident.query(m.incidentStateQuery)).escalation.level1Sends === 1);
 
+      // A run fails during the shift going off (a backup started with a misspelt field): the handover reviews it.
+      const failing = await suite.server.client.workflow.start(WorkflowType.backup, {
+        taskQueue,
+        workflowId: `backup-review-${tag}`,
+        args: [{ databse: db } as never],
+      });
+      await expect(failing.result()).rejects.toThrow();
+
       // Whoever is on call leaves a note for the next shift: dr oncall shows it until it is told.
       const noteText = 'migration 42 runs at 02:00; wal.behind may fire once';
       const left = await pgwarden(settings, 'dr', 'oncall', '--handover-note', noteText, '--as', 'alice');
@@ -283,6 +291,13 @@ describe('on-call stand-ins set at run time (dev server, CLI)', () => {
       expect(on.text).toMatch(new RegExp(`^Then: +${onCall.replace(/[.]/g, '\\.')}$`, 'm'));
       expect(on.text).toMatch(new RegExp(`^Open incident: +${incident.workflowId} \\(SEV2, ${db}\\)$`, 'm'));
       expect(on.text).toContain('take the lead with pgwarden dr ack ID --take-over');
+      // The shift going off in review: the failed run, not succeeded since.
+      expect(on.text).toMatch(
+        new RegExp(`^Last shift: +since ${minuteUtc(shiftFrom.toISOString())}: 0 backups stored, 1 run failed$`, 'm'),
+      );
+      expect(on.text).toMatch(
+        new RegExp(`^Failed: +backup, the last .* UTC \\(backup-review-${tag}\\): no run has succeeded since$`, 'm'),
+      );
       expect(on.text).toMatch(new RegExp(`^Note from alice: +${noteText.replace(/[.]/g, '\\.')} \\(left .* UTC\\)$`, 'm'));
       await incident.executeUpdate(m.abortUpdate, { args: [{ by: 'dave', reason: 'a test' }] });
       await incident.result();
@@ -296,8 +311,13 @@ describe('on-call stand-ins set at run time (dev server, CLI)', () => {
         `[pgwarden] ON CALL: ${onCall} is on call now until ${minuteUtc(erinFrom)}, taking over from ${dan}`,
       );
       expect(off.envelopeTo).toEqual([onCall, dan]);
-      expect(off.text).not.toContain(incident.workflowId); // aborted by then
       expect(off.text).not.toContain('Note from'); // told once
+      // Dan's shift in review: the failure was before it; the incident, aborted during it, is no longer open.
+      expect(off.text).not.toMatch(/^Open incident/m);
+      expect(off.text).toMatch(
+        new RegExp(`^Last shift: +since ${minuteUtc(danFrom)}: 0 backups stored, no run failed, 1 incident closed$`, 'm'),
+      );
+      expect(off.text).toMatch(new RegExp(`^Closed incident: +${incident.workflowId} \\(SEV2, ${db}\\): aborted$`, 'm'));
       expect(JSON.parse((await pgwarden(settings, 'dr', 'oncall', '--json')).stdout)).toMatchObject({ handoverNote: null });
       const posted = (await capturedWebhooks(tag)).filter((w) => JSON.stringify(w.body).includes(`${dan} is on call now`));
       expect(posted.map((w) => w.path)).toEqual(['/slack-api/chat.postMessage']);

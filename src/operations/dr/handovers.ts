@@ -40,6 +40,8 @@ export interface Handover {
   until: string;
   /** Who takes over at `until`. */
   next: string;
+  /** When the shift going off began (ISO): what the handover reviews (absent in handovers from before). */
+  outgoingFrom?: string;
   /** The note left for whoever comes on call; the roster adds it. */
   note?: HandoverNote;
 }
@@ -115,6 +117,7 @@ export function handoversDue(
       from: shift.from.toISOString(),
       until: shift.until.toISOString(),
       next: shiftAt(onCall, shift.until).who,
+      outgoingFrom: before.from,
     });
   }
   return { handovers, reminders, told: after, wakeAt };

@@ -7,6 +7,7 @@
 import type { Notice } from '../../infra/notify/notice';
 import { minuteUtc } from './details';
 import type { Handover, HandoverNote, ShiftReminder } from './handovers';
+import { reviewFacts, type ShiftReview } from './shift-review';
 import type { StandIn } from './stand-ins';
 
 export interface StandInChange {
@@ -57,8 +58,11 @@ export interface OpenAtHandover {
   database: string;
 }
 
-/** The handover; with the incidents still open, so whoever comes on call knows what they inherit. */
-export function handoverNotice(h: Handover, open: OpenAtHandover[] = []): Notice {
+/**
+ * The handover; with the incidents still open and the shift going off in review (its backups,
+ * its failed runs, its closed incidents), so whoever comes on call knows what they inherit.
+ */
+export function handoverNotice(h: Handover, open: OpenAtHandover[] = [], review?: ShiftReview): Notice {
   const inherited = open.length
     ? ([
         [
@@ -82,6 +86,7 @@ export function handoverNotice(h: Handover, open: OpenAtHandover[] = []): Notice
       ['Until', minuteUtc(h.until)],
       ['Then', h.next],
       ...inherited,
+      ...(review ? reviewFacts(review) : []),
       ...noteFact(h.note),
     ],
     action: open.length
