@@ -43,7 +43,7 @@ import type { PointInTimeProposal } from '../src/operations/dr/incident';
 import { describeTable, type TableName } from '../src/operations/table-recovery/names';
 import type { Client } from 'pg';
 import { ActivityDeps } from './deps';
-import { openAtHandover, runsClosedSince } from './handover-facts';
+import { openAtHandover, shiftRuns } from './handover-facts';
 import { reviewShift } from '../src/operations/dr/shift-review';
 import { chooseBaseFor, listedRestorePoints } from './restore-points';
 import { deliver } from './notify';
@@ -118,7 +118,7 @@ export function incidentActivities(deps: ActivityDeps) {
      */
     async notifyHandover(handover: Handover): Promise<ChannelResult[]> {
       const { client, info } = Context.current();
-      const runs = handover.outgoingFrom ? await runsClosedSince(client, info.taskQueue, handover.outgoingFrom) : null;
+      const runs = handover.outgoingFrom ? await shiftRuns(client, info.taskQueue, handover.outgoingFrom) : null;
       const review = runs && handover.outgoingFrom ? reviewShift(runs, handover.outgoingFrom) : undefined;
       const notice = handoverNotice(handover, await openAtHandover(client, info.taskQueue), review);
       const app = deps.config.notifications.slackApp;

@@ -147,6 +147,16 @@ describe('pgwarden CLI', () => {
       stderr: 'pgwarden: --who goes with --ics: whose shifts the calendar keeps\n',
     });
 
+    // The shift so far in review needs Temporal: without it the shifts, and why there is no review.
+    const noReview = pgwarden(['dr', 'oncall', '--review'], env);
+    expect(noReview.code).toBe(0);
+    expect(noReview.stdout).not.toContain('the shift so far');
+    expect(noReview.stderr).toContain('pgwarden: the shift so far is not reviewed: Temporal could not be read\n');
+    expect(pgwarden(['dr', 'oncall', '--review', '--ics'], env)).toMatchObject({
+      code: 64,
+      stderr: 'pgwarden: --review sums up the shift so far: without --stand-in, --remove-stand-in or --ics\n',
+    });
+
     // A handover note is checked before Temporal is asked: each refusal one line, exit 64.
     const noteRefusals: Array<[string[], Record<string, string>, string]> = [
       [['--handover-note', '  '], {}, '--handover-note needs its text (--clear-handover-note takes a note back)'],

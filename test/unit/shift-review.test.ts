@@ -129,6 +129,8 @@ describe('the shift in review', () => {
     expect(reviewFacts(reviewShift([], since))).toEqual([
       ['Last shift', 'since 2026-12-07 09:00 UTC: 0 backups stored, no run failed'],
     ]);
+    // The CLI's review of the shift under way.
+    expect(reviewFacts(reviewShift([], since), 'So far')[0][0]).toBe('So far');
     const many = reviewShift(
       Array.from({ length: MOST_FAILURES_LISTED + 2 }, (_, i) =>
         run('VerifyBackupWorkflow', 'failed', '2026-12-08T03:00:00.000Z', { database: `db${i}` }),

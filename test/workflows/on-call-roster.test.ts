@@ -189,10 +189,11 @@ describe('on-call stand-ins set at run time (dev server, CLI)', () => {
     const tag = uniqueSuffix();
     const [alice, bob, dan, carol, erin] = ['alice', 'bob', 'dan', 'carol', 'erin'].map((n) => `${n}-${tag}@example.com`);
     const inSeconds = (s: number) => new Date(Math.ceil(Date.now() / 1000) * 1000 + s * 1000).toISOString();
-    // Dan stands in for ten seconds (a configured override), soon: two handovers to wait for. Erin
-    // stands in an hour and 70 s from now: reminded an hour ahead, 70 s from now.
-    const [danFrom, danUntil] = [inSeconds(50), inSeconds(60)];
-    const [erinFrom, erinUntil] = [inSeconds(3670), inSeconds(7200)];
+    // Dan stands in for ten seconds (a configured override), once the steps before have run (a
+    // dozen CLI calls, seconds each on a busy machine): two handovers to wait for. Erin stands in
+    // an hour and 95 s from now: reminded an hour ahead, 95 s from now.
+    const [danFrom, danUntil] = [inSeconds(75), inSeconds(85)];
+    const [erinFrom, erinUntil] = [inSeconds(3695), inSeconds(7200)];
     const rotation = { people: [alice, bob], from: '2026-12-07T09:00:00Z', shiftHours: 168 };
     const settings = {
       DATABASE_URL: databaseUrl(db),
@@ -264,6 +265,12 @@ describe('on-call stand-ins set at run time (dev server, CLI)', () => {
         args: [{ databse: db } as never],
       });
       await expect(failing.result()).rejects.toThrow();
+      // dr oncall --review sums up the shift so far as its handover will.
+      const reviewed = await pgwarden(settings, 'dr', 'oncall', '--review');
+      expect(reviewed.stdout).toContain(
+        `\nthe shift so far (${onCall}):\n  So far: since ${minuteUtc(shiftFrom.toISOString())}: 0 backups stored, 1 run failed\n  Failed: backup, the last `,
+      );
+      expect(reviewed.stdout).toContain(`(backup-review-${tag}): no run has succeeded since\n`);
 
       // Whoever is on call leaves a note for the next shift: dr oncall shows it until it is told.
       const noteText = 'migration 42 runs at 02:00; wal.behind may fire once';
@@ -282,7 +289,7 @@ describe('on-call stand-ins set at run time (dev server, CLI)', () => {
         async (c) => (await capturedMail(c)).filter((x) => x.subject.includes(`${dan} is on call now`)),
         tag,
         1,
-        60_000,
+        90_000,
       );
       expect(on.subject).toBe(
         `[pgwarden] ON CALL: ${dan} is on call now until ${minuteUtc(danUntil)}, taking over from ${onCall}`,

@@ -395,6 +395,7 @@ An incident, start to end (ids look like dr-shop-20261124T021500Z):
     )
     .option('--clear-handover-note', 'take the handover note back')
     .option('--as <name>', 'with --handover-note: who leaves it (default: your user name)')
+    .option('--review', 'the shift so far as its handover will sum it up: backups stored, failed runs, closed incidents')
     .option('--ics', 'print the shifts as an iCalendar file, to import into a calendar (pgwarden dr oncall --ics > oncall.ics)')
     .option('--who <address>', "with --ics: that person's shifts alone")
     .option('--json', 'print JSON')

@@ -110,15 +110,18 @@ export function reviewShift(runs: ClosedRun[], since: string): ShiftReview {
   return { since, backupsStored, failed: [...failed.values()], incidents };
 }
 
-/** The review as a handover notice's facts: one line of totals, then each failure and closed incident. Pure. */
-export function reviewFacts(review: ShiftReview): Array<[string, string]> {
+/**
+ * The review as a handover notice's facts: one line of totals (labelled `heading`), then each
+ * failure and closed incident. Pure.
+ */
+export function reviewFacts(review: ShiftReview, heading = 'Last shift'): Array<[string, string]> {
   const runs = review.failed.reduce((n, f) => n + f.times, 0);
   const totals = [
     `${review.backupsStored} backup${review.backupsStored === 1 ? '' : 's'} stored`,
     runs ? `${runs} run${runs === 1 ? '' : 's'} failed` : 'no run failed',
     ...(review.incidents.length ? [`${review.incidents.length} incident${review.incidents.length === 1 ? '' : 's'} closed`] : []),
   ];
-  const facts: Array<[string, string]> = [['Last shift', `since ${minuteUtc(review.since)}: ${totals.join(', ')}`]];
+  const facts: Array<[string, string]> = [[heading, `since ${minuteUtc(review.since)}: ${totals.join(', ')}`]];
   const listed = review.failed.slice(0, MOST_FAILURES_LISTED);
   for (const f of listed)
     facts.push([

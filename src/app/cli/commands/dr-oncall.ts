@@ -3,7 +3,8 @@
  * configured rotation with the stand-ins set at run time. `--stand-in WHO --until T` puts
  * someone on call in the rotation's place (a swap, a sick day) without a redeploy;
  * `--remove-stand-in ID` takes one back; `--handover-note TEXT` leaves a note for whoever comes on
- * call next; `--ics` prints the shifts as a calendar file. Without
+ * call next; `--review` sums up the shift so far as its handover will; `--ics` prints the shifts
+ * as a calendar file. Without
  * Temporal the rotation as configured is shown, and said to be that.
  */
 import { userInfo } from 'node:os';
@@ -11,7 +12,9 @@ import type { Client } from '@temporalio/client';
 import type { EscalationMatrix } from '../../../infra/config/incident';
 import { UsageError } from '../../../infra/errors/errors';
 import { contactWords } from '../../../operations/dr/escalation';
-import { matrixAt, shiftsFrom } from '../../../operations/dr/on-call';
+import { matrixAt, shiftAt, shiftsFrom } from '../../../operations/dr/on-call';
+import { reviewFacts, reviewShift, type ClosedRun } from '../../../operations/dr/shift-review';
+import { runsClosedSince } from '../../../operations/dr/shift-runs';
 import {
   MAX_NOTE_CHARS,
   standInTime,
@@ -53,6 +56,8 @@ export interface OncallOptions {
   clearHandoverNote?: boolean;
   /** Who leaves the note (default: the login name). */
   as?: string;
+  /** The shift so far in review, as its handover will tell it. */
+  review?: boolean;
 }
 
 export async function runDrOncall(ctx: CommandContext, o: OncallOptions): Promise<void> {
@@ -70,6 +75,10 @@ export async function runDrOncall(ctx: CommandContext, o: OncallOptions): Promis
   if (o.ics && (o.standIn !== undefined || o.removeStandIn !== undefined || o.json))
     throw new UsageError('--ics prints the shifts as a calendar: without --stand-in, --remove-stand-in or --json');
   if (o.who !== undefined && !o.ics) throw new UsageError('--who goes with --ics: whose shifts the calendar keeps');
+  if (o.review && (o.ics || o.standIn !== undefined || o.removeStandIn !== undefined))
+    throw new UsageError('--review sums up the shift so far: without --stand-in, --remove-stand-in or --ics');
+  if (o.review && !matrix.onCall)
+    throw new UsageError(`matrix "${name}" has no on-call rotation (ESCALATION_ONCALL): no shift to review`);
   if (o.ics && !matrix.onCall)
     throw new UsageError(`matrix "${name}" has no on-call rotation (ESCALATION_ONCALL): no shifts to put in a calendar`);
   const request = standInRequest(o, matrix);
@@ -77,7 +86,7 @@ export async function runDrOncall(ctx: CommandContext, o: OncallOptions): Promis
   // A removal names its stand-in by id, whatever --matrix says.
   const roster =
     matrix.onCall || o.removeStandIn !== undefined
-      ? await rosterAfter(ctx, config.temporal.taskQueue, o, request, note)
+      ? await rosterAfter(ctx, config.temporal.taskQueue, o, request, note, matrix)
       : undefined;
   if (!matrix.onCall) {
     const level1 = contactWords(1, matrix);
@@ -105,10 +114,12 @@ export async function runDrOncall(ctx: CommandContext, o: OncallOptions): Promis
     return;
   }
   const level1 = matrixAt(current, now).level1.contacts;
+  // The shift so far, as its handover will tell it (when Temporal answered).
+  const review = roster!.shiftRuns ? reviewShift(roster!.shiftRuns, shifts[0].from.toISOString()) : null;
   if (o.json) {
     const out = shifts.map((s) => ({ who: s.who, from: s.from.toISOString(), until: s.until.toISOString() }));
     return void process.stdout.write(
-      `${JSON.stringify({ matrix: name, shifts: out, level1, standIns: mine, handoverNote, ...(changed ? { changed } : {}), ...(unread ? { unread } : {}) })}\n`,
+      `${JSON.stringify({ matrix: name, shifts: out, level1, standIns: mine, handoverNote, ...(review ? { review } : {}), ...(changed ? { changed } : {}), ...(unread ? { unread } : {}) })}\n`,
     );
   }
   const lines: string[] = [];
@@ -121,8 +132,14 @@ export async function runDrOncall(ctx: CommandContext, o: OncallOptions): Promis
   if (mine.length) lines.push('stand-ins set at run time:', ...mine.map((s) => `  ${standInLine(s)}`));
   if (handoverNote)
     lines.push(`note for whoever comes on call next (${next[0]?.who ?? 'the next shift'}): ${noteLine(handoverNote)}`);
+  if (review)
+    lines.push(
+      `the shift so far (${first.who}):`,
+      ...reviewFacts(review, 'So far').map(([label, value]) => `  ${label}: ${value}`),
+    );
   process.stdout.write(`${lines.join('\n')}\n`);
   if (unread) process.stderr.write(`pgwarden: the rotation as configured: ${unread}\n`);
+  if (o.review && !review) process.stderr.write('pgwarden: the shift so far is not reviewed: Temporal could not be read\n');
   if (roster!.neverStarted && config.incident.handovers)
     process.stderr.write(
       'pgwarden: handovers are not told: the on-call roster has not been started; start it with pgwarden schedules apply\n',
@@ -191,6 +208,8 @@ interface RosterView {
   neverStarted?: true;
   changed?: { standIn?: StandIn; handoverNote?: HandoverNoteChange; line: string };
   unread?: string;
+  /** With --review: the runs closed since the current shift began; null when they could not be listed. */
+  shiftRuns?: ClosedRun[] | null;
 }
 
 /** The roster after the change asked for, if any; Temporal out of reach only matters when a change is asked. */
@@ -200,6 +219,7 @@ async function rosterAfter(
   o: OncallOptions,
   request: Omit<StandInRequest, 'setBy'> | undefined,
   note: Omit<HandoverNoteRequest, 'by'> | undefined,
+  matrix: EscalationMatrix,
 ): Promise<RosterView> {
   const changing = request !== undefined || o.removeStandIn !== undefined || note !== undefined;
   // Who leaves a note is asked before Temporal is: a refusal is the same line either way.
@@ -232,9 +252,20 @@ async function rosterAfter(
     }
     const read = await readStandIns(client, taskQueue);
     const notes = read.unread ? [] : await readHandoverNotes(client, taskQueue).catch(() => []);
+    // The current shift, stand-ins included, began when the review starts.
+    const since = () =>
+      shiftAt(
+        withStandIns(
+          matrix,
+          read.standIns.filter((s) => s.matrix === matrix.name),
+        ).onCall!,
+        new Date(),
+      ).from.toISOString();
+    const shiftRuns = o.review && matrix.onCall ? await runsClosedSince(client, taskQueue, since()).catch(() => null) : undefined;
     return {
       standIns: read.standIns,
       notes,
+      ...(shiftRuns !== undefined ? { shiftRuns } : {}),
       ...(changed ? { changed } : {}),
       ...(read.unread ? { unread: read.unread } : {}),
       ...(read.neverStarted ? { neverStarted: true as const } : {}),
