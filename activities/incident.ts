@@ -118,8 +118,9 @@ export function incidentActivities(deps: ActivityDeps) {
      */
     async notifyHandover(handover: Handover): Promise<ChannelResult[]> {
       const { client, info } = Context.current();
-      const runs = handover.outgoingFrom ? await shiftRuns(client, info.taskQueue, handover.outgoingFrom) : null;
-      const review = runs && handover.outgoingFrom ? reviewShift(runs, handover.outgoingFrom) : undefined;
+      const since = handover.outgoingFrom;
+      const runs = since ? await shiftRuns(client, info.taskQueue, since) : null;
+      const review = since && runs ? reviewShift(runs, since) : undefined;
       const notice = handoverNotice(handover, await openAtHandover(client, info.taskQueue), review);
       const app = deps.config.notifications.slackApp;
       const found = app ? await slackUserByEmail(app, handover.incoming) : null;

@@ -15,14 +15,7 @@ import { requireWorker, workerPolls } from '../cli/no-worker';
 import type { RecoveryOptions } from '../../../workflows/list-backups';
 import { openIncident, OpenedIncident } from '../open-incident';
 import { type OnCallNow, shiftsFrom } from '../../operations/dr/on-call';
-import {
-  leaveHandoverNote,
-  noteRefusedBeforehand,
-  readHandoverNotes,
-  readStandIns,
-  removeStandIn,
-  setStandIn,
-} from '../../operations/dr/roster';
+import { leaveHandoverNote, noteRefusedBeforehand, readRoster, removeStandIn, setStandIn } from '../../operations/dr/roster';
 import {
   withStandIns,
   type HandoverNote,
@@ -178,13 +171,12 @@ export function temporalBackend(client: Client, config: Config): ConsoleBackend 
   const roster = async (at: Date, count: number): Promise<RosterView> => {
     const rotations = Object.values(config.incident.matrices).filter((matrix) => matrix.onCall);
     if (!rotations.length) return { rotations: [] };
-    const read = await readStandIns(client, config.temporal.taskQueue);
-    const notes = read.unread ? [] : await readHandoverNotes(client, config.temporal.taskQueue).catch(() => []);
+    const read = await readRoster(client, config.temporal.taskQueue);
     return {
       rotations: rotations.map((matrix) => {
         const standIns = read.standIns.filter((s) => s.matrix === matrix.name);
         const shifts = shiftsFrom(withStandIns(matrix, standIns).onCall!, at, count);
-        const note = notes.find((n) => n.matrix === matrix.name);
+        const note = read.notes.find((n) => n.matrix === matrix.name);
         return {
           matrix: matrix.name,
           shifts: shifts.map((s) => ({ who: s.who, from: s.from.toISOString(), until: s.until.toISOString() })),

@@ -4,6 +4,7 @@
  */
 import { EMAIL_ADDRESS } from './email-address';
 import { EnvReader } from './env-reader';
+import { MATRIX_NAME } from './matrix-name';
 import { Secret } from './secret';
 
 /** The strategy's escalation levels (src/operations/dr/escalation.ts says when each is due). */
@@ -138,7 +139,7 @@ export function readIncident(r: EnvReader, teamDefault: string[]): IncidentSetti
   const matrices: Record<string, EscalationMatrix> = {};
   matrices.default = readMatrix(r, 'default', 'ESCALATION_', undefined, teamDefault);
   for (const name of r.list('ESCALATION_MATRICES')) {
-    if (!/^[a-z][a-z0-9]*$/.test(name)) {
+    if (!MATRIX_NAME.test(name)) {
       r.problem('ESCALATION_MATRICES', `"${name}" is not a matrix name (lower-case letters and digits)`);
       continue;
     }

@@ -53,10 +53,18 @@ export async function readStandIns(client: Client, taskQueue: string, answerMs =
 }
 
 /**
- * The handover notes not yet told; none when no roster ran, or when its worker is from before
- * notes. Read beside the stand-ins (their failure says why both are unknown).
+ * The stand-ins and the handover notes not yet told, as the CLI and the console show them. The
+ * notes are read only when the stand-ins were (their failure says why both are unknown), and a
+ * note that cannot be read then is shown as none.
  */
-export async function readHandoverNotes(client: Client, taskQueue: string, answerMs = ROSTER_ANSWER_MS): Promise<HandoverNote[]> {
+export async function readRoster(client: Client, taskQueue: string): Promise<StandInsRead & { notes: HandoverNote[] }> {
+  const read = await readStandIns(client, taskQueue);
+  const notes = read.unread ? [] : await readHandoverNotes(client, taskQueue).catch(() => []);
+  return { ...read, notes };
+}
+
+/** The handover notes not yet told; none when no roster ran, or when its worker is from before notes. */
+async function readHandoverNotes(client: Client, taskQueue: string, answerMs = ROSTER_ANSWER_MS): Promise<HandoverNote[]> {
   try {
     return await client.withDeadline(Date.now() + answerMs, () =>
       client.workflow.getHandle(onCallRosterId(taskQueue)).query(handoverNotesQuery),

@@ -72,7 +72,7 @@ export function workWords(type: string): string {
 
 /** What the runs closed since `since` say of the shift, oldest first or not. Pure. */
 export function reviewShift(runs: ClosedRun[], since: string): ShiftReview {
-  const inShift = [...runs]
+  const inShift = runs
     .filter((r) => r.closedAt >= since && !ASKING.has(r.type))
     .sort((a, b) => a.closedAt.localeCompare(b.closedAt));
   const failed = new Map<string, FailedWork>();

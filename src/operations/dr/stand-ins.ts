@@ -8,6 +8,7 @@
  */
 import type { EscalationMatrix } from '../../infra/config/incident';
 import { EMAIL_ADDRESS } from '../../infra/config/email-address';
+import { MATRIX_NAME } from '../../infra/config/matrix-name';
 import { handoversDue, type HandoverCheck, type HandoverNote, type RotationOf, type ToldShifts } from './handovers';
 
 export type { HandoverNote };
@@ -71,7 +72,7 @@ export class OnCallRoster {
 
   /** Why `req` cannot be taken (one line), or null. */
   refusal(req: StandInRequest, now: Date): string | null {
-    if (!/^[a-z][a-z0-9]*$/.test(req.matrix ?? '')) return `"${req.matrix}" is not a matrix name`;
+    if (!MATRIX_NAME.test(req.matrix ?? '')) return `"${req.matrix}" is not a matrix name`;
     if (!EMAIL_ADDRESS.test(req.who ?? '')) return `"${req.who}" is not an e-mail address`;
     for (const [name, at] of [
       ['from', req.from],
@@ -121,7 +122,7 @@ export class OnCallRoster {
 
   /** Why `req` cannot be taken (one line), or null. */
   noteRefusal(req: HandoverNoteRequest): string | null {
-    if (!/^[a-z][a-z0-9]*$/.test(req.matrix ?? '')) return `"${req.matrix}" is not a matrix name`;
+    if (!MATRIX_NAME.test(req.matrix ?? '')) return `"${req.matrix}" is not a matrix name`;
     if (typeof req.text !== 'string') return 'a handover note needs its text';
     const text = oneLine(req.text);
     if (text.length > MAX_NOTE_CHARS)

@@ -13,7 +13,7 @@ import type { EscalationMatrix } from '../../../infra/config/incident';
 import { UsageError } from '../../../infra/errors/errors';
 import { contactWords } from '../../../operations/dr/escalation';
 import { matrixAt, shiftAt, shiftsFrom } from '../../../operations/dr/on-call';
-import { reviewFacts, reviewShift, type ClosedRun } from '../../../operations/dr/shift-review';
+import { reviewFacts, reviewShift, type ShiftReview } from '../../../operations/dr/shift-review';
 import { runsClosedSince } from '../../../operations/dr/shift-runs';
 import {
   MAX_NOTE_CHARS,
@@ -25,14 +25,7 @@ import {
   type StandIn,
   type StandInRequest,
 } from '../../../operations/dr/stand-ins';
-import {
-  leaveHandoverNote,
-  noteRefusedBeforehand,
-  readHandoverNotes,
-  readStandIns,
-  removeStandIn,
-  setStandIn,
-} from '../../../operations/dr/roster';
+import { leaveHandoverNote, noteRefusedBeforehand, readRoster, removeStandIn, setStandIn } from '../../../operations/dr/roster';
 import { cliTime } from '../columns';
 import { shiftCalendar } from '../../../operations/dr/shift-calendar';
 import { requireWorker } from '../no-worker';
@@ -114,8 +107,7 @@ export async function runDrOncall(ctx: CommandContext, o: OncallOptions): Promis
     return;
   }
   const level1 = matrixAt(current, now).level1.contacts;
-  // The shift so far, as its handover will tell it (when Temporal answered).
-  const review = roster!.shiftRuns ? reviewShift(roster!.shiftRuns, shifts[0].from.toISOString()) : null;
+  const review = roster!.review ?? null;
   if (o.json) {
     const out = shifts.map((s) => ({ who: s.who, from: s.from.toISOString(), until: s.until.toISOString() }));
     return void process.stdout.write(
@@ -208,8 +200,8 @@ interface RosterView {
   neverStarted?: true;
   changed?: { standIn?: StandIn; handoverNote?: HandoverNoteChange; line: string };
   unread?: string;
-  /** With --review: the runs closed since the current shift began; null when they could not be listed. */
-  shiftRuns?: ClosedRun[] | null;
+  /** With --review: the shift so far; null when its runs could not be listed. */
+  review?: ShiftReview | null;
 }
 
 /** The roster after the change asked for, if any; Temporal out of reach only matters when a change is asked. */
@@ -250,22 +242,11 @@ async function rosterAfter(
         throw err;
       }
     }
-    const read = await readStandIns(client, taskQueue);
-    const notes = read.unread ? [] : await readHandoverNotes(client, taskQueue).catch(() => []);
-    // The current shift, stand-ins included, began when the review starts.
-    const since = () =>
-      shiftAt(
-        withStandIns(
-          matrix,
-          read.standIns.filter((s) => s.matrix === matrix.name),
-        ).onCall!,
-        new Date(),
-      ).from.toISOString();
-    const shiftRuns = o.review && matrix.onCall ? await runsClosedSince(client, taskQueue, since()).catch(() => null) : undefined;
+    const read = await readRoster(client, taskQueue);
     return {
       standIns: read.standIns,
-      notes,
-      ...(shiftRuns !== undefined ? { shiftRuns } : {}),
+      notes: read.notes,
+      ...(o.review ? { review: await shiftSoFar(client, taskQueue, withStandIns(matrix, read.standIns)) } : {}),
       ...(changed ? { changed } : {}),
       ...(read.unread ? { unread: read.unread } : {}),
       ...(read.neverStarted ? { neverStarted: true as const } : {}),
@@ -283,6 +264,14 @@ async function rosterAfter(
       unread: `the stand-ins set at run time are unknown: ${(err as Error).message.split('\n')[0]}`,
     };
   }
+}
+
+/** The current shift (stand-ins included) so far, as its handover will sum it up; null when its runs cannot be listed. */
+async function shiftSoFar(client: Client, taskQueue: string, rotation: EscalationMatrix): Promise<ShiftReview | null> {
+  if (!rotation.onCall) return null;
+  const since = shiftAt(rotation.onCall, new Date()).from.toISOString();
+  const runs = await runsClosedSince(client, taskQueue, since).catch(() => null);
+  return runs && reviewShift(runs, since);
 }
 
 /** What leaving or taking back a note did, in one line. */
