@@ -8,10 +8,9 @@
 import { log } from '@temporalio/activity';
 import type { Client } from '@temporalio/client';
 import type { OpenAtHandover } from '../src/operations/dr/roster-notices';
-import type { ClosedRun } from '../src/operations/dr/shift-review';
 import { OPEN_INCIDENTS_QUERY } from '../src/infra/temporal/links';
 import { DatabaseSA, SeveritySA } from '../src/infra/temporal/search-attributes';
-import { runsClosedSince } from '../src/operations/dr/shift-runs';
+import { runsClosedSince, type ClosedRuns } from '../src/operations/dr/shift-runs';
 
 /** The open incidents; none, logged, when visibility cannot be read. */
 export async function openAtHandover(client: Client, taskQueue: string): Promise<OpenAtHandover[]> {
@@ -30,7 +29,7 @@ export async function openAtHandover(client: Client, taskQueue: string): Promise
 }
 
 /** The runs closed since `since`; null, logged, when visibility cannot be read. */
-export async function shiftRuns(client: Client, taskQueue: string, since: string): Promise<ClosedRun[] | null> {
+export async function shiftRuns(client: Client, taskQueue: string, since: string): Promise<ClosedRuns | null> {
   try {
     return await runsClosedSince(client, taskQueue, since);
   } catch (err) {

@@ -120,7 +120,7 @@ export function incidentActivities(deps: ActivityDeps) {
       const { client, info } = Context.current();
       const since = handover.outgoingFrom;
       const runs = since ? await shiftRuns(client, info.taskQueue, since) : null;
-      const review = since && runs ? reviewShift(runs, since) : undefined;
+      const review = since && runs ? reviewShift(runs.runs, since, runs.complete) : undefined;
       const notice = handoverNotice(handover, await openAtHandover(client, info.taskQueue), review);
       const app = deps.config.notifications.slackApp;
       const found = app ? await slackUserByEmail(app, handover.incoming) : null;

@@ -16,6 +16,7 @@ import { openingState } from '../../src/operations/dr/incident-machine';
 import type { IncidentState } from '../../src/operations/dr/incident';
 import type { OnCallNow } from '../../src/operations/dr/on-call';
 import { OnCallRoster, type HandoverNote, type StandIn } from '../../src/operations/dr/stand-ins';
+import type { ShiftReview } from '../../src/operations/dr/shift-review';
 import { Secret } from '../../src/infra/config/secret';
 import type { RecoveryOptions } from '../../workflows/list-backups';
 import {
@@ -167,6 +168,9 @@ function fakeBackend(initial: IncidentState, unanswered: Board['unanswered'] = [
     setOnCall(c: OnCallNow[]): void;
     standIns: StandIn[];
     notes: OnCallRoster;
+    /** What the roster gives as the shift so far when asked. */
+    review: ShiftReview | null;
+    reviewsAsked: number;
   } = {
     standIns,
     notes,
@@ -198,20 +202,40 @@ function fakeBackend(initial: IncidentState, unanswered: Board['unanswered'] = [
     },
     recoveryOptions: async (database) => (database === 'shop' ? options : null),
     onCall: async () => onCall,
-    // Bob's week, then Alice's, with the stand-ins set here listed.
-    roster: async () => ({
-      rotations: [
+    review: {
+      since: '2026-11-30T09:00:00.000Z',
+      backupsStored: 6,
+      failed: [
         {
-          matrix: 'default',
-          shifts: [
-            { who: 'bob@x.io', from: '2026-11-30T09:00:00.000Z', until: '2026-12-07T09:00:00.000Z' },
-            { who: 'alice@x.io', from: '2026-12-07T09:00:00.000Z', until: '2026-12-14T09:00:00.000Z' },
-          ],
-          standIns: [...standIns],
-          ...(notes.noteFor('default') ? { note: notes.noteFor('default') } : {}),
+          work: 'verify',
+          database: 'shop',
+          times: 2,
+          lastId: 'verify-shop-<1>',
+          lastAt: '2026-12-02T03:00:00.000Z',
+          succeededSince: true,
         },
       ],
-    }),
+      incidents: [],
+    },
+    reviewsAsked: 0,
+    // Bob's week, then Alice's, with the stand-ins set here listed; asked, Bob's week so far.
+    roster: async (_at, _count, o) => {
+      if (o?.review) backend.reviewsAsked++;
+      return {
+        rotations: [
+          {
+            matrix: 'default',
+            shifts: [
+              { who: 'bob@x.io', from: '2026-11-30T09:00:00.000Z', until: '2026-12-07T09:00:00.000Z' },
+              { who: 'alice@x.io', from: '2026-12-07T09:00:00.000Z', until: '2026-12-14T09:00:00.000Z' },
+            ],
+            standIns: [...standIns],
+            ...(notes.noteFor('default') ? { note: notes.noteFor('default') } : {}),
+            ...(o?.review ? { review: backend.review } : {}),
+          },
+        ],
+      };
+    },
     openIncidents: async () => ({ incidents: [state], unanswered }),
     incident: async (id) => (id === state.incidentId ? state : null),
     act: async (id, action, form, by, reach) => {
@@ -1301,14 +1325,17 @@ describe('the console over HTTP', () => {
       ESCALATION_ONCALL: 'alice@x.io,bob@x.io',
       ESCALATION_ONCALL_FROM: '2026-12-07T09:00:00Z',
     });
-    // Its stand-ins query answers `answer`, its handover notes query `notes`.
-    const roster = (answer: () => Promise<StandIn[]>, notes: HandoverNote[] = []) =>
+    // Its stand-ins query answers `answer`, its handover notes query `notes`; visibility lists `closed`.
+    const roster = (answer: () => Promise<StandIn[]>, notes: HandoverNote[] = [], closed: () => unknown[] = () => []) =>
       ({
         withDeadline: (_: number, fn: () => unknown) => fn(),
         workflow: {
           getHandle: () => ({
             query: (q: { name: string }) => (q.name === 'handoverNotes' ? Promise.resolve(notes) : answer()),
           }),
+          list: async function* () {
+            yield* closed();
+          },
         },
       }) as unknown as Client;
     const at = new Date('2026-12-15T00:00:00Z');
@@ -1368,6 +1395,35 @@ describe('the console over HTTP', () => {
         config,
       ).onCall(at),
     ).toEqual([expect.objectContaining({ who: 'carol@x.io', next: 'bob@x.io', note: { text: 'db2 disk at 80%', by: 'bob' } })]);
+    // The page asks for the shift so far: Carol's, since she took over (a backup stored then, one before it is Bob's).
+    const backupAt = (closed: string) => ({
+      type: 'BackupWorkflow',
+      workflowId: `backup-shop-${closed}`,
+      status: { name: 'COMPLETED' },
+      closeTime: new Date(closed),
+      typedSearchAttributes: { get: () => undefined },
+    });
+    const reviewed = await temporalBackend(
+      roster(
+        async () => [carol],
+        [],
+        () => [backupAt('2026-12-14T20:00:00Z'), backupAt('2026-12-14T10:00:00Z')],
+      ),
+      config,
+    ).roster(at, 3, { review: true });
+    expect(reviewed.rotations[0].review).toEqual({ since: carol.from, backupsStored: 1, failed: [], incidents: [] });
+    // Visibility unread: no review, and the rest of the page's view stands.
+    const blind = await temporalBackend(
+      roster(
+        async () => [carol],
+        [],
+        () => {
+          throw new Error('visibility unavailable');
+        },
+      ),
+      config,
+    ).roster(at, 3, { review: true });
+    expect(blind.rotations[0]).toMatchObject({ review: null, standIns: [carol] });
     // A roster nobody answers for: the rotation as configured, and said so on the board.
     const silent = roster(() => Promise.reject(new Error('deadline exceeded')));
     const unread = await temporalBackend(silent, config).onCall(at);
@@ -1446,6 +1502,18 @@ describe('the console over HTTP', () => {
       '<tr><td><strong>now</strong></td><td>bob@x.io</td><td>2026-11-30 09:00 UTC</td><td>2026-12-07 09:00 UTC</td></tr>',
     );
     expect(first).toContain('<tr><td>then</td><td>alice@x.io</td>');
+    // Bob's week so far, as his handover will sum it up (escaped), before the note he may leave about it.
+    expect(first).toContain('<h3>This shift so far</h3>');
+    expect(first).toContain(
+      '<tr><th>So far</th><td>since 2026-11-30 09:00 UTC: 6 backups stored, 2 runs failed</td></tr><tr><th>Failed</th><td>verify of shop 2x, the last 2026-12-02 03:00 UTC (verify-shop-&lt;1&gt;): a later run succeeded</td></tr>',
+    );
+    expect(first.indexOf('This shift so far')).toBeLessThan(first.indexOf('Note for whoever comes on call next'));
+    expect(backend.reviewsAsked).toBe(1);
+    // Visibility unread: said, and the rest of the page stands.
+    backend.review = null;
+    const unreviewed = await page();
+    expect(unreviewed).toContain(`<p class="error">Not reviewed: Temporal's visibility could not be read.</p>`);
+    expect(unreviewed).toContain('<tr><td>then</td><td>alice@x.io</td>');
     // Alice's login is no address: the form leaves it to her.
     expect(first).toContain('<input type="text" name="who" required value=""');
     expect(first).not.toContain('Stand-ins set at run time');
@@ -1503,6 +1571,10 @@ describe('the console over HTTP', () => {
     expect(calendar.startsWith('BEGIN:VCALENDAR\r\n')).toBe(true);
     expect(calendar.match(/^SUMMARY:.*$/gm)).toEqual(['SUMMARY:On call: bob@x.io', 'SUMMARY:On call: alice@x.io']);
     expect((await fetch(`${s.url}/oncall.ics?matrix=nope`, { headers })).status).toBe(404);
+    // The calendar file needs no review: visibility is not read for it.
+    const asked = backend.reviewsAsked;
+    await fetch(`${s.url}/oncall.ics?matrix=default`, { headers });
+    expect(backend.reviewsAsked).toBe(asked);
     expect((await fetch(`${s.url}/oncall.ics`, { redirect: 'manual' })).status).toBe(303); // nobody logged in
 
     // A note for whoever comes on call next: left as the person logged in, shown, replaced, taken back.

@@ -141,4 +141,21 @@ describe('the shift in review', () => {
     expect(facts.filter(([l]) => l === 'Failed')).toHaveLength(MOST_FAILURES_LISTED + 1);
     expect(facts.at(-1)).toEqual(['Failed', 'and 2 more kinds of work: pgwarden report']);
   });
+
+  it('says from when a listing cut short is whole, and nothing of it when the listing was whole', () => {
+    // Newest closed first, as visibility lists them; the oldest run read sets the bound, an asking run included.
+    const read = [
+      run('BackupWorkflow', 'completed', '2026-12-09T02:01:00.000Z'),
+      run('BackupWorkflow', 'failed', '2026-12-08T02:01:00.000Z'),
+      run('PreflightWorkflow', 'completed', '2026-12-08T01:30:00.000Z'),
+    ];
+    const cut = reviewShift(read, since, false);
+    expect(cut.readBackTo).toBe('2026-12-08T01:30:00.000Z');
+    expect(reviewFacts(cut)[0]).toEqual([
+      'Last shift',
+      'since 2026-12-07 09:00 UTC: 1 backup stored, 1 run failed (only the newest runs were read, back to 2026-12-08 01:30 UTC)',
+    ]);
+    expect(reviewShift(read, since)).not.toHaveProperty('readBackTo');
+    expect(reviewShift(read, since, true)).not.toHaveProperty('readBackTo');
+  });
 });

@@ -272,6 +272,10 @@ describe('the incident console in a real browser', () => {
       await page.click('header a[href="/oncall"]');
       await expectText(page, 'h1', 'On call');
       await expectText(page, 'table.shifts tbody tr:first-child', onCall);
+      // The shift so far, read from the real visibility: nothing has run on this deployment's queue yet.
+      expect(await page.locator('section[data-review] table.facts').innerText()).toMatch(
+        /^So far\s+since \d{4}-\d\d-\d\d \d\d:\d\d UTC: 0 backups stored, no run failed$/,
+      );
       const form = page.locator('form[data-action=stand-in]');
       expect(await form.locator('input[name=who]').inputValue()).toBe(carol);
 

@@ -16,6 +16,8 @@ import type { RecoveryOptions } from '../../../workflows/list-backups';
 import { openIncident, OpenedIncident } from '../open-incident';
 import { type OnCallNow, shiftsFrom } from '../../operations/dr/on-call';
 import { leaveHandoverNote, noteRefusedBeforehand, readRoster, removeStandIn, setStandIn } from '../../operations/dr/roster';
+import type { ShiftReview } from '../../operations/dr/shift-review';
+import { shiftSoFar } from '../../operations/dr/shift-runs';
 import {
   withStandIns,
   type HandoverNote,
@@ -37,6 +39,8 @@ export interface RotationView {
   standIns: StandIn[];
   /** The note left for whoever comes on call next, not yet told. */
   note?: HandoverNote;
+  /** Asked for (the On call page): the shift under way so far, as its handover will sum it up; null when visibility cannot be read. */
+  review?: ShiftReview | null;
 }
 
 /** Every rotation, and why the stand-ins could not be read when they could not (the rotations as configured). */
@@ -64,8 +68,8 @@ export interface ConsoleBackend {
   recoveryOptions(database: string): Promise<RecoveryOptions | null>;
   /** Who is on call at `at` in each matrix with a rotation (ESCALATION_ONCALL), stand-ins set at run time included. */
   onCall(at: Date): Promise<OnCallNow[]>;
-  /** The on-call page: each rotation's `count` shifts from `at` and its stand-ins. */
-  roster(at: Date, count: number): Promise<RosterView>;
+  /** The on-call page: each rotation's `count` shifts from `at` and its stand-ins; with `review`, each shift so far. */
+  roster(at: Date, count: number, o?: { review?: boolean }): Promise<RosterView>;
   /** Puts someone on call in a rotation's place (Slack's `/pgwarden oncall cover`); refused with ActionRefused. */
   standIn(req: StandInRequest): Promise<StandIn>;
   /** Takes a stand-in back by its id (`/pgwarden oncall remove s1`); refused with ActionRefused. */
@@ -168,22 +172,27 @@ export function temporalBackend(client: Client, config: Config): ConsoleBackend 
     }
   };
   const cached = new Map<string, { at: number; options: Promise<RecoveryOptions> }>();
-  const roster = async (at: Date, count: number): Promise<RosterView> => {
+  const roster = async (at: Date, count: number, o: { review?: boolean } = {}): Promise<RosterView> => {
     const rotations = Object.values(config.incident.matrices).filter((matrix) => matrix.onCall);
     if (!rotations.length) return { rotations: [] };
-    const read = await readRoster(client, config.temporal.taskQueue);
+    const queue = config.temporal.taskQueue;
+    const read = await readRoster(client, queue);
     return {
-      rotations: rotations.map((matrix) => {
-        const standIns = read.standIns.filter((s) => s.matrix === matrix.name);
-        const shifts = shiftsFrom(withStandIns(matrix, standIns).onCall!, at, count);
-        const note = read.notes.find((n) => n.matrix === matrix.name);
-        return {
-          matrix: matrix.name,
-          shifts: shifts.map((s) => ({ who: s.who, from: s.from.toISOString(), until: s.until.toISOString() })),
-          standIns,
-          ...(note ? { note } : {}),
-        };
-      }),
+      rotations: await Promise.all(
+        rotations.map(async (matrix) => {
+          const standIns = read.standIns.filter((s) => s.matrix === matrix.name);
+          const rotation = withStandIns(matrix, standIns).onCall!;
+          const shifts = shiftsFrom(rotation, at, count);
+          const note = read.notes.find((n) => n.matrix === matrix.name);
+          return {
+            matrix: matrix.name,
+            shifts: shifts.map((s) => ({ who: s.who, from: s.from.toISOString(), until: s.until.toISOString() })),
+            standIns,
+            ...(note ? { note } : {}),
+            ...(o.review ? { review: await shiftSoFar(client, queue, rotation, at) } : {}),
+          };
+        }),
+      ),
       ...(read.unread ? { unread: read.unread } : {}),
     };
   };

@@ -1,14 +1,16 @@
 /**
  * The console's on-call page (`/oncall`): each rotation's next shifts and its stand-ins, a form
  * to put someone on call in the rotation's place (the CLI's `dr oncall --stand-in`), a button
- * to take a stand-in back, the note left for whoever comes on call next (the CLI's `dr oncall
- * --handover-note`), and the shifts as a calendar file (`/oncall.ics`). The roster decides (its
- * refusals are shown on the page); the person logged in is recorded as who set it
- * (`console:<name>`) or left it (`<name> (console)`).
+ * to take a stand-in back, the shift under way so far (the CLI's `dr oncall --review`), the
+ * note left for whoever comes on call next (the CLI's `dr oncall --handover-note`), and the
+ * shifts as a calendar file (`/oncall.ics`). The roster decides (its refusals are shown on the
+ * page); the person logged in is recorded as who set it (`console:<name>`) or left it
+ * (`<name> (console)`).
  */
 import { MAX_NOTE_CHARS, standInTime, type HandoverNoteRequest, type StandInRequest } from '../../operations/dr/stand-ins';
 import { EMAIL_ADDRESS } from '../../infra/config/email-address';
 import { minuteUtc } from '../../operations/dr/details';
+import { reviewFacts } from '../../operations/dr/shift-review';
 import { ActionRefused, type RosterView, type RotationView } from './backend';
 import { escapeHtml, layout } from './pages';
 
@@ -64,6 +66,18 @@ function noteSection(r: RotationView, csrf: string): string {
 <p><small>Told once${next ? ` to ${escapeHtml(next.who)} at the handover (${minuteUtc(next.from)})` : ' at the next handover'}, or with a stand-in set from now.</small></p></form>`;
 }
 
+/** The shift under way so far, in the words its handover will use (the CLI's `dr oncall --review`). */
+function reviewSection(r: RotationView): string {
+  if (r.review === undefined) return '';
+  const body =
+    r.review === null
+      ? `<p class="error">Not reviewed: Temporal's visibility could not be read.</p>`
+      : `<table class="facts">${reviewFacts(r.review, 'So far')
+          .map(([k, v]) => `<tr><th>${escapeHtml(k)}</th><td>${escapeHtml(v)}</td></tr>`)
+          .join('')}</table>`;
+  return `<section data-review><h3>This shift so far</h3>${body}<p><small>What the handover will tell whoever comes on call next.</small></p></section>`;
+}
+
 function rotationSection(r: RotationView, csrf: string, several: boolean): string {
   const shifts = r.shifts
     .map(
@@ -85,7 +99,7 @@ ${
   r.standIns.length
     ? `<h3>Stand-ins set at run time</h3><table class="stand-ins"><thead><tr><th>id</th><th>who</th><th>from</th><th>until</th><th>set by</th><th></th></tr></thead><tbody>${standIns}</tbody></table>`
     : ''
-}${noteSection(r, csrf)}</section>`;
+}${reviewSection(r)}${noteSection(r, csrf)}</section>`;
 }
 
 function standInForm(view: RosterView, csrf: string, who: string): string {

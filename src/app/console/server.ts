@@ -306,7 +306,11 @@ export function createConsoleServer(o: ConsoleOptions): Server {
 
     // The on-call page: the shifts, the stand-ins, setting one and taking one back.
     const onCall = async (status: number, shown: { error?: string; done?: string } = {}) =>
-      send(res, status, onCallPage(await backend.roster(now(), SHIFTS_SHOWN), { user, csrf, now: now(), ...shown }));
+      send(
+        res,
+        status,
+        onCallPage(await backend.roster(now(), SHIFTS_SHOWN, { review: true }), { user, csrf, now: now(), ...shown }),
+      );
     if (path === '/oncall' && req.method === 'GET') {
       const id = url.searchParams.get('id') ?? '';
       const said = url.searchParams.get('done') ?? '';

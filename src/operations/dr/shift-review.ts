@@ -34,6 +34,8 @@ export interface FailedWork {
 
 export interface ShiftReview {
   since: string;
+  /** Set when the listing stopped before `since` (MOST_RUNS_READ): the oldest close time read, from which the review is whole. */
+  readBackTo?: string;
   backupsStored: number;
   failed: FailedWork[];
   /** Incidents that closed during the shift (those still open are listed as open). */
@@ -70,8 +72,11 @@ export function workWords(type: string): string {
   return key ? (words[key] ?? key) : type;
 }
 
-/** What the runs closed since `since` say of the shift, oldest first or not. Pure. */
-export function reviewShift(runs: ClosedRun[], since: string): ShiftReview {
+/**
+ * What the runs closed since `since` say of the shift, in any order. `complete` false: the
+ * listing stopped early, so the review is whole only back to the oldest run read. Pure.
+ */
+export function reviewShift(runs: ClosedRun[], since: string, complete = true): ShiftReview {
   const inShift = runs
     .filter((r) => r.closedAt >= since && !ASKING.has(r.type))
     .sort((a, b) => a.closedAt.localeCompare(b.closedAt));
@@ -107,7 +112,12 @@ export function reviewShift(runs: ClosedRun[], since: string): ShiftReview {
       succeededSince: false,
     });
   }
-  return { since, backupsStored, failed: [...failed.values()], incidents };
+  const oldestRead = runs.reduce<string | undefined>(
+    (oldest, r) => (!oldest || r.closedAt < oldest ? r.closedAt : oldest),
+    undefined,
+  );
+  const readBackTo = complete ? undefined : oldestRead;
+  return { since, ...(readBackTo ? { readBackTo } : {}), backupsStored, failed: [...failed.values()], incidents };
 }
 
 /**
@@ -121,7 +131,9 @@ export function reviewFacts(review: ShiftReview, heading = 'Last shift'): Array<
     runs ? `${runs} run${runs === 1 ? '' : 's'} failed` : 'no run failed',
     ...(review.incidents.length ? [`${review.incidents.length} incident${review.incidents.length === 1 ? '' : 's'} closed`] : []),
   ];
-  const facts: Array<[string, string]> = [[heading, `since ${minuteUtc(review.since)}: ${totals.join(', ')}`]];
+  // A listing cut short still tells what it read, and says from when it is whole.
+  const whole = review.readBackTo ? ` (only the newest runs were read, back to ${minuteUtc(review.readBackTo)})` : '';
+  const facts: Array<[string, string]> = [[heading, `since ${minuteUtc(review.since)}: ${totals.join(', ')}${whole}`]];
   const listed = review.failed.slice(0, MOST_FAILURES_LISTED);
   for (const f of listed)
     facts.push([

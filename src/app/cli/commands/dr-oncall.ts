@@ -12,9 +12,9 @@ import type { Client } from '@temporalio/client';
 import type { EscalationMatrix } from '../../../infra/config/incident';
 import { UsageError } from '../../../infra/errors/errors';
 import { contactWords } from '../../../operations/dr/escalation';
-import { matrixAt, shiftAt, shiftsFrom } from '../../../operations/dr/on-call';
-import { reviewFacts, reviewShift, type ShiftReview } from '../../../operations/dr/shift-review';
-import { runsClosedSince } from '../../../operations/dr/shift-runs';
+import { matrixAt, shiftsFrom } from '../../../operations/dr/on-call';
+import { reviewFacts, type ShiftReview } from '../../../operations/dr/shift-review';
+import { shiftSoFar } from '../../../operations/dr/shift-runs';
 import {
   MAX_NOTE_CHARS,
   standInTime,
@@ -246,7 +246,9 @@ async function rosterAfter(
     return {
       standIns: read.standIns,
       notes: read.notes,
-      ...(o.review ? { review: await shiftSoFar(client, taskQueue, withStandIns(matrix, read.standIns)) } : {}),
+      ...(o.review
+        ? { review: await shiftSoFar(client, taskQueue, withStandIns(matrix, read.standIns).onCall!, new Date()) }
+        : {}),
       ...(changed ? { changed } : {}),
       ...(read.unread ? { unread: read.unread } : {}),
       ...(read.neverStarted ? { neverStarted: true as const } : {}),
@@ -264,14 +266,6 @@ async function rosterAfter(
       unread: `the stand-ins set at run time are unknown: ${(err as Error).message.split('\n')[0]}`,
     };
   }
-}
-
-/** The current shift (stand-ins included) so far, as its handover will sum it up; null when its runs cannot be listed. */
-async function shiftSoFar(client: Client, taskQueue: string, rotation: EscalationMatrix): Promise<ShiftReview | null> {
-  if (!rotation.onCall) return null;
-  const since = shiftAt(rotation.onCall, new Date()).from.toISOString();
-  const runs = await runsClosedSince(client, taskQueue, since).catch(() => null);
-  return runs && reviewShift(runs, since);
 }
 
 /** What leaving or taking back a note did, in one line. */
