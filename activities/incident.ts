@@ -51,6 +51,9 @@ import { actionToken } from '../src/infra/crypto/action-links';
 import { proveReadKey } from './key-proof';
 import { connectTo } from './recover-instance';
 
+/** The notices that ask their readers to acknowledge: each mail carries its reader's own one-click link. */
+const ACK_ASKED: ReadonlySet<IncidentNoticeKind> = new Set(['level1', 'level1-reminder', 'backup-oncall']);
+
 export interface OpenedIncident {
   database: string;
   matrix: EscalationMatrix;
@@ -412,7 +415,7 @@ export function incidentActivities(deps: ActivityDeps) {
       const toSlack = incidentNoticeToSlack(input.kind, input.brief, Boolean(deps.config.notifications.slackApp));
       const at = new Date(input.at);
       const recipients = emailRecipients(deps.config.notifications, input.to);
-      const linked = deps.config.console.sessionSecret && (input.kind === 'level1' || input.kind === 'level1-reminder');
+      const linked = deps.config.console.sessionSecret && ACK_ASKED.has(input.kind);
       if (!linked) {
         const notice = incidentNotice(input.kind, input.brief, at, link);
         return deliver(deps, withButtons(notice, input), input.to, toSlack ? undefined : ['email', 'pagerduty'], input.thread);
@@ -477,9 +480,11 @@ export function incidentActivities(deps: ActivityDeps) {
     const buttons =
       input.kind === 'level1'
         ? [...(input.brief.acknowledgedBy ? [] : [ack]), ...(forms ? [escalate, update] : [])]
-        : input.kind === 'update-due' && forms
-          ? [update]
-          : [];
+        : input.kind === 'backup-oncall'
+          ? [ack]
+          : input.kind === 'update-due' && forms
+            ? [update]
+            : [];
     return buttons.length ? { ...notice, buttons } : notice;
   }
 

@@ -7,9 +7,11 @@
 import { CancellationScope, condition, isCancellation, log, patched, proxyActivities } from '@temporalio/workflow';
 import type { Activities } from '../activities';
 import {
+  backupAlertAt,
   customerNoticeDue,
   EscalationLevel,
   EscalationMatrix,
+  level1Audience,
   level1ReminderAt,
   level1Repeats,
   LEVEL_NAMES,
@@ -29,6 +31,8 @@ import type { IncidentFlow } from './incident-flow';
 const NOTICES_FINISH = 'dr-notices-finish';
 /** The incident's first Slack message is kept saying where it stands (incidents opened before: as posted). */
 const LIVE_MESSAGE = 'dr-live-slack-message';
+/** Whoever is on call next is alerted when level 1 does not acknowledge in time. */
+const BACKUP_ON_CALL = 'dr-oncall-backup';
 
 // Notices never throw for an unreachable channel; retries only cover a lost worker.
 const notices = proxyActivities<Activities>({ startToCloseTimeout: '1 minute', retry: { maximumAttempts: 5 } });
@@ -60,6 +64,8 @@ export class Escalation {
     if (this.levels === 'level1') this.incident.levelOneOnly();
     // Reminders to post status updates once the manager was told (incidents opened before: none).
     const reminders = this.levels === 'all' && patched('dr-update-reminders') ? [this.updateReminders()] : [];
+    // Whoever is on call next, when level 1 does not acknowledge in time (matrices frozen before: no backup).
+    const backup = this.levels === 'all' && this.matrix.onCallBackup && patched(BACKUP_ON_CALL) ? [this.backupOnCall()] : [];
     this.live = patched(LIVE_MESSAGE);
     this.done = scope
       .run(() => {
@@ -68,7 +74,7 @@ export class Escalation {
         return Promise.all(
           this.levels === 'level1'
             ? [this.level1(), ...live]
-            : [this.level1(), this.timedLevels(), this.customerLevel(), ...reminders, ...live],
+            : [this.level1(), ...backup, this.timedLevels(), this.customerLevel(), ...reminders, ...live],
         );
       })
       .catch((err) => {
@@ -136,7 +142,9 @@ export class Escalation {
   async notify(
     kind: IncidentNoticeKind,
     to: string[],
-    extra: Partial<Pick<IncidentBrief, 'reminder' | 'outcome' | 'update' | 'handover' | 'escalated' | 'updateDue'>> = {},
+    extra: Partial<
+      Pick<IncidentBrief, 'reminder' | 'outcome' | 'update' | 'handover' | 'escalated' | 'updateDue' | 'backup'>
+    > = {},
   ): Promise<void> {
     try {
       // The summary names the notice and its readers in the UI's event history. Every notice after
@@ -207,11 +215,34 @@ export class Escalation {
       if (await condition(() => !repeats(), wait, { summary: `level 1 reminder ${n} (DevOps team), unless acknowledged` })) break;
       const reminder = incident.level1Reminder();
       this.flow.publish();
-      await this.notify('level1-reminder', LEVELS[1].contacts(this.matrix), { reminder });
+      await this.notify('level1-reminder', level1Audience(this.matrix, incident.backupAlerted), { reminder });
     }
     // Acknowledged while open: those level 1 alerted hear who took it (a close says so itself).
     if (incident.acknowledged && incident.isOpen && patched('dr-acknowledged-notice'))
-      await this.notify('acknowledged', LEVELS[1].contacts(this.matrix));
+      await this.notify('acknowledged', level1Audience(this.matrix, incident.backupAlerted));
+  }
+
+  /**
+   * Level 1 not acknowledged `afterMinutes` after the opening: whoever is on call next is
+   * alerted, with a link of their own to acknowledge, and hears level 1's reminders from then.
+   */
+  private async backupOnCall(): Promise<void> {
+    const incident = this.incident;
+    const backup = this.matrix.onCallBackup!;
+    const due = backupAlertAt(this.matrix, this.openedAt)!;
+    const settled = await condition(() => incident.acknowledged || !incident.isOpen, Math.max(1, due.getTime() - Date.now()), {
+      summary: `backup on call (${backup.who}) after ${backup.afterMinutes} min, unless acknowledged`,
+    });
+    if (settled) return;
+    incident.backupOnCallAlerted(backup);
+    this.flow.publish();
+    await this.notify('backup-oncall', [backup.who], {
+      backup: {
+        who: backup.who,
+        onCall: this.matrix.onCallNow ?? this.matrix.level1.contacts.join(', '),
+        minutes: backup.afterMinutes,
+      },
+    });
   }
 
   private async timedLevels(): Promise<void> {
@@ -254,7 +285,7 @@ export class Escalation {
       this.flow.publish();
       // The lead, when their address is known (they acknowledged from their mail's link); else level 1.
       const lead = incident.state.escalation.leadReach?.email;
-      const to = lead && patched('update-due-to-lead') ? [lead] : LEVELS[1].contacts(this.matrix);
+      const to = lead && patched('update-due-to-lead') ? [lead] : level1Audience(this.matrix, incident.backupAlerted);
       await this.notify('update-due', to, {
         updateDue: { minutes: every, audience: incident.alerted },
       });

@@ -125,6 +125,15 @@ describe('pgwarden CLI', () => {
       stderr: 'pgwarden: --matrix nope: not configured (known: default); see ESCALATION_MATRICES\n',
     });
     expect(pgwarden(['dr', 'oncall', '--next', '0'], env).code).toBe(64);
+    // With a backup on call: who, after how long unacknowledged.
+    const backed = { ...env, ESCALATION_ONCALL_BACKUP_AFTER_MINUTES: '15' };
+    expect(pgwarden(['dr', 'oncall'], backed).stdout.split('\n')[0]).toMatch(
+      new RegExp(`devops@x\\.io, and the backup ${other}@x\\.io if nobody acknowledges within 15 min$`),
+    );
+    expect(JSON.parse(pgwarden(['dr', 'oncall', '--json'], backed).stdout)).toMatchObject({
+      backup: { who: `${other}@x.io`, afterMinutes: 15 },
+    });
+    expect(JSON.parse(pgwarden(['dr', 'oncall', '--json'], env).stdout)).toMatchObject({ backup: null });
 
     // The shifts as a calendar file, everyone's or one person's; --ics goes alone.
     const ics = pgwarden(['dr', 'oncall', '--ics', '--next', '3'], env);

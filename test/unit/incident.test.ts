@@ -3,12 +3,14 @@ import { loadConfig } from '../../src/infra/config/config';
 import { ConfigError } from '../../src/infra/errors/errors';
 import { escalateLine, escalationLevel, inFlagTerms, nextLine, noteLine, startInput } from '../../src/app/cli/commands/dr';
 import { incidentDetails, withCommandsInCode } from '../../src/operations/dr/details';
-import { IncidentState, leaderOf } from '../../src/operations/dr/incident';
+import { IncidentState, leaderOf, updateAudienceOf } from '../../src/operations/dr/incident';
 import {
+  backupAlertAt,
   closingAudience,
   customerNoticeDue,
   EscalationLevel,
   EscalationMatrix,
+  level1Audience,
   level1ReminderAt,
   level1Repeats,
   levelsToEscalate,
@@ -97,6 +99,54 @@ describe('level 1 reminders and closing notices', () => {
   it('tells each address once when levels share contacts', () => {
     const shared = { ...matrix, level2: { contacts: ['devops@x.io'], afterMinutes: 60 } };
     expect(closingAudience(shared, new Set<EscalationLevel>([1, 2])).team).toEqual(['devops@x.io']);
+  });
+
+  const backed: EscalationMatrix = { ...matrix, onCallBackup: { who: 'bob@x.io', afterMinutes: 15 } };
+  it('alerts the backup on call its minutes after the opening, when the matrix has one', () => {
+    expect(backupAlertAt(backed, openedAt)?.toISOString()).toBe('2026-11-24T02:15:00.000Z');
+    expect(backupAlertAt(matrix, openedAt)).toBeNull();
+  });
+  it.each([
+    ['not alerted: level 1 alone', backed, false, ['devops@x.io']],
+    ['alerted: level 1 and the backup', backed, true, ['devops@x.io', 'bob@x.io']],
+    ['no backup in the matrix', matrix, true, ['devops@x.io']],
+    [
+      'the backup in level 1 already: once',
+      { ...backed, level1: { ...matrix.level1, contacts: ['bob@x.io'] } },
+      true,
+      ['bob@x.io'],
+    ],
+  ] as Array<[string, EscalationMatrix, boolean, string[]]>)('level 1 reaches, %s', (_what, m, alerted, audience) => {
+    expect(level1Audience(m, alerted)).toEqual(audience);
+  });
+  it('tells the backup once alerted of updates and of the close, after level 1 and before the levels above', () => {
+    expect(closingAudience(backed, new Set<EscalationLevel>([1, 2]), true).team).toEqual([
+      'devops@x.io',
+      'bob@x.io',
+      'manager@x.io',
+    ]);
+    expect(closingAudience(backed, new Set<EscalationLevel>([1, 2])).team).toEqual(['devops@x.io', 'manager@x.io']);
+    const state = incident({ matrix: backed });
+    expect(updateAudienceOf(state)).toEqual(['devops@x.io']);
+    expect(updateAudienceOf({ ...state, escalation: { ...state.escalation, backupAlertedAt: '2026-11-24T02:15:00Z' } })).toEqual([
+      'devops@x.io',
+      'bob@x.io',
+    ]);
+  });
+  it('records the backup alerted in the timeline, and from then a status update reaches them', () => {
+    const i = new Incident('dr-1', { summary: 'orders lost' }, openedAt, () => new Date('2026-11-24T02:15:00Z'));
+    i.opened({ database: 'shop', matrix: backed });
+    expect(i.backupAlerted).toBe(false);
+    i.backupOnCallAlerted(backed.onCallBackup!);
+    expect(i.backupAlerted).toBe(true);
+    expect(i.state.escalation.backupAlertedAt).toBe('2026-11-24T02:15:00.000Z');
+    expect(i.state.timeline.at(-1)).toEqual({
+      at: '2026-11-24T02:15:00.000Z',
+      step: 'escalation',
+      by: 'pgwarden',
+      what: 'backup on call alerted: bob@x.io (level 1 not acknowledged after 15 min)',
+    });
+    expect(i.alerted).toEqual(['devops@x.io', 'bob@x.io']);
   });
 });
 
@@ -525,6 +575,17 @@ describe('what people see', () => {
     expect(incidentDetails(rotated, now).split('\n')[4]).toBe(
       '**Escalation:** level 1 (DevOps team) sent (alice@x.io on call at the opening); NOT acknowledged: Update `acknowledge` with `{"by": "<you>"}`',
     );
+    // With a backup on call: when they will be alerted, then when they were.
+    const backedUp = incident({ matrix: { ...rotated.matrix!, onCallBackup: { who: 'bob@x.io', afterMinutes: 15 } } });
+    expect(incidentDetails(backedUp, now).split('\n')[4]).toBe(
+      '**Escalation:** level 1 (DevOps team) sent (alice@x.io on call at the opening; backup bob@x.io alerted if not acknowledged 15 min after the opening); NOT acknowledged: Update `acknowledge` with `{"by": "<you>"}`',
+    );
+    const alerted = { ...backedUp, escalation: { ...backedUp.escalation, backupAlertedAt: '2026-11-24T02:15:00.000Z' } };
+    expect(incidentDetails(alerted, now).split('\n')[4]).toContain(
+      '(alice@x.io on call at the opening; backup bob@x.io alerted at 02:15 UTC);',
+    );
+    const taken = { ...backedUp, escalation: { ...backedUp.escalation, acknowledgedBy: 'alice' } };
+    expect(incidentDetails(taken, now).split('\n')[4]).toContain('(alice@x.io on call at the opening);');
   });
 
   it('keeps the customer notice apart from the escalation, and shows the acknowledgement and the assessment', () => {
@@ -571,7 +632,7 @@ describe('what people see', () => {
       escalation: { ...incident().escalation, acknowledgedBy: 'bob' },
       assessment: { by: 'bob', at: '2026-11-24T02:20:00Z', dataLossScope: 'orders since 01:50', customerImpact: true },
     } as Partial<IncidentState>);
-    const brief = briefOf(acked);
+    const brief = briefOf(acked, { backup: { who: 'bob@x.io', onCall: 'alice@x.io', minutes: 15 } });
     const at = new Date('2026-11-24T03:00:00Z');
     const mail = (kind: Parameters<typeof incidentNotice>[0], b = brief) =>
       renderEmail(incidentNotice(kind, b, at, 'http://ui/x'));
@@ -585,6 +646,10 @@ describe('what people see', () => {
       ['resolved', '[pgwarden] RESOLVED: [SEV1] shop: incident resolved after 1 h 00 min: orders lost'],
       ['customer-closing', '[pgwarden] RESOLVED: [SEV1] shop: service restored: tell customers: orders lost'],
       ['aborted', '[pgwarden] ABORTED: [SEV1] shop: disaster recovery aborted: orders lost'],
+      [
+        'backup-oncall',
+        '[pgwarden] INCIDENT: [SEV1] shop: NOT acknowledged after 15 min: backup on call bob@x.io alerted: orders lost',
+      ],
     ] as const)('%s: no job-failure mark, a title that says what happened', (kind, subject) => {
       expect(mail(kind).subject).toBe(subject);
     });
@@ -598,6 +663,19 @@ describe('what people see', () => {
       expect(mail('level1-reminder', { ...brief, reminder: 2 }).subject).toMatch(
         /NOT acknowledged after 1 h 00 min \(reminder 2\)/,
       );
+    });
+
+    it('the backup on call learns who was on call, that nobody acknowledged, and how to take it', () => {
+      const unacked = briefOf(incident(), { backup: { who: 'bob@x.io', onCall: 'alice@x.io', minutes: 15 } });
+      const text = mail('backup-oncall', unacked).text;
+      expect(text).toMatch(/^On call: +alice@x\.io, alerted at the opening$/m);
+      expect(text).toMatch(/^Backup on call: +bob@x\.io$/m);
+      expect(text).toMatch(/^Acknowledged: +NOT yet$/m);
+      expect(text).toMatch(
+        /What to do: bob@x\.io: you are the backup on call and nobody has acknowledged\. Acknowledge to take it: pgwarden dr ack dr-shop-20261124T020000Z --as <name>/,
+      );
+      // Posted to the channel once (it does not repeat), not paged (the pager has its own escalation).
+      expect(incidentNoticeToSlack('backup-oncall', unacked, false)).toBe(true);
     });
 
     it('the manager learns where it stands, who leads it, when it should be over, and that nothing is asked', () => {
@@ -733,6 +811,28 @@ describe('escalation settings', () => {
     expect(loadConfig({ ...base, ...rotating, ESCALATION_ONCALL_HANDOVERS: 'false' }).incident.handovers).toBe(false);
     expect(problems({ ...rotating, ESCALATION_ONCALL_REMIND_HOURS: 'soon' })).toEqual([
       expect.stringMatching(/^ESCALATION_ONCALL_REMIND_HOURS: /),
+    ]);
+    // A backup on call after minutes without an acknowledgement: before the manager, in each matrix.
+    expect(
+      loadConfig({ ...base, ...rotating, ESCALATION_ONCALL_BACKUP_AFTER_MINUTES: '15' }).incident.matrices.default.onCall!
+        .backupAfterMinutes,
+    ).toBe(15);
+    expect(loadConfig({ ...base, ...rotating }).incident.matrices.default.onCall).not.toHaveProperty('backupAfterMinutes');
+    expect(problems({ ...rotating, ESCALATION_ONCALL_BACKUP_AFTER_MINUTES: '60' })).toEqual([
+      'ESCALATION_ONCALL_BACKUP_AFTER_MINUTES: must be earlier than ESCALATION_L2_AFTER_MINUTES (60): the backup on call comes before the manager',
+    ]);
+    expect(
+      problems({
+        ...rotating,
+        ESCALATION_MATRICES: 'payments',
+        ESCALATION_PAYMENTS_L2_AFTER_MINUTES: '10',
+        ESCALATION_ONCALL_BACKUP_AFTER_MINUTES: '15',
+      }),
+    ).toEqual([
+      'ESCALATION_PAYMENTS_ONCALL_BACKUP_AFTER_MINUTES: must be earlier than ESCALATION_PAYMENTS_L2_AFTER_MINUTES (10): the backup on call comes before the manager',
+    ]);
+    expect(problems({ ...rotating, ESCALATION_ONCALL_BACKUP_AFTER_MINUTES: '-1' })).toEqual([
+      expect.stringMatching(/^ESCALATION_ONCALL_BACKUP_AFTER_MINUTES: /),
     ]);
     expect(
       problems({

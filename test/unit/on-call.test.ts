@@ -83,4 +83,30 @@ describe('the matrix an incident freezes', () => {
   it('leaves a matrix without a rotation as configured', () => {
     expect(matrixAt(matrix, new Date())).toBe(matrix);
   });
+
+  // With a backup after 15 min unacknowledged: whoever is on call next, unless level 1 alerts them already.
+  const backed: OnCallRotation = { ...weekly, backupAfterMinutes: 15 };
+  const alone = { ...matrix, level1: { ...matrix.level1, contacts: [] } };
+  it.each<[string, EscalationMatrix, OnCallRotation, string, { who: string; afterMinutes: number } | undefined]>([
+    ['alice on call: bob, on next', alone, backed, '2026-12-08T00:00:00Z', { who: 'bob@x.io', afterMinutes: 15 }],
+    ['carol on call: round again to alice', alone, backed, '2026-12-22T00:00:00Z', { who: 'alice@x.io', afterMinutes: 15 }],
+    ['bob next but in level 1 already: no backup', matrix, backed, '2026-12-08T00:00:00Z', undefined],
+    [
+      'a stand-in next (bob over Christmas, in alice week): the stand-in',
+      alone,
+      {
+        ...backed,
+        people: ['alice@x.io', 'carol@x.io'],
+        overrides: [{ who: 'bob@x.io', from: '2026-12-09T12:00:00.000Z', until: '2026-12-11T09:00:00.000Z' }],
+      },
+      '2026-12-08T00:00:00Z',
+      { who: 'bob@x.io', afterMinutes: 15 },
+    ],
+    ['a rotation of one: nobody else to alert', alone, { ...backed, people: ['alice@x.io'] }, '2026-12-08T00:00:00Z', undefined],
+    ['no backup asked for', alone, weekly, '2026-12-08T00:00:00Z', undefined],
+  ])('%s', (_what, m, rotation, at, backup) => {
+    const frozen = matrixAt({ ...m, onCall: rotation }, new Date(at));
+    if (backup) expect(frozen.onCallBackup).toEqual(backup);
+    else expect(frozen).not.toHaveProperty('onCallBackup');
+  });
 });

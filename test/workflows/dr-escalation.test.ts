@@ -5,7 +5,7 @@
  */
 import { scratchDatabaseName } from '../../src/operations/restore/scratch-databases';
 import { MockActivityEnvironment, TestWorkflowEnvironment } from '@temporalio/testing';
-import { shiftAt } from '../../src/operations/dr/on-call';
+import { shiftAt, shiftsFrom } from '../../src/operations/dr/on-call';
 import { Context } from '@temporalio/activity';
 import { WorkflowHandle, WorkflowNotFoundError } from '@temporalio/client';
 import { createActivities } from '../../activities';
@@ -563,6 +563,77 @@ describe('DisasterRecoveryWorkflow escalation (time-skipping server, real notice
       expect(first.envelopeTo).toEqual([onCall, 'devops@example.com']);
       await h.executeUpdate(m.abortUpdate, { args: [{ by: 'alice', reason: 'drill over' }] });
       await h.result();
+    } finally {
+      await bot.stop();
+    }
+  });
+
+  it('alerts whoever is on call next when nobody acknowledges in 15 min, with a link of their own; from then they hear what level 1 hears', async () => {
+    const rotation = {
+      ESCALATION_ONCALL: 'alice@example.com,bob@example.com',
+      ESCALATION_ONCALL_FROM: '2026-12-07T09:00:00Z',
+      ESCALATION_ONCALL_BACKUP_AFTER_MINUTES: '15',
+    };
+    const [onCall, next] = shiftsFrom(
+      { people: ['alice@example.com', 'bob@example.com'], from: rotation.ESCALATION_ONCALL_FROM, shiftHours: 168 },
+      new Date(),
+      2,
+    ).map((s) => s.who);
+    const secret = 'escalation-test-secret-of-32-characters';
+    const config = stackConfig({
+      ...CONTACTS,
+      ...rotation,
+      CONSOLE_SESSION_SECRET: secret,
+      CONSOLE_PUBLIC_URL: 'http://console.invalid',
+    });
+    const { bot, start } = await realNoticesWorker('dr-esc-backup', config);
+    try {
+      // Nobody acknowledges: at 15 min the backup, at 20 the first reminder reaches them too.
+      const h = await start('dr-backup');
+      const id = h.workflowId;
+      let s = await waitUntil(h, (x) => x.escalation.level1Sends === 1);
+      expect(s.matrix!.onCallBackup).toEqual({ who: next, afterMinutes: 15 });
+      // Acknowledged in time: the backup is never alerted.
+      const quiet = await start('dr-backup-acked');
+      await waitUntil(quiet, (x) => x.escalation.level1Sends === 1);
+      await quiet.executeUpdate(m.acknowledgeUpdate, { args: [{ by: 'alice' }] });
+      await env.sleep('21 minutes');
+      s = await waitUntil(h, (x) => x.escalation.level1Sends === 2);
+      expect(minutesAfterOpen(s, /^backup on call alerted/)).toEqual([15]);
+      expect(s.timeline.find((t) => /^backup on call alerted/.test(t.what))!.what).toBe(
+        `backup on call alerted: ${next} (level 1 not acknowledged after 15 min)`,
+      );
+      const [alerted] = await waitForCaptured(
+        async (c) => (await mailTo(c, next)).filter((x) => /backup on call/.test(x.subject)),
+        id,
+      );
+      expect(alerted.subject).toBe(
+        `[pgwarden] INCIDENT: [SEV1] sample: NOT acknowledged after 15 min: backup on call ${next} alerted: orders database lost`,
+      );
+      expect(alerted.envelopeTo).toEqual([next]);
+      expect(alerted.text).toMatch(new RegExp(`^On call: +${onCall.replace(/[.]/g, '\\.')}, alerted at the opening$`, 'm'));
+      const link = /Acknowledge in one click: +(\S+)/.exec(alerted.text)![1];
+      const reader = readActionToken(new URL(link).searchParams.get('t')!, secret, Date.now());
+      expect('by' in reader && reader.by).toBe(`mail link to ${next}`);
+      // The reminder at 20 min reaches the backup as well.
+      const reminded = await waitForCaptured(
+        async (c) => (await capturedMail(c)).filter((x) => /\(reminder 1\)/.test(x.subject)),
+        id,
+        3,
+      );
+      expect(reminded.flatMap((x) => x.envelopeTo).sort()).toEqual([onCall, next, 'devops@example.com'].sort());
+      // The backup takes it; the acknowledgement and the close reach them as level 1.
+      await h.executeUpdate(m.acknowledgeUpdate, { args: [{ by: 'bob' }] });
+      await h.executeUpdate(m.abortUpdate, { args: [{ by: 'bob', reason: 'drill over' }] });
+      await h.result();
+      await waitForCaptured(async (c) => (await mailTo(c, next)).filter((x) => /ABORTED/.test(x.subject)), id);
+      expect((await mailTo(id, next)).some((x) => /ACKNOWLEDGED/.test(x.subject))).toBe(true);
+
+      const q = await state(quiet);
+      expect(q.timeline.some((t) => /backup on call/.test(t.what))).toBe(false);
+      expect((await mailTo(quiet.workflowId, next)).filter((x) => /backup on call/.test(x.subject))).toEqual([]);
+      await quiet.executeUpdate(m.abortUpdate, { args: [{ by: 'alice', reason: 'drill over' }] });
+      await quiet.result();
     } finally {
       await bot.stop();
     }

@@ -111,6 +111,7 @@ describe('recorded histories replay against the current workflows', () => {
         'dr-update-reminder.json',
         'dr-update-due-to-lead.json',
         'dr-live-slack-message.json',
+        'dr-oncall-backup.json',
         'verify-wal-read-back.json',
         'verify-wal-read-back-failed.json',
       ]),

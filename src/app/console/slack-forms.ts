@@ -18,7 +18,8 @@ import {
   SLACK_UPDATE_VIEW,
   type SlackSubmission,
 } from '../../infra/notify/slack-interaction';
-import { escalationChoiceParts, levelsOpenToEscalate, updateAudience } from '../../operations/dr/escalation';
+import { escalationChoiceParts, levelsOpenToEscalate } from '../../operations/dr/escalation';
+import { updateAudienceOf } from '../../operations/dr/incident';
 import { type IncidentState, SEVERITIES } from '../../operations/dr/incident';
 import { UPDATE_MAX_CHARS } from '../../operations/dr/validate';
 import { ActionRefused, type ConsoleBackend } from './backend';
@@ -111,7 +112,7 @@ export const updateForm: SlackForm = {
   notDone: 'update not posted',
   blocks: ({ state }) => {
     const s = state!;
-    const audience = updateAudience(s.matrix, new Set(s.escalation.sent)).join(', ') || 'Slack only';
+    const audience = updateAudienceOf(s).join(', ') || 'Slack only';
     const tell = { text: plain('Tell everyone alerted so far'), description: plain(clip(audience, 75)), value: TELL };
     return [
       heading(s, 'a status update for the record.'),

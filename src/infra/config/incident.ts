@@ -26,6 +26,11 @@ export interface EscalationMatrix {
   onCall?: OnCallRotation;
   /** In an incident's frozen matrix: who was on call when it opened (first of level 1's contacts). */
   onCallNow?: string;
+  /**
+   * In an incident's frozen matrix: who is alerted when level 1 has not acknowledged within
+   * `afterMinutes` (whoever is on call next: the rotation's backup), when the rotation asks for one.
+   */
+  onCallBackup?: { who: string; afterMinutes: number };
 }
 
 /** People taking shifts of `shiftHours` in turn, the first from `from` (ISO); someone standing in from-until. */
@@ -36,6 +41,8 @@ export interface OnCallRotation {
   overrides?: Array<{ who: string; from: string; until: string }>;
   /** ESCALATION_ONCALL_REMIND_HOURS: mail whoever comes on call this long before their shift; absent: no reminder. */
   remindHours?: number;
+  /** ESCALATION_ONCALL_BACKUP_AFTER_MINUTES: alert whoever is on call next when level 1 has not acknowledged by then; absent: never. */
+  backupAfterMinutes?: number;
 }
 
 export interface IncidentSettings {
@@ -85,13 +92,19 @@ function readMatrix(
     max: 100_000,
   });
   const onCall = readRotation(r, prefix) ?? fallback?.onCall;
+  // The backup is a step before the manager, not after: the manager would hear of it first.
+  if (onCall?.backupAfterMinutes && onCall.backupAfterMinutes >= level2.afterMinutes)
+    r.problem(
+      `${prefix}ONCALL_BACKUP_AFTER_MINUTES`,
+      `must be earlier than ${prefix}L2_AFTER_MINUTES (${level2.afterMinutes}): the backup on call comes before the manager`,
+    );
   // With a rotation, the default matrix's level 1 is whoever is on call, with ESCALATION_L1_EMAIL
   // when set, never NOTIFY_EMAIL_TO; a named one inherits the default's, as every setting.
   if (onCall && !fallback && !r.list(`${prefix}L1_EMAIL`).length) level1.contacts = [];
   return { name, level1, level2, level3, level4, updateReminderMinutes, ...(onCall ? { onCall } : {}) };
 }
 
-/** ESCALATION_[<NAME>_]ONCALL, _ONCALL_FROM, _ONCALL_SHIFT_HOURS, _ONCALL_REMIND_HOURS; undefined when not set here. */
+/** ESCALATION_[<NAME>_]ONCALL, _ONCALL_FROM, _ONCALL_SHIFT_HOURS, _ONCALL_REMIND_HOURS, _ONCALL_BACKUP_AFTER_MINUTES; undefined when not set here. */
 function readRotation(r: EnvReader, prefix: string): OnCallRotation | undefined {
   const people = r.list(`${prefix}ONCALL`);
   if (!people.length) return undefined;
@@ -103,12 +116,14 @@ function readRotation(r: EnvReader, prefix: string): OnCallRotation | undefined 
   const shiftHours = r.integer(`${prefix}ONCALL_SHIFT_HOURS`, 168, { min: 1, max: 24 * 366 });
   const overrides = readOverrides(r, `${prefix}ONCALL_OVERRIDES`);
   const remindHours = r.integer(`${prefix}ONCALL_REMIND_HOURS`, 0, { min: 0, max: 24 * 14 });
+  const backupAfterMinutes = r.integer(`${prefix}ONCALL_BACKUP_AFTER_MINUTES`, 0, { min: 0, max: 100_000 });
   return {
     people,
     from: from && !Number.isNaN(Date.parse(from)) ? new Date(from).toISOString() : '',
     shiftHours,
     ...(overrides.length ? { overrides } : {}),
     ...(remindHours ? { remindHours } : {}),
+    ...(backupAfterMinutes ? { backupAfterMinutes } : {}),
   };
 }
 

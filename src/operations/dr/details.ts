@@ -94,9 +94,7 @@ export function incidentDetails(s: IncidentState, now: Date = new Date()): strin
   const acknowledged = e.acknowledgedBy
     ? `acknowledged by ${e.acknowledgedBy}${e.acknowledgedAt ? ` at ${clockTime(e.acknowledgedAt, now)}` : ''}${e.lead ? `; led by ${e.lead.by} since ${clockTime(e.lead.since, now)}` : ''}`
     : 'NOT acknowledged: Update `acknowledge` with `{"by": "<you>"}`';
-  lines.push(
-    `**Escalation:** ${teamLevelsSent(e.sent)} sent${s.matrix?.onCallNow ? ` (${s.matrix.onCallNow} on call at the opening)` : ''}; ${acknowledged}`,
-  );
+  lines.push(`**Escalation:** ${teamLevelsSent(e.sent)} sent${onCallWords(s, now)}; ${acknowledged}`);
   const next = nextEscalation(s, now);
   if (next) lines.push(`**Next:** ${next}`);
   if (s.assessment)
@@ -124,4 +122,18 @@ export function incidentDetails(s: IncidentState, now: Date = new Date()): strin
   if (s.recovery) lines.push(`**Recovery:** ${describeRecovery(s.recovery)}`);
   if (s.evidence) lines.push(`**Evidence report:** ${s.evidence.markdown}`);
   return lines.join('\n');
+}
+
+/** Who was on call at the opening, and the backup on call: alerted when, or when due while unacknowledged. */
+function onCallWords(s: IncidentState, now: Date): string {
+  const e = s.escalation;
+  const backup = s.matrix?.onCallBackup;
+  const words = [
+    ...(s.matrix?.onCallNow ? [`${s.matrix.onCallNow} on call at the opening`] : []),
+    ...(backup && e.backupAlertedAt ? [`backup ${backup.who} alerted at ${clockTime(e.backupAlertedAt, now)}`] : []),
+    ...(backup && !e.backupAlertedAt && !e.acknowledgedBy && s.status === 'open'
+      ? [`backup ${backup.who} alerted if not acknowledged ${backup.afterMinutes} min after the opening`]
+      : []),
+  ];
+  return words.length ? ` (${words.join('; ')})` : '';
 }

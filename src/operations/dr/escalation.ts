@@ -1,7 +1,8 @@
 /**
  * The strategy's escalation matrix, and when each level is due. Frozen into an incident when
  * it opens (like an incident tool), so a configuration change never alters a running one.
- *   Level 1: DevOps team at once, repeated every `repeatMinutes` until someone acknowledges
+ *   Level 1: DevOps team at once, repeated every `repeatMinutes` until someone acknowledges;
+ *            with a rotation's backup, whoever is on call next after `afterMinutes` unacknowledged
  *   Level 2: manager 1 hour after start, unless resolved
  *   Level 3: executive 4 hours after start, unless resolved
  *   Level 4: customers, as soon as the assessment declares customer-facing impact
@@ -55,6 +56,20 @@ export function pendingEscalations(
     .sort((a, b) => a.at.getTime() - b.at.getTime());
 }
 
+/**
+ * When the backup on call is alerted: `afterMinutes` after the opening, while nobody has
+ * acknowledged and the incident is open; null when the matrix has no backup.
+ */
+export function backupAlertAt(matrix: EscalationMatrix, openedAt: Date): Date | null {
+  return matrix.onCallBackup ? new Date(openedAt.getTime() + matrix.onCallBackup.afterMinutes * 60_000) : null;
+}
+
+/** Who level 1 reaches: its contacts, and the backup on call once alerted (they hear what level 1 hears from then). */
+export function level1Audience(matrix: EscalationMatrix, backupAlerted: boolean): string[] {
+  const backup = backupAlerted ? matrix.onCallBackup?.who : undefined;
+  return backup && !matrix.level1.contacts.includes(backup) ? [...matrix.level1.contacts, backup] : matrix.level1.contacts;
+}
+
 /** Level 1 repeats while nobody has acknowledged and the incident is open. */
 export function level1Repeats(acknowledged: boolean, closed: boolean): boolean {
   return !acknowledged && !closed;
@@ -77,22 +92,35 @@ export function customerNoticeDue(
   return customerImpact === true && !sent.has(4) && !closed;
 }
 
-/** Who hears that the incident closed: level 1 always, and every other level that was told it opened. */
+/**
+ * Who hears that the incident closed: level 1 always (with the backup on call once alerted),
+ * and every other level that was told it opened.
+ */
 export function closingAudience(
   matrix: EscalationMatrix,
   sent: ReadonlySet<EscalationLevel>,
+  backupAlerted = false,
 ): { team: string[]; customers: string[] | null } {
-  const told: EscalationLevel[] = [1, 2, 3];
+  const above: EscalationLevel[] = [2, 3];
   return {
-    team: [...new Set(told.filter((l) => l === 1 || sent.has(l)).flatMap((l) => LEVELS[l].contacts(matrix)))],
+    team: [
+      ...new Set([
+        ...level1Audience(matrix, backupAlerted),
+        ...above.filter((l) => sent.has(l)).flatMap((l) => LEVELS[l].contacts(matrix)),
+      ]),
+    ],
     customers: sent.has(4) ? LEVELS[4].contacts(matrix) : null,
   };
 }
 
 /** Who a status update reaches: everyone alerted so far (support too, once told of customer impact). */
-export function updateAudience(matrix: EscalationMatrix | null, sent: ReadonlySet<EscalationLevel>): string[] {
+export function updateAudience(
+  matrix: EscalationMatrix | null,
+  sent: ReadonlySet<EscalationLevel>,
+  backupAlerted = false,
+): string[] {
   if (!matrix) return [];
-  const { team, customers } = closingAudience(matrix, sent);
+  const { team, customers } = closingAudience(matrix, sent, backupAlerted);
   return [...new Set([...team, ...(customers ?? [])])];
 }
 

@@ -3,16 +3,7 @@
  * messages and timers to these methods and publishes the state after each. Each transition
  * leaves its line in the timeline. Pure (the clock is handed in), so the rules are unit-tested.
  */
-import {
-  closingAudience,
-  contactWords,
-  EscalationLevel,
-  EscalationMatrix,
-  LEVEL_NAMES,
-  toldWords,
-  ToldWhy,
-  updateAudience,
-} from './escalation';
+import { closingAudience, contactWords, EscalationLevel, EscalationMatrix, LEVEL_NAMES, toldWords, ToldWhy } from './escalation';
 import { describeTarget } from '../pitr/target';
 import type { RecoveryChoice } from './choice';
 import {
@@ -26,6 +17,7 @@ import {
   Step,
   STEP_TITLES,
   TimelineEntry,
+  updateAudienceOf,
 } from './incident';
 import { describeRecovery, incidentRecovery } from './recovery';
 import { restoreNotes } from '../restore/restore-plan';
@@ -178,6 +170,10 @@ export class Incident {
   get acknowledged(): boolean {
     return Boolean(this.state.escalation.acknowledgedBy);
   }
+  /** The backup on call was alerted: from then they hear what level 1 hears. */
+  get backupAlerted(): boolean {
+    return Boolean(this.state.escalation.backupAlertedAt);
+  }
 
   /** Appends to the timeline; the entry's time, for a record kept beside it. */
   record(step: TimelineEntry['step'], by: string, what: string): string {
@@ -233,6 +229,15 @@ export class Incident {
     const n = this.state.escalation.level1Sends - 1;
     this.record('escalation', 'pgwarden', `level 1 reminder ${n}: not acknowledged`);
     return n;
+  }
+
+  /** Level 1 did not acknowledge in time: the backup on call is alerted (which the workflow sends). */
+  backupOnCallAlerted(backup: { who: string; afterMinutes: number }): void {
+    this.state.escalation.backupAlertedAt = this.record(
+      'escalation',
+      'pgwarden',
+      `backup on call alerted: ${backup.who} (level 1 not acknowledged after ${backup.afterMinutes} min)`,
+    );
   }
 
   nextEscalation(next: { level: number; at: Date } | undefined): void {
@@ -334,7 +339,7 @@ export class Incident {
 
   /** Who a status update reaches now. */
   get alerted(): string[] {
-    return updateAudience(this.state.matrix, this.sentLevels);
+    return updateAudienceOf(this.state);
   }
 
   /** A person's note, or a status update told to everyone alerted (which the workflow sends). */
@@ -622,6 +627,6 @@ export class Incident {
     if (!s.matrix) return null; // aborted before the incident opened: nobody was alerted
     const outcome =
       status === 'resolved' ? describeRecovery(s.recovery!) : `aborted by ${this.abortedBy!.by}: ${this.abortedBy!.reason}`;
-    return { outcome, ...closingAudience(s.matrix, this.sentLevels) };
+    return { outcome, ...closingAudience(s.matrix, this.sentLevels, this.backupAlerted) };
   }
 }

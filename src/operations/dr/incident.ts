@@ -3,7 +3,7 @@
  * what was found and decided at each, the escalation reached, and an append-only timeline of
  * who did what when. This is what the `incidentState` query returns.
  */
-import type { EscalationLevel, EscalationMatrix, Told } from './escalation';
+import { updateAudience, type EscalationLevel, type EscalationMatrix, type Told } from './escalation';
 import type { RecoveryTarget } from '../pitr/target';
 
 export const STEPS = ['identify', 'assess', 'select', 'restore', 'verify', 'resume'] as const;
@@ -63,6 +63,11 @@ export interface Reach {
   /** A Slack user id (U0123ABC): a notice in the thread mentions them. */
   slack?: string;
 }
+/** Who a status update reaches in an incident as it stands: everyone alerted so far. */
+export function updateAudienceOf(s: Pick<IncidentState, 'matrix' | 'escalation'>): string[] {
+  return updateAudience(s.matrix, new Set(s.escalation.sent), Boolean(s.escalation.backupAlertedAt));
+}
+
 /** Who leads the recovery: whoever took it over last (dr ack --take-over), else whoever acknowledged. */
 export function leaderOf(e: IncidentState['escalation']): string | null {
   return e.lead?.by ?? e.acknowledgedBy;
@@ -188,6 +193,8 @@ export interface IncidentState {
     next: { level: number; at: string } | null;
     /** A drill that alerts level 1 only (DR_DRILL_ESCALATE off): no level above it, by timer or by hand. */
     levelOneOnly?: boolean;
+    /** When the backup on call (the matrix's onCallBackup) was alerted, level 1 not having acknowledged; absent: not alerted. */
+    backupAlertedAt?: string | null;
   };
   findings: Findings | null;
   assessment: Assessment | null;

@@ -12,6 +12,8 @@ import { minuteUtc, teamLevelsSent } from './details';
 export type IncidentNoticeKind =
   | 'level1'
   | 'level1-reminder'
+  /** Level 1 did not acknowledge in time: whoever is on call next is alerted. */
+  | 'backup-oncall'
   | 'acknowledged'
   | 'level2'
   | 'level3'
@@ -54,6 +56,8 @@ export interface IncidentBrief {
   updateDue?: { minutes: number; audience: string[] };
   /** A level alerted by hand before its timer: who asked for it, and why. */
   escalated?: { by: string; reason: string };
+  /** The backup on call alerted: who, who was on call, and after how long without an acknowledgement. */
+  backup?: { who: string; onCall: string; minutes: number };
   /** How to reach whoever leads (absent in briefs recorded before): Slack mentions them. */
   leadReach?: Reach | null;
   /** Open or how it closed, and the levels alerted so far (absent in briefs recorded before). */
@@ -164,6 +168,23 @@ export function incidentNotice(
           facts: [...base, ...where, ...follow],
           action: `acknowledge: pgwarden dr ack ${b.incidentId} --as <name> (or Update acknowledge {"by": "<name>"} in the Temporal UI); reminders repeat until then. Then follow the runbook: pgwarden dr status ${b.incidentId}`,
         };
+      case 'backup-oncall': {
+        const backup = b.backup!;
+        return {
+          event: 'incident.backup-oncall',
+          severity: 'critical',
+          mark: drill ? 'DRILL' : 'INCIDENT',
+          title: `${tag}: NOT acknowledged after ${backup.minutes} min: backup on call ${backup.who} alerted: ${b.summary}`,
+          facts: [
+            ...base,
+            ['On call', `${backup.onCall}, alerted at the opening`],
+            ['Backup on call', backup.who],
+            ...where,
+            ...follow,
+          ],
+          action: `${backup.who}: you are the backup on call and nobody has acknowledged. Acknowledge to take it: pgwarden dr ack ${b.incidentId} --as <name> (or Update acknowledge {"by": "<name>"} in the Temporal UI); level 1's reminders reach you too until then. Then follow the runbook: pgwarden dr status ${b.incidentId}`,
+        };
+      }
       case 'acknowledged':
         // Those level 1 alerted learn who took it, so nobody else starts on it too.
         return {

@@ -65,14 +65,20 @@ export function shiftsFrom(rotation: OnCallRotation, at: Date, count: number): S
 
 /**
  * The matrix as an incident opening at `at` freezes it: whoever is on call then heads level 1
- * (once, before the team's addresses) and is named as `onCall`; a matrix without a rotation as is.
+ * (once, before the team's addresses) and is named as `onCallNow`; with a backup asked for
+ * (ESCALATION_ONCALL_BACKUP_AFTER_MINUTES), whoever is on call next is the backup, unless level 1
+ * alerts them already. A matrix without a rotation as is.
  */
 export function matrixAt(matrix: EscalationMatrix, at: Date): EscalationMatrix {
   if (!matrix.onCall) return matrix;
-  const who = shiftAt(matrix.onCall, at).who;
+  const [now, next] = shiftsFrom(matrix.onCall, at, 2);
+  const contacts = [now.who, ...matrix.level1.contacts.filter((c) => c !== now.who)];
+  const afterMinutes = matrix.onCall.backupAfterMinutes;
+  const backup = afterMinutes && !contacts.includes(next.who) ? { who: next.who, afterMinutes } : undefined;
   return {
     ...matrix,
-    level1: { ...matrix.level1, contacts: [who, ...matrix.level1.contacts.filter((c) => c !== who)] },
-    onCallNow: who,
+    level1: { ...matrix.level1, contacts },
+    onCallNow: now.who,
+    ...(backup ? { onCallBackup: backup } : {}),
   };
 }

@@ -106,19 +106,22 @@ export async function runDrOncall(ctx: CommandContext, o: OncallOptions): Promis
     if (unread) process.stderr.write(`pgwarden: the rotation as configured: ${unread}\n`);
     return;
   }
-  const level1 = matrixAt(current, now).level1.contacts;
+  const frozen = matrixAt(current, now);
+  const level1 = frozen.level1.contacts;
+  const backup = frozen.onCallBackup ?? null;
   const review = roster!.review ?? null;
   if (o.json) {
     const out = shifts.map((s) => ({ who: s.who, from: s.from.toISOString(), until: s.until.toISOString() }));
     return void process.stdout.write(
-      `${JSON.stringify({ matrix: name, shifts: out, level1, standIns: mine, handoverNote, ...(review ? { review } : {}), ...(changed ? { changed } : {}), ...(unread ? { unread } : {}) })}\n`,
+      `${JSON.stringify({ matrix: name, shifts: out, level1, backup, standIns: mine, handoverNote, ...(review ? { review } : {}), ...(changed ? { changed } : {}), ...(unread ? { unread } : {}) })}\n`,
     );
   }
   const lines: string[] = [];
   if (changed) lines.push(changed.line);
   const [first, ...next] = shifts;
   lines.push(
-    `on call now (matrix "${name}"): ${first.who} until ${cliTime(first.until.toISOString())}; an incident opened now alerts level 1: ${contactWords(1, matrixAt(current, now))}`,
+    `on call now (matrix "${name}"): ${first.who} until ${cliTime(first.until.toISOString())}; an incident opened now alerts level 1: ${contactWords(1, frozen)}` +
+      (backup ? `, and the backup ${backup.who} if nobody acknowledges within ${backup.afterMinutes} min` : ''),
     ...next.map((s) => `then ${s.who}: ${cliTime(s.from.toISOString())} to ${cliTime(s.until.toISOString())}`),
   );
   if (mine.length) lines.push('stand-ins set at run time:', ...mine.map((s) => `  ${standInLine(s)}`));

@@ -15,7 +15,8 @@ import { requireWorker } from '../no-worker';
 import { DisasterRecoveryInput, IncidentState, SEVERITIES, Severity, STEP_TITLES } from '../../../operations/dr/incident';
 import { describeSelection, levelsSent } from '../../../operations/dr/details';
 import { describeTarget } from '../../../operations/pitr/target';
-import { contactWords, LEVEL_NAMES, updateAudience } from '../../../operations/dr/escalation';
+import { contactWords, LEVEL_NAMES } from '../../../operations/dr/escalation';
+import { updateAudienceOf } from '../../../operations/dr/incident';
 import * as m from '../../../operations/dr/messages';
 import { restoreStatusQuery } from '../../../infra/temporal/messages';
 import { listLink, OPEN_INCIDENTS_QUERY } from '../../../infra/temporal/links';
@@ -312,7 +313,7 @@ export async function runDrStep(ctx: CommandContext, action: StepAction, id: str
 export function noteLine(s: IncidentState, by: string, told: boolean): string {
   if (!told)
     return `note recorded as ${by} in the timeline of ${s.incidentId}; nobody was notified (--tell sends it to everyone alerted)`;
-  const to = updateAudience(s.matrix, new Set(s.escalation.sent));
+  const to = updateAudienceOf(s);
   return `update recorded as ${by} and sent to ${to.join(', ')} and Slack, where configured (pgwarden dr status ${s.incidentId})`;
 }
 
