@@ -115,6 +115,8 @@ export class Escalation {
       s.status,
       s.waitingFor,
       s.escalation.sent,
+      // Absent in runs before the backup on call: their key, and so their edits, are as recorded.
+      ...(s.escalation.backupAlertedAt ? [s.escalation.backupAlertedAt] : []),
       leaderOf(s.escalation),
       s.assessment,
       s.restore,

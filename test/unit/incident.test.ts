@@ -2,7 +2,7 @@
 import { loadConfig } from '../../src/infra/config/config';
 import { ConfigError } from '../../src/infra/errors/errors';
 import { escalateLine, escalationLevel, inFlagTerms, nextLine, noteLine, startInput } from '../../src/app/cli/commands/dr';
-import { incidentDetails, withCommandsInCode } from '../../src/operations/dr/details';
+import { alertedWords, incidentDetails, withCommandsInCode } from '../../src/operations/dr/details';
 import { IncidentState, leaderOf, updateAudienceOf } from '../../src/operations/dr/incident';
 import {
   backupAlertAt,
@@ -147,6 +147,12 @@ describe('level 1 reminders and closing notices', () => {
       what: 'backup on call alerted: bob@x.io (level 1 not acknowledged after 15 min)',
     });
     expect(i.alerted).toEqual(['devops@x.io', 'bob@x.io']);
+    // The board, the live message and the notices name them among those alerted.
+    const state = incident({ matrix: backed });
+    expect(alertedWords(state)).toBe('level 1 (DevOps team)');
+    const told = { ...state, escalation: { ...state.escalation, backupAlertedAt: '2026-11-24T02:15:00.000Z' } };
+    expect(alertedWords(told)).toBe('level 1 (DevOps team), and the backup on call bob@x.io');
+    expect(briefOf(told).alerted).toBe('level 1 (DevOps team), and the backup on call bob@x.io');
   });
 });
 

@@ -6,7 +6,7 @@
  */
 import type { IncidentState } from '../../operations/dr/incident';
 import { leaderOf, STEP_TITLES } from '../../operations/dr/incident';
-import { describeSelection, minuteUtc, teamLevelsSent, nextEscalation } from '../../operations/dr/details';
+import { alertedWords, describeSelection, minuteUtc, nextEscalation } from '../../operations/dr/details';
 import { describeRecovery } from '../../operations/dr/recovery';
 import { escalationChoice, levelsOpenToEscalate } from '../../operations/dr/escalation';
 import { describeTarget } from '../../operations/pitr/target';
@@ -118,7 +118,7 @@ export function boardPage(
 <td><a href="/incidents/${encodeURIComponent(s.incidentId)}">${escapeHtml(s.summary)}</a><br><small>${escapeHtml(s.incidentId)}</small></td>
 <td>${escapeHtml(s.database)}</td><td>${escapeHtml(STEP_TITLES[s.step])} (${escapeHtml(s.stepStatus)})</td>
 <td>${s.escalation.acknowledgedBy ? escapeHtml(s.escalation.acknowledgedBy) : '<strong>not acknowledged</strong>'}</td>
-<td>${age(s.openedAt, now)}</td><td>${escapeHtml(teamLevelsSent(s.escalation.sent))}${
+<td>${age(s.openedAt, now)}</td><td>${escapeHtml(alertedWords(s))}${
       s.escalation.next ? `<br><small>next: ${escapeHtml(nextEscalation(s, now))}</small>` : ''
     }</td></tr>`,
   );
@@ -293,7 +293,7 @@ export function incidentPage(
     ],
     [
       'Escalation',
-      `${teamLevelsSent(e.sent)}${e.sent.includes(4) ? '; customers notified' : ''}${e.next ? `; next: ${nextEscalation(s, o.now)}` : ''}`,
+      `${alertedWords(s)}${e.sent.includes(4) ? '; customers notified' : ''}${e.next ? `; next: ${nextEscalation(s, o.now)}` : ''}`,
     ],
   ];
   if (s.assessment)

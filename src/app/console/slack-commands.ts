@@ -15,7 +15,7 @@
 import type { SlackAppSettings } from '../../infra/config/notifications';
 import { PgwardenError } from '../../infra/errors/errors';
 import { slackText } from '../../infra/notify/notice';
-import { minuteUtc, teamLevelsSent } from '../../operations/dr/details';
+import { alertedWords, minuteUtc } from '../../operations/dr/details';
 import { leaderOf, STEP_TITLES } from '../../operations/dr/incident';
 import type { Board, ConsoleBackend } from './backend';
 import type { OnCallNow } from '../../operations/dr/on-call';
@@ -194,7 +194,7 @@ export function onCallText(onCall: OnCallNow[]): string {
 export function boardText(board: Board, publicUrl: string): string {
   const lines = board.incidents.map((s) => {
     const lead = leaderOf(s.escalation);
-    const levels = teamLevelsSent(s.escalation.sent);
+    const levels = alertedWords(s);
     return `*[${s.severity}] ${s.database}*: ${slackText(s.summary)} (<${publicUrl}/incidents/${encodeURIComponent(s.incidentId)}|${s.incidentId}>) - ${STEP_TITLES[s.step]} (${s.stepStatus}); ${lead ? `led by ${lead}` : '*not acknowledged*'}; alerted: ${levels}`;
   });
   for (const u of board.unanswered)

@@ -24,6 +24,12 @@ export function teamLevelsSent(sent: IncidentState['escalation']['sent']): strin
   return levelsSent(sent.filter((l) => l !== 4));
 }
 
+/** Who was alerted, as the board, the live message and notices say it: the levels, and the backup on call once alerted. */
+export function alertedWords(s: Pick<IncidentState, 'matrix' | 'escalation'>): string {
+  const backup = s.escalation.backupAlertedAt && s.matrix?.onCallBackup?.who;
+  return `${teamLevelsSent(s.escalation.sent)}${backup ? `, and the backup on call ${backup}` : ''}`;
+}
+
 export function levelsSent(sent: IncidentState['escalation']['sent']): string {
   return sent.length
     ? `level${sent.length > 1 ? 's' : ''} ${sent.map((l) => `${l} (${LEVEL_NAMES[l]})`).join(', ')}`

@@ -7,7 +7,7 @@
 import { factIf, type Notice } from '../../infra/notify/notice';
 import { OBJECTIVES } from '../../infra/config/objectives';
 import { type IncidentStatus, IncidentState, leaderOf, type Reach, STEP_TITLES } from './incident';
-import { minuteUtc, teamLevelsSent } from './details';
+import { alertedWords, minuteUtc } from './details';
 
 export type IncidentNoticeKind =
   | 'level1'
@@ -89,7 +89,7 @@ export function briefOf(state: IncidentState, extra: Partial<IncidentBrief> = {}
       : null,
     restore: state.restore ? `${state.restore.status}: ${state.restore.detail}` : null,
     status: state.status,
-    alerted: teamLevelsSent(state.escalation.sent),
+    alerted: alertedWords(state),
     resumed: resumed ? `${resumed.by}: ${resumed.what}` : null,
     ...extra,
   };
