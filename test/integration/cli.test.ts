@@ -193,6 +193,13 @@ describe('pgwarden CLI', () => {
         code: 64,
         stderr: `pgwarden: ${line}\n`,
       });
+    // Measured as the roster keeps it, one line: padding does not count, so Temporal is asked (and is away here).
+    const padded = pgwarden(
+      ['dr', 'oncall', '--as', 'alice', '--handover-note', `${'x'.repeat(990)}${' '.repeat(40)}\n  y`],
+      env,
+    );
+    expect(padded.code).toBe(69);
+    expect(padded.stderr).toMatch(/^pgwarden: cannot reach Temporal at 127\.0\.0\.1:1/);
   });
 
   it('prints its version (the one every manifest records) and exits 0', () => {

@@ -209,7 +209,8 @@ export function withStandIns<M extends Pick<EscalationMatrix, 'name' | 'onCall'>
 }
 
 /** A note as it is kept and told: one line, its runs of spaces and line breaks made one space. */
-const oneLine = (text: string) => text.replace(/\s+/g, ' ').trim();
+export const handoverNoteText = (text: string) => text.replace(/\s+/g, ' ').trim();
+const oneLine = handoverNoteText;
 
 /**
  * A stand-in's start or end as typed: an ISO time with its zone, `now`, or a time from `base`

@@ -16,6 +16,7 @@ import { matrixAt, shiftsFrom } from '../../../operations/dr/on-call';
 import { reviewFacts, type ShiftReview } from '../../../operations/dr/shift-review';
 import { shiftSoFar } from '../../../operations/dr/shift-runs';
 import {
+  handoverNoteText,
   MAX_NOTE_CHARS,
   standInTime,
   withStandIns,
@@ -164,7 +165,8 @@ function noteRequest(
     throw new UsageError('a handover note goes alone: without --stand-in, --remove-stand-in or --ics');
   const refused = noteRefusedBeforehand(matrix.name, matrix, handovers);
   if (refused) throw new UsageError(refused);
-  const text = o.clearHandoverNote ? '' : o.handoverNote!.trim();
+  // Measured as the roster keeps it (one line), so the CLI never refuses a note the roster would take.
+  const text = o.clearHandoverNote ? '' : handoverNoteText(o.handoverNote!);
   if (!o.clearHandoverNote && !text)
     throw new UsageError('--handover-note needs its text (--clear-handover-note takes a note back)');
   if (text.length > MAX_NOTE_CHARS)
