@@ -527,6 +527,9 @@ function bindMessages(flow: IncidentFlow): void {
     incident.escalate(a);
     await flow.escalation?.escalateNow(a);
   });
+  flow.bind(m.addResponderUpdate, m.addResponderSignal, v.validateAddResponder, async (a) => {
+    await flow.escalation?.askToHelp(incident.addResponder(a));
+  });
   flow.bind(m.abortUpdate, m.abortSignal, v.validateAbort, (a) => {
     incident.abort(a);
     flow.main.cancel();

@@ -23,7 +23,7 @@ import {
 } from '../src/operations/dr/escalation';
 import type { EscalateInput } from '../src/operations/dr/validate';
 import { briefOf, IncidentBrief, IncidentNoticeKind } from '../src/operations/dr/notices';
-import { leaderOf } from '../src/operations/dr/incident';
+import { leaderOf, type Responder } from '../src/operations/dr/incident';
 import { rootCauseMessage } from '../src/infra/temporal/root-cause';
 import type { IncidentFlow } from './incident-flow';
 
@@ -145,7 +145,7 @@ export class Escalation {
     kind: IncidentNoticeKind,
     to: string[],
     extra: Partial<
-      Pick<IncidentBrief, 'reminder' | 'outcome' | 'update' | 'handover' | 'escalated' | 'updateDue' | 'backup'>
+      Pick<IncidentBrief, 'reminder' | 'outcome' | 'update' | 'handover' | 'escalated' | 'updateDue' | 'backup' | 'responder'>
     > = {},
   ): Promise<void> {
     try {
@@ -174,6 +174,11 @@ export class Escalation {
   /** A person's status update, to everyone alerted so far; on Slack in the incident's thread. */
   async tell(a: { by: string; text: string }): Promise<void> {
     await this.notify('update', this.incident.alerted, { update: { by: a.by.trim(), text: a.text.trim() } });
+  }
+
+  /** Someone asked to help: they are told why, with where it stands, in the incident's Slack thread too. */
+  async askToHelp(r: Responder): Promise<void> {
+    await this.notify('responder', [r.who], { responder: { who: r.who, by: r.by, reason: r.reason } });
   }
 
   /** The lead passed from one person to another: everyone alerted hears who leads now. */

@@ -15,7 +15,7 @@ import {
 import { ApplicationFailure, TemporalFailure } from '@temporalio/common';
 import type { SignalDefinition, UpdateDefinition } from '@temporalio/common';
 import { incidentDetails } from '../src/operations/dr/details';
-import { IncidentState, Step } from '../src/operations/dr/incident';
+import { IncidentState, type Responder, Step } from '../src/operations/dr/incident';
 import { Incident } from '../src/operations/dr/incident-machine';
 import type { EscalateInput } from '../src/operations/dr/validate';
 import { rootCauseMessage } from '../src/infra/temporal/root-cause';
@@ -43,6 +43,7 @@ export interface PeopleTold {
   tell(a: { by: string; text: string }): Promise<void>;
   handover(from: string, to: string): Promise<void>;
   escalateNow(a: EscalateInput): Promise<void>;
+  askToHelp(r: Responder): Promise<void>;
 }
 
 export class IncidentFlow {

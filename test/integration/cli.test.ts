@@ -223,6 +223,19 @@ describe('pgwarden CLI', () => {
     expect(run.stderr).toBe(`${line}\n`);
   });
 
+  it.each([
+    [['--reason', 'x'], '--who is required: the e-mail address of whoever should help'],
+    [['--who', 'dave', '--reason', 'x'], '--who dave: not an e-mail address; they are asked by mail'],
+    [['--who', 'dba@x.io'], '--reason is required for add-responder: say why, for the timeline'],
+  ])('dr add-responder %j is refused before Temporal is asked, exit 64', (args, line) => {
+    expect(
+      pgwarden(['dr', 'add-responder', 'dr-shop-1', ...args], {
+        DATABASE_URL: 'postgres://u:p@h/app',
+        TEMPORAL_ADDRESS: '127.0.0.1:1',
+      }),
+    ).toMatchObject({ code: 64, stderr: `pgwarden: ${line}\n` });
+  });
+
   it('exits 64 when --database names an unconfigured database', () => {
     const { code, stderr } = pgwarden(['check', '--database', 'nope'], { DATABASE_URL: 'postgres://u:p@h/app' });
     expect(code).toBe(64);

@@ -656,7 +656,7 @@ describe('the console over HTTP', () => {
 
     const page = await (await fetch(`${s.url}/incidents/dr-shop-1`, { headers })).text();
     const actions = formsOn(page);
-    expect(actions).toEqual(['ack', 'assess', 'skip', 'note', 'abort']);
+    expect(actions).toEqual(['ack', 'assess', 'skip', 'note', 'responder', 'abort']);
     expect(page).toContain(`name="csrf" value="${csrfToken('alice', SECRET)}"`);
     expect(page).not.toContain(SECRET);
   });
@@ -689,6 +689,25 @@ describe('the console over HTTP', () => {
     const note = await post('note', { text: 'restore at 60%', tell: 'yes', csrf: csrfToken('alice', SECRET) });
     expect(note.headers.get('location')).toBe('/incidents/dr-shop-1?done=note');
     expect(acts.at(-1)).toEqual({ id: 'dr-shop-1', action: 'note', input: { by: 'alice', text: 'restore at 60%', tell: true } });
+    // Someone asked to help, by address, with why.
+    const asked = await post('responder', { who: ' dba@x.io ', reason: 'the replica lags', csrf: csrfToken('alice', SECRET) });
+    expect(asked.headers.get('location')).toBe('/incidents/dr-shop-1?done=responder');
+    expect(acts.at(-1)).toEqual({
+      id: 'dr-shop-1',
+      action: 'responder',
+      input: { by: 'alice', who: 'dba@x.io', reason: 'the replica lags' },
+    });
+    backend.set(
+      incident({
+        escalation: {
+          ...incident().escalation,
+          responders: [{ who: 'dba@x.io', by: 'alice', at: '2026-11-24T02:10:00Z', reason: 'the replica lags' }],
+        },
+      }),
+    );
+    expect(await (await fetch(`${s.url}/incidents/dr-shop-1`, { headers })).text()).toContain(
+      '<tr><th>Asked to help</th><td>dba@x.io (asked by alice)</td></tr>',
+    );
     // Someone else leads: the page offers to take the lead over, and the form says so.
     backend.set(
       incident({ escalation: { ...incident().escalation, acknowledgedBy: 'bob', acknowledgedAt: '2026-11-24T02:05:00Z' } }),
@@ -806,7 +825,7 @@ describe('the console over HTTP', () => {
     // A failed restore: another recovery can be chosen, beside retry and skip.
     backend.set(incident({ step: 'restore', stepStatus: 'failed', waitingFor: 'a decision' }));
     const failed = await (await fetch(`${s.url}/incidents/dr-shop-1`, { headers })).text();
-    expect(formsOn(failed)).toEqual(['ack', 'select', 'retry', 'skip', 'note', 'abort']);
+    expect(formsOn(failed)).toEqual(['ack', 'select', 'retry', 'skip', 'note', 'responder', 'abort']);
     expect(failed).toContain('Choose another recovery (the restore runs again with it)');
     expect(failed).toContain('value="backup_20261130_020000"');
   });
@@ -1449,7 +1468,7 @@ describe('the console over HTTP', () => {
     const page = await (await fetch(`${s.url}/incidents/dr-shop-1`, { headers })).text();
     expect(page).toContain(`next: ${next}`);
     // Escalating now: the levels not yet alerted, with who hears; level 3 names the manager too.
-    expect(formsOn(page)).toEqual(['ack', 'assess', 'skip', 'note', 'escalate', 'abort']);
+    expect(formsOn(page)).toEqual(['ack', 'assess', 'skip', 'note', 'escalate', 'responder', 'abort']);
     expect(page).toContain('<input type="radio" name="level" value="2" checked> level 2: manager (manager@x.io)</label>');
     expect(page).toContain('<input type="radio" name="level" value="3"> level 3: executive (exec@x.io), and the manager</label>');
     const posted = await fetch(`${s.url}/incidents/dr-shop-1/escalate`, {

@@ -1,7 +1,15 @@
 /** The runbook's pure parts: escalation policy, validators, recovery figures, details, notices, settings. */
 import { loadConfig } from '../../src/infra/config/config';
 import { ConfigError } from '../../src/infra/errors/errors';
-import { escalateLine, escalationLevel, inFlagTerms, nextLine, noteLine, startInput } from '../../src/app/cli/commands/dr';
+import {
+  escalateLine,
+  escalationLevel,
+  formatIncident,
+  inFlagTerms,
+  nextLine,
+  noteLine,
+  startInput,
+} from '../../src/app/cli/commands/dr';
 import { alertedWords, incidentDetails, withCommandsInCode } from '../../src/operations/dr/details';
 import { IncidentState, leaderOf, updateAudienceOf } from '../../src/operations/dr/incident';
 import {
@@ -1162,6 +1170,68 @@ describe('escalating by hand, before the timer', () => {
     expect(() => v.validateEscalate(drill, { by: 'a', level: 2, reason: 'x' })).toThrow(
       'this drill alerts level 1 only (DR_DRILL_ESCALATE is off)',
     );
+  });
+
+  it.each([
+    ['nobody', { who: 'dba@x.io', reason: 'x' }, /say who you are/],
+    ['no address', { by: 'a', reason: 'x' }, /"who" is required: the address of whoever should help/],
+    ['a name, not an address', { by: 'a', who: 'dave', reason: 'x' }, /"who" "dave" is not an e-mail address/],
+    ['no reason', { by: 'a', who: 'dba@x.io', reason: ' ' }, /"reason" is required: why they are needed/],
+    ['a novel', { by: 'a', who: 'dba@x.io', reason: 'x'.repeat(v.UPDATE_MAX_CHARS + 1) }, /keep it to 2000 at most/],
+    [
+      'someone level 1 alerts already',
+      { by: 'a', who: 'devops@x.io', reason: 'x' },
+      /devops@x\.io already hears of this incident/,
+    ],
+  ])('asking someone to help: refuses %s', (_what, input, message) => {
+    expect(() => v.validateAddResponder(incident(), input as unknown as v.ResponderInput)).toThrow(message);
+  });
+
+  it('asks someone to help at any step while open, once; they then hear updates and the close', () => {
+    const i = new Incident('dr-shop-20261124T020000Z', { summary: 'orders lost' }, openedAt, () => openedAt);
+    i.opened({ database: 'shop', matrix });
+    i.reached(1, matrix, { kind: 'opening' });
+    const ask = { by: ' bob ', who: ' dba@x.io ', reason: ' the replica lags ' };
+    expect(() => v.validateAddResponder(i.state, ask)).not.toThrow();
+    expect(i.addResponder(ask)).toEqual({ who: 'dba@x.io', by: 'bob', at: openedAt.toISOString(), reason: 'the replica lags' });
+    expect(i.state.timeline.at(-1)).toMatchObject({
+      step: 'escalation',
+      by: 'bob',
+      what: 'asked dba@x.io to help: the replica lags',
+    });
+    expect(i.alerted).toEqual(['devops@x.io', 'dba@x.io']);
+    // Listed where people look: the UI's details, the console, dr status.
+    expect(incidentDetails(i.state, openedAt)).toContain('\n**Asked to help:** dba@x.io (asked by bob)');
+    expect(formatIncident(i.state)).toContain('\nhelping    dba@x.io (asked by bob)\n');
+    expect(() => v.validateAddResponder(i.state, ask)).toThrow('dba@x.io already hears of this incident');
+    i.abort({ by: 'bob', reason: 'drill over' });
+    expect(i.close('aborted')!.team).toEqual(['devops@x.io', 'dba@x.io']);
+    expect(() => v.validateAddResponder(i.state, { ...ask, who: 'other@x.io' })).toThrow(/the incident is aborted/);
+    expect(() => v.validateAddResponder(incident({ matrix: null }), ask)).toThrow(/not opened yet/);
+    const crowded = incident({
+      escalation: {
+        ...incident().escalation,
+        responders: Array.from({ length: v.MOST_RESPONDERS }, (_, n) => ({ who: `r${n}@x.io`, by: 'a', at: '', reason: 'x' })),
+      },
+    });
+    expect(() => v.validateAddResponder(crowded, ask)).toThrow(
+      '20 people were asked to help already; escalate to a level instead',
+    );
+    // Their notice: who asks, why, and where it stands; in flag terms for the CLI.
+    const notice = renderEmail(
+      incidentNotice(
+        'responder',
+        briefOf(i.state, { responder: { who: 'dba@x.io', by: 'bob', reason: 'the replica lags' } }),
+        openedAt,
+      ),
+    );
+    expect(notice.subject).toBe('[pgwarden] INCIDENT: [SEV1] shop: bob asks dba@x.io to help: the replica lags: orders lost');
+    expect(notice.text).toMatch(/^Asked by: +bob$/m);
+    expect(notice.text).toMatch(/^Why: +the replica lags$/m);
+    expect(notice.text).toContain(
+      'What to do: dba@x.io: join the team; where it stands: pgwarden dr status dr-shop-20261124T020000Z',
+    );
+    expect(inFlagTerms('"who" "dave" is not an e-mail address')).toBe('--who "dave" is not an e-mail address');
   });
 
   it('the timeline says who escalated and why, then each level alerted; dr escalate prints those levels', () => {

@@ -457,6 +457,42 @@ describe('DisasterRecoveryWorkflow escalation (time-skipping server, real notice
     expect(await mentioning(capturedWebhooks, 'restore at 60%, ~20 min left')).toHaveLength(1);
   });
 
+  it('asks someone the matrix does not name to help: mailed and posted with why, then told the updates and the close', async () => {
+    const h = await open({}, 'responder');
+    const id = h.workflowId;
+    await waitUntil(h, (s) => s.escalation.level1Sends === 1);
+    const s: IncidentState = await h.executeUpdate(m.addResponderUpdate, {
+      args: [{ by: 'alice', who: 'dba@example.com', reason: 'the replica will not catch up' }],
+    });
+    expect(s.escalation.responders).toEqual([
+      { who: 'dba@example.com', by: 'alice', at: expect.any(String), reason: 'the replica will not catch up' },
+    ]);
+    expect(s.timeline.at(-1)).toMatchObject({
+      by: 'alice',
+      what: 'asked dba@example.com to help: the replica will not catch up',
+    });
+    const again = await h
+      .executeUpdate(m.addResponderUpdate, { args: [{ by: 'alice', who: 'dba@example.com', reason: 'still' }] })
+      .catch((e: Error) => (e.cause as Error).message);
+    expect(again).toMatch(/^dba@example\.com already hears of this incident/);
+    await h.executeUpdate(m.noteUpdate, { args: [{ by: 'alice', text: 'replica rebuilt', tell: true }] });
+    await h.executeUpdate(m.abortUpdate, { args: [{ by: 'alice', reason: 'drill over' }] });
+    await h.result();
+
+    const [asked, update, closed] = await waitForCaptured(async (c) => mailTo(c, 'dba@example.com'), id, 3);
+    expect(asked.subject).toBe(
+      '[pgwarden] INCIDENT: [SEV1] sample: alice asks dba@example.com to help: the replica will not catch up: orders database lost',
+    );
+    expect(asked.envelopeTo).toEqual(['dba@example.com']);
+    expect(asked.text).toMatch(/^Why: +the replica will not catch up$/m);
+    expect(update.subject).toBe('[pgwarden] UPDATE: [SEV1] sample: update from alice: replica rebuilt');
+    expect(closed.subject).toMatch(/^\[pgwarden\] ABORTED: /);
+    // Posted to the channel once, never paged.
+    const posted = (await capturedWebhooks(id)).filter((w) => JSON.stringify(w.body).includes('asks dba@example.com to help'));
+    expect(posted).toHaveLength(1);
+    expect(posted[0].path).not.toMatch(/pagerduty/i);
+  });
+
   it('escalates by hand before the timer: the manager at 10 min, the executive with the reason, no timer sends them again', async () => {
     const h = await open({}, 'escalate');
     const id = h.workflowId;

@@ -112,6 +112,7 @@ describe('recorded histories replay against the current workflows', () => {
         'dr-update-due-to-lead.json',
         'dr-live-slack-message.json',
         'dr-oncall-backup.json',
+        'dr-responder.json',
         'verify-wal-read-back.json',
         'verify-wal-read-back-failed.json',
       ]),

@@ -451,6 +451,13 @@ An incident, start to end (ids look like dr-shop-20261124T021500Z):
     .option('--level <level>', '(required) 2 or manager, 3 or executive (3 alerts the manager too, if not yet)')
     .option('--reason <text>', '(required) why they are needed now, e.g. "restore failed twice, data loss decision needed"')
     .action((id, opts) => run(async () => (await import('./commands/dr')).runDrStep(ctx(), 'escalate', id, opts)));
+  step(
+    'add-responder',
+    'ask someone to help now (a DBA, another team), saying why: mailed, and from then told what everyone alerted is',
+  )
+    .option('--who <address>', '(required) their e-mail address')
+    .option('--reason <text>', '(required) why they are needed, e.g. "the replica will not catch up: a DBA is needed"')
+    .action((id, opts) => run(async () => (await import('./commands/dr')).runDrStep(ctx(), 'add-responder', id, opts)));
   for (const action of ['retry', 'skip', 'abort'] as const) {
     step(
       action,

@@ -124,6 +124,8 @@ export function actionInput(
     case 'escalate':
       // A level that is not 2 or 3 is passed on as it came: the validator says what is wrong.
       return { by, level: form.level === '2' ? 2 : form.level === '3' ? 3 : form.level, reason: form.reason ?? '' };
+    case 'responder':
+      return { by, who: form.who?.trim() ?? '', reason: form.reason ?? '' };
   }
 }
 
@@ -138,6 +140,7 @@ const UPDATES = {
   abort: m.abortUpdate,
   note: m.noteUpdate,
   escalate: m.escalateUpdate,
+  responder: m.addResponderUpdate,
 } as const;
 
 /** Seconds a database's backups stay cached: a page view does not start a workflow each time. */

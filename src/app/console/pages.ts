@@ -6,7 +6,7 @@
  */
 import type { IncidentState } from '../../operations/dr/incident';
 import { leaderOf, STEP_TITLES } from '../../operations/dr/incident';
-import { alertedWords, describeSelection, minuteUtc, nextEscalation } from '../../operations/dr/details';
+import { alertedWords, describeSelection, minuteUtc, nextEscalation, respondersWords } from '../../operations/dr/details';
 import { describeRecovery } from '../../operations/dr/recovery';
 import { escalationChoice, levelsOpenToEscalate } from '../../operations/dr/escalation';
 import { describeTarget } from '../../operations/pitr/target';
@@ -153,7 +153,8 @@ ${o.error ? `<p class="error" role="alert">${escapeHtml(o.error)}</p>` : ''}${o.
   );
 }
 
-export type ConsoleAction = 'ack' | 'assess' | 'select' | 'approve' | 'resume' | 'retry' | 'skip' | 'abort' | 'note' | 'escalate';
+export type ConsoleAction =
+  'ack' | 'assess' | 'select' | 'approve' | 'resume' | 'retry' | 'skip' | 'abort' | 'note' | 'escalate' | 'responder';
 
 /** The recoverable window, or why there is none. */
 const describeWindow = (w: RecoveryOptions['window']) =>
@@ -270,6 +271,16 @@ function actionForms(s: IncidentState, csrf: string, user: string, options?: Rec
         'escalate',
       ),
     );
+  // Someone outside the matrix (a DBA, another team): asked by mail, then told what everyone alerted is.
+  out.push(
+    form(
+      'responder',
+      'Ask someone to help',
+      text('who', 'Their address', { required: true, placeholder: 'dba@example.com' }) +
+        text('reason', 'Why they are needed', { required: true, placeholder: 'the replica will not catch up: a DBA is needed' }),
+      'ask',
+    ),
+  );
   out.push(form('abort', 'Abort the incident', text('reason', 'Why', { required: true }), 'abort'));
   return out.join('\n');
 }
@@ -296,6 +307,8 @@ export function incidentPage(
       `${alertedWords(s)}${e.sent.includes(4) ? '; customers notified' : ''}${e.next ? `; next: ${nextEscalation(s, o.now)}` : ''}`,
     ],
   ];
+  const helping = respondersWords(s);
+  if (helping) facts.push(['Asked to help', helping]);
   if (s.assessment)
     facts.push([
       'Assessment',

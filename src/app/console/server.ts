@@ -38,7 +38,19 @@ import {
 } from './pages';
 
 const SESSION_COOKIE = 'pgwarden_session';
-const ACTIONS: ConsoleAction[] = ['ack', 'assess', 'select', 'approve', 'resume', 'retry', 'skip', 'abort', 'note', 'escalate'];
+const ACTIONS: ConsoleAction[] = [
+  'ack',
+  'assess',
+  'select',
+  'approve',
+  'resume',
+  'retry',
+  'skip',
+  'abort',
+  'note',
+  'escalate',
+  'responder',
+];
 const DONE: Record<ConsoleAction | 'open', string> = {
   open: 'incident opened: level 1 is alerted',
   ack: 'acknowledged',
@@ -51,6 +63,7 @@ const DONE: Record<ConsoleAction | 'open', string> = {
   abort: 'incident aborted',
   note: 'update posted',
   escalate: 'escalated: the level is alerted now',
+  responder: 'asked to help: they are mailed now, and get the updates from here on',
 };
 
 export interface ConsoleOptions {

@@ -30,6 +30,12 @@ export function alertedWords(s: Pick<IncidentState, 'matrix' | 'escalation'>): s
   return `${teamLevelsSent(s.escalation.sent)}${backup ? `, and the backup on call ${backup}` : ''}`;
 }
 
+/** Those asked to help, as the UI, the console and `dr status` list them; null when nobody was. */
+export function respondersWords(s: Pick<IncidentState, 'escalation'>): string | null {
+  const asked = s.escalation.responders ?? [];
+  return asked.length ? asked.map((r) => `${r.who} (asked by ${r.by})`).join(', ') : null;
+}
+
 export function levelsSent(sent: IncidentState['escalation']['sent']): string {
   return sent.length
     ? `level${sent.length > 1 ? 's' : ''} ${sent.map((l) => `${l} (${LEVEL_NAMES[l]})`).join(', ')}`
@@ -103,6 +109,8 @@ export function incidentDetails(s: IncidentState, now: Date = new Date()): strin
   lines.push(`**Escalation:** ${teamLevelsSent(e.sent)} sent${onCallWords(s, now)}; ${acknowledged}`);
   const next = nextEscalation(s, now);
   if (next) lines.push(`**Next:** ${next}`);
+  const helping = respondersWords(s);
+  if (helping) lines.push(`**Asked to help:** ${helping}`);
   if (s.assessment)
     lines.push(
       `**Assessment:** ${s.assessment.dataLossScope}; customer impact ${s.assessment.customerImpact ? 'yes' : 'no'} (by ${s.assessment.by})`,

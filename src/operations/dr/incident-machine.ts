@@ -12,6 +12,7 @@ import {
   IncidentState,
   leaderOf,
   PointInTimeProposal,
+  Responder,
   RecoveryCheck,
   SEVERITIES,
   Step,
@@ -21,7 +22,16 @@ import {
 } from './incident';
 import { describeRecovery, incidentRecovery } from './recovery';
 import { restoreNotes } from '../restore/restore-plan';
-import type { AckInput, AssessInput, EscalateInput, NoteInput, ReasonInput, SelectInput, UpdateInput } from './validate';
+import type {
+  AckInput,
+  AssessInput,
+  EscalateInput,
+  NoteInput,
+  ReasonInput,
+  ResponderInput,
+  SelectInput,
+  UpdateInput,
+} from './validate';
 
 /** What is wrong with a start form, in one line, or null when the incident can open. */
 export function openingProblem(input: Partial<DisasterRecoveryInput> | undefined, openedAt: Date): string | null {
@@ -375,6 +385,16 @@ export class Incident {
     this.record('escalation', a.by.trim(), `escalated to level ${a.level} (${LEVEL_NAMES[a.level]}) now: ${a.reason.trim()}`);
   }
 
+  /** Someone asked to help (which the workflow tells them); returns who, as recorded. */
+  addResponder(a: ResponderInput): Responder {
+    const e = this.state.escalation;
+    const by = a.by.trim();
+    const at = this.record('escalation', by, `asked ${a.who.trim()} to help: ${a.reason.trim()}`);
+    const responder = { who: a.who.trim(), by, at, reason: a.reason.trim() };
+    e.responders = [...(e.responders ?? []), responder];
+    return responder;
+  }
+
   abort(a: ReasonInput): void {
     this.abortedBy = a;
     this.record('incident', a.by.trim(), `aborted: ${a.reason.trim()}`);
@@ -627,6 +647,8 @@ export class Incident {
     if (!s.matrix) return null; // aborted before the incident opened: nobody was alerted
     const outcome =
       status === 'resolved' ? describeRecovery(s.recovery!) : `aborted by ${this.abortedBy!.by}: ${this.abortedBy!.reason}`;
-    return { outcome, ...closingAudience(s.matrix, this.sentLevels, this.backupAlerted) };
+    const { team, customers } = closingAudience(s.matrix, this.sentLevels, this.backupAlerted);
+    // Those asked to help hear how it ended with the team.
+    return { outcome, team: [...new Set([...team, ...(s.escalation.responders ?? []).map((r) => r.who)])], customers };
   }
 }

@@ -63,9 +63,18 @@ export interface Reach {
   /** A Slack user id (U0123ABC): a notice in the thread mentions them. */
   slack?: string;
 }
-/** Who a status update reaches in an incident as it stands: everyone alerted so far. */
+/** Someone asked to help during an incident. */
+export interface Responder {
+  who: string;
+  by: string;
+  at: string;
+  reason: string;
+}
+
+/** Who a status update reaches in an incident as it stands: everyone alerted so far, and the responders. */
 export function updateAudienceOf(s: Pick<IncidentState, 'matrix' | 'escalation'>): string[] {
-  return updateAudience(s.matrix, new Set(s.escalation.sent), Boolean(s.escalation.backupAlertedAt));
+  const alerted = updateAudience(s.matrix, new Set(s.escalation.sent), Boolean(s.escalation.backupAlertedAt));
+  return [...new Set([...alerted, ...(s.escalation.responders ?? []).map((r) => r.who)])];
 }
 
 /** Who leads the recovery: whoever took it over last (dr ack --take-over), else whoever acknowledged. */
@@ -195,6 +204,8 @@ export interface IncidentState {
     levelOneOnly?: boolean;
     /** When the backup on call (the matrix's onCallBackup) was alerted, level 1 not having acknowledged; absent: not alerted. */
     backupAlertedAt?: string | null;
+    /** People asked to help (dr add-responder), by whom, when and why; from then they hear what everyone alerted hears. */
+    responders?: Responder[];
   };
   findings: Findings | null;
   assessment: Assessment | null;

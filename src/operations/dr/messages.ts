@@ -4,7 +4,16 @@
  */
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import type { IncidentState } from './incident';
-import type { AckInput, AssessInput, EscalateInput, NoteInput, ReasonInput, SelectInput, UpdateInput } from './validate';
+import type {
+  AckInput,
+  AssessInput,
+  EscalateInput,
+  NoteInput,
+  ReasonInput,
+  ResponderInput,
+  SelectInput,
+  UpdateInput,
+} from './validate';
 
 // Disaster recovery (DisasterRecoveryWorkflow): every human step is an Update with a validator
 // and the same step as a Signal, for the Temporal UI.
@@ -21,6 +30,8 @@ export const abortUpdate = defineUpdate<IncidentState, [ReasonInput]>('abort');
 export const noteUpdate = defineUpdate<IncidentState, [UpdateInput]>('note');
 /** Before the level's timer: the manager (2) or the executive (3) alerted now, with why. */
 export const escalateUpdate = defineUpdate<IncidentState, [EscalateInput]>('escalate');
+/** Any time while open: someone asked to help (a responder), with why; from then they hear what everyone alerted hears. */
+export const addResponderUpdate = defineUpdate<IncidentState, [ResponderInput]>('addResponder');
 export const acknowledgeSignal = defineSignal<[AckInput]>('acknowledgeSignal');
 export const assessSignal = defineSignal<[AssessInput]>('assessSignal');
 export const selectBackupSignal = defineSignal<[SelectInput]>('selectBackupSignal');
@@ -31,3 +42,4 @@ export const skipStepSignal = defineSignal<[ReasonInput]>('skipStepSignal');
 export const abortSignal = defineSignal<[ReasonInput]>('abortSignal');
 export const noteSignal = defineSignal<[UpdateInput]>('noteSignal');
 export const escalateSignal = defineSignal<[EscalateInput]>('escalateSignal');
+export const addResponderSignal = defineSignal<[ResponderInput]>('addResponderSignal');

@@ -14,6 +14,8 @@ export type IncidentNoticeKind =
   | 'level1-reminder'
   /** Level 1 did not acknowledge in time: whoever is on call next is alerted. */
   | 'backup-oncall'
+  /** Someone asked to help: to them. */
+  | 'responder'
   | 'acknowledged'
   | 'level2'
   | 'level3'
@@ -58,6 +60,8 @@ export interface IncidentBrief {
   escalated?: { by: string; reason: string };
   /** The backup on call alerted: who, who was on call, and after how long without an acknowledgement. */
   backup?: { who: string; onCall: string; minutes: number };
+  /** Someone asked to help: who, by whom, and why. */
+  responder?: { who: string; by: string; reason: string };
   /** How to reach whoever leads (absent in briefs recorded before): Slack mentions them. */
   leadReach?: Reach | null;
   /** Open or how it closed, and the levels alerted so far (absent in briefs recorded before). */
@@ -183,6 +187,17 @@ export function incidentNotice(
             ...follow,
           ],
           action: `${backup.who}: you are the backup on call and nobody has acknowledged. Acknowledge to take it: pgwarden dr ack ${b.incidentId} --as <name> (or Update acknowledge {"by": "<name>"} in the Temporal UI); level 1's reminders reach you too until then. Then follow the runbook: pgwarden dr status ${b.incidentId}`,
+        };
+      }
+      case 'responder': {
+        const r = b.responder!;
+        return {
+          event: 'incident.responder',
+          severity: 'critical',
+          mark: drill ? 'DRILL' : 'INCIDENT',
+          title: `${tag}: ${r.by} asks ${r.who} to help: ${oneLine(r.reason)}: ${b.summary}`,
+          facts: [...base, ['Asked by', r.by], ['Why', r.reason], ...where, ...follow],
+          action: `${r.who}: join ${b.acknowledgedBy ? `${b.acknowledgedBy}, who leads the recovery` : 'the team'}; where it stands: pgwarden dr status ${b.incidentId}. You now get its status updates and hear how it ends`,
         };
       }
       case 'acknowledged':

@@ -6,7 +6,8 @@
 import { resolveChoice, type SelectInput } from './choice';
 import { LEVEL_NAMES } from './escalation';
 import { isSlackUserId } from '../../infra/notify/slack-user-id';
-import { IncidentState, leaderOf, type Reach, Step, STEP_TITLES } from './incident';
+import { IncidentState, leaderOf, type Reach, Step, STEP_TITLES, updateAudienceOf } from './incident';
+import { EMAIL_ADDRESS } from '../../infra/config/email-address';
 
 export interface Actor {
   by: string;
@@ -40,6 +41,15 @@ export interface EscalateInput extends Actor {
   level: 2 | 3;
   reason: string;
 }
+
+/** Someone asked to help (a responder): their address, and why they are needed. */
+export interface ResponderInput extends Actor {
+  who: string;
+  reason: string;
+}
+
+/** More responders than this is a call for a level, not for people one by one. */
+export const MOST_RESPONDERS = 20;
 
 /** Long enough for a paragraph, short enough for a mail subject's preview and a Slack message. */
 export const UPDATE_MAX_CHARS = 2000;
@@ -208,4 +218,25 @@ export function validateEscalate(state: IncidentState, input: EscalateInput): vo
     throw new Error(
       `level ${input.level} (${LEVEL_NAMES[input.level]}) was already alerted; to tell them more, post an update: dr note --tell, e.g. {"by": "<you>", "text": "...", "tell": true}`,
     );
+}
+
+export function validateAddResponder(state: IncidentState, input: ResponderInput): void {
+  who(input);
+  text(input?.who, 'who', 'the address of whoever should help, e.g. "dba@example.com"');
+  if (!EMAIL_ADDRESS.test(input.who.trim()))
+    throw new Error(
+      `"who" ${JSON.stringify(input.who)} is not an e-mail address: they are asked by mail, e.g. "dba@example.com"`,
+    );
+  text(input.reason, 'reason', 'why they are needed, e.g. "the replica will not catch up: a DBA is needed"');
+  if (input.reason.length > UPDATE_MAX_CHARS)
+    throw new Error(`"reason" is ${input.reason.length} characters; keep it to ${UPDATE_MAX_CHARS} at most`);
+  open(state);
+  if (!state.matrix) throw new Error('the incident has not opened yet; wait a moment and ask again');
+  const address = input.who.trim();
+  if (updateAudienceOf(state).includes(address))
+    throw new Error(
+      `${address} already hears of this incident; to tell them more, post an update: dr note --tell, e.g. {"by": "<you>", "text": "...", "tell": true}`,
+    );
+  if ((state.escalation.responders ?? []).length >= MOST_RESPONDERS)
+    throw new Error(`${MOST_RESPONDERS} people were asked to help already; escalate to a level instead (dr escalate)`);
 }

@@ -10,10 +10,11 @@ import { describeRecovery } from '../../../operations/dr/recovery';
 import { userInfo } from 'node:os';
 import { operatorIdentity } from '../operator';
 import { ApplicationFailure, Client, WorkflowNotFoundError, WorkflowUpdateFailedError } from '@temporalio/client';
+import { EMAIL_ADDRESS } from '../../../infra/config/email-address';
 import { BackupNotFoundError, UsageError } from '../../../infra/errors/errors';
 import { requireWorker } from '../no-worker';
 import { DisasterRecoveryInput, IncidentState, SEVERITIES, Severity, STEP_TITLES } from '../../../operations/dr/incident';
-import { describeSelection, levelsSent } from '../../../operations/dr/details';
+import { describeSelection, levelsSent, respondersWords } from '../../../operations/dr/details';
 import { describeTarget } from '../../../operations/pitr/target';
 import { contactWords, LEVEL_NAMES } from '../../../operations/dr/escalation';
 import { updateAudienceOf } from '../../../operations/dr/incident';
@@ -58,13 +59,16 @@ export interface DrOptions {
   tell?: boolean;
   /** `dr escalate`: the level to alert now (2 or 3, or manager or executive). */
   level?: string;
+  /** `dr add-responder`: whom to ask to help. */
+  who?: string;
   /** `dr ack --take-over`. */
   takeOver?: boolean;
   /** `dr status --watch [seconds]`. */
   watch?: boolean | string;
 }
 
-type StepAction = 'ack' | 'assess' | 'select' | 'approve' | 'resume' | 'retry' | 'skip' | 'abort' | 'note' | 'escalate';
+type StepAction =
+  'ack' | 'assess' | 'select' | 'approve' | 'resume' | 'retry' | 'skip' | 'abort' | 'note' | 'escalate' | 'add-responder';
 
 const who = (o: DrOptions, env: { PGWARDEN_OPERATOR?: string }) => operatorIdentity(o.as, env, userInfo().username);
 const when = (iso: string | null | undefined) => (iso ? cliTime(iso) : '-');
@@ -109,6 +113,8 @@ export function formatIncident(s: IncidentState, restoreStep?: string): string {
     ...(s.waitingFor ? [`waiting    for ${s.waitingFor}`] : []),
     `escalation ${level} sent${s.escalation.next ? `; next: level ${s.escalation.next.level} at ${when(s.escalation.next.at)}` : ''}; ${s.escalation.acknowledgedBy ? `acknowledged by ${s.escalation.acknowledgedBy} at ${when(s.escalation.acknowledgedAt)}${s.escalation.lead ? `; led by ${s.escalation.lead.by} since ${when(s.escalation.lead.since)}` : ''}` : `NOT acknowledged (level 1 sent ${s.escalation.level1Sends}x)`}`,
   ];
+  const helping = respondersWords(s);
+  if (helping) lines.push(`helping    ${helping}`);
   if (s.findings)
     lines.push(
       `findings   database ${s.findings.databaseDetail}; newest backup ${s.findings.newestBackup?.backupId ?? 'none'}; newest verified ${s.findings.newestVerified?.backupId ?? 'none'}`,
@@ -230,7 +236,12 @@ export async function runDrStep(ctx: CommandContext, action: StepAction, id: str
     customerImpact(o.customerImpact);
   }
   if (action === 'escalate') escalationLevel(o.level);
-  if ((action === 'retry' || action === 'skip' || action === 'abort' || action === 'escalate') && !o.reason?.trim())
+  if (action === 'add-responder') {
+    if (!o.who?.trim()) throw new UsageError('--who is required: the e-mail address of whoever should help');
+    if (!EMAIL_ADDRESS.test(o.who.trim())) throw new UsageError(`--who ${o.who}: not an e-mail address; they are asked by mail`);
+  }
+  const reasoned = ['retry', 'skip', 'abort', 'escalate', 'add-responder'];
+  if (reasoned.includes(action) && !o.reason?.trim())
     throw new UsageError(`--reason is required for ${action}: say why, for the timeline`);
   if (action === 'note' && !o.text?.trim())
     throw new UsageError('--text is required: what to put on the record, e.g. --text "restore at 60%, about 20 min left"');
@@ -271,6 +282,8 @@ export async function runDrStep(ctx: CommandContext, action: StepAction, id: str
         return h.executeUpdate(m.escalateUpdate, { args: [{ by, level: escalationLevel(o.level), reason: o.reason ?? '' }] });
       case 'note':
         return h.executeUpdate(m.noteUpdate, { args: [{ by, text: o.text ?? '', ...(o.tell ? { tell: true } : {}) }] });
+      case 'add-responder':
+        return h.executeUpdate(m.addResponderUpdate, { args: [{ by, who: o.who!.trim(), reason: o.reason ?? '' }] });
       case 'retry':
       case 'skip':
       case 'abort': {
@@ -296,11 +309,15 @@ export async function runDrStep(ctx: CommandContext, action: StepAction, id: str
       throw err;
     }
     // The update returns as soon as it is recorded; the runbook moves on a moment later.
-    if (action !== 'abort' && action !== 'resume' && action !== 'note' && action !== 'escalate')
+    if (!['abort', 'resume', 'note', 'escalate', 'add-responder'].includes(action))
       state = await settled(client, id, state, action !== 'ack');
     if (o.json) process.stdout.write(JSON.stringify(state, null, 2) + '\n');
     else if (action === 'note') process.stdout.write(`${noteLine(state, by, Boolean(o.tell))}\n`);
     else if (action === 'escalate') process.stdout.write(`${escalateLine(state, by)}\n`);
+    else if (action === 'add-responder')
+      process.stdout.write(
+        `asked ${o.who!.trim()} to help as ${by}: mailed, and Slack where configured; from now on they get the status updates and the close (pgwarden dr status ${id})\n`,
+      );
     else if (action === 'abort' || action === 'resume')
       process.stdout.write(
         `${action} recorded as ${by}; the incident closes and the final notices go out (pgwarden dr status ${id})\n`,
@@ -356,6 +373,7 @@ const FLAGS: Record<string, string> = {
   tell: '--tell',
   level: '--level',
   takeOver: '--take-over',
+  who: '--who',
 };
 
 /** A quoted field name of FLAGS, as a message says it. */
