@@ -170,6 +170,8 @@ function fakeBackend(initial: IncidentState, unanswered: Board['unanswered'] = [
     notes: OnCallRoster;
     /** What the roster gives as the shift so far when asked. */
     review: ShiftReview | null;
+    /** The rotation's backup on call, when set. */
+    backup?: { who: string; afterMinutes: number };
     reviewsAsked: number;
   } = {
     standIns,
@@ -232,6 +234,7 @@ function fakeBackend(initial: IncidentState, unanswered: Board['unanswered'] = [
             standIns: [...standIns],
             ...(notes.noteFor('default') ? { note: notes.noteFor('default') } : {}),
             ...(o?.review ? { review: backend.review } : {}),
+            ...(backend.backup ? { backup: backend.backup } : {}),
           },
         ],
       };
@@ -1114,6 +1117,19 @@ describe('the console over HTTP', () => {
     expect(await oncall()).toBe(
       'On call: *bob@x.io* until 2026-12-07 09:00 UTC, then alice@x.io\n_Note for alice@x.io from bob:_ db2 disk at 80% &lt;!here&gt;',
     );
+    // With a backup on call: who, after how long without an acknowledgement.
+    backend.setOnCall([
+      {
+        matrix: 'default',
+        who: 'bob@x.io',
+        until: '2026-12-07T09:00:00.000Z',
+        next: 'alice@x.io',
+        backup: { who: 'alice@x.io', afterMinutes: 15 },
+      },
+    ]);
+    expect(await oncall()).toBe(
+      'On call: *bob@x.io* until 2026-12-07 09:00 UTC, then alice@x.io; backup alice@x.io if an incident is not acknowledged within 15 min',
+    );
     backend.setOnCall([
       { matrix: 'default', who: 'bob@x.io', until: '2026-12-07T09:00:00.000Z', next: 'alice@x.io' },
       { matrix: 'payments', who: 'pat@x.io', until: '2026-12-01T09:00:00.000Z', next: 'pam@x.io' },
@@ -1443,6 +1459,29 @@ describe('the console over HTTP', () => {
       config,
     ).roster(at, 3, { review: true });
     expect(blind.rotations[0]).toMatchObject({ review: null, standIns: [carol] });
+    // With a backup on call: whoever is on call after Carol's stand-in, Bob; on the page's view and the board's.
+    const backed = loadConfig({
+      DATABASE_URL: 'postgres://u:p@h/shop',
+      ESCALATION_ONCALL: 'alice@x.io,bob@x.io',
+      ESCALATION_ONCALL_FROM: '2026-12-07T09:00:00Z',
+      ESCALATION_ONCALL_BACKUP_AFTER_MINUTES: '15',
+    });
+    const backedUp = temporalBackend(
+      roster(async () => [carol]),
+      backed,
+    );
+    expect((await backedUp.roster(at, 3)).rotations[0].backup).toEqual({ who: 'bob@x.io', afterMinutes: 15 });
+    expect(await backedUp.onCall(at)).toEqual([
+      expect.objectContaining({ who: 'carol@x.io', backup: { who: 'bob@x.io', afterMinutes: 15 } }),
+    ]);
+    expect(
+      (
+        await temporalBackend(
+          roster(async () => [carol]),
+          config,
+        ).roster(at, 3)
+      ).rotations[0],
+    ).not.toHaveProperty('backup');
     // A roster nobody answers for: the rotation as configured, and said so on the board.
     const silent = roster(() => Promise.reject(new Error('deadline exceeded')));
     const unread = await temporalBackend(silent, config).onCall(at);
@@ -1521,6 +1560,7 @@ describe('the console over HTTP', () => {
       '<tr><td><strong>now</strong></td><td>bob@x.io</td><td>2026-11-30 09:00 UTC</td><td>2026-12-07 09:00 UTC</td></tr>',
     );
     expect(first).toContain('<tr><td>then</td><td>alice@x.io</td>');
+    expect(first).not.toContain('data-backup');
     // Bob's week so far, as his handover will sum it up (escaped), before the note he may leave about it.
     expect(first).toContain('<h3>This shift so far</h3>');
     expect(first).toContain(
@@ -1533,6 +1573,11 @@ describe('the console over HTTP', () => {
     const unreviewed = await page();
     expect(unreviewed).toContain(`<p class="error">Not reviewed: Temporal's visibility could not be read.</p>`);
     expect(unreviewed).toContain('<tr><td>then</td><td>alice@x.io</td>');
+    backend.backup = { who: 'alice@x.io', afterMinutes: 15 };
+    expect(await page()).toContain(
+      '<p data-backup>An incident opened now alerts bob@x.io first, and the backup alice@x.io if nobody acknowledges within 15 min.</p>',
+    );
+    backend.backup = undefined;
     // Alice's login is no address: the form leaves it to her.
     expect(first).toContain('<input type="text" name="who" required value=""');
     expect(first).not.toContain('Stand-ins set at run time');

@@ -14,7 +14,7 @@ import { DatabaseSA, SeveritySA } from '../../infra/temporal/search-attributes';
 import { requireWorker, workerPolls } from '../cli/no-worker';
 import type { RecoveryOptions } from '../../../workflows/list-backups';
 import { openIncident, OpenedIncident } from '../open-incident';
-import { type OnCallNow, shiftsFrom } from '../../operations/dr/on-call';
+import { matrixAt, type OnCallNow, shiftsFrom } from '../../operations/dr/on-call';
 import { leaveHandoverNote, noteRefusedBeforehand, readRoster, removeStandIn, setStandIn } from '../../operations/dr/roster';
 import type { ShiftReview } from '../../operations/dr/shift-review';
 import { shiftSoFar } from '../../operations/dr/shift-runs';
@@ -41,6 +41,8 @@ export interface RotationView {
   note?: HandoverNote;
   /** Asked for (the On call page): the shift under way so far, as its handover will sum it up; null when visibility cannot be read. */
   review?: ShiftReview | null;
+  /** Who an incident opened now alerts when level 1 has not acknowledged in time (ESCALATION_ONCALL_BACKUP_AFTER_MINUTES). */
+  backup?: { who: string; afterMinutes: number };
 }
 
 /** Every rotation, and why the stand-ins could not be read when they could not (the rotations as configured). */
@@ -187,11 +189,13 @@ export function temporalBackend(client: Client, config: Config): ConsoleBackend 
           const rotation = withStandIns(matrix, standIns).onCall!;
           const shifts = shiftsFrom(rotation, at, count);
           const note = read.notes.find((n) => n.matrix === matrix.name);
+          const backup = matrixAt(withStandIns(matrix, standIns), at).onCallBackup;
           return {
             matrix: matrix.name,
             shifts: shifts.map((s) => ({ who: s.who, from: s.from.toISOString(), until: s.until.toISOString() })),
             standIns,
             ...(note ? { note } : {}),
+            ...(backup ? { backup } : {}),
             ...(o.review ? { review: await shiftSoFar(client, queue, rotation, at) } : {}),
           };
         }),
@@ -203,13 +207,14 @@ export function temporalBackend(client: Client, config: Config): ConsoleBackend 
     databases: () => config.databases.map((d) => d.id),
     async onCall(at) {
       const { rotations, unread } = await roster(at, 2);
-      return rotations.map(({ matrix, shifts: [shift, next], note }) => ({
+      return rotations.map(({ matrix, shifts: [shift, next], note, backup }) => ({
         matrix,
         who: shift.who,
         until: shift.until,
         next: next.who,
         ...(unread ? { unread } : {}),
         ...(note ? { note: { text: note.text, by: note.by } } : {}),
+        ...(backup ? { backup } : {}),
       }));
     },
     roster,

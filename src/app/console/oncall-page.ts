@@ -96,10 +96,14 @@ function rotationSection(r: RotationView, csrf: string, several: boolean): strin
 <p><a href="/oncall.ics?matrix=${encodeURIComponent(r.matrix)}" download>the next ${CALENDAR_SHIFTS} shifts as a calendar file (.ics)</a></p>
 <table class="shifts"><thead><tr><th></th><th>on call</th><th>from</th><th>until</th></tr></thead><tbody>${shifts}</tbody></table>
 ${
-  r.standIns.length
-    ? `<h3>Stand-ins set at run time</h3><table class="stand-ins"><thead><tr><th>id</th><th>who</th><th>from</th><th>until</th><th>set by</th><th></th></tr></thead><tbody>${standIns}</tbody></table>`
+  r.backup
+    ? `<p data-backup>An incident opened now alerts ${escapeHtml(r.shifts[0]?.who ?? '')} first, and the backup ${escapeHtml(r.backup.who)} if nobody acknowledges within ${r.backup.afterMinutes} min.</p>`
     : ''
-}${reviewSection(r)}${noteSection(r, csrf)}</section>`;
+}${
+    r.standIns.length
+      ? `<h3>Stand-ins set at run time</h3><table class="stand-ins"><thead><tr><th>id</th><th>who</th><th>from</th><th>until</th><th>set by</th><th></th></tr></thead><tbody>${standIns}</tbody></table>`
+      : ''
+  }${reviewSection(r)}${noteSection(r, csrf)}</section>`;
 }
 
 function standInForm(view: RosterView, csrf: string, who: string): string {

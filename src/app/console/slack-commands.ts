@@ -181,6 +181,10 @@ export function onCallText(onCall: OnCallNow[]): string {
     .map(
       (c) =>
         `On call${onCall.length > 1 ? ` (${slackText(c.matrix)})` : ''}: *${slackText(c.who)}* until ${minuteUtc(c.until)}${c.next ? `, then ${slackText(c.next)}` : ''}${
+          c.backup
+            ? `; backup ${slackText(c.backup.who)} if an incident is not acknowledged within ${c.backup.afterMinutes} min`
+            : ''
+        }${
           c.note
             ? `\n_Note for ${c.next ? slackText(c.next) : 'the next shift'} from ${slackText(c.note.by)}:_ ${slackText(c.note.text)}`
             : ''

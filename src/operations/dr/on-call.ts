@@ -17,6 +17,8 @@ export interface OnCallNow {
   unread?: string;
   /** The note left for whoever comes on call next, not yet told. */
   note?: { text: string; by: string };
+  /** Who an incident opened now alerts when nobody acknowledges in time, and after how long. */
+  backup?: { who: string; afterMinutes: number };
 }
 
 export interface Shift {
