@@ -57,8 +57,8 @@ export function pendingEscalations(
 }
 
 /**
- * When the backup on call is alerted: `afterMinutes` after the opening, while nobody has
- * acknowledged and the incident is open; null when the matrix has no backup.
+ * When the backup on call is due: `afterMinutes` after the opening (the workflow alerts them
+ * then unless someone acknowledged or the incident closed); null when the matrix has no backup.
  */
 export function backupAlertAt(matrix: EscalationMatrix, openedAt: Date): Date | null {
   return matrix.onCallBackup ? new Date(openedAt.getTime() + matrix.onCallBackup.afterMinutes * 60_000) : null;
@@ -111,17 +111,6 @@ export function closingAudience(
     ],
     customers: sent.has(4) ? LEVELS[4].contacts(matrix) : null,
   };
-}
-
-/** Who a status update reaches: everyone alerted so far (support too, once told of customer impact). */
-export function updateAudience(
-  matrix: EscalationMatrix | null,
-  sent: ReadonlySet<EscalationLevel>,
-  backupAlerted = false,
-): string[] {
-  if (!matrix) return [];
-  const { team, customers } = closingAudience(matrix, sent, backupAlerted);
-  return [...new Set([...team, ...(customers ?? [])])];
 }
 
 /** Who hears a level, as notices and records say it: its contacts, or "Slack only". */

@@ -3,7 +3,7 @@
  * messages and timers to these methods and publishes the state after each. Each transition
  * leaves its line in the timeline. Pure (the clock is handed in), so the rules are unit-tested.
  */
-import { closingAudience, contactWords, EscalationLevel, EscalationMatrix, LEVEL_NAMES, toldWords, ToldWhy } from './escalation';
+import { contactWords, EscalationLevel, EscalationMatrix, LEVEL_NAMES, toldWords, ToldWhy } from './escalation';
 import { describeTarget } from '../pitr/target';
 import type { RecoveryChoice } from './choice';
 import {
@@ -18,6 +18,7 @@ import {
   Step,
   STEP_TITLES,
   TimelineEntry,
+  closingAudienceOf,
   updateAudienceOf,
 } from './incident';
 import { describeRecovery, incidentRecovery } from './recovery';
@@ -647,8 +648,6 @@ export class Incident {
     if (!s.matrix) return null; // aborted before the incident opened: nobody was alerted
     const outcome =
       status === 'resolved' ? describeRecovery(s.recovery!) : `aborted by ${this.abortedBy!.by}: ${this.abortedBy!.reason}`;
-    const { team, customers } = closingAudience(s.matrix, this.sentLevels, this.backupAlerted);
-    // Those asked to help hear how it ended with the team.
-    return { outcome, team: [...new Set([...team, ...(s.escalation.responders ?? []).map((r) => r.who)])], customers };
+    return { outcome, ...closingAudienceOf(s) };
   }
 }

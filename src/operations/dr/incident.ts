@@ -3,7 +3,7 @@
  * what was found and decided at each, the escalation reached, and an append-only timeline of
  * who did what when. This is what the `incidentState` query returns.
  */
-import { updateAudience, type EscalationLevel, type EscalationMatrix, type Told } from './escalation';
+import { closingAudience, type EscalationLevel, type EscalationMatrix, type Told } from './escalation';
 import type { RecoveryTarget } from '../pitr/target';
 
 export const STEPS = ['identify', 'assess', 'select', 'restore', 'verify', 'resume'] as const;
@@ -71,10 +71,23 @@ export interface Responder {
   reason: string;
 }
 
+/**
+ * Who hears that an incident closed: the team its matrix alerted (closingAudience), and those
+ * asked to help; customers apart. Nobody before it opened.
+ */
+export function closingAudienceOf(s: Pick<IncidentState, 'matrix' | 'escalation'>): {
+  team: string[];
+  customers: string[] | null;
+} {
+  if (!s.matrix) return { team: [], customers: null };
+  const { team, customers } = closingAudience(s.matrix, new Set(s.escalation.sent), Boolean(s.escalation.backupAlertedAt));
+  return { team: [...new Set([...team, ...(s.escalation.responders ?? []).map((r) => r.who)])], customers };
+}
+
 /** Who a status update reaches in an incident as it stands: everyone alerted so far, and the responders. */
 export function updateAudienceOf(s: Pick<IncidentState, 'matrix' | 'escalation'>): string[] {
-  const alerted = updateAudience(s.matrix, new Set(s.escalation.sent), Boolean(s.escalation.backupAlertedAt));
-  return [...new Set([...alerted, ...(s.escalation.responders ?? []).map((r) => r.who)])];
+  const { team, customers } = closingAudienceOf(s);
+  return [...new Set([...team, ...(customers ?? [])])];
 }
 
 /** Who leads the recovery: whoever took it over last (dr ack --take-over), else whoever acknowledged. */
