@@ -30,7 +30,12 @@ import {
 import type { Handover, RotationOf, ShiftReminder } from '../src/operations/dr/handovers';
 import { readStandIns } from '../src/operations/dr/roster';
 import { withStandIns } from '../src/operations/dr/stand-ins';
-import { SLACK_ACK_ACTION, SLACK_ESCALATE_ACTION, SLACK_UPDATE_ACTION } from '../src/infra/notify/slack-interaction';
+import {
+  SLACK_ACK_ACTION,
+  SLACK_ESCALATE_ACTION,
+  SLACK_RESPONDER_ACTION,
+  SLACK_UPDATE_ACTION,
+} from '../src/infra/notify/slack-interaction';
 import { countAllTables, countRows, listTables } from '../src/infra/postgres/tables';
 import { runLink } from '../src/infra/temporal/links';
 import { DatabaseSA, IncidentStatusSA, OperationSA, SeveritySA } from '../src/infra/temporal/search-attributes';
@@ -467,8 +472,8 @@ export function incidentActivities(deps: ActivityDeps) {
 
   /**
    * With Slack's interactivity configured (SLACK_SIGNING_SECRET), level 1's Slack message carries
-   * Acknowledge, and with the bot (which opens forms) Escalate… and Post update…; a reminder to
-   * post an update carries Post update…. The console answers them all.
+   * Acknowledge, and with the bot (which opens forms) Escalate…, Post update… and Ask for help…;
+   * a reminder to post an update carries Post update…. The console answers them all.
    */
   function withButtons(notice: Notice, input: { kind: IncidentNoticeKind; brief: IncidentBrief }): Notice {
     if (!deps.config.console.slackSigningSecret) return notice;
@@ -477,9 +482,10 @@ export function incidentActivities(deps: ActivityDeps) {
     const ack = { text: 'Acknowledge', actionId: SLACK_ACK_ACTION, value: id, style: 'primary' as const };
     const escalate = { text: 'Escalate…', actionId: SLACK_ESCALATE_ACTION, value: id };
     const update = { text: 'Post update…', actionId: SLACK_UPDATE_ACTION, value: id };
+    const responder = { text: 'Ask for help…', actionId: SLACK_RESPONDER_ACTION, value: id };
     const buttons =
       input.kind === 'level1'
-        ? [...(input.brief.acknowledgedBy ? [] : [ack]), ...(forms ? [escalate, update] : [])]
+        ? [...(input.brief.acknowledgedBy ? [] : [ack]), ...(forms ? [escalate, update, responder] : [])]
         : input.kind === 'backup-oncall'
           ? [ack]
           : input.kind === 'update-due' && forms

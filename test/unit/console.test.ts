@@ -26,6 +26,8 @@ import {
   SLACK_ESCALATE_ACTION,
   SLACK_ESCALATE_VIEW,
   SLACK_OPEN_VIEW,
+  SLACK_RESPONDER_ACTION,
+  SLACK_RESPONDER_VIEW,
   SLACK_UPDATE_ACTION,
   SLACK_UPDATE_VIEW,
   slackInteraction,
@@ -37,6 +39,7 @@ import {
   formModal,
   formProblem,
   openIncidentForm,
+  responderForm,
   type SlackForm,
   updateForm,
 } from '../../src/app/console/slack-forms';
@@ -1029,6 +1032,42 @@ describe('the console over HTTP', () => {
       errors: { text: '"text" is required: what to put on the record' },
     });
     expect(acts).toHaveLength(2);
+  });
+
+  it('asks someone to help from its Slack form as the Slack user; a refusal shows on the field it is about', async () => {
+    const { backend, acts } = fakeBackend({ ...incident(), matrix });
+    const slack = await slackStandIn();
+    const s = await start(slack.settings, backend, { slackApp: slack.slackApp });
+    server = s.server;
+    const signedPost = (body: string) => fromSlack(s.url, body);
+    await signedPost(
+      slackClickBody('dr-shop-1', 'bob', {
+        actions: [{ action_id: SLACK_RESPONDER_ACTION, value: 'dr-shop-1' }],
+        trigger_id: '1.2.4',
+      }),
+    );
+    const view = modalOf(responderForm, (await backend.incident('dr-shop-1'))!);
+    expect(slack.posted.map((p) => [p.path, p.body])).toEqual([['/api/views.open', { trigger_id: '1.2.4', view }]]);
+    expect(JSON.stringify(view)).toContain('"type":"email_text_input","action_id":"who"');
+    const submit = (who: string, reason: string) =>
+      signedPost(
+        slackSubmitBody(SLACK_RESPONDER_VIEW, 'dr-shop-1', 'bob', {
+          who: { who: { value: who } },
+          reason: { reason: { value: reason } },
+        }),
+      );
+    expect(await (await submit('dba@x.io', 'the replica lags')).text()).toBe('');
+    expect(acts).toEqual([
+      { id: 'dr-shop-1', action: 'responder', input: { by: 'slack:bob', who: 'dba@x.io', reason: 'the replica lags' } },
+    ]);
+    backend.act = async () => {
+      throw new ActionRefused('dba@x.io already hears of this incident; to tell them more, post an update');
+    };
+    const again = await submit('dba@x.io', 'still');
+    expect(await again.json()).toEqual({
+      response_action: 'errors',
+      errors: { who: 'dba@x.io already hears of this incident; to tell them more, post an update' },
+    });
   });
 
   it('answers /pgwarden in Slack: the open incidents to the sender alone, a form to open one, help otherwise', async () => {

@@ -1,7 +1,7 @@
 /**
  * The forms pgwarden opens in Slack, as the console's page offers them: from a notice's button,
- * Escalate… (the levels not yet alerted, and why) and Post update… (a status update, told to
- * everyone alerted or kept as a note); from `/pgwarden open`, Open an incident. A click or a
+ * Escalate… (the levels not yet alerted, and why), Post update… (a status update, told to
+ * everyone alerted or kept as a note) and Ask for help… (someone to mail, and why); from `/pgwarden open`, Open an incident. A click or a
  * command opens its form as a modal (views.open, with the bot's token, within 3 s of it); the
  * submission becomes the incident's own Update (or its start) as the Slack user. A refusal shows
  * on the form itself, so what was typed is not lost.
@@ -14,6 +14,8 @@ import {
   SLACK_ESCALATE_ACTION,
   SLACK_ESCALATE_VIEW,
   SLACK_OPEN_VIEW,
+  SLACK_RESPONDER_ACTION,
+  SLACK_RESPONDER_VIEW,
   SLACK_UPDATE_ACTION,
   SLACK_UPDATE_VIEW,
   type SlackSubmission,
@@ -135,6 +137,30 @@ export const updateForm: SlackForm = {
   }),
 };
 
+/** Ask someone to help (dr add-responder): their address and why, as the console's form. */
+export const responderForm: SlackForm = {
+  button: SLACK_RESPONDER_ACTION,
+  view: SLACK_RESPONDER_VIEW,
+  fields: ['who', 'reason'],
+  title: 'Ask for help',
+  submit: 'Ask',
+  notDone: 'nobody was asked',
+  blocks: ({ state }) => [
+    heading(state!, 'ask someone the escalation does not name (a DBA, another team); they are mailed with why.'),
+    {
+      type: 'input',
+      block_id: 'who',
+      label: plain('Their e-mail address'),
+      element: { type: 'email_text_input', action_id: 'who', placeholder: plain('dba@example.com') },
+    },
+    textInput('reason', 'Why they are needed', 'the replica will not catch up: a DBA is needed'),
+  ],
+  send: acting('responder', (values) => ({
+    who: values.who?.who?.value ?? '',
+    reason: values.reason?.reason?.value ?? '',
+  })),
+};
+
 /** Open an incident (`/pgwarden open`): the console's form on the board, as a modal. */
 export const openIncidentForm: SlackForm = {
   view: SLACK_OPEN_VIEW,
@@ -213,7 +239,7 @@ export const openIncidentForm: SlackForm = {
     ),
 };
 
-const FORMS = [escalateForm, updateForm, openIncidentForm];
+const FORMS = [escalateForm, updateForm, responderForm, openIncidentForm];
 
 /** Text cut to Slack's limit, saying so. */
 const clip = (text: string, max: number) => (text.length <= max ? text : `${text.slice(0, max - 1)}…`);

@@ -19,6 +19,10 @@ export const SLACK_ESCALATE_VIEW = 'pgwarden_escalate';
 export const SLACK_UPDATE_ACTION = 'pgwarden_update';
 /** The callback id of that modal: its submission posts a status update (or a note) to the incident. */
 export const SLACK_UPDATE_VIEW = 'pgwarden_update';
+/** The action id of Ask for help… (level 1 notice); it opens a modal. */
+export const SLACK_RESPONDER_ACTION = 'pgwarden_responder';
+/** The callback id of that modal: its submission asks someone to help with the incident (dr add-responder). */
+export const SLACK_RESPONDER_VIEW = 'pgwarden_responder';
 /** The callback id of the modal `/pgwarden open` shows: its submission opens an incident. */
 export const SLACK_OPEN_VIEW = 'pgwarden_open';
 
