@@ -115,6 +115,33 @@ describe('incidentEvidence', () => {
       expect(r.escalation!.map((e) => [e.level, e.at, e.why, e.to])).toEqual(levels);
     });
 
+    it('and the people told beside the levels: the backup on call and those asked to help, in order', () => {
+      let now = new Date(at('02:00'));
+      const backed = { ...matrix, onCallBackup: { who: 'bob@x.io', afterMinutes: 15 } };
+      const i = new Incident('dr-shop-1', { summary: 'orders lost' }, now, () => now);
+      i.opened({ database: 'shop', matrix: backed });
+      i.reached(1, backed, { kind: 'opening' });
+      now = new Date(at('02:15'));
+      i.backupOnCallAlerted(backed.onCallBackup);
+      now = new Date(at('02:20'));
+      i.addResponder({ by: 'bob', who: 'dba@x.io', reason: 'the replica | lags' });
+      const r = incidentEvidence(i.state, new Date(at('03:00')));
+      expect(r.alsoTold).toEqual([
+        { role: 'backup on call', who: 'bob@x.io', at: at('02:15'), why: 'level 1 not acknowledged after 15 min' },
+        { role: 'responder', who: 'dba@x.io', at: at('02:20'), why: 'asked by bob: the replica | lags' },
+      ]);
+      expect(evidenceMarkdown(r).split('\n')).toEqual(
+        expect.arrayContaining([
+          '| backup on call | 2026-11-24 02:15:00Z | level 1 not acknowledged after 15 min | bob@x.io |',
+          '| responder | 2026-11-24 02:20:00Z | asked by bob: the replica \\| lags | dba@x.io |',
+        ]),
+      );
+      // Nobody beside the levels: nothing more.
+      expect(incidentEvidence(told([(x) => x.reached(1, matrix, { kind: 'opening' })]), new Date(at('03:00'))).alsoTold).toEqual(
+        [],
+      );
+    });
+
     it('in the markdown, a row per level', () => {
       const s = told([
         (i) => i.reached(1, matrix, { kind: 'opening' }),

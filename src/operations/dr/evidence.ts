@@ -61,6 +61,8 @@ export interface EvidenceReport {
   acknowledged: { by: string; at: string | null } | null;
   /** Who was told when, level by level (reports stored before it lack it). */
   escalation?: EscalationEvidence[];
+  /** People told beside the levels: the backup on call, those asked to help (reports stored before it lack it). */
+  alsoTold?: Array<{ role: 'backup on call' | 'responder'; who: string; at: string; why: string }>;
   steps: StepEvidence[];
   /** Each person and what they did, in order. */
   people: Array<{ who: string; did: Array<{ at: string; what: string }> }>;
@@ -74,6 +76,29 @@ export interface EvidenceReport {
 }
 
 const hours = (ms: number) => `${(ms / 3_600_000).toFixed(2)} h`;
+
+/** Those told beside the levels, in the order they were: the backup on call and the responders. */
+export function alsoToldEvidence(s: IncidentState): NonNullable<EvidenceReport['alsoTold']> {
+  const backup = s.matrix?.onCallBackup;
+  return [
+    ...(backup && s.escalation.backupAlertedAt
+      ? [
+          {
+            role: 'backup on call' as const,
+            who: backup.who,
+            at: s.escalation.backupAlertedAt,
+            why: `level 1 not acknowledged after ${backup.afterMinutes} min`,
+          },
+        ]
+      : []),
+    ...(s.escalation.responders ?? []).map((r) => ({
+      role: 'responder' as const,
+      who: r.who,
+      at: r.at,
+      why: `asked by ${r.by}: ${r.reason}`,
+    })),
+  ].sort((a, b) => a.at.localeCompare(b.at));
+}
 
 /** Each level of the frozen matrix: when it was first told and why then, or never reached. */
 export function escalationEvidence(s: IncidentState): EscalationEvidence[] {
@@ -132,6 +157,7 @@ export function incidentEvidence(s: IncidentState, generatedAt: Date): EvidenceR
     closedAt: s.closedAt,
     acknowledged: s.escalation.acknowledgedBy ? { by: s.escalation.acknowledgedBy, at: s.escalation.acknowledgedAt } : null,
     escalation: escalationEvidence(s),
+    alsoTold: alsoToldEvidence(s),
     steps,
     people: [...people].map(([who, did]) => ({ who, did })),
     objectives: {
@@ -218,6 +244,7 @@ export function evidenceMarkdown(r: EvidenceReport): string {
             (e) =>
               `| ${e.level} (${e.name}) | ${e.at ? time(e.at) : 'not reached'} | ${cell(e.why ?? '–')} | ${cell(e.to.join(', ') || 'Slack only')} |`,
           ),
+          ...(r.alsoTold ?? []).map((t) => `| ${t.role} | ${time(t.at)} | ${cell(t.why)} | ${cell(t.who)} |`),
           '',
         ]
       : []),
