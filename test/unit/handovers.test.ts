@@ -268,6 +268,36 @@ describe('reminders of the coming shift (ESCALATION_ONCALL_REMIND_HOURS)', () =>
       'carol@x.io 2026-12-14T09:00:00.000Z',
       '2026-12-14T09:00:00.000Z',
     ],
+    [
+      "bob's own lead (24 h) over the rotation's 12: due a day ahead",
+      [{ name: 'default', onCall: { ...weekly, remindHours: 12, remindHoursFor: { 'bob@x.io': 24 } } }],
+      aliceWeek,
+      '2026-12-13T09:00:00Z',
+      [],
+      [['bob@x.io', '2026-12-14T09:00:00.000Z', 'alice@x.io']],
+      bobs,
+      '2026-12-14T09:00:00.000Z',
+    ],
+    [
+      "bob's own lead of 0: never reminded, though the rotation reminds others",
+      [{ name: 'default', onCall: { ...weekly, remindHours: 12, remindHoursFor: { 'bob@x.io': 0 } } }],
+      aliceWeek,
+      '2026-12-14T08:00:00Z',
+      [],
+      [],
+      undefined,
+      '2026-12-14T09:00:00.000Z',
+    ],
+    [
+      'no reminders in the rotation, but bob asks for 2 h: not due yet, wakes then',
+      [{ name: 'default', onCall: { ...weekly, remindHoursFor: { 'bob@x.io': 2, 'alice@x.io': 48 } } }],
+      aliceWeek,
+      '2026-12-14T06:00:00Z',
+      [],
+      [],
+      undefined,
+      '2026-12-14T07:00:00.000Z',
+    ],
   ])('%s', (_, given, told, at, quiet, expected, reminded, wakeAt) => {
     const check = handoversDue(given, told, new Date(at), new Set(quiet));
     expect(check.reminders.map((r) => [r.who, r.from, r.current])).toEqual(expected);

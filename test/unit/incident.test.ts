@@ -826,6 +826,16 @@ describe('escalation settings', () => {
     expect(problems({ ...rotating, ESCALATION_ONCALL_REMIND_HOURS: 'soon' })).toEqual([
       expect.stringMatching(/^ESCALATION_ONCALL_REMIND_HOURS: /),
     ]);
+    // Each person's own reminder lead, over the rotation's.
+    expect(
+      loadConfig({ ...base, ...rotating, ESCALATION_ONCALL_REMIND_HOURS_FOR: 'a@x.io=24, b@x.io=0' }).incident.matrices.default
+        .onCall!.remindHoursFor,
+    ).toEqual({ 'a@x.io': 24, 'b@x.io': 0 });
+    expect(problems({ ...rotating, ESCALATION_ONCALL_REMIND_HOURS_FOR: 'a@x.io:24,bob=2,c@x.io=999' })).toEqual([
+      'ESCALATION_ONCALL_REMIND_HOURS_FOR: "a@x.io:24": expected <address>=<hours>, e.g. alice@example.com=24',
+      'ESCALATION_ONCALL_REMIND_HOURS_FOR: "bob=2": "bob" is not an e-mail address',
+      'ESCALATION_ONCALL_REMIND_HOURS_FOR: "c@x.io=999": at most 336 hours (two weeks)',
+    ]);
     // A backup on call after minutes without an acknowledgement: before the manager, in each matrix.
     expect(
       loadConfig({ ...base, ...rotating, ESCALATION_ONCALL_BACKUP_AFTER_MINUTES: '15' }).incident.matrices.default.onCall!

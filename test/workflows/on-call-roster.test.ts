@@ -201,7 +201,8 @@ describe('on-call stand-ins set at run time (dev server, CLI)', () => {
       ESCALATION_ONCALL: `${alice},${bob}`,
       ESCALATION_ONCALL_FROM: rotation.from,
       ESCALATION_ONCALL_OVERRIDES: `${danFrom}/${danUntil}=${dan},${erinFrom}/${erinUntil}=${erin}`,
-      ESCALATION_ONCALL_REMIND_HOURS: '1',
+      // Each person's own lead, through the worker's configuration: an hour for the rotation's and Erin, none for Dan.
+      ESCALATION_ONCALL_REMIND_HOURS_FOR: `${alice}=1,${bob}=1,${erin}=1,${dan}=0`,
       // The Slack app: whoever comes on call is mentioned in the channel.
       SLACK_BOT_TOKEN: 'xoxb-test-token',
       SLACK_CHANNEL: 'C0ONCALL',

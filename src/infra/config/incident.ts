@@ -41,6 +41,8 @@ export interface OnCallRotation {
   overrides?: Array<{ who: string; from: string; until: string }>;
   /** ESCALATION_ONCALL_REMIND_HOURS: mail whoever comes on call this long before their shift; absent: no reminder. */
   remindHours?: number;
+  /** ESCALATION_ONCALL_REMIND_HOURS_FOR: a person's own lead (0: none), over remindHours. */
+  remindHoursFor?: Record<string, number>;
   /** ESCALATION_ONCALL_BACKUP_AFTER_MINUTES: alert whoever is on call next when level 1 has not acknowledged by then; absent: never. */
   backupAfterMinutes?: number;
 }
@@ -116,6 +118,7 @@ function readRotation(r: EnvReader, prefix: string): OnCallRotation | undefined 
   const shiftHours = r.integer(`${prefix}ONCALL_SHIFT_HOURS`, 168, { min: 1, max: 24 * 366 });
   const overrides = readOverrides(r, `${prefix}ONCALL_OVERRIDES`);
   const remindHours = r.integer(`${prefix}ONCALL_REMIND_HOURS`, 0, { min: 0, max: 24 * 14 });
+  const remindHoursFor = readRemindHoursFor(r, `${prefix}ONCALL_REMIND_HOURS_FOR`);
   const backupAfterMinutes = r.integer(`${prefix}ONCALL_BACKUP_AFTER_MINUTES`, 0, { min: 0, max: 100_000 });
   return {
     people,
@@ -123,8 +126,23 @@ function readRotation(r: EnvReader, prefix: string): OnCallRotation | undefined 
     shiftHours,
     ...(overrides.length ? { overrides } : {}),
     ...(remindHours ? { remindHours } : {}),
+    ...(Object.keys(remindHoursFor).length ? { remindHoursFor } : {}),
     ...(backupAfterMinutes ? { backupAfterMinutes } : {}),
   };
+}
+
+/** `<address>=<hours>` entries, comma-separated: each person's own reminder lead (0: none). */
+function readRemindHoursFor(r: EnvReader, variable: string): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const entry of r.list(variable)) {
+    const m = /^([^=]+)=(\d+)$/.exec(entry);
+    const [who, hours] = m ? [m[1].trim(), Number(m[2])] : [];
+    if (!m) r.problem(variable, `"${entry}": expected <address>=<hours>, e.g. alice@example.com=24`);
+    else if (!EMAIL_ADDRESS.test(who!)) r.problem(variable, `"${entry}": "${who}" is not an e-mail address`);
+    else if (hours! > 24 * 14) r.problem(variable, `"${entry}": at most ${24 * 14} hours (two weeks)`);
+    else out[who!] = hours!;
+  }
+  return out;
 }
 
 /** An ISO time with its zone (2026-12-07T09:00:00Z, ...+01:00): a shift's start and an override's ends. */

@@ -92,9 +92,11 @@ export function handoversDue(
     // The coming shift's reminder: told once, when due; on first sight or after a stand-in's own notice, recorded.
     const coming = shiftAt(onCall, shift.until);
     const comingKey = `${coming.who} ${coming.from.toISOString()}`;
-    const remindAt = new Date(coming.from.getTime() - (onCall.remindHours ?? 0) * 3_600_000);
+    // Their own lead when they gave one (0: none), else the rotation's.
+    const leadHours = onCall.remindHoursFor?.[coming.who] ?? onCall.remindHours ?? 0;
+    const remindAt = new Date(coming.from.getTime() - leadHours * 3_600_000);
     let reminded = before?.reminded;
-    if (onCall.remindHours && coming.who !== shift.who) {
+    if (leadHours && coming.who !== shift.who) {
       if (remindAt > now) wake(remindAt);
       else if (reminded !== comingKey) {
         if (before && !quiet.has(name))
