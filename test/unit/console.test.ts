@@ -1545,6 +1545,27 @@ describe('the console over HTTP', () => {
     expect(await (await fetch(`${s.url}/`, { headers })).text()).toContain(`next: ${next}`);
     const page = await (await fetch(`${s.url}/incidents/dr-shop-1`, { headers })).text();
     expect(page).toContain(`next: ${next}`);
+    expect(page).not.toContain('the backup');
+    // With a backup on call not yet alerted: when they will be, unless someone acknowledges first.
+    const withBackup = { ...base, matrix: { ...matrix, onCallBackup: { who: 'bob@x.io', afterMinutes: 15 } } };
+    backend.set(withBackup);
+    const opened = Date.parse(base.openedAt);
+    const due = new Date(opened + 15 * 60_000).toISOString().slice(11, 16);
+    expect(await (await fetch(`${s.url}/incidents/dr-shop-1`, { headers })).text()).toContain(
+      `; the backup bob@x.io at ${new Date(opened).toISOString().slice(0, 10)} ${due} UTC unless acknowledged`,
+    );
+    backend.set({
+      ...withBackup,
+      escalation: { ...base.escalation, sent: [1], backupAlertedAt: new Date(opened + 15 * 60_000).toISOString() },
+    });
+    const alerted = await (await fetch(`${s.url}/incidents/dr-shop-1`, { headers })).text();
+    expect(alerted).toContain('level 1 (DevOps team), and the backup on call bob@x.io');
+    expect(alerted).not.toContain('unless acknowledged');
+    backend.set({
+      ...base,
+      matrix,
+      escalation: { ...base.escalation, sent: [1], next: { level: 2, at: '2026-11-30T11:00:00Z' } },
+    });
     // Escalating now: the levels not yet alerted, with who hears; level 3 names the manager too.
     expect(formsOn(page)).toEqual(['ack', 'assess', 'skip', 'note', 'escalate', 'responder', 'abort']);
     expect(page).toContain('<input type="radio" name="level" value="2" checked> level 2: manager (manager@x.io)</label>');

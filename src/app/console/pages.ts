@@ -6,7 +6,14 @@
  */
 import type { IncidentState } from '../../operations/dr/incident';
 import { leaderOf, STEP_TITLES } from '../../operations/dr/incident';
-import { alertedWords, describeSelection, minuteUtc, nextEscalation, respondersWords } from '../../operations/dr/details';
+import {
+  alertedWords,
+  backupDue,
+  describeSelection,
+  minuteUtc,
+  nextEscalation,
+  respondersWords,
+} from '../../operations/dr/details';
 import { describeRecovery } from '../../operations/dr/recovery';
 import { escalationChoice, levelsOpenToEscalate } from '../../operations/dr/escalation';
 import { describeTarget } from '../../operations/pitr/target';
@@ -290,6 +297,7 @@ export function incidentPage(
   o: { csrf: string; user: string; error?: string; done?: string; now: Date; version: string; options?: RecoveryOptions | null },
 ): string {
   const e = s.escalation;
+  const backup = backupDue(s);
   const facts: Array<[string, string]> = [
     ['Status', `${s.status}; step ${STEP_TITLES[s.step]} (${s.stepStatus})`],
     ['Database', s.database],
@@ -304,7 +312,9 @@ export function incidentPage(
     ],
     [
       'Escalation',
-      `${alertedWords(s)}${e.sent.includes(4) ? '; customers notified' : ''}${e.next ? `; next: ${nextEscalation(s, o.now)}` : ''}`,
+      `${alertedWords(s)}${e.sent.includes(4) ? '; customers notified' : ''}${
+        backup ? `; the backup ${backup.who} at ${clock(backup.at)} unless acknowledged` : ''
+      }${e.next ? `; next: ${nextEscalation(s, o.now)}` : ''}`,
     ],
   ];
   const helping = respondersWords(s);

@@ -145,9 +145,17 @@ function onCallWords(s: IncidentState, now: Date): string {
   const words = [
     ...(s.matrix?.onCallNow ? [`${s.matrix.onCallNow} on call at the opening`] : []),
     ...(backup && e.backupAlertedAt ? [`backup ${backup.who} alerted at ${clockTime(e.backupAlertedAt, now)}`] : []),
-    ...(backup && !e.backupAlertedAt && !e.acknowledgedBy && s.status === 'open'
-      ? [`backup ${backup.who} alerted if not acknowledged ${backup.afterMinutes} min after the opening`]
-      : []),
+    ...(backupDue(s) ? [`backup ${backup!.who} alerted if not acknowledged ${backup!.afterMinutes} min after the opening`] : []),
   ];
   return words.length ? ` (${words.join('; ')})` : '';
+}
+
+/** The backup on call still to be alerted (open, nobody acknowledged, not alerted yet): who, and when. */
+export function backupDue(
+  s: Pick<IncidentState, 'matrix' | 'escalation' | 'status' | 'openedAt'>,
+): { who: string; at: string } | null {
+  const backup = s.matrix?.onCallBackup;
+  const e = s.escalation;
+  if (!backup || e.backupAlertedAt || e.acknowledgedBy || s.status !== 'open') return null;
+  return { who: backup.who, at: new Date(Date.parse(s.openedAt) + backup.afterMinutes * 60_000).toISOString() };
 }
