@@ -598,6 +598,10 @@ describe('what people see', () => {
     expect(incidentDetails(alerted, now).split('\n')[4]).toContain(
       '(alice@x.io on call at the opening; backup bob@x.io alerted at 02:15 UTC);',
     );
+    expect(formatIncident(backedUp)).toMatch(/\nbackup     bob@x\.io at 2026-11-24 02:15:00Z unless acknowledged\n/);
+    expect(formatIncident(alerted)).toMatch(
+      /\nbackup     bob@x\.io alerted at 2026-11-24 02:15:00Z \(level 1 had not acknowledged\)\n/,
+    );
     const taken = { ...backedUp, escalation: { ...backedUp.escalation, acknowledgedBy: 'alice' } };
     expect(incidentDetails(taken, now).split('\n')[4]).toContain('(alice@x.io on call at the opening);');
   });
