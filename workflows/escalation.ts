@@ -117,6 +117,8 @@ export class Escalation {
       s.escalation.sent,
       // Absent in runs before the backup on call: their key, and so their edits, are as recorded.
       ...(s.escalation.backupAlertedAt ? [s.escalation.backupAlertedAt] : []),
+      // Likewise those asked to help (an update runs before it never had).
+      ...(s.escalation.responders?.length ? [s.escalation.responders.length] : []),
       leaderOf(s.escalation),
       s.assessment,
       s.restore,

@@ -1242,6 +1242,9 @@ describe('escalating by hand, before the timer', () => {
     expect(notice.subject).toBe('[pgwarden] INCIDENT: [SEV1] shop: bob asks dba@x.io to help: the replica lags: orders lost');
     expect(notice.text).toMatch(/^Asked by: +bob$/m);
     expect(notice.text).toMatch(/^Why: +the replica lags$/m);
+    // The incident's live Slack message lists them.
+    const live = renderEmail(incidentNotice('live', briefOf(i.state), openedAt)).text;
+    expect(live).toMatch(/^Helping: +dba@x\.io \(asked by bob\)$/m);
     expect(notice.text).toContain(
       'What to do: dba@x.io: join the team; where it stands: pgwarden dr status dr-shop-20261124T020000Z',
     );

@@ -7,7 +7,7 @@
 import { factIf, type Notice } from '../../infra/notify/notice';
 import { OBJECTIVES } from '../../infra/config/objectives';
 import { type IncidentStatus, IncidentState, leaderOf, type Reach, STEP_TITLES } from './incident';
-import { alertedWords, minuteUtc } from './details';
+import { alertedWords, minuteUtc, respondersWords } from './details';
 
 export type IncidentNoticeKind =
   | 'level1'
@@ -67,6 +67,8 @@ export interface IncidentBrief {
   /** Open or how it closed, and the levels alerted so far (absent in briefs recorded before). */
   status?: IncidentStatus;
   alerted?: string;
+  /** Those asked to help, as listed (absent when nobody was, and in briefs recorded before). */
+  helping?: string;
 }
 
 export function briefOf(state: IncidentState, extra: Partial<IncidentBrief> = {}): IncidentBrief {
@@ -94,6 +96,7 @@ export function briefOf(state: IncidentState, extra: Partial<IncidentBrief> = {}
     restore: state.restore ? `${state.restore.status}: ${state.restore.detail}` : null,
     status: state.status,
     alerted: alertedWords(state),
+    ...(respondersWords(state) ? { helping: respondersWords(state)! } : {}),
     resumed: resumed ? `${resumed.by}: ${resumed.what}` : null,
     ...extra,
   };
@@ -285,6 +288,7 @@ export function incidentNotice(
             ...base,
             ...where,
             ...factIf('Escalation', b.alerted && `${b.alerted} alerted`),
+            ...factIf('Helping', b.helping),
             ...factIf('Outcome', b.outcome),
             ...factIf('Follow it', link),
             ['As of', minuteUtc(now.toISOString())],
