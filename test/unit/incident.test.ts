@@ -10,7 +10,7 @@ import {
   noteLine,
   startInput,
 } from '../../src/app/cli/commands/dr';
-import { alertedWords, incidentDetails, withCommandsInCode } from '../../src/operations/dr/details';
+import { alertedWords, backupAlerted, backupDue, incidentDetails, withCommandsInCode } from '../../src/operations/dr/details';
 import { IncidentState, leaderOf, updateAudienceOf } from '../../src/operations/dr/incident';
 import {
   backupAlertAt,
@@ -161,6 +161,25 @@ describe('level 1 reminders and closing notices', () => {
     const told = { ...state, escalation: { ...state.escalation, backupAlertedAt: '2026-11-24T02:15:00.000Z' } };
     expect(alertedWords(told)).toBe('level 1 (DevOps team), and the backup on call bob@x.io');
     expect(briefOf(told).alerted).toBe('level 1 (DevOps team), and the backup on call bob@x.io');
+  });
+  const due = { who: 'bob@x.io', at: '2026-11-24T02:15:00.000Z', afterMinutes: 15 };
+  it.each([
+    ['no backup in the matrix', {}, null, null],
+    ['open, unacknowledged: due at its minutes', { matrix: backed }, due, null],
+    ['acknowledged: never due', { matrix: backed, acknowledgedBy: 'alice' }, null, null],
+    ['resolved: never due', { matrix: backed, status: 'resolved' }, null, null],
+    [
+      'alerted',
+      { matrix: backed, backupAlertedAt: '2026-11-24T02:16:00.000Z' },
+      null,
+      { ...due, at: '2026-11-24T02:16:00.000Z' },
+    ],
+  ] as Array<[string, Record<string, unknown>, unknown, unknown]>)('the backup on call: %s', (_what, over, isDue, wasAlerted) => {
+    const { matrix: m, status, ...escalation } = over as { matrix?: EscalationMatrix; status?: 'resolved' };
+    const s = incident({ ...(m ? { matrix: m } : {}), ...(status ? { status } : {}) });
+    const state = { ...s, escalation: { ...s.escalation, ...escalation } };
+    expect(backupDue(state)).toEqual(isDue);
+    expect(backupAlerted(state)).toEqual(wasAlerted);
   });
 });
 
@@ -677,7 +696,9 @@ describe('what people see', () => {
       expect(text).toContain('Failure at:   2026-11-24 01:50 UTC');
       expect(text).toContain('Opened:       2026-11-24 02:00 UTC by carol (1 h 00 min ago)');
       expect(text).toContain('Waiting for:  the assessment');
-      expect(text).toMatch(/What to do: acknowledge: pgwarden dr ack dr-shop-20261124T020000Z --as <name>/);
+      expect(text).toContain(
+        'What to do: acknowledge: pgwarden dr ack dr-shop-20261124T020000Z --as <name> (or Update acknowledge {"by": "<name>"} in the Temporal UI); reminders repeat until then. Then follow the runbook: pgwarden dr status dr-shop-20261124T020000Z',
+      );
       expect(mail('level1-reminder', { ...brief, reminder: 2 }).subject).toMatch(
         /NOT acknowledged after 1 h 00 min \(reminder 2\)/,
       );
@@ -689,8 +710,8 @@ describe('what people see', () => {
       expect(text).toMatch(/^On call: +alice@x\.io, alerted at the opening$/m);
       expect(text).toMatch(/^Backup on call: +bob@x\.io$/m);
       expect(text).toMatch(/^Acknowledged: +NOT yet$/m);
-      expect(text).toMatch(
-        /What to do: bob@x\.io: you are the backup on call and nobody has acknowledged\. Acknowledge to take it: pgwarden dr ack dr-shop-20261124T020000Z --as <name>/,
+      expect(text).toContain(
+        `What to do: bob@x.io: you are the backup on call and nobody has acknowledged. Acknowledge to take it: pgwarden dr ack dr-shop-20261124T020000Z --as <name> (or Update acknowledge {"by": "<name>"} in the Temporal UI); level 1's reminders reach you too until then. Then follow the runbook: pgwarden dr status dr-shop-20261124T020000Z`,
       );
       // Posted to the channel once (it does not repeat), not paged (the pager has its own escalation).
       expect(incidentNoticeToSlack('backup-oncall', unacked, false)).toBe(true);

@@ -6,7 +6,7 @@
 import { describeRecovery } from './recovery';
 import { IncidentState, Selection, Step, STEP_TITLES } from './incident';
 import { describeTarget } from '../pitr/target';
-import { EscalationLevel, LEVEL_NAMES, LEVELS } from './escalation';
+import { backupAlertAt, EscalationLevel, LEVEL_NAMES, LEVELS } from './escalation';
 
 /** "levels 1 (DevOps team), 4 (customer notification)": which levels were sent. */
 /** "level 2 (manager) → manager@example.com at 10:54 UTC (in 37 min)": who hears next, and when. */
@@ -26,8 +26,8 @@ export function teamLevelsSent(sent: IncidentState['escalation']['sent']): strin
 
 /** Who was alerted, as the board, the live message and notices say it: the levels, and the backup on call once alerted. */
 export function alertedWords(s: Pick<IncidentState, 'matrix' | 'escalation'>): string {
-  const backup = s.escalation.backupAlertedAt && s.matrix?.onCallBackup?.who;
-  return `${teamLevelsSent(s.escalation.sent)}${backup ? `, and the backup on call ${backup}` : ''}`;
+  const backup = backupAlerted(s);
+  return `${teamLevelsSent(s.escalation.sent)}${backup ? `, and the backup on call ${backup.who}` : ''}`;
 }
 
 /** Those asked to help, as the UI, the console and `dr status` list them; null when nobody was. */
@@ -140,12 +140,12 @@ export function incidentDetails(s: IncidentState, now: Date = new Date()): strin
 
 /** Who was on call at the opening, and the backup on call: alerted when, or when due while unacknowledged. */
 function onCallWords(s: IncidentState, now: Date): string {
-  const e = s.escalation;
-  const backup = s.matrix?.onCallBackup;
+  const alerted = backupAlerted(s);
+  const due = backupDue(s);
   const words = [
     ...(s.matrix?.onCallNow ? [`${s.matrix.onCallNow} on call at the opening`] : []),
-    ...(backup && e.backupAlertedAt ? [`backup ${backup.who} alerted at ${clockTime(e.backupAlertedAt, now)}`] : []),
-    ...(backupDue(s) ? [`backup ${backup!.who} alerted if not acknowledged ${backup!.afterMinutes} min after the opening`] : []),
+    ...(alerted ? [`backup ${alerted.who} alerted at ${clockTime(alerted.at, now)}`] : []),
+    ...(due ? [`backup ${due.who} alerted if not acknowledged ${due.afterMinutes} min after the opening`] : []),
   ];
   return words.length ? ` (${words.join('; ')})` : '';
 }
@@ -153,9 +153,19 @@ function onCallWords(s: IncidentState, now: Date): string {
 /** The backup on call still to be alerted (open, nobody acknowledged, not alerted yet): who, and when. */
 export function backupDue(
   s: Pick<IncidentState, 'matrix' | 'escalation' | 'status' | 'openedAt'>,
-): { who: string; at: string } | null {
+): { who: string; at: string; afterMinutes: number } | null {
   const backup = s.matrix?.onCallBackup;
   const e = s.escalation;
-  if (!backup || e.backupAlertedAt || e.acknowledgedBy || s.status !== 'open') return null;
-  return { who: backup.who, at: new Date(Date.parse(s.openedAt) + backup.afterMinutes * 60_000).toISOString() };
+  const at = s.matrix && backupAlertAt(s.matrix, new Date(s.openedAt));
+  if (!backup || !at || e.backupAlertedAt || e.acknowledgedBy || s.status !== 'open') return null;
+  return { who: backup.who, at: at.toISOString(), afterMinutes: backup.afterMinutes };
+}
+
+/** The backup on call once alerted (level 1 not having acknowledged in time): who, when, after how long; else null. */
+export function backupAlerted(
+  s: Pick<IncidentState, 'matrix' | 'escalation'>,
+): { who: string; at: string; afterMinutes: number } | null {
+  const backup = s.matrix?.onCallBackup;
+  const at = s.escalation.backupAlertedAt;
+  return backup && at ? { who: backup.who, at, afterMinutes: backup.afterMinutes } : null;
 }

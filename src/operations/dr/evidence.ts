@@ -8,7 +8,7 @@
 import { OBJECTIVES } from '../../infra/config/objectives';
 import { EscalationLevel, LEVEL_NAMES, LEVELS, whyWords } from './escalation';
 import { IncidentState, Step, STEP_TITLES, STEPS, TimelineEntry } from './incident';
-import { describeSelection } from './details';
+import { backupAlerted, describeSelection } from './details';
 
 export const EVIDENCE_KIND = 'pgwarden.evidence';
 
@@ -79,14 +79,14 @@ const hours = (ms: number) => `${(ms / 3_600_000).toFixed(2)} h`;
 
 /** Those told beside the levels, in the order they were: the backup on call and the responders. */
 export function alsoToldEvidence(s: IncidentState): NonNullable<EvidenceReport['alsoTold']> {
-  const backup = s.matrix?.onCallBackup;
+  const backup = backupAlerted(s);
   return [
-    ...(backup && s.escalation.backupAlertedAt
+    ...(backup
       ? [
           {
             role: 'backup on call' as const,
             who: backup.who,
-            at: s.escalation.backupAlertedAt,
+            at: backup.at,
             why: `level 1 not acknowledged after ${backup.afterMinutes} min`,
           },
         ]

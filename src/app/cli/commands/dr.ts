@@ -14,7 +14,7 @@ import { EMAIL_ADDRESS } from '../../../infra/config/email-address';
 import { BackupNotFoundError, UsageError } from '../../../infra/errors/errors';
 import { requireWorker } from '../no-worker';
 import { DisasterRecoveryInput, IncidentState, SEVERITIES, Severity, STEP_TITLES } from '../../../operations/dr/incident';
-import { backupDue, describeSelection, levelsSent, respondersWords } from '../../../operations/dr/details';
+import { backupAlerted, backupDue, describeSelection, levelsSent, respondersWords } from '../../../operations/dr/details';
 import { describeTarget } from '../../../operations/pitr/target';
 import { contactWords, LEVEL_NAMES } from '../../../operations/dr/escalation';
 import { updateAudienceOf } from '../../../operations/dr/incident';
@@ -114,10 +114,9 @@ export function formatIncident(s: IncidentState, restoreStep?: string): string {
     `escalation ${level} sent${s.escalation.next ? `; next: level ${s.escalation.next.level} at ${when(s.escalation.next.at)}` : ''}; ${s.escalation.acknowledgedBy ? `acknowledged by ${s.escalation.acknowledgedBy} at ${when(s.escalation.acknowledgedAt)}${s.escalation.lead ? `; led by ${s.escalation.lead.by} since ${when(s.escalation.lead.since)}` : ''}` : `NOT acknowledged (level 1 sent ${s.escalation.level1Sends}x)`}`,
   ];
   const due = backupDue(s);
-  const backup = s.matrix?.onCallBackup;
+  const alerted = backupAlerted(s);
   if (due) lines.push(`backup     ${due.who} at ${when(due.at)} unless acknowledged`);
-  else if (backup && s.escalation.backupAlertedAt)
-    lines.push(`backup     ${backup.who} alerted at ${when(s.escalation.backupAlertedAt)} (level 1 had not acknowledged)`);
+  else if (alerted) lines.push(`backup     ${alerted.who} alerted at ${when(alerted.at)} (level 1 had not acknowledged)`);
   const helping = respondersWords(s);
   if (helping) lines.push(`helping    ${helping}`);
   if (s.findings)
