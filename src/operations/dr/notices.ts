@@ -173,7 +173,7 @@ export function incidentNotice(
               ? `${tag}: ${drill ? 'disaster recovery drill started (nothing failed)' : 'disaster recovery started'}: ${b.summary}`
               : `${tag}: NOT acknowledged after ${openFor(b.openedAt, now)} (reminder ${b.reminder}): ${b.summary}`,
           facts: [...base, ...where, ...follow],
-          action: `acknowledge: pgwarden dr ack ${b.incidentId} --as <name> (or Update acknowledge {"by": "<name>"} in the Temporal UI); reminders repeat until then. Then follow the runbook: pgwarden dr status ${b.incidentId}`,
+          action: `acknowledge: ${ackWords(b.incidentId)}; reminders repeat until then. ${runbookWords(b.incidentId)}`,
         };
       case 'backup-oncall': {
         const backup = b.backup!;
@@ -189,7 +189,7 @@ export function incidentNotice(
             ...where,
             ...follow,
           ],
-          action: `${backup.who}: you are the backup on call and nobody has acknowledged. Acknowledge to take it: pgwarden dr ack ${b.incidentId} --as <name> (or Update acknowledge {"by": "<name>"} in the Temporal UI); level 1's reminders reach you too until then. Then follow the runbook: pgwarden dr status ${b.incidentId}`,
+          action: `${backup.who}: you are the backup on call and nobody has acknowledged. Acknowledge to take it: ${ackWords(b.incidentId)}; level 1's reminders reach you too until then. ${runbookWords(b.incidentId)}`,
         };
       }
       case 'responder': {
@@ -379,4 +379,13 @@ export function incidentNoticeToSlack(kind: IncidentNoticeKind, b: Pick<Incident
 function oneLine(text: string): string {
   const first = text.trim().split('\n')[0];
   return first.length > 80 ? `${first.slice(0, 79)}…` : first;
+}
+
+/** How to acknowledge, as the level 1 and backup on-call notices say it: the CLI, or the Temporal UI's update. */
+function ackWords(incidentId: string): string {
+  return `pgwarden dr ack ${incidentId} --as <name> (or Update acknowledge {"by": "<name>"} in the Temporal UI)`;
+}
+
+function runbookWords(incidentId: string): string {
+  return `Then follow the runbook: pgwarden dr status ${incidentId}`;
 }
