@@ -57,7 +57,7 @@ import { proveReadKey } from './key-proof';
 import { connectTo } from './recover-instance';
 
 /** The notices that ask their readers to acknowledge: each mail carries its reader's own one-click link. */
-const ACK_ASKED: ReadonlySet<IncidentNoticeKind> = new Set(['level1', 'level1-reminder', 'backup-oncall']);
+const ACK_ASKED: ReadonlySet<IncidentNoticeKind> = new Set(['level1', 'level1-reminder', 'backup-oncall', 'responder']);
 
 export interface OpenedIncident {
   database: string;
@@ -420,12 +420,13 @@ export function incidentActivities(deps: ActivityDeps) {
       const toSlack = incidentNoticeToSlack(input.kind, input.brief, Boolean(deps.config.notifications.slackApp));
       const at = new Date(input.at);
       const recipients = emailRecipients(deps.config.notifications, input.to);
-      const linked = deps.config.console.sessionSecret && ACK_ASKED.has(input.kind);
+      // Only while nobody has acknowledged: a responder asked later joins whoever leads.
+      const linked = deps.config.console.sessionSecret && ACK_ASKED.has(input.kind) && !input.brief.acknowledgedBy;
       if (!linked) {
         const notice = incidentNotice(input.kind, input.brief, at, link);
         return deliver(deps, withButtons(notice, input), input.to, toSlack ? undefined : ['email', 'pagerduty'], input.thread);
       }
-      // Each level 1 mail's link is its reader's own, so the timeline says who acknowledged; the
+      // Each mail asking for an acknowledgement has its reader's own link, so the timeline says who acknowledged; the
       // channel's message has no link (anyone there could use it as them), but the Slack button.
       const results: ChannelResult[] = [];
       for (const person of recipients)
@@ -458,7 +459,7 @@ export function incidentActivities(deps: ActivityDeps) {
   }
 
   /**
-   * The console's one-click acknowledgement for a level 1 mail: a link signed for this incident
+   * The console's one-click acknowledgement for a mail asking one (ACK_ASKED): a link signed for this incident
    * and this reader, expiring after CONSOLE_ACK_LINK_HOURS. Made here, at send time, so it is
    * never in the workflow's history; only when the console is configured (CONSOLE_SESSION_SECRET).
    */
@@ -486,7 +487,7 @@ export function incidentActivities(deps: ActivityDeps) {
     const buttons =
       input.kind === 'level1'
         ? [...(input.brief.acknowledgedBy ? [] : [ack]), ...(forms ? [escalate, update, responder] : [])]
-        : input.kind === 'backup-oncall'
+        : input.kind === 'backup-oncall' || (input.kind === 'responder' && !input.brief.acknowledgedBy)
           ? [ack]
           : input.kind === 'update-due' && forms
             ? [update]

@@ -1266,9 +1266,22 @@ describe('escalating by hand, before the timer', () => {
     // The incident's live Slack message lists them.
     const live = renderEmail(incidentNotice('live', briefOf(i.state), openedAt)).text;
     expect(live).toMatch(/^Helping: +dba@x\.io \(asked by bob\)$/m);
+    // Nobody has acknowledged: they may take it, with their own link (the activity signs it).
     expect(notice.text).toContain(
-      'What to do: dba@x.io: join the team; where it stands: pgwarden dr status dr-shop-20261124T020000Z',
+      'What to do: dba@x.io: nobody has acknowledged yet: join the team, or acknowledge to lead it: pgwarden dr ack dr-shop-20261124T020000Z --as <name> (or Update acknowledge {"by": "<name>"} in the Temporal UI). Where it stands: pgwarden dr status dr-shop-20261124T020000Z',
     );
+    const asked = { responder: { who: 'dba@x.io', by: 'bob', reason: 'the replica lags' } };
+    const linked = renderEmail(
+      incidentNotice('responder', briefOf(i.state, asked), openedAt, undefined, 'http://c/ack?t=x'),
+    ).text;
+    expect(linked).toMatch(/^Acknowledge in one click: +http:\/\/c\/ack\?t=x$/m);
+    // Someone leads it: they join them, and no link is shown.
+    i.acknowledge({ by: 'alice' });
+    const joining = renderEmail(
+      incidentNotice('responder', briefOf(i.state, asked), openedAt, undefined, 'http://c/ack?t=x'),
+    ).text;
+    expect(joining).toContain('What to do: dba@x.io: join alice, who leads the recovery; where it stands: pgwarden dr status');
+    expect(joining).not.toContain('Acknowledge in one click');
     expect(inFlagTerms('"who" "dave" is not an e-mail address')).toBe('--who "dave" is not an e-mail address');
   });
 

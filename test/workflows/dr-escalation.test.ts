@@ -458,39 +458,67 @@ describe('DisasterRecoveryWorkflow escalation (time-skipping server, real notice
   });
 
   it('asks someone the matrix does not name to help: mailed and posted with why, then told the updates and the close', async () => {
-    const h = await open({}, 'responder');
-    const id = h.workflowId;
-    await waitUntil(h, (s) => s.escalation.level1Sends === 1);
-    const s: IncidentState = await h.executeUpdate(m.addResponderUpdate, {
-      args: [{ by: 'alice', who: 'dba@example.com', reason: 'the replica will not catch up' }],
+    const secret = 'escalation-test-secret-of-32-characters';
+    const config = stackConfig({
+      ...CONTACTS,
+      CONSOLE_SESSION_SECRET: secret,
+      CONSOLE_PUBLIC_URL: 'http://console.invalid',
+      SLACK_SIGNING_SECRET: 'slack-signing-secret',
     });
-    expect(s.escalation.responders).toEqual([
-      { who: 'dba@example.com', by: 'alice', at: expect.any(String), reason: 'the replica will not catch up' },
-    ]);
-    expect(s.timeline.at(-1)).toMatchObject({
-      by: 'alice',
-      what: 'asked dba@example.com to help: the replica will not catch up',
-    });
-    const again = await h
-      .executeUpdate(m.addResponderUpdate, { args: [{ by: 'alice', who: 'dba@example.com', reason: 'still' }] })
-      .catch((e: Error) => (e.cause as Error).message);
-    expect(again).toMatch(/^dba@example\.com already hears of this incident/);
-    await h.executeUpdate(m.noteUpdate, { args: [{ by: 'alice', text: 'replica rebuilt', tell: true }] });
-    await h.executeUpdate(m.abortUpdate, { args: [{ by: 'alice', reason: 'drill over' }] });
-    await h.result();
+    const { bot, start } = await realNoticesWorker('dr-esc-responder', config);
+    try {
+      const h = await start('dr-responder');
+      const id = h.workflowId;
+      await waitUntil(h, (s) => s.escalation.level1Sends === 1);
+      const s: IncidentState = await h.executeUpdate(m.addResponderUpdate, {
+        args: [{ by: 'alice', who: 'dba@example.com', reason: 'the replica will not catch up' }],
+      });
+      expect(s.escalation.responders).toEqual([
+        { who: 'dba@example.com', by: 'alice', at: expect.any(String), reason: 'the replica will not catch up' },
+      ]);
+      expect(s.timeline.at(-1)).toMatchObject({
+        by: 'alice',
+        what: 'asked dba@example.com to help: the replica will not catch up',
+      });
+      const again = await h
+        .executeUpdate(m.addResponderUpdate, { args: [{ by: 'alice', who: 'dba@example.com', reason: 'still' }] })
+        .catch((e: Error) => (e.cause as Error).message);
+      expect(again).toMatch(/^dba@example\.com already hears of this incident/);
+      // Asked once someone leads it: they join them, with no link to take it.
+      await h.executeUpdate(m.acknowledgeUpdate, { args: [{ by: 'alice' }] });
+      await h.executeUpdate(m.addResponderUpdate, { args: [{ by: 'alice', who: 'net@example.com', reason: 'the VPN is down' }] });
+      await h.executeUpdate(m.noteUpdate, { args: [{ by: 'alice', text: 'replica rebuilt', tell: true }] });
+      await h.executeUpdate(m.abortUpdate, { args: [{ by: 'alice', reason: 'drill over' }] });
+      await h.result();
 
-    const [asked, update, closed] = await waitForCaptured(async (c) => mailTo(c, 'dba@example.com'), id, 3);
-    expect(asked.subject).toBe(
-      '[pgwarden] INCIDENT: [SEV1] sample: alice asks dba@example.com to help: the replica will not catch up: orders database lost',
-    );
-    expect(asked.envelopeTo).toEqual(['dba@example.com']);
-    expect(asked.text).toMatch(/^Why: +the replica will not catch up$/m);
-    expect(update.subject).toBe('[pgwarden] UPDATE: [SEV1] sample: update from alice: replica rebuilt');
-    expect(closed.subject).toMatch(/^\[pgwarden\] ABORTED: /);
-    // Posted to the channel once, never paged.
-    const posted = (await capturedWebhooks(id)).filter((w) => JSON.stringify(w.body).includes('asks dba@example.com to help'));
-    expect(posted).toHaveLength(1);
-    expect(posted[0].path).not.toMatch(/pagerduty/i);
+      const [asked, update, closed] = await waitForCaptured(async (c) => mailTo(c, 'dba@example.com'), id, 3);
+      expect(asked.subject).toBe(
+        '[pgwarden] INCIDENT: [SEV1] sample: alice asks dba@example.com to help: the replica will not catch up: orders database lost',
+      );
+      expect(asked.envelopeTo).toEqual(['dba@example.com']);
+      expect(asked.text).toMatch(/^Why: +the replica will not catch up$/m);
+      // Nobody had acknowledged: their mail lets them take it, as themselves.
+      const link = /Acknowledge in one click: +(\S+)/.exec(asked.text)![1];
+      const reader = readActionToken(new URL(link).searchParams.get('t')!, secret, Date.now());
+      expect('by' in reader && [reader.by, reader.email]).toEqual(['mail link to dba@example.com', 'dba@example.com']);
+      expect(update.subject).toBe('[pgwarden] UPDATE: [SEV1] sample: update from alice: replica rebuilt');
+      expect(closed.subject).toMatch(/^\[pgwarden\] ABORTED: /);
+      // Posted to the channel once, never paged.
+      const posted = (await capturedWebhooks(id)).filter((w) => JSON.stringify(w.body).includes('asks dba@example.com to help'));
+      expect(posted).toHaveLength(1);
+      expect(posted[0].path).not.toMatch(/pagerduty/i);
+      expect(JSON.stringify(posted[0].body)).not.toContain('/ack?t=');
+      // The channel gets the Acknowledge button instead while nobody leads; not once someone does.
+      expect(JSON.stringify(posted[0].body)).toContain('"action_id":"pgwarden_ack"');
+      const joinedPost = (await capturedWebhooks(id)).filter((w) => JSON.stringify(w.body).includes('asks net@example.com'));
+      expect(joinedPost).toHaveLength(1);
+      expect(JSON.stringify(joinedPost[0].body)).not.toContain('pgwarden_ack');
+      const [joined] = await waitForCaptured(async (c) => mailTo(c, 'net@example.com'), id, 1);
+      expect(joined.text).toContain('What to do: net@example.com: join alice, who leads the recovery;');
+      expect(joined.text).not.toContain('Acknowledge in one click');
+    } finally {
+      await bot.stop();
+    }
   });
 
   it('escalates by hand before the timer: the manager at 10 min, the executive with the reason, no timer sends them again', async () => {

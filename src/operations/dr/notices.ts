@@ -122,7 +122,7 @@ export function incidentNotice(
   b: IncidentBrief,
   now: Date,
   link?: string,
-  /** The console's signed one-click acknowledgement link (level 1 notices, when the console is configured). */
+  /** The console's signed one-click acknowledgement link (level 1, backup and responder notices while unacknowledged, when the console is configured). */
   ackLink?: string,
 ): Notice {
   const tag = `[${b.severity}] ${b.database}`;
@@ -200,7 +200,9 @@ export function incidentNotice(
           mark: drill ? 'DRILL' : 'INCIDENT',
           title: `${tag}: ${r.by} asks ${r.who} to help: ${oneLine(r.reason)}: ${b.summary}`,
           facts: [...base, ['Asked by', r.by], ['Why', r.reason], ...where, ...follow],
-          action: `${r.who}: join ${b.acknowledgedBy ? `${b.acknowledgedBy}, who leads the recovery` : 'the team'}; where it stands: pgwarden dr status ${b.incidentId}. You now get its status updates and hear how it ends`,
+          action: b.acknowledgedBy
+            ? `${r.who}: join ${b.acknowledgedBy}, who leads the recovery; where it stands: pgwarden dr status ${b.incidentId}. You now get its status updates and hear how it ends`
+            : `${r.who}: nobody has acknowledged yet: join the team, or acknowledge to lead it: ${ackWords(b.incidentId)}. Where it stands: pgwarden dr status ${b.incidentId}. You now get its status updates and hear how it ends`,
         };
       }
       case 'acknowledged':
@@ -381,7 +383,7 @@ function oneLine(text: string): string {
   return first.length > 80 ? `${first.slice(0, 79)}…` : first;
 }
 
-/** How to acknowledge, as the level 1 and backup on-call notices say it: the CLI, or the Temporal UI's update. */
+/** How to acknowledge, as the level 1, backup on-call and responder notices say it: the CLI, or the Temporal UI's update. */
 function ackWords(incidentId: string): string {
   return `pgwarden dr ack ${incidentId} --as <name> (or Update acknowledge {"by": "<name>"} in the Temporal UI)`;
 }
