@@ -134,6 +134,27 @@ describe('pgwarden CLI', () => {
       backup: { who: `${other}@x.io`, afterMinutes: 15 },
     });
     expect(JSON.parse(pgwarden(['dr', 'oncall', '--json'], env).stdout)).toMatchObject({ backup: null });
+    // Each shift after says its backup: here whoever is on call after it.
+    expect(pgwarden(['dr', 'oncall', '--next', '2'], backed).stdout.split('\n')[1]).toMatch(
+      new RegExp(`^then ${other}@x\\.io: .* \\(backup ${now}@x\\.io\\)$`),
+    );
+    // A backup rotation of its own takes the same shifts in turn.
+    const ownBackup = { ...backed, ESCALATION_ONCALL_BACKUP: 'dan@x.io,eve@x.io' };
+    const own = JSON.parse(pgwarden(['dr', 'oncall', '--json', '--next', '3'], ownBackup).stdout) as {
+      shifts: Array<{ who: string; backup: string }>;
+      backup: { who: string };
+    };
+    const [b0, b1] = now === 'alice' ? ['dan', 'eve'] : ['eve', 'dan'];
+    expect(own.shifts.map((s) => [s.who, s.backup])).toEqual([
+      [`${now}@x.io`, `${b0}@x.io`],
+      [`${other}@x.io`, `${b1}@x.io`],
+      [`${now}@x.io`, `${b0}@x.io`],
+    ]);
+    expect(own.backup).toEqual({ who: `${b0}@x.io`, afterMinutes: 15 });
+    expect(pgwarden(['dr', 'oncall'], { ...env, ESCALATION_ONCALL_BACKUP: 'dan@x.io' })).toMatchObject({
+      code: 78,
+      stderr: expect.stringContaining('ESCALATION_ONCALL_BACKUP: a backup rotation needs ESCALATION_ONCALL_BACKUP_AFTER_MINUTES'),
+    });
 
     // The shifts as a calendar file, everyone's or one person's; --ics goes alone.
     const ics = pgwarden(['dr', 'oncall', '--ics', '--next', '3'], env);

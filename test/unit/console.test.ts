@@ -233,7 +233,7 @@ function fakeBackend(initial: IncidentState, unanswered: Board['unanswered'] = [
             shifts: [
               { who: 'bob@x.io', from: '2026-11-30T09:00:00.000Z', until: '2026-12-07T09:00:00.000Z' },
               { who: 'alice@x.io', from: '2026-12-07T09:00:00.000Z', until: '2026-12-14T09:00:00.000Z' },
-            ],
+            ].map((s, i) => (backend.backup ? { ...s, backup: i === 0 ? backend.backup.who : 'bob@x.io' } : s)),
             standIns: [...standIns],
             ...(notes.noteFor('default') ? { note: notes.noteFor('default') } : {}),
             ...(o?.review ? { review: backend.review } : {}),
@@ -1510,6 +1510,24 @@ describe('the console over HTTP', () => {
       backed,
     );
     expect((await backedUp.roster(at, 3)).rotations[0].backup).toEqual({ who: 'bob@x.io', afterMinutes: 15 });
+    // A backup rotation of its own: each shift's backup is its turn in it.
+    const ownBackups = temporalBackend(
+      roster(async () => []),
+      loadConfig({
+        DATABASE_URL: 'postgres://u:p@h/shop',
+        ESCALATION_ONCALL: 'alice@x.io,bob@x.io',
+        ESCALATION_ONCALL_FROM: '2026-12-07T09:00:00Z',
+        ESCALATION_ONCALL_BACKUP_AFTER_MINUTES: '15',
+        ESCALATION_ONCALL_BACKUP: 'dan@x.io,eve@x.io',
+      }),
+    );
+    const own = (await ownBackups.roster(at, 3)).rotations[0];
+    expect(own.shifts.map((s) => [s.who, s.backup])).toEqual([
+      ['bob@x.io', 'eve@x.io'],
+      ['alice@x.io', 'dan@x.io'],
+      ['bob@x.io', 'eve@x.io'],
+    ]);
+    expect(own.backup).toEqual({ who: 'eve@x.io', afterMinutes: 15 });
     expect(await backedUp.onCall(at)).toEqual([
       expect.objectContaining({ who: 'carol@x.io', backup: { who: 'bob@x.io', afterMinutes: 15 } }),
     ]);
@@ -1633,10 +1651,18 @@ describe('the console over HTTP', () => {
     const unreviewed = await page();
     expect(unreviewed).toContain(`<p class="error">Not reviewed: Temporal's visibility could not be read.</p>`);
     expect(unreviewed).toContain('<tr><td>then</td><td>alice@x.io</td>');
+    expect(first).not.toContain('<th>backup</th>');
     backend.backup = { who: 'alice@x.io', afterMinutes: 15 };
-    expect(await page()).toContain(
+    const backedPage = await page();
+    expect(backedPage).toContain(
       '<p data-backup>An incident opened now alerts bob@x.io first, and the backup alice@x.io if nobody acknowledges within 15 min.</p>',
     );
+    // Each shift's backup in a column of its own.
+    expect(backedPage).toContain('<th>on call</th><th>backup</th><th>from</th>');
+    expect(backedPage).toContain(
+      '<tr><td><strong>now</strong></td><td>bob@x.io</td><td data-backup-of-shift>alice@x.io</td><td>2026-11-30 09:00 UTC</td>',
+    );
+    expect(backedPage).toContain('<tr><td>then</td><td>alice@x.io</td><td data-backup-of-shift>bob@x.io</td>');
     backend.backup = undefined;
     // Alice's login is no address: the form leaves it to her.
     expect(first).toContain('<input type="text" name="who" required value=""');

@@ -883,6 +883,28 @@ describe('escalation settings', () => {
     expect(problems({ ...rotating, ESCALATION_ONCALL_BACKUP_AFTER_MINUTES: '-1' })).toEqual([
       expect.stringMatching(/^ESCALATION_ONCALL_BACKUP_AFTER_MINUTES: /),
     ]);
+    // A backup rotation of its own: addresses, and the minutes it waits for.
+    expect(
+      loadConfig({
+        ...base,
+        ...rotating,
+        ESCALATION_ONCALL_BACKUP: 'c@x.io, d@x.io',
+        ESCALATION_ONCALL_BACKUP_AFTER_MINUTES: '15',
+      }).incident.matrices.default.onCall!.backupPeople,
+    ).toEqual(['c@x.io', 'd@x.io']);
+    expect(loadConfig({ ...base, ...rotating }).incident.matrices.default.onCall).not.toHaveProperty('backupPeople');
+    expect(problems({ ...rotating, ESCALATION_ONCALL_BACKUP: 'c@x.io,dave' })).toEqual([
+      'ESCALATION_ONCALL_BACKUP: "dave" is not an e-mail address',
+      'ESCALATION_ONCALL_BACKUP: a backup rotation needs ESCALATION_ONCALL_BACKUP_AFTER_MINUTES: how long after the opening, unacknowledged, the backup is alerted (e.g. 15)',
+    ]);
+    // Without a rotation, a backup would be ignored: refused instead.
+    expect(problems({ ESCALATION_ONCALL_BACKUP: 'c@x.io', ESCALATION_ONCALL_BACKUP_AFTER_MINUTES: '15' })).toEqual([
+      'ESCALATION_ONCALL_BACKUP: goes with a rotation: set ESCALATION_ONCALL too (who is on call in turn)',
+      'ESCALATION_ONCALL_BACKUP_AFTER_MINUTES: goes with a rotation: set ESCALATION_ONCALL too (who is on call in turn)',
+    ]);
+    expect(problems({ ...rotating, ESCALATION_MATRICES: 'payments', ESCALATION_PAYMENTS_ONCALL_BACKUP: 'c@x.io' })).toEqual([
+      'ESCALATION_PAYMENTS_ONCALL_BACKUP: goes with a rotation: set ESCALATION_PAYMENTS_ONCALL too (who is on call in turn)',
+    ]);
     expect(
       problems({
         ...rotating,

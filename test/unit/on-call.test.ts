@@ -1,6 +1,6 @@
 /** The on-call rotation: whose shift it is at a time, the shifts after it, and the matrix an incident freezes. */
 import type { EscalationMatrix, OnCallRotation } from '../../src/infra/config/incident';
-import { matrixAt, shiftAt, shiftsFrom } from '../../src/operations/dr/on-call';
+import { matrixAt, shiftAt, shiftsFrom, shiftsWithBackup } from '../../src/operations/dr/on-call';
 
 const weekly: OnCallRotation = {
   people: ['alice@x.io', 'bob@x.io', 'carol@x.io'],
@@ -87,6 +87,7 @@ describe('the matrix an incident freezes', () => {
   // With a backup after 15 min unacknowledged: whoever is on call next, unless level 1 alerts them already.
   const backed: OnCallRotation = { ...weekly, backupAfterMinutes: 15 };
   const alone = { ...matrix, level1: { ...matrix.level1, contacts: [] } };
+  const own: OnCallRotation = { ...backed, backupPeople: ['dan@x.io', 'eve@x.io'] };
   it.each<[string, EscalationMatrix, OnCallRotation, string, { who: string; afterMinutes: number } | undefined]>([
     ['alice on call: bob, on next', alone, backed, '2026-12-08T00:00:00Z', { who: 'bob@x.io', afterMinutes: 15 }],
     ['carol on call: round again to alice', alone, backed, '2026-12-22T00:00:00Z', { who: 'alice@x.io', afterMinutes: 15 }],
@@ -104,9 +105,79 @@ describe('the matrix an incident freezes', () => {
     ],
     ['a rotation of one: nobody else to alert', alone, { ...backed, people: ['alice@x.io'] }, '2026-12-08T00:00:00Z', undefined],
     ['no backup asked for', alone, weekly, '2026-12-08T00:00:00Z', undefined],
+    // A backup rotation of its own, taking the same weekly shifts in turn.
+    ['a backup rotation: its first turn', alone, own, '2026-12-08T00:00:00Z', { who: 'dan@x.io', afterMinutes: 15 }],
+    ['a backup rotation: its second turn', alone, own, '2026-12-15T00:00:00Z', { who: 'eve@x.io', afterMinutes: 15 }],
+    ['a backup rotation: round again', alone, own, '2026-12-22T00:00:00Z', { who: 'dan@x.io', afterMinutes: 15 }],
+    ['a backup rotation: before its start, backwards', alone, own, '2026-12-01T00:00:00Z', { who: 'eve@x.io', afterMinutes: 15 }],
+    [
+      'a backup rotation: its turn standing in on call, so in level 1 already: none',
+      alone,
+      {
+        ...own,
+        overrides: [{ who: 'dan@x.io', from: '2026-12-07T12:00:00.000Z', until: '2026-12-09T00:00:00.000Z' }],
+      },
+      '2026-12-08T00:00:00Z',
+      undefined,
+    ],
+    [
+      'a backup rotation without minutes: none',
+      alone,
+      { ...weekly, backupPeople: ['dan@x.io'] },
+      '2026-12-08T00:00:00Z',
+      undefined,
+    ],
   ])('%s', (_what, m, rotation, at, backup) => {
     const frozen = matrixAt({ ...m, onCall: rotation }, new Date(at));
     if (backup) expect(frozen.onCallBackup).toEqual(backup);
     else expect(frozen).not.toHaveProperty('onCallBackup');
+  });
+});
+
+describe('each shift with its backup on call', () => {
+  const alone: EscalationMatrix = {
+    name: 'default',
+    level1: { contacts: [], repeatMinutes: 15 },
+    level2: { contacts: ['manager@x.io'], afterMinutes: 60 },
+    level3: { contacts: ['exec@x.io'], afterMinutes: 240 },
+    level4: { contacts: [] },
+  };
+  const at = new Date('2026-12-08T00:00:00Z');
+  const whoAndBackup = (m: EscalationMatrix) => shiftsWithBackup(m, at, 3).map((s) => [s.who, s.backup]);
+  it.each<[string, OnCallRotation, Array<[string, string | undefined]>]>([
+    [
+      'none asked for',
+      weekly,
+      [
+        ['alice@x.io', undefined],
+        ['bob@x.io', undefined],
+        ['carol@x.io', undefined],
+      ],
+    ],
+    [
+      'whoever is on call next',
+      { ...weekly, backupAfterMinutes: 15 },
+      [
+        ['alice@x.io', 'bob@x.io'],
+        ['bob@x.io', 'carol@x.io'],
+        ['carol@x.io', 'alice@x.io'],
+      ],
+    ],
+    [
+      'a backup rotation of their own',
+      { ...weekly, backupAfterMinutes: 15, backupPeople: ['dan@x.io', 'eve@x.io'] },
+      [
+        ['alice@x.io', 'dan@x.io'],
+        ['bob@x.io', 'eve@x.io'],
+        ['carol@x.io', 'dan@x.io'],
+      ],
+    ],
+  ])('%s', (_what, rotation, expected) => {
+    expect(whoAndBackup({ ...alone, onCall: rotation })).toEqual(expected);
+  });
+  it('the shift under way has the backup an incident opened now would alert', () => {
+    const rotation = { ...weekly, backupAfterMinutes: 15, backupPeople: ['dan@x.io', 'eve@x.io'] };
+    const [now] = shiftsWithBackup({ ...alone, onCall: rotation }, at, 1);
+    expect(now.backup).toBe(matrixAt({ ...alone, onCall: rotation }, at).onCallBackup!.who);
   });
 });

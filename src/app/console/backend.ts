@@ -14,7 +14,7 @@ import { DatabaseSA, SeveritySA } from '../../infra/temporal/search-attributes';
 import { requireWorker, workerPolls } from '../cli/no-worker';
 import type { RecoveryOptions } from '../../../workflows/list-backups';
 import { openIncident, OpenedIncident } from '../open-incident';
-import { matrixAt, type OnCallNow, shiftsFrom } from '../../operations/dr/on-call';
+import { matrixAt, type OnCallNow, shiftsWithBackup } from '../../operations/dr/on-call';
 import { leaveHandoverNote, noteRefusedBeforehand, readRoster, removeStandIn, setStandIn } from '../../operations/dr/roster';
 import type { ShiftReview } from '../../operations/dr/shift-review';
 import { shiftSoFar } from '../../operations/dr/shift-runs';
@@ -35,7 +35,8 @@ export class ActionRefused extends Error {}
 /** A rotation as the on-call page shows it: its shifts from now (ISO times) and the stand-ins set in it. */
 export interface RotationView {
   matrix: string;
-  shifts: Array<{ who: string; from: string; until: string }>;
+  /** `backup`: whom an incident opened in that shift alerts when nobody acknowledges in time. */
+  shifts: Array<{ who: string; from: string; until: string; backup?: string }>;
   standIns: StandIn[];
   /** The note left for whoever comes on call next, not yet told. */
   note?: HandoverNote;
@@ -186,13 +187,19 @@ export function temporalBackend(client: Client, config: Config): ConsoleBackend 
       rotations: await Promise.all(
         rotations.map(async (matrix) => {
           const standIns = read.standIns.filter((s) => s.matrix === matrix.name);
-          const rotation = withStandIns(matrix, standIns).onCall!;
-          const shifts = shiftsFrom(rotation, at, count);
+          const current = withStandIns(matrix, standIns);
+          const rotation = current.onCall!;
+          const shifts = shiftsWithBackup(current, at, count);
           const note = read.notes.find((n) => n.matrix === matrix.name);
-          const backup = matrixAt(withStandIns(matrix, standIns), at).onCallBackup;
+          const backup = matrixAt(current, at).onCallBackup;
           return {
             matrix: matrix.name,
-            shifts: shifts.map((s) => ({ who: s.who, from: s.from.toISOString(), until: s.until.toISOString() })),
+            shifts: shifts.map((s) => ({
+              who: s.who,
+              from: s.from.toISOString(),
+              until: s.until.toISOString(),
+              ...(s.backup ? { backup: s.backup } : {}),
+            })),
             standIns,
             ...(note ? { note } : {}),
             ...(backup ? { backup } : {}),

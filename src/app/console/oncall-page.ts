@@ -79,10 +79,12 @@ function reviewSection(r: RotationView): string {
 }
 
 function rotationSection(r: RotationView, csrf: string, several: boolean): string {
+  // The backup column only where a backup is asked for (ESCALATION_ONCALL_BACKUP_AFTER_MINUTES).
+  const backups = r.shifts.some((s) => s.backup);
   const shifts = r.shifts
     .map(
       (s, i) =>
-        `<tr><td>${i === 0 ? '<strong>now</strong>' : 'then'}</td><td>${escapeHtml(s.who)}</td><td>${minuteUtc(s.from)}</td><td>${minuteUtc(s.until)}</td></tr>`,
+        `<tr><td>${i === 0 ? '<strong>now</strong>' : 'then'}</td><td>${escapeHtml(s.who)}</td>${backups ? `<td data-backup-of-shift>${escapeHtml(s.backup ?? '–')}</td>` : ''}<td>${minuteUtc(s.from)}</td><td>${minuteUtc(s.until)}</td></tr>`,
     )
     .join('');
   const standIns = r.standIns
@@ -94,7 +96,7 @@ function rotationSection(r: RotationView, csrf: string, several: boolean): strin
     .join('');
   return `<section data-matrix="${escapeHtml(r.matrix)}">${several ? `<h2>${escapeHtml(r.matrix)}</h2>` : ''}
 <p><a href="/oncall.ics?matrix=${encodeURIComponent(r.matrix)}" download>the next ${CALENDAR_SHIFTS} shifts as a calendar file (.ics)</a></p>
-<table class="shifts"><thead><tr><th></th><th>on call</th><th>from</th><th>until</th></tr></thead><tbody>${shifts}</tbody></table>
+<table class="shifts"><thead><tr><th></th><th>on call</th>${backups ? '<th>backup</th>' : ''}<th>from</th><th>until</th></tr></thead><tbody>${shifts}</tbody></table>
 ${
   r.backup
     ? `<p data-backup>An incident opened now alerts ${escapeHtml(r.shifts[0]?.who ?? '')} first, and the backup ${escapeHtml(r.backup.who)} if nobody acknowledges within ${r.backup.afterMinutes} min.</p>`

@@ -43,8 +43,10 @@ export interface OnCallRotation {
   remindHours?: number;
   /** ESCALATION_ONCALL_REMIND_HOURS_FOR: a person's own lead (0: none), over remindHours. */
   remindHoursFor?: Record<string, number>;
-  /** ESCALATION_ONCALL_BACKUP_AFTER_MINUTES: alert whoever is on call next when level 1 has not acknowledged by then; absent: never. */
+  /** ESCALATION_ONCALL_BACKUP_AFTER_MINUTES: alert the backup on call when level 1 has not acknowledged by then; absent: never. */
   backupAfterMinutes?: number;
+  /** ESCALATION_ONCALL_BACKUP: the backup rotation, taking the same shifts in turn; absent: whoever is on call next. */
+  backupPeople?: string[];
 }
 
 export interface IncidentSettings {
@@ -106,10 +108,16 @@ function readMatrix(
   return { name, level1, level2, level3, level4, updateReminderMinutes, ...(onCall ? { onCall } : {}) };
 }
 
-/** ESCALATION_[<NAME>_]ONCALL, _ONCALL_FROM, _ONCALL_SHIFT_HOURS, _ONCALL_REMIND_HOURS, _ONCALL_BACKUP_AFTER_MINUTES; undefined when not set here. */
+/** ESCALATION_[<NAME>_]ONCALL, _ONCALL_FROM, _ONCALL_SHIFT_HOURS, _ONCALL_REMIND_HOURS, _ONCALL_BACKUP_AFTER_MINUTES, _ONCALL_BACKUP; undefined when not set here. */
 function readRotation(r: EnvReader, prefix: string): OnCallRotation | undefined {
   const people = r.list(`${prefix}ONCALL`);
-  if (!people.length) return undefined;
+  if (!people.length) {
+    // A backup with nobody on call before it would be silently ignored.
+    for (const part of ['BACKUP', 'BACKUP_AFTER_MINUTES'])
+      if (r.has(`${prefix}ONCALL_${part}`))
+        r.problem(`${prefix}ONCALL_${part}`, `goes with a rotation: set ${prefix}ONCALL too (who is on call in turn)`);
+    return undefined;
+  }
   for (const a of people) if (!EMAIL_ADDRESS.test(a)) r.problem(`${prefix}ONCALL`, `"${a}" is not an e-mail address`);
   const from = r.string(`${prefix}ONCALL_FROM`);
   if (!from) r.problem(`${prefix}ONCALL_FROM`, `when the first shift of ${prefix}ONCALL begins, e.g. 2026-12-07T09:00:00Z`);
@@ -120,6 +128,14 @@ function readRotation(r: EnvReader, prefix: string): OnCallRotation | undefined 
   const remindHours = r.integer(`${prefix}ONCALL_REMIND_HOURS`, 0, { min: 0, max: 24 * 14 });
   const remindHoursFor = readRemindHoursFor(r, `${prefix}ONCALL_REMIND_HOURS_FOR`);
   const backupAfterMinutes = r.integer(`${prefix}ONCALL_BACKUP_AFTER_MINUTES`, 0, { min: 0, max: 100_000 });
+  const backupPeople = r.list(`${prefix}ONCALL_BACKUP`);
+  for (const a of backupPeople)
+    if (!EMAIL_ADDRESS.test(a)) r.problem(`${prefix}ONCALL_BACKUP`, `"${a}" is not an e-mail address`);
+  if (backupPeople.length && !backupAfterMinutes)
+    r.problem(
+      `${prefix}ONCALL_BACKUP`,
+      `a backup rotation needs ${prefix}ONCALL_BACKUP_AFTER_MINUTES: how long after the opening, unacknowledged, the backup is alerted (e.g. 15)`,
+    );
   return {
     people,
     from: from && !Number.isNaN(Date.parse(from)) ? new Date(from).toISOString() : '',
@@ -128,6 +144,7 @@ function readRotation(r: EnvReader, prefix: string): OnCallRotation | undefined 
     ...(remindHours ? { remindHours } : {}),
     ...(Object.keys(remindHoursFor).length ? { remindHoursFor } : {}),
     ...(backupAfterMinutes ? { backupAfterMinutes } : {}),
+    ...(backupPeople.length ? { backupPeople } : {}),
   };
 }
 

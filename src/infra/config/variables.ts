@@ -448,6 +448,22 @@ export const CONFIG_VARIABLES: VariableDoc[] = [
     default: '0',
   },
   {
+    name: 'ESCALATION_ONCALL_REMIND_HOURS_FOR',
+    description:
+      "each person's own reminder lead, over ESCALATION_ONCALL_REMIND_HOURS: <address>=<hours>, comma-separated (0: none)",
+  },
+  {
+    name: 'ESCALATION_ONCALL_BACKUP_AFTER_MINUTES',
+    description:
+      'alert the backup on call when nobody has acknowledged an incident this many minutes after it opened; earlier than level 2 (0: no backup)',
+    default: '0',
+  },
+  {
+    name: 'ESCALATION_ONCALL_BACKUP',
+    description:
+      'the backup rotation: addresses taking the backup in turn, the same shifts as ESCALATION_ONCALL; absent: whoever is on call next',
+  },
+  {
     name: 'ESCALATION_ONCALL_HANDOVERS',
     description:
       'mail whoever comes on call and whoever goes off at each handover of a rotation (and post it to Slack); false also stops the shift reminders',

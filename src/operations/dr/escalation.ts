@@ -2,7 +2,7 @@
  * The strategy's escalation matrix, and when each level is due. Frozen into an incident when
  * it opens (like an incident tool), so a configuration change never alters a running one.
  *   Level 1: DevOps team at once, repeated every `repeatMinutes` until someone acknowledges;
- *            with a rotation's backup, whoever is on call next after `afterMinutes` unacknowledged
+ *            with a rotation's backup (next on call, or ESCALATION_ONCALL_BACKUP's turn) after `afterMinutes` unacknowledged
  *   Level 2: manager 1 hour after start, unless resolved
  *   Level 3: executive 4 hours after start, unless resolved
  *   Level 4: customers, as soon as the assessment declares customer-facing impact

@@ -12,7 +12,7 @@ import { alertedWords, minuteUtc, respondersWords } from './details';
 export type IncidentNoticeKind =
   | 'level1'
   | 'level1-reminder'
-  /** Level 1 did not acknowledge in time: whoever is on call next is alerted. */
+  /** Level 1 did not acknowledge in time: the backup on call is alerted. */
   | 'backup-oncall'
   /** Someone asked to help: to them. */
   | 'responder'

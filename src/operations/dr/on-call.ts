@@ -47,7 +47,7 @@ export function shiftAt(rotation: OnCallRotation, at: Date): Shift {
     return { who: standIn.who, from: new Date(from), until: new Date(until) };
   }
   const length = rotation.shiftHours * 3_600_000;
-  const n = Math.floor((t - Date.parse(rotation.from)) / length);
+  const n = turnAt(rotation, t);
   const people = rotation.people;
   let from = Date.parse(rotation.from) + n * length;
   let until = from + length;
@@ -55,8 +55,15 @@ export function shiftAt(rotation: OnCallRotation, at: Date): Shift {
     if (o.until <= t && o.until > from) from = o.until;
     if (o.from > t && o.from < until) until = o.from;
   }
-  return { who: people[((n % people.length) + people.length) % people.length], from: new Date(from), until: new Date(until) };
+  return { who: inTurn(people, n), from: new Date(from), until: new Date(until) };
 }
+
+/** The rotation's shift number at `t` (0 from `from`, negative before), overrides aside. */
+function turnAt(rotation: OnCallRotation, t: number): number {
+  return Math.floor((t - Date.parse(rotation.from)) / (rotation.shiftHours * 3_600_000));
+}
+
+const inTurn = (people: string[], n: number) => people[((n % people.length) + people.length) % people.length];
 
 /** The shift at `at` and the `count - 1` after it. */
 export function shiftsFrom(rotation: OnCallRotation, at: Date, count: number): Shift[] {
@@ -68,19 +75,33 @@ export function shiftsFrom(rotation: OnCallRotation, at: Date, count: number): S
 /**
  * The matrix as an incident opening at `at` freezes it: whoever is on call then heads level 1
  * (once, before the team's addresses) and is named as `onCallNow`; with a backup asked for
- * (ESCALATION_ONCALL_BACKUP_AFTER_MINUTES), whoever is on call next is the backup, unless level 1
- * alerts them already. A matrix without a rotation as is.
+ * (ESCALATION_ONCALL_BACKUP_AFTER_MINUTES), the backup is whoever's turn it is in the backup
+ * rotation (ESCALATION_ONCALL_BACKUP, taking the same shifts), else whoever is on call next; none
+ * when level 1 alerts them already. A matrix without a rotation as is.
  */
 export function matrixAt(matrix: EscalationMatrix, at: Date): EscalationMatrix {
   if (!matrix.onCall) return matrix;
-  const [now, next] = shiftsFrom(matrix.onCall, at, 2);
+  const rotation = matrix.onCall;
+  const [now, next] = shiftsFrom(rotation, at, 2);
   const contacts = [now.who, ...matrix.level1.contacts.filter((c) => c !== now.who)];
-  const afterMinutes = matrix.onCall.backupAfterMinutes;
-  const backup = afterMinutes && !contacts.includes(next.who) ? { who: next.who, afterMinutes } : undefined;
+  const afterMinutes = rotation.backupAfterMinutes;
+  const backupWho = rotation.backupPeople?.length ? inTurn(rotation.backupPeople, turnAt(rotation, at.getTime())) : next.who;
+  const backup = afterMinutes && !contacts.includes(backupWho) ? { who: backupWho, afterMinutes } : undefined;
   return {
     ...matrix,
     level1: { ...matrix.level1, contacts },
     onCallNow: now.who,
     ...(backup ? { onCallBackup: backup } : {}),
   };
+}
+
+/**
+ * The shift at `at` and the `count - 1` after it, each with its backup on call: whom an incident
+ * opened in it would alert when nobody acknowledges (absent: none).
+ */
+export function shiftsWithBackup(matrix: EscalationMatrix, at: Date, count: number): Array<Shift & { backup?: string }> {
+  return shiftsFrom(matrix.onCall!, at, count).map((s, i) => {
+    const backup = matrixAt(matrix, i === 0 ? at : s.from).onCallBackup?.who;
+    return backup ? { ...s, backup } : s;
+  });
 }

@@ -12,7 +12,7 @@ import type { Client } from '@temporalio/client';
 import type { EscalationMatrix } from '../../../infra/config/incident';
 import { UsageError } from '../../../infra/errors/errors';
 import { contactWords } from '../../../operations/dr/escalation';
-import { matrixAt, shiftsFrom } from '../../../operations/dr/on-call';
+import { matrixAt, shiftsWithBackup } from '../../../operations/dr/on-call';
 import { reviewFacts, type ShiftReview } from '../../../operations/dr/shift-review';
 import { shiftSoFar } from '../../../operations/dr/shift-runs';
 import {
@@ -100,7 +100,7 @@ export async function runDrOncall(ctx: CommandContext, o: OncallOptions): Promis
   const now = new Date();
   const mine = standIns.filter((s) => s.matrix === name);
   const current = withStandIns(matrix, mine);
-  const shifts = shiftsFrom(current.onCall!, now, count);
+  const shifts = shiftsWithBackup(current, now, count);
   if (o.ics) {
     const who = o.who?.trim();
     process.stdout.write(shiftCalendar(who ? shifts.filter((s) => s.who === who) : shifts, { matrix: name, now }));
@@ -112,7 +112,12 @@ export async function runDrOncall(ctx: CommandContext, o: OncallOptions): Promis
   const backup = frozen.onCallBackup ?? null;
   const review = roster!.review ?? null;
   if (o.json) {
-    const out = shifts.map((s) => ({ who: s.who, from: s.from.toISOString(), until: s.until.toISOString() }));
+    const out = shifts.map((s) => ({
+      who: s.who,
+      from: s.from.toISOString(),
+      until: s.until.toISOString(),
+      ...(s.backup ? { backup: s.backup } : {}),
+    }));
     return void process.stdout.write(
       `${JSON.stringify({ matrix: name, shifts: out, level1, backup, standIns: mine, handoverNote, ...(review ? { review } : {}), ...(changed ? { changed } : {}), ...(unread ? { unread } : {}) })}\n`,
     );
@@ -123,7 +128,10 @@ export async function runDrOncall(ctx: CommandContext, o: OncallOptions): Promis
   lines.push(
     `on call now (matrix "${name}"): ${first.who} until ${cliTime(first.until.toISOString())}; an incident opened now alerts level 1: ${contactWords(1, frozen)}` +
       (backup ? `, and the backup ${backup.who} if nobody acknowledges within ${backup.afterMinutes} min` : ''),
-    ...next.map((s) => `then ${s.who}: ${cliTime(s.from.toISOString())} to ${cliTime(s.until.toISOString())}`),
+    ...next.map(
+      (s) =>
+        `then ${s.who}: ${cliTime(s.from.toISOString())} to ${cliTime(s.until.toISOString())}${s.backup ? ` (backup ${s.backup})` : ''}`,
+    ),
   );
   if (mine.length) lines.push('stand-ins set at run time:', ...mine.map((s) => `  ${standInLine(s)}`));
   if (handoverNote)
