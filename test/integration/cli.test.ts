@@ -151,6 +151,10 @@ describe('pgwarden CLI', () => {
       [`${now}@x.io`, `${b0}@x.io`],
     ]);
     expect(own.backup).toEqual({ who: `${b0}@x.io`, afterMinutes: 15 });
+    // Their calendar holds their backup shifts.
+    expect(
+      pgwarden(['dr', 'oncall', '--ics', '--who', `${b0}@x.io`, '--next', '4'], ownBackup).stdout.match(/^SUMMARY:.*$/gm),
+    ).toEqual(Array(2).fill(`SUMMARY:Backup on call: ${b0}@x.io`));
     expect(pgwarden(['dr', 'oncall'], { ...env, ESCALATION_ONCALL_BACKUP: 'dan@x.io' })).toMatchObject({
       code: 78,
       stderr: expect.stringContaining('ESCALATION_ONCALL_BACKUP: a backup rotation needs ESCALATION_ONCALL_BACKUP_AFTER_MINUTES'),

@@ -52,6 +52,37 @@ describe('on-call shifts as an iCalendar file', () => {
     );
   });
 
+  it("names each shift's backup, and gives one person their backup shifts as events of their own", () => {
+    const backed = [
+      { ...shifts[0], backup: 'alice@x.io' },
+      { ...shifts[1], backup: 'dan@x.io' },
+    ];
+    const all = unfolded(shiftCalendar(backed, { matrix: 'default', now }));
+    expect(all.filter((l) => l.startsWith('SUMMARY:'))).toEqual(['SUMMARY:On call: bob@x.io', 'SUMMARY:On call: alice@x.io']);
+    expect(all.find((l) => l.startsWith('DESCRIPTION:'))).toBe(
+      'DESCRIPTION:pgwarden on-call shift (matrix default): an incident opened in it alerts bob@x.io first\\, and the backup alice@x.io if nobody acknowledges in time. A swap: pgwarden dr oncall --stand-in ADDRESS --from TIME --until TIME.',
+    );
+    // Alice: her backup week under Bob, then her own week; the on-call UIDs as before.
+    const alice = unfolded(shiftCalendar(backed, { matrix: 'default', now, who: 'alice@x.io' }));
+    expect(alice.filter((l) => /^(SUMMARY|UID|DTSTART):/.test(l))).toEqual([
+      'UID:pgwarden-backup-default-20261214T090000Z-alice-x.io',
+      'DTSTART:20261214T090000Z',
+      'SUMMARY:Backup on call: alice@x.io',
+      'UID:pgwarden-oncall-default-20261221T090000Z-alice-x.io',
+      'DTSTART:20261221T090000Z',
+      'SUMMARY:On call: alice@x.io',
+    ]);
+    expect(alice).toContain(
+      'DESCRIPTION:pgwarden backup on-call shift (matrix default): an incident opened in it that bob@x.io\\, on call\\, does not acknowledge in time alerts alice@x.io.',
+    );
+    // Dan, only ever the backup; Carol, neither: an empty calendar.
+    const dan = unfolded(shiftCalendar(backed, { matrix: 'payments', now, who: 'dan@x.io' }));
+    expect(dan.filter((l) => l.startsWith('SUMMARY:'))).toEqual(['SUMMARY:Backup on call: dan@x.io (payments)']);
+    expect(
+      unfolded(shiftCalendar(backed, { matrix: 'default', now, who: 'carol@x.io' })).filter((l) => l === 'BEGIN:VEVENT'),
+    ).toEqual([]);
+  });
+
   it('is an empty calendar without shifts', () => {
     expect(unfolded(shiftCalendar([], { matrix: 'default', now })).filter((l) => l.startsWith('BEGIN:'))).toEqual([
       'BEGIN:VCALENDAR',

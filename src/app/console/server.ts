@@ -354,7 +354,12 @@ export function createConsoleServer(o: ConsoleOptions): Server {
       const rotation = (await backend.roster(now(), CALENDAR_SHIFTS)).rotations.find((r) => r.matrix === matrix);
       if (!rotation)
         return send(res, 404, layout('not found', `<p class="error">No on-call rotation "${escapeHtml(matrix)}".</p>`, { user }));
-      const shifts = rotation.shifts.map((s) => ({ who: s.who, from: new Date(s.from), until: new Date(s.until) }));
+      const shifts = rotation.shifts.map((s) => ({
+        who: s.who,
+        from: new Date(s.from),
+        until: new Date(s.until),
+        ...(s.backup ? { backup: s.backup } : {}),
+      }));
       return send(res, 200, shiftCalendar(shifts, { matrix, now: now() }), {
         'content-type': 'text/calendar; charset=utf-8',
         'content-disposition': `attachment; filename="pgwarden-oncall-${matrix}.ics"`,

@@ -1,7 +1,7 @@
 /**
  * On-call shifts as an iCalendar file (RFC 5545), to import into a calendar, as incident tools
  * export them: one event per shift, its UID stable for the same shift so that importing again
- * updates rather than duplicates. A snapshot: a later swap changes the shifts, not an imported
+ * updates rather than duplicates; one person's calendar has their backup shifts too. A snapshot: a later swap changes the shifts, not an imported
  * file. Pure.
  */
 import type { Shift } from './on-call';
@@ -34,21 +34,46 @@ function fold(line: string): string {
   return parts.join('\r\n ');
 }
 
-export function shiftCalendar(shifts: Shift[], o: { matrix: string; now: Date }): string {
+/**
+ * The shifts as events: everyone's on-call shifts, or with `who` that person's, and the shifts
+ * they are the backup on call for (a shift's `backup`), as events of their own.
+ */
+export function shiftCalendar(
+  shifts: Array<Shift & { backup?: string }>,
+  o: { matrix: string; now: Date; who?: string },
+): string {
   const stamp = icsTime(o.now);
-  const events = shifts.flatMap((s) => [
+  const named = o.matrix === 'default' ? '' : ` (${o.matrix})`;
+  const event = (s: Shift, role: 'oncall' | 'backup', who: string, description: string) => [
     'BEGIN:VEVENT',
-    `UID:pgwarden-oncall-${o.matrix}-${icsTime(s.from)}-${s.who.replace(/[^A-Za-z0-9.-]/g, '-')}`,
+    `UID:pgwarden-${role}-${o.matrix}-${icsTime(s.from)}-${who.replace(/[^A-Za-z0-9.-]/g, '-')}`,
     `DTSTAMP:${stamp}`,
     `DTSTART:${icsTime(s.from)}`,
     `DTEND:${icsTime(s.until)}`,
-    `SUMMARY:${text(`On call: ${s.who}${o.matrix === 'default' ? '' : ` (${o.matrix})`}`)}`,
-    `DESCRIPTION:${text(
-      `pgwarden on-call shift (matrix ${o.matrix}): an incident opened in it alerts ${s.who} first. A swap: pgwarden dr oncall --stand-in ADDRESS --from TIME --until TIME.`,
-    )}`,
+    `SUMMARY:${text(`${role === 'oncall' ? 'On call' : 'Backup on call'}: ${who}${named}`)}`,
+    `DESCRIPTION:${text(description)}`,
     // Being on call does not make anyone busy.
     'TRANSP:TRANSPARENT',
     'END:VEVENT',
+  ];
+  const swap = 'A swap: pgwarden dr oncall --stand-in ADDRESS --from TIME --until TIME.';
+  const events = shifts.flatMap((s) => [
+    ...(!o.who || s.who === o.who
+      ? event(
+          s,
+          'oncall',
+          s.who,
+          `pgwarden on-call shift (matrix ${o.matrix}): an incident opened in it alerts ${s.who} first${s.backup ? `, and the backup ${s.backup} if nobody acknowledges in time` : ''}. ${swap}`,
+        )
+      : []),
+    ...(o.who && s.backup === o.who
+      ? event(
+          s,
+          'backup',
+          s.backup,
+          `pgwarden backup on-call shift (matrix ${o.matrix}): an incident opened in it that ${s.who}, on call, does not acknowledge in time alerts ${s.backup}.`,
+        )
+      : []),
   ]);
   const lines = [
     'BEGIN:VCALENDAR',
@@ -56,7 +81,7 @@ export function shiftCalendar(shifts: Shift[], o: { matrix: string; now: Date })
     'PRODID:-//pgwarden//on-call shifts//EN',
     'CALSCALE:GREGORIAN',
     'METHOD:PUBLISH',
-    `X-WR-CALNAME:${text(`pgwarden on call${o.matrix === 'default' ? '' : ` (${o.matrix})`}`)}`,
+    `X-WR-CALNAME:${text(`pgwarden on call${named}`)}`,
     ...events,
     'END:VCALENDAR',
   ];

@@ -103,7 +103,7 @@ export async function runDrOncall(ctx: CommandContext, o: OncallOptions): Promis
   const shifts = shiftsWithBackup(current, now, count);
   if (o.ics) {
     const who = o.who?.trim();
-    process.stdout.write(shiftCalendar(who ? shifts.filter((s) => s.who === who) : shifts, { matrix: name, now }));
+    process.stdout.write(shiftCalendar(shifts, { matrix: name, now, ...(who ? { who } : {}) }));
     if (unread) process.stderr.write(`pgwarden: the rotation as configured: ${unread}\n`);
     return;
   }
