@@ -126,6 +126,26 @@ describe('handovers due', () => {
     expect(check.told).toEqual(after);
   });
 
+  it.each<[string, OnCallRotation, string | undefined]>([
+    ['no backup asked for', weekly, undefined],
+    ['the backup rotation: its turn', { ...weekly, backupAfterMinutes: 15, backupPeople: ['dan@x.io', 'eve@x.io'] }, 'eve@x.io'],
+    // Bob hands back to Alice next: Alice, as she goes off, is his backup (mailed once).
+    ['whoever is on call next', { ...weekly, backupAfterMinutes: 15 }, 'alice@x.io'],
+    [
+      'a backup rotation whose turn is the person coming on: none',
+      { ...weekly, backupAfterMinutes: 15, backupPeople: ['bob@x.io'] },
+      undefined,
+    ],
+  ])("the handover names the incoming shift's backup on call: %s", (_what, onCall, backup) => {
+    const [h] = handoversDue([{ name: 'default', onCall }], aliceWeek, new Date('2026-12-14T09:00:00Z')).handovers;
+    expect(h.incoming).toBe('bob@x.io');
+    expect(h.backup).toBe(backup);
+    expect(handoverRecipients(h)).toEqual(['bob@x.io', 'alice@x.io', ...(backup && backup !== 'alice@x.io' ? [backup] : [])]);
+    const text = renderEmail(handoverNotice(h)).text;
+    if (backup) expect(text).toMatch(new RegExp(`^Backup on call: +${backup.replace(/[.]/g, '\\.')}$`, 'm'));
+    else expect(text).not.toContain('Backup on call');
+  });
+
   it.each<[string, RotationOf[], string, string | null]>([
     ['the end of the current shift', rotations.slice(0, 1), '2026-12-08T10:00:00Z', '2026-12-14T09:00:00.000Z'],
     ['the soonest of two matrices', rotations, '2026-12-08T10:00:00Z', '2026-12-08T21:00:00.000Z'],

@@ -187,7 +187,9 @@ describe('on-call stand-ins set at run time (dev server, CLI)', () => {
     const db = await suite.freshDatabase('handover');
     const taskQueue = uniqueTaskQueue('handover');
     const tag = uniqueSuffix();
-    const [alice, bob, dan, carol, erin] = ['alice', 'bob', 'dan', 'carol', 'erin'].map((n) => `${n}-${tag}@example.com`);
+    const [alice, bob, dan, carol, erin, frank] = ['alice', 'bob', 'dan', 'carol', 'erin', 'frank'].map(
+      (n) => `${n}-${tag}@example.com`,
+    );
     const inSeconds = (s: number) => new Date(Math.ceil(Date.now() / 1000) * 1000 + s * 1000).toISOString();
     // Dan stands in for ten seconds (a configured override), once the steps before have run (a
     // dozen CLI calls, seconds each on a busy machine): two handovers to wait for. Erin stands in
@@ -203,6 +205,9 @@ describe('on-call stand-ins set at run time (dev server, CLI)', () => {
       ESCALATION_ONCALL_OVERRIDES: `${danFrom}/${danUntil}=${dan},${erinFrom}/${erinUntil}=${erin}`,
       // Each person's own lead, through the worker's configuration: an hour for the rotation's and Erin, none for Dan.
       ESCALATION_ONCALL_REMIND_HOURS_FOR: `${alice}=1,${bob}=1,${erin}=1,${dan}=0`,
+      // Frank is the backup on call, a rotation of one of his own: each handover tells him too.
+      ESCALATION_ONCALL_BACKUP: frank,
+      ESCALATION_ONCALL_BACKUP_AFTER_MINUTES: '15',
       // The Slack app: whoever comes on call is mentioned in the channel.
       SLACK_BOT_TOKEN: 'xoxb-test-token',
       SLACK_CHANNEL: 'C0ONCALL',
@@ -295,7 +300,8 @@ describe('on-call stand-ins set at run time (dev server, CLI)', () => {
       expect(on.subject).toBe(
         `[pgwarden] ON CALL: ${dan} is on call now until ${minuteUtc(danUntil)}, taking over from ${onCall}`,
       );
-      expect(on.envelopeTo).toEqual([dan, onCall]);
+      expect(on.envelopeTo).toEqual([dan, onCall, frank]);
+      expect(on.text).toMatch(new RegExp(`^Backup on call: +${frank.replace(/[.]/g, '\\.')}$`, 'm'));
       expect(on.text).toMatch(new RegExp(`^Then: +${onCall.replace(/[.]/g, '\\.')}$`, 'm'));
       expect(on.text).toMatch(new RegExp(`^Open incident: +${incident.workflowId} \\(SEV2, ${db}\\)$`, 'm'));
       expect(on.text).toContain('take the lead with pgwarden dr ack ID --take-over');
@@ -318,7 +324,7 @@ describe('on-call stand-ins set at run time (dev server, CLI)', () => {
       expect(off.subject).toBe(
         `[pgwarden] ON CALL: ${onCall} is on call now until ${minuteUtc(erinFrom)}, taking over from ${dan}`,
       );
-      expect(off.envelopeTo).toEqual([onCall, dan]);
+      expect(off.envelopeTo).toEqual([onCall, dan, frank]);
       expect(off.text).not.toContain('Note from'); // told once
       // Dan's shift in review: the failure was before it; the incident, aborted during it, is no longer open.
       expect(off.text).not.toMatch(/^Open incident/m);

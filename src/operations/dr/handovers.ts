@@ -5,11 +5,12 @@
  * call now: a different person is a handover. Reconciled rather than scheduled, so a worker down
  * across two shifts tells one handover, from whoever was told last to whoever is on now. The
  * first shift a roster sees of a rotation is recorded, not told: nobody handed over (a deploy,
- * a matrix added). With ESCALATION_ONCALL_REMIND_HOURS, whoever comes on call next is also
- * reminded that long before, once per coming shift. Pure and workflow-safe.
+ * a matrix added). A backup on call for the incoming shift hears of it too. With
+ * ESCALATION_ONCALL_REMIND_HOURS, whoever comes on call next is also reminded that long before,
+ * once per coming shift. Pure and workflow-safe.
  */
 import type { EscalationMatrix } from '../../infra/config/incident';
-import { shiftAt } from './on-call';
+import { backupWhoAt, shiftAt } from './on-call';
 
 /** A matrix as the roster needs it: its name and rotation (stand-ins already merged). */
 export type RotationOf = Pick<EscalationMatrix, 'name' | 'onCall'>;
@@ -44,6 +45,8 @@ export interface Handover {
   outgoingFrom?: string;
   /** The note left for whoever comes on call; the roster adds it. */
   note?: HandoverNote;
+  /** The backup on call for the incoming shift, when the rotation asks for one (never the incoming person). */
+  backup?: string;
 }
 
 /** A shift about to begin, told to whoever takes it. */
@@ -112,6 +115,7 @@ export function handoversDue(
     }
     after[name] = { who: shift.who, from: shift.from.toISOString(), ...(reminded ? { reminded } : {}) };
     if (!before || before.who === shift.who || quiet.has(name)) continue;
+    const backup = backupWhoAt(onCall, now);
     handovers.push({
       matrix: name,
       incoming: shift.who,
@@ -120,6 +124,7 @@ export function handoversDue(
       until: shift.until.toISOString(),
       next: shiftAt(onCall, shift.until).who,
       outgoingFrom: before.from,
+      ...(backup && backup !== shift.who ? { backup } : {}),
     });
   }
   return { handovers, reminders, told: after, wakeAt };

@@ -85,14 +85,25 @@ export function matrixAt(matrix: EscalationMatrix, at: Date): EscalationMatrix {
   const [now, next] = shiftsFrom(rotation, at, 2);
   const contacts = [now.who, ...matrix.level1.contacts.filter((c) => c !== now.who)];
   const afterMinutes = rotation.backupAfterMinutes;
-  const backupWho = rotation.backupPeople?.length ? inTurn(rotation.backupPeople, turnAt(rotation, at.getTime())) : next.who;
-  const backup = afterMinutes && !contacts.includes(backupWho) ? { who: backupWho, afterMinutes } : undefined;
+  const backupWho = backupWhoAt(rotation, at, next);
+  const backup = afterMinutes && backupWho && !contacts.includes(backupWho) ? { who: backupWho, afterMinutes } : undefined;
   return {
     ...matrix,
     level1: { ...matrix.level1, contacts },
     onCallNow: now.who,
     ...(backup ? { onCallBackup: backup } : {}),
   };
+}
+
+/**
+ * Whose turn it is to be the backup on call at `at`: in the backup rotation (ESCALATION_ONCALL_BACKUP),
+ * else whoever is on call next (`next`, when the caller has it); undefined when the rotation asks
+ * for no backup. Whether level 1 alerts them already is the caller's to decide.
+ */
+export function backupWhoAt(rotation: OnCallRotation, at: Date, next?: Shift): string | undefined {
+  if (!rotation.backupAfterMinutes) return undefined;
+  if (rotation.backupPeople?.length) return inTurn(rotation.backupPeople, turnAt(rotation, at.getTime()));
+  return (next ?? shiftsFrom(rotation, at, 2)[1]).who;
 }
 
 /**

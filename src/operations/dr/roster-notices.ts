@@ -48,8 +48,10 @@ export function standInNotice({ change, standIn: s, note }: StandInChange, inPla
   };
 }
 
-/** Who a handover is mailed to: the person coming on call and the one going off. */
-export const handoverRecipients = (h: Handover): string[] => [h.incoming, h.outgoing];
+/** Who a handover is mailed to: the person coming on call, the one going off, and the incoming shift's backup on call. */
+export const handoverRecipients = (h: Handover): string[] => [
+  ...new Set([h.incoming, h.outgoing, ...(h.backup ? [h.backup] : [])]),
+];
 
 /** An incident open at a handover, as visibility lists it. */
 export interface OpenAtHandover {
@@ -81,6 +83,7 @@ export function handoverNotice(h: Handover, open: OpenAtHandover[] = [], review?
     facts: [
       ['On call', h.incoming],
       ['Off call', h.outgoing],
+      ...(h.backup ? ([['Backup on call', h.backup]] as Array<[string, string]>) : []),
       ['Matrix', h.matrix],
       ['Since', minuteUtc(h.from)],
       ['Until', minuteUtc(h.until)],
