@@ -1721,6 +1721,18 @@ describe('the console over HTTP', () => {
     expect(calendar.startsWith('BEGIN:VCALENDAR\r\n')).toBe(true);
     expect(calendar.match(/^SUMMARY:.*$/gm)).toEqual(['SUMMARY:On call: bob@x.io', 'SUMMARY:On call: alice@x.io']);
     expect((await fetch(`${s.url}/oncall.ics?matrix=nope`, { headers })).status).toBe(404);
+    // One person's calendar, from the page's form: their shifts alone, the file named for them.
+    expect(first).toContain('<form method="get" action="/oncall.ics" data-action="calendar-for">');
+    const alices = await fetch(`${s.url}/oncall.ics?matrix=default&who=${encodeURIComponent(' alice@x.io ')}`, { headers });
+    expect(alices.status).toBe(200);
+    expect(alices.headers.get('content-disposition')).toBe('attachment; filename="pgwarden-oncall-default-alice@x.io.ics"');
+    expect((await alices.text()).match(/^SUMMARY:.*$/gm)).toEqual(['SUMMARY:On call: alice@x.io']);
+    // An address with no shift is said, not an empty calendar; what it echoes is escaped.
+    const nobody = await fetch(`${s.url}/oncall.ics?matrix=default&who=${encodeURIComponent('<b>x</b>@x.io')}`, { headers });
+    expect(nobody.status).toBe(404);
+    expect(await nobody.text()).toContain(
+      '&lt;b&gt;x&lt;/b&gt;@x.io has no shift, on call or as the backup, in the next 26 shifts of "default".',
+    );
     // The calendar file needs no review: visibility is not read for it.
     const asked = backend.reviewsAsked;
     await fetch(`${s.url}/oncall.ics?matrix=default`, { headers });

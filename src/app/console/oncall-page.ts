@@ -96,6 +96,9 @@ function rotationSection(r: RotationView, csrf: string, several: boolean): strin
     .join('');
   return `<section data-matrix="${escapeHtml(r.matrix)}">${several ? `<h2>${escapeHtml(r.matrix)}</h2>` : ''}
 <p><a href="/oncall.ics?matrix=${encodeURIComponent(r.matrix)}" download>the next ${CALENDAR_SHIFTS} shifts as a calendar file (.ics)</a></p>
+<form method="get" action="/oncall.ics" data-action="calendar-for"><input type="hidden" name="matrix" value="${escapeHtml(r.matrix)}">
+<label>One person's shifts, their backup shifts included <input type="text" name="who" required placeholder="alice@example.com"></label>
+<button type="submit">download their calendar</button></form>
 <table class="shifts"><thead><tr><th></th><th>on call</th>${backups ? '<th>backup</th>' : ''}<th>from</th><th>until</th></tr></thead><tbody>${shifts}</tbody></table>
 ${
   r.backup

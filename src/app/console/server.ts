@@ -348,21 +348,35 @@ export function createConsoleServer(o: ConsoleOptions): Server {
         return onCall(400, { error: err.message });
       }
     }
-    // A rotation's coming shifts as a calendar file (the CLI's dr oncall --ics).
+    // A rotation's coming shifts as a calendar file, everyone's or one person's (the CLI's dr oncall --ics [--who]).
     if (path === '/oncall.ics' && req.method === 'GET') {
       const matrix = url.searchParams.get('matrix') ?? 'default';
+      const who = url.searchParams.get('who')?.trim() || undefined;
       const rotation = (await backend.roster(now(), CALENDAR_SHIFTS)).rotations.find((r) => r.matrix === matrix);
       if (!rotation)
         return send(res, 404, layout('not found', `<p class="error">No on-call rotation "${escapeHtml(matrix)}".</p>`, { user }));
+      // A misspelt address would download an empty calendar that looks like a quiet month.
+      if (who && !rotation.shifts.some((s) => s.who === who || s.backup === who))
+        return send(
+          res,
+          404,
+          layout(
+            'not found',
+            `<p class="error">${escapeHtml(who)} has no shift, on call or as the backup, in the next ${CALENDAR_SHIFTS} shifts of "${escapeHtml(matrix)}".</p><p><a href="/oncall">back to on call</a></p>`,
+            { user },
+          ),
+        );
       const shifts = rotation.shifts.map((s) => ({
         who: s.who,
         from: new Date(s.from),
         until: new Date(s.until),
         ...(s.backup ? { backup: s.backup } : {}),
       }));
-      return send(res, 200, shiftCalendar(shifts, { matrix, now: now() }), {
+      // The matrix is a configured name; the address is kept to safe characters for the header.
+      const named = who ? `-${who.replace(/[^A-Za-z0-9.@-]/g, '-')}` : '';
+      return send(res, 200, shiftCalendar(shifts, { matrix, now: now(), ...(who ? { who } : {}) }), {
         'content-type': 'text/calendar; charset=utf-8',
-        'content-disposition': `attachment; filename="pgwarden-oncall-${matrix}.ics"`,
+        'content-disposition': `attachment; filename="pgwarden-oncall-${matrix}${named}.ics"`,
       });
     }
     if ((path === '/oncall' || path === '/oncall/remove') && req.method === 'POST') {
