@@ -5,7 +5,8 @@
  * Each change is told to the stand-in and to whoever the rotation had on call (notifyStandIn).
  * At each shift's end it tells whoever comes on call and whoever goes off (notifyHandover), with the
  * note the shift going off left for them (pgwarden dr oncall --handover-note), and
- * with ESCALATION_ONCALL_REMIND_HOURS reminds whoever comes next beforehand (notifyShiftReminder); the
+ * with ESCALATION_ONCALL_REMIND_HOURS reminds whoever comes next beforehand, and whoever takes the
+ * backup rotation's next turn (notifyShiftReminder); the
  * configured rotations read again from the worker then and at least hourly, so that a redeploy's
  * new rotation is followed. Started by `pgwarden schedules apply` or the first stand-in
  * (update-with-start); continues as new after a few hundred changes or a week of shifts,
@@ -49,6 +50,8 @@ const REREAD_MS = 3_600_000;
  * `schedules apply`, or a stand-in change).
  */
 const HANDOVERS = 'roster-handovers';
+/** Reminders of the backup rotation's coming turns: a roster from before them told none, so replays as it was. */
+const BACKUP_REMINDERS = 'roster-backup-reminders';
 
 const { notifyStandIn, notifyHandover, notifyShiftReminder, onCallRotations } = proxyActivities<Activities>({
   startToCloseTimeout: '1 minute',
@@ -128,7 +131,9 @@ export async function OnCallRosterWorkflow(state: RosterState = {}): Promise<voi
     const now = new Date();
     // Changes still to be told (set while the rotations were read) will say it too.
     const said = new Set([...saidByStandIn, ...untold.map((c) => c.standIn.matrix)]);
-    const { handovers, reminders, wakeAt } = roster.handovers(rotations, now, said);
+    const { handovers, reminders, wakeAt } = roster.handovers(rotations, now, said, {
+      backupReminders: patched(BACKUP_REMINDERS),
+    });
     saidByStandIn = new Set();
     // A note whose notice could not go out waits for the next one.
     for (const handover of handovers)

@@ -349,6 +349,102 @@ describe('reminders of the coming shift (ESCALATION_ONCALL_REMIND_HOURS)', () =>
   });
 });
 
+describe("reminders of the backup rotation's coming turn", () => {
+  // Dan is the backup in Alice's week, Eve in Bob's: Eve is reminded 12 h before Monday the 14th, 09:00.
+  const backed: OnCallRotation = { ...weekly, remindHours: 12, backupAfterMinutes: 15, backupPeople: ['dan@x.io', 'eve@x.io'] };
+  const eves = 'eve@x.io 2026-12-14T09:00:00.000Z';
+  const check = (onCall: OnCallRotation, told: ToldShifts, at: string, backupReminders = true, quiet: string[] = []) =>
+    handoversDue([{ name: 'default', onCall }], told, new Date(at), new Set(quiet), { backupReminders });
+  const backups = (c: ReturnType<typeof check>) =>
+    c.reminders.filter((r) => r.backupFor).map((r) => [r.who, r.from, r.current, r.backupFor]);
+  it.each<[string, OnCallRotation, ToldShifts, string, boolean, string[], string[][], string | undefined]>([
+    ['not due yet', backed, aliceWeek, '2026-12-13T20:00:00Z', true, [], [], undefined],
+    [
+      'due: told once, with who is on call then',
+      backed,
+      aliceWeek,
+      '2026-12-13T21:00:00Z',
+      true,
+      [],
+      [['eve@x.io', '2026-12-14T09:00:00.000Z', 'dan@x.io', 'bob@x.io']],
+      eves,
+    ],
+    [
+      'told already',
+      backed,
+      { default: { ...aliceWeek.default, remindedBackup: eves } },
+      '2026-12-14T08:00:00Z',
+      true,
+      [],
+      [],
+      eves,
+    ],
+    ['first sight: recorded, not told', backed, {}, '2026-12-13T22:00:00Z', true, [], [], eves],
+    [
+      "a stand-in's notice said who is on call, not the backup: told",
+      backed,
+      aliceWeek,
+      '2026-12-13T21:00:00Z',
+      true,
+      ['default'],
+      [['eve@x.io', '2026-12-14T09:00:00.000Z', 'dan@x.io', 'bob@x.io']],
+      eves,
+    ],
+    ['a roster from before them (not patched): none', backed, aliceWeek, '2026-12-13T21:00:00Z', false, [], [], undefined],
+    [
+      "eve's own lead of 0: none",
+      { ...backed, remindHoursFor: { 'eve@x.io': 0 } },
+      aliceWeek,
+      '2026-12-13T21:00:00Z',
+      true,
+      [],
+      [],
+      undefined,
+    ],
+    [
+      'the same backup again (a rotation of one): none',
+      { ...backed, backupPeople: ['dan@x.io'] },
+      aliceWeek,
+      '2026-12-13T21:00:00Z',
+      true,
+      [],
+      [],
+      undefined,
+    ],
+    [
+      'whoever is on call next as the backup: none',
+      { ...backed, backupPeople: undefined },
+      aliceWeek,
+      '2026-12-13T21:00:00Z',
+      true,
+      [],
+      [],
+      undefined,
+    ],
+  ])('%s', (_what, onCall, told, at, patched, quiet, expected, remembered) => {
+    const c = check(onCall, told, at, patched, quiet);
+    expect(backups(c)).toEqual(expected);
+    expect(c.told.default.remindedBackup).toBe(remembered);
+  });
+
+  it('wakes when a backup reminder is due before anything else', () => {
+    // Eve asks for two days: due Saturday the 12th at 09:00, before Bob's own (Sunday 21:00).
+    const early = check({ ...backed, remindHoursFor: { 'eve@x.io': 48 } }, aliceWeek, '2026-12-11T09:00:00Z');
+    expect(early.wakeAt?.toISOString()).toBe('2026-12-12T09:00:00.000Z');
+  });
+
+  it('is mailed to the backup alone, saying whom they back up and that there are no stand-ins', () => {
+    const [reminder] = check(backed, aliceWeek, '2026-12-13T21:00:00Z').reminders.filter((r) => r.backupFor);
+    const mail = renderEmail(shiftReminderNotice(reminder, new Date('2026-12-13T21:00:00Z')));
+    expect(mail.subject).toBe(
+      '[pgwarden] ON CALL: eve@x.io is the backup on call in 12 h: from 2026-12-14 09:00 UTC until 2026-12-21 09:00 UTC',
+    );
+    expect(mail.text).toMatch(/^On call: +bob@x\.io$/m);
+    expect(mail.text).toMatch(/^Backup until then: +dan@x\.io$/m);
+    expect(mail.text).toContain('the backup rotation has no stand-ins');
+  });
+});
+
 describe('the roster tells handovers with its stand-ins, and carries whom it told', () => {
   it('hands over to a stand-in and back, and a new run goes on from what the last one told', () => {
     const roster = new OnCallRoster();

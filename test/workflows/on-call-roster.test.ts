@@ -12,7 +12,7 @@ import { ActionRefused, temporalBackend } from '../../src/app/console/backend';
 import { WorkflowType } from '../../src/infra/temporal/definitions';
 import * as m from '../../src/operations/dr/messages';
 import { shiftAt } from '../../src/operations/dr/on-call';
-import { onCallRosterId, standInsQuery } from '../../src/operations/dr/roster-messages';
+import { checkHandoversSignal, onCallRosterId, standInsQuery } from '../../src/operations/dr/roster-messages';
 import { pgwarden } from '../support/cli';
 import { databaseUrl } from '../support/databases';
 import { capturedMail, capturedWebhooks, waitForCaptured } from '../support/sinks';
@@ -391,6 +391,72 @@ describe('on-call stand-ins set at run time (dev server, CLI)', () => {
           .getHandle(id)
           .delete()
           .catch(() => undefined);
+      worker.shutdown();
+      await running;
+    }
+  });
+  it("reminds the backup rotation's next person of their coming turn, with whom they back up", async () => {
+    const db = await suite.freshDatabase('backupremind');
+    const taskQueue = uniqueTaskQueue('backupremind');
+    const tag = uniqueSuffix();
+    const [alice, bob, dan, eve] = ['alice', 'bob', 'dan', 'eve'].map((n) => `${n}-${tag}@example.com`);
+    // Hour-long shifts, the first begun 30 min ago: Alice on call with Dan as the backup, then Bob
+    // with Eve in 30 min. An hour's lead makes both reminders due now.
+    const from = new Date(Math.floor(Date.now() / 60_000) * 60_000 - 30 * 60_000);
+    const next = new Date(from.getTime() + 3_600_000);
+    const settings = {
+      DATABASE_URL: databaseUrl(db),
+      PGWARDEN_TASK_QUEUE: taskQueue,
+      ESCALATION_ONCALL: `${alice},${bob}`,
+      ESCALATION_ONCALL_FROM: from.toISOString(),
+      ESCALATION_ONCALL_SHIFT_HOURS: '1',
+      ESCALATION_ONCALL_REMIND_HOURS: '1',
+      ESCALATION_ONCALL_BACKUP: `${dan},${eve}`,
+      ESCALATION_ONCALL_BACKUP_AFTER_MINUTES: '15',
+    };
+    const worker: Worker = await bundledWorker(
+      suite.server,
+      taskQueue,
+      createActivities(createActivityDeps(stackConfig(settings))),
+    );
+    const running = worker.run();
+    // The roster as a run it continued from would carry it: Alice's shift told, nothing reminded yet.
+    const roster = await suite.server.client.workflow.start(WorkflowType.onCallRoster, {
+      taskQueue,
+      workflowId: onCallRosterId(taskQueue),
+      args: [{ told: { default: { who: alice, from: from.toISOString() } } }],
+    });
+    try {
+      const [backup] = await waitForCaptured(
+        async (c) => (await capturedMail(c)).filter((x) => x.envelopeTo.includes(eve)),
+        tag,
+        1,
+        30_000,
+      );
+      // 30 min from the minute the first shift began: 29 or 30, rounded, by the time it is sent.
+      expect(backup.subject).toMatch(/ is the backup on call in (29|30) min: /);
+      expect(backup.subject.replace(/ in (29|30) min: /, ' in 30 min: ')).toBe(
+        `[pgwarden] ON CALL: ${eve} is the backup on call in 30 min: from ${minuteUtc(next.toISOString())} until ${minuteUtc(new Date(next.getTime() + 3_600_000).toISOString())}`,
+      );
+      expect(backup.envelopeTo).toEqual([eve]);
+      expect(backup.text).toMatch(new RegExp(`^On call: +${bob.replace(/[.]/g, '\\.')}$`, 'm'));
+      expect(backup.text).toMatch(new RegExp(`^Backup until then: +${dan.replace(/[.]/g, '\\.')}$`, 'm'));
+      // Bob's own reminder goes too; Dan, going off as the backup, hears nothing; nothing to Slack.
+      await waitForCaptured(async (c) => (await capturedMail(c)).filter((x) => x.envelopeTo.includes(bob)), tag, 1, 30_000);
+      expect((await capturedMail(tag)).map((x) => x.envelopeTo)).toEqual(expect.not.arrayContaining([[dan]]));
+      expect((await capturedWebhooks(tag)).filter((w) => JSON.stringify(w.body).includes('backup on call'))).toEqual([]);
+      // Told once: the roster remembers it across its next check.
+      await roster.signal(checkHandoversSignal);
+      await waitFor('the roster checked again, and waits', async () => {
+        const events = (await roster.fetchHistory()).events!;
+        const reads = events.flatMap((e, i) =>
+          e.activityTaskScheduledEventAttributes?.activityType?.name === 'onCallRotations' ? [i] : [],
+        );
+        return reads.length >= 2 && events.slice(reads.at(-1)).some((e) => e.timerStartedEventAttributes);
+      });
+      expect((await capturedMail(tag)).filter((x) => x.envelopeTo.includes(eve))).toHaveLength(1);
+    } finally {
+      await roster.terminate('test over').catch(() => undefined);
       worker.shutdown();
       await running;
     }

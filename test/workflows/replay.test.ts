@@ -82,6 +82,7 @@ describe('recorded histories replay against the current workflows', () => {
         'oncall-roster-handovers.json',
         'oncall-roster-upgraded.json',
         'oncall-roster-handover-notes.json',
+        'oncall-roster-backup-reminders.json',
         'dr-resolved-tables-beside.json',
         'dr-resolved-point-in-time.json',
         'restore-test-passed.json',

@@ -10,13 +10,16 @@
  * once per coming shift. Pure and workflow-safe.
  */
 import type { EscalationMatrix } from '../../infra/config/incident';
-import { backupWhoAt, shiftAt } from './on-call';
+import { backupWhoAt, nextBackupTurn, shiftAt } from './on-call';
 
 /** A matrix as the roster needs it: its name and rotation (stand-ins already merged). */
 export type RotationOf = Pick<EscalationMatrix, 'name' | 'onCall'>;
 
-/** Per matrix, whom the roster last told to be on call, since when (ISO), and the coming shift it last reminded (`<who> <from>`). */
-export type ToldShifts = Record<string, { who: string; from: string; reminded?: string }>;
+/**
+ * Per matrix, whom the roster last told to be on call, since when (ISO), the coming shift it last
+ * reminded (`<who> <from>`), and the coming backup shift it last reminded (the same form).
+ */
+export type ToldShifts = Record<string, { who: string; from: string; reminded?: string; remindedBackup?: string }>;
 
 /**
  * A note for whoever comes on call next in a matrix (`pgwarden dr oncall --handover-note`): what
@@ -55,8 +58,10 @@ export interface ShiftReminder {
   who: string;
   from: string;
   until: string;
-  /** Who is on call until then. */
+  /** Who is on call until then (for a backup shift: who is the backup until then). */
   current: string;
+  /** A backup shift of the backup rotation (ESCALATION_ONCALL_BACKUP): who is on call in it. */
+  backupFor?: string;
 }
 
 export interface HandoverCheck {
@@ -79,6 +84,8 @@ export function handoversDue(
   told: ToldShifts,
   now: Date,
   quiet: ReadonlySet<string> = new Set(),
+  /** Remind the backup rotation's people of their coming backup shifts (rosters from before it do not). */
+  o: { backupReminders?: boolean } = {},
 ): HandoverCheck {
   const handovers: Handover[] = [];
   const reminders: ShiftReminder[] = [];
@@ -113,7 +120,37 @@ export function handoversDue(
         reminded = comingKey;
       }
     }
-    after[name] = { who: shift.who, from: shift.from.toISOString(), ...(reminded ? { reminded } : {}) };
+    // The backup rotation's coming turn, reminded the same way (whoever is on call next as the
+    // backup needs none: their own shift's reminder follows).
+    let remindedBackup = before?.remindedBackup;
+    const turn = o.backupReminders ? nextBackupTurn(onCall, now) : undefined;
+    const backupNow = turn && backupWhoAt(onCall, now);
+    const onCallThen = turn && shiftAt(onCall, turn.from).who;
+    if (turn && turn.who !== backupNow && turn.who !== onCallThen) {
+      const key = `${turn.who} ${turn.from.toISOString()}`;
+      const lead = onCall.remindHoursFor?.[turn.who] ?? onCall.remindHours ?? 0;
+      const at = new Date(turn.from.getTime() - lead * 3_600_000);
+      if (lead && at > now) wake(at);
+      else if (lead && remindedBackup !== key) {
+        // A stand-in's notice says who is on call, not who is the backup: only a first sight is quiet.
+        if (before)
+          reminders.push({
+            matrix: name,
+            who: turn.who,
+            from: turn.from.toISOString(),
+            until: turn.until.toISOString(),
+            current: backupNow!,
+            backupFor: onCallThen!,
+          });
+        remindedBackup = key;
+      }
+    }
+    after[name] = {
+      who: shift.who,
+      from: shift.from.toISOString(),
+      ...(reminded ? { reminded } : {}),
+      ...(remindedBackup ? { remindedBackup } : {}),
+    };
     if (!before || before.who === shift.who || quiet.has(name)) continue;
     const backup = backupWhoAt(onCall, now);
     handovers.push({

@@ -107,6 +107,18 @@ export function backupWhoAt(rotation: OnCallRotation, at: Date, next?: Shift): s
 }
 
 /**
+ * The backup rotation's turn after the one under way at `at` (its turns are the rotation's,
+ * overrides aside): who, from, until; undefined without a backup rotation.
+ */
+export function nextBackupTurn(rotation: OnCallRotation, at: Date): Shift | undefined {
+  if (!rotation.backupPeople?.length || !rotation.backupAfterMinutes) return undefined;
+  const n = turnAt(rotation, at.getTime()) + 1;
+  const length = rotation.shiftHours * 3_600_000;
+  const from = Date.parse(rotation.from) + n * length;
+  return { who: inTurn(rotation.backupPeople, n), from: new Date(from), until: new Date(from + length) };
+}
+
+/**
  * The shift at `at` and the `count - 1` after it, each with its backup on call: whom an incident
  * opened in it would alert when nobody acknowledges (absent: none).
  */

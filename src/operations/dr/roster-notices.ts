@@ -98,17 +98,29 @@ export function handoverNotice(h: Handover, open: OpenAtHandover[] = [], review?
   };
 }
 
-/** A coming shift, mailed to whoever takes it (ESCALATION_ONCALL_REMIND_HOURS before); the channel hears of it at the handover. */
+/** A coming shift, on call or as the backup, mailed to whoever takes it (ESCALATION_ONCALL_REMIND_HOURS before); the channel hears of it at the handover. */
 export function shiftReminderNotice(r: ShiftReminder, now: Date): Notice {
   const minutes = Math.round((Date.parse(r.from) - now.getTime()) / 60_000);
   const inWords = minutes >= 90 ? `in ${Math.round(minutes / 6) / 10} h` : minutes >= 1 ? `in ${minutes} min` : 'now';
+  const reminder = { event: 'oncall.reminder', severity: 'info', alwaysSent: true, mark: 'ON CALL', about: r.matrix } as const;
+  const period = `from ${minuteUtc(r.from)} until ${minuteUtc(r.until)}`;
+  if (r.backupFor)
+    return {
+      ...reminder,
+      title: `${r.who} is the backup on call ${inWords}: ${period}`,
+      facts: [
+        ['Backup on call', r.who],
+        ['On call', r.backupFor],
+        ['From', minuteUtc(r.from)],
+        ['Until', minuteUtc(r.until)],
+        ['Backup until then', r.current],
+        ['Matrix', r.matrix],
+      ],
+      action: `an incident ${r.backupFor} does not acknowledge in time alerts you. Cannot take it: swap with someone in ESCALATION_ONCALL_BACKUP and change its order (the backup rotation has no stand-ins)`,
+    };
   return {
-    event: 'oncall.reminder',
-    severity: 'info',
-    alwaysSent: true,
-    mark: 'ON CALL',
-    about: r.matrix,
-    title: `${r.who} goes on call ${inWords}: from ${minuteUtc(r.from)} until ${minuteUtc(r.until)}`,
+    ...reminder,
+    title: `${r.who} goes on call ${inWords}: ${period}`,
     facts: [
       ['On call', r.who],
       ['From', minuteUtc(r.from)],

@@ -168,13 +168,19 @@ export class OnCallRoster {
    * The handovers due at `now` in the configured rotations, this roster's stand-ins included,
    * remembered as told. `quiet`: matrices whose stand-in change, told already, said who is on call.
    */
-  handovers(rotations: RotationOf[], now: Date, quiet?: ReadonlySet<string>): HandoverCheck {
+  handovers(
+    rotations: RotationOf[],
+    now: Date,
+    quiet?: ReadonlySet<string>,
+    o: { backupReminders?: boolean } = {},
+  ): HandoverCheck {
     const standIns = this.current(now);
     const check = handoversDue(
       rotations.map((m) => withStandIns(m, standIns)),
       this.told,
       now,
       quiet,
+      o,
     );
     this.told = check.told;
     // Each handover carries its matrix's note; the workflow forgets it once told (noteTold).
