@@ -122,15 +122,21 @@ export async function runDrOncall(ctx: CommandContext, o: OncallOptions): Promis
       `${JSON.stringify({ matrix: name, shifts: out, level1, backup, standIns: mine, handoverNote, ...(review ? { review } : {}), ...(changed ? { changed } : {}), ...(unread ? { unread } : {}) })}\n`,
     );
   }
+  // A shift without the backup the rotation asks for: its turn falls on someone level 1 alerts already.
+  const noBackup = current.onCall!.backupAfterMinutes ? 'no backup: level 1 alerts whose turn it is' : null;
+  const backupWords = (who: string | undefined) => (who ? ` (backup ${who})` : noBackup ? ` (${noBackup})` : '');
   const lines: string[] = [];
   if (changed) lines.push(changed.line);
   const [first, ...next] = shifts;
   lines.push(
     `on call now (matrix "${name}"): ${first.who} until ${cliTime(first.until.toISOString())}; an incident opened now alerts level 1: ${contactWords(1, frozen)}` +
-      (backup ? `, and the backup ${backup.who} if nobody acknowledges within ${backup.afterMinutes} min` : ''),
+      (backup
+        ? `, and the backup ${backup.who} if nobody acknowledges within ${backup.afterMinutes} min`
+        : noBackup
+          ? `; ${noBackup}`
+          : ''),
     ...next.map(
-      (s) =>
-        `then ${s.who}: ${cliTime(s.from.toISOString())} to ${cliTime(s.until.toISOString())}${s.backup ? ` (backup ${s.backup})` : ''}`,
+      (s) => `then ${s.who}: ${cliTime(s.from.toISOString())} to ${cliTime(s.until.toISOString())}${backupWords(s.backup)}`,
     ),
   );
   if (mine.length) lines.push('stand-ins set at run time:', ...mine.map((s) => `  ${standInLine(s)}`));
