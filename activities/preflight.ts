@@ -7,6 +7,7 @@
 import { randomUUID } from 'node:crypto';
 import { Context, log } from '@temporalio/activity';
 import { handoversUntold } from '../src/operations/dr/roster';
+import { backupGapWarnings } from '../src/operations/dr/on-call';
 import { connectDatabase } from '../src/infra/postgres/client';
 import { ServerRecovery, readServerRecovery, standbyWarnings } from '../src/infra/postgres/standby';
 import { listTables } from '../src/infra/postgres/tables';
@@ -140,6 +141,7 @@ export function preflightActivity(deps: ActivityDeps) {
       ...standbyWarnings(`${target.host}:${target.port}`, recovery, Boolean(config.verify.server), unlogged),
       ...(lockWarning ? [lockWarning] : []),
       ...(untold ? [untold] : []),
+      ...(input.channels ? backupGapWarnings(Object.values(config.incident.matrices), deps.now()) : []),
     ];
     for (const warning of warnings) log.warn(warning, { database: target.id });
     return {

@@ -1,6 +1,6 @@
 /** The on-call rotation: whose shift it is at a time, the shifts after it, and the matrix an incident freezes. */
 import type { EscalationMatrix, OnCallRotation } from '../../src/infra/config/incident';
-import { matrixAt, shiftAt, shiftsFrom, shiftsWithBackup } from '../../src/operations/dr/on-call';
+import { backupGapWarnings, matrixAt, shiftAt, shiftsFrom, shiftsWithBackup } from '../../src/operations/dr/on-call';
 
 const weekly: OnCallRotation = {
   people: ['alice@x.io', 'bob@x.io', 'carol@x.io'],
@@ -134,14 +134,17 @@ describe('the matrix an incident freezes', () => {
   });
 });
 
+/** A matrix whose level 1 is the rotation alone. */
+const bare: EscalationMatrix = {
+  name: 'default',
+  level1: { contacts: [], repeatMinutes: 15 },
+  level2: { contacts: ['manager@x.io'], afterMinutes: 60 },
+  level3: { contacts: ['exec@x.io'], afterMinutes: 240 },
+  level4: { contacts: [] },
+};
+
 describe('each shift with its backup on call', () => {
-  const alone: EscalationMatrix = {
-    name: 'default',
-    level1: { contacts: [], repeatMinutes: 15 },
-    level2: { contacts: ['manager@x.io'], afterMinutes: 60 },
-    level3: { contacts: ['exec@x.io'], afterMinutes: 240 },
-    level4: { contacts: [] },
-  };
+  const alone = bare;
   const at = new Date('2026-12-08T00:00:00Z');
   const whoAndBackup = (m: EscalationMatrix) => shiftsWithBackup(m, at, 3).map((s) => [s.who, s.backup]);
   it.each<[string, OnCallRotation, Array<[string, string | undefined]>]>([
@@ -179,5 +182,38 @@ describe('each shift with its backup on call', () => {
     const rotation = { ...weekly, backupAfterMinutes: 15, backupPeople: ['dan@x.io', 'eve@x.io'] };
     const [now] = shiftsWithBackup({ ...alone, onCall: rotation }, at, 1);
     expect(now.backup).toBe(matrixAt({ ...alone, onCall: rotation }, at).onCallBackup!.who);
+  });
+});
+
+describe("check's warning of shifts without a backup", () => {
+  const m = bare;
+  const at = new Date('2026-12-08T00:00:00Z');
+  it.each<[string, EscalationMatrix, string[]]>([
+    ['no backup asked for', { ...m, onCall: weekly }, []],
+    [
+      'a backup rotation out of step: none',
+      { ...m, onCall: { ...weekly, backupAfterMinutes: 15, backupPeople: ['dan@x.io'] } },
+      [],
+    ],
+    ['whoever is on call next: none', { ...m, onCall: { ...weekly, backupAfterMinutes: 15 } }, []],
+    [
+      // Three on call, two backups: Alice's turn comes round to both every sixth week.
+      'a backup rotation whose turn falls on the person on call',
+      { ...m, onCall: { ...weekly, backupAfterMinutes: 15, backupPeople: ['alice@x.io', 'dan@x.io'] } },
+      [
+        'on call: 2 of the next 8 shifts of matrix "default" have no backup, whose turn falls on someone level 1 alerts: 2026-12-07 09:00 UTC (alice@x.io), 2027-01-18 09:00 UTC (alice@x.io); reorder ESCALATION_ONCALL_BACKUP',
+      ],
+    ],
+    [
+      'a rotation of one, in a named matrix',
+      { ...m, name: 'payments', onCall: { ...weekly, people: ['alice@x.io'], backupAfterMinutes: 15 } },
+      [
+        expect.stringMatching(
+          /^on call: 8 of the next 8 shifts of matrix "payments" have no backup, .*; whoever is on call next is in level 1 already, or the rotation has one person$/,
+        ) as unknown as string,
+      ],
+    ],
+  ])('%s', (_what, matrix, warnings) => {
+    expect(backupGapWarnings([matrix], at)).toEqual(warnings);
   });
 });

@@ -411,7 +411,8 @@ describe('on-call stand-ins set at run time (dev server, CLI)', () => {
       ESCALATION_ONCALL_FROM: from.toISOString(),
       ESCALATION_ONCALL_SHIFT_HOURS: '1',
       ESCALATION_ONCALL_REMIND_HOURS: '1',
-      ESCALATION_ONCALL_BACKUP: `${dan},${eve}`,
+      // Alice takes the backup's third turn, in which she is on call: check warns of it.
+      ESCALATION_ONCALL_BACKUP: `${dan},${eve},${alice}`,
       ESCALATION_ONCALL_BACKUP_AFTER_MINUTES: '15',
     };
     const worker: Worker = await bundledWorker(
@@ -455,6 +456,13 @@ describe('on-call stand-ins set at run time (dev server, CLI)', () => {
         return reads.length >= 2 && events.slice(reads.at(-1)).some((e) => e.timerStartedEventAttributes);
       });
       expect((await capturedMail(tag)).filter((x) => x.envelopeTo.includes(eve))).toHaveLength(1);
+      // pgwarden check names the shift without a backup, and how to mend it.
+      const checked = await pgwarden(settings, 'check');
+      expect(checked.code).toBe(0);
+      const third = new Date(from.getTime() + 2 * 3_600_000).toISOString();
+      expect(checked.stdout.split('\n')).toContain(
+        `warning    on call: 1 of the next 8 shifts of matrix "default" have no backup, whose turn falls on someone level 1 alerts: ${minuteUtc(third)} (${alice}); reorder ESCALATION_ONCALL_BACKUP`,
+      );
     } finally {
       await roster.terminate('test over').catch(() => undefined);
       worker.shutdown();

@@ -128,3 +128,26 @@ export function shiftsWithBackup(matrix: EscalationMatrix, at: Date, count: numb
     return backup ? { ...s, backup } : s;
   });
 }
+
+/** How many coming shifts `pgwarden check` looks through for a backup that will not be there. */
+export const BACKUP_GAP_SHIFTS = 8;
+
+/**
+ * `pgwarden check`'s warnings: per matrix asking for a backup, the coming shifts whose backup's
+ * turn falls on someone level 1 alerts already, so nobody backs them up (a backup rotation in
+ * step with the on-call one, a rotation of one).
+ */
+export function backupGapWarnings(matrices: EscalationMatrix[], now: Date): string[] {
+  return matrices.flatMap((matrix) => {
+    if (!matrix.onCall?.backupAfterMinutes) return [];
+    const gaps = shiftsWithBackup(matrix, now, BACKUP_GAP_SHIFTS).filter((s) => !s.backup);
+    if (!gaps.length) return [];
+    const when = gaps.map((s) => `${s.from.toISOString().slice(0, 16).replace('T', ' ')} UTC (${s.who})`).join(', ');
+    const fix = matrix.onCall.backupPeople?.length
+      ? `reorder ESCALATION_${matrix.name === 'default' ? '' : `${matrix.name.toUpperCase()}_`}ONCALL_BACKUP`
+      : 'whoever is on call next is in level 1 already, or the rotation has one person';
+    return [
+      `on call: ${gaps.length} of the next ${BACKUP_GAP_SHIFTS} shifts of matrix "${matrix.name}" have no backup, whose turn falls on someone level 1 alerts: ${when}; ${fix}`,
+    ];
+  });
+}
