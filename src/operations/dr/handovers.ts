@@ -99,51 +99,53 @@ export function handoversDue(
     const shift = shiftAt(onCall, now);
     const before = told[name];
     wake(shift.until);
-    // The coming shift's reminder: told once, when due; on first sight or after a stand-in's own notice, recorded.
-    const coming = shiftAt(onCall, shift.until);
-    const comingKey = `${coming.who} ${coming.from.toISOString()}`;
-    // Their own lead when they gave one (0: none), else the rotation's.
-    const leadHours = onCall.remindHoursFor?.[coming.who] ?? onCall.remindHours ?? 0;
-    const remindAt = new Date(coming.from.getTime() - leadHours * 3_600_000);
-    let reminded = before?.reminded;
-    if (leadHours && coming.who !== shift.who) {
-      if (remindAt > now) wake(remindAt);
-      else if (reminded !== comingKey) {
-        if (before && !quiet.has(name))
-          reminders.push({
-            matrix: name,
-            who: coming.who,
-            from: coming.from.toISOString(),
-            until: coming.until.toISOString(),
-            current: shift.who,
-          });
-        reminded = comingKey;
+    // A turn's reminder is told once, when due (before then the roster wakes for it): the key to
+    // tell and remember, or nothing.
+    const dueNow = (who: string, from: Date, last: string | undefined): string | undefined => {
+      const at = remindAtOf(onCall, who, from);
+      if (!at) return undefined;
+      if (at > now) {
+        wake(at);
+        return undefined;
       }
+      const key = `${who} ${from.toISOString()}`;
+      return key === last ? undefined : key;
+    };
+    // The coming shift's reminder; on first sight or after a stand-in's own notice, recorded.
+    const coming = shiftAt(onCall, shift.until);
+    let reminded = before?.reminded;
+    const comingDue = coming.who !== shift.who ? dueNow(coming.who, coming.from, reminded) : undefined;
+    if (comingDue) {
+      if (before && !quiet.has(name))
+        reminders.push({
+          matrix: name,
+          who: coming.who,
+          from: coming.from.toISOString(),
+          until: coming.until.toISOString(),
+          current: shift.who,
+        });
+      reminded = comingDue;
     }
     // The backup rotation's coming turn, reminded the same way (whoever is on call next as the
     // backup needs none: their own shift's reminder follows).
+    const backupNow = backupWhoAt(onCall, now);
     let remindedBackup = before?.remindedBackup;
     const turn = o.backupReminders ? nextBackupTurn(onCall, now) : undefined;
-    const backupNow = turn && backupWhoAt(onCall, now);
     const onCallThen = turn && shiftAt(onCall, turn.from).who;
-    if (turn && turn.who !== backupNow && turn.who !== onCallThen) {
-      const key = `${turn.who} ${turn.from.toISOString()}`;
-      const lead = onCall.remindHoursFor?.[turn.who] ?? onCall.remindHours ?? 0;
-      const at = new Date(turn.from.getTime() - lead * 3_600_000);
-      if (lead && at > now) wake(at);
-      else if (lead && remindedBackup !== key) {
-        // A stand-in's notice says who is on call, not who is the backup: only a first sight is quiet.
-        if (before)
-          reminders.push({
-            matrix: name,
-            who: turn.who,
-            from: turn.from.toISOString(),
-            until: turn.until.toISOString(),
-            current: backupNow!,
-            backupFor: onCallThen!,
-          });
-        remindedBackup = key;
-      }
+    const turnDue =
+      turn && turn.who !== backupNow && turn.who !== onCallThen ? dueNow(turn.who, turn.from, remindedBackup) : undefined;
+    if (turn && turnDue) {
+      // A stand-in's notice says who is on call, not who is the backup: only a first sight is quiet.
+      if (before)
+        reminders.push({
+          matrix: name,
+          who: turn.who,
+          from: turn.from.toISOString(),
+          until: turn.until.toISOString(),
+          current: backupNow!,
+          backupFor: onCallThen!,
+        });
+      remindedBackup = turnDue;
     }
     after[name] = {
       who: shift.who,
@@ -152,17 +154,22 @@ export function handoversDue(
       ...(remindedBackup ? { remindedBackup } : {}),
     };
     if (!before || before.who === shift.who || quiet.has(name)) continue;
-    const backup = backupWhoAt(onCall, now);
     handovers.push({
       matrix: name,
       incoming: shift.who,
       outgoing: before.who,
       from: shift.from.toISOString(),
       until: shift.until.toISOString(),
-      next: shiftAt(onCall, shift.until).who,
+      next: coming.who,
       outgoingFrom: before.from,
-      ...(backup && backup !== shift.who ? { backup } : {}),
+      ...(backupNow && backupNow !== shift.who ? { backup: backupNow } : {}),
     });
   }
   return { handovers, reminders, told: after, wakeAt };
+}
+
+/** When `who`'s turn from `from` is reminded: their own lead when they gave one, else the rotation's; null for none (0). */
+function remindAtOf(onCall: NonNullable<RotationOf['onCall']>, who: string, from: Date): Date | null {
+  const hours = onCall.remindHoursFor?.[who] ?? onCall.remindHours ?? 0;
+  return hours ? new Date(from.getTime() - hours * 3_600_000) : null;
 }
