@@ -153,8 +153,10 @@ describe('pgwarden CLI', () => {
     expect(own.backup).toEqual({ who: `${b0}@x.io`, afterMinutes: 15 });
     // A backup rotation whose turn falls on the person on call leaves that shift without one: said.
     const overlapping = pgwarden(['dr', 'oncall', '--next', '3'], { ...backed, ESCALATION_ONCALL_BACKUP: 'alice@x.io,bob@x.io' });
-    expect(overlapping.stdout.split('\n')[0]).toMatch(/devops@x\.io; no backup: level 1 alerts whose turn it is$/);
-    expect(overlapping.stdout.split('\n')[1]).toMatch(/ \(no backup: level 1 alerts whose turn it is\)$/);
+    expect(overlapping.stdout.split('\n')[0]).toMatch(
+      /devops@x\.io; no backup: the backup's turn falls on someone level 1 alerts$/,
+    );
+    expect(overlapping.stdout.split('\n')[1]).toMatch(/ \(no backup: the backup's turn falls on someone level 1 alerts\)$/);
     // Their calendar holds their backup shifts.
     expect(
       pgwarden(['dr', 'oncall', '--ics', '--who', `${b0}@x.io`, '--next', '4'], ownBackup).stdout.match(/^SUMMARY:.*$/gm),

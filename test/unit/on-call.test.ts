@@ -201,7 +201,7 @@ describe("check's warning of shifts without a backup", () => {
       'a backup rotation whose turn falls on the person on call',
       { ...m, onCall: { ...weekly, backupAfterMinutes: 15, backupPeople: ['alice@x.io', 'dan@x.io'] } },
       [
-        'on call: 2 of the next 8 shifts of matrix "default" have no backup, whose turn falls on someone level 1 alerts: 2026-12-07 09:00 UTC (alice@x.io), 2027-01-18 09:00 UTC (alice@x.io); reorder ESCALATION_ONCALL_BACKUP',
+        'on call: 2 of the next 8 shifts of matrix "default" have no backup, as the backup\'s turn falls on someone level 1 alerts: 2026-12-07 09:00 UTC (alice@x.io), 2027-01-18 09:00 UTC (alice@x.io); reorder ESCALATION_ONCALL_BACKUP',
       ],
     ],
     [

@@ -461,7 +461,7 @@ describe('on-call stand-ins set at run time (dev server, CLI)', () => {
       expect(checked.code).toBe(0);
       const third = new Date(from.getTime() + 2 * 3_600_000).toISOString();
       expect(checked.stdout.split('\n')).toContain(
-        `warning    on call: 1 of the next 8 shifts of matrix "default" have no backup, whose turn falls on someone level 1 alerts: ${minuteUtc(third)} (${alice}); reorder ESCALATION_ONCALL_BACKUP`,
+        `warning    on call: 1 of the next 8 shifts of matrix "default" have no backup, as the backup's turn falls on someone level 1 alerts: ${minuteUtc(third)} (${alice}); reorder ESCALATION_ONCALL_BACKUP`,
       );
     } finally {
       await roster.terminate('test over').catch(() => undefined);

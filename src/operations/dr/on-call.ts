@@ -129,6 +129,9 @@ export function shiftsWithBackup(matrix: EscalationMatrix, at: Date, count: numb
   });
 }
 
+/** Why a shift has no backup though its rotation asks for one: said alike by `dr oncall` and `check`. */
+export const NO_BACKUP_WHY = "the backup's turn falls on someone level 1 alerts";
+
 /** How many coming shifts `pgwarden check` looks through for a backup that will not be there. */
 export const BACKUP_GAP_SHIFTS = 8;
 
@@ -147,7 +150,7 @@ export function backupGapWarnings(matrices: EscalationMatrix[], now: Date): stri
       ? `reorder ESCALATION_${matrix.name === 'default' ? '' : `${matrix.name.toUpperCase()}_`}ONCALL_BACKUP`
       : 'whoever is on call next is in level 1 already, or the rotation has one person';
     return [
-      `on call: ${gaps.length} of the next ${BACKUP_GAP_SHIFTS} shifts of matrix "${matrix.name}" have no backup, whose turn falls on someone level 1 alerts: ${when}; ${fix}`,
+      `on call: ${gaps.length} of the next ${BACKUP_GAP_SHIFTS} shifts of matrix "${matrix.name}" have no backup, as ${NO_BACKUP_WHY}: ${when}; ${fix}`,
     ];
   });
 }

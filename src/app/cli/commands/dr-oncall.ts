@@ -12,7 +12,7 @@ import type { Client } from '@temporalio/client';
 import type { EscalationMatrix } from '../../../infra/config/incident';
 import { UsageError } from '../../../infra/errors/errors';
 import { contactWords } from '../../../operations/dr/escalation';
-import { matrixAt, shiftsWithBackup } from '../../../operations/dr/on-call';
+import { matrixAt, NO_BACKUP_WHY, shiftsWithBackup } from '../../../operations/dr/on-call';
 import { reviewFacts, type ShiftReview } from '../../../operations/dr/shift-review';
 import { shiftSoFar } from '../../../operations/dr/shift-runs';
 import {
@@ -123,7 +123,7 @@ export async function runDrOncall(ctx: CommandContext, o: OncallOptions): Promis
     );
   }
   // A shift without the backup the rotation asks for: its turn falls on someone level 1 alerts already.
-  const noBackup = current.onCall!.backupAfterMinutes ? 'no backup: level 1 alerts whose turn it is' : null;
+  const noBackup = current.onCall!.backupAfterMinutes ? `no backup: ${NO_BACKUP_WHY}` : null;
   const backupWords = (who: string | undefined) => (who ? ` (backup ${who})` : noBackup ? ` (${noBackup})` : '');
   const lines: string[] = [];
   if (changed) lines.push(changed.line);
