@@ -154,10 +154,11 @@ function onCallWords(s: IncidentState, now: Date): string {
 export function backupDue(
   s: Pick<IncidentState, 'matrix' | 'escalation' | 'status' | 'openedAt'>,
 ): { who: string; at: string; afterMinutes: number } | null {
-  const backup = s.matrix?.onCallBackup;
-  const e = s.escalation;
-  const at = s.matrix && backupAlertAt(s.matrix, new Date(s.openedAt));
-  if (!backup || !at || e.backupAlertedAt || e.acknowledgedBy || s.status !== 'open') return null;
+  const { matrix, escalation: e } = s;
+  const backup = matrix?.onCallBackup;
+  if (!matrix || !backup || e.backupAlertedAt || e.acknowledgedBy || s.status !== 'open') return null;
+  // Never null here: the matrix has a backup.
+  const at = backupAlertAt(matrix, new Date(s.openedAt))!;
   return { who: backup.who, at: at.toISOString(), afterMinutes: backup.afterMinutes };
 }
 
