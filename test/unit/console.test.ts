@@ -620,6 +620,22 @@ describe('the console over HTTP', () => {
   const fromSlack = (consoleUrl: string, body: string, signature?: string) =>
     postAsSlack(`${consoleUrl}/slack/actions`, body, 'slack-secret', { atMs: now.getTime(), signature });
 
+  /** A console answering the Slack stand-in, with its bot: `settings` added to Slack's own. */
+  async function startWithSlack(
+    backend: ConsoleBackend,
+    settings: Partial<ConsoleSettings> = {},
+    more: Pick<ConsoleOptions, 'now'> = {},
+  ) {
+    const slack = await slackStandIn();
+    const s = await start({ ...slack.settings, ...settings }, backend, { slackApp: slack.slackApp, ...more });
+    server = s.server;
+    return { slack, s };
+  }
+
+  /** bob's click on a notice's button `action`, as Slack posts it. */
+  const buttonClick = (action: string, more: Record<string, unknown> = {}) =>
+    clickBody({ actions: [{ action_id: action, value: 'dr-shop-1' }], ...more });
+
   it('refuses a name from an address after five failed logins, even with the right password', async () => {
     const { backend } = fakeBackend(incident());
     const s = await start({}, backend);
@@ -894,18 +910,11 @@ describe('the console over HTTP', () => {
   it('opens the Escalate form from a Slack notice, and turns its submission into the escalate Update as the Slack user', async () => {
     const base = incident();
     const { backend, acts } = fakeBackend({ ...base, matrix, escalation: { ...base.escalation, sent: [1] } });
-    const slack = await slackStandIn();
+    const { slack, s } = await startWithSlack(backend);
     const { posted, settings, slackApp } = slack;
-    const slackUrl = slack.url;
-    const s = await start(settings, backend, { slackApp });
-    server = s.server;
     const signedPost = (url: string, body: string) => fromSlack(url, body);
     const escalateClick = (trigger: string) =>
-      slackClickBody('dr-shop-1', 'bob', {
-        actions: [{ action_id: SLACK_ESCALATE_ACTION, value: 'dr-shop-1' }],
-        trigger_id: trigger,
-        response_url: `${slackUrl}/actions/T1/1/esc`,
-      });
+      buttonClick(SLACK_ESCALATE_ACTION, { trigger_id: trigger, response_url: `${slack.url}/actions/T1/1/esc` });
 
     // The click opens the form with the bot's token: nothing is recorded yet.
     expect((await signedPost(s.url, escalateClick('123.456.abc'))).status).toBe(200);
@@ -995,16 +1004,9 @@ describe('the console over HTTP', () => {
   it('posts a status update from its Slack form as the Slack user, told to everyone alerted or kept as a note', async () => {
     const base = incident();
     const { backend, acts } = fakeBackend({ ...base, matrix, escalation: { ...base.escalation, sent: [1, 2] } });
-    const slack = await slackStandIn();
-    const s = await start(slack.settings, backend, { slackApp: slack.slackApp });
-    server = s.server;
+    const { slack, s } = await startWithSlack(backend);
     const signedPost = (body: string) => fromSlack(s.url, body);
-    await signedPost(
-      slackClickBody('dr-shop-1', 'bob', {
-        actions: [{ action_id: SLACK_UPDATE_ACTION, value: 'dr-shop-1' }],
-        trigger_id: '1.2.3',
-      }),
-    );
+    await signedPost(buttonClick(SLACK_UPDATE_ACTION, { trigger_id: '1.2.3' }));
     expect(slack.posted.map((p) => [p.path, p.body])).toEqual([
       ['/api/views.open', { trigger_id: '1.2.3', view: modalOf(updateForm, (await backend.incident('dr-shop-1'))!) }],
     ]);
@@ -1036,16 +1038,9 @@ describe('the console over HTTP', () => {
 
   it('asks someone to help from its Slack form as the Slack user; a refusal shows on the field it is about', async () => {
     const { backend, acts } = fakeBackend({ ...incident(), matrix });
-    const slack = await slackStandIn();
-    const s = await start(slack.settings, backend, { slackApp: slack.slackApp });
-    server = s.server;
+    const { slack, s } = await startWithSlack(backend);
     const signedPost = (body: string) => fromSlack(s.url, body);
-    await signedPost(
-      slackClickBody('dr-shop-1', 'bob', {
-        actions: [{ action_id: SLACK_RESPONDER_ACTION, value: 'dr-shop-1' }],
-        trigger_id: '1.2.4',
-      }),
-    );
+    await signedPost(buttonClick(SLACK_RESPONDER_ACTION, { trigger_id: '1.2.4' }));
     const view = modalOf(responderForm, (await backend.incident('dr-shop-1'))!);
     expect(slack.posted.map((p) => [p.path, p.body])).toEqual([['/api/views.open', { trigger_id: '1.2.4', view }]]);
     expect(JSON.stringify(view)).toContain('"type":"email_text_input","action_id":"who"');
@@ -1077,9 +1072,7 @@ describe('the console over HTTP', () => {
       matrix,
       escalation: { ...base.escalation, sent: [1, 2], acknowledgedBy: 'slack:bob' },
     });
-    const slack = await slackStandIn();
-    const s = await start(slack.settings, backend, { slackApp: slack.slackApp });
-    server = s.server;
+    const { slack, s } = await startWithSlack(backend);
     const command = (text: string, signature?: string) => {
       const body = new URLSearchParams({
         command: '/pgwarden',
@@ -1186,9 +1179,7 @@ describe('the console over HTTP', () => {
 
   it('lets only SLACK_ALLOWED_USERS act from Slack when set: others are told so, alone, and nothing is recorded', async () => {
     const { backend, acts } = fakeBackend({ ...incident(), matrix, escalation: { ...incident().escalation, sent: [1] } });
-    const slack = await slackStandIn();
-    const s = await start({ ...slack.settings, slackAllowedUsers: new Set(['U0ALICE']) }, backend, { slackApp: slack.slackApp });
-    server = s.server;
+    const { slack, s } = await startWithSlack(backend, { slackAllowedUsers: new Set(['U0ALICE']) });
     const refusal =
       'only the Slack users in SLACK_ALLOWED_USERS act on incidents from Slack, and you (U0BOB) are not among them; use the console or pgwarden dr, or ask for your id to be added';
     // bob's click: answered to him alone through the response_url, no Update.
@@ -1220,13 +1211,12 @@ describe('the console over HTTP', () => {
 
   it('lets the members of a Slack user group in SLACK_ALLOWED_USERS act, read from Slack and kept a minute', async () => {
     const { backend, acts } = fakeBackend({ ...incident(), matrix, escalation: { ...incident().escalation, sent: [1] } });
-    const slack = await slackStandIn();
     let clock = now.getTime();
-    const s = await start({ ...slack.settings, slackAllowedUsers: new Set(['U0ALICE', 'S0HIDDEN', 'S0ONCALL']) }, backend, {
-      slackApp: slack.slackApp,
-      now: () => new Date(clock),
-    });
-    server = s.server;
+    const { slack, s } = await startWithSlack(
+      backend,
+      { slackAllowedUsers: new Set(['U0ALICE', 'S0HIDDEN', 'S0ONCALL']) },
+      { now: () => new Date(clock) },
+    );
     // carol is in the on-call group: she acts.
     await fromSlack(s.url, slackClickBody('dr-shop-1', 'carol', { user: { id: 'U0CAROL', username: 'carol' } }));
     expect(acts).toEqual([{ id: 'dr-shop-1', action: 'ack', input: { by: 'slack:carol', reach: { slack: 'U0CAROL' } } }]);
@@ -1250,12 +1240,7 @@ describe('the console over HTTP', () => {
 
   it("puts the sender on call from Slack (/pgwarden oncall cover), answering the stand-in at the command's response_url; a handover note too", async () => {
     const { backend } = fakeBackend(incident());
-    const slack = await slackStandIn();
-    const s = await start({ ...slack.settings, slackAllowedUsers: new Set(['U0CAROL', 'U0DAN']) }, backend, {
-      slackApp: slack.slackApp,
-      now: () => now,
-    });
-    server = s.server;
+    const { slack, s } = await startWithSlack(backend, { slackAllowedUsers: new Set(['U0CAROL', 'U0DAN']) }, { now: () => now });
     const command = async (text: string, user: string) =>
       (
         (await (
