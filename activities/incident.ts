@@ -19,7 +19,7 @@ import { dropScratchDatabase } from './scratch-database';
 import { type Notice, renderSlack } from '../src/infra/notify/notice';
 import { callSlack } from '../src/infra/notify/slack-api';
 import { slackUserByEmail } from '../src/infra/notify/slack-lookup';
-import { matrixAt, shiftAt } from '../src/operations/dr/on-call';
+import { backupWhoAt, matrixAt, shiftAt } from '../src/operations/dr/on-call';
 import {
   handoverNotice,
   handoverRecipients,
@@ -109,7 +109,8 @@ export function incidentActivities(deps: ActivityDeps) {
      */
     async notifyStandIn(change: StandInChange): Promise<ChannelResult[]> {
       const rotation = deps.config.incident.matrices[change.standIn.matrix]?.onCall;
-      const inPlaceOf = rotation ? shiftAt(rotation, new Date(change.standIn.from)).who : undefined;
+      const from = new Date(change.standIn.from);
+      const inPlaceOf = !rotation ? undefined : change.standIn.backup ? backupWhoAt(rotation, from) : shiftAt(rotation, from).who;
       const to = [...new Set([change.standIn.who, ...(inPlaceOf ? [inPlaceOf] : [])])];
       return deliver(deps, standInNotice(change, inPlaceOf), to);
     },

@@ -105,14 +105,16 @@ export async function OnCallRosterWorkflow(state: RosterState = {}): Promise<voi
   // Each change is told from here, not from its update, so the update answers at once.
   let wakes = 0;
   const full = () => roster.changes >= CHANGES_PER_RUN || wakes >= WAKES_PER_RUN || workflowInfo().continueAsNewSuggested;
-  // Matrices whose stand-in change was told since the last handover check: that notice said who is on call.
+  // Matrices whose stand-in change was told since the last handover check: that notice said who
+  // is on call (a backup's stand-in says who is the backup, no handover).
   let saidByStandIn = new Set<string>();
+  const onCallSaid = (changes: StandInChange[]) => changes.filter((c) => !c.standIn.backup).map((c) => c.standIn.matrix);
   const tellAll = async () => {
     for (let change = untold.shift(); change; change = untold.shift()) {
-      saidByStandIn.add(change.standIn.matrix);
+      for (const matrix of onCallSaid([change])) saidByStandIn.add(matrix);
       // A change in effect at once (within a minute: the CLI's clock) tells who is on call now: the
       // matrix's handover note goes with it.
-      const atOnce = Date.parse(change.standIn.from) <= Date.now() + 60_000;
+      const atOnce = !change.standIn.backup && Date.parse(change.standIn.from) <= Date.now() + 60_000;
       const note = atOnce ? roster.noteFor(change.standIn.matrix) : undefined;
       // A notice that cannot go out must not end the roster, which holds who is on call.
       await notifyStandIn(note ? { ...change, note } : change).then(
@@ -130,7 +132,7 @@ export async function OnCallRosterWorkflow(state: RosterState = {}): Promise<voi
     if (!rotations) return 5 * 60_000;
     const now = new Date();
     // Changes still to be told (set while the rotations were read) will say it too.
-    const said = new Set([...saidByStandIn, ...untold.map((c) => c.standIn.matrix)]);
+    const said = new Set([...saidByStandIn, ...onCallSaid(untold)]);
     const { handovers, reminders, wakeAt } = roster.handovers(rotations, now, said, {
       backupReminders: patched(BACKUP_REMINDERS),
     });

@@ -5,7 +5,7 @@ import { handoversDue, type RotationOf, type ToldShifts } from '../../src/operat
 import { handoverNotice, handoverRecipients, shiftReminderNotice } from '../../src/operations/dr/roster-notices';
 import { reviewShift } from '../../src/operations/dr/shift-review';
 import { MAX_NOTE_CHARS, OnCallRoster, type HandoverNoteRequest } from '../../src/operations/dr/stand-ins';
-import { handoversUntold, noteRefusedBeforehand } from '../../src/operations/dr/roster';
+import { handoversUntold, noteRefusedBeforehand, standInRefusedBeforehand } from '../../src/operations/dr/roster';
 import { WorkflowNotFoundError, type Client } from '@temporalio/client';
 
 // Weekly shifts from Monday 7 December 09:00 UTC: alice, bob, alice, ...
@@ -412,6 +412,32 @@ describe("reminders of the backup rotation's coming turn", () => {
       undefined,
     ],
     [
+      "frank standing in as the backup over eve's turn: frank is reminded, not eve",
+      {
+        ...backed,
+        backupOverrides: [{ who: 'frank@x.io', from: '2026-12-14T09:00:00.000Z', until: '2026-12-21T09:00:00.000Z' }],
+      },
+      aliceWeek,
+      '2026-12-13T21:00:00Z',
+      true,
+      [],
+      [['frank@x.io', '2026-12-14T09:00:00.000Z', 'dan@x.io', 'bob@x.io']],
+      'frank@x.io 2026-12-14T09:00:00.000Z',
+    ],
+    [
+      'frank standing in as the backup now, in place of dan: eve is told frank backs up until then',
+      {
+        ...backed,
+        backupOverrides: [{ who: 'frank@x.io', from: '2026-12-13T09:00:00.000Z', until: '2026-12-14T09:00:00.000Z' }],
+      },
+      aliceWeek,
+      '2026-12-13T21:00:00Z',
+      true,
+      [],
+      [['eve@x.io', '2026-12-14T09:00:00.000Z', 'frank@x.io', 'bob@x.io']],
+      eves,
+    ],
+    [
       'whoever is on call next as the backup: none',
       { ...backed, backupPeople: undefined },
       aliceWeek,
@@ -433,7 +459,7 @@ describe("reminders of the backup rotation's coming turn", () => {
     expect(early.wakeAt?.toISOString()).toBe('2026-12-12T09:00:00.000Z');
   });
 
-  it('is mailed to the backup alone, saying whom they back up and that there are no stand-ins', () => {
+  it('is mailed to the backup alone, saying whom they back up and how someone stands in for them', () => {
     const [reminder] = check(backed, aliceWeek, '2026-12-13T21:00:00Z').reminders.filter((r) => r.backupFor);
     const mail = renderEmail(shiftReminderNotice(reminder, new Date('2026-12-13T21:00:00Z')));
     expect(mail.subject).toBe(
@@ -441,7 +467,7 @@ describe("reminders of the backup rotation's coming turn", () => {
     );
     expect(mail.text).toMatch(/^On call: +bob@x\.io$/m);
     expect(mail.text).toMatch(/^Backup until then: +dan@x\.io$/m);
-    expect(mail.text).toContain('the backup rotation has no stand-ins');
+    expect(mail.text).toContain('pgwarden dr oncall --stand-in ADDRESS --backup --from TIME --until TIME');
   });
 });
 
@@ -630,6 +656,30 @@ describe('what a note tells', () => {
     );
     expect(renderSlack(notice).text).toContain('• *Note from alice:* migration 42 at 02:00 &lt;!channel&gt;');
     expect(renderEmail(handoverNotice(handover)).text).not.toMatch(/Note from/);
+  });
+});
+
+describe('a stand-in refused before the roster is asked', () => {
+  it.each<[string, Parameters<typeof standInRefusedBeforehand>, string | null]>([
+    ['on call, in a rotation', ['default', { onCall: weekly }, false], null],
+    ['as the backup, in a rotation asking for one', ['default', { onCall: { ...weekly, backupAfterMinutes: 15 } }, true], null],
+    [
+      'no rotation',
+      ['payments', { onCall: undefined }, false],
+      'matrix "payments" has no on-call rotation (ESCALATION_ONCALL) to stand in for; level 1\'s contacts are all alerted',
+    ],
+    [
+      'as the backup, no backup asked for',
+      ['default', { onCall: weekly }, true],
+      'matrix "default" asks for no backup on call (ESCALATION_ONCALL_BACKUP_AFTER_MINUTES): nobody to stand in for as the backup',
+    ],
+    [
+      'as the backup in another matrix: its own variable',
+      ['payments', { onCall: weekly }, true],
+      'matrix "payments" asks for no backup on call (ESCALATION_PAYMENTS_ONCALL_BACKUP_AFTER_MINUTES): nobody to stand in for as the backup',
+    ],
+  ])('%s', (_, args, refused) => {
+    expect(standInRefusedBeforehand(...args)).toBe(refused);
   });
 });
 

@@ -1,6 +1,13 @@
 /** The on-call rotation: whose shift it is at a time, the shifts after it, and the matrix an incident freezes. */
 import type { EscalationMatrix, OnCallRotation } from '../../src/infra/config/incident';
-import { backupGapWarnings, matrixAt, shiftAt, shiftsFrom, shiftsWithBackup } from '../../src/operations/dr/on-call';
+import {
+  backupGapWarnings,
+  matrixAt,
+  nextBackupTurn,
+  shiftAt,
+  shiftsFrom,
+  shiftsWithBackup,
+} from '../../src/operations/dr/on-call';
 
 const weekly: OnCallRotation = {
   people: ['alice@x.io', 'bob@x.io', 'carol@x.io'],
@@ -120,6 +127,61 @@ describe('the matrix an incident freezes', () => {
       '2026-12-08T00:00:00Z',
       undefined,
     ],
+    // Someone standing in as the backup (dr oncall --stand-in --backup): them, while it lasts.
+    [
+      'a backup rotation, frank standing in for dan: frank',
+      alone,
+      { ...own, backupOverrides: [{ who: 'frank@x.io', from: '2026-12-07T12:00:00.000Z', until: '2026-12-09T00:00:00.000Z' }] },
+      '2026-12-08T00:00:00Z',
+      { who: 'frank@x.io', afterMinutes: 15 },
+    ],
+    [
+      'a backup rotation, frank standing in until an hour ago: dan again',
+      alone,
+      { ...own, backupOverrides: [{ who: 'frank@x.io', from: '2026-12-07T12:00:00.000Z', until: '2026-12-07T23:00:00.000Z' }] },
+      '2026-12-08T00:00:00Z',
+      { who: 'dan@x.io', afterMinutes: 15 },
+    ],
+    [
+      'two backup stand-ins covering the time: the first listed (the newest)',
+      alone,
+      {
+        ...own,
+        backupOverrides: [
+          { who: 'grace@x.io', from: '2026-12-08T00:00:00.000Z', until: '2026-12-08T01:00:00.000Z' },
+          { who: 'frank@x.io', from: '2026-12-07T12:00:00.000Z', until: '2026-12-09T00:00:00.000Z' },
+        ],
+      },
+      '2026-12-08T00:00:00Z',
+      { who: 'grace@x.io', afterMinutes: 15 },
+    ],
+    [
+      'next on call as the backup, frank standing in for bob: frank',
+      alone,
+      {
+        ...backed,
+        backupOverrides: [{ who: 'frank@x.io', from: '2026-12-07T12:00:00.000Z', until: '2026-12-09T00:00:00.000Z' }],
+      },
+      '2026-12-08T00:00:00Z',
+      { who: 'frank@x.io', afterMinutes: 15 },
+    ],
+    [
+      'a backup stand-in who is on call then: in level 1 already, none',
+      alone,
+      { ...own, backupOverrides: [{ who: 'alice@x.io', from: '2026-12-07T12:00:00.000Z', until: '2026-12-09T00:00:00.000Z' }] },
+      '2026-12-08T00:00:00Z',
+      undefined,
+    ],
+    [
+      'a backup stand-in without minutes asked for: none',
+      alone,
+      {
+        ...weekly,
+        backupOverrides: [{ who: 'frank@x.io', from: '2026-12-07T12:00:00.000Z', until: '2026-12-09T00:00:00.000Z' }],
+      },
+      '2026-12-08T00:00:00Z',
+      undefined,
+    ],
     [
       'a backup rotation without minutes: none',
       alone,
@@ -131,6 +193,46 @@ describe('the matrix an incident freezes', () => {
     const frozen = matrixAt({ ...m, onCall: rotation }, new Date(at));
     if (backup) expect(frozen.onCallBackup).toEqual(backup);
     else expect(frozen).not.toHaveProperty('onCallBackup');
+  });
+});
+
+describe("the backup rotation's next turn", () => {
+  const own: OnCallRotation = { ...weekly, backupAfterMinutes: 15, backupPeople: ['dan@x.io', 'eve@x.io'] };
+  const frank = (from: string, until: string) => ({ ...own, backupOverrides: [{ who: 'frank@x.io', from, until }] });
+  it.each<[string, OnCallRotation, string, [string, string, string] | undefined]>([
+    [
+      'the turn after dan: eve, a week',
+      own,
+      '2026-12-08T00:00:00Z',
+      ['eve@x.io', '2026-12-14T09:00:00.000Z', '2026-12-21T09:00:00.000Z'],
+    ],
+    [
+      'frank standing in over all of eve week: frank, his own times',
+      frank('2026-12-14T09:00:00.000Z', '2026-12-21T09:00:00.000Z'),
+      '2026-12-08T00:00:00Z',
+      ['frank@x.io', '2026-12-14T09:00:00.000Z', '2026-12-21T09:00:00.000Z'],
+    ],
+    [
+      'frank standing in from tomorrow, in dan week: frank from then',
+      frank('2026-12-09T00:00:00.000Z', '2026-12-10T00:00:00.000Z'),
+      '2026-12-08T00:00:00Z',
+      ['frank@x.io', '2026-12-09T00:00:00.000Z', '2026-12-10T00:00:00.000Z'],
+    ],
+    [
+      'frank standing in now: dan again once he ends, until the turn ends',
+      frank('2026-12-07T12:00:00.000Z', '2026-12-09T00:00:00.000Z'),
+      '2026-12-08T00:00:00Z',
+      ['dan@x.io', '2026-12-09T00:00:00.000Z', '2026-12-14T09:00:00.000Z'],
+    ],
+    [
+      'next on call as the backup: no rotation of turns',
+      { ...weekly, backupAfterMinutes: 15 },
+      '2026-12-08T00:00:00Z',
+      undefined,
+    ],
+  ])('%s', (_what, rotation, at, turn) => {
+    const next = nextBackupTurn(rotation, new Date(at));
+    expect(next && [next.who, next.from.toISOString(), next.until.toISOString()]).toEqual(turn);
   });
 });
 

@@ -42,6 +42,8 @@ describe('the on-call roster: stand-ins set at run time', () => {
       'it has ended already (2026-12-14T08:00:00Z)',
     ],
     ['a matrix name that cannot be', { matrix: 'Pay ments' }, '"Pay ments" is not a matrix name'],
+    ['as the backup', { backup: true }, null],
+    ['as the backup, said otherwise than true', { backup: 'yes' as unknown as true }, 'backup is true or absent'],
   ])('%s', (_, change, refused) => {
     const roster = new OnCallRoster();
     expect(roster.refusal({ ...tonight, ...change }, now)).toBe(refused);
@@ -127,6 +129,21 @@ describe('stand-ins in the rotation', () => {
     ]);
   });
 
+  it("keeps a backup's stand-ins apart: the backup's overrides, the newest first, never who is on call", () => {
+    const asBackup = (x: StandIn): StandIn => ({ ...x, backup: true });
+    const onCall = withStandIns(matrix, [carol, asBackup(dan), asBackup({ ...carol, who: 'frank@x.io' })]).onCall!;
+    expect(onCall.overrides!.map((o) => o.who)).toEqual(['carol@x.io', 'erin@x.io']);
+    expect(onCall.backupOverrides).toEqual([
+      { who: 'frank@x.io', from: carol.from, until: carol.until },
+      { who: 'dan@x.io', from: dan.from, until: dan.until },
+    ]);
+    expect(withStandIns(matrix, [carol]).onCall).not.toHaveProperty('backupOverrides');
+    // What the roster keeps says it.
+    const roster = new OnCallRoster();
+    expect(roster.add({ ...tonight, backup: true }, now)).toMatchObject({ backup: true });
+    expect(roster.add(tonight, now)).not.toHaveProperty('backup');
+  });
+
   it('leaves a matrix without a rotation as it is', () => {
     const { onCall: _, ...noRotation } = matrix;
     expect(withStandIns(noRotation, [carol])).toBe(noRotation);
@@ -182,10 +199,27 @@ describe('what a stand-in change tells', () => {
       'carol@x.io is no longer standing in on call from 2026-12-14 18:00 UTC until 2026-12-15 08:00 UTC: the rotation holds again',
       undefined,
     ],
+    [
+      'set as the backup, in place of the backup rotation',
+      { change: 'set', standIn: { ...s, backup: true } },
+      'dan@x.io',
+      'carol@x.io is the backup on call in place of dan@x.io from 2026-12-14 18:00 UTC until 2026-12-15 08:00 UTC',
+      'to take it back: pgwarden dr oncall --remove-stand-in s1',
+    ],
+    [
+      'removed as the backup',
+      { change: 'removed', standIn: { ...s, backup: true } },
+      'dan@x.io',
+      'carol@x.io is no longer standing in as the backup on call from 2026-12-14 18:00 UTC until 2026-12-15 08:00 UTC: the rotation holds again',
+      undefined,
+    ],
   ])('%s', (_, change, inPlaceOf, title, action) => {
     const n = standInNotice(change, inPlaceOf);
     expect([n.title, n.action, n.severity, n.alwaysSent, n.mark]).toEqual([title, action, 'info', true, 'ON CALL']);
     expect(n.facts).toContainEqual(['Set by', 'pgwarden bob@laptop pid 7, 2026-12-14 17:00 UTC']);
+    const backup = !!change.standIn.backup;
+    expect(n.facts).toContainEqual(['Stand-in', backup ? 's1 (carol@x.io, as the backup)' : 's1 (carol@x.io)']);
+    expect(n.facts).toContainEqual([backup ? 'Backup rotation' : 'Rotation', inPlaceOf]);
     // Nobody is paged for a swap: no paging rule names these events.
     expect(pagesOf(n, { drills: true })).toEqual([]);
   });

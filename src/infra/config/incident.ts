@@ -47,6 +47,8 @@ export interface OnCallRotation {
   backupAfterMinutes?: number;
   /** ESCALATION_ONCALL_BACKUP: the backup rotation, taking the same shifts in turn; absent: whoever is on call next. */
   backupPeople?: string[];
+  /** Someone standing in as the backup on call for a while (run-time stand-ins only), the first covering a time winning. */
+  backupOverrides?: Array<{ who: string; from: string; until: string }>;
 }
 
 export interface IncidentSettings {

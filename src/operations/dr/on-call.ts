@@ -102,20 +102,31 @@ export function matrixAt(matrix: EscalationMatrix, at: Date): EscalationMatrix {
  */
 export function backupWhoAt(rotation: OnCallRotation, at: Date, next?: Shift): string | undefined {
   if (!rotation.backupAfterMinutes) return undefined;
-  if (rotation.backupPeople?.length) return inTurn(rotation.backupPeople, turnAt(rotation, at.getTime()));
-  return (next ?? shiftsFrom(rotation, at, 2)[1]).who;
+  const backups = backupRotationOf(rotation);
+  if (backups) return shiftAt(backups, at).who;
+  // Whoever is on call next, unless someone stands in as the backup.
+  const t = at.getTime();
+  const standIn = rotation.backupOverrides?.find((o) => Date.parse(o.from) <= t && t < Date.parse(o.until));
+  return standIn?.who ?? (next ?? shiftsFrom(rotation, at, 2)[1]).who;
+}
+
+/**
+ * The backup rotation as a rotation of its own: its people over the same turns, its stand-ins as
+ * overrides; undefined without one.
+ */
+function backupRotationOf(rotation: OnCallRotation): OnCallRotation | undefined {
+  if (!rotation.backupPeople?.length || !rotation.backupAfterMinutes) return undefined;
+  return { ...rotation, people: rotation.backupPeople, overrides: rotation.backupOverrides ?? [] };
 }
 
 /**
  * The backup rotation's turn after the one under way at `at` (its turns are the rotation's,
- * overrides aside): who, from, until; undefined without a backup rotation.
+ * on-call overrides aside, cut by its own stand-ins): who, from, until; undefined without a
+ * backup rotation.
  */
 export function nextBackupTurn(rotation: OnCallRotation, at: Date): Shift | undefined {
-  if (!rotation.backupPeople?.length || !rotation.backupAfterMinutes) return undefined;
-  const n = turnAt(rotation, at.getTime()) + 1;
-  const length = rotation.shiftHours * 3_600_000;
-  const from = Date.parse(rotation.from) + n * length;
-  return { who: inTurn(rotation.backupPeople, n), from: new Date(from), until: new Date(from + length) };
+  const backups = backupRotationOf(rotation);
+  return backups && shiftAt(backups, shiftAt(backups, at).until);
 }
 
 /**

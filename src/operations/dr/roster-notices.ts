@@ -21,10 +21,14 @@ export interface StandInChange {
 const noteFact = (note: HandoverNote | undefined): Array<[string, string]> =>
   note ? [[`Note from ${note.by}`, `${note.text} (left ${minuteUtc(note.at)})`]] : [];
 
-/** `inPlaceOf`: who the rotation (configured overrides included) has on call when the stand-in begins. */
+/**
+ * `inPlaceOf`: who the rotation (configured overrides included) has on call when the stand-in
+ * begins; for a stand-in as the backup, whose turn it is to be the backup then.
+ */
 export function standInNotice({ change, standIn: s, note }: StandInChange, inPlaceOf: string | undefined): Notice {
   const when = `from ${minuteUtc(s.from)} until ${minuteUtc(s.until)}`;
   const instead = inPlaceOf && inPlaceOf !== s.who ? ` in place of ${inPlaceOf}` : '';
+  const role = s.backup ? 'the backup on call' : 'on call';
   return {
     event: change === 'set' ? 'oncall.stand-in' : 'oncall.stand-in-removed',
     severity: 'info',
@@ -33,11 +37,11 @@ export function standInNotice({ change, standIn: s, note }: StandInChange, inPla
     about: s.id,
     title:
       change === 'set'
-        ? `${s.who} is on call${instead} ${when}`
-        : `${s.who} is no longer standing in on call ${when}: the rotation holds again`,
+        ? `${s.who} is ${role}${instead} ${when}`
+        : `${s.who} is no longer standing in ${s.backup ? 'as the backup ' : ''}on call ${when}: the rotation holds again`,
     facts: [
-      ['Stand-in', `${s.id} (${s.who})`],
-      ...(inPlaceOf ? ([['Rotation', inPlaceOf]] as Array<[string, string]>) : []),
+      ['Stand-in', `${s.id} (${s.who}${s.backup ? ', as the backup' : ''})`],
+      ...(inPlaceOf ? ([[s.backup ? 'Backup rotation' : 'Rotation', inPlaceOf]] as Array<[string, string]>) : []),
       ['Matrix', s.matrix],
       ['From', minuteUtc(s.from)],
       ['Until', minuteUtc(s.until)],
@@ -116,7 +120,7 @@ export function shiftReminderNotice(r: ShiftReminder, now: Date): Notice {
         ['Backup until then', r.current],
         ['Matrix', r.matrix],
       ],
-      action: `an incident ${r.backupFor} does not acknowledge in time alerts you. Cannot take it: swap with someone in ESCALATION_ONCALL_BACKUP and change its order (the backup rotation has no stand-ins)`,
+      action: `an incident ${r.backupFor} does not acknowledge in time alerts you. Cannot take it: find someone to stand in (pgwarden dr oncall --stand-in ADDRESS --backup --from TIME --until TIME, or the console's On call page)`,
     };
   return {
     ...reminder,

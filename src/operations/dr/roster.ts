@@ -157,6 +157,22 @@ export function noteRefusedBeforehand(
   return null;
 }
 
+/**
+ * Why no stand-in can be set in matrix `name` (it has no rotation; as the backup, its rotation
+ * asks for no backup on call), or null; asked by the CLI and the console before the roster is.
+ */
+export function standInRefusedBeforehand(
+  name: string,
+  matrix: Pick<EscalationMatrix, 'onCall'> | undefined,
+  backup: boolean,
+): string | null {
+  if (!matrix?.onCall)
+    return `matrix "${name}" has no on-call rotation (ESCALATION_ONCALL) to stand in for; level 1's contacts are all alerted`;
+  if (backup && !matrix.onCall.backupAfterMinutes)
+    return `matrix "${name}" asks for no backup on call (ESCALATION_${name === 'default' ? '' : `${name.toUpperCase()}_`}ONCALL_BACKUP_AFTER_MINUTES): nobody to stand in for as the backup`;
+  return null;
+}
+
 /** Takes a stand-in back; refused with one line (UsageError). */
 export async function removeStandIn(client: Client, taskQueue: string, id: string): Promise<StandIn> {
   return refusedAsUsage(

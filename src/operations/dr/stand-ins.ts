@@ -23,9 +23,11 @@ export interface StandIn {
   /** The identity of the client that set it (`pgwarden <account>@<host> pid N`). */
   setBy: string;
   setAt: string;
+  /** Standing in as the backup on call (ESCALATION_ONCALL_BACKUP_AFTER_MINUTES), not on call. */
+  backup?: true;
 }
 
-export type StandInRequest = Pick<StandIn, 'matrix' | 'who' | 'from' | 'until' | 'setBy'>;
+export type StandInRequest = Pick<StandIn, 'matrix' | 'who' | 'from' | 'until' | 'setBy' | 'backup'>;
 
 /** `text` empty: take the matrix's note back. */
 export type HandoverNoteRequest = Pick<HandoverNote, 'matrix' | 'text' | 'by'>;
@@ -80,6 +82,7 @@ export class OnCallRoster {
     ])
       if (!ZONED.test(at ?? '') || Number.isNaN(Date.parse(at)))
         return `${name} "${at}" is not an ISO time with its zone, like 2026-12-07T09:00:00Z`;
+    if (req.backup !== undefined && req.backup !== true) return 'backup is true or absent';
     if (Date.parse(req.until) <= Date.parse(req.from)) return `it ends (${req.until}) before it begins (${req.from})`;
     if (Date.parse(req.until) <= now.getTime()) return `it has ended already (${req.until})`;
     if (this.current(now).length >= MAX_STAND_INS)
@@ -98,6 +101,7 @@ export class OnCallRoster {
       until: new Date(req.until).toISOString(),
       setBy: req.setBy,
       setAt: now.toISOString(),
+      ...(req.backup ? { backup: true as const } : {}),
     };
     this.standIns.push(standIn);
     this.changes++;
@@ -204,14 +208,27 @@ export class OnCallRoster {
 
 /**
  * The matrix with its stand-ins as overrides of its rotation, ahead of the configured ones and
- * the newest first (shiftAt takes the first override covering a time). A matrix without a
- * rotation has nobody to stand in for, and is returned as is. Pure.
+ * the newest first (shiftAt takes the first override covering a time); those standing in as the
+ * backup as the backup's overrides. A matrix without a rotation has nobody to stand in for, and
+ * is returned as is. Pure.
  */
 export function withStandIns<M extends Pick<EscalationMatrix, 'name' | 'onCall'>>(matrix: M, standIns: StandIn[]): M {
   const mine = standIns.filter((s) => s.matrix === matrix.name);
   if (!matrix.onCall || !mine.length) return matrix;
-  const set = [...mine].reverse().map((s) => ({ who: s.who, from: s.from, until: s.until }));
-  return { ...matrix, onCall: { ...matrix.onCall, overrides: [...set, ...(matrix.onCall.overrides ?? [])] } };
+  const newestFirst = (backup: boolean) =>
+    mine
+      .filter((s) => !!s.backup === backup)
+      .reverse()
+      .map((s) => ({ who: s.who, from: s.from, until: s.until }));
+  const backups = newestFirst(true);
+  return {
+    ...matrix,
+    onCall: {
+      ...matrix.onCall,
+      overrides: [...newestFirst(false), ...(matrix.onCall.overrides ?? [])],
+      ...(backups.length ? { backupOverrides: backups } : {}),
+    },
+  };
 }
 
 /** A note as it is kept and told: one line, its runs of spaces and line breaks made one space. */
