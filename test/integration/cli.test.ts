@@ -161,6 +161,16 @@ describe('pgwarden CLI', () => {
     expect(
       pgwarden(['dr', 'oncall', '--ics', '--who', `${b0}@x.io`, '--next', '4'], ownBackup).stdout.match(/^SUMMARY:.*$/gm),
     ).toEqual(Array(2).fill(`SUMMARY:Backup on call: ${b0}@x.io`));
+    // Standing in as the backup: refused at once where no backup is asked for, or without --stand-in.
+    expect(pgwarden(['dr', 'oncall', '--stand-in', 'frank@x.io', '--until', '8h', '--backup'], env)).toMatchObject({
+      code: 64,
+      stderr:
+        'pgwarden: matrix "default" asks for no backup on call (ESCALATION_ONCALL_BACKUP_AFTER_MINUTES): nobody to stand in for as the backup\n',
+    });
+    expect(pgwarden(['dr', 'oncall', '--backup'], backed)).toMatchObject({
+      code: 64,
+      stderr: 'pgwarden: --from, --until and --backup go with --stand-in <address>\n',
+    });
     expect(pgwarden(['dr', 'oncall'], { ...env, ESCALATION_ONCALL_BACKUP: 'dan@x.io' })).toMatchObject({
       code: 78,
       stderr: expect.stringContaining('ESCALATION_ONCALL_BACKUP: a backup rotation needs ESCALATION_ONCALL_BACKUP_AFTER_MINUTES'),

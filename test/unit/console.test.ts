@@ -237,7 +237,7 @@ function fakeBackend(initial: IncidentState, unanswered: Board['unanswered'] = [
             standIns: [...standIns],
             ...(notes.noteFor('default') ? { note: notes.noteFor('default') } : {}),
             ...(o?.review ? { review: backend.review } : {}),
-            ...(backend.backup ? { backup: backend.backup } : {}),
+            ...(backend.backup ? { backup: backend.backup, asksBackup: true as const } : {}),
           },
         ],
       };
@@ -1326,6 +1326,13 @@ describe('the console over HTTP', () => {
     expect(backend.notes.notesLeft()).toEqual([]);
     expect(await command('oncall note', 'carol')).toMatch(/^`\/pgwarden oncall note <text>`: /);
     expect(await command('oncall note hello', 'bob')).toMatch(/^only the Slack users in SLACK_ALLOWED_USERS/);
+    // As the backup on call: said so, and kept so.
+    expect(await command('oncall cover-backup 2h', 'carol')).toMatch(/^Putting you the backup on call until /);
+    expect((await answered('carol', 8))[7]).toMatch(/^You are the backup on call as carol@x\.io from .* \(stand-in s1; /);
+    expect(backend.standIns[0]).toMatchObject({ id: 's1', who: 'carol@x.io', backup: true });
+    expect(await command('oncall cover-backup soon', 'carol')).toMatch(/^`\/pgwarden oncall cover-backup <until> \[matrix\]`/);
+    await command('oncall remove s1', 'carol');
+    await answered('carol', 9);
   });
 
   it("refuses /pgwarden oncall cover without the Slack app's token, which it needs to read the sender's address", async () => {
@@ -1648,6 +1655,9 @@ describe('the console over HTTP', () => {
       '<tr><td><strong>now</strong></td><td>bob@x.io</td><td data-backup-of-shift>alice@x.io</td><td>2026-11-30 09:00 UTC</td>',
     );
     expect(backedPage).toContain('<tr><td>then</td><td>alice@x.io</td><td data-backup-of-shift>bob@x.io</td>');
+    // Someone may stand in as the backup: the form asks whether, only where a backup is asked for.
+    expect(backedPage).toContain('<input type="checkbox" name="backup" value="1"> as the backup on call');
+    expect(first).not.toContain('name="backup"');
     backend.backup = undefined;
     // Alice's login is no address: the form leaves it to her.
     expect(first).toContain('<input type="text" name="who" required value=""');
@@ -1687,6 +1697,17 @@ describe('the console over HTTP', () => {
     expect(after).toContain('<input type="hidden" name="id" value="s1"><button type="submit">take back</button>');
     // Only an id is echoed back.
     expect(await page('?done=set&id=%3Cscript%3E')).not.toContain('role="status"');
+
+    // As the backup: said in the list.
+    const asBackup = await post('/oncall', { csrf, who: 'dan@x.io', until: '2h', backup: '1' });
+    expect(asBackup.headers.get('location')).toBe('/oncall?done=set&id=s2');
+    expect(backend.standIns[1]).toMatchObject({ id: 's2', who: 'dan@x.io', backup: true });
+    expect(backend.standIns[0]).not.toHaveProperty('backup');
+    const both = await page();
+    expect(both).toContain('<th>who</th><th>as</th><th>from</th>');
+    expect(both).toMatch(/<tr data-stand-in="s1"><td><code>s1<\/code><\/td><td>carol@x\.io<\/td><td>on call<\/td>/);
+    expect(both).toMatch(/<tr data-stand-in="s2"><td><code>s2<\/code><\/td><td>dan@x\.io<\/td><td>the backup<\/td>/);
+    await post('/oncall/remove', { csrf, id: 's2' });
 
     const gone = await post('/oncall/remove', { csrf, id: 's1' });
     expect(gone.headers.get('location')).toBe('/oncall?done=removed&id=s1');

@@ -11,7 +11,7 @@ import { createActivityDeps } from '../../activities/deps';
 import { ActionRefused, temporalBackend } from '../../src/app/console/backend';
 import { WorkflowType } from '../../src/infra/temporal/definitions';
 import * as m from '../../src/operations/dr/messages';
-import { shiftAt } from '../../src/operations/dr/on-call';
+import { backupWhoAt, shiftAt } from '../../src/operations/dr/on-call';
 import { checkHandoversSignal, onCallRosterId, standInsQuery } from '../../src/operations/dr/roster-messages';
 import { pgwarden } from '../support/cli';
 import { databaseUrl } from '../support/databases';
@@ -25,6 +25,15 @@ import { workflowSuite } from '../support/workflow-suite';
 
 describe('on-call stand-ins set at run time (dev server, CLI)', () => {
   const suite = workflowSuite('oncall');
+  /** Ends what a test started: its roster (it never ends by itself) and its worker. */
+  const stopRoster = async (taskQueue: string, worker: Worker, running: Promise<void>) => {
+    await suite.server.client.workflow
+      .getHandle(onCallRosterId(taskQueue))
+      .terminate('test over')
+      .catch(() => undefined);
+    worker.shutdown();
+    await running;
+  };
 
   it('puts a stand-in on call for the next incident and the board, refuses what cannot be, and takes it back', async () => {
     const db = await suite.freshDatabase('oncall');
@@ -166,12 +175,7 @@ describe('on-call stand-ins set at run time (dev server, CLI)', () => {
         new ActionRefused('no stand-in s2 is set (pgwarden dr oncall lists them; an ended one is gone by itself)'),
       );
     } finally {
-      await suite.server.client.workflow
-        .getHandle(onCallRosterId(taskQueue))
-        .terminate('test over')
-        .catch(() => undefined);
-      worker.shutdown();
-      await running;
+      await stopRoster(taskQueue, worker, running);
     }
 
     // Its worker gone, the roster cannot answer: the rotation as configured, said so on stderr.
@@ -181,6 +185,81 @@ describe('on-call stand-ins set at run time (dev server, CLI)', () => {
     expect(unread.stderr).toMatch(
       /^pgwarden: the rotation as configured: the stand-ins set at run time could not be read \(.*\): is a worker running \(pgwarden worker\)\?\n$/,
     );
+  });
+
+  it('stands someone in as the backup on call: the next incident freezes them as its backup, and both are told', async () => {
+    const db = await suite.freshDatabase('oncallbk');
+    const taskQueue = uniqueTaskQueue('oncallbk');
+    const settings = {
+      DATABASE_URL: databaseUrl(db),
+      PGWARDEN_TASK_QUEUE: taskQueue,
+      ESCALATION_L1_EMAIL: 'devops@example.com',
+      ESCALATION_ONCALL: 'alice@example.com,bob@example.com',
+      ESCALATION_ONCALL_FROM: '2026-12-07T09:00:00Z',
+      ESCALATION_ONCALL_BACKUP: 'dan@example.com,eve@example.com',
+      ESCALATION_ONCALL_BACKUP_AFTER_MINUTES: '30',
+    };
+    const config = stackConfig(settings);
+    const rotation = config.incident.matrices.default.onCall!;
+    const onCall = shiftAt(rotation, new Date()).who;
+    const backupTurn = backupWhoAt(rotation, new Date())!;
+    const oncall = (...args: string[]) => pgwarden(settings, 'dr', 'oncall', ...args);
+    const frank = `frank-${uniqueSuffix()}@example.com`;
+    const frankRe = frank.replace(/[.]/g, '\\.');
+    const worker: Worker = await bundledWorker(suite.server, taskQueue, createActivities(createActivityDeps(config)));
+    const running = worker.run();
+    try {
+      const set = await oncall('--stand-in', frank, '--until', '8h', '--backup');
+      expect(set).toMatchObject({ code: 0, stderr: '' });
+      const lines = set.stdout.trimEnd().split('\n');
+      expect(lines[0]).toMatch(new RegExp(`^stand-in s1 set: ${frankRe} the backup on call from \\S+ \\S+ until \\S+ \\S+$`));
+      // Who is on call is the rotation's; the backup is Frank.
+      expect(lines[1]).toMatch(
+        new RegExp(
+          `^on call now \\(matrix "default"\\): ${onCall.replace('.', '\\.')} until .*, and the backup ${frankRe} if nobody acknowledges within 30 min$`,
+        ),
+      );
+      expect(lines.at(-1)).toMatch(new RegExp(`^ {2}s1 {2}${frankRe} \\(as the backup\\) {2}.* \\(set by pgwarden `));
+      expect(JSON.parse((await oncall('--json')).stdout)).toMatchObject({ backup: { who: frank, afterMinutes: 30 } });
+
+      // Frank and whoever's backup turn it is hear of it.
+      const [told] = await waitForCaptured(capturedMail, frank);
+      expect(told.subject).toMatch(
+        new RegExp(
+          `^\\[pgwarden\\] ON CALL: ${frankRe} is the backup on call in place of ${backupTurn.replace('.', '\\.')} from `,
+        ),
+      );
+      expect(told.envelopeTo).toEqual([frank, backupTurn]);
+      expect(told.text).toMatch(new RegExp(`^Stand-in: +s1 \\(${frankRe}, as the backup\\)$`, 'm'));
+
+      // An incident opened now alerts the rotation's person first, and freezes Frank as its backup.
+      const h = await suite.server.client.workflow.start(WorkflowType.disasterRecovery, {
+        taskQueue,
+        workflowId: `dr-oncallbk-${uniqueSuffix()}`,
+        args: [{ summary: 'orders database lost', database: db, severity: 'SEV2', openedBy: 'dave' }],
+      });
+      await waitFor('level 1 alerted', async () => (await h.query(m.incidentStateQuery)).escalation.level1Sends === 1);
+      expect((await h.query(m.incidentStateQuery)).matrix).toMatchObject({
+        onCallNow: onCall,
+        onCallBackup: { who: frank, afterMinutes: 30 },
+      });
+      await h.executeUpdate(m.abortUpdate, { args: [{ by: 'dave', reason: 'a test' }] });
+      await h.result();
+
+      // Taken back: the backup rotation's turn again.
+      const removed = await oncall('--remove-stand-in', 's1', '--json');
+      expect(removed.code).toBe(0);
+      const after = JSON.parse(removed.stdout) as { backup: { who: string }; changed: { line: string } };
+      expect(after.changed.line).toMatch(new RegExp(`^stand-in s1 removed: ${frankRe} is no longer the backup on call from `));
+      expect(after.backup.who).toBe(backupTurn);
+      const [removedMail] = await waitForCaptured(
+        async (c) => (await capturedMail(c)).filter((x) => /is no longer standing in as the backup on call/.test(x.subject)),
+        frank,
+      );
+      expect(removedMail.envelopeTo).toEqual([frank, backupTurn]);
+    } finally {
+      await stopRoster(taskQueue, worker, running);
+    }
   });
 
   it('tells each handover to whoever comes on call and goes off, from schedules apply on; a stand-in set now is told once', async () => {
@@ -464,9 +543,7 @@ describe('on-call stand-ins set at run time (dev server, CLI)', () => {
         `warning    on call: 1 of the next 8 shifts of matrix "default" have no backup, as the backup's turn falls on someone level 1 alerts: ${minuteUtc(third)} (${alice}); reorder ESCALATION_ONCALL_BACKUP`,
       );
     } finally {
-      await roster.terminate('test over').catch(() => undefined);
-      worker.shutdown();
-      await running;
+      await stopRoster(taskQueue, worker, running);
     }
   });
 });

@@ -386,6 +386,7 @@ An incident, start to end (ids look like dr-shop-20261124T021500Z):
     .option('--matrix <name>', 'escalation matrix (default: default)')
     .option('--next <n>', 'how many shifts to show, the current one first (default 4; with --ics 26)')
     .option('--stand-in <address>', "put someone on call in the rotation's place, from --from (default now) until --until")
+    .option('--backup', 'with --stand-in: as the backup on call (ESCALATION_ONCALL_BACKUP_AFTER_MINUTES), not on call')
     .option('--from <time>', 'when the stand-in begins: an ISO time with its zone, now, or from now (30m, 8h, 2d)')
     .option('--until <time>', 'when the stand-in ends: an ISO time with its zone, or from --from (8h, 2d)')
     .option('--remove-stand-in <id>', 'take a stand-in back (its id, as listed: s1, s2, ...)')

@@ -15,7 +15,14 @@ import { requireWorker, workerPolls } from '../cli/no-worker';
 import type { RecoveryOptions } from '../../../workflows/list-backups';
 import { openIncident, OpenedIncident } from '../open-incident';
 import { matrixAt, type OnCallNow, shiftsWithBackup } from '../../operations/dr/on-call';
-import { leaveHandoverNote, noteRefusedBeforehand, readRoster, removeStandIn, setStandIn } from '../../operations/dr/roster';
+import {
+  leaveHandoverNote,
+  noteRefusedBeforehand,
+  readRoster,
+  removeStandIn,
+  setStandIn,
+  standInRefusedBeforehand,
+} from '../../operations/dr/roster';
 import type { ShiftReview } from '../../operations/dr/shift-review';
 import { shiftSoFar } from '../../operations/dr/shift-runs';
 import {
@@ -44,6 +51,8 @@ export interface RotationView {
   review?: ShiftReview | null;
   /** Who an incident opened now alerts when level 1 has not acknowledged in time (ESCALATION_ONCALL_BACKUP_AFTER_MINUTES). */
   backup?: { who: string; afterMinutes: number };
+  /** The rotation asks for a backup on call: someone may stand in as it. */
+  asksBackup?: true;
 }
 
 /** Every rotation, and why the stand-ins could not be read when they could not (the rotations as configured). */
@@ -203,6 +212,7 @@ export function temporalBackend(client: Client, config: Config): ConsoleBackend 
             standIns,
             ...(note ? { note } : {}),
             ...(backup ? { backup } : {}),
+            ...(rotation.backupAfterMinutes ? { asksBackup: true as const } : {}),
             ...(o.review ? { review: await shiftSoFar(client, queue, rotation, at) } : {}),
           };
         }),
@@ -226,8 +236,8 @@ export function temporalBackend(client: Client, config: Config): ConsoleBackend 
     },
     roster,
     async standIn(req) {
-      if (!config.incident.matrices[req.matrix]?.onCall)
-        throw new ActionRefused(`matrix "${req.matrix}" has no on-call rotation (ESCALATION_ONCALL) to stand in for`);
+      const refused = standInRefusedBeforehand(req.matrix, config.incident.matrices[req.matrix], !!req.backup);
+      if (refused) throw new ActionRefused(refused);
       const queue = config.temporal.taskQueue;
       await requireWorker(client, queue, 'the stand-in cannot be recorded');
       return rosterRefusals(() => setStandIn(client, queue, req));

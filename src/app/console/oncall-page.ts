@@ -40,6 +40,7 @@ export function standInFromForm(form: Record<string, string>, user: string, now:
     from: from.toISOString(),
     until: until.toISOString(),
     setBy: `console:${user}`,
+    ...(form.backup === '1' ? { backup: true as const } : {}),
   };
 }
 
@@ -90,7 +91,7 @@ function rotationSection(r: RotationView, csrf: string, several: boolean): strin
   const standIns = r.standIns
     .map(
       (s) =>
-        `<tr data-stand-in="${escapeHtml(s.id)}"><td><code>${escapeHtml(s.id)}</code></td><td>${escapeHtml(s.who)}</td><td>${minuteUtc(s.from)}</td><td>${minuteUtc(s.until)}</td><td>${escapeHtml(s.setBy)}, ${minuteUtc(s.setAt)}</td>
+        `<tr data-stand-in="${escapeHtml(s.id)}"><td><code>${escapeHtml(s.id)}</code></td><td>${escapeHtml(s.who)}</td><td>${s.backup ? 'the backup' : 'on call'}</td><td>${minuteUtc(s.from)}</td><td>${minuteUtc(s.until)}</td><td>${escapeHtml(s.setBy)}, ${minuteUtc(s.setAt)}</td>
 <td><form method="post" action="/oncall/remove" style="margin:0"><input type="hidden" name="csrf" value="${escapeHtml(csrf)}"><input type="hidden" name="id" value="${escapeHtml(s.id)}"><button type="submit">take back</button></form></td></tr>`,
     )
     .join('');
@@ -106,7 +107,7 @@ ${
     : ''
 }${
     r.standIns.length
-      ? `<h3>Stand-ins set at run time</h3><table class="stand-ins"><thead><tr><th>id</th><th>who</th><th>from</th><th>until</th><th>set by</th><th></th></tr></thead><tbody>${standIns}</tbody></table>`
+      ? `<h3>Stand-ins set at run time</h3><table class="stand-ins"><thead><tr><th>id</th><th>who</th><th>as</th><th>from</th><th>until</th><th>set by</th><th></th></tr></thead><tbody>${standIns}</tbody></table>`
       : ''
   }${reviewSection(r)}${noteSection(r, csrf)}</section>`;
 }
@@ -121,9 +122,13 @@ function standInForm(view: RosterView, csrf: string, who: string): string {
 <input type="hidden" name="csrf" value="${escapeHtml(csrf)}">${matrix}
 <label>Address <input type="text" name="who" required value="${escapeHtml(who)}" placeholder="carol@example.com"></label>
 <label>From <input type="text" name="from" value="now" placeholder="now, 2h, or 2026-12-07T18:00:00Z"></label>
-<label>Until <input type="text" name="until" required placeholder="8h, 2d, or 2026-12-08T08:00:00Z"></label>
+<label>Until <input type="text" name="until" required placeholder="8h, 2d, or 2026-12-08T08:00:00Z"></label>${
+    view.rotations.some((r) => r.asksBackup)
+      ? '\n<label><input type="checkbox" name="backup" value="1"> as the backup on call (alerted when nobody acknowledges in time), not on call</label>'
+      : ''
+  }
 <button type="submit">set the stand-in</button>
-<p><small>They and whoever the rotation has on call are told by e-mail; the next incident alerts them first.</small></p></form>`;
+<p><small>They and whoever the rotation has on call (or as the backup) are told by e-mail; the next incident alerts them first (or when nobody acknowledges).</small></p></form>`;
 }
 
 export function onCallPage(

@@ -7,6 +7,7 @@
  *   /pgwarden status                 the open incidents, to the person alone
  *   /pgwarden oncall                 who is on call now, until when, and who next
  *   /pgwarden oncall cover <until>   the sender on call from now, in the rotation's place
+ *   /pgwarden oncall cover-backup <until>   the same as the backup on call
  *   /pgwarden oncall remove <id>     a stand-in taken back
  *   /pgwarden oncall note <text>     a note for whoever comes on call next (`clear`: taken back)
  *   /pgwarden help                   what it does
@@ -31,6 +32,7 @@ const HELP = [
   '`/pgwarden status`: the open incidents, their step, lead and escalation',
   '`/pgwarden oncall`: who is on call now, until when, and who takes over then',
   "`/pgwarden oncall cover <until> [matrix]`: you take on-call from now until then (8h, 2d, or 2026-12-08T08:00:00Z), in the rotation's place",
+  '`/pgwarden oncall cover-backup <until> [matrix]`: you are the backup on call from now until then (alerted when nobody acknowledges in time)',
   '`/pgwarden oncall remove <id>`: a stand-in taken back',
   '`/pgwarden oncall note <text>`: a note for whoever comes on call next, told with the handover (`/pgwarden oncall note clear` takes it back)',
   '`/pgwarden help`: this',
@@ -65,6 +67,7 @@ export async function answerSlackCommand(body: string, o: CommandOptions): Promi
     case 'oncall':
     case 'on-call':
       if (rest[0]?.toLowerCase() === 'cover') return say(await cover(form, rest.slice(1), o));
+      if (rest[0]?.toLowerCase() === 'cover-backup') return say(await cover(form, rest.slice(1), o, true));
       if (rest[0]?.toLowerCase() === 'remove') return say(await removeCover(form, rest.slice(1), o));
       if (rest[0]?.toLowerCase() === 'note') return say(await leaveNote(form, rest.slice(1), o));
       return say(onCallText(await o.backend.onCall(new Date())));
@@ -86,31 +89,39 @@ export async function answerSlackCommand(body: string, o: CommandOptions): Promi
   }
 }
 
-const COVER_USAGE =
-  '`/pgwarden oncall cover <until> [matrix]`: <until> an ISO time with its zone (2026-12-08T08:00:00Z) or from now (30m, 8h, 2d)';
+const coverUsage = (backup: boolean) =>
+  `\`/pgwarden oncall cover${backup ? '-backup' : ''} <until> [matrix]\`: <until> an ISO time with its zone (2026-12-08T08:00:00Z) or from now (30m, 8h, 2d)`;
 
 /**
  * `/pgwarden oncall cover 8h`: the sender on call from now, as a stand-in. Checked at once; the
  * stand-in itself (Slack's e-mail address for the sender, then the roster's update) is
  * answered to the command's response_url, since Slack wants the command's own reply within 3 s.
  */
-async function cover(form: URLSearchParams, args: string[], o: CommandOptions): Promise<string> {
+async function cover(form: URLSearchParams, args: string[], o: CommandOptions, backup = false): Promise<string> {
   const userId = form.get('user_id') ?? '';
   const refused = await o.actors?.refusal(userId || undefined);
   if (refused) return refused;
   const now = o.now?.() ?? new Date();
   const [untilText, matrix = 'default', ...extra] = args;
   const until = untilText && !extra.length ? standInTime(untilText, now) : null;
-  if (!until || until <= now) return COVER_USAGE;
+  if (!until || until <= now) return coverUsage(backup);
   const app = o.slackApp;
   if (!app)
     return "a stand-in set from Slack is put on call under your e-mail address, which the console reads with the Slack app's token: set SLACK_BOT_TOKEN (with the users:read.email scope), or run pgwarden dr oncall --stand-in <address> --until <time>";
   const setBy = `slack:${form.get('user_name') ?? userId} (${userId})`;
-  return answerLater(form, o, `Putting you on call until ${minuteUtc(until.toISOString())}…`, 'No stand-in was set', async () => {
+  const role = backup ? 'the backup on call' : 'on call';
+  return answerLater(form, o, `Putting you ${role} until ${minuteUtc(until.toISOString())}…`, 'No stand-in was set', async () => {
     const who = await emailOf(app, userId);
     if (!who) return 'Slack gives no e-mail address for you: the Slack app needs the users:read.email scope';
-    const s = await o.backend.standIn({ matrix, who, from: now.toISOString(), until: until.toISOString(), setBy });
-    return `You are on call${matrix === 'default' ? '' : ` (${slackText(matrix)})`} as ${slackText(who)} from ${minuteUtc(s.from)} until ${minuteUtc(s.until)} (stand-in ${s.id}; to take it back: \`/pgwarden oncall remove ${s.id}\`)`;
+    const s = await o.backend.standIn({
+      matrix,
+      who,
+      from: now.toISOString(),
+      until: until.toISOString(),
+      setBy,
+      ...(backup ? { backup: true as const } : {}),
+    });
+    return `You are ${role}${matrix === 'default' ? '' : ` (${slackText(matrix)})`} as ${slackText(who)} from ${minuteUtc(s.from)} until ${minuteUtc(s.until)} (stand-in ${s.id}; to take it back: \`/pgwarden oncall remove ${s.id}\`)`;
   });
 }
 

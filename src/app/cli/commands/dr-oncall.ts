@@ -1,7 +1,8 @@
 /**
  * `pgwarden dr oncall`: who an incident opened now would alert first, and the shifts after: the
  * configured rotation with the stand-ins set at run time. `--stand-in WHO --until T` puts
- * someone on call in the rotation's place (a swap, a sick day) without a redeploy;
+ * someone on call in the rotation's place (a swap, a sick day) without a redeploy (`--backup`:
+ * as the backup on call);
  * `--remove-stand-in ID` takes one back; `--handover-note TEXT` leaves a note for whoever comes on
  * call next; `--review` sums up the shift so far as its handover will; `--ics` prints the shifts
  * as a calendar file. Without
@@ -26,7 +27,14 @@ import {
   type StandIn,
   type StandInRequest,
 } from '../../../operations/dr/stand-ins';
-import { leaveHandoverNote, noteRefusedBeforehand, readRoster, removeStandIn, setStandIn } from '../../../operations/dr/roster';
+import {
+  leaveHandoverNote,
+  noteRefusedBeforehand,
+  readRoster,
+  removeStandIn,
+  setStandIn,
+  standInRefusedBeforehand,
+} from '../../../operations/dr/roster';
 import { cliTime } from '../columns';
 import { shiftCalendar } from '../../../operations/dr/shift-calendar';
 import { requireWorker } from '../no-worker';
@@ -38,6 +46,8 @@ export interface OncallOptions {
   next?: string;
   json?: boolean;
   standIn?: string;
+  /** With --stand-in: as the backup on call, not on call. */
+  backup?: boolean;
   from?: string;
   until?: string;
   removeStandIn?: string;
@@ -156,9 +166,12 @@ export async function runDrOncall(ctx: CommandContext, o: OncallOptions): Promis
     );
 }
 
-/** `s1  carol@x.io  2026-12-14 18:00:00Z to 2026-12-15 08:00:00Z  (set by ..., at ...)` */
+/** What a stand-in stands in as. */
+const roleWords = (s: Pick<StandIn, 'backup'>) => (s.backup ? 'the backup on call' : 'on call');
+
+/** `s1  carol@x.io  2026-12-14 18:00:00Z to 2026-12-15 08:00:00Z  (set by ..., at ...)`; `as the backup` after the address for one. */
 export const standInLine = (s: StandIn) =>
-  `${s.id}  ${s.who}  ${cliTime(s.from)} to ${cliTime(s.until)}  (set by ${s.setBy}, ${cliTime(s.setAt)})`;
+  `${s.id}  ${s.who}${s.backup ? ' (as the backup)' : ''}  ${cliTime(s.from)} to ${cliTime(s.until)}  (set by ${s.setBy}, ${cliTime(s.setAt)})`;
 
 /** `"text" (left by alice, 2026-12-07 18:02:11Z)` */
 export const noteLine = (n: HandoverNote) => `"${n.text}" (left by ${n.by}, ${cliTime(n.at)})`;
@@ -191,14 +204,13 @@ function noteRequest(
 /** The stand-in asked for, checked before anything is sent; undefined when none is. */
 function standInRequest(o: OncallOptions, matrix: EscalationMatrix): Omit<StandInRequest, 'setBy'> | undefined {
   if (o.standIn === undefined) {
-    if (o.until !== undefined || o.from !== undefined) throw new UsageError('--from and --until go with --stand-in <address>');
+    if (o.until !== undefined || o.from !== undefined || o.backup)
+      throw new UsageError('--from, --until and --backup go with --stand-in <address>');
     return undefined;
   }
   if (o.removeStandIn !== undefined) throw new UsageError('--stand-in and --remove-stand-in: one at a time');
-  if (!matrix.onCall)
-    throw new UsageError(
-      `matrix "${matrix.name}" has no on-call rotation (ESCALATION_ONCALL) to stand in for; level 1's contacts are all alerted`,
-    );
+  const refused = standInRefusedBeforehand(matrix.name, matrix, !!o.backup);
+  if (refused) throw new UsageError(refused);
   if (o.until === undefined)
     throw new UsageError('--until is required: when the stand-in ends, e.g. --until 8h or --until 2026-12-08T08:00:00Z');
   const now = new Date();
@@ -208,7 +220,13 @@ function standInRequest(o: OncallOptions, matrix: EscalationMatrix): Omit<StandI
   const until = standInTime(o.until, from);
   if (!until)
     throw new UsageError(`--until ${o.until}: an ISO time with its zone (2026-12-08T08:00:00Z), or from --from (30m, 8h, 2d)`);
-  return { matrix: matrix.name, who: o.standIn.trim(), from: from.toISOString(), until: until.toISOString() };
+  return {
+    matrix: matrix.name,
+    who: o.standIn.trim(),
+    from: from.toISOString(),
+    until: until.toISOString(),
+    ...(o.backup ? { backup: true as const } : {}),
+  };
 }
 
 interface RosterView {
@@ -247,13 +265,13 @@ async function rosterAfter(
           const standIn = await setStandIn(client, taskQueue, { ...request, setBy: client.options.identity ?? 'pgwarden' });
           changed = {
             standIn,
-            line: `stand-in ${standIn.id} set: ${standIn.who} on call from ${cliTime(standIn.from)} until ${cliTime(standIn.until)}`,
+            line: `stand-in ${standIn.id} set: ${standIn.who} ${roleWords(standIn)} from ${cliTime(standIn.from)} until ${cliTime(standIn.until)}`,
           };
         } else {
           const standIn = await removeStandIn(client, taskQueue, o.removeStandIn!.trim());
           changed = {
             standIn,
-            line: `stand-in ${standIn.id} removed: ${standIn.who} is no longer on call from ${cliTime(standIn.from)} until ${cliTime(standIn.until)}`,
+            line: `stand-in ${standIn.id} removed: ${standIn.who} is no longer ${roleWords(standIn)} from ${cliTime(standIn.from)} until ${cliTime(standIn.until)}`,
           };
         }
       } catch (err) {
