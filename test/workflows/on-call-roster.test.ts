@@ -209,6 +209,8 @@ describe('on-call stand-ins set at run time (dev server, CLI)', () => {
     const worker: Worker = await bundledWorker(suite.server, taskQueue, createActivities(createActivityDeps(config)));
     const running = worker.run();
     try {
+      // A note left for whoever comes on call next: a backup's stand-in does not say who is on call, so does not carry it.
+      expect((await oncall('--handover-note', 'the disk on db2 is at 80%', '--as', 'bob')).code).toBe(0);
       const set = await oncall('--stand-in', frank, '--until', '8h', '--backup');
       expect(set).toMatchObject({ code: 0, stderr: '' });
       const lines = set.stdout.trimEnd().split('\n');
@@ -219,7 +221,9 @@ describe('on-call stand-ins set at run time (dev server, CLI)', () => {
           `^on call now \\(matrix "default"\\): ${onCall.replace('.', '\\.')} until .*, and the backup ${frankRe} if nobody acknowledges within 30 min$`,
         ),
       );
-      expect(lines.at(-1)).toMatch(new RegExp(`^ {2}s1 {2}${frankRe} \\(as the backup\\) {2}.* \\(set by pgwarden `));
+      expect(lines).toContainEqual(
+        expect.stringMatching(new RegExp(`^ {2}s1 {2}${frankRe} \\(as the backup\\) {2}.* \\(set by pgwarden `)),
+      );
       expect(JSON.parse((await oncall('--json')).stdout)).toMatchObject({ backup: { who: frank, afterMinutes: 30 } });
 
       // Frank and whoever's backup turn it is hear of it.
@@ -231,6 +235,8 @@ describe('on-call stand-ins set at run time (dev server, CLI)', () => {
       );
       expect(told.envelopeTo).toEqual([frank, backupTurn]);
       expect(told.text).toMatch(new RegExp(`^Stand-in: +s1 \\(${frankRe}, as the backup\\)$`, 'm'));
+      expect(told.text).not.toContain('Note from bob');
+      expect(JSON.parse((await oncall('--json')).stdout)).toMatchObject({ handoverNote: { text: 'the disk on db2 is at 80%' } });
 
       // An incident opened now alerts the rotation's person first, and freezes Frank as its backup.
       const h = await suite.server.client.workflow.start(WorkflowType.disasterRecovery, {
