@@ -175,6 +175,8 @@ function fakeBackend(initial: IncidentState, unanswered: Board['unanswered'] = [
     review: ShiftReview | null;
     /** The rotation's backup on call, when set. */
     backup?: { who: string; afterMinutes: number };
+    /** The first shift's backup stretches (someone standing in as the backup within it), when set. */
+    stretches?: Array<{ backup?: string; from: string; until: string }>;
     reviewsAsked: number;
   } = {
     standIns,
@@ -233,7 +235,9 @@ function fakeBackend(initial: IncidentState, unanswered: Board['unanswered'] = [
             shifts: [
               { who: 'bob@x.io', from: '2026-11-30T09:00:00.000Z', until: '2026-12-07T09:00:00.000Z' },
               { who: 'alice@x.io', from: '2026-12-07T09:00:00.000Z', until: '2026-12-14T09:00:00.000Z' },
-            ].map((s, i) => (backend.backup ? { ...s, backup: i === 0 ? backend.backup.who : 'bob@x.io' } : s)),
+            ]
+              .map((s, i) => (backend.backup ? { ...s, backup: i === 0 ? backend.backup.who : 'bob@x.io' } : s))
+              .map((s, i) => (i === 0 && backend.stretches ? { ...s, backups: backend.stretches } : s)),
             standIns: [...standIns],
             ...(notes.noteFor('default') ? { note: notes.noteFor('default') } : {}),
             ...(o?.review ? { review: backend.review } : {}),
@@ -1503,15 +1507,16 @@ describe('the console over HTTP', () => {
     );
     expect((await backedUp.roster(at, 3)).rotations[0].backup).toEqual({ who: 'bob@x.io', afterMinutes: 15 });
     // A backup rotation of its own: each shift's backup is its turn in it.
+    const ownConfig = loadConfig({
+      DATABASE_URL: 'postgres://u:p@h/shop',
+      ESCALATION_ONCALL: 'alice@x.io,bob@x.io',
+      ESCALATION_ONCALL_FROM: '2026-12-07T09:00:00Z',
+      ESCALATION_ONCALL_BACKUP_AFTER_MINUTES: '15',
+      ESCALATION_ONCALL_BACKUP: 'dan@x.io,eve@x.io',
+    });
     const ownBackups = temporalBackend(
       roster(async () => []),
-      loadConfig({
-        DATABASE_URL: 'postgres://u:p@h/shop',
-        ESCALATION_ONCALL: 'alice@x.io,bob@x.io',
-        ESCALATION_ONCALL_FROM: '2026-12-07T09:00:00Z',
-        ESCALATION_ONCALL_BACKUP_AFTER_MINUTES: '15',
-        ESCALATION_ONCALL_BACKUP: 'dan@x.io,eve@x.io',
-      }),
+      ownConfig,
     );
     const own = (await ownBackups.roster(at, 3)).rotations[0];
     expect(own.shifts.map((s) => [s.who, s.backup])).toEqual([
@@ -1520,6 +1525,27 @@ describe('the console over HTTP', () => {
       ['bob@x.io', 'eve@x.io'],
     ]);
     expect(own.backup).toEqual({ who: 'eve@x.io', afterMinutes: 15 });
+    // Frank standing in as the backup from Wednesday to Thursday of Bob's week: its stretches.
+    const frank = {
+      ...carol,
+      who: 'frank@x.io',
+      backup: true as const,
+      from: '2026-12-16T00:00:00.000Z',
+      until: '2026-12-17T00:00:00.000Z',
+    };
+    const stretched = (
+      await temporalBackend(
+        roster(async () => [frank]),
+        ownConfig,
+      ).roster(at, 2)
+    ).rotations[0];
+    expect(stretched.shifts[0].backups).toEqual([
+      { backup: 'eve@x.io', from: '2026-12-15T00:00:00.000Z', until: '2026-12-16T00:00:00.000Z' },
+      { backup: 'frank@x.io', from: '2026-12-16T00:00:00.000Z', until: '2026-12-17T00:00:00.000Z' },
+      { backup: 'eve@x.io', from: '2026-12-17T00:00:00.000Z', until: '2026-12-21T09:00:00.000Z' },
+    ]);
+    expect(stretched.shifts[1]).not.toHaveProperty('backups');
+    expect(stretched.standIns).toEqual([frank]);
     expect(await backedUp.onCall(at)).toEqual([
       expect.objectContaining({ who: 'carol@x.io', backup: { who: 'bob@x.io', afterMinutes: 15 } }),
     ]);
@@ -1655,6 +1681,13 @@ describe('the console over HTTP', () => {
       '<tr><td><strong>now</strong></td><td>bob@x.io</td><td data-backup-of-shift>alice@x.io</td><td>2026-11-30 09:00 UTC</td>',
     );
     expect(backedPage).toContain('<tr><td>then</td><td>alice@x.io</td><td data-backup-of-shift>bob@x.io</td>');
+    // Someone standing in as the backup within a shift: each stretch said.
+    backend.stretches = [
+      { backup: 'alice@x.io', from: '2026-11-30T09:00:00.000Z', until: '2026-12-02T09:00:00.000Z' },
+      { backup: 'dan@x.io', from: '2026-12-02T09:00:00.000Z', until: '2026-12-07T09:00:00.000Z' },
+    ];
+    expect(await page()).toContain('<td data-backup-of-shift>alice@x.io until 2026-12-02 09:00 UTC, then dan@x.io</td>');
+    backend.stretches = undefined;
     // Someone may stand in as the backup: the form asks whether, only where a backup is asked for.
     expect(backedPage).toContain('<input type="checkbox" name="backup" value="1"> as the backup on call');
     expect(first).not.toContain('name="backup"');

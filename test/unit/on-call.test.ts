@@ -280,6 +280,51 @@ describe('each shift with its backup on call', () => {
   ])('%s', (_what, rotation, expected) => {
     expect(whoAndBackup({ ...alone, onCall: rotation })).toEqual(expected);
   });
+  it('a shift a stand-in as the backup begins or ends within says each stretch and its backup', () => {
+    const own: OnCallRotation = { ...weekly, backupAfterMinutes: 15, backupPeople: ['dan@x.io', 'eve@x.io'] };
+    const frank = (from: string, until: string, who = 'frank@x.io') => ({
+      ...alone,
+      onCall: { ...own, backupOverrides: [{ who, from, until }] },
+    });
+    const stretches = (m: EscalationMatrix) =>
+      shiftsWithBackup(m, at, 2).map((s) => [
+        s.who,
+        s.backup,
+        s.backups?.map((p) => [p.backup, p.from.toISOString(), p.until.toISOString()]),
+      ]);
+    // Frank from Wednesday to Friday in alice's week (dan's backup turn): three stretches from now.
+    expect(stretches(frank('2026-12-09T00:00:00.000Z', '2026-12-11T00:00:00.000Z'))).toEqual([
+      [
+        'alice@x.io',
+        'dan@x.io',
+        [
+          ['dan@x.io', '2026-12-08T00:00:00.000Z', '2026-12-09T00:00:00.000Z'],
+          ['frank@x.io', '2026-12-09T00:00:00.000Z', '2026-12-11T00:00:00.000Z'],
+          ['dan@x.io', '2026-12-11T00:00:00.000Z', '2026-12-14T09:00:00.000Z'],
+        ],
+      ],
+      ['bob@x.io', 'eve@x.io', undefined],
+    ]);
+    // Standing in now until Friday, into the next week: the rest of the week, and the next shift's start.
+    expect(stretches(frank('2026-12-07T12:00:00.000Z', '2026-12-15T00:00:00.000Z'))).toEqual([
+      ['alice@x.io', 'frank@x.io', undefined],
+      [
+        'bob@x.io',
+        'frank@x.io',
+        [
+          ['frank@x.io', '2026-12-14T09:00:00.000Z', '2026-12-15T00:00:00.000Z'],
+          ['eve@x.io', '2026-12-15T00:00:00.000Z', '2026-12-21T09:00:00.000Z'],
+        ],
+      ],
+    ]);
+    // Dan standing in for his own turn changes nothing: one stretch.
+    expect(stretches(frank('2026-12-09T00:00:00.000Z', '2026-12-11T00:00:00.000Z', 'dan@x.io'))[0]).toEqual([
+      'alice@x.io',
+      'dan@x.io',
+      undefined,
+    ]);
+  });
+
   it('the shift under way has the backup an incident opened now would alert', () => {
     const rotation = { ...weekly, backupAfterMinutes: 15, backupPeople: ['dan@x.io', 'eve@x.io'] };
     const [now] = shiftsWithBackup({ ...alone, onCall: rotation }, at, 1);

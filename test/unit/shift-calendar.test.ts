@@ -83,6 +83,41 @@ describe('on-call shifts as an iCalendar file', () => {
     ).toEqual([]);
   });
 
+  it('gives whoever stands in as the backup within a shift their stretch, and the shift says each', () => {
+    // Frank backs Bob up from Wednesday to Friday; Alice has the rest of the week.
+    const stretches = [
+      {
+        ...shifts[0],
+        backup: 'alice@x.io',
+        backups: [
+          { backup: 'alice@x.io', from: shifts[0].from, until: new Date('2026-12-16T09:00:00Z') },
+          { backup: 'frank@x.io', from: new Date('2026-12-16T09:00:00Z'), until: new Date('2026-12-18T09:00:00Z') },
+          { backup: 'alice@x.io', from: new Date('2026-12-18T09:00:00Z'), until: shifts[0].until },
+        ],
+      },
+    ];
+    const frank = unfolded(shiftCalendar(stretches, { matrix: 'default', now, who: 'frank@x.io' }));
+    expect(frank.filter((l) => /^(SUMMARY|UID|DTSTART|DTEND):/.test(l))).toEqual([
+      'UID:pgwarden-backup-default-20261216T090000Z-frank-x.io',
+      'DTSTART:20261216T090000Z',
+      'DTEND:20261218T090000Z',
+      'SUMMARY:Backup on call: frank@x.io',
+    ]);
+    const alice = unfolded(shiftCalendar(stretches, { matrix: 'default', now, who: 'alice@x.io' }));
+    expect(alice.filter((l) => /^(DTSTART|DTEND):/.test(l))).toEqual([
+      'DTSTART:20261214T090000Z',
+      'DTEND:20261216T090000Z',
+      'DTSTART:20261218T090000Z',
+      'DTEND:20261221T090000Z',
+    ]);
+    // Bob's event is the whole shift, saying who backs him up when.
+    const all = unfolded(shiftCalendar(stretches, { matrix: 'default', now }));
+    expect(all.filter((l) => l.startsWith('DTSTART:'))).toEqual(['DTSTART:20261214T090000Z']);
+    expect(all.find((l) => l.startsWith('DESCRIPTION:'))).toContain(
+      'and the backup on call if nobody acknowledges in time: alice@x.io until 2026-12-16 09:00 UTC\\, then frank@x.io until 2026-12-18 09:00 UTC\\, then alice@x.io.',
+    );
+  });
+
   it('is an empty calendar without shifts', () => {
     expect(unfolded(shiftCalendar([], { matrix: 'default', now })).filter((l) => l.startsWith('BEGIN:'))).toEqual([
       'BEGIN:VCALENDAR',

@@ -215,16 +215,19 @@ describe('on-call stand-ins set at run time (dev server, CLI)', () => {
       expect(set).toMatchObject({ code: 0, stderr: '' });
       const lines = set.stdout.trimEnd().split('\n');
       expect(lines[0]).toMatch(new RegExp(`^stand-in s1 set: ${frankRe} the backup on call from \\S+ \\S+ until \\S+ \\S+$`));
-      // Who is on call is the rotation's; the backup is Frank.
+      // Who is on call is the rotation's; the backup is Frank, and after him (within this shift) the turn's again.
+      const json = JSON.parse((await oncall('--json')).stdout) as { backup: unknown; standIns: Array<{ until: string }> };
+      expect(json).toMatchObject({ backup: { who: frank, afterMinutes: 30 } });
+      const within = shiftAt(rotation, new Date()).until.getTime() > Date.parse(json.standIns[0].until);
+      const then = within ? `; the backup on call: ${frankRe} until [^,]+, then ${backupTurn.replace('.', '\\.')}` : '';
       expect(lines[1]).toMatch(
         new RegExp(
-          `^on call now \\(matrix "default"\\): ${onCall.replace('.', '\\.')} until .*, and the backup ${frankRe} if nobody acknowledges within 30 min$`,
+          `^on call now \\(matrix "default"\\): ${onCall.replace('.', '\\.')} until .*, and the backup ${frankRe} if nobody acknowledges within 30 min${then}$`,
         ),
       );
       expect(lines).toContainEqual(
         expect.stringMatching(new RegExp(`^ {2}s1 {2}${frankRe} \\(as the backup\\) {2}.* \\(set by pgwarden `)),
       );
-      expect(JSON.parse((await oncall('--json')).stdout)).toMatchObject({ backup: { who: frank, afterMinutes: 30 } });
 
       // Frank and whoever's backup turn it is hear of it.
       const [told] = await waitForCaptured(capturedMail, frank);

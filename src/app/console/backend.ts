@@ -42,8 +42,17 @@ export class ActionRefused extends Error {}
 /** A rotation as the on-call page shows it: its shifts from now (ISO times) and the stand-ins set in it. */
 export interface RotationView {
   matrix: string;
-  /** `backup`: whom an incident opened in that shift alerts when nobody acknowledges in time. */
-  shifts: Array<{ who: string; from: string; until: string; backup?: string }>;
+  /**
+   * `backup`: whom an incident opened in that shift alerts when nobody acknowledges in time;
+   * `backups`: its stretches when someone stands in as the backup within it.
+   */
+  shifts: Array<{
+    who: string;
+    from: string;
+    until: string;
+    backup?: string;
+    backups?: Array<{ backup?: string; from: string; until: string }>;
+  }>;
   standIns: StandIn[];
   /** The note left for whoever comes on call next, not yet told. */
   note?: HandoverNote;
@@ -208,6 +217,15 @@ export function temporalBackend(client: Client, config: Config): ConsoleBackend 
               from: s.from.toISOString(),
               until: s.until.toISOString(),
               ...(s.backup ? { backup: s.backup } : {}),
+              ...(s.backups
+                ? {
+                    backups: s.backups.map((p) => ({
+                      ...(p.backup ? { backup: p.backup } : {}),
+                      from: p.from.toISOString(),
+                      until: p.until.toISOString(),
+                    })),
+                  }
+                : {}),
             })),
             standIns,
             ...(note ? { note } : {}),

@@ -22,7 +22,7 @@ import { answerPagerDuty } from './pagerduty-hook';
 import { pagerDutyRequestProblem } from '../../infra/notify/pagerduty-webhook';
 import { LoginThrottle } from './login-throttle';
 import { SharedReads } from './shared-reads';
-import { CALENDAR_SHIFTS, handoverNoteFromForm, onCallPage, SHIFTS_SHOWN, standInFromForm } from './oncall-page';
+import { asStretch, CALENDAR_SHIFTS, handoverNoteFromForm, onCallPage, SHIFTS_SHOWN, standInFromForm } from './oncall-page';
 import { shiftCalendar } from '../../operations/dr/shift-calendar';
 import {
   backupsPage,
@@ -356,7 +356,7 @@ export function createConsoleServer(o: ConsoleOptions): Server {
       if (!rotation)
         return send(res, 404, layout('not found', `<p class="error">No on-call rotation "${escapeHtml(matrix)}".</p>`, { user }));
       // A misspelt address would download an empty calendar that looks like a quiet month.
-      if (who && !rotation.shifts.some((s) => s.who === who || s.backup === who))
+      if (who && !rotation.shifts.some((s) => s.who === who || s.backup === who || s.backups?.some((p) => p.backup === who)))
         return send(
           res,
           404,
@@ -371,6 +371,7 @@ export function createConsoleServer(o: ConsoleOptions): Server {
         from: new Date(s.from),
         until: new Date(s.until),
         ...(s.backup ? { backup: s.backup } : {}),
+        ...(s.backups ? { backups: s.backups.map(asStretch) } : {}),
       }));
       // The matrix is a configured name; the address is kept to safe characters for the header.
       const named = who ? `-${who.replace(/[^A-Za-z0-9.@-]/g, '-')}` : '';

@@ -129,15 +129,46 @@ export function nextBackupTurn(rotation: OnCallRotation, at: Date): Shift | unde
   return backups && shiftAt(backups, shiftAt(backups, at).until);
 }
 
+/** A stretch of a shift with one backup on call (absent: none). */
+export interface BackupPiece {
+  from: Date;
+  until: Date;
+  backup?: string;
+}
+
+/** A shift with its backup on call as it begins (the one under way: now), and, when someone stands in as the backup within it, each stretch's. */
+export type ShiftWithBackup = Shift & { backup?: string; backups?: BackupPiece[] };
+
 /**
  * The shift at `at` and the `count - 1` after it, each with its backup on call: whom an incident
- * opened in it would alert when nobody acknowledges (absent: none).
+ * opened in it would alert when nobody acknowledges (absent: none). A shift that a stand-in as
+ * the backup begins or ends within also has `backups`, its stretches from now on, one backup each.
  */
-export function shiftsWithBackup(matrix: EscalationMatrix, at: Date, count: number): Array<Shift & { backup?: string }> {
-  return shiftsFrom(matrix.onCall!, at, count).map((s, i) => {
-    const backup = matrixAt(matrix, i === 0 ? at : s.from).onCallBackup?.who;
-    return backup ? { ...s, backup } : s;
+export function shiftsWithBackup(matrix: EscalationMatrix, at: Date, count: number): ShiftWithBackup[] {
+  const cuts = (matrix.onCall!.backupOverrides ?? []).flatMap((o) => [Date.parse(o.from), Date.parse(o.until)]);
+  const backupAt = (t: number) => matrixAt(matrix, new Date(t)).onCallBackup?.who;
+  return shiftsFrom(matrix.onCall!, at, count).map((s) => {
+    const start = Math.max(s.from.getTime(), at.getTime());
+    const end = s.until.getTime();
+    const backup = backupAt(start);
+    const inside = [...new Set(cuts.filter((t) => t > start && t < end))].sort((x, y) => x - y);
+    if (!inside.length) return backup ? { ...s, backup } : s;
+    const edges = [start, ...inside, end];
+    const backups: BackupPiece[] = [];
+    edges.slice(0, -1).forEach((from, k) => {
+      const who = backupAt(from);
+      const last = backups.at(-1);
+      // A stand-in who is the turn's own backup changes nothing: one stretch.
+      if (last && last.backup === who) last.until = new Date(edges[k + 1]);
+      else backups.push({ from: new Date(from), until: new Date(edges[k + 1]), ...(who ? { backup: who } : {}) });
+    });
+    return { ...s, ...(backup ? { backup } : {}), ...(backups.length > 1 ? { backups } : {}) };
   });
+}
+
+/** A shift's backup stretches in words: `frank@x.io until <time>, then dan@x.io`; `none` where nobody backs up. */
+export function stretchWords(backups: BackupPiece[], time: (d: Date) => string): string {
+  return backups.map((p, i) => `${p.backup ?? 'none'}${i < backups.length - 1 ? ` until ${time(p.until)}` : ''}`).join(', then ');
 }
 
 /** Why a shift has no backup though its rotation asks for one: said alike by `dr oncall` and `check`. */

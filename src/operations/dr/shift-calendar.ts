@@ -4,7 +4,8 @@
  * updates rather than duplicates; one person's calendar has their backup shifts too. A snapshot: a later swap changes the shifts, not an imported
  * file. Pure.
  */
-import type { Shift } from './on-call';
+import { minuteUtc } from './details';
+import { stretchWords, type Shift, type ShiftWithBackup } from './on-call';
 
 /** 20261207T090000Z */
 const icsTime = (d: Date) =>
@@ -36,12 +37,10 @@ function fold(line: string): string {
 
 /**
  * The shifts as events: everyone's on-call shifts, or with `who` that person's, and the shifts
- * they are the backup on call for (a shift's `backup`), as events of their own.
+ * they are the backup on call for (a shift's `backup`, or the stretches of it theirs when
+ * someone stands in as the backup within it), as events of their own.
  */
-export function shiftCalendar(
-  shifts: Array<Shift & { backup?: string }>,
-  o: { matrix: string; now: Date; who?: string },
-): string {
+export function shiftCalendar(shifts: ShiftWithBackup[], o: { matrix: string; now: Date; who?: string }): string {
   const stamp = icsTime(o.now);
   const named = o.matrix === 'default' ? '' : ` (${o.matrix})`;
   const event = (s: Shift, role: 'oncall' | 'backup', who: string, description: string) => [
@@ -57,21 +56,36 @@ export function shiftCalendar(
     'END:VEVENT',
   ];
   const swap = 'A swap: pgwarden dr oncall --stand-in ADDRESS --from TIME --until TIME.';
+  const backupWords = (s: ShiftWithBackup) =>
+    s.backups
+      ? `, and the backup on call if nobody acknowledges in time: ${stretchWords(s.backups, (d) => minuteUtc(d.toISOString()))}`
+      : s.backup
+        ? `, and the backup ${s.backup} if nobody acknowledges in time`
+        : '';
+  // The stretches `who` backs up: the whole shift, or the stretches of it theirs.
+  const backedBy = (s: ShiftWithBackup, who: string): Shift[] =>
+    s.backups
+      ? s.backups.filter((p) => p.backup === who).map((p) => ({ who: s.who, from: p.from, until: p.until }))
+      : s.backup === who
+        ? [s]
+        : [];
   const events = shifts.flatMap((s) => [
     ...(!o.who || s.who === o.who
       ? event(
           s,
           'oncall',
           s.who,
-          `pgwarden on-call shift (matrix ${o.matrix}): an incident opened in it alerts ${s.who} first${s.backup ? `, and the backup ${s.backup} if nobody acknowledges in time` : ''}. ${swap}`,
+          `pgwarden on-call shift (matrix ${o.matrix}): an incident opened in it alerts ${s.who} first${backupWords(s)}. ${swap}`,
         )
       : []),
-    ...(o.who && s.backup === o.who
-      ? event(
-          s,
-          'backup',
-          s.backup,
-          `pgwarden backup on-call shift (matrix ${o.matrix}): an incident opened in it that ${s.who}, on call, does not acknowledge in time alerts ${s.backup}.`,
+    ...(o.who
+      ? backedBy(s, o.who).flatMap((b) =>
+          event(
+            b,
+            'backup',
+            o.who!,
+            `pgwarden backup on-call shift (matrix ${o.matrix}): an incident opened in it that ${s.who}, on call, does not acknowledge in time alerts ${o.who}.`,
+          ),
         )
       : []),
   ]);

@@ -13,7 +13,7 @@ import type { Client } from '@temporalio/client';
 import type { EscalationMatrix } from '../../../infra/config/incident';
 import { UsageError } from '../../../infra/errors/errors';
 import { contactWords } from '../../../operations/dr/escalation';
-import { matrixAt, NO_BACKUP_WHY, shiftsWithBackup } from '../../../operations/dr/on-call';
+import { matrixAt, NO_BACKUP_WHY, shiftsWithBackup, stretchWords, type ShiftWithBackup } from '../../../operations/dr/on-call';
 import { reviewFacts, type ShiftReview } from '../../../operations/dr/shift-review';
 import { shiftSoFar } from '../../../operations/dr/shift-runs';
 import {
@@ -127,6 +127,15 @@ export async function runDrOncall(ctx: CommandContext, o: OncallOptions): Promis
       from: s.from.toISOString(),
       until: s.until.toISOString(),
       ...(s.backup ? { backup: s.backup } : {}),
+      ...(s.backups
+        ? {
+            backups: s.backups.map((p) => ({
+              backup: p.backup ?? null,
+              from: p.from.toISOString(),
+              until: p.until.toISOString(),
+            })),
+          }
+        : {}),
     }));
     return void process.stdout.write(
       `${JSON.stringify({ matrix: name, shifts: out, level1, backup, standIns: mine, handoverNote, ...(review ? { review } : {}), ...(changed ? { changed } : {}), ...(unread ? { unread } : {}) })}\n`,
@@ -134,7 +143,9 @@ export async function runDrOncall(ctx: CommandContext, o: OncallOptions): Promis
   }
   // A shift without the backup the rotation asks for: its turn falls on someone level 1 alerts already.
   const noBackup = current.onCall!.backupAfterMinutes ? `no backup: ${NO_BACKUP_WHY}` : null;
-  const backupWords = (who: string | undefined) => (who ? ` (backup ${who})` : noBackup ? ` (${noBackup})` : '');
+  const stretches = (s: ShiftWithBackup) => stretchWords(s.backups!, (d) => cliTime(d.toISOString()));
+  const backupWords = (s: ShiftWithBackup) =>
+    s.backups ? ` (backup ${stretches(s)})` : s.backup ? ` (backup ${s.backup})` : noBackup ? ` (${noBackup})` : '';
   const lines: string[] = [];
   if (changed) lines.push(changed.line);
   const [first, ...next] = shifts;
@@ -144,10 +155,9 @@ export async function runDrOncall(ctx: CommandContext, o: OncallOptions): Promis
         ? `, and the backup ${backup.who} if nobody acknowledges within ${backup.afterMinutes} min`
         : noBackup
           ? `; ${noBackup}`
-          : ''),
-    ...next.map(
-      (s) => `then ${s.who}: ${cliTime(s.from.toISOString())} to ${cliTime(s.until.toISOString())}${backupWords(s.backup)}`,
-    ),
+          : '') +
+      (first.backups ? `; the backup on call: ${stretches(first)}` : ''),
+    ...next.map((s) => `then ${s.who}: ${cliTime(s.from.toISOString())} to ${cliTime(s.until.toISOString())}${backupWords(s)}`),
   );
   if (mine.length) lines.push('stand-ins set at run time:', ...mine.map((s) => `  ${standInLine(s)}`));
   if (handoverNote)
