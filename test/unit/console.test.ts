@@ -1540,7 +1540,7 @@ describe('the console over HTTP', () => {
       ).roster(at, 2)
     ).rotations[0];
     expect(stretched.shifts[0].backups).toEqual([
-      { backup: 'eve@x.io', from: '2026-12-15T00:00:00.000Z', until: '2026-12-16T00:00:00.000Z' },
+      { backup: 'eve@x.io', from: '2026-12-14T09:00:00.000Z', until: '2026-12-16T00:00:00.000Z' },
       { backup: 'frank@x.io', from: '2026-12-16T00:00:00.000Z', until: '2026-12-17T00:00:00.000Z' },
       { backup: 'eve@x.io', from: '2026-12-17T00:00:00.000Z', until: '2026-12-21T09:00:00.000Z' },
     ]);

@@ -292,13 +292,13 @@ describe('each shift with its backup on call', () => {
         s.backup,
         s.backups?.map((p) => [p.backup, p.from.toISOString(), p.until.toISOString()]),
       ]);
-    // Frank from Wednesday to Friday in alice's week (dan's backup turn): three stretches from now.
+    // Frank from Wednesday to Friday in alice's week (dan's backup turn): three stretches, the first from the shift's start.
     expect(stretches(frank('2026-12-09T00:00:00.000Z', '2026-12-11T00:00:00.000Z'))).toEqual([
       [
         'alice@x.io',
         'dan@x.io',
         [
-          ['dan@x.io', '2026-12-08T00:00:00.000Z', '2026-12-09T00:00:00.000Z'],
+          ['dan@x.io', '2026-12-07T09:00:00.000Z', '2026-12-09T00:00:00.000Z'],
           ['frank@x.io', '2026-12-09T00:00:00.000Z', '2026-12-11T00:00:00.000Z'],
           ['dan@x.io', '2026-12-11T00:00:00.000Z', '2026-12-14T09:00:00.000Z'],
         ],

@@ -14,7 +14,7 @@ import { DatabaseSA, SeveritySA } from '../../infra/temporal/search-attributes';
 import { requireWorker, workerPolls } from '../cli/no-worker';
 import type { RecoveryOptions } from '../../../workflows/list-backups';
 import { openIncident, OpenedIncident } from '../open-incident';
-import { matrixAt, type OnCallNow, shiftsWithBackup } from '../../operations/dr/on-call';
+import { matrixAt, type OnCallNow, shiftsWithBackup, shiftView, type ShiftView } from '../../operations/dr/on-call';
 import {
   leaveHandoverNote,
   noteRefusedBeforehand,
@@ -46,13 +46,7 @@ export interface RotationView {
    * `backup`: whom an incident opened in that shift alerts when nobody acknowledges in time;
    * `backups`: its stretches when someone stands in as the backup within it.
    */
-  shifts: Array<{
-    who: string;
-    from: string;
-    until: string;
-    backup?: string;
-    backups?: Array<{ backup?: string; from: string; until: string }>;
-  }>;
+  shifts: ShiftView[];
   standIns: StandIn[];
   /** The note left for whoever comes on call next, not yet told. */
   note?: HandoverNote;
@@ -212,21 +206,7 @@ export function temporalBackend(client: Client, config: Config): ConsoleBackend 
           const backup = matrixAt(current, at).onCallBackup;
           return {
             matrix: matrix.name,
-            shifts: shifts.map((s) => ({
-              who: s.who,
-              from: s.from.toISOString(),
-              until: s.until.toISOString(),
-              ...(s.backup ? { backup: s.backup } : {}),
-              ...(s.backups
-                ? {
-                    backups: s.backups.map((p) => ({
-                      ...(p.backup ? { backup: p.backup } : {}),
-                      from: p.from.toISOString(),
-                      until: p.until.toISOString(),
-                    })),
-                  }
-                : {}),
-            })),
+            shifts: shifts.map(shiftView),
             standIns,
             ...(note ? { note } : {}),
             ...(backup ? { backup } : {}),

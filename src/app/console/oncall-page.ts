@@ -10,7 +10,7 @@
 import { MAX_NOTE_CHARS, standInTime, type HandoverNoteRequest, type StandInRequest } from '../../operations/dr/stand-ins';
 import { EMAIL_ADDRESS } from '../../infra/config/email-address';
 import { minuteUtc } from '../../operations/dr/details';
-import { stretchWords, type BackupPiece } from '../../operations/dr/on-call';
+import { shiftOfView, stretchWords } from '../../operations/dr/on-call';
 import { reviewFacts } from '../../operations/dr/shift-review';
 import { ActionRefused, type RosterView, type RotationView } from './backend';
 import { escapeHtml, layout } from './pages';
@@ -19,13 +19,6 @@ import { escapeHtml, layout } from './pages';
 export const SHIFTS_SHOWN = 6;
 /** How many its calendar file holds (half a year of weekly shifts). */
 export const CALENDAR_SHIFTS = 26;
-
-/** A backup stretch as the roster view carries it (ISO times), as on-call.ts works with it. */
-export const asStretch = (p: { backup?: string; from: string; until: string }): BackupPiece => ({
-  ...(p.backup ? { backup: p.backup } : {}),
-  from: new Date(p.from),
-  until: new Date(p.until),
-});
 
 /** The stand-in a submitted form asks for, as `user`; ActionRefused with one line when it cannot be read. */
 export function standInFromForm(form: Record<string, string>, user: string, now: Date): StandInRequest {
@@ -93,7 +86,7 @@ function rotationSection(r: RotationView, csrf: string, several: boolean): strin
   const shifts = r.shifts
     .map(
       (s, i) =>
-        `<tr><td>${i === 0 ? '<strong>now</strong>' : 'then'}</td><td>${escapeHtml(s.who)}</td>${backups ? `<td data-backup-of-shift>${escapeHtml(s.backups ? stretchWords(s.backups.map(asStretch), (d) => minuteUtc(d.toISOString())) : (s.backup ?? '–'))}</td>` : ''}<td>${minuteUtc(s.from)}</td><td>${minuteUtc(s.until)}</td></tr>`,
+        `<tr><td>${i === 0 ? '<strong>now</strong>' : 'then'}</td><td>${escapeHtml(s.who)}</td>${backups ? `<td data-backup-of-shift>${escapeHtml(s.backups ? stretchWords(shiftOfView(s).backups!, (d) => minuteUtc(d.toISOString())) : (s.backup ?? '–'))}</td>` : ''}<td>${minuteUtc(s.from)}</td><td>${minuteUtc(s.until)}</td></tr>`,
     )
     .join('');
   const standIns = r.standIns

@@ -22,8 +22,9 @@ import { answerPagerDuty } from './pagerduty-hook';
 import { pagerDutyRequestProblem } from '../../infra/notify/pagerduty-webhook';
 import { LoginThrottle } from './login-throttle';
 import { SharedReads } from './shared-reads';
-import { asStretch, CALENDAR_SHIFTS, handoverNoteFromForm, onCallPage, SHIFTS_SHOWN, standInFromForm } from './oncall-page';
+import { CALENDAR_SHIFTS, handoverNoteFromForm, onCallPage, SHIFTS_SHOWN, standInFromForm } from './oncall-page';
 import { shiftCalendar } from '../../operations/dr/shift-calendar';
+import { shiftOfView } from '../../operations/dr/on-call';
 import {
   backupsPage,
   boardPage,
@@ -366,13 +367,7 @@ export function createConsoleServer(o: ConsoleOptions): Server {
             { user },
           ),
         );
-      const shifts = rotation.shifts.map((s) => ({
-        who: s.who,
-        from: new Date(s.from),
-        until: new Date(s.until),
-        ...(s.backup ? { backup: s.backup } : {}),
-        ...(s.backups ? { backups: s.backups.map(asStretch) } : {}),
-      }));
+      const shifts = rotation.shifts.map(shiftOfView);
       // The matrix is a configured name; the address is kept to safe characters for the header.
       const named = who ? `-${who.replace(/[^A-Za-z0-9.@-]/g, '-')}` : '';
       return send(res, 200, shiftCalendar(shifts, { matrix, now: now(), ...(who ? { who } : {}) }), {

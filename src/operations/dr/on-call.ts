@@ -142,7 +142,7 @@ export type ShiftWithBackup = Shift & { backup?: string; backups?: BackupPiece[]
 /**
  * The shift at `at` and the `count - 1` after it, each with its backup on call: whom an incident
  * opened in it would alert when nobody acknowledges (absent: none). A shift that a stand-in as
- * the backup begins or ends within also has `backups`, its stretches from now on, one backup each.
+ * the backup begins or ends within (from now on) also has `backups`: its stretches, one backup each.
  */
 export function shiftsWithBackup(matrix: EscalationMatrix, at: Date, count: number): ShiftWithBackup[] {
   const cuts = (matrix.onCall!.backupOverrides ?? []).flatMap((o) => [Date.parse(o.from), Date.parse(o.until)]);
@@ -153,10 +153,11 @@ export function shiftsWithBackup(matrix: EscalationMatrix, at: Date, count: numb
     const backup = backupAt(start);
     const inside = [...new Set(cuts.filter((t) => t > start && t < end))].sort((x, y) => x - y);
     if (!inside.length) return backup ? { ...s, backup } : s;
-    const edges = [start, ...inside, end];
+    // The first stretch from the shift's start (a calendar's event stays the same), its backup as of now.
+    const edges = [s.from.getTime(), ...inside, end];
     const backups: BackupPiece[] = [];
     edges.slice(0, -1).forEach((from, k) => {
-      const who = backupAt(from);
+      const who = backupAt(k === 0 ? start : from);
       const last = backups.at(-1);
       // A stand-in who is the turn's own backup changes nothing: one stretch.
       if (last && last.backup === who) last.until = new Date(edges[k + 1]);
@@ -164,6 +165,40 @@ export function shiftsWithBackup(matrix: EscalationMatrix, at: Date, count: numb
     });
     return { ...s, ...(backup ? { backup } : {}), ...(backups.length > 1 ? { backups } : {}) };
   });
+}
+
+/** A shift as the CLI's JSON and the console's views carry it: ISO times, `backup`s absent where none. */
+export interface ShiftView {
+  who: string;
+  from: string;
+  until: string;
+  backup?: string;
+  backups?: Array<{ backup?: string; from: string; until: string }>;
+}
+
+export function shiftView(s: ShiftWithBackup): ShiftView {
+  return {
+    who: s.who,
+    from: s.from.toISOString(),
+    until: s.until.toISOString(),
+    ...(s.backup ? { backup: s.backup } : {}),
+    ...(s.backups
+      ? {
+          backups: s.backups.map((p) => ({
+            ...(p.backup ? { backup: p.backup } : {}),
+            from: p.from.toISOString(),
+            until: p.until.toISOString(),
+          })),
+        }
+      : {}),
+  };
+}
+
+/** The shift a view carries, as the calendar and the words work with it. */
+export function shiftOfView(v: ShiftView): ShiftWithBackup {
+  const { backups, ...shift } = v;
+  const dated = <T extends { from: string; until: string }>(x: T) => ({ ...x, from: new Date(x.from), until: new Date(x.until) });
+  return { ...dated(shift), ...(backups ? { backups: backups.map(dated) } : {}) };
 }
 
 /** A shift's backup stretches in words: `frank@x.io until <time>, then dan@x.io`; `none` where nobody backs up. */

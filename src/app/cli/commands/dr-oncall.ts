@@ -13,7 +13,14 @@ import type { Client } from '@temporalio/client';
 import type { EscalationMatrix } from '../../../infra/config/incident';
 import { UsageError } from '../../../infra/errors/errors';
 import { contactWords } from '../../../operations/dr/escalation';
-import { matrixAt, NO_BACKUP_WHY, shiftsWithBackup, stretchWords, type ShiftWithBackup } from '../../../operations/dr/on-call';
+import {
+  matrixAt,
+  NO_BACKUP_WHY,
+  shiftsWithBackup,
+  shiftView,
+  stretchWords,
+  type ShiftWithBackup,
+} from '../../../operations/dr/on-call';
 import { reviewFacts, type ShiftReview } from '../../../operations/dr/shift-review';
 import { shiftSoFar } from '../../../operations/dr/shift-runs';
 import {
@@ -122,21 +129,7 @@ export async function runDrOncall(ctx: CommandContext, o: OncallOptions): Promis
   const backup = frozen.onCallBackup ?? null;
   const review = roster!.review ?? null;
   if (o.json) {
-    const out = shifts.map((s) => ({
-      who: s.who,
-      from: s.from.toISOString(),
-      until: s.until.toISOString(),
-      ...(s.backup ? { backup: s.backup } : {}),
-      ...(s.backups
-        ? {
-            backups: s.backups.map((p) => ({
-              backup: p.backup ?? null,
-              from: p.from.toISOString(),
-              until: p.until.toISOString(),
-            })),
-          }
-        : {}),
-    }));
+    const out = shifts.map(shiftView);
     return void process.stdout.write(
       `${JSON.stringify({ matrix: name, shifts: out, level1, backup, standIns: mine, handoverNote, ...(review ? { review } : {}), ...(changed ? { changed } : {}), ...(unread ? { unread } : {}) })}\n`,
     );
