@@ -897,6 +897,23 @@ describe('escalation settings', () => {
       'ESCALATION_ONCALL_BACKUP: "dave" is not an e-mail address',
       'ESCALATION_ONCALL_BACKUP: a backup rotation needs ESCALATION_ONCALL_BACKUP_AFTER_MINUTES: how long after the opening, unacknowledged, the backup is alerted (e.g. 15)',
     ]);
+    // Someone standing in as the backup, planned ahead: read as overrides are; refused without the minutes.
+    const frank = '2026-12-24T09:00:00Z/2026-12-27T09:00:00+01:00=frank@x.io';
+    expect(
+      loadConfig({
+        ...base,
+        ...rotating,
+        ESCALATION_ONCALL_BACKUP_OVERRIDES: frank,
+        ESCALATION_ONCALL_BACKUP_AFTER_MINUTES: '15',
+      }).incident.matrices.default.onCall!.backupOverrides,
+    ).toEqual([{ who: 'frank@x.io', from: '2026-12-24T09:00:00.000Z', until: '2026-12-27T08:00:00.000Z' }]);
+    expect(problems({ ...rotating, ESCALATION_ONCALL_BACKUP_OVERRIDES: `${frank}, 2026-12-24/2026-12-27=bob@x.io` })).toEqual([
+      'ESCALATION_ONCALL_BACKUP_OVERRIDES: "2026-12-24/2026-12-27=bob@x.io": expected <from>/<until>=<address> with ISO times, e.g. 2026-12-24T09:00:00Z/2026-12-27T09:00:00Z=bob@example.com',
+      'ESCALATION_ONCALL_BACKUP_OVERRIDES: someone standing in as the backup needs ESCALATION_ONCALL_BACKUP_AFTER_MINUTES: how long after the opening, unacknowledged, the backup is alerted (e.g. 15)',
+    ]);
+    expect(problems({ ESCALATION_ONCALL_BACKUP_OVERRIDES: frank })).toEqual([
+      'ESCALATION_ONCALL_BACKUP_OVERRIDES: goes with a rotation: set ESCALATION_ONCALL too (who is on call in turn)',
+    ]);
     // Without a rotation, a backup would be ignored: refused instead.
     expect(problems({ ESCALATION_ONCALL_BACKUP: 'c@x.io', ESCALATION_ONCALL_BACKUP_AFTER_MINUTES: '15' })).toEqual([
       'ESCALATION_ONCALL_BACKUP: goes with a rotation: set ESCALATION_ONCALL too (who is on call in turn)',

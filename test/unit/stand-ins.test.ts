@@ -138,6 +138,14 @@ describe('stand-ins in the rotation', () => {
       { who: 'dan@x.io', from: dan.from, until: dan.until },
     ]);
     expect(withStandIns(matrix, [carol]).onCall).not.toHaveProperty('backupOverrides');
+    // Ahead of those configured (ESCALATION_ONCALL_BACKUP_OVERRIDES): the word said at run time holds.
+    const planned = { who: 'gina@x.io', from: carol.from, until: carol.until };
+    const configured = { ...matrix, onCall: { ...matrix.onCall!, backupOverrides: [planned] } };
+    expect(withStandIns(configured, [asBackup(dan)]).onCall!.backupOverrides!.map((o) => o.who)).toEqual([
+      'dan@x.io',
+      'gina@x.io',
+    ]);
+    expect(withStandIns(configured, [carol]).onCall!.backupOverrides).toEqual([planned]);
     // What the roster keeps says it.
     const roster = new OnCallRoster();
     expect(roster.add({ ...tonight, backup: true }, now)).toMatchObject({ backup: true });

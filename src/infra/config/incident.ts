@@ -47,7 +47,7 @@ export interface OnCallRotation {
   backupAfterMinutes?: number;
   /** ESCALATION_ONCALL_BACKUP: the backup rotation, taking the same shifts in turn; absent: whoever is on call next. */
   backupPeople?: string[];
-  /** Someone standing in as the backup on call for a while (run-time stand-ins only), the first covering a time winning. */
+  /** ESCALATION_ONCALL_BACKUP_OVERRIDES and stand-ins as the backup: someone the backup for a while, the first covering a time winning. */
   backupOverrides?: Array<{ who: string; from: string; until: string }>;
 }
 
@@ -110,12 +110,12 @@ function readMatrix(
   return { name, level1, level2, level3, level4, updateReminderMinutes, ...(onCall ? { onCall } : {}) };
 }
 
-/** ESCALATION_[<NAME>_]ONCALL, _ONCALL_FROM, _ONCALL_SHIFT_HOURS, _ONCALL_REMIND_HOURS, _ONCALL_BACKUP_AFTER_MINUTES, _ONCALL_BACKUP; undefined when not set here. */
+/** ESCALATION_[<NAME>_]ONCALL, _ONCALL_FROM, _ONCALL_SHIFT_HOURS, _ONCALL_REMIND_HOURS, _ONCALL_BACKUP_AFTER_MINUTES, _ONCALL_BACKUP, _ONCALL_BACKUP_OVERRIDES; undefined when not set here. */
 function readRotation(r: EnvReader, prefix: string): OnCallRotation | undefined {
   const people = r.list(`${prefix}ONCALL`);
   if (!people.length) {
     // A backup with nobody on call before it would be silently ignored.
-    for (const part of ['BACKUP', 'BACKUP_AFTER_MINUTES'])
+    for (const part of ['BACKUP', 'BACKUP_AFTER_MINUTES', 'BACKUP_OVERRIDES'])
       if (r.has(`${prefix}ONCALL_${part}`))
         r.problem(`${prefix}ONCALL_${part}`, `goes with a rotation: set ${prefix}ONCALL too (who is on call in turn)`);
     return undefined;
@@ -133,11 +133,15 @@ function readRotation(r: EnvReader, prefix: string): OnCallRotation | undefined 
   const backupPeople = r.list(`${prefix}ONCALL_BACKUP`);
   for (const a of backupPeople)
     if (!EMAIL_ADDRESS.test(a)) r.problem(`${prefix}ONCALL_BACKUP`, `"${a}" is not an e-mail address`);
-  if (backupPeople.length && !backupAfterMinutes)
+  const backupOverrides = readOverrides(r, `${prefix}ONCALL_BACKUP_OVERRIDES`);
+  const needsMinutes = (variable: string, what: string) =>
     r.problem(
-      `${prefix}ONCALL_BACKUP`,
-      `a backup rotation needs ${prefix}ONCALL_BACKUP_AFTER_MINUTES: how long after the opening, unacknowledged, the backup is alerted (e.g. 15)`,
+      variable,
+      `${what} needs ${prefix}ONCALL_BACKUP_AFTER_MINUTES: how long after the opening, unacknowledged, the backup is alerted (e.g. 15)`,
     );
+  if (backupPeople.length && !backupAfterMinutes) needsMinutes(`${prefix}ONCALL_BACKUP`, 'a backup rotation');
+  if (backupOverrides.length && !backupAfterMinutes)
+    needsMinutes(`${prefix}ONCALL_BACKUP_OVERRIDES`, 'someone standing in as the backup');
   return {
     people,
     from: from && !Number.isNaN(Date.parse(from)) ? new Date(from).toISOString() : '',
@@ -147,6 +151,7 @@ function readRotation(r: EnvReader, prefix: string): OnCallRotation | undefined 
     ...(Object.keys(remindHoursFor).length ? { remindHoursFor } : {}),
     ...(backupAfterMinutes ? { backupAfterMinutes } : {}),
     ...(backupPeople.length ? { backupPeople } : {}),
+    ...(backupOverrides.length ? { backupOverrides } : {}),
   };
 }
 

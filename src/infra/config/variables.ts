@@ -474,6 +474,11 @@ export const CONFIG_VARIABLES: VariableDoc[] = [
     description: 'someone standing in on call for a while: <from>/<until>=<address>, comma-separated (ISO times with their zone)',
   },
   {
+    name: 'ESCALATION_ONCALL_BACKUP_OVERRIDES',
+    description:
+      'someone standing in as the backup on call for a while: <from>/<until>=<address>, comma-separated (needs ESCALATION_ONCALL_BACKUP_AFTER_MINUTES)',
+  },
+  {
     name: 'ESCALATION_MATRICES',
     description:
       'further named matrices an incident can choose; each reads ESCALATION_<NAME>_L1_EMAIL etc. over the default matrix',

@@ -226,7 +226,7 @@ export function withStandIns<M extends Pick<EscalationMatrix, 'name' | 'onCall'>
     onCall: {
       ...matrix.onCall,
       overrides: [...newestFirst(false), ...(matrix.onCall.overrides ?? [])],
-      ...(backups.length ? { backupOverrides: backups } : {}),
+      ...(backups.length ? { backupOverrides: [...backups, ...(matrix.onCall.backupOverrides ?? [])] } : {}),
     },
   };
 }
