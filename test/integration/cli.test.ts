@@ -141,7 +141,7 @@ describe('pgwarden CLI', () => {
     // A backup rotation of its own takes the same shifts in turn.
     const ownBackup = { ...backed, ESCALATION_ONCALL_BACKUP: 'dan@x.io,eve@x.io' };
     const own = JSON.parse(pgwarden(['dr', 'oncall', '--json', '--next', '3'], ownBackup).stdout) as {
-      shifts: Array<{ who: string; backup: string }>;
+      shifts: Array<{ who: string; backup: string; from: string; until: string }>;
       backup: { who: string };
     };
     const [b0, b1] = now === 'alice' ? ['dan', 'eve'] : ['eve', 'dan'];
@@ -161,6 +161,27 @@ describe('pgwarden CLI', () => {
     expect(
       pgwarden(['dr', 'oncall', '--ics', '--who', `${b0}@x.io`, '--next', '4'], ownBackup).stdout.match(/^SUMMARY:.*$/gm),
     ).toEqual(Array(2).fill(`SUMMARY:Backup on call: ${b0}@x.io`));
+    // Frank planned as the backup for two days of the next shift: its row and JSON say each stretch, his calendar holds his.
+    const next = own.shifts[1];
+    const day = (n: number) => new Date(Date.parse(next.from) + n * 86_400_000).toISOString();
+    const planned = { ...ownBackup, ESCALATION_ONCALL_BACKUP_OVERRIDES: `${day(1)}/${day(2)}=frank@x.io` };
+    const stretched = JSON.parse(pgwarden(['dr', 'oncall', '--json', '--next', '2'], planned).stdout) as {
+      shifts: Array<{ backups?: Array<{ backup: string; from: string; until: string }> }>;
+    };
+    expect(stretched.shifts[0]).not.toHaveProperty('backups');
+    expect(stretched.shifts[1].backups).toEqual([
+      { backup: `${b1}@x.io`, from: next.from, until: day(1) },
+      { backup: 'frank@x.io', from: day(1), until: day(2) },
+      { backup: `${b1}@x.io`, from: day(2), until: next.until },
+    ]);
+    expect(pgwarden(['dr', 'oncall', '--next', '2'], planned).stdout.split('\n')[1]).toMatch(
+      new RegExp(`\\(backup ${b1}@x\\.io until ${time}, then frank@x\\.io until ${time}, then ${b1}@x\\.io\\)$`),
+    );
+    const franks = pgwarden(['dr', 'oncall', '--ics', '--who', 'frank@x.io', '--next', '2'], planned).stdout;
+    expect(franks.match(/^(SUMMARY|DTSTART):.*$/gm)).toEqual([
+      `DTSTART:${day(1).replace(/[-:]/g, '').replace('.000', '')}`,
+      'SUMMARY:Backup on call: frank@x.io',
+    ]);
     // Standing in as the backup: refused at once where no backup is asked for, or without --stand-in.
     expect(pgwarden(['dr', 'oncall', '--stand-in', 'frank@x.io', '--until', '8h', '--backup'], env)).toMatchObject({
       code: 64,
