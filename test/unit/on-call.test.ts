@@ -348,7 +348,7 @@ describe("check's warning of shifts without a backup", () => {
       'a backup rotation whose turn falls on the person on call',
       { ...m, onCall: { ...weekly, backupAfterMinutes: 15, backupPeople: ['alice@x.io', 'dan@x.io'] } },
       [
-        'on call: 2 of the next 8 shifts of matrix "default" have no backup, as the backup\'s turn falls on someone level 1 alerts: 2026-12-07 09:00 UTC (alice@x.io), 2027-01-18 09:00 UTC (alice@x.io); reorder ESCALATION_ONCALL_BACKUP',
+        'on call: 2 of the next 8 shifts of matrix "default" have no backup, as the backup\'s turn falls on someone level 1 alerts: 2026-12-07 09:00 UTC (alice@x.io), 2027-01-18 09:00 UTC (alice@x.io); reorder ESCALATION_ONCALL_BACKUP, or plan someone as the backup for them (ESCALATION_ONCALL_BACKUP_OVERRIDES)',
       ],
     ],
     [
@@ -356,7 +356,7 @@ describe("check's warning of shifts without a backup", () => {
       { ...m, name: 'payments', onCall: { ...weekly, people: ['alice@x.io'], backupAfterMinutes: 15 } },
       [
         expect.stringMatching(
-          /^on call: 8 of the next 8 shifts of matrix "payments" have no backup, .*; whoever is on call next is in level 1 already, or the rotation has one person$/,
+          /^on call: 8 of the next 8 shifts of matrix "payments" have no backup, .*; whoever is on call next is in level 1 already, or the rotation has one person, or plan someone as the backup for them \(ESCALATION_PAYMENTS_ONCALL_BACKUP_OVERRIDES\)$/,
         ) as unknown as string,
       ],
     ],

@@ -549,7 +549,7 @@ describe('on-call stand-ins set at run time (dev server, CLI)', () => {
       expect(checked.code).toBe(0);
       const third = new Date(from.getTime() + 2 * 3_600_000).toISOString();
       expect(checked.stdout.split('\n')).toContain(
-        `warning    on call: 1 of the next 8 shifts of matrix "default" have no backup, as the backup's turn falls on someone level 1 alerts: ${minuteUtc(third)} (${alice}); reorder ESCALATION_ONCALL_BACKUP`,
+        `warning    on call: 1 of the next 8 shifts of matrix "default" have no backup, as the backup's turn falls on someone level 1 alerts: ${minuteUtc(third)} (${alice}); reorder ESCALATION_ONCALL_BACKUP, or plan someone as the backup for them (ESCALATION_ONCALL_BACKUP_OVERRIDES)`,
       );
     } finally {
       await stopRoster(taskQueue, worker, running);

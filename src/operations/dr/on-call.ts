@@ -223,9 +223,11 @@ export function backupGapWarnings(matrices: EscalationMatrix[], now: Date): stri
     const gaps = shiftsWithBackup(matrix, now, BACKUP_GAP_SHIFTS).filter((s) => !s.backup);
     if (!gaps.length) return [];
     const when = gaps.map((s) => `${s.from.toISOString().slice(0, 16).replace('T', ' ')} UTC (${s.who})`).join(', ');
-    const fix = matrix.onCall.backupPeople?.length
-      ? `reorder ESCALATION_${matrix.name === 'default' ? '' : `${matrix.name.toUpperCase()}_`}ONCALL_BACKUP`
+    const prefix = `ESCALATION_${matrix.name === 'default' ? '' : `${matrix.name.toUpperCase()}_`}ONCALL_BACKUP`;
+    const why = matrix.onCall.backupPeople?.length
+      ? `reorder ${prefix}`
       : 'whoever is on call next is in level 1 already, or the rotation has one person';
+    const fix = `${why}, or plan someone as the backup for them (${prefix}_OVERRIDES)`;
     return [
       `on call: ${gaps.length} of the next ${BACKUP_GAP_SHIFTS} shifts of matrix "${matrix.name}" have no backup, as ${NO_BACKUP_WHY}: ${when}; ${fix}`,
     ];
