@@ -192,15 +192,19 @@ function readOverrides(r: EnvReader, variable: string): NonNullable<OnCallRotati
   return out;
 }
 
+/** The prefix of a matrix's variables: `ESCALATION_` for the default one, `ESCALATION_<NAME>_` for a named one. */
+export const matrixVariablePrefix = (name: string): string =>
+  name === 'default' ? 'ESCALATION_' : `ESCALATION_${name.toUpperCase()}_`;
+
 export function readIncident(r: EnvReader, teamDefault: string[]): IncidentSettings {
   const matrices: Record<string, EscalationMatrix> = {};
-  matrices.default = readMatrix(r, 'default', 'ESCALATION_', undefined, teamDefault);
+  matrices.default = readMatrix(r, 'default', matrixVariablePrefix('default'), undefined, teamDefault);
   for (const name of r.list('ESCALATION_MATRICES')) {
     if (!MATRIX_NAME.test(name)) {
       r.problem('ESCALATION_MATRICES', `"${name}" is not a matrix name (lower-case letters and digits)`);
       continue;
     }
-    matrices[name] = readMatrix(r, name, `ESCALATION_${name.toUpperCase()}_`, matrices.default, teamDefault);
+    matrices[name] = readMatrix(r, name, matrixVariablePrefix(name), matrices.default, teamDefault);
   }
   const smokeQueries = (r.string('DR_SMOKE_QUERIES') ?? '')
     .split(';')

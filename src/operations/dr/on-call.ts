@@ -4,7 +4,8 @@
  * in for a while (ESCALATION_ONCALL_OVERRIDES), as incident tools' schedules. An incident alerts whoever is on call when it opens, with level 1, and the matrix
  * it freezes says who that was. Pure.
  */
-import type { EscalationMatrix, OnCallRotation } from '../../infra/config/incident';
+import { matrixVariablePrefix, type EscalationMatrix, type OnCallRotation } from '../../infra/config/incident';
+import { minuteUtc } from './details';
 
 /** Who is on call in a matrix now, and until when (the console's board). */
 export interface OnCallNow {
@@ -222,8 +223,8 @@ export function backupGapWarnings(matrices: EscalationMatrix[], now: Date): stri
     if (!matrix.onCall?.backupAfterMinutes) return [];
     const gaps = shiftsWithBackup(matrix, now, BACKUP_GAP_SHIFTS).filter((s) => !s.backup);
     if (!gaps.length) return [];
-    const when = gaps.map((s) => `${s.from.toISOString().slice(0, 16).replace('T', ' ')} UTC (${s.who})`).join(', ');
-    const prefix = `ESCALATION_${matrix.name === 'default' ? '' : `${matrix.name.toUpperCase()}_`}ONCALL_BACKUP`;
+    const when = gaps.map((s) => `${minuteUtc(s.from.toISOString())} (${s.who})`).join(', ');
+    const prefix = `${matrixVariablePrefix(matrix.name)}ONCALL_BACKUP`;
     const why = matrix.onCall.backupPeople?.length
       ? `reorder ${prefix}`
       : 'whoever is on call next is in level 1 already, or the rotation has one person';

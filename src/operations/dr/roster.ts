@@ -25,7 +25,7 @@ import {
   standInsQuery,
 } from './roster-messages';
 import type { HandoverNote, HandoverNoteChange, HandoverNoteRequest, RosterState, StandIn, StandInRequest } from './stand-ins';
-import type { EscalationMatrix, IncidentSettings } from '../../infra/config/incident';
+import { matrixVariablePrefix, type EscalationMatrix, type IncidentSettings } from '../../infra/config/incident';
 
 /**
  * The stand-ins, or why they could not be read (the roster's worker did not answer in time);
@@ -169,7 +169,7 @@ export function standInRefusedBeforehand(
   if (!matrix?.onCall)
     return `matrix "${name}" has no on-call rotation (ESCALATION_ONCALL) to stand in for; level 1's contacts are all alerted`;
   if (backup && !matrix.onCall.backupAfterMinutes)
-    return `matrix "${name}" asks for no backup on call (ESCALATION_${name === 'default' ? '' : `${name.toUpperCase()}_`}ONCALL_BACKUP_AFTER_MINUTES): nobody to stand in for as the backup`;
+    return `matrix "${name}" asks for no backup on call (${matrixVariablePrefix(name)}ONCALL_BACKUP_AFTER_MINUTES): nobody to stand in for as the backup`;
   return null;
 }
 
